@@ -1,0 +1,17 @@
+// The meshsim command line, as a testable function: main() only forwards to
+// RunCli. Exit codes: 0 success, 1 findings or failed expectations, 2 bad
+// input or usage, 3 a solver result that is unknown.
+#ifndef MESHSIM_CLI_CLI_H_
+#define MESHSIM_CLI_CLI_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace meshsim {
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_CLI_CLI_H_

@@ -1,0 +1,353 @@
+#include "model/binding.h"
+
+#include "model/labels.h"
+
+namespace meshsim {
+
+const char* BindingStatusName(BindingStatus s) {
+  switch (s) {
+    case BindingStatus::kNone: return "None";
+    case BindingStatus::kOptOut: return "OptOut";
+    case BindingStatus::kAccepted: return "WaypointAccepted";
+    case BindingStatus::kNotReady: return "WaypointIsNotReady";
+    case BindingStatus::kAttachmentDenied: return "AttachmentDenied";
+    case BindingStatus::kUnsupportedTrafficType: return "UnsupportedTrafficType";
+    case BindingStatus::kCrossNamespaceForbidden: return "CrossNamespaceForbidden";
+    case BindingStatus::kIsWaypoint: return "IsWaypoint";
+  }
+  return "?";
+}
+
+std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw) {
+  // §2.2: the Gateway label overrides the class label; default "service".
+  if (const std::string* v = FindLabel(gw.labels, kLabelWaypointFor)) return *v;
+  auto cls = cluster.gateway_classes.find(gw.class_name);
+  if (cls != cluster.gateway_classes.end()) {
+    if (const std::string* v = FindLabel(cls->second.labels, kLabelWaypointFor))
+      return *v;
+  }
+  return "service";
+}
+
+bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
+                    const std::string& ns) {
+  if (ns == gw.ns) return true;
+  // §2.4: the listener named by ambient.istio.io/waypoint-inbound-binding
+  // ("PROTOCOL/port"), else the HBONE/15008 listener; allowedRoutes default
+  // Same.
+  const Listener* chosen = nullptr;
+  std::string want_protocol = "HBONE";
+  int want_port = 15008;
+  if (const std::string* b =
+          FindLabel(gw.annotations, kAnnotationWaypointInboundBinding)) {
+    size_t slash = b->find('/');
+    if (slash != std::string::npos) {
+      want_protocol = b->substr(0, slash);
+      want_port = std::atoi(b->c_str() + slash + 1);
+    }
+  }
+  for (const Listener& l : gw.listeners) {
+    if (l.protocol == want_protocol && l.port == want_port) {
+      chosen = &l;
+      break;
+    }
+  }
+  if (!chosen) return false;  // only the Same default applies
+  if (chosen->allowed_from == "All") return true;
+  if (chosen->allowed_from == "Selector") {
+    Labels ns_labels = cluster.NamespaceLabels(ns);
+    ns_labels["kubernetes.io/metadata.name"] = ns;
+    return SelectorMatches(chosen->allowed_selector, ns_labels);
+  }
+  return false;
+}
+
+const Gateway* FindReadyWaypoint(const Cluster& cluster,
+                                 const std::string& key) {
+  const Gateway* gw = cluster.FindGateway(key);
+  // §2.1: any class counts (sandwich waypoints), except Solo's istio-remote
+  // (§15.1); the Gateway must be programmed (status.addresses).
+  if (!gw || gw->role == GatewayRole::kRemote || !gw->Programmed())
+    return nullptr;
+  return gw;
+}
+
+namespace {
+
+struct Ref {
+  std::string name;
+  std::string ns;
+  bool from_namespace = false;
+  SourceLocation location;
+};
+
+// §2.3 ref(obj): the object's own use-waypoint label beats the namespace's,
+// including "none"; use-waypoint-namespace is read from the same object
+// (1.23+).
+std::optional<Ref> UseWaypointRef(const IstioVersion& version,
+                                  const Cluster& cluster,
+                                  const std::string& kind_and_name,
+                                  const std::string& ns, const Labels& labels,
+                                  const std::map<std::string, SourceLocation>& locs,
+                                  Binding& out) {
+  auto loc_of = [&](const std::string& key) {
+    auto it = locs.find(key);
+    return it == locs.end() ? SourceLocation{} : it->second;
+  };
+  const bool read_ns_label = version.AtLeast(1, 23);
+  if (const std::string* v = FindLabel(labels, kLabelUseWaypoint)) {
+    out.label_location = loc_of(kLabelUseWaypoint);
+    if (*v == "none") {
+      out.status = BindingStatus::kOptOut;
+      out.why = kind_and_name + " opts out with istio.io/use-waypoint=none";
+      return std::nullopt;
+    }
+    Ref r{*v, ns, false, out.label_location};
+    if (read_ns_label) {
+      if (const std::string* wns = FindLabel(labels, kLabelUseWaypointNamespace))
+        r.ns = *wns;
+    }
+    return r;
+  }
+  const Namespace* nsobj = cluster.FindNamespace(ns);
+  if (nsobj) {
+    if (const std::string* v = FindLabel(nsobj->labels, kLabelUseWaypoint)) {
+      if (*v == "none") {
+        out.why = "namespace " + ns + " opts out with istio.io/use-waypoint=none";
+        return std::nullopt;
+      }
+      Ref r{*v, ns, true, nsobj->location};
+      if (read_ns_label) {
+        if (const std::string* wns =
+                FindLabel(nsobj->labels, kLabelUseWaypointNamespace))
+          r.ns = *wns;
+      }
+      out.label_location = nsobj->location;
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Source(const Ref& r) {
+  return r.from_namespace ? "namespace label" : "own label";
+}
+
+// resolve(obj) of §2.3: existence/readiness and allowedRoutes.
+const Gateway* Resolve(const Cluster& cluster, const Ref& r,
+                       const std::string& subject, const std::string& obj_ns,
+                       Binding& out) {
+  const std::string key = r.ns + "/" + r.name;
+  out.requested = key;
+  out.from_namespace = r.from_namespace;
+  const Gateway* gw = FindReadyWaypoint(cluster, key);
+  if (!gw) {
+    out.status = BindingStatus::kNotReady;
+    const Gateway* present = cluster.FindGateway(key);
+    // §2.3 consequence 2: no fallback to the namespace waypoint.
+    out.why = subject + " names waypoint " + key + " (" + Source(r) + ") but " +
+              (present ? (present->role == GatewayRole::kRemote
+                              ? "it is an istio-remote Gateway"
+                              : "that Gateway is not programmed (status without addresses)")
+                       : "no such Gateway exists in cluster " + cluster.name) +
+              ": no waypoint, traffic goes direct (fail open, §2.3, §3.6)";
+    return nullptr;
+  }
+  if (!WaypointAdmits(cluster, *gw, obj_ns)) {
+    out.status = BindingStatus::kAttachmentDenied;
+    out.why = subject + " names waypoint " + key + " (" + Source(r) +
+              ") but its allowedRoutes do not admit namespace " + obj_ns +
+              ": attachment denied, traffic goes direct (§2.4)";
+    return nullptr;
+  }
+  return gw;
+}
+
+bool IsGatewayService(const Cluster& cluster, const Service& svc) {
+  if (FindLabel(svc.labels, kLabelGatewayManaged)) return true;
+  if (const std::string* g = FindLabel(svc.labels, kLabelGatewayName))
+    return cluster.FindGateway(svc.ns + "/" + *g) != nullptr;
+  return false;
+}
+
+}  // namespace
+
+Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
+                        const Service& svc) {
+  Binding out;
+  const IstioVersion version = cluster.VersionOr(mesh.istio.version);
+  const std::string subject =
+      (svc.kind == "Service" ? "service " : "ServiceEntry ") + svc.Key();
+  if (IsGatewayService(cluster, svc)) {
+    out.status = BindingStatus::kIsWaypoint;
+    out.why = subject + " is a gateway's own Service and never gets a waypoint";
+    return out;
+  }
+  auto ref = UseWaypointRef(version, cluster, subject, svc.ns, svc.labels,
+                            svc.label_locations, out);
+  if (!ref) return out;
+  const Gateway* gw = Resolve(cluster, *ref, subject, svc.ns, out);
+  if (!gw) return out;
+  const std::string type = WaypointTrafficType(cluster, *gw);
+  if (type != "service" && type != "all") {
+    out.status = BindingStatus::kUnsupportedTrafficType;
+    out.why = subject + " names waypoint " + gw->Key() + " (" + Source(*ref) +
+              ") but it is for '" + type +
+              "' traffic, not service traffic: no waypoint (§2.2)";
+    return out;
+  }
+  if (svc.kind == "ServiceEntry" && svc.namespace_visibility &&
+      gw->ns != svc.ns && version.AtLeast(1, 31)) {
+    out.status = BindingStatus::kCrossNamespaceForbidden;
+    out.why = subject +
+              " is exported only to its namespace and may not use waypoint " +
+              gw->Key() + " in another namespace (§2.4, 1.31+)";
+    return out;
+  }
+  out.status = BindingStatus::kAccepted;
+  out.waypoint = gw;
+  out.why = subject + " uses waypoint " + gw->Key() + " (" + Source(*ref) + ")";
+
+  // §2.6 weighted canary, 1.31+: Service/ServiceEntry or Namespace labels.
+  if (version.AtLeast(1, 31)) {
+    const Labels* holder = nullptr;
+    if (FindLabel(svc.labels, kLabelUseWaypointCanary)) {
+      holder = &svc.labels;
+    } else if (const Namespace* n = cluster.FindNamespace(svc.ns);
+               n && FindLabel(n->labels, kLabelUseWaypointCanary)) {
+      holder = &n->labels;
+    }
+    if (holder) {
+      const std::string name = *FindLabel(*holder, kLabelUseWaypointCanary);
+      const std::string* cns = FindLabel(*holder, kLabelUseWaypointCanaryNamespace);
+      const std::string key = (cns ? *cns : svc.ns) + "/" + name;
+      int weight = 0;
+      const std::string* w = FindLabel(svc.annotations, kAnnotationCanaryWeight);
+      bool weight_ok = true;
+      if (w) {
+        char* end = nullptr;
+        long v = std::strtol(w->c_str(), &end, 10);
+        weight_ok = end && *end == '\0' && !w->empty() && v >= 0 && v <= 100;
+        weight = static_cast<int>(v);
+      }
+      const Gateway* canary = FindReadyWaypoint(cluster, key);
+      if (canary && weight_ok && canary != gw &&
+          WaypointAdmits(cluster, *canary, svc.ns)) {
+        std::string ctype = WaypointTrafficType(cluster, *canary);
+        if (ctype == "service" || ctype == "all") {
+          out.canary = canary;
+          out.canary_weight = weight;
+          out.why += "; canary " + canary->Key() + " takes " +
+                     std::to_string(weight) + "% of connections (§2.6)";
+        }
+      }
+      if (!out.canary) {
+        out.why += "; canary " + key +
+                   " is invalid (missing, not ready, denied, wrong type or "
+                   "bad weight) and is ignored (§2.6)";
+      }
+    }
+  }
+  return out;
+}
+
+Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
+                         const Workload& w) {
+  Binding out;
+  const IstioVersion version = cluster.VersionOr(mesh.istio.version);
+  const std::string subject =
+      (w.kind == "Pod" ? "pod " : "WorkloadEntry ") + w.Key();
+  if (!w.gateway.empty()) {
+    out.status = BindingStatus::kIsWaypoint;
+    out.why = subject + " is an instance of gateway " + w.gateway +
+              " and never gets a waypoint (§2.3)";
+    return out;
+  }
+  auto ref = UseWaypointRef(version, cluster, subject, w.ns, w.labels,
+                            w.label_locations, out);
+  if (!ref) return out;
+  const Gateway* gw = Resolve(cluster, *ref, subject, w.ns, out);
+  if (!gw) return out;
+  const std::string type = WaypointTrafficType(cluster, *gw);
+  if (type != "workload" && type != "all") {
+    out.status = BindingStatus::kUnsupportedTrafficType;
+    out.why = subject + " names waypoint " + gw->Key() + " (" + Source(*ref) +
+              ") but it is for '" + type +
+              "' traffic, not workload traffic: no workload waypoint (§2.2, §2.3)";
+    return out;
+  }
+  out.status = BindingStatus::kAccepted;
+  out.waypoint = gw;
+  out.why = subject + " uses workload waypoint " + gw->Key() + " (" +
+            Source(*ref) + ")";
+  return out;
+}
+
+std::optional<bool> ParseGoBool(const std::string& s) {
+  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
+      s == "True")
+    return true;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" ||
+      s == "False")
+    return false;
+  return std::nullopt;
+}
+
+bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
+                         const Service& svc, const Binding& binding,
+                         std::string* why) {
+  const IstioVersion version = cluster.VersionOr(mesh.istio.version);
+  const std::string subject =
+      (svc.kind == "Service" ? "service " : "ServiceEntry ") + svc.Key();
+  auto say = [&](std::string s) {
+    if (why) *why = std::move(s);
+  };
+  // §5: the Service/ServiceEntry label overrides the Namespace label.
+  // Service-level 1.24+, Namespace-level and ServiceEntry 1.25+.
+  std::optional<std::string> value;
+  std::string where;
+  const bool own_supported =
+      svc.kind == "Service" ? version.AtLeast(1, 24) : version.AtLeast(1, 25);
+  if (const std::string* v = FindLabel(svc.labels, kLabelIngressUseWaypoint);
+      v && own_supported) {
+    value = *v;
+    where = subject;
+  } else if (const std::string* nv = FindLabel(cluster.NamespaceLabels(svc.ns),
+                                               kLabelIngressUseWaypoint);
+             nv && version.AtLeast(1, 25)) {
+    value = *nv;
+    where = "namespace " + svc.ns;
+  }
+  if (!value) {
+    say("ingress gateways bypass waypoints unless istio.io/ingress-use-waypoint "
+        "is set on " + subject + " or its namespace (§5)");
+    return false;
+  }
+  std::optional<bool> parsed = ParseGoBool(*value);
+  if (!parsed.value_or(false)) {
+    say(where + " has istio.io/ingress-use-waypoint=" + *value +
+        (parsed ? "" : " (not a boolean, read as false)") +
+        ": the ingress goes direct to endpoints (§5)");
+    return false;
+  }
+  if (binding.status != BindingStatus::kAccepted) {
+    say(where + " has istio.io/ingress-use-waypoint=" + *value + " but " +
+        subject + " has no service waypoint (§5)");
+    return false;
+  }
+  if (svc.vips.empty()) {
+    say(where + " has istio.io/ingress-use-waypoint=" + *value + " but " +
+        subject + " has no VIP (§3.3, §5)");
+    return false;
+  }
+  if (!mesh.istio.Flag("ENABLE_INGRESS_WAYPOINT_ROUTING", true)) {
+    say("ENABLE_INGRESS_WAYPOINT_ROUTING is false: ingress ignores "
+        "istio.io/ingress-use-waypoint (§5)");
+    return false;
+  }
+  say("ingress uses waypoint " + binding.waypoint->Key() + " for " + subject +
+      " (istio.io/ingress-use-waypoint=" + *value + " on " + where + ", §5)");
+  return true;
+}
+
+}  // namespace meshsim

@@ -1,0 +1,77 @@
+// Which waypoint serves what: the control-plane binding rules of
+// ambient-semantics.md §2 (istiod's fetchWaypointForService /
+// fetchWaypointForWorkload in pilot/pkg/serviceregistry/ambient/waypoints.go)
+// and the ingress opt-in of §5.
+//
+//   Binding b = ServiceWaypoint(mesh, cluster, service);
+//   if (b.status == BindingStatus::kAccepted) { ... b.waypoint ... }
+//   b.why  // "service bookinfo/productpage uses waypoint bookinfo/waypoint (namespace label)"
+#ifndef MESHSIM_MODEL_BINDING_H_
+#define MESHSIM_MODEL_BINDING_H_
+
+#include <optional>
+#include <string>
+
+#include "model/mesh.h"
+
+namespace meshsim {
+
+// The istio.io/WaypointBound reasons of §2.7, plus the silent outcomes.
+enum class BindingStatus {
+  kNone,                     // no use-waypoint label anywhere
+  kOptOut,                   // use-waypoint=none
+  kAccepted,                 // bound
+  kNotReady,                 // WaypointIsNotReady: missing or not programmed
+  kAttachmentDenied,         // AttachmentDenied: allowedRoutes (§2.4)
+  kUnsupportedTrafficType,   // UnsupportedTrafficType: waypoint-for (§2.2)
+  kCrossNamespaceForbidden,  // NAMESPACE-visibility ServiceEntry (1.31+)
+  kIsWaypoint,               // waypoints and gateways never get waypoints
+};
+
+const char* BindingStatusName(BindingStatus s);
+
+struct Binding {
+  BindingStatus status = BindingStatus::kNone;
+  const Gateway* waypoint = nullptr;  // set only when kAccepted
+  std::string requested;              // "ns/name" named by the label, if any
+  bool from_namespace = false;        // the label came from the Namespace
+  SourceLocation label_location;      // where the deciding label is
+  std::string why;                    // one sentence for a reviewer
+  // §2.6 weighted canary (1.31+): a second waypoint taking `canary_weight`%
+  // of connections. Set only when valid; an invalid canary is ignored.
+  const Gateway* canary = nullptr;
+  int canary_weight = 0;
+};
+
+// §2.2: the waypoint's traffic type: its istio.io/waypoint-for label, else its
+// GatewayClass's, else "service".
+std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw);
+
+// §2.4: whether `gw`'s binding listener admits objects of namespace `ns`.
+bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
+                    const std::string& ns);
+
+// §2.1: the Waypoint istiod would build for "ns/name" in this cluster, or
+// nullptr (no such Gateway, not programmed, or an istio-remote class).
+const Gateway* FindReadyWaypoint(const Cluster& cluster, const std::string& key);
+
+// §2.3 serviceWaypoint(S) in `cluster`'s view.
+Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
+                        const Service& svc);
+
+// §2.3 workloadWaypoint(P) in `cluster`'s view.
+Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
+                         const Workload& w);
+
+// §5 / §12.1 ingressUsesWP(S): the service's waypoint is used by ingress
+// gateways. `why` receives the reason either way.
+bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
+                         const Service& svc, const Binding& binding,
+                         std::string* why);
+
+// Go's strconv.ParseBool, as istiod parses ingress-use-waypoint.
+std::optional<bool> ParseGoBool(const std::string& s);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_BINDING_H_

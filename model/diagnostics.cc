@@ -1,0 +1,68 @@
+#include "model/diagnostics.h"
+
+#include <algorithm>
+
+namespace meshsim {
+
+std::string SourceLocation::ToString() const {
+  if (file.empty()) return "<input>";
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string Diagnostic::ToString() const {
+  const char* label = severity == Severity::kError     ? "error"
+                      : severity == Severity::kWarning ? "warning"
+                                                       : "note";
+  return location.ToString() + ": " + label + ": " + message;
+}
+
+void Diagnostics::Error(const SourceLocation& loc, std::string message) {
+  items_.push_back({Severity::kError, loc, std::move(message)});
+  ++error_count_;
+}
+
+void Diagnostics::Warning(const SourceLocation& loc, std::string message) {
+  items_.push_back({Severity::kWarning, loc, std::move(message)});
+}
+
+void Diagnostics::Note(const SourceLocation& loc, std::string message) {
+  items_.push_back({Severity::kNote, loc, std::move(message)});
+}
+
+void Diagnostics::Print(std::ostream& out) const {
+  for (const Diagnostic& d : items_) out << d.ToString() << "\n";
+}
+
+namespace {
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::string ClosestMatch(const std::string& word,
+                         const std::vector<std::string>& candidates) {
+  const size_t limit = std::max<size_t>(1, word.size() / 3);
+  std::string best;
+  size_t best_distance = limit + 1;
+  for (const std::string& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+}  // namespace meshsim

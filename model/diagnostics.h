@@ -1,0 +1,64 @@
+// Source locations and compiler-style diagnostics shared by every stage.
+//
+// Every object built from input keeps a SourceLocation (1-based line and
+// column, with its file). Loaders collect Diagnostics and keep going, so a
+// user sees every problem in one pass:
+//
+//   Diagnostics diags;
+//   diags.Error(loc, "Service shop/cart: spec.ports[0].port must be ...");
+//   if (diags.HasErrors()) { diags.Print(std::cerr); return 2; }
+#ifndef MESHSIM_MODEL_DIAGNOSTICS_H_
+#define MESHSIM_MODEL_DIAGNOSTICS_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace meshsim {
+
+struct SourceLocation {
+  std::string file;  // as given by the user (relative paths stay relative)
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based; 0 when unknown
+
+  bool Known() const { return !file.empty(); }
+  // "file:line:col", or "file" when the position is unknown.
+  std::string ToString() const;
+};
+
+enum class Severity { kError, kWarning, kNote };
+
+struct Diagnostic {
+  Severity severity = Severity::kError;
+  SourceLocation location;
+  std::string message;  // lowercase start, no trailing period
+
+  // "file:line:col: error: message"
+  std::string ToString() const;
+};
+
+class Diagnostics {
+ public:
+  void Error(const SourceLocation& loc, std::string message);
+  void Warning(const SourceLocation& loc, std::string message);
+  void Note(const SourceLocation& loc, std::string message);
+
+  bool HasErrors() const { return error_count_ > 0; }
+  int error_count() const { return error_count_; }
+  const std::vector<Diagnostic>& all() const { return items_; }
+  // Writes every diagnostic, one per line, in the order they were reported.
+  void Print(std::ostream& out) const;
+
+ private:
+  std::vector<Diagnostic> items_;
+  int error_count_ = 0;
+};
+
+// Suggests the closest candidate to `word` (edit distance at most a third of
+// its length), or "" when none is close. Used for "did you mean" hints.
+std::string ClosestMatch(const std::string& word,
+                         const std::vector<std::string>& candidates);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_DIAGNOSTICS_H_

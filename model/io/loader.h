@@ -1,0 +1,45 @@
+// Loading scenarios and Kubernetes manifests (YAML, multi-document, JSON,
+// `kind: List` dumps) into the model, with the source location of every
+// object and of the fields that decide routing.
+//
+//   Diagnostics diags;
+//   std::optional<Scenario> s = LoadScenarioFile("scenarios/x/scenario.yaml", diags);
+//   if (!s || diags.HasErrors()) { diags.Print(std::cerr); return 2; }
+//
+// Loaders never throw: every problem in the input becomes a Diagnostic
+// ("file:line:col: error: ..."), and loading continues so that all of them
+// are reported in one pass. JSON is read with the YAML parser (JSON is YAML
+// 1.2 flow syntax), which keeps line and column for every value.
+#ifndef MESHSIM_MODEL_IO_LOADER_H_
+#define MESHSIM_MODEL_IO_LOADER_H_
+
+#include <optional>
+#include <string>
+
+#include "model/diagnostics.h"
+#include "model/scenario.h"
+
+namespace meshsim {
+
+// Loads a scenario file and every manifest it names, then finalizes the mesh.
+// Returns nullopt when the file cannot be read or parsed at all; otherwise a
+// scenario, and `diags` says whether it is complete (no errors).
+std::optional<Scenario> LoadScenarioFile(const std::string& path,
+                                         Diagnostics& diags);
+
+// Parses scenario text as if read from `file_label` (relative manifest paths
+// resolve against `base_dir`). Used by tests and by LoadScenarioFile.
+std::optional<Scenario> LoadScenarioText(const std::string& text,
+                                         const std::string& file_label,
+                                         const std::string& base_dir,
+                                         Diagnostics& diags);
+
+// Adds the objects of one manifest text (YAML or JSON, any number of
+// documents) to `cluster`. Objects of kinds meshsim does not model are
+// skipped with one note per kind and file.
+void LoadManifestText(const std::string& text, const std::string& file_label,
+                      Cluster& cluster, Diagnostics& diags);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_IO_LOADER_H_

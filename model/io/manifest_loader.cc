@@ -1,0 +1,810 @@
+// Kubernetes manifests -> model objects. See loader.h.
+#include <algorithm>
+#include <set>
+
+#include "model/io/loader.h"
+#include "model/io/manifest_sink.h"
+#include "model/labels.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// Kinds that carry nothing meshsim models; skipped with a single note per
+// kind and file (§ "Unknown Kubernetes kinds are skipped with a note").
+struct ObjectHeader {
+  std::string kind;
+  std::string api_version;
+  std::string ns;
+  std::string name;
+  Labels labels;
+  Labels annotations;
+  std::map<std::string, SourceLocation> label_locs;
+  std::string what;  // "Kind ns/name"
+  SourceLocation loc;
+};
+
+std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj) {
+  ObjectHeader h;
+  h.loc = r.Loc(obj);
+  auto kind = r.String(r.Child(obj, "kind"), "object: kind");
+  if (!kind) {
+    if (!r.Child(obj, "kind").IsDefined())
+      r.Error(obj, "object has no 'kind'; expected a Kubernetes object with "
+                   "apiVersion, kind and metadata");
+    return std::nullopt;
+  }
+  h.kind = *kind;
+  h.api_version = r.String(r.Child(obj, "apiVersion"), h.kind + ": apiVersion")
+                      .value_or("");
+  YAML::Node md = r.Child(obj, "metadata");
+  if (!r.IsMap(md, h.kind + ": metadata")) {
+    if (h.kind != "List") {
+      r.Error(obj, h.kind + " has no metadata; expected metadata.name");
+      return std::nullopt;
+    }
+    return h;
+  }
+  auto name = r.String(r.Child(md, "name"), h.kind + ": metadata.name");
+  if (!name || name->empty()) {
+    r.Error(md, h.kind + ": metadata.name is required");
+    return std::nullopt;
+  }
+  h.name = *name;
+  h.ns = r.String(r.Child(md, "namespace"), h.kind + " " + h.name +
+                                                ": metadata.namespace")
+             .value_or("default");
+  if (h.kind == "Namespace" || h.kind == "GatewayClass") h.ns = "";
+  h.what = h.kind + " " + (h.ns.empty() ? h.name : h.ns + "/" + h.name);
+  h.labels = r.StringMap(r.Child(md, "labels"), h.what + ": metadata.labels",
+                         true, &h.label_locs)
+                 .value_or(Labels{});
+  h.annotations = r.StringMap(r.Child(md, "annotations"),
+                              h.what + ": metadata.annotations", false, nullptr)
+                      .value_or(Labels{});
+  return h;
+}
+
+std::string ApiGroup(const std::string& api_version) {
+  size_t slash = api_version.find('/');
+  return slash == std::string::npos ? "" : api_version.substr(0, slash);
+}
+
+// Pod template / Pod spec fields shared by Pods and controllers.
+void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
+                 Workload& w) {
+  if (!spec.IsDefined()) return;
+  if (!r.IsMap(spec, what)) return;
+  w.node = r.String(r.Child(spec, "nodeName"), what + ".nodeName").value_or("");
+  w.host_network =
+      r.Bool(r.Child(spec, "hostNetwork"), what + ".hostNetwork").value_or(false);
+  w.service_account =
+      r.String(r.Child(spec, "serviceAccountName"), what + ".serviceAccountName")
+          .value_or(r.String(r.Child(spec, "serviceAccount"),
+                             what + ".serviceAccount")
+                        .value_or("default"));
+  YAML::Node containers = r.Child(spec, "containers");
+  if (!r.IsList(containers, what + ".containers")) return;
+  for (size_t i = 0; i < containers.size(); ++i) {
+    const YAML::Node c = containers[i];
+    if (!r.IsMap(c, what + ".containers[" + std::to_string(i) + "]")) continue;
+    auto cname = r.String(r.Child(c, "name"), what + ".containers[].name");
+    if (cname && *cname == "istio-proxy") w.sidecar_injected = true;
+    YAML::Node ports = r.Child(c, "ports");
+    if (!r.IsList(ports, what + ".containers[].ports")) continue;
+    for (const YAML::Node& p : ports) {
+      if (!p.IsMap()) continue;
+      ContainerPort cp;
+      cp.name = r.String(r.Child(p, "name"), what + ".ports[].name").value_or("");
+      cp.port = static_cast<int>(
+          r.Int(r.Child(p, "containerPort"), what + ".ports[].containerPort", 1,
+                65535)
+              .value_or(0));
+      w.ports.push_back(cp);
+    }
+  }
+}
+
+void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
+  w.ns = h.ns;
+  w.labels = h.labels;
+  w.annotations = h.annotations;
+  w.label_locations = h.label_locs;
+  w.location = h.loc;
+  if (FindLabel(w.annotations, kAnnotationSidecarStatus))
+    w.sidecar_injected = true;
+}
+
+void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+             ManifestSink& sink) {
+  PendingPod p;
+  Workload& w = p.workload;
+  ReadWorkloadMeta(h, w);
+  w.kind = "Pod";
+  w.name = h.name;
+  w.owner = h.name;
+  w.owner_kind = "Pod";
+  ReadPodSpec(r, r.Child(obj, "spec"), h.what + ": spec", w);
+  YAML::Node status = r.Child(obj, "status");
+  if (status.IsMap()) {
+    w.ip = r.String(r.Child(status, "podIP"), h.what + ": status.podIP")
+               .value_or("");
+    auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
+    if (phase && *phase != "Running") w.ready = false;
+  }
+  YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
+  if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
+    p.owner_kind = r.String(r.Child(owners[0], "kind"), h.what + ": ownerReferences[0].kind")
+                       .value_or("");
+    p.owner_name = r.String(r.Child(owners[0], "name"), h.what + ": ownerReferences[0].name")
+                       .value_or("");
+  }
+  sink.pods.push_back(std::move(p));
+}
+
+void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                    ManifestSink& sink) {
+  PendingController c;
+  c.kind = h.kind;
+  c.ns = h.ns;
+  c.name = h.name;
+  c.labels = h.labels;
+  c.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (!r.IsMap(spec, h.what + ": spec")) {
+    r.Error(obj, h.what + ": spec is required");
+    return;
+  }
+  if (h.kind != "DaemonSet") {
+    YAML::Node rep = r.Child(spec, "replicas");
+    c.replicas = static_cast<int>(
+        r.Int(rep, h.what + ": spec.replicas", 0, 100000).value_or(1));
+  }
+  YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
+  if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
+    c.owner_kind = r.String(r.Child(owners[0], "kind"), h.what + ": ownerReferences[0].kind")
+                       .value_or("");
+    c.owner_name = r.String(r.Child(owners[0], "name"), h.what + ": ownerReferences[0].name")
+                       .value_or("");
+  }
+  YAML::Node tmpl = r.Child(spec, "template");
+  Workload& w = c.pod_template;
+  w.kind = "Pod";
+  w.ns = h.ns;
+  w.location = h.loc;
+  if (r.IsMap(tmpl, h.what + ": spec.template")) {
+    YAML::Node tmd = r.Child(tmpl, "metadata");
+    std::map<std::string, SourceLocation> locs;
+    w.labels = r.StringMap(r.Child(tmd, "labels"),
+                           h.what + ": spec.template.metadata.labels", true, &locs)
+                   .value_or(Labels{});
+    w.label_locations = locs;
+    w.annotations = r.StringMap(r.Child(tmd, "annotations"),
+                                h.what + ": spec.template.metadata.annotations",
+                                false, nullptr)
+                        .value_or(Labels{});
+    if (FindLabel(w.annotations, kAnnotationSidecarStatus))
+      w.sidecar_injected = true;
+    ReadPodSpec(r, r.Child(tmpl, "spec"), h.what + ": spec.template.spec", w);
+  }
+  sink.controllers.push_back(std::move(c));
+}
+
+void ReadServicePorts(Reader& r, const YAML::Node& ports, const std::string& what,
+                      bool service_entry, Service& s) {
+  if (!r.IsList(ports, what)) return;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const YAML::Node p = ports[i];
+    std::string pw = what + "[" + std::to_string(i) + "]";
+    if (!r.IsMap(p, pw)) continue;
+    ServicePort sp;
+    sp.name = r.String(r.Child(p, "name"), pw + ".name").value_or("");
+    YAML::Node num = r.Child(p, service_entry ? "number" : "port");
+    auto port = r.Int(num, pw + (service_entry ? ".number" : ".port"), 1, 65535);
+    if (!port) {
+      if (!num.IsDefined())
+        r.Error(p, pw + (service_entry ? ".number" : ".port") + " is required");
+      continue;
+    }
+    sp.port = static_cast<int>(*port);
+    YAML::Node tp = r.Child(p, "targetPort");
+    if (tp.IsScalar()) {
+      const std::string& v = tp.Scalar();
+      if (!v.empty() && std::all_of(v.begin(), v.end(), ::isdigit)) {
+        sp.target_port = static_cast<int>(
+            r.Int(tp, pw + ".targetPort", 1, 65535).value_or(0));
+      } else {
+        sp.target_port_name = v;
+      }
+    } else if (tp.IsDefined() && !tp.IsNull()) {
+      r.Error(tp, pw + ".targetPort must be a port number or name, got " +
+                      Reader::Describe(tp));
+    }
+    sp.protocol = r.String(r.Child(p, "protocol"), pw + ".protocol").value_or("TCP");
+    sp.app_protocol =
+        r.String(r.Child(p, "appProtocol"), pw + ".appProtocol").value_or("");
+    s.ports.push_back(sp);
+  }
+}
+
+void LoadService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 Cluster& cluster) {
+  Service s;
+  s.kind = "Service";
+  s.ns = h.ns;
+  s.name = h.name;
+  s.labels = h.labels;
+  s.annotations = h.annotations;
+  s.label_locations = h.label_locs;
+  s.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (r.IsMap(spec, h.what + ": spec")) {
+    YAML::Node sel = r.Child(spec, "selector");
+    if (sel.IsDefined() && !sel.IsNull()) {
+      auto m = r.StringMap(sel, h.what + ": spec.selector", false, nullptr);
+      if (m && !m->empty()) s.selector = *m;
+    }
+    ReadServicePorts(r, r.Child(spec, "ports"), h.what + ": spec.ports", false, s);
+    auto type = r.String(r.Child(spec, "type"), h.what + ": spec.type");
+    s.external_name = type && *type == "ExternalName";
+    auto cip = r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
+    if (cip && *cip == "None") {
+      s.headless = true;
+    } else if (cip && !cip->empty()) {
+      s.vips.push_back(*cip);
+    }
+    s.traffic_distribution =
+        r.String(r.Child(spec, "trafficDistribution"),
+                 h.what + ": spec.trafficDistribution")
+            .value_or("");
+  }
+  if (s.traffic_distribution.empty()) {
+    if (const std::string* td =
+            FindLabel(s.annotations, kAnnotationTrafficDistribution))
+      s.traffic_distribution = *td;
+  }
+  cluster.services.push_back(std::move(s));
+}
+
+void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                      Cluster& cluster) {
+  Service s;
+  s.kind = "ServiceEntry";
+  s.ns = h.ns;
+  s.name = h.name;
+  s.labels = h.labels;
+  s.annotations = h.annotations;
+  s.label_locations = h.label_locs;
+  s.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (!r.IsMap(spec, h.what + ": spec")) {
+    r.Error(obj, h.what + ": spec is required");
+    return;
+  }
+  YAML::Node hosts = r.Child(spec, "hosts");
+  if (r.IsList(hosts, h.what + ": spec.hosts")) {
+    for (const YAML::Node& x : hosts)
+      if (auto v = r.String(x, h.what + ": spec.hosts[]")) s.hosts.push_back(*v);
+  }
+  if (s.hosts.empty()) {
+    r.Error(spec, h.what + ": spec.hosts must list at least one host");
+    return;
+  }
+  YAML::Node addrs = r.Child(spec, "addresses");
+  if (r.IsList(addrs, h.what + ": spec.addresses")) {
+    for (const YAML::Node& x : addrs)
+      if (auto v = r.String(x, h.what + ": spec.addresses[]")) s.vips.push_back(*v);
+  }
+  ReadServicePorts(r, r.Child(spec, "ports"), h.what + ": spec.ports", true, s);
+  s.resolution =
+      r.String(r.Child(spec, "resolution"), h.what + ": spec.resolution").value_or("NONE");
+  static const std::set<std::string> kRes = {"NONE", "STATIC", "DNS",
+                                             "DNS_ROUND_ROBIN", "DYNAMIC_DNS"};
+  if (!kRes.count(s.resolution)) {
+    r.Error(r.Child(spec, "resolution"),
+            h.what + ": spec.resolution must be one of NONE, STATIC, DNS, "
+                     "DNS_ROUND_ROBIN, DYNAMIC_DNS, got '" + s.resolution + "'");
+  }
+  s.location_kind =
+      r.String(r.Child(spec, "location"), h.what + ": spec.location").value_or("MESH_EXTERNAL");
+  YAML::Node export_to = r.Child(spec, "exportTo");
+  if (export_to.IsSequence() && export_to.size() == 1 && export_to[0].IsScalar() &&
+      export_to[0].Scalar() == ".")
+    s.namespace_visibility = true;
+  YAML::Node ws = r.Child(spec, "workloadSelector");
+  if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
+    auto m = r.StringMap(r.Child(ws, "labels"),
+                         h.what + ": spec.workloadSelector.labels", false, nullptr);
+    if (m) s.selector = *m;
+  }
+  YAML::Node eps = r.Child(spec, "endpoints");
+  if (r.IsList(eps, h.what + ": spec.endpoints")) {
+    for (const YAML::Node& e : eps) {
+      if (!r.IsMap(e, h.what + ": spec.endpoints[]")) continue;
+      Service::Endpoint ep;
+      ep.address = r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
+                       .value_or("");
+      ep.labels = r.StringMap(r.Child(e, "labels"), h.what + ": spec.endpoints[].labels",
+                              true, nullptr)
+                      .value_or(Labels{});
+      ep.network = r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
+                       .value_or("");
+      ep.service_account =
+          r.String(r.Child(e, "serviceAccount"), h.what + ": spec.endpoints[].serviceAccount")
+              .value_or("");
+      s.inline_endpoints.push_back(ep);
+    }
+  }
+  cluster.services.push_back(std::move(s));
+}
+
+void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                       Cluster& cluster) {
+  Workload w;
+  ReadWorkloadMeta(h, w);
+  w.kind = "WorkloadEntry";
+  w.name = h.name;
+  w.owner = h.name;
+  w.owner_kind = "WorkloadEntry";
+  YAML::Node spec = r.Child(obj, "spec");
+  if (r.IsMap(spec, h.what + ": spec")) {
+    w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address").value_or("");
+    auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels", true,
+                          &w.label_locations);
+    if (sl)
+      for (const auto& [k, v] : *sl) w.labels.emplace(k, v);
+    w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network").value_or("");
+    w.service_account =
+        r.String(r.Child(spec, "serviceAccount"), h.what + ": spec.serviceAccount")
+            .value_or("default");
+  }
+  cluster.workloads.push_back(std::move(w));
+}
+
+void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 Cluster& cluster) {
+  Gateway g;
+  g.ns = h.ns;
+  g.name = h.name;
+  g.labels = h.labels;
+  g.annotations = h.annotations;
+  g.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (!r.IsMap(spec, h.what + ": spec")) {
+    r.Error(obj, h.what + ": spec is required");
+    return;
+  }
+  auto cls = r.String(r.Child(spec, "gatewayClassName"),
+                      h.what + ": spec.gatewayClassName");
+  if (!cls) {
+    r.Error(spec, h.what + ": spec.gatewayClassName is required");
+    return;
+  }
+  g.class_name = *cls;
+  YAML::Node infra = r.Child(spec, "infrastructure");
+  if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
+    g.infrastructure_labels =
+        r.StringMap(r.Child(infra, "labels"), h.what + ": spec.infrastructure.labels",
+                    true, nullptr)
+            .value_or(Labels{});
+  }
+  YAML::Node listeners = r.Child(spec, "listeners");
+  if (r.IsList(listeners, h.what + ": spec.listeners")) {
+    for (size_t i = 0; i < listeners.size(); ++i) {
+      const YAML::Node l = listeners[i];
+      std::string lw = h.what + ": spec.listeners[" + std::to_string(i) + "]";
+      if (!r.IsMap(l, lw)) continue;
+      Listener li;
+      li.location = r.Loc(l);
+      li.name = r.String(r.Child(l, "name"), lw + ".name").value_or("");
+      li.port = static_cast<int>(r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
+      li.protocol = r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
+      li.hostname = r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
+      YAML::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
+      if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
+        li.allowed_from =
+            r.String(r.Child(ns, "from"), lw + ".allowedRoutes.namespaces.from")
+                .value_or("Same");
+        if (li.allowed_from != "Same" && li.allowed_from != "All" &&
+            li.allowed_from != "Selector") {
+          r.Error(r.Child(ns, "from"), lw + ".allowedRoutes.namespaces.from must be "
+                                            "one of Same, All, Selector, got '" +
+                                            li.allowed_from + "'");
+          li.allowed_from = "Same";
+        }
+        YAML::Node sel = r.Child(ns, "selector");
+        if (r.IsMap(sel, lw + ".allowedRoutes.namespaces.selector")) {
+          li.allowed_selector =
+              r.StringMap(r.Child(sel, "matchLabels"),
+                          lw + ".allowedRoutes.namespaces.selector.matchLabels",
+                          false, nullptr)
+                  .value_or(Labels{});
+        }
+      }
+      g.listeners.push_back(li);
+    }
+  }
+  YAML::Node status = r.Child(obj, "status");
+  if (status.IsMap()) {
+    g.has_status = true;
+    YAML::Node addrs = r.Child(status, "addresses");
+    if (addrs.IsSequence()) {
+      for (const YAML::Node& a : addrs) {
+        if (a.IsMap()) {
+          if (auto v = r.String(r.Child(a, "value"), h.what + ": status.addresses[].value"))
+            g.status_addresses.push_back(*v);
+        }
+      }
+    }
+  }
+  std::string key = g.Key();
+  if (!cluster.gateways.emplace(key, g).second) {
+    r.Warning(obj, h.what + " is defined twice in cluster " + cluster.name +
+                       "; the first definition is used");
+  }
+}
+
+ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
+                  const std::string& default_ns, const std::string& default_kind) {
+  ParentRef p;
+  p.location = r.Loc(n);
+  p.kind = r.String(r.Child(n, "kind"), what + ".kind").value_or(default_kind);
+  p.name = r.String(r.Child(n, "name"), what + ".name").value_or("");
+  p.ns = r.String(r.Child(n, "namespace"), what + ".namespace").value_or(default_ns);
+  p.section_name =
+      r.String(r.Child(n, "sectionName"), what + ".sectionName").value_or("");
+  p.port = static_cast<int>(r.Int(r.Child(n, "port"), what + ".port", 1, 65535).value_or(0));
+  if (p.name.empty()) r.Error(n, what + ".name is required");
+  return p;
+}
+
+void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+               Cluster& cluster) {
+  HttpRoute route;
+  route.kind = h.kind;
+  route.ns = h.ns;
+  route.name = h.name;
+  route.location = h.loc;
+  route.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
+  YAML::Node spec = r.Child(obj, "spec");
+  if (!r.IsMap(spec, h.what + ": spec")) {
+    r.Error(obj, h.what + ": spec is required");
+    return;
+  }
+  YAML::Node parents = r.Child(spec, "parentRefs");
+  if (r.IsList(parents, h.what + ": spec.parentRefs")) {
+    for (size_t i = 0; i < parents.size(); ++i) {
+      std::string pw = h.what + ": spec.parentRefs[" + std::to_string(i) + "]";
+      if (!r.IsMap(parents[i], pw)) continue;
+      route.parents.push_back(ReadRef(r, parents[i], pw, h.ns, "Gateway"));
+    }
+  }
+  YAML::Node hostnames = r.Child(spec, "hostnames");
+  if (r.IsList(hostnames, h.what + ": spec.hostnames")) {
+    for (const YAML::Node& x : hostnames)
+      if (auto v = r.String(x, h.what + ": spec.hostnames[]"))
+        route.hostnames.push_back(*v);
+  }
+  YAML::Node rules = r.Child(spec, "rules");
+  if (r.IsList(rules, h.what + ": spec.rules")) {
+    for (size_t i = 0; i < rules.size(); ++i) {
+      std::string rw = h.what + ": spec.rules[" + std::to_string(i) + "]";
+      const YAML::Node rule = rules[i];
+      if (!r.IsMap(rule, rw)) continue;
+      HttpRouteRule out;
+      out.location = r.Loc(rule);
+      YAML::Node matches = r.Child(rule, "matches");
+      if (r.IsList(matches, rw + ".matches")) {
+        for (size_t j = 0; j < matches.size(); ++j) {
+          std::string mw = rw + ".matches[" + std::to_string(j) + "]";
+          const YAML::Node m = matches[j];
+          if (!r.IsMap(m, mw)) continue;
+          HttpMatch hm;
+          YAML::Node path = r.Child(m, "path");
+          if (r.IsMap(path, mw + ".path")) {
+            hm.path_type =
+                r.String(r.Child(path, "type"), mw + ".path.type").value_or("PathPrefix");
+            hm.path_value =
+                r.String(r.Child(path, "value"), mw + ".path.value").value_or("/");
+            if (hm.path_type != "Exact" && hm.path_type != "PathPrefix" &&
+                hm.path_type != "RegularExpression") {
+              r.Error(r.Child(path, "type"),
+                      mw + ".path.type must be one of Exact, PathPrefix, "
+                           "RegularExpression, got '" + hm.path_type + "'");
+            }
+          }
+          hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
+          for (const char* key : {"headers", "queryParams"}) {
+            YAML::Node hs = r.Child(m, key);
+            if (!r.IsList(hs, mw + "." + key)) continue;
+            for (const YAML::Node& hn : hs) {
+              if (!r.IsMap(hn, mw + "." + key + "[]")) continue;
+              HttpMatch::Header hd;
+              hd.name = r.String(r.Child(hn, "name"), mw + "." + key + "[].name").value_or("");
+              hd.type = r.String(r.Child(hn, "type"), mw + "." + key + "[].type").value_or("Exact");
+              hd.value = r.String(r.Child(hn, "value"), mw + "." + key + "[].value").value_or("");
+              (std::string(key) == "headers" ? hm.headers : hm.query_params).push_back(hd);
+            }
+          }
+          out.matches.push_back(hm);
+        }
+      }
+      YAML::Node backends = r.Child(rule, "backendRefs");
+      if (r.IsList(backends, rw + ".backendRefs")) {
+        for (size_t j = 0; j < backends.size(); ++j) {
+          std::string bw = rw + ".backendRefs[" + std::to_string(j) + "]";
+          const YAML::Node b = backends[j];
+          if (!r.IsMap(b, bw)) continue;
+          ParentRef ref = ReadRef(r, b, bw, h.ns, "Service");
+          BackendRef br;
+          br.kind = ref.kind;
+          br.ns = ref.ns;
+          br.name = ref.name;
+          br.port = ref.port;
+          br.location = ref.location;
+          br.weight = static_cast<int>(
+              r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000).value_or(1));
+          out.backends.push_back(br);
+        }
+      }
+      route.rules.push_back(out);
+    }
+  }
+  cluster.routes.push_back(std::move(route));
+}
+
+void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
+                             const YAML::Node& obj, Cluster& cluster) {
+  AuthorizationPolicy p;
+  p.ns = h.ns;
+  p.name = h.name;
+  p.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
+    p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action").value_or("ALLOW");
+    static const std::set<std::string> kActions = {"ALLOW", "DENY", "AUDIT", "CUSTOM"};
+    if (!kActions.count(p.action)) {
+      r.Error(r.Child(spec, "action"), h.what + ": spec.action must be one of ALLOW, "
+                                                "DENY, AUDIT, CUSTOM, got '" + p.action + "'");
+    }
+    YAML::Node sel = r.Child(spec, "selector");
+    if (r.IsMap(sel, h.what + ": spec.selector")) {
+      p.selector = r.StringMap(r.Child(sel, "matchLabels"),
+                               h.what + ": spec.selector.matchLabels", false, nullptr)
+                       .value_or(Labels{});
+    }
+    YAML::Node tr = r.Child(spec, "targetRef");
+    if (r.IsMap(tr, h.what + ": spec.targetRef"))
+      p.target_refs.push_back(ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
+    YAML::Node trs = r.Child(spec, "targetRefs");
+    if (r.IsList(trs, h.what + ": spec.targetRefs")) {
+      for (const YAML::Node& t : trs)
+        if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
+          p.target_refs.push_back(ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
+    }
+  }
+  cluster.authorization_policies.push_back(std::move(p));
+}
+
+void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
+                            const YAML::Node& obj, Cluster& cluster) {
+  PeerAuthentication p;
+  p.ns = h.ns;
+  p.name = h.name;
+  p.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  if (spec.IsMap()) {
+    YAML::Node sel = r.Child(spec, "selector");
+    if (r.IsMap(sel, h.what + ": spec.selector")) {
+      p.selector = r.StringMap(r.Child(sel, "matchLabels"),
+                               h.what + ": spec.selector.matchLabels", false, nullptr)
+                       .value_or(Labels{});
+    }
+    p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"), h.what + ": spec.mtls.mode")
+                 .value_or("UNSET");
+  }
+  cluster.peer_authentications.push_back(std::move(p));
+}
+
+void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
+                ManifestSink& sink, int depth);
+
+void LoadList(Reader& r, const YAML::Node& obj, Cluster& cluster,
+              ManifestSink& sink, int depth) {
+  YAML::Node items = r.Child(obj, "items");
+  if (!r.IsList(items, "List: items")) return;
+  for (const YAML::Node& item : items) LoadObject(r, item, cluster, sink, depth + 1);
+}
+
+void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
+                ManifestSink& sink, int depth) {
+  if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
+  if (!obj.IsMap()) {
+    r.Error(obj, "expected a Kubernetes object (a map with apiVersion, kind and "
+                 "metadata), got " + Reader::Describe(obj));
+    return;
+  }
+  if (depth > 8) {
+    r.Error(obj, "List objects nested deeper than 8 levels");
+    return;
+  }
+  YAML::Node kind_node = r.Child(obj, "kind");
+  if (kind_node.IsScalar() &&
+      (kind_node.Scalar() == "List" ||
+       (kind_node.Scalar().size() > 4 &&
+        kind_node.Scalar().compare(kind_node.Scalar().size() - 4, 4, "List") == 0 &&
+        r.Child(obj, "items").IsSequence()))) {
+    LoadList(r, obj, cluster, sink, depth);
+    return;
+  }
+  auto h = ReadHeader(r, obj);
+  if (!h) return;
+  const std::string group = ApiGroup(h->api_version);
+  const std::string& k = h->kind;
+  if (k == "Namespace") {
+    Namespace& ns = cluster.namespaces[h->name];
+    if (ns.declared) {
+      r.Warning(obj, "Namespace " + h->name + " is defined twice in cluster " +
+                         cluster.name + "; the labels of the first definition are used");
+      return;
+    }
+    ns.name = h->name;
+    ns.labels = h->labels;
+    ns.location = h->loc;
+    ns.declared = true;
+    return;
+  }
+  if (k == "Pod") return LoadPod(r, *h, obj, sink);
+  if (k == "Deployment" || k == "StatefulSet" || k == "DaemonSet" ||
+      k == "ReplicaSet")
+    return LoadController(r, *h, obj, sink);
+  if (k == "Service" && group.empty()) return LoadService(r, *h, obj, cluster);
+  if (k == "ServiceEntry" && group == "networking.istio.io")
+    return LoadServiceEntry(r, *h, obj, cluster);
+  if (k == "WorkloadEntry" && group == "networking.istio.io")
+    return LoadWorkloadEntry(r, *h, obj, cluster);
+  if (k == "Gateway" && group == "gateway.networking.k8s.io")
+    return LoadGateway(r, *h, obj, cluster);
+  if (k == "GatewayClass" && group == "gateway.networking.k8s.io") {
+    GatewayClass gc;
+    gc.name = h->name;
+    gc.labels = h->labels;
+    gc.location = h->loc;
+    YAML::Node spec = r.Child(obj, "spec");
+    gc.controller = r.String(r.Child(spec, "controllerName"),
+                             h->what + ": spec.controllerName")
+                        .value_or("");
+    cluster.gateway_classes.emplace(gc.name, gc);
+    return;
+  }
+  if ((k == "HTTPRoute" || k == "GRPCRoute" || k == "TCPRoute" || k == "TLSRoute") &&
+      group == "gateway.networking.k8s.io")
+    return LoadRoute(r, *h, obj, cluster);
+  if (k == "AuthorizationPolicy" && group == "security.istio.io")
+    return LoadAuthorizationPolicy(r, *h, obj, cluster);
+  if (k == "PeerAuthentication" && group == "security.istio.io")
+    return LoadPeerAuthentication(r, *h, obj, cluster);
+  std::string label = k + (group.empty() ? "" : " (" + group + ")");
+  auto it = sink.skipped.emplace(label, SkippedKind{h->loc, 0}).first;
+  ++it->second.second;
+}
+
+}  // namespace
+
+namespace {
+void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {
+  for (const auto& [kind, s] : sink.skipped) {
+    diags.Note(s.first, "skipped " + std::to_string(s.second) + " object" +
+                            (s.second == 1 ? "" : "s") + " of kind " + kind +
+                            ", which meshsim does not model");
+  }
+  sink.skipped.clear();
+}
+}  // namespace
+
+void LoadManifestInto(const std::string& text, const std::string& file,
+                      Cluster& cluster, ManifestSink& sink, Diagnostics& diags) {
+  auto docs = ParseDocuments(text, file, diags);
+  if (!docs) return;
+  Reader r(file, diags);
+  sink.skipped.clear();
+  for (const YAML::Node& doc : *docs) LoadObject(r, doc, cluster, sink, 0);
+  ReportSkipped(sink, diags);
+}
+
+void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
+                       ManifestSink& sink) {
+  sink.skipped.clear();
+  for (const YAML::Node& obj : objects) LoadObject(r, obj, cluster, sink, 0);
+  ReportSkipped(sink, r.diags());
+}
+
+namespace {
+// The controller a pod's owner chain ends at: a ReplicaSet owned by a
+// Deployment belongs to that Deployment.
+std::string TopOwner(const ManifestSink& sink, const std::string& ns,
+                     const std::string& kind, const std::string& name,
+                     const Labels& pod_labels, std::string* top_kind) {
+  *top_kind = kind;
+  if (kind != "ReplicaSet") return name;
+  for (const PendingController& c : sink.controllers) {
+    if (c.kind == "ReplicaSet" && c.ns == ns && c.name == name &&
+        c.owner_kind == "Deployment") {
+      *top_kind = "Deployment";
+      return c.owner_name;
+    }
+  }
+  // No ReplicaSet in the dump: strip the pod-template-hash suffix.
+  if (const std::string* hash = FindLabel(pod_labels, "pod-template-hash")) {
+    const std::string suffix = "-" + *hash;
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      *top_kind = "Deployment";
+      return name.substr(0, name.size() - suffix.size());
+    }
+  }
+  return name;
+}
+}  // namespace
+
+void FinishCluster(Cluster& cluster, ManifestSink& sink) {
+  // Pods present in the input are the real ones; controllers whose pods are
+  // present are not expanded again (a kubectl dump lists both).
+  std::set<std::string> materialized;  // "Kind ns/name" of controllers with pods
+  for (PendingPod& p : sink.pods) {
+    Workload& w = p.workload;
+    if (!p.owner_kind.empty()) {
+      std::string top_kind;
+      w.owner = TopOwner(sink, w.ns, p.owner_kind, p.owner_name, w.labels, &top_kind);
+      w.owner_kind = top_kind;
+      materialized.insert(p.owner_kind + " " + w.ns + "/" + p.owner_name);
+      materialized.insert(top_kind + " " + w.ns + "/" + w.owner);
+    }
+    cluster.workloads.push_back(std::move(w));
+  }
+  std::set<std::string> deployments;
+  for (const PendingController& c : sink.controllers)
+    if (c.kind == "Deployment") deployments.insert(c.ns + "/" + c.name);
+  for (const PendingController& c : sink.controllers) {
+    if (materialized.count(c.kind + " " + c.ns + "/" + c.name)) continue;
+    if (c.kind == "ReplicaSet" && c.owner_kind == "Deployment" &&
+        deployments.count(c.ns + "/" + c.owner_name))
+      continue;  // the Deployment decides
+    if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName)) {
+      // §2.1: a dump carries the Deployment Istio generated for a Gateway; its
+      // replica count (0 after scaling down) replaces the default of one.
+      cluster.gateway_deployments[c.ns + "/" + *gw] = c.replicas;
+    }
+    const int n = c.kind == "DaemonSet" ? static_cast<int>(cluster.nodes.size())
+                                        : c.replicas;
+    for (int i = 0; i < n; ++i) {
+      Workload w = c.pod_template;
+      w.ns = c.ns;
+      w.owner = c.name;
+      w.owner_kind = c.kind;
+      w.name = c.name + "-" + std::to_string(i);
+      w.location = c.location;
+      if (c.kind == "DaemonSet") w.node = cluster.nodes[i].name;
+      if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName))
+        w.labels.emplace(kLabelGatewayName, *gw);
+      cluster.workloads.push_back(std::move(w));
+    }
+  }
+  sink.pods.clear();
+  sink.controllers.clear();
+}
+
+}  // namespace meshsim::io
+
+namespace meshsim {
+
+void LoadManifestText(const std::string& text, const std::string& file_label,
+                      Cluster& cluster, Diagnostics& diags) {
+  io::ManifestSink sink;
+  io::LoadManifestInto(text, file_label, cluster, sink, diags);
+  io::FinishCluster(cluster, sink);
+}
+
+}  // namespace meshsim

@@ -1,0 +1,54 @@
+// Internal: objects read from a cluster's manifests that are turned into
+// pods only once every file of that cluster has been read (a kubectl dump
+// lists Deployments, ReplicaSets and their Pods; only one of them may count).
+#ifndef MESHSIM_MODEL_IO_MANIFEST_SINK_H_
+#define MESHSIM_MODEL_IO_MANIFEST_SINK_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/io/yaml_reader.h"
+#include "model/mesh.h"
+
+namespace meshsim::io {
+
+struct PendingPod {
+  Workload workload;
+  std::string owner_kind;  // from metadata.ownerReferences[0]
+  std::string owner_name;
+};
+
+struct PendingController {
+  std::string kind;  // Deployment | StatefulSet | DaemonSet | ReplicaSet
+  std::string ns;
+  std::string name;
+  Labels labels;
+  int replicas = 1;
+  std::string owner_kind;
+  std::string owner_name;
+  Workload pod_template;
+  SourceLocation location;
+};
+
+using SkippedKind = std::pair<SourceLocation, int>;  // first location, count
+
+struct ManifestSink {
+  std::vector<PendingPod> pods;
+  std::vector<PendingController> controllers;
+  std::map<std::string, SkippedKind> skipped;  // per file
+};
+
+void LoadManifestInto(const std::string& text, const std::string& file,
+                      Cluster& cluster, ManifestSink& sink, Diagnostics& diags);
+// Adds already-parsed objects (a scenario's inline `resources` list), keeping
+// their locations in the scenario file.
+void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
+                       ManifestSink& sink);
+// Expands controllers into pods and moves everything into the cluster.
+void FinishCluster(Cluster& cluster, ManifestSink& sink);
+
+}  // namespace meshsim::io
+
+#endif  // MESHSIM_MODEL_IO_MANIFEST_SINK_H_

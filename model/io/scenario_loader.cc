@@ -1,0 +1,450 @@
+// Scenario files -> Scenario. See loader.h and docs/scenario-format.md.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "model/io/loader.h"
+#include "model/io/manifest_sink.h"
+#include "model/io/yaml_reader.h"
+
+namespace meshsim {
+
+namespace fs = std::filesystem;
+using io::Reader;
+
+namespace {
+
+// Keys of later stages (simulator, checks) that `paths` accepts and ignores.
+const std::set<std::string> kTopKeys = {
+    "name", "description", "istio", "clusters", "traffic", "seed",
+    "performance", "faults", "expect", "verify", "network"};
+
+void CheckKeys(Reader& r, const YAML::Node& n, const std::set<std::string>& known,
+               const std::string& where) {
+  if (!n.IsMap()) return;
+  std::vector<std::string> known_list(known.begin(), known.end());
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string key = it->first.Scalar();
+    if (known.count(key)) continue;
+    std::string hint = ClosestMatch(key, known_list);
+    r.Warning(it->first, where + ": unknown key '" + key + "' is ignored" +
+                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+  }
+}
+
+std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
+                                         const std::string& what) {
+  auto s = r.String(n, what);
+  if (!s) return std::nullopt;
+  IstioVersion v;
+  int mj = 0, mn = 0;
+  char dot = 0;
+  if (std::sscanf(s->c_str(), "%d%c%d", &mj, &dot, &mn) != 3 || dot != '.') {
+    r.Error(n, what + " must be a release like \"1.28\", got '" + *s + "'");
+    return std::nullopt;
+  }
+  v.major = mj;
+  v.minor = mn;
+  if (!v.AtLeast(1, 22)) {
+    r.Error(n, what + " is " + *s + ", but meshsim models ambient from 1.22 "
+                      "(explicit istio.io/use-waypoint binding); releases up "
+                      "to 1.21 bound waypoints automatically (§2.5)");
+    return std::nullopt;
+  }
+  if (kNewestModelledVersion.AtLeast(v.major, v.minor) == false) {
+    r.diags().Note(r.Loc(n), what + " " + *s + " is newer than the newest "
+                                 "modelled release " +
+                                 kNewestModelledVersion.ToString() +
+                                 "; its rules are used");
+    v = kNewestModelledVersion;
+  }
+  return v;
+}
+
+std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
+                                     const std::string& what) {
+  auto s = r.String(n, what);
+  if (!s) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s->c_str(), &end);
+  std::string unit = end ? std::string(end) : "";
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1e9;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "m") scale = 60e9;
+  else if (unit == "h") scale = 3600e9;
+  if (end == s->c_str() || scale == 0 || !(v > 0) || v * scale > 9e18) {
+    r.Error(n, what + " must be a positive duration like 10s, 500ms or 2m, got '" +
+                   *s + "'");
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(std::llround(v * scale));
+}
+
+void LoadManifestPath(Reader& r, const YAML::Node& entry, const std::string& base_dir,
+                      Cluster& cluster, io::ManifestSink& sink) {
+  auto rel = r.String(entry, "cluster " + cluster.name + ": manifests[]");
+  if (!rel) return;
+  fs::path p = fs::path(*rel).is_absolute() ? fs::path(*rel) : fs::path(base_dir) / *rel;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(p, ec)) {
+    for (auto it = fs::recursive_directory_iterator(p, ec);
+         it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      std::string ext = it->path().extension().string();
+      if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+        files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.empty())
+      r.Warning(entry, "manifest folder '" + *rel + "' holds no .yaml, .yml or .json files");
+  } else {
+    if (!fs::exists(p, ec)) {
+      r.Error(entry, "cluster " + cluster.name + ": manifest '" + *rel +
+                         "' does not exist (looked for " + p.lexically_normal().string() + ")");
+      return;
+    }
+    files.push_back(p);
+  }
+  for (const fs::path& f : files) {
+    std::string label = f.lexically_normal().string();
+    auto text = io::ReadTextFile(f.string(), r.Loc(entry), "manifest", r.diags());
+    if (!text) continue;
+    io::LoadManifestInto(*text, label, cluster, sink, r.diags());
+  }
+}
+
+void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
+                 size_t index, Mesh& mesh) {
+  const std::string where = "clusters[" + std::to_string(index) + "]";
+  if (!r.IsMap(n, where)) return;
+  CheckKeys(r, n, {"name", "network", "nodes", "manifests", "resources", "istio"}, where);
+  Cluster c;
+  c.location = r.Loc(n);
+  auto name = r.String(r.Child(n, "name"), where + ".name");
+  if (!name || name->empty()) {
+    r.Error(n, where + ".name is required");
+    return;
+  }
+  c.name = *name;
+  if (mesh.FindCluster(c.name)) {
+    r.Error(r.Child(n, "name"), where + ": cluster name '" + c.name +
+                                    "' is used twice; cluster names must be unique");
+    return;
+  }
+  c.network = r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
+  YAML::Node nodes = r.Child(n, "nodes");
+  if (nodes.IsScalar()) {
+    auto count = r.Int(nodes, "cluster " + c.name + ": nodes", 1, 10000);
+    for (long long i = 0; count && i < *count; ++i)
+      c.nodes.push_back({c.name + "-node-" + std::to_string(i), "", ""});
+  } else if (r.IsList(nodes, "cluster " + c.name + ": nodes")) {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      const YAML::Node nd = nodes[i];
+      std::string nw = "cluster " + c.name + ": nodes[" + std::to_string(i) + "]";
+      if (!r.IsMap(nd, nw)) continue;
+      Node node;
+      node.name = r.String(r.Child(nd, "name"), nw + ".name")
+                      .value_or(c.name + "-node-" + std::to_string(i));
+      node.zone = r.String(r.Child(nd, "zone"), nw + ".zone").value_or("");
+      node.region = r.String(r.Child(nd, "region"), nw + ".region").value_or("");
+      c.nodes.push_back(node);
+    }
+  }
+  if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+  YAML::Node ci = r.Child(n, "istio");
+  if (r.IsMap(ci, "cluster " + c.name + ": istio")) {
+    c.version = ParseVersion(r, r.Child(ci, "version"), "cluster " + c.name + ": istio.version");
+  }
+  io::ManifestSink sink;
+  YAML::Node manifests = r.Child(n, "manifests");
+  if (manifests.IsScalar()) {
+    LoadManifestPath(r, manifests, base_dir, c, sink);
+  } else if (r.IsList(manifests, "cluster " + c.name + ": manifests")) {
+    for (const YAML::Node& m : manifests) LoadManifestPath(r, m, base_dir, c, sink);
+  }
+  YAML::Node resources = r.Child(n, "resources");
+  if (r.IsList(resources, "cluster " + c.name + ": resources")) {
+    io::LoadParsedObjects(r, resources, c, sink);
+  }
+  io::FinishCluster(c, sink);
+  mesh.clusters.push_back(std::move(c));
+}
+
+void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
+  if (!r.IsMap(n, "istio")) return;
+  CheckKeys(r, n, {"version", "distribution", "flags", "rootNamespace"}, "istio");
+  mesh.istio.location = r.Loc(n);
+  if (auto v = ParseVersion(r, r.Child(n, "version"), "istio.version"))
+    mesh.istio.version = *v;
+  if (auto d = r.String(r.Child(n, "distribution"), "istio.distribution")) {
+    if (*d == "community") {
+      mesh.istio.distribution = Distribution::kCommunity;
+    } else if (*d == "solo") {
+      mesh.istio.distribution = Distribution::kSolo;
+    } else {
+      r.Error(r.Child(n, "distribution"),
+              "istio.distribution must be community or solo, got '" + *d + "'");
+    }
+  }
+  if (auto root = r.String(r.Child(n, "rootNamespace"), "istio.rootNamespace"))
+    mesh.istio.root_namespace = *root;
+  YAML::Node flags = r.Child(n, "flags");
+  if (r.IsMap(flags, "istio.flags")) {
+    for (auto it = flags.begin(); it != flags.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      const std::string key = it->first.Scalar();
+      auto v = r.String(it->second, "istio.flags." + key);
+      if (!v) continue;
+      if (*v != "true" && *v != "false" && *v != "True" && *v != "False" &&
+          *v != "TRUE" && *v != "FALSE") {
+        r.Error(it->second, "istio.flags." + key +
+                                " must be true or false (or \"true\"/\"false\"), got '" +
+                                *v + "'");
+        continue;
+      }
+      std::string lower = *v;
+      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+      mesh.istio.flags[key] = lower;
+    }
+  }
+}
+
+std::vector<std::string> ClusterNames(const Mesh& mesh) {
+  std::vector<std::string> out;
+  for (const Cluster& c : mesh.clusters) out.push_back(c.name);
+  return out;
+}
+
+void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
+  const std::string where = "traffic[" + std::to_string(index) + "]";
+  if (!r.IsMap(n, where)) return;
+  CheckKeys(r, n, {"name", "from", "to", "http", "rate", "duration", "connections",
+                   "description"},
+            where);
+  TrafficEntry t;
+  t.location = r.Loc(n);
+  auto name = r.String(r.Child(n, "name"), where + ".name");
+  if (!name || name->empty()) {
+    r.Error(n, where + ".name is required");
+    return;
+  }
+  t.name = *name;
+  for (const TrafficEntry& other : sc.traffic) {
+    if (other.name == t.name) {
+      r.Error(r.Child(n, "name"), "traffic '" + t.name + "' is defined twice; names must be unique");
+      return;
+    }
+  }
+  const std::string tw = "traffic '" + t.name + "'";
+  YAML::Node from = r.Child(n, "from");
+  if (!r.IsMap(from, tw + ": from")) {
+    if (!from.IsDefined()) r.Error(n, tw + ": from is required");
+    return;
+  }
+  CheckKeys(r, from, {"cluster", "namespace", "workload", "ingress"}, tw + ": from");
+  t.from.location = r.Loc(from);
+  t.from.cluster = r.String(r.Child(from, "cluster"), tw + ": from.cluster").value_or("");
+  t.from.ns = r.String(r.Child(from, "namespace"), tw + ": from.namespace").value_or("default");
+  t.from.workload = r.String(r.Child(from, "workload"), tw + ": from.workload").value_or("");
+  t.from.ingress = r.String(r.Child(from, "ingress"), tw + ": from.ingress").value_or("");
+  if (t.from.cluster.empty()) {
+    if (sc.mesh.clusters.size() == 1) {
+      t.from.cluster = sc.mesh.clusters[0].name;
+    } else {
+      r.Error(from, tw + ": from.cluster is required when the scenario has several clusters");
+      return;
+    }
+  }
+  const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
+  if (!c) {
+    std::string hint = ClosestMatch(t.from.cluster, ClusterNames(sc.mesh));
+    r.Error(r.Child(from, "cluster"), tw + ": from.cluster '" + t.from.cluster +
+                                          "' is not a cluster of this scenario" +
+                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    return;
+  }
+  if (t.from.workload.empty() == t.from.ingress.empty()) {
+    r.Error(from, tw + ": from must name exactly one of workload or ingress");
+    return;
+  }
+  if (!t.from.workload.empty()) {
+    if (c->WorkloadsOf(t.from.ns, t.from.workload).empty()) {
+      std::vector<std::string> names;
+      for (const Workload& w : c->workloads)
+        if (w.ns == t.from.ns) names.push_back(w.owner);
+      std::string hint = ClosestMatch(t.from.workload, names);
+      r.Error(r.Child(from, "workload"),
+              tw + ": from.workload '" + t.from.workload + "' is not a workload in namespace " +
+                  t.from.ns + " of cluster " + c->name +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      return;
+    }
+  } else {
+    std::string key = t.from.ingress;
+    if (key.find('/') == std::string::npos) key = t.from.ns + "/" + key;
+    t.from.ingress = key;
+    const Gateway* gw = c->FindGateway(key);
+    if (!gw || gw->role != GatewayRole::kIngress) {
+      std::vector<std::string> names;
+      for (const auto& [k, g] : c->gateways)
+        if (g.role == GatewayRole::kIngress) names.push_back(k);
+      std::string hint = ClosestMatch(key, names);
+      r.Error(r.Child(from, "ingress"),
+              tw + ": from.ingress '" + key + "' is not " +
+                  (gw ? "an ingress Gateway (its class " + gw->class_name + " makes it a " +
+                            (gw->role == GatewayRole::kWaypoint ? "waypoint" : "east-west gateway") + ")"
+                      : "a Gateway in cluster " + c->name) +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      return;
+    }
+  }
+  YAML::Node to = r.Child(n, "to");
+  if (!r.IsMap(to, tw + ": to")) {
+    if (!to.IsDefined()) r.Error(n, tw + ": to is required");
+    return;
+  }
+  CheckKeys(r, to, {"host", "pod", "ip", "port"}, tw + ": to");
+  t.to.location = r.Loc(to);
+  t.to.host = r.String(r.Child(to, "host"), tw + ": to.host").value_or("");
+  t.to.pod = r.String(r.Child(to, "pod"), tw + ": to.pod").value_or("");
+  t.to.ip = r.String(r.Child(to, "ip"), tw + ": to.ip").value_or("");
+  int given = !t.to.host.empty() + !t.to.pod.empty() + !t.to.ip.empty();
+  if (given != 1) {
+    r.Error(to, tw + ": to must name exactly one of host, pod or ip, got " +
+                    std::to_string(given));
+    return;
+  }
+  YAML::Node port = r.Child(to, "port");
+  auto p = r.Int(port, tw + ": to.port", 1, 65535);
+  if (!p) {
+    if (!port.IsDefined()) r.Error(to, tw + ": to.port is required");
+    return;
+  }
+  t.to.port = static_cast<int>(*p);
+  if (!t.to.pod.empty()) {
+    size_t slash = t.to.pod.find('/');
+    std::string ns = slash == std::string::npos ? t.from.ns : t.to.pod.substr(0, slash);
+    std::string wl = slash == std::string::npos ? t.to.pod : t.to.pod.substr(slash + 1);
+    t.to.pod = ns + "/" + wl;
+    if (c->WorkloadsOf(ns, wl).empty()) {
+      std::vector<std::string> names;
+      for (const Workload& w : c->workloads) names.push_back(w.ns + "/" + w.owner);
+      std::string hint = ClosestMatch(t.to.pod, names);
+      r.Error(r.Child(to, "pod"), tw + ": to.pod '" + t.to.pod + "' is not a workload in cluster " +
+                                      c->name + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      return;
+    }
+  }
+  if (!t.to.host.empty() && t.from.ingress.empty()) {
+    bool found = !c->ServicesForHost(t.to.host, t.from.ns).empty();
+    for (const Cluster& other : sc.mesh.clusters)
+      found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& [h, idx] : c->service_by_host) names.push_back(h);
+      std::string full = t.to.host;
+      if (std::count(full.begin(), full.end(), '.') == 0)
+        full += "." + t.from.ns + ".svc.cluster.local";
+      else if (std::count(full.begin(), full.end(), '.') == 1)
+        full += ".svc.cluster.local";
+      std::string hint = ClosestMatch(full, names);
+      r.Error(r.Child(to, "host"),
+              tw + ": to.host '" + t.to.host + "' matches no Service or ServiceEntry" +
+                  " (to dial an address outside the mesh, use to.ip)" +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      return;
+    }
+  }
+  YAML::Node http = r.Child(n, "http");
+  if (r.IsMap(http, tw + ": http")) {
+    CheckKeys(r, http, {"method", "path", "headers"}, tw + ": http");
+    HttpRequest req;
+    req.method = r.String(r.Child(http, "method"), tw + ": http.method").value_or("GET");
+    req.path = r.String(r.Child(http, "path"), tw + ": http.path").value_or("/");
+    if (req.path.empty() || req.path[0] != '/') {
+      r.Error(r.Child(http, "path"), tw + ": http.path must start with '/', got '" + req.path + "'");
+    }
+    auto headers = r.StringMap(r.Child(http, "headers"), tw + ": http.headers", false, nullptr);
+    if (headers) {
+      for (const auto& [k, v] : *headers) {
+        std::string lower = k;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        req.headers[lower] = v;
+      }
+    }
+    t.http = req;
+  } else if (!http.IsDefined() && !t.from.ingress.empty()) {
+    t.http = HttpRequest{};  // an ingress Gateway speaks HTTP
+  }
+  YAML::Node rate = r.Child(n, "rate");
+  if (rate.IsDefined()) {
+    auto s = r.String(rate, tw + ": rate");
+    char* end = nullptr;
+    double v = s ? std::strtod(s->c_str(), &end) : 0;
+    if (!s || end == s->c_str() || *end != '\0' || !(v > 0) || v > 1e7) {
+      if (s)
+        r.Error(rate, tw + ": rate must be a number of requests per second above 0 and at most 10000000, got '" +
+                          *s + "'");
+    } else {
+      t.rate = v;
+    }
+  }
+  if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration")) t.duration_ns = *d;
+  sc.traffic.push_back(std::move(t));
+}
+
+}  // namespace
+
+std::optional<Scenario> LoadScenarioText(const std::string& text,
+                                         const std::string& file_label,
+                                         const std::string& base_dir,
+                                         Diagnostics& diags) {
+  auto docs = io::ParseDocuments(text, file_label, diags);
+  if (!docs) return std::nullopt;
+  Reader r(file_label, diags);
+  if (docs->empty() || !(*docs)[0].IsMap()) {
+    diags.Error(docs->empty() ? SourceLocation{file_label, 1, 1} : r.Loc((*docs)[0]),
+                "a scenario must be a map with 'clusters' and 'traffic', got " +
+                    (docs->empty() ? std::string("an empty file") : Reader::Describe((*docs)[0])));
+    return std::nullopt;
+  }
+  if (docs->size() > 1)
+    r.Warning((*docs)[1], "a scenario file holds one document; the others are ignored");
+  const YAML::Node root = (*docs)[0];
+  CheckKeys(r, root, kTopKeys, "scenario");
+  Scenario sc;
+  sc.file = file_label;
+  sc.mesh.name = r.String(r.Child(root, "name"), "name").value_or(file_label);
+  LoadIstio(r, r.Child(root, "istio"), sc.mesh);
+  YAML::Node clusters = r.Child(root, "clusters");
+  if (!clusters.IsDefined()) {
+    r.Error(root, "scenario: 'clusters' is required (a list of clusters with their manifests)");
+    return sc;
+  }
+  if (r.IsList(clusters, "clusters")) {
+    for (size_t i = 0; i < clusters.size(); ++i)
+      LoadCluster(r, clusters[i], base_dir, i, sc.mesh);
+  }
+  sc.mesh.Finalize(diags);
+  YAML::Node traffic = r.Child(root, "traffic");
+  if (r.IsList(traffic, "traffic")) {
+    for (size_t i = 0; i < traffic.size(); ++i) LoadTraffic(r, traffic[i], i, sc);
+  }
+  return sc;
+}
+
+std::optional<Scenario> LoadScenarioFile(const std::string& path,
+                                         Diagnostics& diags) {
+  auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0}, "scenario file", diags);
+  if (!text) return std::nullopt;
+  std::string base = fs::path(path).parent_path().string();
+  if (base.empty()) base = ".";
+  return LoadScenarioText(*text, path, base, diags);
+}
+
+}  // namespace meshsim

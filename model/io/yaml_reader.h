@@ -1,0 +1,74 @@
+// Internal: typed, located access to yaml-cpp nodes. Every accessor reports a
+// Diagnostic naming the object, the field path, what was expected and what
+// was found, instead of throwing.
+#ifndef MESHSIM_MODEL_IO_YAML_READER_H_
+#define MESHSIM_MODEL_IO_YAML_READER_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "model/diagnostics.h"
+#include "model/mesh.h"
+
+namespace meshsim::io {
+
+class Reader {
+ public:
+  Reader(std::string file, Diagnostics& diags)
+      : file_(std::move(file)), diags_(diags) {}
+
+  const std::string& file() const { return file_; }
+  Diagnostics& diags() { return diags_; }
+
+  SourceLocation Loc(const YAML::Node& n) const;
+  // "a map", "a list", "a string '...'", ... for messages.
+  static std::string Describe(const YAML::Node& n);
+
+  // Child of a map, or an undefined node. Reports an error when `n` is not a
+  // map (and not null/undefined).
+  YAML::Node Child(const YAML::Node& n, const char* key) const;
+
+  // Typed reads: nullopt when absent; an error (and nullopt) when present
+  // with the wrong type. `what` is "<Object ns/name>: <field path>".
+  std::optional<std::string> String(const YAML::Node& n, const std::string& what);
+  std::optional<long long> Int(const YAML::Node& n, const std::string& what,
+                               long long min, long long max);
+  std::optional<bool> Bool(const YAML::Node& n, const std::string& what);
+  // A map of string to string (labels, annotations, selectors). Label values
+  // are checked against Kubernetes' syntax when `label_syntax` is set.
+  std::optional<Labels> StringMap(const YAML::Node& n, const std::string& what,
+                                  bool label_syntax,
+                                  std::map<std::string, SourceLocation>* locs);
+  bool IsMap(const YAML::Node& n, const std::string& what);
+  bool IsList(const YAML::Node& n, const std::string& what);
+
+  void Error(const YAML::Node& n, const std::string& msg) {
+    diags_.Error(Loc(n), msg);
+  }
+  void Warning(const YAML::Node& n, const std::string& msg) {
+    diags_.Warning(Loc(n), msg);
+  }
+
+ private:
+  std::string file_;
+  Diagnostics& diags_;
+};
+
+// Reads a whole file; nullopt (with an error at `where`) when it is missing,
+// unreadable, a directory, or not text.
+std::optional<std::string> ReadTextFile(const std::string& path,
+                                        const SourceLocation& where,
+                                        const std::string& what,
+                                        Diagnostics& diags);
+
+// Parses every document; nullopt (with a located error) on a syntax error.
+std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
+                                                      const std::string& file,
+                                                      Diagnostics& diags);
+
+}  // namespace meshsim::io
+
+#endif  // MESHSIM_MODEL_IO_YAML_READER_H_

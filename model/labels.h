@@ -1,0 +1,37 @@
+// Istio and Gateway API label and annotation names that change routing,
+// as defined in istio/api label/labels.yaml (ambient-semantics.md §1, §2, §5,
+// §7, §15).
+#ifndef MESHSIM_MODEL_LABELS_H_
+#define MESHSIM_MODEL_LABELS_H_
+
+namespace meshsim {
+
+inline constexpr char kLabelDataplaneMode[] = "istio.io/dataplane-mode";
+inline constexpr char kLabelUseWaypoint[] = "istio.io/use-waypoint";
+inline constexpr char kLabelUseWaypointNamespace[] =
+    "istio.io/use-waypoint-namespace";
+inline constexpr char kLabelWaypointFor[] = "istio.io/waypoint-for";
+inline constexpr char kLabelIngressUseWaypoint[] =
+    "istio.io/ingress-use-waypoint";
+inline constexpr char kLabelUseWaypointCanary[] =
+    "istio.io/use-waypoint-canary";
+inline constexpr char kLabelUseWaypointCanaryNamespace[] =
+    "istio.io/use-waypoint-canary-namespace";
+inline constexpr char kAnnotationCanaryWeight[] =
+    "istio.io/use-waypoint-canary-weight";
+inline constexpr char kLabelNetwork[] = "topology.istio.io/network";
+inline constexpr char kLabelGlobal[] = "istio.io/global";
+inline constexpr char kLabelGatewayName[] = "gateway.networking.k8s.io/gateway-name";
+inline constexpr char kLabelGatewayManaged[] = "gateway.istio.io/managed";
+inline constexpr char kLabelSidecarInject[] = "sidecar.istio.io/inject";
+inline constexpr char kLabelIstioInjection[] = "istio-injection";
+inline constexpr char kLabelIstioRev[] = "istio.io/rev";
+inline constexpr char kAnnotationSidecarStatus[] = "sidecar.istio.io/status";
+inline constexpr char kAnnotationWaypointInboundBinding[] =
+    "ambient.istio.io/waypoint-inbound-binding";
+inline constexpr char kAnnotationTrafficDistribution[] =
+    "networking.istio.io/traffic-distribution";
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_LABELS_H_

@@ -1,0 +1,437 @@
+#include "model/mesh.h"
+
+#include <algorithm>
+#include <set>
+
+#include "model/labels.h"
+
+namespace meshsim {
+
+bool IstioSettings::Flag(const std::string& name, bool def) const {
+  auto it = flags.find(name);
+  if (it == flags.end()) return def;
+  return it->second == "true" || it->second == "1" || it->second == "True" ||
+         it->second == "TRUE";
+}
+
+std::string Service::Hostname() const {
+  if (kind == "ServiceEntry" && !hosts.empty()) return hosts.front();
+  return name + "." + ns + ".svc.cluster.local";
+}
+
+const ServicePort* Service::FindPort(int port) const {
+  for (const ServicePort& p : ports)
+    if (p.port == port) return &p;
+  return nullptr;
+}
+
+const Namespace* Cluster::FindNamespace(const std::string& ns) const {
+  auto it = namespaces.find(ns);
+  return it == namespaces.end() ? nullptr : &it->second;
+}
+
+const Labels& Cluster::NamespaceLabels(const std::string& ns) const {
+  static const Labels kEmpty;
+  const Namespace* n = FindNamespace(ns);
+  return n ? n->labels : kEmpty;
+}
+
+const Workload* Cluster::FindWorkload(const std::string& key) const {
+  auto it = workload_by_key.find(key);
+  return it == workload_by_key.end() ? nullptr : &workloads[it->second];
+}
+
+const Service* Cluster::FindService(const std::string& key) const {
+  auto it = service_by_key.find(key);
+  return it == service_by_key.end() ? nullptr : &services[it->second];
+}
+
+const Gateway* Cluster::FindGateway(const std::string& key) const {
+  auto it = gateways.find(key);
+  return it == gateways.end() ? nullptr : &it->second;
+}
+
+const Node* Cluster::FindNode(const std::string& node_name) const {
+  for (const Node& n : nodes)
+    if (n.name == node_name) return &n;
+  return nullptr;
+}
+
+std::vector<const Workload*> Cluster::WorkloadsOf(const std::string& ns,
+                                                  const std::string& n) const {
+  std::vector<const Workload*> out;
+  for (const Workload& w : workloads)
+    if (w.ns == ns && (w.owner == n || w.name == n)) out.push_back(&w);
+  std::sort(out.begin(), out.end(), [](const Workload* a, const Workload* b) {
+    if (a->name.size() != b->name.size()) return a->name.size() < b->name.size();
+    return a->name < b->name;
+  });
+  return out;
+}
+
+std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
+                                             const std::string& client_ns) const {
+  std::vector<std::string> candidates = {host};
+  size_t dots = std::count(host.begin(), host.end(), '.');
+  if (dots == 0) candidates.push_back(host + "." + client_ns + ".svc.cluster.local");
+  if (dots == 1) candidates.push_back(host + ".svc.cluster.local");
+  if (dots == 2 && host.size() > 4 && host.compare(host.size() - 4, 4, ".svc") == 0)
+    candidates.push_back(host + ".cluster.local");
+  std::vector<size_t> out;
+  for (const std::string& c : candidates) {
+    auto it = service_by_host.find(c);
+    if (it != service_by_host.end()) {
+      out = it->second;
+      break;
+    }
+  }
+  if (out.empty()) {
+    // ServiceEntry wildcard hosts: "*.example.com" matches "a.example.com".
+    for (const auto& [h, idx] : service_by_host) {
+      if (h.size() > 1 && h[0] == '*' && host.size() > h.size() - 1 &&
+          host.compare(host.size() - (h.size() - 1), h.size() - 1, h.substr(1)) == 0) {
+        out.insert(out.end(), idx.begin(), idx.end());
+      }
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) {
+    return (services[a].ns == client_ns) > (services[b].ns == client_ns);
+  });
+  return out;
+}
+
+Cluster* Mesh::FindCluster(const std::string& cluster_name) {
+  for (Cluster& c : clusters)
+    if (c.name == cluster_name) return &c;
+  return nullptr;
+}
+
+const Cluster* Mesh::FindCluster(const std::string& cluster_name) const {
+  for (const Cluster& c : clusters)
+    if (c.name == cluster_name) return &c;
+  return nullptr;
+}
+
+bool SelectorMatches(const Labels& selector, const Labels& labels) {
+  for (const auto& [k, v] : selector) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+const std::string* FindLabel(const Labels& labels, const std::string& key) {
+  auto it = labels.find(key);
+  return it == labels.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+GatewayRole RoleForClass(const std::string& class_name) {
+  // §2.1 (istio-waypoint), §15 (gloo-waypoint, Solo's istio-eastwest and
+  // istio-remote), §7.1 (istio-east-west). Any other class is an ingress.
+  if (class_name == "istio-waypoint" || class_name == "gloo-waypoint")
+    return GatewayRole::kWaypoint;
+  if (class_name == "istio-east-west" || class_name == "istio-eastwest")
+    return GatewayRole::kEastWest;
+  if (class_name == "istio-remote") return GatewayRole::kRemote;
+  return GatewayRole::kIngress;
+}
+
+// The Deployment (and service account) name Istio's deployment controller
+// gives a Gateway: waypoints and east-west gateways keep the Gateway's name,
+// other classes get "<name>-<class>" (istio: "<name>-istio").
+std::string GeneratedDeploymentName(const Gateway& gw) {
+  if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
+    return gw.name;
+  return gw.name + "-" + gw.class_name;
+}
+
+// §1.1: captured(pod), plus the sidecar injector's decision.
+void DeriveCapture(const Cluster& cluster, Workload& w) {
+  const Labels& ns_labels = cluster.NamespaceLabels(w.ns);
+  if (w.role == WorkloadRole::kWaypoint || w.role == WorkloadRole::kEastWest) {
+    // waypoint.yaml renders istio.io/dataplane-mode: none (§1.1).
+    w.capture = Capture::kUncaptured;
+    w.capture_why = "waypoint and east-west pods are never captured (§1.1)";
+    return;
+  }
+  const std::string* pod_inject = FindLabel(w.labels, kLabelSidecarInject);
+  if (!pod_inject) pod_inject = FindLabel(w.annotations, kLabelSidecarInject);
+  bool inject = false;
+  std::string inject_why;
+  if (w.sidecar_injected) {
+    inject = true;
+    inject_why = "pod " + w.Key() + " has an injected istio-proxy sidecar";
+  } else if (w.role == WorkloadRole::kApplication && !w.host_network &&
+             !(pod_inject && *pod_inject == "false")) {
+    const std::string* ns_inject = FindLabel(ns_labels, kLabelIstioInjection);
+    const std::string* ns_rev = FindLabel(ns_labels, kLabelIstioRev);
+    if (pod_inject && *pod_inject == "true") {
+      inject = true;
+      inject_why = "pod " + w.Key() + " has label sidecar.istio.io/inject=true";
+    } else if (ns_inject && *ns_inject == "enabled") {
+      inject = true;
+      inject_why = "namespace " + w.ns + " has label istio-injection=enabled";
+    } else if (!ns_inject && ns_rev) {
+      inject = true;
+      inject_why = "namespace " + w.ns + " has label istio.io/rev";
+    }
+  }
+  if (inject) {
+    w.capture = Capture::kSidecar;
+    w.capture_why = inject_why + " (sidecar pods are never captured, §1.1)";
+    return;
+  }
+  if (w.kind == "Pod" && w.ns == "kube-system") {
+    w.capture = Capture::kUncaptured;
+    w.capture_why = "kube-system is excluded from capture (§1.1)";
+    return;
+  }
+  if (w.host_network) {
+    w.capture = Capture::kUncaptured;
+    w.capture_why = "pod " + w.Key() + " uses hostNetwork (§1.1)";
+    return;
+  }
+  const std::string* pod_mode = FindLabel(w.labels, kLabelDataplaneMode);
+  const std::string* ns_mode = FindLabel(ns_labels, kLabelDataplaneMode);
+  if (pod_mode && *pod_mode == "ambient") {
+    w.capture = Capture::kAmbient;
+    w.capture_why = w.kind + " " + w.Key() +
+                    " has label istio.io/dataplane-mode=ambient";
+  } else if (ns_mode && *ns_mode == "ambient" &&
+             !(pod_mode && *pod_mode == "none")) {
+    w.capture = Capture::kAmbient;
+    w.capture_why =
+        "namespace " + w.ns + " has label istio.io/dataplane-mode=ambient";
+  } else if (pod_mode && *pod_mode == "none") {
+    w.capture = Capture::kUncaptured;
+    w.capture_why =
+        w.kind + " " + w.Key() + " opts out with istio.io/dataplane-mode=none";
+  } else {
+    w.capture = Capture::kUncaptured;
+    w.capture_why = "namespace " + w.ns + " is not enrolled in ambient";
+  }
+}
+
+// §15.1: Solo's auto-waypoint controller writes one Gateway N/auto (class
+// istio-waypoint, type service) per namespace N whose Namespace, or any
+// Service/ServiceEntry in it, carries istio.io/use-waypoint=auto (objects
+// that also name use-waypoint-namespace do not count). An existing Gateway
+// named auto is left alone.
+void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
+  std::map<std::string, SourceLocation> wanted;  // namespace -> first trigger
+  for (const auto& [name, ns] : c.namespaces) {
+    const std::string* v = FindLabel(ns.labels, kLabelUseWaypoint);
+    if (v && *v == "auto" && !FindLabel(ns.labels, kLabelUseWaypointNamespace))
+      wanted.emplace(name, ns.location);
+  }
+  for (const Service& s : c.services) {
+    const std::string* v = FindLabel(s.labels, kLabelUseWaypoint);
+    if (!v || *v != "auto" || FindLabel(s.labels, kLabelUseWaypointNamespace))
+      continue;
+    wanted.emplace(s.ns, s.location);
+    // The seed document's collision warning: auto on both the namespace and
+    // one of its services.
+    const std::string* nsv = FindLabel(c.NamespaceLabels(s.ns), kLabelUseWaypoint);
+    if (nsv && *nsv == "auto") {
+      auto it = s.label_locations.find(kLabelUseWaypoint);
+      notes.push_back(
+          {Severity::kWarning,
+           it == s.label_locations.end() ? s.location : it->second,
+           (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key() +
+               " and its namespace both carry istio.io/use-waypoint=auto; the "
+               "Solo documentation says to label either the namespace or its "
+               "services, never both (istiod resolves both to " +
+               s.ns + "/auto, §15)"});
+    }
+  }
+  for (const auto& [ns, loc] : wanted) {
+    const std::string key = ns + "/auto";
+    if (c.gateways.count(key)) continue;
+    Gateway gw;
+    gw.ns = ns;
+    gw.name = "auto";
+    gw.class_name = "istio-waypoint";
+    gw.annotations["solo.io/auto-waypoint"] = "true";
+    gw.listeners.push_back({"mesh", 15008, "HBONE", "", "Same", {}, loc});
+    gw.synthesized = true;
+    gw.location = loc;
+    c.gateways.emplace(key, gw);
+  }
+}
+
+std::string Ip(int a, int b, int n) {
+  return std::to_string(a) + "." + std::to_string(b) + "." +
+         std::to_string(n / 250) + "." + std::to_string(n % 250 + 1);
+}
+
+}  // namespace
+
+void Mesh::Finalize(Diagnostics& diags) {
+  std::set<std::string> used_ips;
+  for (Cluster& c : clusters)
+    for (const Workload& w : c.workloads)
+      if (!w.ip.empty()) used_ips.insert(w.ip);
+
+  for (size_t ci = 0; ci < clusters.size(); ++ci) {
+    Cluster& c = clusters[ci];
+    if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+    if (istio.distribution == Distribution::kSolo &&
+        istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
+      AddSoloAutoWaypoints(c, notes);
+    }
+
+    // Gateway roles, networks, and the pods Istio would deploy for them.
+    for (auto& [key, gw] : c.gateways) {
+      gw.role = RoleForClass(gw.class_name);
+      const std::string* net = FindLabel(gw.labels, kLabelNetwork);
+      gw.network = net ? *net : c.network;
+    }
+    for (Workload& w : c.workloads) {
+      const std::string* gw_name = FindLabel(w.labels, kLabelGatewayName);
+      if (!gw_name) continue;
+      const Gateway* gw = c.FindGateway(w.ns + "/" + *gw_name);
+      if (!gw) continue;
+      w.gateway = gw->Key();
+      w.role = gw->role == GatewayRole::kWaypoint   ? WorkloadRole::kWaypoint
+               : gw->role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
+                                                    : WorkloadRole::kIngress;
+    }
+    for (auto& [key, gw] : c.gateways) {
+      if (gw.role == GatewayRole::kRemote) continue;
+      if (c.gateway_deployments.count(key)) continue;
+      bool has_pods = false;
+      for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
+      if (has_pods) continue;
+      // §2.1: one replica, named and labelled as the deployment controller
+      // does; the Gateway's labels and infrastructure labels propagate.
+      Workload w;
+      w.kind = "Pod";
+      w.ns = gw.ns;
+      w.owner = GeneratedDeploymentName(gw);
+      w.owner_kind = "Deployment";
+      w.name = w.owner + "-0";
+      w.labels = gw.labels;
+      for (const auto& [k, v] : gw.infrastructure_labels) w.labels[k] = v;
+      w.labels[kLabelGatewayName] = gw.name;
+      w.labels["istio.io/gateway-name"] = gw.name;
+      w.service_account = w.owner;
+      w.gateway = key;
+      w.role = gw.role == GatewayRole::kWaypoint   ? WorkloadRole::kWaypoint
+               : gw.role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
+                                                   : WorkloadRole::kIngress;
+      w.location = gw.location;
+      if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
+        w.labels[kLabelDataplaneMode] = "none";
+      c.workloads.push_back(std::move(w));
+    }
+
+    // Placement: pods without spec.nodeName go round-robin over the nodes, in
+    // namespace/name order so the result does not depend on manifest order.
+    std::vector<size_t> unplaced;
+    for (size_t i = 0; i < c.workloads.size(); ++i) {
+      const Workload& w = c.workloads[i];
+      if (w.kind == "Pod" && w.node.empty()) unplaced.push_back(i);
+    }
+    std::sort(unplaced.begin(), unplaced.end(), [&](size_t a, size_t b) {
+      return c.workloads[a].Key() < c.workloads[b].Key();
+    });
+    for (size_t k = 0; k < unplaced.size(); ++k)
+      c.workloads[unplaced[k]].node = c.nodes[k % c.nodes.size()].name;
+
+    // Addresses, in the same canonical order.
+    std::vector<size_t> order(c.workloads.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return c.workloads[a].Key() < c.workloads[b].Key();
+    });
+    int next_ip = 0;
+    for (size_t i : order) {
+      Workload& w = c.workloads[i];
+      if (w.network.empty()) {
+        const std::string* net = FindLabel(w.labels, kLabelNetwork);
+        w.network = net ? *net : c.network;
+      }
+      if (!w.ip.empty()) continue;
+      if (w.host_network && !w.node.empty()) {
+        w.ip = "node:" + w.node;
+        continue;
+      }
+      std::string ip;
+      do ip = Ip(10, 10 + static_cast<int>(ci), next_ip++);
+      while (used_ips.count(ip));
+      used_ips.insert(ip);
+      w.ip = ip;
+    }
+    for (Workload& w : c.workloads) DeriveCapture(c, w);
+
+    // Indexes.
+    c.workload_by_key.clear();
+    c.workload_by_ip.clear();
+    c.gateway_pods.clear();
+    for (size_t i = 0; i < c.workloads.size(); ++i) {
+      const Workload& w = c.workloads[i];
+      if (!c.workload_by_key.emplace(w.Key(), i).second) {
+        diags.Warning(w.location, w.kind + " " + w.Key() +
+                                      " is defined twice in cluster " + c.name +
+                                      "; the first definition is used");
+      }
+      c.workload_by_ip.emplace(w.ip, i);
+      if (!w.gateway.empty()) c.gateway_pods[w.gateway].push_back(i);
+    }
+    std::stable_sort(c.services.begin(), c.services.end(),
+                     [](const Service& a, const Service& b) {
+                       if (a.ns != b.ns) return a.ns < b.ns;
+                       if (a.name != b.name) return a.name < b.name;
+                       return a.kind == "Service" && b.kind != "Service";
+                     });
+    int next_vip = 0, next_auto = 0;
+    c.service_by_key.clear();
+    c.service_by_vip.clear();
+    c.service_by_host.clear();
+    c.service_endpoints.assign(c.services.size(), {});
+    std::map<std::string, std::vector<size_t>> workloads_by_ns;
+    for (size_t i = 0; i < c.workloads.size(); ++i)
+      workloads_by_ns[c.workloads[i].ns].push_back(i);
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      Service& s = c.services[si];
+      if (!c.service_by_key.emplace(s.Key(), si).second && s.kind == "Service") {
+        diags.Warning(s.location, "Service " + s.Key() +
+                                      " is defined twice in cluster " + c.name +
+                                      "; the first definition is used");
+      }
+      if (s.kind == "Service" && !s.headless && !s.external_name &&
+          s.vips.empty()) {
+        s.vips.push_back(Ip(10, 96 + static_cast<int>(ci), next_vip++));
+      }
+      if (s.kind == "ServiceEntry" && s.vips.empty()) {
+        // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on,
+        // 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS, and
+        // resolution NONE, which passes through to the original address.
+        bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+        if (istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", true) &&
+            s.resolution != "NONE" &&
+            (!wildcard || s.resolution == "DYNAMIC_DNS")) {
+          s.vips.push_back(Ip(240, 240, next_auto++));
+        }
+      }
+      for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
+      if (s.kind == "Service") {
+        c.service_by_host[s.Hostname()].push_back(si);
+      } else {
+        for (const std::string& h : s.hosts) c.service_by_host[h].push_back(si);
+      }
+      if (s.selector && !s.external_name) {
+        for (size_t wi : workloads_by_ns[s.ns]) {
+          const Workload& w = c.workloads[wi];
+          if (s.kind == "Service" && w.kind != "Pod") continue;
+          if (SelectorMatches(*s.selector, w.labels))
+            c.service_endpoints[si].push_back(wi);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace meshsim

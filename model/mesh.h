@@ -1,0 +1,341 @@
+// The resolved mesh: clusters, nodes, namespaces, workloads (pods), services,
+// ServiceEntries, gateways (waypoints, ingress, east-west), routes and
+// policies, each with the source location it came from.
+//
+// A Mesh is built either by the loaders in model/io (from manifests and a
+// scenario file) or directly in code through MeshBuilder (tests do this). After
+// Finalize() the indexes are valid and the binding rules (binding.h) can run.
+//
+//   Mesh mesh;
+//   Cluster& c = mesh.AddCluster("east", "net-east");
+//   ...
+//   mesh.Finalize();
+#ifndef MESHSIM_MODEL_MESH_H_
+#define MESHSIM_MODEL_MESH_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/diagnostics.h"
+
+namespace meshsim {
+
+using Labels = std::map<std::string, std::string>;
+
+// Istio release a scenario models, as (major, minor). Rules that changed
+// between releases compare against it (§2.3, §5, §7.2).
+struct IstioVersion {
+  int major = 1;
+  int minor = 31;
+  bool AtLeast(int mj, int mn) const {
+    return major > mj || (major == mj && minor >= mn);
+  }
+  std::string ToString() const {
+    return std::to_string(major) + "." + std::to_string(minor);
+  }
+};
+// The newest release whose rules are modelled.
+inline constexpr IstioVersion kNewestModelledVersion{1, 31};
+
+enum class Distribution { kCommunity, kSolo };
+
+struct IstioSettings {
+  IstioVersion version = kNewestModelledVersion;
+  Distribution distribution = Distribution::kCommunity;
+  std::map<std::string, std::string> flags;  // istiod feature flags, as given
+  std::string root_namespace = "istio-system";
+  SourceLocation location;
+
+  // Value of a boolean istiod flag: the scenario's setting, else `def`.
+  bool Flag(const std::string& name, bool def) const;
+};
+
+struct Node {
+  std::string name;
+  std::string zone;
+  std::string region;
+};
+
+struct Namespace {
+  std::string name;
+  Labels labels;
+  SourceLocation location;
+  bool declared = false;  // false: implied by an object in it
+};
+
+struct ContainerPort {
+  std::string name;
+  int port = 0;
+};
+
+// How a pod takes part in the data plane (§1.1).
+enum class Capture {
+  kAmbient,     // redirected to the node's ztunnel
+  kUncaptured,  // plain kube-proxy networking, never a waypoint
+  kSidecar,     // has its own Envoy (§6)
+};
+
+enum class WorkloadRole {
+  kApplication,
+  kWaypoint,   // a pod of a waypoint Gateway
+  kIngress,    // a pod of an ingress Gateway
+  kEastWest,   // a pod of an east-west Gateway
+};
+
+// A pod or a WorkloadEntry: something with an address that serves traffic.
+struct Workload {
+  std::string kind;       // Pod | WorkloadEntry
+  std::string ns;
+  std::string name;       // pod name, e.g. productpage-v1-0
+  std::string owner;      // Deployment/StatefulSet/... name, or the pod name
+  std::string owner_kind; // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod
+  Labels labels;
+  Labels annotations;
+  std::string service_account = "default";
+  std::string node;       // empty for WorkloadEntries
+  std::string ip;
+  std::string network;
+  bool host_network = false;
+  bool sidecar_injected = false;  // dump shows it injected, or injector would
+  bool ready = true;
+  std::vector<ContainerPort> ports;
+  WorkloadRole role = WorkloadRole::kApplication;
+  std::string gateway;    // "ns/name" of the Gateway this pod belongs to
+  SourceLocation location;
+  std::map<std::string, SourceLocation> label_locations;
+  // Filled by Finalize().
+  Capture capture = Capture::kUncaptured;
+  std::string capture_why;
+
+  std::string Key() const { return ns + "/" + name; }
+};
+
+struct ServicePort {
+  std::string name;
+  int port = 0;
+  int target_port = 0;            // 0: same as port, or named
+  std::string target_port_name;   // a named targetPort
+  std::string protocol = "TCP";
+  std::string app_protocol;
+};
+
+// A Kubernetes Service or an Istio ServiceEntry, the unit a client addresses.
+struct Service {
+  std::string kind;  // Service | ServiceEntry
+  std::string ns;
+  std::string name;
+  Labels labels;
+  Labels annotations;
+  std::vector<ServicePort> ports;
+  // Service: spec.selector; ServiceEntry: spec.workloadSelector.labels.
+  std::optional<Labels> selector;
+  std::vector<std::string> vips;  // empty: headless (no VIP in WDS, §3.3)
+  bool headless = false;
+  bool external_name = false;     // ExternalName: not in WDS (§2.3 item 6)
+  std::string traffic_distribution;  // PreferClose, ... ("" = default)
+  // ServiceEntry only.
+  std::vector<std::string> hosts;
+  std::string resolution;       // NONE | STATIC | DNS | DNS_ROUND_ROBIN | DYNAMIC_DNS
+  std::string location_kind;    // MESH_EXTERNAL | MESH_INTERNAL
+  bool namespace_visibility = false;  // exportTo: ["."]
+  struct Endpoint {
+    std::string address;
+    Labels labels;
+    std::string network;
+    std::string service_account;
+  };
+  std::vector<Endpoint> inline_endpoints;
+  SourceLocation location;
+  std::map<std::string, SourceLocation> label_locations;
+
+  std::string Key() const { return ns + "/" + name; }
+  // The hostname clients use: name.ns.svc.cluster.local, or the SE's first host.
+  std::string Hostname() const;
+  const ServicePort* FindPort(int port) const;
+};
+
+struct Listener {
+  std::string name;
+  int port = 0;
+  std::string protocol;
+  std::string hostname;
+  std::string allowed_from = "Same";  // Same | All | Selector
+  Labels allowed_selector;            // matchLabels when Selector
+  SourceLocation location;
+};
+
+enum class GatewayRole { kWaypoint, kIngress, kEastWest, kRemote };
+
+struct GatewayClass {
+  std::string name;
+  std::string controller;
+  Labels labels;
+  SourceLocation location;
+};
+
+struct Gateway {
+  std::string ns;
+  std::string name;
+  std::string class_name;
+  Labels labels;
+  Labels annotations;
+  Labels infrastructure_labels;  // spec.infrastructure.labels
+  std::vector<Listener> listeners;
+  bool has_status = false;
+  std::vector<std::string> status_addresses;
+  bool synthesized = false;  // created by the Solo auto-waypoint controller
+  SourceLocation location;
+  // Filled by Finalize().
+  GatewayRole role = GatewayRole::kIngress;
+  std::string network;
+
+  std::string Key() const { return ns + "/" + name; }
+  // §2.1: istiod builds a Waypoint only once status.addresses is non-empty; a
+  // Gateway written for kubectl apply (no status) is taken as programmed.
+  bool Programmed() const { return !has_status || !status_addresses.empty(); }
+};
+
+struct HttpMatch {
+  std::string path_type;   // Exact | PathPrefix | RegularExpression ("" = any)
+  std::string path_value;
+  std::string method;
+  struct Header {
+    std::string name;
+    std::string type = "Exact";
+    std::string value;
+  };
+  std::vector<Header> headers;
+  std::vector<Header> query_params;
+};
+
+struct BackendRef {
+  std::string kind = "Service";  // Service | ServiceEntry (group networking.istio.io) | Hostname
+  std::string ns;
+  std::string name;
+  int port = 0;
+  int weight = 1;
+  SourceLocation location;
+};
+
+struct ParentRef {
+  std::string kind = "Gateway";  // Gateway | Service | ServiceEntry
+  std::string ns;
+  std::string name;
+  std::string section_name;
+  int port = 0;
+  SourceLocation location;
+};
+
+struct HttpRouteRule {
+  std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
+  std::vector<BackendRef> backends;
+  SourceLocation location;
+};
+
+struct HttpRoute {
+  std::string kind = "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute | TLSRoute
+  std::string ns;
+  std::string name;
+  std::string creation_timestamp;
+  std::vector<ParentRef> parents;
+  std::vector<std::string> hostnames;
+  std::vector<HttpRouteRule> rules;
+  SourceLocation location;
+
+  std::string Key() const { return ns + "/" + name; }
+};
+
+// AuthorizationPolicy and PeerAuthentication are kept as loaded; the policy
+// issue interprets them (§8).
+struct AuthorizationPolicy {
+  std::string ns;
+  std::string name;
+  std::string action = "ALLOW";
+  std::optional<Labels> selector;
+  std::vector<ParentRef> target_refs;
+  SourceLocation location;
+  std::string Key() const { return ns + "/" + name; }
+};
+
+struct PeerAuthentication {
+  std::string ns;
+  std::string name;
+  std::optional<Labels> selector;
+  std::string mode;  // STRICT | PERMISSIVE | DISABLE | UNSET
+  SourceLocation location;
+};
+
+struct Cluster {
+  std::string name;
+  std::string network;
+  std::vector<Node> nodes;
+  // Per-cluster override of the Istio version (mixed-version meshes, K14).
+  std::optional<IstioVersion> version;
+  std::map<std::string, Namespace> namespaces;
+  std::vector<Workload> workloads;
+  std::vector<Service> services;
+  std::map<std::string, Gateway> gateways;  // by ns/name
+  std::map<std::string, GatewayClass> gateway_classes;
+  std::vector<HttpRoute> routes;
+  std::vector<AuthorizationPolicy> authorization_policies;
+  std::vector<PeerAuthentication> peer_authentications;
+  // Generated gateway Deployments found in the manifests (a kubectl dump),
+  // by gateway ns/name, with their replica count (§2.1).
+  std::map<std::string, int> gateway_deployments;
+  SourceLocation location;
+
+  // Indexes, valid after Mesh::Finalize().
+  std::map<std::string, size_t> workload_by_key;
+  std::map<std::string, size_t> workload_by_ip;
+  std::map<std::string, size_t> service_by_key;         // ns/name (Service wins over SE)
+  std::map<std::string, std::vector<size_t>> service_by_vip;
+  std::map<std::string, std::vector<size_t>> service_by_host;
+  std::vector<std::vector<size_t>> service_endpoints;   // per service: workloads
+  std::map<std::string, std::vector<size_t>> gateway_pods;  // gateway key -> workloads
+
+  const Namespace* FindNamespace(const std::string& ns) const;
+  const Workload* FindWorkload(const std::string& key) const;
+  const Service* FindService(const std::string& key) const;
+  const Gateway* FindGateway(const std::string& key) const;
+  const Node* FindNode(const std::string& name) const;
+  // Pods of the workload `name` in `ns` (a Deployment/StatefulSet/DaemonSet/
+  // ReplicaSet name, or a Pod or WorkloadEntry name), ordered by pod name.
+  std::vector<const Workload*> WorkloadsOf(const std::string& ns,
+                                           const std::string& name) const;
+  // Services and ServiceEntries a client in `client_ns` reaches by `host`:
+  // full name, "name.ns", "name.ns.svc", a short name in the client's
+  // namespace, or a ServiceEntry host (wildcards match suffixes). A shared
+  // host prefers the client's namespace (§3.4).
+  std::vector<size_t> ServicesForHost(const std::string& host,
+                                      const std::string& client_ns) const;
+  // Namespace labels, or an empty map for an undeclared namespace.
+  const Labels& NamespaceLabels(const std::string& ns) const;
+  IstioVersion VersionOr(const IstioVersion& mesh_version) const {
+    return version.value_or(mesh_version);
+  }
+};
+
+struct Mesh {
+  std::string name;
+  IstioSettings istio;
+  std::vector<Cluster> clusters;
+  // Notes produced while loading and resolving that a reviewer should see.
+  std::vector<Diagnostic> notes;
+
+  Cluster* FindCluster(const std::string& name);
+  const Cluster* FindCluster(const std::string& name) const;
+  // Derives capture, gateway roles, generated pods' placement, IPs, networks
+  // and every index. Call once after all objects are added.
+  void Finalize(Diagnostics& diags);
+};
+
+// Matches a Kubernetes equality label selector (every key equal).
+bool SelectorMatches(const Labels& selector, const Labels& labels);
+// Returns the label value or nullptr.
+const std::string* FindLabel(const Labels& labels, const std::string& key);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_MESH_H_
