@@ -1,2 +1,248 @@
+// Binding rules of ambient-semantics.md §2 (istiod waypoints.go) and capture
+// of §1.1, on meshes built through the loader from small objects.
+#include "model/binding.h"
+
 #include <gtest/gtest.h>
-TEST(Placeholder, Builds) { EXPECT_EQ(1, 1); }
+
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::Ns;
+using testing::Svc;
+using testing::Waypoint;
+using testing::World;
+
+struct Bound {
+  BindingStatus status;
+  std::string waypoint;
+};
+
+Bound ServiceBinding(const Scenario& s, const std::string& key) {
+  const Cluster& c = s.mesh.clusters.at(0);
+  const Service* svc = c.FindService(key);
+  EXPECT_NE(svc, nullptr) << key;
+  if (!svc) return {BindingStatus::kNone, ""};
+  Binding b = ServiceWaypoint(s.mesh, c, *svc);
+  return {b.status, b.waypoint ? b.waypoint->Key() : ""};
+}
+
+Bound PodBinding(const Scenario& s, const std::string& key) {
+  const Cluster& c = s.mesh.clusters.at(0);
+  const Workload* w = c.FindWorkload(key);
+  EXPECT_NE(w, nullptr) << key;
+  if (!w) return {BindingStatus::kNone, ""};
+  Binding b = WorkloadWaypoint(s.mesh, c, *w);
+  return {b.status, b.waypoint ? b.waypoint->Key() : ""};
+}
+
+World Shop(const testing::KV& ns_labels, const std::string& istio = "") {
+  World w(istio);
+  w.Cluster("east", "east", 1);
+  w.Add("east", Ns("shop", ns_labels));
+  return w;
+}
+
+// §2.3 consequence 1, §13 case 29: object label beats namespace label.
+TEST(BindingTest, Case29_ObjectLabelBeatsNamespaceLabel) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint-ns"}});
+  w.Add("east", Waypoint("shop", "waypoint-ns", "all"));
+  w.Add("east", Waypoint("shop", "waypoint-sa1", "all"));
+  w.Add("east", Deploy("shop", "inherit"));
+  w.Add("east", Deploy("shop", "own", 1, {{"istio.io/use-waypoint", "waypoint-sa1"}}));
+  w.Add("east", Deploy("shop", "optout", 1, {{"istio.io/use-waypoint", "none"}}));
+  w.Add("east", Deploy("shop", "tilde", 1, {{"istio.io/use-waypoint", "missing"}}));
+  Scenario s = w.Load();
+  EXPECT_EQ(PodBinding(s, "shop/inherit-0").waypoint, "shop/waypoint-ns");
+  EXPECT_EQ(PodBinding(s, "shop/own-0").waypoint, "shop/waypoint-sa1");
+  EXPECT_EQ(PodBinding(s, "shop/optout-0").status, BindingStatus::kOptOut);
+  // §2.3 consequence 2, K8: no fallback to the namespace waypoint.
+  Bound tilde = PodBinding(s, "shop/tilde-0");
+  EXPECT_EQ(tilde.status, BindingStatus::kNotReady);
+  EXPECT_EQ(tilde.waypoint, "");
+}
+
+// §2.2, §13 case 26: waypoint-for decides which objects may bind.
+TEST(BindingTest, Case26_WaypointForTrafficTypes) {
+  for (const std::string type : {"service", "workload", "all", "none", "bogus"}) {
+    World w = Shop({{Ambient(), "ambient"}});
+    w.Add("east", Waypoint("shop", "wp", type));
+    w.Add("east", Deploy("shop", "app", 1, {{"istio.io/use-waypoint", "wp"}}));
+    w.Add("east", Svc("shop", "app", 80, {{"istio.io/use-waypoint", "wp"}}));
+    Scenario s = w.Load();
+    bool svc_ok = type == "service" || type == "all";
+    bool pod_ok = type == "workload" || type == "all";
+    EXPECT_EQ(ServiceBinding(s, "shop/app").status,
+              svc_ok ? BindingStatus::kAccepted : BindingStatus::kUnsupportedTrafficType)
+        << type;
+    EXPECT_EQ(PodBinding(s, "shop/app-0").status,
+              pod_ok ? BindingStatus::kAccepted : BindingStatus::kUnsupportedTrafficType)
+        << type;
+  }
+}
+
+// §2.2: default type is service; the GatewayClass label applies when the
+// Gateway has none, and the Gateway label overrides the class label.
+TEST(BindingTest, WaypointForFromGatewayClass) {
+  World w = Shop({{Ambient(), "ambient"}});
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: custom\n  labels:\n"
+        "    istio.io/waypoint-for: workload\nspec:\n  controllerName: istio.io/gateway-controller\n");
+  w.Add("east", Waypoint("shop", "by-class", "", "", "custom"));
+  w.Add("east", Waypoint("shop", "override", "service", "", "custom"));
+  w.Add("east", Deploy("shop", "a", 1, {{"istio.io/use-waypoint", "by-class"}}));
+  w.Add("east", Svc("shop", "b", 80, {{"istio.io/use-waypoint", "override"}}));
+  w.Add("east", Svc("shop", "c", 80, {{"istio.io/use-waypoint", "by-class"}}));
+  Scenario s = w.Load();
+  EXPECT_EQ(PodBinding(s, "shop/a-0").status, BindingStatus::kAccepted);
+  EXPECT_EQ(ServiceBinding(s, "shop/b").status, BindingStatus::kAccepted);
+  EXPECT_EQ(ServiceBinding(s, "shop/c").status, BindingStatus::kUnsupportedTrafficType);
+}
+
+// §2.3 consequence 4: a namespace label with a service-type waypoint binds the
+// namespace's Services and no Pod, silently.
+TEST(BindingTest, NamespaceServiceWaypointBindsNoPods) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "wp"}});
+  w.Add("east", Waypoint("shop", "wp"));
+  w.Add("east", Deploy("shop", "app"));
+  w.Add("east", Svc("shop", "app"));
+  Scenario s = w.Load();
+  EXPECT_EQ(ServiceBinding(s, "shop/app").waypoint, "shop/wp");
+  EXPECT_NE(PodBinding(s, "shop/app-0").status, BindingStatus::kAccepted);
+}
+
+// §2.4, §13 case 31: cross-namespace binding needs allowedRoutes.
+TEST(BindingTest, Case31_CrossNamespaceAllowedRoutes) {
+  const std::string selector =
+      "    allowedRoutes:\n      namespaces:\n        from: Selector\n        selector:\n          matchLabels:\n"
+      "            team: shop\n";
+  World w = Shop({{Ambient(), "ambient"}, {"team", "shop"}});
+  w.Add("east", Ns("waypoint-ns"));
+  w.Add("east", Ns("other", {{"team", "other"}}));
+  w.Add("east", Waypoint("waypoint-ns", "same"));
+  w.Add("east", Waypoint("waypoint-ns", "sel", "", selector));
+  w.Add("east", Waypoint("waypoint-ns", "all", "",
+                         "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+  auto labels = [](const std::string& wp) {
+    return testing::KV{{"istio.io/use-waypoint", wp}, {"istio.io/use-waypoint-namespace", "waypoint-ns"}};
+  };
+  w.Add("east", Svc("shop", "to-same", 80, labels("same")));
+  w.Add("east", Svc("shop", "to-sel", 80, labels("sel")));
+  w.Add("east", Svc("other", "to-sel", 80, labels("sel")));
+  w.Add("east", Svc("other", "to-all", 80, labels("all")));
+  Scenario s = w.Load();
+  EXPECT_EQ(ServiceBinding(s, "shop/to-same").status, BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "shop/to-sel").waypoint, "waypoint-ns/sel");
+  EXPECT_EQ(ServiceBinding(s, "other/to-sel").status, BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "other/to-all").waypoint, "waypoint-ns/all");
+}
+
+// §2.3: use-waypoint-namespace is read only from the object that carries
+// use-waypoint, and only from 1.23.
+TEST(BindingTest, UseWaypointNamespaceSameObjectAndVersion) {
+  for (const std::string version : {"1.22", "1.23"}) {
+    World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint-namespace", "infra"}},
+                   "{version: \"" + version + "\"}");
+    w.Add("east", Ns("infra"));
+    w.Add("east", Waypoint("infra", "wp", "", "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+    w.Add("east", Waypoint("shop", "wp"));
+    w.Add("east", Svc("shop", "a", 80, {{"istio.io/use-waypoint", "wp"}}));
+    w.Add("east", Svc("shop", "b", 80,
+                      {{"istio.io/use-waypoint", "wp"}, {"istio.io/use-waypoint-namespace", "infra"}}));
+    Scenario s = w.Load();
+    // The namespace's use-waypoint-namespace does not apply to the Service's label.
+    EXPECT_EQ(ServiceBinding(s, "shop/a").waypoint, "shop/wp") << version;
+    EXPECT_EQ(ServiceBinding(s, "shop/b").waypoint, version == "1.22" ? "shop/wp" : "infra/wp");
+  }
+}
+
+// §2.3, §13 case 33: a NAMESPACE-visibility ServiceEntry may not bind a
+// waypoint in another namespace (1.31+).
+TEST(BindingTest, Case33_NamespaceVisibilityServiceEntry) {
+  for (const std::string version : {"1.30", "1.31"}) {
+    World w = Shop({{Ambient(), "ambient"}}, "{version: \"" + version + "\"}");
+    w.Add("east", Ns("egress"));
+    w.Add("east", Waypoint("egress", "wp", "", "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: shop\n  labels:\n"
+          "    istio.io/use-waypoint: wp\n    istio.io/use-waypoint-namespace: egress\nspec:\n  hosts: [a.example.com]\n"
+          "  exportTo: [\".\"]\n  resolution: DNS\n  ports: [{number: 443, name: tls, protocol: TLS}]\n");
+    Scenario s = w.Load();
+    EXPECT_EQ(ServiceBinding(s, "shop/ext").status,
+              version == "1.31" ? BindingStatus::kCrossNamespaceForbidden : BindingStatus::kAccepted);
+  }
+}
+
+// §13 case 30, §2.3: waypoint pods never get a waypoint, and the waypoint's
+// own Service is never bound.
+TEST(BindingTest, Case30_WaypointsNeverGetWaypoints) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "wp"}});
+  w.Add("east", Waypoint("shop", "wp", "all"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: wp\n  namespace: shop\n  labels:\n"
+        "    gateway.istio.io/managed: istio.io-mesh-controller\n    gateway.networking.k8s.io/gateway-name: wp\n"
+        "spec:\n  selector:\n    gateway.networking.k8s.io/gateway-name: wp\n  ports: [{port: 15008, name: mesh}]\n");
+  Scenario s = w.Load();
+  EXPECT_EQ(PodBinding(s, "shop/wp-0").status, BindingStatus::kIsWaypoint);
+  EXPECT_EQ(ServiceBinding(s, "shop/wp").status, BindingStatus::kIsWaypoint);
+}
+
+// §2.1, §13 case 28: not-ready (status without addresses) vs programmed.
+TEST(BindingTest, Case28_WaypointConfiguredOnlyWhenReady) {
+  World w = Shop({{Ambient(), "ambient"}});
+  w.Add("east", Waypoint("shop", "pending", "", "", "istio-waypoint", "status:\n  addresses: []\n"));
+  w.Add("east", Waypoint("shop", "ready", "", "", "istio-waypoint",
+                         "status:\n  addresses:\n  - type: Hostname\n    value: ready.shop.svc.cluster.local\n"));
+  w.Add("east", Svc("shop", "a", 80, {{"istio.io/use-waypoint", "pending"}}));
+  w.Add("east", Svc("shop", "b", 80, {{"istio.io/use-waypoint", "ready"}}));
+  Scenario s = w.Load();
+  EXPECT_EQ(ServiceBinding(s, "shop/a").status, BindingStatus::kNotReady);
+  EXPECT_EQ(ServiceBinding(s, "shop/b").status, BindingStatus::kAccepted);
+}
+
+// §2.5: `auto` is an ordinary name in the community distribution.
+TEST(BindingTest, AutoIsAnOrdinaryNameInCommunity) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "auto"}});
+  w.Add("east", Svc("shop", "a"));
+  Scenario s = w.Load();
+  EXPECT_EQ(ServiceBinding(s, "shop/a").status, BindingStatus::kNotReady);
+}
+
+// §5: Go's ParseBool as istiod parses ingress-use-waypoint.
+TEST(BindingTest, ParseGoBool) {
+  EXPECT_EQ(ParseGoBool("T"), true);
+  EXPECT_EQ(ParseGoBool("1"), true);
+  EXPECT_EQ(ParseGoBool("False"), false);
+  EXPECT_EQ(ParseGoBool("yes"), std::nullopt);
+}
+
+// §1.1 and the injector: capture per pod.
+TEST(CaptureTest, SidecarAmbientAndUncaptured) {
+  World w;
+  w.Cluster("east", "east", 1);
+  w.Add("east", Ns("amb", {{Ambient(), "ambient"}}));
+  w.Add("east", Ns("inj", {{"istio-injection", "enabled"}}));
+  w.Add("east", Ns("rev", {{"istio.io/rev", "canary"}}));
+  w.Add("east", Deploy("amb", "a"));
+  w.Add("east", Deploy("amb", "b", 1, {{"sidecar.istio.io/inject", "true"}}));
+  w.Add("east", Deploy("inj", "c"));
+  w.Add("east", Deploy("inj", "d", 1, {{"sidecar.istio.io/inject", "false"}}));
+  w.Add("east", Deploy("rev", "e"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dumped\n  namespace: amb\n  annotations:\n"
+        "    sidecar.istio.io/status: '{}'\nspec:\n  containers: [{name: app, image: x}, {name: istio-proxy, image: y}]\n");
+  Scenario s = w.Load();
+  const Cluster& c = s.mesh.clusters[0];
+  EXPECT_EQ(c.FindWorkload("amb/a-0")->capture, Capture::kAmbient);
+  EXPECT_EQ(c.FindWorkload("amb/b-0")->capture, Capture::kSidecar);
+  EXPECT_EQ(c.FindWorkload("inj/c-0")->capture, Capture::kSidecar);
+  EXPECT_EQ(c.FindWorkload("inj/d-0")->capture, Capture::kUncaptured);
+  EXPECT_EQ(c.FindWorkload("rev/e-0")->capture, Capture::kSidecar);
+  EXPECT_EQ(c.FindWorkload("amb/dumped")->capture, Capture::kSidecar);
+}
+
+}  // namespace
+}  // namespace meshsim

@@ -1,0 +1,169 @@
+// Manifest and scenario loading: formats, dumps, placement, generated gateway
+// pods, notes for skipped kinds, and the exact diagnostics of bad input.
+#include "model/io/loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+Cluster ClusterWithNodes(int n) {
+  Cluster c;
+  c.name = "east";
+  c.network = "east";
+  for (int i = 0; i < n; ++i) c.nodes.push_back({"east-node-" + std::to_string(i), "", ""});
+  return c;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
+  Mesh mesh;
+  mesh.clusters.push_back(ClusterWithNodes(2));
+  Diagnostics d;
+  LoadManifestText(ReadFile("tests/data/loader/dump.yaml"), "dump.yaml", mesh.clusters[0], d);
+  mesh.Finalize(d);
+  ASSERT_FALSE(d.HasErrors());
+  const Cluster& c = mesh.clusters[0];
+  auto pods = c.WorkloadsOf("shop", "reviews");
+  ASSERT_EQ(pods.size(), 2u);
+  EXPECT_EQ(pods[0]->owner_kind, "Deployment");
+  EXPECT_EQ(pods[0]->ip, "10.1.2.3");  // from status.podIP; pods sorted by name
+  EXPECT_EQ(pods[0]->node, "east-node-1");  // spec.nodeName kept
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].ToString(),
+            "dump.yaml:44:3: note: skipped 1 object of kind ConfigMap, which meshsim does not model");
+}
+
+TEST(LoaderTest, JsonListStatefulSetDaemonSetHeadless) {
+  Mesh mesh;
+  mesh.clusters.push_back(ClusterWithNodes(3));
+  Diagnostics d;
+  LoadManifestText(ReadFile("tests/data/loader/objects.json"), "objects.json", mesh.clusters[0], d);
+  mesh.Finalize(d);
+  ASSERT_FALSE(d.HasErrors());
+  const Cluster& c = mesh.clusters[0];
+  EXPECT_EQ(c.WorkloadsOf("shop", "db").size(), 3u);
+  EXPECT_NE(c.FindWorkload("shop/db-2"), nullptr);
+  auto agents = c.WorkloadsOf("shop", "agent");
+  ASSERT_EQ(agents.size(), 3u);  // one per node
+  EXPECT_EQ(agents[1]->node, "east-node-1");
+  const Service* db = c.FindService("shop/db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(db->headless);
+  EXPECT_TRUE(db->vips.empty());
+  EXPECT_EQ(db->location.ToString(), "objects.json:12:3");
+  EXPECT_EQ(c.FindWorkload("shop/db-0")->capture, Capture::kAmbient);
+}
+
+TEST(LoaderTest, RoundRobinPlacementIsIndependentOfManifestOrder) {
+  auto place = [](const std::string& text) {
+    Mesh mesh;
+    mesh.clusters.push_back(ClusterWithNodes(2));
+    Diagnostics d;
+    LoadManifestText(text, "m.yaml", mesh.clusters[0], d);
+    mesh.Finalize(d);
+    std::map<std::string, std::string> out;
+    for (const Workload& w : mesh.clusters[0].workloads) out[w.Key()] = w.node + " " + w.ip;
+    return out;
+  };
+  std::string a = testing::Deploy("shop", "a", 2), b = testing::Deploy("shop", "b", 1);
+  auto ab = place(a + "---\n" + b), ba = place(b + "---\n" + a);
+  EXPECT_EQ(ab, ba);
+  EXPECT_EQ(ab["shop/a-0"].substr(0, 11), "east-node-0");
+  EXPECT_EQ(ab["shop/a-1"].substr(0, 11), "east-node-1");
+  EXPECT_EQ(ab["shop/b-0"].substr(0, 11), "east-node-0");
+}
+
+// §2.1: a Gateway gets one generated pod named and labelled like Istio's.
+TEST(LoaderTest, GatewayGetsGeneratedPod) {
+  testing::World w;
+  w.Cluster("east", "east", 1);
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Ingress("shop", "web"));
+  Scenario s = w.Load();
+  const Cluster& c = s.mesh.clusters[0];
+  const Workload* wp = c.FindWorkload("shop/waypoint-0");
+  ASSERT_NE(wp, nullptr);
+  EXPECT_EQ(wp->service_account, "waypoint");
+  EXPECT_EQ(wp->role, WorkloadRole::kWaypoint);
+  EXPECT_EQ(wp->labels.at("gateway.networking.k8s.io/gateway-name"), "waypoint");
+  const Workload* in = c.FindWorkload("shop/web-istio-0");
+  ASSERT_NE(in, nullptr);
+  EXPECT_EQ(in->service_account, "web-istio");
+  EXPECT_EQ(in->role, WorkloadRole::kIngress);
+}
+
+TEST(LoaderTest, InlineResourcesKeepScenarioLocations) {
+  testing::World w;
+  w.Cluster("east", "east", 1);
+  w.Add("east", testing::Ns("shop"));
+  Scenario s = w.Load();
+  EXPECT_EQ(s.mesh.clusters[0].FindNamespace("shop")->location.ToString(), "world.yaml:7:5");
+}
+
+TEST(LoaderTest, UnknownScenarioKeyWarnsWithSuggestion) {
+  Diagnostics d;
+  auto s = LoadScenarioText("clusters: [{name: east}]\ntrafic: []\n", "s.yaml", ".", d);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(d.HasErrors());
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].ToString(),
+            "s.yaml:2:1: warning: scenario: unknown key 'trafic' is ignored (did you mean 'traffic'?)");
+}
+
+// Every file under tests/data/errors/ names, on its first line, the exact
+// diagnostic it must produce ("# expect: ..."), and the CLI exits with 2.
+TEST(LoaderErrorsTest, EachBadInputGivesItsExactDiagnostic) {
+  int checked = 0;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator("tests/data/errors"))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    std::ifstream in(f);
+    std::string first;
+    std::getline(in, first);
+    ASSERT_EQ(first.rfind("# expect: ", 0), 0u) << f;
+    std::string want = first.substr(10);
+    Diagnostics d;
+    LoadScenarioFile(f.string(), d);
+    EXPECT_TRUE(d.HasErrors()) << f;
+    bool found = false;
+    std::string got;
+    for (const Diagnostic& x : d.all()) {
+      got += x.ToString() + "\n";
+      found = found || x.ToString() == want;
+    }
+    EXPECT_TRUE(found) << f << "\nwant: " << want << "\ngot:\n" << got;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
+}
+
+TEST(LoaderErrorsTest, MissingScenarioFile) {
+  Diagnostics d;
+  EXPECT_FALSE(LoadScenarioFile("tests/data/errors/does-not-exist.yaml", d));
+  ASSERT_EQ(d.all().size(), 1u);
+  EXPECT_EQ(d.all()[0].ToString(),
+            "tests/data/errors/does-not-exist.yaml: error: scenario file "
+            "'tests/data/errors/does-not-exist.yaml' does not exist");
+}
+
+TEST(DiagnosticsTest, ClosestMatch) {
+  EXPECT_EQ(ClosestMatch("crat", {"cart", "ratings"}), "cart");
+  EXPECT_EQ(ClosestMatch("productpage", {"cart"}), "");
+}
+
+}  // namespace
+}  // namespace meshsim

@@ -1,0 +1,586 @@
+// Path resolution: one test per rule of ambient-semantics.md §1, §3, §5-§7,
+// §15, the known cases of §10 (K1-K18) and Istio's own test cases of §13.
+#include <gtest/gtest.h>
+
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::EastWest;
+using testing::HopKinds;
+using testing::Ingress;
+using testing::IngressRoute;
+using testing::Ns;
+using testing::PathsOf;
+using testing::Summary;
+using testing::Svc;
+using testing::Waypoint;
+using testing::World;
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
+const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
+
+// An ambient client namespace with curl, and namespace shop with service cart.
+World Base(const testing::KV& shop_ns_labels = {{Ambient(), "ambient"}},
+           const testing::KV& cart_svc_labels = {}, const testing::KV& cart_pod_labels = {},
+           const std::string& istio = "") {
+  World w(istio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "curl"));
+  w.Add("east", Ns("shop", shop_ns_labels));
+  w.Add("east", Deploy("shop", "cart", 1, cart_pod_labels));
+  w.Add("east", Svc("shop", "cart", 80, cart_svc_labels));
+  return w;
+}
+
+// §13 case 1, §3.1: captured client to a VIP bound to a service waypoint.
+TEST(PathsTest, Case01_CapturedClientToServiceWaypointVip) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Traffic("t", kFromCurl, kToCart);
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel waypoint ztunnel workload");
+  EXPECT_THAT(paths[0].waypoints, ElementsAre("shop/waypoint"));
+  EXPECT_EQ(paths[0].hops.back().name, "shop/cart-0");
+  EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
+  EXPECT_THAT(paths[0].why, ::testing::Contains("service shop/cart uses waypoint shop/waypoint (own label)"));
+}
+
+// §13 case 2, K1: an uncaptured client bypasses the waypoint; plaintext
+// inbound through the destination ztunnel (§4.4).
+TEST(PathsTest, Case02_K1_UncapturedClientBypasses) {
+  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Ns("legacy"));
+  w.Add("east", Deploy("legacy", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: legacy, workload: curl}", kToCart);
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel workload");
+  EXPECT_TRUE(paths[0].waypoints.empty());
+  EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
+}
+
+// §13 case 3, K6: pods with only a workload waypoint; the Service is called.
+TEST(PathsTest, Case03_K6_ServiceCallSkipsWorkloadWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl-waypoint"}});
+  w.Add("east", Waypoint("shop", "wl-waypoint", "workload"));
+  w.Traffic("t", kFromCurl, kToCart);
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+}
+
+// §13 case 4, K5: pod-IP call to a pod whose service has a waypoint.
+TEST(PathsTest, Case04_K5_PodIpSkipsServiceWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Traffic("t", kFromCurl, "{pod: shop/cart, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel ztunnel workload");
+}
+
+// §13 case 5, §3.2: pod-IP call to a pod with a workload waypoint.
+TEST(PathsTest, Case05_PodIpUsesWorkloadWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  w.Add("east", Waypoint("shop", "wl", "workload"));
+  w.Traffic("t", kFromCurl, "{pod: shop/cart, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("shop/wl|delivered"));
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel waypoint ztunnel workload");
+}
+
+// §13 case 6: uncaptured client to the pod IP of a waypoint-bound pod.
+TEST(PathsTest, Case06_UncapturedPodIpBypassesWorkloadWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  w.Add("east", Waypoint("shop", "wl", "all"));
+  w.Add("east", Ns("legacy"));
+  w.Add("east", Deploy("legacy", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: legacy, workload: curl}", "{pod: shop/cart, port: 80}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+}
+
+// §13 case 7, §3.2: a pod calling its own pod IP is not captured.
+TEST(PathsTest, Case07_SelfCallNotCaptured) {
+  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  w.Add("east", Waypoint("shop", "wl", "workload"));
+  w.Traffic("t", "{cluster: east, namespace: shop, workload: cart}", "{pod: shop/cart, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(HopKinds(paths[0]), "workload");
+  EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
+}
+
+// §13 case 8: a sidecar client applies L7 itself and never sends to a waypoint
+// (§6, K2); with the label the captured client does.
+TEST(PathsTest, Case08_K2_SidecarClientBypassesWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "captured-waypoint"}});
+  w.Add("east", Waypoint("shop", "captured-waypoint"));
+  w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("mesh", "curl"));
+  w.Traffic("sidecar", "{cluster: east, namespace: mesh, workload: curl}", kToCart);
+  w.Traffic("captured", kFromCurl, kToCart);
+  Scenario s = w.Load();
+  auto sc = PathsOf(s, "sidecar");
+  EXPECT_THAT(Summary(sc), ElementsAre("|delivered"));
+  EXPECT_EQ(HopKinds(sc[0]), "workload sidecar ztunnel workload");
+  EXPECT_THAT(Summary(PathsOf(s, "captured")), ElementsAre("shop/captured-waypoint|delivered"));
+}
+
+// §13 case 9, K7, §3.6: a label naming a missing Gateway fails open.
+TEST(PathsTest, Case09_K7_BogusWaypointFailsOpen) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "bogus-waypoint"}});
+  w.Traffic("t", kFromCurl, kToCart);
+  auto paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
+  EXPECT_NE(paths[0].why[1].find("names waypoint shop/bogus-waypoint"), std::string::npos);
+  EXPECT_NE(paths[0].why[1].find("fail open"), std::string::npos);
+}
+
+// §13 case 10, §2.1: a plain `istio`-class Gateway can serve as a waypoint.
+TEST(PathsTest, Case10_SandwichGatewayClassIstioIsAWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "simple-http-waypoint"}});
+  w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio"));
+  w.Traffic("t", kFromCurl, kToCart);
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("shop/simple-http-waypoint|delivered"));
+}
+
+// §13 cases 12-14, K3, §5: ingress bypasses unless ingress-use-waypoint on the
+// Service or its Namespace.
+TEST(PathsTest, Case12to14_IngressUseWaypoint) {
+  for (int variant = 0; variant < 3; ++variant) {
+    testing::KV ns = {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}};
+    testing::KV svc;
+    if (variant == 1) svc["istio.io/ingress-use-waypoint"] = "true";
+    if (variant == 2) ns["istio.io/ingress-use-waypoint"] = "true";
+    World w = Base(ns, svc);
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Ingress("shop", "gw"));
+    w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: shop.example.com, port: 80}");
+    auto paths = PathsOf(w.Load(), "t");
+    ASSERT_EQ(paths.size(), 1u) << variant;
+    if (variant == 0) {
+      EXPECT_TRUE(paths[0].waypoints.empty());
+      EXPECT_EQ(HopKinds(paths[0]), "ingress ztunnel workload");
+    } else {
+      EXPECT_THAT(paths[0].waypoints, ElementsAre("shop/waypoint")) << variant;
+      EXPECT_EQ(HopKinds(paths[0]), "ingress waypoint ztunnel workload");
+    }
+  }
+}
+
+// §5: the Service label overrides the Namespace label; an invalid value is false.
+TEST(PathsTest, IngressServiceLabelOverridesNamespace) {
+  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"},
+                  {"istio.io/ingress-use-waypoint", "true"}},
+                 {{"istio.io/ingress-use-waypoint", "nope"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Ingress("shop", "gw"));
+  w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+  w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: a, port: 80}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+}
+
+// §5: ingress-use-waypoint on a Namespace needs 1.25; on a Service 1.24.
+TEST(PathsTest, IngressUseWaypointVersionGates) {
+  auto run = [](const std::string& version, bool on_namespace) {
+    testing::KV ns = {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}};
+    testing::KV svc;
+    (on_namespace ? ns : svc)["istio.io/ingress-use-waypoint"] = "true";
+    World w = Base(ns, svc, {}, "{version: \"" + version + "\"}");
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Ingress("shop", "gw"));
+    w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: a, port: 80}");
+    return Summary(PathsOf(w.Load(), "t"));
+  };
+  EXPECT_THAT(run("1.23", false), ElementsAre("|delivered"));
+  EXPECT_THAT(run("1.24", false), ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(run("1.24", true), ElementsAre("|delivered"));
+  EXPECT_THAT(run("1.25", true), ElementsAre("shop/waypoint|delivered"));
+}
+
+// §13 case 15, K4: ingress never uses workload waypoints.
+TEST(PathsTest, Case15_K4_IngressIgnoresWorkloadWaypoint) {
+  World w = Base({{Ambient(), "ambient"}, {"istio.io/ingress-use-waypoint", "true"}}, {},
+                 {{"istio.io/use-waypoint", "wl"}});
+  w.Add("east", Waypoint("shop", "wl", "workload"));
+  w.Add("east", Ingress("shop", "gw"));
+  w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+  w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: a, port: 80}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+}
+
+// §13 case 20, K9, §3.4: egress waypoint through a ServiceEntry address; the
+// real IP without a ServiceEntry is passed through.
+TEST(PathsTest, Case20_K9_EgressWaypointViaServiceEntry) {
+  World w = Base();
+  w.Add("east", Ns("egress"));
+  w.Add("east", Waypoint("egress", "egress-gateway", "",
+                         "    allowedRoutes:\n      namespaces:\n        from: Selector\n        selector:\n          matchLabels:\n            kubernetes.io/metadata.name: client\n"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: client\n"
+        "  labels:\n    istio.io/use-waypoint: egress-gateway\n    istio.io/use-waypoint-namespace: egress\n"
+        "spec:\n  hosts: [ext.example.com]\n  addresses: [203.0.113.7]\n  resolution: NONE\n  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n");
+  w.Traffic("via-se", kFromCurl, "{ip: 203.0.113.7, port: 80}");
+  w.Traffic("real-ip", kFromCurl, "{ip: 198.51.100.9, port: 80}");
+  Scenario s = w.Load();
+  auto via = PathsOf(s, "via-se");
+  EXPECT_THAT(Summary(via), ElementsAre("egress/egress-gateway|delivered"));
+  EXPECT_EQ(via[0].hops.back().kind, HopKind::kExternal);
+  EXPECT_EQ(via[0].hops.back().name, "203.0.113.7:80");
+  auto real = PathsOf(s, "real-ip");
+  EXPECT_THAT(Summary(real), ElementsAre("|delivered"));
+  EXPECT_EQ(HopKinds(real[0]), "workload ztunnel external");
+}
+
+// §3.4: a CIDR address on a ServiceEntry matches any address in it.
+TEST(PathsTest, ServiceEntryCidrAddress) {
+  World w = Base();
+  w.Add("east", Waypoint("client", "egress"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: client\n"
+        "  labels:\n    istio.io/use-waypoint: egress\nspec:\n  hosts: [ext.example.com]\n  addresses: [203.0.113.0/24]\n"
+        "  resolution: NONE\n  ports:\n  - number: 443\n    name: tls\n    protocol: TLS\n");
+  w.Traffic("t", kFromCurl, "{ip: 203.0.113.99, port: 443}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("client/egress|delivered"));
+}
+
+// §13 case 21, §2.6: an invalid canary falls back to the primary.
+TEST(PathsTest, Case21_InvalidCanaryFallsBackToPrimary) {
+  World w = Base({{Ambient(), "ambient"}},
+                 {{"istio.io/use-waypoint", "waypoint"}, {"istio.io/use-waypoint-canary", "missing"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Traffic("t", kFromCurl, kToCart);
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("shop/waypoint|delivered"));
+}
+
+// §2.6: a valid canary takes a share; each connection passes exactly one.
+TEST(PathsTest, WeightedCanaryEachPathPassesOne) {
+  World w = Base();
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Waypoint("shop", "canary"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: shop\n  labels:\n"
+        "    istio.io/use-waypoint: waypoint\n    istio.io/use-waypoint-canary: canary\n  annotations:\n"
+        "    istio.io/use-waypoint-canary-weight: \"30\"\nspec:\n  selector: {app: cart}\n  ports: [{port: 80}]\n");
+  w.Traffic("t", kFromCurl, "{host: api.shop, port: 80}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              UnorderedElementsAre("shop/waypoint|delivered", "shop/canary|delivered"));
+}
+
+// §13 case 23: global service with no local replicas fails over through E/W.
+TEST(PathsTest, Case23_MulticlusterFailoverWithoutWaypoint) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(std::string("net-") + c));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+  }
+  w.Add("east", Deploy("sample", "curl"));
+  w.Add("west", Deploy("sample", "hello"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("|delivered"));
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel eastwest ztunnel workload");
+  EXPECT_EQ(paths[0].hops.back().cluster, "west");
+}
+
+// §13 case 24: waypoint in both clusters, scaled to 0 in east (a kubectl dump
+// carries the generated Deployment), waypoint Service global: east uses west's.
+TEST(PathsTest, Case24_RemoteWaypointWhenLocalScaledToZero) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(std::string("net-") + c));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add(c, Waypoint("sample", "waypoint", "", "", "istio-waypoint", "", {{"istio.io/global", "true"}}));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    w.Add(c, Deploy("sample", "hello"));
+  }
+  w.Add("east", Deploy("sample", "curl"));
+  w.Add("east",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: sample\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 0\n  template:\n    metadata:\n"
+        "      labels:\n        gateway.networking.k8s.io/gateway-name: waypoint\n    spec:\n      containers:\n      - name: istio-proxy\n        image: x\n");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    EXPECT_EQ(p.waypoints.size(), 1u) << HopKinds(p);
+    EXPECT_EQ(p.hops[2].kind, HopKind::kEastWest);
+    EXPECT_EQ(p.hops[3].kind, HopKind::kWaypoint);
+    EXPECT_EQ(p.hops[3].cluster, "west");
+  }
+}
+
+// §7.2 table row 3, K13: only the remote cluster binds the service: 0 or 1.
+TEST(PathsTest, K13_WaypointInOneClusterOnly) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(std::string("net-") + c));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    w.Add(c, Deploy("sample", "hello"));
+  }
+  w.Add("east", Ns("sample", {{Ambient(), "ambient"}}));
+  w.Add("west", Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+  w.Add("west", Waypoint("sample", "waypoint"));
+  w.Add("east", Deploy("sample", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  // Local endpoints are reached without a waypoint; west's endpoints (and
+  // whatever west's waypoint then picks) with exactly one.
+  auto s = Summary(PathsOf(w.Load(), "t"));
+  EXPECT_EQ(std::set<std::string>(s.begin(), s.end()),
+            (std::set<std::string>{"|delivered", "sample/waypoint|delivered"}));
+}
+
+// K14, §7.2: a 1.27 east-west gateway does not skip after a waypoint, while a
+// 1.28+ waypoint routes cross-network: two waypoint passes.
+TEST(PathsTest, K14_MixedVersionsDoublePass) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(std::string("net-") + c));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add(c, Waypoint("sample", "waypoint"));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    w.Add(c, Deploy("sample", "hello"));
+  }
+  w.Add("east", Deploy("sample", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  std::string text = w.Text();
+  text.insert(text.find("  resources:", text.find("name: west")), "  istio: {version: \"1.27\"}\n");
+  Diagnostics d;
+  auto s = LoadScenarioText(text, "w.yaml", ".", d);
+  ASSERT_FALSE(d.HasErrors());
+  EXPECT_THAT(Summary(PathsOf(*s, "t")),
+              UnorderedElementsAre("sample/waypoint|delivered", "sample/waypoint,sample/waypoint|delivered"));
+}
+
+// K17, §3.6: a valid binding whose waypoint has no pods fails closed at the
+// client's ztunnel.
+TEST(PathsTest, K17_WaypointWithoutPodsFailsClosed) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: shop\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 0\n  template:\n    spec:\n      containers: []\n");
+  w.Traffic("t", kFromCurl, kToCart);
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
+  EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel");
+  EXPECT_NE(paths[0].reason.find("fail closed"), std::string::npos);
+}
+
+// §2.1: a Gateway whose status has no addresses is not ready: fail open.
+TEST(PathsTest, GatewayStatusWithoutAddressesIsNotReady) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint", "", "", "istio-waypoint",
+                         "status:\n  conditions: []\n"));
+  w.Traffic("t", kFromCurl, kToCart);
+  auto paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
+}
+
+// K11, §3.7: a route at waypoint A to service B does not pass B's waypoint.
+TEST(PathsTest, K11_RouteToServiceWithOwnWaypoint) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "wa"}});
+  w.Add("east", Waypoint("shop", "wa"));
+  w.Add("east", Waypoint("shop", "wb"));
+  w.Add("east", Deploy("shop", "other"));
+  w.Add("east", Svc("shop", "other", 80, {{"istio.io/use-waypoint", "wb"}}));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: to-other\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - group: \"\"\n    kind: Service\n    name: cart\n  rules:\n  - backendRefs:\n    - name: other\n      port: 80\n");
+  w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: /}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("shop/wa|delivered"));
+  EXPECT_EQ(paths[0].hops.back().name, "shop/other-0");
+}
+
+// K12: pods of one Deployment with mixed pod labels (some bound).
+TEST(PathsTest, K12_MixedPodLabels) {
+  World w = Base();
+  w.Add("east", Waypoint("shop", "wl", "workload"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-a\n  namespace: shop\n  labels:\n    app: api\n    istio.io/use-waypoint: wl\nspec:\n  containers: [{name: app, image: x}]\n");
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-b\n  namespace: shop\n  labels:\n    app: api\nspec:\n  containers: [{name: app, image: x}]\n");
+  w.Traffic("a", kFromCurl, "{pod: shop/api-a, port: 80}");
+  w.Traffic("b", kFromCurl, "{pod: shop/api-b, port: 80}");
+  Scenario s = w.Load();
+  EXPECT_THAT(Summary(PathsOf(s, "a")), ElementsAre("shop/wl|delivered"));
+  EXPECT_THAT(Summary(PathsOf(s, "b")), ElementsAre("|delivered"));
+}
+
+// K10, §3.3: a headless service is workload-addressed: the service waypoint
+// does not apply; one path per pod.
+TEST(PathsTest, K10_HeadlessServiceSkipsServiceWaypoint) {
+  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "db", 2));
+  w.Add("east", Svc("shop", "db", 5432, {}, "  clusterIP: None\n"));
+  w.Traffic("t", kFromCurl, "{host: db.shop, port: 5432}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered", "|delivered"));
+}
+
+// §3.1, §13 case 41: a VIP with no endpoints and no waypoint fails.
+TEST(PathsTest, Case41_EmptyServiceFails) {
+  World w = Base();
+  w.Add("east", Svc("shop", "empty", 80, {}, "", "nothing"));
+  w.Traffic("t", kFromCurl, "{host: empty.shop, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
+  EXPECT_NE(paths[0].reason.find("no healthy endpoints"), std::string::npos);
+}
+
+// §13 case 43: remote-network endpoint with no east-west gateway fails.
+TEST(PathsTest, Case43_RemoteNetworkWithoutGatewayFails) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+  }
+  w.Add("east", Deploy("sample", "curl"));
+  w.Add("west", Deploy("sample", "hello"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
+  EXPECT_NE(paths[0].reason.find("no east-west gateway"), std::string::npos);
+}
+
+// §7.1: a non-global service is not shared across clusters.
+TEST(PathsTest, NonGlobalServiceStaysLocal) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(std::string("net-") + c));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+    w.Add(c, Svc("sample", "hello"));
+    w.Add(c, Deploy("sample", "hello"));
+  }
+  w.Add("east", Deploy("sample", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].hops.back().cluster, "east");
+}
+
+// §15: Solo sidecars send service traffic to the waypoint; community's don't.
+TEST(PathsTest, SoloSidecarInteropUsesServiceWaypoint) {
+  for (const char* dist : {"community", "solo"}) {
+    World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}}, {},
+                   std::string("{distribution: ") + dist + "}");
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
+    w.Add("east", Deploy("mesh", "curl"));
+    w.Traffic("vip", "{cluster: east, namespace: mesh, workload: curl}", kToCart);
+    w.Traffic("pod", "{cluster: east, namespace: mesh, workload: curl}", "{pod: shop/cart, port: 80}");
+    Scenario s = w.Load();
+    if (std::string(dist) == "solo") {
+      EXPECT_THAT(Summary(PathsOf(s, "vip")), ElementsAre("shop/waypoint|delivered"));
+    } else {
+      EXPECT_THAT(Summary(PathsOf(s, "vip")), ElementsAre("|delivered"));
+    }
+    EXPECT_THAT(Summary(PathsOf(s, "pod")), ElementsAre("|delivered")) << dist;
+  }
+}
+
+// §15.1: Solo's `auto` creates <ns>/auto; in community `auto` is just a name.
+TEST(PathsTest, SoloAutoWaypoint) {
+  for (const char* dist : {"community", "solo"}) {
+    World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "auto"}}, {}, {},
+                   std::string("{distribution: ") + dist + "}");
+    w.Traffic("t", kFromCurl, kToCart);
+    auto s = Summary(PathsOf(w.Load(), "t"));
+    if (std::string(dist) == "solo") {
+      EXPECT_THAT(s, ElementsAre("shop/auto|delivered"));
+    } else {
+      EXPECT_THAT(s, ElementsAre("|delivered"));
+    }
+  }
+}
+
+// §9: a route with a path match at the waypoint; unmatched requests get 404.
+TEST(PathsTest, WaypointRouteMatchAndNoMatch) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "cart-v2", 1, {}));
+  w.Add("east", Svc("shop", "cart-v2", 80));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: split\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, port: 80}\n  rules:\n"
+        "  - matches:\n    - path: {type: PathPrefix, value: /api}\n    backendRefs:\n    - {name: cart, port: 80, weight: 90}\n    - {name: cart-v2, port: 80, weight: 10}\n");
+  w.Traffic("api", kFromCurl, kToCart, "{method: GET, path: /api/items}");
+  w.Traffic("other", kFromCurl, kToCart, "{method: GET, path: /apix}");
+  Scenario s = w.Load();
+  auto api = PathsOf(s, "api");
+  ASSERT_EQ(api.size(), 2u);
+  EXPECT_EQ(api[0].hops.back().name, "shop/cart-0");
+  EXPECT_EQ(api[1].hops.back().name, "shop/cart-v2-0");
+  auto other = PathsOf(s, "other");
+  ASSERT_THAT(Summary(other), ElementsAre("shop/waypoint|failed"));
+  EXPECT_NE(other[0].reason.find("(404)"), std::string::npos);
+}
+
+// §9: a GAMMA route on a service without a waypoint is ignored by ambient
+// clients (the route is not respected).
+TEST(PathsTest, RouteOnServiceWithoutWaypointIgnored) {
+  World w = Base();
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n  rules:\n"
+        "  - matches:\n    - path: {type: Exact, value: /only}\n    backendRefs:\n    - {name: cart, port: 80}\n");
+  w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: /elsewhere}");
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+}
+
+// The forwarding graph is a Boost graph; paths are enumerated on it and an
+// ordinary mesh has no loop.
+TEST(ForwardingGraphTest, GraphHasVerticesAndNoLoop) {
+  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Traffic("t", kFromCurl, kToCart);
+  Scenario s = w.Load();
+  ForwardingGraph g = BuildForwardingGraph(s.mesh, s.traffic[0]);
+  EXPECT_EQ(g.vertex_count(), 5u);  // curl, zt, waypoint, zt, cart
+  EXPECT_EQ(g.edge_count(), 4u);
+  EXPECT_FALSE(g.HasLoop());
+}
+
+// §1.1: pod label beats namespace label for capture; hostNetwork is never
+// captured.
+TEST(PathsTest, CapturePodLabelOverridesNamespace) {
+  World w = Base();
+  w.Add("east", Deploy("client", "optout", 1, {{Ambient(), "none"}}));
+  w.Add("east", Ns("plain"));
+  w.Add("east", Deploy("plain", "optin", 1, {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "hostnet", 1, {}, "      hostNetwork: true\n"));
+  w.Traffic("optout", "{cluster: east, namespace: client, workload: optout}", kToCart);
+  w.Traffic("optin", "{cluster: east, namespace: plain, workload: optin}", kToCart);
+  w.Traffic("hostnet", "{cluster: east, namespace: client, workload: hostnet}", kToCart);
+  Scenario s = w.Load();
+  EXPECT_EQ(PathsOf(s, "optout")[0].hops[1].kind, HopKind::kZtunnel);  // dst zt only
+  EXPECT_EQ(PathsOf(s, "optout")[0].hops.size(), 3u);
+  EXPECT_EQ(PathsOf(s, "optin")[0].hops[1].name, PathsOf(s, "optin")[0].hops[0].node);
+  EXPECT_EQ(PathsOf(s, "hostnet")[0].why[0].find("hostNetwork") != std::string::npos, true);
+}
+
+}  // namespace
+}  // namespace meshsim
