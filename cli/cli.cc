@@ -10,14 +10,14 @@ namespace meshsim {
 
 namespace {
 
-int RunPaths(const std::string& scenario_path, const std::string& format, std::ostream& out,
-             std::ostream& err) {
+int RunPaths(const std::string& scenario_path, const std::string& format,
+             std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::optional<Scenario> sc = LoadScenarioFile(scenario_path, diags);
   if (!sc || diags.HasErrors()) {
     diags.Print(err);
-    err << diags.error_count() << " error" << (diags.error_count() == 1 ? "" : "s")
-        << "; no paths computed\n";
+    err << diags.error_count() << " error"
+        << (diags.error_count() == 1 ? "" : "s") << "; no paths computed\n";
     return 2;
   }
   diags.Print(err);  // notes and warnings
@@ -35,14 +35,18 @@ int RunPaths(const std::string& scenario_path, const std::string& format, std::o
 
 }  // namespace
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"meshsim: simulate and verify Istio ambient meshes from their manifests"};
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err) {
+  CLI::App app{
+      "meshsim: simulate and verify Istio ambient meshes from their manifests"};
   app.require_subcommand(1);
   std::string scenario;
   std::string format = "text";
   CLI::App* paths = app.add_subcommand(
-      "paths", "print every path each traffic entry's requests can take, hop by hop");
-  paths->add_option("scenario", scenario, "scenario file (YAML or JSON)")->required();
+      "paths",
+      "print every path each traffic entry's requests can take, hop by hop");
+  paths->add_option("scenario", scenario, "scenario file (YAML or JSON)")
+      ->required();
   paths->add_option("--format", format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -56,7 +60,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
       out << app.help();
       return 0;
     }
-    err << "meshsim: error: " << e.what() << "\n" << "run 'meshsim --help' for usage\n";
+    err << "meshsim: error: " << e.what() << "\n"
+        << "run 'meshsim --help' for usage\n";
     return 2;
   }
   if (paths->parsed()) return RunPaths(scenario, format, out, err);

@@ -10,7 +10,8 @@
 
 namespace meshsim {
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err);
 
 }  // namespace meshsim
 

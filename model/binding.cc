@@ -6,14 +6,22 @@ namespace meshsim {
 
 const char* BindingStatusName(BindingStatus s) {
   switch (s) {
-    case BindingStatus::kNone: return "None";
-    case BindingStatus::kOptOut: return "OptOut";
-    case BindingStatus::kAccepted: return "WaypointAccepted";
-    case BindingStatus::kNotReady: return "WaypointIsNotReady";
-    case BindingStatus::kAttachmentDenied: return "AttachmentDenied";
-    case BindingStatus::kUnsupportedTrafficType: return "UnsupportedTrafficType";
-    case BindingStatus::kCrossNamespaceForbidden: return "CrossNamespaceForbidden";
-    case BindingStatus::kIsWaypoint: return "IsWaypoint";
+    case BindingStatus::kNone:
+      return "None";
+    case BindingStatus::kOptOut:
+      return "OptOut";
+    case BindingStatus::kAccepted:
+      return "WaypointAccepted";
+    case BindingStatus::kNotReady:
+      return "WaypointIsNotReady";
+    case BindingStatus::kAttachmentDenied:
+      return "AttachmentDenied";
+    case BindingStatus::kUnsupportedTrafficType:
+      return "UnsupportedTrafficType";
+    case BindingStatus::kCrossNamespaceForbidden:
+      return "CrossNamespaceForbidden";
+    case BindingStatus::kIsWaypoint:
+      return "IsWaypoint";
   }
   return "?";
 }
@@ -84,12 +92,11 @@ struct Ref {
 // §2.3 ref(obj): the object's own use-waypoint label beats the namespace's,
 // including "none"; use-waypoint-namespace is read from the same object
 // (1.23+).
-std::optional<Ref> UseWaypointRef(const IstioVersion& version,
-                                  const Cluster& cluster,
-                                  const std::string& kind_and_name,
-                                  const std::string& ns, const Labels& labels,
-                                  const std::map<std::string, SourceLocation>& locs,
-                                  Binding& out) {
+std::optional<Ref> UseWaypointRef(
+    const IstioVersion& version, const Cluster& cluster,
+    const std::string& kind_and_name, const std::string& ns,
+    const Labels& labels, const std::map<std::string, SourceLocation>& locs,
+    Binding& out) {
   auto loc_of = [&](const std::string& key) {
     auto it = locs.find(key);
     return it == locs.end() ? SourceLocation{} : it->second;
@@ -104,7 +111,8 @@ std::optional<Ref> UseWaypointRef(const IstioVersion& version,
     }
     Ref r{*v, ns, false, out.label_location};
     if (read_ns_label) {
-      if (const std::string* wns = FindLabel(labels, kLabelUseWaypointNamespace))
+      if (const std::string* wns =
+              FindLabel(labels, kLabelUseWaypointNamespace))
         r.ns = *wns;
     }
     return r;
@@ -113,7 +121,8 @@ std::optional<Ref> UseWaypointRef(const IstioVersion& version,
   if (nsobj) {
     if (const std::string* v = FindLabel(nsobj->labels, kLabelUseWaypoint)) {
       if (*v == "none") {
-        out.why = "namespace " + ns + " opts out with istio.io/use-waypoint=none";
+        out.why =
+            "namespace " + ns + " opts out with istio.io/use-waypoint=none";
         return std::nullopt;
       }
       Ref r{*v, ns, true, nsobj->location};
@@ -148,7 +157,8 @@ const Gateway* Resolve(const Cluster& cluster, const Ref& r,
     out.why = subject + " names waypoint " + key + " (" + Source(r) + ") but " +
               (present ? (present->role == GatewayRole::kRemote
                               ? "it is an istio-remote Gateway"
-                              : "that Gateway is not programmed (status without addresses)")
+                              : "that Gateway is not programmed (status "
+                                "without addresses)")
                        : "no such Gateway exists in cluster " + cluster.name) +
               ": no waypoint, traffic goes direct (fail open, §2.3, §3.6)";
     return nullptr;
@@ -219,10 +229,12 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
     }
     if (holder) {
       const std::string name = *FindLabel(*holder, kLabelUseWaypointCanary);
-      const std::string* cns = FindLabel(*holder, kLabelUseWaypointCanaryNamespace);
+      const std::string* cns =
+          FindLabel(*holder, kLabelUseWaypointCanaryNamespace);
       const std::string key = (cns ? *cns : svc.ns) + "/" + name;
       int weight = 0;
-      const std::string* w = FindLabel(svc.annotations, kAnnotationCanaryWeight);
+      const std::string* w =
+          FindLabel(svc.annotations, kAnnotationCanaryWeight);
       bool weight_ok = true;
       if (w) {
         char* end = nullptr;
@@ -271,9 +283,10 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
   const std::string type = WaypointTrafficType(cluster, *gw);
   if (type != "workload" && type != "all") {
     out.status = BindingStatus::kUnsupportedTrafficType;
-    out.why = subject + " names waypoint " + gw->Key() + " (" + Source(*ref) +
-              ") but it is for '" + type +
-              "' traffic, not workload traffic: no workload waypoint (§2.2, §2.3)";
+    out.why =
+        subject + " names waypoint " + gw->Key() + " (" + Source(*ref) +
+        ") but it is for '" + type +
+        "' traffic, not workload traffic: no workload waypoint (§2.2, §2.3)";
     return out;
   }
   out.status = BindingStatus::kAccepted;
@@ -319,8 +332,10 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
     where = "namespace " + svc.ns;
   }
   if (!value) {
-    say("ingress gateways bypass waypoints unless istio.io/ingress-use-waypoint "
-        "is set on " + subject + " or its namespace (§5)");
+    say("ingress gateways bypass waypoints unless "
+        "istio.io/ingress-use-waypoint "
+        "is set on " +
+        subject + " or its namespace (§5)");
     return false;
   }
   std::optional<bool> parsed = ParseGoBool(*value);

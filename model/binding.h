@@ -5,7 +5,8 @@
 //
 //   Binding b = ServiceWaypoint(mesh, cluster, service);
 //   if (b.status == BindingStatus::kAccepted) { ... b.waypoint ... }
-//   b.why  // "service bookinfo/productpage uses waypoint bookinfo/waypoint (namespace label)"
+//   b.why  // "service bookinfo/productpage uses waypoint bookinfo/waypoint
+//   (namespace label)"
 #ifndef MESHSIM_MODEL_BINDING_H_
 #define MESHSIM_MODEL_BINDING_H_
 
@@ -53,7 +54,8 @@ bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
 
 // §2.1: the Waypoint istiod would build for "ns/name" in this cluster, or
 // nullptr (no such Gateway, not programmed, or an istio-remote class).
-const Gateway* FindReadyWaypoint(const Cluster& cluster, const std::string& key);
+const Gateway* FindReadyWaypoint(const Cluster& cluster,
+                                 const std::string& key);
 
 // §2.3 serviceWaypoint(S) in `cluster`'s view.
 Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,

@@ -21,7 +21,8 @@ inline constexpr char kAnnotationCanaryWeight[] =
     "istio.io/use-waypoint-canary-weight";
 inline constexpr char kLabelNetwork[] = "topology.istio.io/network";
 inline constexpr char kLabelGlobal[] = "istio.io/global";
-inline constexpr char kLabelGatewayName[] = "gateway.networking.k8s.io/gateway-name";
+inline constexpr char kLabelGatewayName[] =
+    "gateway.networking.k8s.io/gateway-name";
 inline constexpr char kLabelGatewayManaged[] = "gateway.istio.io/managed";
 inline constexpr char kLabelSidecarInject[] = "sidecar.istio.io/inject";
 inline constexpr char kLabelIstioInjection[] = "istio-injection";

@@ -63,19 +63,22 @@ std::vector<const Workload*> Cluster::WorkloadsOf(const std::string& ns,
   for (const Workload& w : workloads)
     if (w.ns == ns && (w.owner == n || w.name == n)) out.push_back(&w);
   std::sort(out.begin(), out.end(), [](const Workload* a, const Workload* b) {
-    if (a->name.size() != b->name.size()) return a->name.size() < b->name.size();
+    if (a->name.size() != b->name.size())
+      return a->name.size() < b->name.size();
     return a->name < b->name;
   });
   return out;
 }
 
-std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
-                                             const std::string& client_ns) const {
+std::vector<size_t> Cluster::ServicesForHost(
+    const std::string& host, const std::string& client_ns) const {
   std::vector<std::string> candidates = {host};
   size_t dots = std::count(host.begin(), host.end(), '.');
-  if (dots == 0) candidates.push_back(host + "." + client_ns + ".svc.cluster.local");
+  if (dots == 0)
+    candidates.push_back(host + "." + client_ns + ".svc.cluster.local");
   if (dots == 1) candidates.push_back(host + ".svc.cluster.local");
-  if (dots == 2 && host.size() > 4 && host.compare(host.size() - 4, 4, ".svc") == 0)
+  if (dots == 2 && host.size() > 4 &&
+      host.compare(host.size() - 4, 4, ".svc") == 0)
     candidates.push_back(host + ".cluster.local");
   std::vector<size_t> out;
   for (const std::string& c : candidates) {
@@ -89,7 +92,8 @@ std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
     // ServiceEntry wildcard hosts: "*.example.com" matches "a.example.com".
     for (const auto& [h, idx] : service_by_host) {
       if (h.size() > 1 && h[0] == '*' && host.size() > h.size() - 1 &&
-          host.compare(host.size() - (h.size() - 1), h.size() - 1, h.substr(1)) == 0) {
+          host.compare(host.size() - (h.size() - 1), h.size() - 1,
+                       h.substr(1)) == 0) {
         out.insert(out.end(), idx.begin(), idx.end());
       }
     }
@@ -197,8 +201,8 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
   const std::string* ns_mode = FindLabel(ns_labels, kLabelDataplaneMode);
   if (pod_mode && *pod_mode == "ambient") {
     w.capture = Capture::kAmbient;
-    w.capture_why = w.kind + " " + w.Key() +
-                    " has label istio.io/dataplane-mode=ambient";
+    w.capture_why =
+        w.kind + " " + w.Key() + " has label istio.io/dataplane-mode=ambient";
   } else if (ns_mode && *ns_mode == "ambient" &&
              !(pod_mode && *pod_mode == "none")) {
     w.capture = Capture::kAmbient;
@@ -233,7 +237,8 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
     wanted.emplace(s.ns, s.location);
     // The seed document's collision warning: auto on both the namespace and
     // one of its services.
-    const std::string* nsv = FindLabel(c.NamespaceLabels(s.ns), kLabelUseWaypoint);
+    const std::string* nsv =
+        FindLabel(c.NamespaceLabels(s.ns), kLabelUseWaypoint);
     if (nsv && *nsv == "auto") {
       auto it = s.label_locations.find(kLabelUseWaypoint);
       notes.push_back(
@@ -322,7 +327,8 @@ void Mesh::Finalize(Diagnostics& diags) {
                : gw.role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
                                                    : WorkloadRole::kIngress;
       w.location = gw.location;
-      if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
+      if (gw.role == GatewayRole::kWaypoint ||
+          gw.role == GatewayRole::kEastWest)
         w.labels[kLabelDataplaneMode] = "none";
       c.workloads.push_back(std::move(w));
     }
@@ -396,7 +402,8 @@ void Mesh::Finalize(Diagnostics& diags) {
       workloads_by_ns[c.workloads[i].ns].push_back(i);
     for (size_t si = 0; si < c.services.size(); ++si) {
       Service& s = c.services[si];
-      if (!c.service_by_key.emplace(s.Key(), si).second && s.kind == "Service") {
+      if (!c.service_by_key.emplace(s.Key(), si).second &&
+          s.kind == "Service") {
         diags.Warning(s.location, "Service " + s.Key() +
                                       " is defined twice in cluster " + c.name +
                                       "; the first definition is used");

@@ -79,22 +79,23 @@ enum class Capture {
 
 enum class WorkloadRole {
   kApplication,
-  kWaypoint,   // a pod of a waypoint Gateway
-  kIngress,    // a pod of an ingress Gateway
-  kEastWest,   // a pod of an east-west Gateway
+  kWaypoint,  // a pod of a waypoint Gateway
+  kIngress,   // a pod of an ingress Gateway
+  kEastWest,  // a pod of an east-west Gateway
 };
 
 // A pod or a WorkloadEntry: something with an address that serves traffic.
 struct Workload {
-  std::string kind;       // Pod | WorkloadEntry
+  std::string kind;  // Pod | WorkloadEntry
   std::string ns;
-  std::string name;       // pod name, e.g. productpage-v1-0
-  std::string owner;      // Deployment/StatefulSet/... name, or the pod name
-  std::string owner_kind; // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod
+  std::string name;   // pod name, e.g. productpage-v1-0
+  std::string owner;  // Deployment/StatefulSet/... name, or the pod name
+  std::string
+      owner_kind;  // Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod
   Labels labels;
   Labels annotations;
   std::string service_account = "default";
-  std::string node;       // empty for WorkloadEntries
+  std::string node;  // empty for WorkloadEntries
   std::string ip;
   std::string network;
   bool host_network = false;
@@ -102,7 +103,7 @@ struct Workload {
   bool ready = true;
   std::vector<ContainerPort> ports;
   WorkloadRole role = WorkloadRole::kApplication;
-  std::string gateway;    // "ns/name" of the Gateway this pod belongs to
+  std::string gateway;  // "ns/name" of the Gateway this pod belongs to
   SourceLocation location;
   std::map<std::string, SourceLocation> label_locations;
   // Filled by Finalize().
@@ -115,8 +116,8 @@ struct Workload {
 struct ServicePort {
   std::string name;
   int port = 0;
-  int target_port = 0;            // 0: same as port, or named
-  std::string target_port_name;   // a named targetPort
+  int target_port = 0;           // 0: same as port, or named
+  std::string target_port_name;  // a named targetPort
   std::string protocol = "TCP";
   std::string app_protocol;
 };
@@ -133,12 +134,13 @@ struct Service {
   std::optional<Labels> selector;
   std::vector<std::string> vips;  // empty: headless (no VIP in WDS, §3.3)
   bool headless = false;
-  bool external_name = false;     // ExternalName: not in WDS (§2.3 item 6)
+  bool external_name = false;        // ExternalName: not in WDS (§2.3 item 6)
   std::string traffic_distribution;  // PreferClose, ... ("" = default)
   // ServiceEntry only.
   std::vector<std::string> hosts;
-  std::string resolution;       // NONE | STATIC | DNS | DNS_ROUND_ROBIN | DYNAMIC_DNS
-  std::string location_kind;    // MESH_EXTERNAL | MESH_INTERNAL
+  std::string
+      resolution;  // NONE | STATIC | DNS | DNS_ROUND_ROBIN | DYNAMIC_DNS
+  std::string location_kind;          // MESH_EXTERNAL | MESH_INTERNAL
   bool namespace_visibility = false;  // exportTo: ["."]
   struct Endpoint {
     std::string address;
@@ -151,7 +153,8 @@ struct Service {
   std::map<std::string, SourceLocation> label_locations;
 
   std::string Key() const { return ns + "/" + name; }
-  // The hostname clients use: name.ns.svc.cluster.local, or the SE's first host.
+  // The hostname clients use: name.ns.svc.cluster.local, or the SE's first
+  // host.
   std::string Hostname() const;
   const ServicePort* FindPort(int port) const;
 };
@@ -198,7 +201,7 @@ struct Gateway {
 };
 
 struct HttpMatch {
-  std::string path_type;   // Exact | PathPrefix | RegularExpression ("" = any)
+  std::string path_type;  // Exact | PathPrefix | RegularExpression ("" = any)
   std::string path_value;
   std::string method;
   struct Header {
@@ -211,7 +214,8 @@ struct HttpMatch {
 };
 
 struct BackendRef {
-  std::string kind = "Service";  // Service | ServiceEntry (group networking.istio.io) | Hostname
+  std::string kind = "Service";  // Service | ServiceEntry (group
+                                 // networking.istio.io) | Hostname
   std::string ns;
   std::string name;
   int port = 0;
@@ -235,7 +239,8 @@ struct HttpRouteRule {
 };
 
 struct HttpRoute {
-  std::string kind = "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute | TLSRoute
+  std::string kind =
+      "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute | TLSRoute
   std::string ns;
   std::string name;
   std::string creation_timestamp;
@@ -289,11 +294,13 @@ struct Cluster {
   // Indexes, valid after Mesh::Finalize().
   std::map<std::string, size_t> workload_by_key;
   std::map<std::string, size_t> workload_by_ip;
-  std::map<std::string, size_t> service_by_key;         // ns/name (Service wins over SE)
+  std::map<std::string, size_t>
+      service_by_key;  // ns/name (Service wins over SE)
   std::map<std::string, std::vector<size_t>> service_by_vip;
   std::map<std::string, std::vector<size_t>> service_by_host;
-  std::vector<std::vector<size_t>> service_endpoints;   // per service: workloads
-  std::map<std::string, std::vector<size_t>> gateway_pods;  // gateway key -> workloads
+  std::vector<std::vector<size_t>> service_endpoints;  // per service: workloads
+  std::map<std::string, std::vector<size_t>>
+      gateway_pods;  // gateway key -> workloads
 
   const Namespace* FindNamespace(const std::string& ns) const;
   const Workload* FindWorkload(const std::string& key) const;

@@ -6,22 +6,32 @@ namespace meshsim {
 
 const char* HopKindName(HopKind k) {
   switch (k) {
-    case HopKind::kWorkload: return "workload";
-    case HopKind::kZtunnel: return "ztunnel";
-    case HopKind::kWaypoint: return "waypoint";
-    case HopKind::kIngress: return "ingress";
-    case HopKind::kEastWest: return "eastwest";
-    case HopKind::kSidecar: return "sidecar";
-    case HopKind::kExternal: return "external";
+    case HopKind::kWorkload:
+      return "workload";
+    case HopKind::kZtunnel:
+      return "ztunnel";
+    case HopKind::kWaypoint:
+      return "waypoint";
+    case HopKind::kIngress:
+      return "ingress";
+    case HopKind::kEastWest:
+      return "eastwest";
+    case HopKind::kSidecar:
+      return "sidecar";
+    case HopKind::kExternal:
+      return "external";
   }
   return "?";
 }
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kDelivered: return "delivered";
-    case Outcome::kDenied: return "denied";
-    case Outcome::kFailed: return "failed";
+    case Outcome::kDelivered:
+      return "delivered";
+    case Outcome::kDenied:
+      return "denied";
+    case Outcome::kFailed:
+      return "failed";
   }
   return "?";
 }

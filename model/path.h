@@ -45,8 +45,8 @@ struct Path {
   std::vector<Hop> hops;
   std::vector<std::string> waypoints;  // ns/name, in the order passed
   Outcome outcome = Outcome::kDelivered;
-  std::string reason;                  // for failed (and denied) paths
-  std::vector<std::string> why;        // routing decisions, in order
+  std::string reason;            // for failed (and denied) paths
+  std::vector<std::string> why;  // routing decisions, in order
 };
 
 struct TrafficPaths {

@@ -4,7 +4,8 @@
 
 namespace meshsim {
 
-void WritePathsJson(const PathsResult& result, const std::vector<Diagnostic>& warnings,
+void WritePathsJson(const PathsResult& result,
+                    const std::vector<Diagnostic>& warnings,
                     std::ostream& out) {
   nlohmann::ordered_json root;
   root["scenario"] = result.scenario;
@@ -34,30 +35,37 @@ void WritePathsJson(const PathsResult& result, const std::vector<Diagnostic>& wa
   }
   if (!warnings.empty()) {
     root["warnings"] = nlohmann::ordered_json::array();
-    for (const Diagnostic& d : warnings) root["warnings"].push_back(d.ToString());
+    for (const Diagnostic& d : warnings)
+      root["warnings"].push_back(d.ToString());
   }
-  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
 }
 
-void WritePathsText(const PathsResult& result, const std::vector<Diagnostic>& warnings,
+void WritePathsText(const PathsResult& result,
+                    const std::vector<Diagnostic>& warnings,
                     std::ostream& out) {
   out << "scenario: " << result.scenario << "\n";
   for (const TrafficPaths& t : result.traffic) {
-    out << "\n" << t.name << ": " << t.paths.size() << " path" << (t.paths.size() == 1 ? "" : "s")
-        << "\n";
+    out << "\n"
+        << t.name << ": " << t.paths.size() << " path"
+        << (t.paths.size() == 1 ? "" : "s") << "\n";
     int i = 0;
     for (const Path& p : t.paths) {
       out << "  [" << ++i << "] " << OutcomeName(p.outcome);
       out << "  waypoints: ";
       if (p.waypoints.empty()) out << "none";
-      for (size_t k = 0; k < p.waypoints.size(); ++k) out << (k ? ", " : "") << p.waypoints[k];
+      for (size_t k = 0; k < p.waypoints.size(); ++k)
+        out << (k ? ", " : "") << p.waypoints[k];
       out << "\n      ";
       for (size_t k = 0; k < p.hops.size(); ++k) {
         const Hop& h = p.hops[k];
         if (k) out << " -> ";
         out << HopKindName(h.kind) << " " << h.name;
-        if (!h.node.empty() && h.kind != HopKind::kZtunnel) out << "@" << h.node;
-        else if (h.kind == HopKind::kZtunnel) out << "@" << h.cluster;
+        if (!h.node.empty() && h.kind != HopKind::kZtunnel)
+          out << "@" << h.node;
+        else if (h.kind == HopKind::kZtunnel)
+          out << "@" << h.cluster;
       }
       out << "\n";
       if (!p.reason.empty()) out << "      reason: " << p.reason << "\n";

@@ -14,10 +14,10 @@ namespace meshsim {
 
 // {"scenario": ..., "traffic": [{"name", "paths": [{"hops", "waypoints",
 // "outcome", "reason"?, "why"}]}], "warnings": [...]} with two-space indent.
-void WritePathsJson(const PathsResult& result, const std::vector<Diagnostic>& warnings,
-                    std::ostream& out);
-void WritePathsText(const PathsResult& result, const std::vector<Diagnostic>& warnings,
-                    std::ostream& out);
+void WritePathsJson(const PathsResult& result,
+                    const std::vector<Diagnostic>& warnings, std::ostream& out);
+void WritePathsText(const PathsResult& result,
+                    const std::vector<Diagnostic>& warnings, std::ostream& out);
 
 }  // namespace meshsim
 

@@ -40,7 +40,8 @@ class ForwardingGraph {
   std::unique_ptr<Impl> impl;
 };
 
-ForwardingGraph BuildForwardingGraph(const Mesh& mesh, const TrafficEntry& entry);
+ForwardingGraph BuildForwardingGraph(const Mesh& mesh,
+                                     const TrafficEntry& entry);
 
 // Every source-to-end path of the graph, in a deterministic order.
 std::vector<Path> EnumeratePaths(const ForwardingGraph& graph);

@@ -5,8 +5,8 @@
 //   World w;
 //   w.Add("east", Ns("shop", {{"istio.io/dataplane-mode", "ambient"}}));
 //   w.Add("east", Deploy("shop", "cart", 2));
-//   w.Traffic("t", "{cluster: east, namespace: shop, workload: cart}", "{host: cart, port: 80}");
-//   Scenario s = w.Load();
+//   w.Traffic("t", "{cluster: east, namespace: shop, workload: cart}", "{host:
+//   cart, port: 80}"); Scenario s = w.Load();
 #ifndef MESHSIM_TESTS_TEST_WORLD_H_
 #define MESHSIM_TESTS_TEST_WORLD_H_
 
@@ -41,24 +41,30 @@ inline std::string Ns(const std::string& name, const KV& labels = {}) {
 inline std::string Ambient() { return "istio.io/dataplane-mode"; }
 
 // A Deployment whose pods carry app=<name> plus `pod_labels`.
-inline std::string Deploy(const std::string& ns, const std::string& name, int replicas = 1,
-                          const KV& pod_labels = {}, const std::string& extra_spec = "") {
+inline std::string Deploy(const std::string& ns, const std::string& name,
+                          int replicas = 1, const KV& pod_labels = {},
+                          const std::string& extra_spec = "") {
   KV labels = pod_labels;
   labels["app"] = name;
   return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
-         "\n  namespace: " + ns + "\nspec:\n  replicas: " + std::to_string(replicas) +
-         "\n  selector:\n    matchLabels:\n      app: " + name + "\n  template:\n    metadata:\n" +
-         LabelsYaml(labels, 6) + "    spec:\n" + extra_spec +
+         "\n  namespace: " + ns +
+         "\nspec:\n  replicas: " + std::to_string(replicas) +
+         "\n  selector:\n    matchLabels:\n      app: " + name +
+         "\n  template:\n    metadata:\n" + LabelsYaml(labels, 6) +
+         "    spec:\n" + extra_spec +
          "      containers:\n      - name: app\n        image: x\n";
 }
 
-inline std::string Svc(const std::string& ns, const std::string& name, int port = 80,
-                       const KV& labels = {}, const std::string& extra_spec = "",
+inline std::string Svc(const std::string& ns, const std::string& name,
+                       int port = 80, const KV& labels = {},
+                       const std::string& extra_spec = "",
                        const std::string& selector_app = "") {
-  return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
-         "\n" + LabelsYaml(labels, 2) + "spec:\n  selector:\n    app: " +
-         (selector_app.empty() ? name : selector_app) + "\n  ports:\n  - port: " +
-         std::to_string(port) + "\n    name: http\n" + extra_spec;
+  return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
+         "\n  namespace: " + ns + "\n" + LabelsYaml(labels, 2) +
+         "spec:\n  selector:\n    app: " +
+         (selector_app.empty() ? name : selector_app) +
+         "\n  ports:\n  - port: " + std::to_string(port) +
+         "\n    name: http\n" + extra_spec;
 }
 
 // A waypoint Gateway (class istio-waypoint unless given).
@@ -66,47 +72,60 @@ inline std::string Waypoint(const std::string& ns, const std::string& name,
                             const std::string& waypoint_for = "",
                             const std::string& allowed_routes = "",
                             const std::string& cls = "istio-waypoint",
-                            const std::string& status = "", const KV& extra_labels = {}) {
+                            const std::string& status = "",
+                            const KV& extra_labels = {}) {
   KV labels = extra_labels;
   if (!waypoint_for.empty()) labels["istio.io/waypoint-for"] = waypoint_for;
-  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: " + name +
-         "\n  namespace: " + ns + "\n" + LabelsYaml(labels, 2) +
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n "
+         " name: " +
+         name + "\n  namespace: " + ns + "\n" + LabelsYaml(labels, 2) +
          "spec:\n  gatewayClassName: " + cls +
-         "\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: HBONE\n" +
+         "\n  listeners:\n  - name: mesh\n    port: 15008\n    protocol: "
+         "HBONE\n" +
          allowed_routes + status;
 }
 
 inline std::string EastWest(const std::string& network) {
-  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: "
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n "
+         " name: "
          "istio-eastwestgateway\n  namespace: istio-system\n  labels:\n    "
          "topology.istio.io/network: " +
          network +
-         "\nspec:\n  gatewayClassName: istio-east-west\n  listeners:\n  - name: mesh\n    port: "
+         "\nspec:\n  gatewayClassName: istio-east-west\n  listeners:\n  - "
+         "name: mesh\n    port: "
          "15008\n    protocol: HBONE\n";
 }
 
-inline std::string Ingress(const std::string& ns, const std::string& name, int port = 80) {
-  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: " + name +
-         "\n  namespace: " + ns + "\nspec:\n  gatewayClassName: istio\n  listeners:\n  - name: "
+inline std::string Ingress(const std::string& ns, const std::string& name,
+                           int port = 80) {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n "
+         " name: " +
+         name + "\n  namespace: " + ns +
+         "\nspec:\n  gatewayClassName: istio\n  listeners:\n  - name: "
          "http\n    port: " +
-         std::to_string(port) + "\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n  "
+         std::to_string(port) +
+         "\n    protocol: HTTP\n    allowedRoutes:\n      namespaces:\n  "
          "      from: All\n";
 }
 
 inline std::string IngressRoute(const std::string& ns, const std::string& name,
                                 const std::string& gw_ns, const std::string& gw,
                                 const std::string& backend, int port) {
-  return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: " + name +
-         "\n  namespace: " + ns + "\nspec:\n  parentRefs:\n  - name: " + gw + "\n    namespace: " +
-         gw_ns + "\n  rules:\n  - backendRefs:\n    - name: " + backend + "\n      port: " +
-         std::to_string(port) + "\n";
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+         "HTTPRoute\nmetadata:\n  name: " +
+         name + "\n  namespace: " + ns +
+         "\nspec:\n  parentRefs:\n  - name: " + gw +
+         "\n    namespace: " + gw_ns +
+         "\n  rules:\n  - backendRefs:\n    - name: " + backend +
+         "\n      port: " + std::to_string(port) + "\n";
 }
 
 class World {
  public:
   explicit World(std::string istio = "") : istio_(std::move(istio)) {}
 
-  World& Cluster(const std::string& name, const std::string& network, int nodes = 2) {
+  World& Cluster(const std::string& name, const std::string& network,
+                 int nodes = 2) {
     order_.push_back(name);
     networks_[name] = network;
     nodes_[name] = nodes;
@@ -117,9 +136,10 @@ class World {
     objects_[cluster].push_back(object_yaml);
     return *this;
   }
-  World& Traffic(const std::string& name, const std::string& from, const std::string& to,
-                 const std::string& http = "") {
-    traffic_ += "- name: " + name + "\n  from: " + from + "\n  to: " + to + "\n";
+  World& Traffic(const std::string& name, const std::string& from,
+                 const std::string& to, const std::string& http = "") {
+    traffic_ +=
+        "- name: " + name + "\n  from: " + from + "\n  to: " + to + "\n";
     if (!http.empty()) traffic_ += "  http: " + http + "\n";
     return *this;
   }
@@ -151,7 +171,8 @@ class World {
 
   Scenario Load(Diagnostics* out_diags = nullptr) const {
     Diagnostics diags;
-    std::optional<Scenario> sc = LoadScenarioText(Text(), "world.yaml", ".", diags);
+    std::optional<Scenario> sc =
+        LoadScenarioText(Text(), "world.yaml", ".", diags);
     if (out_diags) *out_diags = diags;
     if (!sc || diags.HasErrors()) {
       std::ostringstream msg;
@@ -171,19 +192,23 @@ class World {
   std::string traffic_;
 };
 
-inline std::vector<Path> PathsOf(const Scenario& s, const std::string& traffic) {
+inline std::vector<Path> PathsOf(const Scenario& s,
+                                 const std::string& traffic) {
   for (const TrafficEntry& t : s.traffic)
-    if (t.name == traffic) return EnumeratePaths(BuildForwardingGraph(s.mesh, t));
+    if (t.name == traffic)
+      return EnumeratePaths(BuildForwardingGraph(s.mesh, t));
   ADD_FAILURE() << "no traffic entry " << traffic;
   return {};
 }
 
-// Each path as "waypoints|outcome", e.g. "shop/waypoint|delivered" or "|failed".
+// Each path as "waypoints|outcome", e.g. "shop/waypoint|delivered" or
+// "|failed".
 inline std::vector<std::string> Summary(const std::vector<Path>& paths) {
   std::vector<std::string> out;
   for (const Path& p : paths) {
     std::string wps;
-    for (size_t i = 0; i < p.waypoints.size(); ++i) wps += (i ? "," : "") + p.waypoints[i];
+    for (size_t i = 0; i < p.waypoints.size(); ++i)
+      wps += (i ? "," : "") + p.waypoints[i];
     out.push_back(wps + "|" + OutcomeName(p.outcome));
   }
   return out;

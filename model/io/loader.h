@@ -3,8 +3,8 @@
 // object and of the fields that decide routing.
 //
 //   Diagnostics diags;
-//   std::optional<Scenario> s = LoadScenarioFile("scenarios/x/scenario.yaml", diags);
-//   if (!s || diags.HasErrors()) { diags.Print(std::cerr); return 2; }
+//   std::optional<Scenario> s = LoadScenarioFile("scenarios/x/scenario.yaml",
+//   diags); if (!s || diags.HasErrors()) { diags.Print(std::cerr); return 2; }
 //
 // Loaders never throw: every problem in the input becomes a Diagnostic
 // ("file:line:col: error: ..."), and loading continues so that all of them

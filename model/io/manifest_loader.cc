@@ -30,8 +30,9 @@ std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj) {
   auto kind = r.String(r.Child(obj, "kind"), "object: kind");
   if (!kind) {
     if (!r.Child(obj, "kind").IsDefined())
-      r.Error(obj, "object has no 'kind'; expected a Kubernetes object with "
-                   "apiVersion, kind and metadata");
+      r.Error(obj,
+              "object has no 'kind'; expected a Kubernetes object with "
+              "apiVersion, kind and metadata");
     return std::nullopt;
   }
   h.kind = *kind;
@@ -51,8 +52,8 @@ std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj) {
     return std::nullopt;
   }
   h.name = *name;
-  h.ns = r.String(r.Child(md, "namespace"), h.kind + " " + h.name +
-                                                ": metadata.namespace")
+  h.ns = r.String(r.Child(md, "namespace"),
+                  h.kind + " " + h.name + ": metadata.namespace")
              .value_or("default");
   if (h.kind == "Namespace" || h.kind == "GatewayClass") h.ns = "";
   h.what = h.kind + " " + (h.ns.empty() ? h.name : h.ns + "/" + h.name);
@@ -76,13 +77,13 @@ void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
   if (!spec.IsDefined()) return;
   if (!r.IsMap(spec, what)) return;
   w.node = r.String(r.Child(spec, "nodeName"), what + ".nodeName").value_or("");
-  w.host_network =
-      r.Bool(r.Child(spec, "hostNetwork"), what + ".hostNetwork").value_or(false);
-  w.service_account =
-      r.String(r.Child(spec, "serviceAccountName"), what + ".serviceAccountName")
-          .value_or(r.String(r.Child(spec, "serviceAccount"),
-                             what + ".serviceAccount")
-                        .value_or("default"));
+  w.host_network = r.Bool(r.Child(spec, "hostNetwork"), what + ".hostNetwork")
+                       .value_or(false);
+  w.service_account = r.String(r.Child(spec, "serviceAccountName"),
+                               what + ".serviceAccountName")
+                          .value_or(r.String(r.Child(spec, "serviceAccount"),
+                                             what + ".serviceAccount")
+                                        .value_or("default"));
   YAML::Node containers = r.Child(spec, "containers");
   if (!r.IsList(containers, what + ".containers")) return;
   for (size_t i = 0; i < containers.size(); ++i) {
@@ -95,11 +96,12 @@ void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
     for (const YAML::Node& p : ports) {
       if (!p.IsMap()) continue;
       ContainerPort cp;
-      cp.name = r.String(r.Child(p, "name"), what + ".ports[].name").value_or("");
-      cp.port = static_cast<int>(
-          r.Int(r.Child(p, "containerPort"), what + ".ports[].containerPort", 1,
-                65535)
-              .value_or(0));
+      cp.name =
+          r.String(r.Child(p, "name"), what + ".ports[].name").value_or("");
+      cp.port =
+          static_cast<int>(r.Int(r.Child(p, "containerPort"),
+                                 what + ".ports[].containerPort", 1, 65535)
+                               .value_or(0));
       w.ports.push_back(cp);
     }
   }
@@ -134,9 +136,11 @@ void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   }
   YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
   if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
-    p.owner_kind = r.String(r.Child(owners[0], "kind"), h.what + ": ownerReferences[0].kind")
+    p.owner_kind = r.String(r.Child(owners[0], "kind"),
+                            h.what + ": ownerReferences[0].kind")
                        .value_or("");
-    p.owner_name = r.String(r.Child(owners[0], "name"), h.what + ": ownerReferences[0].name")
+    p.owner_name = r.String(r.Child(owners[0], "name"),
+                            h.what + ": ownerReferences[0].name")
                        .value_or("");
   }
   sink.pods.push_back(std::move(p));
@@ -162,9 +166,11 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   }
   YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
   if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
-    c.owner_kind = r.String(r.Child(owners[0], "kind"), h.what + ": ownerReferences[0].kind")
+    c.owner_kind = r.String(r.Child(owners[0], "kind"),
+                            h.what + ": ownerReferences[0].kind")
                        .value_or("");
-    c.owner_name = r.String(r.Child(owners[0], "name"), h.what + ": ownerReferences[0].name")
+    c.owner_name = r.String(r.Child(owners[0], "name"),
+                            h.what + ": ownerReferences[0].name")
                        .value_or("");
   }
   YAML::Node tmpl = r.Child(spec, "template");
@@ -175,9 +181,10 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   if (r.IsMap(tmpl, h.what + ": spec.template")) {
     YAML::Node tmd = r.Child(tmpl, "metadata");
     std::map<std::string, SourceLocation> locs;
-    w.labels = r.StringMap(r.Child(tmd, "labels"),
-                           h.what + ": spec.template.metadata.labels", true, &locs)
-                   .value_or(Labels{});
+    w.labels =
+        r.StringMap(r.Child(tmd, "labels"),
+                    h.what + ": spec.template.metadata.labels", true, &locs)
+            .value_or(Labels{});
     w.label_locations = locs;
     w.annotations = r.StringMap(r.Child(tmd, "annotations"),
                                 h.what + ": spec.template.metadata.annotations",
@@ -190,8 +197,8 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   sink.controllers.push_back(std::move(c));
 }
 
-void ReadServicePorts(Reader& r, const YAML::Node& ports, const std::string& what,
-                      bool service_entry, Service& s) {
+void ReadServicePorts(Reader& r, const YAML::Node& ports,
+                      const std::string& what, bool service_entry, Service& s) {
   if (!r.IsList(ports, what)) return;
   for (size_t i = 0; i < ports.size(); ++i) {
     const YAML::Node p = ports[i];
@@ -200,7 +207,8 @@ void ReadServicePorts(Reader& r, const YAML::Node& ports, const std::string& wha
     ServicePort sp;
     sp.name = r.String(r.Child(p, "name"), pw + ".name").value_or("");
     YAML::Node num = r.Child(p, service_entry ? "number" : "port");
-    auto port = r.Int(num, pw + (service_entry ? ".number" : ".port"), 1, 65535);
+    auto port =
+        r.Int(num, pw + (service_entry ? ".number" : ".port"), 1, 65535);
     if (!port) {
       if (!num.IsDefined())
         r.Error(p, pw + (service_entry ? ".number" : ".port") + " is required");
@@ -220,7 +228,8 @@ void ReadServicePorts(Reader& r, const YAML::Node& ports, const std::string& wha
       r.Error(tp, pw + ".targetPort must be a port number or name, got " +
                       Reader::Describe(tp));
     }
-    sp.protocol = r.String(r.Child(p, "protocol"), pw + ".protocol").value_or("TCP");
+    sp.protocol =
+        r.String(r.Child(p, "protocol"), pw + ".protocol").value_or("TCP");
     sp.app_protocol =
         r.String(r.Child(p, "appProtocol"), pw + ".appProtocol").value_or("");
     s.ports.push_back(sp);
@@ -244,19 +253,20 @@ void LoadService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
       auto m = r.StringMap(sel, h.what + ": spec.selector", false, nullptr);
       if (m && !m->empty()) s.selector = *m;
     }
-    ReadServicePorts(r, r.Child(spec, "ports"), h.what + ": spec.ports", false, s);
+    ReadServicePorts(r, r.Child(spec, "ports"), h.what + ": spec.ports", false,
+                     s);
     auto type = r.String(r.Child(spec, "type"), h.what + ": spec.type");
     s.external_name = type && *type == "ExternalName";
-    auto cip = r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
+    auto cip =
+        r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
     if (cip && *cip == "None") {
       s.headless = true;
     } else if (cip && !cip->empty()) {
       s.vips.push_back(*cip);
     }
-    s.traffic_distribution =
-        r.String(r.Child(spec, "trafficDistribution"),
-                 h.what + ": spec.trafficDistribution")
-            .value_or("");
+    s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
+                                      h.what + ": spec.trafficDistribution")
+                                 .value_or("");
   }
   if (s.traffic_distribution.empty()) {
     if (const std::string* td =
@@ -284,7 +294,8 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   YAML::Node hosts = r.Child(spec, "hosts");
   if (r.IsList(hosts, h.what + ": spec.hosts")) {
     for (const YAML::Node& x : hosts)
-      if (auto v = r.String(x, h.what + ": spec.hosts[]")) s.hosts.push_back(*v);
+      if (auto v = r.String(x, h.what + ": spec.hosts[]"))
+        s.hosts.push_back(*v);
   }
   if (s.hosts.empty()) {
     r.Error(spec, h.what + ": spec.hosts must list at least one host");
@@ -293,28 +304,34 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   YAML::Node addrs = r.Child(spec, "addresses");
   if (r.IsList(addrs, h.what + ": spec.addresses")) {
     for (const YAML::Node& x : addrs)
-      if (auto v = r.String(x, h.what + ": spec.addresses[]")) s.vips.push_back(*v);
+      if (auto v = r.String(x, h.what + ": spec.addresses[]"))
+        s.vips.push_back(*v);
   }
   ReadServicePorts(r, r.Child(spec, "ports"), h.what + ": spec.ports", true, s);
   s.resolution =
-      r.String(r.Child(spec, "resolution"), h.what + ": spec.resolution").value_or("NONE");
+      r.String(r.Child(spec, "resolution"), h.what + ": spec.resolution")
+          .value_or("NONE");
   static const std::set<std::string> kRes = {"NONE", "STATIC", "DNS",
                                              "DNS_ROUND_ROBIN", "DYNAMIC_DNS"};
   if (!kRes.count(s.resolution)) {
     r.Error(r.Child(spec, "resolution"),
-            h.what + ": spec.resolution must be one of NONE, STATIC, DNS, "
-                     "DNS_ROUND_ROBIN, DYNAMIC_DNS, got '" + s.resolution + "'");
+            h.what +
+                ": spec.resolution must be one of NONE, STATIC, DNS, "
+                "DNS_ROUND_ROBIN, DYNAMIC_DNS, got '" +
+                s.resolution + "'");
   }
   s.location_kind =
-      r.String(r.Child(spec, "location"), h.what + ": spec.location").value_or("MESH_EXTERNAL");
+      r.String(r.Child(spec, "location"), h.what + ": spec.location")
+          .value_or("MESH_EXTERNAL");
   YAML::Node export_to = r.Child(spec, "exportTo");
-  if (export_to.IsSequence() && export_to.size() == 1 && export_to[0].IsScalar() &&
-      export_to[0].Scalar() == ".")
+  if (export_to.IsSequence() && export_to.size() == 1 &&
+      export_to[0].IsScalar() && export_to[0].Scalar() == ".")
     s.namespace_visibility = true;
   YAML::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
-    auto m = r.StringMap(r.Child(ws, "labels"),
-                         h.what + ": spec.workloadSelector.labels", false, nullptr);
+    auto m =
+        r.StringMap(r.Child(ws, "labels"),
+                    h.what + ": spec.workloadSelector.labels", false, nullptr);
     if (m) s.selector = *m;
   }
   YAML::Node eps = r.Child(spec, "endpoints");
@@ -322,15 +339,19 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
     for (const YAML::Node& e : eps) {
       if (!r.IsMap(e, h.what + ": spec.endpoints[]")) continue;
       Service::Endpoint ep;
-      ep.address = r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
-                       .value_or("");
-      ep.labels = r.StringMap(r.Child(e, "labels"), h.what + ": spec.endpoints[].labels",
-                              true, nullptr)
-                      .value_or(Labels{});
-      ep.network = r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
-                       .value_or("");
+      ep.address =
+          r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
+              .value_or("");
+      ep.labels =
+          r.StringMap(r.Child(e, "labels"),
+                      h.what + ": spec.endpoints[].labels", true, nullptr)
+              .value_or(Labels{});
+      ep.network =
+          r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
+              .value_or("");
       ep.service_account =
-          r.String(r.Child(e, "serviceAccount"), h.what + ": spec.endpoints[].serviceAccount")
+          r.String(r.Child(e, "serviceAccount"),
+                   h.what + ": spec.endpoints[].serviceAccount")
               .value_or("");
       s.inline_endpoints.push_back(ep);
     }
@@ -348,15 +369,17 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   w.owner_kind = "WorkloadEntry";
   YAML::Node spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) {
-    w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address").value_or("");
-    auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels", true,
-                          &w.label_locations);
+    w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address")
+               .value_or("");
+    auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels",
+                          true, &w.label_locations);
     if (sl)
       for (const auto& [k, v] : *sl) w.labels.emplace(k, v);
-    w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network").value_or("");
-    w.service_account =
-        r.String(r.Child(spec, "serviceAccount"), h.what + ": spec.serviceAccount")
-            .value_or("default");
+    w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network")
+                    .value_or("");
+    w.service_account = r.String(r.Child(spec, "serviceAccount"),
+                                 h.what + ": spec.serviceAccount")
+                            .value_or("default");
   }
   cluster.workloads.push_back(std::move(w));
 }
@@ -384,8 +407,8 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   YAML::Node infra = r.Child(spec, "infrastructure");
   if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
     g.infrastructure_labels =
-        r.StringMap(r.Child(infra, "labels"), h.what + ": spec.infrastructure.labels",
-                    true, nullptr)
+        r.StringMap(r.Child(infra, "labels"),
+                    h.what + ": spec.infrastructure.labels", true, nullptr)
             .value_or(Labels{});
   }
   YAML::Node listeners = r.Child(spec, "listeners");
@@ -397,9 +420,12 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
       Listener li;
       li.location = r.Loc(l);
       li.name = r.String(r.Child(l, "name"), lw + ".name").value_or("");
-      li.port = static_cast<int>(r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
-      li.protocol = r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
-      li.hostname = r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
+      li.port = static_cast<int>(
+          r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
+      li.protocol =
+          r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
+      li.hostname =
+          r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
       YAML::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
       if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
         li.allowed_from =
@@ -407,9 +433,11 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
                 .value_or("Same");
         if (li.allowed_from != "Same" && li.allowed_from != "All" &&
             li.allowed_from != "Selector") {
-          r.Error(r.Child(ns, "from"), lw + ".allowedRoutes.namespaces.from must be "
-                                            "one of Same, All, Selector, got '" +
-                                            li.allowed_from + "'");
+          r.Error(r.Child(ns, "from"),
+                  lw +
+                      ".allowedRoutes.namespaces.from must be "
+                      "one of Same, All, Selector, got '" +
+                      li.allowed_from + "'");
           li.allowed_from = "Same";
         }
         YAML::Node sel = r.Child(ns, "selector");
@@ -431,7 +459,8 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
     if (addrs.IsSequence()) {
       for (const YAML::Node& a : addrs) {
         if (a.IsMap()) {
-          if (auto v = r.String(r.Child(a, "value"), h.what + ": status.addresses[].value"))
+          if (auto v = r.String(r.Child(a, "value"),
+                                h.what + ": status.addresses[].value"))
             g.status_addresses.push_back(*v);
         }
       }
@@ -445,15 +474,18 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
 }
 
 ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
-                  const std::string& default_ns, const std::string& default_kind) {
+                  const std::string& default_ns,
+                  const std::string& default_kind) {
   ParentRef p;
   p.location = r.Loc(n);
   p.kind = r.String(r.Child(n, "kind"), what + ".kind").value_or(default_kind);
   p.name = r.String(r.Child(n, "name"), what + ".name").value_or("");
-  p.ns = r.String(r.Child(n, "namespace"), what + ".namespace").value_or(default_ns);
+  p.ns = r.String(r.Child(n, "namespace"), what + ".namespace")
+             .value_or(default_ns);
   p.section_name =
       r.String(r.Child(n, "sectionName"), what + ".sectionName").value_or("");
-  p.port = static_cast<int>(r.Int(r.Child(n, "port"), what + ".port", 1, 65535).value_or(0));
+  p.port = static_cast<int>(
+      r.Int(r.Child(n, "port"), what + ".port", 1, 65535).value_or(0));
   if (p.name.empty()) r.Error(n, what + ".name is required");
   return p;
 }
@@ -504,28 +536,38 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
           HttpMatch hm;
           YAML::Node path = r.Child(m, "path");
           if (r.IsMap(path, mw + ".path")) {
-            hm.path_type =
-                r.String(r.Child(path, "type"), mw + ".path.type").value_or("PathPrefix");
-            hm.path_value =
-                r.String(r.Child(path, "value"), mw + ".path.value").value_or("/");
+            hm.path_type = r.String(r.Child(path, "type"), mw + ".path.type")
+                               .value_or("PathPrefix");
+            hm.path_value = r.String(r.Child(path, "value"), mw + ".path.value")
+                                .value_or("/");
             if (hm.path_type != "Exact" && hm.path_type != "PathPrefix" &&
                 hm.path_type != "RegularExpression") {
               r.Error(r.Child(path, "type"),
-                      mw + ".path.type must be one of Exact, PathPrefix, "
-                           "RegularExpression, got '" + hm.path_type + "'");
+                      mw +
+                          ".path.type must be one of Exact, PathPrefix, "
+                          "RegularExpression, got '" +
+                          hm.path_type + "'");
             }
           }
-          hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
+          hm.method =
+              r.String(r.Child(m, "method"), mw + ".method").value_or("");
           for (const char* key : {"headers", "queryParams"}) {
             YAML::Node hs = r.Child(m, key);
             if (!r.IsList(hs, mw + "." + key)) continue;
             for (const YAML::Node& hn : hs) {
               if (!r.IsMap(hn, mw + "." + key + "[]")) continue;
               HttpMatch::Header hd;
-              hd.name = r.String(r.Child(hn, "name"), mw + "." + key + "[].name").value_or("");
-              hd.type = r.String(r.Child(hn, "type"), mw + "." + key + "[].type").value_or("Exact");
-              hd.value = r.String(r.Child(hn, "value"), mw + "." + key + "[].value").value_or("");
-              (std::string(key) == "headers" ? hm.headers : hm.query_params).push_back(hd);
+              hd.name =
+                  r.String(r.Child(hn, "name"), mw + "." + key + "[].name")
+                      .value_or("");
+              hd.type =
+                  r.String(r.Child(hn, "type"), mw + "." + key + "[].type")
+                      .value_or("Exact");
+              hd.value =
+                  r.String(r.Child(hn, "value"), mw + "." + key + "[].value")
+                      .value_or("");
+              (std::string(key) == "headers" ? hm.headers : hm.query_params)
+                  .push_back(hd);
             }
           }
           out.matches.push_back(hm);
@@ -545,7 +587,8 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
           br.port = ref.port;
           br.location = ref.location;
           br.weight = static_cast<int>(
-              r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000).value_or(1));
+              r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000)
+                  .value_or(1));
           out.backends.push_back(br);
         }
       }
@@ -563,26 +606,34 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
   p.location = h.loc;
   YAML::Node spec = r.Child(obj, "spec");
   if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
-    p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action").value_or("ALLOW");
-    static const std::set<std::string> kActions = {"ALLOW", "DENY", "AUDIT", "CUSTOM"};
+    p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action")
+                   .value_or("ALLOW");
+    static const std::set<std::string> kActions = {"ALLOW", "DENY", "AUDIT",
+                                                   "CUSTOM"};
     if (!kActions.count(p.action)) {
-      r.Error(r.Child(spec, "action"), h.what + ": spec.action must be one of ALLOW, "
-                                                "DENY, AUDIT, CUSTOM, got '" + p.action + "'");
+      r.Error(r.Child(spec, "action"),
+              h.what +
+                  ": spec.action must be one of ALLOW, "
+                  "DENY, AUDIT, CUSTOM, got '" +
+                  p.action + "'");
     }
     YAML::Node sel = r.Child(spec, "selector");
     if (r.IsMap(sel, h.what + ": spec.selector")) {
-      p.selector = r.StringMap(r.Child(sel, "matchLabels"),
-                               h.what + ": spec.selector.matchLabels", false, nullptr)
-                       .value_or(Labels{});
+      p.selector =
+          r.StringMap(r.Child(sel, "matchLabels"),
+                      h.what + ": spec.selector.matchLabels", false, nullptr)
+              .value_or(Labels{});
     }
     YAML::Node tr = r.Child(spec, "targetRef");
     if (r.IsMap(tr, h.what + ": spec.targetRef"))
-      p.target_refs.push_back(ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
+      p.target_refs.push_back(
+          ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
     YAML::Node trs = r.Child(spec, "targetRefs");
     if (r.IsList(trs, h.what + ": spec.targetRefs")) {
       for (const YAML::Node& t : trs)
         if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
-          p.target_refs.push_back(ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
+          p.target_refs.push_back(
+              ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
     }
   }
   cluster.authorization_policies.push_back(std::move(p));
@@ -598,11 +649,13 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
   if (spec.IsMap()) {
     YAML::Node sel = r.Child(spec, "selector");
     if (r.IsMap(sel, h.what + ": spec.selector")) {
-      p.selector = r.StringMap(r.Child(sel, "matchLabels"),
-                               h.what + ": spec.selector.matchLabels", false, nullptr)
-                       .value_or(Labels{});
+      p.selector =
+          r.StringMap(r.Child(sel, "matchLabels"),
+                      h.what + ": spec.selector.matchLabels", false, nullptr)
+              .value_or(Labels{});
     }
-    p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"), h.what + ": spec.mtls.mode")
+    p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
+                      h.what + ": spec.mtls.mode")
                  .value_or("UNSET");
   }
   cluster.peer_authentications.push_back(std::move(p));
@@ -615,15 +668,18 @@ void LoadList(Reader& r, const YAML::Node& obj, Cluster& cluster,
               ManifestSink& sink, int depth) {
   YAML::Node items = r.Child(obj, "items");
   if (!r.IsList(items, "List: items")) return;
-  for (const YAML::Node& item : items) LoadObject(r, item, cluster, sink, depth + 1);
+  for (const YAML::Node& item : items)
+    LoadObject(r, item, cluster, sink, depth + 1);
 }
 
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
   if (!obj.IsMap()) {
-    r.Error(obj, "expected a Kubernetes object (a map with apiVersion, kind and "
-                 "metadata), got " + Reader::Describe(obj));
+    r.Error(obj,
+            "expected a Kubernetes object (a map with apiVersion, kind and "
+            "metadata), got " +
+                Reader::Describe(obj));
     return;
   }
   if (depth > 8) {
@@ -634,7 +690,8 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
   if (kind_node.IsScalar() &&
       (kind_node.Scalar() == "List" ||
        (kind_node.Scalar().size() > 4 &&
-        kind_node.Scalar().compare(kind_node.Scalar().size() - 4, 4, "List") == 0 &&
+        kind_node.Scalar().compare(kind_node.Scalar().size() - 4, 4, "List") ==
+            0 &&
         r.Child(obj, "items").IsSequence()))) {
     LoadList(r, obj, cluster, sink, depth);
     return;
@@ -647,7 +704,8 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
     Namespace& ns = cluster.namespaces[h->name];
     if (ns.declared) {
       r.Warning(obj, "Namespace " + h->name + " is defined twice in cluster " +
-                         cluster.name + "; the labels of the first definition are used");
+                         cluster.name +
+                         "; the labels of the first definition are used");
       return;
     }
     ns.name = h->name;
@@ -679,7 +737,8 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
     cluster.gateway_classes.emplace(gc.name, gc);
     return;
   }
-  if ((k == "HTTPRoute" || k == "GRPCRoute" || k == "TCPRoute" || k == "TLSRoute") &&
+  if ((k == "HTTPRoute" || k == "GRPCRoute" || k == "TCPRoute" ||
+       k == "TLSRoute") &&
       group == "gateway.networking.k8s.io")
     return LoadRoute(r, *h, obj, cluster);
   if (k == "AuthorizationPolicy" && group == "security.istio.io")
@@ -705,7 +764,8 @@ void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {
 }  // namespace
 
 void LoadManifestInto(const std::string& text, const std::string& file,
-                      Cluster& cluster, ManifestSink& sink, Diagnostics& diags) {
+                      Cluster& cluster, ManifestSink& sink,
+                      Diagnostics& diags) {
   auto docs = ParseDocuments(text, file, diags);
   if (!docs) return;
   Reader r(file, diags);
@@ -752,12 +812,14 @@ std::string TopOwner(const ManifestSink& sink, const std::string& ns,
 void FinishCluster(Cluster& cluster, ManifestSink& sink) {
   // Pods present in the input are the real ones; controllers whose pods are
   // present are not expanded again (a kubectl dump lists both).
-  std::set<std::string> materialized;  // "Kind ns/name" of controllers with pods
+  std::set<std::string>
+      materialized;  // "Kind ns/name" of controllers with pods
   for (PendingPod& p : sink.pods) {
     Workload& w = p.workload;
     if (!p.owner_kind.empty()) {
       std::string top_kind;
-      w.owner = TopOwner(sink, w.ns, p.owner_kind, p.owner_name, w.labels, &top_kind);
+      w.owner =
+          TopOwner(sink, w.ns, p.owner_kind, p.owner_name, w.labels, &top_kind);
       w.owner_kind = top_kind;
       materialized.insert(p.owner_kind + " " + w.ns + "/" + p.owner_name);
       materialized.insert(top_kind + " " + w.ns + "/" + w.owner);

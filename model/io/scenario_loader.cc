@@ -17,11 +17,11 @@ namespace {
 
 // Keys of later stages (simulator, checks) that `paths` accepts and ignores.
 const std::set<std::string> kTopKeys = {
-    "name", "description", "istio", "clusters", "traffic", "seed",
-    "performance", "faults", "expect", "verify", "network"};
+    "name",        "description", "istio",  "clusters", "traffic", "seed",
+    "performance", "faults",      "expect", "verify",   "network"};
 
-void CheckKeys(Reader& r, const YAML::Node& n, const std::set<std::string>& known,
-               const std::string& where) {
+void CheckKeys(Reader& r, const YAML::Node& n,
+               const std::set<std::string>& known, const std::string& where) {
   if (!n.IsMap()) return;
   std::vector<std::string> known_list(known.begin(), known.end());
   for (auto it = n.begin(); it != n.end(); ++it) {
@@ -29,8 +29,9 @@ void CheckKeys(Reader& r, const YAML::Node& n, const std::set<std::string>& know
     const std::string key = it->first.Scalar();
     if (known.count(key)) continue;
     std::string hint = ClosestMatch(key, known_list);
-    r.Warning(it->first, where + ": unknown key '" + key + "' is ignored" +
-                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    r.Warning(it->first,
+              where + ": unknown key '" + key + "' is ignored" +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
 }
 
@@ -48,13 +49,15 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
   v.major = mj;
   v.minor = mn;
   if (!v.AtLeast(1, 22)) {
-    r.Error(n, what + " is " + *s + ", but meshsim models ambient from 1.22 "
-                      "(explicit istio.io/use-waypoint binding); releases up "
-                      "to 1.21 bound waypoints automatically (§2.5)");
+    r.Error(n, what + " is " + *s +
+                   ", but meshsim models ambient from 1.22 "
+                   "(explicit istio.io/use-waypoint binding); releases up "
+                   "to 1.21 bound waypoints automatically (§2.5)");
     return std::nullopt;
   }
   if (kNewestModelledVersion.AtLeast(v.major, v.minor) == false) {
-    r.diags().Note(r.Loc(n), what + " " + *s + " is newer than the newest "
+    r.diags().Note(r.Loc(n), what + " " + *s +
+                                 " is newer than the newest "
                                  "modelled release " +
                                  kNewestModelledVersion.ToString() +
                                  "; its rules are used");
@@ -71,24 +74,32 @@ std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
   double v = std::strtod(s->c_str(), &end);
   std::string unit = end ? std::string(end) : "";
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1e9;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "m") scale = 60e9;
-  else if (unit == "h") scale = 3600e9;
+  if (unit.empty() || unit == "s")
+    scale = 1e9;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
   if (end == s->c_str() || scale == 0 || !(v > 0) || v * scale > 9e18) {
-    r.Error(n, what + " must be a positive duration like 10s, 500ms or 2m, got '" +
+    r.Error(n, what +
+                   " must be a positive duration like 10s, 500ms or 2m, got '" +
                    *s + "'");
     return std::nullopt;
   }
   return static_cast<int64_t>(std::llround(v * scale));
 }
 
-void LoadManifestPath(Reader& r, const YAML::Node& entry, const std::string& base_dir,
-                      Cluster& cluster, io::ManifestSink& sink) {
+void LoadManifestPath(Reader& r, const YAML::Node& entry,
+                      const std::string& base_dir, Cluster& cluster,
+                      io::ManifestSink& sink) {
   auto rel = r.String(entry, "cluster " + cluster.name + ": manifests[]");
   if (!rel) return;
-  fs::path p = fs::path(*rel).is_absolute() ? fs::path(*rel) : fs::path(base_dir) / *rel;
+  fs::path p =
+      fs::path(*rel).is_absolute() ? fs::path(*rel) : fs::path(base_dir) / *rel;
   std::error_code ec;
   std::vector<fs::path> files;
   if (fs::is_directory(p, ec)) {
@@ -96,23 +107,27 @@ void LoadManifestPath(Reader& r, const YAML::Node& entry, const std::string& bas
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       std::string ext = it->path().extension().string();
-      if (it->is_regular_file() && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+      if (it->is_regular_file() &&
+          (ext == ".yaml" || ext == ".yml" || ext == ".json"))
         files.push_back(it->path());
     }
     std::sort(files.begin(), files.end());
     if (files.empty())
-      r.Warning(entry, "manifest folder '" + *rel + "' holds no .yaml, .yml or .json files");
+      r.Warning(entry, "manifest folder '" + *rel +
+                           "' holds no .yaml, .yml or .json files");
   } else {
     if (!fs::exists(p, ec)) {
       r.Error(entry, "cluster " + cluster.name + ": manifest '" + *rel +
-                         "' does not exist (looked for " + p.lexically_normal().string() + ")");
+                         "' does not exist (looked for " +
+                         p.lexically_normal().string() + ")");
       return;
     }
     files.push_back(p);
   }
   for (const fs::path& f : files) {
     std::string label = f.lexically_normal().string();
-    auto text = io::ReadTextFile(f.string(), r.Loc(entry), "manifest", r.diags());
+    auto text =
+        io::ReadTextFile(f.string(), r.Loc(entry), "manifest", r.diags());
     if (!text) continue;
     io::LoadManifestInto(*text, label, cluster, sink, r.diags());
   }
@@ -122,7 +137,9 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
                  size_t index, Mesh& mesh) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return;
-  CheckKeys(r, n, {"name", "network", "nodes", "manifests", "resources", "istio"}, where);
+  CheckKeys(r, n,
+            {"name", "network", "nodes", "manifests", "resources", "istio"},
+            where);
   Cluster c;
   c.location = r.Loc(n);
   auto name = r.String(r.Child(n, "name"), where + ".name");
@@ -132,11 +149,13 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   }
   c.name = *name;
   if (mesh.FindCluster(c.name)) {
-    r.Error(r.Child(n, "name"), where + ": cluster name '" + c.name +
-                                    "' is used twice; cluster names must be unique");
+    r.Error(r.Child(n, "name"),
+            where + ": cluster name '" + c.name +
+                "' is used twice; cluster names must be unique");
     return;
   }
-  c.network = r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
+  c.network =
+      r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
   YAML::Node nodes = r.Child(n, "nodes");
   if (nodes.IsScalar()) {
     auto count = r.Int(nodes, "cluster " + c.name + ": nodes", 1, 10000);
@@ -145,27 +164,31 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   } else if (r.IsList(nodes, "cluster " + c.name + ": nodes")) {
     for (size_t i = 0; i < nodes.size(); ++i) {
       const YAML::Node nd = nodes[i];
-      std::string nw = "cluster " + c.name + ": nodes[" + std::to_string(i) + "]";
+      std::string nw =
+          "cluster " + c.name + ": nodes[" + std::to_string(i) + "]";
       if (!r.IsMap(nd, nw)) continue;
       Node node;
       node.name = r.String(r.Child(nd, "name"), nw + ".name")
                       .value_or(c.name + "-node-" + std::to_string(i));
       node.zone = r.String(r.Child(nd, "zone"), nw + ".zone").value_or("");
-      node.region = r.String(r.Child(nd, "region"), nw + ".region").value_or("");
+      node.region =
+          r.String(r.Child(nd, "region"), nw + ".region").value_or("");
       c.nodes.push_back(node);
     }
   }
   if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
   YAML::Node ci = r.Child(n, "istio");
   if (r.IsMap(ci, "cluster " + c.name + ": istio")) {
-    c.version = ParseVersion(r, r.Child(ci, "version"), "cluster " + c.name + ": istio.version");
+    c.version = ParseVersion(r, r.Child(ci, "version"),
+                             "cluster " + c.name + ": istio.version");
   }
   io::ManifestSink sink;
   YAML::Node manifests = r.Child(n, "manifests");
   if (manifests.IsScalar()) {
     LoadManifestPath(r, manifests, base_dir, c, sink);
   } else if (r.IsList(manifests, "cluster " + c.name + ": manifests")) {
-    for (const YAML::Node& m : manifests) LoadManifestPath(r, m, base_dir, c, sink);
+    for (const YAML::Node& m : manifests)
+      LoadManifestPath(r, m, base_dir, c, sink);
   }
   YAML::Node resources = r.Child(n, "resources");
   if (r.IsList(resources, "cluster " + c.name + ": resources")) {
@@ -177,7 +200,8 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
 
 void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio")) return;
-  CheckKeys(r, n, {"version", "distribution", "flags", "rootNamespace"}, "istio");
+  CheckKeys(r, n, {"version", "distribution", "flags", "rootNamespace"},
+            "istio");
   mesh.istio.location = r.Loc(n);
   if (auto v = ParseVersion(r, r.Child(n, "version"), "istio.version"))
     mesh.istio.version = *v;
@@ -202,9 +226,10 @@ void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
       if (!v) continue;
       if (*v != "true" && *v != "false" && *v != "True" && *v != "False" &&
           *v != "TRUE" && *v != "FALSE") {
-        r.Error(it->second, "istio.flags." + key +
-                                " must be true or false (or \"true\"/\"false\"), got '" +
-                                *v + "'");
+        r.Error(it->second,
+                "istio.flags." + key +
+                    " must be true or false (or \"true\"/\"false\"), got '" +
+                    *v + "'");
         continue;
       }
       std::string lower = *v;
@@ -223,8 +248,9 @@ std::vector<std::string> ClusterNames(const Mesh& mesh) {
 void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   const std::string where = "traffic[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return;
-  CheckKeys(r, n, {"name", "from", "to", "http", "rate", "duration", "connections",
-                   "description"},
+  CheckKeys(r, n,
+            {"name", "from", "to", "http", "rate", "duration", "connections",
+             "description"},
             where);
   TrafficEntry t;
   t.location = r.Loc(n);
@@ -236,7 +262,9 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   t.name = *name;
   for (const TrafficEntry& other : sc.traffic) {
     if (other.name == t.name) {
-      r.Error(r.Child(n, "name"), "traffic '" + t.name + "' is defined twice; names must be unique");
+      r.Error(
+          r.Child(n, "name"),
+          "traffic '" + t.name + "' is defined twice; names must be unique");
       return;
     }
   }
@@ -246,26 +274,33 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
     if (!from.IsDefined()) r.Error(n, tw + ": from is required");
     return;
   }
-  CheckKeys(r, from, {"cluster", "namespace", "workload", "ingress"}, tw + ": from");
+  CheckKeys(r, from, {"cluster", "namespace", "workload", "ingress"},
+            tw + ": from");
   t.from.location = r.Loc(from);
-  t.from.cluster = r.String(r.Child(from, "cluster"), tw + ": from.cluster").value_or("");
-  t.from.ns = r.String(r.Child(from, "namespace"), tw + ": from.namespace").value_or("default");
-  t.from.workload = r.String(r.Child(from, "workload"), tw + ": from.workload").value_or("");
-  t.from.ingress = r.String(r.Child(from, "ingress"), tw + ": from.ingress").value_or("");
+  t.from.cluster =
+      r.String(r.Child(from, "cluster"), tw + ": from.cluster").value_or("");
+  t.from.ns = r.String(r.Child(from, "namespace"), tw + ": from.namespace")
+                  .value_or("default");
+  t.from.workload =
+      r.String(r.Child(from, "workload"), tw + ": from.workload").value_or("");
+  t.from.ingress =
+      r.String(r.Child(from, "ingress"), tw + ": from.ingress").value_or("");
   if (t.from.cluster.empty()) {
     if (sc.mesh.clusters.size() == 1) {
       t.from.cluster = sc.mesh.clusters[0].name;
     } else {
-      r.Error(from, tw + ": from.cluster is required when the scenario has several clusters");
+      r.Error(from, tw + ": from.cluster is required when the scenario has "
+                         "several clusters");
       return;
     }
   }
   const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
   if (!c) {
     std::string hint = ClosestMatch(t.from.cluster, ClusterNames(sc.mesh));
-    r.Error(r.Child(from, "cluster"), tw + ": from.cluster '" + t.from.cluster +
-                                          "' is not a cluster of this scenario" +
-                                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    r.Error(r.Child(from, "cluster"),
+            tw + ": from.cluster '" + t.from.cluster +
+                "' is not a cluster of this scenario" +
+                (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
     return;
   }
   if (t.from.workload.empty() == t.from.ingress.empty()) {
@@ -279,8 +314,9 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
         if (w.ns == t.from.ns) names.push_back(w.owner);
       std::string hint = ClosestMatch(t.from.workload, names);
       r.Error(r.Child(from, "workload"),
-              tw + ": from.workload '" + t.from.workload + "' is not a workload in namespace " +
-                  t.from.ns + " of cluster " + c->name +
+              tw + ": from.workload '" + t.from.workload +
+                  "' is not a workload in namespace " + t.from.ns +
+                  " of cluster " + c->name +
                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       return;
     }
@@ -296,8 +332,12 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
       std::string hint = ClosestMatch(key, names);
       r.Error(r.Child(from, "ingress"),
               tw + ": from.ingress '" + key + "' is not " +
-                  (gw ? "an ingress Gateway (its class " + gw->class_name + " makes it a " +
-                            (gw->role == GatewayRole::kWaypoint ? "waypoint" : "east-west gateway") + ")"
+                  (gw ? "an ingress Gateway (its class " + gw->class_name +
+                            " makes it a " +
+                            (gw->role == GatewayRole::kWaypoint
+                                 ? "waypoint"
+                                 : "east-west gateway") +
+                            ")"
                       : "a Gateway in cluster " + c->name) +
                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       return;
@@ -328,15 +368,20 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   t.to.port = static_cast<int>(*p);
   if (!t.to.pod.empty()) {
     size_t slash = t.to.pod.find('/');
-    std::string ns = slash == std::string::npos ? t.from.ns : t.to.pod.substr(0, slash);
-    std::string wl = slash == std::string::npos ? t.to.pod : t.to.pod.substr(slash + 1);
+    std::string ns =
+        slash == std::string::npos ? t.from.ns : t.to.pod.substr(0, slash);
+    std::string wl =
+        slash == std::string::npos ? t.to.pod : t.to.pod.substr(slash + 1);
     t.to.pod = ns + "/" + wl;
     if (c->WorkloadsOf(ns, wl).empty()) {
       std::vector<std::string> names;
-      for (const Workload& w : c->workloads) names.push_back(w.ns + "/" + w.owner);
+      for (const Workload& w : c->workloads)
+        names.push_back(w.ns + "/" + w.owner);
       std::string hint = ClosestMatch(t.to.pod, names);
-      r.Error(r.Child(to, "pod"), tw + ": to.pod '" + t.to.pod + "' is not a workload in cluster " +
-                                      c->name + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      r.Error(r.Child(to, "pod"),
+              tw + ": to.pod '" + t.to.pod + "' is not a workload in cluster " +
+                  c->name +
+                  (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       return;
     }
   }
@@ -354,7 +399,8 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
         full += ".svc.cluster.local";
       std::string hint = ClosestMatch(full, names);
       r.Error(r.Child(to, "host"),
-              tw + ": to.host '" + t.to.host + "' matches no Service or ServiceEntry" +
+              tw + ": to.host '" + t.to.host +
+                  "' matches no Service or ServiceEntry" +
                   " (to dial an address outside the mesh, use to.ip)" +
                   (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
       return;
@@ -364,12 +410,16 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   if (r.IsMap(http, tw + ": http")) {
     CheckKeys(r, http, {"method", "path", "headers"}, tw + ": http");
     HttpRequest req;
-    req.method = r.String(r.Child(http, "method"), tw + ": http.method").value_or("GET");
-    req.path = r.String(r.Child(http, "path"), tw + ": http.path").value_or("/");
+    req.method =
+        r.String(r.Child(http, "method"), tw + ": http.method").value_or("GET");
+    req.path =
+        r.String(r.Child(http, "path"), tw + ": http.path").value_or("/");
     if (req.path.empty() || req.path[0] != '/') {
-      r.Error(r.Child(http, "path"), tw + ": http.path must start with '/', got '" + req.path + "'");
+      r.Error(r.Child(http, "path"),
+              tw + ": http.path must start with '/', got '" + req.path + "'");
     }
-    auto headers = r.StringMap(r.Child(http, "headers"), tw + ": http.headers", false, nullptr);
+    auto headers = r.StringMap(r.Child(http, "headers"), tw + ": http.headers",
+                               false, nullptr);
     if (headers) {
       for (const auto& [k, v] : *headers) {
         std::string lower = k;
@@ -388,13 +438,16 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
     double v = s ? std::strtod(s->c_str(), &end) : 0;
     if (!s || end == s->c_str() || *end != '\0' || !(v > 0) || v > 1e7) {
       if (s)
-        r.Error(rate, tw + ": rate must be a number of requests per second above 0 and at most 10000000, got '" +
+        r.Error(rate, tw +
+                          ": rate must be a number of requests per second "
+                          "above 0 and at most 10000000, got '" +
                           *s + "'");
     } else {
       t.rate = v;
     }
   }
-  if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration")) t.duration_ns = *d;
+  if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration"))
+    t.duration_ns = *d;
   sc.traffic.push_back(std::move(t));
 }
 
@@ -408,13 +461,16 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   if (!docs) return std::nullopt;
   Reader r(file_label, diags);
   if (docs->empty() || !(*docs)[0].IsMap()) {
-    diags.Error(docs->empty() ? SourceLocation{file_label, 1, 1} : r.Loc((*docs)[0]),
-                "a scenario must be a map with 'clusters' and 'traffic', got " +
-                    (docs->empty() ? std::string("an empty file") : Reader::Describe((*docs)[0])));
+    diags.Error(
+        docs->empty() ? SourceLocation{file_label, 1, 1} : r.Loc((*docs)[0]),
+        "a scenario must be a map with 'clusters' and 'traffic', got " +
+            (docs->empty() ? std::string("an empty file")
+                           : Reader::Describe((*docs)[0])));
     return std::nullopt;
   }
   if (docs->size() > 1)
-    r.Warning((*docs)[1], "a scenario file holds one document; the others are ignored");
+    r.Warning((*docs)[1],
+              "a scenario file holds one document; the others are ignored");
   const YAML::Node root = (*docs)[0];
   CheckKeys(r, root, kTopKeys, "scenario");
   Scenario sc;
@@ -423,7 +479,9 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   LoadIstio(r, r.Child(root, "istio"), sc.mesh);
   YAML::Node clusters = r.Child(root, "clusters");
   if (!clusters.IsDefined()) {
-    r.Error(root, "scenario: 'clusters' is required (a list of clusters with their manifests)");
+    r.Error(root,
+            "scenario: 'clusters' is required (a list of clusters with their "
+            "manifests)");
     return sc;
   }
   if (r.IsList(clusters, "clusters")) {
@@ -433,14 +491,16 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   sc.mesh.Finalize(diags);
   YAML::Node traffic = r.Child(root, "traffic");
   if (r.IsList(traffic, "traffic")) {
-    for (size_t i = 0; i < traffic.size(); ++i) LoadTraffic(r, traffic[i], i, sc);
+    for (size_t i = 0; i < traffic.size(); ++i)
+      LoadTraffic(r, traffic[i], i, sc);
   }
   return sc;
 }
 
 std::optional<Scenario> LoadScenarioFile(const std::string& path,
                                          Diagnostics& diags) {
-  auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0}, "scenario file", diags);
+  auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0},
+                               "scenario file", diags);
   if (!text) return std::nullopt;
   std::string base = fs::path(path).parent_path().string();
   if (base.empty()) base = ".";

@@ -22,20 +22,25 @@ SourceLocation Reader::Loc(const YAML::Node& n) const {
 std::string Reader::Describe(const YAML::Node& n) {
   if (!n.IsDefined()) return "nothing";
   switch (n.Type()) {
-    case YAML::NodeType::Null: return "null";
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
     case YAML::NodeType::Scalar: {
       std::string s = n.Scalar();
       if (s.size() > 40) s = s.substr(0, 40) + "...";
       return "'" + s + "'";
     }
-    default: return "nothing";
+    default:
+      return "nothing";
   }
 }
 
 YAML::Node Reader::Child(const YAML::Node& n, const char* key) const {
-  if (!n.IsDefined() || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!n.IsDefined() || !n.IsMap())
+    return YAML::Node(YAML::NodeType::Undefined);
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
   }
@@ -110,7 +115,8 @@ std::optional<Labels> Reader::StringMap(
   bool ok = true;
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar()) {
-      Error(it->first, what + " keys must be strings, got " + Describe(it->first));
+      Error(it->first,
+            what + " keys must be strings, got " + Describe(it->first));
       ok = false;
       continue;
     }
@@ -152,7 +158,8 @@ std::optional<std::string> ReadTextFile(const std::string& path,
     return std::nullopt;
   }
   if (std::filesystem::is_directory(path, ec)) {
-    diags.Error(where, what + " '" + path + "' is a directory, expected a file");
+    diags.Error(where,
+                what + " '" + path + "' is a directory, expected a file");
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
@@ -165,8 +172,9 @@ std::optional<std::string> ReadTextFile(const std::string& path,
   std::string text = ss.str();
   if (text.find('\0') != std::string::npos) {
     diags.Error(SourceLocation{path, 1, 1},
-                what + " is not a text file (it contains NUL bytes); expected "
-                       "YAML or JSON");
+                what +
+                    " is not a text file (it contains NUL bytes); expected "
+                    "YAML or JSON");
     return std::nullopt;
   }
   return text;

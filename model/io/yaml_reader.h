@@ -33,7 +33,8 @@ class Reader {
 
   // Typed reads: nullopt when absent; an error (and nullopt) when present
   // with the wrong type. `what` is "<Object ns/name>: <field path>".
-  std::optional<std::string> String(const YAML::Node& n, const std::string& what);
+  std::optional<std::string> String(const YAML::Node& n,
+                                    const std::string& what);
   std::optional<long long> Int(const YAML::Node& n, const std::string& what,
                                long long min, long long max);
   std::optional<bool> Bool(const YAML::Node& n, const std::string& what);

@@ -46,11 +46,14 @@ TEST(ScenarioGoldenTest, PathsMatchCheckedInGoldens) {
   ASSERT_GE(scenarios.size(), 10u);
   for (const fs::path& s : scenarios) {
     fs::path golden = s.parent_path() / "expected" / "paths.json";
-    ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run scripts/update-goldens.sh";
+    ASSERT_TRUE(fs::exists(golden))
+        << golden << " is missing; run scripts/update-goldens.sh";
     CliRun r = Cli({"paths", s.string(), "--format", "json"});
     EXPECT_EQ(r.code, 0) << s << "\n" << r.err;
-    EXPECT_EQ(r.out, ReadFile(golden)) << s << " differs from its golden; review the change and "
-                                                 "run scripts/update-goldens.sh";
+    EXPECT_EQ(r.out, ReadFile(golden))
+        << s
+        << " differs from its golden; review the change and "
+           "run scripts/update-goldens.sh";
   }
 }
 
@@ -67,7 +70,8 @@ TEST(ScenarioGoldenTest, OutputIsByteIdenticalAcrossRuns) {
 
 // The JSON contract: keys and hop kinds of the issue's example.
 TEST(PathsJsonTest, ContractKeys) {
-  CliRun r = Cli({"paths", "scenarios/namespace-waypoint/scenario.yaml", "--format", "json"});
+  CliRun r = Cli({"paths", "scenarios/namespace-waypoint/scenario.yaml",
+                  "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["scenario"], "namespace waypoint (bookinfo-like)");
@@ -82,18 +86,22 @@ TEST(PathsJsonTest, ContractKeys) {
     EXPECT_TRUE(h.contains("name"));
     EXPECT_TRUE(h.contains("cluster"));
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"workload", "ztunnel", "waypoint", "ztunnel", "workload"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"workload", "ztunnel", "waypoint",
+                                             "ztunnel", "workload"}));
   EXPECT_EQ(p["hops"][0]["name"], "default/curl-0");
   EXPECT_FALSE(p["hops"][1].contains("node"));
   EXPECT_TRUE(p["hops"][2].contains("node"));
-  EXPECT_EQ(p["why"][1], "service bookinfo/productpage uses waypoint bookinfo/waypoint (namespace label)");
+  EXPECT_EQ(p["why"][1],
+            "service bookinfo/productpage uses waypoint bookinfo/waypoint "
+            "(namespace label)");
 }
 
 TEST(ExitCodeTest, BadInputIsTwo) {
   CliRun r = Cli({"paths", "tests/data/errors/unknown-workload.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("tests/data/errors/unknown-workload.yaml:7:54: error: "), std::string::npos);
+  EXPECT_NE(r.err.find("tests/data/errors/unknown-workload.yaml:7:54: error: "),
+            std::string::npos);
   EXPECT_NE(r.err.find("1 error; no paths computed"), std::string::npos);
 }
 
@@ -110,7 +118,8 @@ TEST(ExitCodeTest, UsageErrorsAreTwoAndHelpIsZero) {
 
 TEST(ExitCodeTest, FailedPathsStillExitZero) {
   // A failed outcome is a result, not an error (issue contract).
-  CliRun r = Cli({"paths", "tests/data/cli/fail-closed.yaml", "--format", "json"});
+  CliRun r =
+      Cli({"paths", "tests/data/cli/fail-closed.yaml", "--format", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["traffic"][0]["paths"][0]["outcome"], "failed");

@@ -48,13 +48,17 @@ World Shop(const testing::KV& ns_labels, const std::string& istio = "") {
 
 // §2.3 consequence 1, §13 case 29: object label beats namespace label.
 TEST(BindingTest, Case29_ObjectLabelBeatsNamespaceLabel) {
-  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint-ns"}});
+  World w =
+      Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint-ns"}});
   w.Add("east", Waypoint("shop", "waypoint-ns", "all"));
   w.Add("east", Waypoint("shop", "waypoint-sa1", "all"));
   w.Add("east", Deploy("shop", "inherit"));
-  w.Add("east", Deploy("shop", "own", 1, {{"istio.io/use-waypoint", "waypoint-sa1"}}));
-  w.Add("east", Deploy("shop", "optout", 1, {{"istio.io/use-waypoint", "none"}}));
-  w.Add("east", Deploy("shop", "tilde", 1, {{"istio.io/use-waypoint", "missing"}}));
+  w.Add("east",
+        Deploy("shop", "own", 1, {{"istio.io/use-waypoint", "waypoint-sa1"}}));
+  w.Add("east",
+        Deploy("shop", "optout", 1, {{"istio.io/use-waypoint", "none"}}));
+  w.Add("east",
+        Deploy("shop", "tilde", 1, {{"istio.io/use-waypoint", "missing"}}));
   Scenario s = w.Load();
   EXPECT_EQ(PodBinding(s, "shop/inherit-0").waypoint, "shop/waypoint-ns");
   EXPECT_EQ(PodBinding(s, "shop/own-0").waypoint, "shop/waypoint-sa1");
@@ -67,7 +71,8 @@ TEST(BindingTest, Case29_ObjectLabelBeatsNamespaceLabel) {
 
 // §2.2, §13 case 26: waypoint-for decides which objects may bind.
 TEST(BindingTest, Case26_WaypointForTrafficTypes) {
-  for (const std::string type : {"service", "workload", "all", "none", "bogus"}) {
+  for (const std::string type :
+       {"service", "workload", "all", "none", "bogus"}) {
     World w = Shop({{Ambient(), "ambient"}});
     w.Add("east", Waypoint("shop", "wp", type));
     w.Add("east", Deploy("shop", "app", 1, {{"istio.io/use-waypoint", "wp"}}));
@@ -76,10 +81,12 @@ TEST(BindingTest, Case26_WaypointForTrafficTypes) {
     bool svc_ok = type == "service" || type == "all";
     bool pod_ok = type == "workload" || type == "all";
     EXPECT_EQ(ServiceBinding(s, "shop/app").status,
-              svc_ok ? BindingStatus::kAccepted : BindingStatus::kUnsupportedTrafficType)
+              svc_ok ? BindingStatus::kAccepted
+                     : BindingStatus::kUnsupportedTrafficType)
         << type;
     EXPECT_EQ(PodBinding(s, "shop/app-0").status,
-              pod_ok ? BindingStatus::kAccepted : BindingStatus::kUnsupportedTrafficType)
+              pod_ok ? BindingStatus::kAccepted
+                     : BindingStatus::kUnsupportedTrafficType)
         << type;
   }
 }
@@ -89,17 +96,21 @@ TEST(BindingTest, Case26_WaypointForTrafficTypes) {
 TEST(BindingTest, WaypointForFromGatewayClass) {
   World w = Shop({{Ambient(), "ambient"}});
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: custom\n  labels:\n"
-        "    istio.io/waypoint-for: workload\nspec:\n  controllerName: istio.io/gateway-controller\n");
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "GatewayClass\nmetadata:\n  name: custom\n  labels:\n"
+        "    istio.io/waypoint-for: workload\nspec:\n  controllerName: "
+        "istio.io/gateway-controller\n");
   w.Add("east", Waypoint("shop", "by-class", "", "", "custom"));
   w.Add("east", Waypoint("shop", "override", "service", "", "custom"));
-  w.Add("east", Deploy("shop", "a", 1, {{"istio.io/use-waypoint", "by-class"}}));
+  w.Add("east",
+        Deploy("shop", "a", 1, {{"istio.io/use-waypoint", "by-class"}}));
   w.Add("east", Svc("shop", "b", 80, {{"istio.io/use-waypoint", "override"}}));
   w.Add("east", Svc("shop", "c", 80, {{"istio.io/use-waypoint", "by-class"}}));
   Scenario s = w.Load();
   EXPECT_EQ(PodBinding(s, "shop/a-0").status, BindingStatus::kAccepted);
   EXPECT_EQ(ServiceBinding(s, "shop/b").status, BindingStatus::kAccepted);
-  EXPECT_EQ(ServiceBinding(s, "shop/c").status, BindingStatus::kUnsupportedTrafficType);
+  EXPECT_EQ(ServiceBinding(s, "shop/c").status,
+            BindingStatus::kUnsupportedTrafficType);
 }
 
 // §2.3 consequence 4: a namespace label with a service-type waypoint binds the
@@ -117,26 +128,31 @@ TEST(BindingTest, NamespaceServiceWaypointBindsNoPods) {
 // §2.4, §13 case 31: cross-namespace binding needs allowedRoutes.
 TEST(BindingTest, Case31_CrossNamespaceAllowedRoutes) {
   const std::string selector =
-      "    allowedRoutes:\n      namespaces:\n        from: Selector\n        selector:\n          matchLabels:\n"
+      "    allowedRoutes:\n      namespaces:\n        from: Selector\n        "
+      "selector:\n          matchLabels:\n"
       "            team: shop\n";
   World w = Shop({{Ambient(), "ambient"}, {"team", "shop"}});
   w.Add("east", Ns("waypoint-ns"));
   w.Add("east", Ns("other", {{"team", "other"}}));
   w.Add("east", Waypoint("waypoint-ns", "same"));
   w.Add("east", Waypoint("waypoint-ns", "sel", "", selector));
-  w.Add("east", Waypoint("waypoint-ns", "all", "",
-                         "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+  w.Add("east",
+        Waypoint("waypoint-ns", "all", "",
+                 "    allowedRoutes:\n      namespaces:\n        from: All\n"));
   auto labels = [](const std::string& wp) {
-    return testing::KV{{"istio.io/use-waypoint", wp}, {"istio.io/use-waypoint-namespace", "waypoint-ns"}};
+    return testing::KV{{"istio.io/use-waypoint", wp},
+                       {"istio.io/use-waypoint-namespace", "waypoint-ns"}};
   };
   w.Add("east", Svc("shop", "to-same", 80, labels("same")));
   w.Add("east", Svc("shop", "to-sel", 80, labels("sel")));
   w.Add("east", Svc("other", "to-sel", 80, labels("sel")));
   w.Add("east", Svc("other", "to-all", 80, labels("all")));
   Scenario s = w.Load();
-  EXPECT_EQ(ServiceBinding(s, "shop/to-same").status, BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "shop/to-same").status,
+            BindingStatus::kAttachmentDenied);
   EXPECT_EQ(ServiceBinding(s, "shop/to-sel").waypoint, "waypoint-ns/sel");
-  EXPECT_EQ(ServiceBinding(s, "other/to-sel").status, BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "other/to-sel").status,
+            BindingStatus::kAttachmentDenied);
   EXPECT_EQ(ServiceBinding(s, "other/to-all").waypoint, "waypoint-ns/all");
 }
 
@@ -144,18 +160,25 @@ TEST(BindingTest, Case31_CrossNamespaceAllowedRoutes) {
 // use-waypoint, and only from 1.23.
 TEST(BindingTest, UseWaypointNamespaceSameObjectAndVersion) {
   for (const std::string version : {"1.22", "1.23"}) {
-    World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint-namespace", "infra"}},
-                   "{version: \"" + version + "\"}");
+    World w = Shop(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint-namespace", "infra"}},
+        "{version: \"" + version + "\"}");
     w.Add("east", Ns("infra"));
-    w.Add("east", Waypoint("infra", "wp", "", "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+    w.Add(
+        "east",
+        Waypoint("infra", "wp", "",
+                 "    allowedRoutes:\n      namespaces:\n        from: All\n"));
     w.Add("east", Waypoint("shop", "wp"));
     w.Add("east", Svc("shop", "a", 80, {{"istio.io/use-waypoint", "wp"}}));
     w.Add("east", Svc("shop", "b", 80,
-                      {{"istio.io/use-waypoint", "wp"}, {"istio.io/use-waypoint-namespace", "infra"}}));
+                      {{"istio.io/use-waypoint", "wp"},
+                       {"istio.io/use-waypoint-namespace", "infra"}}));
     Scenario s = w.Load();
-    // The namespace's use-waypoint-namespace does not apply to the Service's label.
+    // The namespace's use-waypoint-namespace does not apply to the Service's
+    // label.
     EXPECT_EQ(ServiceBinding(s, "shop/a").waypoint, "shop/wp") << version;
-    EXPECT_EQ(ServiceBinding(s, "shop/b").waypoint, version == "1.22" ? "shop/wp" : "infra/wp");
+    EXPECT_EQ(ServiceBinding(s, "shop/b").waypoint,
+              version == "1.22" ? "shop/wp" : "infra/wp");
   }
 }
 
@@ -165,14 +188,21 @@ TEST(BindingTest, Case33_NamespaceVisibilityServiceEntry) {
   for (const std::string version : {"1.30", "1.31"}) {
     World w = Shop({{Ambient(), "ambient"}}, "{version: \"" + version + "\"}");
     w.Add("east", Ns("egress"));
-    w.Add("east", Waypoint("egress", "wp", "", "    allowedRoutes:\n      namespaces:\n        from: All\n"));
+    w.Add(
+        "east",
+        Waypoint("egress", "wp", "",
+                 "    allowedRoutes:\n      namespaces:\n        from: All\n"));
     w.Add("east",
-          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: shop\n  labels:\n"
-          "    istio.io/use-waypoint: wp\n    istio.io/use-waypoint-namespace: egress\nspec:\n  hosts: [a.example.com]\n"
-          "  exportTo: [\".\"]\n  resolution: DNS\n  ports: [{number: 443, name: tls, protocol: TLS}]\n");
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n "
+          " name: ext\n  namespace: shop\n  labels:\n"
+          "    istio.io/use-waypoint: wp\n    istio.io/use-waypoint-namespace: "
+          "egress\nspec:\n  hosts: [a.example.com]\n"
+          "  exportTo: [\".\"]\n  resolution: DNS\n  ports: [{number: 443, "
+          "name: tls, protocol: TLS}]\n");
     Scenario s = w.Load();
     EXPECT_EQ(ServiceBinding(s, "shop/ext").status,
-              version == "1.31" ? BindingStatus::kCrossNamespaceForbidden : BindingStatus::kAccepted);
+              version == "1.31" ? BindingStatus::kCrossNamespaceForbidden
+                                : BindingStatus::kAccepted);
   }
 }
 
@@ -182,9 +212,12 @@ TEST(BindingTest, Case30_WaypointsNeverGetWaypoints) {
   World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "wp"}});
   w.Add("east", Waypoint("shop", "wp", "all"));
   w.Add("east",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: wp\n  namespace: shop\n  labels:\n"
-        "    gateway.istio.io/managed: istio.io-mesh-controller\n    gateway.networking.k8s.io/gateway-name: wp\n"
-        "spec:\n  selector:\n    gateway.networking.k8s.io/gateway-name: wp\n  ports: [{port: 15008, name: mesh}]\n");
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: wp\n  namespace: "
+        "shop\n  labels:\n"
+        "    gateway.istio.io/managed: istio.io-mesh-controller\n    "
+        "gateway.networking.k8s.io/gateway-name: wp\n"
+        "spec:\n  selector:\n    gateway.networking.k8s.io/gateway-name: wp\n  "
+        "ports: [{port: 15008, name: mesh}]\n");
   Scenario s = w.Load();
   EXPECT_EQ(PodBinding(s, "shop/wp-0").status, BindingStatus::kIsWaypoint);
   EXPECT_EQ(ServiceBinding(s, "shop/wp").status, BindingStatus::kIsWaypoint);
@@ -193,9 +226,11 @@ TEST(BindingTest, Case30_WaypointsNeverGetWaypoints) {
 // §2.1, §13 case 28: not-ready (status without addresses) vs programmed.
 TEST(BindingTest, Case28_WaypointConfiguredOnlyWhenReady) {
   World w = Shop({{Ambient(), "ambient"}});
-  w.Add("east", Waypoint("shop", "pending", "", "", "istio-waypoint", "status:\n  addresses: []\n"));
+  w.Add("east", Waypoint("shop", "pending", "", "", "istio-waypoint",
+                         "status:\n  addresses: []\n"));
   w.Add("east", Waypoint("shop", "ready", "", "", "istio-waypoint",
-                         "status:\n  addresses:\n  - type: Hostname\n    value: ready.shop.svc.cluster.local\n"));
+                         "status:\n  addresses:\n  - type: Hostname\n    "
+                         "value: ready.shop.svc.cluster.local\n"));
   w.Add("east", Svc("shop", "a", 80, {{"istio.io/use-waypoint", "pending"}}));
   w.Add("east", Svc("shop", "b", 80, {{"istio.io/use-waypoint", "ready"}}));
   Scenario s = w.Load();
@@ -232,8 +267,10 @@ TEST(CaptureTest, SidecarAmbientAndUncaptured) {
   w.Add("east", Deploy("inj", "d", 1, {{"sidecar.istio.io/inject", "false"}}));
   w.Add("east", Deploy("rev", "e"));
   w.Add("east",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dumped\n  namespace: amb\n  annotations:\n"
-        "    sidecar.istio.io/status: '{}'\nspec:\n  containers: [{name: app, image: x}, {name: istio-proxy, image: y}]\n");
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dumped\n  namespace: "
+        "amb\n  annotations:\n"
+        "    sidecar.istio.io/status: '{}'\nspec:\n  containers: [{name: app, "
+        "image: x}, {name: istio-proxy, image: y}]\n");
   Scenario s = w.Load();
   const Cluster& c = s.mesh.clusters[0];
   EXPECT_EQ(c.FindWorkload("amb/a-0")->capture, Capture::kAmbient);

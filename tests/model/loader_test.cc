@@ -18,7 +18,8 @@ Cluster ClusterWithNodes(int n) {
   Cluster c;
   c.name = "east";
   c.network = "east";
-  for (int i = 0; i < n; ++i) c.nodes.push_back({"east-node-" + std::to_string(i), "", ""});
+  for (int i = 0; i < n; ++i)
+    c.nodes.push_back({"east-node-" + std::to_string(i), "", ""});
   return c;
 }
 
@@ -31,7 +32,8 @@ TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
   Mesh mesh;
   mesh.clusters.push_back(ClusterWithNodes(2));
   Diagnostics d;
-  LoadManifestText(ReadFile("tests/data/loader/dump.yaml"), "dump.yaml", mesh.clusters[0], d);
+  LoadManifestText(ReadFile("tests/data/loader/dump.yaml"), "dump.yaml",
+                   mesh.clusters[0], d);
   mesh.Finalize(d);
   ASSERT_FALSE(d.HasErrors());
   const Cluster& c = mesh.clusters[0];
@@ -42,14 +44,16 @@ TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
   EXPECT_EQ(pods[0]->node, "east-node-1");  // spec.nodeName kept
   ASSERT_EQ(d.all().size(), 1u);
   EXPECT_EQ(d.all()[0].ToString(),
-            "dump.yaml:44:3: note: skipped 1 object of kind ConfigMap, which meshsim does not model");
+            "dump.yaml:44:3: note: skipped 1 object of kind ConfigMap, which "
+            "meshsim does not model");
 }
 
 TEST(LoaderTest, JsonListStatefulSetDaemonSetHeadless) {
   Mesh mesh;
   mesh.clusters.push_back(ClusterWithNodes(3));
   Diagnostics d;
-  LoadManifestText(ReadFile("tests/data/loader/objects.json"), "objects.json", mesh.clusters[0], d);
+  LoadManifestText(ReadFile("tests/data/loader/objects.json"), "objects.json",
+                   mesh.clusters[0], d);
   mesh.Finalize(d);
   ASSERT_FALSE(d.HasErrors());
   const Cluster& c = mesh.clusters[0];
@@ -74,10 +78,12 @@ TEST(LoaderTest, RoundRobinPlacementIsIndependentOfManifestOrder) {
     LoadManifestText(text, "m.yaml", mesh.clusters[0], d);
     mesh.Finalize(d);
     std::map<std::string, std::string> out;
-    for (const Workload& w : mesh.clusters[0].workloads) out[w.Key()] = w.node + " " + w.ip;
+    for (const Workload& w : mesh.clusters[0].workloads)
+      out[w.Key()] = w.node + " " + w.ip;
     return out;
   };
-  std::string a = testing::Deploy("shop", "a", 2), b = testing::Deploy("shop", "b", 1);
+  std::string a = testing::Deploy("shop", "a", 2),
+              b = testing::Deploy("shop", "b", 1);
   auto ab = place(a + "---\n" + b), ba = place(b + "---\n" + a);
   EXPECT_EQ(ab, ba);
   EXPECT_EQ(ab["shop/a-0"].substr(0, 11), "east-node-0");
@@ -97,7 +103,8 @@ TEST(LoaderTest, GatewayGetsGeneratedPod) {
   ASSERT_NE(wp, nullptr);
   EXPECT_EQ(wp->service_account, "waypoint");
   EXPECT_EQ(wp->role, WorkloadRole::kWaypoint);
-  EXPECT_EQ(wp->labels.at("gateway.networking.k8s.io/gateway-name"), "waypoint");
+  EXPECT_EQ(wp->labels.at("gateway.networking.k8s.io/gateway-name"),
+            "waypoint");
   const Workload* in = c.FindWorkload("shop/web-istio-0");
   ASSERT_NE(in, nullptr);
   EXPECT_EQ(in->service_account, "web-istio");
@@ -109,17 +116,20 @@ TEST(LoaderTest, InlineResourcesKeepScenarioLocations) {
   w.Cluster("east", "east", 1);
   w.Add("east", testing::Ns("shop"));
   Scenario s = w.Load();
-  EXPECT_EQ(s.mesh.clusters[0].FindNamespace("shop")->location.ToString(), "world.yaml:7:5");
+  EXPECT_EQ(s.mesh.clusters[0].FindNamespace("shop")->location.ToString(),
+            "world.yaml:7:5");
 }
 
 TEST(LoaderTest, UnknownScenarioKeyWarnsWithSuggestion) {
   Diagnostics d;
-  auto s = LoadScenarioText("clusters: [{name: east}]\ntrafic: []\n", "s.yaml", ".", d);
+  auto s = LoadScenarioText("clusters: [{name: east}]\ntrafic: []\n", "s.yaml",
+                            ".", d);
   ASSERT_TRUE(s);
   EXPECT_FALSE(d.HasErrors());
   ASSERT_EQ(d.all().size(), 1u);
   EXPECT_EQ(d.all()[0].ToString(),
-            "s.yaml:2:1: warning: scenario: unknown key 'trafic' is ignored (did you mean 'traffic'?)");
+            "s.yaml:2:1: warning: scenario: unknown key 'trafic' is ignored "
+            "(did you mean 'traffic'?)");
 }
 
 // Every file under tests/data/errors/ names, on its first line, the exact

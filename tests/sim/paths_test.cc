@@ -10,6 +10,7 @@ namespace {
 using testing::Ambient;
 using testing::Deploy;
 using testing::EastWest;
+using ::testing::ElementsAre;
 using testing::HopKinds;
 using testing::Ingress;
 using testing::IngressRoute;
@@ -17,17 +18,17 @@ using testing::Ns;
 using testing::PathsOf;
 using testing::Summary;
 using testing::Svc;
+using ::testing::UnorderedElementsAre;
 using testing::Waypoint;
 using testing::World;
-using ::testing::ElementsAre;
-using ::testing::UnorderedElementsAre;
 
 const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
 const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
 
 // An ambient client namespace with curl, and namespace shop with service cart.
 World Base(const testing::KV& shop_ns_labels = {{Ambient(), "ambient"}},
-           const testing::KV& cart_svc_labels = {}, const testing::KV& cart_pod_labels = {},
+           const testing::KV& cart_svc_labels = {},
+           const testing::KV& cart_pod_labels = {},
            const std::string& istio = "") {
   World w(istio);
   w.Cluster("east", "net-east", 2);
@@ -41,7 +42,8 @@ World Base(const testing::KV& shop_ns_labels = {{Ambient(), "ambient"}},
 
 // §13 case 1, §3.1: captured client to a VIP bound to a service waypoint.
 TEST(PathsTest, Case01_CapturedClientToServiceWaypointVip) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
@@ -50,13 +52,16 @@ TEST(PathsTest, Case01_CapturedClientToServiceWaypointVip) {
   EXPECT_THAT(paths[0].waypoints, ElementsAre("shop/waypoint"));
   EXPECT_EQ(paths[0].hops.back().name, "shop/cart-0");
   EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
-  EXPECT_THAT(paths[0].why, ::testing::Contains("service shop/cart uses waypoint shop/waypoint (own label)"));
+  EXPECT_THAT(paths[0].why,
+              ::testing::Contains(
+                  "service shop/cart uses waypoint shop/waypoint (own label)"));
 }
 
 // §13 case 2, K1: an uncaptured client bypasses the waypoint; plaintext
 // inbound through the destination ztunnel (§4.4).
 TEST(PathsTest, Case02_K1_UncapturedClientBypasses) {
-  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Ns("legacy"));
   w.Add("east", Deploy("legacy", "curl"));
@@ -70,7 +75,8 @@ TEST(PathsTest, Case02_K1_UncapturedClientBypasses) {
 
 // §13 case 3, K6: pods with only a workload waypoint; the Service is called.
 TEST(PathsTest, Case03_K6_ServiceCallSkipsWorkloadWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl-waypoint"}});
+  World w = Base({{Ambient(), "ambient"}}, {},
+                 {{"istio.io/use-waypoint", "wl-waypoint"}});
   w.Add("east", Waypoint("shop", "wl-waypoint", "workload"));
   w.Traffic("t", kFromCurl, kToCart);
   EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
@@ -78,7 +84,8 @@ TEST(PathsTest, Case03_K6_ServiceCallSkipsWorkloadWaypoint) {
 
 // §13 case 4, K5: pod-IP call to a pod whose service has a waypoint.
 TEST(PathsTest, Case04_K5_PodIpSkipsServiceWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Traffic("t", kFromCurl, "{pod: shop/cart, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
@@ -88,7 +95,8 @@ TEST(PathsTest, Case04_K5_PodIpSkipsServiceWaypoint) {
 
 // §13 case 5, §3.2: pod-IP call to a pod with a workload waypoint.
 TEST(PathsTest, Case05_PodIpUsesWorkloadWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
   w.Add("east", Waypoint("shop", "wl", "workload"));
   w.Traffic("t", kFromCurl, "{pod: shop/cart, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
@@ -98,19 +106,23 @@ TEST(PathsTest, Case05_PodIpUsesWorkloadWaypoint) {
 
 // §13 case 6: uncaptured client to the pod IP of a waypoint-bound pod.
 TEST(PathsTest, Case06_UncapturedPodIpBypassesWorkloadWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
   w.Add("east", Waypoint("shop", "wl", "all"));
   w.Add("east", Ns("legacy"));
   w.Add("east", Deploy("legacy", "curl"));
-  w.Traffic("t", "{cluster: east, namespace: legacy, workload: curl}", "{pod: shop/cart, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: legacy, workload: curl}",
+            "{pod: shop/cart, port: 80}");
   EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
 }
 
 // §13 case 7, §3.2: a pod calling its own pod IP is not captured.
 TEST(PathsTest, Case07_SelfCallNotCaptured) {
-  World w = Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
   w.Add("east", Waypoint("shop", "wl", "workload"));
-  w.Traffic("t", "{cluster: east, namespace: shop, workload: cart}", "{pod: shop/cart, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: shop, workload: cart}",
+            "{pod: shop/cart, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_EQ(paths.size(), 1u);
   EXPECT_EQ(HopKinds(paths[0]), "workload");
@@ -120,42 +132,50 @@ TEST(PathsTest, Case07_SelfCallNotCaptured) {
 // §13 case 8: a sidecar client applies L7 itself and never sends to a waypoint
 // (§6, K2); with the label the captured client does.
 TEST(PathsTest, Case08_K2_SidecarClientBypassesWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "captured-waypoint"}});
+  World w = Base({{Ambient(), "ambient"}},
+                 {{"istio.io/use-waypoint", "captured-waypoint"}});
   w.Add("east", Waypoint("shop", "captured-waypoint"));
   w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
   w.Add("east", Deploy("mesh", "curl"));
-  w.Traffic("sidecar", "{cluster: east, namespace: mesh, workload: curl}", kToCart);
+  w.Traffic("sidecar", "{cluster: east, namespace: mesh, workload: curl}",
+            kToCart);
   w.Traffic("captured", kFromCurl, kToCart);
   Scenario s = w.Load();
   auto sc = PathsOf(s, "sidecar");
   EXPECT_THAT(Summary(sc), ElementsAre("|delivered"));
   EXPECT_EQ(HopKinds(sc[0]), "workload sidecar ztunnel workload");
-  EXPECT_THAT(Summary(PathsOf(s, "captured")), ElementsAre("shop/captured-waypoint|delivered"));
+  EXPECT_THAT(Summary(PathsOf(s, "captured")),
+              ElementsAre("shop/captured-waypoint|delivered"));
 }
 
 // §13 case 9, K7, §3.6: a label naming a missing Gateway fails open.
 TEST(PathsTest, Case09_K7_BogusWaypointFailsOpen) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "bogus-waypoint"}});
+  World w = Base({{Ambient(), "ambient"}},
+                 {{"istio.io/use-waypoint", "bogus-waypoint"}});
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
   EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
-  EXPECT_NE(paths[0].why[1].find("names waypoint shop/bogus-waypoint"), std::string::npos);
+  EXPECT_NE(paths[0].why[1].find("names waypoint shop/bogus-waypoint"),
+            std::string::npos);
   EXPECT_NE(paths[0].why[1].find("fail open"), std::string::npos);
 }
 
 // §13 case 10, §2.1: a plain `istio`-class Gateway can serve as a waypoint.
 TEST(PathsTest, Case10_SandwichGatewayClassIstioIsAWaypoint) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "simple-http-waypoint"}});
+  World w = Base({{Ambient(), "ambient"}},
+                 {{"istio.io/use-waypoint", "simple-http-waypoint"}});
   w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio"));
   w.Traffic("t", kFromCurl, kToCart);
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("shop/simple-http-waypoint|delivered"));
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("shop/simple-http-waypoint|delivered"));
 }
 
 // §13 cases 12-14, K3, §5: ingress bypasses unless ingress-use-waypoint on the
 // Service or its Namespace.
 TEST(PathsTest, Case12to14_IngressUseWaypoint) {
   for (int variant = 0; variant < 3; ++variant) {
-    testing::KV ns = {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}};
+    testing::KV ns = {{Ambient(), "ambient"},
+                      {"istio.io/use-waypoint", "waypoint"}};
     testing::KV svc;
     if (variant == 1) svc["istio.io/ingress-use-waypoint"] = "true";
     if (variant == 2) ns["istio.io/ingress-use-waypoint"] = "true";
@@ -163,7 +183,8 @@ TEST(PathsTest, Case12to14_IngressUseWaypoint) {
     w.Add("east", Waypoint("shop", "waypoint"));
     w.Add("east", Ingress("shop", "gw"));
     w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
-    w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: shop.example.com, port: 80}");
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}");
     auto paths = PathsOf(w.Load(), "t");
     ASSERT_EQ(paths.size(), 1u) << variant;
     if (variant == 0) {
@@ -176,9 +197,11 @@ TEST(PathsTest, Case12to14_IngressUseWaypoint) {
   }
 }
 
-// §5: the Service label overrides the Namespace label; an invalid value is false.
+// §5: the Service label overrides the Namespace label; an invalid value is
+// false.
 TEST(PathsTest, IngressServiceLabelOverridesNamespace) {
-  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"},
+  World w = Base({{Ambient(), "ambient"},
+                  {"istio.io/use-waypoint", "waypoint"},
                   {"istio.io/ingress-use-waypoint", "true"}},
                  {{"istio.io/ingress-use-waypoint", "nope"}});
   w.Add("east", Waypoint("shop", "waypoint"));
@@ -191,7 +214,8 @@ TEST(PathsTest, IngressServiceLabelOverridesNamespace) {
 // §5: ingress-use-waypoint on a Namespace needs 1.25; on a Service 1.24.
 TEST(PathsTest, IngressUseWaypointVersionGates) {
   auto run = [](const std::string& version, bool on_namespace) {
-    testing::KV ns = {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}};
+    testing::KV ns = {{Ambient(), "ambient"},
+                      {"istio.io/use-waypoint", "waypoint"}};
     testing::KV svc;
     (on_namespace ? ns : svc)["istio.io/ingress-use-waypoint"] = "true";
     World w = Base(ns, svc, {}, "{version: \"" + version + "\"}");
@@ -209,8 +233,9 @@ TEST(PathsTest, IngressUseWaypointVersionGates) {
 
 // §13 case 15, K4: ingress never uses workload waypoints.
 TEST(PathsTest, Case15_K4_IngressIgnoresWorkloadWaypoint) {
-  World w = Base({{Ambient(), "ambient"}, {"istio.io/ingress-use-waypoint", "true"}}, {},
-                 {{"istio.io/use-waypoint", "wl"}});
+  World w =
+      Base({{Ambient(), "ambient"}, {"istio.io/ingress-use-waypoint", "true"}},
+           {}, {{"istio.io/use-waypoint", "wl"}});
   w.Add("east", Waypoint("shop", "wl", "workload"));
   w.Add("east", Ingress("shop", "gw"));
   w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
@@ -223,12 +248,19 @@ TEST(PathsTest, Case15_K4_IngressIgnoresWorkloadWaypoint) {
 TEST(PathsTest, Case20_K9_EgressWaypointViaServiceEntry) {
   World w = Base();
   w.Add("east", Ns("egress"));
-  w.Add("east", Waypoint("egress", "egress-gateway", "",
-                         "    allowedRoutes:\n      namespaces:\n        from: Selector\n        selector:\n          matchLabels:\n            kubernetes.io/metadata.name: client\n"));
   w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: client\n"
-        "  labels:\n    istio.io/use-waypoint: egress-gateway\n    istio.io/use-waypoint-namespace: egress\n"
-        "spec:\n  hosts: [ext.example.com]\n  addresses: [203.0.113.7]\n  resolution: NONE\n  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n");
+        Waypoint("egress", "egress-gateway", "",
+                 "    allowedRoutes:\n      namespaces:\n        from: "
+                 "Selector\n        selector:\n          matchLabels:\n        "
+                 "    kubernetes.io/metadata.name: client\n"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+        "name: ext\n  namespace: client\n"
+        "  labels:\n    istio.io/use-waypoint: egress-gateway\n    "
+        "istio.io/use-waypoint-namespace: egress\n"
+        "spec:\n  hosts: [ext.example.com]\n  addresses: [203.0.113.7]\n  "
+        "resolution: NONE\n  ports:\n  - number: 80\n    name: http\n    "
+        "protocol: HTTP\n");
   w.Traffic("via-se", kFromCurl, "{ip: 203.0.113.7, port: 80}");
   w.Traffic("real-ip", kFromCurl, "{ip: 198.51.100.9, port: 80}");
   Scenario s = w.Load();
@@ -246,20 +278,26 @@ TEST(PathsTest, ServiceEntryCidrAddress) {
   World w = Base();
   w.Add("east", Waypoint("client", "egress"));
   w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: client\n"
-        "  labels:\n    istio.io/use-waypoint: egress\nspec:\n  hosts: [ext.example.com]\n  addresses: [203.0.113.0/24]\n"
-        "  resolution: NONE\n  ports:\n  - number: 443\n    name: tls\n    protocol: TLS\n");
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+        "name: ext\n  namespace: client\n"
+        "  labels:\n    istio.io/use-waypoint: egress\nspec:\n  hosts: "
+        "[ext.example.com]\n  addresses: [203.0.113.0/24]\n"
+        "  resolution: NONE\n  ports:\n  - number: 443\n    name: tls\n    "
+        "protocol: TLS\n");
   w.Traffic("t", kFromCurl, "{ip: 203.0.113.99, port: 443}");
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("client/egress|delivered"));
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("client/egress|delivered"));
 }
 
 // §13 case 21, §2.6: an invalid canary falls back to the primary.
 TEST(PathsTest, Case21_InvalidCanaryFallsBackToPrimary) {
   World w = Base({{Ambient(), "ambient"}},
-                 {{"istio.io/use-waypoint", "waypoint"}, {"istio.io/use-waypoint-canary", "missing"}});
+                 {{"istio.io/use-waypoint", "waypoint"},
+                  {"istio.io/use-waypoint-canary", "missing"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Traffic("t", kFromCurl, kToCart);
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("shop/waypoint|delivered"));
 }
 
 // §2.6: a valid canary takes a share; each connection passes exactly one.
@@ -268,12 +306,16 @@ TEST(PathsTest, WeightedCanaryEachPathPassesOne) {
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Waypoint("shop", "canary"));
   w.Add("east",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: shop\n  labels:\n"
-        "    istio.io/use-waypoint: waypoint\n    istio.io/use-waypoint-canary: canary\n  annotations:\n"
-        "    istio.io/use-waypoint-canary-weight: \"30\"\nspec:\n  selector: {app: cart}\n  ports: [{port: 80}]\n");
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: "
+        "shop\n  labels:\n"
+        "    istio.io/use-waypoint: waypoint\n    "
+        "istio.io/use-waypoint-canary: canary\n  annotations:\n"
+        "    istio.io/use-waypoint-canary-weight: \"30\"\nspec:\n  selector: "
+        "{app: cart}\n  ports: [{port: 80}]\n");
   w.Traffic("t", kFromCurl, "{host: api.shop, port: 80}");
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
-              UnorderedElementsAre("shop/waypoint|delivered", "shop/canary|delivered"));
+  EXPECT_THAT(
+      Summary(PathsOf(w.Load(), "t")),
+      UnorderedElementsAre("shop/waypoint|delivered", "shop/canary|delivered"));
 }
 
 // §13 case 23: global service with no local replicas fails over through E/W.
@@ -288,7 +330,8 @@ TEST(PathsTest, Case23_MulticlusterFailoverWithoutWaypoint) {
   }
   w.Add("east", Deploy("sample", "curl"));
   w.Add("west", Deploy("sample", "hello"));
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|delivered"));
   EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel eastwest ztunnel workload");
@@ -303,17 +346,24 @@ TEST(PathsTest, Case24_RemoteWaypointWhenLocalScaledToZero) {
   for (const char* c : {"east", "west"}) {
     w.Add(c, Ns("istio-system"));
     w.Add(c, EastWest(std::string("net-") + c));
-    w.Add(c, Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
-    w.Add(c, Waypoint("sample", "waypoint", "", "", "istio-waypoint", "", {{"istio.io/global", "true"}}));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"},
+                           {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add(c, Waypoint("sample", "waypoint", "", "", "istio-waypoint", "",
+                      {{"istio.io/global", "true"}}));
     w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
     w.Add(c, Deploy("sample", "hello"));
   }
   w.Add("east", Deploy("sample", "curl"));
   w.Add("east",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: sample\n  labels:\n"
-        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 0\n  template:\n    metadata:\n"
-        "      labels:\n        gateway.networking.k8s.io/gateway-name: waypoint\n    spec:\n      containers:\n      - name: istio-proxy\n        image: x\n");
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
+        "namespace: sample\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
+        "replicas: 0\n  template:\n    metadata:\n"
+        "      labels:\n        gateway.networking.k8s.io/gateway-name: "
+        "waypoint\n    spec:\n      containers:\n      - name: istio-proxy\n   "
+        "     image: x\n");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_FALSE(paths.empty());
   for (const Path& p : paths) {
@@ -336,10 +386,12 @@ TEST(PathsTest, K13_WaypointInOneClusterOnly) {
     w.Add(c, Deploy("sample", "hello"));
   }
   w.Add("east", Ns("sample", {{Ambient(), "ambient"}}));
-  w.Add("west", Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+  w.Add("west", Ns("sample", {{Ambient(), "ambient"},
+                              {"istio.io/use-waypoint", "waypoint"}}));
   w.Add("west", Waypoint("sample", "waypoint"));
   w.Add("east", Deploy("sample", "curl"));
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   // Local endpoints are reached without a waypoint; west's endpoints (and
   // whatever west's waypoint then picks) with exactly one.
   auto s = Summary(PathsOf(w.Load(), "t"));
@@ -355,30 +407,38 @@ TEST(PathsTest, K14_MixedVersionsDoublePass) {
   for (const char* c : {"east", "west"}) {
     w.Add(c, Ns("istio-system"));
     w.Add(c, EastWest(std::string("net-") + c));
-    w.Add(c, Ns("sample", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"},
+                           {"istio.io/use-waypoint", "waypoint"}}));
     w.Add(c, Waypoint("sample", "waypoint"));
     w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
     w.Add(c, Deploy("sample", "hello"));
   }
   w.Add("east", Deploy("sample", "curl"));
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   std::string text = w.Text();
-  text.insert(text.find("  resources:", text.find("name: west")), "  istio: {version: \"1.27\"}\n");
+  text.insert(text.find("  resources:", text.find("name: west")),
+              "  istio: {version: \"1.27\"}\n");
   Diagnostics d;
   auto s = LoadScenarioText(text, "w.yaml", ".", d);
   ASSERT_FALSE(d.HasErrors());
-  EXPECT_THAT(Summary(PathsOf(*s, "t")),
-              UnorderedElementsAre("sample/waypoint|delivered", "sample/waypoint,sample/waypoint|delivered"));
+  EXPECT_THAT(
+      Summary(PathsOf(*s, "t")),
+      UnorderedElementsAre("sample/waypoint|delivered",
+                           "sample/waypoint,sample/waypoint|delivered"));
 }
 
 // K17, §3.6: a valid binding whose waypoint has no pods fails closed at the
 // client's ztunnel.
 TEST(PathsTest, K17_WaypointWithoutPodsFailsClosed) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: shop\n  labels:\n"
-        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 0\n  template:\n    spec:\n      containers: []\n");
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
+        "namespace: shop\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
+        "replicas: 0\n  template:\n    spec:\n      containers: []\n");
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
@@ -388,7 +448,8 @@ TEST(PathsTest, K17_WaypointWithoutPodsFailsClosed) {
 
 // §2.1: a Gateway whose status has no addresses is not ready: fail open.
 TEST(PathsTest, GatewayStatusWithoutAddressesIsNotReady) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint", "", "", "istio-waypoint",
                          "status:\n  conditions: []\n"));
   w.Traffic("t", kFromCurl, kToCart);
@@ -403,9 +464,12 @@ TEST(PathsTest, K11_RouteToServiceWithOwnWaypoint) {
   w.Add("east", Waypoint("shop", "wb"));
   w.Add("east", Deploy("shop", "other"));
   w.Add("east", Svc("shop", "other", 80, {{"istio.io/use-waypoint", "wb"}}));
-  w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: to-other\n  namespace: shop\n"
-        "spec:\n  parentRefs:\n  - group: \"\"\n    kind: Service\n    name: cart\n  rules:\n  - backendRefs:\n    - name: other\n      port: 80\n");
+  w.Add(
+      "east",
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  "
+      "name: to-other\n  namespace: shop\n"
+      "spec:\n  parentRefs:\n  - group: \"\"\n    kind: Service\n    name: "
+      "cart\n  rules:\n  - backendRefs:\n    - name: other\n      port: 80\n");
   w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: /}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("shop/wa|delivered"));
@@ -417,9 +481,13 @@ TEST(PathsTest, K12_MixedPodLabels) {
   World w = Base();
   w.Add("east", Waypoint("shop", "wl", "workload"));
   w.Add("east",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-a\n  namespace: shop\n  labels:\n    app: api\n    istio.io/use-waypoint: wl\nspec:\n  containers: [{name: app, image: x}]\n");
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-a\n  namespace: "
+        "shop\n  labels:\n    app: api\n    istio.io/use-waypoint: wl\nspec:\n "
+        " containers: [{name: app, image: x}]\n");
   w.Add("east",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-b\n  namespace: shop\n  labels:\n    app: api\nspec:\n  containers: [{name: app, image: x}]\n");
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-b\n  namespace: "
+        "shop\n  labels:\n    app: api\nspec:\n  containers: [{name: app, "
+        "image: x}]\n");
   w.Traffic("a", kFromCurl, "{pod: shop/api-a, port: 80}");
   w.Traffic("b", kFromCurl, "{pod: shop/api-b, port: 80}");
   Scenario s = w.Load();
@@ -430,12 +498,14 @@ TEST(PathsTest, K12_MixedPodLabels) {
 // K10, §3.3: a headless service is workload-addressed: the service waypoint
 // does not apply; one path per pod.
 TEST(PathsTest, K10_HeadlessServiceSkipsServiceWaypoint) {
-  World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Deploy("shop", "db", 2));
   w.Add("east", Svc("shop", "db", 5432, {}, "  clusterIP: None\n"));
   w.Traffic("t", kFromCurl, "{host: db.shop, port: 5432}");
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered", "|delivered"));
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("|delivered", "|delivered"));
 }
 
 // §3.1, §13 case 41: a VIP with no endpoints and no waypoint fails.
@@ -458,7 +528,8 @@ TEST(PathsTest, Case43_RemoteNetworkWithoutGatewayFails) {
   }
   w.Add("east", Deploy("sample", "curl"));
   w.Add("west", Deploy("sample", "hello"));
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
   EXPECT_NE(paths[0].reason.find("no east-west gateway"), std::string::npos);
@@ -476,7 +547,8 @@ TEST(PathsTest, NonGlobalServiceStaysLocal) {
     w.Add(c, Deploy("sample", "hello"));
   }
   w.Add("east", Deploy("sample", "curl"));
-  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}", "{host: hello.sample, port: 80}");
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_EQ(paths.size(), 1u);
   EXPECT_EQ(paths[0].hops.back().cluster, "east");
@@ -485,16 +557,20 @@ TEST(PathsTest, NonGlobalServiceStaysLocal) {
 // §15: Solo sidecars send service traffic to the waypoint; community's don't.
 TEST(PathsTest, SoloSidecarInteropUsesServiceWaypoint) {
   for (const char* dist : {"community", "solo"}) {
-    World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}}, {},
-                   std::string("{distribution: ") + dist + "}");
+    World w =
+        Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}},
+             {}, std::string("{distribution: ") + dist + "}");
     w.Add("east", Waypoint("shop", "waypoint"));
     w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
     w.Add("east", Deploy("mesh", "curl"));
-    w.Traffic("vip", "{cluster: east, namespace: mesh, workload: curl}", kToCart);
-    w.Traffic("pod", "{cluster: east, namespace: mesh, workload: curl}", "{pod: shop/cart, port: 80}");
+    w.Traffic("vip", "{cluster: east, namespace: mesh, workload: curl}",
+              kToCart);
+    w.Traffic("pod", "{cluster: east, namespace: mesh, workload: curl}",
+              "{pod: shop/cart, port: 80}");
     Scenario s = w.Load();
     if (std::string(dist) == "solo") {
-      EXPECT_THAT(Summary(PathsOf(s, "vip")), ElementsAre("shop/waypoint|delivered"));
+      EXPECT_THAT(Summary(PathsOf(s, "vip")),
+                  ElementsAre("shop/waypoint|delivered"));
     } else {
       EXPECT_THAT(Summary(PathsOf(s, "vip")), ElementsAre("|delivered"));
     }
@@ -505,8 +581,8 @@ TEST(PathsTest, SoloSidecarInteropUsesServiceWaypoint) {
 // §15.1: Solo's `auto` creates <ns>/auto; in community `auto` is just a name.
 TEST(PathsTest, SoloAutoWaypoint) {
   for (const char* dist : {"community", "solo"}) {
-    World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "auto"}}, {}, {},
-                   std::string("{distribution: ") + dist + "}");
+    World w = Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "auto"}},
+                   {}, {}, std::string("{distribution: ") + dist + "}");
     w.Traffic("t", kFromCurl, kToCart);
     auto s = Summary(PathsOf(w.Load(), "t"));
     if (std::string(dist) == "solo") {
@@ -519,14 +595,19 @@ TEST(PathsTest, SoloAutoWaypoint) {
 
 // §9: a route with a path match at the waypoint; unmatched requests get 404.
 TEST(PathsTest, WaypointRouteMatchAndNoMatch) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Deploy("shop", "cart-v2", 1, {}));
   w.Add("east", Svc("shop", "cart-v2", 80));
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: split\n  namespace: shop\n"
-        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, port: 80}\n  rules:\n"
-        "  - matches:\n    - path: {type: PathPrefix, value: /api}\n    backendRefs:\n    - {name: cart, port: 80, weight: 90}\n    - {name: cart-v2, port: 80, weight: 10}\n");
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: split\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, "
+        "port: 80}\n  rules:\n"
+        "  - matches:\n    - path: {type: PathPrefix, value: /api}\n    "
+        "backendRefs:\n    - {name: cart, port: 80, weight: 90}\n    - {name: "
+        "cart-v2, port: 80, weight: 10}\n");
   w.Traffic("api", kFromCurl, kToCart, "{method: GET, path: /api/items}");
   w.Traffic("other", kFromCurl, kToCart, "{method: GET, path: /apix}");
   Scenario s = w.Load();
@@ -544,9 +625,12 @@ TEST(PathsTest, WaypointRouteMatchAndNoMatch) {
 TEST(PathsTest, RouteOnServiceWithoutWaypointIgnored) {
   World w = Base();
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
-        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n  rules:\n"
-        "  - matches:\n    - path: {type: Exact, value: /only}\n    backendRefs:\n    - {name: cart, port: 80}\n");
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n  "
+        "rules:\n"
+        "  - matches:\n    - path: {type: Exact, value: /only}\n    "
+        "backendRefs:\n    - {name: cart, port: 80}\n");
   w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: /elsewhere}");
   EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
 }
@@ -554,7 +638,8 @@ TEST(PathsTest, RouteOnServiceWithoutWaypointIgnored) {
 // The forwarding graph is a Boost graph; paths are enumerated on it and an
 // ordinary mesh has no loop.
 TEST(ForwardingGraphTest, GraphHasVerticesAndNoLoop) {
-  World w = Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+  World w =
+      Base({{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Traffic("t", kFromCurl, kToCart);
   Scenario s = w.Load();
@@ -571,15 +656,23 @@ TEST(PathsTest, CapturePodLabelOverridesNamespace) {
   w.Add("east", Deploy("client", "optout", 1, {{Ambient(), "none"}}));
   w.Add("east", Ns("plain"));
   w.Add("east", Deploy("plain", "optin", 1, {{Ambient(), "ambient"}}));
-  w.Add("east", Deploy("client", "hostnet", 1, {}, "      hostNetwork: true\n"));
-  w.Traffic("optout", "{cluster: east, namespace: client, workload: optout}", kToCart);
-  w.Traffic("optin", "{cluster: east, namespace: plain, workload: optin}", kToCart);
-  w.Traffic("hostnet", "{cluster: east, namespace: client, workload: hostnet}", kToCart);
+  w.Add("east",
+        Deploy("client", "hostnet", 1, {}, "      hostNetwork: true\n"));
+  w.Traffic("optout", "{cluster: east, namespace: client, workload: optout}",
+            kToCart);
+  w.Traffic("optin", "{cluster: east, namespace: plain, workload: optin}",
+            kToCart);
+  w.Traffic("hostnet", "{cluster: east, namespace: client, workload: hostnet}",
+            kToCart);
   Scenario s = w.Load();
-  EXPECT_EQ(PathsOf(s, "optout")[0].hops[1].kind, HopKind::kZtunnel);  // dst zt only
+  EXPECT_EQ(PathsOf(s, "optout")[0].hops[1].kind,
+            HopKind::kZtunnel);  // dst zt only
   EXPECT_EQ(PathsOf(s, "optout")[0].hops.size(), 3u);
-  EXPECT_EQ(PathsOf(s, "optin")[0].hops[1].name, PathsOf(s, "optin")[0].hops[0].node);
-  EXPECT_EQ(PathsOf(s, "hostnet")[0].why[0].find("hostNetwork") != std::string::npos, true);
+  EXPECT_EQ(PathsOf(s, "optin")[0].hops[1].name,
+            PathsOf(s, "optin")[0].hops[0].node);
+  EXPECT_EQ(
+      PathsOf(s, "hostnet")[0].why[0].find("hostNetwork") != std::string::npos,
+      true);
 }
 
 }  // namespace
