@@ -664,6 +664,21 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth);
 
+bool IsModelledKind(const std::string& k, const std::string& group) {
+  if (group.empty() || group == "apps")
+    return k == "Namespace" || k == "Pod" || k == "Service" ||
+           k == "Deployment" || k == "StatefulSet" || k == "DaemonSet" ||
+           k == "ReplicaSet";
+  if (group == "networking.istio.io")
+    return k == "ServiceEntry" || k == "WorkloadEntry";
+  if (group == "gateway.networking.k8s.io")
+    return k == "Gateway" || k == "GatewayClass" || k == "HTTPRoute" ||
+           k == "GRPCRoute" || k == "TCPRoute" || k == "TLSRoute";
+  if (group == "security.istio.io")
+    return k == "AuthorizationPolicy" || k == "PeerAuthentication";
+  return false;
+}
+
 void LoadList(Reader& r, const YAML::Node& obj, Cluster& cluster,
               ManifestSink& sink, int depth) {
   YAML::Node items = r.Child(obj, "items");
@@ -695,6 +710,21 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
         r.Child(obj, "items").IsSequence()))) {
     LoadList(r, obj, cluster, sink, depth);
     return;
+  }
+  // Kinds meshsim does not model are skipped before any validation: a dump
+  // holds many objects whose shape is not ours to judge.
+  if (kind_node.IsScalar()) {
+    const std::string api = r.Child(obj, "apiVersion").IsScalar()
+                                ? r.Child(obj, "apiVersion").Scalar()
+                                : "";
+    if (!IsModelledKind(kind_node.Scalar(), ApiGroup(api))) {
+      const std::string g = ApiGroup(api);
+      std::string label =
+          kind_node.Scalar() + (g.empty() ? "" : " (" + g + ")");
+      auto it = sink.skipped.emplace(label, SkippedKind{r.Loc(obj), 0}).first;
+      ++it->second.second;
+      return;
+    }
   }
   auto h = ReadHeader(r, obj);
   if (!h) return;
