@@ -160,6 +160,21 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
     w.capture_why = "waypoint and east-west pods are never captured (§1.1)";
     return;
   }
+  if (w.role == WorkloadRole::kIngress) {
+    // §14 leaves open whether an ingress pod in an ambient namespace is
+    // captured; its Envoy originates HBONE itself, so it is modelled as not
+    // captured unless the Gateway itself asks for ambient (the "sandwich" of
+    // §3.5, TestSimpleHTTPSandwich).
+    const std::string* mode = FindLabel(w.labels, kLabelDataplaneMode);
+    w.capture =
+        mode && *mode == "ambient" ? Capture::kAmbient : Capture::kUncaptured;
+    w.capture_why =
+        mode && *mode == "ambient"
+            ? "gateway " + w.gateway +
+                  " is labelled istio.io/dataplane-mode=ambient"
+            : "gateway pods originate their own HBONE and are not captured";
+    return;
+  }
   const std::string* pod_inject = FindLabel(w.labels, kLabelSidecarInject);
   if (!pod_inject) pod_inject = FindLabel(w.annotations, kLabelSidecarInject);
   bool inject = false;
