@@ -232,9 +232,29 @@ struct ParentRef {
   SourceLocation location;
 };
 
+// HTTPRoute filters meshsim applies to the request (Gateway API).
+struct HttpFilter {
+  std::string
+      type;  // RequestHeaderModifier | RequestRedirect | URLRewrite | other
+  std::map<std::string, std::string> set_headers,
+      add_headers;  // lowercase names
+  std::vector<std::string> remove_headers;
+  // RequestRedirect
+  std::string redirect_scheme, redirect_hostname, redirect_path;
+  int redirect_port = 0;
+  int redirect_status = 302;
+  // URLRewrite (and RequestRedirect's path): ReplaceFullPath |
+  // ReplacePrefixMatch
+  std::string rewrite_hostname, path_type, path_value;
+};
+
 struct HttpRouteRule {
   std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
   std::vector<BackendRef> backends;
+  std::vector<HttpFilter> filters;
+  std::string timeout;  // timeouts.request, recorded for the simulator
+  std::optional<int>
+      retry_attempts;  // retry.attempts, recorded for the simulator
   SourceLocation location;
 };
 
@@ -252,14 +272,48 @@ struct HttpRoute {
   std::string Key() const { return ns + "/" + name; }
 };
 
-// AuthorizationPolicy and PeerAuthentication are kept as loaded; the policy
-// issue interprets them (§8).
+// AuthorizationPolicy (security.istio.io v1/v1beta1), as written; policy.h
+// evaluates it (§8).
+struct PolicySource {
+  std::vector<std::string> principals, not_principals;
+  std::vector<std::string> namespaces, not_namespaces;
+  std::vector<std::string> ip_blocks, not_ip_blocks;
+  std::vector<std::string> remote_ip_blocks, not_remote_ip_blocks;
+  std::vector<std::string> request_principals, not_request_principals;
+  SourceLocation location;
+};
+
+struct PolicyOperation {
+  std::vector<std::string> hosts, not_hosts;
+  std::vector<std::string> ports, not_ports;
+  std::vector<std::string> methods, not_methods;
+  std::vector<std::string> paths, not_paths;
+  SourceLocation location;
+};
+
+struct PolicyCondition {
+  std::string key;  // e.g. request.headers[x-user], source.namespace
+  std::vector<std::string> values, not_values;
+  SourceLocation location;
+};
+
+struct PolicyRule {
+  std::vector<PolicySource> from;     // OR
+  std::vector<PolicyOperation> to;    // OR
+  std::vector<PolicyCondition> when;  // AND
+  SourceLocation location;
+};
+
 struct AuthorizationPolicy {
   std::string ns;
   std::string name;
-  std::string action = "ALLOW";
+  std::string action = "ALLOW";  // ALLOW | DENY | AUDIT | CUSTOM
+  std::string provider;          // CUSTOM's extension provider
   std::optional<Labels> selector;
   std::vector<ParentRef> target_refs;
+  std::vector<PolicyRule> rules;
+  bool dry_run = false;      // istio.io/dry-run annotation
+  bool synthesized = false;  // istiod-generated (§4.3)
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };
@@ -270,6 +324,7 @@ struct PeerAuthentication {
   std::optional<Labels> selector;
   std::string mode;  // STRICT | PERMISSIVE | DISABLE | UNSET
   SourceLocation location;
+  std::string Key() const { return ns + "/" + name; }
 };
 
 struct Cluster {

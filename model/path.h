@@ -9,6 +9,7 @@
 #ifndef MESHSIM_MODEL_PATH_H_
 #define MESHSIM_MODEL_PATH_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,23 @@ const char* HopKindName(HopKind k);
 enum class Outcome { kDelivered, kDenied, kFailed };
 const char* OutcomeName(Outcome o);
 
+// One AuthorizationPolicy looked at on a hop.
+struct HopPolicy {
+  std::string policy;  // ns/name
+  std::string action;  // ALLOW | DENY | AUDIT | CUSTOM
+  std::optional<int> matched_rule;
+  std::string effect;  // allow | deny | no-op
+  std::string note;
+};
+
 struct Hop {
   HopKind kind = HopKind::kWorkload;
   std::string name;     // ns/pod, node name (ztunnel), ns/gateway, host:port
   std::string cluster;  // empty for external hops
   std::string node;     // empty for ztunnels and external hops
+  std::vector<HopPolicy> policies;  // evaluated here, in evaluation order
 
+  // Identity of the component (policies excluded).
   bool operator==(const Hop& o) const {
     return kind == o.kind && name == o.name && cluster == o.cluster &&
            node == o.node;
@@ -41,12 +53,34 @@ struct Hop {
   bool operator<(const Hop& o) const;
 };
 
+struct PathDenial {
+  std::string
+      policy;  // ns/name of the AuthorizationPolicy or PeerAuthentication
+  std::optional<int> rule;
+  std::string
+      action;   // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
+  int hop = 0;  // index into hops
+  std::optional<std::string> principal;  // the identity the policy saw
+};
+
+struct PathRoute {
+  std::string name;  // ns/name of the HTTPRoute
+  int rule = 0;
+  std::string timeout;
+  std::optional<int> retries;
+};
+
 struct Path {
   std::vector<Hop> hops;
   std::vector<std::string> waypoints;  // ns/name, in the order passed
   Outcome outcome = Outcome::kDelivered;
-  std::string reason;            // for failed (and denied) paths
-  std::vector<std::string> why;  // routing decisions, in order
+  std::string reason;                   // for failed (and denied) paths
+  std::vector<std::string> why;         // routing decisions, in order
+  std::optional<PathDenial> denied_by;  // for denied paths
+  std::optional<PathRoute> route;       // the route that chose the backend
+  std::vector<PathRoute> routes;        // every route applied, in order
+  double weight = 1.0;                  // share of requests taking this path
+  std::string redirect;  // "302 https://..." when a proxy redirects
 };
 
 struct TrafficPaths {

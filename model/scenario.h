@@ -33,6 +33,10 @@ struct HttpRequest {
   std::string method = "GET";
   std::string path = "/";
   std::map<std::string, std::string> headers;  // names lowercased
+
+  bool operator==(const HttpRequest& o) const {
+    return method == o.method && path == o.path && headers == o.headers;
+  }
 };
 
 struct TrafficEntry {

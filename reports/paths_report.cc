@@ -1,8 +1,26 @@
 #include "reports/paths_report.h"
 
+#include <cmath>
+#include <iomanip>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace meshsim {
+
+namespace {
+
+nlohmann::ordered_json RouteJson(const PathRoute& r) {
+  nlohmann::ordered_json j;
+  j["name"] = r.name;
+  j["rule"] = r.rule;
+  if (!r.timeout.empty()) j["timeout"] = r.timeout;
+  if (r.retries) j["retries"] = *r.retries;
+  return j;
+}
+
+}  // namespace
+
+double RoundWeight(double w) { return std::round(w * 1e6) / 1e6; }
 
 void WritePathsJson(const PathsResult& result,
                     const std::vector<Diagnostic>& warnings,
@@ -23,11 +41,47 @@ void WritePathsJson(const PathsResult& result,
         jh["name"] = h.name;
         if (!h.cluster.empty()) jh["cluster"] = h.cluster;
         if (!h.node.empty()) jh["node"] = h.node;
+        if (!h.policies.empty()) {
+          jh["policies"] = nlohmann::ordered_json::array();
+          for (const HopPolicy& hp : h.policies) {
+            nlohmann::ordered_json j;
+            j["policy"] = hp.policy;
+            j["action"] = hp.action;
+            j["matched_rule"] = hp.matched_rule
+                                    ? nlohmann::ordered_json(*hp.matched_rule)
+                                    : nlohmann::ordered_json(nullptr);
+            j["effect"] = hp.effect;
+            if (!hp.note.empty()) j["note"] = hp.note;
+            jh["policies"].push_back(j);
+          }
+        }
         jp["hops"].push_back(jh);
       }
       jp["waypoints"] = p.waypoints;
       jp["outcome"] = OutcomeName(p.outcome);
       if (!p.reason.empty()) jp["reason"] = p.reason;
+      if (p.denied_by) {
+        nlohmann::ordered_json d;
+        d["policy"] = p.denied_by->policy;
+        d["rule"] = p.denied_by->rule
+                        ? nlohmann::ordered_json(*p.denied_by->rule)
+                        : nlohmann::ordered_json(nullptr);
+        d["action"] = p.denied_by->action;
+        d["hop"] = p.denied_by->hop;
+        d["principal"] = p.denied_by->principal
+                             ? nlohmann::ordered_json(*p.denied_by->principal)
+                             : nlohmann::ordered_json(nullptr);
+        jp["denied_by"] = d;
+      }
+      jp["route"] =
+          p.route ? RouteJson(*p.route) : nlohmann::ordered_json(nullptr);
+      if (p.routes.size() > 1) {
+        jp["routes"] = nlohmann::ordered_json::array();
+        for (const PathRoute& r : p.routes)
+          jp["routes"].push_back(RouteJson(r));
+      }
+      jp["weight"] = RoundWeight(p.weight);
+      if (!p.redirect.empty()) jp["redirect"] = p.redirect;
       jp["why"] = p.why;
       jt["paths"].push_back(jp);
     }
@@ -53,6 +107,11 @@ void WritePathsText(const PathsResult& result,
     int i = 0;
     for (const Path& p : t.paths) {
       out << "  [" << ++i << "] " << OutcomeName(p.outcome);
+      if (p.weight < 0.9999995) {
+        std::ostringstream w;
+        w << std::fixed << std::setprecision(1) << RoundWeight(p.weight) * 100;
+        out << " (" << w.str() << "% of requests)";
+      }
       out << "  waypoints: ";
       if (p.waypoints.empty()) out << "none";
       for (size_t k = 0; k < p.waypoints.size(); ++k)
@@ -69,6 +128,26 @@ void WritePathsText(const PathsResult& result,
       }
       out << "\n";
       if (!p.reason.empty()) out << "      reason: " << p.reason << "\n";
+      if (p.denied_by)
+        out << "      denied at hop " << p.denied_by->hop + 1 << " ("
+            << HopKindName(p.hops[p.denied_by->hop].kind) << " "
+            << p.hops[p.denied_by->hop].name << ") seeing principal "
+            << p.denied_by->principal.value_or("(none: plaintext)") << "\n";
+      for (const PathRoute& r : p.routes) {
+        out << "      route: HTTPRoute " << r.name << " rule " << r.rule;
+        if (!r.timeout.empty()) out << ", timeout " << r.timeout;
+        if (r.retries) out << ", " << *r.retries << " retries";
+        out << "\n";
+      }
+      if (!p.redirect.empty()) out << "      redirect: " << p.redirect << "\n";
+      for (const Hop& h : p.hops)
+        for (const HopPolicy& hp : h.policies)
+          out << "      policy at " << HopKindName(h.kind) << " " << h.name
+              << ": " << hp.policy << " (" << hp.action << ") -> " << hp.effect
+              << (hp.matched_rule
+                      ? " by rule " + std::to_string(*hp.matched_rule)
+                      : "")
+              << (hp.note.empty() ? "" : "; " + hp.note) << "\n";
       for (const std::string& w : p.why) out << "      why: " << w << "\n";
     }
   }

@@ -16,6 +16,9 @@ namespace meshsim {
 // "outcome", "reason"?, "why"}]}], "warnings": [...]} with two-space indent.
 void WritePathsJson(const PathsResult& result,
                     const std::vector<Diagnostic>& warnings, std::ostream& out);
+// Weights are printed rounded to 6 decimals so output stays byte-stable.
+double RoundWeight(double w);
+
 void WritePathsText(const PathsResult& result,
                     const std::vector<Diagnostic>& warnings, std::ostream& out);
 

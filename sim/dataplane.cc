@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
+#include <cmath>
 #include <deque>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/policy.h"
+#include "sim/routing.h"
 
 namespace meshsim {
 
@@ -27,35 +29,45 @@ enum class Act {
   kDstSidecar,     // the destination pod's own Envoy
   kDeliver,        // the destination workload (terminal)
   kExternal,       // outside the mesh (terminal)
-  kFail,           // the previous component failed the request (terminal)
 };
 
+// A request held by a component.
 struct State {
   Act act = Act::kSourcePod;
   int cluster = -1;  // cluster of this component
   int wl = -1;       // this component's workload (pod) index, if any
   int svc_cluster = -1;
-  int svc = -1;        // addressed service, in svc_cluster's list
-  int target_wl = -1;  // addressed workload (pod-IP traffic), in `cluster`
+  int svc = -1;  // addressed service, in svc_cluster's list
   int target_cluster = -1;
+  int target_wl = -1;  // addressed workload (pod-IP traffic)
   int port = 0;
-  std::string header;    // x-istio-source carried on a double-HBONE CONNECT
+  int req = 0;           // index of the request variant (after filters)
+  std::string header;    // x-istio-source on a double-HBONE CONNECT
   std::string waypoint;  // ns/name when this component is a waypoint
-  std::string reason;    // kFail
   std::string external;  // kExternal: host:port or ip:port
+  std::string client;    // the original client's identity ("" = none)
+  std::string peer;      // identity of the HBONE peer reaching the next hop
+  std::string peer_ip;   // its address
+  std::string dst_ip;    // the address the client dialled
 };
 
 struct VertexData {
   Hop hop;
-  bool pseudo = false;  // a failure marker, not a component
+  bool pseudo =
+      false;  // an outcome marker or the ingress root, not a component
   bool terminal = false;
   Outcome outcome = Outcome::kDelivered;
   std::string reason;
   std::string waypoint;
+  std::string redirect;
+  std::optional<DeniedBy> denied_by;
 };
 
 struct EdgeData {
   std::string why;
+  double share =
+      1.0;         // fraction of the requests at the source taking this edge
+  int route = -1;  // index into Impl::routes when a route chose this edge
 };
 
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
@@ -75,6 +87,7 @@ struct ForwardingGraph::Impl {
   Graph graph;
   Vertex source = 0;
   bool has_loop = false;
+  std::vector<PathRoute> routes;
 };
 
 ForwardingGraph::ForwardingGraph() : impl(std::make_unique<Impl>()) {}
@@ -101,158 +114,8 @@ struct Backend {
   int cluster;
   int svc;
   int port;
-  int weight;
+  double share;
 };
-
-// Gateway API route matching (HTTPRoute), used at ingress gateways, waypoints
-// and sidecar clients (§9).
-bool PathMatches(const HttpMatch& m, const std::string& path) {
-  if (m.path_type.empty()) return true;
-  std::string p = path.substr(0, path.find('?'));
-  if (m.path_type == "Exact") return p == m.path_value;
-  if (m.path_type == "RegularExpression") {
-    try {
-      return std::regex_match(p, std::regex(m.path_value));
-    } catch (const std::regex_error&) {
-      return false;
-    }
-  }
-  // PathPrefix matches whole path elements: /foo matches /foo and /foo/bar.
-  std::string v = m.path_value;
-  while (v.size() > 1 && v.back() == '/') v.pop_back();
-  if (v == "/") return true;
-  return p == v || (p.size() > v.size() && p.compare(0, v.size(), v) == 0 &&
-                    p[v.size()] == '/');
-}
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
-}
-
-bool ValueMatches(const HttpMatch::Header& h, const std::string& v) {
-  if (h.type == "RegularExpression") {
-    try {
-      return std::regex_match(v, std::regex(h.value));
-    } catch (const std::regex_error&) {
-      return false;
-    }
-  }
-  return v == h.value;
-}
-
-std::map<std::string, std::string> QueryParams(const std::string& path) {
-  std::map<std::string, std::string> out;
-  size_t q = path.find('?');
-  if (q == std::string::npos) return out;
-  std::string rest = path.substr(q + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    size_t amp = rest.find('&', start);
-    std::string kv = rest.substr(
-        start, amp == std::string::npos ? std::string::npos : amp - start);
-    size_t eq = kv.find('=');
-    if (!kv.empty())
-      out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-  return out;
-}
-
-bool MatchApplies(const HttpMatch& m, const HttpRequest& req) {
-  if (!PathMatches(m, req.path)) return false;
-  if (!m.method.empty() && m.method != req.method) return false;
-  for (const auto& h : m.headers) {
-    auto it = req.headers.find(Lower(h.name));
-    if (it == req.headers.end() || !ValueMatches(h, it->second)) return false;
-  }
-  auto q = QueryParams(req.path);
-  for (const auto& h : m.query_params) {
-    auto it = q.find(h.name);
-    if (it == q.end() || !ValueMatches(h, it->second)) return false;
-  }
-  return true;
-}
-
-bool HostnameMatches(const std::string& pattern, const std::string& host) {
-  std::string h = host.substr(0, host.find(':'));
-  if (pattern.size() > 1 && pattern[0] == '*')
-    return h.size() > pattern.size() - 1 &&
-           h.compare(h.size() - (pattern.size() - 1), pattern.size() - 1,
-                     pattern.substr(1)) == 0;
-  return pattern == h;
-}
-
-struct RouteChoice {
-  bool any_route = false;  // some route is attached
-  bool matched = false;
-  const HttpRoute* route = nullptr;
-  size_t rule = 0;
-  std::vector<BackendRef> backends;
-};
-
-// Picks the rule that Gateway API precedence selects: exact path, then the
-// longest prefix, then method, then most header matches, then most query
-// matches, then the oldest route, then ns/name, then rule order.
-RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
-                        const std::optional<HttpRequest>& req,
-                        const std::string& host) {
-  RouteChoice out;
-  std::vector<const HttpRoute*> sorted = routes;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const HttpRoute* a, const HttpRoute* b) {
-              if (a->creation_timestamp != b->creation_timestamp)
-                return a->creation_timestamp < b->creation_timestamp;
-              return a->Key() < b->Key();
-            });
-  using Score = std::tuple<int, int, int, int, int>;
-  std::optional<Score> best;
-  for (const HttpRoute* r : sorted) {
-    if (!host.empty() && !r->hostnames.empty()) {
-      bool ok = false;
-      for (const std::string& h : r->hostnames)
-        ok = ok || HostnameMatches(h, host);
-      if (!ok) continue;
-    }
-    out.any_route = true;
-    for (size_t i = 0; i < r->rules.size(); ++i) {
-      const HttpRouteRule& rule = r->rules[i];
-      std::vector<HttpMatch> matches = rule.matches;
-      if (matches.empty() || r->kind != "HTTPRoute") {
-        HttpMatch all;
-        all.path_type = "PathPrefix";
-        all.path_value = "/";
-        matches = {all};
-      }
-      for (const HttpMatch& m : matches) {
-        if (r->kind == "HTTPRoute") {
-          if (!req) {
-            // An HTTPRoute does not apply to plain TCP; only its catch-all
-            // is meaningful for TCP routing decisions.
-            continue;
-          }
-          if (!MatchApplies(m, *req)) continue;
-        }
-        int path_rank = m.path_type == "Exact"               ? 3
-                        : m.path_type == "PathPrefix"        ? 2
-                        : m.path_type == "RegularExpression" ? 1
-                                                             : 0;
-        Score s{path_rank, static_cast<int>(m.path_value.size()),
-                m.method.empty() ? 0 : 1, static_cast<int>(m.headers.size()),
-                static_cast<int>(m.query_params.size())};
-        if (!best || s > *best) {
-          best = s;
-          out.matched = true;
-          out.route = r;
-          out.rule = i;
-          out.backends = rule.backends;
-        }
-      }
-    }
-  }
-  return out;
-}
 
 class Builder {
  public:
@@ -262,6 +125,21 @@ class Builder {
     for (const Cluster& c : mesh_.clusters) networks.insert(c.network);
     multi_network_ = networks.size() > 1 &&
                      mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
+    RoutedRequest first;
+    first.http = t_.http;
+    if (t_.http) {
+      auto h = t_.http->headers.find("host");
+      if (h != t_.http->headers.end()) first.host = h->second;
+    }
+    if (first.host.empty()) {
+      first.host = !t_.to.host.empty() ? t_.to.host
+                   : !t_.to.ip.empty() ? t_.to.ip
+                                       : t_.to.pod;
+      if (!t_.from.ingress.empty() || (t_.to.port != 80 && t_.to.port != 443))
+        first.host += ":" + std::to_string(t_.to.port);
+      if (!t_.from.ingress.empty()) first.host = t_.to.host;
+    }
+    requests_.push_back(first);
   }
 
   void Build() {
@@ -269,17 +147,16 @@ class Builder {
     const Cluster& c = mesh_.clusters[ci];
     if (!t_.from.ingress.empty()) {
       auto pods = ReadyPods(c, t_.from.ingress);
-      Hop base{HopKind::kIngress, t_.from.ingress, c.name, ""};
       if (pods.empty()) {
-        Vertex v = Add(base, KeyOf(base, "src"));
+        Hop base{HopKind::kIngress, t_.from.ingress, c.name, "", {}};
+        Vertex v = AddVertex(base);
         impl_.source = v;
-        Fail(v, "ingress gateway " + t_.from.ingress + " has no ready pods",
-             "");
+        Finish(v, Outcome::kFailed,
+               "ingress gateway " + t_.from.ingress + " has no ready pods", "");
         return Run();
       }
-      // The outside client's load balancer may pick any ingress replica;
-      // give each its own path. A virtual root ties them together.
-      Vertex root = AddPseudoRoot();
+      // The outside client's load balancer may pick any ingress replica.
+      Vertex root = AddPseudo();
       impl_.source = root;
       for (int wi : pods) {
         State s;
@@ -288,7 +165,8 @@ class Builder {
         s.wl = wi;
         s.port = t_.to.port;
         Emit(root, s,
-             "request enters through ingress gateway " + t_.from.ingress);
+             "request enters through ingress gateway " + t_.from.ingress,
+             1.0 / pods.size());
       }
       return Run();
     }
@@ -297,90 +175,103 @@ class Builder {
     s.act = Act::kSourcePod;
     s.cluster = ci;
     s.wl = static_cast<int>(c.workload_by_key.at(src->Key()));
-    Vertex v = Add(HopFor(s), KeyOf(s));
+    Vertex v = AddVertex(HopFor(s));
+    by_key_[KeyOf(s)] = v;
     impl_.source = v;
     queue_.push_back({v, s});
     Run();
   }
 
+  std::string self_why_;
+
  private:
   // ---- graph plumbing -------------------------------------------------------
-  Vertex AddPseudoRoot() {
+  Vertex AddPseudo() {
     VertexData d;
     d.pseudo = true;
     return boost::add_vertex(d, g_);
   }
 
-  Vertex Add(const Hop& hop, const std::string& key) {
+  Vertex AddVertex(const Hop& hop) {
     VertexData d;
     d.hop = hop;
-    Vertex v = boost::add_vertex(d, g_);
-    by_key_[key] = v;
-    return v;
-  }
-
-  static std::string KeyOf(const Hop& h, const std::string& extra) {
-    return std::string(HopKindName(h.kind)) + "|" + h.name + "|" + h.cluster +
-           "|" + h.node + "|" + extra;
+    return boost::add_vertex(d, g_);
   }
 
   std::string KeyOf(const State& s) const {
-    return std::to_string(static_cast<int>(s.act)) + "|" +
-           std::to_string(s.cluster) + "|" + std::to_string(s.wl) + "|" +
-           std::to_string(s.svc_cluster) + "|" + std::to_string(s.svc) + "|" +
-           std::to_string(s.target_cluster) + "|" +
-           std::to_string(s.target_wl) + "|" + std::to_string(s.port) + "|" +
-           s.header + "|" + s.waypoint + "|" + s.reason + "|" + s.external;
+    std::string k;
+    for (int x : {static_cast<int>(s.act), s.cluster, s.wl, s.svc_cluster,
+                  s.svc, s.target_cluster, s.target_wl, s.port, s.req})
+      k += std::to_string(x) + "|";
+    for (const std::string* x : {&s.header, &s.waypoint, &s.external, &s.client,
+                                 &s.peer, &s.peer_ip, &s.dst_ip})
+      k += *x + "|";
+    return k;
   }
 
   Hop HopFor(const State& s) const {
     if (s.act == Act::kExternal)
-      return Hop{HopKind::kExternal, s.external, "", ""};
+      return Hop{HopKind::kExternal, s.external, "", "", {}};
     const Cluster& c = mesh_.clusters[s.cluster];
     const Workload& w = c.workloads[s.wl];
     switch (s.act) {
       case Act::kSourcePod:
       case Act::kDeliver:
-        return Hop{HopKind::kWorkload, w.Key(), c.name, w.node};
+        return Hop{HopKind::kWorkload, w.Key(), c.name, w.node, {}};
       case Act::kClientZtunnel:
       case Act::kDstZtunnel:
-        return Hop{HopKind::kZtunnel, w.node, c.name, ""};
+        return Hop{HopKind::kZtunnel, w.node, c.name, "", {}};
       case Act::kClientSidecar:
       case Act::kDstSidecar:
-        return Hop{HopKind::kSidecar, w.Key(), c.name, w.node};
+        return Hop{HopKind::kSidecar, w.Key(), c.name, w.node, {}};
       case Act::kWaypoint:
-        return Hop{HopKind::kWaypoint, s.waypoint, c.name, w.node};
+        return Hop{HopKind::kWaypoint, s.waypoint, c.name, w.node, {}};
       case Act::kIngress:
-        return Hop{HopKind::kIngress, w.gateway, c.name, w.node};
+        return Hop{HopKind::kIngress, w.gateway, c.name, w.node, {}};
       case Act::kEastWest:
-        return Hop{HopKind::kEastWest, w.gateway, c.name, w.node};
+        return Hop{HopKind::kEastWest, w.gateway, c.name, w.node, {}};
       default:
         return Hop{};
     }
   }
 
-  void Emit(Vertex from, const State& s, const std::string& why) {
-    std::string key = KeyOf(s);
+  void Emit(Vertex from, const State& s, const std::string& why,
+            double share = 1.0, int route = -1) {
+    const std::string key = KeyOf(s);
     auto it = by_key_.find(key);
     Vertex to;
     if (it != by_key_.end()) {
       to = it->second;
     } else {
-      to = Add(HopFor(s), key);
+      to = AddVertex(HopFor(s));
+      by_key_[key] = to;
       if (s.act == Act::kWaypoint) g_[to].waypoint = s.waypoint;
       queue_.push_back({to, s});
     }
     auto e = boost::add_edge(from, to, g_).first;
     g_[e].why = why;
+    g_[e].share = share;
+    g_[e].route = route;
   }
 
-  void Fail(Vertex at, const std::string& reason, const std::string& why) {
-    Vertex f = AddPseudoRoot();
+  // Ends the request at the component of `at` (a pseudo vertex carries the
+  // outcome, so the component is the last hop of the path).
+  Vertex Finish(Vertex at, Outcome outcome, const std::string& reason,
+                const std::string& why, double share = 1.0, int route = -1) {
+    Vertex f = AddPseudo();
     g_[f].terminal = true;
-    g_[f].outcome = Outcome::kFailed;
+    g_[f].outcome = outcome;
     g_[f].reason = reason;
     auto e = boost::add_edge(at, f, g_).first;
     g_[e].why = why;
+    g_[e].share = share;
+    g_[e].route = route;
+    return f;
+  }
+
+  void Fail(Vertex at, const std::string& reason, const std::string& why,
+            double share = 1.0) {
+    Finish(at, Outcome::kFailed, reason, why, share);
   }
 
   void Run() {
@@ -389,6 +280,21 @@ class Builder {
       queue_.pop_front();
       Expand(v, s);
     }
+  }
+
+  int AddRoute(const RouteChoice& rc) {
+    PathRoute r;
+    r.name = rc.route->Key();
+    r.rule = rc.rule_index;
+    r.timeout = rc.rule->timeout;
+    r.retries = rc.rule->retry_attempts;
+    impl_.routes.push_back(r);
+    return static_cast<int>(impl_.routes.size()) - 1;
+  }
+
+  int AddRequest(const RoutedRequest& r) {
+    requests_.push_back(r);
+    return static_cast<int>(requests_.size()) - 1;
   }
 
   // ---- lookups --------------------------------------------------------------
@@ -412,8 +318,16 @@ class Builder {
     return out;
   }
 
-  const std::string& NetworkOf(int ci, int wi) const {
-    return mesh_.clusters[ci].workloads[wi].network;
+  const Workload& W(int ci, int wi) const {
+    return mesh_.clusters[ci].workloads[wi];
+  }
+  const Service& S(int ci, int si) const {
+    return mesh_.clusters[ci].services[si];
+  }
+
+  std::string Identity(int ci, int wi) const {
+    const Workload& w = W(ci, wi);
+    return SpiffePrincipal(w.ns, w.service_account);
   }
 
   // §7.1: a service is global through the conventional serviceScopeConfigs
@@ -474,7 +388,7 @@ class Builder {
     return out;
   }
 
-  // Replicas of waypoint `key` that a client in cluster ci can reach: its own
+  // Replicas of waypoint `wp` that a client in cluster ci can reach: its own
   // cluster's ready pods, or the same-named waypoint's pods in other clusters
   // when that waypoint is global (§7.2 failover).
   std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp,
@@ -493,39 +407,37 @@ class Builder {
     return PreferClose(out, ci, client_wl);
   }
 
-  // An east-west gateway replica serving `network`, preferring cluster `pref`.
-  std::vector<EpRef> EastWestFor(const std::string& network, int pref) const {
+  std::vector<EpRef> EastWestFor(const std::string& network) const {
     std::vector<EpRef> out;
-    for (int pass = 0; pass < 2 && out.empty(); ++pass) {
-      for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
-        if ((pass == 0) != (static_cast<int>(oi) == pref)) continue;
-        const Cluster& o = mesh_.clusters[oi];
-        for (const auto& [key, gw] : o.gateways) {
-          if (gw.role != GatewayRole::kEastWest || gw.network != network)
-            continue;
-          for (int wi : ReadyPods(o, key))
-            out.push_back({static_cast<int>(oi), wi});
-        }
+    for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+      const Cluster& o = mesh_.clusters[oi];
+      for (const auto& [key, gw] : o.gateways) {
+        if (gw.role != GatewayRole::kEastWest || gw.network != network)
+          continue;
+        for (int wi : ReadyPods(o, key))
+          out.push_back({static_cast<int>(oi), wi});
       }
     }
     return out;
   }
 
   std::string SvcName(int ci, int si) const {
-    const Service& s = mesh_.clusters[ci].services[si];
+    const Service& s = S(ci, si);
     return (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
   }
 
-  // ---- emitting hand-offs ---------------------------------------------------
+  // ---- hand-offs ------------------------------------------------------------
   // Deliver to a workload endpoint reached directly (HBONE to its node's
   // ztunnel when captured; its sidecar; or plain TCP).
-  void ToEndpoint(Vertex from, const EpRef& ep, int port,
-                  const std::string& why) {
-    const Workload& w = mesh_.clusters[ep.cluster].workloads[ep.wl];
-    State s;
+  void ToEndpoint(Vertex from, const State& base, const EpRef& ep, int port,
+                  const std::string& why, double share = 1.0, int route = -1) {
+    const Workload& w = W(ep.cluster, ep.wl);
+    State s = base;
     s.cluster = ep.cluster;
     s.wl = ep.wl;
     s.port = port;
+    s.waypoint.clear();
+    s.header.clear();
     if (w.kind == "WorkloadEntry" || w.node.empty()) {
       s.act = Act::kDeliver;
     } else if (w.capture == Capture::kAmbient) {
@@ -535,59 +447,64 @@ class Builder {
     } else {
       s.act = Act::kDeliver;
     }
-    Emit(from, s, why);
+    Emit(from, s, why, share, route);
   }
 
-  void ToExternal(Vertex from, const std::string& where,
-                  const std::string& why) {
+  void ToExternal(Vertex from, const std::string& where, const std::string& why,
+                  double share = 1.0, int route = -1) {
     State s;
     s.act = Act::kExternal;
     s.external = where;
-    Emit(from, s, why);
+    Emit(from, s, why, share, route);
   }
 
-  void ToEastWest(Vertex from, int svc_cluster, int svc, int port,
-                  const std::string& network, const std::string& header,
-                  const std::string& why) {
-    std::vector<EpRef> ew = EastWestFor(network, -1);
+  void ToEastWest(Vertex from, const State& base, int svc_cluster, int svc,
+                  int port, const std::string& network,
+                  const std::string& header, const std::string& why,
+                  double share = 1.0, int route = -1) {
+    std::vector<EpRef> ew = EastWestFor(network);
     if (ew.empty()) {
       Fail(from,
            "no east-west gateway serves network " + network +
                ": cross-network traffic is never sent without one (§7.2)",
-           why);
+           why, share);
       return;
     }
     for (const EpRef& e : ew) {
-      State s;
+      State s = base;
       s.act = Act::kEastWest;
       s.cluster = e.cluster;
       s.wl = e.wl;
       s.svc_cluster = svc_cluster;
       s.svc = svc;
+      s.target_cluster = s.target_wl = -1;
       s.port = port;
       s.header = header;
+      s.waypoint.clear();
       Emit(from, s,
            why + "; double HBONE through east-west gateway " +
-               mesh_.clusters[e.cluster].workloads[e.wl].gateway +
-               " of network " + network +
-               (header.empty() ? "" : " with x-istio-source: " + header));
+               W(e.cluster, e.wl).gateway + " of network " + network +
+               (header.empty() ? "" : " with x-istio-source: " + header),
+           share / ew.size(), route);
     }
   }
 
-  void ToWaypoint(Vertex from, int ci, const EpRef& replica, const Gateway& wp,
-                  int svc_cluster, int svc, int target_cluster, int target_wl,
-                  int port, const std::string& header, const std::string& why) {
-    const std::string& here = mesh_.clusters[ci].network;
-    const Workload& rw = mesh_.clusters[replica.cluster].workloads[replica.wl];
-    if (rw.network != here) {
-      // §7.2: a remote waypoint replica is reached through that network's
-      // east-west gateway, which routes by the inner service hostname.
-      ToEastWest(from, svc_cluster, svc, port, rw.network, header,
+  void ToWaypoint(Vertex from, const State& base, int ci, const EpRef& replica,
+                  const Gateway& wp, int svc_cluster, int svc,
+                  int target_cluster, int target_wl, int port,
+                  const std::string& header, const std::string& why,
+                  double share, int route = -1) {
+    const Workload& rw = W(replica.cluster, replica.wl);
+    if (rw.network != mesh_.clusters[ci].network) {
+      // §7.2: a remote replica is reached through that network's east-west
+      // gateway, which routes by the inner service hostname.
+      ToEastWest(from, base, svc_cluster, svc, port, rw.network, header,
                  why + "; no local replica of waypoint " + wp.Key() +
-                     ", so a replica in network " + rw.network + " is used");
+                     ", so a replica in network " + rw.network + " is used",
+                 share, route);
       return;
     }
-    State s;
+    State s = base;
     s.act = Act::kWaypoint;
     s.cluster = replica.cluster;
     s.wl = replica.wl;
@@ -598,66 +515,73 @@ class Builder {
     s.port = port;
     s.waypoint = wp.Key();
     s.header = header;
-    Emit(from, s, why);
+    Emit(from, s, why, share, route);
   }
 
-  // Load-balance over a service's endpoints from a component in cluster ci;
-  // remote networks are coalesced into one choice each (SplitHorizonWorkload,
-  // §7.2) reached through their east-west gateway.
-  void ToServiceEndpoints(Vertex from, int ci, int client_wl, int svc_cluster,
-                          int svc, int port, bool allow_remote_network,
-                          const std::string& header, const std::string& why,
-                          bool local_cluster_only = false) {
-    const Service& s = mesh_.clusters[svc_cluster].services[svc];
+  // Load-balances over a service's endpoints from a component in cluster ci;
+  // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
+  // through their east-west gateway. Each choice gets its share of requests.
+  void ToServiceEndpoints(Vertex from, const State& base, int ci, int client_wl,
+                          int svc_cluster, int svc, int port,
+                          bool allow_remote_network, const std::string& header,
+                          const std::string& why,
+                          bool local_cluster_only = false, double share = 1.0,
+                          int route = -1) {
+    const Service& s = S(svc_cluster, svc);
     std::vector<EpRef> eps = Endpoints(svc_cluster, svc, local_cluster_only);
     if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
       eps = PreferClose(eps, ci, client_wl);
     const std::string& here = mesh_.clusters[ci].network;
-    std::set<std::string> remote_networks;
-    bool any = false;
+    std::vector<EpRef> local;
+    std::map<std::string, int> remote;  // network -> endpoint count
     for (const EpRef& e : eps) {
-      const std::string& net = NetworkOf(e.cluster, e.wl);
+      const std::string& net = W(e.cluster, e.wl).network;
       if (net == here) {
-        const Service& es = mesh_.clusters[e.cluster].services[0];
-        (void)es;
-        ToEndpoint(from, e, TargetPort(s, port, e), why);
-        any = true;
+        local.push_back(e);
       } else if (allow_remote_network && multi_network_) {
-        remote_networks.insert(net);
+        ++remote[net];
       }
     }
-    for (const std::string& net : remote_networks) {
-      ToEastWest(from, svc_cluster, svc, port, net, header,
+    size_t total = local.size();
+    for (const auto& [net, n] : remote) total += n;
+    const size_t inline_eps =
+        s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
+    total += inline_eps;
+    for (const EpRef& e : local)
+      ToEndpoint(from, base, e, TargetPort(s, port, e), why, share / total,
+                 route);
+    for (const auto& [net, n] : remote)
+      ToEastWest(from, base, svc_cluster, svc, port, net, header,
                  why + "; endpoints in network " + net +
-                     " are reached through its gateway");
-      any = true;
-    }
-    // ServiceEntry inline endpoints and DNS/passthrough resolution.
+                     " are reached through its gateway",
+                 share * n / total, route);
     if (s.kind == "ServiceEntry") {
-      for (const Service::Endpoint& ep : s.inline_endpoints) {
+      for (const Service::Endpoint& ep : s.inline_endpoints)
         ToExternal(
             from, ep.address + ":" + std::to_string(port),
-            why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address);
-        any = true;
-      }
-      if (!any && s.inline_endpoints.empty() && !s.selector) {
-        std::string where = s.resolution == "NONE"
-                                ? (t_.to.ip.empty() ? s.Hostname() : t_.to.ip)
-                                : s.Hostname();
+            why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address,
+            share / total, route);
+      if (total == 0 && !s.selector) {
+        // §3.4: no endpoints: DNS resolution or passthrough to the original
+        // destination.
+        const std::string where =
+            s.resolution == "NONE"
+                ? (base.dst_ip.empty() ? s.Hostname() : base.dst_ip)
+                : s.Hostname();
         ToExternal(from, where + ":" + std::to_string(port),
                    why + "; ServiceEntry " + s.Key() + " resolves " +
                        (s.resolution == "NONE"
                             ? "to the original destination (passthrough)"
-                            : "by DNS to " + s.Hostname()));
-        any = true;
+                            : "by DNS to " + s.Hostname()),
+                   share, route);
+        return;
       }
     }
-    if (!any) {
+    if (total == 0)
       Fail(from,
            SvcName(svc_cluster, svc) +
                " has no healthy endpoints (NoHealthyUpstream)",
-           why);
-    }
+           why, share);
   }
 
   int TargetPort(const Service& s, int port, const EpRef& e) const {
@@ -665,14 +589,13 @@ class Builder {
     if (!sp) return port;
     if (sp->target_port) return sp->target_port;
     if (!sp->target_port_name.empty()) {
-      for (const ContainerPort& cp :
-           mesh_.clusters[e.cluster].workloads[e.wl].ports)
+      for (const ContainerPort& cp : W(e.cluster, e.wl).ports)
         if (cp.name == sp->target_port_name) return cp.port;
     }
     return port;
   }
 
-  // ---- route application (§9) ----------------------------------------------
+  // ---- routes (§9) ----------------------------------------------------------
   std::vector<const HttpRoute*> RoutesFor(int ci,
                                           const std::string& parent_kind,
                                           const std::string& ns,
@@ -681,8 +604,7 @@ class Builder {
     std::vector<const HttpRoute*> out;
     for (const HttpRoute& r : mesh_.clusters[ci].routes) {
       for (const ParentRef& p : r.parents) {
-        bool kind_ok = p.kind == parent_kind;
-        if (kind_ok && p.ns == ns && p.name == name &&
+        if (p.kind == parent_kind && p.ns == ns && p.name == name &&
             (p.port == 0 || p.port == port)) {
           out.push_back(&r);
           break;
@@ -692,49 +614,125 @@ class Builder {
     return out;
   }
 
-  // The backends a proxy in cluster ci picks for service (ci, si): attached
-  // mesh routes (parent Service, or the waypoint Gateway), else the service.
-  bool PickBackends(Vertex from, int ci, int si, int port,
-                    const Gateway* waypoint, std::vector<Backend>* out,
-                    std::string* why) {
-    const Service& s = mesh_.clusters[ci].services[si];
+  // Mesh routes attached to service (ci, si): parent Service/ServiceEntry, or
+  // (at a waypoint) the waypoint Gateway.
+  std::vector<const HttpRoute*> MeshRoutes(int ci, int si, int port,
+                                           const Gateway* waypoint) const {
+    const Service& s = S(ci, si);
     std::vector<const HttpRoute*> routes =
-        RoutesFor(ci, s.kind == "ServiceEntry" ? "ServiceEntry" : "Service",
-                  s.ns, s.name, port);
+        RoutesFor(ci, s.kind, s.ns, s.name, port);
     if (routes.empty() && waypoint)
       routes = RoutesFor(ci, "Gateway", waypoint->ns, waypoint->name, 0);
-    RouteChoice rc = SelectRoute(routes, t_.http, "");
+    return routes;
+  }
+
+  // Applies `routes` for the request in state `s`. On success fills the
+  // backends (with their shares), the route index and the request after
+  // filters; otherwise ends the path (404, redirect, missing backend) and
+  // returns false. With no route attached, the default backend is `dflt`.
+  bool Route(Vertex from, const State& s,
+             const std::vector<const HttpRoute*>& routes, int dflt_cluster,
+             int dflt_svc, int port, const std::string& where,
+             std::vector<Backend>* backends, int* route_id, int* req_id,
+             std::string* why) {
+    *route_id = -1;
+    *req_id = s.req;
+    const RoutedRequest& req = requests_[s.req];
+    RouteChoice rc = SelectRoute(routes, req);
     if (!rc.matched) {
-      if (rc.any_route && t_.http) {
+      if (rc.any_route && req.http) {
         Fail(from,
-             "no rule of the HTTPRoutes attached to " + SvcName(ci, si) +
-                 " matches " + t_.http->method + " " + t_.http->path + " (404)",
+             "no rule of the HTTPRoutes at " + where + " matches " +
+                 req.http->method + " " + req.http->path + " (404)",
              *why);
         return false;
       }
-      out->push_back({ci, si, port, 1});
+      if (dflt_svc < 0) {
+        Fail(
+            from,
+            "no HTTPRoute at " + where + " matches host " + req.host + " (404)",
+            *why);
+        return false;
+      }
+      backends->push_back({dflt_cluster, dflt_svc, port, 1.0});
       return true;
     }
-    *why += "; HTTPRoute " + rc.route->Key() + " rule " +
-            std::to_string(rc.rule) + " matches";
-    for (const BackendRef& b : rc.backends) {
+    *route_id = AddRoute(rc);
+    *why += (why->empty() ? "" : "; ") + std::string("HTTPRoute ") +
+            rc.route->Key() + " rule " + std::to_string(rc.rule_index) +
+            " at " + where + " matches";
+    std::string redirect = RedirectOf(*rc.rule, req);
+    if (!redirect.empty()) {
+      // The proxy answers the client itself (Gateway API RequestRedirect).
+      Vertex f = Finish(from, Outcome::kDelivered, "", *why, 1.0, *route_id);
+      g_[f].redirect = redirect;
+      return false;
+    }
+    RoutedRequest next = ApplyFilters(*rc.rule, req);
+    if (next.http != req.http || next.host != req.host)
+      *req_id = AddRequest(next);
+    int total = 0;
+    for (const BackendRef& b : rc.rule->backends) total += b.weight;
+    const int ci = dflt_cluster >= 0 ? dflt_cluster : s.cluster;
+    const Cluster& c = mesh_.clusters[ci];
+    for (const BackendRef& b : rc.rule->backends) {
       if (b.weight == 0) continue;
-      const Cluster& c = mesh_.clusters[ci];
       const Service* bs = c.FindService(b.ns + "/" + b.name);
       if (!bs) {
         Fail(from,
              "HTTPRoute " + rc.route->Key() + " backend " + b.ns + "/" +
                  b.name + " does not exist in cluster " + c.name + " (500)",
-             *why);
+             *why, static_cast<double>(b.weight) / total);
         continue;
       }
-      out->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
-                      b.port ? b.port : port, b.weight});
+      backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
+                           b.port ? b.port : port,
+                           static_cast<double>(b.weight) / total});
     }
-    if (rc.backends.empty())
-      Fail(from, "HTTPRoute " + rc.route->Key() + " rule has no backends (500)",
+    if (rc.rule->backends.empty() || total == 0)
+      Fail(from,
+           "HTTPRoute " + rc.route->Key() + " rule " +
+               std::to_string(rc.rule_index) +
+               " has no backend with weight (500)",
            *why);
     return true;
+  }
+
+  // ---- policies (§4, §8) ----------------------------------------------------
+  RequestAttributes Attributes(const State& s, const std::string& principal,
+                               const std::string& source_ip) const {
+    RequestAttributes a;
+    if (!principal.empty()) a.principal = principal;
+    a.source_ip = source_ip;
+    a.destination_ip = s.dst_ip;
+    a.destination_port = s.port;
+    const RoutedRequest& r = requests_[s.req];
+    a.http = r.http.has_value();
+    if (r.http) {
+      a.method = r.http->method;
+      a.path = r.http->path;
+      a.headers = r.http->headers;
+    }
+    a.host = r.host;
+    return a;
+  }
+
+  // Records the decision on the vertex's hop; returns false (and ends the
+  // path as denied) when the request is refused.
+  bool Enforce(Vertex v, const PolicyDecision& d) {
+    for (const PolicyEvaluation& e : d.evaluated)
+      g_[v].hop.policies.push_back(
+          {e.policy, e.action, e.matched_rule, e.effect, e.note});
+    if (d.allowed) return true;
+    Vertex f = Finish(
+        v, Outcome::kDenied,
+        "denied by " + d.denied_by->policy +
+            (d.denied_by->rule ? " rule " + std::to_string(*d.denied_by->rule)
+                               : "") +
+            " (" + d.denied_by->action + ")",
+        "");
+    g_[f].denied_by = d.denied_by;
+    return false;
   }
 
   // ---- the components -------------------------------------------------------
@@ -753,27 +751,61 @@ class Builder {
       case Act::kEastWest:
         return EastWestHop(v, s);
       case Act::kDstZtunnel:
-      case Act::kDstSidecar: {
-        State d = s;
-        d.act = Act::kDeliver;
-        Emit(v, d, "");
-        return;
-      }
+        return DstZtunnel(v, s);
+      case Act::kDstSidecar:
+        return DstSidecar(v, s);
       case Act::kDeliver:
       case Act::kExternal:
         g_[v].terminal = true;
         g_[v].outcome = Outcome::kDelivered;
         return;
-      case Act::kFail:
-        return;
     }
+  }
+
+  void Deliver(Vertex v, const State& s, const std::string& why) {
+    State d = s;
+    d.act = Act::kDeliver;
+    Emit(v, d, why);
+  }
+
+  // §4.1, §4.4, §8.1: the destination ztunnel enforces L4 policy with the
+  // identity of its HBONE peer; plaintext has none, and STRICT refuses it.
+  void DstZtunnel(Vertex v, const State& s) {
+    const Cluster& c = mesh_.clusters[s.cluster];
+    const Workload& w = c.workloads[s.wl];
+    if (s.peer.empty()) {
+      std::string pa;
+      if (PeerAuthenticationMode(mesh_, c, w, &pa) == "STRICT") {
+        PolicyDecision d;
+        d.allowed = false;
+        d.denied_by = DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT",
+                               std::nullopt};
+        Enforce(v, d);
+        return;
+      }
+    }
+    std::vector<AuthorizationPolicy> synthesized;
+    auto policies = PoliciesAtZtunnel(mesh_, c, w, &synthesized);
+    PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kZtunnel, policies,
+                                Attributes(s, s.peer, s.peer_ip));
+    if (!Enforce(v, d)) return;
+    Deliver(v, s, "");
+  }
+
+  void DstSidecar(Vertex v, const State& s) {
+    const Cluster& c = mesh_.clusters[s.cluster];
+    auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
+    PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kSidecar, policies,
+                                Attributes(s, s.peer, s.peer_ip));
+    if (!Enforce(v, d)) return;
+    Deliver(v, s, "");
   }
 
   // What the client dialled, in the client's cluster view.
   struct Dest {
     int svc_cluster = -1, svc = -1;  // service-addressed
     int wl_cluster = -1, wl = -1;    // workload-addressed
-    std::string ip;                  // unknown address
+    std::string ip;                  // unknown address, or the dialled one
     std::string why;
   };
 
@@ -785,25 +817,27 @@ class Builder {
       int sci = ci;
       if (idx.empty()) {
         for (size_t oi = 0; oi < mesh_.clusters.size() && idx.empty(); ++oi) {
-          auto o = mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns);
-          for (size_t k : o)
+          for (size_t k :
+               mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns)) {
             if (IsGlobal(static_cast<int>(oi),
                          mesh_.clusters[oi].services[k])) {
               idx = {k};
               sci = static_cast<int>(oi);
               break;
             }
+          }
         }
       }
       if (idx.empty()) return out;
-      const Service& s = mesh_.clusters[sci].services[idx[0]];
+      const Service& s = S(sci, static_cast<int>(idx[0]));
       if (s.headless) {
         // §3.3: DNS gives pod IPs, so the traffic is workload-addressed.
         for (size_t wi : mesh_.clusters[sci].service_endpoints[idx[0]]) {
-          if (!mesh_.clusters[sci].workloads[wi].ready) continue;
+          if (!W(sci, static_cast<int>(wi)).ready) continue;
           Dest d;
           d.wl_cluster = sci;
           d.wl = static_cast<int>(wi);
+          d.ip = W(sci, d.wl).ip;
           d.why = "service " + s.Key() +
                   " is headless: DNS returns pod IPs, so the request is "
                   "workload-addressed (§3.3)";
@@ -815,8 +849,9 @@ class Builder {
         Dest d;
         d.ip = t_.to.host;
         d.why = "service " + s.Key() +
-                " is an ExternalName service, which ambient does not "
-                "represent (§2.3): the client dials the external name";
+                " is an ExternalName service, which ambient does not represent "
+                "(§2.3): the "
+                "client dials the external name";
         out.push_back(d);
         return out;
       }
@@ -824,15 +859,16 @@ class Builder {
         Dest d;
         d.ip = s.Hostname();
         d.why = "ServiceEntry " + s.Key() +
-                " has no address (wildcard host or resolution NONE): "
-                "the client dials the real address, which ztunnel does not "
-                "know (§3.4, K9)";
+                " has no address (wildcard host or resolution NONE): the "
+                "client dials the real "
+                "address, which ztunnel does not know (§3.4, K9)";
         out.push_back(d);
         return out;
       }
       Dest d;
       d.svc_cluster = sci;
       d.svc = static_cast<int>(idx[0]);
+      d.ip = s.vips.front();
       out.push_back(d);
       return out;
     }
@@ -843,6 +879,7 @@ class Builder {
       Dest d;
       d.wl_cluster = ci;
       d.wl = static_cast<int>(c.workload_by_key.at(pods.front()->Key()));
+      d.ip = pods.front()->ip;
       out.push_back(d);
       return out;
     }
@@ -855,6 +892,7 @@ class Builder {
         Dest d;
         d.wl_cluster = static_cast<int>(oi);
         d.wl = static_cast<int>(it->second);
+        d.ip = t_.to.ip;
         out.push_back(d);
         return out;
       }
@@ -862,21 +900,24 @@ class Builder {
     auto vit = c.service_by_vip.find(t_.to.ip);
     if (vit != c.service_by_vip.end()) {
       std::vector<size_t> idx = vit->second;
+      // §3.4: a VIP shared by several services prefers the client's namespace.
       std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
         return (c.services[a].ns == src.ns) > (c.services[b].ns == src.ns);
       });
       Dest d;
       d.svc_cluster = ci;
       d.svc = static_cast<int>(idx[0]);
+      d.ip = t_.to.ip;
       out.push_back(d);
       return out;
     }
     for (size_t si = 0; si < c.services.size(); ++si) {
       for (const std::string& a : c.services[si].vips) {
-        if (a.find('/') != std::string::npos && CidrContains(a, t_.to.ip)) {
+        if (a.find('/') != std::string::npos && IpInBlock(a, t_.to.ip)) {
           Dest d;
           d.svc_cluster = ci;
           d.svc = static_cast<int>(si);
+          d.ip = t_.to.ip;
           out.push_back(d);
           return out;
         }
@@ -888,29 +929,8 @@ class Builder {
     return out;
   }
 
-  static bool CidrContains(const std::string& cidr, const std::string& ip) {
-    auto parse = [](const std::string& s, uint32_t* out) {
-      unsigned a, b, c, d;
-      char tail;
-      if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4)
-        return false;
-      if (a > 255 || b > 255 || c > 255 || d > 255) return false;
-      *out = (a << 24) | (b << 16) | (c << 8) | d;
-      return true;
-    };
-    size_t slash = cidr.find('/');
-    uint32_t net, addr;
-    int bits = std::atoi(cidr.c_str() + slash + 1);
-    if (!parse(cidr.substr(0, slash), &net) || !parse(ip, &addr) || bits < 0 ||
-        bits > 32)
-      return false;
-    uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-    return (net & mask) == (addr & mask);
-  }
-
   void SourcePod(Vertex v, const State& s) {
-    const Cluster& c = mesh_.clusters[s.cluster];
-    const Workload& src = c.workloads[s.wl];
+    const Workload& src = W(s.cluster, s.wl);
     std::vector<Dest> dests = ResolveDest(s.cluster, src);
     for (const Dest& d : dests) {
       State n = s;
@@ -918,19 +938,20 @@ class Builder {
       n.svc = d.svc;
       n.target_cluster = d.wl_cluster;
       n.target_wl = d.wl;
-      n.external = d.ip;
+      n.dst_ip = d.ip;
+      n.external = d.svc < 0 && d.wl < 0 ? d.ip : "";
       n.port = t_.to.port;
+      n.client =
+          src.capture == Capture::kUncaptured ? "" : Identity(s.cluster, s.wl);
+      n.peer = n.client;
+      n.peer_ip = src.ip;
+      const double share = 1.0 / dests.size();
       std::string why = d.why;
       auto join = [&](const std::string& more) {
         return why.empty() ? more : why + "; " + more;
       };
       if (d.wl >= 0 && d.wl_cluster == s.cluster && d.wl == s.wl) {
         // §3.2: calls to one's own pod IP are not captured.
-        State del = n;
-        del.act = Act::kDeliver;
-        del.cluster = s.cluster;
-        del.wl = s.wl;
-        (void)del;
         g_[v].terminal = true;
         g_[v].outcome = Outcome::kDelivered;
         self_why_ = join("a pod calling its own pod IP is not captured (§3.2)");
@@ -941,17 +962,19 @@ class Builder {
           n.act = Act::kClientZtunnel;
           Emit(v, n,
                join(src.capture_why + ": outbound traffic is redirected to the "
-                                      "node's ztunnel (§1.1)"));
+                                      "node's ztunnel (§1.1)"),
+               share);
           break;
         case Capture::kSidecar:
           n.act = Act::kClientSidecar;
-          Emit(v, n, join(src.capture_why));
+          Emit(v, n, join(src.capture_why), share);
           break;
         case Capture::kUncaptured:
           Uncaptured(
               v, s, n,
               join(src.capture_why + ": the client is not captured and never "
-                                     "reaches a waypoint (§1.2, K1)"));
+                                     "reaches a waypoint (§1.2, K1)"),
+              share);
           break;
       }
     }
@@ -959,51 +982,70 @@ class Builder {
 
   // An uncaptured client: kube-proxy to endpoints, plaintext (§1.2, §4.4).
   void Uncaptured(Vertex v, const State& src, const State& n,
-                  const std::string& why) {
+                  const std::string& why, double share) {
     if (n.svc >= 0) {
-      const Service& svc = mesh_.clusters[n.svc_cluster].services[n.svc];
+      const Service& svc = S(n.svc_cluster, n.svc);
       if (svc.kind == "ServiceEntry" || n.svc_cluster != src.cluster) {
         ToExternal(v, svc.Hostname() + ":" + std::to_string(n.port),
                    why + "; " + SvcName(n.svc_cluster, n.svc) +
                        " is known only to ztunnel, so the uncaptured client "
-                       "dials the real destination");
+                       "dials the real "
+                       "destination",
+                   share);
         return;
       }
-      ToServiceEndpoints(v, src.cluster, src.wl, n.svc_cluster, n.svc, n.port,
-                         false, "",
+      ToServiceEndpoints(v, n, src.cluster, src.wl, n.svc_cluster, n.svc,
+                         n.port, false, "",
                          why + "; kube-proxy picks an endpoint of " +
                              SvcName(n.svc_cluster, n.svc),
-                         true);
+                         true, share);
       return;
     }
     if (n.target_wl >= 0) {
-      ToEndpoint(v, {n.target_cluster, n.target_wl}, n.port, why);
+      ToEndpoint(v, n, {n.target_cluster, n.target_wl}, n.port, why, share);
       return;
     }
     ToExternal(v, n.external + ":" + std::to_string(n.port),
-               why + "; the address is outside the mesh");
+               why + "; the address is outside the mesh", share);
+  }
+
+  // §9: GAMMA routes on a service without a waypoint are not respected by
+  // ambient clients.
+  std::string IgnoredRoutesNote(int ci, int si) const {
+    auto routes = MeshRoutes(ci, si, 0, nullptr);
+    std::vector<const HttpRoute*> all;
+    const Service& s = S(ci, si);
+    for (const HttpRoute& r : mesh_.clusters[ci].routes)
+      for (const ParentRef& p : r.parents)
+        if (p.kind == s.kind && p.ns == s.ns && p.name == s.name) {
+          all.push_back(&r);
+          break;
+        }
+    if (all.empty()) return "";
+    std::string names;
+    for (const HttpRoute* r : all)
+      names += (names.empty() ? "" : ", ") + r->Key();
+    return "HTTPRoute " + names + " on " + SvcName(ci, si) +
+           " is not respected: the service has no waypoint (§9)";
   }
 
   void ClientZtunnel(Vertex v, const State& s) {
-    const Cluster& c = mesh_.clusters[s.cluster];
-    const Workload& src = c.workloads[s.wl];
+    const Workload& src = W(s.cluster, s.wl);
     if (s.svc >= 0) {
       // §3 (A) / §3.1: service-addressed; the service waypoint wins.
       const Cluster& sc = mesh_.clusters[s.svc_cluster];
       const Service& svc = sc.services[s.svc];
       Binding b = ServiceWaypoint(mesh_, sc, svc);
       if (b.status == BindingStatus::kAccepted) {
-        std::vector<std::pair<const Gateway*, std::string>> wps = {
-            {b.waypoint, b.why}};
-        if (b.canary) {
-          if (b.canary_weight >= 100) wps.clear();
-          if (b.canary_weight > 0)
-            wps.push_back({b.canary, "connection sampled to canary waypoint " +
-                                         b.canary->Key() + " (" +
-                                         std::to_string(b.canary_weight) +
-                                         "%, §2.6)"});
-        }
-        for (const auto& [wp, why] : wps) {
+        // §2.6: with a canary, each connection samples one of the two.
+        std::vector<std::tuple<const Gateway*, std::string, double>> wps;
+        const double canary = b.canary ? b.canary_weight / 100.0 : 0.0;
+        if (canary < 1.0) wps.push_back({b.waypoint, b.why, 1.0 - canary});
+        if (canary > 0.0)
+          wps.push_back({b.canary,
+                         b.why + "; the connection is sampled to the canary",
+                         canary});
+        for (const auto& [wp, why, share] : wps) {
           std::vector<EpRef> reps = WaypointReplicas(
               s.svc_cluster, *wp, s.svc_cluster == s.cluster ? s.wl : -1);
           if (reps.empty()) {
@@ -1012,26 +1054,28 @@ class Builder {
                      SvcName(s.svc_cluster, s.svc) +
                      " has no healthy pods: ztunnel rejects the connection "
                      "(fail closed, §3.6, K17)",
-                 b.why);
+                 why, share);
             continue;
           }
           for (const EpRef& r : reps)
-            ToWaypoint(v, s.cluster, r, *wp, s.svc_cluster, s.svc, -1, -1,
-                       s.port, "", why);
+            ToWaypoint(v, s, s.cluster, r, *wp, s.svc_cluster, s.svc, -1, -1,
+                       s.port, "", why, share / reps.size());
         }
         return;
       }
       std::string why = b.status == BindingStatus::kNone
                             ? SvcName(s.svc_cluster, s.svc) + " has no waypoint"
                             : b.why;
-      if (svc.kind == "Service") {
-        // §3.1: service-addressed traffic never takes a workload waypoint (K6).
+      if (std::string note = IgnoredRoutesNote(s.svc_cluster, s.svc);
+          !note.empty())
+        why += "; " + note;
+      // §3.1: service-addressed traffic never takes a workload waypoint (K6).
+      if (svc.kind == "Service")
         why +=
             "; service-addressed traffic does not use the pods' workload "
             "waypoints (§3.1)";
-      }
-      ToServiceEndpoints(v, s.cluster, s.wl, s.svc_cluster, s.svc, s.port, true,
-                         "",
+      ToServiceEndpoints(v, s, s.cluster, s.wl, s.svc_cluster, s.svc, s.port,
+                         true, "",
                          why + "; ztunnel load-balances over the endpoints");
       return;
     }
@@ -1049,11 +1093,10 @@ class Builder {
       Binding b = WorkloadWaypoint(mesh_, tc, dst);
       std::string why;
       for (size_t si = 0; si < tc.services.size(); ++si) {
-        bool member = std::find(tc.service_endpoints[si].begin(),
-                                tc.service_endpoints[si].end(),
-                                static_cast<size_t>(s.target_wl)) !=
-                      tc.service_endpoints[si].end();
-        if (!member) continue;
+        const auto& eps = tc.service_endpoints[si];
+        if (std::find(eps.begin(), eps.end(),
+                      static_cast<size_t>(s.target_wl)) == eps.end())
+          continue;
         Binding sb = ServiceWaypoint(mesh_, tc, tc.services[si]);
         if (sb.status == BindingStatus::kAccepted) {
           why = "pod-IP traffic does not use the service waypoint " +
@@ -1067,16 +1110,16 @@ class Builder {
       };
       if (b.status == BindingStatus::kAccepted) {
         if (src.gateway == b.waypoint->Key()) {
-          ToEndpoint(v, {s.target_cluster, s.target_wl}, s.port,
+          ToEndpoint(v, s, {s.target_cluster, s.target_wl}, s.port,
                      join("the source is an instance of " + b.waypoint->Key() +
                           ": not sent through it twice (§3.5)"));
           return;
         }
-        std::vector<EpRef> reps =
-            WaypointReplicas(s.target_cluster, *b.waypoint, -1);
         std::vector<EpRef> local;
-        for (const EpRef& r : reps)
-          if (NetworkOf(r.cluster, r.wl) == src.network) local.push_back(r);
+        for (const EpRef& r :
+             WaypointReplicas(s.target_cluster, *b.waypoint, -1))
+          if (W(r.cluster, r.wl).network == src.network) local.push_back(r);
+        local = PreferClose(local, s.cluster, s.wl);
         if (local.empty()) {
           Fail(v,
                "workload waypoint " + b.waypoint->Key() + " of pod " +
@@ -1086,15 +1129,15 @@ class Builder {
                join(b.why));
           return;
         }
-        for (const EpRef& r : PreferClose(local, s.cluster, s.wl))
-          ToWaypoint(v, s.cluster, r, *b.waypoint, -1, -1, s.target_cluster,
-                     s.target_wl, s.port, "", join(b.why));
+        for (const EpRef& r : local)
+          ToWaypoint(v, s, s.cluster, r, *b.waypoint, -1, -1, s.target_cluster,
+                     s.target_wl, s.port, "", join(b.why), 1.0 / local.size());
         return;
       }
-      std::string bwhy = b.status == BindingStatus::kNone
-                             ? "pod " + dst.Key() + " has no workload waypoint"
-                             : b.why;
-      ToEndpoint(v, {s.target_cluster, s.target_wl}, s.port, join(bwhy));
+      ToEndpoint(v, s, {s.target_cluster, s.target_wl}, s.port,
+                 join(b.status == BindingStatus::kNone
+                          ? "pod " + dst.Key() + " has no workload waypoint"
+                          : b.why));
       return;
     }
     ToExternal(v, s.external + ":" + std::to_string(s.port),
@@ -1103,32 +1146,30 @@ class Builder {
   }
 
   void ClientSidecar(Vertex v, const State& s) {
-    const Cluster& c = mesh_.clusters[s.cluster];
-    const Workload& src = c.workloads[s.wl];
+    const Workload& src = W(s.cluster, s.wl);
     if (s.svc >= 0) {
-      const Service& svc = mesh_.clusters[s.svc_cluster].services[s.svc];
+      const Service& svc = S(s.svc_cluster, s.svc);
       Binding b = ServiceWaypoint(mesh_, mesh_.clusters[s.svc_cluster], svc);
-      const bool solo_interop =
-          mesh_.istio.distribution == Distribution::kSolo &&
-          mesh_.istio.Flag("ENABLE_WAYPOINT_INTEROP", true);
-      const bool community_interop =
-          mesh_.istio.distribution == Distribution::kCommunity &&
-          mesh_.istio.Flag("ENABLE_WAYPOINT_INTEROP", false);
+      const bool interop =
+          mesh_.istio.Flag("ENABLE_WAYPOINT_INTEROP",
+                           mesh_.istio.distribution == Distribution::kSolo);
       if (b.status == BindingStatus::kAccepted && !svc.vips.empty() &&
-          (solo_interop || community_interop)) {
-        std::vector<EpRef> reps =
-            WaypointReplicas(s.svc_cluster, *b.waypoint, s.wl);
+          interop) {
+        // §15.1: the sidecar's EDS for the service is the waypoint's; with no
+        // local waypoint endpoints it goes straight to the service.
         std::vector<EpRef> local;
-        for (const EpRef& r : reps)
-          if (NetworkOf(r.cluster, r.wl) == src.network) local.push_back(r);
+        for (const EpRef& r :
+             WaypointReplicas(s.svc_cluster, *b.waypoint, s.wl))
+          if (W(r.cluster, r.wl).network == src.network) local.push_back(r);
         if (!local.empty()) {
           for (const EpRef& r : local)
             ToWaypoint(
-                v, s.cluster, r, *b.waypoint, s.svc_cluster, s.svc, -1, -1,
+                v, s, s.cluster, r, *b.waypoint, s.svc_cluster, s.svc, -1, -1,
                 s.port, "",
                 b.why +
                     "; sidecars send service traffic to the service waypoint "
-                    "(ENABLE_WAYPOINT_INTEROP, §15.1)");
+                    "(ENABLE_WAYPOINT_INTEROP, §15.1)",
+                1.0 / local.size());
           return;
         }
       }
@@ -1138,21 +1179,25 @@ class Builder {
                     b.waypoint->Key() + " of " + SvcName(s.svc_cluster, s.svc) +
                     " is bypassed (§6, K2)"
               : "the sidecar routes to the endpoints itself (§6)";
+      // §6: a sidecar applies the service's mesh routes client-side.
       std::vector<Backend> backends;
-      if (!PickBackends(v, s.svc_cluster, s.svc, s.port, nullptr, &backends,
-                        &why))
+      int route = -1, req = s.req;
+      if (!Route(v, s, MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr),
+                 s.svc_cluster, s.svc, s.port, "the client sidecar", &backends,
+                 &route, &req, &why))
         return;
+      State n = s;
+      n.req = req;
       for (const Backend& be : backends)
-        ToServiceEndpoints(v, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                           false, "", why);
+        ToServiceEndpoints(v, n, s.cluster, s.wl, be.cluster, be.svc, be.port,
+                           false, "", why, false, be.share, route);
       return;
     }
     if (s.target_wl >= 0) {
-      Binding b = WorkloadWaypoint(
-          mesh_, mesh_.clusters[s.target_cluster],
-          mesh_.clusters[s.target_cluster].workloads[s.target_wl]);
+      Binding b = WorkloadWaypoint(mesh_, mesh_.clusters[s.target_cluster],
+                                   W(s.target_cluster, s.target_wl));
       ToEndpoint(
-          v, {s.target_cluster, s.target_wl}, s.port,
+          v, s, {s.target_cluster, s.target_wl}, s.port,
           b.status == BindingStatus::kAccepted
               ? "sidecar clients never send to waypoints: workload waypoint " +
                     b.waypoint->Key() + " is bypassed (§6, K2)"
@@ -1164,59 +1209,86 @@ class Builder {
   }
 
   void WaypointHop(Vertex v, const State& s) {
-    const Gateway* wp = mesh_.clusters[s.cluster].FindGateway(s.waypoint);
+    const Cluster& c = mesh_.clusters[s.cluster];
+    const Gateway* wp = c.FindGateway(s.waypoint);
+    // A waypoint works from its own cluster's view of the service.
+    int sci = s.svc_cluster, si = s.svc;
+    if (si >= 0 && sci != s.cluster) {
+      if (const Service* local = c.FindService(S(sci, si).Key())) {
+        sci = s.cluster;
+        si = static_cast<int>(c.service_by_key.at(local->Key()));
+      }
+    }
+    // §8.1, §8.3: targetRef policies, full L7, with the client's identity.
+    const Service* target_svc = si >= 0 ? &S(sci, si) : nullptr;
+    auto policies = wp ? PoliciesAtWaypoint(mesh_, c, *wp, target_svc)
+                       : std::vector<const AuthorizationPolicy*>{};
+    PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kWaypoint, policies,
+                                Attributes(s, s.client, s.peer_ip));
+    if (!Enforce(v, d)) return;
+    State out = s;
+    out.peer =
+        Identity(s.cluster, s.wl);  // the destination sees the waypoint (§3.7)
+    out.peer_ip = W(s.cluster, s.wl).ip;
     if (s.target_wl >= 0) {
       ToEndpoint(
-          v, {s.target_cluster, s.target_wl}, s.port,
+          v, out, {s.target_cluster, s.target_wl}, s.port,
           "waypoint " + s.waypoint +
               " applies L7 policy and forwards to the pod it serves (§3.7)");
       return;
     }
     // Service traffic: routes, then endpoints; never another waypoint (§3.7).
-    int sci = s.svc_cluster, si = s.svc;
-    if (sci != s.cluster) {
-      // A waypoint works from its own cluster's view of the service.
-      const Service& svc = mesh_.clusters[sci].services[si];
-      const Service* local = mesh_.clusters[s.cluster].FindService(svc.Key());
-      if (local) {
-        sci = s.cluster;
-        si = static_cast<int>(
-            mesh_.clusters[s.cluster].service_by_key.at(svc.Key()));
-      }
-    }
     std::string why =
         "waypoint " + s.waypoint + " routes " + SvcName(sci, si) + " (§3.7)";
     std::vector<Backend> backends;
-    if (!PickBackends(v, sci, si, s.port, wp, &backends, &why)) return;
+    int route = -1, req = s.req;
+    if (!Route(v, s, MeshRoutes(sci, si, s.port, wp), sci, si, s.port,
+               "waypoint " + s.waypoint, &backends, &route, &req, &why))
+      return;
+    out.req = req;
     const bool cross_network =
         Version(s.cluster).AtLeast(1, 28) &&
         mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true);
     for (const Backend& be : backends) {
       std::string bwhy = why;
       if (be.svc != si || be.cluster != sci) {
-        Binding bb =
-            ServiceWaypoint(mesh_, mesh_.clusters[be.cluster],
-                            mesh_.clusters[be.cluster].services[be.svc]);
+        Binding bb = ServiceWaypoint(mesh_, mesh_.clusters[be.cluster],
+                                     S(be.cluster, be.svc));
         if (bb.status == BindingStatus::kAccepted)
           bwhy += "; " + SvcName(be.cluster, be.svc) +
                   " has its own waypoint " + bb.waypoint->Key() +
                   ", which a waypoint never forwards to (§3.7, K11)";
       }
-      ToServiceEndpoints(v, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                         cross_network, "waypoint", bwhy);
+      ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
+                         cross_network, "waypoint", bwhy, false, be.share,
+                         route);
     }
   }
 
   void IngressHop(Vertex v, const State& s) {
     const Cluster& c = mesh_.clusters[s.cluster];
-    const Gateway& gw = *c.FindGateway(c.workloads[s.wl].gateway);
+    const Workload& pod = c.workloads[s.wl];
+    const Gateway& gw = *c.FindGateway(pod.gateway);
+    // Envoy gateway policies: selector/namespace/global and targetRef (§8.1).
+    PolicyDecision d =
+        Evaluate(mesh_, EnforcementPoint::kGateway,
+                 PoliciesAtProxy(mesh_, c, pod, &gw), Attributes(s, "", ""));
+    if (!Enforce(v, d)) return;
     const Listener* listener = nullptr;
     for (const Listener& l : gw.listeners)
-      if (l.port == t_.to.port) listener = &l;
+      if (l.port == t_.to.port && !listener) listener = &l;
     if (!listener) {
       Fail(v,
            "ingress gateway " + gw.Key() + " has no listener on port " +
                std::to_string(t_.to.port),
+           "");
+      return;
+    }
+    if (!listener->hostname.empty() &&
+        !HostnameMatches(listener->hostname, requests_[s.req].host)) {
+      Fail(v,
+           "listener " + listener->name + " of " + gw.Key() + " serves host " +
+               listener->hostname + ", not " + requests_[s.req].host + " (404)",
            "");
       return;
     }
@@ -1237,66 +1309,49 @@ class Builder {
         break;
       }
     }
-    if (!listener->hostname.empty() &&
-        !HostnameMatches(listener->hostname, t_.to.host)) {
-      Fail(v,
-           "listener " + listener->name + " of " + gw.Key() + " serves host " +
-               listener->hostname + ", not " + t_.to.host + " (404)",
-           "");
+    std::string why;
+    std::vector<Backend> backends;
+    int route = -1, req = s.req;
+    if (!Route(v, s, routes, s.cluster, -1, t_.to.port, "ingress " + gw.Key(),
+               &backends, &route, &req, &why))
       return;
-    }
-    RouteChoice rc = SelectRoute(routes, t_.http, t_.to.host);
-    if (!rc.matched) {
-      Fail(
-          v,
-          "no HTTPRoute attached to ingress gateway " + gw.Key() +
-              " matches host " + t_.to.host +
-              (t_.http ? " and " + t_.http->method + " " + t_.http->path : "") +
-              " (404)",
-          "");
-      return;
-    }
-    std::string why = "HTTPRoute " + rc.route->Key() + " rule " +
-                      std::to_string(rc.rule) + " at ingress " + gw.Key() +
-                      " matches";
-    for (const BackendRef& b : rc.backends) {
-      if (b.weight == 0) continue;
-      const Service* bs = c.FindService(b.ns + "/" + b.name);
-      if (!bs) {
-        Fail(v,
-             "HTTPRoute " + rc.route->Key() + " backend " + b.ns + "/" +
-                 b.name + " does not exist in cluster " + c.name + " (500)",
-             why);
-        continue;
-      }
-      int si = static_cast<int>(c.service_by_key.at(bs->Key()));
-      int port = b.port ? b.port : t_.to.port;
-      Binding bind = ServiceWaypoint(mesh_, c, *bs);
+    State out = s;
+    out.req = req;
+    out.client =
+        Identity(s.cluster, s.wl);  // the waypoint sees the gateway (§8.1)
+    out.peer = out.client;
+    out.peer_ip = pod.ip;
+    const IstioVersion ver = Version(s.cluster);
+    const std::string header = ver.AtLeast(1, 31) ? "gateway" : "waypoint";
+    for (const Backend& be : backends) {
+      const Service& bs = S(be.cluster, be.svc);
+      out.dst_ip = bs.vips.empty() ? "" : bs.vips.front();
+      out.svc_cluster = be.cluster;
+      out.svc = be.svc;
+      Binding bind = ServiceWaypoint(mesh_, c, bs);
       std::string iwhy;
-      bool use = IngressUsesWaypoint(mesh_, c, *bs, bind, &iwhy);
+      const bool use = IngressUsesWaypoint(mesh_, c, bs, bind, &iwhy);
       std::string bwhy =
-          why + "; backend " + SvcName(s.cluster, si) + "; " + iwhy;
+          why + "; backend " + SvcName(be.cluster, be.svc) + "; " + iwhy;
       if (use && bind.waypoint->class_name == "gloo-waypoint")
         bwhy +=
             "; note: istio.io/ingress-use-waypoint is not supported with Gloo "
             "Gateway "
             "waypoints (§15)";
-      const IstioVersion ver = Version(s.cluster);
-      const std::string header = ver.AtLeast(1, 31) ? "gateway" : "waypoint";
       if (use) {
         std::vector<EpRef> reps =
             WaypointReplicas(s.cluster, *bind.waypoint, s.wl);
         if (reps.empty()) {
           Fail(v,
                "waypoint " + bind.waypoint->Key() +
-                   " has no healthy pods: the ingress fails "
-                   "closed (§3.6)",
-               bwhy);
+                   " has no healthy pods: the ingress fails closed (§3.6)",
+               bwhy, be.share);
           continue;
         }
         for (const EpRef& r : reps)
-          ToWaypoint(v, s.cluster, r, *bind.waypoint, s.cluster, si, -1, -1,
-                     port, header, bwhy);
+          ToWaypoint(v, out, s.cluster, r, *bind.waypoint, be.cluster, be.svc,
+                     -1, -1, be.port, header, bwhy, be.share / reps.size(),
+                     route);
         continue;
       }
       if (bind.status == BindingStatus::kAccepted)
@@ -1304,15 +1359,15 @@ class Builder {
       const bool remote =
           multi_network_ && ver.AtLeast(1, 30) &&
           mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
-      ToServiceEndpoints(v, s.cluster, s.wl, s.cluster, si, port, remote,
-                         header, bwhy);
+      ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
+                         remote, header, bwhy, false, be.share, route);
     }
   }
 
   void EastWestHop(Vertex v, const State& s) {
     // §7.2: the E/W gateway routes by the inner hostname in its own cluster.
     const Cluster& b = mesh_.clusters[s.cluster];
-    const Service& orig = mesh_.clusters[s.svc_cluster].services[s.svc];
+    const Service& orig = S(s.svc_cluster, s.svc);
     const Service* svc = b.FindService(orig.Key());
     if (!svc) {
       Fail(v,
@@ -1321,7 +1376,7 @@ class Builder {
            "");
       return;
     }
-    int si = static_cast<int>(b.service_by_key.at(svc->Key()));
+    const int si = static_cast<int>(b.service_by_key.at(svc->Key()));
     Binding bind = ServiceWaypoint(mesh_, b, *svc);
     const IstioVersion ver = Version(s.cluster);
     bool to_waypoint = false;
@@ -1354,6 +1409,9 @@ class Builder {
                  ? SvcName(s.cluster, si) + " has no waypoint"
                  : bind.why);
     }
+    State out = s;
+    out.svc_cluster = s.cluster;
+    out.svc = si;
     if (to_waypoint) {
       std::vector<EpRef> reps;
       for (int wi : ReadyPods(b, bind.waypoint->Key()))
@@ -1366,12 +1424,12 @@ class Builder {
         return;
       }
       for (const EpRef& r : reps)
-        ToWaypoint(v, s.cluster, r, *bind.waypoint, s.cluster, si, -1, -1,
-                   s.port, "", why);
+        ToWaypoint(v, out, s.cluster, r, *bind.waypoint, s.cluster, si, -1, -1,
+                   s.port, "", why, 1.0 / reps.size());
       return;
     }
-    ToServiceEndpoints(v, s.cluster, -1, s.cluster, si, s.port, false, "", why,
-                       true);
+    ToServiceEndpoints(v, out, s.cluster, -1, s.cluster, si, s.port, false, "",
+                       why, true);
   }
 
   const Mesh& mesh_;
@@ -1381,9 +1439,7 @@ class Builder {
   bool multi_network_ = false;
   std::map<std::string, Vertex> by_key_;
   std::deque<std::pair<Vertex, State>> queue_;
-
- public:
-  std::string self_why_;
+  std::vector<RoutedRequest> requests_;
 };
 
 struct BackEdgeFinder : boost::default_dfs_visitor {
@@ -1399,11 +1455,8 @@ ForwardingGraph BuildForwardingGraph(const Mesh& mesh,
   ForwardingGraph fg;
   Builder b(mesh, entry, *fg.impl);
   b.Build();
-  if (!b.self_why_.empty()) {
-    Graph& g = fg.impl->graph;
-    g[fg.impl->source].reason =
-        b.self_why_;  // kept as the why of the 1-hop path
-  }
+  if (!b.self_why_.empty())
+    fg.impl->graph[fg.impl->source].reason = b.self_why_;
   bool loop = false;
   boost::depth_first_search(fg.impl->graph,
                             boost::visitor(BackEdgeFinder(&loop)));
@@ -1413,80 +1466,118 @@ ForwardingGraph BuildForwardingGraph(const Mesh& mesh,
 
 namespace {
 
-void Walk(const Graph& g, Vertex v, std::vector<Vertex>& stack,
-          std::vector<std::string>& whys, std::vector<Path>& out,
-          bool* truncated) {
-  if (out.size() >= kMaxPathsPerEntry) {
-    *truncated = true;
-    return;
-  }
-  stack.push_back(v);
-  auto [ei, ee] = boost::out_edges(v, g);
-  if (ei == ee) {
+struct Walker {
+  const ForwardingGraph::Impl& impl;
+  const Graph& g;
+  std::vector<Path> out;
+  std::vector<Vertex> stack;
+  std::vector<Graph::edge_descriptor> edges;
+  bool truncated = false;
+
+  Path Current() const {
     Path p;
     for (Vertex x : stack) {
       const VertexData& d = g[x];
       if (d.pseudo) continue;
-      if (!p.hops.empty() && p.hops.back() == d.hop) continue;
+      if (!p.hops.empty() && p.hops.back() == d.hop) {
+        // One ztunnel handling both sides on a node: merge its policies.
+        for (const HopPolicy& hp : d.hop.policies)
+          p.hops.back().policies.push_back(hp);
+        continue;
+      }
       p.hops.push_back(d.hop);
       if (!d.waypoint.empty()) p.waypoints.push_back(d.waypoint);
     }
-    const VertexData& last = g[v];
-    p.outcome = last.terminal ? last.outcome : Outcome::kFailed;
-    if (p.outcome == Outcome::kFailed)
-      p.reason = last.reason.empty() ? "request dropped" : last.reason;
-    for (const std::string& w : whys)
+    for (const auto& e : edges) {
+      p.weight *= g[e].share;
+      const std::string& w = g[e].why;
       if (!w.empty() && std::find(p.why.begin(), p.why.end(), w) == p.why.end())
         p.why.push_back(w);
-    if (stack.size() == 1 && !g[v].reason.empty() &&
-        p.outcome == Outcome::kDelivered) {
-      p.why.push_back(g[v].reason);
+      if (g[e].route >= 0) {
+        p.routes.push_back(impl.routes[g[e].route]);
+        p.route = impl.routes[g[e].route];
+      }
     }
-    out.push_back(std::move(p));
+    return p;
   }
-  for (; ei != ee; ++ei) {
-    Vertex t = boost::target(*ei, g);
-    if (std::find(stack.begin(), stack.end(), t) != stack.end()) {
-      Path p;
-      for (Vertex x : stack)
-        if (!g[x].pseudo) p.hops.push_back(g[x].hop);
-      p.hops.push_back(g[t].hop);
-      for (Vertex x : stack)
-        if (!g[x].waypoint.empty()) p.waypoints.push_back(g[x].waypoint);
-      p.outcome = Outcome::kFailed;
-      p.reason = "loop: the request returns to " +
-                 std::string(HopKindName(g[t].hop.kind)) + " " + g[t].hop.name +
-                 " (§3.5, K18)";
-      p.why = whys;
+
+  void Walk(Vertex v) {
+    if (out.size() >= kMaxPathsPerEntry) {
+      truncated = true;
+      return;
+    }
+    stack.push_back(v);
+    auto [ei, ee] = boost::out_edges(v, g);
+    if (ei == ee) {
+      Path p = Current();
+      const VertexData& last = g[v];
+      p.outcome = last.terminal ? last.outcome : Outcome::kFailed;
+      p.redirect = last.redirect;
+      if (p.outcome != Outcome::kDelivered)
+        p.reason = last.reason.empty() ? "request dropped" : last.reason;
+      if (last.denied_by) {
+        p.denied_by = PathDenial{last.denied_by->policy, last.denied_by->rule,
+                                 last.denied_by->action,
+                                 static_cast<int>(p.hops.size()) - 1,
+                                 last.denied_by->principal};
+      }
+      if (stack.size() == 1 && !last.reason.empty() &&
+          p.outcome == Outcome::kDelivered) {
+        p.why.push_back(last.reason);
+        p.reason.clear();
+      }
       out.push_back(std::move(p));
-      continue;
     }
-    whys.push_back(g[*ei].why);
-    Walk(g, t, stack, whys, out, truncated);
-    whys.pop_back();
+    for (; ei != ee; ++ei) {
+      Vertex t = boost::target(*ei, g);
+      if (std::find(stack.begin(), stack.end(), t) != stack.end()) {
+        edges.push_back(*ei);
+        Path p = Current();
+        edges.pop_back();
+        p.hops.push_back(g[t].hop);
+        p.outcome = Outcome::kFailed;
+        p.reason = "loop: the request returns to " +
+                   std::string(HopKindName(g[t].hop.kind)) + " " +
+                   g[t].hop.name + " (§3.5, K18)";
+        out.push_back(std::move(p));
+        continue;
+      }
+      edges.push_back(*ei);
+      Walk(t);
+      edges.pop_back();
+    }
+    stack.pop_back();
   }
-  stack.pop_back();
+};
+
+std::string PathKey(const Path& p) {
+  std::string key;
+  for (const Hop& h : p.hops)
+    key += std::string(HopKindName(h.kind)) + "|" + h.name + "|" + h.cluster +
+           "|" + h.node + ";";
+  key +=
+      std::string(OutcomeName(p.outcome)) + "|" + p.reason + "|" + p.redirect;
+  if (p.route) key += "|" + p.route->name + "#" + std::to_string(p.route->rule);
+  return key;
 }
 
 }  // namespace
 
 std::vector<Path> EnumeratePaths(const ForwardingGraph& fg) {
-  std::vector<Path> out;
-  std::vector<Vertex> stack;
-  std::vector<std::string> whys;
-  bool truncated = false;
-  if (boost::num_vertices(fg.impl->graph) == 0) return out;
-  Walk(fg.impl->graph, fg.impl->source, stack, whys, out, &truncated);
-  // Distinct paths only (different choices can end in the same hop list).
+  if (boost::num_vertices(fg.impl->graph) == 0) return {};
+  Walker w{*fg.impl, fg.impl->graph, {}, {}, {}, false};
+  w.Walk(fg.impl->source);
+  // Distinct paths only: different choices can end in the same hop list;
+  // their shares add up.
   std::vector<Path> unique;
-  std::set<std::string> seen;
-  for (Path& p : out) {
-    std::string key;
-    for (const Hop& h : p.hops)
-      key +=
-          std::string(HopKindName(h.kind)) + h.name + h.cluster + h.node + "|";
-    key += OutcomeName(p.outcome) + p.reason;
-    if (seen.insert(key).second) unique.push_back(std::move(p));
+  std::map<std::string, size_t> seen;
+  for (Path& p : w.out) {
+    auto [it, fresh] = seen.emplace(PathKey(p), unique.size());
+    if (fresh) {
+      unique.push_back(std::move(p));
+    } else {
+      unique[it->second].weight += p.weight;
+    }
   }
   return unique;
 }

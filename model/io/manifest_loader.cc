@@ -5,6 +5,7 @@
 #include "model/io/loader.h"
 #include "model/io/manifest_sink.h"
 #include "model/labels.h"
+#include "model/policy.h"
 
 namespace meshsim::io {
 
@@ -573,6 +574,93 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
           out.matches.push_back(hm);
         }
       }
+      YAML::Node filters = r.Child(rule, "filters");
+      if (r.IsList(filters, rw + ".filters")) {
+        for (size_t j = 0; j < filters.size(); ++j) {
+          const std::string fw = rw + ".filters[" + std::to_string(j) + "]";
+          const YAML::Node f = filters[j];
+          if (!r.IsMap(f, fw)) continue;
+          HttpFilter hf;
+          hf.type = r.String(r.Child(f, "type"), fw + ".type").value_or("");
+          if (hf.type == "RequestHeaderModifier") {
+            YAML::Node m = r.Child(f, "requestHeaderModifier");
+            for (const char* key : {"set", "add"}) {
+              YAML::Node list = r.Child(m, key);
+              if (!r.IsList(list, fw + ".requestHeaderModifier." + key))
+                continue;
+              for (const YAML::Node& hv : list) {
+                std::string name = r.String(r.Child(hv, "name"),
+                                            fw + ".requestHeaderModifier.name")
+                                       .value_or("");
+                std::transform(name.begin(), name.end(), name.begin(),
+                               ::tolower);
+                std::string value =
+                    r.String(r.Child(hv, "value"),
+                             fw + ".requestHeaderModifier.value")
+                        .value_or("");
+                (std::string(key) == "set" ? hf.set_headers
+                                           : hf.add_headers)[name] = value;
+              }
+            }
+            YAML::Node rm = r.Child(m, "remove");
+            if (r.IsList(rm, fw + ".requestHeaderModifier.remove")) {
+              for (const YAML::Node& x : rm) {
+                std::string name =
+                    r.String(x, fw + ".requestHeaderModifier.remove[]")
+                        .value_or("");
+                std::transform(name.begin(), name.end(), name.begin(),
+                               ::tolower);
+                hf.remove_headers.push_back(name);
+              }
+            }
+          } else if (hf.type == "RequestRedirect" || hf.type == "URLRewrite") {
+            YAML::Node m =
+                r.Child(f, hf.type == "RequestRedirect" ? "requestRedirect"
+                                                        : "urlRewrite");
+            const std::string mw =
+                fw + (hf.type == "RequestRedirect" ? ".requestRedirect"
+                                                   : ".urlRewrite");
+            hf.redirect_scheme =
+                r.String(r.Child(m, "scheme"), mw + ".scheme").value_or("");
+            hf.rewrite_hostname =
+                r.String(r.Child(m, "hostname"), mw + ".hostname").value_or("");
+            hf.redirect_hostname = hf.rewrite_hostname;
+            hf.redirect_port = static_cast<int>(
+                r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+            hf.redirect_status = static_cast<int>(
+                r.Int(r.Child(m, "statusCode"), mw + ".statusCode", 300, 399)
+                    .value_or(302));
+            YAML::Node path = r.Child(m, "path");
+            if (r.IsMap(path, mw + ".path")) {
+              hf.path_type = r.String(r.Child(path, "type"), mw + ".path.type")
+                                 .value_or("");
+              hf.path_value =
+                  hf.path_type == "ReplaceFullPath"
+                      ? r.String(r.Child(path, "replaceFullPath"),
+                                 mw + ".path.replaceFullPath")
+                            .value_or("/")
+                      : r.String(r.Child(path, "replacePrefixMatch"),
+                                 mw + ".path.replacePrefixMatch")
+                            .value_or("/");
+              if (hf.path_type != "ReplaceFullPath" &&
+                  hf.path_type != "ReplacePrefixMatch") {
+                r.Error(r.Child(path, "type"),
+                        mw +
+                            ".path.type must be ReplaceFullPath or "
+                            "ReplacePrefixMatch, got '" +
+                            hf.path_type + "'");
+              }
+            }
+          }
+          out.filters.push_back(hf);
+        }
+      }
+      out.timeout = r.String(r.Child(r.Child(rule, "timeouts"), "request"),
+                             rw + ".timeouts.request")
+                        .value_or("");
+      if (auto a = r.Int(r.Child(r.Child(rule, "retry"), "attempts"),
+                         rw + ".retry.attempts", 0, 1000))
+        out.retry_attempts = static_cast<int>(*a);
       YAML::Node backends = r.Child(rule, "backendRefs");
       if (r.IsList(backends, rw + ".backendRefs")) {
         for (size_t j = 0; j < backends.size(); ++j) {
@@ -598,12 +686,109 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   cluster.routes.push_back(std::move(route));
 }
 
+// Istio's validation of AuthorizationPolicy values (pilot's
+// ValidateAuthorizationPolicy): '*' only as a whole value, a prefix or a
+// suffix; paths may use the {*} and {**} templates.
+bool ValidWildcard(const std::string& v) {
+  size_t star = v.find('*');
+  if (star == std::string::npos || v == "*") return true;
+  if (v.find('*', star + 1) != std::string::npos) return false;
+  return star == 0 || star == v.size() - 1;
+}
+
+std::vector<std::string> ReadPolicyValues(Reader& r, const YAML::Node& parent,
+                                          const char* key,
+                                          const std::string& what,
+                                          const std::string& kind) {
+  std::vector<std::string> out;
+  YAML::Node list = r.Child(parent, key);
+  if (!r.IsList(list, what + "." + key)) return out;
+  for (const YAML::Node& x : list) {
+    auto v = r.String(x, what + "." + key + "[]");
+    if (!v) continue;
+    const std::string f = what + "." + key;
+    if (v->empty()) {
+      r.Error(x, f + " must not contain an empty value");
+      continue;
+    }
+    if (kind == "path") {
+      bool templ = v->find('{') != std::string::npos;
+      if (!templ && !ValidWildcard(*v)) {
+        r.Error(x, f + " value '" + *v +
+                       "' has '*' in the middle; Istio matches only an exact "
+                       "path, 'prefix*', '*suffix' or '*' (or the path "
+                       "templates {*} and {**})");
+        continue;
+      }
+    } else if (kind == "ip") {
+      if (!IpInBlock(*v, v->substr(0, v->find('/')))) {
+        r.Error(x,
+                f + " value '" + *v + "' is not an IPv4 address or CIDR block");
+        continue;
+      }
+    } else if (kind == "port") {
+      char* end = nullptr;
+      long port = std::strtol(v->c_str(), &end, 10);
+      if (!end || *end != '\0' || port < 1 || port > 65535) {
+        r.Error(x, f + " value '" + *v +
+                       "' is not a port number between 1 and 65535");
+        continue;
+      }
+    } else {
+      if (!ValidWildcard(*v)) {
+        r.Error(x, f + " value '" + *v +
+                       "' has '*' in the middle; Istio matches only an exact "
+                       "value, 'prefix*', '*suffix' or '*'");
+        continue;
+      }
+      if (kind == "principal" && v->rfind("spiffe://", 0) == 0) {
+        r.Warning(x, f + " value '" + *v +
+                         "' starts with spiffe://; Istio principals are "
+                         "written without it (" +
+                         v->substr(9) + ") and this one never matches");
+      } else if (kind == "principal" && *v != "*" &&
+                 v->find("/ns/") == std::string::npos &&
+                 v->find('*') == std::string::npos) {
+        r.Warning(x, f + " value '" + *v +
+                         "' is not of the form "
+                         "<trust-domain>/ns/<namespace>/sa/<service-account>; "
+                         "it matches only a "
+                         "peer with exactly that identity");
+      }
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+bool KnownConditionKey(const std::string& k) {
+  static const std::set<std::string> kExact = {"source.ip",
+                                               "remote.ip",
+                                               "source.namespace",
+                                               "source.principal",
+                                               "request.auth.principal",
+                                               "request.auth.audiences",
+                                               "request.auth.presenter",
+                                               "destination.ip",
+                                               "destination.port",
+                                               "connection.sni"};
+  if (kExact.count(k)) return true;
+  auto bracketed = [&](const std::string& prefix) {
+    return k.size() > prefix.size() + 1 &&
+           k.compare(0, prefix.size(), prefix) == 0 && k.back() == ']';
+  };
+  return bracketed("request.headers[") || bracketed("request.auth.claims[") ||
+         k.rfind("experimental.envoy.filters.", 0) == 0;
+}
+
 void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
                              const YAML::Node& obj, Cluster& cluster) {
   AuthorizationPolicy p;
   p.ns = h.ns;
   p.name = h.name;
   p.location = h.loc;
+  if (const std::string* dr = FindLabel(h.annotations, "istio.io/dry-run"))
+    p.dry_run = *dr == "true";
   YAML::Node spec = r.Child(obj, "spec");
   if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
     p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action")
@@ -616,6 +801,16 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
                   ": spec.action must be one of ALLOW, "
                   "DENY, AUDIT, CUSTOM, got '" +
                   p.action + "'");
+      return;
+    }
+    p.provider = r.String(r.Child(r.Child(spec, "provider"), "name"),
+                          h.what + ": spec.provider.name")
+                     .value_or("");
+    if (p.action == "CUSTOM" && p.provider.empty()) {
+      r.Error(
+          spec,
+          h.what +
+              ": spec.provider.name is required when spec.action is CUSTOM");
     }
     YAML::Node sel = r.Child(spec, "selector");
     if (r.IsMap(sel, h.what + ": spec.selector")) {
@@ -634,6 +829,133 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
         if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
           p.target_refs.push_back(
               ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
+    }
+    for (const ParentRef& t : p.target_refs) {
+      if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
+          t.kind != "Service" && t.kind != "ServiceEntry") {
+        r.diags().Error(t.location,
+                        h.what +
+                            ": targetRef kind must be Gateway, GatewayClass, "
+                            "Service or ServiceEntry, got '" +
+                            t.kind + "'");
+      }
+      if (t.ns != h.ns) {
+        r.diags().Error(t.location,
+                        h.what +
+                            ": targetRef namespace must be the policy's own (" +
+                            h.ns + "), got '" + t.ns + "'");
+      }
+    }
+    if (p.selector && !p.target_refs.empty()) {
+      r.Error(spec,
+              h.what + ": only one of selector and targetRef(s) may be set");
+    }
+    YAML::Node rules = r.Child(spec, "rules");
+    if (r.IsList(rules, h.what + ": spec.rules")) {
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const YAML::Node rule = rules[i];
+        const std::string rw =
+            h.what + ": spec.rules[" + std::to_string(i) + "]";
+        if (!rule.IsNull() && !r.IsMap(rule, rw)) continue;
+        PolicyRule out;
+        out.location = r.Loc(rule);
+        YAML::Node from = r.Child(rule, "from");
+        if (r.IsList(from, rw + ".from")) {
+          for (size_t j = 0; j < from.size(); ++j) {
+            const std::string fw =
+                rw + ".from[" + std::to_string(j) + "].source";
+            YAML::Node src = r.Child(from[j], "source");
+            if (!src.IsMap() || src.size() == 0) {
+              r.Error(from[j], fw + " must not be empty");
+              continue;
+            }
+            PolicySource ps;
+            ps.location = r.Loc(src);
+            ps.principals =
+                ReadPolicyValues(r, src, "principals", fw, "principal");
+            ps.not_principals =
+                ReadPolicyValues(r, src, "notPrincipals", fw, "principal");
+            ps.namespaces =
+                ReadPolicyValues(r, src, "namespaces", fw, "string");
+            ps.not_namespaces =
+                ReadPolicyValues(r, src, "notNamespaces", fw, "string");
+            ps.ip_blocks = ReadPolicyValues(r, src, "ipBlocks", fw, "ip");
+            ps.not_ip_blocks =
+                ReadPolicyValues(r, src, "notIpBlocks", fw, "ip");
+            ps.remote_ip_blocks =
+                ReadPolicyValues(r, src, "remoteIpBlocks", fw, "ip");
+            ps.not_remote_ip_blocks =
+                ReadPolicyValues(r, src, "notRemoteIpBlocks", fw, "ip");
+            ps.request_principals =
+                ReadPolicyValues(r, src, "requestPrincipals", fw, "string");
+            ps.not_request_principals =
+                ReadPolicyValues(r, src, "notRequestPrincipals", fw, "string");
+            out.from.push_back(ps);
+          }
+        }
+        YAML::Node to = r.Child(rule, "to");
+        if (r.IsList(to, rw + ".to")) {
+          for (size_t j = 0; j < to.size(); ++j) {
+            const std::string ow =
+                rw + ".to[" + std::to_string(j) + "].operation";
+            YAML::Node op = r.Child(to[j], "operation");
+            if (!op.IsMap() || op.size() == 0) {
+              r.Error(to[j], ow + " must not be empty");
+              continue;
+            }
+            PolicyOperation po;
+            po.location = r.Loc(op);
+            po.hosts = ReadPolicyValues(r, op, "hosts", ow, "string");
+            po.not_hosts = ReadPolicyValues(r, op, "notHosts", ow, "string");
+            po.ports = ReadPolicyValues(r, op, "ports", ow, "port");
+            po.not_ports = ReadPolicyValues(r, op, "notPorts", ow, "port");
+            po.methods = ReadPolicyValues(r, op, "methods", ow, "string");
+            po.not_methods =
+                ReadPolicyValues(r, op, "notMethods", ow, "string");
+            po.paths = ReadPolicyValues(r, op, "paths", ow, "path");
+            po.not_paths = ReadPolicyValues(r, op, "notPaths", ow, "path");
+            out.to.push_back(po);
+          }
+        }
+        YAML::Node when = r.Child(rule, "when");
+        if (r.IsList(when, rw + ".when")) {
+          for (size_t j = 0; j < when.size(); ++j) {
+            const std::string ww = rw + ".when[" + std::to_string(j) + "]";
+            if (!r.IsMap(when[j], ww)) continue;
+            PolicyCondition c;
+            c.location = r.Loc(when[j]);
+            c.key = r.String(r.Child(when[j], "key"), ww + ".key").value_or("");
+            if (!KnownConditionKey(c.key)) {
+              r.Error(
+                  r.Child(when[j], "key").IsDefined() ? r.Child(when[j], "key")
+                                                      : when[j],
+                  ww + ".key '" + c.key +
+                      "' is not a supported condition; expected one of "
+                      "request.headers[<name>], source.ip, remote.ip, "
+                      "source.namespace, "
+                      "source.principal, request.auth.principal, "
+                      "request.auth.audiences, "
+                      "request.auth.presenter, request.auth.claims[<name>], "
+                      "destination.ip, destination.port, connection.sni");
+              continue;
+            }
+            const std::string kind =
+                c.key == "destination.port" ? "port"
+                : (c.key == "source.ip" || c.key == "remote.ip" ||
+                   c.key == "destination.ip")
+                    ? "ip"
+                    : "string";
+            c.values = ReadPolicyValues(r, when[j], "values", ww, kind);
+            c.not_values = ReadPolicyValues(r, when[j], "notValues", ww, kind);
+            if (c.values.empty() && c.not_values.empty()) {
+              r.Error(when[j], ww + ": one of values or notValues must be set");
+              continue;
+            }
+            out.when.push_back(c);
+          }
+        }
+        p.rules.push_back(out);
+      }
     }
   }
   cluster.authorization_policies.push_back(std::move(p));
@@ -657,6 +979,15 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
                       h.what + ": spec.mtls.mode")
                  .value_or("UNSET");
+    static const std::set<std::string> kModes = {"UNSET", "DISABLE",
+                                                 "PERMISSIVE", "STRICT"};
+    if (!kModes.count(p.mode)) {
+      r.Error(r.Child(r.Child(spec, "mtls"), "mode"),
+              h.what +
+                  ": spec.mtls.mode must be one of UNSET, DISABLE, PERMISSIVE, "
+                  "STRICT, got '" +
+                  p.mode + "'");
+    }
   }
   cluster.peer_authentications.push_back(std::move(p));
 }

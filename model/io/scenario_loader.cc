@@ -7,6 +7,7 @@
 #include "model/io/loader.h"
 #include "model/io/manifest_sink.h"
 #include "model/io/yaml_reader.h"
+#include "model/policy.h"
 
 namespace meshsim {
 
@@ -489,6 +490,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
       LoadCluster(r, clusters[i], base_dir, i, sc.mesh);
   }
   sc.mesh.Finalize(diags);
+  ValidatePolicyReferences(sc.mesh, diags);
   YAML::Node traffic = r.Child(root, "traffic");
   if (r.IsList(traffic, "traffic")) {
     for (size_t i = 0; i < traffic.size(); ++i)

@@ -1,0 +1,562 @@
+#include "model/policy.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "model/binding.h"
+
+namespace meshsim {
+
+bool IstioStringMatch(const std::string& pattern, const std::string& value) {
+  if (pattern == "*") return !value.empty();
+  if (pattern.size() > 1 && pattern.back() == '*') {
+    const std::string prefix = pattern.substr(0, pattern.size() - 1);
+    return value.compare(0, prefix.size(), prefix) == 0;
+  }
+  if (pattern.size() > 1 && pattern.front() == '*') {
+    const std::string suffix = pattern.substr(1);
+    return value.size() >= suffix.size() &&
+           value.compare(value.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  }
+  return pattern == value;
+}
+
+namespace {
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    out.push_back(path.substr(start, slash == std::string::npos
+                                         ? std::string::npos
+                                         : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+bool TemplateMatch(const std::vector<std::string>& pat, size_t pi,
+                   const std::vector<std::string>& segs, size_t si) {
+  if (pi == pat.size()) return si == segs.size();
+  if (pat[pi] == "{**}") {
+    for (size_t k = si; k <= segs.size(); ++k)
+      if (TemplateMatch(pat, pi + 1, segs, k)) return true;
+    return false;
+  }
+  if (si == segs.size()) return false;
+  if (pat[pi] == "{*}") {
+    return !segs[si].empty() && TemplateMatch(pat, pi + 1, segs, si + 1);
+  }
+  return pat[pi] == segs[si] && TemplateMatch(pat, pi + 1, segs, si + 1);
+}
+
+}  // namespace
+
+bool IstioPathMatch(const std::string& pattern, const std::string& raw_path) {
+  const std::string path = raw_path.substr(0, raw_path.find('?'));
+  if (pattern.find('{') != std::string::npos && !pattern.empty() &&
+      pattern[0] == '/' && !path.empty() && path[0] == '/') {
+    return TemplateMatch(Segments(pattern), 0, Segments(path), 0);
+  }
+  return IstioStringMatch(pattern, path);
+}
+
+bool IpInBlock(const std::string& block, const std::string& ip) {
+  auto parse = [](const std::string& s, uint32_t* out) {
+    unsigned a, b, c, d;
+    char tail;
+    if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4)
+      return false;
+    if (a > 255 || b > 255 || c > 255 || d > 255) return false;
+    *out = (a << 24) | (b << 16) | (c << 8) | d;
+    return true;
+  };
+  size_t slash = block.find('/');
+  int bits = 32;
+  if (slash != std::string::npos) {
+    char* end = nullptr;
+    long v = std::strtol(block.c_str() + slash + 1, &end, 10);
+    if (!end || *end != '\0' || v < 0 || v > 32) return false;
+    bits = static_cast<int>(v);
+  }
+  uint32_t net, addr;
+  if (!parse(block.substr(0, slash), &net) || !parse(ip, &addr)) return false;
+  uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+  return (net & mask) == (addr & mask);
+}
+
+std::string SpiffePrincipal(const std::string& ns, const std::string& sa) {
+  return "cluster.local/ns/" + ns + "/sa/" + sa;
+}
+
+namespace {
+
+bool HasTargetRefs(const AuthorizationPolicy& p) { return !p.target_refs.empty(); }
+
+// Selector, namespace-wide and root-namespace policies that apply to `w`
+// (§8.1 rows 1-2): selector policies in w's namespace or in the root
+// namespace, selector-less policies in w's namespace or the root namespace.
+void AddWorkloadPolicies(const Mesh& mesh, const Cluster& cluster,
+                         const Workload& w,
+                         std::vector<const AuthorizationPolicy*>& out) {
+  const std::string& root = mesh.istio.root_namespace;
+  for (const AuthorizationPolicy& p : cluster.authorization_policies) {
+    if (HasTargetRefs(p)) continue;
+    if (p.ns != w.ns && p.ns != root) continue;
+    if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
+    out.push_back(&p);
+  }
+}
+
+void SortByKey(std::vector<const AuthorizationPolicy*>& v) {
+  std::stable_sort(v.begin(), v.end(),
+                   [](const AuthorizationPolicy* a, const AuthorizationPolicy* b) {
+                     return a->Key() < b->Key();
+                   });
+}
+
+}  // namespace
+
+std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
+    const Mesh& mesh, const Cluster& cluster, const Workload& w,
+    std::vector<AuthorizationPolicy>* synthesized_out) {
+  std::vector<const AuthorizationPolicy*> out;
+  std::vector<const AuthorizationPolicy*> all;
+  AddWorkloadPolicies(mesh, cluster, w, all);
+  for (const AuthorizationPolicy* p : all) {
+    // §8.2: CUSTOM and AUDIT are not sent to ztunnel.
+    if (p->action == "CUSTOM" || p->action == "AUDIT") continue;
+    out.push_back(p);
+  }
+  // §4.3: PILOT_AUTO_ALLOW_WAYPOINT_POLICY synthesizes an ALLOW for the
+  // waypoint's service accounts on every workload bound to that waypoint,
+  // directly or through a service.
+  if (synthesized_out && mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
+    std::set<std::string> waypoints;
+    Binding wb = WorkloadWaypoint(mesh, cluster, w);
+    if (wb.waypoint) waypoints.insert(wb.waypoint->Key());
+    for (size_t si = 0; si < cluster.services.size(); ++si) {
+      const auto& eps = cluster.service_endpoints[si];
+      size_t wi = cluster.workload_by_key.count(w.Key())
+                      ? cluster.workload_by_key.at(w.Key())
+                      : SIZE_MAX;
+      if (std::find(eps.begin(), eps.end(), wi) == eps.end()) continue;
+      Binding sb = ServiceWaypoint(mesh, cluster, cluster.services[si]);
+      if (sb.waypoint) waypoints.insert(sb.waypoint->Key());
+    }
+    synthesized_out->reserve(waypoints.size());
+    for (const std::string& key : waypoints) {
+      const Gateway* gw = cluster.FindGateway(key);
+      AuthorizationPolicy p;
+      p.ns = w.ns;
+      p.name = "istio_allow_waypoint_" + gw->ns + "_" + gw->name;
+      p.action = "ALLOW";
+      p.synthesized = true;
+      p.location = gw->location;
+      PolicyRule rule;
+      PolicySource src;
+      std::set<std::string> sas;
+      auto it = cluster.gateway_pods.find(key);
+      if (it != cluster.gateway_pods.end())
+        for (size_t wi : it->second)
+          sas.insert(SpiffePrincipal(gw->ns, cluster.workloads[wi].service_account));
+      if (sas.empty()) sas.insert(SpiffePrincipal(gw->ns, gw->name));
+      src.principals.assign(sas.begin(), sas.end());
+      rule.from.push_back(src);
+      p.rules.push_back(rule);
+      synthesized_out->push_back(p);
+    }
+    for (const AuthorizationPolicy& p : *synthesized_out) out.push_back(&p);
+  }
+  SortByKey(out);
+  return out;
+}
+
+std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(const Mesh& mesh,
+                                                           const Cluster& cluster,
+                                                           const Gateway& wp,
+                                                           const Service* svc) {
+  std::vector<const AuthorizationPolicy*> out;
+  const std::string& root = mesh.istio.root_namespace;
+  for (const AuthorizationPolicy& p : cluster.authorization_policies) {
+    for (const ParentRef& t : p.target_refs) {
+      bool hit = false;
+      if (t.kind == "Gateway") {
+        hit = t.name == wp.name && p.ns == wp.ns;
+      } else if (t.kind == "GatewayClass") {
+        hit = t.name == wp.class_name && p.ns == root;
+      } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
+        hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
+      }
+      if (hit) {
+        out.push_back(&p);
+        break;
+      }
+    }
+  }
+  SortByKey(out);
+  return out;
+}
+
+std::vector<const AuthorizationPolicy*> PoliciesAtProxy(const Mesh& mesh,
+                                                        const Cluster& cluster,
+                                                        const Workload& w,
+                                                        const Gateway* gateway) {
+  std::vector<const AuthorizationPolicy*> out;
+  AddWorkloadPolicies(mesh, cluster, w, out);
+  if (gateway) {
+    for (const AuthorizationPolicy& p : cluster.authorization_policies) {
+      for (const ParentRef& t : p.target_refs) {
+        if (t.kind == "Gateway" && t.name == gateway->name && p.ns == gateway->ns) {
+          out.push_back(&p);
+          break;
+        }
+      }
+    }
+  }
+  SortByKey(out);
+  return out;
+}
+
+namespace {
+
+// Keys that ztunnel can evaluate (L4); every other `when` key is HTTP (§8.2).
+bool IsL4ConditionKey(const std::string& key) {
+  return key == "source.ip" || key == "source.namespace" ||
+         key == "source.principal" || key == "destination.ip" ||
+         key == "destination.port";
+}
+
+std::string NamespaceOf(const std::optional<std::string>& principal) {
+  if (!principal) return "";
+  const std::string& p = *principal;
+  size_t ns = p.find("/ns/");
+  if (ns == std::string::npos) return "";
+  size_t end = p.find('/', ns + 4);
+  return p.substr(ns + 4, end == std::string::npos ? std::string::npos : end - ns - 4);
+}
+
+bool AnyMatch(const std::vector<std::string>& patterns, const std::string& v,
+              bool path = false) {
+  for (const std::string& p : patterns)
+    if (path ? IstioPathMatch(p, v) : IstioStringMatch(p, v)) return true;
+  return false;
+}
+
+bool AnyIp(const std::vector<std::string>& blocks, const std::string& ip) {
+  for (const std::string& b : blocks)
+    if (IpInBlock(b, ip)) return true;
+  return false;
+}
+
+// A field with values "matches" when any value matches; a not-field when none
+// does. Absent identity (plaintext) matches no principal or namespace.
+bool SourceMatches(const PolicySource& s, const RequestAttributes& r, bool l4_only) {
+  const std::string principal = r.principal.value_or("");
+  const std::string ns = NamespaceOf(r.principal);
+  if (!s.principals.empty() && (!r.principal || !AnyMatch(s.principals, principal)))
+    return false;
+  if (!s.not_principals.empty() && r.principal && AnyMatch(s.not_principals, principal))
+    return false;
+  if (!s.namespaces.empty() && (ns.empty() || !AnyMatch(s.namespaces, ns))) return false;
+  if (!s.not_namespaces.empty() && !ns.empty() && AnyMatch(s.not_namespaces, ns))
+    return false;
+  if (!s.ip_blocks.empty() && !AnyIp(s.ip_blocks, r.source_ip)) return false;
+  if (!s.not_ip_blocks.empty() && AnyIp(s.not_ip_blocks, r.source_ip)) return false;
+  if (l4_only) return true;
+  // remote.ip: the original client address, the same as source here.
+  if (!s.remote_ip_blocks.empty() && !AnyIp(s.remote_ip_blocks, r.source_ip)) return false;
+  if (!s.not_remote_ip_blocks.empty() && AnyIp(s.not_remote_ip_blocks, r.source_ip))
+    return false;
+  // meshsim models no JWT authentication: requests carry no request principal.
+  if (!s.request_principals.empty()) return false;
+  return true;
+}
+
+bool PortIn(const std::vector<std::string>& ports, int port) {
+  for (const std::string& p : ports)
+    if (p == std::to_string(port)) return true;
+  return false;
+}
+
+bool HostMatches(const std::vector<std::string>& hosts, const std::string& host) {
+  std::string h = host;
+  std::transform(h.begin(), h.end(), h.begin(), ::tolower);
+  std::string bare = h.substr(0, h.find(':'));
+  for (std::string p : hosts) {
+    std::transform(p.begin(), p.end(), p.begin(), ::tolower);
+    if (IstioStringMatch(p, h) || IstioStringMatch(p, bare)) return true;
+  }
+  return false;
+}
+
+bool OperationMatches(const PolicyOperation& o, const RequestAttributes& r,
+                      bool l4_only) {
+  if (!o.ports.empty() && !PortIn(o.ports, r.destination_port)) return false;
+  if (!o.not_ports.empty() && PortIn(o.not_ports, r.destination_port)) return false;
+  if (l4_only) return true;
+  // HTTP attributes never match a plain TCP request.
+  if (!o.hosts.empty() && (!r.http || !HostMatches(o.hosts, r.host))) return false;
+  if (!o.not_hosts.empty() && r.http && HostMatches(o.not_hosts, r.host)) return false;
+  if (!o.methods.empty() && (!r.http || !AnyMatch(o.methods, r.method))) return false;
+  if (!o.not_methods.empty() && r.http && AnyMatch(o.not_methods, r.method)) return false;
+  if (!o.paths.empty() && (!r.http || !AnyMatch(o.paths, r.path, true))) return false;
+  if (!o.not_paths.empty() && r.http && AnyMatch(o.not_paths, r.path, true)) return false;
+  return true;
+}
+
+std::optional<std::string> ConditionValue(const std::string& key,
+                                          const RequestAttributes& r) {
+  if (key == "source.ip") return r.source_ip;
+  if (key == "source.namespace") {
+    std::string ns = NamespaceOf(r.principal);
+    if (ns.empty()) return std::nullopt;
+    return ns;
+  }
+  if (key == "source.principal") return r.principal;
+  if (key == "destination.ip") return r.destination_ip;
+  if (key == "destination.port") return std::to_string(r.destination_port);
+  if (key == "remote.ip") return r.source_ip;
+  if (key.rfind("request.headers[", 0) == 0 && key.back() == ']') {
+    std::string name = key.substr(16, key.size() - 17);
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    if (!r.http) return std::nullopt;
+    if (name == ":authority" || name == "host") return r.host;
+    if (name == ":method") return r.method;
+    if (name == ":path") return r.path;
+    auto it = r.headers.find(name);
+    if (it == r.headers.end()) return std::nullopt;
+    return it->second;
+  }
+  if (key == "connection.sni") return r.host.substr(0, r.host.find(':'));
+  // request.auth.*: no JWT is modelled, so these attributes are absent.
+  return std::nullopt;
+}
+
+bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
+  std::optional<std::string> v = ConditionValue(c.key, r);
+  auto match = [&](const std::vector<std::string>& pats) {
+    if (!v) return false;
+    for (const std::string& p : pats) {
+      if (c.key == "source.ip" || c.key == "destination.ip" || c.key == "remote.ip") {
+        if (IpInBlock(p, *v)) return true;
+      } else if (IstioStringMatch(p, *v)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (!c.values.empty() && !match(c.values)) return false;
+  if (!c.not_values.empty() && match(c.not_values)) return false;
+  return true;
+}
+
+bool SourceHasHttp(const PolicySource& s) {
+  return !s.request_principals.empty() || !s.not_request_principals.empty() ||
+         !s.remote_ip_blocks.empty() || !s.not_remote_ip_blocks.empty();
+}
+bool SourceHasL4(const PolicySource& s) {
+  return !s.principals.empty() || !s.not_principals.empty() || !s.namespaces.empty() ||
+         !s.not_namespaces.empty() || !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
+}
+bool OperationHasHttp(const PolicyOperation& o) {
+  return !o.hosts.empty() || !o.not_hosts.empty() || !o.methods.empty() ||
+         !o.not_methods.empty() || !o.paths.empty() || !o.not_paths.empty();
+}
+bool OperationHasL4(const PolicyOperation& o) {
+  return !o.ports.empty() || !o.not_ports.empty();
+}
+
+enum class RuleResult { kMatch, kNoMatch, kDropped };
+
+// §8.2 at ztunnel. ALLOW: a rule with any HTTP attribute is dropped. DENY:
+// HTTP attributes are removed; a clause (from / to / when) left empty never
+// matches.
+RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r, bool ztunnel,
+                     const std::string& action, std::string* note) {
+  if (ztunnel) {
+    bool has_http = false;
+    for (const auto& s : rule.from) has_http |= SourceHasHttp(s);
+    for (const auto& o : rule.to) has_http |= OperationHasHttp(o);
+    for (const auto& c : rule.when) has_http |= !IsL4ConditionKey(c.key);
+    if (has_http && action == "ALLOW") {
+      *note = "rule has HTTP attributes: dropped at ztunnel, it never matches (§8.2)";
+      return RuleResult::kDropped;
+    }
+    if (has_http && action == "DENY") {
+      *note = "HTTP attributes are ignored at ztunnel (§8.2)";
+      bool from_empty = !rule.from.empty();
+      for (const auto& s : rule.from) from_empty = from_empty && !SourceHasL4(s);
+      bool to_empty = !rule.to.empty();
+      for (const auto& o : rule.to) to_empty = to_empty && !OperationHasL4(o);
+      bool when_empty = !rule.when.empty();
+      for (const auto& c : rule.when) when_empty = when_empty && !IsL4ConditionKey(c.key);
+      if (from_empty || to_empty || when_empty) {
+        *note = "rule is left with an empty clause once HTTP attributes are removed: a "
+                "no-op at ztunnel (§8.2)";
+        return RuleResult::kDropped;
+      }
+    }
+  }
+  if (!rule.from.empty()) {
+    bool any = false;
+    for (const auto& s : rule.from) {
+      if (ztunnel && !SourceHasL4(s)) continue;
+      any = any || SourceMatches(s, r, ztunnel);
+    }
+    if (!any) return RuleResult::kNoMatch;
+  }
+  if (!rule.to.empty()) {
+    bool any = false;
+    for (const auto& o : rule.to) {
+      if (ztunnel && !OperationHasL4(o)) continue;
+      any = any || OperationMatches(o, r, ztunnel);
+    }
+    if (!any) return RuleResult::kNoMatch;
+  }
+  for (const auto& c : rule.when) {
+    if (ztunnel && !IsL4ConditionKey(c.key)) continue;
+    if (!ConditionMatches(c, r)) return RuleResult::kNoMatch;
+  }
+  return RuleResult::kMatch;
+}
+
+// The first matching rule's index, or nullopt. `all_dropped` tells whether
+// every rule was dropped (§8.2).
+std::optional<int> FirstMatch(const AuthorizationPolicy& p, const RequestAttributes& r,
+                              bool ztunnel, std::string* note) {
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    std::string n;
+    RuleResult rr = MatchRule(p.rules[i], r, ztunnel, p.action, &n);
+    if (!n.empty() && note->empty()) *note = n;
+    if (rr == RuleResult::kMatch) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
+                        const std::vector<const AuthorizationPolicy*>& policies,
+                        const RequestAttributes& req) {
+  PolicyDecision d;
+  const bool zt = point == EnforcementPoint::kZtunnel;
+  // Dry-run policies only log at Envoy; ztunnel honours the annotation only
+  // with AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY (§8.2).
+  auto dry = [&](const AuthorizationPolicy& p) {
+    return p.dry_run &&
+           (!zt || mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false));
+  };
+  std::vector<PolicyEvaluation> evals;
+  bool denied = false, any_allow_policy = false, allow_matched = false;
+  std::optional<DeniedBy> deny;
+  const AuthorizationPolicy* first_allow = nullptr;
+  // Envoy order: CUSTOM, DENY, ALLOW; AUDIT is looked at but never decides.
+  for (const char* action : {"CUSTOM", "DENY", "ALLOW", "AUDIT"}) {
+    for (const AuthorizationPolicy* p : policies) {
+      if (p->action != action) continue;
+      PolicyEvaluation e;
+      e.policy = p->Key();
+      e.action = p->action;
+      e.matched_rule = FirstMatch(*p, req, zt, &e.note);
+      e.effect = "no-op";
+      if (dry(*p)) {
+        e.note = "dry-run: logged only";
+      } else if (p->action == "DENY") {
+        if (e.matched_rule && !denied) {
+          denied = true;
+          e.effect = "deny";
+          deny = DeniedBy{p->Key(), e.matched_rule, "DENY", req.principal};
+        }
+      } else if (p->action == "ALLOW") {
+        any_allow_policy = true;
+        if (!first_allow) first_allow = p;
+        if (e.matched_rule && !denied && !allow_matched) {
+          allow_matched = true;
+          e.effect = "allow";
+        }
+      } else if (p->action == "CUSTOM") {
+        if (e.matched_rule) {
+          e.note = "the " + (p->provider.empty() ? std::string("external") : p->provider) +
+                   " authorizer decides; meshsim assumes it allows";
+        }
+      }
+      evals.push_back(e);
+    }
+  }
+  d.evaluated = std::move(evals);
+  if (denied) {
+    d.allowed = false;
+    d.denied_by = deny;
+    return d;
+  }
+  if (!any_allow_policy || allow_matched) return d;
+  d.allowed = false;
+  d.denied_by = DeniedBy{first_allow->Key(), std::nullopt, "ALLOW (no rule matched)",
+                         req.principal};
+  for (PolicyEvaluation& e : d.evaluated)
+    if (e.action == "ALLOW" && e.note.empty() && e.effect == "no-op")
+      e.note = "no rule matched";
+  return d;
+}
+
+std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
+                                   const Workload& w, std::string* policy) {
+  const PeerAuthentication* sel = nullptr;
+  const PeerAuthentication* ns = nullptr;
+  const PeerAuthentication* root = nullptr;
+  for (const PeerAuthentication& p : cluster.peer_authentications) {
+    if (p.ns == w.ns && p.selector && SelectorMatches(*p.selector, w.labels)) {
+      if (!sel) sel = &p;
+    } else if (p.ns == w.ns && !p.selector) {
+      if (!ns) ns = &p;
+    } else if (p.ns == mesh.istio.root_namespace && !p.selector) {
+      if (!root) root = &p;
+    }
+  }
+  for (const PeerAuthentication* p : {sel, ns, root}) {
+    if (!p || p->mode == "UNSET" || p->mode.empty()) continue;
+    if (policy) *policy = p->Key();
+    return p->mode;
+  }
+  return "UNSET";
+}
+
+void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
+  for (const Cluster& c : mesh.clusters) {
+    for (const AuthorizationPolicy& p : c.authorization_policies) {
+      for (const ParentRef& t : p.target_refs) {
+        const std::string what = "AuthorizationPolicy " + p.Key() + ": targetRef " +
+                                 t.kind + " " + t.name;
+        bool found = true;
+        if (t.kind == "Gateway") {
+          found = c.FindGateway(p.ns + "/" + t.name) != nullptr;
+        } else if (t.kind == "GatewayClass") {
+          if (p.ns != mesh.istio.root_namespace) {
+            diags.Warning(t.location, what + " is only honoured in the root namespace " +
+                                          mesh.istio.root_namespace +
+                                          "; this policy applies nowhere (§8.1)");
+            continue;
+          }
+          bool used = c.gateway_classes.count(t.name) > 0;
+          for (const auto& [k, g] : c.gateways) used = used || g.class_name == t.name;
+          found = used;
+        } else if (t.kind == "Service" || t.kind == "ServiceEntry") {
+          const Service* s = c.FindService(p.ns + "/" + t.name);
+          found = s && s->kind == t.kind;
+        }
+        if (!found) {
+          diags.Warning(t.location, what + " names no such object in namespace " + p.ns +
+                                        " of cluster " + c.name +
+                                        ": the policy applies nowhere");
+        }
+      }
+    }
+  }
+}
+
+}  // namespace meshsim

@@ -1,0 +1,117 @@
+// Authorization in ambient (ambient-semantics.md §4, §8): which
+// AuthorizationPolicies each enforcement point picks up, how each is
+// evaluated there, and what PeerAuthentication does to plaintext.
+//
+//   auto policies = PoliciesAtZtunnel(mesh, cluster, workload);
+//   RequestAttributes req{.principal = "cluster.local/ns/shop/sa/cart", ...};
+//   PolicyDecision d = Evaluate(EnforcementPoint::kZtunnel, policies, req);
+//   if (!d.allowed) ... d.denied_by ...
+#ifndef MESHSIM_MODEL_POLICY_H_
+#define MESHSIM_MODEL_POLICY_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/mesh.h"
+
+namespace meshsim {
+
+enum class EnforcementPoint {
+  kZtunnel,  // destination ztunnel: L4 only (§8.2)
+  kWaypoint, // Envoy waypoint: targetRef policies, full L7
+  kGateway,  // ingress gateway Envoy: selector/namespace/global + targetRef
+  kSidecar,  // a sidecar server's Envoy: selector/namespace/global, full L7
+};
+
+// What a policy can look at, as seen at one enforcement point.
+struct RequestAttributes {
+  std::optional<std::string> principal;  // peer identity; none for plaintext
+  std::string source_ip;
+  std::string destination_ip;
+  int destination_port = 0;
+  bool http = false;  // an HTTP request (else plain TCP: no L7 attributes)
+  std::string method;
+  std::string path;   // may carry ?query
+  std::string host;   // :authority
+  std::map<std::string, std::string> headers;  // lowercase names
+};
+
+// One policy looked at during a decision.
+struct PolicyEvaluation {
+  std::string policy;  // ns/name
+  std::string action;  // ALLOW | DENY | AUDIT | CUSTOM
+  std::optional<int> matched_rule;
+  std::string effect;  // allow | deny | no-op
+  std::string note;    // e.g. "HTTP attributes dropped at ztunnel (§8.2)"
+};
+
+struct DeniedBy {
+  std::string policy;  // ns/name; for PeerAuthentication too
+  std::optional<int> rule;
+  std::string action;  // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
+  std::optional<std::string> principal;
+};
+
+struct PolicyDecision {
+  bool allowed = true;
+  std::vector<PolicyEvaluation> evaluated;
+  std::optional<DeniedBy> denied_by;
+};
+
+// Istio string matching for principals, namespaces, hosts, methods, paths:
+// exact, "prefix*", "*suffix", or "*" (any non-empty value).
+bool IstioStringMatch(const std::string& pattern, const std::string& value);
+// Path patterns also accept Istio's path templates {*} (one segment) and
+// {**} (any number of segments).
+bool IstioPathMatch(const std::string& pattern, const std::string& path);
+// IPv4 address or CIDR membership; false for malformed input.
+bool IpInBlock(const std::string& block, const std::string& ip);
+
+// "cluster.local/ns/<ns>/sa/<sa>".
+std::string SpiffePrincipal(const std::string& ns, const std::string& service_account);
+
+// §8.1: the policies the destination ztunnel enforces for `w` (selector,
+// namespace and root-namespace ones; never CUSTOM or AUDIT; never targetRef),
+// plus the policy istiod synthesizes with PILOT_AUTO_ALLOW_WAYPOINT_POLICY
+// (§4.3). Pointers into `synthesized_out` stay valid while it lives.
+std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
+    const Mesh& mesh, const Cluster& cluster, const Workload& w,
+    std::vector<AuthorizationPolicy>* synthesized_out);
+
+// §8.1: targetRef policies at waypoint `wp` for a request to `svc` (service
+// traffic) or to a workload (svc == nullptr): Gateway wp, GatewayClass of wp
+// in the root namespace, Service/ServiceEntry svc.
+std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(const Mesh& mesh,
+                                                           const Cluster& cluster,
+                                                           const Gateway& wp,
+                                                           const Service* svc);
+
+// Policies an Envoy gateway or sidecar proxy enforces for its pod `w`:
+// selector, namespace and root-namespace ones, plus targetRefs to `gateway`.
+std::vector<const AuthorizationPolicy*> PoliciesAtProxy(const Mesh& mesh,
+                                                        const Cluster& cluster,
+                                                        const Workload& w,
+                                                        const Gateway* gateway);
+
+// §8.3: ztunnel: DENY, then "no ALLOW => allow", then any ALLOW => allow,
+// else deny, with §8.2's treatment of HTTP attributes. Envoy (waypoint,
+// gateway, sidecar): CUSTOM, DENY, then ALLOW; AUDIT never decides.
+PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
+                        const std::vector<const AuthorizationPolicy*>& policies,
+                        const RequestAttributes& req);
+
+// §4.4: the effective PeerAuthentication mode for `w` (workload selector,
+// else namespace, else root namespace): STRICT, PERMISSIVE, DISABLE, or
+// UNSET; `policy` receives the deciding object's ns/name.
+std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
+                                   const Workload& w, std::string* policy);
+
+// Checks references that need the whole mesh: targetRefs to missing objects,
+// GatewayClass targets outside the root namespace. Adds warnings.
+void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_POLICY_H_

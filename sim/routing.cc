@@ -1,0 +1,197 @@
+#include "sim/routing.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <tuple>
+
+namespace meshsim {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+std::string PathOnly(const std::string& path) { return path.substr(0, path.find('?')); }
+
+bool RegexFullMatch(const std::string& pattern, const std::string& value) {
+  try {
+    return std::regex_match(value, std::regex(pattern));
+  } catch (const std::regex_error&) {
+    return false;  // an invalid expression matches nothing
+  }
+}
+
+bool PathMatches(const HttpMatch& m, const std::string& path) {
+  if (m.path_type.empty()) return true;
+  const std::string p = PathOnly(path);
+  if (m.path_type == "Exact") return p == m.path_value;
+  if (m.path_type == "RegularExpression") return RegexFullMatch(m.path_value, p);
+  // PathPrefix matches whole segments: /foo matches /foo and /foo/bar only.
+  std::string v = m.path_value;
+  while (v.size() > 1 && v.back() == '/') v.pop_back();
+  if (v == "/" || v.empty()) return true;
+  return p == v || (p.size() > v.size() && p.compare(0, v.size(), v) == 0 && p[v.size()] == '/');
+}
+
+bool ValueMatches(const HttpMatch::Header& h, const std::string& v) {
+  if (h.type == "RegularExpression") return RegexFullMatch(h.value, v);
+  return v == h.value;
+}
+
+std::map<std::string, std::string> QueryParams(const std::string& path) {
+  std::map<std::string, std::string> out;
+  size_t q = path.find('?');
+  if (q == std::string::npos) return out;
+  const std::string rest = path.substr(q + 1);
+  size_t start = 0;
+  while (start < rest.size()) {
+    size_t amp = rest.find('&', start);
+    std::string kv = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    size_t eq = kv.find('=');
+    if (!kv.empty()) out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  return out;
+}
+
+bool MatchApplies(const HttpMatch& m, const HttpRequest& req, const std::string& host) {
+  if (!PathMatches(m, req.path)) return false;
+  if (!m.method.empty() && m.method != req.method) return false;
+  for (const auto& h : m.headers) {
+    const std::string name = Lower(h.name);
+    if (name == "host" || name == ":authority") {
+      if (!ValueMatches(h, host)) return false;
+      continue;
+    }
+    auto it = req.headers.find(name);
+    if (it == req.headers.end() || !ValueMatches(h, it->second)) return false;
+  }
+  auto q = QueryParams(req.path);
+  for (const auto& h : m.query_params) {
+    auto it = q.find(h.name);
+    if (it == q.end() || !ValueMatches(h, it->second)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool HostnameMatches(const std::string& pattern, const std::string& host) {
+  const std::string h = Lower(host.substr(0, host.find(':')));
+  const std::string p = Lower(pattern);
+  if (p.size() > 1 && p[0] == '*') {
+    const std::string suffix = p.substr(1);
+    return h.size() > suffix.size() &&
+           h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+  return p == h;
+}
+
+RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes, const RoutedRequest& req) {
+  RouteChoice out;
+  std::vector<const HttpRoute*> sorted = routes;
+  std::sort(sorted.begin(), sorted.end(), [](const HttpRoute* a, const HttpRoute* b) {
+    if (a->creation_timestamp != b->creation_timestamp)
+      return a->creation_timestamp < b->creation_timestamp;
+    return a->Key() < b->Key();
+  });
+  using Score = std::tuple<int, int, int, int, int>;
+  std::optional<Score> best;
+  for (const HttpRoute* r : sorted) {
+    const bool http_route = r->kind == "HTTPRoute" || r->kind == "GRPCRoute";
+    if (http_route != req.http.has_value()) continue;
+    if (!req.host.empty() && !r->hostnames.empty()) {
+      bool ok = false;
+      for (const std::string& h : r->hostnames) ok = ok || HostnameMatches(h, req.host);
+      if (!ok) continue;
+    }
+    out.any_route = true;
+    for (size_t i = 0; i < r->rules.size(); ++i) {
+      const HttpRouteRule& rule = r->rules[i];
+      std::vector<HttpMatch> matches = rule.matches;
+      if (matches.empty() || !http_route) {
+        HttpMatch all;
+        all.path_type = "PathPrefix";
+        all.path_value = "/";
+        matches = {all};
+      }
+      for (const HttpMatch& m : matches) {
+        if (http_route && !MatchApplies(m, *req.http, req.host)) continue;
+        const int path_rank = m.path_type == "Exact"               ? 3
+                              : m.path_type == "PathPrefix"        ? 2
+                              : m.path_type == "RegularExpression" ? 1
+                                                                   : 0;
+        Score s{path_rank, path_rank == 2 ? static_cast<int>(m.path_value.size()) : 0,
+                m.method.empty() ? 0 : 1, static_cast<int>(m.headers.size()),
+                static_cast<int>(m.query_params.size())};
+        if (!best || s > *best) {
+          best = s;
+          out.matched = true;
+          out.route = r;
+          out.rule_index = static_cast<int>(i);
+          out.rule = &rule;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req) {
+  RoutedRequest out = req;
+  if (!out.http) return out;
+  for (const HttpFilter& f : rule.filters) {
+    if (f.type == "RequestHeaderModifier") {
+      for (const auto& [k, v] : f.set_headers) out.http->headers[k] = v;
+      for (const auto& [k, v] : f.add_headers) {
+        auto it = out.http->headers.find(k);
+        out.http->headers[k] = it == out.http->headers.end() ? v : it->second + "," + v;
+      }
+      for (const std::string& k : f.remove_headers) out.http->headers.erase(k);
+    } else if (f.type == "URLRewrite") {
+      if (!f.rewrite_hostname.empty()) out.host = f.rewrite_hostname;
+      if (f.path_type == "ReplaceFullPath") {
+        size_t q = out.http->path.find('?');
+        out.http->path = f.path_value + (q == std::string::npos ? "" : out.http->path.substr(q));
+      } else if (f.path_type == "ReplacePrefixMatch") {
+        // Replace the matched prefix (the rule's first PathPrefix match).
+        std::string prefix = "/";
+        for (const HttpMatch& m : rule.matches)
+          if (m.path_type == "PathPrefix") {
+            prefix = m.path_value;
+            break;
+          }
+        std::string p = out.http->path;
+        if (p.compare(0, prefix.size(), prefix) == 0) {
+          std::string rest = p.substr(prefix.size());
+          std::string repl = f.path_value;
+          if (!repl.empty() && repl.back() == '/' && !rest.empty() && rest[0] == '/')
+            repl.pop_back();
+          out.http->path = repl + rest;
+          if (out.http->path.empty()) out.http->path = "/";
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req) {
+  for (const HttpFilter& f : rule.filters) {
+    if (f.type != "RequestRedirect") continue;
+    std::string scheme = f.redirect_scheme.empty() ? "http" : f.redirect_scheme;
+    std::string host = f.redirect_hostname.empty() ? req.host.substr(0, req.host.find(':'))
+                                                   : f.redirect_hostname;
+    std::string path = req.http ? req.http->path : "/";
+    if (f.path_type == "ReplaceFullPath") path = f.path_value;
+    std::string port = f.redirect_port ? ":" + std::to_string(f.redirect_port) : "";
+    return std::to_string(f.redirect_status) + " " + scheme + "://" + host + port + path;
+  }
+  return "";
+}
+
+}  // namespace meshsim
