@@ -30,9 +30,8 @@ std::vector<std::string> Segments(const std::string& path) {
   size_t start = 1;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    out.push_back(path.substr(start, slash == std::string::npos
-                                         ? std::string::npos
-                                         : slash - start));
+    out.push_back(path.substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
@@ -95,7 +94,9 @@ std::string SpiffePrincipal(const std::string& ns, const std::string& sa) {
 
 namespace {
 
-bool HasTargetRefs(const AuthorizationPolicy& p) { return !p.target_refs.empty(); }
+bool HasTargetRefs(const AuthorizationPolicy& p) {
+  return !p.target_refs.empty();
+}
 
 // Selector, namespace-wide and root-namespace policies that apply to `w`
 // (§8.1 rows 1-2): selector policies in w's namespace or in the root
@@ -113,10 +114,11 @@ void AddWorkloadPolicies(const Mesh& mesh, const Cluster& cluster,
 }
 
 void SortByKey(std::vector<const AuthorizationPolicy*>& v) {
-  std::stable_sort(v.begin(), v.end(),
-                   [](const AuthorizationPolicy* a, const AuthorizationPolicy* b) {
-                     return a->Key() < b->Key();
-                   });
+  std::stable_sort(
+      v.begin(), v.end(),
+      [](const AuthorizationPolicy* a, const AuthorizationPolicy* b) {
+        return a->Key() < b->Key();
+      });
 }
 
 }  // namespace
@@ -135,7 +137,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
   // §4.3: PILOT_AUTO_ALLOW_WAYPOINT_POLICY synthesizes an ALLOW for the
   // waypoint's service accounts on every workload bound to that waypoint,
   // directly or through a service.
-  if (synthesized_out && mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
+  if (synthesized_out &&
+      mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
     std::set<std::string> waypoints;
     Binding wb = WorkloadWaypoint(mesh, cluster, w);
     if (wb.waypoint) waypoints.insert(wb.waypoint->Key());
@@ -163,7 +166,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
       auto it = cluster.gateway_pods.find(key);
       if (it != cluster.gateway_pods.end())
         for (size_t wi : it->second)
-          sas.insert(SpiffePrincipal(gw->ns, cluster.workloads[wi].service_account));
+          sas.insert(
+              SpiffePrincipal(gw->ns, cluster.workloads[wi].service_account));
       if (sas.empty()) sas.insert(SpiffePrincipal(gw->ns, gw->name));
       src.principals.assign(sas.begin(), sas.end());
       rule.from.push_back(src);
@@ -176,10 +180,9 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
   return out;
 }
 
-std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(const Mesh& mesh,
-                                                           const Cluster& cluster,
-                                                           const Gateway& wp,
-                                                           const Service* svc) {
+std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(
+    const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
+    const Service* svc) {
   std::vector<const AuthorizationPolicy*> out;
   const std::string& root = mesh.istio.root_namespace;
   for (const AuthorizationPolicy& p : cluster.authorization_policies) {
@@ -202,16 +205,16 @@ std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(const Mesh& mesh,
   return out;
 }
 
-std::vector<const AuthorizationPolicy*> PoliciesAtProxy(const Mesh& mesh,
-                                                        const Cluster& cluster,
-                                                        const Workload& w,
-                                                        const Gateway* gateway) {
+std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
+    const Mesh& mesh, const Cluster& cluster, const Workload& w,
+    const Gateway* gateway) {
   std::vector<const AuthorizationPolicy*> out;
   AddWorkloadPolicies(mesh, cluster, w, out);
   if (gateway) {
     for (const AuthorizationPolicy& p : cluster.authorization_policies) {
       for (const ParentRef& t : p.target_refs) {
-        if (t.kind == "Gateway" && t.name == gateway->name && p.ns == gateway->ns) {
+        if (t.kind == "Gateway" && t.name == gateway->name &&
+            p.ns == gateway->ns) {
           out.push_back(&p);
           break;
         }
@@ -237,7 +240,8 @@ std::string NamespaceOf(const std::optional<std::string>& principal) {
   size_t ns = p.find("/ns/");
   if (ns == std::string::npos) return "";
   size_t end = p.find('/', ns + 4);
-  return p.substr(ns + 4, end == std::string::npos ? std::string::npos : end - ns - 4);
+  return p.substr(ns + 4,
+                  end == std::string::npos ? std::string::npos : end - ns - 4);
 }
 
 bool AnyMatch(const std::vector<std::string>& patterns, const std::string& v,
@@ -255,22 +259,30 @@ bool AnyIp(const std::vector<std::string>& blocks, const std::string& ip) {
 
 // A field with values "matches" when any value matches; a not-field when none
 // does. Absent identity (plaintext) matches no principal or namespace.
-bool SourceMatches(const PolicySource& s, const RequestAttributes& r, bool l4_only) {
+bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
+                   bool l4_only) {
   const std::string principal = r.principal.value_or("");
   const std::string ns = NamespaceOf(r.principal);
-  if (!s.principals.empty() && (!r.principal || !AnyMatch(s.principals, principal)))
+  if (!s.principals.empty() &&
+      (!r.principal || !AnyMatch(s.principals, principal)))
     return false;
-  if (!s.not_principals.empty() && r.principal && AnyMatch(s.not_principals, principal))
+  if (!s.not_principals.empty() && r.principal &&
+      AnyMatch(s.not_principals, principal))
     return false;
-  if (!s.namespaces.empty() && (ns.empty() || !AnyMatch(s.namespaces, ns))) return false;
-  if (!s.not_namespaces.empty() && !ns.empty() && AnyMatch(s.not_namespaces, ns))
+  if (!s.namespaces.empty() && (ns.empty() || !AnyMatch(s.namespaces, ns)))
+    return false;
+  if (!s.not_namespaces.empty() && !ns.empty() &&
+      AnyMatch(s.not_namespaces, ns))
     return false;
   if (!s.ip_blocks.empty() && !AnyIp(s.ip_blocks, r.source_ip)) return false;
-  if (!s.not_ip_blocks.empty() && AnyIp(s.not_ip_blocks, r.source_ip)) return false;
+  if (!s.not_ip_blocks.empty() && AnyIp(s.not_ip_blocks, r.source_ip))
+    return false;
   if (l4_only) return true;
   // remote.ip: the original client address, the same as source here.
-  if (!s.remote_ip_blocks.empty() && !AnyIp(s.remote_ip_blocks, r.source_ip)) return false;
-  if (!s.not_remote_ip_blocks.empty() && AnyIp(s.not_remote_ip_blocks, r.source_ip))
+  if (!s.remote_ip_blocks.empty() && !AnyIp(s.remote_ip_blocks, r.source_ip))
+    return false;
+  if (!s.not_remote_ip_blocks.empty() &&
+      AnyIp(s.not_remote_ip_blocks, r.source_ip))
     return false;
   // meshsim models no JWT authentication: requests carry no request principal.
   if (!s.request_principals.empty()) return false;
@@ -283,7 +295,8 @@ bool PortIn(const std::vector<std::string>& ports, int port) {
   return false;
 }
 
-bool HostMatches(const std::vector<std::string>& hosts, const std::string& host) {
+bool HostMatches(const std::vector<std::string>& hosts,
+                 const std::string& host) {
   std::string h = host;
   std::transform(h.begin(), h.end(), h.begin(), ::tolower);
   std::string bare = h.substr(0, h.find(':'));
@@ -297,15 +310,22 @@ bool HostMatches(const std::vector<std::string>& hosts, const std::string& host)
 bool OperationMatches(const PolicyOperation& o, const RequestAttributes& r,
                       bool l4_only) {
   if (!o.ports.empty() && !PortIn(o.ports, r.destination_port)) return false;
-  if (!o.not_ports.empty() && PortIn(o.not_ports, r.destination_port)) return false;
+  if (!o.not_ports.empty() && PortIn(o.not_ports, r.destination_port))
+    return false;
   if (l4_only) return true;
   // HTTP attributes never match a plain TCP request.
-  if (!o.hosts.empty() && (!r.http || !HostMatches(o.hosts, r.host))) return false;
-  if (!o.not_hosts.empty() && r.http && HostMatches(o.not_hosts, r.host)) return false;
-  if (!o.methods.empty() && (!r.http || !AnyMatch(o.methods, r.method))) return false;
-  if (!o.not_methods.empty() && r.http && AnyMatch(o.not_methods, r.method)) return false;
-  if (!o.paths.empty() && (!r.http || !AnyMatch(o.paths, r.path, true))) return false;
-  if (!o.not_paths.empty() && r.http && AnyMatch(o.not_paths, r.path, true)) return false;
+  if (!o.hosts.empty() && (!r.http || !HostMatches(o.hosts, r.host)))
+    return false;
+  if (!o.not_hosts.empty() && r.http && HostMatches(o.not_hosts, r.host))
+    return false;
+  if (!o.methods.empty() && (!r.http || !AnyMatch(o.methods, r.method)))
+    return false;
+  if (!o.not_methods.empty() && r.http && AnyMatch(o.not_methods, r.method))
+    return false;
+  if (!o.paths.empty() && (!r.http || !AnyMatch(o.paths, r.path, true)))
+    return false;
+  if (!o.not_paths.empty() && r.http && AnyMatch(o.not_paths, r.path, true))
+    return false;
   return true;
 }
 
@@ -342,7 +362,8 @@ bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
   auto match = [&](const std::vector<std::string>& pats) {
     if (!v) return false;
     for (const std::string& p : pats) {
-      if (c.key == "source.ip" || c.key == "destination.ip" || c.key == "remote.ip") {
+      if (c.key == "source.ip" || c.key == "destination.ip" ||
+          c.key == "remote.ip") {
         if (IpInBlock(p, *v)) return true;
       } else if (IstioStringMatch(p, *v)) {
         return true;
@@ -360,8 +381,9 @@ bool SourceHasHttp(const PolicySource& s) {
          !s.remote_ip_blocks.empty() || !s.not_remote_ip_blocks.empty();
 }
 bool SourceHasL4(const PolicySource& s) {
-  return !s.principals.empty() || !s.not_principals.empty() || !s.namespaces.empty() ||
-         !s.not_namespaces.empty() || !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
+  return !s.principals.empty() || !s.not_principals.empty() ||
+         !s.namespaces.empty() || !s.not_namespaces.empty() ||
+         !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
 }
 bool OperationHasHttp(const PolicyOperation& o) {
   return !o.hosts.empty() || !o.not_hosts.empty() || !o.methods.empty() ||
@@ -376,28 +398,35 @@ enum class RuleResult { kMatch, kNoMatch, kDropped };
 // §8.2 at ztunnel. ALLOW: a rule with any HTTP attribute is dropped. DENY:
 // HTTP attributes are removed; a clause (from / to / when) left empty never
 // matches.
-RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r, bool ztunnel,
-                     const std::string& action, std::string* note) {
+RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
+                     bool ztunnel, const std::string& action,
+                     std::string* note) {
   if (ztunnel) {
     bool has_http = false;
     for (const auto& s : rule.from) has_http |= SourceHasHttp(s);
     for (const auto& o : rule.to) has_http |= OperationHasHttp(o);
     for (const auto& c : rule.when) has_http |= !IsL4ConditionKey(c.key);
     if (has_http && action == "ALLOW") {
-      *note = "rule has HTTP attributes: dropped at ztunnel, it never matches (§8.2)";
+      *note =
+          "rule has HTTP attributes: dropped at ztunnel, it never matches "
+          "(§8.2)";
       return RuleResult::kDropped;
     }
     if (has_http && action == "DENY") {
       *note = "HTTP attributes are ignored at ztunnel (§8.2)";
       bool from_empty = !rule.from.empty();
-      for (const auto& s : rule.from) from_empty = from_empty && !SourceHasL4(s);
+      for (const auto& s : rule.from)
+        from_empty = from_empty && !SourceHasL4(s);
       bool to_empty = !rule.to.empty();
       for (const auto& o : rule.to) to_empty = to_empty && !OperationHasL4(o);
       bool when_empty = !rule.when.empty();
-      for (const auto& c : rule.when) when_empty = when_empty && !IsL4ConditionKey(c.key);
+      for (const auto& c : rule.when)
+        when_empty = when_empty && !IsL4ConditionKey(c.key);
       if (from_empty || to_empty || when_empty) {
-        *note = "rule is left with an empty clause once HTTP attributes are removed: a "
-                "no-op at ztunnel (§8.2)";
+        *note =
+            "rule is left with an empty clause once HTTP attributes are "
+            "removed: a "
+            "no-op at ztunnel (§8.2)";
         return RuleResult::kDropped;
       }
     }
@@ -427,8 +456,9 @@ RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r, bool zt
 
 // The first matching rule's index, or nullopt. `all_dropped` tells whether
 // every rule was dropped (§8.2).
-std::optional<int> FirstMatch(const AuthorizationPolicy& p, const RequestAttributes& r,
-                              bool ztunnel, std::string* note) {
+std::optional<int> FirstMatch(const AuthorizationPolicy& p,
+                              const RequestAttributes& r, bool ztunnel,
+                              std::string* note) {
   for (size_t i = 0; i < p.rules.size(); ++i) {
     std::string n;
     RuleResult rr = MatchRule(p.rules[i], r, ztunnel, p.action, &n);
@@ -449,7 +479,8 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   // with AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY (§8.2).
   auto dry = [&](const AuthorizationPolicy& p) {
     return p.dry_run &&
-           (!zt || mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false));
+           (!zt || mesh.istio.Flag(
+                       "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false));
   };
   std::vector<PolicyEvaluation> evals;
   bool denied = false, any_allow_policy = false, allow_matched = false;
@@ -481,8 +512,10 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
         }
       } else if (p->action == "CUSTOM") {
         if (e.matched_rule) {
-          e.note = "the " + (p->provider.empty() ? std::string("external") : p->provider) +
-                   " authorizer decides; meshsim assumes it allows";
+          e.note =
+              "the " +
+              (p->provider.empty() ? std::string("external") : p->provider) +
+              " authorizer decides; meshsim assumes it allows";
         }
       }
       evals.push_back(e);
@@ -496,8 +529,8 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   }
   if (!any_allow_policy || allow_matched) return d;
   d.allowed = false;
-  d.denied_by = DeniedBy{first_allow->Key(), std::nullopt, "ALLOW (no rule matched)",
-                         req.principal};
+  d.denied_by = DeniedBy{first_allow->Key(), std::nullopt,
+                         "ALLOW (no rule matched)", req.principal};
   for (PolicyEvaluation& e : d.evaluated)
     if (e.action == "ALLOW" && e.note.empty() && e.effect == "no-op")
       e.note = "no rule matched";
@@ -530,28 +563,31 @@ void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
   for (const Cluster& c : mesh.clusters) {
     for (const AuthorizationPolicy& p : c.authorization_policies) {
       for (const ParentRef& t : p.target_refs) {
-        const std::string what = "AuthorizationPolicy " + p.Key() + ": targetRef " +
-                                 t.kind + " " + t.name;
+        const std::string what = "AuthorizationPolicy " + p.Key() +
+                                 ": targetRef " + t.kind + " " + t.name;
         bool found = true;
         if (t.kind == "Gateway") {
           found = c.FindGateway(p.ns + "/" + t.name) != nullptr;
         } else if (t.kind == "GatewayClass") {
           if (p.ns != mesh.istio.root_namespace) {
-            diags.Warning(t.location, what + " is only honoured in the root namespace " +
-                                          mesh.istio.root_namespace +
-                                          "; this policy applies nowhere (§8.1)");
+            diags.Warning(t.location,
+                          what + " is only honoured in the root namespace " +
+                              mesh.istio.root_namespace +
+                              "; this policy applies nowhere (§8.1)");
             continue;
           }
           bool used = c.gateway_classes.count(t.name) > 0;
-          for (const auto& [k, g] : c.gateways) used = used || g.class_name == t.name;
+          for (const auto& [k, g] : c.gateways)
+            used = used || g.class_name == t.name;
           found = used;
         } else if (t.kind == "Service" || t.kind == "ServiceEntry") {
           const Service* s = c.FindService(p.ns + "/" + t.name);
           found = s && s->kind == t.kind;
         }
         if (!found) {
-          diags.Warning(t.location, what + " names no such object in namespace " + p.ns +
-                                        " of cluster " + c.name +
+          diags.Warning(t.location, what +
+                                        " names no such object in namespace " +
+                                        p.ns + " of cluster " + c.name +
                                         ": the policy applies nowhere");
         }
       }

@@ -19,10 +19,10 @@
 namespace meshsim {
 
 enum class EnforcementPoint {
-  kZtunnel,  // destination ztunnel: L4 only (§8.2)
-  kWaypoint, // Envoy waypoint: targetRef policies, full L7
-  kGateway,  // ingress gateway Envoy: selector/namespace/global + targetRef
-  kSidecar,  // a sidecar server's Envoy: selector/namespace/global, full L7
+  kZtunnel,   // destination ztunnel: L4 only (§8.2)
+  kWaypoint,  // Envoy waypoint: targetRef policies, full L7
+  kGateway,   // ingress gateway Envoy: selector/namespace/global + targetRef
+  kSidecar,   // a sidecar server's Envoy: selector/namespace/global, full L7
 };
 
 // What a policy can look at, as seen at one enforcement point.
@@ -33,8 +33,8 @@ struct RequestAttributes {
   int destination_port = 0;
   bool http = false;  // an HTTP request (else plain TCP: no L7 attributes)
   std::string method;
-  std::string path;   // may carry ?query
-  std::string host;   // :authority
+  std::string path;                            // may carry ?query
+  std::string host;                            // :authority
   std::map<std::string, std::string> headers;  // lowercase names
 };
 
@@ -50,7 +50,8 @@ struct PolicyEvaluation {
 struct DeniedBy {
   std::string policy;  // ns/name; for PeerAuthentication too
   std::optional<int> rule;
-  std::string action;  // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
+  std::string
+      action;  // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
   std::optional<std::string> principal;
 };
 
@@ -70,7 +71,8 @@ bool IstioPathMatch(const std::string& pattern, const std::string& path);
 bool IpInBlock(const std::string& block, const std::string& ip);
 
 // "cluster.local/ns/<ns>/sa/<sa>".
-std::string SpiffePrincipal(const std::string& ns, const std::string& service_account);
+std::string SpiffePrincipal(const std::string& ns,
+                            const std::string& service_account);
 
 // §8.1: the policies the destination ztunnel enforces for `w` (selector,
 // namespace and root-namespace ones; never CUSTOM or AUDIT; never targetRef),
@@ -83,10 +85,9 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
 // §8.1: targetRef policies at waypoint `wp` for a request to `svc` (service
 // traffic) or to a workload (svc == nullptr): Gateway wp, GatewayClass of wp
 // in the root namespace, Service/ServiceEntry svc.
-std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(const Mesh& mesh,
-                                                           const Cluster& cluster,
-                                                           const Gateway& wp,
-                                                           const Service* svc);
+std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(
+    const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
+    const Service* svc);
 
 // Policies an Envoy gateway or sidecar proxy enforces for its pod `w`:
 // selector, namespace and root-namespace ones, plus targetRefs to `gateway`.

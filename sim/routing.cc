@@ -14,7 +14,9 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string PathOnly(const std::string& path) { return path.substr(0, path.find('?')); }
+std::string PathOnly(const std::string& path) {
+  return path.substr(0, path.find('?'));
+}
 
 bool RegexFullMatch(const std::string& pattern, const std::string& value) {
   try {
@@ -28,12 +30,14 @@ bool PathMatches(const HttpMatch& m, const std::string& path) {
   if (m.path_type.empty()) return true;
   const std::string p = PathOnly(path);
   if (m.path_type == "Exact") return p == m.path_value;
-  if (m.path_type == "RegularExpression") return RegexFullMatch(m.path_value, p);
+  if (m.path_type == "RegularExpression")
+    return RegexFullMatch(m.path_value, p);
   // PathPrefix matches whole segments: /foo matches /foo and /foo/bar only.
   std::string v = m.path_value;
   while (v.size() > 1 && v.back() == '/') v.pop_back();
   if (v == "/" || v.empty()) return true;
-  return p == v || (p.size() > v.size() && p.compare(0, v.size(), v) == 0 && p[v.size()] == '/');
+  return p == v || (p.size() > v.size() && p.compare(0, v.size(), v) == 0 &&
+                    p[v.size()] == '/');
 }
 
 bool ValueMatches(const HttpMatch::Header& h, const std::string& v) {
@@ -49,16 +53,19 @@ std::map<std::string, std::string> QueryParams(const std::string& path) {
   size_t start = 0;
   while (start < rest.size()) {
     size_t amp = rest.find('&', start);
-    std::string kv = rest.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    std::string kv = rest.substr(
+        start, amp == std::string::npos ? std::string::npos : amp - start);
     size_t eq = kv.find('=');
-    if (!kv.empty()) out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (!kv.empty())
+      out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
     if (amp == std::string::npos) break;
     start = amp + 1;
   }
   return out;
 }
 
-bool MatchApplies(const HttpMatch& m, const HttpRequest& req, const std::string& host) {
+bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
+                  const std::string& host) {
   if (!PathMatches(m, req.path)) return false;
   if (!m.method.empty() && m.method != req.method) return false;
   for (const auto& h : m.headers) {
@@ -91,14 +98,16 @@ bool HostnameMatches(const std::string& pattern, const std::string& host) {
   return p == h;
 }
 
-RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes, const RoutedRequest& req) {
+RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
+                        const RoutedRequest& req) {
   RouteChoice out;
   std::vector<const HttpRoute*> sorted = routes;
-  std::sort(sorted.begin(), sorted.end(), [](const HttpRoute* a, const HttpRoute* b) {
-    if (a->creation_timestamp != b->creation_timestamp)
-      return a->creation_timestamp < b->creation_timestamp;
-    return a->Key() < b->Key();
-  });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const HttpRoute* a, const HttpRoute* b) {
+              if (a->creation_timestamp != b->creation_timestamp)
+                return a->creation_timestamp < b->creation_timestamp;
+              return a->Key() < b->Key();
+            });
   using Score = std::tuple<int, int, int, int, int>;
   std::optional<Score> best;
   for (const HttpRoute* r : sorted) {
@@ -106,7 +115,8 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes, const Route
     if (http_route != req.http.has_value()) continue;
     if (!req.host.empty() && !r->hostnames.empty()) {
       bool ok = false;
-      for (const std::string& h : r->hostnames) ok = ok || HostnameMatches(h, req.host);
+      for (const std::string& h : r->hostnames)
+        ok = ok || HostnameMatches(h, req.host);
       if (!ok) continue;
     }
     out.any_route = true;
@@ -121,12 +131,16 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes, const Route
       }
       for (const HttpMatch& m : matches) {
         if (http_route && !MatchApplies(m, *req.http, req.host)) continue;
+        // A match without a path is PathPrefix "/" (the API default).
         const int path_rank = m.path_type == "Exact"               ? 3
-                              : m.path_type == "PathPrefix"        ? 2
                               : m.path_type == "RegularExpression" ? 1
-                                                                   : 0;
-        Score s{path_rank, path_rank == 2 ? static_cast<int>(m.path_value.size()) : 0,
-                m.method.empty() ? 0 : 1, static_cast<int>(m.headers.size()),
+                                                                   : 2;
+        const int prefix_len =
+            path_rank == 2 ? static_cast<int>(
+                                 m.path_type.empty() ? 1 : m.path_value.size())
+                           : 0;
+        Score s{path_rank, prefix_len, m.method.empty() ? 0 : 1,
+                static_cast<int>(m.headers.size()),
                 static_cast<int>(m.query_params.size())};
         if (!best || s > *best) {
           best = s;
@@ -141,7 +155,8 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes, const Route
   return out;
 }
 
-RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req) {
+RoutedRequest ApplyFilters(const HttpRouteRule& rule,
+                           const RoutedRequest& req) {
   RoutedRequest out = req;
   if (!out.http) return out;
   for (const HttpFilter& f : rule.filters) {
@@ -149,14 +164,17 @@ RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req) 
       for (const auto& [k, v] : f.set_headers) out.http->headers[k] = v;
       for (const auto& [k, v] : f.add_headers) {
         auto it = out.http->headers.find(k);
-        out.http->headers[k] = it == out.http->headers.end() ? v : it->second + "," + v;
+        out.http->headers[k] =
+            it == out.http->headers.end() ? v : it->second + "," + v;
       }
       for (const std::string& k : f.remove_headers) out.http->headers.erase(k);
     } else if (f.type == "URLRewrite") {
       if (!f.rewrite_hostname.empty()) out.host = f.rewrite_hostname;
       if (f.path_type == "ReplaceFullPath") {
         size_t q = out.http->path.find('?');
-        out.http->path = f.path_value + (q == std::string::npos ? "" : out.http->path.substr(q));
+        out.http->path =
+            f.path_value +
+            (q == std::string::npos ? "" : out.http->path.substr(q));
       } else if (f.path_type == "ReplacePrefixMatch") {
         // Replace the matched prefix (the rule's first PathPrefix match).
         std::string prefix = "/";
@@ -169,7 +187,8 @@ RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req) 
         if (p.compare(0, prefix.size(), prefix) == 0) {
           std::string rest = p.substr(prefix.size());
           std::string repl = f.path_value;
-          if (!repl.empty() && repl.back() == '/' && !rest.empty() && rest[0] == '/')
+          if (!repl.empty() && repl.back() == '/' && !rest.empty() &&
+              rest[0] == '/')
             repl.pop_back();
           out.http->path = repl + rest;
           if (out.http->path.empty()) out.http->path = "/";
@@ -184,12 +203,15 @@ std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req) {
   for (const HttpFilter& f : rule.filters) {
     if (f.type != "RequestRedirect") continue;
     std::string scheme = f.redirect_scheme.empty() ? "http" : f.redirect_scheme;
-    std::string host = f.redirect_hostname.empty() ? req.host.substr(0, req.host.find(':'))
-                                                   : f.redirect_hostname;
+    std::string host = f.redirect_hostname.empty()
+                           ? req.host.substr(0, req.host.find(':'))
+                           : f.redirect_hostname;
     std::string path = req.http ? req.http->path : "/";
     if (f.path_type == "ReplaceFullPath") path = f.path_value;
-    std::string port = f.redirect_port ? ":" + std::to_string(f.redirect_port) : "";
-    return std::to_string(f.redirect_status) + " " + scheme + "://" + host + port + path;
+    std::string port =
+        f.redirect_port ? ":" + std::to_string(f.redirect_port) : "";
+    return std::to_string(f.redirect_status) + " " + scheme + "://" + host +
+           port + path;
   }
   return "";
 }

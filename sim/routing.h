@@ -2,7 +2,8 @@
 // ingress gateways, waypoints and sidecars (ambient-semantics.md §9).
 //
 //   RouteChoice rc = SelectRoute(routes, request, "shop.example.com");
-//   if (rc.matched) { HttpRequest next = ApplyFilters(rc.rule->filters, request); ... }
+//   if (rc.matched) { HttpRequest next = ApplyFilters(rc.rule->filters,
+//   request); ... }
 #ifndef MESHSIM_SIM_ROUTING_H_
 #define MESHSIM_SIM_ROUTING_H_
 

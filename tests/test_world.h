@@ -192,6 +192,22 @@ class World {
   std::string traffic_;
 };
 
+// An ambient client namespace with Deployment curl, and namespace shop with
+// Deployment and Service cart (port 80).
+inline World ShopWorld(const KV& shop_ns_labels = {{Ambient(), "ambient"}},
+                       const KV& cart_svc_labels = {},
+                       const KV& cart_pod_labels = {},
+                       const std::string& istio = "") {
+  World w(istio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "curl"));
+  w.Add("east", Ns("shop", shop_ns_labels));
+  w.Add("east", Deploy("shop", "cart", 1, cart_pod_labels));
+  w.Add("east", Svc("shop", "cart", 80, cart_svc_labels));
+  return w;
+}
+
 inline std::vector<Path> PathsOf(const Scenario& s,
                                  const std::string& traffic) {
   for (const TrafficEntry& t : s.traffic)

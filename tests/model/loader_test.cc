@@ -162,6 +162,32 @@ TEST(LoaderErrorsTest, EachBadInputGivesItsExactDiagnostic) {
   EXPECT_GE(checked, 10);
 }
 
+// Files under tests/data/warnings/ load without errors and produce every
+// warning named on their "# expect: " lines.
+TEST(LoaderErrorsTest, EachQuestionableInputGivesItsExactWarnings) {
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator("tests/data/warnings")) {
+    if (e.path().extension() != ".yaml") continue;
+    std::ifstream in(e.path());
+    std::vector<std::string> wants;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("# expect: ", 0) == 0) wants.push_back(line.substr(10));
+    ASSERT_FALSE(wants.empty()) << e.path();
+    Diagnostics d;
+    LoadScenarioFile(e.path().string(), d);
+    EXPECT_FALSE(d.HasErrors()) << e.path();
+    std::string got;
+    for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+    for (const std::string& want : wants) {
+      EXPECT_NE(got.find(want + "\n"), std::string::npos)
+          << "want: " << want << "\ngot:\n"
+          << got;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3);
+}
+
 TEST(LoaderErrorsTest, MissingScenarioFile) {
   Diagnostics d;
   EXPECT_FALSE(LoadScenarioFile("tests/data/errors/does-not-exist.yaml", d));

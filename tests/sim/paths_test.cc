@@ -25,19 +25,12 @@ using testing::World;
 const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
 const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
 
-// An ambient client namespace with curl, and namespace shop with service cart.
 World Base(const testing::KV& shop_ns_labels = {{Ambient(), "ambient"}},
            const testing::KV& cart_svc_labels = {},
            const testing::KV& cart_pod_labels = {},
            const std::string& istio = "") {
-  World w(istio);
-  w.Cluster("east", "net-east", 2);
-  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", Deploy("client", "curl"));
-  w.Add("east", Ns("shop", shop_ns_labels));
-  w.Add("east", Deploy("shop", "cart", 1, cart_pod_labels));
-  w.Add("east", Svc("shop", "cart", 80, cart_svc_labels));
-  return w;
+  return testing::ShopWorld(shop_ns_labels, cart_svc_labels, cart_pod_labels,
+                            istio);
 }
 
 // §13 case 1, §3.1: captured client to a VIP bound to a service waypoint.
