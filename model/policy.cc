@@ -522,15 +522,44 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
     }
   }
   d.evaluated = std::move(evals);
+  const std::string who = req.principal
+                              ? "principal " + *req.principal
+                              : std::string("a plaintext client (no identity)");
   if (denied) {
     d.allowed = false;
     d.denied_by = deny;
+    d.reason = "DENY policy " + deny->policy + " rule " +
+               std::to_string(*deny->rule) + " matches the request from " + who;
     return d;
   }
   if (!any_allow_policy || allow_matched) return d;
   d.allowed = false;
   d.denied_by = DeniedBy{first_allow->Key(), std::nullopt,
                          "ALLOW (no rule matched)", req.principal};
+  std::vector<std::string> allows, dropped_only;
+  for (const PolicyEvaluation& e : d.evaluated) {
+    if (e.action != "ALLOW") continue;
+    allows.push_back(e.policy);
+    if (e.note.find("dropped at ztunnel") != std::string::npos)
+      dropped_only.push_back(e.policy);
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (zt && !dropped_only.empty() && dropped_only.size() == allows.size()) {
+    d.reason = "ALLOW policy " + list(dropped_only) +
+               " has only rules with HTTP attributes, which ztunnel drops "
+               "(§8.2); with no rule "
+               "left to match, it denies every request. Attach it to a "
+               "waypoint (targetRefs) "
+               "and bind the destination to that waypoint";
+  } else {
+    d.reason = "no rule of ALLOW polic" +
+               std::string(allows.size() == 1 ? "y " : "ies ") + list(allows) +
+               " matches the request from " + who;
+  }
   for (PolicyEvaluation& e : d.evaluated)
     if (e.action == "ALLOW" && e.note.empty() && e.effect == "no-op")
       e.note = "no rule matched";

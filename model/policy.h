@@ -57,6 +57,7 @@ struct DeniedBy {
 
 struct PolicyDecision {
   bool allowed = true;
+  std::string reason;  // for a denial: the decision in words
   std::vector<PolicyEvaluation> evaluated;
   std::optional<DeniedBy> denied_by;
 };

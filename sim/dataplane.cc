@@ -724,13 +724,7 @@ class Builder {
       g_[v].hop.policies.push_back(
           {e.policy, e.action, e.matched_rule, e.effect, e.note});
     if (d.allowed) return true;
-    Vertex f = Finish(
-        v, Outcome::kDenied,
-        "denied by " + d.denied_by->policy +
-            (d.denied_by->rule ? " rule " + std::to_string(*d.denied_by->rule)
-                               : "") +
-            " (" + d.denied_by->action + ")",
-        "");
+    Vertex f = Finish(v, Outcome::kDenied, d.reason, "");
     g_[f].denied_by = d.denied_by;
     return false;
   }
@@ -780,6 +774,10 @@ class Builder {
         d.allowed = false;
         d.denied_by = DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT",
                                std::nullopt};
+        d.reason =
+            "PeerAuthentication " + pa +
+            " is STRICT: the destination ztunnel refuses plaintext from an "
+            "uncaptured client (§4.4)";
         Enforce(v, d);
         return;
       }

@@ -128,3 +128,79 @@ TEST(ExitCodeTest, FailedPathsStillExitZero) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §4.3: every path that bypasses the waypoint in scenarios/waypoint-no-guard
+// is denied in its twin scenarios/waypoint-guard, and every path through the
+// waypoint is delivered in both.
+TEST(GuardScenarioTest, EveryBypassIsDeniedByTheGuard) {
+  auto load = [](const std::string& s) {
+    CliRun r =
+        Cli({"paths", "scenarios/" + s + "/scenario.yaml", "--format", "json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  auto open = load("waypoint-no-guard");
+  auto guarded = load("waypoint-guard");
+  ASSERT_EQ(open["traffic"].size(), guarded["traffic"].size());
+  int bypass_entries = 0;
+  for (size_t i = 0; i < open["traffic"].size(); ++i) {
+    const auto& o = open["traffic"][i];
+    const auto& g = guarded["traffic"][i];
+    ASSERT_EQ(o["name"], g["name"]);
+    bool bypass = false;
+    for (const auto& p : o["paths"]) {
+      if (p["waypoints"].empty()) {
+        EXPECT_EQ(p["outcome"], "delivered") << o["name"];
+        bypass = true;
+      }
+    }
+    for (const auto& p : g["paths"]) {
+      if (p["waypoints"].empty()) {
+        EXPECT_EQ(p["outcome"], "denied") << g["name"];
+        EXPECT_EQ(p["denied_by"]["action"], "ALLOW (no rule matched)");
+      } else {
+        EXPECT_EQ(p["outcome"], "delivered") << g["name"];
+      }
+    }
+    bypass_entries += bypass;
+  }
+  EXPECT_EQ(bypass_entries, 4);  // K1, K2, K3, K5
+}
+
+// --http/--header/--traffic override a traffic entry's request.
+TEST(PathsCliTest, HttpOverride) {
+  CliRun get = Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml",
+                    "--format", "json", "--traffic", "curl-delete-productpage",
+                    "--http", "GET /productpage?x=1", "--header", "X-Debug=1"});
+  ASSERT_EQ(get.code, 0) << get.err;
+  auto j = nlohmann::json::parse(get.out);
+  ASSERT_EQ(j["traffic"].size(), 1u);
+  EXPECT_EQ(j["traffic"][0]["paths"][0]["outcome"], "delivered");
+  CliRun bad = Cli(
+      {"paths", "scenarios/bookinfo-l7-policy/scenario.yaml", "--http", "GET"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--http must be \"METHOD /path\""), std::string::npos);
+  CliRun unknown = Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml",
+                        "--traffic", "curl-get-productpag"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_NE(unknown.err.find("did you mean 'curl-get-productpage'?"),
+            std::string::npos);
+}
+
+// The selector-attached L7 policy denies everything and says why (§8.2).
+TEST(PathsCliTest, SelectorL7PolicyExplainsDenial) {
+  CliRun r =
+      Cli({"paths", "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(
+      r.out.find(
+          "has only rules with HTTP attributes, which ztunnel drops (§8.2)"),
+      std::string::npos);
+  EXPECT_EQ(r.out.find("delivered"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meshsim

@@ -10,12 +10,15 @@ namespace meshsim {
 namespace {
 
 TEST(IstioMatchTest, StringForms) {
-  EXPECT_TRUE(IstioStringMatch("cluster.local/ns/a/sa/b", "cluster.local/ns/a/sa/b"));
-  EXPECT_TRUE(IstioStringMatch("cluster.local/ns/a/*", "cluster.local/ns/a/sa/b"));
+  EXPECT_TRUE(
+      IstioStringMatch("cluster.local/ns/a/sa/b", "cluster.local/ns/a/sa/b"));
+  EXPECT_TRUE(
+      IstioStringMatch("cluster.local/ns/a/*", "cluster.local/ns/a/sa/b"));
   EXPECT_TRUE(IstioStringMatch("*/sa/b", "cluster.local/ns/a/sa/b"));
   EXPECT_TRUE(IstioStringMatch("*", "x"));
   EXPECT_FALSE(IstioStringMatch("*", ""));
-  EXPECT_FALSE(IstioStringMatch("cluster.local/ns/a/*", "cluster.local/ns/ab/sa/b"));
+  EXPECT_FALSE(
+      IstioStringMatch("cluster.local/ns/a/*", "cluster.local/ns/ab/sa/b"));
 }
 
 TEST(IstioMatchTest, PathsAndTemplates) {
@@ -34,8 +37,8 @@ TEST(IstioMatchTest, IpBlocks) {
 }
 
 // Loads the policies of a world and evaluates them at `point` for `req`.
-PolicyDecision Decide(const std::vector<std::string>& policies, EnforcementPoint point,
-                      const RequestAttributes& req) {
+PolicyDecision Decide(const std::vector<std::string>& policies,
+                      EnforcementPoint point, const RequestAttributes& req) {
   testing::World w;
   w.Cluster("east", "east", 1);
   for (const std::string& p : policies) w.Add("east", p);
@@ -47,9 +50,12 @@ PolicyDecision Decide(const std::vector<std::string>& policies, EnforcementPoint
   return Evaluate(s.mesh, point, ptrs, req);
 }
 
-std::string Policy(const std::string& name, const std::string& action, const std::string& rules) {
-  return "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: " + name +
-         "\n  namespace: shop\nspec:\n  action: " + action + "\n" + rules;
+std::string Policy(const std::string& name, const std::string& action,
+                   const std::string& rules) {
+  return "apiVersion: security.istio.io/v1\nkind: "
+         "AuthorizationPolicy\nmetadata:\n  name: " +
+         name + "\n  namespace: shop\nspec:\n  action: " + action + "\n" +
+         rules;
 }
 
 RequestAttributes Http(const std::string& principal, const std::string& method,
@@ -68,13 +74,14 @@ const char kCurl[] = "cluster.local/ns/client/sa/curl";
 
 // §8.3 ztunnel: no ALLOW policy at all => allow.
 TEST(EvaluateTest, NoPolicyAllows) {
-  EXPECT_TRUE(Decide({}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
+  EXPECT_TRUE(
+      Decide({}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
 }
 
 // §8.3: an ALLOW policy with no rules allows nothing (allow-nothing).
 TEST(EvaluateTest, AllowNothing) {
-  auto d = Decide({Policy("allow-nothing", "ALLOW", "")}, EnforcementPoint::kZtunnel,
-                  Http(kCurl, "GET", "/"));
+  auto d = Decide({Policy("allow-nothing", "ALLOW", "")},
+                  EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/"));
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.denied_by->action, "ALLOW (no rule matched)");
   EXPECT_EQ(d.denied_by->policy, "shop/allow-nothing");
@@ -82,11 +89,12 @@ TEST(EvaluateTest, AllowNothing) {
 
 // §8.3: DENY is evaluated before ALLOW.
 TEST(EvaluateTest, DenyBeforeAllow) {
-  auto d = Decide({Policy("allow-all", "ALLOW", "  rules:\n  - {}\n"),
-                   Policy("deny-curl", "DENY",
-                          "  rules:\n  - from:\n    - source:\n        principals: [\"" +
-                              std::string(kCurl) + "\"]\n")},
-                  EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/"));
+  auto d = Decide(
+      {Policy("allow-all", "ALLOW", "  rules:\n  - {}\n"),
+       Policy("deny-curl", "DENY",
+              "  rules:\n  - from:\n    - source:\n        principals: [\"" +
+                  std::string(kCurl) + "\"]\n")},
+      EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/"));
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.denied_by->policy, "shop/deny-curl");
   EXPECT_EQ(d.denied_by->rule, 0);
@@ -95,48 +103,57 @@ TEST(EvaluateTest, DenyBeforeAllow) {
 // §8.2: an ALLOW rule with HTTP attributes is dropped at ztunnel: if it was
 // the only ALLOW, traffic is denied (§13 case 35, TestAuthorizationL7).
 TEST(EvaluateTest, Case35_AllowWithHttpDroppedAtZtunnel) {
-  const std::string p = Policy("get-only", "ALLOW",
-                               "  rules:\n  - to:\n    - operation:\n        methods: [GET]\n");
+  const std::string p =
+      Policy("get-only", "ALLOW",
+             "  rules:\n  - to:\n    - operation:\n        methods: [GET]\n");
   auto zt = Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/"));
   EXPECT_FALSE(zt.allowed);
   EXPECT_NE(zt.evaluated[0].note.find("dropped at ztunnel"), std::string::npos);
   // The same policy at a waypoint (full L7) allows GET.
-  EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/")).allowed);
-  EXPECT_FALSE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "POST", "/")).allowed);
+  EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/"))
+                  .allowed);
+  EXPECT_FALSE(
+      Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "POST", "/"))
+          .allowed);
 }
 
 // §8.2: a DENY with only L7 attributes is a no-op at ztunnel.
 TEST(EvaluateTest, Case35_L7OnlyDenyIsNoOpAtZtunnel) {
   const std::string p =
-      Policy("deny-post", "DENY", "  rules:\n  - to:\n    - operation:\n        methods: [POST]\n");
+      Policy("deny-post", "DENY",
+             "  rules:\n  - to:\n    - operation:\n        methods: [POST]\n");
   auto zt = Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "POST", "/"));
   EXPECT_TRUE(zt.allowed);
   EXPECT_EQ(zt.evaluated[0].effect, "no-op");
-  EXPECT_FALSE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "POST", "/")).allowed);
+  EXPECT_FALSE(
+      Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "POST", "/"))
+          .allowed);
 }
 
 // §8.2: "L4 From and L7-only To methods is a no-op due to AND empty clause".
 TEST(EvaluateTest, L4FromWithL7OnlyToIsNoOpAtZtunnel) {
-  const std::string p = Policy(
-      "deny", "DENY",
-      "  rules:\n  - from:\n    - source:\n        namespaces: [client]\n    to:\n    - operation:\n"
-      "        methods: [POST]\n");
-  EXPECT_TRUE(Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "POST", "/")).allowed);
+  const std::string p =
+      Policy("deny", "DENY",
+             "  rules:\n  - from:\n    - source:\n        namespaces: "
+             "[client]\n    to:\n    - operation:\n"
+             "        methods: [POST]\n");
+  EXPECT_TRUE(Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "POST", "/"))
+                  .allowed);
 }
 
 // §8.2: a DENY rule with L4 parts is enforced without its HTTP conditions.
 TEST(EvaluateTest, DenyWithL4PartEnforcedWithoutHttp) {
-  const std::string p = Policy(
-      "deny", "DENY",
-      "  rules:\n  - to:\n    - operation:\n        ports: [\"80\"]\n        methods: [POST]\n");
+  const std::string p = Policy("deny", "DENY",
+                               "  rules:\n  - to:\n    - operation:\n        "
+                               "ports: [\"80\"]\n        methods: [POST]\n");
   auto d = Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/"));
   EXPECT_FALSE(d.allowed);  // the method is ignored; port 80 matches
 }
 
 // §8.3 Envoy: AUDIT never decides; CUSTOM is assumed to allow.
 TEST(EvaluateTest, AuditNeverDecides) {
-  auto d = Decide({Policy("audit", "AUDIT", "  rules:\n  - {}\n")}, EnforcementPoint::kWaypoint,
-                  Http(kCurl, "GET", "/"));
+  auto d = Decide({Policy("audit", "AUDIT", "  rules:\n  - {}\n")},
+                  EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/"));
   EXPECT_TRUE(d.allowed);
   ASSERT_EQ(d.evaluated.size(), 1u);
   EXPECT_EQ(d.evaluated[0].effect, "no-op");
@@ -145,16 +162,20 @@ TEST(EvaluateTest, AuditNeverDecides) {
 // Plaintext clients have no identity: principal and namespace rules fail.
 TEST(EvaluateTest, PlaintextHasNoIdentity) {
   const std::string p = Policy(
-      "allow-ns", "ALLOW", "  rules:\n  - from:\n    - source:\n        namespaces: [\"*\"]\n");
-  EXPECT_FALSE(Decide({p}, EnforcementPoint::kZtunnel, Http("", "GET", "/")).allowed);
-  EXPECT_TRUE(Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
+      "allow-ns", "ALLOW",
+      "  rules:\n  - from:\n    - source:\n        namespaces: [\"*\"]\n");
+  EXPECT_FALSE(
+      Decide({p}, EnforcementPoint::kZtunnel, Http("", "GET", "/")).allowed);
+  EXPECT_TRUE(
+      Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
 }
 
 TEST(EvaluateTest, WhenConditions) {
-  const std::string p = Policy(
-      "by-header", "ALLOW",
-      "  rules:\n  - when:\n    - key: request.headers[x-user]\n      values: [admin]\n"
-      "    - key: source.namespace\n      notValues: [blocked]\n");
+  const std::string p =
+      Policy("by-header", "ALLOW",
+             "  rules:\n  - when:\n    - key: request.headers[x-user]\n      "
+             "values: [admin]\n"
+             "    - key: source.namespace\n      notValues: [blocked]\n");
   RequestAttributes r = Http(kCurl, "GET", "/");
   EXPECT_FALSE(Decide({p}, EnforcementPoint::kWaypoint, r).allowed);
   r.headers["x-user"] = "admin";
@@ -162,12 +183,15 @@ TEST(EvaluateTest, WhenConditions) {
 }
 
 TEST(EvaluateTest, NotFieldsAndHosts) {
-  const std::string p = Policy(
-      "hosts", "ALLOW",
-      "  rules:\n  - to:\n    - operation:\n        hosts: [\"cart.shop.svc.cluster.local\"]\n"
-      "        notPaths: [\"/admin/*\"]\n");
-  EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/x")).allowed);
-  EXPECT_FALSE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/admin/x")).allowed);
+  const std::string p = Policy("hosts", "ALLOW",
+                               "  rules:\n  - to:\n    - operation:\n        "
+                               "hosts: [\"cart.shop.svc.cluster.local\"]\n"
+                               "        notPaths: [\"/admin/*\"]\n");
+  EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/x"))
+                  .allowed);
+  EXPECT_FALSE(
+      Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/admin/x"))
+          .allowed);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ namespace {
 
 using testing::Ambient;
 using testing::Deploy;
+using ::testing::ElementsAre;
 using testing::HopKinds;
 using testing::Ingress;
 using testing::IngressRoute;
@@ -19,23 +20,26 @@ using testing::ShopWorld;
 using testing::Summary;
 using testing::Waypoint;
 using testing::World;
-using ::testing::ElementsAre;
 
 const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
 const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
 const char kGet[] = "{method: GET, path: /}";
 
-std::string Policy(const std::string& ns, const std::string& name, const std::string& spec) {
-  return "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: " + name +
-         "\n  namespace: " + ns + "\nspec:\n" + spec;
+std::string Policy(const std::string& ns, const std::string& name,
+                   const std::string& spec) {
+  return "apiVersion: security.istio.io/v1\nkind: "
+         "AuthorizationPolicy\nmetadata:\n  name: " +
+         name + "\n  namespace: " + ns + "\nspec:\n" + spec;
 }
 
 const char kDenyAllAtWaypoint[] =
-    "  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}\n"
+    "  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, "
+    "name: waypoint}\n"
     "  action: DENY\n  rules:\n  - {}\n";
 
 World WaypointWorld(const testing::KV& ns_extra = {}) {
-  testing::KV ns = {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}};
+  testing::KV ns = {{Ambient(), "ambient"},
+                    {"istio.io/use-waypoint", "waypoint"}};
   for (const auto& [k, v] : ns_extra) ns[k] = v;
   World w = ShopWorld(ns);
   w.Add("east", Waypoint("shop", "waypoint"));
@@ -53,7 +57,8 @@ TEST(PolicyPathsTest, TargetRefGatewayEnforcedAtWaypoint) {
   ASSERT_TRUE(paths[0].denied_by);
   EXPECT_EQ(paths[0].denied_by->policy, "shop/deny-all");
   EXPECT_EQ(paths[0].denied_by->hop, 2);
-  EXPECT_EQ(paths[0].denied_by->principal, "cluster.local/ns/client/sa/default");
+  EXPECT_EQ(paths[0].denied_by->principal,
+            "cluster.local/ns/client/sa/default");
   EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel waypoint");
 }
 
@@ -63,24 +68,28 @@ TEST(PolicyPathsTest, Case11_SidecarBypassesWaypointDenyAll) {
   w.Add("east", Policy("shop", "deny-all", kDenyAllAtWaypoint));
   w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
   w.Add("east", Deploy("mesh", "curl"));
-  w.Traffic("t", "{cluster: east, namespace: mesh, workload: curl}", kToCart, kGet);
+  w.Traffic("t", "{cluster: east, namespace: mesh, workload: curl}", kToCart,
+            kGet);
   EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
 }
 
 // §13 cases 12-14: ingress bypasses the deny-all unless ingress-use-waypoint.
 TEST(PolicyPathsTest, Case12to14_IngressAndWaypointDenyAll) {
   for (bool opt_in : {false, true}) {
-    World w = WaypointWorld(opt_in ? testing::KV{{"istio.io/ingress-use-waypoint", "true"}}
-                                   : testing::KV{});
+    World w = WaypointWorld(
+        opt_in ? testing::KV{{"istio.io/ingress-use-waypoint", "true"}}
+               : testing::KV{});
     w.Add("east", Policy("shop", "deny-all", kDenyAllAtWaypoint));
     w.Add("east", Ingress("shop", "gw"));
     w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
-    w.Traffic("t", "{cluster: east, ingress: shop/gw}", "{host: shop.example.com, port: 80}");
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}");
     auto paths = PathsOf(w.Load(), "t");
     if (opt_in) {
       ASSERT_THAT(Summary(paths), ElementsAre("shop/waypoint|denied"));
       // The waypoint sees the ingress gateway's identity.
-      EXPECT_EQ(paths[0].denied_by->principal, "cluster.local/ns/shop/sa/gw-istio");
+      EXPECT_EQ(paths[0].denied_by->principal,
+                "cluster.local/ns/shop/sa/gw-istio");
     } else {
       EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
     }
@@ -97,24 +106,30 @@ TEST(PolicyPathsTest, Case16_WaypointDefaultDeny) {
     w.Add("east", Ns("istio-system"));
     w.Add("east", Policy("istio-system", "allow-nothing", "  action: ALLOW\n"));
     if (step >= 1)
-      w.Add("east", Policy("shop", "allow-from-waypoint",
-                           "  action: ALLOW\n  rules:\n  - from:\n    - source:\n        "
-                           "principals: [cluster.local/ns/shop/sa/waypoint]\n"));
+      w.Add(
+          "east",
+          Policy("shop", "allow-from-waypoint",
+                 "  action: ALLOW\n  rules:\n  - from:\n    - source:\n        "
+                 "principals: [cluster.local/ns/shop/sa/waypoint]\n"));
     if (step >= 2)
       w.Add("east", Policy("istio-system", "waypoint-allow-nothing",
                            "  targetRefs:\n  - {kind: GatewayClass, group: "
-                           "gateway.networking.k8s.io, name: istio-waypoint}\n  action: ALLOW\n"));
+                           "gateway.networking.k8s.io, name: istio-waypoint}\n "
+                           " action: ALLOW\n"));
     w.Traffic("t", kFromCurl, kToCart, kGet);
     return PathsOf(w.Load(), "t");
   };
   auto denied_at_zt = run(0);
   ASSERT_THAT(Summary(denied_at_zt), ElementsAre("shop/waypoint|denied"));
-  EXPECT_EQ(denied_at_zt[0].hops[denied_at_zt[0].denied_by->hop].kind, HopKind::kZtunnel);
-  EXPECT_EQ(denied_at_zt[0].denied_by->principal, "cluster.local/ns/shop/sa/waypoint");
+  EXPECT_EQ(denied_at_zt[0].hops[denied_at_zt[0].denied_by->hop].kind,
+            HopKind::kZtunnel);
+  EXPECT_EQ(denied_at_zt[0].denied_by->principal,
+            "cluster.local/ns/shop/sa/waypoint");
   EXPECT_THAT(Summary(run(1)), ElementsAre("shop/waypoint|delivered"));
   auto denied_at_wp = run(2);
   ASSERT_THAT(Summary(denied_at_wp), ElementsAre("shop/waypoint|denied"));
-  EXPECT_EQ(denied_at_wp[0].denied_by->policy, "istio-system/waypoint-allow-nothing");
+  EXPECT_EQ(denied_at_wp[0].denied_by->policy,
+            "istio-system/waypoint-allow-nothing");
   EXPECT_EQ(denied_at_wp[0].denied_by->hop, 2);
 }
 
@@ -123,13 +138,15 @@ TEST(PolicyPathsTest, Case16_WaypointDefaultDeny) {
 TEST(PolicyPathsTest, Case17_SelectorL7PolicyWithoutWaypointDeniesAll) {
   World w = ShopWorld();
   w.Add("east", Policy("shop", "get-only",
-                       "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n  rules:\n"
+                       "  selector:\n    matchLabels: {app: cart}\n  action: "
+                       "ALLOW\n  rules:\n"
                        "  - to:\n    - operation:\n        methods: [GET]\n"));
   w.Traffic("t", kFromCurl, kToCart, kGet);
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|denied"));
   EXPECT_EQ(paths[0].denied_by->action, "ALLOW (no rule matched)");
-  EXPECT_NE(paths[0].hops[paths[0].denied_by->hop].policies[0].note.find("dropped at ztunnel"),
+  EXPECT_NE(paths[0].hops[paths[0].denied_by->hop].policies[0].note.find(
+                "dropped at ztunnel"),
             std::string::npos);
 }
 
@@ -138,22 +155,28 @@ TEST(PolicyPathsTest, Case17_SelectorL7PolicyWithoutWaypointDeniesAll) {
 // destination; a captured client is judged at the waypoint.
 TEST(PolicyPathsTest, Case18_L7AtWaypointAndGuard) {
   World w = WaypointWorld();
-  w.Add("east", Policy("shop", "l7", "  targetRefs:\n  - {kind: Service, group: \"\", name: cart}\n"
-                                     "  action: ALLOW\n  rules:\n  - to:\n    - operation:\n"
-                                     "        methods: [GET]\n"));
+  w.Add("east",
+        Policy("shop", "l7",
+               "  targetRefs:\n  - {kind: Service, group: \"\", name: cart}\n"
+               "  action: ALLOW\n  rules:\n  - to:\n    - operation:\n"
+               "        methods: [GET]\n"));
   w.Add("east", Policy("shop", "only-waypoint",
-                       "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n  rules:\n"
-                       "  - from:\n    - source:\n        principals: [cluster.local/ns/shop/sa/waypoint]\n"));
+                       "  selector:\n    matchLabels: {app: cart}\n  action: "
+                       "ALLOW\n  rules:\n"
+                       "  - from:\n    - source:\n        principals: "
+                       "[cluster.local/ns/shop/sa/waypoint]\n"));
   w.Add("east", Ns("legacy"));
   w.Add("east", Deploy("legacy", "curl"));
-  w.Traffic("uncaptured", "{cluster: east, namespace: legacy, workload: curl}", kToCart, kGet);
+  w.Traffic("uncaptured", "{cluster: east, namespace: legacy, workload: curl}",
+            kToCart, kGet);
   w.Traffic("get", kFromCurl, kToCart, kGet);
   w.Traffic("post", kFromCurl, kToCart, "{method: POST, path: /}");
   Scenario s = w.Load();
   auto unc = PathsOf(s, "uncaptured");
   ASSERT_THAT(Summary(unc), ElementsAre("|denied"));
   EXPECT_EQ(unc[0].denied_by->principal, std::nullopt);
-  EXPECT_THAT(Summary(PathsOf(s, "get")), ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(Summary(PathsOf(s, "get")),
+              ElementsAre("shop/waypoint|delivered"));
   auto post = PathsOf(s, "post");
   ASSERT_THAT(Summary(post), ElementsAre("shop/waypoint|denied"));
   EXPECT_EQ(post[0].denied_by->policy, "shop/l7");
@@ -165,13 +188,17 @@ TEST(PolicyPathsTest, Case19_IngressIdentityAtDestination) {
   World w = WaypointWorld();
   w.Add("east", Ingress("shop", "gw"));
   w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
-  w.Add("east", Policy("shop", "allow-ingress",
-                       "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n  rules:\n"
-                       "  - from:\n    - source:\n        principals: [cluster.local/ns/shop/sa/gw-istio]\n"
-                       "    to:\n    - operation:\n        ports: [\"80\"]\n"
-                       "  - from:\n    - source:\n        principals: [someone-else]\n"
-                       "    to:\n    - operation:\n        ports: [\"8080\"]\n"));
-  w.Traffic("ingress", "{cluster: east, ingress: shop/gw}", "{host: a.example.com, port: 80}");
+  w.Add("east",
+        Policy("shop", "allow-ingress",
+               "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n  "
+               "rules:\n"
+               "  - from:\n    - source:\n        principals: "
+               "[cluster.local/ns/shop/sa/gw-istio]\n"
+               "    to:\n    - operation:\n        ports: [\"80\"]\n"
+               "  - from:\n    - source:\n        principals: [someone-else]\n"
+               "    to:\n    - operation:\n        ports: [\"8080\"]\n"));
+  w.Traffic("ingress", "{cluster: east, ingress: shop/gw}",
+            "{host: a.example.com, port: 80}");
   w.Traffic("curl", kFromCurl, kToCart, kGet);
   Scenario s = w.Load();
   auto in = PathsOf(s, "ingress");
@@ -188,22 +215,29 @@ TEST(PolicyPathsTest, Case22_CanaryEnforcesServicePolicy) {
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Waypoint("shop", "canary"));
   w.Add("east",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: shop\n  labels:\n"
-        "    istio.io/use-waypoint: waypoint\n    istio.io/use-waypoint-canary: canary\n  annotations:\n"
-        "    istio.io/use-waypoint-canary-weight: \"100\"\nspec:\n  selector: {app: cart}\n  ports: [{port: 80}]\n");
-  w.Add("east", Policy("shop", "deny-api", "  targetRefs:\n  - {kind: Service, group: \"\", name: api}\n"
-                                           "  action: DENY\n  rules:\n  - {}\n"));
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: "
+        "shop\n  labels:\n"
+        "    istio.io/use-waypoint: waypoint\n    "
+        "istio.io/use-waypoint-canary: canary\n  annotations:\n"
+        "    istio.io/use-waypoint-canary-weight: \"100\"\nspec:\n  selector: "
+        "{app: cart}\n  ports: [{port: 80}]\n");
+  w.Add("east",
+        Policy("shop", "deny-api",
+               "  targetRefs:\n  - {kind: Service, group: \"\", name: api}\n"
+               "  action: DENY\n  rules:\n  - {}\n"));
   w.Traffic("t", kFromCurl, "{host: api.shop, port: 80}", kGet);
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("shop/canary|denied"));
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("shop/canary|denied"));
 }
 
 // §8.1: waypoints never use selector policies; the destination ztunnel
 // never uses targetRef policies.
 TEST(PolicyPathsTest, SelectorPoliciesAreNotEnforcedAtWaypoints) {
   World w = WaypointWorld();
-  w.Add("east", Policy("shop", "deny-get", "  selector:\n    matchLabels: {app: cart}\n"
-                                           "  action: DENY\n  rules:\n  - to:\n    - operation:\n"
-                                           "        methods: [GET]\n"));
+  w.Add("east", Policy("shop", "deny-get",
+                       "  selector:\n    matchLabels: {app: cart}\n"
+                       "  action: DENY\n  rules:\n  - to:\n    - operation:\n"
+                       "        methods: [GET]\n"));
   w.Traffic("t", kFromCurl, kToCart, kGet);
   // The L7-only DENY is a no-op at ztunnel (K19) and ignored by the waypoint.
   auto paths = PathsOf(w.Load(), "t");
@@ -217,11 +251,15 @@ TEST(PolicyPathsTest, SelectorPoliciesAreNotEnforcedAtWaypoints) {
 TEST(PolicyPathsTest, PeerAuthenticationStrictBlocksPlaintext) {
   for (const std::string mode : {"STRICT", "PERMISSIVE", "DISABLE"}) {
     World w = ShopWorld();
-    w.Add("east", "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: pa\n"
-                  "  namespace: shop\nspec:\n  mtls:\n    mode: " + mode + "\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: "
+          "PeerAuthentication\nmetadata:\n  name: pa\n"
+          "  namespace: shop\nspec:\n  mtls:\n    mode: " +
+              mode + "\n");
     w.Add("east", Ns("legacy"));
     w.Add("east", Deploy("legacy", "curl"));
-    w.Traffic("plain", "{cluster: east, namespace: legacy, workload: curl}", kToCart);
+    w.Traffic("plain", "{cluster: east, namespace: legacy, workload: curl}",
+              kToCart);
     w.Traffic("mtls", kFromCurl, kToCart);
     Scenario s = w.Load();
     auto plain = PathsOf(s, "plain");
@@ -240,18 +278,21 @@ TEST(PolicyPathsTest, PeerAuthenticationStrictBlocksPlaintext) {
 // behind a waypoint: direct pod-IP traffic is denied, waypoint traffic passes.
 TEST(PolicyPathsTest, Case34_AutoAllowWaypointPolicy) {
   for (bool flag : {false, true}) {
-    World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}, {}, {},
-                        std::string("{flags: {PILOT_AUTO_ALLOW_WAYPOINT_POLICY: ") +
-                            (flag ? "true" : "false") + "}}");
+    World w = ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}, {}, {},
+        std::string("{flags: {PILOT_AUTO_ALLOW_WAYPOINT_POLICY: ") +
+            (flag ? "true" : "false") + "}}");
     w.Add("east", Waypoint("shop", "waypoint"));
     w.Traffic("vip", kFromCurl, kToCart);
     w.Traffic("pod", kFromCurl, "{pod: shop/cart, port: 80}");
     Scenario s = w.Load();
-    EXPECT_THAT(Summary(PathsOf(s, "vip")), ElementsAre("shop/waypoint|delivered"));
+    EXPECT_THAT(Summary(PathsOf(s, "vip")),
+                ElementsAre("shop/waypoint|delivered"));
     auto pod = PathsOf(s, "pod");
     if (flag) {
       ASSERT_THAT(Summary(pod), ElementsAre("|denied"));
-      EXPECT_EQ(pod[0].denied_by->policy, "shop/istio_allow_waypoint_shop_waypoint");
+      EXPECT_EQ(pod[0].denied_by->policy,
+                "shop/istio_allow_waypoint_shop_waypoint");
     } else {
       EXPECT_THAT(Summary(pod), ElementsAre("|delivered"));
     }
@@ -261,8 +302,10 @@ TEST(PolicyPathsTest, Case34_AutoAllowWaypointPolicy) {
 // §8.2: CUSTOM policies are not sent to ztunnel.
 TEST(PolicyPathsTest, Case35_CustomNotSentToZtunnel) {
   World w = ShopWorld();
-  w.Add("east", Policy("shop", "ext", "  selector:\n    matchLabels: {app: cart}\n  action: CUSTOM\n"
-                                      "  provider: {name: opa}\n  rules:\n  - {}\n"));
+  w.Add("east",
+        Policy("shop", "ext",
+               "  selector:\n    matchLabels: {app: cart}\n  action: CUSTOM\n"
+               "  provider: {name: opa}\n  rules:\n  - {}\n"));
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|delivered"));
@@ -276,9 +319,12 @@ TEST(PolicyPathsTest, WeightedRouteAndFilters) {
   w.Add("east", Deploy("shop", "cart-v2"));
   w.Add("east", testing::Svc("shop", "cart-v2"));
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: split\n  namespace: shop\n"
-        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, port: 80}\n  rules:\n"
-        "  - backendRefs:\n    - {name: cart, port: 80, weight: 90}\n    - {name: cart-v2, port: 80, weight: 10}\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: split\n  namespace: shop\n"
+        "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, "
+        "port: 80}\n  rules:\n"
+        "  - backendRefs:\n    - {name: cart, port: 80, weight: 90}\n    - "
+        "{name: cart-v2, port: 80, weight: 10}\n"
         "    timeouts: {request: 2s}\n    retry: {attempts: 3}\n");
   w.Traffic("t", kFromCurl, kToCart, kGet);
   auto paths = PathsOf(w.Load(), "t");
@@ -299,22 +345,28 @@ TEST(PolicyPathsTest, TwoTierRoutingWithHeaderModifierAndRedirect) {
   w.Add("east", testing::Svc("shop", "cart-beta"));
   w.Add("east", Ingress("shop", "gw"));
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: edge\n  namespace: shop\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: edge\n  namespace: shop\n"
         "spec:\n  parentRefs: [{name: gw}]\n  rules:\n"
         "  - matches: [{path: {type: PathPrefix, value: /old}}]\n"
-        "    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]\n"
+        "    filters: [{type: RequestRedirect, requestRedirect: {path: {type: "
+        "ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]\n"
         "  - matches: [{path: {type: PathPrefix, value: /}}]\n"
-        "    filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-tier, value: beta}]}}]\n"
+        "    filters: [{type: RequestHeaderModifier, requestHeaderModifier: "
+        "{set: [{name: x-tier, value: beta}]}}]\n"
         "    backendRefs: [{name: cart, port: 80}]\n");
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: mesh\n  namespace: shop\n"
-        "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  rules:\n"
-        "  - matches: [{headers: [{name: x-tier, value: beta}]}]\n    backendRefs: [{name: cart-beta, port: 80}]\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: mesh\n  namespace: shop\n"
+        "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  "
+        "rules:\n"
+        "  - matches: [{headers: [{name: x-tier, value: beta}]}]\n    "
+        "backendRefs: [{name: cart-beta, port: 80}]\n"
         "  - backendRefs: [{name: cart, port: 80}]\n");
-  w.Traffic("new", "{cluster: east, ingress: shop/gw}", "{host: a.example.com, port: 80}",
-            "{method: GET, path: /shop}");
-  w.Traffic("old", "{cluster: east, ingress: shop/gw}", "{host: a.example.com, port: 80}",
-            "{method: GET, path: /old/x}");
+  w.Traffic("new", "{cluster: east, ingress: shop/gw}",
+            "{host: a.example.com, port: 80}", "{method: GET, path: /shop}");
+  w.Traffic("old", "{cluster: east, ingress: shop/gw}",
+            "{host: a.example.com, port: 80}", "{method: GET, path: /old/x}");
   Scenario s = w.Load();
   auto np = PathsOf(s, "new");
   ASSERT_THAT(Summary(np), ElementsAre("shop/waypoint|delivered"));
