@@ -365,4 +365,32 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
   return true;
 }
 
+void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
+  for (const Cluster& c : mesh.clusters) {
+    for (const HttpRoute& r : c.routes) {
+      for (const ParentRef& p : r.parents) {
+        if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
+        const Service* s = c.FindService(p.ns + "/" + p.name);
+        if (!s || s->kind != p.kind) {
+          diags.Warning(p.location, r.kind + " " + r.Key() + ": parentRef " +
+                                        p.kind + " " + p.ns + "/" + p.name +
+                                        " does not exist in cluster " + c.name +
+                                        "; the route applies nowhere");
+          continue;
+        }
+        Binding b = ServiceWaypoint(mesh, c, *s);
+        if (b.status == BindingStatus::kAccepted) continue;
+        diags.Warning(p.location, r.kind + " " + r.Key() + ": " + p.kind + " " +
+                                      s->Key() +
+                                      " has no waypoint in cluster " + c.name +
+                                      ", so ambient clients ignore this route "
+                                      "(ResolvedWaypoints=False, "
+                                      "MissingUseWaypointLabel: route will not "
+                                      "be respected, §9); only "
+                                      "sidecar clients apply it");
+      }
+    }
+  }
+}
+
 }  // namespace meshsim

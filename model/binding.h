@@ -71,6 +71,11 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
                          const Service& svc, const Binding& binding,
                          std::string* why);
 
+// §9, §2.7: warns about every HTTPRoute whose parent Service/ServiceEntry has
+// no waypoint in that cluster (istiod's ResolvedWaypoints=False,
+// MissingUseWaypointLabel: "in ambient mode, route will not be respected").
+void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags);
+
 // Go's strconv.ParseBool, as istiod parses ingress-use-waypoint.
 std::optional<bool> ParseGoBool(const std::string& s);
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "model/binding.h"
 #include "model/io/loader.h"
 #include "model/io/manifest_sink.h"
 #include "model/io/yaml_reader.h"
@@ -491,6 +492,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   }
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);
+  ValidateRouteAttachments(sc.mesh, diags);
   YAML::Node traffic = r.Child(root, "traffic");
   if (r.IsList(traffic, "traffic")) {
     for (size_t i = 0; i < traffic.size(); ++i)
