@@ -1,11 +1,19 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "model/io/loader.h"
 #include "reports/paths_report.h"
+#include "reports/run_report.h"
+#include "sim/analytic.h"
 #include "sim/dataplane.h"
+#include "sim/simulator.h"
 
 namespace meshsim {
 
@@ -78,16 +86,107 @@ bool OverrideRequests(const PathsOptions& o, Scenario& sc, std::ostream& err) {
   return true;
 }
 
+// Loads a scenario, printing diagnostics; nullopt (exit 2) on errors.
+std::optional<Scenario> Load(const std::string& path, const char* what,
+                             std::ostream& err, Diagnostics& diags) {
+  std::optional<Scenario> sc = LoadScenarioFile(path, diags);
+  diags.Print(err);
+  if (!sc || diags.HasErrors()) {
+    err << diags.error_count() << " error"
+        << (diags.error_count() == 1 ? "" : "s") << "; " << what << "\n";
+    return std::nullopt;
+  }
+  return sc;
+}
+
+struct RunCmdOptions {
+  std::string scenario;
+  std::string format = "text";
+  std::optional<uint64_t> seed;
+  std::string trace;
+  uint64_t trace_every = 1;
+  bool quiet = false;
+};
+
+int RunRun(const RunCmdOptions& o, std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::optional<Scenario> sc =
+      Load(o.scenario, "nothing simulated", err, diags);
+  if (!sc) return 2;
+  SimModel model = BuildSimModel(*sc);
+  RunOptions ro;
+  ro.seed = o.seed.value_or(sc->seed);
+  const bool tty = !o.quiet && isatty(STDERR_FILENO);
+  const auto wall0 = std::chrono::steady_clock::now();
+  if (tty) {
+    ro.progress = [&err, wall0](SimTime t, uint64_t events) {
+      const double wall = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - wall0)
+                              .count();
+      if (wall < 1.0) return;
+      err << "\r  simulated " << t.seconds() << " s, " << events << " events, "
+          << wall << " s wall" << std::flush;
+    };
+  }
+  std::ofstream trace;
+  if (!o.trace.empty()) {
+    trace.open(o.trace);
+    if (!trace) {
+      err << "meshsim: error: cannot write trace file '" << o.trace << "'\n";
+      return 2;
+    }
+    ro.trace_every = o.trace_every;
+    ro.trace = [&trace, &model](uint32_t source, uint32_t route, int attempt,
+                                int64_t start, int64_t end,
+                                const std::vector<TraceHop>& hops) {
+      nlohmann::ordered_json j;
+      j["traffic"] = model.entry_names[source];
+      j["path"] = model.net.routes()[route].path_index;
+      j["attempt"] = attempt;
+      j["start_ms"] = static_cast<double>(start) * 1e-6;
+      j["end_ms"] = static_cast<double>(end) * 1e-6;
+      j["hops"] = nlohmann::ordered_json::array();
+      for (const TraceHop& h : hops) {
+        nlohmann::ordered_json jh;
+        jh["station"] = model.net.stations()[h.station].name;
+        jh["arrive_ms"] = static_cast<double>(h.arrive) * 1e-6;
+        jh["start_ms"] = static_cast<double>(h.start) * 1e-6;
+        jh["depart_ms"] = static_cast<double>(h.depart) * 1e-6;
+        j["hops"].push_back(jh);
+      }
+      trace << j.dump() << "\n";
+    };
+  }
+  RunSimulation(model, ro);
+  if (tty) err << "\n";
+  if (o.format == "json") {
+    WriteRunJson(sc->mesh.name, ro.seed, model, out);
+  } else {
+    WriteRunText(sc->mesh.name, ro.seed, model, out);
+  }
+  return 0;
+}
+
+int RunAnalyze(const std::string& path, const std::string& format,
+               std::ostream& out, std::ostream& err) {
+  Diagnostics diags;
+  std::optional<Scenario> sc = Load(path, "nothing analysed", err, diags);
+  if (!sc) return 2;
+  SimModel model = BuildSimModel(*sc);
+  AnalyticResult a = Analyze(model);
+  if (format == "json") {
+    WriteAnalyzeJson(sc->mesh.name, model, a, out);
+  } else {
+    WriteAnalyzeText(sc->mesh.name, model, a, out);
+  }
+  return 0;
+}
+
 int RunPaths(const PathsOptions& o, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
-  std::optional<Scenario> sc = LoadScenarioFile(o.scenario, diags);
-  if (!sc || diags.HasErrors()) {
-    diags.Print(err);
-    err << diags.error_count() << " error"
-        << (diags.error_count() == 1 ? "" : "s") << "; no paths computed\n";
-    return 2;
-  }
-  diags.Print(err);  // notes and warnings
+  std::optional<Scenario> sc =
+      Load(o.scenario, "no paths computed", err, diags);
+  if (!sc) return 2;
   if (!OverrideRequests(o, *sc, err)) return 2;
   PathsResult result = ResolvePaths(*sc);
   std::vector<Diagnostic> warnings;
@@ -125,6 +224,31 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
                     "add a request header name=value (repeatable)");
   paths->add_option("--traffic", po.traffic,
                     "only these traffic entries (repeatable)");
+  RunCmdOptions ro;
+  CLI::App* run =
+      app.add_subcommand("run",
+                         "replay the scenario's traffic as discrete events: "
+                         "latency, load, policy hits");
+  run->add_option("scenario", ro.scenario, "scenario file (YAML or JSON)")
+      ->required();
+  run->add_option("--format", ro.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--seed", ro.seed,
+                  "random seed (default: the scenario's `seed`, else 1)");
+  run->add_option("--trace", ro.trace,
+                  "write each request's hop timeline as JSON lines");
+  run->add_option("--trace-every", ro.trace_every,
+                  "trace every Nth request of each entry")
+      ->check(CLI::PositiveNumber);
+  run->add_flag("--quiet", ro.quiet, "no progress on stderr");
+  std::string analyze_scenario, analyze_format = "text";
+  CLI::App* analyze = app.add_subcommand(
+      "analyze", "the analytic answer: traffic equations and M/M/c stations");
+  analyze
+      ->add_option("scenario", analyze_scenario, "scenario file (YAML or JSON)")
+      ->required();
+  analyze->add_option("--format", analyze_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -138,6 +262,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   if (paths->parsed()) return RunPaths(po, out, err);
+  if (run->parsed()) return RunRun(ro, out, err);
+  if (analyze->parsed())
+    return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();
   return 2;
 }

@@ -560,9 +560,13 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
                std::string(allows.size() == 1 ? "y " : "ies ") + list(allows) +
                " matches the request from " + who;
   }
-  for (PolicyEvaluation& e : d.evaluated)
-    if (e.action == "ALLOW" && e.note.empty() && e.effect == "no-op")
-      e.note = "no rule matched";
+  // With ALLOW policies present and none matching, each of them takes part
+  // in the denial.
+  for (PolicyEvaluation& e : d.evaluated) {
+    if (e.action != "ALLOW" || e.note.rfind("dry-run", 0) == 0) continue;
+    e.effect = "deny";
+    if (e.note.empty()) e.note = "no rule matched";
+  }
   return d;
 }
 

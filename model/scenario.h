@@ -39,6 +39,49 @@ struct HttpRequest {
   }
 };
 
+// A service-time distribution (docs/latency-model.md).
+struct ServiceTimeSpec {
+  std::string distribution =
+      "exponential";  // constant | exponential | lognormal
+  double mean_ms = 0;
+  double p99_ms = 0;  // lognormal
+};
+
+struct StationPerf {
+  int workers = 1;
+  ServiceTimeSpec service;
+  SourceLocation location;
+};
+
+// The scenario's `performance:` block; defaults come from Istio's published
+// figures (ambient-semantics.md §11) and are documented in
+// docs/latency-model.md.
+struct PerformanceSpec {
+  std::map<std::string, StationPerf>
+      proxies;  // ztunnel, waypoint, ingress, eastwest, sidecar
+  std::map<std::string, StationPerf> workloads;  // "ns/workload"
+  StationPerf default_workload{4, {"exponential", 1.0, 0}, {}};
+  double same_node_ms = 0.01;
+  double same_zone_ms = 0.1;
+  double cross_zone_ms = 0.5;
+  double cross_region_ms = 10;
+  double cross_network_ms = 20;
+  double external_ms = 5;
+  double hbone_handshake_ms = 1.0;
+};
+
+// One `faults:` entry: a component is down from `at` until `until` (or the
+// end).
+struct FaultSpec {
+  std::string kind;  // node | pod | waypoint | gateway | network-link
+  std::string cluster;
+  std::string
+      target;  // node name, ns/pod, ns/gateway; for network-link "netA,netB"
+  int64_t at_ns = 0;
+  std::optional<int64_t> until_ns;
+  SourceLocation location;
+};
+
 struct TrafficEntry {
   std::string name;
   TrafficSource from;
@@ -46,6 +89,12 @@ struct TrafficEntry {
   std::optional<HttpRequest> http;  // absent: plain TCP
   double rate = 1.0;                // requests per second
   int64_t duration_ns = 10'000'000'000;
+  uint64_t requests = 0;            // a request count instead of a duration
+  std::string arrival = "poisson";  // poisson | constant
+  // Rate profile: (time, rate) points; step holds each rate until the next
+  // point, ramp interpolates linearly between points.
+  std::vector<std::pair<int64_t, double>> profile;
+  bool ramp = false;
   SourceLocation location;
 };
 
@@ -53,6 +102,9 @@ struct Scenario {
   std::string file;
   Mesh mesh;
   std::vector<TrafficEntry> traffic;
+  PerformanceSpec performance;
+  std::vector<FaultSpec> faults;
+  uint64_t seed = 1;
 };
 
 }  // namespace meshsim

@@ -270,8 +270,8 @@ class Builder {
   }
 
   void Fail(Vertex at, const std::string& reason, const std::string& why,
-            double share = 1.0) {
-    Finish(at, Outcome::kFailed, reason, why, share);
+            double share = 1.0, int route = -1) {
+    Finish(at, Outcome::kFailed, reason, why, share, route);
   }
 
   void Run() {
@@ -581,7 +581,7 @@ class Builder {
       Fail(from,
            SvcName(svc_cluster, svc) +
                " has no healthy endpoints (NoHealthyUpstream)",
-           why, share);
+           why, share, route);
   }
 
   int TargetPort(const Service& s, int port, const EpRef& e) const {

@@ -17,6 +17,9 @@ using io::Reader;
 
 namespace {
 
+// The most requests one traffic entry may ask for (limits, docs/robustness).
+constexpr long long kMaxRequests = 100'000'000;
+
 // Keys of later stages (simulator, checks) that `paths` accepts and ignores.
 const std::set<std::string> kTopKeys = {
     "name",        "description", "istio",  "clusters", "traffic", "seed",
@@ -93,6 +96,11 @@ std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
     return std::nullopt;
   }
   return static_cast<int64_t>(std::llround(v * scale));
+}
+
+// "0", "0s", "0ms": the start of the run (a point in time, not a duration).
+bool IsZeroDuration(const std::string& s) {
+  return s == "0" || s == "0s" || s == "0ms" || s == "0us";
 }
 
 void LoadManifestPath(Reader& r, const YAML::Node& entry,
@@ -252,7 +260,7 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   if (!r.IsMap(n, where)) return;
   CheckKeys(r, n,
             {"name", "from", "to", "http", "rate", "duration", "connections",
-             "description"},
+             "requests", "arrival", "profile", "description"},
             where);
   TrafficEntry t;
   t.location = r.Loc(n);
@@ -450,7 +458,284 @@ void LoadTraffic(Reader& r, const YAML::Node& n, size_t index, Scenario& sc) {
   }
   if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration"))
     t.duration_ns = *d;
+  if (auto q =
+          r.Int(r.Child(n, "requests"), tw + ": requests", 1, kMaxRequests))
+    t.requests = static_cast<uint64_t>(*q);
+  if (auto a = r.String(r.Child(n, "arrival"), tw + ": arrival")) {
+    if (*a != "poisson" && *a != "constant") {
+      r.Error(r.Child(n, "arrival"),
+              tw + ": arrival must be poisson or constant, got '" + *a + "'");
+    } else {
+      t.arrival = *a;
+    }
+  }
+  YAML::Node profile = r.Child(n, "profile");
+  if (r.IsMap(profile, tw + ": profile")) {
+    auto shape = r.String(r.Child(profile, "shape"), tw + ": profile.shape")
+                     .value_or("step");
+    if (shape != "step" && shape != "ramp")
+      r.Error(r.Child(profile, "shape"),
+              tw + ": profile.shape must be step or ramp, got '" + shape + "'");
+    t.ramp = shape == "ramp";
+    YAML::Node points = r.Child(profile, "points");
+    if (r.IsList(points, tw + ": profile.points")) {
+      for (const YAML::Node& pt : points) {
+        if (!r.IsMap(pt, tw + ": profile.points[]")) continue;
+        YAML::Node at = r.Child(pt, "at");
+        int64_t at_ns = 0;
+        if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
+          auto d = ParseDuration(r, at, tw + ": profile.points[].at");
+          if (!d) continue;
+          at_ns = *d;
+        }
+        auto rate_s =
+            r.String(r.Child(pt, "rate"), tw + ": profile.points[].rate");
+        char* end = nullptr;
+        double v = rate_s ? std::strtod(rate_s->c_str(), &end) : -1;
+        if (!rate_s || *end != '\0' || v < 0 || v > 1e7) {
+          r.Error(pt, tw + ": profile.points[].rate must be a number between 0 "
+                           "and 10000000");
+          continue;
+        }
+        if (!t.profile.empty() && at_ns <= t.profile.back().first) {
+          r.Error(at, tw + ": profile points must be in increasing time order");
+          continue;
+        }
+        t.profile.push_back({at_ns, v});
+      }
+    }
+  }
+  // A bounded run: the expected request count must stay within reach.
+  double peak = t.rate;
+  for (const auto& [at, v] : t.profile) peak = std::max(peak, v);
+  const double expected =
+      t.requests ? static_cast<double>(t.requests)
+                 : peak * static_cast<double>(t.duration_ns) * 1e-9;
+  if (expected > static_cast<double>(kMaxRequests)) {
+    r.Error(n, tw + ": asks for about " +
+                   std::to_string(static_cast<long long>(expected)) +
+                   " requests; meshsim runs at most " +
+                   std::to_string(kMaxRequests) +
+                   " per traffic entry (lower rate or duration)");
+  }
   sc.traffic.push_back(std::move(t));
+}
+
+std::optional<StationPerf> ParseStationPerf(Reader& r, const YAML::Node& n,
+                                            const std::string& what) {
+  if (!r.IsMap(n, what)) return std::nullopt;
+  CheckKeys(r, n, {"workers", "service_time"}, what);
+  StationPerf p;
+  p.location = r.Loc(n);
+  p.workers = static_cast<int>(
+      r.Int(r.Child(n, "workers"), what + ".workers", 1, 100000).value_or(1));
+  YAML::Node st = r.Child(n, "service_time");
+  if (!r.IsMap(st, what + ".service_time")) {
+    r.Error(n, what + ".service_time is required (distribution and mean_ms)");
+    return std::nullopt;
+  }
+  CheckKeys(r, st, {"distribution", "mean_ms", "p99_ms"},
+            what + ".service_time");
+  p.service.distribution =
+      r.String(r.Child(st, "distribution"), what + ".service_time.distribution")
+          .value_or("exponential");
+  auto num = [&](const char* key) -> std::optional<double> {
+    auto v = r.String(r.Child(st, key), what + ".service_time." + key);
+    if (!v) return std::nullopt;
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (*end != '\0' || !(d > 0) || d > 1e7) {
+      r.Error(r.Child(st, key),
+              what + ".service_time." + key +
+                  " must be a positive number of milliseconds, got '" + *v +
+                  "'");
+      return std::nullopt;
+    }
+    return d;
+  };
+  auto mean = num("mean_ms");
+  if (!mean) {
+    if (!r.Child(st, "mean_ms").IsDefined())
+      r.Error(st, what + ".service_time.mean_ms is required");
+    return std::nullopt;
+  }
+  p.service.mean_ms = *mean;
+  const std::string& dist = p.service.distribution;
+  if (dist != "constant" && dist != "exponential" && dist != "lognormal") {
+    r.Error(r.Child(st, "distribution"),
+            what +
+                ".service_time.distribution must be constant, "
+                "exponential or lognormal, got '" +
+                dist + "'");
+    return std::nullopt;
+  }
+  if (dist == "lognormal") {
+    auto p99 = num("p99_ms");
+    if (!p99 || *p99 <= *mean) {
+      r.Error(st, what +
+                      ".service_time.p99_ms is required for lognormal and must "
+                      "exceed mean_ms");
+      return std::nullopt;
+    }
+    p.service.p99_ms = *p99;
+  }
+  return p;
+}
+
+void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!r.IsMap(n, "performance")) return;
+  CheckKeys(r, n, {"proxies", "workloads", "default_workload", "network"},
+            "performance");
+  YAML::Node proxies = r.Child(n, "proxies");
+  if (r.IsMap(proxies, "performance.proxies")) {
+    static const std::set<std::string> kKinds = {
+        "ztunnel", "waypoint", "ingress", "eastwest", "sidecar"};
+    for (auto it = proxies.begin(); it != proxies.end(); ++it) {
+      const std::string kind = it->first.Scalar();
+      if (!kKinds.count(kind)) {
+        r.Error(
+            it->first,
+            "performance.proxies: unknown proxy kind '" + kind +
+                "'; expected ztunnel, waypoint, ingress, eastwest or sidecar");
+        continue;
+      }
+      if (auto p =
+              ParseStationPerf(r, it->second, "performance.proxies." + kind))
+        sc.performance.proxies[kind] = *p;
+    }
+  }
+  YAML::Node workloads = r.Child(n, "workloads");
+  if (r.IsMap(workloads, "performance.workloads")) {
+    for (auto it = workloads.begin(); it != workloads.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (key.find('/') == std::string::npos) {
+        r.Error(it->first,
+                "performance.workloads: key '" + key +
+                    "' must be namespace/workload, e.g. bookinfo/productpage");
+        continue;
+      }
+      if (auto p =
+              ParseStationPerf(r, it->second, "performance.workloads." + key))
+        sc.performance.workloads[key] = *p;
+    }
+  }
+  if (auto p = ParseStationPerf(r, r.Child(n, "default_workload"),
+                                "performance.default_workload"))
+    sc.performance.default_workload = *p;
+  YAML::Node net = r.Child(n, "network");
+  if (r.IsMap(net, "performance.network")) {
+    CheckKeys(
+        r, net,
+        {"same_node_ms", "same_zone_ms", "cross_zone_ms", "cross_region_ms",
+         "cross_network_ms", "external_ms", "hbone_handshake_ms"},
+        "performance.network");
+    PerformanceSpec& ps = sc.performance;
+    for (auto [key, field] : std::vector<std::pair<const char*, double*>>{
+             {"same_node_ms", &ps.same_node_ms},
+             {"same_zone_ms", &ps.same_zone_ms},
+             {"cross_zone_ms", &ps.cross_zone_ms},
+             {"cross_region_ms", &ps.cross_region_ms},
+             {"cross_network_ms", &ps.cross_network_ms},
+             {"external_ms", &ps.external_ms},
+             {"hbone_handshake_ms", &ps.hbone_handshake_ms}}) {
+      auto v = r.String(r.Child(net, key),
+                        std::string("performance.network.") + key);
+      if (!v) continue;
+      char* end = nullptr;
+      double d = std::strtod(v->c_str(), &end);
+      if (*end != '\0' || d < 0 || d > 1e6) {
+        r.Error(r.Child(net, key),
+                std::string("performance.network.") + key +
+                    " must be a number of milliseconds >= 0, got '" + *v + "'");
+        continue;
+      }
+      *field = d;
+    }
+  }
+}
+
+void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!r.IsList(n, "faults")) return;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string fw = "faults[" + std::to_string(i) + "]";
+    const YAML::Node f = n[i];
+    if (!r.IsMap(f, fw)) continue;
+    CheckKeys(r, f,
+              {"kind", "cluster", "node", "pod", "waypoint", "gateway",
+               "networks", "at", "until"},
+              fw);
+    FaultSpec fs;
+    fs.location = r.Loc(f);
+    fs.kind = r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
+    static const std::map<std::string, std::string> kTarget = {
+        {"node", "node"},
+        {"pod", "pod"},
+        {"waypoint", "waypoint"},
+        {"gateway", "gateway"},
+        {"network-link", "networks"}};
+    auto kt = kTarget.find(fs.kind);
+    if (kt == kTarget.end()) {
+      r.Error(r.Child(f, "kind").IsDefined() ? r.Child(f, "kind") : f,
+              fw +
+                  ".kind must be one of node, pod, waypoint, gateway, "
+                  "network-link, got '" +
+                  fs.kind + "'");
+      continue;
+    }
+    if (fs.kind == "network-link") {
+      YAML::Node nets = r.Child(f, "networks");
+      if (!nets.IsSequence() || nets.size() != 2) {
+        r.Error(
+            f,
+            fw + ".networks must list the two networks whose link goes down");
+        continue;
+      }
+      fs.target = nets[0].Scalar() + "," + nets[1].Scalar();
+    } else {
+      fs.cluster =
+          r.String(r.Child(f, "cluster"), fw + ".cluster").value_or("");
+      if (fs.cluster.empty() && sc.mesh.clusters.size() == 1)
+        fs.cluster = sc.mesh.clusters[0].name;
+      const Cluster* c = sc.mesh.FindCluster(fs.cluster);
+      if (!c) {
+        r.Error(f, fw + ".cluster '" + fs.cluster +
+                       "' is not a cluster of this scenario");
+        continue;
+      }
+      fs.target =
+          r.String(r.Child(f, kt->second.c_str()), fw + "." + kt->second)
+              .value_or("");
+      bool found = false;
+      if (fs.kind == "node") found = c->FindNode(fs.target) != nullptr;
+      if (fs.kind == "pod") found = c->FindWorkload(fs.target) != nullptr;
+      if (fs.kind == "waypoint" || fs.kind == "gateway")
+        found = c->FindGateway(fs.target) != nullptr;
+      if (!found) {
+        r.Error(r.Child(f, kt->second.c_str()).IsDefined()
+                    ? r.Child(f, kt->second.c_str())
+                    : f,
+                fw + "." + kt->second + " '" + fs.target + "' is not a " +
+                    fs.kind + " of cluster " + fs.cluster);
+        continue;
+      }
+    }
+    YAML::Node at = r.Child(f, "at");
+    if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
+      auto d = ParseDuration(r, at, fw + ".at");
+      if (!d) continue;
+      fs.at_ns = *d;
+    }
+    if (r.Child(f, "until").IsDefined()) {
+      auto d = ParseDuration(r, r.Child(f, "until"), fw + ".until");
+      if (!d) continue;
+      if (*d <= fs.at_ns) {
+        r.Error(r.Child(f, "until"), fw + ".until must be later than at");
+        continue;
+      }
+      fs.until_ns = *d;
+    }
+    sc.faults.push_back(fs);
+  }
 }
 
 }  // namespace
@@ -493,6 +778,10 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);
   ValidateRouteAttachments(sc.mesh, diags);
+  if (auto seed = r.Int(r.Child(root, "seed"), "seed", 0, (1ll << 62)))
+    sc.seed = *seed;
+  LoadPerformance(r, r.Child(root, "performance"), sc);
+  LoadFaults(r, r.Child(root, "faults"), sc);
   YAML::Node traffic = r.Child(root, "traffic");
   if (r.IsList(traffic, "traffic")) {
     for (size_t i = 0; i < traffic.size(); ++i)

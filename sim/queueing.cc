@@ -1,0 +1,413 @@
+#include "sim/queueing.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace meshsim {
+
+ServiceTime ServiceTime::Constant(double mean_s) {
+  ServiceTime s;
+  s.kind = Kind::kConstant;
+  s.mean_s = mean_s;
+  return s;
+}
+
+ServiceTime ServiceTime::Exponential(double mean_s) {
+  ServiceTime s;
+  s.kind = Kind::kExponential;
+  s.mean_s = mean_s;
+  return s;
+}
+
+ServiceTime ServiceTime::Lognormal(double mean_s, double p99_s) {
+  // mean = exp(mu + sigma^2/2), p99 = exp(mu + z sigma), z = 2.3263: solve
+  // sigma^2/2 - z sigma + ln(p99/mean) = 0 for the smaller root.
+  ServiceTime s;
+  s.kind = Kind::kLognormal;
+  s.mean_s = mean_s;
+  s.p99_s = p99_s;
+  const double z = 2.326347874;
+  const double l = std::log(p99_s / mean_s);
+  const double disc = z * z - 2 * l;
+  s.sigma = disc > 0 ? z - std::sqrt(disc) : z;
+  s.mu = std::log(mean_s) - s.sigma * s.sigma / 2;
+  return s;
+}
+
+double ServiceTime::Scv() const {
+  switch (kind) {
+    case Kind::kConstant: return 0;
+    case Kind::kExponential: return 1;
+    case Kind::kLognormal: return std::exp(sigma * sigma) - 1;
+  }
+  return 1;
+}
+
+uint32_t QueueingNetwork::AddStation(StationSpec spec) {
+  Station st;
+  st.workers = std::max(1, spec.workers);
+  stations_.push_back(std::move(st));
+  station_specs_.push_back(std::move(spec));
+  station_stats_.emplace_back();
+  return static_cast<uint32_t>(stations_.size() - 1);
+}
+
+uint32_t QueueingNetwork::AddRoute(RouteSpec route) {
+  int64_t back = 0;
+  for (int64_t l : route.link_ns) back += l;
+  route_return_ns_.push_back(back);
+  routes_.push_back(std::move(route));
+  return static_cast<uint32_t>(routes_.size() - 1);
+}
+
+uint32_t QueueingNetwork::AddSource(SourceSpec source) {
+  sources_.push_back(std::move(source));
+  source_stats_.emplace_back();
+  return static_cast<uint32_t>(sources_.size() - 1);
+}
+
+void QueueingNetwork::SetPools(size_t count, int64_t handshake_ns) {
+  pool_in_flight_.assign(count, 0);
+  pool_open_.assign(count, 0);
+  handshake_ns_ = handshake_ns;
+}
+
+uint32_t QueueingNetwork::AddPolicyCounter() {
+  policy_counters_.push_back(0);
+  return static_cast<uint32_t>(policy_counters_.size() - 1);
+}
+
+int QueueingNetwork::AddReason(const std::string& reason) {
+  for (size_t i = 0; i < reasons_.size(); ++i)
+    if (reasons_[i] == reason) return static_cast<int>(i);
+  reasons_.push_back(reason);
+  return static_cast<int>(reasons_.size() - 1);
+}
+
+void QueueingNetwork::SetTrace(TraceSink sink, uint64_t every_nth) {
+  trace_ = std::move(sink);
+  trace_every_ = every_nth == 0 ? 1 : every_nth;
+}
+
+uint64_t QueueingNetwork::pools_opened() const {
+  uint64_t n = 0;
+  for (int64_t x : pool_open_) n += static_cast<uint64_t>(x);
+  return n;
+}
+
+int64_t QueueingNetwork::Draw(Station& st, const ServiceTime& s) {
+  double v = s.mean_s;
+  switch (s.kind) {
+    case ServiceTime::Kind::kConstant:
+      break;
+    case ServiceTime::Kind::kExponential:
+      v = std::exponential_distribution<double>(1.0 / s.mean_s)(st.rng);
+      break;
+    case ServiceTime::Kind::kLognormal:
+      v = std::lognormal_distribution<double>(s.mu, s.sigma)(st.rng);
+      break;
+  }
+  return std::llround(v * 1e9);
+}
+
+void QueueingNetwork::TouchQueue(uint32_t id) {
+  Station& st = stations_[id];
+  station_stats_[id].queue_area +=
+      static_cast<double>(st.count) * static_cast<double>(now_.nanos() - st.last_change);
+  st.last_change = now_.nanos();
+}
+
+void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
+  limits_ = limits;
+  for (size_t i = 0; i < stations_.size(); ++i)
+    stations_[i].rng.seed(StreamSeed(seed, "station/" + station_specs_[i].name));
+  source_rng_.clear();
+  source_count_.assign(sources_.size(), 0);
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    source_rng_.emplace_back(StreamSeed(seed, "source/" + sources_[i].name));
+    source_stats_[i].per_path.assign(1, 0);
+    for (const auto& e : sources_[i].epochs)
+      for (uint32_t r : e.routes)
+        if (routes_[r].path_index + 1 > static_cast<int>(source_stats_[i].per_path.size()))
+          source_stats_[i].per_path.resize(routes_[r].path_index + 1, 0);
+  }
+  queue_.Reserve(1024);
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const SourceSpec& s = sources_[i];
+    if (s.rate <= 0 || s.epochs.empty()) continue;
+    const int64_t t = NextArrival(static_cast<uint32_t>(i), s.start_ns);
+    if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, i, 0);
+  }
+  while (!queue_.Empty()) {
+    if (limits_.stop_after_completions && completed_ >= limits_.stop_after_completions) break;
+    const Event e = queue_.Pop();
+    ++events_;
+    if (progress_ && (events_ & 0xFFFFF) == 0) progress_(SimTime::FromNanos(e.time), events_);
+    now_ = SimTime::FromNanos(e.time);
+    switch (e.kind) {
+      case EventKind::kArrival:
+        Arrive(e.a);
+        break;
+      case EventKind::kServiceDone:
+        ServiceDone(e.a, e.b);
+        break;
+      case EventKind::kHopArrive:
+        Enter(e.b);
+        break;
+      case EventKind::kFinish:
+        Finish(e.b);
+        break;
+    }
+  }
+  for (uint32_t i = 0; i < stations_.size(); ++i) TouchQueue(i);
+}
+
+double QueueingNetwork::RateAt(const SourceSpec& s, int64_t t) const {
+  if (s.profile.empty()) return s.rate;
+  if (t < s.profile.front().first) return s.ramp ? s.profile.front().second : s.rate;
+  for (size_t i = 0; i + 1 < s.profile.size(); ++i) {
+    const auto& [t0, r0] = s.profile[i];
+    const auto& [t1, r1] = s.profile[i + 1];
+    if (t >= t0 && t < t1) {
+      if (!s.ramp) return r0;
+      return r0 + (r1 - r0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
+    }
+  }
+  return s.profile.back().second;
+}
+
+// The next arrival after `from`, or -1 past the end. A profile is followed by
+// thinning (Lewis-Shedler) at the peak rate for Poisson arrivals, and by
+// spacing 1/rate(t) for constant ones.
+int64_t QueueingNetwork::NextArrival(uint32_t source, int64_t from) {
+  const SourceSpec& s = sources_[source];
+  std::mt19937_64& rng = source_rng_[source];
+  double peak = s.rate;
+  for (const auto& [t, r] : s.profile) peak = std::max(peak, r);
+  if (!(peak > 0)) return -1;
+  int64_t t = from;
+  for (int guard = 0; guard < 1000000; ++guard) {
+    if (s.poisson) {
+      t += std::llround(std::exponential_distribution<double>(peak)(rng) * 1e9);
+    } else {
+      const double r = RateAt(s, t);
+      t += r > 0 ? std::llround(1e9 / r) : std::llround(1e9 / peak);
+      if (r <= 0) continue;
+    }
+    if (s.end_ns != 0 && t >= s.end_ns) return -1;
+    if (!s.poisson || s.profile.empty()) return t;
+    if (std::uniform_real_distribution<double>(0.0, peak)(rng) < RateAt(s, t)) return t;
+  }
+  return -1;
+}
+
+void QueueingNetwork::Arrive(uint32_t source) {
+  const SourceSpec& s = sources_[source];
+  const bool recorded = true;
+  ++source_count_[source];
+  // Schedule the next arrival first, so that the arrival stream does not
+  // depend on what happens to this request.
+  if (s.max_requests == 0 || source_count_[source] < s.max_requests) {
+    const int64_t t = NextArrival(source, now_.nanos());
+    if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, source, 0);
+  }
+  uint32_t id = StartRequest(source, 0, now_.nanos(), recorded);
+  Enter(id);
+}
+
+uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt, int64_t start,
+                                       bool recorded) {
+  uint32_t id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(requests_.size());
+    requests_.emplace_back();
+  }
+  Request& r = requests_[id];
+  r.source = source;
+  r.hop = 0;
+  r.attempt = attempt;
+  r.start = start;
+  r.recorded = recorded;
+  r.hop_arrive = now_.nanos();
+  PickRoute(r);
+  if (recorded) {
+    SourceStats& ss = source_stats_[source];
+    if (attempt == 0) ++ss.requests;
+    ++ss.per_path[routes_[r.route].path_index];
+    for (uint32_t h : routes_[r.route].hits) ++policy_counters_[h];
+  }
+  if (trace_ && recorded && (source_count_[source] % trace_every_ == 0 || attempt > 0))
+    traces_[id].clear();
+  return id;
+}
+
+void QueueingNetwork::PickRoute(Request& r) {
+  const SourceSpec& s = sources_[r.source];
+  const SourceSpec::Epoch* epoch = &s.epochs.front();
+  for (const auto& e : s.epochs)
+    if (e.start_ns <= now_.nanos()) epoch = &e;
+  if (epoch->routes.size() == 1) {
+    r.route = epoch->routes.front();
+    return;
+  }
+  double total = 0;
+  for (uint32_t x : epoch->routes) total += routes_[x].weight;
+  double u = std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
+  r.route = epoch->routes.back();
+  for (uint32_t x : epoch->routes) {
+    u -= routes_[x].weight;
+    if (u < 0) {
+      r.route = x;
+      break;
+    }
+  }
+}
+
+// The request reaches station `hop` of its route: it opens an HBONE
+// connection if its pool has none idle (paying the handshake), then starts
+// service or queues.
+void QueueingNetwork::Enter(uint32_t id) {
+  Request& r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  if (r.hop >= route.stations.size()) {
+    Advance(id);
+    return;
+  }
+  const int32_t pool = route.pool.empty() ? -1 : route.pool[r.hop];
+  if (pool >= 0 && r.hop_arrive != -1) {
+    ++pool_in_flight_[pool];
+    if (pool_in_flight_[pool] > pool_open_[pool]) {
+      ++pool_open_[pool];
+      if (handshake_ns_ > 0) {
+        r.hop_arrive = -1;  // handshake paid; come back without it
+        queue_.Push(now_ + SimTime::FromNanos(handshake_ns_), EventKind::kHopArrive, 0, id);
+        return;
+      }
+    }
+  }
+  r.hop_arrive = now_.nanos();
+  const uint32_t sid = route.stations[r.hop];
+  Station& st = stations_[sid];
+  auto it = traces_.find(id);
+  if (it != traces_.end()) it->second.push_back({sid, now_.nanos(), -1, -1});
+  if (st.busy < st.workers) {
+    ++st.busy;
+    const int64_t d = Draw(st, station_specs_[sid].service);
+    station_stats_[sid].busy_ns += static_cast<double>(d);
+    if (it != traces_.end()) it->second.back().start = now_.nanos();
+    queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, id);
+  } else {
+    TouchQueue(sid);
+    if (st.count == st.ring.size()) {
+      // Grow the ring, keeping FIFO order.
+      std::vector<uint32_t> bigger(std::max<size_t>(16, st.ring.size() * 2));
+      for (size_t k = 0; k < st.count; ++k) bigger[k] = st.ring[(st.head + k) % st.ring.size()];
+      st.ring.swap(bigger);
+      st.head = 0;
+    }
+    st.ring[(st.head + st.count) % st.ring.size()] = id;
+    ++st.count;
+    StationStats& ss = station_stats_[sid];
+    ss.max_queue = std::max<uint64_t>(ss.max_queue, st.count);
+  }
+}
+
+void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
+  Station& st = stations_[sid];
+  ++station_stats_[sid].served;
+  auto it = traces_.find(id);
+  if (it != traces_.end()) it->second.back().depart = now_.nanos();
+  if (st.count > 0) {
+    TouchQueue(sid);
+    const uint32_t next = st.ring[st.head];
+    st.head = (st.head + 1) % st.ring.size();
+    --st.count;
+    const int64_t d = Draw(st, station_specs_[sid].service);
+    station_stats_[sid].busy_ns += static_cast<double>(d);
+    auto nt = traces_.find(next);
+    if (nt != traces_.end()) nt->second.back().start = now_.nanos();
+    queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, next);
+  } else {
+    --st.busy;
+  }
+  ++requests_[id].hop;
+  Advance(id);
+}
+
+// Moves the request to its next hop, or sends the response back.
+void QueueingNetwork::Advance(uint32_t id) {
+  Request& r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  if (r.hop < route.stations.size()) {
+    const int64_t link = route.link_ns[r.hop];
+    r.hop_arrive = 0;
+    if (link > 0) {
+      queue_.Push(now_ + SimTime::FromNanos(link), EventKind::kHopArrive, 0, id);
+    } else {
+      Enter(id);
+    }
+    return;
+  }
+  // The response returns along the same links (a station's service time
+  // covers both directions, so the return costs network delay only).
+  const int64_t back = route_return_ns_[r.route];
+  if (back > 0) {
+    queue_.Push(now_ + SimTime::FromNanos(back), EventKind::kFinish, 0, id);
+  } else {
+    Finish(id);
+  }
+}
+
+void QueueingNetwork::Release(uint32_t id) {
+  const RouteSpec& route = routes_[requests_[id].route];
+  for (int32_t p : route.pool)
+    if (p >= 0) --pool_in_flight_[p];
+  free_.push_back(id);
+}
+
+void QueueingNetwork::Finish(uint32_t id) {
+  Request r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  SourceStats& ss = source_stats_[r.source];
+  const int64_t latency = now_.nanos() - r.start;
+  const bool timed_out = route.timeout_ns && latency > *route.timeout_ns;
+  const bool failed = route.outcome == Outcome::kFailed || timed_out;
+  if (trace_) {
+    auto it = traces_.find(id);
+    if (it != traces_.end()) {
+      trace_(r.source, r.route, r.attempt, r.start, now_.nanos(), it->second);
+      traces_.erase(it);
+    }
+  }
+  Release(id);
+  if (failed && r.attempt < route.retries) {
+    // Retried by the proxy that applies the route: the retry is new load.
+    if (r.recorded) ++ss.retries;
+    uint32_t again = StartRequest(r.source, r.attempt + 1, r.start, r.recorded);
+    Enter(again);
+    return;
+  }
+  // Statistics count completions after the warm-up (the first
+  // `warmup_completions` to finish, as the tandem peers do).
+  const bool measured = r.recorded && completed_ >= limits_.warmup_completions;
+  ++completed_;
+  if (!measured) return;
+  if (timed_out) {
+    ++ss.failed;
+    ++ss.timeouts;
+  } else if (route.outcome == Outcome::kDelivered) {
+    ++ss.delivered;
+    ss.latency.Add(latency);
+    ss.latency_sum_ns += static_cast<double>(latency);
+  } else if (route.outcome == Outcome::kDenied) {
+    ++ss.denied;
+  } else {
+    ++ss.failed;
+    ++ss.failed_by_reason[route.reason];
+  }
+}
+
+}  // namespace meshsim

@@ -1,0 +1,199 @@
+// An open queueing network on the event core: stations with c workers and a
+// FIFO queue, routes (fixed station sequences with network delays), and
+// request sources. `meshsim run` builds one from a scenario's paths; the
+// tandem benchmark builds one directly. Both run the same code.
+//
+//   QueueingNetwork net;
+//   uint32_t zt = net.AddStation({"ztunnel east-node-0", "ztunnel", 2, ServiceTime::Exponential(6e-5)});
+//   uint32_t r = net.AddRoute(route);
+//   net.AddSource(source);
+//   net.Run(seed, limits);
+#ifndef MESHSIM_SIM_QUEUEING_H_
+#define MESHSIM_SIM_QUEUEING_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/path.h"
+#include "sim/engine.h"
+#include "sim/histogram.h"
+
+namespace meshsim {
+
+struct ServiceTime {
+  enum class Kind { kConstant, kExponential, kLognormal } kind = Kind::kExponential;
+  double mean_s = 0.0;
+  double p99_s = 0.0;  // lognormal only
+  double mu = 0.0, sigma = 0.0;  // lognormal parameters, derived
+
+  static ServiceTime Constant(double mean_s);
+  static ServiceTime Exponential(double mean_s);
+  // Lognormal with the given mean and 99th percentile (p99 > mean).
+  static ServiceTime Lognormal(double mean_s, double p99_s);
+  // Squared coefficient of variation (0 constant, 1 exponential).
+  double Scv() const;
+};
+
+struct StationSpec {
+  std::string name;  // e.g. "ztunnel east/east-node-0"
+  std::string kind;  // ztunnel | waypoint | ingress | eastwest | sidecar | workload
+  std::string cluster;
+  int workers = 1;
+  ServiceTime service;
+};
+
+struct RouteSpec {
+  std::vector<uint32_t> stations;
+  std::vector<int64_t> link_ns;  // network delay before reaching stations[i]
+  std::vector<int32_t> pool;     // connection pool crossed before stations[i], or -1
+  Outcome outcome = Outcome::kDelivered;
+  int reason = -1;               // index into the network's reasons, for failures
+  double weight = 1.0;
+  std::optional<int64_t> timeout_ns;
+  int retries = 0;
+  std::vector<uint32_t> hits;    // policy-hit counters incremented per request
+  int path_index = 0;            // which path of its source this is
+};
+
+struct SourceSpec {
+  std::string name;
+  double rate = 1.0;          // requests per second (peak rate with a profile)
+  // Optional rate profile: (time, rate) points; step or linear ramp.
+  std::vector<std::pair<int64_t, double>> profile;
+  bool ramp = false;
+  bool poisson = true;        // else constant spacing
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;         // no arrival at or after this time
+  uint64_t max_requests = 0;  // 0: unlimited
+  // Route choices by epoch (fault windows): from `start_ns` on, pick one of
+  // `routes` with probability proportional to their weights.
+  struct Epoch {
+    int64_t start_ns = 0;
+    std::vector<uint32_t> routes;
+  };
+  std::vector<Epoch> epochs;
+};
+
+struct StationStats {
+  uint64_t served = 0;
+  double busy_ns = 0;        // total service time given
+  double queue_area = 0;     // integral of queue length over time (ns)
+  uint64_t max_queue = 0;
+};
+
+struct SourceStats {
+  uint64_t requests = 0, delivered = 0, denied = 0, failed = 0, retries = 0, timeouts = 0;
+  std::map<int, uint64_t> failed_by_reason;
+  std::vector<uint64_t> per_path;  // by path index
+  LatencyHistogram latency;        // delivered requests, ns
+  double latency_sum_ns = 0;
+};
+
+struct RunLimits {
+  uint64_t stop_after_completions = 0;  // 0: run until every request is done
+  uint64_t warmup_completions = 0;      // not recorded in statistics
+};
+
+// Receives each finished request when tracing: source, route, attempt,
+// start, end, and per hop (station, arrive, start of service, departure).
+struct TraceHop {
+  uint32_t station;
+  int64_t arrive, start, depart;
+};
+using TraceSink = std::function<void(uint32_t source, uint32_t route, int attempt,
+                                     int64_t start, int64_t end, const std::vector<TraceHop>&)>;
+
+class QueueingNetwork {
+ public:
+  uint32_t AddStation(StationSpec spec);
+  uint32_t AddRoute(RouteSpec route);
+  uint32_t AddSource(SourceSpec source);
+  void SetPools(size_t count, int64_t handshake_ns);
+  uint32_t AddPolicyCounter();
+  int AddReason(const std::string& reason);
+  void SetTrace(TraceSink sink, uint64_t every_nth);
+  // Called every 2^20 events with the simulated time and the event count.
+  void SetProgress(std::function<void(SimTime, uint64_t)> progress) {
+    progress_ = std::move(progress);
+  }
+
+  // Runs to the limits. Deterministic for a given seed.
+  void Run(uint64_t seed, const RunLimits& limits);
+
+  const std::vector<StationSpec>& stations() const { return station_specs_; }
+  const std::vector<StationStats>& station_stats() const { return station_stats_; }
+  const std::vector<SourceSpec>& sources() const { return sources_; }
+  const std::vector<SourceStats>& source_stats() const { return source_stats_; }
+  const std::vector<RouteSpec>& routes() const { return routes_; }
+  const std::vector<uint64_t>& policy_counters() const { return policy_counters_; }
+  const std::vector<std::string>& reasons() const { return reasons_; }
+  SimTime end_time() const { return now_; }
+  uint64_t events() const { return events_; }
+  uint64_t completed() const { return completed_; }
+  uint64_t pools_opened() const;
+
+ private:
+  struct Request {
+    uint32_t source;
+    uint32_t route;
+    uint32_t hop;
+    int attempt;
+    int64_t start;       // first attempt's arrival
+    int64_t hop_arrive;  // for tracing
+    bool recorded;       // counts in statistics (after warm-up)
+  };
+  struct Station {
+    int workers;
+    int busy = 0;
+    std::vector<uint32_t> ring;  // FIFO of waiting requests
+    size_t head = 0, count = 0;
+    int64_t last_change = 0;
+    std::mt19937_64 rng;
+  };
+
+  void Arrive(uint32_t source);
+  int64_t NextArrival(uint32_t source, int64_t from);
+  double RateAt(const SourceSpec& s, int64_t t) const;
+  uint32_t StartRequest(uint32_t source, int attempt, int64_t start, bool recorded);
+  void PickRoute(Request& r);
+  void Enter(uint32_t req);
+  void ServiceDone(uint32_t station, uint32_t req);
+  void Advance(uint32_t req);
+  void Finish(uint32_t req);
+  int64_t Draw(Station& st, const ServiceTime& s);
+  void TouchQueue(uint32_t station);
+  void Release(uint32_t req);
+
+  std::vector<StationSpec> station_specs_;
+  std::vector<Station> stations_;
+  std::vector<StationStats> station_stats_;
+  std::vector<RouteSpec> routes_;
+  std::vector<int64_t> route_return_ns_;
+  std::vector<SourceSpec> sources_;
+  std::vector<SourceStats> source_stats_;
+  std::vector<std::mt19937_64> source_rng_;
+  std::vector<uint64_t> source_count_;
+  std::vector<int64_t> pool_in_flight_, pool_open_;
+  int64_t handshake_ns_ = 0;
+  std::vector<uint64_t> policy_counters_;
+  std::vector<std::string> reasons_;
+  std::vector<Request> requests_;
+  std::vector<uint32_t> free_;
+  EventQueue queue_;
+  SimTime now_;
+  uint64_t events_ = 0, completed_ = 0;
+  RunLimits limits_;
+  TraceSink trace_;
+  std::function<void(SimTime, uint64_t)> progress_;
+  uint64_t trace_every_ = 0;
+  std::map<uint32_t, std::vector<TraceHop>> traces_;
+};
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_SIM_QUEUEING_H_

@@ -1,0 +1,288 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "sim/dataplane.h"
+
+namespace meshsim {
+
+namespace {
+
+// Defaults from Istio's published figures (ambient-semantics.md §11), see
+// docs/latency-model.md for the derivation of each.
+StationPerf DefaultProxy(const std::string& kind) {
+  if (kind == "ztunnel") return {2, {"exponential", 0.06, 0}, {}};   // 0.06 vCPU / 1000 rps
+  if (kind == "waypoint") return {2, {"exponential", 0.25, 0}, {}};  // 0.25 vCPU / 1000 rps
+  if (kind == "sidecar") return {2, {"exponential", 0.20, 0}, {}};   // 0.20 vCPU / 1000 rps
+  return {2, {"exponential", 0.25, 0}, {}};  // ingress, eastwest: Envoy, as a waypoint
+}
+
+ServiceTime ToServiceTime(const ServiceTimeSpec& s) {
+  const double mean = s.mean_ms * 1e-3;
+  if (s.distribution == "constant") return ServiceTime::Constant(mean);
+  if (s.distribution == "lognormal") return ServiceTime::Lognormal(mean, s.p99_ms * 1e-3);
+  return ServiceTime::Exponential(mean);
+}
+
+int64_t ParseDurationNs(const std::string& d) {
+  if (d.empty()) return 0;
+  char* end = nullptr;
+  double v = std::strtod(d.c_str(), &end);
+  std::string unit = end ? end : "";
+  double scale = unit == "ms" ? 1e6 : unit == "us" ? 1e3 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 1e9;
+  return static_cast<int64_t>(v * scale);
+}
+
+class ModelBuilder {
+ public:
+  ModelBuilder(const Scenario& sc, SimModel& model) : sc_(sc), m_(model) {}
+
+  void Build() {
+    // Fault windows: every boundary starts an epoch with its own mesh state.
+    std::set<int64_t> bounds = {0};
+    for (const FaultSpec& f : sc_.faults) {
+      bounds.insert(f.at_ns);
+      if (f.until_ns) bounds.insert(*f.until_ns);
+    }
+    m_.epoch_starts.assign(bounds.begin(), bounds.end());
+    std::vector<Mesh> meshes;
+    for (int64_t start : m_.epoch_starts) meshes.push_back(MeshAt(start));
+    for (size_t ti = 0; ti < sc_.traffic.size(); ++ti) {
+      const TrafficEntry& t = sc_.traffic[ti];
+      SourceSpec src;
+      src.name = t.name;
+      src.rate = t.rate;
+      src.poisson = t.arrival == "poisson";
+      src.end_ns = t.requests ? 0 : t.duration_ns;
+      src.max_requests = t.requests;
+      src.profile = t.profile;
+      src.ramp = t.ramp;
+      std::map<std::string, int> path_ids;  // distinct paths across epochs
+      m_.entry_names.push_back(t.name);
+      m_.entry_paths.emplace_back();
+      for (size_t e = 0; e < meshes.size(); ++e) {
+        SourceSpec::Epoch epoch;
+        epoch.start_ns = m_.epoch_starts[e];
+        std::vector<Path> paths = EnumeratePaths(BuildForwardingGraph(meshes[e], t));
+        const Path* src_fail = SourceDown(meshes[e], t);
+        if (src_fail) paths = {*src_fail};
+        for (const Path& p : paths) {
+          std::string key = Describe(p) + "|" + OutcomeName(p.outcome);
+          auto [it, fresh] = path_ids.emplace(key, static_cast<int>(path_ids.size()));
+          if (fresh) {
+            m_.entry_paths.back().push_back({p.waypoints, p.outcome, Describe(p)});
+          }
+          epoch.routes.push_back(AddRoute(meshes[e], t, p, it->second));
+        }
+        if (epoch.routes.empty()) {
+          Path none;
+          none.outcome = Outcome::kFailed;
+          none.reason = "no path";
+          epoch.routes.push_back(AddRoute(meshes[e], t, none, 0));
+        }
+        src.epochs.push_back(std::move(epoch));
+      }
+      m_.net.AddSource(std::move(src));
+    }
+    m_.net.SetPools(pools_.size(), static_cast<int64_t>(sc_.performance.hbone_handshake_ms * 1e6));
+  }
+
+ private:
+  // The mesh with the components that are down at time `t` marked not ready.
+  Mesh MeshAt(int64_t t) const {
+    Mesh mesh = sc_.mesh;
+    for (const FaultSpec& f : sc_.faults) {
+      if (t < f.at_ns || (f.until_ns && t >= *f.until_ns)) continue;
+      if (f.kind == "network-link") {
+        // Both networks' east-west gateways stop carrying cross-network
+        // traffic (exact with two networks).
+        const std::string a = f.target.substr(0, f.target.find(','));
+        const std::string b = f.target.substr(f.target.find(',') + 1);
+        for (Cluster& c : mesh.clusters)
+          for (Workload& w : c.workloads)
+            if (w.role == WorkloadRole::kEastWest && (w.network == a || w.network == b))
+              w.ready = false;
+        continue;
+      }
+      Cluster* c = mesh.FindCluster(f.cluster);
+      if (!c) continue;
+      for (Workload& w : c->workloads) {
+        if ((f.kind == "node" && w.node == f.target) || (f.kind == "pod" && w.Key() == f.target) ||
+            ((f.kind == "waypoint" || f.kind == "gateway") && w.gateway == f.target))
+          w.ready = false;
+      }
+    }
+    return mesh;
+  }
+
+  // A client on a node that is down sends nothing that arrives anywhere.
+  const Path* SourceDown(const Mesh& mesh, const TrafficEntry& t) {
+    if (!t.from.ingress.empty()) return nullptr;
+    const Cluster* c = mesh.FindCluster(t.from.cluster);
+    auto pods = c->WorkloadsOf(t.from.ns, t.from.workload);
+    if (pods.empty() || pods.front()->ready) return nullptr;
+    down_path_ = Path{};
+    down_path_.hops.push_back({HopKind::kWorkload, pods.front()->Key(), c->name, pods.front()->node, {}});
+    down_path_.outcome = Outcome::kFailed;
+    down_path_.reason = "the client pod " + pods.front()->Key() + " is down";
+    return &down_path_;
+  }
+
+  static std::string Describe(const Path& p) {
+    std::string out;
+    for (const Hop& h : p.hops)
+      out += (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) + " " + h.name +
+             (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
+    return out;
+  }
+
+  const Node* NodeOf(const Mesh& mesh, const Hop& h) const {
+    const Cluster* c = mesh.FindCluster(h.cluster);
+    if (!c) return nullptr;
+    return c->FindNode(h.kind == HopKind::kZtunnel ? h.name : h.node);
+  }
+
+  std::string NetworkOf(const Mesh& mesh, const Hop& h) const {
+    const Cluster* c = mesh.FindCluster(h.cluster);
+    if (!c) return "";
+    if (h.kind == HopKind::kWorkload || h.kind == HopKind::kSidecar) {
+      if (const Workload* w = c->FindWorkload(h.name)) return w->network;
+    }
+    return c->network;
+  }
+
+  // One-way network delay between two consecutive hops, by locality.
+  int64_t LinkNs(const Mesh& mesh, const Hop& a, const Hop& b) const {
+    const PerformanceSpec& p = sc_.performance;
+    double ms;
+    if (a.kind == HopKind::kExternal || b.kind == HopKind::kExternal) {
+      ms = p.external_ms;
+    } else if (NetworkOf(mesh, a) != NetworkOf(mesh, b)) {
+      ms = p.cross_network_ms;
+    } else if (a.cluster != b.cluster) {
+      ms = p.cross_region_ms;
+    } else {
+      const Node* na = NodeOf(mesh, a);
+      const Node* nb = NodeOf(mesh, b);
+      if (na && nb && na == nb) {
+        ms = p.same_node_ms;
+      } else if (na && nb && !na->region.empty() && !nb->region.empty() &&
+                 na->region != nb->region) {
+        ms = p.cross_region_ms;
+      } else if (na && nb && !na->zone.empty() && !nb->zone.empty() && na->zone != nb->zone) {
+        ms = p.cross_zone_ms;
+      } else {
+        ms = p.same_zone_ms;
+      }
+    }
+    return static_cast<int64_t>(ms * 1e6);
+  }
+
+  static bool IsProxy(HopKind k) {
+    return k == HopKind::kZtunnel || k == HopKind::kWaypoint || k == HopKind::kIngress ||
+           k == HopKind::kEastWest || k == HopKind::kSidecar;
+  }
+
+  uint32_t StationFor(const Mesh& mesh, const Hop& h) {
+    const std::string key = std::string(HopKindName(h.kind)) + " " + h.cluster + "/" + h.name +
+                            (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
+    auto it = stations_.find(key);
+    if (it != stations_.end()) return it->second;
+    StationSpec spec;
+    spec.name = key;
+    spec.kind = HopKindName(h.kind);
+    spec.cluster = h.cluster;
+    StationPerf perf;
+    if (h.kind == HopKind::kWorkload) {
+      perf = sc_.performance.default_workload;
+      const Cluster* c = mesh.FindCluster(h.cluster);
+      const Workload* w = c ? c->FindWorkload(h.name) : nullptr;
+      if (w) {
+        auto wp = sc_.performance.workloads.find(w->ns + "/" + w->owner);
+        if (wp != sc_.performance.workloads.end()) perf = wp->second;
+      }
+    } else {
+      auto pp = sc_.performance.proxies.find(spec.kind);
+      perf = pp != sc_.performance.proxies.end() ? pp->second : DefaultProxy(spec.kind);
+    }
+    spec.workers = perf.workers;
+    spec.service = ToServiceTime(perf.service);
+    uint32_t id = m_.net.AddStation(spec);
+    stations_.emplace(key, id);
+    return id;
+  }
+
+  uint32_t Counter(const std::string& policy, std::optional<int> rule, const std::string& effect) {
+    const std::string key = policy + "#" + (rule ? std::to_string(*rule) : "-") + "#" + effect;
+    auto it = counters_.find(key);
+    if (it != counters_.end()) return it->second;
+    uint32_t id = m_.net.AddPolicyCounter();
+    m_.policy_counters.push_back({policy, rule, effect});
+    counters_.emplace(key, id);
+    return id;
+  }
+
+  uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p, int path_index) {
+    RouteSpec r;
+    r.outcome = p.outcome;
+    r.weight = p.weight;
+    r.path_index = path_index;
+    if (p.outcome == Outcome::kFailed) r.reason = m_.net.AddReason(p.reason);
+    if (p.route) {
+      if (!p.route->timeout.empty()) r.timeout_ns = ParseDurationNs(p.route->timeout);
+      r.retries = p.route->retries.value_or(0);
+    }
+    // The client workload is not a station; every later hop is, including the
+    // destination application. External destinations cost network time only.
+    size_t first = (!p.hops.empty() && p.hops[0].kind == HopKind::kWorkload && t.from.ingress.empty())
+                       ? 1
+                       : 0;
+    for (size_t i = first; i < p.hops.size(); ++i) {
+      const Hop& h = p.hops[i];
+      for (const HopPolicy& hp : h.policies) r.hits.push_back(Counter(hp.policy, hp.matched_rule, hp.effect));
+      if (h.kind == HopKind::kExternal) {
+        // Charge the link to the outside as the last network delay.
+        if (!r.link_ns.empty()) r.link_ns.back() += LinkNs(mesh, p.hops[i - 1], h);
+        continue;
+      }
+      r.stations.push_back(StationFor(mesh, h));
+      r.link_ns.push_back(i > 0 ? LinkNs(mesh, p.hops[i - 1], h) : 0);
+      int32_t pool = -1;
+      if (i > 0 && IsProxy(p.hops[i - 1].kind) && IsProxy(h.kind) &&
+          h.kind != HopKind::kSidecar) {
+        const std::string key = std::string(HopKindName(p.hops[i - 1].kind)) + p.hops[i - 1].cluster +
+                                p.hops[i - 1].name + p.hops[i - 1].node + ">" + HopKindName(h.kind) +
+                                h.cluster + h.name + h.node;
+        auto [it, fresh] = pools_.emplace(key, static_cast<int32_t>(pools_.size()));
+        pool = it->second;
+      }
+      r.pool.push_back(pool);
+    }
+    return m_.net.AddRoute(std::move(r));
+  }
+
+  const Scenario& sc_;
+  SimModel& m_;
+  std::map<std::string, uint32_t> stations_;
+  std::map<std::string, uint32_t> counters_;
+  std::map<std::string, int32_t> pools_;
+  Path down_path_;
+};
+
+}  // namespace
+
+SimModel BuildSimModel(const Scenario& scenario) {
+  SimModel model;
+  ModelBuilder(scenario, model).Build();
+  return model;
+}
+
+void RunSimulation(SimModel& model, const RunOptions& options) {
+  if (options.progress) model.net.SetProgress(options.progress);
+  if (options.trace) model.net.SetTrace(options.trace, options.trace_every);
+  model.net.Run(options.seed, RunLimits{});
+}
+
+}  // namespace meshsim

@@ -1,0 +1,56 @@
+// `meshsim run`: replays a scenario's traffic through the mesh as discrete
+// events. Each traffic entry's requests follow the paths of `meshsim paths`
+// (re-resolved for every fault window), each hop is a station, and network
+// delay between hops follows locality (docs/latency-model.md).
+//
+//   SimModel model = BuildSimModel(scenario);
+//   SimSummary summary = RunSimulation(model, {.seed = 1});
+#ifndef MESHSIM_SIM_SIMULATOR_H_
+#define MESHSIM_SIM_SIMULATOR_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/scenario.h"
+#include "sim/queueing.h"
+
+namespace meshsim {
+
+struct SimPathInfo {
+  std::vector<std::string> waypoints;
+  Outcome outcome = Outcome::kDelivered;
+  std::string summary;  // hop kinds and names, for reports
+};
+
+// The queueing network a scenario maps to, with names for reporting.
+struct SimModel {
+  QueueingNetwork net;
+  std::vector<std::string> entry_names;                // by source
+  std::vector<std::vector<SimPathInfo>> entry_paths;   // by source, by path index
+  struct PolicyCounter {
+    std::string policy;
+    std::optional<int> rule;
+    std::string effect;
+  };
+  std::vector<PolicyCounter> policy_counters;  // by counter index
+  std::vector<int64_t> epoch_starts;           // fault windows
+};
+
+// Builds the network for `scenario`. Never fails on a loaded scenario.
+SimModel BuildSimModel(const Scenario& scenario);
+
+struct RunOptions {
+  uint64_t seed = 1;
+  // Called about once per 2^20 events with (simulated time, events so far).
+  std::function<void(SimTime, uint64_t)> progress;
+  TraceSink trace;
+  uint64_t trace_every = 1;
+};
+
+void RunSimulation(SimModel& model, const RunOptions& options);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_SIM_SIMULATOR_H_

@@ -1,0 +1,276 @@
+// The discrete-event simulator: engine ordering, streaming statistics,
+// agreement with queueing theory, faults, retries and timeouts, PreferClose,
+// connection pooling.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "sim/analytic.h"
+#include "sim/engine.h"
+#include "sim/histogram.h"
+#include "sim/simulator.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::Ns;
+using testing::ShopWorld;
+using testing::Waypoint;
+using testing::World;
+
+TEST(EventQueueTest, OrdersByTimeThenInsertion) {
+  EventQueue q;
+  q.Push(SimTime::FromNanos(5), EventKind::kArrival, 1, 0);
+  q.Push(SimTime::FromNanos(3), EventKind::kArrival, 2, 0);
+  q.Push(SimTime::FromNanos(5), EventKind::kArrival, 3, 0);
+  q.Push(SimTime::FromNanos(5), EventKind::kArrival, 4, 0);
+  std::vector<uint32_t> order;
+  while (!q.Empty()) order.push_back(q.Pop().a);
+  EXPECT_EQ(order, (std::vector<uint32_t>{2, 1, 3, 4}));
+}
+
+TEST(HistogramTest, QuantilesWithinOnePercent) {
+  LatencyHistogram h;
+  std::vector<int64_t> values;
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> d(13.0, 1.0);  // ~0.4 ms median, in ns
+  for (int i = 0; i < 100000; ++i) {
+    int64_t v = std::llround(d(rng));
+    values.push_back(v);
+    h.Add(v);
+  }
+  std::sort(values.begin(), values.end());
+  for (double q : {0.5, 0.9, 0.99, 0.999}) {
+    const double exact = static_cast<double>(values[static_cast<size_t>(std::ceil(q * values.size())) - 1]);
+    EXPECT_NEAR(h.Quantile(q), exact, exact * 0.01) << q;
+  }
+  EXPECT_EQ(h.max(), values.back());
+}
+
+// A captured client, a service behind a waypoint, exponential service times
+// and no network delay: a Jackson network.
+World TheoryWorld(double rate, const std::string& extra_perf = "") {
+  World w("{version: \"1.31\"}");
+  w.Cluster("east", "east", 3);
+  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "curl", 1, {}, "      nodeName: east-node-0\n"));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "app", 1, {}, "      nodeName: east-node-2\n"));
+  w.Add("east", testing::Svc("shop", "app"));
+  (void)rate;
+  (void)extra_perf;
+  return w;
+}
+
+std::string TheoryScenario(double rate, int seed) {
+  World w = TheoryWorld(rate);
+  std::string text = w.Text();
+  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+          "  to: {host: app.shop, port: 80}\n  rate: " +
+          std::to_string(rate) + "\n  duration: 20s\n";
+  text +=
+      "performance:\n  proxies:\n    ztunnel: {workers: 2, service_time: {distribution: "
+      "exponential, mean_ms: 0.05}}\n    waypoint: {workers: 2, service_time: {distribution: "
+      "exponential, mean_ms: 0.5}}\n  workloads:\n    shop/app: {workers: 4, service_time: "
+      "{distribution: exponential, mean_ms: 2.0}}\n  network: {same_node_ms: 0, same_zone_ms: 0, "
+      "hbone_handshake_ms: 0}\nseed: " +
+      std::to_string(seed) + "\n";
+  return text;
+}
+
+Scenario LoadText(const std::string& text) {
+  Diagnostics d;
+  auto s = LoadScenarioText(text, "t.yaml", ".", d);
+  std::ostringstream msg;
+  d.Print(msg);
+  EXPECT_FALSE(d.HasErrors()) << msg.str() << text;
+  return *s;
+}
+
+// The simulated mean latency lies within the 95% confidence interval of
+// independent replications around the analytic value; utilisation within 1%.
+TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
+  const double rate = 1500;
+  Scenario sc = LoadText(TheoryScenario(rate, 1));
+  SimModel base = BuildSimModel(sc);
+  AnalyticResult a = Analyze(base);
+  ASSERT_TRUE(a.entries[0].mean_latency_s);
+  const double analytic = *a.entries[0].mean_latency_s;
+  std::vector<double> means;
+  std::vector<double> util_app;
+  size_t app_station = 0;
+  for (size_t i = 0; i < base.net.stations().size(); ++i)
+    if (base.net.stations()[i].kind == "workload") app_station = i;
+  for (int rep = 0; rep < 10; ++rep) {
+    SimModel m = BuildSimModel(sc);
+    RunSimulation(m, RunOptions{static_cast<uint64_t>(rep + 1)});
+    const SourceStats& s = m.net.source_stats()[0];
+    means.push_back(s.latency_sum_ns / s.latency.count() * 1e-9);
+    util_app.push_back(m.net.station_stats()[app_station].busy_ns * 1e-9 /
+                       (4 * m.net.end_time().seconds()));
+  }
+  double mean = 0, var = 0;
+  for (double x : means) mean += x / means.size();
+  for (double x : means) var += (x - mean) * (x - mean) / (means.size() - 1);
+  const double half = 2.262 * std::sqrt(var / means.size());  // t(0.975, 9)
+  EXPECT_NEAR(mean, analytic, half) << "analytic " << analytic;
+  double u = 0;
+  for (double x : util_app) u += x / util_app.size();
+  EXPECT_NEAR(u, a.stations[app_station].utilization, 0.01 * a.stations[app_station].utilization);
+  EXPECT_NEAR(a.stations[app_station].utilization, rate * 0.002 / 4, 1e-9);
+}
+
+// An overloaded station is reported as such.
+TEST(AnalyticAgreementTest, OverloadIsWarned) {
+  Scenario sc = LoadText(TheoryScenario(5000, 1));
+  AnalyticResult a = Analyze(BuildSimModel(sc));
+  ASSERT_FALSE(a.warnings.empty());
+  EXPECT_NE(a.warnings[0].find("waypoint"), std::string::npos);
+  EXPECT_FALSE(a.entries[0].mean_latency_s);
+}
+
+TEST(SimulatorTest, SameSeedSameResultDifferentSeedDifferent) {
+  Scenario sc = LoadText(TheoryScenario(500, 1));
+  auto run = [&](uint64_t seed) {
+    SimModel m = BuildSimModel(sc);
+    RunSimulation(m, RunOptions{seed});
+    return m.net.source_stats()[0].latency_sum_ns;
+  };
+  EXPECT_EQ(run(3), run(3));
+  EXPECT_NE(run(3), run(4));
+}
+
+// Adding a traffic entry does not change another entry's arrivals.
+TEST(SimulatorTest, EntriesHaveIndependentArrivalStreams) {
+  std::string one = TheoryScenario(200, 1);
+  std::string two = one;
+  two.insert(two.find("performance:"),
+             "- name: other\n  from: {cluster: east, namespace: client, workload: curl}\n"
+             "  to: {pod: shop/app, port: 80}\n  rate: 300\n  duration: 20s\n");
+  SimModel a = BuildSimModel(LoadText(one));
+  SimModel b = BuildSimModel(LoadText(two));
+  RunSimulation(a, RunOptions{9});
+  RunSimulation(b, RunOptions{9});
+  EXPECT_EQ(a.net.source_stats()[0].requests, b.net.source_stats()[0].requests);
+}
+
+std::string FaultScenario(const std::string& faults) {
+  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  std::string text = w.Text();
+  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+          "  to: {host: cart.shop, port: 80}\n  rate: 100\n  duration: 10s\n  arrival: constant\n";
+  text += "faults:\n" + faults;
+  return text;
+}
+
+// §3.6: all replicas of a bound waypoint down: fail closed for the window.
+TEST(FaultTest, WaypointDownFailsClosedDuringWindow) {
+  Scenario sc = LoadText(FaultScenario(
+      "- {kind: waypoint, cluster: east, waypoint: shop/waypoint, at: 2s, until: 4s}\n"));
+  SimModel m = BuildSimModel(sc);
+  RunSimulation(m, RunOptions{1});
+  const SourceStats& s = m.net.source_stats()[0];
+  EXPECT_EQ(s.requests, 999u);  // constant 100/s for 10 s, the first at 10 ms
+  EXPECT_NEAR(static_cast<double>(s.failed), 200, 2);
+  ASSERT_EQ(s.failed_by_reason.size(), 1u);
+  EXPECT_NE(m.net.reasons()[s.failed_by_reason.begin()->first].find("fail closed"),
+            std::string::npos);
+}
+
+// A dead node takes its pods with it; load moves to the surviving replica.
+TEST(FaultTest, NodeDownShiftsLoad) {
+  World w = ShopWorld();
+  w.Add("east", Deploy("shop", "api", 2));
+  w.Add("east", testing::Svc("shop", "api"));
+  std::string text = w.Text();
+  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+          "  to: {host: api.shop, port: 80}\n  rate: 100\n  duration: 10s\n";
+  Scenario probe = LoadText(text);
+  const Cluster& pc = probe.mesh.clusters[0];
+  const std::string client_node = pc.FindWorkload("client/curl-0")->node;
+  // Take down the node of the replica that does not share the client's node.
+  std::string dead = "shop/api-0", alive = "shop/api-1";
+  if (pc.FindWorkload(dead)->node == client_node) std::swap(dead, alive);
+  const std::string node = pc.FindWorkload(dead)->node;
+  ASSERT_NE(node, client_node);
+  text += "faults:\n- {kind: node, cluster: east, node: " + node + ", at: 0s}\n";
+  SimModel m = BuildSimModel(LoadText(text));
+  RunSimulation(m, RunOptions{1});
+  const SourceStats& s = m.net.source_stats()[0];
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(s.delivered, s.requests);
+  ASSERT_EQ(m.entry_paths[0].size(), 1u);
+  EXPECT_NE(m.entry_paths[0][0].summary.find(alive), std::string::npos);
+}
+
+// HTTPRoute timeouts fail slow requests; retries re-issue failed ones.
+TEST(SimulatorTest, RouteTimeoutAndRetries) {
+  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Svc("shop", "empty", 80, {}, "", "nobody"));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
+        "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  rules:\n"
+        "  - matches: [{path: {type: PathPrefix, value: /slow}}]\n    timeouts: {request: 1ms}\n"
+        "    backendRefs: [{name: cart, port: 80}]\n"
+        "  - matches: [{path: {type: PathPrefix, value: /broken}}]\n    retry: {attempts: 2}\n"
+        "    backendRefs: [{name: empty, port: 80}]\n");
+  std::string text = w.Text();
+  text += "- name: slow\n  from: {cluster: east, namespace: client, workload: curl}\n"
+          "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /slow}\n  rate: 50\n  duration: 10s\n"
+          "- name: broken\n  from: {cluster: east, namespace: client, workload: curl}\n"
+          "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /broken}\n  rate: 50\n  duration: 10s\n";
+  text += "performance:\n  workloads:\n    shop/cart: {workers: 4, service_time: {distribution: constant, mean_ms: 5}}\n";
+  SimModel m = BuildSimModel(LoadText(text));
+  RunSimulation(m, RunOptions{1});
+  const SourceStats& slow = m.net.source_stats()[0];
+  EXPECT_EQ(slow.timeouts, slow.requests);  // 5 ms of service > 1 ms timeout
+  const SourceStats& broken = m.net.source_stats()[1];
+  EXPECT_EQ(broken.failed, broken.requests);
+  EXPECT_EQ(broken.retries, 2 * broken.requests);
+}
+
+// §2.1: PreferClose keeps a client on the waypoint replica in its own zone.
+TEST(SimulatorTest, PreferCloseWaypointReplica) {
+  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: shop\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 2\n  template:\n    metadata:\n"
+        "      labels: {gateway.networking.k8s.io/gateway-name: waypoint}\n    spec:\n      serviceAccountName: waypoint\n"
+        "      containers: [{name: istio-proxy, image: x}]\n");
+  std::string text = w.Text();
+  // Two zones: node 0 in zone a, node 1 in zone b.
+  text.replace(text.find("nodes: 2"), 8, "nodes: [{name: n0, zone: a, region: r}, {name: n1, zone: b, region: r}]");
+  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n  to: {host: cart.shop, port: 80}\n";
+  Scenario sc = LoadText(text);
+  const Cluster& c = sc.mesh.clusters[0];
+  const std::string client_node = c.FindWorkload("client/curl-0")->node;
+  auto paths = testing::PathsOf(sc, "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].hops[2].kind, HopKind::kWaypoint);
+  EXPECT_EQ(paths[0].hops[2].node, client_node);
+}
+
+// HBONE connections are pooled: the handshake is paid per connection, so a
+// light load opens about one connection per link, not one per request.
+TEST(SimulatorTest, ConnectionPooling) {
+  Scenario sc = LoadText(TheoryScenario(50, 1));
+  sc.performance.hbone_handshake_ms = 1.0;
+  SimModel m = BuildSimModel(sc);
+  RunSimulation(m, RunOptions{1});
+  const SourceStats& s = m.net.source_stats()[0];
+  EXPECT_GT(s.requests, 900u);
+  EXPECT_LE(m.net.pools_opened(), 8u);
+  EXPECT_GE(m.net.pools_opened(), 2u);  // client zt -> waypoint, waypoint -> server zt
+}
+
+}  // namespace
+}  // namespace meshsim
