@@ -57,6 +57,17 @@ TEST(ScenarioGoldenTest, PathsMatchCheckedInGoldens) {
   }
 }
 
+TEST(ScenarioGoldenTest, RunSummariesMatchCheckedInGoldens) {
+  for (const fs::path& s : Scenarios()) {
+    fs::path golden = s.parent_path() / "expected" / "run.json";
+    ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run scripts/update-goldens.sh";
+    CliRun r = Cli({"run", s.string(), "--format", "json", "--quiet"});
+    EXPECT_EQ(r.code, 0) << s << "\n" << r.err;
+    EXPECT_EQ(r.out, ReadFile(golden)) << s << " differs from its golden; review the change and "
+                                                 "run scripts/update-goldens.sh";
+  }
+}
+
 TEST(ScenarioGoldenTest, OutputIsByteIdenticalAcrossRuns) {
   for (const fs::path& s : Scenarios()) {
     CliRun a = Cli({"paths", s.string(), "--format", "json"});
