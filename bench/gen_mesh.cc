@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   }
   std::filesystem::path out = argv[1];
   int clusters = 3, services = 2000, pods = 20000, traffic = 300;
+  double rate = 10, duration = 10;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
       pods = v;
     else if (k == "--traffic")
       traffic = v;
+    else if (k == "--rate")
+      rate = std::atof(argv[i + 1]);
+    else if (k == "--duration")
+      duration = std::atof(argv[i + 1]);
     else {
       std::cerr << "gen_mesh: unknown option " << k << "\n";
       return 2;
@@ -115,7 +120,8 @@ int main(int argc, char** argv) {
       sc << "    to: {host: svc" << to << ".ns" << to / per_ns
          << ", port: 80}\n";
     }
-    sc << "    http: {method: GET, path: /}\n";
+    sc << "    http: {method: GET, path: /}\n    rate: " << rate
+       << "\n    duration: " << duration << "s\n";
   }
   std::cout << "wrote " << (out / "scenario.yaml").string() << "\n";
   return 0;

@@ -20,7 +20,7 @@ if [ -d "$peers" ]; then
   ENGINES="${ENGINES:-baseline ns3}" REPEAT="${REPEAT:-1}" bash "$peers/run-all.sh" "$N" | tee -a "$out"
 fi
 # The same workload as a scenario file, through the whole pipeline.
-/usr/bin/time -f "meshsim run (bench/tandem-scenario.yaml, 10 s simulated at 2000 rps): %e s wall, %M KB" \
+/usr/bin/time -f "meshsim run (bench/tandem-scenario.yaml, 1,010,000 requests at 2000 rps): %e s wall, %M KB" \
   "$build/cli/meshsim" run bench/tandem-scenario.yaml --format json --quiet > /dev/null
 python3 - "$out" <<'PY'
 import json, sys

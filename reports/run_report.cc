@@ -39,15 +39,19 @@ struct Hits {
   uint64_t allow = 0, deny = 0, noop = 0;
 };
 
-std::map<std::pair<std::string, std::string>, Hits> PolicyHits(const SimModel& m) {
+std::map<std::pair<std::string, std::string>, Hits> PolicyHits(
+    const SimModel& m) {
   std::map<std::pair<std::string, std::string>, Hits> out;
   for (size_t i = 0; i < m.policy_counters.size(); ++i) {
     const auto& pc = m.policy_counters[i];
     Hits& h = out[{pc.policy, pc.rule ? std::to_string(*pc.rule) : ""}];
     const uint64_t n = m.net.policy_counters()[i];
-    if (pc.effect == "allow") h.allow += n;
-    else if (pc.effect == "deny") h.deny += n;
-    else h.noop += n;
+    if (pc.effect == "allow")
+      h.allow += n;
+    else if (pc.effect == "deny")
+      h.deny += n;
+    else
+      h.noop += n;
   }
   return out;
 }
@@ -84,7 +88,9 @@ void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
     for (size_t pi = 0; pi < m.entry_paths[si].size(); ++pi) {
       const SimPathInfo& p = m.entry_paths[si][pi];
       Json jp;
-      jp["share"] = attempts ? Round(static_cast<double>(s.per_path[pi]) / attempts, 4) : 0.0;
+      jp["share"] =
+          attempts ? Round(static_cast<double>(s.per_path[pi]) / attempts, 4)
+                   : 0.0;
       jp["waypoints"] = p.waypoints;
       jp["outcome"] = OutcomeName(p.outcome);
       jp["hops"] = p.summary;
@@ -106,13 +112,15 @@ void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
     j["cores"] = Round(st.busy_ns * 1e-9 / T, 4);
     j["mean_queue"] = Round(st.queue_area * 1e-9 / T, 4);
     j["max_queue"] = st.max_queue;
-    (spec.kind == "workload" ? root["workloads"] : root["proxies"]).push_back(j);
+    (spec.kind == "workload" ? root["workloads"] : root["proxies"])
+        .push_back(j);
   }
   root["policy_hits"] = Json::array();
   for (const auto& [key, h] : PolicyHits(m)) {
     Json j;
     j["policy"] = key.first;
-    j["rule"] = key.second.empty() ? Json(nullptr) : Json(std::stoi(key.second));
+    j["rule"] =
+        key.second.empty() ? Json(nullptr) : Json(std::stoi(key.second));
     j["allow"] = h.allow;
     j["deny"] = h.deny;
     j["noop"] = h.noop;
@@ -127,20 +135,24 @@ void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& m,
   const QueueingNetwork& net = m.net;
   const double T = SimSeconds(m);
   out << "scenario: " << scenario << "  (seed " << seed << ", " << std::fixed
-      << std::setprecision(3) << T << " s simulated, " << net.events() << " events)\n\n";
-  out << std::left << std::setw(34) << "traffic" << std::right << std::setw(9) << "requests"
-      << std::setw(10) << "delivered" << std::setw(8) << "denied" << std::setw(8) << "failed"
-      << std::setw(10) << "mean ms" << std::setw(9) << "p50" << std::setw(9) << "p99"
-      << std::setw(9) << "p99.9" << "\n";
+      << std::setprecision(3) << T << " s simulated, " << net.events()
+      << " events)\n\n";
+  out << std::left << std::setw(34) << "traffic" << std::right << std::setw(9)
+      << "requests" << std::setw(10) << "delivered" << std::setw(8) << "denied"
+      << std::setw(8) << "failed" << std::setw(10) << "mean ms" << std::setw(9)
+      << "p50" << std::setw(9) << "p99" << std::setw(9) << "p99.9"
+      << "\n";
   for (size_t si = 0; si < net.sources().size(); ++si) {
     const SourceStats& s = net.source_stats()[si];
     const double n = static_cast<double>(s.latency.count());
-    out << std::left << std::setw(34) << m.entry_names[si].substr(0, 33) << std::right
-        << std::setw(9) << s.requests << std::setw(10) << s.delivered << std::setw(8) << s.denied
-        << std::setw(8) << s.failed << std::setprecision(3) << std::setw(10)
+    out << std::left << std::setw(34) << m.entry_names[si].substr(0, 33)
+        << std::right << std::setw(9) << s.requests << std::setw(10)
+        << s.delivered << std::setw(8) << s.denied << std::setw(8) << s.failed
+        << std::setprecision(3) << std::setw(10)
         << (n ? s.latency_sum_ns / n * 1e-6 : 0.0) << std::setw(9)
-        << s.latency.Quantile(0.5) * 1e-6 << std::setw(9) << s.latency.Quantile(0.99) * 1e-6
-        << std::setw(9) << s.latency.Quantile(0.999) * 1e-6 << "\n";
+        << s.latency.Quantile(0.5) * 1e-6 << std::setw(9)
+        << s.latency.Quantile(0.99) * 1e-6 << std::setw(9)
+        << s.latency.Quantile(0.999) * 1e-6 << "\n";
     uint64_t attempts = 0;
     for (uint64_t c : s.per_path) attempts += c;
     for (size_t pi = 0; pi < m.entry_paths[si].size(); ++pi) {
@@ -153,29 +165,32 @@ void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& m,
     for (const auto& [r, c] : s.failed_by_reason)
       out << "    failed x" << c << ": " << net.reasons()[r] << "\n";
   }
-  out << "\n" << std::left << std::setw(58) << "proxy" << std::right << std::setw(10)
-      << "requests" << std::setw(8) << "util" << std::setw(8) << "cores" << std::setw(10)
-      << "maxqueue" << "\n";
+  out << "\n"
+      << std::left << std::setw(58) << "proxy" << std::right << std::setw(10)
+      << "requests" << std::setw(8) << "util" << std::setw(8) << "cores"
+      << std::setw(10) << "maxqueue"
+      << "\n";
   for (size_t i = 0; i < net.stations().size(); ++i) {
     const StationSpec& spec = net.stations()[i];
     if (spec.kind == "workload") continue;
     const StationStats& st = net.station_stats()[i];
-    out << std::left << std::setw(58) << spec.name.substr(0, 57) << std::right << std::setw(10)
-        << st.served << std::setprecision(3) << std::setw(8)
-        << st.busy_ns * 1e-9 / (spec.workers * T) << std::setw(8) << st.busy_ns * 1e-9 / T
-        << std::setw(10) << st.max_queue << "\n";
+    out << std::left << std::setw(58) << spec.name.substr(0, 57) << std::right
+        << std::setw(10) << st.served << std::setprecision(3) << std::setw(8)
+        << st.busy_ns * 1e-9 / (spec.workers * T) << std::setw(8)
+        << st.busy_ns * 1e-9 / T << std::setw(10) << st.max_queue << "\n";
   }
   auto hits = PolicyHits(m);
   if (!hits.empty()) {
     out << "\npolicy hits (allow / deny / no-op):\n";
     for (const auto& [key, h] : hits)
-      out << "  " << key.first << (key.second.empty() ? "" : " rule " + key.second) << ": "
+      out << "  " << key.first
+          << (key.second.empty() ? "" : " rule " + key.second) << ": "
           << h.allow << " / " << h.deny << " / " << h.noop << "\n";
   }
 }
 
-void WriteAnalyzeJson(const std::string& scenario, const SimModel& m, const AnalyticResult& a,
-                      std::ostream& out) {
+void WriteAnalyzeJson(const std::string& scenario, const SimModel& m,
+                      const AnalyticResult& a, std::ostream& out) {
   Json root;
   root["scenario"] = scenario;
   root["traffic"] = Json::array();
@@ -203,21 +218,25 @@ void WriteAnalyzeJson(const std::string& scenario, const SimModel& m, const Anal
   out << root.dump(2) << "\n";
 }
 
-void WriteAnalyzeText(const std::string& scenario, const SimModel& m, const AnalyticResult& a,
-                      std::ostream& out) {
-  out << "scenario: " << scenario << " (analytic: open Jackson network, M/M/c stations)\n\n";
+void WriteAnalyzeText(const std::string& scenario, const SimModel& m,
+                      const AnalyticResult& a, std::ostream& out) {
+  out << "scenario: " << scenario
+      << " (analytic: open Jackson network, M/M/c stations)\n\n";
   for (size_t si = 0; si < a.entries.size(); ++si) {
     const auto& l = a.entries[si].mean_latency_s;
-    out << "  " << std::left << std::setw(40) << m.entry_names[si] << " mean latency "
-        << (l ? std::to_string(*l * 1e3) + " ms" : std::string("unbounded (overloaded station)"))
+    out << "  " << std::left << std::setw(40) << m.entry_names[si]
+        << " mean latency "
+        << (l ? std::to_string(*l * 1e3) + " ms"
+              : std::string("unbounded (overloaded station)"))
         << "\n";
   }
   out << "\n";
   for (size_t i = 0; i < a.stations.size(); ++i) {
     const StationSpec& spec = m.net.stations()[i];
-    out << "  " << std::left << std::setw(58) << spec.name.substr(0, 57) << " lambda "
-        << std::fixed << std::setprecision(2) << a.stations[i].arrival_rate << "/s  rho "
-        << std::setprecision(4) << a.stations[i].utilization << "\n";
+    out << "  " << std::left << std::setw(58) << spec.name.substr(0, 57)
+        << " lambda " << std::fixed << std::setprecision(2)
+        << a.stations[i].arrival_rate << "/s  rho " << std::setprecision(4)
+        << a.stations[i].utilization << "\n";
   }
   for (const std::string& w : a.warnings) out << "warning: " << w << "\n";
 }

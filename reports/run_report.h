@@ -11,10 +11,10 @@
 
 namespace meshsim {
 
-void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& model,
-                  std::ostream& out);
-void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& model,
-                  std::ostream& out);
+void WriteRunJson(const std::string& scenario, uint64_t seed,
+                  const SimModel& model, std::ostream& out);
+void WriteRunText(const std::string& scenario, uint64_t seed,
+                  const SimModel& model, std::ostream& out);
 void WriteAnalyzeJson(const std::string& scenario, const SimModel& model,
                       const AnalyticResult& a, std::ostream& out);
 void WriteAnalyzeText(const std::string& scenario, const SimModel& model,

@@ -58,7 +58,8 @@ AnalyticResult Analyze(const SimModel& model) {
     const auto [i, j] = ij;
     if (inflow[i] > 0) t.emplace_back(j, i, -f / inflow[i]);
   }
-  Eigen::SparseMatrix<double> a(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  Eigen::SparseMatrix<double> a(static_cast<Eigen::Index>(n),
+                                static_cast<Eigen::Index>(n));
   a.setFromTriplets(t.begin(), t.end());
   Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
   lu.compute(a);
@@ -75,7 +76,8 @@ AnalyticResult Analyze(const SimModel& model) {
       const double wait = (*w - s) * (1.0 + spec.service.Scv()) / 2.0;
       sa.mean_sojourn_s = s + wait;
     } else {
-      out.warnings.push_back("station " + spec.name + " is overloaded: utilization " +
+      out.warnings.push_back("station " + spec.name +
+                             " is overloaded: utilization " +
                              std::to_string(sa.utilization) +
                              " >= 1, its queue grows without bound");
     }
@@ -85,7 +87,8 @@ AnalyticResult Analyze(const SimModel& model) {
     if (src.epochs.empty()) continue;
     double total = 0, delivered = 0, latency = 0;
     bool stable = true;
-    for (uint32_t r : src.epochs.front().routes) total += net.routes()[r].weight;
+    for (uint32_t r : src.epochs.front().routes)
+      total += net.routes()[r].weight;
     for (uint32_t r : src.epochs.front().routes) {
       const RouteSpec& route = net.routes()[r];
       if (route.outcome != Outcome::kDelivered) continue;

@@ -18,8 +18,8 @@
 namespace meshsim {
 
 struct StationAnalysis {
-  double arrival_rate = 0;  // requests per second
-  double utilization = 0;   // rho = lambda s / c
+  double arrival_rate = 0;               // requests per second
+  double utilization = 0;                // rho = lambda s / c
   std::optional<double> mean_sojourn_s;  // none when rho >= 1 (unstable)
 };
 

@@ -20,8 +20,12 @@ class SimTime {
  public:
   constexpr SimTime() = default;
   static constexpr SimTime FromNanos(int64_t ns) { return SimTime(ns); }
-  static SimTime FromSeconds(double s) { return SimTime(std::llround(s * 1e9)); }
-  static SimTime FromMillis(double ms) { return SimTime(std::llround(ms * 1e6)); }
+  static SimTime FromSeconds(double s) {
+    return SimTime(std::llround(s * 1e9));
+  }
+  static SimTime FromMillis(double ms) {
+    return SimTime(std::llround(ms * 1e6));
+  }
   constexpr int64_t nanos() const { return ns_; }
   double seconds() const { return static_cast<double>(ns_) * 1e-9; }
   double millis() const { return static_cast<double>(ns_) * 1e-6; }

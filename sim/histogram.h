@@ -35,7 +35,8 @@ class LatencyHistogram {
   // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket.
   double Quantile(double q) const {
     if (total_ == 0) return 0;
-    uint64_t rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_)));
+    uint64_t rank =
+        static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_)));
     if (rank == 0) rank = 1;
     uint64_t seen = 0;
     for (int b = 0; b < kBuckets; ++b) {

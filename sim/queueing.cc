@@ -36,9 +36,12 @@ ServiceTime ServiceTime::Lognormal(double mean_s, double p99_s) {
 
 double ServiceTime::Scv() const {
   switch (kind) {
-    case Kind::kConstant: return 0;
-    case Kind::kExponential: return 1;
-    case Kind::kLognormal: return std::exp(sigma * sigma) - 1;
+    case Kind::kConstant:
+      return 0;
+    case Kind::kExponential:
+      return 1;
+    case Kind::kLognormal:
+      return std::exp(sigma * sigma) - 1;
   }
   return 1;
 }
@@ -113,14 +116,16 @@ int64_t QueueingNetwork::Draw(Station& st, const ServiceTime& s) {
 void QueueingNetwork::TouchQueue(uint32_t id) {
   Station& st = stations_[id];
   station_stats_[id].queue_area +=
-      static_cast<double>(st.count) * static_cast<double>(now_.nanos() - st.last_change);
+      static_cast<double>(st.count) *
+      static_cast<double>(now_.nanos() - st.last_change);
   st.last_change = now_.nanos();
 }
 
 void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
   limits_ = limits;
   for (size_t i = 0; i < stations_.size(); ++i)
-    stations_[i].rng.seed(StreamSeed(seed, "station/" + station_specs_[i].name));
+    stations_[i].rng.seed(
+        StreamSeed(seed, "station/" + station_specs_[i].name));
   source_rng_.clear();
   source_count_.assign(sources_.size(), 0);
   for (size_t i = 0; i < sources_.size(); ++i) {
@@ -128,7 +133,8 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
     source_stats_[i].per_path.assign(1, 0);
     for (const auto& e : sources_[i].epochs)
       for (uint32_t r : e.routes)
-        if (routes_[r].path_index + 1 > static_cast<int>(source_stats_[i].per_path.size()))
+        if (routes_[r].path_index + 1 >
+            static_cast<int>(source_stats_[i].per_path.size()))
           source_stats_[i].per_path.resize(routes_[r].path_index + 1, 0);
   }
   queue_.Reserve(1024);
@@ -139,10 +145,13 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
     if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, i, 0);
   }
   while (!queue_.Empty()) {
-    if (limits_.stop_after_completions && completed_ >= limits_.stop_after_completions) break;
+    if (limits_.stop_after_completions &&
+        completed_ >= limits_.stop_after_completions)
+      break;
     const Event e = queue_.Pop();
     ++events_;
-    if (progress_ && (events_ & 0xFFFFF) == 0) progress_(SimTime::FromNanos(e.time), events_);
+    if (progress_ && (events_ & 0xFFFFF) == 0)
+      progress_(SimTime::FromNanos(e.time), events_);
     now_ = SimTime::FromNanos(e.time);
     switch (e.kind) {
       case EventKind::kArrival:
@@ -164,13 +173,15 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
 
 double QueueingNetwork::RateAt(const SourceSpec& s, int64_t t) const {
   if (s.profile.empty()) return s.rate;
-  if (t < s.profile.front().first) return s.ramp ? s.profile.front().second : s.rate;
+  if (t < s.profile.front().first)
+    return s.ramp ? s.profile.front().second : s.rate;
   for (size_t i = 0; i + 1 < s.profile.size(); ++i) {
     const auto& [t0, r0] = s.profile[i];
     const auto& [t1, r1] = s.profile[i + 1];
     if (t >= t0 && t < t1) {
       if (!s.ramp) return r0;
-      return r0 + (r1 - r0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
+      return r0 + (r1 - r0) * static_cast<double>(t - t0) /
+                      static_cast<double>(t1 - t0);
     }
   }
   return s.profile.back().second;
@@ -196,7 +207,8 @@ int64_t QueueingNetwork::NextArrival(uint32_t source, int64_t from) {
     }
     if (s.end_ns != 0 && t >= s.end_ns) return -1;
     if (!s.poisson || s.profile.empty()) return t;
-    if (std::uniform_real_distribution<double>(0.0, peak)(rng) < RateAt(s, t)) return t;
+    if (std::uniform_real_distribution<double>(0.0, peak)(rng) < RateAt(s, t))
+      return t;
   }
   return -1;
 }
@@ -209,14 +221,15 @@ void QueueingNetwork::Arrive(uint32_t source) {
   // depend on what happens to this request.
   if (s.max_requests == 0 || source_count_[source] < s.max_requests) {
     const int64_t t = NextArrival(source, now_.nanos());
-    if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, source, 0);
+    if (t >= 0)
+      queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, source, 0);
   }
   uint32_t id = StartRequest(source, 0, now_.nanos(), recorded);
   Enter(id);
 }
 
-uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt, int64_t start,
-                                       bool recorded) {
+uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
+                                       int64_t start, bool recorded) {
   uint32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -239,7 +252,8 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt, int64_t sta
     ++ss.per_path[routes_[r.route].path_index];
     for (uint32_t h : routes_[r.route].hits) ++policy_counters_[h];
   }
-  if (trace_ && recorded && (source_count_[source] % trace_every_ == 0 || attempt > 0))
+  if (trace_ && recorded &&
+      (source_count_[source] % trace_every_ == 0 || attempt > 0))
     traces_[id].clear();
   return id;
 }
@@ -255,7 +269,8 @@ void QueueingNetwork::PickRoute(Request& r) {
   }
   double total = 0;
   for (uint32_t x : epoch->routes) total += routes_[x].weight;
-  double u = std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
+  double u =
+      std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
   r.route = epoch->routes.back();
   for (uint32_t x : epoch->routes) {
     u -= routes_[x].weight;
@@ -283,7 +298,8 @@ void QueueingNetwork::Enter(uint32_t id) {
       ++pool_open_[pool];
       if (handshake_ns_ > 0) {
         r.hop_arrive = -1;  // handshake paid; come back without it
-        queue_.Push(now_ + SimTime::FromNanos(handshake_ns_), EventKind::kHopArrive, 0, id);
+        queue_.Push(now_ + SimTime::FromNanos(handshake_ns_),
+                    EventKind::kHopArrive, 0, id);
         return;
       }
     }
@@ -304,7 +320,8 @@ void QueueingNetwork::Enter(uint32_t id) {
     if (st.count == st.ring.size()) {
       // Grow the ring, keeping FIFO order.
       std::vector<uint32_t> bigger(std::max<size_t>(16, st.ring.size() * 2));
-      for (size_t k = 0; k < st.count; ++k) bigger[k] = st.ring[(st.head + k) % st.ring.size()];
+      for (size_t k = 0; k < st.count; ++k)
+        bigger[k] = st.ring[(st.head + k) % st.ring.size()];
       st.ring.swap(bigger);
       st.head = 0;
     }
@@ -329,7 +346,8 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     station_stats_[sid].busy_ns += static_cast<double>(d);
     auto nt = traces_.find(next);
     if (nt != traces_.end()) nt->second.back().start = now_.nanos();
-    queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, next);
+    queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid,
+                next);
   } else {
     --st.busy;
   }
@@ -345,7 +363,8 @@ void QueueingNetwork::Advance(uint32_t id) {
     const int64_t link = route.link_ns[r.hop];
     r.hop_arrive = 0;
     if (link > 0) {
-      queue_.Push(now_ + SimTime::FromNanos(link), EventKind::kHopArrive, 0, id);
+      queue_.Push(now_ + SimTime::FromNanos(link), EventKind::kHopArrive, 0,
+                  id);
     } else {
       Enter(id);
     }

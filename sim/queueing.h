@@ -4,8 +4,8 @@
 // tandem benchmark builds one directly. Both run the same code.
 //
 //   QueueingNetwork net;
-//   uint32_t zt = net.AddStation({"ztunnel east-node-0", "ztunnel", 2, ServiceTime::Exponential(6e-5)});
-//   uint32_t r = net.AddRoute(route);
+//   uint32_t zt = net.AddStation({"ztunnel east-node-0", "ztunnel", 2,
+//   ServiceTime::Exponential(6e-5)}); uint32_t r = net.AddRoute(route);
 //   net.AddSource(source);
 //   net.Run(seed, limits);
 #ifndef MESHSIM_SIM_QUEUEING_H_
@@ -26,9 +26,13 @@
 namespace meshsim {
 
 struct ServiceTime {
-  enum class Kind { kConstant, kExponential, kLognormal } kind = Kind::kExponential;
+  enum class Kind {
+    kConstant,
+    kExponential,
+    kLognormal
+  } kind = Kind::kExponential;
   double mean_s = 0.0;
-  double p99_s = 0.0;  // lognormal only
+  double p99_s = 0.0;            // lognormal only
   double mu = 0.0, sigma = 0.0;  // lognormal parameters, derived
 
   static ServiceTime Constant(double mean_s);
@@ -41,7 +45,8 @@ struct ServiceTime {
 
 struct StationSpec {
   std::string name;  // e.g. "ztunnel east/east-node-0"
-  std::string kind;  // ztunnel | waypoint | ingress | eastwest | sidecar | workload
+  std::string
+      kind;  // ztunnel | waypoint | ingress | eastwest | sidecar | workload
   std::string cluster;
   int workers = 1;
   ServiceTime service;
@@ -50,23 +55,24 @@ struct StationSpec {
 struct RouteSpec {
   std::vector<uint32_t> stations;
   std::vector<int64_t> link_ns;  // network delay before reaching stations[i]
-  std::vector<int32_t> pool;     // connection pool crossed before stations[i], or -1
+  std::vector<int32_t>
+      pool;  // connection pool crossed before stations[i], or -1
   Outcome outcome = Outcome::kDelivered;
-  int reason = -1;               // index into the network's reasons, for failures
+  int reason = -1;  // index into the network's reasons, for failures
   double weight = 1.0;
   std::optional<int64_t> timeout_ns;
   int retries = 0;
-  std::vector<uint32_t> hits;    // policy-hit counters incremented per request
-  int path_index = 0;            // which path of its source this is
+  std::vector<uint32_t> hits;  // policy-hit counters incremented per request
+  int path_index = 0;          // which path of its source this is
 };
 
 struct SourceSpec {
   std::string name;
-  double rate = 1.0;          // requests per second (peak rate with a profile)
+  double rate = 1.0;  // requests per second (peak rate with a profile)
   // Optional rate profile: (time, rate) points; step or linear ramp.
   std::vector<std::pair<int64_t, double>> profile;
   bool ramp = false;
-  bool poisson = true;        // else constant spacing
+  bool poisson = true;  // else constant spacing
   int64_t start_ns = 0;
   int64_t end_ns = 0;         // no arrival at or after this time
   uint64_t max_requests = 0;  // 0: unlimited
@@ -81,13 +87,14 @@ struct SourceSpec {
 
 struct StationStats {
   uint64_t served = 0;
-  double busy_ns = 0;        // total service time given
-  double queue_area = 0;     // integral of queue length over time (ns)
+  double busy_ns = 0;     // total service time given
+  double queue_area = 0;  // integral of queue length over time (ns)
   uint64_t max_queue = 0;
 };
 
 struct SourceStats {
-  uint64_t requests = 0, delivered = 0, denied = 0, failed = 0, retries = 0, timeouts = 0;
+  uint64_t requests = 0, delivered = 0, denied = 0, failed = 0, retries = 0,
+           timeouts = 0;
   std::map<int, uint64_t> failed_by_reason;
   std::vector<uint64_t> per_path;  // by path index
   LatencyHistogram latency;        // delivered requests, ns
@@ -105,8 +112,9 @@ struct TraceHop {
   uint32_t station;
   int64_t arrive, start, depart;
 };
-using TraceSink = std::function<void(uint32_t source, uint32_t route, int attempt,
-                                     int64_t start, int64_t end, const std::vector<TraceHop>&)>;
+using TraceSink = std::function<void(uint32_t source, uint32_t route,
+                                     int attempt, int64_t start, int64_t end,
+                                     const std::vector<TraceHop>&)>;
 
 class QueueingNetwork {
  public:
@@ -126,11 +134,15 @@ class QueueingNetwork {
   void Run(uint64_t seed, const RunLimits& limits);
 
   const std::vector<StationSpec>& stations() const { return station_specs_; }
-  const std::vector<StationStats>& station_stats() const { return station_stats_; }
+  const std::vector<StationStats>& station_stats() const {
+    return station_stats_;
+  }
   const std::vector<SourceSpec>& sources() const { return sources_; }
   const std::vector<SourceStats>& source_stats() const { return source_stats_; }
   const std::vector<RouteSpec>& routes() const { return routes_; }
-  const std::vector<uint64_t>& policy_counters() const { return policy_counters_; }
+  const std::vector<uint64_t>& policy_counters() const {
+    return policy_counters_;
+  }
   const std::vector<std::string>& reasons() const { return reasons_; }
   SimTime end_time() const { return now_; }
   uint64_t events() const { return events_; }
@@ -159,7 +171,8 @@ class QueueingNetwork {
   void Arrive(uint32_t source);
   int64_t NextArrival(uint32_t source, int64_t from);
   double RateAt(const SourceSpec& s, int64_t t) const;
-  uint32_t StartRequest(uint32_t source, int attempt, int64_t start, bool recorded);
+  uint32_t StartRequest(uint32_t source, int attempt, int64_t start,
+                        bool recorded);
   void PickRoute(Request& r);
   void Enter(uint32_t req);
   void ServiceDone(uint32_t station, uint32_t req);

@@ -13,16 +13,22 @@ namespace {
 // Defaults from Istio's published figures (ambient-semantics.md §11), see
 // docs/latency-model.md for the derivation of each.
 StationPerf DefaultProxy(const std::string& kind) {
-  if (kind == "ztunnel") return {2, {"exponential", 0.06, 0}, {}};   // 0.06 vCPU / 1000 rps
-  if (kind == "waypoint") return {2, {"exponential", 0.25, 0}, {}};  // 0.25 vCPU / 1000 rps
-  if (kind == "sidecar") return {2, {"exponential", 0.20, 0}, {}};   // 0.20 vCPU / 1000 rps
-  return {2, {"exponential", 0.25, 0}, {}};  // ingress, eastwest: Envoy, as a waypoint
+  if (kind == "ztunnel")
+    return {2, {"exponential", 0.06, 0}, {}};  // 0.06 vCPU / 1000 rps
+  if (kind == "waypoint")
+    return {2, {"exponential", 0.25, 0}, {}};  // 0.25 vCPU / 1000 rps
+  if (kind == "sidecar")
+    return {2, {"exponential", 0.20, 0}, {}};  // 0.20 vCPU / 1000 rps
+  return {2,
+          {"exponential", 0.25, 0},
+          {}};  // ingress, eastwest: Envoy, as a waypoint
 }
 
 ServiceTime ToServiceTime(const ServiceTimeSpec& s) {
   const double mean = s.mean_ms * 1e-3;
   if (s.distribution == "constant") return ServiceTime::Constant(mean);
-  if (s.distribution == "lognormal") return ServiceTime::Lognormal(mean, s.p99_ms * 1e-3);
+  if (s.distribution == "lognormal")
+    return ServiceTime::Lognormal(mean, s.p99_ms * 1e-3);
   return ServiceTime::Exponential(mean);
 }
 
@@ -31,7 +37,11 @@ int64_t ParseDurationNs(const std::string& d) {
   char* end = nullptr;
   double v = std::strtod(d.c_str(), &end);
   std::string unit = end ? end : "";
-  double scale = unit == "ms" ? 1e6 : unit == "us" ? 1e3 : unit == "m" ? 60e9 : unit == "h" ? 3600e9 : 1e9;
+  double scale = unit == "ms"   ? 1e6
+                 : unit == "us" ? 1e3
+                 : unit == "m"  ? 60e9
+                 : unit == "h"  ? 3600e9
+                                : 1e9;
   return static_cast<int64_t>(v * scale);
 }
 
@@ -65,14 +75,17 @@ class ModelBuilder {
       for (size_t e = 0; e < meshes.size(); ++e) {
         SourceSpec::Epoch epoch;
         epoch.start_ns = m_.epoch_starts[e];
-        std::vector<Path> paths = EnumeratePaths(BuildForwardingGraph(meshes[e], t));
+        std::vector<Path> paths =
+            EnumeratePaths(BuildForwardingGraph(meshes[e], t));
         const Path* src_fail = SourceDown(meshes[e], t);
         if (src_fail) paths = {*src_fail};
         for (const Path& p : paths) {
           std::string key = Describe(p) + "|" + OutcomeName(p.outcome);
-          auto [it, fresh] = path_ids.emplace(key, static_cast<int>(path_ids.size()));
+          auto [it, fresh] =
+              path_ids.emplace(key, static_cast<int>(path_ids.size()));
           if (fresh) {
-            m_.entry_paths.back().push_back({p.waypoints, p.outcome, Describe(p)});
+            m_.entry_paths.back().push_back(
+                {p.waypoints, p.outcome, Describe(p)});
           }
           epoch.routes.push_back(AddRoute(meshes[e], t, p, it->second));
         }
@@ -86,7 +99,9 @@ class ModelBuilder {
       }
       m_.net.AddSource(std::move(src));
     }
-    m_.net.SetPools(pools_.size(), static_cast<int64_t>(sc_.performance.hbone_handshake_ms * 1e6));
+    m_.net.SetPools(
+        pools_.size(),
+        static_cast<int64_t>(sc_.performance.hbone_handshake_ms * 1e6));
   }
 
  private:
@@ -102,15 +117,18 @@ class ModelBuilder {
         const std::string b = f.target.substr(f.target.find(',') + 1);
         for (Cluster& c : mesh.clusters)
           for (Workload& w : c.workloads)
-            if (w.role == WorkloadRole::kEastWest && (w.network == a || w.network == b))
+            if (w.role == WorkloadRole::kEastWest &&
+                (w.network == a || w.network == b))
               w.ready = false;
         continue;
       }
       Cluster* c = mesh.FindCluster(f.cluster);
       if (!c) continue;
       for (Workload& w : c->workloads) {
-        if ((f.kind == "node" && w.node == f.target) || (f.kind == "pod" && w.Key() == f.target) ||
-            ((f.kind == "waypoint" || f.kind == "gateway") && w.gateway == f.target))
+        if ((f.kind == "node" && w.node == f.target) ||
+            (f.kind == "pod" && w.Key() == f.target) ||
+            ((f.kind == "waypoint" || f.kind == "gateway") &&
+             w.gateway == f.target))
           w.ready = false;
       }
     }
@@ -124,7 +142,11 @@ class ModelBuilder {
     auto pods = c->WorkloadsOf(t.from.ns, t.from.workload);
     if (pods.empty() || pods.front()->ready) return nullptr;
     down_path_ = Path{};
-    down_path_.hops.push_back({HopKind::kWorkload, pods.front()->Key(), c->name, pods.front()->node, {}});
+    down_path_.hops.push_back({HopKind::kWorkload,
+                               pods.front()->Key(),
+                               c->name,
+                               pods.front()->node,
+                               {}});
     down_path_.outcome = Outcome::kFailed;
     down_path_.reason = "the client pod " + pods.front()->Key() + " is down";
     return &down_path_;
@@ -133,8 +155,10 @@ class ModelBuilder {
   static std::string Describe(const Path& p) {
     std::string out;
     for (const Hop& h : p.hops)
-      out += (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) + " " + h.name +
-             (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
+      out +=
+          (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) + " " +
+          h.name +
+          (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
     return out;
   }
 
@@ -171,7 +195,8 @@ class ModelBuilder {
       } else if (na && nb && !na->region.empty() && !nb->region.empty() &&
                  na->region != nb->region) {
         ms = p.cross_region_ms;
-      } else if (na && nb && !na->zone.empty() && !nb->zone.empty() && na->zone != nb->zone) {
+      } else if (na && nb && !na->zone.empty() && !nb->zone.empty() &&
+                 na->zone != nb->zone) {
         ms = p.cross_zone_ms;
       } else {
         ms = p.same_zone_ms;
@@ -181,13 +206,15 @@ class ModelBuilder {
   }
 
   static bool IsProxy(HopKind k) {
-    return k == HopKind::kZtunnel || k == HopKind::kWaypoint || k == HopKind::kIngress ||
-           k == HopKind::kEastWest || k == HopKind::kSidecar;
+    return k == HopKind::kZtunnel || k == HopKind::kWaypoint ||
+           k == HopKind::kIngress || k == HopKind::kEastWest ||
+           k == HopKind::kSidecar;
   }
 
   uint32_t StationFor(const Mesh& mesh, const Hop& h) {
-    const std::string key = std::string(HopKindName(h.kind)) + " " + h.cluster + "/" + h.name +
-                            (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
+    const std::string key =
+        std::string(HopKindName(h.kind)) + " " + h.cluster + "/" + h.name +
+        (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
     auto it = stations_.find(key);
     if (it != stations_.end()) return it->second;
     StationSpec spec;
@@ -205,7 +232,8 @@ class ModelBuilder {
       }
     } else {
       auto pp = sc_.performance.proxies.find(spec.kind);
-      perf = pp != sc_.performance.proxies.end() ? pp->second : DefaultProxy(spec.kind);
+      perf = pp != sc_.performance.proxies.end() ? pp->second
+                                                 : DefaultProxy(spec.kind);
     }
     spec.workers = perf.workers;
     spec.service = ToServiceTime(perf.service);
@@ -214,8 +242,10 @@ class ModelBuilder {
     return id;
   }
 
-  uint32_t Counter(const std::string& policy, std::optional<int> rule, const std::string& effect) {
-    const std::string key = policy + "#" + (rule ? std::to_string(*rule) : "-") + "#" + effect;
+  uint32_t Counter(const std::string& policy, std::optional<int> rule,
+                   const std::string& effect) {
+    const std::string key =
+        policy + "#" + (rule ? std::to_string(*rule) : "-") + "#" + effect;
     auto it = counters_.find(key);
     if (it != counters_.end()) return it->second;
     uint32_t id = m_.net.AddPolicyCounter();
@@ -224,27 +254,32 @@ class ModelBuilder {
     return id;
   }
 
-  uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p, int path_index) {
+  uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p,
+                    int path_index) {
     RouteSpec r;
     r.outcome = p.outcome;
     r.weight = p.weight;
     r.path_index = path_index;
     if (p.outcome == Outcome::kFailed) r.reason = m_.net.AddReason(p.reason);
     if (p.route) {
-      if (!p.route->timeout.empty()) r.timeout_ns = ParseDurationNs(p.route->timeout);
+      if (!p.route->timeout.empty())
+        r.timeout_ns = ParseDurationNs(p.route->timeout);
       r.retries = p.route->retries.value_or(0);
     }
     // The client workload is not a station; every later hop is, including the
     // destination application. External destinations cost network time only.
-    size_t first = (!p.hops.empty() && p.hops[0].kind == HopKind::kWorkload && t.from.ingress.empty())
+    size_t first = (!p.hops.empty() && p.hops[0].kind == HopKind::kWorkload &&
+                    t.from.ingress.empty())
                        ? 1
                        : 0;
     for (size_t i = first; i < p.hops.size(); ++i) {
       const Hop& h = p.hops[i];
-      for (const HopPolicy& hp : h.policies) r.hits.push_back(Counter(hp.policy, hp.matched_rule, hp.effect));
+      for (const HopPolicy& hp : h.policies)
+        r.hits.push_back(Counter(hp.policy, hp.matched_rule, hp.effect));
       if (h.kind == HopKind::kExternal) {
         // Charge the link to the outside as the last network delay.
-        if (!r.link_ns.empty()) r.link_ns.back() += LinkNs(mesh, p.hops[i - 1], h);
+        if (!r.link_ns.empty())
+          r.link_ns.back() += LinkNs(mesh, p.hops[i - 1], h);
         continue;
       }
       r.stations.push_back(StationFor(mesh, h));
@@ -252,10 +287,12 @@ class ModelBuilder {
       int32_t pool = -1;
       if (i > 0 && IsProxy(p.hops[i - 1].kind) && IsProxy(h.kind) &&
           h.kind != HopKind::kSidecar) {
-        const std::string key = std::string(HopKindName(p.hops[i - 1].kind)) + p.hops[i - 1].cluster +
-                                p.hops[i - 1].name + p.hops[i - 1].node + ">" + HopKindName(h.kind) +
+        const std::string key = std::string(HopKindName(p.hops[i - 1].kind)) +
+                                p.hops[i - 1].cluster + p.hops[i - 1].name +
+                                p.hops[i - 1].node + ">" + HopKindName(h.kind) +
                                 h.cluster + h.name + h.node;
-        auto [it, fresh] = pools_.emplace(key, static_cast<int32_t>(pools_.size()));
+        auto [it, fresh] =
+            pools_.emplace(key, static_cast<int32_t>(pools_.size()));
         pool = it->second;
       }
       r.pool.push_back(pool);

@@ -27,8 +27,9 @@ struct SimPathInfo {
 // The queueing network a scenario maps to, with names for reporting.
 struct SimModel {
   QueueingNetwork net;
-  std::vector<std::string> entry_names;                // by source
-  std::vector<std::vector<SimPathInfo>> entry_paths;   // by source, by path index
+  std::vector<std::string> entry_names;  // by source
+  std::vector<std::vector<SimPathInfo>>
+      entry_paths;  // by source, by path index
   struct PolicyCounter {
     std::string policy;
     std::optional<int> rule;

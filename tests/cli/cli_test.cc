@@ -60,11 +60,14 @@ TEST(ScenarioGoldenTest, PathsMatchCheckedInGoldens) {
 TEST(ScenarioGoldenTest, RunSummariesMatchCheckedInGoldens) {
   for (const fs::path& s : Scenarios()) {
     fs::path golden = s.parent_path() / "expected" / "run.json";
-    ASSERT_TRUE(fs::exists(golden)) << golden << " is missing; run scripts/update-goldens.sh";
+    ASSERT_TRUE(fs::exists(golden))
+        << golden << " is missing; run scripts/update-goldens.sh";
     CliRun r = Cli({"run", s.string(), "--format", "json", "--quiet"});
     EXPECT_EQ(r.code, 0) << s << "\n" << r.err;
-    EXPECT_EQ(r.out, ReadFile(golden)) << s << " differs from its golden; review the change and "
-                                                 "run scripts/update-goldens.sh";
+    EXPECT_EQ(r.out, ReadFile(golden))
+        << s
+        << " differs from its golden; review the change and "
+           "run scripts/update-goldens.sh";
   }
 }
 

@@ -1,6 +1,8 @@
 // The discrete-event simulator: engine ordering, streaming statistics,
 // agreement with queueing theory, faults, retries and timeouts, PreferClose,
 // connection pooling.
+#include "sim/simulator.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "sim/analytic.h"
 #include "sim/engine.h"
 #include "sim/histogram.h"
-#include "sim/simulator.h"
 #include "tests/test_world.h"
 
 namespace meshsim {
@@ -46,7 +47,8 @@ TEST(HistogramTest, QuantilesWithinOnePercent) {
   }
   std::sort(values.begin(), values.end());
   for (double q : {0.5, 0.9, 0.99, 0.999}) {
-    const double exact = static_cast<double>(values[static_cast<size_t>(std::ceil(q * values.size())) - 1]);
+    const double exact = static_cast<double>(
+        values[static_cast<size_t>(std::ceil(q * values.size())) - 1]);
     EXPECT_NEAR(h.Quantile(q), exact, exact * 0.01) << q;
   }
   EXPECT_EQ(h.max(), values.back());
@@ -58,8 +60,10 @@ World TheoryWorld(double rate, const std::string& extra_perf = "") {
   World w("{version: \"1.31\"}");
   w.Cluster("east", "east", 3);
   w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", Deploy("client", "curl", 1, {}, "      nodeName: east-node-0\n"));
-  w.Add("east", Ns("shop", {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}));
+  w.Add("east",
+        Deploy("client", "curl", 1, {}, "      nodeName: east-node-0\n"));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"},
+                            {"istio.io/use-waypoint", "waypoint"}}));
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", Deploy("shop", "app", 1, {}, "      nodeName: east-node-2\n"));
   w.Add("east", testing::Svc("shop", "app"));
@@ -71,14 +75,19 @@ World TheoryWorld(double rate, const std::string& extra_perf = "") {
 std::string TheoryScenario(double rate, int seed) {
   World w = TheoryWorld(rate);
   std::string text = w.Text();
-  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
-          "  to: {host: app.shop, port: 80}\n  rate: " +
-          std::to_string(rate) + "\n  duration: 20s\n";
   text +=
-      "performance:\n  proxies:\n    ztunnel: {workers: 2, service_time: {distribution: "
-      "exponential, mean_ms: 0.05}}\n    waypoint: {workers: 2, service_time: {distribution: "
-      "exponential, mean_ms: 0.5}}\n  workloads:\n    shop/app: {workers: 4, service_time: "
-      "{distribution: exponential, mean_ms: 2.0}}\n  network: {same_node_ms: 0, same_zone_ms: 0, "
+      "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+      "  to: {host: app.shop, port: 80}\n  rate: " +
+      std::to_string(rate) + "\n  duration: 20s\n";
+  text +=
+      "performance:\n  proxies:\n    ztunnel: {workers: 2, service_time: "
+      "{distribution: "
+      "exponential, mean_ms: 0.05}}\n    waypoint: {workers: 2, service_time: "
+      "{distribution: "
+      "exponential, mean_ms: 0.5}}\n  workloads:\n    shop/app: {workers: 4, "
+      "service_time: "
+      "{distribution: exponential, mean_ms: 2.0}}\n  network: {same_node_ms: "
+      "0, same_zone_ms: 0, "
       "hbone_handshake_ms: 0}\nseed: " +
       std::to_string(seed) + "\n";
   return text;
@@ -122,7 +131,8 @@ TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
   EXPECT_NEAR(mean, analytic, half) << "analytic " << analytic;
   double u = 0;
   for (double x : util_app) u += x / util_app.size();
-  EXPECT_NEAR(u, a.stations[app_station].utilization, 0.01 * a.stations[app_station].utilization);
+  EXPECT_NEAR(u, a.stations[app_station].utilization,
+              0.01 * a.stations[app_station].utilization);
   EXPECT_NEAR(a.stations[app_station].utilization, rate * 0.002 / 4, 1e-9);
 }
 
@@ -151,7 +161,8 @@ TEST(SimulatorTest, EntriesHaveIndependentArrivalStreams) {
   std::string one = TheoryScenario(200, 1);
   std::string two = one;
   two.insert(two.find("performance:"),
-             "- name: other\n  from: {cluster: east, namespace: client, workload: curl}\n"
+             "- name: other\n  from: {cluster: east, namespace: client, "
+             "workload: curl}\n"
              "  to: {pod: shop/app, port: 80}\n  rate: 300\n  duration: 20s\n");
   SimModel a = BuildSimModel(LoadText(one));
   SimModel b = BuildSimModel(LoadText(two));
@@ -161,27 +172,32 @@ TEST(SimulatorTest, EntriesHaveIndependentArrivalStreams) {
 }
 
 std::string FaultScenario(const std::string& faults) {
-  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   std::string text = w.Text();
-  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
-          "  to: {host: cart.shop, port: 80}\n  rate: 100\n  duration: 10s\n  arrival: constant\n";
+  text +=
+      "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+      "  to: {host: cart.shop, port: 80}\n  rate: 100\n  duration: 10s\n  "
+      "arrival: constant\n";
   text += "faults:\n" + faults;
   return text;
 }
 
 // §3.6: all replicas of a bound waypoint down: fail closed for the window.
 TEST(FaultTest, WaypointDownFailsClosedDuringWindow) {
-  Scenario sc = LoadText(FaultScenario(
-      "- {kind: waypoint, cluster: east, waypoint: shop/waypoint, at: 2s, until: 4s}\n"));
+  Scenario sc =
+      LoadText(FaultScenario("- {kind: waypoint, cluster: east, waypoint: "
+                             "shop/waypoint, at: 2s, until: 4s}\n"));
   SimModel m = BuildSimModel(sc);
   RunSimulation(m, RunOptions{1});
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_EQ(s.requests, 999u);  // constant 100/s for 10 s, the first at 10 ms
   EXPECT_NEAR(static_cast<double>(s.failed), 200, 2);
   ASSERT_EQ(s.failed_by_reason.size(), 1u);
-  EXPECT_NE(m.net.reasons()[s.failed_by_reason.begin()->first].find("fail closed"),
-            std::string::npos);
+  EXPECT_NE(
+      m.net.reasons()[s.failed_by_reason.begin()->first].find("fail closed"),
+      std::string::npos);
 }
 
 // A dead node takes its pods with it; load moves to the surviving replica.
@@ -190,8 +206,9 @@ TEST(FaultTest, NodeDownShiftsLoad) {
   w.Add("east", Deploy("shop", "api", 2));
   w.Add("east", testing::Svc("shop", "api"));
   std::string text = w.Text();
-  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
-          "  to: {host: api.shop, port: 80}\n  rate: 100\n  duration: 10s\n";
+  text +=
+      "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n"
+      "  to: {host: api.shop, port: 80}\n  rate: 100\n  duration: 10s\n";
   Scenario probe = LoadText(text);
   const Cluster& pc = probe.mesh.clusters[0];
   const std::string client_node = pc.FindWorkload("client/curl-0")->node;
@@ -200,7 +217,8 @@ TEST(FaultTest, NodeDownShiftsLoad) {
   if (pc.FindWorkload(dead)->node == client_node) std::swap(dead, alive);
   const std::string node = pc.FindWorkload(dead)->node;
   ASSERT_NE(node, client_node);
-  text += "faults:\n- {kind: node, cluster: east, node: " + node + ", at: 0s}\n";
+  text +=
+      "faults:\n- {kind: node, cluster: east, node: " + node + ", at: 0s}\n";
   SimModel m = BuildSimModel(LoadText(text));
   RunSimulation(m, RunOptions{1});
   const SourceStats& s = m.net.source_stats()[0];
@@ -212,22 +230,34 @@ TEST(FaultTest, NodeDownShiftsLoad) {
 
 // HTTPRoute timeouts fail slow requests; retries re-issue failed ones.
 TEST(SimulatorTest, RouteTimeoutAndRetries) {
-  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", testing::Svc("shop", "empty", 80, {}, "", "nobody"));
   w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
-        "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  rules:\n"
-        "  - matches: [{path: {type: PathPrefix, value: /slow}}]\n    timeouts: {request: 1ms}\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+        "HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
+        "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  "
+        "rules:\n"
+        "  - matches: [{path: {type: PathPrefix, value: /slow}}]\n    "
+        "timeouts: {request: 1ms}\n"
         "    backendRefs: [{name: cart, port: 80}]\n"
-        "  - matches: [{path: {type: PathPrefix, value: /broken}}]\n    retry: {attempts: 2}\n"
+        "  - matches: [{path: {type: PathPrefix, value: /broken}}]\n    retry: "
+        "{attempts: 2}\n"
         "    backendRefs: [{name: empty, port: 80}]\n");
   std::string text = w.Text();
-  text += "- name: slow\n  from: {cluster: east, namespace: client, workload: curl}\n"
-          "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /slow}\n  rate: 50\n  duration: 10s\n"
-          "- name: broken\n  from: {cluster: east, namespace: client, workload: curl}\n"
-          "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /broken}\n  rate: 50\n  duration: 10s\n";
-  text += "performance:\n  workloads:\n    shop/cart: {workers: 4, service_time: {distribution: constant, mean_ms: 5}}\n";
+  text +=
+      "- name: slow\n  from: {cluster: east, namespace: client, workload: "
+      "curl}\n"
+      "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /slow}\n "
+      " rate: 50\n  duration: 10s\n"
+      "- name: broken\n  from: {cluster: east, namespace: client, workload: "
+      "curl}\n"
+      "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: "
+      "/broken}\n  rate: 50\n  duration: 10s\n";
+  text +=
+      "performance:\n  workloads:\n    shop/cart: {workers: 4, service_time: "
+      "{distribution: constant, mean_ms: 5}}\n";
   SimModel m = BuildSimModel(LoadText(text));
   RunSimulation(m, RunOptions{1});
   const SourceStats& slow = m.net.source_stats()[0];
@@ -239,17 +269,25 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
 
 // §2.1: PreferClose keeps a client on the waypoint replica in its own zone.
 TEST(SimulatorTest, PreferCloseWaypointReplica) {
-  World w = ShopWorld({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east",
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  namespace: shop\n  labels:\n"
-        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  replicas: 2\n  template:\n    metadata:\n"
-        "      labels: {gateway.networking.k8s.io/gateway-name: waypoint}\n    spec:\n      serviceAccountName: waypoint\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
+        "namespace: shop\n  labels:\n"
+        "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
+        "replicas: 2\n  template:\n    metadata:\n"
+        "      labels: {gateway.networking.k8s.io/gateway-name: waypoint}\n    "
+        "spec:\n      serviceAccountName: waypoint\n"
         "      containers: [{name: istio-proxy, image: x}]\n");
   std::string text = w.Text();
   // Two zones: node 0 in zone a, node 1 in zone b.
-  text.replace(text.find("nodes: 2"), 8, "nodes: [{name: n0, zone: a, region: r}, {name: n1, zone: b, region: r}]");
-  text += "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n  to: {host: cart.shop, port: 80}\n";
+  text.replace(text.find("nodes: 2"), 8,
+               "nodes: [{name: n0, zone: a, region: r}, {name: n1, zone: b, "
+               "region: r}]");
+  text +=
+      "- name: t\n  from: {cluster: east, namespace: client, workload: curl}\n "
+      " to: {host: cart.shop, port: 80}\n";
   Scenario sc = LoadText(text);
   const Cluster& c = sc.mesh.clusters[0];
   const std::string client_node = c.FindWorkload("client/curl-0")->node;
@@ -269,7 +307,8 @@ TEST(SimulatorTest, ConnectionPooling) {
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_GT(s.requests, 900u);
   EXPECT_LE(m.net.pools_opened(), 8u);
-  EXPECT_GE(m.net.pools_opened(), 2u);  // client zt -> waypoint, waypoint -> server zt
+  EXPECT_GE(m.net.pools_opened(),
+            2u);  // client zt -> waypoint, waypoint -> server zt
 }
 
 }  // namespace
