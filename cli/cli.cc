@@ -7,13 +7,16 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "model/io/loader.h"
 #include "reports/paths_report.h"
 #include "reports/run_report.h"
+#include "reports/verify_report.h"
 #include "sim/analytic.h"
 #include "sim/dataplane.h"
 #include "sim/simulator.h"
+#include "verify/verifier.h"
 
 namespace meshsim {
 
@@ -182,6 +185,75 @@ int RunAnalyze(const std::string& path, const std::string& format,
   return 0;
 }
 
+// Attaches to each counterexample the path the simulator's path function
+// computes for that concrete request (for display; the verdict is Z3's).
+void AttachPaths(const Scenario& sc, VerifyResult& r) {
+  for (Finding& f : r.findings) {
+    if (f.req_from_workload.empty() && f.req_from_ingress.empty()) continue;
+    TrafficEntry t;
+    t.name = "counterexample";
+    t.from.cluster = f.from_cluster;
+    if (!f.req_from_ingress.empty()) {
+      t.from.ingress = f.req_from_ingress;
+      t.to.host = "counterexample.example.com";
+    } else {
+      t.from.ns = f.req_from_workload.substr(0, f.req_from_workload.find('/'));
+      t.from.workload =
+          f.req_from_workload.substr(f.req_from_workload.find('/') + 1);
+      t.to.host = f.req_to_host;
+      t.to.pod = f.req_to_pod;
+    }
+    t.to.port = f.req_port;
+    if (!f.req_method.empty())
+      t.http = HttpRequest{f.req_method, f.req_path, {}};
+    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+      const bool bypass =
+          p.waypoints.empty() && p.outcome == Outcome::kDelivered;
+      const bool twice = p.waypoints.size() >= 2;
+      if ((f.rule == "waypoint-bypass" && bypass) ||
+          (f.rule == "fail-open-exposure" && bypass) ||
+          (f.rule == "waypoint-double-pass" && twice)) {
+        f.path = p.hops;
+        break;
+      }
+    }
+  }
+}
+
+int RunVerify(const std::string& path, const std::string& format,
+              const std::vector<std::string>& properties, std::ostream& out,
+              std::ostream& err) {
+  static const std::set<std::string> kProperties = {
+      "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
+      "double-l7"};
+  for (const std::string& p : properties) {
+    if (!kProperties.count(p)) {
+      err << "meshsim: error: --property must be one of waypoint-bypass, "
+             "waypoint-double-pass, "
+             "fail-open-exposure, double-l7, got '"
+          << p << "'\n";
+      return 2;
+    }
+  }
+  Diagnostics diags;
+  std::optional<Scenario> sc = Load(path, "nothing verified", err, diags);
+  if (!sc) return 2;
+  VerifyOptions vo;
+  vo.properties = properties;
+  VerifyResult r = Verify(*sc, vo);
+  AttachPaths(*sc, r);
+  if (format == "json") {
+    WriteVerifyJson(sc->mesh.name, r, out);
+  } else {
+    WriteVerifyText(sc->mesh.name, r, out);
+  }
+  for (const PropertyResult& p : r.properties)
+    if (p.result == ProofResult::kUnknown) return 3;
+  for (const Finding& f : r.findings)
+    if (f.severity == "error") return 1;
+  return 0;
+}
+
 int RunPaths(const PathsOptions& o, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::optional<Scenario> sc =
@@ -249,6 +321,19 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
       ->required();
   analyze->add_option("--format", analyze_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  std::string verify_scenario, verify_format = "text";
+  std::vector<std::string> verify_properties;
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "prove with Z3 that no request bypasses or double-passes a waypoint");
+  verify
+      ->add_option("scenario", verify_scenario, "scenario file (YAML or JSON)")
+      ->required();
+  verify->add_option("--format", verify_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  verify->add_option("--property", verify_properties,
+                     "check only these: waypoint-bypass, waypoint-double-pass, "
+                     "fail-open-exposure, double-l7 (repeatable)");
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -263,6 +348,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   }
   if (paths->parsed()) return RunPaths(po, out, err);
   if (run->parsed()) return RunRun(ro, out, err);
+  if (verify->parsed())
+    return RunVerify(verify_scenario, verify_format, verify_properties, out,
+                     err);
   if (analyze->parsed())
     return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();

@@ -1,0 +1,104 @@
+#include "reports/verify_report.h"
+
+#include <cmath>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+
+namespace meshsim {
+
+using Json = nlohmann::ordered_json;
+
+void WriteVerifyJson(const std::string& scenario, const VerifyResult& r, std::ostream& out) {
+  Json root;
+  root["scenario"] = scenario;
+  root["properties"] = Json::array();
+  for (const PropertyResult& p : r.properties) {
+    Json j;
+    j["name"] = p.name;
+    j["result"] = ProofResultName(p.result);
+    j["classes_checked"] = p.classes_checked;
+    // Wall time, rounded to 0.1 s: the one field that may differ between
+    // runs of the same inputs (docs/verification.md).
+    j["seconds"] = std::round(p.seconds * 10) / 10;
+    if (!p.reason.empty()) j["reason"] = p.reason;
+    if (!p.core.empty()) j["proved_by"] = p.core;
+    root["properties"].push_back(j);
+  }
+  root["findings"] = Json::array();
+  for (const Finding& f : r.findings) {
+    Json j;
+    j["rule"] = f.rule;
+    j["severity"] = f.severity;
+    j["message"] = f.message;
+    if (!f.from.empty()) {
+      Json req;
+      req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
+      req["to"] = f.to;
+      req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
+      req["cluster"] = f.cluster;
+      j["request"] = req;
+    }
+    if (!f.path.empty()) {
+      Json hops = Json::array();
+      for (const Hop& h : f.path) {
+        Json jh;
+        jh["kind"] = HopKindName(h.kind);
+        jh["name"] = h.name;
+        if (!h.cluster.empty()) jh["cluster"] = h.cluster;
+        if (!h.node.empty()) jh["node"] = h.node;
+        hops.push_back(jh);
+      }
+      j["path"] = {{"hops", hops}};
+    }
+    j["objects"] = Json::array();
+    for (const FindingObject& o : f.objects) {
+      Json jo;
+      jo["kind"] = o.kind;
+      jo["name"] = o.name;
+      jo["file"] = o.location.file;
+      jo["line"] = o.location.line;
+      j["objects"].push_back(jo);
+    }
+    if (!f.fix.empty()) j["fix"] = f.fix;
+    root["findings"].push_back(j);
+  }
+  out << root.dump(2) << "\n";
+}
+
+void WriteVerifyText(const std::string& scenario, const VerifyResult& r, std::ostream& out) {
+  out << "scenario: " << scenario << "\n\n";
+  for (const PropertyResult& p : r.properties) {
+    out << "  " << std::left << std::setw(22) << p.name << " " << std::setw(9)
+        << ProofResultName(p.result) << " (" << p.classes_checked << " request classes, "
+        << std::fixed << std::setprecision(2) << p.seconds << " s)";
+    if (!p.reason.empty()) out << " reason: " << p.reason;
+    if (!p.core.empty()) {
+      out << " — holds because of:";
+      for (const std::string& c : p.core) out << " " << c;
+    }
+    out << "\n";
+  }
+  if (!r.findings.empty()) out << "\n";
+  for (const Finding& f : r.findings) {
+    const SourceLocation* loc = f.objects.empty() ? nullptr : &f.objects.front().location;
+    out << (loc && loc->Known() ? loc->ToString() + ": " : "") << f.severity << ": [" << f.rule
+        << "] " << f.message << "\n";
+    if (!f.from.empty()) {
+      out << "    request: from " << f.from << " (" << f.from_cluster << ") to " << f.to;
+      if (!f.http.empty()) out << " " << f.http;
+      out << "\n";
+    }
+    if (!f.path.empty()) {
+      out << "    path:";
+      for (size_t i = 0; i < f.path.size(); ++i)
+        out << (i ? " ->" : "") << " " << HopKindName(f.path[i].kind) << " " << f.path[i].name;
+      out << "\n";
+    }
+    for (size_t i = 1; i < f.objects.size(); ++i)
+      out << "    see " << f.objects[i].kind << " " << f.objects[i].name << " at "
+          << f.objects[i].location.ToString() << "\n";
+    if (!f.fix.empty()) out << "    fix: " << f.fix << "\n";
+  }
+}
+
+}  // namespace meshsim

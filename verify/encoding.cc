@@ -1,0 +1,354 @@
+// The Z3 encoding of ambient routing and destination policy (§2, §3, §5, §6,
+// §7.2, §8), one slice per destination (a service reached by VIP, or a pod
+// reached by IP). Configuration facts (label values, waypoint readiness,
+// versions) enter as constants; the decisions — which waypoint a label
+// resolves to, whether the client's ztunnel, an ingress or an east-west
+// gateway sends the request through it, which policy rule matches — are Z3
+// formulas over the symbolic request.
+#include "verify/encoding.h"
+
+#include <algorithm>
+#include <set>
+
+#include "model/binding.h"  // ParseGoBool only
+#include "model/labels.h"
+#include "model/policy.h"   // IpInBlock, SpiffePrincipal only
+
+namespace meshsim::verify {
+
+namespace {
+
+const std::string* Label(const Labels& l, const char* k) { return FindLabel(l, k); }
+
+bool GlobalLabel(const Labels& l) {
+  const std::string* v = FindLabel(l, kLabelGlobal);
+  return v && *v == "true";
+}
+
+}  // namespace
+
+Slice::Slice(const Scenario& sc, z3::context& ctx) : sc_(sc), c_(ctx) {}
+
+// §2.3 ref(obj) and resolve(obj) as a formula: is `holder` bound to gateway
+// `w` of cluster `ci`? `for_service` selects service vs workload waypoints.
+z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns, bool for_service,
+                        bool is_gateway_holder, const Gateway& w) {
+  const Cluster& cl = sc_.mesh.clusters[ci];
+  const IstioVersion ver = cl.VersionOr(sc_.mesh.istio.version);
+  const Labels& nsl = cl.NamespaceLabels(ns);
+  const std::string* obj = Label(labels, kLabelUseWaypoint);
+  const std::string* nsv = Label(nsl, kLabelUseWaypoint);
+  const std::string* objns = ver.AtLeast(1, 23) ? Label(labels, kLabelUseWaypointNamespace) : nullptr;
+  const std::string* nsns = ver.AtLeast(1, 23) ? Label(nsl, kLabelUseWaypointNamespace) : nullptr;
+  z3::expr obj_has = c_.bool_val(obj != nullptr);
+  z3::expr obj_none = c_.bool_val(obj && *obj == "none");
+  z3::expr ns_has = c_.bool_val(nsv != nullptr);
+  z3::expr ns_none = c_.bool_val(nsv && *nsv == "none");
+  z3::expr obj_name = c_.string_val(obj ? *obj : "");
+  z3::expr ns_name = c_.string_val(nsv ? *nsv : "");
+  z3::expr obj_wns = c_.string_val(objns ? *objns : ns);
+  z3::expr ns_wns = c_.string_val(nsns ? *nsns : ns);
+  // The object's label wins, `none` included; the namespace's otherwise.
+  z3::expr has_ref = z3::ite(obj_has, !obj_none, ns_has && !ns_none);
+  z3::expr ref_name = z3::ite(obj_has, obj_name, ns_name);
+  z3::expr ref_ns = z3::ite(obj_has, obj_wns, ns_wns);
+  // The waypoint's own facts: programmed (§2.1), type (§2.2), allowedRoutes
+  // (§2.4); whether it is deleted or mis-bound is the symbolic `deleted`.
+  std::string type = WaypointTrafficType(cl, w);
+  const bool type_ok = for_service ? (type == "service" || type == "all")
+                                   : (type == "workload" || type == "all");
+  const bool programmed = w.role != GatewayRole::kRemote && w.Programmed();
+  return has_ref && ref_name == c_.string_val(w.name) && ref_ns == c_.string_val(w.ns) &&
+         c_.bool_val(programmed && type_ok && WaypointAdmits(cl, w, ns) && !is_gateway_holder) &&
+         !Deleted(ci, w);
+}
+
+z3::expr Slice::Deleted(int ci, const Gateway& w) {
+  const std::string key = sc_.mesh.clusters[ci].name + "/" + w.Key();
+  auto it = deleted_.find(key);
+  if (it != deleted_.end()) return it->second;
+  z3::expr v = c_.bool_const(("deleted:" + key).c_str());
+  deleted_.emplace(key, v);
+  waypoint_keys_.push_back(key);
+  return v;
+}
+
+// Whether a bound waypoint has a ready replica: its own cluster's pods, or a
+// global same-named waypoint's elsewhere (§7.2 fail-over).
+bool Slice::Healthy(int ci, const Gateway& w) const {
+  auto ready = [&](int cj) {
+    const Cluster& c = sc_.mesh.clusters[cj];
+    auto it = c.gateway_pods.find(w.Key());
+    if (it == c.gateway_pods.end()) return false;
+    for (size_t wi : it->second)
+      if (c.workloads[wi].ready) return true;
+    return false;
+  };
+  if (ready(ci)) return true;
+  if (!(GlobalLabel(w.labels) || GlobalLabel(w.infrastructure_labels))) return false;
+  for (size_t cj = 0; cj < sc_.mesh.clusters.size(); ++cj)
+    if (static_cast<int>(cj) != ci && sc_.mesh.clusters[cj].FindGateway(w.Key()) && ready(cj))
+      return true;
+  return false;
+}
+
+std::string Slice::WaypointPrincipal(int ci, const Gateway& w) const {
+  const Cluster& c = sc_.mesh.clusters[ci];
+  auto it = c.gateway_pods.find(w.Key());
+  if (it != c.gateway_pods.end() && !it->second.empty())
+    return SpiffePrincipal(w.ns, c.workloads[it->second.front()].service_account);
+  return SpiffePrincipal(w.ns, w.name);
+}
+
+// Bound-to formulas for every candidate waypoint of a holder; returns the
+// disjunction and fills `per`.
+z3::expr Slice::AnyBound(int ci, const Labels& labels, const std::string& ns, bool for_service,
+                         bool is_gateway_holder, std::vector<std::pair<const Gateway*, z3::expr>>* per) {
+  z3::expr any = c_.bool_val(false);
+  for (const auto& [key, gw] : sc_.mesh.clusters[ci].gateways) {
+    if (gw.role == GatewayRole::kRemote) continue;
+    z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
+    per->push_back({&gw, b});
+    any = any || b;
+  }
+  return any;
+}
+
+namespace {
+
+// Istio string pattern on a Z3 string (§8: exact, prefix*, *suffix, *).
+z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v, const z3::expr& present) {
+  if (p == "*") return present;
+  if (p.size() > 1 && p.back() == '*')
+    return present && z3::prefixof(c.string_val(p.substr(0, p.size() - 1)), v);
+  if (p.size() > 1 && p.front() == '*') return present && z3::suffixof(c.string_val(p.substr(1)), v);
+  return present && v == c.string_val(p);
+}
+
+z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps, const z3::expr& v,
+                    const z3::expr& present) {
+  z3::expr out = c.bool_val(false);
+  for (const std::string& p : ps) out = out || PatternMatch(c, p, v, present);
+  return out;
+}
+
+bool HasHttp(const PolicyRule& r) {
+  for (const auto& s : r.from)
+    if (!s.request_principals.empty() || !s.not_request_principals.empty() ||
+        !s.remote_ip_blocks.empty() || !s.not_remote_ip_blocks.empty())
+      return true;
+  for (const auto& o : r.to)
+    if (!o.hosts.empty() || !o.not_hosts.empty() || !o.methods.empty() || !o.not_methods.empty() ||
+        !o.paths.empty() || !o.not_paths.empty())
+      return true;
+  for (const auto& w : r.when)
+    if (w.key != "source.ip" && w.key != "source.namespace" && w.key != "source.principal" &&
+        w.key != "destination.ip" && w.key != "destination.port")
+      return true;
+  return false;
+}
+
+}  // namespace
+
+// One rule as a formula over the request attributes (§8.2 at ztunnel when
+// `l4`): ALLOW rules with HTTP attributes never match there; DENY rules lose
+// their HTTP parts, and a clause left empty never matches.
+z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule, const Attrs& a,
+                            bool l4) {
+  if (l4 && HasHttp(rule) && p.action == "ALLOW") return c_.bool_val(false);
+  auto l4_source = [](const PolicySource& s) {
+    return !s.principals.empty() || !s.not_principals.empty() || !s.namespaces.empty() ||
+           !s.not_namespaces.empty() || !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
+  };
+  z3::expr m = c_.bool_val(true);
+  if (!rule.from.empty()) {
+    z3::expr any = c_.bool_val(false);
+    bool clause = false;
+    for (const PolicySource& s : rule.from) {
+      if (l4 && !l4_source(s)) continue;
+      clause = true;
+      z3::expr sm = c_.bool_val(true);
+      if (!s.principals.empty()) sm = sm && AnyPattern(c_, s.principals, a.principal, a.has_id);
+      if (!s.not_principals.empty()) sm = sm && !AnyPattern(c_, s.not_principals, a.principal, a.has_id);
+      if (!s.namespaces.empty()) sm = sm && AnyPattern(c_, s.namespaces, a.ns, a.has_id);
+      if (!s.not_namespaces.empty()) sm = sm && !AnyPattern(c_, s.not_namespaces, a.ns, a.has_id);
+      if (!s.ip_blocks.empty()) sm = sm && a.ip_in(s.ip_blocks);
+      if (!s.not_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_ip_blocks);
+      if (!l4) {
+        if (!s.request_principals.empty()) sm = sm && c_.bool_val(false);  // no JWT modelled
+        if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
+        if (!s.not_remote_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_remote_ip_blocks);
+      }
+      any = any || sm;
+    }
+    if (!clause) return c_.bool_val(false);
+    m = m && any;
+  }
+  if (!rule.to.empty()) {
+    z3::expr any = c_.bool_val(false);
+    bool clause = false;
+    for (const PolicyOperation& o : rule.to) {
+      if (l4 && o.ports.empty() && o.not_ports.empty()) continue;
+      clause = true;
+      z3::expr om = c_.bool_val(true);
+      auto port_in = [&](const std::vector<std::string>& ports) {
+        z3::expr e = c_.bool_val(false);
+        for (const std::string& pt : ports) e = e || a.port == c_.int_val(std::atoi(pt.c_str()));
+        return e;
+      };
+      if (!o.ports.empty()) om = om && port_in(o.ports);
+      if (!o.not_ports.empty()) om = om && !port_in(o.not_ports);
+      if (!l4) {
+        if (!o.methods.empty()) om = om && a.http && AnyPattern(c_, o.methods, a.method, c_.bool_val(true));
+        if (!o.not_methods.empty()) om = om && !(a.http && AnyPattern(c_, o.not_methods, a.method, c_.bool_val(true)));
+        if (!o.paths.empty()) om = om && a.http && AnyPattern(c_, o.paths, a.path, c_.bool_val(true));
+        if (!o.not_paths.empty()) om = om && !(a.http && AnyPattern(c_, o.not_paths, a.path, c_.bool_val(true)));
+        if (!o.hosts.empty()) om = om && a.http && AnyPattern(c_, o.hosts, a.host, c_.bool_val(true));
+        if (!o.not_hosts.empty()) om = om && !(a.http && AnyPattern(c_, o.not_hosts, a.host, c_.bool_val(true)));
+      }
+      any = any || om;
+    }
+    if (!clause) return c_.bool_val(false);
+    m = m && any;
+  }
+  bool when_clause = rule.when.empty();
+  for (const PolicyCondition& w : rule.when) {
+    z3::expr val = c_.string_val("");
+    z3::expr present = c_.bool_val(true);
+    bool ip = false;
+    if (w.key == "source.principal") {
+      val = a.principal;
+      present = a.has_id;
+    } else if (w.key == "source.namespace") {
+      val = a.ns;
+      present = a.has_id;
+    } else if (w.key == "destination.port") {
+      when_clause = true;
+      z3::expr in = c_.bool_val(false), out = c_.bool_val(false);
+      for (const std::string& v : w.values) in = in || a.port == c_.int_val(std::atoi(v.c_str()));
+      for (const std::string& v : w.not_values) out = out || a.port == c_.int_val(std::atoi(v.c_str()));
+      if (!w.values.empty()) m = m && in;
+      if (!w.not_values.empty()) m = m && !out;
+      continue;
+    } else if (w.key == "source.ip") {
+      ip = true;
+    } else if (l4) {
+      continue;  // HTTP conditions are removed at ztunnel
+    } else if (w.key.rfind("request.headers[", 0) == 0) {
+      std::string name = w.key.substr(16, w.key.size() - 17);
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      val = a.header(name);
+      present = a.http && a.has_header(name);
+    } else {
+      present = c_.bool_val(false);  // request.auth.*: no JWT is modelled
+    }
+    when_clause = true;
+    z3::expr cm = c_.bool_val(true);
+    if (ip) {
+      if (!w.values.empty()) cm = cm && a.ip_in(w.values);
+      if (!w.not_values.empty()) cm = cm && !a.ip_in(w.not_values);
+    } else {
+      if (!w.values.empty()) cm = cm && AnyPattern(c_, w.values, val, present);
+      if (!w.not_values.empty()) cm = cm && !AnyPattern(c_, w.not_values, val, present);
+    }
+    m = m && cm;
+  }
+  if (!when_clause) return c_.bool_val(false);
+  return m;
+}
+
+// §8.3: DENY first; with ALLOW policies present, one must match. Each
+// policy's part is guarded by its tracking literal, for unsat cores.
+z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies, const Attrs& a,
+                       bool l4) {
+  z3::expr deny = c_.bool_val(false);
+  z3::expr allow_exists = c_.bool_val(false);
+  z3::expr allow = c_.bool_val(false);
+  for (const AuthorizationPolicy* p : policies) {
+    if (p->dry_run && (!l4 || sc_.mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false)))
+      continue;
+    z3::expr en = Enabled(*p);
+    z3::expr any_rule = c_.bool_val(false);
+    for (const PolicyRule& r : p->rules) any_rule = any_rule || RuleMatches(*p, r, a, l4);
+    if (p->action == "DENY") deny = deny || (en && any_rule);
+    if (p->action == "ALLOW") {
+      allow_exists = allow_exists || en;
+      allow = allow || (en && any_rule);
+    }
+  }
+  return deny || (allow_exists && !allow);
+}
+
+z3::expr Slice::Enabled(const AuthorizationPolicy& p) {
+  const std::string key = p.Key();
+  auto it = enabled_.find(key);
+  if (it != enabled_.end()) return it->second;
+  z3::expr v = c_.bool_const(("policy:" + key).c_str());
+  enabled_.emplace(key, v);
+  policy_objects_[key] = &p;
+  return v;
+}
+
+// Selector, namespace and root policies of the destination pod (§8.1); at a
+// ztunnel, CUSTOM and AUDIT are never sent.
+std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci, const Workload& w, bool ztunnel) {
+  std::vector<const AuthorizationPolicy*> out;
+  const Cluster& c = sc_.mesh.clusters[ci];
+  for (const AuthorizationPolicy& p : c.authorization_policies) {
+    if (!p.target_refs.empty()) continue;
+    if (p.ns != w.ns && p.ns != sc_.mesh.istio.root_namespace) continue;
+    if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
+    if (ztunnel && (p.action == "CUSTOM" || p.action == "AUDIT")) continue;
+    out.push_back(&p);
+  }
+  // §4.3 PILOT_AUTO_ALLOW_WAYPOINT_POLICY: an ALLOW for the waypoint's service
+  // accounts on each workload bound to it.
+  if (ztunnel && sc_.mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
+    std::set<const Gateway*> wps;
+    for (const auto& [key, gw] : c.gateways) {
+      bool bound = false;
+      Binding wb = WorkloadWaypoint(sc_.mesh, c, w);
+      if (wb.waypoint == &gw) bound = true;
+      for (size_t si = 0; si < c.services.size() && !bound; ++si) {
+        const auto& eps = c.service_endpoints[si];
+        if (std::find(eps.begin(), eps.end(), c.workload_by_key.at(w.Key())) == eps.end()) continue;
+        if (ServiceWaypoint(sc_.mesh, c, c.services[si]).waypoint == &gw) bound = true;
+      }
+      if (bound) wps.insert(&gw);
+    }
+    for (const Gateway* gw : wps) {
+      auto p = std::make_unique<AuthorizationPolicy>();
+      p->ns = w.ns;
+      p->name = "istio_allow_waypoint_" + gw->ns + "_" + gw->name;
+      p->synthesized = true;
+      PolicyRule r;
+      PolicySource src;
+      src.principals.push_back(WaypointPrincipal(ci, *gw));
+      r.from.push_back(src);
+      p->rules.push_back(r);
+      out.push_back(p.get());
+      synthesized_.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
+std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(int ci, const Gateway& w,
+                                                                const Service* svc) {
+  std::vector<const AuthorizationPolicy*> out;
+  for (const AuthorizationPolicy& p : sc_.mesh.clusters[ci].authorization_policies) {
+    for (const ParentRef& t : p.target_refs) {
+      bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
+                 (t.kind == "GatewayClass" && t.name == w.class_name &&
+                  p.ns == sc_.mesh.istio.root_namespace) ||
+                 (svc && t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns);
+      if (hit) {
+        out.push_back(&p);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace meshsim::verify

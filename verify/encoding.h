@@ -1,0 +1,68 @@
+// Internal to verify/: the Z3 building blocks of one destination slice.
+#ifndef MESHSIM_VERIFY_ENCODING_H_
+#define MESHSIM_VERIFY_ENCODING_H_
+
+#include <z3++.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/scenario.h"
+
+namespace meshsim::verify {
+
+// The attributes a policy sees, as Z3 terms.
+struct Attrs {
+  z3::expr principal;
+  z3::expr has_id;
+  z3::expr ns;
+  z3::expr port;
+  z3::expr http;
+  z3::expr method;
+  z3::expr path;
+  z3::expr host;
+  std::function<z3::expr(const std::vector<std::string>&)> ip_in;
+  std::function<z3::expr(const std::string&)> header;
+  std::function<z3::expr(const std::string&)> has_header;
+};
+
+class Slice {
+ public:
+  Slice(const Scenario& sc, z3::context& ctx);
+
+  z3::expr BoundTo(int ci, const Labels& labels, const std::string& ns, bool for_service,
+                   bool is_gateway_holder, const Gateway& w);
+  z3::expr AnyBound(int ci, const Labels& labels, const std::string& ns, bool for_service,
+                    bool is_gateway_holder, std::vector<std::pair<const Gateway*, z3::expr>>* per);
+  z3::expr Deleted(int ci, const Gateway& w);
+  bool Healthy(int ci, const Gateway& w) const;
+  std::string WaypointPrincipal(int ci, const Gateway& w) const;
+
+  z3::expr RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule, const Attrs& a, bool l4);
+  z3::expr Denied(const std::vector<const AuthorizationPolicy*>& policies, const Attrs& a, bool l4);
+  z3::expr Enabled(const AuthorizationPolicy& p);
+  std::vector<const AuthorizationPolicy*> PodPolicies(int ci, const Workload& w, bool ztunnel);
+  std::vector<const AuthorizationPolicy*> WaypointPolicies(int ci, const Gateway& w, const Service* svc);
+
+  const std::map<std::string, z3::expr>& enabled() const { return enabled_; }
+  const std::map<std::string, z3::expr>& deleted() const { return deleted_; }
+  const std::map<std::string, const AuthorizationPolicy*>& policy_objects() const {
+    return policy_objects_;
+  }
+
+ private:
+  const Scenario& sc_;
+  z3::context& c_;
+  std::map<std::string, z3::expr> deleted_;
+  std::vector<std::string> waypoint_keys_;
+  std::map<std::string, z3::expr> enabled_;
+  std::map<std::string, const AuthorizationPolicy*> policy_objects_;
+  std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;
+};
+
+}  // namespace meshsim::verify
+
+#endif  // MESHSIM_VERIFY_ENCODING_H_
