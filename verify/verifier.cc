@@ -952,43 +952,63 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   return out;
 }
 
-EncodedOutcomes OutcomesFor(const Scenario& sc, const SourceClass& src, const std::string& to_service,
-                            const std::string& to_pod, int port, const std::string& method,
-                            const std::string& path) {
-  EncodedOutcomes out;
+struct OutcomeOracle::Impl {
+  explicit Impl(const Scenario& s) : sc(s), classes(SourceClasses(s)), enc(s, ctx, classes) {}
+  const Scenario& sc;
   z3::context ctx;
-  std::vector<SourceClass> classes = SourceClasses(sc);
+  std::vector<SourceClass> classes;
+  Encoder enc;
+  std::map<std::string, std::optional<Encoded>> slices;
+  std::map<std::string, std::unique_ptr<z3::solver>> solvers;
+};
+
+OutcomeOracle::OutcomeOracle(const Scenario& scenario) : impl_(std::make_unique<Impl>(scenario)) {}
+OutcomeOracle::~OutcomeOracle() = default;
+
+EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src, const std::string& to_service,
+                                        const std::string& to_pod, int port,
+                                        const std::string& method, const std::string& path) {
+  EncodedOutcomes out;
+  z3::context& ctx = impl_->ctx;
   int k = -1;
-  for (size_t i = 0; i < classes.size(); ++i)
-    if (classes[i].id == src.id) k = static_cast<int>(i);
-  if (k < 0) {
+  for (size_t i = 0; i < impl_->classes.size(); ++i)
+    if (impl_->classes[i].id == src.id) k = static_cast<int>(i);
+  const std::string key = to_service.empty() ? "pod:" + std::to_string(src.cluster) + ":" + to_pod
+                                             : "svc:" + to_service;
+  auto it = impl_->slices.find(key);
+  if (it == impl_->slices.end()) {
+    std::optional<Encoded> e;
+    if (!to_service.empty()) {
+      e = impl_->enc.ServiceSlice(to_service);
+    } else {
+      const Cluster& c = impl_->sc.mesh.clusters[src.cluster];
+      auto wi = c.workload_by_key.find(to_pod);
+      if (wi != c.workload_by_key.end()) e = impl_->enc.PodSlice(src.cluster, wi->second);
+    }
+    it = impl_->slices.emplace(key, e).first;
+  }
+  if (k < 0 || !it->second) {
     out.unknown = true;
     return out;
   }
-  Encoder enc(sc, ctx, classes);
-  std::optional<Encoded> e;
-  if (!to_service.empty()) {
-    e = enc.ServiceSlice(to_service);
-  } else {
-    const Cluster& c = sc.mesh.clusters[src.cluster];
-    auto it = c.workload_by_key.find(to_pod);
-    if (it != c.workload_by_key.end()) e = enc.PodSlice(src.cluster, it->second);
+  const Encoded& e = *it->second;
+  auto& slot = impl_->solvers[key];
+  if (!slot) {
+    // The slice's static part once; each request is a push/pop on top.
+    slot = std::make_unique<z3::solver>(ctx);
+    slot->add(e.valid);
+    for (const auto& [name, v] : impl_->enc.slice().enabled()) slot->add(v);
+    for (const auto& [name, v] : impl_->enc.slice().deleted()) slot->add(!v);
   }
-  if (!e) {
-    out.unknown = true;
-    return out;
-  }
-  z3::solver s(ctx);
-  s.add(e->valid);
-  s.add(e->src == ctx.int_val(k));
-  s.add(e->port == ctx.int_val(port));
-  s.add(e->http == ctx.bool_val(!method.empty()));
+  z3::solver& s = *slot;
+  s.push();
+  s.add(e.src == ctx.int_val(k));
+  s.add(e.port == ctx.int_val(port));
+  s.add(e.http == ctx.bool_val(!method.empty()));
   if (!method.empty()) {
-    s.add(e->method == ctx.string_val(method));
-    s.add(e->path == ctx.string_val(path));
+    s.add(e.method == ctx.string_val(method));
+    s.add(e.path == ctx.string_val(path));
   }
-  for (const auto& [key, v] : enc.slice().enabled()) s.add(v);
-  for (const auto& [key, v] : enc.slice().deleted()) s.add(!v);
   for (int guard = 0; guard < 16; ++guard) {
     z3::check_result r = s.check();
     if (r == z3::unknown) {
@@ -997,11 +1017,12 @@ EncodedOutcomes OutcomesFor(const Scenario& sc, const SourceClass& src, const st
     }
     if (r == z3::unsat) break;
     z3::model m = s.get_model();
-    const int passes = m.eval(e->passes, true).get_numeral_int();
-    const int oc = m.eval(e->outcome, true).get_numeral_int();
+    const int passes = m.eval(e.passes, true).get_numeral_int();
+    const int oc = m.eval(e.outcome, true).get_numeral_int();
     out.outcomes.insert({passes, oc == 0 ? Outcome::kDelivered : oc == 1 ? Outcome::kDenied : Outcome::kFailed});
-    s.add(!(e->passes == ctx.int_val(passes) && e->outcome == ctx.int_val(oc)));
+    s.add(!(e.passes == ctx.int_val(passes) && e.outcome == ctx.int_val(oc)));
   }
+  s.pop();
   return out;
 }
 

@@ -12,6 +12,7 @@
 #define MESHSIM_VERIFY_VERIFIER_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -94,11 +95,22 @@ struct EncodedOutcomes {
 
 std::vector<SourceClass> SourceClasses(const Scenario& scenario);
 
-// `to_service` = "ns/name" (by VIP) or `to_pod` = "ns/pod" (by pod IP), in
-// the source's cluster. The HTTP request is concrete.
-EncodedOutcomes OutcomesFor(const Scenario& scenario, const SourceClass& src,
-                            const std::string& to_service, const std::string& to_pod, int port,
-                            const std::string& method, const std::string& path);
+// Answers many concrete requests of one scenario on one Z3 context, each
+// destination slice encoded once.
+class OutcomeOracle {
+ public:
+  explicit OutcomeOracle(const Scenario& scenario);
+  ~OutcomeOracle();
+  // `to_service` = "ns/name" (by VIP) or `to_pod` = "ns/pod" (by pod IP), in
+  // the source's cluster. The HTTP request is concrete.
+  EncodedOutcomes Outcomes(const SourceClass& src, const std::string& to_service,
+                           const std::string& to_pod, int port, const std::string& method,
+                           const std::string& path);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace meshsim
 
