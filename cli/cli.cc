@@ -221,8 +221,8 @@ void AttachPaths(const Scenario& sc, VerifyResult& r) {
 }
 
 int RunVerify(const std::string& path, const std::string& format,
-              const std::vector<std::string>& properties, std::ostream& out,
-              std::ostream& err) {
+              const std::vector<std::string>& properties, unsigned rlimit,
+              std::ostream& out, std::ostream& err) {
   static const std::set<std::string> kProperties = {
       "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
       "double-l7"};
@@ -240,6 +240,7 @@ int RunVerify(const std::string& path, const std::string& format,
   if (!sc) return 2;
   VerifyOptions vo;
   vo.properties = properties;
+  if (rlimit) vo.rlimit = rlimit;
   VerifyResult r = Verify(*sc, vo);
   AttachPaths(*sc, r);
   if (format == "json") {
@@ -331,6 +332,10 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
       ->required();
   verify->add_option("--format", verify_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  unsigned verify_rlimit = 0;
+  verify->add_option(
+      "--rlimit", verify_rlimit,
+      "Z3 resource limit per query (deterministic; default 50000000)");
   verify->add_option("--property", verify_properties,
                      "check only these: waypoint-bypass, waypoint-double-pass, "
                      "fail-open-exposure, double-l7 (repeatable)");
@@ -349,8 +354,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (paths->parsed()) return RunPaths(po, out, err);
   if (run->parsed()) return RunRun(ro, out, err);
   if (verify->parsed())
-    return RunVerify(verify_scenario, verify_format, verify_properties, out,
-                     err);
+    return RunVerify(verify_scenario, verify_format, verify_properties,
+                     verify_rlimit, out, err);
   if (analyze->parsed())
     return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();

@@ -8,7 +8,8 @@ namespace meshsim {
 
 using Json = nlohmann::ordered_json;
 
-void WriteVerifyJson(const std::string& scenario, const VerifyResult& r, std::ostream& out) {
+void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
+                     std::ostream& out) {
   Json root;
   root["scenario"] = scenario;
   root["properties"] = Json::array();
@@ -65,12 +66,14 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r, std::os
   out << root.dump(2) << "\n";
 }
 
-void WriteVerifyText(const std::string& scenario, const VerifyResult& r, std::ostream& out) {
+void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
+                     std::ostream& out) {
   out << "scenario: " << scenario << "\n\n";
   for (const PropertyResult& p : r.properties) {
     out << "  " << std::left << std::setw(22) << p.name << " " << std::setw(9)
-        << ProofResultName(p.result) << " (" << p.classes_checked << " request classes, "
-        << std::fixed << std::setprecision(2) << p.seconds << " s)";
+        << ProofResultName(p.result) << " (" << p.classes_checked
+        << " request classes, " << std::fixed << std::setprecision(2)
+        << p.seconds << " s)";
     if (!p.reason.empty()) out << " reason: " << p.reason;
     if (!p.core.empty()) {
       out << " — holds because of:";
@@ -80,23 +83,26 @@ void WriteVerifyText(const std::string& scenario, const VerifyResult& r, std::os
   }
   if (!r.findings.empty()) out << "\n";
   for (const Finding& f : r.findings) {
-    const SourceLocation* loc = f.objects.empty() ? nullptr : &f.objects.front().location;
-    out << (loc && loc->Known() ? loc->ToString() + ": " : "") << f.severity << ": [" << f.rule
-        << "] " << f.message << "\n";
+    const SourceLocation* loc =
+        f.objects.empty() ? nullptr : &f.objects.front().location;
+    out << (loc && loc->Known() ? loc->ToString() + ": " : "") << f.severity
+        << ": [" << f.rule << "] " << f.message << "\n";
     if (!f.from.empty()) {
-      out << "    request: from " << f.from << " (" << f.from_cluster << ") to " << f.to;
+      out << "    request: from " << f.from << " (" << f.from_cluster << ") to "
+          << f.to;
       if (!f.http.empty()) out << " " << f.http;
       out << "\n";
     }
     if (!f.path.empty()) {
       out << "    path:";
       for (size_t i = 0; i < f.path.size(); ++i)
-        out << (i ? " ->" : "") << " " << HopKindName(f.path[i].kind) << " " << f.path[i].name;
+        out << (i ? " ->" : "") << " " << HopKindName(f.path[i].kind) << " "
+            << f.path[i].name;
       out << "\n";
     }
     for (size_t i = 1; i < f.objects.size(); ++i)
-      out << "    see " << f.objects[i].kind << " " << f.objects[i].name << " at "
-          << f.objects[i].location.ToString() << "\n";
+      out << "    see " << f.objects[i].kind << " " << f.objects[i].name
+          << " at " << f.objects[i].location.ToString() << "\n";
     if (!f.fix.empty()) out << "    fix: " << f.fix << "\n";
   }
 }

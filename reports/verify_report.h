@@ -10,8 +10,10 @@
 
 namespace meshsim {
 
-void WriteVerifyJson(const std::string& scenario, const VerifyResult& r, std::ostream& out);
-void WriteVerifyText(const std::string& scenario, const VerifyResult& r, std::ostream& out);
+void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
+                     std::ostream& out);
+void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
+                     std::ostream& out);
 
 }  // namespace meshsim
 

@@ -12,13 +12,15 @@
 
 #include "model/binding.h"  // ParseGoBool only
 #include "model/labels.h"
-#include "model/policy.h"   // IpInBlock, SpiffePrincipal only
+#include "model/policy.h"  // IpInBlock, SpiffePrincipal only
 
 namespace meshsim::verify {
 
 namespace {
 
-const std::string* Label(const Labels& l, const char* k) { return FindLabel(l, k); }
+const std::string* Label(const Labels& l, const char* k) {
+  return FindLabel(l, k);
+}
 
 bool GlobalLabel(const Labels& l) {
   const std::string* v = FindLabel(l, kLabelGlobal);
@@ -31,15 +33,18 @@ Slice::Slice(const Scenario& sc, z3::context& ctx) : sc_(sc), c_(ctx) {}
 
 // §2.3 ref(obj) and resolve(obj) as a formula: is `holder` bound to gateway
 // `w` of cluster `ci`? `for_service` selects service vs workload waypoints.
-z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns, bool for_service,
-                        bool is_gateway_holder, const Gateway& w) {
+z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
+                        bool for_service, bool is_gateway_holder,
+                        const Gateway& w) {
   const Cluster& cl = sc_.mesh.clusters[ci];
   const IstioVersion ver = cl.VersionOr(sc_.mesh.istio.version);
   const Labels& nsl = cl.NamespaceLabels(ns);
   const std::string* obj = Label(labels, kLabelUseWaypoint);
   const std::string* nsv = Label(nsl, kLabelUseWaypoint);
-  const std::string* objns = ver.AtLeast(1, 23) ? Label(labels, kLabelUseWaypointNamespace) : nullptr;
-  const std::string* nsns = ver.AtLeast(1, 23) ? Label(nsl, kLabelUseWaypointNamespace) : nullptr;
+  const std::string* objns =
+      ver.AtLeast(1, 23) ? Label(labels, kLabelUseWaypointNamespace) : nullptr;
+  const std::string* nsns =
+      ver.AtLeast(1, 23) ? Label(nsl, kLabelUseWaypointNamespace) : nullptr;
   z3::expr obj_has = c_.bool_val(obj != nullptr);
   z3::expr obj_none = c_.bool_val(obj && *obj == "none");
   z3::expr ns_has = c_.bool_val(nsv != nullptr);
@@ -58,8 +63,10 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns, boo
   const bool type_ok = for_service ? (type == "service" || type == "all")
                                    : (type == "workload" || type == "all");
   const bool programmed = w.role != GatewayRole::kRemote && w.Programmed();
-  return has_ref && ref_name == c_.string_val(w.name) && ref_ns == c_.string_val(w.ns) &&
-         c_.bool_val(programmed && type_ok && WaypointAdmits(cl, w, ns) && !is_gateway_holder) &&
+  return has_ref && ref_name == c_.string_val(w.name) &&
+         ref_ns == c_.string_val(w.ns) &&
+         c_.bool_val(programmed && type_ok && WaypointAdmits(cl, w, ns) &&
+                     !is_gateway_holder) &&
          !Deleted(ci, w);
 }
 
@@ -85,9 +92,11 @@ bool Slice::Healthy(int ci, const Gateway& w) const {
     return false;
   };
   if (ready(ci)) return true;
-  if (!(GlobalLabel(w.labels) || GlobalLabel(w.infrastructure_labels))) return false;
+  if (!(GlobalLabel(w.labels) || GlobalLabel(w.infrastructure_labels)))
+    return false;
   for (size_t cj = 0; cj < sc_.mesh.clusters.size(); ++cj)
-    if (static_cast<int>(cj) != ci && sc_.mesh.clusters[cj].FindGateway(w.Key()) && ready(cj))
+    if (static_cast<int>(cj) != ci &&
+        sc_.mesh.clusters[cj].FindGateway(w.Key()) && ready(cj))
       return true;
   return false;
 }
@@ -96,14 +105,17 @@ std::string Slice::WaypointPrincipal(int ci, const Gateway& w) const {
   const Cluster& c = sc_.mesh.clusters[ci];
   auto it = c.gateway_pods.find(w.Key());
   if (it != c.gateway_pods.end() && !it->second.empty())
-    return SpiffePrincipal(w.ns, c.workloads[it->second.front()].service_account);
+    return SpiffePrincipal(w.ns,
+                           c.workloads[it->second.front()].service_account);
   return SpiffePrincipal(w.ns, w.name);
 }
 
 // Bound-to formulas for every candidate waypoint of a holder; returns the
 // disjunction and fills `per`.
-z3::expr Slice::AnyBound(int ci, const Labels& labels, const std::string& ns, bool for_service,
-                         bool is_gateway_holder, std::vector<std::pair<const Gateway*, z3::expr>>* per) {
+z3::expr Slice::AnyBound(
+    int ci, const Labels& labels, const std::string& ns, bool for_service,
+    bool is_gateway_holder,
+    std::vector<std::pair<const Gateway*, z3::expr>>* per) {
   z3::expr any = c_.bool_val(false);
   for (const auto& [key, gw] : sc_.mesh.clusters[ci].gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
@@ -117,16 +129,18 @@ z3::expr Slice::AnyBound(int ci, const Labels& labels, const std::string& ns, bo
 namespace {
 
 // Istio string pattern on a Z3 string (§8: exact, prefix*, *suffix, *).
-z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v, const z3::expr& present) {
+z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v,
+                      const z3::expr& present) {
   if (p == "*") return present;
   if (p.size() > 1 && p.back() == '*')
     return present && z3::prefixof(c.string_val(p.substr(0, p.size() - 1)), v);
-  if (p.size() > 1 && p.front() == '*') return present && z3::suffixof(c.string_val(p.substr(1)), v);
+  if (p.size() > 1 && p.front() == '*')
+    return present && z3::suffixof(c.string_val(p.substr(1)), v);
   return present && v == c.string_val(p);
 }
 
-z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps, const z3::expr& v,
-                    const z3::expr& present) {
+z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
+                    const z3::expr& v, const z3::expr& present) {
   z3::expr out = c.bool_val(false);
   for (const std::string& p : ps) out = out || PatternMatch(c, p, v, present);
   return out;
@@ -138,12 +152,13 @@ bool HasHttp(const PolicyRule& r) {
         !s.remote_ip_blocks.empty() || !s.not_remote_ip_blocks.empty())
       return true;
   for (const auto& o : r.to)
-    if (!o.hosts.empty() || !o.not_hosts.empty() || !o.methods.empty() || !o.not_methods.empty() ||
-        !o.paths.empty() || !o.not_paths.empty())
+    if (!o.hosts.empty() || !o.not_hosts.empty() || !o.methods.empty() ||
+        !o.not_methods.empty() || !o.paths.empty() || !o.not_paths.empty())
       return true;
   for (const auto& w : r.when)
-    if (w.key != "source.ip" && w.key != "source.namespace" && w.key != "source.principal" &&
-        w.key != "destination.ip" && w.key != "destination.port")
+    if (w.key != "source.ip" && w.key != "source.namespace" &&
+        w.key != "source.principal" && w.key != "destination.ip" &&
+        w.key != "destination.port")
       return true;
   return false;
 }
@@ -153,12 +168,13 @@ bool HasHttp(const PolicyRule& r) {
 // One rule as a formula over the request attributes (§8.2 at ztunnel when
 // `l4`): ALLOW rules with HTTP attributes never match there; DENY rules lose
 // their HTTP parts, and a clause left empty never matches.
-z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule, const Attrs& a,
-                            bool l4) {
+z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
+                            const PolicyRule& rule, const Attrs& a, bool l4) {
   if (l4 && HasHttp(rule) && p.action == "ALLOW") return c_.bool_val(false);
   auto l4_source = [](const PolicySource& s) {
-    return !s.principals.empty() || !s.not_principals.empty() || !s.namespaces.empty() ||
-           !s.not_namespaces.empty() || !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
+    return !s.principals.empty() || !s.not_principals.empty() ||
+           !s.namespaces.empty() || !s.not_namespaces.empty() ||
+           !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
   };
   z3::expr m = c_.bool_val(true);
   if (!rule.from.empty()) {
@@ -168,16 +184,22 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule
       if (l4 && !l4_source(s)) continue;
       clause = true;
       z3::expr sm = c_.bool_val(true);
-      if (!s.principals.empty()) sm = sm && AnyPattern(c_, s.principals, a.principal, a.has_id);
-      if (!s.not_principals.empty()) sm = sm && !AnyPattern(c_, s.not_principals, a.principal, a.has_id);
-      if (!s.namespaces.empty()) sm = sm && AnyPattern(c_, s.namespaces, a.ns, a.has_id);
-      if (!s.not_namespaces.empty()) sm = sm && !AnyPattern(c_, s.not_namespaces, a.ns, a.has_id);
+      if (!s.principals.empty())
+        sm = sm && AnyPattern(c_, s.principals, a.principal, a.has_id);
+      if (!s.not_principals.empty())
+        sm = sm && !AnyPattern(c_, s.not_principals, a.principal, a.has_id);
+      if (!s.namespaces.empty())
+        sm = sm && AnyPattern(c_, s.namespaces, a.ns, a.has_id);
+      if (!s.not_namespaces.empty())
+        sm = sm && !AnyPattern(c_, s.not_namespaces, a.ns, a.has_id);
       if (!s.ip_blocks.empty()) sm = sm && a.ip_in(s.ip_blocks);
       if (!s.not_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_ip_blocks);
       if (!l4) {
-        if (!s.request_principals.empty()) sm = sm && c_.bool_val(false);  // no JWT modelled
+        if (!s.request_principals.empty())
+          sm = sm && c_.bool_val(false);  // no JWT modelled
         if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
-        if (!s.not_remote_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_remote_ip_blocks);
+        if (!s.not_remote_ip_blocks.empty())
+          sm = sm && !a.ip_in(s.not_remote_ip_blocks);
       }
       any = any || sm;
     }
@@ -193,18 +215,31 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule
       z3::expr om = c_.bool_val(true);
       auto port_in = [&](const std::vector<std::string>& ports) {
         z3::expr e = c_.bool_val(false);
-        for (const std::string& pt : ports) e = e || a.port == c_.int_val(std::atoi(pt.c_str()));
+        for (const std::string& pt : ports)
+          e = e || a.port == c_.int_val(std::atoi(pt.c_str()));
         return e;
       };
       if (!o.ports.empty()) om = om && port_in(o.ports);
       if (!o.not_ports.empty()) om = om && !port_in(o.not_ports);
       if (!l4) {
-        if (!o.methods.empty()) om = om && a.http && AnyPattern(c_, o.methods, a.method, c_.bool_val(true));
-        if (!o.not_methods.empty()) om = om && !(a.http && AnyPattern(c_, o.not_methods, a.method, c_.bool_val(true)));
-        if (!o.paths.empty()) om = om && a.http && AnyPattern(c_, o.paths, a.path, c_.bool_val(true));
-        if (!o.not_paths.empty()) om = om && !(a.http && AnyPattern(c_, o.not_paths, a.path, c_.bool_val(true)));
-        if (!o.hosts.empty()) om = om && a.http && AnyPattern(c_, o.hosts, a.host, c_.bool_val(true));
-        if (!o.not_hosts.empty()) om = om && !(a.http && AnyPattern(c_, o.not_hosts, a.host, c_.bool_val(true)));
+        if (!o.methods.empty())
+          om = om && a.http &&
+               AnyPattern(c_, o.methods, a.method, c_.bool_val(true));
+        if (!o.not_methods.empty())
+          om = om && !(a.http && AnyPattern(c_, o.not_methods, a.method,
+                                            c_.bool_val(true)));
+        if (!o.paths.empty())
+          om = om && a.http &&
+               AnyPattern(c_, o.paths, a.path, c_.bool_val(true));
+        if (!o.not_paths.empty())
+          om = om && !(a.http &&
+                       AnyPattern(c_, o.not_paths, a.path, c_.bool_val(true)));
+        if (!o.hosts.empty())
+          om = om && a.http &&
+               AnyPattern(c_, o.hosts, a.host, c_.bool_val(true));
+        if (!o.not_hosts.empty())
+          om = om && !(a.http &&
+                       AnyPattern(c_, o.not_hosts, a.host, c_.bool_val(true)));
       }
       any = any || om;
     }
@@ -225,8 +260,10 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule
     } else if (w.key == "destination.port") {
       when_clause = true;
       z3::expr in = c_.bool_val(false), out = c_.bool_val(false);
-      for (const std::string& v : w.values) in = in || a.port == c_.int_val(std::atoi(v.c_str()));
-      for (const std::string& v : w.not_values) out = out || a.port == c_.int_val(std::atoi(v.c_str()));
+      for (const std::string& v : w.values)
+        in = in || a.port == c_.int_val(std::atoi(v.c_str()));
+      for (const std::string& v : w.not_values)
+        out = out || a.port == c_.int_val(std::atoi(v.c_str()));
       if (!w.values.empty()) m = m && in;
       if (!w.not_values.empty()) m = m && !out;
       continue;
@@ -249,7 +286,8 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule
       if (!w.not_values.empty()) cm = cm && !a.ip_in(w.not_values);
     } else {
       if (!w.values.empty()) cm = cm && AnyPattern(c_, w.values, val, present);
-      if (!w.not_values.empty()) cm = cm && !AnyPattern(c_, w.not_values, val, present);
+      if (!w.not_values.empty())
+        cm = cm && !AnyPattern(c_, w.not_values, val, present);
     }
     m = m && cm;
   }
@@ -259,17 +297,20 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule
 
 // §8.3: DENY first; with ALLOW policies present, one must match. Each
 // policy's part is guarded by its tracking literal, for unsat cores.
-z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies, const Attrs& a,
-                       bool l4) {
+z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
+                       const Attrs& a, bool l4) {
   z3::expr deny = c_.bool_val(false);
   z3::expr allow_exists = c_.bool_val(false);
   z3::expr allow = c_.bool_val(false);
   for (const AuthorizationPolicy* p : policies) {
-    if (p->dry_run && (!l4 || sc_.mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false)))
+    if (p->dry_run &&
+        (!l4 || sc_.mesh.istio.Flag(
+                    "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false)))
       continue;
     z3::expr en = Enabled(*p);
     z3::expr any_rule = c_.bool_val(false);
-    for (const PolicyRule& r : p->rules) any_rule = any_rule || RuleMatches(*p, r, a, l4);
+    for (const PolicyRule& r : p->rules)
+      any_rule = any_rule || RuleMatches(*p, r, a, l4);
     if (p->action == "DENY") deny = deny || (en && any_rule);
     if (p->action == "ALLOW") {
       allow_exists = allow_exists || en;
@@ -291,7 +332,9 @@ z3::expr Slice::Enabled(const AuthorizationPolicy& p) {
 
 // Selector, namespace and root policies of the destination pod (§8.1); at a
 // ztunnel, CUSTOM and AUDIT are never sent.
-std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci, const Workload& w, bool ztunnel) {
+std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
+                                                           const Workload& w,
+                                                           bool ztunnel) {
   std::vector<const AuthorizationPolicy*> out;
   const Cluster& c = sc_.mesh.clusters[ci];
   for (const AuthorizationPolicy& p : c.authorization_policies) {
@@ -303,7 +346,8 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci, const Workloa
   }
   // §4.3 PILOT_AUTO_ALLOW_WAYPOINT_POLICY: an ALLOW for the waypoint's service
   // accounts on each workload bound to it.
-  if (ztunnel && sc_.mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
+  if (ztunnel &&
+      sc_.mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false)) {
     std::set<const Gateway*> wps;
     for (const auto& [key, gw] : c.gateways) {
       bool bound = false;
@@ -311,8 +355,11 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci, const Workloa
       if (wb.waypoint == &gw) bound = true;
       for (size_t si = 0; si < c.services.size() && !bound; ++si) {
         const auto& eps = c.service_endpoints[si];
-        if (std::find(eps.begin(), eps.end(), c.workload_by_key.at(w.Key())) == eps.end()) continue;
-        if (ServiceWaypoint(sc_.mesh, c, c.services[si]).waypoint == &gw) bound = true;
+        if (std::find(eps.begin(), eps.end(), c.workload_by_key.at(w.Key())) ==
+            eps.end())
+          continue;
+        if (ServiceWaypoint(sc_.mesh, c, c.services[si]).waypoint == &gw)
+          bound = true;
       }
       if (bound) wps.insert(&gw);
     }
@@ -333,15 +380,17 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci, const Workloa
   return out;
 }
 
-std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(int ci, const Gateway& w,
-                                                                const Service* svc) {
+std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
+    int ci, const Gateway& w, const Service* svc) {
   std::vector<const AuthorizationPolicy*> out;
-  for (const AuthorizationPolicy& p : sc_.mesh.clusters[ci].authorization_policies) {
+  for (const AuthorizationPolicy& p :
+       sc_.mesh.clusters[ci].authorization_policies) {
     for (const ParentRef& t : p.target_refs) {
       bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
                  (t.kind == "GatewayClass" && t.name == w.class_name &&
                   p.ns == sc_.mesh.istio.root_namespace) ||
-                 (svc && t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns);
+                 (svc && t.kind == svc->kind && t.name == svc->name &&
+                  p.ns == svc->ns);
       if (hit) {
         out.push_back(&p);
         break;

@@ -33,23 +33,30 @@ class Slice {
  public:
   Slice(const Scenario& sc, z3::context& ctx);
 
-  z3::expr BoundTo(int ci, const Labels& labels, const std::string& ns, bool for_service,
-                   bool is_gateway_holder, const Gateway& w);
-  z3::expr AnyBound(int ci, const Labels& labels, const std::string& ns, bool for_service,
-                    bool is_gateway_holder, std::vector<std::pair<const Gateway*, z3::expr>>* per);
+  z3::expr BoundTo(int ci, const Labels& labels, const std::string& ns,
+                   bool for_service, bool is_gateway_holder, const Gateway& w);
+  z3::expr AnyBound(int ci, const Labels& labels, const std::string& ns,
+                    bool for_service, bool is_gateway_holder,
+                    std::vector<std::pair<const Gateway*, z3::expr>>* per);
   z3::expr Deleted(int ci, const Gateway& w);
   bool Healthy(int ci, const Gateway& w) const;
   std::string WaypointPrincipal(int ci, const Gateway& w) const;
 
-  z3::expr RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule, const Attrs& a, bool l4);
-  z3::expr Denied(const std::vector<const AuthorizationPolicy*>& policies, const Attrs& a, bool l4);
+  z3::expr RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule,
+                       const Attrs& a, bool l4);
+  z3::expr Denied(const std::vector<const AuthorizationPolicy*>& policies,
+                  const Attrs& a, bool l4);
   z3::expr Enabled(const AuthorizationPolicy& p);
-  std::vector<const AuthorizationPolicy*> PodPolicies(int ci, const Workload& w, bool ztunnel);
-  std::vector<const AuthorizationPolicy*> WaypointPolicies(int ci, const Gateway& w, const Service* svc);
+  std::vector<const AuthorizationPolicy*> PodPolicies(int ci, const Workload& w,
+                                                      bool ztunnel);
+  std::vector<const AuthorizationPolicy*> WaypointPolicies(int ci,
+                                                           const Gateway& w,
+                                                           const Service* svc);
 
   const std::map<std::string, z3::expr>& enabled() const { return enabled_; }
   const std::map<std::string, z3::expr>& deleted() const { return deleted_; }
-  const std::map<std::string, const AuthorizationPolicy*>& policy_objects() const {
+  const std::map<std::string, const AuthorizationPolicy*>& policy_objects()
+      const {
     return policy_objects_;
   }
 

@@ -16,9 +16,12 @@ namespace meshsim {
 
 const char* ProofResultName(ProofResult r) {
   switch (r) {
-    case ProofResult::kProved: return "proved";
-    case ProofResult::kViolated: return "violated";
-    case ProofResult::kUnknown: return "unknown";
+    case ProofResult::kProved:
+      return "proved";
+    case ProofResult::kViolated:
+      return "violated";
+    case ProofResult::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -52,44 +55,64 @@ struct Encoded {
 
 class Encoder {
  public:
-  Encoder(const Scenario& sc, z3::context& c, const std::vector<SourceClass>& classes)
+  Encoder(const Scenario& sc, z3::context& c,
+          const std::vector<SourceClass>& classes)
       : sc_(sc), c_(c), classes_(classes), slice_(sc, c) {}
 
   Slice& slice() { return slice_; }
 
   // ---- shared pieces --------------------------------------------------------
-  z3::expr SrcIs(const Encoded& e, const std::function<bool(const SourceClass&)>& pred) {
+  z3::expr SrcIs(const Encoded& e,
+                 const std::function<bool(const SourceClass&)>& pred) {
     z3::expr out = c_.bool_val(false);
     for (size_t k = 0; k < classes_.size(); ++k)
-      if (pred(classes_[k])) out = out || e.src == c_.int_val(static_cast<int>(k));
+      if (pred(classes_[k]))
+        out = out || e.src == c_.int_val(static_cast<int>(k));
     return out;
   }
-  z3::expr EpIs(const Encoded& e, const std::function<bool(const Endpoint&)>& pred) {
+  z3::expr EpIs(const Encoded& e,
+                const std::function<bool(const Endpoint&)>& pred) {
     z3::expr out = c_.bool_val(false);
     for (size_t i = 0; i < e.eps.size(); ++i)
       if (pred(e.eps[i])) out = out || e.ep == c_.int_val(static_cast<int>(i));
     return out;
   }
   // ite over source classes of a per-class string.
-  z3::expr PerClass(const Encoded& e, const std::function<std::string(const SourceClass&)>& f) {
+  z3::expr PerClass(const Encoded& e,
+                    const std::function<std::string(const SourceClass&)>& f) {
     z3::expr out = c_.string_val("");
     for (size_t k = 0; k < classes_.size(); ++k)
-      out = z3::ite(e.src == c_.int_val(static_cast<int>(k)), c_.string_val(f(classes_[k])), out);
+      out = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
+                    c_.string_val(f(classes_[k])), out);
     return out;
   }
 
-  Attrs MakeAttrs(const Encoded& e, z3::expr principal, z3::expr has_id, z3::expr ns,
-                  std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
-    return Attrs{principal, has_id, ns, e.port, e.http, e.method, e.path, e.host, ip_in,
-                 [this](const std::string& n) { return c_.string_const(("header:" + n).c_str()); },
-                 [this](const std::string& n) { return c_.bool_const(("has-header:" + n).c_str()); }};
+  Attrs MakeAttrs(
+      const Encoded& e, z3::expr principal, z3::expr has_id, z3::expr ns,
+      std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
+    return Attrs{principal,
+                 has_id,
+                 ns,
+                 e.port,
+                 e.http,
+                 e.method,
+                 e.path,
+                 e.host,
+                 ip_in,
+                 [this](const std::string& n) {
+                   return c_.string_const(("header:" + n).c_str());
+                 },
+                 [this](const std::string& n) {
+                   return c_.bool_const(("has-header:" + n).c_str());
+                 }};
   }
 
   static std::string NsOfPrincipal(const std::string& p) {
     size_t i = p.find("/ns/");
     if (i == std::string::npos) return "";
     size_t j = p.find('/', i + 4);
-    return p.substr(i + 4, j == std::string::npos ? std::string::npos : j - i - 4);
+    return p.substr(i + 4,
+                    j == std::string::npos ? std::string::npos : j - i - 4);
   }
 
   std::string ClassPrincipal(const SourceClass& k) const {
@@ -105,13 +128,15 @@ class Encoder {
 
   // Intent (docs/verification.md): a use-waypoint label (not none) on the
   // object or inherited from its namespace, or an ingress opt-in.
-  bool Intent(int ci, const Labels& labels, const std::string& ns, std::string* which) const {
+  bool Intent(int ci, const Labels& labels, const std::string& ns,
+              std::string* which) const {
     const Labels& nsl = sc_.mesh.clusters[ci].NamespaceLabels(ns);
     const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
     const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
     const std::string* v = obj ? obj : nsv;
     if (v && *v != "none") {
-      const std::string* wns = FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
+      const std::string* wns =
+          FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
       *which = (wns ? *wns : ns) + "/" + *v;
       return true;
     }
@@ -120,29 +145,34 @@ class Encoder {
 
   // The destination's policies and identity-dependent decision at endpoint
   // `e.eps[i]`, given the identity that reaches it.
-  z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal, z3::expr has_id,
-                               z3::expr plaintext) {
+  z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
+                               z3::expr has_id, z3::expr plaintext) {
     const Endpoint& ep = e.eps[i];
     const Cluster& c = sc_.mesh.clusters[ep.cluster];
     const Workload& w = c.workloads[ep.wi];
-    if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry") return c_.bool_val(false);
+    if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
+      return c_.bool_val(false);
     const bool zt = w.capture == Capture::kAmbient;
     auto ns = z3::ite(has_id, NsExpr(principal), c_.string_val(""));
-    Attrs a = MakeAttrs(e, principal, has_id, ns, [&](const std::vector<std::string>& blocks) {
-      // Source address: the peer's; only classes with a pod have one.
-      z3::expr out = c_.bool_val(false);
-      for (size_t k = 0; k < classes_.size(); ++k) {
-        std::string ip = ClassIp(classes_[k]);
-        bool in = false;
-        for (const std::string& b : blocks) in = in || (!ip.empty() && IpInBlock(b, ip));
-        if (in) out = out || e.src == c_.int_val(static_cast<int>(k));
-      }
-      return out;
-    });
-    z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
+    Attrs a = MakeAttrs(
+        e, principal, has_id, ns, [&](const std::vector<std::string>& blocks) {
+          // Source address: the peer's; only classes with a pod have one.
+          z3::expr out = c_.bool_val(false);
+          for (size_t k = 0; k < classes_.size(); ++k) {
+            std::string ip = ClassIp(classes_[k]);
+            bool in = false;
+            for (const std::string& b : blocks)
+              in = in || (!ip.empty() && IpInBlock(b, ip));
+            if (in) out = out || e.src == c_.int_val(static_cast<int>(k));
+          }
+          return out;
+        });
+    z3::expr denied =
+        slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
     if (zt) {
       std::string pa;
-      if (PeerAuthenticationMode(sc_.mesh, c, w, &pa) == "STRICT") denied = denied || plaintext;
+      if (PeerAuthenticationMode(sc_.mesh, c, w, &pa) == "STRICT")
+        denied = denied || plaintext;
     }
     return denied;
   }
@@ -151,7 +181,8 @@ class Encoder {
     // The namespace of a principal: the known principals are finite.
     z3::expr out = c_.string_val("");
     for (const std::string& p : known_principals_)
-      out = z3::ite(principal == c_.string_val(p), c_.string_val(NsOfPrincipal(p)), out);
+      out = z3::ite(principal == c_.string_val(p),
+                    c_.string_val(NsOfPrincipal(p)), out);
     return out;
   }
 
@@ -164,20 +195,24 @@ class Encoder {
     std::vector<int> clusters;
     for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
       const Service* s = sc_.mesh.clusters[ci].FindService(key);
-      if (s && !s->vips.empty() && !s->external_name) clusters.push_back(static_cast<int>(ci));
+      if (s && !s->vips.empty() && !s->external_name)
+        clusters.push_back(static_cast<int>(ci));
     }
     if (clusters.empty()) return std::nullopt;
     Encoded e = Fresh("svc:" + key);
     const Service& base = *sc_.mesh.clusters[clusters[0]].FindService(key);
     e.svc = &base;
     e.dest = (base.kind == "Service" ? "service " : "ServiceEntry ") + key;
-    auto svc_in = [&](int ci) { return sc_.mesh.clusters[ci].FindService(key); };
+    auto svc_in = [&](int ci) {
+      return sc_.mesh.clusters[ci].FindService(key);
+    };
     auto global_in = [&](int ci) {
       const Service* s = svc_in(ci);
       if (!s) return false;
       if (GlobalLabel(s->labels)) return true;
       Binding b = ServiceWaypoint(sc_.mesh, sc_.mesh.clusters[ci], *s);
-      return b.waypoint && (GlobalLabel(b.waypoint->labels) || GlobalLabel(b.waypoint->infrastructure_labels));
+      return b.waypoint && (GlobalLabel(b.waypoint->labels) ||
+                            GlobalLabel(b.waypoint->infrastructure_labels));
     };
     for (int ci : clusters) {
       const Cluster& c = sc_.mesh.clusters[ci];
@@ -200,7 +235,8 @@ class Encoder {
           }
       }
       if (cls.kind == "ingress" && !IngressReaches(cls, key)) view[k] = -1;
-      if (cls.kind == "uncaptured" && base.kind == "ServiceEntry") view[k] = -1;  // kube-proxy
+      if (cls.kind == "uncaptured" && base.kind == "ServiceEntry")
+        view[k] = -1;  // kube-proxy
     }
     const bool multi = MultiNetwork();
     // Per cluster view: the binding formulas.
@@ -213,7 +249,8 @@ class Encoder {
     for (int ci : clusters) {
       const Service& s = *svc_in(ci);
       std::vector<std::pair<const Gateway*, z3::expr>> per;
-      z3::expr bound = slice_.AnyBound(ci, s.labels, s.ns, true, IsGatewayService(ci, s), &per);
+      z3::expr bound = slice_.AnyBound(ci, s.labels, s.ns, true,
+                                       IsGatewayService(ci, s), &per);
       views.emplace(ci, View{bound, per, IngressOptIn(ci, s)});
     }
     z3::expr valid = c_.bool_val(false);
@@ -225,8 +262,9 @@ class Encoder {
     z3::expr dst_principal = c_.string_val("");
     z3::expr dst_has_id = c_.bool_val(false);
     z3::expr plaintext = c_.bool_val(false);
-    const bool interop = sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
-                                             sc_.mesh.istio.distribution == Distribution::kSolo);
+    const bool interop =
+        sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
+                            sc_.mesh.istio.distribution == Distribution::kSolo);
     std::vector<z3::expr> pass_terms, fail_terms, deny_terms;
     for (size_t k = 0; k < classes_.size(); ++k) {
       if (view[k] < 0) continue;
@@ -241,8 +279,10 @@ class Encoder {
       z3::expr local = c_.bool_val(false);
       if (cls.kind == "ambient") local = v.bound;
       if (cls.kind == "ingress")
-        local = v.bound && c_.bool_val(v.ingress_opt_in &&
-                                       sc_.mesh.istio.Flag("ENABLE_INGRESS_WAYPOINT_ROUTING", true));
+        local = v.bound &&
+                c_.bool_val(v.ingress_opt_in &&
+                            sc_.mesh.istio.Flag(
+                                "ENABLE_INGRESS_WAYPOINT_ROUTING", true));
       if (cls.kind == "sidecar") local = v.bound && c_.bool_val(interop);
       for (size_t i = 0; i < e.eps.size(); ++i) {
         const Endpoint& ep = e.eps[i];
@@ -256,13 +296,16 @@ class Encoder {
         if (!same_network && !multi) reach = false;
         if (!same_network && cls.kind == "ingress")
           reach = reach && ver.AtLeast(1, 30) &&
-                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
+                                      false);
         if (!reach) continue;
         z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
         // A pre-1.28 waypoint does not route to other networks.
         z3::expr ok = c_.bool_val(true);
-        if (!same_network && !(ver.AtLeast(1, 28) &&
-                               sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
+        if (!same_network &&
+            !(ver.AtLeast(1, 28) &&
+              sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT",
+                                  true)))
           ok = !local;
         valid = valid || (here && ok);
         // §7.2: the east-west gateway of the endpoint's network decides by
@@ -273,28 +316,39 @@ class Encoder {
           const Service* rs = svc_in(ep.cluster);
           if (rs) {
             const View& rv = views.at(ep.cluster);
-            const IstioVersion bver = sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
-            z3::expr header_waypoint = local || c_.bool_val(cls.kind == "ingress" && !ver.AtLeast(1, 31));
-            z3::expr header_gateway = !local && c_.bool_val(cls.kind == "ingress" && ver.AtLeast(1, 31));
-            z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28)) ||
-                             (!header_waypoint &&
-                              z3::ite(header_gateway, c_.bool_val(bver.AtLeast(1, 31) && rv.ingress_opt_in),
-                                      c_.bool_val(true)));
+            const IstioVersion bver =
+                sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
+            z3::expr header_waypoint =
+                local ||
+                c_.bool_val(cls.kind == "ingress" && !ver.AtLeast(1, 31));
+            z3::expr header_gateway =
+                !local &&
+                c_.bool_val(cls.kind == "ingress" && ver.AtLeast(1, 31));
+            z3::expr to_wp =
+                c_.bool_val(!bver.AtLeast(1, 28)) ||
+                (!header_waypoint &&
+                 z3::ite(header_gateway,
+                         c_.bool_val(bver.AtLeast(1, 31) && rv.ingress_opt_in),
+                         c_.bool_val(true)));
             ew = rv.bound && to_wp;
             for (const auto& [gw, b] : rv.per) {
               // E/W uses its own cluster's replicas only (§3.6: fail closed).
-              if (!LocalReady(ep.cluster, *gw)) fail_terms.push_back(here && ew && b);
-              deny_terms.push_back(here && ew && b &&
-                                   WaypointDenies(e, ep.cluster, *gw, rs, ClientPrincipal(cls)));
+              if (!LocalReady(ep.cluster, *gw))
+                fail_terms.push_back(here && ew && b);
+              deny_terms.push_back(
+                  here && ew && b &&
+                  WaypointDenies(e, ep.cluster, *gw, rs, ClientPrincipal(cls)));
             }
           }
         }
         ew_pass = ew_pass || (here && ew);
         pass_terms.push_back(here && local);
         for (const auto& [gw, b] : v.per) {
-          if (!slice_.Healthy(vc, *gw)) fail_terms.push_back(here && local && b);
-          deny_terms.push_back(here && local && b &&
-                               WaypointDenies(e, vc, *gw, svc_in(vc), ClientPrincipal(cls)));
+          if (!slice_.Healthy(vc, *gw))
+            fail_terms.push_back(here && local && b);
+          deny_terms.push_back(
+              here && local && b &&
+              WaypointDenies(e, vc, *gw, svc_in(vc), ClientPrincipal(cls)));
         }
         // The identity the destination sees (§8.1): the last waypoint's, else
         // the gateway's or the client's; plaintext from uncaptured clients.
@@ -303,13 +357,16 @@ class Encoder {
         KnowPrincipal(ClassPrincipal(cls));
         for (const auto& [gw, b] : v.per) {
           KnowPrincipal(slice_.WaypointPrincipal(vc, *gw));
-          p = z3::ite(local && b, c_.string_val(slice_.WaypointPrincipal(vc, *gw)), p);
+          p = z3::ite(local && b,
+                      c_.string_val(slice_.WaypointPrincipal(vc, *gw)), p);
           has = has || (local && b);
         }
         if (!same_network && svc_in(ep.cluster)) {
           for (const auto& [gw, b] : views.at(ep.cluster).per) {
             KnowPrincipal(slice_.WaypointPrincipal(ep.cluster, *gw));
-            p = z3::ite(ew && b, c_.string_val(slice_.WaypointPrincipal(ep.cluster, *gw)), p);
+            p = z3::ite(
+                ew && b,
+                c_.string_val(slice_.WaypointPrincipal(ep.cluster, *gw)), p);
             has = has || (ew && b);
           }
         }
@@ -317,7 +374,8 @@ class Encoder {
         dst_has_id = z3::ite(here, has, dst_has_id);
       }
     }
-    for (const auto& t : pass_terms) passes_local = passes_local + z3::ite(t, c_.int_val(1), c_.int_val(0));
+    for (const auto& t : pass_terms)
+      passes_local = passes_local + z3::ite(t, c_.int_val(1), c_.int_val(0));
     for (const auto& t : fail_terms) failed = failed || t;
     for (const auto& t : deny_terms) denied_wp = denied_wp || t;
     failed = failed || remote_no_gw;
@@ -325,13 +383,17 @@ class Encoder {
     z3::expr denied_dst = c_.bool_val(false);
     for (size_t i = 0; i < e.eps.size(); ++i)
       denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
-                                  DeniedAtDestination(e, i, dst_principal, dst_has_id, plaintext));
+                                  DeniedAtDestination(e, i, dst_principal,
+                                                      dst_has_id, plaintext));
     e.passes = passes_local + z3::ite(ew_pass, c_.int_val(1), c_.int_val(0));
-    e.outcome = z3::ite(failed, c_.int_val(2), z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
+    e.outcome =
+        z3::ite(failed, c_.int_val(2),
+                z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
     e.valid = valid;
     if (!base.ports.empty()) {
       z3::expr in = c_.bool_val(false);
-      for (const ServicePort& sp : base.ports) in = in || e.port == c_.int_val(sp.port);
+      for (const ServicePort& sp : base.ports)
+        in = in || e.port == c_.int_val(sp.port);
       e.valid = e.valid && in;
     }
     // Intent: the destination pod, through any service that selects it.
@@ -352,14 +414,16 @@ class Encoder {
   std::optional<Encoded> PodSlice(int cp, size_t pwi) {
     const Cluster& c = sc_.mesh.clusters[cp];
     const Workload& p = c.workloads[pwi];
-    if (!p.ready || p.role != WorkloadRole::kApplication || p.ip.rfind("node:", 0) == 0)
+    if (!p.ready || p.role != WorkloadRole::kApplication ||
+        p.ip.rfind("node:", 0) == 0)
       return std::nullopt;
     Encoded e = Fresh("pod:" + c.name + "/" + p.Key());
     e.pod = &p;
     e.dest = "pod " + p.Key();
     e.eps.push_back({cp, pwi});
     std::vector<std::pair<const Gateway*, z3::expr>> per;
-    z3::expr bound = slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
+    z3::expr bound =
+        slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
     z3::expr valid = c_.bool_val(false);
     z3::expr passes = c_.int_val(0);
     z3::expr failed = c_.bool_val(false);
@@ -373,7 +437,8 @@ class Encoder {
       if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
       z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
       valid = valid || is_k;
-      if (cls.workload == p.Key()) {  // §3.2: calls to one's own pod IP are not captured
+      if (cls.workload ==
+          p.Key()) {  // §3.2: calls to one's own pod IP are not captured
         self = self || is_k;
         continue;
       }
@@ -382,11 +447,14 @@ class Encoder {
       z3::expr has = c_.bool_val(cls.kind != "uncaptured");
       if (cls.kind == "ambient") {
         for (const auto& [gw, b] : per) {
-          // §3.5: a source that is an instance of the waypoint is not sent back.
+          // §3.5: a source that is an instance of the waypoint is not sent
+          // back.
           if (cls.gateway == gw->Key()) continue;
           passes = passes + z3::ite(is_k && b, c_.int_val(1), c_.int_val(0));
           if (!slice_.Healthy(cp, *gw)) failed = failed || (is_k && b);
-          denied_wp = denied_wp || (is_k && b && WaypointDenies(e, cp, *gw, nullptr, ClientPrincipal(cls)));
+          denied_wp = denied_wp || (is_k && b &&
+                                    WaypointDenies(e, cp, *gw, nullptr,
+                                                   ClientPrincipal(cls)));
           KnowPrincipal(slice_.WaypointPrincipal(cp, *gw));
           pr = z3::ite(b, c_.string_val(slice_.WaypointPrincipal(cp, *gw)), pr);
           has = has || b;
@@ -405,8 +473,10 @@ class Encoder {
       const auto& eps = c.service_endpoints[si];
       if (std::find(eps.begin(), eps.end(), pwi) == eps.end()) continue;
       for (const ServicePort& sp : c.services[si].ports)
-        if (sp.target_port) ports.insert(sp.target_port);
-        else if (sp.target_port_name.empty()) ports.insert(sp.port);
+        if (sp.target_port)
+          ports.insert(sp.target_port);
+        else if (sp.target_port_name.empty())
+          ports.insert(sp.port);
     }
     if (!ports.empty()) {
       z3::expr in = c_.bool_val(false);
@@ -417,7 +487,8 @@ class Encoder {
     z3::expr denied_dst = DeniedAtDestination(e, 0, principal, has_id, !has_id);
     e.outcome = z3::ite(self, c_.int_val(0),
                         z3::ite(failed, c_.int_val(2),
-                                z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0))));
+                                z3::ite(denied_wp || denied_dst, c_.int_val(1),
+                                        c_.int_val(0))));
     std::string which;
     e.intent = c_.bool_val(PodIntent(e.eps[0], &which));
     if (!which.empty()) e.intended = {which};
@@ -427,31 +498,46 @@ class Encoder {
 
  private:
   Encoded Fresh(const std::string& tag) {
-    return Encoded{c_.int_const(("src@" + tag).c_str()), c_.int_const(("ep@" + tag).c_str()),
-                   c_.int_const(("port@" + tag).c_str()), c_.bool_const(("http@" + tag).c_str()),
-                   c_.string_const(("method@" + tag).c_str()), c_.string_const(("path@" + tag).c_str()),
-                   c_.string_const(("host@" + tag).c_str()), c_.int_val(0), c_.int_val(0),
-                   c_.bool_val(false), c_.bool_val(false), c_.bool_val(false), {}, "", nullptr,
-                   nullptr, {}};
+    return Encoded{c_.int_const(("src@" + tag).c_str()),
+                   c_.int_const(("ep@" + tag).c_str()),
+                   c_.int_const(("port@" + tag).c_str()),
+                   c_.bool_const(("http@" + tag).c_str()),
+                   c_.string_const(("method@" + tag).c_str()),
+                   c_.string_const(("path@" + tag).c_str()),
+                   c_.string_const(("host@" + tag).c_str()),
+                   c_.int_val(0),
+                   c_.int_val(0),
+                   c_.bool_val(false),
+                   c_.bool_val(false),
+                   c_.bool_val(false),
+                   {},
+                   "",
+                   nullptr,
+                   nullptr,
+                   {}};
   }
 
-  std::string ClientPrincipal(const SourceClass& k) const { return ClassPrincipal(k); }
+  std::string ClientPrincipal(const SourceClass& k) const {
+    return ClassPrincipal(k);
+  }
 
-  z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw, const Service* svc,
-                          const std::string& client) {
+  z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
+                          const Service* svc, const std::string& client) {
     auto policies = slice_.WaypointPolicies(ci, gw, svc);
     if (policies.empty()) return c_.bool_val(false);
     z3::expr p = c_.string_val(client);
     z3::expr has = c_.bool_val(!client.empty());
-    Attrs a = MakeAttrs(e, p, has, c_.string_val(NsOfPrincipal(client)),
-                        [this](const std::vector<std::string>&) { return c_.bool_val(false); });
+    Attrs a = MakeAttrs(
+        e, p, has, c_.string_val(NsOfPrincipal(client)),
+        [this](const std::vector<std::string>&) { return c_.bool_val(false); });
     return slice_.Denied(policies, a, false);
   }
 
   bool MultiNetwork() const {
     std::set<std::string> nets;
     for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
-    return nets.size() > 1 && sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
+    return nets.size() > 1 &&
+           sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
   }
 
   bool HasEastWest(const std::string& network) const {
@@ -484,11 +570,15 @@ class Encoder {
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
   // Namespace, with the release gates; Go's ParseBool.
   bool IngressOptIn(int ci, const Service& s) const {
-    const IstioVersion ver = sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
-    const bool own_ok = s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25);
-    const std::string* v = own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
+    const IstioVersion ver =
+        sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
+    const bool own_ok =
+        s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25);
+    const std::string* v =
+        own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
     if (!v && ver.AtLeast(1, 25))
-      v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns), kLabelIngressUseWaypoint);
+      v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
+                    kLabelIngressUseWaypoint);
     return v && ParseGoBool(*v).value_or(false);
   }
 
@@ -498,7 +588,8 @@ class Encoder {
     const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
     for (const HttpRoute& r : c.routes) {
       bool attached = false;
-      for (const ParentRef& p : r.parents) attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
+      for (const ParentRef& p : r.parents)
+        attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
       if (!attached) continue;
       for (const HttpRouteRule& rule : r.rules)
         for (const BackendRef& b : rule.backends)
@@ -511,10 +602,27 @@ class Encoder {
     const Cluster& c = sc_.mesh.clusters[ep.cluster];
     const Workload& w = c.workloads[ep.wi];
     if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
+    // K12: intent belongs to the workload, not the pod: a sibling pod (same
+    // controller, or bare pods with the same app label) that asks for a
+    // waypoint makes this pod intended too.
+    const std::string* app = FindLabel(w.labels, "app");
+    for (const Workload& o : c.workloads) {
+      if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
+        continue;
+      const bool sibling =
+          o.owner_kind == "Pod"
+              ? (app && FindLabel(o.labels, "app") &&
+                 *FindLabel(o.labels, "app") == *app)
+              : o.owner == w.owner && o.owner_kind == w.owner_kind;
+      if (sibling && FindLabel(o.labels, kLabelUseWaypoint) &&
+          Intent(ep.cluster, o.labels, o.ns, which))
+        return true;
+    }
     for (size_t si = 0; si < c.services.size(); ++si) {
       const auto& eps = c.service_endpoints[si];
       if (std::find(eps.begin(), eps.end(), ep.wi) == eps.end()) continue;
-      if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which)) return true;
+      if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
+        return true;
       if (IngressOptIn(ep.cluster, c.services[si])) {
         *which = "(ingress-use-waypoint)";
         return true;
@@ -539,7 +647,10 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
     const Cluster& c = sc.mesh.clusters[ci];
     std::vector<const Workload*> pods;
     for (const Workload& w : c.workloads) pods.push_back(&w);
-    std::sort(pods.begin(), pods.end(), [](const Workload* a, const Workload* b) { return a->Key() < b->Key(); });
+    std::sort(pods.begin(), pods.end(),
+              [](const Workload* a, const Workload* b) {
+                return a->Key() < b->Key();
+              });
     for (const Workload* w : pods) {
       if (w->kind != "Pod" || !w->ready) continue;
       SourceClass k;
@@ -562,7 +673,8 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
       }
       if (seen.insert(k.id).second) out.push_back(k);
     }
-    // Any pod the cluster could run outside the mesh (K1): plaintext, no identity.
+    // Any pod the cluster could run outside the mesh (K1): plaintext, no
+    // identity.
     SourceClass any;
     any.cluster = static_cast<int>(ci);
     any.kind = "uncaptured";
@@ -577,24 +689,34 @@ namespace {
 std::string ClassLabel(const SourceClass& k) {
   if (k.kind == "ingress") return "ingress " + k.gateway;
   if (k.workload.empty()) return "a pod outside the mesh";
-  const std::string owner = k.id.substr(k.id.rfind('/', k.id.rfind('/') - 1) + 1);
-  return (k.kind == "ambient" ? "ambient workload " : k.kind == "sidecar" ? "sidecar workload " : "uncaptured workload ") + owner;
+  const std::string owner =
+      k.id.substr(k.id.rfind('/', k.id.rfind('/') - 1) + 1);
+  return (k.kind == "ambient"   ? "ambient workload "
+          : k.kind == "sidecar" ? "sidecar workload "
+                                : "uncaptured workload ") +
+         owner;
 }
 
 std::string FixFor(const SourceClass& k, const Encoded& e) {
   if (e.pod)
-    return "bind the pods themselves (istio.io/use-waypoint with a waypoint of type workload or all), "
+    return "bind the pods themselves (istio.io/use-waypoint with a waypoint of "
+           "type workload or all), "
            "or allow only the waypoint's principal at the destination (§4.3)";
   if (k.kind == "ingress")
-    return "label the service istio.io/ingress-use-waypoint=true, or allow only the waypoint's "
+    return "label the service istio.io/ingress-use-waypoint=true, or allow "
+           "only the waypoint's "
            "principal at the destination (§4.3)";
   if (k.kind == "sidecar")
-    return "move the client to ambient, or allow only the waypoint's principal at the destination (§4.3)";
+    return "move the client to ambient, or allow only the waypoint's principal "
+           "at the destination (§4.3)";
   if (k.kind == "uncaptured")
-    return "enrol the client in ambient, or allow only the waypoint's principal at the destination "
+    return "enrol the client in ambient, or allow only the waypoint's "
+           "principal at the destination "
            "(§4.3; STRICT PeerAuthentication also refuses plaintext)";
-  return "make the binding valid (a programmed waypoint of the right istio.io/waypoint-for, "
-         "admitted by allowedRoutes), and allow only the waypoint's principal at the destination (§4.3)";
+  return "make the binding valid (a programmed waypoint of the right "
+         "istio.io/waypoint-for, "
+         "admitted by allowedRoutes), and allow only the waypoint's principal "
+         "at the destination (§4.3)";
 }
 
 struct Query {
@@ -640,69 +762,105 @@ Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions) {
 void Lint(const Scenario& sc, VerifyResult& out) {
   std::set<std::string> waypoint_clusters_missing;
   for (const Cluster& c : sc.mesh.clusters) {
-    auto objects_of = [&](const std::string& kind, const std::string& name, const SourceLocation& loc) {
+    auto objects_of = [&](const std::string& kind, const std::string& name,
+                          const SourceLocation& loc) {
       return std::vector<FindingObject>{{kind, name, loc}};
     };
     for (const Service& s : c.services) {
       Binding b = ServiceWaypoint(sc.mesh, c, s);
-      const std::string subj = (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
+      const std::string subj =
+          (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
       auto add = [&](const std::string& rule, const std::string& fix) {
         Finding f;
         f.rule = rule;
         f.severity = "warning";
         f.message = b.why;
         f.cluster = c.name;
-        f.objects = objects_of(s.kind, s.Key(), b.label_location.Known() ? b.label_location : s.location);
+        f.objects = objects_of(
+            s.kind, s.Key(),
+            b.label_location.Known() ? b.label_location : s.location);
         f.fix = fix;
         out.findings.push_back(f);
       };
       if (b.status == BindingStatus::kNotReady)
-        add("dangling-use-waypoint", "create the waypoint Gateway " + b.requested + " or fix the label");
+        add("dangling-use-waypoint",
+            "create the waypoint Gateway " + b.requested + " or fix the label");
       if (b.status == BindingStatus::kUnsupportedTrafficType)
-        add("waypoint-for-mismatch", "set istio.io/waypoint-for: service (or all) on the waypoint");
+        add("waypoint-for-mismatch",
+            "set istio.io/waypoint-for: service (or all) on the waypoint");
       if (b.status == BindingStatus::kAttachmentDenied)
-        add("waypoint-attachment-denied", "allow namespace " + s.ns + " in the waypoint's allowedRoutes");
+        add("waypoint-attachment-denied",
+            "allow namespace " + s.ns + " in the waypoint's allowedRoutes");
+      if (b.waypoint) {
+        // §3.6, K17: bound and valid, but no ready replica anywhere it may use.
+        bool ready = false;
+        auto it = c.gateway_pods.find(b.waypoint->Key());
+        if (it != c.gateway_pods.end())
+          for (size_t wi : it->second) ready = ready || c.workloads[wi].ready;
+        if (!ready && !(GlobalLabel(b.waypoint->labels) ||
+                        GlobalLabel(b.waypoint->infrastructure_labels)))
+          add("waypoint-unavailable",
+              "waypoint " + b.waypoint->Key() +
+                  " has no ready replica: every request to " + s.Key() +
+                  " fails closed (§3.6, K17); scale it up");
+      }
       if (b.waypoint && b.waypoint->class_name == "gloo-waypoint") {
         std::string iwhy;
         if (sc.mesh.clusters.size() > 1)
-          add("gloo-waypoint-unsupported", "Gloo Gateway waypoints are supported only in single-cluster meshes (§15)");
+          add("gloo-waypoint-unsupported",
+              "Gloo Gateway waypoints are supported only in single-cluster "
+              "meshes (§15)");
         if (IngressUsesWaypoint(sc.mesh, c, s, b, &iwhy))
-          add("gloo-waypoint-unsupported", "istio.io/ingress-use-waypoint is not supported with Gloo Gateway waypoints (§15)");
+          add("gloo-waypoint-unsupported",
+              "istio.io/ingress-use-waypoint is not supported with Gloo "
+              "Gateway waypoints (§15)");
       }
       // §7.2: a global service whose waypoint is missing in another cluster.
-      if (b.waypoint && (GlobalLabel(s.labels) || GlobalLabel(b.waypoint->infrastructure_labels))) {
+      if (b.waypoint && (GlobalLabel(s.labels) ||
+                         GlobalLabel(b.waypoint->infrastructure_labels))) {
         for (const Cluster& o : sc.mesh.clusters) {
           if (&o == &c) continue;
           const Service* os = o.FindService(s.Key());
           if (!os) continue;
           Binding ob = ServiceWaypoint(sc.mesh, o, *os);
-          if (!ob.waypoint && waypoint_clusters_missing.insert(o.name + s.Key()).second) {
+          if (!ob.waypoint &&
+              waypoint_clusters_missing.insert(o.name + s.Key()).second) {
             Finding f;
             f.rule = "waypoint-missing-in-cluster";
             f.severity = "warning";
-            f.message = subj + " is bound to waypoint " + b.waypoint->Key() + " in cluster " + c.name +
-                        " but to none in cluster " + o.name + ": requests that land there skip it (§7.2, K13)";
+            f.message = subj + " is bound to waypoint " + b.waypoint->Key() +
+                        " in cluster " + c.name + " but to none in cluster " +
+                        o.name +
+                        ": requests that land there skip it (§7.2, K13)";
             f.cluster = o.name;
             f.objects = {{os->kind, os->Key(), os->location}};
-            f.fix = "deploy the waypoint and the use-waypoint label in every cluster that runs the service";
+            f.fix =
+                "deploy the waypoint and the use-waypoint label in every "
+                "cluster that runs the service";
             out.findings.push_back(f);
           }
         }
       }
     }
     for (const Workload& w : c.workloads) {
-      if (w.role != WorkloadRole::kApplication || !FindLabel(w.labels, kLabelUseWaypoint)) continue;
+      if (w.role != WorkloadRole::kApplication ||
+          !FindLabel(w.labels, kLabelUseWaypoint))
+        continue;
       Binding b = WorkloadWaypoint(sc.mesh, c, w);
-      if (b.status == BindingStatus::kNotReady || b.status == BindingStatus::kUnsupportedTrafficType ||
+      if (b.status == BindingStatus::kNotReady ||
+          b.status == BindingStatus::kUnsupportedTrafficType ||
           b.status == BindingStatus::kAttachmentDenied) {
         Finding f;
         f.rule = b.status == BindingStatus::kNotReady ? "dangling-use-waypoint"
-                 : b.status == BindingStatus::kUnsupportedTrafficType ? "waypoint-for-mismatch"
-                                                                      : "waypoint-attachment-denied";
+                 : b.status == BindingStatus::kUnsupportedTrafficType
+                     ? "waypoint-for-mismatch"
+                     : "waypoint-attachment-denied";
         f.severity = "warning";
         f.message = b.why;
         f.cluster = c.name;
-        f.objects = {{w.kind, w.Key(), b.label_location.Known() ? b.label_location : w.location}};
+        f.objects = {
+            {w.kind, w.Key(),
+             b.label_location.Known() ? b.label_location : w.location}};
         out.findings.push_back(f);
       }
     }
@@ -713,7 +871,8 @@ void Lint(const Scenario& sc, VerifyResult& out) {
         if (!s) continue;
         Binding b = ServiceWaypoint(sc.mesh, c, *s);
         if (b.status == BindingStatus::kAccepted) {
-          // K11: a route at this waypoint to another service with its own waypoint.
+          // K11: a route at this waypoint to another service with its own
+          // waypoint.
           for (const HttpRouteRule& rule : r.rules)
             for (const BackendRef& be : rule.backends) {
               const Service* bs = c.FindService(be.ns + "/" + be.name);
@@ -723,13 +882,19 @@ void Lint(const Scenario& sc, VerifyResult& out) {
                 Finding f;
                 f.rule = "waypoint-bypass";
                 f.severity = "error";
-                f.message = "HTTPRoute " + r.Key() + " at waypoint " + b.waypoint->Key() + " sends to " +
-                            bs->Key() + ", whose waypoint " + bb.waypoint->Key() +
-                            " a waypoint never forwards to: those requests skip it (§3.7, K11)";
+                f.message = "HTTPRoute " + r.Key() + " at waypoint " +
+                            b.waypoint->Key() + " sends to " + bs->Key() +
+                            ", whose waypoint " + bb.waypoint->Key() +
+                            " a waypoint never forwards to: those requests "
+                            "skip it (§3.7, K11)";
                 f.cluster = c.name;
-                f.objects = {{"HTTPRoute", r.Key(), be.location}, {bs->kind, bs->Key(), bs->location}};
-                f.fix = "route to a service served by the same waypoint, or apply " + bb.waypoint->Key() +
-                        "'s policies at " + b.waypoint->Key() + " too";
+                f.objects = {{"HTTPRoute", r.Key(), be.location},
+                             {bs->kind, bs->Key(), bs->location}};
+                f.fix =
+                    "route to a service served by the same waypoint, or "
+                    "apply " +
+                    bb.waypoint->Key() + "'s policies at " + b.waypoint->Key() +
+                    " too";
                 out.findings.push_back(f);
               }
             }
@@ -750,23 +915,31 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       if (!p.selector || p.target_refs.size()) continue;
       bool http = false;
       for (const PolicyRule& r : p.rules) {
-        for (const auto& o : r.to) http |= !o.methods.empty() || !o.paths.empty() || !o.hosts.empty() ||
-                                          !o.not_methods.empty() || !o.not_paths.empty() || !o.not_hosts.empty();
-        for (const auto& s : r.from) http |= !s.request_principals.empty() || !s.remote_ip_blocks.empty();
+        for (const auto& o : r.to)
+          http |= !o.methods.empty() || !o.paths.empty() || !o.hosts.empty() ||
+                  !o.not_methods.empty() || !o.not_paths.empty() ||
+                  !o.not_hosts.empty();
+        for (const auto& s : r.from)
+          http |= !s.request_principals.empty() || !s.remote_ip_blocks.empty();
         for (const auto& w : r.when)
-          http |= w.key.rfind("request.", 0) == 0 || w.key == "remote.ip" || w.key == "connection.sni";
+          http |= w.key.rfind("request.", 0) == 0 || w.key == "remote.ip" ||
+                  w.key == "connection.sni";
       }
       if (!http || p.action == "CUSTOM" || p.action == "AUDIT") continue;
       Finding f;
       f.rule = "l7-policy-without-waypoint";
       f.severity = "warning";
       f.message = "AuthorizationPolicy " + p.Key() + " (" + p.action +
-                  ") selects workloads by label and has HTTP attributes: ztunnel enforces it at L4 only, "
-                  "where an ALLOW rule with HTTP attributes never matches (deny-all) and an L7-only DENY "
+                  ") selects workloads by label and has HTTP attributes: "
+                  "ztunnel enforces it at L4 only, "
+                  "where an ALLOW rule with HTTP attributes never matches "
+                  "(deny-all) and an L7-only DENY "
                   "is a no-op (§8.2, K19)";
       f.cluster = c.name;
       f.objects = {{"AuthorizationPolicy", p.Key(), p.location}};
-      f.fix = "attach it to the waypoint with targetRefs (Gateway or Service) and bind the workloads";
+      f.fix =
+          "attach it to the waypoint with targetRefs (Gateway or Service) and "
+          "bind the workloads";
       out.findings.push_back(f);
     }
     for (const Diagnostic& d : sc.mesh.notes) {
@@ -776,7 +949,9 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       f.severity = "warning";
       f.message = d.message;
       f.objects = {{"Service", "", d.location}};
-      f.fix = "label either the namespace or its services with istio.io/use-waypoint=auto, not both";
+      f.fix =
+          "label either the namespace or its services with "
+          "istio.io/use-waypoint=auto, not both";
       out.findings.push_back(f);
     }
     // K15 / §15: L7 of the same kind at both tiers.
@@ -784,7 +959,8 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       if (gw.role != GatewayRole::kIngress) continue;
       for (const HttpRoute& r : c.routes) {
         bool attached = false;
-        for (const ParentRef& p : r.parents) attached |= p.kind == "Gateway" && p.ns == gw.ns && p.name == gw.name;
+        for (const ParentRef& p : r.parents)
+          attached |= p.kind == "Gateway" && p.ns == gw.ns && p.name == gw.name;
         if (!attached) continue;
         for (const HttpRouteRule& rule : r.rules) {
           for (const BackendRef& be : rule.backends) {
@@ -797,17 +973,22 @@ void Lint(const Scenario& sc, VerifyResult& out) {
             bool waypoint_l7 = false;
             for (const HttpRoute& mr : c.routes)
               for (const ParentRef& p : mr.parents)
-                waypoint_l7 |= (p.kind == "Service" && p.ns == s->ns && p.name == s->name);
+                waypoint_l7 |=
+                    (p.kind == "Service" && p.ns == s->ns && p.name == s->name);
             if (!(ingress_l7 && waypoint_l7)) continue;
             Finding f;
             f.rule = "double-l7";
             f.severity = "warning";
-            f.message = "requests from ingress " + gw.Key() + " to " + s->Key() +
-                        " get routing at both tiers: HTTPRoute " + r.Key() + " at the ingress and the " +
-                        "service's routes at waypoint " + b.waypoint->Key() + " (K15, §15)";
+            f.message = "requests from ingress " + gw.Key() + " to " +
+                        s->Key() + " get routing at both tiers: HTTPRoute " +
+                        r.Key() + " at the ingress and the " +
+                        "service's routes at waypoint " + b.waypoint->Key() +
+                        " (K15, §15)";
             f.cluster = c.name;
             f.objects = {{"HTTPRoute", r.Key(), rule.location}};
-            f.fix = "keep only backend selection at the gateway and the rest at the waypoint";
+            f.fix =
+                "keep only backend selection at the gateway and the rest at "
+                "the waypoint";
             out.findings.push_back(f);
           }
         }
@@ -820,7 +1001,8 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   VerifyResult out;
   auto wanted = [&](const std::string& p) {
     return options.properties.empty() ||
-           std::find(options.properties.begin(), options.properties.end(), p) != options.properties.end();
+           std::find(options.properties.begin(), options.properties.end(), p) !=
+               options.properties.end();
   };
   z3::context ctx;
   z3::params params(ctx);
@@ -837,37 +1019,47 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
     for (size_t wi = 0; wi < sc.mesh.clusters[ci].workloads.size(); ++wi)
       if (auto e = enc.PodSlice(static_cast<int>(ci), wi)) slices.push_back(*e);
 
-  PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"}, exposure{"fail-open-exposure"};
+  PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"},
+      exposure{"fail-open-exposure"};
   std::set<std::string> core;
   for (const Encoded& e : slices) {
     const size_t pairs = classes.size() * std::max<size_t>(1, e.eps.size());
     z3::solver s(ctx);
     s.set(params);
     s.add(e.valid);
-    s.add(e.ep >= 0 && e.ep < ctx.int_val(static_cast<int>(std::max<size_t>(1, e.eps.size()))));
+    s.add(e.ep >= 0 && e.ep < ctx.int_val(static_cast<int>(
+                                  std::max<size_t>(1, e.eps.size()))));
     s.add(e.port >= 1 && e.port <= 65535);
     std::vector<z3::expr> all_on, nothing_deleted;
     for (const auto& [k, v] : enc.slice().enabled()) all_on.push_back(v);
-    for (const auto& [k, v] : enc.slice().deleted()) nothing_deleted.push_back(!v);
-    auto decode = [&](const z3::model& m, const std::string& rule, const std::string& severity,
-                      const std::string& what) {
+    for (const auto& [k, v] : enc.slice().deleted())
+      nothing_deleted.push_back(!v);
+    auto decode = [&](const z3::model& m, const std::string& rule,
+                      const std::string& severity, const std::string& what) {
       Finding f;
       f.rule = rule;
       f.severity = severity;
       const int k = m.eval(e.src, true).get_numeral_int();
       const int i = m.eval(e.ep, true).get_numeral_int();
-      const SourceClass& cls = classes[static_cast<size_t>(std::clamp<int>(k, 0, classes.size() - 1))];
-      const Endpoint& ep = e.eps[static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1))];
+      const SourceClass& cls = classes[static_cast<size_t>(
+          std::clamp<int>(k, 0, classes.size() - 1))];
+      const Endpoint& ep =
+          e.eps[static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1))];
       const Cluster& dc = sc.mesh.clusters[ep.cluster];
       const Workload& pod = dc.workloads[ep.wi];
-      f.from = cls.workload.empty() ? ClassLabel(cls) : (cls.kind == "ingress" ? cls.gateway : cls.workload);
+      f.from = cls.workload.empty()
+                   ? ClassLabel(cls)
+                   : (cls.kind == "ingress" ? cls.gateway : cls.workload);
       f.from_cluster = sc.mesh.clusters[cls.cluster].name;
       const int port = m.eval(e.port, true).get_numeral_int();
       f.to = e.svc ? e.svc->Hostname() + ":" + std::to_string(port)
-                   : pod.ip + ":" + std::to_string(port) + " (pod " + pod.Key() + ")";
+                   : pod.ip + ":" + std::to_string(port) + " (pod " +
+                         pod.Key() + ")";
       f.cluster = dc.name;
       const bool http = m.eval(e.http, true).is_true();
-      if (http) f.http = m.eval(e.method, true).get_string() + " " + m.eval(e.path, true).get_string();
+      if (http)
+        f.http = m.eval(e.method, true).get_string() + " " +
+                 m.eval(e.path, true).get_string();
       if (cls.kind == "ingress") {
         f.req_from_ingress = cls.gateway;
       } else {
@@ -884,60 +1076,87 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
         f.req_path = m.eval(e.path, true).get_string();
       }
       std::string intended;
-      for (const std::string& w : e.intended) intended += (intended.empty() ? "" : ", ") + w;
-      f.message = ClassLabel(cls) + " in cluster " + f.from_cluster + " " + what + " " + e.dest +
-                  " (pod " + pod.Key() + " in cluster " + dc.name + ")" +
-                  (intended.empty() ? "" : ", whose configuration asks for waypoint " + intended);
-      if (e.svc) f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
+      for (const std::string& w : e.intended)
+        intended += (intended.empty() ? "" : ", ") + w;
+      f.message = ClassLabel(cls) + " in cluster " + f.from_cluster + " " +
+                  what + " " + e.dest + " (pod " + pod.Key() + " in cluster " +
+                  dc.name + ")" +
+                  (intended.empty()
+                       ? ""
+                       : ", whose configuration asks for waypoint " + intended);
+      if (e.svc)
+        f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
       f.objects.push_back({pod.kind, pod.Key(), pod.location});
       if (!cls.workload.empty()) {
-        const Workload* sw = sc.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
+        const Workload* sw =
+            sc.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
         if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
       }
       f.fix = FixFor(cls, e);
       // Waypoints the model deleted (fail-open exposure).
       for (const auto& [key, v] : enc.slice().deleted())
-        if (m.eval(v, true).is_true()) f.message += "; when waypoint " + key + " is missing or not ready";
+        if (m.eval(v, true).is_true())
+          f.message += "; when waypoint " + key + " is missing or not ready";
       return f;
     };
-    auto run = [&](PropertyResult& pr, z3::expr goal, std::vector<z3::expr> assumptions,
-                   const std::string& severity, const std::string& what) -> ProofResult {
+    auto run = [&](PropertyResult& pr, z3::expr goal,
+                   std::vector<z3::expr> assumptions,
+                   const std::string& severity,
+                   const std::string& what) -> ProofResult {
       const auto t0 = std::chrono::steady_clock::now();
       s.push();
       s.add(goal);
       Query q = Check(s, assumptions);
-      s.pop();
-      pr.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      pr.classes_checked += pairs;
-      if (q.result == ProofResult::kViolated) {
-        if (pr.result != ProofResult::kUnknown) pr.result = ProofResult::kViolated;
+      ProofResult first = q.result;
+      // One counterexample per kind of client (ambient, sidecar, uncaptured,
+      // ingress): each is a different mechanism with a different fix.
+      for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
+        if (pr.result != ProofResult::kUnknown)
+          pr.result = ProofResult::kViolated;
         out.findings.push_back(decode(*q.model, pr.name, severity, what));
+        const int k = q.model->eval(e.src, true).get_numeral_int();
+        const std::string kind = classes[static_cast<size_t>(std::clamp<int>(
+                                             k, 0, classes.size() - 1))]
+                                     .kind;
+        s.add(!enc.SrcIs(e,
+                         [&](const SourceClass& c) { return c.kind == kind; }));
+        q = Check(s, assumptions);
+      }
+      s.pop();
+      pr.seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      pr.classes_checked += pairs;
+      if (first == ProofResult::kViolated) {
+        return first;
       } else if (q.result == ProofResult::kUnknown) {
         pr.result = ProofResult::kUnknown;
         pr.reason = q.reason + " (" + e.dest + ")";
       } else {
         for (const std::string& c : q.core) core.insert(c);
       }
-      return q.result;
+      return first;
     };
     std::vector<z3::expr> assume = all_on;
     assume.insert(assume.end(), nothing_deleted.begin(), nothing_deleted.end());
     ProofResult br = ProofResult::kProved;
     if (wanted("waypoint-bypass"))
-      br = run(bypass, e.intent && !e.self && e.outcome == 0 && e.passes == 0, assume, "error",
-               "reaches without any waypoint");
+      br = run(bypass, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
+               assume, "error", "reaches without any waypoint");
     if (wanted("fail-open-exposure") && br == ProofResult::kProved)
-      run(exposure, e.intent && !e.self && e.outcome == 0 && e.passes == 0, all_on, "warning",
-          "would reach without any waypoint");
+      run(exposure, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
+          all_on, "warning", "would reach without any waypoint");
     if (wanted("waypoint-double-pass"))
-      run(dbl, e.passes >= 2, assume, "error", "passes two waypoints on the way to");
+      run(dbl, e.passes >= 2, assume, "error",
+          "passes two waypoints on the way to");
   }
   bypass.core.assign(core.begin(), core.end());
   // K11 lint findings count against the bypass property too.
   VerifyResult lint;
   Lint(sc, lint);
   for (const Finding& f : lint.findings) {
-    if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved) bypass.result = ProofResult::kViolated;
+    if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved)
+      bypass.result = ProofResult::kViolated;
     if (wanted(f.rule) || options.properties.empty()) out.findings.push_back(f);
   }
   if (wanted("waypoint-bypass")) out.properties.push_back(bypass);
@@ -953,7 +1172,8 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
 }
 
 struct OutcomeOracle::Impl {
-  explicit Impl(const Scenario& s) : sc(s), classes(SourceClasses(s)), enc(s, ctx, classes) {}
+  explicit Impl(const Scenario& s)
+      : sc(s), classes(SourceClasses(s)), enc(s, ctx, classes) {}
   const Scenario& sc;
   z3::context ctx;
   std::vector<SourceClass> classes;
@@ -962,19 +1182,23 @@ struct OutcomeOracle::Impl {
   std::map<std::string, std::unique_ptr<z3::solver>> solvers;
 };
 
-OutcomeOracle::OutcomeOracle(const Scenario& scenario) : impl_(std::make_unique<Impl>(scenario)) {}
+OutcomeOracle::OutcomeOracle(const Scenario& scenario)
+    : impl_(std::make_unique<Impl>(scenario)) {}
 OutcomeOracle::~OutcomeOracle() = default;
 
-EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src, const std::string& to_service,
+EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
+                                        const std::string& to_service,
                                         const std::string& to_pod, int port,
-                                        const std::string& method, const std::string& path) {
+                                        const std::string& method,
+                                        const std::string& path) {
   EncodedOutcomes out;
   z3::context& ctx = impl_->ctx;
   int k = -1;
   for (size_t i = 0; i < impl_->classes.size(); ++i)
     if (impl_->classes[i].id == src.id) k = static_cast<int>(i);
-  const std::string key = to_service.empty() ? "pod:" + std::to_string(src.cluster) + ":" + to_pod
-                                             : "svc:" + to_service;
+  const std::string key =
+      to_service.empty() ? "pod:" + std::to_string(src.cluster) + ":" + to_pod
+                         : "svc:" + to_service;
   auto it = impl_->slices.find(key);
   if (it == impl_->slices.end()) {
     std::optional<Encoded> e;
@@ -983,7 +1207,8 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src, const std::strin
     } else {
       const Cluster& c = impl_->sc.mesh.clusters[src.cluster];
       auto wi = c.workload_by_key.find(to_pod);
-      if (wi != c.workload_by_key.end()) e = impl_->enc.PodSlice(src.cluster, wi->second);
+      if (wi != c.workload_by_key.end())
+        e = impl_->enc.PodSlice(src.cluster, wi->second);
     }
     it = impl_->slices.emplace(key, e).first;
   }
@@ -1019,7 +1244,9 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src, const std::strin
     z3::model m = s.get_model();
     const int passes = m.eval(e.passes, true).get_numeral_int();
     const int oc = m.eval(e.outcome, true).get_numeral_int();
-    out.outcomes.insert({passes, oc == 0 ? Outcome::kDelivered : oc == 1 ? Outcome::kDenied : Outcome::kFailed});
+    out.outcomes.insert({passes, oc == 0   ? Outcome::kDelivered
+                                 : oc == 1 ? Outcome::kDenied
+                                           : Outcome::kFailed});
     s.add(!(e.passes == ctx.int_val(passes) && e.outcome == ctx.int_val(oc)));
   }
   s.pop();

@@ -33,16 +33,19 @@ struct FindingObject {
 };
 
 struct Finding {
-  std::string rule;      // waypoint-bypass, waypoint-double-pass, double-l7, ... (contract)
+  std::string
+      rule;  // waypoint-bypass, waypoint-double-pass, double-l7, ... (contract)
   std::string severity;  // error | warning
   std::string message;
   // The counterexample request, when the finding has one.
-  std::string from;      // "ambient workload client/curl", "ingress istio-system/gw", ...
+  std::string
+      from;  // "ambient workload client/curl", "ingress istio-system/gw", ...
   std::string from_cluster;
-  std::string to;        // "service shop/cart port 80", "pod shop/cart-0 port 80"
-  std::string http;      // "GET /" or ""
-  std::string cluster;   // landing cluster
-  std::vector<Hop> path;  // filled by the caller from the path function, for display
+  std::string to;    // "service shop/cart port 80", "pod shop/cart-0 port 80"
+  std::string http;  // "GET /" or ""
+  std::string cluster;  // landing cluster
+  std::vector<Hop>
+      path;  // filled by the caller from the path function, for display
   // The counterexample as a concrete request (for replaying it through paths).
   std::string req_from_workload;  // ns/pod
   std::string req_from_ingress;   // ns/gateway
@@ -70,7 +73,7 @@ struct VerifyResult {
 
 struct VerifyOptions {
   std::vector<std::string> properties;  // empty: all
-  unsigned rlimit = 50'000'000;         // Z3 resource limit per query (deterministic)
+  unsigned rlimit = 50'000'000;  // Z3 resource limit per query (deterministic)
 };
 
 VerifyResult Verify(const Scenario& scenario, const VerifyOptions& options);
@@ -82,8 +85,10 @@ struct SourceClass {
   int cluster = 0;
   std::string kind;  // ambient | sidecar | uncaptured | ingress
   std::string ns, service_account;
-  std::string gateway;     // ingress: ns/name; ambient: the gateway it is an instance of
-  std::string workload;    // a representative workload key (ns/pod), "" if synthetic
+  std::string
+      gateway;  // ingress: ns/name; ambient: the gateway it is an instance of
+  std::string
+      workload;  // a representative workload key (ns/pod), "" if synthetic
 };
 
 // What the encoding says a concrete request can end as: pairs of (number of
@@ -103,9 +108,10 @@ class OutcomeOracle {
   ~OutcomeOracle();
   // `to_service` = "ns/name" (by VIP) or `to_pod` = "ns/pod" (by pod IP), in
   // the source's cluster. The HTTP request is concrete.
-  EncodedOutcomes Outcomes(const SourceClass& src, const std::string& to_service,
-                           const std::string& to_pod, int port, const std::string& method,
-                           const std::string& path);
+  EncodedOutcomes Outcomes(const SourceClass& src,
+                           const std::string& to_service,
+                           const std::string& to_pod, int port,
+                           const std::string& method, const std::string& path);
 
  private:
   struct Impl;

@@ -24,17 +24,20 @@ using OutcomeSet = std::set<std::pair<int, Outcome>>;
 
 std::string Show(const OutcomeSet& s) {
   std::string out = "{";
-  for (const auto& [n, o] : s) out += " (" + std::to_string(n) + ", " + OutcomeName(o) + ")";
+  for (const auto& [n, o] : s)
+    out += " (" + std::to_string(n) + ", " + OutcomeName(o) + ")";
   return out + " }";
 }
 
 // Services and pods the comparison covers: the encoding does not model
-// HTTPRoute backends, ServiceEntries or headless services (docs/verification.md).
+// HTTPRoute backends, ServiceEntries or headless services
+// (docs/verification.md).
 bool Comparable(const Cluster& c, const Service& s) {
   if (s.kind != "Service" || s.vips.empty() || s.external_name) return false;
   for (const HttpRoute& r : c.routes)
     for (const ParentRef& p : r.parents)
-      if ((p.kind == "Service" && p.ns == s.ns && p.name == s.name)) return false;
+      if ((p.kind == "Service" && p.ns == s.ns && p.name == s.name))
+        return false;
   return true;
 }
 
@@ -62,8 +65,10 @@ int CompareAll(const Scenario& sc, const std::string& label) {
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, "GET", "/");
       EXPECT_FALSE(got.unknown);
       EXPECT_EQ(got.outcomes, expected)
-          << label << ": from " << src.id << " to " << (svc.empty() ? "pod " + pod : "service " + svc)
-          << ":" << port << "\n  encoding: " << Show(got.outcomes) << "\n  paths:    " << Show(expected);
+          << label << ": from " << src.id << " to "
+          << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port
+          << "\n  encoding: " << Show(got.outcomes)
+          << "\n  paths:    " << Show(expected);
       ++compared;
     };
     for (const Service& s : c.services) {
@@ -71,15 +76,20 @@ int CompareAll(const Scenario& sc, const std::string& label) {
       for (const ServicePort& sp : s.ports) check(s.Key(), "", sp.port);
     }
     for (const Workload& p : c.workloads) {
-      if (p.role != WorkloadRole::kApplication || !p.ready || p.kind != "Pod") continue;
+      if (p.role != WorkloadRole::kApplication || !p.ready || p.kind != "Pod")
+        continue;
       if (p.Key() == w->Key()) continue;  // self-calls never leave the pod
       int port = p.ports.empty() ? 80 : p.ports.front().port;
       bool targeted = false;
       for (size_t si = 0; si < c.services.size(); ++si) {
         const auto& eps = c.service_endpoints[si];
-        if (std::find(eps.begin(), eps.end(), c.workload_by_key.at(p.Key())) == eps.end()) continue;
+        if (std::find(eps.begin(), eps.end(), c.workload_by_key.at(p.Key())) ==
+            eps.end())
+          continue;
         for (const ServicePort& sp : c.services[si].ports) {
-          const int tp = sp.target_port ? sp.target_port : (sp.target_port_name.empty() ? sp.port : 0);
+          const int tp = sp.target_port
+                             ? sp.target_port
+                             : (sp.target_port_name.empty() ? sp.port : 0);
           if (!targeted && tp > 0) {
             port = tp;
             targeted = true;
@@ -109,65 +119,100 @@ TEST(DifferentialTest, BundledScenarios) {
 // labels, and random L4 and L7 policies and PeerAuthentication.
 std::string RandomMesh(uint32_t seed) {
   std::mt19937 rng(seed);
-  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
-  auto coin = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+  auto pick = [&](const std::vector<std::string>& v) {
+    return v[rng() % v.size()];
+  };
+  auto coin = [&](int percent) {
+    return static_cast<int>(rng() % 100) < percent;
+  };
   std::ostringstream y;
-  y << "name: random " << seed << "\nistio: {version: \"" << pick({"1.24", "1.28", "1.31"})
+  y << "name: random " << seed << "\nistio: {version: \""
+    << pick({"1.24", "1.28", "1.31"})
     << "\"}\nclusters:\n- name: east\n  nodes: 2\n  resources:\n";
   const std::vector<std::string> nss = {"a", "b", "c"};
   const std::vector<std::string> wps = {"wp", "wp2", "missing", "none"};
   for (const std::string& ns : nss) {
-    y << "  - {apiVersion: v1, kind: Namespace, metadata: {name: " << ns << ", labels: {";
-    std::string mode = pick({"ambient", "ambient", "ambient", "none-ns", "inject"});
+    y << "  - {apiVersion: v1, kind: Namespace, metadata: {name: " << ns
+      << ", labels: {";
+    std::string mode =
+        pick({"ambient", "ambient", "ambient", "none-ns", "inject"});
     if (mode == "ambient") y << "istio.io/dataplane-mode: ambient, ";
     if (mode == "inject") y << "istio-injection: enabled, ";
     if (coin(60)) y << "istio.io/use-waypoint: " << pick(wps) << ", ";
     if (coin(20)) y << "istio.io/ingress-use-waypoint: \"true\", ";
     y << "team: " << ns << "}}}\n";
     if (coin(70)) {
-      y << "  - apiVersion: gateway.networking.k8s.io/v1\n    kind: Gateway\n    metadata: {name: wp, namespace: " << ns
-        << ", labels: {istio.io/waypoint-for: " << pick({"service", "workload", "all", "service"}) << "}}\n"
-        << "    spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE"
-        << (coin(30) ? ", allowedRoutes: {namespaces: {from: All}}" : "") << "}]}\n";
+      y << "  - apiVersion: gateway.networking.k8s.io/v1\n    kind: Gateway\n  "
+           "  metadata: {name: wp, namespace: "
+        << ns << ", labels: {istio.io/waypoint-for: "
+        << pick({"service", "workload", "all", "service"}) << "}}\n"
+        << "    spec: {gatewayClassName: istio-waypoint, listeners: [{name: "
+           "mesh, port: 15008, protocol: HBONE"
+        << (coin(30) ? ", allowedRoutes: {namespaces: {from: All}}" : "")
+        << "}]}\n";
     }
     if (coin(30)) {
-      y << "  - apiVersion: gateway.networking.k8s.io/v1\n    kind: Gateway\n    metadata: {name: wp2, namespace: " << ns
-        << "}\n    spec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}"
+      y << "  - apiVersion: gateway.networking.k8s.io/v1\n    kind: Gateway\n  "
+           "  metadata: {name: wp2, namespace: "
+        << ns
+        << "}\n    spec: {gatewayClassName: istio-waypoint, listeners: [{name: "
+           "mesh, port: 15008, protocol: HBONE}]}"
         << (coin(30) ? "\n    status: {addresses: []}" : "") << "\n";
     }
     for (int a = 0; a < 2; ++a) {
       const std::string app = "app" + std::to_string(a);
-      y << "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: " << app << ", namespace: " << ns
-        << "}\n    spec:\n      replicas: " << 1 + rng() % 2 << "\n      template:\n        metadata: {labels: {app: "
-        << app;
+      y << "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: "
+           "{name: "
+        << app << ", namespace: " << ns
+        << "}\n    spec:\n      replicas: " << 1 + rng() % 2
+        << "\n      template:\n        metadata: {labels: {app: " << app;
       if (coin(25)) y << ", istio.io/use-waypoint: " << pick(wps);
-      if (coin(10)) y << ", istio.io/dataplane-mode: " << pick({"ambient", "none"});
+      if (coin(10))
+        y << ", istio.io/dataplane-mode: " << pick({"ambient", "none"});
       y << "}}\n        spec: {serviceAccountName: " << app
-        << ", containers: [{name: c, image: c, ports: [{containerPort: 8080}]}]}\n";
-      y << "  - {apiVersion: v1, kind: Service, metadata: {name: " << app << ", namespace: " << ns << ", labels: {";
+        << ", containers: [{name: c, image: c, ports: [{containerPort: "
+           "8080}]}]}\n";
+      y << "  - {apiVersion: v1, kind: Service, metadata: {name: " << app
+        << ", namespace: " << ns << ", labels: {";
       if (coin(40)) y << "istio.io/use-waypoint: " << pick(wps) << ", ";
-      if (coin(15)) y << "istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: " << pick(nss) << ", ";
-      y << "x: y}}, spec: {selector: {app: " << app << "}, ports: [{port: 80, targetPort: 8080}]}}\n";
+      if (coin(15))
+        y << "istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: "
+          << pick(nss) << ", ";
+      y << "x: y}}, spec: {selector: {app: " << app
+        << "}, ports: [{port: 80, targetPort: 8080}]}}\n";
     }
     if (coin(40)) {
-      y << "  - apiVersion: security.istio.io/v1\n    kind: AuthorizationPolicy\n    metadata: {name: guard, namespace: "
-        << ns << "}\n    spec:\n      selector: {matchLabels: {app: app0}}\n      action: ALLOW\n      rules:\n"
-        << "      - from: [{source: {principals: [cluster.local/ns/" << ns << "/sa/wp, cluster.local/ns/" << ns << "/sa/wp2]}}]\n";
+      y << "  - apiVersion: security.istio.io/v1\n    kind: "
+           "AuthorizationPolicy\n    metadata: {name: guard, namespace: "
+        << ns
+        << "}\n    spec:\n      selector: {matchLabels: {app: app0}}\n      "
+           "action: ALLOW\n      rules:\n"
+        << "      - from: [{source: {principals: [cluster.local/ns/" << ns
+        << "/sa/wp, cluster.local/ns/" << ns << "/sa/wp2]}}]\n";
     }
     if (coin(25)) {
-      y << "  - apiVersion: security.istio.io/v1\n    kind: AuthorizationPolicy\n    metadata: {name: deny-ns, namespace: "
-        << ns << "}\n    spec:\n      action: DENY\n      rules:\n      - from: [{source: {namespaces: [" << pick(nss)
-        << "]}}]\n";
+      y << "  - apiVersion: security.istio.io/v1\n    kind: "
+           "AuthorizationPolicy\n    metadata: {name: deny-ns, namespace: "
+        << ns
+        << "}\n    spec:\n      action: DENY\n      rules:\n      - from: "
+           "[{source: {namespaces: ["
+        << pick(nss) << "]}}]\n";
     }
     if (coin(20)) {
-      y << "  - apiVersion: security.istio.io/v1\n    kind: AuthorizationPolicy\n    metadata: {name: l7, namespace: " << ns
-        << "}\n    spec:\n      " << (coin(50) ? "selector: {matchLabels: {app: app1}}" : "targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: wp}]")
-        << "\n      action: " << pick({"ALLOW", "DENY"}) << "\n      rules:\n      - to: [{operation: {methods: ["
+      y << "  - apiVersion: security.istio.io/v1\n    kind: "
+           "AuthorizationPolicy\n    metadata: {name: l7, namespace: "
+        << ns << "}\n    spec:\n      "
+        << (coin(50) ? "selector: {matchLabels: {app: app1}}"
+                     : "targetRefs: [{kind: Gateway, group: "
+                       "gateway.networking.k8s.io, name: wp}]")
+        << "\n      action: " << pick({"ALLOW", "DENY"})
+        << "\n      rules:\n      - to: [{operation: {methods: ["
         << pick({"GET", "POST"}) << "]}}]\n";
     }
     if (coin(20)) {
-      y << "  - {apiVersion: security.istio.io/v1, kind: PeerAuthentication, metadata: {name: pa, namespace: " << ns
-        << "}, spec: {mtls: {mode: STRICT}}}\n";
+      y << "  - {apiVersion: security.istio.io/v1, kind: PeerAuthentication, "
+           "metadata: {name: pa, namespace: "
+        << ns << "}, spec: {mtls: {mode: STRICT}}}\n";
     }
   }
   y << "traffic: []\n";
@@ -181,7 +226,8 @@ TEST(DifferentialTest, RandomMeshes) {
   for (uint32_t seed = 1; seed <= meshes; ++seed) {
     std::string text = RandomMesh(seed);
     Diagnostics d;
-    auto sc = LoadScenarioText(text, "random-" + std::to_string(seed) + ".yaml", ".", d);
+    auto sc = LoadScenarioText(text, "random-" + std::to_string(seed) + ".yaml",
+                               ".", d);
     ASSERT_TRUE(sc && !d.HasErrors()) << text;
     const int before = ::testing::Test::HasFailure() ? 1 : 0;
     total += CompareAll(*sc, "random mesh seed " + std::to_string(seed));
