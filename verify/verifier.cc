@@ -1004,151 +1004,249 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
            std::find(options.properties.begin(), options.properties.end(), p) !=
                options.properties.end();
   };
-  z3::context ctx;
-  z3::params params(ctx);
-  params.set("rlimit", options.rlimit);
-  std::vector<SourceClass> classes = SourceClasses(sc);
-  Encoder enc(sc, ctx, classes);
-  std::vector<Encoded> slices;
+  const std::vector<SourceClass> all_classes = SourceClasses(sc);
+  // Slicing (as Minesweeper did): one query per destination, with the
+  // sources reduced to those that can behave differently for it, and pods
+  // of one workload checked once (docs/verification.md).
+  struct SliceSpec {
+    bool service;
+    std::string key;
+    int cluster;
+    size_t wi;
+    size_t weight;
+  };
+  std::vector<SliceSpec> specs;
   std::set<std::string> svc_keys;
   for (const Cluster& c : sc.mesh.clusters)
     for (const Service& s : c.services) svc_keys.insert(s.Key());
-  for (const std::string& k : svc_keys)
-    if (auto e = enc.ServiceSlice(k)) slices.push_back(*e);
-  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci)
-    for (size_t wi = 0; wi < sc.mesh.clusters[ci].workloads.size(); ++wi)
-      if (auto e = enc.PodSlice(static_cast<int>(ci), wi)) slices.push_back(*e);
+  for (const std::string& k : svc_keys) specs.push_back({true, k, 0, 0, 1});
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
+    std::map<std::string, size_t>
+        group;  // pods of one workload with the same labels
+    const Cluster& c = sc.mesh.clusters[ci];
+    for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
+      const Workload& w = c.workloads[wi];
+      std::string key = w.ns + "|" + w.owner_kind + "|" + w.owner + "|" +
+                        w.network + "|" +
+                        std::to_string(static_cast<int>(w.capture)) + "|" +
+                        (w.ready ? "r" : "n");
+      for (const auto& [k, v] : w.labels) key += "|" + k + "=" + v;
+      for (const ContainerPort& cp : w.ports)
+        key += "|" + std::to_string(cp.port);
+      auto [it, fresh] = group.emplace(key, specs.size());
+      if (fresh) {
+        specs.push_back({false, "", static_cast<int>(ci), wi, 1});
+      } else {
+        ++specs[it->second].weight;
+      }
+    }
+  }
+  // Principal and address patterns any policy can test: sources that match
+  // the same ones are interchangeable.
+  std::vector<std::string> patterns, blocks;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      for (const PolicyRule& r : p.rules) {
+        for (const PolicySource& src : r.from) {
+          for (const auto* v : {&src.principals, &src.not_principals})
+            patterns.insert(patterns.end(), v->begin(), v->end());
+          for (const auto* v : {&src.namespaces, &src.not_namespaces})
+            for (const std::string& n : *v) patterns.push_back("ns:" + n);
+          for (const auto* v :
+               {&src.ip_blocks, &src.not_ip_blocks, &src.remote_ip_blocks,
+                &src.not_remote_ip_blocks})
+            blocks.insert(blocks.end(), v->begin(), v->end());
+        }
+        for (const PolicyCondition& w : r.when) {
+          if (w.key == "source.principal")
+            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
+          if (w.key == "source.namespace")
+            for (const std::string& n : w.values) patterns.push_back("ns:" + n);
+          if (w.key == "source.ip")
+            blocks.insert(blocks.end(), w.values.begin(), w.values.end());
+        }
+      }
+  auto reduce = [&](const std::string& self_pod, int self_cluster) {
+    std::vector<SourceClass> out;
+    std::set<std::string> seen;
+    for (const SourceClass& k : all_classes) {
+      std::string key =
+          std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|" +
+          (k.cluster == self_cluster && k.workload == self_pod ? "self" : "");
+      const std::string principal =
+          k.kind == "uncaptured" ? ""
+                                 : SpiffePrincipal(k.ns, k.service_account);
+      for (const std::string& p : patterns) {
+        bool m =
+            p.rfind("ns:", 0) == 0
+                ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
+                : (!principal.empty() && IstioStringMatch(p, principal));
+        key += m ? "1" : "0";
+      }
+      if (!blocks.empty()) {
+        const Workload* w =
+            k.workload.empty()
+                ? nullptr
+                : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
+        for (const std::string& b : blocks)
+          key += (w && IpInBlock(b, w->ip)) ? "1" : "0";
+      }
+      if (seen.insert(key).second) out.push_back(k);
+    }
+    return out;
+  };
 
   PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"},
       exposure{"fail-open-exposure"};
   std::set<std::string> core;
-  for (const Encoded& e : slices) {
-    const size_t pairs = classes.size() * std::max<size_t>(1, e.eps.size());
-    z3::solver s(ctx);
-    s.set(params);
-    s.add(e.valid);
-    s.add(e.ep >= 0 && e.ep < ctx.int_val(static_cast<int>(
-                                  std::max<size_t>(1, e.eps.size()))));
-    s.add(e.port >= 1 && e.port <= 65535);
-    std::vector<z3::expr> all_on, nothing_deleted;
-    for (const auto& [k, v] : enc.slice().enabled()) all_on.push_back(v);
-    for (const auto& [k, v] : enc.slice().deleted())
-      nothing_deleted.push_back(!v);
-    auto decode = [&](const z3::model& m, const std::string& rule,
-                      const std::string& severity, const std::string& what) {
-      Finding f;
-      f.rule = rule;
-      f.severity = severity;
-      const int k = m.eval(e.src, true).get_numeral_int();
-      const int i = m.eval(e.ep, true).get_numeral_int();
-      const SourceClass& cls = classes[static_cast<size_t>(
-          std::clamp<int>(k, 0, classes.size() - 1))];
-      const Endpoint& ep =
-          e.eps[static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1))];
-      const Cluster& dc = sc.mesh.clusters[ep.cluster];
-      const Workload& pod = dc.workloads[ep.wi];
-      f.from = cls.workload.empty()
-                   ? ClassLabel(cls)
-                   : (cls.kind == "ingress" ? cls.gateway : cls.workload);
-      f.from_cluster = sc.mesh.clusters[cls.cluster].name;
-      const int port = m.eval(e.port, true).get_numeral_int();
-      f.to = e.svc ? e.svc->Hostname() + ":" + std::to_string(port)
-                   : pod.ip + ":" + std::to_string(port) + " (pod " +
-                         pod.Key() + ")";
-      f.cluster = dc.name;
-      const bool http = m.eval(e.http, true).is_true();
-      if (http)
-        f.http = m.eval(e.method, true).get_string() + " " +
-                 m.eval(e.path, true).get_string();
-      if (cls.kind == "ingress") {
-        f.req_from_ingress = cls.gateway;
-      } else {
-        f.req_from_workload = cls.workload;
-      }
-      if (e.svc) {
-        f.req_to_host = e.svc->Hostname();
-      } else {
-        f.req_to_pod = pod.Key();
-      }
-      f.req_port = port;
-      if (http) {
-        f.req_method = m.eval(e.method, true).get_string();
-        f.req_path = m.eval(e.path, true).get_string();
-      }
-      std::string intended;
-      for (const std::string& w : e.intended)
-        intended += (intended.empty() ? "" : ", ") + w;
-      f.message = ClassLabel(cls) + " in cluster " + f.from_cluster + " " +
-                  what + " " + e.dest + " (pod " + pod.Key() + " in cluster " +
-                  dc.name + ")" +
-                  (intended.empty()
-                       ? ""
-                       : ", whose configuration asks for waypoint " + intended);
-      if (e.svc)
-        f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
-      f.objects.push_back({pod.kind, pod.Key(), pod.location});
-      if (!cls.workload.empty()) {
-        const Workload* sw =
-            sc.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
-        if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
-      }
-      f.fix = FixFor(cls, e);
-      // Waypoints the model deleted (fail-open exposure).
-      for (const auto& [key, v] : enc.slice().deleted())
-        if (m.eval(v, true).is_true())
-          f.message += "; when waypoint " + key + " is missing or not ready";
-      return f;
-    };
-    auto run = [&](PropertyResult& pr, z3::expr goal,
-                   std::vector<z3::expr> assumptions,
-                   const std::string& severity,
-                   const std::string& what) -> ProofResult {
-      const auto t0 = std::chrono::steady_clock::now();
-      s.push();
-      s.add(goal);
-      Query q = Check(s, assumptions);
-      ProofResult first = q.result;
-      // One counterexample per kind of client (ambient, sidecar, uncaptured,
-      // ingress): each is a different mechanism with a different fix.
-      for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
-        if (pr.result != ProofResult::kUnknown)
-          pr.result = ProofResult::kViolated;
-        out.findings.push_back(decode(*q.model, pr.name, severity, what));
-        const int k = q.model->eval(e.src, true).get_numeral_int();
-        const std::string kind = classes[static_cast<size_t>(std::clamp<int>(
-                                             k, 0, classes.size() - 1))]
-                                     .kind;
-        s.add(!enc.SrcIs(e,
-                         [&](const SourceClass& c) { return c.kind == kind; }));
-        q = Check(s, assumptions);
-      }
-      s.pop();
-      pr.seconds +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-              .count();
-      pr.classes_checked += pairs;
-      if (first == ProofResult::kViolated) {
+  // One context for every slice (creating one costs more than most queries);
+  // each slice gets its own solver.
+  z3::context ctx;
+  z3::params params(ctx);
+  params.set("rlimit", options.rlimit);
+  for (const SliceSpec& spec : specs) {
+    const Workload* self_pod =
+        spec.service ? nullptr
+                     : &sc.mesh.clusters[spec.cluster].workloads[spec.wi];
+    std::vector<SourceClass> classes =
+        reduce(self_pod ? self_pod->Key() : "", spec.cluster);
+    Encoder enc(sc, ctx, classes);
+    std::optional<Encoded> built = spec.service
+                                       ? enc.ServiceSlice(spec.key)
+                                       : enc.PodSlice(spec.cluster, spec.wi);
+    if (!built) continue;
+    const Encoded& e = *built;
+    {
+      const size_t pairs =
+          classes.size() * std::max<size_t>(1, e.eps.size()) * spec.weight;
+      z3::solver s(ctx);
+      s.set(params);
+      s.add(e.valid);
+      s.add(e.ep >= 0 && e.ep < ctx.int_val(static_cast<int>(
+                                    std::max<size_t>(1, e.eps.size()))));
+      s.add(e.port >= 1 && e.port <= 65535);
+      std::vector<z3::expr> all_on, nothing_deleted;
+      for (const auto& [k, v] : enc.slice().enabled()) all_on.push_back(v);
+      for (const auto& [k, v] : enc.slice().deleted())
+        nothing_deleted.push_back(!v);
+      auto decode = [&](const z3::model& m, const std::string& rule,
+                        const std::string& severity, const std::string& what) {
+        Finding f;
+        f.rule = rule;
+        f.severity = severity;
+        const int k = m.eval(e.src, true).get_numeral_int();
+        const int i = m.eval(e.ep, true).get_numeral_int();
+        const SourceClass& cls = classes[static_cast<size_t>(
+            std::clamp<int>(k, 0, classes.size() - 1))];
+        const Endpoint& ep =
+            e.eps[static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1))];
+        const Cluster& dc = sc.mesh.clusters[ep.cluster];
+        const Workload& pod = dc.workloads[ep.wi];
+        f.from = cls.workload.empty()
+                     ? ClassLabel(cls)
+                     : (cls.kind == "ingress" ? cls.gateway : cls.workload);
+        f.from_cluster = sc.mesh.clusters[cls.cluster].name;
+        const int port = m.eval(e.port, true).get_numeral_int();
+        f.to = e.svc ? e.svc->Hostname() + ":" + std::to_string(port)
+                     : pod.ip + ":" + std::to_string(port) + " (pod " +
+                           pod.Key() + ")";
+        f.cluster = dc.name;
+        const bool http = m.eval(e.http, true).is_true();
+        if (http)
+          f.http = m.eval(e.method, true).get_string() + " " +
+                   m.eval(e.path, true).get_string();
+        if (cls.kind == "ingress") {
+          f.req_from_ingress = cls.gateway;
+        } else {
+          f.req_from_workload = cls.workload;
+        }
+        if (e.svc) {
+          f.req_to_host = e.svc->Hostname();
+        } else {
+          f.req_to_pod = pod.Key();
+        }
+        f.req_port = port;
+        if (http) {
+          f.req_method = m.eval(e.method, true).get_string();
+          f.req_path = m.eval(e.path, true).get_string();
+        }
+        std::string intended;
+        for (const std::string& w : e.intended)
+          intended += (intended.empty() ? "" : ", ") + w;
+        f.message =
+            ClassLabel(cls) + " in cluster " + f.from_cluster + " " + what +
+            " " + e.dest + " (pod " + pod.Key() + " in cluster " + dc.name +
+            ")" +
+            (intended.empty()
+                 ? ""
+                 : ", whose configuration asks for waypoint " + intended);
+        if (e.svc)
+          f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
+        f.objects.push_back({pod.kind, pod.Key(), pod.location});
+        if (!cls.workload.empty()) {
+          const Workload* sw =
+              sc.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
+          if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
+        }
+        f.fix = FixFor(cls, e);
+        // Waypoints the model deleted (fail-open exposure).
+        for (const auto& [key, v] : enc.slice().deleted())
+          if (m.eval(v, true).is_true())
+            f.message += "; when waypoint " + key + " is missing or not ready";
+        return f;
+      };
+      auto run = [&](PropertyResult& pr, z3::expr goal,
+                     std::vector<z3::expr> assumptions,
+                     const std::string& severity,
+                     const std::string& what) -> ProofResult {
+        const auto t0 = std::chrono::steady_clock::now();
+        s.push();
+        s.add(goal);
+        Query q = Check(s, assumptions);
+        ProofResult first = q.result;
+        // One counterexample per kind of client (ambient, sidecar, uncaptured,
+        // ingress): each is a different mechanism with a different fix.
+        for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
+          if (pr.result != ProofResult::kUnknown)
+            pr.result = ProofResult::kViolated;
+          out.findings.push_back(decode(*q.model, pr.name, severity, what));
+          const int k = q.model->eval(e.src, true).get_numeral_int();
+          const std::string kind = classes[static_cast<size_t>(std::clamp<int>(
+                                               k, 0, classes.size() - 1))]
+                                       .kind;
+          s.add(!enc.SrcIs(
+              e, [&](const SourceClass& c) { return c.kind == kind; }));
+          q = Check(s, assumptions);
+        }
+        s.pop();
+        pr.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                .count();
+        pr.classes_checked += pairs;
+        if (first == ProofResult::kViolated) {
+          return first;
+        } else if (q.result == ProofResult::kUnknown) {
+          pr.result = ProofResult::kUnknown;
+          pr.reason = q.reason + " (" + e.dest + ")";
+        } else {
+          for (const std::string& c : q.core) core.insert(c);
+        }
         return first;
-      } else if (q.result == ProofResult::kUnknown) {
-        pr.result = ProofResult::kUnknown;
-        pr.reason = q.reason + " (" + e.dest + ")";
-      } else {
-        for (const std::string& c : q.core) core.insert(c);
-      }
-      return first;
-    };
-    std::vector<z3::expr> assume = all_on;
-    assume.insert(assume.end(), nothing_deleted.begin(), nothing_deleted.end());
-    ProofResult br = ProofResult::kProved;
-    if (wanted("waypoint-bypass"))
-      br = run(bypass, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
-               assume, "error", "reaches without any waypoint");
-    if (wanted("fail-open-exposure") && br == ProofResult::kProved)
-      run(exposure, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
-          all_on, "warning", "would reach without any waypoint");
-    if (wanted("waypoint-double-pass"))
-      run(dbl, e.passes >= 2, assume, "error",
-          "passes two waypoints on the way to");
+      };
+      std::vector<z3::expr> assume = all_on;
+      assume.insert(assume.end(), nothing_deleted.begin(),
+                    nothing_deleted.end());
+      ProofResult br = ProofResult::kProved;
+      if (wanted("waypoint-bypass"))
+        br = run(bypass, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
+                 assume, "error", "reaches without any waypoint");
+      if (wanted("fail-open-exposure") && br == ProofResult::kProved)
+        run(exposure, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
+            all_on, "warning", "would reach without any waypoint");
+      if (wanted("waypoint-double-pass"))
+        run(dbl, e.passes >= 2, assume, "error",
+            "passes two waypoints on the way to");
+    }
   }
   bypass.core.assign(core.begin(), core.end());
   // K11 lint findings count against the bypass property too.
