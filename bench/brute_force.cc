@@ -6,6 +6,7 @@
 //   brute_force SCENARIO
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 
 #include "model/io/loader.h"
 #include "model/labels.h"
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
       t.to.port = port;
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc->mesh, t))) {
         ++paths;
-        zero_waypoint += p.waypoints.empty() && p.outcome == Outcome::kDelivered;
+        zero_waypoint +=
+            p.waypoints.empty() && p.outcome == Outcome::kDelivered;
       }
       ++requests;
     };
@@ -48,13 +50,18 @@ int main(int argc, char** argv) {
       if (!s.vips.empty())
         for (const ServicePort& sp : s.ports) run(s.Hostname(), "", sp.port);
     for (const Workload& p : c.workloads)
-      if (p.role == WorkloadRole::kApplication && p.kind == "Pod" && p.Key() != w->Key())
+      if (p.role == WorkloadRole::kApplication && p.kind == "Pod" &&
+          p.Key() != w->Key())
         run("", p.Key(), p.ports.empty() ? 80 : p.ports.front().port);
   }
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("{\"engine\":\"brute-force paths\",\"requests\":%llu,\"paths\":%llu,"
-              "\"delivered_without_waypoint\":%llu,\"wall_seconds\":%.3f}\n",
-              static_cast<unsigned long long>(requests), static_cast<unsigned long long>(paths),
-              static_cast<unsigned long long>(zero_waypoint), wall);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  std::printf(
+      "{\"engine\":\"brute-force paths\",\"requests\":%llu,\"paths\":%llu,"
+      "\"delivered_without_waypoint\":%llu,\"wall_seconds\":%.3f}\n",
+      static_cast<unsigned long long>(requests),
+      static_cast<unsigned long long>(paths),
+      static_cast<unsigned long long>(zero_waypoint), wall);
   return 0;
 }

@@ -222,7 +222,7 @@ void AttachPaths(const Scenario& sc, VerifyResult& r) {
 
 int RunVerify(const std::string& path, const std::string& format,
               const std::vector<std::string>& properties, unsigned rlimit,
-              std::ostream& out, std::ostream& err) {
+              size_t max_findings, std::ostream& out, std::ostream& err) {
   static const std::set<std::string> kProperties = {
       "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
       "double-l7"};
@@ -241,6 +241,7 @@ int RunVerify(const std::string& path, const std::string& format,
   VerifyOptions vo;
   vo.properties = properties;
   if (rlimit) vo.rlimit = rlimit;
+  vo.max_findings = max_findings;
   VerifyResult r = Verify(*sc, vo);
   AttachPaths(*sc, r);
   if (format == "json") {
@@ -333,6 +334,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   verify->add_option("--format", verify_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   unsigned verify_rlimit = 0;
+  size_t verify_max_findings = 100;
+  verify->add_option("--max-findings", verify_max_findings,
+                     "counterexamples reported per property (default 100)");
   verify->add_option(
       "--rlimit", verify_rlimit,
       "Z3 resource limit per query (deterministic; default 50000000)");
@@ -355,7 +359,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (run->parsed()) return RunRun(ro, out, err);
   if (verify->parsed())
     return RunVerify(verify_scenario, verify_format, verify_properties,
-                     verify_rlimit, out, err);
+                     verify_rlimit, verify_max_findings, out, err);
   if (analyze->parsed())
     return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();

@@ -1099,6 +1099,7 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"},
       exposure{"fail-open-exposure"};
   std::set<std::string> core;
+  std::map<std::string, size_t> reported, suppressed;
   // One context for every slice (creating one costs more than most queries);
   // each slice gets its own solver.
   z3::context ctx;
@@ -1206,9 +1207,18 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
         ProofResult first = q.result;
         // One counterexample per kind of client (ambient, sidecar, uncaptured,
         // ingress): each is a different mechanism with a different fix.
+        if (q.result == ProofResult::kViolated &&
+            reported[pr.name] >= options.max_findings) {
+          ++suppressed[pr.name];
+          if (pr.result != ProofResult::kUnknown)
+            pr.result = ProofResult::kViolated;
+          q.result =
+              ProofResult::kProved;  // stop here; `first` keeps the verdict
+        }
         for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
           if (pr.result != ProofResult::kUnknown)
             pr.result = ProofResult::kViolated;
+          ++reported[pr.name];
           out.findings.push_back(decode(*q.model, pr.name, severity, what));
           const int k = q.model->eval(e.src, true).get_numeral_int();
           const std::string kind = classes[static_cast<size_t>(std::clamp<int>(
@@ -1247,6 +1257,15 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
         run(dbl, e.passes >= 2, assume, "error",
             "passes two waypoints on the way to");
     }
+  }
+  for (const auto& [name, n] : suppressed) {
+    Finding f;
+    f.rule = name;
+    f.severity = name == "fail-open-exposure" ? "warning" : "error";
+    f.message = std::to_string(n) + " more destinations violate " + name +
+                " (only the first " + std::to_string(options.max_findings) +
+                " counterexamples are reported; raise --max-findings)";
+    out.findings.push_back(f);
   }
   bypass.core.assign(core.begin(), core.end());
   // K11 lint findings count against the bypass property too.

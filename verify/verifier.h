@@ -74,6 +74,9 @@ struct VerifyResult {
 struct VerifyOptions {
   std::vector<std::string> properties;  // empty: all
   unsigned rlimit = 50'000'000;  // Z3 resource limit per query (deterministic)
+  // Counterexamples reported per property; further violated destinations
+  // are counted and summarised in one more finding.
+  size_t max_findings = 100;
 };
 
 VerifyResult Verify(const Scenario& scenario, const VerifyOptions& options);
