@@ -313,3 +313,103 @@ TEST(SimulatorTest, ConnectionPooling) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// A pod fault removes that replica; a gateway fault takes the ingress down;
+// a network-link fault stops cross-network traffic.
+TEST(FaultTest, PodGatewayAndNetworkLinkFaults) {
+  // Pod: with one of two replicas down, all requests reach the other.
+  {
+    testing::World w = testing::ShopWorld();
+    w.Add("east", testing::Deploy("shop", "api", 2));
+    w.Add("east", testing::Svc("shop", "api"));
+    std::string text = w.Text();
+    text +=
+        "- name: t\n  from: {cluster: east, namespace: client, workload: "
+        "curl}\n"
+        "  to: {host: api.shop, port: 80}\n  rate: 50\n  duration: 4s\n"
+        "faults:\n- {kind: pod, cluster: east, pod: shop/api-0, at: 0s}\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, RunOptions{1});
+    EXPECT_EQ(m.net.source_stats()[0].failed, 0u);
+    ASSERT_EQ(m.entry_paths[0].size(), 1u);
+    EXPECT_NE(m.entry_paths[0][0].summary.find("shop/api-1"),
+              std::string::npos);
+  }
+  // Gateway: the ingress is down from 1 s to 3 s of 4 s: half the requests
+  // fail.
+  {
+    testing::World w = testing::ShopWorld();
+    w.Add("east", testing::Ingress("shop", "gw"));
+    w.Add("east", testing::IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+    std::string text = w.Text();
+    text +=
+        "- name: t\n  from: {cluster: east, ingress: shop/gw}\n  to: {host: a, "
+        "port: 80}\n"
+        "  rate: 100\n  duration: 4s\n  arrival: constant\n"
+        "faults:\n- {kind: gateway, cluster: east, gateway: shop/gw, at: 1s, "
+        "until: 3s}\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, RunOptions{1});
+    const SourceStats& s = m.net.source_stats()[0];
+    EXPECT_NEAR(static_cast<double>(s.failed) / s.requests, 0.5, 0.02);
+  }
+  // Network link: a global service only in west is unreachable while the
+  // link is down.
+  {
+    testing::World w;
+    w.Cluster("east", "net-east").Cluster("west", "net-west");
+    for (const char* c : {"east", "west"}) {
+      w.Add(c, Ns("istio-system"));
+      w.Add(c, testing::EastWest(std::string("net-") + c));
+      w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+      w.Add(c,
+            testing::Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    }
+    w.Add("east", Deploy("sample", "curl"));
+    w.Add("west", Deploy("sample", "hello"));
+    std::string text = w.Text();
+    text +=
+        "- name: t\n  from: {cluster: east, namespace: sample, workload: "
+        "curl}\n"
+        "  to: {host: hello.sample, port: 80}\n  rate: 100\n  duration: 4s\n  "
+        "arrival: constant\n"
+        "faults:\n- {kind: network-link, networks: [net-east, net-west], at: "
+        "2s}\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, RunOptions{1});
+    const SourceStats& s = m.net.source_stats()[0];
+    EXPECT_NEAR(static_cast<double>(s.failed) / s.requests, 0.5, 0.02);
+    EXPECT_NEAR(static_cast<double>(s.delivered) / s.requests, 0.5, 0.02);
+  }
+}
+
+// --trace: every traced request's hops in order, each served after it arrived.
+TEST(SimulatorTest, TraceRecordsEachHop) {
+  Scenario sc = LoadText(TheoryScenario(100, 1));
+  SimModel m = BuildSimModel(sc);
+  int traced = 0;
+  RunOptions ro{1};
+  ro.trace = [&](uint32_t, uint32_t, int, int64_t start, int64_t end,
+                 const std::vector<TraceHop>& hops) {
+    ++traced;
+    ASSERT_EQ(hops.size(), 4u);  // client zt, waypoint, server zt, app
+    int64_t t = start;
+    for (const TraceHop& h : hops) {
+      EXPECT_LE(t, h.arrive);
+      EXPECT_LE(h.arrive, h.start);
+      EXPECT_LT(h.start, h.depart);
+      t = h.depart;
+    }
+    EXPECT_LE(t, end);
+  };
+  ro.trace_every = 10;
+  RunSimulation(m, ro);
+  EXPECT_NEAR(traced, static_cast<int>(m.net.source_stats()[0].requests / 10),
+              2);
+}
+
+}  // namespace
+}  // namespace meshsim
