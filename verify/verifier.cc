@@ -1100,12 +1100,20 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
       exposure{"fail-open-exposure"};
   std::set<std::string> core;
   std::map<std::string, size_t> reported, suppressed;
-  // One context for every slice (creating one costs more than most queries);
-  // each slice gets its own solver.
-  z3::context ctx;
-  z3::params params(ctx);
-  params.set("rlimit", options.rlimit);
+  // Contexts are shared by batches of slices: creating one costs more than
+  // most queries, but one context for everything keeps every term alive and
+  // slows term construction down as the mesh grows.
+  constexpr size_t kSlicesPerContext = 32;
+  std::unique_ptr<z3::context> ctx_holder;
+  size_t slice_index = 0;
   for (const SliceSpec& spec : specs) {
+    if (slice_index++ % kSlicesPerContext == 0) {
+      ctx_holder.reset();
+      ctx_holder = std::make_unique<z3::context>();
+    }
+    z3::context& ctx = *ctx_holder;
+    z3::params params(ctx);
+    params.set("rlimit", options.rlimit);
     const Workload* self_pod =
         spec.service ? nullptr
                      : &sc.mesh.clusters[spec.cluster].workloads[spec.wi];
