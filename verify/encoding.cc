@@ -117,8 +117,14 @@ z3::expr Slice::AnyBound(
     bool is_gateway_holder,
     std::vector<std::pair<const Gateway*, z3::expr>>* per) {
   z3::expr any = c_.bool_val(false);
+  // Only gateways some label names can be bound (ref_name == name in
+  // BoundTo); the others' formulas are false, so they are not built.
+  const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
+  const std::string* nsv =
+      FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(ns), kLabelUseWaypoint);
   for (const auto& [key, gw] : sc_.mesh.clusters[ci].gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
+    if (!(obj && *obj == gw.name) && !(nsv && *nsv == gw.name)) continue;
     z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
     per->push_back({&gw, b});
     any = any || b;
