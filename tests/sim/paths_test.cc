@@ -670,3 +670,47 @@ TEST(PathsTest, CapturePodLabelOverridesNamespace) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §13 case 39 (ztunnel build_request_source_waypoint): the source's own
+// workload waypoint is ignored; the destination has none, so it goes direct.
+TEST(PathsTest, Case39_SourceWaypointIsIgnored) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east", testing::Waypoint("client", "client-wp", "workload"));
+  w.Add("east", testing::Deploy("client", "bound", 1,
+                                {{"istio.io/use-waypoint", "client-wp"}}));
+  w.Traffic("t", "{cluster: east, namespace: client, workload: bound}",
+            "{pod: shop/cart, port: 80}");
+  EXPECT_THAT(testing::Summary(testing::PathsOf(w.Load(), "t")),
+              ::testing::ElementsAre("|delivered"));
+}
+
+// §13 case 40 (build_request_passthrough_svc_with_waypoint): a resolution
+// NONE ServiceEntry with a waypoint goes through it to the original address;
+// without one, straight to the original address.
+TEST(PathsTest, Case40_PassthroughServiceEntryWithAndWithoutWaypoint) {
+  for (bool bound : {true, false}) {
+    testing::World w = testing::ShopWorld();
+    w.Add("east", testing::Waypoint("client", "egress"));
+    w.Add("east",
+          std::string(
+              "apiVersion: networking.istio.io/v1\nkind: "
+              "ServiceEntry\nmetadata:\n  name: ext\n  namespace: client\n") +
+              (bound ? "  labels:\n    istio.io/use-waypoint: egress\n" : "") +
+              "spec:\n  hosts: [ext.example.com]\n  addresses: [192.0.2.10]\n  "
+              "resolution: NONE\n"
+              "  ports: [{number: 443, name: tls, protocol: TLS}]\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{ip: 192.0.2.10, port: 443}");
+    auto paths = testing::PathsOf(w.Load(), "t");
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_EQ(paths[0].waypoints.size(), bound ? 1u : 0u);
+    EXPECT_EQ(paths[0].hops.back().kind, HopKind::kExternal);
+    EXPECT_EQ(paths[0].hops.back().name, "192.0.2.10:443");
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
