@@ -714,3 +714,43 @@ TEST(PathsTest, Case40_PassthroughServiceEntryWithAndWithoutWaypoint) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §13 case 25 (TestMulticlusterFailover "ingress-use-waypoint"): with the
+// namespace opted in, the ingress in east sends through the waypoint, and
+// every path (local endpoints, or west's through its east-west gateway,
+// which skips west's waypoint) passes it exactly once.
+TEST(PathsTest, Case25_MulticlusterIngressUseWaypoint) {
+  testing::World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, testing::Ns("istio-system"));
+    w.Add(c, testing::EastWest(std::string("net-") + c));
+    w.Add(c,
+          testing::Ns("sample", {{testing::Ambient(), "ambient"},
+                                 {"istio.io/use-waypoint", "waypoint"},
+                                 {"istio.io/ingress-use-waypoint", "true"}}));
+    w.Add(c, testing::Waypoint("sample", "waypoint", "", "", "istio-waypoint",
+                               "", {{"istio.io/global", "true"}}));
+    w.Add(c,
+          testing::Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    w.Add(c, testing::Deploy("sample", "hello"));
+  }
+  w.Add("east", testing::Ingress("sample", "gw"));
+  w.Add("east",
+        testing::IngressRoute("sample", "r", "sample", "gw", "hello", 80));
+  w.Traffic("t", "{cluster: east, ingress: sample/gw}",
+            "{host: hello.example.com, port: 80}");
+  auto paths = testing::PathsOf(w.Load(), "t");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    EXPECT_EQ(p.waypoints, std::vector<std::string>{"sample/waypoint"});
+    EXPECT_EQ(p.hops[1].kind, HopKind::kWaypoint);
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
