@@ -307,13 +307,13 @@ void QueueingNetwork::Enter(uint32_t id) {
   r.hop_arrive = now_.nanos();
   const uint32_t sid = route.stations[r.hop];
   Station& st = stations_[sid];
-  auto it = traces_.find(id);
-  if (it != traces_.end()) it->second.push_back({sid, now_.nanos(), -1, -1});
+  std::vector<TraceHop>* trace = Traced(id);
+  if (trace) trace->push_back({sid, now_.nanos(), -1, -1});
   if (st.busy < st.workers) {
     ++st.busy;
     const int64_t d = Draw(st, station_specs_[sid].service);
     station_stats_[sid].busy_ns += static_cast<double>(d);
-    if (it != traces_.end()) it->second.back().start = now_.nanos();
+    if (trace) trace->back().start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, id);
   } else {
     TouchQueue(sid);
@@ -332,11 +332,19 @@ void QueueingNetwork::Enter(uint32_t id) {
   }
 }
 
+// The timeline of a request being traced, or nullptr; free when tracing is
+// off, so the event loop pays nothing for it.
+std::vector<TraceHop>* QueueingNetwork::Traced(uint32_t id) {
+  if (!trace_) return nullptr;
+  auto it = traces_.find(id);
+  return it == traces_.end() ? nullptr : &it->second;
+}
+
 void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
   Station& st = stations_[sid];
   ++station_stats_[sid].served;
-  auto it = traces_.find(id);
-  if (it != traces_.end()) it->second.back().depart = now_.nanos();
+  if (std::vector<TraceHop>* trace = Traced(id))
+    trace->back().depart = now_.nanos();
   if (st.count > 0) {
     TouchQueue(sid);
     const uint32_t next = st.ring[st.head];
@@ -344,8 +352,8 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     --st.count;
     const int64_t d = Draw(st, station_specs_[sid].service);
     station_stats_[sid].busy_ns += static_cast<double>(d);
-    auto nt = traces_.find(next);
-    if (nt != traces_.end()) nt->second.back().start = now_.nanos();
+    if (std::vector<TraceHop>* trace = Traced(next))
+      trace->back().start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid,
                 next);
   } else {

@@ -181,6 +181,7 @@ class QueueingNetwork {
   int64_t Draw(Station& st, const ServiceTime& s);
   void TouchQueue(uint32_t station);
   void Release(uint32_t req);
+  std::vector<TraceHop>* Traced(uint32_t req);
 
   std::vector<StationSpec> station_specs_;
   std::vector<Station> stations_;
