@@ -1,6 +1,7 @@
 #include "model/mesh.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "model/labels.h"
@@ -114,6 +115,36 @@ const Cluster* Mesh::FindCluster(const std::string& cluster_name) const {
   for (const Cluster& c : clusters)
     if (c.name == cluster_name) return &c;
   return nullptr;
+}
+
+std::optional<int64_t> ParseGatewayDuration(const std::string& s) {
+  int64_t total = 0;
+  size_t i = 0, parts = 0;
+  while (i < s.size()) {
+    size_t digits = 0;
+    int64_t v = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      v = v * 10 + (s[i++] - '0');
+      if (++digits > 5) return std::nullopt;
+    }
+    if (digits == 0 || i == s.size()) return std::nullopt;
+    int64_t unit;
+    if (s.compare(i, 2, "ms") == 0) {
+      unit = 1'000'000;
+      i += 2;
+    } else if (s[i] == 'h' || s[i] == 'm' || s[i] == 's') {
+      unit = s[i] == 'h'   ? 3'600'000'000'000
+             : s[i] == 'm' ? 60'000'000'000
+                           : 1'000'000'000;
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+    total += v * unit;
+    if (++parts > 4) return std::nullopt;
+  }
+  if (parts == 0) return std::nullopt;
+  return total;
 }
 
 bool SelectorMatches(const Labels& selector, const Labels& labels) {

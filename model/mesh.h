@@ -13,6 +13,7 @@
 #ifndef MESHSIM_MODEL_MESH_H_
 #define MESHSIM_MODEL_MESH_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -392,6 +393,10 @@ struct Mesh {
   // and every index. Call once after all objects are added.
   void Finalize(Diagnostics& diags);
 };
+
+// A Gateway API duration ("10s", "500ms", "1h30m": one to four parts of
+// 1-5 digits and h, m, s or ms), in nanoseconds; nullopt when malformed.
+std::optional<int64_t> ParseGatewayDuration(const std::string& s);
 
 // Matches a Kubernetes equality label selector (every key equal).
 bool SelectorMatches(const Labels& selector, const Labels& labels);

@@ -32,19 +32,6 @@ ServiceTime ToServiceTime(const ServiceTimeSpec& s) {
   return ServiceTime::Exponential(mean);
 }
 
-int64_t ParseDurationNs(const std::string& d) {
-  if (d.empty()) return 0;
-  char* end = nullptr;
-  double v = std::strtod(d.c_str(), &end);
-  std::string unit = end ? end : "";
-  double scale = unit == "ms"   ? 1e6
-                 : unit == "us" ? 1e3
-                 : unit == "m"  ? 60e9
-                 : unit == "h"  ? 3600e9
-                                : 1e9;
-  return static_cast<int64_t>(v * scale);
-}
-
 class ModelBuilder {
  public:
   ModelBuilder(const Scenario& sc, SimModel& model) : sc_(sc), m_(model) {}
@@ -263,7 +250,7 @@ class ModelBuilder {
     if (p.outcome == Outcome::kFailed) r.reason = m_.net.AddReason(p.reason);
     if (p.route) {
       if (!p.route->timeout.empty())
-        r.timeout_ns = ParseDurationNs(p.route->timeout);
+        r.timeout_ns = ParseGatewayDuration(p.route->timeout);
       r.retries = p.route->retries.value_or(0);
     }
     // The client workload is not a station; every later hop is, including the

@@ -655,9 +655,16 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
           out.filters.push_back(hf);
         }
       }
-      out.timeout = r.String(r.Child(r.Child(rule, "timeouts"), "request"),
-                             rw + ".timeouts.request")
-                        .value_or("");
+      YAML::Node timeout = r.Child(r.Child(rule, "timeouts"), "request");
+      out.timeout = r.String(timeout, rw + ".timeouts.request").value_or("");
+      if (!out.timeout.empty() && !ParseGatewayDuration(out.timeout)) {
+        r.Error(timeout,
+                rw +
+                    ".timeouts.request must be a Gateway API duration such as "
+                    "10s, 500ms or 1m30s, got '" +
+                    out.timeout + "'");
+        out.timeout.clear();
+      }
       if (auto a = r.Int(r.Child(r.Child(rule, "retry"), "attempts"),
                          rw + ".retry.attempts", 0, 1000))
         out.retry_attempts = static_cast<int>(*a);

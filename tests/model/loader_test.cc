@@ -256,3 +256,20 @@ TEST(RealManifestsTest, BookinfoModel) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+TEST(GatewayDurationTest, ParsesGatewayApiDurations) {
+  EXPECT_EQ(ParseGatewayDuration("10s"), 10'000'000'000);
+  EXPECT_EQ(ParseGatewayDuration("500ms"), 500'000'000);
+  EXPECT_EQ(ParseGatewayDuration("1m30s"), 90'000'000'000);
+  EXPECT_EQ(ParseGatewayDuration("1h"), 3'600'000'000'000);
+  EXPECT_EQ(ParseGatewayDuration("two seconds"), std::nullopt);
+  EXPECT_EQ(ParseGatewayDuration("1.5s"), std::nullopt);
+  EXPECT_EQ(ParseGatewayDuration("123456s"), std::nullopt);
+  EXPECT_EQ(ParseGatewayDuration(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace meshsim
