@@ -76,7 +76,6 @@ z3::expr Slice::Deleted(int ci, const Gateway& w) {
   if (it != deleted_.end()) return it->second;
   z3::expr v = c_.bool_const(("deleted:" + key).c_str());
   deleted_.emplace(key, v);
-  waypoint_keys_.push_back(key);
   return v;
 }
 
@@ -152,7 +151,10 @@ z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
   return out;
 }
 
-bool HasHttp(const PolicyRule& r) {
+}  // namespace
+
+// The L4 condition keys are the ones ztunnel can evaluate.
+bool RuleHasHttp(const PolicyRule& r) {
   for (const auto& s : r.from)
     if (!s.request_principals.empty() || !s.not_request_principals.empty() ||
         !s.remote_ip_blocks.empty() || !s.not_remote_ip_blocks.empty())
@@ -169,14 +171,12 @@ bool HasHttp(const PolicyRule& r) {
   return false;
 }
 
-}  // namespace
-
 // One rule as a formula over the request attributes (§8.2 at ztunnel when
 // `l4`): ALLOW rules with HTTP attributes never match there; DENY rules lose
 // their HTTP parts, and a clause left empty never matches.
 z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
                             const PolicyRule& rule, const Attrs& a, bool l4) {
-  if (l4 && HasHttp(rule) && p.action == "ALLOW") return c_.bool_val(false);
+  if (l4 && RuleHasHttp(rule) && p.action == "ALLOW") return c_.bool_val(false);
   auto l4_source = [](const PolicySource& s) {
     return !s.principals.empty() || !s.not_principals.empty() ||
            !s.namespaces.empty() || !s.not_namespaces.empty() ||

@@ -29,6 +29,10 @@ struct Attrs {
   std::function<z3::expr(const std::string&)> has_header;
 };
 
+// §8.2: whether a rule uses an HTTP attribute (ztunnel drops such ALLOW
+// rules and strips them from DENY rules).
+bool RuleHasHttp(const PolicyRule& rule);
+
 class Slice {
  public:
   Slice(const Scenario& sc, z3::context& ctx);
@@ -64,7 +68,6 @@ class Slice {
   const Scenario& sc_;
   z3::context& c_;
   std::map<std::string, z3::expr> deleted_;
-  std::vector<std::string> waypoint_keys_;
   std::map<std::string, z3::expr> enabled_;
   std::map<std::string, const AuthorizationPolicy*> policy_objects_;
   std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;

@@ -70,22 +70,8 @@ class Encoder {
         out = out || e.src == c_.int_val(static_cast<int>(k));
     return out;
   }
-  z3::expr EpIs(const Encoded& e,
-                const std::function<bool(const Endpoint&)>& pred) {
-    z3::expr out = c_.bool_val(false);
-    for (size_t i = 0; i < e.eps.size(); ++i)
-      if (pred(e.eps[i])) out = out || e.ep == c_.int_val(static_cast<int>(i));
-    return out;
-  }
+
   // ite over source classes of a per-class string.
-  z3::expr PerClass(const Encoded& e,
-                    const std::function<std::string(const SourceClass&)>& f) {
-    z3::expr out = c_.string_val("");
-    for (size_t k = 0; k < classes_.size(); ++k)
-      out = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
-                    c_.string_val(f(classes_[k])), out);
-    return out;
-  }
 
   Attrs MakeAttrs(
       const Encoded& e, z3::expr principal, z3::expr has_id, z3::expr ns,
@@ -422,8 +408,7 @@ class Encoder {
     e.dest = "pod " + p.Key();
     e.eps.push_back({cp, pwi});
     std::vector<std::pair<const Gateway*, z3::expr>> per;
-    z3::expr bound =
-        slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
+    slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
     z3::expr valid = c_.bool_val(false);
     z3::expr passes = c_.int_val(0);
     z3::expr failed = c_.bool_val(false);
@@ -492,7 +477,6 @@ class Encoder {
     std::string which;
     e.intent = c_.bool_val(PodIntent(e.eps[0], &which));
     if (!which.empty()) e.intended = {which};
-    (void)bound;
     return e;
   }
 
@@ -914,17 +898,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
     for (const AuthorizationPolicy& p : c.authorization_policies) {
       if (!p.selector || p.target_refs.size()) continue;
       bool http = false;
-      for (const PolicyRule& r : p.rules) {
-        for (const auto& o : r.to)
-          http |= !o.methods.empty() || !o.paths.empty() || !o.hosts.empty() ||
-                  !o.not_methods.empty() || !o.not_paths.empty() ||
-                  !o.not_hosts.empty();
-        for (const auto& s : r.from)
-          http |= !s.request_principals.empty() || !s.remote_ip_blocks.empty();
-        for (const auto& w : r.when)
-          http |= w.key.rfind("request.", 0) == 0 || w.key == "remote.ip" ||
-                  w.key == "connection.sni";
-      }
+      for (const PolicyRule& r : p.rules) http = http || verify::RuleHasHttp(r);
       if (!http || p.action == "CUSTOM" || p.action == "AUDIT") continue;
       Finding f;
       f.rule = "l7-policy-without-waypoint";
