@@ -11,6 +11,7 @@
 
 #include "model/io/loader.h"
 #include "reports/paths_report.h"
+#include "reports/review_report.h"
 #include "reports/run_report.h"
 #include "reports/verify_report.h"
 #include "sim/analytic.h"
@@ -276,6 +277,37 @@ int RunPaths(const PathsOptions& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// `meshsim report`: paths, a simulation run and verification of one
+// scenario, written as report.md, report.html and results.json into `dir`.
+// Exit codes as `verify`; 2 also when `dir` cannot be written.
+int RunReport(const std::string& path, const std::string& dir,
+              std::optional<uint64_t> seed, std::ostream& out,
+              std::ostream& err) {
+  Diagnostics diags;
+  std::optional<Scenario> sc = Load(path, "no report written", err, diags);
+  if (!sc) return 2;
+  PathsResult paths = ResolvePaths(*sc);
+  SimModel model = BuildSimModel(*sc);
+  RunOptions ro;
+  ro.seed = seed.value_or(sc->seed);
+  RunSimulation(model, ro);
+  VerifyResult vr = Verify(*sc, VerifyOptions{});
+  AttachPaths(*sc, vr);
+  ReviewInput in{*sc, paths, model, ro.seed, vr, {}, ""};
+  for (const Diagnostic& d : sc->mesh.notes)
+    if (d.severity == Severity::kWarning) in.warnings.push_back(d);
+  for (const Diagnostic& d : diags.all())
+    if (d.severity == Severity::kWarning) in.warnings.push_back(d);
+  std::string error;
+  if (!WriteReviewFiles(in, dir, error)) {
+    err << "meshsim: error: " << error << "\n";
+    return 2;
+  }
+  out << "wrote " << dir << "/report.md, " << dir << "/report.html, " << dir
+      << "/results.json\n";
+  return ReviewExitCode(vr);
+}
+
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
@@ -343,6 +375,17 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   verify->add_option("--property", verify_properties,
                      "check only these: waypoint-bypass, waypoint-double-pass, "
                      "fail-open-exposure, double-l7 (repeatable)");
+  std::string report_scenario, report_dir;
+  std::optional<uint64_t> report_seed;
+  CLI::App* report = app.add_subcommand(
+      "report",
+      "write a design-review report (report.md, report.html, results.json)");
+  report
+      ->add_option("scenario", report_scenario, "scenario file (YAML or JSON)")
+      ->required();
+  report->add_option("-o,--output", report_dir, "output directory")->required();
+  report->add_option("--seed", report_seed,
+                     "random seed (default: the scenario's `seed`, else 1)");
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -357,6 +400,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   }
   if (paths->parsed()) return RunPaths(po, out, err);
   if (run->parsed()) return RunRun(ro, out, err);
+  if (report->parsed())
+    return RunReport(report_scenario, report_dir, report_seed, out, err);
   if (verify->parsed())
     return RunVerify(verify_scenario, verify_format, verify_properties,
                      verify_rlimit, verify_max_findings, out, err);

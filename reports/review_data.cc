@@ -1,0 +1,275 @@
+#include "reports/review_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+#include <tuple>
+
+namespace meshsim {
+
+int ReviewExitCode(const VerifyResult& verify) {
+  for (const PropertyResult& p : verify.properties)
+    if (p.result == ProofResult::kUnknown) return 3;
+  for (const Finding& f : verify.findings)
+    if (f.severity == "error") return 1;
+  return 0;
+}
+
+bool WriteReviewFiles(ReviewInput in, const std::string& dir,
+                      std::string& error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    error = "cannot create output directory '" + dir + "'" +
+            (ec ? ": " + ec.message() : "");
+    return false;
+  }
+  const fs::path cwd = fs::current_path(ec);
+  fs::path rel = fs::relative(cwd, fs::absolute(dir, ec), ec);
+  if (!ec && !rel.empty() && rel != ".")
+    in.source_href_prefix = rel.generic_string() + "/";
+  const std::pair<const char*, void (*)(const ReviewInput&, std::ostream&)>
+      files[] = {{"report.md", WriteReviewMarkdown},
+                 {"report.html", WriteReviewHtml},
+                 {"results.json", WriteReviewJson}};
+  for (const auto& [name, write] : files) {
+    const fs::path p = fs::path(dir) / name;
+    std::ofstream f(p, std::ios::binary);
+    if (f) write(in, f);
+    f.close();
+    if (!f) {
+      error = "cannot write '" + p.string() + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace review {
+
+std::string Fixed(double v, int digits) {
+  if (std::fabs(v) < 0.5 * std::pow(10.0, -digits)) v = 0;  // no "-0.00"
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+double Round(double v, int digits) {
+  const double f = std::pow(10.0, digits);
+  return std::round(v * f) / f;
+}
+
+std::string Thousands(uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  return s;
+}
+
+std::string HopLabel(const Hop& h) {
+  std::string s = std::string(HopKindName(h.kind)) + " " + h.name;
+  if (!h.node.empty() && h.kind != HopKind::kZtunnel) s += "@" + h.node;
+  return s;
+}
+
+// Must match the simulator's description of a path (sim/simulator.cc), which
+// is how simulated attempts are matched to predicted paths.
+std::string PathSummary(const std::vector<Hop>& hops) {
+  std::string out;
+  for (const Hop& h : hops) out += (out.empty() ? "" : " -> ") + HopLabel(h);
+  return out;
+}
+
+std::string FileLine(const SourceLocation& loc) {
+  if (!loc.Known()) return "";
+  return loc.line ? loc.file + ":" + std::to_string(loc.line) : loc.file;
+}
+
+std::string VerdictText(const ReviewData& d) {
+  const int total = d.proved + d.violated + d.unknown;
+  std::string s;
+  if (d.violated)
+    s = std::to_string(d.violated) + " of " + std::to_string(total) +
+        " properties violated";
+  else if (d.unknown)
+    s = "no property violated";
+  else
+    s = "all " + std::to_string(total) + " properties proved";
+  if (d.unknown)
+    s += ", " + std::to_string(d.unknown) + " unknown (solver gave up)";
+  return s;
+}
+
+namespace {
+
+LatencySummary Summarize(const SourceStats& s) {
+  LatencySummary l;
+  l.count = s.latency.count();
+  if (!l.count) return l;
+  l.mean = s.latency_sum_ns / static_cast<double>(l.count) * 1e-6;
+  l.p50 = s.latency.Quantile(0.5) * 1e-6;
+  l.p90 = s.latency.Quantile(0.9) * 1e-6;
+  l.p99 = s.latency.Quantile(0.99) * 1e-6;
+  l.p999 = s.latency.Quantile(0.999) * 1e-6;
+  l.max = static_cast<double>(s.latency.max()) * 1e-6;
+  return l;
+}
+
+// Quantiles 1%..99% by 1%, then 99.5%, 99.9% and the maximum: enough points
+// for a smooth CDF, few enough for a small JSON.
+std::vector<std::pair<double, double>> Cdf(const SourceStats& s) {
+  std::vector<std::pair<double, double>> out;
+  if (!s.latency.count()) return out;
+  for (int i = 1; i <= 99; ++i)
+    out.emplace_back(i / 100.0, s.latency.Quantile(i / 100.0) * 1e-6);
+  out.emplace_back(0.995, s.latency.Quantile(0.995) * 1e-6);
+  out.emplace_back(0.999, s.latency.Quantile(0.999) * 1e-6);
+  out.emplace_back(1.0, static_cast<double>(s.latency.max()) * 1e-6);
+  return out;
+}
+
+}  // namespace
+
+ReviewData BuildReviewData(const ReviewInput& in) {
+  ReviewData d;
+  const QueueingNetwork& net = in.sim.net;
+  d.simulated_seconds = net.end_time().seconds();
+  const double T = d.simulated_seconds > 0 ? d.simulated_seconds : 1e-9;
+  d.events = net.events();
+  std::map<uint32_t, uint64_t> global_hits;
+  for (size_t ti = 0; ti < in.scenario.traffic.size(); ++ti) {
+    EntryView e;
+    e.entry = &in.scenario.traffic[ti];
+    const bool simulated = ti < net.source_stats().size();
+    const SourceStats* s = simulated ? &net.source_stats()[ti] : nullptr;
+    if (s) {
+      e.requests = s->requests;
+      e.delivered = s->delivered;
+      e.denied = s->denied;
+      e.failed = s->failed;
+      e.retries = s->retries;
+      for (const auto& [r, n] : s->failed_by_reason)
+        e.failed_by_reason[net.reasons()[r]] += n;
+      if (s->timeouts) e.failed_by_reason["timeout"] += s->timeouts;
+      e.latency = Summarize(*s);
+      e.cdf = Cdf(*s);
+    }
+    uint64_t attempts = 0;
+    if (s)
+      for (uint64_t c : s->per_path) attempts += c;
+    // Predicted paths first, in the path function's order.
+    std::map<std::string, size_t> by_key;
+    if (ti < in.paths.traffic.size()) {
+      for (const Path& p : in.paths.traffic[ti].paths) {
+        PathView v;
+        v.path = &p;
+        v.summary = PathSummary(p.hops);
+        v.outcome = p.outcome;
+        v.waypoints = p.waypoints;
+        v.predicted_share = p.weight;
+        by_key.emplace(v.summary + "|" + OutcomeName(p.outcome),
+                       e.paths.size());
+        e.paths.push_back(std::move(v));
+      }
+    }
+    if (s && ti < in.sim.entry_paths.size()) {
+      for (size_t pi = 0; pi < in.sim.entry_paths[ti].size(); ++pi) {
+        const SimPathInfo& sp = in.sim.entry_paths[ti][pi];
+        const uint64_t n = pi < s->per_path.size() ? s->per_path[pi] : 0;
+        auto it = by_key.find(sp.summary + "|" + OutcomeName(sp.outcome));
+        PathView* v;
+        if (it != by_key.end()) {
+          v = &e.paths[it->second];
+        } else {
+          if (!n) continue;
+          PathView extra;
+          extra.summary = sp.summary;
+          extra.outcome = sp.outcome;
+          extra.waypoints = sp.waypoints;
+          e.paths.push_back(std::move(extra));
+          v = &e.paths.back();
+        }
+        v->simulated += n;
+        v->simulated_share =
+            attempts ? static_cast<double>(v->simulated) / attempts : 0;
+      }
+      // Policy hits of this entry: each attempt counts the policies on its
+      // route, exactly as the simulator's global counters do.
+      std::map<uint32_t, uint64_t> hits;
+      std::vector<bool> seen(s->per_path.size(), false);
+      for (const SourceSpec::Epoch& ep : net.sources()[ti].epochs) {
+        for (uint32_t r : ep.routes) {
+          const RouteSpec& route = net.routes()[r];
+          const size_t pi = static_cast<size_t>(route.path_index);
+          if (pi >= seen.size() || seen[pi]) continue;
+          seen[pi] = true;
+          for (uint32_t h : route.hits) hits[h] += s->per_path[pi];
+        }
+      }
+      std::map<std::tuple<std::string, int, std::string>, PolicyHit> merged;
+      for (const auto& [id, n] : hits) {
+        const SimModel::PolicyCounter& pc = in.sim.policy_counters[id];
+        PolicyHit& h = merged[{pc.policy, pc.rule.value_or(-1), pc.effect}];
+        h.policy = pc.policy;
+        h.rule = pc.rule;
+        h.effect = pc.effect;
+        h.requests += n;
+      }
+      for (auto& [k, h] : merged) e.policy_hits.push_back(h);
+    }
+    d.requests += e.requests;
+    d.delivered += e.delivered;
+    d.denied += e.denied;
+    d.failed += e.failed;
+    if (e.latency.count &&
+        (!d.slowest || e.latency.p99 > d.entries[*d.slowest].latency.p99))
+      d.slowest = d.entries.size();
+    d.entries.push_back(std::move(e));
+  }
+  {
+    std::map<std::tuple<std::string, int, std::string>, PolicyHit> merged;
+    for (size_t i = 0; i < in.sim.policy_counters.size(); ++i) {
+      const SimModel::PolicyCounter& pc = in.sim.policy_counters[i];
+      PolicyHit& h = merged[{pc.policy, pc.rule.value_or(-1), pc.effect}];
+      h.policy = pc.policy;
+      h.rule = pc.rule;
+      h.effect = pc.effect;
+      h.requests +=
+          i < net.policy_counters().size() ? net.policy_counters()[i] : 0;
+    }
+    for (auto& [k, h] : merged) d.policy_hits.push_back(h);
+  }
+  for (size_t i = 0; i < net.stations().size(); ++i) {
+    const StationSpec& spec = net.stations()[i];
+    if (spec.kind == "workload") continue;
+    const StationStats& st = net.station_stats()[i];
+    ProxyView p;
+    p.kind = spec.kind;
+    p.name = spec.name.substr(spec.name.find(' ') + 1);
+    p.cluster = spec.cluster;
+    p.label = p.name.rfind(spec.cluster + "/", 0) == 0
+                  ? p.name.substr(spec.cluster.size() + 1)
+                  : p.name;
+    p.workers = spec.workers;
+    p.requests = st.served;
+    p.utilization = st.busy_ns * 1e-9 / (spec.workers * T);
+    p.cores = st.busy_ns * 1e-9 / T;
+    p.mean_queue = st.queue_area * 1e-9 / T;
+    p.max_queue = st.max_queue;
+    d.proxies.push_back(std::move(p));
+  }
+  for (const PropertyResult& p : in.verify.properties) {
+    if (p.result == ProofResult::kProved) ++d.proved;
+    if (p.result == ProofResult::kViolated) ++d.violated;
+    if (p.result == ProofResult::kUnknown) ++d.unknown;
+  }
+  for (const Finding& f : in.verify.findings)
+    (f.severity == "error" ? d.errors : d.warnings) += 1;
+  return d;
+}
+
+}  // namespace review
+}  // namespace meshsim

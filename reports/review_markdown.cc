@@ -1,0 +1,469 @@
+// report.md of `meshsim report`: readable in a pull-request comment; path
+// diagrams are Mermaid flowcharts, which GitHub and GitLab render.
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "reports/review_data.h"
+#include "reports/review_report.h"
+
+namespace meshsim {
+
+namespace {
+
+using review::Fixed;
+using review::Thousands;
+
+// Markdown table cells: no pipes or newlines.
+std::string Cell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string Code(const std::string& s) { return "`" + s + "`"; }
+
+// The anchor GitHub and GitLab give a heading: lowercase, punctuation other
+// than '-' and '_' dropped, spaces as '-'.
+std::string Slug(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_')
+      out += static_cast<char>(std::tolower(c));
+    else if (c == ' ')
+      out += '-';
+  }
+  return out;
+}
+
+std::string Percent(double share) { return Fixed(share * 100, 1) + "%"; }
+
+// Text inside a quoted Mermaid label.
+std::string MermaidText(const std::string& s, size_t max = 70) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"')
+      out += "#quot;";
+    else if (c == '<')
+      out += "#lt;";
+    else if (c == '>')
+      out += "#gt;";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  if (out.size() > max) out = out.substr(0, max - 3) + "...";
+  return out;
+}
+
+// One flowchart for all paths of an entry: a component appears once per
+// path position it is met again (a ztunnel passed twice shows twice), paths
+// sharing a prefix share its nodes, and an edge carries the share of requests
+// crossing it when that is below 100%.
+void WriteMermaid(const std::vector<review::PathView>& paths,
+                  std::ostream& out) {
+  struct MNode {
+    std::string id, label, cls, cluster;
+    HopKind kind;
+  };
+  std::vector<MNode> nodes;
+  std::map<std::string, size_t> node_by_key;
+  std::map<std::pair<size_t, size_t>, double> edges;
+  std::vector<std::pair<size_t, size_t>> edge_order;
+  std::vector<std::pair<size_t, std::string>> ends;  // (node, terminal text)
+  std::vector<std::string> end_cls;
+  auto add_edge = [&](size_t a, size_t b, double w) {
+    auto [it, fresh] = edges.emplace(std::make_pair(a, b), 0.0);
+    if (fresh) edge_order.push_back({a, b});
+    it->second += w;
+  };
+  for (const review::PathView& v : paths) {
+    if (!v.path) continue;
+    const Path& p = *v.path;
+    std::map<std::string, int> seen;
+    std::optional<size_t> prev;
+    for (const Hop& h : p.hops) {
+      std::string ident = std::string(HopKindName(h.kind)) + "|" + h.cluster +
+                          "|" + h.name + "|" + h.node;
+      const std::string key = ident + "#" + std::to_string(seen[ident]++);
+      auto it = node_by_key.find(key);
+      size_t idx;
+      if (it == node_by_key.end()) {
+        MNode n;
+        n.id = "n" + std::to_string(nodes.size());
+        n.kind = h.kind;
+        n.cluster = h.cluster;
+        n.cls = HopKindName(h.kind);
+        // Labels are kept escaped: only the <br/> joints are markup.
+        n.label = std::string(HopKindName(h.kind)) + "<br/>" +
+                  MermaidText(h.name, 60);
+        if (!h.node.empty() && h.kind != HopKind::kZtunnel)
+          n.label += "<br/>" + MermaidText("@" + h.node, 60);
+        idx = nodes.size();
+        node_by_key.emplace(key, idx);
+        nodes.push_back(n);
+      } else {
+        idx = it->second;
+      }
+      if (prev) add_edge(*prev, idx, p.weight);
+      prev = idx;
+    }
+    if (!prev) continue;
+    if (p.outcome == Outcome::kDenied) {
+      std::string t = "denied";
+      if (p.denied_by)
+        t += " by " + p.denied_by->policy +
+             (p.denied_by->rule ? " rule " + std::to_string(*p.denied_by->rule)
+                                : "");
+      ends.push_back({*prev, t});
+      end_cls.push_back("denied");
+    } else if (p.outcome == Outcome::kFailed) {
+      ends.push_back({*prev, "failed: " + p.reason});
+      end_cls.push_back("failed");
+    }
+  }
+  out << "```mermaid\nflowchart LR\n";
+  std::vector<std::string> clusters;
+  for (const MNode& n : nodes)
+    if (!n.cluster.empty() && std::find(clusters.begin(), clusters.end(),
+                                        n.cluster) == clusters.end())
+      clusters.push_back(n.cluster);
+  auto shape = [](const MNode& n) {
+    const std::string l = "\"" + n.label + "\"";
+    switch (n.kind) {
+      case HopKind::kWorkload:
+      case HopKind::kSidecar:
+        return n.id + "([" + l + "])";
+      case HopKind::kWaypoint:
+        return n.id + "{{" + l + "}}";
+      case HopKind::kIngress:
+      case HopKind::kEastWest:
+        return n.id + "[/" + l + "/]";
+      case HopKind::kExternal:
+        return n.id + "((" + l + "))";
+      default:
+        return n.id + "[" + l + "]";
+    }
+  };
+  for (size_t ci = 0; ci < clusters.size(); ++ci) {
+    out << "  subgraph c" << ci << "[\"cluster " << MermaidText(clusters[ci])
+        << "\"]\n";
+    for (const MNode& n : nodes)
+      if (n.cluster == clusters[ci]) out << "    " << shape(n) << "\n";
+    out << "  end\n";
+  }
+  for (const MNode& n : nodes)
+    if (n.cluster.empty()) out << "  " << shape(n) << "\n";
+  for (const auto& e : edge_order) {
+    const double w = edges[e];
+    out << "  " << nodes[e.first].id << " -->";
+    if (w < 0.9999995) out << "|" << Percent(w) << "|";
+    out << " " << nodes[e.second].id << "\n";
+  }
+  for (size_t i = 0; i < ends.size(); ++i)
+    out << "  " << nodes[ends[i].first].id << " -.-> e" << i << "[\""
+        << MermaidText(ends[i].second) << "\"]:::" << end_cls[i] << "\n";
+  std::set<std::string> used;
+  for (const MNode& n : nodes) used.insert(n.cls);
+  static const std::vector<std::pair<std::string, std::string>> kStyles = {
+      {"workload", "fill:#e3f2fd,stroke:#1565c0"},
+      {"sidecar", "fill:#e3f2fd,stroke:#1565c0"},
+      {"ztunnel", "fill:#ede7f6,stroke:#5e35b1"},
+      {"waypoint", "fill:#fff3e0,stroke:#ef6c00"},
+      {"ingress", "fill:#e0f2f1,stroke:#00897b"},
+      {"eastwest", "fill:#fce4ec,stroke:#c2185b"},
+      {"external", "fill:#f5f5f5,stroke:#616161"},
+  };
+  for (const auto& [cls, style] : kStyles) {
+    if (!used.count(cls)) continue;
+    out << "  classDef " << cls << " " << style << "\n  class ";
+    bool first = true;
+    for (const MNode& n : nodes) {
+      if (n.cls != cls) continue;
+      out << (first ? "" : ",") << n.id;
+      first = false;
+    }
+    out << " " << cls << "\n";
+  }
+  if (std::count(end_cls.begin(), end_cls.end(), "denied"))
+    out << "  classDef denied fill:#ffebee,stroke:#c62828,color:#b71c1c\n";
+  if (std::count(end_cls.begin(), end_cls.end(), "failed"))
+    out << "  classDef failed fill:#eeeeee,stroke:#616161,stroke-dasharray: "
+           "4 2\n";
+  out << "```\n";
+}
+
+std::string Request(const TrafficEntry& t) {
+  std::string from =
+      t.from.ingress.empty()
+          ? Code(t.from.ns + "/" + t.from.workload) + " in " + t.from.cluster
+          : "ingress " + Code(t.from.ingress) + " in " + t.from.cluster;
+  std::string to = !t.to.host.empty()  ? t.to.host
+                   : !t.to.pod.empty() ? "pod " + t.to.pod
+                                       : t.to.ip;
+  std::string s = from + " → " + Code(to + ":" + std::to_string(t.to.port));
+  if (t.http)
+    s += " " + Code(t.http->method + " " + t.http->path);
+  else
+    s += " (TCP)";
+  return s;
+}
+
+void WriteFinding(int id, const Finding& f, std::ostream& out) {
+  out << "**F" << id << "** · " << f.severity << " · " << Code(f.rule) << " — "
+      << f.message << "\n\n";
+  if (!f.objects.empty()) {
+    out << "- objects:";
+    for (size_t i = 0; i < f.objects.size(); ++i) {
+      const FindingObject& o = f.objects[i];
+      out << (i ? ";" : "") << " " << o.kind << " " << Code(o.name);
+      const std::string at = review::FileLine(o.location);
+      if (!at.empty()) out << " at " << Code(at);
+    }
+    out << "\n";
+  }
+  if (!f.from.empty()) {
+    out << "- counterexample: from " << f.from << " (" << f.from_cluster
+        << ") to " << Code(f.to);
+    if (!f.http.empty()) out << " " << Code(f.http);
+    out << "\n";
+  }
+  if (!f.path.empty()) {
+    out << "- path:";
+    for (size_t i = 0; i < f.path.size(); ++i)
+      out << (i ? " →" : "") << " " << Code(review::HopLabel(f.path[i]));
+    out << "\n";
+  }
+  if (!f.fix.empty()) out << "- fix: " << f.fix << "\n";
+  out << "\n";
+}
+
+}  // namespace
+
+void WriteReviewMarkdown(const ReviewInput& in, std::ostream& out) {
+  const review::ReviewData d = review::BuildReviewData(in);
+  const Scenario& sc = in.scenario;
+  out << "# meshsim report: " << sc.mesh.name << "\n\n";
+  out << "Scenario " << Code(sc.file) << " · Istio "
+      << sc.mesh.istio.version.ToString() << " ("
+      << (sc.mesh.istio.distribution == Distribution::kSolo ? "Solo"
+                                                            : "community")
+      << ") · " << sc.mesh.clusters.size() << " cluster"
+      << (sc.mesh.clusters.size() == 1 ? "" : "s") << " · seed " << in.seed
+      << " · " << Fixed(d.simulated_seconds, 3) << " s simulated\n\n";
+
+  // ---- summary ----
+  out << "## Summary\n\n";
+  const char* mark = d.unknown ? "⚠️" : (d.violated ? "❌" : "✅");
+  out << "- " << mark << " **Verification:** " << review::VerdictText(d);
+  if (d.violated) {
+    out << " (";
+    bool first = true;
+    for (const PropertyResult& p : in.verify.properties)
+      if (p.result == ProofResult::kViolated) {
+        out << (first ? "" : ", ") << Code(p.name);
+        first = false;
+      }
+    out << ")";
+  }
+  out << "; " << d.errors << " error finding" << (d.errors == 1 ? "" : "s")
+      << ", " << d.warnings << " warning" << (d.warnings == 1 ? "" : "s")
+      << ".\n";
+  out << "- **Traffic:** " << d.entries.size() << " entr"
+      << (d.entries.size() == 1 ? "y" : "ies") << ", " << Thousands(d.requests)
+      << " requests simulated: " << Thousands(d.delivered) << " delivered, "
+      << Thousands(d.denied) << " denied, " << Thousands(d.failed)
+      << " failed.\n";
+  if (d.slowest) {
+    const review::EntryView& e = d.entries[*d.slowest];
+    out << "- **Latency:** highest p99 " << Fixed(e.latency.p99, 3) << " ms ("
+        << Code(e.entry->name) << ", p50 " << Fixed(e.latency.p50, 3)
+        << " ms).\n";
+  }
+  if (!d.proxies.empty()) {
+    const review::ProxyView* busiest = &d.proxies.front();
+    for (const review::ProxyView& p : d.proxies)
+      if (p.utilization > busiest->utilization) busiest = &p;
+    out << "- **Busiest proxy:** " << busiest->kind << " "
+        << Code(busiest->name) << " at " << Percent(busiest->utilization)
+        << " utilisation (" << Fixed(busiest->cores, 3) << " cores).\n";
+  }
+  out << "\n| property | result | request classes | holds because of |\n"
+         "|---|---|---:|---|\n";
+  for (const PropertyResult& p : in.verify.properties) {
+    out << "| " << Code(p.name) << " | " << ProofResultName(p.result) << " | "
+        << p.classes_checked << " | ";
+    if (!p.reason.empty()) out << Cell(p.reason);
+    for (size_t i = 0; i < p.core.size(); ++i)
+      out << (i ? ", " : "") << Code(p.core[i]);
+    out << " |\n";
+  }
+  out << "\n| traffic | paths | waypoints | outcome (simulated) | p50 ms | "
+         "p99 ms |\n|---|---:|---|---|---:|---:|\n";
+  for (const review::EntryView& e : d.entries) {
+    std::set<std::string> wps;
+    for (const review::PathView& v : e.paths) {
+      std::string w;
+      for (size_t i = 0; i < v.waypoints.size(); ++i)
+        w += (i ? " → " : "") + v.waypoints[i];
+      wps.insert(w.empty() ? "none" : w);
+    }
+    std::string wp;
+    for (const std::string& w : wps) wp += (wp.empty() ? "" : "; ") + w;
+    out << "| [" << Cell(e.entry->name) << "](#" << Slug(e.entry->name)
+        << ") | " << e.paths.size() << " | " << Cell(wp) << " | "
+        << Thousands(e.delivered) << " delivered";
+    if (e.denied) out << ", " << Thousands(e.denied) << " denied";
+    if (e.failed) out << ", " << Thousands(e.failed) << " failed";
+    out << " | " << (e.latency.count ? Fixed(e.latency.p50, 3) : "–") << " | "
+        << (e.latency.count ? Fixed(e.latency.p99, 3) : "–") << " |\n";
+  }
+
+  // ---- traffic ----
+  out << "\n## Traffic\n";
+  for (const review::EntryView& e : d.entries) {
+    const TrafficEntry& t = *e.entry;
+    out << "\n### " << t.name << "\n\n"
+        << Request(t) << ", " << Fixed(t.rate, 1) << " req/s";
+    const std::string at = review::FileLine(t.location);
+    if (!at.empty()) out << " · " << Code(at);
+    out << "\n\n";
+    WriteMermaid(e.paths, out);
+    out << "\n| # | outcome | waypoints | predicted | simulated | route | "
+           "path |\n|---:|---|---|---:|---:|---|---|\n";
+    int i = 0;
+    for (const review::PathView& v : e.paths) {
+      std::string w;
+      for (size_t k = 0; k < v.waypoints.size(); ++k)
+        w += (k ? " → " : "") + v.waypoints[k];
+      std::string route;
+      if (v.path)
+        for (const PathRoute& r : v.path->routes)
+          route += (route.empty() ? "" : ", ") + r.name + " rule " +
+                   std::to_string(r.rule);
+      out << "| " << ++i << " | " << OutcomeName(v.outcome) << " | "
+          << Cell(w.empty() ? "none" : w) << " | "
+          << (v.path ? Percent(v.predicted_share) : "fault window") << " | "
+          << Percent(v.simulated_share) << " | "
+          << (route.empty() ? "–" : Cell(route)) << " | " << Cell(v.summary)
+          << " |\n";
+    }
+    for (const review::PathView& v : e.paths) {
+      if (!v.path) continue;
+      if (v.path->denied_by) {
+        const PathDenial& dn = *v.path->denied_by;
+        out << "\nDenied at hop " << dn.hop + 1 << " by " << Code(dn.policy)
+            << (dn.rule ? " rule " + std::to_string(*dn.rule) : "") << " ("
+            << dn.action << "), seeing principal "
+            << Code(dn.principal.value_or("none: plaintext")) << ".\n";
+      } else if (v.outcome == Outcome::kFailed && !v.path->reason.empty()) {
+        out << "\nFailed: " << v.path->reason << ".\n";
+      }
+    }
+    if (e.paths.size() && e.paths.front().path &&
+        !e.paths.front().path->why.empty()) {
+      out << "\n<details><summary>why (path 1)</summary>\n\n";
+      for (const std::string& w : e.paths.front().path->why)
+        out << "- " << w << "\n";
+      out << "\n</details>\n";
+    }
+    out << "\n| requests | delivered | denied | failed | retries | mean ms | "
+           "p50 | p90 | p99 | p99.9 | max |\n"
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    const review::LatencySummary& l = e.latency;
+    out << "| " << Thousands(e.requests) << " | " << Thousands(e.delivered)
+        << " | " << Thousands(e.denied) << " | " << Thousands(e.failed) << " | "
+        << Thousands(e.retries) << " | " << Fixed(l.mean, 3) << " | "
+        << Fixed(l.p50, 3) << " | " << Fixed(l.p90, 3) << " | "
+        << Fixed(l.p99, 3) << " | " << Fixed(l.p999, 3) << " | "
+        << Fixed(l.max, 3) << " |\n";
+    for (const auto& [r, n] : e.failed_by_reason)
+      out << "\nFailed ×" << Thousands(n) << ": " << r << "\n";
+    if (e.policy_hits.empty()) {
+      out << "\nNo AuthorizationPolicy is evaluated on these paths.\n";
+    } else {
+      out << "\n| policy | rule | effect | requests |\n|---|---:|---|---:|\n";
+      for (const review::PolicyHit& h : e.policy_hits)
+        out << "| " << Code(h.policy) << " | "
+            << (h.rule ? std::to_string(*h.rule) : "–") << " | " << h.effect
+            << " | " << Thousands(h.requests) << " |\n";
+    }
+  }
+
+  // ---- proxies ----
+  out << "\n## Proxies\n\n";
+  if (d.proxies.empty()) {
+    out << "No proxy carries traffic.\n";
+  } else {
+    std::vector<const review::ProxyView*> sorted;
+    for (const review::ProxyView& p : d.proxies) sorted.push_back(&p);
+    std::stable_sort(
+        sorted.begin(), sorted.end(),
+        [](const review::ProxyView* a, const review::ProxyView* b) {
+          return a->utilization > b->utilization;
+        });
+    constexpr size_t kMaxRows = 40;
+    out << "| proxy | kind | cluster | workers | requests | utilisation | "
+           "cores | mean queue | max queue |\n"
+           "|---|---|---|---:|---:|---:|---:|---:|---:|\n";
+    for (size_t i = 0; i < sorted.size() && i < kMaxRows; ++i) {
+      const review::ProxyView& p = *sorted[i];
+      out << "| " << Code(p.label) << " | " << p.kind << " | " << p.cluster
+          << " | " << p.workers << " | " << Thousands(p.requests) << " | "
+          << Percent(p.utilization) << " | " << Fixed(p.cores, 3) << " | "
+          << Fixed(p.mean_queue, 3) << " | " << p.max_queue << " |\n";
+    }
+    if (sorted.size() > kMaxRows)
+      out << "\n"
+          << sorted.size() - kMaxRows
+          << " less busy proxies are listed in results.json.\n";
+  }
+  if (!d.policy_hits.empty()) {
+    out << "\n## Policy hits\n\n| policy | rule | allow | deny | no-op |\n"
+           "|---|---:|---:|---:|---:|\n";
+    std::map<std::pair<std::string, int>, std::map<std::string, uint64_t>> rows;
+    for (const review::PolicyHit& h : d.policy_hits)
+      rows[{h.policy, h.rule.value_or(-1)}][h.effect] += h.requests;
+    for (auto& [k, m] : rows)
+      out << "| " << Code(k.first) << " | "
+          << (k.second >= 0 ? std::to_string(k.second) : "–") << " | "
+          << Thousands(m["allow"]) << " | " << Thousands(m["deny"]) << " | "
+          << Thousands(m["no-op"]) << " |\n";
+  }
+
+  // ---- findings ----
+  out << "\n## Findings\n\n";
+  if (in.verify.findings.empty()) {
+    out << "None: every property was proved over every request the "
+           "configuration admits.\n";
+  } else {
+    std::map<std::pair<std::string, std::string>, int> by_rule;
+    for (const Finding& f : in.verify.findings) ++by_rule[{f.severity, f.rule}];
+    out << "| severity | rule | findings |\n|---|---|---:|\n";
+    for (const auto& [k, n] : by_rule)
+      out << "| " << k.first << " | " << Code(k.second) << " | " << n << " |\n";
+    out << "\n";
+    int id = 0;
+    for (const Finding& f : in.verify.findings) WriteFinding(++id, f, out);
+  }
+  if (!in.warnings.empty()) {
+    out << "## Warnings\n\n";
+    for (const Diagnostic& w : in.warnings)
+      out << "- " << Code(w.ToString()) << "\n";
+    out << "\n";
+  }
+  out << "---\nGenerated by `meshsim report` (schema of results.json: "
+         "docs/report.md).\n";
+}
+
+}  // namespace meshsim
