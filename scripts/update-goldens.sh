@@ -9,4 +9,13 @@ for s in $(find scenarios -name scenario.yaml | sort); do
   "$bin" paths "$s" --format json > "$(dirname "$s")/expected/paths.json"
   "$bin" run "$s" --format json --quiet > "$(dirname "$s")/expected/run.json"
 done
-echo "goldens updated; review with: git diff scenarios/"
+# `meshsim report` goldens (tests/reports/review_report_test.cc) and the Bookinfo example report.
+for name in bookinfo multicluster-waypoints waypoint-guard; do
+  out=$(mktemp -d)
+  "$bin" report "scenarios/$name/scenario.yaml" -o "$out" > /dev/null 2>&1 || true
+  mkdir -p "tests/reports/golden/$name"
+  cp "$out/report.md" "$out/results.json" "tests/reports/golden/$name/"
+  if [ "$name" = bookinfo ]; then cp "$out/report.md" docs/examples/bookinfo-report.md; fi
+  rm -rf "$out"
+done
+echo "goldens updated; review with: git diff scenarios/ tests/reports/golden/ docs/examples/"

@@ -1,0 +1,219 @@
+// `meshsim report` end to end through RunCli: report.md and results.json of
+// three bundled scenarios equal their checked-in goldens (regenerate with
+// scripts/update-goldens.sh), all three files are byte-identical across
+// runs, exit codes follow `verify`, report.html is self-contained, and —
+// when Chromium is installed — the page renders headless with its drawing,
+// highlighted paths and plots in the DOM.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+CliRun Cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int code = RunCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A fresh directory under the system temp dir, removed at the end.
+class ReviewReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("meshsim-review-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+struct Golden {
+  const char* scenario;
+  const char* name;
+  int exit_code;
+};
+// Bookinfo (one cluster, findings), two clusters on two networks with
+// east-west gateways, and a scenario with denied paths and no finding.
+const Golden kGoldens[] = {
+    {"scenarios/bookinfo/scenario.yaml", "bookinfo", 1},
+    {"scenarios/multicluster-waypoints/scenario.yaml", "multicluster-waypoints",
+     1},
+    {"scenarios/waypoint-guard/scenario.yaml", "waypoint-guard", 0},
+};
+
+TEST_F(ReviewReportTest, MarkdownAndJsonMatchCheckedInGoldens) {
+  for (const Golden& g : kGoldens) {
+    const fs::path out = dir_ / g.name;
+    CliRun r = Cli({"report", g.scenario, "-o", out.string()});
+    EXPECT_EQ(r.code, g.exit_code) << g.scenario << "\n" << r.err;
+    const fs::path golden = fs::path("tests/reports/golden") / g.name;
+    for (const char* file : {"report.md", "results.json"}) {
+      ASSERT_TRUE(fs::exists(golden / file))
+          << golden / file << " is missing; run scripts/update-goldens.sh";
+      EXPECT_EQ(ReadFile(out / file), ReadFile(golden / file))
+          << g.scenario << ": " << file
+          << " differs from its golden; review the change and run "
+             "scripts/update-goldens.sh";
+    }
+  }
+}
+
+TEST_F(ReviewReportTest, FilesAreByteIdenticalAcrossRunsAndSeedMatters) {
+  const std::string s = "scenarios/bookinfo/scenario.yaml";
+  Cli({"report", s, "-o", (dir_ / "a").string()});
+  Cli({"report", s, "-o", (dir_ / "b").string()});
+  Cli({"report", s, "-o", (dir_ / "c").string(), "--seed", "7"});
+  for (const char* file : {"report.md", "report.html", "results.json"}) {
+    EXPECT_FALSE(ReadFile(dir_ / "a" / file).empty()) << file;
+    EXPECT_EQ(ReadFile(dir_ / "a" / file), ReadFile(dir_ / "b" / file)) << file;
+  }
+  EXPECT_NE(ReadFile(dir_ / "a" / "results.json"),
+            ReadFile(dir_ / "c" / "results.json"));
+  auto j = nlohmann::json::parse(ReadFile(dir_ / "c" / "results.json"));
+  EXPECT_EQ(j["scenario"]["seed"], 7);
+}
+
+TEST_F(ReviewReportTest, ExitCodesFollowVerify) {
+  CliRun missing = Cli(
+      {"report", "scenarios/nope/scenario.yaml", "-o", (dir_ / "x").string()});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "x" / "report.md"));
+  CliRun no_dir = Cli({"report", "scenarios/bookinfo/scenario.yaml"});
+  EXPECT_EQ(no_dir.code, 2);
+  EXPECT_NE(no_dir.err.find("--output"), std::string::npos) << no_dir.err;
+  // An output path that is a file cannot become a directory.
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "file") << "x";
+  CliRun bad_out = Cli({"report", "scenarios/bookinfo/scenario.yaml", "-o",
+                        (dir_ / "file").string()});
+  EXPECT_EQ(bad_out.code, 2);
+  EXPECT_NE(bad_out.err.find("cannot create output directory"),
+            std::string::npos)
+      << bad_out.err;
+}
+
+TEST_F(ReviewReportTest, JsonSummaryAgreesWithItsParts) {
+  Cli({"report", "scenarios/bookinfo/scenario.yaml", "-o", dir_.string()});
+  auto j = nlohmann::json::parse(ReadFile(dir_ / "results.json"));
+  EXPECT_EQ(j["schema"], "meshsim.report/v1");
+  uint64_t requests = 0;
+  for (const auto& t : j["traffic"]) {
+    requests += t["simulation"]["requests"].get<uint64_t>();
+    double share = 0;
+    for (const auto& p : t["paths"])
+      share += p["simulated_share"].get<double>();
+    EXPECT_NEAR(share, 1.0, 1e-3) << t["name"];
+    ASSERT_EQ(t["simulation"]["cdf_ms"].size(), 102u);
+    EXPECT_EQ(t["simulation"]["cdf_ms"][49][0], 0.5);
+  }
+  EXPECT_EQ(j["summary"]["requests"], requests);
+  int errors = 0;
+  for (const auto& f : j["verification"]["findings"])
+    errors += f["severity"] == "error";
+  EXPECT_EQ(j["summary"]["findings"]["error"], errors);
+  EXPECT_EQ(j["summary"]["exit_code"], 1);
+  EXPECT_EQ(j["mesh"]["clusters"][0]["nodes"].size(), 3u);
+}
+
+TEST_F(ReviewReportTest, HtmlIsSelfContainedWithOneRoutePerPath) {
+  Cli({"report", "scenarios/multicluster-waypoints/scenario.yaml", "-o",
+       dir_.string()});
+  const std::string html = ReadFile(dir_ / "report.html");
+  auto j = nlohmann::json::parse(ReadFile(dir_ / "results.json"));
+  size_t paths = 0;
+  for (const auto& t : j["traffic"]) paths += t["paths"].size();
+  size_t routes = 0;
+  for (size_t at = 0;
+       (at = html.find("class=\"route\" data-entry=", at)) != std::string::npos;
+       ++at)
+    ++routes;
+  EXPECT_EQ(routes, paths);
+  EXPECT_NE(html.find("<svg id=\"mesh\""), std::string::npos);
+  EXPECT_NE(html.find("class=\"cdf\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"utilisation\""), std::string::npos);
+  EXPECT_NE(html.find("cluster west"), std::string::npos);
+  EXPECT_NE(html.find("network net-east"), std::string::npos);
+  // Nothing is fetched: no src/href to the network, no external stylesheet.
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_FALSE(std::regex_search(html, std::regex("(href|src)=\"https?:")));
+  // Findings link to the manifests relative to the report's folder.
+  EXPECT_NE(html.find("scenarios/multicluster-waypoints/manifests/"),
+            std::string::npos);
+}
+
+// Runs `cmd` and returns its standard output.
+std::string Capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
+    out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+
+TEST_F(ReviewReportTest, RendersInHeadlessChromium) {
+  const char* chromium = "/usr/bin/chromium";
+  if (!fs::exists(chromium))
+    GTEST_SKIP() << "Chromium is not installed (apt-get install chromium); "
+                    "skipping the headless rendering check";
+  Cli({"report", "scenarios/bookinfo/scenario.yaml", "-o", dir_.string()});
+  const fs::path html = fs::absolute(dir_ / "report.html");
+  const std::string dom =
+      Capture(std::string(chromium) +
+              " --headless --no-sandbox --disable-gpu --user-data-dir=" +
+              (dir_ / "profile").string() + " --dump-dom 'file://" +
+              html.string() + "' 2>/dev/null");
+  ASSERT_FALSE(dom.empty()) << "chromium printed no DOM";
+  // The drawing: networks, clusters, nodes, ztunnels, waypoint and gateway.
+  EXPECT_NE(dom.find("<svg id=\"mesh\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"clusterbox\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"nodebox\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"el ztunnel"), std::string::npos);
+  EXPECT_NE(dom.find("class=\"el pod waypoint"), std::string::npos);
+  EXPECT_NE(dom.find("class=\"el pod ingress"), std::string::npos);
+  // The script ran: the first entry is selected and its path is shown.
+  EXPECT_NE(dom.find("class=\"entry sel\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"route on\" data-entry=\"0\""), std::string::npos);
+  EXPECT_NE(dom.find("<svg id=\"mesh\" xmlns=\"http://www.w3.org/2000/svg\""),
+            std::string::npos);
+  // The plots: one CDF curve per entry and the utilisation bars.
+  size_t curves = 0;
+  for (size_t at = 0;
+       (at = dom.find("class=\"curve\"", at)) != std::string::npos; ++at)
+    ++curves;
+  EXPECT_EQ(curves, 3u);
+  EXPECT_NE(dom.find("id=\"utilisation\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"bar\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meshsim
