@@ -791,7 +791,9 @@ const char* kScript = R"JS(
   var svg=document.getElementById('mesh');
   var routes=Array.prototype.slice.call(document.querySelectorAll('#routes > .route'));
   var entries=Array.prototype.slice.call(document.querySelectorAll('.entry'));
-  var pinned={entry:'0'};
+  // "#entry=N" in the URL selects entry N (for links and screenshots).
+  var m=/entry=(\d+)/.exec(location.hash);
+  var pinned={entry:m?m[1]:'0'};
   function match(g,sel){
     if(!sel)return false;
     if(sel.finding!==undefined)return g.dataset.finding===sel.finding;

@@ -40,6 +40,12 @@ Json PolicyHitJson(const review::PolicyHit& h) {
 Json LatencyJson(const review::LatencySummary& l) {
   Json j;
   j["count"] = l.count;
+  if (!l.count) {
+    // No delivered request, no latency: null rather than a made-up 0.
+    for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"})
+      j[k] = nullptr;
+    return j;
+  }
   j["mean"] = Round(l.mean, 4);
   j["p50"] = Round(l.p50, 4);
   j["p90"] = Round(l.p90, 4);
