@@ -118,6 +118,23 @@ void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
     w.sidecar_injected = true;
 }
 
+// Adds `pods` to `count` (Pods written, or pods controllers will create);
+// false, with an error, past kMaxPodsPerCluster: a few lines of replicas must
+// not exhaust memory (docs/robustness.md).
+bool CountPods(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+               size_t pods, size_t& count) {
+  if (count + pods <= kMaxPodsPerCluster) {
+    count += pods;
+    return true;
+  }
+  r.Error(obj, h.what + ": its " + std::to_string(pods) +
+                   " pods bring the cluster to more than " +
+                   std::to_string(kMaxPodsPerCluster) +
+                   " pods, the most meshsim models (Kubernetes is tested up "
+                   "to 150000 per cluster)");
+  return false;
+}
+
 void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
              ManifestSink& sink) {
   PendingPod p;
@@ -144,6 +161,7 @@ void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
                             h.what + ": ownerReferences[0].name")
                        .value_or("");
   }
+  if (!CountPods(r, h, obj, 1, sink.declared_pods)) return;
   sink.pods.push_back(std::move(p));
 }
 
@@ -195,6 +213,12 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
       w.sidecar_injected = true;
     ReadPodSpec(r, r.Child(tmpl, "spec"), h.what + ": spec.template.spec", w);
   }
+  // A Deployment's ReplicaSet does not add pods of its own.
+  const bool owned = c.kind == "ReplicaSet" && c.owner_kind == "Deployment";
+  const size_t pods = c.kind == "DaemonSet" ? sink.nodes
+                      : owned               ? 0
+                                            : static_cast<size_t>(c.replicas);
+  if (!CountPods(r, h, obj, pods, sink.replica_pods)) return;
   sink.controllers.push_back(std::move(c));
 }
 
@@ -1138,6 +1162,7 @@ void LoadManifestInto(const std::string& text, const std::string& file,
   if (!docs) return;
   Reader r(file, diags);
   sink.skipped.clear();
+  sink.nodes = cluster.nodes.size();
   for (const YAML::Node& doc : *docs) LoadObject(r, doc, cluster, sink, 0);
   ReportSkipped(sink, diags);
 }
@@ -1145,6 +1170,7 @@ void LoadManifestInto(const std::string& text, const std::string& file,
 void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
                        ManifestSink& sink) {
   sink.skipped.clear();
+  sink.nodes = cluster.nodes.size();
   for (const YAML::Node& obj : objects) LoadObject(r, obj, cluster, sink, 0);
   ReportSkipped(sink, r.diags());
 }

@@ -34,10 +34,17 @@ struct PendingController {
 
 using SkippedKind = std::pair<SourceLocation, int>;  // first location, count
 
+// The most pods of each origin (Pods written in the manifests, pods that
+// controllers create) one cluster may hold (docs/robustness.md).
+constexpr size_t kMaxPodsPerCluster = 200000;
+
 struct ManifestSink {
   std::vector<PendingPod> pods;
   std::vector<PendingController> controllers;
   std::map<std::string, SkippedKind> skipped;  // per file
+  size_t nodes = 0;  // the cluster's, for DaemonSets
+  size_t declared_pods = 0;
+  size_t replica_pods = 0;
 };
 
 void LoadManifestInto(const std::string& text, const std::string& file,

@@ -1,9 +1,15 @@
 #include "model/io/yaml_reader.h"
 
+#include <yaml-cpp/depthguard.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 namespace meshsim::io {
 
@@ -121,7 +127,8 @@ std::optional<Labels> Reader::StringMap(
       continue;
     }
     const std::string key = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    // A copy: `it->second` lives in a proxy that dies with this statement.
+    const YAML::Node v = it->second;
     if (v.IsNull()) {
       out[key] = "";
     } else if (!v.IsScalar()) {
@@ -162,6 +169,21 @@ std::optional<std::string> ReadTextFile(const std::string& path,
                 what + " '" + path + "' is a directory, expected a file");
     return std::nullopt;
   }
+  // A device or a pipe (/dev/zero, /dev/stdin) may never end.
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    diags.Error(where, what + " '" + path +
+                           "' is not a regular file (a device, pipe or "
+                           "socket); expected a YAML or JSON file");
+    return std::nullopt;
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) {
+    diags.Error(where, what + " '" + path + "' is " +
+                           std::to_string(size >> 20) +
+                           " MiB; meshsim reads files of at most " +
+                           std::to_string(kMaxFileBytes >> 20) + " MiB");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.Error(where, what + " '" + path + "' cannot be read");
@@ -180,17 +202,181 @@ std::optional<std::string> ReadTextFile(const std::string& path,
   return text;
 }
 
+namespace {
+
+// The first byte where `text` stops being UTF-8 (overlong forms, surrogates
+// and code points above U+10FFFF included), or npos.
+size_t FirstInvalidUtf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    unsigned cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+SourceLocation LocationOfOffset(const std::string& file,
+                                const std::string& text, size_t offset) {
+  SourceLocation loc{file, 1, 1};
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++loc.line;
+      loc.column = 1;
+    } else {
+      ++loc.column;
+    }
+  }
+  return loc;
+}
+
+// Checks one parsed document the way Kubernetes' YAML decoder would
+// (sigs.k8s.io/yaml rejects a key set twice in one map) and bounds the work
+// the loaders may do on it: yaml-cpp shares an aliased node instead of
+// copying it, but a loader walking the tree visits it once per alias, so a
+// few lines of anchors can stand for billions of nodes ("billion laughs").
+// Each node is walked once (an aliased node has its anchor's mark); returns
+// false when the document must not be loaded.
+class DocumentChecker {
+ public:
+  // Without an anchor ('&') in the text no node is reached twice, and the
+  // walk keeps no memo.
+  DocumentChecker(const std::string& file, bool may_alias, Diagnostics& diags)
+      : file_(file), may_alias_(may_alias), diags_(diags) {}
+
+  bool Check(const YAML::Node& doc) {
+    const uint64_t expanded = Walk(doc);
+    if (expanded > kMaxAliasExpansionFactor * written_ + kAliasAllowance) {
+      diags_.Error(Loc(doc),
+                   "malformed YAML/JSON: aliases expand this document to " +
+                       std::string(expanded >= kSaturated ? "more than " : "") +
+                       std::to_string(expanded) + " nodes from " +
+                       std::to_string(written_) +
+                       " written (a YAML alias bomb?); meshsim allows "
+                       "aliases to repeat at most " +
+                       std::to_string(kMaxAliasExpansionFactor) +
+                       " times the written nodes plus " +
+                       std::to_string(kAliasAllowance));
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr uint64_t kSaturated = uint64_t{1} << 62;
+  using Key = std::tuple<int, int, int>;  // line, column, node type
+
+  SourceLocation Loc(const YAML::Node& n) const {
+    const YAML::Mark m = n.Mark();
+    return {file_, m.line >= 0 ? m.line + 1 : 0,
+            m.column >= 0 ? m.column + 1 : 0};
+  }
+
+  // Nodes of the fully expanded tree under `n`, saturating at kSaturated.
+  uint64_t Walk(const YAML::Node& n) {
+    if (!n.IsMap() && !n.IsSequence()) {
+      ++written_;
+      return 1;
+    }
+    const Key key{n.Mark().line, n.Mark().column, static_cast<int>(n.Type())};
+    if (may_alias_) {
+      if (auto it = expanded_.find(key); it != expanded_.end())
+        return it->second;  // an alias of a node already walked
+      expanded_[key] = 1;   // guards against a cycle, which yaml-cpp forbids
+    }
+    ++written_;
+    uint64_t total = 1;
+    auto add = [&](uint64_t x) { total = std::min(kSaturated, total + x); };
+    if (n.IsSequence()) {
+      for (const YAML::Node& child : n) add(Walk(child));
+    } else {
+      std::map<std::string, YAML::Mark> keys;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (it->first.IsScalar()) {
+          auto [at, fresh] = keys.emplace(it->first.Scalar(), it->first.Mark());
+          if (!fresh) {
+            diags_.Error(Loc(it->first),
+                         "malformed YAML/JSON: key '" + it->first.Scalar() +
+                             "' is set twice in this map (first at line " +
+                             std::to_string(at->second.line + 1) +
+                             "); Kubernetes rejects duplicate keys");
+          }
+        }
+        add(Walk(it->first));
+        add(Walk(it->second));
+      }
+    }
+    if (may_alias_) expanded_[key] = total;
+    return total;
+  }
+
+  const std::string& file_;
+  const bool may_alias_;
+  Diagnostics& diags_;
+  uint64_t written_ = 0;
+  std::map<Key, uint64_t> expanded_;
+};
+
+}  // namespace
+
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags) {
+  if (size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X",
+                  static_cast<unsigned char>(text[bad]));
+    diags.Error(LocationOfOffset(file, text, bad),
+                std::string("malformed YAML/JSON: byte ") + byte +
+                    " is not UTF-8; YAML and JSON files must be UTF-8 text");
+    return std::nullopt;
+  }
+  std::vector<YAML::Node> docs;
   try {
-    return YAML::LoadAll(text);
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
+                         std::to_string(e.depth() - 1) +
+                         " levels; meshsim reads at most that depth");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                        e.mark.column >= 0 ? e.mark.column + 1 : 0};
     diags.Error(loc, "malformed YAML/JSON: " + e.msg);
     return std::nullopt;
   }
+  const bool may_alias = text.find('&') != std::string::npos;
+  for (YAML::Node& doc : docs) {
+    DocumentChecker checker(file, may_alias, diags);
+    if (!checker.Check(doc)) doc = YAML::Node();  // loaded as empty
+  }
+  return docs;
 }
 
 }  // namespace meshsim::io

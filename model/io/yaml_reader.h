@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,14 +59,26 @@ class Reader {
   Diagnostics& diags_;
 };
 
+// Limits on input (docs/robustness.md): the largest file read, and how far
+// YAML aliases may expand a document: at most kMaxAliasExpansionFactor times
+// the nodes written in it, plus kAliasAllowance.
+constexpr uintmax_t kMaxFileBytes = uintmax_t{1} << 30;  // 1 GiB
+constexpr uint64_t kMaxAliasExpansionFactor = 10;
+constexpr uint64_t kAliasAllowance = 100000;
+
 // Reads a whole file; nullopt (with an error at `where`) when it is missing,
-// unreadable, a directory, or not text.
+// unreadable, a directory, a device or pipe, larger than kMaxFileBytes, or
+// not text.
 std::optional<std::string> ReadTextFile(const std::string& path,
                                         const SourceLocation& where,
                                         const std::string& what,
                                         Diagnostics& diags);
 
-// Parses every document; nullopt (with a located error) on a syntax error.
+// Parses every document; nullopt (with a located error) on a syntax error,
+// a byte that is not UTF-8, or nesting deeper than yaml-cpp's parser allows
+// (500 levels). A document whose aliases expand it beyond the limit above is
+// replaced by an empty one, and a key set twice in a map is an error; both
+// are reported at their line and column.
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags);

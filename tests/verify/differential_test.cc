@@ -174,10 +174,13 @@ std::string RandomMesh(uint32_t seed) {
            "8080}]}]}\n";
       y << "  - {apiVersion: v1, kind: Service, metadata: {name: " << app
         << ", namespace: " << ns << ", labels: {";
-      if (coin(40)) y << "istio.io/use-waypoint: " << pick(wps) << ", ";
-      if (coin(15))
-        y << "istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: "
-          << pick(nss) << ", ";
+      // One key per label: Kubernetes rejects a map with a key set twice.
+      std::string use = coin(40) ? pick(wps) : "";
+      if (coin(15)) {
+        use = "wp, istio.io/use-waypoint-namespace: ";
+        use += pick(nss);
+      }
+      if (!use.empty()) y << "istio.io/use-waypoint: " << use << ", ";
       y << "x: y}}, spec: {selector: {app: " << app
         << "}, ports: [{port: 80, targetPort: 8080}]}}\n";
     }

@@ -1,0 +1,189 @@
+// Hostile and broken input (docs/robustness.md): every limit ends in a
+// located diagnostic and exit 2, never a crash, a hang or unbounded memory.
+// Fixtures that fit in a few lines are under tests/data/errors/ (checked by
+// LoaderErrorsTest); the ones generated here are too large or too odd to
+// check in.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "model/io/loader.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("meshsim-limits-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return (dir_ / name).string();
+  }
+  // A scenario with one cluster reading `manifest`.
+  std::string Scenario(const std::string& manifest) {
+    return Write("scenario.yaml",
+                 "clusters:\n  - name: east\n    nodes: 2\n"
+                 "    manifests: [" +
+                     manifest + "]\ntraffic: []\n");
+  }
+  // Runs `meshsim paths` on `scenario`; returns the exit code, stderr in
+  // `err`.
+  int Paths(const std::string& scenario, std::string& err) {
+    std::ostringstream out, e;
+    int rc = RunCli({"paths", scenario}, out, e);
+    err = e.str();
+    return rc;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(LimitsTest, EveryErrorFixtureExitsWithTwoAndPrintsItsDiagnostic) {
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator("tests/data/errors")) {
+    if (e.path().extension() != ".yaml") continue;
+    std::ifstream in(e.path());
+    std::string first;
+    std::getline(in, first);
+    std::string err;
+    EXPECT_EQ(Paths(e.path().string(), err), 2) << e.path();
+    EXPECT_NE(err.find(first.substr(10) + "\n"), std::string::npos)
+        << e.path() << "\n"
+        << err;
+    ++checked;
+  }
+  EXPECT_GE(checked, 30);
+}
+
+TEST_F(LimitsTest, FileLargerThanOneGibIsRefusedUnread) {
+  const std::string big = (dir_ / "big.yaml").string();
+  { std::ofstream f(big); }
+  fs::resize_file(big, (uintmax_t{1} << 30) + 1);  // sparse: no disk used
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("big.yaml"), err), 2);
+  EXPECT_NE(err.find("scenario.yaml:4:17: error: manifest '" + big +
+                     "' is 1024 MiB; meshsim reads files of at most 1024 MiB"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(LimitsTest, DeepBlockNestingIsAnError) {
+  std::string text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n";
+  for (int i = 0; i < 2100; ++i)
+    text += std::string(2 * (i + 1), ' ') + "k" + std::to_string(i) + ":\n";
+  Write("deep.yaml", text);
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("deep.yaml"), err), 2);
+  EXPECT_NE(err.find("deep.yaml:"), std::string::npos) << err;
+  EXPECT_NE(err.find(": error: malformed YAML/JSON: nested deeper than 499 "
+                     "levels; meshsim reads at most that depth"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(LimitsTest, DeepJsonNestingIsAnErrorEvenVeryDeep) {
+  const int depth = 200000;
+  Write("deep.json",
+        "{\"kind\": \"Pod\", \"spec\": " + std::string(depth, '[') +
+            std::string(depth, ']') + "}");
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("deep.json"), err), 2);
+  EXPECT_NE(err.find("deep.json:1:1: error: malformed YAML/JSON: nested "
+                     "deeper than 499 levels"),
+            std::string::npos)
+      << err;
+}
+
+// Aliases may repeat a snippet; they may not multiply a document. The check
+// counts nodes without expanding them, so 9^30 is as quick as 9^3.
+TEST_F(LimitsTest, AliasBombOfAnyDepthIsRefusedQuickly) {
+  std::string text =
+      "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\n"
+      "spec:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 30; ++i) {
+    text += "  a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k)
+      text += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    text += "]\n";
+  }
+  Write("bomb.yaml", text);
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("bomb.yaml"), err), 2);
+  EXPECT_NE(err.find("bomb.yaml:1:1: error: malformed YAML/JSON: aliases "
+                     "expand this document to more than "),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(LimitsTest, ModestAliasUseIsAccepted) {
+  std::string text =
+      "apiVersion: v1\nkind: List\nitems:\n"
+      "- {apiVersion: v1, kind: Namespace, metadata: {name: shop, labels: "
+      "&ambient {istio.io/dataplane-mode: ambient}}}\n";
+  for (int i = 0; i < 20; ++i)
+    text += "- {apiVersion: v1, kind: Service, metadata: {name: s" +
+            std::to_string(i) +
+            ", namespace: shop, labels: *ambient}, spec: {ports: [{port: "
+            "80}]}}\n";
+  Write("aliases.yaml", text);
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("aliases.yaml"), err), 0) << err;
+}
+
+TEST_F(LimitsTest, DaemonSetsCountOnePodPerNode) {
+  std::string text;
+  for (int i = 0; i < 3; ++i)
+    text += "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d" +
+            std::to_string(i) +
+            ", namespace: shop}\nspec: {template: {spec: {containers: [{name: "
+            "c}]}}}\n";
+  Write("ds.yaml", text);
+  Write("scenario.yaml",
+        "clusters:\n  - name: east\n    nodes: 10000\n    manifests: "
+        "[ds.yaml]\ntraffic: []\n");
+  Diagnostics d;
+  auto s = LoadScenarioFile((dir_ / "scenario.yaml").string(), d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->mesh.clusters[0].workloads.size(), 30000u);
+  EXPECT_FALSE(d.HasErrors());
+  for (int i = 3; i < 21; ++i)
+    text += "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d" +
+            std::to_string(i) +
+            ", namespace: shop}\nspec: {template: {spec: {containers: [{name: "
+            "c}]}}}\n";
+  Write("ds.yaml", text);
+  Diagnostics d2;
+  LoadScenarioFile((dir_ / "scenario.yaml").string(), d2);
+  ASSERT_TRUE(d2.HasErrors());
+  EXPECT_EQ(d2.all()[0].ToString(),
+            (dir_ / "ds.yaml").string() +
+                ":102:1: error: DaemonSet shop/d20: its 10000 pods bring the "
+                "cluster to more than 200000 pods, the most meshsim models "
+                "(Kubernetes is tested up to 150000 per cluster)");
+}
+
+TEST_F(LimitsTest, ScenarioTextIsCheckedLikeManifests) {
+  Diagnostics d;
+  LoadScenarioText("clusters:\n  - name: east\n    name: west\n", "s.yaml", ".",
+                   d);
+  ASSERT_TRUE(d.HasErrors());
+  EXPECT_EQ(d.all()[0].ToString(),
+            "s.yaml:3:5: error: malformed YAML/JSON: key 'name' is set twice "
+            "in this map (first at line 2); Kubernetes rejects duplicate keys");
+}
+
+}  // namespace
+}  // namespace meshsim
