@@ -5,11 +5,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "model/io/loader.h"
+#include "reports/diff_report.h"
 #include "reports/paths_report.h"
 #include "reports/review_report.h"
 #include "reports/run_report.h"
@@ -17,6 +19,7 @@
 #include "sim/analytic.h"
 #include "sim/dataplane.h"
 #include "sim/simulator.h"
+#include "verify/diff.h"
 #include "verify/verifier.h"
 
 namespace meshsim {
@@ -257,6 +260,144 @@ int RunVerify(const std::string& path, const std::string& format,
   return 0;
 }
 
+// The path function's answer for a diff witness in one version: the path to
+// the witness's endpoint pod with the outcome Z3 found, else the first path
+// with that outcome.
+void FillSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
+  const Finding& f = df.finding;
+  TrafficEntry t;
+  t.name = "witness";
+  t.from.cluster = f.from_cluster;
+  if (!f.req_from_ingress.empty()) {
+    t.from.ingress = f.req_from_ingress;
+    t.to.host = f.req_to_host;
+  } else {
+    t.from.ns = f.req_from_workload.substr(0, f.req_from_workload.find('/'));
+    t.from.workload =
+        f.req_from_workload.substr(f.req_from_workload.find('/') + 1);
+    t.to.host = f.req_to_host;
+    t.to.pod = f.req_to_pod;
+  }
+  t.to.port = f.req_port;
+  if (!f.req_method.empty())
+    t.http = HttpRequest{f.req_method, f.req_path, df.headers};
+  std::string pod;
+  for (const FindingObject& o : f.objects)
+    if (o.kind == "Pod") pod = o.name;
+  const Path* best = nullptr;
+  int best_score = -1;
+  std::vector<Path> paths;
+  try {
+    paths = EnumeratePaths(BuildForwardingGraph(sc.mesh, t));
+  } catch (const std::exception&) {
+    return;  // the witness is not expressible as a traffic entry
+  }
+  for (const Path& p : paths) {
+    int score = 0;
+    if (OutcomeName(p.outcome) == side.outcome) score += 2;
+    if (!p.hops.empty() && p.hops.back().name == pod) score += 1;
+    if (score > best_score) {
+      best = &p;
+      best_score = score;
+    }
+  }
+  if (!best) return;
+  side.path = best->hops;
+  side.why = best->why;
+  if (best->denied_by) {
+    side.decision = "denied by " + best->denied_by->policy +
+                    (best->denied_by->rule
+                         ? " rule " + std::to_string(*best->denied_by->rule)
+                         : "") +
+                    " (" + best->denied_by->action + ")";
+  } else if (best->outcome == Outcome::kFailed) {
+    side.decision = best->reason;
+  } else if (best->route) {
+    side.decision = "route " + best->route->name + " rule " +
+                    std::to_string(best->route->rule);
+  }
+}
+
+struct DiffCmdOptions {
+  std::string old_scenario, new_scenario, new_manifests;
+  std::string format = "text";
+  std::vector<std::string> fail_on;
+  size_t max_findings = 50;
+  unsigned rlimit = 0;
+};
+
+int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
+  std::set<std::string> fail_on;
+  for (const std::string& r : DiffRules()) fail_on.insert(r);
+  if (!o.fail_on.empty()) {
+    fail_on.clear();
+    for (const std::string& name : o.fail_on) {
+      const std::string rule = "diff-" + name;
+      if (std::find(DiffRules().begin(), DiffRules().end(), rule) ==
+          DiffRules().end()) {
+        err << "meshsim: error: --fail-on takes newly-allowed, newly-denied, "
+               "new-bypass, waypoint-changed, double-pass, route-changed, "
+               "newly-failed; got '"
+            << name << "'\n";
+        return 2;
+      }
+      fail_on.insert(rule);
+    }
+  }
+  if (o.new_scenario.empty() == o.new_manifests.empty()) {
+    err << "meshsim: error: diff needs the new version: a second scenario "
+           "file, or --new-manifests DIR (but not both)\n";
+    return 2;
+  }
+  Diagnostics old_diags, new_diags;
+  std::optional<Scenario> a =
+      Load(o.old_scenario, "nothing compared", err, old_diags);
+  if (!a) return 2;
+  std::optional<Scenario> b;
+  if (!o.new_manifests.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.new_manifests, ec)) {
+      err << "meshsim: error: --new-manifests '" << o.new_manifests
+          << "' is not a directory\n";
+      return 2;
+    }
+    b = LoadScenarioFile(o.old_scenario, new_diags, o.new_manifests);
+    new_diags.Print(err);
+    if (!b || new_diags.HasErrors()) {
+      err << new_diags.error_count() << " error"
+          << (new_diags.error_count() == 1 ? "" : "s")
+          << " in the new version; nothing compared\n";
+      return 2;
+    }
+  } else {
+    b = Load(o.new_scenario, "nothing compared", err, new_diags);
+    if (!b) return 2;
+  }
+  DiffOptions dopt;
+  dopt.max_findings = o.max_findings;
+  if (o.rlimit) dopt.rlimit = o.rlimit;
+  DiffResult r = Diff(*a, *b, dopt);
+  bool failed = false;
+  for (DiffFinding& df : r.findings) {
+    df.finding.severity = fail_on.count(df.finding.rule) ? "error" : "note";
+    failed |= fail_on.count(df.finding.rule) > 0;
+    FillSide(*a, df, df.old_side);
+    FillSide(*b, df, df.new_side);
+  }
+  for (const auto& [rule, n] : r.more) failed |= fail_on.count(rule) > 0;
+  const std::string new_label =
+      o.new_manifests.empty()
+          ? o.new_scenario
+          : o.old_scenario + " with manifests from " + o.new_manifests;
+  if (o.format == "json") {
+    WriteDiffJson(o.old_scenario, new_label, r, out);
+  } else {
+    WriteDiffText(o.old_scenario, new_label, r, out);
+  }
+  if (r.result == ProofResult::kUnknown) return 3;
+  return failed ? 1 : 0;
+}
+
 int RunPaths(const PathsOptions& o, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::optional<Scenario> sc =
@@ -386,6 +527,29 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   report->add_option("-o,--output", report_dir, "output directory")->required();
   report->add_option("--seed", report_seed,
                      "random seed (default: the scenario's `seed`, else 1)");
+  DiffCmdOptions dopt;
+  CLI::App* diff = app.add_subcommand(
+      "diff",
+      "every class of requests whose fate differs between two versions");
+  diff->add_option("old", dopt.old_scenario, "the old scenario file")
+      ->required();
+  diff->add_option("new", dopt.new_scenario, "the new scenario file");
+  diff->add_option("--new-manifests", dopt.new_manifests,
+                   "the new version: OLD's scenario with its manifest paths "
+                   "resolved against DIR");
+  diff->add_option("--format", dopt.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  diff->add_option("--fail-on", dopt.fail_on,
+                   "exit 1 only for these changes (comma-separated; default "
+                   "all): newly-allowed, newly-denied, new-bypass, "
+                   "waypoint-changed, double-pass, route-changed, "
+                   "newly-failed")
+      ->delimiter(',');
+  diff->add_option("--max-findings", dopt.max_findings,
+                   "classes reported per kind of change (default 50)");
+  diff->add_option(
+      "--rlimit", dopt.rlimit,
+      "Z3 resource limit per query (deterministic; default 50000000)");
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -405,6 +569,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   if (verify->parsed())
     return RunVerify(verify_scenario, verify_format, verify_properties,
                      verify_rlimit, verify_max_findings, out, err);
+  if (diff->parsed()) return RunDiff(dopt, out, err);
   if (analyze->parsed())
     return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();

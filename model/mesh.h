@@ -328,6 +328,14 @@ struct PeerAuthentication {
   std::string Key() const { return ns + "/" + name; }
 };
 
+// A manifest object as written, for `meshsim diff`: a digest of its
+// content (status included; server-set metadata such as resourceVersion,
+// uid and managedFields excluded) and where it is.
+struct ObjectDigest {
+  uint64_t digest = 0;
+  SourceLocation location;
+};
+
 struct Cluster {
   std::string name;
   std::string network;
@@ -338,6 +346,8 @@ struct Cluster {
   std::vector<Workload> workloads;
   std::vector<Service> services;
   std::map<std::string, Gateway> gateways;  // by ns/name
+  // Every modelled object by "Kind ns/name" (first definition wins).
+  std::map<std::string, ObjectDigest> objects;
   std::map<std::string, GatewayClass> gateway_classes;
   std::vector<HttpRoute> routes;
   std::vector<AuthorizationPolicy> authorization_policies;

@@ -23,9 +23,12 @@ namespace meshsim {
 
 // Loads a scenario file and every manifest it names, then finalizes the mesh.
 // Returns nullopt when the file cannot be read or parsed at all; otherwise a
-// scenario, and `diags` says whether it is complete (no errors).
+// scenario, and `diags` says whether it is complete (no errors). Relative
+// manifest paths resolve against the scenario's folder, or `manifest_dir`
+// when given (`meshsim diff --new-manifests`).
 std::optional<Scenario> LoadScenarioFile(const std::string& path,
-                                         Diagnostics& diags);
+                                         Diagnostics& diags,
+                                         const std::string& manifest_dir = "");
 
 // Parses scenario text as if read from `file_label` (relative manifest paths
 // resolve against `base_dir`). Used by tests and by LoadScenarioFile.

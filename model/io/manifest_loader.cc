@@ -1049,6 +1049,49 @@ void LoadList(Reader& r, const YAML::Node& obj, Cluster& cluster,
     LoadObject(r, item, cluster, sink, depth + 1);
 }
 
+// FNV-1a over a canonical walk of the node: map keys sorted, server-set
+// metadata left out, so that a `kubectl get -o yaml` dump and the manifest it
+// came from digest alike.
+uint64_t ContentDigest(const YAML::Node& n, int depth) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const std::string& s, char tag) {
+    h ^= static_cast<unsigned char>(tag);
+    h *= 1099511628211ull;
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  auto mix64 = [&h](uint64_t v) {
+    h ^= v;
+    h *= 1099511628211ull;
+  };
+  if (depth > 64) return h;
+  if (n.IsScalar()) {
+    mix(n.Scalar(), 's');
+  } else if (n.IsSequence()) {
+    mix("", '[');
+    for (const YAML::Node& c : n) mix64(ContentDigest(c, depth + 1));
+  } else if (n.IsMap()) {
+    static const std::set<std::string> kServerSet = {
+        "resourceVersion", "uid",      "generation",
+        "managedFields",   "selfLink", "creationTimestamp" /* ordering only */};
+    std::map<std::string, uint64_t> kv;
+    for (const auto& it : n) {
+      if (!it.first.IsScalar()) continue;
+      const std::string& key = it.first.Scalar();
+      if (depth == 1 && kServerSet.count(key)) continue;
+      kv[key] = ContentDigest(it.second, key == "metadata" ? 1 : depth + 2);
+    }
+    mix("", '{');
+    for (const auto& [k, v] : kv) {
+      mix(k, 'k');
+      mix64(v);
+    }
+  }
+  return h;
+}
+
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
@@ -1090,6 +1133,9 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
   }
   auto h = ReadHeader(r, obj);
   if (!h) return;
+  cluster.objects.emplace(
+      h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
+      ObjectDigest{ContentDigest(obj, 0), h->loc});
   const std::string group = ApiGroup(h->api_version);
   const std::string& k = h->kind;
   if (k == "Namespace") {

@@ -791,11 +791,13 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
 }
 
 std::optional<Scenario> LoadScenarioFile(const std::string& path,
-                                         Diagnostics& diags) {
+                                         Diagnostics& diags,
+                                         const std::string& manifest_dir) {
   auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0},
                                "scenario file", diags);
   if (!text) return std::nullopt;
-  std::string base = fs::path(path).parent_path().string();
+  std::string base = manifest_dir;
+  if (base.empty()) base = fs::path(path).parent_path().string();
   if (base.empty()) base = ".";
   return LoadScenarioText(*text, path, base, diags);
 }

@@ -1,0 +1,177 @@
+#include "reports/diff_report.h"
+
+#include <nlohmann/json.hpp>
+
+namespace meshsim {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char* Verdict(const DiffResult& r) {
+  switch (r.result) {
+    case ProofResult::kProved:
+      return "equivalent";
+    case ProofResult::kViolated:
+      return "different";
+    case ProofResult::kUnknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+Json Location(const SourceLocation& l) {
+  if (!l.Known()) return nullptr;
+  return {{"file", l.file}, {"line", l.line}};
+}
+
+Json Hops(const std::vector<Hop>& path) {
+  Json hops = Json::array();
+  for (const Hop& h : path) {
+    Json jh;
+    jh["kind"] = HopKindName(h.kind);
+    jh["name"] = h.name;
+    if (!h.cluster.empty()) jh["cluster"] = h.cluster;
+    if (!h.node.empty()) jh["node"] = h.node;
+    hops.push_back(jh);
+  }
+  return hops;
+}
+
+Json Side(const DiffSide& s) {
+  Json j;
+  j["outcome"] = s.outcome;
+  j["waypoint_passes"] = s.passes;
+  j["waypoint"] = s.via.empty() ? Json(nullptr) : Json(s.via);
+  j["route"] = s.route.empty() ? Json(nullptr) : Json(s.route);
+  j["decision"] = s.decision;
+  j["path"] = {{"hops", Hops(s.path)}};
+  return j;
+}
+
+Json Change(const ObjectChange& c) {
+  return {{"cluster", c.cluster},
+          {"kind", c.kind},
+          {"name", c.name},
+          {"change", c.change},
+          {"old", Location(c.old_location)},
+          {"new", Location(c.new_location)}};
+}
+
+std::string PathText(const std::vector<Hop>& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i)
+    out += std::string(i ? " -> " : "") + HopKindName(path[i].kind) + " " +
+           path[i].name;
+  return out.empty() ? "(none)" : out;
+}
+
+std::string Summary(const DiffResult& r) {
+  if (r.result == ProofResult::kProved)
+    return "equivalent for all requests (" + std::to_string(r.destinations) +
+           " destinations, " + std::to_string(r.classes_checked) +
+           " request classes)";
+  if (r.result == ProofResult::kUnknown)
+    return "unknown: " + r.reason + "; " + std::to_string(r.findings.size()) +
+           " differences found before that";
+  size_t more = 0;
+  for (const auto& [rule, n] : r.more) more += n;
+  const size_t n = r.findings.size() + more;
+  return std::to_string(n) + (n == 1 ? " class" : " classes") +
+         " of requests change" + (n == 1 ? "s" : "") + " fate" +
+         (more ? " (" + std::to_string(more) +
+                     " not shown: raise --max-findings)"
+               : "");
+}
+
+}  // namespace
+
+void WriteDiffJson(const std::string& old_name, const std::string& new_name,
+                   const DiffResult& r, std::ostream& out) {
+  Json root;
+  root["old"] = old_name;
+  root["new"] = new_name;
+  root["result"] = Verdict(r);
+  root["summary"] = Summary(r);
+  if (!r.reason.empty()) root["reason"] = r.reason;
+  root["destinations"] = r.destinations;
+  root["classes_checked"] = r.classes_checked;
+  root["changed_objects"] = Json::array();
+  for (const ObjectChange& c : r.changes)
+    root["changed_objects"].push_back(Change(c));
+  root["findings"] = Json::array();
+  for (const DiffFinding& df : r.findings) {
+    const Finding& f = df.finding;
+    Json j;
+    j["rule"] = f.rule;
+    j["severity"] = f.severity;
+    j["message"] = f.message;
+    Json req;
+    req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
+    req["to"] = f.to;
+    req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
+    if (!df.headers.empty()) req["headers"] = df.headers;
+    req["cluster"] = f.cluster;
+    j["request"] = req;
+    j["old"] = Side(df.old_side);
+    j["new"] = Side(df.new_side);
+    j["objects"] = Json::array();
+    for (const FindingObject& o : f.objects)
+      j["objects"].push_back({{"kind", o.kind},
+                              {"name", o.name},
+                              {"file", o.location.file},
+                              {"line", o.location.line}});
+    j["changed"] = Json::array();
+    for (const ObjectChange& c : df.changed) j["changed"].push_back(Change(c));
+    root["findings"].push_back(j);
+  }
+  root["more"] = Json::object();
+  for (const auto& [rule, n] : r.more) root["more"][rule] = n;
+  root["notes"] = r.notes;
+  out << root.dump(2) << "\n";
+}
+
+void WriteDiffText(const std::string& old_name, const std::string& new_name,
+                   const DiffResult& r, std::ostream& out) {
+  out << "old: " << old_name << "\nnew: " << new_name << "\n\n";
+  if (!r.changes.empty()) {
+    out << "changed objects:\n";
+    for (const ObjectChange& c : r.changes) {
+      const SourceLocation& l =
+          c.change == "removed" ? c.old_location : c.new_location;
+      out << "  " << c.change << " " << c.kind << " " << c.name << " ("
+          << c.cluster << ")" << (l.Known() ? " at " + l.ToString() : "")
+          << "\n";
+    }
+    out << "\n";
+  }
+  out << Summary(r) << "\n";
+  for (const DiffFinding& df : r.findings) {
+    const Finding& f = df.finding;
+    out << "\n" << f.severity << ": [" << f.rule << "] " << f.message << "\n";
+    if (!df.headers.empty()) {
+      out << "    headers:";
+      for (const auto& [k, v] : df.headers) out << " " << k << "=" << v;
+      out << "\n";
+    }
+    out << "    old: " << df.old_side.outcome
+        << (df.old_side.decision.empty() ? ""
+                                         : " (" + df.old_side.decision + ")")
+        << ": " << PathText(df.old_side.path) << "\n";
+    out << "    new: " << df.new_side.outcome
+        << (df.new_side.decision.empty() ? ""
+                                         : " (" + df.new_side.decision + ")")
+        << ": " << PathText(df.new_side.path) << "\n";
+    for (const ObjectChange& c : df.changed) {
+      out << "    because " << c.kind << " " << c.name << " was " << c.change;
+      if (c.old_location.Known())
+        out << " (old " << c.old_location.ToString() << ")";
+      if (c.new_location.Known())
+        out << " (new " << c.new_location.ToString() << ")";
+      out << "\n";
+    }
+  }
+  for (const std::string& n : r.notes) out << "note: " << n << "\n";
+}
+
+}  // namespace meshsim

@@ -1,0 +1,86 @@
+// `meshsim diff`: every class of requests whose fate differs between two
+// versions of a mesh configuration, found with Z3 over the same symbolic
+// request space as `verify` (docs/diff.md).
+//
+//   DiffResult d = Diff(old_scenario, new_scenario, DiffOptions{});
+//   if (d.result == ProofResult::kProved) ...  // equivalent for all requests
+//   for (const DiffFinding& f : d.findings) ...
+#ifndef MESHSIM_VERIFY_DIFF_H_
+#define MESHSIM_VERIFY_DIFF_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/path.h"
+#include "model/scenario.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+// The rule ids are a contract; `--fail-on` takes them without "diff-".
+inline const std::vector<std::string>& DiffRules() {
+  static const std::vector<std::string> kRules = {
+      "diff-newly-allowed",    "diff-newly-denied", "diff-new-bypass",
+      "diff-waypoint-changed", "diff-double-pass",  "diff-route-changed",
+      "diff-newly-failed"};
+  return kRules;
+}
+
+// An object added, removed or modified between the versions.
+struct ObjectChange {
+  std::string cluster;
+  std::string kind;
+  std::string name;    // ns/name, or name for cluster-scoped kinds
+  std::string change;  // added | removed | modified
+  SourceLocation old_location, new_location;
+};
+
+// How one version treats the witness request.
+struct DiffSide {
+  std::string outcome;           // delivered | denied | failed
+  int passes = 0;                // waypoint passes
+  std::string via;               // the last waypoint passed (ns/name), or ""
+  std::string route;             // the backends an HTTPRoute picks, or ""
+  std::vector<Hop> path;         // from the path function, for display
+  std::string decision;          // "denied by ns/name (rule 0)", ...
+  std::vector<std::string> why;  // the path function's routing decisions
+};
+
+struct DiffFinding {
+  // rule, severity, message, the witness request and the destination's
+  // objects, in verify's finding shape.
+  Finding finding;
+  DiffSide old_side, new_side;
+  std::map<std::string, std::string> headers;  // witness request headers
+  std::vector<ObjectChange> changed;  // the changed objects responsible
+};
+
+struct DiffResult {
+  // proved: equivalent for all requests; violated: findings; unknown.
+  ProofResult result = ProofResult::kProved;
+  std::string reason;  // for unknown
+  size_t classes_checked = 0;
+  size_t destinations = 0;
+  double seconds = 0;
+  std::vector<DiffFinding> findings;
+  std::map<std::string, size_t> more;  // rule -> classes not reported
+  std::vector<ObjectChange> changes;   // every changed object
+  std::vector<std::string> notes;      // sources/destinations only in one
+};
+
+struct DiffOptions {
+  unsigned rlimit = 50'000'000;
+  size_t max_findings = 50;  // classes reported in all
+};
+
+DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
+                const DiffOptions& options);
+
+// The objects that differ between the versions, by content (docs/diff.md).
+std::vector<ObjectChange> ChangedObjects(const Scenario& old_sc,
+                                         const Scenario& new_sc);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_VERIFY_DIFF_H_

@@ -1,0 +1,632 @@
+// Internal to verify/: the slice encoder shared by `verify` and `diff`.
+// Encodes one destination (a service by VIP, a pod by IP) for a list of
+// source classes as Z3 terms: whether a request is admitted, how many
+// waypoints it passes, which one last, and its outcome
+// (docs/verification.md).
+#ifndef MESHSIM_VERIFY_ENCODER_H_
+#define MESHSIM_VERIFY_ENCODER_H_
+
+#include <z3++.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/binding.h"
+#include "model/labels.h"
+#include "model/policy.h"
+#include "verify/encoding.h"
+#include "verify/verifier.h"
+
+namespace meshsim::verify {
+
+inline bool GlobalLabel(const Labels& l) {
+  const std::string* v = FindLabel(l, kLabelGlobal);
+  return v && *v == "true";
+}
+
+// A destination endpoint of a slice.
+struct Endpoint {
+  int cluster;
+  size_t wi;
+};
+
+// The formulas of one destination slice.
+struct Encoded {
+  z3::expr src, ep, port, http, method, path, host;
+  z3::expr passes, outcome, intent, valid, self;
+  z3::expr via;  // the key (ns/name) of the last waypoint passed, or ""
+  std::vector<Endpoint> eps;
+  std::string dest;  // "service shop/cart" or "pod shop/cart-0"
+  const Service* svc = nullptr;
+  const Workload* pod = nullptr;
+  std::vector<std::string> intended;  // the waypoints the destination asks for
+};
+
+class Encoder {
+ public:
+  Encoder(const Scenario& sc, z3::context& c,
+          const std::vector<SourceClass>& classes)
+      : sc_(sc), c_(c), classes_(classes), slice_(sc, c) {}
+
+  Slice& slice() { return slice_; }
+
+  // ---- shared pieces --------------------------------------------------------
+  z3::expr SrcIs(const Encoded& e,
+                 const std::function<bool(const SourceClass&)>& pred) {
+    z3::expr out = c_.bool_val(false);
+    for (size_t k = 0; k < classes_.size(); ++k)
+      if (pred(classes_[k]))
+        out = out || e.src == c_.int_val(static_cast<int>(k));
+    return out;
+  }
+
+  // ite over source classes of a per-class string.
+
+  Attrs MakeAttrs(
+      const Encoded& e, z3::expr principal, z3::expr has_id, z3::expr ns,
+      std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
+    return Attrs{principal,
+                 has_id,
+                 ns,
+                 e.port,
+                 e.http,
+                 e.method,
+                 e.path,
+                 e.host,
+                 ip_in,
+                 [this](const std::string& n) {
+                   return c_.string_const(("header:" + n).c_str());
+                 },
+                 [this](const std::string& n) {
+                   return c_.bool_const(("has-header:" + n).c_str());
+                 }};
+  }
+
+  static std::string NsOfPrincipal(const std::string& p) {
+    size_t i = p.find("/ns/");
+    if (i == std::string::npos) return "";
+    size_t j = p.find('/', i + 4);
+    return p.substr(i + 4,
+                    j == std::string::npos ? std::string::npos : j - i - 4);
+  }
+
+  std::string ClassPrincipal(const SourceClass& k) const {
+    if (k.kind == "uncaptured") return "";
+    return SpiffePrincipal(k.ns, k.service_account);
+  }
+
+  std::string ClassIp(const SourceClass& k) const {
+    if (k.workload.empty()) return "";
+    const Workload* w = sc_.mesh.clusters[k.cluster].FindWorkload(k.workload);
+    return w ? w->ip : "";
+  }
+
+  // Intent (docs/verification.md): a use-waypoint label (not none) on the
+  // object or inherited from its namespace, or an ingress opt-in.
+  bool Intent(int ci, const Labels& labels, const std::string& ns,
+              std::string* which) const {
+    const Labels& nsl = sc_.mesh.clusters[ci].NamespaceLabels(ns);
+    const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
+    const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
+    const std::string* v = obj ? obj : nsv;
+    if (v && *v != "none") {
+      const std::string* wns =
+          FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
+      *which = (wns ? *wns : ns) + "/" + *v;
+      return true;
+    }
+    return false;
+  }
+
+  // The destination's policies and identity-dependent decision at endpoint
+  // `e.eps[i]`, given the identity that reaches it.
+  z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
+                               z3::expr has_id, z3::expr plaintext) {
+    const Endpoint& ep = e.eps[i];
+    const Cluster& c = sc_.mesh.clusters[ep.cluster];
+    const Workload& w = c.workloads[ep.wi];
+    if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
+      return c_.bool_val(false);
+    const bool zt = w.capture == Capture::kAmbient;
+    auto ns = z3::ite(has_id, NsExpr(principal), c_.string_val(""));
+    Attrs a = MakeAttrs(
+        e, principal, has_id, ns, [&](const std::vector<std::string>& blocks) {
+          // Source address: the peer's; only classes with a pod have one.
+          z3::expr out = c_.bool_val(false);
+          for (size_t k = 0; k < classes_.size(); ++k) {
+            std::string ip = ClassIp(classes_[k]);
+            bool in = false;
+            for (const std::string& b : blocks)
+              in = in || (!ip.empty() && IpInBlock(b, ip));
+            if (in) out = out || e.src == c_.int_val(static_cast<int>(k));
+          }
+          return out;
+        });
+    z3::expr denied =
+        slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
+    if (zt) {
+      std::string pa;
+      if (PeerAuthenticationMode(sc_.mesh, c, w, &pa) == "STRICT")
+        denied = denied || plaintext;
+    }
+    return denied;
+  }
+
+  z3::expr NsExpr(const z3::expr& principal) {
+    // The namespace of a principal: the known principals are finite.
+    z3::expr out = c_.string_val("");
+    for (const std::string& p : known_principals_)
+      out = z3::ite(principal == c_.string_val(p),
+                    c_.string_val(NsOfPrincipal(p)), out);
+    return out;
+  }
+
+  void KnowPrincipal(const std::string& p) {
+    if (!p.empty()) known_principals_.insert(p);
+  }
+
+  // ---- a service reached by its VIP -----------------------------------------
+  std::optional<Encoded> ServiceSlice(const std::string& key) {
+    std::vector<int> clusters;
+    for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
+      const Service* s = sc_.mesh.clusters[ci].FindService(key);
+      if (s && !s->vips.empty() && !s->external_name)
+        clusters.push_back(static_cast<int>(ci));
+    }
+    if (clusters.empty()) return std::nullopt;
+    Encoded e = Fresh("svc:" + key);
+    const Service& base = *sc_.mesh.clusters[clusters[0]].FindService(key);
+    e.svc = &base;
+    e.dest = (base.kind == "Service" ? "service " : "ServiceEntry ") + key;
+    auto svc_in = [&](int ci) {
+      return sc_.mesh.clusters[ci].FindService(key);
+    };
+    auto global_in = [&](int ci) {
+      const Service* s = svc_in(ci);
+      if (!s) return false;
+      if (GlobalLabel(s->labels)) return true;
+      Binding b = ServiceWaypoint(sc_.mesh, sc_.mesh.clusters[ci], *s);
+      return b.waypoint && (GlobalLabel(b.waypoint->labels) ||
+                            GlobalLabel(b.waypoint->infrastructure_labels));
+    };
+    for (int ci : clusters) {
+      const Cluster& c = sc_.mesh.clusters[ci];
+      size_t si = c.service_by_key.at(key);
+      for (size_t wi : c.service_endpoints[si])
+        if (c.workloads[wi].ready) e.eps.push_back({ci, wi});
+    }
+    // Which cluster's view a source class uses (§7.2: its own cluster's
+    // Service, else a global one elsewhere), and whether it can reach it.
+    std::vector<int> view(classes_.size(), -1);
+    for (size_t k = 0; k < classes_.size(); ++k) {
+      const SourceClass& cls = classes_[k];
+      if (svc_in(cls.cluster)) {
+        view[k] = cls.cluster;
+      } else {
+        for (int ci : clusters)
+          if (global_in(ci) && (cls.kind == "ambient")) {
+            view[k] = ci;
+            break;
+          }
+      }
+      if (cls.kind == "ingress" && !IngressReaches(cls, key)) view[k] = -1;
+      if (cls.kind == "uncaptured" && base.kind == "ServiceEntry")
+        view[k] = -1;  // kube-proxy
+    }
+    const bool multi = MultiNetwork();
+    // Per cluster view: the binding formulas.
+    struct View {
+      z3::expr bound;
+      std::vector<std::pair<const Gateway*, z3::expr>> per;
+      bool ingress_opt_in = false;
+    };
+    std::map<int, View> views;
+    for (int ci : clusters) {
+      const Service& s = *svc_in(ci);
+      std::vector<std::pair<const Gateway*, z3::expr>> per;
+      z3::expr bound = slice_.AnyBound(ci, s.labels, s.ns, true,
+                                       IsGatewayService(ci, s), &per);
+      views.emplace(ci, View{bound, per, IngressOptIn(ci, s)});
+    }
+    z3::expr valid = c_.bool_val(false);
+    z3::expr passes_local = c_.int_val(0);
+    z3::expr failed = c_.bool_val(false);
+    z3::expr ew_pass = c_.bool_val(false);
+    z3::expr denied_wp = c_.bool_val(false);
+    z3::expr remote_no_gw = c_.bool_val(false);
+    z3::expr dst_principal = c_.string_val("");
+    z3::expr dst_has_id = c_.bool_val(false);
+    z3::expr plaintext = c_.bool_val(false);
+    const bool interop =
+        sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
+                            sc_.mesh.istio.distribution == Distribution::kSolo);
+    std::vector<z3::expr> pass_terms, fail_terms, deny_terms;
+    for (size_t k = 0; k < classes_.size(); ++k) {
+      if (view[k] < 0) continue;
+      const SourceClass& cls = classes_[k];
+      const int vc = view[k];
+      const View& v = views.at(vc);
+      const Cluster& home = sc_.mesh.clusters[cls.cluster];
+      const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
+      z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
+      // §3.1 / §5 / §6 / §15.1: does this client's first proxy send to the
+      // service waypoint?
+      z3::expr local = c_.bool_val(false);
+      if (cls.kind == "ambient") local = v.bound;
+      if (cls.kind == "ingress")
+        local = v.bound &&
+                c_.bool_val(v.ingress_opt_in &&
+                            sc_.mesh.istio.Flag(
+                                "ENABLE_INGRESS_WAYPOINT_ROUTING", true));
+      if (cls.kind == "sidecar") local = v.bound && c_.bool_val(interop);
+      for (size_t i = 0; i < e.eps.size(); ++i) {
+        const Endpoint& ep = e.eps[i];
+        const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+        const bool same_cluster = ep.cluster == cls.cluster;
+        const bool same_network = pod.network == home.network;
+        // Which endpoints this client's data plane may pick.
+        bool reach = same_cluster || (global_in(vc) && global_in(ep.cluster));
+        if (cls.kind == "uncaptured") reach = same_cluster;
+        if (cls.kind == "sidecar") reach = reach && same_network;
+        if (!same_network && !multi) reach = false;
+        if (!same_network && cls.kind == "ingress")
+          reach = reach && ver.AtLeast(1, 30) &&
+                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
+                                      false);
+        if (!reach) continue;
+        z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+        // A pre-1.28 waypoint does not route to other networks.
+        z3::expr ok = c_.bool_val(true);
+        if (!same_network &&
+            !(ver.AtLeast(1, 28) &&
+              sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT",
+                                  true)))
+          ok = !local;
+        valid = valid || (here && ok);
+        // §7.2: the east-west gateway of the endpoint's network decides by
+        // the x-istio-source header and its own cluster's binding.
+        z3::expr ew = c_.bool_val(false);
+        if (!same_network) {
+          if (!HasEastWest(pod.network)) remote_no_gw = remote_no_gw || here;
+          const Service* rs = svc_in(ep.cluster);
+          if (rs) {
+            const View& rv = views.at(ep.cluster);
+            const IstioVersion bver =
+                sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
+            z3::expr header_waypoint =
+                local ||
+                c_.bool_val(cls.kind == "ingress" && !ver.AtLeast(1, 31));
+            z3::expr header_gateway =
+                !local &&
+                c_.bool_val(cls.kind == "ingress" && ver.AtLeast(1, 31));
+            z3::expr to_wp =
+                c_.bool_val(!bver.AtLeast(1, 28)) ||
+                (!header_waypoint &&
+                 z3::ite(header_gateway,
+                         c_.bool_val(bver.AtLeast(1, 31) && rv.ingress_opt_in),
+                         c_.bool_val(true)));
+            ew = rv.bound && to_wp;
+            for (const auto& [gw, b] : rv.per) {
+              // E/W uses its own cluster's replicas only (§3.6: fail closed).
+              if (!LocalReady(ep.cluster, *gw))
+                fail_terms.push_back(here && ew && b);
+              deny_terms.push_back(
+                  here && ew && b &&
+                  WaypointDenies(e, ep.cluster, *gw, rs, ClientPrincipal(cls)));
+            }
+          }
+        }
+        ew_pass = ew_pass || (here && ew);
+        pass_terms.push_back(here && local);
+        for (const auto& [gw, b] : v.per) {
+          if (!slice_.Healthy(vc, *gw))
+            fail_terms.push_back(here && local && b);
+          deny_terms.push_back(
+              here && local && b &&
+              WaypointDenies(e, vc, *gw, svc_in(vc), ClientPrincipal(cls)));
+        }
+        // The identity the destination sees (§8.1): the last waypoint's, else
+        // the gateway's or the client's; plaintext from uncaptured clients.
+        z3::expr p = c_.string_val(ClassPrincipal(cls));
+        z3::expr has = c_.bool_val(cls.kind != "uncaptured");
+        KnowPrincipal(ClassPrincipal(cls));
+        for (const auto& [gw, b] : v.per) {
+          KnowPrincipal(slice_.WaypointPrincipal(vc, *gw));
+          p = z3::ite(local && b,
+                      c_.string_val(slice_.WaypointPrincipal(vc, *gw)), p);
+          has = has || (local && b);
+        }
+        if (!same_network && svc_in(ep.cluster)) {
+          for (const auto& [gw, b] : views.at(ep.cluster).per) {
+            KnowPrincipal(slice_.WaypointPrincipal(ep.cluster, *gw));
+            p = z3::ite(
+                ew && b,
+                c_.string_val(slice_.WaypointPrincipal(ep.cluster, *gw)), p);
+            has = has || (ew && b);
+          }
+        }
+        z3::expr via = c_.string_val("");
+        for (const auto& [gw, b] : v.per)
+          via = z3::ite(local && b, c_.string_val(gw->Key()), via);
+        if (!same_network && svc_in(ep.cluster))
+          for (const auto& [gw, b] : views.at(ep.cluster).per)
+            via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
+        e.via = z3::ite(here, via, e.via);
+        dst_principal = z3::ite(here, p, dst_principal);
+        dst_has_id = z3::ite(here, has, dst_has_id);
+      }
+    }
+    for (const auto& t : pass_terms)
+      passes_local = passes_local + z3::ite(t, c_.int_val(1), c_.int_val(0));
+    for (const auto& t : fail_terms) failed = failed || t;
+    for (const auto& t : deny_terms) denied_wp = denied_wp || t;
+    failed = failed || remote_no_gw;
+    plaintext = !dst_has_id;
+    z3::expr denied_dst = c_.bool_val(false);
+    for (size_t i = 0; i < e.eps.size(); ++i)
+      denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
+                                  DeniedAtDestination(e, i, dst_principal,
+                                                      dst_has_id, plaintext));
+    e.passes = passes_local + z3::ite(ew_pass, c_.int_val(1), c_.int_val(0));
+    e.outcome =
+        z3::ite(failed, c_.int_val(2),
+                z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
+    e.valid = valid;
+    if (!base.ports.empty()) {
+      z3::expr in = c_.bool_val(false);
+      for (const ServicePort& sp : base.ports)
+        in = in || e.port == c_.int_val(sp.port);
+      e.valid = e.valid && in;
+    }
+    // Intent: the destination pod, through any service that selects it.
+    e.intent = c_.bool_val(false);
+    std::set<std::string> intended;
+    for (size_t i = 0; i < e.eps.size(); ++i) {
+      std::string which;
+      if (PodIntent(e.eps[i], &which)) {
+        e.intent = e.intent || e.ep == c_.int_val(static_cast<int>(i));
+        intended.insert(which);
+      }
+    }
+    e.intended.assign(intended.begin(), intended.end());
+    return e;
+  }
+
+  // ---- a pod reached by its IP ----------------------------------------------
+  std::optional<Encoded> PodSlice(int cp, size_t pwi) {
+    const Cluster& c = sc_.mesh.clusters[cp];
+    const Workload& p = c.workloads[pwi];
+    if (!p.ready || p.role != WorkloadRole::kApplication ||
+        p.ip.rfind("node:", 0) == 0)
+      return std::nullopt;
+    Encoded e = Fresh("pod:" + c.name + "/" + p.Key());
+    e.pod = &p;
+    e.dest = "pod " + p.Key();
+    e.eps.push_back({cp, pwi});
+    std::vector<std::pair<const Gateway*, z3::expr>> per;
+    slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
+    z3::expr valid = c_.bool_val(false);
+    z3::expr passes = c_.int_val(0);
+    z3::expr failed = c_.bool_val(false);
+    z3::expr denied_wp = c_.bool_val(false);
+    z3::expr self = c_.bool_val(false);
+    z3::expr principal = c_.string_val("");
+    z3::expr has_id = c_.bool_val(false);
+    z3::expr via = c_.string_val("");
+    for (size_t k = 0; k < classes_.size(); ++k) {
+      const SourceClass& cls = classes_[k];
+      if (cls.kind == "ingress") continue;  // ingress reaches services only
+      if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
+      z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
+      valid = valid || is_k;
+      if (cls.workload ==
+          p.Key()) {  // §3.2: calls to one's own pod IP are not captured
+        self = self || is_k;
+        continue;
+      }
+      KnowPrincipal(ClassPrincipal(cls));
+      z3::expr pr = c_.string_val(ClassPrincipal(cls));
+      z3::expr has = c_.bool_val(cls.kind != "uncaptured");
+      if (cls.kind == "ambient") {
+        for (const auto& [gw, b] : per) {
+          // §3.5: a source that is an instance of the waypoint is not sent
+          // back.
+          if (cls.gateway == gw->Key()) continue;
+          passes = passes + z3::ite(is_k && b, c_.int_val(1), c_.int_val(0));
+          if (!slice_.Healthy(cp, *gw)) failed = failed || (is_k && b);
+          denied_wp = denied_wp || (is_k && b &&
+                                    WaypointDenies(e, cp, *gw, nullptr,
+                                                   ClientPrincipal(cls)));
+          KnowPrincipal(slice_.WaypointPrincipal(cp, *gw));
+          pr = z3::ite(b, c_.string_val(slice_.WaypointPrincipal(cp, *gw)), pr);
+          via = z3::ite(is_k && b, c_.string_val(gw->Key()), via);
+          has = has || b;
+        }
+      }
+      principal = z3::ite(is_k, pr, principal);
+      has_id = z3::ite(is_k, has, has_id);
+    }
+    e.valid = valid && e.ep == c_.int_val(0);
+    e.self = self;
+    // Requests go to ports the pod declares or its services target; any port
+    // when none is declared.
+    std::set<int> ports;
+    for (const ContainerPort& cp : p.ports) ports.insert(cp.port);
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      const auto& eps = c.service_endpoints[si];
+      if (std::find(eps.begin(), eps.end(), pwi) == eps.end()) continue;
+      for (const ServicePort& sp : c.services[si].ports)
+        if (sp.target_port)
+          ports.insert(sp.target_port);
+        else if (sp.target_port_name.empty())
+          ports.insert(sp.port);
+    }
+    if (!ports.empty()) {
+      z3::expr in = c_.bool_val(false);
+      for (int pt : ports) in = in || e.port == c_.int_val(pt);
+      e.valid = e.valid && in;
+    }
+    e.passes = passes;
+    e.via = via;
+    z3::expr denied_dst = DeniedAtDestination(e, 0, principal, has_id, !has_id);
+    e.outcome = z3::ite(self, c_.int_val(0),
+                        z3::ite(failed, c_.int_val(2),
+                                z3::ite(denied_wp || denied_dst, c_.int_val(1),
+                                        c_.int_val(0))));
+    std::string which;
+    e.intent = c_.bool_val(PodIntent(e.eps[0], &which));
+    if (!which.empty()) e.intended = {which};
+    return e;
+  }
+
+ private:
+  Encoded Fresh(const std::string& tag) {
+    return Encoded{c_.int_const(("src@" + tag).c_str()),
+                   c_.int_const(("ep@" + tag).c_str()),
+                   c_.int_const(("port@" + tag).c_str()),
+                   c_.bool_const(("http@" + tag).c_str()),
+                   c_.string_const(("method@" + tag).c_str()),
+                   c_.string_const(("path@" + tag).c_str()),
+                   c_.string_const(("host@" + tag).c_str()),
+                   c_.int_val(0),
+                   c_.int_val(0),
+                   c_.bool_val(false),
+                   c_.bool_val(false),
+                   c_.bool_val(false),
+                   c_.string_val(""),
+                   {},
+                   "",
+                   nullptr,
+                   nullptr,
+                   {}};
+  }
+
+  std::string ClientPrincipal(const SourceClass& k) const {
+    return ClassPrincipal(k);
+  }
+
+  z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
+                          const Service* svc, const std::string& client) {
+    auto policies = slice_.WaypointPolicies(ci, gw, svc);
+    if (policies.empty()) return c_.bool_val(false);
+    z3::expr p = c_.string_val(client);
+    z3::expr has = c_.bool_val(!client.empty());
+    Attrs a = MakeAttrs(
+        e, p, has, c_.string_val(NsOfPrincipal(client)),
+        [this](const std::vector<std::string>&) { return c_.bool_val(false); });
+    return slice_.Denied(policies, a, false);
+  }
+
+  bool MultiNetwork() const {
+    std::set<std::string> nets;
+    for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
+    return nets.size() > 1 &&
+           sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
+  }
+
+  bool HasEastWest(const std::string& network) const {
+    for (const Cluster& c : sc_.mesh.clusters)
+      for (const auto& [k, g] : c.gateways)
+        if (g.role == GatewayRole::kEastWest && g.network == network) {
+          auto it = c.gateway_pods.find(k);
+          if (it == c.gateway_pods.end()) continue;
+          for (size_t wi : it->second)
+            if (c.workloads[wi].ready) return true;
+        }
+    return false;
+  }
+
+  bool LocalReady(int ci, const Gateway& gw) const {
+    const Cluster& c = sc_.mesh.clusters[ci];
+    auto it = c.gateway_pods.find(gw.Key());
+    if (it == c.gateway_pods.end()) return false;
+    for (size_t wi : it->second)
+      if (c.workloads[wi].ready) return true;
+    return false;
+  }
+
+  bool IsGatewayService(int ci, const Service& s) const {
+    if (FindLabel(s.labels, kLabelGatewayManaged)) return true;
+    const std::string* g = FindLabel(s.labels, kLabelGatewayName);
+    return g && sc_.mesh.clusters[ci].FindGateway(s.ns + "/" + *g);
+  }
+
+  // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
+  // Namespace, with the release gates; Go's ParseBool.
+  bool IngressOptIn(int ci, const Service& s) const {
+    const IstioVersion ver =
+        sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
+    const bool own_ok =
+        s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25);
+    const std::string* v =
+        own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
+    if (!v && ver.AtLeast(1, 25))
+      v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
+                    kLabelIngressUseWaypoint);
+    return v && ParseGoBool(*v).value_or(false);
+  }
+
+  bool IngressReaches(const SourceClass& cls, const std::string& key) const {
+    const Cluster& c = sc_.mesh.clusters[cls.cluster];
+    const std::string gns = cls.gateway.substr(0, cls.gateway.find('/'));
+    const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
+    for (const HttpRoute& r : c.routes) {
+      bool attached = false;
+      for (const ParentRef& p : r.parents)
+        attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
+      if (!attached) continue;
+      for (const HttpRouteRule& rule : r.rules)
+        for (const BackendRef& b : rule.backends)
+          if (b.ns + "/" + b.name == key && b.weight > 0) return true;
+    }
+    return false;
+  }
+
+  bool PodIntent(const Endpoint& ep, std::string* which) const {
+    const Cluster& c = sc_.mesh.clusters[ep.cluster];
+    const Workload& w = c.workloads[ep.wi];
+    if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
+    // K12: intent belongs to the workload, not the pod: a sibling pod (same
+    // controller, or bare pods with the same app label) that asks for a
+    // waypoint makes this pod intended too.
+    const std::string* app = FindLabel(w.labels, "app");
+    for (const Workload& o : c.workloads) {
+      if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
+        continue;
+      const bool sibling =
+          o.owner_kind == "Pod"
+              ? (app && FindLabel(o.labels, "app") &&
+                 *FindLabel(o.labels, "app") == *app)
+              : o.owner == w.owner && o.owner_kind == w.owner_kind;
+      if (sibling && FindLabel(o.labels, kLabelUseWaypoint) &&
+          Intent(ep.cluster, o.labels, o.ns, which))
+        return true;
+    }
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      const auto& eps = c.service_endpoints[si];
+      if (std::find(eps.begin(), eps.end(), ep.wi) == eps.end()) continue;
+      if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
+        return true;
+      if (IngressOptIn(ep.cluster, c.services[si])) {
+        *which = "(ingress-use-waypoint)";
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const Scenario& sc_;
+  z3::context& c_;
+  const std::vector<SourceClass>& classes_;
+  Slice slice_;
+  std::set<std::string> known_principals_;
+};
+
+}  // namespace meshsim::verify
+
+#endif  // MESHSIM_VERIFY_ENCODER_H_
