@@ -443,9 +443,10 @@ void Mesh::Finalize(Diagnostics& diags) {
     c.service_by_vip.clear();
     c.service_by_host.clear();
     c.service_endpoints.assign(c.services.size(), {});
+    // Endpoints in namespace/name order, like addresses: the order objects
+    // come in must not change which endpoint a load balancer picks.
     std::map<std::string, std::vector<size_t>> workloads_by_ns;
-    for (size_t i = 0; i < c.workloads.size(); ++i)
-      workloads_by_ns[c.workloads[i].ns].push_back(i);
+    for (size_t i : order) workloads_by_ns[c.workloads[i].ns].push_back(i);
     for (size_t si = 0; si < c.services.size(); ++si) {
       Service& s = c.services[si];
       if (!c.service_by_key.emplace(s.Key(), si).second &&
