@@ -111,6 +111,7 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
     req["to"] = f.to;
     req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
     if (!df.headers.empty()) req["headers"] = df.headers;
+    if (!df.alike.empty()) req["alike"] = df.alike;
     req["cluster"] = f.cluster;
     j["request"] = req;
     j["old"] = Side(df.old_side);
@@ -149,6 +150,13 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
   for (const DiffFinding& df : r.findings) {
     const Finding& f = df.finding;
     out << "\n" << f.severity << ": [" << f.rule << "] " << f.message << "\n";
+    if (!df.alike.empty()) {
+      out << "    also from:";
+      for (size_t i = 0; i < df.alike.size() && i < 5; ++i)
+        out << " " << df.alike[i];
+      if (df.alike.size() > 5) out << " and " << df.alike.size() - 5 << " more";
+      out << "\n";
+    }
     if (!df.headers.empty()) {
       out << "    headers:";
       for (const auto& [k, v] : df.headers) out << " " << k << "=" << v;

@@ -329,17 +329,48 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
   }
 
   const std::vector<std::string>& rules = DiffRules();
+  // Sources listed with one finding before "and more".
+  constexpr size_t kMaxAlike = 64;
   std::map<std::string, size_t> reported;
   constexpr size_t kSlicesPerContext = 32;
   std::unique_ptr<z3::context> ctx_holder;
   size_t slice_index = 0;
+  // Sources alike in both versions are one class (verify::ClassKeys); the
+  // others of a class are listed with its findings.
+  std::vector<std::string> keys;
+  {
+    std::vector<std::string> a = verify::ClassKeys(old_sc, ko);
+    std::vector<std::string> b = verify::ClassKeys(new_sc, kn);
+    for (size_t i = 0; i < ko.size(); ++i) keys.push_back(a[i] + "#" + b[i]);
+  }
   for (const DiffSpec& spec : specs) {
     if (slice_index++ % kSlicesPerContext == 0) {
       ctx_holder.reset();
       ctx_holder = std::make_unique<z3::context>();
     }
     z3::context& ctx = *ctx_holder;
-    Encoder eo(old_sc, ctx, ko), en(new_sc, ctx, kn);
+    std::vector<SourceClass> rko, rkn;
+    std::vector<std::vector<std::string>> alike;
+    {
+      std::map<std::string, size_t> seen;
+      for (size_t i = 0; i < ko.size(); ++i) {
+        const bool self =
+            !spec.service && ko[i].workload == spec.key &&
+            old_sc.mesh.clusters[static_cast<size_t>(ko[i].cluster)].name ==
+                spec.cluster;
+        auto [it, fresh] =
+            seen.emplace(keys[i] + (self ? "|self" : ""), rko.size());
+        if (fresh) {
+          rko.push_back(ko[i]);
+          rkn.push_back(kn[i]);
+          alike.emplace_back();
+        } else if (!ko[i].workload.empty()) {
+          alike[it->second].push_back(ko[i].kind == "ingress" ? ko[i].gateway
+                                                              : ko[i].workload);
+        }
+      }
+    }
+    Encoder eo(old_sc, ctx, rko), en(new_sc, ctx, rkn);
     std::optional<Encoded> a, b;
     const Service* osvc = nullptr;
     const Service* nsvc = nullptr;
@@ -359,6 +390,49 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
     ++out.destinations;
     osvc = a->svc;
     nsvc = b->svc;
+    z3::expr sig_a = ctx.string_val(""), sig_b = ctx.string_val("");
+    if (osvc && nsvc && osvc->kind == "Service") {
+      // Routes live in the Service's cluster; the first cluster that has it.
+      auto sig = [&](const Scenario& sc, const Encoded& e,
+                     Encoder& enc) -> z3::expr {
+        for (const Cluster& c : sc.mesh.clusters) {
+          const Service* s = c.FindService(spec.key);
+          if (!s) continue;
+          RouteEncoder re(ctx, e);
+          z3::expr applied = e.http && (e.passes >= 1 ||
+                                        enc.SrcIs(e, [](const SourceClass& k) {
+                                          return k.kind == "sidecar";
+                                        }));
+          return z3::ite(applied, re.Signature(c, *s), ctx.string_val(""));
+        }
+        return ctx.string_val("");
+      };
+      sig_a = sig(old_sc, *a, eo);
+      sig_b = sig(new_sc, *b, en);
+    }
+
+    // Identical formulas over identical endpoints: nothing differs for this
+    // destination, without asking the solver (Z3 shares equal terms).
+    {
+      bool same = a->eps.size() == b->eps.size() && z3::eq(sig_a, sig_b);
+      for (size_t i = 0; same && i < a->eps.size(); ++i)
+        same = old_sc.mesh.clusters[static_cast<size_t>(a->eps[i].cluster)]
+                   .workloads[a->eps[i].wi]
+                   .Key() ==
+               new_sc.mesh.clusters[static_cast<size_t>(b->eps[i].cluster)]
+                   .workloads[b->eps[i].wi]
+                   .Key();
+      for (auto [x, y] : {std::pair{&a->passes, &b->passes},
+                          {&a->outcome, &b->outcome},
+                          {&a->valid, &b->valid},
+                          {&a->self, &b->self},
+                          {&a->via, &b->via}})
+        same = same && z3::eq(*x, *y);
+      if (same) {
+        out.classes_checked += ko.size() * a->eps.size() * spec.weight;
+        continue;
+      }
+    }
     // The new version chooses its endpoint on its own variable; the two
     // choices are tied to the same pod (docs/diff.md).
     z3::expr ep_new = ctx.int_const(("ep-new@" + spec.key).c_str());
@@ -366,8 +440,8 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
       z3::expr_vector from(ctx), to(ctx);
       from.push_back(b->ep);
       to.push_back(ep_new);
-      for (z3::expr* x :
-           {&b->passes, &b->outcome, &b->valid, &b->self, &b->intent, &b->via})
+      for (z3::expr* x : {&b->passes, &b->outcome, &b->valid, &b->self,
+                          &b->intent, &b->via, &sig_b})
         *x = x->substitute(from, to);
       b->ep = ep_new;
     }
@@ -388,29 +462,6 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
       }
     }
     if (pairs == 0) continue;
-    z3::expr sig_a = ctx.string_val(""), sig_b = ctx.string_val("");
-    if (osvc && nsvc && osvc->kind == "Service") {
-      // Routes live in the Service's cluster; the first cluster that has it.
-      auto sig = [&](const Scenario& sc, const Encoded& e,
-                     const std::vector<SourceClass>& classes,
-                     Encoder& enc) -> z3::expr {
-        for (const Cluster& c : sc.mesh.clusters) {
-          const Service* s = c.FindService(spec.key);
-          if (!s) continue;
-          RouteEncoder re(ctx, e);
-          z3::expr applied = e.http && (e.passes >= 1 ||
-                                        enc.SrcIs(e, [](const SourceClass& k) {
-                                          return k.kind == "sidecar";
-                                        }));
-          (void)classes;
-          return z3::ite(applied, re.Signature(c, *s), ctx.string_val(""));
-        }
-        return ctx.string_val("");
-      };
-      sig_a = sig(old_sc, *a, ko, eo);
-      sig_b = sig(new_sc, *b, kn, en);
-    }
-
     z3::solver s(ctx);
     z3::params params(ctx);
     params.set("rlimit", options.rlimit);
@@ -440,10 +491,22 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
         {"diff-route-changed", ao == 0 && bo == 0 && sig_a != sig_b},
     };
     out.classes_checked += ko.size() * pairs * spec.weight;
-    auto check = [&](std::optional<z3::model>* model) {
+    // Readable witnesses first: a common method and a short absolute path.
+    z3::expr_vector nice(ctx);
+    {
+      z3::expr m = ctx.bool_val(false);
+      for (const char* v :
+           {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"})
+        m = m || a->method == ctx.string_val(v);
+      nice.push_back(z3::implies(
+          a->http, m && z3::prefixof(ctx.string_val("/"), a->path) &&
+                       a->path.length() <= 40));
+    }
+    auto check = [&](std::optional<z3::model>* model, bool readable = false) {
       z3::check_result r;
       try {
-        r = s.check();
+        r = readable ? s.check(nice) : s.check();
+        if (readable && r == z3::unsat) r = s.check();
       } catch (const z3::exception& ex) {
         out.result = ProofResult::kUnknown;
         out.reason = std::string(ex.msg()) + " (" + spec.key + ")";
@@ -469,14 +532,14 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
     for (const std::string& rule : rules) {
       s.push();
       s.add(goals.at(rule));
-      for (size_t n = 0; n < ko.size(); ++n) {
+      do {
         std::optional<z3::model> m;
-        if (check(&m) != z3::sat) break;
+        if (check(&m, true) != z3::sat) break;
         if (out.result != ProofResult::kUnknown)
           out.result = ProofResult::kViolated;
         const int k = m->eval(a->src, true).get_numeral_int();
         const size_t ki =
-            static_cast<size_t>(std::clamp<int>(k, 0, ko.size() - 1));
+            static_cast<size_t>(std::clamp<int>(k, 0, rko.size() - 1));
         if (reported[rule] >= options.max_findings) {
           ++out.more[rule];
         } else {
@@ -484,7 +547,8 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
           DiffFinding df;
           Finding& f = df.finding;
           f.rule = rule;
-          const SourceClass& cls = kn[ki];
+          const SourceClass& cls = rkn[ki];
+          df.alike = alike[ki];
           const int i = m->eval(a->ep, true).get_numeral_int();
           const auto& ea = a->eps[static_cast<size_t>(
               std::clamp<int>(i, 0, a->eps.size() - 1))];
@@ -586,11 +650,31 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
           }
           if (df.changed.empty()) df.changed = out.changes;
           if (df.changed.size() > 8) df.changed.resize(8);
+          // The other sources this change reaches (each asked once).
+          s.add(a->src != ctx.int_val(k));
+          for (size_t n = 0; n < kMaxAlike; ++n) {
+            std::optional<z3::model> m2;
+            if (check(&m2) != z3::sat) break;
+            const int k2 = m2->eval(a->src, true).get_numeral_int();
+            const size_t k2i =
+                static_cast<size_t>(std::clamp<int>(k2, 0, rko.size() - 1));
+            const SourceClass& c2 = rkn[k2i];
+            df.alike.push_back(
+                c2.workload.empty()
+                    ? ClassText(c2)
+                    : (c2.kind == "ingress" ? c2.gateway : c2.workload));
+            df.alike.insert(df.alike.end(), alike[k2i].begin(),
+                            alike[k2i].end());
+            s.add(a->src != ctx.int_val(k2));
+            if (n + 1 == kMaxAlike) df.alike_truncated = true;
+          }
+          if (!df.alike.empty())
+            df.finding.message +=
+                " (and from " + std::to_string(df.alike.size()) +
+                (df.alike_truncated ? "+" : "") + " more sources)";
           out.findings.push_back(std::move(df));
         }
-        // Next class: another source for the same change.
-        s.add(a->src != ctx.int_val(k));
-      }
+      } while (false);
       s.pop();
     }
   }

@@ -53,6 +53,10 @@ struct DiffFinding {
   Finding finding;
   DiffSide old_side, new_side;
   std::map<std::string, std::string> headers;  // witness request headers
+  // Other sources (ns/pod, or ns/gateway) that behave exactly like the
+  // witness's in both versions: the finding holds for them too.
+  std::vector<std::string> alike;
+  bool alike_truncated = false;       // more sources than listed
   std::vector<ObjectChange> changed;  // the changed objects responsible
 };
 

@@ -627,6 +627,66 @@ class Encoder {
   std::set<std::string> known_principals_;
 };
 
+// One key per source class: classes with equal keys behave alike towards
+// every destination, because they share cluster, kind and gateway and match
+// the same principal, namespace and address patterns of every policy in the
+// scenario (docs/verification.md, "slicing").
+inline std::vector<std::string> ClassKeys(
+    const Scenario& sc, const std::vector<SourceClass>& classes) {
+  std::vector<std::string> patterns, blocks;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      for (const PolicyRule& r : p.rules) {
+        for (const PolicySource& src : r.from) {
+          for (const auto* v : {&src.principals, &src.not_principals})
+            patterns.insert(patterns.end(), v->begin(), v->end());
+          for (const auto* v : {&src.namespaces, &src.not_namespaces})
+            for (const std::string& n : *v) patterns.push_back("ns:" + n);
+          for (const auto* v :
+               {&src.ip_blocks, &src.not_ip_blocks, &src.remote_ip_blocks,
+                &src.not_remote_ip_blocks})
+            blocks.insert(blocks.end(), v->begin(), v->end());
+        }
+        for (const PolicyCondition& w : r.when) {
+          if (w.key == "source.principal")
+            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
+          if (w.key == "source.namespace")
+            for (const std::string& n : w.values) patterns.push_back("ns:" + n);
+          if (w.key == "source.ip")
+            blocks.insert(blocks.end(), w.values.begin(), w.values.end());
+        }
+      }
+  std::sort(patterns.begin(), patterns.end());
+  patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
+  std::sort(blocks.begin(), blocks.end());
+  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+  std::vector<std::string> out;
+  out.reserve(classes.size());
+  for (const SourceClass& k : classes) {
+    std::string key =
+        std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|";
+    const std::string principal =
+        k.kind == "uncaptured" ? "" : SpiffePrincipal(k.ns, k.service_account);
+    for (const std::string& p : patterns) {
+      const bool m =
+          p.rfind("ns:", 0) == 0
+              ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
+              : (!principal.empty() && IstioStringMatch(p, principal));
+      key += m ? '1' : '0';
+    }
+    if (!blocks.empty()) {
+      const Workload* w =
+          k.workload.empty()
+              ? nullptr
+              : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
+      for (const std::string& b : blocks)
+        key += (w && IpInBlock(b, w->ip)) ? '1' : '0';
+    }
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
 }  // namespace meshsim::verify
 
 #endif  // MESHSIM_VERIFY_ENCODER_H_

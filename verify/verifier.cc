@@ -428,57 +428,18 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
       }
     }
   }
-  // Principal and address patterns any policy can test: sources that match
-  // the same ones are interchangeable.
-  std::vector<std::string> patterns, blocks;
-  for (const Cluster& c : sc.mesh.clusters)
-    for (const AuthorizationPolicy& p : c.authorization_policies)
-      for (const PolicyRule& r : p.rules) {
-        for (const PolicySource& src : r.from) {
-          for (const auto* v : {&src.principals, &src.not_principals})
-            patterns.insert(patterns.end(), v->begin(), v->end());
-          for (const auto* v : {&src.namespaces, &src.not_namespaces})
-            for (const std::string& n : *v) patterns.push_back("ns:" + n);
-          for (const auto* v :
-               {&src.ip_blocks, &src.not_ip_blocks, &src.remote_ip_blocks,
-                &src.not_remote_ip_blocks})
-            blocks.insert(blocks.end(), v->begin(), v->end());
-        }
-        for (const PolicyCondition& w : r.when) {
-          if (w.key == "source.principal")
-            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
-          if (w.key == "source.namespace")
-            for (const std::string& n : w.values) patterns.push_back("ns:" + n);
-          if (w.key == "source.ip")
-            blocks.insert(blocks.end(), w.values.begin(), w.values.end());
-        }
-      }
+  // Sources that match the same principal and address patterns of every
+  // policy are interchangeable (verify::ClassKeys).
+  const std::vector<std::string> class_keys =
+      verify::ClassKeys(sc, all_classes);
   auto reduce = [&](const std::string& self_pod, int self_cluster) {
     std::vector<SourceClass> out;
     std::set<std::string> seen;
-    for (const SourceClass& k : all_classes) {
-      std::string key =
-          std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|" +
-          (k.cluster == self_cluster && k.workload == self_pod ? "self" : "");
-      const std::string principal =
-          k.kind == "uncaptured" ? ""
-                                 : SpiffePrincipal(k.ns, k.service_account);
-      for (const std::string& p : patterns) {
-        bool m =
-            p.rfind("ns:", 0) == 0
-                ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
-                : (!principal.empty() && IstioStringMatch(p, principal));
-        key += m ? "1" : "0";
-      }
-      if (!blocks.empty()) {
-        const Workload* w =
-            k.workload.empty()
-                ? nullptr
-                : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
-        for (const std::string& b : blocks)
-          key += (w && IpInBlock(b, w->ip)) ? "1" : "0";
-      }
-      if (seen.insert(key).second) out.push_back(k);
+    for (size_t i = 0; i < all_classes.size(); ++i) {
+      const SourceClass& k = all_classes[i];
+      const bool self = k.cluster == self_cluster && k.workload == self_pod;
+      if (seen.insert(class_keys[i] + (self ? "|self" : "")).second)
+        out.push_back(k);
     }
     return out;
   };
