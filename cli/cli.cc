@@ -7,10 +7,13 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "model/io/loader.h"
+#include "reports/check_report.h"
 #include "reports/diff_report.h"
 #include "reports/paths_report.h"
 #include "reports/review_report.h"
@@ -398,6 +401,261 @@ int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
   return failed ? 1 : 0;
 }
 
+// ---- meshsim check ----------------------------------------------------------
+
+// Scenario files under `arg`: the file itself, or every YAML/JSON file below
+// a folder whose top level has `clusters:` (manifest folders are skipped).
+std::vector<std::string> ScenarioFilesUnder(const std::string& arg) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(arg, ec)) return {arg};
+  std::vector<std::string> out;
+  for (auto it = fs::recursive_directory_iterator(arg, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const fs::path& p = it->path();
+    if (it->is_directory() && p.filename() == "manifests") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    const std::string ext = p.extension().string();
+    if (!it->is_regular_file() ||
+        (ext != ".yaml" && ext != ".yml" && ext != ".json"))
+      continue;
+    std::ifstream in(p);
+    std::string line;
+    bool scenario = false;
+    while (std::getline(in, line))
+      if (line.rfind("clusters:", 0) == 0 || line.rfind("\"clusters\"", 0) == 0)
+        scenario = true;
+    if (scenario) out.push_back(p.generic_string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Fmt(double v) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(3) << v;
+  std::string s = o.str();
+  while (s.size() > 1 && s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string DescribePath(const Path& p) {
+  std::string v;
+  for (const std::string& w : p.waypoints) v += (v.empty() ? "" : ", ") + w;
+  std::string out = "via [" + v + "] " + OutcomeName(p.outcome);
+  if (p.denied_by) out += " by " + p.denied_by->policy;
+  if (p.outcome == Outcome::kFailed && !p.reason.empty())
+    out += " (" + p.reason + ")";
+  return out;
+}
+
+ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
+  ScenarioCheck c;
+  c.file = file;
+  Diagnostics diags;
+  std::optional<Scenario> sc = LoadScenarioFile(file, diags);
+  if (!sc || diags.HasErrors()) {
+    diags.Print(err);
+    for (const Diagnostic& d : diags.all())
+      if (d.severity == Severity::kError) {
+        std::ostringstream o;
+        o << d.location.ToString() << ": " << d.message;
+        c.error = o.str();
+        break;
+      }
+    if (c.error.empty()) c.error = "cannot read " + file;
+    return c;
+  }
+  c.name = sc->mesh.name;
+  std::optional<PathsResult> paths;
+  std::optional<SimModel> sim;
+  std::optional<VerifyResult> verified;
+  for (const Expectation& x : sc->expect) {
+    ExpectationResult r;
+    r.name = x.name;
+    r.location = x.location;
+    r.passed = true;
+    std::vector<std::string> expected, actual;
+    auto fail = [&](const std::string& e, const std::string& a) {
+      r.passed = false;
+      expected.push_back(e);
+      actual.push_back(a);
+    };
+    if (!x.traffic.empty() &&
+        (x.via || !x.outcome.empty() || !x.denied_by.empty())) {
+      if (!paths) paths = ResolvePaths(*sc);
+      const TrafficPaths* tp = nullptr;
+      for (const TrafficPaths& t : paths->traffic)
+        if (t.name == x.traffic) tp = &t;
+      std::set<std::string> seen;
+      std::string all;
+      for (const Path& p : tp ? tp->paths : std::vector<Path>{})
+        if (seen.insert(DescribePath(p)).second)
+          all += (all.empty() ? "" : "; ") + DescribePath(p);
+      if (all.empty()) all = "no paths";
+      bool ok = tp && !tp->paths.empty();
+      for (const Path& p : tp ? tp->paths : std::vector<Path>{}) {
+        if (x.via && p.waypoints != *x.via) ok = false;
+        if (!x.outcome.empty() && OutcomeName(p.outcome) != x.outcome)
+          ok = false;
+        if (!x.denied_by.empty() &&
+            (!p.denied_by || p.denied_by->policy != x.denied_by))
+          ok = false;
+        if (!ok && r.path.empty()) r.path = p.hops;
+      }
+      if (!ok) {
+        std::string e;
+        if (x.via) {
+          std::string v;
+          for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
+          e = "via [" + v + "]";
+        }
+        if (!x.outcome.empty()) e += (e.empty() ? "" : " ") + x.outcome;
+        if (!x.denied_by.empty()) e += " by " + x.denied_by;
+        fail("every path " + e, all);
+      }
+    }
+    if (!x.latency_ms.empty()) {
+      if (!sim) {
+        sim = BuildSimModel(*sc);
+        RunOptions ro;
+        ro.seed = sc->seed;
+        RunSimulation(*sim, ro);
+      }
+      size_t idx = sim->entry_names.size();
+      for (size_t i = 0; i < sim->entry_names.size(); ++i)
+        if (sim->entry_names[i] == x.traffic) idx = i;
+      if (idx == sim->entry_names.size()) {
+        fail("latency of " + x.traffic, "no simulated requests");
+      } else {
+        const SourceStats& st = sim->net.source_stats()[idx];
+        for (const auto& [q, bounds] : x.latency_ms) {
+          const double n = static_cast<double>(st.latency.count());
+          double v = q == "mean"  ? (n ? st.latency_sum_ns / n * 1e-6 : 0.0)
+                     : q == "max" ? static_cast<double>(st.latency.max()) * 1e-6
+                                  : st.latency.Quantile(q == "p50"   ? 0.5
+                                                        : q == "p90" ? 0.9
+                                                        : q == "p99" ? 0.99
+                                                                     : 0.999) *
+                                        1e-6;
+          const auto& [lo, hi] = bounds;
+          if (!st.latency.count()) {
+            fail(q + " latency", "no request was delivered");
+          } else if ((lo && v < *lo) || (hi && v > *hi)) {
+            fail(q + " " + (lo ? ">= " + Fmt(*lo) + " ms" : std::string()) +
+                     (lo && hi ? " and " : "") +
+                     (hi ? "<= " + Fmt(*hi) + " ms" : std::string()),
+                 q + " " + Fmt(v) + " ms (seed " + std::to_string(sc->seed) +
+                     ")");
+          }
+        }
+      }
+    }
+    if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty()) {
+      if (!verified) {
+        verified = Verify(*sc, VerifyOptions{});
+        AttachPaths(*sc, *verified);
+      }
+      for (const std::string& prop : x.verify) {
+        for (const PropertyResult& p : verified->properties) {
+          if (p.name != prop || p.result == ProofResult::kProved) continue;
+          fail(prop + " proved",
+               std::string(ProofResultName(p.result)) +
+                   (p.reason.empty() ? "" : " (" + p.reason + ")"));
+          for (const Finding& f : verified->findings)
+            if (f.rule == prop) r.findings.push_back(f);
+        }
+      }
+      for (const std::string& rule : x.no_findings) {
+        size_t n = 0;
+        for (const Finding& f : verified->findings)
+          if (f.rule == rule) {
+            ++n;
+            r.findings.push_back(f);
+          }
+        if (n) fail("no " + rule + " findings", std::to_string(n) + " found");
+      }
+      for (const std::string& rule : x.findings) {
+        size_t n = 0;
+        for (const Finding& f : verified->findings) n += f.rule == rule;
+        if (!n) fail("a " + rule + " finding", "none");
+      }
+      if (!r.findings.empty() && r.path.empty())
+        r.path = r.findings.front().path;
+    }
+    for (size_t i = 0; i < expected.size(); ++i) {
+      r.expected += (i ? "; " : "") + expected[i];
+      r.actual += (i ? "; " : "") + actual[i];
+    }
+    c.results.push_back(std::move(r));
+  }
+  return c;
+}
+
+struct CheckCmdOptions {
+  std::vector<std::string> scenarios;
+  std::string junit, sarif;
+  bool github = false;
+};
+
+int RunCheck(const CheckCmdOptions& o, std::ostream& out, std::ostream& err) {
+  std::vector<ScenarioCheck> checks;
+  bool bad_input = false;
+  for (const std::string& arg : o.scenarios) {
+    std::error_code ec;
+    if (!std::filesystem::exists(arg, ec)) {
+      err << "meshsim: error: '" << arg << "' does not exist\n";
+      return 2;
+    }
+    std::vector<std::string> files = ScenarioFilesUnder(arg);
+    if (files.empty())
+      err << "meshsim: warning: no scenario files under '" << arg << "'\n";
+    for (const std::string& f : files) {
+      checks.push_back(CheckScenario(f, err));
+      bad_input |= !checks.back().error.empty();
+    }
+  }
+  WriteCheckText(checks, out);
+  auto write = [&](const std::string& path, auto&& fn) {
+    std::ofstream f(path);
+    if (!f) {
+      err << "meshsim: error: cannot write '" << path << "'\n";
+      return false;
+    }
+    fn(f);
+    return true;
+  };
+  if (!o.junit.empty() &&
+      !write(o.junit, [&](std::ostream& f) { WriteJUnit(checks, f); }))
+    return 2;
+  if (!o.sarif.empty() && !write(o.sarif, [&](std::ostream& f) {
+        SarifInput in;
+        in.check = checks;
+        for (const ScenarioCheck& c : checks)
+          for (const ExpectationResult& r : c.results)
+            if (!r.findings.empty()) {
+              VerifyResult vr;
+              vr.findings = r.findings;
+              in.verify.push_back({c.file, vr});
+            }
+        WriteSarif(in, f);
+      }))
+    return 2;
+  if (o.github) {
+    WriteGitHubAnnotations(checks, 10, out);
+    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY")) {
+      std::ofstream f(summary, std::ios::app);
+      if (f) WriteGitHubSummary(checks, f);
+    }
+  }
+  if (bad_input) return 2;
+  return FailureCount(checks) ? 1 : 0;
+}
+
 int RunPaths(const PathsOptions& o, std::ostream& out, std::ostream& err) {
   Diagnostics diags;
   std::optional<Scenario> sc =
@@ -550,6 +808,18 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   diff->add_option(
       "--rlimit", dopt.rlimit,
       "Z3 resource limit per query (deterministic; default 50000000)");
+  CheckCmdOptions copt;
+  CLI::App* check = app.add_subcommand(
+      "check", "evaluate the scenario files' `expect:` lists (a CI gate)");
+  check
+      ->add_option("scenarios", copt.scenarios,
+                   "scenario files, or folders to search for them")
+      ->required();
+  check->add_option("--junit", copt.junit, "write JUnit XML to FILE");
+  check->add_option("--sarif", copt.sarif, "write SARIF 2.1.0 to FILE");
+  check->add_flag("--github", copt.github,
+                  "print GitHub annotations and append a summary to "
+                  "$GITHUB_STEP_SUMMARY");
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -570,6 +840,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     return RunVerify(verify_scenario, verify_format, verify_properties,
                      verify_rlimit, verify_max_findings, out, err);
   if (diff->parsed()) return RunDiff(dopt, out, err);
+  if (check->parsed()) return RunCheck(copt, out, err);
   if (analyze->parsed())
     return RunAnalyze(analyze_scenario, analyze_format, out, err);
   err << app.help();

@@ -98,8 +98,26 @@ struct TrafficEntry {
   SourceLocation location;
 };
 
+// One `expect:` entry: a named check `meshsim check` evaluates
+// (docs/scenario-format.md). Only the fields given are checked.
+struct Expectation {
+  std::string name;     // given, or derived from what is checked
+  std::string traffic;  // a traffic entry's name (path and latency checks)
+  std::optional<std::vector<std::string>> via;  // waypoints passed, in order
+  std::string outcome;                          // delivered | denied | failed
+  std::string denied_by;  // ns/name of the deciding policy
+  // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}
+  std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>
+      latency_ms;
+  std::vector<std::string> verify;       // properties that must be proved
+  std::vector<std::string> no_findings;  // rules with no finding allowed
+  std::vector<std::string> findings;     // rules that must have a finding
+  SourceLocation location;
+};
+
 struct Scenario {
   std::string file;
+  std::vector<Expectation> expect;
   Mesh mesh;
   std::vector<TrafficEntry> traffic;
   PerformanceSpec performance;

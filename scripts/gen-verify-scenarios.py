@@ -195,6 +195,12 @@ for key, (rule, kind, flagged, fixed, why) in CASES.items():
             text = scenario(f"{key} ({variant})", comment, "", '{version: "1.31", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}', clusters)
         else:
             text = scenario(f"{key} ({variant})", comment, "\n".join(res), istio)
+        # `meshsim check` expectations: the flagged twin has the finding,
+        # the fixed twin proves the properties and has none.
+        props = "waypoint-bypass, waypoint-double-pass"
+        text += ("\nexpect:\n" +
+                 (f"  - findings: [{rule}]\n" if variant == "flagged" else
+                  f"  - verify: [{props}]\n  - no_findings: [{rule}]\n"))
         with open(os.path.join(d, variant + ".yaml"), "w") as f:
             f.write(text)
     with open(os.path.join(d, "expect"), "w") as f:

@@ -740,6 +740,162 @@ void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
 
 }  // namespace
 
+namespace {
+
+// `expect:` (docs/scenario-format.md): named checks for `meshsim check`.
+void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!n.IsDefined() || !r.IsList(n, "expect")) return;
+  static const std::set<std::string> kKeys = {
+      "name",       "traffic", "via",         "outcome", "denied_by",
+      "latency_ms", "verify",  "no_findings", "findings"};
+  static const std::set<std::string> kProperties = {
+      "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
+      "double-l7"};
+  static const std::set<std::string> kQuantiles = {"p50",  "p90",  "p99",
+                                                   "p999", "mean", "max"};
+  for (size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node e = n[i];
+    const std::string what = "expect[" + std::to_string(i) + "]";
+    if (!r.IsMap(e, what)) continue;
+    CheckKeys(r, e, kKeys, what);
+    Expectation x;
+    x.location = r.Loc(e);
+    x.name = r.String(r.Child(e, "name"), what + ".name").value_or("");
+    x.traffic = r.String(r.Child(e, "traffic"), what + ".traffic").value_or("");
+    const bool has_path_check = r.Child(e, "via").IsDefined() ||
+                                r.Child(e, "outcome").IsDefined() ||
+                                r.Child(e, "denied_by").IsDefined() ||
+                                r.Child(e, "latency_ms").IsDefined();
+    if (has_path_check && x.traffic.empty()) {
+      r.Error(e, what +
+                     ": via, outcome, denied_by and latency_ms need "
+                     "'traffic: <entry name>'");
+      continue;
+    }
+    if (!x.traffic.empty()) {
+      bool known = false;
+      std::vector<std::string> names;
+      for (const TrafficEntry& t : sc.traffic) {
+        known |= t.name == x.traffic;
+        names.push_back(t.name);
+      }
+      if (!known) {
+        const std::string hint = ClosestMatch(x.traffic, names);
+        r.Error(r.Child(e, "traffic"),
+                what + ".traffic: no traffic entry is named '" + x.traffic +
+                    "'" +
+                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+        continue;
+      }
+    }
+    if (YAML::Node v = r.Child(e, "via"); v.IsDefined()) {
+      if (r.IsList(v, what + ".via")) {
+        std::vector<std::string> via;
+        for (const YAML::Node& w : v)
+          if (auto s = r.String(w, what + ".via[]")) via.push_back(*s);
+        x.via = via;
+      }
+    }
+    if (auto o = r.String(r.Child(e, "outcome"), what + ".outcome")) {
+      if (*o != "delivered" && *o != "denied" && *o != "failed") {
+        r.Error(r.Child(e, "outcome"), what +
+                                           ".outcome: expected delivered, "
+                                           "denied or failed, got '" +
+                                           *o + "'");
+        continue;
+      }
+      x.outcome = *o;
+    }
+    x.denied_by =
+        r.String(r.Child(e, "denied_by"), what + ".denied_by").value_or("");
+    if (!x.denied_by.empty() && x.outcome.empty()) x.outcome = "denied";
+    if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
+      if (!r.IsMap(l, what + ".latency_ms")) continue;
+      for (const auto& kv : l) {
+        const std::string q = kv.first.Scalar();
+        if (!kQuantiles.count(q)) {
+          r.Error(kv.first, what +
+                                ".latency_ms: expected one of p50, p90, "
+                                "p99, p999, mean, max; got '" +
+                                q + "'");
+          continue;
+        }
+        if (!r.IsMap(kv.second, what + ".latency_ms." + q)) continue;
+        CheckKeys(r, kv.second, {"min", "max"}, what + ".latency_ms." + q);
+        auto bound = [&](const char* k) -> std::optional<double> {
+          YAML::Node b = r.Child(kv.second, k);
+          if (!b.IsDefined()) return std::nullopt;
+          char* end = nullptr;
+          const std::string s = b.IsScalar() ? b.Scalar() : "";
+          double d = std::strtod(s.c_str(), &end);
+          if (s.empty() || *end || !(d >= 0)) {
+            r.Error(b, what + ".latency_ms." + q + "." + k +
+                           ": expected a number of milliseconds >= 0, got " +
+                           Reader::Describe(b));
+            return std::nullopt;
+          }
+          return d;
+        };
+        x.latency_ms[q] = {bound("min"), bound("max")};
+      }
+    }
+    for (const char* key : {"verify", "no_findings", "findings"}) {
+      YAML::Node v = r.Child(e, key);
+      if (!v.IsDefined()) continue;
+      auto& out = std::string(key) == "verify"        ? x.verify
+                  : std::string(key) == "no_findings" ? x.no_findings
+                                                      : x.findings;
+      const std::string w = what + "." + key;
+      if (v.IsScalar()) {
+        out.push_back(v.Scalar());
+      } else if (r.IsList(v, w)) {
+        for (const YAML::Node& p : v)
+          if (auto s = r.String(p, w + "[]")) out.push_back(*s);
+      }
+      if (std::string(key) == "verify")
+        for (const std::string& p : out)
+          if (!kProperties.count(p))
+            r.Error(v, w +
+                           ": expected waypoint-bypass, waypoint-double-pass, "
+                           "fail-open-exposure or double-l7, got '" +
+                           p + "'");
+    }
+    if (x.traffic.empty() && x.verify.empty() && x.no_findings.empty() &&
+        x.findings.empty()) {
+      r.Error(e, what +
+                     ": expected something to check: traffic with via, "
+                     "outcome, denied_by or latency_ms; verify; or "
+                     "no_findings");
+      continue;
+    }
+    if (x.name.empty()) {
+      if (!x.traffic.empty()) {
+        x.name = x.traffic;
+        if (x.via) {
+          std::string v;
+          for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
+          x.name += " via [" + v + "]";
+        }
+        if (!x.outcome.empty()) x.name += " " + x.outcome;
+        if (!x.denied_by.empty()) x.name += " by " + x.denied_by;
+        for (const auto& [q, b] : x.latency_ms) x.name += " " + q;
+      } else if (!x.verify.empty()) {
+        x.name = "proves";
+        for (const std::string& p : x.verify) x.name += " " + p;
+      } else if (!x.findings.empty()) {
+        x.name = "finds";
+        for (const std::string& p : x.findings) x.name += " " + p;
+      } else {
+        x.name = "no findings of";
+        for (const std::string& p : x.no_findings) x.name += " " + p;
+      }
+    }
+    sc.expect.push_back(std::move(x));
+  }
+}
+
+}  // namespace
+
 std::optional<Scenario> LoadScenarioText(const std::string& text,
                                          const std::string& file_label,
                                          const std::string& base_dir,
@@ -787,6 +943,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     for (size_t i = 0; i < traffic.size(); ++i)
       LoadTraffic(r, traffic[i], i, sc);
   }
+  LoadExpectations(r, r.Child(root, "expect"), sc);
   return sc;
 }
 

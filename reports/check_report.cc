@@ -1,0 +1,450 @@
+#include "reports/check_report.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace meshsim {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters, even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' &&
+            c != '\r')
+          out += '?';
+        else
+          out += c;
+    }
+  }
+  return out;
+}
+
+std::string PathText(const std::vector<Hop>& path) {
+  std::string out;
+  for (size_t i = 0; i < path.size(); ++i)
+    out += std::string(i ? " -> " : "") + HopKindName(path[i].kind) + " " +
+           path[i].name;
+  return out;
+}
+
+// A path as SARIF/GitHub want it: relative to the working directory (the
+// repository root in CI), with forward slashes.
+std::string RepoPath(const std::string& file) {
+  namespace fs = std::filesystem;
+  if (file.empty()) return file;
+  fs::path p(file);
+  std::error_code ec;
+  if (p.is_absolute()) {
+    fs::path rel = fs::relative(p, fs::current_path(ec), ec);
+    if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) p = rel;
+  }
+  return p.lexically_normal().generic_string();
+}
+
+std::string Hex64(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  std::ostringstream o;
+  o << std::hex << std::setw(16) << std::setfill('0') << h;
+  return o.str();
+}
+
+struct RuleInfo {
+  const char* id;
+  const char* short_text;
+  const char* full_text;
+  const char* level;  // SARIF default level
+};
+
+// Every rule id meshsim reports (a contract: docs/verification.md,
+// docs/diff.md, docs/ci.md).
+const std::vector<RuleInfo>& Rules() {
+  static const std::vector<RuleInfo> kRules = {
+      {"waypoint-bypass",
+       "A request skips the waypoint its destination asks for",
+       "A request is delivered to a destination bound to a waypoint by intent "
+       "without passing that waypoint, and no destination policy denies it: "
+       "every L7 policy on the waypoint is skipped.",
+       "error"},
+      {"waypoint-double-pass", "A request passes waypoints twice",
+       "A request passes two waypoints, or one twice, or loops: its retries, "
+       "splits and rate limits apply twice.",
+       "error"},
+      {"double-l7", "L7 handling at two tiers",
+       "A request gets L7 routing or policy of the same kind at the ingress "
+       "gateway and at a waypoint.",
+       "warning"},
+      {"fail-open-exposure", "A waypoint outage opens a bypass",
+       "If some waypoints are deleted, not ready or mis-bound, requests reach "
+       "their destination without a waypoint (fail open, §2.3).",
+       "warning"},
+      {"dangling-use-waypoint", "use-waypoint names a missing waypoint",
+       "An istio.io/use-waypoint label names a waypoint that does not exist "
+       "or is not ready; traffic fails open.",
+       "error"},
+      {"waypoint-for-mismatch", "Waypoint of the wrong type",
+       "The bound waypoint's istio.io/waypoint-for does not cover this kind "
+       "of destination.",
+       "error"},
+      {"waypoint-attachment-denied", "Cross-namespace waypoint not allowed",
+       "The waypoint's allowedRoutes do not admit the namespace that binds to "
+       "it.",
+       "error"},
+      {"route-not-respected", "HTTPRoute ignored by ambient clients",
+       "An HTTPRoute attached to a Service without a waypoint is not applied "
+       "to ambient traffic (§9).",
+       "warning"},
+      {"l7-policy-without-waypoint", "L7 policy that ztunnel cannot enforce",
+       "An AuthorizationPolicy with L7 attributes is attached by selector to "
+       "ambient pods: ztunnel denies all (ALLOW) or ignores it (DENY), §8.2.",
+       "error"},
+      {"auto-waypoint-collision", "Solo auto waypoint on namespace and service",
+       "istio.io/use-waypoint=auto is set on both a namespace and a service in "
+       "it.",
+       "warning"},
+      {"gloo-waypoint-unsupported", "Gloo waypoint where it is unsupported",
+       "A Gloo waypoint in a multicluster mesh or with ingress-use-waypoint.",
+       "warning"},
+      {"waypoint-missing-in-cluster", "Global service's waypoint missing",
+       "A global service's waypoint is deployed in only some clusters (§7.2).",
+       "error"},
+      {"diff-newly-allowed", "Change allows requests that were denied",
+       "Requests that the old configuration denied (or failed) are delivered "
+       "by the new one.",
+       "error"},
+      {"diff-newly-denied", "Change denies requests that were delivered",
+       "Requests the old configuration delivered are denied by the new one.",
+       "error"},
+      {"diff-new-bypass", "Change makes requests bypass their waypoint",
+       "Requests that passed a waypoint are delivered without one.", "error"},
+      {"diff-waypoint-changed", "Change moves requests to another waypoint",
+       "Requests pass a different waypoint, or one where they passed none.",
+       "warning"},
+      {"diff-double-pass", "Change makes requests pass waypoints twice",
+       "Requests now pass two waypoints.", "error"},
+      {"diff-route-changed", "Change routes requests to other backends",
+       "An HTTPRoute now picks other backends, weights or filters.", "warning"},
+      {"diff-newly-failed", "Change makes requests fail",
+       "Requests that were delivered or denied now fail in the data plane.",
+       "error"},
+      {"check-failed", "A scenario expectation does not hold",
+       "An `expect:` entry of a scenario file (paths, outcome, deciding "
+       "policy, latency, verified property) does not hold.",
+       "error"},
+  };
+  return kRules;
+}
+
+Json PhysicalLocation(const SourceLocation& l) {
+  Json j;
+  j["artifactLocation"] = {{"uri", RepoPath(l.file)}};
+  Json region;
+  region["startLine"] = l.line > 0 ? l.line : 1;
+  if (l.column > 0) region["startColumn"] = l.column;
+  j["region"] = region;
+  return j;
+}
+
+Json CodeFlow(const std::vector<Hop>& path, const SourceLocation& where) {
+  Json locations = Json::array();
+  for (size_t i = 0; i < path.size(); ++i) {
+    Json loc;
+    loc["location"] = {
+        {"physicalLocation", PhysicalLocation(where)},
+        {"message",
+         {{"text",
+           std::to_string(i + 1) + ". " + HopKindName(path[i].kind) + " " +
+               path[i].name +
+               (path[i].cluster.empty() ? ""
+                                        : " (" + path[i].cluster + ")")}}}};
+    locations.push_back(loc);
+  }
+  return Json::array(
+      {{{"threadFlows", Json::array({{{"locations", locations}}})}}});
+}
+
+Json Result(const std::string& rule, const std::string& severity,
+            const std::string& message, const SourceLocation& where,
+            const std::vector<SourceLocation>& related,
+            const std::vector<Hop>& path, const std::string& fingerprint) {
+  Json r;
+  r["ruleId"] = rule;
+  for (size_t i = 0; i < Rules().size(); ++i)
+    if (rule == Rules()[i].id) r["ruleIndex"] = i;
+  r["level"] = severity == "error"     ? "error"
+               : severity == "warning" ? "warning"
+                                       : "note";
+  r["message"] = {{"text", message}};
+  r["locations"] =
+      Json::array({{{"physicalLocation", PhysicalLocation(where)}}});
+  if (!related.empty()) {
+    Json rel = Json::array();
+    for (size_t i = 0; i < related.size(); ++i)
+      rel.push_back(
+          {{"id", i + 1}, {"physicalLocation", PhysicalLocation(related[i])}});
+    r["relatedLocations"] = rel;
+  }
+  r["partialFingerprints"] = {{"meshsimFinding/v1", Hex64(fingerprint)}};
+  if (!path.empty()) r["codeFlows"] = CodeFlow(path, where);
+  return r;
+}
+
+}  // namespace
+
+size_t FailureCount(const std::vector<ScenarioCheck>& checks) {
+  size_t n = 0;
+  for (const ScenarioCheck& c : checks) {
+    if (!c.error.empty()) ++n;
+    for (const ExpectationResult& r : c.results) n += !r.passed;
+  }
+  return n;
+}
+
+void WriteCheckText(const std::vector<ScenarioCheck>& checks,
+                    std::ostream& out) {
+  size_t total = 0;
+  for (const ScenarioCheck& c : checks) {
+    out << c.file << (c.name.empty() ? "" : "  (" + c.name + ")") << "\n";
+    if (!c.error.empty()) out << "  ERROR  " << c.error << "\n";
+    if (c.results.empty() && c.error.empty()) out << "  (no expectations)\n";
+    for (const ExpectationResult& r : c.results) {
+      ++total;
+      out << "  " << (r.passed ? "pass" : "FAIL") << "  " << r.name << "\n";
+      if (!r.passed) {
+        out << "        at " << r.location.ToString() << "\n"
+            << "        expected: " << r.expected << "\n"
+            << "        actual:   " << r.actual << "\n";
+        for (const Finding& f : r.findings)
+          out << "        finding: [" << f.rule << "] " << f.message << "\n";
+      }
+    }
+  }
+  const size_t failed = FailureCount(checks);
+  out << "\n"
+      << total << " expectation" << (total == 1 ? "" : "s") << " in "
+      << checks.size() << " scenario file" << (checks.size() == 1 ? "" : "s")
+      << ": " << (failed ? std::to_string(failed) + " failed" : "all hold")
+      << "\n";
+}
+
+void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
+  size_t tests = 0, failures = 0, errors = 0;
+  for (const ScenarioCheck& c : checks) {
+    tests += c.results.size() + (c.error.empty() ? 0 : 1);
+    errors += !c.error.empty();
+    for (const ExpectationResult& r : c.results) failures += !r.passed;
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuites name=\"meshsim check\" tests=\"" << tests
+      << "\" failures=\"" << failures << "\" errors=\"" << errors << "\">\n";
+  for (const ScenarioCheck& c : checks) {
+    size_t f = 0;
+    for (const ExpectationResult& r : c.results) f += !r.passed;
+    const std::string suite = XmlEscape(RepoPath(c.file));
+    out << "  <testsuite name=\"" << suite << "\" tests=\""
+        << c.results.size() + (c.error.empty() ? 0 : 1) << "\" failures=\"" << f
+        << "\" errors=\"" << (c.error.empty() ? 0 : 1) << "\" skipped=\"0\">\n";
+    if (!c.error.empty()) {
+      out << "    <testcase name=\"load scenario\" classname=\"" << suite
+          << "\">\n      <error message=\"" << XmlEscape(c.error)
+          << "\" type=\"bad-input\">" << XmlEscape(c.error)
+          << "</error>\n    </testcase>\n";
+    }
+    for (const ExpectationResult& r : c.results) {
+      // No file/line attributes: junit-10.xsd has none; the failure text
+      // carries the location.
+      out << "    <testcase name=\"" << XmlEscape(r.name) << "\" classname=\""
+          << suite << "\"";
+      if (r.passed) {
+        out << "/>\n";
+        continue;
+      }
+      std::string body = "expected: " + r.expected + "\nactual: " + r.actual;
+      if (!r.path.empty()) body += "\npath: " + PathText(r.path);
+      for (const Finding& fd : r.findings)
+        body += "\nfinding: [" + fd.rule + "] " + fd.message;
+      body += "\nat " + r.location.ToString();
+      out << ">\n      <failure message=\""
+          << XmlEscape("expected " + r.expected + ", got " + r.actual)
+          << "\" type=\"check-failed\">" << XmlEscape(body)
+          << "</failure>\n    </testcase>\n";
+    }
+    out << "  </testsuite>\n";
+  }
+  out << "</testsuites>\n";
+}
+
+void WriteSarif(const SarifInput& in, std::ostream& out) {
+  Json rules = Json::array();
+  for (const RuleInfo& r : Rules()) {
+    Json j;
+    j["id"] = r.id;
+    j["name"] = r.id;
+    j["shortDescription"] = {{"text", r.short_text}};
+    j["fullDescription"] = {{"text", r.full_text}};
+    j["help"] = {{"text", std::string(r.full_text) +
+                              " See docs/verification.md, docs/diff.md and "
+                              "docs/ci.md for the fix."}};
+    j["defaultConfiguration"] = {{"level", r.level}};
+    rules.push_back(j);
+  }
+  Json results = Json::array();
+  for (const auto& [file, vr] : in.verify) {
+    for (const Finding& f : vr.findings) {
+      SourceLocation where = f.objects.empty() ? SourceLocation{file, 1, 1}
+                                               : f.objects.front().location;
+      if (!where.Known()) where = SourceLocation{file, 1, 1};
+      std::vector<SourceLocation> related;
+      for (size_t i = 1; i < f.objects.size(); ++i)
+        if (f.objects[i].location.Known())
+          related.push_back(f.objects[i].location);
+      std::string text = f.message;
+      if (!f.from.empty())
+        text += ". Request: from " + f.from + " (" + f.from_cluster + ") to " +
+                f.to + (f.http.empty() ? "" : " " + f.http);
+      if (!f.fix.empty()) text += ". Fix: " + f.fix;
+      std::string key = f.rule + "|" + RepoPath(where.file);
+      for (const FindingObject& o : f.objects) key += "|" + o.kind + o.name;
+      key += "|" + f.from + "|" + f.to;
+      results.push_back(
+          Result(f.rule, f.severity, text, where, related, f.path, key));
+    }
+  }
+  for (const DiffFinding& df : in.diff) {
+    const Finding& f = df.finding;
+    SourceLocation where;
+    for (const ObjectChange& c : df.changed)
+      if (!where.Known())
+        where = c.new_location.Known() ? c.new_location : c.old_location;
+    if (!where.Known() && !f.objects.empty()) where = f.objects[0].location;
+    std::vector<SourceLocation> related;
+    for (const ObjectChange& c : df.changed)
+      if (c.old_location.Known()) related.push_back(c.old_location);
+    std::string key = f.rule + "|" + f.from + "|" + f.to + "|" + f.http;
+    results.push_back(Result(f.rule, f.severity, f.message, where, related,
+                             df.new_side.path, key));
+  }
+  for (const ScenarioCheck& c : in.check) {
+    for (const ExpectationResult& r : c.results) {
+      if (r.passed) continue;
+      results.push_back(Result(
+          "check-failed", "error",
+          "Expectation '" + r.name + "' does not hold: expected " + r.expected +
+              ", got " + r.actual,
+          r.location, {}, r.path, "check|" + RepoPath(c.file) + "|" + r.name));
+    }
+  }
+  Json run;
+  run["tool"] = {{"driver",
+                  {{"name", "meshsim"},
+                   {"informationUri", "https://github.com/meshsim/meshsim"},
+                   {"semanticVersion", "0.1.0"},
+                   {"rules", rules}}}};
+  run["columnKind"] = "unicodeCodePoints";
+  run["results"] = results;
+  Json root;
+  root["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  root["version"] = "2.1.0";
+  root["runs"] = Json::array({run});
+  out << root.dump(2) << "\n";
+}
+
+void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
+                            size_t limit, std::ostream& out) {
+  // Workflow commands: newlines and % in the message must be escaped.
+  auto esc = [](const std::string& s, bool property) {
+    std::string o;
+    for (char c : s) {
+      if (c == '%')
+        o += "%25";
+      else if (c == '\r')
+        o += "%0D";
+      else if (c == '\n')
+        o += "%0A";
+      else if (property && c == ':')
+        o += "%3A";
+      else if (property && c == ',')
+        o += "%2C";
+      else
+        o += c;
+    }
+    return o;
+  };
+  size_t shown = 0, hidden = 0;
+  for (const ScenarioCheck& c : checks) {
+    std::vector<std::pair<SourceLocation, std::string>> items;
+    if (!c.error.empty()) items.push_back({{c.file, 1, 1}, c.error});
+    for (const ExpectationResult& r : c.results)
+      if (!r.passed)
+        items.push_back({r.location, r.name + ": expected " + r.expected +
+                                         ", got " + r.actual});
+    for (const auto& [loc, msg] : items) {
+      if (shown >= limit) {
+        ++hidden;
+        continue;
+      }
+      ++shown;
+      out << "::error file=" << esc(RepoPath(loc.file), true)
+          << ",line=" << (loc.line > 0 ? loc.line : 1);
+      if (loc.column > 0) out << ",col=" << loc.column;
+      out << ",title=meshsim check::" << esc(msg, false) << "\n";
+    }
+  }
+  if (hidden)
+    out << "::error title=meshsim check::" << hidden
+        << " more failed expectations not annotated (GitHub shows at most "
+        << limit << " per step); see the job summary\n";
+}
+
+void WriteGitHubSummary(const std::vector<ScenarioCheck>& checks,
+                        std::ostream& out) {
+  const size_t failed = FailureCount(checks);
+  out << "## meshsim check: "
+      << (failed ? std::to_string(failed) + " failed" : "all expectations hold")
+      << "\n\n| scenario | expectation | result | expected | actual |\n"
+      << "|---|---|---|---|---|\n";
+  auto cell = [](std::string s) {
+    std::string o;
+    for (char c : s) o += c == '|' ? std::string("\\|") : std::string(1, c);
+    return o;
+  };
+  for (const ScenarioCheck& c : checks) {
+    if (!c.error.empty())
+      out << "| `" << cell(RepoPath(c.file)) << "` | load | :x: error | | "
+          << cell(c.error) << " |\n";
+    for (const ExpectationResult& r : c.results)
+      out << "| `" << cell(RepoPath(c.file)) << "` | " << cell(r.name) << " | "
+          << (r.passed ? ":white_check_mark: pass" : ":x: **fail**") << " | "
+          << (r.passed ? "" : cell(r.expected)) << " | "
+          << (r.passed ? "" : cell(r.actual)) << " |\n";
+  }
+}
+
+}  // namespace meshsim

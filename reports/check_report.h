@@ -1,0 +1,58 @@
+// `meshsim check` results and the CI formats: a terminal table, JUnit XML
+// (Surefire's junit-10.xsd shape), SARIF 2.1.0 (verify, diff and check
+// findings) and GitHub workflow annotations (docs/ci.md).
+#ifndef MESHSIM_REPORTS_CHECK_REPORT_H_
+#define MESHSIM_REPORTS_CHECK_REPORT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/path.h"
+#include "verify/diff.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+// One expectation, evaluated.
+struct ExpectationResult {
+  std::string name;
+  bool passed = false;
+  std::string expected, actual;  // human-readable, for failures
+  SourceLocation location;       // the `expect:` entry
+  std::vector<Hop> path;         // the actual path, for traffic checks
+  // Verify findings behind a failed verify/no_findings expectation.
+  std::vector<Finding> findings;
+};
+
+struct ScenarioCheck {
+  std::string file;  // as given
+  std::string name;  // the scenario's name
+  std::vector<ExpectationResult> results;
+  std::string error;  // the scenario could not be loaded (bad input)
+};
+
+size_t FailureCount(const std::vector<ScenarioCheck>& checks);
+
+void WriteCheckText(const std::vector<ScenarioCheck>& checks,
+                    std::ostream& out);
+void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out);
+
+// A SARIF result source: findings of verify (per scenario), diff, check.
+struct SarifInput {
+  std::vector<std::pair<std::string, VerifyResult>> verify;  // file, result
+  std::vector<DiffFinding> diff;
+  std::vector<ScenarioCheck> check;
+};
+void WriteSarif(const SarifInput& in, std::ostream& out);
+
+// `::error file=…,line=…::` lines (at most `limit`, then one summary line)
+// and a Markdown summary for $GITHUB_STEP_SUMMARY.
+void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
+                            size_t limit, std::ostream& out);
+void WriteGitHubSummary(const std::vector<ScenarioCheck>& checks,
+                        std::ostream& out);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_REPORTS_CHECK_REPORT_H_

@@ -1,0 +1,230 @@
+// `meshsim check` and the CI formats: expectations evaluated against paths,
+// the simulator and the verifier; JUnit validated against junit-10.xsd with
+// xmllint; SARIF checked for the fields SARIF 2.1.0 requires and GitHub code
+// scanning ingests; GitHub annotations capped at 10.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun Cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int code = RunCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TempPath(const std::string& name) {
+  return (fs::temp_directory_path() /
+          ("meshsim-check-" + std::to_string(::getpid()) + "-" + name))
+      .string();
+}
+
+size_t Count(const std::string& hay, const std::string& needle) {
+  size_t n = 0;
+  for (size_t i = hay.find(needle); i != std::string::npos;
+       i = hay.find(needle, i + 1))
+    ++n;
+  return n;
+}
+
+TEST(CheckTest, FailingExpectationsExitOneAndSayWhy) {
+  CliRun r = Cli({"check", "tests/data/check/failing.yaml"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("pass  curl goes through the waypoint"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("FAIL  curl is denied"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected: every path denied by shop/guard"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("actual:   via [shop/waypoint] delivered"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("FAIL  proves waypoint-bypass"), std::string::npos)
+      << r.out;
+  // The latency bound (p99 <= 1000 ms) holds.
+  EXPECT_NE(r.out.find("pass  curl-to-cart p99"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 expectations in 1 scenario file: 2 failed"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(CheckTest, TightLatencyBoundFails) {
+  // The same scenario with an impossible p99 bound.
+  std::string text = Slurp("tests/data/check/failing.yaml");
+  text = std::regex_replace(text, std::regex("max: 1000"), "max: 0.001");
+  const std::string path = "tests/data/check/failing.yaml";
+  const std::string tmp = TempPath("latency.yaml");
+  // Keep the file next to nothing: its resources are inline.
+  std::ofstream(tmp) << text;
+  CliRun r = Cli({"check", tmp});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("FAIL  curl-to-cart p99"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("expected: p99 <= 0.001 ms"), std::string::npos)
+      << r.out;
+  fs::remove(tmp);
+  (void)path;
+}
+
+TEST(CheckTest, JUnitValidatesAgainstJunit10Schema) {
+  const std::string junit = TempPath("junit.xml");
+  CliRun r = Cli({"check", "tests/data/check/failing.yaml", "--junit", junit});
+  ASSERT_EQ(r.code, 1) << r.err;
+  const std::string xml = Slurp(junit);
+  EXPECT_EQ(Count(xml, "<testsuite "), 1u);
+  EXPECT_EQ(Count(xml, "<testcase "), 4u);
+  EXPECT_EQ(Count(xml, "<failure "), 2u);
+  EXPECT_NE(xml.find("tests=\"4\" failures=\"2\" errors=\"0\""),
+            std::string::npos)
+      << xml;
+  // The failure carries the expected and the actual value.
+  EXPECT_NE(xml.find("expected: every path denied by shop/guard\nactual: via "
+                     "[shop/waypoint] delivered"),
+            std::string::npos)
+      << xml;
+  if (std::system("command -v xmllint > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "xmllint (Debian libxml2-utils) is not installed; the "
+                    "schema check is skipped";
+  const std::string cmd =
+      "xmllint --noout --schema tests/data/check/junit-10.xsd " + junit +
+      " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) output += buf;
+  const int status = pclose(p);
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("validates"), std::string::npos) << output;
+  fs::remove(junit);
+}
+
+TEST(CheckTest, SarifHasWhatSarif21AndGitHubRequire) {
+  const std::string sarif = TempPath("out.sarif");
+  CliRun r = Cli({"check", "tests/data/check/failing.yaml", "--sarif", sarif});
+  ASSERT_EQ(r.code, 1) << r.err;
+  nlohmann::json j = nlohmann::json::parse(Slurp(sarif));
+  EXPECT_EQ(j["version"], "2.1.0");
+  ASSERT_TRUE(j["$schema"].is_string());
+  ASSERT_EQ(j["runs"].size(), 1u);
+  const auto& run = j["runs"][0];
+  EXPECT_EQ(run["tool"]["driver"]["name"], "meshsim");
+  std::set<std::string> rule_ids;
+  for (const auto& rule : run["tool"]["driver"]["rules"]) {
+    ASSERT_TRUE(rule["id"].is_string());
+    EXPECT_FALSE(rule["shortDescription"]["text"].get<std::string>().empty());
+    EXPECT_FALSE(rule["fullDescription"]["text"].get<std::string>().empty());
+    EXPECT_FALSE(rule["help"]["text"].get<std::string>().empty());
+    rule_ids.insert(rule["id"]);
+  }
+  for (const char* id : {"waypoint-bypass", "waypoint-double-pass", "double-l7",
+                         "fail-open-exposure", "diff-newly-allowed",
+                         "diff-new-bypass", "check-failed"})
+    EXPECT_TRUE(rule_ids.count(id)) << id;
+  size_t check_failed = 0, bypass = 0, with_flow = 0;
+  for (const auto& res : run["results"]) {
+    const std::string id = res["ruleId"];
+    ASSERT_TRUE(rule_ids.count(id)) << id;
+    EXPECT_EQ(
+        run["tool"]["driver"]["rules"][res["ruleIndex"].get<size_t>()]["id"],
+        id);
+    EXPECT_FALSE(res["message"]["text"].get<std::string>().empty());
+    const auto& loc = res["locations"][0]["physicalLocation"];
+    const std::string uri = loc["artifactLocation"]["uri"];
+    EXPECT_FALSE(uri.empty());
+    EXPECT_NE(uri[0], '/') << "GitHub wants paths relative to the repository";
+    EXPECT_GE(loc["region"]["startLine"].get<int>(), 1);
+    EXPECT_TRUE(res["partialFingerprints"].is_object());
+    EXPECT_FALSE(res["partialFingerprints"].empty());
+    const std::string level = res["level"];
+    EXPECT_TRUE(level == "error" || level == "warning" || level == "note");
+    if (res.contains("codeFlows")) {
+      ++with_flow;
+      const auto& locs = res["codeFlows"][0]["threadFlows"][0]["locations"];
+      EXPECT_GE(locs.size(), 2u);
+      EXPECT_TRUE(locs[0]["location"]["message"]["text"].is_string());
+    }
+    check_failed += id == "check-failed";
+    bypass += id == "waypoint-bypass";
+  }
+  EXPECT_EQ(check_failed, 2u);
+  // The violated property's counterexamples come along, hop by hop.
+  EXPECT_GE(bypass, 1u);
+  EXPECT_GE(with_flow, 1u);
+  // Fingerprints are stable: a second run gives the same file.
+  const std::string again = TempPath("again.sarif");
+  Cli({"check", "tests/data/check/failing.yaml", "--sarif", again});
+  EXPECT_EQ(Slurp(sarif), Slurp(again));
+  fs::remove(sarif);
+  fs::remove(again);
+}
+
+TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
+  // Eleven failing copies: ten annotations, then one summary line.
+  const std::string dir = TempPath("many");
+  fs::create_directories(dir);
+  for (int i = 0; i < 6; ++i)
+    fs::copy_file("tests/data/check/failing.yaml",
+                  dir + "/s" + std::to_string(i) + ".yaml",
+                  fs::copy_options::overwrite_existing);
+  const std::string summary = dir + "/summary.md";
+  ::setenv("GITHUB_STEP_SUMMARY", summary.c_str(), 1);
+  CliRun r = Cli({"check", dir, "--github"});
+  ::unsetenv("GITHUB_STEP_SUMMARY");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(Count(r.out, "::error file="), 10u) << r.out;
+  EXPECT_NE(r.out.find("2 more failed expectations not annotated"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(",line="), std::string::npos);
+  const std::string md = Slurp(summary);
+  EXPECT_NE(md.find("## meshsim check: 12 failed"), std::string::npos) << md;
+  EXPECT_EQ(Count(md, ":x: **fail**"), 12u);
+  fs::remove_all(dir);
+}
+
+TEST(CheckTest, BadExpectationIsBadInputWithLocation) {
+  CliRun r = Cli({"check", "tests/data/check/bad-expect.yaml"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("tests/data/check/bad-expect.yaml:9:14: error: "
+                       "expect[0].traffic: no traffic entry is named "
+                       "'curl-to-crat'"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(CheckTest, EveryBundledScenarioHasExpectationsAndTheyHold) {
+  CliRun r = Cli({"check", "scenarios"});
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("(no expectations)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+  // Bundled scenarios, the verify twins and the diff pairs.
+  EXPECT_GE(Count(r.out, "scenario.yaml"), 30u);
+  EXPECT_GE(Count(r.out, "flagged.yaml"), 16u);
+}
+
+}  // namespace
+}  // namespace meshsim
