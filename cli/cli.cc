@@ -229,7 +229,8 @@ void AttachPaths(const Scenario& sc, VerifyResult& r) {
 
 int RunVerify(const std::string& path, const std::string& format,
               const std::vector<std::string>& properties, unsigned rlimit,
-              size_t max_findings, std::ostream& out, std::ostream& err) {
+              size_t max_findings, const std::string& sarif, std::ostream& out,
+              std::ostream& err) {
   static const std::set<std::string> kProperties = {
       "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
       "double-l7"};
@@ -251,6 +252,16 @@ int RunVerify(const std::string& path, const std::string& format,
   vo.max_findings = max_findings;
   VerifyResult r = Verify(*sc, vo);
   AttachPaths(*sc, r);
+  if (!sarif.empty()) {
+    std::ofstream f(sarif);
+    if (!f) {
+      err << "meshsim: error: cannot write '" << sarif << "'\n";
+      return 2;
+    }
+    SarifInput in;
+    in.verify.push_back({path, r});
+    WriteSarif(in, f);
+  }
   if (format == "json") {
     WriteVerifyJson(sc->mesh.name, r, out);
   } else {
@@ -327,6 +338,7 @@ struct DiffCmdOptions {
   std::vector<std::string> fail_on;
   size_t max_findings = 50;
   unsigned rlimit = 0;
+  std::string sarif;
 };
 
 int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
@@ -388,6 +400,16 @@ int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
     FillSide(*b, df, df.new_side);
   }
   for (const auto& [rule, n] : r.more) failed |= fail_on.count(rule) > 0;
+  if (!o.sarif.empty()) {
+    std::ofstream f(o.sarif);
+    if (!f) {
+      err << "meshsim: error: cannot write '" << o.sarif << "'\n";
+      return 2;
+    }
+    SarifInput in;
+    in.diff = r.findings;
+    WriteSarif(in, f);
+  }
   const std::string new_label =
       o.new_manifests.empty()
           ? o.new_scenario
@@ -771,6 +793,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   verify->add_option(
       "--rlimit", verify_rlimit,
       "Z3 resource limit per query (deterministic; default 50000000)");
+  std::string verify_sarif;
+  verify->add_option("--sarif", verify_sarif, "also write SARIF 2.1.0 to FILE");
   verify->add_option("--property", verify_properties,
                      "check only these: waypoint-bypass, waypoint-double-pass, "
                      "fail-open-exposure, double-l7 (repeatable)");
@@ -803,6 +827,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
                    "waypoint-changed, double-pass, route-changed, "
                    "newly-failed")
       ->delimiter(',');
+  diff->add_option("--sarif", dopt.sarif, "also write SARIF 2.1.0 to FILE");
   diff->add_option("--max-findings", dopt.max_findings,
                    "classes reported per kind of change (default 50)");
   diff->add_option(
@@ -838,7 +863,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     return RunReport(report_scenario, report_dir, report_seed, out, err);
   if (verify->parsed())
     return RunVerify(verify_scenario, verify_format, verify_properties,
-                     verify_rlimit, verify_max_findings, out, err);
+                     verify_rlimit, verify_max_findings, verify_sarif, out,
+                     err);
   if (diff->parsed()) return RunDiff(dopt, out, err);
   if (check->parsed()) return RunCheck(copt, out, err);
   if (analyze->parsed())

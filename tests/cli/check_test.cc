@@ -228,3 +228,53 @@ TEST(CheckTest, EveryBundledScenarioHasExpectationsAndTheyHold) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+TEST(DiffCliTest, FailOnDecidesTheExitCode) {
+  const std::string a = "scenarios/diff/deny-removed/scenario.yaml";
+  const std::string b = "scenarios/diff/deny-removed/new/scenario.yaml";
+  EXPECT_EQ(Cli({"diff", a, b}).code, 1);
+  EXPECT_EQ(Cli({"diff", a, b, "--fail-on", "newly-allowed"}).code, 1);
+  CliRun quiet = Cli({"diff", a, b, "--fail-on", "newly-denied,new-bypass"});
+  EXPECT_EQ(quiet.code, 0) << quiet.out;
+  EXPECT_NE(quiet.out.find("note: [diff-newly-allowed]"), std::string::npos)
+      << quiet.out;
+  CliRun bad = Cli({"diff", a, b, "--fail-on", "newly-alowed"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("got 'newly-alowed'"), std::string::npos);
+  EXPECT_EQ(Cli({"diff", a}).code, 2);  // no new version
+  EXPECT_EQ(Cli({"diff", a, "--new-manifests", "no/such/dir"}).code, 2);
+}
+
+TEST(DiffCliTest, EquivalentRewriteIsProvedAndJsonIsStable) {
+  const std::string a = "scenarios/diff/equivalent-rewrite/scenario.yaml";
+  CliRun r = Cli(
+      {"diff", a, "--new-manifests", "scenarios/diff/equivalent-rewrite/new"});
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("equivalent for all requests"), std::string::npos);
+  const std::vector<std::string> args = {
+      "diff", "scenarios/diff/principal-typo/scenario.yaml",
+      "scenarios/diff/principal-typo/new/scenario.yaml", "--format", "json"};
+  CliRun j1 = Cli(args), j2 = Cli(args);
+  EXPECT_EQ(j1.out, j2.out);
+  nlohmann::json j = nlohmann::json::parse(j1.out);
+  EXPECT_EQ(j["result"], "different");
+  ASSERT_FALSE(j["findings"].empty());
+  const auto& f = j["findings"][0];
+  EXPECT_EQ(f["rule"], "diff-newly-denied");
+  EXPECT_EQ(f["old"]["outcome"], "delivered");
+  EXPECT_EQ(f["new"]["outcome"], "denied");
+  EXPECT_EQ(f["new"]["decision"].get<std::string>().rfind(
+                "denied by shop/allow-curl", 0),
+            0u)
+      << f["new"]["decision"];
+  EXPECT_FALSE(f["new"]["path"]["hops"].empty());
+  EXPECT_EQ(f["changed"][0]["name"], "shop/allow-curl");
+  EXPECT_EQ(f["changed"][0]["change"], "modified");
+  EXPECT_TRUE(f["changed"][0]["old"]["line"].is_number());
+}
+
+}  // namespace
+}  // namespace meshsim
