@@ -15,7 +15,7 @@ python3 bench/gen-diff-mesh.py "$out" "$@"
 python3 - "$out" <<'PY'
 import json, sys
 d = sys.argv[1]
-wall, kb = open(d + "/time").read().split()
+wall, kb = open(d + "/time").read().split()[-2:]
 r = json.load(open(d + "/diff.json"))
 print(f"meshsim diff: {float(wall):.1f} s wall, {int(kb) / 1024:.0f} MB; "
       f"{r['destinations']} destinations, {len(r['changed_objects'])} changed objects, "
