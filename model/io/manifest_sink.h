@@ -42,7 +42,7 @@ struct ManifestSink {
   std::vector<PendingPod> pods;
   std::vector<PendingController> controllers;
   std::map<std::string, SkippedKind> skipped;  // per file
-  size_t nodes = 0;  // the cluster's, for DaemonSets
+  size_t nodes = 0;                            // the cluster's, for DaemonSets
   size_t declared_pods = 0;
   size_t replica_pods = 0;
 };
