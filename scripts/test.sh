@@ -5,6 +5,8 @@
 # installed, a short run of each fuzz target (docs/robustness.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits across checkouts of the same sources.
+export CCACHE_BASEDIR="$PWD"
 scripts/install-deps.sh
 scripts/check-format.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -16,7 +18,7 @@ ctest --test-dir build --output-on-failure -j2
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize -DMESHSIM_SANITIZE=ON \
   -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" >/dev/null
 cmake --build build-asan -j2
-MESHSIM_DIFF_MESHES=50 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+MESHSIM_DIFF_MESHES=50 MESHSIM_DIFF_PAIRS=20 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
 
