@@ -245,6 +245,10 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("got 'newly-alowed'"), std::string::npos);
   EXPECT_EQ(Cli({"diff", a}).code, 2);  // no new version
+  // A solver that runs out of resources says so: unknown, exit 3.
+  CliRun unknown = Cli({"diff", a, b, "--rlimit", "1"});
+  EXPECT_EQ(unknown.code, 3);
+  EXPECT_NE(unknown.out.find("unknown: "), std::string::npos) << unknown.out;
   EXPECT_EQ(Cli({"diff", a, "--new-manifests", "no/such/dir"}).code, 2);
 }
 
