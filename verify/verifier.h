@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/path.h"
@@ -58,6 +59,8 @@ struct Finding {
 };
 
 struct PropertyResult {
+  PropertyResult() = default;
+  explicit PropertyResult(std::string n) : name(std::move(n)) {}
   std::string name;
   ProofResult result = ProofResult::kProved;
   size_t classes_checked = 0;

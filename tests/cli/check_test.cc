@@ -206,6 +206,14 @@ TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
   fs::remove_all(dir);
 }
 
+TEST(CheckTest, CyclicRouteChainIsBoundedAndProvedLoopFree) {
+  CliRun r = Cli({"check", "tests/data/check/cyclic-routes.yaml"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 expectations in 1 scenario file: all hold"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(CheckTest, BadExpectationIsBadInputWithLocation) {
   CliRun r = Cli({"check", "tests/data/check/bad-expect.yaml"});
   EXPECT_EQ(r.code, 2);
