@@ -12,6 +12,9 @@ scripts/check-format.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2
 ctest --test-dir build --output-on-failure -j2
+# The project's own scenarios are the first user of the CI gate: every
+# `expect:` entry under scenarios/ must hold (docs/ci.md).
+build/cli/meshsim check scenarios/ --junit build/check-junit.xml
 
 # Sanitizers: any report fails its test. -O1 with line tables only keeps the
 # build short; the differential tests use 50 random meshes instead of 500.
