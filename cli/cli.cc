@@ -192,27 +192,35 @@ int RunAnalyze(const std::string& path, const std::string& format,
   return 0;
 }
 
+// The concrete request of a finding as a one-off traffic entry, for the path
+// function. `ingress_host` is the :authority an ingress witness uses.
+TrafficEntry RequestOf(const Finding& f, const std::string& ingress_host,
+                       const std::map<std::string, std::string>& headers) {
+  TrafficEntry t;
+  t.name = "witness";
+  t.from.cluster = f.from_cluster;
+  if (!f.req_from_ingress.empty()) {
+    t.from.ingress = f.req_from_ingress;
+    t.to.host = ingress_host;
+  } else {
+    t.from.ns = f.req_from_workload.substr(0, f.req_from_workload.find('/'));
+    t.from.workload =
+        f.req_from_workload.substr(f.req_from_workload.find('/') + 1);
+    t.to.host = f.req_to_host;
+    t.to.pod = f.req_to_pod;
+  }
+  t.to.port = f.req_port;
+  if (!f.req_method.empty())
+    t.http = HttpRequest{f.req_method, f.req_path, headers};
+  return t;
+}
+
 // Attaches to each counterexample the path the simulator's path function
 // computes for that concrete request (for display; the verdict is Z3's).
 void AttachPaths(const Scenario& sc, VerifyResult& r) {
   for (Finding& f : r.findings) {
     if (f.req_from_workload.empty() && f.req_from_ingress.empty()) continue;
-    TrafficEntry t;
-    t.name = "counterexample";
-    t.from.cluster = f.from_cluster;
-    if (!f.req_from_ingress.empty()) {
-      t.from.ingress = f.req_from_ingress;
-      t.to.host = "counterexample.example.com";
-    } else {
-      t.from.ns = f.req_from_workload.substr(0, f.req_from_workload.find('/'));
-      t.from.workload =
-          f.req_from_workload.substr(f.req_from_workload.find('/') + 1);
-      t.to.host = f.req_to_host;
-      t.to.pod = f.req_to_pod;
-    }
-    t.to.port = f.req_port;
-    if (!f.req_method.empty())
-      t.http = HttpRequest{f.req_method, f.req_path, {}};
+    const TrafficEntry t = RequestOf(f, "counterexample.example.com", {});
     for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
       const bool bypass =
           p.waypoints.empty() && p.outcome == Outcome::kDelivered;
@@ -279,22 +287,7 @@ int RunVerify(const std::string& path, const std::string& format,
 // with that outcome.
 void FillSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
   const Finding& f = df.finding;
-  TrafficEntry t;
-  t.name = "witness";
-  t.from.cluster = f.from_cluster;
-  if (!f.req_from_ingress.empty()) {
-    t.from.ingress = f.req_from_ingress;
-    t.to.host = f.req_to_host;
-  } else {
-    t.from.ns = f.req_from_workload.substr(0, f.req_from_workload.find('/'));
-    t.from.workload =
-        f.req_from_workload.substr(f.req_from_workload.find('/') + 1);
-    t.to.host = f.req_to_host;
-    t.to.pod = f.req_to_pod;
-  }
-  t.to.port = f.req_port;
-  if (!f.req_method.empty())
-    t.http = HttpRequest{f.req_method, f.req_path, df.headers};
+  const TrafficEntry t = RequestOf(f, f.req_to_host, df.headers);
   std::string pod;
   for (const FindingObject& o : f.objects)
     if (o.kind == "Pod") pod = o.name;
