@@ -6,42 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/markup.h"
+
 namespace meshsim {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters, even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' &&
-            c != '\r')
-          out += '?';
-        else
-          out += c;
-    }
-  }
-  return out;
-}
 
 std::string PathText(const std::vector<Hop>& path) {
   std::string out;

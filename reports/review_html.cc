@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "reports/markup.h"
 #include "reports/review_data.h"
 #include "reports/review_report.h"
 
@@ -21,29 +22,7 @@ namespace {
 using review::Fixed;
 using review::Thousands;
 
-std::string Esc(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string Esc(const std::string& s) { return XmlEscape(s); }
 
 std::string N(double v) { return Fixed(v, 1); }
 
