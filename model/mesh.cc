@@ -443,6 +443,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     c.service_by_vip.clear();
     c.service_by_host.clear();
     c.service_endpoints.assign(c.services.size(), {});
+    c.workload_services.assign(c.workloads.size(), {});
     // Endpoints in namespace/name order, like addresses: the order objects
     // come in must not change which endpoint a load balancer picks.
     std::map<std::string, std::vector<size_t>> workloads_by_ns;
@@ -480,8 +481,10 @@ void Mesh::Finalize(Diagnostics& diags) {
         for (size_t wi : workloads_by_ns[s.ns]) {
           const Workload& w = c.workloads[wi];
           if (s.kind == "Service" && w.kind != "Pod") continue;
-          if (SelectorMatches(*s.selector, w.labels))
+          if (SelectorMatches(*s.selector, w.labels)) {
             c.service_endpoints[si].push_back(wi);
+            c.workload_services[wi].push_back(si);
+          }
         }
       }
     }

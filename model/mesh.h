@@ -365,6 +365,8 @@ struct Cluster {
   std::map<std::string, std::vector<size_t>> service_by_vip;
   std::map<std::string, std::vector<size_t>> service_by_host;
   std::vector<std::vector<size_t>> service_endpoints;  // per service: workloads
+  // The reverse: per workload, the services that select it (ascending).
+  std::vector<std::vector<size_t>> workload_services;
   std::map<std::string, std::vector<size_t>>
       gateway_pods;  // gateway key -> workloads
 

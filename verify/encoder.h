@@ -51,28 +51,40 @@ class Encoder {
  public:
   Encoder(const Scenario& sc, z3::context& c,
           const std::vector<SourceClass>& classes)
-      : sc_(sc), c_(c), classes_(classes), slice_(sc, c) {}
+      : sc_(sc), c_(c), classes_(&classes), slice_(sc, c) {
+    IndexPrincipals();
+  }
 
   Slice& slice() { return slice_; }
+
+  // Starts a new destination slice with its own source classes, keeping the
+  // indexes built so far (one Encoder serves a whole verify run).
+  void Begin(const std::vector<SourceClass>& classes) {
+    classes_ = &classes;
+    slice_.ResetTracking();
+    slice_ids_.clear();
+  }
 
   // ---- shared pieces --------------------------------------------------------
   z3::expr SrcIs(const Encoded& e,
                  const std::function<bool(const SourceClass&)>& pred) {
     z3::expr out = c_.bool_val(false);
-    for (size_t k = 0; k < classes_.size(); ++k)
-      if (pred(classes_[k]))
+    for (size_t k = 0; k < classes().size(); ++k)
+      if (pred(classes()[k]))
         out = out || e.src == c_.int_val(static_cast<int>(k));
     return out;
   }
 
-  // ite over source classes of a per-class string.
-
+  // `principal`: an identity id (Pid), -1 without one.
   Attrs MakeAttrs(
-      const Encoded& e, z3::expr principal, z3::expr has_id, z3::expr ns,
+      const Encoded& e, z3::expr principal, z3::expr has_id,
       std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
-    return Attrs{principal,
-                 has_id,
-                 ns,
+    return Attrs{[this, principal, has_id](const std::vector<std::string>& ps) {
+                   return IdIn(principal, has_id, ps, false);
+                 },
+                 [this, principal, has_id](const std::vector<std::string>& ps) {
+                   return IdIn(principal, has_id, ps, true);
+                 },
                  e.port,
                  e.http,
                  e.method,
@@ -133,13 +145,12 @@ class Encoder {
     if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
       return c_.bool_val(false);
     const bool zt = w.capture == Capture::kAmbient;
-    auto ns = z3::ite(has_id, NsExpr(principal), c_.string_val(""));
     Attrs a = MakeAttrs(
-        e, principal, has_id, ns, [&](const std::vector<std::string>& blocks) {
+        e, principal, has_id, [&](const std::vector<std::string>& blocks) {
           // Source address: the peer's; only classes with a pod have one.
           z3::expr out = c_.bool_val(false);
-          for (size_t k = 0; k < classes_.size(); ++k) {
-            std::string ip = ClassIp(classes_[k]);
+          for (size_t k = 0; k < classes().size(); ++k) {
+            std::string ip = ClassIp(classes()[k]);
             bool in = false;
             for (const std::string& b : blocks)
               in = in || (!ip.empty() && IpInBlock(b, ip));
@@ -157,17 +168,46 @@ class Encoder {
     return denied;
   }
 
-  z3::expr NsExpr(const z3::expr& principal) {
-    // The namespace of a principal: the known principals are finite.
-    z3::expr out = c_.string_val("");
-    for (const std::string& p : known_principals_)
-      out = z3::ite(principal == c_.string_val(p),
-                    c_.string_val(NsOfPrincipal(p)), out);
-    return out;
+  // The id of an identity (-1 for none) as a Z3 constant; records it as one
+  // the current slice can produce.
+  z3::expr Pid(const std::string& p) {
+    if (p.empty()) return c_.int_val(-1);
+    auto it = principal_ids_.find(p);
+    if (it == principal_ids_.end()) {  // not indexed up front: add it
+      it =
+          principal_ids_.emplace(p, static_cast<int>(principals_.size())).first;
+      principals_.push_back(p);
+    }
+    slice_ids_.insert(it->second);
+    return c_.int_val(it->second);
   }
 
-  void KnowPrincipal(const std::string& p) {
-    if (!p.empty()) known_principals_.insert(p);
+  // Whether identity `pid` matches one of `patterns` (§8: exact, prefix*,
+  // *suffix, *), on its principal or, with `by_ns`, on its namespace. The
+  // patterns are matched here, against the identities the slice can produce.
+  z3::expr IdIn(const z3::expr& pid, const z3::expr& has_id,
+                const std::vector<std::string>& patterns, bool by_ns) {
+    auto match = [&](int id) {
+      const std::string& p = principals_[static_cast<size_t>(id)];
+      const std::string v = by_ns ? NsOfPrincipal(p) : p;
+      for (const std::string& pat : patterns)
+        if (IstioStringMatch(pat, v)) return true;
+      return false;
+    };
+    if (pid.is_numeral()) {
+      const int id = pid.get_numeral_int();
+      return c_.bool_val(id >= 0 && match(id));
+    }
+    z3::expr out = c_.bool_val(false);
+    bool all = true;
+    for (int id : slice_ids_) {
+      if (match(id)) {
+        out = out || pid == c_.int_val(id);
+      } else {
+        all = false;
+      }
+    }
+    return all ? has_id : has_id && out;
   }
 
   // ---- a service reached by its VIP -----------------------------------------
@@ -179,20 +219,28 @@ class Encoder {
         clusters.push_back(static_cast<int>(ci));
     }
     if (clusters.empty()) return std::nullopt;
-    Encoded e = Fresh("svc:" + key);
+    Encoded e = Fresh();
     const Service& base = *sc_.mesh.clusters[clusters[0]].FindService(key);
     e.svc = &base;
     e.dest = (base.kind == "Service" ? "service " : "ServiceEntry ") + key;
     auto svc_in = [&](int ci) {
       return sc_.mesh.clusters[ci].FindService(key);
     };
-    auto global_in = [&](int ci) {
-      const Service* s = svc_in(ci);
-      if (!s) return false;
-      if (GlobalLabel(s->labels)) return true;
+    std::vector<char> global(sc_.mesh.clusters.size(), 0);
+    for (size_t ci = 0; ci < global.size(); ++ci) {
+      const Service* s = svc_in(static_cast<int>(ci));
+      if (!s) continue;
+      if (GlobalLabel(s->labels)) {
+        global[ci] = 1;
+        continue;
+      }
       Binding b = ServiceWaypoint(sc_.mesh, sc_.mesh.clusters[ci], *s);
-      return b.waypoint && (GlobalLabel(b.waypoint->labels) ||
-                            GlobalLabel(b.waypoint->infrastructure_labels));
+      global[ci] =
+          b.waypoint && (GlobalLabel(b.waypoint->labels) ||
+                         GlobalLabel(b.waypoint->infrastructure_labels));
+    }
+    auto global_in = [&](int ci) {
+      return global[static_cast<size_t>(ci)] != 0;
     };
     for (int ci : clusters) {
       const Cluster& c = sc_.mesh.clusters[ci];
@@ -202,9 +250,9 @@ class Encoder {
     }
     // Which cluster's view a source class uses (§7.2: its own cluster's
     // Service, else a global one elsewhere), and whether it can reach it.
-    std::vector<int> view(classes_.size(), -1);
-    for (size_t k = 0; k < classes_.size(); ++k) {
-      const SourceClass& cls = classes_[k];
+    std::vector<int> view(classes().size(), -1);
+    for (size_t k = 0; k < classes().size(); ++k) {
+      const SourceClass& cls = classes()[k];
       if (svc_in(cls.cluster)) {
         view[k] = cls.cluster;
       } else {
@@ -239,16 +287,16 @@ class Encoder {
     z3::expr ew_pass = c_.bool_val(false);
     z3::expr denied_wp = c_.bool_val(false);
     z3::expr remote_no_gw = c_.bool_val(false);
-    z3::expr dst_principal = c_.string_val("");
+    z3::expr dst_principal = c_.int_val(-1);
     z3::expr dst_has_id = c_.bool_val(false);
     z3::expr plaintext = c_.bool_val(false);
     const bool interop =
         sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
                             sc_.mesh.istio.distribution == Distribution::kSolo);
     std::vector<z3::expr> pass_terms, fail_terms, deny_terms;
-    for (size_t k = 0; k < classes_.size(); ++k) {
+    for (size_t k = 0; k < classes().size(); ++k) {
       if (view[k] < 0) continue;
-      const SourceClass& cls = classes_[k];
+      const SourceClass& cls = classes()[k];
       const int vc = view[k];
       const View& v = views.at(vc);
       const Cluster& home = sc_.mesh.clusters[cls.cluster];
@@ -332,21 +380,16 @@ class Encoder {
         }
         // The identity the destination sees (§8.1): the last waypoint's, else
         // the gateway's or the client's; plaintext from uncaptured clients.
-        z3::expr p = c_.string_val(ClassPrincipal(cls));
+        z3::expr p = Pid(ClassPrincipal(cls));
         z3::expr has = c_.bool_val(cls.kind != "uncaptured");
-        KnowPrincipal(ClassPrincipal(cls));
         for (const auto& [gw, b] : v.per) {
-          KnowPrincipal(slice_.WaypointPrincipal(vc, *gw));
-          p = z3::ite(local && b,
-                      c_.string_val(slice_.WaypointPrincipal(vc, *gw)), p);
+          p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
           has = has || (local && b);
         }
         if (!same_network && svc_in(ep.cluster)) {
           for (const auto& [gw, b] : views.at(ep.cluster).per) {
-            KnowPrincipal(slice_.WaypointPrincipal(ep.cluster, *gw));
-            p = z3::ite(
-                ew && b,
-                c_.string_val(slice_.WaypointPrincipal(ep.cluster, *gw)), p);
+            p = z3::ite(ew && b, Pid(slice_.WaypointPrincipal(ep.cluster, *gw)),
+                        p);
             has = has || (ew && b);
           }
         }
@@ -404,7 +447,7 @@ class Encoder {
     if (!p.ready || p.role != WorkloadRole::kApplication ||
         p.ip.rfind("node:", 0) == 0)
       return std::nullopt;
-    Encoded e = Fresh("pod:" + c.name + "/" + p.Key());
+    Encoded e = Fresh();
     e.pod = &p;
     e.dest = "pod " + p.Key();
     e.eps.push_back({cp, pwi});
@@ -415,11 +458,11 @@ class Encoder {
     z3::expr failed = c_.bool_val(false);
     z3::expr denied_wp = c_.bool_val(false);
     z3::expr self = c_.bool_val(false);
-    z3::expr principal = c_.string_val("");
+    z3::expr principal = c_.int_val(-1);
     z3::expr has_id = c_.bool_val(false);
     z3::expr via = c_.string_val("");
-    for (size_t k = 0; k < classes_.size(); ++k) {
-      const SourceClass& cls = classes_[k];
+    for (size_t k = 0; k < classes().size(); ++k) {
+      const SourceClass& cls = classes()[k];
       if (cls.kind == "ingress") continue;  // ingress reaches services only
       if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
       z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
@@ -429,8 +472,7 @@ class Encoder {
         self = self || is_k;
         continue;
       }
-      KnowPrincipal(ClassPrincipal(cls));
-      z3::expr pr = c_.string_val(ClassPrincipal(cls));
+      z3::expr pr = Pid(ClassPrincipal(cls));
       z3::expr has = c_.bool_val(cls.kind != "uncaptured");
       if (cls.kind == "ambient") {
         for (const auto& [gw, b] : per) {
@@ -442,8 +484,7 @@ class Encoder {
           denied_wp = denied_wp || (is_k && b &&
                                     WaypointDenies(e, cp, *gw, nullptr,
                                                    ClientPrincipal(cls)));
-          KnowPrincipal(slice_.WaypointPrincipal(cp, *gw));
-          pr = z3::ite(b, c_.string_val(slice_.WaypointPrincipal(cp, *gw)), pr);
+          pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
           via = z3::ite(is_k && b, c_.string_val(gw->Key()), via);
           has = has || b;
         }
@@ -457,9 +498,7 @@ class Encoder {
     // when none is declared.
     std::set<int> ports;
     for (const ContainerPort& cp : p.ports) ports.insert(cp.port);
-    for (size_t si = 0; si < c.services.size(); ++si) {
-      const auto& eps = c.service_endpoints[si];
-      if (std::find(eps.begin(), eps.end(), pwi) == eps.end()) continue;
+    for (size_t si : ServicesOf(c, pwi)) {
       for (const ServicePort& sp : c.services[si].ports)
         if (sp.target_port)
           ports.insert(sp.target_port);
@@ -485,14 +524,17 @@ class Encoder {
   }
 
  private:
-  Encoded Fresh(const std::string& tag) {
-    return Encoded{c_.int_const(("src@" + tag).c_str()),
-                   c_.int_const(("ep@" + tag).c_str()),
-                   c_.int_const(("port@" + tag).c_str()),
-                   c_.bool_const(("http@" + tag).c_str()),
-                   c_.string_const(("method@" + tag).c_str()),
-                   c_.string_const(("path@" + tag).c_str()),
-                   c_.string_const(("host@" + tag).c_str()),
+  // The request variables have the same names in every slice, so that
+  // destinations that behave alike get the same (hash-consed) formulas and
+  // are checked once (verify.cc); each slice is asserted in its own scope.
+  Encoded Fresh() {
+    return Encoded{c_.int_const("src"),
+                   c_.int_const("ep"),
+                   c_.int_const("port"),
+                   c_.bool_const("http"),
+                   c_.string_const("method"),
+                   c_.string_const("path"),
+                   c_.string_const("host"),
                    c_.int_val(0),
                    c_.int_val(0),
                    c_.bool_val(false),
@@ -514,11 +556,11 @@ class Encoder {
                           const Service* svc, const std::string& client) {
     auto policies = slice_.WaypointPolicies(ci, gw, svc);
     if (policies.empty()) return c_.bool_val(false);
-    z3::expr p = c_.string_val(client);
+    z3::expr p = Pid(client);
     z3::expr has = c_.bool_val(!client.empty());
-    Attrs a = MakeAttrs(
-        e, p, has, c_.string_val(NsOfPrincipal(client)),
-        [this](const std::vector<std::string>&) { return c_.bool_val(false); });
+    Attrs a = MakeAttrs(e, p, has, [this](const std::vector<std::string>&) {
+      return c_.bool_val(false);
+    });
     return slice_.Denied(policies, a, false);
   }
 
@@ -595,7 +637,8 @@ class Encoder {
     // controller, or bare pods with the same app label) that asks for a
     // waypoint makes this pod intended too.
     const std::string* app = FindLabel(w.labels, "app");
-    for (const Workload& o : c.workloads) {
+    for (size_t oi : labelled_[static_cast<size_t>(ep.cluster)]) {
+      const Workload& o = c.workloads[oi];
       if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
         continue;
       const bool sibling =
@@ -607,9 +650,7 @@ class Encoder {
           Intent(ep.cluster, o.labels, o.ns, which))
         return true;
     }
-    for (size_t si = 0; si < c.services.size(); ++si) {
-      const auto& eps = c.service_endpoints[si];
-      if (std::find(eps.begin(), eps.end(), ep.wi) == eps.end()) continue;
+    for (size_t si : ServicesOf(c, ep.wi)) {
       if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
         return true;
       if (IngressOptIn(ep.cluster, c.services[si])) {
@@ -620,11 +661,52 @@ class Encoder {
     return false;
   }
 
+  const std::vector<SourceClass>& classes() const { return *classes_; }
+
+  // The services that select workload `wi` (Mesh::Finalize's index, or a
+  // scan for a cluster built without it).
+  static std::vector<size_t> ServicesOf(const Cluster& c, size_t wi) {
+    if (c.workload_services.size() == c.workloads.size())
+      return c.workload_services[wi];
+    std::vector<size_t> out;
+    for (size_t si = 0; si < c.service_endpoints.size(); ++si) {
+      const auto& eps = c.service_endpoints[si];
+      if (std::find(eps.begin(), eps.end(), wi) != eps.end()) out.push_back(si);
+    }
+    return out;
+  }
+
+  // Every identity the mesh can present (each pod's and each gateway's), and
+  // the labelled workloads.
+  void IndexPrincipals() {
+    std::set<std::string> all;
+    for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
+      const Cluster& c = sc_.mesh.clusters[ci];
+      labelled_.emplace_back();
+      for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
+        const Workload& w = c.workloads[wi];
+        all.insert(SpiffePrincipal(w.ns, w.service_account));
+        if (FindLabel(w.labels, kLabelUseWaypoint))
+          labelled_.back().push_back(wi);
+      }
+      for (const auto& [k, gw] : c.gateways)
+        all.insert(slice_.WaypointPrincipal(static_cast<int>(ci), gw));
+    }
+    for (const std::string& p : all) {
+      principal_ids_.emplace(p, static_cast<int>(principals_.size()));
+      principals_.push_back(p);
+    }
+  }
+
   const Scenario& sc_;
   z3::context& c_;
-  const std::vector<SourceClass>& classes_;
+  const std::vector<SourceClass>* classes_;
   Slice slice_;
-  std::set<std::string> known_principals_;
+  std::vector<std::string> principals_;
+  std::map<std::string, int> principal_ids_;
+  std::set<int> slice_ids_;  // the ids the current slice can produce
+  // Per cluster: the workloads with an istio.io/use-waypoint label (K12).
+  std::vector<std::vector<size_t>> labelled_;
 };
 
 // One key per source class: classes with equal keys behave alike towards

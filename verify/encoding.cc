@@ -116,14 +116,25 @@ z3::expr Slice::AnyBound(
     bool is_gateway_holder,
     std::vector<std::pair<const Gateway*, z3::expr>>* per) {
   z3::expr any = c_.bool_val(false);
-  // Only gateways some label names can be bound (ref_name == name in
-  // BoundTo); the others' formulas are false, so they are not built.
+  // Only gateways some label names can be bound (ref_name == name and
+  // ref_ns == namespace in BoundTo); the others' formulas are false, so they
+  // are not built.
+  const Cluster& cl = sc_.mesh.clusters[ci];
+  const bool ns_label = cl.VersionOr(sc_.mesh.istio.version).AtLeast(1, 23);
+  const Labels& nsl = cl.NamespaceLabels(ns);
   const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
-  const std::string* nsv =
-      FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(ns), kLabelUseWaypoint);
-  for (const auto& [key, gw] : sc_.mesh.clusters[ci].gateways) {
+  const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
+  const std::string* objns =
+      ns_label ? FindLabel(labels, kLabelUseWaypointNamespace) : nullptr;
+  const std::string* nsns =
+      ns_label ? FindLabel(nsl, kLabelUseWaypointNamespace) : nullptr;
+  auto named = [&](const Gateway& gw) {
+    return (obj && *obj == gw.name && (objns ? *objns : ns) == gw.ns) ||
+           (nsv && *nsv == gw.name && (nsns ? *nsns : ns) == gw.ns);
+  };
+  for (const auto& [key, gw] : cl.gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
-    if (!(obj && *obj == gw.name) && !(nsv && *nsv == gw.name)) continue;
+    if (!named(gw)) continue;
     z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
     per->push_back({&gw, b});
     any = any || b;
@@ -190,14 +201,11 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       if (l4 && !l4_source(s)) continue;
       clause = true;
       z3::expr sm = c_.bool_val(true);
-      if (!s.principals.empty())
-        sm = sm && AnyPattern(c_, s.principals, a.principal, a.has_id);
+      if (!s.principals.empty()) sm = sm && a.principal_in(s.principals);
       if (!s.not_principals.empty())
-        sm = sm && !AnyPattern(c_, s.not_principals, a.principal, a.has_id);
-      if (!s.namespaces.empty())
-        sm = sm && AnyPattern(c_, s.namespaces, a.ns, a.has_id);
-      if (!s.not_namespaces.empty())
-        sm = sm && !AnyPattern(c_, s.not_namespaces, a.ns, a.has_id);
+        sm = sm && !a.principal_in(s.not_principals);
+      if (!s.namespaces.empty()) sm = sm && a.ns_in(s.namespaces);
+      if (!s.not_namespaces.empty()) sm = sm && !a.ns_in(s.not_namespaces);
       if (!s.ip_blocks.empty()) sm = sm && a.ip_in(s.ip_blocks);
       if (!s.not_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_ip_blocks);
       if (!l4) {
@@ -257,12 +265,12 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     z3::expr val = c_.string_val("");
     z3::expr present = c_.bool_val(true);
     bool ip = false;
+    const std::function<z3::expr(const std::vector<std::string>&)>* id_in =
+        nullptr;
     if (w.key == "source.principal") {
-      val = a.principal;
-      present = a.has_id;
+      id_in = &a.principal_in;
     } else if (w.key == "source.namespace") {
-      val = a.ns;
-      present = a.has_id;
+      id_in = &a.ns_in;
     } else if (w.key == "destination.port") {
       when_clause = true;
       z3::expr in = c_.bool_val(false), out = c_.bool_val(false);
@@ -290,6 +298,9 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     if (ip) {
       if (!w.values.empty()) cm = cm && a.ip_in(w.values);
       if (!w.not_values.empty()) cm = cm && !a.ip_in(w.not_values);
+    } else if (id_in) {
+      if (!w.values.empty()) cm = cm && (*id_in)(w.values);
+      if (!w.not_values.empty()) cm = cm && !(*id_in)(w.not_values);
     } else {
       if (!w.values.empty()) cm = cm && AnyPattern(c_, w.values, val, present);
       if (!w.not_values.empty())

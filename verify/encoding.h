@@ -14,11 +14,14 @@
 
 namespace meshsim::verify {
 
-// The attributes a policy sees, as Z3 terms.
+// The attributes a policy sees, as Z3 terms. Identities are a finite set
+// known before encoding (every workload's and waypoint's SPIFFE name), so
+// principal and namespace patterns are matched outside Z3: `principal_in`
+// and `ns_in` give the request's identity being one of those that match
+// (false without an identity).
 struct Attrs {
-  z3::expr principal;
-  z3::expr has_id;
-  z3::expr ns;
+  std::function<z3::expr(const std::vector<std::string>&)> principal_in;
+  std::function<z3::expr(const std::vector<std::string>&)> ns_in;
   z3::expr port;
   z3::expr http;
   z3::expr method;
@@ -56,6 +59,13 @@ class Slice {
   std::vector<const AuthorizationPolicy*> WaypointPolicies(int ci,
                                                            const Gateway& w,
                                                            const Service* svc);
+
+  // Forgets the policy and waypoint literals used so far (a new slice).
+  void ResetTracking() {
+    enabled_.clear();
+    deleted_.clear();
+    policy_objects_.clear();
+  }
 
   const std::map<std::string, z3::expr>& enabled() const { return enabled_; }
   const std::map<std::string, z3::expr>& deleted() const { return deleted_; }

@@ -432,15 +432,39 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   // policy are interchangeable (verify::ClassKeys).
   const std::vector<std::string> class_keys =
       verify::ClassKeys(sc, all_classes);
-  auto reduce = [&](const std::string& self_pod, int self_cluster) {
-    std::vector<SourceClass> out;
-    std::set<std::string> seen;
-    for (size_t i = 0; i < all_classes.size(); ++i) {
-      const SourceClass& k = all_classes[i];
-      const bool self = k.cluster == self_cluster && k.workload == self_pod;
-      if (seen.insert(class_keys[i] + (self ? "|self" : "")).second)
-        out.push_back(k);
+  // Per class key, its first two members: a slice keeps the first member of
+  // every key, and the destination pod's own class apart (§3.2: calls to
+  // one's own pod IP are not captured).
+  std::map<std::string, std::pair<size_t, size_t>> key_members;
+  std::vector<size_t> reps;
+  std::map<std::pair<int, std::string>, size_t> class_of_pod;
+  for (size_t i = 0; i < all_classes.size(); ++i) {
+    auto [it, fresh] = key_members.emplace(class_keys[i], std::pair{i, i});
+    if (fresh) {
+      reps.push_back(i);
+    } else if (it->second.second == it->second.first) {
+      it->second.second = i;
     }
+    if (!all_classes[i].workload.empty())
+      class_of_pod.emplace(
+          std::pair{all_classes[i].cluster, all_classes[i].workload}, i);
+  }
+  auto reduce = [&](const std::string& self_pod, int self_cluster) {
+    std::vector<size_t> idx = reps;
+    auto it = class_of_pod.find({self_cluster, self_pod});
+    if (!self_pod.empty() && it != class_of_pod.end()) {
+      const size_t self = it->second;
+      const auto& [first, second] = key_members.at(class_keys[self]);
+      if (first == self) {
+        idx.erase(std::find(idx.begin(), idx.end(), self));
+        if (second != self) idx.push_back(second);
+      }
+      idx.push_back(self);
+      std::sort(idx.begin(), idx.end());
+    }
+    std::vector<SourceClass> out;
+    out.reserve(idx.size());
+    for (size_t i : idx) out.push_back(all_classes[i]);
     return out;
   };
 
@@ -448,26 +472,36 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
       exposure{"fail-open-exposure"};
   std::set<std::string> core;
   std::map<std::string, size_t> reported, suppressed;
-  // Contexts are shared by batches of slices: creating one costs more than
-  // most queries, but one context for everything keeps every term alive and
-  // slows term construction down as the mesh grows.
-  constexpr size_t kSlicesPerContext = 32;
-  std::unique_ptr<z3::context> ctx_holder;
-  size_t slice_index = 0;
+  // One context, one encoder and one solver for the run: each slice is
+  // asserted in its own scope. Request variables are named alike in every
+  // slice, so destinations that behave alike have the same formulas (Z3
+  // hash-conses terms); each distinct query is answered once and its answer
+  // reused, decoded against each destination's own sources and endpoints.
+  z3::context ctx;
+  z3::params params(ctx);
+  params.set("rlimit", options.rlimit);
+  z3::solver s(ctx);
+  s.set(params);
+  std::vector<SourceClass> classes;
+  Encoder enc(sc, ctx, classes);
+  struct Answer {
+    ProofResult first = ProofResult::kProved;  // the query's verdict
+    ProofResult last = ProofResult::kProved;   // after blocking found kinds
+    std::string reason;
+    std::vector<z3::model> models;  // up to one per kind of client
+    std::vector<std::string> core;
+    bool enumerated = false;  // models were looked for
+  };
+  // Keyed by the query's terms (kept alive here, so their ids stay unique)
+  // and the kinds of the slice's source classes.
+  std::map<std::string, Answer> answers;
+  std::vector<z3::expr> keep_alive;
   for (const SliceSpec& spec : specs) {
-    if (slice_index++ % kSlicesPerContext == 0) {
-      ctx_holder.reset();
-      ctx_holder = std::make_unique<z3::context>();
-    }
-    z3::context& ctx = *ctx_holder;
-    z3::params params(ctx);
-    params.set("rlimit", options.rlimit);
     const Workload* self_pod =
         spec.service ? nullptr
                      : &sc.mesh.clusters[spec.cluster].workloads[spec.wi];
-    std::vector<SourceClass> classes =
-        reduce(self_pod ? self_pod->Key() : "", spec.cluster);
-    Encoder enc(sc, ctx, classes);
+    classes = reduce(self_pod ? self_pod->Key() : "", spec.cluster);
+    enc.Begin(classes);
     std::optional<Encoded> built = spec.service
                                        ? enc.ServiceSlice(spec.key)
                                        : enc.PodSlice(spec.cluster, spec.wi);
@@ -476,16 +510,17 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
     {
       const size_t pairs =
           classes.size() * std::max<size_t>(1, e.eps.size()) * spec.weight;
-      z3::solver s(ctx);
-      s.set(params);
-      s.add(e.valid);
-      s.add(e.ep >= 0 && e.ep < ctx.int_val(static_cast<int>(
-                                    std::max<size_t>(1, e.eps.size()))));
-      s.add(e.port >= 1 && e.port <= 65535);
+      z3::expr statics = e.valid && e.ep >= 0 &&
+                         e.ep < ctx.int_val(static_cast<int>(
+                                    std::max<size_t>(1, e.eps.size()))) &&
+                         e.port >= 1 && e.port <= 65535;
       std::vector<z3::expr> all_on, nothing_deleted;
       for (const auto& [k, v] : enc.slice().enabled()) all_on.push_back(v);
       for (const auto& [k, v] : enc.slice().deleted())
         nothing_deleted.push_back(!v);
+      std::string kinds;
+      for (const SourceClass& k : classes) kinds += k.kind + ",";
+      bool pushed = false;
       auto decode = [&](const z3::model& m, const std::string& rule,
                         const std::string& severity, const std::string& what) {
         Finding f;
@@ -552,66 +587,97 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
             f.message += "; when waypoint " + key + " is missing or not ready";
         return f;
       };
-      auto run = [&](PropertyResult& pr, z3::expr goal,
-                     std::vector<z3::expr> assumptions,
+      auto run = [&](PropertyResult& pr, const z3::expr& goal,
+                     const std::vector<z3::expr>& assumptions,
                      const std::string& severity,
                      const std::string& what) -> ProofResult {
         const auto t0 = std::chrono::steady_clock::now();
-        s.push();
-        s.add(goal);
-        Query q = Check(s, assumptions);
-        ProofResult first = q.result;
-        // One counterexample per kind of client (ambient, sidecar, uncaptured,
-        // ingress): each is a different mechanism with a different fix.
-        if (q.result == ProofResult::kViolated &&
-            reported[pr.name] >= options.max_findings) {
-          ++suppressed[pr.name];
+        std::string key = pr.name + "|" + kinds + "|" +
+                          std::to_string(statics.id()) + "|" +
+                          std::to_string(goal.id());
+        for (const z3::expr& a : assumptions)
+          key += "," + std::to_string(a.id());
+        auto [it, fresh] = answers.try_emplace(key);
+        Answer& ans = it->second;
+        const bool want_models = reported[pr.name] < options.max_findings;
+        if (fresh) {
+          keep_alive.push_back(statics);
+          keep_alive.push_back(goal);
+          keep_alive.insert(keep_alive.end(), assumptions.begin(),
+                            assumptions.end());
+        }
+        if (fresh || (want_models && !ans.enumerated &&
+                      ans.first == ProofResult::kViolated)) {
+          if (!pushed) {
+            s.push();
+            s.add(statics);
+            pushed = true;
+          }
+          s.push();
+          s.add(goal);
+          Query q = Check(s, assumptions);
+          ans.first = ans.last = q.result;
+          ans.reason = q.reason;
+          ans.core = q.core;
+          // One counterexample per kind of client (ambient, sidecar,
+          // uncaptured, ingress): each is a different mechanism with a
+          // different fix.
+          if (q.result == ProofResult::kViolated && want_models) {
+            ans.enumerated = true;
+            for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
+              ans.models.push_back(*q.model);
+              const int k = q.model->eval(e.src, true).get_numeral_int();
+              const std::string kind =
+                  classes[static_cast<size_t>(
+                              std::clamp<int>(k, 0, classes.size() - 1))]
+                      .kind;
+              s.add(!enc.SrcIs(
+                  e, [&](const SourceClass& c) { return c.kind == kind; }));
+              q = Check(s, assumptions);
+            }
+            ans.last = q.result;
+          }
+          s.pop();
+        }
+        pr.classes_checked += pairs;
+        if (ans.first == ProofResult::kViolated) {
           if (pr.result != ProofResult::kUnknown)
             pr.result = ProofResult::kViolated;
-          q.result =
-              ProofResult::kProved;  // stop here; `first` keeps the verdict
+          if (reported[pr.name] >= options.max_findings) {
+            ++suppressed[pr.name];
+          } else {
+            for (const z3::model& m : ans.models) {
+              ++reported[pr.name];
+              out.findings.push_back(decode(m, pr.name, severity, what));
+            }
+          }
+        } else if (ans.first == ProofResult::kUnknown) {
+          pr.result = ProofResult::kUnknown;
+          pr.reason = ans.reason + " (" + e.dest + ")";
+        } else {
+          core.insert(ans.core.begin(), ans.core.end());
         }
-        for (int n = 0; n < 4 && q.result == ProofResult::kViolated; ++n) {
-          if (pr.result != ProofResult::kUnknown)
-            pr.result = ProofResult::kViolated;
-          ++reported[pr.name];
-          out.findings.push_back(decode(*q.model, pr.name, severity, what));
-          const int k = q.model->eval(e.src, true).get_numeral_int();
-          const std::string kind = classes[static_cast<size_t>(std::clamp<int>(
-                                               k, 0, classes.size() - 1))]
-                                       .kind;
-          s.add(!enc.SrcIs(
-              e, [&](const SourceClass& c) { return c.kind == kind; }));
-          q = Check(s, assumptions);
-        }
-        s.pop();
         pr.seconds +=
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
                 .count();
-        pr.classes_checked += pairs;
-        if (first == ProofResult::kViolated) {
-          return first;
-        } else if (q.result == ProofResult::kUnknown) {
-          pr.result = ProofResult::kUnknown;
-          pr.reason = q.reason + " (" + e.dest + ")";
-        } else {
-          for (const std::string& c : q.core) core.insert(c);
-        }
-        return first;
+        return ans.first;
       };
       std::vector<z3::expr> assume = all_on;
       assume.insert(assume.end(), nothing_deleted.begin(),
                     nothing_deleted.end());
+      const z3::expr unguarded =
+          e.intent && !e.self && e.outcome == 0 && e.passes == 0;
       ProofResult br = ProofResult::kProved;
       if (wanted("waypoint-bypass"))
-        br = run(bypass, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
-                 assume, "error", "reaches without any waypoint");
+        br = run(bypass, unguarded, assume, "error",
+                 "reaches without any waypoint");
       if (wanted("fail-open-exposure") && br == ProofResult::kProved)
-        run(exposure, e.intent && !e.self && e.outcome == 0 && e.passes == 0,
-            all_on, "warning", "would reach without any waypoint");
+        run(exposure, unguarded, all_on, "warning",
+            "would reach without any waypoint");
       if (wanted("waypoint-double-pass"))
         run(dbl, e.passes >= 2, assume, "error",
             "passes two waypoints on the way to");
+      if (pushed) s.pop();
     }
   }
   for (const auto& [name, n] : suppressed) {
