@@ -332,6 +332,7 @@ struct DiffCmdOptions {
   size_t max_findings = 50;
   unsigned rlimit = 0;
   std::string sarif;
+  bool process_exits_after = false;
 };
 
 int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
@@ -382,6 +383,7 @@ int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
     if (!b) return 2;
   }
   DiffOptions dopt;
+  dopt.process_exits_after = o.process_exits_after;
   dopt.max_findings = o.max_findings;
   if (o.rlimit) dopt.rlimit = o.rlimit;
   DiffResult r = Diff(*a, *b, dopt);
@@ -725,7 +727,7 @@ int RunReport(const std::string& path, const std::string& dir,
 }  // namespace
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err) {
+           std::ostream& err, bool process_exits_after) {
   CLI::App app{
       "meshsim: simulate and verify Istio ambient meshes from their manifests"};
   app.require_subcommand(1);
@@ -858,6 +860,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     return RunVerify(verify_scenario, verify_format, verify_properties,
                      verify_rlimit, verify_max_findings, verify_sarif, out,
                      err);
+  dopt.process_exits_after = process_exits_after;
   if (diff->parsed()) return RunDiff(dopt, out, err);
   if (check->parsed()) return RunCheck(copt, out, err);
   if (analyze->parsed())

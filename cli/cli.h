@@ -10,8 +10,10 @@
 
 namespace meshsim {
 
+// `process_exits_after`: main() returns right after, so large solver state
+// need not be freed (verify/diff.h DiffOptions).
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err);
+           std::ostream& err, bool process_exits_after = false);
 
 }  // namespace meshsim
 

@@ -332,9 +332,32 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
   // Sources listed with one finding before "and more".
   constexpr size_t kMaxAlike = 64;
   std::map<std::string, size_t> reported;
-  constexpr size_t kSlicesPerContext = 32;
-  std::unique_ptr<z3::context> ctx_holder;
-  size_t slice_index = 0;
+  // A context, two encoders and one incremental solver serve a batch of
+  // destinations (all of them when the process exits afterwards), each
+  // asserted in its own scope: creating contexts and solvers per destination
+  // cost more than most queries, and deleting a context that held a large
+  // mesh's queries costs more than answering them.
+  std::vector<SourceClass> rko, rkn;
+  struct Session {
+    Session(const Scenario& o, const Scenario& n, std::vector<SourceClass>& ko,
+            std::vector<SourceClass>& kn, unsigned rlimit)
+        : s(ctx), eo(o, ctx, ko), en(n, ctx, kn) {
+      z3::params params(ctx);
+      params.set("rlimit", rlimit);
+      s.set(params);
+    }
+    z3::context ctx;
+    z3::solver s;
+    Encoder eo, en;
+  };
+  constexpr size_t kDestinationsPerSession = 64;
+  std::unique_ptr<Session> session;
+  size_t in_session = 0;
+  struct Scope {
+    z3::solver& s;
+    explicit Scope(z3::solver& solver) : s(solver) { s.push(); }
+    ~Scope() { s.pop(); }
+  };
   // Sources alike in both versions are one class (verify::ClassKeys); the
   // others of a class are listed with its findings.
   std::vector<std::string> keys;
@@ -344,12 +367,19 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
     for (size_t i = 0; i < ko.size(); ++i) keys.push_back(a[i] + "#" + b[i]);
   }
   for (const DiffSpec& spec : specs) {
-    if (slice_index++ % kSlicesPerContext == 0) {
-      ctx_holder.reset();
-      ctx_holder = std::make_unique<z3::context>();
+    if (!session || (++in_session == kDestinationsPerSession &&
+                     !options.process_exits_after)) {
+      session.reset();
+      session =
+          std::make_unique<Session>(old_sc, new_sc, rko, rkn, options.rlimit);
+      in_session = 0;
     }
-    z3::context& ctx = *ctx_holder;
-    std::vector<SourceClass> rko, rkn;
+    z3::context& ctx = session->ctx;
+    z3::solver& s = session->s;
+    Encoder& eo = session->eo;
+    Encoder& en = session->en;
+    rko.clear();
+    rkn.clear();
     std::vector<std::vector<std::string>> alike;
     {
       std::map<std::string, size_t> seen;
@@ -370,7 +400,8 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
         }
       }
     }
-    Encoder eo(old_sc, ctx, rko), en(new_sc, ctx, rkn);
+    eo.Begin(rko);
+    en.Begin(rkn);
     std::optional<Encoded> a, b;
     const Service* osvc = nullptr;
     const Service* nsvc = nullptr;
@@ -433,39 +464,57 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
         continue;
       }
     }
-    // The new version chooses its endpoint on its own variable; the two
-    // choices are tied to the same pod (docs/diff.md).
-    z3::expr ep_new = ctx.int_const(("ep-new@" + spec.key).c_str());
-    {
-      z3::expr_vector from(ctx), to(ctx);
-      from.push_back(b->ep);
-      to.push_back(ep_new);
-      for (z3::expr* x : {&b->passes, &b->outcome, &b->valid, &b->self,
-                          &b->intent, &b->via, &sig_b})
-        *x = x->substitute(from, to);
-      b->ep = ep_new;
-    }
+    // When both versions have the same endpoints in the same order, they
+    // share the endpoint variable, so whatever did not change is the same
+    // term in both and its goals are false without asking the solver.
+    // Otherwise the new version chooses its endpoint on its own variable and
+    // the two choices are tied to the same pod (docs/diff.md).
+    bool same_eps = a->eps.size() == b->eps.size();
+    for (size_t i = 0; same_eps && i < a->eps.size(); ++i)
+      same_eps =
+          old_sc.mesh.clusters[static_cast<size_t>(a->eps[i].cluster)].name ==
+              new_sc.mesh.clusters[static_cast<size_t>(b->eps[i].cluster)]
+                  .name &&
+          old_sc.mesh.clusters[static_cast<size_t>(a->eps[i].cluster)]
+                  .workloads[a->eps[i].wi]
+                  .Key() ==
+              new_sc.mesh.clusters[static_cast<size_t>(b->eps[i].cluster)]
+                  .workloads[b->eps[i].wi]
+                  .Key();
     z3::expr same_pod = ctx.bool_val(false);
     size_t pairs = 0;
-    for (size_t i = 0; i < a->eps.size(); ++i) {
-      const auto& ea = a->eps[i];
-      const Cluster& ca = old_sc.mesh.clusters[static_cast<size_t>(ea.cluster)];
-      const std::string pa = ca.workloads[ea.wi].Key();
-      for (size_t j = 0; j < b->eps.size(); ++j) {
-        const auto& eb = b->eps[j];
-        const Cluster& cb =
-            new_sc.mesh.clusters[static_cast<size_t>(eb.cluster)];
-        if (cb.name != ca.name || cb.workloads[eb.wi].Key() != pa) continue;
-        same_pod = same_pod || (a->ep == ctx.int_val(static_cast<int>(i)) &&
-                                b->ep == ctx.int_val(static_cast<int>(j)));
-        ++pairs;
+    if (same_eps) {
+      same_pod = ctx.bool_val(true);
+      pairs = a->eps.size();
+    } else {
+      z3::expr ep_new = ctx.int_const(("ep-new@" + spec.key).c_str());
+      {
+        z3::expr_vector from(ctx), to(ctx);
+        from.push_back(b->ep);
+        to.push_back(ep_new);
+        for (z3::expr* x : {&b->passes, &b->outcome, &b->valid, &b->self,
+                            &b->intent, &b->via, &sig_b})
+          *x = x->substitute(from, to);
+        b->ep = ep_new;
+      }
+      for (size_t i = 0; i < a->eps.size(); ++i) {
+        const auto& ea = a->eps[i];
+        const Cluster& ca =
+            old_sc.mesh.clusters[static_cast<size_t>(ea.cluster)];
+        const std::string pa = ca.workloads[ea.wi].Key();
+        for (size_t j = 0; j < b->eps.size(); ++j) {
+          const auto& eb = b->eps[j];
+          const Cluster& cb =
+              new_sc.mesh.clusters[static_cast<size_t>(eb.cluster)];
+          if (cb.name != ca.name || cb.workloads[eb.wi].Key() != pa) continue;
+          same_pod = same_pod || (a->ep == ctx.int_val(static_cast<int>(i)) &&
+                                  b->ep == ctx.int_val(static_cast<int>(j)));
+          ++pairs;
+        }
       }
     }
     if (pairs == 0) continue;
-    z3::solver s(ctx);
-    z3::params params(ctx);
-    params.set("rlimit", options.rlimit);
-    s.set(params);
+    Scope scope(s);
     s.add(a->valid && b->valid && same_pod);
     s.add(!a->self && !b->self);
     // Ingress gateways take HTTP (their listeners here are HTTP).
@@ -490,6 +539,21 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
          (a->passes >= 1 || b->passes >= 1) && a->via != b->via && !bypass},
         {"diff-route-changed", ao == 0 && bo == 0 && sig_a != sig_b},
     };
+    // Parts that are the same term in both versions cannot differ.
+    {
+      const bool same_outcome = z3::eq(ao, bo);
+      const bool same_waypoints =
+          z3::eq(a->passes, b->passes) && z3::eq(a->via, b->via);
+      for (auto& [rule, g] : goals) {
+        const bool outcome_rule = rule == "diff-newly-allowed" ||
+                                  rule == "diff-newly-denied" ||
+                                  rule == "diff-newly-failed";
+        if ((outcome_rule && same_outcome) ||
+            (rule == "diff-route-changed" && z3::eq(sig_a, sig_b)) ||
+            (!outcome_rule && rule != "diff-route-changed" && same_waypoints))
+          g = ctx.bool_val(false);
+      }
+    }
     out.classes_checked += ko.size() * pairs * spec.weight;
     // Readable witnesses first: a common method and a short absolute path.
     z3::expr_vector nice(ctx);
@@ -522,7 +586,13 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
     // One query decides whether anything differs for this destination.
     {
       z3::expr any = ctx.bool_val(false);
-      for (const auto& [r, g] : goals) any = any || g;
+      bool possible = false;
+      for (const auto& [r, g] : goals)
+        if (!g.is_false()) {
+          any = any || g;
+          possible = true;
+        }
+      if (!possible) continue;
       s.push();
       s.add(any);
       const z3::check_result r = check(nullptr);
@@ -530,6 +600,7 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
       if (r != z3::sat) continue;
     }
     for (const std::string& rule : rules) {
+      if (goals.at(rule).is_false()) continue;
       s.push();
       s.add(goals.at(rule));
       do {
@@ -650,14 +721,12 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
           }
           if (df.changed.empty()) df.changed = out.changes;
           if (df.changed.size() > 8) df.changed.resize(8);
-          // The other sources this change reaches (each asked once).
-          s.add(a->src != ctx.int_val(k));
-          for (size_t n = 0; n < kMaxAlike; ++n) {
-            std::optional<z3::model> m2;
-            if (check(&m2) != z3::sat) break;
-            const int k2 = m2->eval(a->src, true).get_numeral_int();
-            const size_t k2i =
-                static_cast<size_t>(std::clamp<int>(k2, 0, rko.size() - 1));
+          // The other sources this change reaches: first those for which
+          // the witness itself holds with only the source changed (model
+          // evaluation, no solver), then the solver for the rest, each
+          // asked once.
+          size_t n = 0;
+          auto add_alike = [&](size_t k2i) {
             const SourceClass& c2 = rkn[k2i];
             df.alike.push_back(
                 c2.workload.empty()
@@ -665,8 +734,28 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
                     : (c2.kind == "ingress" ? c2.gateway : c2.workload));
             df.alike.insert(df.alike.end(), alike[k2i].begin(),
                             alike[k2i].end());
-            s.add(a->src != ctx.int_val(k2));
-            if (n + 1 == kMaxAlike) df.alike_truncated = true;
+            s.add(a->src != ctx.int_val(static_cast<int>(k2i)));
+            if (++n == kMaxAlike) df.alike_truncated = true;
+          };
+          s.add(a->src != ctx.int_val(k));
+          {
+            // The witness's model, with the source changed in place (it is
+            // not needed afterwards).
+            const z3::expr all = z3::mk_and(s.assertions());
+            z3::func_decl src_decl = a->src.decl();
+            for (size_t k2 = 0; k2 < rko.size() && n < kMaxAlike; ++k2) {
+              if (k2 == ki) continue;
+              z3::expr v = ctx.int_val(static_cast<int>(k2));
+              m->add_const_interp(src_decl, v);
+              if (m->eval(all, true).is_true()) add_alike(k2);
+            }
+          }
+          while (n < kMaxAlike) {
+            std::optional<z3::model> m2;
+            if (check(&m2) != z3::sat) break;
+            const int k2 = m2->eval(a->src, true).get_numeral_int();
+            add_alike(
+                static_cast<size_t>(std::clamp<int>(k2, 0, rko.size() - 1)));
           }
           if (!df.alike.empty())
             df.finding.message +=
@@ -678,6 +767,9 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
       s.pop();
     }
   }
+  // Z3 tears a large context down more slowly than the diff took; a process
+  // about to exit leaves that to the operating system (docs/diff.md).
+  if (options.process_exits_after) (void)session.release();
   // Most relevant first, then a stable order.
   std::stable_sort(out.findings.begin(), out.findings.end(),
                    [&](const DiffFinding& x, const DiffFinding& y) {

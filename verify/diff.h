@@ -76,6 +76,9 @@ struct DiffResult {
 struct DiffOptions {
   unsigned rlimit = 50'000'000;
   size_t max_findings = 50;  // classes reported in all
+  // The caller exits right after (the CLI): one Z3 context for the whole
+  // run, not freed, since tearing it down costs more than the diff itself.
+  bool process_exits_after = false;
 };
 
 DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/binding.h"
@@ -220,6 +221,7 @@ class Encoder {
     }
     if (clusters.empty()) return std::nullopt;
     Encoded e = Fresh();
+    waypoint_denies_.clear();
     const Service& base = *sc_.mesh.clusters[clusters[0]].FindService(key);
     e.svc = &base;
     e.dest = (base.kind == "Service" ? "service " : "ServiceEntry ") + key;
@@ -363,9 +365,8 @@ class Encoder {
               // E/W uses its own cluster's replicas only (§3.6: fail closed).
               if (!LocalReady(ep.cluster, *gw))
                 fail_terms.push_back(here && ew && b);
-              deny_terms.push_back(
-                  here && ew && b &&
-                  WaypointDenies(e, ep.cluster, *gw, rs, ClientPrincipal(cls)));
+              deny_terms.push_back(here && ew && b &&
+                                   WaypointDenies(e, ep.cluster, *gw, rs));
             }
           }
         }
@@ -374,9 +375,8 @@ class Encoder {
         for (const auto& [gw, b] : v.per) {
           if (!slice_.Healthy(vc, *gw))
             fail_terms.push_back(here && local && b);
-          deny_terms.push_back(
-              here && local && b &&
-              WaypointDenies(e, vc, *gw, svc_in(vc), ClientPrincipal(cls)));
+          deny_terms.push_back(here && local && b &&
+                               WaypointDenies(e, vc, *gw, svc_in(vc)));
         }
         // The identity the destination sees (§8.1): the last waypoint's, else
         // the gateway's or the client's; plaintext from uncaptured clients.
@@ -448,6 +448,7 @@ class Encoder {
         p.ip.rfind("node:", 0) == 0)
       return std::nullopt;
     Encoded e = Fresh();
+    waypoint_denies_.clear();
     e.pod = &p;
     e.dest = "pod " + p.Key();
     e.eps.push_back({cp, pwi});
@@ -481,9 +482,8 @@ class Encoder {
           if (cls.gateway == gw->Key()) continue;
           passes = passes + z3::ite(is_k && b, c_.int_val(1), c_.int_val(0));
           if (!slice_.Healthy(cp, *gw)) failed = failed || (is_k && b);
-          denied_wp = denied_wp || (is_k && b &&
-                                    WaypointDenies(e, cp, *gw, nullptr,
-                                                   ClientPrincipal(cls)));
+          denied_wp =
+              denied_wp || (is_k && b && WaypointDenies(e, cp, *gw, nullptr));
           pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
           via = z3::ite(is_k && b, c_.string_val(gw->Key()), via);
           has = has || b;
@@ -548,20 +548,29 @@ class Encoder {
                    {}};
   }
 
-  std::string ClientPrincipal(const SourceClass& k) const {
-    return ClassPrincipal(k);
-  }
-
+  // Whether waypoint `gw` (serving `svc`, or workloads when null) denies the
+  // request. The waypoint sees the client's own identity (§8.1), an ite over
+  // the source classes; built once per slice and waypoint.
   z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
-                          const Service* svc, const std::string& client) {
+                          const Service* svc) {
+    const auto key = std::make_tuple(ci, gw.Key(), svc);
+    auto it = waypoint_denies_.find(key);
+    if (it != waypoint_denies_.end()) return it->second;
     auto policies = slice_.WaypointPolicies(ci, gw, svc);
-    if (policies.empty()) return c_.bool_val(false);
-    z3::expr p = Pid(client);
-    z3::expr has = c_.bool_val(!client.empty());
-    Attrs a = MakeAttrs(e, p, has, [this](const std::vector<std::string>&) {
-      return c_.bool_val(false);
-    });
-    return slice_.Denied(policies, a, false);
+    z3::expr denied = c_.bool_val(false);
+    if (!policies.empty()) {
+      z3::expr p = c_.int_val(-1);
+      for (size_t k = 0; k < classes().size(); ++k)
+        p = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
+                    Pid(ClassPrincipal(classes()[k])), p);
+      Attrs a =
+          MakeAttrs(e, p, p >= 0, [this](const std::vector<std::string>&) {
+            return c_.bool_val(false);
+          });
+      denied = slice_.Denied(policies, a, false);
+    }
+    waypoint_denies_.emplace(key, denied);
+    return denied;
   }
 
   bool MultiNetwork() const {
@@ -705,6 +714,9 @@ class Encoder {
   std::vector<std::string> principals_;
   std::map<std::string, int> principal_ids_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
+  // Per slice: WaypointDenies by (cluster, waypoint, service).
+  std::map<std::tuple<int, std::string, const Service*>, z3::expr>
+      waypoint_denies_;
   // Per cluster: the workloads with an istio.io/use-waypoint label (K12).
   std::vector<std::vector<size_t>> labelled_;
 };
