@@ -138,6 +138,37 @@ case("k19-l7-deny-by-selector", "l7-policy-without-waypoint", "",
         spec: {targetRefs: [{kind: Service, group: "", name: cart}], action: DENY, rules: [{to: [{operation: {methods: [DELETE]}}]}]}"""],
      "K19: an L7 DENY attached by selector is a no-op at ztunnel. Fixed: attached to the waypoint by targetRef, guard.")
 
+def egress_case():
+    wp = """      - {apiVersion: v1, kind: Namespace, metadata: {name: egress}}
+      - apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: egress-gateway, namespace: egress, labels: {istio.io/waypoint-for: service}}
+        spec:
+          gatewayClassName: istio-waypoint
+          listeners:
+            - name: mesh
+              port: 15008
+              protocol: HBONE
+              allowedRoutes: {namespaces: {from: All}}"""
+    def se(extra):
+        return f"""      - apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: payments-api
+          namespace: client
+          labels: {{istio.io/use-waypoint: egress-gateway, istio.io/use-waypoint-namespace: egress}}
+        spec:
+          hosts: [api.payments.example]
+{extra}
+          ports: [{{number: 443, name: tls, protocol: TLS}}]"""
+    case("k09-egress-real-ip", "waypoint-bypass", "ServiceEntry",
+         [wp, se("          resolution: NONE")],
+         [wp, se("          resolution: DNS")],
+         "K9: a ServiceEntry bound to an egress waypoint but without an address ztunnel can match (resolution NONE): "
+         "clients dial the real address and ztunnel passes it through. Fixed: resolution DNS, so Istio allocates an "
+         "address and clients resolve it through ztunnel's DNS proxy.")
+egress_case()
+
 def route_case():
     base = [ns(f"{AMB}, istio.io/use-waypoint: wa"), waypoint("wa"), waypoint("wb"), app(), app("other", svc_labels=", istio.io/use-waypoint: wb")]
     r = """      - apiVersion: gateway.networking.k8s.io/v1
@@ -174,12 +205,61 @@ def mc(flag_west_waypoint, west_version, guard_on):
 """ + "\n".join(res)
     return "clusters:\n" + cluster("east", "net-east", True) + "\n" + cluster("west", "net-west", flag_west_waypoint, west_version)
 
+def ingress_cross_network(version, guard_on):
+    """K16: an ingress in east routes to a global service whose pods and
+    waypoint run in west, on another network."""
+    east = [
+        "      - {apiVersion: v1, kind: Namespace, metadata: {name: istio-system}}",
+        """      - apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: eastwest, namespace: istio-system, labels: {topology.istio.io/network: net-east}}
+        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}""",
+        ns(AMB),
+        """      - {apiVersion: v1, kind: Service, metadata: {name: cart, namespace: shop, labels: {istio.io/global: "true"}}, spec: {selector: {app: cart}, ports: [{port: 80, targetPort: 8080}]}}""",
+        ingress(),
+    ]
+    west = [
+        "      - {apiVersion: v1, kind: Namespace, metadata: {name: istio-system}}",
+        """      - apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: eastwest, namespace: istio-system, labels: {topology.istio.io/network: net-west}}
+        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}""",
+        ns(f"{AMB}, istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\""),
+        waypoint(),
+        app(svc_labels=', istio.io/global: "true"'),
+    ]
+    if guard_on:
+        west.append(G)
+    return f"""clusters:
+  - name: east
+    network: net-east
+    nodes: 2
+    resources:
+""" + "\n".join(east) + f"""
+  - name: west
+    network: net-west
+    nodes: 2
+    resources:
+""" + "\n".join(west)
+
+case("k16-ingress-cross-network", "waypoint-bypass", "ingress", None, None,
+     "K16: on 1.30 with AMBIENT_ENABLE_MULTI_NETWORK_INGRESS, an ingress in east reaches the global service's pods in "
+     "west through west's east-west gateway, which skips the waypoint (the outer CONNECT says it came from a waypoint), "
+     "even with ingress-use-waypoint. Fixed: 1.31, whose east-west gateway sends ingress traffic to the waypoint when "
+     "the service opts in, and the guard.")
 case("k13-waypoint-in-one-cluster", "waypoint-bypass", "ambient workload", None, None,
      "K13: the service's waypoint exists only in east; requests that land in west skip it. Fixed: waypoint in both clusters, guards.")
 case("k14-mixed-versions", "waypoint-double-pass", "ambient workload", None, None,
      "K14: west runs 1.27, whose east-west gateway does not skip after a waypoint: two passes. Fixed: west on 1.28+.")
 
+K16_FLAGS = "AMBIENT_ENABLE_MULTI_NETWORK: true, AMBIENT_ENABLE_MULTI_NETWORK_INGRESS: true"
+MULTI_ISTIO = {
+    "k16-ingress-cross-network": (f'{{version: "1.30", flags: {{{K16_FLAGS}}}}}',
+                                  f'{{version: "1.31", flags: {{{K16_FLAGS}}}}}'),
+}
+
 MULTI = {
+    "k16-ingress-cross-network": (ingress_cross_network("1.30", False), ingress_cross_network("1.31", True)),
     "k13-waypoint-in-one-cluster": (mc(False, None, False), mc(True, None, True)),
     "k14-mixed-versions": (mc(True, "1.27", True), mc(True, None, True)),
 }
@@ -192,7 +272,8 @@ for key, (rule, kind, flagged, fixed, why) in CASES.items():
         comment = why + (f" Expect rule {rule}" + (f" from {kind}" if kind else "") if variant == "flagged" else " Expect: proved, no error findings.")
         if key in MULTI:
             clusters = MULTI[key][0 if variant == "flagged" else 1]
-            text = scenario(f"{key} ({variant})", comment, "", '{version: "1.31", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}', clusters)
+            istio_line = MULTI_ISTIO.get(key, ('{version: "1.31", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}',) * 2)[0 if variant == "flagged" else 1]
+            text = scenario(f"{key} ({variant})", comment, "", istio_line, clusters)
         else:
             text = scenario(f"{key} ({variant})", comment, "\n".join(res), istio)
         # `meshsim check` expectations: the flagged twin has the finding,

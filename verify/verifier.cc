@@ -201,6 +201,33 @@ void Lint(const Scenario& sc, VerifyResult& out) {
                   " has no ready replica: every request to " + s.Key() +
                   " fails closed (§3.6, K17); scale it up");
       }
+      // §3.4, K9: a ServiceEntry bound to an (egress) waypoint that has no
+      // address ztunnel can match: clients dial the real address, which
+      // ztunnel passes through, so the waypoint never sees the request.
+      if (s.kind == "ServiceEntry" && s.vips.empty() && !b.requested.empty()) {
+        const bool wildcard =
+            !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+        const std::string cause =
+            s.resolution == "NONE" ? "resolution NONE"
+            : wildcard && s.resolution != "DYNAMIC_DNS"
+                ? "a wildcard host without resolution DYNAMIC_DNS"
+                : "no spec.addresses and PILOT_ENABLE_IP_AUTOALLOCATE off";
+        Finding f;
+        f.rule = "waypoint-bypass";
+        f.severity = "error";
+        f.message = "every client of ServiceEntry " + s.Key() +
+                    " reaches it without waypoint " + b.requested +
+                    ": the entry has no address ztunnel can match (" + cause +
+                    "), so clients dial the real address and ztunnel passes "
+                    "it through (§3.4, K9)";
+        f.cluster = c.name;
+        f.objects = {{s.kind, s.Key(), s.location}};
+        f.fix =
+            "give the ServiceEntry an address: spec.addresses, or its hosts "
+            "with resolution DNS so Istio allocates one and clients resolve it "
+            "through ztunnel's DNS proxy";
+        out.findings.push_back(f);
+      }
       if (b.waypoint && b.waypoint->class_name == "gloo-waypoint") {
         std::string iwhy;
         if (sc.mesh.clusters.size() > 1)
