@@ -169,6 +169,30 @@ def egress_case():
          "address and clients resolve it through ztunnel's DNS proxy.")
 egress_case()
 
+def double_l7_case():
+    nsl = ns(f"{AMB}, istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"")
+    def edge(filters):
+        return f"""      - apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {{name: web, namespace: shop}}
+        spec: {{gatewayClassName: istio, listeners: [{{name: http, port: 80, protocol: HTTP}}]}}
+      - apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {{name: web, namespace: shop}}
+        spec: {{parentRefs: [{{name: web}}], rules: [{{backendRefs: [{{name: cart, port: 80}}]{filters}}}]}}"""
+    mesh_route = """      - apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata: {name: cart-retries, namespace: shop}
+        spec: {parentRefs: [{group: "", kind: Service, name: cart}], rules: [{backendRefs: [{name: cart, port: 80}], filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-tier, value: waypoint}]}}]}]}"""
+    header = ", filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-tier, value: ingress}]}}]"
+    case("k15-double-l7", "double-l7", "ingress shop/web",
+         [nsl, waypoint(), app(), G, edge(header), mesh_route],
+         [nsl, waypoint(), app(), G, edge(""), mesh_route],
+         "K15: ingress-use-waypoint sends ingress traffic through the waypoint (one pass), but a header rewrite at the "
+         "ingress and another at the waypoint's route give L7 handling at two tiers (a warning). Fixed: the ingress only "
+         "selects the backend; L7 stays at the waypoint.")
+double_l7_case()
+
 def route_case():
     base = [ns(f"{AMB}, istio.io/use-waypoint: wa"), waypoint("wa"), waypoint("wb"), app(), app("other", svc_labels=", istio.io/use-waypoint: wb")]
     r = """      - apiVersion: gateway.networking.k8s.io/v1
