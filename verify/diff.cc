@@ -359,14 +359,38 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
     ~Scope() { s.pop(); }
   };
   // Sources alike in both versions are one class (verify::ClassKeys); the
-  // others of a class are listed with its findings.
-  std::vector<std::string> keys;
-  {
-    std::vector<std::string> a = verify::ClassKeys(old_sc, ko);
-    std::vector<std::string> b = verify::ClassKeys(new_sc, kn);
-    for (size_t i = 0; i < ko.size(); ++i) keys.push_back(a[i] + "#" + b[i]);
-  }
+  // others of a class are listed with its findings. Only the policies that
+  // can apply to a destination tell its sources apart (§8.1): those of its
+  // namespace, the root namespace, and any namespace a use-waypoint-namespace
+  // label names (where a waypoint of another namespace lives).
+  std::set<std::string> waypoint_nss = {old_sc.mesh.istio.root_namespace,
+                                        new_sc.mesh.istio.root_namespace};
+  for (const Scenario* sc : {&old_sc, &new_sc})
+    for (const Cluster& c : sc->mesh.clusters) {
+      auto note = [&](const Labels& l) {
+        if (const std::string* v = FindLabel(l, kLabelUseWaypointNamespace))
+          waypoint_nss.insert(*v);
+      };
+      for (const auto& [n, ns] : c.namespaces) note(ns.labels);
+      for (const Service& sv : c.services) note(sv.labels);
+      for (const Workload& w : c.workloads) note(w.labels);
+    }
+  std::map<std::string, std::vector<std::string>> keys_by_ns;
+  auto keys_for =
+      [&](const std::string& ns) -> const std::vector<std::string>& {
+    auto it = keys_by_ns.find(ns);
+    if (it != keys_by_ns.end()) return it->second;
+    std::set<std::string> only = waypoint_nss;
+    only.insert(ns);
+    std::vector<std::string> a = verify::ClassKeys(old_sc, ko, &only);
+    std::vector<std::string> b = verify::ClassKeys(new_sc, kn, &only);
+    std::vector<std::string> k;
+    for (size_t i = 0; i < ko.size(); ++i) k.push_back(a[i] + "#" + b[i]);
+    return keys_by_ns.emplace(ns, std::move(k)).first->second;
+  };
   for (const DiffSpec& spec : specs) {
+    const std::vector<std::string>& keys =
+        keys_for(spec.key.substr(0, spec.key.find('/')));
     if (!session || (++in_session == kDestinationsPerSession &&
                      !options.process_exits_after)) {
       session.reset();

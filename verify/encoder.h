@@ -725,11 +725,17 @@ class Encoder {
 // every destination, because they share cluster, kind and gateway and match
 // the same principal, namespace and address patterns of every policy in the
 // scenario (docs/verification.md, "slicing").
+//
+// With `only_ns`, only the policies of those namespaces count: the keys are
+// then valid for destinations whose policies all live there (§8.1: the
+// destination's namespace, the root namespace and its waypoints').
 inline std::vector<std::string> ClassKeys(
-    const Scenario& sc, const std::vector<SourceClass>& classes) {
+    const Scenario& sc, const std::vector<SourceClass>& classes,
+    const std::set<std::string>* only_ns = nullptr) {
   std::vector<std::string> patterns, blocks;
   for (const Cluster& c : sc.mesh.clusters)
-    for (const AuthorizationPolicy& p : c.authorization_policies)
+    for (const AuthorizationPolicy& p : c.authorization_policies) {
+      if (only_ns && !only_ns->count(p.ns)) continue;
       for (const PolicyRule& r : p.rules) {
         for (const PolicySource& src : r.from) {
           for (const auto* v : {&src.principals, &src.not_principals})
@@ -750,6 +756,7 @@ inline std::vector<std::string> ClassKeys(
             blocks.insert(blocks.end(), w.values.begin(), w.values.end());
         }
       }
+    }
   std::sort(patterns.begin(), patterns.end());
   patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
   std::sort(blocks.begin(), blocks.end());

@@ -173,8 +173,8 @@ TEST(DiffTest, MaxFindingsCountsTheRest) {
 
 // One namespace `shop` (cart, one replica), three clients (two ambient, one
 // sidecar), a waypoint that may or may not be bound, and random
-// AuthorizationPolicies over a small vocabulary of principals, methods and
-// paths.
+// AuthorizationPolicies (in shop, the root namespace or a client namespace)
+// over a small vocabulary of principals, methods and paths.
 std::string RandomVersion(std::mt19937& rng, bool bound, bool waypoint) {
   auto pick = [&](const std::vector<std::string>& v) {
     return v[rng() % v.size()];
@@ -213,9 +213,13 @@ std::string RandomVersion(std::mt19937& rng, bool bound, bool waypoint) {
        "8080}]}}\n";
   const int n = static_cast<int>(rng() % 3);
   for (int i = 0; i < n; ++i) {
+    // Mostly in the destination's namespace; some in the root namespace
+    // (mesh-wide) or in a client namespace (never applying to cart).
     y << "  - apiVersion: security.istio.io/v1\n    kind: "
          "AuthorizationPolicy\n    metadata: {name: p"
-      << i << ", namespace: shop}\n    spec:\n";
+      << i
+      << ", namespace: " << pick({"shop", "shop", "istio-system", "client"})
+      << "}\n    spec:\n";
     y << (rng() % 2 ? "      targetRefs: [{kind: Service, group: \"\", name: "
                       "cart}]\n"
                     : "      selector: {matchLabels: {app: cart}}\n");
