@@ -341,12 +341,20 @@ int RunDiff(const DiffCmdOptions& o, std::ostream& out, std::ostream& err) {
   if (!o.fail_on.empty()) {
     fail_on.clear();
     for (const std::string& name : o.fail_on) {
+      // `path-changed` (the issue's own example) groups every change of
+      // path: a new bypass, another waypoint, a double pass, another route.
+      if (name == "path-changed") {
+        for (const char* r : {"diff-new-bypass", "diff-waypoint-changed",
+                              "diff-double-pass", "diff-route-changed"})
+          fail_on.insert(r);
+        continue;
+      }
       const std::string rule = "diff-" + name;
       if (std::find(DiffRules().begin(), DiffRules().end(), rule) ==
           DiffRules().end()) {
         err << "meshsim: error: --fail-on takes newly-allowed, newly-denied, "
                "new-bypass, waypoint-changed, double-pass, route-changed, "
-               "newly-failed; got '"
+               "newly-failed, or path-changed (the four path rules); got '"
             << name << "'\n";
         return 2;
       }

@@ -252,6 +252,14 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
   CliRun bad = Cli({"diff", a, b, "--fail-on", "newly-alowed"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("got 'newly-alowed'"), std::string::npos);
+  // path-changed groups the four path rules: removing a DENY changes no
+  // path, renaming a waypoint makes a new bypass.
+  EXPECT_EQ(Cli({"diff", a, b, "--fail-on", "path-changed"}).code, 0);
+  EXPECT_EQ(Cli({"diff", "scenarios/diff/waypoint-renamed/scenario.yaml",
+                 "scenarios/diff/waypoint-renamed/new/scenario.yaml",
+                 "--fail-on", "path-changed"})
+                .code,
+            1);
   EXPECT_EQ(Cli({"diff", a}).code, 2);  // no new version
   // A solver that runs out of resources says so: unknown, exit 3.
   CliRun unknown = Cli({"diff", a, b, "--rlimit", "1"});
