@@ -169,6 +169,35 @@ def egress_case():
          "address and clients resolve it through ztunnel's DNS proxy.")
 egress_case()
 
+def sandwich_case():
+    def gw(captured):
+        cls = "istio" if captured else "istio-waypoint"
+        infra = "\n          infrastructure: {labels: {istio.io/dataplane-mode: ambient}}" if captured else ""
+        return f"""      - {{apiVersion: v1, kind: Namespace, metadata: {{name: egress}}}}
+      - apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {{name: egress-gateway, namespace: egress, labels: {{istio.io/waypoint-for: service}}}}
+        spec:
+          gatewayClassName: {cls}{infra}
+          listeners: [{{name: mesh, port: 15008, protocol: HBONE, allowedRoutes: {{namespaces: {{from: All}}}}}}]"""
+    se = """      - apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: payments-api
+          namespace: client
+          labels: {istio.io/use-waypoint: egress-gateway, istio.io/use-waypoint-namespace: egress}
+        spec:
+          hosts: [api.payments.example]
+          addresses: [203.0.113.7]
+          resolution: NONE
+          ports: [{number: 443, name: tls, protocol: TLS}]"""
+    case("k18-sandwich-loop", "waypoint-double-pass", "ServiceEntry",
+         [gw(True), se], [gw(False), se],
+         "K18: a captured (sandwich) gateway serves as the egress waypoint of a ServiceEntry passed through to its "
+         "original address (resolution NONE): the waypoint dials that address itself, its ztunnel captures the "
+         "connection and sends it back to the waypoint (a loop). Fixed: an ordinary, uncaptured istio-waypoint.")
+sandwich_case()
+
 def double_l7_case():
     nsl = ns(f"{AMB}, istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\"")
     def edge(filters):

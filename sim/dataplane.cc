@@ -561,6 +561,28 @@ class Builder {
             from, ep.address + ":" + std::to_string(port),
             why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address,
             share / total, route);
+      if (total == 0 && !s.selector && s.resolution == "NONE" &&
+          base.act == Act::kWaypoint && !base.dst_ip.empty() &&
+          W(base.cluster, base.wl).capture == Capture::kAmbient) {
+        // §3.5, K18: a captured ("sandwich") waypoint passing the request
+        // through dials the original address itself; its own ztunnel captures
+        // that, and no check keeps service-addressed traffic from going back
+        // to the waypoint bound to the address: a loop.
+        State n = base;
+        n.act = Act::kClientZtunnel;
+        n.waypoint.clear();
+        n.header.clear();
+        n.svc_cluster = svc_cluster;
+        n.svc = svc;
+        n.port = port;
+        Emit(from, n,
+             why + "; ServiceEntry " + s.Key() +
+                 " passes through to the original destination, which the "
+                 "captured waypoint dials itself: its ztunnel captures the "
+                 "connection (§3.5, K18)",
+             share, route);
+        return;
+      }
       if (total == 0 && !s.selector) {
         // §3.4: no endpoints: DNS resolution or passthrough to the original
         // destination.

@@ -228,6 +228,38 @@ void Lint(const Scenario& sc, VerifyResult& out) {
             "through ztunnel's DNS proxy";
         out.findings.push_back(f);
       }
+      // §3.5, K18: a ServiceEntry passed through to its original address
+      // (resolution NONE, no endpoints) by a captured ("sandwich") waypoint:
+      // the waypoint dials the address itself, its ztunnel captures it, and
+      // nothing keeps service-addressed traffic from returning to the
+      // waypoint bound to that address.
+      if (b.waypoint && s.kind == "ServiceEntry" && s.resolution == "NONE" &&
+          !s.vips.empty() && s.inline_endpoints.empty() && !s.selector) {
+        bool captured = false;
+        auto it = c.gateway_pods.find(b.waypoint->Key());
+        if (it != c.gateway_pods.end())
+          for (size_t wi : it->second)
+            captured |= c.workloads[wi].capture == Capture::kAmbient;
+        if (captured) {
+          Finding f;
+          f.rule = "waypoint-double-pass";
+          f.severity = "error";
+          f.message = "requests to ServiceEntry " + s.Key() +
+                      " loop through waypoint " + b.waypoint->Key() +
+                      ": the waypoint is captured (a sandwich) and passes "
+                      "them through to their original address, which its own "
+                      "ztunnel sends back to the waypoint bound to it (§3.5, "
+                      "K18)";
+          f.cluster = c.name;
+          f.objects = {{s.kind, s.Key(), s.location},
+                       {"Gateway", b.waypoint->Key(), b.waypoint->location}};
+          f.fix =
+              "use a waypoint that is not captured (gatewayClassName "
+              "istio-waypoint, or no istio.io/dataplane-mode=ambient on the "
+              "gateway's pods), or give the ServiceEntry endpoints";
+          out.findings.push_back(f);
+        }
+      }
       if (b.waypoint && b.waypoint->class_name == "gloo-waypoint") {
         std::string iwhy;
         if (sc.mesh.clusters.size() > 1)
@@ -717,12 +749,14 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
     out.findings.push_back(f);
   }
   bypass.core.assign(core.begin(), core.end());
-  // K11 lint findings count against the bypass property too.
+  // K9/K11 and K18 lint findings count against their properties too.
   VerifyResult lint;
   Lint(sc, lint);
   for (const Finding& f : lint.findings) {
     if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved)
       bypass.result = ProofResult::kViolated;
+    if (f.rule == "waypoint-double-pass" && dbl.result == ProofResult::kProved)
+      dbl.result = ProofResult::kViolated;
     if (wanted(f.rule) || options.properties.empty()) out.findings.push_back(f);
   }
   if (wanted("waypoint-bypass")) out.properties.push_back(bypass);

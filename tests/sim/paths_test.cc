@@ -754,3 +754,41 @@ TEST(PathsTest, Case25_MulticlusterIngressUseWaypoint) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §3.5, K18: a captured ("sandwich") gateway that is the egress waypoint of
+// a ServiceEntry passed through to its original address dials that address
+// itself; its ztunnel sends the connection back to the waypoint: a loop
+// (two passes, then the request returns to a component already on its path).
+// The same ServiceEntry behind an ordinary, uncaptured waypoint goes out once.
+TEST(PathsTest, K18_SandwichWaypointPassthroughLoops) {
+  auto paths = [](const std::string& file) {
+    Diagnostics d;
+    auto sc = LoadScenarioFile(file, d);
+    EXPECT_TRUE(sc && !d.HasErrors()) << file;
+    TrafficEntry t;
+    t.name = "out";
+    t.from.cluster = "east";
+    t.from.ns = "client";
+    t.from.workload = "curl";
+    t.to.ip = "203.0.113.7";
+    t.to.port = 443;
+    return EnumeratePaths(BuildForwardingGraph(sc->mesh, t));
+  };
+  auto loop = paths("scenarios/verify/k18-sandwich-loop/flagged.yaml");
+  ASSERT_EQ(loop.size(), 1u);
+  EXPECT_EQ(loop[0].outcome, Outcome::kFailed);
+  EXPECT_THAT(loop[0].waypoints,
+              ElementsAre("egress/egress-gateway", "egress/egress-gateway"));
+  EXPECT_NE(loop[0].reason.find("loop"), std::string::npos) << loop[0].reason;
+  auto once = paths("scenarios/verify/k18-sandwich-loop/fixed.yaml");
+  EXPECT_THAT(testing::Summary(once),
+              ElementsAre("egress/egress-gateway|delivered"));
+  ASSERT_FALSE(once.empty());
+  EXPECT_EQ(once[0].hops.back().kind, HopKind::kExternal);
+}
+
+}  // namespace
+}  // namespace meshsim
