@@ -295,7 +295,9 @@ class Encoder {
     const bool interop =
         sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
                             sc_.mesh.istio.distribution == Distribution::kSolo);
-    std::vector<z3::expr> pass_terms, fail_terms, deny_terms;
+    // Fail closed (§3.6) before a waypoint is reached (the client side's
+    // bound waypoint has no ready replica) or at the east-west gateway.
+    std::vector<z3::expr> pass_terms, fail_terms, fail_ew_terms, deny_terms;
     for (size_t k = 0; k < classes().size(); ++k) {
       if (view[k] < 0) continue;
       const SourceClass& cls = classes()[k];
@@ -364,7 +366,7 @@ class Encoder {
             for (const auto& [gw, b] : rv.per) {
               // E/W uses its own cluster's replicas only (§3.6: fail closed).
               if (!LocalReady(ep.cluster, *gw))
-                fail_terms.push_back(here && ew && b);
+                fail_ew_terms.push_back(here && ew && b);
               deny_terms.push_back(here && ew && b &&
                                    WaypointDenies(e, ep.cluster, *gw, rs));
             }
@@ -406,16 +408,23 @@ class Encoder {
     }
     for (const auto& t : pass_terms)
       passes_local = passes_local + z3::ite(t, c_.int_val(1), c_.int_val(0));
-    for (const auto& t : fail_terms) failed = failed || t;
+    z3::expr failed_local = c_.bool_val(false);
+    z3::expr failed_ew = remote_no_gw;
+    for (const auto& t : fail_terms) failed_local = failed_local || t;
+    for (const auto& t : fail_ew_terms) failed_ew = failed_ew || t;
     for (const auto& t : deny_terms) denied_wp = denied_wp || t;
-    failed = failed || remote_no_gw;
+    failed = failed_local || failed_ew;
     plaintext = !dst_has_id;
     z3::expr denied_dst = c_.bool_val(false);
     for (size_t i = 0; i < e.eps.size(); ++i)
       denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
                                   DeniedAtDestination(e, i, dst_principal,
                                                       dst_has_id, plaintext));
-    e.passes = passes_local + z3::ite(ew_pass, c_.int_val(1), c_.int_val(0));
+    // A request that fails closed never passes the waypoint it was sent to.
+    e.passes = z3::ite(failed_local, c_.int_val(0),
+                       passes_local + z3::ite(ew_pass && !failed_ew,
+                                              c_.int_val(1), c_.int_val(0)));
+    e.via = z3::ite(failed_local, c_.string_val(""), e.via);
     e.outcome =
         z3::ite(failed, c_.int_val(2),
                 z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
@@ -510,8 +519,9 @@ class Encoder {
       for (int pt : ports) in = in || e.port == c_.int_val(pt);
       e.valid = e.valid && in;
     }
-    e.passes = passes;
-    e.via = via;
+    // A request that fails closed never passes the waypoint it was sent to.
+    e.passes = z3::ite(failed, c_.int_val(0), passes);
+    e.via = z3::ite(failed, c_.string_val(""), via);
     z3::expr denied_dst = DeniedAtDestination(e, 0, principal, has_id, !has_id);
     e.outcome = z3::ite(self, c_.int_val(0),
                         z3::ite(failed, c_.int_val(2),

@@ -104,8 +104,13 @@ int CompareAll(const Scenario& sc, const std::string& label) {
 
 TEST(DifferentialTest, BundledScenarios) {
   int total = 0;
+  // Every scenario file: the bundled ones, the diff pairs, and the verify
+  // cases' flagged and fixed twins.
   for (const auto& e : fs::recursive_directory_iterator("scenarios")) {
-    if (e.path().filename() != "scenario.yaml") continue;
+    const std::string name = e.path().filename().string();
+    if (name != "scenario.yaml" && name != "flagged.yaml" &&
+        name != "fixed.yaml")
+      continue;
     Diagnostics d;
     auto sc = LoadScenarioFile(e.path().string(), d);
     ASSERT_TRUE(sc && !d.HasErrors()) << e.path();
