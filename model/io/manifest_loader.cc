@@ -1204,12 +1204,13 @@ void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {
 void LoadManifestInto(const std::string& text, const std::string& file,
                       Cluster& cluster, ManifestSink& sink,
                       Diagnostics& diags) {
-  auto docs = ParseDocuments(text, file, diags);
-  if (!docs) return;
+  // Streamed: a whole-cluster dump is loaded one object at a time.
   Reader r(file, diags);
   sink.skipped.clear();
   sink.nodes = cluster.nodes.size();
-  for (const YAML::Node& doc : *docs) LoadObject(r, doc, cluster, sink, 0);
+  StreamDocuments(text, file, diags, [&](const YAML::Node& doc) {
+    LoadObject(r, doc, cluster, sink, 0);
+  });
   ReportSkipped(sink, diags);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -363,9 +364,16 @@ class DocumentChecker {
 // Builds one document from parser events, as yaml-cpp's own NodeBuilder
 // does (src/nodebuilder.cpp, 0.7.0): an alias is the anchored node itself,
 // map entries are inserted once key and value are complete.
+//
+// With `on_item`, the items of a top-level `items` sequence (a kubectl
+// List) are not attached: each is handed to `on_item` as soon as it is
+// complete, built in a memory holder of its own, so that a dump of any size
+// holds one object at a time.
 class DocumentBuilder : public YAML::EventHandler {
  public:
-  DocumentBuilder() : memory_(new YAML::detail::memory_holder) {
+  explicit DocumentBuilder(
+      std::function<void(const YAML::Node&)> on_item = nullptr)
+      : memory_(new YAML::detail::memory_holder), on_item_(std::move(on_item)) {
     anchors_.push_back(nullptr);  // anchors count from 1
   }
 
@@ -396,7 +404,13 @@ class DocumentBuilder : public YAML::EventHandler {
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
                        YAML::anchor_t anchor,
                        YAML::EmitterStyle::value style) override {
+    const bool items = on_item_ && stack_.size() == 1 &&
+                       stack_[0]->type() == YAML::NodeType::Map &&
+                       !keys_.empty() && keys_.back().second &&
+                       keys_.back().first->type() == YAML::NodeType::Scalar &&
+                       keys_.back().first->scalar() == "items";
     YAML::detail::node& node = Push(mark, anchor);
+    if (items) items_ = &node;
     node.set_tag(tag);
     node.set_type(YAML::NodeType::Sequence);
     node.set_style(style);
@@ -418,6 +432,12 @@ class DocumentBuilder : public YAML::EventHandler {
 
  private:
   YAML::detail::node& Push(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (items_ && stack_.size() == 2 && stack_.back() == items_) {
+      // An item of the List starts: its nodes get their own holder.
+      list_memory_ = memory_;
+      memory_.reset(new YAML::detail::memory_holder);
+      item_anchors_ = anchors_.size();
+    }
     YAML::detail::node& node = memory_->create_node();
     node.set_mark(mark);
     if (stack_.empty()) root_mark_ = mark;
@@ -441,6 +461,17 @@ class DocumentBuilder : public YAML::EventHandler {
     YAML::detail::node& node = *stack_.back();
     stack_.pop_back();
     YAML::detail::node& collection = *stack_.back();
+    if (&collection == items_ && list_memory_) {
+      // A List item is complete: hand it over instead of attaching it. An
+      // item that defined an anchor keeps its holder alive, as a later alias
+      // may point into it.
+      YAML::detail::shared_memory_holder item = memory_;
+      memory_ = list_memory_;
+      list_memory_.reset();
+      if (anchors_.size() > item_anchors_) kept_.push_back(item);
+      on_item_(YAML::NodeBuilder::Wrap(node, item));
+      return;
+    }
     if (collection.type() == YAML::NodeType::Sequence) {
       collection.push_back(node, memory_);
     } else if (collection.type() == YAML::NodeType::Map && !keys_.empty()) {
@@ -455,6 +486,11 @@ class DocumentBuilder : public YAML::EventHandler {
   }
 
   YAML::detail::shared_memory_holder memory_;
+  std::function<void(const YAML::Node&)> on_item_;
+  YAML::detail::node* items_ = nullptr;  // the List's items, when streamed
+  YAML::detail::shared_memory_holder list_memory_;  // set inside an item
+  size_t item_anchors_ = 0;
+  std::vector<YAML::detail::shared_memory_holder> kept_;
   YAML::detail::node* root_ = nullptr;
   YAML::Mark root_mark_;
   std::vector<YAML::detail::node*> stack_;
@@ -491,6 +527,89 @@ std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
     docs.push_back(root);
   }
   return docs;
+}
+
+namespace {
+
+// Reads a string in place (std::istringstream would copy it).
+class StringInput : public std::streambuf {
+ public:
+  explicit StringInput(const std::string& s) {
+    char* p = const_cast<char*>(s.data());
+    setg(p, p, p + s.size());
+  }
+};
+
+bool Utf8OrError(const std::string& text, const std::string& file,
+                 Diagnostics& diags) {
+  if (size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X",
+                  static_cast<unsigned char>(text[bad]));
+    diags.Error(LocationOfOffset(file, text, bad),
+                std::string("malformed YAML/JSON: byte ") + byte +
+                    " is not UTF-8; YAML and JSON files must be UTF-8 text");
+    return false;
+  }
+  return true;
+}
+
+void ParseError(const YAML::Exception& e, const std::string& file,
+                Diagnostics& diags) {
+  SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                     e.mark.column >= 0 ? e.mark.column + 1 : 0};
+  diags.Error(loc, "malformed YAML/JSON: " + e.msg);
+}
+
+}  // namespace
+
+bool StreamDocuments(const std::string& text, const std::string& file,
+                     Diagnostics& diags,
+                     const std::function<void(const YAML::Node&)>& on_object) {
+  if (!Utf8OrError(text, file, diags)) return false;
+  const bool may_alias = text.find('&') != std::string::npos;
+  auto checked = [&](const YAML::Node& n) {
+    DocumentChecker checker(file, may_alias, diags);
+    on_object(checker.Check(n) ? n : YAML::Node());
+  };
+  StringInput buf(text);
+  std::istream in(&buf);
+  try {
+    YAML::Parser parser(in);
+    std::optional<YAML::Mark> last_null;
+    while (true) {
+      // Items are streamed only without anchors: aliases may reach across
+      // items, and the alias budget is per document (kubectl never writes
+      // anchors).
+      DocumentBuilder builder(
+          may_alias ? std::function<void(const YAML::Node&)>() : checked);
+      if (!parser.HandleNextDocument(builder)) break;
+      YAML::Node root = builder.Root();
+      if (root.IsNull()) {  // see LoadAllDocuments
+        const YAML::Mark m = builder.root_mark();
+        if (last_null && last_null->pos == m.pos)
+          throw YAML::ParserException(
+              m,
+              "unexpected ',' outside a list or map in flow style ([...] "
+              "or {...})");
+        last_null = m;
+      } else {
+        last_null.reset();
+      }
+      checked(root);
+    }
+  } catch (const YAML::DeepRecursion& e) {
+    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
+                         std::to_string(e.depth() - 1) +
+                         " levels; meshsim reads at most that depth");
+    return false;
+  } catch (const YAML::Exception& e) {
+    ParseError(e, file, diags);
+    return false;
+  }
+  return true;
 }
 
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,18 @@ std::optional<std::string> ReadTextFile(const std::string& path,
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags);
+
+// As ParseDocuments, but hands each document to `on_object` as soon as it is
+// parsed, and (in a text without anchors) each item of a top-level `items`
+// list (a kubectl List) as soon as that item is, so memory holds one object
+// at a time whatever the size of the dump (the List document itself follows
+// with its items left out). A
+// document the checks reject is handed over as an empty node. Returns false
+// (with a located error) on a syntax error; objects before it were handed
+// over already.
+bool StreamDocuments(const std::string& text, const std::string& file,
+                     Diagnostics& diags,
+                     const std::function<void(const YAML::Node&)>& on_object);
 
 }  // namespace meshsim::io
 
