@@ -29,6 +29,55 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// A kubectl List is loaded item by item as it is parsed (streamed); the
+// model is the same as for separate documents, and lines stay exact.
+TEST(LoaderTest, StreamedListItemsLoadLikeSeparateDocuments) {
+  const std::string ns =
+      "apiVersion: v1\n    kind: Namespace\n    metadata: {name: shop}\n";
+  const std::string deploy =
+      "apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, "
+      "namespace: shop}\n    spec: {replicas: 2, template: {metadata: "
+      "{labels: {app: web}}, spec: {containers: [{name: c}]}}}\n";
+  const std::string svc =
+      "apiVersion: v1\n    kind: Service\n    metadata: {name: web, "
+      "namespace: shop}\n    spec: {selector: {app: web}, ports: [{port: "
+      "80}]}\n";
+  const std::string list = "apiVersion: v1\nitems:\n  - " + ns + "  - " +
+                           deploy + "  - " + svc + "kind: List\n";
+  auto load = [](const std::string& text) {
+    Mesh mesh;
+    mesh.clusters.push_back(ClusterWithNodes(2));
+    Diagnostics d;
+    LoadManifestText(text, "m.yaml", mesh.clusters[0], d);
+    mesh.Finalize(d);
+    EXPECT_FALSE(d.HasErrors());
+    std::vector<std::string> out;
+    for (const Workload& w : mesh.clusters[0].workloads)
+      out.push_back(w.Key() + "@" + std::to_string(w.location.line));
+    for (const Service& s : mesh.clusters[0].services)
+      out.push_back(s.Key() + "@" + std::to_string(s.location.line) + ":" +
+                    std::to_string(s.location.column));
+    return out;
+  };
+  std::vector<std::string> streamed = load(list);
+  EXPECT_EQ(streamed, (std::vector<std::string>{"shop/web-0@6", "shop/web-1@6",
+                                                "shop/web@10:5"}));
+  // Separate documents: the same objects.
+  auto doc = [](std::string t) {
+    for (size_t i = 0; (i = t.find("\n    ", i)) != std::string::npos;)
+      t.replace(i, 5, "\n");
+    return t;
+  };
+  const std::string docs = "---\n---\n" + doc("    " + ns).substr(4) + "---\n" +
+                           doc("    " + deploy).substr(4) + "---\n" +
+                           doc("    " + svc).substr(4);
+  std::vector<std::string> separate = load(docs);
+  ASSERT_EQ(separate.size(), streamed.size());
+  for (size_t i = 0; i < separate.size(); ++i)
+    EXPECT_EQ(separate[i].substr(0, separate[i].find('@')),
+              streamed[i].substr(0, streamed[i].find('@')));
+}
+
 TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
   Mesh mesh;
   mesh.clusters.push_back(ClusterWithNodes(2));
