@@ -193,7 +193,8 @@ TEST(FuzzRegressionTest, EveryCheckedInInputLoadsWithADiagnostic) {
     std::ifstream in(e.path(), std::ios::binary);
     const std::string text(std::istreambuf_iterator<char>(in), {});
     Mesh mesh;
-    mesh.clusters.push_back(Cluster{.name = "east", .network = "east"});
+    mesh.clusters.emplace_back();
+    mesh.clusters[0].name = mesh.clusters[0].network = "east";
     mesh.clusters[0].nodes.push_back({"east-node-0", "", ""});
     Diagnostics d;
     LoadManifestText(text, e.path().string(), mesh.clusters[0], d);

@@ -17,6 +17,12 @@
 namespace meshsim {
 namespace {
 
+RunOptions Seeded(uint64_t seed) {
+  RunOptions o;
+  o.seed = seed;
+  return o;
+}
+
 using testing::Ambient;
 using testing::Deploy;
 using testing::Ns;
@@ -118,7 +124,7 @@ TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
     if (base.net.stations()[i].kind == "workload") app_station = i;
   for (int rep = 0; rep < 10; ++rep) {
     SimModel m = BuildSimModel(sc);
-    RunSimulation(m, RunOptions{static_cast<uint64_t>(rep + 1)});
+    RunSimulation(m, Seeded(static_cast<uint64_t>(rep + 1)));
     const SourceStats& s = m.net.source_stats()[0];
     means.push_back(s.latency_sum_ns / s.latency.count() * 1e-9);
     util_app.push_back(m.net.station_stats()[app_station].busy_ns * 1e-9 /
@@ -149,7 +155,7 @@ TEST(SimulatorTest, SameSeedSameResultDifferentSeedDifferent) {
   Scenario sc = LoadText(TheoryScenario(500, 1));
   auto run = [&](uint64_t seed) {
     SimModel m = BuildSimModel(sc);
-    RunSimulation(m, RunOptions{seed});
+    RunSimulation(m, Seeded(seed));
     return m.net.source_stats()[0].latency_sum_ns;
   };
   EXPECT_EQ(run(3), run(3));
@@ -166,8 +172,8 @@ TEST(SimulatorTest, EntriesHaveIndependentArrivalStreams) {
              "  to: {pod: shop/app, port: 80}\n  rate: 300\n  duration: 20s\n");
   SimModel a = BuildSimModel(LoadText(one));
   SimModel b = BuildSimModel(LoadText(two));
-  RunSimulation(a, RunOptions{9});
-  RunSimulation(b, RunOptions{9});
+  RunSimulation(a, Seeded(9));
+  RunSimulation(b, Seeded(9));
   EXPECT_EQ(a.net.source_stats()[0].requests, b.net.source_stats()[0].requests);
 }
 
@@ -190,7 +196,7 @@ TEST(FaultTest, WaypointDownFailsClosedDuringWindow) {
       LoadText(FaultScenario("- {kind: waypoint, cluster: east, waypoint: "
                              "shop/waypoint, at: 2s, until: 4s}\n"));
   SimModel m = BuildSimModel(sc);
-  RunSimulation(m, RunOptions{1});
+  RunSimulation(m, Seeded(1));
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_EQ(s.requests, 999u);  // constant 100/s for 10 s, the first at 10 ms
   EXPECT_NEAR(static_cast<double>(s.failed), 200, 2);
@@ -220,7 +226,7 @@ TEST(FaultTest, NodeDownShiftsLoad) {
   text +=
       "faults:\n- {kind: node, cluster: east, node: " + node + ", at: 0s}\n";
   SimModel m = BuildSimModel(LoadText(text));
-  RunSimulation(m, RunOptions{1});
+  RunSimulation(m, Seeded(1));
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_EQ(s.failed, 0u);
   EXPECT_EQ(s.delivered, s.requests);
@@ -259,7 +265,7 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
       "performance:\n  workloads:\n    shop/cart: {workers: 4, service_time: "
       "{distribution: constant, mean_ms: 5}}\n";
   SimModel m = BuildSimModel(LoadText(text));
-  RunSimulation(m, RunOptions{1});
+  RunSimulation(m, Seeded(1));
   const SourceStats& slow = m.net.source_stats()[0];
   EXPECT_EQ(slow.timeouts, slow.requests);  // 5 ms of service > 1 ms timeout
   const SourceStats& broken = m.net.source_stats()[1];
@@ -303,7 +309,7 @@ TEST(SimulatorTest, ConnectionPooling) {
   Scenario sc = LoadText(TheoryScenario(50, 1));
   sc.performance.hbone_handshake_ms = 1.0;
   SimModel m = BuildSimModel(sc);
-  RunSimulation(m, RunOptions{1});
+  RunSimulation(m, Seeded(1));
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_GT(s.requests, 900u);
   EXPECT_LE(m.net.pools_opened(), 8u);
@@ -332,7 +338,7 @@ TEST(FaultTest, PodGatewayAndNetworkLinkFaults) {
         "  to: {host: api.shop, port: 80}\n  rate: 50\n  duration: 4s\n"
         "faults:\n- {kind: pod, cluster: east, pod: shop/api-0, at: 0s}\n";
     SimModel m = BuildSimModel(LoadText(text));
-    RunSimulation(m, RunOptions{1});
+    RunSimulation(m, Seeded(1));
     EXPECT_EQ(m.net.source_stats()[0].failed, 0u);
     ASSERT_EQ(m.entry_paths[0].size(), 1u);
     EXPECT_NE(m.entry_paths[0][0].summary.find("shop/api-1"),
@@ -352,7 +358,7 @@ TEST(FaultTest, PodGatewayAndNetworkLinkFaults) {
         "faults:\n- {kind: gateway, cluster: east, gateway: shop/gw, at: 1s, "
         "until: 3s}\n";
     SimModel m = BuildSimModel(LoadText(text));
-    RunSimulation(m, RunOptions{1});
+    RunSimulation(m, Seeded(1));
     const SourceStats& s = m.net.source_stats()[0];
     EXPECT_NEAR(static_cast<double>(s.failed) / s.requests, 0.5, 0.02);
   }
@@ -379,7 +385,7 @@ TEST(FaultTest, PodGatewayAndNetworkLinkFaults) {
         "faults:\n- {kind: network-link, networks: [net-east, net-west], at: "
         "2s}\n";
     SimModel m = BuildSimModel(LoadText(text));
-    RunSimulation(m, RunOptions{1});
+    RunSimulation(m, Seeded(1));
     const SourceStats& s = m.net.source_stats()[0];
     EXPECT_NEAR(static_cast<double>(s.failed) / s.requests, 0.5, 0.02);
     EXPECT_NEAR(static_cast<double>(s.delivered) / s.requests, 0.5, 0.02);
@@ -391,7 +397,7 @@ TEST(SimulatorTest, TraceRecordsEachHop) {
   Scenario sc = LoadText(TheoryScenario(100, 1));
   SimModel m = BuildSimModel(sc);
   int traced = 0;
-  RunOptions ro{1};
+  RunOptions ro = Seeded(1);
   ro.trace = [&](uint32_t, uint32_t, int, int64_t start, int64_t end,
                  const std::vector<TraceHop>& hops) {
     ++traced;
