@@ -499,18 +499,33 @@ class DocumentBuilder : public YAML::EventHandler {
   size_t map_depth_ = 0;
 };
 
+namespace {
+
+// Reads a string in place (std::istringstream would copy it).
+class StringInput : public std::streambuf {
+ public:
+  explicit StringInput(const std::string& s) {
+    char* p = const_cast<char*>(s.data());
+    setg(p, p, p + s.size());
+  }
+};
+
 // YAML::LoadAll, with one difference: yaml-cpp 0.7 reports a ',' outside
 // any flow collection ("{a: b},", or a stray "," line) as an endless run of
 // empty documents that never consumes it (jbeder/yaml-cpp#1040, fixed
 // upstream after 0.8), so LoadAll fills memory until the process dies. Two
-// empty documents at the same mark are that loop.
-std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
-  std::istringstream in(text);
+// empty documents at the same mark are that loop. Each document goes to
+// `on_doc`; with `on_item`, a List's items go there as they complete
+// (DocumentBuilder). Throws yaml-cpp's exceptions.
+void ForEachDocument(const std::string& text,
+                     const std::function<void(const YAML::Node&)>& on_item,
+                     const std::function<void(const YAML::Node&)>& on_doc) {
+  StringInput buf(text);
+  std::istream in(&buf);
   YAML::Parser parser(in);
-  std::vector<YAML::Node> docs;
   std::optional<YAML::Mark> last_null;
   while (true) {
-    DocumentBuilder builder;
+    DocumentBuilder builder(on_item);
     if (!parser.HandleNextDocument(builder)) break;
     YAML::Node root = builder.Root();
     if (root.IsNull()) {
@@ -524,21 +539,30 @@ std::vector<YAML::Node> LoadAllDocuments(const std::string& text) {
     } else {
       last_null.reset();
     }
-    docs.push_back(root);
+    on_doc(root);
   }
-  return docs;
 }
 
-namespace {
-
-// Reads a string in place (std::istringstream would copy it).
-class StringInput : public std::streambuf {
- public:
-  explicit StringInput(const std::string& s) {
-    char* p = const_cast<char*>(s.data());
-    setg(p, p, p + s.size());
+// Runs `parse`; a yaml-cpp exception becomes a located error (false).
+bool Located(const std::string& file, Diagnostics& diags,
+             const std::function<void()>& parse) {
+  try {
+    parse();
+  } catch (const YAML::DeepRecursion& e) {
+    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
+                         std::to_string(e.depth() - 1) +
+                         " levels; meshsim reads at most that depth");
+    return false;
+  } catch (const YAML::Exception& e) {
+    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    diags.Error(loc, "malformed YAML/JSON: " + e.msg);
+    return false;
   }
-};
+  return true;
+}
 
 bool Utf8OrError(const std::string& text, const std::string& file,
                  Diagnostics& diags) {
@@ -554,13 +578,6 @@ bool Utf8OrError(const std::string& text, const std::string& file,
   return true;
 }
 
-void ParseError(const YAML::Exception& e, const std::string& file,
-                Diagnostics& diags) {
-  SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                     e.mark.column >= 0 ? e.mark.column + 1 : 0};
-  diags.Error(loc, "malformed YAML/JSON: " + e.msg);
-}
-
 }  // namespace
 
 bool StreamDocuments(const std::string& text, const std::string& file,
@@ -572,74 +589,26 @@ bool StreamDocuments(const std::string& text, const std::string& file,
     DocumentChecker checker(file, may_alias, diags);
     on_object(checker.Check(n) ? n : YAML::Node());
   };
-  StringInput buf(text);
-  std::istream in(&buf);
-  try {
-    YAML::Parser parser(in);
-    std::optional<YAML::Mark> last_null;
-    while (true) {
-      // Items are streamed only without anchors: aliases may reach across
-      // items, and the alias budget is per document (kubectl never writes
-      // anchors).
-      DocumentBuilder builder(
-          may_alias ? std::function<void(const YAML::Node&)>() : checked);
-      if (!parser.HandleNextDocument(builder)) break;
-      YAML::Node root = builder.Root();
-      if (root.IsNull()) {  // see LoadAllDocuments
-        const YAML::Mark m = builder.root_mark();
-        if (last_null && last_null->pos == m.pos)
-          throw YAML::ParserException(
-              m,
-              "unexpected ',' outside a list or map in flow style ([...] "
-              "or {...})");
-        last_null = m;
-      } else {
-        last_null.reset();
-      }
-      checked(root);
-    }
-  } catch (const YAML::DeepRecursion& e) {
-    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
-                         std::to_string(e.depth() - 1) +
-                         " levels; meshsim reads at most that depth");
-    return false;
-  } catch (const YAML::Exception& e) {
-    ParseError(e, file, diags);
-    return false;
-  }
-  return true;
+  // Items are streamed only without anchors: aliases may reach across
+  // items, and the alias budget is per document (kubectl never writes
+  // anchors).
+  return Located(file, diags, [&] {
+    ForEachDocument(
+        text, may_alias ? std::function<void(const YAML::Node&)>() : checked,
+        checked);
+  });
 }
 
 std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags) {
-  if (size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X",
-                  static_cast<unsigned char>(text[bad]));
-    diags.Error(LocationOfOffset(file, text, bad),
-                std::string("malformed YAML/JSON: byte ") + byte +
-                    " is not UTF-8; YAML and JSON files must be UTF-8 text");
-    return std::nullopt;
-  }
+  if (!Utf8OrError(text, file, diags)) return std::nullopt;
   std::vector<YAML::Node> docs;
-  try {
-    docs = LoadAllDocuments(text);
-  } catch (const YAML::DeepRecursion& e) {
-    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
-                         std::to_string(e.depth() - 1) +
-                         " levels; meshsim reads at most that depth");
+  if (!Located(file, diags, [&] {
+        ForEachDocument(text, nullptr,
+                        [&](const YAML::Node& n) { docs.push_back(n); });
+      }))
     return std::nullopt;
-  } catch (const YAML::Exception& e) {
-    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags.Error(loc, "malformed YAML/JSON: " + e.msg);
-    return std::nullopt;
-  }
   const bool may_alias = text.find('&') != std::string::npos;
   for (YAML::Node& doc : docs) {
     DocumentChecker checker(file, may_alias, diags);
