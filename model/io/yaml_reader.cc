@@ -523,21 +523,21 @@ void ForEachDocument(const std::string& text,
   StringInput buf(text);
   std::istream in(&buf);
   YAML::Parser parser(in);
-  std::optional<YAML::Mark> last_null;
+  int last_null = -1;  // position of the last empty document
   while (true) {
     DocumentBuilder builder(on_item);
     if (!parser.HandleNextDocument(builder)) break;
     YAML::Node root = builder.Root();
     if (root.IsNull()) {
       const YAML::Mark m = builder.root_mark();
-      if (last_null && last_null->pos == m.pos)
+      if (last_null >= 0 && last_null == m.pos)
         throw YAML::ParserException(
             m,
             "unexpected ',' outside a list or map in flow style ([...] "
             "or {...})");
-      last_null = m;
+      last_null = m.pos;
     } else {
-      last_null.reset();
+      last_null = -1;
     }
     on_doc(root);
   }
