@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/rules.h"
+
 namespace meshsim {
 
 std::string SourceLocation::ToString() const {
@@ -11,10 +13,7 @@ std::string SourceLocation::ToString() const {
 }
 
 std::string Diagnostic::ToString() const {
-  const char* label = severity == Severity::kError     ? "error"
-                      : severity == Severity::kWarning ? "warning"
-                                                       : "note";
-  return location.ToString() + ": " + label + ": " + message;
+  return location.ToString() + ": " + SeverityName(severity) + ": " + message;
 }
 
 void Diagnostics::Error(const SourceLocation& loc, std::string message) {

@@ -47,92 +47,6 @@ std::string Hex64(const std::string& s) {
   return o.str();
 }
 
-struct RuleInfo {
-  const char* id;
-  const char* short_text;
-  const char* full_text;
-  const char* level;  // SARIF default level
-};
-
-// Every rule id meshsim reports (a contract: docs/verification.md,
-// docs/diff.md, docs/ci.md).
-const std::vector<RuleInfo>& Rules() {
-  static const std::vector<RuleInfo> kRules = {
-      {"waypoint-bypass",
-       "A request skips the waypoint its destination asks for",
-       "A request is delivered to a destination bound to a waypoint by intent "
-       "without passing that waypoint, and no destination policy denies it: "
-       "every L7 policy on the waypoint is skipped.",
-       "error"},
-      {"waypoint-double-pass", "A request passes waypoints twice",
-       "A request passes two waypoints, or one twice, or loops: its retries, "
-       "splits and rate limits apply twice.",
-       "error"},
-      {"double-l7", "L7 handling at two tiers",
-       "A request gets L7 routing or policy of the same kind at the ingress "
-       "gateway and at a waypoint.",
-       "warning"},
-      {"fail-open-exposure", "A waypoint outage opens a bypass",
-       "If some waypoints are deleted, not ready or mis-bound, requests reach "
-       "their destination without a waypoint (fail open, §2.3).",
-       "warning"},
-      {"dangling-use-waypoint", "use-waypoint names a missing waypoint",
-       "An istio.io/use-waypoint label names a waypoint that does not exist "
-       "or is not ready; traffic fails open.",
-       "error"},
-      {"waypoint-for-mismatch", "Waypoint of the wrong type",
-       "The bound waypoint's istio.io/waypoint-for does not cover this kind "
-       "of destination.",
-       "error"},
-      {"waypoint-attachment-denied", "Cross-namespace waypoint not allowed",
-       "The waypoint's allowedRoutes do not admit the namespace that binds to "
-       "it.",
-       "error"},
-      {"route-not-respected", "HTTPRoute ignored by ambient clients",
-       "An HTTPRoute attached to a Service without a waypoint is not applied "
-       "to ambient traffic (§9).",
-       "warning"},
-      {"l7-policy-without-waypoint", "L7 policy that ztunnel cannot enforce",
-       "An AuthorizationPolicy with L7 attributes is attached by selector to "
-       "ambient pods: ztunnel denies all (ALLOW) or ignores it (DENY), §8.2.",
-       "error"},
-      {"auto-waypoint-collision", "Solo auto waypoint on namespace and service",
-       "istio.io/use-waypoint=auto is set on both a namespace and a service in "
-       "it.",
-       "warning"},
-      {"gloo-waypoint-unsupported", "Gloo waypoint where it is unsupported",
-       "A Gloo waypoint in a multicluster mesh or with ingress-use-waypoint.",
-       "warning"},
-      {"waypoint-missing-in-cluster", "Global service's waypoint missing",
-       "A global service's waypoint is deployed in only some clusters (§7.2).",
-       "error"},
-      {"diff-newly-allowed", "Change allows requests that were denied",
-       "Requests that the old configuration denied (or failed) are delivered "
-       "by the new one.",
-       "error"},
-      {"diff-newly-denied", "Change denies requests that were delivered",
-       "Requests the old configuration delivered are denied by the new one.",
-       "error"},
-      {"diff-new-bypass", "Change makes requests bypass their waypoint",
-       "Requests that passed a waypoint are delivered without one.", "error"},
-      {"diff-waypoint-changed", "Change moves requests to another waypoint",
-       "Requests pass a different waypoint, or one where they passed none.",
-       "warning"},
-      {"diff-double-pass", "Change makes requests pass waypoints twice",
-       "Requests now pass two waypoints.", "error"},
-      {"diff-route-changed", "Change routes requests to other backends",
-       "An HTTPRoute now picks other backends, weights or filters.", "warning"},
-      {"diff-newly-failed", "Change makes requests fail",
-       "Requests that were delivered or denied now fail in the data plane.",
-       "error"},
-      {"check-failed", "A scenario expectation does not hold",
-       "An `expect:` entry of a scenario file (paths, outcome, deciding "
-       "policy, latency, verified property) does not hold.",
-       "error"},
-  };
-  return kRules;
-}
-
 Json PhysicalLocation(const SourceLocation& l) {
   Json j;
   j["artifactLocation"] = {{"uri", RepoPath(l.file)}};
@@ -161,17 +75,15 @@ Json CodeFlow(const std::vector<Hop>& path, const SourceLocation& where) {
       {{{"threadFlows", Json::array({{{"locations", locations}}})}}});
 }
 
-Json Result(const std::string& rule, const std::string& severity,
+Json Result(const std::string& rule, Severity severity,
             const std::string& message, const SourceLocation& where,
             const std::vector<SourceLocation>& related,
             const std::vector<Hop>& path, const std::string& fingerprint) {
   Json r;
   r["ruleId"] = rule;
-  for (size_t i = 0; i < Rules().size(); ++i)
-    if (rule == Rules()[i].id) r["ruleIndex"] = i;
-  r["level"] = severity == "error"     ? "error"
-               : severity == "warning" ? "warning"
-                                       : "note";
+  for (size_t i = 0; i < RuleCatalogue().size(); ++i)
+    if (rule == RuleCatalogue()[i].id) r["ruleIndex"] = i;
+  r["level"] = SeverityName(severity);
   r["message"] = {{"text", message}};
   r["locations"] =
       Json::array({{{"physicalLocation", PhysicalLocation(where)}}});
@@ -188,15 +100,6 @@ Json Result(const std::string& rule, const std::string& severity,
 }
 
 }  // namespace
-
-size_t FailureCount(const std::vector<ScenarioCheck>& checks) {
-  size_t n = 0;
-  for (const ScenarioCheck& c : checks) {
-    if (!c.error.empty()) ++n;
-    for (const ExpectationResult& r : c.results) n += !r.passed;
-  }
-  return n;
-}
 
 void WriteCheckText(const std::vector<ScenarioCheck>& checks,
                     std::ostream& out) {
@@ -274,16 +177,15 @@ void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
 
 void WriteSarif(const SarifInput& in, std::ostream& out) {
   Json rules = Json::array();
-  for (const RuleInfo& r : Rules()) {
+  for (const Rule& r : RuleCatalogue()) {
     Json j;
     j["id"] = r.id;
     j["name"] = r.id;
-    j["shortDescription"] = {{"text", r.short_text}};
-    j["fullDescription"] = {{"text", r.full_text}};
-    j["help"] = {{"text", std::string(r.full_text) +
-                              " See docs/verification.md, docs/diff.md and "
-                              "docs/ci.md for the fix."}};
-    j["defaultConfiguration"] = {{"level", r.level}};
+    j["shortDescription"] = {{"text", r.title}};
+    j["fullDescription"] = {{"text", r.help}};
+    j["help"] = {
+        {"text", std::string(r.help) + " See " + std::string(r.anchor) + "."}};
+    j["defaultConfiguration"] = {{"level", SeverityName(r.sarif_level)}};
     rules.push_back(j);
   }
   Json results = Json::array();
@@ -326,7 +228,7 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
     for (const ExpectationResult& r : c.results) {
       if (r.passed) continue;
       results.push_back(Result(
-          "check-failed", "error",
+          "check-failed", Severity::kError,
           "Expectation '" + r.name + "' does not hold: expected " + r.expected +
               ", got " + r.actual,
           r.location, {}, r.path, "check|" + RepoPath(c.file) + "|" + r.name));

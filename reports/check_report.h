@@ -8,31 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "app/check_result.h"
 #include "model/path.h"
 #include "verify/diff.h"
 #include "verify/verifier.h"
 
 namespace meshsim {
-
-// One expectation, evaluated.
-struct ExpectationResult {
-  std::string name;
-  bool passed = false;
-  std::string expected, actual;  // human-readable, for failures
-  SourceLocation location;       // the `expect:` entry
-  std::vector<Hop> path;         // the actual path, for traffic checks
-  // Verify findings behind a failed verify/no_findings expectation.
-  std::vector<Finding> findings;
-};
-
-struct ScenarioCheck {
-  std::string file;  // as given
-  std::string name;  // the scenario's name
-  std::vector<ExpectationResult> results;
-  std::string error;  // the scenario could not be loaded (bad input)
-};
-
-size_t FailureCount(const std::vector<ScenarioCheck>& checks);
 
 void WriteCheckText(const std::vector<ScenarioCheck>& checks,
                     std::ostream& out);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reports/finding_json.h"
+
 namespace meshsim {
 
 namespace {
@@ -25,19 +27,6 @@ Json Location(const SourceLocation& l) {
   return {{"file", l.file}, {"line", l.line}};
 }
 
-Json Hops(const std::vector<Hop>& path) {
-  Json hops = Json::array();
-  for (const Hop& h : path) {
-    Json jh;
-    jh["kind"] = HopKindName(h.kind);
-    jh["name"] = h.name;
-    if (!h.cluster.empty()) jh["cluster"] = h.cluster;
-    if (!h.node.empty()) jh["node"] = h.node;
-    hops.push_back(jh);
-  }
-  return hops;
-}
-
 Json Side(const DiffSide& s) {
   Json j;
   j["outcome"] = s.outcome;
@@ -45,7 +34,7 @@ Json Side(const DiffSide& s) {
   j["waypoint"] = s.via.empty() ? Json(nullptr) : Json(s.via);
   j["route"] = s.route.empty() ? Json(nullptr) : Json(s.route);
   j["decision"] = s.decision;
-  j["path"] = {{"hops", Hops(s.path)}};
+  j["path"] = PathHopsJson(s.path);
   return j;
 }
 
@@ -101,27 +90,22 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
     root["changed_objects"].push_back(Change(c));
   root["findings"] = Json::array();
   for (const DiffFinding& df : r.findings) {
-    const Finding& f = df.finding;
-    Json j;
-    j["rule"] = f.rule;
-    j["severity"] = f.severity;
-    j["message"] = f.message;
-    Json req;
-    req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
-    req["to"] = f.to;
-    req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
+    // The finding's shape (reports/finding_json.h), with the diff's own keys
+    // in their documented places (docs/diff.md).
+    Json j = FindingJson(df.finding);
+    const Json objects = j["objects"];
+    j.erase("path");
+    j.erase("fix");
+    j.erase("objects");
+    Json& req = j["request"];
+    const Json cluster = req["cluster"];
+    req.erase("cluster");
     if (!df.headers.empty()) req["headers"] = df.headers;
     if (!df.alike.empty()) req["alike"] = df.alike;
-    req["cluster"] = f.cluster;
-    j["request"] = req;
+    req["cluster"] = cluster;
     j["old"] = Side(df.old_side);
     j["new"] = Side(df.new_side);
-    j["objects"] = Json::array();
-    for (const FindingObject& o : f.objects)
-      j["objects"].push_back({{"kind", o.kind},
-                              {"name", o.name},
-                              {"file", o.location.file},
-                              {"line", o.location.line}});
+    j["objects"] = objects;
     j["changed"] = Json::array();
     for (const ObjectChange& c : df.changed) j["changed"].push_back(Change(c));
     root["findings"].push_back(j);
@@ -149,7 +133,9 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
   out << Summary(r) << "\n";
   for (const DiffFinding& df : r.findings) {
     const Finding& f = df.finding;
-    out << "\n" << f.severity << ": [" << f.rule << "] " << f.message << "\n";
+    out << "\n"
+        << SeverityName(f.severity) << ": [" << f.rule << "] " << f.message
+        << "\n";
     if (!df.alike.empty()) {
       out << "    also from:";
       for (size_t i = 0; i < df.alike.size() && i < 5; ++i)

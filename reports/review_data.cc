@@ -10,14 +10,6 @@
 
 namespace meshsim {
 
-int ReviewExitCode(const VerifyResult& verify) {
-  for (const PropertyResult& p : verify.properties)
-    if (p.result == ProofResult::kUnknown) return 3;
-  for (const Finding& f : verify.findings)
-    if (f.severity == "error") return 1;
-  return 0;
-}
-
 bool WriteReviewFiles(ReviewInput in, const std::string& dir,
                       std::string& error) {
   namespace fs = std::filesystem;
@@ -267,7 +259,7 @@ ReviewData BuildReviewData(const ReviewInput& in) {
     if (p.result == ProofResult::kUnknown) ++d.unknown;
   }
   for (const Finding& f : in.verify.findings)
-    (f.severity == "error" ? d.errors : d.warnings) += 1;
+    (f.severity == Severity::kError ? d.errors : d.warnings) += 1;
   return d;
 }
 

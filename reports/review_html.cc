@@ -1004,9 +1004,9 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
     for (size_t fi = 0; fi < in.verify.findings.size(); ++fi) {
       const Finding& f = in.verify.findings[fi];
       out << "<tr class=\"finding\"><td>F" << fi + 1 << "</td><td><span "
-          << "class=\"pill " << Esc(f.severity) << "\">" << Esc(f.severity)
-          << "</span></td><td><code>" << Esc(f.rule) << "</code></td><td>"
-          << Esc(f.message);
+          << "class=\"pill " << Esc(SeverityName(f.severity)) << "\">"
+          << Esc(SeverityName(f.severity)) << "</span></td><td><code>"
+          << Esc(f.rule) << "</code></td><td>" << Esc(f.message);
       if (!f.from.empty())
         out << "<br><b>counterexample:</b> from " << Esc(f.from) << " ("
             << Esc(f.from_cluster) << ") to <code>" << Esc(f.to) << "</code>"

@@ -1,6 +1,7 @@
 // results.json of `meshsim report`; every key is documented in docs/report.md.
 #include <nlohmann/json.hpp>
 
+#include "reports/finding_json.h"
 #include "reports/review_data.h"
 #include "reports/review_report.h"
 
@@ -155,7 +156,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   const review::ReviewData d = review::BuildReviewData(in);
   const Scenario& sc = in.scenario;
   Json root;
-  root["schema"] = "meshsim.report/v1";
+  root["schema"] = "meshsim.report/v2";
   Json js;
   js["name"] = sc.mesh.name;
   js["file"] = sc.file;
@@ -169,7 +170,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
 
   Json sum;
   sum["verdict"] = d.unknown ? "unknown" : (d.violated ? "violated" : "proved");
-  sum["exit_code"] = ReviewExitCode(in.verify);
+  sum["exit_code"] = in.exit_code;
   sum["properties"] = {
       {"proved", d.proved}, {"violated", d.violated}, {"unknown", d.unknown}};
   sum["findings"] = {{"error", d.errors}, {"warning", d.warnings}};
@@ -276,30 +277,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   for (const Finding& f : in.verify.findings) {
     Json j;
     j["id"] = "F" + std::to_string(++id);
-    j["rule"] = f.rule;
-    j["severity"] = f.severity;
-    j["message"] = f.message;
-    if (!f.from.empty()) {
-      Json req;
-      req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
-      req["to"] = f.to;
-      req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
-      req["cluster"] = f.cluster;
-      j["counterexample"] = req;
-    } else {
-      j["counterexample"] = nullptr;
-    }
-    j["path"] = Json::array();
-    for (const Hop& h : f.path) j["path"].push_back(HopJson(h));
-    j["objects"] = Json::array();
-    for (const FindingObject& o : f.objects) {
-      Json jo;
-      jo["kind"] = o.kind;
-      jo["name"] = o.name;
-      jo["location"] = Location(o.location);
-      j["objects"].push_back(jo);
-    }
-    j["fix"] = f.fix;
+    j.update(FindingJson(f));
     ver["findings"].push_back(j);
   }
   root["verification"] = ver;

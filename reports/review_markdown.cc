@@ -220,8 +220,8 @@ std::string Request(const TrafficEntry& t) {
 }
 
 void WriteFinding(int id, const Finding& f, std::ostream& out) {
-  out << "**F" << id << "** · " << f.severity << " · " << Code(f.rule) << " — "
-      << f.message << "\n\n";
+  out << "**F" << id << "** · " << SeverityName(f.severity) << " · "
+      << Code(f.rule) << " — " << f.message << "\n\n";
   if (!f.objects.empty()) {
     out << "- objects:";
     for (size_t i = 0; i < f.objects.size(); ++i) {
@@ -448,7 +448,8 @@ void WriteReviewMarkdown(const ReviewInput& in, std::ostream& out) {
            "configuration admits.\n";
   } else {
     std::map<std::pair<std::string, std::string>, int> by_rule;
-    for (const Finding& f : in.verify.findings) ++by_rule[{f.severity, f.rule}];
+    for (const Finding& f : in.verify.findings)
+      ++by_rule[{SeverityName(f.severity), f.rule}];
     out << "| severity | rule | findings |\n|---|---|---:|\n";
     for (const auto& [k, n] : by_rule)
       out << "| " << k.first << " | " << Code(k.second) << " | " << n << " |\n";

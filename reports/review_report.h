@@ -37,6 +37,7 @@ struct ReviewInput {
   const SimModel& sim;       // after RunSimulation
   uint64_t seed;
   const VerifyResult& verify;  // findings with their paths attached
+  int exit_code;               // app/exit_code.h VerifyExitCode(verify)
   std::vector<Diagnostic> warnings;
   // Prefix turning a manifest path as given (relative to the working
   // directory) into a link from the HTML file's folder, e.g. "../"; absolute
@@ -44,7 +45,7 @@ struct ReviewInput {
   std::string source_href_prefix;
 };
 
-// Schema "meshsim.report/v1", two-space indent, ending in a newline.
+// Schema "meshsim.report/v2", two-space indent, ending in a newline.
 void WriteReviewJson(const ReviewInput& in, std::ostream& out);
 // GitHub/GitLab-flavoured Markdown with Mermaid blocks.
 void WriteReviewMarkdown(const ReviewInput& in, std::ostream& out);
@@ -57,10 +58,6 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out);
 // cannot be written.
 bool WriteReviewFiles(ReviewInput in, const std::string& dir,
                       std::string& error);
-
-// The exit status `meshsim report` (like `verify`) returns for `verify`:
-// 3 if any property is unknown, else 1 if any finding is an error, else 0.
-int ReviewExitCode(const VerifyResult& verify);
 
 }  // namespace meshsim
 

@@ -241,4 +241,25 @@ void WriteAnalyzeText(const std::string& scenario, const SimModel& m,
   for (const std::string& w : a.warnings) out << "warning: " << w << "\n";
 }
 
+void WriteTraceLine(const SimModel& model, uint32_t source, uint32_t route,
+                    int attempt, int64_t start, int64_t end,
+                    const std::vector<TraceHop>& hops, std::ostream& out) {
+  nlohmann::ordered_json j;
+  j["traffic"] = model.entry_names[source];
+  j["path"] = model.net.routes()[route].path_index;
+  j["attempt"] = attempt;
+  j["start_ms"] = static_cast<double>(start) * 1e-6;
+  j["end_ms"] = static_cast<double>(end) * 1e-6;
+  j["hops"] = nlohmann::ordered_json::array();
+  for (const TraceHop& h : hops) {
+    nlohmann::ordered_json jh;
+    jh["station"] = model.net.stations()[h.station].name;
+    jh["arrive_ms"] = static_cast<double>(h.arrive) * 1e-6;
+    jh["start_ms"] = static_cast<double>(h.start) * 1e-6;
+    jh["depart_ms"] = static_cast<double>(h.depart) * 1e-6;
+    j["hops"].push_back(jh);
+  }
+  out << j.dump() << "\n";
+}
+
 }  // namespace meshsim

@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "reports/finding_json.h"
+
 namespace meshsim {
 
 using Json = nlohmann::ordered_json;
@@ -26,43 +28,8 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
     root["properties"].push_back(j);
   }
   root["findings"] = Json::array();
-  for (const Finding& f : r.findings) {
-    Json j;
-    j["rule"] = f.rule;
-    j["severity"] = f.severity;
-    j["message"] = f.message;
-    if (!f.from.empty()) {
-      Json req;
-      req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
-      req["to"] = f.to;
-      req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
-      req["cluster"] = f.cluster;
-      j["request"] = req;
-    }
-    if (!f.path.empty()) {
-      Json hops = Json::array();
-      for (const Hop& h : f.path) {
-        Json jh;
-        jh["kind"] = HopKindName(h.kind);
-        jh["name"] = h.name;
-        if (!h.cluster.empty()) jh["cluster"] = h.cluster;
-        if (!h.node.empty()) jh["node"] = h.node;
-        hops.push_back(jh);
-      }
-      j["path"] = {{"hops", hops}};
-    }
-    j["objects"] = Json::array();
-    for (const FindingObject& o : f.objects) {
-      Json jo;
-      jo["kind"] = o.kind;
-      jo["name"] = o.name;
-      jo["file"] = o.location.file;
-      jo["line"] = o.location.line;
-      j["objects"].push_back(jo);
-    }
-    if (!f.fix.empty()) j["fix"] = f.fix;
-    root["findings"].push_back(j);
-  }
+  for (const Finding& f : r.findings)
+    root["findings"].push_back(FindingJson(f));
   out << root.dump(2) << "\n";
 }
 
@@ -85,8 +52,9 @@ void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
   for (const Finding& f : r.findings) {
     const SourceLocation* loc =
         f.objects.empty() ? nullptr : &f.objects.front().location;
-    out << (loc && loc->Known() ? loc->ToString() + ": " : "") << f.severity
-        << ": [" << f.rule << "] " << f.message << "\n";
+    out << (loc && loc->Known() ? loc->ToString() + ": " : "")
+        << SeverityName(f.severity) << ": [" << f.rule << "] " << f.message
+        << "\n";
     if (!f.from.empty()) {
       out << "    request: from " << f.from << " (" << f.from_cluster << ") to "
           << f.to;

@@ -12,6 +12,15 @@
 
 namespace meshsim {
 
+const std::vector<std::string>& DiffRules() {
+  static const std::vector<std::string> kRules = [] {
+    std::vector<std::string> ids;
+    for (const Rule& r : RulesOfKind(RuleKind::kDiff)) ids.emplace_back(r.id);
+    return ids;
+  }();
+  return kRules;
+}
+
 namespace {
 
 using verify::Encoded;

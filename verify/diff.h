@@ -18,14 +18,9 @@
 
 namespace meshsim {
 
-// The rule ids are a contract; `--fail-on` takes them without "diff-".
-inline const std::vector<std::string>& DiffRules() {
-  static const std::vector<std::string> kRules = {
-      "diff-newly-allowed",    "diff-newly-denied", "diff-new-bypass",
-      "diff-waypoint-changed", "diff-double-pass",  "diff-route-changed",
-      "diff-newly-failed"};
-  return kRules;
-}
+// The diff rule ids, from the catalogue (model/rules.h); a contract.
+// `--fail-on` takes them without "diff-".
+const std::vector<std::string>& DiffRules();
 
 // An object added, removed or modified between the versions.
 struct ObjectChange {

@@ -170,7 +170,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       auto add = [&](const std::string& rule, const std::string& fix) {
         Finding f;
         f.rule = rule;
-        f.severity = "warning";
+        f.severity = RuleSeverity(f.rule);
         f.message = b.why;
         f.cluster = c.name;
         f.objects = objects_of(
@@ -214,7 +214,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
                 : "no spec.addresses and PILOT_ENABLE_IP_AUTOALLOCATE off";
         Finding f;
         f.rule = "waypoint-bypass";
-        f.severity = "error";
+        f.severity = RuleSeverity(f.rule);
         f.message = "every client of ServiceEntry " + s.Key() +
                     " reaches it without waypoint " + b.requested +
                     ": the entry has no address ztunnel can match (" + cause +
@@ -243,7 +243,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
         if (captured) {
           Finding f;
           f.rule = "waypoint-double-pass";
-          f.severity = "error";
+          f.severity = RuleSeverity(f.rule);
           f.message = "requests to ServiceEntry " + s.Key() +
                       " loop through waypoint " + b.waypoint->Key() +
                       ": the waypoint is captured (a sandwich) and passes "
@@ -283,7 +283,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
               waypoint_clusters_missing.insert(o.name + s.Key()).second) {
             Finding f;
             f.rule = "waypoint-missing-in-cluster";
-            f.severity = "warning";
+            f.severity = RuleSeverity(f.rule);
             f.message = subj + " is bound to waypoint " + b.waypoint->Key() +
                         " in cluster " + c.name + " but to none in cluster " +
                         o.name +
@@ -311,7 +311,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
                  : b.status == BindingStatus::kUnsupportedTrafficType
                      ? "waypoint-for-mismatch"
                      : "waypoint-attachment-denied";
-        f.severity = "warning";
+        f.severity = RuleSeverity(f.rule);
         f.message = b.why;
         f.cluster = c.name;
         f.objects = {
@@ -337,7 +337,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
               if (bb.waypoint && bb.waypoint != b.waypoint) {
                 Finding f;
                 f.rule = "waypoint-bypass";
-                f.severity = "error";
+                f.severity = RuleSeverity(f.rule);
                 f.message = "HTTPRoute " + r.Key() + " at waypoint " +
                             b.waypoint->Key() + " sends to " + bs->Key() +
                             ", whose waypoint " + bb.waypoint->Key() +
@@ -358,7 +358,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
         }
         Finding f;
         f.rule = "route-not-respected";
-        f.severity = "warning";
+        f.severity = RuleSeverity(f.rule);
         f.message = "HTTPRoute " + r.Key() + " is attached to " + s->Key() +
                     ", which has no waypoint: ambient clients ignore it (§9)";
         f.cluster = c.name;
@@ -374,7 +374,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       if (!http || p.action == "CUSTOM" || p.action == "AUDIT") continue;
       Finding f;
       f.rule = "l7-policy-without-waypoint";
-      f.severity = "warning";
+      f.severity = RuleSeverity(f.rule);
       f.message = "AuthorizationPolicy " + p.Key() + " (" + p.action +
                   ") selects workloads by label and has HTTP attributes: "
                   "ztunnel enforces it at L4 only, "
@@ -392,7 +392,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
       if (d.message.find("use-waypoint=auto") == std::string::npos) continue;
       Finding f;
       f.rule = "auto-waypoint-collision";
-      f.severity = "warning";
+      f.severity = RuleSeverity(f.rule);
       f.message = d.message;
       f.objects = {{"Service", "", d.location}};
       f.fix =
@@ -424,7 +424,7 @@ void Lint(const Scenario& sc, VerifyResult& out) {
             if (!(ingress_l7 && waypoint_l7)) continue;
             Finding f;
             f.rule = "double-l7";
-            f.severity = "warning";
+            f.severity = RuleSeverity(f.rule);
             f.message = "requests from ingress " + gw.Key() + " to " +
                         s->Key() + " get routing at both tiers: HTTPRoute " +
                         r.Key() + " at the ingress and the " +
@@ -581,10 +581,10 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
       for (const SourceClass& k : classes) kinds += k.kind + ",";
       bool pushed = false;
       auto decode = [&](const z3::model& m, const std::string& rule,
-                        const std::string& severity, const std::string& what) {
+                        const std::string& what) {
         Finding f;
         f.rule = rule;
-        f.severity = severity;
+        f.severity = RuleSeverity(rule);
         const int k = m.eval(e.src, true).get_numeral_int();
         const int i = m.eval(e.ep, true).get_numeral_int();
         const SourceClass& cls = classes[static_cast<size_t>(
@@ -648,7 +648,6 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
       };
       auto run = [&](PropertyResult& pr, const z3::expr& goal,
                      const std::vector<z3::expr>& assumptions,
-                     const std::string& severity,
                      const std::string& what) -> ProofResult {
         const auto t0 = std::chrono::steady_clock::now();
         std::string key = pr.name + "|" + kinds + "|" +
@@ -707,7 +706,7 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
           } else {
             for (const z3::model& m : ans.models) {
               ++reported[pr.name];
-              out.findings.push_back(decode(m, pr.name, severity, what));
+              out.findings.push_back(decode(m, pr.name, what));
             }
           }
         } else if (ans.first == ProofResult::kUnknown) {
@@ -728,21 +727,18 @@ VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
           e.intent && !e.self && e.outcome == 0 && e.passes == 0;
       ProofResult br = ProofResult::kProved;
       if (wanted("waypoint-bypass"))
-        br = run(bypass, unguarded, assume, "error",
-                 "reaches without any waypoint");
+        br = run(bypass, unguarded, assume, "reaches without any waypoint");
       if (wanted("fail-open-exposure") && br == ProofResult::kProved)
-        run(exposure, unguarded, all_on, "warning",
-            "would reach without any waypoint");
+        run(exposure, unguarded, all_on, "would reach without any waypoint");
       if (wanted("waypoint-double-pass"))
-        run(dbl, e.passes >= 2, assume, "error",
-            "passes two waypoints on the way to");
+        run(dbl, e.passes >= 2, assume, "passes two waypoints on the way to");
       if (pushed) s.pop();
     }
   }
   for (const auto& [name, n] : suppressed) {
     Finding f;
     f.rule = name;
-    f.severity = name == "fail-open-exposure" ? "warning" : "error";
+    f.severity = RuleSeverity(name);
     f.message = std::to_string(n) + " more destinations violate " + name +
                 " (only the first " + std::to_string(options.max_findings) +
                 " counterexamples are reported; raise --max-findings)";

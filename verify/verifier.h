@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "model/path.h"
+#include "model/rules.h"
 #include "model/scenario.h"
 
 namespace meshsim {
@@ -36,7 +37,7 @@ struct FindingObject {
 struct Finding {
   std::string
       rule;  // waypoint-bypass, waypoint-double-pass, double-l7, ... (contract)
-  std::string severity;  // error | warning
+  Severity severity = Severity::kError;  // the rule's (model/rules.h)
   std::string message;
   // The counterexample request, when the finding has one.
   std::string

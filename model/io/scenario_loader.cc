@@ -9,6 +9,7 @@
 #include "model/io/manifest_sink.h"
 #include "model/io/yaml_reader.h"
 #include "model/policy.h"
+#include "model/rules.h"
 
 namespace meshsim {
 
@@ -748,9 +749,6 @@ void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc) {
   static const std::set<std::string> kKeys = {
       "name",       "traffic", "via",         "outcome", "denied_by",
       "latency_ms", "verify",  "no_findings", "findings"};
-  static const std::set<std::string> kProperties = {
-      "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure",
-      "double-l7"};
   static const std::set<std::string> kQuantiles = {"p50",  "p90",  "p99",
                                                    "p999", "mean", "max"};
   for (size_t i = 0; i < n.size(); ++i) {
@@ -852,13 +850,23 @@ void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc) {
         for (const YAML::Node& p : v)
           if (auto s = r.String(p, w + "[]")) out.push_back(*s);
       }
-      if (std::string(key) == "verify")
-        for (const std::string& p : out)
-          if (!kProperties.count(p))
-            r.Error(v, w +
-                           ": expected waypoint-bypass, waypoint-double-pass, "
-                           "fail-open-exposure or double-l7, got '" +
-                           p + "'");
+      // Property and rule ids come from the catalogue (model/rules.h); an
+      // unknown id would otherwise make a `no_findings` check vacuous.
+      const bool property = std::string(key) == "verify";
+      std::vector<std::string> ids;
+      for (const Rule& rule : RuleCatalogue())
+        if (rule.kind == RuleKind::kProperty ||
+            (!property && rule.kind == RuleKind::kLint))
+          ids.emplace_back(rule.id);
+      for (const std::string& p : out) {
+        if (std::find(ids.begin(), ids.end(), p) != ids.end()) continue;
+        const std::string hint = ClosestMatch(p, ids);
+        r.Error(v, w + ": expected " +
+                       (property ? RuleIdList(RuleKind::kProperty)
+                                 : "a property or lint rule id") +
+                       ", got '" + p + "'" +
+                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      }
     }
     if (x.traffic.empty() && x.verify.empty() && x.no_findings.empty() &&
         x.findings.empty()) {

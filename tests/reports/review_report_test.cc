@@ -120,7 +120,7 @@ TEST_F(ReviewReportTest, ExitCodesFollowVerify) {
 TEST_F(ReviewReportTest, JsonSummaryAgreesWithItsParts) {
   Cli({"report", "scenarios/bookinfo/scenario.yaml", "-o", dir_.string()});
   auto j = nlohmann::json::parse(ReadFile(dir_ / "results.json"));
-  EXPECT_EQ(j["schema"], "meshsim.report/v1");
+  EXPECT_EQ(j["schema"], "meshsim.report/v2");
   uint64_t requests = 0;
   for (const auto& t : j["traffic"]) {
     requests += t["simulation"]["requests"].get<uint64_t>();

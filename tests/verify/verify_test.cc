@@ -47,7 +47,7 @@ TEST(VerifyCasesTest, EachKnownCaseIsFlaggedAndItsTwinProved) {
       EXPECT_EQ(p.result, ProofResult::kProved)
           << e.path() << " fixed: " << p.name;
     for (const Finding& f : fixed.findings)
-      EXPECT_NE(f.severity, "error")
+      EXPECT_NE(f.severity, Severity::kError)
           << e.path() << " fixed: [" << f.rule << "] " << f.message;
     ++cases;
   }

@@ -1,0 +1,46 @@
+// What `meshsim check` found for each scenario file: one result per `expect:`
+// entry, or the error that kept the file from loading. Value types only;
+// reports/check_report.h renders them.
+#ifndef MESHSIM_APP_CHECK_RESULT_H_
+#define MESHSIM_APP_CHECK_RESULT_H_
+
+#include <string>
+#include <vector>
+
+#include "model/diagnostics.h"
+#include "model/path.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+// One expectation, evaluated.
+struct ExpectationResult {
+  std::string name;
+  bool passed = false;
+  std::string expected, actual;  // human-readable, for failures
+  SourceLocation location;       // the `expect:` entry
+  std::vector<Hop> path;         // the actual path, for traffic checks
+  // Verify findings behind a failed verify/no_findings expectation.
+  std::vector<Finding> findings;
+};
+
+struct ScenarioCheck {
+  std::string file;  // as given
+  std::string name;  // the scenario's name
+  std::vector<ExpectationResult> results;
+  std::string error;  // the scenario could not be loaded (bad input)
+};
+
+// Failed expectations plus scenarios that failed to load.
+inline size_t FailureCount(const std::vector<ScenarioCheck>& checks) {
+  size_t n = 0;
+  for (const ScenarioCheck& c : checks) {
+    if (!c.error.empty()) ++n;
+    for (const ExpectationResult& r : c.results) n += !r.passed;
+  }
+  return n;
+}
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_APP_CHECK_RESULT_H_

@@ -1,0 +1,42 @@
+// The one exit-code policy of every meshsim command (docs/ci.md):
+//
+//   0  success
+//   1  findings or failed expectations
+//   2  bad input or usage
+//   3  a solver result that is unknown
+//
+// Commands compute their code here and nowhere else; `meshsim report` writes
+// the same code into results.json.
+#ifndef MESHSIM_APP_EXIT_CODE_H_
+#define MESHSIM_APP_EXIT_CODE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/check_result.h"
+#include "verify/diff.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFindings = 1,
+  kExitBadInput = 2,
+  kExitUnknown = 3,
+};
+
+// `verify` and `report`: 3 if any property is unknown, else 1 if any finding
+// is an error, else 0.
+int VerifyExitCode(const VerifyResult& r);
+// `diff`: 3 if the comparison is unknown, else 1 if any class of change (or
+// a summarised count of them) has a rule in `fail_on`, else 0.
+int DiffExitCode(const DiffResult& r, const std::set<std::string>& fail_on);
+// `check`: 2 if a scenario failed to load, else 1 if an expectation fails,
+// else 0.
+int CheckExitCode(const std::vector<ScenarioCheck>& checks);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_APP_EXIT_CODE_H_

@@ -1,0 +1,225 @@
+#include "app/expectations.h"
+
+#include <iomanip>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "app/witness.h"
+#include "model/io/loader.h"
+#include "sim/dataplane.h"
+#include "sim/simulator.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+namespace {
+
+std::string Fmt(double v) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(3) << v;
+  std::string s = o.str();
+  while (s.size() > 1 && s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+std::string DescribePath(const Path& p) {
+  std::string v;
+  for (const std::string& w : p.waypoints) v += (v.empty() ? "" : ", ") + w;
+  std::string out = "via [" + v + "] " + OutcomeName(p.outcome);
+  if (p.denied_by) out += " by " + p.denied_by->policy;
+  if (p.outcome == Outcome::kFailed && !p.reason.empty())
+    out += " (" + p.reason + ")";
+  return out;
+}
+
+// The engines' answers for one scenario, each computed on first use.
+class Answers {
+ public:
+  explicit Answers(const Scenario& sc) : sc_(sc) {}
+
+  const PathsResult& paths() {
+    if (!paths_) paths_ = ResolvePaths(sc_);
+    return *paths_;
+  }
+  const SimModel& sim() {
+    if (!sim_) {
+      sim_ = BuildSimModel(sc_);
+      RunOptions ro;
+      ro.seed = sc_.seed;
+      RunSimulation(*sim_, ro);
+    }
+    return *sim_;
+  }
+  const VerifyResult& verified() {
+    if (!verified_) {
+      verified_ = Verify(sc_, VerifyOptions{});
+      AttachWitnessPaths(sc_, *verified_);
+    }
+    return *verified_;
+  }
+
+ private:
+  const Scenario& sc_;
+  std::optional<PathsResult> paths_;
+  std::optional<SimModel> sim_;
+  std::optional<VerifyResult> verified_;
+};
+
+// Expected and actual texts of the failed parts of one expectation.
+struct Failures {
+  std::vector<std::string> expected, actual;
+  void Add(const std::string& e, const std::string& a) {
+    expected.push_back(e);
+    actual.push_back(a);
+  }
+};
+
+// `via`, `outcome`, `denied_by`: every path of the entry must match.
+void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
+                Failures& fail) {
+  const TrafficPaths* tp = nullptr;
+  for (const TrafficPaths& t : a.paths().traffic)
+    if (t.name == x.traffic) tp = &t;
+  const std::vector<Path> none;
+  const std::vector<Path>& paths = tp ? tp->paths : none;
+  std::set<std::string> seen;
+  std::string all;
+  for (const Path& p : paths)
+    if (seen.insert(DescribePath(p)).second)
+      all += (all.empty() ? "" : "; ") + DescribePath(p);
+  if (all.empty()) all = "no paths";
+  bool ok = !paths.empty();
+  for (const Path& p : paths) {
+    if (x.via && p.waypoints != *x.via) ok = false;
+    if (!x.outcome.empty() && OutcomeName(p.outcome) != x.outcome) ok = false;
+    if (!x.denied_by.empty() &&
+        (!p.denied_by || p.denied_by->policy != x.denied_by))
+      ok = false;
+    if (!ok && r.path.empty()) r.path = p.hops;
+  }
+  if (ok) return;
+  std::string e;
+  if (x.via) {
+    std::string v;
+    for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
+    e = "via [" + v + "]";
+  }
+  if (!x.outcome.empty()) e += (e.empty() ? "" : " ") + x.outcome;
+  if (!x.denied_by.empty()) e += " by " + x.denied_by;
+  fail.Add("every path " + e, all);
+}
+
+// `latency_ms`: quantile bounds on the simulated latency of the entry.
+void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
+                  Failures& fail) {
+  const SimModel& sim = a.sim();
+  size_t idx = sim.entry_names.size();
+  for (size_t i = 0; i < sim.entry_names.size(); ++i)
+    if (sim.entry_names[i] == x.traffic) idx = i;
+  if (idx == sim.entry_names.size()) {
+    fail.Add("latency of " + x.traffic, "no simulated requests");
+    return;
+  }
+  const SourceStats& st = sim.net.source_stats()[idx];
+  for (const auto& [q, bounds] : x.latency_ms) {
+    const double n = static_cast<double>(st.latency.count());
+    const double quantile = q == "p50"   ? 0.5
+                            : q == "p90" ? 0.9
+                            : q == "p99" ? 0.99
+                                         : 0.999;
+    const double v = q == "mean"  ? (n ? st.latency_sum_ns / n * 1e-6 : 0.0)
+                     : q == "max" ? static_cast<double>(st.latency.max()) * 1e-6
+                                  : st.latency.Quantile(quantile) * 1e-6;
+    const auto& [lo, hi] = bounds;
+    if (!st.latency.count()) {
+      fail.Add(q + " latency", "no request was delivered");
+    } else if ((lo && v < *lo) || (hi && v > *hi)) {
+      fail.Add(q + " " + (lo ? ">= " + Fmt(*lo) + " ms" : std::string()) +
+                   (lo && hi ? " and " : "") +
+                   (hi ? "<= " + Fmt(*hi) + " ms" : std::string()),
+               q + " " + Fmt(v) + " ms (seed " + std::to_string(sc.seed) + ")");
+    }
+  }
+}
+
+// `verify`, `no_findings`, `findings`: the verifier's verdicts.
+void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
+                   Failures& fail) {
+  const VerifyResult& verified = a.verified();
+  for (const std::string& prop : x.verify) {
+    for (const PropertyResult& p : verified.properties) {
+      if (p.name != prop || p.result == ProofResult::kProved) continue;
+      fail.Add(prop + " proved",
+               std::string(ProofResultName(p.result)) +
+                   (p.reason.empty() ? "" : " (" + p.reason + ")"));
+      for (const Finding& f : verified.findings)
+        if (f.rule == prop) r.findings.push_back(f);
+    }
+  }
+  for (const std::string& rule : x.no_findings) {
+    size_t n = 0;
+    for (const Finding& f : verified.findings)
+      if (f.rule == rule) {
+        ++n;
+        r.findings.push_back(f);
+      }
+    if (n) fail.Add("no " + rule + " findings", std::to_string(n) + " found");
+  }
+  for (const std::string& rule : x.findings) {
+    size_t n = 0;
+    for (const Finding& f : verified.findings) n += f.rule == rule;
+    if (!n) fail.Add("a " + rule + " finding", "none");
+  }
+  if (!r.findings.empty() && r.path.empty()) r.path = r.findings.front().path;
+}
+
+}  // namespace
+
+std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
+  Answers answers(sc);
+  std::vector<ExpectationResult> out;
+  for (const Expectation& x : sc.expect) {
+    ExpectationResult r;
+    r.name = x.name;
+    r.location = x.location;
+    Failures fail;
+    if (!x.traffic.empty() &&
+        (x.via || !x.outcome.empty() || !x.denied_by.empty()))
+      CheckPaths(x, answers, r, fail);
+    if (!x.latency_ms.empty()) CheckLatency(x, sc, answers, fail);
+    if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty())
+      CheckVerdicts(x, answers, r, fail);
+    r.passed = fail.expected.empty();
+    for (size_t i = 0; i < fail.expected.size(); ++i) {
+      r.expected += (i ? "; " : "") + fail.expected[i];
+      r.actual += (i ? "; " : "") + fail.actual[i];
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
+  ScenarioCheck c;
+  c.file = file;
+  Diagnostics diags;
+  std::optional<Scenario> sc = LoadScenarioFile(file, diags);
+  if (!sc || diags.HasErrors()) {
+    diags.Print(err);
+    for (const Diagnostic& d : diags.all())
+      if (d.severity == Severity::kError) {
+        c.error = d.location.ToString() + ": " + d.message;
+        break;
+      }
+    if (c.error.empty()) c.error = "cannot read " + file;
+    return c;
+  }
+  c.name = sc->mesh.name;
+  c.results = EvaluateExpectations(*sc);
+  return c;
+}
+
+}  // namespace meshsim

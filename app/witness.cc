@@ -1,0 +1,89 @@
+#include "app/witness.h"
+
+#include <exception>
+#include <vector>
+
+#include "sim/dataplane.h"
+
+namespace meshsim {
+
+TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
+                            const std::map<std::string, std::string>& headers) {
+  TrafficEntry t;
+  t.name = "witness";
+  t.from.cluster = f.from_cluster;
+  if (!f.req_from_ingress.empty()) {
+    t.from.ingress = f.req_from_ingress;
+    t.to.host = ingress_host;
+  } else {
+    const size_t slash = f.req_from_workload.find('/');
+    t.from.ns = f.req_from_workload.substr(0, slash);
+    t.from.workload = f.req_from_workload.substr(slash + 1);
+    t.to.host = f.req_to_host;
+    t.to.pod = f.req_to_pod;
+  }
+  t.to.port = f.req_port;
+  if (!f.req_method.empty())
+    t.http = HttpRequest{f.req_method, f.req_path, headers};
+  return t;
+}
+
+void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
+  for (Finding& f : r.findings) {
+    if (f.req_from_workload.empty() && f.req_from_ingress.empty()) continue;
+    const TrafficEntry t = WitnessRequest(f, "counterexample.example.com", {});
+    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+      const bool bypass =
+          p.waypoints.empty() && p.outcome == Outcome::kDelivered;
+      const bool twice = p.waypoints.size() >= 2;
+      if ((f.rule == "waypoint-bypass" && bypass) ||
+          (f.rule == "fail-open-exposure" && bypass) ||
+          (f.rule == "waypoint-double-pass" && twice)) {
+        f.path = p.hops;
+        break;
+      }
+    }
+  }
+}
+
+void FillDiffSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
+  const Finding& f = df.finding;
+  const TrafficEntry t = WitnessRequest(f, f.req_to_host, df.headers);
+  std::string pod;
+  for (const FindingObject& o : f.objects)
+    if (o.kind == "Pod") pod = o.name;
+  std::vector<Path> paths;
+  try {
+    paths = EnumeratePaths(BuildForwardingGraph(sc.mesh, t));
+  } catch (const std::exception&) {
+    return;  // the witness is not expressible as a traffic entry
+  }
+  const Path* best = nullptr;
+  int best_score = -1;
+  for (const Path& p : paths) {
+    int score = 0;
+    if (OutcomeName(p.outcome) == side.outcome) score += 2;
+    if (!p.hops.empty() && p.hops.back().name == pod) score += 1;
+    if (score > best_score) {
+      best = &p;
+      best_score = score;
+    }
+  }
+  if (!best) return;
+  side.path = best->hops;
+  side.why = best->why;
+  if (best->denied_by) {
+    side.decision = "denied by " + best->denied_by->policy +
+                    (best->denied_by->rule
+                         ? " rule " + std::to_string(*best->denied_by->rule)
+                         : "") +
+                    " (" + best->denied_by->action + ")";
+  } else if (best->outcome == Outcome::kFailed) {
+    side.decision = best->reason;
+  } else if (best->route) {
+    side.decision = "route " + best->route->name + " rule " +
+                    std::to_string(best->route->rule);
+  }
+}
+
+}  // namespace meshsim

@@ -1,0 +1,89 @@
+// `meshsim check`: the scenario files' `expect:` lists, as a CI gate.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "app/discovery.h"
+#include "app/exit_code.h"
+#include "app/expectations.h"
+#include "cli/commands.h"
+#include "reports/check_report.h"
+
+namespace meshsim::cli {
+
+namespace {
+
+struct CheckCmdOptions {
+  std::vector<std::string> scenarios;
+  std::string junit, sarif;
+  bool github = false;
+};
+
+void WriteCheckSarif(const std::vector<ScenarioCheck>& checks,
+                     std::ostream& f) {
+  SarifInput in;
+  in.check = checks;
+  for (const ScenarioCheck& c : checks)
+    for (const ExpectationResult& r : c.results)
+      if (!r.findings.empty()) {
+        VerifyResult vr;
+        vr.findings = r.findings;
+        in.verify.push_back({c.file, vr});
+      }
+  WriteSarif(in, f);
+}
+
+int RunCheck(const CheckCmdOptions& o, const Streams& io) {
+  std::vector<ScenarioCheck> checks;
+  for (const std::string& arg : o.scenarios) {
+    std::error_code ec;
+    if (!std::filesystem::exists(arg, ec)) {
+      io.err << "meshsim: error: '" << arg << "' does not exist\n";
+      return 2;
+    }
+    const std::vector<std::string> files = ScenarioFilesUnder(arg);
+    if (files.empty())
+      io.err << "meshsim: warning: no scenario files under '" << arg << "'\n";
+    for (const std::string& f : files)
+      checks.push_back(CheckScenario(f, io.err));
+  }
+  WriteCheckText(checks, io.out);
+  if (!o.junit.empty() &&
+      !WriteFile(
+          o.junit, [&](std::ostream& f) { WriteJUnit(checks, f); }, io.err))
+    return 2;
+  if (!o.sarif.empty() &&
+      !WriteFile(
+          o.sarif, [&](std::ostream& f) { WriteCheckSarif(checks, f); },
+          io.err))
+    return 2;
+  if (o.github) {
+    WriteGitHubAnnotations(checks, 10, io.out);
+    if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY")) {
+      std::ofstream f(summary, std::ios::app);
+      if (f) WriteGitHubSummary(checks, f);
+    }
+  }
+  return CheckExitCode(checks);
+}
+
+}  // namespace
+
+void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto o = std::make_shared<CheckCmdOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "check", "evaluate the scenario files' `expect:` lists (a CI gate)");
+  sub->add_option("scenarios", o->scenarios,
+                  "scenario files, or folders to search for them")
+      ->required();
+  sub->add_option("--junit", o->junit, "write JUnit XML to FILE");
+  sub->add_option("--sarif", o->sarif, "write SARIF 2.1.0 to FILE");
+  sub->add_flag("--github", o->github,
+                "print GitHub annotations and append a summary to "
+                "$GITHUB_STEP_SUMMARY");
+  commands.push_back(
+      {sub, [o](const Streams& io) { return RunCheck(*o, io); }});
+}
+
+}  // namespace meshsim::cli

@@ -1,0 +1,125 @@
+// `meshsim run` (discrete-event simulation) and `meshsim analyze` (the
+// analytic model).
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "reports/run_report.h"
+#include "sim/analytic.h"
+#include "sim/simulator.h"
+
+namespace meshsim::cli {
+
+namespace {
+
+struct RunCmdOptions {
+  std::string scenario;
+  std::string format = "text";
+  std::optional<uint64_t> seed;
+  std::string trace;
+  uint64_t trace_every = 1;
+  bool quiet = false;
+};
+
+int RunRun(const RunCmdOptions& o, const Streams& io) {
+  Diagnostics diags;
+  std::optional<Scenario> sc =
+      LoadScenario(o.scenario, "nothing simulated", io.err, diags);
+  if (!sc) return 2;
+  SimModel model = BuildSimModel(*sc);
+  RunOptions ro;
+  ro.seed = o.seed.value_or(sc->seed);
+  const bool tty = !o.quiet && isatty(STDERR_FILENO);
+  const auto wall0 = std::chrono::steady_clock::now();
+  std::ostream& err = io.err;
+  if (tty) {
+    ro.progress = [&err, wall0](SimTime t, uint64_t events) {
+      const double wall = std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - wall0)
+                              .count();
+      if (wall < 1.0) return;
+      err << "\r  simulated " << t.seconds() << " s, " << events << " events, "
+          << wall << " s wall" << std::flush;
+    };
+  }
+  std::ofstream trace;
+  if (!o.trace.empty()) {
+    trace.open(o.trace);
+    if (!trace) {
+      err << "meshsim: error: cannot write trace file '" << o.trace << "'\n";
+      return 2;
+    }
+    ro.trace_every = o.trace_every;
+    ro.trace = [&trace, &model](uint32_t source, uint32_t route, int attempt,
+                                int64_t start, int64_t end,
+                                const std::vector<TraceHop>& hops) {
+      WriteTraceLine(model, source, route, attempt, start, end, hops, trace);
+    };
+  }
+  RunSimulation(model, ro);
+  if (tty) err << "\n";
+  if (o.format == "json") {
+    WriteRunJson(sc->mesh.name, ro.seed, model, io.out);
+  } else {
+    WriteRunText(sc->mesh.name, ro.seed, model, io.out);
+  }
+  return 0;
+}
+
+int RunAnalyze(const std::string& path, const std::string& format,
+               const Streams& io) {
+  Diagnostics diags;
+  std::optional<Scenario> sc =
+      LoadScenario(path, "nothing analysed", io.err, diags);
+  if (!sc) return 2;
+  const SimModel model = BuildSimModel(*sc);
+  const AnalyticResult a = Analyze(model);
+  if (format == "json") {
+    WriteAnalyzeJson(sc->mesh.name, model, a, io.out);
+  } else {
+    WriteAnalyzeText(sc->mesh.name, model, a, io.out);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto o = std::make_shared<RunCmdOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "run",
+      "replay the scenario's traffic as discrete events: latency, load, "
+      "policy hits");
+  sub->add_option("scenario", o->scenario, "scenario file (YAML or JSON)")
+      ->required();
+  sub->add_option("--format", o->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--seed", o->seed,
+                  "random seed (default: the scenario's `seed`, else 1)");
+  sub->add_option("--trace", o->trace,
+                  "write each request's hop timeline as JSON lines");
+  sub->add_option("--trace-every", o->trace_every,
+                  "trace every Nth request of each entry")
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--quiet", o->quiet, "no progress on stderr");
+  commands.push_back({sub, [o](const Streams& io) { return RunRun(*o, io); }});
+}
+
+void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto scenario = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>("text");
+  CLI::App* sub = app.add_subcommand(
+      "analyze", "the analytic answer: traffic equations and M/M/c stations");
+  sub->add_option("scenario", *scenario, "scenario file (YAML or JSON)")
+      ->required();
+  sub->add_option("--format", *format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  commands.push_back({sub, [scenario, format](const Streams& io) {
+                        return RunAnalyze(*scenario, *format, io);
+                      }});
+}
+
+}  // namespace meshsim::cli

@@ -1,0 +1,53 @@
+// Internal to cli/: each subcommand registers its options on the CLI11 app
+// and the action that runs it. One file per subcommand (cmd_*.cc); the work
+// itself is in the libraries.
+#ifndef MESHSIM_CLI_COMMANDS_H_
+#define MESHSIM_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "model/diagnostics.h"
+#include "model/scenario.h"
+
+namespace meshsim::cli {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+  // main() returns right after: large solver state need not be freed.
+  bool process_exits_after = false;
+};
+
+struct Command {
+  CLI::App* app;
+  std::function<int(const Streams&)> run;
+};
+
+void AddPathsCommand(CLI::App& app, std::vector<Command>& commands);
+void AddRunCommand(CLI::App& app, std::vector<Command>& commands);
+void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands);
+void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands);
+void AddReportCommand(CLI::App& app, std::vector<Command>& commands);
+void AddDiffCommand(CLI::App& app, std::vector<Command>& commands);
+void AddCheckCommand(CLI::App& app, std::vector<Command>& commands);
+
+// Loads a scenario and prints its diagnostics; nullopt (exit 2) on errors,
+// after "N errors; <what>".
+std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
+                                     std::ostream& err, Diagnostics& diags);
+// The warnings of a loaded scenario: the mesh's, then the loader's.
+std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
+                                         const Diagnostics& diags);
+// Writes `path` with `write`; false after "cannot write" on `err`.
+bool WriteFile(const std::string& path,
+               const std::function<void(std::ostream&)>& write,
+               std::ostream& err);
+
+}  // namespace meshsim::cli
+
+#endif  // MESHSIM_CLI_COMMANDS_H_

@@ -1,0 +1,167 @@
+#include "model/rules.h"
+
+namespace meshsim {
+
+namespace {
+
+constexpr Severity kE = Severity::kError;
+constexpr Severity kW = Severity::kWarning;
+
+}  // namespace
+
+const std::vector<Rule>& RuleCatalogue() {
+  // Order is SARIF `ruleIndex`: append, never reorder.
+  static const std::vector<Rule> kRules = {
+      {"waypoint-bypass", RuleKind::kProperty, kE, kE,
+       "A request skips the waypoint its destination asks for",
+       "A request is delivered to a destination bound to a waypoint by intent "
+       "(istio.io/use-waypoint) without passing that waypoint, and no "
+       "destination policy denies it: every L7 policy on the waypoint is "
+       "skipped. Example: an uncaptured client reaches a pod by its IP while "
+       "only the Service is bound (§2.3, §4.4). Fix: bind the workloads "
+       "(istio.io/waypoint-for: all), or deny plaintext with a STRICT "
+       "PeerAuthentication, or admit only the waypoint's identity with an "
+       "ALLOW policy on the destination (§8.1).",
+       "docs/rules.md#waypoint-bypass"},
+      {"waypoint-double-pass", RuleKind::kProperty, kE, kE,
+       "A request passes waypoints twice",
+       "A request passes two waypoints, or one twice, or loops: its retries, "
+       "splits and rate limits apply twice. Example: a captured egress "
+       "waypoint passing a ServiceEntry back through to its own address "
+       "(§3.5). Fix: make the waypoint's traffic type or the use-waypoint "
+       "labels name one waypoint per destination (§2.2, §2.3).",
+       "docs/rules.md#waypoint-double-pass"},
+      {"fail-open-exposure", RuleKind::kProperty, kW, kW,
+       "A waypoint outage opens a bypass",
+       "If some waypoints are deleted, not ready or mis-bound, requests reach "
+       "their destination without a waypoint (fail open, §2.3, §3.6). Fix: "
+       "add an ALLOW policy at the destination that admits only the "
+       "waypoint's identity, so that traffic fails closed (§8.1).",
+       "docs/rules.md#fail-open-exposure"},
+      {"double-l7", RuleKind::kProperty, kW, kW, "L7 handling at two tiers",
+       "A request gets L7 routing or policy of the same kind at the ingress "
+       "gateway and at a waypoint (istio.io/ingress-use-waypoint, §5). "
+       "Example: an HTTPRoute with retries on the ingress and another on the "
+       "waypoint. Fix: keep the L7 rule at one tier.",
+       "docs/rules.md#double-l7"},
+      {"dangling-use-waypoint", RuleKind::kLint, kW, kE,
+       "use-waypoint names a missing waypoint",
+       "An istio.io/use-waypoint label names a waypoint that does not exist "
+       "or is not ready; traffic fails open (§2.3, §3.6). Fix: create the "
+       "waypoint Gateway, or correct the label's name and namespace.",
+       "docs/rules.md#dangling-use-waypoint"},
+      {"waypoint-for-mismatch", RuleKind::kLint, kW, kE,
+       "Waypoint of the wrong type",
+       "The bound waypoint's istio.io/waypoint-for does not cover this kind "
+       "of destination, so the binding is ignored (§2.2). Fix: set "
+       "istio.io/waypoint-for to service, workload or all as the binding "
+       "needs.",
+       "docs/rules.md#waypoint-for-mismatch"},
+      {"waypoint-attachment-denied", RuleKind::kLint, kW, kE,
+       "Cross-namespace waypoint not allowed",
+       "The waypoint's allowedRoutes do not admit the namespace that binds to "
+       "it (§2.4). Fix: set the HBONE listener's allowedRoutes.namespaces to "
+       "All or to a selector matching the binding namespace.",
+       "docs/rules.md#waypoint-attachment-denied"},
+      {"route-not-respected", RuleKind::kLint, kW, kW,
+       "HTTPRoute ignored by ambient clients",
+       "An HTTPRoute attached to a Service without a waypoint is not applied "
+       "to ambient traffic (§9). Fix: bind the Service to a waypoint, or "
+       "attach the route to the waypoint.",
+       "docs/rules.md#route-not-respected"},
+      {"l7-policy-without-waypoint", RuleKind::kLint, kW, kE,
+       "L7 policy that ztunnel cannot enforce",
+       "An AuthorizationPolicy with L7 attributes is attached by selector to "
+       "ambient pods: ztunnel denies all (ALLOW) or ignores it (DENY), §8.2. "
+       "Fix: attach it to the waypoint with targetRefs.",
+       "docs/rules.md#l7-policy-without-waypoint"},
+      {"auto-waypoint-collision", RuleKind::kLint, kW, kW,
+       "Solo auto waypoint on namespace and service",
+       "istio.io/use-waypoint=auto is set on both a namespace and a service in "
+       "it (§15.1). Fix: keep the label at one level.",
+       "docs/rules.md#auto-waypoint-collision"},
+      {"gloo-waypoint-unsupported", RuleKind::kLint, kW, kW,
+       "Gloo waypoint where it is unsupported",
+       "A Gloo waypoint in a multicluster mesh or with ingress-use-waypoint "
+       "(§15.1). Fix: use the istio-waypoint class there.",
+       "docs/rules.md#gloo-waypoint-unsupported"},
+      {"waypoint-missing-in-cluster", RuleKind::kLint, kW, kE,
+       "Global service's waypoint missing",
+       "A global service's waypoint is deployed in only some clusters "
+       "(§7.2). Fix: deploy the waypoint in every cluster of the service.",
+       "docs/rules.md#waypoint-missing-in-cluster"},
+      {"diff-newly-allowed", RuleKind::kDiff, kE, kE,
+       "Change allows requests that were denied",
+       "Requests that the old configuration denied (or failed) are delivered "
+       "by the new one.",
+       "docs/rules.md#diff-newly-allowed"},
+      {"diff-newly-denied", RuleKind::kDiff, kE, kE,
+       "Change denies requests that were delivered",
+       "Requests the old configuration delivered are denied by the new one.",
+       "docs/rules.md#diff-newly-denied"},
+      {"diff-new-bypass", RuleKind::kDiff, kE, kE,
+       "Change makes requests bypass their waypoint",
+       "Requests that passed a waypoint are delivered without one.",
+       "docs/rules.md#diff-new-bypass"},
+      {"diff-waypoint-changed", RuleKind::kDiff, kE, kW,
+       "Change moves requests to another waypoint",
+       "Requests pass a different waypoint, or one where they passed none.",
+       "docs/rules.md#diff-waypoint-changed"},
+      {"diff-double-pass", RuleKind::kDiff, kE, kE,
+       "Change makes requests pass waypoints twice",
+       "Requests now pass two waypoints.", "docs/rules.md#diff-double-pass"},
+      {"diff-route-changed", RuleKind::kDiff, kE, kW,
+       "Change routes requests to other backends",
+       "An HTTPRoute now picks other backends, weights or filters.",
+       "docs/rules.md#diff-route-changed"},
+      {"diff-newly-failed", RuleKind::kDiff, kE, kE,
+       "Change makes requests fail",
+       "Requests that were delivered or denied now fail in the data plane.",
+       "docs/rules.md#diff-newly-failed"},
+      {"check-failed", RuleKind::kCheck, kE, kE,
+       "A scenario expectation does not hold",
+       "An `expect:` entry of a scenario file (paths, outcome, deciding "
+       "policy, latency, verified property) does not hold.",
+       "docs/rules.md#check-failed"},
+  };
+  return kRules;
+}
+
+const Rule* FindRule(std::string_view id) {
+  for (const Rule& r : RuleCatalogue())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+Severity RuleSeverity(std::string_view id) {
+  const Rule* r = FindRule(id);
+  return r ? r->severity : Severity::kError;
+}
+
+std::vector<Rule> RulesOfKind(RuleKind kind) {
+  std::vector<Rule> out;
+  for (const Rule& r : RuleCatalogue())
+    if (r.kind == kind) out.push_back(r);
+  return out;
+}
+
+std::string RuleIdList(RuleKind kind) {
+  std::string out;
+  for (const Rule& r : RulesOfKind(kind))
+    out += (out.empty() ? "" : ", ") + std::string(r.id);
+  return out;
+}
+
+const char* SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kNote:
+      return "note";
+  }
+  return "note";
+}
+
+}  // namespace meshsim

@@ -1,0 +1,44 @@
+#include "reports/finding_json.h"
+
+namespace meshsim {
+
+using Json = nlohmann::ordered_json;
+
+Json PathHopsJson(const std::vector<Hop>& path) {
+  Json hops = Json::array();
+  for (const Hop& h : path) {
+    Json jh;
+    jh["kind"] = HopKindName(h.kind);
+    jh["name"] = h.name;
+    if (!h.cluster.empty()) jh["cluster"] = h.cluster;
+    if (!h.node.empty()) jh["node"] = h.node;
+    hops.push_back(jh);
+  }
+  return {{"hops", hops}};
+}
+
+Json FindingJson(const Finding& f) {
+  Json j;
+  j["rule"] = f.rule;
+  j["severity"] = SeverityName(f.severity);
+  j["message"] = f.message;
+  if (!f.from.empty()) {
+    Json req;
+    req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
+    req["to"] = f.to;
+    req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
+    req["cluster"] = f.cluster;
+    j["request"] = req;
+  }
+  if (!f.path.empty()) j["path"] = PathHopsJson(f.path);
+  j["objects"] = Json::array();
+  for (const FindingObject& o : f.objects)
+    j["objects"].push_back({{"kind", o.kind},
+                            {"name", o.name},
+                            {"file", o.location.file},
+                            {"line", o.location.line}});
+  if (!f.fix.empty()) j["fix"] = f.fix;
+  return j;
+}
+
+}  // namespace meshsim

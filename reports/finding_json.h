@@ -1,0 +1,27 @@
+// Internal to reports/: the one JSON shape of a verifier finding, written by
+// `verify --format json`, `diff --format json` (which adds its own keys) and
+// results.json of `meshsim report` (docs/verification.md):
+//
+//   {rule, severity, message,
+//    request?: {from: {cluster, source}, to, http (null: TCP), cluster},
+//    path?: {hops: [{kind, name, cluster?, node?}]},
+//    objects: [{kind, name, file, line}],
+//    fix?}
+#ifndef MESHSIM_REPORTS_FINDING_JSON_H_
+#define MESHSIM_REPORTS_FINDING_JSON_H_
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "model/path.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+
+nlohmann::ordered_json FindingJson(const Finding& f);
+// {hops: [...]}: a path as findings and diff sides show it.
+nlohmann::ordered_json PathHopsJson(const std::vector<Hop>& hops);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_REPORTS_FINDING_JSON_H_
