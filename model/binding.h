@@ -1,5 +1,5 @@
 // Which waypoint serves what: the control-plane binding rules of
-// ambient-semantics.md §2 (istiod's fetchWaypointForService /
+// docs/semantics.md §2 (istiod's fetchWaypointForService /
 // fetchWaypointForWorkload in pilot/pkg/serviceregistry/ambient/waypoints.go)
 // and the ingress opt-in of §5.
 //

@@ -1,5 +1,5 @@
 // Istio and Gateway API label and annotation names that change routing,
-// as defined in istio/api label/labels.yaml (ambient-semantics.md §1, §2, §5,
+// as defined in istio/api label/labels.yaml (docs/semantics.md §1, §2, §5,
 // §7, §15).
 #ifndef MESHSIM_MODEL_LABELS_H_
 #define MESHSIM_MODEL_LABELS_H_

@@ -1,4 +1,4 @@
-// Authorization in ambient (ambient-semantics.md §4, §8): which
+// Authorization in ambient (docs/semantics.md §4, §8): which
 // AuthorizationPolicies each enforcement point picks up, how each is
 // evaluated there, and what PeerAuthentication does to plaintext.
 //

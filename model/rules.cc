@@ -90,6 +90,12 @@ const std::vector<Rule>& RuleCatalogue() {
        "A global service's waypoint is deployed in only some clusters "
        "(§7.2). Fix: deploy the waypoint in every cluster of the service.",
        "docs/rules.md#waypoint-missing-in-cluster"},
+      {"waypoint-unavailable", RuleKind::kLint, kW, kW,
+       "Bound waypoint has no ready replica",
+       "A destination is bound to a waypoint that exists but has no ready "
+       "replica in reach: its requests fail closed (§3.6). Fix: scale the "
+       "waypoint up, or check its pods' readiness and placement.",
+       "docs/rules.md#waypoint-unavailable"},
       {"diff-newly-allowed", RuleKind::kDiff, kE, kE,
        "Change allows requests that were denied",
        "Requests that the old configuration denied (or failed) are delivered "

@@ -54,7 +54,7 @@ struct StationPerf {
 };
 
 // The scenario's `performance:` block; defaults come from Istio's published
-// figures (ambient-semantics.md §11) and are documented in
+// figures (docs/semantics.md §11) and are documented in
 // docs/latency-model.md.
 struct PerformanceSpec {
   std::map<std::string, StationPerf>

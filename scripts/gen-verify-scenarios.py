@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes scenarios/verify/<case>/{flagged,fixed}.yaml: for each known case of
-ambient-semantics.md §10, a small mesh that `meshsim verify` must flag with the
+docs/semantics.md §10, a small mesh that `meshsim verify` must flag with the
 case's rule, and a fixed twin it must prove. Run from the repository root;
 review the diff before committing."""
 import os

@@ -1,5 +1,5 @@
 // Data-plane path resolution: which components carry a request, hop by hop,
-// through an ambient mesh (ambient-semantics.md §1, §3, §5, §6, §7, §15).
+// through an ambient mesh (docs/semantics.md §1, §3, §5, §6, §7, §15).
 //
 // For one traffic entry, the resolver builds a forwarding graph with
 // Boost.Graph: a vertex is a component holding a request in a given state

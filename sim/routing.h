@@ -1,5 +1,5 @@
 // Gateway API route selection and request filters, as Envoy applies them at
-// ingress gateways, waypoints and sidecars (ambient-semantics.md §9).
+// ingress gateways, waypoints and sidecars (docs/semantics.md §9).
 //
 //   RouteChoice rc = SelectRoute(routes, request, "shop.example.com");
 //   if (rc.matched) { HttpRequest next = ApplyFilters(rc.rule->filters,

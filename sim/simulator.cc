@@ -10,7 +10,7 @@ namespace meshsim {
 
 namespace {
 
-// Defaults from Istio's published figures (ambient-semantics.md §11), see
+// Defaults from Istio's published figures (docs/semantics.md §11), see
 // docs/latency-model.md for the derivation of each.
 StationPerf DefaultProxy(const std::string& kind) {
   if (kind == "ztunnel")

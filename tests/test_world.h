@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "model/io/loader.h"
-#include "sim/dataplane.h"
 
 namespace meshsim::testing {
 
@@ -206,35 +205,6 @@ inline World ShopWorld(const KV& shop_ns_labels = {{Ambient(), "ambient"}},
   w.Add("east", Deploy("shop", "cart", 1, cart_pod_labels));
   w.Add("east", Svc("shop", "cart", 80, cart_svc_labels));
   return w;
-}
-
-inline std::vector<Path> PathsOf(const Scenario& s,
-                                 const std::string& traffic) {
-  for (const TrafficEntry& t : s.traffic)
-    if (t.name == traffic)
-      return EnumeratePaths(BuildForwardingGraph(s.mesh, t));
-  ADD_FAILURE() << "no traffic entry " << traffic;
-  return {};
-}
-
-// Each path as "waypoints|outcome", e.g. "shop/waypoint|delivered" or
-// "|failed".
-inline std::vector<std::string> Summary(const std::vector<Path>& paths) {
-  std::vector<std::string> out;
-  for (const Path& p : paths) {
-    std::string wps;
-    for (size_t i = 0; i < p.waypoints.size(); ++i)
-      wps += (i ? "," : "") + p.waypoints[i];
-    out.push_back(wps + "|" + OutcomeName(p.outcome));
-  }
-  return out;
-}
-
-inline std::string HopKinds(const Path& p) {
-  std::string out;
-  for (size_t i = 0; i < p.hops.size(); ++i)
-    out += std::string(i ? " " : "") + HopKindName(p.hops[i].kind);
-  return out;
 }
 
 }  // namespace meshsim::testing

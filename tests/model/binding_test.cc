@@ -1,4 +1,4 @@
-// Binding rules of ambient-semantics.md §2 (istiod waypoints.go) and capture
+// Binding rules of docs/semantics.md §2 (istiod waypoints.go) and capture
 // of §1.1, on meshes built through the loader from small objects.
 #include "model/binding.h"
 

@@ -1,4 +1,4 @@
-// AuthorizationPolicy matching and evaluation (ambient-semantics.md §8.2,
+// AuthorizationPolicy matching and evaluation (docs/semantics.md §8.2,
 // §8.3) on policies loaded from YAML, evaluated directly.
 #include "model/policy.h"
 

@@ -1,7 +1,8 @@
-// Path resolution: one test per rule of ambient-semantics.md §1, §3, §5-§7,
+// Path resolution: one test per rule of docs/semantics.md §1, §3, §5-§7,
 // §15, the known cases of §10 (K1-K18) and Istio's own test cases of §13.
 #include <gtest/gtest.h>
 
+#include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
 namespace meshsim {

@@ -3,6 +3,7 @@
 // (11-19, 22, 35).
 #include <gtest/gtest.h>
 
+#include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
 namespace meshsim {

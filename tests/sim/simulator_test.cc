@@ -12,6 +12,7 @@
 #include "sim/analytic.h"
 #include "sim/engine.h"
 #include "sim/histogram.h"
+#include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
 namespace meshsim {
