@@ -44,12 +44,12 @@ class Answers {
     if (!paths_) paths_ = ResolvePaths(sc_);
     return *paths_;
   }
-  const SimModel& sim() {
+  const SimResult& sim() {
     if (!sim_) {
-      sim_ = BuildSimModel(sc_);
+      SimModel model = BuildSimModel(sc_);
       RunOptions ro;
       ro.seed = sc_.seed;
-      RunSimulation(*sim_, ro);
+      sim_ = RunSimulation(model, ro);
     }
     return *sim_;
   }
@@ -64,7 +64,7 @@ class Answers {
  private:
   const Scenario& sc_;
   std::optional<PathsResult> paths_;
-  std::optional<SimModel> sim_;
+  std::optional<SimResult> sim_;
   std::optional<VerifyResult> verified_;
 };
 
@@ -115,15 +115,15 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
 // `latency_ms`: quantile bounds on the simulated latency of the entry.
 void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
                   Failures& fail) {
-  const SimModel& sim = a.sim();
-  size_t idx = sim.entry_names.size();
-  for (size_t i = 0; i < sim.entry_names.size(); ++i)
-    if (sim.entry_names[i] == x.traffic) idx = i;
-  if (idx == sim.entry_names.size()) {
+  const SimResult& sim = a.sim();
+  const SimEntry* entry = nullptr;
+  for (const SimEntry& e : sim.entries)
+    if (e.name == x.traffic) entry = &e;
+  if (!entry) {
     fail.Add("latency of " + x.traffic, "no simulated requests");
     return;
   }
-  const SourceStats& st = sim.net.source_stats()[idx];
+  const SourceStats& st = entry->stats;
   for (const auto& [q, bounds] : x.latency_ms) {
     const double n = static_cast<double>(st.latency.count());
     const double quantile = q == "p50"   ? 0.5

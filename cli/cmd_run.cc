@@ -46,6 +46,7 @@ int RunRun(const RunCmdOptions& o, const Streams& io) {
     };
   }
   std::ofstream trace;
+  std::vector<std::string> station_names;
   if (!o.trace.empty()) {
     trace.open(o.trace);
     if (!trace) {
@@ -53,18 +54,21 @@ int RunRun(const RunCmdOptions& o, const Streams& io) {
       return 2;
     }
     ro.trace_every = o.trace_every;
-    ro.trace = [&trace, &model](uint32_t source, uint32_t route, int attempt,
-                                int64_t start, int64_t end,
-                                const std::vector<TraceHop>& hops) {
-      WriteTraceLine(model, source, route, attempt, start, end, hops, trace);
+    for (const StationSpec& st : model.net.stations())
+      station_names.push_back(st.name);
+    ro.trace = [&](uint32_t source, uint32_t route, int attempt, int64_t start,
+                   int64_t end, const std::vector<TraceHop>& hops) {
+      WriteTraceLine(model.entry_names[source],
+                     model.net.routes()[route].path_index, attempt, start, end,
+                     hops, station_names, trace);
     };
   }
-  RunSimulation(model, ro);
+  const SimResult result = RunSimulation(model, ro);
   if (tty) err << "\n";
   if (o.format == "json") {
-    WriteRunJson(sc->mesh.name, ro.seed, model, io.out);
+    WriteRunJson(sc->mesh.name, ro.seed, result, io.out);
   } else {
-    WriteRunText(sc->mesh.name, ro.seed, model, io.out);
+    WriteRunText(sc->mesh.name, ro.seed, result, io.out);
   }
   return 0;
 }
@@ -75,12 +79,11 @@ int RunAnalyze(const std::string& path, const std::string& format,
   std::optional<Scenario> sc =
       LoadScenario(path, "nothing analysed", io.err, diags);
   if (!sc) return 2;
-  const SimModel model = BuildSimModel(*sc);
-  const AnalyticResult a = Analyze(model);
+  const AnalyticResult a = Analyze(BuildSimModel(*sc));
   if (format == "json") {
-    WriteAnalyzeJson(sc->mesh.name, model, a, io.out);
+    WriteAnalyzeJson(sc->mesh.name, a, io.out);
   } else {
-    WriteAnalyzeText(sc->mesh.name, model, a, io.out);
+    WriteAnalyzeText(sc->mesh.name, a, io.out);
   }
   return 0;
 }

@@ -77,12 +77,12 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
   SimModel model = BuildSimModel(*sc);
   RunOptions ro;
   ro.seed = o.seed.value_or(sc->seed);
-  RunSimulation(model, ro);
+  const SimResult sim = RunSimulation(model, ro);
   VerifyResult vr = Verify(*sc, VerifyOptions{});
   AttachWitnessPaths(*sc, vr);
   ReviewInput in{*sc,
                  paths,
-                 model,
+                 sim,
                  ro.seed,
                  vr,
                  VerifyExitCode(vr),

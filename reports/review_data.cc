@@ -127,16 +127,16 @@ std::vector<std::pair<double, double>> Cdf(const SourceStats& s) {
 
 ReviewData BuildReviewData(const ReviewInput& in) {
   ReviewData d;
-  const QueueingNetwork& net = in.sim.net;
-  d.simulated_seconds = net.end_time().seconds();
+  const SimResult& sim = in.sim;
+  d.simulated_seconds = sim.simulated_seconds;
   const double T = d.simulated_seconds > 0 ? d.simulated_seconds : 1e-9;
-  d.events = net.events();
+  d.events = sim.events;
   std::map<uint32_t, uint64_t> global_hits;
   for (size_t ti = 0; ti < in.scenario.traffic.size(); ++ti) {
     EntryView e;
     e.entry = &in.scenario.traffic[ti];
-    const bool simulated = ti < net.source_stats().size();
-    const SourceStats* s = simulated ? &net.source_stats()[ti] : nullptr;
+    const SimEntry* se = ti < sim.entries.size() ? &sim.entries[ti] : nullptr;
+    const SourceStats* s = se ? &se->stats : nullptr;
     if (s) {
       e.requests = s->requests;
       e.delivered = s->delivered;
@@ -144,7 +144,7 @@ ReviewData BuildReviewData(const ReviewInput& in) {
       e.failed = s->failed;
       e.retries = s->retries;
       for (const auto& [r, n] : s->failed_by_reason)
-        e.failed_by_reason[net.reasons()[r]] += n;
+        e.failed_by_reason[sim.reasons[r]] += n;
       if (s->timeouts) e.failed_by_reason["timeout"] += s->timeouts;
       e.latency = Summarize(*s);
       e.cdf = Cdf(*s);
@@ -167,9 +167,9 @@ ReviewData BuildReviewData(const ReviewInput& in) {
         e.paths.push_back(std::move(v));
       }
     }
-    if (s && ti < in.sim.entry_paths.size()) {
-      for (size_t pi = 0; pi < in.sim.entry_paths[ti].size(); ++pi) {
-        const SimPathInfo& sp = in.sim.entry_paths[ti][pi];
+    if (se) {
+      for (size_t pi = 0; pi < se->paths.size(); ++pi) {
+        const SimPathInfo& sp = se->paths[pi];
         const uint64_t n = pi < s->per_path.size() ? s->per_path[pi] : 0;
         auto it = by_key.find(sp.summary + "|" + OutcomeName(sp.outcome));
         PathView* v;
@@ -191,19 +191,11 @@ ReviewData BuildReviewData(const ReviewInput& in) {
       // Policy hits of this entry: each attempt counts the policies on its
       // route, exactly as the simulator's global counters do.
       std::map<uint32_t, uint64_t> hits;
-      std::vector<bool> seen(s->per_path.size(), false);
-      for (const SourceSpec::Epoch& ep : net.sources()[ti].epochs) {
-        for (uint32_t r : ep.routes) {
-          const RouteSpec& route = net.routes()[r];
-          const size_t pi = static_cast<size_t>(route.path_index);
-          if (pi >= seen.size() || seen[pi]) continue;
-          seen[pi] = true;
-          for (uint32_t h : route.hits) hits[h] += s->per_path[pi];
-        }
-      }
+      for (size_t pi = 0; pi < se->path_hits.size(); ++pi)
+        for (uint32_t h : se->path_hits[pi]) hits[h] += s->per_path[pi];
       std::map<std::tuple<std::string, int, std::string>, PolicyHit> merged;
       for (const auto& [id, n] : hits) {
-        const SimModel::PolicyCounter& pc = in.sim.policy_counters[id];
+        const SimPolicyCounter& pc = sim.policy_counters[id];
         PolicyHit& h = merged[{pc.policy, pc.rule.value_or(-1), pc.effect}];
         h.policy = pc.policy;
         h.rule = pc.rule;
@@ -223,21 +215,18 @@ ReviewData BuildReviewData(const ReviewInput& in) {
   }
   {
     std::map<std::tuple<std::string, int, std::string>, PolicyHit> merged;
-    for (size_t i = 0; i < in.sim.policy_counters.size(); ++i) {
-      const SimModel::PolicyCounter& pc = in.sim.policy_counters[i];
+    for (const SimPolicyCounter& pc : sim.policy_counters) {
       PolicyHit& h = merged[{pc.policy, pc.rule.value_or(-1), pc.effect}];
       h.policy = pc.policy;
       h.rule = pc.rule;
       h.effect = pc.effect;
-      h.requests +=
-          i < net.policy_counters().size() ? net.policy_counters()[i] : 0;
+      h.requests += pc.hits;
     }
     for (auto& [k, h] : merged) d.policy_hits.push_back(h);
   }
-  for (size_t i = 0; i < net.stations().size(); ++i) {
-    const StationSpec& spec = net.stations()[i];
+  for (const SimStation& spec : sim.stations) {
     if (spec.kind == "workload") continue;
-    const StationStats& st = net.station_stats()[i];
+    const StationStats& st = spec.stats;
     ProxyView p;
     p.kind = spec.kind;
     p.name = spec.name.substr(spec.name.find(' ') + 1);

@@ -192,7 +192,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   Json sim;
   sim["simulated_seconds"] = Round(d.simulated_seconds, 6);
   sim["events"] = d.events;
-  sim["connections_opened"] = in.sim.net.pools_opened();
+  sim["connections_opened"] = in.sim.connections_opened;
   root["simulation"] = sim;
 
   root["traffic"] = Json::array();

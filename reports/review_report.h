@@ -26,7 +26,7 @@
 #include "model/diagnostics.h"
 #include "model/path.h"
 #include "model/scenario.h"
-#include "sim/simulator.h"
+#include "sim/result.h"
 #include "verify/verifier.h"
 
 namespace meshsim {
@@ -34,7 +34,7 @@ namespace meshsim {
 struct ReviewInput {
   const Scenario& scenario;
   const PathsResult& paths;  // ResolvePaths(scenario)
-  const SimModel& sim;       // after RunSimulation
+  const SimResult& sim;      // RunSimulation's result
   uint64_t seed;
   const VerifyResult& verify;  // findings with their paths attached
   int exit_code;               // app/exit_code.h VerifyExitCode(verify)

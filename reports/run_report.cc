@@ -18,9 +18,8 @@ double Round(double v, int digits) {
   return std::round(v * f) / f;
 }
 
-double SimSeconds(const SimModel& m) {
-  const double s = m.net.end_time().seconds();
-  return s > 0 ? s : 1e-9;
+double SimSeconds(const SimResult& r) {
+  return r.simulated_seconds > 0 ? r.simulated_seconds : 1e-9;
 }
 
 Json Latency(const SourceStats& s) {
@@ -40,12 +39,11 @@ struct Hits {
 };
 
 std::map<std::pair<std::string, std::string>, Hits> PolicyHits(
-    const SimModel& m) {
+    const SimResult& r) {
   std::map<std::pair<std::string, std::string>, Hits> out;
-  for (size_t i = 0; i < m.policy_counters.size(); ++i) {
-    const auto& pc = m.policy_counters[i];
+  for (const SimPolicyCounter& pc : r.policy_counters) {
     Hits& h = out[{pc.policy, pc.rule ? std::to_string(*pc.rule) : ""}];
-    const uint64_t n = m.net.policy_counters()[i];
+    const uint64_t n = pc.hits;
     if (pc.effect == "allow")
       h.allow += n;
     else if (pc.effect == "deny")
@@ -58,26 +56,25 @@ std::map<std::pair<std::string, std::string>, Hits> PolicyHits(
 
 }  // namespace
 
-void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
-                  std::ostream& out) {
-  const QueueingNetwork& net = m.net;
+void WriteRunJson(const std::string& scenario, uint64_t seed,
+                  const SimResult& m, std::ostream& out) {
   const double T = SimSeconds(m);
   Json root;
   root["scenario"] = scenario;
   root["seed"] = seed;
   root["simulated_seconds"] = Round(T, 6);
-  root["events"] = net.events();
+  root["events"] = m.events;
   root["traffic"] = Json::array();
-  for (size_t si = 0; si < net.sources().size(); ++si) {
-    const SourceStats& s = net.source_stats()[si];
+  for (const SimEntry& e : m.entries) {
+    const SourceStats& s = e.stats;
     Json t;
-    t["name"] = m.entry_names[si];
+    t["name"] = e.name;
     t["requests"] = s.requests;
     t["delivered"] = s.delivered;
     t["denied"] = s.denied;
     t["failed"] = s.failed;
     Json reasons = Json::object();
-    for (const auto& [r, n] : s.failed_by_reason) reasons[net.reasons()[r]] = n;
+    for (const auto& [r, n] : s.failed_by_reason) reasons[m.reasons[r]] = n;
     if (s.timeouts) reasons["timeout"] = s.timeouts;
     t["failed_by_reason"] = reasons;
     t["retries"] = s.retries;
@@ -85,8 +82,8 @@ void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
     t["paths"] = Json::array();
     uint64_t attempts = 0;
     for (uint64_t c : s.per_path) attempts += c;
-    for (size_t pi = 0; pi < m.entry_paths[si].size(); ++pi) {
-      const SimPathInfo& p = m.entry_paths[si][pi];
+    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
+      const SimPathInfo& p = e.paths[pi];
       Json jp;
       jp["share"] =
           attempts ? Round(static_cast<double>(s.per_path[pi]) / attempts, 4)
@@ -100,9 +97,8 @@ void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
   }
   root["proxies"] = Json::array();
   root["workloads"] = Json::array();
-  for (size_t i = 0; i < net.stations().size(); ++i) {
-    const StationSpec& spec = net.stations()[i];
-    const StationStats& st = net.station_stats()[i];
+  for (const SimStation& spec : m.stations) {
+    const StationStats& st = spec.stats;
     Json j;
     j["kind"] = spec.kind;
     j["name"] = spec.name.substr(spec.name.find(' ') + 1);
@@ -126,28 +122,27 @@ void WriteRunJson(const std::string& scenario, uint64_t seed, const SimModel& m,
     j["noop"] = h.noop;
     root["policy_hits"].push_back(j);
   }
-  root["connections_opened"] = net.pools_opened();
+  root["connections_opened"] = m.connections_opened;
   out << root.dump(2) << "\n";
 }
 
-void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& m,
-                  std::ostream& out) {
-  const QueueingNetwork& net = m.net;
+void WriteRunText(const std::string& scenario, uint64_t seed,
+                  const SimResult& m, std::ostream& out) {
   const double T = SimSeconds(m);
   out << "scenario: " << scenario << "  (seed " << seed << ", " << std::fixed
-      << std::setprecision(3) << T << " s simulated, " << net.events()
+      << std::setprecision(3) << T << " s simulated, " << m.events
       << " events)\n\n";
   out << std::left << std::setw(34) << "traffic" << std::right << std::setw(9)
       << "requests" << std::setw(10) << "delivered" << std::setw(8) << "denied"
       << std::setw(8) << "failed" << std::setw(10) << "mean ms" << std::setw(9)
       << "p50" << std::setw(9) << "p99" << std::setw(9) << "p99.9"
       << "\n";
-  for (size_t si = 0; si < net.sources().size(); ++si) {
-    const SourceStats& s = net.source_stats()[si];
+  for (const SimEntry& e : m.entries) {
+    const SourceStats& s = e.stats;
     const double n = static_cast<double>(s.latency.count());
-    out << std::left << std::setw(34) << m.entry_names[si].substr(0, 33)
-        << std::right << std::setw(9) << s.requests << std::setw(10)
-        << s.delivered << std::setw(8) << s.denied << std::setw(8) << s.failed
+    out << std::left << std::setw(34) << e.name.substr(0, 33) << std::right
+        << std::setw(9) << s.requests << std::setw(10) << s.delivered
+        << std::setw(8) << s.denied << std::setw(8) << s.failed
         << std::setprecision(3) << std::setw(10)
         << (n ? s.latency_sum_ns / n * 1e-6 : 0.0) << std::setw(9)
         << s.latency.Quantile(0.5) * 1e-6 << std::setw(9)
@@ -155,25 +150,24 @@ void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& m,
         << s.latency.Quantile(0.999) * 1e-6 << "\n";
     uint64_t attempts = 0;
     for (uint64_t c : s.per_path) attempts += c;
-    for (size_t pi = 0; pi < m.entry_paths[si].size(); ++pi) {
-      const SimPathInfo& p = m.entry_paths[si][pi];
+    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
+      const SimPathInfo& p = e.paths[pi];
       if (!attempts || !s.per_path[pi]) continue;
       out << "    " << std::setprecision(1) << std::setw(5)
           << 100.0 * static_cast<double>(s.per_path[pi]) / attempts << "%  "
           << OutcomeName(p.outcome) << "  " << p.summary << "\n";
     }
     for (const auto& [r, c] : s.failed_by_reason)
-      out << "    failed x" << c << ": " << net.reasons()[r] << "\n";
+      out << "    failed x" << c << ": " << m.reasons[r] << "\n";
   }
   out << "\n"
       << std::left << std::setw(58) << "proxy" << std::right << std::setw(10)
       << "requests" << std::setw(8) << "util" << std::setw(8) << "cores"
       << std::setw(10) << "maxqueue"
       << "\n";
-  for (size_t i = 0; i < net.stations().size(); ++i) {
-    const StationSpec& spec = net.stations()[i];
+  for (const SimStation& spec : m.stations) {
     if (spec.kind == "workload") continue;
-    const StationStats& st = net.station_stats()[i];
+    const StationStats& st = spec.stats;
     out << std::left << std::setw(58) << spec.name.substr(0, 57) << std::right
         << std::setw(10) << st.served << std::setprecision(3) << std::setw(8)
         << st.busy_ns * 1e-9 / (spec.workers * T) << std::setw(8)
@@ -189,14 +183,14 @@ void WriteRunText(const std::string& scenario, uint64_t seed, const SimModel& m,
   }
 }
 
-void WriteAnalyzeJson(const std::string& scenario, const SimModel& m,
-                      const AnalyticResult& a, std::ostream& out) {
+void WriteAnalyzeJson(const std::string& scenario, const AnalyticResult& a,
+                      std::ostream& out) {
   Json root;
   root["scenario"] = scenario;
   root["traffic"] = Json::array();
   for (size_t si = 0; si < a.entries.size(); ++si) {
     Json t;
-    t["name"] = m.entry_names[si];
+    t["name"] = a.entries[si].name;
     const auto& l = a.entries[si].mean_latency_s;
     t["mean_latency_ms"] = l ? Json(Round(*l * 1e3, 6)) : Json(nullptr);
     t["delivered_share"] = Round(a.entries[si].delivered_share, 6);
@@ -204,7 +198,7 @@ void WriteAnalyzeJson(const std::string& scenario, const SimModel& m,
   }
   root["stations"] = Json::array();
   for (size_t i = 0; i < a.stations.size(); ++i) {
-    const StationSpec& spec = m.net.stations()[i];
+    const StationAnalysis& spec = a.stations[i];
     Json j;
     j["kind"] = spec.kind;
     j["name"] = spec.name.substr(spec.name.find(' ') + 1);
@@ -218,13 +212,13 @@ void WriteAnalyzeJson(const std::string& scenario, const SimModel& m,
   out << root.dump(2) << "\n";
 }
 
-void WriteAnalyzeText(const std::string& scenario, const SimModel& m,
-                      const AnalyticResult& a, std::ostream& out) {
+void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
+                      std::ostream& out) {
   out << "scenario: " << scenario
       << " (analytic: open Jackson network, M/M/c stations)\n\n";
   for (size_t si = 0; si < a.entries.size(); ++si) {
     const auto& l = a.entries[si].mean_latency_s;
-    out << "  " << std::left << std::setw(40) << m.entry_names[si]
+    out << "  " << std::left << std::setw(40) << a.entries[si].name
         << " mean latency "
         << (l ? std::to_string(*l * 1e3) + " ms"
               : std::string("unbounded (overloaded station)"))
@@ -232,7 +226,7 @@ void WriteAnalyzeText(const std::string& scenario, const SimModel& m,
   }
   out << "\n";
   for (size_t i = 0; i < a.stations.size(); ++i) {
-    const StationSpec& spec = m.net.stations()[i];
+    const StationAnalysis& spec = a.stations[i];
     out << "  " << std::left << std::setw(58) << spec.name.substr(0, 57)
         << " lambda " << std::fixed << std::setprecision(2)
         << a.stations[i].arrival_rate << "/s  rho " << std::setprecision(4)
@@ -241,19 +235,21 @@ void WriteAnalyzeText(const std::string& scenario, const SimModel& m,
   for (const std::string& w : a.warnings) out << "warning: " << w << "\n";
 }
 
-void WriteTraceLine(const SimModel& model, uint32_t source, uint32_t route,
-                    int attempt, int64_t start, int64_t end,
-                    const std::vector<TraceHop>& hops, std::ostream& out) {
-  nlohmann::ordered_json j;
-  j["traffic"] = model.entry_names[source];
-  j["path"] = model.net.routes()[route].path_index;
+void WriteTraceLine(const std::string& entry, int path, int attempt,
+                    int64_t start, int64_t end,
+                    const std::vector<TraceHop>& hops,
+                    const std::vector<std::string>& station_names,
+                    std::ostream& out) {
+  Json j;
+  j["traffic"] = entry;
+  j["path"] = path;
   j["attempt"] = attempt;
   j["start_ms"] = static_cast<double>(start) * 1e-6;
   j["end_ms"] = static_cast<double>(end) * 1e-6;
-  j["hops"] = nlohmann::ordered_json::array();
+  j["hops"] = Json::array();
   for (const TraceHop& h : hops) {
-    nlohmann::ordered_json jh;
-    jh["station"] = model.net.stations()[h.station].name;
+    Json jh;
+    jh["station"] = station_names[h.station];
     jh["arrive_ms"] = static_cast<double>(h.arrive) * 1e-6;
     jh["start_ms"] = static_cast<double>(h.start) * 1e-6;
     jh["depart_ms"] = static_cast<double>(h.depart) * 1e-6;

@@ -7,25 +7,26 @@
 #include <string>
 #include <vector>
 
-#include "sim/analytic.h"
-#include "sim/simulator.h"
+#include "sim/result.h"
 
 namespace meshsim {
 
 void WriteRunJson(const std::string& scenario, uint64_t seed,
-                  const SimModel& model, std::ostream& out);
+                  const SimResult& result, std::ostream& out);
 void WriteRunText(const std::string& scenario, uint64_t seed,
-                  const SimModel& model, std::ostream& out);
-// One line of the `run --trace` format (docs/simulation.md): a request
-// attempt of entry `source` on route `route` with its hop timeline, as one
-// JSON object ending in a newline.
-void WriteTraceLine(const SimModel& model, uint32_t source, uint32_t route,
-                    int attempt, int64_t start, int64_t end,
-                    const std::vector<TraceHop>& hops, std::ostream& out);
-void WriteAnalyzeJson(const std::string& scenario, const SimModel& model,
-                      const AnalyticResult& a, std::ostream& out);
-void WriteAnalyzeText(const std::string& scenario, const SimModel& model,
-                      const AnalyticResult& a, std::ostream& out);
+                  const SimResult& result, std::ostream& out);
+// One line of the `run --trace` format (docs/simulation.md): one request
+// attempt of traffic entry `entry` on its path `path`, with its hop timeline
+// (`station_names` by station id), as one JSON object ending in a newline.
+void WriteTraceLine(const std::string& entry, int path, int attempt,
+                    int64_t start, int64_t end,
+                    const std::vector<TraceHop>& hops,
+                    const std::vector<std::string>& station_names,
+                    std::ostream& out);
+void WriteAnalyzeJson(const std::string& scenario, const AnalyticResult& a,
+                      std::ostream& out);
+void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
+                      std::ostream& out);
 
 }  // namespace meshsim
 

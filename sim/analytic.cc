@@ -27,6 +27,9 @@ AnalyticResult Analyze(const SimModel& model) {
   AnalyticResult out;
   out.stations.resize(n);
   out.entries.resize(net.sources().size());
+  for (size_t si = 0; si < out.entries.size(); ++si)
+    if (si < model.entry_names.size())
+      out.entries[si].name = model.entry_names[si];
   // Flows of the first fault window: external arrivals per station and
   // transfer counts between stations.
   Eigen::VectorXd gamma = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
@@ -67,6 +70,8 @@ AnalyticResult Analyze(const SimModel& model) {
   for (size_t i = 0; i < n; ++i) {
     const StationSpec& spec = net.stations()[i];
     StationAnalysis& sa = out.stations[i];
+    sa.name = spec.name;
+    sa.kind = spec.kind;
     sa.arrival_rate = lambda[static_cast<Eigen::Index>(i)];
     const double s = spec.service.mean_s;
     sa.utilization = sa.arrival_rate * s / spec.workers;

@@ -17,23 +17,6 @@
 
 namespace meshsim {
 
-struct StationAnalysis {
-  double arrival_rate = 0;               // requests per second
-  double utilization = 0;                // rho = lambda s / c
-  std::optional<double> mean_sojourn_s;  // none when rho >= 1 (unstable)
-};
-
-struct EntryAnalysis {
-  std::optional<double> mean_latency_s;  // delivered requests; none if unstable
-  double delivered_share = 0;
-};
-
-struct AnalyticResult {
-  std::vector<StationAnalysis> stations;  // by station id
-  std::vector<EntryAnalysis> entries;     // by source
-  std::vector<std::string> warnings;      // unstable stations
-};
-
 // Mean sojourn of an M/M/c queue: s + ErlangC(c, a) s / (c - a), a = lambda s;
 // nullopt when a >= c.
 std::optional<double> MmcSojourn(double lambda, int c, double s);

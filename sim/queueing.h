@@ -22,6 +22,7 @@
 #include "model/path.h"
 #include "sim/engine.h"
 #include "sim/histogram.h"
+#include "sim/result.h"
 
 namespace meshsim {
 
@@ -85,22 +86,6 @@ struct SourceSpec {
   std::vector<Epoch> epochs;
 };
 
-struct StationStats {
-  uint64_t served = 0;
-  double busy_ns = 0;     // total service time given
-  double queue_area = 0;  // integral of queue length over time (ns)
-  uint64_t max_queue = 0;
-};
-
-struct SourceStats {
-  uint64_t requests = 0, delivered = 0, denied = 0, failed = 0, retries = 0,
-           timeouts = 0;
-  std::map<int, uint64_t> failed_by_reason;
-  std::vector<uint64_t> per_path;  // by path index
-  LatencyHistogram latency;        // delivered requests, ns
-  double latency_sum_ns = 0;
-};
-
 struct RunLimits {
   uint64_t stop_after_completions = 0;  // 0: run until every request is done
   uint64_t warmup_completions = 0;      // not recorded in statistics
@@ -108,10 +93,6 @@ struct RunLimits {
 
 // Receives each finished request when tracing: source, route, attempt,
 // start, end, and per hop (station, arrive, start of service, departure).
-struct TraceHop {
-  uint32_t station;
-  int64_t arrive, start, depart;
-};
 using TraceSink = std::function<void(uint32_t source, uint32_t route,
                                      int attempt, int64_t start, int64_t end,
                                      const std::vector<TraceHop>&)>;

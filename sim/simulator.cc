@@ -303,10 +303,52 @@ SimModel BuildSimModel(const Scenario& scenario) {
   return model;
 }
 
-void RunSimulation(SimModel& model, const RunOptions& options) {
+SimResult ResultOf(const SimModel& model) {
+  const QueueingNetwork& net = model.net;
+  SimResult r;
+  r.simulated_seconds = net.end_time().seconds();
+  r.events = net.events();
+  r.connections_opened = net.pools_opened();
+  r.reasons = net.reasons();
+  for (size_t i = 0; i < net.stations().size(); ++i) {
+    const StationSpec& spec = net.stations()[i];
+    r.stations.push_back({spec.name, spec.kind, spec.cluster, spec.workers,
+                          net.station_stats()[i]});
+  }
+  for (size_t i = 0; i < model.policy_counters.size(); ++i) {
+    const SimModel::PolicyCounter& pc = model.policy_counters[i];
+    r.policy_counters.push_back(
+        {pc.policy, pc.rule, pc.effect,
+         i < net.policy_counters().size() ? net.policy_counters()[i] : 0});
+  }
+  for (size_t si = 0; si < net.sources().size(); ++si) {
+    SimEntry e;
+    e.name = model.entry_names[si];
+    e.stats = net.source_stats()[si];
+    if (si < model.entry_paths.size()) e.paths = model.entry_paths[si];
+    // The counters one attempt on each path increments: those of the first
+    // route with that path index, in fault-window order.
+    e.path_hits.resize(e.stats.per_path.size());
+    std::vector<bool> seen(e.stats.per_path.size(), false);
+    for (const SourceSpec::Epoch& ep : net.sources()[si].epochs) {
+      for (uint32_t ri : ep.routes) {
+        const RouteSpec& route = net.routes()[ri];
+        const size_t pi = static_cast<size_t>(route.path_index);
+        if (pi >= seen.size() || seen[pi]) continue;
+        seen[pi] = true;
+        e.path_hits[pi] = route.hits;
+      }
+    }
+    r.entries.push_back(std::move(e));
+  }
+  return r;
+}
+
+SimResult RunSimulation(SimModel& model, const RunOptions& options) {
   if (options.progress) model.net.SetProgress(options.progress);
   if (options.trace) model.net.SetTrace(options.trace, options.trace_every);
   model.net.Run(options.seed, RunLimits{});
+  return ResultOf(model);
 }
 
 }  // namespace meshsim

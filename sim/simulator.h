@@ -4,7 +4,7 @@
 // delay between hops follows locality (docs/latency-model.md).
 //
 //   SimModel model = BuildSimModel(scenario);
-//   SimSummary summary = RunSimulation(model, {.seed = 1});
+//   SimResult result = RunSimulation(model, {.seed = 1});
 #ifndef MESHSIM_SIM_SIMULATOR_H_
 #define MESHSIM_SIM_SIMULATOR_H_
 
@@ -15,14 +15,9 @@
 
 #include "model/scenario.h"
 #include "sim/queueing.h"
+#include "sim/result.h"
 
 namespace meshsim {
-
-struct SimPathInfo {
-  std::vector<std::string> waypoints;
-  Outcome outcome = Outcome::kDelivered;
-  std::string summary;  // hop kinds and names, for reports
-};
 
 // The queueing network a scenario maps to, with names for reporting.
 struct SimModel {
@@ -50,7 +45,9 @@ struct RunOptions {
   uint64_t trace_every = 1;
 };
 
-void RunSimulation(SimModel& model, const RunOptions& options);
+// Runs the model and returns its statistics as a value (the model keeps its
+// own live network too).
+SimResult RunSimulation(SimModel& model, const RunOptions& options);
 
 }  // namespace meshsim
 

@@ -1,0 +1,113 @@
+// What the simulator and the analytic model hand on: value types only, with
+// no reference to the queueing network that produced them. reports/ renders
+// these and links no simulator code (docs/architecture.md).
+//
+//   SimModel model = BuildSimModel(scenario);
+//   SimResult r = RunSimulation(model, {.seed = 1});
+//   for (const SimEntry& e : r.entries) e.stats.latency.Quantile(0.99);
+#ifndef MESHSIM_SIM_RESULT_H_
+#define MESHSIM_SIM_RESULT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/path.h"
+#include "sim/histogram.h"
+
+namespace meshsim {
+
+// One path of a traffic entry as the simulator replays it.
+struct SimPathInfo {
+  std::vector<std::string> waypoints;
+  Outcome outcome = Outcome::kDelivered;
+  std::string summary;  // hop kinds and names, for reports
+};
+
+struct StationStats {
+  uint64_t served = 0;
+  double busy_ns = 0;     // total service time given
+  double queue_area = 0;  // integral of queue length over time (ns)
+  uint64_t max_queue = 0;
+};
+
+struct SourceStats {
+  uint64_t requests = 0, delivered = 0, denied = 0, failed = 0, retries = 0,
+           timeouts = 0;
+  std::map<int, uint64_t> failed_by_reason;  // index into SimResult::reasons
+  std::vector<uint64_t> per_path;            // by path index
+  LatencyHistogram latency;                  // delivered requests, ns
+  double latency_sum_ns = 0;
+};
+
+// One hop of a traced request: station id, arrival, start of service,
+// departure (ns).
+struct TraceHop {
+  uint32_t station;
+  int64_t arrive, start, depart;
+};
+
+// A station (proxy or application pod) after the run.
+struct SimStation {
+  std::string name;  // "<kind> <cluster>/<name>[@node]"
+  std::string
+      kind;  // ztunnel | waypoint | ingress | eastwest | sidecar | workload
+  std::string cluster;
+  int workers = 1;
+  StationStats stats;
+};
+
+// A traffic entry after the run.
+struct SimEntry {
+  std::string name;
+  SourceStats stats;
+  std::vector<SimPathInfo> paths;  // by path index
+  // Policy-hit counters (indexes into SimResult::policy_counters) that one
+  // attempt on each path increments, by path index.
+  std::vector<std::vector<uint32_t>> path_hits;
+};
+
+struct SimPolicyCounter {
+  std::string policy;
+  std::optional<int> rule;
+  std::string effect;  // allow | deny | no-op
+  uint64_t hits = 0;
+};
+
+struct SimResult {
+  std::vector<SimEntry> entries;     // scenario order
+  std::vector<SimStation> stations;  // station order
+  std::vector<SimPolicyCounter> policy_counters;
+  std::vector<std::string> reasons;  // failure reasons
+  double simulated_seconds = 0;      // simulated time at the end
+  uint64_t events = 0;
+  uint64_t connections_opened = 0;
+};
+
+// ---- the analytic model (sim/analytic.h) -----------------------------------
+
+struct StationAnalysis {
+  std::string name;  // as SimStation::name
+  std::string kind;
+  double arrival_rate = 0;               // requests per second
+  double utilization = 0;                // rho = lambda s / c
+  std::optional<double> mean_sojourn_s;  // none when rho >= 1 (unstable)
+};
+
+struct EntryAnalysis {
+  std::string name;
+  std::optional<double> mean_latency_s;  // delivered requests; none if unstable
+  double delivered_share = 0;
+};
+
+struct AnalyticResult {
+  std::vector<StationAnalysis> stations;  // by station id
+  std::vector<EntryAnalysis> entries;     // by source
+  std::vector<std::string> warnings;      // unstable stations
+};
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_SIM_RESULT_H_
