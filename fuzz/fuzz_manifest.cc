@@ -11,20 +11,17 @@
 #include "fuzz/fuzz_input.h"
 #include "model/io/loader.h"
 #include "model/mesh.h"
+#include "model/mesh_builder.h"
 #include "model/policy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   if (meshsim::fuzz::AsksForManyPods(text)) return -1;
-  meshsim::Mesh mesh;
-  meshsim::Cluster cluster;
-  cluster.name = "east";
-  cluster.network = "east";
-  cluster.nodes = {{"east-node-0", "", ""}, {"east-node-1", "", ""}};
-  mesh.clusters.push_back(std::move(cluster));
+  meshsim::MeshBuilder builder("fuzz");
+  builder.Cluster("east", "east", 2);
   meshsim::Diagnostics diags;
-  meshsim::LoadManifestText(text, "fuzz.yaml", mesh.clusters[0], diags);
-  mesh.Finalize(diags);
+  meshsim::LoadManifestText(text, "fuzz.yaml", *builder.current(), diags);
+  const meshsim::Mesh mesh = builder.Build(diags);
   meshsim::ValidatePolicyReferences(mesh, diags);
   std::ostringstream out;
   diags.Print(out);

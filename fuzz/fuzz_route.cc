@@ -12,6 +12,7 @@
 #include "fuzz/request_text.h"
 #include "model/io/loader.h"
 #include "model/mesh.h"
+#include "model/mesh_builder.h"
 #include "sim/routing.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -22,15 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::FuzzRequest fr;
   const std::string manifest = fuzz::SplitRequest(
       std::string(reinterpret_cast<const char*>(data), size), fr);
-  Mesh mesh;
-  Cluster cluster;
-  cluster.name = "east";
-  cluster.network = "east";
-  cluster.nodes = {{"east-node-0", "", ""}};
-  mesh.clusters.push_back(std::move(cluster));
+  MeshBuilder builder("fuzz");
+  builder.Cluster("east", "east", 1);
   Diagnostics diags;
-  LoadManifestText(manifest, "fuzz.yaml", mesh.clusters[0], diags);
-  mesh.Finalize(diags);
+  LoadManifestText(manifest, "fuzz.yaml", *builder.current(), diags);
+  const Mesh mesh = builder.Build(diags);
   const Cluster& c = mesh.clusters[0];
   if (c.routes.empty()) return 0;
 
