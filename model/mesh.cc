@@ -319,12 +319,184 @@ std::string Ip(int a, int b, int n) {
 
 }  // namespace
 
+namespace {
+
+// Gateway roles and networks, the roles of gateway pods found in the
+// manifests, and the pods Istio would deploy for gateways that have none.
+void DeriveGateways(Cluster& c) {
+  for (auto& [key, gw] : c.gateways) {
+    gw.role = RoleForClass(gw.class_name);
+    const std::string* net = FindLabel(gw.labels, kLabelNetwork);
+    gw.network = net ? *net : c.network;
+  }
+  auto role_of = [](const Gateway& gw) {
+    return gw.role == GatewayRole::kWaypoint   ? WorkloadRole::kWaypoint
+           : gw.role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
+                                               : WorkloadRole::kIngress;
+  };
+  for (Workload& w : c.workloads) {
+    const std::string* gw_name = FindLabel(w.labels, kLabelGatewayName);
+    if (!gw_name) continue;
+    const Gateway* gw = c.FindGateway(w.ns + "/" + *gw_name);
+    if (!gw) continue;
+    w.gateway = gw->Key();
+    w.role = role_of(*gw);
+  }
+  for (auto& [key, gw] : c.gateways) {
+    if (gw.role == GatewayRole::kRemote) continue;
+    if (c.gateway_deployments.count(key)) continue;
+    bool has_pods = false;
+    for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
+    if (has_pods) continue;
+    // §2.1: one replica, named and labelled as the deployment controller
+    // does; the Gateway's labels and infrastructure labels propagate.
+    Workload w;
+    w.kind = "Pod";
+    w.ns = gw.ns;
+    w.owner = GeneratedDeploymentName(gw);
+    w.owner_kind = "Deployment";
+    w.name = w.owner + "-0";
+    w.labels = gw.labels;
+    for (const auto& [k, v] : gw.infrastructure_labels) w.labels[k] = v;
+    w.labels[kLabelGatewayName] = gw.name;
+    w.labels["istio.io/gateway-name"] = gw.name;
+    w.service_account = w.owner;
+    w.gateway = key;
+    w.role = role_of(gw);
+    w.location = gw.location;
+    if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
+      w.labels[kLabelDataplaneMode] = "none";
+    c.workloads.push_back(std::move(w));
+  }
+}
+
+// Workload indexes in namespace/name order: placement and addresses must
+// not depend on the order objects come in.
+std::vector<size_t> CanonicalOrder(const Cluster& c) {
+  std::vector<size_t> order(c.workloads.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return c.workloads[a].Key() < c.workloads[b].Key();
+  });
+  return order;
+}
+
+// Pods without spec.nodeName go round-robin over the nodes; then networks
+// and addresses (10.<10+cluster>.x.y), skipping addresses already taken.
+void PlaceAndAddress(Cluster& c, int cluster_index,
+                     const std::vector<size_t>& order,
+                     std::set<std::string>& used_ips) {
+  std::vector<size_t> unplaced;
+  for (size_t i : order) {
+    const Workload& w = c.workloads[i];
+    if (w.kind == "Pod" && w.node.empty()) unplaced.push_back(i);
+  }
+  for (size_t k = 0; k < unplaced.size(); ++k)
+    c.workloads[unplaced[k]].node = c.nodes[k % c.nodes.size()].name;
+  int next_ip = 0;
+  for (size_t i : order) {
+    Workload& w = c.workloads[i];
+    if (w.network.empty()) {
+      const std::string* net = FindLabel(w.labels, kLabelNetwork);
+      w.network = net ? *net : c.network;
+    }
+    if (!w.ip.empty()) continue;
+    if (w.host_network && !w.node.empty()) {
+      w.ip = "node:" + w.node;
+      continue;
+    }
+    std::string ip;
+    do ip = Ip(10, 10 + cluster_index, next_ip++);
+    while (used_ips.count(ip));
+    used_ips.insert(ip);
+    w.ip = ip;
+  }
+}
+
+void IndexWorkloads(Cluster& c, Diagnostics& diags) {
+  c.workload_by_key.clear();
+  c.workload_by_ip.clear();
+  c.gateway_pods.clear();
+  for (size_t i = 0; i < c.workloads.size(); ++i) {
+    const Workload& w = c.workloads[i];
+    if (!c.workload_by_key.emplace(w.Key(), i).second) {
+      diags.Warning(w.location, w.kind + " " + w.Key() +
+                                    " is defined twice in cluster " + c.name +
+                                    "; the first definition is used");
+    }
+    c.workload_by_ip.emplace(w.ip, i);
+    if (!w.gateway.empty()) c.gateway_pods[w.gateway].push_back(i);
+  }
+}
+
+// Services in namespace/name order (a Service before a ServiceEntry of the
+// same name), their VIPs, hosts and endpoints.
+void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
+                   const std::vector<size_t>& order, Diagnostics& diags) {
+  std::stable_sort(c.services.begin(), c.services.end(),
+                   [](const Service& a, const Service& b) {
+                     if (a.ns != b.ns) return a.ns < b.ns;
+                     if (a.name != b.name) return a.name < b.name;
+                     return a.kind == "Service" && b.kind != "Service";
+                   });
+  int next_vip = 0, next_auto = 0;
+  c.service_by_key.clear();
+  c.service_by_vip.clear();
+  c.service_by_host.clear();
+  c.service_endpoints.assign(c.services.size(), {});
+  c.workload_services.assign(c.workloads.size(), {});
+  // Endpoints in namespace/name order, like addresses: the order objects
+  // come in must not change which endpoint a load balancer picks.
+  std::map<std::string, std::vector<size_t>> workloads_by_ns;
+  for (size_t i : order) workloads_by_ns[c.workloads[i].ns].push_back(i);
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    Service& s = c.services[si];
+    if (!c.service_by_key.emplace(s.Key(), si).second && s.kind == "Service") {
+      diags.Warning(s.location, "Service " + s.Key() +
+                                    " is defined twice in cluster " + c.name +
+                                    "; the first definition is used");
+    }
+    if (s.kind == "Service" && !s.headless && !s.external_name &&
+        s.vips.empty()) {
+      s.vips.push_back(Ip(10, 96 + cluster_index, next_vip++));
+    }
+    if (s.kind == "ServiceEntry" && s.vips.empty()) {
+      // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on,
+      // 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS, and
+      // resolution NONE, which passes through to the original address.
+      bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+      if (istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", true) &&
+          s.resolution != "NONE" &&
+          (!wildcard || s.resolution == "DYNAMIC_DNS")) {
+        s.vips.push_back(Ip(240, 240, next_auto++));
+      }
+    }
+    for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
+    if (s.kind == "Service") {
+      c.service_by_host[s.Hostname()].push_back(si);
+    } else {
+      for (const std::string& h : s.hosts) c.service_by_host[h].push_back(si);
+    }
+    if (s.selector && !s.external_name) {
+      for (size_t wi : workloads_by_ns[s.ns]) {
+        const Workload& w = c.workloads[wi];
+        if (s.kind == "Service" && w.kind != "Pod") continue;
+        if (SelectorMatches(*s.selector, w.labels)) {
+          c.service_endpoints[si].push_back(wi);
+          c.workload_services[wi].push_back(si);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void Mesh::Finalize(Diagnostics& diags) {
   std::set<std::string> used_ips;
   for (Cluster& c : clusters)
     for (const Workload& w : c.workloads)
       if (!w.ip.empty()) used_ips.insert(w.ip);
-
   for (size_t ci = 0; ci < clusters.size(); ++ci) {
     Cluster& c = clusters[ci];
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
@@ -332,162 +504,12 @@ void Mesh::Finalize(Diagnostics& diags) {
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, notes);
     }
-
-    // Gateway roles, networks, and the pods Istio would deploy for them.
-    for (auto& [key, gw] : c.gateways) {
-      gw.role = RoleForClass(gw.class_name);
-      const std::string* net = FindLabel(gw.labels, kLabelNetwork);
-      gw.network = net ? *net : c.network;
-    }
-    for (Workload& w : c.workloads) {
-      const std::string* gw_name = FindLabel(w.labels, kLabelGatewayName);
-      if (!gw_name) continue;
-      const Gateway* gw = c.FindGateway(w.ns + "/" + *gw_name);
-      if (!gw) continue;
-      w.gateway = gw->Key();
-      w.role = gw->role == GatewayRole::kWaypoint   ? WorkloadRole::kWaypoint
-               : gw->role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
-                                                    : WorkloadRole::kIngress;
-    }
-    for (auto& [key, gw] : c.gateways) {
-      if (gw.role == GatewayRole::kRemote) continue;
-      if (c.gateway_deployments.count(key)) continue;
-      bool has_pods = false;
-      for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
-      if (has_pods) continue;
-      // §2.1: one replica, named and labelled as the deployment controller
-      // does; the Gateway's labels and infrastructure labels propagate.
-      Workload w;
-      w.kind = "Pod";
-      w.ns = gw.ns;
-      w.owner = GeneratedDeploymentName(gw);
-      w.owner_kind = "Deployment";
-      w.name = w.owner + "-0";
-      w.labels = gw.labels;
-      for (const auto& [k, v] : gw.infrastructure_labels) w.labels[k] = v;
-      w.labels[kLabelGatewayName] = gw.name;
-      w.labels["istio.io/gateway-name"] = gw.name;
-      w.service_account = w.owner;
-      w.gateway = key;
-      w.role = gw.role == GatewayRole::kWaypoint   ? WorkloadRole::kWaypoint
-               : gw.role == GatewayRole::kEastWest ? WorkloadRole::kEastWest
-                                                   : WorkloadRole::kIngress;
-      w.location = gw.location;
-      if (gw.role == GatewayRole::kWaypoint ||
-          gw.role == GatewayRole::kEastWest)
-        w.labels[kLabelDataplaneMode] = "none";
-      c.workloads.push_back(std::move(w));
-    }
-
-    // Placement: pods without spec.nodeName go round-robin over the nodes, in
-    // namespace/name order so the result does not depend on manifest order.
-    std::vector<size_t> unplaced;
-    for (size_t i = 0; i < c.workloads.size(); ++i) {
-      const Workload& w = c.workloads[i];
-      if (w.kind == "Pod" && w.node.empty()) unplaced.push_back(i);
-    }
-    std::sort(unplaced.begin(), unplaced.end(), [&](size_t a, size_t b) {
-      return c.workloads[a].Key() < c.workloads[b].Key();
-    });
-    for (size_t k = 0; k < unplaced.size(); ++k)
-      c.workloads[unplaced[k]].node = c.nodes[k % c.nodes.size()].name;
-
-    // Addresses, in the same canonical order.
-    std::vector<size_t> order(c.workloads.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return c.workloads[a].Key() < c.workloads[b].Key();
-    });
-    int next_ip = 0;
-    for (size_t i : order) {
-      Workload& w = c.workloads[i];
-      if (w.network.empty()) {
-        const std::string* net = FindLabel(w.labels, kLabelNetwork);
-        w.network = net ? *net : c.network;
-      }
-      if (!w.ip.empty()) continue;
-      if (w.host_network && !w.node.empty()) {
-        w.ip = "node:" + w.node;
-        continue;
-      }
-      std::string ip;
-      do ip = Ip(10, 10 + static_cast<int>(ci), next_ip++);
-      while (used_ips.count(ip));
-      used_ips.insert(ip);
-      w.ip = ip;
-    }
+    DeriveGateways(c);
+    const std::vector<size_t> order = CanonicalOrder(c);
+    PlaceAndAddress(c, static_cast<int>(ci), order, used_ips);
     for (Workload& w : c.workloads) DeriveCapture(c, w);
-
-    // Indexes.
-    c.workload_by_key.clear();
-    c.workload_by_ip.clear();
-    c.gateway_pods.clear();
-    for (size_t i = 0; i < c.workloads.size(); ++i) {
-      const Workload& w = c.workloads[i];
-      if (!c.workload_by_key.emplace(w.Key(), i).second) {
-        diags.Warning(w.location, w.kind + " " + w.Key() +
-                                      " is defined twice in cluster " + c.name +
-                                      "; the first definition is used");
-      }
-      c.workload_by_ip.emplace(w.ip, i);
-      if (!w.gateway.empty()) c.gateway_pods[w.gateway].push_back(i);
-    }
-    std::stable_sort(c.services.begin(), c.services.end(),
-                     [](const Service& a, const Service& b) {
-                       if (a.ns != b.ns) return a.ns < b.ns;
-                       if (a.name != b.name) return a.name < b.name;
-                       return a.kind == "Service" && b.kind != "Service";
-                     });
-    int next_vip = 0, next_auto = 0;
-    c.service_by_key.clear();
-    c.service_by_vip.clear();
-    c.service_by_host.clear();
-    c.service_endpoints.assign(c.services.size(), {});
-    c.workload_services.assign(c.workloads.size(), {});
-    // Endpoints in namespace/name order, like addresses: the order objects
-    // come in must not change which endpoint a load balancer picks.
-    std::map<std::string, std::vector<size_t>> workloads_by_ns;
-    for (size_t i : order) workloads_by_ns[c.workloads[i].ns].push_back(i);
-    for (size_t si = 0; si < c.services.size(); ++si) {
-      Service& s = c.services[si];
-      if (!c.service_by_key.emplace(s.Key(), si).second &&
-          s.kind == "Service") {
-        diags.Warning(s.location, "Service " + s.Key() +
-                                      " is defined twice in cluster " + c.name +
-                                      "; the first definition is used");
-      }
-      if (s.kind == "Service" && !s.headless && !s.external_name &&
-          s.vips.empty()) {
-        s.vips.push_back(Ip(10, 96 + static_cast<int>(ci), next_vip++));
-      }
-      if (s.kind == "ServiceEntry" && s.vips.empty()) {
-        // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on,
-        // 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS, and
-        // resolution NONE, which passes through to the original address.
-        bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
-        if (istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", true) &&
-            s.resolution != "NONE" &&
-            (!wildcard || s.resolution == "DYNAMIC_DNS")) {
-          s.vips.push_back(Ip(240, 240, next_auto++));
-        }
-      }
-      for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
-      if (s.kind == "Service") {
-        c.service_by_host[s.Hostname()].push_back(si);
-      } else {
-        for (const std::string& h : s.hosts) c.service_by_host[h].push_back(si);
-      }
-      if (s.selector && !s.external_name) {
-        for (size_t wi : workloads_by_ns[s.ns]) {
-          const Workload& w = c.workloads[wi];
-          if (s.kind == "Service" && w.kind != "Pod") continue;
-          if (SelectorMatches(*s.selector, w.labels)) {
-            c.service_endpoints[si].push_back(wi);
-            c.workload_services[wi].push_back(si);
-          }
-        }
-      }
-    }
+    IndexWorkloads(c, diags);
+    IndexServices(istio, c, static_cast<int>(ci), order, diags);
   }
 }
 

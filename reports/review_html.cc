@@ -1,19 +1,14 @@
 // report.html of `meshsim report`: one self-contained page (inline CSS, SVG
-// and a little JavaScript; nothing fetched). The mesh drawing is laid out
-// here, deterministically: networks side by side, their clusters stacked,
-// each cluster's nodes in a grid, each node with its ztunnel on top and its
-// pods below. Every traffic entry's paths (and every finding's counterexample
-// path) are pre-drawn as hidden SVG groups that the script shows on hover or
-// selection, so the file also reads without JavaScript.
-#include <algorithm>
-#include <cmath>
-#include <map>
-#include <set>
+// and a little JavaScript; nothing fetched). Every traffic entry's paths (and
+// every finding's counterexample path) are pre-drawn as hidden SVG groups
+// (review_html_drawing.cc) that the script shows on hover or selection, so
+// the file also reads without JavaScript. This file assembles the page, one
+// function per section.
 #include <sstream>
+#include <string>
+#include <vector>
 
-#include "reports/markup.h"
-#include "reports/review_data.h"
-#include "reports/review_report.h"
+#include "reports/review_html_parts.h"
 
 namespace meshsim {
 
@@ -21,651 +16,19 @@ namespace {
 
 using review::Fixed;
 using review::Thousands;
-
-std::string Esc(const std::string& s) { return XmlEscape(s); }
-
-std::string N(double v) { return Fixed(v, 1); }
-
-std::string Clip(const std::string& s, size_t max) {
-  return s.size() <= max ? s : s.substr(0, max - 1) + "…";
-}
-
-struct Style {
-  const char* fill;
-  const char* stroke;
-};
-Style KindStyle(const std::string& kind) {
-  if (kind == "ztunnel") return {"#ede7f6", "#5e35b1"};
-  if (kind == "waypoint") return {"#fff3e0", "#ef6c00"};
-  if (kind == "ingress") return {"#e0f2f1", "#00897b"};
-  if (kind == "eastwest") return {"#fce4ec", "#c2185b"};
-  if (kind == "external") return {"#f5f5f5", "#616161"};
-  return {"#e3f2fd", "#1565c0"};
-}
-
-const char* kPalette[] = {"#1565c0", "#2e7d32", "#7b1fa2",
-                          "#e65100", "#00838f", "#ad1457"};
-constexpr int kPaletteSize = 6;
-const char* kDeniedColor = "#c62828";
-const char* kFailedColor = "#616161";
-
-std::string PathColor(size_t index, Outcome o) {
-  if (o == Outcome::kDenied) return kDeniedColor;
-  if (o == Outcome::kFailed) return kFailedColor;
-  return kPalette[index % kPaletteSize];
-}
-
-struct Rect {
-  double x = 0, y = 0, w = 0, h = 0;
-  double cx() const { return x + w / 2; }
-  double cy() const { return y + h / 2; }
-};
-
-// ---------------------------------------------------------------------------
-// The mesh drawing.
-
-constexpr double kNodeW = 230, kPodH = 24, kPodGap = 12, kNodePad = 14;
-constexpr double kNodeHeader = 24, kZtH = 26;
-constexpr double kClusterPad = 28, kClusterHeader = 34, kNodeGap = 38;
-constexpr double kNetPad = 12, kNetHeader = 28, kColGap = 28;
-constexpr int kMaxNodeCols = 4;
-constexpr size_t kAllPodsUpTo = 150;  // draw every pod in meshes this small
-constexpr size_t kOtherPodsPerNode = 8;
-constexpr size_t kAllNodesUpTo = 16;
-
-class MeshDrawing {
- public:
-  MeshDrawing(const ReviewInput& in, const review::ReviewData& d)
-      : in_(in), d_(d) {}
-
-  void Build() {
-    CollectWanted();
-    Layout();
-  }
-
-  double width() const { return width_; }
-  double height() const { return height_; }
-  const std::string& body() const { return body_; }
-
-  // The drawn element a hop stands for, or null.
-  const std::pair<std::string, Rect>* Find(const Hop& h) const {
-    auto it = by_key_.find(KeyOf(h));
-    if (it == by_key_.end() &&
-        (h.kind == HopKind::kWaypoint || h.kind == HopKind::kIngress ||
-         h.kind == HopKind::kEastWest))
-      it = by_key_.find("g|" + h.cluster + "|" + h.name + "|");
-    if (it == by_key_.end()) return nullptr;
-    return &elements_[it->second];
-  }
-
- private:
-  static std::string KeyOf(const Hop& h) {
-    switch (h.kind) {
-      case HopKind::kWorkload:
-      case HopKind::kSidecar:
-        return "p|" + h.cluster + "|" + h.name;
-      case HopKind::kZtunnel:
-        return "z|" + h.cluster + "|" + h.name;
-      case HopKind::kExternal:
-        return "x|" + h.name;
-      default:
-        return "g|" + h.cluster + "|" + h.name + "|" + h.node;
-    }
-  }
-
-  void Want(const Hop& h) {
-    if (h.kind == HopKind::kExternal) {
-      if (std::find(externals_.begin(), externals_.end(), h.name) ==
-          externals_.end())
-        externals_.push_back(h.name);
-      return;
-    }
-    if (h.kind == HopKind::kWorkload || h.kind == HopKind::kSidecar)
-      wanted_.insert(h.cluster + "|" + h.name);
-    if (h.kind == HopKind::kZtunnel)
-      wanted_nodes_.insert(h.cluster + "|" + h.name);
-    if (!h.node.empty()) wanted_nodes_.insert(h.cluster + "|" + h.node);
-  }
-
-  void CollectWanted() {
-    for (const review::EntryView& e : d_.entries)
-      for (const review::PathView& v : e.paths)
-        if (v.path)
-          for (const Hop& h : v.path->hops) Want(h);
-    for (const Finding& f : in_.verify.findings)
-      for (const Hop& h : f.path) Want(h);
-    size_t pods = 0;
-    for (const Cluster& c : in_.scenario.mesh.clusters)
-      pods += c.workloads.size();
-    all_pods_ = pods <= kAllPodsUpTo;
-    for (const review::ProxyView& p : d_.proxies)
-      util_[p.kind + "|" + p.name] = p.utilization;
-  }
-
-  std::string NewId() { return "e" + std::to_string(elements_.size()); }
-
-  void Register(const std::string& key, const std::string& id, Rect r) {
-    if (by_key_.count(key)) return;
-    by_key_.emplace(key, elements_.size());
-    elements_.push_back({id, r});
-  }
-
-  std::string UtilText(const std::string& kind, const std::string& name) {
-    auto it = util_.find(kind + "|" + name);
-    if (it == util_.end()) return "";
-    const double pct = it->second * 100;
-    return Fixed(pct, pct < 1 ? 2 : 1) + "% busy";
-  }
-
-  // A node's content: its ztunnel and the pods to draw; returns the height.
-  struct NodeBox {
-    const Node* node = nullptr;  // null: WorkloadEntries (no node)
-    std::string name;
-    std::vector<const Workload*> pods;
-    size_t hidden = 0;
-    double h = 0;
-  };
-
-  static int RoleRank(const Workload* w) {
-    switch (w->role) {
-      case WorkloadRole::kWaypoint:
-        return 0;
-      case WorkloadRole::kIngress:
-        return 1;
-      case WorkloadRole::kEastWest:
-        return 2;
-      default:
-        return 3;
-    }
-  }
-
-  std::vector<NodeBox> NodesOf(const Cluster& c, size_t& hidden_nodes) {
-    std::vector<NodeBox> boxes;
-    std::map<std::string, size_t> idx;
-    for (const Node& n : c.nodes) {
-      idx[n.name] = boxes.size();
-      NodeBox b;
-      b.node = &n;
-      b.name = n.name;
-      boxes.push_back(b);
-    }
-    std::vector<std::vector<const Workload*>> others(boxes.size() + 1);
-    for (const Workload& w : c.workloads) {
-      auto it = idx.find(w.node);
-      if (it == idx.end()) {
-        if (idx.find("") == idx.end()) {
-          idx[""] = boxes.size();
-          NodeBox b;
-          b.name = "no node (WorkloadEntry)";
-          boxes.push_back(b);
-          others.resize(boxes.size() + 1);
-        }
-        it = idx.find("");
-      }
-      NodeBox& b = boxes[it->second];
-      const bool wanted = w.role != WorkloadRole::kApplication ||
-                          wanted_.count(c.name + "|" + w.Key());
-      if (wanted || all_pods_)
-        b.pods.push_back(&w);
-      else
-        others[it->second].push_back(&w);
-    }
-    for (size_t i = 0; i < boxes.size(); ++i) {
-      NodeBox& b = boxes[i];
-      std::stable_sort(b.pods.begin(), b.pods.end(),
-                       [](const Workload* a, const Workload* w) {
-                         return std::make_pair(RoleRank(a), a->Key()) <
-                                std::make_pair(RoleRank(w), w->Key());
-                       });
-      size_t room = b.pods.size() < kOtherPodsPerNode
-                        ? kOtherPodsPerNode - b.pods.size()
-                        : 0;
-      for (const Workload* w : others[i]) {
-        if (room) {
-          b.pods.push_back(w);
-          --room;
-        } else {
-          ++b.hidden;
-        }
-      }
-      b.h = kNodeHeader + kZtH + kNodePad + b.pods.size() * (kPodH + kPodGap) +
-            (b.hidden ? 18 : 0) + kNodePad;
-    }
-    hidden_nodes = 0;
-    if (c.nodes.size() > kAllNodesUpTo) {
-      std::vector<NodeBox> kept;
-      for (NodeBox& b : boxes) {
-        const bool has_wanted =
-            !b.node || wanted_nodes_.count(c.name + "|" + b.name) ||
-            std::any_of(b.pods.begin(), b.pods.end(), [&](const Workload* w) {
-              return w->role != WorkloadRole::kApplication ||
-                     wanted_.count(c.name + "|" + w->Key());
-            });
-        if (has_wanted)
-          kept.push_back(std::move(b));
-        else
-          ++hidden_nodes;
-      }
-      boxes = std::move(kept);
-    }
-    return boxes;
-  }
-
-  void DrawNode(const Cluster& c, const NodeBox& b, double x, double y,
-                double h, std::ostringstream& s) {
-    s << "<g class=\"node\"><rect x=\"" << N(x) << "\" y=\"" << N(y)
-      << "\" width=\"" << N(kNodeW) << "\" height=\"" << N(h)
-      << "\" rx=\"6\" class=\"nodebox\"/>";
-    std::string sub;
-    if (b.node && !b.node->zone.empty()) sub = b.node->zone;
-    s << "<text x=\"" << N(x + 8) << "\" y=\"" << N(y + 16)
-      << "\" class=\"nodename\">" << Esc(Clip(b.name, 26)) << "</text>";
-    if (!sub.empty())
-      s << "<text x=\"" << N(x + kNodeW - 8) << "\" y=\"" << N(y + 16)
-        << "\" class=\"nodezone\" text-anchor=\"end\">" << Esc(Clip(sub, 14))
-        << "</text>";
-    s << "</g>\n";
-    double cy = y + kNodeHeader;
-    if (b.node) {
-      Rect r{x + 6, cy, kNodeW - 12, kZtH - 4};
-      const std::string id = NewId();
-      const Style st = KindStyle("ztunnel");
-      s << "<g class=\"el ztunnel\" id=\"" << id << "\"><title>ztunnel on "
-        << Esc(b.name) << " (" << Esc(c.name) << ")</title><rect x=\"" << N(r.x)
-        << "\" y=\"" << N(r.y) << "\" width=\"" << N(r.w) << "\" height=\""
-        << N(r.h) << "\" rx=\"4\" fill=\"" << st.fill << "\" stroke=\""
-        << st.stroke << "\"/><text x=\"" << N(r.x + 8) << "\" y=\""
-        << N(r.y + 15) << "\" class=\"lbl\">ztunnel</text>";
-      const std::string u = UtilText("ztunnel", c.name + "/" + b.name);
-      if (!u.empty())
-        s << "<text x=\"" << N(r.x + r.w - 8) << "\" y=\"" << N(r.y + 15)
-          << "\" class=\"util\" text-anchor=\"end\">" << u << "</text>";
-      s << "</g>\n";
-      Register("z|" + c.name + "|" + b.name, id, r);
-    }
-    cy += kZtH + kNodePad - 4;
-    for (const Workload* w : b.pods) {
-      Rect r{x + 10, cy, kNodeW - 20, kPodH};
-      const std::string id = NewId();
-      std::string kind = "workload";
-      if (w->role == WorkloadRole::kWaypoint) kind = "waypoint";
-      if (w->role == WorkloadRole::kIngress) kind = "ingress";
-      if (w->role == WorkloadRole::kEastWest) kind = "eastwest";
-      const Style st = KindStyle(kind);
-      std::string cls = "el pod " + kind;
-      std::string capture = "ambient";
-      if (w->capture == Capture::kSidecar) capture = "sidecar";
-      if (w->capture == Capture::kUncaptured) capture = "not captured";
-      if (kind == "workload" && w->capture == Capture::kUncaptured)
-        cls += " uncaptured";
-      s << "<g class=\"" << cls << "\" id=\"" << id << "\"><title>"
-        << Esc(w->kind + " " + w->Key()) << " (" << Esc(c.name)
-        << (w->node.empty() ? "" : ", " + Esc(w->node)) << ")\n"
-        << (kind == "workload" ? "capture: " + capture
-                               : kind + " of " + Esc(w->gateway));
-      const std::string at = review::FileLine(w->location);
-      if (!at.empty()) s << "\n" << Esc(at);
-      s << "</title><rect x=\"" << N(r.x) << "\" y=\"" << N(r.y)
-        << "\" width=\"" << N(r.w) << "\" height=\"" << N(r.h) << "\" rx=\""
-        << (kind == "workload" ? 11 : 4) << "\" fill=\"" << st.fill
-        << "\" stroke=\"" << st.stroke << "\"/>";
-      std::string label = kind == "workload" ? w->Key() : w->gateway;
-      if (kind != "workload") {
-        label = kind + " " + label;
-      } else if (w->capture == Capture::kSidecar) {
-        label = "⬡ " + label;
-      }
-      const std::string u =
-          kind == "workload"
-              ? ""
-              : UtilText(kind, c.name + "/" + w->gateway + "@" + w->node);
-      s << "<text x=\"" << N(r.x + 9) << "\" y=\"" << N(r.y + 15)
-        << "\" class=\"lbl\">" << Esc(Clip(label, u.empty() ? 30 : 21))
-        << "</text>";
-      {
-        if (!u.empty())
-          s << "<text x=\"" << N(r.x + r.w - 6) << "\" y=\"" << N(r.y + 15)
-            << "\" class=\"util\" text-anchor=\"end\">" << u << "</text>";
-      }
-      s << "</g>\n";
-      Register("p|" + c.name + "|" + w->Key(), id, r);
-      if (!w->gateway.empty()) {
-        Register("g|" + c.name + "|" + w->gateway + "|" + w->node, id, r);
-        Register("g|" + c.name + "|" + w->gateway + "|", id, r);
-      }
-      cy += kPodH + kPodGap;
-    }
-    if (b.hidden)
-      s << "<text x=\"" << N(x + 12) << "\" y=\"" << N(cy + 10)
-        << "\" class=\"more\">+" << b.hidden << " more pods</text>\n";
-  }
-
-  // Draws a cluster at (x, y); returns its size.
-  std::pair<double, double> DrawCluster(const Cluster& c, double x, double y,
-                                        std::ostringstream& s) {
-    size_t hidden_nodes = 0;
-    std::vector<NodeBox> boxes = NodesOf(c, hidden_nodes);
-    const int cols =
-        std::max(1, std::min(kMaxNodeCols, static_cast<int>(boxes.size())));
-    const double w = 2 * kClusterPad + cols * kNodeW + (cols - 1) * kNodeGap;
-    std::ostringstream inner;
-    double cy = y + kClusterHeader;
-    for (size_t row = 0; row * cols < boxes.size(); ++row) {
-      double rh = 0;
-      for (size_t i = row * cols; i < boxes.size() && i < (row + 1) * cols; ++i)
-        rh = std::max(rh, boxes[i].h);
-      for (size_t i = row * cols; i < boxes.size() && i < (row + 1) * cols; ++i)
-        DrawNode(c, boxes[i],
-                 x + kClusterPad + (i - row * cols) * (kNodeW + kNodeGap), cy,
-                 rh, inner);
-      cy += rh + kNodeGap;
-    }
-    if (hidden_nodes) {
-      inner << "<text x=\"" << N(x + kClusterPad) << "\" y=\"" << N(cy + 8)
-            << "\" class=\"more\">+" << hidden_nodes
-            << " more nodes with nothing on these paths</text>\n";
-      cy += 18;
-    }
-    const double h = cy - y + kClusterPad - kNodeGap + 4;
-    s << "<g class=\"cluster\"><rect x=\"" << N(x) << "\" y=\"" << N(y)
-      << "\" width=\"" << N(w) << "\" height=\"" << N(h)
-      << "\" rx=\"10\" class=\"clusterbox\"/><text x=\"" << N(x + 14)
-      << "\" y=\"" << N(y + 22) << "\" class=\"clustername\">cluster "
-      << Esc(c.name) << "</text><text x=\"" << N(x + w - 14) << "\" y=\""
-      << N(y + 22) << "\" class=\"clustermeta\" text-anchor=\"end\">"
-      << c.nodes.size() << " node" << (c.nodes.size() == 1 ? "" : "s") << " · "
-      << c.workloads.size() << " pods · " << c.services.size()
-      << " services</text></g>\n"
-      << inner.str();
-    return {w, h};
-  }
-
-  void Layout() {
-    const Mesh& mesh = in_.scenario.mesh;
-    std::vector<std::string> networks;
-    for (const Cluster& c : mesh.clusters)
-      if (std::find(networks.begin(), networks.end(), c.network) ==
-          networks.end())
-        networks.push_back(c.network);
-    std::ostringstream s;
-    double x = 0;
-    double max_h = 0;
-    for (const std::string& net : networks) {
-      std::ostringstream inner;
-      double y = kNetHeader + kNetPad;
-      double w = 0;
-      for (const Cluster& c : mesh.clusters) {
-        if (c.network != net) continue;
-        auto [cw, ch] = DrawCluster(c, x + kNetPad, y, inner);
-        w = std::max(w, cw);
-        y += ch + kNetPad;
-      }
-      const double nw = w + 2 * kNetPad;
-      s << "<g class=\"network\"><rect x=\"" << N(x) << "\" y=\"0\" width=\""
-        << N(nw) << "\" height=\"" << N(y) << "\" rx=\"12\" class=\"netbox\"/>"
-        << "<text x=\"" << N(x + 12) << "\" y=\"19\" class=\"netname\">network "
-        << Esc(net.empty() ? "(default)" : net) << "</text></g>\n"
-        << inner.str();
-      x += nw + kColGap;
-      max_h = std::max(max_h, y);
-    }
-    if (!externals_.empty()) {
-      double y = kNetHeader + kNetPad;
-      const double w = 200;
-      std::ostringstream inner;
-      for (const std::string& e : externals_) {
-        Rect r{x + kNetPad, y, w - 2 * kNetPad, 30};
-        const std::string id = NewId();
-        const Style st = KindStyle("external");
-        inner << "<g class=\"el external\" id=\"" << id << "\"><title>"
-              << Esc(e) << "</title><rect x=\"" << N(r.x) << "\" y=\"" << N(r.y)
-              << "\" width=\"" << N(r.w) << "\" height=\"" << N(r.h)
-              << "\" rx=\"15\" fill=\"" << st.fill << "\" stroke=\""
-              << st.stroke << "\"/><text x=\"" << N(r.x + 10) << "\" y=\""
-              << N(r.y + 19) << "\" class=\"lbl\">" << Esc(Clip(e, 24))
-              << "</text></g>\n";
-        Register("x|" + e, id, r);
-        y += 30 + kPodGap + 4;
-      }
-      s << "<g class=\"network\"><rect x=\"" << N(x) << "\" y=\"0\" width=\""
-        << N(w) << "\" height=\"" << N(y + kNetPad)
-        << "\" rx=\"12\" class=\"netbox outside\"/><text x=\"" << N(x + 12)
-        << "\" y=\"19\" class=\"netname\">outside the mesh</text></g>\n"
-        << inner.str();
-      x += w + kColGap;
-      max_h = std::max(max_h, y + kNetPad);
-    }
-    width_ = std::max(x - kColGap, 200.0);
-    height_ = max_h;
-    body_ = s.str();
-  }
-
-  const ReviewInput& in_;
-  const review::ReviewData& d_;
-  std::set<std::string> wanted_, wanted_nodes_;
-  std::vector<std::string> externals_;
-  bool all_pods_ = true;
-  std::map<std::string, double> util_;
-  std::vector<std::pair<std::string, Rect>> elements_;
-  std::map<std::string, size_t> by_key_;
-  double width_ = 0, height_ = 0;
-  std::string body_;
-};
-
-// Where the ray from the centre of `r` towards (tx, ty) leaves `r`.
-std::pair<double, double> Exit(const Rect& r, double tx, double ty,
-                               double gap) {
-  const double dx = tx - r.cx(), dy = ty - r.cy();
-  const double len = std::hypot(dx, dy);
-  if (len < 1e-9) return {r.cx(), r.cy()};
-  double t = 1e18;
-  if (std::fabs(dx) > 1e-9) t = std::min(t, (r.w / 2) / std::fabs(dx));
-  if (std::fabs(dy) > 1e-9) t = std::min(t, (r.h / 2) / std::fabs(dy));
-  const double ux = dx / len, uy = dy / len;
-  return {r.cx() + dx * t + ux * gap, r.cy() + dy * t + uy * gap};
-}
-
-// One route group: curved arrows between consecutive drawn hops, a step
-// number on each, and an end marker for denied or failed paths.
-void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
-               const std::string& attrs, const std::string& color, int variant,
-               Outcome outcome, bool dashed, std::ostream& s) {
-  std::vector<const std::pair<std::string, Rect>*> els;
-  for (const Hop& h : hops) {
-    const auto* e = m.Find(h);
-    if (e && (els.empty() || els.back() != e)) els.push_back(e);
-  }
-  std::string ids;
-  for (const auto* e : els)
-    if (ids.find(e->first + " ") == std::string::npos) ids += e->first + " ";
-  if (!ids.empty()) ids.pop_back();
-  s << "<g class=\"route\" " << attrs << " data-hops=\"" << ids
-    << "\" stroke=\"" << color << "\">";
-  const std::string marker = std::string("ah") + (color.c_str() + 1);
-  for (size_t i = 1; i < els.size(); ++i) {
-    const Rect& a = els[i - 1]->second;
-    const Rect& b = els[i]->second;
-    const double dx = b.cx() - a.cx(), dy = b.cy() - a.cy();
-    const double len = std::hypot(dx, dy);
-    if (len < 1e-6) continue;
-    if (std::fabs(dx) < 1) {
-      // Same node column: loop outside the column, down on the right and
-      // up on the left, so the arrow never crosses the boxes in between.
-      const double side = dy > 0 ? 1 : -1;
-      const double x0 = side > 0 ? a.x + a.w : a.x;
-      const double x1 = side > 0 ? b.x + b.w + 3 : b.x - 3;
-      const double cx = (side > 0 ? std::max(x0, x1) : std::min(x0, x1)) +
-                        side * std::min(60.0, 20 + 0.12 * std::fabs(dy));
-      const double y0 = a.cy(), y1 = b.cy();
-      s << "<path d=\"M" << N(x0) << " " << N(y0) << " C" << N(cx) << " "
-        << N(y0) << " " << N(cx) << " " << N(y1) << " " << N(x1) << " " << N(y1)
-        << "\" fill=\"none\"" << (dashed ? " stroke-dasharray=\"6 4\"" : "")
-        << " marker-end=\"url(#" << marker << ")\"/>";
-      const double mx = 0.125 * x0 + 0.75 * cx + 0.125 * x1;
-      const double my = (y0 + y1) / 2;
-      s << "<circle cx=\"" << N(mx) << "\" cy=\"" << N(my)
-        << "\" r=\"8\" fill=\"" << color << "\" stroke=\"#fff\"/><text x=\""
-        << N(mx) << "\" y=\"" << N(my + 3.5)
-        << "\" class=\"step\" text-anchor=\"middle\">" << i << "</text>";
-      continue;
-    }
-    // Bend each hop sideways so that arrows over a column stay visible and
-    // the paths of one entry are told apart.
-    const double bend =
-        std::clamp(0.18 * len, 40.0, 140.0) * (1 + 0.35 * variant);
-    const double px = -dy / len, py = dx / len;
-    const double qx = (a.cx() + b.cx()) / 2 + px * bend;
-    const double qy = (a.cy() + b.cy()) / 2 + py * bend;
-    auto [x0, y0] = Exit(a, qx, qy, 1);
-    auto [x1, y1] = Exit(b, qx, qy, 3);
-    s << "<path d=\"M" << N(x0) << " " << N(y0) << " Q" << N(qx) << " " << N(qy)
-      << " " << N(x1) << " " << N(y1) << "\" fill=\"none\""
-      << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " marker-end=\"url(#"
-      << marker << ")\"/>";
-    const double mx = 0.25 * x0 + 0.5 * qx + 0.25 * x1;
-    const double my = 0.25 * y0 + 0.5 * qy + 0.25 * y1;
-    s << "<circle cx=\"" << N(mx) << "\" cy=\"" << N(my) << "\" r=\"8\" fill=\""
-      << color << "\" stroke=\"#fff\"/><text x=\"" << N(mx) << "\" y=\""
-      << N(my + 3.5) << "\" class=\"step\" text-anchor=\"middle\">" << i
-      << "</text>";
-  }
-  if (!els.empty() && outcome != Outcome::kDelivered) {
-    const Rect& r = els.back()->second;
-    s << "<circle cx=\"" << N(r.x + r.w - 2) << "\" cy=\"" << N(r.y + 2)
-      << "\" r=\"8\" fill=\"" << color << "\" stroke=\"#fff\"/><text x=\""
-      << N(r.x + r.w - 2) << "\" y=\"" << N(r.y + 6)
-      << "\" class=\"step\" text-anchor=\"middle\">"
-      << (outcome == Outcome::kDenied ? "✕" : "!") << "</text>";
-  }
-  s << "</g>\n";
-}
-
-// ---------------------------------------------------------------------------
-// Plots.
-
-// A "nice" axis maximum and step for values up to `v`.
-std::pair<double, double> NiceAxis(double v, int ticks) {
-  if (v <= 0) v = 1;
-  const double raw = v / ticks;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    step = m * mag;
-    if (step >= raw - 1e-12) break;
-  }
-  return {std::ceil(v / step - 1e-9) * step, step};
-}
-
-std::string TickText(double v, double step) {
-  int digits = 0;
-  while (digits < 6 &&
-         std::fabs(step * std::pow(10.0, digits) -
-                   std::round(step * std::pow(10.0, digits))) > 1e-6)
-    ++digits;
-  return Fixed(v, digits);
-}
-
-void CdfPlot(const review::EntryView& e, const std::string& color,
-             std::ostream& s) {
-  const double W = 380, H = 200, L = 46, R = 14, T = 12, B = 36;
-  const double pw = W - L - R, ph = H - T - B;
-  s << "<svg class=\"cdf\" viewBox=\"0 0 " << N(W) << " " << N(H)
-    << "\" role=\"img\" aria-label=\"latency CDF of " << Esc(e.entry->name)
-    << "\">";
-  if (e.cdf.empty()) {
-    s << "<text x=\"" << N(W / 2) << "\" y=\"" << N(H / 2)
-      << "\" text-anchor=\"middle\" class=\"axis\">no delivered "
-         "requests</text></svg>";
-    return;
-  }
-  auto [xmax, xstep] = NiceAxis(e.latency.p999 * 1.08, 5);
-  auto X = [&](double ms) { return L + std::min(ms, xmax) / xmax * pw; };
-  auto Y = [&](double q) { return T + (1 - q) * ph; };
-  for (double q : {0.0, 0.25, 0.5, 0.75, 1.0}) {
-    s << "<line x1=\"" << N(L) << "\" x2=\"" << N(L + pw) << "\" y1=\""
-      << N(Y(q)) << "\" y2=\"" << N(Y(q)) << "\" class=\"grid\"/><text x=\""
-      << N(L - 6) << "\" y=\"" << N(Y(q) + 4)
-      << "\" text-anchor=\"end\" class=\"axis\">" << static_cast<int>(q * 100)
-      << "%</text>";
-  }
-  for (double v = 0; v <= xmax + xstep / 2; v += xstep) {
-    s << "<line x1=\"" << N(X(v)) << "\" x2=\"" << N(X(v)) << "\" y1=\"" << N(T)
-      << "\" y2=\"" << N(T + ph) << "\" class=\"grid\"/><text x=\"" << N(X(v))
-      << "\" y=\"" << N(T + ph + 15)
-      << "\" text-anchor=\"middle\" class=\"axis\">" << TickText(v, xstep)
-      << "</text>";
-  }
-  s << "<text x=\"" << N(L + pw / 2) << "\" y=\"" << N(H - 3)
-    << "\" text-anchor=\"middle\" class=\"axis\">latency (ms), delivered "
-       "requests</text>";
-  // The area under the CDF, then the curve itself.
-  std::ostringstream pts;
-  pts << N(X(e.cdf.front().second)) << "," << N(Y(0));
-  for (const auto& [q, ms] : e.cdf) pts << " " << N(X(ms)) << "," << N(Y(q));
-  s << "<polygon points=\"" << pts.str() << " " << N(X(e.cdf.back().second))
-    << "," << N(Y(0)) << "\" fill=\"" << color
-    << "\" fill-opacity=\"0.10\" stroke=\"none\"/>";
-  s << "<polyline class=\"curve\" points=\"" << pts.str()
-    << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"2\"/>";
-  auto marker = [&](double ms, double q, const char* name, double dy) {
-    s << "<line x1=\"" << N(X(ms)) << "\" x2=\"" << N(X(ms)) << "\" y1=\""
-      << N(Y(q)) << "\" y2=\"" << N(T + ph)
-      << "\" class=\"mark\"/><circle cx=\"" << N(X(ms)) << "\" cy=\"" << N(Y(q))
-      << "\" r=\"3\" fill=\"" << color << "\"/><text x=\"" << N(X(ms) + 5)
-      << "\" y=\"" << N(Y(q) + dy) << "\" class=\"marktext\">" << name << " "
-      << Fixed(ms, 2) << "</text>";
-  };
-  marker(e.latency.p50, 0.5, "p50", 12);
-  marker(e.latency.p99, 0.99, "p99", 14);
-  s << "</svg>";
-}
-
-void UtilisationChart(const review::ReviewData& d, std::ostream& s) {
-  std::vector<const review::ProxyView*> rows;
-  for (const review::ProxyView& p : d.proxies) rows.push_back(&p);
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const review::ProxyView* a, const review::ProxyView* b) {
-                     return a->utilization > b->utilization;
-                   });
-  constexpr size_t kMaxRows = 30;
-  const size_t n = std::min(rows.size(), kMaxRows);
-  const double L = 330, bw = 560, rh = 24, T = 26;
-  const double W = L + bw + 190, H = T + n * rh + 12;
-  double top = 0;
-  for (size_t i = 0; i < n; ++i) top = std::max(top, rows[i]->utilization);
-  auto [xmax, xstep] = NiceAxis(std::max(top, 0.001) * 100, 5);
-  s << "<svg id=\"utilisation\" viewBox=\"0 0 " << N(W) << " " << N(H)
-    << "\" role=\"img\" aria-label=\"utilisation per proxy\">";
-  for (double v = 0; v <= xmax + xstep / 2; v += xstep) {
-    const double x = L + v / xmax * bw;
-    s << "<line x1=\"" << N(x) << "\" x2=\"" << N(x) << "\" y1=\"" << N(T - 4)
-      << "\" y2=\"" << N(H - 8) << "\" class=\"grid\"/><text x=\"" << N(x)
-      << "\" y=\"" << N(T - 9) << "\" text-anchor=\"middle\" class=\"axis\">"
-      << TickText(v, xstep) << "%</text>";
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const review::ProxyView& p = *rows[i];
-    const double y = T + i * rh;
-    const Style st = KindStyle(p.kind);
-    const double w = std::max(1.5, p.utilization * 100 / xmax * bw);
-    s << "<g class=\"bar\"><title>" << Esc(p.kind + " " + p.name) << ": "
-      << Thousands(p.requests) << " requests, " << Fixed(p.cores, 3)
-      << " cores of " << p.workers << " workers, max queue " << p.max_queue
-      << "</title><text x=\"" << N(L - 10) << "\" y=\"" << N(y + 15)
-      << "\" text-anchor=\"end\" class=\"barlabel\"><tspan class=\"kind\">"
-      << p.kind << "</tspan> " << Esc(Clip(p.cluster + "/" + p.label, 40))
-      << "</text><rect x=\"" << N(L) << "\" y=\"" << N(y + 4) << "\" width=\""
-      << N(w) << "\" height=\"" << N(rh - 8) << "\" rx=\"3\" fill=\""
-      << (p.utilization >= 0.8 ? "#c62828" : st.stroke)
-      << "\" fill-opacity=\"0.85\"/><text x=\"" << N(L + w + 6) << "\" y=\""
-      << N(y + 15) << "\" class=\"barvalue\">" << Fixed(p.utilization * 100, 2)
-      << "% · " << Thousands(p.requests) << " req</text></g>";
-  }
-  s << "</svg>";
-  if (rows.size() > n)
-    s << "<p class=\"note\">" << rows.size() - n
-      << " less busy proxies are listed in results.json.</p>";
-}
+using review_html::CdfPlot;
+using review_html::Clip;
+using review_html::Esc;
+using review_html::kDeniedColor;
+using review_html::kFailedColor;
+using review_html::KindStyle;
+using review_html::kPalette;
+using review_html::kPaletteSize;
+using review_html::MeshSvg;
+using review_html::N;
+using review_html::PathColor;
+using review_html::Style;
+using review_html::UtilisationChart;
 
 std::string SourceHref(const ReviewInput& in, const SourceLocation& loc) {
   if (!loc.file.empty() && loc.file[0] == '/') return "file://" + loc.file;
@@ -810,34 +173,9 @@ const char* kScript = R"JS(
 })();
 )JS";
 
-}  // namespace
-
-void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
-  const review::ReviewData d = review::BuildReviewData(in);
+void WriteHead(const ReviewInput& in, const review::ReviewData& d,
+               std::ostream& out) {
   const Scenario& sc = in.scenario;
-  MeshDrawing drawing(in, d);
-  drawing.Build();
-
-  std::ostringstream routes;
-  for (size_t ei = 0; ei < d.entries.size(); ++ei) {
-    const review::EntryView& e = d.entries[ei];
-    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
-      const review::PathView& v = e.paths[pi];
-      if (!v.path) continue;
-      DrawRoute(drawing, v.path->hops,
-                "data-entry=\"" + std::to_string(ei) + "\" data-path=\"" +
-                    std::to_string(pi) + "\"",
-                PathColor(pi, v.outcome), 0, v.outcome,
-                v.outcome == Outcome::kFailed, routes);
-    }
-  }
-  for (size_t fi = 0; fi < in.verify.findings.size(); ++fi) {
-    const Finding& f = in.verify.findings[fi];
-    if (f.path.empty()) continue;
-    DrawRoute(drawing, f.path, "data-finding=\"" + std::to_string(fi) + "\"",
-              kDeniedColor, 0, Outcome::kDelivered, true, routes);
-  }
-
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
          "charset=\"utf-8\">\n<meta name=\"viewport\" "
          "content=\"width=device-width, initial-scale=1\">\n<title>meshsim "
@@ -853,7 +191,9 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
       << (sc.mesh.clusters.size() == 1 ? "" : "s") << " · seed " << in.seed
       << " · " << Fixed(d.simulated_seconds, 3) << " s simulated, "
       << Thousands(d.events) << " events</div></header>\n<main>\n";
+}
 
+void WriteSummaryCards(const review::ReviewData& d, std::ostream& out) {
   // ---- summary cards ----
   out << "<section id=\"summary\" class=\"cards\">";
   const char* vcls = d.unknown ? "warn" : (d.violated ? "bad" : "good");
@@ -884,7 +224,11 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
            "delivered</div>";
   }
   out << "</div></section>\n";
+}
 
+// The traffic entries with their paths, beside the drawing and its legend.
+void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
+                      std::ostream& out) {
   // ---- mesh drawing ----
   out << "<h2 id=\"mesh-section\">Mesh and paths</h2>\n<div "
          "class=\"meshwrap\"><div class=\"panel\" id=\"entries\">";
@@ -919,8 +263,8 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
   }
   out << "</div>\n<div class=\"panel\"><div id=\"drawing\"><svg id=\"mesh\" "
          "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-4 -4 "
-      << N(drawing.width() + 8) << " " << N(drawing.height() + 8)
-      << "\" style=\"max-width:" << N(drawing.width() * 1.45)
+      << N(drawing.width + 8) << " " << N(drawing.height + 8)
+      << "\" style=\"max-width:" << N(drawing.width * 1.45)
       << "px\" role=\"img\" aria-label=\"drawing of the mesh\">\n<defs>";
   std::vector<std::string> colors(kPalette, kPalette + kPaletteSize);
   colors.push_back(kDeniedColor);
@@ -932,8 +276,8 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
            "L10 5 L0 10 z\" fill=\""
         << c << "\"/></marker>";
   out << "</defs>\n"
-      << drawing.body() << "<g id=\"routes\">\n"
-      << routes.str() << "</g>\n</svg></div>";
+      << drawing.body << "<g id=\"routes\">\n"
+      << drawing.routes << "</g>\n</svg></div>";
   out << "<div class=\"legend\">";
   for (const char* k :
        {"workload", "ztunnel", "waypoint", "ingress", "eastwest"}) {
@@ -949,7 +293,9 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
          "border-style:dashed\"></i>pod not captured</span><span>⬡ "
          "sidecar</span><span>numbers: hop order · ✕ denied</span>"
          "</div></div></div>\n";
+}
 
+void WriteLatencySection(const review::ReviewData& d, std::ostream& out) {
   // ---- latency ----
   out << "<h2>Latency per traffic entry</h2>\n<div class=\"plots\">";
   for (size_t ei = 0; ei < d.entries.size(); ++ei) {
@@ -979,7 +325,9 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
   else
     UtilisationChart(d, out);
   out << "</div>\n";
+}
 
+void WriteVerification(const ReviewInput& in, std::ostream& out) {
   // ---- verification ----
   out << "<h2>Verification</h2>\n<table><tr><th>property</th><th>result</th>"
          "<th class=\"num\">request classes</th><th>holds because of / "
@@ -994,6 +342,9 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
     out << "</td></tr>";
   }
   out << "</table>\n";
+}
+
+void WriteFindings(const ReviewInput& in, std::ostream& out) {
   out << "<h2>Findings</h2>\n";
   if (in.verify.findings.empty()) {
     out << "<p class=\"note\">None: every property was proved over every "
@@ -1038,6 +389,18 @@ void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
       out << "<li><code>" << Esc(w.ToString()) << "</code></li>";
     out << "</ul>\n";
   }
+}
+
+}  // namespace
+
+void WriteReviewHtml(const ReviewInput& in, std::ostream& out) {
+  const review::ReviewData d = review::BuildReviewData(in);
+  WriteHead(in, d, out);
+  WriteSummaryCards(d, out);
+  WriteMeshSection(d, review_html::DrawMesh(in, d), out);
+  WriteLatencySection(d, out);
+  WriteVerification(in, out);
+  WriteFindings(in, out);
   out << "<footer>Generated by <code>meshsim report</code>. Hover or click a "
          "traffic entry to highlight its paths; the same figures are in "
          "results.json (docs/report.md).</footer>\n</main>\n<script>"

@@ -1,0 +1,143 @@
+// The charts of report.html: latency CDFs and proxy utilisation bars, as
+// inline SVG.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "reports/review_html_parts.h"
+
+namespace meshsim::review_html {
+
+namespace {
+
+using review::Fixed;
+using review::Thousands;
+
+// A "nice" axis maximum and step for values up to `v`.
+std::pair<double, double> NiceAxis(double v, int ticks) {
+  if (v <= 0) v = 1;
+  const double raw = v / ticks;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = m * mag;
+    if (step >= raw - 1e-12) break;
+  }
+  return {std::ceil(v / step - 1e-9) * step, step};
+}
+
+std::string TickText(double v, double step) {
+  int digits = 0;
+  while (digits < 6 &&
+         std::fabs(step * std::pow(10.0, digits) -
+                   std::round(step * std::pow(10.0, digits))) > 1e-6)
+    ++digits;
+  return Fixed(v, digits);
+}
+
+}  // namespace
+
+void CdfPlot(const review::EntryView& e, const std::string& color,
+             std::ostream& s) {
+  const double W = 380, H = 200, L = 46, R = 14, T = 12, B = 36;
+  const double pw = W - L - R, ph = H - T - B;
+  s << "<svg class=\"cdf\" viewBox=\"0 0 " << N(W) << " " << N(H)
+    << "\" role=\"img\" aria-label=\"latency CDF of " << Esc(e.entry->name)
+    << "\">";
+  if (e.cdf.empty()) {
+    s << "<text x=\"" << N(W / 2) << "\" y=\"" << N(H / 2)
+      << "\" text-anchor=\"middle\" class=\"axis\">no delivered "
+         "requests</text></svg>";
+    return;
+  }
+  auto [xmax, xstep] = NiceAxis(e.latency.p999 * 1.08, 5);
+  auto X = [&](double ms) { return L + std::min(ms, xmax) / xmax * pw; };
+  auto Y = [&](double q) { return T + (1 - q) * ph; };
+  for (double q : {0.0, 0.25, 0.5, 0.75, 1.0}) {
+    s << "<line x1=\"" << N(L) << "\" x2=\"" << N(L + pw) << "\" y1=\""
+      << N(Y(q)) << "\" y2=\"" << N(Y(q)) << "\" class=\"grid\"/><text x=\""
+      << N(L - 6) << "\" y=\"" << N(Y(q) + 4)
+      << "\" text-anchor=\"end\" class=\"axis\">" << static_cast<int>(q * 100)
+      << "%</text>";
+  }
+  for (double v = 0; v <= xmax + xstep / 2; v += xstep) {
+    s << "<line x1=\"" << N(X(v)) << "\" x2=\"" << N(X(v)) << "\" y1=\"" << N(T)
+      << "\" y2=\"" << N(T + ph) << "\" class=\"grid\"/><text x=\"" << N(X(v))
+      << "\" y=\"" << N(T + ph + 15)
+      << "\" text-anchor=\"middle\" class=\"axis\">" << TickText(v, xstep)
+      << "</text>";
+  }
+  s << "<text x=\"" << N(L + pw / 2) << "\" y=\"" << N(H - 3)
+    << "\" text-anchor=\"middle\" class=\"axis\">latency (ms), delivered "
+       "requests</text>";
+  // The area under the CDF, then the curve itself.
+  std::ostringstream pts;
+  pts << N(X(e.cdf.front().second)) << "," << N(Y(0));
+  for (const auto& [q, ms] : e.cdf) pts << " " << N(X(ms)) << "," << N(Y(q));
+  s << "<polygon points=\"" << pts.str() << " " << N(X(e.cdf.back().second))
+    << "," << N(Y(0)) << "\" fill=\"" << color
+    << "\" fill-opacity=\"0.10\" stroke=\"none\"/>";
+  s << "<polyline class=\"curve\" points=\"" << pts.str()
+    << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"2\"/>";
+  auto marker = [&](double ms, double q, const char* name, double dy) {
+    s << "<line x1=\"" << N(X(ms)) << "\" x2=\"" << N(X(ms)) << "\" y1=\""
+      << N(Y(q)) << "\" y2=\"" << N(T + ph)
+      << "\" class=\"mark\"/><circle cx=\"" << N(X(ms)) << "\" cy=\"" << N(Y(q))
+      << "\" r=\"3\" fill=\"" << color << "\"/><text x=\"" << N(X(ms) + 5)
+      << "\" y=\"" << N(Y(q) + dy) << "\" class=\"marktext\">" << name << " "
+      << Fixed(ms, 2) << "</text>";
+  };
+  marker(e.latency.p50, 0.5, "p50", 12);
+  marker(e.latency.p99, 0.99, "p99", 14);
+  s << "</svg>";
+}
+
+void UtilisationChart(const review::ReviewData& d, std::ostream& s) {
+  std::vector<const review::ProxyView*> rows;
+  for (const review::ProxyView& p : d.proxies) rows.push_back(&p);
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const review::ProxyView* a, const review::ProxyView* b) {
+                     return a->utilization > b->utilization;
+                   });
+  constexpr size_t kMaxRows = 30;
+  const size_t n = std::min(rows.size(), kMaxRows);
+  const double L = 330, bw = 560, rh = 24, T = 26;
+  const double W = L + bw + 190, H = T + n * rh + 12;
+  double top = 0;
+  for (size_t i = 0; i < n; ++i) top = std::max(top, rows[i]->utilization);
+  auto [xmax, xstep] = NiceAxis(std::max(top, 0.001) * 100, 5);
+  s << "<svg id=\"utilisation\" viewBox=\"0 0 " << N(W) << " " << N(H)
+    << "\" role=\"img\" aria-label=\"utilisation per proxy\">";
+  for (double v = 0; v <= xmax + xstep / 2; v += xstep) {
+    const double x = L + v / xmax * bw;
+    s << "<line x1=\"" << N(x) << "\" x2=\"" << N(x) << "\" y1=\"" << N(T - 4)
+      << "\" y2=\"" << N(H - 8) << "\" class=\"grid\"/><text x=\"" << N(x)
+      << "\" y=\"" << N(T - 9) << "\" text-anchor=\"middle\" class=\"axis\">"
+      << TickText(v, xstep) << "%</text>";
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const review::ProxyView& p = *rows[i];
+    const double y = T + i * rh;
+    const Style st = KindStyle(p.kind);
+    const double w = std::max(1.5, p.utilization * 100 / xmax * bw);
+    s << "<g class=\"bar\"><title>" << Esc(p.kind + " " + p.name) << ": "
+      << Thousands(p.requests) << " requests, " << Fixed(p.cores, 3)
+      << " cores of " << p.workers << " workers, max queue " << p.max_queue
+      << "</title><text x=\"" << N(L - 10) << "\" y=\"" << N(y + 15)
+      << "\" text-anchor=\"end\" class=\"barlabel\"><tspan class=\"kind\">"
+      << p.kind << "</tspan> " << Esc(Clip(p.cluster + "/" + p.label, 40))
+      << "</text><rect x=\"" << N(L) << "\" y=\"" << N(y + 4) << "\" width=\""
+      << N(w) << "\" height=\"" << N(rh - 8) << "\" rx=\"3\" fill=\""
+      << (p.utilization >= 0.8 ? "#c62828" : st.stroke)
+      << "\" fill-opacity=\"0.85\"/><text x=\"" << N(L + w + 6) << "\" y=\""
+      << N(y + 15) << "\" class=\"barvalue\">" << Fixed(p.utilization * 100, 2)
+      << "% · " << Thousands(p.requests) << " req</text></g>";
+  }
+  s << "</svg>";
+  if (rows.size() > n)
+    s << "<p class=\"note\">" << rows.size() - n
+      << " less busy proxies are listed in results.json.</p>";
+}
+
+}  // namespace meshsim::review_html
