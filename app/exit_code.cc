@@ -1,5 +1,7 @@
 #include "app/exit_code.h"
 
+#include <algorithm>
+
 namespace meshsim {
 
 int VerifyExitCode(const VerifyResult& r) {
@@ -17,6 +19,31 @@ int DiffExitCode(const DiffResult& r, const std::set<std::string>& fail_on) {
   for (const auto& [rule, n] : r.more)
     if (fail_on.count(rule)) return kExitFindings;
   return kExitOk;
+}
+
+std::optional<std::set<std::string>> FailOnRules(
+    const std::vector<std::string>& names, std::string& error) {
+  const std::vector<std::string>& all = DiffRules();
+  if (names.empty()) return std::set<std::string>(all.begin(), all.end());
+  std::set<std::string> out;
+  for (const std::string& name : names) {
+    if (name == "path-changed") {
+      for (const char* r : {"diff-new-bypass", "diff-waypoint-changed",
+                            "diff-double-pass", "diff-route-changed"})
+        out.insert(r);
+      continue;
+    }
+    const std::string rule = "diff-" + name;
+    if (std::find(all.begin(), all.end(), rule) == all.end()) {
+      std::string ids;
+      for (const std::string& r : all) ids += r.substr(5) + ", ";
+      error = "--fail-on takes " + ids +
+              "or path-changed (the four path rules); got '" + name + "'";
+      return std::nullopt;
+    }
+    out.insert(rule);
+  }
+  return out;
 }
 
 int CheckExitCode(const std::vector<ScenarioCheck>& checks) {

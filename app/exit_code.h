@@ -10,6 +10,7 @@
 #ifndef MESHSIM_APP_EXIT_CODE_H_
 #define MESHSIM_APP_EXIT_CODE_H_
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ int VerifyExitCode(const VerifyResult& r);
 // `diff`: 3 if the comparison is unknown, else 1 if any class of change (or
 // a summarised count of them) has a rule in `fail_on`, else 0.
 int DiffExitCode(const DiffResult& r, const std::set<std::string>& fail_on);
+// The diff rules `--fail-on` names: rule ids without "diff-", or
+// `path-changed` for the four path rules; every diff rule when `names` is
+// empty. nullopt, with `error` set, on an unknown name.
+std::optional<std::set<std::string>> FailOnRules(
+    const std::vector<std::string>& names, std::string& error);
 // `check`: 2 if a scenario failed to load, else 1 if an expectation fails,
 // else 0.
 int CheckExitCode(const std::vector<ScenarioCheck>& checks);

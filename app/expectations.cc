@@ -1,11 +1,13 @@
 #include "app/expectations.h"
 
+#include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
 
+#include "app/discovery.h"
 #include "app/witness.h"
 #include "model/io/loader.h"
 #include "sim/dataplane.h"
@@ -220,6 +222,23 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
   c.name = sc->mesh.name;
   c.results = EvaluateExpectations(*sc);
   return c;
+}
+
+std::optional<std::vector<ScenarioCheck>> CheckScenarios(
+    const std::vector<std::string>& args, std::ostream& err) {
+  std::vector<ScenarioCheck> checks;
+  for (const std::string& arg : args) {
+    std::error_code ec;
+    if (!std::filesystem::exists(arg, ec)) {
+      err << "meshsim: error: '" << arg << "' does not exist\n";
+      return std::nullopt;
+    }
+    const std::vector<std::string> files = ScenarioFilesUnder(arg);
+    if (files.empty())
+      err << "meshsim: warning: no scenario files under '" << arg << "'\n";
+    for (const std::string& f : files) checks.push_back(CheckScenario(f, err));
+  }
+  return checks;
 }
 
 }  // namespace meshsim

@@ -6,8 +6,10 @@
 #ifndef MESHSIM_APP_EXPECTATIONS_H_
 #define MESHSIM_APP_EXPECTATIONS_H_
 
+#include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "app/check_result.h"
 #include "model/scenario.h"
@@ -17,6 +19,13 @@ namespace meshsim {
 // Loads `file` and evaluates its `expect:` list. Load diagnostics go to
 // `err`; a file that does not load is a ScenarioCheck with `error` set.
 ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
+
+// `meshsim check ARG...`: every scenario file given or found under a folder
+// given (app/discovery.h), each loaded and checked. nullopt after an error
+// on `err` when an argument does not exist; a warning on `err` for a folder
+// without scenario files.
+std::optional<std::vector<ScenarioCheck>> CheckScenarios(
+    const std::vector<std::string>& args, std::ostream& err);
 
 // Evaluates the `expect:` list of a loaded scenario.
 std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc);

@@ -86,4 +86,14 @@ void FillDiffSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
   }
 }
 
+void ExplainDiff(const Scenario& old_sc, const Scenario& new_sc,
+                 const std::set<std::string>& fail_on, DiffResult& r) {
+  for (DiffFinding& df : r.findings) {
+    df.finding.severity =
+        fail_on.count(df.finding.rule) ? Severity::kError : Severity::kNote;
+    FillDiffSide(old_sc, df, df.old_side);
+    FillDiffSide(new_sc, df, df.new_side);
+  }
+}
+
 }  // namespace meshsim

@@ -9,6 +9,7 @@
 #define MESHSIM_APP_WITNESS_H_
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "model/scenario.h"
@@ -32,6 +33,11 @@ void AttachWitnessPaths(const Scenario& sc, VerifyResult& r);
 // that outcome. Leaves `side` as it is when the witness is not expressible
 // as a traffic entry.
 void FillDiffSide(const Scenario& sc, const DiffFinding& df, DiffSide& side);
+
+// For every class of change in `r`: its severity (error when `fail_on` has
+// its rule, else note) and both sides from the path function.
+void ExplainDiff(const Scenario& old_sc, const Scenario& new_sc,
+                 const std::set<std::string>& fail_on, DiffResult& r);
 
 }  // namespace meshsim
 

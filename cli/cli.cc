@@ -44,6 +44,15 @@ bool WriteFile(const std::string& path,
   return true;
 }
 
+void AddScenarioOptions(CLI::App* sub, std::string& scenario,
+                        std::string* format) {
+  sub->add_option("scenario", scenario, "scenario file (YAML or JSON)")
+      ->required();
+  if (format)
+    sub->add_option("--format", *format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+}
+
 }  // namespace cli
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,

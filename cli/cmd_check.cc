@@ -1,10 +1,8 @@
 // `meshsim check`: the scenario files' `expect:` lists, as a CI gate.
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 
-#include "app/discovery.h"
 #include "app/exit_code.h"
 #include "app/expectations.h"
 #include "cli/commands.h"
@@ -20,52 +18,37 @@ struct CheckCmdOptions {
   bool github = false;
 };
 
-void WriteCheckSarif(const std::vector<ScenarioCheck>& checks,
-                     std::ostream& f) {
+// Failed expectations, and the verifier findings behind them.
+SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
   SarifInput in;
   in.check = checks;
   for (const ScenarioCheck& c : checks)
     for (const ExpectationResult& r : c.results)
-      if (!r.findings.empty()) {
-        VerifyResult vr;
-        vr.findings = r.findings;
-        in.verify.push_back({c.file, vr});
-      }
-  WriteSarif(in, f);
+      if (!r.findings.empty()) in.verify.push_back({c.file, {{}, r.findings}});
+  return in;
 }
 
 int RunCheck(const CheckCmdOptions& o, const Streams& io) {
-  std::vector<ScenarioCheck> checks;
-  for (const std::string& arg : o.scenarios) {
-    std::error_code ec;
-    if (!std::filesystem::exists(arg, ec)) {
-      io.err << "meshsim: error: '" << arg << "' does not exist\n";
-      return 2;
-    }
-    const std::vector<std::string> files = ScenarioFilesUnder(arg);
-    if (files.empty())
-      io.err << "meshsim: warning: no scenario files under '" << arg << "'\n";
-    for (const std::string& f : files)
-      checks.push_back(CheckScenario(f, io.err));
-  }
-  WriteCheckText(checks, io.out);
+  const auto checks = CheckScenarios(o.scenarios, io.err);
+  if (!checks) return 2;
+  WriteCheckText(*checks, io.out);
   if (!o.junit.empty() &&
       !WriteFile(
-          o.junit, [&](std::ostream& f) { WriteJUnit(checks, f); }, io.err))
+          o.junit, [&](std::ostream& f) { WriteJUnit(*checks, f); }, io.err))
     return 2;
   if (!o.sarif.empty() &&
       !WriteFile(
-          o.sarif, [&](std::ostream& f) { WriteCheckSarif(checks, f); },
+          o.sarif, [&](std::ostream& f) { WriteSarif(CheckSarif(*checks), f); },
           io.err))
     return 2;
   if (o.github) {
-    WriteGitHubAnnotations(checks, 10, io.out);
+    WriteGitHubAnnotations(*checks, 10, io.out);
     if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY")) {
       std::ofstream f(summary, std::ios::app);
-      if (f) WriteGitHubSummary(checks, f);
+      if (f) WriteGitHubSummary(*checks, f);
     }
   }
-  return CheckExitCode(checks);
+  return CheckExitCode(*checks);
 }
 
 }  // namespace

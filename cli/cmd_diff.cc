@@ -1,6 +1,5 @@
 // `meshsim diff`: every class of requests whose fate differs between two
 // versions of a mesh.
-#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -18,40 +17,10 @@ namespace meshsim::cli {
 namespace {
 
 struct DiffCmdOptions {
-  std::string old_scenario, new_scenario, new_manifests;
-  std::string format = "text";
+  std::string old_scenario, new_scenario, new_manifests, format = "text", sarif;
   std::vector<std::string> fail_on;
-  size_t max_findings = 50;
-  unsigned rlimit = 0;
-  std::string sarif;
+  DiffOptions diff;
 };
-
-// The rules `--fail-on` names (all diff rules when empty); nullopt after an
-// error on `err`. `path-changed` groups every change of path.
-std::optional<std::set<std::string>> FailOnRules(
-    const std::vector<std::string>& names, std::ostream& err) {
-  const std::vector<std::string>& all = DiffRules();
-  if (names.empty()) return std::set<std::string>(all.begin(), all.end());
-  std::set<std::string> out;
-  for (const std::string& name : names) {
-    if (name == "path-changed") {
-      for (const char* r : {"diff-new-bypass", "diff-waypoint-changed",
-                            "diff-double-pass", "diff-route-changed"})
-        out.insert(r);
-      continue;
-    }
-    const std::string rule = "diff-" + name;
-    if (std::find(all.begin(), all.end(), rule) == all.end()) {
-      std::string ids;
-      for (const std::string& r : all) ids += r.substr(5) + ", ";
-      err << "meshsim: error: --fail-on takes " << ids
-          << "or path-changed (the four path rules); got '" << name << "'\n";
-      return std::nullopt;
-    }
-    out.insert(rule);
-  }
-  return out;
-}
 
 // The new version: a second scenario file, or the old scenario with its
 // manifests from another folder.
@@ -69,19 +38,20 @@ std::optional<Scenario> LoadNewVersion(const DiffCmdOptions& o,
   std::optional<Scenario> b =
       LoadScenarioFile(o.old_scenario, diags, o.new_manifests);
   diags.Print(err);
-  if (!b || diags.HasErrors()) {
-    err << diags.error_count() << " error"
-        << (diags.error_count() == 1 ? "" : "s")
-        << " in the new version; nothing compared\n";
-    return std::nullopt;
-  }
-  return b;
+  if (b && !diags.HasErrors()) return b;
+  err << diags.error_count() << " error"
+      << (diags.error_count() == 1 ? "" : "s")
+      << " in the new version; nothing compared\n";
+  return std::nullopt;
 }
 
 int RunDiff(const DiffCmdOptions& o, const Streams& io) {
-  const std::optional<std::set<std::string>> fail_on =
-      FailOnRules(o.fail_on, io.err);
-  if (!fail_on) return 2;
+  std::string error;
+  const auto fail_on = FailOnRules(o.fail_on, error);
+  if (!fail_on) {
+    io.err << "meshsim: error: " << error << "\n";
+    return 2;
+  }
   if (o.new_scenario.empty() == o.new_manifests.empty()) {
     io.err << "meshsim: error: diff needs the new version: a second scenario "
               "file, or --new-manifests DIR (but not both)\n";
@@ -93,25 +63,15 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   if (!a) return 2;
   std::optional<Scenario> b = LoadNewVersion(o, io.err);
   if (!b) return 2;
-  DiffOptions dopt;
-  dopt.process_exits_after = io.process_exits_after;
-  dopt.max_findings = o.max_findings;
-  if (o.rlimit) dopt.rlimit = o.rlimit;
-  DiffResult r = Diff(*a, *b, dopt);
-  for (DiffFinding& df : r.findings) {
-    df.finding.severity =
-        fail_on->count(df.finding.rule) ? Severity::kError : Severity::kNote;
-    FillDiffSide(*a, df, df.old_side);
-    FillDiffSide(*b, df, df.new_side);
-  }
-  if (!o.sarif.empty() && !WriteFile(
-                              o.sarif,
-                              [&](std::ostream& f) {
-                                SarifInput in;
-                                in.diff = r.findings;
-                                WriteSarif(in, f);
-                              },
-                              io.err))
+  DiffOptions options = o.diff;
+  options.process_exits_after = io.process_exits_after;
+  if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
+  DiffResult r = Diff(*a, *b, options);
+  ExplainDiff(*a, *b, *fail_on, r);
+  const SarifInput sarif{{}, r.findings, {}};
+  if (!o.sarif.empty() &&
+      !WriteFile(
+          o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
     return 2;
   const std::string new_label =
       o.new_manifests.empty()
@@ -140,18 +100,18 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option("--format", o->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   std::string ids;
-  for (const std::string& r : DiffRules()) ids += ", " + r.substr(5);
+  for (const std::string& r : DiffRules()) ids += r.substr(5) + ", ";
   sub->add_option("--fail-on", o->fail_on,
                   "exit 1 only for these changes (comma-separated; default "
                   "all): " +
-                      ids.substr(2) + ", or path-changed")
+                      ids + "or path-changed")
       ->delimiter(',');
   sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
-  sub->add_option("--max-findings", o->max_findings,
+  sub->add_option("--max-findings", o->diff.max_findings,
                   "classes reported per kind of change (default 50)");
-  sub->add_option(
-      "--rlimit", o->rlimit,
-      "Z3 resource limit per query (deterministic; default 50000000)");
+  sub->add_option("--rlimit", o->diff.rlimit,
+                  "Z3 resource limit per query (deterministic; default "
+                  "50000000)");
   commands.push_back({sub, [o](const Streams& io) { return RunDiff(*o, io); }});
 }
 

@@ -42,10 +42,7 @@ void AddPathsCommand(CLI::App& app, std::vector<Command>& commands) {
   CLI::App* sub = app.add_subcommand(
       "paths",
       "print every path each traffic entry's requests can take, hop by hop");
-  sub->add_option("scenario", o->scenario, "scenario file (YAML or JSON)")
-      ->required();
-  sub->add_option("--format", o->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddScenarioOptions(sub, o->scenario, &o->format);
   sub->add_option(
       "--http", o->overrides.http,
       "override the traffic entries' request, e.g. \"GET /api/v1?x=1\"");

@@ -96,10 +96,7 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
       "run",
       "replay the scenario's traffic as discrete events: latency, load, "
       "policy hits");
-  sub->add_option("scenario", o->scenario, "scenario file (YAML or JSON)")
-      ->required();
-  sub->add_option("--format", o->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddScenarioOptions(sub, o->scenario, &o->format);
   sub->add_option("--seed", o->seed,
                   "random seed (default: the scenario's `seed`, else 1)");
   sub->add_option("--trace", o->trace,
@@ -116,10 +113,7 @@ void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands) {
   auto format = std::make_shared<std::string>("text");
   CLI::App* sub = app.add_subcommand(
       "analyze", "the analytic answer: traffic equations and M/M/c stations");
-  sub->add_option("scenario", *scenario, "scenario file (YAML or JSON)")
-      ->required();
-  sub->add_option("--format", *format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  AddScenarioOptions(sub, *scenario, format.get());
   commands.push_back({sub, [scenario, format](const Streams& io) {
                         return RunAnalyze(*scenario, *format, io);
                       }});

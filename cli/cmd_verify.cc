@@ -2,13 +2,12 @@
 #include <memory>
 
 #include "app/exit_code.h"
+#include "app/review.h"
 #include "app/witness.h"
 #include "cli/commands.h"
 #include "reports/check_report.h"
 #include "reports/review_report.h"
 #include "reports/verify_report.h"
-#include "sim/dataplane.h"
-#include "sim/simulator.h"
 #include "verify/verifier.h"
 
 namespace meshsim::cli {
@@ -16,16 +15,12 @@ namespace meshsim::cli {
 namespace {
 
 struct VerifyCmdOptions {
-  std::string scenario;
-  std::string format = "text";
-  std::vector<std::string> properties;
-  unsigned rlimit = 0;
-  size_t max_findings = 100;
-  std::string sarif;
+  std::string scenario, format = "text", sarif;
+  VerifyOptions verify;
 };
 
 int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
-  for (const std::string& p : o.properties) {
+  for (const std::string& p : o.verify.properties) {
     const Rule* rule = FindRule(p);
     if (!rule || rule->kind != RuleKind::kProperty) {
       io.err << "meshsim: error: --property must be one of "
@@ -37,20 +32,14 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing verified", io.err, diags);
   if (!sc) return 2;
-  VerifyOptions vo;
-  vo.properties = o.properties;
-  if (o.rlimit) vo.rlimit = o.rlimit;
-  vo.max_findings = o.max_findings;
-  VerifyResult r = Verify(*sc, vo);
+  VerifyOptions options = o.verify;
+  if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
+  VerifyResult r = Verify(*sc, options);
   AttachWitnessPaths(*sc, r);
-  if (!o.sarif.empty() && !WriteFile(
-                              o.sarif,
-                              [&](std::ostream& f) {
-                                SarifInput in;
-                                in.verify.push_back({o.scenario, r});
-                                WriteSarif(in, f);
-                              },
-                              io.err))
+  const SarifInput sarif{{{o.scenario, r}}, {}, {}};
+  if (!o.sarif.empty() &&
+      !WriteFile(
+          o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
     return 2;
   if (o.format == "json") {
     WriteVerifyJson(sc->mesh.name, r, io.out);
@@ -65,7 +54,6 @@ struct ReportCmdOptions {
   std::optional<uint64_t> seed;
 };
 
-// Paths, a simulation run and verification of one scenario, written as
 // report.md, report.html and results.json into `dir`. Exit codes as
 // `verify`; 2 also when `dir` cannot be written.
 int RunReport(const ReportCmdOptions& o, const Streams& io) {
@@ -73,21 +61,15 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "no report written", io.err, diags);
   if (!sc) return 2;
-  const PathsResult paths = ResolvePaths(*sc);
-  SimModel model = BuildSimModel(*sc);
-  RunOptions ro;
-  ro.seed = o.seed.value_or(sc->seed);
-  const SimResult sim = RunSimulation(model, ro);
-  VerifyResult vr = Verify(*sc, VerifyOptions{});
-  AttachWitnessPaths(*sc, vr);
-  ReviewInput in{*sc,
-                 paths,
-                 sim,
-                 ro.seed,
-                 vr,
-                 VerifyExitCode(vr),
-                 ScenarioWarnings(*sc, diags),
-                 ""};
+  const ScenarioReview r = ReviewScenario(*sc, o.seed.value_or(sc->seed));
+  const ReviewInput in{*sc,
+                       r.paths,
+                       r.sim,
+                       r.seed,
+                       r.verify,
+                       r.exit_code,
+                       ScenarioWarnings(*sc, diags),
+                       ""};
   std::string error;
   if (!WriteReviewFiles(in, o.dir, error)) {
     io.err << "meshsim: error: " << error << "\n";
@@ -95,7 +77,7 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
   }
   io.out << "wrote " << o.dir << "/report.md, " << o.dir << "/report.html, "
          << o.dir << "/results.json\n";
-  return in.exit_code;
+  return r.exit_code;
 }
 
 }  // namespace
@@ -105,18 +87,15 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
   CLI::App* sub = app.add_subcommand(
       "verify",
       "prove with Z3 that no request bypasses or double-passes a waypoint");
-  sub->add_option("scenario", o->scenario, "scenario file (YAML or JSON)")
-      ->required();
-  sub->add_option("--format", o->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
-  sub->add_option("--max-findings", o->max_findings,
+  AddScenarioOptions(sub, o->scenario, &o->format);
+  sub->add_option("--max-findings", o->verify.max_findings,
                   "counterexamples reported per property (default 100)");
-  sub->add_option(
-      "--rlimit", o->rlimit,
-      "Z3 resource limit per query (deterministic; default 50000000)");
+  sub->add_option("--rlimit", o->verify.rlimit,
+                  "Z3 resource limit per query (deterministic; default "
+                  "50000000)");
   sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
   sub->add_option(
-      "--property", o->properties,
+      "--property", o->verify.properties,
       "check only these: " + RuleIdList(RuleKind::kProperty) + " (repeatable)");
   commands.push_back(
       {sub, [o](const Streams& io) { return RunVerify(*o, io); }});
@@ -127,8 +106,7 @@ void AddReportCommand(CLI::App& app, std::vector<Command>& commands) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "write a design-review report (report.md, report.html, results.json)");
-  sub->add_option("scenario", o->scenario, "scenario file (YAML or JSON)")
-      ->required();
+  AddScenarioOptions(sub, o->scenario);
   sub->add_option("-o,--output", o->dir, "output directory")->required();
   sub->add_option("--seed", o->seed,
                   "random seed (default: the scenario's `seed`, else 1)");

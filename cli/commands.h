@@ -48,6 +48,11 @@ bool WriteFile(const std::string& path,
                const std::function<void(std::ostream&)>& write,
                std::ostream& err);
 
+// The options every scenario command has: the scenario file, and
+// `--format text|json` when `format` is given.
+void AddScenarioOptions(CLI::App* sub, std::string& scenario,
+                        std::string* format = nullptr);
+
 }  // namespace meshsim::cli
 
 #endif  // MESHSIM_CLI_COMMANDS_H_
