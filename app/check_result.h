@@ -28,7 +28,14 @@ struct ScenarioCheck {
   std::string file;  // as given
   std::string name;  // the scenario's name
   std::vector<ExpectationResult> results;
-  std::string error;  // the scenario could not be loaded (bad input)
+  // The scenario could not be loaded (bad input): the first error, as
+  // "file:line:col: message", and where it is.
+  std::string error;
+  SourceLocation error_location;
+  // Every warning of the scenario, its manifests and its mesh (also when it
+  // loaded): `check` shows them next to the results, `--strict` fails on
+  // them.
+  std::vector<Diagnostic> warnings;
 };
 
 // Failed expectations plus scenarios that failed to load.
@@ -38,6 +45,18 @@ inline size_t FailureCount(const std::vector<ScenarioCheck>& checks) {
     if (!c.error.empty()) ++n;
     for (const ExpectationResult& r : c.results) n += !r.passed;
   }
+  return n;
+}
+
+inline size_t ExpectationCount(const std::vector<ScenarioCheck>& checks) {
+  size_t n = 0;
+  for (const ScenarioCheck& c : checks) n += c.results.size();
+  return n;
+}
+
+inline size_t WarningCount(const std::vector<ScenarioCheck>& checks) {
+  size_t n = 0;
+  for (const ScenarioCheck& c : checks) n += c.warnings.size();
   return n;
 }
 

@@ -46,10 +46,15 @@ std::optional<std::set<std::string>> FailOnRules(
   return out;
 }
 
-int CheckExitCode(const std::vector<ScenarioCheck>& checks) {
+int CheckExitCode(const std::vector<ScenarioCheck>& checks,
+                  const CheckPolicy& policy) {
   for (const ScenarioCheck& c : checks)
     if (!c.error.empty()) return kExitBadInput;
-  return FailureCount(checks) ? kExitFindings : kExitOk;
+  if (!policy.allow_empty && ExpectationCount(checks) == 0)
+    return kExitBadInput;
+  if (FailureCount(checks)) return kExitFindings;
+  if (policy.strict && WarningCount(checks)) return kExitFindings;
+  return kExitOk;
 }
 
 }  // namespace meshsim

@@ -39,9 +39,15 @@ int DiffExitCode(const DiffResult& r, const std::set<std::string>& fail_on);
 // empty. nullopt, with `error` set, on an unknown name.
 std::optional<std::set<std::string>> FailOnRules(
     const std::vector<std::string>& names, std::string& error);
-// `check`: 2 if a scenario failed to load, else 1 if an expectation fails,
-// else 0.
-int CheckExitCode(const std::vector<ScenarioCheck>& checks);
+// `check`: 2 if a scenario failed to load, or if nothing was checked (no
+// expectation at all) unless `allow_empty`; else 1 if an expectation fails,
+// or, with `strict`, if any scenario has a warning; else 0.
+struct CheckPolicy {
+  bool strict = false;
+  bool allow_empty = false;
+};
+int CheckExitCode(const std::vector<ScenarioCheck>& checks,
+                  const CheckPolicy& policy = {});
 
 }  // namespace meshsim
 

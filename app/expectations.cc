@@ -204,6 +204,16 @@ std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
   return out;
 }
 
+std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
+                                         const Diagnostics& diags) {
+  std::vector<Diagnostic> warnings;
+  for (const Diagnostic& d : sc.mesh.notes)
+    if (d.severity == Severity::kWarning) warnings.push_back(d);
+  for (const Diagnostic& d : diags.all())
+    if (d.severity == Severity::kWarning) warnings.push_back(d);
+  return warnings;
+}
+
 ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
   ScenarioCheck c;
   c.file = file;
@@ -211,15 +221,19 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
   std::optional<Scenario> sc = LoadScenarioFile(file, diags);
   if (!sc || diags.HasErrors()) {
     diags.Print(err);
-    for (const Diagnostic& d : diags.all())
-      if (d.severity == Severity::kError) {
+    for (const Diagnostic& d : diags.all()) {
+      if (d.severity == Severity::kWarning) c.warnings.push_back(d);
+      if (d.severity == Severity::kError && c.error.empty()) {
         c.error = d.location.ToString() + ": " + d.message;
-        break;
+        c.error_location = d.location;
       }
+    }
     if (c.error.empty()) c.error = "cannot read " + file;
+    if (!c.error_location.Known()) c.error_location = {file, 1, 1};
     return c;
   }
   c.name = sc->mesh.name;
+  c.warnings = ScenarioWarnings(*sc, diags);
   c.results = EvaluateExpectations(*sc);
   return c;
 }

@@ -27,6 +27,10 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     const std::vector<std::string>& args, std::ostream& err);
 
+// The warnings of a loaded scenario: the mesh's, then the loader's.
+std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
+                                         const Diagnostics& diags);
+
 // Evaluates the `expect:` list of a loaded scenario.
 std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc);
 

@@ -11,7 +11,8 @@ namespace meshsim {
 namespace cli {
 
 std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
-                                     std::ostream& err, Diagnostics& diags) {
+                                     std::ostream& err, Diagnostics& diags,
+                                     bool quiet_mesh_warnings) {
   std::optional<Scenario> sc = LoadScenarioFile(path, diags);
   diags.Print(err);
   if (!sc || diags.HasErrors()) {
@@ -19,17 +20,10 @@ std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
         << (diags.error_count() == 1 ? "" : "s") << "; " << what << "\n";
     return std::nullopt;
   }
+  if (!quiet_mesh_warnings)
+    for (const Diagnostic& d : sc->mesh.notes)
+      if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
   return sc;
-}
-
-std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
-                                         const Diagnostics& diags) {
-  std::vector<Diagnostic> warnings;
-  for (const Diagnostic& d : sc.mesh.notes)
-    if (d.severity == Severity::kWarning) warnings.push_back(d);
-  for (const Diagnostic& d : diags.all())
-    if (d.severity == Severity::kWarning) warnings.push_back(d);
-  return warnings;
 }
 
 bool WriteFile(const std::string& path,

@@ -16,6 +16,7 @@ struct CheckCmdOptions {
   std::vector<std::string> scenarios;
   std::string junit, sarif;
   bool github = false;
+  CheckPolicy policy;
 };
 
 // Failed expectations, and the verifier findings behind them.
@@ -48,7 +49,18 @@ int RunCheck(const CheckCmdOptions& o, const Streams& io) {
       if (f) WriteGitHubSummary(*checks, f);
     }
   }
-  return CheckExitCode(*checks);
+  const int code = CheckExitCode(*checks, o.policy);
+  if (code == kExitBadInput && ExpectationCount(*checks) == 0 &&
+      FailureCount(*checks) == 0)
+    io.err << "meshsim: error: no expectation checked in " << checks->size()
+           << " scenario file" << (checks->size() == 1 ? "" : "s")
+           << ": a gate that checks nothing passes for no reason (add "
+              "`expect:` entries, or pass --allow-empty)\n";
+  if (o.policy.strict && code == kExitFindings && !FailureCount(*checks))
+    io.err << "meshsim: error: --strict: " << WarningCount(*checks)
+           << " warning" << (WarningCount(*checks) == 1 ? "" : "s")
+           << " (listed above)\n";
+  return code;
 }
 
 }  // namespace
@@ -62,6 +74,10 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
       ->required();
   sub->add_option("--junit", o->junit, "write JUnit XML to FILE");
   sub->add_option("--sarif", o->sarif, "write SARIF 2.1.0 to FILE");
+  sub->add_flag("--strict", o->policy.strict,
+                "fail (exit 1) on any scenario warning");
+  sub->add_flag("--allow-empty", o->policy.allow_empty,
+                "exit 0 when no expectation is checked (default: exit 2)");
   sub->add_flag("--github", o->github,
                 "print GitHub annotations and append a summary to "
                 "$GITHUB_STEP_SUMMARY");

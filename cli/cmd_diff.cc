@@ -1,10 +1,12 @@
 // `meshsim diff`: every class of requests whose fate differs between two
 // versions of a mesh.
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <set>
 
 #include "app/exit_code.h"
+#include "app/expectations.h"
 #include "app/witness.h"
 #include "cli/commands.h"
 #include "model/io/loader.h"
@@ -25,8 +27,7 @@ struct DiffCmdOptions {
 // The new version: a second scenario file, or the old scenario with its
 // manifests from another folder.
 std::optional<Scenario> LoadNewVersion(const DiffCmdOptions& o,
-                                       std::ostream& err) {
-  Diagnostics diags;
+                                       std::ostream& err, Diagnostics& diags) {
   if (o.new_manifests.empty())
     return LoadScenario(o.new_scenario, "nothing compared", err, diags);
   std::error_code ec;
@@ -38,7 +39,11 @@ std::optional<Scenario> LoadNewVersion(const DiffCmdOptions& o,
   std::optional<Scenario> b =
       LoadScenarioFile(o.old_scenario, diags, o.new_manifests);
   diags.Print(err);
-  if (b && !diags.HasErrors()) return b;
+  if (b && !diags.HasErrors()) {
+    for (const Diagnostic& d : b->mesh.notes)
+      if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
+    return b;
+  }
   err << diags.error_count() << " error"
       << (diags.error_count() == 1 ? "" : "s")
       << " in the new version; nothing compared\n";
@@ -61,7 +66,8 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   std::optional<Scenario> a =
       LoadScenario(o.old_scenario, "nothing compared", io.err, old_diags);
   if (!a) return 2;
-  std::optional<Scenario> b = LoadNewVersion(o, io.err);
+  Diagnostics new_diags;
+  std::optional<Scenario> b = LoadNewVersion(o, io.err, new_diags);
   if (!b) return 2;
   DiffOptions options = o.diff;
   options.process_exits_after = io.process_exits_after;
@@ -78,7 +84,13 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
           ? o.new_scenario
           : o.old_scenario + " with manifests from " + o.new_manifests;
   if (o.format == "json") {
-    WriteDiffJson(o.old_scenario, new_label, r, io.out);
+    std::vector<Diagnostic> warnings = ScenarioWarnings(*a, old_diags);
+    for (const Diagnostic& d : ScenarioWarnings(*b, new_diags))
+      if (std::find_if(warnings.begin(), warnings.end(), [&](const auto& w) {
+            return w.ToString() == d.ToString();
+          }) == warnings.end())
+        warnings.push_back(d);
+    WriteDiffJson(o.old_scenario, new_label, r, io.out, warnings);
   } else {
     WriteDiffText(o.old_scenario, new_label, r, io.out);
   }

@@ -1,6 +1,7 @@
 // `meshsim paths`: every path each traffic entry's requests can take.
 #include <memory>
 
+#include "app/expectations.h"
 #include "app/requests.h"
 #include "cli/commands.h"
 #include "reports/paths_report.h"
@@ -19,7 +20,8 @@ struct PathsOptions {
 int RunPaths(const PathsOptions& o, const Streams& io) {
   Diagnostics diags;
   std::optional<Scenario> sc =
-      LoadScenario(o.scenario, "no paths computed", io.err, diags);
+      LoadScenario(o.scenario, "no paths computed", io.err, diags,
+                   /*quiet_mesh_warnings=*/true);
   if (!sc) return 2;
   if (auto error = ApplyRequestOverrides(o.overrides, *sc)) {
     io.err << "meshsim: error: " << *error << "\n";

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 
+#include "app/expectations.h"
 #include "cli/commands.h"
 #include "reports/run_report.h"
 #include "sim/analytic.h"
@@ -66,7 +67,8 @@ int RunRun(const RunCmdOptions& o, const Streams& io) {
   const SimResult result = RunSimulation(model, ro);
   if (tty) err << "\n";
   if (o.format == "json") {
-    WriteRunJson(sc->mesh.name, ro.seed, result, io.out);
+    WriteRunJson(sc->mesh.name, ro.seed, result, io.out,
+                 ScenarioWarnings(*sc, diags));
   } else {
     WriteRunText(sc->mesh.name, ro.seed, result, io.out);
   }

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "app/exit_code.h"
+#include "app/expectations.h"
 #include "app/review.h"
 #include "app/witness.h"
 #include "cli/commands.h"
@@ -42,7 +43,7 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
           o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
     return 2;
   if (o.format == "json") {
-    WriteVerifyJson(sc->mesh.name, r, io.out);
+    WriteVerifyJson(sc->mesh.name, r, io.out, ScenarioWarnings(*sc, diags));
   } else {
     WriteVerifyText(sc->mesh.name, r, io.out);
   }

@@ -36,13 +36,12 @@ void AddReportCommand(CLI::App& app, std::vector<Command>& commands);
 void AddDiffCommand(CLI::App& app, std::vector<Command>& commands);
 void AddCheckCommand(CLI::App& app, std::vector<Command>& commands);
 
-// Loads a scenario and prints its diagnostics; nullopt (exit 2) on errors,
-// after "N errors; <what>".
+// Loads a scenario and prints its diagnostics to `err`, then (unless
+// `quiet_mesh_warnings`) the warnings the mesh itself raised; nullopt
+// (exit 2) on errors, after "N errors; <what>".
 std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
-                                     std::ostream& err, Diagnostics& diags);
-// The warnings of a loaded scenario: the mesh's, then the loader's.
-std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
-                                         const Diagnostics& diags);
+                                     std::ostream& err, Diagnostics& diags,
+                                     bool quiet_mesh_warnings = false);
 // Writes `path` with `write`; false after "cannot write" on `err`.
 bool WriteFile(const std::string& path,
                const std::function<void(std::ostream&)>& write,

@@ -129,6 +129,19 @@ const std::vector<Rule>& RuleCatalogue() {
        "An `expect:` entry of a scenario file (paths, outcome, deciding "
        "policy, latency, verified property) does not hold.",
        "docs/rules.md#check-failed"},
+      {"load-error", RuleKind::kCheck, kE, kE,
+       "A scenario or its manifests do not load",
+       "A scenario file or one of its manifests has an error (syntax, an "
+       "unknown field or kind, a reference to nothing): nothing in it was "
+       "checked. Fix: the error names the file, line and column.",
+       "docs/rules.md#load-error"},
+      {"scenario-warning", RuleKind::kCheck, kW, kW,
+       "A scenario or its manifests have a warning",
+       "Loading a scenario reported a warning: something meshsim reads may "
+       "not mean what it seems (a duplicate object, a label value Istio "
+       "ignores, a skipped object). `meshsim check --strict` fails on it. "
+       "Fix: the warning names the file, line and column.",
+       "docs/rules.md#scenario-warning"},
   };
   return kRules;
 }

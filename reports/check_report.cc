@@ -107,6 +107,9 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
   for (const ScenarioCheck& c : checks) {
     out << c.file << (c.name.empty() ? "" : "  (" + c.name + ")") << "\n";
     if (!c.error.empty()) out << "  ERROR  " << c.error << "\n";
+    for (const Diagnostic& w : c.warnings)
+      out << "  warning  " << w.location.ToString() << ": " << w.message
+          << "\n";
     if (c.results.empty() && c.error.empty()) out << "  (no expectations)\n";
     for (const ExpectationResult& r : c.results) {
       ++total;
@@ -124,8 +127,11 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
   out << "\n"
       << total << " expectation" << (total == 1 ? "" : "s") << " in "
       << checks.size() << " scenario file" << (checks.size() == 1 ? "" : "s")
-      << ": " << (failed ? std::to_string(failed) + " failed" : "all hold")
-      << "\n";
+      << ": " << (failed ? std::to_string(failed) + " failed" : "all hold");
+  const size_t warnings = WarningCount(checks);
+  if (warnings)
+    out << "; " << warnings << " warning" << (warnings == 1 ? "" : "s");
+  out << "\n";
 }
 
 void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
@@ -169,6 +175,11 @@ void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
           << XmlEscape("expected " + r.expected + ", got " + r.actual)
           << "\" type=\"check-failed\">" << XmlEscape(body)
           << "</failure>\n    </testcase>\n";
+    }
+    if (!c.warnings.empty()) {
+      std::string text;
+      for (const Diagnostic& w : c.warnings) text += w.ToString() + "\n";
+      out << "    <system-out>" << XmlEscape(text) << "</system-out>\n";
     }
     out << "  </testsuite>\n";
   }
@@ -225,6 +236,14 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
                              df.new_side.path, key));
   }
   for (const ScenarioCheck& c : in.check) {
+    if (!c.error.empty())
+      results.push_back(Result("load-error", Severity::kError, c.error,
+                               c.error_location, {}, {},
+                               "load|" + RepoPath(c.file) + "|" + c.error));
+    for (const Diagnostic& w : c.warnings)
+      results.push_back(Result(
+          "scenario-warning", Severity::kWarning, w.message, w.location, {}, {},
+          "warning|" + RepoPath(w.location.file) + "|" + w.message));
     for (const ExpectationResult& r : c.results) {
       if (r.passed) continue;
       results.push_back(Result(
@@ -270,10 +289,18 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
     }
     return o;
   };
-  size_t shown = 0, hidden = 0;
+  // GitHub shows at most `limit` annotations of each level per step.
+  size_t shown = 0, hidden = 0, warnings_shown = 0, warnings_hidden = 0;
+  auto annotate = [&](const char* level, const SourceLocation& loc,
+                      const std::string& msg) {
+    out << "::" << level << " file=" << esc(RepoPath(loc.file), true)
+        << ",line=" << (loc.line > 0 ? loc.line : 1);
+    if (loc.column > 0) out << ",col=" << loc.column;
+    out << ",title=meshsim check::" << esc(msg, false) << "\n";
+  };
   for (const ScenarioCheck& c : checks) {
     std::vector<std::pair<SourceLocation, std::string>> items;
-    if (!c.error.empty()) items.push_back({{c.file, 1, 1}, c.error});
+    if (!c.error.empty()) items.push_back({c.error_location, c.error});
     for (const ExpectationResult& r : c.results)
       if (!r.passed)
         items.push_back({r.location, r.name + ": expected " + r.expected +
@@ -284,16 +311,24 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
         continue;
       }
       ++shown;
-      out << "::error file=" << esc(RepoPath(loc.file), true)
-          << ",line=" << (loc.line > 0 ? loc.line : 1);
-      if (loc.column > 0) out << ",col=" << loc.column;
-      out << ",title=meshsim check::" << esc(msg, false) << "\n";
+      annotate("error", loc, msg);
+    }
+    for (const Diagnostic& w : c.warnings) {
+      if (warnings_shown >= limit) {
+        ++warnings_hidden;
+        continue;
+      }
+      ++warnings_shown;
+      annotate("warning", w.location, w.message);
     }
   }
   if (hidden)
     out << "::error title=meshsim check::" << hidden
         << " more failed expectations not annotated (GitHub shows at most "
         << limit << " per step); see the job summary\n";
+  if (warnings_hidden)
+    out << "::warning title=meshsim check::" << warnings_hidden
+        << " more warnings not annotated; see the job log\n";
 }
 
 void WriteGitHubSummary(const std::vector<ScenarioCheck>& checks,

@@ -76,7 +76,8 @@ std::string Summary(const DiffResult& r) {
 }  // namespace
 
 void WriteDiffJson(const std::string& old_name, const std::string& new_name,
-                   const DiffResult& r, std::ostream& out) {
+                   const DiffResult& r, std::ostream& out,
+                   const std::vector<Diagnostic>& warnings) {
   Json root;
   root["old"] = old_name;
   root["new"] = new_name;
@@ -113,6 +114,7 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
   root["more"] = Json::object();
   for (const auto& [rule, n] : r.more) root["more"][rule] = n;
   root["notes"] = r.notes;
+  if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   out << root.dump(2) << "\n";
 }
 

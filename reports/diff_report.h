@@ -6,13 +6,16 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "verify/diff.h"
 
 namespace meshsim {
 
+// `warnings`: both versions', listed under "warnings" when there are any.
 void WriteDiffJson(const std::string& old_name, const std::string& new_name,
-                   const DiffResult& r, std::ostream& out);
+                   const DiffResult& r, std::ostream& out,
+                   const std::vector<Diagnostic>& warnings = {});
 void WriteDiffText(const std::string& old_name, const std::string& new_name,
                    const DiffResult& r, std::ostream& out);
 

@@ -41,4 +41,10 @@ Json FindingJson(const Finding& f) {
   return j;
 }
 
+Json WarningsJson(const std::vector<Diagnostic>& warnings) {
+  Json out = Json::array();
+  for (const Diagnostic& d : warnings) out.push_back(d.ToString());
+  return out;
+}
+
 }  // namespace meshsim

@@ -19,6 +19,8 @@
 namespace meshsim {
 
 nlohmann::ordered_json FindingJson(const Finding& f);
+// ["file:line:col: warning: ...", ...]: a scenario's warnings in JSON output.
+nlohmann::ordered_json WarningsJson(const std::vector<Diagnostic>& warnings);
 // {hops: [...]}: a path as findings and diff sides show it.
 nlohmann::ordered_json PathHopsJson(const std::vector<Hop>& hops);
 

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/finding_json.h"
+
 namespace meshsim {
 
 namespace {
@@ -57,7 +59,8 @@ std::map<std::pair<std::string, std::string>, Hits> PolicyHits(
 }  // namespace
 
 void WriteRunJson(const std::string& scenario, uint64_t seed,
-                  const SimResult& m, std::ostream& out) {
+                  const SimResult& m, std::ostream& out,
+                  const std::vector<Diagnostic>& warnings) {
   const double T = SimSeconds(m);
   Json root;
   root["scenario"] = scenario;
@@ -123,6 +126,7 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
     root["policy_hits"].push_back(j);
   }
   root["connections_opened"] = m.connections_opened;
+  if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   out << root.dump(2) << "\n";
 }
 

@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "model/diagnostics.h"
 #include "sim/result.h"
 
 namespace meshsim {
 
+// `warnings`: the scenario's, listed under "warnings" when there are any.
 void WriteRunJson(const std::string& scenario, uint64_t seed,
-                  const SimResult& result, std::ostream& out);
+                  const SimResult& result, std::ostream& out,
+                  const std::vector<Diagnostic>& warnings = {});
 void WriteRunText(const std::string& scenario, uint64_t seed,
                   const SimResult& result, std::ostream& out);
 // One line of the `run --trace` format (docs/simulation.md): one request

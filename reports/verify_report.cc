@@ -11,7 +11,8 @@ namespace meshsim {
 using Json = nlohmann::ordered_json;
 
 void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
-                     std::ostream& out) {
+                     std::ostream& out,
+                     const std::vector<Diagnostic>& warnings) {
   Json root;
   root["scenario"] = scenario;
   root["properties"] = Json::array();
@@ -30,6 +31,7 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
   root["findings"] = Json::array();
   for (const Finding& f : r.findings)
     root["findings"].push_back(FindingJson(f));
+  if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   out << root.dump(2) << "\n";
 }
 

@@ -5,13 +5,16 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "verify/verifier.h"
 
 namespace meshsim {
 
+// `warnings`: the scenario's, listed under "warnings" when there are any.
 void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
-                     std::ostream& out);
+                     std::ostream& out,
+                     const std::vector<Diagnostic>& warnings = {});
 void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
                      std::ostream& out);
 

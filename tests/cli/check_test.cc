@@ -206,6 +206,72 @@ TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
   fs::remove_all(dir);
 }
 
+// A gate that checks nothing must not pass silently: zero expectations is
+// bad input (exit 2, with the reason), unless --allow-empty.
+TEST(CheckTest, ZeroExpectationsIsBadInputUnlessAllowed) {
+  const std::string dir = TempPath("empty");
+  fs::create_directories(dir);
+  CliRun r = Cli({"check", dir});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("meshsim: error: no expectation checked in 0 scenario "
+                       "files: a gate that checks nothing passes for no "
+                       "reason (add `expect:` entries, or pass --allow-empty)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Cli({"check", dir, "--allow-empty"}).code, 0);
+  fs::remove_all(dir);
+}
+
+// Scenario warnings are shown next to the results; --strict fails on them.
+TEST(CheckTest, WarningsAreShownAndStrictFailsOnThem) {
+  const std::string file = "scenarios/solo-auto-waypoint/scenario.yaml";
+  const std::string warning =
+      "warning  scenarios/solo-auto-waypoint/manifests/catalog.yaml:23:5: "
+      "service catalog/catalog and its namespace both carry "
+      "istio.io/use-waypoint=auto";
+  CliRun r = Cli({"check", file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(warning), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("all hold; 1 warning"), std::string::npos) << r.out;
+  CliRun strict = Cli({"check", file, "--strict"});
+  EXPECT_EQ(strict.code, 1);
+  EXPECT_NE(strict.err.find("--strict: 1 warning"), std::string::npos)
+      << strict.err;
+  // GitHub: the warning is an annotation at its own line.
+  CliRun gh = Cli({"check", file, "--github"});
+  EXPECT_NE(gh.out.find("::warning file=scenarios/solo-auto-waypoint/"
+                        "manifests/catalog.yaml,line=23,col=5,"),
+            std::string::npos)
+      << gh.out;
+}
+
+// A scenario that fails to load is a result at the error's own line in
+// SARIF, JUnit and GitHub annotations, not line 1 of the scenario.
+TEST(CheckTest, LoadErrorIsAResultAtItsRealLine) {
+  const std::string file = "tests/data/errors/bad-policy-action.yaml";
+  const std::string sarif = TempPath("load.sarif");
+  const std::string junit = TempPath("load.xml");
+  CliRun r =
+      Cli({"check", file, "--sarif", sarif, "--junit", junit, "--github"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("::error file=tests/data/errors/manifests/"
+                       "bad-action.yaml,line=7,col=11,"),
+            std::string::npos)
+      << r.out;
+  const auto j = nlohmann::json::parse(Slurp(sarif));
+  const auto& results = j["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 1u) << j.dump(2);
+  EXPECT_EQ(results[0]["ruleId"], "load-error");
+  const auto& region = results[0]["locations"][0]["physicalLocation"];
+  EXPECT_EQ(region["artifactLocation"]["uri"],
+            "tests/data/errors/manifests/bad-action.yaml");
+  EXPECT_EQ(region["region"]["startLine"], 7);
+  EXPECT_EQ(region["region"]["startColumn"], 11);
+  EXPECT_NE(Slurp(junit).find("type=\"bad-input\""), std::string::npos);
+  fs::remove(sarif);
+  fs::remove(junit);
+}
+
 TEST(CheckTest, CyclicRouteChainIsBoundedAndProvedLoopFree) {
   CliRun r = Cli({"check", "tests/data/check/cyclic-routes.yaml"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;

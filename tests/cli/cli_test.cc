@@ -218,3 +218,39 @@ TEST(PathsCliTest, SelectorL7PolicyExplainsDenial) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// Every command shows the scenario's warnings: on stderr in text mode, in a
+// `warnings` list in JSON (issue: a warning nobody sees is no warning).
+TEST(CliWarningsTest, EveryCommandShowsTheScenarioWarnings) {
+  const std::string file = "scenarios/solo-auto-waypoint/scenario.yaml";
+  const std::string text =
+      "scenarios/solo-auto-waypoint/manifests/catalog.yaml:23:5: warning: "
+      "service catalog/catalog and its namespace both carry "
+      "istio.io/use-waypoint=auto";
+  for (const std::string& command : {"run", "verify", "analyze"}) {
+    std::vector<std::string> args = {command, file};
+    if (command == "run") args.push_back("--quiet");
+    CliRun r = Cli(args);
+    EXPECT_NE(r.err.find(text), std::string::npos) << command << r.err;
+  }
+  for (const std::string& command : {"run", "verify"}) {
+    CliRun r = Cli({command, file, "--format", "json"});
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.contains("warnings")) << command;
+    ASSERT_EQ(j["warnings"].size(), 1u) << command;
+    EXPECT_EQ(j["warnings"][0].get<std::string>().rfind(text, 0), 0u)
+        << command;
+  }
+  CliRun d = Cli({"diff", file, file, "--format", "json"});
+  EXPECT_EQ(nlohmann::json::parse(d.out)["warnings"].size(), 1u) << d.out;
+  // A scenario without warnings has no `warnings` key at all.
+  CliRun clean =
+      Cli({"verify", "scenarios/bookinfo/scenario.yaml", "--format", "json"});
+  EXPECT_FALSE(nlohmann::json::parse(clean.out).contains("warnings"));
+}
+
+}  // namespace
+}  // namespace meshsim
