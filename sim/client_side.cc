@@ -1,0 +1,414 @@
+// The client side of a request: what the client dialled, and the component
+// that sends it into the mesh: its node's ztunnel (§3), its own sidecar (§6),
+// or nothing at all (an uncaptured client, §1.2).
+#include <algorithm>
+#include <tuple>
+
+#include "model/binding.h"
+#include "model/policy.h"
+#include "sim/dataplane_builder.h"
+
+namespace meshsim {
+namespace dataplane {
+
+namespace {
+
+// `why`, then `more`, as one explanation.
+std::string JoinWhy(const std::string& why, const std::string& more) {
+  return why.empty() ? more : why + "; " + more;
+}
+
+}  // namespace
+
+// ---- what the client dialled ------------------------------------------------
+std::vector<Builder::Dest> Builder::ResolveDest(int ci,
+                                                const Workload& src) const {
+  if (!t_.to.host.empty()) return ResolveHost(ci, src);
+  if (!t_.to.pod.empty()) return ResolvePod(ci);
+  return ResolveIp(ci, src);
+}
+
+// to.host: a service by name, in the client's cluster or, when global, in
+// another one.
+std::vector<Builder::Dest> Builder::ResolveHost(int ci,
+                                                const Workload& src) const {
+  const Cluster& c = mesh_.clusters[ci];
+  std::vector<Dest> out;
+  std::vector<size_t> idx = c.ServicesForHost(t_.to.host, src.ns);
+  int sci = ci;
+  if (idx.empty()) {
+    for (size_t oi = 0; oi < mesh_.clusters.size() && idx.empty(); ++oi) {
+      for (size_t k : mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns)) {
+        if (IsGlobal(static_cast<int>(oi), mesh_.clusters[oi].services[k])) {
+          idx = {k};
+          sci = static_cast<int>(oi);
+          break;
+        }
+      }
+    }
+  }
+  if (idx.empty()) return out;
+  const Service& s = S(sci, static_cast<int>(idx[0]));
+  if (s.headless) {
+    // §3.3: DNS gives pod IPs, so the traffic is workload-addressed.
+    for (size_t wi : mesh_.clusters[sci].service_endpoints[idx[0]]) {
+      if (!W(sci, static_cast<int>(wi)).ready) continue;
+      Dest d;
+      d.wl_cluster = sci;
+      d.wl = static_cast<int>(wi);
+      d.ip = W(sci, d.wl).ip;
+      d.why = "service " + s.Key() +
+              " is headless: DNS returns pod IPs, so the request is "
+              "workload-addressed (§3.3)";
+      out.push_back(d);
+    }
+    return out;
+  }
+  Dest d;
+  if (s.external_name) {
+    d.ip = t_.to.host;
+    d.why = "service " + s.Key() +
+            " is an ExternalName service, which ambient does not represent "
+            "(§2.3): the "
+            "client dials the external name";
+  } else if (s.vips.empty()) {
+    d.ip = s.Hostname();
+    d.why = "ServiceEntry " + s.Key() +
+            " has no address (wildcard host or resolution NONE): the "
+            "client dials the real "
+            "address, which ztunnel does not know (§3.4, K9)";
+  } else {
+    d.svc_cluster = sci;
+    d.svc = static_cast<int>(idx[0]);
+    d.ip = s.vips.front();
+  }
+  out.push_back(d);
+  return out;
+}
+
+// to.pod: ns/name of a workload in the client's cluster.
+std::vector<Builder::Dest> Builder::ResolvePod(int ci) const {
+  const Cluster& c = mesh_.clusters[ci];
+  size_t slash = t_.to.pod.find('/');
+  auto pods =
+      c.WorkloadsOf(t_.to.pod.substr(0, slash), t_.to.pod.substr(slash + 1));
+  Dest d;
+  d.wl_cluster = ci;
+  d.wl = static_cast<int>(c.workload_by_key.at(pods.front()->Key()));
+  d.ip = pods.front()->ip;
+  return {d};
+}
+
+// to.ip: a pod, a VIP, a ServiceEntry address, or unknown.
+std::vector<Builder::Dest> Builder::ResolveIp(int ci,
+                                              const Workload& src) const {
+  const Cluster& c = mesh_.clusters[ci];
+  Dest d;
+  d.ip = t_.to.ip;
+  for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+    const Cluster& o = mesh_.clusters[oi];
+    if (o.network != c.network) continue;
+    auto it = o.workload_by_ip.find(t_.to.ip);
+    if (it != o.workload_by_ip.end()) {
+      d.wl_cluster = static_cast<int>(oi);
+      d.wl = static_cast<int>(it->second);
+      return {d};
+    }
+  }
+  auto vit = c.service_by_vip.find(t_.to.ip);
+  if (vit != c.service_by_vip.end()) {
+    std::vector<size_t> idx = vit->second;
+    // §3.4: a VIP shared by several services prefers the client's namespace.
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+      return (c.services[a].ns == src.ns) > (c.services[b].ns == src.ns);
+    });
+    d.svc_cluster = ci;
+    d.svc = static_cast<int>(idx[0]);
+    return {d};
+  }
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    for (const std::string& a : c.services[si].vips) {
+      if (a.find('/') != std::string::npos && IpInBlock(a, t_.to.ip)) {
+        d.svc_cluster = ci;
+        d.svc = static_cast<int>(si);
+        return {d};
+      }
+    }
+  }
+  return {d};
+}
+
+// ---- the source pod ---------------------------------------------------------
+void Builder::SourcePod(Vertex v, const State& s) {
+  const Workload& src = W(s.cluster, s.wl);
+  std::vector<Dest> dests = ResolveDest(s.cluster, src);
+  for (const Dest& d : dests) {
+    State n = s;
+    n.svc_cluster = d.svc_cluster;
+    n.svc = d.svc;
+    n.target_cluster = d.wl_cluster;
+    n.target_wl = d.wl;
+    n.dst_ip = d.ip;
+    n.external = d.svc < 0 && d.wl < 0 ? d.ip : "";
+    n.port = t_.to.port;
+    n.client =
+        src.capture == Capture::kUncaptured ? "" : Identity(s.cluster, s.wl);
+    n.peer = n.client;
+    n.peer_ip = src.ip;
+    const double share = 1.0 / dests.size();
+    const std::string& why = d.why;
+    if (d.wl >= 0 && d.wl_cluster == s.cluster && d.wl == s.wl) {
+      // §3.2: calls to one's own pod IP are not captured.
+      g_[v].terminal = true;
+      g_[v].outcome = Outcome::kDelivered;
+      self_why_ =
+          JoinWhy(why, "a pod calling its own pod IP is not captured (§3.2)");
+      continue;
+    }
+    switch (src.capture) {
+      case Capture::kAmbient:
+        n.act = Act::kClientZtunnel;
+        Emit(v, n,
+             JoinWhy(why, src.capture_why +
+                              ": outbound traffic is redirected to the "
+                              "node's ztunnel (§1.1)"),
+             share);
+        break;
+      case Capture::kSidecar:
+        n.act = Act::kClientSidecar;
+        Emit(v, n, JoinWhy(why, src.capture_why), share);
+        break;
+      case Capture::kUncaptured:
+        Uncaptured(v, s, n,
+                   JoinWhy(why, src.capture_why +
+                                    ": the client is not captured and never "
+                                    "reaches a waypoint (§1.2, K1)"),
+                   share);
+        break;
+    }
+  }
+}
+
+// An uncaptured client: kube-proxy to endpoints, plaintext (§1.2, §4.4).
+void Builder::Uncaptured(Vertex v, const State& src, const State& n,
+                         const std::string& why, double share) {
+  if (n.svc >= 0) {
+    const Service& svc = S(n.svc_cluster, n.svc);
+    if (svc.kind == "ServiceEntry" || n.svc_cluster != src.cluster) {
+      ToExternal(v, svc.Hostname() + ":" + std::to_string(n.port),
+                 why + "; " + SvcName(n.svc_cluster, n.svc) +
+                     " is known only to ztunnel, so the uncaptured client "
+                     "dials the real "
+                     "destination",
+                 share);
+      return;
+    }
+    ToServiceEndpoints(v, n, src.cluster, src.wl, n.svc_cluster, n.svc, n.port,
+                       false, "",
+                       why + "; kube-proxy picks an endpoint of " +
+                           SvcName(n.svc_cluster, n.svc),
+                       true, share);
+    return;
+  }
+  if (n.target_wl >= 0) {
+    ToEndpoint(v, n, {n.target_cluster, n.target_wl}, n.port, why, share);
+    return;
+  }
+  ToExternal(v, n.external + ":" + std::to_string(n.port),
+             why + "; the address is outside the mesh", share);
+}
+
+// ---- the client's ztunnel ---------------------------------------------------
+// §9: GAMMA routes on a service without a waypoint are not respected by ambient
+// clients.
+std::string Builder::IgnoredRoutesNote(int ci, int si) const {
+  std::vector<const HttpRoute*> all;
+  const Service& s = S(ci, si);
+  for (const HttpRoute& r : mesh_.clusters[ci].routes)
+    for (const ParentRef& p : r.parents)
+      if (p.kind == s.kind && p.ns == s.ns && p.name == s.name) {
+        all.push_back(&r);
+        break;
+      }
+  if (all.empty()) return "";
+  std::string names;
+  for (const HttpRoute* r : all)
+    names += (names.empty() ? "" : ", ") + r->Key();
+  return "HTTPRoute " + names + " on " + SvcName(ci, si) +
+         " is not respected: the service has no waypoint (§9)";
+}
+
+// The replicas in `reps` on `network` (the client's).
+std::vector<EpRef> Builder::SameNetwork(const std::vector<EpRef>& reps,
+                                        const std::string& network) const {
+  std::vector<EpRef> local;
+  for (const EpRef& r : reps)
+    if (W(r.cluster, r.wl).network == network) local.push_back(r);
+  return local;
+}
+
+void Builder::ClientZtunnel(Vertex v, const State& s) {
+  if (s.svc >= 0) return ClientZtunnelToService(v, s);
+  if (s.target_wl >= 0) return ClientZtunnelToPod(v, s);
+  ToExternal(v, s.external + ":" + std::to_string(s.port),
+             "the address matches no service or workload: ztunnel passes it "
+             "through (§3, K9)");
+}
+
+void Builder::ClientZtunnelToService(Vertex v, const State& s) {
+  // §3 (A) / §3.1: service-addressed; the service waypoint wins.
+  const Cluster& sc = mesh_.clusters[s.svc_cluster];
+  const Service& svc = sc.services[s.svc];
+  Binding b = ServiceWaypoint(mesh_, sc, svc);
+  if (b.status == BindingStatus::kAccepted) {
+    // §2.6: with a canary, each connection samples one of the two.
+    std::vector<std::tuple<const Gateway*, std::string, double>> wps;
+    const double canary = b.canary ? b.canary_weight / 100.0 : 0.0;
+    if (canary < 1.0) wps.push_back({b.waypoint, b.why, 1.0 - canary});
+    if (canary > 0.0)
+      wps.push_back({b.canary,
+                     b.why + "; the connection is sampled to the canary",
+                     canary});
+    for (const auto& [wp, why, share] : wps) {
+      std::vector<EpRef> reps = WaypointReplicas(
+          s.svc_cluster, *wp, s.svc_cluster == s.cluster ? s.wl : -1);
+      ToWaypointReplicas(v, s, s.cluster, reps, *wp, s.svc_cluster, s.svc, -1,
+                         -1, s.port, "",
+                         "waypoint " + wp->Key() + " bound to " +
+                             SvcName(s.svc_cluster, s.svc) +
+                             " has no healthy pods: ztunnel rejects the "
+                             "connection "
+                             "(fail closed, §3.6, K17)",
+                         why, share);
+    }
+    return;
+  }
+  std::string why = b.status == BindingStatus::kNone
+                        ? SvcName(s.svc_cluster, s.svc) + " has no waypoint"
+                        : b.why;
+  if (std::string note = IgnoredRoutesNote(s.svc_cluster, s.svc); !note.empty())
+    why += "; " + note;
+  // §3.1: service-addressed traffic never takes a workload waypoint (K6).
+  if (svc.kind == "Service")
+    why +=
+        "; service-addressed traffic does not use the pods' workload "
+        "waypoints (§3.1)";
+  ToServiceEndpoints(v, s, s.cluster, s.wl, s.svc_cluster, s.svc, s.port, true,
+                     "", why + "; ztunnel load-balances over the endpoints");
+}
+
+void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
+  const Workload& src = W(s.cluster, s.wl);
+  const Cluster& tc = mesh_.clusters[s.target_cluster];
+  const Workload& dst = tc.workloads[s.target_wl];
+  if (dst.network != src.network) {
+    Fail(v,
+         "pod " + dst.Key() + " is on network " + dst.network +
+             ": pod IPs of other networks are not reachable (§7.2)",
+         "");
+    return;
+  }
+  // §3 (B) / §3.2: the workload waypoint, for workload-addressed traffic.
+  Binding b = WorkloadWaypoint(mesh_, tc, dst);
+  std::string why;
+  for (size_t si = 0; si < tc.services.size(); ++si) {
+    const auto& eps = tc.service_endpoints[si];
+    if (std::find(eps.begin(), eps.end(), static_cast<size_t>(s.target_wl)) ==
+        eps.end())
+      continue;
+    Binding sb = ServiceWaypoint(mesh_, tc, tc.services[si]);
+    if (sb.status == BindingStatus::kAccepted) {
+      why = "pod-IP traffic does not use the service waypoint " +
+            sb.waypoint->Key() + " of " +
+            SvcName(s.target_cluster, static_cast<int>(si)) + " (§3.2, K5)";
+      break;
+    }
+  }
+  if (b.status == BindingStatus::kAccepted) {
+    if (src.gateway == b.waypoint->Key()) {
+      ToEndpoint(
+          v, s, {s.target_cluster, s.target_wl}, s.port,
+          JoinWhy(why, "the source is an instance of " + b.waypoint->Key() +
+                           ": not sent through it twice (§3.5)"));
+      return;
+    }
+    std::vector<EpRef> local = PreferClose(
+        SameNetwork(WaypointReplicas(s.target_cluster, *b.waypoint, -1),
+                    src.network),
+        s.cluster, s.wl);
+    ToWaypointReplicas(
+        v, s, s.cluster, local, *b.waypoint, -1, -1, s.target_cluster,
+        s.target_wl, s.port, "",
+        "workload waypoint " + b.waypoint->Key() + " of pod " + dst.Key() +
+            " has no healthy pods: ztunnel rejects the connection (fail "
+            "closed, §3.6)",
+        JoinWhy(why, b.why));
+    return;
+  }
+  ToEndpoint(v, s, {s.target_cluster, s.target_wl}, s.port,
+             JoinWhy(why, b.status == BindingStatus::kNone
+                              ? "pod " + dst.Key() + " has no workload waypoint"
+                              : b.why));
+}
+
+// ---- the client's sidecar ---------------------------------------------------
+void Builder::ClientSidecar(Vertex v, const State& s) {
+  const Workload& src = W(s.cluster, s.wl);
+  if (s.svc >= 0) {
+    const Service& svc = S(s.svc_cluster, s.svc);
+    Binding b = ServiceWaypoint(mesh_, mesh_.clusters[s.svc_cluster], svc);
+    const bool interop =
+        mesh_.istio.Flag("ENABLE_WAYPOINT_INTEROP",
+                         mesh_.istio.distribution == Distribution::kSolo);
+    if (b.status == BindingStatus::kAccepted && !svc.vips.empty() && interop) {
+      // §15.1: the sidecar's EDS for the service is the waypoint's; with no
+      // local waypoint endpoints it goes straight to the service.
+      std::vector<EpRef> local = SameNetwork(
+          WaypointReplicas(s.svc_cluster, *b.waypoint, s.wl), src.network);
+      if (!local.empty()) {
+        ToWaypointReplicas(
+            v, s, s.cluster, local, *b.waypoint, s.svc_cluster, s.svc, -1, -1,
+            s.port, "", "",
+            b.why +
+                "; sidecars send service traffic to the service waypoint "
+                "(ENABLE_WAYPOINT_INTEROP, §15.1)");
+        return;
+      }
+    }
+    std::string why =
+        b.status == BindingStatus::kAccepted
+            ? "sidecar clients never send to waypoints, so waypoint " +
+                  b.waypoint->Key() + " of " + SvcName(s.svc_cluster, s.svc) +
+                  " is bypassed (§6, K2)"
+            : "the sidecar routes to the endpoints itself (§6)";
+    // §6: a sidecar applies the service's mesh routes client-side.
+    std::vector<Backend> backends;
+    int route = -1, req = s.req;
+    if (!Route(v, s, MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr),
+               s.svc_cluster, s.svc, s.port, "the client sidecar", &backends,
+               &route, &req, &why))
+      return;
+    State n = s;
+    n.req = req;
+    for (const Backend& be : backends)
+      ToServiceEndpoints(v, n, s.cluster, s.wl, be.cluster, be.svc, be.port,
+                         false, "", why, false, be.share, route);
+    return;
+  }
+  if (s.target_wl >= 0) {
+    Binding b = WorkloadWaypoint(mesh_, mesh_.clusters[s.target_cluster],
+                                 W(s.target_cluster, s.target_wl));
+    ToEndpoint(
+        v, s, {s.target_cluster, s.target_wl}, s.port,
+        b.status == BindingStatus::kAccepted
+            ? "sidecar clients never send to waypoints: workload waypoint " +
+                  b.waypoint->Key() + " is bypassed (§6, K2)"
+            : "the sidecar connects to the pod directly (§6)");
+    return;
+  }
+  ToExternal(v, s.external + ":" + std::to_string(s.port),
+             "the sidecar passes the unknown address through");
+}
+
+}  // namespace dataplane
+}  // namespace meshsim

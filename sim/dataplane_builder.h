@@ -1,0 +1,265 @@
+// Internal to meshsim::sim: the forwarding-graph builder behind
+// sim/dataplane.h (docs/semantics.md §1, §3, §5, §6, §7, §15).
+//
+// The builder is a worklist: a state is a component holding a request, and
+// each component's handler emits the states it hands the request to, every
+// decision with its `why` and the § of docs/semantics.md it follows. The
+// member functions are defined by component family:
+//
+//   dataplane.cc    the graph, the worklist, shared lookups, and path
+//                   enumeration on the finished graph
+//   client_side.cc  the source pod, its ztunnel or sidecar (§1, §3, §6)
+//   proxies.cc      waypoints, ingress and east-west gateways, and the
+//                   routes they apply (§3.7, §5, §7.2, §9)
+//   destination.cc  endpoint resolution, the destination ztunnel or
+//                   sidecar, policy enforcement, delivery (§2, §4, §8)
+#ifndef MESHSIM_SIM_DATAPLANE_BUILDER_H_
+#define MESHSIM_SIM_DATAPLANE_BUILDER_H_
+
+#include <boost/graph/adjacency_list.hpp>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/mesh.h"
+#include "model/path.h"
+#include "model/policy.h"
+#include "model/scenario.h"
+#include "sim/dataplane.h"
+#include "sim/routing.h"
+
+namespace meshsim {
+namespace dataplane {
+
+// What the component at a vertex does with the request next.
+enum class Act {
+  kSourcePod,      // the client application
+  kClientZtunnel,  // the client's node ztunnel, outbound (§3)
+  kClientSidecar,  // a sidecar client's own Envoy (§6)
+  kWaypoint,       // a waypoint replica (§3.7)
+  kIngress,        // an ingress gateway replica (§5)
+  kEastWest,       // an east-west gateway replica (§7.2)
+  kDstZtunnel,     // the destination node's ztunnel, inbound (§4)
+  kDstSidecar,     // the destination pod's own Envoy
+  kDeliver,        // the destination workload (terminal)
+  kExternal,       // outside the mesh (terminal)
+};
+
+// A request held by a component.
+struct State {
+  Act act = Act::kSourcePod;
+  int cluster = -1;  // cluster of this component
+  int wl = -1;       // this component's workload (pod) index, if any
+  int svc_cluster = -1;
+  int svc = -1;  // addressed service, in svc_cluster's list
+  int target_cluster = -1;
+  int target_wl = -1;  // addressed workload (pod-IP traffic)
+  int port = 0;
+  int req = 0;           // index of the request variant (after filters)
+  std::string header;    // x-istio-source on a double-HBONE CONNECT
+  std::string waypoint;  // ns/name when this component is a waypoint
+  std::string external;  // kExternal: host:port or ip:port
+  std::string client;    // the original client's identity ("" = none)
+  std::string peer;      // identity of the HBONE peer reaching the next hop
+  std::string peer_ip;   // its address
+  std::string dst_ip;    // the address the client dialled
+};
+
+struct VertexData {
+  Hop hop;
+  bool pseudo =
+      false;  // an outcome marker or the ingress root, not a component
+  bool terminal = false;
+  Outcome outcome = Outcome::kDelivered;
+  std::string reason;
+  std::string waypoint;
+  std::string redirect;
+  std::optional<DeniedBy> denied_by;
+};
+
+struct EdgeData {
+  std::string why;
+  double share =
+      1.0;         // fraction of the requests at the source taking this edge
+  int route = -1;  // index into Impl::routes when a route chose this edge
+};
+
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
+                                    VertexData, EdgeData>;
+using Vertex = Graph::vertex_descriptor;
+
+struct EpRef {
+  int cluster;
+  int wl;
+};
+
+struct Backend {
+  int cluster;
+  int svc;
+  int port;
+  double share;
+};
+
+bool IsGlobalLabel(const Labels& l);
+
+}  // namespace dataplane
+
+struct ForwardingGraph::Impl {
+  dataplane::Graph graph;
+  dataplane::Vertex source = 0;
+  bool has_loop = false;
+  std::vector<PathRoute> routes;
+};
+
+namespace dataplane {
+
+class Builder {
+ public:
+  Builder(const Mesh& mesh, const TrafficEntry& t, ForwardingGraph::Impl& impl);
+
+  void Build();
+
+  std::string self_why_;
+
+ private:
+  // What the client dialled, in the client's cluster view.
+  struct Dest {
+    int svc_cluster = -1, svc = -1;  // service-addressed
+    int wl_cluster = -1, wl = -1;    // workload-addressed
+    std::string ip;                  // unknown address, or the dialled one
+    std::string why;
+  };
+
+  // ---- graph plumbing (dataplane.cc) ----------------------------------------
+  Vertex AddPseudo();
+  Vertex AddVertex(const Hop& hop);
+  std::string KeyOf(const State& s) const;
+  Hop HopFor(const State& s) const;
+  void Emit(Vertex from, const State& s, const std::string& why,
+            double share = 1.0, int route = -1);
+  Vertex Finish(Vertex at, Outcome outcome, const std::string& reason,
+                const std::string& why, double share = 1.0, int route = -1);
+  void Fail(Vertex at, const std::string& reason, const std::string& why,
+            double share = 1.0, int route = -1);
+  void Run();
+  void Expand(Vertex v, const State& s);
+  int AddRoute(const RouteChoice& rc);
+  int AddRequest(const RoutedRequest& r);
+
+  // ---- lookups (dataplane.cc) -----------------------------------------------
+  int ClusterIndex(const std::string& name) const;
+  IstioVersion Version(int ci) const;
+  std::vector<int> ReadyPods(const Cluster& c,
+                             const std::string& gateway_key) const;
+  const Workload& W(int ci, int wi) const {
+    return mesh_.clusters[ci].workloads[wi];
+  }
+  const Service& S(int ci, int si) const {
+    return mesh_.clusters[ci].services[si];
+  }
+  std::string Identity(int ci, int wi) const;
+  std::string SvcName(int ci, int si) const;
+
+  // ---- the client side (client_side.cc) -------------------------------------
+  std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
+  std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
+  std::vector<Dest> ResolvePod(int ci) const;
+  std::vector<Dest> ResolveIp(int ci, const Workload& src) const;
+  void SourcePod(Vertex v, const State& s);
+  void Uncaptured(Vertex v, const State& src, const State& n,
+                  const std::string& why, double share);
+  std::string IgnoredRoutesNote(int ci, int si) const;
+  std::vector<EpRef> SameNetwork(const std::vector<EpRef>& reps,
+                                 const std::string& network) const;
+  void ClientZtunnel(Vertex v, const State& s);
+  void ClientZtunnelToService(Vertex v, const State& s);
+  void ClientZtunnelToPod(Vertex v, const State& s);
+  void ClientSidecar(Vertex v, const State& s);
+
+  // ---- proxies and their routes (proxies.cc) --------------------------------
+  std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp,
+                                      int client_wl) const;
+  std::vector<EpRef> EastWestFor(const std::string& network) const;
+  void ToEastWest(Vertex from, const State& base, int svc_cluster, int svc,
+                  int port, const std::string& network,
+                  const std::string& header, const std::string& why,
+                  double share = 1.0, int route = -1);
+  void ToWaypoint(Vertex from, const State& base, int ci, const EpRef& replica,
+                  const Gateway& wp, int svc_cluster, int svc,
+                  int target_cluster, int target_wl, int port,
+                  const std::string& header, const std::string& why,
+                  double share, int route = -1);
+  void ToWaypointReplicas(Vertex from, const State& base, int ci,
+                          const std::vector<EpRef>& replicas, const Gateway& wp,
+                          int svc_cluster, int svc, int target_cluster,
+                          int target_wl, int port, const std::string& header,
+                          const std::string& no_replica, const std::string& why,
+                          double share = 1.0, int route = -1);
+  std::vector<const HttpRoute*> RoutesFor(int ci,
+                                          const std::string& parent_kind,
+                                          const std::string& ns,
+                                          const std::string& name,
+                                          int port) const;
+  std::vector<const HttpRoute*> MeshRoutes(int ci, int si, int port,
+                                           const Gateway* waypoint) const;
+  bool Route(Vertex from, const State& s,
+             const std::vector<const HttpRoute*>& routes, int dflt_cluster,
+             int dflt_svc, int port, const std::string& where,
+             std::vector<Backend>* backends, int* route_id, int* req_id,
+             std::string* why);
+  void WaypointHop(Vertex v, const State& s);
+  void IngressHop(Vertex v, const State& s);
+  const Listener* IngressListener(Vertex v, const State& s, const Gateway& gw);
+  std::vector<const HttpRoute*> IngressRoutes(const Cluster& c,
+                                              const Gateway& gw,
+                                              const Listener& listener) const;
+  void IngressBackend(Vertex v, const State& s, State out, const Backend& be,
+                      const std::string& why, int route,
+                      const std::string& header);
+  void EastWestHop(Vertex v, const State& s);
+
+  // ---- the destination (destination.cc) -------------------------------------
+  bool IsGlobal(int ci, const Service& s) const;
+  std::vector<EpRef> Endpoints(int ci, int si, bool local_only) const;
+  std::vector<EpRef> PreferClose(const std::vector<EpRef>& eps, int ci,
+                                 int client_wl) const;
+  void ToEndpoint(Vertex from, const State& base, const EpRef& ep, int port,
+                  const std::string& why, double share = 1.0, int route = -1);
+  void ToExternal(Vertex from, const std::string& where, const std::string& why,
+                  double share = 1.0, int route = -1);
+  void ToServiceEndpoints(Vertex from, const State& base, int ci, int client_wl,
+                          int svc_cluster, int svc, int port,
+                          bool allow_remote_network, const std::string& header,
+                          const std::string& why,
+                          bool local_cluster_only = false, double share = 1.0,
+                          int route = -1);
+  bool ToServiceEntryAddresses(Vertex from, const State& base, const Service& s,
+                               int svc_cluster, int svc, int port, size_t total,
+                               const std::string& why, double share, int route);
+  int TargetPort(const Service& s, int port, const EpRef& e) const;
+  RequestAttributes Attributes(const State& s, const std::string& principal,
+                               const std::string& source_ip) const;
+  bool Enforce(Vertex v, const PolicyDecision& d);
+  void Deliver(Vertex v, const State& s, const std::string& why);
+  void AdmitAndDeliver(Vertex v, const State& s, EnforcementPoint point,
+                       const std::vector<const AuthorizationPolicy*>& policies);
+  void DstZtunnel(Vertex v, const State& s);
+  void DstSidecar(Vertex v, const State& s);
+
+  const Mesh& mesh_;
+  const TrafficEntry& t_;
+  Graph& g_;
+  ForwardingGraph::Impl& impl_;
+  bool multi_network_ = false;
+  std::map<std::string, Vertex> by_key_;
+  std::deque<std::pair<Vertex, State>> queue_;
+  std::vector<RoutedRequest> requests_;
+};
+
+}  // namespace dataplane
+}  // namespace meshsim
+
+#endif  // MESHSIM_SIM_DATAPLANE_BUILDER_H_

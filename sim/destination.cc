@@ -1,0 +1,300 @@
+// The destination side of a request: a service's endpoints as a client sees
+// them (§2.1, §7.2), the hand-off to an endpoint or outside the mesh, and the
+// destination's ztunnel or sidecar, which enforce policy (§4, §8) and
+// deliver to the workload.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/binding.h"
+#include "model/policy.h"
+#include "sim/dataplane_builder.h"
+
+namespace meshsim {
+namespace dataplane {
+
+// ---- endpoints --------------------------------------------------------------
+// §7.1: a service is global through the conventional serviceScopeConfigs
+// selector (label istio.io/global=true), or when its waypoint is global.
+bool Builder::IsGlobal(int ci, const Service& s) const {
+  if (IsGlobalLabel(s.labels)) return true;
+  Binding b = ServiceWaypoint(mesh_, mesh_.clusters[ci], s);
+  return b.waypoint && (IsGlobalLabel(b.waypoint->labels) ||
+                        IsGlobalLabel(b.waypoint->infrastructure_labels));
+}
+
+// Endpoints of service (ci, si) as seen from cluster ci: its own pods, and
+// with multicluster the same global service's pods elsewhere (§7.2).
+std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
+  std::vector<EpRef> out;
+  const Cluster& c = mesh_.clusters[ci];
+  const Service& s = c.services[si];
+  for (size_t wi : c.service_endpoints[si])
+    if (c.workloads[wi].ready) out.push_back({ci, static_cast<int>(wi)});
+  if (local_only || mesh_.clusters.size() < 2 || !IsGlobal(ci, s)) return out;
+  for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+    if (static_cast<int>(oi) == ci) continue;
+    const Cluster& o = mesh_.clusters[oi];
+    const Service* os = o.FindService(s.Key());
+    if (!os || os->kind != s.kind || !IsGlobal(static_cast<int>(oi), *os))
+      continue;
+    size_t osi = o.service_by_key.at(s.Key());
+    for (size_t wi : o.service_endpoints[osi])
+      if (o.workloads[wi].ready)
+        out.push_back({static_cast<int>(oi), static_cast<int>(wi)});
+  }
+  return out;
+}
+
+// PreferClose (§2.1): keep the endpoints closest to the client node: same
+// network, then region, then zone.
+std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
+                                        int client_wl) const {
+  if (eps.empty() || client_wl < 0) return eps;
+  const Cluster& c = mesh_.clusters[ci];
+  const Workload& cw = c.workloads[client_wl];
+  const Node* cn = c.FindNode(cw.node);
+  auto score = [&](const EpRef& e) {
+    const Cluster& ec = mesh_.clusters[e.cluster];
+    const Workload& w = ec.workloads[e.wl];
+    const Node* n = ec.FindNode(w.node);
+    int s = 0;
+    if (w.network == cw.network) s += 4;
+    if (cn && n && !cn->region.empty() && cn->region == n->region) s += 2;
+    if (cn && n && !cn->zone.empty() && cn->zone == n->zone) s += 1;
+    return s;
+  };
+  int best = -1;
+  for (const EpRef& e : eps) best = std::max(best, score(e));
+  std::vector<EpRef> out;
+  for (const EpRef& e : eps)
+    if (score(e) == best) out.push_back(e);
+  return out;
+}
+
+int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
+  const ServicePort* sp = s.FindPort(port);
+  if (!sp) return port;
+  if (sp->target_port) return sp->target_port;
+  if (!sp->target_port_name.empty()) {
+    for (const ContainerPort& cp : W(e.cluster, e.wl).ports)
+      if (cp.name == sp->target_port_name) return cp.port;
+  }
+  return port;
+}
+
+// ---- hand-offs --------------------------------------------------------------
+// Deliver to a workload endpoint reached directly (HBONE to its node's ztunnel
+// when captured; its sidecar; or plain TCP).
+void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
+                         int port, const std::string& why, double share,
+                         int route) {
+  const Workload& w = W(ep.cluster, ep.wl);
+  State s = base;
+  s.cluster = ep.cluster;
+  s.wl = ep.wl;
+  s.port = port;
+  s.waypoint.clear();
+  s.header.clear();
+  if (w.kind == "WorkloadEntry" || w.node.empty()) {
+    s.act = Act::kDeliver;
+  } else if (w.capture == Capture::kAmbient) {
+    s.act = Act::kDstZtunnel;
+  } else if (w.capture == Capture::kSidecar) {
+    s.act = Act::kDstSidecar;
+  } else {
+    s.act = Act::kDeliver;
+  }
+  Emit(from, s, why, share, route);
+}
+
+void Builder::ToExternal(Vertex from, const std::string& where,
+                         const std::string& why, double share, int route) {
+  State s;
+  s.act = Act::kExternal;
+  s.external = where;
+  Emit(from, s, why, share, route);
+}
+
+// Load-balances over a service's endpoints from a component in cluster ci;
+// remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
+// through their east-west gateway. Each choice gets its share of requests.
+void Builder::ToServiceEndpoints(
+    Vertex from, const State& base, int ci, int client_wl, int svc_cluster,
+    int svc, int port, bool allow_remote_network, const std::string& header,
+    const std::string& why, bool local_cluster_only, double share, int route) {
+  const Service& s = S(svc_cluster, svc);
+  std::vector<EpRef> eps = Endpoints(svc_cluster, svc, local_cluster_only);
+  if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
+    eps = PreferClose(eps, ci, client_wl);
+  const std::string& here = mesh_.clusters[ci].network;
+  std::vector<EpRef> local;
+  std::map<std::string, int> remote;  // network -> endpoint count
+  for (const EpRef& e : eps) {
+    const std::string& net = W(e.cluster, e.wl).network;
+    if (net == here) {
+      local.push_back(e);
+    } else if (allow_remote_network && multi_network_) {
+      ++remote[net];
+    }
+  }
+  size_t total = local.size();
+  for (const auto& [net, n] : remote) total += n;
+  const size_t inline_eps =
+      s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
+  total += inline_eps;
+  for (const EpRef& e : local)
+    ToEndpoint(from, base, e, TargetPort(s, port, e), why, share / total,
+               route);
+  for (const auto& [net, n] : remote)
+    ToEastWest(from, base, svc_cluster, svc, port, net, header,
+               why + "; endpoints in network " + net +
+                   " are reached through its gateway",
+               share * n / total, route);
+  if (s.kind == "ServiceEntry" &&
+      ToServiceEntryAddresses(from, base, s, svc_cluster, svc, port, total, why,
+                              share, route))
+    return;
+  if (total == 0)
+    Fail(from,
+         SvcName(svc_cluster, svc) +
+             " has no healthy endpoints (NoHealthyUpstream)",
+         why, share, route);
+}
+
+// A ServiceEntry's own addresses: its inline endpoints and, with no endpoint
+// at all, the original destination or a DNS name (§3.4). Returns true when
+// that ends the choice (no "no healthy endpoints" failure follows).
+bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
+                                      const Service& s, int svc_cluster,
+                                      int svc, int port, size_t total,
+                                      const std::string& why, double share,
+                                      int route) {
+  for (const Service::Endpoint& ep : s.inline_endpoints)
+    ToExternal(from, ep.address + ":" + std::to_string(port),
+               why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address,
+               share / total, route);
+  if (total == 0 && !s.selector && s.resolution == "NONE" &&
+      base.act == Act::kWaypoint && !base.dst_ip.empty() &&
+      W(base.cluster, base.wl).capture == Capture::kAmbient) {
+    // §3.5, K18: a captured ("sandwich") waypoint passing the request
+    // through dials the original address itself; its own ztunnel captures
+    // that, and no check keeps service-addressed traffic from going back
+    // to the waypoint bound to the address: a loop.
+    State n = base;
+    n.act = Act::kClientZtunnel;
+    n.waypoint.clear();
+    n.header.clear();
+    n.svc_cluster = svc_cluster;
+    n.svc = svc;
+    n.port = port;
+    Emit(from, n,
+         why + "; ServiceEntry " + s.Key() +
+             " passes through to the original destination, which the "
+             "captured waypoint dials itself: its ztunnel captures the "
+             "connection (§3.5, K18)",
+         share, route);
+    return true;
+  }
+  if (total == 0 && !s.selector) {
+    // §3.4: no endpoints: DNS resolution or passthrough to the original
+    // destination.
+    const std::string where =
+        s.resolution == "NONE"
+            ? (base.dst_ip.empty() ? s.Hostname() : base.dst_ip)
+            : s.Hostname();
+    ToExternal(from, where + ":" + std::to_string(port),
+               why + "; ServiceEntry " + s.Key() + " resolves " +
+                   (s.resolution == "NONE"
+                        ? "to the original destination (passthrough)"
+                        : "by DNS to " + s.Hostname()),
+               share, route);
+    return true;
+  }
+  return false;
+}
+
+// ---- policies (§4, §8) ------------------------------------------------------
+RequestAttributes Builder::Attributes(const State& s,
+                                      const std::string& principal,
+                                      const std::string& source_ip) const {
+  RequestAttributes a;
+  if (!principal.empty()) a.principal = principal;
+  a.source_ip = source_ip;
+  a.destination_ip = s.dst_ip;
+  a.destination_port = s.port;
+  const RoutedRequest& r = requests_[s.req];
+  a.http = r.http.has_value();
+  if (r.http) {
+    a.method = r.http->method;
+    a.path = r.http->path;
+    a.headers = r.http->headers;
+  }
+  a.host = r.host;
+  return a;
+}
+
+// Records the decision on the vertex's hop; returns false (and ends the
+// path as denied) when the request is refused.
+bool Builder::Enforce(Vertex v, const PolicyDecision& d) {
+  for (const PolicyEvaluation& e : d.evaluated)
+    g_[v].hop.policies.push_back(
+        {e.policy, e.action, e.matched_rule, e.effect, e.note});
+  if (d.allowed) return true;
+  Vertex f = Finish(v, Outcome::kDenied, d.reason, "");
+  g_[f].denied_by = d.denied_by;
+  return false;
+}
+
+// ---- the destination --------------------------------------------------------
+void Builder::Deliver(Vertex v, const State& s, const std::string& why) {
+  State d = s;
+  d.act = Act::kDeliver;
+  Emit(v, d, why);
+}
+
+// The destination's own proxy evaluates `policies` with the identity of its
+// peer and, when they admit the request, hands it to the workload.
+void Builder::AdmitAndDeliver(
+    Vertex v, const State& s, EnforcementPoint point,
+    const std::vector<const AuthorizationPolicy*>& policies) {
+  PolicyDecision d =
+      Evaluate(mesh_, point, policies, Attributes(s, s.peer, s.peer_ip));
+  if (!Enforce(v, d)) return;
+  Deliver(v, s, "");
+}
+
+// §4.1, §4.4, §8.1: the destination ztunnel enforces L4 policy with the
+// identity of its HBONE peer; plaintext has none, and STRICT refuses it.
+void Builder::DstZtunnel(Vertex v, const State& s) {
+  const Cluster& c = mesh_.clusters[s.cluster];
+  const Workload& w = c.workloads[s.wl];
+  if (s.peer.empty()) {
+    std::string pa;
+    if (PeerAuthenticationMode(mesh_, c, w, &pa) == "STRICT") {
+      PolicyDecision d;
+      d.allowed = false;
+      d.denied_by =
+          DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT", std::nullopt};
+      d.reason =
+          "PeerAuthentication " + pa +
+          " is STRICT: the destination ztunnel refuses plaintext from an "
+          "uncaptured client (§4.4)";
+      Enforce(v, d);
+      return;
+    }
+  }
+  std::vector<AuthorizationPolicy> synthesized;
+  auto policies = PoliciesAtZtunnel(mesh_, c, w, &synthesized);
+  AdmitAndDeliver(v, s, EnforcementPoint::kZtunnel, policies);
+}
+
+void Builder::DstSidecar(Vertex v, const State& s) {
+  const Cluster& c = mesh_.clusters[s.cluster];
+  auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
+  AdmitAndDeliver(v, s, EnforcementPoint::kSidecar, policies);
+}
+
+}  // namespace dataplane
+}  // namespace meshsim
