@@ -61,12 +61,17 @@ AnalyticResult Analyze(const SimModel& model) {
     const auto [i, j] = ij;
     if (inflow[i] > 0) t.emplace_back(j, i, -f / inflow[i]);
   }
-  Eigen::SparseMatrix<double> a(static_cast<Eigen::Index>(n),
-                                static_cast<Eigen::Index>(n));
-  a.setFromTriplets(t.begin(), t.end());
-  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-  lu.compute(a);
-  Eigen::VectorXd lambda = lu.solve(gamma);
+  // A scenario without stations (no traffic) has nothing to solve; SparseLU
+  // divides by zero on an empty matrix.
+  Eigen::VectorXd lambda = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
+  if (n > 0) {
+    Eigen::SparseMatrix<double> a(static_cast<Eigen::Index>(n),
+                                  static_cast<Eigen::Index>(n));
+    a.setFromTriplets(t.begin(), t.end());
+    Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+    lu.compute(a);
+    lambda = lu.solve(gamma);
+  }
   for (size_t i = 0; i < n; ++i) {
     const StationSpec& spec = net.stations()[i];
     StationAnalysis& sa = out.stations[i];

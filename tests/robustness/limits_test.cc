@@ -207,3 +207,36 @@ TEST(FuzzRegressionTest, EveryCheckedInInputLoadsWithADiagnostic) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// `analyze` on a scenario without traffic once divided by zero in Eigen's
+// SparseLU (SIGFPE on an empty matrix): every scenario file in the tree is
+// analysed without a crash, and one without stations reports nothing.
+TEST(AnalyzeRobustnessTest, EveryScenarioFileIsAnalysedWithoutACrash) {
+  size_t files = 0;
+  for (const char* root : {"scenarios", "tests/data/warnings"}) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      const std::string p = e.path().string();
+      if (!e.is_regular_file() || e.path().extension() != ".yaml" ||
+          p.find("/manifests/") != std::string::npos)
+        continue;
+      std::ostringstream out, err;
+      const int code = RunCli({"analyze", p}, out, err);
+      EXPECT_TRUE(code == 0 || code == 2) << p << ": exit " << code;
+      ++files;
+    }
+  }
+  EXPECT_GT(files, 40u);
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"analyze",
+                    "scenarios/verify/k01-uncaptured-client/"
+                    "fixed.yaml"},
+                   out, err),
+            0)
+      << err.str();
+}
+
+}  // namespace
+}  // namespace meshsim
