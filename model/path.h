@@ -29,13 +29,24 @@ const char* HopKindName(HopKind k);
 enum class Outcome { kDelivered, kDenied, kFailed };
 const char* OutcomeName(Outcome o);
 
-// One AuthorizationPolicy looked at on a hop.
-struct HopPolicy {
+// One AuthorizationPolicy looked at during a decision (model/policy.h
+// Evaluate), as the hop that made it shows it.
+struct PolicyEvaluation {
   std::string policy;  // ns/name
   std::string action;  // ALLOW | DENY | AUDIT | CUSTOM
   std::optional<int> matched_rule;
   std::string effect;  // allow | deny | no-op
-  std::string note;
+  std::string note;    // e.g. "HTTP attributes dropped at ztunnel (§8.2)"
+};
+
+// What denied a request: an AuthorizationPolicy (its rule, or none when no
+// ALLOW rule matched) or a STRICT PeerAuthentication.
+struct DeniedBy {
+  std::string policy;  // ns/name; for PeerAuthentication too
+  std::optional<int> rule;
+  std::string
+      action;  // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
+  std::optional<std::string> principal;  // the identity the policy saw
 };
 
 struct Hop {
@@ -43,7 +54,7 @@ struct Hop {
   std::string name;     // ns/pod, node name (ztunnel), ns/gateway, host:port
   std::string cluster;  // empty for external hops
   std::string node;     // empty for ztunnels and external hops
-  std::vector<HopPolicy> policies;  // evaluated here, in evaluation order
+  std::vector<PolicyEvaluation> policies;  // evaluated here, in order
 
   // Identity of the component (policies excluded).
   bool operator==(const Hop& o) const {
@@ -53,14 +64,9 @@ struct Hop {
   bool operator<(const Hop& o) const;
 };
 
-struct PathDenial {
-  std::string
-      policy;  // ns/name of the AuthorizationPolicy or PeerAuthentication
-  std::optional<int> rule;
-  std::string
-      action;   // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
+// A denial on a path: what denied it, and at which hop.
+struct PathDenial : DeniedBy {
   int hop = 0;  // index into hops
-  std::optional<std::string> principal;  // the identity the policy saw
 };
 
 struct PathRoute {

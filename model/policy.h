@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/path.h"
 
 namespace meshsim {
 
@@ -36,23 +37,6 @@ struct RequestAttributes {
   std::string path;                            // may carry ?query
   std::string host;                            // :authority
   std::map<std::string, std::string> headers;  // lowercase names
-};
-
-// One policy looked at during a decision.
-struct PolicyEvaluation {
-  std::string policy;  // ns/name
-  std::string action;  // ALLOW | DENY | AUDIT | CUSTOM
-  std::optional<int> matched_rule;
-  std::string effect;  // allow | deny | no-op
-  std::string note;    // e.g. "HTTP attributes dropped at ztunnel (§8.2)"
-};
-
-struct DeniedBy {
-  std::string policy;  // ns/name; for PeerAuthentication too
-  std::optional<int> rule;
-  std::string
-      action;  // DENY | ALLOW (no rule matched) | PeerAuthentication STRICT
-  std::optional<std::string> principal;
 };
 
 struct PolicyDecision {

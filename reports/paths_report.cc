@@ -43,7 +43,7 @@ void WritePathsJson(const PathsResult& result,
         if (!h.node.empty()) jh["node"] = h.node;
         if (!h.policies.empty()) {
           jh["policies"] = nlohmann::ordered_json::array();
-          for (const HopPolicy& hp : h.policies) {
+          for (const PolicyEvaluation& hp : h.policies) {
             nlohmann::ordered_json j;
             j["policy"] = hp.policy;
             j["action"] = hp.action;
@@ -141,7 +141,7 @@ void WritePathsText(const PathsResult& result,
       }
       if (!p.redirect.empty()) out << "      redirect: " << p.redirect << "\n";
       for (const Hop& h : p.hops)
-        for (const HopPolicy& hp : h.policies)
+        for (const PolicyEvaluation& hp : h.policies)
           out << "      policy at " << HopKindName(h.kind) << " " << h.name
               << ": " << hp.policy << " (" << hp.action << ") -> " << hp.effect
               << (hp.matched_rule

@@ -72,7 +72,7 @@ Json PathJson(const review::PathView& v) {
     Json jh = HopJson(h);
     if (!h.policies.empty()) {
       jh["policies"] = Json::array();
-      for (const HopPolicy& hp : h.policies) {
+      for (const PolicyEvaluation& hp : h.policies) {
         Json jp;
         jp["policy"] = hp.policy;
         jp["action"] = hp.action;

@@ -325,7 +325,7 @@ struct Walker {
       if (d.pseudo) continue;
       if (!p.hops.empty() && p.hops.back() == d.hop) {
         // One ztunnel handling both sides on a node: merge its policies.
-        for (const HopPolicy& hp : d.hop.policies)
+        for (const PolicyEvaluation& hp : d.hop.policies)
           p.hops.back().policies.push_back(hp);
         continue;
       }
@@ -360,10 +360,8 @@ struct Walker {
       if (p.outcome != Outcome::kDelivered)
         p.reason = last.reason.empty() ? "request dropped" : last.reason;
       if (last.denied_by) {
-        p.denied_by = PathDenial{last.denied_by->policy, last.denied_by->rule,
-                                 last.denied_by->action,
-                                 static_cast<int>(p.hops.size()) - 1,
-                                 last.denied_by->principal};
+        p.denied_by =
+            PathDenial{*last.denied_by, static_cast<int>(p.hops.size()) - 1};
       }
       if (stack.size() == 1 && !last.reason.empty() &&
           p.outcome == Outcome::kDelivered) {

@@ -238,9 +238,8 @@ RequestAttributes Builder::Attributes(const State& s,
 // Records the decision on the vertex's hop; returns false (and ends the
 // path as denied) when the request is refused.
 bool Builder::Enforce(Vertex v, const PolicyDecision& d) {
-  for (const PolicyEvaluation& e : d.evaluated)
-    g_[v].hop.policies.push_back(
-        {e.policy, e.action, e.matched_rule, e.effect, e.note});
+  g_[v].hop.policies.insert(g_[v].hop.policies.end(), d.evaluated.begin(),
+                            d.evaluated.end());
   if (d.allowed) return true;
   Vertex f = Finish(v, Outcome::kDenied, d.reason, "");
   g_[f].denied_by = d.denied_by;

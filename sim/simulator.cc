@@ -261,7 +261,7 @@ class ModelBuilder {
                        : 0;
     for (size_t i = first; i < p.hops.size(); ++i) {
       const Hop& h = p.hops[i];
-      for (const HopPolicy& hp : h.policies)
+      for (const PolicyEvaluation& hp : h.policies)
         r.hits.push_back(Counter(hp.policy, hp.matched_rule, hp.effect));
       if (h.kind == HopKind::kExternal) {
         // Charge the link to the outside as the last network delay.
