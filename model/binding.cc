@@ -173,10 +173,19 @@ const Gateway* Resolve(const Cluster& cluster, const Ref& r,
   return gw;
 }
 
+// §2.3: istiod gives no waypoint to the Service of a waypoint or of an
+// east-west gateway (fetchWaypointForService: the mesh controller's
+// gateway.istio.io/managed value). An ingress gateway's own Service is an
+// ordinary Service and binds like any other (the 1.23 waypoint guide lists
+// bookinfo-gateway-istio under the namespace waypoint).
 bool IsGatewayService(const Cluster& cluster, const Service& svc) {
-  if (FindLabel(svc.labels, kLabelGatewayManaged)) return true;
-  if (const std::string* g = FindLabel(svc.labels, kLabelGatewayName))
-    return cluster.FindGateway(svc.ns + "/" + *g) != nullptr;
+  if (const std::string* m = FindLabel(svc.labels, kLabelGatewayManaged))
+    if (*m == kGatewayManagedByMeshController) return true;
+  if (const std::string* g = FindLabel(svc.labels, kLabelGatewayName)) {
+    const Gateway* gw = cluster.FindGateway(svc.ns + "/" + *g);
+    return gw && (gw->role == GatewayRole::kWaypoint ||
+                  gw->role == GatewayRole::kEastWest);
+  }
   return false;
 }
 

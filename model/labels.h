@@ -24,6 +24,10 @@ inline constexpr char kLabelGlobal[] = "istio.io/global";
 inline constexpr char kLabelGatewayName[] =
     "gateway.networking.k8s.io/gateway-name";
 inline constexpr char kLabelGatewayManaged[] = "gateway.istio.io/managed";
+// The gateway.istio.io/managed value of waypoints and east-west gateways
+// (the mesh controller); ingress gateways carry istio.io-gateway-controller.
+inline constexpr char kGatewayManagedByMeshController[] =
+    "istio.io-mesh-controller";
 inline constexpr char kLabelSidecarInject[] = "sidecar.istio.io/inject";
 inline constexpr char kLabelIstioInjection[] = "istio-injection";
 inline constexpr char kLabelIstioRev[] = "istio.io/rev";

@@ -223,6 +223,37 @@ TEST(BindingTest, Case30_WaypointsNeverGetWaypoints) {
   EXPECT_EQ(ServiceBinding(s, "shop/wp").status, BindingStatus::kIsWaypoint);
 }
 
+// §2.3 (fetchWaypointForService): only waypoint and east-west gateway
+// Services are exempt; an ingress gateway's own Service (as a cluster dump
+// has it: managed by istio.io-gateway-controller) takes the namespace
+// waypoint like any other Service.
+TEST(BindingTest, IngressGatewayServiceBindsLikeAnyService) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "wp"}});
+  w.Add("east", Waypoint("shop", "wp", "all"));
+  w.Add("east", testing::Ingress("shop", "gw"));
+  auto gateway_service = [](const std::string& name, const std::string& gw,
+                            const std::string& managed) {
+    return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name +
+           "\n  namespace: shop\n  labels:\n    gateway.istio.io/managed: " +
+           managed + "\n    gateway.networking.k8s.io/gateway-name: " + gw +
+           "\nspec:\n  selector:\n    gateway.networking.k8s.io/"
+           "gateway-name: " +
+           gw + "\n  ports: [{port: 80, name: http}]\n";
+  };
+  w.Add("east",
+        gateway_service("gw-istio", "gw", "istio.io-gateway-controller"));
+  // The same Service without the managed label: the Gateway's role decides.
+  w.Add("east", Svc("shop", "gw-plain", 80,
+                    {{"gateway.networking.k8s.io/gateway-name", "gw"}}));
+  w.Add("east", gateway_service("wp", "wp", "istio.io-mesh-controller"));
+  Scenario s = w.Load();
+  const Bound ingress = ServiceBinding(s, "shop/gw-istio");
+  EXPECT_EQ(ingress.status, BindingStatus::kAccepted);
+  EXPECT_EQ(ingress.waypoint, "shop/wp");
+  EXPECT_EQ(ServiceBinding(s, "shop/gw-plain").waypoint, "shop/wp");
+  EXPECT_EQ(ServiceBinding(s, "shop/wp").status, BindingStatus::kIsWaypoint);
+}
+
 // §2.1, §13 case 28: not-ready (status without addresses) vs programmed.
 TEST(BindingTest, Case28_WaypointConfiguredOnlyWhenReady) {
   World w = Shop({{Ambient(), "ambient"}});
