@@ -62,6 +62,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   cli::AddReportCommand(app, commands);
   cli::AddDiffCommand(app, commands);
   cli::AddCheckCommand(app, commands);
+  cli::AddLintCommand(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

@@ -74,7 +74,7 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
   DiffResult r = Diff(*a, *b, options);
   ExplainDiff(*a, *b, *fail_on, r);
-  const SarifInput sarif{{}, r.findings, {}};
+  const SarifInput sarif{{}, r.findings, {}, {}};
   if (!o.sarif.empty() &&
       !WriteFile(
           o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))

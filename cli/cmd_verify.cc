@@ -37,7 +37,7 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
   VerifyResult r = Verify(*sc, options);
   AttachWitnessPaths(*sc, r);
-  const SarifInput sarif{{{o.scenario, r}}, {}, {}};
+  const SarifInput sarif{{{o.scenario, r}}, {}, {}, {}};
   if (!o.sarif.empty() &&
       !WriteFile(
           o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))

@@ -32,6 +32,7 @@ struct Diagnostic {
   Severity severity = Severity::kError;
   SourceLocation location;
   std::string message;  // lowercase start, no trailing period
+  std::string rule;     // a rule id of model/rules.h, when one applies
 
   // "file:line:col: error: message"
   std::string ToString() const;
@@ -40,7 +41,8 @@ struct Diagnostic {
 class Diagnostics {
  public:
   void Error(const SourceLocation& loc, std::string message);
-  void Warning(const SourceLocation& loc, std::string message);
+  void Warning(const SourceLocation& loc, std::string message,
+               std::string rule = "");
   void Note(const SourceLocation& loc, std::string message);
 
   bool HasErrors() const { return error_count_ > 0; }

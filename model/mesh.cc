@@ -160,6 +160,18 @@ const std::string* FindLabel(const Labels& labels, const std::string& key) {
   return it == labels.end() ? nullptr : &it->second;
 }
 
+std::string GeneratedDeploymentName(const Gateway& gw) {
+  if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
+    return gw.name;
+  return gw.name + "-" + gw.class_name;
+}
+
+bool IsBuiltinGatewayClass(const std::string& class_name) {
+  return class_name == "istio" || class_name == "istio-waypoint" ||
+         class_name == "istio-east-west" || class_name == "istio-eastwest" ||
+         class_name == "istio-remote" || class_name == "gloo-waypoint";
+}
+
 namespace {
 
 GatewayRole RoleForClass(const std::string& class_name) {
@@ -171,15 +183,6 @@ GatewayRole RoleForClass(const std::string& class_name) {
     return GatewayRole::kEastWest;
   if (class_name == "istio-remote") return GatewayRole::kRemote;
   return GatewayRole::kIngress;
-}
-
-// The Deployment (and service account) name Istio's deployment controller
-// gives a Gateway: waypoints and east-west gateways keep the Gateway's name,
-// other classes get "<name>-<class>" (istio: "<name>-istio").
-std::string GeneratedDeploymentName(const Gateway& gw) {
-  if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
-    return gw.name;
-  return gw.name + "-" + gw.class_name;
 }
 
 // §1.1: captured(pod), plus the sidecar injector's decision.
@@ -294,7 +297,8 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
                " and its namespace both carry istio.io/use-waypoint=auto; the "
                "Solo documentation says to label either the namespace or its "
                "services, never both (istiod resolves both to " +
-               s.ns + "/auto, §15)"});
+               s.ns + "/auto, §15)",
+           "auto-waypoint-collision"});
     }
   }
   for (const auto& [ns, loc] : wanted) {
@@ -326,6 +330,8 @@ namespace {
 void DeriveGateways(Cluster& c) {
   for (auto& [key, gw] : c.gateways) {
     gw.role = RoleForClass(gw.class_name);
+    gw.class_known = IsBuiltinGatewayClass(gw.class_name) ||
+                     c.gateway_classes.count(gw.class_name) > 0;
     const std::string* net = FindLabel(gw.labels, kLabelNetwork);
     gw.network = net ? *net : c.network;
   }
@@ -344,6 +350,7 @@ void DeriveGateways(Cluster& c) {
   }
   for (auto& [key, gw] : c.gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
+    if (!gw.class_known && !gw.has_status) continue;  // no controller
     if (c.gateway_deployments.count(key)) continue;
     bool has_pods = false;
     for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);

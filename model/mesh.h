@@ -194,11 +194,18 @@ struct Gateway {
   // Filled by Finalize().
   GatewayRole role = GatewayRole::kIngress;
   std::string network;
+  // The class is built in (istio, istio-waypoint, istio-east-west, Solo's
+  // istio-eastwest, istio-remote, gloo-waypoint) or defined by a
+  // GatewayClass of the cluster.
+  bool class_known = true;
 
   std::string Key() const { return ns + "/" + name; }
-  // §2.1: istiod builds a Waypoint only once status.addresses is non-empty; a
-  // Gateway written for kubectl apply (no status) is taken as programmed.
-  bool Programmed() const { return !has_status || !status_addresses.empty(); }
+  // §2.1: istiod builds a Waypoint only once status.addresses is non-empty. A
+  // Gateway written for kubectl apply (no status) is taken as programmed when
+  // a controller exists for its class; nothing programs an unknown class.
+  bool Programmed() const {
+    return has_status ? !status_addresses.empty() : class_known;
+  }
 };
 
 struct HttpMatch {
@@ -405,6 +412,15 @@ struct Mesh {
   // and every index. Call once after all objects are added.
   void Finalize(Diagnostics& diags);
 };
+
+// Gateway classes Istio (and Solo's distribution) provide without a
+// GatewayClass object (§2.1, §7.1, §15.1).
+bool IsBuiltinGatewayClass(const std::string& class_name);
+// The Deployment (and service account) name Istio's deployment controller
+// gives a Gateway (after Finalize: it depends on the role): waypoints and
+// east-west gateways keep the Gateway's name, other classes get
+// "<name>-<class>" (istio: "<name>-istio").
+std::string GeneratedDeploymentName(const Gateway& gw);
 
 // A Gateway API duration ("10s", "500ms", "1h30m": one to four parts of
 // 1-5 digits and h, m, s or ms), in nanoseconds; nullopt when malformed.

@@ -618,10 +618,11 @@ void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
           found = s && s->kind == t.kind;
         }
         if (!found) {
-          diags.Warning(t.location, what +
-                                        " names no such object in namespace " +
-                                        p.ns + " of cluster " + c.name +
-                                        ": the policy applies nowhere");
+          diags.Warning(t.location,
+                        what + " names no such object in namespace " + p.ns +
+                            " of cluster " + c.name +
+                            ": the policy applies nowhere",
+                        "reference-not-found");
         }
       }
     }

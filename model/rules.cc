@@ -142,6 +142,75 @@ const std::vector<Rule>& RuleCatalogue() {
        "ignores, a skipped object). `meshsim check --strict` fails on it. "
        "Fix: the warning names the file, line and column.",
        "docs/rules.md#scenario-warning"},
+      {"unknown-kind", RuleKind::kLint, kE, kE,
+       "A kind that does not exist in a known API group",
+       "An object's kind is not one of its API group's kinds "
+       "(security.istio.io, networking.istio.io, gateway.networking.k8s.io, "
+       "telemetry.istio.io, extensions.istio.io, core v1, apps/v1); kubectl "
+       "apply would refuse it, and skipping it would silently drop a policy. "
+       "Example: kind: AuthorisationPolicy. Fix: correct the kind "
+       "(did-you-mean gives the nearest).",
+       "docs/rules.md#unknown-kind"},
+      {"unknown-field", RuleKind::kLint, kE, kE,
+       "A field the kind's schema does not have",
+       "A field is not in the published schema of the kind; kubectl apply "
+       "--validate=strict refuses it, and meshsim would otherwise ignore it. "
+       "Example: spec.acton. Fix: correct the field name (did-you-mean gives "
+       "the nearest).",
+       "docs/rules.md#unknown-field"},
+      {"invalid-value", RuleKind::kLint, kE, kE,
+       "A value outside the field's type, enum or range",
+       "A value has the wrong type or lies outside its enum or range. Example: "
+       "port 70000, action ALOW. Fix: use one of the values the message lists.",
+       "docs/rules.md#invalid-value"},
+      {"reference-not-found", RuleKind::kLint, kW, kW,
+       "A reference names no object",
+       "A targetRefs entry, an HTTPRoute parentRef or backendRef, an "
+       "istio.io/use-waypoint label, a ServiceEntry workloadSelector, or a "
+       "denied_by/via in expect: names an object that does not exist. Example: "
+       "backendRefs: [{name: reviws}]. Fix: name an existing object "
+       "(did-you-mean gives the nearest).",
+       "docs/rules.md#reference-not-found"},
+      {"principal-matches-nothing", RuleKind::kLint, kW, kW,
+       "A policy principal that no identity of the mesh has",
+       "An AuthorizationPolicy source principal (or notPrincipal) pattern "
+       "matches no service account identity in the mesh: an ALLOW then admits "
+       "nothing, a DENY never applies (§8.1). Example: "
+       "cluster.local/ns/shop/sa/shop-prodcutpage. Fix: correct the principal "
+       "(the nearest identities are named).",
+       "docs/rules.md#principal-matches-nothing"},
+      {"namespace-matches-nothing", RuleKind::kLint, kW, kW,
+       "A policy namespace that the mesh does not have",
+       "An AuthorizationPolicy source namespace (or notNamespace) pattern "
+       "matches no namespace of the mesh (§8.1). Fix: correct the namespace.",
+       "docs/rules.md#namespace-matches-nothing"},
+      {"selector-matches-nothing", RuleKind::kLint, kW, kW,
+       "A policy selector that selects no pod",
+       "An AuthorizationPolicy or PeerAuthentication selector selects no pod "
+       "in its namespace (or the mesh, in the root namespace): it applies "
+       "nowhere. Fix: match the pods' labels.",
+       "docs/rules.md#selector-matches-nothing"},
+      {"unknown-gateway-class", RuleKind::kLint, kW, kW,
+       "A Gateway class nothing implements",
+       "A Gateway's gatewayClassName is neither built in (istio, "
+       "istio-waypoint, istio-east-west, ...) nor defined by a GatewayClass: "
+       "no controller programs it, so it is not a waypoint and not a gateway "
+       "(§2.1). Example: istio-waypont. Fix: use istio-waypoint or istio.",
+       "docs/rules.md#unknown-gateway-class"},
+      {"unknown-label-value", RuleKind::kLint, kW, kW,
+       "A label value Istio ignores",
+       "A label meshsim reads (istio.io/dataplane-mode, istio.io/waypoint-for, "
+       "istio.io/ingress-use-waypoint, istio-injection, "
+       "sidecar.istio.io/inject, istio.io/global) has a value Istio does not "
+       "act on. Example: istio.io/dataplane-mode: ambiant leaves the namespace "
+       "uncaptured (§1.1). Fix: use one of the listed values.",
+       "docs/rules.md#unknown-label-value"},
+      {"port-not-on-service", RuleKind::kLint, kW, kW,
+       "Traffic to a port its Service does not have",
+       "A traffic entry sends to a Service by name on a port the Service does "
+       "not declare: nothing listens there, and paths, run and verify show the "
+       "request failed. Fix: send to one of the Service's ports.",
+       "docs/rules.md#port-not-on-service"},
   };
   return kRules;
 }

@@ -235,6 +235,17 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
     results.push_back(Result(f.rule, f.severity, f.message, where, related,
                              df.new_side.path, key));
   }
+  for (const auto& [file, lr] : in.lint)
+    for (const LintFinding& f : lr.findings) {
+      const SourceLocation where =
+          f.location.Known() ? f.location : SourceLocation{file, 1, 1};
+      std::string text = f.message;
+      if (!f.fix.empty()) text += ". Fix: " + f.fix;
+      results.push_back(Result(f.rule, f.severity, text, where, {}, {},
+                               f.rule + "|" + RepoPath(where.file) + "|" +
+                                   f.object.kind + f.object.ns + "/" +
+                                   f.object.name + "|" + f.message));
+    }
   for (const ScenarioCheck& c : in.check) {
     if (!c.error.empty())
       results.push_back(Result("load-error", Severity::kError, c.error,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/check_result.h"
+#include "lint/lint.h"
 #include "model/path.h"
 #include "verify/diff.h"
 #include "verify/verifier.h"
@@ -24,6 +25,7 @@ struct SarifInput {
   std::vector<std::pair<std::string, VerifyResult>> verify;  // file, result
   std::vector<DiffFinding> diff;
   std::vector<ScenarioCheck> check;
+  std::vector<std::pair<std::string, LintResult>> lint;  // file, result
 };
 void WriteSarif(const SarifInput& in, std::ostream& out);
 

@@ -230,13 +230,13 @@ TEST(CliWarningsTest, EveryCommandShowsTheScenarioWarnings) {
       "scenarios/solo-auto-waypoint/manifests/catalog.yaml:23:5: warning: "
       "service catalog/catalog and its namespace both carry "
       "istio.io/use-waypoint=auto";
-  for (const std::string& command : {"run", "verify", "analyze"}) {
+  for (const std::string command : {"run", "verify", "analyze"}) {
     std::vector<std::string> args = {command, file};
     if (command == "run") args.push_back("--quiet");
     CliRun r = Cli(args);
     EXPECT_NE(r.err.find(text), std::string::npos) << command << r.err;
   }
-  for (const std::string& command : {"run", "verify"}) {
+  for (const std::string command : {"run", "verify"}) {
     CliRun r = Cli({command, file, "--format", "json"});
     const auto j = nlohmann::json::parse(r.out);
     ASSERT_TRUE(j.contains("warnings")) << command;

@@ -1,0 +1,34 @@
+// Internal to lint/: one function per rule, each appending its findings.
+#ifndef MESHSIM_LINT_RULES_H_
+#define MESHSIM_LINT_RULES_H_
+
+#include <string>
+#include <vector>
+
+#include "lint/lint.h"
+#include "model/scenario.h"
+
+namespace meshsim::lint {
+
+// A finding of `rule` with the catalogue's severity.
+LintFinding Make(const std::string& rule, const std::string& message,
+                 const SourceLocation& where, LintObject object,
+                 const std::string& fix);
+// " (did you mean 'x'?)", or "" when nothing is close.
+std::string DidYouMean(const std::string& word,
+                       const std::vector<std::string>& candidates);
+
+// rules_references.cc
+void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out);
+// rules_policies.cc
+void PrincipalMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
+void NamespaceMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
+void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
+// rules_config.cc
+void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
+void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
+void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
+
+}  // namespace meshsim::lint
+
+#endif  // MESHSIM_LINT_RULES_H_

@@ -1,0 +1,151 @@
+// Configuration that Istio reads differently from how it reads: a Gateway
+// class nobody implements, a label value Istio ignores, a traffic entry on a
+// port its Service does not have.
+#include <set>
+
+#include "lint/rules.h"
+#include "model/labels.h"
+
+namespace meshsim::lint {
+
+namespace {
+
+// A label meshsim reads and the values Istio acts on.
+struct KnownLabel {
+  const char* key;
+  std::vector<std::string> values;
+  const char* effect;  // what Istio does with any other value
+};
+
+const std::vector<KnownLabel>& KnownLabels() {
+  // Go's strconv.ParseBool for the boolean ones (§5).
+  static const std::vector<std::string> kGoBool = {
+      "1", "t", "T", "TRUE",  "true",  "True",
+      "0", "f", "F", "FALSE", "false", "False"};
+  static const std::vector<KnownLabel> kLabels = {
+      {kLabelDataplaneMode,
+       {"ambient", "none"},
+       "ignored: the object is not captured by it (§1.1)"},
+      {kLabelWaypointFor,
+       {"service", "workload", "all", "none"},
+       "ignored: the waypoint serves service traffic (§2.2)"},
+      {kLabelIngressUseWaypoint, kGoBool,
+       "ignored: ingress does not use the waypoint (§5)"},
+      {kLabelIstioInjection,
+       {"enabled", "disabled"},
+       "ignored by the sidecar injector (§1.1)"},
+      {kLabelSidecarInject,
+       {"true", "false"},
+       "ignored by the sidecar injector (§1.1)"},
+      {kLabelGlobal,
+       {"true", "false"},
+       "ignored: the service is not global (§7.2)"},
+  };
+  return kLabels;
+}
+
+void CheckLabels(const Cluster& c, const std::string& kind,
+                 const std::string& ns, const std::string& name,
+                 const Labels& labels,
+                 const std::map<std::string, SourceLocation>* locations,
+                 const SourceLocation& fallback,
+                 std::vector<LintFinding>& out) {
+  for (const KnownLabel& k : KnownLabels()) {
+    const std::string* v = FindLabel(labels, k.key);
+    if (!v) continue;
+    bool known = false;
+    for (const std::string& value : k.values) known |= value == *v;
+    if (known) continue;
+    const SourceLocation* at = nullptr;
+    if (locations) {
+      auto it = locations->find(k.key);
+      if (it != locations->end()) at = &it->second;
+    }
+    std::string allowed;
+    for (const std::string& value : k.values)
+      allowed += (allowed.empty() ? "" : ", ") + value;
+    out.push_back(Make("unknown-label-value",
+                       kind + " " + ns + (name.empty() ? "" : "/" + name) +
+                           ": label " + k.key + "=" + *v + " is " + k.effect +
+                           "; expected one of " + allowed +
+                           DidYouMean(*v, k.values),
+                       at ? *at : fallback, {kind, ns, name, c.name},
+                       "use one of the values Istio reads"));
+  }
+}
+
+}  // namespace
+
+void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out) {
+  static const std::vector<std::string> kBuiltin = {
+      "istio",          "istio-waypoint", "istio-east-west",
+      "istio-eastwest", "istio-remote",   "gloo-waypoint"};
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const auto& [key, gw] : c.gateways) {
+      if (gw.class_known) continue;
+      std::vector<std::string> classes = kBuiltin;
+      for (const auto& [name, gc] : c.gateway_classes) classes.push_back(name);
+      out.push_back(Make(
+          "unknown-gateway-class",
+          "Gateway " + key + ": gatewayClassName '" + gw.class_name +
+              "' is neither built in nor defined by a GatewayClass; nothing "
+              "programs it, so it is no waypoint and no gateway" +
+              DidYouMean(gw.class_name, classes),
+          gw.location, {"Gateway", gw.ns, gw.name, c.name},
+          "use istio-waypoint for a waypoint, istio for an ingress gateway"));
+    }
+}
+
+void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const auto& [name, ns] : c.namespaces)
+      CheckLabels(c, "Namespace", name, "", ns.labels, nullptr, ns.location,
+                  out);
+    for (const Service& s : c.services)
+      CheckLabels(c, s.kind, s.ns, s.name, s.labels, &s.label_locations,
+                  s.location, out);
+    std::set<std::string> seen;  // one finding per controller, not per pod
+    for (const Workload& w : c.workloads)
+      if (w.role == WorkloadRole::kApplication &&
+          seen.insert(w.ns + "/" + w.owner).second)
+        CheckLabels(c, w.kind, w.ns, w.owner, w.labels, &w.label_locations,
+                    w.location, out);
+    for (const auto& [key, gw] : c.gateways)
+      CheckLabels(c, "Gateway", gw.ns, gw.name, gw.labels, nullptr, gw.location,
+                  out);
+  }
+}
+
+// A traffic entry addressed to a Service by host, on a port the Service
+// does not declare: nothing listens there (the request fails).
+void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const TrafficEntry& t : sc.traffic) {
+    if (t.to.host.empty() || t.to.port <= 0) continue;
+    const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
+    if (!c && !sc.mesh.clusters.empty()) c = &sc.mesh.clusters.front();
+    if (!c) continue;
+    const std::string client_ns =
+        t.from.ns.empty() && !t.from.ingress.empty()
+            ? t.from.ingress.substr(0, t.from.ingress.find('/'))
+            : t.from.ns;
+    for (size_t si : c->ServicesForHost(t.to.host, client_ns)) {
+      const Service& s = c->services[si];
+      if (s.kind != "Service" || s.ports.empty() || s.FindPort(t.to.port))
+        continue;
+      std::string ports;
+      for (const ServicePort& p : s.ports)
+        ports += (ports.empty() ? "" : ", ") + std::to_string(p.port);
+      out.push_back(Make("port-not-on-service",
+                         "traffic '" + t.name + "': Service " + s.Key() +
+                             " has no port " + std::to_string(t.to.port) +
+                             " (it has " + ports +
+                             "); the connection is refused",
+                         t.to.location.Known() ? t.to.location : t.location,
+                         {"Service", s.ns, s.name, c->name},
+                         "send to one of the Service's ports"));
+      break;
+    }
+  }
+}
+
+}  // namespace meshsim::lint

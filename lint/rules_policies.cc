@@ -1,0 +1,140 @@
+// AuthorizationPolicy and PeerAuthentication patterns that match nothing in
+// the mesh: a source principal or namespace no workload has (§8.1, a typo
+// turns an ALLOW into deny-all and a DENY into nothing), and a selector that
+// selects no pod.
+#include <set>
+
+#include "lint/rules.h"
+#include "model/policy.h"
+
+namespace meshsim::lint {
+
+namespace {
+
+struct Identities {
+  std::vector<std::string> principals;  // cluster.local/ns/<ns>/sa/<sa>
+  std::vector<std::string> namespaces;
+};
+
+Identities MeshIdentities(const Scenario& sc) {
+  std::set<std::string> principals, namespaces;
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const Workload& w : c.workloads) {
+      principals.insert(SpiffePrincipal(w.ns, w.service_account));
+      namespaces.insert(w.ns);
+    }
+    for (const auto& [name, ns] : c.namespaces) namespaces.insert(name);
+    // A gateway's service account exists whatever its replica count (a
+    // waypoint scaled to 0 keeps its identity, §2.1).
+    for (const auto& [key, gw] : c.gateways)
+      principals.insert(SpiffePrincipal(gw.ns, GeneratedDeploymentName(gw)));
+  }
+  return {{principals.begin(), principals.end()},
+          {namespaces.begin(), namespaces.end()}};
+}
+
+bool MatchesAny(const std::string& pattern,
+                const std::vector<std::string>& values) {
+  for (const std::string& v : values)
+    if (IstioStringMatch(pattern, v)) return true;
+  return false;
+}
+
+// Each pattern of `patterns` (a source field of rule `ri`) that matches no
+// value of `values`.
+void Unmatched(const AuthorizationPolicy& p, const Cluster& c, size_t ri,
+               const PolicySource& src, const char* field,
+               const std::vector<std::string>& patterns,
+               const std::vector<std::string>& values, const std::string& rule,
+               const char* what, std::vector<LintFinding>& out) {
+  for (const std::string& pattern : patterns) {
+    if (MatchesAny(pattern, values)) continue;
+    out.push_back(Make(
+        rule,
+        "AuthorizationPolicy " + p.Key() + ": rules[" + std::to_string(ri) +
+            "].from." + field + " '" + pattern + "' matches no " + what +
+            " of the mesh" + DidYouMean(pattern, values),
+        src.location.Known() ? src.location : p.location,
+        {"AuthorizationPolicy", p.ns, p.name, c.name},
+        p.action == "DENY"
+            ? "correct the name: as written this DENY never applies"
+            : "correct the name: as written no request matches this rule"));
+  }
+}
+
+}  // namespace
+
+void PrincipalMatchesNothing(const Scenario& sc,
+                             std::vector<LintFinding>& out) {
+  const Identities ids = MeshIdentities(sc);
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      for (size_t ri = 0; ri < p.rules.size(); ++ri)
+        for (const PolicySource& src : p.rules[ri].from) {
+          Unmatched(p, c, ri, src, "source.principals", src.principals,
+                    ids.principals, "principal-matches-nothing", "identity",
+                    out);
+          Unmatched(p, c, ri, src, "source.notPrincipals", src.not_principals,
+                    ids.principals, "principal-matches-nothing", "identity",
+                    out);
+        }
+}
+
+void NamespaceMatchesNothing(const Scenario& sc,
+                             std::vector<LintFinding>& out) {
+  const Identities ids = MeshIdentities(sc);
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      for (size_t ri = 0; ri < p.rules.size(); ++ri)
+        for (const PolicySource& src : p.rules[ri].from) {
+          Unmatched(p, c, ri, src, "source.namespaces", src.namespaces,
+                    ids.namespaces, "namespace-matches-nothing", "namespace",
+                    out);
+          Unmatched(p, c, ri, src, "source.notNamespaces", src.not_namespaces,
+                    ids.namespaces, "namespace-matches-nothing", "namespace",
+                    out);
+        }
+}
+
+void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
+  auto selects_nothing = [](const Cluster& c, const std::string& ns,
+                            const std::string& root, const Labels& selector) {
+    for (const Workload& w : c.workloads)
+      if ((ns == root || w.ns == ns) && SelectorMatches(selector, w.labels))
+        return false;
+    return true;
+  };
+  auto text = [](const Labels& selector) {
+    std::string s;
+    for (const auto& [k, v] : selector)
+      s += (s.empty() ? "" : ",") + k + "=" + v;
+    return s;
+  };
+  const std::string& root = sc.mesh.istio.root_namespace;
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      if (p.selector && !p.selector->empty() &&
+          selects_nothing(c, p.ns, root, *p.selector))
+        out.push_back(
+            Make("selector-matches-nothing",
+                 "AuthorizationPolicy " + p.Key() + ": selector " +
+                     text(*p.selector) + " selects no pod in " +
+                     (p.ns == root ? "the mesh" : "namespace " + p.ns),
+                 p.location, {"AuthorizationPolicy", p.ns, p.name, c.name},
+                 "match the pods' labels; as written the policy "
+                 "applies nowhere"));
+    for (const PeerAuthentication& p : c.peer_authentications)
+      if (p.selector && !p.selector->empty() &&
+          selects_nothing(c, p.ns, root, *p.selector))
+        out.push_back(
+            Make("selector-matches-nothing",
+                 "PeerAuthentication " + p.Key() + ": selector " +
+                     text(*p.selector) + " selects no pod in " +
+                     (p.ns == root ? "the mesh" : "namespace " + p.ns),
+                 p.location, {"PeerAuthentication", p.ns, p.name, c.name},
+                 "match the pods' labels; as written the mode "
+                 "applies nowhere"));
+  }
+}
+
+}  // namespace meshsim::lint

@@ -1,0 +1,165 @@
+// reference-not-found: a name that names nothing. HTTPRoute parentRefs and
+// backendRefs, istio.io/use-waypoint(-namespace) labels, ServiceEntry
+// workloadSelector, and `denied_by`/`via` in `expect:`. AuthorizationPolicy
+// targetRefs are checked while loading (model/policy.h
+// ValidatePolicyReferences) and surface here with the same rule id.
+#include <set>
+
+#include "lint/rules.h"
+#include "model/labels.h"
+
+namespace meshsim::lint {
+
+namespace {
+
+std::vector<std::string> GatewayNames(const Cluster& c) {
+  std::vector<std::string> out;
+  for (const auto& [key, gw] : c.gateways) out.push_back(key);
+  return out;
+}
+
+std::vector<std::string> ServiceNames(const Cluster& c) {
+  std::vector<std::string> out;
+  for (const Service& s : c.services) out.push_back(s.Key());
+  return out;
+}
+
+// §9: an HTTPRoute's parents (a Gateway, or a Service/ServiceEntry for mesh
+// routes) and backends (Services, ServiceEntries) must exist.
+void RouteReferences(const Cluster& c, std::vector<LintFinding>& out) {
+  for (const HttpRoute& r : c.routes) {
+    const LintObject obj{r.kind, r.ns, r.name, c.name};
+    for (const ParentRef& p : r.parents) {
+      const std::string key = (p.ns.empty() ? r.ns : p.ns) + "/" + p.name;
+      const bool gateway = p.kind == "Gateway";
+      if (gateway ? c.FindGateway(key) != nullptr
+                  : c.FindService(key) != nullptr)
+        continue;
+      out.push_back(Make(
+          "reference-not-found",
+          r.kind + " " + r.Key() + ": parentRefs names " + p.kind + " " + key +
+              ", which does not exist in cluster " + c.name +
+              DidYouMean(key, gateway ? GatewayNames(c) : ServiceNames(c)),
+          p.location.Known() ? p.location : r.location, obj,
+          "name an existing " + p.kind + "; the route attaches to nothing"));
+    }
+    for (const HttpRouteRule& rule : r.rules)
+      for (const BackendRef& b : rule.backends) {
+        if (b.kind == "Hostname") continue;
+        const std::string key = (b.ns.empty() ? r.ns : b.ns) + "/" + b.name;
+        if (c.FindService(key)) continue;
+        out.push_back(
+            Make("reference-not-found",
+                 r.kind + " " + r.Key() + ": backendRefs names " + b.kind +
+                     " " + key + ", which does not exist in cluster " + c.name +
+                     DidYouMean(key, ServiceNames(c)),
+                 b.location.Known() ? b.location : rule.location, obj,
+                 "name an existing Service; requests routed there fail"));
+      }
+  }
+}
+
+// §2.3: istio.io/use-waypoint names a Gateway in the object's namespace, or
+// in istio.io/use-waypoint-namespace; "none" opts out.
+void UseWaypointReference(const Cluster& c, const std::string& kind,
+                          const std::string& ns, const std::string& name,
+                          const Labels& labels, const SourceLocation& where,
+                          std::vector<LintFinding>& out) {
+  const std::string* wp = FindLabel(labels, kLabelUseWaypoint);
+  if (!wp || *wp == "none" || wp->empty()) return;
+  const std::string* wns = FindLabel(labels, kLabelUseWaypointNamespace);
+  const std::string key = (wns ? *wns : ns) + "/" + *wp;
+  if (c.FindGateway(key)) return;
+  out.push_back(Make(
+      "reference-not-found",
+      kind + " " + ns + (name.empty() ? "" : "/" + name) + ": " +
+          kLabelUseWaypoint + "=" + *wp + " names Gateway " + key +
+          ", which does not exist in cluster " + c.name +
+          DidYouMean(key, GatewayNames(c)),
+      where, {kind, ns, name, c.name},
+      "create the waypoint or correct the label; until then the binding is "
+      "dropped and traffic goes direct (fail open, §3.6)"));
+}
+
+void LabelReferences(const Cluster& c, std::vector<LintFinding>& out) {
+  for (const auto& [name, ns] : c.namespaces)
+    UseWaypointReference(c, "Namespace", name, "", ns.labels, ns.location, out);
+  for (const Service& s : c.services) {
+    auto it = s.label_locations.find(kLabelUseWaypoint);
+    UseWaypointReference(
+        c, s.kind, s.ns, s.name, s.labels,
+        it != s.label_locations.end() ? it->second : s.location, out);
+  }
+  std::set<std::string> seen;  // one finding per controller, not per pod
+  for (const Workload& w : c.workloads) {
+    if (!seen.insert(w.ns + "/" + w.owner).second) continue;
+    auto it = w.label_locations.find(kLabelUseWaypoint);
+    UseWaypointReference(
+        c, w.kind, w.ns, w.name, w.labels,
+        it != w.label_locations.end() ? it->second : w.location, out);
+  }
+}
+
+// §3.4: a ServiceEntry's workloadSelector selects workloads of its namespace.
+void WorkloadSelectors(const Cluster& c, std::vector<LintFinding>& out) {
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    const Service& s = c.services[si];
+    if (s.kind != "ServiceEntry" || !s.selector || s.selector->empty())
+      continue;
+    if (si < c.service_endpoints.size() && !c.service_endpoints[si].empty())
+      continue;
+    std::string sel;
+    for (const auto& [k, v] : *s.selector)
+      sel += (sel.empty() ? "" : ",") + k + "=" + v;
+    out.push_back(Make("reference-not-found",
+                       "ServiceEntry " + s.Key() + ": workloadSelector " + sel +
+                           " selects no workload in namespace " + s.ns,
+                       s.location, {s.kind, s.ns, s.name, c.name},
+                       "match the labels of the workloads it stands for"));
+  }
+}
+
+// `expect:` names: `denied_by` a policy, `via` waypoints.
+void ExpectationReferences(const Scenario& sc, std::vector<LintFinding>& out) {
+  std::set<std::string> policies, gateways;
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      policies.insert(p.Key());
+    for (const PeerAuthentication& p : c.peer_authentications)
+      policies.insert(p.Key());
+    for (const auto& [key, gw] : c.gateways) gateways.insert(key);
+  }
+  const std::vector<std::string> policy_list(policies.begin(), policies.end());
+  const std::vector<std::string> gateway_list(gateways.begin(), gateways.end());
+  for (const Expectation& x : sc.expect) {
+    const LintObject obj{"expect", "", x.name, ""};
+    if (!x.denied_by.empty() && !policies.count(x.denied_by))
+      out.push_back(Make("reference-not-found",
+                         "expect '" + x.name + "': denied_by " + x.denied_by +
+                             " names no AuthorizationPolicy or "
+                             "PeerAuthentication" +
+                             DidYouMean(x.denied_by, policy_list),
+                         x.location, obj, "name the policy as namespace/name"));
+    if (x.via)
+      for (const std::string& w : *x.via)
+        if (!gateways.count(w))
+          out.push_back(
+              Make("reference-not-found",
+                   "expect '" + x.name + "': via names " + w +
+                       ", which is no Gateway" + DidYouMean(w, gateway_list),
+                   x.location, obj, "name the waypoint as namespace/name"));
+  }
+}
+
+}  // namespace
+
+void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    RouteReferences(c, out);
+    LabelReferences(c, out);
+    WorkloadSelectors(c, out);
+  }
+  ExpectationReferences(sc, out);
+}
+
+}  // namespace meshsim::lint

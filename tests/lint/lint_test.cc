@@ -1,0 +1,187 @@
+// The analyzer catalogue (lint/lint.h): each rule fires on a small world
+// with its exact message and location, and stays quiet once the world is
+// fixed.
+#include "lint/lint.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::Ns;
+using testing::ShopWorld;
+using testing::Svc;
+using testing::Waypoint;
+using testing::World;
+
+// The findings of `rule` as "line:col message".
+std::vector<std::string> Of(const LintResult& r, const std::string& rule) {
+  std::vector<std::string> out;
+  for (const LintFinding& f : r.findings)
+    if (f.rule == rule)
+      out.push_back(std::to_string(f.location.line) + ":" +
+                    std::to_string(f.location.column) + " " + f.message);
+  return out;
+}
+
+const char* kAllowCurl =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n"
+    "  name: allow-curl\n  namespace: shop\nspec:\n  selector:\n"
+    "    matchLabels: {app: %s}\n  action: ALLOW\n  rules:\n"
+    "  - from:\n    - source:\n        principals: [\"%s\"]\n"
+    "        namespaces: [\"%s\"]\n";
+
+std::string Policy(const std::string& app, const std::string& principal,
+                   const std::string& ns) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf, kAllowCurl, app.c_str(), principal.c_str(),
+                ns.c_str());
+  return buf;
+}
+
+TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
+  World w = ShopWorld();
+  w.Add("east", Policy("crat", "cluster.local/ns/client/sa/defualt", "clinet"));
+  const LintResult r = Lint(w.Load());
+  const auto principals = Of(r, "principal-matches-nothing");
+  ASSERT_EQ(principals.size(), 1u);
+  EXPECT_NE(
+      principals[0].find(
+          "rules[0].from.source.principals "
+          "'cluster.local/ns/client/sa/defualt' matches no identity of "
+          "the mesh (did you mean 'cluster.local/ns/client/sa/default'?)"),
+      std::string::npos)
+      << principals[0];
+  const auto namespaces = Of(r, "namespace-matches-nothing");
+  ASSERT_EQ(namespaces.size(), 1u);
+  EXPECT_NE(namespaces[0].find("'clinet' matches no namespace of the mesh "
+                               "(did you mean 'client'?)"),
+            std::string::npos);
+  const auto selectors = Of(r, "selector-matches-nothing");
+  ASSERT_EQ(selectors.size(), 1u);
+  EXPECT_NE(selectors[0].find("AuthorizationPolicy shop/allow-curl: selector "
+                              "app=crat selects no pod in namespace shop"),
+            std::string::npos);
+
+  World fixed = ShopWorld();
+  fixed.Add("east", Policy("cart", "cluster.local/ns/client/sa/*", "client"));
+  const LintResult ok = Lint(fixed.Load());
+  EXPECT_TRUE(ok.findings.empty()) << ok.findings.front().message;
+}
+
+TEST(LintTest, UseWaypointAndRouteReferencesThatNameNothing) {
+  World w = ShopWorld({{Ambient(), "ambient"}},
+                      {{"istio.io/use-waypoint", "waypont"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata:\n  name: r\n  namespace: shop\nspec:\n  parentRefs:\n"
+        "  - {kind: Service, group: \"\", name: cart}\n  rules:\n"
+        "  - backendRefs:\n    - {name: crat, port: 80}\n");
+  const auto refs = Of(Lint(w.Load()), "reference-not-found");
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_NE(refs[0].find("HTTPRoute shop/r: backendRefs names Service "
+                         "shop/crat, which does not exist in cluster east "
+                         "(did you mean 'shop/cart'?)"),
+            std::string::npos)
+      << refs[0];
+  EXPECT_NE(refs[1].find("Service shop/cart: istio.io/use-waypoint=waypont "
+                         "names Gateway shop/waypont, which does not exist in "
+                         "cluster east (did you mean 'shop/waypoint'?)"),
+            std::string::npos)
+      << refs[1];
+}
+
+TEST(LintTest, ExpectationsNameExistingPoliciesAndWaypoints) {
+  World w = ShopWorld();
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop.svc.cluster.local, port: 80}");
+  Scenario s = w.Load();
+  Expectation x;
+  x.name = "denied";
+  x.traffic = "t";
+  x.denied_by = "shop/deny-al";
+  x.via = std::vector<std::string>{"shop/waypoint"};
+  s.expect.push_back(x);
+  const auto refs = Of(Lint(s), "reference-not-found");
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_NE(refs[0].find("expect 'denied': denied_by shop/deny-al names no "
+                         "AuthorizationPolicy or PeerAuthentication"),
+            std::string::npos);
+  EXPECT_NE(refs[1].find("expect 'denied': via names shop/waypoint, which is "
+                         "no Gateway"),
+            std::string::npos);
+}
+
+TEST(LintTest, UnknownGatewayClassIsNoWaypoint) {
+  World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint", "", "", "istio-waypont"));
+  const Scenario s = w.Load();
+  const auto classes = Of(Lint(s), "unknown-gateway-class");
+  ASSERT_EQ(classes.size(), 1u);
+  EXPECT_NE(classes[0].find("Gateway shop/waypoint: gatewayClassName "
+                            "'istio-waypont' is neither built in nor defined "
+                            "by a GatewayClass; nothing programs it, so it is "
+                            "no waypoint and no gateway (did you mean "
+                            "'istio-waypoint'?)"),
+            std::string::npos)
+      << classes[0];
+  // Nothing deploys it, and it is not programmed.
+  const Cluster& c = s.mesh.clusters[0];
+  EXPECT_FALSE(c.FindGateway("shop/waypoint")->Programmed());
+  EXPECT_EQ(c.gateway_pods.count("shop/waypoint"), 0u);
+}
+
+TEST(LintTest, LabelValuesIstioIgnores) {
+  World w;
+  w.Add("east", Ns("shop", {{Ambient(), "ambiant"}}));
+  w.Add("east", Deploy("shop", "cart"));
+  w.Add("east",
+        Svc("shop", "cart", 80, {{"istio.io/ingress-use-waypoint", "yes"}}));
+  const auto labels = Of(Lint(w.Load()), "unknown-label-value");
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_NE(labels[0].find("Namespace shop: label istio.io/dataplane-mode="
+                           "ambiant is ignored: the object is not captured by "
+                           "it (§1.1); expected one of ambient, none (did you "
+                           "mean 'ambient'?)"),
+            std::string::npos)
+      << labels[0];
+  EXPECT_NE(labels[1].find("Service shop/cart: label "
+                           "istio.io/ingress-use-waypoint=yes is ignored"),
+            std::string::npos)
+      << labels[1];
+}
+
+TEST(LintTest, PortNotOnService) {
+  World w = ShopWorld();
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop.svc.cluster.local, port: 8080}");
+  w.Traffic("ok", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop.svc.cluster.local, port: 80}");
+  const auto ports = Of(Lint(w.Load()), "port-not-on-service");
+  ASSERT_EQ(ports.size(), 1u);
+  EXPECT_NE(ports[0].find("traffic 't': Service shop/cart has no port 8080 "
+                          "(it has 80); the connection is refused"),
+            std::string::npos)
+      << ports[0];
+}
+
+TEST(LintTest, EveryFindingRuleIsACatalogueLintRule) {
+  World w = ShopWorld({{Ambient(), "ambiant"}});
+  w.Add("east", Policy("x", "a/b", "c"));
+  const LintResult r = Lint(w.Load());
+  ASSERT_FALSE(r.findings.empty());
+  for (const LintFinding& f : r.findings) {
+    EXPECT_EQ(f.severity, Severity::kWarning) << f.rule;
+    EXPECT_FALSE(f.fix.empty()) << f.rule;
+    EXPECT_TRUE(f.location.Known()) << f.rule;
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
