@@ -78,6 +78,15 @@ bool Reader::IsMap(const YAML::Node& n, const std::string& what) {
   return false;
 }
 
+std::optional<std::vector<std::string>> Reader::StringList(
+    const YAML::Node& n, const std::string& what) {
+  if (!IsList(n, what)) return std::nullopt;
+  std::vector<std::string> out;
+  for (const YAML::Node& x : n)
+    if (auto v = String(x, what + "[]")) out.push_back(*v);
+  return out;
+}
+
 bool Reader::IsList(const YAML::Node& n, const std::string& what) {
   if (n.IsSequence()) return true;
   if (!n.IsDefined() || n.IsNull()) return false;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/diagnostics.h"
 #include "model/mesh.h"
@@ -45,6 +46,11 @@ class Reader {
   std::optional<Labels> StringMap(const YAML::Node& n, const std::string& what,
                                   bool label_syntax,
                                   std::map<std::string, SourceLocation>* locs);
+  // A list of strings: nullopt when `n` is not a list (an error when it is
+  // present); items that are not strings are reported ("<what>[]") and left
+  // out.
+  std::optional<std::vector<std::string>> StringList(const YAML::Node& n,
+                                                     const std::string& what);
   bool IsMap(const YAML::Node& n, const std::string& what);
   bool IsList(const YAML::Node& n, const std::string& what);
 

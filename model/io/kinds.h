@@ -1,0 +1,116 @@
+// Internal: the Kubernetes and Istio kinds meshsim models, one handler per
+// kind, found through one table (kinds.cc). manifest_loader.cc reads an
+// object's header and hands the object to its kind's handler; a kind without
+// a table entry is skipped with a note. Adding a kind is a handler (in the
+// kinds_<family>.cc of its family, or a new file) and one table entry.
+#ifndef MESHSIM_MODEL_IO_KINDS_H_
+#define MESHSIM_MODEL_IO_KINDS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/io/manifest_sink.h"
+#include "model/io/yaml_reader.h"
+#include "model/mesh.h"
+
+namespace meshsim::io {
+
+// What every object carries, read before its kind's handler runs.
+struct ObjectHeader {
+  std::string kind;
+  std::string api_version;
+  std::string ns;
+  std::string name;
+  Labels labels;
+  Labels annotations;
+  std::map<std::string, SourceLocation> label_locs;
+  std::string what;  // "Kind ns/name"
+  SourceLocation loc;
+};
+
+// Reads one object of its kind into `cluster`, or into `sink` what is
+// finished once every file of the cluster is read (pods, controllers). A
+// function type: `KindHandlerFn LoadPod;` declares a handler.
+using KindHandlerFn = void(Reader& r, const ObjectHeader& h,
+                           const YAML::Node& obj, Cluster& cluster,
+                           ManifestSink& sink);
+
+struct KindEntry {
+  // API groups of apiVersion ("" for the core group, apiVersion v1).
+  std::vector<std::string> groups;
+  std::string kind;
+  KindHandlerFn* load = nullptr;
+  bool cluster_scoped = false;  // no metadata.namespace is read
+};
+
+// The entry of `kind` in API group `group`, or nullptr when meshsim does not
+// model it.
+const KindEntry* FindKind(const std::string& group, const std::string& kind);
+
+// Counts an object of a kind meshsim does not model, for the one note per
+// kind and file (its first location is kept).
+void SkipObject(ManifestSink& sink, const std::string& kind,
+                const std::string& group, const SourceLocation& loc);
+
+// The handler of an entry whose objects are read up to their header (checked,
+// and digested in Cluster::objects) and then skipped like an unmodelled kind.
+KindHandlerFn SkipAfterHeader;
+
+// kinds_workloads.cc: Namespace, Pod, the controllers (Deployment,
+// StatefulSet, DaemonSet, ReplicaSet) and WorkloadEntry.
+KindHandlerFn LoadNamespace, LoadPod, LoadController, LoadWorkloadEntry;
+// kinds_services.cc: Service and ServiceEntry.
+KindHandlerFn LoadService, LoadServiceEntry;
+// kinds_gateway_api.cc: Gateway, GatewayClass and the routes (HTTPRoute,
+// GRPCRoute, TCPRoute, TLSRoute).
+KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute;
+// kinds_security.cc: AuthorizationPolicy and PeerAuthentication.
+KindHandlerFn LoadAuthorizationPolicy, LoadPeerAuthentication;
+
+// Helpers the families share (RequireSpec and CheckOneOf are defined in
+// manifest_loader.cc, ReadRef in kinds_gateway_api.cc).
+
+// A model object of the object's kind with its namespace, name and location.
+template <typename T>
+T Named(const ObjectHeader& h) {
+  T t;
+  t.ns = h.ns;
+  t.name = h.name;
+  t.location = h.loc;
+  return t;
+}
+
+// Calls read(item, "<what>.<key>[i]") for each item of the list parent.key
+// that is a map; an item that is not is reported and skipped.
+template <typename Read>
+void ForEachMap(Reader& r, const YAML::Node& parent, const char* key,
+                const std::string& what, Read read) {
+  YAML::Node list = r.Child(parent, key);
+  if (!r.IsList(list, what + "." + key)) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item = what + "." + key + "[" + std::to_string(i) + "]";
+    if (r.IsMap(list[i], item)) read(list[i], item);
+  }
+}
+
+// Sets `spec` to the object's spec; false, with an error, when it is not a
+// map (the handler then reads no further).
+bool RequireSpec(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 YAML::Node& spec);
+
+// Whether `value` is one of `allowed`; an error at `n` ("<what> must be one
+// of A, B, got '<value>'") when not.
+bool CheckOneOf(Reader& r, const YAML::Node& n, const std::string& what,
+                const std::string& value,
+                const std::vector<std::string>& allowed);
+
+// A Gateway API object reference (parentRefs, backendRefs, and an
+// AuthorizationPolicy's targetRefs).
+ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
+                  const std::string& default_ns,
+                  const std::string& default_kind);
+
+}  // namespace meshsim::io
+
+#endif  // MESHSIM_MODEL_IO_KINDS_H_

@@ -1,0 +1,298 @@
+// Gateway API: Gateway, GatewayClass and the routes (HTTPRoute, GRPCRoute,
+// TCPRoute, TLSRoute). See kinds.h.
+#include <algorithm>
+
+#include "model/io/kinds.h"
+
+namespace meshsim::io {
+
+namespace {
+
+Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
+  Listener li;
+  li.location = r.Loc(l);
+  li.name = r.String(r.Child(l, "name"), lw + ".name").value_or("");
+  li.port = static_cast<int>(
+      r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
+  li.protocol = r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
+  li.hostname = r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
+  YAML::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
+  if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
+    li.allowed_from =
+        r.String(r.Child(ns, "from"), lw + ".allowedRoutes.namespaces.from")
+            .value_or("Same");
+    if (!CheckOneOf(r, r.Child(ns, "from"),
+                    lw + ".allowedRoutes.namespaces.from", li.allowed_from,
+                    {"Same", "All", "Selector"}))
+      li.allowed_from = "Same";
+    YAML::Node sel = r.Child(ns, "selector");
+    if (r.IsMap(sel, lw + ".allowedRoutes.namespaces.selector")) {
+      li.allowed_selector =
+          r.StringMap(r.Child(sel, "matchLabels"),
+                      lw + ".allowedRoutes.namespaces.selector.matchLabels",
+                      false, nullptr)
+              .value_or(Labels{});
+    }
+  }
+  return li;
+}
+
+HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
+                         const std::string& mw) {
+  HttpMatch hm;
+  YAML::Node path = r.Child(m, "path");
+  if (r.IsMap(path, mw + ".path")) {
+    hm.path_type = r.String(r.Child(path, "type"), mw + ".path.type")
+                       .value_or("PathPrefix");
+    hm.path_value =
+        r.String(r.Child(path, "value"), mw + ".path.value").value_or("/");
+    CheckOneOf(r, r.Child(path, "type"), mw + ".path.type", hm.path_type,
+               {"Exact", "PathPrefix", "RegularExpression"});
+  }
+  hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
+  for (const char* key : {"headers", "queryParams"}) {
+    YAML::Node hs = r.Child(m, key);
+    if (!r.IsList(hs, mw + "." + key)) continue;
+    for (const YAML::Node& hn : hs) {
+      if (!r.IsMap(hn, mw + "." + key + "[]")) continue;
+      HttpMatch::Header hd;
+      hd.name = r.String(r.Child(hn, "name"), mw + "." + key + "[].name")
+                    .value_or("");
+      hd.type = r.String(r.Child(hn, "type"), mw + "." + key + "[].type")
+                    .value_or("Exact");
+      hd.value = r.String(r.Child(hn, "value"), mw + "." + key + "[].value")
+                     .value_or("");
+      (std::string(key) == "headers" ? hm.headers : hm.query_params)
+          .push_back(hd);
+    }
+  }
+  return hm;
+}
+
+void ReadHeaderModifier(Reader& r, const YAML::Node& f, const std::string& fw,
+                        HttpFilter& hf) {
+  YAML::Node m = r.Child(f, "requestHeaderModifier");
+  for (const char* key : {"set", "add"}) {
+    YAML::Node list = r.Child(m, key);
+    if (!r.IsList(list, fw + ".requestHeaderModifier." + key)) continue;
+    for (const YAML::Node& hv : list) {
+      std::string name =
+          r.String(r.Child(hv, "name"), fw + ".requestHeaderModifier.name")
+              .value_or("");
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      std::string value =
+          r.String(r.Child(hv, "value"), fw + ".requestHeaderModifier.value")
+              .value_or("");
+      (std::string(key) == "set" ? hf.set_headers : hf.add_headers)[name] =
+          value;
+    }
+  }
+  YAML::Node rm = r.Child(m, "remove");
+  if (r.IsList(rm, fw + ".requestHeaderModifier.remove")) {
+    for (const YAML::Node& x : rm) {
+      std::string name =
+          r.String(x, fw + ".requestHeaderModifier.remove[]").value_or("");
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      hf.remove_headers.push_back(name);
+    }
+  }
+}
+
+void ReadRedirectOrRewrite(Reader& r, const YAML::Node& f,
+                           const std::string& fw, HttpFilter& hf) {
+  YAML::Node m = r.Child(
+      f, hf.type == "RequestRedirect" ? "requestRedirect" : "urlRewrite");
+  const std::string mw =
+      fw + (hf.type == "RequestRedirect" ? ".requestRedirect" : ".urlRewrite");
+  hf.redirect_scheme =
+      r.String(r.Child(m, "scheme"), mw + ".scheme").value_or("");
+  hf.rewrite_hostname =
+      r.String(r.Child(m, "hostname"), mw + ".hostname").value_or("");
+  hf.redirect_hostname = hf.rewrite_hostname;
+  hf.redirect_port = static_cast<int>(
+      r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+  hf.redirect_status = static_cast<int>(
+      r.Int(r.Child(m, "statusCode"), mw + ".statusCode", 300, 399)
+          .value_or(302));
+  YAML::Node path = r.Child(m, "path");
+  if (r.IsMap(path, mw + ".path")) {
+    hf.path_type =
+        r.String(r.Child(path, "type"), mw + ".path.type").value_or("");
+    hf.path_value = hf.path_type == "ReplaceFullPath"
+                        ? r.String(r.Child(path, "replaceFullPath"),
+                                   mw + ".path.replaceFullPath")
+                              .value_or("/")
+                        : r.String(r.Child(path, "replacePrefixMatch"),
+                                   mw + ".path.replacePrefixMatch")
+                              .value_or("/");
+    if (hf.path_type != "ReplaceFullPath" &&
+        hf.path_type != "ReplacePrefixMatch") {
+      r.Error(r.Child(path, "type"),
+              mw +
+                  ".path.type must be ReplaceFullPath or "
+                  "ReplacePrefixMatch, got '" +
+                  hf.path_type + "'");
+    }
+  }
+}
+
+HttpFilter ReadRouteFilter(Reader& r, const YAML::Node& f,
+                           const std::string& fw) {
+  HttpFilter hf;
+  hf.type = r.String(r.Child(f, "type"), fw + ".type").value_or("");
+  if (hf.type == "RequestHeaderModifier") {
+    ReadHeaderModifier(r, f, fw, hf);
+  } else if (hf.type == "RequestRedirect" || hf.type == "URLRewrite") {
+    ReadRedirectOrRewrite(r, f, fw, hf);
+  }
+  return hf;
+}
+
+BackendRef ReadBackendRef(Reader& r, const YAML::Node& b, const std::string& bw,
+                          const std::string& ns) {
+  ParentRef ref = ReadRef(r, b, bw, ns, "Service");
+  BackendRef br;
+  br.kind = ref.kind;
+  br.ns = ref.ns;
+  br.name = ref.name;
+  br.port = ref.port;
+  br.location = ref.location;
+  br.weight = static_cast<int>(
+      r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000).value_or(1));
+  return br;
+}
+
+HttpRouteRule ReadRouteRule(Reader& r, const YAML::Node& rule,
+                            const std::string& rw, const std::string& ns) {
+  HttpRouteRule out;
+  out.location = r.Loc(rule);
+  ForEachMap(r, rule, "matches", rw,
+             [&](const YAML::Node& m, const std::string& mw) {
+               out.matches.push_back(ReadRouteMatch(r, m, mw));
+             });
+  ForEachMap(r, rule, "filters", rw,
+             [&](const YAML::Node& f, const std::string& fw) {
+               out.filters.push_back(ReadRouteFilter(r, f, fw));
+             });
+  YAML::Node timeout = r.Child(r.Child(rule, "timeouts"), "request");
+  out.timeout = r.String(timeout, rw + ".timeouts.request").value_or("");
+  if (!out.timeout.empty() && !ParseGatewayDuration(out.timeout)) {
+    r.Error(timeout,
+            rw +
+                ".timeouts.request must be a Gateway API duration such as "
+                "10s, 500ms or 1m30s, got '" +
+                out.timeout + "'");
+    out.timeout.clear();
+  }
+  if (auto a = r.Int(r.Child(r.Child(rule, "retry"), "attempts"),
+                     rw + ".retry.attempts", 0, 1000))
+    out.retry_attempts = static_cast<int>(*a);
+  ForEachMap(r, rule, "backendRefs", rw,
+             [&](const YAML::Node& b, const std::string& bw) {
+               out.backends.push_back(ReadBackendRef(r, b, bw, ns));
+             });
+  return out;
+}
+
+}  // namespace
+
+void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 Cluster& cluster, ManifestSink& sink) {
+  Gateway g = Named<Gateway>(h);
+  g.labels = h.labels;
+  g.annotations = h.annotations;
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  auto cls = r.String(r.Child(spec, "gatewayClassName"),
+                      h.what + ": spec.gatewayClassName");
+  if (!cls) {
+    r.Error(spec, h.what + ": spec.gatewayClassName is required");
+    return;
+  }
+  g.class_name = *cls;
+  YAML::Node infra = r.Child(spec, "infrastructure");
+  if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
+    g.infrastructure_labels =
+        r.StringMap(r.Child(infra, "labels"),
+                    h.what + ": spec.infrastructure.labels", true, nullptr)
+            .value_or(Labels{});
+  }
+  ForEachMap(r, spec, "listeners", h.what + ": spec",
+             [&](const YAML::Node& l, const std::string& lw) {
+               g.listeners.push_back(ReadListener(r, l, lw));
+             });
+  YAML::Node status = r.Child(obj, "status");
+  if (status.IsMap()) {
+    g.has_status = true;
+    YAML::Node addrs = r.Child(status, "addresses");
+    if (addrs.IsSequence()) {
+      for (const YAML::Node& a : addrs) {
+        if (a.IsMap()) {
+          if (auto v = r.String(r.Child(a, "value"),
+                                h.what + ": status.addresses[].value"))
+            g.status_addresses.push_back(*v);
+        }
+      }
+    }
+  }
+  std::string key = g.Key();
+  if (!cluster.gateways.emplace(key, g).second) {
+    r.Warning(obj, h.what + " is defined twice in cluster " + cluster.name +
+                       "; the first definition is used");
+  }
+}
+
+void LoadGatewayClass(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                      Cluster& cluster, ManifestSink& sink) {
+  GatewayClass gc;
+  gc.name = h.name;
+  gc.labels = h.labels;
+  gc.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  gc.controller = r.String(r.Child(spec, "controllerName"),
+                           h.what + ": spec.controllerName")
+                      .value_or("");
+  cluster.gateway_classes.emplace(gc.name, gc);
+}
+
+ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
+                  const std::string& default_ns,
+                  const std::string& default_kind) {
+  ParentRef p;
+  p.location = r.Loc(n);
+  p.kind = r.String(r.Child(n, "kind"), what + ".kind").value_or(default_kind);
+  p.name = r.String(r.Child(n, "name"), what + ".name").value_or("");
+  p.ns = r.String(r.Child(n, "namespace"), what + ".namespace")
+             .value_or(default_ns);
+  p.section_name =
+      r.String(r.Child(n, "sectionName"), what + ".sectionName").value_or("");
+  p.port = static_cast<int>(
+      r.Int(r.Child(n, "port"), what + ".port", 1, 65535).value_or(0));
+  if (p.name.empty()) r.Error(n, what + ".name is required");
+  return p;
+}
+
+void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+               Cluster& cluster, ManifestSink& sink) {
+  HttpRoute route = Named<HttpRoute>(h);
+  route.kind = h.kind;
+  route.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  ForEachMap(r, spec, "parentRefs", h.what + ": spec",
+             [&](const YAML::Node& p, const std::string& pw) {
+               route.parents.push_back(ReadRef(r, p, pw, h.ns, "Gateway"));
+             });
+  route.hostnames =
+      r.StringList(r.Child(spec, "hostnames"), h.what + ": spec.hostnames")
+          .value_or(std::vector<std::string>{});
+  ForEachMap(r, spec, "rules", h.what + ": spec",
+             [&](const YAML::Node& rule, const std::string& rw) {
+               route.rules.push_back(ReadRouteRule(r, rule, rw, h.ns));
+             });
+  cluster.routes.push_back(std::move(route));
+}
+
+}  // namespace meshsim::io

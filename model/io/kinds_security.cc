@@ -1,0 +1,334 @@
+// Security: AuthorizationPolicy and PeerAuthentication. See kinds.h.
+#include <set>
+
+#include "model/io/kinds.h"
+#include "model/labels.h"
+#include "model/policy.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// Istio's validation of AuthorizationPolicy values (pilot's
+// ValidateAuthorizationPolicy): '*' only as a whole value, a prefix or a
+// suffix; paths may use the {*} and {**} templates.
+bool ValidWildcard(const std::string& v) {
+  size_t star = v.find('*');
+  if (star == std::string::npos || v == "*") return true;
+  if (v.find('*', star + 1) != std::string::npos) return false;
+  return star == 0 || star == v.size() - 1;
+}
+
+std::vector<std::string> ReadPolicyValues(Reader& r, const YAML::Node& parent,
+                                          const char* key,
+                                          const std::string& what,
+                                          const std::string& kind) {
+  std::vector<std::string> out;
+  YAML::Node list = r.Child(parent, key);
+  if (!r.IsList(list, what + "." + key)) return out;
+  for (const YAML::Node& x : list) {
+    auto v = r.String(x, what + "." + key + "[]");
+    if (!v) continue;
+    const std::string f = what + "." + key;
+    if (v->empty()) {
+      r.Error(x, f + " must not contain an empty value");
+      continue;
+    }
+    if (kind == "path") {
+      bool templ = v->find('{') != std::string::npos;
+      if (!templ && !ValidWildcard(*v)) {
+        r.Error(x, f + " value '" + *v +
+                       "' has '*' in the middle; Istio matches only an exact "
+                       "path, 'prefix*', '*suffix' or '*' (or the path "
+                       "templates {*} and {**})");
+        continue;
+      }
+    } else if (kind == "ip") {
+      if (!IpInBlock(*v, v->substr(0, v->find('/')))) {
+        r.Error(x,
+                f + " value '" + *v + "' is not an IPv4 address or CIDR block");
+        continue;
+      }
+    } else if (kind == "port") {
+      char* end = nullptr;
+      long port = std::strtol(v->c_str(), &end, 10);
+      if (!end || *end != '\0' || port < 1 || port > 65535) {
+        r.Error(x, f + " value '" + *v +
+                       "' is not a port number between 1 and 65535");
+        continue;
+      }
+    } else {
+      if (!ValidWildcard(*v)) {
+        r.Error(x, f + " value '" + *v +
+                       "' has '*' in the middle; Istio matches only an exact "
+                       "value, 'prefix*', '*suffix' or '*'");
+        continue;
+      }
+      if (kind == "principal" && v->rfind("spiffe://", 0) == 0) {
+        r.Warning(x, f + " value '" + *v +
+                         "' starts with spiffe://; Istio principals are "
+                         "written without it (" +
+                         v->substr(9) + ") and this one never matches");
+      } else if (kind == "principal" && *v != "*" &&
+                 v->find("/ns/") == std::string::npos &&
+                 v->find('*') == std::string::npos) {
+        r.Warning(x, f + " value '" + *v +
+                         "' is not of the form "
+                         "<trust-domain>/ns/<namespace>/sa/<service-account>; "
+                         "it matches only a "
+                         "peer with exactly that identity");
+      }
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+bool KnownConditionKey(const std::string& k) {
+  static const std::set<std::string> kExact = {"source.ip",
+                                               "remote.ip",
+                                               "source.namespace",
+                                               "source.principal",
+                                               "request.auth.principal",
+                                               "request.auth.audiences",
+                                               "request.auth.presenter",
+                                               "destination.ip",
+                                               "destination.port",
+                                               "connection.sni"};
+  if (kExact.count(k)) return true;
+  auto bracketed = [&](const std::string& prefix) {
+    return k.size() > prefix.size() + 1 &&
+           k.compare(0, prefix.size(), prefix) == 0 && k.back() == ']';
+  };
+  return bracketed("request.headers[") || bracketed("request.auth.claims[") ||
+         k.rfind("experimental.envoy.filters.", 0) == 0;
+}
+
+// spec.selector.matchLabels, when spec.selector is given.
+void ReadSelector(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
+                  std::optional<Labels>& selector) {
+  YAML::Node sel = r.Child(spec, "selector");
+  if (r.IsMap(sel, h.what + ": spec.selector")) {
+    selector =
+        r.StringMap(r.Child(sel, "matchLabels"),
+                    h.what + ": spec.selector.matchLabels", false, nullptr)
+            .value_or(Labels{});
+  }
+}
+
+// spec.targetRef and spec.targetRefs, each checked for kind and namespace.
+void ReadTargetRefs(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
+                    AuthorizationPolicy& p) {
+  YAML::Node tr = r.Child(spec, "targetRef");
+  if (r.IsMap(tr, h.what + ": spec.targetRef"))
+    p.target_refs.push_back(
+        ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
+  YAML::Node trs = r.Child(spec, "targetRefs");
+  if (r.IsList(trs, h.what + ": spec.targetRefs")) {
+    for (const YAML::Node& t : trs)
+      if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
+        p.target_refs.push_back(
+            ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
+  }
+  for (const ParentRef& t : p.target_refs) {
+    if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
+        t.kind != "Service" && t.kind != "ServiceEntry") {
+      r.diags().Error(t.location,
+                      h.what +
+                          ": targetRef kind must be Gateway, GatewayClass, "
+                          "Service or ServiceEntry, got '" +
+                          t.kind + "'");
+    }
+    if (t.ns != h.ns) {
+      r.diags().Error(t.location,
+                      h.what +
+                          ": targetRef namespace must be the policy's own (" +
+                          h.ns + "), got '" + t.ns + "'");
+    }
+  }
+}
+
+// One value list of a source or an operation: its field, key and the kind of
+// its values (ReadPolicyValues).
+template <typename T>
+struct ValueList {
+  std::vector<std::string> T::*field;
+  const char* key;
+  const char* kind;
+};
+
+// parent.key (rules[].from[].source, rules[].to[].operation), a map with at
+// least one field, and its value lists; nullopt, with an error at `parent`,
+// when it is empty.
+template <typename T>
+std::optional<T> ReadValueLists(Reader& r, const YAML::Node& parent,
+                                const char* key, const std::string& what,
+                                const std::vector<ValueList<T>>& lists) {
+  YAML::Node m = r.Child(parent, key);
+  if (!m.IsMap() || m.size() == 0) {
+    r.Error(parent, what + " must not be empty");
+    return std::nullopt;
+  }
+  T out;
+  out.location = r.Loc(m);
+  for (const ValueList<T>& l : lists)
+    out.*l.field = ReadPolicyValues(r, m, l.key, what, l.kind);
+  return out;
+}
+
+std::optional<PolicySource> ReadPolicySource(Reader& r, const YAML::Node& from,
+                                             const std::string& fw) {
+  using S = PolicySource;
+  static const std::vector<ValueList<S>> kLists = {
+      {&S::principals, "principals", "principal"},
+      {&S::not_principals, "notPrincipals", "principal"},
+      {&S::namespaces, "namespaces", "string"},
+      {&S::not_namespaces, "notNamespaces", "string"},
+      {&S::ip_blocks, "ipBlocks", "ip"},
+      {&S::not_ip_blocks, "notIpBlocks", "ip"},
+      {&S::remote_ip_blocks, "remoteIpBlocks", "ip"},
+      {&S::not_remote_ip_blocks, "notRemoteIpBlocks", "ip"},
+      {&S::request_principals, "requestPrincipals", "string"},
+      {&S::not_request_principals, "notRequestPrincipals", "string"},
+  };
+  return ReadValueLists(r, from, "source", fw, kLists);
+}
+
+std::optional<PolicyOperation> ReadPolicyOperation(Reader& r,
+                                                   const YAML::Node& to,
+                                                   const std::string& ow) {
+  using O = PolicyOperation;
+  static const std::vector<ValueList<O>> kLists = {
+      {&O::hosts, "hosts", "string"},
+      {&O::not_hosts, "notHosts", "string"},
+      {&O::ports, "ports", "port"},
+      {&O::not_ports, "notPorts", "port"},
+      {&O::methods, "methods", "string"},
+      {&O::not_methods, "notMethods", "string"},
+      {&O::paths, "paths", "path"},
+      {&O::not_paths, "notPaths", "path"},
+  };
+  return ReadValueLists(r, to, "operation", ow, kLists);
+}
+
+// rules[].when[]; nullopt (with an error) for an unsupported key or no values.
+std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
+                                                   const YAML::Node& when,
+                                                   const std::string& ww) {
+  PolicyCondition c;
+  c.location = r.Loc(when);
+  c.key = r.String(r.Child(when, "key"), ww + ".key").value_or("");
+  if (!KnownConditionKey(c.key)) {
+    r.Error(r.Child(when, "key").IsDefined() ? r.Child(when, "key") : when,
+            ww + ".key '" + c.key +
+                "' is not a supported condition; expected one of "
+                "request.headers[<name>], source.ip, remote.ip, "
+                "source.namespace, "
+                "source.principal, request.auth.principal, "
+                "request.auth.audiences, "
+                "request.auth.presenter, request.auth.claims[<name>], "
+                "destination.ip, destination.port, connection.sni");
+    return std::nullopt;
+  }
+  const std::string kind = c.key == "destination.port" ? "port"
+                           : (c.key == "source.ip" || c.key == "remote.ip" ||
+                              c.key == "destination.ip")
+                               ? "ip"
+                               : "string";
+  c.values = ReadPolicyValues(r, when, "values", ww, kind);
+  c.not_values = ReadPolicyValues(r, when, "notValues", ww, kind);
+  if (c.values.empty() && c.not_values.empty()) {
+    r.Error(when, ww + ": one of values or notValues must be set");
+    return std::nullopt;
+  }
+  return c;
+}
+
+PolicyRule ReadPolicyRule(Reader& r, const YAML::Node& rule,
+                          const std::string& rw) {
+  PolicyRule out;
+  out.location = r.Loc(rule);
+  YAML::Node from = r.Child(rule, "from");
+  if (r.IsList(from, rw + ".from")) {
+    for (size_t j = 0; j < from.size(); ++j) {
+      const std::string fw = rw + ".from[" + std::to_string(j) + "].source";
+      if (auto ps = ReadPolicySource(r, from[j], fw)) out.from.push_back(*ps);
+    }
+  }
+  YAML::Node to = r.Child(rule, "to");
+  if (r.IsList(to, rw + ".to")) {
+    for (size_t j = 0; j < to.size(); ++j) {
+      const std::string ow = rw + ".to[" + std::to_string(j) + "].operation";
+      if (auto po = ReadPolicyOperation(r, to[j], ow)) out.to.push_back(*po);
+    }
+  }
+  ForEachMap(r, rule, "when", rw,
+             [&](const YAML::Node& when, const std::string& ww) {
+               if (auto c = ReadPolicyCondition(r, when, ww))
+                 out.when.push_back(*c);
+             });
+  return out;
+}
+
+}  // namespace
+
+void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
+                             const YAML::Node& obj, Cluster& cluster,
+                             ManifestSink& sink) {
+  AuthorizationPolicy p = Named<AuthorizationPolicy>(h);
+  if (const std::string* dr = FindLabel(h.annotations, "istio.io/dry-run"))
+    p.dry_run = *dr == "true";
+  YAML::Node spec = r.Child(obj, "spec");
+  if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
+    p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action")
+                   .value_or("ALLOW");
+    if (!CheckOneOf(r, r.Child(spec, "action"), h.what + ": spec.action",
+                    p.action, {"ALLOW", "DENY", "AUDIT", "CUSTOM"}))
+      return;
+    p.provider = r.String(r.Child(r.Child(spec, "provider"), "name"),
+                          h.what + ": spec.provider.name")
+                     .value_or("");
+    if (p.action == "CUSTOM" && p.provider.empty()) {
+      r.Error(
+          spec,
+          h.what +
+              ": spec.provider.name is required when spec.action is CUSTOM");
+    }
+    ReadSelector(r, h, spec, p.selector);
+    ReadTargetRefs(r, h, spec, p);
+    if (p.selector && !p.target_refs.empty()) {
+      r.Error(spec,
+              h.what + ": only one of selector and targetRef(s) may be set");
+    }
+    YAML::Node rules = r.Child(spec, "rules");
+    if (r.IsList(rules, h.what + ": spec.rules")) {
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const YAML::Node rule = rules[i];
+        const std::string rw =
+            h.what + ": spec.rules[" + std::to_string(i) + "]";
+        if (!rule.IsNull() && !r.IsMap(rule, rw)) continue;
+        p.rules.push_back(ReadPolicyRule(r, rule, rw));
+      }
+    }
+  }
+  cluster.authorization_policies.push_back(std::move(p));
+}
+
+void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
+                            const YAML::Node& obj, Cluster& cluster,
+                            ManifestSink& sink) {
+  PeerAuthentication p = Named<PeerAuthentication>(h);
+  YAML::Node spec = r.Child(obj, "spec");
+  if (spec.IsMap()) {
+    ReadSelector(r, h, spec, p.selector);
+    p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
+                      h.what + ": spec.mtls.mode")
+                 .value_or("UNSET");
+    CheckOneOf(r, r.Child(r.Child(spec, "mtls"), "mode"),
+               h.what + ": spec.mtls.mode", p.mode,
+               {"UNSET", "DISABLE", "PERMISSIVE", "STRICT"});
+  }
+  cluster.peer_authentications.push_back(std::move(p));
+}
+
+}  // namespace meshsim::io

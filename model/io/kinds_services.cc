@@ -1,0 +1,157 @@
+// Services: Service and ServiceEntry. See kinds.h.
+#include <algorithm>
+#include <set>
+
+#include "model/io/kinds.h"
+#include "model/labels.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// spec.ports[]: `port` (a Service's) or `number` (a ServiceEntry's) is
+// required.
+void ReadServicePort(Reader& r, const YAML::Node& p, const std::string& pw,
+                     bool service_entry, Service& s) {
+  ServicePort sp;
+  sp.name = r.String(r.Child(p, "name"), pw + ".name").value_or("");
+  YAML::Node num = r.Child(p, service_entry ? "number" : "port");
+  auto port = r.Int(num, pw + (service_entry ? ".number" : ".port"), 1, 65535);
+  if (!port) {
+    if (!num.IsDefined())
+      r.Error(p, pw + (service_entry ? ".number" : ".port") + " is required");
+    return;
+  }
+  sp.port = static_cast<int>(*port);
+  YAML::Node tp = r.Child(p, "targetPort");
+  if (tp.IsScalar()) {
+    const std::string& v = tp.Scalar();
+    if (!v.empty() && std::all_of(v.begin(), v.end(), ::isdigit)) {
+      sp.target_port =
+          static_cast<int>(r.Int(tp, pw + ".targetPort", 1, 65535).value_or(0));
+    } else {
+      sp.target_port_name = v;
+    }
+  } else if (tp.IsDefined() && !tp.IsNull()) {
+    r.Error(tp, pw + ".targetPort must be a port number or name, got " +
+                    Reader::Describe(tp));
+  }
+  sp.protocol =
+      r.String(r.Child(p, "protocol"), pw + ".protocol").value_or("TCP");
+  sp.app_protocol =
+      r.String(r.Child(p, "appProtocol"), pw + ".appProtocol").value_or("");
+  s.ports.push_back(sp);
+}
+
+void ReadServicePorts(Reader& r, const YAML::Node& spec,
+                      const std::string& what, bool service_entry, Service& s) {
+  ForEachMap(r, spec, "ports", what,
+             [&](const YAML::Node& p, const std::string& pw) {
+               ReadServicePort(r, p, pw, service_entry, s);
+             });
+}
+
+// A Service or ServiceEntry with the object's metadata.
+Service ServiceOf(const ObjectHeader& h, const char* kind) {
+  Service s = Named<Service>(h);
+  s.kind = kind;
+  s.labels = h.labels;
+  s.annotations = h.annotations;
+  s.label_locations = h.label_locs;
+  return s;
+}
+
+}  // namespace
+
+void LoadService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 Cluster& cluster, ManifestSink& sink) {
+  Service s = ServiceOf(h, "Service");
+  YAML::Node spec = r.Child(obj, "spec");
+  if (r.IsMap(spec, h.what + ": spec")) {
+    YAML::Node sel = r.Child(spec, "selector");
+    if (sel.IsDefined() && !sel.IsNull()) {
+      auto m = r.StringMap(sel, h.what + ": spec.selector", false, nullptr);
+      if (m && !m->empty()) s.selector = *m;
+    }
+    ReadServicePorts(r, spec, h.what + ": spec", false, s);
+    auto type = r.String(r.Child(spec, "type"), h.what + ": spec.type");
+    s.external_name = type && *type == "ExternalName";
+    auto cip =
+        r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
+    if (cip && *cip == "None") {
+      s.headless = true;
+    } else if (cip && !cip->empty()) {
+      s.vips.push_back(*cip);
+    }
+    s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
+                                      h.what + ": spec.trafficDistribution")
+                                 .value_or("");
+  }
+  if (s.traffic_distribution.empty()) {
+    if (const std::string* td =
+            FindLabel(s.annotations, kAnnotationTrafficDistribution))
+      s.traffic_distribution = *td;
+  }
+  cluster.services.push_back(std::move(s));
+}
+
+void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                      Cluster& cluster, ManifestSink& sink) {
+  Service s = ServiceOf(h, "ServiceEntry");
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  s.hosts = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
+                .value_or(std::vector<std::string>{});
+  if (s.hosts.empty()) {
+    r.Error(spec, h.what + ": spec.hosts must list at least one host");
+    return;
+  }
+  s.vips = r.StringList(r.Child(spec, "addresses"), h.what + ": spec.addresses")
+               .value_or(std::vector<std::string>{});
+  ReadServicePorts(r, spec, h.what + ": spec", true, s);
+  s.resolution =
+      r.String(r.Child(spec, "resolution"), h.what + ": spec.resolution")
+          .value_or("NONE");
+  CheckOneOf(r, r.Child(spec, "resolution"), h.what + ": spec.resolution",
+             s.resolution,
+             {"NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"});
+  s.location_kind =
+      r.String(r.Child(spec, "location"), h.what + ": spec.location")
+          .value_or("MESH_EXTERNAL");
+  YAML::Node export_to = r.Child(spec, "exportTo");
+  if (export_to.IsSequence() && export_to.size() == 1 &&
+      export_to[0].IsScalar() && export_to[0].Scalar() == ".")
+    s.namespace_visibility = true;
+  YAML::Node ws = r.Child(spec, "workloadSelector");
+  if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
+    auto m =
+        r.StringMap(r.Child(ws, "labels"),
+                    h.what + ": spec.workloadSelector.labels", false, nullptr);
+    if (m) s.selector = *m;
+  }
+  YAML::Node eps = r.Child(spec, "endpoints");
+  if (r.IsList(eps, h.what + ": spec.endpoints")) {
+    for (const YAML::Node& e : eps) {
+      if (!r.IsMap(e, h.what + ": spec.endpoints[]")) continue;
+      Service::Endpoint ep;
+      ep.address =
+          r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
+              .value_or("");
+      ep.labels =
+          r.StringMap(r.Child(e, "labels"),
+                      h.what + ": spec.endpoints[].labels", true, nullptr)
+              .value_or(Labels{});
+      ep.network =
+          r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
+              .value_or("");
+      ep.service_account =
+          r.String(r.Child(e, "serviceAccount"),
+                   h.what + ": spec.endpoints[].serviceAccount")
+              .value_or("");
+      s.inline_endpoints.push_back(ep);
+    }
+  }
+  cluster.services.push_back(std::move(s));
+}
+
+}  // namespace meshsim::io

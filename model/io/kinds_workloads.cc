@@ -1,0 +1,274 @@
+// Workloads: Namespace, Pod, the controllers (Deployment, StatefulSet,
+// DaemonSet, ReplicaSet) and WorkloadEntry; FinishCluster turns what was read
+// into the cluster's pods. See kinds.h.
+#include <set>
+
+#include "model/io/kinds.h"
+#include "model/labels.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// Pod template / Pod spec fields shared by Pods and controllers.
+void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
+                 Workload& w) {
+  if (!spec.IsDefined()) return;
+  if (!r.IsMap(spec, what)) return;
+  w.node = r.String(r.Child(spec, "nodeName"), what + ".nodeName").value_or("");
+  w.host_network = r.Bool(r.Child(spec, "hostNetwork"), what + ".hostNetwork")
+                       .value_or(false);
+  w.service_account = r.String(r.Child(spec, "serviceAccountName"),
+                               what + ".serviceAccountName")
+                          .value_or(r.String(r.Child(spec, "serviceAccount"),
+                                             what + ".serviceAccount")
+                                        .value_or("default"));
+  YAML::Node containers = r.Child(spec, "containers");
+  if (!r.IsList(containers, what + ".containers")) return;
+  for (size_t i = 0; i < containers.size(); ++i) {
+    const YAML::Node c = containers[i];
+    if (!r.IsMap(c, what + ".containers[" + std::to_string(i) + "]")) continue;
+    auto cname = r.String(r.Child(c, "name"), what + ".containers[].name");
+    if (cname && *cname == "istio-proxy") w.sidecar_injected = true;
+    YAML::Node ports = r.Child(c, "ports");
+    if (!r.IsList(ports, what + ".containers[].ports")) continue;
+    for (const YAML::Node& p : ports) {
+      if (!p.IsMap()) continue;
+      ContainerPort cp;
+      cp.name =
+          r.String(r.Child(p, "name"), what + ".ports[].name").value_or("");
+      cp.port =
+          static_cast<int>(r.Int(r.Child(p, "containerPort"),
+                                 what + ".ports[].containerPort", 1, 65535)
+                               .value_or(0));
+      w.ports.push_back(cp);
+    }
+  }
+}
+
+void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
+  w.ns = h.ns;
+  w.labels = h.labels;
+  w.annotations = h.annotations;
+  w.label_locations = h.label_locs;
+  w.location = h.loc;
+  if (FindLabel(w.annotations, kAnnotationSidecarStatus))
+    w.sidecar_injected = true;
+}
+
+// Adds `pods` to `count` (Pods written, or pods controllers will create);
+// false, with an error, past kMaxPodsPerCluster: a few lines of replicas must
+// not exhaust memory (docs/robustness.md).
+bool CountPods(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+               size_t pods, size_t& count) {
+  if (count + pods <= kMaxPodsPerCluster) {
+    count += pods;
+    return true;
+  }
+  r.Error(obj, h.what + ": its " + std::to_string(pods) +
+                   " pods bring the cluster to more than " +
+                   std::to_string(kMaxPodsPerCluster) +
+                   " pods, the most meshsim models (Kubernetes is tested up "
+                   "to 150000 per cluster)");
+  return false;
+}
+
+// metadata.ownerReferences[0], the object's controller, if any.
+void ReadOwner(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+               std::string& owner_kind, std::string& owner_name) {
+  YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
+  if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
+    owner_kind = r.String(r.Child(owners[0], "kind"),
+                          h.what + ": ownerReferences[0].kind")
+                     .value_or("");
+    owner_name = r.String(r.Child(owners[0], "name"),
+                          h.what + ": ownerReferences[0].name")
+                     .value_or("");
+  }
+}
+
+}  // namespace
+
+void LoadNamespace(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                   Cluster& cluster, ManifestSink& sink) {
+  Namespace& ns = cluster.namespaces[h.name];
+  if (ns.declared) {
+    r.Warning(obj, "Namespace " + h.name + " is defined twice in cluster " +
+                       cluster.name +
+                       "; the labels of the first definition are used");
+    return;
+  }
+  ns.name = h.name;
+  ns.labels = h.labels;
+  ns.location = h.loc;
+  ns.declared = true;
+}
+
+void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+             Cluster& cluster, ManifestSink& sink) {
+  PendingPod p;
+  Workload& w = p.workload;
+  ReadWorkloadMeta(h, w);
+  w.kind = "Pod";
+  w.name = h.name;
+  w.owner = h.name;
+  w.owner_kind = "Pod";
+  ReadPodSpec(r, r.Child(obj, "spec"), h.what + ": spec", w);
+  YAML::Node status = r.Child(obj, "status");
+  if (status.IsMap()) {
+    w.ip = r.String(r.Child(status, "podIP"), h.what + ": status.podIP")
+               .value_or("");
+    auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
+    if (phase && *phase != "Running") w.ready = false;
+  }
+  ReadOwner(r, h, obj, p.owner_kind, p.owner_name);
+  if (!CountPods(r, h, obj, 1, sink.declared_pods)) return;
+  sink.pods.push_back(std::move(p));
+}
+
+void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                    Cluster& cluster, ManifestSink& sink) {
+  PendingController c = Named<PendingController>(h);
+  c.kind = h.kind;
+  c.labels = h.labels;
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  if (h.kind != "DaemonSet") {
+    YAML::Node rep = r.Child(spec, "replicas");
+    c.replicas = static_cast<int>(
+        r.Int(rep, h.what + ": spec.replicas", 0, 100000).value_or(1));
+  }
+  ReadOwner(r, h, obj, c.owner_kind, c.owner_name);
+  YAML::Node tmpl = r.Child(spec, "template");
+  Workload& w = c.pod_template;
+  w.kind = "Pod";
+  w.ns = h.ns;
+  w.location = h.loc;
+  if (r.IsMap(tmpl, h.what + ": spec.template")) {
+    YAML::Node tmd = r.Child(tmpl, "metadata");
+    std::map<std::string, SourceLocation> locs;
+    w.labels =
+        r.StringMap(r.Child(tmd, "labels"),
+                    h.what + ": spec.template.metadata.labels", true, &locs)
+            .value_or(Labels{});
+    w.label_locations = locs;
+    w.annotations = r.StringMap(r.Child(tmd, "annotations"),
+                                h.what + ": spec.template.metadata.annotations",
+                                false, nullptr)
+                        .value_or(Labels{});
+    if (FindLabel(w.annotations, kAnnotationSidecarStatus))
+      w.sidecar_injected = true;
+    ReadPodSpec(r, r.Child(tmpl, "spec"), h.what + ": spec.template.spec", w);
+  }
+  // A Deployment's ReplicaSet does not add pods of its own.
+  const bool owned = c.kind == "ReplicaSet" && c.owner_kind == "Deployment";
+  const size_t pods = c.kind == "DaemonSet" ? sink.nodes
+                      : owned               ? 0
+                                            : static_cast<size_t>(c.replicas);
+  if (!CountPods(r, h, obj, pods, sink.replica_pods)) return;
+  sink.controllers.push_back(std::move(c));
+}
+
+void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                       Cluster& cluster, ManifestSink& sink) {
+  Workload w;
+  ReadWorkloadMeta(h, w);
+  w.kind = "WorkloadEntry";
+  w.name = h.name;
+  w.owner = h.name;
+  w.owner_kind = "WorkloadEntry";
+  YAML::Node spec = r.Child(obj, "spec");
+  if (r.IsMap(spec, h.what + ": spec")) {
+    w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address")
+               .value_or("");
+    auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels",
+                          true, &w.label_locations);
+    if (sl)
+      for (const auto& [k, v] : *sl) w.labels.emplace(k, v);
+    w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network")
+                    .value_or("");
+    w.service_account = r.String(r.Child(spec, "serviceAccount"),
+                                 h.what + ": spec.serviceAccount")
+                            .value_or("default");
+  }
+  cluster.workloads.push_back(std::move(w));
+}
+
+namespace {
+// The controller a pod's owner chain ends at: a ReplicaSet owned by a
+// Deployment belongs to that Deployment.
+std::string TopOwner(const ManifestSink& sink, const std::string& ns,
+                     const std::string& kind, const std::string& name,
+                     const Labels& pod_labels, std::string* top_kind) {
+  *top_kind = kind;
+  if (kind != "ReplicaSet") return name;
+  for (const PendingController& c : sink.controllers) {
+    if (c.kind == "ReplicaSet" && c.ns == ns && c.name == name &&
+        c.owner_kind == "Deployment") {
+      *top_kind = "Deployment";
+      return c.owner_name;
+    }
+  }
+  // No ReplicaSet in the dump: strip the pod-template-hash suffix.
+  if (const std::string* hash = FindLabel(pod_labels, "pod-template-hash")) {
+    const std::string suffix = "-" + *hash;
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      *top_kind = "Deployment";
+      return name.substr(0, name.size() - suffix.size());
+    }
+  }
+  return name;
+}
+}  // namespace
+
+void FinishCluster(Cluster& cluster, ManifestSink& sink) {
+  // Pods present in the input are the real ones; controllers whose pods are
+  // present are not expanded again (a kubectl dump lists both).
+  std::set<std::string>
+      materialized;  // "Kind ns/name" of controllers with pods
+  for (PendingPod& p : sink.pods) {
+    Workload& w = p.workload;
+    if (!p.owner_kind.empty()) {
+      std::string top_kind;
+      w.owner =
+          TopOwner(sink, w.ns, p.owner_kind, p.owner_name, w.labels, &top_kind);
+      w.owner_kind = top_kind;
+      materialized.insert(p.owner_kind + " " + w.ns + "/" + p.owner_name);
+      materialized.insert(top_kind + " " + w.ns + "/" + w.owner);
+    }
+    cluster.workloads.push_back(std::move(w));
+  }
+  std::set<std::string> deployments;
+  for (const PendingController& c : sink.controllers)
+    if (c.kind == "Deployment") deployments.insert(c.ns + "/" + c.name);
+  for (const PendingController& c : sink.controllers) {
+    if (materialized.count(c.kind + " " + c.ns + "/" + c.name)) continue;
+    if (c.kind == "ReplicaSet" && c.owner_kind == "Deployment" &&
+        deployments.count(c.ns + "/" + c.owner_name))
+      continue;  // the Deployment decides
+    if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName)) {
+      // §2.1: a dump carries the Deployment Istio generated for a Gateway; its
+      // replica count (0 after scaling down) replaces the default of one.
+      cluster.gateway_deployments[c.ns + "/" + *gw] = c.replicas;
+    }
+    const int n = c.kind == "DaemonSet" ? static_cast<int>(cluster.nodes.size())
+                                        : c.replicas;
+    for (int i = 0; i < n; ++i) {
+      Workload w = c.pod_template;
+      w.ns = c.ns;
+      w.owner = c.name;
+      w.owner_kind = c.kind;
+      w.name = c.name + "-" + std::to_string(i);
+      w.location = c.location;
+      if (c.kind == "DaemonSet") w.node = cluster.nodes[i].name;
+      if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName))
+        w.labels.emplace(kLabelGatewayName, *gw);
+      cluster.workloads.push_back(std::move(w));
+    }
+  }
+  sink.pods.clear();
+  sink.controllers.clear();
+}
+
+}  // namespace meshsim::io

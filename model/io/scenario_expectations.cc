@@ -1,0 +1,190 @@
+// `expect:` (docs/scenario-format.md): named checks for `meshsim check`. See
+// scenario_sections.h.
+#include <algorithm>
+
+#include "model/io/scenario_sections.h"
+#include "model/rules.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// traffic: the name of a traffic entry.
+bool KnownTraffic(Reader& r, const YAML::Node& e, const std::string& what,
+                  const Expectation& x, const Scenario& sc) {
+  std::vector<std::string> names;
+  for (const TrafficEntry& t : sc.traffic) {
+    if (t.name == x.traffic) return true;
+    names.push_back(t.name);
+  }
+  r.Error(r.Child(e, "traffic"),
+          what + ".traffic: no traffic entry is named '" + x.traffic + "'" +
+              DidYouMean(x.traffic, names));
+  return false;
+}
+
+// latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}; false when it
+// is not a map.
+bool ReadLatency(Reader& r, const YAML::Node& l, const std::string& what,
+                 Expectation& x) {
+  static const std::set<std::string> kQuantiles = {"p50",  "p90",  "p99",
+                                                   "p999", "mean", "max"};
+  if (!r.IsMap(l, what + ".latency_ms")) return false;
+  for (const auto& kv : l) {
+    const std::string q = kv.first.Scalar();
+    if (!kQuantiles.count(q)) {
+      r.Error(kv.first, what +
+                            ".latency_ms: expected one of p50, p90, "
+                            "p99, p999, mean, max; got '" +
+                            q + "'");
+      continue;
+    }
+    if (!r.IsMap(kv.second, what + ".latency_ms." + q)) continue;
+    CheckKeys(r, kv.second, {"min", "max"}, what + ".latency_ms." + q);
+    auto bound = [&](const char* k) -> std::optional<double> {
+      YAML::Node b = r.Child(kv.second, k);
+      if (!b.IsDefined()) return std::nullopt;
+      char* end = nullptr;
+      const std::string s = b.IsScalar() ? b.Scalar() : "";
+      double d = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end || !(d >= 0)) {
+        r.Error(b, what + ".latency_ms." + q + "." + k +
+                       ": expected a number of milliseconds >= 0, got " +
+                       Reader::Describe(b));
+        return std::nullopt;
+      }
+      return d;
+    };
+    x.latency_ms[q] = {bound("min"), bound("max")};
+  }
+  return true;
+}
+
+// verify, no_findings, findings: one id or a list of them. Property and rule
+// ids come from the catalogue (model/rules.h); an unknown id would otherwise
+// make a `no_findings` check vacuous.
+void ReadRuleIds(Reader& r, const YAML::Node& e, const std::string& what,
+                 Expectation& x) {
+  for (const char* key : {"verify", "no_findings", "findings"}) {
+    YAML::Node v = r.Child(e, key);
+    if (!v.IsDefined()) continue;
+    auto& out = std::string(key) == "verify"        ? x.verify
+                : std::string(key) == "no_findings" ? x.no_findings
+                                                    : x.findings;
+    const std::string w = what + "." + key;
+    if (v.IsScalar()) {
+      out.push_back(v.Scalar());
+    } else if (auto list = r.StringList(v, w)) {
+      out = *list;
+    }
+    const bool property = std::string(key) == "verify";
+    std::vector<std::string> ids;
+    for (const Rule& rule : RuleCatalogue())
+      if (rule.kind == RuleKind::kProperty ||
+          (!property && rule.kind == RuleKind::kLint))
+        ids.emplace_back(rule.id);
+    for (const std::string& p : out) {
+      if (std::find(ids.begin(), ids.end(), p) != ids.end()) continue;
+      r.Error(v, w + ": expected " +
+                     (property ? RuleIdList(RuleKind::kProperty)
+                               : "a property or lint rule id") +
+                     ", got '" + p + "'" + DidYouMean(p, ids));
+    }
+  }
+}
+
+// The name of an expectation without one: what it checks.
+std::string DefaultName(const Expectation& x) {
+  std::string name;
+  if (!x.traffic.empty()) {
+    name = x.traffic;
+    if (x.via) {
+      std::string v;
+      for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
+      name += " via [" + v + "]";
+    }
+    if (!x.outcome.empty()) name += " " + x.outcome;
+    if (!x.denied_by.empty()) name += " by " + x.denied_by;
+    for (const auto& [q, b] : x.latency_ms) name += " " + q;
+  } else if (!x.verify.empty()) {
+    name = "proves";
+    for (const std::string& p : x.verify) name += " " + p;
+  } else if (!x.findings.empty()) {
+    name = "finds";
+    for (const std::string& p : x.findings) name += " " + p;
+  } else {
+    name = "no findings of";
+    for (const std::string& p : x.no_findings) name += " " + p;
+  }
+  return name;
+}
+
+// One entry of `expect:`; nullopt (with an error) when it is malformed or
+// names no traffic entry.
+std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
+                                           const std::string& what,
+                                           const Scenario& sc) {
+  static const std::set<std::string> kKeys = {
+      "name",       "traffic", "via",         "outcome", "denied_by",
+      "latency_ms", "verify",  "no_findings", "findings"};
+  CheckKeys(r, e, kKeys, what);
+  Expectation x;
+  x.location = r.Loc(e);
+  x.name = r.String(r.Child(e, "name"), what + ".name").value_or("");
+  x.traffic = r.String(r.Child(e, "traffic"), what + ".traffic").value_or("");
+  const bool has_path_check = r.Child(e, "via").IsDefined() ||
+                              r.Child(e, "outcome").IsDefined() ||
+                              r.Child(e, "denied_by").IsDefined() ||
+                              r.Child(e, "latency_ms").IsDefined();
+  if (has_path_check && x.traffic.empty()) {
+    r.Error(e, what +
+                   ": via, outcome, denied_by and latency_ms need "
+                   "'traffic: <entry name>'");
+    return std::nullopt;
+  }
+  if (!x.traffic.empty() && !KnownTraffic(r, e, what, x, sc))
+    return std::nullopt;
+  x.via = r.StringList(r.Child(e, "via"), what + ".via");
+  if (auto o = r.String(r.Child(e, "outcome"), what + ".outcome")) {
+    if (*o != "delivered" && *o != "denied" && *o != "failed") {
+      r.Error(r.Child(e, "outcome"), what +
+                                         ".outcome: expected delivered, "
+                                         "denied or failed, got '" +
+                                         *o + "'");
+      return std::nullopt;
+    }
+    x.outcome = *o;
+  }
+  x.denied_by =
+      r.String(r.Child(e, "denied_by"), what + ".denied_by").value_or("");
+  if (!x.denied_by.empty() && x.outcome.empty()) x.outcome = "denied";
+  if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
+    if (!ReadLatency(r, l, what, x)) return std::nullopt;
+  }
+  ReadRuleIds(r, e, what, x);
+  if (x.traffic.empty() && x.verify.empty() && x.no_findings.empty() &&
+      x.findings.empty()) {
+    r.Error(e, what +
+                   ": expected something to check: traffic with via, "
+                   "outcome, denied_by or latency_ms; verify; or "
+                   "no_findings");
+    return std::nullopt;
+  }
+  if (x.name.empty()) x.name = DefaultName(x);
+  return x;
+}
+
+}  // namespace
+
+void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!n.IsDefined() || !r.IsList(n, "expect")) return;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node e = n[i];
+    const std::string what = "expect[" + std::to_string(i) + "]";
+    if (!r.IsMap(e, what)) continue;
+    if (auto x = ReadExpectation(r, e, what, sc))
+      sc.expect.push_back(std::move(*x));
+  }
+}
+
+}  // namespace meshsim::io

@@ -1,0 +1,150 @@
+// `performance:`: the service time of proxies and workloads, and network
+// latencies, for the simulator. See scenario_sections.h.
+#include "model/io/scenario_sections.h"
+
+namespace meshsim::io {
+
+namespace {
+
+std::optional<StationPerf> ParseStationPerf(Reader& r, const YAML::Node& n,
+                                            const std::string& what) {
+  if (!r.IsMap(n, what)) return std::nullopt;
+  CheckKeys(r, n, {"workers", "service_time"}, what);
+  StationPerf p;
+  p.location = r.Loc(n);
+  p.workers = static_cast<int>(
+      r.Int(r.Child(n, "workers"), what + ".workers", 1, 100000).value_or(1));
+  YAML::Node st = r.Child(n, "service_time");
+  if (!r.IsMap(st, what + ".service_time")) {
+    r.Error(n, what + ".service_time is required (distribution and mean_ms)");
+    return std::nullopt;
+  }
+  CheckKeys(r, st, {"distribution", "mean_ms", "p99_ms"},
+            what + ".service_time");
+  p.service.distribution =
+      r.String(r.Child(st, "distribution"), what + ".service_time.distribution")
+          .value_or("exponential");
+  auto num = [&](const char* key) -> std::optional<double> {
+    auto v = r.String(r.Child(st, key), what + ".service_time." + key);
+    if (!v) return std::nullopt;
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (*end != '\0' || !(d > 0) || d > 1e7) {
+      r.Error(r.Child(st, key),
+              what + ".service_time." + key +
+                  " must be a positive number of milliseconds, got '" + *v +
+                  "'");
+      return std::nullopt;
+    }
+    return d;
+  };
+  auto mean = num("mean_ms");
+  if (!mean) {
+    if (!r.Child(st, "mean_ms").IsDefined())
+      r.Error(st, what + ".service_time.mean_ms is required");
+    return std::nullopt;
+  }
+  p.service.mean_ms = *mean;
+  const std::string& dist = p.service.distribution;
+  if (dist != "constant" && dist != "exponential" && dist != "lognormal") {
+    r.Error(r.Child(st, "distribution"),
+            what +
+                ".service_time.distribution must be constant, "
+                "exponential or lognormal, got '" +
+                dist + "'");
+    return std::nullopt;
+  }
+  if (dist == "lognormal") {
+    auto p99 = num("p99_ms");
+    if (!p99 || *p99 <= *mean) {
+      r.Error(st, what +
+                      ".service_time.p99_ms is required for lognormal and must "
+                      "exceed mean_ms");
+      return std::nullopt;
+    }
+    p.service.p99_ms = *p99;
+  }
+  return p;
+}
+
+// A map of name -> station performance (performance.proxies, .workloads).
+// `problem` says what is wrong with a name ("" when nothing); such entries
+// are reported and left out.
+template <typename Problem>
+void ReadStationPerfs(Reader& r, const YAML::Node& m, const std::string& what,
+                      Problem problem,
+                      std::map<std::string, StationPerf>& out) {
+  if (!r.IsMap(m, what)) return;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (const std::string p = problem(key); !p.empty()) {
+      r.Error(it->first, what + ": " + p);
+      continue;
+    }
+    if (auto p = ParseStationPerf(r, it->second, what + "." + key))
+      out[key] = *p;
+  }
+}
+
+}  // namespace
+
+void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!r.IsMap(n, "performance")) return;
+  CheckKeys(r, n, {"proxies", "workloads", "default_workload", "network"},
+            "performance");
+  ReadStationPerfs(
+      r, r.Child(n, "proxies"), "performance.proxies",
+      [](const std::string& kind) -> std::string {
+        static const std::set<std::string> kKinds = {
+            "ztunnel", "waypoint", "ingress", "eastwest", "sidecar"};
+        if (kKinds.count(kind)) return "";
+        return "unknown proxy kind '" + kind +
+               "'; expected ztunnel, waypoint, ingress, "
+               "eastwest or sidecar";
+      },
+      sc.performance.proxies);
+  ReadStationPerfs(
+      r, r.Child(n, "workloads"), "performance.workloads",
+      [](const std::string& key) -> std::string {
+        if (key.find('/') != std::string::npos) return "";
+        return "key '" + key +
+               "' must be namespace/workload, e.g. "
+               "bookinfo/productpage";
+      },
+      sc.performance.workloads);
+  if (auto p = ParseStationPerf(r, r.Child(n, "default_workload"),
+                                "performance.default_workload"))
+    sc.performance.default_workload = *p;
+  YAML::Node net = r.Child(n, "network");
+  if (r.IsMap(net, "performance.network")) {
+    CheckKeys(
+        r, net,
+        {"same_node_ms", "same_zone_ms", "cross_zone_ms", "cross_region_ms",
+         "cross_network_ms", "external_ms", "hbone_handshake_ms"},
+        "performance.network");
+    PerformanceSpec& ps = sc.performance;
+    for (auto [key, field] : std::vector<std::pair<const char*, double*>>{
+             {"same_node_ms", &ps.same_node_ms},
+             {"same_zone_ms", &ps.same_zone_ms},
+             {"cross_zone_ms", &ps.cross_zone_ms},
+             {"cross_region_ms", &ps.cross_region_ms},
+             {"cross_network_ms", &ps.cross_network_ms},
+             {"external_ms", &ps.external_ms},
+             {"hbone_handshake_ms", &ps.hbone_handshake_ms}}) {
+      auto v = r.String(r.Child(net, key),
+                        std::string("performance.network.") + key);
+      if (!v) continue;
+      char* end = nullptr;
+      double d = std::strtod(v->c_str(), &end);
+      if (*end != '\0' || d < 0 || d > 1e6) {
+        r.Error(r.Child(net, key),
+                std::string("performance.network.") + key +
+                    " must be a number of milliseconds >= 0, got '" + *v + "'");
+        continue;
+      }
+      *field = d;
+    }
+  }
+}
+
+}  // namespace meshsim::io

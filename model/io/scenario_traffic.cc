@@ -1,0 +1,439 @@
+// `traffic:` entries, in two steps: ParseTraffic reads the YAML into raw
+// entries (values as written, with locations), ResolveTraffic binds their
+// references against the loaded mesh. See scenario_sections.h.
+#include <algorithm>
+
+#include "model/io/scenario_sections.h"
+
+namespace meshsim::io {
+
+namespace {
+
+// The most requests one traffic entry may ask for (limits, docs/robustness).
+constexpr long long kMaxRequests = 100'000'000;
+
+// ---- Parse step ------------------------------------------------------------
+
+// The entry is a map with a name. Fills entry.location, entry.name.
+bool ParseHead(Reader& r, const YAML::Node& n, size_t index,
+               RawTrafficEntry& raw) {
+  const std::string where = "traffic[" + std::to_string(index) + "]";
+  if (!r.IsMap(n, where)) return false;
+  CheckKeys(r, n,
+            {"name", "from", "to", "http", "rate", "duration", "connections",
+             "requests", "arrival", "profile", "description"},
+            where);
+  raw.entry.location = r.Loc(n);
+  auto name = r.String(r.Child(n, "name"), where + ".name");
+  if (!name || name->empty()) {
+    r.Error(n, where + ".name is required");
+    return false;
+  }
+  raw.entry.name = *name;
+  raw.name_loc = r.Loc(r.Child(n, "name"));
+  return true;
+}
+
+// n.key, a map (required) with the given keys; false, with an error, when it
+// is missing or not a map.
+bool RequiredMap(Reader& r, const YAML::Node& n, const char* key,
+                 const std::string& tw, const std::set<std::string>& keys,
+                 YAML::Node& out) {
+  const std::string what = tw + ": " + key;
+  out = r.Child(n, key);
+  if (!r.IsMap(out, what)) {
+    if (!out.IsDefined()) r.Error(n, what + " is required");
+    return false;
+  }
+  CheckKeys(r, out, keys, what);
+  return true;
+}
+
+// from: cluster, namespace, workload or ingress, as written.
+bool ParseSource(Reader& r, const YAML::Node& n, const std::string& tw,
+                 RawTrafficEntry& raw) {
+  YAML::Node from;
+  if (!RequiredMap(r, n, "from", tw,
+                   {"cluster", "namespace", "workload", "ingress"}, from))
+    return false;
+  TrafficSource& s = raw.entry.from;
+  s.location = r.Loc(from);
+  s.cluster =
+      r.String(r.Child(from, "cluster"), tw + ": from.cluster").value_or("");
+  s.ns = r.String(r.Child(from, "namespace"), tw + ": from.namespace")
+             .value_or("default");
+  s.workload =
+      r.String(r.Child(from, "workload"), tw + ": from.workload").value_or("");
+  s.ingress =
+      r.String(r.Child(from, "ingress"), tw + ": from.ingress").value_or("");
+  raw.from_cluster_loc = r.Loc(r.Child(from, "cluster"));
+  raw.from_workload_loc = r.Loc(r.Child(from, "workload"));
+  raw.from_ingress_loc = r.Loc(r.Child(from, "ingress"));
+  return true;
+}
+
+// to: exactly one of host, pod or ip, and a port.
+bool ParseDestination(Reader& r, const YAML::Node& n, const std::string& tw,
+                      RawTrafficEntry& raw) {
+  YAML::Node to;
+  if (!RequiredMap(r, n, "to", tw, {"host", "pod", "ip", "port"}, to))
+    return false;
+  TrafficDestination& d = raw.entry.to;
+  d.location = r.Loc(to);
+  d.host = r.String(r.Child(to, "host"), tw + ": to.host").value_or("");
+  d.pod = r.String(r.Child(to, "pod"), tw + ": to.pod").value_or("");
+  d.ip = r.String(r.Child(to, "ip"), tw + ": to.ip").value_or("");
+  int given = !d.host.empty() + !d.pod.empty() + !d.ip.empty();
+  if (given != 1) {
+    r.Error(to, tw + ": to must name exactly one of host, pod or ip, got " +
+                    std::to_string(given));
+    return false;
+  }
+  YAML::Node port = r.Child(to, "port");
+  auto p = r.Int(port, tw + ": to.port", 1, 65535);
+  if (!p) {
+    if (!port.IsDefined()) r.Error(to, tw + ": to.port is required");
+    return false;
+  }
+  d.port = static_cast<int>(*p);
+  raw.to_host_loc = r.Loc(r.Child(to, "host"));
+  raw.to_pod_loc = r.Loc(r.Child(to, "pod"));
+  return true;
+}
+
+// http: the request; an ingress source speaks HTTP when none is given.
+void ParseHttp(Reader& r, const YAML::Node& n, const std::string& tw,
+               TrafficEntry& t) {
+  YAML::Node http = r.Child(n, "http");
+  if (r.IsMap(http, tw + ": http")) {
+    CheckKeys(r, http, {"method", "path", "headers"}, tw + ": http");
+    HttpRequest req;
+    req.method =
+        r.String(r.Child(http, "method"), tw + ": http.method").value_or("GET");
+    req.path =
+        r.String(r.Child(http, "path"), tw + ": http.path").value_or("/");
+    if (req.path.empty() || req.path[0] != '/') {
+      r.Error(r.Child(http, "path"),
+              tw + ": http.path must start with '/', got '" + req.path + "'");
+    }
+    auto headers = r.StringMap(r.Child(http, "headers"), tw + ": http.headers",
+                               false, nullptr);
+    if (headers) {
+      for (const auto& [k, v] : *headers) {
+        std::string lower = k;
+        std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+        req.headers[lower] = v;
+      }
+    }
+    t.http = req;
+  } else if (!http.IsDefined() && !t.from.ingress.empty()) {
+    t.http = HttpRequest{};  // an ingress Gateway speaks HTTP
+  }
+}
+
+// profile: (time, rate) points in increasing time order, step or ramp.
+void ParseProfile(Reader& r, const YAML::Node& profile, const std::string& tw,
+                  TrafficEntry& t) {
+  auto shape = r.String(r.Child(profile, "shape"), tw + ": profile.shape")
+                   .value_or("step");
+  if (shape != "step" && shape != "ramp")
+    r.Error(r.Child(profile, "shape"),
+            tw + ": profile.shape must be step or ramp, got '" + shape + "'");
+  t.ramp = shape == "ramp";
+  YAML::Node points = r.Child(profile, "points");
+  if (!r.IsList(points, tw + ": profile.points")) return;
+  for (const YAML::Node& pt : points) {
+    if (!r.IsMap(pt, tw + ": profile.points[]")) continue;
+    YAML::Node at = r.Child(pt, "at");
+    int64_t at_ns = 0;
+    if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
+      auto d = ParseDuration(r, at, tw + ": profile.points[].at");
+      if (!d) continue;
+      at_ns = *d;
+    }
+    auto rate_s = r.String(r.Child(pt, "rate"), tw + ": profile.points[].rate");
+    char* end = nullptr;
+    double v = rate_s ? std::strtod(rate_s->c_str(), &end) : -1;
+    if (!rate_s || *end != '\0' || v < 0 || v > 1e7) {
+      r.Error(pt, tw + ": profile.points[].rate must be a number between 0 "
+                       "and 10000000");
+      continue;
+    }
+    if (!t.profile.empty() && at_ns <= t.profile.back().first) {
+      r.Error(at, tw + ": profile points must be in increasing time order");
+      continue;
+    }
+    t.profile.push_back({at_ns, v});
+  }
+}
+
+// http and the load the entry offers: rate, duration, requests, arrival,
+// profile, within kMaxRequests.
+void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
+               TrafficEntry& t) {
+  ParseHttp(r, n, tw, t);
+  YAML::Node rate = r.Child(n, "rate");
+  if (rate.IsDefined()) {
+    auto s = r.String(rate, tw + ": rate");
+    char* end = nullptr;
+    double v = s ? std::strtod(s->c_str(), &end) : 0;
+    if (!s || end == s->c_str() || *end != '\0' || !(v > 0) || v > 1e7) {
+      if (s)
+        r.Error(rate, tw +
+                          ": rate must be a number of requests per second "
+                          "above 0 and at most 10000000, got '" +
+                          *s + "'");
+    } else {
+      t.rate = v;
+    }
+  }
+  if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration"))
+    t.duration_ns = *d;
+  if (auto q =
+          r.Int(r.Child(n, "requests"), tw + ": requests", 1, kMaxRequests))
+    t.requests = static_cast<uint64_t>(*q);
+  if (auto a = r.String(r.Child(n, "arrival"), tw + ": arrival")) {
+    if (*a != "poisson" && *a != "constant") {
+      r.Error(r.Child(n, "arrival"),
+              tw + ": arrival must be poisson or constant, got '" + *a + "'");
+    } else {
+      t.arrival = *a;
+    }
+  }
+  YAML::Node profile = r.Child(n, "profile");
+  if (r.IsMap(profile, tw + ": profile")) ParseProfile(r, profile, tw, t);
+  // A bounded run: the expected request count must stay within reach.
+  double peak = t.rate;
+  for (const auto& [at, v] : t.profile) peak = std::max(peak, v);
+  const double expected =
+      t.requests ? static_cast<double>(t.requests)
+                 : peak * static_cast<double>(t.duration_ns) * 1e-9;
+  if (expected > static_cast<double>(kMaxRequests)) {
+    r.Error(n, tw + ": asks for about " +
+                   std::to_string(static_cast<long long>(expected)) +
+                   " requests; meshsim runs at most " +
+                   std::to_string(kMaxRequests) +
+                   " per traffic entry (lower rate or duration)");
+  }
+}
+
+// Parses one part of an entry with a Reader of its own, so that the part's
+// diagnostics are held in it.
+template <typename Parse>
+bool ParsePart(const std::string& file, RawTrafficEntry::Part& part,
+               Parse parse) {
+  Reader r(file, part.diags);
+  part.complete = parse(r);
+  return part.complete;
+}
+
+RawTrafficEntry ParseTrafficEntry(const std::string& file, const YAML::Node& n,
+                                  size_t index) {
+  RawTrafficEntry raw;
+  if (!ParsePart(file, raw.head,
+                 [&](Reader& r) { return ParseHead(r, n, index, raw); }))
+    return raw;
+  const std::string tw = "traffic '" + raw.entry.name + "'";
+  if (!ParsePart(file, raw.source,
+                 [&](Reader& r) { return ParseSource(r, n, tw, raw); }))
+    return raw;
+  if (!ParsePart(file, raw.destination,
+                 [&](Reader& r) { return ParseDestination(r, n, tw, raw); }))
+    return raw;
+  ParsePart(file, raw.load, [&](Reader& r) {
+    ParseLoad(r, n, tw, raw.entry);
+    return true;
+  });
+  return raw;
+}
+
+// ---- Resolve step ----------------------------------------------------------
+
+// Reports what the parse step held for `part`; whether the entry goes on.
+bool ReportPart(const RawTrafficEntry::Part& part, Diagnostics& diags) {
+  for (const Diagnostic& d : part.diags.all()) {
+    switch (d.severity) {
+      case Severity::kError:
+        diags.Error(d.location, d.message);
+        break;
+      case Severity::kWarning:
+        diags.Warning(d.location, d.message);
+        break;
+      case Severity::kNote:
+        diags.Note(d.location, d.message);
+        break;
+    }
+  }
+  return part.complete;
+}
+
+std::vector<std::string> ClusterNames(const Mesh& mesh) {
+  std::vector<std::string> out;
+  for (const Cluster& c : mesh.clusters) out.push_back(c.name);
+  return out;
+}
+
+// from.cluster (the only cluster when not given); nullptr (with an error)
+// when there is no such cluster.
+const Cluster* ResolveCluster(const RawTrafficEntry& raw, const Mesh& mesh,
+                              const std::string& tw, TrafficSource& s,
+                              Diagnostics& diags) {
+  if (s.cluster.empty()) {
+    if (mesh.clusters.size() == 1) {
+      s.cluster = mesh.clusters[0].name;
+    } else {
+      diags.Error(s.location, tw + ": from.cluster is required when the "
+                                   "scenario has several clusters");
+      return nullptr;
+    }
+  }
+  const Cluster* c = mesh.FindCluster(s.cluster);
+  if (!c) {
+    diags.Error(raw.from_cluster_loc,
+                tw + ": from.cluster '" + s.cluster +
+                    "' is not a cluster of this scenario" +
+                    DidYouMean(s.cluster, ClusterNames(mesh)));
+  }
+  return c;
+}
+
+// from.ingress: an ingress Gateway of cluster `c` (ns/name).
+bool ResolveIngress(const RawTrafficEntry& raw, const Cluster& c,
+                    const std::string& tw, TrafficSource& s,
+                    Diagnostics& diags) {
+  std::string key = s.ingress;
+  if (key.find('/') == std::string::npos) key = s.ns + "/" + key;
+  s.ingress = key;
+  const Gateway* gw = c.FindGateway(key);
+  if (gw && gw->role == GatewayRole::kIngress) return true;
+  std::vector<std::string> names;
+  for (const auto& [k, g] : c.gateways)
+    if (g.role == GatewayRole::kIngress) names.push_back(k);
+  diags.Error(
+      raw.from_ingress_loc,
+      tw + ": from.ingress '" + key + "' is not " +
+          (gw ? "an ingress Gateway (its class " + gw->class_name +
+                    " makes it a " +
+                    (gw->role == GatewayRole::kWaypoint ? "waypoint"
+                                                        : "east-west gateway") +
+                    ")"
+              : "a Gateway in cluster " + c.name) +
+          DidYouMean(key, names));
+  return false;
+}
+
+// from: its cluster, then exactly one of a workload in from.namespace or an
+// ingress Gateway. The cluster, or nullptr (with an error).
+const Cluster* ResolveSource(const RawTrafficEntry& raw, const Mesh& mesh,
+                             const std::string& tw, TrafficSource& s,
+                             Diagnostics& diags) {
+  const Cluster* c = ResolveCluster(raw, mesh, tw, s, diags);
+  if (!c) return nullptr;
+  if (s.workload.empty() == s.ingress.empty()) {
+    diags.Error(s.location,
+                tw + ": from must name exactly one of workload or ingress");
+    return nullptr;
+  }
+  if (!s.ingress.empty())
+    return ResolveIngress(raw, *c, tw, s, diags) ? c : nullptr;
+  if (!c->WorkloadsOf(s.ns, s.workload).empty()) return c;
+  std::vector<std::string> names;
+  for (const Workload& w : c->workloads)
+    if (w.ns == s.ns) names.push_back(w.owner);
+  diags.Error(raw.from_workload_loc, tw + ": from.workload '" + s.workload +
+                                         "' is not a workload in namespace " +
+                                         s.ns + " of cluster " + c->name +
+                                         DidYouMean(s.workload, names));
+  return nullptr;
+}
+
+// to.pod: a workload of the source's cluster (ns/name, from.namespace when
+// not given).
+bool ResolvePod(const RawTrafficEntry& raw, const Cluster& c,
+                const std::string& tw, TrafficEntry& t, Diagnostics& diags) {
+  size_t slash = t.to.pod.find('/');
+  std::string ns =
+      slash == std::string::npos ? t.from.ns : t.to.pod.substr(0, slash);
+  std::string wl =
+      slash == std::string::npos ? t.to.pod : t.to.pod.substr(slash + 1);
+  t.to.pod = ns + "/" + wl;
+  if (!c.WorkloadsOf(ns, wl).empty()) return true;
+  std::vector<std::string> names;
+  for (const Workload& w : c.workloads) names.push_back(w.ns + "/" + w.owner);
+  diags.Error(raw.to_pod_loc, tw + ": to.pod '" + t.to.pod +
+                                  "' is not a workload in cluster " + c.name +
+                                  DidYouMean(t.to.pod, names));
+  return false;
+}
+
+// to.host: a Service or ServiceEntry of any cluster (an ingress source
+// routes by host, so its host is not looked up).
+bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
+                 const std::string& tw, const TrafficEntry& t,
+                 Diagnostics& diags) {
+  bool found = !c.ServicesForHost(t.to.host, t.from.ns).empty();
+  for (const Cluster& other : mesh.clusters)
+    found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
+  if (found) return true;
+  std::vector<std::string> names;
+  for (const auto& [h, idx] : c.service_by_host) names.push_back(h);
+  std::string full = t.to.host;
+  if (std::count(full.begin(), full.end(), '.') == 0)
+    full += "." + t.from.ns + ".svc.cluster.local";
+  else if (std::count(full.begin(), full.end(), '.') == 1)
+    full += ".svc.cluster.local";
+  diags.Error(raw.to_host_loc,
+              tw + ": to.host '" + t.to.host +
+                  "' matches no Service or ServiceEntry" +
+                  " (to dial an address outside the mesh, use to.ip)" +
+                  DidYouMean(full, names));
+  return false;
+}
+
+// The entry with its references bound, or nullopt (with the diagnostics that
+// say why).
+std::optional<TrafficEntry> ResolveTrafficEntry(const RawTrafficEntry& raw,
+                                                const Scenario& sc,
+                                                Diagnostics& diags) {
+  if (!ReportPart(raw.head, diags)) return std::nullopt;
+  TrafficEntry t = raw.entry;
+  for (const TrafficEntry& other : sc.traffic) {
+    if (other.name == t.name) {
+      diags.Error(raw.name_loc, "traffic '" + t.name +
+                                    "' is defined twice; names must be unique");
+      return std::nullopt;
+    }
+  }
+  const std::string tw = "traffic '" + t.name + "'";
+  if (!ReportPart(raw.source, diags)) return std::nullopt;
+  const Cluster* c = ResolveSource(raw, sc.mesh, tw, t.from, diags);
+  if (!c) return std::nullopt;
+  if (!ReportPart(raw.destination, diags)) return std::nullopt;
+  if (!t.to.pod.empty() && !ResolvePod(raw, *c, tw, t, diags))
+    return std::nullopt;
+  if (!t.to.host.empty() && t.from.ingress.empty() &&
+      !ResolveHost(raw, sc.mesh, *c, tw, t, diags))
+    return std::nullopt;
+  ReportPart(raw.load, diags);
+  return t;
+}
+
+}  // namespace
+
+std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const YAML::Node& n) {
+  std::vector<RawTrafficEntry> out;
+  if (!r.IsList(n, "traffic")) return out;
+  for (size_t i = 0; i < n.size(); ++i)
+    out.push_back(ParseTrafficEntry(r.file(), n[i], i));
+  return out;
+}
+
+void ResolveTraffic(const std::vector<RawTrafficEntry>& raw, Scenario& sc,
+                    Diagnostics& diags) {
+  for (const RawTrafficEntry& entry : raw) {
+    if (auto t = ResolveTrafficEntry(entry, sc, diags))
+      sc.traffic.push_back(std::move(*t));
+  }
+}
+
+}  // namespace meshsim::io
