@@ -157,6 +157,20 @@ void Builder::SourcePod(Vertex v, const State& s) {
     n.peer_ip = src.ip;
     const double share = 1.0 / dests.size();
     const std::string& why = d.why;
+    if (d.svc >= 0) {
+      // A Service's VIP answers only on its declared ports: kube-proxy and
+      // ztunnel have no mapping for another one, so nothing listens there.
+      const Service& svc = S(d.svc_cluster, d.svc);
+      if (svc.kind == "Service" && !svc.ports.empty() &&
+          !svc.FindPort(t_.to.port)) {
+        Fail(v,
+             "service " + svc.Key() + " has no port " +
+                 std::to_string(t_.to.port) +
+                 ": nothing listens there and the connection is refused",
+             why, share);
+        continue;
+      }
+    }
     if (d.wl >= 0 && d.wl_cluster == s.cluster && d.wl == s.wl) {
       // §3.2: calls to one's own pod IP are not captured.
       g_[v].terminal = true;

@@ -793,3 +793,29 @@ TEST(PathsTest, K18_SandwichWaypointPassthroughLoops) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// A Service answers only on its declared ports: a request to another port
+// fails with the reason (lint reports it as port-not-on-service).
+TEST(PathsTest, PortNotOnServiceFails) {
+  testing::World w = testing::ShopWorld();
+  w.Traffic("wrong", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop.svc.cluster.local, port: 8080}");
+  w.Traffic("right", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop.svc.cluster.local, port: 80}");
+  const Scenario s = w.Load();
+  const std::vector<Path> wrong = testing::PathsOf(s, "wrong");
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_EQ(wrong[0].outcome, Outcome::kFailed);
+  EXPECT_EQ(wrong[0].reason,
+            "service shop/cart has no port 8080: nothing listens there and "
+            "the connection is refused");
+  const std::vector<Path> right = testing::PathsOf(s, "right");
+  ASSERT_EQ(right.size(), 1u);
+  EXPECT_EQ(right[0].outcome, Outcome::kDelivered);
+}
+
+}  // namespace
+}  // namespace meshsim
