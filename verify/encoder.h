@@ -8,27 +8,20 @@
 
 #include <z3++.h>
 
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
-#include "model/binding.h"
-#include "model/labels.h"
-#include "model/policy.h"
+#include "model/scenario.h"
 #include "verify/encoding.h"
-#include "verify/verifier.h"
+#include "verify/source_class.h"
 
 namespace meshsim::verify {
-
-inline bool GlobalLabel(const Labels& l) {
-  const std::string* v = FindLabel(l, kLabelGlobal);
-  return v && *v == "true";
-}
 
 // A destination endpoint of a slice.
 struct Endpoint {
@@ -51,10 +44,7 @@ struct Encoded {
 class Encoder {
  public:
   Encoder(const Scenario& sc, z3::context& c,
-          const std::vector<SourceClass>& classes)
-      : sc_(sc), c_(c), classes_(&classes), slice_(sc, c) {
-    IndexPrincipals();
-  }
+          const std::vector<SourceClass>& classes);
 
   Slice& slice() { return slice_; }
 
@@ -66,656 +56,93 @@ class Encoder {
     slice_ids_.clear();
   }
 
-  // ---- shared pieces --------------------------------------------------------
+  // Whether the request's source class is one `pred` holds for.
   z3::expr SrcIs(const Encoded& e,
-                 const std::function<bool(const SourceClass&)>& pred) {
-    z3::expr out = c_.bool_val(false);
-    for (size_t k = 0; k < classes().size(); ++k)
-      if (pred(classes()[k]))
-        out = out || e.src == c_.int_val(static_cast<int>(k));
-    return out;
-  }
+                 const std::function<bool(const SourceClass&)>& pred);
 
+  // A service reached by its VIP (nothing when no cluster gives it one).
+  std::optional<Encoded> ServiceSlice(const std::string& key);
+  // A pod reached by its IP (nothing for a pod that is not a ready
+  // application pod with an address of its own).
+  std::optional<Encoded> PodSlice(int cp, size_t pwi);
+
+ private:
+  // A cluster's own view of the service (ServiceSlice): the binding formulas.
+  struct ServiceView {
+    z3::expr bound;
+    std::vector<std::pair<const Gateway*, z3::expr>> per;
+    bool ingress_opt_in = false;
+  };
+  struct ServicePlan;   // encoder.cc: what ServiceSlice decides up front
+  struct ServiceTerms;  // encoder.cc: the terms it gathers per class/endpoint
+
+  // ---- shared pieces --------------------------------------------------------
   // `principal`: an identity id (Pid), -1 without one.
   Attrs MakeAttrs(
       const Encoded& e, z3::expr principal, z3::expr has_id,
-      std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
-    return Attrs{[this, principal, has_id](const std::vector<std::string>& ps) {
-                   return IdIn(principal, has_id, ps, false);
-                 },
-                 [this, principal, has_id](const std::vector<std::string>& ps) {
-                   return IdIn(principal, has_id, ps, true);
-                 },
-                 e.port,
-                 e.http,
-                 e.method,
-                 e.path,
-                 e.host,
-                 ip_in,
-                 [this](const std::string& n) {
-                   return c_.string_const(("header:" + n).c_str());
-                 },
-                 [this](const std::string& n) {
-                   return c_.bool_const(("has-header:" + n).c_str());
-                 }};
-  }
-
-  static std::string NsOfPrincipal(const std::string& p) {
-    size_t i = p.find("/ns/");
-    if (i == std::string::npos) return "";
-    size_t j = p.find('/', i + 4);
-    return p.substr(i + 4,
-                    j == std::string::npos ? std::string::npos : j - i - 4);
-  }
-
-  std::string ClassPrincipal(const SourceClass& k) const {
-    if (k.kind == "uncaptured") return "";
-    return SpiffePrincipal(k.ns, k.service_account);
-  }
-
-  std::string ClassIp(const SourceClass& k) const {
-    if (k.workload.empty()) return "";
-    const Workload* w = sc_.mesh.clusters[k.cluster].FindWorkload(k.workload);
-    return w ? w->ip : "";
-  }
-
+      std::function<z3::expr(const std::vector<std::string>&)> ip_in);
+  static std::string NsOfPrincipal(const std::string& p);
+  std::string ClassPrincipal(const SourceClass& k) const;
+  std::string ClassIp(const SourceClass& k) const;
   // Intent (docs/verification.md): a use-waypoint label (not none) on the
   // object or inherited from its namespace, or an ingress opt-in.
   bool Intent(int ci, const Labels& labels, const std::string& ns,
-              std::string* which) const {
-    const Labels& nsl = sc_.mesh.clusters[ci].NamespaceLabels(ns);
-    const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
-    const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
-    const std::string* v = obj ? obj : nsv;
-    if (v && *v != "none") {
-      const std::string* wns =
-          FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
-      *which = (wns ? *wns : ns) + "/" + *v;
-      return true;
-    }
-    return false;
-  }
-
+              std::string* which) const;
   // The destination's policies and identity-dependent decision at endpoint
   // `e.eps[i]`, given the identity that reaches it.
   z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
-                               z3::expr has_id, z3::expr plaintext) {
-    const Endpoint& ep = e.eps[i];
-    const Cluster& c = sc_.mesh.clusters[ep.cluster];
-    const Workload& w = c.workloads[ep.wi];
-    if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
-      return c_.bool_val(false);
-    const bool zt = w.capture == Capture::kAmbient;
-    Attrs a = MakeAttrs(
-        e, principal, has_id, [&](const std::vector<std::string>& blocks) {
-          // Source address: the peer's; only classes with a pod have one.
-          z3::expr out = c_.bool_val(false);
-          for (size_t k = 0; k < classes().size(); ++k) {
-            std::string ip = ClassIp(classes()[k]);
-            bool in = false;
-            for (const std::string& b : blocks)
-              in = in || (!ip.empty() && IpInBlock(b, ip));
-            if (in) out = out || e.src == c_.int_val(static_cast<int>(k));
-          }
-          return out;
-        });
-    z3::expr denied =
-        slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
-    if (zt) {
-      std::string pa;
-      if (PeerAuthenticationMode(sc_.mesh, c, w, &pa) == "STRICT")
-        denied = denied || plaintext;
-    }
-    return denied;
-  }
-
+                               z3::expr has_id, z3::expr plaintext);
   // The id of an identity (-1 for none) as a Z3 constant; records it as one
   // the current slice can produce.
-  z3::expr Pid(const std::string& p) {
-    if (p.empty()) return c_.int_val(-1);
-    auto it = principal_ids_.find(p);
-    if (it == principal_ids_.end()) {  // not indexed up front: add it
-      it =
-          principal_ids_.emplace(p, static_cast<int>(principals_.size())).first;
-      principals_.push_back(p);
-    }
-    slice_ids_.insert(it->second);
-    return c_.int_val(it->second);
-  }
-
+  z3::expr Pid(const std::string& p);
   // Whether identity `pid` matches one of `patterns` (§8: exact, prefix*,
   // *suffix, *), on its principal or, with `by_ns`, on its namespace. The
   // patterns are matched here, against the identities the slice can produce.
   z3::expr IdIn(const z3::expr& pid, const z3::expr& has_id,
-                const std::vector<std::string>& patterns, bool by_ns) {
-    auto match = [&](int id) {
-      const std::string& p = principals_[static_cast<size_t>(id)];
-      const std::string v = by_ns ? NsOfPrincipal(p) : p;
-      for (const std::string& pat : patterns)
-        if (IstioStringMatch(pat, v)) return true;
-      return false;
-    };
-    if (pid.is_numeral()) {
-      const int id = pid.get_numeral_int();
-      return c_.bool_val(id >= 0 && match(id));
-    }
-    z3::expr out = c_.bool_val(false);
-    bool all = true;
-    for (int id : slice_ids_) {
-      if (match(id)) {
-        out = out || pid == c_.int_val(id);
-      } else {
-        all = false;
-      }
-    }
-    return all ? has_id : has_id && out;
-  }
+                const std::vector<std::string>& patterns, bool by_ns);
 
-  // ---- a service reached by its VIP -----------------------------------------
-  std::optional<Encoded> ServiceSlice(const std::string& key) {
-    std::vector<int> clusters;
-    for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
-      const Service* s = sc_.mesh.clusters[ci].FindService(key);
-      if (s && !s->vips.empty() && !s->external_name)
-        clusters.push_back(static_cast<int>(ci));
-    }
-    if (clusters.empty()) return std::nullopt;
-    Encoded e = Fresh();
-    waypoint_denies_.clear();
-    const Service& base = *sc_.mesh.clusters[clusters[0]].FindService(key);
-    e.svc = &base;
-    e.dest = (base.kind == "Service" ? "service " : "ServiceEntry ") + key;
-    auto svc_in = [&](int ci) {
-      return sc_.mesh.clusters[ci].FindService(key);
-    };
-    std::vector<char> global(sc_.mesh.clusters.size(), 0);
-    for (size_t ci = 0; ci < global.size(); ++ci) {
-      const Service* s = svc_in(static_cast<int>(ci));
-      if (!s) continue;
-      if (GlobalLabel(s->labels)) {
-        global[ci] = 1;
-        continue;
-      }
-      Binding b = ServiceWaypoint(sc_.mesh, sc_.mesh.clusters[ci], *s);
-      global[ci] =
-          b.waypoint && (GlobalLabel(b.waypoint->labels) ||
-                         GlobalLabel(b.waypoint->infrastructure_labels));
-    }
-    auto global_in = [&](int ci) {
-      return global[static_cast<size_t>(ci)] != 0;
-    };
-    for (int ci : clusters) {
-      const Cluster& c = sc_.mesh.clusters[ci];
-      size_t si = c.service_by_key.at(key);
-      for (size_t wi : c.service_endpoints[si])
-        if (c.workloads[wi].ready) e.eps.push_back({ci, wi});
-    }
-    // Which cluster's view a source class uses (§7.2: its own cluster's
-    // Service, else a global one elsewhere), and whether it can reach it.
-    std::vector<int> view(classes().size(), -1);
-    for (size_t k = 0; k < classes().size(); ++k) {
-      const SourceClass& cls = classes()[k];
-      if (svc_in(cls.cluster)) {
-        view[k] = cls.cluster;
-      } else {
-        for (int ci : clusters)
-          if (global_in(ci) && (cls.kind == "ambient")) {
-            view[k] = ci;
-            break;
-          }
-      }
-      if (cls.kind == "ingress" && !IngressReaches(cls, key)) view[k] = -1;
-      if (cls.kind == "uncaptured" && base.kind == "ServiceEntry")
-        view[k] = -1;  // kube-proxy
-    }
-    const bool multi = MultiNetwork();
-    // Per cluster view: the binding formulas.
-    struct View {
-      z3::expr bound;
-      std::vector<std::pair<const Gateway*, z3::expr>> per;
-      bool ingress_opt_in = false;
-    };
-    std::map<int, View> views;
-    for (int ci : clusters) {
-      const Service& s = *svc_in(ci);
-      std::vector<std::pair<const Gateway*, z3::expr>> per;
-      z3::expr bound = slice_.AnyBound(ci, s.labels, s.ns, true,
-                                       IsGatewayService(ci, s), &per);
-      views.emplace(ci, View{bound, per, IngressOptIn(ci, s)});
-    }
-    z3::expr valid = c_.bool_val(false);
-    z3::expr passes_local = c_.int_val(0);
-    z3::expr failed = c_.bool_val(false);
-    z3::expr ew_pass = c_.bool_val(false);
-    z3::expr denied_wp = c_.bool_val(false);
-    z3::expr remote_no_gw = c_.bool_val(false);
-    z3::expr dst_principal = c_.int_val(-1);
-    z3::expr dst_has_id = c_.bool_val(false);
-    z3::expr plaintext = c_.bool_val(false);
-    const bool interop =
-        sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
-                            sc_.mesh.istio.distribution == Distribution::kSolo);
-    // Fail closed (§3.6) before a waypoint is reached (the client side's
-    // bound waypoint has no ready replica) or at the east-west gateway.
-    std::vector<z3::expr> pass_terms, fail_terms, fail_ew_terms, deny_terms;
-    for (size_t k = 0; k < classes().size(); ++k) {
-      if (view[k] < 0) continue;
-      const SourceClass& cls = classes()[k];
-      const int vc = view[k];
-      const View& v = views.at(vc);
-      const Cluster& home = sc_.mesh.clusters[cls.cluster];
-      const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
-      z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
-      // §3.1 / §5 / §6 / §15.1: does this client's first proxy send to the
-      // service waypoint?
-      z3::expr local = c_.bool_val(false);
-      if (cls.kind == "ambient") local = v.bound;
-      if (cls.kind == "ingress")
-        local = v.bound &&
-                c_.bool_val(v.ingress_opt_in &&
-                            sc_.mesh.istio.Flag(
-                                "ENABLE_INGRESS_WAYPOINT_ROUTING", true));
-      if (cls.kind == "sidecar") local = v.bound && c_.bool_val(interop);
-      for (size_t i = 0; i < e.eps.size(); ++i) {
-        const Endpoint& ep = e.eps[i];
-        const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
-        const bool same_cluster = ep.cluster == cls.cluster;
-        const bool same_network = pod.network == home.network;
-        // Which endpoints this client's data plane may pick.
-        bool reach = same_cluster || (global_in(vc) && global_in(ep.cluster));
-        if (cls.kind == "uncaptured") reach = same_cluster;
-        if (cls.kind == "sidecar") reach = reach && same_network;
-        if (!same_network && !multi) reach = false;
-        if (!same_network && cls.kind == "ingress")
-          reach = reach && ver.AtLeast(1, 30) &&
-                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
-                                      false);
-        if (!reach) continue;
-        z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
-        // A pre-1.28 waypoint does not route to other networks.
-        z3::expr ok = c_.bool_val(true);
-        if (!same_network &&
-            !(ver.AtLeast(1, 28) &&
-              sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT",
-                                  true)))
-          ok = !local;
-        valid = valid || (here && ok);
-        // §7.2: the east-west gateway of the endpoint's network decides by
-        // the x-istio-source header and its own cluster's binding.
-        z3::expr ew = c_.bool_val(false);
-        if (!same_network) {
-          if (!HasEastWest(pod.network)) remote_no_gw = remote_no_gw || here;
-          const Service* rs = svc_in(ep.cluster);
-          if (rs) {
-            const View& rv = views.at(ep.cluster);
-            const IstioVersion bver =
-                sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
-            z3::expr header_waypoint =
-                local ||
-                c_.bool_val(cls.kind == "ingress" && !ver.AtLeast(1, 31));
-            z3::expr header_gateway =
-                !local &&
-                c_.bool_val(cls.kind == "ingress" && ver.AtLeast(1, 31));
-            z3::expr to_wp =
-                c_.bool_val(!bver.AtLeast(1, 28)) ||
-                (!header_waypoint &&
-                 z3::ite(header_gateway,
-                         c_.bool_val(bver.AtLeast(1, 31) && rv.ingress_opt_in),
-                         c_.bool_val(true)));
-            ew = rv.bound && to_wp;
-            for (const auto& [gw, b] : rv.per) {
-              // E/W uses its own cluster's replicas only (§3.6: fail closed).
-              if (!LocalReady(ep.cluster, *gw))
-                fail_ew_terms.push_back(here && ew && b);
-              deny_terms.push_back(here && ew && b &&
-                                   WaypointDenies(e, ep.cluster, *gw, rs));
-            }
-          }
-        }
-        ew_pass = ew_pass || (here && ew);
-        pass_terms.push_back(here && local);
-        for (const auto& [gw, b] : v.per) {
-          if (!slice_.Healthy(vc, *gw))
-            fail_terms.push_back(here && local && b);
-          deny_terms.push_back(here && local && b &&
-                               WaypointDenies(e, vc, *gw, svc_in(vc)));
-        }
-        // The identity the destination sees (§8.1): the last waypoint's, else
-        // the gateway's or the client's; plaintext from uncaptured clients.
-        z3::expr p = Pid(ClassPrincipal(cls));
-        z3::expr has = c_.bool_val(cls.kind != "uncaptured");
-        for (const auto& [gw, b] : v.per) {
-          p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
-          has = has || (local && b);
-        }
-        if (!same_network && svc_in(ep.cluster)) {
-          for (const auto& [gw, b] : views.at(ep.cluster).per) {
-            p = z3::ite(ew && b, Pid(slice_.WaypointPrincipal(ep.cluster, *gw)),
-                        p);
-            has = has || (ew && b);
-          }
-        }
-        z3::expr via = c_.string_val("");
-        for (const auto& [gw, b] : v.per)
-          via = z3::ite(local && b, c_.string_val(gw->Key()), via);
-        if (!same_network && svc_in(ep.cluster))
-          for (const auto& [gw, b] : views.at(ep.cluster).per)
-            via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
-        e.via = z3::ite(here, via, e.via);
-        dst_principal = z3::ite(here, p, dst_principal);
-        dst_has_id = z3::ite(here, has, dst_has_id);
-      }
-    }
-    for (const auto& t : pass_terms)
-      passes_local = passes_local + z3::ite(t, c_.int_val(1), c_.int_val(0));
-    z3::expr failed_local = c_.bool_val(false);
-    z3::expr failed_ew = remote_no_gw;
-    for (const auto& t : fail_terms) failed_local = failed_local || t;
-    for (const auto& t : fail_ew_terms) failed_ew = failed_ew || t;
-    for (const auto& t : deny_terms) denied_wp = denied_wp || t;
-    failed = failed_local || failed_ew;
-    plaintext = !dst_has_id;
-    z3::expr denied_dst = c_.bool_val(false);
-    for (size_t i = 0; i < e.eps.size(); ++i)
-      denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
-                                  DeniedAtDestination(e, i, dst_principal,
-                                                      dst_has_id, plaintext));
-    // A request that fails closed never passes the waypoint it was sent to.
-    e.passes = z3::ite(failed_local, c_.int_val(0),
-                       passes_local + z3::ite(ew_pass && !failed_ew,
-                                              c_.int_val(1), c_.int_val(0)));
-    e.via = z3::ite(failed_local, c_.string_val(""), e.via);
-    e.outcome =
-        z3::ite(failed, c_.int_val(2),
-                z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
-    e.valid = valid;
-    if (!base.ports.empty()) {
-      z3::expr in = c_.bool_val(false);
-      for (const ServicePort& sp : base.ports)
-        in = in || e.port == c_.int_val(sp.port);
-      e.valid = e.valid && in;
-    }
-    // Intent: the destination pod, through any service that selects it.
-    e.intent = c_.bool_val(false);
-    std::set<std::string> intended;
-    for (size_t i = 0; i < e.eps.size(); ++i) {
-      std::string which;
-      if (PodIntent(e.eps[i], &which)) {
-        e.intent = e.intent || e.ep == c_.int_val(static_cast<int>(i));
-        intended.insert(which);
-      }
-    }
-    e.intended.assign(intended.begin(), intended.end());
-    return e;
-  }
+  // ---- the steps of ServiceSlice --------------------------------------------
+  ServicePlan PlanService(const std::string& key) const;
+  void ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
+                         ServiceTerms& t);
+  void ServiceEndpointTerms(const ServicePlan& plan, size_t k,
+                            const z3::expr& is_k, const z3::expr& local,
+                            size_t i, Encoded& e, ServiceTerms& t);
+  z3::expr EastWestTerms(const ServicePlan& plan, size_t k,
+                         const z3::expr& local, size_t i, const z3::expr& here,
+                         const Encoded& e, ServiceTerms& t);
+  void FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t, Encoded& e);
 
-  // ---- a pod reached by its IP ----------------------------------------------
-  std::optional<Encoded> PodSlice(int cp, size_t pwi) {
-    const Cluster& c = sc_.mesh.clusters[cp];
-    const Workload& p = c.workloads[pwi];
-    if (!p.ready || p.role != WorkloadRole::kApplication ||
-        p.ip.rfind("node:", 0) == 0)
-      return std::nullopt;
-    Encoded e = Fresh();
-    waypoint_denies_.clear();
-    e.pod = &p;
-    e.dest = "pod " + p.Key();
-    e.eps.push_back({cp, pwi});
-    std::vector<std::pair<const Gateway*, z3::expr>> per;
-    slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
-    z3::expr valid = c_.bool_val(false);
-    z3::expr passes = c_.int_val(0);
-    z3::expr failed = c_.bool_val(false);
-    z3::expr denied_wp = c_.bool_val(false);
-    z3::expr self = c_.bool_val(false);
-    z3::expr principal = c_.int_val(-1);
-    z3::expr has_id = c_.bool_val(false);
-    z3::expr via = c_.string_val("");
-    for (size_t k = 0; k < classes().size(); ++k) {
-      const SourceClass& cls = classes()[k];
-      if (cls.kind == "ingress") continue;  // ingress reaches services only
-      if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
-      z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
-      valid = valid || is_k;
-      if (cls.workload ==
-          p.Key()) {  // §3.2: calls to one's own pod IP are not captured
-        self = self || is_k;
-        continue;
-      }
-      z3::expr pr = Pid(ClassPrincipal(cls));
-      z3::expr has = c_.bool_val(cls.kind != "uncaptured");
-      if (cls.kind == "ambient") {
-        for (const auto& [gw, b] : per) {
-          // §3.5: a source that is an instance of the waypoint is not sent
-          // back.
-          if (cls.gateway == gw->Key()) continue;
-          passes = passes + z3::ite(is_k && b, c_.int_val(1), c_.int_val(0));
-          if (!slice_.Healthy(cp, *gw)) failed = failed || (is_k && b);
-          denied_wp =
-              denied_wp || (is_k && b && WaypointDenies(e, cp, *gw, nullptr));
-          pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
-          via = z3::ite(is_k && b, c_.string_val(gw->Key()), via);
-          has = has || b;
-        }
-      }
-      principal = z3::ite(is_k, pr, principal);
-      has_id = z3::ite(is_k, has, has_id);
-    }
-    e.valid = valid && e.ep == c_.int_val(0);
-    e.self = self;
-    // Requests go to ports the pod declares or its services target; any port
-    // when none is declared.
-    std::set<int> ports;
-    for (const ContainerPort& cp : p.ports) ports.insert(cp.port);
-    for (size_t si : ServicesOf(c, pwi)) {
-      for (const ServicePort& sp : c.services[si].ports)
-        if (sp.target_port)
-          ports.insert(sp.target_port);
-        else if (sp.target_port_name.empty())
-          ports.insert(sp.port);
-    }
-    if (!ports.empty()) {
-      z3::expr in = c_.bool_val(false);
-      for (int pt : ports) in = in || e.port == c_.int_val(pt);
-      e.valid = e.valid && in;
-    }
-    // A request that fails closed never passes the waypoint it was sent to.
-    e.passes = z3::ite(failed, c_.int_val(0), passes);
-    e.via = z3::ite(failed, c_.string_val(""), via);
-    z3::expr denied_dst = DeniedAtDestination(e, 0, principal, has_id, !has_id);
-    e.outcome = z3::ite(self, c_.int_val(0),
-                        z3::ite(failed, c_.int_val(2),
-                                z3::ite(denied_wp || denied_dst, c_.int_val(1),
-                                        c_.int_val(0))));
-    std::string which;
-    e.intent = c_.bool_val(PodIntent(e.eps[0], &which));
-    if (!which.empty()) e.intended = {which};
-    return e;
-  }
-
- private:
   // The request variables have the same names in every slice, so that
   // destinations that behave alike get the same (hash-consed) formulas and
-  // are checked once (verify.cc); each slice is asserted in its own scope.
-  Encoded Fresh() {
-    return Encoded{c_.int_const("src"),
-                   c_.int_const("ep"),
-                   c_.int_const("port"),
-                   c_.bool_const("http"),
-                   c_.string_const("method"),
-                   c_.string_const("path"),
-                   c_.string_const("host"),
-                   c_.int_val(0),
-                   c_.int_val(0),
-                   c_.bool_val(false),
-                   c_.bool_val(false),
-                   c_.bool_val(false),
-                   c_.string_val(""),
-                   {},
-                   "",
-                   nullptr,
-                   nullptr,
-                   {}};
-  }
+  // are checked once (verifier.cc); each slice is asserted in its own scope.
+  Encoded Fresh();
 
   // Whether waypoint `gw` (serving `svc`, or workloads when null) denies the
   // request. The waypoint sees the client's own identity (§8.1), an ite over
   // the source classes; built once per slice and waypoint.
   z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
-                          const Service* svc) {
-    const auto key = std::make_tuple(ci, gw.Key(), svc);
-    auto it = waypoint_denies_.find(key);
-    if (it != waypoint_denies_.end()) return it->second;
-    auto policies = slice_.WaypointPolicies(ci, gw, svc);
-    z3::expr denied = c_.bool_val(false);
-    if (!policies.empty()) {
-      z3::expr p = c_.int_val(-1);
-      for (size_t k = 0; k < classes().size(); ++k)
-        p = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
-                    Pid(ClassPrincipal(classes()[k])), p);
-      Attrs a =
-          MakeAttrs(e, p, p >= 0, [this](const std::vector<std::string>&) {
-            return c_.bool_val(false);
-          });
-      denied = slice_.Denied(policies, a, false);
-    }
-    waypoint_denies_.emplace(key, denied);
-    return denied;
-  }
+                          const Service* svc);
 
-  bool MultiNetwork() const {
-    std::set<std::string> nets;
-    for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
-    return nets.size() > 1 &&
-           sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
-  }
-
-  bool HasEastWest(const std::string& network) const {
-    for (const Cluster& c : sc_.mesh.clusters)
-      for (const auto& [k, g] : c.gateways)
-        if (g.role == GatewayRole::kEastWest && g.network == network) {
-          auto it = c.gateway_pods.find(k);
-          if (it == c.gateway_pods.end()) continue;
-          for (size_t wi : it->second)
-            if (c.workloads[wi].ready) return true;
-        }
-    return false;
-  }
-
-  bool LocalReady(int ci, const Gateway& gw) const {
-    const Cluster& c = sc_.mesh.clusters[ci];
-    auto it = c.gateway_pods.find(gw.Key());
-    if (it == c.gateway_pods.end()) return false;
-    for (size_t wi : it->second)
-      if (c.workloads[wi].ready) return true;
-    return false;
-  }
-
-  bool IsGatewayService(int ci, const Service& s) const {
-    if (FindLabel(s.labels, kLabelGatewayManaged)) return true;
-    const std::string* g = FindLabel(s.labels, kLabelGatewayName);
-    return g && sc_.mesh.clusters[ci].FindGateway(s.ns + "/" + *g);
-  }
-
+  bool MultiNetwork() const;
+  bool HasEastWest(const std::string& network) const;
+  bool LocalReady(int ci, const Gateway& gw) const;
+  bool IsGatewayService(int ci, const Service& s) const;
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
   // Namespace, with the release gates; Go's ParseBool.
-  bool IngressOptIn(int ci, const Service& s) const {
-    const IstioVersion ver =
-        sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
-    const bool own_ok =
-        s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25);
-    const std::string* v =
-        own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
-    if (!v && ver.AtLeast(1, 25))
-      v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
-                    kLabelIngressUseWaypoint);
-    return v && ParseGoBool(*v).value_or(false);
-  }
-
-  bool IngressReaches(const SourceClass& cls, const std::string& key) const {
-    const Cluster& c = sc_.mesh.clusters[cls.cluster];
-    const std::string gns = cls.gateway.substr(0, cls.gateway.find('/'));
-    const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
-    for (const HttpRoute& r : c.routes) {
-      bool attached = false;
-      for (const ParentRef& p : r.parents)
-        attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
-      if (!attached) continue;
-      for (const HttpRouteRule& rule : r.rules)
-        for (const BackendRef& b : rule.backends)
-          if (b.ns + "/" + b.name == key && b.weight > 0) return true;
-    }
-    return false;
-  }
-
-  bool PodIntent(const Endpoint& ep, std::string* which) const {
-    const Cluster& c = sc_.mesh.clusters[ep.cluster];
-    const Workload& w = c.workloads[ep.wi];
-    if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
-    // K12: intent belongs to the workload, not the pod: a sibling pod (same
-    // controller, or bare pods with the same app label) that asks for a
-    // waypoint makes this pod intended too.
-    const std::string* app = FindLabel(w.labels, "app");
-    for (size_t oi : labelled_[static_cast<size_t>(ep.cluster)]) {
-      const Workload& o = c.workloads[oi];
-      if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
-        continue;
-      const bool sibling =
-          o.owner_kind == "Pod"
-              ? (app && FindLabel(o.labels, "app") &&
-                 *FindLabel(o.labels, "app") == *app)
-              : o.owner == w.owner && o.owner_kind == w.owner_kind;
-      if (sibling && FindLabel(o.labels, kLabelUseWaypoint) &&
-          Intent(ep.cluster, o.labels, o.ns, which))
-        return true;
-    }
-    for (size_t si : ServicesOf(c, ep.wi)) {
-      if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
-        return true;
-      if (IngressOptIn(ep.cluster, c.services[si])) {
-        *which = "(ingress-use-waypoint)";
-        return true;
-      }
-    }
-    return false;
-  }
+  bool IngressOptIn(int ci, const Service& s) const;
+  bool IngressReaches(const SourceClass& cls, const std::string& key) const;
+  bool PodIntent(const Endpoint& ep, std::string* which) const;
 
   const std::vector<SourceClass>& classes() const { return *classes_; }
 
   // The services that select workload `wi` (Mesh::Finalize's index, or a
   // scan for a cluster built without it).
-  static std::vector<size_t> ServicesOf(const Cluster& c, size_t wi) {
-    if (c.workload_services.size() == c.workloads.size())
-      return c.workload_services[wi];
-    std::vector<size_t> out;
-    for (size_t si = 0; si < c.service_endpoints.size(); ++si) {
-      const auto& eps = c.service_endpoints[si];
-      if (std::find(eps.begin(), eps.end(), wi) != eps.end()) out.push_back(si);
-    }
-    return out;
-  }
+  static std::vector<size_t> ServicesOf(const Cluster& c, size_t wi);
 
   // Every identity the mesh can present (each pod's and each gateway's), and
   // the labelled workloads.
-  void IndexPrincipals() {
-    std::set<std::string> all;
-    for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
-      const Cluster& c = sc_.mesh.clusters[ci];
-      labelled_.emplace_back();
-      for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
-        const Workload& w = c.workloads[wi];
-        all.insert(SpiffePrincipal(w.ns, w.service_account));
-        if (FindLabel(w.labels, kLabelUseWaypoint))
-          labelled_.back().push_back(wi);
-      }
-      for (const auto& [k, gw] : c.gateways)
-        all.insert(slice_.WaypointPrincipal(static_cast<int>(ci), gw));
-    }
-    for (const std::string& p : all) {
-      principal_ids_.emplace(p, static_cast<int>(principals_.size()));
-      principals_.push_back(p);
-    }
-  }
+  void IndexPrincipals();
 
   const Scenario& sc_;
   z3::context& c_;
@@ -730,73 +157,6 @@ class Encoder {
   // Per cluster: the workloads with an istio.io/use-waypoint label (K12).
   std::vector<std::vector<size_t>> labelled_;
 };
-
-// One key per source class: classes with equal keys behave alike towards
-// every destination, because they share cluster, kind and gateway and match
-// the same principal, namespace and address patterns of every policy in the
-// scenario (docs/verification.md, "slicing").
-//
-// With `only_ns`, only the policies of those namespaces count: the keys are
-// then valid for destinations whose policies all live there (§8.1: the
-// destination's namespace, the root namespace and its waypoints').
-inline std::vector<std::string> ClassKeys(
-    const Scenario& sc, const std::vector<SourceClass>& classes,
-    const std::set<std::string>* only_ns = nullptr) {
-  std::vector<std::string> patterns, blocks;
-  for (const Cluster& c : sc.mesh.clusters)
-    for (const AuthorizationPolicy& p : c.authorization_policies) {
-      if (only_ns && !only_ns->count(p.ns)) continue;
-      for (const PolicyRule& r : p.rules) {
-        for (const PolicySource& src : r.from) {
-          for (const auto* v : {&src.principals, &src.not_principals})
-            patterns.insert(patterns.end(), v->begin(), v->end());
-          for (const auto* v : {&src.namespaces, &src.not_namespaces})
-            for (const std::string& n : *v) patterns.push_back("ns:" + n);
-          for (const auto* v :
-               {&src.ip_blocks, &src.not_ip_blocks, &src.remote_ip_blocks,
-                &src.not_remote_ip_blocks})
-            blocks.insert(blocks.end(), v->begin(), v->end());
-        }
-        for (const PolicyCondition& w : r.when) {
-          if (w.key == "source.principal")
-            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
-          if (w.key == "source.namespace")
-            for (const std::string& n : w.values) patterns.push_back("ns:" + n);
-          if (w.key == "source.ip")
-            blocks.insert(blocks.end(), w.values.begin(), w.values.end());
-        }
-      }
-    }
-  std::sort(patterns.begin(), patterns.end());
-  patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
-  std::sort(blocks.begin(), blocks.end());
-  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
-  std::vector<std::string> out;
-  out.reserve(classes.size());
-  for (const SourceClass& k : classes) {
-    std::string key =
-        std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|";
-    const std::string principal =
-        k.kind == "uncaptured" ? "" : SpiffePrincipal(k.ns, k.service_account);
-    for (const std::string& p : patterns) {
-      const bool m =
-          p.rfind("ns:", 0) == 0
-              ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
-              : (!principal.empty() && IstioStringMatch(p, principal));
-      key += m ? '1' : '0';
-    }
-    if (!blocks.empty()) {
-      const Workload* w =
-          k.workload.empty()
-              ? nullptr
-              : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
-      for (const std::string& b : blocks)
-        key += (w && IpInBlock(b, w->ip)) ? '1' : '0';
-    }
-    out.push_back(std::move(key));
-  }
-  return out;
-}
 
 }  // namespace meshsim::verify
 

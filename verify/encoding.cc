@@ -22,12 +22,20 @@ const std::string* Label(const Labels& l, const char* k) {
   return FindLabel(l, k);
 }
 
+}  // namespace
+
 bool GlobalLabel(const Labels& l) {
   const std::string* v = FindLabel(l, kLabelGlobal);
   return v && *v == "true";
 }
 
-}  // namespace
+bool HasReadyPod(const Cluster& c, const std::string& key) {
+  auto it = c.gateway_pods.find(key);
+  if (it == c.gateway_pods.end()) return false;
+  for (size_t wi : it->second)
+    if (c.workloads[wi].ready) return true;
+  return false;
+}
 
 Slice::Slice(const Scenario& sc, z3::context& ctx) : sc_(sc), c_(ctx) {}
 
@@ -83,12 +91,7 @@ z3::expr Slice::Deleted(int ci, const Gateway& w) {
 // global same-named waypoint's elsewhere (§7.2 fail-over).
 bool Slice::Healthy(int ci, const Gateway& w) const {
   auto ready = [&](int cj) {
-    const Cluster& c = sc_.mesh.clusters[cj];
-    auto it = c.gateway_pods.find(w.Key());
-    if (it == c.gateway_pods.end()) return false;
-    for (size_t wi : it->second)
-      if (c.workloads[wi].ready) return true;
-    return false;
+    return HasReadyPod(sc_.mesh.clusters[cj], w.Key());
   };
   if (ready(ci)) return true;
   if (!(GlobalLabel(w.labels) || GlobalLabel(w.infrastructure_labels)))

@@ -32,6 +32,13 @@ struct Attrs {
   std::function<z3::expr(const std::string&)> has_header;
 };
 
+// §7.2: an object labelled istio.io/global=true (a global service or
+// waypoint).
+bool GlobalLabel(const Labels& l);
+
+// Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
+bool HasReadyPod(const Cluster& c, const std::string& key);
+
 // §8.2: whether a rule uses an HTTP attribute (ztunnel drops such ALLOW
 // rules and strips them from DENY rules).
 bool RuleHasHttp(const PolicyRule& rule);

@@ -1,0 +1,365 @@
+// Lint findings (no solver): docs/verification.md lists each, docs/rules.md
+// documents each rule. One function per rule; `Lint` calls them in a fixed
+// order, which is the order of the findings.
+#include "verify/lint.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "model/binding.h"
+#include "model/labels.h"
+#include "model/rules.h"
+#include "verify/encoding.h"
+
+namespace meshsim::verify {
+
+namespace {
+
+// A finding of `rule`, with the rule's severity from the catalogue.
+Finding MakeFinding(const std::string& rule, std::string message,
+                    std::string cluster, std::vector<FindingObject> objects,
+                    std::string fix) {
+  Finding f;
+  f.rule = rule;
+  f.severity = RuleSeverity(f.rule);
+  f.message = std::move(message);
+  f.cluster = std::move(cluster);
+  f.objects = std::move(objects);
+  f.fix = std::move(fix);
+  return f;
+}
+
+// A finding about service `s` explained by its binding: the binding's reason,
+// at the use-waypoint label when it has a location.
+Finding BindingFinding(const Cluster& c, const Service& s, const Binding& b,
+                       const std::string& rule, std::string fix) {
+  return MakeFinding(
+      rule, b.why, c.name,
+      {{s.kind, s.Key(),
+        b.label_location.Known() ? b.label_location : s.location}},
+      std::move(fix));
+}
+
+// §2.3, §2.7: a Service or ServiceEntry whose use-waypoint label does not
+// bind (the WaypointBound reasons WaypointIsNotReady, UnsupportedTrafficType,
+// AttachmentDenied).
+void ServiceBindingRules(const Cluster& c, const Service& s, const Binding& b,
+                         std::vector<Finding>& out) {
+  if (b.status == BindingStatus::kNotReady)
+    out.push_back(BindingFinding(
+        c, s, b, "dangling-use-waypoint",
+        "create the waypoint Gateway " + b.requested + " or fix the label"));
+  if (b.status == BindingStatus::kUnsupportedTrafficType)
+    out.push_back(BindingFinding(
+        c, s, b, "waypoint-for-mismatch",
+        "set istio.io/waypoint-for: service (or all) on the waypoint"));
+  if (b.status == BindingStatus::kAttachmentDenied)
+    out.push_back(BindingFinding(
+        c, s, b, "waypoint-attachment-denied",
+        "allow namespace " + s.ns + " in the waypoint's allowedRoutes"));
+}
+
+// §3.6, K17: bound and valid, but no ready replica anywhere it may use.
+void WaypointUnavailable(const Cluster& c, const Service& s, const Binding& b,
+                         std::vector<Finding>& out) {
+  if (!b.waypoint) return;
+  const bool ready = HasReadyPod(c, b.waypoint->Key());
+  if (!ready && !(GlobalLabel(b.waypoint->labels) ||
+                  GlobalLabel(b.waypoint->infrastructure_labels)))
+    out.push_back(
+        BindingFinding(c, s, b, "waypoint-unavailable",
+                       "waypoint " + b.waypoint->Key() +
+                           " has no ready replica: every request to " +
+                           s.Key() + " fails closed (§3.6, K17); scale it up"));
+}
+
+// §3.4, K9: a ServiceEntry bound to an (egress) waypoint that has no address
+// ztunnel can match: clients dial the real address, which ztunnel passes
+// through, so the waypoint never sees the request.
+void ServiceEntryWithoutAddress(const Cluster& c, const Service& s,
+                                const Binding& b, std::vector<Finding>& out) {
+  if (s.kind != "ServiceEntry" || !s.vips.empty() || b.requested.empty())
+    return;
+  const bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+  const std::string cause =
+      s.resolution == "NONE" ? "resolution NONE"
+      : wildcard && s.resolution != "DYNAMIC_DNS"
+          ? "a wildcard host without resolution DYNAMIC_DNS"
+          : "no spec.addresses and PILOT_ENABLE_IP_AUTOALLOCATE off";
+  out.push_back(MakeFinding(
+      "waypoint-bypass",
+      "every client of ServiceEntry " + s.Key() +
+          " reaches it without waypoint " + b.requested +
+          ": the entry has no address ztunnel can match (" + cause +
+          "), so clients dial the real address and ztunnel passes it through "
+          "(§3.4, K9)",
+      c.name, {{s.kind, s.Key(), s.location}},
+      "give the ServiceEntry an address: spec.addresses, or its hosts with "
+      "resolution DNS so Istio allocates one and clients resolve it through "
+      "ztunnel's DNS proxy"));
+}
+
+// §3.5, K18: a ServiceEntry passed through to its original address
+// (resolution NONE, no endpoints) by a captured ("sandwich") waypoint: the
+// waypoint dials the address itself, its ztunnel captures it, and nothing
+// keeps service-addressed traffic from returning to the waypoint bound to
+// that address.
+void SandwichLoop(const Cluster& c, const Service& s, const Binding& b,
+                  std::vector<Finding>& out) {
+  if (!(b.waypoint && s.kind == "ServiceEntry" && s.resolution == "NONE" &&
+        !s.vips.empty() && s.inline_endpoints.empty() && !s.selector))
+    return;
+  bool captured = false;
+  auto it = c.gateway_pods.find(b.waypoint->Key());
+  if (it != c.gateway_pods.end())
+    for (size_t wi : it->second)
+      captured |= c.workloads[wi].capture == Capture::kAmbient;
+  if (!captured) return;
+  out.push_back(MakeFinding(
+      "waypoint-double-pass",
+      "requests to ServiceEntry " + s.Key() + " loop through waypoint " +
+          b.waypoint->Key() +
+          ": the waypoint is captured (a sandwich) and passes them through to "
+          "their original address, which its own ztunnel sends back to the "
+          "waypoint bound to it (§3.5, K18)",
+      c.name,
+      {{s.kind, s.Key(), s.location},
+       {"Gateway", b.waypoint->Key(), b.waypoint->location}},
+      "use a waypoint that is not captured (gatewayClassName istio-waypoint, "
+      "or no istio.io/dataplane-mode=ambient on the gateway's pods), or give "
+      "the ServiceEntry endpoints"));
+}
+
+// §15: Gloo Gateway waypoints serve single-cluster meshes only, and not
+// ingress-use-waypoint.
+void GlooWaypointUnsupported(const Scenario& sc, const Cluster& c,
+                             const Service& s, const Binding& b,
+                             std::vector<Finding>& out) {
+  if (!b.waypoint || b.waypoint->class_name != "gloo-waypoint") return;
+  std::string iwhy;
+  if (sc.mesh.clusters.size() > 1)
+    out.push_back(BindingFinding(c, s, b, "gloo-waypoint-unsupported",
+                                 "Gloo Gateway waypoints are supported only in "
+                                 "single-cluster meshes (§15)"));
+  if (IngressUsesWaypoint(sc.mesh, c, s, b, &iwhy))
+    out.push_back(
+        BindingFinding(c, s, b, "gloo-waypoint-unsupported",
+                       "istio.io/ingress-use-waypoint is not supported with "
+                       "Gloo Gateway waypoints (§15)"));
+}
+
+// §7.2, K13: a global service whose waypoint is missing in another cluster;
+// each (cluster, service) once, in `reported`.
+void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
+                              const Service& s, const Binding& b,
+                              std::set<std::string>& reported,
+                              std::vector<Finding>& out) {
+  if (!b.waypoint || !(GlobalLabel(s.labels) ||
+                       GlobalLabel(b.waypoint->infrastructure_labels)))
+    return;
+  const std::string subj =
+      (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
+  for (const Cluster& o : sc.mesh.clusters) {
+    if (&o == &c) continue;
+    const Service* os = o.FindService(s.Key());
+    if (!os) continue;
+    Binding ob = ServiceWaypoint(sc.mesh, o, *os);
+    if (ob.waypoint || !reported.insert(o.name + s.Key()).second) continue;
+    out.push_back(MakeFinding(
+        "waypoint-missing-in-cluster",
+        subj + " is bound to waypoint " + b.waypoint->Key() + " in cluster " +
+            c.name + " but to none in cluster " + o.name +
+            ": requests that land there skip it (§7.2, K13)",
+        o.name, {{os->kind, os->Key(), os->location}},
+        "deploy the waypoint and the use-waypoint label in every cluster "
+        "that runs the service"));
+  }
+}
+
+// §2.3, §2.7: a workload whose own use-waypoint label does not bind.
+void WorkloadBindingRules(const Scenario& sc, const Cluster& c,
+                          std::vector<Finding>& out) {
+  for (const Workload& w : c.workloads) {
+    if (w.role != WorkloadRole::kApplication ||
+        !FindLabel(w.labels, kLabelUseWaypoint))
+      continue;
+    Binding b = WorkloadWaypoint(sc.mesh, c, w);
+    if (b.status != BindingStatus::kNotReady &&
+        b.status != BindingStatus::kUnsupportedTrafficType &&
+        b.status != BindingStatus::kAttachmentDenied)
+      continue;
+    const std::string rule =
+        b.status == BindingStatus::kNotReady ? "dangling-use-waypoint"
+        : b.status == BindingStatus::kUnsupportedTrafficType
+            ? "waypoint-for-mismatch"
+            : "waypoint-attachment-denied";
+    out.push_back(MakeFinding(
+        rule, b.why, c.name,
+        {{w.kind, w.Key(),
+          b.label_location.Known() ? b.label_location : w.location}},
+        ""));
+  }
+}
+
+// §3.7, K11: a route at a service's waypoint to another service with its own
+// waypoint, which a waypoint never forwards to.
+void RouteAcrossWaypoints(const Scenario& sc, const Cluster& c,
+                          const HttpRoute& r, const Service& s,
+                          const Binding& b, std::vector<Finding>& out) {
+  for (const HttpRouteRule& rule : r.rules)
+    for (const BackendRef& be : rule.backends) {
+      const Service* bs = c.FindService(be.ns + "/" + be.name);
+      if (!bs || bs == &s) continue;
+      Binding bb = ServiceWaypoint(sc.mesh, c, *bs);
+      if (!bb.waypoint || bb.waypoint == b.waypoint) continue;
+      out.push_back(MakeFinding(
+          "waypoint-bypass",
+          "HTTPRoute " + r.Key() + " at waypoint " + b.waypoint->Key() +
+              " sends to " + bs->Key() + ", whose waypoint " +
+              bb.waypoint->Key() +
+              " a waypoint never forwards to: those requests skip it (§3.7, "
+              "K11)",
+          c.name,
+          {{"HTTPRoute", r.Key(), be.location},
+           {bs->kind, bs->Key(), bs->location}},
+          "route to a service served by the same waypoint, or apply " +
+              bb.waypoint->Key() + "'s policies at " + b.waypoint->Key() +
+              " too"));
+    }
+}
+
+// §9, §2.7: a route attached to a service without a waypoint, which ambient
+// clients ignore.
+void RouteNotRespected(const Cluster& c, const HttpRoute& r, const ParentRef& p,
+                       const Service& s, std::vector<Finding>& out) {
+  out.push_back(MakeFinding(
+      "route-not-respected",
+      "HTTPRoute " + r.Key() + " is attached to " + s.Key() +
+          ", which has no waypoint: ambient clients ignore it (§9)",
+      c.name, {{"HTTPRoute", r.Key(), p.location}},
+      "bind " + s.Key() + " to a waypoint (istio.io/use-waypoint)"));
+}
+
+// The routes attached to a Service or ServiceEntry: K11 at an accepted
+// waypoint, route-not-respected otherwise.
+void ServiceRoutes(const Scenario& sc, const Cluster& c,
+                   std::vector<Finding>& out) {
+  for (const HttpRoute& r : c.routes)
+    for (const ParentRef& p : r.parents) {
+      if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
+      const Service* s = c.FindService(p.ns + "/" + p.name);
+      if (!s) continue;
+      Binding b = ServiceWaypoint(sc.mesh, c, *s);
+      if (b.status == BindingStatus::kAccepted) {
+        RouteAcrossWaypoints(sc, c, r, *s, b, out);
+      } else {
+        RouteNotRespected(c, r, p, *s, out);
+      }
+    }
+}
+
+// §8.2, K19: a policy that selects workloads by label and has HTTP
+// attributes, which ztunnel enforces at L4 only.
+void L7PolicyWithoutWaypoint(const Cluster& c, std::vector<Finding>& out) {
+  for (const AuthorizationPolicy& p : c.authorization_policies) {
+    if (!p.selector || p.target_refs.size()) continue;
+    bool http = false;
+    for (const PolicyRule& r : p.rules) http = http || RuleHasHttp(r);
+    if (!http || p.action == "CUSTOM" || p.action == "AUDIT") continue;
+    out.push_back(MakeFinding(
+        "l7-policy-without-waypoint",
+        "AuthorizationPolicy " + p.Key() + " (" + p.action +
+            ") selects workloads by label and has HTTP attributes: ztunnel "
+            "enforces it at L4 only, where an ALLOW rule with HTTP attributes "
+            "never matches (deny-all) and an L7-only DENY is a no-op (§8.2, "
+            "K19)",
+        c.name, {{"AuthorizationPolicy", p.Key(), p.location}},
+        "attach it to the waypoint with targetRefs (Gateway or Service) and "
+        "bind the workloads"));
+  }
+}
+
+// §2.5, §15.1: Solo's use-waypoint=auto on a namespace and on its services
+// (Mesh::Finalize's note).
+void AutoWaypointCollision(const Scenario& sc, std::vector<Finding>& out) {
+  for (const Diagnostic& d : sc.mesh.notes) {
+    if (d.message.find("use-waypoint=auto") == std::string::npos) continue;
+    out.push_back(MakeFinding("auto-waypoint-collision", d.message, "",
+                              {{"Service", "", d.location}},
+                              "label either the namespace or its services "
+                              "with istio.io/use-waypoint=auto, not both"));
+  }
+}
+
+// K15, §15: L7 of the same kind at both tiers: an ingress route that splits
+// or filters, to a service whose waypoint (used by the ingress) has routes
+// of its own.
+void DoubleL7(const Scenario& sc, const Cluster& c, const Gateway& gw,
+              const HttpRoute& r, std::vector<Finding>& out) {
+  for (const HttpRouteRule& rule : r.rules) {
+    for (const BackendRef& be : rule.backends) {
+      const Service* s = c.FindService(be.ns + "/" + be.name);
+      if (!s) continue;
+      Binding b = ServiceWaypoint(sc.mesh, c, *s);
+      std::string iwhy;
+      if (!IngressUsesWaypoint(sc.mesh, c, *s, b, &iwhy)) continue;
+      bool ingress_l7 = rule.backends.size() > 1 || !rule.filters.empty();
+      bool waypoint_l7 = false;
+      for (const HttpRoute& mr : c.routes)
+        for (const ParentRef& p : mr.parents)
+          waypoint_l7 |=
+              (p.kind == "Service" && p.ns == s->ns && p.name == s->name);
+      if (!(ingress_l7 && waypoint_l7)) continue;
+      out.push_back(MakeFinding(
+          "double-l7",
+          "requests from ingress " + gw.Key() + " to " + s->Key() +
+              " get routing at both tiers: HTTPRoute " + r.Key() +
+              " at the ingress and the service's routes at waypoint " +
+              b.waypoint->Key() + " (K15, §15)",
+          c.name, {{"HTTPRoute", r.Key(), rule.location}},
+          "keep only backend selection at the gateway and the rest at the "
+          "waypoint"));
+    }
+  }
+}
+
+// The routes attached to each ingress gateway of the cluster (DoubleL7).
+void IngressRoutes(const Scenario& sc, const Cluster& c,
+                   std::vector<Finding>& out) {
+  for (const auto& [gk, gw] : c.gateways) {
+    if (gw.role != GatewayRole::kIngress) continue;
+    for (const HttpRoute& r : c.routes) {
+      bool attached = false;
+      for (const ParentRef& p : r.parents)
+        attached |= p.kind == "Gateway" && p.ns == gw.ns && p.name == gw.name;
+      if (attached) DoubleL7(sc, c, gw, r, out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Finding> Lint(const Scenario& sc) {
+  std::vector<Finding> out;
+  std::set<std::string> missing_reported;  // waypoint-missing-in-cluster
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const Service& s : c.services) {
+      const Binding b = ServiceWaypoint(sc.mesh, c, s);
+      ServiceBindingRules(c, s, b, out);
+      WaypointUnavailable(c, s, b, out);
+      ServiceEntryWithoutAddress(c, s, b, out);
+      SandwichLoop(c, s, b, out);
+      GlooWaypointUnsupported(sc, c, s, b, out);
+      WaypointMissingInCluster(sc, c, s, b, missing_reported, out);
+    }
+    WorkloadBindingRules(sc, c, out);
+    ServiceRoutes(sc, c, out);
+    L7PolicyWithoutWaypoint(c, out);
+    AutoWaypointCollision(sc, out);  // the mesh's notes, with each cluster
+    IngressRoutes(sc, c, out);
+  }
+  return out;
+}
+
+}  // namespace meshsim::verify

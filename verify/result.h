@@ -1,0 +1,68 @@
+// The results `meshsim verify` hands on: a verdict per property and the
+// findings, each with its counterexample request when it has one
+// (docs/verification.md). Included by verify/verifier.h.
+#ifndef MESHSIM_VERIFY_RESULT_H_
+#define MESHSIM_VERIFY_RESULT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/diagnostics.h"
+#include "model/path.h"
+
+namespace meshsim {
+
+enum class ProofResult { kProved, kViolated, kUnknown };
+const char* ProofResultName(ProofResult r);
+
+struct FindingObject {
+  std::string kind;
+  std::string name;
+  SourceLocation location;
+};
+
+struct Finding {
+  std::string
+      rule;  // waypoint-bypass, waypoint-double-pass, double-l7, ... (contract)
+  Severity severity = Severity::kError;  // the rule's (model/rules.h)
+  std::string message;
+  // The counterexample request, when the finding has one.
+  std::string
+      from;  // "ambient workload client/curl", "ingress istio-system/gw", ...
+  std::string from_cluster;
+  std::string to;    // "service shop/cart port 80", "pod shop/cart-0 port 80"
+  std::string http;  // "GET /" or ""
+  std::string cluster;  // landing cluster
+  std::vector<Hop>
+      path;  // filled by the caller from the path function, for display
+  // The counterexample as a concrete request (for replaying it through paths).
+  std::string req_from_workload;  // ns/pod
+  std::string req_from_ingress;   // ns/gateway
+  std::string req_to_host;        // service hostname
+  std::string req_to_pod;         // ns/pod
+  int req_port = 0;
+  std::string req_method, req_path;
+  std::vector<FindingObject> objects;
+  std::string fix;
+};
+
+struct PropertyResult {
+  PropertyResult() = default;
+  explicit PropertyResult(std::string n) : name(std::move(n)) {}
+  std::string name;
+  ProofResult result = ProofResult::kProved;
+  size_t classes_checked = 0;
+  double seconds = 0;
+  std::string reason;             // for unknown
+  std::vector<std::string> core;  // on a proof: the policies it rests on
+};
+
+struct VerifyResult {
+  std::vector<PropertyResult> properties;
+  std::vector<Finding> findings;
+};
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_VERIFY_RESULT_H_

@@ -1,0 +1,322 @@
+// The slice planner (slice_plan.h): destinations, aligned source classes
+// and class keys, for `verify` (one version) and `diff` (old and new).
+#include "verify/slice_plan.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "model/labels.h"
+#include "model/policy.h"
+
+namespace meshsim::verify {
+
+namespace {
+
+// One key per source class: classes with equal keys behave alike towards
+// every destination, because they share cluster, kind and gateway and match
+// the same principal, namespace and address patterns of every policy in the
+// scenario (docs/verification.md, "slicing").
+//
+// With `only_ns`, only the policies of those namespaces count: the keys are
+// then valid for destinations whose policies all live there (§8.1: the
+// destination's namespace, the root namespace and its waypoints').
+std::vector<std::string> ClassKeys(const Scenario& sc,
+                                   const std::vector<SourceClass>& classes,
+                                   const std::set<std::string>* only_ns) {
+  std::vector<std::string> patterns, blocks;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies) {
+      if (only_ns && !only_ns->count(p.ns)) continue;
+      for (const PolicyRule& r : p.rules) {
+        for (const PolicySource& src : r.from) {
+          for (const auto* v : {&src.principals, &src.not_principals})
+            patterns.insert(patterns.end(), v->begin(), v->end());
+          for (const auto* v : {&src.namespaces, &src.not_namespaces})
+            for (const std::string& n : *v) patterns.push_back("ns:" + n);
+          for (const auto* v :
+               {&src.ip_blocks, &src.not_ip_blocks, &src.remote_ip_blocks,
+                &src.not_remote_ip_blocks})
+            blocks.insert(blocks.end(), v->begin(), v->end());
+        }
+        for (const PolicyCondition& w : r.when) {
+          if (w.key == "source.principal")
+            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
+          if (w.key == "source.namespace")
+            for (const std::string& n : w.values) patterns.push_back("ns:" + n);
+          if (w.key == "source.ip")
+            blocks.insert(blocks.end(), w.values.begin(), w.values.end());
+        }
+      }
+    }
+  std::sort(patterns.begin(), patterns.end());
+  patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
+  std::sort(blocks.begin(), blocks.end());
+  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+  std::vector<std::string> out;
+  out.reserve(classes.size());
+  for (const SourceClass& k : classes) {
+    std::string key =
+        std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|";
+    const std::string principal =
+        k.kind == "uncaptured" ? "" : SpiffePrincipal(k.ns, k.service_account);
+    for (const std::string& p : patterns) {
+      const bool m =
+          p.rfind("ns:", 0) == 0
+              ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
+              : (!principal.empty() && IstioStringMatch(p, principal));
+      key += m ? '1' : '0';
+    }
+    if (!blocks.empty()) {
+      const Workload* w =
+          k.workload.empty()
+              ? nullptr
+              : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
+      for (const std::string& b : blocks)
+        key += (w && IpInBlock(b, w->ip)) ? '1' : '0';
+    }
+    out.push_back(std::move(key));
+  }
+  return out;
+}
+
+// The pods of one workload that look alike share this key.
+std::string PodGroupKey(const Workload& w) {
+  std::string key =
+      w.ns + "|" + w.owner_kind + "|" + w.owner + "|" + w.network + "|" +
+      std::to_string(static_cast<int>(w.capture)) + "|" + (w.ready ? "r" : "n");
+  for (const auto& [k, v] : w.labels) key += "|" + k + "=" + v;
+  for (const ContainerPort& cp : w.ports) key += "|" + std::to_string(cp.port);
+  return key;
+}
+
+// The source classes every version has, aligned by id in the first version's
+// order, each moved to its own version's slot of the same cluster; notes
+// the sources only one version has.
+void AlignClasses(const std::vector<const Scenario*>& versions,
+                  std::vector<std::vector<SourceClass>>& aligned,
+                  std::vector<std::string>& notes) {
+  aligned.assign(versions.size(), {});
+  const Scenario& first = *versions.front();
+  std::vector<std::vector<SourceClass>> all;
+  all.reserve(versions.size());
+  std::vector<std::map<std::string, const SourceClass*>> by_id(versions.size());
+  for (size_t v = 0; v < versions.size(); ++v) {
+    all.push_back(SourceClasses(*versions[v]));
+    for (const SourceClass& k : all[v]) by_id[v][k.id] = &k;
+  }
+  for (const SourceClass& k : all[0]) {
+    std::vector<SourceClass> row = {k};
+    for (size_t v = 1; v < versions.size(); ++v) {
+      auto it = by_id[v].find(k.id);
+      if (it == by_id[v].end()) {
+        notes.push_back("source " + k.id + " exists only in the old version");
+        break;
+      }
+      // The class must sit in the same cluster slot of its version.
+      SourceClass n = *it->second;
+      const int nc = ClusterIndex(
+          *versions[v],
+          first.mesh.clusters[static_cast<size_t>(k.cluster)].name);
+      if (nc < 0) break;
+      n.cluster = nc;
+      row.push_back(n);
+    }
+    if (row.size() != versions.size()) continue;
+    for (size_t v = 0; v < versions.size(); ++v)
+      aligned[v].push_back(std::move(row[v]));
+  }
+  for (size_t v = 1; v < versions.size(); ++v)
+    for (const SourceClass& k : all[v])
+      if (!by_id[0].count(k.id))
+        notes.push_back("source " + k.id + " exists only in the new version");
+}
+
+// The services every version has, by name; notes the others.
+void PlanServices(const std::vector<const Scenario*>& versions,
+                  std::vector<SliceDestination>& out,
+                  std::vector<std::string>& notes) {
+  std::vector<std::set<std::string>> keys(versions.size());
+  for (size_t v = 0; v < versions.size(); ++v)
+    for (const Cluster& c : versions[v]->mesh.clusters)
+      for (const Service& s : c.services) keys[v].insert(s.Key());
+  for (const std::string& k : keys[0]) {
+    bool everywhere = true;
+    for (const auto& other : keys) everywhere = everywhere && other.count(k);
+    if (everywhere) {
+      SliceDestination d;
+      d.service = true;
+      d.key = k;
+      out.push_back(std::move(d));
+    } else {
+      notes.push_back("service " + k + " exists only in the old version");
+    }
+  }
+  for (size_t v = 1; v < versions.size(); ++v)
+    for (const std::string& k : keys[v])
+      if (!keys[0].count(k))
+        notes.push_back("service " + k + " exists only in the new version");
+}
+
+// The pods of the last version's clusters that every version has (by cluster
+// name and pod key), one destination per group of alike pods.
+void PlanPods(const std::vector<const Scenario*>& versions,
+              const SlicePlanOptions& options,
+              std::vector<SliceDestination>& out) {
+  const Scenario& last = *versions.back();
+  for (size_t ci = 0; ci < last.mesh.clusters.size(); ++ci) {
+    const Cluster& c = last.mesh.clusters[ci];
+    std::vector<const Cluster*> in;  // the cluster in each earlier version
+    std::vector<int> at;
+    for (size_t v = 0; v + 1 < versions.size(); ++v) {
+      const int i = ClusterIndex(*versions[v], c.name);
+      if (i < 0) break;
+      in.push_back(&versions[v]->mesh.clusters[static_cast<size_t>(i)]);
+      at.push_back(i);
+    }
+    if (in.size() + 1 != versions.size()) continue;
+    at.push_back(static_cast<int>(ci));
+    std::map<std::string, size_t> group;  // by the pods' keys in each version
+    for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
+      const Workload& w = c.workloads[wi];
+      if (options.application_pods_only && w.role != WorkloadRole::kApplication)
+        continue;
+      std::string key;
+      bool everywhere = true;
+      for (const Cluster* oc : in) {
+        const Workload* ow = oc->FindWorkload(w.Key());
+        everywhere = everywhere && ow;
+        if (ow) key += PodGroupKey(*ow) + "||";
+      }
+      if (!everywhere) continue;
+      key += PodGroupKey(w);
+      auto [it, fresh] = group.emplace(key, out.size());
+      if (!fresh) {
+        ++out[it->second].weight;
+        continue;
+      }
+      SliceDestination d;
+      d.key = w.Key();
+      d.cluster = c.name;
+      d.at = at;
+      d.wi = wi;
+      out.push_back(std::move(d));
+    }
+  }
+}
+
+// §8.1: the namespaces whose policies can apply to any destination besides
+// its own: the root namespace and those a use-waypoint-namespace label names
+// (where a waypoint of another namespace lives).
+std::set<std::string> WaypointNamespaces(
+    const std::vector<const Scenario*>& versions) {
+  std::set<std::string> out;
+  for (const Scenario* sc : versions) out.insert(sc->mesh.istio.root_namespace);
+  for (const Scenario* sc : versions)
+    for (const Cluster& c : sc->mesh.clusters) {
+      auto note = [&](const Labels& l) {
+        if (const std::string* v = FindLabel(l, kLabelUseWaypointNamespace))
+          out.insert(*v);
+      };
+      for (const auto& [n, ns] : c.namespaces) note(ns.labels);
+      for (const Service& sv : c.services) note(sv.labels);
+      for (const Workload& w : c.workloads) note(w.labels);
+    }
+  return out;
+}
+
+}  // namespace
+
+int ClusterIndex(const Scenario& sc, const std::string& name) {
+  for (size_t i = 0; i < sc.mesh.clusters.size(); ++i)
+    if (sc.mesh.clusters[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
+                     const SlicePlanOptions& options) {
+  SlicePlan plan;
+  plan.versions_ = versions;
+  plan.options_ = options;
+  AlignClasses(versions, plan.classes_, plan.notes_);
+  PlanServices(versions, plan.destinations_, plan.notes_);
+  PlanPods(versions, options, plan.destinations_);
+  if (options.keys_by_namespace)
+    plan.waypoint_namespaces_ = WaypointNamespaces(versions);
+  for (size_t i = 0; i < plan.classes_[0].size(); ++i) {
+    const SourceClass& k = plan.classes_[0][i];
+    if (!k.workload.empty())
+      plan.class_of_pod_.emplace(std::pair{k.cluster, k.workload}, i);
+  }
+  return plan;
+}
+
+const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
+  const std::string ns = d.key.substr(0, d.key.find('/'));
+  const std::string slot = options_.keys_by_namespace ? ns : "";
+  auto it = groups_by_ns_.find(slot);
+  if (it != groups_by_ns_.end()) return it->second;
+  std::set<std::string> only = waypoint_namespaces_;
+  only.insert(ns);
+  const std::set<std::string>* scope =
+      options_.keys_by_namespace ? &only : nullptr;
+  std::vector<std::string> keys;
+  for (size_t v = 0; v < versions_.size(); ++v) {
+    std::vector<std::string> k = ClassKeys(*versions_[v], classes_[v], scope);
+    if (v == 0) {
+      keys = std::move(k);
+    } else {
+      for (size_t i = 0; i < keys.size(); ++i) keys[i] += "#" + k[i];
+    }
+  }
+  KeyGroups groups;
+  std::map<std::string, size_t> group_of_key;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [g, fresh] = group_of_key.emplace(keys[i], groups.members.size());
+    if (fresh) groups.members.emplace_back();
+    groups.members[g->second].push_back(i);
+    groups.group_of.push_back(g->second);
+  }
+  return groups_by_ns_.emplace(slot, std::move(groups)).first->second;
+}
+
+SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
+  const KeyGroups& groups = GroupsFor(d);
+  SliceClasses out;
+  if (!d.service) {
+    auto it = class_of_pod_.find({d.at[0], d.key});
+    if (it != class_of_pod_.end()) out.self = it->second;
+  }
+  // The first member of each key other than the pod's own class; that class
+  // on its own.
+  for (const std::vector<size_t>& members : groups.members)
+    for (size_t i : members)
+      if (i != out.self) {
+        out.index.push_back(i);
+        break;
+      }
+  if (out.self != SliceClasses::kNone) {
+    out.index.push_back(out.self);
+    std::sort(out.index.begin(), out.index.end());
+  }
+  out.versions.resize(versions_.size());
+  for (size_t v = 0; v < versions_.size(); ++v)
+    for (size_t i : out.index) out.versions[v].push_back(classes_[v][i]);
+  return out;
+}
+
+std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,
+                                          const SliceClasses& classes,
+                                          size_t k) {
+  std::vector<std::string> out;
+  const size_t first = classes.index[k];
+  if (first == classes.self) return out;
+  const KeyGroups& groups = GroupsFor(d);
+  for (size_t i : groups.members[groups.group_of[first]]) {
+    const SourceClass& c = classes_[0][i];
+    if (i == first || i == classes.self || c.workload.empty()) continue;
+    out.push_back(c.kind == "ingress" ? c.gateway : c.workload);
+  }
+  return out;
+}
+
+}  // namespace meshsim::verify

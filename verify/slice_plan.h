@@ -1,0 +1,111 @@
+// Internal to verify/: the one slice planner of `verify` and `diff`. Slicing
+// (as Minesweeper did): one query per destination, with the sources reduced
+// to those that can behave differently for it, and the pods of one workload
+// checked once (docs/verification.md, "slicing"). `verify` plans one version
+// of a mesh, `diff` two (old, new), aligned so that destination and source
+// class `i` are the same in both.
+//
+//   SlicePlan plan = PlanSlices({&scenario}, SlicePlanOptions{});
+//   for (const SliceDestination& d : plan.destinations()) {
+//     SliceClasses classes = plan.ClassesFor(d);
+//     ...  // encode d for classes.versions[0]
+//   }
+#ifndef MESHSIM_VERIFY_SLICE_PLAN_H_
+#define MESHSIM_VERIFY_SLICE_PLAN_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/scenario.h"
+#include "verify/source_class.h"
+
+namespace meshsim::verify {
+
+// A destination every version has: a service by name, or a pod standing for
+// the pods of its workload that look alike in every version (same labels,
+// ports, capture, network and readiness).
+struct SliceDestination {
+  bool service = false;
+  std::string key;      // the service's ns/name, or the pod's
+  std::string cluster;  // a pod's cluster ("" for a service)
+  std::vector<int> at;  // a pod's cluster index, per version
+  size_t wi = 0;        // the pod's index in its cluster of the last version
+  size_t weight = 1;    // the pods it stands for
+};
+
+// The source classes a destination is encoded with: the first of each class
+// key, and the destination pod's own class apart (§3.2: calls to one's own
+// pod IP are not captured), in the plan's order.
+struct SliceClasses {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<std::vector<SourceClass>> versions;  // per version, aligned
+  std::vector<size_t> index;  // per class: its index in the plan's classes
+  size_t self = kNone;        // the plan's index of the pod's own class, if any
+};
+
+struct SlicePlanOptions {
+  // Only application pods are destinations (diff); otherwise every workload
+  // is planned and the encoder skips those it cannot reach by IP (verify).
+  bool application_pods_only = false;
+  // Class keys from the policies that can apply to the destination (§8.1:
+  // its namespace, the root namespace, and the namespaces a
+  // use-waypoint-namespace label names) instead of every policy.
+  bool keys_by_namespace = false;
+};
+
+class SlicePlan {
+ public:
+  // Per version: the source classes every version has, aligned by id in the
+  // first version's order; each sits in its own version's cluster slot.
+  const std::vector<SourceClass>& classes(size_t version) const {
+    return classes_[version];
+  }
+  // Services (by name, sorted) first, then pods, cluster by cluster.
+  const std::vector<SliceDestination>& destinations() const {
+    return destinations_;
+  }
+  // Sources and services only one version has.
+  const std::vector<std::string>& notes() const { return notes_; }
+
+  SliceClasses ClassesFor(const SliceDestination& d);
+  // The other sources of class `k` of `classes` (ns/pod, or ns/gateway for
+  // an ingress): those of its key, which behave exactly like it towards `d`.
+  std::vector<std::string> Alike(const SliceDestination& d,
+                                 const SliceClasses& classes, size_t k);
+
+ private:
+  friend SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
+                              const SlicePlanOptions& options);
+  // The aligned classes grouped by key (one key per class, joined over the
+  // versions): classes with equal keys behave alike towards the destinations
+  // of namespace `ns`.
+  struct KeyGroups {
+    std::vector<std::vector<size_t>> members;  // in order of first member
+    std::vector<size_t> group_of;              // per class
+  };
+  const KeyGroups& GroupsFor(const SliceDestination& d);
+
+  std::vector<const Scenario*> versions_;
+  SlicePlanOptions options_;
+  std::vector<std::vector<SourceClass>> classes_;
+  std::vector<SliceDestination> destinations_;
+  std::vector<std::string> notes_;
+  std::set<std::string> waypoint_namespaces_;
+  std::map<std::string, KeyGroups> groups_by_ns_;
+  // The class whose representative is pod (cluster, ns/pod), first version.
+  std::map<std::pair<int, std::string>, size_t> class_of_pod_;
+};
+
+// The index of the cluster named `name`, -1 if there is none.
+int ClusterIndex(const Scenario& sc, const std::string& name);
+
+// Plans the slices of one version (verify) or of old and new (diff).
+SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
+                     const SlicePlanOptions& options);
+
+}  // namespace meshsim::verify
+
+#endif  // MESHSIM_VERIFY_SLICE_PLAN_H_

@@ -1,0 +1,52 @@
+#include "verify/source_class.h"
+
+#include <algorithm>
+#include <set>
+
+namespace meshsim {
+
+std::vector<SourceClass> SourceClasses(const Scenario& sc) {
+  std::vector<SourceClass> out;
+  std::set<std::string> seen;
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
+    const Cluster& c = sc.mesh.clusters[ci];
+    std::vector<const Workload*> pods;
+    for (const Workload& w : c.workloads) pods.push_back(&w);
+    std::sort(pods.begin(), pods.end(),
+              [](const Workload* a, const Workload* b) {
+                return a->Key() < b->Key();
+              });
+    for (const Workload* w : pods) {
+      if (w->kind != "Pod" || !w->ready) continue;
+      SourceClass k;
+      k.cluster = static_cast<int>(ci);
+      k.ns = w->ns;
+      k.service_account = w->service_account;
+      k.workload = w->Key();
+      if (w->role == WorkloadRole::kIngress) {
+        k.kind = "ingress";
+        k.gateway = w->gateway;
+        k.id = c.name + "/ingress/" + w->gateway;
+      } else if (w->role == WorkloadRole::kApplication) {
+        k.kind = w->capture == Capture::kAmbient   ? "ambient"
+                 : w->capture == Capture::kSidecar ? "sidecar"
+                                                   : "uncaptured";
+        // One class per workload: identity, capture and labels decide.
+        k.id = c.name + "/" + k.kind + "/" + w->ns + "/" + w->owner;
+      } else {
+        continue;
+      }
+      if (seen.insert(k.id).second) out.push_back(k);
+    }
+    // Any pod the cluster could run outside the mesh (K1): plaintext, no
+    // identity.
+    SourceClass any;
+    any.cluster = static_cast<int>(ci);
+    any.kind = "uncaptured";
+    any.id = c.name + "/uncaptured/(any pod outside the mesh)";
+    if (seen.insert(any.id).second) out.push_back(any);
+  }
+  return out;
+}
+
+}  // namespace meshsim

@@ -1,0 +1,32 @@
+// A source class: the requests of one kind of client in one cluster, the
+// unit the verifier and diff quantify sources by (docs/verification.md).
+// Included by verify/verifier.h.
+#ifndef MESHSIM_VERIFY_SOURCE_CLASS_H_
+#define MESHSIM_VERIFY_SOURCE_CLASS_H_
+
+#include <string>
+#include <vector>
+
+#include "model/scenario.h"
+
+namespace meshsim {
+
+struct SourceClass {
+  std::string id;  // e.g. "east/ambient/client/curl"
+  int cluster = 0;
+  std::string kind;  // ambient | sidecar | uncaptured | ingress
+  std::string ns, service_account;
+  std::string
+      gateway;  // ingress: ns/name; ambient: the gateway it is an instance of
+  std::string
+      workload;  // a representative workload key (ns/pod), "" if synthetic
+};
+
+// Every source class of the scenario: one per ready application workload (by
+// owner) and ingress gateway of each cluster, and one per cluster for any pod
+// outside the mesh (K1).
+std::vector<SourceClass> SourceClasses(const Scenario& scenario);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_VERIFY_SOURCE_CLASS_H_
