@@ -1,3 +1,5 @@
+// size-budget: RuleCatalogue() is one data table (an entry per rule), not
+// logic; splitting it would scatter the catalogue it exists to keep whole.
 #include "model/rules.h"
 
 namespace meshsim {

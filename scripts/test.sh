@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 export CCACHE_BASEDIR="$PWD"
 scripts/install-deps.sh
 scripts/check-format.sh
+# The size budget of production code (docs/architecture.md).
+python3 scripts/check-size.py
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2
 ctest --test-dir build --output-on-failure -j2

@@ -591,10 +591,16 @@ bool Encoder::LocalReady(int ci, const Gateway& gw) const {
   return HasReadyPod(sc_.mesh.clusters[ci], gw.Key());
 }
 
+// §2.3: the Services of waypoints and east-west gateways (the mesh
+// controller's) never get a waypoint; an ingress gateway's Service does.
 bool Encoder::IsGatewayService(int ci, const Service& s) const {
-  if (FindLabel(s.labels, kLabelGatewayManaged)) return true;
+  if (const std::string* m = FindLabel(s.labels, kLabelGatewayManaged))
+    if (*m == "istio.io-mesh-controller") return true;
   const std::string* g = FindLabel(s.labels, kLabelGatewayName);
-  return g && sc_.mesh.clusters[ci].FindGateway(s.ns + "/" + *g);
+  if (!g) return false;
+  const Gateway* gw = sc_.mesh.clusters[ci].FindGateway(s.ns + "/" + *g);
+  return gw && (gw->role == GatewayRole::kWaypoint ||
+                gw->role == GatewayRole::kEastWest);
 }
 
 bool Encoder::IngressOptIn(int ci, const Service& s) const {
