@@ -96,7 +96,7 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
   bool ok = !paths.empty();
   for (const Path& p : paths) {
     if (x.via && p.waypoints != *x.via) ok = false;
-    if (!x.outcome.empty() && OutcomeName(p.outcome) != x.outcome) ok = false;
+    if (x.outcome && p.outcome != *x.outcome) ok = false;
     if (!x.denied_by.empty() &&
         (!p.denied_by || p.denied_by->policy != x.denied_by))
       ok = false;
@@ -109,7 +109,8 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
     for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
     e = "via [" + v + "]";
   }
-  if (!x.outcome.empty()) e += (e.empty() ? "" : " ") + x.outcome;
+  if (x.outcome)
+    e += (e.empty() ? "" : " ") + std::string(OutcomeName(*x.outcome));
   if (!x.denied_by.empty()) e += " by " + x.denied_by;
   fail.Add("every path " + e, all);
 }
@@ -188,8 +189,7 @@ std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
     r.name = x.name;
     r.location = x.location;
     Failures fail;
-    if (!x.traffic.empty() &&
-        (x.via || !x.outcome.empty() || !x.denied_by.empty()))
+    if (!x.traffic.empty() && (x.via || x.outcome || !x.denied_by.empty()))
       CheckPaths(x, answers, r, fail);
     if (!x.latency_ms.empty()) CheckLatency(x, sc, answers, fail);
     if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty())

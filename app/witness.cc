@@ -62,7 +62,7 @@ void FillDiffSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
   int best_score = -1;
   for (const Path& p : paths) {
     int score = 0;
-    if (OutcomeName(p.outcome) == side.outcome) score += 2;
+    if (p.outcome == side.outcome) score += 2;
     if (!p.hops.empty() && p.hops.back().name == pod) score += 1;
     if (score > best_score) {
       best = &p;

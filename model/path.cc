@@ -36,6 +36,12 @@ const char* OutcomeName(Outcome o) {
   return "?";
 }
 
+std::optional<Outcome> ParseOutcome(std::string_view name) {
+  for (Outcome o : {Outcome::kDelivered, Outcome::kDenied, Outcome::kFailed})
+    if (name == OutcomeName(o)) return o;
+  return std::nullopt;
+}
+
 bool Hop::operator<(const Hop& o) const {
   return std::tie(kind, name, cluster, node) <
          std::tie(o.kind, o.name, o.cluster, o.node);

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace meshsim {
@@ -28,6 +29,8 @@ const char* HopKindName(HopKind k);
 
 enum class Outcome { kDelivered, kDenied, kFailed };
 const char* OutcomeName(Outcome o);
+// "delivered", "denied", "failed"; nullopt for anything else.
+std::optional<Outcome> ParseOutcome(std::string_view name);
 
 // One AuthorizationPolicy looked at during a decision (model/policy.h
 // Evaluate), as the hop that made it shows it.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/path.h"
 
 namespace meshsim {
 
@@ -104,7 +105,7 @@ struct Expectation {
   std::string name;     // given, or derived from what is checked
   std::string traffic;  // a traffic entry's name (path and latency checks)
   std::optional<std::vector<std::string>> via;  // waypoints passed, in order
-  std::string outcome;                          // delivered | denied | failed
+  std::optional<Outcome> outcome;               // every path must end so
   std::string denied_by;  // ns/name of the deciding policy
   // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}
   std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>

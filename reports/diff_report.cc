@@ -29,7 +29,7 @@ Json Location(const SourceLocation& l) {
 
 Json Side(const DiffSide& s) {
   Json j;
-  j["outcome"] = s.outcome;
+  j["outcome"] = OutcomeName(s.outcome);
   j["waypoint_passes"] = s.passes;
   j["waypoint"] = s.via.empty() ? Json(nullptr) : Json(s.via);
   j["route"] = s.route.empty() ? Json(nullptr) : Json(s.route);
@@ -150,11 +150,11 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
       for (const auto& [k, v] : df.headers) out << " " << k << "=" << v;
       out << "\n";
     }
-    out << "    old: " << df.old_side.outcome
+    out << "    old: " << OutcomeName(df.old_side.outcome)
         << (df.old_side.decision.empty() ? ""
                                          : " (" + df.old_side.decision + ")")
         << ": " << PathText(df.old_side.path) << "\n";
-    out << "    new: " << df.new_side.outcome
+    out << "    new: " << OutcomeName(df.new_side.outcome)
         << (df.new_side.decision.empty() ? ""
                                          : " (" + df.new_side.decision + ")")
         << ": " << PathText(df.new_side.path) << "\n";

@@ -33,8 +33,12 @@ using verify::SliceDestination;
 using verify::SlicePlan;
 using verify::SlicePlanOptions;
 
-const char* OutcomeWord(int o) {
-  return o == 0 ? "delivered" : o == 1 ? "denied" : "failed";
+// The encoding's outcome numbers (encoder.h): 0 delivered, 1 denied, else
+// failed.
+Outcome OutcomeOf(int o) {
+  return o == 0   ? Outcome::kDelivered
+         : o == 1 ? Outcome::kDenied
+                  : Outcome::kFailed;
 }
 
 // The namespace of "ns/name"; "" for cluster-scoped names.
@@ -211,8 +215,9 @@ std::string RuleWhat(const std::string& rule) {
 
 // "delivered via ns/waypoint", "denied without a waypoint", ...
 std::string SideText(const DiffSide& side) {
-  return side.outcome + (side.passes ? " via " + side.via
-                                     : std::string(" without a waypoint"));
+  return OutcomeName(side.outcome) + (side.passes
+                                          ? " via " + side.via
+                                          : std::string(" without a waypoint"));
 }
 
 }  // namespace
@@ -701,7 +706,7 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   }
   auto side = [&](const Encoded& e, const z3::expr& sig) {
     DiffSide sd;
-    sd.outcome = OutcomeWord(m.eval(e.outcome, true).get_numeral_int());
+    sd.outcome = OutcomeOf(m.eval(e.outcome, true).get_numeral_int());
     sd.passes = m.eval(e.passes, true).get_numeral_int();
     sd.via = m.eval(e.via, true).get_string();
     sd.route = m.eval(sig, true).get_string();

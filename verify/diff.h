@@ -33,7 +33,7 @@ struct ObjectChange {
 
 // How one version treats the witness request.
 struct DiffSide {
-  std::string outcome;           // delivered | denied | failed
+  Outcome outcome = Outcome::kDelivered;
   int passes = 0;                // waypoint passes
   std::string via;               // the last waypoint passed (ns/name), or ""
   std::string route;             // the backends an HTTPRoute picks, or ""

@@ -103,7 +103,7 @@ std::string DefaultName(const Expectation& x) {
       for (const std::string& w : *x.via) v += (v.empty() ? "" : ", ") + w;
       name += " via [" + v + "]";
     }
-    if (!x.outcome.empty()) name += " " + x.outcome;
+    if (x.outcome) name += std::string(" ") + OutcomeName(*x.outcome);
     if (!x.denied_by.empty()) name += " by " + x.denied_by;
     for (const auto& [q, b] : x.latency_ms) name += " " + q;
   } else if (!x.verify.empty()) {
@@ -146,18 +146,18 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
     return std::nullopt;
   x.via = r.StringList(r.Child(e, "via"), what + ".via");
   if (auto o = r.String(r.Child(e, "outcome"), what + ".outcome")) {
-    if (*o != "delivered" && *o != "denied" && *o != "failed") {
+    x.outcome = ParseOutcome(*o);
+    if (!x.outcome) {
       r.Error(r.Child(e, "outcome"), what +
                                          ".outcome: expected delivered, "
                                          "denied or failed, got '" +
                                          *o + "'");
       return std::nullopt;
     }
-    x.outcome = *o;
   }
   x.denied_by =
       r.String(r.Child(e, "denied_by"), what + ".denied_by").value_or("");
-  if (!x.denied_by.empty() && x.outcome.empty()) x.outcome = "denied";
+  if (!x.denied_by.empty() && !x.outcome) x.outcome = Outcome::kDenied;
   if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
     if (!ReadLatency(r, l, what, x)) return std::nullopt;
   }

@@ -99,8 +99,8 @@ TEST(DiffTest, ScenarioPairsReportWhatTheyExpect) {
     for (const DiffFinding& df : r.findings) {
       auto has = [](const std::set<Fate>& fates, const DiffSide& s) {
         for (const Fate& f : fates)
-          if (std::get<0>(f) == s.outcome && std::get<1>(f) == s.passes &&
-              std::get<2>(f) == s.via)
+          if (std::get<0>(f) == OutcomeName(s.outcome) &&
+              std::get<1>(f) == s.passes && std::get<2>(f) == s.via)
             return true;
         return false;
       };
@@ -126,8 +126,8 @@ TEST(DiffTest, DenyRemovedWitnessIsAPostToAdmin) {
   EXPECT_TRUE(df.finding.req_path == "/admin" ||
               df.finding.req_path.rfind("/admin/", 0) == 0)
       << df.finding.req_path;
-  EXPECT_EQ(df.old_side.outcome, "denied");
-  EXPECT_EQ(df.new_side.outcome, "delivered");
+  EXPECT_EQ(df.old_side.outcome, Outcome::kDenied);
+  EXPECT_EQ(df.new_side.outcome, Outcome::kDelivered);
   ASSERT_EQ(r.changes.size(), 1u);
   EXPECT_EQ(r.changes[0].kind, "AuthorizationPolicy");
   EXPECT_EQ(r.changes[0].name, "shop/deny-admin");
