@@ -62,8 +62,7 @@ LintResult Lint(const Scenario& sc) {
 
 void LintInto(const Scenario& sc, LintResult& r) {
   lint::ReferenceNotFound(sc, r.findings);
-  lint::PrincipalMatchesNothing(sc, r.findings);
-  lint::NamespaceMatchesNothing(sc, r.findings);
+  lint::PatternsMatchNothing(sc, r.findings);
   lint::SelectorMatchesNothing(sc, r.findings);
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);

@@ -21,8 +21,8 @@ std::string DidYouMean(const std::string& word,
 // rules_references.cc
 void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out);
 // rules_policies.cc
-void PrincipalMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
-void NamespaceMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
+// principal-matches-nothing and namespace-matches-nothing.
+void PatternsMatchNothing(const Scenario& sc, std::vector<LintFinding>& out);
 void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
 // rules_config.cc
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);

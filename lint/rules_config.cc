@@ -77,13 +77,10 @@ void CheckLabels(const Cluster& c, const std::string& kind,
 }  // namespace
 
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out) {
-  static const std::vector<std::string> kBuiltin = {
-      "istio",          "istio-waypoint", "istio-east-west",
-      "istio-eastwest", "istio-remote",   "gloo-waypoint"};
   for (const Cluster& c : sc.mesh.clusters)
     for (const auto& [key, gw] : c.gateways) {
       if (gw.class_known) continue;
-      std::vector<std::string> classes = kBuiltin;
+      std::vector<std::string> classes = BuiltinGatewayClasses();
       for (const auto& [name, gc] : c.gateway_classes) classes.push_back(name);
       out.push_back(Make(
           "unknown-gateway-class",

@@ -64,36 +64,31 @@ void Unmatched(const AuthorizationPolicy& p, const Cluster& c, size_t ri,
 
 }  // namespace
 
-void PrincipalMatchesNothing(const Scenario& sc,
-                             std::vector<LintFinding>& out) {
+void PatternsMatchNothing(const Scenario& sc, std::vector<LintFinding>& out) {
   const Identities ids = MeshIdentities(sc);
-  for (const Cluster& c : sc.mesh.clusters)
-    for (const AuthorizationPolicy& p : c.authorization_policies)
-      for (size_t ri = 0; ri < p.rules.size(); ++ri)
-        for (const PolicySource& src : p.rules[ri].from) {
-          Unmatched(p, c, ri, src, "source.principals", src.principals,
-                    ids.principals, "principal-matches-nothing", "identity",
-                    out);
-          Unmatched(p, c, ri, src, "source.notPrincipals", src.not_principals,
-                    ids.principals, "principal-matches-nothing", "identity",
-                    out);
-        }
-}
-
-void NamespaceMatchesNothing(const Scenario& sc,
-                             std::vector<LintFinding>& out) {
-  const Identities ids = MeshIdentities(sc);
-  for (const Cluster& c : sc.mesh.clusters)
-    for (const AuthorizationPolicy& p : c.authorization_policies)
-      for (size_t ri = 0; ri < p.rules.size(); ++ri)
-        for (const PolicySource& src : p.rules[ri].from) {
-          Unmatched(p, c, ri, src, "source.namespaces", src.namespaces,
-                    ids.namespaces, "namespace-matches-nothing", "namespace",
-                    out);
-          Unmatched(p, c, ri, src, "source.notNamespaces", src.not_namespaces,
-                    ids.namespaces, "namespace-matches-nothing", "namespace",
-                    out);
-        }
+  // principal-matches-nothing first, then namespace-matches-nothing, each in
+  // policy order (the catalogue order of Lint).
+  for (const bool principals : {true, false})
+    for (const Cluster& c : sc.mesh.clusters)
+      for (const AuthorizationPolicy& p : c.authorization_policies)
+        for (size_t ri = 0; ri < p.rules.size(); ++ri)
+          for (const PolicySource& src : p.rules[ri].from) {
+            if (principals) {
+              Unmatched(p, c, ri, src, "source.principals", src.principals,
+                        ids.principals, "principal-matches-nothing", "identity",
+                        out);
+              Unmatched(p, c, ri, src, "source.notPrincipals",
+                        src.not_principals, ids.principals,
+                        "principal-matches-nothing", "identity", out);
+            } else {
+              Unmatched(p, c, ri, src, "source.namespaces", src.namespaces,
+                        ids.namespaces, "namespace-matches-nothing",
+                        "namespace", out);
+              Unmatched(p, c, ri, src, "source.notNamespaces",
+                        src.not_namespaces, ids.namespaces,
+                        "namespace-matches-nothing", "namespace", out);
+            }
+          }
 }
 
 void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {

@@ -166,10 +166,16 @@ std::string GeneratedDeploymentName(const Gateway& gw) {
   return gw.name + "-" + gw.class_name;
 }
 
+const std::vector<std::string>& BuiltinGatewayClasses() {
+  static const std::vector<std::string> kClasses = {
+      "istio",          "istio-waypoint", "istio-east-west",
+      "istio-eastwest", "istio-remote",   "gloo-waypoint"};
+  return kClasses;
+}
+
 bool IsBuiltinGatewayClass(const std::string& class_name) {
-  return class_name == "istio" || class_name == "istio-waypoint" ||
-         class_name == "istio-east-west" || class_name == "istio-eastwest" ||
-         class_name == "istio-remote" || class_name == "gloo-waypoint";
+  const std::vector<std::string>& all = BuiltinGatewayClasses();
+  return std::find(all.begin(), all.end(), class_name) != all.end();
 }
 
 namespace {

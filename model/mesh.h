@@ -415,6 +415,7 @@ struct Mesh {
 
 // Gateway classes Istio (and Solo's distribution) provide without a
 // GatewayClass object (§2.1, §7.1, §15.1).
+const std::vector<std::string>& BuiltinGatewayClasses();
 bool IsBuiltinGatewayClass(const std::string& class_name);
 // The Deployment (and service account) name Istio's deployment controller
 // gives a Gateway (after Finalize: it depends on the role): waypoints and

@@ -6,6 +6,19 @@
 
 namespace meshsim {
 
+namespace {
+
+// The listener of waypoints and east-west gateways (§2.4).
+Listener HboneListener() {
+  Listener l;
+  l.name = "mesh";
+  l.port = 15008;
+  l.protocol = "HBONE";
+  return l;
+}
+
+}  // namespace
+
 MeshBuilder::MeshBuilder(std::string name) { mesh_.name = std::move(name); }
 
 MeshBuilder& MeshBuilder::Istio(IstioVersion version,
@@ -102,11 +115,7 @@ MeshBuilder& MeshBuilder::Waypoint(const std::string& ns,
   gw.class_name = class_name;
   gw.labels = labels;
   if (!waypoint_for.empty()) gw.labels[kLabelWaypointFor] = waypoint_for;
-  Listener l;
-  l.name = "mesh";
-  l.port = 15008;
-  l.protocol = "HBONE";
-  gw.listeners.push_back(l);
+  gw.listeners.push_back(HboneListener());
   Current().gateways[gw.Key()] = std::move(gw);
   return *this;
 }
@@ -133,11 +142,7 @@ MeshBuilder& MeshBuilder::EastWestGateway(const std::string& network) {
   gw.name = "istio-eastwestgateway";
   gw.class_name = "istio-east-west";
   gw.labels[kLabelNetwork] = network;
-  Listener l;
-  l.name = "mesh";
-  l.port = 15008;
-  l.protocol = "HBONE";
-  gw.listeners.push_back(l);
+  gw.listeners.push_back(HboneListener());
   Current().gateways[gw.Key()] = std::move(gw);
   return *this;
 }

@@ -595,7 +595,7 @@ bool Encoder::LocalReady(int ci, const Gateway& gw) const {
 // controller's) never get a waypoint; an ingress gateway's Service does.
 bool Encoder::IsGatewayService(int ci, const Service& s) const {
   if (const std::string* m = FindLabel(s.labels, kLabelGatewayManaged))
-    if (*m == "istio.io-mesh-controller") return true;
+    if (*m == kGatewayManagedByMeshController) return true;
   const std::string* g = FindLabel(s.labels, kLabelGatewayName);
   if (!g) return false;
   const Gateway* gw = sc_.mesh.clusters[ci].FindGateway(s.ns + "/" + *g);
