@@ -92,43 +92,32 @@ void PatternsMatchNothing(const Scenario& sc, std::vector<LintFinding>& out) {
 }
 
 void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
-  auto selects_nothing = [](const Cluster& c, const std::string& ns,
-                            const std::string& root, const Labels& selector) {
-    for (const Workload& w : c.workloads)
-      if ((ns == root || w.ns == ns) && SelectorMatches(selector, w.labels))
-        return false;
-    return true;
-  };
-  auto text = [](const Labels& selector) {
-    std::string s;
-    for (const auto& [k, v] : selector)
-      s += (s.empty() ? "" : ",") + k + "=" + v;
-    return s;
-  };
   const std::string& root = sc.mesh.istio.root_namespace;
+  // One object with a selector: a policy in the root namespace selects pods
+  // of the whole mesh, elsewhere only of its namespace.
+  auto check = [&](const Cluster& c, const char* kind, const auto& p,
+                   const char* what) {
+    if (!p.selector || p.selector->empty()) return;
+    for (const Workload& w : c.workloads)
+      if ((p.ns == root || w.ns == p.ns) &&
+          SelectorMatches(*p.selector, w.labels))
+        return;
+    std::string sel;
+    for (const auto& [k, v] : *p.selector)
+      sel += (sel.empty() ? "" : ",") + k + "=" + v;
+    out.push_back(Make("selector-matches-nothing",
+                       std::string(kind) + " " + p.Key() + ": selector " + sel +
+                           " selects no pod in " +
+                           (p.ns == root ? "the mesh" : "namespace " + p.ns),
+                       p.location, {kind, p.ns, p.name, c.name},
+                       std::string("match the pods' labels; as written the ") +
+                           what + " applies nowhere"));
+  };
   for (const Cluster& c : sc.mesh.clusters) {
     for (const AuthorizationPolicy& p : c.authorization_policies)
-      if (p.selector && !p.selector->empty() &&
-          selects_nothing(c, p.ns, root, *p.selector))
-        out.push_back(
-            Make("selector-matches-nothing",
-                 "AuthorizationPolicy " + p.Key() + ": selector " +
-                     text(*p.selector) + " selects no pod in " +
-                     (p.ns == root ? "the mesh" : "namespace " + p.ns),
-                 p.location, {"AuthorizationPolicy", p.ns, p.name, c.name},
-                 "match the pods' labels; as written the policy "
-                 "applies nowhere"));
+      check(c, "AuthorizationPolicy", p, "policy");
     for (const PeerAuthentication& p : c.peer_authentications)
-      if (p.selector && !p.selector->empty() &&
-          selects_nothing(c, p.ns, root, *p.selector))
-        out.push_back(
-            Make("selector-matches-nothing",
-                 "PeerAuthentication " + p.Key() + ": selector " +
-                     text(*p.selector) + " selects no pod in " +
-                     (p.ns == root ? "the mesh" : "namespace " + p.ns),
-                 p.location, {"PeerAuthentication", p.ns, p.name, c.name},
-                 "match the pods' labels; as written the mode "
-                 "applies nowhere"));
+      check(c, "PeerAuthentication", p, "mode");
   }
 }
 
