@@ -4,34 +4,41 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/io/files.h"
+
 namespace meshsim {
 
-std::vector<std::string> ScenarioFilesUnder(const std::string& arg) {
+namespace {
+
+// How much of a file is searched for a top-level `clusters:` key.
+constexpr std::streamoff kScanBytes = std::streamoff{4} << 20;
+
+bool LooksLikeScenario(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::string line;
+  while (in.tellg() >= 0 && in.tellg() < kScanBytes && std::getline(in, line))
+    if (line.rfind("clusters:", 0) == 0 || line.rfind("\"clusters\"", 0) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+ScenarioDiscovery ScenarioFilesUnder(const std::string& arg) {
   namespace fs = std::filesystem;
+  ScenarioDiscovery out;
   std::error_code ec;
-  if (!fs::is_directory(arg, ec)) return {arg};
-  std::vector<std::string> out;
-  for (auto it = fs::recursive_directory_iterator(arg, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const fs::path& p = it->path();
-    if (it->is_directory() && p.filename() == "manifests") {
-      it.disable_recursion_pending();
-      continue;
-    }
-    const std::string ext = p.extension().string();
-    if (!it->is_regular_file() ||
-        (ext != ".yaml" && ext != ".yml" && ext != ".json"))
-      continue;
-    std::ifstream in(p);
-    std::string line;
-    bool scenario = false;
-    while (std::getline(in, line))
-      if (line.rfind("clusters:", 0) == 0 || line.rfind("\"clusters\"", 0) == 0)
-        scenario = true;
-    if (scenario) out.push_back(p.generic_string());
+  if (!fs::is_directory(arg, ec)) {
+    out.files.push_back(arg);
+    return out;
   }
-  std::sort(out.begin(), out.end());
+  io::FileWalk walk = io::FilesUnder(
+      arg, {".yaml", ".yml", ".json"}, io::InputRootFor(arg),
+      [](const fs::path& d) { return d.filename() == "manifests"; });
+  out.errors = std::move(walk.errors);
+  for (const fs::path& p : walk.files)
+    if (LooksLikeScenario(p)) out.files.push_back(p.generic_string());
+  std::sort(out.files.begin(), out.files.end());
   return out;
 }
 

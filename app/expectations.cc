@@ -247,10 +247,21 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
       err << "meshsim: error: '" << arg << "' does not exist\n";
       return std::nullopt;
     }
-    const std::vector<std::string> files = ScenarioFilesUnder(arg);
-    if (files.empty())
+    const ScenarioDiscovery found = ScenarioFilesUnder(arg);
+    // A folder the walk could not read is a failed result, never a silent
+    // gap (docs/security.md).
+    for (const std::string& e : found.errors) {
+      err << "meshsim: error: " << arg << ": " << e << "\n";
+      ScenarioCheck c;
+      c.file = arg;
+      c.error = arg + ": " + e;
+      c.error_location = {arg, 0, 0};
+      checks.push_back(std::move(c));
+    }
+    if (found.files.empty() && found.errors.empty())
       err << "meshsim: warning: no scenario files under '" << arg << "'\n";
-    for (const std::string& f : files) checks.push_back(CheckScenario(f, err));
+    for (const std::string& f : found.files)
+      checks.push_back(CheckScenario(f, err));
   }
   return checks;
 }

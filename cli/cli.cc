@@ -1,10 +1,11 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
-#include <fstream>
 
 #include "cli/commands.h"
+#include "model/io/files.h"
 #include "model/io/loader.h"
+#include "reports/output_file.h"
 
 namespace meshsim {
 
@@ -29,13 +30,10 @@ std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
 bool WriteFile(const std::string& path,
                const std::function<void(std::ostream&)>& write,
                std::ostream& err) {
-  std::ofstream f(path);
-  if (!f) {
-    err << "meshsim: error: cannot write '" << path << "'\n";
-    return false;
-  }
-  write(f);
-  return true;
+  std::string error;
+  if (WriteOutputFile(path, write, &error)) return true;
+  err << "meshsim: error: " << error << "\n";
+  return false;
 }
 
 void AddScenarioOptions(CLI::App* sub, std::string& scenario,
@@ -54,6 +52,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   CLI::App app{
       "meshsim: simulate and verify Istio ambient meshes from their manifests"};
   app.require_subcommand(1);
+  // Every subcommand reads the options of the app it belongs to.
+  app.fallthrough();
+  std::string root;
+  app.add_option("--root", root,
+                 "read scenarios and manifests only below this folder "
+                 "(default: the scenario's git work tree, else its folder; "
+                 "docs/security.md)");
   std::vector<cli::Command> commands;
   cli::AddPathsCommand(app, commands);
   cli::AddRunCommand(app, commands);
@@ -75,6 +80,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
         << "run 'meshsim --help' for usage\n";
     return 2;
   }
+  io::SetInputRoot(root);
   const cli::Streams io{out, err, process_exits_after};
   for (const cli::Command& c : commands)
     if (c.app->parsed()) return c.run(io);

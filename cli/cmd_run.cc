@@ -46,25 +46,31 @@ int RunRun(const RunCmdOptions& o, const Streams& io) {
           << wall << " s wall" << std::flush;
     };
   }
-  std::ofstream trace;
+  // The trace is written while the run goes, into a temporary file that
+  // replaces o.trace only when complete (reports/output_file.h).
   std::vector<std::string> station_names;
-  if (!o.trace.empty()) {
-    trace.open(o.trace);
-    if (!trace) {
-      err << "meshsim: error: cannot write trace file '" << o.trace << "'\n";
-      return 2;
-    }
+  SimResult result;
+  if (o.trace.empty()) {
+    result = RunSimulation(model, ro);
+  } else {
     ro.trace_every = o.trace_every;
     for (const StationSpec& st : model.net.stations())
       station_names.push_back(st.name);
-    ro.trace = [&](uint32_t source, uint32_t route, int attempt, int64_t start,
-                   int64_t end, const std::vector<TraceHop>& hops) {
-      WriteTraceLine(model.entry_names[source],
-                     model.net.routes()[route].path_index, attempt, start, end,
-                     hops, station_names, trace);
-    };
+    const bool written = WriteFile(
+        o.trace,
+        [&](std::ostream& trace) {
+          ro.trace = [&](uint32_t source, uint32_t route, int attempt,
+                         int64_t start, int64_t end,
+                         const std::vector<TraceHop>& hops) {
+            WriteTraceLine(model.entry_names[source],
+                           model.net.routes()[route].path_index, attempt, start,
+                           end, hops, station_names, trace);
+          };
+          result = RunSimulation(model, ro);
+        },
+        err);
+    if (!written) return 2;
   }
-  const SimResult result = RunSimulation(model, ro);
   if (tty) err << "\n";
   if (o.format == "json") {
     WriteRunJson(sc->mesh.name, ro.seed, result, io.out,

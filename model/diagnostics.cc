@@ -1,8 +1,11 @@
 #include "model/diagnostics.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "model/rules.h"
+#include "model/text.h"
 
 namespace meshsim {
 
@@ -16,8 +19,10 @@ std::string Diagnostic::ToString() const {
   return location.ToString() + ": " + SeverityName(severity) + ": " + message;
 }
 
-void Diagnostics::Error(const SourceLocation& loc, std::string message) {
-  items_.push_back({Severity::kError, loc, std::move(message), ""});
+void Diagnostics::Error(const SourceLocation& loc, std::string message,
+                        std::string rule) {
+  items_.push_back(
+      {Severity::kError, loc, std::move(message), std::move(rule)});
   ++error_count_;
 }
 
@@ -32,37 +37,53 @@ void Diagnostics::Note(const SourceLocation& loc, std::string message) {
 }
 
 void Diagnostics::Print(std::ostream& out) const {
-  for (const Diagnostic& d : items_) out << d.ToString() << "\n";
+  // A message quotes the input (names, values): one line each, controls
+  // made visible, so a hostile name cannot forge lines or escape sequences.
+  for (const Diagnostic& d : items_) out << TerminalText(d.ToString()) << "\n";
 }
 
 namespace {
 // Optimal string alignment distance: edits plus adjacent transpositions, so
-// "crat" is one step from "cart".
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1,
-                                     std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+// "crat" is one step from "cart". Three rolling rows: memory is linear in the
+// shorter word (docs/robustness.md), and the loop stops early once every
+// entry of a row exceeds `limit` (the answer is then "more than limit").
+size_t EditDistance(const std::string& a, const std::string& b, size_t limit) {
+  std::vector<size_t> prev2(b.size() + 1), prev(b.size() + 1),
+      cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    size_t row_min = cur[0];
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] =
-          std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      row_min = std::min(row_min, cur[j]);
     }
+    if (row_min > limit) return limit + 1;
+    std::swap(prev2, prev);
+    std::swap(prev, cur);
   }
-  return d[a.size()][b.size()];
+  return prev[b.size()];
 }
+
+// Words longer than this get no suggestion: a typo of a name is short, and
+// the cost of a comparison stays bounded on hostile input.
+constexpr size_t kMaxSuggestLength = 256;
 }  // namespace
 
 std::string ClosestMatch(const std::string& word,
                          const std::vector<std::string>& candidates) {
+  if (word.size() > kMaxSuggestLength) return "";
   const size_t limit = std::max<size_t>(1, word.size() / 3);
   std::string best;
   size_t best_distance = limit + 1;
   for (const std::string& c : candidates) {
-    size_t d = EditDistance(word, c);
+    const size_t gap = c.size() > word.size() ? c.size() - word.size()
+                                              : word.size() - c.size();
+    if (gap >= best_distance || c.size() > kMaxSuggestLength) continue;
+    size_t d = EditDistance(word, c, best_distance - 1);
     if (d < best_distance) {
       best_distance = d;
       best = c;

@@ -40,7 +40,8 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  void Error(const SourceLocation& loc, std::string message);
+  void Error(const SourceLocation& loc, std::string message,
+             std::string rule = "");
   void Warning(const SourceLocation& loc, std::string message,
                std::string rule = "");
   void Note(const SourceLocation& loc, std::string message);

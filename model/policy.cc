@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <set>
+#include <string_view>
 
 #include "model/binding.h"
 
@@ -38,19 +39,39 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-bool TemplateMatch(const std::vector<std::string>& pat, size_t pi,
-                   const std::vector<std::string>& segs, size_t si) {
-  if (pi == pat.size()) return si == segs.size();
-  if (pat[pi] == "{**}") {
-    for (size_t k = si; k <= segs.size(); ++k)
-      if (TemplateMatch(pat, pi + 1, segs, k)) return true;
-    return false;
+// RFC 3986 pchar, as Envoy's uri_template matcher admits it in a segment
+// (§8.4).
+bool IsPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') ||
+         std::string_view("-._~%!$&'()+,;:@=").find(c) !=
+             std::string_view::npos;
+}
+
+// Linear in the path: {**} can only be last (ValidatePathTemplate), so no
+// segment is ever tried twice.
+bool TemplateMatch(const std::vector<std::string>& pat,
+                   const std::vector<std::string>& segs) {
+  size_t si = 0;
+  for (size_t pi = 0; pi < pat.size(); ++pi) {
+    if (si == segs.size()) return false;
+    if (pat[pi] == kMatchAnySegments) {
+      // The rest of the path, slashes included: zero or more pchars.
+      for (; si < segs.size(); ++si)
+        for (char c : segs[si])
+          if (!IsPathChar(c)) return false;
+      return true;
+    }
+    if (pat[pi] == kMatchOneSegment) {
+      if (segs[si].empty()) return false;
+      for (char c : segs[si])
+        if (!IsPathChar(c)) return false;
+    } else if (pat[pi] != segs[si]) {
+      return false;
+    }
+    ++si;
   }
-  if (si == segs.size()) return false;
-  if (pat[pi] == "{*}") {
-    return !segs[si].empty() && TemplateMatch(pat, pi + 1, segs, si + 1);
-  }
-  return pat[pi] == segs[si] && TemplateMatch(pat, pi + 1, segs, si + 1);
+  return si == segs.size();
 }
 
 }  // namespace
@@ -59,9 +80,32 @@ bool IstioPathMatch(const std::string& pattern, const std::string& raw_path) {
   const std::string path = raw_path.substr(0, raw_path.find('?'));
   if (pattern.find('{') != std::string::npos && !pattern.empty() &&
       pattern[0] == '/' && !path.empty() && path[0] == '/') {
-    return TemplateMatch(Segments(pattern), 0, Segments(path), 0);
+    return TemplateMatch(Segments(pattern), Segments(path));
   }
   return IstioStringMatch(pattern, path);
+}
+
+std::optional<std::string> PathTemplateError(const std::string& pattern) {
+  if (pattern.find_first_of("{}") == std::string::npos) return std::nullopt;
+  if (pattern.empty() || pattern[0] != '/')
+    return "a path template must start with '/'";
+  bool any_seen = false;
+  for (const std::string& seg : Segments(pattern)) {
+    if (seg == kMatchOneSegment || seg == kMatchAnySegments) {
+      if (any_seen) return "{**} must be the last operator of a template";
+      any_seen = seg == kMatchAnySegments;
+      continue;
+    }
+    if (seg.find_first_of("{}") != std::string::npos)
+      return "segment '" + seg +
+             "' holds '{' or '}' beyond the operators {*} and {**}, which "
+             "must each be a whole segment";
+    for (char c : seg)
+      if (!IsPathChar(c))
+        return "segment '" + seg + "' holds '" + std::string(1, c) +
+               "', which is not a path character (RFC 3986 pchar)";
+  }
+  return std::nullopt;
 }
 
 bool IpInBlock(const std::string& block, const std::string& ip) {

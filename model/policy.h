@@ -49,9 +49,15 @@ struct PolicyDecision {
 // Istio string matching for principals, namespaces, hosts, methods, paths:
 // exact, "prefix*", "*suffix", or "*" (any non-empty value).
 bool IstioStringMatch(const std::string& pattern, const std::string& value);
-// Path patterns also accept Istio's path templates {*} (one segment) and
-// {**} (any number of segments).
+// Path patterns also accept Istio's path templates (§8.4): {*} is one
+// non-empty segment, {**} the rest of the path (zero or more characters,
+// slashes included) and must be last. Linear time.
 bool IstioPathMatch(const std::string& pattern, const std::string& path);
+inline constexpr char kMatchOneSegment[] = "{*}";
+inline constexpr char kMatchAnySegments[] = "{**}";
+// Why `pattern` is not a path template Istio accepts, or nullopt when it is
+// one (or holds no '{' or '}' at all).
+std::optional<std::string> PathTemplateError(const std::string& pattern);
 // IPv4 address or CIDR membership; false for malformed input.
 bool IpInBlock(const std::string& block, const std::string& ip);
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/finding_json.h"
 #include "reports/markup.h"
 
 namespace meshsim {
@@ -105,21 +106,24 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
                     std::ostream& out) {
   size_t total = 0;
   for (const ScenarioCheck& c : checks) {
-    out << c.file << (c.name.empty() ? "" : "  (" + c.name + ")") << "\n";
-    if (!c.error.empty()) out << "  ERROR  " << c.error << "\n";
+    // Names, files and messages come from untrusted input: one line each,
+    // with controls made visible (reports/markup.h TerminalText).
+    const auto t = [](const std::string& s) { return TerminalText(s); };
+    out << t(c.file) << (c.name.empty() ? "" : "  (" + t(c.name) + ")") << "\n";
+    if (!c.error.empty()) out << "  ERROR  " << t(c.error) << "\n";
     for (const Diagnostic& w : c.warnings)
-      out << "  warning  " << w.location.ToString() << ": " << w.message
+      out << "  warning  " << t(w.location.ToString()) << ": " << t(w.message)
           << "\n";
     if (c.results.empty() && c.error.empty()) out << "  (no expectations)\n";
     for (const ExpectationResult& r : c.results) {
       ++total;
-      out << "  " << (r.passed ? "pass" : "FAIL") << "  " << r.name << "\n";
+      out << "  " << (r.passed ? "pass" : "FAIL") << "  " << t(r.name) << "\n";
       if (!r.passed) {
-        out << "        at " << r.location.ToString() << "\n"
-            << "        expected: " << r.expected << "\n"
-            << "        actual:   " << r.actual << "\n";
+        out << "        at " << t(r.location.ToString()) << "\n"
+            << "        expected: " << t(r.expected) << "\n"
+            << "        actual:   " << t(r.actual) << "\n";
         for (const Finding& f : r.findings)
-          out << "        finding: [" << f.rule << "] " << f.message << "\n";
+          out << "        finding: [" << f.rule << "] " << t(f.message) << "\n";
       }
     }
   }
@@ -276,7 +280,7 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
   root["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   root["version"] = "2.1.0";
   root["runs"] = Json::array({run});
-  out << root.dump(2) << "\n";
+  WriteJson(root, out);
 }
 
 void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,

@@ -115,7 +115,7 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
   for (const auto& [rule, n] : r.more) root["more"][rule] = n;
   root["notes"] = r.notes;
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
-  out << root.dump(2) << "\n";
+  WriteJson(root, out);
 }
 
 void WriteDiffText(const std::string& old_name, const std::string& new_name,

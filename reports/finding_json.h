@@ -11,6 +11,7 @@
 #define MESHSIM_REPORTS_FINDING_JSON_H_
 
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <vector>
 
 #include "model/path.h"
@@ -23,6 +24,14 @@ nlohmann::ordered_json FindingJson(const Finding& f);
 nlohmann::ordered_json WarningsJson(const std::vector<Diagnostic>& warnings);
 // {hops: [...]}: a path as findings and diff sides show it.
 nlohmann::ordered_json PathHopsJson(const std::vector<Hop>& hops);
+
+// The one JSON writer of meshsim's outputs: text that is not UTF-8 (a file
+// name, a solver-chosen header value) is written with U+FFFD in place of each
+// bad byte, never an abort (docs/security.md). `indent` < 0: one line.
+template <typename Json>
+void WriteJson(const Json& j, std::ostream& out, int indent = 2) {
+  out << j.dump(indent, ' ', false, Json::error_handler_t::replace) << "\n";
+}
 
 }  // namespace meshsim
 

@@ -4,6 +4,7 @@
 
 #include "model/rules.h"
 #include "reports/check_report.h"
+#include "reports/finding_json.h"
 
 namespace meshsim {
 
@@ -41,8 +42,7 @@ void WriteLintJson(const std::string& scenario, const LintResult& r,
     j["fix"] = f.fix;
     root["findings"].push_back(j);
   }
-  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-      << "\n";
+  WriteJson(root, out);
 }
 
 void WriteLintSarif(const std::string& scenario, const LintResult& r,

@@ -1,14 +1,22 @@
-// Escaping for the XML and HTML meshsim writes (JUnit, report.html).
+// Escaping per sink (docs/security.md): every text from the input that
+// reaches a terminal or CI log (TerminalText), XML or HTML (XmlEscape) or
+// Markdown (in review_markdown.cc) goes through that sink's function. All of
+// them first make the text valid UTF-8 (Utf8Valid); JSON writers replace bad
+// bytes themselves (finding_json.h WriteJson), and GitHub workflow commands
+// have their own escaping (check_report.cc).
 #ifndef MESHSIM_REPORTS_MARKUP_H_
 #define MESHSIM_REPORTS_MARKUP_H_
 
 #include <string>
 
+#include "model/text.h"
+
 namespace meshsim {
 
 // Text safe in XML 1.0 and HTML element content and quoted attributes.
 // Control characters XML forbids even escaped become '?'.
-inline std::string XmlEscape(const std::string& s) {
+inline std::string XmlEscape(const std::string& raw) {
+  const std::string s = Utf8Valid(raw);
   std::string out;
   out.reserve(s.size());
   for (char c : s) {

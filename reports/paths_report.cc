@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/finding_json.h"
+
 namespace meshsim {
 
 namespace {
@@ -92,8 +94,7 @@ void WritePathsJson(const PathsResult& result,
     for (const Diagnostic& d : warnings)
       root["warnings"].push_back(d.ToString());
   }
-  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-      << "\n";
+  WriteJson(root, out);
 }
 
 void WritePathsText(const PathsResult& result,

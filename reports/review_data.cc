@@ -8,6 +8,8 @@
 #include <system_error>
 #include <tuple>
 
+#include "reports/output_file.h"
+
 namespace meshsim {
 
 bool WriteReviewFiles(ReviewInput in, const std::string& dir,
@@ -28,17 +30,16 @@ bool WriteReviewFiles(ReviewInput in, const std::string& dir,
       files[] = {{"report.md", WriteReviewMarkdown},
                  {"report.html", WriteReviewHtml},
                  {"results.json", WriteReviewJson}};
+  // All three files or none (docs/security.md): each is staged next to its
+  // target and renamed into place only when every one is written.
+  OutputFiles out;
   for (const auto& [name, write] : files) {
     const fs::path p = fs::path(dir) / name;
-    std::ofstream f(p, std::ios::binary);
-    if (f) write(in, f);
-    f.close();
-    if (!f) {
-      error = "cannot write '" + p.string() + "'";
+    if (!out.Add(
+            p.string(), [&, w = write](std::ostream& f) { w(in, f); }, &error))
       return false;
-    }
   }
-  return true;
+  return out.Commit(&error);
 }
 
 namespace review {

@@ -284,8 +284,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   root["warnings"] = Json::array();
   for (const Diagnostic& w : in.warnings)
     root["warnings"].push_back(w.ToString());
-  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-      << "\n";
+  WriteJson(root, out);
 }
 
 }  // namespace meshsim

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "reports/finding_json.h"
+#include "reports/markup.h"
 
 namespace meshsim {
 
@@ -127,7 +128,7 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
   }
   root["connections_opened"] = m.connections_opened;
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
-  out << root.dump(2) << "\n";
+  WriteJson(root, out);
 }
 
 void WriteRunText(const std::string& scenario, uint64_t seed,
@@ -144,9 +145,9 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
   for (const SimEntry& e : m.entries) {
     const SourceStats& s = e.stats;
     const double n = static_cast<double>(s.latency.count());
-    out << std::left << std::setw(34) << e.name.substr(0, 33) << std::right
-        << std::setw(9) << s.requests << std::setw(10) << s.delivered
-        << std::setw(8) << s.denied << std::setw(8) << s.failed
+    out << std::left << std::setw(34) << Utf8Prefix(TerminalText(e.name), 33)
+        << std::right << std::setw(9) << s.requests << std::setw(10)
+        << s.delivered << std::setw(8) << s.denied << std::setw(8) << s.failed
         << std::setprecision(3) << std::setw(10)
         << (n ? s.latency_sum_ns / n * 1e-6 : 0.0) << std::setw(9)
         << s.latency.Quantile(0.5) * 1e-6 << std::setw(9)
@@ -172,10 +173,11 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
   for (const SimStation& spec : m.stations) {
     if (spec.kind == "workload") continue;
     const StationStats& st = spec.stats;
-    out << std::left << std::setw(58) << spec.name.substr(0, 57) << std::right
-        << std::setw(10) << st.served << std::setprecision(3) << std::setw(8)
-        << st.busy_ns * 1e-9 / (spec.workers * T) << std::setw(8)
-        << st.busy_ns * 1e-9 / T << std::setw(10) << st.max_queue << "\n";
+    out << std::left << std::setw(58) << Utf8Prefix(TerminalText(spec.name), 57)
+        << std::right << std::setw(10) << st.served << std::setprecision(3)
+        << std::setw(8) << st.busy_ns * 1e-9 / (spec.workers * T)
+        << std::setw(8) << st.busy_ns * 1e-9 / T << std::setw(10)
+        << st.max_queue << "\n";
   }
   auto hits = PolicyHits(m);
   if (!hits.empty()) {
@@ -213,7 +215,7 @@ void WriteAnalyzeJson(const std::string& scenario, const AnalyticResult& a,
     root["stations"].push_back(j);
   }
   root["warnings"] = a.warnings;
-  out << root.dump(2) << "\n";
+  WriteJson(root, out);
 }
 
 void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
@@ -231,10 +233,10 @@ void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
   out << "\n";
   for (size_t i = 0; i < a.stations.size(); ++i) {
     const StationAnalysis& spec = a.stations[i];
-    out << "  " << std::left << std::setw(58) << spec.name.substr(0, 57)
-        << " lambda " << std::fixed << std::setprecision(2)
-        << a.stations[i].arrival_rate << "/s  rho " << std::setprecision(4)
-        << a.stations[i].utilization << "\n";
+    out << "  " << std::left << std::setw(58)
+        << Utf8Prefix(TerminalText(spec.name), 57) << " lambda " << std::fixed
+        << std::setprecision(2) << a.stations[i].arrival_rate << "/s  rho "
+        << std::setprecision(4) << a.stations[i].utilization << "\n";
   }
   for (const std::string& w : a.warnings) out << "warning: " << w << "\n";
 }
@@ -259,7 +261,7 @@ void WriteTraceLine(const std::string& entry, int path, int attempt,
     jh["depart_ms"] = static_cast<double>(h.depart) * 1e-6;
     j["hops"].push_back(jh);
   }
-  out << j.dump() << "\n";
+  WriteJson(j, out, -1);
 }
 
 }  // namespace meshsim

@@ -32,7 +32,7 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
   for (const Finding& f : r.findings)
     root["findings"].push_back(FindingJson(f));
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
-  out << root.dump(2) << "\n";
+  WriteJson(root, out);
 }
 
 void WriteVerifyText(const std::string& scenario, const VerifyResult& r,

@@ -12,7 +12,7 @@
 
 #include "model/binding.h"  // ParseGoBool only
 #include "model/labels.h"
-#include "model/policy.h"  // IpInBlock, SpiffePrincipal only
+#include "model/policy.h"  // IpInBlock, SpiffePrincipal, template operators only
 
 namespace meshsim::verify {
 
@@ -165,6 +165,66 @@ z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
   return out;
 }
 
+z3::expr ReUnion(z3::context& c, const std::vector<z3::expr>& parts) {
+  std::vector<Z3_ast> asts(parts.begin(), parts.end());
+  Z3_ast r = Z3_mk_re_union(c, static_cast<unsigned>(asts.size()), asts.data());
+  c.check_error();
+  return z3::expr(c, r);
+}
+
+// A path template (§8.4) as a Z3 regular expression, stated here on its own
+// (the simulator walks segments): a segment of pchars; {*} one or more of
+// them, {**} zero or more of them or '/'. The loader has refused templates
+// that are not valid, so {**} is last.
+z3::expr TemplateRegex(z3::context& c, const std::string& t) {
+  std::vector<z3::expr> chars = {
+      z3::range(c.string_val("a"), c.string_val("z")),
+      z3::range(c.string_val("A"), c.string_val("Z")),
+      z3::range(c.string_val("0"), c.string_val("9"))};
+  for (char ch : std::string("-._~%!$&'()+,;:@="))
+    chars.push_back(z3::to_re(c.string_val(std::string(1, ch))));
+  const z3::expr pchar = ReUnion(c, chars);
+  chars.push_back(z3::to_re(c.string_val("/")));
+  const z3::expr pchar_or_slash = ReUnion(c, chars);
+  z3::expr re = z3::to_re(c.string_val(""));
+  size_t start = 1;
+  while (start <= t.size()) {
+    size_t slash = t.find('/', start);
+    const std::string seg = t.substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start);
+    re = z3::concat(re, z3::to_re(c.string_val("/")));
+    if (seg == kMatchAnySegments) {
+      re = z3::concat(re, z3::star(pchar_or_slash));
+    } else if (seg == kMatchOneSegment) {
+      re = z3::concat(re, z3::plus(pchar));
+    } else if (!seg.empty()) {
+      re = z3::concat(re, z3::to_re(c.string_val(seg)));
+    }
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return re;
+}
+
+// Path patterns: templates as regular expressions, the rest as any string
+// pattern. A query string ('?' and after) is not part of the path.
+z3::expr AnyPathPattern(z3::context& c, const std::vector<std::string>& ps,
+                        const z3::expr& v) {
+  z3::expr out = c.bool_val(false);
+  for (const std::string& p : ps) {
+    if (!p.empty() && p[0] == '/' && p.find('{') != std::string::npos) {
+      z3::sort str = c.string_sort();
+      const z3::expr query =
+          z3::concat(z3::to_re(c.string_val("?")), z3::re_full(c.re_sort(str)));
+      out = out ||
+            z3::in_re(v, z3::concat(TemplateRegex(c, p), z3::option(query)));
+    } else {
+      out = out || PatternMatch(c, p, v, c.bool_val(true));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 // The L4 condition keys are the ones ztunnel can evaluate.
@@ -246,11 +306,9 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
           om = om && !(a.http && AnyPattern(c_, o.not_methods, a.method,
                                             c_.bool_val(true)));
         if (!o.paths.empty())
-          om = om && a.http &&
-               AnyPattern(c_, o.paths, a.path, c_.bool_val(true));
+          om = om && a.http && AnyPathPattern(c_, o.paths, a.path);
         if (!o.not_paths.empty())
-          om = om && !(a.http &&
-                       AnyPattern(c_, o.not_paths, a.path, c_.bool_val(true)));
+          om = om && !(a.http && AnyPathPattern(c_, o.not_paths, a.path));
         if (!o.hosts.empty())
           om = om && a.http &&
                AnyPattern(c_, o.hosts, a.host, c_.bool_val(true));

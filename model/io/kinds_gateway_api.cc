@@ -1,5 +1,7 @@
 // Gateway API: Gateway, GatewayClass and the routes (HTTPRoute, GRPCRoute,
 // TCPRoute, TLSRoute). See kinds.h.
+#include <re2/re2.h>
+
 #include <algorithm>
 
 #include "model/io/kinds.h"
@@ -37,6 +39,20 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
   return li;
 }
 
+// A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
+// expression RE2 refuses is an error at its value.
+void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
+              const std::string& pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  RE2 re(pattern, o);
+  if (!re.ok())
+    r.diags().Error(r.Loc(value),
+                    what + " is not a valid RE2 regular expression: " +
+                        re.error() + ", got '" + pattern + "'",
+                    "invalid-value");
+}
+
 HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
                          const std::string& mw) {
   HttpMatch hm;
@@ -48,6 +64,8 @@ HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
         r.String(r.Child(path, "value"), mw + ".path.value").value_or("/");
     CheckOneOf(r, r.Child(path, "type"), mw + ".path.type", hm.path_type,
                {"Exact", "PathPrefix", "RegularExpression"});
+    if (hm.path_type == "RegularExpression")
+      CheckRe2(r, r.Child(path, "value"), mw + ".path.value", hm.path_value);
   }
   hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
   for (const char* key : {"headers", "queryParams"}) {
@@ -62,6 +80,9 @@ HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
                     .value_or("Exact");
       hd.value = r.String(r.Child(hn, "value"), mw + "." + key + "[].value")
                      .value_or("");
+      if (hd.type == "RegularExpression")
+        CheckRe2(r, r.Child(hn, "value"), mw + "." + key + "[].value",
+                 hd.value);
       (std::string(key) == "headers" ? hm.headers : hm.query_params)
           .push_back(hd);
     }

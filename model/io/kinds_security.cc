@@ -35,7 +35,14 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const YAML::Node& parent,
       continue;
     }
     if (kind == "path") {
-      bool templ = v->find('{') != std::string::npos;
+      bool templ = v->find_first_of("{}") != std::string::npos;
+      if (auto why = PathTemplateError(*v); templ && why) {
+        r.diags().Error(r.Loc(x),
+                        f + " value '" + *v +
+                            "' is not a valid path template (§8.4): " + *why,
+                        "invalid-value");
+        continue;
+      }
       if (!templ && !ValidWildcard(*v)) {
         r.Error(x, f + " value '" + *v +
                        "' has '*' in the middle; Istio matches only an exact "

@@ -5,6 +5,7 @@
 
 #include "model/io/kinds.h"
 #include "model/io/loader.h"
+#include "model/io/schema.h"
 
 namespace meshsim::io {
 
@@ -59,6 +60,72 @@ std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj,
 std::string ApiGroup(const std::string& api_version) {
   size_t slash = api_version.find('/');
   return slash == std::string::npos ? "" : api_version.substr(0, slash);
+}
+
+// The version part of apiVersion: "v1" of "security.istio.io/v1" and of "v1".
+std::string ApiVersionName(const std::string& api_version) {
+  size_t slash = api_version.find('/');
+  return slash == std::string::npos ? api_version
+                                    : api_version.substr(slash + 1);
+}
+
+// "Kind ns/name" from the raw object, before its header is read.
+std::string RawWhat(const YAML::Node& obj, const std::string& kind) {
+  // A lookup of a missing key gives a node on which only IsDefined() may be
+  // called (yaml-cpp throws otherwise).
+  auto scalar = [](const YAML::Node& n) {
+    return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
+  };
+  const YAML::Node md = obj["metadata"];
+  std::string ns, name;
+  if (md.IsDefined() && md.IsMap()) {
+    ns = scalar(md["namespace"]);
+    name = scalar(md["name"]);
+  }
+  return kind + " " + (ns.empty() ? "" : ns + "/") + name;
+}
+
+// Strict reading (docs/lint.md#strict-reading): in a known API group the kind
+// must exist (unknown-kind), the version must be served, and an object of a
+// kind with a kept schema must match it (unknown-field, invalid-value).
+// False when the object is refused, as kubectl apply would refuse it.
+bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
+                 const std::string& api) {
+  const std::string group = ApiGroup(api), kind = kind_node.Scalar();
+  if (!IsKnownGroup(group)) return true;
+  const std::vector<std::string>& kinds = KindsOfGroup(group);
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string msg = "kind " + kind + " does not exist in apiVersion " +
+                      (api.empty() ? "v1" : api);
+    std::string home;
+    for (const std::string g : {"", "apps"})
+      for (const std::string& k : KindsOfGroup(g))
+        if (k == kind && g != group) home = g.empty() ? "v1" : g + "/v1";
+    const std::string near = ClosestMatch(kind, kinds);
+    if (!home.empty()) {
+      msg += "; " + kind + " is in apiVersion " + home;
+    } else if (!near.empty()) {
+      msg += "; did you mean '" + near + "'?";
+    }
+    r.diags().Error(r.Loc(kind_node), msg, "unknown-kind");
+    return false;
+  }
+  const KindSchema* schema = FindSchema(group, kind);
+  if (!schema) return true;
+  const std::string version = ApiVersionName(api);
+  const std::vector<std::string>& served = ServedVersions(*schema);
+  if (std::find(served.begin(), served.end(), version) == served.end()) {
+    std::string list;
+    for (const std::string& v : served)
+      list +=
+          (list.empty() ? "" : ", ") + (group.empty() ? v : group + "/" + v);
+    r.diags().Error(r.Loc(obj["apiVersion"]),
+                    RawWhat(obj, kind) + ": apiVersion " + api +
+                        " is not served; " + kind + " is served as " + list,
+                    "invalid-value");
+    return false;
+  }
+  return ValidateObject(r, obj, *schema, version, RawWhat(obj, kind)) == 0;
 }
 
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
@@ -139,13 +206,15 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
     LoadList(r, obj, cluster, sink, depth);
     return;
   }
-  // Kinds meshsim does not model are skipped before any validation: a dump
+  // Objects of the known API groups are read strictly; kinds of other groups
+  // (CRDs meshsim does not know) are skipped before any validation: a dump
   // holds many objects whose shape is not ours to judge.
   const KindEntry* entry = nullptr;
   if (kind_node.IsScalar()) {
     const std::string api = r.Child(obj, "apiVersion").IsScalar()
                                 ? r.Child(obj, "apiVersion").Scalar()
                                 : "";
+    if (!CheckStrict(r, obj, kind_node, api)) return;
     entry = FindKind(ApiGroup(api), kind_node.Scalar());
     if (!entry) {
       SkipObject(sink, kind_node.Scalar(), ApiGroup(api), r.Loc(obj));

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "model/binding.h"
+#include "model/io/files.h"
 #include "model/io/loader.h"
 #include "model/io/manifest_sink.h"
 #include "model/io/scenario_sections.h"
@@ -85,21 +86,28 @@ void LoadManifestPath(Reader& r, const YAML::Node& entry,
                       io::ManifestSink& sink) {
   auto rel = r.String(entry, "cluster " + cluster.name + ": manifests[]");
   if (!rel) return;
-  fs::path p =
-      fs::path(*rel).is_absolute() ? fs::path(*rel) : fs::path(base_dir) / *rel;
+  // Untrusted input stays below its root (docs/security.md).
+  const std::string where = "cluster " + cluster.name + ": manifest ";
+  if (fs::path(*rel).is_absolute()) {
+    r.Error(entry, where + "'" + *rel +
+                       "' is an absolute path; manifests are named relative "
+                       "to the scenario's folder (docs/security.md)");
+    return;
+  }
+  const fs::path p = fs::path(base_dir) / *rel;
+  const fs::path root = io::InputRootFor(base_dir);
+  if (auto why = io::OutsideRoot(p, root)) {
+    r.Error(entry, where + *why);
+    return;
+  }
   std::error_code ec;
   std::vector<fs::path> files;
   if (fs::is_directory(p, ec)) {
-    for (auto it = fs::recursive_directory_iterator(p, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      std::string ext = it->path().extension().string();
-      if (it->is_regular_file() &&
-          (ext == ".yaml" || ext == ".yml" || ext == ".json"))
-        files.push_back(it->path());
-    }
-    std::sort(files.begin(), files.end());
-    if (files.empty())
+    io::FileWalk walk = io::FilesUnder(p, {".yaml", ".yml", ".json"}, root);
+    for (const std::string& e : walk.errors)
+      r.Error(entry, "cluster " + cluster.name + ": manifests: " + e);
+    files = std::move(walk.files);
+    if (files.empty() && walk.errors.empty())
       r.Warning(entry, "manifest folder '" + *rel +
                            "' holds no .yaml, .yml or .json files");
   } else {

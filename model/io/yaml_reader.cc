@@ -1,5 +1,6 @@
 #include "model/io/yaml_reader.h"
 
+#include <re2/re2.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/node/detail/memory.h>
@@ -11,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <regex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -142,8 +143,7 @@ std::optional<Labels> Reader::StringMap(
     std::map<std::string, SourceLocation>* locs) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
-  static const std::regex kLabelValue(
-      "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+  static const RE2 kLabelValue("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
   Labels out;
   bool ok = true;
   for (auto it = n.begin(); it != n.end(); ++it) {
@@ -165,7 +165,7 @@ std::optional<Labels> Reader::StringMap(
     } else {
       const std::string& value = v.Scalar();
       if (label_syntax &&
-          (value.size() > 63 || !std::regex_match(value, kLabelValue))) {
+          (value.size() > 63 || !RE2::FullMatch(value, kLabelValue))) {
         Error(v, what + "['" + key +
                      "'] must be a valid label value (at most 63 characters: "
                      "letters, digits, '-', '_', '.', starting and ending "
@@ -587,12 +587,59 @@ bool Utf8OrError(const std::string& text, const std::string& file,
   return true;
 }
 
+// A SAX handler that keeps nothing: strict JSON is checked in constant
+// memory before yaml-cpp reads the text.
+struct JsonSyntaxOnly : nlohmann::json_sax<nlohmann::json> {
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    position_ = position;
+    message_ = e.what();
+    return false;
+  }
+  std::size_t position_ = 0;
+  std::string message_;
+};
+
+// A file named *.json is read as JSON (RFC 8259), as kubectl reads it: a
+// trailing comma, a comment or an unquoted key is an error at its byte, not
+// YAML leniency.
+bool StrictJsonOrError(const std::string& text, const std::string& file,
+                       Diagnostics& diags) {
+  if (file.size() < 5 || file.compare(file.size() - 5, 5, ".json") != 0)
+    return true;
+  JsonSyntaxOnly sax;
+  if (nlohmann::json::sax_parse(text, &sax)) return true;
+  std::string what = sax.message_;
+  if (size_t at = what.find("syntax error"); at != std::string::npos)
+    what = what.substr(at);
+  else if (size_t colon = what.find(": "); colon != std::string::npos)
+    what = what.substr(colon + 2);
+  const size_t offset = sax.position_ > 0 ? sax.position_ - 1 : 0;
+  diags.Error(LocationOfOffset(file, text, std::min(offset, text.size())),
+              "malformed JSON: " + what +
+                  " (a .json file is read as strict JSON, RFC 8259)");
+  return false;
+}
+
 }  // namespace
 
 bool StreamDocuments(const std::string& text, const std::string& file,
                      Diagnostics& diags,
                      const std::function<void(const YAML::Node&)>& on_object) {
   if (!Utf8OrError(text, file, diags)) return false;
+  if (!StrictJsonOrError(text, file, diags)) return false;
   const bool may_alias = text.find('&') != std::string::npos;
   auto checked = [&](const YAML::Node& n) {
     DocumentChecker checker(file, may_alias, diags);
@@ -612,6 +659,7 @@ std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
                                                       const std::string& file,
                                                       Diagnostics& diags) {
   if (!Utf8OrError(text, file, diags)) return std::nullopt;
+  if (!StrictJsonOrError(text, file, diags)) return std::nullopt;
   std::vector<YAML::Node> docs;
   if (!Located(file, diags, [&] {
         ForEachDocument(text, nullptr,

@@ -197,7 +197,8 @@ std::string RandomVersion(std::mt19937& rng, bool bound, bool waypoint) {
   auto deploy = [&](const std::string& ns, const std::string& name, int port) {
     y << "  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: " << name
       << ", namespace: " << ns
-      << "}, spec: {replicas: 1, template: {metadata: {labels: {app: " << name
+      << "}, spec: {replicas: 1, selector: {matchLabels: {app: " << name
+      << "}}, template: {metadata: {labels: {app: " << name
       << "}}, spec: {serviceAccountName: " << name
       << ", containers: [{name: c, image: c"
       << (port ? ", ports: [{containerPort: " + std::to_string(port) + "}]"

@@ -170,7 +170,8 @@ std::string RandomMesh(uint32_t seed) {
            "{name: "
         << app << ", namespace: " << ns
         << "}\n    spec:\n      replicas: " << 1 + rng() % 2
-        << "\n      template:\n        metadata: {labels: {app: " << app;
+        << "\n      selector: {matchLabels: {app: " << app
+        << "}}\n      template:\n        metadata: {labels: {app: " << app;
       if (coin(25)) y << ", istio.io/use-waypoint: " << pick(wps);
       if (coin(10))
         y << ", istio.io/dataplane-mode: " << pick({"ambient", "none"});

@@ -36,7 +36,8 @@ TEST(LoaderTest, StreamedListItemsLoadLikeSeparateDocuments) {
       "apiVersion: v1\n    kind: Namespace\n    metadata: {name: shop}\n";
   const std::string deploy =
       "apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, "
-      "namespace: shop}\n    spec: {replicas: 2, template: {metadata: "
+      "namespace: shop}\n    spec: {replicas: 2, selector: {matchLabels: {app: "
+      "web}}, template: {metadata: "
       "{labels: {app: web}}, spec: {containers: [{name: c}]}}}\n";
   const std::string svc =
       "apiVersion: v1\n    kind: Service\n    metadata: {name: web, "
@@ -94,7 +95,7 @@ TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
   EXPECT_EQ(pods[0]->node, "east-node-1");  // spec.nodeName kept
   ASSERT_EQ(d.all().size(), 1u);
   EXPECT_EQ(d.all()[0].ToString(),
-            "dump.yaml:44:3: note: skipped 1 object of kind ConfigMap, which "
+            "dump.yaml:46:3: note: skipped 1 object of kind ConfigMap, which "
             "meshsim does not model");
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/path_template_cases.h"
 #include "tests/test_world.h"
 
 namespace meshsim {
@@ -27,6 +28,39 @@ TEST(IstioMatchTest, PathsAndTemplates) {
   EXPECT_TRUE(IstioPathMatch("/api/{*}/items", "/api/v1/items"));
   EXPECT_FALSE(IstioPathMatch("/api/{*}/items", "/api/v1/v2/items"));
   EXPECT_TRUE(IstioPathMatch("/api/{**}", "/api/v1/v2/items"));
+}
+
+// §8.4: the shared table the verifier's encoding passes too.
+TEST(IstioMatchTest, PathTemplateTable) {
+  for (const testing::PathTemplateCase& c : testing::kPathTemplateCases)
+    EXPECT_EQ(IstioPathMatch(c.templ, c.path), c.matches)
+        << c.templ << " on " << c.path;
+}
+
+// §8.4: Istio's validation of templates.
+TEST(IstioMatchTest, PathTemplateValidation) {
+  EXPECT_EQ(PathTemplateError("/a/{*}/b/{**}"), std::nullopt);
+  EXPECT_EQ(PathTemplateError("/plain/*"), std::nullopt);
+  EXPECT_EQ(*PathTemplateError("/a/{**}/b/{**}"),
+            "{**} must be the last operator of a template");
+  EXPECT_EQ(*PathTemplateError("/a/{**}/{*}"),
+            "{**} must be the last operator of a template");
+  EXPECT_EQ(*PathTemplateError("/a/x{*}"),
+            "segment 'x{*}' holds '{' or '}' beyond the operators {*} and "
+            "{**}, which must each be a whole segment");
+  EXPECT_EQ(*PathTemplateError("/a b/{*}"),
+            "segment 'a b' holds ' ', which is not a path character (RFC "
+            "3986 pchar)");
+  EXPECT_EQ(*PathTemplateError("a/{*}"), "a path template must start with '/'");
+}
+
+// Many {**} used to be matched by backtracking, exponential in their number;
+// the loader now refuses them, and matching is one pass.
+TEST(IstioMatchTest, PathTemplateMatchingIsLinear) {
+  std::string path(200000, 'a');
+  for (size_t i = 1; i < path.size(); i += 2) path[i] = '/';
+  EXPECT_TRUE(IstioPathMatch("/{*}/{**}", "/" + path));
+  EXPECT_FALSE(IstioPathMatch("/{*}/{*}", "/" + path));
 }
 
 TEST(IstioMatchTest, IpBlocks) {

@@ -148,8 +148,9 @@ TEST_F(LimitsTest, DaemonSetsCountOnePodPerNode) {
   for (int i = 0; i < 3; ++i)
     text += "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d" +
             std::to_string(i) +
-            ", namespace: shop}\nspec: {template: {spec: {containers: [{name: "
-            "c}]}}}\n";
+            ", namespace: shop}\nspec: {selector: {matchLabels: {app: d}}, "
+            "template: {metadata: {labels: {app: d}}, spec: {containers: "
+            "[{name: c}]}}}\n";
   Write("ds.yaml", text);
   Write("scenario.yaml",
         "clusters:\n  - name: east\n    nodes: 10000\n    manifests: "
@@ -162,8 +163,9 @@ TEST_F(LimitsTest, DaemonSetsCountOnePodPerNode) {
   for (int i = 3; i < 21; ++i)
     text += "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d" +
             std::to_string(i) +
-            ", namespace: shop}\nspec: {template: {spec: {containers: [{name: "
-            "c}]}}}\n";
+            ", namespace: shop}\nspec: {selector: {matchLabels: {app: d}}, "
+            "template: {metadata: {labels: {app: d}}, spec: {containers: "
+            "[{name: c}]}}}\n";
   Write("ds.yaml", text);
   Diagnostics d2;
   LoadScenarioFile((dir_ / "scenario.yaml").string(), d2);

@@ -352,7 +352,9 @@ TEST(PathsTest, Case24_RemoteWaypointWhenLocalScaledToZero) {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
         "namespace: sample\n  labels:\n"
         "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
-        "replicas: 0\n  template:\n    metadata:\n"
+        "replicas: 0\n  selector: {matchLabels: "
+        "{gateway.networking.k8s.io/gateway-name: waypoint}}\n  template:\n    "
+        "metadata:\n"
         "      labels:\n        gateway.networking.k8s.io/gateway-name: "
         "waypoint\n    spec:\n      containers:\n      - name: istio-proxy\n   "
         "     image: x\n");
@@ -432,7 +434,9 @@ TEST(PathsTest, K17_WaypointWithoutPodsFailsClosed) {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
         "namespace: shop\n  labels:\n"
         "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
-        "replicas: 0\n  template:\n    spec:\n      containers: []\n");
+        "replicas: 0\n  selector: {matchLabels: "
+        "{gateway.networking.k8s.io/gateway-name: waypoint}}\n  template:\n    "
+        "spec:\n      containers: []\n");
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|failed"));

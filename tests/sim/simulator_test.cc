@@ -283,7 +283,9 @@ TEST(SimulatorTest, PreferCloseWaypointReplica) {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: waypoint\n  "
         "namespace: shop\n  labels:\n"
         "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
-        "replicas: 2\n  template:\n    metadata:\n"
+        "replicas: 2\n  selector: {matchLabels: "
+        "{gateway.networking.k8s.io/gateway-name: waypoint}}\n  template:\n    "
+        "metadata:\n"
         "      labels: {gateway.networking.k8s.io/gateway-name: waypoint}\n    "
         "spec:\n      serviceAccountName: waypoint\n"
         "      containers: [{name: istio-proxy, image: x}]\n");

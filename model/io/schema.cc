@@ -1,0 +1,589 @@
+// Strict reading against the embedded schemas. See schema.h.
+#include "model/io/schema.h"
+
+#include "model/text.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <utility>
+
+namespace meshsim::io {
+
+// Defined in the source cmake/EmbedFiles.cmake generates from data/schemas.
+std::vector<std::pair<std::string, std::string>> EmbeddedSchemaFiles();
+
+using Json = nlohmann::json;
+
+struct KindSchema {
+  std::string group, kind;
+  std::vector<std::string> versions;
+  std::string storage;
+  const Json* schema = nullptr;                 // the storage version's
+  std::map<std::string, const Json*> by_version;  // versions that differ
+};
+
+namespace {
+
+constexpr char kIstioNetworking[] = "networking.istio.io";
+constexpr char kIstioSecurity[] = "security.istio.io";
+constexpr char kGatewayApi[] = "gateway.networking.k8s.io";
+
+// The kinds of each known group, as their API servers list them (Kubernetes
+// v1.31 core and apps; Istio 1.30; Gateway API v1.6 standard and
+// experimental, as data/schemas/README.md). docs/lint.md#unknown-kind.
+const std::map<std::string, std::vector<std::string>>& GroupKinds() {
+  static const std::map<std::string, std::vector<std::string>> kKinds = {
+      {"",
+       {"Binding", "ComponentStatus", "ConfigMap", "Endpoints", "Event",
+        "LimitRange", "Namespace", "Node", "PersistentVolume",
+        "PersistentVolumeClaim", "Pod", "PodTemplate", "ReplicationController",
+        "ResourceQuota", "Secret", "Service", "ServiceAccount"}},
+      {"apps",
+       {"ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet",
+        "StatefulSet"}},
+      {kIstioNetworking,
+       {"DestinationRule", "EnvoyFilter", "Gateway", "ProxyConfig",
+        "ServiceEntry", "Sidecar", "VirtualService", "WorkloadEntry",
+        "WorkloadGroup"}},
+      {kIstioSecurity,
+       {"AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"}},
+      {"telemetry.istio.io", {"Telemetry"}},
+      {"extensions.istio.io", {"WasmPlugin"}},
+      {kGatewayApi,
+       {"BackendTLSPolicy", "GRPCRoute", "Gateway", "GatewayClass",
+        "HTTPRoute", "ListenerSet", "ReferenceGrant", "TCPRoute", "TLSRoute",
+        "UDPRoute"}},
+  };
+  return kKinds;
+}
+
+// The embedded schema files, parsed once. ObjectMeta (metadata of every
+// kind) comes from kubernetes.json, whose Namespace carries it.
+struct Catalog {
+  std::vector<Json> files;
+  std::vector<KindSchema> kinds;
+  const Json* object_meta = nullptr;
+
+  Catalog() {
+    for (auto& [name, text] : EmbeddedSchemaFiles())
+      files.push_back(Json::parse(text));
+    for (const Json& f : files) {
+      for (const Json& k : f.at("kinds")) {
+        KindSchema ks;
+        ks.group = k.at("group").get<std::string>();
+        ks.kind = k.at("kind").get<std::string>();
+        ks.versions = k.at("versions").get<std::vector<std::string>>();
+        ks.storage = k.value("storage", std::string());
+        ks.schema = &k.at("schema");
+        if (auto it = k.find("schemas"); it != k.end())
+          for (auto& [v, s] : it->items()) ks.by_version[v] = &s;
+        if (ks.group.empty() && ks.kind == "Namespace")
+          object_meta = &ks.schema->at("properties").at("metadata");
+        kinds.push_back(std::move(ks));
+      }
+    }
+  }
+};
+
+const Catalog& TheCatalog() {
+  static const Catalog kCatalog;
+  return kCatalog;
+}
+
+// Compiled `pattern` constraints, shared by every thread (RE2 matching is
+// thread-safe). nullptr for a pattern RE2 does not accept: it is not checked.
+const RE2* Pattern(const std::string& p) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<RE2>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto [it, fresh] = cache.emplace(p, nullptr);
+  if (fresh) {
+    RE2::Options o;
+    o.set_log_errors(false);
+    auto re = std::make_unique<RE2>(p, o);
+    if (re->ok()) it->second = std::move(re);
+  }
+  return it->second.get();
+}
+
+// A published pattern in words, for the ones users meet most; others are
+// quoted as they are.
+std::string PatternWords(const std::string& pattern) {
+  static const std::map<std::string, std::string> kWords = {
+      {"^([0-9]{1,5}(h|m|s|ms)){1,4}$",
+       "a Gateway API duration such as 10s, 500ms or 1m30s"},
+      {"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+       "a hostname such as shop.example.com or *.example.com"},
+      {"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+       "a DNS label: lowercase letters, digits and '-', starting and ending "
+       "with a letter or digit"},
+  };
+  auto it = kWords.find(pattern);
+  return it != kWords.end() ? it->second : "a value matching " + pattern;
+}
+
+// ---- YAML 1.1 scalar resolution, as kubectl's YAML reader resolves a plain
+// (unquoted) scalar: null, bool, int or float; otherwise a string.
+enum class ScalarType { kNull, kBool, kInt, kFloat, kString };
+
+bool IsIntText(const std::string& s) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i >= s.size()) return false;
+  if (s.size() > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
+    return std::all_of(s.begin() + i + 2, s.end(),
+                       [](char c) { return std::isxdigit(c) || c == '_'; });
+  return std::all_of(s.begin() + i, s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool IsFloatText(const std::string& s) {
+  static const std::set<std::string> kSpecial = {
+      ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan",
+      ".NaN", ".NAN"};
+  if (kSpecial.count(s)) return true;
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  bool digits = false, dot = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      digits = true;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else if ((c == 'e' || c == 'E') && digits) {
+      size_t j = i + 1;
+      if (j < s.size() && (s[j] == '-' || s[j] == '+')) ++j;
+      if (j >= s.size()) return false;
+      return std::all_of(s.begin() + j, s.end(),
+                         [](char d) { return d >= '0' && d <= '9'; });
+    } else if (c != '_') {
+      return false;
+    }
+  }
+  return digits;
+}
+
+ScalarType Resolve(const YAML::Node& n) {
+  if (n.IsNull()) return ScalarType::kNull;
+  if (n.Tag() != "?") return ScalarType::kString;  // quoted or tagged
+  // YAML 1.1 booleans as kubectl's reader resolves them. The one-letter
+  // forms y/n are read as strings here: whether a reader takes them as
+  // booleans varies, and refusing a valid manifest is the worse mistake.
+  static const std::set<std::string> kBools = {
+      "yes",  "Yes",  "YES",   "no",    "No",    "NO",  "true", "True",
+      "TRUE", "false", "False", "FALSE", "on",    "On",  "ON",   "off",
+      "Off",  "OFF"};
+  const std::string& s = n.Scalar();
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
+    return ScalarType::kNull;
+  if (kBools.count(s)) return ScalarType::kBool;
+  if (IsIntText(s)) return ScalarType::kInt;
+  if (IsFloatText(s)) return ScalarType::kFloat;
+  return ScalarType::kString;
+}
+
+const char* TypeName(ScalarType t) {
+  switch (t) {
+    case ScalarType::kNull:
+      return "null";
+    case ScalarType::kBool:
+      return "a boolean";
+    case ScalarType::kInt:
+      return "an integer";
+    case ScalarType::kFloat:
+      return "a number";
+    case ScalarType::kString:
+      return "a string";
+  }
+  return "a value";
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// One walk over an object and its schema.
+class Validator {
+ public:
+  Validator(Reader& r, std::string what, const Json* object_meta)
+      : r_(r), what_(std::move(what)), object_meta_(object_meta) {}
+
+  int errors() const { return errors_; }
+
+  void Check(const Json& s, const YAML::Node& n, std::string& path) {
+    if (!n.IsDefined() || n.IsNull()) return;  // null reads as absent
+    if (s.value("x-kubernetes-int-or-string", false)) {
+      if (!n.IsScalar()) return Fail(n, path, "an integer or a string", n);
+      return;
+    }
+    const std::string type = s.value("type", std::string());
+    if (type == "object" || (type.empty() && s.contains("properties"))) {
+      if (!n.IsMap()) return Fail(n, path, "a map", n);
+      return CheckMap(s, n, path);
+    }
+    if (type == "array") {
+      if (!n.IsSequence()) return Fail(n, path, "a list", n);
+      return CheckList(s, n, path);
+    }
+    if (type.empty()) return;  // any value
+    if (!n.IsScalar()) return Fail(n, path, Expected(type), n);
+    CheckScalar(s, type, n, path);
+  }
+
+ private:
+  static std::string Expected(const std::string& type) {
+    if (type == "integer") return "an integer";
+    if (type == "number") return "a number";
+    if (type == "boolean") return "a boolean (true or false)";
+    return "a string";
+  }
+
+  std::string Where(const std::string& path) const {
+    return what_ + ": " + (path.empty() ? "object" : path);
+  }
+
+  void Error(const YAML::Node& at, const std::string& message,
+             const char* rule) {
+    r_.diags().Error(r_.Loc(at), message, rule);
+    ++errors_;
+  }
+
+  void Fail(const YAML::Node& n, const std::string& path,
+            const std::string& expected, const YAML::Node& got) {
+    std::string found = Reader::Describe(got);
+    if (got.IsScalar())
+      found = std::string(TypeName(Resolve(got))) + " '" +
+              Utf8Prefix(got.Scalar(), 40) +
+              (got.Scalar().size() > 40 ? "...'" : "'");
+    std::string hint;
+    if (expected == "a string" && got.IsScalar()) hint = " (quote it)";
+    Error(n, Where(path) + " must be " + expected + ", got " + found + hint,
+          "invalid-value");
+  }
+
+  void CheckMap(const Json& s, const YAML::Node& n, std::string& path) {
+    auto props = s.find("properties");
+    auto extra = s.find("additionalProperties");
+    const bool open = s.value("x-kubernetes-preserve-unknown-fields", false) ||
+                      (props == s.end() && extra == s.end());
+    for (const auto& kv : n) {
+      const YAML::Node& key = kv.first;
+      if (!key.IsScalar()) {
+        Error(key, Where(path) + " has a key that is not a string", "invalid-value");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      const size_t mark = path.size();
+      const bool listed = props != s.end() && props->contains(name);
+      // A key of a map (labels) is shown as ['key'], a field as .field.
+      path += listed || extra == s.end() || !extra->is_object()
+                  ? (path.empty() ? "" : ".") + name
+                  : "['" + name + "']";
+      // Every object has apiVersion, kind (checked before the walk) and
+      // metadata (ObjectMeta), whether or not its CRD schema lists them.
+      if (mark == 0 && (name == "apiVersion" || name == "kind")) {
+        path.resize(mark);
+        continue;
+      }
+      const Json* child = nullptr;
+      if (mark == 0 && name == "metadata" && object_meta_) child = object_meta_;
+      if (!child && props != s.end())
+        if (auto it = props->find(name); it != props->end()) child = &*it;
+      if (!child && extra != s.end() && extra->is_object()) child = &*extra;
+      if (child) {
+        Check(*child, kv.second, path);
+      } else if (!open && !(extra != s.end() && extra->is_boolean() &&
+                            extra->get<bool>())) {
+        UnknownField(key, name, props != s.end() ? &*props : nullptr, path);
+      }
+      path.resize(mark);
+    }
+    CheckRequired(s, n, path);
+    for (const char* combinator : {"oneOf", "anyOf"})
+      if (auto it = s.find(combinator); it != s.end())
+        CheckCombinator(combinator, *it, n, path);
+    if (auto it = s.find("allOf"); it != s.end())
+      for (const Json& sub : *it)
+        for (const char* combinator : {"oneOf", "anyOf"})
+          if (auto jt = sub.find(combinator); jt != sub.end())
+            CheckCombinator(combinator, *jt, n, path);
+  }
+
+  void UnknownField(const YAML::Node& key, const std::string& name,
+                    const Json* props, const std::string& path) {
+    std::vector<std::string> known;
+    if (props)
+      for (auto& [k, v] : props->items()) known.push_back(k);
+    std::string msg = what_ + ": unknown field '" + path + "'";
+    const std::string near = ClosestMatch(name, known);
+    if (!near.empty()) {
+      msg += "; did you mean '" + near + "'?";
+    } else if (!known.empty() && known.size() <= 16) {
+      msg += "; the schema has " + JoinNames(known);
+    }
+    Error(key, msg, "unknown-field");
+  }
+
+  void CheckRequired(const Json& s, const YAML::Node& n,
+                     const std::string& path) {
+    auto it = s.find("required");
+    if (it == s.end() || !it->is_array()) return;
+    for (const Json& req : *it) {
+      const std::string name = req.get<std::string>();
+      const YAML::Node v = n[name];
+      if (!v.IsDefined())
+        Error(n,
+              what_ + ": " + (path.empty() ? "" : path + ".") + name +
+                  " is required",
+              "invalid-value");
+    }
+  }
+
+  // Constraint-only subschemas (required, not, anyOf, oneOf, allOf), as the
+  // Istio CRDs use them to say "at most one of these fields".
+  static bool Holds(const Json& s, const YAML::Node& n) {
+    if (auto it = s.find("required"); it != s.end())
+      for (const Json& req : *it)
+        if (!n[req.get<std::string>()].IsDefined()) return false;
+    if (auto it = s.find("not"); it != s.end() && Holds(*it, n)) return false;
+    if (auto it = s.find("allOf"); it != s.end())
+      for (const Json& sub : *it)
+        if (!Holds(sub, n)) return false;
+    if (auto it = s.find("anyOf"); it != s.end()) {
+      bool any = false;
+      for (const Json& sub : *it) any = any || Holds(sub, n);
+      if (!any) return false;
+    }
+    if (auto it = s.find("oneOf"); it != s.end()) {
+      int count = 0;
+      for (const Json& sub : *it) count += Holds(sub, n) ? 1 : 0;
+      if (count != 1) return false;
+    }
+    return true;
+  }
+
+  static void RequiredNames(const Json& s, std::vector<std::string>& out) {
+    if (s.is_array()) {
+      for (const Json& sub : s) RequiredNames(sub, out);
+      return;
+    }
+    if (!s.is_object()) return;
+    if (auto it = s.find("required"); it != s.end())
+      for (const Json& req : *it)
+        if (std::find(out.begin(), out.end(), req.get<std::string>()) ==
+            out.end())
+          out.push_back(req.get<std::string>());
+    for (const char* k : {"not", "anyOf", "oneOf", "allOf"})
+      if (auto it = s.find(k); it != s.end()) RequiredNames(*it, out);
+  }
+
+  // Whether a subschema only constrains which keys are present.
+  static bool ConstraintOnly(const Json& s) {
+    if (s.is_array()) {
+      for (const Json& sub : s)
+        if (!ConstraintOnly(sub)) return false;
+      return true;
+    }
+    if (!s.is_object()) return false;
+    for (auto& [k, v] : s.items()) {
+      if (k == "required") continue;
+      if (k == "not" || k == "anyOf" || k == "oneOf" || k == "allOf") {
+        if (!ConstraintOnly(v)) return false;
+        continue;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  void CheckCombinator(const std::string& combinator, const Json& branches,
+                       const YAML::Node& n, const std::string& path) {
+    // Branches that constrain values (types, properties) are not judged
+    // here: the walk checks values, and a wrong verdict would refuse a
+    // valid object.
+    if (!ConstraintOnly(branches)) return;
+    int holding = 0;
+    for (const Json& sub : branches) holding += Holds(sub, n) ? 1 : 0;
+    if (combinator == "oneOf" ? holding == 1 : holding >= 1) return;
+    std::vector<std::string> names, set;
+    RequiredNames(branches, names);
+    if (names.empty()) return;
+    for (const std::string& name : names)
+      if (n[name].IsDefined()) set.push_back(name);
+    std::string msg = Where(path) + ": ";
+    if (set.size() > 1) {
+      msg += "set at most one of " + JoinNames(names) + ", found " +
+             JoinNames(set);
+    } else {
+      msg += "must set one of " + JoinNames(names);
+    }
+    Error(n, msg, "invalid-value");
+  }
+
+  void CheckList(const Json& s, const YAML::Node& n, std::string& path) {
+    if (auto it = s.find("maxItems");
+        it != s.end() && n.size() > it->get<size_t>())
+      Error(n,
+            Where(path) + " must have at most " + it->dump() + " items, got " +
+                std::to_string(n.size()),
+            "invalid-value");
+    if (auto it = s.find("minItems");
+        it != s.end() && n.size() < it->get<size_t>())
+      Error(n,
+            Where(path) + " must have at least " + it->dump() +
+                " item" + (it->get<size_t>() == 1 ? "" : "s") + ", got " +
+                std::to_string(n.size()),
+            "invalid-value");
+    auto items = s.find("items");
+    if (items == s.end() || !items->is_object()) return;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const size_t mark = path.size();
+      path += "[" + std::to_string(i) + "]";
+      Check(*items, n[i], path);
+      path.resize(mark);
+    }
+  }
+
+  void CheckScalar(const Json& s, const std::string& type, const YAML::Node& n,
+                   const std::string& path) {
+    const ScalarType t = Resolve(n);
+    const std::string& text = n.Scalar();
+    if (type == "string") {
+      if (t != ScalarType::kString) return Fail(n, path, "a string", n);
+      return CheckString(s, n, path);
+    }
+    if (type == "boolean") {
+      if (t != ScalarType::kBool) Fail(n, path, Expected(type), n);
+      return;
+    }
+    if (type == "integer" || type == "number") {
+      if (t != ScalarType::kInt && !(type == "number" && t == ScalarType::kFloat))
+        return Fail(n, path, Expected(type), n);
+      return CheckRange(s, n, path, text);
+    }
+  }
+
+  void CheckString(const Json& s, const YAML::Node& n,
+                   const std::string& path) {
+    const std::string& text = n.Scalar();
+    if (auto it = s.find("enum"); it != s.end() && it->is_array()) {
+      std::vector<std::string> values;
+      for (const Json& v : *it)
+        if (v.is_string()) values.push_back(v.get<std::string>());
+      if (std::find(values.begin(), values.end(), text) == values.end()) {
+        std::string msg = Where(path) + " must be one of " +
+                          JoinNames(values) + ", got '" + text + "'";
+        const std::string near = ClosestMatch(text, values);
+        if (!near.empty()) msg += "; did you mean '" + near + "'?";
+        return Error(n, msg, "invalid-value");
+      }
+    }
+    // Lengths count characters (UTF-8 code points), as the API server does.
+    size_t chars = 0;
+    for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+    if (auto it = s.find("maxLength"); it != s.end() && chars > *it)
+      return Error(n,
+                   Where(path) + " must be at most " + it->dump() +
+                       " characters long, got " + std::to_string(chars),
+                   "invalid-value");
+    if (auto it = s.find("minLength"); it != s.end() && chars < *it)
+      return Error(n,
+                   Where(path) + " must be at least " + it->dump() +
+                       " characters long, got '" + text + "'",
+                   "invalid-value");
+    if (auto it = s.find("pattern"); it != s.end() && it->is_string()) {
+      const RE2* re = Pattern(it->get<std::string>());
+      if (re && !RE2::PartialMatch(text, *re))
+        Error(n,
+              Where(path) + " must be " + PatternWords(it->get<std::string>()) +
+                  ", got '" + text + "'",
+              "invalid-value");
+    }
+  }
+
+  void CheckRange(const Json& s, const YAML::Node& n, const std::string& path,
+                  const std::string& text) {
+    std::string digits;
+    for (char c : text)
+      if (c != '_') digits += c;
+    double v = 0;
+    try {
+      const bool hex = digits.find_first_of("xX") != std::string::npos;
+      v = hex ? static_cast<double>(std::stoll(digits, nullptr, 16))
+              : std::stod(digits, nullptr);
+    } catch (const std::exception&) {
+      return Error(n, Where(path) + " is out of range, got '" + text + "'",
+                   "invalid-value");
+    }
+    double lo = -INFINITY, hi = INFINITY;
+    if (s.value("format", std::string()) == "int32") {
+      lo = -2147483648.0;
+      hi = 2147483647.0;
+    }
+    if (auto it = s.find("minimum"); it != s.end() && it->is_number())
+      lo = std::max(lo, it->get<double>());
+    if (auto it = s.find("maximum"); it != s.end() && it->is_number())
+      hi = std::min(hi, it->get<double>());
+    auto shown = [](double d) {
+      return std::abs(d) < 1e15 ? std::to_string(static_cast<long long>(d))
+                                : std::to_string(d);
+    };
+    if (v < lo || v > hi)
+      Error(n,
+            Where(path) + " must be between " + shown(lo) + " and " +
+                shown(hi) + ", got " + text,
+            "invalid-value");
+  }
+
+  Reader& r_;
+  std::string what_;
+  const Json* object_meta_;
+  int errors_ = 0;
+};
+
+}  // namespace
+
+bool IsKnownGroup(const std::string& group) {
+  return GroupKinds().count(group) > 0;
+}
+
+const std::vector<std::string>& KindsOfGroup(const std::string& group) {
+  static const std::vector<std::string> kNone;
+  auto it = GroupKinds().find(group);
+  return it == GroupKinds().end() ? kNone : it->second;
+}
+
+const KindSchema* FindSchema(const std::string& group,
+                             const std::string& kind) {
+  for (const KindSchema& k : TheCatalog().kinds)
+    if (k.group == group && k.kind == kind) return &k;
+  return nullptr;
+}
+
+const std::vector<std::string>& ServedVersions(const KindSchema& schema) {
+  return schema.versions;
+}
+
+int ValidateObject(Reader& r, const YAML::Node& obj, const KindSchema& schema,
+                   const std::string& version, const std::string& what) {
+  const Json* s = schema.schema;
+  if (auto it = schema.by_version.find(version); it != schema.by_version.end())
+    s = it->second;
+  Validator v(r, what, TheCatalog().object_meta);
+  std::string path;
+  v.Check(*s, obj, path);
+  return v.errors();
+}
+
+}  // namespace meshsim::io

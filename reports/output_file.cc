@@ -1,0 +1,150 @@
+#include "reports/output_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <streambuf>
+
+namespace meshsim {
+
+namespace {
+
+// A stream buffer over a file descriptor that remembers the first failed
+// write (errno), so a full disk is an error, not a short file.
+class FdBuf : public std::streambuf {
+ public:
+  explicit FdBuf(int fd) : fd_(fd) { setp(buf_, buf_ + sizeof buf_); }
+  int error() const { return error_; }
+  bool Flush() { return sync() == 0; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!Drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return Drain() ? 0 : -1; }
+
+ private:
+  bool Drain() {
+    const char* p = pbase();
+    while (p < pptr() && error_ == 0) {
+      const ssize_t n = ::write(fd_, p, static_cast<size_t>(pptr() - p));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error_ = errno;
+      } else {
+        p += n;
+      }
+    }
+    setp(buf_, buf_ + sizeof buf_);
+    return error_ == 0;
+  }
+
+  int fd_;
+  int error_ = 0;
+  char buf_[1 << 16];
+};
+
+std::string Cause(int err) { return std::strerror(err); }
+
+// Writes everything through `fd`; false with `error` on any failure. Closes
+// `fd`.
+bool WriteAll(int fd, const std::string& path,
+              const std::function<void(std::ostream&)>& write,
+              std::string* error) {
+  FdBuf buf(fd);
+  std::ostream out(&buf);
+  write(out);
+  out.flush();
+  int err = buf.error();
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && !out) err = EIO;
+  if (err != 0) *error = "cannot write '" + path + "': " + Cause(err);
+  return err == 0;
+}
+
+}  // namespace
+
+OutputFiles::~OutputFiles() {
+  if (committed_) return;
+  for (const Staged& s : staged_)
+    if (!s.temp.empty()) ::unlink(s.temp.c_str());
+}
+
+bool OutputFiles::Add(const std::string& path,
+                      const std::function<void(std::ostream&)>& write,
+                      std::string* error) {
+  namespace fs = std::filesystem;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
+      !S_ISLNK(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      *error = "cannot write '" + path + "': it is a directory";
+      return false;
+    }
+    // A device or FIFO the user named: written in place, never created.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      *error = "cannot write '" + path + "': " + Cause(errno);
+      return false;
+    }
+    if (!WriteAll(fd, path, write, error)) return false;
+    staged_.push_back({path, ""});
+    return true;
+  }
+  const fs::path target(path);
+  const fs::path dir =
+      target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string temp =
+      (dir / ("." + target.filename().string() + ".meshsim-XXXXXX")).string();
+  // mkstemp opens with O_CREAT | O_EXCL: a name that exists (a planted link
+  // included) is never opened.
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) {
+    *error = "cannot write '" + path + "': " + Cause(errno);
+    return false;
+  }
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  if (!WriteAll(fd, path, write, error)) {
+    ::unlink(temp.c_str());
+    return false;
+  }
+  staged_.push_back({path, temp});
+  return true;
+}
+
+bool OutputFiles::Commit(std::string* error) {
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& s = staged_[i];
+    if (s.temp.empty()) continue;
+    // rename() replaces a link at `path` itself, never what it points to.
+    if (::rename(s.temp.c_str(), s.path.c_str()) != 0) {
+      *error = "cannot write '" + s.path + "': " + Cause(errno);
+      for (size_t j = i; j < staged_.size(); ++j)
+        if (!staged_[j].temp.empty()) ::unlink(staged_[j].temp.c_str());
+      committed_ = true;
+      return false;
+    }
+  }
+  committed_ = true;
+  return true;
+}
+
+bool WriteOutputFile(const std::string& path,
+                     const std::function<void(std::ostream&)>& write,
+                     std::string* error) {
+  OutputFiles out;
+  return out.Add(path, write, error) && out.Commit(error);
+}
+
+}  // namespace meshsim
