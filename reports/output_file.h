@@ -32,8 +32,7 @@ class OutputFiles {
   // Writes `path`'s content with `write` into its temporary file. False,
   // with `error` naming the path and the cause, when it cannot.
   bool Add(const std::string& path,
-           const std::function<void(std::ostream&)>& write,
-           std::string* error);
+           const std::function<void(std::ostream&)>& write, std::string* error);
   // Moves every staged file into place.
   bool Commit(std::string* error);
 

@@ -20,7 +20,7 @@ build/cli/meshsim check scenarios/ --junit build/check-junit.xml
 
 # Sanitizers: any report fails its test. -O1 with line tables only keeps the
 # build short; the differential tests use 50 random meshes instead of 500.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize -DMESHSIM_SANITIZE=ON \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize -DMESHSIM_SANITIZE=ON -DMESHSIM_BENCH=OFF \
   -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" >/dev/null
 cmake --build build-asan -j2
 MESHSIM_DIFF_MESHES=50 MESHSIM_DIFF_PAIRS=20 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \

@@ -1,8 +1,6 @@
 // Strict reading against the embedded schemas. See schema.h.
 #include "model/io/schema.h"
 
-#include "model/text.h"
-
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -16,6 +14,8 @@
 #include <set>
 #include <utility>
 
+#include "model/text.h"
+
 namespace meshsim::io {
 
 // Defined in the source cmake/EmbedFiles.cmake generates from data/schemas.
@@ -27,7 +27,7 @@ struct KindSchema {
   std::string group, kind;
   std::vector<std::string> versions;
   std::string storage;
-  const Json* schema = nullptr;                 // the storage version's
+  const Json* schema = nullptr;                   // the storage version's
   std::map<std::string, const Json*> by_version;  // versions that differ
 };
 
@@ -59,9 +59,8 @@ const std::map<std::string, std::vector<std::string>>& GroupKinds() {
       {"telemetry.istio.io", {"Telemetry"}},
       {"extensions.istio.io", {"WasmPlugin"}},
       {kGatewayApi,
-       {"BackendTLSPolicy", "GRPCRoute", "Gateway", "GatewayClass",
-        "HTTPRoute", "ListenerSet", "ReferenceGrant", "TCPRoute", "TLSRoute",
-        "UDPRoute"}},
+       {"BackendTLSPolicy", "GRPCRoute", "Gateway", "GatewayClass", "HTTPRoute",
+        "ListenerSet", "ReferenceGrant", "TCPRoute", "TLSRoute", "UDPRoute"}},
   };
   return kKinds;
 }
@@ -121,7 +120,8 @@ std::string PatternWords(const std::string& pattern) {
   static const std::map<std::string, std::string> kWords = {
       {"^([0-9]{1,5}(h|m|s|ms)){1,4}$",
        "a Gateway API duration such as 10s, 500ms or 1m30s"},
-      {"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+      {"^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])"
+       "?)*$",
        "a hostname such as shop.example.com or *.example.com"},
       {"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
        "a DNS label: lowercase letters, digits and '-', starting and ending "
@@ -141,15 +141,14 @@ bool IsIntText(const std::string& s) {
   if (s.size() > i + 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))
     return std::all_of(s.begin() + i + 2, s.end(),
                        [](char c) { return std::isxdigit(c) || c == '_'; });
-  return std::all_of(s.begin() + i, s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '_';
-  });
+  return std::all_of(s.begin() + i, s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '_'; });
 }
 
 bool IsFloatText(const std::string& s) {
   static const std::set<std::string> kSpecial = {
-      ".inf", ".Inf", ".INF", "-.inf", "-.Inf", "-.INF", "+.inf", ".nan",
-      ".NaN", ".NAN"};
+      ".inf",  ".Inf",  ".INF", "-.inf", "-.Inf",
+      "-.INF", "+.inf", ".nan", ".NaN",  ".NAN"};
   if (kSpecial.count(s)) return true;
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   bool digits = false, dot = false;
@@ -179,9 +178,8 @@ ScalarType Resolve(const YAML::Node& n) {
   // forms y/n are read as strings here: whether a reader takes them as
   // booleans varies, and refusing a valid manifest is the worse mistake.
   static const std::set<std::string> kBools = {
-      "yes",  "Yes",  "YES",   "no",    "No",    "NO",  "true", "True",
-      "TRUE", "false", "False", "FALSE", "on",    "On",  "ON",   "off",
-      "Off",  "OFF"};
+      "yes",   "Yes",   "YES",   "no", "No", "NO", "true", "True", "TRUE",
+      "false", "False", "FALSE", "on", "On", "ON", "off",  "Off",  "OFF"};
   const std::string& s = n.Scalar();
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
     return ScalarType::kNull;
@@ -280,7 +278,8 @@ class Validator {
     for (const auto& kv : n) {
       const YAML::Node& key = kv.first;
       if (!key.IsScalar()) {
-        Error(key, Where(path) + " has a key that is not a string", "invalid-value");
+        Error(key, Where(path) + " has a key that is not a string",
+              "invalid-value");
         continue;
       }
       const std::string& name = key.Scalar();
@@ -441,8 +440,8 @@ class Validator {
     if (auto it = s.find("minItems");
         it != s.end() && n.size() < it->get<size_t>())
       Error(n,
-            Where(path) + " must have at least " + it->dump() +
-                " item" + (it->get<size_t>() == 1 ? "" : "s") + ", got " +
+            Where(path) + " must have at least " + it->dump() + " item" +
+                (it->get<size_t>() == 1 ? "" : "s") + ", got " +
                 std::to_string(n.size()),
             "invalid-value");
     auto items = s.find("items");
@@ -468,7 +467,8 @@ class Validator {
       return;
     }
     if (type == "integer" || type == "number") {
-      if (t != ScalarType::kInt && !(type == "number" && t == ScalarType::kFloat))
+      if (t != ScalarType::kInt &&
+          !(type == "number" && t == ScalarType::kFloat))
         return Fail(n, path, Expected(type), n);
       return CheckRange(s, n, path, text);
     }
@@ -482,8 +482,8 @@ class Validator {
       for (const Json& v : *it)
         if (v.is_string()) values.push_back(v.get<std::string>());
       if (std::find(values.begin(), values.end(), text) == values.end()) {
-        std::string msg = Where(path) + " must be one of " +
-                          JoinNames(values) + ", got '" + text + "'";
+        std::string msg = Where(path) + " must be one of " + JoinNames(values) +
+                          ", got '" + text + "'";
         const std::string near = ClosestMatch(text, values);
         if (!near.empty()) msg += "; did you mean '" + near + "'?";
         return Error(n, msg, "invalid-value");

@@ -1,0 +1,150 @@
+// The guarantees of docs/security.md, each against the hostile input that
+// broke it: output files written through planted symbolic links, failed
+// writes reported as success, folder walks that stopped silently, names that
+// forge GitHub workflow commands or terminal escapes, and bytes that are not
+// UTF-8 in JSON.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("meshsim-security-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  static std::string Read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  int Run(const std::vector<std::string>& args) {
+    out_.str("");
+    err_.str("");
+    return RunCli(args, out_, err_);
+  }
+
+  // A scenario with one expectation that holds; `name` is its name.
+  std::string Scenario(const std::string& file, const std::string& name) {
+    return Write(file,
+                 "name: \"" + name +
+                     "\"\nclusters:\n  - name: east\n    resources:\n"
+                     "      - {apiVersion: v1, kind: Namespace, metadata: "
+                     "{name: shop}}\ntraffic: []\nexpect:\n  - name: \"" +
+                     name + "\"\n    no_findings: [waypoint-bypass]\n");
+  }
+
+  fs::path dir_;
+  std::ostringstream out_, err_;
+};
+
+// A link planted where --junit writes is replaced, never written through.
+TEST_F(SecurityTest, OutputThroughAPlantedLinkLeavesItsTargetAlone) {
+  const std::string sc = Scenario("sc.yaml", "plain");
+  const std::string victim = Write("victim.txt", "keep me\n");
+  fs::create_symlink(victim, dir_ / "junit.xml");
+  EXPECT_EQ(Run({"check", sc, "--junit", (dir_ / "junit.xml").string()}), 0)
+      << err_.str();
+  EXPECT_EQ(Read(victim), "keep me\n");
+  EXPECT_FALSE(fs::is_symlink(dir_ / "junit.xml"));
+  EXPECT_NE(Read(dir_ / "junit.xml").find("<testsuites"), std::string::npos);
+}
+
+// `report` writes its three files or none; a planted link is replaced.
+TEST_F(SecurityTest, ReportReplacesPlantedLinks) {
+  const std::string sc = Scenario("sc.yaml", "plain");
+  const std::string victim = Write("victim.sh", "#!/bin/sh\n");
+  fs::create_directories(dir_ / "out");
+  fs::create_symlink(victim, dir_ / "out" / "report.md");
+  Run({"report", sc, "-o", (dir_ / "out").string()});
+  EXPECT_EQ(Read(victim), "#!/bin/sh\n");
+  EXPECT_FALSE(fs::is_symlink(dir_ / "out" / "report.md"));
+  for (const char* f : {"report.md", "report.html", "results.json"})
+    EXPECT_TRUE(fs::is_regular_file(dir_ / "out" / f)) << f;
+}
+
+// A write that fails (a full device) is exit 2 naming the path, not 0 with
+// an empty file.
+TEST_F(SecurityTest, FailedWriteIsExitTwoNamingThePath) {
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full here";
+  const std::string sc = Scenario("sc.yaml", "plain");
+  EXPECT_EQ(Run({"check", sc, "--sarif", "/dev/full"}), 2);
+  EXPECT_NE(err_.str().find("cannot write '/dev/full'"), std::string::npos)
+      << err_.str();
+}
+
+// A link loop in a folder `check` walks is a failed result, and the walk
+// goes on to the files after it.
+TEST_F(SecurityTest, FolderWalkReportsALoopAndGoesOn) {
+  Scenario("suite/a.yaml", "first");
+  fs::create_directories(dir_ / "suite" / "b");
+  fs::create_directory_symlink(dir_ / "suite", dir_ / "suite" / "b" / "loop");
+  Scenario("suite/c.yaml", "last");
+  EXPECT_EQ(Run({"check", (dir_ / "suite").string()}), 2) << out_.str();
+  EXPECT_NE(err_.str().find("a loop"), std::string::npos) << err_.str();
+  EXPECT_NE(out_.str().find("c.yaml"), std::string::npos) << out_.str();
+}
+
+// Manifests outside the scenario's root are refused by name, and their
+// content never reaches the output.
+TEST_F(SecurityTest, ManifestOutsideTheRootIsRefusedWithoutItsContent) {
+  const std::string secret = Write("secret/token.yaml", "ghp_SECRET123\n");
+  Write("repo/sc.yaml",
+        "clusters:\n  - name: east\n    manifests: [../secret/token.yaml]\n"
+        "traffic: []\n");
+  EXPECT_EQ(Run({"paths", (dir_ / "repo" / "sc.yaml").string()}), 2);
+  EXPECT_NE(err_.str().find("leads outside the input root"), std::string::npos)
+      << err_.str();
+  EXPECT_EQ(err_.str().find("ghp_SECRET123"), std::string::npos);
+  // --root widens the root to the folder holding both.
+  EXPECT_EQ(Run({"paths", (dir_ / "repo" / "sc.yaml").string(), "--root",
+                 dir_.string()}),
+            2);
+  EXPECT_EQ(err_.str().find("leads outside"), std::string::npos) << err_.str();
+}
+
+// A name holding a newline and a workflow command, or an escape sequence,
+// reaches the log as visible text on its own line.
+TEST_F(SecurityTest, HostileNamesCannotForgeWorkflowCommandsOrEscapes) {
+  const std::string sc =
+      Scenario("sc.yaml", "x\\n::error file=a.yaml::pwned\\u001b]0;title\\u0007");
+  EXPECT_EQ(Run({"check", sc, "--github"}), 0) << err_.str();
+  std::istringstream lines(out_.str());
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(line.rfind("::error file=a.yaml", 0), 0u) << line;
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  }
+  EXPECT_NE(out_.str().find("\\x1B]0;title"), std::string::npos) << out_.str();
+}
+
+// Bytes that are not UTF-8 in a file name reach JSON as U+FFFD, never an
+// abort.
+TEST_F(SecurityTest, NonUtf8FileNameInJsonIsReplaced) {
+  const std::string sc = Scenario("sc\xff.yaml", "plain");
+  EXPECT_EQ(Run({"lint", sc, "--format", "json"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("sc\xEF\xBF\xBD.yaml"), std::string::npos)
+      << out_.str();
+}
+
+}  // namespace
+}  // namespace meshsim
