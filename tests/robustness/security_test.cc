@@ -126,8 +126,8 @@ TEST_F(SecurityTest, ManifestOutsideTheRootIsRefusedWithoutItsContent) {
 // A name holding a newline and a workflow command, or an escape sequence,
 // reaches the log as visible text on its own line.
 TEST_F(SecurityTest, HostileNamesCannotForgeWorkflowCommandsOrEscapes) {
-  const std::string sc =
-      Scenario("sc.yaml", "x\\n::error file=a.yaml::pwned\\u001b]0;title\\u0007");
+  const std::string sc = Scenario(
+      "sc.yaml", "x\\n::error file=a.yaml::pwned\\u001b]0;title\\u0007");
   EXPECT_EQ(Run({"check", sc, "--github"}), 0) << err_.str();
   std::istringstream lines(out_.str());
   for (std::string line; std::getline(lines, line);) {
