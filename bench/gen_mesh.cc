@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
         << "}\n  ports: [{port: 80, name: http}]\n---\n";
       f << "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: svc" << s
         << "\n  namespace: ns" << n << "\nspec:\n  replicas: " << replicas
-        << "\n  template:\n    metadata: {labels: {app: svc" << s
+        << "\n  selector: {matchLabels: {app: svc" << s
+        << "}}\n  template:\n    metadata: {labels: {app: svc" << s
         << "}}\n    spec: {containers: [{name: app, image: app}]}\n---\n";
     }
   }
