@@ -40,6 +40,16 @@ size_t LintResult::warnings() const {
   return n;
 }
 
+// The fix a rule's catalogue help gives ("... Fix: <text>"), for findings
+// that come from the loader.
+std::string CatalogueFix(const std::string& rule) {
+  const Rule* r = FindRule(rule);
+  if (!r) return "";
+  const size_t at = r->help.find("Fix: ");
+  return at == std::string_view::npos ? ""
+                                      : std::string(r->help.substr(at + 5));
+}
+
 void AddLoadDiagnostics(const std::vector<Diagnostic>& diags, LintResult& r) {
   for (const Diagnostic& d : diags) {
     if (d.severity == Severity::kNote) continue;
@@ -50,6 +60,8 @@ void AddLoadDiagnostics(const std::vector<Diagnostic>& diags, LintResult& r) {
     f.severity = d.severity;
     f.message = d.message;
     f.location = d.location;
+    f.object = d.object;
+    f.fix = CatalogueFix(f.rule);
     r.findings.push_back(std::move(f));
   }
 }

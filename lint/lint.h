@@ -17,10 +17,7 @@
 
 namespace meshsim {
 
-struct LintObject {
-  std::string kind;  // AuthorizationPolicy, Service, Gateway, ...
-  std::string ns, name, cluster;
-};
+using LintObject = DiagnosticObject;
 
 struct LintFinding {
   std::string rule;  // a kLint id of model/rules.h (a contract)

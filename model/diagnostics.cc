@@ -20,20 +20,20 @@ std::string Diagnostic::ToString() const {
 }
 
 void Diagnostics::Error(const SourceLocation& loc, std::string message,
-                        std::string rule) {
-  items_.push_back(
-      {Severity::kError, loc, std::move(message), std::move(rule)});
+                        std::string rule, DiagnosticObject object) {
+  items_.push_back({Severity::kError, loc, std::move(message), std::move(rule),
+                    std::move(object)});
   ++error_count_;
 }
 
 void Diagnostics::Warning(const SourceLocation& loc, std::string message,
                           std::string rule) {
   items_.push_back(
-      {Severity::kWarning, loc, std::move(message), std::move(rule)});
+      {Severity::kWarning, loc, std::move(message), std::move(rule), {}});
 }
 
 void Diagnostics::Note(const SourceLocation& loc, std::string message) {
-  items_.push_back({Severity::kNote, loc, std::move(message), ""});
+  items_.push_back({Severity::kNote, loc, std::move(message), "", {}});
 }
 
 void Diagnostics::Print(std::ostream& out) const {

@@ -28,11 +28,19 @@ struct SourceLocation {
 
 enum class Severity { kError, kWarning, kNote };
 
+// The Kubernetes object a diagnostic is about, when one is known (lint's
+// JSON `object`).
+struct DiagnosticObject {
+  std::string kind;  // AuthorizationPolicy, Service, Gateway, ...
+  std::string ns, name, cluster;
+};
+
 struct Diagnostic {
   Severity severity = Severity::kError;
   SourceLocation location;
   std::string message;  // lowercase start, no trailing period
   std::string rule;     // a rule id of model/rules.h, when one applies
+  DiagnosticObject object;
 
   // "file:line:col: error: message"
   std::string ToString() const;
@@ -41,7 +49,7 @@ struct Diagnostic {
 class Diagnostics {
  public:
   void Error(const SourceLocation& loc, std::string message,
-             std::string rule = "");
+             std::string rule = "", DiagnosticObject object = {});
   void Warning(const SourceLocation& loc, std::string message,
                std::string rule = "");
   void Note(const SourceLocation& loc, std::string message);

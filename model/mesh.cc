@@ -304,7 +304,8 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
                "Solo documentation says to label either the namespace or its "
                "services, never both (istiod resolves both to " +
                s.ns + "/auto, §15)",
-           "auto-waypoint-collision"});
+           "auto-waypoint-collision",
+           {s.kind, s.ns, s.name, c.name}});
     }
   }
   for (const auto& [ns, loc] : wanted) {

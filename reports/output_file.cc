@@ -84,14 +84,16 @@ bool OutputFiles::Add(const std::string& path,
                       std::string* error) {
   namespace fs = std::filesystem;
   struct stat st;
-  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) &&
-      !S_ISLNK(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) {
-      *error = "cannot write '" + path + "': it is a directory";
-      return false;
-    }
-    // A device or FIFO the user named: written in place, never created.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    *error = "cannot write '" + path + "': it is a directory";
+    return false;
+  }
+  // A device or FIFO the user named (/dev/null, /dev/stdout, a pipe): written
+  // in place, never created. Followed even through a link, as a link to a
+  // device cannot overwrite a file; a link to anything else is replaced.
+  if (::stat(path.c_str(), &st) == 0 &&
+      (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) {
       *error = "cannot write '" + path + "': " + Cause(errno);
       return false;

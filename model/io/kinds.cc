@@ -1,7 +1,5 @@
-// The table of modelled kinds: {API groups, kind} -> handler. See kinds.h.
+// The table of modelled kinds: {API group, kind} -> handler. See kinds.h.
 #include "model/io/kinds.h"
-
-#include <algorithm>
 
 namespace meshsim::io {
 
@@ -11,36 +9,33 @@ constexpr char kIstioNetworking[] = "networking.istio.io";
 constexpr char kIstioSecurity[] = "security.istio.io";
 constexpr char kGatewayApi[] = "gateway.networking.k8s.io";
 
-// Kubernetes' core group and apps are read alike: a Deployment written as
-// apiVersion v1 or a Pod as apps/v1 loads. A Service is modelled in the core
-// group only; under apps it is read up to its header and then skipped.
+// Each kind in its own API group: strict reading (schema.cc) has already
+// refused a kind written under a group that does not have it (a Deployment
+// as apiVersion v1 is unknown-kind, with the group that has it).
 const std::vector<KindEntry>& KindTable() {
   static const std::vector<KindEntry> kTable = {
       // kinds_workloads.cc
-      {{"", "apps"}, "Namespace", LoadNamespace, /*cluster_scoped=*/true},
-      {{"", "apps"}, "Pod", LoadPod},
-      {{"", "apps"}, "Deployment", LoadController},
-      {{"", "apps"}, "StatefulSet", LoadController},
-      {{"", "apps"}, "DaemonSet", LoadController},
-      {{"", "apps"}, "ReplicaSet", LoadController},
-      {{kIstioNetworking}, "WorkloadEntry", LoadWorkloadEntry},
+      {"", "Namespace", LoadNamespace, /*cluster_scoped=*/true},
+      {"", "Pod", LoadPod},
+      {"apps", "Deployment", LoadController},
+      {"apps", "StatefulSet", LoadController},
+      {"apps", "DaemonSet", LoadController},
+      {"apps", "ReplicaSet", LoadController},
+      {kIstioNetworking, "WorkloadEntry", LoadWorkloadEntry},
       // kinds_services.cc
-      {{""}, "Service", LoadService},
-      {{"apps"}, "Service", SkipAfterHeader},
-      {{kIstioNetworking}, "ServiceEntry", LoadServiceEntry},
+      {"", "Service", LoadService},
+      {kIstioNetworking, "ServiceEntry", LoadServiceEntry},
       // kinds_gateway_api.cc
-      {{kGatewayApi}, "Gateway", LoadGateway},
-      {{kGatewayApi},
-       "GatewayClass",
-       LoadGatewayClass,
+      {kGatewayApi, "Gateway", LoadGateway},
+      {kGatewayApi, "GatewayClass", LoadGatewayClass,
        /*cluster_scoped=*/true},
-      {{kGatewayApi}, "HTTPRoute", LoadRoute},
-      {{kGatewayApi}, "GRPCRoute", LoadRoute},
-      {{kGatewayApi}, "TCPRoute", LoadRoute},
-      {{kGatewayApi}, "TLSRoute", LoadRoute},
+      {kGatewayApi, "HTTPRoute", LoadRoute},
+      {kGatewayApi, "GRPCRoute", LoadRoute},
+      {kGatewayApi, "TCPRoute", LoadRoute},
+      {kGatewayApi, "TLSRoute", LoadRoute},
       // kinds_security.cc
-      {{kIstioSecurity}, "AuthorizationPolicy", LoadAuthorizationPolicy},
-      {{kIstioSecurity}, "PeerAuthentication", LoadPeerAuthentication},
+      {kIstioSecurity, "AuthorizationPolicy", LoadAuthorizationPolicy},
+      {kIstioSecurity, "PeerAuthentication", LoadPeerAuthentication},
   };
   return kTable;
 }
@@ -49,9 +44,7 @@ const std::vector<KindEntry>& KindTable() {
 
 const KindEntry* FindKind(const std::string& group, const std::string& kind) {
   for (const KindEntry& e : KindTable()) {
-    if (e.kind == kind &&
-        std::find(e.groups.begin(), e.groups.end(), group) != e.groups.end())
-      return &e;
+    if (e.kind == kind && e.group == group) return &e;
   }
   return nullptr;
 }

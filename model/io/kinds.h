@@ -37,8 +37,8 @@ using KindHandlerFn = void(Reader& r, const ObjectHeader& h,
                            ManifestSink& sink);
 
 struct KindEntry {
-  // API groups of apiVersion ("" for the core group, apiVersion v1).
-  std::vector<std::string> groups;
+  // API group of apiVersion ("" for the core group, apiVersion v1).
+  std::string group;
   std::string kind;
   KindHandlerFn* load = nullptr;
   bool cluster_scoped = false;  // no metadata.namespace is read
@@ -52,10 +52,6 @@ const KindEntry* FindKind(const std::string& group, const std::string& kind);
 // kind and file (its first location is kept).
 void SkipObject(ManifestSink& sink, const std::string& kind,
                 const std::string& group, const SourceLocation& loc);
-
-// The handler of an entry whose objects are read up to their header (checked,
-// and digested in Cluster::objects) and then skipped like an unmodelled kind.
-KindHandlerFn SkipAfterHeader;
 
 // kinds_workloads.cc: Namespace, Pod, the controllers (Deployment,
 // StatefulSet, DaemonSet, ReplicaSet) and WorkloadEntry.

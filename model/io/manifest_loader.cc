@@ -69,20 +69,22 @@ std::string ApiVersionName(const std::string& api_version) {
                                     : api_version.substr(slash + 1);
 }
 
-// "Kind ns/name" from the raw object, before its header is read.
-std::string RawWhat(const YAML::Node& obj, const std::string& kind) {
+// The object a diagnostic is about, from the raw object before its header
+// is read.
+DiagnosticObject RawObject(const YAML::Node& obj, const std::string& kind,
+                           const std::string& cluster) {
   // A lookup of a missing key gives a node on which only IsDefined() may be
   // called (yaml-cpp throws otherwise).
   auto scalar = [](const YAML::Node& n) {
     return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
   };
+  DiagnosticObject o{kind, "", "", cluster};
   const YAML::Node md = obj["metadata"];
-  std::string ns, name;
   if (md.IsDefined() && md.IsMap()) {
-    ns = scalar(md["namespace"]);
-    name = scalar(md["name"]);
+    o.ns = scalar(md["namespace"]);
+    o.name = scalar(md["name"]);
   }
-  return kind + " " + (ns.empty() ? "" : ns + "/") + name;
+  return o;
 }
 
 // Strict reading (docs/lint.md#strict-reading): in a known API group the kind
@@ -90,8 +92,9 @@ std::string RawWhat(const YAML::Node& obj, const std::string& kind) {
 // kind with a kept schema must match it (unknown-field, invalid-value).
 // False when the object is refused, as kubectl apply would refuse it.
 bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
-                 const std::string& api) {
+                 const std::string& api, const std::string& cluster) {
   const std::string group = ApiGroup(api), kind = kind_node.Scalar();
+  const DiagnosticObject object = RawObject(obj, kind, cluster);
   if (!IsKnownGroup(group)) return true;
   const std::vector<std::string>& kinds = KindsOfGroup(group);
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
@@ -107,7 +110,7 @@ bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
     } else if (!near.empty()) {
       msg += "; did you mean '" + near + "'?";
     }
-    r.diags().Error(r.Loc(kind_node), msg, "unknown-kind");
+    r.diags().Error(r.Loc(kind_node), msg, "unknown-kind", object);
     return false;
   }
   const KindSchema* schema = FindSchema(group, kind);
@@ -120,12 +123,12 @@ bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
       list +=
           (list.empty() ? "" : ", ") + (group.empty() ? v : group + "/" + v);
     r.diags().Error(r.Loc(obj["apiVersion"]),
-                    RawWhat(obj, kind) + ": apiVersion " + api +
+                    ObjectName(object) + ": apiVersion " + api +
                         " is not served; " + kind + " is served as " + list,
-                    "invalid-value");
+                    "invalid-value", object);
     return false;
   }
-  return ValidateObject(r, obj, *schema, version, RawWhat(obj, kind)) == 0;
+  return ValidateObject(r, obj, *schema, version, object) == 0;
 }
 
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
@@ -214,7 +217,7 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
     const std::string api = r.Child(obj, "apiVersion").IsScalar()
                                 ? r.Child(obj, "apiVersion").Scalar()
                                 : "";
-    if (!CheckStrict(r, obj, kind_node, api)) return;
+    if (!CheckStrict(r, obj, kind_node, api, cluster.name)) return;
     entry = FindKind(ApiGroup(api), kind_node.Scalar());
     if (!entry) {
       SkipObject(sink, kind_node.Scalar(), ApiGroup(api), r.Loc(obj));
@@ -246,11 +249,6 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
   std::string label = kind + (group.empty() ? "" : " (" + group + ")");
   auto it = sink.skipped.emplace(label, SkippedKind{loc, 0}).first;
   ++it->second.second;
-}
-
-void SkipAfterHeader(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
-                     Cluster& cluster, ManifestSink& sink) {
-  SkipObject(sink, h.kind, ApiGroup(h.api_version), h.loc);
 }
 
 bool RequireSpec(Reader& r, const ObjectHeader& h, const YAML::Node& obj,

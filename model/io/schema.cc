@@ -214,8 +214,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
 // One walk over an object and its schema.
 class Validator {
  public:
-  Validator(Reader& r, std::string what, const Json* object_meta)
-      : r_(r), what_(std::move(what)), object_meta_(object_meta) {}
+  Validator(Reader& r, const DiagnosticObject& object, const Json* object_meta)
+      : r_(r),
+        object_(object),
+        what_(ObjectName(object)),
+        object_meta_(object_meta) {}
 
   int errors() const { return errors_; }
 
@@ -253,7 +256,7 @@ class Validator {
 
   void Error(const YAML::Node& at, const std::string& message,
              const char* rule) {
-    r_.diags().Error(r_.Loc(at), message, rule);
+    r_.diags().Error(r_.Loc(at), message, rule, object_);
     ++errors_;
   }
 
@@ -284,22 +287,17 @@ class Validator {
       }
       const std::string& name = key.Scalar();
       const size_t mark = path.size();
-      const bool listed = props != s.end() && props->contains(name);
-      // A key of a map (labels) is shown as ['key'], a field as .field.
-      path += listed || extra == s.end() || !extra->is_object()
-                  ? (path.empty() ? "" : ".") + name
-                  : "['" + name + "']";
       // Every object has apiVersion, kind (checked before the walk) and
       // metadata (ObjectMeta), whether or not its CRD schema lists them.
-      if (mark == 0 && (name == "apiVersion" || name == "kind")) {
-        path.resize(mark);
-        continue;
-      }
+      if (mark == 0 && (name == "apiVersion" || name == "kind")) continue;
       const Json* child = nullptr;
       if (mark == 0 && name == "metadata" && object_meta_) child = object_meta_;
       if (!child && props != s.end())
         if (auto it = props->find(name); it != props->end()) child = &*it;
-      if (!child && extra != s.end() && extra->is_object()) child = &*extra;
+      // A key of a map (labels) is shown as ['key'], a field as .field.
+      const bool map_key = !child && extra != s.end() && extra->is_object();
+      if (map_key) child = &*extra;
+      path += map_key ? "['" + name + "']" : (path.empty() ? "" : ".") + name;
       if (child) {
         Check(*child, kv.second, path);
       } else if (!open && !(extra != s.end() && extra->is_boolean() &&
@@ -547,6 +545,7 @@ class Validator {
   }
 
   Reader& r_;
+  const DiagnosticObject& object_;
   std::string what_;
   const Json* object_meta_;
   int errors_ = 0;
@@ -575,12 +574,17 @@ const std::vector<std::string>& ServedVersions(const KindSchema& schema) {
   return schema.versions;
 }
 
+std::string ObjectName(const DiagnosticObject& object) {
+  return object.kind + " " + (object.ns.empty() ? "" : object.ns + "/") +
+         object.name;
+}
+
 int ValidateObject(Reader& r, const YAML::Node& obj, const KindSchema& schema,
-                   const std::string& version, const std::string& what) {
+                   const std::string& version, const DiagnosticObject& object) {
   const Json* s = schema.schema;
   if (auto it = schema.by_version.find(version); it != schema.by_version.end())
     s = it->second;
-  Validator v(r, what, TheCatalog().object_meta);
+  Validator v(r, object, TheCatalog().object_meta);
   std::string path;
   v.Check(*s, obj, path);
   return v.errors();

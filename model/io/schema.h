@@ -37,11 +37,14 @@ const KindSchema* FindSchema(const std::string& group, const std::string& kind);
 // The versions of the kind its API group serves ("v1", "v1beta1", ...).
 const std::vector<std::string>& ServedVersions(const KindSchema& schema);
 
+// "Kind ns/name", as messages name an object.
+std::string ObjectName(const DiagnosticObject& object);
+
 // Checks `obj` (a whole object: apiVersion, kind, metadata, spec, ...)
 // against `schema` for version `version`; reports each error through `r`,
-// prefixed with `what` ("Kind ns/name"). Returns the number of errors.
+// about `object` and prefixed with its name. Returns the number of errors.
 int ValidateObject(Reader& r, const YAML::Node& obj, const KindSchema& schema,
-                   const std::string& version, const std::string& what);
+                   const std::string& version, const DiagnosticObject& object);
 
 }  // namespace meshsim::io
 

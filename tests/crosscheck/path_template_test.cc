@@ -4,8 +4,8 @@
 // by the simulator's path function and by the verifier's encoding alike.
 #include <gtest/gtest.h>
 
-#include "sim/dataplane.h"
 #include "tests/path_template_cases.h"
+#include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 #include "verify/source_class.h"
 #include "verify/verifier.h"
@@ -30,20 +30,15 @@ TEST(PathTemplateCrossCheck, SimulatorAndEncodingFollowTheTable) {
         {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
     w.Add("east", testing::Waypoint("shop", "waypoint"));
     w.Add("east", DenyAtWaypoint(c.templ));
+    w.Traffic("template", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}",
+              std::string("{method: GET, path: \"") + c.path + "\"}");
     Scenario sc = w.Load();
     ASSERT_FALSE(sc.mesh.clusters.empty()) << c.templ;
     const Outcome want = c.matches ? Outcome::kDenied : Outcome::kDelivered;
 
-    TrafficEntry t;
-    t.name = "template";
-    t.from.cluster = "east";
-    t.from.ns = "client";
-    t.from.workload = "curl";
-    t.to.host = "cart.shop.svc.cluster.local";
-    t.to.port = 80;
-    t.http = HttpRequest{"GET", c.path, {}};
     std::set<Outcome> simulated;
-    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
+    for (const Path& p : testing::PathsOf(sc, "template"))
       simulated.insert(p.outcome);
     EXPECT_EQ(simulated, std::set<Outcome>{want})
         << "simulator: " << c.templ << " on " << c.path;

@@ -171,6 +171,26 @@ TEST(LintTest, PortNotOnService) {
       << ports[0];
 }
 
+// Strict reading's errors are findings with their object and the
+// catalogue's fix, as the JSON contract asks of every finding.
+TEST(LintTest, StrictReadingErrorsCarryTheirObjectAndFix) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile("tests/data/errors/unknown-field.yaml", d);
+  LintResult r;
+  AddLoadDiagnostics(d.all(), r);
+  ASSERT_EQ(r.findings.size(), 1u);
+  const LintFinding& f = r.findings[0];
+  EXPECT_EQ(f.rule, "unknown-field");
+  EXPECT_EQ(f.severity, Severity::kError);
+  EXPECT_EQ(f.object.kind, "AuthorizationPolicy");
+  EXPECT_EQ(f.object.ns, "shop");
+  EXPECT_EQ(f.object.name, "deny-post");
+  EXPECT_EQ(f.object.cluster, "east");
+  EXPECT_EQ(f.fix, "correct the field name (did-you-mean gives the nearest).");
+  EXPECT_EQ(f.location.ToString(),
+            "tests/data/errors/manifests/policy-unknown-field.yaml:7:3");
+}
+
 TEST(LintTest, EveryFindingRuleIsACatalogueLintRule) {
   World w = ShopWorld({{Ambient(), "ambiant"}});
   w.Add("east", Policy("x", "a/b", "c"));

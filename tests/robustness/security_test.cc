@@ -93,6 +93,20 @@ TEST_F(SecurityTest, FailedWriteIsExitTwoNamingThePath) {
       << err_.str();
 }
 
+// A device the user names is written in place, through a link too (as
+// /dev/stdout is one): it is never replaced by a file.
+TEST_F(SecurityTest, DevicesAreWrittenInPlace) {
+  if (!fs::exists("/dev/null")) GTEST_SKIP() << "no /dev/null here";
+  const std::string sc = Scenario("sc.yaml", "plain");
+  fs::create_symlink("/dev/null", dir_ / "null-link");
+  EXPECT_EQ(Run({"check", sc, "--junit", (dir_ / "null-link").string(),
+                 "--sarif", "/dev/null"}),
+            0)
+      << err_.str();
+  EXPECT_TRUE(fs::is_symlink(dir_ / "null-link"));
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
+
 // A link loop in a folder `check` walks is a failed result, and the walk
 // goes on to the files after it.
 TEST_F(SecurityTest, FolderWalkReportsALoopAndGoesOn) {
