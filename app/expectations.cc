@@ -27,13 +27,14 @@ std::string Fmt(double v) {
   return s;
 }
 
-std::string DescribePath(const Path& p) {
+std::string DescribePath(const Path& p, bool with_end = false) {
   std::string v;
   for (const std::string& w : p.waypoints) v += (v.empty() ? "" : ", ") + w;
   std::string out = "via [" + v + "] " + OutcomeName(p.outcome);
   if (p.denied_by) out += " by " + p.denied_by->policy;
   if (p.outcome == Outcome::kFailed && !p.reason.empty())
     out += " (" + p.reason + ")";
+  if (with_end && !p.hops.empty()) out += " at " + p.hops.back().name;
   return out;
 }
 
@@ -41,6 +42,7 @@ std::string DescribePath(const Path& p) {
 class Answers {
  public:
   explicit Answers(const Scenario& sc) : sc_(sc) {}
+  const Scenario& scenario() const { return sc_; }
 
   const PathsResult& paths() {
     if (!paths_) paths_ = ResolvePaths(sc_);
@@ -79,7 +81,22 @@ struct Failures {
   }
 };
 
-// `via`, `outcome`, `denied_by`: every path of the entry must match.
+// Whether path `p` ends at a pod of one of `on` (ns/controller or ns/pod).
+bool LandsOn(const Scenario& sc, const Path& p,
+             const std::vector<std::string>& on) {
+  if (p.hops.empty() || p.hops.back().kind != HopKind::kWorkload) return false;
+  const Hop& last = p.hops.back();
+  const Cluster* c = sc.mesh.FindCluster(last.cluster);
+  const Workload* w = c ? c->FindWorkload(last.name) : nullptr;
+  for (const std::string& o : on)
+    if (o == last.name ||
+        (w && !w->owner.empty() && o == w->ns + "/" + w->owner))
+      return true;
+  return false;
+}
+
+// `via`, `outcome`, `denied_by`, `lands_on`: every path of the entry must
+// match (`lands_on`: every delivered path, and there must be one).
 void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
                 Failures& fail) {
   const TrafficPaths* tp = nullptr;
@@ -90,11 +107,17 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
   std::set<std::string> seen;
   std::string all;
   for (const Path& p : paths)
-    if (seen.insert(DescribePath(p)).second)
-      all += (all.empty() ? "" : "; ") + DescribePath(p);
+    if (seen.insert(DescribePath(p, x.lands_on.has_value())).second)
+      all +=
+          (all.empty() ? "" : "; ") + DescribePath(p, x.lands_on.has_value());
   if (all.empty()) all = "no paths";
   bool ok = !paths.empty();
+  bool delivered = false;
   for (const Path& p : paths) {
+    if (x.lands_on && p.outcome == Outcome::kDelivered) {
+      delivered = true;
+      if (!LandsOn(a.scenario(), p, *x.lands_on)) ok = false;
+    }
     if (x.via && p.waypoints != *x.via) ok = false;
     if (x.outcome && p.outcome != *x.outcome) ok = false;
     if (!x.denied_by.empty() &&
@@ -102,6 +125,7 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
       ok = false;
     if (!ok && r.path.empty()) r.path = p.hops;
   }
+  if (x.lands_on && !delivered) ok = false;
   if (ok) return;
   std::string e;
   if (x.via) {
@@ -112,6 +136,11 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
   if (x.outcome)
     e += (e.empty() ? "" : " ") + std::string(OutcomeName(*x.outcome));
   if (!x.denied_by.empty()) e += " by " + x.denied_by;
+  if (x.lands_on) {
+    std::string l;
+    for (const std::string& w : *x.lands_on) l += (l.empty() ? "" : ", ") + w;
+    e += (e.empty() ? "" : ", ") + std::string("delivered to [") + l + "]";
+  }
   fail.Add("every path " + e, all);
 }
 
@@ -189,7 +218,8 @@ std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
     r.name = x.name;
     r.location = x.location;
     Failures fail;
-    if (!x.traffic.empty() && (x.via || x.outcome || !x.denied_by.empty()))
+    if (!x.traffic.empty() &&
+        (x.via || x.outcome || !x.denied_by.empty() || x.lands_on))
       CheckPaths(x, answers, r, fail);
     if (!x.latency_ms.empty()) CheckLatency(x, sc, answers, fail);
     if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty())

@@ -124,6 +124,10 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option("--rlimit", o->diff.rlimit,
                   "Z3 resource limit per query (deterministic; default "
                   "50000000)");
+  sub->add_option("--timeout", o->diff.timeout_s,
+                  "wall-clock budget of the whole run in seconds; when it "
+                  "expires the diff is unknown (exit 3)")
+      ->check(CLI::PositiveNumber);
   commands.push_back({sub, [o](const Streams& io) { return RunDiff(*o, io); }});
 }
 

@@ -94,6 +94,10 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option("--rlimit", o->verify.rlimit,
                   "Z3 resource limit per query (deterministic; default "
                   "50000000)");
+  sub->add_option("--timeout", o->verify.timeout_s,
+                  "wall-clock budget of the whole run in seconds; what is "
+                  "not decided when it expires is unknown (exit 3)")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
   sub->add_option(
       "--property", o->verify.properties,

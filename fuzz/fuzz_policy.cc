@@ -55,7 +55,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PoliciesAtZtunnel(mesh, c, w, &synthesized);
     PoliciesAtProxy(mesh, c, w, nullptr);
     std::string pa;
-    PeerAuthenticationMode(mesh, c, w, &pa);
+    for (const ContainerPort& cp : w.ports)
+      PeerAuthenticationMode(mesh, c, w, cp.port, &pa);
+    PeerAuthenticationMode(mesh, c, w, 0, &pa);
   }
   // The string matchers on their own, with the request's values.
   for (const AuthorizationPolicy& p : c.authorization_policies)

@@ -155,6 +155,47 @@ bool SelectorMatches(const Labels& selector, const Labels& labels) {
   return true;
 }
 
+bool LabelSelector::Matches(const Labels& labels) const {
+  if (!SelectorMatches(match_labels, labels)) return false;
+  for (const Expression& e : expressions) {
+    const std::string* v = FindLabel(labels, e.key);
+    const bool in =
+        v && std::find(e.values.begin(), e.values.end(), *v) != e.values.end();
+    if ((e.op == "In" && !in) || (e.op == "NotIn" && in) ||
+        (e.op == "Exists" && !v) || (e.op == "DoesNotExist" && v))
+      return false;
+  }
+  return true;
+}
+
+bool ServiceScopeGlobal(const IstioSettings& istio, const Labels& ns_labels,
+                        const Labels& labels) {
+  if (!istio.service_scope_configs) {
+    const std::string* v = FindLabel(labels, kLabelGlobal);
+    return v && *v == "true";
+  }
+  // The first matching GLOBAL entry decides; LOCAL entries change nothing.
+  for (const ServiceScopeConfig& c : *istio.service_scope_configs) {
+    if (!c.global) continue;
+    if (c.namespace_selector && !c.namespace_selector->Matches(ns_labels))
+      continue;
+    if (c.services_selector && !c.services_selector->Matches(labels)) continue;
+    return true;
+  }
+  return false;
+}
+
+bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
+                           const Gateway& gw) {
+  const Labels& ns_labels = cluster.NamespaceLabels(gw.ns);
+  const Service* own = cluster.FindService(gw.Key());
+  if (own && own->kind == "Service")
+    return ServiceScopeGlobal(mesh.istio, ns_labels, own->labels);
+  Labels generated = gw.labels;
+  for (const auto& [k, v] : gw.infrastructure_labels) generated[k] = v;
+  return ServiceScopeGlobal(mesh.istio, ns_labels, generated);
+}
+
 const std::string* FindLabel(const Labels& labels, const std::string& key) {
   auto it = labels.find(key);
   return it == labels.end() ? nullptr : &it->second;
@@ -181,9 +222,11 @@ bool IsBuiltinGatewayClass(const std::string& class_name) {
 namespace {
 
 GatewayRole RoleForClass(const std::string& class_name) {
-  // §2.1 (istio-waypoint), §15 (gloo-waypoint, Solo's istio-eastwest and
+  // §2.1 (istio-waypoint, istio-agentgateway-waypoint), §15 (gloo-waypoint,
+  // Solo's istio-eastwest and
   // istio-remote), §7.1 (istio-east-west). Any other class is an ingress.
-  if (class_name == "istio-waypoint" || class_name == "gloo-waypoint")
+  if (class_name == "istio-waypoint" || class_name == "gloo-waypoint" ||
+      class_name == "istio-agentgateway-waypoint")
     return GatewayRole::kWaypoint;
   if (class_name == "istio-east-west" || class_name == "istio-eastwest")
     return GatewayRole::kEastWest;

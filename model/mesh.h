@@ -42,11 +42,34 @@ inline constexpr IstioVersion kNewestModelledVersion{1, 31};
 
 enum class Distribution { kCommunity, kSolo };
 
+// A Kubernetes LabelSelector: matchLabels and matchExpressions (In, NotIn,
+// Exists, DoesNotExist). An empty selector matches everything.
+struct LabelSelector {
+  struct Expression {
+    std::string key;
+    std::string op;  // In | NotIn | Exists | DoesNotExist
+    std::vector<std::string> values;
+  };
+  Labels match_labels;
+  std::vector<Expression> expressions;
+  bool Matches(const Labels& labels) const;
+};
+
+// MeshConfig serviceScopeConfigs[] (§16.6): Services whose namespace and own
+// labels match both selectors (an absent one matches all) get `scope`.
+struct ServiceScopeConfig {
+  std::optional<LabelSelector> namespace_selector, services_selector;
+  bool global = false;  // scope GLOBAL; LOCAL entries change nothing
+};
+
 struct IstioSettings {
   IstioVersion version = kNewestModelledVersion;
   Distribution distribution = Distribution::kCommunity;
   std::map<std::string, std::string> flags;  // istiod feature flags, as given
   std::string root_namespace = "istio-system";
+  // MeshConfig serviceScopeConfigs (`istio.meshConfig.serviceScopeConfigs`);
+  // unset: the ambient profile's one entry, `istio.io/global=true` → GLOBAL.
+  std::optional<std::vector<ServiceScopeConfig>> service_scope_configs;
   SourceLocation location;
 
   // Value of a boolean istiod flag: the scenario's setting, else `def`.
@@ -331,6 +354,9 @@ struct PeerAuthentication {
   std::string name;
   std::optional<Labels> selector;
   std::string mode;  // STRICT | PERMISSIVE | DISABLE | UNSET
+  // spec.portLevelMtls: the workload (target) port -> its mode; honoured
+  // only on a PeerAuthentication with a selector (§4.4).
+  std::map<int, std::string> port_modes;
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };
@@ -429,6 +455,17 @@ std::optional<int64_t> ParseGatewayDuration(const std::string& s);
 
 // Matches a Kubernetes equality label selector (every key equal).
 bool SelectorMatches(const Labels& selector, const Labels& labels);
+
+// §16.6: whether MeshConfig's serviceScopeConfigs make a Service with
+// `labels` in a namespace with `ns_labels` global. Only Kubernetes Services
+// have a scope; ServiceEntries stay local.
+bool ServiceScopeGlobal(const IstioSettings& istio, const Labels& ns_labels,
+                        const Labels& labels);
+// §16.6, §7.2: whether waypoint `gw`'s own Service is global in `cluster`:
+// the Service of that name in the manifests, else the one istiod generates,
+// labelled from the Gateway (its labels and spec.infrastructure.labels).
+bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
+                           const Gateway& gw);
 // Returns the label value or nullptr.
 const std::string* FindLabel(const Labels& labels, const std::string& key);
 

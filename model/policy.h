@@ -94,11 +94,14 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
                         const std::vector<const AuthorizationPolicy*>& policies,
                         const RequestAttributes& req);
 
-// §4.4: the effective PeerAuthentication mode for `w` (workload selector,
-// else namespace, else root namespace): STRICT, PERMISSIVE, DISABLE, or
+// §4.4: the effective PeerAuthentication mode for plaintext to `port` of
+// `w` (the port the pod receives; 0: the workload's mode): the workload
+// PeerAuthentication's portLevelMtls entry, else its mode, else the
+// namespace's, else the root namespace's: STRICT, PERMISSIVE, DISABLE, or
 // UNSET; `policy` receives the deciding object's ns/name.
 std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
-                                   const Workload& w, std::string* policy);
+                                   const Workload& w, int port,
+                                   std::string* policy);
 
 // Checks references that need the whole mesh: targetRefs to missing objects,
 // GatewayClass targets outside the root namespace. Adds warnings.

@@ -107,6 +107,9 @@ struct Expectation {
   std::optional<std::vector<std::string>> via;  // waypoints passed, in order
   std::optional<Outcome> outcome;               // every path must end so
   std::string denied_by;  // ns/name of the deciding policy
+  // lands_on: ns/name of workloads (a controller such as a Deployment, or a
+  // pod); every delivered path must end at a pod of one of them.
+  std::optional<std::vector<std::string>> lands_on;
   // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}
   std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>
       latency_ms;

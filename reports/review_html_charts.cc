@@ -51,8 +51,10 @@ void CdfPlot(const review::EntryView& e, const std::string& color,
          "requests</text></svg>";
     return;
   }
-  auto [xmax, xstep] = NiceAxis(e.latency.p999 * 1.08, 5);
-  auto X = [&](double ms) { return L + std::min(ms, xmax) / xmax * pw; };
+  const auto [xmax, xstep] = NiceAxis(e.latency.p999 * 1.08, 5);
+  auto X = [&, xmax = xmax](double ms) {
+    return L + std::min(ms, xmax) / xmax * pw;
+  };
   auto Y = [&](double q) { return T + (1 - q) * ph; };
   for (double q : {0.0, 0.25, 0.5, 0.75, 1.0}) {
     s << "<line x1=\"" << N(L) << "\" x2=\"" << N(L + pw) << "\" y1=\""

@@ -16,15 +16,6 @@
 
 namespace meshsim {
 
-namespace dataplane {
-
-bool IsGlobalLabel(const Labels& l) {
-  const std::string* v = FindLabel(l, kLabelGlobal);
-  return v && *v == "true";
-}
-
-}  // namespace dataplane
-
 using dataplane::Builder;
 using dataplane::Graph;
 using dataplane::Vertex;

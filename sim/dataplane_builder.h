@@ -103,8 +103,6 @@ struct Backend {
   double share;
 };
 
-bool IsGlobalLabel(const Labels& l);
-
 }  // namespace dataplane
 
 struct ForwardingGraph::Impl {
@@ -248,6 +246,7 @@ class Builder {
                        const std::vector<const AuthorizationPolicy*>& policies);
   void DstZtunnel(Vertex v, const State& s);
   void DstSidecar(Vertex v, const State& s);
+  bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);
 
   const Mesh& mesh_;
   const TrafficEntry& t_;

@@ -15,13 +15,16 @@ namespace meshsim {
 namespace dataplane {
 
 // ---- endpoints --------------------------------------------------------------
-// §7.1: a service is global through the conventional serviceScopeConfigs
-// selector (label istio.io/global=true), or when its waypoint is global.
+// §7.1, §16.6: a Service is global by MeshConfig serviceScopeConfigs (by
+// default the ambient profile's istio.io/global=true), or when its
+// waypoint's Service is global ([Choices]).
 bool Builder::IsGlobal(int ci, const Service& s) const {
-  if (IsGlobalLabel(s.labels)) return true;
-  Binding b = ServiceWaypoint(mesh_, mesh_.clusters[ci], s);
-  return b.waypoint && (IsGlobalLabel(b.waypoint->labels) ||
-                        IsGlobalLabel(b.waypoint->infrastructure_labels));
+  const Cluster& c = mesh_.clusters[ci];
+  if (s.kind == "Service" &&
+      ServiceScopeGlobal(mesh_.istio, c.NamespaceLabels(s.ns), s.labels))
+    return true;
+  Binding b = ServiceWaypoint(mesh_, c, s);
+  return b.waypoint && WaypointServiceGlobal(mesh_, c, *b.waypoint);
 }
 
 // Endpoints of service (ci, si) as seen from cluster ci: its own pods, and
@@ -197,6 +200,34 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
          share, route);
     return true;
   }
+  if (total == 0 && !s.selector && s.resolution == "NONE" &&
+      base.act == Act::kWaypoint && !base.dst_ip.empty()) {
+    // §16.7: passing through to an in-cluster ClusterIP: the waypoint dials
+    // it in plain TCP, and kube-proxy on its node sends the connection to an
+    // endpoint of the Service that owns the address.
+    const Cluster& wc = mesh_.clusters[base.cluster];
+    auto vip = wc.service_by_vip.find(base.dst_ip);
+    if (vip != wc.service_by_vip.end()) {
+      for (size_t si : vip->second) {
+        if (wc.services[si].kind != "Service") continue;
+        State n = base;
+        n.peer.clear();  // plaintext: no identity
+        n.peer_ip = W(base.cluster, base.wl).ip;
+        n.svc_cluster = base.cluster;
+        n.svc = static_cast<int>(si);
+        ToServiceEndpoints(
+            from, n, base.cluster, base.wl, base.cluster, static_cast<int>(si),
+            port, false, "",
+            why + "; ServiceEntry " + s.Key() + " passes through to " +
+                base.dst_ip + ", the ClusterIP of " +
+                SvcName(base.cluster, static_cast<int>(si)) +
+                ": kube-proxy on the waypoint's node picks one of its "
+                "endpoints (§16.7)",
+            true, share, route);
+        return true;
+      }
+    }
+  }
   if (total == 0 && !s.selector) {
     // §3.4: no endpoints: DNS resolution or passthrough to the original
     // destination.
@@ -269,27 +300,34 @@ void Builder::AdmitAndDeliver(
 void Builder::DstZtunnel(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& w = c.workloads[s.wl];
-  if (s.peer.empty()) {
-    std::string pa;
-    if (PeerAuthenticationMode(mesh_, c, w, &pa) == "STRICT") {
-      PolicyDecision d;
-      d.allowed = false;
-      d.denied_by =
-          DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT", std::nullopt};
-      d.reason =
-          "PeerAuthentication " + pa +
-          " is STRICT: the destination ztunnel refuses plaintext from an "
-          "uncaptured client (§4.4)";
-      Enforce(v, d);
-      return;
-    }
-  }
+  if (RefusesPlaintext(v, s, "ztunnel")) return;
   std::vector<AuthorizationPolicy> synthesized;
   auto policies = PoliciesAtZtunnel(mesh_, c, w, &synthesized);
   AdmitAndDeliver(v, s, EnforcementPoint::kZtunnel, policies);
 }
 
+// §4.4: plaintext (no peer identity) to a port whose PeerAuthentication
+// mode is STRICT is refused by the destination's proxy; true when it was.
+bool Builder::RefusesPlaintext(Vertex v, const State& s, const char* proxy) {
+  if (!s.peer.empty()) return false;
+  const Cluster& c = mesh_.clusters[s.cluster];
+  std::string pa;
+  if (PeerAuthenticationMode(mesh_, c, c.workloads[s.wl], s.port, &pa) !=
+      "STRICT")
+    return false;
+  PolicyDecision d;
+  d.allowed = false;
+  d.denied_by =
+      DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT", std::nullopt};
+  d.reason = "PeerAuthentication " + pa + " is STRICT for port " +
+             std::to_string(s.port) + ": the destination " + proxy +
+             " refuses plaintext from a client without an identity (§4.4)";
+  Enforce(v, d);
+  return true;
+}
+
 void Builder::DstSidecar(Vertex v, const State& s) {
+  if (RefusesPlaintext(v, s, "sidecar")) return;
   const Cluster& c = mesh_.clusters[s.cluster];
   auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
   AdmitAndDeliver(v, s, EnforcementPoint::kSidecar, policies);

@@ -16,14 +16,13 @@ namespace dataplane {
 // ---- reaching a proxy -------------------------------------------------------
 // Replicas of waypoint `wp` that a client in cluster ci can reach: its own
 // cluster's ready pods, or the same-named waypoint's pods in other clusters
-// when that waypoint is global (§7.2 failover).
+// when the waypoint's Service is global in ci (§7.2 failover, §16.6).
 std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
                                              int client_wl) const {
   std::vector<EpRef> out;
   for (int wi : ReadyPods(mesh_.clusters[ci], wp.Key()))
     out.push_back({ci, wi});
-  if (out.empty() &&
-      (IsGlobalLabel(wp.labels) || IsGlobalLabel(wp.infrastructure_labels))) {
+  if (out.empty() && WaypointServiceGlobal(mesh_, mesh_.clusters[ci], wp)) {
     for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
       if (static_cast<int>(oi) == ci) continue;
       for (int wi : ReadyPods(mesh_.clusters[oi], wp.Key()))

@@ -123,6 +123,7 @@ void QueueingNetwork::TouchQueue(uint32_t id) {
 
 void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
   limits_ = limits;
+  retries_made_ = retries_refused_ = 0;
   for (size_t i = 0; i < stations_.size(); ++i)
     stations_[i].rng.seed(
         StreamSeed(seed, "station/" + station_specs_[i].name));
@@ -410,8 +411,12 @@ void QueueingNetwork::Finish(uint32_t id) {
     }
   }
   Release(id);
-  if (failed && r.attempt < route.retries) {
+  if (failed && r.attempt < route.retries &&
+      retries_made_ >= limits_.max_retries) {
+    ++retries_refused_;
+  } else if (failed && r.attempt < route.retries) {
     // Retried by the proxy that applies the route: the retry is new load.
+    ++retries_made_;
     if (r.recorded) ++ss.retries;
     uint32_t again = StartRequest(r.source, r.attempt + 1, r.start, r.recorded);
     Enter(again);

@@ -89,6 +89,10 @@ struct SourceSpec {
 struct RunLimits {
   uint64_t stop_after_completions = 0;  // 0: run until every request is done
   uint64_t warmup_completions = 0;      // not recorded in statistics
+  // Retries the whole run may make: the first attempts are bounded by the
+  // scenario's request cap, and this bounds what routes' `retry.attempts`
+  // multiply them by (docs/robustness.md). A failure past it is final.
+  uint64_t max_retries = 100'000'000;
 };
 
 // Receives each finished request when tracing: source, route, attempt,
@@ -125,6 +129,8 @@ class QueueingNetwork {
     return policy_counters_;
   }
   const std::vector<std::string>& reasons() const { return reasons_; }
+  // Failures not retried because the run's retry budget was spent.
+  uint64_t retries_refused() const { return retries_refused_; }
   SimTime end_time() const { return now_; }
   uint64_t events() const { return events_; }
   uint64_t completed() const { return completed_; }
@@ -183,6 +189,7 @@ class QueueingNetwork {
   SimTime now_;
   uint64_t events_ = 0, completed_ = 0;
   RunLimits limits_;
+  uint64_t retries_made_ = 0, retries_refused_ = 0;
   TraceSink trace_;
   std::function<void(SimTime, uint64_t)> progress_;
   uint64_t trace_every_ = 0;

@@ -84,6 +84,7 @@ struct SimResult {
   double simulated_seconds = 0;      // simulated time at the end
   uint64_t events = 0;
   uint64_t connections_opened = 0;
+  uint64_t retries_refused = 0;  // past the run's retry budget (RunLimits)
 };
 
 // ---- the analytic model (sim/analytic.h) -----------------------------------

@@ -309,6 +309,7 @@ SimResult ResultOf(const SimModel& model) {
   r.simulated_seconds = net.end_time().seconds();
   r.events = net.events();
   r.connections_opened = net.pools_opened();
+  r.retries_refused = net.retries_refused();
   r.reasons = net.reasons();
   for (size_t i = 0; i < net.stations().size(); ++i) {
     const StationSpec& spec = net.stations()[i];
@@ -347,7 +348,9 @@ SimResult ResultOf(const SimModel& model) {
 SimResult RunSimulation(SimModel& model, const RunOptions& options) {
   if (options.progress) model.net.SetProgress(options.progress);
   if (options.trace) model.net.SetTrace(options.trace, options.trace_every);
-  model.net.Run(options.seed, RunLimits{});
+  RunLimits limits;
+  if (options.max_retries) limits.max_retries = *options.max_retries;
+  model.net.Run(options.seed, limits);
   return ResultOf(model);
 }
 

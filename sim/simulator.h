@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct RunOptions {
   std::function<void(SimTime, uint64_t)> progress;
   TraceSink trace;
   uint64_t trace_every = 1;
+  std::optional<uint64_t> max_retries;  // default: RunLimits::max_retries
 };
 
 // Runs the model and returns its statistics as a value (the model keeps its

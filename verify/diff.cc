@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/slice_plan.h"
 
@@ -286,8 +287,18 @@ class DiffRun {
       : old_sc_(old_sc),
         new_sc_(new_sc),
         options_(options),
+        deadline_(options.timeout_s),
         plan_(plan),
         out_(out) {}
+
+  // Whether the run's --timeout has expired; then the diff is unknown,
+  // since destinations were left uncompared.
+  bool Expired() {
+    if (!deadline_.Expired()) return false;
+    out_.result = ProofResult::kUnknown;
+    out_.reason = deadline_.Reason();
+    return true;
+  }
 
   // Every class of requests to `d` whose fate differs between the versions.
   void Compare(const SliceDestination& d);
@@ -349,6 +360,7 @@ class DiffRun {
   const Scenario& old_sc_;
   const Scenario& new_sc_;
   const DiffOptions& options_;
+  const Deadline deadline_;
   SlicePlan& plan_;
   DiffResult& out_;
   std::map<std::string, size_t> reported_;
@@ -587,6 +599,8 @@ z3::check_result DiffRun::Check(const Slices& x,
                                 std::optional<z3::model>* model,
                                 const z3::expr_vector* nice) {
   z3::solver& s = session_->s;
+  if (Expired()) return z3::unknown;
+  deadline_.Arm(s);
   z3::check_result r;
   try {
     r = nice ? s.check(*nice) : s.check();
@@ -596,7 +610,7 @@ z3::check_result DiffRun::Check(const Slices& x,
     out_.reason = std::string(ex.msg()) + " (" + x.d.key + ")";
     return z3::unknown;
   }
-  if (r == z3::unknown) {
+  if (r == z3::unknown && !Expired()) {
     out_.result = ProofResult::kUnknown;
     out_.reason = s.reason_unknown() + " (" + x.d.key + ")";
   }
@@ -814,7 +828,10 @@ DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
   SlicePlan plan = PlanSlices({&old_sc, &new_sc}, plan_options);
   out.notes = plan.notes();
   DiffRun run(old_sc, new_sc, options, plan, out);
-  for (const SliceDestination& d : plan.destinations()) run.Compare(d);
+  for (const SliceDestination& d : plan.destinations()) {
+    if (run.Expired()) break;
+    run.Compare(d);
+  }
   run.Finish();
   out.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)

@@ -71,6 +71,9 @@ struct DiffResult {
 struct DiffOptions {
   unsigned rlimit = 50'000'000;
   size_t max_findings = 50;  // classes reported in all
+  // Wall-clock budget of the whole run in seconds (0: none); when it
+  // expires the diff is unknown (verify/deadline.h).
+  double timeout_s = 0;
   // The caller exits right after (the CLI): one Z3 context for the whole
   // run, not freed, since tearing it down costs more than the diff itself.
   bool process_exits_after = false;

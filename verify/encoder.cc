@@ -47,6 +47,7 @@ Attrs Encoder::MakeAttrs(
                  return c_.string_const(("header:" + n).c_str());
                },
                [this](const std::string& n) {
+                 header_names_.insert(n);
                  return c_.bool_const(("has-header:" + n).c_str());
                }};
 }
@@ -108,12 +109,67 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
         return out;
       });
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
-  if (zt) {
-    std::string pa;
-    if (PeerAuthenticationMode(sc_.mesh, c, w, &pa) == "STRICT")
-      denied = denied || plaintext;
-  }
+  // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
+  denied = denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w)));
   return denied;
+}
+
+z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
+                                   const z3::expr& pod_port) {
+  // The first PeerAuthentication read at each level: the workload's (a
+  // selector in its namespace), its namespace's, the mesh's (the root
+  // namespace, no selector). Selector policies elsewhere count for nothing.
+  const PeerAuthentication* level[3] = {nullptr, nullptr, nullptr};
+  for (const PeerAuthentication& p : c.peer_authentications) {
+    int l = -1;
+    if (p.ns == w.ns)
+      l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
+    else if (p.ns == sc_.mesh.istio.root_namespace && !p.selector)
+      l = 2;
+    if (l >= 0 && !level[l]) level[l] = &p;
+  }
+  auto given = [](const std::string& m) {
+    return m == "STRICT" || m == "PERMISSIVE" || m == "DISABLE";
+  };
+  // The first level that sets a mode decides; none: PERMISSIVE.
+  bool strict = false;
+  for (const PeerAuthentication* p : level) {
+    if (p && given(p->mode)) {
+      strict = p->mode == "STRICT";
+      break;
+    }
+  }
+  z3::expr refused = c_.bool_val(strict);
+  const PeerAuthentication* own = level[0];
+  if (!own) return refused;
+  // Istio turns port entries into exceptions of the workload's rule: under
+  // STRICT the ports listed PERMISSIVE (or DISABLE, when the workload set
+  // STRICT itself) accept plaintext; otherwise the ports listed STRICT
+  // refuse it.
+  for (const auto& [port, mode] : own->port_modes) {
+    const z3::expr at = pod_port == c_.int_val(port);
+    if (strict &&
+        (mode == "PERMISSIVE" || (mode == "DISABLE" && given(own->mode))))
+      refused = refused && !at;
+    else if (!strict && mode == "STRICT")
+      refused = refused || at;
+  }
+  return refused;
+}
+
+z3::expr Encoder::PodPort(const Encoded& e, const Workload& w) {
+  if (!e.svc) return e.port;
+  z3::expr out = e.port;
+  for (const ServicePort& sp : e.svc->ports) {
+    int target = sp.target_port ? sp.target_port : sp.port;
+    if (!sp.target_port && !sp.target_port_name.empty()) {
+      for (const ContainerPort& cp : w.ports)
+        if (cp.name == sp.target_port_name) target = cp.port;
+    }
+    if (target != sp.port)
+      out = z3::ite(e.port == c_.int_val(sp.port), c_.int_val(target), out);
+  }
+  return out;
 }
 
 z3::expr Encoder::Pid(const std::string& p) {
@@ -233,14 +289,13 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   for (size_t ci = 0; ci < plan.global.size(); ++ci) {
     const Service* s = plan.In(static_cast<int>(ci));
     if (!s) continue;
-    if (GlobalLabel(s->labels)) {
+    const Cluster& c = sc_.mesh.clusters[ci];
+    if (GlobalService(sc_.mesh, c, *s)) {
       plan.global[ci] = 1;
       continue;
     }
-    Binding b = ServiceWaypoint(sc_.mesh, sc_.mesh.clusters[ci], *s);
-    plan.global[ci] =
-        b.waypoint && (GlobalLabel(b.waypoint->labels) ||
-                       GlobalLabel(b.waypoint->infrastructure_labels));
+    Binding b = ServiceWaypoint(sc_.mesh, c, *s);
+    plan.global[ci] = b.waypoint && GlobalWaypoint(sc_.mesh, c, *b.waypoint);
   }
   for (int ci : plan.clusters) {
     const Cluster& c = sc_.mesh.clusters[ci];

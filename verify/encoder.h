@@ -66,6 +66,10 @@ class Encoder {
   // application pod with an address of its own).
   std::optional<Encoded> PodSlice(int cp, size_t pwi);
 
+  // The request headers the formulas so far test for presence
+  // ("has-header:<name>"): a concrete request without them sets each false.
+  const std::set<std::string>& HeaderNames() const { return header_names_; }
+
  private:
   // A cluster's own view of the service (ServiceSlice): the binding formulas.
   struct ServiceView {
@@ -90,6 +94,14 @@ class Encoder {
               std::string* which) const;
   // The destination's policies and identity-dependent decision at endpoint
   // `e.eps[i]`, given the identity that reaches it.
+  // §4.4 stated for the encoding: whether plaintext to `pod_port` of `w` is
+  // refused by PeerAuthentication (docs/verification.md: independent of
+  // model/policy.cc's PeerAuthenticationMode).
+  z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
+                            const z3::expr& pod_port);
+  // The port endpoint `w` receives a request to port `e.port` on: the
+  // service port's targetPort in a service slice, the port itself otherwise.
+  z3::expr PodPort(const Encoded& e, const Workload& w);
   z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
                                z3::expr has_id, z3::expr plaintext);
   // The id of an identity (-1 for none) as a Z3 constant; records it as one
@@ -150,6 +162,7 @@ class Encoder {
   Slice slice_;
   std::vector<std::string> principals_;
   std::map<std::string, int> principal_ids_;
+  std::set<std::string> header_names_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>

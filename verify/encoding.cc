@@ -24,9 +24,33 @@ const std::string* Label(const Labels& l, const char* k) {
 
 }  // namespace
 
-bool GlobalLabel(const Labels& l) {
-  const std::string* v = FindLabel(l, kLabelGlobal);
-  return v && *v == "true";
+bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
+                 const Labels& labels) {
+  const Labels& nsl = c.NamespaceLabels(ns);
+  const auto& configs = mesh.istio.service_scope_configs;
+  if (!configs) {  // the ambient profile: istio.io/global=true
+    const std::string* v = FindLabel(labels, kLabelGlobal);
+    return v && *v == "true";
+  }
+  return std::any_of(
+      configs->begin(), configs->end(), [&](const ServiceScopeConfig& e) {
+        return e.global &&
+               (!e.namespace_selector || e.namespace_selector->Matches(nsl)) &&
+               (!e.services_selector || e.services_selector->Matches(labels));
+      });
+}
+
+bool GlobalService(const Mesh& mesh, const Cluster& c, const Service& s) {
+  return s.kind == "Service" && GlobalScope(mesh, c, s.ns, s.labels);
+}
+
+bool GlobalWaypoint(const Mesh& mesh, const Cluster& c, const Gateway& w) {
+  if (const Service* own = c.FindService(w.Key());
+      own && own->kind == "Service")
+    return GlobalScope(mesh, c, w.ns, own->labels);
+  Labels generated = w.labels;
+  for (const auto& [k, v] : w.infrastructure_labels) generated[k] = v;
+  return GlobalScope(mesh, c, w.ns, generated);
 }
 
 bool HasReadyPod(const Cluster& c, const std::string& key) {
@@ -94,8 +118,7 @@ bool Slice::Healthy(int ci, const Gateway& w) const {
     return HasReadyPod(sc_.mesh.clusters[cj], w.Key());
   };
   if (ready(ci)) return true;
-  if (!(GlobalLabel(w.labels) || GlobalLabel(w.infrastructure_labels)))
-    return false;
+  if (!GlobalWaypoint(sc_.mesh, sc_.mesh.clusters[ci], w)) return false;
   for (size_t cj = 0; cj < sc_.mesh.clusters.size(); ++cj)
     if (static_cast<int>(cj) != ci &&
         sc_.mesh.clusters[cj].FindGateway(w.Key()) && ready(cj))

@@ -32,9 +32,16 @@ struct Attrs {
   std::function<z3::expr(const std::string&)> has_header;
 };
 
-// §7.2: an object labelled istio.io/global=true (a global service or
-// waypoint).
-bool GlobalLabel(const Labels& l);
+// §16.6, stated for the encoding (not model/mesh.cc's ServiceScopeGlobal):
+// whether MeshConfig serviceScopeConfigs (default: istio.io/global=true)
+// make a Service with `labels` in namespace `ns` of `c` global.
+bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
+                 const Labels& labels);
+// A global Kubernetes Service (ServiceEntries have no scope).
+bool GlobalService(const Mesh& mesh, const Cluster& c, const Service& s);
+// §7.2: waypoint `w`'s own Service is global: the Service of its name in
+// the manifests, else the generated one labelled from the Gateway.
+bool GlobalWaypoint(const Mesh& mesh, const Cluster& c, const Gateway& w);
 
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);

@@ -61,12 +61,11 @@ void ServiceBindingRules(const Cluster& c, const Service& s, const Binding& b,
 }
 
 // §3.6, K17: bound and valid, but no ready replica anywhere it may use.
-void WaypointUnavailable(const Cluster& c, const Service& s, const Binding& b,
-                         std::vector<Finding>& out) {
+void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
+                         const Binding& b, std::vector<Finding>& out) {
   if (!b.waypoint) return;
   const bool ready = HasReadyPod(c, b.waypoint->Key());
-  if (!ready && !(GlobalLabel(b.waypoint->labels) ||
-                  GlobalLabel(b.waypoint->infrastructure_labels)))
+  if (!ready && !GlobalWaypoint(mesh, c, *b.waypoint))
     out.push_back(
         BindingFinding(c, s, b, "waypoint-unavailable",
                        "waypoint " + b.waypoint->Key() +
@@ -155,8 +154,8 @@ void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
                               const Service& s, const Binding& b,
                               std::set<std::string>& reported,
                               std::vector<Finding>& out) {
-  if (!b.waypoint || !(GlobalLabel(s.labels) ||
-                       GlobalLabel(b.waypoint->infrastructure_labels)))
+  if (!b.waypoint || !(GlobalService(sc.mesh, c, s) ||
+                       GlobalWaypoint(sc.mesh, c, *b.waypoint)))
     return;
   const std::string subj =
       (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
@@ -347,7 +346,7 @@ std::vector<Finding> Lint(const Scenario& sc) {
     for (const Service& s : c.services) {
       const Binding b = ServiceWaypoint(sc.mesh, c, s);
       ServiceBindingRules(c, s, b, out);
-      WaypointUnavailable(c, s, b, out);
+      WaypointUnavailable(sc.mesh, c, s, b, out);
       ServiceEntryWithoutAddress(c, s, b, out);
       SandwichLoop(c, s, b, out);
       GlooWaypointUnsupported(sc, c, s, b, out);

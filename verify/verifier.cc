@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/lint.h"
 #include "verify/slice_plan.h"
@@ -75,8 +76,15 @@ struct Query {
   std::vector<std::string> core;
 };
 
-Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions) {
+Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions,
+            const Deadline& deadline) {
   Query q;
+  if (deadline.Expired()) {
+    q.result = ProofResult::kUnknown;
+    q.reason = deadline.Reason();
+    return q;
+  }
+  deadline.Arm(s);
   z3::expr_vector av(s.ctx());
   for (const auto& a : assumptions) av.push_back(a);
   z3::check_result r;
@@ -100,7 +108,7 @@ Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions) {
     }
   } else {
     q.result = ProofResult::kUnknown;
-    q.reason = s.reason_unknown();
+    q.reason = deadline.Expired() ? deadline.Reason() : s.reason_unknown();
   }
   return q;
 }
@@ -131,7 +139,11 @@ struct Answer {
 class Prover {
  public:
   Prover(const Scenario& sc, const VerifyOptions& options)
-      : sc_(sc), options_(options), s_(ctx_), enc_(sc, ctx_, classes_) {
+      : sc_(sc),
+        options_(options),
+        deadline_(options.timeout_s),
+        s_(ctx_),
+        enc_(sc, ctx_, classes_) {
     z3::params params(ctx_);
     params.set("rlimit", options.rlimit);
     s_.set(params);
@@ -142,6 +154,17 @@ class Prover {
   void Prove(const SliceDestination& d, std::vector<SourceClass> classes);
   // The properties, the counterexamples and the lint findings.
   VerifyResult Finish();
+  // Whether the run's --timeout has expired; then every property not
+  // already violated is unknown, since slices were left unsolved.
+  bool Expired() {
+    if (!deadline_.Expired()) return false;
+    for (PropertyResult* pr : {&bypass_, &dbl_, &exposure_}) {
+      if (pr->result == ProofResult::kViolated) continue;
+      pr->result = ProofResult::kUnknown;
+      pr->reason = deadline_.Reason();
+    }
+    return true;
+  }
 
  private:
   // The static part of one slice's queries, asserted once in a scope of its
@@ -164,6 +187,7 @@ class Prover {
 
   const Scenario& sc_;
   const VerifyOptions& options_;
+  const Deadline deadline_;
   VerifyResult out_;
   PropertyResult bypass_{"waypoint-bypass"}, dbl_{"waypoint-double-pass"},
       exposure_{"fail-open-exposure"};
@@ -274,7 +298,7 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
   }
   s_.push();
   s_.add(goal);
-  Query r = Check(s_, assumptions);
+  Query r = Check(s_, assumptions, deadline_);
   ans.first = ans.last = r.result;
   ans.reason = r.reason;
   ans.core = r.core;
@@ -288,7 +312,7 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
                                    .kind;
       s_.add(!enc_.SrcIs(q.e,
                          [&](const SourceClass& c) { return c.kind == kind; }));
-      r = Check(s_, assumptions);
+      r = Check(s_, assumptions, deadline_);
     }
     ans.last = r.result;
   }
@@ -400,8 +424,10 @@ VerifyResult Prover::Finish() {
 VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
   Prover prover(sc, options);
-  for (const SliceDestination& d : plan.destinations())
+  for (const SliceDestination& d : plan.destinations()) {
+    if (prover.Expired()) break;
     prover.Prove(d, std::move(plan.ClassesFor(d).versions[0]));
+  }
   return prover.Finish();
 }
 
@@ -468,6 +494,9 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
     s.add(e.method == ctx.string_val(method));
     s.add(e.path == ctx.string_val(path));
   }
+  // The concrete request carries no headers.
+  for (const std::string& h : impl_->enc.HeaderNames())
+    s.add(!ctx.bool_const(("has-header:" + h).c_str()));
   for (int guard = 0; guard < 16; ++guard) {
     z3::check_result r = s.check();
     if (r == z3::unknown) {

@@ -33,6 +33,10 @@ struct VerifyOptions {
   // Counterexamples reported per property; further violated destinations
   // are counted and summarised in one more finding.
   size_t max_findings = 100;
+  // Wall-clock budget of the whole run in seconds (0: none). Unlike rlimit
+  // it depends on the machine; when it expires the properties not yet
+  // decided are unknown (verify/deadline.h).
+  double timeout_s = 0;
 };
 
 // The result types (ProofResult, Finding, PropertyResult, VerifyResult) are

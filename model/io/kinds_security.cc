@@ -334,6 +334,33 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     CheckOneOf(r, r.Child(r.Child(spec, "mtls"), "mode"),
                h.what + ": spec.mtls.mode", p.mode,
                {"UNSET", "DISABLE", "PERMISSIVE", "STRICT"});
+    // portLevelMtls: {"<port>": {mode: ...}}; the schema has checked the
+    // shapes, the keys are checked here.
+    YAML::Node ports = r.Child(spec, "portLevelMtls");
+    if (ports.IsMap()) {
+      for (const auto& kv : ports) {
+        const std::string key = kv.first.Scalar();
+        char* end = nullptr;
+        const long port = std::strtol(key.c_str(), &end, 10);
+        if (key.empty() || *end != '\0' || port < 1 || port > 65535) {
+          r.Error(kv.first, h.what +
+                                ": spec.portLevelMtls key must be a port "
+                                "number between 1 and 65535, got '" +
+                                key + "'");
+          continue;
+        }
+        const std::string mode =
+            r.String(r.Child(kv.second, "mode"),
+                     h.what + ": spec.portLevelMtls[" + key + "].mode")
+                .value_or("UNSET");
+        p.port_modes[static_cast<int>(port)] = mode;
+      }
+      if (!p.selector && !p.port_modes.empty())
+        r.Warning(ports, h.what +
+                             ": portLevelMtls is honoured only on a "
+                             "PeerAuthentication with a selector; Istio "
+                             "ignores it here (§4.4)");
+    }
   }
   cluster.peer_authentications.push_back(std::move(p));
 }

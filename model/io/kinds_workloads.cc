@@ -57,20 +57,29 @@ void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
 }
 
 // Adds `pods` to `count` (Pods written, or pods controllers will create);
-// false, with an error, past kMaxPodsPerCluster: a few lines of replicas must
+// false, with an error, past the sink's budget: a few lines of replicas must
 // not exhaust memory (docs/robustness.md).
 bool CountPods(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
-               size_t pods, size_t& count) {
-  if (count + pods <= kMaxPodsPerCluster) {
-    count += pods;
-    return true;
+               size_t pods, size_t& count, ManifestSink& sink) {
+  const size_t in_cluster = sink.declared_pods + sink.replica_pods;
+  if (pods > sink.mesh_pods_left || in_cluster + pods > sink.mesh_pods_left) {
+    r.Error(obj, h.what + ": its " + std::to_string(pods) +
+                     " pods bring the scenario to more than " +
+                     std::to_string(kMaxPodsPerMesh) +
+                     " pods over all clusters, the most meshsim models");
+    sink.over_mesh_limit = true;
+    return false;
   }
-  r.Error(obj, h.what + ": its " + std::to_string(pods) +
-                   " pods bring the cluster to more than " +
-                   std::to_string(kMaxPodsPerCluster) +
-                   " pods, the most meshsim models (Kubernetes is tested up "
-                   "to 150000 per cluster)");
-  return false;
+  if (pods > kMaxPodsPerCluster || count + pods > kMaxPodsPerCluster) {
+    r.Error(obj, h.what + ": its " + std::to_string(pods) +
+                     " pods bring the cluster to more than " +
+                     std::to_string(kMaxPodsPerCluster) +
+                     " pods, the most meshsim models (Kubernetes is tested up "
+                     "to 150000 per cluster)");
+    return false;
+  }
+  count += pods;
+  return true;
 }
 
 // metadata.ownerReferences[0], the object's controller, if any.
@@ -122,7 +131,7 @@ void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
     if (phase && *phase != "Running") w.ready = false;
   }
   ReadOwner(r, h, obj, p.owner_kind, p.owner_name);
-  if (!CountPods(r, h, obj, 1, sink.declared_pods)) return;
+  if (!CountPods(r, h, obj, 1, sink.declared_pods, sink)) return;
   sink.pods.push_back(std::move(p));
 }
 
@@ -165,7 +174,7 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   const size_t pods = c.kind == "DaemonSet" ? sink.nodes
                       : owned               ? 0
                                             : static_cast<size_t>(c.replicas);
-  if (!CountPods(r, h, obj, pods, sink.replica_pods)) return;
+  if (!CountPods(r, h, obj, pods, sink.replica_pods, sink)) return;
   sink.controllers.push_back(std::move(c));
 }
 

@@ -37,6 +37,13 @@ using SkippedKind = std::pair<SourceLocation, int>;  // first location, count
 // The most pods of each origin (Pods written in the manifests, pods that
 // controllers create) one cluster may hold (docs/robustness.md).
 constexpr size_t kMaxPodsPerCluster = 200000;
+// Mesh-wide limits, checked before anything is allocated: the per-cluster
+// limits alone let a few lines of YAML ask for millions of pods across
+// clusters (docs/robustness.md).
+constexpr size_t kMaxPodsPerMesh = 500000;
+constexpr size_t kMaxClusters = 256;
+constexpr size_t kMaxNodesPerCluster = 10000;
+constexpr size_t kMaxNodesPerMesh = 100000;
 
 struct ManifestSink {
   std::vector<PendingPod> pods;
@@ -45,6 +52,10 @@ struct ManifestSink {
   size_t nodes = 0;                            // the cluster's, for DaemonSets
   size_t declared_pods = 0;
   size_t replica_pods = 0;
+  // Pods of both origins this cluster may hold before the scenario passes
+  // kMaxPodsPerMesh (what the clusters before it left).
+  size_t mesh_pods_left = kMaxPodsPerMesh;
+  bool over_mesh_limit = false;  // an object was refused by kMaxPodsPerMesh
 };
 
 void LoadManifestInto(const std::string& text, const std::string& file,

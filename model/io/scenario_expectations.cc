@@ -105,6 +105,11 @@ std::string DefaultName(const Expectation& x) {
     }
     if (x.outcome) name += std::string(" ") + OutcomeName(*x.outcome);
     if (!x.denied_by.empty()) name += " by " + x.denied_by;
+    if (x.lands_on) {
+      std::string l;
+      for (const std::string& w : *x.lands_on) l += (l.empty() ? "" : ", ") + w;
+      name += " lands on [" + l + "]";
+    }
     for (const auto& [q, b] : x.latency_ms) name += " " + q;
   } else if (!x.verify.empty()) {
     name = "proves";
@@ -125,8 +130,8 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                                            const std::string& what,
                                            const Scenario& sc) {
   static const std::set<std::string> kKeys = {
-      "name",       "traffic", "via",         "outcome", "denied_by",
-      "latency_ms", "verify",  "no_findings", "findings"};
+      "name",     "traffic",    "via",    "outcome",     "denied_by",
+      "lands_on", "latency_ms", "verify", "no_findings", "findings"};
   CheckKeys(r, e, kKeys, what);
   Expectation x;
   x.location = r.Loc(e);
@@ -135,10 +140,11 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
   const bool has_path_check = r.Child(e, "via").IsDefined() ||
                               r.Child(e, "outcome").IsDefined() ||
                               r.Child(e, "denied_by").IsDefined() ||
+                              r.Child(e, "lands_on").IsDefined() ||
                               r.Child(e, "latency_ms").IsDefined();
   if (has_path_check && x.traffic.empty()) {
     r.Error(e, what +
-                   ": via, outcome, denied_by and latency_ms need "
+                   ": via, outcome, denied_by, lands_on and latency_ms need "
                    "'traffic: <entry name>'");
     return std::nullopt;
   }
@@ -158,6 +164,14 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
   x.denied_by =
       r.String(r.Child(e, "denied_by"), what + ".denied_by").value_or("");
   if (!x.denied_by.empty() && !x.outcome) x.outcome = Outcome::kDenied;
+  x.lands_on = r.StringList(r.Child(e, "lands_on"), what + ".lands_on");
+  if (x.lands_on) {
+    for (const std::string& w : *x.lands_on)
+      if (w.find('/') == std::string::npos)
+        r.Error(
+            r.Child(e, "lands_on"),
+            what + ".lands_on: expected namespace/workload, got '" + w + "'");
+  }
   if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
     if (!ReadLatency(r, l, what, x)) return std::nullopt;
   }

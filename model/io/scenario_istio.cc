@@ -37,10 +37,99 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
   return v;
 }
 
+namespace {
+
+// A Kubernetes LabelSelector written in the scenario.
+std::optional<LabelSelector> ParseLabelSelector(Reader& r, const YAML::Node& n,
+                                                const std::string& what) {
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  if (!r.IsMap(n, what)) return std::nullopt;
+  CheckKeys(r, n, {"matchLabels", "matchExpressions"}, what);
+  LabelSelector sel;
+  sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
+                                 what + ".matchLabels", true, nullptr)
+                         .value_or(Labels{});
+  YAML::Node exprs = r.Child(n, "matchExpressions");
+  if (r.IsList(exprs, what + ".matchExpressions")) {
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      const std::string ew =
+          what + ".matchExpressions[" + std::to_string(i) + "]";
+      if (!r.IsMap(exprs[i], ew)) continue;
+      CheckKeys(r, exprs[i], {"key", "operator", "values"}, ew);
+      LabelSelector::Expression e;
+      e.key = r.String(r.Child(exprs[i], "key"), ew + ".key").value_or("");
+      e.op = r.String(r.Child(exprs[i], "operator"), ew + ".operator")
+                 .value_or("");
+      e.values = r.StringList(r.Child(exprs[i], "values"), ew + ".values")
+                     .value_or(std::vector<std::string>{});
+      if (e.key.empty()) r.Error(exprs[i], ew + ".key is required");
+      const bool with_values = e.op == "In" || e.op == "NotIn";
+      if (!with_values && e.op != "Exists" && e.op != "DoesNotExist") {
+        r.Error(
+            r.Child(exprs[i], "operator").IsDefined()
+                ? r.Child(exprs[i], "operator")
+                : exprs[i],
+            ew +
+                ".operator must be In, NotIn, Exists or DoesNotExist, "
+                "got '" +
+                e.op + "'" +
+                DidYouMean(e.op, {"In", "NotIn", "Exists", "DoesNotExist"}));
+        continue;
+      }
+      if (with_values == e.values.empty())
+        r.Error(exprs[i],
+                ew + (with_values ? ": " + e.op + " needs values"
+                                  : ": " + e.op + " takes no values"));
+      sel.expressions.push_back(std::move(e));
+    }
+  }
+  return sel;
+}
+
+// istio.meshConfig: the MeshConfig fields meshsim reads (§16.6).
+void LoadMeshConfig(Reader& r, const YAML::Node& n, Mesh& mesh) {
+  if (!r.IsMap(n, "istio.meshConfig")) return;
+  CheckKeys(r, n, {"serviceScopeConfigs"}, "istio.meshConfig");
+  YAML::Node list = r.Child(n, "serviceScopeConfigs");
+  if (!list.IsDefined()) return;
+  std::vector<ServiceScopeConfig> configs;
+  if (r.IsList(list, "istio.meshConfig.serviceScopeConfigs")) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string w =
+          "istio.meshConfig.serviceScopeConfigs[" + std::to_string(i) + "]";
+      if (!r.IsMap(list[i], w)) continue;
+      CheckKeys(r, list[i], {"namespaceSelector", "servicesSelector", "scope"},
+                w);
+      ServiceScopeConfig c;
+      c.namespace_selector = ParseLabelSelector(
+          r, r.Child(list[i], "namespaceSelector"), w + ".namespaceSelector");
+      c.services_selector = ParseLabelSelector(
+          r, r.Child(list[i], "servicesSelector"), w + ".servicesSelector");
+      const std::string scope =
+          r.String(r.Child(list[i], "scope"), w + ".scope").value_or("");
+      if (scope != "GLOBAL" && scope != "LOCAL") {
+        r.Error(r.Child(list[i], "scope").IsDefined()
+                    ? r.Child(list[i], "scope")
+                    : list[i],
+                w + ".scope must be GLOBAL or LOCAL, got '" + scope + "'" +
+                    DidYouMean(scope, {"GLOBAL", "LOCAL"}));
+        continue;
+      }
+      c.global = scope == "GLOBAL";
+      configs.push_back(std::move(c));
+    }
+  }
+  mesh.istio.service_scope_configs = std::move(configs);
+}
+
+}  // namespace
+
 void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio")) return;
-  CheckKeys(r, n, {"version", "distribution", "flags", "rootNamespace"},
+  CheckKeys(r, n,
+            {"version", "distribution", "flags", "rootNamespace", "meshConfig"},
             "istio");
+  LoadMeshConfig(r, r.Child(n, "meshConfig"), mesh);
   mesh.istio.location = r.Loc(n);
   if (auto v = ParseVersion(r, r.Child(n, "version"), "istio.version"))
     mesh.istio.version = *v;

@@ -49,6 +49,8 @@ std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
     scale = 1e6;
   else if (unit == "us")
     scale = 1e3;
+  else if (unit == "ns")
+    scale = 1;
   else if (unit == "m")
     scale = 60e9;
   else if (unit == "h")
@@ -56,6 +58,14 @@ std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
   if (end == s->c_str() || scale == 0 || !(v > 0) || v * scale > 9e18) {
     r.Error(n, what +
                    " must be a positive duration like 10s, 500ms or 2m, got '" +
+                   *s + "'");
+    return std::nullopt;
+  }
+  // The simulator's clock counts nanoseconds; a shorter duration would round
+  // to 0, which means "no end" to the run.
+  if (v * scale < 1) {
+    r.Error(n, what +
+                   " must be at least 1ns (the simulator's resolution), got '" +
                    *s + "'");
     return std::nullopt;
   }
@@ -128,10 +138,18 @@ void LoadManifestPath(Reader& r, const YAML::Node& entry,
   }
 }
 
+// Reads one cluster's entry and manifests into `mesh` and `sinks`; its pods
+// are made later, by FinishCluster, once every cluster's count is known.
 void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
-                 size_t index, Mesh& mesh) {
+                 size_t index, Mesh& mesh,
+                 std::vector<io::ManifestSink>& sinks) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return;
+  if (index == io::kMaxClusters) {
+    r.Error(n, "clusters: more than " + std::to_string(io::kMaxClusters) +
+                   " clusters, the most meshsim models");
+  }
+  if (index >= io::kMaxClusters) return;
   io::CheckKeys(r, n,
                 {"name", "network", "nodes", "manifests", "resources", "istio"},
                 where);
@@ -152,8 +170,29 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   c.network =
       r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
   YAML::Node nodes = r.Child(n, "nodes");
+  size_t mesh_nodes = 0, mesh_pods = 0;
+  for (const Cluster& other : mesh.clusters) mesh_nodes += other.nodes.size();
+  for (const io::ManifestSink& other : sinks)
+    mesh_pods += other.declared_pods + other.replica_pods;
+  // Both forms within the per-cluster and the mesh-wide node limits, checked
+  // before any node is made (docs/robustness.md).
+  std::optional<long long> count;
+  if (nodes.IsScalar())
+    count = r.Int(nodes, "cluster " + c.name + ": nodes", 1,
+                  static_cast<long long>(io::kMaxNodesPerCluster));
+  const size_t asked = count                ? static_cast<size_t>(*count)
+                       : nodes.IsSequence() ? nodes.size()
+                                            : 0;
+  if (asked > io::kMaxNodesPerCluster ||
+      mesh_nodes + asked > io::kMaxNodesPerMesh) {
+    r.Error(nodes, "cluster " + c.name + ": " + std::to_string(asked) +
+                       " nodes bring the scenario past what meshsim models (" +
+                       std::to_string(io::kMaxNodesPerCluster) +
+                       " per cluster, " + std::to_string(io::kMaxNodesPerMesh) +
+                       " over all clusters)");
+    return;
+  }
   if (nodes.IsScalar()) {
-    auto count = r.Int(nodes, "cluster " + c.name + ": nodes", 1, 10000);
     for (long long i = 0; count && i < *count; ++i)
       c.nodes.push_back({c.name + "-node-" + std::to_string(i), "", ""});
   } else if (r.IsList(nodes, "cluster " + c.name + ": nodes")) {
@@ -178,6 +217,8 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
                                  "cluster " + c.name + ": istio.version");
   }
   io::ManifestSink sink;
+  sink.mesh_pods_left =
+      io::kMaxPodsPerMesh - std::min(io::kMaxPodsPerMesh, mesh_pods);
   YAML::Node manifests = r.Child(n, "manifests");
   if (manifests.IsScalar()) {
     LoadManifestPath(r, manifests, base_dir, c, sink);
@@ -189,8 +230,8 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   if (r.IsList(resources, "cluster " + c.name + ": resources")) {
     io::LoadParsedObjects(r, resources, c, sink);
   }
-  io::FinishCluster(c, sink);
   mesh.clusters.push_back(std::move(c));
+  sinks.push_back(std::move(sink));
 }
 
 }  // namespace
@@ -227,8 +268,15 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     return sc;
   }
   if (r.IsList(clusters, "clusters")) {
+    std::vector<io::ManifestSink> sinks;
     for (size_t i = 0; i < clusters.size(); ++i)
-      LoadCluster(r, clusters[i], base_dir, i, sc.mesh);
+      LoadCluster(r, clusters[i], base_dir, i, sc.mesh, sinks);
+    // Pods are made only when the whole scenario is within the mesh's
+    // limit; past it the scenario is refused here, before any allocation.
+    for (const io::ManifestSink& sink : sinks)
+      if (sink.over_mesh_limit) return sc;
+    for (size_t i = 0; i < sinks.size(); ++i)
+      io::FinishCluster(sc.mesh.clusters[i], sinks[i]);
   }
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);

@@ -9,8 +9,18 @@ namespace meshsim::io {
 
 namespace {
 
-// The most requests one traffic entry may ask for (limits, docs/robustness).
+// The most requests one traffic entry, and the whole scenario, may ask for
+// (limits, docs/robustness.md).
 constexpr long long kMaxRequests = 100'000'000;
+
+// The requests an entry's load asks for: `requests`, or the peak rate over
+// its duration (an upper bound with a profile).
+double ExpectedRequests(const TrafficEntry& t) {
+  double peak = t.rate;
+  for (const auto& [at, v] : t.profile) peak = std::max(peak, v);
+  return t.requests ? static_cast<double>(t.requests)
+                    : peak * static_cast<double>(t.duration_ns) * 1e-9;
+}
 
 // ---- Parse step ------------------------------------------------------------
 
@@ -203,11 +213,7 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
   YAML::Node profile = r.Child(n, "profile");
   if (r.IsMap(profile, tw + ": profile")) ParseProfile(r, profile, tw, t);
   // A bounded run: the expected request count must stay within reach.
-  double peak = t.rate;
-  for (const auto& [at, v] : t.profile) peak = std::max(peak, v);
-  const double expected =
-      t.requests ? static_cast<double>(t.requests)
-                 : peak * static_cast<double>(t.duration_ns) * 1e-9;
+  const double expected = ExpectedRequests(t);
   if (expected > static_cast<double>(kMaxRequests)) {
     r.Error(n, tw + ": asks for about " +
                    std::to_string(static_cast<long long>(expected)) +
@@ -423,8 +429,20 @@ std::optional<TrafficEntry> ResolveTrafficEntry(const RawTrafficEntry& raw,
 std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const YAML::Node& n) {
   std::vector<RawTrafficEntry> out;
   if (!r.IsList(n, "traffic")) return out;
-  for (size_t i = 0; i < n.size(); ++i)
+  double total = 0;
+  for (size_t i = 0; i < n.size(); ++i) {
     out.push_back(ParseTrafficEntry(r.file(), n[i], i));
+    total += ExpectedRequests(out.back().entry);
+  }
+  // Per entry is not enough: many entries within the cap each would still
+  // make an unbounded run.
+  if (total > static_cast<double>(kMaxRequests)) {
+    r.Error(n, "traffic: the entries ask for about " +
+                   std::to_string(static_cast<long long>(total)) +
+                   " requests together; meshsim runs at most " +
+                   std::to_string(kMaxRequests) +
+                   " per scenario (lower rates or durations)");
+  }
   return out;
 }
 

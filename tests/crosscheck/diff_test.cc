@@ -84,14 +84,24 @@ TEST(DiffTest, ScenarioPairsReportWhatTheyExpect) {
         EXPECT_FALSE(r.changes.empty()) << dir << ": the versions differ";
         continue;
       }
+      // `[!]RULE WHO`: RULE a diff rule id or `*`, WHO a text of the
+      // finding's message or `*`. A malformed line is a failure, not a
+      // check that matches nothing (a negation that cannot fail).
       const bool negated = line[0] == '!';
       const std::string rest = negated ? line.substr(1) : line;
-      const std::string rule = rest.substr(0, rest.find(' '));
-      const std::string who = rest.substr(rest.find(' ') + 1);
+      const size_t space = rest.find(' ');
+      ASSERT_NE(space, std::string::npos)
+          << dir << "/expect: '" << line << "' is not '[!]RULE WHO'";
+      const std::string rule = rest.substr(0, space);
+      const std::string who = rest.substr(space + 1);
+      ASSERT_FALSE(who.empty()) << dir << "/expect: '" << line << "'";
+      ASSERT_TRUE(rule == "*" || rule.rfind("diff-", 0) == 0)
+          << dir << "/expect: '" << rule << "' is not a diff rule";
       bool found = false;
       for (const DiffFinding& df : r.findings)
-        found |= (rule == "*" || df.finding.rule == rule) &&
-                 df.finding.message.find(who) != std::string::npos;
+        found |=
+            (rule == "*" || df.finding.rule == rule) &&
+            (who == "*" || df.finding.message.find(who) != std::string::npos);
       EXPECT_EQ(found, !negated) << dir << ": " << line;
     }
     // Every witness is real: replayed through the path function in each

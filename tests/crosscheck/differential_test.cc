@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "model/io/loader.h"
+#include "model/labels.h"
 #include "sim/dataplane.h"
 #include "verify/verifier.h"
 
@@ -34,6 +35,11 @@ std::string Show(const OutcomeSet& s) {
 // (docs/verification.md).
 bool Comparable(const Cluster& c, const Service& s) {
   if (s.kind != "Service" || s.vips.empty() || s.external_name) return false;
+  // Weighted canary waypoints (§2.6) are simulator only (docs/semantics.md,
+  // "Where the two engines differ today").
+  if (FindLabel(s.labels, kLabelUseWaypointCanary) ||
+      FindLabel(c.NamespaceLabels(s.ns), kLabelUseWaypointCanary))
+    return false;
   for (const HttpRoute& r : c.routes)
     for (const ParentRef& p : r.parents)
       if ((p.kind == "Service" && p.ns == s.ns && p.name == s.name))

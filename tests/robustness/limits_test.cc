@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -238,6 +239,45 @@ TEST(AnalyzeRobustnessTest, EveryScenarioFileIsAnalysedWithoutACrash) {
                    out, err),
             0)
       << err.str();
+}
+
+// `--timeout` bounds a whole verify or diff run in wall-clock time: when it
+// expires before the properties are decided, they are unknown and the exit
+// code is 3, never "proved" (docs/robustness.md).
+TEST(TimeoutTest, ExpiredVerifyAndDiffAreUnknownWithExitThree) {
+  const std::string sc = "scenarios/bookinfo/scenario.yaml";
+  std::ostringstream out, err;
+  EXPECT_EQ(
+      RunCli({"verify", sc, "--timeout", "1e-9", "--format", "json"}, out, err),
+      3)
+      << err.str();
+  // The solver's properties are unknown, never proved (double-l7 is decided
+  // without the solver, by the lint, and stays decided).
+  const nlohmann::json j = nlohmann::json::parse(out.str());
+  int unknown = 0;
+  for (const auto& p : j.at("properties")) {
+    if (p.at("name") == "double-l7") continue;
+    EXPECT_EQ(p.at("result"), "unknown") << p.dump();
+    EXPECT_NE(p.value("reason", "").find("--timeout"), std::string::npos);
+    ++unknown;
+  }
+  EXPECT_EQ(unknown, 3);
+  // With time to spare the same run decides every property.
+  std::ostringstream out2, err2;
+  const int rc = RunCli({"verify", sc, "--timeout", "600"}, out2, err2);
+  EXPECT_TRUE(rc == 0 || rc == 1) << rc << err2.str();
+
+  std::ostringstream dout, derr;
+  EXPECT_EQ(RunCli({"diff", "scenarios/diff/allow-widened/scenario.yaml",
+                    "scenarios/diff/allow-widened/new/scenario.yaml",
+                    "--timeout", "1e-9"},
+                   dout, derr),
+            3)
+      << dout.str() << derr.str();
+  EXPECT_NE(dout.str().find("--timeout"), std::string::npos) << dout.str();
+  // A timeout must be a positive number of seconds.
+  std::ostringstream bout, berr;
+  EXPECT_EQ(RunCli({"verify", sc, "--timeout", "-1"}, bout, berr), 2);
 }
 
 }  // namespace

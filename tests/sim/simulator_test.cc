@@ -272,6 +272,20 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
   const SourceStats& broken = m.net.source_stats()[1];
   EXPECT_EQ(broken.failed, broken.requests);
   EXPECT_EQ(broken.retries, 2 * broken.requests);
+
+  // The run's retry budget bounds what `retry.attempts` multiplies: past it
+  // a failure is final and counted as refused (docs/robustness.md).
+  SimModel capped = BuildSimModel(LoadText(text));
+  RunOptions few = Seeded(1);
+  few.max_retries = 10;
+  const SimResult r = RunSimulation(capped, few);
+  const SourceStats& b = capped.net.source_stats()[1];
+  EXPECT_EQ(b.failed, b.requests);
+  EXPECT_LE(b.retries, 10u);
+  // Every request that did not get both of its retries was refused once; at
+  // most 5 requests got both.
+  EXPECT_GE(r.retries_refused, b.requests - 5);
+  EXPECT_LE(r.retries_refused, b.requests);
 }
 
 // §2.1: PreferClose keeps a client on the waypoint replica in its own zone.

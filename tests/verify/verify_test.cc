@@ -31,6 +31,9 @@ TEST(VerifyCasesTest, EachKnownCaseIsFlaggedAndItsTwinProved) {
     std::string rule, kind;
     std::getline(in, rule);
     std::getline(in, kind);
+    // Both lines are required: an empty one would match every message.
+    ASSERT_FALSE(rule.empty()) << e.path() << "/expect: no rule line";
+    ASSERT_FALSE(kind.empty()) << e.path() << "/expect: no message line";
     VerifyResult flagged = VerifyFile((e.path() / "flagged.yaml").string());
     bool found = false;
     std::string all;

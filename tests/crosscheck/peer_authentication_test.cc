@@ -1,0 +1,124 @@
+// §4.4, §16.5: PeerAuthentication decides plaintext per port of the pod.
+// The cases of Istio's TestPeerAuthentication
+// (tests/integration/ambient/baseline_test.go): Service ports 80 and 9090
+// target pod ports 18080 and 19090, and an uncaptured client calls both.
+// Both engines must give the tested outcome: the simulator's path function
+// and the verifier's encoding, which state the rule separately.
+#include <gtest/gtest.h>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+std::string Pa(const std::string& name, const std::string& ns,
+               const std::string& mode, bool selector,
+               const std::string& ports = "") {
+  return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: " + ns + "\nspec:\n" +
+         (selector ? "  selector:\n    matchLabels:\n      app: cart\n" : "") +
+         (mode.empty() ? "" : "  mtls:\n    mode: " + mode + "\n") +
+         (ports.empty() ? "" : "  portLevelMtls:\n" + ports);
+}
+
+std::string Ports(const std::string& mode) {
+  return "    \"18080\":\n      mode: " + mode +
+         "\n    \"19090\":\n      mode: " + mode + "\n";
+}
+
+struct Case {
+  const char* name;
+  std::vector<std::string> policies;
+  bool refused;  // plaintext from the uncaptured client to ports 80 and 9090
+};
+
+TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
+  const std::vector<Case> cases = {
+      {"permissive", {Pa("pa", "shop", "PERMISSIVE", false)}, false},
+      {"strict", {Pa("pa", "shop", "STRICT", false)}, true},
+      {"strict-permissive-ports",
+       {Pa("pa", "shop", "STRICT", true, Ports("PERMISSIVE"))},
+       false},
+      {"global-strict-permissive-workload-ports",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("pa", "shop", "", true, Ports("PERMISSIVE"))},
+       false},
+      {"global-permissive-strict-workload-ports",
+       {Pa("root", "istio-system", "PERMISSIVE", false),
+        Pa("pa", "shop", "", true, Ports("STRICT"))},
+       true},
+      // The workload's own STRICT with DISABLE ports: DISABLE counts as
+      // PERMISSIVE for those ports.
+      {"strict-disable-ports",
+       {Pa("pa", "shop", "STRICT", true, Ports("DISABLE"))},
+       false},
+      // An inherited STRICT honours only PERMISSIVE port entries.
+      {"inherited-strict-disable-ports",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("pa", "shop", "", true, Ports("DISABLE"))},
+       true},
+      // Port entries on a policy without a selector are ignored.
+      {"namespace-policy-ports-ignored",
+       {Pa("pa", "shop", "STRICT", false, Ports("PERMISSIVE"))},
+       true},
+  };
+  // The destination is enrolled in ambient (ztunnel enforces) or has a
+  // sidecar (its Envoy enforces): the same rule at both.
+  for (const bool sidecar : {false, true})
+    for (const Case& c : cases) {
+      testing::World w;
+      w.Cluster("east", "net-east", 2);
+      w.Add("east", testing::Ns("istio-system"));
+      w.Add("east", testing::Ns("legacy"));
+      w.Add("east", testing::Deploy("legacy", "curl"));
+      w.Add("east", sidecar
+                        ? testing::Ns("shop", {{"istio-injection", "enabled"}})
+                        : testing::Ns("shop", {{Ambient(), "ambient"}}));
+      w.Add("east", testing::Deploy("shop", "cart"));
+      w.Add("east",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+            "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+            "  - {name: http, port: 80, targetPort: 18080}\n"
+            "  - {name: grpc, port: 9090, targetPort: 19090}\n");
+      for (const std::string& p : c.policies) w.Add("east", p);
+      for (int port : {80, 9090})
+        w.Traffic("plain-" + std::to_string(port),
+                  "{cluster: east, namespace: legacy, workload: curl}",
+                  "{host: cart.shop, port: " + std::to_string(port) + "}");
+      Scenario sc = w.Load();
+      ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+      const Outcome want = c.refused ? Outcome::kDenied : Outcome::kDelivered;
+      OutcomeOracle oracle(sc);
+      const SourceClass* outside = nullptr;
+      std::vector<SourceClass> classes = SourceClasses(sc);
+      for (const SourceClass& k : classes)
+        if (k.kind == "uncaptured") outside = &k;
+      ASSERT_NE(outside, nullptr) << c.name;
+      for (int port : {80, 9090}) {
+        std::set<Outcome> simulated;
+        for (const Path& p :
+             testing::PathsOf(sc, "plain-" + std::to_string(port)))
+          simulated.insert(p.outcome);
+        EXPECT_EQ(simulated, std::set<Outcome>{want})
+            << "simulator: " << c.name << ", port " << port
+            << (sidecar ? ", sidecar" : ", ambient");
+        EncodedOutcomes got =
+            oracle.Outcomes(*outside, "shop/cart", "", port, "", "");
+        ASSERT_FALSE(got.unknown);
+        std::set<Outcome> encoded;
+        for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+        EXPECT_EQ(encoded, std::set<Outcome>{want})
+            << "encoding: " << c.name << ", port " << port
+            << (sidecar ? ", sidecar" : ", ambient");
+      }
+    }
+}
+
+}  // namespace
+}  // namespace meshsim
