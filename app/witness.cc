@@ -24,7 +24,7 @@ TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
   }
   t.to.port = f.req_port;
   if (!f.req_method.empty())
-    t.http = HttpRequest{f.req_method, f.req_path, headers};
+    t.http = HttpRequest{f.req_method, f.req_path, headers, std::nullopt};
   return t;
 }
 

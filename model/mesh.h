@@ -349,6 +349,42 @@ struct AuthorizationPolicy {
   std::string Key() const { return ns + "/" + name; }
 };
 
+// The JWT a request carries (`http.jwt`, §16.4), as its claims; sent as
+// `Authorization: Bearer`. Whether it is valid is for the proxies'
+// RequestAuthentications to say.
+struct JwtToken {
+  std::string iss, sub, azp;
+  std::vector<std::string> aud;
+  // Other claims: name -> values (a string claim has one); a nested claim
+  // a.b is stored under "a][b", the text between the brackets of
+  // request.auth.claims[a][b].
+  std::map<std::string, std::vector<std::string>> claims;
+  bool expired = false;
+
+  bool operator==(const JwtToken& o) const {
+    return iss == o.iss && sub == o.sub && azp == o.azp && aud == o.aud &&
+           claims == o.claims && expired == o.expired;
+  }
+};
+
+// RequestAuthentication (§16.4): the JWT issuers an Envoy proxy accepts.
+struct JwtRule {
+  std::string issuer;
+  std::vector<std::string> audiences;     // empty: any
+  std::vector<std::string> from_headers;  // lowercase names; empty: defaults
+  bool from_params = false;               // spec.jwtRules[].fromParams given
+};
+
+struct RequestAuthentication {
+  std::string ns;
+  std::string name;
+  std::optional<Labels> selector;
+  std::vector<ParentRef> target_refs;
+  std::vector<JwtRule> rules;
+  SourceLocation location;
+  std::string Key() const { return ns + "/" + name; }
+};
+
 struct PeerAuthentication {
   std::string ns;
   std::string name;
@@ -385,6 +421,7 @@ struct Cluster {
   std::vector<HttpRoute> routes;
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;
+  std::vector<RequestAuthentication> request_authentications;
   // Generated gateway Deployments found in the manifests (a kubectl dump),
   // by gateway ns/name, with their replica count (§2.1).
   std::map<std::string, int> gateway_deployments;

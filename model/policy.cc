@@ -138,31 +138,77 @@ std::string SpiffePrincipal(const std::string& ns, const std::string& sa) {
 
 namespace {
 
-bool HasTargetRefs(const AuthorizationPolicy& p) {
-  return !p.target_refs.empty();
-}
-
 // Selector, namespace-wide and root-namespace policies that apply to `w`
-// (§8.1 rows 1-2): selector policies in w's namespace or in the root
-// namespace, selector-less policies in w's namespace or the root namespace.
-void AddWorkloadPolicies(const Mesh& mesh, const Cluster& cluster,
-                         const Workload& w,
-                         std::vector<const AuthorizationPolicy*>& out) {
+// (§8.1 rows 1-2, and the same attachment for RequestAuthentication, §16.4):
+// selector policies in w's namespace or in the root namespace, selector-less
+// policies in w's namespace or the root namespace.
+template <typename T>
+void AddWorkloadPolicies(const Mesh& mesh, const std::vector<T>& all,
+                         const Workload& w, std::vector<const T*>& out) {
   const std::string& root = mesh.istio.root_namespace;
-  for (const AuthorizationPolicy& p : cluster.authorization_policies) {
-    if (HasTargetRefs(p)) continue;
+  for (const T& p : all) {
+    if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != root) continue;
     if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
     out.push_back(&p);
   }
 }
 
-void SortByKey(std::vector<const AuthorizationPolicy*>& v) {
-  std::stable_sort(
-      v.begin(), v.end(),
-      [](const AuthorizationPolicy* a, const AuthorizationPolicy* b) {
-        return a->Key() < b->Key();
-      });
+template <typename T>
+void SortByKey(std::vector<const T*>& v) {
+  std::stable_sort(v.begin(), v.end(),
+                   [](const T* a, const T* b) { return a->Key() < b->Key(); });
+}
+
+// §8.1, §16.4: targetRef policies at waypoint `wp` for a request to `svc`.
+template <typename T>
+std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
+                                         const std::vector<T>& all,
+                                         const Gateway& wp,
+                                         const Service* svc) {
+  std::vector<const T*> out;
+  const std::string& root = mesh.istio.root_namespace;
+  for (const T& p : all) {
+    for (const ParentRef& t : p.target_refs) {
+      bool hit = false;
+      if (t.kind == "Gateway") {
+        hit = t.name == wp.name && p.ns == wp.ns;
+      } else if (t.kind == "GatewayClass") {
+        hit = t.name == wp.class_name && p.ns == root;
+      } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
+        hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
+      }
+      if (hit) {
+        out.push_back(&p);
+        break;
+      }
+    }
+  }
+  SortByKey(out);
+  return out;
+}
+
+// Policies an Envoy gateway or sidecar uses for its pod `w`.
+template <typename T>
+std::vector<const T*> AttachedToProxy(const Mesh& mesh,
+                                      const std::vector<T>& all,
+                                      const Workload& w,
+                                      const Gateway* gateway) {
+  std::vector<const T*> out;
+  AddWorkloadPolicies(mesh, all, w, out);
+  if (gateway) {
+    for (const T& p : all) {
+      for (const ParentRef& t : p.target_refs) {
+        if (t.kind == "Gateway" && t.name == gateway->name &&
+            p.ns == gateway->ns) {
+          out.push_back(&p);
+          break;
+        }
+      }
+    }
+  }
+  SortByKey(out);
+  return out;
 }
 
 }  // namespace
@@ -172,7 +218,7 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
     std::vector<AuthorizationPolicy>* synthesized_out) {
   std::vector<const AuthorizationPolicy*> out;
   std::vector<const AuthorizationPolicy*> all;
-  AddWorkloadPolicies(mesh, cluster, w, all);
+  AddWorkloadPolicies(mesh, cluster.authorization_policies, w, all);
   for (const AuthorizationPolicy* p : all) {
     // §8.2: CUSTOM and AUDIT are not sent to ztunnel.
     if (p->action == "CUSTOM" || p->action == "AUDIT") continue;
@@ -227,46 +273,69 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
 std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(
     const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
     const Service* svc) {
-  std::vector<const AuthorizationPolicy*> out;
-  const std::string& root = mesh.istio.root_namespace;
-  for (const AuthorizationPolicy& p : cluster.authorization_policies) {
-    for (const ParentRef& t : p.target_refs) {
-      bool hit = false;
-      if (t.kind == "Gateway") {
-        hit = t.name == wp.name && p.ns == wp.ns;
-      } else if (t.kind == "GatewayClass") {
-        hit = t.name == wp.class_name && p.ns == root;
-      } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
-        hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
-      }
-      if (hit) {
-        out.push_back(&p);
-        break;
-      }
-    }
-  }
-  SortByKey(out);
-  return out;
+  return AttachedToWaypoint(mesh, cluster.authorization_policies, wp, svc);
 }
 
 std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     const Gateway* gateway) {
-  std::vector<const AuthorizationPolicy*> out;
-  AddWorkloadPolicies(mesh, cluster, w, out);
-  if (gateway) {
-    for (const AuthorizationPolicy& p : cluster.authorization_policies) {
-      for (const ParentRef& t : p.target_refs) {
-        if (t.kind == "Gateway" && t.name == gateway->name &&
-            p.ns == gateway->ns) {
-          out.push_back(&p);
-          break;
-        }
+  return AttachedToProxy(mesh, cluster.authorization_policies, w, gateway);
+}
+
+std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
+    const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
+    const Service* svc) {
+  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc);
+}
+
+std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
+    const Mesh& mesh, const Cluster& cluster, const Workload& w,
+    const Gateway* gateway) {
+  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway);
+}
+
+JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
+                           const std::optional<JwtToken>& token) {
+  JwtVerdict v;
+  if (!token) return v;
+  // meshsim sends the token as "Authorization: Bearer"; a rule with its own
+  // locations (fromHeaders, fromParams) looks only there.
+  auto sees = [](const JwtRule& r) {
+    if (r.from_headers.empty()) return !r.from_params;
+    return std::find(r.from_headers.begin(), r.from_headers.end(),
+                     "authorization") != r.from_headers.end();
+  };
+  const RequestAuthentication* seen_by = nullptr;
+  std::string why = "no rule names issuer " + token->iss;
+  for (const RequestAuthentication* ra : ras) {
+    for (const JwtRule& r : ra->rules) {
+      if (!sees(r)) continue;
+      if (!seen_by) seen_by = ra;
+      if (r.issuer != token->iss) continue;
+      bool aud = r.audiences.empty();
+      for (const std::string& a : token->aud)
+        aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=
+                         r.audiences.end();
+      if (!aud) {
+        why = "its audiences are not among those of issuer " + r.issuer +
+              " in " + ra->Key();
+        continue;
       }
+      if (token->expired) {
+        why = "it has expired";
+        continue;
+      }
+      v.principal = token->iss + "/" + token->sub;
+      v.policy = ra->Key();
+      return v;
     }
   }
-  SortByKey(out);
-  return out;
+  if (!seen_by) return v;  // no rule looks where the token is: no token
+  v.rejected = true;
+  v.policy = seen_by->Key();
+  v.reason = "RequestAuthentication " + seen_by->Key() +
+             " rejects the request's JWT with 401: " + why + " (§16.4)";
+  return v;
 }
 
 namespace {
@@ -328,8 +397,15 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
   if (!s.not_remote_ip_blocks.empty() &&
       AnyIp(s.not_remote_ip_blocks, r.source_ip))
     return false;
-  // meshsim models no JWT authentication: requests carry no request principal.
-  if (!s.request_principals.empty()) return false;
+  // §16.4: the request principal a RequestAuthentication set, if any; with
+  // none, requestPrincipals never match and notRequestPrincipals always do.
+  if (!s.request_principals.empty() &&
+      (!r.request_principal ||
+       !AnyMatch(s.request_principals, *r.request_principal)))
+    return false;
+  if (!s.not_request_principals.empty() && r.request_principal &&
+      AnyMatch(s.not_request_principals, *r.request_principal))
+    return false;
   return true;
 }
 
@@ -373,6 +449,30 @@ bool OperationMatches(const PolicyOperation& o, const RequestAttributes& r,
   return true;
 }
 
+// request.auth.* (§16.4): values of the validated token, several for the
+// audiences and list claims; none without a request principal.
+std::vector<std::string> AuthValues(const std::string& key,
+                                    const RequestAttributes& r) {
+  if (!r.request_principal || !r.jwt) return {};
+  if (key == "request.auth.principal") return {*r.request_principal};
+  if (key == "request.auth.audiences") return r.jwt->aud;
+  if (key == "request.auth.presenter")
+    return r.jwt->azp.empty() ? std::vector<std::string>{}
+                              : std::vector<std::string>{r.jwt->azp};
+  const std::string claims = "request.auth.claims[";
+  if (key.rfind(claims, 0) == 0 && key.back() == ']') {
+    const std::string name =
+        key.substr(claims.size(), key.size() - claims.size() - 1);
+    if (name == "iss") return {r.jwt->iss};
+    if (name == "sub") return {r.jwt->sub};
+    if (name == "aud") return r.jwt->aud;
+    if (name == "azp" && !r.jwt->azp.empty()) return {r.jwt->azp};
+    auto it = r.jwt->claims.find(name);
+    if (it != r.jwt->claims.end()) return it->second;
+  }
+  return {};
+}
+
 std::optional<std::string> ConditionValue(const std::string& key,
                                           const RequestAttributes& r) {
   if (key == "source.ip") return r.source_ip;
@@ -397,20 +497,26 @@ std::optional<std::string> ConditionValue(const std::string& key,
     return it->second;
   }
   if (key == "connection.sni") return r.host.substr(0, r.host.find(':'));
-  // request.auth.*: no JWT is modelled, so these attributes are absent.
   return std::nullopt;
 }
 
 bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
-  std::optional<std::string> v = ConditionValue(c.key, r);
+  std::vector<std::string> vs;
+  if (c.key.rfind("request.auth.", 0) == 0) {
+    vs = AuthValues(c.key, r);
+  } else if (std::optional<std::string> v = ConditionValue(c.key, r)) {
+    vs.push_back(*v);
+  }
+  // A multi-valued attribute matches when any of its values does.
   auto match = [&](const std::vector<std::string>& pats) {
-    if (!v) return false;
-    for (const std::string& p : pats) {
-      if (c.key == "source.ip" || c.key == "destination.ip" ||
-          c.key == "remote.ip") {
-        if (IpInBlock(p, *v)) return true;
-      } else if (IstioStringMatch(p, *v)) {
-        return true;
+    for (const std::string& v : vs) {
+      for (const std::string& p : pats) {
+        if (c.key == "source.ip" || c.key == "destination.ip" ||
+            c.key == "remote.ip") {
+          if (IpInBlock(p, v)) return true;
+        } else if (IstioStringMatch(p, v)) {
+          return true;
+        }
       }
     }
     return false;

@@ -37,6 +37,10 @@ struct RequestAttributes {
   std::string path;                            // may carry ?query
   std::string host;                            // :authority
   std::map<std::string, std::string> headers;  // lowercase names
+  // §16.4: set by a proxy's RequestAuthentications when the token is valid
+  // there: "<iss>/<sub>" and the token (for request.auth.* conditions).
+  std::optional<std::string> request_principal;
+  std::optional<JwtToken> jwt;
 };
 
 struct PolicyDecision {
@@ -86,6 +90,32 @@ std::vector<const AuthorizationPolicy*> PoliciesAtProxy(const Mesh& mesh,
                                                         const Cluster& cluster,
                                                         const Workload& w,
                                                         const Gateway* gateway);
+
+// §16.4: RequestAuthentications a waypoint uses (targetRefs only: Gateway
+// wp, GatewayClass of wp in the root namespace, Service/ServiceEntry svc),
+// and those an Envoy gateway or sidecar uses for its pod (selector,
+// namespace, root namespace, plus targetRefs to `gateway`). ztunnel uses
+// none.
+std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
+    const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
+    const Service* svc);
+std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
+    const Mesh& mesh, const Cluster& cluster, const Workload& w,
+    const Gateway* gateway);
+
+// §16.4: what a proxy with RequestAuthentications `ras` makes of a request's
+// token. No rule applies, or no token where the rules look: the request
+// passes without a request principal. A token a rule sees but none accepts
+// (issuer, audience, expiry): rejected, 401, before authorization.
+struct JwtVerdict {
+  bool rejected = false;
+  std::optional<std::string> principal;  // "<iss>/<sub>" when accepted
+  std::string policy;  // the RequestAuthentication that accepted, or one
+                       // that saw the token when it was rejected
+  std::string reason;
+};
+JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
+                           const std::optional<JwtToken>& token);
 
 // §8.3: ztunnel: DENY, then "no ALLOW => allow", then any ALLOW => allow,
 // else deny, with §8.2's treatment of HTTP attributes. Envoy (waypoint,

@@ -34,9 +34,11 @@ struct HttpRequest {
   std::string method = "GET";
   std::string path = "/";
   std::map<std::string, std::string> headers;  // names lowercased
+  std::optional<JwtToken> jwt;                 // absent: no token
 
   bool operator==(const HttpRequest& o) const {
-    return method == o.method && path == o.path && headers == o.headers;
+    return method == o.method && path == o.path && headers == o.headers &&
+           jwt == o.jwt;
   }
 };
 

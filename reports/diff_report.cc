@@ -18,6 +18,8 @@ const char* Verdict(const DiffResult& r) {
       return "different";
     case ProofResult::kUnknown:
       return "unknown";
+    case ProofResult::kNotApplicable:
+      return "not-applicable";
   }
   return "?";
 }

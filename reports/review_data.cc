@@ -93,6 +93,9 @@ std::string VerdictText(const ReviewData& d) {
     s = "all " + std::to_string(total) + " properties proved";
   if (d.unknown)
     s += ", " + std::to_string(d.unknown) + " unknown (solver gave up)";
+  if (d.not_applicable)
+    s += ", " + std::to_string(d.not_applicable) +
+         " not applicable (no request concerns them)";
   return s;
 }
 
@@ -247,6 +250,7 @@ ReviewData BuildReviewData(const ReviewInput& in) {
     if (p.result == ProofResult::kProved) ++d.proved;
     if (p.result == ProofResult::kViolated) ++d.violated;
     if (p.result == ProofResult::kUnknown) ++d.unknown;
+    if (p.result == ProofResult::kNotApplicable) ++d.not_applicable;
   }
   for (const Finding& f : in.verify.findings)
     (f.severity == Severity::kError ? d.errors : d.warnings) += 1;

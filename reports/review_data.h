@@ -67,7 +67,7 @@ struct ReviewData {
   std::vector<PolicyHit> policy_hits;
   double simulated_seconds = 0;
   uint64_t events = 0;
-  int proved = 0, violated = 0, unknown = 0;
+  int proved = 0, violated = 0, unknown = 0, not_applicable = 0;
   int errors = 0, warnings = 0;  // findings by severity
   uint64_t requests = 0, delivered = 0, denied = 0, failed = 0;
   std::optional<size_t> slowest;  // entry with the highest p99

@@ -172,7 +172,8 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   sum["verdict"] = d.unknown ? "unknown" : (d.violated ? "violated" : "proved");
   sum["exit_code"] = in.exit_code;
   sum["properties"] = {
-      {"proved", d.proved}, {"violated", d.violated}, {"unknown", d.unknown}};
+      {"proved", d.proved},   {"violated", d.violated},
+      {"unknown", d.unknown}, {"not_applicable", d.not_applicable}};
   sum["findings"] = {{"error", d.errors}, {"warning", d.warnings}};
   sum["requests"] = d.requests;
   sum["delivered"] = d.delivered;

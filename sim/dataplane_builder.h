@@ -247,6 +247,9 @@ class Builder {
   void DstZtunnel(Vertex v, const State& s);
   void DstSidecar(Vertex v, const State& s);
   bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);
+  bool Authenticate(Vertex v,
+                    const std::vector<const RequestAuthentication*>& ras,
+                    RequestAttributes& a);
 
   const Mesh& mesh_;
   const TrafficEntry& t_;

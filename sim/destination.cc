@@ -261,9 +261,48 @@ RequestAttributes Builder::Attributes(const State& s,
     a.method = r.http->method;
     a.path = r.http->path;
     a.headers = r.http->headers;
+    // The token as sent; only Authenticate turns it into a principal.
+    a.jwt = r.http->jwt;
   }
   a.host = r.host;
   return a;
+}
+
+// §16.4: an Envoy proxy's RequestAuthentications on the request's token,
+// recorded on the hop; false (the path ends denied, 401) when they reject
+// it, else `a` carries the request principal they accepted, if any.
+bool Builder::Authenticate(Vertex v,
+                           const std::vector<const RequestAuthentication*>& ras,
+                           RequestAttributes& a) {
+  if (ras.empty()) return true;
+  std::optional<JwtToken> token;
+  if (a.http && a.jwt) token = a.jwt;
+  a.jwt.reset();
+  const JwtVerdict j = AuthenticateJwt(ras, token);
+  PolicyEvaluation e;
+  e.action = "RequestAuthentication";
+  e.policy = j.policy.empty() ? ras.front()->Key() : j.policy;
+  if (j.rejected) {
+    PolicyDecision d;
+    d.allowed = false;
+    e.effect = "deny";
+    e.note = "401: the JWT is not valid here";
+    d.evaluated.push_back(e);
+    d.denied_by =
+        DeniedBy{j.policy, std::nullopt, "RequestAuthentication", a.principal};
+    d.reason = j.reason;
+    Enforce(v, d);
+    return false;
+  }
+  e.effect = j.principal ? "allow" : "no-op";
+  e.note = j.principal ? "request principal " + *j.principal
+                       : "no JWT: no request principal";
+  g_[v].hop.policies.push_back(e);
+  if (j.principal) {
+    a.request_principal = j.principal;
+    a.jwt = token;
+  }
+  return true;
 }
 
 // Records the decision on the vertex's hop; returns false (and ends the
@@ -289,8 +328,20 @@ void Builder::Deliver(Vertex v, const State& s, const std::string& why) {
 void Builder::AdmitAndDeliver(
     Vertex v, const State& s, EnforcementPoint point,
     const std::vector<const AuthorizationPolicy*>& policies) {
-  PolicyDecision d =
-      Evaluate(mesh_, point, policies, Attributes(s, s.peer, s.peer_ip));
+  RequestAttributes attrs = Attributes(s, s.peer, s.peer_ip);
+  if (point == EnforcementPoint::kSidecar) {
+    // §16.4: a sidecar authenticates JWTs with its pod's
+    // RequestAuthentications; ztunnel never does.
+    const Cluster& c = mesh_.clusters[s.cluster];
+    if (!Authenticate(
+            v,
+            RequestAuthenticationsAtProxy(mesh_, c, c.workloads[s.wl], nullptr),
+            attrs))
+      return;
+  } else {
+    attrs.jwt.reset();
+  }
+  PolicyDecision d = Evaluate(mesh_, point, policies, attrs);
   if (!Enforce(v, d)) return;
   Deliver(v, s, "");
 }

@@ -242,8 +242,14 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   const Service* target_svc = si >= 0 ? &S(sci, si) : nullptr;
   auto policies = wp ? PoliciesAtWaypoint(mesh_, c, *wp, target_svc)
                      : std::vector<const AuthorizationPolicy*>{};
-  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kWaypoint, policies,
-                              Attributes(s, s.client, s.peer_ip));
+  RequestAttributes attrs = Attributes(s, s.client, s.peer_ip);
+  // §16.4: only targetRef RequestAuthentications apply at a waypoint.
+  if (wp && !Authenticate(
+                v, RequestAuthenticationsAtWaypoint(mesh_, c, *wp, target_svc),
+                attrs))
+    return;
+  PolicyDecision d =
+      Evaluate(mesh_, EnforcementPoint::kWaypoint, policies, attrs);
   if (!Enforce(v, d)) return;
   State out = s;
   out.peer =
@@ -288,10 +294,14 @@ void Builder::IngressHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
   const Gateway& gw = *c.FindGateway(pod.gateway);
-  // Envoy gateway policies: selector/namespace/global and targetRef (§8.1).
-  PolicyDecision d =
-      Evaluate(mesh_, EnforcementPoint::kGateway,
-               PoliciesAtProxy(mesh_, c, pod, &gw), Attributes(s, "", ""));
+  // Envoy gateway policies: selector/namespace/global and targetRef (§8.1),
+  // after its RequestAuthentications (§16.4).
+  RequestAttributes attrs = Attributes(s, "", "");
+  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, &gw),
+                    attrs))
+    return;
+  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
+                              PoliciesAtProxy(mesh_, c, pod, &gw), attrs);
   if (!Enforce(v, d)) return;
   const Listener* listener = IngressListener(v, s, gw);
   if (!listener) return;

@@ -49,7 +49,62 @@ Attrs Encoder::MakeAttrs(
                [this](const std::string& n) {
                  header_names_.insert(n);
                  return c_.bool_const(("has-header:" + n).c_str());
-               }};
+               },
+               std::nullopt,
+               std::nullopt,
+               std::nullopt,
+               {}};
+}
+
+void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
+                           Attrs& a) {
+  const z3::expr present = c_.bool_const("jwt:present");
+  const z3::expr iss = c_.string_const("jwt:iss");
+  const z3::expr aud = c_.string_const("jwt:aud");
+  // The token travels as "Authorization: Bearer"; a rule with locations of
+  // its own looks only there.
+  z3::expr accepted = c_.bool_val(false);
+  bool seen = false;
+  for (const RequestAuthentication* ra : ras) {
+    for (const JwtRule& r : ra->rules) {
+      const bool sees =
+          r.from_headers.empty()
+              ? !r.from_params
+              : std::find(r.from_headers.begin(), r.from_headers.end(),
+                          "authorization") != r.from_headers.end();
+      if (!sees) continue;
+      seen = true;
+      z3::expr aud_ok = c_.bool_val(r.audiences.empty());
+      for (const std::string& x : r.audiences)
+        aud_ok = aud_ok || aud == c_.string_val(x);
+      accepted = accepted || (iss == c_.string_val(r.issuer) && aud_ok);
+    }
+  }
+  if (!seen) return;  // no validation here: no principal, no rejection
+  accepted = present && !c_.bool_const("jwt:expired") && accepted;
+  a.has_req_principal = accepted;
+  a.req_principal = z3::concat(
+      iss, z3::concat(c_.string_val("/"), c_.string_const("jwt:sub")));
+  a.jwt_rejected = present && !accepted;
+  a.auth = [this, accepted, iss, aud](const std::string& key) {
+    const std::string claims = "request.auth.claims[";
+    if (key == "request.auth.audiences") return std::make_pair(aud, accepted);
+    if (key == "request.auth.presenter")
+      return std::make_pair(c_.string_const("jwt:azp"), accepted);
+    if (key.rfind(claims, 0) == 0 && key.back() == ']') {
+      const std::string name =
+          key.substr(claims.size(), key.size() - claims.size() - 1);
+      if (name == "iss") return std::make_pair(iss, accepted);
+      if (name == "aud") return std::make_pair(aud, accepted);
+      if (name == "sub")
+        return std::make_pair(c_.string_const("jwt:sub"), accepted);
+      claim_names_.insert(name);
+      return std::make_pair(
+          c_.string_const(("jwt-claim:" + name).c_str()),
+          accepted && c_.bool_const(("jwt-has-claim:" + name).c_str()));
+    }
+    return std::make_pair(c_.string_val(""), c_.bool_val(false));
+  };
 }
 
 std::string Encoder::NsOfPrincipal(const std::string& p) {
@@ -108,7 +163,11 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
         }
         return out;
       });
+  // §16.4: a sidecar authenticates the token before its policies (a 401
+  // when they reject it); ztunnel never does.
+  if (!zt) Authenticate(PodAuthentications(sc_.mesh, c, w), a);
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
+  if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
   denied = denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w)));
   return denied;
@@ -611,8 +670,9 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
   auto it = waypoint_denies_.find(key);
   if (it != waypoint_denies_.end()) return it->second;
   auto policies = slice_.WaypointPolicies(ci, gw, svc);
+  auto ras = WaypointAuthentications(sc_.mesh, sc_.mesh.clusters[ci], gw, svc);
   z3::expr denied = c_.bool_val(false);
-  if (!policies.empty()) {
+  if (!policies.empty() || !ras.empty()) {
     z3::expr p = c_.int_val(-1);
     for (size_t k = 0; k < classes().size(); ++k)
       p = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
@@ -620,7 +680,11 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
     Attrs a = MakeAttrs(e, p, p >= 0, [this](const std::vector<std::string>&) {
       return c_.bool_val(false);
     });
+    // §16.4: a token the waypoint's RequestAuthentications reject is 401
+    // before any policy.
+    Authenticate(ras, a);
     denied = slice_.Denied(policies, a, false);
+    if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   }
   waypoint_denies_.emplace(key, denied);
   return denied;

@@ -69,6 +69,8 @@ class Encoder {
   // The request headers the formulas so far test for presence
   // ("has-header:<name>"): a concrete request without them sets each false.
   const std::set<std::string>& HeaderNames() const { return header_names_; }
+  // Likewise the token claims they test ("jwt-has-claim:<name>").
+  const std::set<std::string>& ClaimNames() const { return claim_names_; }
 
  private:
   // A cluster's own view of the service (ServiceSlice): the binding formulas.
@@ -85,6 +87,12 @@ class Encoder {
   Attrs MakeAttrs(
       const Encoded& e, z3::expr principal, z3::expr has_id,
       std::function<z3::expr(const std::vector<std::string>&)> ip_in);
+  // §16.4: what RequestAuthentications `ras` make of the request's token
+  // (the constants "jwt:*": present, iss, sub, aud, azp, expired; claims
+  // "jwt-claim:<name>" with "jwt-has-claim:<name>"), set on `a`. A token
+  // has one audience in the encoding.
+  void Authenticate(const std::vector<const RequestAuthentication*>& ras,
+                    Attrs& a);
   static std::string NsOfPrincipal(const std::string& p);
   std::string ClassPrincipal(const SourceClass& k) const;
   std::string ClassIp(const SourceClass& k) const;
@@ -162,7 +170,7 @@ class Encoder {
   Slice slice_;
   std::vector<std::string> principals_;
   std::map<std::string, int> principal_ids_;
-  std::set<std::string> header_names_;
+  std::set<std::string> header_names_, claim_names_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>

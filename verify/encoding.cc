@@ -295,8 +295,16 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       if (!s.ip_blocks.empty()) sm = sm && a.ip_in(s.ip_blocks);
       if (!s.not_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_ip_blocks);
       if (!l4) {
+        // §16.4: the principal the proxy's RequestAuthentications accept;
+        // none: requestPrincipals never match, notRequestPrincipals do.
+        const z3::expr has =
+            a.has_req_principal ? *a.has_req_principal : c_.bool_val(false);
+        const z3::expr rp =
+            a.req_principal ? *a.req_principal : c_.string_val("");
         if (!s.request_principals.empty())
-          sm = sm && c_.bool_val(false);  // no JWT modelled
+          sm = sm && AnyPattern(c_, s.request_principals, rp, has);
+        if (!s.not_request_principals.empty())
+          sm = sm && !AnyPattern(c_, s.not_request_principals, rp, has);
         if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
         if (!s.not_remote_ip_blocks.empty())
           sm = sm && !a.ip_in(s.not_remote_ip_blocks);
@@ -374,8 +382,15 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
       val = a.header(name);
       present = a.http && a.has_header(name);
+    } else if (w.key == "request.auth.principal") {
+      present = a.has_req_principal ? *a.has_req_principal : c_.bool_val(false);
+      if (a.req_principal) val = *a.req_principal;
+    } else if (w.key.rfind("request.auth.", 0) == 0 && a.auth) {
+      auto [v, p] = a.auth(w.key);
+      val = v;
+      present = p;
     } else {
-      present = c_.bool_val(false);  // request.auth.*: no JWT is modelled
+      present = c_.bool_val(false);
     }
     when_clause = true;
     z3::expr cm = c_.bool_val(true);
@@ -497,6 +512,35 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
         break;
       }
     }
+  }
+  return out;
+}
+
+std::vector<const RequestAuthentication*> WaypointAuthentications(
+    const Mesh& mesh, const Cluster& c, const Gateway& w, const Service* svc) {
+  std::vector<const RequestAuthentication*> out;
+  for (const RequestAuthentication& ra : c.request_authentications) {
+    const bool hit = std::any_of(
+        ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {
+          return (t.kind == "Gateway" && t.name == w.name && ra.ns == w.ns) ||
+                 (t.kind == "GatewayClass" && t.name == w.class_name &&
+                  ra.ns == mesh.istio.root_namespace) ||
+                 (svc && t.kind == svc->kind && t.name == svc->name &&
+                  ra.ns == svc->ns);
+        });
+    if (hit) out.push_back(&ra);
+  }
+  return out;
+}
+
+std::vector<const RequestAuthentication*> PodAuthentications(
+    const Mesh& mesh, const Cluster& c, const Workload& w) {
+  std::vector<const RequestAuthentication*> out;
+  for (const RequestAuthentication& ra : c.request_authentications) {
+    if (!ra.target_refs.empty()) continue;
+    if (ra.ns != w.ns && ra.ns != mesh.istio.root_namespace) continue;
+    if (ra.selector && !SelectorMatches(*ra.selector, w.labels)) continue;
+    out.push_back(&ra);
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,23 @@ struct Attrs {
   std::function<z3::expr(const std::vector<std::string>&)> ip_in;
   std::function<z3::expr(const std::string&)> header;
   std::function<z3::expr(const std::string&)> has_header;
+  // §16.4 at an Envoy proxy (Encoder::Authenticate): the request principal
+  // its RequestAuthentications accept, whether there is one, and whether
+  // they reject the token (401). Unset: no JWT is validated here.
+  std::optional<z3::expr> req_principal, has_req_principal, jwt_rejected;
+  // request.auth.* other than the principal: (value, present).
+  std::function<std::pair<z3::expr, z3::expr>(const std::string&)> auth;
 };
+
+// §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,
+// GatewayClass in the root namespace, Service/ServiceEntry `svc`) and of a
+// sidecar's pod (selector, namespace, root namespace), stated for the
+// encoding.
+std::vector<const RequestAuthentication*> WaypointAuthentications(
+    const Mesh& mesh, const Cluster& c, const Gateway& w, const Service* svc);
+std::vector<const RequestAuthentication*> PodAuthentications(const Mesh& mesh,
+                                                             const Cluster& c,
+                                                             const Workload& w);
 
 // §16.6, stated for the encoding (not model/mesh.cc's ServiceScopeGlobal):
 // whether MeshConfig serviceScopeConfigs (default: istio.io/global=true)

@@ -13,7 +13,9 @@
 
 namespace meshsim {
 
-enum class ProofResult { kProved, kViolated, kUnknown };
+// kNotApplicable: no request of the scenario concerns the property (for
+// waypoint-bypass, no destination asks for a waypoint), so nothing was proved.
+enum class ProofResult { kProved, kViolated, kUnknown, kNotApplicable };
 const char* ProofResultName(ProofResult r);
 
 struct FindingObject {

@@ -22,6 +22,8 @@ const char* ProofResultName(ProofResult r) {
       return "violated";
     case ProofResult::kUnknown:
       return "unknown";
+    case ProofResult::kNotApplicable:
+      return "not-applicable";
   }
   return "?";
 }
@@ -188,6 +190,7 @@ class Prover {
   const Scenario& sc_;
   const VerifyOptions& options_;
   const Deadline deadline_;
+  bool intent_seen_ = false, passes_seen_ = false;
   VerifyResult out_;
   PropertyResult bypass_{"waypoint-bypass"}, dbl_{"waypoint-double-pass"},
       exposure_{"fail-open-exposure"};
@@ -229,6 +232,10 @@ void Prover::Prove(const SliceDestination& d,
   assume.insert(assume.end(), nothing_deleted.begin(), nothing_deleted.end());
   const z3::expr unguarded =
       e.intent && !e.self && e.outcome == 0 && e.passes == 0;
+  // A destination that asks for a waypoint concerns the bypass properties;
+  // one a request can pass a waypoint on the way to, the double pass.
+  if (!e.intent.simplify().is_false()) intent_seen_ = true;
+  if (!(e.passes >= 1).simplify().is_false()) passes_seen_ = true;
   ProofResult br = ProofResult::kProved;
   if (Wanted(options_, "waypoint-bypass"))
     br = Run(q, bypass_, unguarded, assume, "reaches without any waypoint");
@@ -347,6 +354,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   if (http)
     f.http = m.eval(e.method, true).get_string() + " " +
              m.eval(e.path, true).get_string();
+  // §16.4: a counterexample that needs a token says which.
+  if (http && m.eval(ctx_.bool_const("jwt:present"), true).is_true())
+    f.http += " with a JWT iss=" +
+              m.eval(ctx_.string_const("jwt:iss"), true).get_string() +
+              " sub=" + m.eval(ctx_.string_const("jwt:sub"), true).get_string();
   if (cls.kind == "ingress") {
     f.req_from_ingress = cls.gateway;
   } else {
@@ -406,6 +418,20 @@ VerifyResult Prover::Finish() {
     if (Wanted(options_, f.rule) || options_.properties.empty())
       out_.findings.push_back(f);
   }
+  // A property no request concerns is not applicable, never proved.
+  auto vacuous = [](PropertyResult& pr, bool concerned, const char* why) {
+    if (concerned || pr.result != ProofResult::kProved) return;
+    pr.result = ProofResult::kNotApplicable;
+    pr.reason = why;
+    pr.core.clear();
+  };
+  const char* no_intent =
+      "no destination the encoding covers asks for a waypoint (a "
+      "ServiceEntry without endpoints in the mesh is not encoded)";
+  vacuous(bypass_, intent_seen_, no_intent);
+  vacuous(exposure_, intent_seen_, no_intent);
+  vacuous(dbl_, passes_seen_,
+          "no request the encoding covers can pass a waypoint");
   if (Wanted(options_, "waypoint-bypass")) out_.properties.push_back(bypass_);
   if (Wanted(options_, "waypoint-double-pass")) out_.properties.push_back(dbl_);
   if (Wanted(options_, "fail-open-exposure"))
@@ -450,7 +476,8 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
                                         const std::string& to_service,
                                         const std::string& to_pod, int port,
                                         const std::string& method,
-                                        const std::string& path) {
+                                        const std::string& path,
+                                        const JwtToken* jwt) {
   EncodedOutcomes out;
   z3::context& ctx = impl_->ctx;
   int k = -1;
@@ -494,9 +521,26 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
     s.add(e.method == ctx.string_val(method));
     s.add(e.path == ctx.string_val(path));
   }
-  // The concrete request carries no headers.
+  // The concrete request carries no headers and no token.
   for (const std::string& h : impl_->enc.HeaderNames())
     s.add(!ctx.bool_const(("has-header:" + h).c_str()));
+  s.add(ctx.bool_const("jwt:present") == ctx.bool_val(jwt != nullptr));
+  if (jwt) {
+    s.add(ctx.string_const("jwt:iss") == ctx.string_val(jwt->iss));
+    s.add(ctx.string_const("jwt:sub") == ctx.string_val(jwt->sub));
+    s.add(ctx.string_const("jwt:azp") == ctx.string_val(jwt->azp));
+    s.add(ctx.string_const("jwt:aud") ==
+          ctx.string_val(jwt->aud.empty() ? "" : jwt->aud.front()));
+    s.add(ctx.bool_const("jwt:expired") == ctx.bool_val(jwt->expired));
+    for (const auto& [name, values] : jwt->claims) {
+      s.add(ctx.bool_const(("jwt-has-claim:" + name).c_str()));
+      s.add(ctx.string_const(("jwt-claim:" + name).c_str()) ==
+            ctx.string_val(values.empty() ? "" : values.front()));
+    }
+  }
+  for (const std::string& name : impl_->enc.ClaimNames())
+    if (!jwt || !jwt->claims.count(name))
+      s.add(!ctx.bool_const(("jwt-has-claim:" + name).c_str()));
   for (int guard = 0; guard < 16; ++guard) {
     z3::check_result r = s.check();
     if (r == z3::unknown) {

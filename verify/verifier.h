@@ -59,10 +59,13 @@ class OutcomeOracle {
   ~OutcomeOracle();
   // `to_service` = "ns/name" (by VIP) or `to_pod` = "ns/pod" (by pod IP), in
   // the source's cluster. The HTTP request is concrete.
+  // `jwt`: the token the request carries (none: no token); the encoding
+  // knows one audience, the first.
   EncodedOutcomes Outcomes(const SourceClass& src,
                            const std::string& to_service,
                            const std::string& to_pod, int port,
-                           const std::string& method, const std::string& path);
+                           const std::string& method, const std::string& path,
+                           const JwtToken* jwt = nullptr);
 
  private:
   struct Impl;

@@ -36,6 +36,7 @@ const std::vector<KindEntry>& KindTable() {
       // kinds_security.cc
       {kIstioSecurity, "AuthorizationPolicy", LoadAuthorizationPolicy},
       {kIstioSecurity, "PeerAuthentication", LoadPeerAuthentication},
+      {kIstioSecurity, "RequestAuthentication", LoadRequestAuthentication},
   };
   return kTable;
 }

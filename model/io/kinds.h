@@ -61,8 +61,10 @@ KindHandlerFn LoadService, LoadServiceEntry;
 // kinds_gateway_api.cc: Gateway, GatewayClass and the routes (HTTPRoute,
 // GRPCRoute, TCPRoute, TLSRoute).
 KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute;
-// kinds_security.cc: AuthorizationPolicy and PeerAuthentication.
-KindHandlerFn LoadAuthorizationPolicy, LoadPeerAuthentication;
+// kinds_security.cc: AuthorizationPolicy, PeerAuthentication and
+// RequestAuthentication.
+KindHandlerFn LoadAuthorizationPolicy, LoadPeerAuthentication,
+    LoadRequestAuthentication;
 
 // Helpers the families share (RequireSpec and CheckOneOf are defined in
 // manifest_loader.cc, ReadRef in kinds_gateway_api.cc).

@@ -1,4 +1,6 @@
-// Security: AuthorizationPolicy and PeerAuthentication. See kinds.h.
+// Security: AuthorizationPolicy, PeerAuthentication and RequestAuthentication.
+// See kinds.h.
+#include <algorithm>
 #include <set>
 
 #include "model/io/kinds.h"
@@ -125,19 +127,19 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
 
 // spec.targetRef and spec.targetRefs, each checked for kind and namespace.
 void ReadTargetRefs(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
-                    AuthorizationPolicy& p) {
+                    std::vector<ParentRef>& target_refs) {
   YAML::Node tr = r.Child(spec, "targetRef");
   if (r.IsMap(tr, h.what + ": spec.targetRef"))
-    p.target_refs.push_back(
+    target_refs.push_back(
         ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
   YAML::Node trs = r.Child(spec, "targetRefs");
   if (r.IsList(trs, h.what + ": spec.targetRefs")) {
     for (const YAML::Node& t : trs)
       if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
-        p.target_refs.push_back(
+        target_refs.push_back(
             ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
   }
-  for (const ParentRef& t : p.target_refs) {
+  for (const ParentRef& t : target_refs) {
     if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
         t.kind != "Service" && t.kind != "ServiceEntry") {
       r.diags().Error(t.location,
@@ -302,7 +304,7 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
               ": spec.provider.name is required when spec.action is CUSTOM");
     }
     ReadSelector(r, h, spec, p.selector);
-    ReadTargetRefs(r, h, spec, p);
+    ReadTargetRefs(r, h, spec, p.target_refs);
     if (p.selector && !p.target_refs.empty()) {
       r.Error(spec,
               h.what + ": only one of selector and targetRef(s) may be set");
@@ -363,6 +365,47 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     }
   }
   cluster.peer_authentications.push_back(std::move(p));
+}
+
+// §16.4: spec.selector or spec.targetRefs, and spec.jwtRules.
+void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
+                               const YAML::Node& obj, Cluster& cluster,
+                               ManifestSink& sink) {
+  RequestAuthentication ra = Named<RequestAuthentication>(h);
+  YAML::Node spec = r.Child(obj, "spec");
+  if (spec.IsMap()) {
+    ReadSelector(r, h, spec, ra.selector);
+    ReadTargetRefs(r, h, spec, ra.target_refs);
+    YAML::Node rules = r.Child(spec, "jwtRules");
+    if (r.IsList(rules, h.what + ": spec.jwtRules")) {
+      for (size_t i = 0; i < rules.size(); ++i) {
+        const std::string w =
+            h.what + ": spec.jwtRules[" + std::to_string(i) + "]";
+        if (!r.IsMap(rules[i], w)) continue;
+        JwtRule rule;
+        rule.issuer =
+            r.String(r.Child(rules[i], "issuer"), w + ".issuer").value_or("");
+        if (rule.issuer.empty()) r.Error(rules[i], w + ".issuer is required");
+        rule.audiences =
+            r.StringList(r.Child(rules[i], "audiences"), w + ".audiences")
+                .value_or(std::vector<std::string>{});
+        YAML::Node headers = r.Child(rules[i], "fromHeaders");
+        if (r.IsList(headers, w + ".fromHeaders")) {
+          for (const YAML::Node& fh : headers) {
+            if (!fh.IsMap()) continue;
+            std::string name =
+                r.String(r.Child(fh, "name"), w + ".fromHeaders[].name")
+                    .value_or("");
+            std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+            if (!name.empty()) rule.from_headers.push_back(name);
+          }
+        }
+        rule.from_params = r.Child(rules[i], "fromParams").IsDefined();
+        ra.rules.push_back(std::move(rule));
+      }
+    }
+  }
+  cluster.request_authentications.push_back(std::move(ra));
 }
 
 }  // namespace meshsim::io

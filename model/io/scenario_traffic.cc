@@ -112,11 +112,55 @@ bool ParseDestination(Reader& r, const YAML::Node& n, const std::string& tw,
 }
 
 // http: the request; an ingress source speaks HTTP when none is given.
+// Claims of a token: strings, lists of strings, or maps of them (nested
+// claims, flattened as "a][b").
+void ParseClaims(Reader& r, const YAML::Node& n, const std::string& what,
+                 const std::string& prefix, JwtToken& jwt, int depth) {
+  if (!r.IsMap(n, what)) return;
+  for (const auto& kv : n) {
+    const std::string name = kv.first.Scalar();
+    const std::string key = prefix.empty() ? name : prefix + "][" + name;
+    const std::string w = what + "." + name;
+    if (kv.second.IsMap() && depth < 8) {
+      ParseClaims(r, kv.second, w, key, jwt, depth + 1);
+    } else if (kv.second.IsSequence()) {
+      jwt.claims[key] =
+          r.StringList(kv.second, w).value_or(std::vector<std::string>{});
+    } else if (auto v = r.String(kv.second, w)) {
+      jwt.claims[key] = {*v};
+    }
+  }
+}
+
+// http.jwt: {iss, sub, aud, azp, claims, expired} (docs/scenario-format.md).
+std::optional<JwtToken> ParseJwt(Reader& r, const YAML::Node& n,
+                                 const std::string& tw) {
+  const std::string what = tw + ": http.jwt";
+  if (!r.IsMap(n, what)) return std::nullopt;
+  CheckKeys(r, n, {"iss", "sub", "aud", "azp", "claims", "expired"}, what);
+  JwtToken jwt;
+  jwt.iss = r.String(r.Child(n, "iss"), what + ".iss").value_or("");
+  jwt.sub = r.String(r.Child(n, "sub"), what + ".sub").value_or("");
+  jwt.azp = r.String(r.Child(n, "azp"), what + ".azp").value_or("");
+  if (jwt.iss.empty()) r.Error(n, what + ".iss is required (the issuer)");
+  YAML::Node aud = r.Child(n, "aud");
+  if (aud.IsSequence()) {
+    jwt.aud =
+        r.StringList(aud, what + ".aud").value_or(std::vector<std::string>{});
+  } else if (auto a = r.String(aud, what + ".aud")) {
+    jwt.aud = {*a};
+  }
+  ParseClaims(r, r.Child(n, "claims"), what + ".claims", "", jwt, 0);
+  jwt.expired =
+      r.Bool(r.Child(n, "expired"), what + ".expired").value_or(false);
+  return jwt;
+}
+
 void ParseHttp(Reader& r, const YAML::Node& n, const std::string& tw,
                TrafficEntry& t) {
   YAML::Node http = r.Child(n, "http");
   if (r.IsMap(http, tw + ": http")) {
-    CheckKeys(r, http, {"method", "path", "headers"}, tw + ": http");
+    CheckKeys(r, http, {"method", "path", "headers", "jwt"}, tw + ": http");
     HttpRequest req;
     req.method =
         r.String(r.Child(http, "method"), tw + ": http.method").value_or("GET");
@@ -135,6 +179,8 @@ void ParseHttp(Reader& r, const YAML::Node& n, const std::string& tw,
         req.headers[lower] = v;
       }
     }
+    if (r.Child(http, "jwt").IsDefined())
+      req.jwt = ParseJwt(r, r.Child(http, "jwt"), tw);
     t.http = req;
   } else if (!http.IsDefined() && !t.from.ingress.empty()) {
     t.http = HttpRequest{};  // an ingress Gateway speaks HTTP

@@ -60,7 +60,7 @@ std::set<Fate> WitnessFates(const Scenario& sc, const DiffFinding& df) {
   const Finding& f = df.finding;
   std::optional<HttpRequest> http;
   if (!f.req_method.empty())
-    http = HttpRequest{f.req_method, f.req_path, df.headers};
+    http = HttpRequest{f.req_method, f.req_path, df.headers, std::nullopt};
   return Fates(sc, f.from_cluster, f.req_from_workload, f.req_from_ingress,
                f.req_to_host, f.req_to_pod, f.req_port, http);
 }
@@ -294,7 +294,7 @@ TEST(DiffTest, ClassesMatchThePathFunctionOnRandomPolicyPairs) {
         std::vector<std::optional<HttpRequest>> reqs = {std::nullopt};
         for (const std::string& m : methods)
           for (const std::string& p : paths)
-            reqs.push_back(HttpRequest{m, p, {}});
+            reqs.push_back(HttpRequest{m, p, {}, std::nullopt});
         for (const auto& http : reqs) {
           const std::string host =
               dest == 0 ? "cart.shop.svc.cluster.local" : "";

@@ -64,7 +64,7 @@ int CompareAll(const Scenario& sc, const std::string& label) {
       if (!svc.empty()) t.to.host = c.FindService(svc)->Hostname();
       t.to.pod = pod;
       t.to.port = port;
-      t.http = HttpRequest{"GET", "/", {}};
+      t.http = HttpRequest{"GET", "/", {}, std::nullopt};
       OutcomeSet expected;
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
         expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});

@@ -1,0 +1,208 @@
+// §16.4: RequestAuthentication and the request principal, in both engines.
+// A waypoint authenticates the token with its targetRef
+// RequestAuthentications (a selector one is ignored there), then applies
+// its AuthorizationPolicies; a sidecar uses selector ones. Each case sends
+// one token (or none) and must end as the table says, in the simulator's
+// path function and in the verifier's encoding alike.
+#include <gtest/gtest.h>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+const char* kRequestAuthn =
+    "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+    "metadata:\n  name: jwt\n  namespace: shop\nspec:\n%TARGET%"
+    "  jwtRules:\n"
+    "  - issuer: iss-1\n    audiences: [aud-a]\n"
+    "  - issuer: iss-2\n"
+    "  - issuer: iss-4\n    fromHeaders: [{name: x-token}]\n";
+
+const char* kIgnoredAtWaypoint =
+    "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+    "metadata:\n  name: by-selector\n  namespace: shop\nspec:\n"
+    "  selector:\n    matchLabels:\n      app: cart\n"
+    "  jwtRules:\n  - issuer: iss-3\n";
+
+const char* kPolicy =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata:\n  name: who\n  namespace: shop\nspec:\n%TARGET%"
+    "  rules:\n"
+    "  - from:\n    - source:\n        requestPrincipals: [\"iss-1/alice\"]\n"
+    "  - when:\n    - key: request.auth.claims[group]\n      values: [admins]\n"
+    "  - to:\n    - operation:\n        paths: [/healthz]\n";
+
+std::string With(std::string text, const std::string& target) {
+  const std::string tag = "%TARGET%";
+  text.replace(text.find(tag), tag.size(), target);
+  return text;
+}
+
+struct Case {
+  const char* name;
+  const char* jwt;  // the http.jwt flow map, or "" for no token
+  const char* path;
+  Outcome want;
+};
+
+const Case kCases[] = {
+    {"no token", "", "/", Outcome::kDenied},  // 403
+    {"no token, healthz", "", "/healthz", Outcome::kDelivered},
+    {"iss-1 alice aud-a", "{iss: iss-1, sub: alice, aud: [aud-a]}", "/",
+     Outcome::kDelivered},
+    {"iss-1 alice, wrong audience", "{iss: iss-1, sub: alice, aud: [aud-b]}",
+     "/healthz", Outcome::kDenied},  // 401 even where 403 would not be
+    {"iss-1 bob", "{iss: iss-1, sub: bob, aud: [aud-a]}", "/",
+     Outcome::kDenied},  // 403
+    {"iss-2 with group admins",
+     "{iss: iss-2, sub: carol, claims: {group: admins}}", "/",
+     Outcome::kDelivered},
+    {"iss-2 with group users",
+     "{iss: iss-2, sub: carol, claims: {group: users}}", "/", Outcome::kDenied},
+    {"iss-3 (ignored selector rule there)", "{iss: iss-3, sub: alice}",
+     "/healthz", Outcome::kDenied},  // 401 at the waypoint
+    {"expired",
+     "{iss: iss-2, sub: carol, expired: true, claims: {group: admins}}", "/",
+     Outcome::kDenied},  // 401
+};
+
+TEST(JwtCrossCheck, WaypointAuthenticatesThenAuthorizes) {
+  const std::string at_waypoint =
+      "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
+      "    name: waypoint\n";
+  for (const Case& c : kCases) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east", With(kRequestAuthn, at_waypoint));
+    w.Add("east", kIgnoredAtWaypoint);
+    w.Add("east", With(kPolicy, at_waypoint));
+    const std::string http =
+        std::string("{method: GET, path: ") + c.path +
+        (*c.jwt ? std::string(", jwt: ") + c.jwt : std::string()) + "}";
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", http);
+    Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+    ASSERT_EQ(sc.traffic.size(), 1u) << c.name;
+    std::set<Outcome> simulated;
+    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
+    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
+
+    OutcomeOracle oracle(sc);
+    const auto& jwt = sc.traffic[0].http->jwt;
+    bool asked = false;
+    for (const SourceClass& src : SourceClasses(sc)) {
+      if (src.workload.rfind("client/curl", 0) != 0) continue;
+      EncodedOutcomes got = oracle.Outcomes(src, "shop/cart", "", 80, "GET",
+                                            c.path, jwt ? &*jwt : nullptr);
+      ASSERT_FALSE(got.unknown);
+      std::set<Outcome> encoded;
+      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+      EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
+      asked = true;
+    }
+    EXPECT_TRUE(asked);
+  }
+}
+
+// 401 and 403 are told apart by what denies: the RequestAuthentication
+// (before any policy) or the AuthorizationPolicy.
+TEST(JwtPathsTest, RejectionNamesTheRequestAuthentication) {
+  const std::string at_waypoint =
+      "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
+      "    name: waypoint\n";
+  testing::World w = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", With(kRequestAuthn, at_waypoint));
+  w.Add("east", With(kPolicy, at_waypoint));
+  const std::string from = "{cluster: east, namespace: client, workload: curl}";
+  w.Traffic("unknown-issuer", from, "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: nobody, sub: x}}");
+  w.Traffic("bob", from, "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: iss-1, sub: bob, aud: aud-a}}");
+  w.Traffic(
+      "alice", from, "{host: cart.shop, port: 80}",
+      "{method: GET, path: /, jwt: {iss: iss-1, sub: alice, aud: aud-a}}");
+  // iss-4's rule reads x-token, so it never sees a token sent as
+  // Authorization; the other rules do, and accept none: 401.
+  w.Traffic("iss-4", from, "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: iss-4, sub: alice}}");
+  Scenario sc = w.Load();
+  auto unknown = testing::PathsOf(sc, "unknown-issuer");
+  ASSERT_EQ(unknown.size(), 1u);
+  ASSERT_TRUE(unknown[0].denied_by);
+  EXPECT_EQ(unknown[0].denied_by->policy, "shop/jwt");
+  EXPECT_EQ(unknown[0].denied_by->action, "RequestAuthentication");
+  EXPECT_NE(unknown[0].reason.find("401"), std::string::npos)
+      << unknown[0].reason;
+  auto bob = testing::PathsOf(sc, "bob");
+  ASSERT_EQ(bob.size(), 1u);
+  ASSERT_TRUE(bob[0].denied_by);
+  EXPECT_EQ(bob[0].denied_by->policy, "shop/who");
+  // The waypoint hop records the principal it authenticated.
+  auto alice = testing::PathsOf(sc, "alice");
+  ASSERT_EQ(alice.size(), 1u);
+  EXPECT_EQ(alice[0].outcome, Outcome::kDelivered);
+  bool noted = false;
+  for (const Hop& h : alice[0].hops)
+    for (const PolicyEvaluation& e : h.policies)
+      noted |= e.action == "RequestAuthentication" &&
+               e.note == "request principal iss-1/alice";
+  EXPECT_TRUE(noted);
+  auto iss4 = testing::PathsOf(sc, "iss-4");
+  ASSERT_EQ(iss4.size(), 1u);
+  ASSERT_TRUE(iss4[0].denied_by);
+  EXPECT_EQ(iss4[0].denied_by->policy, "shop/jwt");
+
+  // With only rules that read x-token, a token sent as Authorization is no
+  // token at all: no 401, no principal, so the policy decides (403).
+  testing::World x = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  x.Add("east", testing::Waypoint("shop", "waypoint"));
+  x.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata:\n  name: header-only\n  namespace: shop\nspec:\n" +
+            at_waypoint +
+            "  jwtRules:\n  - issuer: iss-4\n    fromHeaders: [{name: "
+            "x-token}]\n");
+  x.Add("east", With(kPolicy, at_waypoint));
+  x.Traffic("unseen", from, "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: nobody, sub: x}}");
+  auto unseen = testing::PathsOf(x.Load(), "unseen");
+  ASSERT_EQ(unseen.size(), 1u);
+  ASSERT_TRUE(unseen[0].denied_by);
+  EXPECT_EQ(unseen[0].denied_by->policy, "shop/who");
+}
+
+// A sidecar destination authenticates with its pod's selector
+// RequestAuthentications; ztunnel never authenticates.
+TEST(JwtPathsTest, SidecarUsesSelectorRequestAuthentications) {
+  for (const bool sidecar : {true, false}) {
+    testing::World w =
+        testing::ShopWorld(sidecar ? testing::KV{{"istio-injection", "enabled"}}
+                                   : testing::KV{{Ambient(), "ambient"}});
+    w.Add("east", With(kRequestAuthn,
+                       "  selector:\n    matchLabels:\n      app: cart\n"));
+    w.Traffic("bad-token", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}",
+              "{method: GET, path: /, jwt: {iss: nobody, sub: x}}");
+    Scenario sc = w.Load();
+    std::set<Outcome> got;
+    for (const Path& p : testing::PathsOf(sc, "bad-token"))
+      got.insert(p.outcome);
+    EXPECT_EQ(got, std::set<Outcome>{sidecar ? Outcome::kDenied
+                                             : Outcome::kDelivered})
+        << (sidecar ? "sidecar" : "ztunnel");
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
