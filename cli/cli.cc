@@ -59,6 +59,14 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
                  "read scenarios and manifests only below this folder "
                  "(default: the scenario's git work tree, else its folder; "
                  "docs/security.md)");
+  // Every answer depends on meshsim's model of an Istio release: say which.
+  app.set_version_flag(
+      "--version",
+      std::string("meshsim ") + kMeshsimVersion + "\nmodels Istio 1.22 to " +
+          kNewestModelledVersion.ToString() +
+          " (community) and the Solo distribution; semantics: "
+          "docs/semantics.md",
+      "print meshsim's version and the Istio releases it models");
   std::vector<cli::Command> commands;
   cli::AddPathsCommand(app, commands);
   cli::AddRunCommand(app, commands);
@@ -71,6 +79,9 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return 0;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       out << app.help();

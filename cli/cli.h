@@ -10,6 +10,10 @@
 
 namespace meshsim {
 
+// meshsim's own version (`meshsim --version`); it changes whenever an answer
+// may change, so caches and result files can name it.
+inline constexpr char kMeshsimVersion[] = "0.6.0";
+
 // `process_exits_after`: main() returns right after, so large solver state
 // need not be freed (verify/diff.h DiffOptions).
 int RunCli(const std::vector<std::string>& args, std::ostream& out,

@@ -24,8 +24,13 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   for (const std::string& p : o.verify.properties) {
     const Rule* rule = FindRule(p);
     if (!rule || rule->kind != RuleKind::kProperty) {
+      std::vector<std::string> ids;
+      for (const Rule& r : RulesOfKind(RuleKind::kProperty))
+        ids.emplace_back(r.id);
+      const std::string near = ClosestMatch(p, ids);
       io.err << "meshsim: error: --property must be one of "
-             << RuleIdList(RuleKind::kProperty) << ", got '" << p << "'\n";
+             << RuleIdList(RuleKind::kProperty) << ", got '" << p << "'"
+             << (near.empty() ? "" : "; did you mean '" + near + "'?") << "\n";
       return 2;
     }
   }

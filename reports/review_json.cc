@@ -171,9 +171,10 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   Json sum;
   sum["verdict"] = d.unknown ? "unknown" : (d.violated ? "violated" : "proved");
   sum["exit_code"] = in.exit_code;
-  sum["properties"] = {
-      {"proved", d.proved},   {"violated", d.violated},
-      {"unknown", d.unknown}, {"not_applicable", d.not_applicable}};
+  sum["properties"] = {{"proved", d.proved},
+                       {"violated", d.violated},
+                       {"unknown", d.unknown},
+                       {"not_applicable", d.not_applicable}};
   sum["findings"] = {{"error", d.errors}, {"warning", d.warnings}};
   sum["requests"] = d.requests;
   sum["delivered"] = d.delivered;

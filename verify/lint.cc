@@ -65,12 +65,17 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
                          const Binding& b, std::vector<Finding>& out) {
   if (!b.waypoint) return;
   const bool ready = HasReadyPod(c, b.waypoint->Key());
-  if (!ready && !GlobalWaypoint(mesh, c, *b.waypoint))
-    out.push_back(
-        BindingFinding(c, s, b, "waypoint-unavailable",
-                       "waypoint " + b.waypoint->Key() +
-                           " has no ready replica: every request to " +
-                           s.Key() + " fails closed (§3.6, K17); scale it up"));
+  if (ready || GlobalWaypoint(mesh, c, *b.waypoint)) return;
+  // The message says what happens; the fix, what to do (K17).
+  Finding f = BindingFinding(
+      c, s, b, "waypoint-unavailable",
+      "scale waypoint " + b.waypoint->Key() +
+          " up (kubectl scale deployment), or check its pods' readiness and "
+          "placement");
+  f.message = "waypoint " + b.waypoint->Key() +
+              " has no ready replica: every request to " + s.Key() +
+              " fails closed (§3.6, K17); " + b.why;
+  out.push_back(std::move(f));
 }
 
 // §3.4, K9: a ServiceEntry bound to an (egress) waypoint that has no address

@@ -192,8 +192,17 @@ std::optional<std::string> ReadTextFile(const std::string& path,
     return std::nullopt;
   }
   if (std::filesystem::is_directory(path, ec)) {
-    diags.Error(where,
-                what + " '" + path + "' is a directory, expected a file");
+    // A scenario folder given for its file: name the file it holds.
+    std::string hint;
+    for (const char* name : {"scenario.yaml", "scenario.yml", "scenario.json"})
+      if (std::filesystem::is_regular_file(std::filesystem::path(path) / name,
+                                           ec)) {
+        hint = "; did you mean '" +
+               (std::filesystem::path(path) / name).string() + "'?";
+        break;
+      }
+    diags.Error(
+        where, what + " '" + path + "' is a directory, expected a file" + hint);
     return std::nullopt;
   }
   // A device or a pipe (/dev/zero, /dev/stdin) may never end.

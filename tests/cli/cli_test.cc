@@ -123,6 +123,36 @@ TEST(ExitCodeTest, BadInputIsTwo) {
   EXPECT_NE(r.err.find("1 error; no paths computed"), std::string::npos);
 }
 
+// A scenario folder given for its file is bad input with a hint naming the
+// file.
+TEST(ExitCodeTest, ScenarioFolderGetsAHint) {
+  CliRun r = Cli({"paths", "scenarios/bookinfo"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("is a directory, expected a file; did you mean "
+                       "'scenarios/bookinfo/scenario.yaml'?"),
+            std::string::npos)
+      << r.err;
+}
+
+// Every answer depends on the Istio release meshsim models: --version says
+// which, and exits 0 without a subcommand.
+TEST(ExitCodeTest, VersionNamesTheModelledIstioReleases) {
+  CliRun r = Cli({"--version"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind(std::string("meshsim ") + kMeshsimVersion + "\n", 0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find("Istio 1.22 to 1.31"), std::string::npos) << r.out;
+}
+
+TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
+  CliRun r = Cli({"verify", "scenarios/bookinfo/scenario.yaml", "--property",
+                  "waypoint-bypas"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'waypoint-bypass'?"), std::string::npos)
+      << r.err;
+}
+
 TEST(ExitCodeTest, UsageErrorsAreTwoAndHelpIsZero) {
   EXPECT_EQ(Cli({}).code, 2);
   EXPECT_EQ(Cli({"frobnicate"}).code, 2);
