@@ -25,7 +25,9 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
   in.check = checks;
   for (const ScenarioCheck& c : checks)
     for (const ExpectationResult& r : c.results)
-      if (!r.findings.empty()) in.verify.push_back({c.file, {{}, r.findings}});
+      if (!r.findings.empty())
+        in.verify.push_back(
+            {c.file, {{}, r.findings, GroupFindings(r.findings)}});
   return in;
 }
 

@@ -41,6 +41,25 @@ Json FindingJson(const Finding& f) {
   return j;
 }
 
+Json GroupsJson(const std::vector<FindingGroup>& groups,
+                const std::vector<Finding>& findings) {
+  Json out = Json::array();
+  for (const FindingGroup& g : groups) {
+    Json j;
+    j["rule"] = g.rule;
+    j["cause"] = g.cause;
+    j["count"] = g.count;
+    j["destinations"] = g.destinations;
+    j["clients"] = g.clients;
+    if (g.representative < findings.size())
+      j["example"] = findings[g.representative].message;
+    if (!g.fix.empty()) j["fix"] = g.fix;
+    if (!g.fix_yaml.empty()) j["fix_yaml"] = g.fix_yaml;
+    out.push_back(j);
+  }
+  return out;
+}
+
 Json WarningsJson(const std::vector<Diagnostic>& warnings) {
   Json out = Json::array();
   for (const Diagnostic& d : warnings) out.push_back(d.ToString());

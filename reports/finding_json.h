@@ -20,6 +20,10 @@
 namespace meshsim {
 
 nlohmann::ordered_json FindingJson(const Finding& f);
+// [{rule, cause, count, destinations, clients, example, fix?, fix_yaml?}]:
+// the findings by root cause; `example` is one finding's message.
+nlohmann::ordered_json GroupsJson(const std::vector<FindingGroup>& groups,
+                                  const std::vector<Finding>& findings);
 // ["file:line:col: warning: ...", ...]: a scenario's warnings in JSON output.
 nlohmann::ordered_json WarningsJson(const std::vector<Diagnostic>& warnings);
 // {hops: [...]}: a path as findings and diff sides show it.

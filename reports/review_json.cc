@@ -282,6 +282,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
     j.update(FindingJson(f));
     ver["findings"].push_back(j);
   }
+  ver["groups"] = GroupsJson(in.verify.groups, in.verify.findings);
   root["verification"] = ver;
   root["warnings"] = Json::array();
   for (const Diagnostic& w : in.warnings)

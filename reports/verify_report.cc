@@ -31,6 +31,8 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
   root["findings"] = Json::array();
   for (const Finding& f : r.findings)
     root["findings"].push_back(FindingJson(f));
+  // The findings by root cause: one fix per group.
+  root["groups"] = GroupsJson(r.groups, r.findings);
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   WriteJson(root, out);
 }
@@ -74,6 +76,40 @@ void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
       out << "    see " << f.objects[i].kind << " " << f.objects[i].name
           << " at " << f.objects[i].location.ToString() << "\n";
     if (!f.fix.empty()) out << "    fix: " << f.fix << "\n";
+  }
+  if (r.findings.empty()) return;
+  // One entry per root cause, with its count and one fix.
+  out << "\n"
+      << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s")
+      << " from " << r.groups.size() << " root cause"
+      << (r.groups.size() == 1 ? "" : "s") << ":\n";
+  for (const FindingGroup& g : r.groups) {
+    out << "  [" << g.rule << "] " << g.cause << "\n";
+    out << "    " << g.count << " finding" << (g.count == 1 ? "" : "s");
+    if (!g.destinations.empty())
+      out << " over " << g.destinations.size() << " destination"
+          << (g.destinations.size() == 1 ? "" : "s");
+    if (!g.clients.empty()) {
+      out << "; clients:";
+      for (size_t i = 0; i < g.clients.size(); ++i)
+        out << (i ? ", " : " ") << g.clients[i];
+    }
+    out << "\n";
+    if (g.count > 1 && g.representative < r.findings.size())
+      out << "    e.g. " << r.findings[g.representative].message << "\n";
+    if (!g.fix.empty()) out << "    fix: " << g.fix << "\n";
+    if (!g.fix_yaml.empty()) {
+      out << "    apply:\n";
+      std::string line;
+      for (char c : g.fix_yaml) {
+        if (c == '\n') {
+          out << "      " << line << "\n";
+          line.clear();
+        } else {
+          line += c;
+        }
+      }
+    }
   }
 }
 

@@ -33,6 +33,7 @@ struct Finding {
   std::string
       from;  // "ambient workload client/curl", "ingress istio-system/gw", ...
   std::string from_cluster;
+  std::string client_kind;  // ambient | sidecar | uncaptured | ingress
   std::string to;    // "service shop/cart port 80", "pod shop/cart-0 port 80"
   std::string http;  // "GET /" or ""
   std::string cluster;  // landing cluster
@@ -47,6 +48,25 @@ struct Finding {
   std::string req_method, req_path;
   std::vector<FindingObject> objects;
   std::string fix;
+  // The root cause findings share (GroupFindings): e.g. "namespace shop in
+  // cluster east has no L4 guard for waypoint shop/waypoint"; "" when the
+  // finding stands alone. `fix_yaml`: a manifest that removes the cause.
+  std::string cause;
+  std::string fix_yaml;
+};
+
+// Findings with one root cause: how many, over which destinations and kinds
+// of client, one representative (an index into VerifyResult::findings) and
+// the fix, with the YAML to apply when there is one.
+struct FindingGroup {
+  std::string rule;
+  std::string cause;
+  size_t count = 0;
+  std::vector<std::string> destinations;  // sorted, distinct
+  std::vector<std::string> clients;       // kinds of client, sorted
+  size_t representative = 0;
+  std::string fix;
+  std::string fix_yaml;
 };
 
 struct PropertyResult {
@@ -63,7 +83,12 @@ struct PropertyResult {
 struct VerifyResult {
   std::vector<PropertyResult> properties;
   std::vector<Finding> findings;
+  std::vector<FindingGroup> groups;  // GroupFindings(findings)
 };
+
+// Groups findings by (rule, cause), sorted by rule and cause; a finding
+// without a cause is a group of its own.
+std::vector<FindingGroup> GroupFindings(const std::vector<Finding>& findings);
 
 }  // namespace meshsim
 

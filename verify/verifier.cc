@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "verify/deadline.h"
 #include "verify/encoder.h"
@@ -69,6 +70,25 @@ std::string FixFor(const SourceClass& k, const Encoded& e) {
          "istio.io/waypoint-for, "
          "admitted by allowedRoutes), and allow only the waypoint's principal "
          "at the destination (§4.3)";
+}
+
+// §4.3: the guard that makes a waypoint mandatory for namespace `ns`: an
+// ALLOW for the waypoint's principal only, at the destinations' ztunnel.
+std::string GuardYaml(const std::string& ns, const std::string& principal) {
+  return "apiVersion: security.istio.io/v1\n"
+         "kind: AuthorizationPolicy\n"
+         "metadata:\n"
+         "  name: allow-only-waypoint\n"
+         "  namespace: " +
+         ns +
+         "\n"
+         "spec:\n"
+         "  action: ALLOW\n"
+         "  rules:\n"
+         "  - from:\n"
+         "    - source:\n"
+         "        principals: [\"" +
+         principal + "\"]\n";
 }
 
 struct Query {
@@ -345,6 +365,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
                ? ClassLabel(cls)
                : (cls.kind == "ingress" ? cls.gateway : cls.workload);
   f.from_cluster = sc_.mesh.clusters[cls.cluster].name;
+  f.client_kind = cls.kind;
   const int port = m.eval(e.port, true).get_numeral_int();
   f.to = e.svc
              ? e.svc->Hostname() + ":" + std::to_string(port)
@@ -391,6 +412,20 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
   }
   f.fix = FixFor(cls, e);
+  // The root cause: the destination's namespace admits requests that skip
+  // the waypoint it asks for; one guard there fixes every such finding.
+  if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
+      !intended.empty()) {
+    f.cause = "namespace " + pod.ns + " in cluster " + dc.name +
+              " has no L4 guard for waypoint " + intended;
+    const Gateway* gw = dc.FindGateway(e.intended.front());
+    if (gw && e.intended.size() == 1)
+      f.fix_yaml =
+          GuardYaml(pod.ns, enc_.slice().WaypointPrincipal(ep.cluster, *gw));
+  } else if (rule == "waypoint-double-pass") {
+    f.cause = e.dest + " in cluster " + dc.name +
+              " can be reached through two waypoints";
+  }
   // Waypoints the model deleted (fail-open exposure).
   for (const auto& [key, v] : enc_.slice().deleted())
     if (m.eval(v, true).is_true())
@@ -442,10 +477,60 @@ VerifyResult Prover::Finish() {
       if (f.rule == "double-l7") d.result = ProofResult::kViolated;
     out_.properties.push_back(d);
   }
+  out_.groups = GroupFindings(out_.findings);
   return std::move(out_);
 }
 
 }  // namespace
+
+std::vector<FindingGroup> GroupFindings(const std::vector<Finding>& findings) {
+  std::vector<FindingGroup> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  std::vector<std::set<std::string>> dests, clients;
+  for (size_t i = 0; i < findings.size(); ++i) {
+    const Finding& f = findings[i];
+    size_t g;
+    auto it = f.cause.empty() ? index.end() : index.find({f.rule, f.cause});
+    if (it != index.end()) {
+      g = it->second;
+    } else {
+      g = out.size();
+      FindingGroup fg;
+      fg.rule = f.rule;
+      fg.cause = f.cause.empty() ? f.message : f.cause;
+      fg.representative = i;
+      fg.fix = f.fix;
+      fg.fix_yaml = f.fix_yaml;
+      if (!f.fix_yaml.empty())
+        fg.fix =
+            "make the waypoint mandatory (§4.3): apply the AuthorizationPolicy "
+            "below, which allows only the waypoint's principal at these "
+            "destinations (merge it with ALLOW policies the namespace already "
+            "has)";
+      out.push_back(std::move(fg));
+      dests.emplace_back();
+      clients.emplace_back();
+      if (!f.cause.empty()) index.emplace(std::make_pair(f.rule, f.cause), g);
+    }
+    ++out[g].count;
+    // The representative: the first by message, whatever order the
+    // findings came in (the same manifests in another order give the same
+    // groups, docs/robustness.md).
+    if (f.message < findings[out[g].representative].message)
+      out[g].representative = i;
+    if (!f.objects.empty()) dests[g].insert(f.objects.front().name);
+    if (!f.client_kind.empty()) clients[g].insert(f.client_kind);
+  }
+  for (size_t g = 0; g < out.size(); ++g) {
+    out[g].destinations.assign(dests[g].begin(), dests[g].end());
+    out[g].clients.assign(clients[g].begin(), clients[g].end());
+  }
+  std::stable_sort(
+      out.begin(), out.end(), [](const FindingGroup& a, const FindingGroup& b) {
+        return std::tie(a.rule, a.cause) < std::tie(b.rule, b.cause);
+      });
+  return out;
+}
 
 VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
   SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});

@@ -4,6 +4,7 @@
 // proved; the §4.3 guard's proof names the guard policy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -86,6 +87,41 @@ TEST(VerifyCasesTest, VacuousPropertiesAreNotApplicable) {
   VerifyResult bound = VerifyFile("scenarios/bookinfo/scenario.yaml");
   for (const PropertyResult& p : bound.properties)
     EXPECT_NE(p.result, ProofResult::kNotApplicable) << p.name;
+}
+
+// The published Bookinfo's bypass findings share one root cause (no L4
+// guard in namespace default): one group, every finding counted, every kind
+// of client named, and a guard to apply with the waypoint's real principal.
+// Applying that guard removes the cause: the guarded twin has no group.
+TEST(VerifyCasesTest, FindingsAreGroupedByRootCauseWithTheGuardToApply) {
+  VerifyResult r = VerifyFile("scenarios/bookinfo/scenario.yaml");
+  size_t bypass = 0;
+  for (const Finding& f : r.findings) bypass += f.rule == "waypoint-bypass";
+  ASSERT_GT(bypass, 1u);
+  const FindingGroup* g = nullptr;
+  size_t counted = 0;
+  for (const FindingGroup& x : r.groups) {
+    counted += x.count;
+    if (x.rule == "waypoint-bypass") {
+      EXPECT_EQ(g, nullptr) << "a second bypass group: " << x.cause;
+      g = &x;
+    }
+  }
+  EXPECT_EQ(counted, r.findings.size());
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->count, bypass);
+  EXPECT_EQ(g->cause,
+            "namespace default in cluster east has no L4 guard for waypoint "
+            "default/waypoint");
+  EXPECT_GT(g->destinations.size(), 1u);
+  EXPECT_NE(std::find(g->clients.begin(), g->clients.end(), "uncaptured"),
+            g->clients.end());
+  EXPECT_NE(g->fix_yaml.find("kind: AuthorizationPolicy"), std::string::npos);
+  EXPECT_NE(g->fix_yaml.find("namespace: default"), std::string::npos);
+  EXPECT_NE(g->fix_yaml.find("cluster.local/ns/default/sa/waypoint"),
+            std::string::npos)
+      << g->fix_yaml;
+  EXPECT_EQ(r.findings[g->representative].rule, "waypoint-bypass");
 }
 
 TEST(VerifyCasesTest, GuardProofNamesTheGuardPolicy) {
