@@ -1,6 +1,7 @@
 // Escaping per sink (docs/security.md): every text from the input that
 // reaches a terminal or CI log (TerminalText), XML or HTML (XmlEscape) or
-// Markdown (in review_markdown.cc) goes through that sink's function. All of
+// Markdown (review_markdown.cc Md, Cell, Code) goes through that sink's
+// function. All of
 // them first make the text valid UTF-8 (Utf8Valid); JSON writers replace bad
 // bytes themselves (finding_json.h WriteJson), and GitHub workflow commands
 // have their own escaping (check_report.cc).

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/text.h"
 #include "reports/review_data.h"
 #include "reports/review_report.h"
 
@@ -17,20 +18,56 @@ using review::Fixed;
 using review::Thousands;
 
 // Markdown table cells: no pipes or newlines.
-std::string Cell(const std::string& s) {
+// Text from the input as Markdown text (docs/security.md): valid UTF-8, no
+// control characters or line breaks, no raw HTML (< > & as entities), and
+// the characters that open links, emphasis, code or table cells escaped.
+std::string Md(const std::string& raw) {
   std::string out;
-  for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n')
-      out += ' ';
-    else
-      out += c;
+  for (char c : TerminalText(Utf8Valid(raw))) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '#':
+      case '!':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
+    }
   }
   return out;
 }
 
-std::string Code(const std::string& s) { return "`" + s + "`"; }
+std::string Cell(const std::string& s) { return Md(s); }
+
+// Inline code: HTML is not interpreted there, but a backtick would end it;
+// the fence is one backtick longer than any run inside.
+std::string Code(const std::string& raw) {
+  const std::string s = TerminalText(Utf8Valid(raw));
+  size_t run = 0, longest = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  const std::string pad = longest ? " " : "";
+  return fence + pad + s + pad + fence;
+}
 
 // The anchor GitHub and GitLab give a heading: lowercase, punctuation other
 // than '-' and '_' dropped, spaces as '-'.
@@ -221,19 +258,19 @@ std::string Request(const TrafficEntry& t) {
 
 void WriteFinding(int id, const Finding& f, std::ostream& out) {
   out << "**F" << id << "** · " << SeverityName(f.severity) << " · "
-      << Code(f.rule) << " — " << f.message << "\n\n";
+      << Code(f.rule) << " — " << Md(f.message) << "\n\n";
   if (!f.objects.empty()) {
     out << "- objects:";
     for (size_t i = 0; i < f.objects.size(); ++i) {
       const FindingObject& o = f.objects[i];
-      out << (i ? ";" : "") << " " << o.kind << " " << Code(o.name);
+      out << (i ? ";" : "") << " " << Md(o.kind) << " " << Code(o.name);
       const std::string at = review::FileLine(o.location);
       if (!at.empty()) out << " at " << Code(at);
     }
     out << "\n";
   }
   if (!f.from.empty()) {
-    out << "- counterexample: from " << f.from << " (" << f.from_cluster
+    out << "- counterexample: from " << Md(f.from) << " (" << Md(f.from_cluster)
         << ") to " << Code(f.to);
     if (!f.http.empty()) out << " " << Code(f.http);
     out << "\n";
@@ -244,7 +281,7 @@ void WriteFinding(int id, const Finding& f, std::ostream& out) {
       out << (i ? " →" : "") << " " << Code(review::HopLabel(f.path[i]));
     out << "\n";
   }
-  if (!f.fix.empty()) out << "- fix: " << f.fix << "\n";
+  if (!f.fix.empty()) out << "- fix: " << Md(f.fix) << "\n";
   out << "\n";
 }
 
@@ -327,7 +364,7 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
   out << "\n## Traffic\n";
   for (const review::EntryView& e : d.entries) {
     const TrafficEntry& t = *e.entry;
-    out << "\n### " << t.name << "\n\n"
+    out << "\n### " << Md(t.name) << "\n\n"
         << Request(t) << ", " << Fixed(t.rate, 1) << " req/s";
     const std::string at = review::FileLine(t.location);
     if (!at.empty()) out << " · " << Code(at);
@@ -358,17 +395,17 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
         const PathDenial& dn = *v.path->denied_by;
         out << "\nDenied at hop " << dn.hop + 1 << " by " << Code(dn.policy)
             << (dn.rule ? " rule " + std::to_string(*dn.rule) : "") << " ("
-            << dn.action << "), seeing principal "
+            << Md(dn.action) << "), seeing principal "
             << Code(dn.principal.value_or("none: plaintext")) << ".\n";
       } else if (v.outcome == Outcome::kFailed && !v.path->reason.empty()) {
-        out << "\nFailed: " << v.path->reason << ".\n";
+        out << "\nFailed: " << Md(v.path->reason) << ".\n";
       }
     }
     if (e.paths.size() && e.paths.front().path &&
         !e.paths.front().path->why.empty()) {
       out << "\n<details><summary>why (path 1)</summary>\n\n";
       for (const std::string& w : e.paths.front().path->why)
-        out << "- " << w << "\n";
+        out << "- " << Md(w) << "\n";
       out << "\n</details>\n";
     }
     out << "\n| requests | delivered | denied | failed | retries | mean ms | "
@@ -382,7 +419,7 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
         << Fixed(l.p99, 3) << " | " << Fixed(l.p999, 3) << " | "
         << Fixed(l.max, 3) << " |\n";
     for (const auto& [r, n] : e.failed_by_reason)
-      out << "\nFailed ×" << Thousands(n) << ": " << r << "\n";
+      out << "\nFailed ×" << Thousands(n) << ": " << Md(r) << "\n";
     if (e.policy_hits.empty()) {
       out << "\nNo AuthorizationPolicy is evaluated on these paths.\n";
     } else {
@@ -414,7 +451,7 @@ void WriteProxies(const review::ReviewData& d, std::ostream& out) {
            "|---|---|---|---:|---:|---:|---:|---:|---:|\n";
     for (size_t i = 0; i < sorted.size() && i < kMaxRows; ++i) {
       const review::ProxyView& p = *sorted[i];
-      out << "| " << Code(p.label) << " | " << p.kind << " | " << p.cluster
+      out << "| " << Code(p.label) << " | " << p.kind << " | " << Md(p.cluster)
           << " | " << p.workers << " | " << Thousands(p.requests) << " | "
           << Percent(p.utilization) << " | " << Fixed(p.cores, 3) << " | "
           << Fixed(p.mean_queue, 3) << " | " << p.max_queue << " |\n";
@@ -468,7 +505,7 @@ void WriteFindings(const ReviewInput& in, std::ostream& out) {
 void WriteReviewMarkdown(const ReviewInput& in, std::ostream& out) {
   const review::ReviewData d = review::BuildReviewData(in);
   const Scenario& sc = in.scenario;
-  out << "# meshsim report: " << sc.mesh.name << "\n\n";
+  out << "# meshsim report: " << Md(sc.mesh.name) << "\n\n";
   out << "Scenario " << Code(sc.file) << " · Istio "
       << sc.mesh.istio.version.ToString() << " ("
       << (sc.mesh.istio.distribution == Distribution::kSolo ? "Solo"

@@ -151,6 +151,23 @@ TEST_F(SecurityTest, HostileNamesCannotForgeWorkflowCommandsOrEscapes) {
   EXPECT_NE(out_.str().find("\\x1B]0;title"), std::string::npos) << out_.str();
 }
 
+// A name cannot inject HTML, a link or a line into report.md: Markdown
+// gets its own escaping (reports/review_markdown.cc Md).
+TEST_F(SecurityTest, HostileNamesStayTextInReportMarkdown) {
+  const std::string sc = Scenario(
+      "sc.yaml", "<img src=x onerror=alert(1)>[click](http://evil)\\n# pwned");
+  Run({"report", sc, "-o", (dir_ / "out").string()});
+  const std::string md = Read(dir_ / "out" / "report.md");
+  ASSERT_FALSE(md.empty()) << err_.str();
+  EXPECT_EQ(md.find("<img"), std::string::npos) << md.substr(0, 300);
+  EXPECT_EQ(md.find("[click](http://evil)"), std::string::npos);
+  EXPECT_NE(md.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos)
+      << md.substr(0, 300);
+  std::istringstream lines(md);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_NE(line.rfind("# pwned", 0), 0u) << line;
+}
+
 // Bytes that are not UTF-8 in a file name reach JSON as U+FFFD, never an
 // abort.
 TEST_F(SecurityTest, NonUtf8FileNameInJsonIsReplaced) {
