@@ -626,7 +626,7 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
   for (const std::string& name : impl_->enc.ClaimNames())
     if (!jwt || !jwt->claims.count(name))
       s.add(!ctx.bool_const(("jwt-has-claim:" + name).c_str()));
-  for (int guard = 0; guard < 16; ++guard) {
+  for (int guard = 0; guard < 32; ++guard) {
     z3::check_result r = s.check();
     if (r == z3::unknown) {
       out.unknown = true;
@@ -636,10 +636,14 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
     z3::model m = s.get_model();
     const int passes = m.eval(e.passes, true).get_numeral_int();
     const int oc = m.eval(e.outcome, true).get_numeral_int();
-    out.outcomes.insert({passes, oc == 0   ? Outcome::kDelivered
-                                 : oc == 1 ? Outcome::kDenied
-                                           : Outcome::kFailed});
-    s.add(!(e.passes == ctx.int_val(passes) && e.outcome == ctx.int_val(oc)));
+    const Outcome o = oc == 0   ? Outcome::kDelivered
+                      : oc == 1 ? Outcome::kDenied
+                                : Outcome::kFailed;
+    const std::string via = m.eval(e.via, true).get_string();
+    out.outcomes.insert({passes, o});
+    out.detailed.insert({passes, via, o});
+    s.add(!(e.passes == ctx.int_val(passes) && e.outcome == ctx.int_val(oc) &&
+            e.via == ctx.string_val(via)));
   }
   s.pop();
   return out;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,10 @@ VerifyResult Verify(const Scenario& scenario, const VerifyOptions& options);
 // waypoint passes, outcome), one per choice the data plane may make.
 struct EncodedOutcomes {
   std::set<std::pair<int, Outcome>> outcomes;
+  // The same with the last waypoint passed ("" for none): (passes, last
+  // waypoint, outcome), so a cross-check sees which waypoint, not only how
+  // many.
+  std::set<std::tuple<int, std::string, Outcome>> detailed;
   bool unknown = false;
 };
 

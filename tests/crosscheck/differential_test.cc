@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "model/io/loader.h"
 #include "model/labels.h"
@@ -66,10 +67,28 @@ int CompareAll(const Scenario& sc, const std::string& label) {
       t.to.port = port;
       t.http = HttpRequest{"GET", "/", {}, std::nullopt};
       OutcomeSet expected;
-      for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
+      std::set<std::tuple<int, std::string, Outcome>> expected_via;
+      for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
         expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+        expected_via.insert({static_cast<int>(p.waypoints.size()),
+                             p.waypoints.empty() ? "" : p.waypoints.back(),
+                             p.outcome});
+      }
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, "GET", "/");
       EXPECT_FALSE(got.unknown);
+      // Which waypoint, not only how many: the last one passed.
+      if (got.outcomes == expected) {
+        std::string want, have;
+        for (const auto& [n, w, o] : expected_via)
+          want +=
+              "(" + std::to_string(n) + " " + w + " " + OutcomeName(o) + ")";
+        for (const auto& [n, w, o] : got.detailed)
+          have +=
+              "(" + std::to_string(n) + " " + w + " " + OutcomeName(o) + ")";
+        EXPECT_EQ(have, want)
+            << label << ": from " << src.id << " to "
+            << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port;
+      }
       EXPECT_EQ(got.outcomes, expected)
           << label << ": from " << src.id << " to "
           << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port
