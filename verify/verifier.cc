@@ -254,8 +254,10 @@ void Prover::Prove(const SliceDestination& d,
       e.intent && !e.self && e.outcome == 0 && e.passes == 0;
   // A destination that asks for a waypoint concerns the bypass properties;
   // one a request can pass a waypoint on the way to, the double pass.
-  if (!e.intent.simplify().is_false()) intent_seen_ = true;
-  if (!(e.passes >= 1).simplify().is_false()) passes_seen_ = true;
+  // Simplified only until the first such slice: not once per slice.
+  if (!intent_seen_ && !e.intent.simplify().is_false()) intent_seen_ = true;
+  if (!passes_seen_ && !(e.passes >= 1).simplify().is_false())
+    passes_seen_ = true;
   ProofResult br = ProofResult::kProved;
   if (Wanted(options_, "waypoint-bypass"))
     br = Run(q, bypass_, unguarded, assume, "reaches without any waypoint");
