@@ -427,6 +427,32 @@ void DeriveGateways(Cluster& c) {
   }
 }
 
+// §16.3: Router pods. An Istio Gateway (networking.istio.io) selects pods
+// by its selector in any namespace (no selector: every gateway pod); a pod
+// it selects runs the Router Envoy, named after its Deployment.
+void DeriveRouters(Cluster& c) {
+  c.istio_gateway_pods.clear();
+  for (const auto& [key, gw] : c.istio_gateways) {
+    std::vector<size_t>& pods = c.istio_gateway_pods[key];
+    for (size_t i = 0; i < c.workloads.size(); ++i) {
+      Workload& w = c.workloads[i];
+      if (w.role == WorkloadRole::kWaypoint ||
+          w.role == WorkloadRole::kEastWest)
+        continue;
+      const bool selected = gw.selector
+                                ? SelectorMatches(*gw.selector, w.labels)
+                                : w.role == WorkloadRole::kIngress;
+      if (!selected) continue;
+      pods.push_back(i);
+      if (w.gateway.empty()) {
+        w.role = WorkloadRole::kIngress;
+        w.router = true;
+        w.gateway = w.ns + "/" + w.owner;
+      }
+    }
+  }
+}
+
 // Workload indexes in namespace/name order: placement and addresses must
 // not depend on the order objects come in.
 std::vector<size_t> CanonicalOrder(const Cluster& c) {
@@ -562,6 +588,7 @@ void Mesh::Finalize(Diagnostics& diags) {
       AddSoloAutoWaypoints(c, notes);
     }
     DeriveGateways(c);
+    DeriveRouters(c);
     const std::vector<size_t> order = CanonicalOrder(c);
     PlaceAndAddress(c, static_cast<int>(ci), order, used_ips);
     for (Workload& w : c.workloads) DeriveCapture(c, w);

@@ -128,6 +128,9 @@ struct Workload {
   std::vector<ContainerPort> ports;
   WorkloadRole role = WorkloadRole::kApplication;
   std::string gateway;  // "ns/name" of the Gateway this pod belongs to
+  // A Router pod that Istio Gateways (networking.istio.io) select; its
+  // `gateway` is then ns/<its Deployment> (§16.3).
+  bool router = false;
   SourceLocation location;
   std::map<std::string, SourceLocation> label_locations;
   // Filled by Finalize().
@@ -232,25 +235,32 @@ struct Gateway {
 };
 
 struct HttpMatch {
-  std::string path_type;  // Exact | PathPrefix | RegularExpression ("" = any)
+  // Exact | PathPrefix | RegularExpression ("" = any); a VirtualService's
+  // uri.prefix is Prefix (a plain string prefix, not whole segments).
+  std::string path_type;
   std::string path_value;
   std::string method;
   struct Header {
     std::string name;
-    std::string type = "Exact";
+    std::string type = "Exact";  // Exact | RegularExpression | Prefix (VS)
     std::string value;
   };
   std::vector<Header> headers;
   std::vector<Header> query_params;
+  // VirtualService only (§16.2): sourceLabels (the client pod's labels; a
+  // waypoint drops such a match) and port (the service port).
+  std::optional<Labels> source_labels;
+  int port = 0;
 };
 
 struct BackendRef {
   std::string kind = "Service";  // Service | ServiceEntry (group
                                  // networking.istio.io) | Hostname
   std::string ns;
-  std::string name;
+  std::string name;  // for Hostname: the host, as written
   int port = 0;
   int weight = 1;
+  std::string subset;  // VirtualService destination.subset (§16.1)
   SourceLocation location;
 };
 
@@ -279,27 +289,120 @@ struct HttpFilter {
   std::string rewrite_hostname, path_type, path_value;
 };
 
+// A VirtualService's fault injection (§16.2): a share of the requests is
+// answered by the proxy with `abort_status`, a share is held `delay_ns`.
+struct FaultInjection {
+  double abort_percent = 0;  // 0..100
+  int abort_status = 0;
+  double delay_percent = 0;  // 0..100
+  int64_t delay_ns = 0;
+};
+
 struct HttpRouteRule {
+  std::string name;                // a VirtualService route's name
   std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
   std::vector<BackendRef> backends;
   std::vector<HttpFilter> filters;
   std::string timeout;  // timeouts.request, recorded for the simulator
   std::optional<int>
       retry_attempts;  // retry.attempts, recorded for the simulator
+  std::optional<FaultInjection> fault;  // VirtualService only
+  std::optional<BackendRef> mirror;     // VirtualService only
+  double mirror_percent = 100;
   SourceLocation location;
 };
 
+// A Gateway API route, or a VirtualService (kind "VirtualService", §16.2),
+// which Istio itself turns HTTPRoutes into. A VirtualService's `tcp` and
+// `tls` sections are rules whose matches are empty; it selects its rule by
+// first match, not by Gateway API precedence.
 struct HttpRoute {
-  std::string kind =
-      "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute | TLSRoute
+  std::string kind = "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute |
+                                   // TLSRoute | VirtualService
   std::string ns;
   std::string name;
   std::string creation_timestamp;
   std::vector<ParentRef> parents;
-  std::vector<std::string> hostnames;
-  std::vector<HttpRouteRule> rules;
+  std::vector<std::string> hostnames;  // VirtualService: spec.hosts
+  std::vector<HttpRouteRule> rules;    // VirtualService: spec.http
+  // VirtualService only: spec.gateways ("mesh", or ns/name of an Istio
+  // Gateway; empty means mesh), spec.exportTo, and the tcp/tls rules.
+  std::vector<std::string> gateways;
+  std::vector<std::string> export_to;
+  std::vector<HttpRouteRule> tcp_rules;
   SourceLocation location;
 
+  std::string Key() const { return ns + "/" + name; }
+  bool IsVirtualService() const { return kind == "VirtualService"; }
+  // VirtualService: whether it applies to sidecars and waypoints.
+  bool ForMesh() const;
+};
+
+// DestinationRule traffic policy (§16.1), the fields meshsim models.
+struct TrafficPolicy {
+  std::string lb_simple;  // LEAST_REQUEST (default) | ROUND_ROBIN | RANDOM
+                          // | PASSTHROUGH
+  // localityLbSetting (absent: MeshConfig's, enabled).
+  std::optional<bool> locality_enabled;
+  std::vector<std::string> failover_priority;
+  std::vector<std::pair<std::string, std::string>> failover;  // from -> to
+  bool has_distribute = false;
+  // connectionPool (absent: no limit, Envoy's 2^32-1).
+  std::optional<int64_t> max_connections, http1_max_pending, http2_max_requests,
+      max_retries;
+  // outlierDetection: present or not, and its thresholds.
+  bool outlier_detection = false;
+  int64_t consecutive_5xx = 5;
+  int64_t interval_ns = 10'000'000'000;
+  int64_t base_ejection_ns = 30'000'000'000;
+  int64_t max_ejection_percent = 10;
+  std::string tls_mode;  // DISABLE | SIMPLE | MUTUAL | ISTIO_MUTUAL
+  SourceLocation location;
+};
+
+struct DestinationRuleSubset {
+  std::string name;
+  Labels labels;
+  std::optional<TrafficPolicy> policy;
+  SourceLocation location;
+};
+
+// DestinationRule (networking.istio.io v1, v1beta1, v1alpha3), §16.1.
+struct DestinationRule {
+  std::string ns;
+  std::string name;
+  std::string host;
+  std::string creation_timestamp;
+  std::vector<std::string> export_to;
+  std::optional<Labels> workload_selector;
+  std::optional<TrafficPolicy> policy;
+  std::map<int, TrafficPolicy> port_policies;  // portLevelSettings
+  std::vector<DestinationRuleSubset> subsets;
+  SourceLocation location;
+  std::string Key() const { return ns + "/" + name; }
+  const DestinationRuleSubset* FindSubset(const std::string& name) const;
+  // The policy for `port` and `subset` (""): the port's over the rule's,
+  // then the subset's over both, field by field as Istio merges them.
+  std::optional<TrafficPolicy> PolicyFor(int port,
+                                         const std::string& subset) const;
+};
+
+// An Istio Gateway (networking.istio.io, §16.3): which Router pods listen
+// on which ports for which hosts.
+struct IstioServer {
+  int port = 0;  // spec.servers[].port.number, as written
+  std::string port_name;
+  std::string protocol;
+  std::vector<std::string> hosts;  // [ns/]host; "*" and *.suffix allowed
+  SourceLocation location;
+};
+
+struct IstioGateway {
+  std::string ns;
+  std::string name;
+  std::optional<Labels> selector;  // absent: every gateway pod
+  std::vector<IstioServer> servers;
+  SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };
 
@@ -418,7 +521,9 @@ struct Cluster {
   // Every modelled object by "Kind ns/name" (first definition wins).
   std::map<std::string, ObjectDigest> objects;
   std::map<std::string, GatewayClass> gateway_classes;
-  std::vector<HttpRoute> routes;
+  std::vector<HttpRoute> routes;  // Gateway API routes and VirtualServices
+  std::vector<DestinationRule> destination_rules;
+  std::map<std::string, IstioGateway> istio_gateways;  // by ns/name
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;
   std::vector<RequestAuthentication> request_authentications;
@@ -439,6 +544,8 @@ struct Cluster {
   std::vector<std::vector<size_t>> workload_services;
   std::map<std::string, std::vector<size_t>>
       gateway_pods;  // gateway key -> workloads
+  // Istio Gateway key -> the Router pods it selects (§16.3).
+  std::map<std::string, std::vector<size_t>> istio_gateway_pods;
 
   const Namespace* FindNamespace(const std::string& ns) const;
   const Workload* FindWorkload(const std::string& key) const;

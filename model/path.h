@@ -9,6 +9,7 @@
 #ifndef MESHSIM_MODEL_PATH_H_
 #define MESHSIM_MODEL_PATH_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,10 +74,15 @@ struct PathDenial : DeniedBy {
 };
 
 struct PathRoute {
-  std::string name;  // ns/name of the HTTPRoute
+  std::string kind = "HTTPRoute";  // HTTPRoute, GRPCRoute, ..., VirtualService
+  std::string name;                // ns/name of the HTTPRoute or VirtualService
   int rule = 0;
   std::string timeout;
   std::optional<int> retries;
+  // A VirtualService's fault.delay: `delay_percent`% of the requests are
+  // held `delay_ns` by the proxy (§16.2).
+  int64_t delay_ns = 0;
+  double delay_percent = 0;
 };
 
 struct Path {

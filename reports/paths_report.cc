@@ -13,10 +13,15 @@ namespace {
 
 nlohmann::ordered_json RouteJson(const PathRoute& r) {
   nlohmann::ordered_json j;
+  j["kind"] = r.kind;
   j["name"] = r.name;
   j["rule"] = r.rule;
   if (!r.timeout.empty()) j["timeout"] = r.timeout;
   if (r.retries) j["retries"] = *r.retries;
+  if (r.delay_ns > 0) {
+    j["fault_delay_ms"] = static_cast<double>(r.delay_ns) / 1e6;
+    j["fault_delay_percent"] = r.delay_percent;
+  }
   return j;
 }
 
@@ -135,9 +140,12 @@ void WritePathsText(const PathsResult& result,
             << p.hops[p.denied_by->hop].name << ") seeing principal "
             << p.denied_by->principal.value_or("(none: plaintext)") << "\n";
       for (const PathRoute& r : p.routes) {
-        out << "      route: HTTPRoute " << r.name << " rule " << r.rule;
+        out << "      route: " << r.kind << " " << r.name << " rule " << r.rule;
         if (!r.timeout.empty()) out << ", timeout " << r.timeout;
         if (r.retries) out << ", " << *r.retries << " retries";
+        if (r.delay_ns > 0)
+          out << ", fault delay " << static_cast<double>(r.delay_ns) / 1e6
+              << " ms for " << r.delay_percent << "% of requests";
         out << "\n";
       }
       if (!p.redirect.empty()) out << "      redirect: " << p.redirect << "\n";

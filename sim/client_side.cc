@@ -395,18 +395,31 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                   b.waypoint->Key() + " of " + SvcName(s.svc_cluster, s.svc) +
                   " is bypassed (§6, K2)"
             : "the sidecar routes to the endpoints itself (§6)";
-    // §6: a sidecar applies the service's mesh routes client-side.
+    // §6, §16.2: a sidecar applies the service's mesh routes client-side:
+    // the oldest VirtualService for its host, else its GAMMA routes.
     std::vector<Backend> backends;
     int route = -1, req = s.req;
-    if (!Route(v, s, MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr),
-               s.svc_cluster, s.svc, s.port, "the client sidecar", &backends,
-               &route, &req, &why))
+    std::vector<const HttpRoute*> routes;
+    if (const HttpRoute* vs =
+            VirtualServiceForSidecar(mesh_.clusters[s.cluster], src.ns, svc))
+      routes.push_back(vs);
+    else
+      routes = MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr);
+    RouteContext ctx;
+    ctx.source_labels = &src.labels;
+    if (!Route(v, s, routes, s.svc_cluster, s.svc, s.port, "the client sidecar",
+               &backends, &route, &req, &why, ctx))
       return;
     State n = s;
     n.req = req;
-    for (const Backend& be : backends)
+    for (const Backend& be : backends) {
+      std::string bwhy = why;
+      // §16.1: the sidecar's own DestinationRule lookup.
+      auto pol = PolicyFor(v, s.cluster, src.ns, &src.labels, be, &bwhy, route);
+      if (!pol) continue;
       ToServiceEndpoints(v, n, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                         false, "", why, false, be.share, route);
+                         false, "", bwhy, false, be.share, route, &*pol);
+    }
     return;
   }
   if (s.target_wl >= 0) {

@@ -64,7 +64,15 @@ void Builder::Build() {
   const int ci = ClusterIndex(t_.from.cluster);
   const Cluster& c = mesh_.clusters[ci];
   if (!t_.from.ingress.empty()) {
-    auto pods = ReadyPods(c, t_.from.ingress);
+    std::vector<int> pods = ReadyPods(c, t_.from.ingress);
+    auto router = c.istio_gateway_pods.find(t_.from.ingress);
+    if (!c.FindGateway(t_.from.ingress) &&
+        router != c.istio_gateway_pods.end()) {
+      // §16.3: an Istio Gateway's Router pods.
+      pods.clear();
+      for (size_t wi : router->second)
+        if (c.workloads[wi].ready) pods.push_back(static_cast<int>(wi));
+    }
     if (pods.empty()) {
       Hop base{HopKind::kIngress, t_.from.ingress, c.name, "", {}};
       Vertex v = AddVertex(base);
@@ -198,10 +206,15 @@ void Builder::Run() {
 
 int Builder::AddRoute(const RouteChoice& rc) {
   PathRoute r;
+  r.kind = rc.route->kind;
   r.name = rc.route->Key();
   r.rule = rc.rule_index;
   r.timeout = rc.rule->timeout;
   r.retries = rc.rule->retry_attempts;
+  if (rc.rule->fault && rc.rule->fault->delay_ns > 0) {
+    r.delay_ns = rc.rule->fault->delay_ns;
+    r.delay_percent = rc.rule->fault->delay_percent;
+  }
   impl_.routes.push_back(r);
   return static_cast<int>(impl_.routes.size()) - 1;
 }

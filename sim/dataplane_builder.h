@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/networking.h"
 #include "model/path.h"
 #include "model/policy.h"
 #include "model/scenario.h"
@@ -101,6 +102,16 @@ struct Backend {
   int svc;
   int port;
   double share;
+  std::string subset;  // a VirtualService destination's subset
+};
+
+// What the DestinationRule a proxy applies to a backend says about its
+// endpoints (§16.1): the subset's labels and the merged traffic policy.
+struct EndpointPolicy {
+  std::string dr;  // ns/name of the DestinationRule
+  std::string subset;
+  Labels subset_labels;
+  std::optional<TrafficPolicy> policy;
 };
 
 }  // namespace dataplane
@@ -207,7 +218,18 @@ class Builder {
              const std::vector<const HttpRoute*>& routes, int dflt_cluster,
              int dflt_svc, int port, const std::string& where,
              std::vector<Backend>* backends, int* route_id, int* req_id,
-             std::string* why);
+             std::string* why, const RouteContext& ctx = {});
+  bool ResolveBackend(Vertex from, const RouteChoice& rc, const BackendRef& b,
+                      const Cluster& c, int ci, int port, double share,
+                      const std::string& why, std::vector<Backend>* backends);
+  std::vector<const HttpRoute*> WaypointRoutes(int ci, int si, int port,
+                                               const Gateway* wp) const;
+  std::optional<EndpointPolicy> PolicyFor(Vertex from, int proxy_cluster,
+                                          const std::string& proxy_ns,
+                                          const Labels* proxy_labels,
+                                          const Backend& be, std::string* why,
+                                          int route);
+  void RouterHop(Vertex v, const State& s);
   void WaypointHop(Vertex v, const State& s);
   void IngressHop(Vertex v, const State& s);
   const Listener* IngressListener(Vertex v, const State& s, const Gateway& gw);
@@ -233,7 +255,11 @@ class Builder {
                           bool allow_remote_network, const std::string& header,
                           const std::string& why,
                           bool local_cluster_only = false, double share = 1.0,
-                          int route = -1);
+                          int route = -1,
+                          const EndpointPolicy* policy = nullptr);
+  std::vector<EpRef> LocalityPreferred(const std::vector<EpRef>& eps, int ci,
+                                       int proxy_wl, const TrafficPolicy& tp,
+                                       std::string* why) const;
   bool ToServiceEntryAddresses(Vertex from, const State& base, const Service& s,
                                int svc_cluster, int svc, int port, size_t total,
                                const std::string& why, double share, int route);

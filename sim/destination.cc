@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/binding.h"
+#include "model/labels.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
 
@@ -123,13 +124,29 @@ void Builder::ToExternal(Vertex from, const std::string& where,
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
 // through their east-west gateway. Each choice gets its share of requests.
-void Builder::ToServiceEndpoints(
-    Vertex from, const State& base, int ci, int client_wl, int svc_cluster,
-    int svc, int port, bool allow_remote_network, const std::string& header,
-    const std::string& why, bool local_cluster_only, double share, int route) {
+void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
+                                 int client_wl, int svc_cluster, int svc,
+                                 int port, bool allow_remote_network,
+                                 const std::string& header,
+                                 const std::string& given_why,
+                                 bool local_cluster_only, double share,
+                                 int route, const EndpointPolicy* policy) {
   const Service& s = S(svc_cluster, svc);
+  std::string why = given_why;
   std::vector<EpRef> eps = Endpoints(svc_cluster, svc, local_cluster_only);
-  if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
+  std::string subset;
+  if (policy && !policy->subset.empty()) {
+    // §16.1: a subset's endpoints are the pods with all its labels.
+    std::vector<EpRef> kept;
+    for (const EpRef& e : eps)
+      if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
+        kept.push_back(e);
+    eps = kept;
+    subset = " subset " + policy->subset;
+  }
+  if (policy && policy->policy)
+    eps = LocalityPreferred(eps, ci, client_wl, *policy->policy, &why);
+  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
     eps = PreferClose(eps, ci, client_wl);
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<EpRef> local;
@@ -161,9 +178,81 @@ void Builder::ToServiceEndpoints(
     return;
   if (total == 0)
     Fail(from,
-         SvcName(svc_cluster, svc) +
+         SvcName(svc_cluster, svc) + subset +
              " has no healthy endpoints (NoHealthyUpstream)",
          why, share, route);
+}
+
+// §16.1: Envoy's locality load balancing at a sidecar, gateway or waypoint
+// `proxy_wl`, from the DestinationRule's (merged) policy. It applies only
+// when the policy has outlierDetection (unless localityLbSetting is off):
+// failoverPriority ranks endpoints by how many of its labels, in order,
+// equal the proxy's (topology.istio.io/cluster, /network, the node's
+// region and zone, or `label=value`); without it the proxy's region, then
+// zone. Only healthy endpoints are here, so the best rank takes every
+// request; the next is used when it has none.
+std::vector<EpRef> Builder::LocalityPreferred(const std::vector<EpRef>& eps,
+                                              int ci, int proxy_wl,
+                                              const TrafficPolicy& tp,
+                                              std::string* why) const {
+  if (eps.empty() || proxy_wl < 0 || !tp.outlier_detection ||
+      (tp.locality_enabled && !*tp.locality_enabled))
+    return eps;
+  auto value = [&](int cluster, const Workload& w,
+                   const std::string& key) -> std::string {
+    const Cluster& wc = mesh_.clusters[cluster];
+    const Node* n = wc.FindNode(w.node);
+    if (key == "topology.istio.io/cluster") return wc.name;
+    if (key == kLabelNetwork) return w.network;
+    if (key == "topology.kubernetes.io/region") return n ? n->region : "";
+    if (key == "topology.kubernetes.io/zone") return n ? n->zone : "";
+    if (key == "kubernetes.io/hostname") return w.node;
+    const std::string* v = FindLabel(w.labels, key);
+    return v ? *v : "";
+  };
+  const Workload& proxy = W(ci, proxy_wl);
+  auto score = [&](const EpRef& e) {
+    const Workload& w = W(e.cluster, e.wl);
+    int sc = 0;
+    if (!tp.failover_priority.empty()) {
+      for (const std::string& entry : tp.failover_priority) {
+        const size_t eq = entry.find('=');
+        const std::string key = entry.substr(0, eq);
+        const std::string want = eq == std::string::npos ? value(ci, proxy, key)
+                                                         : entry.substr(eq + 1);
+        if (want.empty() || value(e.cluster, w, key) != want) break;
+        ++sc;
+      }
+      return sc;
+    }
+    const std::string region =
+        value(ci, proxy, "topology.kubernetes.io/region");
+    if (region.empty() ||
+        value(e.cluster, w, "topology.kubernetes.io/region") != region)
+      return 0;
+    const std::string zone = value(ci, proxy, "topology.kubernetes.io/zone");
+    return zone.empty() ||
+                   value(e.cluster, w, "topology.kubernetes.io/zone") != zone
+               ? 1
+               : 2;
+  };
+  int best = -1;
+  for (const EpRef& e : eps) best = std::max(best, score(e));
+  std::vector<EpRef> out;
+  for (const EpRef& e : eps)
+    if (score(e) == best) out.push_back(e);
+  if (out.size() < eps.size()) {
+    std::string list;
+    for (const std::string& p : tp.failover_priority)
+      list += (list.empty() ? "" : ", ") + p;
+    *why += tp.failover_priority.empty()
+                ? "; locality load balancing (outlierDetection set) keeps "
+                  "the endpoints in the proxy's region and zone (§16.1)"
+                : "; failoverPriority [" + list +
+                      "] keeps the endpoints that share the proxy's first " +
+                      std::to_string(best) + " of them (§16.1)";
+  }
+  return out;
 }
 
 // A ServiceEntry's own addresses: its inline endpoints and, with no endpoint

@@ -1,6 +1,7 @@
 // The proxies between client and destination: waypoints (§3.7), ingress
 // gateways (§5) and east-west gateways (§7.2), how a request reaches their
 // replicas, and the routes they apply (§9).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,43 @@ std::vector<const HttpRoute*> Builder::MeshRoutes(
   return routes;
 }
 
+// The routes a waypoint applies to service (ci, si): its VirtualServices
+// and GAMMA HTTPRoutes, in the order of §16.2.
+std::vector<const HttpRoute*> Builder::WaypointRoutes(int ci, int si, int port,
+                                                      const Gateway* wp) const {
+  std::vector<const HttpRoute*> gamma = MeshRoutes(ci, si, port, wp);
+  if (!wp) return gamma;
+  return VirtualServicesAtWaypoint(mesh_.clusters[ci], *wp, S(ci, si), gamma,
+                                   Version(ci));
+}
+
+namespace {
+
+std::string RouteName(const RouteChoice& rc) {
+  if (rc.route->IsVirtualService())
+    return "VirtualService " + rc.route->Key() + " route " +
+           (rc.rule->name.empty() ? std::to_string(rc.rule_index)
+                                  : "'" + rc.rule->name + "'");
+  return rc.route->kind + " " + rc.route->Key() + " rule " +
+         std::to_string(rc.rule_index);
+}
+
+std::string FormatLabels(const Labels& labels) {
+  std::string out;
+  for (const auto& [k, v] : labels)
+    out += (out.empty() ? "" : ",") + k + "=" + v;
+  return out;
+}
+
+std::string Percent(double p) {
+  std::string t = std::to_string(p);
+  t.erase(t.find_last_not_of('0') + 1);
+  if (!t.empty() && t.back() == '.') t.pop_back();
+  return t;
+}
+
+}  // namespace
+
 // Applies `routes` for the request in state `s`. On success fills the
 // backends (with their shares), the route index and the request after
 // filters; otherwise ends the path (404, redirect, missing backend) and
@@ -163,38 +201,56 @@ bool Builder::Route(Vertex from, const State& s,
                     const std::vector<const HttpRoute*>& routes,
                     int dflt_cluster, int dflt_svc, int port,
                     const std::string& where, std::vector<Backend>* backends,
-                    int* route_id, int* req_id, std::string* why) {
+                    int* route_id, int* req_id, std::string* why,
+                    const RouteContext& ctx) {
   *route_id = -1;
   *req_id = s.req;
   const RoutedRequest& req = requests_[s.req];
-  RouteChoice rc = SelectRoute(routes, req);
+  RouteContext rctx = ctx;
+  if (!rctx.port) rctx.port = port;
+  RouteChoice rc = SelectRoute(routes, req, rctx);
   if (!rc.matched) {
     if (rc.any_route && req.http) {
+      bool vs = false;
+      for (const HttpRoute* r : routes) vs = vs || r->IsVirtualService();
       Fail(from,
-           "no rule of the HTTPRoutes at " + where + " matches " +
-               req.http->method + " " + req.http->path + " (404)",
+           std::string("no rule of the ") +
+               (vs ? "VirtualServices and HTTPRoutes" : "HTTPRoutes") + " at " +
+               where + " matches " + req.http->method + " " + req.http->path +
+               " (404)",
            *why);
       return false;
     }
     if (dflt_svc < 0) {
       Fail(from,
-           "no HTTPRoute at " + where + " matches host " + req.host + " (404)",
+           "no route at " + where + " matches host " + req.host + " (404)",
            *why);
       return false;
     }
-    backends->push_back({dflt_cluster, dflt_svc, port, 1.0});
+    backends->push_back({dflt_cluster, dflt_svc, port, 1.0, ""});
     return true;
   }
   *route_id = AddRoute(rc);
-  *why += (why->empty() ? "" : "; ") + std::string("HTTPRoute ") +
-          rc.route->Key() + " rule " + std::to_string(rc.rule_index) + " at " +
-          where + " matches";
+  *why += (why->empty() ? "" : "; ") + RouteName(rc) + " at " + where +
+          " matches" + (rc.route->IsVirtualService() ? " (§16.2)" : "");
   std::string redirect = RedirectOf(*rc.rule, req);
   if (!redirect.empty()) {
     // The proxy answers the client itself (Gateway API RequestRedirect).
     Vertex f = Finish(from, Outcome::kDelivered, "", *why, 1.0, *route_id);
     g_[f].redirect = redirect;
     return false;
+  }
+  // §16.2: an injected abort is answered by the proxy, before any backend.
+  double pass = 1.0;
+  if (rc.rule->fault && rc.rule->fault->abort_percent > 0) {
+    const FaultInjection& fi = *rc.rule->fault;
+    pass = 1.0 - fi.abort_percent / 100.0;
+    Fail(from,
+         RouteName(rc) + " injects a fault: the proxy answers HTTP " +
+             std::to_string(fi.abort_status) + " to " +
+             Percent(fi.abort_percent) + "% of requests (fault.abort, §16.2)",
+         *why, 1.0 - pass, *route_id);
+    if (pass <= 0) return false;
   }
   RoutedRequest next = ApplyFilters(*rc.rule, req);
   if (next.http != req.http || next.host != req.host)
@@ -205,25 +261,89 @@ bool Builder::Route(Vertex from, const State& s,
   const Cluster& c = mesh_.clusters[ci];
   for (const BackendRef& b : rc.rule->backends) {
     if (b.weight == 0) continue;
-    const Service* bs = c.FindService(b.ns + "/" + b.name);
-    if (!bs) {
-      Fail(from,
-           "HTTPRoute " + rc.route->Key() + " backend " + b.ns + "/" + b.name +
-               " does not exist in cluster " + c.name + " (500)",
-           *why, static_cast<double>(b.weight) / total);
-      continue;
-    }
-    backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
-                         b.port ? b.port : port,
-                         static_cast<double>(b.weight) / total});
+    ResolveBackend(from, rc, b, c, ci, port,
+                   pass * static_cast<double>(b.weight) / total, *why,
+                   backends);
   }
   if (rc.rule->backends.empty() || total == 0)
-    Fail(from,
-         "HTTPRoute " + rc.route->Key() + " rule " +
-             std::to_string(rc.rule_index) +
-             " has no backend with weight (500)",
-         *why);
+    Fail(from, RouteName(rc) + " has no backend with weight (500)", *why, pass);
   return true;
+}
+
+// One backend of a matched rule: a Service or ServiceEntry by name, or (a
+// VirtualService destination) by host, short names in the route's
+// namespace. A destination without a port takes the service's only port.
+bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
+                             const BackendRef& b, const Cluster& c, int ci,
+                             int port, double share, const std::string& why,
+                             std::vector<Backend>* backends) {
+  const Service* bs = nullptr;
+  if (b.kind == "Hostname") {
+    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    if (!idx.empty()) bs = &c.services[idx.front()];
+  } else {
+    bs = c.FindService(b.ns + "/" + b.name);
+  }
+  if (!bs) {
+    Fail(from,
+         RouteName(rc) + " sends to " +
+             (b.kind == "Hostname" ? "host " + b.name
+                                   : "backend " + b.ns + "/" + b.name) +
+             ", which is not a Service or ServiceEntry in cluster " + c.name +
+             (b.kind == "Hostname" ? " (503, no cluster)" : " (500)"),
+         why, share);
+    return false;
+  }
+  int bport = b.port;
+  if (!bport)
+    bport = bs->ports.size() == 1 && b.kind == "Hostname"
+                ? bs->ports.front().port
+                : port;
+  backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
+                       bport, share, b.subset});
+  return true;
+}
+
+// §16.1: the DestinationRule a proxy in `proxy_ns` (with `proxy_labels`;
+// nullptr for a waypoint) applies to backend `be`: its subset's endpoints
+// and the merged traffic policy. A subset no DestinationRule defines ends
+// the backend's share with 503 (Envoy has no such cluster).
+std::optional<EndpointPolicy> Builder::PolicyFor(Vertex from, int proxy_cluster,
+                                                 const std::string& proxy_ns,
+                                                 const Labels* proxy_labels,
+                                                 const Backend& be,
+                                                 std::string* why, int route) {
+  const Service& bs = S(be.cluster, be.svc);
+  const DestinationRule* dr = DestinationRuleFor(
+      mesh_, mesh_.clusters[proxy_cluster], proxy_ns, proxy_labels, bs);
+  EndpointPolicy out;
+  if (!dr) {
+    if (be.subset.empty()) return out;
+    Fail(from,
+         "subset '" + be.subset + "' of " + SvcName(be.cluster, be.svc) +
+             " is not defined: no DestinationRule for its host is visible "
+             "in namespace " +
+             proxy_ns + " (503, no cluster; §16.1)",
+         *why, be.share, route);
+    return std::nullopt;
+  }
+  out.dr = dr->Key();
+  out.policy = dr->PolicyFor(be.port, be.subset);
+  std::string what = "DestinationRule " + dr->Key();
+  if (!be.subset.empty()) {
+    const DestinationRuleSubset* sub = dr->FindSubset(be.subset);
+    if (!sub) {
+      Fail(from,
+           what + " has no subset '" + be.subset + "' (503, no cluster; §16.1)",
+           *why, be.share, route);
+      return std::nullopt;
+    }
+    out.subset = sub->name;
+    out.subset_labels = sub->labels;
+    what += " subset " + sub->name + " (" + FormatLabels(sub->labels) + ")";
+  }
+  *why += "; " + what + " applies at this proxy (§16.1)";
+  return out;
 }
 
 // ---- waypoint ---------------------------------------------------------------
@@ -267,7 +387,7 @@ void Builder::WaypointHop(Vertex v, const State& s) {
       "waypoint " + s.waypoint + " routes " + SvcName(sci, si) + " (§3.7)";
   std::vector<Backend> backends;
   int route = -1, req = s.req;
-  if (!Route(v, s, MeshRoutes(sci, si, s.port, wp), sci, si, s.port,
+  if (!Route(v, s, WaypointRoutes(sci, si, s.port, wp), sci, si, s.port,
              "waypoint " + s.waypoint, &backends, &route, &req, &why))
     return;
   out.req = req;
@@ -284,8 +404,13 @@ void Builder::WaypointHop(Vertex v, const State& s) {
                 bb.waypoint->Key() +
                 ", which a waypoint never forwards to (§3.7, K11)";
     }
+    // §16.1: a waypoint's inbound lookup never uses a selector DR.
+    auto pol =
+        PolicyFor(v, s.cluster, wp ? wp->ns : "", nullptr, be, &bwhy, route);
+    if (!pol) continue;
     ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                       cross_network, "waypoint", bwhy, false, be.share, route);
+                       cross_network, "waypoint", bwhy, false, be.share, route,
+                       &*pol);
   }
 }
 
@@ -293,7 +418,9 @@ void Builder::WaypointHop(Vertex v, const State& s) {
 void Builder::IngressHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
-  const Gateway& gw = *c.FindGateway(pod.gateway);
+  const Gateway* gwp = c.FindGateway(pod.gateway);
+  if (pod.router || !gwp) return RouterHop(v, s);
+  const Gateway& gw = *gwp;
   // Envoy gateway policies: selector/namespace/global and targetRef (§8.1),
   // after its RequestAuthentications (§16.4).
   RequestAttributes attrs = Attributes(s, "", "");
@@ -390,6 +517,9 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
         "; note: istio.io/ingress-use-waypoint is not supported with Gloo "
         "Gateway "
         "waypoints (§15)";
+  if (use && !be.subset.empty())
+    bwhy += "; the ingress sends to the waypoint's pods, so subset '" +
+            be.subset + "' is lost and the waypoint routes again (§16.2)";
   if (use) {
     ToWaypointReplicas(
         v, out, s.cluster, WaypointReplicas(s.cluster, *bind.waypoint, s.wl),
@@ -404,8 +534,86 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
   const bool remote =
       multi_network_ && Version(s.cluster).AtLeast(1, 30) &&
       mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+  const Workload& pod = c.workloads[s.wl];
+  auto pol = PolicyFor(v, s.cluster, pod.ns, &pod.labels, be, &bwhy, route);
+  if (!pol) return;
   ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                     remote, header, bwhy, false, be.share, route);
+                     remote, header, bwhy, false, be.share, route, &*pol);
+}
+
+// ---- Istio Gateway Router (§16.3) -------------------------------------------
+// A pod that Istio Gateways select: its servers on the port the outside
+// client's Service port maps to, the VirtualServices bound to them for the
+// Host, then each backend as for any ingress.
+void Builder::RouterHop(Vertex v, const State& s) {
+  const Cluster& c = mesh_.clusters[s.cluster];
+  const Workload& pod = c.workloads[s.wl];
+  RequestAttributes attrs = Attributes(s, "", "");
+  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
+                    attrs))
+    return;
+  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
+                              PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
+  if (!Enforce(v, d)) return;
+  const int listen = IstioServerListenPort(c, pod, t_.to.port);
+  const std::string host =
+      requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));
+  std::vector<const HttpRoute*> routes;
+  std::vector<std::string> servers;
+  for (const IstioGateway* g : IstioGatewaysForPod(c, pod)) {
+    for (const IstioServer& srv : g->servers) {
+      if (IstioServerListenPort(c, pod, srv.port) != listen) continue;
+      servers.push_back(g->Key() + " port " + std::to_string(srv.port));
+      for (const HttpRoute* r : VirtualServicesAtIstioGateway(c, *g, srv, host))
+        if (std::find(routes.begin(), routes.end(), r) == routes.end())
+          routes.push_back(r);
+    }
+  }
+  const std::string where = "ingress " + pod.gateway;
+  if (servers.empty()) {
+    Fail(v,
+         "no server of an Istio Gateway selecting " + pod.gateway +
+             " listens on port " + std::to_string(listen) +
+             (listen != t_.to.port ? " (the gateway Service maps port " +
+                                         std::to_string(t_.to.port) + " to it)"
+                                   : "") +
+             ": the connection is refused (§16.3)",
+         "");
+    return;
+  }
+  std::stable_sort(routes.begin(), routes.end(),
+                   [](const HttpRoute* a, const HttpRoute* b) {
+                     if (a->creation_timestamp != b->creation_timestamp)
+                       return a->creation_timestamp < b->creation_timestamp;
+                     return a->Key() < b->Key();
+                   });
+  std::string why = "Istio Gateway server " + servers.front() +
+                    " accepts the request on port " + std::to_string(listen) +
+                    " (§16.3)";
+  if (routes.empty()) {
+    Fail(v,
+         "no VirtualService bound to the Istio Gateways of " + pod.gateway +
+             " serves host " + host + " (404, §16.3)",
+         why);
+    return;
+  }
+  std::vector<Backend> backends;
+  int route = -1, req = s.req;
+  RouteContext ctx;
+  ctx.source_labels = &pod.labels;
+  ctx.port = listen;
+  if (!Route(v, s, routes, s.cluster, -1, t_.to.port, where, &backends, &route,
+             &req, &why, ctx))
+    return;
+  State out = s;
+  out.req = req;
+  out.client = Identity(s.cluster, s.wl);
+  out.peer = out.client;
+  out.peer_ip = pod.ip;
+  const std::string header =
+      Version(s.cluster).AtLeast(1, 31) ? "gateway" : "waypoint";
+  for (const Backend& be : backends)
+    IngressBackend(v, s, out, be, why, route, header);
 }
 
 // ---- east-west gateway ------------------------------------------------------

@@ -39,6 +39,9 @@ bool PathMatches(const HttpMatch& m, const std::string& path) {
   if (m.path_type.empty()) return true;
   const std::string p = PathOnly(path);
   if (m.path_type == "Exact") return p == m.path_value;
+  // A VirtualService uri.prefix is a plain string prefix (§16.2).
+  if (m.path_type == "Prefix")
+    return p.compare(0, m.path_value.size(), m.path_value) == 0;
   if (m.path_type == "RegularExpression")
     return RegexFullMatch(m.path_value, p);
   // PathPrefix matches whole segments: /foo matches /foo and /foo/bar only.
@@ -51,6 +54,7 @@ bool PathMatches(const HttpMatch& m, const std::string& path) {
 
 bool ValueMatches(const HttpMatch::Header& h, const std::string& v) {
   if (h.type == "RegularExpression") return RegexFullMatch(h.value, v);
+  if (h.type == "Prefix") return v.compare(0, h.value.size(), h.value) == 0;
   return v == h.value;
 }
 
@@ -83,6 +87,10 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
       if (!ValueMatches(h, host)) return false;
       continue;
     }
+    if (name == ":method") {
+      if (!ValueMatches(h, req.method)) return false;
+      continue;
+    }
     auto it = req.headers.find(name);
     if (it == req.headers.end() || !ValueMatches(h, it->second)) return false;
   }
@@ -107,8 +115,73 @@ bool HostnameMatches(const std::string& pattern, const std::string& host) {
   return p == h;
 }
 
+namespace {
+
+// §16.2: one VirtualService, first match. A match with sourceLabels is
+// dropped at a waypoint and compared with the client's labels elsewhere; a
+// match's port is the service port. TCP requests use the tcp/tls rules.
+RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
+                                 const RouteContext& ctx) {
+  RouteChoice out;
+  const std::vector<HttpRouteRule>& rules = req.http ? vs.rules : vs.tcp_rules;
+  if (rules.empty()) return out;
+  out.any_route = true;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const HttpRouteRule& rule = rules[i];
+    bool hit = rule.matches.empty();
+    for (const HttpMatch& m : rule.matches) {
+      if (m.source_labels &&
+          (!ctx.source_labels ||
+           !SelectorMatches(*m.source_labels, *ctx.source_labels)))
+        continue;
+      if (m.port && ctx.port && m.port != ctx.port) continue;
+      if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
+      hit = true;
+      break;
+    }
+    if (!hit) continue;
+    out.matched = true;
+    out.route = &vs;
+    out.rule_index = static_cast<int>(i);
+    out.rule = &rule;
+    return out;
+  }
+  return out;
+}
+
+RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
+                             const RoutedRequest& req);
+
+}  // namespace
+
 RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
-                        const RoutedRequest& req) {
+                        const RoutedRequest& req, const RouteContext& ctx) {
+  RouteChoice out;
+  size_t i = 0;
+  while (i < routes.size()) {
+    RouteChoice rc;
+    if (routes[i]->IsVirtualService()) {
+      rc = SelectVirtualService(*routes[i], req, ctx);
+      ++i;
+    } else {
+      std::vector<const HttpRoute*> group;
+      while (i < routes.size() && !routes[i]->IsVirtualService())
+        group.push_back(routes[i++]);
+      rc = SelectGatewayApi(group, req);
+    }
+    out.any_route = out.any_route || rc.any_route;
+    if (rc.matched) {
+      rc.any_route = true;
+      return rc;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
+                             const RoutedRequest& req) {
   RouteChoice out;
   std::vector<const HttpRoute*> sorted = routes;
   std::sort(sorted.begin(), sorted.end(),
@@ -164,6 +237,8 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
   return out;
 }
 
+}  // namespace
+
 RoutedRequest ApplyFilters(const HttpRouteRule& rule,
                            const RoutedRequest& req) {
   RoutedRequest out = req;
@@ -185,15 +260,21 @@ RoutedRequest ApplyFilters(const HttpRouteRule& rule,
             f.path_value +
             (q == std::string::npos ? "" : out.http->path.substr(q));
       } else if (f.path_type == "ReplacePrefixMatch") {
-        // Replace the matched prefix (the rule's first PathPrefix match).
+        // Replace the matched prefix (the rule's first PathPrefix match;
+        // a VirtualService's Prefix literally, its Exact as a whole).
         std::string prefix = "/";
+        bool literal = false;
         for (const HttpMatch& m : rule.matches)
-          if (m.path_type == "PathPrefix") {
+          if (m.path_type == "PathPrefix" || m.path_type == "Prefix" ||
+              m.path_type == "Exact") {
             prefix = m.path_value;
+            literal = m.path_type != "PathPrefix";
             break;
           }
         std::string p = out.http->path;
-        if (p.compare(0, prefix.size(), prefix) == 0) {
+        if (literal && p.compare(0, prefix.size(), prefix) == 0) {
+          out.http->path = f.path_value + p.substr(prefix.size());
+        } else if (p.compare(0, prefix.size(), prefix) == 0) {
           std::string rest = p.substr(prefix.size());
           std::string repl = f.path_value;
           if (!repl.empty() && repl.back() == '/' && !rest.empty() &&

@@ -23,6 +23,15 @@ struct RoutedRequest {
   std::string host;
 };
 
+// Who applies the routes (§16.2): a VirtualService match with sourceLabels
+// compares them with the labels of the client pod a sidecar or gateway
+// serves; a waypoint (`source_labels` nullptr) drops such a match. `port`
+// is the service port, for a match's port and for tcp routes.
+struct RouteContext {
+  const Labels* source_labels = nullptr;
+  int port = 0;
+};
+
 struct RouteChoice {
   bool any_route = false;  // some route applies to this host
   bool matched = false;
@@ -37,8 +46,13 @@ struct RouteChoice {
 // path, longest prefix, method, most headers, most query parameters, then
 // the oldest route, then ns/name, then rule order. HTTPRoutes never match a
 // plain TCP request; TCP/TLS routes match everything.
+//
+// VirtualServices (§16.2) select by first match instead: their rules in
+// order, the routes in the order given (VirtualServicesAtWaypoint's). In a
+// list that mixes both, each run of Gateway API routes is one group with
+// its own precedence, and the first group that matches wins.
 RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
-                        const RoutedRequest& req);
+                        const RoutedRequest& req, const RouteContext& ctx = {});
 
 bool HostnameMatches(const std::string& pattern, const std::string& host);
 

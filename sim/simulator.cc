@@ -74,6 +74,19 @@ class ModelBuilder {
             m_.entry_paths.back().push_back(
                 {p.waypoints, p.outcome, Describe(p)});
           }
+          if (p.route && p.route->delay_ns > 0 && p.route->delay_percent > 0) {
+            // §16.2 fault.delay: the held share waits at the proxy.
+            const double held = std::min(1.0, p.route->delay_percent / 100.0);
+            Path slow = p;
+            slow.weight = p.weight * held;
+            epoch.routes.push_back(
+                AddRoute(meshes[e], t, slow, it->second, p.route->delay_ns));
+            if (held >= 1.0) continue;
+            Path rest = p;
+            rest.weight = p.weight * (1.0 - held);
+            epoch.routes.push_back(AddRoute(meshes[e], t, rest, it->second));
+            continue;
+          }
           epoch.routes.push_back(AddRoute(meshes[e], t, p, it->second));
         }
         if (epoch.routes.empty()) {
@@ -242,7 +255,7 @@ class ModelBuilder {
   }
 
   uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p,
-                    int path_index) {
+                    int path_index, int64_t held_ns = 0) {
     RouteSpec r;
     r.outcome = p.outcome;
     r.weight = p.weight;
@@ -284,6 +297,7 @@ class ModelBuilder {
       }
       r.pool.push_back(pool);
     }
+    if (held_ns > 0 && !r.link_ns.empty()) r.link_ns.back() += held_ns;
     return m_.net.AddRoute(std::move(r));
   }
 

@@ -33,6 +33,10 @@ const std::vector<KindEntry>& KindTable() {
       {kGatewayApi, "GRPCRoute", LoadRoute},
       {kGatewayApi, "TCPRoute", LoadRoute},
       {kGatewayApi, "TLSRoute", LoadRoute},
+      // kinds_networking.cc
+      {kIstioNetworking, "VirtualService", LoadVirtualService},
+      {kIstioNetworking, "DestinationRule", LoadDestinationRule},
+      {kIstioNetworking, "Gateway", LoadIstioGateway},
       // kinds_security.cc
       {kIstioSecurity, "AuthorizationPolicy", LoadAuthorizationPolicy},
       {kIstioSecurity, "PeerAuthentication", LoadPeerAuthentication},

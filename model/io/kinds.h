@@ -61,6 +61,9 @@ KindHandlerFn LoadService, LoadServiceEntry;
 // kinds_gateway_api.cc: Gateway, GatewayClass and the routes (HTTPRoute,
 // GRPCRoute, TCPRoute, TLSRoute).
 KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute;
+// kinds_networking.cc: VirtualService, DestinationRule and the Istio
+// Gateway (networking.istio.io, §16.1–§16.3).
+KindHandlerFn LoadVirtualService, LoadDestinationRule, LoadIstioGateway;
 // kinds_security.cc: AuthorizationPolicy, PeerAuthentication and
 // RequestAuthentication.
 KindHandlerFn LoadAuthorizationPolicy, LoadPeerAuthentication,
@@ -108,6 +111,11 @@ bool CheckOneOf(Reader& r, const YAML::Node& n, const std::string& what,
 ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
                   const std::string& default_ns,
                   const std::string& default_kind);
+
+// A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
+// expression RE2 refuses is an error at its value (kinds_gateway_api.cc).
+void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
+              const std::string& pattern);
 
 }  // namespace meshsim::io
 

@@ -39,20 +39,6 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
   return li;
 }
 
-// A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
-// expression RE2 refuses is an error at its value.
-void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
-              const std::string& pattern) {
-  RE2::Options o;
-  o.set_log_errors(false);
-  RE2 re(pattern, o);
-  if (!re.ok())
-    r.diags().Error(r.Loc(value),
-                    what + " is not a valid RE2 regular expression: " +
-                        re.error() + ", got '" + pattern + "'",
-                    "invalid-value");
-}
-
 HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
                          const std::string& mw) {
   HttpMatch hm;
@@ -216,6 +202,20 @@ HttpRouteRule ReadRouteRule(Reader& r, const YAML::Node& rule,
 }
 
 }  // namespace
+
+// A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
+// expression RE2 refuses is an error at its value.
+void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
+              const std::string& pattern) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  RE2 re(pattern, o);
+  if (!re.ok())
+    r.diags().Error(r.Loc(value),
+                    what + " is not a valid RE2 regular expression: " +
+                        re.error() + ", got '" + pattern + "'",
+                    "invalid-value");
+}
 
 void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {

@@ -358,9 +358,23 @@ bool ResolveIngress(const RawTrafficEntry& raw, const Cluster& c,
   s.ingress = key;
   const Gateway* gw = c.FindGateway(key);
   if (gw && gw->role == GatewayRole::kIngress) return true;
+  // §16.3: an Istio Gateway (networking.istio.io): its Router pods.
+  auto ig = c.istio_gateway_pods.find(key);
+  if (!gw && ig != c.istio_gateway_pods.end()) {
+    if (!ig->second.empty()) return true;
+    diags.Error(raw.from_ingress_loc,
+                tw + ": from.ingress '" + key +
+                    "' is an Istio Gateway whose selector selects no pod in "
+                    "cluster " +
+                    c.name +
+                    "; add the gateway Deployment (e.g. istio-ingressgateway) "
+                    "to the manifests");
+    return false;
+  }
   std::vector<std::string> names;
   for (const auto& [k, g] : c.gateways)
     if (g.role == GatewayRole::kIngress) names.push_back(k);
+  for (const auto& [k, g] : c.istio_gateways) names.push_back(k);
   diags.Error(
       raw.from_ingress_loc,
       tw + ": from.ingress '" + key + "' is not " +

@@ -1,0 +1,559 @@
+// Istio's networking API (networking.istio.io v1, v1beta1, v1alpha3):
+// VirtualService, DestinationRule and the Istio Gateway (§16.1–§16.3). See
+// kinds.h. Strict reading (schema.cc) has already checked fields and types
+// against the published CRD schemas; these handlers turn what the model uses
+// into model types and report what the schemas cannot say.
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
+#include "model/io/kinds.h"
+
+namespace meshsim::io {
+
+namespace {
+
+std::optional<double> Number(Reader& r, const YAML::Node& n,
+                             const std::string& what, double min, double max) {
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  if (!n.IsScalar()) {
+    r.Error(n, what + " must be a number, got " + Reader::Describe(n));
+    return std::nullopt;
+  }
+  const std::string& s = n.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || !end || *end != '\0' || errno != 0 || v < min || v > max) {
+    r.Error(n, what + " must be a number from " + std::to_string(min) + " to " +
+                   std::to_string(max) + ", got '" + s + "'");
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A protobuf Duration as Istio's API writes it, Go style: one or more
+// decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s",
+// "0.5s", "1m30s". Nanoseconds, or nullopt (with an error) when malformed.
+std::optional<int64_t> Duration(Reader& r, const YAML::Node& n,
+                                const std::string& what) {
+  auto text = r.String(n, what);
+  if (!text) return std::nullopt;
+  const std::string& s = *text;
+  double total = 0;
+  size_t i = 0;
+  bool ok = !s.empty();
+  while (ok && i < s.size()) {
+    size_t j = i;
+    while (j < s.size() &&
+           (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.'))
+      ++j;
+    if (j == i || j - i > 12) {
+      ok = false;
+      break;
+    }
+    const double value = std::strtod(s.substr(i, j - i).c_str(), nullptr);
+    size_t k = j;
+    while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    const std::string unit = s.substr(j, k - j);
+    const double scale = unit == "h"    ? 3600e9
+                         : unit == "m"  ? 60e9
+                         : unit == "s"  ? 1e9
+                         : unit == "ms" ? 1e6
+                         : unit == "us" ? 1e3
+                         : unit == "ns" ? 1
+                                        : -1;
+    if (scale < 0) {
+      ok = false;
+      break;
+    }
+    total += value * scale;
+    i = k;
+  }
+  if (!ok || total > 1e18) {
+    r.Error(n, what + " must be a duration such as 10s, 0.5s or 1m30s, got '" +
+                   s + "'");
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(total);
+}
+
+// Nanoseconds as a Gateway API duration (what the simulator reads a
+// route's timeout as): hours, minutes, seconds and milliseconds.
+std::string GatewayDuration(int64_t ns) {
+  int64_t ms = ns / 1'000'000;
+  if (ms <= 0) ms = 1;
+  std::string out;
+  const int64_t h = ms / 3'600'000;
+  ms %= 3'600'000;
+  const int64_t m = ms / 60'000;
+  ms %= 60'000;
+  const int64_t s = ms / 1000;
+  ms %= 1000;
+  if (h) out += std::to_string(h) + "h";
+  if (m) out += std::to_string(m) + "m";
+  if (s) out += std::to_string(s) + "s";
+  if (ms) out += std::to_string(ms) + "ms";
+  return out;
+}
+
+// A StringMatch {exact|prefix|regex} as an HttpMatch header.
+std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const YAML::Node& n,
+                                                 const std::string& what) {
+  if (!r.IsMap(n, what)) return std::nullopt;
+  HttpMatch::Header h;
+  for (const auto& [key, type] :
+       {std::pair<const char*, const char*>{"exact", "Exact"},
+        {"prefix", "Prefix"},
+        {"regex", "RegularExpression"}}) {
+    if (auto v = r.String(r.Child(n, key), what + "." + key)) {
+      h.type = type;
+      h.value = *v;
+      if (h.type == "RegularExpression")
+        CheckRe2(r, r.Child(n, key), what + "." + key, h.value);
+      return h;
+    }
+  }
+  // An empty StringMatch (e.g. `headers: {x-user: {}}`) asks only that the
+  // header be present: a regex that matches anything.
+  h.type = "RegularExpression";
+  h.value = ".*";
+  return h;
+}
+
+HttpMatch ReadVsMatch(Reader& r, const YAML::Node& m, const std::string& mw) {
+  HttpMatch hm;
+  if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri");
+      uri && r.Child(m, "uri").IsDefined()) {
+    hm.path_type = uri->type == "Prefix" ? "Prefix" : uri->type;
+    hm.path_value = uri->value;
+  }
+  if (r.Child(m, "method").IsDefined()) {
+    if (auto meth = ReadStringMatch(r, r.Child(m, "method"), mw + ".method")) {
+      if (meth->type == "Exact") {
+        hm.method = meth->value;
+      } else {
+        // Kept as a :method header match, which routes match like any other.
+        hm.headers.push_back({":method", meth->type, meth->value});
+      }
+    }
+  }
+  if (r.Child(m, "authority").IsDefined()) {
+    if (auto a =
+            ReadStringMatch(r, r.Child(m, "authority"), mw + ".authority")) {
+      a->name = ":authority";
+      hm.headers.push_back(*a);
+    }
+  }
+  for (const char* key : {"headers", "queryParams"}) {
+    YAML::Node map = r.Child(m, key);
+    if (!map.IsDefined() || !r.IsMap(map, mw + "." + key)) continue;
+    for (const auto& kv : map) {
+      const std::string name = kv.first.Scalar();
+      auto h = ReadStringMatch(r, kv.second, mw + "." + key + "." + name);
+      if (!h) continue;
+      h->name = name;
+      if (std::string(key) == "headers") {
+        std::transform(h->name.begin(), h->name.end(), h->name.begin(),
+                       ::tolower);
+        hm.headers.push_back(*h);
+      } else {
+        hm.query_params.push_back(*h);
+      }
+    }
+  }
+  if (r.Child(m, "sourceLabels").IsDefined())
+    hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
+                                   mw + ".sourceLabels", true, nullptr)
+                           .value_or(Labels{});
+  hm.port = static_cast<int>(
+      r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+  return hm;
+}
+
+BackendRef ReadDestination(Reader& r, const YAML::Node& d,
+                           const std::string& dw, const std::string& ns) {
+  BackendRef b;
+  b.kind = "Hostname";
+  b.ns = ns;
+  b.location = r.Loc(d);
+  b.name = r.String(r.Child(d, "host"), dw + ".host").value_or("");
+  if (b.name.empty()) r.Error(d, dw + ".host is required");
+  b.subset = r.String(r.Child(d, "subset"), dw + ".subset").value_or("");
+  b.port = static_cast<int>(r.Int(r.Child(r.Child(d, "port"), "number"),
+                                  dw + ".port.number", 1, 65535)
+                                .value_or(0));
+  return b;
+}
+
+// headers.request.{set,add,remove} as a RequestHeaderModifier.
+void ReadHeaderOperations(Reader& r, const YAML::Node& parent,
+                          const std::string& what, HttpRouteRule& rule) {
+  YAML::Node req = r.Child(r.Child(parent, "headers"), "request");
+  if (!req.IsDefined()) return;
+  HttpFilter f;
+  f.type = "RequestHeaderModifier";
+  for (const char* key : {"set", "add"}) {
+    auto m = r.StringMap(r.Child(req, key), what + ".headers.request." + key,
+                         false, nullptr);
+    if (!m) continue;
+    for (const auto& [name, v] : *m) {
+      std::string k = name;
+      std::transform(k.begin(), k.end(), k.begin(), ::tolower);
+      (std::string(key) == "set" ? f.set_headers : f.add_headers)[k] = v;
+    }
+  }
+  for (std::string k :
+       r.StringList(r.Child(req, "remove"), what + ".headers.request.remove")
+           .value_or(std::vector<std::string>{})) {
+    std::transform(k.begin(), k.end(), k.begin(), ::tolower);
+    f.remove_headers.push_back(k);
+  }
+  rule.filters.push_back(f);
+}
+
+double Percentage(Reader& r, const YAML::Node& n, const std::string& what) {
+  if (auto p = Number(r, r.Child(r.Child(n, "percentage"), "value"),
+                      what + ".percentage.value", 0, 100))
+    return *p;
+  if (auto p = Number(r, r.Child(n, "percent"), what + ".percent", 0, 100))
+    return *p;
+  return 100;  // no percentage: every request (§16.2)
+}
+
+void ReadFault(Reader& r, const YAML::Node& f, const std::string& fw,
+               HttpRouteRule& rule) {
+  if (!f.IsDefined()) return;
+  FaultInjection fi;
+  YAML::Node abort = r.Child(f, "abort");
+  if (abort.IsDefined()) {
+    fi.abort_status = static_cast<int>(
+        r.Int(r.Child(abort, "httpStatus"), fw + ".abort.httpStatus", 200, 599)
+            .value_or(0));
+    if (fi.abort_status == 0)
+      r.Error(abort,
+              fw + ".abort: only httpStatus aborts are modelled (grpcStatus "
+                   "and http2Error are not); give httpStatus");
+    else
+      fi.abort_percent = Percentage(r, abort, fw + ".abort");
+  }
+  YAML::Node delay = r.Child(f, "delay");
+  if (delay.IsDefined()) {
+    auto d =
+        Duration(r, r.Child(delay, "fixedDelay"), fw + ".delay.fixedDelay");
+    if (!d)
+      r.Error(delay, fw + ".delay needs fixedDelay (exponentialDelay is not "
+                          "modelled)");
+    else {
+      fi.delay_ns = *d;
+      fi.delay_percent = Percentage(r, delay, fw + ".delay");
+    }
+  }
+  rule.fault = fi;
+}
+
+HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
+                              const std::string& hw, const std::string& ns) {
+  HttpRouteRule rule;
+  rule.location = r.Loc(h);
+  rule.name = r.String(r.Child(h, "name"), hw + ".name").value_or("");
+  if (r.Child(h, "delegate").IsDefined())
+    r.Error(r.Child(h, "delegate"),
+            hw + ".delegate: VirtualService delegation is not modelled; write "
+                 "the delegate's routes into this VirtualService");
+  ForEachMap(r, h, "match", hw,
+             [&](const YAML::Node& m, const std::string& mw) {
+               rule.matches.push_back(ReadVsMatch(r, m, mw));
+             });
+  ForEachMap(r, h, "route", hw,
+             [&](const YAML::Node& rd, const std::string& rdw) {
+               BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
+                                              rdw + ".destination", ns);
+               auto w = r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100);
+               b.weight = w ? static_cast<int>(*w) : -1;  // fixed below
+               rule.backends.push_back(b);
+               ReadHeaderOperations(r, rd, rdw, rule);
+             });
+  // One destination takes every request; several without weights share
+  // them equally [inferred: Istio's validation asks for weights].
+  bool any_weight = false;
+  for (const BackendRef& b : rule.backends) any_weight |= b.weight >= 0;
+  for (BackendRef& b : rule.backends)
+    b.weight = b.weight >= 0 ? b.weight : (any_weight ? 0 : 1);
+  ReadHeaderOperations(r, h, hw, rule);
+  YAML::Node redirect = r.Child(h, "redirect");
+  if (redirect.IsDefined()) {
+    HttpFilter f;
+    f.type = "RequestRedirect";
+    f.redirect_hostname =
+        r.String(r.Child(redirect, "authority"), hw + ".redirect.authority")
+            .value_or("");
+    f.redirect_scheme =
+        r.String(r.Child(redirect, "scheme"), hw + ".redirect.scheme")
+            .value_or("");
+    f.redirect_port = static_cast<int>(
+        r.Int(r.Child(redirect, "port"), hw + ".redirect.port", 1, 65535)
+            .value_or(0));
+    f.redirect_status = static_cast<int>(
+        r.Int(r.Child(redirect, "redirectCode"), hw + ".redirect.redirectCode",
+              300, 399)
+            .value_or(301));  // a VirtualService redirect is 301 by default
+    if (auto uri = r.String(r.Child(redirect, "uri"), hw + ".redirect.uri")) {
+      f.path_type = "ReplaceFullPath";
+      f.path_value = *uri;
+    }
+    rule.filters.push_back(f);
+  }
+  YAML::Node rewrite = r.Child(h, "rewrite");
+  if (rewrite.IsDefined()) {
+    HttpFilter f;
+    f.type = "URLRewrite";
+    f.rewrite_hostname =
+        r.String(r.Child(rewrite, "authority"), hw + ".rewrite.authority")
+            .value_or("");
+    // rewrite.uri replaces the matched prefix (the whole path for an exact
+    // match), as Envoy's prefix_rewrite.
+    if (auto uri = r.String(r.Child(rewrite, "uri"), hw + ".rewrite.uri")) {
+      f.path_type = "ReplacePrefixMatch";
+      f.path_value = *uri;
+    }
+    rule.filters.push_back(f);
+  }
+  if (auto t = Duration(r, r.Child(h, "timeout"), hw + ".timeout"))
+    rule.timeout = GatewayDuration(*t);
+  if (auto a = r.Int(r.Child(r.Child(h, "retries"), "attempts"),
+                     hw + ".retries.attempts", 0, 1000))
+    rule.retry_attempts = static_cast<int>(*a);
+  ReadFault(r, r.Child(h, "fault"), hw + ".fault", rule);
+  YAML::Node mirror = r.Child(h, "mirror");
+  if (mirror.IsDefined()) {
+    rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);
+    if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
+                        hw + ".mirrorPercentage.value", 0, 100))
+      rule.mirror_percent = *p;
+  }
+  return rule;
+}
+
+// tcp[] and tls[]: port (and for tls, SNI) matches, then destinations.
+HttpRouteRule ReadVsTcpRoute(Reader& r, const YAML::Node& t,
+                             const std::string& tw, const std::string& ns) {
+  HttpRouteRule rule;
+  rule.location = r.Loc(t);
+  ForEachMap(
+      r, t, "match", tw, [&](const YAML::Node& m, const std::string& mw) {
+        HttpMatch hm;
+        hm.port = static_cast<int>(
+            r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+        for (const std::string& sni :
+             r.StringList(r.Child(m, "sniHosts"), mw + ".sniHosts")
+                 .value_or(std::vector<std::string>{}))
+          hm.headers.push_back({":sni", "Exact", sni});
+        rule.matches.push_back(hm);
+      });
+  ForEachMap(r, t, "route", tw,
+             [&](const YAML::Node& rd, const std::string& rdw) {
+               BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
+                                              rdw + ".destination", ns);
+               b.weight = static_cast<int>(
+                   r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100)
+                       .value_or(rule.backends.empty() ? 1 : 0));
+               rule.backends.push_back(b);
+             });
+  return rule;
+}
+
+TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
+                                const std::string& pw) {
+  TrafficPolicy tp;
+  tp.location = r.Loc(p);
+  YAML::Node lb = r.Child(p, "loadBalancer");
+  if (lb.IsDefined()) {
+    tp.lb_simple = r.String(r.Child(lb, "simple"), pw + ".loadBalancer.simple")
+                       .value_or("");
+    YAML::Node loc = r.Child(lb, "localityLbSetting");
+    const std::string lw = pw + ".loadBalancer.localityLbSetting";
+    if (loc.IsDefined()) {
+      tp.locality_enabled =
+          r.Bool(r.Child(loc, "enabled"), lw + ".enabled").value_or(true);
+      tp.failover_priority = r.StringList(r.Child(loc, "failoverPriority"),
+                                          lw + ".failoverPriority")
+                                 .value_or(std::vector<std::string>{});
+      ForEachMap(r, loc, "failover", lw,
+                 [&](const YAML::Node& f, const std::string& fw) {
+                   tp.failover.emplace_back(
+                       r.String(r.Child(f, "from"), fw + ".from").value_or(""),
+                       r.String(r.Child(f, "to"), fw + ".to").value_or(""));
+                 });
+      tp.has_distribute = r.Child(loc, "distribute").IsDefined();
+    }
+  }
+  YAML::Node pool = r.Child(p, "connectionPool");
+  if (pool.IsDefined()) {
+    const std::string cw = pw + ".connectionPool";
+    const long long kMax = 4294967295LL;
+    auto get = [&](const char* group, const char* key) {
+      std::optional<int64_t> out;
+      if (auto v = r.Int(r.Child(r.Child(pool, group), key),
+                         cw + "." + group + "." + key, 0, kMax))
+        out = *v;
+      return out;
+    };
+    tp.max_connections = get("tcp", "maxConnections");
+    tp.http1_max_pending = get("http", "http1MaxPendingRequests");
+    tp.http2_max_requests = get("http", "http2MaxRequests");
+    tp.max_retries = get("http", "maxRetries");
+  }
+  YAML::Node od = r.Child(p, "outlierDetection");
+  if (od.IsDefined()) {
+    const std::string ow = pw + ".outlierDetection";
+    tp.outlier_detection = true;
+    for (const char* key : {"consecutive5xxErrors", "consecutiveErrors"})
+      if (auto v = r.Int(r.Child(od, key), ow + "." + key, 0, 4294967295LL))
+        tp.consecutive_5xx = *v;
+    if (auto d = Duration(r, r.Child(od, "interval"), ow + ".interval"))
+      tp.interval_ns = *d;
+    if (auto d = Duration(r, r.Child(od, "baseEjectionTime"),
+                          ow + ".baseEjectionTime"))
+      tp.base_ejection_ns = *d;
+    if (auto v = r.Int(r.Child(od, "maxEjectionPercent"),
+                       ow + ".maxEjectionPercent", 0, 100))
+      tp.max_ejection_percent = *v;
+  }
+  tp.tls_mode = r.String(r.Child(r.Child(p, "tls"), "mode"), pw + ".tls.mode")
+                    .value_or("");
+  return tp;
+}
+
+}  // namespace
+
+void LoadVirtualService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                        Cluster& cluster, ManifestSink& sink) {
+  HttpRoute vs = Named<HttpRoute>(h);
+  vs.kind = "VirtualService";
+  vs.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  vs.hostnames = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
+                     .value_or(std::vector<std::string>{});
+  if (vs.hostnames.empty())
+    r.Error(spec, h.what +
+                      ": spec.hosts must name at least one host (a "
+                      "delegate VirtualService is not modelled)");
+  for (std::string g :
+       r.StringList(r.Child(spec, "gateways"), h.what + ": spec.gateways")
+           .value_or(std::vector<std::string>{})) {
+    // §16.3: a gateway name without a namespace is in the VS's namespace.
+    if (g != "mesh" && g.find('/') == std::string::npos) g = h.ns + "/" + g;
+    vs.gateways.push_back(g);
+  }
+  vs.export_to =
+      r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
+          .value_or(std::vector<std::string>{});
+  ForEachMap(r, spec, "http", h.what + ": spec",
+             [&](const YAML::Node& x, const std::string& xw) {
+               vs.rules.push_back(ReadVsHttpRoute(r, x, xw, h.ns));
+             });
+  for (const char* key : {"tls", "tcp"})
+    ForEachMap(r, spec, key, h.what + ": spec",
+               [&](const YAML::Node& x, const std::string& xw) {
+                 vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
+               });
+  cluster.routes.push_back(std::move(vs));
+}
+
+void LoadDestinationRule(Reader& r, const ObjectHeader& h,
+                         const YAML::Node& obj, Cluster& cluster,
+                         ManifestSink& sink) {
+  DestinationRule dr = Named<DestinationRule>(h);
+  dr.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  dr.host =
+      r.String(r.Child(spec, "host"), h.what + ": spec.host").value_or("");
+  if (dr.host.empty()) r.Error(spec, h.what + ": spec.host is required");
+  dr.export_to =
+      r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
+          .value_or(std::vector<std::string>{});
+  YAML::Node sel = r.Child(spec, "workloadSelector");
+  if (sel.IsDefined())
+    dr.workload_selector =
+        r.StringMap(r.Child(sel, "matchLabels"),
+                    h.what + ": spec.workloadSelector.matchLabels", true,
+                    nullptr)
+            .value_or(Labels{});
+  YAML::Node tp = r.Child(spec, "trafficPolicy");
+  if (tp.IsDefined()) {
+    dr.policy = ReadTrafficPolicy(r, tp, h.what + ": spec.trafficPolicy");
+    ForEachMap(r, tp, "portLevelSettings", h.what + ": spec.trafficPolicy",
+               [&](const YAML::Node& pl, const std::string& plw) {
+                 auto port = r.Int(r.Child(r.Child(pl, "port"), "number"),
+                                   plw + ".port.number", 1, 65535);
+                 if (!port) {
+                   r.Error(pl, plw + ".port.number is required");
+                   return;
+                 }
+                 dr.port_policies[static_cast<int>(*port)] =
+                     ReadTrafficPolicy(r, pl, plw);
+               });
+  }
+  ForEachMap(r, spec, "subsets", h.what + ": spec",
+             [&](const YAML::Node& s, const std::string& sw) {
+               DestinationRuleSubset sub;
+               sub.location = r.Loc(s);
+               sub.name =
+                   r.String(r.Child(s, "name"), sw + ".name").value_or("");
+               sub.labels = r.StringMap(r.Child(s, "labels"), sw + ".labels",
+                                        true, nullptr)
+                                .value_or(Labels{});
+               if (r.Child(s, "trafficPolicy").IsDefined())
+                 sub.policy = ReadTrafficPolicy(r, r.Child(s, "trafficPolicy"),
+                                                sw + ".trafficPolicy");
+               for (const DestinationRuleSubset& o : dr.subsets)
+                 if (o.name == sub.name)
+                   r.Error(s, sw + ": subset '" + sub.name +
+                                  "' is defined twice in " + h.what);
+               dr.subsets.push_back(sub);
+             });
+  cluster.destination_rules.push_back(std::move(dr));
+}
+
+void LoadIstioGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                      Cluster& cluster, ManifestSink& sink) {
+  IstioGateway g = Named<IstioGateway>(h);
+  YAML::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  if (r.Child(spec, "selector").IsDefined())
+    g.selector = r.StringMap(r.Child(spec, "selector"),
+                             h.what + ": spec.selector", true, nullptr)
+                     .value_or(Labels{});
+  ForEachMap(
+      r, spec, "servers", h.what + ": spec",
+      [&](const YAML::Node& s, const std::string& sw) {
+        IstioServer srv;
+        srv.location = r.Loc(s);
+        YAML::Node port = r.Child(s, "port");
+        srv.port = static_cast<int>(
+            r.Int(r.Child(port, "number"), sw + ".port.number", 1, 65535)
+                .value_or(0));
+        srv.port_name =
+            r.String(r.Child(port, "name"), sw + ".port.name").value_or("");
+        srv.protocol =
+            r.String(r.Child(port, "protocol"), sw + ".port.protocol")
+                .value_or("");
+        srv.hosts = r.StringList(r.Child(s, "hosts"), sw + ".hosts")
+                        .value_or(std::vector<std::string>{});
+        if (srv.hosts.empty())
+          r.Error(s, sw + ".hosts must name at least one host");
+        g.servers.push_back(srv);
+      });
+  if (!cluster.istio_gateways.emplace(g.Key(), g).second)
+    r.Warning(obj, h.what + " is defined twice in cluster " + cluster.name +
+                       "; the first definition is used");
+}
+
+}  // namespace meshsim::io

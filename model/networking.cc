@@ -1,0 +1,286 @@
+#include "model/networking.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace meshsim {
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  return s;
+}
+
+// Host pattern matching as Istio's host.Name.Matches: "*" matches all,
+// "*.suffix" any name ending in ".suffix".
+bool HostMatches(const std::string& pattern, const std::string& host) {
+  const std::string p = Lower(pattern), h = Lower(host);
+  if (p == "*") return true;
+  if (p.size() > 1 && p[0] == '*')
+    return h.size() >= p.size() &&
+           h.compare(h.size() - (p.size() - 1), p.size() - 1, p.substr(1)) == 0;
+  return p == h;
+}
+
+// How specific a host pattern is: an exact name over any wildcard, a
+// longer wildcard over a shorter one.
+size_t Specificity(const std::string& pattern) {
+  return pattern.empty() || pattern[0] != '*' ? 1'000'000 : pattern.size();
+}
+
+bool OlderThan(const std::string& ts_a, const std::string& key_a,
+               const std::string& ts_b, const std::string& key_b) {
+  if (ts_a != ts_b) return ts_a < ts_b;
+  return key_a < key_b;
+}
+
+template <typename T>
+void SortByAge(std::vector<const T*>& v) {
+  std::stable_sort(v.begin(), v.end(), [](const T* a, const T* b) {
+    return OlderThan(a->creation_timestamp, a->Key(), b->creation_timestamp,
+                     b->Key());
+  });
+}
+
+bool CoversAny(const HttpRoute& vs, const Service& s) {
+  for (const std::string& h : vs.hostnames)
+    if (HostCoversService(ExpandHost(h, vs.ns), s)) return true;
+  return false;
+}
+
+// Field groups of a TrafficPolicy: a more specific policy replaces a group
+// it sets (Istio's MergeTrafficPolicy, per port then per subset).
+void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
+  if (!o.lb_simple.empty() || o.locality_enabled) {
+    base.lb_simple = o.lb_simple;
+    base.locality_enabled = o.locality_enabled;
+    base.failover_priority = o.failover_priority;
+    base.failover = o.failover;
+    base.has_distribute = o.has_distribute;
+  }
+  if (o.max_connections || o.http1_max_pending || o.http2_max_requests ||
+      o.max_retries) {
+    base.max_connections = o.max_connections;
+    base.http1_max_pending = o.http1_max_pending;
+    base.http2_max_requests = o.http2_max_requests;
+    base.max_retries = o.max_retries;
+  }
+  if (o.outlier_detection) {
+    base.outlier_detection = true;
+    base.consecutive_5xx = o.consecutive_5xx;
+    base.interval_ns = o.interval_ns;
+    base.base_ejection_ns = o.base_ejection_ns;
+    base.max_ejection_percent = o.max_ejection_percent;
+  }
+  if (!o.tls_mode.empty()) base.tls_mode = o.tls_mode;
+}
+
+}  // namespace
+
+bool HttpRoute::ForMesh() const {
+  return gateways.empty() ||
+         std::find(gateways.begin(), gateways.end(), "mesh") != gateways.end();
+}
+
+const DestinationRuleSubset* DestinationRule::FindSubset(
+    const std::string& subset) const {
+  for (const DestinationRuleSubset& s : subsets)
+    if (s.name == subset) return &s;
+  return nullptr;
+}
+
+std::optional<TrafficPolicy> DestinationRule::PolicyFor(
+    int port, const std::string& subset) const {
+  std::optional<TrafficPolicy> out = policy;
+  auto pl = port_policies.find(port);
+  if (pl != port_policies.end()) {
+    if (!out) out = TrafficPolicy{};
+    Overlay(*out, pl->second);
+  }
+  const DestinationRuleSubset* sub =
+      subset.empty() ? nullptr : FindSubset(subset);
+  if (sub && sub->policy) {
+    if (!out) out = TrafficPolicy{};
+    Overlay(*out, *sub->policy);
+  }
+  return out;
+}
+
+bool ExportedTo(const std::vector<std::string>& export_to,
+                const std::string& obj_ns, const std::string& ns) {
+  if (export_to.empty()) return true;
+  for (const std::string& e : export_to) {
+    if (e == "*" || e == ns) return true;
+    if (e == "." && obj_ns == ns) return true;
+  }
+  return false;
+}
+
+std::string ExpandHost(const std::string& host, const std::string& ns) {
+  if (host.find('.') != std::string::npos || host == "*") return host;
+  return host + "." + ns + ".svc.cluster.local";
+}
+
+bool HostCoversService(const std::string& pattern, const Service& s) {
+  if (s.kind == "ServiceEntry") {
+    for (const std::string& h : s.hosts)
+      if (HostMatches(pattern, h)) return true;
+    return false;
+  }
+  return HostMatches(pattern, s.Hostname());
+}
+
+std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
+    const Cluster& c, const Gateway& wp, const Service& s,
+    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version) {
+  std::vector<const HttpRoute*> private_vs, public_vs;
+  for (const HttpRoute& r : c.routes) {
+    if (!r.IsVirtualService() || !r.ForMesh()) continue;
+    if (!ExportedTo(r.export_to, r.ns, wp.ns)) continue;
+    // 1.24+: only the waypoint's and the service's namespaces.
+    if (version.AtLeast(1, 24) && r.ns != wp.ns && r.ns != s.ns) continue;
+    if (!CoversAny(r, s)) continue;
+    const bool is_private = r.ns == wp.ns && !r.export_to.empty() &&
+                            std::find(r.export_to.begin(), r.export_to.end(),
+                                      "*") == r.export_to.end();
+    (is_private ? private_vs : public_vs).push_back(&r);
+  }
+  SortByAge(private_vs);
+  SortByAge(public_vs);
+  std::vector<const HttpRoute*> out = private_vs;
+  out.insert(out.end(), gamma_routes.begin(), gamma_routes.end());
+  out.insert(out.end(), public_vs.begin(), public_vs.end());
+  // Before 1.30 only the first VirtualService applies (meshsim keeps the
+  // GAMMA routes of a service together as that first one).
+  if (!version.AtLeast(1, 30) && private_vs.size() + public_vs.size() > 0) {
+    if (out.front()->IsVirtualService())
+      out.resize(1);
+    else
+      out = gamma_routes;
+  }
+  return out;
+}
+
+const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
+                                          const std::string& client_ns,
+                                          const Service& s) {
+  std::vector<const HttpRoute*> vss;
+  for (const HttpRoute& r : c.routes)
+    if (r.IsVirtualService() && r.ForMesh() &&
+        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s))
+      vss.push_back(&r);
+  SortByAge(vss);
+  return vss.empty() ? nullptr : vss.front();
+}
+
+std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
+                                                     const Workload& pod) {
+  std::vector<const IstioGateway*> out;
+  for (const auto& [key, gw] : c.istio_gateways) {
+    (void)key;
+    if (!gw.selector || SelectorMatches(*gw.selector, pod.labels))
+      out.push_back(&gw);
+  }
+  return out;
+}
+
+int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    const Service& s = c.services[si];
+    if (s.kind != "Service" || s.ns != pod.ns || !s.selector ||
+        s.selector->empty() || !SelectorMatches(*s.selector, pod.labels))
+      continue;
+    const std::string* off =
+        FindLabel(s.labels,
+                  "experimental.istio.io/disable-gateway-port-"
+                  "translation");
+    if (off && *off == "true") continue;
+    for (const ServicePort& p : s.ports) {
+      if (p.port != number) continue;
+      if (p.target_port) return p.target_port;
+      if (!p.target_port_name.empty())
+        for (const ContainerPort& cp : pod.ports)
+          if (cp.name == p.target_port_name) return cp.port;
+      return number;
+    }
+  }
+  return number;
+}
+
+bool IstioServerHostAdmits(const std::string& pattern, const std::string& gw_ns,
+                           const std::string& vs_ns, const std::string& host) {
+  std::string h = pattern;
+  size_t slash = h.find('/');
+  if (slash != std::string::npos) {
+    std::string ns = h.substr(0, slash);
+    if (ns == ".") ns = gw_ns;
+    if (ns != "*" && ns != vs_ns) return false;
+    h = h.substr(slash + 1);
+  }
+  return HostMatches(h, host) || HostMatches(host, h);
+}
+
+std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
+    const Cluster& c, const IstioGateway& gw, const IstioServer& server,
+    const std::string& host) {
+  std::vector<const HttpRoute*> out;
+  const std::string name = host.substr(0, host.find(':'));
+  for (const HttpRoute& r : c.routes) {
+    if (!r.IsVirtualService()) continue;
+    if (std::find(r.gateways.begin(), r.gateways.end(), gw.Key()) ==
+        r.gateways.end())
+      continue;
+    bool host_ok = false;
+    for (const std::string& vh : r.hostnames) {
+      if (!HostMatches(vh, name)) continue;
+      for (const std::string& sh : server.hosts)
+        host_ok = host_ok || IstioServerHostAdmits(sh, gw.ns, r.ns, name);
+    }
+    if (host_ok) out.push_back(&r);
+  }
+  SortByAge(out);
+  return out;
+}
+
+const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
+                                          const std::string& proxy_ns,
+                                          const Labels* proxy_labels,
+                                          const Service& s) {
+  // The most specific host wins; then a selector DR that selects the
+  // proxy; then the oldest.
+  auto best_in = [&](const std::string& ns,
+                     bool own_ns) -> const DestinationRule* {
+    const DestinationRule* best = nullptr;
+    auto rank = [&](const DestinationRule& d) {
+      return std::make_pair(Specificity(ExpandHost(d.host, d.ns)),
+                            d.workload_selector ? 1 : 0);
+    };
+    for (const DestinationRule& d : c.destination_rules) {
+      if (d.ns != ns || !HostCoversService(ExpandHost(d.host, d.ns), s))
+        continue;
+      if (d.workload_selector) {
+        // Only a sidecar's or gateway's own namespace, when it selects it.
+        if (!own_ns || !proxy_labels ||
+            !SelectorMatches(*d.workload_selector, *proxy_labels))
+          continue;
+      }
+      if (!own_ns && !ExportedTo(d.export_to, d.ns, proxy_ns)) continue;
+      if (!best || rank(d) > rank(*best) ||
+          (rank(d) == rank(*best) &&
+           OlderThan(d.creation_timestamp, d.Key(), best->creation_timestamp,
+                     best->Key())))
+        best = &d;
+    }
+    return best;
+  };
+  if (const DestinationRule* d = best_in(proxy_ns, true)) return d;
+  if (s.ns != proxy_ns)
+    if (const DestinationRule* d = best_in(s.ns, false)) return d;
+  const std::string& root = mesh.istio.root_namespace;
+  if (root != proxy_ns && root != s.ns)
+    if (const DestinationRule* d = best_in(root, false)) return d;
+  return nullptr;
+}
+
+}  // namespace meshsim

@@ -1,0 +1,90 @@
+// Which VirtualServices, DestinationRules and Istio Gateways a proxy
+// applies (docs/semantics.md §16.1–§16.3): the lookup rules of istiod's
+// PushContext (VirtualServicesForGateway, destinationRule, mergeGateways),
+// shared by the simulator's path resolution and by `meshsim diff`'s route
+// signature (the verifier's own statements are in verify/; see
+// docs/verification.md for what is shared).
+//
+//   auto vss = VirtualServicesAtWaypoint(cluster, waypoint, service, {}, v);
+//   const DestinationRule* dr =
+//       DestinationRuleFor(mesh, cluster, waypoint.ns, nullptr, service);
+//   if (dr) { const DestinationRuleSubset* s = dr->FindSubset("v2"); ... }
+#ifndef MESHSIM_MODEL_NETWORKING_H_
+#define MESHSIM_MODEL_NETWORKING_H_
+
+#include <string>
+#include <vector>
+
+#include "model/mesh.h"
+
+namespace meshsim {
+
+// §16.1, §16.2: whether an object of namespace `obj_ns` with `export_to`
+// is visible in namespace `ns`: absent or "*" everywhere, "." its own
+// namespace, otherwise the namespaces named.
+bool ExportedTo(const std::vector<std::string>& export_to,
+                const std::string& obj_ns, const std::string& ns);
+
+// A host as an Istio object in `ns` writes it, made a full name: a short
+// name is a Service of `ns` ("reviews" -> reviews.<ns>.svc.cluster.local).
+std::string ExpandHost(const std::string& host, const std::string& ns);
+
+// Whether host pattern `pattern` (a full name or *.suffix) covers one of
+// the service's hostnames.
+bool HostCoversService(const std::string& pattern, const Service& s);
+
+// §16.2: the VirtualServices (and GAMMA HTTPRoutes, which istiod turns into
+// VirtualServices) a waypoint applies to service `s`, in the order Envoy
+// sees their routes: VirtualServices private to the waypoint's namespace,
+// GAMMA HTTPRoutes, then the other VirtualServices, each group by creation
+// time. Only VirtualServices for `mesh`, in the waypoint's or the service's
+// namespace (1.24+), exported to the waypoint's namespace, with a host
+// covering the service. Before 1.30 only the first applies.
+std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
+    const Cluster& c, const Gateway& wp, const Service& s,
+    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version);
+
+// §16.2, §6: the one VirtualService for `mesh` a sidecar in `client_ns`
+// applies to service `s` (the oldest visible one covering its host), or
+// nullptr.
+const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
+                                          const std::string& client_ns,
+                                          const Service& s);
+
+// §16.3: the Istio Gateways that select Router pod `pod` (any namespace,
+// PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false), by key.
+std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
+                                                     const Workload& pod);
+
+// §16.3: the port a server's `number` binds on Router pod `pod`: the
+// targetPort of a Service port `number` of a Service selecting the pod,
+// else the number itself.
+int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
+
+// §16.3: whether server host `pattern` ([ns/]host, "*", *.suffix) admits
+// `host` for a VirtualService of namespace `vs_ns` (gateway namespace
+// `gw_ns` for "./").
+bool IstioServerHostAdmits(const std::string& pattern, const std::string& gw_ns,
+                           const std::string& vs_ns, const std::string& host);
+
+// §16.2, §16.3: the VirtualServices bound to Istio Gateway `gw` whose hosts
+// cover `host` and that a server host of the gateway admits, by creation
+// time: a gateway merges the routes of every one of them.
+std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
+    const Cluster& c, const IstioGateway& gw, const IstioServer& server,
+    const std::string& host);
+
+// §16.1: the DestinationRule a proxy in `proxy_ns` applies to service `s`:
+// one in the proxy's namespace (with `proxy_labels`, a sidecar's or
+// gateway's: a workloadSelector that selects it first; nullptr, a
+// waypoint's inbound lookup: selector DRs never apply), else one in the
+// service's namespace exported to the proxy's, else one in the root
+// namespace exported there. The most specific host wins; nullptr if none.
+const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
+                                          const std::string& proxy_ns,
+                                          const Labels* proxy_labels,
+                                          const Service& s);
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_NETWORKING_H_
