@@ -79,6 +79,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
+  lint::MixedRouteApis(sc, r.findings);
 }
 
 }  // namespace meshsim

@@ -20,6 +20,7 @@ std::string DidYouMean(const std::string& word,
 
 // rules_references.cc
 void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out);
+void MixedRouteApis(const Scenario& sc, std::vector<LintFinding>& out);
 // rules_policies.cc
 // principal-matches-nothing and namespace-matches-nothing.
 void PatternsMatchNothing(const Scenario& sc, std::vector<LintFinding>& out);

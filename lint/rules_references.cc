@@ -7,6 +7,7 @@
 
 #include "lint/rules.h"
 #include "model/labels.h"
+#include "model/networking.h"
 
 namespace meshsim::lint {
 
@@ -151,10 +152,115 @@ void ExpectationReferences(const Scenario& sc, std::vector<LintFinding>& out) {
   }
 }
 
+// §16.1–§16.3: a VirtualService's destination hosts and subsets and its
+// gateways, and a DestinationRule's host, must name something.
+void NetworkingReferences(const Mesh& mesh, const Cluster& c,
+                          std::vector<LintFinding>& out) {
+  std::vector<std::string> hosts, gateways;
+  for (const auto& [h, idx] : c.service_by_host) hosts.push_back(h);
+  for (const auto& [key, g] : c.istio_gateways) gateways.push_back(key);
+  for (const HttpRoute& r : c.routes) {
+    if (!r.IsVirtualService()) continue;
+    const LintObject obj{r.kind, r.ns, r.name, c.name};
+    for (const std::string& g : r.gateways) {
+      if (g == "mesh" || c.istio_gateways.count(g)) continue;
+      out.push_back(
+          Make("reference-not-found",
+               "VirtualService " + r.Key() + ": gateways names " + g +
+                   ", which is not an Istio Gateway (networking.istio.io) in "
+                   "cluster " +
+                   c.name + DidYouMean(g, gateways),
+               r.location, obj,
+               "name an existing Istio Gateway, or mesh; the routes apply "
+               "nowhere else"));
+    }
+    auto check = [&](const BackendRef& b, const SourceLocation& where) {
+      std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+      if (idx.empty()) {
+        out.push_back(
+            Make("reference-not-found",
+                 "VirtualService " + r.Key() + ": destination host " + b.name +
+                     " is not a Service or ServiceEntry in cluster " + c.name +
+                     DidYouMean(ExpandHost(b.name, b.ns), hosts),
+                 where, obj,
+                 "name an existing host; requests routed there fail with 503"));
+        return;
+      }
+      if (b.subset.empty()) return;
+      const Service& s = c.services[idx.front()];
+      const DestinationRule* dr = DestinationRuleFor(mesh, c, r.ns, nullptr, s);
+      if (dr && dr->FindSubset(b.subset)) return;
+      std::vector<std::string> names;
+      if (dr)
+        for (const DestinationRuleSubset& sub : dr->subsets)
+          names.push_back(sub.name);
+      out.push_back(Make(
+          "reference-not-found",
+          "VirtualService " + r.Key() + ": subset '" + b.subset + "' of " +
+              b.name + " is not defined by " +
+              (dr ? "DestinationRule " + dr->Key() + DidYouMean(b.subset, names)
+                  : std::string("any DestinationRule visible in namespace ") +
+                        r.ns),
+          where, obj,
+          "define the subset in a DestinationRule for the host; requests "
+          "routed there fail with 503"));
+    };
+    for (const auto* rules : {&r.rules, &r.tcp_rules})
+      for (const HttpRouteRule& rule : *rules) {
+        for (const BackendRef& b : rule.backends)
+          check(b, b.location.Known() ? b.location : rule.location);
+        if (rule.mirror) check(*rule.mirror, rule.location);
+      }
+  }
+  for (const DestinationRule& d : c.destination_rules) {
+    const std::string host = ExpandHost(d.host, d.ns);
+    bool any = false;
+    for (const Service& s : c.services) any = any || HostCoversService(host, s);
+    if (any) continue;
+    out.push_back(Make("reference-not-found",
+                       "DestinationRule " + d.Key() + ": host " + d.host +
+                           " covers no Service or ServiceEntry in cluster " +
+                           c.name + DidYouMean(host, hosts),
+                       d.location, {"DestinationRule", d.ns, d.name, c.name},
+                       "name an existing host; the rule applies nowhere"));
+  }
+}
+
 }  // namespace
+
+// §16.2: a VirtualService for mesh and a GAMMA HTTPRoute for one service.
+void MixedRouteApis(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const HttpRoute& gamma : c.routes)
+      for (const ParentRef& p : gamma.parents) {
+        if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
+        const Service* s = c.FindService(p.ns + "/" + p.name);
+        if (!s) continue;
+        for (const HttpRoute& vs : c.routes) {
+          if (!vs.IsVirtualService() || !vs.ForMesh()) continue;
+          bool covers = false;
+          for (const std::string& h : vs.hostnames)
+            covers = covers || HostCoversService(ExpandHost(h, vs.ns), *s);
+          if (!covers) continue;
+          out.push_back(Make(
+              "mixed-route-apis",
+              "VirtualService " + vs.Key() + " and " + gamma.kind + " " +
+                  gamma.Key() + " both route " + s->Key() + " in cluster " +
+                  c.name +
+                  ": Istio leaves mixing the two APIs for one service "
+                  "undefined; istiod concatenates their routes and the first "
+                  "match wins (§16.2)",
+              vs.location, {vs.kind, vs.ns, vs.name, c.name},
+              "route " + s->Key() +
+                  " with one API (HTTPRoute is the "
+                  "recommended one in ambient)"));
+        }
+      }
+}
 
 void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
+    NetworkingReferences(sc.mesh, c, out);
     RouteReferences(c, out);
     LabelReferences(c, out);
     WorkloadSelectors(c, out);

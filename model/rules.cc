@@ -167,9 +167,11 @@ const std::vector<Rule>& RuleCatalogue() {
        "docs/rules.md#invalid-value"},
       {"reference-not-found", RuleKind::kLint, kW, kW,
        "A reference names no object",
-       "A targetRefs entry, an HTTPRoute parentRef or backendRef, an "
-       "istio.io/use-waypoint label, a ServiceEntry workloadSelector, or a "
-       "denied_by/via in expect: names an object that does not exist. Example: "
+       "A targetRefs entry, an HTTPRoute parentRef or backendRef, a "
+       "VirtualService destination host, subset or gateway, a "
+       "DestinationRule host, an istio.io/use-waypoint label, a ServiceEntry "
+       "workloadSelector, or a denied_by/via in expect: names an object that "
+       "does not exist. Example: "
        "backendRefs: [{name: reviws}]. Fix: name an existing object "
        "(did-you-mean gives the nearest).",
        "docs/rules.md#reference-not-found"},
@@ -213,6 +215,14 @@ const std::vector<Rule>& RuleCatalogue() {
        "not declare: nothing listens there, and paths, run and verify show the "
        "request failed. Fix: send to one of the Service's ports.",
        "docs/rules.md#port-not-on-service"},
+      {"mixed-route-apis", RuleKind::kLint, kW, kW,
+       "A VirtualService and an HTTPRoute for the same service",
+       "A VirtualService for mesh and a GAMMA HTTPRoute both route one "
+       "service. Istio documents mixing them for one workload as unsupported "
+       "with undefined behaviour: istiod concatenates both, so whichever comes "
+       "first can hide the other (§16.2). Fix: keep one API per service "
+       "(HTTPRoute is the recommended one in ambient).",
+       "docs/rules.md#mixed-route-apis"},
   };
   return kRules;
 }

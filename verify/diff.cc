@@ -8,6 +8,8 @@
 #include <optional>
 #include <set>
 
+#include "model/binding.h"
+#include "model/networking.h"
 #include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/slice_plan.h"
@@ -55,9 +57,54 @@ std::string NsOf(const std::string& name) {
 // then the oldest route, then ns/name, then rule order.
 class RouteEncoder {
  public:
-  RouteEncoder(z3::context& c, const Encoded& e) : c_(c), e_(e) {}
+  RouteEncoder(z3::context& c, const Encoded& e, const Mesh& mesh)
+      : c_(c), e_(e), mesh_(mesh) {}
 
+  // §16.2: the VirtualServices for `mesh` that cover the service come
+  // first, each rule by first match (the waypoint's own list when the
+  // service has one, else the oldest, as a sidecar in the service's
+  // namespace sees it); a request none matches falls to the Gateway API
+  // routes. Each backend carries what the DestinationRule says of it
+  // (subset labels, traffic policy), so a change to either is a route
+  // change.
   z3::expr Signature(const Cluster& cluster, const Service& svc) {
+    z3::expr sig = GatewayApiSignature(cluster, svc);
+    Binding b = ServiceWaypoint(mesh_, cluster, svc);
+    std::vector<const HttpRoute*> vss;
+    std::string proxy_ns = svc.ns;
+    if (b.status == BindingStatus::kAccepted) {
+      proxy_ns = b.waypoint->ns;
+      vss = VirtualServicesAtWaypoint(
+          cluster, *b.waypoint, svc, {},
+          cluster.version.value_or(mesh_.istio.version));
+    } else if (const HttpRoute* vs =
+                   VirtualServiceForSidecar(cluster, svc.ns, svc)) {
+      vss.push_back(vs);
+    }
+    std::vector<std::pair<z3::expr, std::string>> chain;
+    for (const HttpRoute* vs : vss)
+      for (const HttpRouteRule& rule : vs->rules) {
+        z3::expr any = c_.bool_val(rule.matches.empty());
+        for (const HttpMatch& m : rule.matches) {
+          z3::expr ok = Matches(m);
+          if (m.source_labels || m.port)
+            ok =
+                ok && c_.bool_const(("vs-source-or-port:" + vs->Key()).c_str());
+          any = any || ok;
+        }
+        chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
+      }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+      sig = z3::ite(it->first, c_.string_val(it->second), sig);
+    // The DestinationRule of the addressed service itself.
+    if (const DestinationRule* dr =
+            DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
+      sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));
+    return sig;
+  }
+
+ private:
+  z3::expr GatewayApiSignature(const Cluster& cluster, const Service& svc) {
     struct Candidate {
       std::tuple<int, int, int, int, int> score;
       std::string created, key;
@@ -112,13 +159,76 @@ class RouteEncoder {
     return sig;
   }
 
- private:
+  // What a DestinationRule says, as text: subsets and their labels, and the
+  // policy fields the simulator reads.
+  static std::string PolicyText(const DestinationRule& dr) {
+    std::string out = "DestinationRule " + dr.Key();
+    auto policy = [](const TrafficPolicy& tp) {
+      std::string t = " lb " + tp.lb_simple;
+      if (tp.locality_enabled)
+        t += *tp.locality_enabled ? " locality" : " no-locality";
+      for (const std::string& f : tp.failover_priority) t += " prio " + f;
+      for (const auto& [from, to] : tp.failover)
+        t += " failover " + from + ">" + to;
+      for (const auto* v : {&tp.max_connections, &tp.http1_max_pending,
+                            &tp.http2_max_requests, &tp.max_retries})
+        t += " " + (*v ? std::to_string(**v) : std::string("-"));
+      if (tp.outlier_detection)
+        t += " outlier " + std::to_string(tp.consecutive_5xx) + "/" +
+             std::to_string(tp.interval_ns) + "/" +
+             std::to_string(tp.base_ejection_ns) + "/" +
+             std::to_string(tp.max_ejection_percent);
+      return t + " tls " + tp.tls_mode;
+    };
+    if (dr.policy) out += policy(*dr.policy);
+    for (const auto& [port, tp] : dr.port_policies)
+      out += "; port " + std::to_string(port) + policy(tp);
+    for (const DestinationRuleSubset& sub : dr.subsets) {
+      out += "; subset " + sub.name;
+      for (const auto& [k, v] : sub.labels) out += " " + k + "=" + v;
+      if (sub.policy) out += policy(*sub.policy);
+    }
+    return out;
+  }
+
+  // A VirtualService rule's destinations with their subsets' labels.
+  std::string Backends(const HttpRouteRule& rule, const Cluster& c,
+                       const std::string& proxy_ns) const {
+    std::string out = Backends(rule);
+    for (const BackendRef& b : rule.backends) {
+      if (b.subset.empty()) continue;
+      std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+      const DestinationRule* dr =
+          idx.empty() ? nullptr
+                      : DestinationRuleFor(mesh_, c, proxy_ns, nullptr,
+                                           c.services[idx.front()]);
+      const DestinationRuleSubset* sub =
+          dr ? dr->FindSubset(b.subset) : nullptr;
+      out += "; " + b.name + " subset " + b.subset + " =";
+      if (!sub)
+        out += " (undefined)";
+      else
+        for (const auto& [k, v] : sub->labels) out += " " + k + "=" + v;
+    }
+    if (rule.fault)
+      out += "; fault abort " + std::to_string(rule.fault->abort_status) + " " +
+             std::to_string(rule.fault->abort_percent) + "% delay " +
+             std::to_string(rule.fault->delay_ns) + " " +
+             std::to_string(rule.fault->delay_percent) + "%";
+    if (!rule.timeout.empty()) out += "; timeout " + rule.timeout;
+    if (rule.retry_attempts)
+      out += "; retries " + std::to_string(*rule.retry_attempts);
+    if (rule.mirror) out += "; mirror " + rule.mirror->name;
+    return out;
+  }
+
   static std::string Backends(const HttpRouteRule& rule) {
     std::vector<std::string> parts;
     for (const BackendRef& b : rule.backends)
       parts.push_back(b.kind + " " + b.ns + "/" + b.name + ":" +
                       std::to_string(b.port) + " weight " +
-                      std::to_string(b.weight));
+                      std::to_string(b.weight) +
+                      (b.subset.empty() ? "" : " subset " + b.subset));
     std::sort(parts.begin(), parts.end());
     std::string out;
     for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
@@ -143,6 +253,9 @@ class RouteEncoder {
       // Regular expressions are not encoded: an opaque condition, so a
       // witness may need another path (docs/diff.md).
       ok = ok && c_.bool_const(("route-regex:" + m.path_value).c_str());
+    } else if (m.path_type == "Prefix") {
+      // A VirtualService uri.prefix: a plain string prefix (§16.2).
+      ok = ok && z3::prefixof(c_.string_val(m.path_value), e_.path);
     } else if (!m.path_type.empty()) {
       // PathPrefix matches whole segments.
       std::string v = m.path_value;
@@ -156,7 +269,15 @@ class RouteEncoder {
       std::string name = h.name;
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
       if (name == "host" || name == ":authority") {
-        ok = ok && e_.host == c_.string_val(h.value);
+        ok = ok &&
+             (h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), e_.host)
+                                 : e_.host == c_.string_val(h.value));
+        continue;
+      }
+      if (name == ":method") {
+        ok = ok && (h.type == "Prefix"
+                        ? z3::prefixof(c_.string_val(h.value), e_.method)
+                        : c_.bool_const(("method-regex:" + h.value).c_str()));
         continue;
       }
       z3::expr has = c_.bool_const(("has-header:" + name).c_str());
@@ -165,7 +286,8 @@ class RouteEncoder {
           ok && has &&
           (h.type == "RegularExpression"
                ? c_.bool_const(("header-regex:" + name + ":" + h.value).c_str())
-               : val == c_.string_val(h.value));
+           : h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), val)
+                                : val == c_.string_val(h.value));
     }
     for (const HttpMatch::Header& q : m.query_params)
       ok = ok && c_.bool_const(("query:" + q.name + "=" + q.value).c_str());
@@ -174,6 +296,7 @@ class RouteEncoder {
 
   z3::context& c_;
   const Encoded& e_;
+  const Mesh& mesh_;
 };
 
 // A hostname under which ingress `gateway` routes to service `key` (for
@@ -442,7 +565,7 @@ z3::expr DiffRun::RouteSignature(const Scenario& sc, const Encoded& e,
   for (const Cluster& c : sc.mesh.clusters) {
     const Service* s = c.FindService(key);
     if (!s) continue;
-    RouteEncoder re(ctx, e);
+    RouteEncoder re(ctx, e, sc.mesh);
     z3::expr applied =
         e.http && (e.passes >= 1 || enc.SrcIs(e, [](const SourceClass& k) {
           return k.kind == "sidecar";

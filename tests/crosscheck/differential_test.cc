@@ -14,6 +14,7 @@
 
 #include "model/io/loader.h"
 #include "model/labels.h"
+#include "model/networking.h"
 #include "sim/dataplane.h"
 #include "verify/verifier.h"
 
@@ -45,6 +46,12 @@ bool Comparable(const Cluster& c, const Service& s) {
     for (const ParentRef& p : r.parents)
       if ((p.kind == "Service" && p.ns == s.ns && p.name == s.name))
         return false;
+  // VirtualService routes (faults, subsets) are in the simulator and in
+  // diff's route signature, not in the verifier's encoding (§16.2).
+  for (const HttpRoute& r : c.routes)
+    if (r.IsVirtualService())
+      for (const std::string& h : r.hostnames)
+        if (HostCoversService(ExpandHost(h, r.ns), s)) return false;
   return true;
 }
 

@@ -96,6 +96,69 @@ TEST(LintTest, UseWaypointAndRouteReferencesThatNameNothing) {
       << refs[1];
 }
 
+TEST(LintTest, VirtualServiceAndDestinationRuleReferences) {
+  // §16.1–§16.3: destination hosts, subsets and gateways of a
+  // VirtualService, and a DestinationRule's host, must name something.
+  World w = ShopWorld();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
+        "  subsets:\n  - name: v1\n    labels: {version: v1}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\n"
+        "metadata:\n  name: typo\n  namespace: shop\nspec:\n  host: crat\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  gateways: [mesh, public]\n  http:\n  - route:\n"
+        "    - destination: {host: cart, subset: v2}\n"
+        "    - destination: {host: crat}\n");
+  const auto refs = Of(Lint(w.Load()), "reference-not-found");
+  ASSERT_EQ(refs.size(), 4u);
+  EXPECT_NE(refs[0].find("VirtualService shop/cart: gateways names "
+                         "shop/public, which is not an Istio Gateway"),
+            std::string::npos)
+      << refs[0];
+  EXPECT_NE(refs[1].find("VirtualService shop/cart: subset 'v2' of cart is "
+                         "not defined by DestinationRule shop/cart"),
+            std::string::npos)
+      << refs[1];
+  EXPECT_NE(refs[2].find("VirtualService shop/cart: destination host crat is "
+                         "not a Service or ServiceEntry in cluster east (did "
+                         "you mean 'cart.shop.svc.cluster.local'?)"),
+            std::string::npos)
+      << refs[2];
+  EXPECT_NE(refs[3].find("DestinationRule shop/typo: host crat covers no "
+                         "Service or ServiceEntry"),
+            std::string::npos)
+      << refs[3];
+}
+
+TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
+  // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
+  // one workload is unsupported, with undefined behaviour (§16.2).
+  World w = ShopWorld();
+  const std::string vs =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+      "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+      "  http:\n  - route:\n    - destination: {host: cart}\n";
+  const std::string route =
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+      "metadata:\n  name: cart\n  namespace: shop\nspec:\n  parentRefs:\n"
+      "  - {kind: Service, group: \"\", name: cart}\n  rules:\n"
+      "  - backendRefs:\n    - {name: cart, port: 80}\n";
+  w.Add("east", vs).Add("east", route);
+  const auto mixed = Of(Lint(w.Load()), "mixed-route-apis");
+  ASSERT_EQ(mixed.size(), 1u);
+  EXPECT_NE(mixed[0].find("VirtualService shop/cart and HTTPRoute shop/cart "
+                          "both route shop/cart in cluster east"),
+            std::string::npos)
+      << mixed[0];
+  World one = ShopWorld();
+  one.Add("east", vs);
+  EXPECT_TRUE(Of(Lint(one.Load()), "mixed-route-apis").empty());
+}
+
 TEST(LintTest, ExpectationsNameExistingPoliciesAndWaypoints) {
   World w = ShopWorld();
   w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",

@@ -1,0 +1,406 @@
+// VirtualService, DestinationRule and the Istio Gateway in path resolution
+// (docs/semantics.md §16.1–§16.3). Each test states the Istio rule and
+// where it comes from: pilot/pkg/networking/core/listener_waypoint.go
+// (getVirtualServiceForWaypoint), pilot/pkg/model/push_context.go
+// (destinationRule, mergeGateways), pilot/pkg/model/gateway.go
+// (resolvePorts), pilot/pkg/networking/core/route/route.go (TranslateRoute,
+// sourceMatchHTTP) and tests/integration/ambient/baseline_test.go
+// (TestTrafficSplit, TestServerRouting) at istio/istio 86c9f01fd735.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::Ns;
+using testing::PathsOf;
+using testing::Summary;
+using testing::Waypoint;
+using testing::World;
+
+// Service shop/cart selecting both versions (label svc: cart).
+std::string CartService() {
+  return "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+         "  namespace: shop\nspec:\n  selector:\n    svc: cart\n  ports:\n"
+         "  - port: 80\n    name: http\n";
+}
+
+// shop: cart v1 and v2 behind namespace waypoint shop/waypoint; clients
+// curl in ambient namespace client and in sidecar namespace sc, both
+// labelled role: tester.
+World TwoVersionWorld(const std::string& istio = "") {
+  World w(istio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "curl", 1, {{"role", "tester"}}));
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("sc", "curl", 1, {{"role", "tester"}}));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"},
+                            {"istio.io/use-waypoint", "waypoint"}}));
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east",
+        Deploy("shop", "cart-v1", 1, {{"version", "v1"}, {"svc", "cart"}}));
+  w.Add("east",
+        Deploy("shop", "cart-v2", 1, {{"version", "v2"}, {"svc", "cart"}}));
+  w.Add("east", CartService());
+  return w;
+}
+
+const char* kSubsets =
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+    "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
+    "  subsets:\n  - name: v1\n    labels: {version: v1}\n"
+    "  - name: v2\n    labels: {version: v2}\n";
+
+// TestTrafficSplit's VirtualService: header user=istio-custom-user -> v2,
+// everything else -> v1.
+const char* kSplit =
+    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+    "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+    "  http:\n  - match:\n    - headers:\n        user: {exact: "
+    "istio-custom-user}\n    route:\n    - destination: {host: cart, subset: "
+    "v2}\n  - route:\n    - destination: {host: cart, subset: v1}\n";
+
+// The pods a traffic entry's delivered paths end at, with their shares.
+std::map<std::string, double> Landings(const Scenario& sc,
+                                       const std::string& traffic) {
+  std::map<std::string, double> out;
+  for (const Path& p : PathsOf(sc, traffic))
+    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
+      out[p.hops.back().name] += p.weight;
+  return out;
+}
+
+TEST(NetworkingTest, WaypointAppliesVirtualServiceSubsets) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets).Add("east", kSplit);
+  w.Traffic("custom", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, headers: {user: istio-custom-user}}");
+  w.Traffic("plain", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  Scenario sc = w.Load();
+  EXPECT_EQ(Landings(sc, "custom"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+  EXPECT_EQ(Landings(sc, "plain"),
+            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+  std::vector<Path> p = PathsOf(sc, "plain");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].waypoints, std::vector<std::string>{"shop/waypoint"});
+  ASSERT_TRUE(p[0].route);
+  EXPECT_EQ(p[0].route->kind, "VirtualService");
+  EXPECT_EQ(p[0].route->rule, 1);
+}
+
+TEST(NetworkingTest, PodAddressedTrafficUsesNoVirtualService) {
+  // §16.1: workload-addressed traffic takes the direct chains: no VS, no DR.
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets).Add("east", kSplit);
+  w.Traffic("pod", "{cluster: east, namespace: client, workload: curl}",
+            "{pod: shop/cart-v2-0, port: 80}", "{method: GET, path: /}");
+  Scenario sc = w.Load();
+  for (const Path& p : PathsOf(sc, "pod")) EXPECT_FALSE(p.route);
+  EXPECT_EQ(Landings(sc, "pod"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+}
+
+TEST(NetworkingTest, UndefinedSubsetFailsWith503) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSplit);  // no DestinationRule
+  w.Traffic("plain", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  std::vector<Path> p = PathsOf(w.Load(), "plain");
+  ASSERT_EQ(Summary(p), std::vector<std::string>{"shop/waypoint|failed"});
+  EXPECT_NE(p[0].reason.find("subset 'v1' of service shop/cart is not "
+                             "defined: no DestinationRule"),
+            std::string::npos)
+      << p[0].reason;
+}
+
+TEST(NetworkingTest, PrivateDestinationRuleIsInvisibleToAnotherNamespace) {
+  // push_context.go destinationRule: the waypoint looks in its own
+  // namespace, then the service's (exported to it), then the root. A DR
+  // with exportTo ["."] beside the service is invisible to a waypoint in
+  // namespace infra, so the subset is undefined there.
+  for (const bool private_dr : {false, true}) {
+    World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("client", "curl"));
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", Ns("infra"));
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+          "metadata:\n  name: shared\n  namespace: infra\nspec:\n"
+          "  gatewayClassName: istio-waypoint\n  listeners:\n"
+          "  - name: mesh\n    port: 15008\n    protocol: HBONE\n"
+          "    allowedRoutes: {namespaces: {from: All}}\n");
+    w.Add("east",
+          Deploy("shop", "cart-v1", 1, {{"version", "v1"}, {"svc", "cart"}}));
+    std::string svc = CartService();
+    svc.replace(svc.find("spec:"), 0,
+                "  labels:\n    istio.io/use-waypoint: shared\n"
+                "    istio.io/use-waypoint-namespace: infra\n");
+    w.Add("east", svc);
+    std::string dr = kSubsets;
+    if (private_dr)
+      dr.replace(dr.find("  subsets:"), 0, "  exportTo: [\".\"]\n");
+    w.Add("east", dr).Add("east", kSplit);
+    w.Traffic("plain", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    std::vector<Path> p = PathsOf(w.Load(), "plain");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].waypoints, std::vector<std::string>{"infra/shared"});
+    EXPECT_EQ(p[0].outcome, private_dr ? Outcome::kFailed : Outcome::kDelivered)
+        << p[0].reason;
+  }
+}
+
+TEST(NetworkingTest, VirtualServicePrefixIsAStringPrefix) {
+  // A VS uri.prefix is Envoy's prefix match: /api matches /apiv2, unlike a
+  // Gateway API PathPrefix.
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - match:\n    - uri: {prefix: /api}\n    route:\n"
+        "    - destination: {host: cart, subset: v2}\n");
+  w.Traffic("apiv2", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /apiv2}");
+  w.Traffic("other", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /x}");
+  Scenario sc = w.Load();
+  EXPECT_EQ(Landings(sc, "apiv2"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+  // Once a VirtualService applies there is no default route: 404.
+  std::vector<Path> p = PathsOf(sc, "other");
+  ASSERT_EQ(Summary(p), std::vector<std::string>{"shop/waypoint|failed"});
+  EXPECT_NE(p[0].reason.find("(404)"), std::string::npos) << p[0].reason;
+}
+
+TEST(NetworkingTest, SourceLabelsAreDroppedAtWaypointsAndMatchedAtSidecars) {
+  // route.go sourceMatchHTTP (#54775): a waypoint drops a match with
+  // sourceLabels; a sidecar compares them with its own pod's labels.
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - match:\n    - sourceLabels: {role: tester}\n    route:\n"
+        "    - destination: {host: cart, subset: v2}\n  - route:\n"
+        "    - destination: {host: cart, subset: v1}\n");
+  w.Traffic("ambient", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  w.Traffic("sidecar", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  Scenario sc = w.Load();
+  EXPECT_EQ(Landings(sc, "ambient"),
+            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+  EXPECT_EQ(Landings(sc, "sidecar"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+  // The sidecar routes itself and never reaches the waypoint (§6).
+  for (const Path& p : PathsOf(sc, "sidecar")) EXPECT_TRUE(p.waypoints.empty());
+}
+
+TEST(NetworkingTest, ThirdNamespaceVirtualServiceIsIgnoredByTheWaypoint) {
+  // 1.24+ (fa7f80c226f): only VSs in the waypoint's or the service's
+  // namespace apply at a waypoint; earlier releases took any visible one.
+  for (const auto& [version, expect_v2] :
+       std::vector<std::pair<std::string, bool>>{{"1.24", false},
+                                                 {"1.23", true}}) {
+    World w = TwoVersionWorld("{version: \"" + version + "\"}");
+    w.Add("east", kSubsets);
+    w.Add("east", Ns("other"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: cart\n  namespace: other\nspec:\n"
+          "  hosts: [cart.shop.svc.cluster.local]\n  http:\n  - route:\n"
+          "    - destination: {host: cart.shop.svc.cluster.local, subset: "
+          "v2}\n");
+    w.Traffic("plain", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    std::map<std::string, double> l = Landings(w.Load(), "plain");
+    if (expect_v2)
+      EXPECT_EQ(l, (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}))
+          << version;
+    else
+      EXPECT_EQ(l, (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
+                                                  {"shop/cart-v2-0", 0.5}}))
+          << version;
+  }
+}
+
+TEST(NetworkingTest, SeveralVirtualServicesConcatenateFrom130) {
+  // #59484 (1.30): the routes of every VS for the host, oldest first;
+  // before, only the first VS.
+  for (const auto& [version, second_applies] :
+       std::vector<std::pair<std::string, bool>>{{"1.30", true},
+                                                 {"1.29", false}}) {
+    World w = TwoVersionWorld("{version: \"" + version + "\"}");
+    w.Add("east", kSubsets);
+    for (const auto& [name, prefix, subset, ts] : std::vector<
+             std::tuple<std::string, std::string, std::string, std::string>>{
+             {"route-a", "/route-a", "v1", "2024-01-01T00:00:00Z"},
+             {"route-b", "/route-b", "v2", "2024-01-02T00:00:00Z"}})
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: "
+            "VirtualService\nmetadata:\n  name: " +
+                name + "\n  namespace: shop\n  creationTimestamp: " + ts +
+                "\nspec:\n  hosts: [cart]\n  http:\n  - match:\n"
+                "    - uri: {prefix: " +
+                prefix +
+                "}\n    route:\n"
+                "    - destination: {host: cart, subset: " +
+                subset + "}\n");
+    w.Traffic("b", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /route-b}");
+    std::vector<Path> p = PathsOf(w.Load(), "b");
+    ASSERT_EQ(p.size(), 1u) << version;
+    EXPECT_EQ(p[0].outcome,
+              second_applies ? Outcome::kDelivered : Outcome::kFailed)
+        << version << ": " << p[0].reason;
+  }
+}
+
+TEST(NetworkingTest, AbortFaultFailsItsShare) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - fault:\n      abort:\n        httpStatus: 418\n"
+        "        percentage: {value: 25}\n    route:\n"
+        "    - destination: {host: cart, subset: v1}\n");
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  double failed = 0, delivered = 0;
+  for (const Path& p : PathsOf(w.Load(), "t")) {
+    if (p.outcome == Outcome::kFailed) {
+      failed += p.weight;
+      EXPECT_NE(p.reason.find("HTTP 418 to 25% of requests"), std::string::npos)
+          << p.reason;
+    } else {
+      delivered += p.weight;
+    }
+  }
+  EXPECT_DOUBLE_EQ(failed, 0.25);
+  EXPECT_DOUBLE_EQ(delivered, 0.75);
+}
+
+// An istio-ingressgateway Deployment (label istio: ingressgateway) in
+// istio-system and its Service mapping 80 -> 8080.
+void AddIngressGateway(World& w) {
+  w.Add("east", Ns("istio-system"));
+  w.Add("east", Deploy("istio-system", "istio-ingressgateway", 1,
+                       {{"istio", "ingressgateway"}}));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: "
+        "istio-ingressgateway\n  namespace: istio-system\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  ports:\n  - name: http2\n    port: 80\n"
+        "    targetPort: 8080\n");
+}
+
+std::string IstioGateway(int port, const std::string& hosts) {
+  return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+         "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+         "    istio: ingressgateway\n  servers:\n  - port: {number: " +
+         std::to_string(port) +
+         ", name: http, protocol: HTTP}\n    hosts: " + hosts + "\n";
+}
+
+const char* kGatewayVs =
+    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+    "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+    "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n  - route:\n"
+    "    - destination: {host: cart, port: {number: 80}}\n";
+
+TEST(NetworkingTest, IstioGatewayServerPortIsTheServiceTargetPort) {
+  // gateway.go resolvePorts: servers[].port.number is looked up as a
+  // Service port of a Service selecting the pod and binds its targetPort;
+  // without one the number is bound as written. So with 80 -> 8080, both
+  // `number: 80` and `number: 8080` listen on 8080, which the outside
+  // client reaches on the Service's port 80.
+  for (int number : {80, 8080, 9090}) {
+    World w = TwoVersionWorld();
+    AddIngressGateway(w);
+    w.Add("east", IstioGateway(number, "[\"*\"]")).Add("east", kGatewayVs);
+    w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}", "{method: GET, path: /}");
+    std::vector<Path> p = PathsOf(w.Load(), "in");
+    ASSERT_FALSE(p.empty());
+    for (const Path& x : p) {
+      EXPECT_EQ(x.outcome,
+                number == 9090 ? Outcome::kFailed : Outcome::kDelivered)
+          << number << ": " << x.reason;
+      EXPECT_EQ(x.hops.front().name, "istio-system/istio-ingressgateway");
+    }
+  }
+}
+
+TEST(NetworkingTest, IstioGatewayServerHostNamespaceRestrictsVirtualServices) {
+  // gateway.go pickMatchingGatewayHosts: a server host "ns/host" admits
+  // only VirtualServices of ns ("./" is the Gateway's namespace).
+  for (const auto& [hosts, ok] : std::vector<std::pair<std::string, bool>>{
+           {"[\"./shop.example.com\"]", true},
+           {"[\"shop/*\"]", true},
+           {"[\"other/shop.example.com\"]", false},
+           {"[\"*.example.org\"]", false}}) {
+    World w = TwoVersionWorld();
+    AddIngressGateway(w);
+    w.Add("east", IstioGateway(80, hosts)).Add("east", kGatewayVs);
+    w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}", "{method: GET, path: /}");
+    for (const Path& x : PathsOf(w.Load(), "in"))
+      EXPECT_EQ(x.outcome, ok ? Outcome::kDelivered : Outcome::kFailed)
+          << hosts << ": " << x.reason;
+  }
+}
+
+TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
+  // loadbalancer.go ApplyLocalityLoadBalancer: failoverPriority applies
+  // only when the merged policy has outlierDetection; it ranks endpoints
+  // by the leading labels they share with the proxy (here the waypoint,
+  // whose node is in zone a).
+  for (const bool outlier : {false, true}) {
+    World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("client", "curl"));
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"},
+                              {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east",
+          Deploy("shop", "cart-v1", 1, {{"version", "v1"}, {"svc", "cart"}}));
+    w.Add("east",
+          Deploy("shop", "cart-v2", 1, {{"version", "v2"}, {"svc", "cart"}}));
+    w.Add("east", CartService());
+    w.Add("east",
+          std::string("apiVersion: networking.istio.io/v1\nkind: "
+                      "DestinationRule\nmetadata:\n  name: cart\n  namespace: "
+                      "shop\nspec:\n  host: cart\n  trafficPolicy:\n"
+                      "    loadBalancer:\n      localityLbSetting:\n"
+                      "        failoverPriority: [\"version=v2\"]\n") +
+              (outlier ? "    outlierDetection: {consecutive5xxErrors: 1}\n"
+                       : ""));
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    std::map<std::string, double> l = Landings(w.Load(), "t");
+    if (outlier)
+      EXPECT_EQ(l, (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+    else
+      EXPECT_EQ(l, (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
+                                                  {"shop/cart-v2-0", 0.5}}));
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
