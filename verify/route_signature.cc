@@ -1,0 +1,243 @@
+#include "verify/route_signature.h"
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "model/binding.h"
+#include "model/networking.h"
+
+namespace meshsim::verify {
+
+// §16.2: the VirtualServices for `mesh` that cover the service come
+// first, each rule by first match (the waypoint's own list when the
+// service has one, else the oldest, as a sidecar in the service's
+// namespace sees it); a request none matches falls to the Gateway API
+// routes. Each backend carries what the DestinationRule says of it
+// (subset labels, traffic policy), so a change to either is a route
+// change.
+z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
+  z3::expr sig = GatewayApiSignature(cluster, svc);
+  Binding b = ServiceWaypoint(mesh_, cluster, svc);
+  std::vector<const HttpRoute*> vss;
+  std::string proxy_ns = svc.ns;
+  if (b.status == BindingStatus::kAccepted) {
+    proxy_ns = b.waypoint->ns;
+    vss = VirtualServicesAtWaypoint(
+        cluster, *b.waypoint, svc, {},
+        cluster.version.value_or(mesh_.istio.version));
+  } else if (const HttpRoute* vs =
+                 VirtualServiceForSidecar(cluster, svc.ns, svc)) {
+    vss.push_back(vs);
+  }
+  std::vector<std::pair<z3::expr, std::string>> chain;
+  for (const HttpRoute* vs : vss)
+    for (const HttpRouteRule& rule : vs->rules) {
+      z3::expr any = c_.bool_val(rule.matches.empty());
+      for (const HttpMatch& m : rule.matches) {
+        z3::expr ok = Matches(m);
+        if (m.source_labels || m.port)
+          ok = ok && c_.bool_const(("vs-source-or-port:" + vs->Key()).c_str());
+        any = any || ok;
+      }
+      chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
+    }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    sig = z3::ite(it->first, c_.string_val(it->second), sig);
+  // The DestinationRule of the addressed service itself.
+  if (const DestinationRule* dr =
+          DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
+    sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));
+  return sig;
+}
+
+z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
+                                           const Service& svc) {
+  struct Candidate {
+    std::tuple<int, int, int, int, int> score;
+    std::string created, key;
+    size_t rule, match;
+    const HttpRoute* route;
+    const HttpMatch* m;  // nullptr: the rule has no matches (all of "/")
+  };
+  std::vector<Candidate> cands;
+  static const HttpMatch kAll{"PathPrefix", "/", "", {}, {}};
+  for (const HttpRoute& r : cluster.routes) {
+    if (r.kind != "HTTPRoute" && r.kind != "GRPCRoute") continue;
+    bool attached = false;
+    for (const ParentRef& p : r.parents)
+      attached |= p.kind == "Service" && p.ns == svc.ns && p.name == svc.name;
+    if (!attached) continue;
+    for (size_t i = 0; i < r.rules.size(); ++i) {
+      const auto& ms = r.rules[i].matches;
+      for (size_t j = 0; j < std::max<size_t>(1, ms.size()); ++j) {
+        const HttpMatch& m = ms.empty() ? kAll : ms[j];
+        const int rank = m.path_type == "Exact"               ? 3
+                         : m.path_type == "RegularExpression" ? 1
+                                                              : 2;
+        const int len = rank == 2
+                            ? static_cast<int>(
+                                  m.path_type.empty() ? 1 : m.path_value.size())
+                            : 0;
+        cands.push_back({{rank, len, m.method.empty() ? 0 : 1,
+                          static_cast<int>(m.headers.size()),
+                          static_cast<int>(m.query_params.size())},
+                         r.creation_timestamp,
+                         r.Key(),
+                         i,
+                         j,
+                         &r,
+                         &m});
+      }
+    }
+  }
+  // Highest precedence first; ties to the oldest route, then ns/name, then
+  // rule and match order.
+  std::stable_sort(
+      cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+        if (a.score != b.score) return a.score > b.score;
+        if (a.created != b.created) return a.created < b.created;
+        if (a.key != b.key) return a.key < b.key;
+        return std::tie(a.rule, a.match) < std::tie(b.rule, b.match);
+      });
+  z3::expr sig = c_.string_val("");
+  for (auto it = cands.rbegin(); it != cands.rend(); ++it)
+    sig = z3::ite(Matches(*it->m),
+                  c_.string_val(Backends(it->route->rules[it->rule])), sig);
+  return sig;
+}
+
+// What a DestinationRule says, as text: subsets and their labels, and the
+// policy fields the simulator reads.
+std::string RouteEncoder::PolicyText(const DestinationRule& dr) {
+  std::string out = "DestinationRule " + dr.Key();
+  auto policy = [](const TrafficPolicy& tp) {
+    std::string t = " lb " + tp.lb_simple;
+    if (tp.locality_enabled)
+      t += *tp.locality_enabled ? " locality" : " no-locality";
+    for (const std::string& f : tp.failover_priority) t += " prio " + f;
+    for (const auto& [from, to] : tp.failover)
+      t += " failover " + from + ">" + to;
+    for (const auto* v : {&tp.max_connections, &tp.http1_max_pending,
+                          &tp.http2_max_requests, &tp.max_retries})
+      t += " " + (*v ? std::to_string(**v) : std::string("-"));
+    if (tp.outlier_detection)
+      t += " outlier " + std::to_string(tp.consecutive_5xx) + "/" +
+           std::to_string(tp.interval_ns) + "/" +
+           std::to_string(tp.base_ejection_ns) + "/" +
+           std::to_string(tp.max_ejection_percent);
+    return t + " tls " + tp.tls_mode;
+  };
+  if (dr.policy) out += policy(*dr.policy);
+  for (const auto& [port, tp] : dr.port_policies)
+    out += "; port " + std::to_string(port) + policy(tp);
+  for (const DestinationRuleSubset& sub : dr.subsets) {
+    out += "; subset " + sub.name;
+    for (const auto& [k, v] : sub.labels) out += " " + k + "=" + v;
+    if (sub.policy) out += policy(*sub.policy);
+  }
+  return out;
+}
+
+// A VirtualService rule's destinations with their subsets' labels.
+std::string RouteEncoder::Backends(const HttpRouteRule& rule, const Cluster& c,
+                                   const std::string& proxy_ns) const {
+  std::string out = Backends(rule);
+  for (const BackendRef& b : rule.backends) {
+    if (b.subset.empty()) continue;
+    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    const DestinationRule* dr =
+        idx.empty() ? nullptr
+                    : DestinationRuleFor(mesh_, c, proxy_ns, nullptr,
+                                         c.services[idx.front()]);
+    const DestinationRuleSubset* sub = dr ? dr->FindSubset(b.subset) : nullptr;
+    out += "; " + b.name + " subset " + b.subset + " =";
+    if (!sub)
+      out += " (undefined)";
+    else
+      for (const auto& [k, v] : sub->labels) out += " " + k + "=" + v;
+  }
+  if (rule.fault)
+    out += "; fault abort " + std::to_string(rule.fault->abort_status) + " " +
+           std::to_string(rule.fault->abort_percent) + "% delay " +
+           std::to_string(rule.fault->delay_ns) + " " +
+           std::to_string(rule.fault->delay_percent) + "%";
+  if (!rule.timeout.empty()) out += "; timeout " + rule.timeout;
+  if (rule.retry_attempts)
+    out += "; retries " + std::to_string(*rule.retry_attempts);
+  if (rule.mirror) out += "; mirror " + rule.mirror->name;
+  return out;
+}
+
+std::string RouteEncoder::Backends(const HttpRouteRule& rule) {
+  std::vector<std::string> parts;
+  for (const BackendRef& b : rule.backends)
+    parts.push_back(b.kind + " " + b.ns + "/" + b.name + ":" +
+                    std::to_string(b.port) + " weight " +
+                    std::to_string(b.weight) +
+                    (b.subset.empty() ? "" : " subset " + b.subset));
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  if (out.empty()) out = "(no backends)";
+  for (const HttpFilter& f : rule.filters) {
+    out += "; " + f.type;
+    if (!f.path_value.empty()) out += " " + f.path_type + " " + f.path_value;
+    if (!f.redirect_path.empty()) out += " " + f.redirect_path;
+    if (!f.redirect_hostname.empty()) out += " " + f.redirect_hostname;
+    for (const auto& [k, v] : f.set_headers) out += " " + k + "=" + v;
+    for (const auto& [k, v] : f.add_headers) out += " +" + k + "=" + v;
+    for (const std::string& k : f.remove_headers) out += " -" + k;
+  }
+  return out;
+}
+
+z3::expr RouteEncoder::Matches(const HttpMatch& m) {
+  z3::expr ok = c_.bool_val(true);
+  if (m.path_type == "Exact") {
+    ok = ok && e_.path == c_.string_val(m.path_value);
+  } else if (m.path_type == "RegularExpression") {
+    // Regular expressions are not encoded: an opaque condition, so a
+    // witness may need another path (docs/diff.md).
+    ok = ok && c_.bool_const(("route-regex:" + m.path_value).c_str());
+  } else if (m.path_type == "Prefix") {
+    // A VirtualService uri.prefix: a plain string prefix (§16.2).
+    ok = ok && z3::prefixof(c_.string_val(m.path_value), e_.path);
+  } else if (!m.path_type.empty()) {
+    // PathPrefix matches whole segments.
+    std::string v = m.path_value;
+    while (v.size() > 1 && v.back() == '/') v.pop_back();
+    if (!(v.empty() || v == "/"))
+      ok = ok && (e_.path == c_.string_val(v) ||
+                  z3::prefixof(c_.string_val(v + "/"), e_.path));
+  }
+  if (!m.method.empty()) ok = ok && e_.method == c_.string_val(m.method);
+  for (const HttpMatch::Header& h : m.headers) {
+    std::string name = h.name;
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    if (name == "host" || name == ":authority") {
+      ok = ok &&
+           (h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), e_.host)
+                               : e_.host == c_.string_val(h.value));
+      continue;
+    }
+    if (name == ":method") {
+      ok = ok && (h.type == "Prefix"
+                      ? z3::prefixof(c_.string_val(h.value), e_.method)
+                      : c_.bool_const(("method-regex:" + h.value).c_str()));
+      continue;
+    }
+    z3::expr has = c_.bool_const(("has-header:" + name).c_str());
+    z3::expr val = c_.string_const(("header:" + name).c_str());
+    ok = ok && has &&
+         (h.type == "RegularExpression"
+              ? c_.bool_const(("header-regex:" + name + ":" + h.value).c_str())
+          : h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), val)
+                               : val == c_.string_val(h.value));
+  }
+  for (const HttpMatch::Header& q : m.query_params)
+    ok = ok && c_.bool_const(("query:" + q.name + "=" + q.value).c_str());
+  return ok;
+}
+
+}  // namespace meshsim::verify

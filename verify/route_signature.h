@@ -1,0 +1,49 @@
+// Internal to verify/: the routes a request takes, stated on their own for
+// Z3 (docs/semantics.md §9, §16.1, §16.2), as `meshsim diff` compares them
+// (diff-route-changed). Its statements are its own; the VirtualService and
+// DestinationRule lookups (which objects apply) are model/networking.h's,
+// shared with the simulator (docs/verification.md).
+#ifndef MESHSIM_VERIFY_ROUTE_SIGNATURE_H_
+#define MESHSIM_VERIFY_ROUTE_SIGNATURE_H_
+
+#include <z3++.h>
+
+#include <string>
+
+#include "model/mesh.h"
+#include "verify/encoder.h"
+
+namespace meshsim::verify {
+
+// ---- HTTPRoute selection, stated on its own for Z3 (§9) --------------------
+// The backends (with weights and filters) a request's route picks, as a Z3
+// string: "" when no route applies. Gateway API precedence across matches:
+// exact path, longest prefix, method, most headers, most query parameters,
+// then the oldest route, then ns/name, then rule order.
+class RouteEncoder {
+ public:
+  RouteEncoder(z3::context& c, const Encoded& e, const Mesh& mesh)
+      : c_(c), e_(e), mesh_(mesh) {}
+
+  // The backends (with weights, subsets, filters and faults) the routes of
+  // `svc` in `cluster` pick for the encoded request, as a Z3 string; "" when
+  // no route applies. VirtualServices first, by first match; then the Gateway
+  // API routes by their precedence; then the DestinationRule of `svc`.
+  z3::expr Signature(const Cluster& cluster, const Service& svc);
+
+ private:
+  z3::expr GatewayApiSignature(const Cluster& cluster, const Service& svc);
+  static std::string PolicyText(const DestinationRule& dr);
+  std::string Backends(const HttpRouteRule& rule, const Cluster& c,
+                       const std::string& proxy_ns) const;
+  static std::string Backends(const HttpRouteRule& rule);
+  z3::expr Matches(const HttpMatch& m);
+
+  z3::context& c_;
+  const Encoded& e_;
+  const Mesh& mesh_;
+};
+
+}  // namespace meshsim::verify
+
+#endif  // MESHSIM_VERIFY_ROUTE_SIGNATURE_H_
