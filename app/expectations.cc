@@ -177,6 +177,29 @@ void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
   }
 }
 
+// `failed_share`: bounds on the share of the entry's simulated requests
+// that failed.
+void CheckFailedShare(const Expectation& x, const Scenario& sc, Answers& a,
+                      Failures& fail) {
+  const SimEntry* entry = nullptr;
+  for (const SimEntry& e : a.sim().entries)
+    if (e.name == x.traffic) entry = &e;
+  if (!entry || entry->stats.requests == 0) {
+    fail.Add("failed share of " + x.traffic, "no simulated requests");
+    return;
+  }
+  const double share = static_cast<double>(entry->stats.failed) /
+                       static_cast<double>(entry->stats.requests);
+  const auto& [lo, hi] = *x.failed_share;
+  if ((lo && share < *lo) || (hi && share > *hi))
+    fail.Add("failed share " + (lo ? ">= " + Fmt(*lo) : std::string()) +
+                 (lo && hi ? " and " : "") +
+                 (hi ? "<= " + Fmt(*hi) : std::string()),
+             "failed share " + Fmt(share) + " of " +
+                 std::to_string(entry->stats.requests) + " requests (seed " +
+                 std::to_string(sc.seed) + ")");
+}
+
 // `verify`, `no_findings`, `findings`: the verifier's verdicts.
 void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
                    Failures& fail) {
@@ -222,6 +245,7 @@ std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
         (x.via || x.outcome || !x.denied_by.empty() || x.lands_on))
       CheckPaths(x, answers, r, fail);
     if (!x.latency_ms.empty()) CheckLatency(x, sc, answers, fail);
+    if (x.failed_share) CheckFailedShare(x, sc, answers, fail);
     if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty())
       CheckVerdicts(x, answers, r, fail);
     r.passed = fail.expected.empty();

@@ -85,6 +85,15 @@ struct PathRoute {
   double delay_percent = 0;
 };
 
+// A DestinationRule connectionPool limit (§16.1) the proxy at `hop` applies
+// to its requests to `service`: at most `limit` at once, per proxy replica.
+struct PathBreaker {
+  int hop = 0;
+  std::string dr;       // ns/name
+  std::string service;  // ns/name
+  int64_t limit = 0;
+};
+
 struct Path {
   std::vector<Hop> hops;
   std::vector<std::string> waypoints;  // ns/name, in the order passed
@@ -94,6 +103,7 @@ struct Path {
   std::optional<PathDenial> denied_by;  // for denied paths
   std::optional<PathRoute> route;       // the route that chose the backend
   std::vector<PathRoute> routes;        // every route applied, in order
+  std::vector<PathBreaker> breakers;    // circuit breakers crossed, in order
   double weight = 1.0;                  // share of requests taking this path
   std::string redirect;  // "302 https://..." when a proxy redirects
 };

@@ -92,8 +92,12 @@ struct TrafficEntry {
   std::optional<HttpRequest> http;  // absent: plain TCP
   double rate = 1.0;                // requests per second
   int64_t duration_ns = 10'000'000'000;
-  uint64_t requests = 0;            // a request count instead of a duration
+  int64_t start_ns = 0;   // `start:` when the entry's first request is sent
+  uint64_t requests = 0;  // a request count instead of a duration
   std::string arrival = "poisson";  // poisson | constant
+  // Closed-loop load (`concurrency: N`): N clients, each sending its next
+  // request when its previous one ends, instead of `rate` (0: open loop).
+  int concurrency = 0;
   // Rate profile: (time, rate) points; step holds each rate until the next
   // point, ramp interpolates linearly between points.
   std::vector<std::pair<int64_t, double>> profile;
@@ -115,6 +119,10 @@ struct Expectation {
   // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}
   std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>
       latency_ms;
+  // failed_share: {min, max}: the share (0..1) of the entry's simulated
+  // requests that fail (connection-pool overflow, injected aborts, ...).
+  std::optional<std::pair<std::optional<double>, std::optional<double>>>
+      failed_share;
   std::vector<std::string> verify;       // properties that must be proved
   std::vector<std::string> no_findings;  // rules with no finding allowed
   std::vector<std::string> findings;     // rules that must have a finding

@@ -227,7 +227,9 @@ void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
     out << "  " << std::left << std::setw(40) << a.entries[si].name
         << " mean latency "
         << (l ? std::to_string(*l * 1e3) + " ms"
-              : std::string("unbounded (overloaded station)"))
+            : a.entries[si].closed_loop
+                ? std::string("not modelled (closed loop; see meshsim run)")
+                : std::string("unbounded (overloaded station)"))
         << "\n";
   }
   out << "\n";

@@ -36,7 +36,7 @@ AnalyticResult Analyze(const SimModel& model) {
   std::map<std::pair<size_t, size_t>, double> transfers;
   std::vector<double> inflow(n, 0.0);
   for (const SourceSpec& src : net.sources()) {
-    if (src.epochs.empty()) continue;
+    if (src.epochs.empty() || src.concurrency > 0) continue;
     const auto& routes = src.epochs.front().routes;
     double total = 0;
     for (uint32_t r : routes) total += net.routes()[r].weight;
@@ -95,6 +95,15 @@ AnalyticResult Analyze(const SimModel& model) {
   for (size_t si = 0; si < net.sources().size(); ++si) {
     const SourceSpec& src = net.sources()[si];
     if (src.epochs.empty()) continue;
+    if (src.concurrency > 0) {
+      out.entries[si].closed_loop = true;
+      out.warnings.push_back(
+          "traffic " + out.entries[si].name +
+          " is a closed loop (concurrency " + std::to_string(src.concurrency) +
+          "): the open-network model leaves it out; `meshsim run` simulates "
+          "it");
+      continue;
+    }
     double total = 0, delivered = 0, latency = 0;
     bool stable = true;
     for (uint32_t r : src.epochs.front().routes)

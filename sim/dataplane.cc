@@ -174,6 +174,7 @@ void Builder::Emit(Vertex from, const State& s, const std::string& why,
   g_[e].why = why;
   g_[e].share = share;
   g_[e].route = route;
+  g_[e].breaker = breaker_;
 }
 
 // Ends the request at the component of `at` (a pseudo vertex carries the
@@ -324,17 +325,29 @@ struct Walker {
 
   Path Current() const {
     Path p;
+    std::vector<int> hop_of;  // stack position -> index into p.hops
     for (Vertex x : stack) {
       const VertexData& d = g[x];
-      if (d.pseudo) continue;
+      if (d.pseudo) {
+        hop_of.push_back(static_cast<int>(p.hops.size()) - 1);
+        continue;
+      }
       if (!p.hops.empty() && p.hops.back() == d.hop) {
         // One ztunnel handling both sides on a node: merge its policies.
         for (const PolicyEvaluation& hp : d.hop.policies)
           p.hops.back().policies.push_back(hp);
+        hop_of.push_back(static_cast<int>(p.hops.size()) - 1);
         continue;
       }
       p.hops.push_back(d.hop);
+      hop_of.push_back(static_cast<int>(p.hops.size()) - 1);
       if (!d.waypoint.empty()) p.waypoints.push_back(d.waypoint);
+    }
+    for (size_t k = 0; k < edges.size(); ++k) {
+      if (g[edges[k]].breaker < 0) continue;
+      PathBreaker b = impl.breakers[g[edges[k]].breaker];
+      b.hop = std::max(0, hop_of[k]);
+      p.breakers.push_back(b);
     }
     for (const auto& e : edges) {
       p.weight *= g[e].share;

@@ -84,8 +84,9 @@ struct VertexData {
 struct EdgeData {
   std::string why;
   double share =
-      1.0;         // fraction of the requests at the source taking this edge
-  int route = -1;  // index into Impl::routes when a route chose this edge
+      1.0;           // fraction of the requests at the source taking this edge
+  int route = -1;    // index into Impl::routes when a route chose this edge
+  int breaker = -1;  // index into Impl::breakers: a proxy's circuit breaker
 };
 
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS,
@@ -121,6 +122,7 @@ struct ForwardingGraph::Impl {
   dataplane::Vertex source = 0;
   bool has_loop = false;
   std::vector<PathRoute> routes;
+  std::vector<PathBreaker> breakers;  // hop filled in per path
 };
 
 namespace dataplane {
@@ -285,6 +287,7 @@ class Builder {
   std::map<std::string, Vertex> by_key_;
   std::deque<std::pair<Vertex, State>> queue_;
   std::vector<RoutedRequest> requests_;
+  int breaker_ = -1;  // set on the edges Emit adds while a proxy load-balances
 };
 
 }  // namespace dataplane

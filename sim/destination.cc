@@ -146,7 +146,32 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   }
   if (policy && policy->policy)
     eps = LocalityPreferred(eps, ci, client_wl, *policy->policy, &why);
-  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
+  // §16.1: connectionPool limits are circuit breakers of this proxy for
+  // the service; every edge it emits below crosses them.
+  struct BreakerScope {
+    int& slot;
+    int saved;
+    ~BreakerScope() { slot = saved; }
+  } scope{breaker_, breaker_};
+  if (policy && policy->policy) {
+    const TrafficPolicy& tp = *policy->policy;
+    constexpr int64_t kNoLimit = 4294967295LL;  // Envoy's default threshold
+    int64_t limit = kNoLimit;
+    if (tp.max_connections || tp.http1_max_pending)
+      limit = std::min<int64_t>(kNoLimit,
+                                tp.max_connections.value_or(kNoLimit) +
+                                    tp.http1_max_pending.value_or(kNoLimit));
+    if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
+    if (limit < kNoLimit) {
+      impl_.breakers.push_back(
+          {0, policy->dr, S(svc_cluster, svc).Key(), limit});
+      breaker_ = static_cast<int>(impl_.breakers.size()) - 1;
+      why +=
+          "; DestinationRule " + policy->dr + " connectionPool admits " +
+          std::to_string(limit) +
+          " request(s) at once per proxy replica; more fail with 503 (§16.1)";
+    }
+  } else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
     eps = PreferClose(eps, ci, client_wl);
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<EpRef> local;

@@ -75,6 +75,14 @@ void QueueingNetwork::SetPools(size_t count, int64_t handshake_ns) {
   handshake_ns_ = handshake_ns;
 }
 
+uint32_t QueueingNetwork::AddBreaker(int64_t limit, int reason) {
+  breaker_limit_.push_back(limit);
+  breaker_in_flight_.push_back(0);
+  breaker_reason_.push_back(reason);
+  breaker_overflow_.push_back(0);
+  return static_cast<uint32_t>(breaker_limit_.size() - 1);
+}
+
 uint32_t QueueingNetwork::AddPolicyCounter() {
   policy_counters_.push_back(0);
   return static_cast<uint32_t>(policy_counters_.size() - 1);
@@ -138,10 +146,19 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
             static_cast<int>(source_stats_[i].per_path.size()))
           source_stats_[i].per_path.resize(routes_[r].path_index + 1, 0);
   }
+  breaker_in_flight_.assign(breaker_limit_.size(), 0);
+  breaker_overflow_.assign(breaker_limit_.size(), 0);
   queue_.Reserve(1024);
   for (size_t i = 0; i < sources_.size(); ++i) {
     const SourceSpec& s = sources_[i];
-    if (s.rate <= 0 || s.epochs.empty()) continue;
+    if (s.epochs.empty()) continue;
+    if (s.concurrency > 0) {
+      // Every client of a closed loop sends its first request at the start.
+      for (int k = 0; k < s.concurrency; ++k)
+        queue_.Push(SimTime::FromNanos(s.start_ns), EventKind::kArrival, i, 0);
+      continue;
+    }
+    if (s.rate <= 0) continue;
     const int64_t t = NextArrival(static_cast<uint32_t>(i), s.start_ns);
     if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, i, 0);
   }
@@ -214,13 +231,25 @@ int64_t QueueingNetwork::NextArrival(uint32_t source, int64_t from) {
   return -1;
 }
 
+// A closed-loop client whose request ended sends its next one now, while
+// the source has requests and time left.
+void QueueingNetwork::NextClosedLoop(uint32_t source) {
+  const SourceSpec& s = sources_[source];
+  if (s.concurrency == 0) return;
+  if (s.max_requests != 0 && source_count_[source] >= s.max_requests) return;
+  if (s.end_ns != 0 && now_.nanos() >= s.end_ns) return;
+  queue_.Push(now_, EventKind::kArrival, source, 0);
+}
+
 void QueueingNetwork::Arrive(uint32_t source) {
   const SourceSpec& s = sources_[source];
   const bool recorded = true;
   ++source_count_[source];
   // Schedule the next arrival first, so that the arrival stream does not
-  // depend on what happens to this request.
-  if (s.max_requests == 0 || source_count_[source] < s.max_requests) {
+  // depend on what happens to this request. A closed loop's next request
+  // waits for this one to end (NextClosedLoop).
+  if (s.concurrency == 0 &&
+      (s.max_requests == 0 || source_count_[source] < s.max_requests)) {
     const int64_t t = NextArrival(source, now_.nanos());
     if (t >= 0)
       queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, source, 0);
@@ -246,6 +275,8 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.start = start;
   r.recorded = recorded;
   r.hop_arrive = now_.nanos();
+  r.held = 0;
+  r.overflow = -1;
   PickRoute(r);
   if (recorded) {
     SourceStats& ss = source_stats_[source];
@@ -292,6 +323,7 @@ void QueueingNetwork::Enter(uint32_t id) {
     Advance(id);
     return;
   }
+  if (r.hop_arrive != -1 && !Admit(id)) return;
   const int32_t pool = route.pool.empty() ? -1 : route.pool[r.hop];
   if (pool >= 0 && r.hop_arrive != -1) {
     ++pool_in_flight_[pool];
@@ -389,10 +421,34 @@ void QueueingNetwork::Advance(uint32_t id) {
   }
 }
 
+// The circuit breakers the request crosses entering its current station
+// (§16.1): a full one fails it at once, the proxy answering 503 itself.
+bool QueueingNetwork::Admit(uint32_t id) {
+  Request& r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  while (r.held < route.breakers.size() && route.breakers[r.held].at == r.hop) {
+    const uint32_t b = route.breakers[r.held].id;
+    if (breaker_in_flight_[b] >= breaker_limit_[b]) {
+      if (r.recorded) ++breaker_overflow_[b];
+      r.overflow = breaker_reason_[b];
+      Finish(id);
+      return false;
+    }
+    ++breaker_in_flight_[b];
+    ++r.held;
+  }
+  return true;
+}
+
 void QueueingNetwork::Release(uint32_t id) {
-  const RouteSpec& route = routes_[requests_[id].route];
-  for (int32_t p : route.pool)
-    if (p >= 0) --pool_in_flight_[p];
+  const Request& r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  // Only the connection pools and breakers the request reached.
+  const size_t reached = std::min<size_t>(r.hop, route.pool.size());
+  for (size_t i = 0; i < reached; ++i)
+    if (route.pool[i] >= 0) --pool_in_flight_[route.pool[i]];
+  for (uint32_t k = 0; k < r.held; ++k)
+    --breaker_in_flight_[route.breakers[k].id];
   free_.push_back(id);
 }
 
@@ -401,8 +457,11 @@ void QueueingNetwork::Finish(uint32_t id) {
   const RouteSpec& route = routes_[r.route];
   SourceStats& ss = source_stats_[r.source];
   const int64_t latency = now_.nanos() - r.start;
-  const bool timed_out = route.timeout_ns && latency > *route.timeout_ns;
-  const bool failed = route.outcome == Outcome::kFailed || timed_out;
+  const bool overflow = r.overflow >= 0;
+  const bool timed_out =
+      !overflow && route.timeout_ns && latency > *route.timeout_ns;
+  const bool failed =
+      overflow || route.outcome == Outcome::kFailed || timed_out;
   if (trace_) {
     auto it = traces_.find(id);
     if (it != traces_.end()) {
@@ -411,10 +470,12 @@ void QueueingNetwork::Finish(uint32_t id) {
     }
   }
   Release(id);
-  if (failed && r.attempt < route.retries &&
+  // A breaker's local 503 is not retried (Envoy's overflow is not a
+  // retriable upstream failure).
+  if (failed && !overflow && r.attempt < route.retries &&
       retries_made_ >= limits_.max_retries) {
     ++retries_refused_;
-  } else if (failed && r.attempt < route.retries) {
+  } else if (failed && !overflow && r.attempt < route.retries) {
     // Retried by the proxy that applies the route: the retry is new load.
     ++retries_made_;
     if (r.recorded) ++ss.retries;
@@ -426,8 +487,12 @@ void QueueingNetwork::Finish(uint32_t id) {
   // `warmup_completions` to finish, as the tandem peers do).
   const bool measured = r.recorded && completed_ >= limits_.warmup_completions;
   ++completed_;
+  NextClosedLoop(r.source);
   if (!measured) return;
-  if (timed_out) {
+  if (overflow) {
+    ++ss.failed;
+    ++ss.failed_by_reason[r.overflow];
+  } else if (timed_out) {
     ++ss.failed;
     ++ss.timeouts;
   } else if (route.outcome == Outcome::kDelivered) {

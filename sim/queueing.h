@@ -65,6 +65,13 @@ struct RouteSpec {
   int retries = 0;
   std::vector<uint32_t> hits;  // policy-hit counters incremented per request
   int path_index = 0;          // which path of its source this is
+  // Circuit breakers (DestinationRule connectionPool, §16.1) checked as the
+  // request enters stations[at]: breaker ids, in route order.
+  struct Breaker {
+    uint32_t id;
+    uint32_t at;
+  };
+  std::vector<Breaker> breakers;
 };
 
 struct SourceSpec {
@@ -74,6 +81,9 @@ struct SourceSpec {
   std::vector<std::pair<int64_t, double>> profile;
   bool ramp = false;
   bool poisson = true;  // else constant spacing
+  // Closed loop (`concurrency: N`): N clients, each sending its next
+  // request when its previous one ends; `rate` is then unused.
+  int concurrency = 0;
   int64_t start_ns = 0;
   int64_t end_ns = 0;         // no arrival at or after this time
   uint64_t max_requests = 0;  // 0: unlimited
@@ -107,6 +117,13 @@ class QueueingNetwork {
   uint32_t AddRoute(RouteSpec route);
   uint32_t AddSource(SourceSpec source);
   void SetPools(size_t count, int64_t handshake_ns);
+  // A circuit breaker admitting at most `limit` requests at once; one that
+  // is full fails a request at once with `reason` (Envoy's local 503, UO).
+  uint32_t AddBreaker(int64_t limit, int reason);
+  // Requests each breaker failed.
+  const std::vector<uint64_t>& breaker_overflows() const {
+    return breaker_overflow_;
+  }
   uint32_t AddPolicyCounter();
   int AddReason(const std::string& reason);
   void SetTrace(TraceSink sink, uint64_t every_nth);
@@ -145,6 +162,8 @@ class QueueingNetwork {
     int64_t start;       // first attempt's arrival
     int64_t hop_arrive;  // for tracing
     bool recorded;       // counts in statistics (after warm-up)
+    uint32_t held = 0;   // breakers of the route admitted so far
+    int overflow = -1;   // the reason, when a breaker refused it
   };
   struct Station {
     int workers;
@@ -168,6 +187,8 @@ class QueueingNetwork {
   int64_t Draw(Station& st, const ServiceTime& s);
   void TouchQueue(uint32_t station);
   void Release(uint32_t req);
+  bool Admit(uint32_t req);
+  void NextClosedLoop(uint32_t source);
   std::vector<TraceHop>* Traced(uint32_t req);
 
   std::vector<StationSpec> station_specs_;
@@ -180,6 +201,9 @@ class QueueingNetwork {
   std::vector<std::mt19937_64> source_rng_;
   std::vector<uint64_t> source_count_;
   std::vector<int64_t> pool_in_flight_, pool_open_;
+  std::vector<int64_t> breaker_limit_, breaker_in_flight_;
+  std::vector<int> breaker_reason_;
+  std::vector<uint64_t> breaker_overflow_;
   int64_t handshake_ns_ = 0;
   std::vector<uint64_t> policy_counters_;
   std::vector<std::string> reasons_;

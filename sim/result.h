@@ -101,6 +101,9 @@ struct EntryAnalysis {
   std::string name;
   std::optional<double> mean_latency_s;  // delivered requests; none if unstable
   double delivered_share = 0;
+  // A closed loop (`concurrency:`) is outside the open network's model: it
+  // adds no flow and has no analytic latency.
+  bool closed_loop = false;
 };
 
 struct AnalyticResult {

@@ -52,7 +52,11 @@ class ModelBuilder {
       src.name = t.name;
       src.rate = t.rate;
       src.poisson = t.arrival == "poisson";
-      src.end_ns = t.requests ? 0 : t.duration_ns;
+      src.start_ns = t.start_ns;
+      src.end_ns = t.requests ? 0 : t.start_ns + t.duration_ns;
+      src.concurrency = t.concurrency;
+      // A closed loop for a duration is bounded by the request cap too.
+      if (t.concurrency && !t.requests) src.max_requests = 100'000'000;
       src.max_requests = t.requests;
       src.profile = t.profile;
       src.ramp = t.ramp;
@@ -272,6 +276,7 @@ class ModelBuilder {
                     t.from.ingress.empty())
                        ? 1
                        : 0;
+    std::map<size_t, uint32_t> position;  // hop -> index into r.stations
     for (size_t i = first; i < p.hops.size(); ++i) {
       const Hop& h = p.hops[i];
       for (const PolicyEvaluation& hp : h.policies)
@@ -282,6 +287,7 @@ class ModelBuilder {
           r.link_ns.back() += LinkNs(mesh, p.hops[i - 1], h);
         continue;
       }
+      position[i] = static_cast<uint32_t>(r.stations.size());
       r.stations.push_back(StationFor(mesh, h));
       r.link_ns.push_back(i > 0 ? LinkNs(mesh, p.hops[i - 1], h) : 0);
       int32_t pool = -1;
@@ -298,6 +304,24 @@ class ModelBuilder {
       r.pool.push_back(pool);
     }
     if (held_ns > 0 && !r.link_ns.empty()) r.link_ns.back() += held_ns;
+    // §16.1: each proxy replica's breaker for the service, checked as the
+    // request enters the station after the proxy.
+    for (const PathBreaker& b : p.breakers) {
+      auto at = position.find(static_cast<size_t>(b.hop));
+      if (at == position.end() || at->second + 1 >= r.stations.size()) continue;
+      const uint32_t proxy = r.stations[at->second];
+      const std::string key =
+          std::to_string(proxy) + "|" + b.dr + "|" + b.service;
+      auto it = breakers_.find(key);
+      if (it == breakers_.end()) {
+        const int reason = m_.net.AddReason(
+            "connection pool overflow at " + m_.net.stations()[proxy].name +
+            ": DestinationRule " + b.dr + " admits " + std::to_string(b.limit) +
+            " request(s) to " + b.service + " at once (503 UO, §16.1)");
+        it = breakers_.emplace(key, m_.net.AddBreaker(b.limit, reason)).first;
+      }
+      r.breakers.push_back({it->second, at->second + 1});
+    }
     return m_.net.AddRoute(std::move(r));
   }
 
@@ -306,6 +330,7 @@ class ModelBuilder {
   std::map<std::string, uint32_t> stations_;
   std::map<std::string, uint32_t> counters_;
   std::map<std::string, int32_t> pools_;
+  std::map<std::string, uint32_t> breakers_;
   Path down_path_;
 };
 

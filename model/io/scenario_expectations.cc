@@ -60,6 +60,29 @@ bool ReadLatency(Reader& r, const YAML::Node& l, const std::string& what,
   return true;
 }
 
+// failed_share: {min: x, max: y}, shares from 0 to 1.
+bool ReadFailedShare(Reader& r, const YAML::Node& f, const std::string& what,
+                     Expectation& x) {
+  if (!r.IsMap(f, what + ".failed_share")) return false;
+  CheckKeys(r, f, {"min", "max"}, what + ".failed_share");
+  auto bound = [&](const char* k) -> std::optional<double> {
+    YAML::Node b = r.Child(f, k);
+    if (!b.IsDefined()) return std::nullopt;
+    char* end = nullptr;
+    const std::string s = b.IsScalar() ? b.Scalar() : "";
+    const double d = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end || !(d >= 0 && d <= 1)) {
+      r.Error(b, what + ".failed_share." + k +
+                     ": expected a share from 0 to 1, got " +
+                     Reader::Describe(b));
+      return std::nullopt;
+    }
+    return d;
+  };
+  x.failed_share = std::make_pair(bound("min"), bound("max"));
+  return true;
+}
+
 // verify, no_findings, findings: one id or a list of them. Property and rule
 // ids come from the catalogue (model/rules.h); an unknown id would otherwise
 // make a `no_findings` check vacuous.
@@ -111,6 +134,7 @@ std::string DefaultName(const Expectation& x) {
       name += " lands on [" + l + "]";
     }
     for (const auto& [q, b] : x.latency_ms) name += " " + q;
+    if (x.failed_share) name += " failed share";
   } else if (!x.verify.empty()) {
     name = "proves";
     for (const std::string& p : x.verify) name += " " + p;
@@ -130,8 +154,9 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                                            const std::string& what,
                                            const Scenario& sc) {
   static const std::set<std::string> kKeys = {
-      "name",     "traffic",    "via",    "outcome",     "denied_by",
-      "lands_on", "latency_ms", "verify", "no_findings", "findings"};
+      "name",      "traffic",     "via",        "outcome",
+      "denied_by", "lands_on",    "latency_ms", "failed_share",
+      "verify",    "no_findings", "findings"};
   CheckKeys(r, e, kKeys, what);
   Expectation x;
   x.location = r.Loc(e);
@@ -141,11 +166,12 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                               r.Child(e, "outcome").IsDefined() ||
                               r.Child(e, "denied_by").IsDefined() ||
                               r.Child(e, "lands_on").IsDefined() ||
-                              r.Child(e, "latency_ms").IsDefined();
+                              r.Child(e, "latency_ms").IsDefined() ||
+                              r.Child(e, "failed_share").IsDefined();
   if (has_path_check && x.traffic.empty()) {
     r.Error(e, what +
-                   ": via, outcome, denied_by, lands_on and latency_ms need "
-                   "'traffic: <entry name>'");
+                   ": via, outcome, denied_by, lands_on, latency_ms and "
+                   "failed_share need 'traffic: <entry name>'");
     return std::nullopt;
   }
   if (!x.traffic.empty() && !KnownTraffic(r, e, what, x, sc))
@@ -174,6 +200,9 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
   }
   if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
     if (!ReadLatency(r, l, what, x)) return std::nullopt;
+  }
+  if (YAML::Node f = r.Child(e, "failed_share"); f.IsDefined()) {
+    if (!ReadFailedShare(r, f, what, x)) return std::nullopt;
   }
   ReadRuleIds(r, e, what, x);
   if (x.traffic.empty() && x.verify.empty() && x.no_findings.empty() &&

@@ -15,7 +15,14 @@ constexpr long long kMaxRequests = 100'000'000;
 
 // The requests an entry's load asks for: `requests`, or the peak rate over
 // its duration (an upper bound with a profile).
+// The shortest request a closed loop is assumed to take, to bound the
+// requests of a `concurrency` entry run for a `duration`.
+constexpr double kClosedLoopMinLatencyS = 10e-6;
+
 double ExpectedRequests(const TrafficEntry& t) {
+  if (t.concurrency > 0 && !t.requests)
+    return t.concurrency * static_cast<double>(t.duration_ns) * 1e-9 /
+           kClosedLoopMinLatencyS;
   double peak = t.rate;
   for (const auto& [at, v] : t.profile) peak = std::max(peak, v);
   return t.requests ? static_cast<double>(t.requests)
@@ -29,10 +36,11 @@ bool ParseHead(Reader& r, const YAML::Node& n, size_t index,
                RawTrafficEntry& raw) {
   const std::string where = "traffic[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return false;
-  CheckKeys(r, n,
-            {"name", "from", "to", "http", "rate", "duration", "connections",
-             "requests", "arrival", "profile", "description"},
-            where);
+  CheckKeys(
+      r, n,
+      {"name", "from", "to", "http", "rate", "duration", "connections",
+       "requests", "arrival", "profile", "description", "concurrency", "start"},
+      where);
   raw.entry.location = r.Loc(n);
   auto name = r.String(r.Child(n, "name"), where + ".name");
   if (!name || name->empty()) {
@@ -245,6 +253,12 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
   }
   if (auto d = ParseDuration(r, r.Child(n, "duration"), tw + ": duration"))
     t.duration_ns = *d;
+  // start: the entry's requests begin then (entries otherwise all start at
+  // 0), e.g. to run load phases one after another.
+  if (YAML::Node st = r.Child(n, "start");
+      st.IsScalar() && !IsZeroDuration(st.Scalar())) {
+    if (auto d = ParseDuration(r, st, tw + ": start")) t.start_ns = *d;
+  }
   if (auto q =
           r.Int(r.Child(n, "requests"), tw + ": requests", 1, kMaxRequests))
     t.requests = static_cast<uint64_t>(*q);
@@ -258,6 +272,18 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
   }
   YAML::Node profile = r.Child(n, "profile");
   if (r.IsMap(profile, tw + ": profile")) ParseProfile(r, profile, tw, t);
+  // Closed loop (§16.1, the fortio and wrk load of Istio's tasks): N
+  // clients, each sending when its previous request ends; no rate.
+  YAML::Node conc = r.Child(n, "concurrency");
+  if (auto c = r.Int(conc, tw + ": concurrency", 1, 10000)) {
+    t.concurrency = static_cast<int>(*c);
+    for (const char* open : {"rate", "arrival", "profile"})
+      if (r.Child(n, open).IsDefined())
+        r.Error(r.Child(n, open),
+                tw + ": " + open +
+                    " describes open-loop load and cannot be given with "
+                    "concurrency (a closed loop sends when a request ends)");
+  }
   // A bounded run: the expected request count must stay within reach.
   const double expected = ExpectedRequests(t);
   if (expected > static_cast<double>(kMaxRequests)) {
@@ -265,7 +291,8 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
                    std::to_string(static_cast<long long>(expected)) +
                    " requests; meshsim runs at most " +
                    std::to_string(kMaxRequests) +
-                   " per traffic entry (lower rate or duration)");
+                   " per traffic entry (lower rate or duration" +
+                   (t.concurrency ? ", or give requests" : "") + ")");
   }
 }
 

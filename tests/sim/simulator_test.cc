@@ -288,6 +288,79 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
   EXPECT_LE(r.retries_refused, b.requests);
 }
 
+// §16.1: a DestinationRule connectionPool is a circuit breaker per proxy
+// replica: a closed loop of N clients overflows a limit L only when N > L,
+// and an overflow is a local 503 that is neither delivered nor retried.
+TEST(SimulatorTest, ConnectionPoolOverflowUnderClosedLoop) {
+  auto run = [](int concurrency, int limit, int waypoint_replicas) {
+    World w = ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", Waypoint("shop", "waypoint"));
+    if (waypoint_replicas > 1)
+      w.Add("east",
+            Deploy("shop", "waypoint", waypoint_replicas,
+                   {{"gateway.networking.k8s.io/gateway-name", "waypoint"}}));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
+          "  trafficPolicy:\n    connectionPool:\n      http: "
+          "{http2MaxRequests: " +
+              std::to_string(limit) + "}\n");
+    std::string text = w.Text();
+    text +=
+        "- name: load\n  from: {cluster: east, namespace: client, "
+        "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+        "  http: {method: GET, path: /}\n  concurrency: " +
+        std::to_string(concurrency) + "\n  requests: 3000\n";
+    text +=
+        "performance:\n  workloads:\n    shop/cart: {workers: 16, "
+        "service_time: {distribution: constant, mean_ms: 2}}\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, Seeded(1));
+    return m.net.source_stats()[0];
+  };
+  const SourceStats under = run(2, 2, 1);
+  EXPECT_EQ(under.requests, 3000u);
+  EXPECT_EQ(under.failed, 0u);
+  EXPECT_EQ(under.delivered, 3000u);
+  const SourceStats over = run(3, 2, 1);
+  EXPECT_EQ(over.requests, 3000u);
+  EXPECT_GT(over.failed, 0u);
+  EXPECT_EQ(over.retries, 0u);
+  EXPECT_EQ(over.failed + over.delivered, over.requests);
+  ASSERT_EQ(over.failed_by_reason.size(), 1u);
+  // Two replicas each admit the limit: 3 clients fit in 2 x 2 at most when
+  // spread, so fewer fail than with one replica.
+  const SourceStats spread = run(3, 2, 2);
+  EXPECT_LT(spread.failed, over.failed);
+}
+
+// A closed loop keeps exactly N requests in flight: with constant service
+// and no contention, N clients finish R requests in R / N service times.
+TEST(SimulatorTest, ClosedLoopThroughputIsConcurrencyOverLatency) {
+  World w = ShopWorld();
+  std::string text = w.Text();
+  text +=
+      "- name: load\n  from: {cluster: east, namespace: client, "
+      "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+      "  http: {method: GET, path: /}\n  concurrency: 4\n"
+      "  requests: 400\n";
+  text +=
+      "performance:\n  workloads:\n    shop/cart: {workers: 64, "
+      "service_time: {distribution: constant, mean_ms: 10}}\n"
+      "  proxies:\n    ztunnel: {workers: 64, service_time: "
+      "{distribution: constant, mean_ms: 0.001}}\n";
+  SimModel m = BuildSimModel(LoadText(text));
+  const SimResult r = RunSimulation(m, Seeded(1));
+  const SourceStats& s = m.net.source_stats()[0];
+  EXPECT_EQ(s.delivered, 400u);
+  const double latency_s = s.latency_sum_ns / 400.0 * 1e-9;
+  // 100 rounds of 4 requests, each round one latency long.
+  EXPECT_NEAR(static_cast<double>(m.net.end_time().nanos()) * 1e-9,
+              100 * latency_s, 0.02 * 100 * latency_s);
+  (void)r;
+}
+
 // §2.1: PreferClose keeps a client on the waypoint replica in its own zone.
 TEST(SimulatorTest, PreferCloseWaypointReplica) {
   World w = ShopWorld(
