@@ -56,9 +56,9 @@ uint32_t QueueingNetwork::AddStation(StationSpec spec) {
 }
 
 uint32_t QueueingNetwork::AddRoute(RouteSpec route) {
-  int64_t back = 0;
+  int64_t back = -route.held_ns;
   for (int64_t l : route.link_ns) back += l;
-  route_return_ns_.push_back(back);
+  route_return_ns_.push_back(std::max<int64_t>(0, back));
   routes_.push_back(std::move(route));
   return static_cast<uint32_t>(routes_.size() - 1);
 }

@@ -56,6 +56,9 @@ struct StationSpec {
 struct RouteSpec {
   std::vector<uint32_t> stations;
   std::vector<int64_t> link_ns;  // network delay before reaching stations[i]
+  // Of link_ns, a one-way hold (a VirtualService fault.delay, §16.2) that
+  // the response does not pay on its way back.
+  int64_t held_ns = 0;
   std::vector<int32_t>
       pool;  // connection pool crossed before stations[i], or -1
   Outcome outcome = Outcome::kDelivered;

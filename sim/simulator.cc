@@ -303,7 +303,10 @@ class ModelBuilder {
       }
       r.pool.push_back(pool);
     }
-    if (held_ns > 0 && !r.link_ns.empty()) r.link_ns.back() += held_ns;
+    if (held_ns > 0 && !r.link_ns.empty()) {
+      r.link_ns.back() += held_ns;
+      r.held_ns = held_ns;
+    }
     // §16.1: each proxy replica's breaker for the service, checked as the
     // request enters the station after the proxy.
     for (const PathBreaker& b : p.breakers) {
