@@ -417,7 +417,16 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
       // §16.1: the sidecar's own DestinationRule lookup.
       auto pol = PolicyFor(v, s.cluster, src.ns, &src.labels, be, &bwhy, route);
       if (!pol) continue;
-      ToServiceEndpoints(v, n, s.cluster, s.wl, be.cluster, be.svc, be.port,
+      State out = n;
+      if (pol->policy && pol->policy->tls_mode == "DISABLE") {
+        // §16.1: tls.mode DISABLE: the sidecar sends plaintext, with no
+        // identity; a STRICT destination refuses it.
+        out.peer.clear();
+        out.peer_ip = W(s.cluster, s.wl).ip;
+        bwhy += "; DestinationRule " + pol->dr +
+                " sets tls.mode DISABLE: the sidecar sends plaintext (§16.1)";
+      }
+      ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
                          false, "", bwhy, false, be.share, route, &*pol);
     }
     return;

@@ -402,5 +402,41 @@ TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
   }
 }
 
+TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
+  // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
+  // plaintext; a STRICT PeerAuthentication at the destination refuses it
+  // (TestDestinationRule switches sidecar sources to a non-waypoint
+  // destination so the client enforces the DR).
+  for (const bool disable : {false, true}) {
+    World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", Deploy("sc", "curl"));
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("shop", "cart-v1", 1, {{"svc", "cart"}}));
+    w.Add("east", CartService());
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
+          "  mtls: {mode: STRICT}\n");
+    w.Add("east",
+          std::string("apiVersion: networking.istio.io/v1\nkind: "
+                      "DestinationRule\nmetadata:\n  name: cart\n  namespace: "
+                      "sc\nspec:\n  host: cart.shop.svc.cluster.local\n"
+                      "  trafficPolicy:\n    tls: {mode: ") +
+              (disable ? "DISABLE" : "ISTIO_MUTUAL") + "}\n");
+    w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    std::vector<Path> p = PathsOf(w.Load(), "t");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].outcome, disable ? Outcome::kDenied : Outcome::kDelivered)
+        << p[0].reason;
+    if (disable) {
+      ASSERT_TRUE(p[0].denied_by);
+      EXPECT_EQ(p[0].denied_by->policy, "shop/strict");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
