@@ -8,7 +8,8 @@
 namespace meshsim {
 
 TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
-                            const std::map<std::string, std::string>& headers) {
+                            const std::map<std::string, std::string>& headers,
+                            const std::optional<JwtToken>& jwt) {
   TrafficEntry t;
   t.name = "witness";
   t.from.cluster = f.from_cluster;
@@ -24,7 +25,7 @@ TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
   }
   t.to.port = f.req_port;
   if (!f.req_method.empty())
-    t.http = HttpRequest{f.req_method, f.req_path, headers, std::nullopt};
+    t.http = HttpRequest{f.req_method, f.req_path, headers, jwt};
   return t;
 }
 
@@ -48,7 +49,7 @@ void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
 
 void FillDiffSide(const Scenario& sc, const DiffFinding& df, DiffSide& side) {
   const Finding& f = df.finding;
-  const TrafficEntry t = WitnessRequest(f, f.req_to_host, df.headers);
+  const TrafficEntry t = WitnessRequest(f, f.req_to_host, df.headers, df.jwt);
   std::string pod;
   for (const FindingObject& o : f.objects)
     if (o.kind == "Pod") pod = o.name;

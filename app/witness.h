@@ -9,6 +9,7 @@
 #define MESHSIM_APP_WITNESS_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -20,8 +21,10 @@ namespace meshsim {
 
 // The concrete request of a finding as a one-off traffic entry.
 // `ingress_host` is the :authority an ingress witness uses.
+// `jwt` is the token it carries (§16.4), if any.
 TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
-                            const std::map<std::string, std::string>& headers);
+                            const std::map<std::string, std::string>& headers,
+                            const std::optional<JwtToken>& jwt = std::nullopt);
 
 // Sets `path` of each bypass, fail-open or double-pass finding that carries a
 // request to the first path of that request showing the violation.

@@ -9,6 +9,7 @@
 #define MESHSIM_VERIFY_DIFF_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct DiffFinding {
   Finding finding;
   DiffSide old_side, new_side;
   std::map<std::string, std::string> headers;  // witness request headers
+  std::optional<JwtToken> jwt;                 // its token (§16.4), if any
   // Other sources (ns/pod, or ns/gateway) that behave exactly like the
   // witness's in both versions: the finding holds for them too.
   std::vector<std::string> alike;

@@ -58,7 +58,9 @@ Attrs Encoder::MakeAttrs(
 
 void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
                            Attrs& a) {
-  const z3::expr present = c_.bool_const("jwt:present");
+  // Only an HTTP request carries a token: plain TCP has no Authorization
+  // header to validate, so no principal and no 401 (§16.4).
+  const z3::expr present = a.http && c_.bool_const("jwt:present");
   const z3::expr iss = c_.string_const("jwt:iss");
   const z3::expr aud = c_.string_const("jwt:aud");
   // The token travels as "Authorization: Bearer"; a rule with locations of

@@ -61,7 +61,12 @@ z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
     const HttpMatch* m;  // nullptr: the rule has no matches (all of "/")
   };
   std::vector<Candidate> cands;
-  static const HttpMatch kAll{"PathPrefix", "/", "", {}, {}};
+  static const HttpMatch kAll = [] {
+    HttpMatch m;
+    m.path_type = "PathPrefix";
+    m.path_value = "/";
+    return m;
+  }();
   for (const HttpRoute& r : cluster.routes) {
     if (r.kind != "HTTPRoute" && r.kind != "GRPCRoute") continue;
     bool attached = false;

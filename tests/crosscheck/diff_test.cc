@@ -60,7 +60,7 @@ std::set<Fate> WitnessFates(const Scenario& sc, const DiffFinding& df) {
   const Finding& f = df.finding;
   std::optional<HttpRequest> http;
   if (!f.req_method.empty())
-    http = HttpRequest{f.req_method, f.req_path, df.headers, std::nullopt};
+    http = HttpRequest{f.req_method, f.req_path, df.headers, df.jwt};
   return Fates(sc, f.from_cluster, f.req_from_workload, f.req_from_ingress,
                f.req_to_host, f.req_to_pod, f.req_port, http);
 }
