@@ -76,6 +76,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   cli::AddDiffCommand(app, commands);
   cli::AddCheckCommand(app, commands);
   cli::AddLintCommand(app, commands);
+  cli::AddInitCommand(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

@@ -1,0 +1,280 @@
+#include "model/io/init.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "model/io/files.h"
+#include "model/io/yaml_reader.h"
+
+namespace meshsim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct NodeInfo {
+  std::string name, zone, region;
+};
+
+// What one cluster's dump says.
+struct ClusterFacts {
+  std::string network;
+  std::vector<NodeInfo> nodes;
+  std::string istiod_image;
+  std::map<std::string, std::string> flags;
+  size_t objects = 0;
+};
+
+// The child `key` of a map, else an undefined node (never a yaml-cpp
+// "invalid node" to index further).
+YAML::Node At(const YAML::Node& n, const char* key) {
+  if (!n.IsDefined() || !n.IsMap())
+    return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node& c = n;
+  YAML::Node child = c[key];
+  return child.IsDefined() ? child : YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string Scalar(const YAML::Node& n) {
+  return n.IsDefined() && n.IsScalar() ? n.Scalar() : "";
+}
+
+std::string Label(const YAML::Node& obj, const char* key) {
+  return Scalar(At(At(At(obj, "metadata"), "labels"), key));
+}
+
+// istiod's container: "discovery", else the first.
+void ReadIstiod(const YAML::Node& obj, ClusterFacts& f) {
+  YAML::Node containers =
+      At(At(At(At(obj, "spec"), "template"), "spec"), "containers");
+  if (!containers.IsSequence() || containers.size() == 0) return;
+  YAML::Node c = containers[0];
+  for (const YAML::Node& x : containers)
+    if (x.IsMap() && Scalar(At(x, "name")) == "discovery") c = x;
+  if (!c.IsMap()) return;
+  f.istiod_image = Scalar(At(c, "image"));
+  YAML::Node env = At(c, "env");
+  if (!env.IsSequence()) return;
+  for (const YAML::Node& e : env) {
+    if (!e.IsMap()) continue;
+    const std::string name = Scalar(At(e, "name"));
+    std::string value = Scalar(At(e, "value"));
+    std::transform(value.begin(), value.end(), value.begin(), ::tolower);
+    // istiod's feature flags are booleans; other settings are left out.
+    if (!name.empty() && (value == "true" || value == "false"))
+      f.flags[name] = value;
+  }
+}
+
+void Observe(const YAML::Node& obj, ClusterFacts& f) {
+  if (!obj.IsMap()) return;
+  ++f.objects;
+  const std::string kind = Scalar(At(obj, "kind"));
+  const std::string name = Scalar(At(At(obj, "metadata"), "name"));
+  const std::string ns = Scalar(At(At(obj, "metadata"), "namespace"));
+  if (kind == "Node") {
+    NodeInfo n{name, Label(obj, "topology.kubernetes.io/zone"),
+               Label(obj, "topology.kubernetes.io/region")};
+    if (n.zone.empty())
+      n.zone = Label(obj, "failure-domain.beta.kubernetes.io/zone");
+    if (n.region.empty())
+      n.region = Label(obj, "failure-domain.beta.kubernetes.io/region");
+    if (!name.empty()) f.nodes.push_back(n);
+  } else if (kind == "Namespace" && name == "istio-system") {
+    f.network = Label(obj, "topology.istio.io/network");
+  } else if (kind == "Deployment" && ns == "istio-system" &&
+             name.rfind("istiod", 0) == 0 && f.istiod_image.empty()) {
+    ReadIstiod(obj, f);
+  }
+}
+
+bool ReadDump(const InitCluster& c, ClusterFacts& f, Diagnostics& diags) {
+  const fs::path dump(c.dump);
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(dump, ec)) {
+    FileWalk walk = FilesUnder(dump, {".yaml", ".yml", ".json"}, dump);
+    for (const std::string& e : walk.errors)
+      diags.Error(SourceLocation{c.dump, 0, 0}, "cluster " + c.name + ": " + e);
+    files = walk.files;
+    if (files.empty())
+      diags.Error(SourceLocation{c.dump, 0, 0},
+                  "cluster " + c.name + ": folder " + c.dump +
+                      " holds no .yaml, .yml or .json file");
+  } else {
+    files.push_back(dump);
+  }
+  bool ok = !diags.HasErrors();
+  for (const fs::path& p : files) {
+    auto text = ReadTextFile(p.string(), SourceLocation{c.dump, 0, 0},
+                             "cluster " + c.name + " dump", diags);
+    if (!text) {
+      ok = false;
+      continue;
+    }
+    ok = StreamDocuments(*text, p.string(), diags,
+                         [&](const YAML::Node& obj) { Observe(obj, f); }) &&
+         ok;
+  }
+  return ok;
+}
+
+// "1.24" from ".../pilot:1.24.2-solo" (the tag's major.minor).
+std::string VersionOf(const std::string& image) {
+  const size_t colon = image.rfind(':');
+  if (colon == std::string::npos || image.find('/', colon) != std::string::npos)
+    return "";
+  const std::string tag = image.substr(colon + 1);
+  size_t i = 0;
+  auto number = [&]() {
+    size_t start = i;
+    while (i < tag.size() && isdigit(static_cast<unsigned char>(tag[i]))) ++i;
+    return tag.substr(start, i - start);
+  };
+  const std::string major = number();
+  if (major.empty() || i >= tag.size() || tag[i] != '.') return "";
+  ++i;
+  const std::string minor = number();
+  return minor.empty() ? "" : major + "." + minor;
+}
+
+bool IsDnsLabel(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char ch : s)
+    if (!(islower(static_cast<unsigned char>(ch)) ||
+          isdigit(static_cast<unsigned char>(ch)) || ch == '-'))
+      return false;
+  return s.front() != '-' && s.back() != '-';
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::optional<std::string> InitScenario(
+    const std::vector<InitCluster>& clusters, const std::string& scenario_path,
+    Diagnostics& diags) {
+  const SourceLocation here{"meshsim init", 0, 0};
+  if (clusters.empty()) {
+    diags.Error(here, "give at least one --cluster NAME=DUMP");
+    return std::nullopt;
+  }
+  std::set<std::string> names;
+  std::vector<ClusterFacts> facts(clusters.size());
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const InitCluster& c = clusters[i];
+    if (!IsDnsLabel(c.name))
+      diags.Error(here, "--cluster " + c.name + "=" + c.dump +
+                            ": the name must be a DNS label (lowercase "
+                            "letters, digits and '-'), got '" +
+                            c.name + "'");
+    if (!names.insert(c.name).second)
+      diags.Error(here, "--cluster " + c.name + " is given twice");
+    ReadDump(c, facts[i], diags);
+  }
+  if (diags.HasErrors()) return std::nullopt;
+
+  const fs::path base =
+      fs::absolute(fs::path(scenario_path)).lexically_normal().parent_path();
+  std::string version, distribution = "community";
+  std::map<std::string, std::string> flags;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const ClusterFacts& f = facts[i];
+    if (f.istiod_image.empty()) {
+      diags.Note(SourceLocation{clusters[i].dump, 0, 0},
+                 "cluster " + clusters[i].name +
+                     ": no istiod Deployment in istio-system; the dump "
+                     "should hold `kubectl get deploy -n istio-system -o "
+                     "yaml` (the Istio release is left at meshsim's newest)");
+      continue;
+    }
+    if (version.empty()) version = VersionOf(f.istiod_image);
+    if (f.istiod_image.find("solo") != std::string::npos) distribution = "solo";
+    for (const auto& [k, v] : f.flags) flags.emplace(k, v);
+  }
+
+  std::ostringstream s;
+  s << "# Generated by `meshsim init` from";
+  for (const InitCluster& c : clusters) s << " " << c.name << "=" << c.dump;
+  s << ".\n# Add traffic entries (and `expect:`) below; see "
+       "docs/scenario-format.md.\n";
+  std::string title;
+  for (const InitCluster& c : clusters)
+    title += (title.empty() ? "" : ", ") + c.name;
+  s << "name: "
+    << Quote("mesh of cluster" + std::string(clusters.size() > 1 ? "s " : " ") +
+             title)
+    << "\n";
+  s << "istio:\n";
+  if (!version.empty()) s << "  version: " << Quote(version) << "\n";
+  s << "  distribution: " << distribution << "\n";
+  if (!flags.empty()) {
+    s << "  flags:\n";
+    for (const auto& [k, v] : flags) s << "    " << k << ": " << v << "\n";
+  }
+  s << "clusters:\n";
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const InitCluster& c = clusters[i];
+    const ClusterFacts& f = facts[i];
+    s << "  - name: " << c.name << "\n";
+    if (!f.network.empty()) {
+      s << "    network: " << Quote(f.network) << "\n";
+    } else if (clusters.size() > 1) {
+      diags.Note(
+          SourceLocation{c.dump, 0, 0},
+          "cluster " + c.name +
+              ": Namespace istio-system has no topology.istio.io/network "
+              "label; the network is the cluster's name");
+    }
+    if (const std::string v = VersionOf(f.istiod_image);
+        !v.empty() && v != version)
+      s << "    istio: {version: " << Quote(v) << "}\n";
+    if (f.nodes.empty()) {
+      diags.Note(SourceLocation{c.dump, 0, 0},
+                 "cluster " + c.name +
+                     ": no Node objects; one node is assumed (add `kubectl "
+                     "get nodes -o yaml` to the dump for zones and regions)");
+    } else {
+      s << "    nodes:\n";
+      for (const NodeInfo& n : f.nodes) {
+        s << "      - {name: " << Quote(n.name);
+        if (!n.zone.empty()) s << ", zone: " << Quote(n.zone);
+        if (!n.region.empty()) s << ", region: " << Quote(n.region);
+        s << "}\n";
+      }
+    }
+    fs::path dump = fs::absolute(fs::path(c.dump)).lexically_normal();
+    std::string rel = dump.lexically_relative(base).generic_string();
+    std::error_code ec;
+    if (fs::is_directory(dump, ec) && (rel.empty() || rel.back() != '/'))
+      rel += "/";
+    if (rel.rfind("../", 0) == 0)
+      diags.Note(SourceLocation{c.dump, 0, 0},
+                 "cluster " + c.name +
+                     ": the dump is outside the scenario's "
+                     "folder; meshsim reads it only under the same repository "
+                     "(a .git above both) or with --root (docs/security.md)");
+    s << "    manifests: [" << Quote(rel) << "]\n";
+  }
+  s << "traffic: []\n";
+  s << "# traffic:\n"
+       "#   - name: curl-to-productpage\n"
+       "#     from: {cluster: "
+    << clusters.front().name
+    << ", namespace: default, workload: curl}\n"
+       "#     to: {host: productpage.default.svc.cluster.local, port: 9080}\n"
+       "#     http: {method: GET, path: /productpage}\n";
+  return s.str();
+}
+
+}  // namespace meshsim::io
