@@ -83,6 +83,10 @@ struct PathRoute {
   // held `delay_ns` by the proxy (§16.2).
   int64_t delay_ns = 0;
   double delay_percent = 0;
+  // A VirtualService's mirror: the host (short names in `mirror_ns`) that
+  // `mirror_percent`% of the requests are copied to, answers discarded.
+  std::string mirror_host, mirror_ns;
+  double mirror_percent = 0;
 };
 
 // A DestinationRule connectionPool limit (§16.1) the proxy at `hop` applies

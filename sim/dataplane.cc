@@ -212,6 +212,11 @@ int Builder::AddRoute(const RouteChoice& rc) {
   r.rule = rc.rule_index;
   r.timeout = rc.rule->timeout;
   r.retries = rc.rule->retry_attempts;
+  if (rc.rule->mirror) {
+    r.mirror_host = rc.rule->mirror->name;
+    r.mirror_ns = rc.rule->mirror->ns;
+    r.mirror_percent = rc.rule->mirror_percent;
+  }
   if (rc.rule->fault && rc.rule->fault->delay_ns > 0) {
     r.delay_ns = rc.rule->fault->delay_ns;
     r.delay_percent = rc.rule->fault->delay_percent;

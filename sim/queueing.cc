@@ -131,7 +131,7 @@ void QueueingNetwork::TouchQueue(uint32_t id) {
 
 void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
   limits_ = limits;
-  retries_made_ = retries_refused_ = 0;
+  retries_made_ = retries_refused_ = mirrored_ = 0;
   for (size_t i = 0; i < stations_.size(); ++i)
     stations_[i].rng.seed(
         StreamSeed(seed, "station/" + station_specs_[i].name));
@@ -277,6 +277,7 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.hop_arrive = now_.nanos();
   r.held = 0;
   r.overflow = -1;
+  r.shadow = false;
   PickRoute(r);
   if (recorded) {
     SourceStats& ss = source_stats_[source];
@@ -317,6 +318,15 @@ void QueueingNetwork::PickRoute(Request& r) {
 // connection if its pool has none idle (paying the handshake), then starts
 // service or queues.
 void QueueingNetwork::Enter(uint32_t id) {
+  {
+    // A mirror copy is a new request: requests_ may grow, so take the
+    // references below only after it.
+    const Request& r0 = requests_[id];
+    const RouteSpec& rt = routes_[r0.route];
+    if (rt.mirror && r0.hop_arrive != -1 && !r0.shadow &&
+        rt.mirror->at == r0.hop)
+      Mirror(id);
+  }
   Request& r = requests_[id];
   const RouteSpec& route = routes_[r.route];
   if (r.hop >= route.stations.size()) {
@@ -440,6 +450,38 @@ bool QueueingNetwork::Admit(uint32_t id) {
   return true;
 }
 
+// §16.2: the proxy copies the request to the mirror and does not wait.
+void QueueingNetwork::Mirror(uint32_t id) {
+  const Request r = requests_[id];
+  const RouteSpec::Mirror& m = *routes_[r.route].mirror;
+  std::mt19937_64& rng = source_rng_[r.source];
+  if (m.routes.empty() ||
+      std::uniform_real_distribution<double>(0.0, 1.0)(rng) >= m.share)
+    return;
+  const size_t pick =
+      m.routes.size() == 1
+          ? 0
+          : std::uniform_int_distribution<size_t>(0, m.routes.size() - 1)(rng);
+  uint32_t copy;
+  if (!free_.empty()) {
+    copy = free_.back();
+    free_.pop_back();
+  } else {
+    copy = static_cast<uint32_t>(requests_.size());
+    requests_.emplace_back();
+  }
+  Request& c = requests_[copy];
+  c = Request{};
+  c.source = r.source;
+  c.route = m.routes[pick];
+  c.start = now_.nanos();
+  c.hop_arrive = now_.nanos();
+  c.recorded = false;
+  c.shadow = true;
+  ++mirrored_;
+  queue_.Push(now_, EventKind::kHopArrive, 0, copy);
+}
+
 void QueueingNetwork::Release(uint32_t id) {
   const Request& r = requests_[id];
   const RouteSpec& route = routes_[r.route];
@@ -470,6 +512,7 @@ void QueueingNetwork::Finish(uint32_t id) {
     }
   }
   Release(id);
+  if (r.shadow) return;  // a mirror's answer is discarded
   // A breaker's local 503 is not retried (Envoy's overflow is not a
   // retriable upstream failure).
   if (failed && !overflow && r.attempt < route.retries &&

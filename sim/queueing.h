@@ -75,6 +75,16 @@ struct RouteSpec {
     uint32_t at;
   };
   std::vector<Breaker> breakers;
+  // A VirtualService mirror (§16.2): as the request enters stations[at],
+  // `share` of the time a copy starts on one of `routes` (picked evenly),
+  // a shadow whose answer nobody waits for: it loads the mirror's stations
+  // and counts in no source's statistics.
+  struct Mirror {
+    uint32_t at = 0;
+    double share = 0;
+    std::vector<uint32_t> routes;
+  };
+  std::optional<Mirror> mirror;
 };
 
 struct SourceSpec {
@@ -162,11 +172,12 @@ class QueueingNetwork {
     uint32_t route;
     uint32_t hop;
     int attempt;
-    int64_t start;       // first attempt's arrival
-    int64_t hop_arrive;  // for tracing
-    bool recorded;       // counts in statistics (after warm-up)
-    uint32_t held = 0;   // breakers of the route admitted so far
-    int overflow = -1;   // the reason, when a breaker refused it
+    int64_t start;        // first attempt's arrival
+    int64_t hop_arrive;   // for tracing
+    bool recorded;        // counts in statistics (after warm-up)
+    uint32_t held = 0;    // breakers of the route admitted so far
+    int overflow = -1;    // the reason, when a breaker refused it
+    bool shadow = false;  // a mirrored copy (RouteSpec::Mirror)
   };
   struct Station {
     int workers;
@@ -191,6 +202,12 @@ class QueueingNetwork {
   void TouchQueue(uint32_t station);
   void Release(uint32_t req);
   bool Admit(uint32_t req);
+  void Mirror(uint32_t req);
+  // Mirrored copies started, over the whole run.
+ public:
+  uint64_t mirrored() const { return mirrored_; }
+
+ private:
   void NextClosedLoop(uint32_t source);
   std::vector<TraceHop>* Traced(uint32_t req);
 
@@ -216,7 +233,7 @@ class QueueingNetwork {
   SimTime now_;
   uint64_t events_ = 0, completed_ = 0;
   RunLimits limits_;
-  uint64_t retries_made_ = 0, retries_refused_ = 0;
+  uint64_t retries_made_ = 0, retries_refused_ = 0, mirrored_ = 0;
   TraceSink trace_;
   std::function<void(SimTime, uint64_t)> progress_;
   uint64_t trace_every_ = 0;

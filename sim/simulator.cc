@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "sim/dataplane.h"
@@ -307,6 +308,7 @@ class ModelBuilder {
       r.link_ns.back() += held_ns;
       r.held_ns = held_ns;
     }
+    AddMirror(mesh, p, position, r);
     // §16.1: each proxy replica's breaker for the service, checked as the
     // request enters the station after the proxy.
     for (const PathBreaker& b : p.breakers) {
@@ -326,6 +328,54 @@ class ModelBuilder {
       r.breakers.push_back({it->second, at->second + 1});
     }
     return m_.net.AddRoute(std::move(r));
+  }
+
+  // §16.2: a route's mirror. The proxy that applied the route (the last
+  // waypoint or ingress of the path, else the client's sidecar) copies
+  // `mirror_percent`% of the requests to the mirror host's ready endpoints,
+  // evenly: shadow routes through each endpoint's ztunnel or sidecar to the
+  // workload, started as the request leaves the proxy.
+  void AddMirror(const Mesh& mesh, const Path& p,
+                 const std::map<size_t, uint32_t>& position, RouteSpec& r) {
+    if (!p.route || p.route->mirror_host.empty() ||
+        p.route->mirror_percent <= 0)
+      return;
+    std::optional<size_t> proxy;
+    for (size_t i = 0; i < p.hops.size(); ++i) {
+      const HopKind k = p.hops[i].kind;
+      if (k == HopKind::kWaypoint || k == HopKind::kIngress) proxy = i;
+      if (k == HopKind::kSidecar && !proxy) proxy = i;
+    }
+    if (!proxy || !position.count(*proxy)) return;
+    const Hop& from = p.hops[*proxy];
+    const Cluster* c = mesh.FindCluster(from.cluster);
+    if (!c) return;
+    std::vector<size_t> idx =
+        c->ServicesForHost(p.route->mirror_host, p.route->mirror_ns);
+    if (idx.empty()) return;
+    RouteSpec::Mirror m;
+    m.at = position.at(*proxy) + 1;
+    m.share = std::min(1.0, p.route->mirror_percent / 100.0);
+    for (size_t wi : c->service_endpoints[idx.front()]) {
+      const Workload& w = c->workloads[wi];
+      if (!w.ready || w.node.empty()) continue;
+      std::vector<Hop> hops;
+      if (w.capture == Capture::kAmbient)
+        hops.push_back({HopKind::kZtunnel, w.node, c->name, "", {}});
+      else if (w.capture == Capture::kSidecar)
+        hops.push_back({HopKind::kSidecar, w.Key(), c->name, w.node, {}});
+      hops.push_back({HopKind::kWorkload, w.Key(), c->name, w.node, {}});
+      RouteSpec shadow;
+      const Hop* prev = &from;
+      for (const Hop& h : hops) {
+        shadow.stations.push_back(StationFor(mesh, h));
+        shadow.link_ns.push_back(LinkNs(mesh, *prev, h));
+        shadow.pool.push_back(-1);
+        prev = &h;
+      }
+      m.routes.push_back(m_.net.AddRoute(std::move(shadow)));
+    }
+    if (!m.routes.empty()) r.mirror = std::move(m);
   }
 
   const Scenario& sc_;

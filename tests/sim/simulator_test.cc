@@ -335,6 +335,44 @@ TEST(SimulatorTest, ConnectionPoolOverflowUnderClosedLoop) {
   EXPECT_LT(spread.failed, over.failed);
 }
 
+// §16.2: a VirtualService mirror copies its share of requests to the
+// mirror host: load on the mirror's workload, nothing in the entry's
+// statistics or latency.
+TEST(SimulatorTest, MirrorLoadsTheMirrorTargetOnly) {
+  World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "shadow"));
+  w.Add("east", testing::Svc("shop", "shadow", 80));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - route:\n    - destination: {host: cart}\n"
+        "    mirror: {host: shadow}\n    mirrorPercentage: {value: 50}\n");
+  std::string text = w.Text();
+  text +=
+      "- name: load\n  from: {cluster: east, namespace: client, "
+      "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+      "  http: {method: GET, path: /}\n  rate: 100\n  requests: 2000\n";
+  SimModel m = BuildSimModel(LoadText(text));
+  RunSimulation(m, Seeded(1));
+  const SourceStats& s = m.net.source_stats()[0];
+  EXPECT_EQ(s.requests, 2000u);
+  EXPECT_EQ(s.delivered, 2000u);
+  uint64_t cart = 0, shadow = 0;
+  for (size_t i = 0; i < m.net.stations().size(); ++i) {
+    const StationSpec& st = m.net.stations()[i];
+    if (st.kind != "workload") continue;
+    if (st.name.find("shop/cart") != std::string::npos)
+      cart += m.net.station_stats()[i].served;
+    if (st.name.find("shop/shadow") != std::string::npos)
+      shadow += m.net.station_stats()[i].served;
+  }
+  EXPECT_EQ(cart, 2000u);
+  EXPECT_EQ(m.net.mirrored(), shadow);
+  EXPECT_NEAR(static_cast<double>(shadow), 1000.0, 120.0);  // ~4.5 sigma
+}
+
 // A closed loop keeps exactly N requests in flight: with constant service
 // and no contention, N clients finish R requests in R / N service times.
 TEST(SimulatorTest, ClosedLoopThroughputIsConcurrencyOverLatency) {
