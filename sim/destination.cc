@@ -144,8 +144,17 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     eps = kept;
     subset = " subset " + policy->subset;
   }
-  if (policy && policy->policy)
-    eps = LocalityPreferred(eps, ci, client_wl, *policy->policy, &why);
+  // §16.1 GetEffectiveLbSetting: the DR's localityLbSetting, else the
+  // Service's trafficDistribution, else MeshConfig's default locality
+  // (which, like the DR's, needs outlierDetection).
+  const TrafficPolicy* tp =
+      policy && policy->policy ? &*policy->policy : nullptr;
+  if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
+    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
+  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
+    eps = PreferClose(eps, ci, client_wl);
+  else if (tp)
+    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
   // §16.1: connectionPool limits are circuit breakers of this proxy for
   // the service; every edge it emits below crosses them.
   struct BreakerScope {
@@ -171,8 +180,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
           std::to_string(limit) +
           " request(s) at once per proxy replica; more fail with 503 (§16.1)";
     }
-  } else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
-    eps = PreferClose(eps, ci, client_wl);
+  }
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<EpRef> local;
   std::map<std::string, int> remote;  // network -> endpoint count

@@ -9,9 +9,11 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "model/io/loader.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -399,6 +401,45 @@ TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
     else
       EXPECT_EQ(l, (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
                                                   {"shop/cart-v2-0", 0.5}}));
+  }
+}
+
+TEST(NetworkingTest, TrafficDistributionHoldsUnderAPoolOnlyDestinationRule) {
+  // loadbalancer.go GetEffectiveLbSetting: a DR without localityLbSetting
+  // leaves the Service's trafficDistribution in force at a sidecar.
+  for (const bool with_dr : {false, true}) {
+    World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", Deploy("sc", "curl", 1, {}, "      nodeName: n-a\n"));
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("shop", "cart-v1", 1, {{"svc", "cart"}},
+                         "      nodeName: n-a\n"));
+    w.Add("east", Deploy("shop", "cart-v2", 1, {{"svc", "cart"}},
+                         "      nodeName: n-b\n"));
+    w.Add("east", CartService() + "  trafficDistribution: PreferClose\n");
+    if (with_dr)
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+            "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+            "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
+            "    connectionPool: {http: {http2MaxRequests: 10}}\n");
+    w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    std::string text = w.Text();
+    const std::string nodes = "  nodes: 1\n";
+    ASSERT_NE(text.find(nodes), std::string::npos);
+    text.replace(text.find(nodes), nodes.size(),
+                 "  nodes:\n  - {name: n-a, zone: z-a, region: r}\n"
+                 "  - {name: n-b, zone: z-b, region: r}\n");
+    Diagnostics diags;
+    std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
+    std::ostringstream msg;
+    diags.Print(msg);
+    ASSERT_TRUE(sc && !diags.HasErrors()) << msg.str();
+    EXPECT_EQ(Landings(*sc, "t"),
+              (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}))
+        << with_dr;
   }
 }
 
