@@ -252,6 +252,30 @@ void ReadFault(Reader& r, const YAML::Node& f, const std::string& fw,
   rule.fault = fi;
 }
 
+// route[] of an http, tcp or tls section: destinations with weights (and,
+// for http, their header operations). One destination takes every request;
+// several without weights share them equally [inferred: Istio's validation
+// asks for weights]; with some weights given, an unweighted one gets none.
+void ReadRouteDestinations(Reader& r, const YAML::Node& section,
+                           const std::string& what, const std::string& ns,
+                           HttpRouteRule& rule, bool http) {
+  std::vector<bool> weighted;
+  ForEachMap(r, section, "route", what,
+             [&](const YAML::Node& rd, const std::string& rdw) {
+               BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
+                                              rdw + ".destination", ns);
+               auto w = r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100);
+               b.weight = w ? static_cast<int>(*w) : 0;
+               weighted.push_back(w.has_value());
+               rule.backends.push_back(b);
+               if (http) ReadHeaderOperations(r, rd, rdw, rule);
+             });
+  const bool any_weight =
+      std::find(weighted.begin(), weighted.end(), true) != weighted.end();
+  for (size_t i = 0; i < rule.backends.size(); ++i)
+    if (!weighted[i] && !any_weight) rule.backends[i].weight = 1;
+}
+
 HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
                               const std::string& hw, const std::string& ns) {
   HttpRouteRule rule;
@@ -265,21 +289,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
              [&](const YAML::Node& m, const std::string& mw) {
                rule.matches.push_back(ReadVsMatch(r, m, mw));
              });
-  ForEachMap(r, h, "route", hw,
-             [&](const YAML::Node& rd, const std::string& rdw) {
-               BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
-                                              rdw + ".destination", ns);
-               auto w = r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100);
-               b.weight = w ? static_cast<int>(*w) : -1;  // fixed below
-               rule.backends.push_back(b);
-               ReadHeaderOperations(r, rd, rdw, rule);
-             });
-  // One destination takes every request; several without weights share
-  // them equally [inferred: Istio's validation asks for weights].
-  bool any_weight = false;
-  for (const BackendRef& b : rule.backends) any_weight |= b.weight >= 0;
-  for (BackendRef& b : rule.backends)
-    b.weight = b.weight >= 0 ? b.weight : (any_weight ? 0 : 1);
+  ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);
   YAML::Node redirect = r.Child(h, "redirect");
   if (redirect.IsDefined()) {
@@ -351,15 +361,7 @@ HttpRouteRule ReadVsTcpRoute(Reader& r, const YAML::Node& t,
           hm.headers.push_back({":sni", "Exact", sni});
         rule.matches.push_back(hm);
       });
-  ForEachMap(r, t, "route", tw,
-             [&](const YAML::Node& rd, const std::string& rdw) {
-               BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
-                                              rdw + ".destination", ns);
-               b.weight = static_cast<int>(
-                   r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100)
-                       .value_or(rule.backends.empty() ? 1 : 0));
-               rule.backends.push_back(b);
-             });
+  ReadRouteDestinations(r, t, tw, ns, rule, /*http=*/false);
   return rule;
 }
 
