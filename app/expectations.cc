@@ -27,14 +27,22 @@ std::string Fmt(double v) {
   return s;
 }
 
-std::string DescribePath(const Path& p, bool with_end = false) {
+std::string DescribePath(const Path& p, bool with_end = false,
+                         bool with_clusters = false) {
   std::string v;
-  for (const std::string& w : p.waypoints) v += (v.empty() ? "" : ", ") + w;
+  if (with_clusters) {
+    for (const Hop& h : p.hops)
+      if (h.kind == HopKind::kWaypoint)
+        v += (v.empty() ? "" : ", ") + h.name + "@" + h.cluster;
+  } else {
+    for (const std::string& w : p.waypoints) v += (v.empty() ? "" : ", ") + w;
+  }
   std::string out = "via [" + v + "] " + OutcomeName(p.outcome);
   if (p.denied_by) out += " by " + p.denied_by->policy;
   if (p.outcome == Outcome::kFailed && !p.reason.empty())
     out += " (" + p.reason + ")";
-  if (with_end && !p.hops.empty()) out += " at " + p.hops.back().name;
+  if (with_end && !p.hops.empty())
+    out += " at " + p.hops.back().name + "@" + p.hops.back().cluster;
   return out;
 }
 
@@ -106,10 +114,12 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
   const std::vector<Path>& paths = tp ? tp->paths : none;
   std::set<std::string> seen;
   std::string all;
-  for (const Path& p : paths)
-    if (seen.insert(DescribePath(p, x.lands_on.has_value())).second)
-      all +=
-          (all.empty() ? "" : "; ") + DescribePath(p, x.lands_on.has_value());
+  const bool with_end = x.lands_on.has_value() || x.lands_in.has_value();
+  const bool with_clusters = x.waypoints_in.has_value();
+  for (const Path& p : paths) {
+    const std::string d = DescribePath(p, with_end, with_clusters);
+    if (seen.insert(d).second) all += (all.empty() ? "" : "; ") + d;
+  }
   if (all.empty()) all = "no paths";
   bool ok = !paths.empty();
   bool delivered = false;
@@ -126,6 +136,30 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
     if (!ok && r.path.empty()) r.path = p.hops;
   }
   if (x.lands_on && !delivered) ok = false;
+  // lands_in: exactly these clusters; waypoints_in: every waypoint hop.
+  std::set<std::string> reached;
+  for (const Path& p : paths) {
+    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
+      reached.insert(p.hops.back().cluster);
+    if (x.waypoints_in)
+      for (const Hop& h : p.hops)
+        if (h.kind == HopKind::kWaypoint &&
+            std::find(x.waypoints_in->begin(), x.waypoints_in->end(),
+                      h.cluster) == x.waypoints_in->end()) {
+          ok = false;
+          if (r.path.empty()) r.path = p.hops;
+        }
+  }
+  std::string reached_text;
+  for (const std::string& c : reached)
+    reached_text += (reached_text.empty() ? "" : ", ") + c;
+  if (x.lands_in && reached != std::set<std::string>(x.lands_in->begin(),
+                                                     x.lands_in->end())) {
+    std::string l;
+    for (const std::string& c : *x.lands_in) l += (l.empty() ? "" : ", ") + c;
+    fail.Add("delivered in exactly clusters [" + l + "]",
+             "delivered in [" + reached_text + "]");
+  }
   if (ok) return;
   std::string e;
   if (x.via) {
@@ -140,6 +174,13 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
     std::string l;
     for (const std::string& w : *x.lands_on) l += (l.empty() ? "" : ", ") + w;
     e += (e.empty() ? "" : ", ") + std::string("delivered to [") + l + "]";
+  }
+  if (x.waypoints_in) {
+    std::string l;
+    for (const std::string& c : *x.waypoints_in)
+      l += (l.empty() ? "" : ", ") + c;
+    e += (e.empty() ? "" : ", ") + std::string("waypoints in clusters [") + l +
+         "]";
   }
   fail.Add("every path " + e, all);
 }

@@ -202,6 +202,31 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
     out.why = subject + " is a gateway's own Service and never gets a waypoint";
     return out;
   }
+  // §15.2: a peered ServiceEntry with solo.io/use-global-waypoint binds
+  // the peered copy of that waypoint: its replicas on this network.
+  if (svc.peered && !svc.peered->global_waypoint.empty()) {
+    const PeeredService& p = *svc.peered;
+    out.requested = p.global_waypoint;
+    out.label_location = svc.location;
+    for (int wc : p.waypoint_clusters) {
+      if (wc < 0 || static_cast<size_t>(wc) >= mesh.clusters.size()) continue;
+      if (const Gateway* gw =
+              FindReadyWaypoint(mesh.clusters[wc], p.global_waypoint)) {
+        out.status = BindingStatus::kAccepted;
+        out.waypoint = gw;
+        out.why = subject + " uses the peered copy of waypoint " +
+                  p.global_waypoint + " (" + kLabelUseGlobalWaypoint +
+                  ", which a peer reports) (§15.2)";
+        return out;
+      }
+    }
+    out.status = BindingStatus::kNotReady;
+    out.why = subject + " names global waypoint " + p.global_waypoint + " (" +
+              kLabelUseGlobalWaypoint +
+              ") but no peered copy of it is on network " + cluster.network +
+              ": no waypoint here (§15.2)";
+    return out;
+  }
   auto ref = UseWaypointRef(version, cluster, subject, svc.ns, svc.labels,
                             svc.label_locations, out);
   if (!ref) return out;

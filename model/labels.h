@@ -36,6 +36,14 @@ inline constexpr char kAnnotationWaypointInboundBinding[] =
     "ambient.istio.io/waypoint-inbound-binding";
 inline constexpr char kAnnotationTrafficDistribution[] =
     "networking.istio.io/traffic-distribution";
+// Solo's peering multicluster (§15.2).
+inline constexpr char kLabelServiceScope[] = "solo.io/service-scope";
+inline constexpr char kLabelServiceTakeover[] = "solo.io/service-takeover";
+inline constexpr char kLabelRemoteWaypoint[] = "solo.io/remote-waypoint";
+inline constexpr char kLabelUseGlobalWaypoint[] = "solo.io/use-global-waypoint";
+inline constexpr char kAnnotationDrainingWeight[] = "solo.io/draining-weight";
+inline constexpr char kLabelSegment[] = "admin.solo.io/segment";
+inline constexpr char kLabelTopologyCluster[] = "topology.istio.io/cluster";
 
 }  // namespace meshsim
 

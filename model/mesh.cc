@@ -5,6 +5,7 @@
 #include <set>
 
 #include "model/labels.h"
+#include "model/peering.h"
 
 namespace meshsim {
 
@@ -515,7 +516,8 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
 // Services in namespace/name order (a Service before a ServiceEntry of the
 // same name), their VIPs, hosts and endpoints.
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
-                   const std::vector<size_t>& order, Diagnostics& diags) {
+                   const std::vector<size_t>& order, Diagnostics& diags,
+                   bool again = false) {
   std::stable_sort(c.services.begin(), c.services.end(),
                    [](const Service& a, const Service& b) {
                      if (a.ns != b.ns) return a.ns < b.ns;
@@ -523,6 +525,17 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                      return a.kind == "Service" && b.kind != "Service";
                    });
   int next_vip = 0, next_auto = 0;
+  // Finalize indexes again after peering adds ServiceEntries: addresses
+  // given before stay, new ones skip them.
+  std::set<std::string> taken;
+  for (const Service& s : c.services)
+    taken.insert(s.vips.begin(), s.vips.end());
+  auto fresh = [&](int a, int b, int& next) {
+    std::string ip;
+    do ip = Ip(a, b, next++);
+    while (taken.count(ip));
+    return ip;
+  };
   c.service_by_key.clear();
   c.service_by_vip.clear();
   c.service_by_host.clear();
@@ -534,14 +547,15 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   for (size_t i : order) workloads_by_ns[c.workloads[i].ns].push_back(i);
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
-    if (!c.service_by_key.emplace(s.Key(), si).second && s.kind == "Service") {
+    if (!c.service_by_key.emplace(s.Key(), si).second && s.kind == "Service" &&
+        !again) {
       diags.Warning(s.location, "Service " + s.Key() +
                                     " is defined twice in cluster " + c.name +
                                     "; the first definition is used");
     }
     if (s.kind == "Service" && !s.headless && !s.external_name &&
         s.vips.empty()) {
-      s.vips.push_back(Ip(10, 96 + cluster_index, next_vip++));
+      s.vips.push_back(fresh(10, 96 + cluster_index, next_vip));
     }
     if (s.kind == "ServiceEntry" && s.vips.empty()) {
       // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on,
@@ -551,7 +565,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       if (istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", true) &&
           s.resolution != "NONE" &&
           (!wildcard || s.resolution == "DYNAMIC_DNS")) {
-        s.vips.push_back(Ip(240, 240, next_auto++));
+        s.vips.push_back(fresh(240, 240, next_auto));
       }
     }
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
@@ -594,6 +608,14 @@ void Mesh::Finalize(Diagnostics& diags) {
     for (Workload& w : c.workloads) DeriveCapture(c, w);
     IndexWorkloads(c, diags);
     IndexServices(istio, c, static_cast<int>(ci), order, diags);
+  }
+  // §15.2: peering reads every cluster's services and bindings, then adds
+  // the generated ServiceEntries, which are indexed like the others.
+  if (PeeringEnabled(istio)) {
+    ApplyPeering(*this, diags);
+    for (size_t ci = 0; ci < clusters.size(); ++ci)
+      IndexServices(istio, clusters[ci], static_cast<int>(ci),
+                    CanonicalOrder(clusters[ci]), diags, /*again=*/true);
   }
 }
 

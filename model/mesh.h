@@ -149,6 +149,26 @@ struct ServicePort {
   std::string app_protocol;
 };
 
+// §15.2: what Solo's peering controller generated an `autogen.*`
+// ServiceEntry from, in the cluster that holds it.
+struct PeeredService {
+  std::string service;  // ns/name of the exported Kubernetes Service
+  std::string segment;  // the exporters' Segment
+  struct Exporter {
+    int cluster = -1;
+    bool flat = false;     // same network: its pods are reached directly
+    std::string waypoint;  // ns/name of the waypoint it reports, if any
+    int draining = 0;      // solo.io/draining-weight towards it (0..100)
+  };
+  std::vector<Exporter> exporters;  // in cluster order, this one included
+  // solo.io/use-global-waypoint as ns/name ("" = none), and the clusters
+  // whose pods of that waypoint form its peered copy on this network.
+  std::string global_waypoint;
+  std::vector<int> waypoint_clusters;
+  // Which label decided the traffic distribution, for `why`.
+  std::string distribution_source;
+};
+
 // A Kubernetes Service or an Istio ServiceEntry, the unit a client addresses.
 struct Service {
   std::string kind;  // Service | ServiceEntry
@@ -176,6 +196,11 @@ struct Service {
     std::string service_account;
   };
   std::vector<Endpoint> inline_endpoints;
+  // §15.2: set on the ServiceEntries peering generates.
+  std::optional<PeeredService> peered;
+  // §15.2 takeover: other clusters whose exported pods this cluster.local
+  // Service also reaches (ascending).
+  std::vector<int> takeover_from;
   SourceLocation location;
   std::map<std::string, SourceLocation> label_locations;
 
@@ -508,9 +533,25 @@ struct ObjectDigest {
   SourceLocation location;
 };
 
+// admin.solo.io Segment (§15.2): a peering segment's name and domain.
+struct Segment {
+  std::string name;
+  std::string domain;
+  SourceLocation location;
+};
+
 struct Cluster {
   std::string name;
   std::string network;
+  // §15.2: the scenario's `peers:` (names of clusters this one imports
+  // from); unset: its istio-remote Gateways, else every other cluster.
+  std::optional<std::vector<std::string>> peers;
+  SourceLocation peers_location;
+  std::map<std::string, Segment> segments;  // Segment objects, by name
+  // Filled by Finalize() when peering is on: this cluster's Segment and the
+  // clusters it imports from (ascending).
+  std::string segment;
+  std::vector<int> peer_clusters;
   std::vector<Node> nodes;
   // Per-cluster override of the Istio version (mixed-version meshes, K14).
   std::optional<IstioVersion> version;

@@ -116,6 +116,10 @@ struct Expectation {
   // lands_on: ns/name of workloads (a controller such as a Deployment, or a
   // pod); every delivered path must end at a pod of one of them.
   std::optional<std::vector<std::string>> lands_on;
+  // lands_in: the clusters delivered paths end in, exactly: each delivered
+  // path ends in one of them and each is reached by one. waypoints_in:
+  // every waypoint hop is in one of these clusters (multicluster, §7, §15.2).
+  std::optional<std::vector<std::string>> lands_in, waypoints_in;
   // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}
   std::map<std::string, std::pair<std::optional<double>, std::optional<double>>>
       latency_ms;

@@ -5,6 +5,8 @@
 #include <tuple>
 
 #include "model/binding.h"
+#include "model/labels.h"
+#include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
 
@@ -142,6 +144,17 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
 void Builder::SourcePod(Vertex v, const State& s) {
   const Workload& src = W(s.cluster, s.wl);
   std::vector<Dest> dests = ResolveDest(s.cluster, src);
+  if (dests.empty() && peering_ && !t_.to.host.empty() &&
+      IsPeeringHost(mesh_, t_.to.host)) {
+    // §15.2: a peering name no peer exports has no entry, so no address.
+    Fail(v,
+         "no peer exports " + t_.to.host + " to cluster " +
+             mesh_.clusters[s.cluster].name +
+             " (no autogen ServiceEntry has that host): the name does not "
+             "resolve (§15.2)",
+         "");
+    return;
+  }
   for (const Dest& d : dests) {
     State n = s;
     n.svc_cluster = d.svc_cluster;
@@ -285,7 +298,7 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
                      canary});
     for (const auto& [wp, why, share] : wps) {
       std::vector<EpRef> reps = WaypointReplicas(
-          s.svc_cluster, *wp, s.svc_cluster == s.cluster ? s.wl : -1);
+          s.svc_cluster, *wp, s.svc_cluster == s.cluster ? s.wl : -1, &svc);
       ToWaypointReplicas(v, s, s.cluster, reps, *wp, s.svc_cluster, s.svc, -1,
                          -1, s.port, "",
                          "waypoint " + wp->Key() + " bound to " +
@@ -377,8 +390,9 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
     if (b.status == BindingStatus::kAccepted && !svc.vips.empty() && interop) {
       // §15.1: the sidecar's EDS for the service is the waypoint's; with no
       // local waypoint endpoints it goes straight to the service.
-      std::vector<EpRef> local = SameNetwork(
-          WaypointReplicas(s.svc_cluster, *b.waypoint, s.wl), src.network);
+      std::vector<EpRef> local =
+          SameNetwork(WaypointReplicas(s.svc_cluster, *b.waypoint, s.wl, &svc),
+                      src.network);
       if (!local.empty()) {
         ToWaypointReplicas(
             v, s, s.cluster, local, *b.waypoint, s.svc_cluster, s.svc, -1, -1,
@@ -400,11 +414,20 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
     std::vector<Backend> backends;
     int route = -1, req = s.req;
     std::vector<const HttpRoute*> routes;
-    if (const HttpRoute* vs =
-            VirtualServiceForSidecar(mesh_.clusters[s.cluster], src.ns, svc))
+    // §15.2: for an entry a peer's waypoint serves (solo.io/remote-waypoint)
+    // the sidecar drops its own routes; that waypoint routes.
+    const bool remote_wp =
+        peering_ && FindLabel(svc.labels, kLabelRemoteWaypoint);
+    if (remote_wp) {
+      why += "; a peer's waypoint serves " + SvcName(s.svc_cluster, s.svc) +
+             " (" + kLabelRemoteWaypoint +
+             "), so the sidecar applies none of its own routes (§15.2)";
+    } else if (const HttpRoute* vs = VirtualServiceForSidecar(
+                   mesh_.clusters[s.cluster], src.ns, svc)) {
       routes.push_back(vs);
-    else
+    } else {
       routes = MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr);
+    }
     RouteContext ctx;
     ctx.source_labels = &src.labels;
     if (!Route(v, s, routes, s.svc_cluster, s.svc, s.port, "the client sidecar",
@@ -426,8 +449,15 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
         bwhy += "; DestinationRule " + pol->dr +
                 " sets tls.mode DISABLE: the sidecar sends plaintext (§16.1)";
       }
+      // §15.2: with peering, sidecars send double HBONE to other networks
+      // (ENABLE_AMBIENT_ENVOY_MULTI_NETWORK), stamped x-istio-source:
+      // sidecar; otherwise they stay on their network (§6).
+      const bool remote =
+          peering_ &&
+          mesh_.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
       ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
-                         false, "", bwhy, false, be.share, route, &*pol);
+                         remote, remote ? "sidecar" : "", bwhy, false, be.share,
+                         route, &*pol);
     }
     return;
   }

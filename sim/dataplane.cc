@@ -11,6 +11,7 @@
 #include <set>
 
 #include "model/labels.h"
+#include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
 
@@ -41,8 +42,11 @@ Builder::Builder(const Mesh& mesh, const TrafficEntry& t,
     : mesh_(mesh), t_(t), g_(impl.graph), impl_(impl) {
   std::set<std::string> networks;
   for (const Cluster& c : mesh_.clusters) networks.insert(c.network);
-  multi_network_ = networks.size() > 1 &&
-                   mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
+  // §15.2: peering sends double HBONE to other networks itself.
+  peering_ = PeeringEnabled(mesh_.istio);
+  multi_network_ =
+      networks.size() > 1 &&
+      (peering_ || mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true));
   RoutedRequest first;
   first.http = t_.http;
   if (t_.http) {
@@ -125,6 +129,7 @@ std::string Builder::KeyOf(const State& s) const {
   for (int x : {static_cast<int>(s.act), s.cluster, s.wl, s.svc_cluster, s.svc,
                 s.target_cluster, s.target_wl, s.port, s.req})
     k += std::to_string(x) + "|";
+  k += s.forwarded_network ? "f|" : "|";
   for (const std::string* x : {&s.header, &s.waypoint, &s.external, &s.client,
                                &s.peer, &s.peer_ip, &s.dst_ip})
     k += *x + "|";

@@ -67,6 +67,9 @@ struct State {
   std::string peer;      // identity of the HBONE peer reaching the next hop
   std::string peer_ip;   // its address
   std::string dst_ip;    // the address the client dialled
+  // §15.2: reached through an east-west gateway with x-forwarded-network,
+  // so a waypoint here keeps to its own network's endpoints.
+  bool forwarded_network = false;
 };
 
 struct VertexData {
@@ -191,8 +194,9 @@ class Builder {
   void ClientSidecar(Vertex v, const State& s);
 
   // ---- proxies and their routes (proxies.cc) --------------------------------
-  std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp,
-                                      int client_wl) const;
+  std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp, int client_wl,
+                                      const Service* svc = nullptr) const;
+  const Service* PeerView(int ci, const Service& s) const;
   std::vector<EpRef> EastWestFor(const std::string& network) const;
   void ToEastWest(Vertex from, const State& base, int svc_cluster, int svc,
                   int port, const std::string& network,
@@ -247,7 +251,9 @@ class Builder {
   bool IsGlobal(int ci, const Service& s) const;
   std::vector<EpRef> Endpoints(int ci, int si, bool local_only) const;
   std::vector<EpRef> PreferClose(const std::vector<EpRef>& eps, int ci,
-                                 int client_wl) const;
+                                 int client_wl,
+                                 const std::string& mode = "PreferClose") const;
+  double EndpointWeight(const Service& s, int ci, const EpRef& e) const;
   void ToEndpoint(Vertex from, const State& base, const EpRef& ep, int port,
                   const std::string& why, double share = 1.0, int route = -1);
   void ToExternal(Vertex from, const std::string& where, const std::string& why,
@@ -263,7 +269,7 @@ class Builder {
                                        int proxy_wl, const TrafficPolicy& tp,
                                        std::string* why) const;
   bool ToServiceEntryAddresses(Vertex from, const State& base, const Service& s,
-                               int svc_cluster, int svc, int port, size_t total,
+                               int svc_cluster, int svc, int port, double total,
                                const std::string& why, double share, int route);
   int TargetPort(const Service& s, int port, const EpRef& e) const;
   RequestAttributes Attributes(const State& s, const std::string& principal,
@@ -284,6 +290,7 @@ class Builder {
   Graph& g_;
   ForwardingGraph::Impl& impl_;
   bool multi_network_ = false;
+  bool peering_ = false;  // §15.2
   std::map<std::string, Vertex> by_key_;
   std::deque<std::pair<Vertex, State>> queue_;
   std::vector<RoutedRequest> requests_;

@@ -9,6 +9,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
 
@@ -20,6 +21,9 @@ namespace dataplane {
 // default the ambient profile's istio.io/global=true), or when its
 // waypoint's Service is global ([Choices]).
 bool Builder::IsGlobal(int ci, const Service& s) const {
+  // §15.2: with peering, the §7 merge is not built; istio.io/global means
+  // nothing.
+  if (peering_) return false;
   const Cluster& c = mesh_.clusters[ci];
   if (s.kind == "Service" &&
       ServiceScopeGlobal(mesh_.istio, c.NamespaceLabels(s.ns), s.labels))
@@ -36,6 +40,26 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
   const Service& s = c.services[si];
   for (size_t wi : c.service_endpoints[si])
     if (c.workloads[wi].ready) out.push_back({ci, static_cast<int>(wi)});
+  if (peering_) {
+    // §15.2: a peered entry reaches each exporter's pods (its own through
+    // the selector above); a taken-over cluster.local Service also the
+    // exporters in takeover_from. Draining 100 removes an exporter.
+    std::vector<int> from = s.takeover_from;
+    if (s.peered)
+      for (const PeeredService::Exporter& x : s.peered->exporters)
+        if (x.cluster != ci && x.draining < 100) from.push_back(x.cluster);
+    if (local_only) return out;
+    for (int oi : from) {
+      const Cluster& o = mesh_.clusters[oi];
+      const std::string key = s.peered ? s.peered->service : s.Key();
+      const Service* os = o.FindService(key);
+      if (!os || os->kind != "Service") continue;
+      size_t osi = o.service_by_key.at(key);
+      for (size_t wi : o.service_endpoints[osi])
+        if (o.workloads[wi].ready) out.push_back({oi, static_cast<int>(wi)});
+    }
+    return out;
+  }
   if (local_only || mesh_.clusters.size() < 2 || !IsGlobal(ci, s)) return out;
   for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
     if (static_cast<int>(oi) == ci) continue;
@@ -52,20 +76,26 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
 }
 
 // PreferClose (§2.1): keep the endpoints closest to the client node: same
-// network, then region, then zone.
+// network, then region, then zone. `mode` PreferNetwork (§15.2) ranks by
+// network only, PreferRegion by network and region.
 std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
-                                        int client_wl) const {
-  if (eps.empty() || client_wl < 0) return eps;
+                                        int client_wl,
+                                        const std::string& mode) const {
+  if (eps.empty()) return eps;
   const Cluster& c = mesh_.clusters[ci];
-  const Workload& cw = c.workloads[client_wl];
-  const Node* cn = c.FindNode(cw.node);
+  const Workload* cw = client_wl >= 0 ? &c.workloads[client_wl] : nullptr;
+  if (!cw && mode != "PreferNetwork") return eps;
+  const std::string& net = cw ? cw->network : c.network;
+  const Node* cn = cw ? c.FindNode(cw->node) : nullptr;
   auto score = [&](const EpRef& e) {
     const Cluster& ec = mesh_.clusters[e.cluster];
     const Workload& w = ec.workloads[e.wl];
     const Node* n = ec.FindNode(w.node);
     int s = 0;
-    if (w.network == cw.network) s += 4;
+    if (w.network == net) s += 4;
+    if (mode == "PreferNetwork") return s;
     if (cn && n && !cn->region.empty() && cn->region == n->region) s += 2;
+    if (mode == "PreferRegion") return s;
     if (cn && n && !cn->zone.empty() && cn->zone == n->zone) s += 1;
     return s;
   };
@@ -75,6 +105,15 @@ std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
   for (const EpRef& e : eps)
     if (score(e) == best) out.push_back(e);
   return out;
+}
+
+// §15.2 solo.io/draining-weight: a peer's endpoints weigh (100 - w)%;
+// the proxy's own cluster is never drained.
+double Builder::EndpointWeight(const Service& s, int ci, const EpRef& e) const {
+  if (!s.peered || e.cluster == ci) return 1.0;
+  for (const PeeredService::Exporter& x : s.peered->exporters)
+    if (x.cluster == e.cluster) return (100 - x.draining) / 100.0;
+  return 1.0;
 }
 
 int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
@@ -151,9 +190,14 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       policy && policy->policy ? &*policy->policy : nullptr;
   if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
     eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
-  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
-    eps = PreferClose(eps, ci, client_wl);
-  else if (tp)
+  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any") {
+    const size_t before = eps.size();
+    eps = PreferClose(eps, ci, client_wl, s.traffic_distribution);
+    if (s.peered && eps.size() < before)
+      why += "; traffic distribution " + s.traffic_distribution + " (from " +
+             s.peered->distribution_source +
+             ") keeps the closest endpoints; the others are failover (§15.2)";
+  } else if (tp)
     eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
   // §16.1: connectionPool limits are circuit breakers of this proxy for
   // the service; every edge it emits below crosses them.
@@ -183,33 +227,35 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   }
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<EpRef> local;
-  std::map<std::string, int> remote;  // network -> endpoint count
+  std::map<std::string, double> remote;  // network -> endpoint weight
+  double total = 0;
   for (const EpRef& e : eps) {
     const std::string& net = W(e.cluster, e.wl).network;
+    const double w = EndpointWeight(s, ci, e);
     if (net == here) {
       local.push_back(e);
+      total += w;
     } else if (allow_remote_network && multi_network_) {
-      ++remote[net];
+      remote[net] += w;
+      total += w;
     }
   }
-  size_t total = local.size();
-  for (const auto& [net, n] : remote) total += n;
   const size_t inline_eps =
       s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
-  total += inline_eps;
+  total += static_cast<double>(inline_eps);
   for (const EpRef& e : local)
-    ToEndpoint(from, base, e, TargetPort(s, port, e), why, share / total,
-               route);
-  for (const auto& [net, n] : remote)
+    ToEndpoint(from, base, e, TargetPort(s, port, e), why,
+               share * EndpointWeight(s, ci, e) / total, route);
+  for (const auto& [net, w] : remote)
     ToEastWest(from, base, svc_cluster, svc, port, net, header,
                why + "; endpoints in network " + net +
                    " are reached through its gateway",
-               share * n / total, route);
+               share * w / total, route);
   if (s.kind == "ServiceEntry" &&
       ToServiceEntryAddresses(from, base, s, svc_cluster, svc, port, total, why,
                               share, route))
     return;
-  if (total == 0)
+  if (total <= 0)
     Fail(from,
          SvcName(svc_cluster, svc) + subset +
              " has no healthy endpoints (NoHealthyUpstream)",
@@ -293,7 +339,7 @@ std::vector<EpRef> Builder::LocalityPreferred(const std::vector<EpRef>& eps,
 // that ends the choice (no "no healthy endpoints" failure follows).
 bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
                                       const Service& s, int svc_cluster,
-                                      int svc, int port, size_t total,
+                                      int svc, int port, double total,
                                       const std::string& why, double share,
                                       int route) {
   for (const Service::Endpoint& ep : s.inline_endpoints)

@@ -7,6 +7,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
 #include "sim/routing.h"
@@ -19,8 +20,17 @@ namespace dataplane {
 // cluster's ready pods, or the same-named waypoint's pods in other clusters
 // when the waypoint's Service is global in ci (§7.2 failover, §16.6).
 std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
-                                             int client_wl) const {
+                                             int client_wl,
+                                             const Service* svc) const {
   std::vector<EpRef> out;
+  if (svc && svc->peered && svc->peered->global_waypoint == wp.Key()) {
+    // §15.2: the peered copy of a global waypoint: its pods in this
+    // cluster and in flat peers where a peered service uses it.
+    for (int wc : svc->peered->waypoint_clusters)
+      for (int wi : ReadyPods(mesh_.clusters[wc], wp.Key()))
+        out.push_back({wc, wi});
+    return PreferClose(out, ci, client_wl);
+  }
   for (int wi : ReadyPods(mesh_.clusters[ci], wp.Key()))
     out.push_back({ci, wi});
   if (out.empty() && WaypointServiceGlobal(mesh_, mesh_.clusters[ci], wp)) {
@@ -31,6 +41,17 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
     }
   }
   return PreferClose(out, ci, client_wl);
+}
+
+// The service `s` (of some cluster) as cluster ci knows it: the same
+// namespace/name, or for a peered entry the one with the same host (§15.2:
+// another Segment's entry has another name).
+const Service* Builder::PeerView(int ci, const Service& s) const {
+  const Cluster& c = mesh_.clusters[ci];
+  if (!s.peered) return c.FindService(s.Key());
+  for (const Service& o : c.services)
+    if (o.peered && o.hosts.front() == s.hosts.front()) return &o;
+  return nullptr;
 }
 
 std::vector<EpRef> Builder::EastWestFor(const std::string& network) const {
@@ -69,6 +90,7 @@ void Builder::ToEastWest(Vertex from, const State& base, int svc_cluster,
     s.port = port;
     s.header = header;
     s.waypoint.clear();
+    s.forwarded_network = peering_;
     Emit(from, s,
          why + "; double HBONE through east-west gateway " +
              W(e.cluster, e.wl).gateway + " of network " + network +
@@ -353,7 +375,7 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   // A waypoint works from its own cluster's view of the service.
   int sci = s.svc_cluster, si = s.svc;
   if (si >= 0 && sci != s.cluster) {
-    if (const Service* local = c.FindService(S(sci, si).Key())) {
+    if (const Service* local = PeerView(s.cluster, S(sci, si))) {
       sci = s.cluster;
       si = static_cast<int>(c.service_by_key.at(local->Key()));
     }
@@ -391,9 +413,18 @@ void Builder::WaypointHop(Vertex v, const State& s) {
              "waypoint " + s.waypoint, &backends, &route, &req, &why))
     return;
   out.req = req;
+  // §15.2: with peering, ENABLE_AMBIENT_ENVOY_MULTI_NETWORK decides, and a
+  // waypoint reached with x-forwarded-network keeps to its own network.
   const bool cross_network =
-      Version(s.cluster).AtLeast(1, 28) &&
-      mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true);
+      peering_
+          ? !s.forwarded_network &&
+                mesh_.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
+          : Version(s.cluster).AtLeast(1, 28) &&
+                mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true);
+  if (peering_ && s.forwarded_network)
+    why +=
+        "; it was reached with x-forwarded-network, so it sends only to "
+        "endpoints on its own network (§15.2)";
   for (const Backend& be : backends) {
     std::string bwhy = why;
     if (be.svc != si || be.cluster != sci) {
@@ -444,8 +475,9 @@ void Builder::IngressHop(Vertex v, const State& s) {
       Identity(s.cluster, s.wl);  // the waypoint sees the gateway (§8.1)
   out.peer = out.client;
   out.peer_ip = pod.ip;
+  // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
   const std::string header =
-      Version(s.cluster).AtLeast(1, 31) ? "gateway" : "waypoint";
+      Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
 }
@@ -522,8 +554,9 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
             be.subset + "' is lost and the waypoint routes again (§16.2)";
   if (use) {
     ToWaypointReplicas(
-        v, out, s.cluster, WaypointReplicas(s.cluster, *bind.waypoint, s.wl),
-        *bind.waypoint, be.cluster, be.svc, -1, -1, be.port, header,
+        v, out, s.cluster,
+        WaypointReplicas(s.cluster, *bind.waypoint, s.wl, &bs), *bind.waypoint,
+        be.cluster, be.svc, -1, -1, be.port, header,
         "waypoint " + bind.waypoint->Key() +
             " has no healthy pods: the ingress fails closed (§3.6)",
         bwhy, be.share, route);
@@ -532,8 +565,11 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
   if (bind.status == BindingStatus::kAccepted)
     bwhy += " (waypoint " + bind.waypoint->Key() + " is bypassed, K3)";
   const bool remote =
-      multi_network_ && Version(s.cluster).AtLeast(1, 30) &&
-      mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+      multi_network_ &&
+      (peering_ ? mesh_.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
+                : Version(s.cluster).AtLeast(1, 30) &&
+                      mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
+                                       false));
   const Workload& pod = c.workloads[s.wl];
   auto pol = PolicyFor(v, s.cluster, pod.ns, &pod.labels, be, &bwhy, route);
   if (!pol) return;
@@ -610,8 +646,9 @@ void Builder::RouterHop(Vertex v, const State& s) {
   out.client = Identity(s.cluster, s.wl);
   out.peer = out.client;
   out.peer_ip = pod.ip;
+  // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
   const std::string header =
-      Version(s.cluster).AtLeast(1, 31) ? "gateway" : "waypoint";
+      Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
 }
@@ -621,7 +658,7 @@ void Builder::EastWestHop(Vertex v, const State& s) {
   // §7.2: the E/W gateway routes by the inner hostname in its own cluster.
   const Cluster& b = mesh_.clusters[s.cluster];
   const Service& orig = S(s.svc_cluster, s.svc);
-  const Service* svc = b.FindService(orig.Key());
+  const Service* svc = PeerView(s.cluster, orig);
   if (!svc) {
     Fail(v,
          SvcName(s.svc_cluster, s.svc) + " does not exist in cluster " + b.name,
@@ -634,7 +671,7 @@ void Builder::EastWestHop(Vertex v, const State& s) {
   bool to_waypoint = false;
   std::string why;
   if (bind.status == BindingStatus::kAccepted) {
-    if (!ver.AtLeast(1, 28)) {
+    if (!ver.AtLeast(1, 28) && !peering_) {
       to_waypoint = true;
       why =
           "before 1.28 the east-west gateway always routes to the service's "
@@ -647,7 +684,9 @@ void Builder::EastWestHop(Vertex v, const State& s) {
           b.name + "'s waypoint " + bind.waypoint->Key() + " is skipped (§7.2)";
     } else if (s.header == "gateway") {
       std::string iwhy;
-      to_waypoint = ver.AtLeast(1, 31) &&
+      // §15.2: Solo's E/W gateway reads the service's ingress opt-in
+      // (SoloServiceExtension) in any release.
+      to_waypoint = (ver.AtLeast(1, 31) || peering_) &&
                     IngressUsesWaypoint(mesh_, b, *svc, bind, &iwhy);
       why = "x-istio-source: gateway: " + iwhy;
     } else {
@@ -665,8 +704,13 @@ void Builder::EastWestHop(Vertex v, const State& s) {
   out.svc = si;
   if (to_waypoint) {
     std::vector<EpRef> reps;
-    for (int wi : ReadyPods(b, bind.waypoint->Key()))
-      reps.push_back({s.cluster, wi});
+    if (peering_) {
+      reps = SameNetwork(WaypointReplicas(s.cluster, *bind.waypoint, -1, svc),
+                         b.network);
+    } else {
+      for (int wi : ReadyPods(b, bind.waypoint->Key()))
+        reps.push_back({s.cluster, wi});
+    }
     ToWaypointReplicas(v, out, s.cluster, reps, *bind.waypoint, s.cluster, si,
                        -1, -1, s.port, "",
                        "waypoint " + bind.waypoint->Key() + " in cluster " +
@@ -674,8 +718,10 @@ void Builder::EastWestHop(Vertex v, const State& s) {
                        why);
     return;
   }
+  // §15.2: a peered entry's endpoints on this network (flat peers too);
+  // otherwise this cluster's own.
   ToServiceEndpoints(v, out, s.cluster, -1, s.cluster, si, s.port, false, "",
-                     why, true);
+                     why, !svc->peered);
 }
 
 }  // namespace dataplane

@@ -25,6 +25,7 @@ const std::vector<KindEntry>& KindTable() {
       // kinds_services.cc
       {"", "Service", LoadService},
       {kIstioNetworking, "ServiceEntry", LoadServiceEntry},
+      {"admin.solo.io", "Segment", LoadSegment},
       // kinds_gateway_api.cc
       {kGatewayApi, "Gateway", LoadGateway},
       {kGatewayApi, "GatewayClass", LoadGatewayClass,

@@ -56,8 +56,8 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
 // kinds_workloads.cc: Namespace, Pod, the controllers (Deployment,
 // StatefulSet, DaemonSet, ReplicaSet) and WorkloadEntry.
 KindHandlerFn LoadNamespace, LoadPod, LoadController, LoadWorkloadEntry;
-// kinds_services.cc: Service and ServiceEntry.
-KindHandlerFn LoadService, LoadServiceEntry;
+// kinds_services.cc: Service, ServiceEntry and Solo's Segment.
+KindHandlerFn LoadService, LoadServiceEntry, LoadSegment;
 // kinds_gateway_api.cc: Gateway, GatewayClass and the routes (HTTPRoute,
 // GRPCRoute, TCPRoute, TLSRoute).
 KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute;

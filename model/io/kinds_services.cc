@@ -154,4 +154,31 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   cluster.services.push_back(std::move(s));
 }
 
+// admin.solo.io Segment (§15.2): a peering segment and its domain, which
+// replaces mesh.internal in the names of its services.
+void LoadSegment(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+                 Cluster& cluster, ManifestSink& sink) {
+  Segment seg;
+  seg.name = h.name;
+  seg.location = h.loc;
+  YAML::Node spec = r.Child(obj, "spec");
+  YAML::Node domain = r.Child(spec, "domain");
+  seg.domain = r.String(domain, h.what + ": spec.domain").value_or("");
+  if (seg.domain.empty()) {
+    r.Error(domain.IsDefined() ? domain : obj,
+            h.what +
+                ": spec.domain is required (a DNS suffix such as "
+                "mesh.internal)");
+    return;
+  }
+  if (seg.domain == "cluster.local" || seg.domain.size() > 63) {
+    r.Error(domain, h.what +
+                        ": spec.domain must be a DNS suffix of at most "
+                        "63 characters other than cluster.local, got '" +
+                        seg.domain + "'");
+    return;
+  }
+  cluster.segments.emplace(seg.name, seg);
+}
+
 }  // namespace meshsim::io

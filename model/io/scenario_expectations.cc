@@ -133,6 +133,13 @@ std::string DefaultName(const Expectation& x) {
       for (const std::string& w : *x.lands_on) l += (l.empty() ? "" : ", ") + w;
       name += " lands on [" + l + "]";
     }
+    for (const auto* list : {&x.lands_in, &x.waypoints_in}) {
+      if (!*list) continue;
+      std::string l;
+      for (const std::string& c : **list) l += (l.empty() ? "" : ", ") + c;
+      name +=
+          (list == &x.lands_in ? " lands in [" : " waypoints in [") + l + "]";
+    }
     for (const auto& [q, b] : x.latency_ms) name += " " + q;
     if (x.failed_share) name += " failed share";
   } else if (!x.verify.empty()) {
@@ -154,9 +161,9 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                                            const std::string& what,
                                            const Scenario& sc) {
   static const std::set<std::string> kKeys = {
-      "name",      "traffic",     "via",        "outcome",
-      "denied_by", "lands_on",    "latency_ms", "failed_share",
-      "verify",    "no_findings", "findings"};
+      "name",     "traffic",    "via",          "outcome", "denied_by",
+      "lands_on", "latency_ms", "failed_share", "verify",  "no_findings",
+      "findings", "lands_in",   "waypoints_in"};
   CheckKeys(r, e, kKeys, what);
   Expectation x;
   x.location = r.Loc(e);
@@ -166,12 +173,15 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                               r.Child(e, "outcome").IsDefined() ||
                               r.Child(e, "denied_by").IsDefined() ||
                               r.Child(e, "lands_on").IsDefined() ||
+                              r.Child(e, "lands_in").IsDefined() ||
+                              r.Child(e, "waypoints_in").IsDefined() ||
                               r.Child(e, "latency_ms").IsDefined() ||
                               r.Child(e, "failed_share").IsDefined();
   if (has_path_check && x.traffic.empty()) {
     r.Error(e, what +
-                   ": via, outcome, denied_by, lands_on, latency_ms and "
-                   "failed_share need 'traffic: <entry name>'");
+                   ": via, outcome, denied_by, lands_on, lands_in, "
+                   "waypoints_in, latency_ms and failed_share need "
+                   "'traffic: <entry name>'");
     return std::nullopt;
   }
   if (!x.traffic.empty() && !KnownTraffic(r, e, what, x, sc))
@@ -197,6 +207,18 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
         r.Error(
             r.Child(e, "lands_on"),
             what + ".lands_on: expected namespace/workload, got '" + w + "'");
+  }
+  std::vector<std::string> clusters;
+  for (const Cluster& c : sc.mesh.clusters) clusters.push_back(c.name);
+  for (const char* key : {"lands_in", "waypoints_in"}) {
+    auto list = r.StringList(r.Child(e, key), what + "." + key);
+    if (list)
+      for (const std::string& c : *list)
+        if (!sc.mesh.FindCluster(c))
+          r.Error(r.Child(e, key), what + "." + key + ": '" + c +
+                                       "' is not a cluster of the scenario" +
+                                       DidYouMean(c, clusters));
+    (std::string(key) == "lands_in" ? x.lands_in : x.waypoints_in) = list;
   }
   if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
     if (!ReadLatency(r, l, what, x)) return std::nullopt;

@@ -12,6 +12,7 @@
 #include "model/io/manifest_sink.h"
 #include "model/io/scenario_sections.h"
 #include "model/io/yaml_reader.h"
+#include "model/peering.h"
 #include "model/policy.h"
 
 namespace meshsim::io {
@@ -150,9 +151,10 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
                    " clusters, the most meshsim models");
   }
   if (index >= io::kMaxClusters) return;
-  io::CheckKeys(r, n,
-                {"name", "network", "nodes", "manifests", "resources", "istio"},
-                where);
+  io::CheckKeys(
+      r, n,
+      {"name", "network", "nodes", "manifests", "resources", "istio", "peers"},
+      where);
   Cluster c;
   c.location = r.Loc(n);
   auto name = r.String(r.Child(n, "name"), where + ".name");
@@ -211,6 +213,12 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
     }
   }
   if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+  // §15.2: the clusters this one imports from with peering (checked once
+  // every cluster is known).
+  if (YAML::Node peers = r.Child(n, "peers"); peers.IsDefined()) {
+    c.peers = r.StringList(peers, "cluster " + c.name + ": peers");
+    c.peers_location = r.Loc(peers);
+  }
   YAML::Node ci = r.Child(n, "istio");
   if (r.IsMap(ci, "cluster " + c.name + ": istio")) {
     c.version = io::ParseVersion(r, r.Child(ci, "version"),
@@ -232,6 +240,32 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   }
   mesh.clusters.push_back(std::move(c));
   sinks.push_back(std::move(sink));
+}
+
+// §15.2: `peers:` names other clusters of the scenario, and means
+// something only with peering on.
+void CheckPeers(const Mesh& mesh, Diagnostics& diags) {
+  std::vector<std::string> names;
+  for (const Cluster& c : mesh.clusters) names.push_back(c.name);
+  for (const Cluster& c : mesh.clusters) {
+    if (!c.peers) continue;
+    if (!PeeringEnabled(mesh.istio))
+      diags.Warning(c.peers_location,
+                    "cluster " + c.name +
+                        ": peers is read only with peering (istio: "
+                        "{distribution: solo, flags: "
+                        "{ENABLE_PEERING_DISCOVERY: true}}, §15.2); ignored");
+    for (const std::string& p : *c.peers) {
+      if (p == c.name)
+        diags.Error(c.peers_location,
+                    "cluster " + c.name + ": peers names the cluster itself");
+      else if (!mesh.FindCluster(p))
+        diags.Error(c.peers_location,
+                    "cluster " + c.name + ": peers names '" + p +
+                        "', which is not a cluster of the scenario" +
+                        io::DidYouMean(p, names));
+    }
+  }
 }
 
 }  // namespace
@@ -277,6 +311,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
       if (sink.over_mesh_limit) return sc;
     for (size_t i = 0; i < sinks.size(); ++i)
       io::FinishCluster(sc.mesh.clusters[i], sinks[i]);
+    CheckPeers(sc.mesh, diags);
   }
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);

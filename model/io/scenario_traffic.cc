@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model/io/scenario_sections.h"
+#include "model/peering.h"
 
 namespace meshsim::io {
 
@@ -467,7 +468,10 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
   bool found = !c.ServicesForHost(t.to.host, t.from.ns).empty();
   for (const Cluster& other : mesh.clusters)
     found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
-  if (found) return true;
+  // §15.2: a peering name no peer exports is a request that fails, not bad
+  // input.
+  if (found || (PeeringEnabled(mesh.istio) && IsPeeringHost(mesh, t.to.host)))
+    return true;
   std::vector<std::string> names;
   for (const auto& [h, idx] : c.service_by_host) names.push_back(h);
   std::string full = t.to.host;
