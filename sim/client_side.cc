@@ -94,6 +94,7 @@ std::vector<Builder::Dest> Builder::ResolvePod(int ci) const {
   size_t slash = t_.to.pod.find('/');
   auto pods =
       c.WorkloadsOf(t_.to.pod.substr(0, slash), t_.to.pod.substr(slash + 1));
+  if (pods.empty()) return {};  // a pod of another cluster (a witness)
   Dest d;
   d.wl_cluster = ci;
   d.wl = static_cast<int>(c.workload_by_key.at(pods.front()->Key()));

@@ -284,6 +284,7 @@ struct Encoder::ServicePlan {
   std::vector<int> view;
   bool multi = false;
   bool interop = false;
+  bool peered = false;               // §15.2: a peering-generated entry
   std::map<int, ServiceView> views;  // per cluster of `clusters`
 
   const Service* In(int ci) const {
@@ -323,8 +324,11 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   for (int ci : plan.clusters) {
     const Service& s = *plan.In(ci);
     std::vector<std::pair<const Gateway*, z3::expr>> per;
-    z3::expr bound = slice_.AnyBound(ci, s.labels, s.ns, true,
-                                     IsGatewayService(ci, s), &per);
+    // §15.2: a peered entry naming a global waypoint binds its copy.
+    z3::expr bound = plan.peered && !GlobalWaypointLabel(s).empty()
+                         ? slice_.PeeredCopy(s, &per)
+                         : slice_.AnyBound(ci, s.labels, s.ns, true,
+                                           IsGatewayService(ci, s), &per);
     plan.views.emplace(ci, ServiceView{bound, per, IngressOptIn(ci, s)});
   }
   ServiceTerms t(c_);
@@ -358,11 +362,26 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     Binding b = ServiceWaypoint(sc_.mesh, c, *s);
     plan.global[ci] = b.waypoint && GlobalWaypoint(sc_.mesh, c, *b.waypoint);
   }
+  plan.peered = PeeringOn(sc_.mesh) && base.peered.has_value();
+  std::set<std::pair<int, size_t>> seen;
   for (int ci : plan.clusters) {
     const Cluster& c = sc_.mesh.clusters[ci];
     size_t si = c.service_by_key.at(key);
     for (size_t wi : c.service_endpoints[si])
-      if (c.workloads[wi].ready) plan.eps.push_back({ci, wi});
+      if (c.workloads[wi].ready && seen.insert({ci, wi}).second)
+        plan.eps.push_back({ci, wi});
+    if (!plan.peered) continue;
+    // §15.2: the exporters' pods of the peered Service, wherever an entry
+    // of this name lists them.
+    const Service& s = c.services[si];
+    for (const PeeredService::Exporter& x : s.peered->exporters) {
+      const Cluster& xc = sc_.mesh.clusters[x.cluster];
+      auto it = xc.service_by_key.find(s.peered->service);
+      if (it == xc.service_by_key.end()) continue;
+      for (size_t wi : xc.service_endpoints[it->second])
+        if (xc.workloads[wi].ready && seen.insert({x.cluster, wi}).second)
+          plan.eps.push_back({x.cluster, wi});
+    }
   }
   // Which cluster's view a source class uses (§7.2: its own cluster's
   // Service, else a global one elsewhere), and whether it can reach it.
@@ -371,7 +390,7 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     const SourceClass& cls = classes()[k];
     if (plan.In(cls.cluster)) {
       plan.view[k] = cls.cluster;
-    } else {
+    } else if (!plan.peered) {
       for (int ci : plan.clusters)
         if (plan.GlobalIn(ci) && (cls.kind == "ambient")) {
           plan.view[k] = ci;
@@ -383,6 +402,11 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       plan.view[k] = -1;  // kube-proxy
   }
   plan.multi = MultiNetwork();
+  if (plan.peered) {
+    std::set<std::string> nets;
+    for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
+    plan.multi = nets.size() > 1;  // peering sends double HBONE itself
+  }
   plan.interop =
       sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
                           sc_.mesh.istio.distribution == Distribution::kSolo);
@@ -431,20 +455,36 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   if (!same_network && cls.kind == "ingress")
     reach = reach && ver.AtLeast(1, 30) &&
             sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+  // §15.2: a peered entry reaches its exporters' pods; Envoy clients cross
+  // networks with ENABLE_AMBIENT_ENVOY_MULTI_NETWORK.
+  const bool envoy_multi =
+      sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
+  if (plan.peered) {
+    const Service& vs = *plan.In(vc);
+    reach = PeerExports(vs, ep.cluster) &&
+            (same_network ||
+             (plan.multi && (cls.kind == "ambient" || envoy_multi)));
+  }
   if (!reach) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
   if (!same_network &&
-      !(ver.AtLeast(1, 28) &&
-        sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
+      !(plan.peered ? envoy_multi
+                    : ver.AtLeast(1, 28) &&
+                          sc_.mesh.istio.Flag(
+                              "AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
     ok = !local;
   t.valid = t.valid || (here && ok);
   z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t);
   t.ew_pass = t.ew_pass || (here && ew);
   t.pass_terms.push_back(here && local);
   for (const auto& [gw, b] : v.per) {
-    if (!slice_.Healthy(vc, *gw)) t.fail_terms.push_back(here && local && b);
+    const bool healthy =
+        plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
+            ? slice_.CopyHealthy(*plan.In(vc), *gw)
+            : slice_.Healthy(vc, *gw);
+    if (!healthy) t.fail_terms.push_back(here && local && b);
     t.deny_terms.push_back(here && local && b &&
                            WaypointDenies(e, vc, *gw, plan.In(vc)));
   }
@@ -493,21 +533,26 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   const ServiceView& rv = plan.views.at(ep.cluster);
   const IstioVersion bver =
       sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
+  // §15.2: Solo's Envoys stamp `gateway` and its E/W gateway reads it in
+  // any release.
+  const bool new_headers = ver.AtLeast(1, 31) || plan.peered;
   z3::expr header_waypoint =
-      local || c_.bool_val(cls.kind == "ingress" && !ver.AtLeast(1, 31));
+      local || c_.bool_val(cls.kind == "ingress" && !new_headers);
   z3::expr header_gateway =
-      !local && c_.bool_val(cls.kind == "ingress" && ver.AtLeast(1, 31));
-  z3::expr to_wp =
-      c_.bool_val(!bver.AtLeast(1, 28)) ||
-      (!header_waypoint &&
-       z3::ite(header_gateway,
-               c_.bool_val(bver.AtLeast(1, 31) && rv.ingress_opt_in),
-               c_.bool_val(true)));
+      !local && c_.bool_val(cls.kind == "ingress" && new_headers);
+  z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28) && !plan.peered) ||
+                   (!header_waypoint &&
+                    z3::ite(header_gateway,
+                            c_.bool_val((bver.AtLeast(1, 31) || plan.peered) &&
+                                        rv.ingress_opt_in),
+                            c_.bool_val(true)));
   ew = rv.bound && to_wp;
   for (const auto& [gw, b] : rv.per) {
     // E/W uses its own cluster's replicas only (§3.6: fail closed).
-    if (!LocalReady(ep.cluster, *gw))
-      t.fail_ew_terms.push_back(here && ew && b);
+    const bool ready = plan.peered && !GlobalWaypointLabel(*rs).empty()
+                           ? slice_.CopyHealthy(*rs, *gw)
+                           : LocalReady(ep.cluster, *gw);
+    if (!ready) t.fail_ew_terms.push_back(here && ew && b);
     t.deny_terms.push_back(here && ew && b &&
                            WaypointDenies(e, ep.cluster, *gw, rs));
   }
@@ -551,6 +596,22 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   // Intent: the destination pod, through any service that selects it.
   e.intent = c_.bool_val(false);
   std::set<std::string> intended;
+  // §15.2: a peered entry asks for a waypoint for every endpoint when one
+  // of its clusters' entries names one: its own label, the namespace's, a
+  // global waypoint, or a peer's (solo.io/remote-waypoint).
+  for (int ci : plan.peered ? plan.clusters : std::vector<int>{}) {
+    const Service& s = *plan.In(ci);
+    std::string which;
+    if (Intent(ci, s.labels, s.ns, &which)) {
+      intended.insert(which);
+    } else if (!GlobalWaypointLabel(s).empty()) {
+      intended.insert(GlobalWaypointLabel(s));
+    } else if (FindLabel(s.labels, kLabelRemoteWaypoint)) {
+      for (const PeeredService::Exporter& x : s.peered->exporters)
+        if (!x.waypoint.empty()) intended.insert(x.waypoint);
+    }
+  }
+  if (!intended.empty()) e.intent = c_.bool_val(true);
   for (size_t i = 0; i < e.eps.size(); ++i) {
     std::string which;
     if (PodIntent(e.eps[i], &which)) {
@@ -747,9 +808,17 @@ bool Encoder::IngressReaches(const SourceClass& cls,
     for (const ParentRef& p : r.parents)
       attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
     if (!attached) continue;
+    const Service* s = c.FindService(key);
     for (const HttpRouteRule& rule : r.rules)
-      for (const BackendRef& b : rule.backends)
-        if (b.ns + "/" + b.name == key && b.weight > 0) return true;
+      for (const BackendRef& b : rule.backends) {
+        if (b.weight <= 0) continue;
+        if (b.ns + "/" + b.name == key) return true;
+        // A backendRef of kind Hostname (e.g. a peering name, §15.2).
+        if (b.kind == "Hostname" && s &&
+            std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
+                s->hosts.end())
+          return true;
+      }
   }
   return false;
 }

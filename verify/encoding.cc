@@ -61,7 +61,49 @@ bool HasReadyPod(const Cluster& c, const std::string& key) {
   return false;
 }
 
+bool PeeringOn(const Mesh& mesh) {
+  return mesh.istio.distribution == Distribution::kSolo &&
+         mesh.istio.Flag("ENABLE_PEERING_DISCOVERY", false);
+}
+
+std::string GlobalWaypointLabel(const Service& s) {
+  const std::string* v = FindLabel(s.labels, kLabelUseGlobalWaypoint);
+  if (!v) return "";
+  const size_t a = v->find('.');
+  const size_t b = a == std::string::npos ? a : v->find('.', a + 1);
+  if (b == std::string::npos) return "";
+  return v->substr(a + 1, b - a - 1) + "/" + v->substr(0, a);
+}
+
+bool PeerExports(const Service& s, int cj) {
+  if (!s.peered) return false;
+  for (const PeeredService::Exporter& x : s.peered->exporters)
+    if (x.cluster == cj) return x.draining < 100;
+  return false;
+}
+
 Slice::Slice(const Scenario& sc, z3::context& ctx) : sc_(sc), c_(ctx) {}
+
+z3::expr Slice::PeeredCopy(
+    const Service& s, std::vector<std::pair<const Gateway*, z3::expr>>* per) {
+  const std::string key = GlobalWaypointLabel(s);
+  if (!s.peered || key.empty()) return c_.bool_val(false);
+  for (int cj : s.peered->waypoint_clusters) {
+    const Gateway* w = sc_.mesh.clusters[cj].FindGateway(key);
+    if (!w || w->role == GatewayRole::kRemote || !w->Programmed()) continue;
+    z3::expr b = !Deleted(cj, *w);
+    per->push_back({w, b});
+    return b;
+  }
+  return c_.bool_val(false);
+}
+
+bool Slice::CopyHealthy(const Service& s, const Gateway& w) const {
+  if (!s.peered) return false;
+  for (int cj : s.peered->waypoint_clusters)
+    if (HasReadyPod(sc_.mesh.clusters[cj], w.Key())) return true;
+  return false;
+}
 
 // §2.3 ref(obj) and resolve(obj) as a formula: is `holder` bound to gateway
 // `w` of cluster `ci`? `for_service` selects service vs workload waypoints.

@@ -60,6 +60,15 @@ bool GlobalService(const Mesh& mesh, const Cluster& c, const Service& s);
 // the manifests, else the generated one labelled from the Gateway.
 bool GlobalWaypoint(const Mesh& mesh, const Cluster& c, const Gateway& w);
 
+// §15.2 (Solo peering), stated for the encoding: peering is on (solo and
+// ENABLE_PEERING_DISCOVERY); the waypoint ns/name a generated entry's
+// solo.io/use-global-waypoint label (`<name>.<ns>.<domain>`) names, "" for
+// none; whether exporter cluster `cj` feeds peered entry `s` (a draining
+// weight of 100 removes it).
+bool PeeringOn(const Mesh& mesh);
+std::string GlobalWaypointLabel(const Service& s);
+bool PeerExports(const Service& s, int cj);
+
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
 
@@ -77,6 +86,13 @@ class Slice {
                     bool for_service, bool is_gateway_holder,
                     std::vector<std::pair<const Gateway*, z3::expr>>* per);
   z3::expr Deleted(int ci, const Gateway& w);
+  // §15.2: peered entry `s` of cluster ci binds the peered copy of its
+  // global waypoint: the Gateway of that name in the clusters the
+  // generated entry lists for the copy. Fills `per`; returns the binding.
+  z3::expr PeeredCopy(const Service& s,
+                      std::vector<std::pair<const Gateway*, z3::expr>>* per);
+  // Whether the copy has a ready replica.
+  bool CopyHealthy(const Service& s, const Gateway& w) const;
   bool Healthy(int ci, const Gateway& w) const;
   std::string WaypointPrincipal(int ci, const Gateway& w) const;
 

@@ -35,10 +35,12 @@ std::string Show(const OutcomeSet& s) {
 }
 
 // Services and pods the comparison covers: the encoding does not model
-// HTTPRoute backends, ServiceEntries or headless services
-// (docs/verification.md).
+// HTTPRoute backends, ServiceEntries (other than peering's) or headless
+// services (docs/verification.md).
 bool Comparable(const Cluster& c, const Service& s) {
-  if (s.kind != "Service" || s.vips.empty() || s.external_name) return false;
+  // Peering's generated entries (§15.2) are compared like Services.
+  if ((s.kind != "Service" && !s.peered) || s.vips.empty() || s.external_name)
+    return false;
   // Weighted canary waypoints (§2.6) are simulator only (docs/semantics.md,
   // "Where the two engines differ today").
   if (FindLabel(s.labels, kLabelUseWaypointCanary) ||
