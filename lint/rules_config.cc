@@ -40,6 +40,12 @@ const std::vector<KnownLabel>& KnownLabels() {
       {kLabelGlobal,
        {"true", "false"},
        "ignored: the service is not global (§7.2)"},
+      {kLabelServiceScope,
+       {"global", "segment", "global-only", "cluster", "local"},
+       "not read by Solo's peering: the service is not exported (§15.2)"},
+      {kLabelServiceTakeover, kGoBool,
+       "read as false: the cluster.local name keeps its local endpoints only "
+       "(§15.2)"},
   };
   return kLabels;
 }
@@ -99,8 +105,9 @@ void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out) {
       CheckLabels(c, "Namespace", name, "", ns.labels, nullptr, ns.location,
                   out);
     for (const Service& s : c.services)
-      CheckLabels(c, s.kind, s.ns, s.name, s.labels, &s.label_locations,
-                  s.location, out);
+      if (!s.peered)  // a generated entry copies its Service's labels
+        CheckLabels(c, s.kind, s.ns, s.name, s.labels, &s.label_locations,
+                    s.location, out);
     std::set<std::string> seen;  // one finding per controller, not per pod
     for (const Workload& w : c.workloads)
       if (w.role == WorkloadRole::kApplication &&

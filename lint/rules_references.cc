@@ -8,6 +8,7 @@
 #include "lint/rules.h"
 #include "model/labels.h"
 #include "model/networking.h"
+#include "model/peering.h"
 
 namespace meshsim::lint {
 
@@ -27,7 +28,35 @@ std::vector<std::string> ServiceNames(const Cluster& c) {
 
 // §9: an HTTPRoute's parents (a Gateway, or a Service/ServiceEntry for mesh
 // routes) and backends (Services, ServiceEntries) must exist.
-void RouteReferences(const Cluster& c, std::vector<LintFinding>& out) {
+// §15.2: a name in a peering domain that no entry of cluster `c` has: no
+// peer exports it there, so requests to it fail.
+void PeeringHost(const Scenario& sc, const Cluster& c, const std::string& host,
+                 const std::string& what, const SourceLocation& where,
+                 const LintObject& obj, std::vector<LintFinding>& out) {
+  if (!PeeringEnabled(sc.mesh.istio) || !IsPeeringHost(sc.mesh, host)) return;
+  std::vector<std::string> hosts;
+  for (const Service& s : c.services) {
+    if (!s.peered) continue;
+    for (const std::string& h : s.hosts) {
+      if (h == host) return;
+      hosts.push_back(h);
+    }
+  }
+  out.push_back(Make("peering-host-not-exported",
+                     what + " names " + host +
+                         ", which no peer exports to "
+                         "cluster " +
+                         c.name +
+                         " (no autogen ServiceEntry has "
+                         "it): requests to it fail (§15.2)" +
+                         DidYouMean(host, hosts),
+                     where, obj,
+                     "export the Service (solo.io/service-scope) from a "
+                     "peered cluster, or correct the name"));
+}
+
+void RouteReferences(const Scenario& sc, const Cluster& c,
+                     std::vector<LintFinding>& out) {
   for (const HttpRoute& r : c.routes) {
     const LintObject obj{r.kind, r.ns, r.name, c.name};
     for (const ParentRef& p : r.parents) {
@@ -46,7 +75,12 @@ void RouteReferences(const Cluster& c, std::vector<LintFinding>& out) {
     }
     for (const HttpRouteRule& rule : r.rules)
       for (const BackendRef& b : rule.backends) {
-        if (b.kind == "Hostname") continue;
+        if (b.kind == "Hostname") {
+          PeeringHost(sc, c, b.name, r.kind + " " + r.Key() + ": backendRefs",
+                      b.location.Known() ? b.location : rule.location, obj,
+                      out);
+          continue;
+        }
         const std::string key = (b.ns.empty() ? r.ns : b.ns) + "/" + b.name;
         if (c.FindService(key)) continue;
         out.push_back(
@@ -261,9 +295,18 @@ void MixedRouteApis(const Scenario& sc, std::vector<LintFinding>& out) {
 void ReferenceNotFound(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
     NetworkingReferences(sc.mesh, c, out);
-    RouteReferences(c, out);
+    RouteReferences(sc, c, out);
     LabelReferences(c, out);
     WorkloadSelectors(c, out);
+  }
+  // §15.2: traffic to a peering name its client's cluster has no entry for
+  // (an ingress routes by host; its backends are checked above).
+  for (const TrafficEntry& t : sc.traffic) {
+    const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
+    if (!c || t.to.host.empty() || !t.from.ingress.empty()) continue;
+    PeeringHost(sc, *c, t.to.host, "traffic '" + t.name + "': to.host",
+                t.to.location.Known() ? t.to.location : t.location,
+                {"Traffic", "", t.name, c->name}, out);
   }
   ExpectationReferences(sc, out);
 }

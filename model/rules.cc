@@ -90,7 +90,9 @@ const std::vector<Rule>& RuleCatalogue() {
       {"waypoint-missing-in-cluster", RuleKind::kLint, kW, kE,
        "Global service's waypoint missing",
        "A global service's waypoint is deployed in only some clusters "
-       "(§7.2). Fix: deploy the waypoint in every cluster of the service.",
+       "(§7.2); with Solo peering, a peered entry binds no waypoint in a "
+       "cluster while an exporter's Service uses one (§15.2). Fix: deploy "
+       "the waypoint in every cluster of the service.",
        "docs/rules.md#waypoint-missing-in-cluster"},
       {"waypoint-unavailable", RuleKind::kLint, kW, kW,
        "Bound waypoint has no ready replica",
@@ -223,6 +225,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "first can hide the other (§16.2). Fix: keep one API per service "
        "(HTTPRoute is the recommended one in ambient).",
        "docs/rules.md#mixed-route-apis"},
+      {"peering-host-not-exported", RuleKind::kLint, kW, kE,
+       "Peering name nobody exports",
+       "A traffic entry or a route names a host in a peering domain "
+       "(mesh.internal or a Segment's domain) that no peer exports to the "
+       "client's cluster: there is no autogen ServiceEntry for it, so the "
+       "name does not resolve and requests fail (§15.2). Fix: export the "
+       "Service from a peered cluster with solo.io/service-scope, or correct "
+       "the name.",
+       "docs/rules.md#peering-host-not-exported"},
   };
   return kRules;
 }

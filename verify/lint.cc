@@ -159,6 +159,28 @@ void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
                               const Service& s, const Binding& b,
                               std::set<std::string>& reported,
                               std::vector<Finding>& out) {
+  if (PeeringOn(sc.mesh)) {
+    // §15.2: a peered entry that binds no waypoint although an exporter's
+    // Service uses one: requests from this cluster skip it.
+    if (!s.peered || b.waypoint) return;
+    for (const PeeredService::Exporter& x : s.peered->exporters) {
+      if (x.waypoint.empty() || !reported.insert(c.name + s.Key()).second)
+        continue;
+      out.push_back(MakeFinding(
+          "waypoint-missing-in-cluster",
+          "ServiceEntry " + s.Key() + " (peering name " + s.hosts.front() +
+              ") binds no waypoint in cluster " + c.name + ", though " +
+              s.peered->service + " uses waypoint " + x.waypoint +
+              " in cluster " + sc.mesh.clusters[x.cluster].name +
+              ": requests from " + c.name +
+              " that land on endpoints it "
+              "reaches directly skip it (§15.2)",
+          c.name, {{s.kind, s.Key(), s.location}},
+          "deploy the waypoint and bind the service in every cluster that "
+          "runs it (Solo's multicluster guidance)"));
+    }
+    return;
+  }
   if (!b.waypoint || !(GlobalService(sc.mesh, c, s) ||
                        GlobalWaypoint(sc.mesh, c, *b.waypoint)))
     return;

@@ -1,0 +1,221 @@
+// Solo's peering multicluster in path resolution (docs/semantics.md §15.2).
+// Each test states the rule and where it comes from in Solo's public fork
+// (PetrMc/istio-petrmc-upstream-fork, branch petrmc/add-source_workload):
+// platform/discovery/peering/{controller.go,watcher.go,segment.go},
+// pilot/pkg/model/peering.go, pilot/pkg/xds/endpoints/endpoint_builder.go.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/io/loader.h"
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::Deploy;
+using testing::EastWest;
+using testing::KV;
+using testing::Ns;
+using testing::PathsOf;
+using testing::Svc;
+using testing::World;
+
+const char* kPeering =
+    "{version: \"1.29\", distribution: solo, flags: "
+    "{ENABLE_PEERING_DISCOVERY: true}}";
+
+// Clusters a and b on networks `net_a` and `net_b`, each with an east-west
+// gateway, namespace shop (labels `ns_labels`) running Deployment cart-<c>
+// behind Service shop/cart (labels `svc_a` / `svc_b`), and a client curl in
+// an ambient namespace of a. `any`: traffic distribution Any on both.
+World TwoClusters(const KV& svc_a, const KV& svc_b, const KV& ns_labels = {},
+                  const std::string& net_b = "net-b", bool any = false) {
+  World w(kPeering);
+  w.Cluster("a", "net-a", 1).Cluster("b", net_b, 1);
+  for (const std::string c : {"a", "b"}) {
+    KV ns = ns_labels;
+    ns[Ambient()] = "ambient";
+    w.Add(c, Ns("shop", ns));
+    w.Add(c, EastWest(c == std::string("a") ? "net-a" : net_b));
+    w.Add(c, Deploy("shop", "cart-" + c, 1, {{"svc", "cart"}}));
+    std::string svc =
+        Svc("shop", "cart", 80, c == std::string("a") ? svc_a : svc_b, "",
+            "cart-" + c);
+    // Traffic distribution Any, as Solo's tests set it (annotation).
+    if (any)
+      svc.replace(svc.find("  namespace: shop\n"), 18,
+                  "  namespace: shop\n  annotations:\n"
+                  "    networking.istio.io/traffic-distribution: Any\n");
+    w.Add(c, svc);
+  }
+  w.Add("a", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("a", Deploy("client", "curl"));
+  return w;
+}
+
+// Where delivered requests land (pod name -> share of requests).
+std::map<std::string, double> Landings(const Scenario& sc,
+                                       const std::string& traffic) {
+  std::map<std::string, double> out;
+  for (const Path& p : PathsOf(sc, traffic))
+    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
+      out[p.hops.back().name] += p.weight;
+  return out;
+}
+
+const KV kGlobal = {{"solo.io/service-scope", "global"}};
+
+TEST(PeeringTest, ExportedServiceIsReachedByItsMeshInternalName) {
+  // controller.go reconcileServiceEntryForSegment: autogen.<ns>.<svc> with
+  // host <svc>.<ns>.mesh.internal, a's own pods and b's behind its gateway.
+  World w = TwoClusters(kGlobal, kGlobal);
+  w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  Scenario sc = w.Load();
+  const Service* se =
+      sc.mesh.FindCluster("a")->FindService("shop/autogen.shop.cart");
+  ASSERT_NE(se, nullptr);
+  EXPECT_EQ(se->hosts, std::vector<std::string>{"cart.shop.mesh.internal"});
+  // Default PreferNetwork: a's own endpoint; b's is the failover.
+  EXPECT_EQ(se->traffic_distribution, "PreferNetwork");
+  EXPECT_EQ(Landings(sc, "t"),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+}
+
+TEST(PeeringTest, ServiceScopeBeatsNamespaceScope) {
+  // watcher.go CalculateScope: the Service's label wins whenever present.
+  World w = TwoClusters({}, {{"solo.io/service-scope", "cluster"}},
+                        {{"solo.io/service-scope", "global"}});
+  Scenario sc = w.Load();
+  const Service* se =
+      sc.mesh.FindCluster("a")->FindService("shop/autogen.shop.cart");
+  ASSERT_NE(se, nullptr);
+  ASSERT_TRUE(se->peered);
+  // a exports through its namespace; b's Service says cluster.
+  ASSERT_EQ(se->peered->exporters.size(), 1u);
+  EXPECT_EQ(se->peered->exporters[0].cluster, 0);
+}
+
+TEST(PeeringTest, UnknownScopeValueExportsNothing) {
+  World w = TwoClusters({{"solo.io/service-scope", "Global"}},
+                        {{"solo.io/service-scope", "mesh"}});
+  w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  Scenario sc = w.Load();  // not bad input: the request fails
+  std::vector<Path> p = PathsOf(sc, "t");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].outcome, Outcome::kFailed);
+  EXPECT_NE(p[0].reason.find("no peer exports cart.shop.mesh.internal"),
+            std::string::npos)
+      << p[0].reason;
+}
+
+TEST(PeeringTest, FlatPeerIsReachedDirectlyRoutedPeerThroughItsGateway) {
+  // PEERING_ENABLE_FLAT_NETWORKS: a same-network peer's pods are entries of
+  // their own; another network's pods sit behind its east-west gateway.
+  for (const std::string net_b : {"net-a", "net-b"}) {
+    World w = TwoClusters(kGlobal, kGlobal, {}, net_b, /*any=*/true);
+    w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+              "{host: cart.shop.mesh.internal, port: 80}");
+    Scenario sc = w.Load();
+    bool through_gateway = false;
+    for (const Path& p : PathsOf(sc, "t"))
+      for (const Hop& h : p.hops)
+        through_gateway |= h.kind == HopKind::kEastWest;
+    EXPECT_EQ(through_gateway, net_b == "net-b") << net_b;
+    EXPECT_EQ(Landings(sc, "t"),
+              (std::map<std::string, double>{{"shop/cart-a-0", 0.5},
+                                             {"shop/cart-b-0", 0.5}}));
+  }
+}
+
+TEST(PeeringTest, TakeoverGivesTheClusterLocalNameRemoteEndpoints) {
+  // watcher.go shouldTakeoverInternal: global-only takes over; an explicit
+  // solo.io/service-takeover=false on the local Service wins.
+  for (const bool explicit_false : {false, true}) {
+    KV a = {{"solo.io/service-scope", "global-only"}};
+    if (explicit_false) a["solo.io/service-takeover"] = "false";
+    World w = TwoClusters(a, {{"solo.io/service-scope", "global"}});
+    w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+              "{host: cart.shop.svc.cluster.local, port: 80}");
+    Scenario sc = w.Load();
+    std::map<std::string, double> want = {{"shop/cart-a-0", 1.0}};
+    if (!explicit_false)
+      want = {{"shop/cart-a-0", 0.5}, {"shop/cart-b-0", 0.5}};
+    EXPECT_EQ(Landings(sc, "t"), want) << explicit_false;
+  }
+}
+
+TEST(PeeringTest, DrainingWeightScalesOrRemovesAPeer) {
+  // endpoint_builder.go generate: weight x (100 - w); 100 removes the peer;
+  // the proxy's own cluster is never drained.
+  for (const int weight : {50, 100}) {
+    World w = TwoClusters(kGlobal, kGlobal, {}, "net-b", /*any=*/true);
+    w.Add("a",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+          "metadata:\n  name: istio-remote-peer-b\n"
+          "  namespace: istio-system\n  labels:\n"
+          "    topology.istio.io/cluster: b\n"
+          "    topology.istio.io/network: net-b\n  annotations:\n"
+          "    solo.io/draining-weight: \"" +
+              std::to_string(weight) +
+              "\"\nspec:\n  gatewayClassName: istio-remote\n"
+              "  addresses:\n  - value: 192.0.2.10\n  listeners:\n"
+              "  - name: cross-network\n    port: 15008\n"
+              "    protocol: HBONE\n");
+    w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+              "{host: cart.shop.mesh.internal, port: 80}");
+    Scenario sc = w.Load();
+    std::map<std::string, double> got = Landings(sc, "t");
+    if (weight == 100) {
+      EXPECT_EQ(got, (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+    } else {
+      ASSERT_EQ(got.size(), 2u);
+      EXPECT_NEAR(got["shop/cart-a-0"], 2.0 / 3, 1e-9);
+      EXPECT_NEAR(got["shop/cart-b-0"], 1.0 / 3, 1e-9);
+    }
+  }
+}
+
+TEST(PeeringTest, SegmentDomainNamesTheServiceAndSegmentScopeStaysInside) {
+  // segment.go: a cluster joins through admin.solo.io/segment on its system
+  // namespace; the Segment's domain replaces mesh.internal; `segment` scope
+  // exports only within it. b is in the default segment.
+  World w = TwoClusters({{"solo.io/service-scope", "segment"}},
+                        {{"solo.io/service-scope", "segment"}});
+  w.Add("a", Ns("istio-system", {{"admin.solo.io/segment", "west"}}));
+  w.Add("a",
+        "apiVersion: admin.solo.io/v1alpha1\nkind: Segment\nmetadata:\n"
+        "  name: west\n  namespace: istio-system\nspec:\n"
+        "  domain: west.internal\n");
+  Scenario sc = w.Load();
+  const Service* se =
+      sc.mesh.FindCluster("a")->FindService("shop/autogen.shop.cart");
+  ASSERT_NE(se, nullptr);
+  EXPECT_EQ(se->hosts, std::vector<std::string>{"cart.shop.west.internal"});
+  ASSERT_EQ(se->peered->exporters.size(), 1u);  // b is in another segment
+  EXPECT_EQ(se->peered->exporters[0].cluster, 0);
+}
+
+TEST(PeeringTest, PeersKeyNamesOnlyClustersOfTheScenario) {
+  World w = TwoClusters(kGlobal, kGlobal);
+  std::string text = w.Text();
+  text.replace(text.find("- name: a\n"), 10, "- name: a\n  peers: [c]\n");
+  Diagnostics d;
+  LoadScenarioText(text, "world.yaml", ".", d);
+  ASSERT_TRUE(d.HasErrors());
+  std::ostringstream msg;
+  d.Print(msg);
+  EXPECT_NE(msg.str().find("peers names 'c', which is not a cluster"),
+            std::string::npos)
+      << msg.str();
+}
+
+}  // namespace
+}  // namespace meshsim
