@@ -15,7 +15,34 @@ struct PathsOptions {
   std::string scenario;
   std::string format = "text";
   RequestOverrides overrides;
+  bool show_generated = false;
 };
+
+// §15.2: the objects peering made in each cluster.
+std::vector<GeneratedObject> Generated(const Mesh& mesh) {
+  std::vector<GeneratedObject> out;
+  for (const Cluster& c : mesh.clusters)
+    for (const Service& s : c.services) {
+      if (!s.peered) continue;
+      GeneratedObject g;
+      g.cluster = c.name;
+      g.kind = s.kind;
+      g.name = s.Key();
+      g.hosts = s.hosts;
+      for (const PeeredService::Exporter& x : s.peered->exporters)
+        g.exporters.push_back(
+            mesh.clusters[x.cluster].name +
+            (x.draining ? " (draining " + std::to_string(x.draining) + "%)"
+                        : ""));
+      g.labels = s.labels;
+      g.traffic_distribution = s.traffic_distribution;
+      g.global_waypoint = s.peered->global_waypoint;
+      for (int wc : s.peered->waypoint_clusters)
+        g.waypoint_clusters.push_back(mesh.clusters[wc].name);
+      out.push_back(std::move(g));
+    }
+  return out;
+}
 
 int RunPaths(const PathsOptions& o, const Streams& io) {
   Diagnostics diags;
@@ -27,7 +54,8 @@ int RunPaths(const PathsOptions& o, const Streams& io) {
     io.err << "meshsim: error: " << *error << "\n";
     return 2;
   }
-  const PathsResult result = ResolvePaths(*sc);
+  PathsResult result = ResolvePaths(*sc);
+  if (o.show_generated) result.generated = Generated(sc->mesh);
   const std::vector<Diagnostic> warnings = ScenarioWarnings(*sc, diags);
   if (o.format == "json") {
     WritePathsJson(result, warnings, io.out);
@@ -52,6 +80,9 @@ void AddPathsCommand(CLI::App& app, std::vector<Command>& commands) {
                   "add a request header name=value (repeatable)");
   sub->add_option("--traffic", o->overrides.traffic,
                   "only these traffic entries (repeatable)");
+  sub->add_flag("--show-generated", o->show_generated,
+                "also print the objects istiod would generate (Solo "
+                "peering's autogen ServiceEntries, §15.2)");
   commands.push_back(
       {sub, [o](const Streams& io) { return RunPaths(*o, io); }});
 }

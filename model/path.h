@@ -10,6 +10,7 @@
 #define MESHSIM_MODEL_PATH_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,9 +118,24 @@ struct TrafficPaths {
   std::vector<Path> paths;
 };
 
+// An object istiod generates rather than reads (§15.2: peering's
+// `autogen.*` ServiceEntries), as `paths --show-generated` prints it.
+struct GeneratedObject {
+  std::string cluster;
+  std::string kind;  // ServiceEntry
+  std::string name;  // ns/name
+  std::vector<std::string> hosts;
+  std::vector<std::string> exporters;  // "cluster" or "cluster (drained w%)"
+  std::map<std::string, std::string> labels;
+  std::string traffic_distribution;
+  std::string global_waypoint;                 // ns/name, or ""
+  std::vector<std::string> waypoint_clusters;  // its peered copy
+};
+
 struct PathsResult {
   std::string scenario;
   std::vector<TrafficPaths> traffic;
+  std::vector<GeneratedObject> generated;  // with --show-generated
 };
 
 }  // namespace meshsim

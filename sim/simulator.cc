@@ -210,6 +210,21 @@ class ModelBuilder {
     return static_cast<int64_t>(ms * 1e6);
   }
 
+  // §15.2: Solo's istio-eastwest class runs ztunnel in gateway mode (the
+  // Envoy template only with upstream AMBIENT_ENABLE_MULTI_NETWORK set), so
+  // it costs what a ztunnel costs.
+  bool ZtunnelEastWest(const Mesh& mesh, const Hop& h) const {
+    if (h.kind != HopKind::kEastWest ||
+        mesh.istio.distribution != Distribution::kSolo)
+      return false;
+    auto it = mesh.istio.flags.find("AMBIENT_ENABLE_MULTI_NETWORK");
+    if (it != mesh.istio.flags.end() && mesh.istio.Flag(it->first, false))
+      return false;
+    const Cluster* c = mesh.FindCluster(h.cluster);
+    const Gateway* gw = c ? c->FindGateway(h.name) : nullptr;
+    return gw && gw->class_name == "istio-eastwest";
+  }
+
   static bool IsProxy(HopKind k) {
     return k == HopKind::kZtunnel || k == HopKind::kWaypoint ||
            k == HopKind::kIngress || k == HopKind::kEastWest ||
@@ -239,6 +254,8 @@ class ModelBuilder {
       auto pp = sc_.performance.proxies.find(spec.kind);
       perf = pp != sc_.performance.proxies.end() ? pp->second
                                                  : DefaultProxy(spec.kind);
+      if (pp == sc_.performance.proxies.end() && ZtunnelEastWest(mesh, h))
+        perf = DefaultProxy("ztunnel");
     }
     spec.workers = perf.workers;
     spec.service = ToServiceTime(perf.service);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/io/loader.h"
+#include "sim/simulator.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -201,6 +202,41 @@ TEST(PeeringTest, SegmentDomainNamesTheServiceAndSegmentScopeStaysInside) {
   EXPECT_EQ(se->hosts, std::vector<std::string>{"cart.shop.west.internal"});
   ASSERT_EQ(se->peered->exporters.size(), 1u);  // b is in another segment
   EXPECT_EQ(se->peered->exporters[0].cluster, 0);
+}
+
+TEST(PeeringTest, SoloEastWestGatewayCostsWhatAZtunnelCosts) {
+  // §15.2: class istio-eastwest renders ztunnel in gateway mode
+  // (kube-eastwest.yaml), unless upstream AMBIENT_ENABLE_MULTI_NETWORK is
+  // set; the community istio-east-west class is Envoy.
+  for (const std::string cls : {"istio-eastwest", "istio-east-west"}) {
+    World w = TwoClusters(kGlobal, kGlobal, {}, "net-b", /*any=*/true);
+    std::string text = w.Text();
+    for (size_t at = text.find("gatewayClassName: istio-east-west");
+         at != std::string::npos;
+         at = text.find("gatewayClassName: istio-east-west", at + 1))
+      text.replace(at, 33, "gatewayClassName: " + cls);
+    text += "  rate: 100\n  duration: 1s\n";
+    text.insert(text.find("traffic:\n") + 9,
+                "- name: t\n  from: {cluster: a, namespace: client, "
+                "workload: curl}\n  to: {host: cart.shop.mesh.internal, "
+                "port: 80}\n");
+    Diagnostics d;
+    auto sc = LoadScenarioText(text, "world.yaml", ".", d);
+    std::ostringstream msg;
+    d.Print(msg);
+    ASSERT_TRUE(sc && !d.HasErrors()) << msg.str();
+    SimModel m = BuildSimModel(*sc);
+    double ew = -1, zt = -1;
+    for (const StationSpec& st : m.net.stations()) {
+      if (st.kind == "eastwest") ew = st.service.mean_s;
+      if (st.kind == "ztunnel") zt = st.service.mean_s;
+    }
+    ASSERT_GT(ew, 0) << cls;
+    if (cls == "istio-eastwest")
+      EXPECT_DOUBLE_EQ(ew, zt);
+    else
+      EXPECT_GT(ew, 2 * zt);
+  }
 }
 
 TEST(PeeringTest, PeersKeyNamesOnlyClustersOfTheScenario) {
