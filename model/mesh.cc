@@ -171,6 +171,12 @@ bool LabelSelector::Matches(const Labels& labels) const {
 
 bool ServiceScopeGlobal(const IstioSettings& istio, const Labels& ns_labels,
                         const Labels& labels) {
+  // §15.2: Solo's peering, or DISABLE_LEGACY_MULTICLUSTER, builds no §7
+  // remote-secret merge, so nothing is global in its sense.
+  if (istio.distribution == Distribution::kSolo &&
+      (istio.Flag("ENABLE_PEERING_DISCOVERY", false) ||
+       istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
+    return false;
   if (!istio.service_scope_configs) {
     const std::string* v = FindLabel(labels, kLabelGlobal);
     return v && *v == "true";

@@ -26,6 +26,10 @@ const std::string* Label(const Labels& l, const char* k) {
 
 bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
                  const Labels& labels) {
+  // §15.2: no §7 merge with peering or DISABLE_LEGACY_MULTICLUSTER (Solo).
+  if (mesh.istio.distribution == Distribution::kSolo &&
+      (PeeringOn(mesh) || mesh.istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
+    return false;
   const Labels& nsl = c.NamespaceLabels(ns);
   const auto& configs = mesh.istio.service_scope_configs;
   if (!configs) {  // the ambient profile: istio.io/global=true
