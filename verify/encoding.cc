@@ -28,7 +28,8 @@ bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
                  const Labels& labels) {
   // §15.2: no §7 merge with peering or DISABLE_LEGACY_MULTICLUSTER (Solo).
   if (mesh.istio.distribution == Distribution::kSolo &&
-      (PeeringOn(mesh) || mesh.istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
+      (PeeringOn(mesh) ||
+       mesh.istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
     return false;
   const Labels& nsl = c.NamespaceLabels(ns);
   const auto& configs = mesh.istio.service_scope_configs;
