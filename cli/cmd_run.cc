@@ -2,9 +2,11 @@
 // analytic model).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "app/expectations.h"
 #include "cli/commands.h"
@@ -23,13 +25,44 @@ struct RunCmdOptions {
   std::string trace;
   uint64_t trace_every = 1;
   bool quiet = false;
+  int replications = 1;
+  double ci_warn = 0.1;
+  int jobs = 0;  // 0: the number of cores
 };
+
+// `--replications N` (docs/simulation.md): N runs from seeds derived from
+// the scenario's, each statistic with its 95% interval.
+int RunReplicated(const RunCmdOptions& o, const Scenario& sc,
+                  const Diagnostics& diags, const Streams& io) {
+  if (!o.trace.empty()) {
+    io.err << "meshsim: error: --trace records one run; it cannot be "
+              "combined with --replications\n";
+    return 2;
+  }
+  const uint64_t seed = o.seed.value_or(sc.seed);
+  const int jobs =
+      o.jobs > 0
+          ? o.jobs
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const std::vector<SimResult> runs =
+      RunReplications(BuildSimModel(sc), seed, o.replications, jobs);
+  std::vector<uint64_t> seeds;
+  for (int i = 0; i < o.replications; ++i)
+    seeds.push_back(ReplicationSeed(seed, i));
+  if (o.format == "json")
+    WriteReplicationsJson(sc.mesh.name, seeds, runs, o.ci_warn, io.out,
+                          ScenarioWarnings(sc, diags));
+  else
+    WriteReplicationsText(sc.mesh.name, seeds, runs, o.ci_warn, io.out);
+  return 0;
+}
 
 int RunRun(const RunCmdOptions& o, const Streams& io) {
   Diagnostics diags;
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing simulated", io.err, diags);
   if (!sc) return 2;
+  if (o.replications > 1) return RunReplicated(o, *sc, diags, io);
   SimModel model = BuildSimModel(*sc);
   RunOptions ro;
   ro.seed = o.seed.value_or(sc->seed);
@@ -113,6 +146,18 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
                   "trace every Nth request of each entry")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--quiet", o->quiet, "no progress on stderr");
+  sub->add_option("--replications", o->replications,
+                  "independent runs (seeds derived from the scenario's); "
+                  "statistics as mean and 95% interval")
+      ->check(CLI::Range(1, 10000));
+  sub->add_option("--ci-warn", o->ci_warn,
+                  "warn when an interval is wider than this share of its "
+                  "mean (default 0.1)")
+      ->check(CLI::Range(0.0, 100.0));
+  sub->add_option("-j,--jobs", o->jobs,
+                  "replications run at once (default: the number of cores); "
+                  "the output does not depend on it")
+      ->check(CLI::Range(1, 1024));
   commands.push_back({sub, [o](const Streams& io) { return RunRun(*o, io); }});
 }
 

@@ -8,6 +8,7 @@
 
 #include "reports/finding_json.h"
 #include "reports/markup.h"
+#include "sim/estimate.h"
 
 namespace meshsim {
 
@@ -264,6 +265,183 @@ void WriteTraceLine(const std::string& entry, int path, int attempt,
     j["hops"].push_back(jh);
   }
   WriteJson(j, out, -1);
+}
+
+namespace {
+
+// Per-replication values of one traffic entry's statistics.
+struct EntrySeries {
+  std::vector<double> mean_ms, p99_ms, failed_pct, rps;
+};
+
+EntrySeries SeriesOf(const std::vector<SimResult>& runs, size_t ei) {
+  EntrySeries out;
+  for (const SimResult& r : runs) {
+    const SourceStats& s = r.entries[ei].stats;
+    const double n = static_cast<double>(s.latency.count());
+    out.mean_ms.push_back(n ? s.latency_sum_ns / n * 1e-6 : 0.0);
+    out.p99_ms.push_back(s.latency.Quantile(0.99) * 1e-6);
+    out.failed_pct.push_back(s.requests
+                                 ? 100.0 * static_cast<double>(s.failed) /
+                                       static_cast<double>(s.requests)
+                                 : 0.0);
+    out.rps.push_back(static_cast<double>(s.delivered) / SimSeconds(r));
+  }
+  return out;
+}
+
+std::vector<double> Utilizations(const std::vector<SimResult>& runs,
+                                 size_t si) {
+  std::vector<double> out;
+  for (const SimResult& r : runs) {
+    const SimStation& st = r.stations[si];
+    out.push_back(st.stats.busy_ns * 1e-9 / (st.workers * SimSeconds(r)));
+  }
+  return out;
+}
+
+// "x ± h", and a warning when h exceeds `share` of a positive mean.
+std::string Pm(const Estimate& e, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << e.mean << " ± "
+    << e.half_width;
+  return o.str();
+}
+
+void Wide(const std::string& what, const Estimate& e, double share, int n,
+          std::vector<std::string>& warnings) {
+  if (n < 2 || e.mean <= 0 || e.half_width <= share * e.mean) return;
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(1) << what << ": the 95% interval (±"
+    << std::setprecision(3) << e.half_width << ") is " << std::setprecision(1)
+    << 100 * e.half_width / e.mean << "% of the mean, more than " << 100 * share
+    << "%; run more replications or longer";
+  warnings.push_back(o.str());
+}
+
+Json EstimateJson(const Estimate& e) {
+  Json j;
+  j["mean"] = Round(e.mean, 6);
+  j["ci95"] = Round(e.half_width, 6);
+  return j;
+}
+
+}  // namespace
+
+void WriteReplicationsText(const std::string& scenario,
+                           const std::vector<uint64_t>& seeds,
+                           const std::vector<SimResult>& runs,
+                           double warn_share, std::ostream& out) {
+  const int n = static_cast<int>(runs.size());
+  const SimResult merged_total = [&] {
+    // Histograms and counters over all replications, in run order.
+    SimResult m = runs.front();
+    for (size_t r = 1; r < runs.size(); ++r)
+      for (size_t i = 0; i < m.entries.size(); ++i)
+        m.entries[i].stats.latency.Merge(runs[r].entries[i].stats.latency);
+    return m;
+  }();
+  out << "scenario: " << scenario << "  (seed " << seeds.front() << ", " << n
+      << " replications; mean ± 95% interval, Student t with " << n - 1
+      << " degrees of freedom; quantiles of the merged histogram)\n\n";
+  out << std::left << std::setw(30) << "traffic" << std::right << std::setw(22)
+      << "mean ms" << std::setw(22) << "p99 ms" << std::setw(20) << "failed %"
+      << std::setw(10) << "p50" << std::setw(10) << "p99" << std::setw(10)
+      << "p99.9"
+      << "\n";
+  std::vector<std::string> warnings;
+  for (size_t ei = 0; ei < runs.front().entries.size(); ++ei) {
+    const std::string& name = runs.front().entries[ei].name;
+    const EntrySeries s = SeriesOf(runs, ei);
+    const Estimate mean = Estimate95(s.mean_ms), p99 = Estimate95(s.p99_ms),
+                   failed = Estimate95(s.failed_pct);
+    const LatencyHistogram& h = merged_total.entries[ei].stats.latency;
+    out << std::left << std::setw(30) << Utf8Prefix(TerminalText(name), 29)
+        << std::right << std::setw(22) << Pm(mean, 3) << std::setw(22)
+        << Pm(p99, 3) << std::setw(20) << Pm(failed, 2) << std::fixed
+        << std::setprecision(3) << std::setw(10) << h.Quantile(0.5) * 1e-6
+        << std::setw(10) << h.Quantile(0.99) * 1e-6 << std::setw(10)
+        << h.Quantile(0.999) * 1e-6 << "\n";
+    Wide(name + " mean latency", mean, warn_share, n, warnings);
+    Wide(name + " p99 latency", p99, warn_share, n, warnings);
+  }
+  out << "\n"
+      << std::left << std::setw(58) << "proxy" << std::right << std::setw(20)
+      << "util"
+      << "\n";
+  for (size_t si = 0; si < runs.front().stations.size(); ++si) {
+    const SimStation& st = runs.front().stations[si];
+    if (st.kind == "workload") continue;
+    const Estimate u = Estimate95(Utilizations(runs, si));
+    out << std::left << std::setw(58) << Utf8Prefix(TerminalText(st.name), 57)
+        << std::right << std::setw(20) << Pm(u, 4) << "\n";
+  }
+  if (!warnings.empty()) {
+    out << "\nwarnings:\n";
+    for (const std::string& w : warnings) out << "  " << w << "\n";
+  }
+}
+
+void WriteReplicationsJson(const std::string& scenario,
+                           const std::vector<uint64_t>& seeds,
+                           const std::vector<SimResult>& runs,
+                           double warn_share, std::ostream& out,
+                           const std::vector<Diagnostic>& diagnostics) {
+  const int n = static_cast<int>(runs.size());
+  Json root;
+  root["scenario"] = scenario;
+  root["replications"] = n;
+  root["seeds"] = seeds;
+  root["interval"] = {
+      {"level", 0.95}, {"method", "student-t"}, {"degrees_of_freedom", n - 1}};
+  root["traffic"] = Json::array();
+  std::vector<std::string> warnings;
+  for (size_t ei = 0; ei < runs.front().entries.size(); ++ei) {
+    const std::string& name = runs.front().entries[ei].name;
+    const EntrySeries s = SeriesOf(runs, ei);
+    SourceStats merged = runs.front().entries[ei].stats;
+    for (size_t r = 1; r < runs.size(); ++r) {
+      const SourceStats& b = runs[r].entries[ei].stats;
+      merged.latency.Merge(b.latency);
+      merged.latency_sum_ns += b.latency_sum_ns;
+      merged.requests += b.requests;
+      merged.delivered += b.delivered;
+      merged.failed += b.failed;
+      merged.denied += b.denied;
+    }
+    Json t;
+    t["name"] = name;
+    t["requests"] = merged.requests;
+    t["delivered"] = merged.delivered;
+    t["denied"] = merged.denied;
+    t["failed"] = merged.failed;
+    const Estimate mean = Estimate95(s.mean_ms), p99 = Estimate95(s.p99_ms);
+    t["mean_ms"] = EstimateJson(mean);
+    t["p99_ms"] = EstimateJson(p99);
+    t["failed_percent"] = EstimateJson(Estimate95(s.failed_pct));
+    t["throughput_rps"] = EstimateJson(Estimate95(s.rps));
+    t["merged_latency_ms"] = Latency(merged);
+    root["traffic"].push_back(t);
+    Wide(name + " mean latency", mean, warn_share, n, warnings);
+    Wide(name + " p99 latency", p99, warn_share, n, warnings);
+  }
+  root["proxies"] = Json::array();
+  for (size_t si = 0; si < runs.front().stations.size(); ++si) {
+    const SimStation& st = runs.front().stations[si];
+    if (st.kind == "workload") continue;
+    Json j;
+    j["name"] = st.name;
+    j["kind"] = st.kind;
+    j["utilization"] = EstimateJson(Estimate95(Utilizations(runs, si)));
+    root["proxies"].push_back(j);
+  }
+  if (!warnings.empty()) root["interval_warnings"] = warnings;
+  if (!diagnostics.empty()) {
+    root["warnings"] = Json::array();
+    for (const Diagnostic& d : diagnostics)
+      root["warnings"].push_back(d.ToString());
+  }
+  WriteJson(root, out);
 }
 
 }  // namespace meshsim

@@ -18,6 +18,21 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
                   const std::vector<Diagnostic>& warnings = {});
 void WriteRunText(const std::string& scenario, uint64_t seed,
                   const SimResult& result, std::ostream& out);
+
+// `run --replications N` (docs/simulation.md): every statistic as the mean
+// of the replications with its 95% interval (Student t, N-1 degrees of
+// freedom), quantiles from the merged histogram, and a warning for each
+// interval wider than `warn_share` of its mean. `runs` in replication
+// order, `seeds` theirs.
+void WriteReplicationsText(const std::string& scenario,
+                           const std::vector<uint64_t>& seeds,
+                           const std::vector<SimResult>& runs,
+                           double warn_share, std::ostream& out);
+void WriteReplicationsJson(const std::string& scenario,
+                           const std::vector<uint64_t>& seeds,
+                           const std::vector<SimResult>& runs,
+                           double warn_share, std::ostream& out,
+                           const std::vector<Diagnostic>& warnings = {});
 // One line of the `run --trace` format (docs/simulation.md): one request
 // attempt of traffic entry `entry` on its path `path`, with its hop timeline
 // (`station_names` by station id), as one JSON object ending in a newline.

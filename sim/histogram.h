@@ -29,6 +29,17 @@ class LatencyHistogram {
     if (ns > max_) max_ = ns;
   }
 
+  // Adds `o`'s samples: exact (bucket counts add), so merging runs in any
+  // grouping gives the same histogram as one run that saw them all.
+  void Merge(const LatencyHistogram& o) {
+    for (int b = 0; b < kBuckets; ++b) counts_[b] += o.counts_[b];
+    total_ += o.total_;
+    if (o.max_ > max_) max_ = o.max_;
+  }
+  bool operator==(const LatencyHistogram& o) const {
+    return total_ == o.total_ && max_ == o.max_ && counts_ == o.counts_;
+  }
+
   uint64_t count() const { return total_; }
   int64_t max() const { return max_; }
 

@@ -1,9 +1,11 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "sim/dataplane.h"
 
@@ -461,6 +463,84 @@ SimResult RunSimulation(SimModel& model, const RunOptions& options) {
   if (options.max_retries) limits.max_retries = *options.max_retries;
   model.net.Run(options.seed, limits);
   return ResultOf(model);
+}
+
+uint64_t ReplicationSeed(uint64_t seed, int i) {
+  if (i == 0) return seed;
+  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(i);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+std::vector<SimResult> RunReplications(const SimModel& model, uint64_t seed,
+                                       int n, int jobs) {
+  std::vector<SimResult> out(static_cast<size_t>(std::max(n, 0)));
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (int i = next++; i < n; i = next++) {
+      SimModel copy = model;
+      RunOptions ro;
+      ro.seed = ReplicationSeed(seed, i);
+      out[static_cast<size_t>(i)] = RunSimulation(copy, ro);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < std::min(std::max(jobs, 1), n); ++j)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  return out;
+}
+
+SimResult MergeResults(const std::vector<SimResult>& runs) {
+  if (runs.empty()) return {};
+  SimResult m = runs.front();
+  for (size_t r = 1; r < runs.size(); ++r) {
+    const SimResult& o = runs[r];
+    m.simulated_seconds += o.simulated_seconds;
+    m.events += o.events;
+    m.connections_opened += o.connections_opened;
+    m.retries_refused += o.retries_refused;
+    for (size_t i = 0; i < m.stations.size() && i < o.stations.size(); ++i) {
+      StationStats& a = m.stations[i].stats;
+      const StationStats& b = o.stations[i].stats;
+      a.served += b.served;
+      a.busy_ns += b.busy_ns;
+      a.queue_area += b.queue_area;
+      a.max_queue = std::max(a.max_queue, b.max_queue);
+    }
+    for (size_t i = 0;
+         i < m.policy_counters.size() && i < o.policy_counters.size(); ++i)
+      m.policy_counters[i].hits += o.policy_counters[i].hits;
+    for (size_t i = 0; i < m.entries.size() && i < o.entries.size(); ++i) {
+      SourceStats& a = m.entries[i].stats;
+      const SourceStats& b = o.entries[i].stats;
+      a.requests += b.requests;
+      a.delivered += b.delivered;
+      a.denied += b.denied;
+      a.failed += b.failed;
+      a.retries += b.retries;
+      a.timeouts += b.timeouts;
+      // Failure reasons are indexes into each run's own list: by text.
+      for (const auto& [reason, count] : b.failed_by_reason) {
+        const std::string& text = o.reasons[static_cast<size_t>(reason)];
+        auto it = std::find(m.reasons.begin(), m.reasons.end(), text);
+        if (it == m.reasons.end()) {
+          m.reasons.push_back(text);
+          it = m.reasons.end() - 1;
+        }
+        a.failed_by_reason[static_cast<int>(it - m.reasons.begin())] += count;
+      }
+      if (a.per_path.size() < b.per_path.size())
+        a.per_path.resize(b.per_path.size(), 0);
+      for (size_t p = 0; p < b.per_path.size(); ++p)
+        a.per_path[p] += b.per_path[p];
+      a.latency.Merge(b.latency);
+      a.latency_sum_ns += b.latency_sum_ns;
+    }
+  }
+  return m;
 }
 
 }  // namespace meshsim

@@ -51,6 +51,22 @@ struct RunOptions {
 // own live network too).
 SimResult RunSimulation(SimModel& model, const RunOptions& options);
 
+// Replications (docs/simulation.md): the seed of replication i; the first
+// is `seed` itself (one replication is the plain run), the others
+// SplitMix64 of (seed, i), so they never depend on how many run at once.
+uint64_t ReplicationSeed(uint64_t seed, int i);
+
+// Runs `n` independent replications of `model` (each on its own copy), at
+// most `jobs` at once; results in replication order, the same for any
+// `jobs`.
+std::vector<SimResult> RunReplications(const SimModel& model, uint64_t seed,
+                                       int n, int jobs);
+
+// One result of several runs: counters, busy time, queue areas, simulated
+// time and histograms summed (histograms exactly), maximum queues maxed.
+// Merging in any grouping gives the same result when merged in run order.
+SimResult MergeResults(const std::vector<SimResult>& runs);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_SIM_SIMULATOR_H_

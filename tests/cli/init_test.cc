@@ -132,5 +132,27 @@ TEST(ShowGeneratedTest, PathsPrintsPeeringEntriesOnRequest) {
       << json.out;
 }
 
+// `run --replications N -j J` (issue 22): the same bytes for any J, in text
+// and JSON; a trace records one run, so it is a usage error with them.
+TEST(ReplicationsCliTest, OutputDoesNotDependOnJobs) {
+  const std::string sc = "scenarios/waypoint-cost/scenario.yaml";
+  for (const std::string format : {"text", "json"}) {
+    CliRun one = Cli({"run", sc, "--replications", "3", "-j", "1", "--format",
+                      format, "--quiet"});
+    CliRun two = Cli({"run", sc, "--replications", "3", "-j", "2", "--format",
+                      format, "--quiet"});
+    ASSERT_EQ(one.code, 0) << one.err;
+    EXPECT_EQ(one.out, two.out);
+    EXPECT_NE(one.out.find(format == "json" ? "\"ci95\"" : " ± "),
+              std::string::npos)
+        << one.out;
+  }
+  CliRun traced = Cli({"run", sc, "--replications", "2", "--trace",
+                       "/tmp/meshsim-never-written.jsonl"});
+  EXPECT_EQ(traced.code, 2);
+  EXPECT_NE(traced.err.find("cannot be combined with --replications"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace meshsim

@@ -11,6 +11,7 @@
 
 #include "sim/analytic.h"
 #include "sim/engine.h"
+#include "sim/estimate.h"
 #include "sim/histogram.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
@@ -543,6 +544,87 @@ TEST(SimulatorTest, TraceRecordsEachHop) {
   RunSimulation(m, ro);
   EXPECT_NEAR(traced, static_cast<int>(m.net.source_stats()[0].requests / 10),
               2);
+}
+
+}  // namespace
+}  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// ---- replications (issue 22; docs/simulation.md) ---------------------------
+
+TEST(EstimateTest, StudentIntervalFromTheTableAndTheExpansion) {
+  EXPECT_DOUBLE_EQ(StudentT975(9), 2.2622);
+  EXPECT_DOUBLE_EQ(StudentT975(30), 2.0423);
+  EXPECT_NEAR(StudentT975(31), 2.0395, 2e-4);   // exact 2.03951
+  EXPECT_NEAR(StudentT975(120), 1.9799, 2e-4);  // exact 1.97993
+  const Estimate e = Estimate95({1, 2, 3});
+  EXPECT_DOUBLE_EQ(e.mean, 2);
+  EXPECT_NEAR(e.half_width, 4.3027 / std::sqrt(3.0), 1e-12);
+  EXPECT_EQ(Estimate95({5}).half_width, 0);
+}
+
+TEST(ReplicationsTest, SameRunsWhateverTheNumberOfJobs) {
+  const Scenario sc = LoadText(TheoryScenario(300, 7));
+  const SimModel model = BuildSimModel(sc);
+  const std::vector<SimResult> one = RunReplications(model, 7, 4, 1);
+  const std::vector<SimResult> three = RunReplications(model, 7, 4, 3);
+  ASSERT_EQ(one.size(), 4u);
+  ASSERT_EQ(three.size(), 4u);
+  for (size_t r = 0; r < 4; ++r) {
+    EXPECT_EQ(one[r].events, three[r].events) << r;
+    EXPECT_TRUE(one[r].entries[0].stats.latency ==
+                three[r].entries[0].stats.latency)
+        << r;
+  }
+  // Different seeds give different runs; the first is the plain run.
+  EXPECT_NE(one[0].events, one[1].events);
+  SimModel plain = BuildSimModel(sc);
+  RunOptions ro;
+  ro.seed = 7;
+  EXPECT_EQ(RunSimulation(plain, ro).events, one[0].events);
+  EXPECT_EQ(ReplicationSeed(7, 0), 7u);
+  EXPECT_NE(ReplicationSeed(7, 1), ReplicationSeed(8, 1));
+}
+
+TEST(ReplicationsTest, MergingIsExactInAnyGrouping) {
+  const Scenario sc = LoadText(TheoryScenario(300, 3));
+  const std::vector<SimResult> runs =
+      RunReplications(BuildSimModel(sc), 3, 3, 2);
+  const SimResult all = MergeResults(runs);
+  const SimResult grouped =
+      MergeResults({MergeResults({runs[0], runs[1]}), runs[2]});
+  LatencyHistogram by_hand = runs[0].entries[0].stats.latency;
+  by_hand.Merge(runs[1].entries[0].stats.latency);
+  by_hand.Merge(runs[2].entries[0].stats.latency);
+  EXPECT_TRUE(all.entries[0].stats.latency == by_hand);
+  EXPECT_TRUE(grouped.entries[0].stats.latency == by_hand);
+  EXPECT_EQ(all.entries[0].stats.requests,
+            runs[0].entries[0].stats.requests +
+                runs[1].entries[0].stats.requests +
+                runs[2].entries[0].stats.requests);
+  EXPECT_EQ(all.events, grouped.events);
+  EXPECT_EQ(all.stations[0].stats.served, grouped.stations[0].stats.served);
+}
+
+TEST(ReplicationsTest, IntervalCoversTheJacksonNetworkMean) {
+  // Product form: the analytic mean is exact; 10 replications' 95%
+  // interval of the mean latency holds it (seeds fixed: deterministic).
+  const Scenario sc = LoadText(TheoryScenario(600, 11));
+  const SimModel model = BuildSimModel(sc);
+  const double analytic = *Analyze(model).entries[0].mean_latency_s * 1e3;
+  std::vector<double> means;
+  for (const SimResult& r : RunReplications(model, 11, 10, 2)) {
+    const SourceStats& s = r.entries[0].stats;
+    means.push_back(s.latency_sum_ns / static_cast<double>(s.latency.count()) *
+                    1e-6);
+  }
+  const Estimate e = Estimate95(means);
+  EXPECT_GT(e.half_width, 0);
+  EXPECT_LT(e.half_width, 0.05 * e.mean);
+  EXPECT_NEAR(e.mean, analytic, e.half_width)
+      << "analytic " << analytic << " ms";
 }
 
 }  // namespace
