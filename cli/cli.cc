@@ -77,6 +77,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   cli::AddCheckCommand(app, commands);
   cli::AddLintCommand(app, commands);
   cli::AddInitCommand(app, commands);
+  cli::AddSweepCommand(app, commands);
+  cli::AddPlanCommand(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);

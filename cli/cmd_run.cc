@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/capacity.h"
 #include "app/expectations.h"
 #include "cli/commands.h"
 #include "reports/run_report.h"
@@ -129,7 +130,112 @@ int RunAnalyze(const std::string& path, const std::string& format,
   return 0;
 }
 
+int DefaultJobs(int jobs) {
+  return jobs > 0
+             ? jobs
+             : std::max(1,
+                        static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+struct CapacityCmdOptions {
+  std::string scenario;
+  std::string format = "text";
+  std::string csv;
+  std::string slo;
+  CapacityOptions options;
+};
+
+// Prints `diags` (load errors) and returns 2.
+int BadInput(const Diagnostics& diags, const std::string& what,
+             const Streams& io) {
+  diags.Print(io.err);
+  io.err << "meshsim: error: " << what << "\n";
+  return 2;
+}
+
+int RunSweepCmd(const CapacityCmdOptions& o, const Streams& io) {
+  CapacityOptions opt = o.options;
+  opt.jobs = DefaultJobs(opt.jobs);
+  Diagnostics diags;
+  std::optional<SweepResult> r = RunSweep(o.scenario, opt, diags);
+  if (!r) return BadInput(diags, "nothing swept", io);
+  if (!o.csv.empty() &&
+      !WriteFile(
+          o.csv, [&](std::ostream& f) { WriteSweepCsv(*r, f); }, io.err))
+    return 2;
+  if (o.format == "json")
+    WriteSweepJson(*r, io.out);
+  else
+    WriteSweepText(*r, io.out);
+  return 0;
+}
+
+int RunPlanCmd(const CapacityCmdOptions& o, const Streams& io) {
+  std::string error;
+  std::optional<Objective> objective = ParseObjective(o.slo, &error);
+  if (!objective) {
+    io.err << "meshsim: error: " << error << "\n";
+    return 2;
+  }
+  CapacityOptions opt = o.options;
+  opt.jobs = DefaultJobs(opt.jobs);
+  Diagnostics diags;
+  std::optional<PlanResult> r = Plan(o.scenario, *objective, opt, diags);
+  if (!r) return BadInput(diags, "nothing planned", io);
+  if (o.format == "json")
+    WritePlanJson(*r, io.out);
+  else
+    WritePlanText(*r, io.out);
+  return r->met ? 0 : 1;
+}
+
 }  // namespace
+
+void AddSweepCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto o = std::make_shared<CapacityCmdOptions>();
+  o->options.replications = 0;  // the sweep's own
+  CLI::App* sub = app.add_subcommand(
+      "sweep",
+      "run the scenario's `sweep:` grid (rate, replicas, version) with "
+      "replications: a table, CSV or JSON");
+  AddScenarioOptions(sub, o->scenario, &o->format);
+  sub->add_option("--csv", o->csv, "also write the table as CSV");
+  sub->add_option("--replications", o->options.replications,
+                  "replications per point (default: the sweep's, else 5)")
+      ->check(CLI::Range(1, 1000));
+  sub->add_option("-j,--jobs", o->options.jobs,
+                  "replications run at once (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
+  commands.push_back(
+      {sub, [o](const Streams& io) { return RunSweepCmd(*o, io); }});
+}
+
+void AddPlanCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto o = std::make_shared<CapacityCmdOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "plan",
+      "the smallest waypoint and gateway replica counts that meet a latency "
+      "objective (analytic bound, then replicated simulation)");
+  AddScenarioOptions(sub, o->scenario, &o->format);
+  sub->add_option("--slo", o->slo,
+                  "the objective for every traffic entry, e.g. 'p99<10ms' "
+                  "(mean, p50, p90, p99, p999)")
+      ->required();
+  sub->add_option("--rate-multiplier", o->options.rate_multiplier,
+                  "scale every traffic entry's rate (next quarter's load)")
+      ->check(CLI::Range(1e-6, 1e6));
+  sub->add_option("--replications", o->options.replications,
+                  "replications per simulated point (default 5)")
+      ->check(CLI::Range(2, 1000));
+  sub->add_option("--max-replicas", o->options.max_replicas,
+                  "the most replicas a gateway may get (default 64)")
+      ->check(CLI::Range(1, 1000));
+  sub->add_option("-j,--jobs", o->options.jobs,
+                  "replications run at once (default: the number of cores)")
+      ->check(CLI::Range(1, 1024));
+  commands.push_back(
+      {sub, [o](const Streams& io) { return RunPlanCmd(*o, io); }});
+}
 
 void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
   auto o = std::make_shared<RunCmdOptions>();

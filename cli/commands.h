@@ -37,6 +37,8 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands);
 void AddCheckCommand(CLI::App& app, std::vector<Command>& commands);
 void AddLintCommand(CLI::App& app, std::vector<Command>& commands);
 void AddInitCommand(CLI::App& app, std::vector<Command>& commands);
+void AddSweepCommand(CLI::App& app, std::vector<Command>& commands);
+void AddPlanCommand(CLI::App& app, std::vector<Command>& commands);
 
 // Loads a scenario and prints its diagnostics to `err`, then (unless
 // `quiet_mesh_warnings`) the warnings the mesh itself raised; nullopt

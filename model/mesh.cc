@@ -384,7 +384,7 @@ namespace {
 
 // Gateway roles and networks, the roles of gateway pods found in the
 // manifests, and the pods Istio would deploy for gateways that have none.
-void DeriveGateways(Cluster& c) {
+void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
   for (auto& [key, gw] : c.gateways) {
     gw.role = RoleForClass(gw.class_name);
     gw.class_known = IsBuiltinGatewayClass(gw.class_name) ||
@@ -408,29 +408,41 @@ void DeriveGateways(Cluster& c) {
   for (auto& [key, gw] : c.gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
     if (!gw.class_known && !gw.has_status) continue;  // no controller
-    if (c.gateway_deployments.count(key)) continue;
-    bool has_pods = false;
-    for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
-    if (has_pods) continue;
+    // A replica count from `sweep` or `plan` replaces the manifests' pods.
+    auto over = replicas.find(c.name + "/" + key);
+    if (over != replicas.end()) {
+      std::erase_if(c.workloads,
+                    [&](const Workload& w) { return w.gateway == key; });
+    } else {
+      if (c.gateway_deployments.count(key)) continue;
+      bool has_pods = false;
+      for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
+      if (has_pods) continue;
+    }
     // §2.1: one replica, named and labelled as the deployment controller
     // does; the Gateway's labels and infrastructure labels propagate.
-    Workload w;
-    w.kind = "Pod";
-    w.ns = gw.ns;
-    w.owner = GeneratedDeploymentName(gw);
-    w.owner_kind = "Deployment";
-    w.name = w.owner + "-0";
-    w.labels = gw.labels;
-    for (const auto& [k, v] : gw.infrastructure_labels) w.labels[k] = v;
-    w.labels[kLabelGatewayName] = gw.name;
-    w.labels["istio.io/gateway-name"] = gw.name;
-    w.service_account = w.owner;
-    w.gateway = key;
-    w.role = role_of(gw);
-    w.location = gw.location;
-    if (gw.role == GatewayRole::kWaypoint || gw.role == GatewayRole::kEastWest)
-      w.labels[kLabelDataplaneMode] = "none";
-    c.workloads.push_back(std::move(w));
+    const int count = over != replicas.end() ? over->second : 1;
+    for (int i = 0; i < count; ++i) {
+      Workload w;
+      w.kind = "Pod";
+      w.ns = gw.ns;
+      w.owner = GeneratedDeploymentName(gw);
+      w.owner_kind = "Deployment";
+      w.name = w.owner + "-" + std::to_string(i);
+      w.scaled = i > 0;
+      w.labels = gw.labels;
+      for (const auto& [k, v] : gw.infrastructure_labels) w.labels[k] = v;
+      w.labels[kLabelGatewayName] = gw.name;
+      w.labels["istio.io/gateway-name"] = gw.name;
+      w.service_account = w.owner;
+      w.gateway = key;
+      w.role = role_of(gw);
+      w.location = gw.location;
+      if (gw.role == GatewayRole::kWaypoint ||
+          gw.role == GatewayRole::kEastWest)
+        w.labels[kLabelDataplaneMode] = "none";
+      c.workloads.push_back(std::move(w));
+    }
   }
 }
 
@@ -465,8 +477,13 @@ void DeriveRouters(Cluster& c) {
 std::vector<size_t> CanonicalOrder(const Cluster& c) {
   std::vector<size_t> order(c.workloads.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Replicas that `sweep` or `plan` add come last, so that scaling a
+  // gateway moves no other pod to another node or address.
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return c.workloads[a].Key() < c.workloads[b].Key();
+    const Workload& x = c.workloads[a];
+    const Workload& y = c.workloads[b];
+    if (x.scaled != y.scaled) return y.scaled;
+    return x.Key() < y.Key();
   });
   return order;
 }
@@ -607,7 +624,7 @@ void Mesh::Finalize(Diagnostics& diags) {
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, notes);
     }
-    DeriveGateways(c);
+    DeriveGateways(c, replica_overrides);
     DeriveRouters(c);
     const std::vector<size_t> order = CanonicalOrder(c);
     PlaceAndAddress(c, static_cast<int>(ci), order, used_ips);

@@ -131,6 +131,7 @@ struct Workload {
   // A Router pod that Istio Gateways (networking.istio.io) select; its
   // `gateway` is then ns/<its Deployment> (§16.3).
   bool router = false;
+  bool scaled = false;  // a replica `sweep` or `plan` added (placed last)
   SourceLocation location;
   std::map<std::string, SourceLocation> label_locations;
   // Filled by Finalize().
@@ -616,6 +617,9 @@ struct Mesh {
   std::vector<Cluster> clusters;
   // Notes produced while loading and resolving that a reviewer should see.
   std::vector<Diagnostic> notes;
+  // Gateway replica counts that replace the manifests' ("cluster/ns/name"),
+  // set by `sweep` and `plan` before Finalize().
+  std::map<std::string, int> replica_overrides;
 
   Cluster* FindCluster(const std::string& name);
   const Cluster* FindCluster(const std::string& name) const;

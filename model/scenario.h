@@ -133,8 +133,29 @@ struct Expectation {
   SourceLocation location;
 };
 
+// `sweep:` (docs/capacity.md): the grid `meshsim sweep` runs, every
+// combination of the lists given.
+struct SweepSpec {
+  std::vector<double> rate = {1.0};  // multipliers of every entry's rate
+  // Replica counts per gateway ("cluster/namespace/name"), in file order.
+  std::vector<std::pair<std::string, std::vector<int>>> replicas;
+  std::vector<std::string> versions;  // Istio releases; empty: the scenario's
+  int replications = 5;
+  SourceLocation location;
+};
+
+// What `meshsim sweep` and `meshsim plan` change in a scenario as it loads:
+// gateway replica counts (before the mesh is finalized), the Istio release,
+// and a multiplier of every traffic entry's rate and rate profile.
+struct ScenarioOverrides {
+  std::map<std::string, int> replicas;  // "cluster/namespace/name"
+  std::optional<IstioVersion> version;
+  double rate_multiplier = 1.0;
+};
+
 struct Scenario {
   std::string file;
+  std::optional<SweepSpec> sweep;
   std::vector<Expectation> expect;
   Mesh mesh;
   std::vector<TrafficEntry> traffic;

@@ -444,4 +444,167 @@ void WriteReplicationsJson(const std::string& scenario,
   WriteJson(root, out);
 }
 
+namespace {
+
+std::string Fixed(double v, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << v;
+  return o.str();
+}
+
+std::string PmI(const Interval& i, int digits) {
+  return Fixed(i.mean, digits) + " ± " + Fixed(i.half_width, digits);
+}
+
+std::string ReplicasText(const std::map<std::string, int>& m) {
+  std::string s;
+  for (const auto& [gw, n] : m)
+    s += (s.empty() ? "" : " ") + gw + "=" + std::to_string(n);
+  return s.empty() ? "-" : s;
+}
+
+Json IntervalJson(const Interval& i) {
+  Json j;
+  j["mean"] = Round(i.mean, 6);
+  j["ci95"] = Round(i.half_width, 6);
+  return j;
+}
+
+Json EntryJson(const EntryIntervals& e) {
+  Json j;
+  j["name"] = e.name;
+  j["mean_ms"] = IntervalJson(e.mean_ms);
+  j["p50_ms"] = IntervalJson(e.p50_ms);
+  j["p90_ms"] = IntervalJson(e.p90_ms);
+  j["p99_ms"] = IntervalJson(e.p99_ms);
+  j["p999_ms"] = IntervalJson(e.p999_ms);
+  j["failed_percent"] = IntervalJson(e.failed_percent);
+  return j;
+}
+
+}  // namespace
+
+void WriteSweepText(const SweepResult& r, std::ostream& out) {
+  out << "scenario: " << r.scenario << "  (" << r.points.size()
+      << " grid points, " << r.replications
+      << " replications each; mean ± 95% interval, Student t)\n\n";
+  out << std::left << std::setw(7) << "rate" << std::setw(8) << "istio"
+      << std::setw(34) << "replicas" << std::setw(24) << "traffic" << std::right
+      << std::setw(20) << "mean ms" << std::setw(20) << "p99 ms"
+      << std::setw(16) << "failed %"
+      << "  busiest (util)\n";
+  for (const SweepPoint& p : r.points) {
+    const Interval busiest = p.utilization.count(p.busiest)
+                                 ? p.utilization.at(p.busiest)
+                                 : Interval{};
+    for (const EntryIntervals& e : p.entries)
+      out << std::left << std::setw(7) << Fixed(p.rate, 2) << std::setw(8)
+          << (p.version.empty() ? "-" : p.version) << std::setw(34)
+          << ReplicasText(p.replicas) << std::setw(24)
+          << Utf8Prefix(TerminalText(e.name), 23) << std::right << std::setw(20)
+          << PmI(e.mean_ms, 3) << std::setw(20) << PmI(e.p99_ms, 3)
+          << std::setw(16) << PmI(e.failed_percent, 2) << "  " << p.busiest
+          << " (" << Fixed(busiest.mean, 3) << ")\n";
+  }
+}
+
+void WriteSweepJson(const SweepResult& r, std::ostream& out) {
+  Json root;
+  root["scenario"] = r.scenario;
+  root["replications"] = r.replications;
+  root["interval"] = {{"level", 0.95}, {"method", "student-t"}};
+  root["points"] = Json::array();
+  for (const SweepPoint& p : r.points) {
+    Json j;
+    j["rate"] = Round(p.rate, 6);
+    j["replicas"] = p.replicas;
+    j["version"] = p.version;
+    j["traffic"] = Json::array();
+    for (const EntryIntervals& e : p.entries)
+      j["traffic"].push_back(EntryJson(e));
+    j["utilization"] = Json::object();
+    for (const auto& [name, u] : p.utilization)
+      j["utilization"][name] = IntervalJson(u);
+    j["busiest"] = p.busiest;
+    root["points"].push_back(j);
+  }
+  WriteJson(root, out);
+}
+
+void WriteSweepCsv(const SweepResult& r, std::ostream& out) {
+  out << "rate,version,replicas,traffic,mean_ms,mean_ms_ci95,p99_ms,"
+         "p99_ms_ci95,failed_percent,failed_percent_ci95,busiest,"
+         "busiest_utilization\n";
+  auto quote = [](const std::string& s) {
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  for (const SweepPoint& p : r.points) {
+    const Interval busiest = p.utilization.count(p.busiest)
+                                 ? p.utilization.at(p.busiest)
+                                 : Interval{};
+    for (const EntryIntervals& e : p.entries)
+      out << Fixed(p.rate, 6) << "," << quote(p.version) << ","
+          << quote(ReplicasText(p.replicas)) << "," << quote(e.name) << ","
+          << Fixed(e.mean_ms.mean, 6) << "," << Fixed(e.mean_ms.half_width, 6)
+          << "," << Fixed(e.p99_ms.mean, 6) << ","
+          << Fixed(e.p99_ms.half_width, 6) << ","
+          << Fixed(e.failed_percent.mean, 6) << ","
+          << Fixed(e.failed_percent.half_width, 6) << "," << quote(p.busiest)
+          << "," << Fixed(busiest.mean, 6) << "\n";
+  }
+}
+
+void WritePlanText(const PlanResult& r, std::ostream& out) {
+  out << "scenario: " << r.scenario << "  (objective " << r.objective
+      << " for every traffic entry, rate x" << Fixed(r.rate_multiplier, 2)
+      << ", " << r.replications << " replications per point, " << r.simulations
+      << " points simulated)\n\n";
+  out << (r.met ? "objective met" : "objective NOT met")
+      << (r.why.empty() ? "" : ": " + r.why) << "\n\n";
+  out << std::left << std::setw(44) << "gateway" << std::setw(10) << "kind"
+      << std::right << std::setw(10) << "analytic" << std::setw(10) << "planned"
+      << std::setw(22) << "busiest replica util"
+      << "\n";
+  for (const PlanTarget& t : r.targets)
+    out << std::left << std::setw(44) << Utf8Prefix(TerminalText(t.gateway), 43)
+        << std::setw(10) << t.kind << std::right << std::setw(10) << t.analytic
+        << std::setw(10) << t.planned << std::setw(22) << PmI(t.utilization, 3)
+        << "\n";
+  out << "\n"
+      << std::left << std::setw(30) << "traffic" << std::right << std::setw(20)
+      << "mean ms" << std::setw(20) << "p99 ms" << std::setw(20) << "p99.9 ms"
+      << "\n";
+  for (const EntryIntervals& e : r.entries)
+    out << std::left << std::setw(30) << Utf8Prefix(TerminalText(e.name), 29)
+        << std::right << std::setw(20) << PmI(e.mean_ms, 3) << std::setw(20)
+        << PmI(e.p99_ms, 3) << std::setw(20) << PmI(e.p999_ms, 3) << "\n";
+}
+
+void WritePlanJson(const PlanResult& r, std::ostream& out) {
+  Json root;
+  root["scenario"] = r.scenario;
+  root["objective"] = r.objective;
+  root["rate_multiplier"] = Round(r.rate_multiplier, 6);
+  root["replications"] = r.replications;
+  root["met"] = r.met;
+  if (!r.why.empty()) root["why"] = r.why;
+  root["simulations"] = r.simulations;
+  root["gateways"] = Json::array();
+  for (const PlanTarget& t : r.targets) {
+    Json j;
+    j["gateway"] = t.gateway;
+    j["kind"] = t.kind;
+    j["analytic_replicas"] = t.analytic;
+    j["replicas"] = t.planned;
+    j["utilization"] = IntervalJson(t.utilization);
+    root["gateways"].push_back(j);
+  }
+  root["traffic"] = Json::array();
+  for (const EntryIntervals& e : r.entries)
+    root["traffic"].push_back(EntryJson(e));
+  WriteJson(root, out);
+}
+
 }  // namespace meshsim

@@ -28,6 +28,14 @@ void WriteReplicationsText(const std::string& scenario,
                            const std::vector<uint64_t>& seeds,
                            const std::vector<SimResult>& runs,
                            double warn_share, std::ostream& out);
+// `meshsim sweep` (docs/capacity.md): one row per grid point and traffic
+// entry; CSV with a header row.
+void WriteSweepText(const SweepResult& r, std::ostream& out);
+void WriteSweepJson(const SweepResult& r, std::ostream& out);
+void WriteSweepCsv(const SweepResult& r, std::ostream& out);
+// `meshsim plan`.
+void WritePlanText(const PlanResult& r, std::ostream& out);
+void WritePlanJson(const PlanResult& r, std::ostream& out);
 void WriteReplicationsJson(const std::string& scenario,
                            const std::vector<uint64_t>& seeds,
                            const std::vector<SimResult>& runs,

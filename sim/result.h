@@ -87,6 +87,58 @@ struct SimResult {
   uint64_t retries_refused = 0;  // past the run's retry budget (RunLimits)
 };
 
+// ---- capacity planning (app/capacity.h; docs/capacity.md) -------------------
+
+// A statistic over replications: mean and 95% half-width (sim/estimate.h).
+struct Interval {
+  double mean = 0;
+  double half_width = 0;
+  double upper() const { return mean + half_width; }
+};
+
+struct EntryIntervals {
+  std::string name;
+  Interval mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, failed_percent;
+};
+
+// One point of a sweep grid and what its replications gave.
+struct SweepPoint {
+  double rate = 1;                      // multiplier of every entry's rate
+  std::map<std::string, int> replicas;  // "cluster/ns/name" (swept ones)
+  std::string version;                  // "" = the scenario's
+  std::vector<EntryIntervals> entries;
+  // Utilisation of every non-workload station, by name, and the busiest.
+  std::map<std::string, Interval> utilization;
+  std::string busiest;
+};
+
+struct SweepResult {
+  std::string scenario;
+  int replications = 0;
+  std::vector<SweepPoint> points;
+};
+
+// `meshsim plan`: the smallest replica counts meeting a latency objective.
+struct PlanTarget {
+  std::string gateway;  // cluster/ns/name
+  std::string kind;     // waypoint | ingress | eastwest
+  int analytic = 1;     // the smallest count the analytic model allows
+  int planned = 1;      // confirmed by replicated simulation
+  Interval utilization;
+};
+
+struct PlanResult {
+  std::string scenario;
+  std::string objective;  // e.g. "p99 < 10 ms"
+  double rate_multiplier = 1;
+  int replications = 0;
+  bool met = false;
+  std::string why;  // when not met: what stands in the way
+  std::vector<PlanTarget> targets;
+  std::vector<EntryIntervals> entries;  // at the planned counts
+  int simulations = 0;                  // grid points simulated
+};
+
 // ---- the analytic model (sim/analytic.h) -----------------------------------
 
 struct StationAnalysis {

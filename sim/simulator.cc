@@ -227,6 +227,22 @@ class ModelBuilder {
     return gw && gw->class_name == "istio-eastwest";
   }
 
+  // A gateway's replicas on one node are one hop in a path (named after the
+  // gateway and the node), so their station gets all their workers: `plan`
+  // and `sweep` may put several replicas on a node.
+  int ReplicasOnNode(const Hop& h) const {
+    if (h.kind != HopKind::kWaypoint && h.kind != HopKind::kIngress &&
+        h.kind != HopKind::kEastWest)
+      return 1;
+    const Cluster* c = sc_.mesh.FindCluster(h.cluster);
+    if (!c) return 1;
+    auto it = c->gateway_pods.find(h.name);
+    if (it == c->gateway_pods.end()) return 1;
+    int n = 0;
+    for (size_t wi : it->second) n += c->workloads[wi].node == h.node;
+    return std::max(n, 1);
+  }
+
   static bool IsProxy(HopKind k) {
     return k == HopKind::kZtunnel || k == HopKind::kWaypoint ||
            k == HopKind::kIngress || k == HopKind::kEastWest ||
@@ -259,7 +275,7 @@ class ModelBuilder {
       if (pp == sc_.performance.proxies.end() && ZtunnelEastWest(mesh, h))
         perf = DefaultProxy("ztunnel");
     }
-    spec.workers = perf.workers;
+    spec.workers = perf.workers * ReplicasOnNode(h);
     spec.service = ToServiceTime(perf.service);
     uint32_t id = m_.net.AddStation(spec);
     stations_.emplace(key, id);

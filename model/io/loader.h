@@ -26,16 +26,18 @@ namespace meshsim {
 // scenario, and `diags` says whether it is complete (no errors). Relative
 // manifest paths resolve against the scenario's folder, or `manifest_dir`
 // when given (`meshsim diff --new-manifests`).
-std::optional<Scenario> LoadScenarioFile(const std::string& path,
-                                         Diagnostics& diags,
-                                         const std::string& manifest_dir = "");
+// `overrides` (sweep, plan): replica counts, release and rate multiplier.
+std::optional<Scenario> LoadScenarioFile(
+    const std::string& path, Diagnostics& diags,
+    const std::string& manifest_dir = "",
+    const ScenarioOverrides* overrides = nullptr);
 
 // Parses scenario text as if read from `file_label` (relative manifest paths
 // resolve against `base_dir`). Used by tests and by LoadScenarioFile.
-std::optional<Scenario> LoadScenarioText(const std::string& text,
-                                         const std::string& file_label,
-                                         const std::string& base_dir,
-                                         Diagnostics& diags);
+std::optional<Scenario> LoadScenarioText(
+    const std::string& text, const std::string& file_label,
+    const std::string& base_dir, Diagnostics& diags,
+    const ScenarioOverrides* overrides = nullptr);
 
 // Adds the objects of one manifest text (YAML or JSON, any number of
 // documents) to `cluster`. Objects of kinds meshsim does not model are

@@ -90,7 +90,7 @@ namespace {
 // Keys of later stages (simulator, checks) that `paths` accepts and ignores.
 const std::set<std::string> kTopKeys = {
     "name",        "description", "istio",  "clusters", "traffic", "seed",
-    "performance", "faults",      "expect", "verify",   "network"};
+    "performance", "faults",      "expect", "verify",   "network", "sweep"};
 
 void LoadManifestPath(Reader& r, const YAML::Node& entry,
                       const std::string& base_dir, Cluster& cluster,
@@ -273,7 +273,8 @@ void CheckPeers(const Mesh& mesh, Diagnostics& diags) {
 std::optional<Scenario> LoadScenarioText(const std::string& text,
                                          const std::string& file_label,
                                          const std::string& base_dir,
-                                         Diagnostics& diags) {
+                                         Diagnostics& diags,
+                                         const ScenarioOverrides* overrides) {
   auto docs = io::ParseDocuments(text, file_label, diags);
   if (!docs) return std::nullopt;
   Reader r(file_label, diags);
@@ -294,6 +295,10 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   sc.file = file_label;
   sc.mesh.name = r.String(r.Child(root, "name"), "name").value_or(file_label);
   io::LoadIstio(r, r.Child(root, "istio"), sc.mesh);
+  if (overrides) {
+    if (overrides->version) sc.mesh.istio.version = *overrides->version;
+    sc.mesh.replica_overrides = overrides->replicas;
+  }
   YAML::Node clusters = r.Child(root, "clusters");
   if (!clusters.IsDefined()) {
     r.Error(root,
@@ -323,20 +328,29 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   const std::vector<io::RawTrafficEntry> traffic =
       io::ParseTraffic(r, r.Child(root, "traffic"));
   io::ResolveTraffic(traffic, sc, diags);
+  if (overrides && overrides->rate_multiplier != 1.0) {
+    // Open-loop rates and profiles scale; a closed loop's clients do not.
+    for (TrafficEntry& t : sc.traffic) {
+      t.rate *= overrides->rate_multiplier;
+      for (auto& [at, rate] : t.profile) rate *= overrides->rate_multiplier;
+    }
+  }
+  io::LoadSweep(r, r.Child(root, "sweep"), sc);
   io::LoadExpectations(r, r.Child(root, "expect"), sc);
   return sc;
 }
 
 std::optional<Scenario> LoadScenarioFile(const std::string& path,
                                          Diagnostics& diags,
-                                         const std::string& manifest_dir) {
+                                         const std::string& manifest_dir,
+                                         const ScenarioOverrides* overrides) {
   auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0},
                                "scenario file", diags);
   if (!text) return std::nullopt;
   std::string base = manifest_dir;
   if (base.empty()) base = fs::path(path).parent_path().string();
   if (base.empty()) base = ".";
-  return LoadScenarioText(*text, path, base, diags);
+  return LoadScenarioText(*text, path, base, diags, overrides);
 }
 
 }  // namespace meshsim

@@ -1,5 +1,8 @@
 // `performance:`: the service time of proxies and workloads, and network
 // latencies, for the simulator. See scenario_sections.h.
+#include <algorithm>
+#include <sstream>
+
 #include "model/io/scenario_sections.h"
 
 namespace meshsim::io {
@@ -145,6 +148,106 @@ void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc) {
       *field = d;
     }
   }
+}
+
+namespace {
+
+std::string FormatNumber(double d) {
+  std::ostringstream o;
+  o << d;
+  return o.str();
+}
+
+// A list of numbers, or a range {from, to, step} (step default 1).
+std::optional<std::vector<double>> NumberList(Reader& r, const YAML::Node& n,
+                                              const std::string& what,
+                                              double min, double max) {
+  auto number = [&](const YAML::Node& v,
+                    const std::string& w) -> std::optional<double> {
+    auto text = r.String(v, w);
+    if (!text) return std::nullopt;
+    char* end = nullptr;
+    const double d = std::strtod(text->c_str(), &end);
+    if (text->empty() || *end != '\0' || !(d >= min) || d > max) {
+      r.Error(v, w + " must be a number from " + FormatNumber(min) + " to " +
+                     FormatNumber(max) + ", got '" + *text + "'");
+      return std::nullopt;
+    }
+    return d;
+  };
+  std::vector<double> out;
+  if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i)
+      if (auto d = number(n[i], what + "[" + std::to_string(i) + "]"))
+        out.push_back(*d);
+  } else if (r.IsMap(n, what)) {
+    CheckKeys(r, n, {"from", "to", "step"}, what);
+    auto from = number(r.Child(n, "from"), what + ".from");
+    auto to = number(r.Child(n, "to"), what + ".to");
+    std::optional<double> step = 1.0;
+    if (r.Child(n, "step").IsDefined())
+      step = number(r.Child(n, "step"), what + ".step");
+    if (!from || !to || !step) return std::nullopt;
+    if (*step <= 0 || *to < *from || (*to - *from) / *step > 1000) {
+      r.Error(n, what + ": expected from <= to and at most 1000 steps");
+      return std::nullopt;
+    }
+    for (int i = 0; *from + i * *step <= *to + 1e-9; ++i)
+      out.push_back(*from + i * *step);
+  } else {
+    return std::nullopt;
+  }
+  if (out.empty()) {
+    r.Error(n, what + " is empty");
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
+void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
+  if (!n.IsDefined() || !r.IsMap(n, "sweep")) return;
+  CheckKeys(r, n, {"rate", "replicas", "version", "replications"}, "sweep");
+  SweepSpec sw;
+  sw.location = r.Loc(n);
+  if (YAML::Node rate = r.Child(n, "rate"); rate.IsDefined())
+    if (auto v = NumberList(r, rate, "sweep.rate", 1e-6, 1e6)) sw.rate = *v;
+  if (YAML::Node reps = r.Child(n, "replicas");
+      reps.IsDefined() && r.IsMap(reps, "sweep.replicas")) {
+    std::vector<std::string> gateways;
+    for (const Cluster& c : sc.mesh.clusters)
+      for (const auto& [key, gw] : c.gateways)
+        if (gw.role != GatewayRole::kRemote)
+          gateways.push_back(c.name + "/" + key);
+    for (const auto& kv : reps) {
+      const std::string key = kv.first.Scalar();
+      const std::string what = "sweep.replicas." + key;
+      if (std::find(gateways.begin(), gateways.end(), key) == gateways.end()) {
+        r.Error(kv.first, what +
+                              ": expected cluster/namespace/name of a "
+                              "Gateway of the scenario" +
+                              DidYouMean(key, gateways));
+        continue;
+      }
+      if (auto v = NumberList(r, kv.second, what, 1, 1000)) {
+        std::vector<int> counts;
+        for (double d : *v) counts.push_back(static_cast<int>(d));
+        sw.replicas.push_back({key, counts});
+      }
+    }
+  }
+  if (YAML::Node ver = r.Child(n, "version"); ver.IsDefined()) {
+    if (r.IsList(ver, "sweep.version"))
+      for (size_t i = 0; i < ver.size(); ++i)
+        if (auto v = ParseVersion(r, ver[i],
+                                  "sweep.version[" + std::to_string(i) + "]"))
+          sw.versions.push_back(v->ToString());
+  }
+  sw.replications = static_cast<int>(
+      r.Int(r.Child(n, "replications"), "sweep.replications", 1, 1000)
+          .value_or(5));
+  sc.sweep = std::move(sw);
 }
 
 }  // namespace meshsim::io

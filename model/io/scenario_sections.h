@@ -46,6 +46,9 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
 
 void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh);
 void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc);
+// `sweep:` (docs/capacity.md); its gateways name Gateways of the loaded
+// mesh.
+void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc);
 // Faults name their targets in the loaded mesh.
 void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc);
 // Expectations name traffic entries: after ResolveTraffic.
