@@ -1,10 +1,13 @@
 #include "app/expectations.h"
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "app/discovery.h"
@@ -334,8 +337,12 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
 }
 
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
-    const std::vector<std::string>& args, std::ostream& err) {
+    const std::vector<std::string>& args, std::ostream& err, int jobs) {
+  // Every file first (and the walk's errors in their place), then the
+  // files checked on `jobs` threads, each with its own diagnostics, which
+  // are written in file order: the output does not depend on `jobs`.
   std::vector<ScenarioCheck> checks;
+  std::vector<size_t> pending;  // indexes into checks of files to check
   for (const std::string& arg : args) {
     std::error_code ec;
     if (!std::filesystem::exists(arg, ec)) {
@@ -355,9 +362,30 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     }
     if (found.files.empty() && found.errors.empty())
       err << "meshsim: warning: no scenario files under '" << arg << "'\n";
-    for (const std::string& f : found.files)
-      checks.push_back(CheckScenario(f, err));
+    for (const std::string& f : found.files) {
+      pending.push_back(checks.size());
+      checks.push_back(ScenarioCheck{});
+      checks.back().file = f;
+    }
   }
+  std::vector<std::string> errs(checks.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < pending.size(); k = next++) {
+      std::ostringstream e;
+      const size_t i = pending[k];
+      checks[i] = CheckScenario(checks[i].file, e);
+      errs[i] = e.str();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1;
+       j < std::min<int>(std::max(jobs, 1), static_cast<int>(pending.size()));
+       ++j)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const std::string& e : errs) err << e;
   return checks;
 }
 

@@ -24,8 +24,10 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
 // given (app/discovery.h), each loaded and checked. nullopt after an error
 // on `err` when an argument does not exist; a warning on `err` for a folder
 // without scenario files.
+// Files are checked on `jobs` threads; the result and `err` do not depend
+// on it.
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
-    const std::vector<std::string>& args, std::ostream& err);
+    const std::vector<std::string>& args, std::ostream& err, int jobs = 1);
 
 // The warnings of a loaded scenario: the mesh's, then the loader's.
 std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,

@@ -1,7 +1,9 @@
 // `meshsim check`: the scenario files' `expect:` lists, as a CI gate.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "app/exit_code.h"
 #include "app/expectations.h"
@@ -17,6 +19,7 @@ struct CheckCmdOptions {
   std::string junit, sarif;
   bool github = false;
   CheckPolicy policy;
+  int jobs = 0;  // 0: the number of cores
 };
 
 // Failed expectations, and the verifier findings behind them.
@@ -32,7 +35,11 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
 }
 
 int RunCheck(const CheckCmdOptions& o, const Streams& io) {
-  const auto checks = CheckScenarios(o.scenarios, io.err);
+  const int jobs =
+      o.jobs > 0
+          ? o.jobs
+          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const auto checks = CheckScenarios(o.scenarios, io.err, jobs);
   if (!checks) return 2;
   WriteCheckText(*checks, io.out);
   if (!o.junit.empty() &&
@@ -80,6 +87,10 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
                 "fail (exit 1) on any scenario warning");
   sub->add_flag("--allow-empty", o->policy.allow_empty,
                 "exit 0 when no expectation is checked (default: exit 2)");
+  sub->add_option("-j,--jobs", o->jobs,
+                  "scenario files checked at once (default: the number of "
+                  "cores); the output does not depend on it")
+      ->check(CLI::Range(1, 1024));
   sub->add_flag("--github", o->github,
                 "print GitHub annotations and append a summary to "
                 "$GITHUB_STEP_SUMMARY");
