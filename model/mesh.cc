@@ -411,8 +411,9 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
     // A replica count from `sweep` or `plan` replaces the manifests' pods.
     auto over = replicas.find(c.name + "/" + key);
     if (over != replicas.end()) {
+      const std::string& gkey = key;  // a lambda may not name a binding
       std::erase_if(c.workloads,
-                    [&](const Workload& w) { return w.gateway == key; });
+                    [&](const Workload& w) { return w.gateway == gkey; });
     } else {
       if (c.gateway_deployments.count(key)) continue;
       bool has_pods = false;
