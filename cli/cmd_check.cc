@@ -35,10 +35,7 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
 }
 
 int RunCheck(const CheckCmdOptions& o, const Streams& io) {
-  const int jobs =
-      o.jobs > 0
-          ? o.jobs
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int jobs = DefaultJobs(o.jobs);
   const auto checks = CheckScenarios(o.scenarios, io.err, jobs);
   if (!checks) return 2;
   WriteCheckText(*checks, io.out);

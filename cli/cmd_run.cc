@@ -41,10 +41,7 @@ int RunReplicated(const RunCmdOptions& o, const Scenario& sc,
     return 2;
   }
   const uint64_t seed = o.seed.value_or(sc.seed);
-  const int jobs =
-      o.jobs > 0
-          ? o.jobs
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int jobs = DefaultJobs(o.jobs);
   const std::vector<SimResult> runs =
       RunReplications(BuildSimModel(sc), seed, o.replications, jobs);
   std::vector<uint64_t> seeds;
@@ -130,13 +127,6 @@ int RunAnalyze(const std::string& path, const std::string& format,
   return 0;
 }
 
-int DefaultJobs(int jobs) {
-  return jobs > 0
-             ? jobs
-             : std::max(1,
-                        static_cast<int>(std::thread::hardware_concurrency()));
-}
-
 struct CapacityCmdOptions {
   std::string scenario;
   std::string format = "text";
@@ -190,6 +180,13 @@ int RunPlanCmd(const CapacityCmdOptions& o, const Streams& io) {
 }
 
 }  // namespace
+
+int DefaultJobs(int jobs) {
+  return jobs > 0
+             ? jobs
+             : std::max(1,
+                        static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 void AddSweepCommand(CLI::App& app, std::vector<Command>& commands) {
   auto o = std::make_shared<CapacityCmdOptions>();

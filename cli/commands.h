@@ -28,6 +28,9 @@ struct Command {
   std::function<int(const Streams&)> run;
 };
 
+// `-j` given as 0: the number of cores.
+int DefaultJobs(int jobs);
+
 void AddPathsCommand(CLI::App& app, std::vector<Command>& commands);
 void AddRunCommand(CLI::App& app, std::vector<Command>& commands);
 void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands);

@@ -22,6 +22,7 @@ namespace {
 
 using testing::Ambient;
 using testing::Deploy;
+using testing::Landings;
 using testing::Ns;
 using testing::PathsOf;
 using testing::Summary;
@@ -72,15 +73,6 @@ const char* kSplit =
     "v2}\n  - route:\n    - destination: {host: cart, subset: v1}\n";
 
 // The pods a traffic entry's delivered paths end at, with their shares.
-std::map<std::string, double> Landings(const Scenario& sc,
-                                       const std::string& traffic) {
-  std::map<std::string, double> out;
-  for (const Path& p : PathsOf(sc, traffic))
-    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
-      out[p.hops.back().name] += p.weight;
-  return out;
-}
-
 TEST(NetworkingTest, WaypointAppliesVirtualServiceSubsets) {
   World w = TwoVersionWorld();
   w.Add("east", kSubsets).Add("east", kSplit);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ inline std::vector<Path> PathsOf(const Scenario& s,
       return EnumeratePaths(BuildForwardingGraph(s.mesh, t));
   ADD_FAILURE() << "no traffic entry " << traffic;
   return {};
+}
+
+// Where delivered requests land: pod name -> share of requests.
+inline std::map<std::string, double> Landings(const Scenario& s,
+                                              const std::string& traffic) {
+  std::map<std::string, double> out;
+  for (const Path& p : PathsOf(s, traffic))
+    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
+      out[p.hops.back().name] += p.weight;
+  return out;
 }
 
 // Each path as "waypoints|outcome", e.g. "shop/waypoint|delivered" or

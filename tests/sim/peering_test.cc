@@ -22,6 +22,7 @@ using testing::Ambient;
 using testing::Deploy;
 using testing::EastWest;
 using testing::KV;
+using testing::Landings;
 using testing::Ns;
 using testing::PathsOf;
 using testing::Svc;
@@ -58,16 +59,6 @@ World TwoClusters(const KV& svc_a, const KV& svc_b, const KV& ns_labels = {},
   w.Add("a", Ns("client", {{Ambient(), "ambient"}}));
   w.Add("a", Deploy("client", "curl"));
   return w;
-}
-
-// Where delivered requests land (pod name -> share of requests).
-std::map<std::string, double> Landings(const Scenario& sc,
-                                       const std::string& traffic) {
-  std::map<std::string, double> out;
-  for (const Path& p : PathsOf(sc, traffic))
-    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
-      out[p.hops.back().name] += p.weight;
-  return out;
 }
 
 const KV kGlobal = {{"solo.io/service-scope", "global"}};
