@@ -228,6 +228,8 @@ std::optional<SweepResult> RunSweep(const std::string& path,
   for (const std::string& version : versions)
     for (const auto& combo : combos)
       for (double rate : sw.rate) {
+        const size_t index = out.grid_points++;
+        if (!options.shard.Owns(index)) continue;
         ScenarioOverrides ov;
         ov.replicas = combo;
         ov.version = VersionOf(version);
@@ -249,6 +251,7 @@ std::optional<SweepResult> RunSweep(const std::string& path,
             p.busiest = name;
           }
         out.points.push_back(std::move(p));
+        out.point_index.push_back(index);
       }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "app/shard.h"
 #include "model/diagnostics.h"
 #include "model/scenario.h"
 #include "sim/result.h"
@@ -33,6 +34,8 @@ struct CapacityOptions {
   int replications = 5;
   int jobs = 1;
   int max_replicas = 64;
+  // `sweep`: only the grid points this shard owns (docs/scale-out.md).
+  ShardSpec shard;
 };
 
 // Runs every point of the scenario's `sweep:` (rate x replicas x version),

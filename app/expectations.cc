@@ -337,7 +337,8 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
 }
 
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
-    const std::vector<std::string>& args, std::ostream& err, int jobs) {
+    const std::vector<std::string>& args, std::ostream& err, int jobs,
+    const ShardSpec& shard, std::vector<std::string>* unit_errs) {
   // Every file first (and the walk's errors in their place), then the
   // files checked on `jobs` threads, each with its own diagnostics, which
   // are written in file order: the output does not depend on `jobs`.
@@ -363,7 +364,7 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     if (found.files.empty() && found.errors.empty())
       err << "meshsim: warning: no scenario files under '" << arg << "'\n";
     for (const std::string& f : found.files) {
-      pending.push_back(checks.size());
+      if (shard.Owns(checks.size())) pending.push_back(checks.size());
       checks.push_back(ScenarioCheck{});
       checks.back().file = f;
     }
@@ -385,7 +386,10 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     pool.emplace_back(worker);
   worker();
   for (std::thread& t : pool) t.join();
-  for (const std::string& e : errs) err << e;
+  if (unit_errs)
+    *unit_errs = std::move(errs);
+  else
+    for (const std::string& e : errs) err << e;
   return checks;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/check_result.h"
+#include "app/shard.h"
 #include "model/scenario.h"
 
 namespace meshsim {
@@ -25,9 +26,13 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
 // on `err` when an argument does not exist; a warning on `err` for a folder
 // without scenario files.
 // Files are checked on `jobs` threads; the result and `err` do not depend
-// on it.
+// on it. With `shard`, only the files it owns (by their index in the
+// result, walk errors counted) are checked, the others left unchecked.
+// With `unit_errs`, what each file's check wrote to stderr is returned
+// there, by index, instead of written to `err`.
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
-    const std::vector<std::string>& args, std::ostream& err, int jobs = 1);
+    const std::vector<std::string>& args, std::ostream& err, int jobs = 1,
+    const ShardSpec& shard = {}, std::vector<std::string>* unit_errs = nullptr);
 
 // The warnings of a loaded scenario: the mesh's, then the loader's.
 std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <set>
 
 #include "cli/commands.h"
 #include "model/io/files.h"
@@ -45,6 +46,76 @@ void AddScenarioOptions(CLI::App* sub, std::string& scenario,
         ->check(CLI::IsMember({"text", "json"}));
 }
 
+void AddShardOptions(CLI::App* sub, ShardOptions& o, const char* units) {
+  sub->add_option("--shard", o.spec,
+                  std::string("run shard I of N (I from 0): the ") + units +
+                      " with index i mod N = I; needs --shard-out "
+                      "(docs/scale-out.md)");
+  sub->add_option("--shard-out", o.out,
+                  "write the shard's results to FILE for `meshsim merge`");
+}
+
+bool ParseShardOptions(ShardOptions& o, std::ostream& err) {
+  if (o.spec.empty() != o.out.empty()) {
+    err << "meshsim: error: --shard and --shard-out go together: the shard "
+           "to run, and the file its results go to\n";
+    return false;
+  }
+  if (o.spec.empty()) return true;
+  std::string error;
+  o.parsed = ParseShard(o.spec, &error);
+  if (!o.parsed) err << "meshsim: error: " << error << "\n";
+  if (o.parsed) RecordInputs();
+  return o.parsed.has_value();
+}
+
+int WriteShard(ShardFile f, const ShardOptions& o, const Streams& io) {
+  f.meshsim = kMeshsimVersion;
+  f.command = io.work.empty() ? "" : io.work.front();
+  f.args.assign(io.work.begin() + (io.work.empty() ? 0 : 1), io.work.end());
+  f.shard = *o.parsed;
+  f.inputs = TakeRecordedInputs();
+  const std::string text = ShardJson(f);
+  if (!WriteFile(
+          o.out, [&](std::ostream& out) { out << text; }, io.err))
+    return 2;
+  io.err << "meshsim: shard " << f.shard.index << "/" << f.shard.count << ": "
+         << f.results.size() << " of " << f.units << " units -> " << o.out
+         << "\n";
+  return 0;
+}
+
+namespace {
+
+// The arguments after the subcommand that decide its result: without the
+// shard options, -j, --root and the output options, which do not.
+std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
+                                  const std::string& command) {
+  static const std::set<std::string> kDropWithValue = {
+      "--shard", "--shard-out", "-j",    "--jobs",  "--root",       "--format",
+      "--junit", "--sarif",     "--csv", "--trace", "--trace-every"};
+  static const std::set<std::string> kDropFlag = {"--github", "--quiet"};
+  std::vector<std::string> work = {command};
+  size_t i = 0;
+  while (i < args.size() && args[i] != command) {
+    i += kDropWithValue.count(args[i]) ? 2 : 1;
+  }
+  for (++i; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const std::string name = a.substr(0, a.find('='));
+    if (kDropFlag.count(a)) continue;
+    if (kDropWithValue.count(name)) {
+      if (name == a) ++i;  // the value is the next argument
+      continue;
+    }
+    if (a.size() > 2 && a.rfind("-j", 0) == 0 && a[2] != '-') continue;
+    work.push_back(a);
+  }
+  return work;
+}
+
+}  // namespace
+
 }  // namespace cli
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
@@ -79,6 +150,7 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
   cli::AddInitCommand(app, commands);
   cli::AddSweepCommand(app, commands);
   cli::AddPlanCommand(app, commands);
+  cli::AddMergeCommand(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -95,9 +167,12 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   io::SetInputRoot(root);
-  const cli::Streams io{out, err, process_exits_after};
   for (const cli::Command& c : commands)
-    if (c.app->parsed()) return c.run(io);
+    if (c.app->parsed()) {
+      const cli::Streams io{out, err, process_exits_after,
+                            cli::WorkArgs(args, c.app->get_name())};
+      return c.run(io);
+    }
   err << app.help();
   return 2;
 }

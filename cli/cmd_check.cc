@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "app/exit_code.h"
@@ -20,6 +21,7 @@ struct CheckCmdOptions {
   bool github = false;
   CheckPolicy policy;
   int jobs = 0;  // 0: the number of cores
+  ShardOptions shard;
 };
 
 // Failed expectations, and the verifier findings behind them.
@@ -34,39 +36,69 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
   return in;
 }
 
-int RunCheck(const CheckCmdOptions& o, const Streams& io) {
-  const int jobs = DefaultJobs(o.jobs);
-  const auto checks = CheckScenarios(o.scenarios, io.err, jobs);
-  if (!checks) return 2;
-  WriteCheckText(*checks, io.out);
+// The checks' text, JUnit, SARIF and GitHub output (`check` and `merge`).
+int ReportChecks(const std::vector<ScenarioCheck>& checks,
+                 const CheckCmdOptions& o, const Streams& io) {
+  WriteCheckText(checks, io.out);
   if (!o.junit.empty() &&
       !WriteFile(
-          o.junit, [&](std::ostream& f) { WriteJUnit(*checks, f); }, io.err))
+          o.junit, [&](std::ostream& f) { WriteJUnit(checks, f); }, io.err))
     return 2;
   if (!o.sarif.empty() &&
       !WriteFile(
-          o.sarif, [&](std::ostream& f) { WriteSarif(CheckSarif(*checks), f); },
+          o.sarif, [&](std::ostream& f) { WriteSarif(CheckSarif(checks), f); },
           io.err))
     return 2;
   if (o.github) {
-    WriteGitHubAnnotations(*checks, 10, io.out);
+    WriteGitHubAnnotations(checks, 10, io.out);
     if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY")) {
       std::ofstream f(summary, std::ios::app);
-      if (f) WriteGitHubSummary(*checks, f);
+      if (f) WriteGitHubSummary(checks, f);
     }
   }
-  const int code = CheckExitCode(*checks, o.policy);
-  if (code == kExitBadInput && ExpectationCount(*checks) == 0 &&
-      FailureCount(*checks) == 0)
-    io.err << "meshsim: error: no expectation checked in " << checks->size()
-           << " scenario file" << (checks->size() == 1 ? "" : "s")
+  const int code = CheckExitCode(checks, o.policy);
+  if (code == kExitBadInput && ExpectationCount(checks) == 0 &&
+      FailureCount(checks) == 0)
+    io.err << "meshsim: error: no expectation checked in " << checks.size()
+           << " scenario file" << (checks.size() == 1 ? "" : "s")
            << ": a gate that checks nothing passes for no reason (add "
               "`expect:` entries, or pass --allow-empty)\n";
-  if (o.policy.strict && code == kExitFindings && !FailureCount(*checks))
-    io.err << "meshsim: error: --strict: " << WarningCount(*checks)
-           << " warning" << (WarningCount(*checks) == 1 ? "" : "s")
-           << " (listed above)\n";
+  if (o.policy.strict && code == kExitFindings && !FailureCount(checks))
+    io.err << "meshsim: error: --strict: " << WarningCount(checks) << " warning"
+           << (WarningCount(checks) == 1 ? "" : "s") << " (listed above)\n";
   return code;
+}
+
+int RunCheck(const CheckCmdOptions& o, const Streams& io) {
+  const int jobs = DefaultJobs(o.jobs);
+  if (!o.shard.parsed) {
+    const auto checks = CheckScenarios(o.scenarios, io.err, jobs);
+    return checks ? ReportChecks(*checks, o, io) : 2;
+  }
+  // A shard: the walk's messages are the preamble every shard shares.
+  std::ostringstream walk;
+  std::vector<std::string> errs;
+  const auto checks =
+      CheckScenarios(o.scenarios, walk, jobs, *o.shard.parsed, &errs);
+  io.err << walk.str();
+  if (!checks) return 2;
+  ShardFile f;
+  f.units = checks->size();
+  f.preamble_err = walk.str();
+  f.output = {
+      {"junit", o.junit}, {"sarif", o.sarif}, {"github", o.github ? "1" : ""}};
+  f.settings = {{"strict", o.policy.strict ? "1" : ""},
+                {"allow_empty", o.policy.allow_empty ? "1" : ""}};
+  for (size_t i = 0; i < checks->size(); ++i) {
+    if (!o.shard.parsed->Owns(i)) continue;
+    io.err << errs[i];
+    ShardUnit u;
+    u.index = i;
+    u.err = errs[i];
+    u.check = (*checks)[i];
+    f.results.push_back(std::move(u));
+  }
+  return WriteShard(std::move(f), o.shard, io);
 }
 
 }  // namespace
@@ -91,8 +123,29 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_flag("--github", o->github,
                 "print GitHub annotations and append a summary to "
                 "$GITHUB_STEP_SUMMARY");
-  commands.push_back(
-      {sub, [o](const Streams& io) { return RunCheck(*o, io); }});
+  AddShardOptions(sub, o->shard, "scenario files");
+  commands.push_back({sub, [o](const Streams& io) {
+                        return ParseShardOptions(o->shard, io.err)
+                                   ? RunCheck(*o, io)
+                                   : 2;
+                      }});
+}
+
+int MergeCheck(const ShardFile& first, std::vector<ShardUnit> units,
+               const OutputOptions& output, const Streams& io) {
+  CheckCmdOptions o;
+  o.junit = output.at("junit");
+  o.sarif = output.at("sarif");
+  o.github = !output.at("github").empty();
+  o.policy.strict = !first.settings.at("strict").empty();
+  o.policy.allow_empty = !first.settings.at("allow_empty").empty();
+  std::vector<ScenarioCheck> checks;
+  io.err << first.preamble_err;
+  for (ShardUnit& u : units) {
+    io.err << u.err;
+    checks.push_back(std::move(*u.check));
+  }
+  return ReportChecks(checks, o, io);
 }
 
 }  // namespace meshsim::cli

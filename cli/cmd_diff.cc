@@ -131,4 +131,12 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
   commands.push_back({sub, [o](const Streams& io) { return RunDiff(*o, io); }});
 }
 
+int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
+              const OutputOptions& output, const Streams& io) {
+  (void)units;
+  (void)output;
+  io.err << "meshsim: error: " << first.path << ": diff shards: TODO\n";
+  return 2;
+}
+
 }  // namespace meshsim::cli

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "app/capacity.h"
@@ -29,12 +30,31 @@ struct RunCmdOptions {
   int replications = 1;
   double ci_warn = 0.1;
   int jobs = 0;  // 0: the number of cores
+  ShardOptions shard;
 };
 
+// The replications' report, from their seeds and results (`run` and
+// `merge`).
+void ReportReplications(const std::string& name, uint64_t seed,
+                        const std::vector<SimResult>& runs, double ci_warn,
+                        const std::string& format,
+                        const std::vector<Diagnostic>& warnings,
+                        const Streams& io) {
+  std::vector<uint64_t> seeds;
+  for (size_t i = 0; i < runs.size(); ++i)
+    seeds.push_back(ReplicationSeed(seed, static_cast<int>(i)));
+  if (format == "json")
+    WriteReplicationsJson(name, seeds, runs, ci_warn, io.out, warnings);
+  else
+    WriteReplicationsText(name, seeds, runs, ci_warn, io.out);
+}
+
 // `--replications N` (docs/simulation.md): N runs from seeds derived from
-// the scenario's, each statistic with its 95% interval.
+// the scenario's, each statistic with its 95% interval; with --shard, the
+// shard's replications into a shard file.
 int RunReplicated(const RunCmdOptions& o, const Scenario& sc,
-                  const Diagnostics& diags, const Streams& io) {
+                  const Diagnostics& diags, const std::string& load_err,
+                  const Streams& io) {
   if (!o.trace.empty()) {
     io.err << "meshsim: error: --trace records one run; it cannot be "
               "combined with --replications\n";
@@ -42,25 +62,47 @@ int RunReplicated(const RunCmdOptions& o, const Scenario& sc,
   }
   const uint64_t seed = o.seed.value_or(sc.seed);
   const int jobs = DefaultJobs(o.jobs);
-  const std::vector<SimResult> runs =
-      RunReplications(BuildSimModel(sc), seed, o.replications, jobs);
-  std::vector<uint64_t> seeds;
-  for (int i = 0; i < o.replications; ++i)
-    seeds.push_back(ReplicationSeed(seed, i));
-  if (o.format == "json")
-    WriteReplicationsJson(sc.mesh.name, seeds, runs, o.ci_warn, io.out,
-                          ScenarioWarnings(sc, diags));
-  else
-    WriteReplicationsText(sc.mesh.name, seeds, runs, o.ci_warn, io.out);
-  return 0;
+  const std::optional<ShardSpec>& shard = o.shard.parsed;
+  std::function<bool(int)> wanted;
+  if (shard)
+    wanted = [&](int i) { return shard->Owns(static_cast<size_t>(i)); };
+  std::vector<SimResult> runs =
+      RunReplications(BuildSimModel(sc), seed, o.replications, jobs, wanted);
+  if (!shard) {
+    ReportReplications(sc.mesh.name, seed, runs, o.ci_warn, o.format,
+                       ScenarioWarnings(sc, diags), io);
+    return 0;
+  }
+  ShardFile f;
+  f.units = runs.size();
+  f.name = sc.mesh.name;
+  f.warnings = ScenarioWarnings(sc, diags);
+  f.preamble_err = load_err;
+  f.output = {{"format", o.format}};
+  std::ostringstream ci;
+  ci.precision(17);
+  ci << o.ci_warn;
+  f.settings = {{"seed", std::to_string(seed)}, {"ci_warn", ci.str()}};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!shard->Owns(i)) continue;
+    ShardUnit u;
+    u.index = i;
+    u.run = std::move(runs[i]);
+    f.results.push_back(std::move(u));
+  }
+  return WriteShard(std::move(f), o.shard, io);
 }
 
 int RunRun(const RunCmdOptions& o, const Streams& io) {
   Diagnostics diags;
+  // What loading says is the preamble of every shard (docs/scale-out.md).
+  std::ostringstream load_err;
   std::optional<Scenario> sc =
-      LoadScenario(o.scenario, "nothing simulated", io.err, diags);
+      LoadScenario(o.scenario, "nothing simulated", load_err, diags);
+  io.err << load_err.str();
   if (!sc) return 2;
-  if (o.replications > 1) return RunReplicated(o, *sc, diags, io);
+  if (o.replications > 1 || o.shard.parsed)
+    return RunReplicated(o, *sc, diags, load_err.str(), io);
   SimModel model = BuildSimModel(*sc);
   RunOptions ro;
   ro.seed = o.seed.value_or(sc->seed);
@@ -133,6 +175,7 @@ struct CapacityCmdOptions {
   std::string csv;
   std::string slo;
   CapacityOptions options;
+  ShardOptions shard;
 };
 
 // Prints `diags` (load errors) and returns 2.
@@ -143,21 +186,40 @@ int BadInput(const Diagnostics& diags, const std::string& what,
   return 2;
 }
 
+// The sweep's table, CSV and JSON (`sweep` and `merge`).
+int ReportSweep(const SweepResult& r, const std::string& format,
+                const std::string& csv, const Streams& io) {
+  if (!csv.empty() &&
+      !WriteFile(
+          csv, [&](std::ostream& f) { WriteSweepCsv(r, f); }, io.err))
+    return 2;
+  if (format == "json")
+    WriteSweepJson(r, io.out);
+  else
+    WriteSweepText(r, io.out);
+  return 0;
+}
+
 int RunSweepCmd(const CapacityCmdOptions& o, const Streams& io) {
   CapacityOptions opt = o.options;
   opt.jobs = DefaultJobs(opt.jobs);
+  if (o.shard.parsed) opt.shard = *o.shard.parsed;
   Diagnostics diags;
   std::optional<SweepResult> r = RunSweep(o.scenario, opt, diags);
   if (!r) return BadInput(diags, "nothing swept", io);
-  if (!o.csv.empty() &&
-      !WriteFile(
-          o.csv, [&](std::ostream& f) { WriteSweepCsv(*r, f); }, io.err))
-    return 2;
-  if (o.format == "json")
-    WriteSweepJson(*r, io.out);
-  else
-    WriteSweepText(*r, io.out);
-  return 0;
+  if (!o.shard.parsed) return ReportSweep(*r, o.format, o.csv, io);
+  ShardFile f;
+  f.units = r->grid_points;
+  f.name = r->scenario;
+  f.output = {{"format", o.format}, {"csv", o.csv}};
+  f.settings = {{"replications", std::to_string(r->replications)}};
+  for (size_t k = 0; k < r->points.size(); ++k) {
+    ShardUnit u;
+    u.index = r->point_index[k];
+    u.point = std::move(r->points[k]);
+    f.results.push_back(std::move(u));
+  }
+  return WriteShard(std::move(f), o.shard, io);
 }
 
 int RunPlanCmd(const CapacityCmdOptions& o, const Streams& io) {
@@ -203,8 +265,12 @@ void AddSweepCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option("-j,--jobs", o->options.jobs,
                   "replications run at once (default: the number of cores)")
       ->check(CLI::Range(1, 1024));
-  commands.push_back(
-      {sub, [o](const Streams& io) { return RunSweepCmd(*o, io); }});
+  AddShardOptions(sub, o->shard, "grid points");
+  commands.push_back({sub, [o](const Streams& io) {
+                        return ParseShardOptions(o->shard, io.err)
+                                   ? RunSweepCmd(*o, io)
+                                   : 2;
+                      }});
 }
 
 void AddPlanCommand(CLI::App& app, std::vector<Command>& commands) {
@@ -261,7 +327,12 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
                   "replications run at once (default: the number of cores); "
                   "the output does not depend on it")
       ->check(CLI::Range(1, 1024));
-  commands.push_back({sub, [o](const Streams& io) { return RunRun(*o, io); }});
+  AddShardOptions(sub, o->shard, "replications");
+  commands.push_back({sub, [o](const Streams& io) {
+                        return ParseShardOptions(o->shard, io.err)
+                                   ? RunRun(*o, io)
+                                   : 2;
+                      }});
 }
 
 void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands) {
@@ -273,6 +344,40 @@ void AddAnalyzeCommand(CLI::App& app, std::vector<Command>& commands) {
   commands.push_back({sub, [scenario, format](const Streams& io) {
                         return RunAnalyze(*scenario, *format, io);
                       }});
+}
+
+int MergeRun(const ShardFile& first, std::vector<ShardUnit> units,
+             const OutputOptions& output, const Streams& io) {
+  std::vector<SimResult> runs;
+  for (ShardUnit& u : units) runs.push_back(std::move(*u.run));
+  io.err << first.preamble_err;
+  const uint64_t seed = std::stoull(first.settings.at("seed"));
+  const double ci_warn = std::stod(first.settings.at("ci_warn"));
+  if (runs.size() == 1) {
+    // One replication is the plain run (--shard of a run without
+    // --replications).
+    if (output.at("format") == "json")
+      WriteRunJson(first.name, seed, runs.front(), io.out, first.warnings);
+    else
+      WriteRunText(first.name, seed, runs.front(), io.out);
+    return 0;
+  }
+  ReportReplications(first.name, seed, runs, ci_warn, output.at("format"),
+                     first.warnings, io);
+  return 0;
+}
+
+int MergeSweep(const ShardFile& first, std::vector<ShardUnit> units,
+               const OutputOptions& output, const Streams& io) {
+  SweepResult r;
+  r.scenario = first.name;
+  r.replications = std::stoi(first.settings.at("replications"));
+  r.grid_points = units.size();
+  for (ShardUnit& u : units) {
+    r.point_index.push_back(u.index);
+    r.points.push_back(std::move(*u.point));
+  }
+  return ReportSweep(r, output.at("format"), output.at("csv"), io);
 }
 
 }  // namespace meshsim::cli

@@ -1,5 +1,6 @@
 // `meshsim verify` (Z3 proofs) and `meshsim report` (a design review).
 #include <memory>
+#include <sstream>
 
 #include "app/exit_code.h"
 #include "app/expectations.h"
@@ -18,7 +19,65 @@ namespace {
 struct VerifyCmdOptions {
   std::string scenario, format = "text", sarif;
   VerifyOptions verify;
+  ShardOptions shard;
 };
+
+// The verify result's text or JSON and SARIF (`verify` and `merge`).
+int ReportVerify(const std::string& scenario_file, const std::string& name,
+                 const VerifyResult& r, const std::string& format,
+                 const std::string& sarif_file,
+                 const std::vector<Diagnostic>& warnings, const Streams& io) {
+  const SarifInput sarif{{{scenario_file, r}}, {}, {}, {}};
+  if (!sarif_file.empty() &&
+      !WriteFile(
+          sarif_file, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
+    return 2;
+  if (format == "json") {
+    WriteVerifyJson(name, r, io.out, warnings);
+  } else {
+    WriteVerifyText(name, r, io.out);
+  }
+  return VerifyExitCode(r);
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+// --shard: the chunks of destination slices this shard owns, with their
+// counterexamples' paths (docs/scale-out.md).
+int WriteVerifyShard(const VerifyCmdOptions& o, const Scenario& sc,
+                     const VerifyOptions& options, const Diagnostics& diags,
+                     const std::string& load_err, const Streams& io) {
+  const ShardSpec& shard = *o.shard.parsed;
+  ShardFile f;
+  f.units = VerifyChunkCount(sc);
+  f.name = sc.mesh.name;
+  f.warnings = ScenarioWarnings(sc, diags);
+  f.preamble_err = load_err;
+  f.output = {{"format", o.format}, {"sarif", o.sarif}};
+  f.settings = {{"scenario", o.scenario},
+                {"max_findings", std::to_string(options.max_findings)},
+                {"properties", Joined(options.properties)}};
+  VerifyResult common;
+  common.findings = VerifyLint(sc);
+  AttachWitnessPaths(sc, common);
+  f.common = std::move(common);
+  for (auto& [index, chunk] :
+       ProveChunks(sc, options, [&](size_t c) { return shard.Owns(c); })) {
+    ShardUnit u;
+    u.index = index;
+    for (VerifyResult& slice : chunk.slices) AttachWitnessPaths(sc, slice);
+    u.slices = std::move(chunk.slices);
+    if (chunk.intent) u.extra["intent"] = "1";
+    if (chunk.passes) u.extra["passes"] = "1";
+    if (!chunk.expired.empty()) u.extra["expired"] = chunk.expired;
+    f.results.push_back(std::move(u));
+  }
+  return WriteShard(std::move(f), o.shard, io);
+}
 
 int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   for (const std::string& p : o.verify.properties) {
@@ -35,24 +94,20 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
     }
   }
   Diagnostics diags;
+  std::ostringstream load_err;
   std::optional<Scenario> sc =
-      LoadScenario(o.scenario, "nothing verified", io.err, diags);
+      LoadScenario(o.scenario, "nothing verified", load_err, diags);
+  io.err << load_err.str();
   if (!sc) return 2;
   VerifyOptions options = o.verify;
   if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
+  options.jobs = DefaultJobs(options.jobs);
+  if (o.shard.parsed)
+    return WriteVerifyShard(o, *sc, options, diags, load_err.str(), io);
   VerifyResult r = Verify(*sc, options);
   AttachWitnessPaths(*sc, r);
-  const SarifInput sarif{{{o.scenario, r}}, {}, {}, {}};
-  if (!o.sarif.empty() &&
-      !WriteFile(
-          o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
-    return 2;
-  if (o.format == "json") {
-    WriteVerifyJson(sc->mesh.name, r, io.out, ScenarioWarnings(*sc, diags));
-  } else {
-    WriteVerifyText(sc->mesh.name, r, io.out);
-  }
-  return VerifyExitCode(r);
+  return ReportVerify(o.scenario, sc->mesh.name, r, o.format, o.sarif,
+                      ScenarioWarnings(*sc, diags), io);
 }
 
 struct ReportCmdOptions {
@@ -107,8 +162,16 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option(
       "--property", o->verify.properties,
       "check only these: " + RuleIdList(RuleKind::kProperty) + " (repeatable)");
-  commands.push_back(
-      {sub, [o](const Streams& io) { return RunVerify(*o, io); }});
+  sub->add_option("-j,--jobs", o->verify.jobs,
+                  "chunks of destinations proved at once (default: the "
+                  "number of cores); the output does not depend on it")
+      ->check(CLI::Range(1, 1024));
+  AddShardOptions(sub, o->shard, "chunks of destination slices");
+  commands.push_back({sub, [o](const Streams& io) {
+                        return ParseShardOptions(o->shard, io.err)
+                                   ? RunVerify(*o, io)
+                                   : 2;
+                      }});
 }
 
 void AddReportCommand(CLI::App& app, std::vector<Command>& commands) {
@@ -122,6 +185,34 @@ void AddReportCommand(CLI::App& app, std::vector<Command>& commands) {
                   "random seed (default: the scenario's `seed`, else 1)");
   commands.push_back(
       {sub, [o](const Streams& io) { return RunReport(*o, io); }});
+}
+
+int MergeVerify(const ShardFile& first, std::vector<ShardUnit> units,
+                const OutputOptions& output, const Streams& io) {
+  VerifyOptions options;
+  options.max_findings = std::stoul(first.settings.at("max_findings"));
+  const std::string props = first.settings.at("properties");
+  for (size_t b = 0; b < props.size();) {
+    const size_t e = std::min(props.find(',', b), props.size());
+    options.properties.push_back(props.substr(b, e - b));
+    b = e + 1;
+  }
+  std::vector<VerifyChunk> chunks;
+  for (ShardUnit& u : units) {
+    VerifyChunk c;
+    c.slices = std::move(u.slices);
+    c.intent = u.extra.count("intent") > 0;
+    c.passes = u.extra.count("passes") > 0;
+    if (u.extra.count("expired")) c.expired = u.extra.at("expired");
+    chunks.push_back(std::move(c));
+  }
+  const std::vector<Finding> lint =
+      first.common ? first.common->findings : std::vector<Finding>{};
+  io.err << first.preamble_err;
+  const VerifyResult r = CombineVerify(chunks, lint, options);
+  return ReportVerify(first.settings.at("scenario"), first.name, r,
+                      output.at("format"), output.at("sarif"), first.warnings,
+                      io);
 }
 
 }  // namespace meshsim::cli

@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "app/shard.h"
 #include "model/diagnostics.h"
 #include "model/scenario.h"
 
@@ -21,7 +23,37 @@ struct Streams {
   std::ostream& err;
   // main() returns right after: large solver state need not be freed.
   bool process_exits_after = false;
+  // The subcommand and the arguments that decide its result (the shard
+  // options, -j and the output options removed): what a shard records.
+  std::vector<std::string> work;
 };
+
+// `--shard I/N --shard-out FILE` (docs/scale-out.md).
+struct ShardOptions {
+  std::string spec, out;
+  std::optional<ShardSpec> parsed;  // set by ParseShardOptions
+};
+void AddShardOptions(CLI::App* sub, ShardOptions& o, const char* units);
+// Checks the pair (both or neither); false after an error on `err`.
+bool ParseShardOptions(ShardOptions& o, std::ostream& err);
+// Writes `f` (with the work, the version and the inputs recorded since
+// RecordInputs) to --shard-out and says so on `err`: exit code 0, or 2 when
+// the file cannot be written.
+int WriteShard(ShardFile f, const ShardOptions& o, const Streams& io);
+
+// `meshsim merge`: the output options it may be given, over the shards'.
+using OutputOptions = std::map<std::string, std::string>;
+// Prints the merged work as the command would have; its exit code.
+int MergeCheck(const ShardFile& first, std::vector<ShardUnit> units,
+               const OutputOptions& output, const Streams& io);
+int MergeRun(const ShardFile& first, std::vector<ShardUnit> units,
+             const OutputOptions& output, const Streams& io);
+int MergeSweep(const ShardFile& first, std::vector<ShardUnit> units,
+               const OutputOptions& output, const Streams& io);
+int MergeVerify(const ShardFile& first, std::vector<ShardUnit> units,
+                const OutputOptions& output, const Streams& io);
+int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
+              const OutputOptions& output, const Streams& io);
 
 struct Command {
   CLI::App* app;
@@ -42,6 +74,7 @@ void AddLintCommand(CLI::App& app, std::vector<Command>& commands);
 void AddInitCommand(CLI::App& app, std::vector<Command>& commands);
 void AddSweepCommand(CLI::App& app, std::vector<Command>& commands);
 void AddPlanCommand(CLI::App& app, std::vector<Command>& commands);
+void AddMergeCommand(CLI::App& app, std::vector<Command>& commands);
 
 // Loads a scenario and prints its diagnostics to `err`, then (unless
 // `quiet_mesh_warnings`) the warnings the mesh itself raised; nullopt

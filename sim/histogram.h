@@ -41,6 +41,13 @@ class LatencyHistogram {
   }
 
   uint64_t count() const { return total_; }
+  // Bucket by bucket, for shard files (app/shard.h) that carry histograms.
+  uint64_t bucket(int b) const { return counts_[b]; }
+  void AddToBucket(int b, uint64_t n) {
+    counts_[b] += n;
+    total_ += n;
+  }
+  void SetMax(int64_t max) { max_ = max; }
   int64_t max() const { return max_; }
 
   // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket.

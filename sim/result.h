@@ -116,6 +116,10 @@ struct SweepResult {
   std::string scenario;
   int replications = 0;
   std::vector<SweepPoint> points;
+  // The grid's size and each point's index in it: a shard (app/shard.h)
+  // runs some of the points.
+  size_t grid_points = 0;
+  std::vector<size_t> point_index;
 };
 
 // `meshsim plan`: the smallest replica counts meeting a latency objective.

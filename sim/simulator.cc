@@ -490,11 +490,13 @@ uint64_t ReplicationSeed(uint64_t seed, int i) {
 }
 
 std::vector<SimResult> RunReplications(const SimModel& model, uint64_t seed,
-                                       int n, int jobs) {
+                                       int n, int jobs,
+                                       const std::function<bool(int)>& wanted) {
   std::vector<SimResult> out(static_cast<size_t>(std::max(n, 0)));
   std::atomic<int> next{0};
   auto worker = [&] {
     for (int i = next++; i < n; i = next++) {
+      if (wanted && !wanted(i)) continue;
       SimModel copy = model;
       RunOptions ro;
       ro.seed = ReplicationSeed(seed, i);

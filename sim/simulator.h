@@ -58,9 +58,11 @@ uint64_t ReplicationSeed(uint64_t seed, int i);
 
 // Runs `n` independent replications of `model` (each on its own copy), at
 // most `jobs` at once; results in replication order, the same for any
-// `jobs`.
-std::vector<SimResult> RunReplications(const SimModel& model, uint64_t seed,
-                                       int n, int jobs);
+// `jobs`. With `wanted`, only the replications it accepts run (a shard's,
+// app/shard.h); the others are left empty.
+std::vector<SimResult> RunReplications(
+    const SimModel& model, uint64_t seed, int n, int jobs,
+    const std::function<bool(int)>& wanted = nullptr);
 
 // One result of several runs: counters, busy time, queue areas, simulated
 // time and histograms summed (histograms exactly), maximum queues maxed.

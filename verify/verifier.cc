@@ -3,9 +3,11 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "verify/deadline.h"
@@ -158,12 +160,17 @@ struct Answer {
 // every slice, so destinations that behave alike have the same formulas (Z3
 // hash-conses terms); each distinct query is answered once and its answer
 // reused, decoded against each destination's own sources and endpoints.
+//
+// A Prover proves one chunk of destinations (VerifyChunk): what it finds
+// depends only on the chunk, never on what another chunk, thread or shard
+// proved, since Z3's answers depend on the history of its context.
 class Prover {
  public:
-  Prover(const Scenario& sc, const VerifyOptions& options)
+  Prover(const Scenario& sc, const VerifyOptions& options,
+         const Deadline& deadline)
       : sc_(sc),
         options_(options),
-        deadline_(options.timeout_s),
+        deadline_(deadline),
         s_(ctx_),
         enc_(sc, ctx_, classes_) {
     z3::params params(ctx_);
@@ -172,21 +179,12 @@ class Prover {
   }
 
   // Encodes destination `d` with its source classes and proves the wanted
-  // properties on it.
-  void Prove(const SliceDestination& d, std::vector<SourceClass> classes);
-  // The properties, the counterexamples and the lint findings.
-  VerifyResult Finish();
-  // Whether the run's --timeout has expired; then every property not
-  // already violated is unknown, since slices were left unsolved.
-  bool Expired() {
-    if (!deadline_.Expired()) return false;
-    for (PropertyResult* pr : {&bypass_, &dbl_, &exposure_}) {
-      if (pr->result == ProofResult::kViolated) continue;
-      pr->result = ProofResult::kUnknown;
-      pr->reason = deadline_.Reason();
-    }
-    return true;
-  }
+  // properties on it: the verdict of each, its counterexamples (up to
+  // --max-findings per property in the chunk) and its proof core.
+  VerifyResult Prove(const SliceDestination& d,
+                     std::vector<SourceClass> classes);
+  bool intent_seen() const { return intent_seen_; }
+  bool passes_seen() const { return passes_seen_; }
 
  private:
   // The static part of one slice's queries, asserted once in a scope of its
@@ -199,7 +197,8 @@ class Prover {
     bool pushed = false;
   };
 
-  ProofResult Run(SliceQueries& q, PropertyResult& pr, const z3::expr& goal,
+  ProofResult Run(SliceQueries& q, VerifyResult& slice,
+                  const std::string& property, const z3::expr& goal,
                   const std::vector<z3::expr>& assumptions,
                   const std::string& what);
   void Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
@@ -209,13 +208,9 @@ class Prover {
 
   const Scenario& sc_;
   const VerifyOptions& options_;
-  const Deadline deadline_;
+  const Deadline& deadline_;
   bool intent_seen_ = false, passes_seen_ = false;
-  VerifyResult out_;
-  PropertyResult bypass_{"waypoint-bypass"}, dbl_{"waypoint-double-pass"},
-      exposure_{"fail-open-exposure"};
-  std::set<std::string> core_;
-  std::map<std::string, size_t> reported_, suppressed_;
+  std::map<std::string, size_t> reported_;  // in this chunk
   z3::context ctx_;
   z3::solver s_;
   std::vector<SourceClass> classes_;  // the current slice's
@@ -226,13 +221,14 @@ class Prover {
   std::vector<z3::expr> keep_alive_;
 };
 
-void Prover::Prove(const SliceDestination& d,
-                   std::vector<SourceClass> classes) {
+VerifyResult Prover::Prove(const SliceDestination& d,
+                           std::vector<SourceClass> classes) {
+  VerifyResult slice;
   classes_ = std::move(classes);
   enc_.Begin(classes_);
   std::optional<Encoded> built =
       d.service ? enc_.ServiceSlice(d.key) : enc_.PodSlice(d.at[0], d.wi);
-  if (!built) return;
+  if (!built) return slice;
   const Encoded& e = *built;
   const size_t pairs =
       classes_.size() * std::max<size_t>(1, e.eps.size()) * d.weight;
@@ -260,28 +256,32 @@ void Prover::Prove(const SliceDestination& d,
     passes_seen_ = true;
   ProofResult br = ProofResult::kProved;
   if (Wanted(options_, "waypoint-bypass"))
-    br = Run(q, bypass_, unguarded, assume, "reaches without any waypoint");
+    br = Run(q, slice, "waypoint-bypass", unguarded, assume,
+             "reaches without any waypoint");
   if (Wanted(options_, "fail-open-exposure") && br == ProofResult::kProved)
-    Run(q, exposure_, unguarded, all_on, "would reach without any waypoint");
+    Run(q, slice, "fail-open-exposure", unguarded, all_on,
+        "would reach without any waypoint");
   if (Wanted(options_, "waypoint-double-pass"))
-    Run(q, dbl_, e.passes >= 2, assume, "passes two waypoints on the way to");
+    Run(q, slice, "waypoint-double-pass", e.passes >= 2, assume,
+        "passes two waypoints on the way to");
   if (q.pushed) s_.pop();
+  return slice;
 }
 
-// Answers property `pr` on the slice (or reuses the answer of the same
-// query) and records its verdict, counterexamples and proof core.
-ProofResult Prover::Run(SliceQueries& q, PropertyResult& pr,
-                        const z3::expr& goal,
+// Answers `property` on the slice (or reuses the answer of the same query
+// in this chunk) and records its verdict, counterexamples and proof core.
+ProofResult Prover::Run(SliceQueries& q, VerifyResult& slice,
+                        const std::string& property, const z3::expr& goal,
                         const std::vector<z3::expr>& assumptions,
                         const std::string& what) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::string key = pr.name + "|" + q.kinds + "|" +
+  std::string key = property + "|" + q.kinds + "|" +
                     std::to_string(q.statics.id()) + "|" +
                     std::to_string(goal.id());
   for (const z3::expr& a : assumptions) key += "," + std::to_string(a.id());
   auto [it, fresh] = answers_.try_emplace(key);
   Answer& ans = it->second;
-  const bool want_models = reported_[pr.name] < options_.max_findings;
+  const bool want_models = reported_[property] < options_.max_findings;
   if (fresh) {
     keep_alive_.push_back(q.statics);
     keep_alive_.push_back(goal);
@@ -291,26 +291,23 @@ ProofResult Prover::Run(SliceQueries& q, PropertyResult& pr,
   if (fresh ||
       (want_models && !ans.enumerated && ans.first == ProofResult::kViolated))
     Solve(q, ans, goal, assumptions, want_models);
-  pr.classes_checked += q.pairs;
-  if (ans.first == ProofResult::kViolated) {
-    if (pr.result != ProofResult::kUnknown) pr.result = ProofResult::kViolated;
-    if (reported_[pr.name] >= options_.max_findings) {
-      ++suppressed_[pr.name];
-    } else {
-      for (const z3::model& m : ans.models) {
-        ++reported_[pr.name];
-        out_.findings.push_back(Decode(q.e, m, pr.name, what));
-      }
+  PropertyResult pr{property};
+  pr.classes_checked = q.pairs;
+  pr.result = ans.first;
+  if (ans.first == ProofResult::kViolated && want_models) {
+    for (const z3::model& m : ans.models) {
+      ++reported_[property];
+      slice.findings.push_back(Decode(q.e, m, property, what));
     }
   } else if (ans.first == ProofResult::kUnknown) {
-    pr.result = ProofResult::kUnknown;
     pr.reason = ans.reason + " (" + q.e.dest + ")";
-  } else {
-    core_.insert(ans.core.begin(), ans.core.end());
+  } else if (ans.first == ProofResult::kProved) {
+    pr.core = ans.core;
   }
-  pr.seconds +=
+  pr.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
+  slice.properties.push_back(std::move(pr));
   return ans.first;
 }
 
@@ -435,25 +432,135 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   return f;
 }
 
-VerifyResult Prover::Finish() {
-  for (const auto& [name, n] : suppressed_) {
+}  // namespace
+
+size_t VerifyChunkCount(const Scenario& sc) {
+  const SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
+  return (plan.destinations().size() + kVerifyChunk - 1) / kVerifyChunk;
+}
+
+std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
+    const Scenario& sc, const VerifyOptions& options,
+    const std::function<bool(size_t)>& owns) {
+  SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
+  const std::vector<SliceDestination>& dests = plan.destinations();
+  // The chunks to prove, each with its destinations' source classes
+  // (planned here, one thread: the plan caches them).
+  struct Work {
+    size_t chunk;
+    std::vector<std::pair<const SliceDestination*, std::vector<SourceClass>>>
+        slices;
+  };
+  std::vector<Work> work;
+  for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c) {
+    if (owns && !owns(c)) continue;
+    Work w{c, {}};
+    for (size_t i = c * kVerifyChunk;
+         i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i)
+      w.slices.emplace_back(&dests[i],
+                            std::move(plan.ClassesFor(dests[i]).versions[0]));
+    work.push_back(std::move(w));
+  }
+  std::vector<std::pair<size_t, VerifyChunk>> out(work.size());
+  const Deadline deadline(options.timeout_s);
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < work.size(); k = next++) {
+      Prover prover(sc, options, deadline);
+      VerifyChunk& chunk = out[k].second;
+      out[k].first = work[k].chunk;
+      for (auto& [d, classes] : work[k].slices) {
+        if (deadline.Expired()) {
+          chunk.expired = deadline.Reason();
+          break;
+        }
+        chunk.slices.push_back(prover.Prove(*d, std::move(classes)));
+      }
+      chunk.intent = prover.intent_seen();
+      chunk.passes = prover.passes_seen();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < std::min<int>(std::max(options.jobs, 1),
+                                    static_cast<int>(work.size()));
+       ++j)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  return out;
+}
+
+std::vector<Finding> VerifyLint(const Scenario& sc) { return verify::Lint(sc); }
+
+VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
+                           const std::vector<Finding>& lint,
+                           const VerifyOptions& options) {
+  VerifyResult out;
+  PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"},
+      exposure{"fail-open-exposure"};
+  std::map<std::string, PropertyResult*> by_name = {
+      {bypass.name, &bypass}, {dbl.name, &dbl}, {exposure.name, &exposure}};
+  std::set<std::string> core;
+  std::map<std::string, size_t> reported, suppressed;
+  bool intent_seen = false, passes_seen = false;
+  std::string expired;
+  // Destination by destination, in the plan's order: the verdicts, and the
+  // counterexamples up to --max-findings per property.
+  for (const VerifyChunk& chunk : chunks) {
+    intent_seen = intent_seen || chunk.intent;
+    passes_seen = passes_seen || chunk.passes;
+    if (!chunk.expired.empty()) expired = chunk.expired;
+    for (const VerifyResult& slice : chunk.slices)
+      for (const PropertyResult& p : slice.properties) {
+        PropertyResult& pr = *by_name.at(p.name);
+        pr.classes_checked += p.classes_checked;
+        pr.seconds += p.seconds;
+        if (p.result == ProofResult::kViolated) {
+          if (pr.result != ProofResult::kUnknown)
+            pr.result = ProofResult::kViolated;
+          if (reported[p.name] >= options.max_findings) {
+            ++suppressed[p.name];
+            continue;
+          }
+          for (const Finding& f : slice.findings)
+            if (f.rule == p.name) {
+              ++reported[p.name];
+              out.findings.push_back(f);
+            }
+        } else if (p.result == ProofResult::kUnknown) {
+          pr.result = ProofResult::kUnknown;
+          pr.reason = p.reason;
+        } else {
+          core.insert(p.core.begin(), p.core.end());
+        }
+      }
+  }
+  // The --timeout expired: every property not already violated is
+  // unknown, since slices were left unsolved.
+  if (!expired.empty())
+    for (PropertyResult* pr : {&bypass, &dbl, &exposure}) {
+      if (pr->result == ProofResult::kViolated) continue;
+      pr->result = ProofResult::kUnknown;
+      pr->reason = expired;
+    }
+  for (const auto& [name, n] : suppressed) {
     Finding f;
     f.rule = name;
     f.severity = RuleSeverity(name);
     f.message = std::to_string(n) + " more destinations violate " + name +
-                " (only the first " + std::to_string(options_.max_findings) +
+                " (only the first " + std::to_string(options.max_findings) +
                 " counterexamples are reported; raise --max-findings)";
-    out_.findings.push_back(f);
+    out.findings.push_back(f);
   }
-  bypass_.core.assign(core_.begin(), core_.end());
+  bypass.core.assign(core.begin(), core.end());
   // K9/K11 and K18 lint findings count against their properties too.
-  for (const Finding& f : verify::Lint(sc_)) {
-    if (f.rule == "waypoint-bypass" && bypass_.result == ProofResult::kProved)
-      bypass_.result = ProofResult::kViolated;
-    if (f.rule == "waypoint-double-pass" && dbl_.result == ProofResult::kProved)
-      dbl_.result = ProofResult::kViolated;
-    if (Wanted(options_, f.rule) || options_.properties.empty())
-      out_.findings.push_back(f);
+  for (const Finding& f : lint) {
+    if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved)
+      bypass.result = ProofResult::kViolated;
+    if (f.rule == "waypoint-double-pass" && dbl.result == ProofResult::kProved)
+      dbl.result = ProofResult::kViolated;
+    if (Wanted(options, f.rule) || options.properties.empty())
+      out.findings.push_back(f);
   }
   // A property no request concerns is not applicable, never proved.
   auto vacuous = [](PropertyResult& pr, bool concerned, const char* why) {
@@ -465,25 +572,22 @@ VerifyResult Prover::Finish() {
   const char* no_intent =
       "no destination the encoding covers asks for a waypoint (a "
       "ServiceEntry without endpoints in the mesh is not encoded)";
-  vacuous(bypass_, intent_seen_, no_intent);
-  vacuous(exposure_, intent_seen_, no_intent);
-  vacuous(dbl_, passes_seen_,
+  vacuous(bypass, intent_seen, no_intent);
+  vacuous(exposure, intent_seen, no_intent);
+  vacuous(dbl, passes_seen,
           "no request the encoding covers can pass a waypoint");
-  if (Wanted(options_, "waypoint-bypass")) out_.properties.push_back(bypass_);
-  if (Wanted(options_, "waypoint-double-pass")) out_.properties.push_back(dbl_);
-  if (Wanted(options_, "fail-open-exposure"))
-    out_.properties.push_back(exposure_);
-  if (Wanted(options_, "double-l7")) {
+  if (Wanted(options, "waypoint-bypass")) out.properties.push_back(bypass);
+  if (Wanted(options, "waypoint-double-pass")) out.properties.push_back(dbl);
+  if (Wanted(options, "fail-open-exposure")) out.properties.push_back(exposure);
+  if (Wanted(options, "double-l7")) {
     PropertyResult d{"double-l7"};
-    for (const Finding& f : out_.findings)
+    for (const Finding& f : out.findings)
       if (f.rule == "double-l7") d.result = ProofResult::kViolated;
-    out_.properties.push_back(d);
+    out.properties.push_back(d);
   }
-  out_.groups = GroupFindings(out_.findings);
-  return std::move(out_);
+  out.groups = GroupFindings(out.findings);
+  return out;
 }
-
-}  // namespace
 
 std::vector<FindingGroup> GroupFindings(const std::vector<Finding>& findings) {
   std::vector<FindingGroup> out;
@@ -535,13 +639,10 @@ std::vector<FindingGroup> GroupFindings(const std::vector<Finding>& findings) {
 }
 
 VerifyResult Verify(const Scenario& sc, const VerifyOptions& options) {
-  SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
-  Prover prover(sc, options);
-  for (const SliceDestination& d : plan.destinations()) {
-    if (prover.Expired()) break;
-    prover.Prove(d, std::move(plan.ClassesFor(d).versions[0]));
-  }
-  return prover.Finish();
+  std::vector<VerifyChunk> chunks;
+  for (auto& [index, chunk] : ProveChunks(sc, options, nullptr))
+    chunks.push_back(std::move(chunk));
+  return CombineVerify(chunks, VerifyLint(sc), options);
 }
 
 struct OutcomeOracle::Impl {

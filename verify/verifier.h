@@ -11,6 +11,7 @@
 #ifndef MESHSIM_VERIFY_VERIFIER_H_
 #define MESHSIM_VERIFY_VERIFIER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,11 +39,46 @@ struct VerifyOptions {
   // it depends on the machine; when it expires the properties not yet
   // decided are unknown (verify/deadline.h).
   double timeout_s = 0;
+  // Chunks proved at once (each on its own Z3 context); the result does not
+  // depend on it.
+  int jobs = 1;
 };
 
 // The result types (ProofResult, Finding, PropertyResult, VerifyResult) are
 // in verify/result.h; SourceClass and SourceClasses in verify/source_class.h.
 VerifyResult Verify(const Scenario& scenario, const VerifyOptions& options);
+
+// ---- in pieces: threads and shards (docs/scale-out.md) ----------------------
+// Verify proves the destination slices in chunks of kVerifyChunk, in the
+// slice plan's order, each chunk on a Z3 context of its own: a chunk's
+// verdicts and counterexamples do not depend on which thread, process or
+// pod proves it, so the chunks of N shards combine into exactly what one
+// process finds.
+inline constexpr size_t kVerifyChunk = 16;
+
+// What one chunk found: per destination slice, the verdict of each property
+// proved on it (`properties`, with its request classes, seconds, reason and
+// proof core) and its counterexamples (`findings`, at most --max-findings
+// per property in the chunk).
+struct VerifyChunk {
+  std::vector<VerifyResult> slices;
+  bool intent = false;  // a destination asks for a waypoint
+  bool passes = false;  // a request can pass a waypoint
+  std::string expired;  // the --timeout's reason, when it expired
+};
+
+size_t VerifyChunkCount(const Scenario& scenario);
+// The chunks `owns` accepts (all when it is empty), as (index, chunk), on
+// options.jobs threads.
+std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
+    const Scenario& scenario, const VerifyOptions& options,
+    const std::function<bool(size_t)>& owns);
+// The findings of the checks that need no solver (verify/lint.h).
+std::vector<Finding> VerifyLint(const Scenario& scenario);
+// Every chunk, in index order, with the lint findings: the verify result.
+VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
+                           const std::vector<Finding>& lint,
+                           const VerifyOptions& options);
 
 // ---- for differential tests ------------------------------------------------
 // What the encoding says a concrete request can end as: pairs of (number of

@@ -35,6 +35,22 @@ std::string Why(const std::error_code& ec) { return ec.message(); }
 
 void SetInputRoot(const std::string& dir) { RootFlag() = dir; }
 
+namespace {
+std::function<void(const std::string&, const std::string&)>& Observer() {
+  static std::function<void(const std::string&, const std::string&)> f;
+  return f;
+}
+}  // namespace
+
+void SetReadObserver(
+    std::function<void(const std::string&, const std::string&)> observer) {
+  Observer() = std::move(observer);
+}
+
+void ObserveRead(const std::string& path, const std::string& bytes) {
+  if (Observer()) Observer()(path, bytes);
+}
+
 fs::path InputRootFor(const fs::path& scenario_dir) {
   if (!RootFlag().empty()) return Resolved(RootFlag());
   const fs::path start = Resolved(scenario_dir.empty() ? "." : scenario_dir);

@@ -31,6 +31,15 @@ std::filesystem::path InputRootFor(const std::filesystem::path& scenario_dir);
 std::optional<std::string> OutsideRoot(const std::filesystem::path& p,
                                        const std::filesystem::path& root);
 
+// Called with the path and the bytes of every input file read from now on,
+// from any thread (the observer synchronises itself); nullptr stops it. Set
+// and cleared while no loading runs: shards record their inputs with it
+// (app/shard.h).
+void SetReadObserver(
+    std::function<void(const std::string&, const std::string&)> observer);
+// Calls the observer, if one is set.
+void ObserveRead(const std::string& path, const std::string& bytes);
+
 struct FileWalk {
   std::vector<std::filesystem::path> files;  // sorted
   std::vector<std::string> errors;           // one per entry not read

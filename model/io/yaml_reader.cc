@@ -17,6 +17,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "model/io/files.h"
+
 // yaml-cpp builds a Node from parser events with its internal NodeBuilder,
 // the one class allowed to wrap a detail::node in a Node. That class is not
 // exported by the shared library, so this name is free; it holds only the
@@ -235,6 +237,7 @@ std::optional<std::string> ReadTextFile(const std::string& path,
                     "YAML or JSON");
     return std::nullopt;
   }
+  io::ObserveRead(path, text);
   return text;
 }
 

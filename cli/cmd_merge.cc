@@ -1,0 +1,84 @@
+// `meshsim merge`: the shards of one piece of work, printed as the command
+// would have printed it in one process (docs/scale-out.md).
+#include <memory>
+
+#include "cli/commands.h"
+
+namespace meshsim::cli {
+
+namespace {
+
+struct MergeCmdOptions {
+  std::vector<std::string> files;
+  // Given to merge: they replace the shards' own output options.
+  std::map<std::string, std::string> output;
+  bool github = false;
+};
+
+int RunMerge(const MergeCmdOptions& o, const Streams& io) {
+  std::vector<ShardFile> shards;
+  std::string error;
+  for (const std::string& path : o.files) {
+    std::optional<ShardFile> f = ReadShard(path, &error);
+    if (!f) {
+      io.err << "meshsim: error: " << error << "\n";
+      return 2;
+    }
+    shards.push_back(std::move(*f));
+  }
+  std::optional<std::vector<ShardUnit>> units = MergeShards(shards, &error);
+  if (!units) {
+    io.err << "meshsim: error: " << error << "\n";
+    return 2;
+  }
+  const ShardFile& first = shards.front();
+  OutputOptions output = first.output;
+  for (const auto& [key, value] : o.output)
+    if (!value.empty()) output[key] = value;
+  if (o.github) output["github"] = "1";
+  for (const char* key : {"format", "junit", "sarif", "csv", "github"})
+    output.try_emplace(key, "");
+  if (output["format"].empty()) output["format"] = "text";
+  const std::string& c = first.command;
+  try {
+    if (c == "check") return MergeCheck(first, std::move(*units), output, io);
+    if (c == "run") return MergeRun(first, std::move(*units), output, io);
+    if (c == "sweep") return MergeSweep(first, std::move(*units), output, io);
+    if (c == "verify") return MergeVerify(first, std::move(*units), output, io);
+    if (c == "diff") return MergeDiff(first, std::move(*units), output, io);
+  } catch (const std::exception&) {
+    // A setting the command records is missing or not a number.
+    io.err << "meshsim: error: " << first.path
+           << ": not a valid shard file of `" << ShardWork(first)
+           << "` (a setting is missing or malformed)\n";
+    return 2;
+  }
+  io.err << "meshsim: error: " << first.path << ": shards of `meshsim " << c
+         << "` cannot be merged (check, verify, diff, run and sweep can)\n";
+  return 2;
+}
+
+}  // namespace
+
+void AddMergeCommand(CLI::App& app, std::vector<Command>& commands) {
+  auto o = std::make_shared<MergeCmdOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "merge",
+      "print what a sharded command would have printed from its shard files "
+      "(--shard-out), with its exit code");
+  sub->add_option("files", o->files, "the shard files, all N of them")
+      ->required();
+  sub->add_option("--format", o->output["format"],
+                  "text or json (default: the shards' own)")
+      ->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--junit", o->output["junit"], "check: write JUnit XML");
+  sub->add_option("--sarif", o->output["sarif"],
+                  "check, verify, diff: write SARIF 2.1.0");
+  sub->add_option("--csv", o->output["csv"], "sweep: write the table as CSV");
+  sub->add_flag("--github", o->github,
+                "check: GitHub annotations and step summary");
+  commands.push_back(
+      {sub, [o](const Streams& io) { return RunMerge(*o, io); }});
+}
+
+}  // namespace meshsim::cli
