@@ -55,6 +55,18 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FindingGroup, rule, cause, count,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PropertyResult, name, result,
                                    classes_checked, seconds, reason, core)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyResult, properties, findings, groups)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JwtToken, iss, sub, azp, aud, claims,
+                                   expired)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ObjectChange, cluster, kind, name, change,
+                                   old_location, new_location)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffSide, outcome, passes, via, route, path,
+                                   decision, why)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffFinding, finding, old_side, new_side,
+                                   headers, jwt, alike, alike_truncated,
+                                   changed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffResult, result, reason, classes_checked,
+                                   destinations, seconds, findings, more,
+                                   changes, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
                                    actual, location, path, findings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,
@@ -109,6 +121,7 @@ nlohmann::json UnitJson(const ShardUnit& u) {
   if (u.run) j["run"] = *u.run;
   if (u.point) j["point"] = *u.point;
   if (!u.slices.empty()) j["slices"] = u.slices;
+  if (!u.diffs.empty()) j["diffs"] = u.diffs;
   if (!u.extra.empty()) j["extra"] = u.extra;
   return j;
 }
@@ -122,6 +135,7 @@ ShardUnit UnitOf(const nlohmann::json& j) {
   if (j.contains("point")) u.point = j["point"].get<SweepPoint>();
   if (j.contains("slices"))
     u.slices = j["slices"].get<std::vector<VerifyResult>>();
+  if (j.contains("diffs")) u.diffs = j["diffs"].get<std::vector<DiffResult>>();
   if (j.contains("extra"))
     u.extra = j["extra"].get<std::map<std::string, std::string>>();
   return u;
@@ -193,6 +207,7 @@ std::string ShardJson(const ShardFile& f) {
   j["name"] = f.name;
   j["warnings"] = f.warnings;
   if (f.common) j["common"] = *f.common;
+  if (f.common_diff) j["common_diff"] = *f.common_diff;
   if (!f.preamble_err.empty()) j["preamble_err"] = f.preamble_err;
   j["results"] = nlohmann::json::array();
   for (const ShardUnit& u : f.results) j["results"].push_back(UnitJson(u));
@@ -240,6 +255,8 @@ std::optional<ShardFile> ReadShard(const std::string& path,
     f.name = j.at("name").get<std::string>();
     f.warnings = j.at("warnings").get<std::vector<Diagnostic>>();
     if (j.contains("common")) f.common = j["common"].get<VerifyResult>();
+    if (j.contains("common_diff"))
+      f.common_diff = j["common_diff"].get<DiffResult>();
     f.preamble_err = j.value("preamble_err", "");
     for (const auto& u : j.at("results")) f.results.push_back(UnitOf(u));
   } catch (const nlohmann::json::exception& e) {

@@ -23,6 +23,7 @@
 
 #include "app/check_result.h"
 #include "sim/result.h"
+#include "verify/diff.h"
 #include "verify/result.h"
 
 namespace meshsim {
@@ -51,6 +52,8 @@ struct ShardUnit {
   std::optional<SweepPoint> point;     // sweep
   // verify, diff: one result per destination slice of the unit.
   std::vector<VerifyResult> slices;
+  // diff: one result per destination of the unit.
+  std::vector<DiffResult> diffs;
   std::map<std::string, std::string> extra;  // command-specific scalars
 };
 
@@ -76,6 +79,7 @@ struct ShardFile {
   std::string name;
   std::vector<Diagnostic> warnings;
   std::optional<VerifyResult> common;
+  std::optional<DiffResult> common_diff;  // diff: the changed objects
   std::string preamble_err;  // stderr before the first unit (load warnings)
   std::vector<ShardUnit> results;  // the units this shard owns, in order
 };

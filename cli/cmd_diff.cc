@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <sstream>
 
 #include "app/exit_code.h"
 #include "app/expectations.h"
@@ -22,6 +23,7 @@ struct DiffCmdOptions {
   std::string old_scenario, new_scenario, new_manifests, format = "text", sarif;
   std::vector<std::string> fail_on;
   DiffOptions diff;
+  ShardOptions shard;
 };
 
 // The new version: a second scenario file, or the old scenario with its
@@ -50,6 +52,23 @@ std::optional<Scenario> LoadNewVersion(const DiffCmdOptions& o,
   return std::nullopt;
 }
 
+// The diff's text or JSON and SARIF (`diff` and `merge`).
+int ReportDiff(const std::string& old_label, const std::string& new_label,
+               const DiffResult& r, const std::set<std::string>& fail_on,
+               const std::string& format, const std::string& sarif_file,
+               const std::vector<Diagnostic>& warnings, const Streams& io) {
+  const SarifInput sarif{{}, r.findings, {}, {}};
+  if (!sarif_file.empty() &&
+      !WriteFile(
+          sarif_file, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
+    return 2;
+  if (format == "json")
+    WriteDiffJson(old_label, new_label, r, io.out, warnings);
+  else
+    WriteDiffText(old_label, new_label, r, io.out);
+  return DiffExitCode(r, fail_on);
+}
+
 int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   std::string error;
   const auto fail_on = FailOnRules(o.fail_on, error);
@@ -63,38 +82,60 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
     return 2;
   }
   Diagnostics old_diags;
+  std::ostringstream load_err;
   std::optional<Scenario> a =
-      LoadScenario(o.old_scenario, "nothing compared", io.err, old_diags);
-  if (!a) return 2;
+      LoadScenario(o.old_scenario, "nothing compared", load_err, old_diags);
   Diagnostics new_diags;
-  std::optional<Scenario> b = LoadNewVersion(o, io.err, new_diags);
-  if (!b) return 2;
+  std::optional<Scenario> b;
+  if (a) b = LoadNewVersion(o, load_err, new_diags);
+  io.err << load_err.str();
+  if (!a || !b) return 2;
   DiffOptions options = o.diff;
   options.process_exits_after = io.process_exits_after;
   if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
-  DiffResult r = Diff(*a, *b, options);
-  ExplainDiff(*a, *b, *fail_on, r);
-  const SarifInput sarif{{}, r.findings, {}, {}};
-  if (!o.sarif.empty() &&
-      !WriteFile(
-          o.sarif, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
-    return 2;
   const std::string new_label =
       o.new_manifests.empty()
           ? o.new_scenario
           : o.old_scenario + " with manifests from " + o.new_manifests;
-  if (o.format == "json") {
-    std::vector<Diagnostic> warnings = ScenarioWarnings(*a, old_diags);
-    for (const Diagnostic& d : ScenarioWarnings(*b, new_diags))
-      if (std::find_if(warnings.begin(), warnings.end(), [&](const auto& w) {
-            return w.ToString() == d.ToString();
-          }) == warnings.end())
-        warnings.push_back(d);
-    WriteDiffJson(o.old_scenario, new_label, r, io.out, warnings);
-  } else {
-    WriteDiffText(o.old_scenario, new_label, r, io.out);
+  std::vector<Diagnostic> warnings = ScenarioWarnings(*a, old_diags);
+  for (const Diagnostic& d : ScenarioWarnings(*b, new_diags))
+    if (std::find_if(warnings.begin(), warnings.end(), [&](const auto& w) {
+          return w.ToString() == d.ToString();
+        }) == warnings.end())
+      warnings.push_back(d);
+  if (o.shard.parsed) {
+    ShardFile f;
+    f.units = DiffChunkCount(*a, *b);
+    f.warnings = warnings;
+    f.preamble_err = load_err.str();
+    f.output = {{"format", o.format}, {"sarif", o.sarif}};
+    std::string ids;
+    for (const std::string& r : *fail_on) ids += (ids.empty() ? "" : ",") + r;
+    f.settings = {{"old", o.old_scenario},
+                  {"new_label", new_label},
+                  {"fail_on", ids},
+                  {"max_findings", std::to_string(options.max_findings)}};
+    f.common_diff = DiffCommon(*a, *b);
+    for (auto& [index, chunk] : CompareChunks(*a, *b, options, [&](size_t c) {
+           return o.shard.parsed->Owns(c);
+         })) {
+      ShardUnit u;
+      u.index = index;
+      for (DiffResult& d : chunk.destinations) ExplainDiff(*a, *b, *fail_on, d);
+      u.diffs = std::move(chunk.destinations);
+      if (!chunk.expired.empty()) u.extra["expired"] = chunk.expired;
+      std::ostringstream secs;
+      secs.precision(17);
+      secs << chunk.seconds;
+      u.extra["seconds"] = secs.str();
+      f.results.push_back(std::move(u));
+    }
+    return WriteShard(std::move(f), o.shard, io);
   }
-  return DiffExitCode(r, *fail_on);
+  DiffResult r = Diff(*a, *b, options);
+  ExplainDiff(*a, *b, *fail_on, r);
+  return ReportDiff(o.old_scenario, new_label, r, *fail_on, o.format, o.sarif,
+                    warnings, io);
 }
 
 }  // namespace
@@ -128,15 +169,46 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
                   "wall-clock budget of the whole run in seconds; when it "
                   "expires the diff is unknown (exit 3)")
       ->check(CLI::PositiveNumber);
-  commands.push_back({sub, [o](const Streams& io) { return RunDiff(*o, io); }});
+  AddShardOptions(sub, o->shard, "chunks of destinations");
+  commands.push_back({sub, [o](const Streams& io) {
+                        return ParseShardOptions(o->shard, io.err)
+                                   ? RunDiff(*o, io)
+                                   : 2;
+                      }});
 }
 
 int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
               const OutputOptions& output, const Streams& io) {
-  (void)units;
-  (void)output;
-  io.err << "meshsim: error: " << first.path << ": diff shards: TODO\n";
-  return 2;
+  std::vector<std::string> fail_on_ids;
+  const std::string& ids = first.settings.at("fail_on");
+  for (size_t b = 0; b < ids.size();) {
+    const size_t e = std::min(ids.find(',', b), ids.size());
+    fail_on_ids.push_back(ids.substr(b, e - b));
+    b = e + 1;
+  }
+  // The resolved rule ids (FailOnRules ran in the shards).
+  const std::optional<std::set<std::string>> fail_on =
+      std::set<std::string>(fail_on_ids.begin(), fail_on_ids.end());
+  if (!first.common_diff) {
+    io.err << "meshsim: error: " << first.path
+           << ": not a valid shard file of `" << ShardWork(first) << "`\n";
+    return 2;
+  }
+  DiffOptions options;
+  options.max_findings = std::stoul(first.settings.at("max_findings"));
+  std::vector<DiffChunk> chunks;
+  for (ShardUnit& u : units) {
+    DiffChunk c;
+    c.destinations = std::move(u.diffs);
+    if (u.extra.count("expired")) c.expired = u.extra.at("expired");
+    if (u.extra.count("seconds")) c.seconds = std::stod(u.extra.at("seconds"));
+    chunks.push_back(std::move(c));
+  }
+  io.err << first.preamble_err;
+  const DiffResult r = CombineDiff(*first.common_diff, chunks, options);
+  return ReportDiff(first.settings.at("old"), first.settings.at("new_label"), r,
+                    *fail_on, output.at("format"), output.at("sarif"),
+                    first.warnings, io);
 }
 
 }  // namespace meshsim::cli

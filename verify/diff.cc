@@ -145,39 +145,51 @@ namespace {
 
 // Sources listed with one finding before "and more".
 constexpr size_t kMaxAlike = 64;
-// Destinations a Session serves unless the process exits afterwards.
-constexpr size_t kDestinationsPerSession = 64;
+SlicePlanOptions DiffPlanOptions() {
+  SlicePlanOptions o;
+  o.application_pods_only = true;
+  o.keys_by_namespace = true;
+  return o;
+}
 
-// One diff run. A context, two encoders and one incremental solver serve a
-// batch of destinations (all of them when the process exits afterwards),
-// each asserted in its own scope: creating contexts and solvers per
-// destination cost more than most queries, and deleting a context that held
-// a large mesh's queries costs more than answering them.
+// One chunk of a diff (DiffChunk). A context, two encoders and one
+// incremental solver serve the chunk's destinations, each asserted in its
+// own scope: creating contexts and solvers per destination cost more than
+// most queries. A context of its own per chunk makes the chunk's witnesses
+// independent of what other chunks asked, so shards and threads find the
+// same ones. When the process exits afterwards the contexts are left to
+// it: deleting one that held a large mesh's queries costs more than
+// answering them.
 class DiffRun {
  public:
   DiffRun(const Scenario& old_sc, const Scenario& new_sc,
-          const DiffOptions& options, SlicePlan& plan, DiffResult& out)
+          const DiffOptions& options, const Deadline& deadline,
+          const std::vector<ObjectChange>& changes)
       : old_sc_(old_sc),
         new_sc_(new_sc),
         options_(options),
-        deadline_(options.timeout_s),
-        plan_(plan),
-        out_(out) {}
+        deadline_(deadline),
+        changes_(changes) {}
+  ~DiffRun() {
+    // Z3 tears a large context down more slowly than the diff took; a
+    // process about to exit leaves that to the operating system
+    // (docs/diff.md).
+    if (options_.process_exits_after) (void)session_.release();
+  }
 
   // Whether the run's --timeout has expired; then the diff is unknown,
   // since destinations were left uncompared.
   bool Expired() {
     if (!deadline_.Expired()) return false;
-    out_.result = ProofResult::kUnknown;
-    out_.reason = deadline_.Reason();
+    out_->result = ProofResult::kUnknown;
+    out_->reason = deadline_.Reason();
     return true;
   }
 
-  // Every class of requests to `d` whose fate differs between the versions.
-  void Compare(const SliceDestination& d);
-  // Leaves the context to the process when it exits next; orders the
-  // findings.
-  void Finish();
+  // Every class of requests to `d` whose fate differs between the versions,
+  // into `out` (one destination's result; DiffChunk).
+  void Compare(SlicePlan& plan, const SliceClasses& classes,
+               const SliceDestination& d, DiffResult& out);
 
  private:
   struct Session {
@@ -211,7 +223,6 @@ class DiffRun {
     z3::expr sig_a, sig_b;  // the backends a route picks (diff-route-changed)
   };
 
-  Session& NextSession();
   std::optional<Slices> Encode(const SliceDestination& d);
   z3::expr RouteSignature(const Scenario& sc, const Encoded& e, Encoder& enc,
                           const std::string& key);
@@ -233,37 +244,31 @@ class DiffRun {
   const Scenario& old_sc_;
   const Scenario& new_sc_;
   const DiffOptions& options_;
-  const Deadline deadline_;
-  SlicePlan& plan_;
-  DiffResult& out_;
-  std::map<std::string, size_t> reported_;
-  SliceClasses classes_;  // the current destination's
+  const Deadline& deadline_;
+  const std::vector<ObjectChange>& changes_;
+  SlicePlan* plan_ = nullptr;
+  DiffResult* out_ = nullptr;               // the current destination's
+  std::map<std::string, size_t> reported_;  // in this chunk
+  SliceClasses classes_;                    // the current destination's
   std::unique_ptr<Session> session_;
-  size_t in_session_ = 0;
 };
 
-DiffRun::Session& DiffRun::NextSession() {
-  if (!session_ || (++in_session_ == kDestinationsPerSession &&
-                    !options_.process_exits_after)) {
-    session_.reset();
+void DiffRun::Compare(SlicePlan& plan, const SliceClasses& classes,
+                      const SliceDestination& d, DiffResult& out) {
+  if (!session_)
     session_ = std::make_unique<Session>(old_sc_, new_sc_, options_.rlimit);
-    in_session_ = 0;
-  }
-  return *session_;
-}
-
-void DiffRun::Compare(const SliceDestination& d) {
-  NextSession();
+  plan_ = &plan;
+  out_ = &out;
   z3::context& ctx = session_->ctx;
-  classes_ = plan_.ClassesFor(d);
-  const size_t all_classes = plan_.classes(0).size();
+  classes_ = classes;
+  const size_t all_classes = plan.classes(0).size();
   std::optional<Slices> x = Encode(d);
   if (!x) return;
-  ++out_.destinations;
+  ++out_->destinations;
   // Identical formulas over identical endpoints: nothing differs for this
   // destination, without asking the solver (Z3 shares equal terms).
   if (SameTerms(*x)) {
-    out_.classes_checked += all_classes * x->a.eps.size() * d.weight;
+    out_->classes_checked += all_classes * x->a.eps.size() * d.weight;
     return;
   }
   z3::expr same_pod = ctx.bool_val(false);
@@ -272,7 +277,7 @@ void DiffRun::Compare(const SliceDestination& d) {
   Scope scope(session_->s);
   Constrain(*x, same_pod);
   const Goals goals = GoalsOf(*x);
-  out_.classes_checked += all_classes * pairs * d.weight;
+  out_->classes_checked += all_classes * pairs * d.weight;
   const z3::expr_vector nice = Readable(*x);
   // One query decides whether anything differs for this destination.
   if (!AnyDiffers(*x, goals)) return;
@@ -479,13 +484,13 @@ z3::check_result DiffRun::Check(const Slices& x,
     r = nice ? s.check(*nice) : s.check();
     if (nice && r == z3::unsat) r = s.check();
   } catch (const z3::exception& ex) {
-    out_.result = ProofResult::kUnknown;
-    out_.reason = std::string(ex.msg()) + " (" + x.d.key + ")";
+    out_->result = ProofResult::kUnknown;
+    out_->reason = std::string(ex.msg()) + " (" + x.d.key + ")";
     return z3::unknown;
   }
   if (r == z3::unknown && !Expired()) {
-    out_.result = ProofResult::kUnknown;
-    out_.reason = s.reason_unknown() + " (" + x.d.key + ")";
+    out_->result = ProofResult::kUnknown;
+    out_->reason = s.reason_unknown() + " (" + x.d.key + ")";
   }
   if (r == z3::sat && model) *model = s.get_model();
   return r;
@@ -519,18 +524,18 @@ void DiffRun::RuleQuery(const Slices& x, const std::string& rule,
   session_->s.add(goal);
   std::optional<z3::model> m;
   if (Check(x, &m, &nice) == z3::sat) {
-    if (out_.result != ProofResult::kUnknown)
-      out_.result = ProofResult::kViolated;
+    if (out_->result != ProofResult::kUnknown)
+      out_->result = ProofResult::kViolated;
     const int k = m->eval(x.a.src, true).get_numeral_int();
     const size_t ki =
         static_cast<size_t>(std::clamp<int>(k, 0, classes_.index.size() - 1));
     if (reported_[rule] >= options_.max_findings) {
-      ++out_.more[rule];
+      ++out_->more[rule];
     } else {
       ++reported_[rule];
       DiffFinding df = Witness(x, rule, *m, ki);
       Alike(x, df, *m, k, ki);
-      out_.findings.push_back(std::move(df));
+      out_->findings.push_back(std::move(df));
     }
   }
 }
@@ -546,7 +551,7 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   Finding& f = df.finding;
   f.rule = rule;
   const SourceClass& cls = classes_.versions[1][ki];
-  df.alike = plan_.Alike(x.d, classes_, ki);
+  df.alike = plan_->Alike(x.d, classes_, ki);
   const int i = m.eval(a.ep, true).get_numeral_int();
   const auto& ea =
       a.eps[static_cast<size_t>(std::clamp<int>(i, 0, a.eps.size() - 1))];
@@ -642,11 +647,11 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   std::set<std::string> nss = {b.svc ? b.svc->ns : pod.ns,
                                NsOf(df.old_side.via), NsOf(df.new_side.via),
                                cls.ns, new_sc_.mesh.istio.root_namespace};
-  for (const ObjectChange& ch : out_.changes) {
+  for (const ObjectChange& ch : changes_) {
     const std::string ns = ch.kind == "Namespace" ? ch.name : NsOf(ch.name);
     if (nss.count(ns)) df.changed.push_back(ch);
   }
-  if (df.changed.empty()) df.changed = out_.changes;
+  if (df.changed.empty()) df.changed = changes_;
   if (df.changed.size() > 8) df.changed.resize(8);
   return df;
 }
@@ -666,7 +671,7 @@ void DiffRun::Alike(const Slices& x, DiffFinding& df, z3::model& m, int k,
     df.alike.push_back(c2.workload.empty()
                            ? ClassText(c2)
                            : (c2.kind == "ingress" ? c2.gateway : c2.workload));
-    const std::vector<std::string> more = plan_.Alike(x.d, classes_, k2i);
+    const std::vector<std::string> more = plan_->Alike(x.d, classes_, k2i);
     df.alike.insert(df.alike.end(), more.begin(), more.end());
     s.add(a.src != ctx.int_val(static_cast<int>(k2i)));
     if (++n == kMaxAlike) df.alike_truncated = true;
@@ -694,13 +699,90 @@ void DiffRun::Alike(const Slices& x, DiffFinding& df, z3::model& m, int k,
                           (df.alike_truncated ? "+" : "") + " more sources)";
 }
 
-void DiffRun::Finish() {
-  // Z3 tears a large context down more slowly than the diff took; a process
-  // about to exit leaves that to the operating system (docs/diff.md).
-  if (options_.process_exits_after) (void)session_.release();
+}  // namespace
+
+DiffResult DiffCommon(const Scenario& old_sc, const Scenario& new_sc) {
+  DiffResult out;
+  out.changes = ChangedObjects(old_sc, new_sc);
+  out.notes = PlanSlices({&old_sc, &new_sc}, DiffPlanOptions()).notes();
+  return out;
+}
+
+size_t DiffChunkCount(const Scenario& old_sc, const Scenario& new_sc) {
+  const SlicePlan plan = PlanSlices({&old_sc, &new_sc}, DiffPlanOptions());
+  return (plan.destinations().size() + kDiffChunk - 1) / kDiffChunk;
+}
+
+std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
+    const Scenario& old_sc, const Scenario& new_sc, const DiffOptions& options,
+    const std::function<bool(size_t)>& owns) {
+  SlicePlan plan = PlanSlices({&old_sc, &new_sc}, DiffPlanOptions());
+  const std::vector<ObjectChange> changes = ChangedObjects(old_sc, new_sc);
+  const std::vector<SliceDestination>& dests = plan.destinations();
+  const Deadline deadline(options.timeout_s);
+  std::vector<std::pair<size_t, DiffChunk>> out;
+  for (size_t c = 0; c * kDiffChunk < dests.size(); ++c) {
+    if (owns && !owns(c)) continue;
+    const auto t0 = std::chrono::steady_clock::now();
+    DiffRun run(old_sc, new_sc, options, deadline, changes);
+    DiffChunk chunk;
+    for (size_t i = c * kDiffChunk;
+         i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
+      if (deadline.Expired()) {
+        chunk.expired = deadline.Reason();
+        break;
+      }
+      chunk.destinations.emplace_back();
+      run.Compare(plan, plan.ClassesFor(dests[i]), dests[i],
+                  chunk.destinations.back());
+    }
+    chunk.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    out.emplace_back(c, std::move(chunk));
+  }
+  return out;
+}
+
+DiffResult CombineDiff(DiffResult common, const std::vector<DiffChunk>& chunks,
+                       const DiffOptions& options) {
+  DiffResult out = std::move(common);
+  std::map<std::string, size_t> reported;
+  std::string expired;
+  // Destination by destination, in the plan's order: the verdict, and the
+  // witnesses up to --max-findings per kind of change.
+  for (const DiffChunk& chunk : chunks) {
+    out.seconds += chunk.seconds;
+    if (!chunk.expired.empty()) expired = chunk.expired;
+    for (const DiffResult& d : chunk.destinations) {
+      out.destinations += d.destinations;
+      out.classes_checked += d.classes_checked;
+      if (d.result == ProofResult::kUnknown) {
+        out.result = ProofResult::kUnknown;
+        out.reason = d.reason;
+      } else if (d.result == ProofResult::kViolated &&
+                 out.result != ProofResult::kUnknown) {
+        out.result = ProofResult::kViolated;
+      }
+      for (const DiffFinding& f : d.findings) {
+        if (reported[f.finding.rule] >= options.max_findings) {
+          ++out.more[f.finding.rule];
+          continue;
+        }
+        ++reported[f.finding.rule];
+        out.findings.push_back(f);
+      }
+      for (const auto& [rule, n] : d.more) out.more[rule] += n;
+    }
+  }
+  // The --timeout expired: destinations were left uncompared.
+  if (!expired.empty()) {
+    out.result = ProofResult::kUnknown;
+    out.reason = expired;
+  }
   // Most relevant first, then a stable order.
   const std::vector<std::string>& rules = DiffRules();
-  std::stable_sort(out_.findings.begin(), out_.findings.end(),
+  std::stable_sort(out.findings.begin(), out.findings.end(),
                    [&](const DiffFinding& x, const DiffFinding& y) {
                      auto rank = [&](const std::string& r) {
                        return std::find(rules.begin(), rules.end(), r) -
@@ -708,26 +790,16 @@ void DiffRun::Finish() {
                      };
                      return rank(x.finding.rule) < rank(y.finding.rule);
                    });
+  return out;
 }
-
-}  // namespace
 
 DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
                 const DiffOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
-  DiffResult out;
-  out.changes = ChangedObjects(old_sc, new_sc);
-  SlicePlanOptions plan_options;
-  plan_options.application_pods_only = true;
-  plan_options.keys_by_namespace = true;
-  SlicePlan plan = PlanSlices({&old_sc, &new_sc}, plan_options);
-  out.notes = plan.notes();
-  DiffRun run(old_sc, new_sc, options, plan, out);
-  for (const SliceDestination& d : plan.destinations()) {
-    if (run.Expired()) break;
-    run.Compare(d);
-  }
-  run.Finish();
+  std::vector<DiffChunk> chunks;
+  for (auto& [index, chunk] : CompareChunks(old_sc, new_sc, options, nullptr))
+    chunks.push_back(std::move(chunk));
+  DiffResult out = CombineDiff(DiffCommon(old_sc, new_sc), chunks, options);
   out.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();

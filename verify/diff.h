@@ -8,9 +8,11 @@
 #ifndef MESHSIM_VERIFY_DIFF_H_
 #define MESHSIM_VERIFY_DIFF_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/path.h"
@@ -83,6 +85,32 @@ struct DiffOptions {
 
 DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
                 const DiffOptions& options);
+
+// ---- in pieces: shards (docs/scale-out.md) ----------------------------------
+// Diff compares the destinations in chunks of kDiffChunk, in the slice
+// plan's order, each chunk on a Z3 context of its own, so the chunks of N
+// shards combine into exactly what one process finds.
+inline constexpr size_t kDiffChunk = 64;
+
+// One chunk: per destination, its verdict (`result`, `reason`), request
+// classes, witnesses (at most --max-findings per kind in the chunk; `more`
+// counts the others) in a DiffResult of its own.
+struct DiffChunk {
+  std::vector<DiffResult> destinations;
+  std::string expired;  // the --timeout's reason, when it expired
+  double seconds = 0;
+};
+
+size_t DiffChunkCount(const Scenario& old_sc, const Scenario& new_sc);
+// The chunks `owns` accepts (all when it is empty), as (index, chunk).
+std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
+    const Scenario& old_sc, const Scenario& new_sc, const DiffOptions& options,
+    const std::function<bool(size_t)>& owns);
+// What every chunk shares: the changed objects and the plan's notes.
+DiffResult DiffCommon(const Scenario& old_sc, const Scenario& new_sc);
+// The common part and every chunk, in index order: the diff.
+DiffResult CombineDiff(DiffResult common, const std::vector<DiffChunk>& chunks,
+                       const DiffOptions& options);
 
 // The objects that differ between the versions, by content (docs/diff.md).
 std::vector<ObjectChange> ChangedObjects(const Scenario& old_sc,
