@@ -432,6 +432,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   return f;
 }
 
+// Destinations per chunk: a chunk reuses the answers of alike destinations
+// and pays for one context; more chunks spread over more threads and
+// shards.
+constexpr size_t kVerifyChunk = 64;
+
 }  // namespace
 
 size_t VerifyChunkCount(const Scenario& sc) {

@@ -49,12 +49,11 @@ struct VerifyOptions {
 VerifyResult Verify(const Scenario& scenario, const VerifyOptions& options);
 
 // ---- in pieces: threads and shards (docs/scale-out.md) ----------------------
-// Verify proves the destination slices in chunks of kVerifyChunk, in the
-// slice plan's order, each chunk on a Z3 context of its own: a chunk's
+// Verify proves the destination slices in fixed chunks (verifier.cc), in
+// the slice plan's order, each chunk on a Z3 context of its own: a chunk's
 // verdicts and counterexamples do not depend on which thread, process or
 // pod proves it, so the chunks of N shards combine into exactly what one
 // process finds.
-inline constexpr size_t kVerifyChunk = 16;
 
 // What one chunk found: per destination slice, the verdict of each property
 // proved on it (`properties`, with its request classes, seconds, reason and
