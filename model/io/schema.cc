@@ -38,7 +38,7 @@ constexpr char kIstioSecurity[] = "security.istio.io";
 constexpr char kGatewayApi[] = "gateway.networking.k8s.io";
 
 // The kinds of each known group, as their API servers list them (Kubernetes
-// v1.31 core and apps; Istio 1.30; Gateway API v1.6 standard and
+// v1.31 core, apps and batch; Istio 1.30; Gateway API v1.6 standard and
 // experimental, as data/schemas/README.md). docs/lint.md#unknown-kind.
 const std::map<std::string, std::vector<std::string>>& GroupKinds() {
   static const std::map<std::string, std::vector<std::string>> kKinds = {
@@ -50,6 +50,7 @@ const std::map<std::string, std::vector<std::string>>& GroupKinds() {
       {"apps",
        {"ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet",
         "StatefulSet"}},
+      {"batch", {"CronJob", "Job"}},
       {kIstioNetworking,
        {"DestinationRule", "EnvoyFilter", "Gateway", "ProxyConfig",
         "ServiceEntry", "Sidecar", "VirtualService", "WorkloadEntry",

@@ -321,5 +321,33 @@ TEST(GatewayDurationTest, ParsesGatewayApiDurations) {
   EXPECT_EQ(ParseGatewayDuration(""), std::nullopt);
 }
 
+// The manifests meshsim ships for its Indexed Job (docs/scale-out.md) pass
+// the same strict schema checks as users' manifests: a field kubectl would
+// refuse fails this test.
+TEST(LoaderTest, ShippedKubernetesManifestsMatchTheirSchemas) {
+  for (const char* f :
+       {"deploy/kubernetes/shards-job.yaml", "deploy/kubernetes/merge-job.yaml",
+        "deploy/kubernetes/results-pvc.yaml"}) {
+    Cluster c = ClusterWithNodes(1);
+    Diagnostics d;
+    LoadManifestText(ReadFile(f), f, c, d);
+    EXPECT_FALSE(d.HasErrors()) << f;
+    for (const Diagnostic& x : d.all())
+      EXPECT_EQ(x.severity, Severity::kNote) << x.ToString();
+  }
+  // The schemas are applied: a misspelt completion mode and an unknown field
+  // of the Job's spec are errors.
+  std::string job = ReadFile("deploy/kubernetes/shards-job.yaml");
+  job.replace(job.find("completionMode: Indexed"), 23,
+              "completionMode: Indexd\n  parallelsm: 2");
+  Cluster c = ClusterWithNodes(1);
+  Diagnostics d;
+  LoadManifestText(job, "job.yaml", c, d);
+  std::string all;
+  for (const Diagnostic& x : d.all()) all += x.ToString() + "\n";
+  EXPECT_NE(all.find("Indexd"), std::string::npos) << all;
+  EXPECT_NE(all.find("parallelsm"), std::string::npos) << all;
+}
+
 }  // namespace
 }  // namespace meshsim
