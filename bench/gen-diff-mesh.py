@@ -26,7 +26,7 @@ def main():
         docs = ["apiVersion: v1\nkind: Namespace\nmetadata: {name: client, labels: "
                 "{istio.io/dataplane-mode: ambient}}",
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: curl, namespace: client}\n"
-                "spec: {replicas: 1, template: {metadata: {labels: {app: curl}}, spec: "
+                "spec: {replicas: 1, selector: {matchLabels: {app: curl}}, template: {metadata: {labels: {app: curl}}, spec: "
                 "{serviceAccountName: curl, containers: [{name: c, image: curl}]}}}"]
         npol = 0
         for n in range(nss):
@@ -41,7 +41,8 @@ def main():
                 app = f"svc{s}"
                 for v in ("v1", "v2"):
                     docs.append(f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {app}-{v}, "
-                                f"namespace: {ns}}}\nspec: {{replicas: 1, template: {{metadata: {{labels: "
+                                f"namespace: {ns}}}\nspec: {{replicas: 1, selector: {{matchLabels: {{app: {app}, version: {v}}}}}, "
+                                f"template: {{metadata: {{labels: "
                                 f"{{app: {app}, version: {v}}}}}, spec: {{serviceAccountName: {app}, "
                                 f"containers: [{{name: c, image: c, ports: [{{containerPort: 8080}}]}}]}}}}}}")
                 for name in (app, app + "-v1", app + "-v2"):

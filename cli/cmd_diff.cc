@@ -91,7 +91,6 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   io.err << load_err.str();
   if (!a || !b) return 2;
   DiffOptions options = o.diff;
-  options.process_exits_after = io.process_exits_after;
   if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
   const std::string new_label =
       o.new_manifests.empty()

@@ -78,9 +78,6 @@ struct DiffOptions {
   // Wall-clock budget of the whole run in seconds (0: none); when it
   // expires the diff is unknown (verify/deadline.h).
   double timeout_s = 0;
-  // The caller exits right after (the CLI): one Z3 context for the whole
-  // run, not freed, since tearing it down costs more than the diff itself.
-  bool process_exits_after = false;
 };
 
 DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
