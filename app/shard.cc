@@ -113,6 +113,7 @@ namespace {
 constexpr int kShardFormat = 1;
 // Shard files are results, not manifests: larger than the input limit.
 constexpr uintmax_t kMaxShardBytes = uintmax_t{1} << 30;
+constexpr int kMaxShards = 100000;  // as --shard accepts
 
 nlohmann::json UnitJson(const ShardUnit& u) {
   nlohmann::json j = {{"index", u.index}};
@@ -179,7 +180,7 @@ std::optional<ShardSpec> ParseShard(const std::string& s, std::string* error) {
   };
   long i = 0, n = 0;
   if (slash == std::string::npos || !number(s.substr(0, slash), i) ||
-      !number(s.substr(slash + 1), n) || n < 1 || n > 100000 || i >= n) {
+      !number(s.substr(slash + 1), n) || n < 1 || n > kMaxShards || i >= n) {
     *error =
         "--shard must be I/N with 0 <= I < N <= 100000 (I counts from "
         "0), got '" +
@@ -268,7 +269,7 @@ std::optional<ShardFile> ReadShard(const std::string& path,
              std::string(e.what()) + ")";
     return std::nullopt;
   }
-  if (f.shard.count < 1 || f.shard.index < 0 ||
+  if (f.shard.count < 1 || f.shard.count > kMaxShards || f.shard.index < 0 ||
       f.shard.index >= f.shard.count) {
     *error = path + ": shard " + std::to_string(f.shard.index) + "/" +
              std::to_string(f.shard.count) + " is not a valid shard";
@@ -347,10 +348,16 @@ std::optional<std::vector<ShardUnit>> MergeShards(
   std::sort(
       units.begin(), units.end(),
       [](const ShardUnit& a, const ShardUnit& b) { return a.index < b.index; });
+  if (units.size() != first.units) {
+    *error = first.path + ": its shards of `" + work + "` hold " +
+             std::to_string(units.size()) + " units, it says " +
+             std::to_string(first.units) + " (a file is damaged)";
+    return std::nullopt;
+  }
   // Every unit exactly once, with the result its command computes.
   for (size_t i = 0; i < first.units; ++i) {
     const ShardFile& owner = *by_index[i % by_index.size()];
-    const bool present = i < units.size() && units[i].index == i;
+    const bool present = units[i].index == i;
     const ShardUnit* u = present ? &units[i] : nullptr;
     const bool typed = u && (first.command == "check"   ? u->check.has_value()
                              : first.command == "run"   ? u->run.has_value()
@@ -363,12 +370,6 @@ std::optional<std::vector<ShardUnit>> MergeShards(
                " (the file is damaged)";
       return std::nullopt;
     }
-  }
-  if (units.size() != first.units) {
-    *error = "the shards of `" + work + "` hold " +
-             std::to_string(units.size()) + " units, expected " +
-             std::to_string(first.units) + " (a file is damaged)";
-    return std::nullopt;
   }
   return units;
 }

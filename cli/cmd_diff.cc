@@ -92,6 +92,7 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   if (!a || !b) return 2;
   DiffOptions options = o.diff;
   if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
+  options.jobs = DefaultJobs(options.jobs);
   const std::string new_label =
       o.new_manifests.empty()
           ? o.new_scenario
@@ -168,6 +169,10 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
                   "wall-clock budget of the whole run in seconds; when it "
                   "expires the diff is unknown (exit 3)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("-j,--jobs", o->diff.jobs,
+                  "chunks of destinations compared at once (default: the "
+                  "number of cores); the output does not depend on it")
+      ->check(CLI::Range(1, 1024));
   AddShardOptions(sub, o->shard, "chunks of destinations");
   commands.push_back({sub, [o](const Streams& io) {
                         return ParseShardOptions(o->shard, io.err)

@@ -2,6 +2,7 @@
 #include <memory>
 #include <sstream>
 
+#include "app/capacity.h"
 #include "app/exit_code.h"
 #include "app/expectations.h"
 #include "app/review.h"
@@ -115,6 +116,13 @@ struct ReportCmdOptions {
   std::optional<uint64_t> seed;
 };
 
+int BadSweep(const Diagnostics& diags, const Streams& io) {
+  diags.Print(io.err);
+  io.err << "meshsim: error: the scenario's sweep did not run; no report "
+            "written\n";
+  return 2;
+}
+
 // report.md, report.html and results.json into `dir`. Exit codes as
 // `verify`; 2 also when `dir` cannot be written.
 int RunReport(const ReportCmdOptions& o, const Streams& io) {
@@ -123,6 +131,16 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
       LoadScenario(o.scenario, "no report written", io.err, diags);
   if (!sc) return 2;
   const ScenarioReview r = ReviewScenario(*sc, o.seed.value_or(sc->seed));
+  // A `sweep:` block is run too, and plotted (docs/capacity.md).
+  std::optional<SweepResult> sweep;
+  if (sc->sweep) {
+    CapacityOptions opt;
+    opt.replications = 0;  // the sweep's own
+    opt.jobs = DefaultJobs(0);
+    Diagnostics sweep_diags;
+    sweep = RunSweep(o.scenario, opt, sweep_diags);
+    if (!sweep) return BadSweep(sweep_diags, io);
+  }
   const ReviewInput in{*sc,
                        r.paths,
                        r.sim,
@@ -130,7 +148,8 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
                        r.verify,
                        r.exit_code,
                        ScenarioWarnings(*sc, diags),
-                       ""};
+                       "",
+                       sweep ? &*sweep : nullptr};
   std::string error;
   if (!WriteReviewFiles(in, o.dir, error)) {
     io.err << "meshsim: error: " << error << "\n";

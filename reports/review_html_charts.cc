@@ -2,6 +2,7 @@
 // inline SVG.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -140,6 +141,117 @@ void UtilisationChart(const review::ReviewData& d, std::ostream& s) {
   if (rows.size() > n)
     s << "<p class=\"note\">" << rows.size() - n
       << " less busy proxies are listed in results.json.</p>";
+}
+
+namespace {
+
+struct SeriesPoint {
+  double x, y, half_width;
+};
+struct Series {
+  std::string label;
+  std::vector<SeriesPoint> points;  // by rate
+};
+
+// A line chart of `series` against the rate multiplier, with 95% interval
+// whiskers.
+void LineChart(const std::string& label, const std::string& unit,
+               const std::vector<Series>& series, std::ostream& s) {
+  const double W = 460, H = 240, L = 52, R = 14, T = 14, B = 40;
+  const double pw = W - L - R, ph = H - T - B;
+  double xhi = 0, yhi = 0;
+  for (const Series& se : series)
+    for (const SeriesPoint& p : se.points) {
+      xhi = std::max(xhi, p.x);
+      yhi = std::max(yhi, p.y + p.half_width);
+    }
+  const auto [xmax, xstep] = NiceAxis(xhi, 5);
+  const auto [ymax, ystep] = NiceAxis(yhi * 1.05, 4);
+  auto X = [&, xmax = xmax](double v) { return L + v / xmax * pw; };
+  auto Y = [&, ymax = ymax](double v) {
+    return T + (1 - std::min(v, ymax) / ymax) * ph;
+  };
+  s << "<svg class=\"sweep\" viewBox=\"0 0 " << N(W) << " " << N(H)
+    << "\" role=\"img\" aria-label=\"" << Esc(label) << " against rate\">";
+  for (double v = 0; v <= ymax + ystep / 2; v += ystep)
+    s << "<line x1=\"" << N(L) << "\" x2=\"" << N(L + pw) << "\" y1=\""
+      << N(Y(v)) << "\" y2=\"" << N(Y(v)) << "\" class=\"grid\"/><text x=\""
+      << N(L - 6) << "\" y=\"" << N(Y(v) + 4)
+      << "\" text-anchor=\"end\" class=\"axis\">" << TickText(v, ystep)
+      << "</text>";
+  for (double v = 0; v <= xmax + xstep / 2; v += xstep)
+    s << "<text x=\"" << N(X(v)) << "\" y=\"" << N(T + ph + 15)
+      << "\" text-anchor=\"middle\" class=\"axis\">" << TickText(v, xstep)
+      << "x</text>";
+  s << "<text x=\"" << N(L + pw / 2) << "\" y=\"" << N(H - 4)
+    << "\" text-anchor=\"middle\" class=\"axis\">rate multiplier · "
+    << Esc(label) << " (" << unit << ")</text>";
+  for (size_t i = 0; i < series.size(); ++i) {
+    const std::string color = kPalette[i % kPaletteSize];
+    std::ostringstream pts;
+    for (const SeriesPoint& p : series[i].points)
+      pts << (pts.tellp() > 0 ? " " : "") << N(X(p.x)) << "," << N(Y(p.y));
+    s << "<g><title>" << Esc(series[i].label) << "</title><polyline points=\""
+      << pts.str() << "\" fill=\"none\" stroke=\"" << color
+      << "\" stroke-width=\"2\"/>";
+    for (const SeriesPoint& p : series[i].points)
+      s << "<line x1=\"" << N(X(p.x)) << "\" x2=\"" << N(X(p.x)) << "\" y1=\""
+        << N(Y(p.y - p.half_width)) << "\" y2=\"" << N(Y(p.y + p.half_width))
+        << "\" stroke=\"" << color << "\"/><circle cx=\"" << N(X(p.x))
+        << "\" cy=\"" << N(Y(p.y)) << "\" r=\"3\" fill=\"" << color << "\"/>";
+    s << "</g>";
+  }
+  s << "</svg>";
+}
+
+// The label of a point's line: its replica counts and release.
+std::string SeriesLabel(const SweepPoint& p) {
+  std::string label;
+  for (const auto& [gw, n] : p.replicas)
+    label += (label.empty() ? "" : ", ") + gw + "=" + std::to_string(n);
+  if (!p.version.empty())
+    label += (label.empty() ? "" : ", ") + std::string("Istio ") + p.version;
+  return label.empty() ? "as written" : label;
+}
+
+}  // namespace
+
+void SweepCharts(const SweepResult& r, std::ostream& s) {
+  // One line per replica counts and release, in the grid's order.
+  std::vector<Series> p99, util;
+  std::map<std::string, size_t> index;
+  for (const SweepPoint& p : r.points) {
+    const std::string label = SeriesLabel(p);
+    auto [it, fresh] = index.try_emplace(label, p99.size());
+    if (fresh) {
+      p99.push_back({label, {}});
+      util.push_back({label, {}});
+    }
+    Interval worst;
+    for (const EntryIntervals& e : p.entries)
+      if (e.p99_ms.mean >= worst.mean) worst = e.p99_ms;
+    p99[it->second].points.push_back({p.rate, worst.mean, worst.half_width});
+    const auto u = p.utilization.find(p.busiest);
+    const Interval busy = u == p.utilization.end() ? Interval{} : u->second;
+    util[it->second].points.push_back(
+        {p.rate, busy.mean * 100, busy.half_width * 100});
+  }
+  for (std::vector<Series>* v : {&p99, &util})
+    for (Series& se : *v)
+      std::stable_sort(
+          se.points.begin(), se.points.end(),
+          [](const SeriesPoint& a, const SeriesPoint& b) { return a.x < b.x; });
+  s << "<div class=\"plots\"><div class=\"panel plot\"><h3>p99 of the slowest "
+       "entry</h3>";
+  LineChart("p99", "ms", p99, s);
+  s << "</div><div class=\"panel plot\"><h3>utilisation of the busiest "
+       "proxy</h3>";
+  LineChart("utilisation", "%", util, s);
+  s << "</div></div><div class=\"legend\">";
+  for (size_t i = 0; i < p99.size(); ++i)
+    s << "<span><i style=\"background:" << kPalette[i % kPaletteSize]
+      << "\"></i>" << Esc(p99[i].label) << "</span>";
+  s << "</div>\n";
 }
 
 }  // namespace meshsim::review_html

@@ -64,6 +64,9 @@ void CdfPlot(const review::EntryView& e, const std::string& color,
              std::ostream& s);
 // Utilisation bars of the busiest proxies.
 void UtilisationChart(const review::ReviewData& d, std::ostream& s);
+// A sweep against the rate multiplier: the worst entry's p99 and the
+// busiest proxy's utilisation, one line per replica count (and release).
+void SweepCharts(const SweepResult& r, std::ostream& s);
 
 }  // namespace meshsim::review_html
 

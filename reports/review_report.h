@@ -43,6 +43,9 @@ struct ReviewInput {
   // directory) into a link from the HTML file's folder, e.g. "../"; absolute
   // paths are linked as file:// URLs.
   std::string source_href_prefix;
+  // The scenario's `sweep:` grid run with replications (docs/capacity.md),
+  // when it has one: plotted against the rate.
+  const SweepResult* sweep = nullptr;
 };
 
 // Schema "meshsim.report/v2", two-space indent, ending in a newline.

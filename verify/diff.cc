@@ -3,10 +3,13 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "verify/deadline.h"
 #include "verify/encoder.h"
@@ -162,14 +165,17 @@ SlicePlanOptions DiffPlanOptions() {
 // them to the exiting process instead held 320 MB rather than 52 MB.
 class DiffRun {
  public:
+  // `plan_mu` guards the plan, which caches (CompareChunks' threads share
+  // it).
   DiffRun(const Scenario& old_sc, const Scenario& new_sc,
           const DiffOptions& options, const Deadline& deadline,
-          const std::vector<ObjectChange>& changes)
+          const std::vector<ObjectChange>& changes, std::mutex& plan_mu)
       : old_sc_(old_sc),
         new_sc_(new_sc),
         options_(options),
         deadline_(deadline),
-        changes_(changes) {}
+        changes_(changes),
+        plan_mu_(&plan_mu) {}
   // Whether the run's --timeout has expired; then the diff is unknown,
   // since destinations were left uncompared.
   bool Expired() {
@@ -239,6 +245,7 @@ class DiffRun {
   const DiffOptions& options_;
   const Deadline& deadline_;
   const std::vector<ObjectChange>& changes_;
+  std::mutex* plan_mu_;
   SlicePlan* plan_ = nullptr;
   DiffResult* out_ = nullptr;               // the current destination's
   std::map<std::string, size_t> reported_;  // in this chunk
@@ -544,7 +551,10 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   Finding& f = df.finding;
   f.rule = rule;
   const SourceClass& cls = classes_.versions[1][ki];
-  df.alike = plan_->Alike(x.d, classes_, ki);
+  {
+    std::lock_guard<std::mutex> lock(*plan_mu_);
+    df.alike = plan_->Alike(x.d, classes_, ki);
+  }
   const int i = m.eval(a.ep, true).get_numeral_int();
   const auto& ea =
       a.eps[static_cast<size_t>(std::clamp<int>(i, 0, a.eps.size() - 1))];
@@ -664,7 +674,11 @@ void DiffRun::Alike(const Slices& x, DiffFinding& df, z3::model& m, int k,
     df.alike.push_back(c2.workload.empty()
                            ? ClassText(c2)
                            : (c2.kind == "ingress" ? c2.gateway : c2.workload));
-    const std::vector<std::string> more = plan_->Alike(x.d, classes_, k2i);
+    std::vector<std::string> more;
+    {
+      std::lock_guard<std::mutex> lock(*plan_mu_);
+      more = plan_->Alike(x.d, classes_, k2i);
+    }
     df.alike.insert(df.alike.end(), more.begin(), more.end());
     s.add(a.src != ctx.int_val(static_cast<int>(k2i)));
     if (++n == kMaxAlike) df.alike_truncated = true;
@@ -714,26 +728,42 @@ std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
   const std::vector<SliceDestination>& dests = plan.destinations();
   const Deadline deadline(options.timeout_s);
   std::vector<std::pair<size_t, DiffChunk>> out;
-  for (size_t c = 0; c * kDiffChunk < dests.size(); ++c) {
-    if (owns && !owns(c)) continue;
-    const auto t0 = std::chrono::steady_clock::now();
-    DiffRun run(old_sc, new_sc, options, deadline, changes);
-    DiffChunk chunk;
-    for (size_t i = c * kDiffChunk;
-         i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
-      if (deadline.Expired()) {
-        chunk.expired = deadline.Reason();
-        break;
+  for (size_t c = 0; c * kDiffChunk < dests.size(); ++c)
+    if (!owns || owns(c)) out.emplace_back(c, DiffChunk{});
+  std::mutex plan_mu;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k = next++; k < out.size(); k = next++) {
+      const size_t c = out[k].first;
+      DiffChunk& chunk = out[k].second;
+      const auto t0 = std::chrono::steady_clock::now();
+      DiffRun run(old_sc, new_sc, options, deadline, changes, plan_mu);
+      for (size_t i = c * kDiffChunk;
+           i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
+        if (deadline.Expired()) {
+          chunk.expired = deadline.Reason();
+          break;
+        }
+        SliceClasses classes;
+        {
+          std::lock_guard<std::mutex> lock(plan_mu);
+          classes = plan.ClassesFor(dests[i]);
+        }
+        chunk.destinations.emplace_back();
+        run.Compare(plan, classes, dests[i], chunk.destinations.back());
       }
-      chunk.destinations.emplace_back();
-      run.Compare(plan, plan.ClassesFor(dests[i]), dests[i],
-                  chunk.destinations.back());
+      chunk.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
     }
-    chunk.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-            .count();
-    out.emplace_back(c, std::move(chunk));
-  }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1; j < std::min<int>(std::max(options.jobs, 1),
+                                    static_cast<int>(out.size()));
+       ++j)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
   return out;
 }
 

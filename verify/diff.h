@@ -78,6 +78,9 @@ struct DiffOptions {
   // Wall-clock budget of the whole run in seconds (0: none); when it
   // expires the diff is unknown (verify/deadline.h).
   double timeout_s = 0;
+  // Chunks compared at once (each on its own Z3 context); the result does
+  // not depend on it.
+  int jobs = 1;
 };
 
 DiffResult Diff(const Scenario& old_sc, const Scenario& new_sc,
@@ -99,7 +102,8 @@ struct DiffChunk {
 };
 
 size_t DiffChunkCount(const Scenario& old_sc, const Scenario& new_sc);
-// The chunks `owns` accepts (all when it is empty), as (index, chunk).
+// The chunks `owns` accepts (all when it is empty), as (index, chunk), on
+// options.jobs threads.
 std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
     const Scenario& old_sc, const Scenario& new_sc, const DiffOptions& options,
     const std::function<bool(size_t)>& owns);

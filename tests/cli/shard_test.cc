@@ -180,7 +180,7 @@ TEST_F(ShardTest, VerifyJobsDoNotChangeTheOutput) {
   EXPECT_EQ(NoTimes(one.out), NoTimes(two.out));
 }
 
-TEST_F(ShardTest, DiffMergesToTheSingleRun) {
+TEST_F(ShardTest, DiffMergesToTheSingleRunAndJobsDoNotChangeIt) {
   const std::string mesh = WriteMesh(70);
   // The new version: the namespace's waypoint label removed.
   fs::create_directories(dir_ / "new" / "manifests");
@@ -201,6 +201,11 @@ TEST_F(ShardTest, DiffMergesToTheSingleRun) {
   std::vector<std::string> json = args;
   json.insert(json.end(), {"--format", "json"});
   ExpectSameAsSingleRun(json, true);
+  // Two threads over the two chunks of 71 pods.
+  std::vector<std::string> one = json, two = json;
+  one.insert(one.end(), {"-j", "1"});
+  two.insert(two.end(), {"-j", "2"});
+  EXPECT_EQ(NoTimes(Cli(one).out), NoTimes(Cli(two).out));
 }
 
 TEST_F(ShardTest, ReplicationsMergeToTheSingleRun) {
@@ -290,6 +295,29 @@ TEST_F(ShardTest, BadShardOptionsAndFilesAreBadInput) {
   EXPECT_EQ(alone.code, 2);
   EXPECT_NE(alone.err.find("go together"), std::string::npos);
   EXPECT_FALSE(fs::exists(out));
+
+  // A damaged count of units or shards: an error, never a long loop or a
+  // huge allocation.
+  const std::string mesh = WriteMesh(2);
+  const std::string good = (dir_ / "good.json").string();
+  ASSERT_EQ(Cli({"run", mesh, "--replications", "3", "--shard", "0/1",
+                 "--shard-out", good})
+                .code,
+            0);
+  std::stringstream text;
+  text << std::ifstream(good).rdbuf();
+  for (const auto& [from, to] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"\"units\":3", "\"units\":1000000000000"},
+           {"\"count\":1", "\"count\":2000000000"}}) {
+    std::string damaged = text.str();
+    ASSERT_NE(damaged.find(from), std::string::npos) << from;
+    damaged.replace(damaged.find(from), from.size(), to);
+    std::ofstream(dir_ / "damaged.json") << damaged;
+    Outcome o = Cli({"merge", (dir_ / "damaged.json").string()});
+    EXPECT_EQ(o.code, 2) << to;
+    EXPECT_NE(o.err.find("damaged.json"), std::string::npos) << o.err;
+  }
 
   std::ofstream(dir_ / "not-a-shard.json") << "{\"name\": 1}";
   Outcome bad = Cli({"merge", (dir_ / "not-a-shard.json").string()});

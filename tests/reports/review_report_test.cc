@@ -167,6 +167,54 @@ TEST_F(ReviewReportTest, HtmlIsSelfContainedWithOneRoutePerPath) {
             std::string::npos);
 }
 
+// A scenario with a `sweep:` block: the report runs it and plots the worst
+// p99 and the busiest utilisation against the rate, one line per replica
+// count (issue 22).
+TEST_F(ReviewReportTest, SweepIsPlottedAgainstTheRate) {
+  fs::create_directories(dir_ / "mesh");
+  fs::copy("scenarios/service-waypoint/manifests", dir_ / "mesh" / "manifests");
+  std::ofstream(dir_ / "mesh" / "scenario.yaml")
+      << "name: swept\nclusters:\n  - name: east\n    nodes: 2\n"
+         "    manifests: [manifests/]\ntraffic:\n  - name: curl-to-reviews\n"
+         "    from: {cluster: east, namespace: default, workload: curl}\n"
+         "    to: {host: reviews.shop.svc.cluster.local, port: 9080}\n"
+         "    http: {method: GET, path: /reviews/1}\n    rate: 100\n"
+         "    duration: 2s\nsweep:\n  rate: [1, 2, 4]\n  replicas:\n"
+         "    east/shop/reviews-waypoint: [1, 2]\n  replications: 2\n";
+  const fs::path out = dir_ / "out";
+  ASSERT_NE(Cli({"report", (dir_ / "mesh" / "scenario.yaml").string(), "-o",
+                 out.string()})
+                .code,
+            2);
+  auto j = nlohmann::json::parse(ReadFile(out / "results.json"));
+  ASSERT_TRUE(j.contains("sweep"));
+  ASSERT_EQ(j["sweep"]["points"].size(), 6u);
+  EXPECT_EQ(j["sweep"]["replications"], 2);
+  for (const auto& p : j["sweep"]["points"]) {
+    EXPECT_GT(p["slowest_p99_ms"]["mean"].get<double>(), 0);
+    EXPECT_TRUE(p["replicas"].contains("east/shop/reviews-waypoint"));
+  }
+  const std::string html = ReadFile(out / "report.html");
+  const size_t at = html.find("<h2>Capacity sweep</h2>");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = html.substr(at, html.find("<h2>", at + 4) - at);
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t i = 0; (i = section.find(what, i)) != std::string::npos; ++i)
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<svg class=\"sweep\""), 2u);  // p99 and utilisation
+  EXPECT_EQ(count("<polyline"), 4u);  // a line per replica count, each chart
+  EXPECT_EQ(count("<circle"), 12u);   // a point per grid point, each chart
+  EXPECT_NE(section.find("east/shop/reviews-waypoint=2"), std::string::npos);
+  const std::string md = ReadFile(out / "report.md");
+  EXPECT_NE(md.find("## Capacity sweep"), std::string::npos);
+  EXPECT_NE(md.find("| 4.00x | `east/shop/reviews-waypoint=2` |"),
+            std::string::npos)
+      << md;
+}
+
 // Runs `cmd` and returns its standard output.
 std::string Capture(const std::string& cmd) {
   std::string out;
