@@ -150,6 +150,31 @@ Json MeshJson(const Mesh& mesh) {
   return j;
 }
 
+// A sweep's points: the slowest entry's p99 and the busiest proxy.
+Json SweepJson(const SweepResult& r) {
+  Json sw;
+  sw["replications"] = r.replications;
+  sw["points"] = Json::array();
+  for (const SweepPoint& p : r.points) {
+    Json j;
+    j["rate"] = p.rate;
+    j["replicas"] = Json::object();
+    for (const auto& [gw, n] : p.replicas) j["replicas"][gw] = n;
+    if (!p.version.empty()) j["version"] = p.version;
+    Interval worst;
+    for (const EntryIntervals& e : p.entries)
+      if (e.p99_ms.mean >= worst.mean) worst = e.p99_ms;
+    j["slowest_p99_ms"] = {{"mean", Round(worst.mean, 4)},
+                           {"half_width", Round(worst.half_width, 4)}};
+    j["busiest"] = p.busiest;
+    const auto u = p.utilization.find(p.busiest);
+    j["utilization"] =
+        Round(u == p.utilization.end() ? 0.0 : u->second.mean, 4);
+    sw["points"].push_back(j);
+  }
+  return sw;
+}
+
 }  // namespace
 
 void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
@@ -263,29 +288,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   for (const review::PolicyHit& h : d.policy_hits)
     root["policy_hits"].push_back(PolicyHitJson(h));
   // The scenario's sweep, when it has one (docs/capacity.md).
-  if (in.sweep) {
-    Json sw;
-    sw["replications"] = in.sweep->replications;
-    sw["points"] = Json::array();
-    for (const SweepPoint& p : in.sweep->points) {
-      Json j;
-      j["rate"] = p.rate;
-      j["replicas"] = Json::object();
-      for (const auto& [gw, n] : p.replicas) j["replicas"][gw] = n;
-      if (!p.version.empty()) j["version"] = p.version;
-      Interval worst;
-      for (const EntryIntervals& e : p.entries)
-        if (e.p99_ms.mean >= worst.mean) worst = e.p99_ms;
-      j["slowest_p99_ms"] = {{"mean", Round(worst.mean, 4)},
-                             {"half_width", Round(worst.half_width, 4)}};
-      j["busiest"] = p.busiest;
-      const auto u = p.utilization.find(p.busiest);
-      j["utilization"] =
-          Round(u == p.utilization.end() ? 0.0 : u->second.mean, 4);
-      sw["points"].push_back(j);
-    }
-    root["sweep"] = sw;
-  }
+  if (in.sweep) root["sweep"] = SweepJson(*in.sweep);
 
   Json ver;
   ver["properties"] = Json::array();
