@@ -12,6 +12,7 @@
 
 #include "app/discovery.h"
 #include "app/witness.h"
+#include "lint/lint.h"
 #include "model/io/loader.h"
 #include "sim/dataplane.h"
 #include "sim/simulator.h"
@@ -75,12 +76,46 @@ class Answers {
     }
     return *verified_;
   }
+  // The analyzer catalogue's findings (meshsim lint, lint/lint.h) and the
+  // loader's warnings that carry a rule id, as findings: `findings:` and
+  // `no_findings:` accept their rule ids too.
+  const std::vector<Finding>& linted() {
+    if (!linted_) {
+      linted_.emplace();
+      for (const LintFinding& l : Lint(sc_).findings) {
+        Finding f;
+        f.rule = l.rule;
+        f.severity = l.severity;
+        f.message = l.message;
+        f.fix = l.fix;
+        f.objects.push_back({l.object.kind,
+                             l.object.ns.empty()
+                                 ? l.object.name
+                                 : l.object.ns + "/" + l.object.name,
+                             l.location});
+        linted_->push_back(std::move(f));
+      }
+      for (const Diagnostic& d : warnings_) {
+        if (d.rule.empty()) continue;
+        Finding f;
+        f.rule = d.rule;
+        f.severity = d.severity;
+        f.message = d.message;
+        f.objects.push_back({d.object.kind, d.object.name, d.location});
+        linted_->push_back(std::move(f));
+      }
+    }
+    return *linted_;
+  }
+  void set_warnings(const std::vector<Diagnostic>& w) { warnings_ = w; }
 
  private:
   const Scenario& sc_;
   std::optional<PathsResult> paths_;
   std::optional<SimResult> sim_;
   std::optional<VerifyResult> verified_;
+  std::optional<std::vector<Finding>> linted_;
+  std::vector<Diagnostic> warnings_;
 };
 
 // Expected and actual texts of the failed parts of one expectation.
@@ -258,27 +293,33 @@ void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
         if (f.rule == prop) r.findings.push_back(f);
     }
   }
+  // A rule id is the verifier's or the analyzer catalogue's: both count.
+  const std::vector<Finding>& linted = a.linted();
+  auto matching = [&](const std::string& rule) {
+    std::vector<const Finding*> out;
+    for (const std::vector<Finding>* all : {&verified.findings, &linted})
+      for (const Finding& f : *all)
+        if (f.rule == rule) out.push_back(&f);
+    return out;
+  };
   for (const std::string& rule : x.no_findings) {
-    size_t n = 0;
-    for (const Finding& f : verified.findings)
-      if (f.rule == rule) {
-        ++n;
-        r.findings.push_back(f);
-      }
-    if (n) fail.Add("no " + rule + " findings", std::to_string(n) + " found");
+    const std::vector<const Finding*> found = matching(rule);
+    for (const Finding* f : found) r.findings.push_back(*f);
+    if (!found.empty())
+      fail.Add("no " + rule + " findings",
+               std::to_string(found.size()) + " found");
   }
-  for (const std::string& rule : x.findings) {
-    size_t n = 0;
-    for (const Finding& f : verified.findings) n += f.rule == rule;
-    if (!n) fail.Add("a " + rule + " finding", "none");
-  }
+  for (const std::string& rule : x.findings)
+    if (matching(rule).empty()) fail.Add("a " + rule + " finding", "none");
   if (!r.findings.empty() && r.path.empty()) r.path = r.findings.front().path;
 }
 
 }  // namespace
 
-std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc) {
+std::vector<ExpectationResult> EvaluateExpectations(
+    const Scenario& sc, const std::vector<Diagnostic>& warnings) {
   Answers answers(sc);
+  answers.set_warnings(warnings);
   std::vector<ExpectationResult> out;
   for (const Expectation& x : sc.expect) {
     ExpectationResult r;
@@ -332,7 +373,7 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
   }
   c.name = sc->mesh.name;
   c.warnings = ScenarioWarnings(*sc, diags);
-  c.results = EvaluateExpectations(*sc);
+  c.results = EvaluateExpectations(*sc, c.warnings);
   return c;
 }
 

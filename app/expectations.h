@@ -38,8 +38,11 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
 std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
                                          const Diagnostics& diags);
 
-// Evaluates the `expect:` list of a loaded scenario.
-std::vector<ExpectationResult> EvaluateExpectations(const Scenario& sc);
+// Evaluates the `expect:` list of a loaded scenario. `findings:` and
+// `no_findings:` count the verifier's findings, the analyzer catalogue's
+// (lint/lint.h) and the `warnings` (ScenarioWarnings) that carry the rule id.
+std::vector<ExpectationResult> EvaluateExpectations(
+    const Scenario& sc, const std::vector<Diagnostic>& warnings = {});
 
 }  // namespace meshsim
 

@@ -384,5 +384,20 @@ TEST(CheckJobsTest, OutputDoesNotDependOnJobs) {
   EXPECT_NE(out1.str().find("scenario files: all hold"), std::string::npos);
 }
 
+// `findings:` and `no_findings:` accept the rule ids of the analyzer
+// catalogue (meshsim lint); they must count its findings, never pass
+// vacuously because only the verifier's findings are looked at.
+TEST(CheckTest, LintRuleIdsInExpectationsCount) {
+  const CliRun r = Cli({"check", "tests/data/check-lint/scenario.yaml"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("pass  the typo is found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL  a gate on the typo fails"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("pass  no dangling reference"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("principal-matches-nothing findings"), std::string::npos)
+      << r.out;
+}
+
 }  // namespace
 }  // namespace meshsim
