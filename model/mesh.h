@@ -372,7 +372,13 @@ struct TrafficPolicy {
   std::optional<bool> locality_enabled;
   std::vector<std::string> failover_priority;
   std::vector<std::pair<std::string, std::string>> failover;  // from -> to
-  bool has_distribute = false;
+  // distribute: from a locality ("region/zone/subzone", `*` any), the
+  // weight of each destination locality.
+  struct Distribute {
+    std::string from;
+    std::vector<std::pair<std::string, int64_t>> to;  // sorted by locality
+  };
+  std::vector<Distribute> distribute;
   // connectionPool (absent: no limit, Envoy's 2^32-1).
   std::optional<int64_t> max_connections, http1_max_pending, http2_max_requests,
       max_retries;

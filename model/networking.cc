@@ -57,7 +57,7 @@ void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
     base.locality_enabled = o.locality_enabled;
     base.failover_priority = o.failover_priority;
     base.failover = o.failover;
-    base.has_distribute = o.has_distribute;
+    base.distribute = o.distribute;
   }
   if (o.max_connections || o.http1_max_pending || o.http2_max_requests ||
       o.max_retries) {

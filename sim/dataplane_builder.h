@@ -265,9 +265,17 @@ class Builder {
                           bool local_cluster_only = false, double share = 1.0,
                           int route = -1,
                           const EndpointPolicy* policy = nullptr);
+  // `weights`: each kept endpoint's locality weight (distribute), else
+  // left empty.
   std::vector<EpRef> LocalityPreferred(const std::vector<EpRef>& eps, int ci,
                                        int proxy_wl, const TrafficPolicy& tp,
-                                       std::string* why) const;
+                                       std::string* why,
+                                       std::vector<double>* weights) const;
+  template <typename Region, typename Zone>
+  std::vector<EpRef> Distributed(const std::vector<EpRef>& eps, int ci,
+                                 const Workload& proxy, const TrafficPolicy& tp,
+                                 std::string* why, std::vector<double>* weights,
+                                 const Region& region, const Zone& zone) const;
   bool ToServiceEntryAddresses(Vertex from, const State& base, const Service& s,
                                int svc_cluster, int svc, int port, double total,
                                const std::string& why, double share, int route);

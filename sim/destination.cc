@@ -3,6 +3,7 @@
 // destination's ztunnel or sidecar, which enforce policy (§4, §8) and
 // deliver to the workload.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -188,8 +189,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   // (which, like the DR's, needs outlierDetection).
   const TrafficPolicy* tp =
       policy && policy->policy ? &*policy->policy : nullptr;
+  std::vector<double> locality_weights;  // distribute, by endpoint
   if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
-    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
+    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why, &locality_weights);
   else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any") {
     const size_t before = eps.size();
     eps = PreferClose(eps, ci, client_wl, s.traffic_distribution);
@@ -198,7 +200,11 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
              s.peered->distribution_source +
              ") keeps the closest endpoints; the others are failover (§15.2)";
   } else if (tp)
-    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why);
+    eps = LocalityPreferred(eps, ci, client_wl, *tp, &why, &locality_weights);
+  auto weight = [&](size_t i, const EpRef& e) {
+    return EndpointWeight(s, ci, e) *
+           (locality_weights.empty() ? 1.0 : locality_weights[i]);
+  };
   // §16.1: connectionPool limits are circuit breakers of this proxy for
   // the service; every edge it emits below crosses them.
   struct BreakerScope {
@@ -226,14 +232,15 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     }
   }
   const std::string& here = mesh_.clusters[ci].network;
-  std::vector<EpRef> local;
+  std::vector<std::pair<EpRef, double>> local;
   std::map<std::string, double> remote;  // network -> endpoint weight
   double total = 0;
-  for (const EpRef& e : eps) {
+  for (size_t i = 0; i < eps.size(); ++i) {
+    const EpRef& e = eps[i];
     const std::string& net = W(e.cluster, e.wl).network;
-    const double w = EndpointWeight(s, ci, e);
+    const double w = weight(i, e);
     if (net == here) {
-      local.push_back(e);
+      local.emplace_back(e, w);
       total += w;
     } else if (allow_remote_network && multi_network_) {
       remote[net] += w;
@@ -243,9 +250,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   const size_t inline_eps =
       s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
   total += static_cast<double>(inline_eps);
-  for (const EpRef& e : local)
-    ToEndpoint(from, base, e, TargetPort(s, port, e), why,
-               share * EndpointWeight(s, ci, e) / total, route);
+  for (const auto& [e, w] : local)
+    ToEndpoint(from, base, e, TargetPort(s, port, e), why, share * w / total,
+               route);
   for (const auto& [net, w] : remote)
     ToEastWest(from, base, svc_cluster, svc, port, net, header,
                why + "; endpoints in network " + net +
@@ -263,18 +270,25 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
 }
 
 // §16.1: Envoy's locality load balancing at a sidecar, gateway or waypoint
-// `proxy_wl`, from the DestinationRule's (merged) policy. It applies only
-// when the policy has outlierDetection (unless localityLbSetting is off):
-// failoverPriority ranks endpoints by how many of its labels, in order,
-// equal the proxy's (topology.istio.io/cluster, /network, the node's
-// region and zone, or `label=value`); without it the proxy's region, then
-// zone. Only healthy endpoints are here, so the best rank takes every
-// request; the next is used when it has none.
-std::vector<EpRef> Builder::LocalityPreferred(const std::vector<EpRef>& eps,
-                                              int ci, int proxy_wl,
-                                              const TrafficPolicy& tp,
-                                              std::string* why) const {
-  if (eps.empty() || proxy_wl < 0 || !tp.outlier_detection ||
+// `proxy_wl`, from the DestinationRule's (merged) policy, as istiod's
+// ApplyLocalityLoadBalancer (loadbalancer.go) programs it:
+// - `distribute` (whatever outlierDetection says): for the first entry
+//   whose `from` matches the proxy's locality, each `to` locality's
+//   endpoints share its weight, in proportion to their count; endpoints in
+//   no `to` locality get nothing;
+// - else, only with outlierDetection, priorities: failoverPriority ranks
+//   endpoints by how many of its labels, in order, equal the proxy's
+//   (topology.istio.io/cluster, /network, the node's region and zone,
+//   kubernetes.io/hostname or `label=value`); then, when it is absent or
+//   `failover` is also given, region/zone (0 both equal, 1 region only...,
+//   3 another region, 4 another region than `failover`'s `to` for the
+//   proxy's region). Only healthy endpoints are here, so the best priority
+//   takes every request; the next is used when it has none.
+std::vector<EpRef> Builder::LocalityPreferred(
+    const std::vector<EpRef>& eps, int ci, int proxy_wl,
+    const TrafficPolicy& tp, std::string* why,
+    std::vector<double>* weights) const {
+  if (eps.empty() || proxy_wl < 0 ||
       (tp.locality_enabled && !*tp.locality_enabled))
     return eps;
   auto value = [&](int cluster, const Workload& w,
@@ -290,48 +304,129 @@ std::vector<EpRef> Builder::LocalityPreferred(const std::vector<EpRef>& eps,
     return v ? *v : "";
   };
   const Workload& proxy = W(ci, proxy_wl);
-  auto score = [&](const EpRef& e) {
-    const Workload& w = W(e.cluster, e.wl);
-    int sc = 0;
-    if (!tp.failover_priority.empty()) {
-      for (const std::string& entry : tp.failover_priority) {
-        const size_t eq = entry.find('=');
-        const std::string key = entry.substr(0, eq);
-        const std::string want = eq == std::string::npos ? value(ci, proxy, key)
-                                                         : entry.substr(eq + 1);
-        if (want.empty() || value(e.cluster, w, key) != want) break;
-        ++sc;
-      }
-      return sc;
-    }
-    const std::string region =
-        value(ci, proxy, "topology.kubernetes.io/region");
-    if (region.empty() ||
-        value(e.cluster, w, "topology.kubernetes.io/region") != region)
-      return 0;
-    const std::string zone = value(ci, proxy, "topology.kubernetes.io/zone");
-    return zone.empty() ||
-                   value(e.cluster, w, "topology.kubernetes.io/zone") != zone
-               ? 1
-               : 2;
+  auto region = [&](int c, const Workload& w) {
+    return value(c, w, "topology.kubernetes.io/region");
   };
-  int best = -1;
-  for (const EpRef& e : eps) best = std::max(best, score(e));
+  auto zone = [&](int c, const Workload& w) {
+    return value(c, w, "topology.kubernetes.io/zone");
+  };
+  if (!tp.distribute.empty())
+    return Distributed(eps, ci, proxy, tp, why, weights, region, zone);
+  if (!tp.outlier_detection) return eps;
+  auto rank = [&](const EpRef& e) {
+    const Workload& w = W(e.cluster, e.wl);
+    int labels = 0;  // failoverPriority: labels matched, in order
+    for (const std::string& entry : tp.failover_priority) {
+      const size_t eq = entry.find('=');
+      const std::string key = entry.substr(0, eq);
+      const std::string want = eq == std::string::npos ? value(ci, proxy, key)
+                                                       : entry.substr(eq + 1);
+      if (want.empty() || value(e.cluster, w, key) != want) break;
+      ++labels;
+    }
+    int loc = 0;  // util.LbPriority, then `failover`
+    if (tp.failover_priority.empty() || !tp.failover.empty()) {
+      const std::string pr = region(ci, proxy);
+      if (region(e.cluster, w) != pr) {
+        loc = 3;
+        for (const auto& [from, to] : tp.failover)
+          if (from == pr) {
+            if (region(e.cluster, w) != to) loc = 4;
+            break;
+          }
+      } else if (zone(e.cluster, w) != zone(ci, proxy)) {
+        loc = 2;
+      }  // subzones are not modelled: equal zones are priority 0
+    }
+    return std::make_pair(-labels, loc);
+  };
+  std::pair<int, int> best = rank(eps.front());
+  for (const EpRef& e : eps) best = std::min(best, rank(e));
   std::vector<EpRef> out;
   for (const EpRef& e : eps)
-    if (score(e) == best) out.push_back(e);
+    if (rank(e) == best) out.push_back(e);
   if (out.size() < eps.size()) {
     std::string list;
     for (const std::string& p : tp.failover_priority)
       list += (list.empty() ? "" : ", ") + p;
-    *why += tp.failover_priority.empty()
-                ? "; locality load balancing (outlierDetection set) keeps "
-                  "the endpoints in the proxy's region and zone (§16.1)"
-                : "; failoverPriority [" + list +
+    *why += !tp.failover_priority.empty()
+                ? "; failoverPriority [" + list +
                       "] keeps the endpoints that share the proxy's first " +
-                      std::to_string(best) + " of them (§16.1)";
+                      std::to_string(-best.first) + " of them (§16.1)"
+            : best.second == 3 && !tp.failover.empty()
+                ? "; locality failover: the failover region of the proxy's "
+                  "region takes the requests (§16.1)"
+                : "; locality load balancing (outlierDetection set) keeps "
+                  "the endpoints closest to the proxy's region and zone "
+                  "(§16.1)";
   }
   return out;
+}
+
+// `distribute` (loadbalancer.go applyLocalityWeights): the first entry whose
+// `from` matches the proxy's locality decides; a `to` locality's weight is
+// shared by its endpoints (each locality in proportion to its endpoints,
+// rounded up as istiod does); endpoints in no `to` locality are dropped.
+template <typename Region, typename Zone>
+std::vector<EpRef> Builder::Distributed(
+    const std::vector<EpRef>& eps, int ci, const Workload& proxy,
+    const TrafficPolicy& tp, std::string* why, std::vector<double>* weights,
+    const Region& region, const Zone& zone) const {
+  auto locality = [&](int c, const Workload& w) {
+    return region(c, w) + "/" + zone(c, w) + "/";  // no subzone
+  };
+  // util.LocalityMatch: each `/` segment equal, or `*` from there on.
+  auto matches = [](const std::string& loc, const std::string& pattern) {
+    size_t i = 0, j = 0;
+    while (j < pattern.size()) {
+      if (pattern[j] == '*') return true;
+      const size_t pe = std::min(pattern.find('/', j), pattern.size());
+      const size_t le = std::min(loc.find('/', i), loc.size());
+      if (loc.compare(i, le - i, pattern, j, pe - j) != 0) return false;
+      i = le + 1;
+      j = pe + 1;
+    }
+    return true;
+  };
+  const std::string here = locality(ci, proxy);
+  for (const TrafficPolicy::Distribute& d : tp.distribute) {
+    if (!matches(here, d.from)) continue;
+    std::vector<EpRef> out;
+    weights->clear();
+    std::vector<bool> taken(eps.size(), false);
+    for (const auto& [to, weight] : d.to) {
+      // The localities this key matches, and their endpoint counts.
+      std::map<std::string, std::vector<size_t>> groups;
+      size_t n = 0;
+      for (size_t i = 0; i < eps.size(); ++i) {
+        if (taken[i]) continue;
+        const std::string loc =
+            locality(eps[i].cluster, W(eps[i].cluster, eps[i].wl));
+        if (!matches(loc, to)) continue;
+        taken[i] = true;
+        groups[loc].push_back(i);
+        ++n;
+      }
+      for (const auto& [loc, members] : groups) {
+        // A weight of 0 leaves the locality's own weight (its endpoint
+        // count), as istiod sets no weight then.
+        double locality_weight =
+            std::ceil(static_cast<double>(members.size()) *
+                      static_cast<double>(weight) / static_cast<double>(n));
+        if (locality_weight <= 0)
+          locality_weight = static_cast<double>(members.size());
+        for (size_t i : members) {
+          out.push_back(eps[i]);
+          weights->push_back(locality_weight /
+                             static_cast<double>(members.size()));
+        }
+      }
+    }
+    *why += "; localityLbSetting distribute from " + d.from +
+            " weighs the endpoints' localities (§16.1)";
+    return out;
+  }
+  return eps;
 }
 
 // A ServiceEntry's own addresses: its inline endpoints and, with no endpoint

@@ -387,7 +387,22 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
                        r.String(r.Child(f, "from"), fw + ".from").value_or(""),
                        r.String(r.Child(f, "to"), fw + ".to").value_or(""));
                  });
-      tp.has_distribute = r.Child(loc, "distribute").IsDefined();
+      ForEachMap(r, loc, "distribute", lw,
+                 [&](const YAML::Node& d, const std::string& dw) {
+                   TrafficPolicy::Distribute dist;
+                   dist.from =
+                       r.String(r.Child(d, "from"), dw + ".from").value_or("");
+                   const YAML::Node to = r.Child(d, "to");
+                   if (r.IsMap(to, dw + ".to"))
+                     for (const auto& kv : to) {
+                       const std::string key = kv.first.Scalar();
+                       if (auto w = r.Int(kv.second, dw + ".to." + key, 0,
+                                          4294967295LL))
+                         dist.to.emplace_back(key, *w);
+                     }
+                   std::sort(dist.to.begin(), dist.to.end());
+                   tp.distribute.push_back(std::move(dist));
+                 });
     }
   }
   YAML::Node pool = r.Child(p, "connectionPool");

@@ -435,6 +435,102 @@ TEST(NetworkingTest, TrafficDistributionHoldsUnderAPoolOnlyDestinationRule) {
   }
 }
 
+// A sidecar client on node n-a and cart pods on nodes n-a, n-b and n-c,
+// whose localities `nodes` gives, with the DestinationRule `dr` (its
+// trafficPolicy) at the client: where the requests land.
+std::map<std::string, double> LocalityLandings(
+    const std::string& nodes, const std::string& dr,
+    const std::string& cart_a_node = "n-a") {
+  World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("sc", "curl", 1, {}, "      nodeName: n-a\n"));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("shop", "cart-a", 2, {{"svc", "cart"}},
+                       "      nodeName: " + cart_a_node + "\n"));
+  w.Add("east", Deploy("shop", "cart-b", 1, {{"svc", "cart"}},
+                       "      nodeName: n-b\n"));
+  w.Add("east", Deploy("shop", "cart-c", 1, {{"svc", "cart"}},
+                       "      nodeName: n-c\n"));
+  w.Add("east", CartService());
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+        "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n" +
+            dr);
+  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  std::string text = w.Text();
+  const std::string one = "  nodes: 1\n";
+  text.replace(text.find(one), one.size(), "  nodes:\n" + nodes);
+  Diagnostics diags;
+  std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
+  std::ostringstream msg;
+  diags.Print(msg);
+  EXPECT_TRUE(sc && !diags.HasErrors()) << msg.str();
+  return sc ? Landings(*sc, "t") : std::map<std::string, double>{};
+}
+
+TEST(NetworkingTest, LocalityDistributeWeighsLocalitiesByTheirEndpoints) {
+  // loadbalancer.go applyLocalityWeights: the proxy in r/z-a matches the
+  // entry; z-a's 80 is shared by its two pods, z-b's 20 by its one, and
+  // z-c, in no `to` locality, gets nothing. No outlierDetection needed.
+  const std::string nodes =
+      "  - {name: n-a, zone: z-a, region: r}\n"
+      "  - {name: n-b, zone: z-b, region: r}\n"
+      "  - {name: n-c, zone: z-c, region: r}\n";
+  const std::string dr =
+      "    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
+      "        - from: r/z-a/*\n          to: {\"r/z-a/*\": 80, \"r/z-b/*\": "
+      "20}\n";
+  EXPECT_EQ(LocalityLandings(nodes, dr),
+            (std::map<std::string, double>{{"shop/cart-a-0", 0.4},
+                                           {"shop/cart-a-1", 0.4},
+                                           {"shop/cart-b-0", 0.2}}));
+  // An entry for another locality leaves the endpoints alone.
+  std::string other = dr;
+  other.replace(other.find("from: r/z-a/*"), 13, "from: q/*");
+  const double third = 1.0 / 4;
+  EXPECT_EQ(LocalityLandings(nodes, other),
+            (std::map<std::string, double>{{"shop/cart-a-0", third},
+                                           {"shop/cart-a-1", third},
+                                           {"shop/cart-b-0", third},
+                                           {"shop/cart-c-0", third}}));
+}
+
+TEST(NetworkingTest, LocalityFailoverSendsToTheFailoverRegion) {
+  // loadbalancer.go applyLocalityFailover, with outlierDetection: the
+  // client's region r1 has no cart pod; every other region is priority 3,
+  // unless `failover` names the one for r1 (3), the others becoming 4.
+  const std::string nodes =
+      "  - {name: n-a, zone: z-a, region: r1}\n"
+      "  - {name: n-b, zone: z-b, region: r2}\n"
+      "  - {name: n-c, zone: z-c, region: r3}\n";
+  const std::string base =
+      "    outlierDetection: {consecutive5xxErrors: 1}\n"
+      "    loadBalancer:\n      localityLbSetting:\n        enabled: true\n";
+  const double quarter = 0.25, third = 1.0 / 3;
+  EXPECT_EQ(LocalityLandings(nodes, base, "n-b"),
+            (std::map<std::string, double>{{"shop/cart-a-0", quarter},
+                                           {"shop/cart-a-1", quarter},
+                                           {"shop/cart-b-0", quarter},
+                                           {"shop/cart-c-0", quarter}}));
+  EXPECT_EQ(
+      LocalityLandings(nodes, base + "        failover: [{from: r1, to: r3}]\n",
+                       "n-b"),
+      (std::map<std::string, double>{{"shop/cart-c-0", 1.0}}));
+  EXPECT_EQ(
+      LocalityLandings(nodes, base + "        failover: [{from: r1, to: r2}]\n",
+                       "n-b"),
+      (std::map<std::string, double>{{"shop/cart-a-0", third},
+                                     {"shop/cart-a-1", third},
+                                     {"shop/cart-b-0", third}}));
+  // The proxy's own region first when it has pods there.
+  EXPECT_EQ(LocalityLandings(nodes, base),
+            (std::map<std::string, double>{{"shop/cart-a-0", 0.5},
+                                           {"shop/cart-a-1", 0.5}}));
+}
+
 TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
   // plaintext; a STRICT PeerAuthentication at the destination refuses it
