@@ -123,6 +123,10 @@ std::string RouteEncoder::PolicyText(const DestinationRule& dr) {
     for (const std::string& f : tp.failover_priority) t += " prio " + f;
     for (const auto& [from, to] : tp.failover)
       t += " failover " + from + ">" + to;
+    for (const TrafficPolicy::Distribute& d : tp.distribute) {
+      t += " distribute " + d.from + ">";
+      for (const auto& [to, w] : d.to) t += to + "=" + std::to_string(w) + ",";
+    }
     for (const auto* v : {&tp.max_connections, &tp.http1_max_pending,
                           &tp.http2_max_requests, &tp.max_retries})
       t += " " + (*v ? std::to_string(**v) : std::string("-"));
