@@ -16,6 +16,7 @@ struct PathsOptions {
   std::string format = "text";
   RequestOverrides overrides;
   bool show_generated = false;
+  int jobs = 0;  // 0: the number of cores
 };
 
 // §15.2: the objects peering made in each cluster.
@@ -54,7 +55,7 @@ int RunPaths(const PathsOptions& o, const Streams& io) {
     io.err << "meshsim: error: " << *error << "\n";
     return 2;
   }
-  PathsResult result = ResolvePaths(*sc);
+  PathsResult result = ResolvePaths(*sc, DefaultJobs(o.jobs));
   if (o.show_generated) result.generated = Generated(sc->mesh);
   const std::vector<Diagnostic> warnings = ScenarioWarnings(*sc, diags);
   if (o.format == "json") {
@@ -80,6 +81,10 @@ void AddPathsCommand(CLI::App& app, std::vector<Command>& commands) {
                   "add a request header name=value (repeatable)");
   sub->add_option("--traffic", o->overrides.traffic,
                   "only these traffic entries (repeatable)");
+  sub->add_option("-j,--jobs", o->jobs,
+                  "traffic entries resolved at once (default: the number of "
+                  "cores); the output does not depend on it")
+      ->check(CLI::Range(1, 1024));
   sub->add_flag("--show-generated", o->show_generated,
                 "also print the objects istiod would generate (Solo "
                 "peering's autogen ServiceEntries, §15.2)");

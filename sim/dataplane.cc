@@ -5,10 +5,12 @@
 #include "sim/dataplane.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "model/labels.h"
 #include "model/peering.h"
@@ -451,13 +453,26 @@ std::vector<Path> EnumeratePaths(const ForwardingGraph& fg) {
   return unique;
 }
 
-PathsResult ResolvePaths(const Scenario& scenario) {
+PathsResult ResolvePaths(const Scenario& scenario, int jobs) {
   PathsResult r;
   r.scenario = scenario.mesh.name;
-  for (const TrafficEntry& t : scenario.traffic) {
-    ForwardingGraph g = BuildForwardingGraph(scenario.mesh, t);
-    r.traffic.push_back({t.name, EnumeratePaths(g)});
-  }
+  const std::vector<TrafficEntry>& traffic = scenario.traffic;
+  r.traffic.resize(traffic.size());
+  // Each entry's graph reads the mesh only; results land in entry order.
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < traffic.size(); i = next++) {
+      ForwardingGraph g = BuildForwardingGraph(scenario.mesh, traffic[i]);
+      r.traffic[i] = {traffic[i].name, EnumeratePaths(g)};
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 1;
+       j < std::min<int>(std::max(jobs, 1), static_cast<int>(traffic.size()));
+       ++j)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
   return r;
 }
 

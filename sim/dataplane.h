@@ -47,7 +47,9 @@ ForwardingGraph BuildForwardingGraph(const Mesh& mesh,
 std::vector<Path> EnumeratePaths(const ForwardingGraph& graph);
 
 // Paths of every traffic entry of the scenario.
-PathsResult ResolvePaths(const Scenario& scenario);
+// Traffic entries are resolved on `jobs` threads; the result does not depend
+// on it.
+PathsResult ResolvePaths(const Scenario& scenario, int jobs = 1);
 
 }  // namespace meshsim
 

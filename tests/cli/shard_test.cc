@@ -180,6 +180,18 @@ TEST_F(ShardTest, VerifyJobsDoNotChangeTheOutput) {
   EXPECT_EQ(NoTimes(one.out), NoTimes(two.out));
 }
 
+TEST_F(ShardTest, PathsJobsDoNotChangeTheOutput) {
+  // Many traffic entries, resolved on one thread and on two.
+  for (const char* sc : {"scenarios/bookinfo/scenario.yaml",
+                         "scenarios/peering/a-f-and-x/scenario.yaml"}) {
+    const Outcome one = Cli({"paths", sc, "--format", "json", "-j", "1"});
+    const Outcome two = Cli({"paths", sc, "--format", "json", "-j", "2"});
+    ASSERT_EQ(one.code, 0) << one.err;
+    EXPECT_EQ(one.out, two.out) << sc;
+    EXPECT_EQ(one.err, two.err) << sc;
+  }
+}
+
 TEST_F(ShardTest, DiffMergesToTheSingleRunAndJobsDoNotChangeIt) {
   const std::string mesh = WriteMesh(70);
   // The new version: the namespace's waypoint label removed.
