@@ -225,34 +225,39 @@ std::optional<SweepResult> RunSweep(const std::string& path,
       }
     combos = next;
   }
-  for (const std::string& version : versions)
-    for (const auto& combo : combos)
-      for (double rate : sw.rate) {
-        const size_t index = out.grid_points++;
-        if (!options.shard.Owns(index)) continue;
-        ScenarioOverrides ov;
-        ov.replicas = combo;
-        ov.version = VersionOf(version);
-        ov.rate_multiplier = rate * options.rate_multiplier;
-        std::optional<Scenario> sc = LoadWith(path, ov, diags);
-        if (!sc) return std::nullopt;
-        const std::vector<SimResult> runs = RunReplications(
-            BuildSimModel(*sc), sc->seed, out.replications, options.jobs);
-        SweepPoint p;
-        p.rate = rate;
-        p.replicas = combo;
-        p.version = version;
-        p.entries = Summarize(runs);
-        p.utilization = Utilizations(runs);
-        double best = -1;
-        for (const auto& [name, u] : p.utilization)
-          if (u.mean > best) {
-            best = u.mean;
-            p.busiest = name;
-          }
-        out.points.push_back(std::move(p));
-        out.point_index.push_back(index);
-      }
+  std::vector<std::string> faults = sw.faults;
+  if (faults.empty()) faults.push_back("");  // as written
+  for (const std::string& fault : faults)
+    for (const std::string& version : versions)
+      for (const auto& combo : combos)
+        for (double rate : sw.rate) {
+          const size_t index = out.grid_points++;
+          if (!options.shard.Owns(index)) continue;
+          ScenarioOverrides ov;
+          ov.replicas = combo;
+          ov.version = VersionOf(version);
+          ov.rate_multiplier = rate * options.rate_multiplier;
+          if (!fault.empty()) ov.faults = fault;
+          std::optional<Scenario> sc = LoadWith(path, ov, diags);
+          if (!sc) return std::nullopt;
+          const std::vector<SimResult> runs = RunReplications(
+              BuildSimModel(*sc), sc->seed, out.replications, options.jobs);
+          SweepPoint p;
+          p.rate = rate;
+          p.replicas = combo;
+          p.version = version;
+          p.faults = fault;
+          p.entries = Summarize(runs);
+          p.utilization = Utilizations(runs);
+          double best = -1;
+          for (const auto& [name, u] : p.utilization)
+            if (u.mean > best) {
+              best = u.mean;
+              p.busiest = name;
+            }
+          out.points.push_back(std::move(p));
+          out.point_index.push_back(index);
+        }
   return out;
 }
 

@@ -80,8 +80,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPolicyCounter, policy, rule, effect, hits)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Interval, mean, half_width)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EntryIntervals, name, mean_ms, p50_ms,
                                    p90_ms, p99_ms, p999_ms, failed_percent)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SweepPoint, rate, replicas, version, entries,
-                                   utilization, busiest)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SweepPoint, rate, replicas, version, faults,
+                                   entries, utilization, busiest)
 
 // A histogram as its non-empty buckets: [[bucket, count], ...] and the max.
 void to_json(nlohmann::json& j, const LatencyHistogram& h) {

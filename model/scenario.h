@@ -76,6 +76,9 @@ struct PerformanceSpec {
 // One `faults:` entry: a component is down from `at` until `until` (or the
 // end).
 struct FaultSpec {
+  // Entries sharing a name are one scenario of failure a `sweep:` can
+  // choose (its `faults:` list); "" when unnamed.
+  std::string name;
   std::string kind;  // node | pod | waypoint | gateway | network-link
   std::string cluster;
   std::string
@@ -140,6 +143,9 @@ struct SweepSpec {
   // Replica counts per gateway ("cluster/namespace/name"), in file order.
   std::vector<std::pair<std::string, std::vector<int>>> replicas;
   std::vector<std::string> versions;  // Istio releases; empty: the scenario's
+  // The fault windows of each point: `none`, `all` or the name of fault
+  // entries (`faults[].name`); empty: every fault, as written.
+  std::vector<std::string> faults;
   int replications = 5;
   SourceLocation location;
 };
@@ -151,6 +157,8 @@ struct ScenarioOverrides {
   std::map<std::string, int> replicas;  // "cluster/namespace/name"
   std::optional<IstioVersion> version;
   double rate_multiplier = 1.0;
+  // Only the faults of this name (`none`: no fault, `all`: every one).
+  std::optional<std::string> faults;
 };
 
 struct Scenario {

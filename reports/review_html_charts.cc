@@ -211,6 +211,8 @@ std::string SeriesLabel(const SweepPoint& p) {
     label += (label.empty() ? "" : ", ") + gw + "=" + std::to_string(n);
   if (!p.version.empty())
     label += (label.empty() ? "" : ", ") + std::string("Istio ") + p.version;
+  if (!p.faults.empty())
+    label += (label.empty() ? "" : ", ") + std::string("faults ") + p.faults;
   return label.empty() ? "as written" : label;
 }
 

@@ -161,6 +161,7 @@ Json SweepJson(const SweepResult& r) {
     j["replicas"] = Json::object();
     for (const auto& [gw, n] : p.replicas) j["replicas"][gw] = n;
     if (!p.version.empty()) j["version"] = p.version;
+    if (!p.faults.empty()) j["faults"] = p.faults;
     Interval worst;
     for (const EntryIntervals& e : p.entries)
       if (e.p99_ms.mean >= worst.mean) worst = e.p99_ms;

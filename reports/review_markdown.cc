@@ -494,7 +494,8 @@ void WriteSweep(const SweepResult& r, std::ostream& out) {
     const Interval busy = u == p.utilization.end() ? Interval{} : u->second;
     out << "| " << Fixed(p.rate, 2) << "x | "
         << (replicas.empty() ? "–" : Code(replicas)) << " | "
-        << (p.version.empty() ? "as written" : p.version) << " | "
+        << (p.version.empty() ? "as written" : p.version)
+        << (p.faults.empty() ? "" : " · faults " + p.faults) << " | "
         << Fixed(worst.mean, 3) << " ± " << Fixed(worst.half_width, 3) << " | "
         << Code(p.busiest) << " | " << Percent(busy.mean) << " |\n";
   }

@@ -484,12 +484,21 @@ Json EntryJson(const EntryIntervals& e) {
 
 }  // namespace
 
+// Whether the sweep has a `faults:` axis (its column is shown only then).
+bool HasFaultAxis(const SweepResult& r) {
+  for (const SweepPoint& p : r.points)
+    if (!p.faults.empty()) return true;
+  return false;
+}
+
 void WriteSweepText(const SweepResult& r, std::ostream& out) {
   out << "scenario: " << r.scenario << "  (" << r.points.size()
       << " grid points, " << r.replications
       << " replications each; mean ± 95% interval, Student t)\n\n";
-  out << std::left << std::setw(7) << "rate" << std::setw(8) << "istio"
-      << std::setw(34) << "replicas" << std::setw(24) << "traffic" << std::right
+  const bool faults = HasFaultAxis(r);
+  out << std::left << std::setw(7) << "rate" << std::setw(8) << "istio";
+  if (faults) out << std::setw(16) << "faults";
+  out << std::setw(34) << "replicas" << std::setw(24) << "traffic" << std::right
       << std::setw(20) << "mean ms" << std::setw(20) << "p99 ms"
       << std::setw(16) << "failed %"
       << "  busiest (util)\n";
@@ -497,14 +506,17 @@ void WriteSweepText(const SweepResult& r, std::ostream& out) {
     const Interval busiest = p.utilization.count(p.busiest)
                                  ? p.utilization.at(p.busiest)
                                  : Interval{};
-    for (const EntryIntervals& e : p.entries)
+    for (const EntryIntervals& e : p.entries) {
       out << std::left << std::setw(7) << Fixed(p.rate, 2) << std::setw(8)
-          << (p.version.empty() ? "-" : p.version) << std::setw(34)
-          << ReplicasText(p.replicas) << std::setw(24)
-          << Utf8Prefix(TerminalText(e.name), 23) << std::right << std::setw(20)
-          << PmI(e.mean_ms, 3) << std::setw(20) << PmI(e.p99_ms, 3)
-          << std::setw(16) << PmI(e.failed_percent, 2) << "  " << p.busiest
-          << " (" << Fixed(busiest.mean, 3) << ")\n";
+          << (p.version.empty() ? "-" : p.version);
+      if (faults)
+        out << std::setw(16) << Utf8Prefix(TerminalText(p.faults), 15);
+      out << std::left << std::setw(34) << ReplicasText(p.replicas)
+          << std::setw(24) << Utf8Prefix(TerminalText(e.name), 23) << std::right
+          << std::setw(20) << PmI(e.mean_ms, 3) << std::setw(20)
+          << PmI(e.p99_ms, 3) << std::setw(16) << PmI(e.failed_percent, 2)
+          << "  " << p.busiest << " (" << Fixed(busiest.mean, 3) << ")\n";
+    }
   }
 }
 
@@ -519,6 +531,7 @@ void WriteSweepJson(const SweepResult& r, std::ostream& out) {
     j["rate"] = Round(p.rate, 6);
     j["replicas"] = p.replicas;
     j["version"] = p.version;
+    if (!p.faults.empty()) j["faults"] = p.faults;
     j["traffic"] = Json::array();
     for (const EntryIntervals& e : p.entries)
       j["traffic"].push_back(EntryJson(e));
@@ -532,7 +545,9 @@ void WriteSweepJson(const SweepResult& r, std::ostream& out) {
 }
 
 void WriteSweepCsv(const SweepResult& r, std::ostream& out) {
-  out << "rate,version,replicas,traffic,mean_ms,mean_ms_ci95,p99_ms,"
+  const bool faults = HasFaultAxis(r);
+  out << "rate,version," << (faults ? "faults," : "")
+      << "replicas,traffic,mean_ms,mean_ms_ci95,p99_ms,"
          "p99_ms_ci95,failed_percent,failed_percent_ci95,busiest,"
          "busiest_utilization\n";
   auto quote = [](const std::string& s) {
@@ -546,6 +561,7 @@ void WriteSweepCsv(const SweepResult& r, std::ostream& out) {
                                  : Interval{};
     for (const EntryIntervals& e : p.entries)
       out << Fixed(p.rate, 6) << "," << quote(p.version) << ","
+          << (faults ? quote(p.faults) + "," : std::string())
           << quote(ReplicasText(p.replicas)) << "," << quote(e.name) << ","
           << Fixed(e.mean_ms.mean, 6) << "," << Fixed(e.mean_ms.half_width, 6)
           << "," << Fixed(e.p99_ms.mean, 6) << ","

@@ -106,6 +106,7 @@ struct SweepPoint {
   double rate = 1;                      // multiplier of every entry's rate
   std::map<std::string, int> replicas;  // "cluster/ns/name" (swept ones)
   std::string version;                  // "" = the scenario's
+  std::string faults;  // sweep.faults: none | all | a name; "" = as written
   std::vector<EntryIntervals> entries;
   // Utilisation of every non-workload station, by name, and the busiest.
   std::map<std::string, Interval> utilization;

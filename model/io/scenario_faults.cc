@@ -11,11 +11,18 @@ void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
     const YAML::Node f = n[i];
     if (!r.IsMap(f, fw)) continue;
     CheckKeys(r, f,
-              {"kind", "cluster", "node", "pod", "waypoint", "gateway",
+              {"name", "kind", "cluster", "node", "pod", "waypoint", "gateway",
                "networks", "at", "until"},
               fw);
     FaultSpec fs;
     fs.location = r.Loc(f);
+    fs.name = r.String(r.Child(f, "name"), fw + ".name").value_or("");
+    if (fs.name == "none" || fs.name == "all") {
+      r.Error(r.Child(f, "name"), fw + ".name '" + fs.name +
+                                      "' is reserved for sweep.faults (no "
+                                      "fault, every fault); choose another");
+      continue;
+    }
     fs.kind = r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
     static const std::map<std::string, std::string> kTarget = {
         {"node", "node"},

@@ -336,6 +336,13 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     }
   }
   io::LoadSweep(r, r.Child(root, "sweep"), sc);
+  if (overrides && overrides->faults && *overrides->faults != "all") {
+    // A sweep point's failure scenario: the faults of that name only.
+    std::vector<FaultSpec> kept;
+    for (const FaultSpec& f : sc.faults)
+      if (f.name == *overrides->faults) kept.push_back(f);
+    sc.faults = std::move(kept);
+  }
   io::LoadExpectations(r, r.Child(root, "expect"), sc);
   return sc;
 }

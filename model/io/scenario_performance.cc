@@ -208,7 +208,8 @@ std::optional<std::vector<double>> NumberList(Reader& r, const YAML::Node& n,
 
 void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
   if (!n.IsDefined() || !r.IsMap(n, "sweep")) return;
-  CheckKeys(r, n, {"rate", "replicas", "version", "replications"}, "sweep");
+  CheckKeys(r, n, {"rate", "replicas", "version", "faults", "replications"},
+            "sweep");
   SweepSpec sw;
   sw.location = r.Loc(n);
   if (YAML::Node rate = r.Child(n, "rate"); rate.IsDefined())
@@ -243,6 +244,27 @@ void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
         if (auto v = ParseVersion(r, ver[i],
                                   "sweep.version[" + std::to_string(i) + "]"))
           sw.versions.push_back(v->ToString());
+  }
+  // faults: `none`, `all` or the names of the scenario's fault entries.
+  if (YAML::Node fl = r.Child(n, "faults"); fl.IsDefined()) {
+    std::vector<std::string> names = {"none", "all"};
+    for (const FaultSpec& f : sc.faults)
+      if (!f.name.empty() &&
+          std::find(names.begin(), names.end(), f.name) == names.end())
+        names.push_back(f.name);
+    if (auto list = r.StringList(fl, "sweep.faults"))
+      for (size_t i = 0; i < list->size(); ++i) {
+        const std::string& f = (*list)[i];
+        if (std::find(names.begin(), names.end(), f) == names.end()) {
+          r.Error(fl.IsSequence() ? fl[i] : fl,
+                  "sweep.faults[" + std::to_string(i) +
+                      "]: expected none, all or the name of entries of "
+                      "`faults:`, got '" +
+                      f + "'" + DidYouMean(f, names));
+          continue;
+        }
+        sw.faults.push_back(f);
+      }
   }
   sw.replications = static_cast<int>(
       r.Int(r.Child(n, "replications"), "sweep.replications", 1, 1000)

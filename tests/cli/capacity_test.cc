@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -111,6 +113,79 @@ TEST(SweepTest, ScenarioWithoutSweepIsBadInputAndPlanExitsOneWhenUnmet) {
   EXPECT_NE(out2.str().find("objective NOT met"), std::string::npos);
   EXPECT_NE(out2.str().find("outside the gateways"), std::string::npos)
       << out2.str();
+}
+
+// The per-service waypoint scenario with a named fault window that takes the
+// waypoint down, and `sweep:` lines that choose it.
+std::string FaultSweepScenario(const std::string& dir,
+                               const std::string& sweep_faults,
+                               const std::string& fault_name = "wp-down") {
+  namespace fs = std::filesystem;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy("scenarios/service-waypoint/manifests", dir + "/manifests");
+  std::ofstream(dir + "/scenario.yaml")
+      << "name: faults axis\nclusters:\n  - name: east\n    nodes: 2\n"
+         "    manifests: [manifests/]\ntraffic:\n  - name: to-reviews\n"
+         "    from: {cluster: east, namespace: default, workload: curl}\n"
+         "    to: {host: reviews.shop.svc.cluster.local, port: 9080}\n"
+         "    http: {method: GET, path: /reviews/1}\n    rate: 100\n"
+         "    duration: 2s\nfaults:\n  - {name: "
+      << fault_name
+      << ", kind: waypoint, cluster: east, waypoint: shop/reviews-waypoint, "
+         "at: 0s}\nsweep:\n  rate: [1, 2]\n  faults: "
+      << sweep_faults << "\n  replications: 2\n";
+  return dir + "/scenario.yaml";
+}
+
+TEST(SweepTest, FaultsAxisRunsEachFailureScenario) {
+  // A bound waypoint with no ready replica fails closed (§3.6): with the
+  // fault every request fails, without it none does.
+  const std::string sc = FaultSweepScenario(
+      (std::filesystem::temp_directory_path() / "meshsim-fault-sweep").string(),
+      "[none, wp-down]");
+  CapacityOptions opt;
+  opt.replications = 0;
+  Diagnostics d;
+  auto r = RunSweep(sc, opt, d);
+  ASSERT_TRUE(r) << [&] {
+    std::ostringstream m;
+    d.Print(m);
+    return m.str();
+  }();
+  ASSERT_EQ(r->points.size(), 4u);  // 2 fault scenarios x 2 rates
+  for (const SweepPoint& p : r->points) {
+    ASSERT_EQ(p.entries.size(), 1u);
+    if (p.faults == "none")
+      EXPECT_EQ(p.entries[0].failed_percent.mean, 0) << p.rate;
+    else
+      EXPECT_EQ(p.faults, "wp-down");
+    if (p.faults == "wp-down")
+      EXPECT_EQ(p.entries[0].failed_percent.mean, 100) << p.rate;
+  }
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"sweep", sc, "--format", "json"}, out, err), 0)
+      << err.str();
+  EXPECT_NE(out.str().find("\"faults\": \"wp-down\""), std::string::npos);
+}
+
+TEST(SweepTest, FaultsAxisNamesAreChecked) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "meshsim-fault-names").string();
+  std::ostringstream out, err;
+  EXPECT_EQ(
+      RunCli({"sweep", FaultSweepScenario(dir, "[none, wp-dwn]")}, out, err),
+      2);
+  EXPECT_NE(err.str().find("sweep.faults[1]: expected none, all or the name"),
+            std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find("did you mean 'wp-down'?"), std::string::npos);
+  std::ostringstream out2, err2;
+  EXPECT_EQ(
+      RunCli({"sweep", FaultSweepScenario(dir, "[all]", "none")}, out2, err2),
+      2);
+  EXPECT_NE(err2.str().find("is reserved for sweep.faults"), std::string::npos)
+      << err2.str();
 }
 
 }  // namespace
