@@ -333,14 +333,8 @@ void WriteReplicationsText(const std::string& scenario,
                            const std::vector<SimResult>& runs,
                            double warn_share, std::ostream& out) {
   const int n = static_cast<int>(runs.size());
-  const SimResult merged_total = [&] {
-    // Histograms and counters over all replications, in run order.
-    SimResult m = runs.front();
-    for (size_t r = 1; r < runs.size(); ++r)
-      for (size_t i = 0; i < m.entries.size(); ++i)
-        m.entries[i].stats.latency.Merge(runs[r].entries[i].stats.latency);
-    return m;
-  }();
+  // Histograms and counters over all replications, in run order.
+  const SimResult merged_total = MergeResults(runs);
   out << "scenario: " << scenario << "  (seed " << seeds.front() << ", " << n
       << " replications; mean ± 95% interval, Student t with " << n - 1
       << " degrees of freedom; quantiles of the merged histogram)\n\n";
@@ -396,19 +390,11 @@ void WriteReplicationsJson(const std::string& scenario,
       {"level", 0.95}, {"method", "student-t"}, {"degrees_of_freedom", n - 1}};
   root["traffic"] = Json::array();
   std::vector<std::string> warnings;
+  const SimResult merged_all = MergeResults(runs);
   for (size_t ei = 0; ei < runs.front().entries.size(); ++ei) {
     const std::string& name = runs.front().entries[ei].name;
     const EntrySeries s = SeriesOf(runs, ei);
-    SourceStats merged = runs.front().entries[ei].stats;
-    for (size_t r = 1; r < runs.size(); ++r) {
-      const SourceStats& b = runs[r].entries[ei].stats;
-      merged.latency.Merge(b.latency);
-      merged.latency_sum_ns += b.latency_sum_ns;
-      merged.requests += b.requests;
-      merged.delivered += b.delivered;
-      merged.failed += b.failed;
-      merged.denied += b.denied;
-    }
+    const SourceStats& merged = merged_all.entries[ei].stats;
     Json t;
     t["name"] = name;
     t["requests"] = merged.requests;

@@ -8,6 +8,7 @@
 #ifndef MESHSIM_SIM_RESULT_H_
 #define MESHSIM_SIM_RESULT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -86,6 +87,59 @@ struct SimResult {
   uint64_t connections_opened = 0;
   uint64_t retries_refused = 0;  // past the run's retry budget (RunLimits)
 };
+
+// One result of several runs: counters, busy time, queue areas, simulated
+// time and histograms summed (histograms exactly), maximum queues maxed.
+// Merging in any grouping gives the same result when merged in run order.
+inline SimResult MergeResults(const std::vector<SimResult>& runs) {
+  if (runs.empty()) return {};
+  SimResult m = runs.front();
+  for (size_t r = 1; r < runs.size(); ++r) {
+    const SimResult& o = runs[r];
+    m.simulated_seconds += o.simulated_seconds;
+    m.events += o.events;
+    m.connections_opened += o.connections_opened;
+    m.retries_refused += o.retries_refused;
+    for (size_t i = 0; i < m.stations.size() && i < o.stations.size(); ++i) {
+      StationStats& a = m.stations[i].stats;
+      const StationStats& b = o.stations[i].stats;
+      a.served += b.served;
+      a.busy_ns += b.busy_ns;
+      a.queue_area += b.queue_area;
+      a.max_queue = std::max(a.max_queue, b.max_queue);
+    }
+    for (size_t i = 0;
+         i < m.policy_counters.size() && i < o.policy_counters.size(); ++i)
+      m.policy_counters[i].hits += o.policy_counters[i].hits;
+    for (size_t i = 0; i < m.entries.size() && i < o.entries.size(); ++i) {
+      SourceStats& a = m.entries[i].stats;
+      const SourceStats& b = o.entries[i].stats;
+      a.requests += b.requests;
+      a.delivered += b.delivered;
+      a.denied += b.denied;
+      a.failed += b.failed;
+      a.retries += b.retries;
+      a.timeouts += b.timeouts;
+      // Failure reasons are indexes into each run's own list: by text.
+      for (const auto& [reason, count] : b.failed_by_reason) {
+        const std::string& text = o.reasons[static_cast<size_t>(reason)];
+        auto it = std::find(m.reasons.begin(), m.reasons.end(), text);
+        if (it == m.reasons.end()) {
+          m.reasons.push_back(text);
+          it = m.reasons.end() - 1;
+        }
+        a.failed_by_reason[static_cast<int>(it - m.reasons.begin())] += count;
+      }
+      if (a.per_path.size() < b.per_path.size())
+        a.per_path.resize(b.per_path.size(), 0);
+      for (size_t p = 0; p < b.per_path.size(); ++p)
+        a.per_path[p] += b.per_path[p];
+      a.latency.Merge(b.latency);
+      a.latency_sum_ns += b.latency_sum_ns;
+    }
+  }
+  return m;
+}
 
 // ---- capacity planning (app/capacity.h; docs/capacity.md) -------------------
 

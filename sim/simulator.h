@@ -64,10 +64,7 @@ std::vector<SimResult> RunReplications(
     const SimModel& model, uint64_t seed, int n, int jobs,
     const std::function<bool(int)>& wanted = nullptr);
 
-// One result of several runs: counters, busy time, queue areas, simulated
-// time and histograms summed (histograms exactly), maximum queues maxed.
-// Merging in any grouping gives the same result when merged in run order.
-SimResult MergeResults(const std::vector<SimResult>& runs);
+// MergeResults (several runs as one) is in sim/result.h.
 
 }  // namespace meshsim
 
