@@ -8,6 +8,7 @@
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/policy.h"
+#include "verify/mutation.h"
 
 namespace meshsim::verify {
 
@@ -546,6 +547,8 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
                             c_.bool_val((bver.AtLeast(1, 31) || plan.peered) &&
                                         rv.ingress_opt_in),
                             c_.bool_val(true)));
+  if (Mutated(Mutation::kEastWestAlwaysToWaypoint))  // wrong on purpose
+    to_wp = c_.bool_val(true);
   ew = rv.bound && to_wp;
   for (const auto& [gw, b] : rv.per) {
     // E/W uses its own cluster's replicas only (§3.6: fail closed).
@@ -788,11 +791,12 @@ bool Encoder::IsGatewayService(int ci, const Service& s) const {
 bool Encoder::IngressOptIn(int ci, const Service& s) const {
   const IstioVersion ver =
       sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
+  const bool any = Mutated(Mutation::kIngressOptInAnyRelease);  // if wrong
   const bool own_ok =
-      s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25);
+      any || (s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25));
   const std::string* v =
       own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
-  if (!v && ver.AtLeast(1, 25))
+  if (!v && (any || ver.AtLeast(1, 25)))
     v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
                   kLabelIngressUseWaypoint);
   return v && ParseGoBool(*v).value_or(false);

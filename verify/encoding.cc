@@ -13,6 +13,7 @@
 #include "model/binding.h"  // ParseGoBool only
 #include "model/labels.h"
 #include "model/policy.h"  // IpInBlock, SpiffePrincipal, template operators only
+#include "verify/mutation.h"
 
 namespace meshsim::verify {
 
@@ -136,11 +137,22 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
   z3::expr has_ref = z3::ite(obj_has, !obj_none, ns_has && !ns_none);
   z3::expr ref_name = z3::ite(obj_has, obj_name, ns_name);
   z3::expr ref_ns = z3::ite(obj_has, obj_wns, ns_wns);
+  if (Mutated(Mutation::kNamespaceOverObject)) {  // wrong on purpose
+    has_ref = z3::ite(ns_has, !ns_none, obj_has && !obj_none);
+    ref_name = z3::ite(ns_has, ns_name, obj_name);
+    ref_ns = z3::ite(ns_has, ns_wns, obj_wns);
+  } else if (Mutated(Mutation::kNoneFallsThrough)) {  // wrong on purpose
+    const z3::expr obj_ref = obj_has && !obj_none;
+    has_ref = obj_ref || (ns_has && !ns_none);
+    ref_name = z3::ite(obj_ref, obj_name, ns_name);
+    ref_ns = z3::ite(obj_ref, obj_wns, ns_wns);
+  }
   // The waypoint's own facts: programmed (§2.1), type (§2.2), allowedRoutes
   // (§2.4); whether it is deleted or mis-bound is the symbolic `deleted`.
   std::string type = WaypointTrafficType(cl, w);
-  const bool type_ok = for_service ? (type == "service" || type == "all")
-                                   : (type == "workload" || type == "all");
+  const bool type_ok = Mutated(Mutation::kWaypointForIgnored) ||
+                       (for_service ? (type == "service" || type == "all")
+                                    : (type == "workload" || type == "all"));
   const bool programmed = w.role != GatewayRole::kRemote && w.Programmed();
   return has_ref && ref_name == c_.string_val(w.name) &&
          ref_ns == c_.string_val(w.ns) &&
@@ -161,6 +173,7 @@ z3::expr Slice::Deleted(int ci, const Gateway& w) {
 // Whether a bound waypoint has a ready replica: its own cluster's pods, or a
 // global same-named waypoint's elsewhere (§7.2 fail-over).
 bool Slice::Healthy(int ci, const Gateway& w) const {
+  if (Mutated(Mutation::kFailOpen)) return true;  // wrong on purpose
   auto ready = [&](int cj) {
     return HasReadyPod(sc_.mesh.clusters[cj], w.Key());
   };

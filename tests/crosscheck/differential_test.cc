@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <sstream>
 #include <tuple>
@@ -18,6 +19,7 @@
 #include "model/labels.h"
 #include "model/networking.h"
 #include "sim/dataplane.h"
+#include "verify/mutation.h"
 #include "verify/verifier.h"
 
 namespace meshsim {
@@ -59,8 +61,11 @@ bool Comparable(const Cluster& c, const Service& s) {
   return true;
 }
 
-// Compares every request of a scenario; returns the number compared.
-int CompareAll(const Scenario& sc, const std::string& label) {
+// Compares every request of a scenario; returns the number compared. With
+// `mismatches`, disagreements are counted there instead of failing the test
+// (the mutation check).
+int CompareAll(const Scenario& sc, const std::string& label,
+               int* mismatches = nullptr) {
   int compared = 0;
   OutcomeOracle oracle(sc);
   for (const SourceClass& src : SourceClasses(sc)) {
@@ -86,6 +91,13 @@ int CompareAll(const Scenario& sc, const std::string& label) {
                              p.outcome});
       }
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, "GET", "/");
+      ++compared;
+      if (mismatches) {
+        std::set<std::tuple<int, std::string, Outcome>> have(
+            got.detailed.begin(), got.detailed.end());
+        *mismatches += have != expected_via || got.outcomes != expected;
+        return;
+      }
       EXPECT_FALSE(got.unknown);
       // Which waypoint, not only how many: the last one passed.
       if (got.outcomes == expected) {
@@ -105,7 +117,6 @@ int CompareAll(const Scenario& sc, const std::string& label) {
           << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port
           << "\n  encoding: " << Show(got.outcomes)
           << "\n  paths:    " << Show(expected);
-      ++compared;
     };
     for (const Service& s : c.services) {
       if (!Comparable(c, s)) continue;
@@ -162,6 +173,51 @@ TEST(DifferentialTest, BundledScenarios) {
     total += CompareAll(*sc, files[i].string());
   }
   EXPECT_GT(total, 100 / static_cast<int>(every));
+}
+
+// The mutation check (docs/verification.md#mutation-check): each
+// deliberately wrong rule, switched on in the encoding only, makes it
+// disagree with the path function on the scenario listed for it, so the
+// cross-check above would catch that bug. The listed scenario was found by
+// running every mutant over every bundled scenario. One mutant survives:
+// the comparison leaves ingress clients out, so a wrong ingress opt-in rule
+// goes unnoticed (the known gap, asserted so that closing it shows here).
+TEST(DifferentialTest, EveryMutationOfTheEncodingIsCaught) {
+  const std::map<verify::Mutation, std::string> killers = {
+      {verify::Mutation::kNamespaceOverObject,
+       "scenarios/verify/k08-no-fallback/flagged.yaml"},
+      {verify::Mutation::kNoneFallsThrough,
+       "scenarios/conformance/index-update-waypoint-for-workload/"
+       "scenario.yaml"},
+      {verify::Mutation::kWaypointForIgnored,
+       "scenarios/conformance/index-waypoint-for-service-traffic/"
+       "scenario.yaml"},
+      {verify::Mutation::kEastWestAlwaysToWaypoint,
+       "scenarios/multicluster-waypoints/scenario.yaml"},
+      {verify::Mutation::kFailOpen,
+       "scenarios/verify/k17-waypoint-down/flagged.yaml"},
+      {verify::Mutation::kIngressOptInAnyRelease,
+       "scenarios/ingress-use-waypoint/scenario.yaml"},
+  };
+  for (const auto& [mutation, name] : verify::kMutations) {
+    const auto it = killers.find(mutation);
+    ASSERT_NE(it, killers.end()) << name;
+    Diagnostics d;
+    auto sc = LoadScenarioFile(it->second, d);
+    ASSERT_TRUE(sc && !d.HasErrors()) << it->second;
+    // Correct, the encoding agrees; mutated, it must not.
+    int clean = 0, mutated = 0;
+    CompareAll(*sc, it->second, &clean);
+    EXPECT_EQ(clean, 0) << it->second;
+    verify::ActiveMutation() = mutation;
+    CompareAll(*sc, it->second, &mutated);
+    verify::ActiveMutation() = verify::Mutation::kNone;
+    if (mutation == verify::Mutation::kIngressOptInAnyRelease)
+      EXPECT_EQ(mutated, 0) << "ingress clients are compared now: update "
+                               "docs/verification.md#mutation-check";
+    else
+      EXPECT_GT(mutated, 0) << "mutation " << name << " went unnoticed";
+  }
 }
 
 // A random small mesh: namespaces with random enrolment and bindings,
