@@ -14,12 +14,12 @@ namespace meshsim::verify {
 
 enum class Mutation {
   kNone,
-  kNamespaceOverObject,   // §2.3: the namespace's use-waypoint label wins
-  kNoneFallsThrough,      // §2.3: an object's `none` defers to its namespace
-  kWaypointForIgnored,    // §2.2: a waypoint of any istio.io/waypoint-for
+  kNamespaceOverObject,     // §2.3: the namespace's use-waypoint label wins
+  kNoneFallsThrough,        // §2.3: an object's `none` defers to its namespace
+  kWaypointForIgnored,      // §2.2: a waypoint of any istio.io/waypoint-for
   kIngressOptInAnyRelease,  // §5: ingress-use-waypoint read in every release
   kEastWestAlwaysToWaypoint,  // §7.2: the east-west gateway never skips
-  kFailOpen,              // §3.6: a waypoint without a ready pod is skipped
+  kFailOpen,  // §3.6: a waypoint without a ready pod is skipped
 };
 
 inline constexpr std::array<std::pair<Mutation, std::string_view>, 6>
