@@ -229,10 +229,16 @@ std::optional<ShardFile> ReadShard(const std::string& path,
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
+  return ParseShardText(text.str(), path, error);
+}
+
+std::optional<ShardFile> ParseShardText(const std::string& text,
+                                        const std::string& path,
+                                        std::string* error) {
   ShardFile f;
   f.path = path;
   try {
-    const nlohmann::json j = nlohmann::json::parse(text.str());
+    const nlohmann::json j = nlohmann::json::parse(text);
     if (!j.is_object() || !j.contains("meshsim_shard")) {
       *error = path +
                ": not a meshsim shard file (expected the JSON that "

@@ -88,6 +88,12 @@ struct ShardFile {
 std::string ShardJson(const ShardFile& f);
 // Reads a shard file; nullopt with `error` ("FILE: what is wrong").
 std::optional<ShardFile> ReadShard(const std::string& path, std::string* error);
+// The same from its text (`path` names it in errors). Shard files come from
+// other machines: any text gives a shard or an error, never a crash
+// (fuzz/fuzz_shard.cc).
+std::optional<ShardFile> ParseShardText(const std::string& text,
+                                        const std::string& path,
+                                        std::string* error);
 
 // Checks that `shards` are the N shards of one piece of work, each once,
 // and returns their units in index order; nullopt with `error` naming the

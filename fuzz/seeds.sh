@@ -11,6 +11,8 @@
 #             `resources:` (fuzz_scenario.cc reads no files)
 #   policy    manifests holding an AuthorizationPolicy, plus a request
 #   route     manifests holding an HTTPRoute, plus a request
+#   verify    a few scenario seeds with waypoints of every kind
+#   shard     the shard files of tests/data/fuzz-seeds/shard/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: fuzz/seeds.sh OUT_DIR}
@@ -103,6 +105,17 @@ for s in $scenarios; do
     done <"$s"
   } | sed 's/manifests/manifest-files/g' >"$out/scenario/$(seed_name "$s")"
 done
-for t in manifest scenario policy route; do
+# verify: the scenario seeds of a few meshes with waypoints of every kind
+# (a verify run is slow under the sanitizers). shard: shard
+# files meshsim wrote (tests/data/fuzz-seeds/shard/, made with
+# `meshsim check|run|verify ... --shard I/N --shard-out FILE`).
+mkdir -p "$out/verify" "$out/shard"
+for s in bookinfo service-waypoint namespace-waypoint workload-waypoint \
+    waypoint-guard waypoint-no-guard ingress-use-waypoint \
+    multicluster-waypoints peering_a-f-and-x; do
+  cp "$out/scenario/scenarios_${s}_scenario.yaml" "$out/verify/"
+done
+cp tests/data/fuzz-seeds/shard/*.json "$out/shard/"
+for t in manifest scenario policy route verify shard; do
   echo "$t: $(ls "$out/$t" | wc -l) seeds"
 done
