@@ -76,9 +76,13 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
   return out;
 }
 
-// PreferClose (§2.1): keep the endpoints closest to the client node: same
-// network, then region, then zone. `mode` PreferNetwork (§15.2) ranks by
-// network only, PreferRegion by network and region.
+// PreferClose (§2.1): keep the endpoints closest to the client node. As
+// istiod's failover priorities and ztunnel's routing preferences rank them,
+// an endpoint's rank is the number of leading scopes it shares with the
+// client, in order: network, region, zone (subzones are not modelled: equal)
+// and, for PreferSameNode, the node; the first scope that differs ends the
+// count. `mode` PreferNetwork (§15.2) ranks by network only, PreferRegion by
+// network and region.
 std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
                                         int client_wl,
                                         const std::string& mode) const {
@@ -88,16 +92,23 @@ std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
   if (!cw && mode != "PreferNetwork") return eps;
   const std::string& net = cw ? cw->network : c.network;
   const Node* cn = cw ? c.FindNode(cw->node) : nullptr;
+  const std::string no_place;
+  const std::string& region = cn ? cn->region : no_place;
+  const std::string& zone = cn ? cn->zone : no_place;
   auto score = [&](const EpRef& e) {
     const Cluster& ec = mesh_.clusters[e.cluster];
     const Workload& w = ec.workloads[e.wl];
     const Node* n = ec.FindNode(w.node);
     int s = 0;
-    if (w.network == net) s += 4;
+    if (w.network != net) return s;
+    ++s;
     if (mode == "PreferNetwork") return s;
-    if (cn && n && !cn->region.empty() && cn->region == n->region) s += 2;
+    if ((n ? n->region : no_place) != region) return s;
+    ++s;
     if (mode == "PreferRegion") return s;
-    if (cn && n && !cn->zone.empty() && cn->zone == n->zone) s += 1;
+    if ((n ? n->zone : no_place) != zone) return s;
+    ++s;
+    if (mode == "PreferSameNode" && cw && w.node == cw->node) ++s;
     return s;
   };
   int best = -1;

@@ -531,6 +531,55 @@ TEST(NetworkingTest, LocalityFailoverSendsToTheFailoverRegion) {
                                            {"shop/cart-a-1", 0.5}}));
 }
 
+// A sidecar client on n-a and cart pods on n-a, n-b and n-c; the Service's
+// trafficDistribution `td`: where the requests land.
+std::map<std::string, double> DistributionLandings(
+    const std::string& nodes, const std::string& td,
+    const std::vector<std::string>& carts = {"a", "b", "c"}) {
+  World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("sc", "curl", 1, {}, "      nodeName: n-a\n"));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+  for (const std::string& n : carts)
+    w.Add("east", Deploy("shop", "cart-" + n, 1, {{"svc", "cart"}},
+                         "      nodeName: n-" + n + "\n"));
+  w.Add("east", CartService() + "  trafficDistribution: " + td + "\n");
+  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  std::string text = w.Text();
+  const std::string one = "  nodes: 1\n";
+  text.replace(text.find(one), one.size(), "  nodes:\n" + nodes);
+  Diagnostics diags;
+  std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
+  EXPECT_TRUE(sc && !diags.HasErrors());
+  return sc ? Landings(*sc, "t") : std::map<std::string, double>{};
+}
+
+TEST(NetworkingTest, TrafficDistributionRanksByLeadingScopes) {
+  // ztunnel's routing preferences and istiod's failover priorities count
+  // the leading scopes an endpoint shares with the client: once the region
+  // differs, an equal zone name counts for nothing.
+  const std::string apart =
+      "  - {name: n-a, zone: z, region: r1}\n"
+      "  - {name: n-b, zone: z, region: r2}\n"
+      "  - {name: n-c, zone: y, region: r3}\n";
+  EXPECT_EQ(DistributionLandings(apart, "PreferClose", {"b", "c"}),
+            (std::map<std::string, double>{{"shop/cart-b-0", 0.5},
+                                           {"shop/cart-c-0", 0.5}}));
+  // PreferSameNode (Kubernetes 1.33): the client's own node first, then its
+  // zone; PreferClose treats the zone as one.
+  const std::string zone =
+      "  - {name: n-a, zone: z, region: r}\n"
+      "  - {name: n-b, zone: z, region: r}\n"
+      "  - {name: n-c, zone: y, region: r}\n";
+  EXPECT_EQ(DistributionLandings(zone, "PreferSameNode"),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+  EXPECT_EQ(DistributionLandings(zone, "PreferClose"),
+            (std::map<std::string, double>{{"shop/cart-a-0", 0.5},
+                                           {"shop/cart-b-0", 0.5}}));
+}
+
 TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
   // plaintext; a STRICT PeerAuthentication at the destination refuses it
