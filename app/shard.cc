@@ -281,6 +281,27 @@ std::optional<ShardFile> ParseShardText(const std::string& text,
              std::to_string(f.shard.count) + " is not a valid shard";
     return std::nullopt;
   }
+  // Stderr text is replayed as it is: from another machine it may hold
+  // nothing meshsim itself would print — no control character (an escape
+  // sequence for the terminal) and no line that is a CI workflow command.
+  auto unsafe = [](const std::string& t) {
+    for (size_t i = 0; i < t.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(t[i]);
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return true;
+      if ((i == 0 || t[i - 1] == '\n') && t.compare(i, 2, "::") == 0)
+        return true;
+    }
+    return false;
+  };
+  bool tainted = unsafe(f.preamble_err);
+  for (const ShardUnit& u : f.results) tainted = tainted || unsafe(u.err);
+  if (tainted) {
+    *error = path +
+             ": its stderr text holds control characters or a workflow "
+             "command, which meshsim never writes; not a shard file meshsim "
+             "wrote";
+    return std::nullopt;
+  }
   for (const ShardUnit& u : f.results)
     if (u.index >= f.units || !f.shard.Owns(u.index)) {
       *error = path + ": unit " + std::to_string(u.index) +

@@ -331,6 +331,21 @@ TEST_F(ShardTest, BadShardOptionsAndFilesAreBadInput) {
     EXPECT_NE(o.err.find("damaged.json"), std::string::npos) << o.err;
   }
 
+  // Stderr text that would drive a terminal or a CI runner is refused.
+  for (const char* injected :
+       {"\"preamble_err\":\"\\u001b]0;owned\\u0007\",",
+        "\"preamble_err\":\"ok\\n::error file=x::injected\\n\","}) {
+    std::string bad = text.str();
+    bad.insert(1, injected);
+    std::ofstream(dir_ / "tainted.json") << bad;
+    Outcome o = Cli({"merge", (dir_ / "tainted.json").string()});
+    EXPECT_EQ(o.code, 2) << injected;
+    EXPECT_NE(o.err.find("control characters or a workflow command"),
+              std::string::npos)
+        << o.err;
+    EXPECT_EQ(o.err.find("owned"), std::string::npos);
+  }
+
   std::ofstream(dir_ / "not-a-shard.json") << "{\"name\": 1}";
   Outcome bad = Cli({"merge", (dir_ / "not-a-shard.json").string()});
   EXPECT_EQ(bad.code, 2);
