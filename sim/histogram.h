@@ -7,6 +7,7 @@
 #ifndef MESHSIM_SIM_HISTOGRAM_H_
 #define MESHSIM_SIM_HISTOGRAM_H_
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -50,7 +51,8 @@ class LatencyHistogram {
   void SetMax(int64_t max) { max_ = max; }
   int64_t max() const { return max_; }
 
-  // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket.
+  // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket
+  // (its geometric middle, within 1%), never above the exact maximum.
   double Quantile(double q) const {
     if (total_ == 0) return 0;
     uint64_t rank =
@@ -59,7 +61,8 @@ class LatencyHistogram {
     uint64_t seen = 0;
     for (int b = 0; b < kBuckets; ++b) {
       seen += counts_[b];
-      if (seen >= rank) return std::pow(kGrowth, b + 0.5);
+      if (seen >= rank)
+        return std::min(std::pow(kGrowth, b + 0.5), static_cast<double>(max_));
     }
     return static_cast<double>(max_);
   }
