@@ -412,12 +412,13 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
            "p50 | p90 | p99 | p99.9 | max |\n"
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     const review::LatencySummary& l = e.latency;
+    // No delivered request, no latency: a dash, never a made-up 0.
+    auto ms = [&](double v) { return l.count ? Fixed(v, 3) : "–"; };
     out << "| " << Thousands(e.requests) << " | " << Thousands(e.delivered)
         << " | " << Thousands(e.denied) << " | " << Thousands(e.failed) << " | "
-        << Thousands(e.retries) << " | " << Fixed(l.mean, 3) << " | "
-        << Fixed(l.p50, 3) << " | " << Fixed(l.p90, 3) << " | "
-        << Fixed(l.p99, 3) << " | " << Fixed(l.p999, 3) << " | "
-        << Fixed(l.max, 3) << " |\n";
+        << Thousands(e.retries) << " | " << ms(l.mean) << " | " << ms(l.p50)
+        << " | " << ms(l.p90) << " | " << ms(l.p99) << " | " << ms(l.p999)
+        << " | " << ms(l.max) << " |\n";
     for (const auto& [r, n] : e.failed_by_reason)
       out << "\nFailed ×" << Thousands(n) << ": " << Md(r) << "\n";
     if (e.policy_hits.empty()) {

@@ -29,7 +29,13 @@ double SimSeconds(const SimResult& r) {
 Json Latency(const SourceStats& s) {
   Json j;
   const double n = static_cast<double>(s.latency.count());
-  j["mean"] = n ? Round(s.latency_sum_ns / n * 1e-6, 4) : 0.0;
+  if (!n) {
+    // No delivered request, no latency: null, never a made-up 0.
+    for (const char* k : {"mean", "p50", "p90", "p99", "p999", "max"})
+      j[k] = nullptr;
+    return j;
+  }
+  j["mean"] = Round(s.latency_sum_ns / n * 1e-6, 4);
   j["p50"] = Round(s.latency.Quantile(0.5) * 1e-6, 4);
   j["p90"] = Round(s.latency.Quantile(0.9) * 1e-6, 4);
   j["p99"] = Round(s.latency.Quantile(0.99) * 1e-6, 4);
@@ -149,11 +155,17 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
     out << std::left << std::setw(34) << Utf8Prefix(TerminalText(e.name), 33)
         << std::right << std::setw(9) << s.requests << std::setw(10)
         << s.delivered << std::setw(8) << s.denied << std::setw(8) << s.failed
-        << std::setprecision(3) << std::setw(10)
-        << (n ? s.latency_sum_ns / n * 1e-6 : 0.0) << std::setw(9)
-        << s.latency.Quantile(0.5) * 1e-6 << std::setw(9)
-        << s.latency.Quantile(0.99) * 1e-6 << std::setw(9)
-        << s.latency.Quantile(0.999) * 1e-6 << "\n";
+        << std::setprecision(3);
+    if (n) {
+      out << std::setw(10) << s.latency_sum_ns / n * 1e-6 << std::setw(9)
+          << s.latency.Quantile(0.5) * 1e-6 << std::setw(9)
+          << s.latency.Quantile(0.99) * 1e-6 << std::setw(9)
+          << s.latency.Quantile(0.999) * 1e-6 << "\n";
+    } else {  // nothing delivered: no latency
+      out << std::setw(10) << "-" << std::setw(9) << "-" << std::setw(9) << "-"
+          << std::setw(9) << "-"
+          << "\n";
+    }
     uint64_t attempts = 0;
     for (uint64_t c : s.per_path) attempts += c;
     for (size_t pi = 0; pi < e.paths.size(); ++pi) {
