@@ -242,6 +242,9 @@ void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
         << (l ? std::to_string(*l * 1e3) + " ms"
             : a.entries[si].closed_loop
                 ? std::string("not modelled (closed loop; see meshsim run)")
+            : a.entries[si].delivered_share <= 0
+                ? std::string("none: no request is delivered (every path is "
+                              "denied or fails; see meshsim paths)")
                 : std::string("unbounded (overloaded station)"))
         << "\n";
   }

@@ -183,6 +183,19 @@ namespace {
 // §4.3: every path that bypasses the waypoint in scenarios/waypoint-no-guard
 // is denied in its twin scenarios/waypoint-guard, and every path through the
 // waypoint is delivered in both.
+// Entries that deliver nothing have no latency: `run` shows no 0.000 and
+// `analyze` does not call them overloaded (issue 19).
+TEST(ExitCodeTest, DeniedEntriesHaveNoLatency) {
+  const char* sc = "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml";
+  const CliRun run = Cli({"run", sc});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out.find("0.000    0.000"), std::string::npos) << run.out;
+  const CliRun analyze = Cli({"analyze", sc});
+  ASSERT_EQ(analyze.code, 0);
+  EXPECT_EQ(analyze.out.find("overloaded"), std::string::npos) << analyze.out;
+  EXPECT_NE(analyze.out.find("no request is delivered"), std::string::npos);
+}
+
 TEST(GuardScenarioTest, EveryBypassIsDeniedByTheGuard) {
   auto load = [](const std::string& s) {
     CliRun r =
