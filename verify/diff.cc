@@ -167,15 +167,20 @@ class DiffRun {
  public:
   // `plan_mu` guards the plan, which caches (CompareChunks' threads share
   // it).
+  // The identity indexes of the old and the new version, shared.
+  using Indexes = std::pair<std::shared_ptr<const verify::PrincipalIndex>,
+                            std::shared_ptr<const verify::PrincipalIndex>>;
   DiffRun(const Scenario& old_sc, const Scenario& new_sc,
           const DiffOptions& options, const Deadline& deadline,
-          const std::vector<ObjectChange>& changes, std::mutex& plan_mu)
+          const std::vector<ObjectChange>& changes, std::mutex& plan_mu,
+          const Indexes& indexes)
       : old_sc_(old_sc),
         new_sc_(new_sc),
         options_(options),
         deadline_(deadline),
         changes_(changes),
-        plan_mu_(&plan_mu) {}
+        plan_mu_(&plan_mu),
+        indexes_(indexes) {}
   // Whether the run's --timeout has expired; then the diff is unknown,
   // since destinations were left uncompared.
   bool Expired() {
@@ -193,8 +198,11 @@ class DiffRun {
  private:
   struct Session {
     // The encoders get each destination's classes from Encoder::Begin.
-    Session(const Scenario& o, const Scenario& n, unsigned rlimit)
-        : s(ctx), eo(o, ctx, kNoClasses), en(n, ctx, kNoClasses) {
+    Session(const Scenario& o, const Scenario& n, unsigned rlimit,
+            const Indexes& indexes)
+        : s(ctx),
+          eo(o, ctx, kNoClasses, indexes.first),
+          en(n, ctx, kNoClasses, indexes.second) {
       z3::params params(ctx);
       params.set("rlimit", rlimit);
       s.set(params);
@@ -246,6 +254,7 @@ class DiffRun {
   const Deadline& deadline_;
   const std::vector<ObjectChange>& changes_;
   std::mutex* plan_mu_;
+  Indexes indexes_;
   SlicePlan* plan_ = nullptr;
   DiffResult* out_ = nullptr;               // the current destination's
   std::map<std::string, size_t> reported_;  // in this chunk
@@ -256,7 +265,8 @@ class DiffRun {
 void DiffRun::Compare(SlicePlan& plan, const SliceClasses& classes,
                       const SliceDestination& d, DiffResult& out) {
   if (!session_)
-    session_ = std::make_unique<Session>(old_sc_, new_sc_, options_.rlimit);
+    session_ =
+        std::make_unique<Session>(old_sc_, new_sc_, options_.rlimit, indexes_);
   plan_ = &plan;
   out_ = &out;
   z3::context& ctx = session_->ctx;
@@ -731,13 +741,15 @@ std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
   for (size_t c = 0; c * kDiffChunk < dests.size(); ++c)
     if (!owns || owns(c)) out.emplace_back(c, DiffChunk{});
   std::mutex plan_mu;
+  const DiffRun::Indexes indexes = {verify::IndexPrincipals(old_sc),
+                                    verify::IndexPrincipals(new_sc)};
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t k = next++; k < out.size(); k = next++) {
       const size_t c = out[k].first;
       DiffChunk& chunk = out[k].second;
       const auto t0 = std::chrono::steady_clock::now();
-      DiffRun run(old_sc, new_sc, options, deadline, changes, plan_mu);
+      DiffRun run(old_sc, new_sc, options, deadline, changes, plan_mu, indexes);
       for (size_t i = c * kDiffChunk;
            i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
         if (deadline.Expired()) {

@@ -13,9 +13,19 @@
 namespace meshsim::verify {
 
 Encoder::Encoder(const Scenario& sc, z3::context& c,
-                 const std::vector<SourceClass>& classes)
-    : sc_(sc), c_(c), classes_(&classes), slice_(sc, c) {
-  IndexPrincipals();
+                 const std::vector<SourceClass>& classes,
+                 std::shared_ptr<const PrincipalIndex> index)
+    : sc_(sc),
+      c_(c),
+      classes_(&classes),
+      slice_(sc, c),
+      index_(index ? std::move(index) : IndexPrincipals(sc)) {}
+
+const std::string& Encoder::Principal(int id) const {
+  const size_t i = static_cast<size_t>(id);
+  return i < index_->principals.size()
+             ? index_->principals[i]
+             : extra_principals_[i - index_->principals.size()];
 }
 
 // ---- shared pieces ----------------------------------------------------------
@@ -236,19 +246,24 @@ z3::expr Encoder::PodPort(const Encoded& e, const Workload& w) {
 
 z3::expr Encoder::Pid(const std::string& p) {
   if (p.empty()) return c_.int_val(-1);
-  auto it = principal_ids_.find(p);
-  if (it == principal_ids_.end()) {  // not indexed up front: add it
-    it = principal_ids_.emplace(p, static_cast<int>(principals_.size())).first;
-    principals_.push_back(p);
+  int id;
+  if (auto it = index_->ids.find(p); it != index_->ids.end()) {
+    id = it->second;
+  } else {  // not indexed up front: this encoder's own
+    auto [e, fresh] = extra_ids_.emplace(
+        p,
+        static_cast<int>(index_->principals.size() + extra_principals_.size()));
+    if (fresh) extra_principals_.push_back(p);
+    id = e->second;
   }
-  slice_ids_.insert(it->second);
-  return c_.int_val(it->second);
+  slice_ids_.insert(id);
+  return c_.int_val(id);
 }
 
 z3::expr Encoder::IdIn(const z3::expr& pid, const z3::expr& has_id,
                        const std::vector<std::string>& patterns, bool by_ns) {
   auto match = [&](int id) {
-    const std::string& p = principals_[static_cast<size_t>(id)];
+    const std::string& p = Principal(id);
     const std::string v = by_ns ? NsOfPrincipal(p) : p;
     for (const std::string& pat : patterns)
       if (IstioStringMatch(pat, v)) return true;
@@ -835,7 +850,7 @@ bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
   // controller, or bare pods with the same app label) that asks for a
   // waypoint makes this pod intended too.
   const std::string* app = FindLabel(w.labels, "app");
-  for (size_t oi : labelled_[static_cast<size_t>(ep.cluster)]) {
+  for (size_t oi : index_->labelled[static_cast<size_t>(ep.cluster)]) {
     const Workload& o = c.workloads[oi];
     if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
       continue;
@@ -870,24 +885,26 @@ std::vector<size_t> Encoder::ServicesOf(const Cluster& c, size_t wi) {
   return out;
 }
 
-void Encoder::IndexPrincipals() {
+std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc) {
+  auto index = std::make_shared<PrincipalIndex>();
   std::set<std::string> all;
-  for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
-    const Cluster& c = sc_.mesh.clusters[ci];
-    labelled_.emplace_back();
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
+    const Cluster& c = sc.mesh.clusters[ci];
+    index->labelled.emplace_back();
     for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
       const Workload& w = c.workloads[wi];
       all.insert(SpiffePrincipal(w.ns, w.service_account));
       if (FindLabel(w.labels, kLabelUseWaypoint))
-        labelled_.back().push_back(wi);
+        index->labelled.back().push_back(wi);
     }
     for (const auto& [k, gw] : c.gateways)
-      all.insert(slice_.WaypointPrincipal(static_cast<int>(ci), gw));
+      all.insert(WaypointPrincipalOf(c, gw));
   }
   for (const std::string& p : all) {
-    principal_ids_.emplace(p, static_cast<int>(principals_.size()));
-    principals_.push_back(p);
+    index->ids.emplace(p, static_cast<int>(index->principals.size()));
+    index->principals.push_back(p);
   }
+  return index;
 }
 
 }  // namespace meshsim::verify

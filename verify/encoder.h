@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,10 +42,23 @@ struct Encoded {
   std::vector<std::string> intended;  // the waypoints the destination asks for
 };
 
+// Every identity the mesh can present (each pod's and each gateway's,
+// sorted) and, per cluster, the workloads with an istio.io/use-waypoint
+// label (K12): built once per run and shared by the encoders of its chunks,
+// read only.
+struct PrincipalIndex {
+  std::vector<std::string> principals;
+  std::map<std::string, int> ids;
+  std::vector<std::vector<size_t>> labelled;
+};
+std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc);
+
 class Encoder {
  public:
+  // `index`: IndexPrincipals(sc), when the caller shares one.
   Encoder(const Scenario& sc, z3::context& c,
-          const std::vector<SourceClass>& classes);
+          const std::vector<SourceClass>& classes,
+          std::shared_ptr<const PrincipalIndex> index = nullptr);
 
   Slice& slice() { return slice_; }
 
@@ -160,23 +174,23 @@ class Encoder {
   // scan for a cluster built without it).
   static std::vector<size_t> ServicesOf(const Cluster& c, size_t wi);
 
-  // Every identity the mesh can present (each pod's and each gateway's), and
-  // the labelled workloads.
-  void IndexPrincipals();
+  // The principal with id `id`: the shared index's, then this encoder's own.
+  const std::string& Principal(int id) const;
 
   const Scenario& sc_;
   z3::context& c_;
   const std::vector<SourceClass>* classes_;
   Slice slice_;
-  std::vector<std::string> principals_;
-  std::map<std::string, int> principal_ids_;
+  std::shared_ptr<const PrincipalIndex> index_;
+  // Principals a policy names that no identity has, numbered after the
+  // index's.
+  std::vector<std::string> extra_principals_;
+  std::map<std::string, int> extra_ids_;
   std::set<std::string> header_names_, claim_names_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>
       waypoint_denies_;
-  // Per cluster: the workloads with an istio.io/use-waypoint label (K12).
-  std::vector<std::vector<size_t>> labelled_;
 };
 
 }  // namespace meshsim::verify

@@ -187,7 +187,10 @@ bool Slice::Healthy(int ci, const Gateway& w) const {
 }
 
 std::string Slice::WaypointPrincipal(int ci, const Gateway& w) const {
-  const Cluster& c = sc_.mesh.clusters[ci];
+  return WaypointPrincipalOf(sc_.mesh.clusters[ci], w);
+}
+
+std::string WaypointPrincipalOf(const Cluster& c, const Gateway& w) {
   auto it = c.gateway_pods.find(w.Key());
   if (it != c.gateway_pods.end() && !it->second.empty())
     return SpiffePrincipal(w.ns,

@@ -130,6 +130,9 @@ class Slice {
   std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;
 };
 
+// A waypoint's identity: its first pod's service account, else its name.
+std::string WaypointPrincipalOf(const Cluster& c, const Gateway& w);
+
 }  // namespace meshsim::verify
 
 #endif  // MESHSIM_VERIFY_ENCODING_H_

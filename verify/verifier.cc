@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -167,12 +168,13 @@ struct Answer {
 class Prover {
  public:
   Prover(const Scenario& sc, const VerifyOptions& options,
-         const Deadline& deadline)
+         const Deadline& deadline,
+         std::shared_ptr<const verify::PrincipalIndex> index)
       : sc_(sc),
         options_(options),
         deadline_(deadline),
         s_(ctx_),
-        enc_(sc, ctx_, classes_) {
+        enc_(sc, ctx_, classes_, std::move(index)) {
     z3::params params(ctx_);
     params.set("rlimit", options.rlimit);
     s_.set(params);
@@ -449,37 +451,34 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     const std::function<bool(size_t)>& owns) {
   SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
   const std::vector<SliceDestination>& dests = plan.destinations();
-  // The chunks to prove, each with its destinations' source classes
-  // (planned here, one thread: the plan caches them).
-  struct Work {
-    size_t chunk;
-    std::vector<std::pair<const SliceDestination*, std::vector<SourceClass>>>
-        slices;
-  };
-  std::vector<Work> work;
-  for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c) {
-    if (owns && !owns(c)) continue;
-    Work w{c, {}};
-    for (size_t i = c * kVerifyChunk;
-         i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i)
-      w.slices.emplace_back(&dests[i],
-                            std::move(plan.ClassesFor(dests[i]).versions[0]));
-    work.push_back(std::move(w));
-  }
-  std::vector<std::pair<size_t, VerifyChunk>> out(work.size());
+  std::vector<std::pair<size_t, VerifyChunk>> out;
+  for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c)
+    if (!owns || owns(c)) out.emplace_back(c, VerifyChunk{});
+  // One identity index for every chunk's encoder; each destination's source
+  // classes are planned when its chunk is proved (the plan caches them, so
+  // under a lock), never all at once.
+  const std::shared_ptr<const verify::PrincipalIndex> index =
+      verify::IndexPrincipals(sc);
+  std::mutex plan_mu;
   const Deadline deadline(options.timeout_s);
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t k = next++; k < work.size(); k = next++) {
-      Prover prover(sc, options, deadline);
+    for (size_t k = next++; k < out.size(); k = next++) {
+      const size_t c = out[k].first;
+      Prover prover(sc, options, deadline, index);
       VerifyChunk& chunk = out[k].second;
-      out[k].first = work[k].chunk;
-      for (auto& [d, classes] : work[k].slices) {
+      for (size_t i = c * kVerifyChunk;
+           i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i) {
         if (deadline.Expired()) {
           chunk.expired = deadline.Reason();
           break;
         }
-        chunk.slices.push_back(prover.Prove(*d, std::move(classes)));
+        std::vector<SourceClass> classes;
+        {
+          std::lock_guard<std::mutex> lock(plan_mu);
+          classes = std::move(plan.ClassesFor(dests[i]).versions[0]);
+        }
+        chunk.slices.push_back(prover.Prove(dests[i], std::move(classes)));
       }
       chunk.intent = prover.intent_seen();
       chunk.passes = prover.passes_seen();
@@ -487,7 +486,7 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   };
   std::vector<std::thread> pool;
   for (int j = 1; j < std::min<int>(std::max(options.jobs, 1),
-                                    static_cast<int>(work.size()));
+                                    static_cast<int>(out.size()));
        ++j)
     pool.emplace_back(worker);
   worker();
