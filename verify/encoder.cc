@@ -885,26 +885,4 @@ std::vector<size_t> Encoder::ServicesOf(const Cluster& c, size_t wi) {
   return out;
 }
 
-std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc) {
-  auto index = std::make_shared<PrincipalIndex>();
-  std::set<std::string> all;
-  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
-    const Cluster& c = sc.mesh.clusters[ci];
-    index->labelled.emplace_back();
-    for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
-      const Workload& w = c.workloads[wi];
-      all.insert(SpiffePrincipal(w.ns, w.service_account));
-      if (FindLabel(w.labels, kLabelUseWaypoint))
-        index->labelled.back().push_back(wi);
-    }
-    for (const auto& [k, gw] : c.gateways)
-      all.insert(WaypointPrincipalOf(c, gw));
-  }
-  for (const std::string& p : all) {
-    index->ids.emplace(p, static_cast<int>(index->principals.size()));
-    index->principals.push_back(p);
-  }
-  return index;
-}
-
 }  // namespace meshsim::verify

@@ -42,17 +42,6 @@ struct Encoded {
   std::vector<std::string> intended;  // the waypoints the destination asks for
 };
 
-// Every identity the mesh can present (each pod's and each gateway's,
-// sorted) and, per cluster, the workloads with an istio.io/use-waypoint
-// label (K12): built once per run and shared by the encoders of its chunks,
-// read only.
-struct PrincipalIndex {
-  std::vector<std::string> principals;
-  std::map<std::string, int> ids;
-  std::vector<std::vector<size_t>> labelled;
-};
-std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc);
-
 class Encoder {
  public:
   // `index`: IndexPrincipals(sc), when the caller shares one.

@@ -133,6 +133,17 @@ class Slice {
 // A waypoint's identity: its first pod's service account, else its name.
 std::string WaypointPrincipalOf(const Cluster& c, const Gateway& w);
 
+// Every identity the mesh can present (each pod's and each gateway's,
+// sorted) and, per cluster, the workloads with an istio.io/use-waypoint
+// label (K12): built once per run and shared by the encoders of its chunks,
+// read only.
+struct PrincipalIndex {
+  std::vector<std::string> principals;
+  std::map<std::string, int> ids;
+  std::vector<std::vector<size_t>> labelled;
+};
+std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc);
+
 }  // namespace meshsim::verify
 
 #endif  // MESHSIM_VERIFY_ENCODING_H_
