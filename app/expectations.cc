@@ -1,19 +1,18 @@
 #include "app/expectations.h"
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "app/discovery.h"
 #include "app/witness.h"
 #include "lint/lint.h"
 #include "model/io/loader.h"
+#include "model/parallel.h"
 #include "sim/dataplane.h"
 #include "sim/simulator.h"
 #include "verify/verifier.h"
@@ -411,22 +410,12 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     }
   }
   std::vector<std::string> errs(checks.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < pending.size(); k = next++) {
-      std::ostringstream e;
-      const size_t i = pending[k];
-      checks[i] = CheckScenario(checks[i].file, e);
-      errs[i] = e.str();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1;
-       j < std::min<int>(std::max(jobs, 1), static_cast<int>(pending.size()));
-       ++j)
-    pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  ParallelFor(pending.size(), jobs, [&](size_t k) {
+    std::ostringstream e;
+    const size_t i = pending[k];
+    checks[i] = CheckScenario(checks[i].file, e);
+    errs[i] = e.str();
+  });
   if (unit_errs)
     *unit_errs = std::move(errs);
   else

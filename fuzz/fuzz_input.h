@@ -33,6 +33,14 @@ inline bool AsksForManyPods(const std::string& text) {
   return false;
 }
 
+// Scenario inputs the scenario targets skip: a `manifests:` entry could name
+// any path on the machine, escapes could spell one, and many pods are slow
+// by design, not wrong.
+inline bool SkipScenarioInput(const std::string& text) {
+  return text.find("manifests") != std::string::npos ||
+         text.find('\\') != std::string::npos || AsksForManyPods(text);
+}
+
 }  // namespace meshsim::fuzz
 
 #endif  // MESHSIM_FUZZ_FUZZ_INPUT_H_

@@ -15,9 +15,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (text.find("manifests") != std::string::npos ||
-      text.find('\\') != std::string::npos ||
-      meshsim::fuzz::AsksForManyPods(text))
+  if (meshsim::fuzz::SkipScenarioInput(text))
     return -1;  // not added to the corpus
   meshsim::Diagnostics diags;
   auto scenario = meshsim::LoadScenarioText(text, "fuzz/scenario.yaml",

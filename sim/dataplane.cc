@@ -5,14 +5,13 @@
 #include "sim/dataplane.h"
 
 #include <algorithm>
-#include <atomic>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 #include <map>
 #include <set>
-#include <thread>
 
 #include "model/labels.h"
+#include "model/parallel.h"
 #include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
@@ -459,20 +458,10 @@ PathsResult ResolvePaths(const Scenario& scenario, int jobs) {
   const std::vector<TrafficEntry>& traffic = scenario.traffic;
   r.traffic.resize(traffic.size());
   // Each entry's graph reads the mesh only; results land in entry order.
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < traffic.size(); i = next++) {
-      ForwardingGraph g = BuildForwardingGraph(scenario.mesh, traffic[i]);
-      r.traffic[i] = {traffic[i].name, EnumeratePaths(g)};
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1;
-       j < std::min<int>(std::max(jobs, 1), static_cast<int>(traffic.size()));
-       ++j)
-    pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  ParallelFor(traffic.size(), jobs, [&](size_t i) {
+    ForwardingGraph g = BuildForwardingGraph(scenario.mesh, traffic[i]);
+    r.traffic[i] = {traffic[i].name, EnumeratePaths(g)};
+  });
   return r;
 }
 

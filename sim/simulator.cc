@@ -1,12 +1,11 @@
 #include "sim/simulator.h"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 
+#include "model/parallel.h"
 #include "sim/dataplane.h"
 
 namespace meshsim {
@@ -493,21 +492,14 @@ std::vector<SimResult> RunReplications(const SimModel& model, uint64_t seed,
                                        int n, int jobs,
                                        const std::function<bool(int)>& wanted) {
   std::vector<SimResult> out(static_cast<size_t>(std::max(n, 0)));
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int i = next++; i < n; i = next++) {
-      if (wanted && !wanted(i)) continue;
-      SimModel copy = model;
-      RunOptions ro;
-      ro.seed = ReplicationSeed(seed, i);
-      out[static_cast<size_t>(i)] = RunSimulation(copy, ro);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1; j < std::min(std::max(jobs, 1), n); ++j)
-    pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  ParallelFor(out.size(), jobs, [&](size_t i) {
+    const int r = static_cast<int>(i);
+    if (wanted && !wanted(r)) return;
+    SimModel copy = model;
+    RunOptions ro;
+    ro.seed = ReplicationSeed(seed, r);
+    out[i] = RunSimulation(copy, ro);
+  });
   return out;
 }
 

@@ -3,14 +3,12 @@
 #include <z3++.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
+#include "model/parallel.h"
 #include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/route_signature.h"
@@ -165,21 +163,17 @@ SlicePlanOptions DiffPlanOptions() {
 // them to the exiting process instead held 320 MB rather than 52 MB.
 class DiffRun {
  public:
-  // `plan_mu` guards the plan, which caches (CompareChunks' threads share
-  // it).
   // The identity indexes of the old and the new version, shared.
   using Indexes = std::pair<std::shared_ptr<const verify::PrincipalIndex>,
                             std::shared_ptr<const verify::PrincipalIndex>>;
   DiffRun(const Scenario& old_sc, const Scenario& new_sc,
           const DiffOptions& options, const Deadline& deadline,
-          const std::vector<ObjectChange>& changes, std::mutex& plan_mu,
-          const Indexes& indexes)
+          const std::vector<ObjectChange>& changes, const Indexes& indexes)
       : old_sc_(old_sc),
         new_sc_(new_sc),
         options_(options),
         deadline_(deadline),
         changes_(changes),
-        plan_mu_(&plan_mu),
         indexes_(indexes) {}
   // Whether the run's --timeout has expired; then the diff is unknown,
   // since destinations were left uncompared.
@@ -253,7 +247,6 @@ class DiffRun {
   const DiffOptions& options_;
   const Deadline& deadline_;
   const std::vector<ObjectChange>& changes_;
-  std::mutex* plan_mu_;
   Indexes indexes_;
   SlicePlan* plan_ = nullptr;
   DiffResult* out_ = nullptr;               // the current destination's
@@ -561,10 +554,7 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   Finding& f = df.finding;
   f.rule = rule;
   const SourceClass& cls = classes_.versions[1][ki];
-  {
-    std::lock_guard<std::mutex> lock(*plan_mu_);
-    df.alike = plan_->Alike(x.d, classes_, ki);
-  }
+  df.alike = plan_->Alike(x.d, classes_, ki);
   const int i = m.eval(a.ep, true).get_numeral_int();
   const auto& ea =
       a.eps[static_cast<size_t>(std::clamp<int>(i, 0, a.eps.size() - 1))];
@@ -684,11 +674,7 @@ void DiffRun::Alike(const Slices& x, DiffFinding& df, z3::model& m, int k,
     df.alike.push_back(c2.workload.empty()
                            ? ClassText(c2)
                            : (c2.kind == "ingress" ? c2.gateway : c2.workload));
-    std::vector<std::string> more;
-    {
-      std::lock_guard<std::mutex> lock(*plan_mu_);
-      more = plan_->Alike(x.d, classes_, k2i);
-    }
+    const std::vector<std::string> more = plan_->Alike(x.d, classes_, k2i);
     df.alike.insert(df.alike.end(), more.begin(), more.end());
     s.add(a.src != ctx.int_val(static_cast<int>(k2i)));
     if (++n == kMaxAlike) df.alike_truncated = true;
@@ -740,42 +726,27 @@ std::vector<std::pair<size_t, DiffChunk>> CompareChunks(
   std::vector<std::pair<size_t, DiffChunk>> out;
   for (size_t c = 0; c * kDiffChunk < dests.size(); ++c)
     if (!owns || owns(c)) out.emplace_back(c, DiffChunk{});
-  std::mutex plan_mu;
   const DiffRun::Indexes indexes = {verify::IndexPrincipals(old_sc),
                                     verify::IndexPrincipals(new_sc)};
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < out.size(); k = next++) {
-      const size_t c = out[k].first;
-      DiffChunk& chunk = out[k].second;
-      const auto t0 = std::chrono::steady_clock::now();
-      DiffRun run(old_sc, new_sc, options, deadline, changes, plan_mu, indexes);
-      for (size_t i = c * kDiffChunk;
-           i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
-        if (deadline.Expired()) {
-          chunk.expired = deadline.Reason();
-          break;
-        }
-        SliceClasses classes;
-        {
-          std::lock_guard<std::mutex> lock(plan_mu);
-          classes = plan.ClassesFor(dests[i]);
-        }
-        chunk.destinations.emplace_back();
-        run.Compare(plan, classes, dests[i], chunk.destinations.back());
+  ParallelFor(out.size(), options.jobs, [&](size_t k) {
+    const size_t c = out[k].first;
+    DiffChunk& chunk = out[k].second;
+    const auto t0 = std::chrono::steady_clock::now();
+    DiffRun run(old_sc, new_sc, options, deadline, changes, indexes);
+    for (size_t i = c * kDiffChunk;
+         i < std::min(dests.size(), (c + 1) * kDiffChunk); ++i) {
+      if (deadline.Expired()) {
+        chunk.expired = deadline.Reason();
+        break;
       }
-      chunk.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-              .count();
+      chunk.destinations.emplace_back();
+      run.Compare(plan, plan.ClassesFor(dests[i]), dests[i],
+                  chunk.destinations.back());
     }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1; j < std::min<int>(std::max(options.jobs, 1),
-                                    static_cast<int>(out.size()));
-       ++j)
-    pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+    chunk.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+  });
   return out;
 }
 

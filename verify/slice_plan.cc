@@ -3,6 +3,7 @@
 #include "verify/slice_plan.h"
 
 #include <algorithm>
+#include <mutex>
 #include <utility>
 
 #include "model/labels.h"
@@ -280,6 +281,7 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
 }
 
 SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
+  std::lock_guard<std::mutex> lock(*mu_);
   const KeyGroups& groups = GroupsFor(d);
   SliceClasses out;
   if (!d.service) {
@@ -307,6 +309,7 @@ SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
 std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,
                                           const SliceClasses& classes,
                                           size_t k) {
+  std::lock_guard<std::mutex> lock(*mu_);
   std::vector<std::string> out;
   const size_t first = classes.index[k];
   if (first == classes.self) return out;

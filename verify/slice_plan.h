@@ -14,6 +14,8 @@
 #define MESHSIM_VERIFY_SLICE_PLAN_H_
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -70,6 +72,8 @@ class SlicePlan {
   // Sources and services only one version has.
   const std::vector<std::string>& notes() const { return notes_; }
 
+  // Both cache what they compute and may be called from several threads
+  // (the chunks of verify and diff).
   SliceClasses ClassesFor(const SliceDestination& d);
   // The other sources of class `k` of `classes` (ns/pod, or ns/gateway for
   // an ingress): those of its key, which behave exactly like it towards `d`.
@@ -97,6 +101,7 @@ class SlicePlan {
   std::map<std::string, KeyGroups> groups_by_ns_;
   // The class whose representative is pod (cluster, ns/pod), first version.
   std::map<std::pair<int, std::string>, size_t> class_of_pod_;
+  std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
 };
 
 // The index of the cluster named `name`, -1 if there is none.

@@ -3,14 +3,12 @@
 #include <z3++.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 #include <tuple>
 
+#include "model/parallel.h"
 #include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/lint.h"
@@ -455,42 +453,26 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c)
     if (!owns || owns(c)) out.emplace_back(c, VerifyChunk{});
   // One identity index for every chunk's encoder; each destination's source
-  // classes are planned when its chunk is proved (the plan caches them, so
-  // under a lock), never all at once.
+  // classes are planned when its chunk is proved, never all at once.
   const std::shared_ptr<const verify::PrincipalIndex> index =
       verify::IndexPrincipals(sc);
-  std::mutex plan_mu;
   const Deadline deadline(options.timeout_s);
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t k = next++; k < out.size(); k = next++) {
-      const size_t c = out[k].first;
-      Prover prover(sc, options, deadline, index);
-      VerifyChunk& chunk = out[k].second;
-      for (size_t i = c * kVerifyChunk;
-           i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i) {
-        if (deadline.Expired()) {
-          chunk.expired = deadline.Reason();
-          break;
-        }
-        std::vector<SourceClass> classes;
-        {
-          std::lock_guard<std::mutex> lock(plan_mu);
-          classes = std::move(plan.ClassesFor(dests[i]).versions[0]);
-        }
-        chunk.slices.push_back(prover.Prove(dests[i], std::move(classes)));
+  ParallelFor(out.size(), options.jobs, [&](size_t k) {
+    const size_t c = out[k].first;
+    Prover prover(sc, options, deadline, index);
+    VerifyChunk& chunk = out[k].second;
+    for (size_t i = c * kVerifyChunk;
+         i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i) {
+      if (deadline.Expired()) {
+        chunk.expired = deadline.Reason();
+        break;
       }
-      chunk.intent = prover.intent_seen();
-      chunk.passes = prover.passes_seen();
+      chunk.slices.push_back(prover.Prove(
+          dests[i], std::move(plan.ClassesFor(dests[i]).versions[0])));
     }
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1; j < std::min<int>(std::max(options.jobs, 1),
-                                    static_cast<int>(out.size()));
-       ++j)
-    pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+    chunk.intent = prover.intent_seen();
+    chunk.passes = prover.passes_seen();
+  });
   return out;
 }
 

@@ -435,6 +435,23 @@ TEST(NetworkingTest, TrafficDistributionHoldsUnderAPoolOnlyDestinationRule) {
   }
 }
 
+// Where the sidecar client sc/curl's requests to cart.shop land when the
+// world's one-node cluster gets the nodes `nodes` (YAML list items).
+std::map<std::string, double> CurlLandingsOnNodes(World& w,
+                                                  const std::string& nodes) {
+  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  std::string text = w.Text();
+  const std::string one = "  nodes: 1\n";
+  text.replace(text.find(one), one.size(), "  nodes:\n" + nodes);
+  Diagnostics diags;
+  std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
+  std::ostringstream msg;
+  diags.Print(msg);
+  EXPECT_TRUE(sc && !diags.HasErrors()) << msg.str();
+  return sc ? Landings(*sc, "t") : std::map<std::string, double>{};
+}
+
 // A sidecar client on node n-a and cart pods on nodes n-a, n-b and n-c,
 // whose localities `nodes` gives, with the DestinationRule `dr` (its
 // trafficPolicy) at the client: where the requests land.
@@ -458,17 +475,7 @@ std::map<std::string, double> LocalityLandings(
         "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
         "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n" +
             dr);
-  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
-            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
-  std::string text = w.Text();
-  const std::string one = "  nodes: 1\n";
-  text.replace(text.find(one), one.size(), "  nodes:\n" + nodes);
-  Diagnostics diags;
-  std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
-  std::ostringstream msg;
-  diags.Print(msg);
-  EXPECT_TRUE(sc && !diags.HasErrors()) << msg.str();
-  return sc ? Landings(*sc, "t") : std::map<std::string, double>{};
+  return CurlLandingsOnNodes(w, nodes);
 }
 
 TEST(NetworkingTest, LocalityDistributeWeighsLocalitiesByTheirEndpoints) {
@@ -545,15 +552,7 @@ std::map<std::string, double> DistributionLandings(
     w.Add("east", Deploy("shop", "cart-" + n, 1, {{"svc", "cart"}},
                          "      nodeName: n-" + n + "\n"));
   w.Add("east", CartService() + "  trafficDistribution: " + td + "\n");
-  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
-            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
-  std::string text = w.Text();
-  const std::string one = "  nodes: 1\n";
-  text.replace(text.find(one), one.size(), "  nodes:\n" + nodes);
-  Diagnostics diags;
-  std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", diags);
-  EXPECT_TRUE(sc && !diags.HasErrors());
-  return sc ? Landings(*sc, "t") : std::map<std::string, double>{};
+  return CurlLandingsOnNodes(w, nodes);
 }
 
 TEST(NetworkingTest, TrafficDistributionRanksByLeadingScopes) {
