@@ -156,12 +156,12 @@ TEST(SweepTest, FaultsAxisRunsEachFailureScenario) {
   ASSERT_EQ(r->points.size(), 4u);  // 2 fault scenarios x 2 rates
   for (const SweepPoint& p : r->points) {
     ASSERT_EQ(p.entries.size(), 1u);
-    if (p.faults == "none")
+    if (p.faults == "none") {
       EXPECT_EQ(p.entries[0].failed_percent.mean, 0) << p.rate;
-    else
+    } else {
       EXPECT_EQ(p.faults, "wp-down");
-    if (p.faults == "wp-down")
       EXPECT_EQ(p.entries[0].failed_percent.mean, 100) << p.rate;
+    }
   }
   std::ostringstream out, err;
   ASSERT_EQ(RunCli({"sweep", sc, "--format", "json"}, out, err), 0)

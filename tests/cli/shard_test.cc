@@ -73,7 +73,9 @@ class ShardTest : public ::testing::Test {
   void ExpectSameAsSingleRun(const std::vector<std::string>& args,
                              bool mask_times = false, bool bad_input = false) {
     const Outcome single = Cli(args);
-    if (!bad_input) ASSERT_NE(single.code, 2) << single.err;
+    if (!bad_input) {
+      ASSERT_NE(single.code, 2) << single.err;
+    }
     for (int n : {1, 2, 3, 7}) {
       const Outcome merged = Sharded(args, n);
       EXPECT_EQ(merged.code, single.code) << "N=" << n << "\n" << merged.err;
