@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "model/io/files.h"
+#include "model/sha256.h"
 
 // std::optional as null or the value (nlohmann 3.11 has no serializer).
 namespace nlohmann {
@@ -151,17 +152,6 @@ std::string Joined(const std::vector<std::string>& args) {
     s += plain ? a : "'" + a + "'";
   }
   return s;
-}
-
-std::string Fnv64(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  std::ostringstream s;
-  s << std::hex << h;
-  return s.str();
 }
 
 std::mutex recorded_mu;
@@ -407,10 +397,37 @@ void RecordInputs() {
     recorded.clear();
   }
   io::SetReadObserver([](const std::string& path, const std::string& bytes) {
-    const std::string digest = Fnv64(bytes);
+    const std::string digest = Sha256Hex(bytes);
     std::lock_guard<std::mutex> lock(recorded_mu);
     recorded[path] = digest;
   });
+}
+
+std::map<std::string, std::string> RecordedInputs() {
+  std::lock_guard<std::mutex> lock(recorded_mu);
+  return recorded;
+}
+
+std::string VerifyChunkJson(const VerifyChunk& chunk) {
+  nlohmann::json j = {{"slices", chunk.slices},
+                      {"intent", chunk.intent},
+                      {"passes", chunk.passes},
+                      {"expired", chunk.expired}};
+  return j.dump();
+}
+
+std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    VerifyChunk c;
+    c.slices = j.at("slices").get<std::vector<VerifyResult>>();
+    c.intent = j.at("intent").get<bool>();
+    c.passes = j.at("passes").get<bool>();
+    c.expired = j.at("expired").get<std::string>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 std::map<std::string, std::string> TakeRecordedInputs() {

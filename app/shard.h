@@ -25,6 +25,7 @@
 #include "sim/result.h"
 #include "verify/diff.h"
 #include "verify/result.h"
+#include "verify/verifier.h"
 
 namespace meshsim {
 
@@ -72,7 +73,7 @@ struct ShardFile {
   std::map<std::string, std::string> settings;
   ShardSpec shard;
   size_t units = 0;  // the work's units, over all shards
-  // Every input file the shard read: path -> FNV-1a 64 of its bytes.
+  // Every input file the shard read: path -> SHA-256 of its bytes.
   std::map<std::string, std::string> inputs;
   // What the whole work shares (the scenario's name, its warnings, the
   // verifier's lint findings): the same in every shard.
@@ -104,10 +105,17 @@ std::optional<std::vector<ShardUnit>> MergeShards(
 // "meshsim check scenarios/ --strict": the work, as errors name it.
 std::string ShardWork(const ShardFile& f);
 
-// Records the digest of every input file meshsim reads from now on (all
-// threads); `TakeRecordedInputs` returns them and stops recording.
+// A chunk of `verify` as JSON text and back (nullopt when the text is not
+// one), as shard files hold it: `verify --cache` stores chunks so.
+std::string VerifyChunkJson(const VerifyChunk& chunk);
+std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text);
+
+// Records the SHA-256 of every input file meshsim reads from now on (all
+// threads); `TakeRecordedInputs` returns them and stops recording,
+// `RecordedInputs` returns them so far.
 void RecordInputs();
 std::map<std::string, std::string> TakeRecordedInputs();
+std::map<std::string, std::string> RecordedInputs();
 
 }  // namespace meshsim
 

@@ -1,13 +1,16 @@
 // Generates a large multicluster scenario for `meshsim paths` benchmarks:
 //
 //   gen_mesh OUT_DIR [--clusters 3] [--services 2000] [--pods 20000] [--traffic
-//   300]
+//   300] [--policies 0|1]
 //
 // Writes OUT_DIR/scenario.yaml and OUT_DIR/<cluster>.yaml. Services are spread
 // over namespaces of 20; every namespace is ambient, every other namespace
 // has a namespace waypoint, one service in ten has its own waypoint, one in
 // four is global, and each cluster has an east-west gateway on its own
-// network. Pods are split evenly over the services of each cluster.
+// network. Pods are split evenly over the services of each cluster. With
+// --policies 1, each namespace of each cluster has two AuthorizationPolicies:
+// `guard` (its pods admit only their namespace and the waypoint) and `l7`
+// (the waypoint admits GET from its namespace and the next).
 // Deterministic: the same arguments give the same files.
 #include <cstdlib>
 #include <filesystem>
@@ -18,11 +21,11 @@
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: gen_mesh OUT_DIR [--clusters N] [--services N] "
-                 "[--pods N] [--traffic N]\n";
+                 "[--pods N] [--traffic N] [--policies 0|1]\n";
     return 2;
   }
   std::filesystem::path out = argv[1];
-  int clusters = 3, services = 2000, pods = 20000, traffic = 300;
+  int clusters = 3, services = 2000, pods = 20000, traffic = 300, policies = 0;
   double rate = 10, duration = 10;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -35,6 +38,8 @@ int main(int argc, char** argv) {
       pods = v;
     else if (k == "--traffic")
       traffic = v;
+    else if (k == "--policies")
+      policies = v;
     else if (k == "--rate")
       rate = std::atof(argv[i + 1]);
     else if (k == "--duration")
@@ -78,6 +83,23 @@ int main(int argc, char** argv) {
           << n
           << "\nspec:\n  gatewayClassName: istio-waypoint\n  listeners:\n  - "
              "{name: mesh, port: 15008, protocol: HBONE}\n---\n";
+      }
+      if (policies) {
+        f << "apiVersion: security.istio.io/v1\nkind: "
+             "AuthorizationPolicy\nmetadata:\n  name: guard\n  namespace: ns"
+          << n
+          << "\nspec:\n  action: ALLOW\n  rules:\n  - from:\n    - "
+             "source:\n        principals: [cluster.local/ns/ns"
+          << n << "/sa/waypoint]\n    - source:\n        namespaces: [ns" << n
+          << "]\n---\n";
+        f << "apiVersion: security.istio.io/v1\nkind: "
+             "AuthorizationPolicy\nmetadata:\n  name: l7\n  namespace: ns"
+          << n
+          << "\nspec:\n  targetRefs:\n  - {kind: Gateway, group: "
+             "gateway.networking.k8s.io, name: waypoint}\n  action: ALLOW\n"
+             "  rules:\n  - from:\n    - source:\n        namespaces: [ns"
+          << n << ", ns" << (n + 1) % namespaces
+          << "]\n    to:\n    - operation:\n        methods: [GET]\n---\n";
       }
     }
     for (int s = 0; s < services; ++s) {

@@ -6,8 +6,12 @@
 #include "app/exit_code.h"
 #include "app/expectations.h"
 #include "app/review.h"
+#include "app/shard.h"
+#include "app/verify_cache.h"
 #include "app/witness.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "model/io/loader.h"
 #include "reports/check_report.h"
 #include "reports/review_report.h"
 #include "reports/verify_report.h"
@@ -18,7 +22,7 @@ namespace meshsim::cli {
 namespace {
 
 struct VerifyCmdOptions {
-  std::string scenario, format = "text", sarif;
+  std::string scenario, format = "text", sarif, cache;
   VerifyOptions verify;
   ShardOptions shard;
 };
@@ -96,6 +100,11 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   }
   Diagnostics diags;
   std::ostringstream load_err;
+  // --cache keys chunks by the inputs, so loading records them.
+  if (!o.cache.empty()) {
+    io::SetRecordObjects(true);
+    RecordInputs();
+  }
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing verified", load_err, diags);
   io.err << load_err.str();
@@ -103,9 +112,24 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   VerifyOptions options = o.verify;
   if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
   options.jobs = DefaultJobs(options.jobs);
-  if (o.shard.parsed)
-    return WriteVerifyShard(o, *sc, options, diags, load_err.str(), io);
+  std::unique_ptr<VerifyCache> cache;
+  if (!o.cache.empty()) {
+    std::string error;
+    cache = VerifyCache::Open(o.cache, kMeshsimVersion, *sc, RecordedInputs(),
+                              &error);
+    if (!cache) {
+      io.err << "meshsim: error: " << error << "\n";
+      return 2;
+    }
+    options.cache = cache.get();
+  }
+  if (o.shard.parsed) {
+    const int rc = WriteVerifyShard(o, *sc, options, diags, load_err.str(), io);
+    if (cache) cache->Report(io.err);
+    return rc;
+  }
   VerifyResult r = Verify(*sc, options);
+  if (cache) cache->Report(io.err);
   AttachWitnessPaths(*sc, r);
   return ReportVerify(o.scenario, sc->mesh.name, r, o.format, o.sarif,
                       ScenarioWarnings(*sc, diags), io);
@@ -185,6 +209,10 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
                   "chunks of destinations proved at once (default: the "
                   "number of cores); the output does not depend on it")
       ->check(CLI::Range(1, 1024));
+  sub->add_option("--cache", o->cache,
+                  "keep each chunk's answer in folder DIR, keyed by what it "
+                  "depends on; a second run solves only chunks whose inputs "
+                  "changed (the output does not depend on it)");
   AddShardOptions(sub, o->shard, "chunks of destination slices");
   commands.push_back({sub, [o](const Streams& io) {
                         return ParseShardOptions(o->shard, io.err)

@@ -540,6 +540,16 @@ struct ObjectDigest {
   SourceLocation location;
 };
 
+// A manifest object as read, for `verify --cache` (app/verify_cache.h): the
+// SHA-256 of its content (document order, tags included) and place, and,
+// for an AuthorizationPolicy, PeerAuthentication or RequestAuthentication,
+// its namespace. Recorded only while io::SetRecordObjects(true).
+struct ObjectRecord {
+  std::string sha;  // hex
+  bool policy = false;
+  std::string policy_ns;
+};
+
 // admin.solo.io Segment (§15.2): a peering segment's name and domain.
 struct Segment {
   std::string name;
@@ -568,6 +578,10 @@ struct Cluster {
   std::map<std::string, Gateway> gateways;  // by ns/name
   // Every modelled object by "Kind ns/name" (first definition wins).
   std::map<std::string, ObjectDigest> objects;
+  // Every object read (also skipped kinds and List items), in reading
+  // order, and the manifest files read, while io::SetRecordObjects(true).
+  std::vector<ObjectRecord> records;
+  std::vector<std::string> manifest_files;
   std::map<std::string, GatewayClass> gateway_classes;
   std::vector<HttpRoute> routes;  // Gateway API routes and VirtualServices
   std::vector<DestinationRule> destination_rules;

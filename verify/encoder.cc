@@ -178,6 +178,8 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
       });
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.
+  slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications
+  slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
   if (!zt) Authenticate(PodAuthentications(sc_.mesh, c, w), a);
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
   if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);

@@ -482,6 +482,7 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
   z3::expr allow_exists = c_.bool_val(false);
   z3::expr allow = c_.bool_val(false);
   for (const AuthorizationPolicy* p : policies) {
+    ReadPolicies(p->ns);  // already, by its lookup; kept true here too
     if (p->dry_run &&
         (!l4 || sc_.mesh.istio.Flag(
                     "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false)))
@@ -516,6 +517,8 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
                                                            bool ztunnel) {
   std::vector<const AuthorizationPolicy*> out;
   const Cluster& c = sc_.mesh.clusters[ci];
+  ReadPolicies(w.ns);
+  ReadPolicies(sc_.mesh.istio.root_namespace);
   for (const AuthorizationPolicy& p : c.authorization_policies) {
     if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != sc_.mesh.istio.root_namespace) continue;
@@ -562,6 +565,9 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
 std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
     int ci, const Gateway& w, const Service* svc) {
   std::vector<const AuthorizationPolicy*> out;
+  ReadPolicies(w.ns);
+  ReadPolicies(sc_.mesh.istio.root_namespace);
+  if (svc) ReadPolicies(svc->ns);
   for (const AuthorizationPolicy& p :
        sc_.mesh.clusters[ci].authorization_policies) {
     for (const ParentRef& t : p.target_refs) {

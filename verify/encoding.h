@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,12 @@ class Slice {
                                                            const Gateway& w,
                                                            const Service* svc);
 
+  // `verify --cache`: the namespaces whose security policies the encoding
+  // read, over every slice since this Slice was made (one chunk). An
+  // encoding reads policies only through these namespaces.
+  void ReadPolicies(const std::string& ns) { policy_ns_.insert(ns); }
+  const std::set<std::string>& policy_namespaces() const { return policy_ns_; }
+
   // Forgets the policy and waypoint literals used so far (a new slice).
   void ResetTracking() {
     enabled_.clear();
@@ -128,6 +135,7 @@ class Slice {
   std::map<std::string, z3::expr> enabled_;
   std::map<std::string, const AuthorizationPolicy*> policy_objects_;
   std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;
+  std::set<std::string> policy_ns_;
 };
 
 // A waypoint's identity: its first pod's service account, else its name.

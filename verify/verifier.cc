@@ -185,6 +185,9 @@ class Prover {
                      std::vector<SourceClass> classes);
   bool intent_seen() const { return intent_seen_; }
   bool passes_seen() const { return passes_seen_; }
+  const std::set<std::string>& policy_namespaces() {
+    return enc_.slice().policy_namespaces();
+  }
 
  private:
   // The static part of one slice's queries, asserted once in a scope of its
@@ -437,6 +440,43 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
 // shards.
 constexpr size_t kVerifyChunk = 64;
 
+// `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed.
+std::string ChunkWork(const VerifyOptions& o,
+                      const std::vector<SliceDestination>& dests, size_t begin,
+                      const std::vector<std::vector<SourceClass>>& classes) {
+  std::string w;
+  auto field = [&w](const std::string& s) {
+    w += std::to_string(s.size()) + ":" + s;
+  };
+  field("rlimit=" + std::to_string(o.rlimit));
+  field("max_findings=" + std::to_string(o.max_findings));
+  for (const std::string& p : o.properties) field("property=" + p);
+  for (size_t i = 0; i < classes.size(); ++i) {
+    const SliceDestination& d = dests[begin + i];
+    field(d.service ? "service" : "pod");
+    field(d.key);
+    field(d.cluster);
+    for (int a : d.at) field(std::to_string(a));
+    field(std::to_string(d.wi) + "x" + std::to_string(d.weight));
+    field("classes=" + std::to_string(classes[i].size()));
+    for (const SourceClass& k : classes[i]) {
+      for (const std::string* f :
+           {&k.id, &k.kind, &k.ns, &k.service_account, &k.gateway, &k.workload})
+        field(*f);
+      field(std::to_string(k.cluster));
+    }
+  }
+  return w;
+}
+
+bool Decided(const VerifyChunk& chunk) {
+  if (!chunk.expired.empty()) return false;
+  for (const VerifyResult& s : chunk.slices)
+    for (const PropertyResult& p : s.properties)
+      if (p.result == ProofResult::kUnknown) return false;
+  return true;
+}
+
 }  // namespace
 
 size_t VerifyChunkCount(const Scenario& sc) {
@@ -459,19 +499,36 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   const Deadline deadline(options.timeout_s);
   ParallelFor(out.size(), options.jobs, [&](size_t k) {
     const size_t c = out[k].first;
-    Prover prover(sc, options, deadline, index);
+    const size_t begin = c * kVerifyChunk;
+    const size_t end = std::min(dests.size(), begin + kVerifyChunk);
+    std::vector<std::vector<SourceClass>> classes;
+    for (size_t i = begin; i < end; ++i)
+      classes.push_back(std::move(plan.ClassesFor(dests[i]).versions[0]));
     VerifyChunk& chunk = out[k].second;
-    for (size_t i = c * kVerifyChunk;
-         i < std::min(dests.size(), (c + 1) * kVerifyChunk); ++i) {
+    std::string work;
+    if (options.cache) {
+      work = ChunkWork(options, dests, begin, classes);
+      if (std::optional<VerifyChunk> hit = options.cache->Find(work)) {
+        chunk = std::move(*hit);
+        // Seconds are this run's: none were spent proving it.
+        for (VerifyResult& slice : chunk.slices)
+          for (PropertyResult& p : slice.properties) p.seconds = 0;
+        return;
+      }
+    }
+    Prover prover(sc, options, deadline, index);
+    for (size_t i = begin; i < end; ++i) {
       if (deadline.Expired()) {
         chunk.expired = deadline.Reason();
         break;
       }
-      chunk.slices.push_back(prover.Prove(
-          dests[i], std::move(plan.ClassesFor(dests[i]).versions[0])));
+      chunk.slices.push_back(
+          prover.Prove(dests[i], std::move(classes[i - begin])));
     }
     chunk.intent = prover.intent_seen();
     chunk.passes = prover.passes_seen();
+    if (options.cache && Decided(chunk))
+      options.cache->Store(work, prover.policy_namespaces(), chunk);
   });
   return out;
 }

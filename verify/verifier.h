@@ -29,6 +29,9 @@
 
 namespace meshsim {
 
+struct VerifyChunk;
+class ChunkCache;
+
 struct VerifyOptions {
   std::vector<std::string> properties;  // empty: all
   unsigned rlimit = 50'000'000;  // Z3 resource limit per query (deterministic)
@@ -42,6 +45,9 @@ struct VerifyOptions {
   // Chunks proved at once (each on its own Z3 context); the result does not
   // depend on it.
   int jobs = 1;
+  // Where chunks proved before are looked up and stored (`--cache`);
+  // nullptr: none. The result does not depend on it.
+  ChunkCache* cache = nullptr;
 };
 
 // The result types (ProofResult, Finding, PropertyResult, VerifyResult) are
@@ -64,6 +70,24 @@ struct VerifyChunk {
   bool intent = false;  // a destination asks for a waypoint
   bool passes = false;  // a request can pass a waypoint
   std::string expired;  // the --timeout's reason, when it expired
+};
+
+// `verify --cache` (app/verify_cache.h): chunks proved before. `work` names
+// a chunk's work exactly, except for the configuration it was proved on: the
+// options that change answers, its destinations and the source classes
+// each is proved for. The store adds the configuration: everything but the
+// security policies, and the policies of the namespaces the chunk's
+// encoding read (`policy_namespaces`), since an encoding reads policies
+// only through their namespace (docs/verification.md, "incremental
+// verification"). Called from several threads.
+class ChunkCache {
+ public:
+  virtual ~ChunkCache() = default;
+  virtual std::optional<VerifyChunk> Find(const std::string& work) = 0;
+  // Only decided chunks are stored: no unknown verdict, no expired budget.
+  virtual void Store(const std::string& work,
+                     const std::set<std::string>& policy_namespaces,
+                     const VerifyChunk& chunk) = 0;
 };
 
 size_t VerifyChunkCount(const Scenario& scenario);

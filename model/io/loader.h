@@ -45,6 +45,13 @@ std::optional<Scenario> LoadScenarioText(
 void LoadManifestText(const std::string& text, const std::string& file_label,
                       Cluster& cluster, Diagnostics& diags);
 
+namespace io {
+// While on, every object loaded is recorded with a SHA-256 of its content
+// (Cluster::records), for `verify --cache`. Set while no loading runs.
+void SetRecordObjects(bool on);
+bool RecordingObjects();
+}  // namespace io
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_IO_LOADER_H_

@@ -1,11 +1,13 @@
 // Kubernetes manifests -> model objects: each object's header, then its
 // kind's handler from the table in kinds.cc. See loader.h.
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include "model/io/kinds.h"
 #include "model/io/loader.h"
 #include "model/io/schema.h"
+#include "model/sha256.h"
 
 namespace meshsim::io {
 
@@ -185,9 +187,51 @@ uint64_t ContentDigest(const YAML::Node& n, int depth) {
   return h;
 }
 
+std::atomic<bool> record_objects{false};
+
+// Every byte of the node that loading can read, in document order: tags
+// (a quoted "80" is not 80), scalars, and map keys with their values.
+void WalkDigest(const YAML::Node& n, Sha256& h) {
+  h.Field(n.Tag());
+  if (n.IsScalar()) {
+    h.Field("s");
+    h.Field(n.Scalar());
+  } else if (n.IsSequence()) {
+    h.Field("[" + std::to_string(n.size()));
+    for (const YAML::Node& c : n) WalkDigest(c, h);
+  } else if (n.IsMap()) {
+    h.Field("{" + std::to_string(n.size()));
+    for (const auto& it : n) {
+      WalkDigest(it.first, h);
+      WalkDigest(it.second, h);
+    }
+  } else {
+    h.Field(n.IsNull() ? "~" : "?");
+  }
+}
+
+// The object's record (Cluster::records), its place included: a finding
+// names where the objects it involves are.
+void RecordObject(const Reader& r, const YAML::Node& obj, Cluster& cluster) {
+  Sha256 h;
+  const SourceLocation at = r.Loc(obj);
+  h.Field(at.file);
+  h.Field(std::to_string(at.line) + ":" + std::to_string(at.column));
+  WalkDigest(obj, h);
+  cluster.records.push_back({h.Hex(), false, ""});
+}
+
+bool IsSecurityPolicy(const KindEntry& e) {
+  return e.group == "security.istio.io" &&
+         (e.kind == "AuthorizationPolicy" || e.kind == "PeerAuthentication" ||
+          e.kind == "RequestAuthentication");
+}
+
 void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
+  const size_t record = cluster.records.size();
+  if (record_objects) RecordObject(r, obj, cluster);
   if (!obj.IsMap()) {
     r.Error(obj,
             "expected a Kubernetes object (a map with apiVersion, kind and "
@@ -227,6 +271,10 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
   // Without an entry the kind is not a string, and ReadHeader says so.
   auto h = ReadHeader(r, obj, entry && entry->cluster_scoped);
   if (!h || !entry) return;
+  if (record_objects && IsSecurityPolicy(*entry)) {
+    cluster.records[record].policy = true;
+    cluster.records[record].policy_ns = h->ns;
+  }
   cluster.objects.emplace(
       h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
       ObjectDigest{ContentDigest(obj, 0), h->loc});
@@ -290,6 +338,9 @@ void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
   for (const YAML::Node& obj : objects) LoadObject(r, obj, cluster, sink, 0);
   ReportSkipped(sink, r.diags());
 }
+
+void SetRecordObjects(bool on) { record_objects = on; }
+bool RecordingObjects() { return record_objects; }
 
 }  // namespace meshsim::io
 

@@ -135,6 +135,7 @@ void LoadManifestPath(Reader& r, const YAML::Node& entry,
     auto text =
         io::ReadTextFile(f.string(), r.Loc(entry), "manifest", r.diags());
     if (!text) continue;
+    cluster.manifest_files.push_back(f.string());
     io::LoadManifestInto(*text, label, cluster, sink, r.diags());
   }
 }

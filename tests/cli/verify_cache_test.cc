@@ -1,0 +1,236 @@
+// `meshsim verify --cache DIR` (issue 21, docs/verification.md, "incremental
+// verification"): a warm run prints what a cold run prints, byte for byte
+// but for seconds; a change re-solves exactly the chunks whose inputs it
+// touches — a policy only the chunks that read its namespace, a
+// root-namespace policy or a namespace label every chunk — and a damaged or
+// foreign entry is ignored with a warning, never trusted.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code;
+  std::string out, err;
+};
+
+Outcome Cli(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  const int code = RunCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string NoTimes(const std::string& s) {
+  static const std::regex json(R"("seconds": *[0-9.e+-]+)");
+  return std::regex_replace(s, json, "\"seconds\": T");
+}
+
+// "N of M chunks reused" from the cache's line on stderr.
+std::pair<int, int> Reused(const std::string& err) {
+  std::smatch m;
+  static const std::regex line(R"(: ([0-9]+) of ([0-9]+) chunks reused)");
+  if (!std::regex_search(err, m, line)) return {-1, -1};
+  return {std::stoi(m[1]), std::stoi(m[2])};
+}
+
+class VerifyCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() /
+        ("meshsim-cache-" +
+         std::string(
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "mesh" / "manifests");
+    cache_ = (dir_ / "cache").string();
+    scenario_ = (dir_ / "mesh" / "scenario.yaml").string();
+    std::ofstream sc(scenario_);
+    sc << "name: cached mesh\nclusters:\n  - name: east\n    nodes: 2\n"
+          "    manifests: [manifests/]\n";
+    WriteNamespace("shop", 100, "");
+    WriteNamespace("pay", 5, "");
+    WriteRoot("");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Namespace `ns` behind its waypoint with `services` services of one pod
+  // each, an L4 guard and, last, `extra` manifests. Services sort by
+  // namespace:
+  // 100 in shop and 5 in pay give 210 destinations, 4 chunks of 64, of
+  // which pay's lie in the second and the fourth.
+  void WriteNamespace(const std::string& ns, int services,
+                      const std::string& extra, const std::string& label = "") {
+    std::ofstream m(dir_ / "mesh" / "manifests" / (ns + ".yaml"));
+    m << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " << ns
+      << "\n  labels:\n    istio.io/dataplane-mode: ambient\n"
+         "    istio.io/use-waypoint: waypoint\n"
+      << label
+      << "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+         "metadata:\n  name: waypoint\n  namespace: "
+      << ns
+      << "\nspec:\n  gatewayClassName: istio-waypoint\n  listeners:\n"
+         "  - name: mesh\n    port: 15008\n    protocol: HBONE\n---\n"
+         "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+         "metadata:\n  name: guard\n  namespace: "
+      << ns
+      << "\nspec:\n  action: ALLOW\n  rules:\n  - from:\n    - source:\n"
+         "        principals: [cluster.local/ns/"
+      << ns << "/sa/waypoint]\n";
+    for (int i = 0; i < services; ++i) {
+      const std::string s = "svc-" + std::to_string(i);
+      m << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: " << s
+        << "\n  namespace: " << ns
+        << "\nspec:\n  ports:\n  - port: 8080\n    name: http\n  selector:\n"
+           "    app: "
+        << s << "\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: " << s
+        << "-0\n  namespace: " << ns << "\n  labels:\n    app: " << s
+        << "\nspec:\n  containers:\n  - name: app\n    image: app\n";
+    }
+    m << extra;
+  }
+  void WriteRoot(const std::string& extra) {
+    std::ofstream m(dir_ / "mesh" / "manifests" / "root.yaml");
+    m << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n"
+         "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n"
+         "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: curl\n"
+         "  namespace: default\n  labels:\n    app: curl\nspec:\n"
+         "  containers:\n  - name: curl\n    image: curl\n"
+      << extra;
+  }
+
+  Outcome Cold() { return Cli({"verify", scenario_, "--format", "json"}); }
+  Outcome Cached(const std::string& jobs = "2") {
+    return Cli({"verify", scenario_, "--format", "json", "--cache", cache_,
+                "-j", jobs});
+  }
+  // A cached run: the same output and exit code as a cold one.
+  std::pair<int, int> ExpectAsCold(const std::string& jobs = "2") {
+    const Outcome cold = Cold();
+    const Outcome cached = Cached(jobs);
+    EXPECT_EQ(cached.code, cold.code) << cached.err;
+    EXPECT_EQ(NoTimes(cached.out), NoTimes(cold.out));
+    return Reused(cached.err);
+  }
+  std::vector<fs::path> Entries() const {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(cache_))
+      out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  fs::path dir_;
+  std::string cache_, scenario_;
+};
+
+const char kPayPost[] =
+    "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata:\n  name: no-post\n  namespace: pay\nspec:\n  targetRefs:\n"
+    "  - {kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}\n"
+    "  action: DENY\n  rules:\n  - to:\n    - operation:\n"
+    "        methods: [POST]\n";
+
+TEST_F(VerifyCacheTest, AWarmRunPrintsWhatAColdRunPrintsAndSolvesNothing) {
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(0, 4));
+  EXPECT_EQ(Entries().size(), 4u);
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
+  // Whatever the number of jobs.
+  EXPECT_EQ(ExpectAsCold("1"), std::make_pair(4, 4));
+}
+
+TEST_F(VerifyCacheTest, APolicyReSolvesOnlyTheChunksThatReadItsNamespace) {
+  ExpectAsCold();
+  // Last in its file: no other object moves. pay's destinations are in
+  // chunks 1 and 3 (of 0..3).
+  WriteNamespace("pay", 5, kPayPost);
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(2, 4));
+  // And back: the first entries of those chunks were replaced.
+  WriteNamespace("pay", 5, "");
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(2, 4));
+}
+
+TEST_F(VerifyCacheTest, ARootNamespacePolicyReSolvesEveryChunk) {
+  ExpectAsCold();
+  // Touches no destination's namespace, but every encoding reads the root
+  // namespace's policies (§8.1).
+  WriteRoot(
+      "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+      "metadata:\n  name: deny-admin\n  namespace: istio-system\nspec:\n"
+      "  action: DENY\n  rules:\n  - to:\n    - operation:\n"
+      "        paths: [/admin]\n");
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(0, 4));
+}
+
+TEST_F(VerifyCacheTest, ANamespaceLabelOrAnyOtherObjectReSolvesEveryChunk) {
+  ExpectAsCold();
+  WriteNamespace("pay", 5, "", "    team: payments\n");
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(0, 4));
+  ExpectAsCold();
+  // Dropping pay's waypoint label changes which requests pass a waypoint.
+  std::ofstream(dir_ / "mesh" / "manifests" / "pay.yaml", std::ios::app)
+      << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: extra\n"
+         "  namespace: pay\nspec:\n  ports:\n  - port: 80\n";
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(0, 4));
+}
+
+TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
+  ExpectAsCold();
+  const std::vector<fs::path> entries = Entries();
+  ASSERT_EQ(entries.size(), 4u);
+  // Truncated, and one whose counts were edited without its checksum.
+  fs::resize_file(entries[0], fs::file_size(entries[0]) / 2);
+  {
+    std::ifstream in(entries[1]);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    const std::string field = "classes_checked\\\":";
+    const size_t at = text.find(field);
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + field.size(), "9");
+    std::ofstream(entries[1]) << text;
+  }
+  // One another meshsim version wrote.
+  {
+    std::ifstream in(entries[2]);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    const size_t at = text.find("\"meshsim\":\"");
+    ASSERT_NE(at, std::string::npos);
+    text.insert(at + 11, "0.0.1-");
+    std::ofstream(entries[2]) << text;
+  }
+  const Outcome cold = Cold();
+  const Outcome cached = Cached();
+  EXPECT_EQ(NoTimes(cached.out), NoTimes(cold.out));
+  EXPECT_EQ(cached.code, cold.code);
+  EXPECT_EQ(Reused(cached.err), std::make_pair(1, 4)) << cached.err;
+  EXPECT_NE(cached.err.find(entries[0].string() + " is damaged"),
+            std::string::npos)
+      << cached.err;
+  EXPECT_NE(cached.err.find("another meshsim"), std::string::npos);
+  // Solved again and rewritten: the next run reuses all four.
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
+}
+
+TEST_F(VerifyCacheTest, ACacheThatIsNotAFolderIsBadInput) {
+  std::ofstream(dir_ / "file") << "x";
+  const Outcome r =
+      Cli({"verify", scenario_, "--cache", (dir_ / "file").string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("cannot make the folder"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace meshsim
