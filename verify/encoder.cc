@@ -749,6 +749,10 @@ Encoded Encoder::Fresh() {
 
 z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
                                  const Service* svc) {
+  // Read again on a reuse: each slice records what it depends on.
+  slice_.ReadPolicies(gw.ns);
+  slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
+  if (svc) slice_.ReadPolicies(svc->ns);
   const auto key = std::make_tuple(ci, gw.Key(), svc);
   auto it = waypoint_denies_.find(key);
   if (it != waypoint_denies_.end()) return it->second;

@@ -111,11 +111,20 @@ class Slice {
   // `verify --cache`: the namespaces whose security policies the encoding
   // read, over every slice since this Slice was made (one chunk). An
   // encoding reads policies only through these namespaces.
-  void ReadPolicies(const std::string& ns) { policy_ns_.insert(ns); }
+  void ReadPolicies(const std::string& ns) {
+    policy_ns_.insert(ns);
+    slice_ns_.insert(ns);
+  }
   const std::set<std::string>& policy_namespaces() const { return policy_ns_; }
+  // The same for the current slice only (since ResetTracking): the slice
+  // planner's class keys must have seen all of them (verifier.cc).
+  const std::set<std::string>& slice_policy_namespaces() const {
+    return slice_ns_;
+  }
 
   // Forgets the policy and waypoint literals used so far (a new slice).
   void ResetTracking() {
+    slice_ns_.clear();
     enabled_.clear();
     deleted_.clear();
     policy_objects_.clear();
@@ -135,7 +144,7 @@ class Slice {
   std::map<std::string, z3::expr> enabled_;
   std::map<std::string, const AuthorizationPolicy*> policy_objects_;
   std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;
-  std::set<std::string> policy_ns_;
+  std::set<std::string> policy_ns_, slice_ns_;
 };
 
 // A waypoint's identity: its first pod's service account, else its name.

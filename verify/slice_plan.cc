@@ -8,6 +8,7 @@
 
 #include "model/labels.h"
 #include "model/policy.h"
+#include "verify/encoding.h"
 
 namespace meshsim::verify {
 
@@ -219,7 +220,12 @@ std::set<std::string> WaypointNamespaces(
           out.insert(*v);
       };
       for (const auto& [n, ns] : c.namespaces) note(ns.labels);
-      for (const Service& sv : c.services) note(sv.labels);
+      for (const Service& sv : c.services) {
+        note(sv.labels);
+        // §15.2: a peered entry's global waypoint, `ns/name`.
+        const std::string global = GlobalWaypointLabel(sv);
+        if (!global.empty()) out.insert(global.substr(0, global.find('/')));
+      }
       for (const Workload& w : c.workloads) note(w.labels);
     }
   return out;
@@ -278,6 +284,14 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
     groups.group_of.push_back(g->second);
   }
   return groups_by_ns_.emplace(slot, std::move(groups)).first->second;
+}
+
+std::optional<std::set<std::string>> SlicePlan::PolicyScope(
+    const SliceDestination& d) const {
+  if (!options_.keys_by_namespace) return std::nullopt;
+  std::set<std::string> scope = waypoint_namespaces_;
+  scope.insert(d.key.substr(0, d.key.find('/')));
+  return scope;
 }
 
 SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -54,7 +55,8 @@ struct SlicePlanOptions {
   bool application_pods_only = false;
   // Class keys from the policies that can apply to the destination (§8.1:
   // its namespace, the root namespace, and the namespaces a
-  // use-waypoint-namespace label names) instead of every policy.
+  // use-waypoint-namespace or solo.io/use-global-waypoint label names)
+  // instead of every policy.
   bool keys_by_namespace = false;
 };
 
@@ -75,6 +77,12 @@ class SlicePlan {
   // Both cache what they compute and may be called from several threads
   // (the chunks of verify and diff).
   SliceClasses ClassesFor(const SliceDestination& d);
+  // The namespaces whose policies the class keys of `d` were made from;
+  // nullopt: every namespace's. An encoding of `d` that reads a policy of
+  // another namespace was given classes too coarse for it (verifier.cc
+  // reports that slice unknown).
+  std::optional<std::set<std::string>> PolicyScope(
+      const SliceDestination& d) const;
   // The other sources of class `k` of `classes` (ns/pod, or ns/gateway for
   // an ingress): those of its key, which behave exactly like it towards `d`.
   std::vector<std::string> Alike(const SliceDestination& d,

@@ -182,7 +182,8 @@ class Prover {
   // properties on it: the verdict of each, its counterexamples (up to
   // --max-findings per property in the chunk) and its proof core.
   VerifyResult Prove(const SliceDestination& d,
-                     std::vector<SourceClass> classes);
+                     std::vector<SourceClass> classes,
+                     const std::optional<std::set<std::string>>& scope);
   bool intent_seen() const { return intent_seen_; }
   bool passes_seen() const { return passes_seen_; }
   const std::set<std::string>& policy_namespaces() {
@@ -225,7 +226,8 @@ class Prover {
 };
 
 VerifyResult Prover::Prove(const SliceDestination& d,
-                           std::vector<SourceClass> classes) {
+                           std::vector<SourceClass> classes,
+                           const std::optional<std::set<std::string>>& scope) {
   VerifyResult slice;
   classes_ = std::move(classes);
   enc_.Begin(classes_);
@@ -268,6 +270,22 @@ VerifyResult Prover::Prove(const SliceDestination& d,
     Run(q, slice, "waypoint-double-pass", e.passes >= 2, assume,
         "passes two waypoints on the way to");
   if (q.pushed) s_.pop();
+  // The classes were keyed by the policies of `scope`: an encoding that read
+  // others may have merged sources those policies tell apart. Never
+  // reported as proved or violated, then.
+  if (scope)
+    for (const std::string& ns : enc_.slice().slice_policy_namespaces())
+      if (!scope->count(ns)) {
+        slice.findings.clear();
+        for (PropertyResult& p : slice.properties) {
+          p.result = ProofResult::kUnknown;
+          p.core.clear();
+          p.reason = "the slice plan did not key " + e.dest +
+                     "'s sources by the policies of namespace " + ns +
+                     " (a meshsim defect; please report it)";
+        }
+        break;
+      }
   return slice;
 }
 
@@ -450,6 +468,7 @@ std::string ChunkWork(const VerifyOptions& o,
   };
   field("rlimit=" + std::to_string(o.rlimit));
   field("max_findings=" + std::to_string(o.max_findings));
+  field(o.keys_by_namespace ? "keys=namespace" : "keys=mesh");
   for (const std::string& p : o.properties) field("property=" + p);
   for (size_t i = 0; i < classes.size(); ++i) {
     const SliceDestination& d = dests[begin + i];
@@ -487,7 +506,12 @@ size_t VerifyChunkCount(const Scenario& sc) {
 std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     const Scenario& sc, const VerifyOptions& options,
     const std::function<bool(size_t)>& owns) {
-  SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
+  // Sources told apart by the policies that can apply to each destination
+  // (§8.1), not by every policy of the mesh: with a policy per namespace,
+  // every namespace would otherwise be a class of its own everywhere.
+  SlicePlanOptions plan_options;
+  plan_options.keys_by_namespace = options.keys_by_namespace;
+  SlicePlan plan = PlanSlices({&sc}, plan_options);
   const std::vector<SliceDestination>& dests = plan.destinations();
   std::vector<std::pair<size_t, VerifyChunk>> out;
   for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c)
@@ -522,8 +546,8 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
         chunk.expired = deadline.Reason();
         break;
       }
-      chunk.slices.push_back(
-          prover.Prove(dests[i], std::move(classes[i - begin])));
+      chunk.slices.push_back(prover.Prove(
+          dests[i], std::move(classes[i - begin]), plan.PolicyScope(dests[i])));
     }
     chunk.intent = prover.intent_seen();
     chunk.passes = prover.passes_seen();

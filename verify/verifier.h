@@ -45,6 +45,10 @@ struct VerifyOptions {
   // Chunks proved at once (each on its own Z3 context); the result does not
   // depend on it.
   int jobs = 1;
+  // Source classes told apart only by the policies that can apply to each
+  // destination (§8.1), or, false, by every policy of the mesh: the same
+  // verdicts (a cross-check in tests), more classes.
+  bool keys_by_namespace = true;
   // Where chunks proved before are looked up and stored (`--cache`);
   // nullptr: none. The result does not depend on it.
   ChunkCache* cache = nullptr;
