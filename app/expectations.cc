@@ -52,7 +52,8 @@ std::string DescribePath(const Path& p, bool with_end = false,
 // The engines' answers for one scenario, each computed on first use.
 class Answers {
  public:
-  explicit Answers(const Scenario& sc) : sc_(sc) {}
+  Answers(const Scenario& sc, const VerifyOptions& verify)
+      : sc_(sc), verify_(verify) {}
   const Scenario& scenario() const { return sc_; }
 
   const PathsResult& paths() {
@@ -70,7 +71,7 @@ class Answers {
   }
   const VerifyResult& verified() {
     if (!verified_) {
-      verified_ = Verify(sc_, VerifyOptions{});
+      verified_ = Verify(sc_, verify_);
       AttachWitnessPaths(sc_, *verified_);
     }
     return *verified_;
@@ -110,6 +111,7 @@ class Answers {
 
  private:
   const Scenario& sc_;
+  const VerifyOptions& verify_;
   std::optional<PathsResult> paths_;
   std::optional<SimResult> sim_;
   std::optional<VerifyResult> verified_;
@@ -316,8 +318,9 @@ void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
 }  // namespace
 
 std::vector<ExpectationResult> EvaluateExpectations(
-    const Scenario& sc, const std::vector<Diagnostic>& warnings) {
-  Answers answers(sc);
+    const Scenario& sc, const std::vector<Diagnostic>& warnings,
+    const VerifyOptions& verify) {
+  Answers answers(sc, verify);
   answers.set_warnings(warnings);
   std::vector<ExpectationResult> out;
   for (const Expectation& x : sc.expect) {
@@ -352,10 +355,14 @@ std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
   return warnings;
 }
 
-ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
+ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
+                            const CacheSettings* cache) {
   ScenarioCheck c;
   c.file = file;
   Diagnostics diags;
+  // The files this scenario reads, apart from those of files checked on
+  // other threads at the same time: the cache's key.
+  InputCapture capture;
   std::optional<Scenario> sc = LoadScenarioFile(file, diags);
   if (!sc || diags.HasErrors()) {
     diags.Print(err);
@@ -372,13 +379,23 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err) {
   }
   c.name = sc->mesh.name;
   c.warnings = ScenarioWarnings(*sc, diags);
-  c.results = EvaluateExpectations(*sc, c.warnings);
+  VerifyOptions verify;
+  std::unique_ptr<VerifyCache> chunks;
+  if (cache) {
+    std::string error;
+    chunks = VerifyCache::Open(*cache, *sc, capture.inputs(), &error);
+    // Not a reason to fail the file: it is verified without the cache.
+    if (!chunks) cache->log->Warn(file + ": " + error);
+    verify.cache = chunks.get();
+  }
+  c.results = EvaluateExpectations(*sc, c.warnings, verify);
   return c;
 }
 
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     const std::vector<std::string>& args, std::ostream& err, int jobs,
-    const ShardSpec& shard, std::vector<std::string>* unit_errs) {
+    const ShardSpec& shard, std::vector<std::string>* unit_errs,
+    const CacheSettings* cache) {
   // Every file first (and the walk's errors in their place), then the
   // files checked on `jobs` threads, each with its own diagnostics, which
   // are written in file order: the output does not depend on `jobs`.
@@ -413,7 +430,7 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
   ParallelFor(pending.size(), jobs, [&](size_t k) {
     std::ostringstream e;
     const size_t i = pending[k];
-    checks[i] = CheckScenario(checks[i].file, e);
+    checks[i] = CheckScenario(checks[i].file, e, cache);
     errs[i] = e.str();
   });
   if (unit_errs)

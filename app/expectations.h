@@ -13,13 +13,17 @@
 
 #include "app/check_result.h"
 #include "app/shard.h"
+#include "app/verify_cache.h"
 #include "model/scenario.h"
 
 namespace meshsim {
 
 // Loads `file` and evaluates its `expect:` list. Load diagnostics go to
 // `err`; a file that does not load is a ScenarioCheck with `error` set.
-ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
+// With `cache`, the verifier's chunks are kept there (`check --cache`,
+// app/verify_cache.h; needs RecordInputs and io::SetRecordObjects(true)).
+ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
+                            const CacheSettings* cache = nullptr);
 
 // `meshsim check ARG...`: every scenario file given or found under a folder
 // given (app/discovery.h), each loaded and checked. nullopt after an error
@@ -32,7 +36,8 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err);
 // there, by index, instead of written to `err`.
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     const std::vector<std::string>& args, std::ostream& err, int jobs = 1,
-    const ShardSpec& shard = {}, std::vector<std::string>* unit_errs = nullptr);
+    const ShardSpec& shard = {}, std::vector<std::string>* unit_errs = nullptr,
+    const CacheSettings* cache = nullptr);
 
 // The warnings of a loaded scenario: the mesh's, then the loader's.
 std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
@@ -41,8 +46,10 @@ std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
 // Evaluates the `expect:` list of a loaded scenario. `findings:` and
 // `no_findings:` count the verifier's findings, the analyzer catalogue's
 // (lint/lint.h) and the `warnings` (ScenarioWarnings) that carry the rule id.
+// `verify` answers them with `options` (a cache, say).
 std::vector<ExpectationResult> EvaluateExpectations(
-    const Scenario& sc, const std::vector<Diagnostic>& warnings = {});
+    const Scenario& sc, const std::vector<Diagnostic>& warnings = {},
+    const VerifyOptions& verify = {});
 
 }  // namespace meshsim
 

@@ -156,6 +156,7 @@ std::string Joined(const std::vector<std::string>& args) {
 
 std::mutex recorded_mu;
 std::map<std::string, std::string> recorded;
+thread_local std::map<std::string, std::string>* captured = nullptr;
 
 }  // namespace
 
@@ -398,10 +399,14 @@ void RecordInputs() {
   }
   io::SetReadObserver([](const std::string& path, const std::string& bytes) {
     const std::string digest = Sha256Hex(bytes);
+    if (captured) (*captured)[path] = digest;
     std::lock_guard<std::mutex> lock(recorded_mu);
     recorded[path] = digest;
   });
 }
+
+InputCapture::InputCapture() : outer_(captured) { captured = &inputs_; }
+InputCapture::~InputCapture() { captured = outer_; }
 
 std::map<std::string, std::string> RecordedInputs() {
   std::lock_guard<std::mutex> lock(recorded_mu);

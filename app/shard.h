@@ -117,6 +117,21 @@ void RecordInputs();
 std::map<std::string, std::string> TakeRecordedInputs();
 std::map<std::string, std::string> RecordedInputs();
 
+// While alive, and while RecordInputs records, also keeps the inputs read
+// on this thread: those of one scenario when `check` loads several at once.
+class InputCapture {
+ public:
+  InputCapture();
+  ~InputCapture();
+  InputCapture(const InputCapture&) = delete;
+  InputCapture& operator=(const InputCapture&) = delete;
+  const std::map<std::string, std::string>& inputs() const { return inputs_; }
+
+ private:
+  std::map<std::string, std::string> inputs_;
+  std::map<std::string, std::string>* outer_;
+};
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_APP_SHARD_H_

@@ -64,10 +64,40 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
 
 }  // namespace
 
+void VerifyCacheLog::Count(bool reused) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(reused ? reused_ : solved_);
+}
+
+void VerifyCacheLog::Warn(const std::string& w) {
+  std::lock_guard<std::mutex> lock(mu_);
+  warnings_.insert(w);
+}
+
+size_t VerifyCacheLog::reused() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reused_;
+}
+
+size_t VerifyCacheLog::solved() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return solved_;
+}
+
+void VerifyCacheLog::Report(const std::string& dir, std::ostream& err) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const std::string& w : warnings_)
+    err << "meshsim: warning: " << w << "\n";
+  err << "meshsim: cache " << dir << ": " << reused_ << " of "
+      << reused_ + solved_ << " chunks reused, " << solved_ << " solved\n";
+}
+
 std::unique_ptr<VerifyCache> VerifyCache::Open(
-    const std::string& dir, const std::string& version, const Scenario& sc,
+    const CacheSettings& settings, const Scenario& sc,
     const std::map<std::string, std::string>& inputs, std::string* error) {
-  if (!io::RecordingObjects() || inputs.empty()) {
+  const std::string& dir = settings.dir;
+  const std::string& version = settings.version;
+  if (!io::RecordingObjects() || inputs.empty() || !settings.log) {
     *error = "--cache: the scenario was loaded without recording its inputs";
     return nullptr;
   }
@@ -87,6 +117,7 @@ std::unique_ptr<VerifyCache> VerifyCache::Open(
   std::unique_ptr<VerifyCache> cache(new VerifyCache());
   cache->dir_ = dir;
   cache->version_ = version;
+  cache->log_ = settings.log;
   // §8.1: a slice's encoding reads security policies only by namespace;
   // everything else is the configuration every chunk depends on.
   Sha256 config;
@@ -132,11 +163,6 @@ std::string VerifyCache::EntryName(const std::string& work) const {
   return h.Hex();
 }
 
-void VerifyCache::Warn(const std::string& w) {
-  std::lock_guard<std::mutex> lock(mu_);
-  warnings_.insert(w);
-}
-
 std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
   const std::string name = EntryName(work);
   const fs::path p = fs::path(dir_) / (name + ".json");
@@ -168,9 +194,9 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
     }
   }
   if (!why.empty())
-    Warn("cache entry " + p.string() + " " + why + "; ignored, solved again");
-  std::lock_guard<std::mutex> lock(mu_);
-  ++(found ? reused_ : solved_);
+    log_->Warn("cache entry " + p.string() + " " + why +
+               "; ignored, solved again");
+  log_->Count(found.has_value());
   return found;
 }
 
@@ -198,7 +224,7 @@ void VerifyCache::Store(const std::string& work,
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << j.dump();
     if (!out) {
-      Warn("cannot write the cache entry " + tmp.string());
+      log_->Warn("cannot write the cache entry " + tmp.string());
       return;
     }
   }
@@ -206,16 +232,8 @@ void VerifyCache::Store(const std::string& work,
   fs::rename(tmp, dest, ec);
   if (ec) {
     fs::remove(tmp, ec);
-    Warn("cannot write the cache entry " + dest.string());
+    log_->Warn("cannot write the cache entry " + dest.string());
   }
-}
-
-void VerifyCache::Report(std::ostream& err) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const std::string& w : warnings_)
-    err << "meshsim: warning: " << w << "\n";
-  err << "meshsim: cache " << dir_ << ": " << reused_ << " of "
-      << reused_ + solved_ << " chunks reused, " << solved_ << " solved\n";
 }
 
 }  // namespace meshsim

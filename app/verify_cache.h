@@ -5,10 +5,12 @@
 //
 //   io::SetRecordObjects(true);  RecordInputs();      // before loading
 //   std::optional<Scenario> sc = ...;
-//   auto cache = VerifyCache::Open(dir, *sc, RecordedInputs(), &error);
+//   VerifyCacheLog log;
+//   auto cache = VerifyCache::Open(dir, version, *sc, RecordedInputs(), &log,
+//                                  &error);
 //   options.cache = cache.get();
 //   VerifyResult r = Verify(*sc, options);
-//   cache->Report(std::cerr);   // "cache: 31 of 32 chunks reused"
+//   log.Report(dir, std::cerr);   // "cache DIR: 31 of 32 chunks reused"
 //
 // An entry's file name is the SHA-256 of meshsim's version and executable,
 // the configuration except security policies (every other object, with its
@@ -34,15 +36,40 @@
 
 namespace meshsim {
 
+// What the caches of one command reused and solved, and their warnings
+// (damaged or foreign entries, writes that failed); `check` opens one cache
+// per scenario file and logs them together. Thread-safe.
+class VerifyCacheLog {
+ public:
+  void Count(bool reused);
+  void Warn(const std::string& w);
+  // The warnings, sorted, then "meshsim: cache DIR: N of M chunks reused,
+  // K solved".
+  void Report(const std::string& dir, std::ostream& err) const;
+  size_t reused() const;
+  size_t solved() const;
+
+ private:
+  mutable std::mutex mu_;
+  size_t reused_ = 0, solved_ = 0;
+  std::set<std::string> warnings_;
+};
+
+// `--cache DIR` of a command: where, which meshsim, and the log.
+struct CacheSettings {
+  std::string dir, version;
+  VerifyCacheLog* log = nullptr;
+};
+
 class VerifyCache : public ChunkCache {
  public:
   // Makes `dir` if needed. nullptr with `error` set when it cannot be made
   // or meshsim cannot read its own executable. `inputs`: every file read
   // while loading `sc` (path -> SHA-256, RecordedInputs).
-  // `version`: meshsim's, in every key. Needs io::SetRecordObjects(true)
-  // while `sc` was loaded.
+  // settings.version: meshsim's, in every key. Needs
+  // io::SetRecordObjects(true) while `sc` was loaded.
   static std::unique_ptr<VerifyCache> Open(
-      const std::string& dir, const std::string& version, const Scenario& sc,
+      const CacheSettings& settings, const Scenario& sc,
       const std::map<std::string, std::string>& inputs, std::string* error);
 
   std::optional<VerifyChunk> Find(const std::string& work) override;
@@ -50,24 +77,14 @@ class VerifyCache : public ChunkCache {
              const std::set<std::string>& policy_namespaces,
              const VerifyChunk& chunk) override;
 
-  // "meshsim: cache DIR: N of M chunks reused", and the warnings (damaged
-  // or foreign entries, writes that failed), sorted.
-  void Report(std::ostream& err) const;
-  size_t reused() const { return reused_; }
-  size_t solved() const { return solved_; }
-
  private:
   VerifyCache() = default;
   std::string EntryName(const std::string& work) const;
   std::string PolicyDigest(const std::string& ns) const;
-  void Warn(const std::string& w);
-
   std::string dir_, version_;
+  VerifyCacheLog* log_ = nullptr;
   std::string config_;  // SHA-256 of all but the security policies
   std::map<std::string, std::string> policies_;  // namespace -> SHA-256
-  mutable std::mutex mu_;
-  size_t reused_ = 0, solved_ = 0;
-  std::set<std::string> warnings_;
 };
 
 }  // namespace meshsim

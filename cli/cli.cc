@@ -92,8 +92,8 @@ namespace {
 std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
                                   const std::string& command) {
   static const std::set<std::string> kDropWithValue = {
-      "--shard", "--shard-out", "-j",    "--jobs",  "--root",       "--format",
-      "--junit", "--sarif",     "--csv", "--trace", "--trace-every"};
+      "--shard", "--shard-out", "-j",    "--jobs",  "--root",        "--format",
+      "--junit", "--sarif",     "--csv", "--trace", "--trace-every", "--cache"};
   static const std::set<std::string> kDropFlag = {"--github", "--quiet"};
   std::vector<std::string> work = {command};
   size_t i = 0;

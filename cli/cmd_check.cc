@@ -1,6 +1,7 @@
 // `meshsim check`: the scenario files' `expect:` lists, as a CI gate.
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -8,7 +9,10 @@
 
 #include "app/exit_code.h"
 #include "app/expectations.h"
+#include "app/verify_cache.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "model/io/loader.h"
 #include "reports/check_report.h"
 
 namespace meshsim::cli {
@@ -22,6 +26,7 @@ struct CheckCmdOptions {
   CheckPolicy policy;
   int jobs = 0;  // 0: the number of cores
   ShardOptions shard;
+  std::string cache;
 };
 
 // Failed expectations, and the verifier findings behind them.
@@ -71,16 +76,35 @@ int ReportChecks(const std::vector<ScenarioCheck>& checks,
 
 int RunCheck(const CheckCmdOptions& o, const Streams& io) {
   const int jobs = DefaultJobs(o.jobs);
+  // --cache: each file's verifier chunks (app/verify_cache.h), keyed by the
+  // inputs its loading records.
+  VerifyCacheLog cache_log;
+  const CacheSettings settings{o.cache, kMeshsimVersion, &cache_log};
+  const CacheSettings* cache = o.cache.empty() ? nullptr : &settings;
+  if (cache) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.cache, ec);
+    if (!std::filesystem::is_directory(o.cache, ec)) {
+      io.err << "meshsim: error: --cache " << o.cache
+             << ": cannot make the folder\n";
+      return 2;
+    }
+    io::SetRecordObjects(true);
+    RecordInputs();
+  }
   if (!o.shard.parsed) {
-    const auto checks = CheckScenarios(o.scenarios, io.err, jobs);
+    const auto checks =
+        CheckScenarios(o.scenarios, io.err, jobs, {}, nullptr, cache);
+    if (cache) cache_log.Report(o.cache, io.err);
     return checks ? ReportChecks(*checks, o, io) : 2;
   }
   // A shard: the walk's messages are the preamble every shard shares.
   std::ostringstream walk;
   std::vector<std::string> errs;
   const auto checks =
-      CheckScenarios(o.scenarios, walk, jobs, *o.shard.parsed, &errs);
+      CheckScenarios(o.scenarios, walk, jobs, *o.shard.parsed, &errs, cache);
   io.err << walk.str();
+  if (cache) cache_log.Report(o.cache, io.err);
   if (!checks) return 2;
   ShardFile f;
   f.units = checks->size();
@@ -123,6 +147,10 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_flag("--github", o->github,
                 "print GitHub annotations and append a summary to "
                 "$GITHUB_STEP_SUMMARY");
+  sub->add_option("--cache", o->cache,
+                  "keep the verifier's answers in folder DIR; a later check "
+                  "solves only what a change touches (the output does not "
+                  "depend on it)");
   AddShardOptions(sub, o->shard, "scenario files");
   commands.push_back({sub, [o](const Streams& io) {
                         return ParseShardOptions(o->shard, io.err)

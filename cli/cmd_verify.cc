@@ -112,11 +112,12 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   VerifyOptions options = o.verify;
   if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
   options.jobs = DefaultJobs(options.jobs);
+  VerifyCacheLog cache_log;
   std::unique_ptr<VerifyCache> cache;
   if (!o.cache.empty()) {
     std::string error;
-    cache = VerifyCache::Open(o.cache, kMeshsimVersion, *sc, RecordedInputs(),
-                              &error);
+    cache = VerifyCache::Open({o.cache, kMeshsimVersion, &cache_log}, *sc,
+                              RecordedInputs(), &error);
     if (!cache) {
       io.err << "meshsim: error: " << error << "\n";
       return 2;
@@ -125,11 +126,11 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   }
   if (o.shard.parsed) {
     const int rc = WriteVerifyShard(o, *sc, options, diags, load_err.str(), io);
-    if (cache) cache->Report(io.err);
+    if (cache) cache_log.Report(o.cache, io.err);
     return rc;
   }
   VerifyResult r = Verify(*sc, options);
-  if (cache) cache->Report(io.err);
+  if (cache) cache_log.Report(o.cache, io.err);
   AttachWitnessPaths(*sc, r);
   return ReportVerify(o.scenario, sc->mesh.name, r, o.format, o.sarif,
                       ScenarioWarnings(*sc, diags), io);

@@ -224,6 +224,31 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
   EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
 }
 
+TEST_F(VerifyCacheTest, CheckKeepsEachScenarioFilesChunks) {
+  // Two scenario files over the same manifests, checked on two threads:
+  // each is keyed by its own inputs.
+  const std::string expect =
+      "expect:\n  - verify: [waypoint-bypass, waypoint-double-pass]\n";
+  std::ofstream(scenario_, std::ios::app) << expect;
+  fs::copy_file(scenario_, dir_ / "mesh" / "second.yaml");
+  std::ofstream(dir_ / "mesh" / "second.yaml", std::ios::app) << "seed: 7\n";
+  const std::string folder = (dir_ / "mesh").string();
+  const Outcome cold = Cli({"check", folder});
+  ASSERT_EQ(cold.code, 0) << cold.out << cold.err;
+  const Outcome first = Cli({"check", folder, "--cache", cache_, "-j", "2"});
+  EXPECT_EQ(first.out, cold.out);
+  EXPECT_EQ(first.code, cold.code);
+  EXPECT_EQ(Reused(first.err), std::make_pair(0, 8)) << first.err;
+  const Outcome warm = Cli({"check", folder, "--cache", cache_, "-j", "2"});
+  EXPECT_EQ(warm.out, cold.out);
+  EXPECT_EQ(Reused(warm.err), std::make_pair(8, 8)) << warm.err;
+  // A policy in pay: two chunks of each file.
+  WriteNamespace("pay", 5, kPayPost);
+  const Outcome changed = Cli({"check", folder, "--cache", cache_});
+  EXPECT_EQ(changed.out, Cli({"check", folder}).out);
+  EXPECT_EQ(Reused(changed.err), std::make_pair(4, 8)) << changed.err;
+}
+
 TEST_F(VerifyCacheTest, ACacheThatIsNotAFolderIsBadInput) {
   std::ofstream(dir_ / "file") << "x";
   const Outcome r =
