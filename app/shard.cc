@@ -72,7 +72,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
                                    actual, location, path, findings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,
                                    error_location, warnings)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary,
+                                   hops)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
                                    max_queue)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,

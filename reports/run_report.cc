@@ -101,7 +101,9 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
                    : 0.0;
       jp["waypoints"] = p.waypoints;
       jp["outcome"] = OutcomeName(p.outcome);
-      jp["hops"] = p.summary;
+      // One hop schema in every JSON output: as `paths` writes them.
+      jp["hops"] = PathHopsJson(p.hops)["hops"];
+      jp["summary"] = p.summary;
       t["paths"].push_back(jp);
     }
     root["traffic"].push_back(t);

@@ -24,7 +24,8 @@ namespace meshsim {
 struct SimPathInfo {
   std::vector<std::string> waypoints;
   Outcome outcome = Outcome::kDelivered;
-  std::string summary;  // hop kinds and names, for reports
+  std::string summary;    // hop kinds and names, for text reports
+  std::vector<Hop> hops;  // the path's hops, policies left out
 };
 
 struct StationStats {

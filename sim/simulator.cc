@@ -77,8 +77,10 @@ class ModelBuilder {
           auto [it, fresh] =
               path_ids.emplace(key, static_cast<int>(path_ids.size()));
           if (fresh) {
+            std::vector<Hop> hops = p.hops;
+            for (Hop& h : hops) h.policies.clear();
             m_.entry_paths.back().push_back(
-                {p.waypoints, p.outcome, Describe(p)});
+                {p.waypoints, p.outcome, Describe(p), std::move(hops)});
           }
           if (p.route && p.route->delay_ns > 0 && p.route->delay_percent > 0) {
             // §16.2 fault.delay: the held share waits at the proxy.
