@@ -36,6 +36,11 @@ void Diagnostics::Note(const SourceLocation& loc, std::string message) {
   items_.push_back({Severity::kNote, loc, std::move(message), "", {}});
 }
 
+void Diagnostics::Append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  error_count_ += other.error_count_;
+}
+
 void Diagnostics::Print(std::ostream& out) const {
   // A message quotes the input (names, values): one line each, controls
   // made visible, so a hostile name cannot forge lines or escape sequences.

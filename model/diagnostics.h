@@ -53,6 +53,8 @@ class Diagnostics {
   void Warning(const SourceLocation& loc, std::string message,
                std::string rule = "");
   void Note(const SourceLocation& loc, std::string message);
+  // Adds every diagnostic of `other`, in its order.
+  void Append(const Diagnostics& other);
 
   bool HasErrors() const { return error_count_ > 0; }
   int error_count() const { return error_count_; }

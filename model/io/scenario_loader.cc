@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "model/binding.h"
 #include "model/io/files.h"
@@ -12,6 +13,7 @@
 #include "model/io/manifest_sink.h"
 #include "model/io/scenario_sections.h"
 #include "model/io/yaml_reader.h"
+#include "model/parallel.h"
 #include "model/peering.h"
 #include "model/policy.h"
 
@@ -92,23 +94,31 @@ const std::set<std::string> kTopKeys = {
     "name",        "description", "istio",  "clusters", "traffic", "seed",
     "performance", "faults",      "expect", "verify",   "network", "sweep"};
 
-void LoadManifestPath(Reader& r, const YAML::Node& entry,
+// One `manifests:` entry, read before the cluster's manifests are loaded
+// (on a thread of their own, LoadClusters).
+struct ManifestEntry {
+  std::string rel;
+  SourceLocation loc;
+};
+
+void LoadManifestPath(Reader& r, const ManifestEntry& m,
                       const std::string& base_dir, Cluster& cluster,
                       io::ManifestSink& sink) {
-  auto rel = r.String(entry, "cluster " + cluster.name + ": manifests[]");
-  if (!rel) return;
+  const std::string* rel = &m.rel;
+  const SourceLocation& entry = m.loc;
   // Untrusted input stays below its root (docs/security.md).
   const std::string where = "cluster " + cluster.name + ": manifest ";
   if (fs::path(*rel).is_absolute()) {
-    r.Error(entry, where + "'" + *rel +
-                       "' is an absolute path; manifests are named relative "
-                       "to the scenario's folder (docs/security.md)");
+    r.diags().Error(entry,
+                    where + "'" + *rel +
+                        "' is an absolute path; manifests are named relative "
+                        "to the scenario's folder (docs/security.md)");
     return;
   }
   const fs::path p = fs::path(base_dir) / *rel;
   const fs::path root = io::InputRootFor(base_dir);
   if (auto why = io::OutsideRoot(p, root)) {
-    r.Error(entry, where + *why);
+    r.diags().Error(entry, where + *why);
     return;
   }
   std::error_code ec;
@@ -116,35 +126,41 @@ void LoadManifestPath(Reader& r, const YAML::Node& entry,
   if (fs::is_directory(p, ec)) {
     io::FileWalk walk = io::FilesUnder(p, {".yaml", ".yml", ".json"}, root);
     for (const std::string& e : walk.errors)
-      r.Error(entry, "cluster " + cluster.name + ": manifests: " + e);
+      r.diags().Error(entry, "cluster " + cluster.name + ": manifests: " + e);
     files = std::move(walk.files);
     if (files.empty() && walk.errors.empty())
-      r.Warning(entry, "manifest folder '" + *rel +
-                           "' holds no .yaml, .yml or .json files");
+      r.diags().Warning(entry, "manifest folder '" + *rel +
+                                   "' holds no .yaml, .yml or .json files");
   } else {
     if (!fs::exists(p, ec)) {
-      r.Error(entry, "cluster " + cluster.name + ": manifest '" + *rel +
-                         "' does not exist (looked for " +
-                         p.lexically_normal().string() + ")");
+      r.diags().Error(entry, "cluster " + cluster.name + ": manifest '" + *rel +
+                                 "' does not exist (looked for " +
+                                 p.lexically_normal().string() + ")");
       return;
     }
     files.push_back(p);
   }
   for (const fs::path& f : files) {
     std::string label = f.lexically_normal().string();
-    auto text =
-        io::ReadTextFile(f.string(), r.Loc(entry), "manifest", r.diags());
+    auto text = io::ReadTextFile(f.string(), entry, "manifest", r.diags());
     if (!text) continue;
     cluster.manifest_files.push_back(f.string());
     io::LoadManifestInto(*text, label, cluster, sink, r.diags());
   }
 }
 
-// Reads one cluster's entry and manifests into `mesh` and `sinks`; its pods
-// are made later, by FinishCluster, once every cluster's count is known.
-void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
-                 size_t index, Mesh& mesh,
-                 std::vector<io::ManifestSink>& sinks) {
+// What of a cluster's entry is loaded after its header: its manifests
+// (possibly on a thread of their own) and inline resources.
+struct ClusterBody {
+  std::vector<ManifestEntry> manifests;
+  YAML::Node resources;
+};
+
+// Reads one cluster's entry (name, nodes, peers, version, the manifests it
+// names) into `mesh` and `sinks`; its manifests are loaded by LoadBody, its
+// pods made later, by FinishCluster, once every cluster's count is known.
+void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
+                std::vector<io::ManifestSink>& sinks, ClusterBody& body) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return;
   if (index == io::kMaxClusters) {
@@ -228,19 +244,85 @@ void LoadCluster(Reader& r, const YAML::Node& n, const std::string& base_dir,
   io::ManifestSink sink;
   sink.mesh_pods_left =
       io::kMaxPodsPerMesh - std::min(io::kMaxPodsPerMesh, mesh_pods);
+  auto entry = [&](const YAML::Node& m) {
+    if (auto rel = r.String(m, "cluster " + c.name + ": manifests[]"))
+      body.manifests.push_back({*rel, r.Loc(m)});
+  };
   YAML::Node manifests = r.Child(n, "manifests");
   if (manifests.IsScalar()) {
-    LoadManifestPath(r, manifests, base_dir, c, sink);
+    entry(manifests);
   } else if (r.IsList(manifests, "cluster " + c.name + ": manifests")) {
-    for (const YAML::Node& m : manifests)
-      LoadManifestPath(r, m, base_dir, c, sink);
+    for (const YAML::Node& m : manifests) entry(m);
   }
   YAML::Node resources = r.Child(n, "resources");
-  if (r.IsList(resources, "cluster " + c.name + ": resources")) {
-    io::LoadParsedObjects(r, resources, c, sink);
-  }
+  if (r.IsList(resources, "cluster " + c.name + ": resources"))
+    body.resources = resources;
   mesh.clusters.push_back(std::move(c));
   sinks.push_back(std::move(sink));
+}
+
+void LoadManifests(Reader& r, const ClusterBody& body,
+                   const std::string& base_dir, Cluster& c,
+                   io::ManifestSink& sink) {
+  for (const ManifestEntry& m : body.manifests)
+    LoadManifestPath(r, m, base_dir, c, sink);
+}
+
+void LoadResources(Reader& r, const ClusterBody& body, Cluster& c,
+                   io::ManifestSink& sink) {
+  if (body.resources.IsDefined())
+    io::LoadParsedObjects(r, body.resources, c, sink);
+}
+
+// Every cluster of the scenario. `parallel`: each cluster's manifests on a
+// thread of its own, every cluster given the whole mesh's pod budget;
+// false when that budget is exceeded, so that the cluster that crossed it
+// is refused as one thread would (ManifestSink::mesh_pods_left). Each
+// cluster reports into its own diagnostics, appended in cluster order: the
+// same diagnostics in the same order either way.
+bool LoadClusters(const std::string& file, const YAML::Node& clusters,
+                  const std::string& base_dir, Mesh& mesh,
+                  std::vector<io::ManifestSink>& sinks, Diagnostics& diags,
+                  bool parallel) {
+  const size_t n = clusters.size();
+  std::vector<Diagnostics> per(n);
+  std::vector<ClusterBody> bodies(n);
+  std::vector<int> slot(n, -1);  // index into mesh.clusters, if loaded
+  for (size_t i = 0; i < n; ++i) {
+    Reader ri(file, per[i]);
+    const size_t before = mesh.clusters.size();
+    LoadHeader(ri, clusters[i], i, mesh, sinks, bodies[i]);
+    if (mesh.clusters.size() == before) continue;
+    slot[i] = static_cast<int>(before);
+    if (parallel) {
+      sinks.back().mesh_pods_left = io::kMaxPodsPerMesh;
+      continue;
+    }
+    LoadManifests(ri, bodies[i], base_dir, mesh.clusters.back(), sinks.back());
+    LoadResources(ri, bodies[i], mesh.clusters.back(), sinks.back());
+  }
+  if (parallel) {
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    ParallelFor(n, static_cast<int>(std::min<size_t>(cores, n)), [&](size_t i) {
+      if (slot[i] < 0) return;
+      Reader ri(file, per[i]);
+      LoadManifests(ri, bodies[i], base_dir, mesh.clusters[slot[i]],
+                    sinks[slot[i]]);
+    });
+    // Inline resources share the scenario's YAML document: one thread.
+    for (size_t i = 0; i < n; ++i) {
+      if (slot[i] < 0) continue;
+      Reader ri(file, per[i]);
+      LoadResources(ri, bodies[i], mesh.clusters[slot[i]], sinks[slot[i]]);
+    }
+    size_t pods = 0;
+    for (const io::ManifestSink& sink : sinks) {
+      pods += sink.declared_pods + sink.replica_pods;
+      if (sink.over_mesh_limit || pods > io::kMaxPodsPerMesh) return false;
+    }
+  }
+  for (const Diagnostics& d : per) diags.Append(d);
+  return true;
 }
 
 // §15.2: `peers:` names other clusters of the scenario, and means
@@ -309,8 +391,15 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   }
   if (r.IsList(clusters, "clusters")) {
     std::vector<io::ManifestSink> sinks;
-    for (size_t i = 0; i < clusters.size(); ++i)
-      LoadCluster(r, clusters[i], base_dir, i, sc.mesh, sinks);
+    if (!LoadClusters(file_label, clusters, base_dir, sc.mesh, sinks, diags,
+                      /*parallel=*/clusters.size() > 1)) {
+      // Past the mesh's pod budget: again on one thread, to refuse exactly
+      // what crossed it.
+      sc.mesh.clusters.clear();
+      sinks.clear();
+      LoadClusters(file_label, clusters, base_dir, sc.mesh, sinks, diags,
+                   false);
+    }
     // Pods are made only when the whole scenario is within the mesh's
     // limit; past it the scenario is refused here, before any allocation.
     for (const io::ManifestSink& sink : sinks)

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "tests/test_world.h"
 
@@ -347,6 +348,74 @@ TEST(LoaderTest, ShippedKubernetesManifestsMatchTheirSchemas) {
   for (const Diagnostic& x : d.all()) all += x.ToString() + "\n";
   EXPECT_NE(all.find("Indexd"), std::string::npos) << all;
   EXPECT_NE(all.find("parallelsm"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// Clusters' manifests load on threads of their own: the diagnostics come
+// in cluster order (each cluster's header, then its manifests), the same on
+// every load, and each cluster holds only its own objects.
+TEST(LoaderTest, ClustersLoadedInParallelReportInClusterOrder) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-parallel-load";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ostringstream sc;
+  sc << "name: parallel\nclusters:\n";
+  for (int i = 0; i < 6; ++i) {
+    const std::string c = "c" + std::to_string(i);
+    std::ofstream m(dir / (c + ".yaml"));
+    m << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns" << i
+      << "\n---\napiVersion: example.com/v1\nkind: Widget" << i
+      << "\nmetadata:\n  name: w\n  namespace: ns" << i << "\n";
+    for (int s = 0; s < 50; ++s)
+      m << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc" << s
+        << "\n  namespace: ns" << i << "\nspec:\n  ports: [{port: 80}]\n";
+    // A Service port out of range: an error in each cluster.
+    m << "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: bad\n"
+         "  namespace: ns"
+      << i << "\nspec:\n  ports: [{port: 70000}]\n";
+    sc << "  - name: " << c << "\n    nodes: " << (i == 3 ? "0" : "1")
+       << "\n    manifests: [" << c << ".yaml]\n";
+  }
+  std::string first;
+  for (int run = 0; run < 5; ++run) {
+    Diagnostics d;
+    auto s =
+        LoadScenarioText(sc.str(), (dir / "s.yaml").string(), dir.string(), d);
+    ASSERT_TRUE(s);
+    std::string all;
+    for (const Diagnostic& x : d.all()) all += x.ToString() + "\n";
+    if (run == 0) {
+      first = all;
+      // c3's header error (nodes: 0) between c2's and c3's manifests, and
+      // every cluster's skipped-kind note and port error in order.
+      size_t at = 0;
+      for (int i = 0; i < 6; ++i) {
+        const std::string file = (dir / ("c" + std::to_string(i) + ".yaml"))
+                                     .lexically_normal()
+                                     .string();
+        if (i == 3) {
+          const size_t header = all.find("cluster c3: nodes", at);
+          ASSERT_NE(header, std::string::npos) << all;
+          at = header;
+        }
+        const size_t note = all.find(file + ":", at);
+        ASSERT_NE(note, std::string::npos) << i << "\n" << all;
+        at = note + 1;
+      }
+      ASSERT_EQ(s->mesh.clusters.size(), 6u);
+      for (const Cluster& c : s->mesh.clusters)
+        for (const Service& svc : c.services)
+          EXPECT_EQ(svc.ns, "ns" + c.name.substr(1)) << c.name;
+    } else {
+      EXPECT_EQ(all, first) << "run " << run;
+    }
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
