@@ -1,5 +1,6 @@
 #include "app/verify_cache.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -220,13 +221,27 @@ void VerifyCache::Store(const std::string& work,
            << ".tmp";
   const fs::path tmp = fs::path(dir_) / tmp_name.str();
   const fs::path dest = fs::path(dir_) / (name + ".json");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << j.dump();
-    if (!out) {
-      log_->Warn("cannot write the cache entry " + tmp.string());
-      return;
-    }
+  // Created anew, never through a link: a cache folder restored from an
+  // untrusted job's archive may hold a link where an entry is written.
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    log_->Warn("cannot write the cache entry " + tmp.string());
+    return;
+  }
+  const std::string bytes = j.dump();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (done < bytes.size()) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    log_->Warn("cannot write the cache entry " + tmp.string());
+    return;
   }
   std::error_code ec;
   fs::rename(tmp, dest, ec);

@@ -1,7 +1,7 @@
 // Generates a large multicluster scenario for `meshsim paths` benchmarks:
 //
 //   gen_mesh OUT_DIR [--clusters 3] [--services 2000] [--pods 20000] [--traffic
-//   300] [--policies 0|1]
+//   300] [--policies 0|1] [--policy-namespaces N]
 //
 // Writes OUT_DIR/scenario.yaml and OUT_DIR/<cluster>.yaml. Services are spread
 // over namespaces of 20; every namespace is ambient, every other namespace
@@ -10,7 +10,8 @@
 // network. Pods are split evenly over the services of each cluster. With
 // --policies 1, each namespace of each cluster has two AuthorizationPolicies:
 // `guard` (its pods admit only their namespace and the waypoint) and `l7`
-// (the waypoint admits GET from its namespace and the next).
+// (the waypoint admits GET from its namespace and the next); with
+// --policy-namespaces N, only namespaces ns0 to ns(N-1) have them.
 // Deterministic: the same arguments give the same files.
 #include <cstdlib>
 #include <filesystem>
@@ -21,11 +22,13 @@
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: gen_mesh OUT_DIR [--clusters N] [--services N] "
-                 "[--pods N] [--traffic N] [--policies 0|1]\n";
+                 "[--pods N] [--traffic N] [--policies 0|1] "
+                 "[--policy-namespaces N]\n";
     return 2;
   }
   std::filesystem::path out = argv[1];
-  int clusters = 3, services = 2000, pods = 20000, traffic = 300, policies = 0;
+  int clusters = 3, services = 2000, pods = 20000, traffic = 300, policies = 0,
+      policy_namespaces = -1;
   double rate = 10, duration = 10;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i];
@@ -40,6 +43,8 @@ int main(int argc, char** argv) {
       traffic = v;
     else if (k == "--policies")
       policies = v;
+    else if (k == "--policy-namespaces")
+      policy_namespaces = v;
     else if (k == "--rate")
       rate = std::atof(argv[i + 1]);
     else if (k == "--duration")
@@ -84,7 +89,7 @@ int main(int argc, char** argv) {
           << "\nspec:\n  gatewayClassName: istio-waypoint\n  listeners:\n  - "
              "{name: mesh, port: 15008, protocol: HBONE}\n---\n";
       }
-      if (policies) {
+      if (policies && (policy_namespaces < 0 || n < policy_namespaces)) {
         f << "apiVersion: security.istio.io/v1\nkind: "
              "AuthorizationPolicy\nmetadata:\n  name: guard\n  namespace: ns"
           << n

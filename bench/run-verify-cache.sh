@@ -6,11 +6,15 @@
 # change without the cache. Prints wall time, peak memory and chunks reused;
 # checks that each cached output equals the uncached one but for seconds.
 #
-#   bench/run-verify-cache.sh [BUILD_DIR] [SIZE]   # SIZE: 1 (default), 3, 10
+#   bench/run-verify-cache.sh [BUILD_DIR] [SIZE] [POLICY_NAMESPACES]
+#
+# SIZE: 1 (default), 3 or 10; POLICY_NAMESPACES: how many namespaces (from
+# ns0) have the two policies (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 size=${2:-1}
+policy_ns=${3:-}
 case $size in
   1) args=(--clusters 3 --services 2000 --pods 20000) ;;
   3) args=(--clusters 5 --services 6000 --pods 60000) ;;
@@ -19,7 +23,9 @@ case $size in
 esac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$build/bench/gen_mesh" "$out/mesh" "${args[@]}" --traffic 1 --policies 1 > /dev/null
+policy_args=(--policies 1)
+[ -n "$policy_ns" ] && policy_args+=(--policy-namespaces "$policy_ns")
+"$build/bench/gen_mesh" "$out/mesh" "${args[@]}" --traffic 1 "${policy_args[@]}" > /dev/null
 m="$build/cli/meshsim"
 run() {  # label, then args; prints a row
   local label=$1
@@ -38,7 +44,7 @@ same() {  # two labels: equal but for seconds
     exit 1
   fi
 }
-echo "mesh: ${args[*]}, 2 AuthorizationPolicies per namespace; verify -j 2"
+echo "mesh: ${args[*]}, 2 AuthorizationPolicies in ${policy_ns:-every} namespace(s); verify -j 2"
 run "cold, no cache"
 run "cold, filling the cache" --cache "$out/cache"
 run "warm, nothing changed" --cache "$out/cache"

@@ -14,17 +14,23 @@ namespace meshsim::verify {
 
 namespace {
 
-// One key per source class: classes with equal keys behave alike towards
-// every destination, because they share cluster, kind and gateway and match
-// the same principal, namespace and address patterns of every policy in the
-// scenario (docs/verification.md, "slicing").
-//
-// With `only_ns`, only the policies of those namespaces count: the keys are
-// then valid for destinations whose policies all live there (§8.1: the
-// destination's namespace, the root namespace and its waypoints').
-std::vector<std::string> ClassKeys(const Scenario& sc,
-                                   const std::vector<SourceClass>& classes,
-                                   const std::set<std::string>* only_ns) {
+// The principal, namespace and address patterns of the policies that
+// count: every policy of the scenario, or with `only_ns` only those of
+// these namespaces (§8.1: a destination's, the root namespace and its
+// waypoints'). Sorted, without repeats.
+struct Patterns {
+  std::vector<std::string> patterns, blocks;
+  std::string Signature() const {
+    std::string s;
+    for (const std::string& p : patterns) s += p + '\n';
+    s += '\f';
+    for (const std::string& b : blocks) s += b + '\n';
+    return s;
+  }
+};
+
+Patterns PolicyPatterns(const Scenario& sc,
+                        const std::set<std::string>* only_ns) {
   std::vector<std::string> patterns, blocks;
   for (const Cluster& c : sc.mesh.clusters)
     for (const AuthorizationPolicy& p : c.authorization_policies) {
@@ -54,6 +60,18 @@ std::vector<std::string> ClassKeys(const Scenario& sc,
   patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
   std::sort(blocks.begin(), blocks.end());
   blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+  return {std::move(patterns), std::move(blocks)};
+}
+
+// One key per source class: classes with equal keys behave alike towards
+// the destinations whose policies gave `pat`, because they share cluster,
+// kind and gateway and match the same patterns (docs/verification.md,
+// "slicing").
+std::vector<std::string> ClassKeys(const Scenario& sc,
+                                   const std::vector<SourceClass>& classes,
+                                   const Patterns& pat) {
+  const std::vector<std::string>& patterns = pat.patterns;
+  const std::vector<std::string>& blocks = pat.blocks;
   std::vector<std::string> out;
   out.reserve(classes.size());
   for (const SourceClass& k : classes) {
@@ -261,29 +279,44 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
   const std::string ns = d.key.substr(0, d.key.find('/'));
   const std::string slot = options_.keys_by_namespace ? ns : "";
   auto it = groups_by_ns_.find(slot);
-  if (it != groups_by_ns_.end()) return it->second;
+  if (it != groups_by_ns_.end()) return *it->second;
   std::set<std::string> only = waypoint_namespaces_;
   only.insert(ns);
   const std::set<std::string>* scope =
       options_.keys_by_namespace ? &only : nullptr;
-  std::vector<std::string> keys;
-  for (size_t v = 0; v < versions_.size(); ++v) {
-    std::vector<std::string> k = ClassKeys(*versions_[v], classes_[v], scope);
-    if (v == 0) {
-      keys = std::move(k);
-    } else {
-      for (size_t i = 0; i < keys.size(); ++i) keys[i] += "#" + k[i];
+  // Namespaces whose policies give the same patterns share one grouping
+  // (most namespaces have none of their own): memory per distinct pattern
+  // set, not per namespace.
+  std::vector<Patterns> pats;
+  std::string signature;
+  for (const Scenario* v : versions_) {
+    pats.push_back(PolicyPatterns(*v, scope));
+    signature += pats.back().Signature() + '\v';
+  }
+  auto [g, fresh] = groups_by_patterns_.try_emplace(signature);
+  if (fresh) {
+    std::vector<std::string> keys;
+    for (size_t v = 0; v < versions_.size(); ++v) {
+      std::vector<std::string> k =
+          ClassKeys(*versions_[v], classes_[v], pats[v]);
+      if (v == 0) {
+        keys = std::move(k);
+      } else {
+        for (size_t i = 0; i < keys.size(); ++i) keys[i] += "#" + k[i];
+      }
     }
+    KeyGroups groups;
+    std::map<std::string, size_t> group_of_key;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto [gk, new_key] = group_of_key.emplace(keys[i], groups.members.size());
+      if (new_key) groups.members.emplace_back();
+      groups.members[gk->second].push_back(i);
+      groups.group_of.push_back(gk->second);
+    }
+    g->second = std::make_unique<KeyGroups>(std::move(groups));
   }
-  KeyGroups groups;
-  std::map<std::string, size_t> group_of_key;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    auto [g, fresh] = group_of_key.emplace(keys[i], groups.members.size());
-    if (fresh) groups.members.emplace_back();
-    groups.members[g->second].push_back(i);
-    groups.group_of.push_back(g->second);
-  }
-  return groups_by_ns_.emplace(slot, std::move(groups)).first->second;
+  groups_by_ns_.emplace(slot, g->second.get());
+  return *g->second;
 }
 
 std::optional<std::set<std::string>> SlicePlan::PolicyScope(

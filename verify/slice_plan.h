@@ -106,7 +106,9 @@ class SlicePlan {
   std::vector<SliceDestination> destinations_;
   std::vector<std::string> notes_;
   std::set<std::string> waypoint_namespaces_;
-  std::map<std::string, KeyGroups> groups_by_ns_;
+  std::map<std::string, const KeyGroups*> groups_by_ns_;
+  // By the signature of the policy patterns they were keyed by.
+  std::map<std::string, std::unique_ptr<KeyGroups>> groups_by_patterns_;
   // The class whose representative is pod (cluster, ns/pod), first version.
   std::map<std::pair<int, std::string>, size_t> class_of_pod_;
   std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();

@@ -249,6 +249,27 @@ TEST_F(VerifyCacheTest, CheckKeepsEachScenarioFilesChunks) {
   EXPECT_EQ(Reused(changed.err), std::make_pair(4, 8)) << changed.err;
 }
 
+TEST_F(VerifyCacheTest, ALinkPlantedAtAnEntryIsNeitherReadNorFollowed) {
+  ExpectAsCold();
+  const fs::path entry = Entries()[0];
+  const fs::path secret = dir_ / "secret";
+  std::ofstream(secret) << "do not touch\n";
+  fs::remove(entry);
+  fs::create_symlink(secret, entry);
+  const Outcome cold = Cold();
+  const Outcome cached = Cached();
+  EXPECT_EQ(NoTimes(cached.out), NoTimes(cold.out));
+  EXPECT_NE(cached.err.find(entry.string() + " is not a regular file"),
+            std::string::npos)
+      << cached.err;
+  EXPECT_EQ(Reused(cached.err), std::make_pair(3, 4));
+  std::ifstream in(secret);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "do not touch\n");
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(entry)));
+}
+
 TEST_F(VerifyCacheTest, ACacheThatIsNotAFolderIsBadInput) {
   std::ofstream(dir_ / "file") << "x";
   const Outcome r =
