@@ -65,6 +65,18 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
 
 }  // namespace
 
+CacheRecording::CacheRecording(bool on) : on_(on) {
+  if (!on_) return;
+  io::SetRecordObjects(true);
+  RecordInputs();
+}
+
+CacheRecording::~CacheRecording() {
+  if (!on_) return;
+  io::SetRecordObjects(false);
+  TakeRecordedInputs();  // a shard has taken its own already
+}
+
 void VerifyCacheLog::Count(bool reused) {
   std::lock_guard<std::mutex> lock(mu_);
   ++(reused ? reused_ : solved_);

@@ -61,6 +61,20 @@ struct CacheSettings {
   VerifyCacheLog* log = nullptr;
 };
 
+// While alive, loading records what `--cache` keys chunks by (object
+// digests, io::SetRecordObjects; input files, RecordInputs); both stop when
+// it ends. `on`: false does nothing.
+class CacheRecording {
+ public:
+  explicit CacheRecording(bool on);
+  ~CacheRecording();
+  CacheRecording(const CacheRecording&) = delete;
+  CacheRecording& operator=(const CacheRecording&) = delete;
+
+ private:
+  bool on_;
+};
+
 class VerifyCache : public ChunkCache {
  public:
   // Makes `dir` if needed. nullptr with `error` set when it cannot be made

@@ -89,9 +89,8 @@ int RunCheck(const CheckCmdOptions& o, const Streams& io) {
              << ": cannot make the folder\n";
       return 2;
     }
-    io::SetRecordObjects(true);
-    RecordInputs();
   }
+  const CacheRecording recording(cache != nullptr);
   if (!o.shard.parsed) {
     const auto checks =
         CheckScenarios(o.scenarios, io.err, jobs, {}, nullptr, cache);

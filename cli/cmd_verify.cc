@@ -101,10 +101,7 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   Diagnostics diags;
   std::ostringstream load_err;
   // --cache keys chunks by the inputs, so loading records them.
-  if (!o.cache.empty()) {
-    io::SetRecordObjects(true);
-    RecordInputs();
-  }
+  const CacheRecording recording(!o.cache.empty());
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing verified", load_err, diags);
   io.err << load_err.str();
