@@ -162,6 +162,9 @@ void ExpectationReferences(const Scenario& sc, std::vector<LintFinding>& out) {
       policies.insert(p.Key());
     for (const PeerAuthentication& p : c.peer_authentications)
       policies.insert(p.Key());
+    // §16.4: a token the RequestAuthentication rejects is denied by it (401).
+    for (const RequestAuthentication& p : c.request_authentications)
+      policies.insert(p.Key());
     for (const auto& [key, gw] : c.gateways) gateways.insert(key);
   }
   const std::vector<std::string> policy_list(policies.begin(), policies.end());
@@ -171,8 +174,8 @@ void ExpectationReferences(const Scenario& sc, std::vector<LintFinding>& out) {
     if (!x.denied_by.empty() && !policies.count(x.denied_by))
       out.push_back(Make("reference-not-found",
                          "expect '" + x.name + "': denied_by " + x.denied_by +
-                             " names no AuthorizationPolicy or "
-                             "PeerAuthentication" +
+                             " names no AuthorizationPolicy, "
+                             "PeerAuthentication or RequestAuthentication" +
                              DidYouMean(x.denied_by, policy_list),
                          x.location, obj, "name the policy as namespace/name"));
     if (x.via)
