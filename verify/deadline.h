@@ -52,6 +52,18 @@ class Deadline {
   Clock::time_point end_;
 };
 
+// Why Z3 answered unknown, in the user's words: its resource limit is
+// `--rlimit`, and Z3 calls running out of it "canceled".
+inline std::string SolverUnknownReason(const std::string& z3_reason,
+                                       unsigned rlimit) {
+  if (z3_reason == "canceled" ||
+      z3_reason.find("resource limit") != std::string::npos ||
+      z3_reason.find("rlimit") != std::string::npos)
+    return "the solver ran out of its resource limit (--rlimit " +
+           std::to_string(rlimit) + "); raise --rlimit to decide it";
+  return "the solver could not decide it (" + z3_reason + ")";
+}
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_VERIFY_DEADLINE_H_

@@ -493,7 +493,8 @@ z3::check_result DiffRun::Check(const Slices& x,
   }
   if (r == z3::unknown && !Expired()) {
     out_->result = ProofResult::kUnknown;
-    out_->reason = s.reason_unknown() + " (" + x.d.key + ")";
+    out_->reason = SolverUnknownReason(s.reason_unknown(), options_.rlimit) +
+                   " (" + x.d.key + ")";
   }
   if (r == z3::sat && model) *model = s.get_model();
   return r;

@@ -100,7 +100,7 @@ struct Query {
 };
 
 Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions,
-            const Deadline& deadline) {
+            const Deadline& deadline, unsigned rlimit) {
   Query q;
   if (deadline.Expired()) {
     q.result = ProofResult::kUnknown;
@@ -131,7 +131,9 @@ Query Check(z3::solver& s, const std::vector<z3::expr>& assumptions,
     }
   } else {
     q.result = ProofResult::kUnknown;
-    q.reason = deadline.Expired() ? deadline.Reason() : s.reason_unknown();
+    q.reason = deadline.Expired()
+                   ? deadline.Reason()
+                   : SolverUnknownReason(s.reason_unknown(), rlimit);
   }
   return q;
 }
@@ -263,9 +265,18 @@ VerifyResult Prover::Prove(const SliceDestination& d,
   if (Wanted(options_, "waypoint-bypass"))
     br = Run(q, slice, "waypoint-bypass", unguarded, assume,
              "reaches without any waypoint");
+  // Exposure is asked where no bypass exists with every waypoint up; where
+  // that is undecided, so is exposure (never proved by default).
   if (Wanted(options_, "fail-open-exposure") && br == ProofResult::kProved)
     Run(q, slice, "fail-open-exposure", unguarded, all_on,
         "would reach without any waypoint");
+  if (Wanted(options_, "fail-open-exposure") && br == ProofResult::kUnknown) {
+    PropertyResult pr{"fail-open-exposure"};
+    pr.result = ProofResult::kUnknown;
+    pr.classes_checked = q.pairs;
+    pr.reason = "undecided because waypoint-bypass is (" + e.dest + ")";
+    slice.properties.push_back(std::move(pr));
+  }
   if (Wanted(options_, "waypoint-double-pass"))
     Run(q, slice, "waypoint-double-pass", e.passes >= 2, assume,
         "passes two waypoints on the way to");
@@ -345,7 +356,7 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
   }
   s_.push();
   s_.add(goal);
-  Query r = Check(s_, assumptions, deadline_);
+  Query r = Check(s_, assumptions, deadline_, options_.rlimit);
   ans.first = ans.last = r.result;
   ans.reason = r.reason;
   ans.core = r.core;
@@ -359,7 +370,7 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
                                    .kind;
       s_.add(!enc_.SrcIs(q.e,
                          [&](const SourceClass& c) { return c.kind == kind; }));
-      r = Check(s_, assumptions, deadline_);
+      r = Check(s_, assumptions, deadline_, options_.rlimit);
     }
     ans.last = r.result;
   }

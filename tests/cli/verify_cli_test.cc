@@ -29,6 +29,29 @@ TEST(VerifyCliTest, ExitCodes) {
             2);
 }
 
+// A solver out of its --rlimit says so in the user's words, and what it
+// left undecided is unknown: fail-open exposure is asked only where no
+// bypass exists, so an undecided bypass leaves it unknown, never proved.
+TEST(VerifyCliTest, AnExhaustedRlimitIsUnknownWithAHint) {
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"verify", "scenarios/bookinfo/scenario.yaml", "--rlimit",
+                    "1", "--format", "json"},
+                   out, err),
+            3);
+  const std::string s = out.str();
+  EXPECT_NE(s.find("the solver ran out of its resource limit (--rlimit 1); "
+                   "raise --rlimit to decide it"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(s.find("canceled"), std::string::npos);
+  const size_t exposure = s.find("\"name\": \"fail-open-exposure\"");
+  ASSERT_NE(exposure, std::string::npos);
+  const std::string unknown = "\"result\": \"unknown\"";
+  EXPECT_EQ(s.compare(s.find("\"result\"", exposure), unknown.size(), unknown),
+            0)
+      << s.substr(exposure, 200);
+}
+
 // The counterexample carries the concrete request and its path.
 TEST(VerifyCliTest, CounterexampleHasRequestPathAndObjects) {
   std::ostringstream out, err;
