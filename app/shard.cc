@@ -59,7 +59,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VerifyResult, properties, findings, groups)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JwtToken, iss, sub, azp, aud, claims,
                                    expired)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ObjectChange, cluster, kind, name, change,
-                                   old_location, new_location)
+                                   old_location, new_location, fields)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffSide, outcome, passes, via, route, path,
                                    decision, why)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffFinding, finding, old_side, new_side,

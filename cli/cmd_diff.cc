@@ -19,6 +19,13 @@ namespace meshsim::cli {
 
 namespace {
 
+// What changed in each modified object, field by field (docs/diff.md).
+void AddFieldChanges(std::vector<ObjectChange>& changes) {
+  for (ObjectChange& c : changes)
+    if (c.change == "modified")
+      c.fields = io::FieldChanges(c.old_location, c.new_location, 8);
+}
+
 struct DiffCmdOptions {
   std::string old_scenario, new_scenario, new_manifests, format = "text", sarif;
   std::vector<std::string> fail_on;
@@ -116,6 +123,7 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
                   {"fail_on", ids},
                   {"max_findings", std::to_string(options.max_findings)}};
     f.common_diff = DiffCommon(*a, *b);
+    AddFieldChanges(f.common_diff->changes);
     for (auto& [index, chunk] : CompareChunks(*a, *b, options, [&](size_t c) {
            return o.shard.parsed->Owns(c);
          })) {
@@ -133,6 +141,7 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
     return WriteShard(std::move(f), o.shard, io);
   }
   DiffResult r = Diff(*a, *b, options);
+  AddFieldChanges(r.changes);
   ExplainDiff(*a, *b, *fail_on, r);
   return ReportDiff(o.old_scenario, new_label, r, *fail_on, o.format, o.sarif,
                     warnings, io);

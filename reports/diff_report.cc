@@ -46,7 +46,8 @@ Json Change(const ObjectChange& c) {
           {"name", c.name},
           {"change", c.change},
           {"old", Location(c.old_location)},
-          {"new", Location(c.new_location)}};
+          {"new", Location(c.new_location)},
+          {"fields", c.fields}};
 }
 
 std::string PathText(const std::vector<Hop>& path) {
@@ -131,6 +132,7 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
       out << "  " << c.change << " " << c.kind << " " << c.name << " ("
           << c.cluster << ")" << (l.Known() ? " at " + l.ToString() : "")
           << "\n";
+      for (const std::string& f : c.fields) out << "      " << f << "\n";
     }
     out << "\n";
   }

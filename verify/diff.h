@@ -32,6 +32,9 @@ struct ObjectChange {
   std::string name;    // ns/name, or name for cluster-scoped kinds
   std::string change;  // added | removed | modified
   SourceLocation old_location, new_location;
+  // modified: "field.path: old -> new", as `meshsim diff` reads them again
+  // (io::FieldChanges); empty otherwise.
+  std::vector<std::string> fields;
 };
 
 // How one version treats the witness request.

@@ -15,6 +15,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/diagnostics.h"
 #include "model/scenario.h"
@@ -50,6 +51,14 @@ namespace io {
 // (Cluster::records), for `verify --cache`. Set while no loading runs.
 void SetRecordObjects(bool on);
 bool RecordingObjects();
+
+// `meshsim diff`: what changed between the two versions of one object, read
+// again from the files at `old_loc` and `new_loc`, as "field.path: old ->
+// new" (server-set metadata and status left out), at most `max`; empty when
+// either cannot be read again.
+std::vector<std::string> FieldChanges(const SourceLocation& old_loc,
+                                      const SourceLocation& new_loc,
+                                      size_t max);
 }  // namespace io
 
 }  // namespace meshsim

@@ -334,6 +334,25 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
   EXPECT_EQ(Cli({"diff", a, "--new-manifests", "no/such/dir"}).code, 2);
 }
 
+// A modified object says which fields changed, old -> new (issue 19).
+TEST(DiffCliTest, ModifiedObjectsListTheirChangedFields) {
+  CliRun typo = Cli({"diff", "scenarios/diff/principal-typo/scenario.yaml",
+                     "--new-manifests", "scenarios/diff/principal-typo/new"});
+  EXPECT_NE(typo.out.find("      spec.rules[0].from[0].source.principals[0]: "
+                          "cluster.local/ns/client/sa/curl -> "
+                          "cluster.local/ns/client/sa/crul\n"),
+            std::string::npos)
+      << typo.out;
+  CliRun label =
+      Cli({"diff", "scenarios/diff/namespace-onto-waypoint/scenario.yaml",
+           "--new-manifests", "scenarios/diff/namespace-onto-waypoint/new",
+           "--format", "json"});
+  EXPECT_NE(label.out.find("\"fields\": [\n        \"metadata.labels["
+                           "\\\"istio.io/use-waypoint\\\"]: added waypoint\""),
+            std::string::npos)
+      << label.out;
+}
+
 TEST(DiffCliTest, EquivalentRewriteIsProvedAndJsonIsStable) {
   const std::string a = "scenarios/diff/equivalent-rewrite/scenario.yaml";
   CliRun r = Cli(
