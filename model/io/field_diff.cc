@@ -16,9 +16,9 @@ namespace {
 
 // Server-set metadata: not a change anyone made (as the object digest).
 bool ServerSet(const std::string& path) {
-  for (const char* k : {"metadata.resourceVersion", "metadata.uid",
-                        "metadata.generation", "metadata.managedFields",
-                        "metadata.selfLink", "status"})
+  for (const char* k :
+       {"metadata.resourceVersion", "metadata.uid", "metadata.generation",
+        "metadata.managedFields", "metadata.selfLink", "status"})
     if (path == k) return true;
   return false;
 }
@@ -52,10 +52,10 @@ void Compare(const YAML::Node& a, const YAML::Node& b, const std::string& path,
         keys.push_back(it.first.Scalar());
     for (const std::string& k : keys) {
       // A key with dots or slashes (a label) stays one step of the path.
-      const std::string p =
-          k.find_first_of("./") != std::string::npos ? path + "[\"" + k + "\"]"
-          : path.empty()                              ? k
-                                                      : path + "." + k;
+      const std::string p = k.find_first_of("./") != std::string::npos
+                                ? path + "[\"" + k + "\"]"
+                            : path.empty() ? k
+                                           : path + "." + k;
       const YAML::Node x = a[k], y = b[k];
       if (!x.IsDefined())
         out.push_back(p + ": added " + Show(y));
