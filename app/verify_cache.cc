@@ -209,6 +209,12 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
   if (!why.empty())
     log_->Warn("cache entry " + p.string() + " " + why +
                "; ignored, solved again");
+  // A reused entry is fresh again: pruning by age (docs/verification.md)
+  // removes what no recent run used.
+  if (found) {
+    std::error_code ec;
+    fs::last_write_time(p, fs::file_time_type::clock::now(), ec);
+  }
   log_->Count(found.has_value());
   return found;
 }

@@ -6,6 +6,7 @@
 // foreign entry is ignored with a warning, never trusted.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -146,6 +147,18 @@ TEST_F(VerifyCacheTest, AWarmRunPrintsWhatAColdRunPrintsAndSolvesNothing) {
   EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
   // Whatever the number of jobs.
   EXPECT_EQ(ExpectAsCold("1"), std::make_pair(4, 4));
+}
+
+// Pruning by age keeps what recent runs used: a reused entry's time is
+// refreshed.
+TEST_F(VerifyCacheTest, AReusedEntryIsFreshAgain) {
+  ExpectAsCold();
+  const auto old =
+      fs::file_time_type::clock::now() - std::chrono::hours(24 * 30);
+  for (const fs::path& e : Entries()) fs::last_write_time(e, old);
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
+  for (const fs::path& e : Entries())
+    EXPECT_GT(fs::last_write_time(e), old + std::chrono::hours(24)) << e;
 }
 
 TEST_F(VerifyCacheTest, APolicyReSolvesOnlyTheChunksThatReadItsNamespace) {
