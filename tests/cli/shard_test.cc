@@ -10,32 +10,16 @@
 #include <regex>
 #include <sstream>
 
-#include "cli/cli.h"
+#include "tests/cli/cli_outcome.h"
 
 namespace meshsim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-Outcome Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-// Wall-clock seconds are the one field that differs between runs of the
-// same inputs (docs/verification.md).
-std::string NoTimes(const std::string& s) {
-  static const std::regex json(R"("seconds": *[0-9.e+-]+)");
-  static const std::regex text(R"([0-9]+\.[0-9]+ s\))");
-  return std::regex_replace(std::regex_replace(s, json, "\"seconds\": T"), text,
-                            "T s)");
-}
+using cli_test::Cli;
+using cli_test::NoTimes;
+using cli_test::Outcome;
 
 class ShardTest : public ::testing::Test {
  protected:

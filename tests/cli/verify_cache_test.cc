@@ -12,28 +12,16 @@
 #include <regex>
 #include <sstream>
 
-#include "cli/cli.h"
+#include "tests/cli/cli_outcome.h"
 
 namespace meshsim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code;
-  std::string out, err;
-};
-
-Outcome Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string NoTimes(const std::string& s) {
-  static const std::regex json(R"("seconds": *[0-9.e+-]+)");
-  return std::regex_replace(s, json, "\"seconds\": T");
-}
+using cli_test::Cli;
+using cli_test::NoTimes;
+using cli_test::Outcome;
 
 // "N of M chunks reused" from the cache's line on stderr.
 std::pair<int, int> Reused(const std::string& err) {

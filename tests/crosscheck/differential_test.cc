@@ -230,28 +230,35 @@ int CompareAll(const Scenario& sc, const std::string& label,
   return compared;
 }
 
-TEST(DifferentialTest, BundledScenarios) {
-  // Every scenario file: the bundled ones, the diff pairs, and the verify
-  // cases' flagged and fixed twins. The sanitizer build takes every
-  // MESHSIM_DIFF_SCENARIOS_EVERY-th file (scripts/test.sh; the normal build
-  // has already compared them all).
-  std::vector<fs::path> files;
+// Every scenario file: the bundled ones, the diff pairs, and the verify
+// cases' flagged and fixed twins, sorted. The sanitizer build takes every
+// MESHSIM_DIFF_SCENARIOS_EVERY-th file (scripts/test.sh; the normal build
+// has already compared them all); `every` says which.
+std::vector<std::string> BundledScenarioFiles(size_t* every) {
+  std::vector<std::string> files;
   for (const auto& e : fs::recursive_directory_iterator("scenarios")) {
     const std::string name = e.path().filename().string();
     if (name == "scenario.yaml" || name == "flagged.yaml" ||
         name == "fixed.yaml")
-      files.push_back(e.path());
+      files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
-  size_t every = 1;
+  *every = 1;
   if (const char* env = std::getenv("MESHSIM_DIFF_SCENARIOS_EVERY"))
-    every = std::max(1, std::atoi(env));
+    *every = std::max(1, std::atoi(env));
+  std::vector<std::string> taken;
+  for (size_t i = 0; i < files.size(); i += *every) taken.push_back(files[i]);
+  return taken;
+}
+
+TEST(DifferentialTest, BundledScenarios) {
+  size_t every = 1;
   int total = 0;
-  for (size_t i = 0; i < files.size(); i += every) {
+  for (const std::string& file : BundledScenarioFiles(&every)) {
     Diagnostics d;
-    auto sc = LoadScenarioFile(files[i].string(), d);
-    ASSERT_TRUE(sc && !d.HasErrors()) << files[i];
-    total += CompareAll(*sc, files[i].string());
+    auto sc = LoadScenarioFile(file, d);
+    ASSERT_TRUE(sc && !d.HasErrors()) << file;
+    total += CompareAll(*sc, file);
   }
   EXPECT_GT(total, 100 / static_cast<int>(every));
 }
@@ -445,20 +452,9 @@ std::set<std::string> VerdictsAndFlagged(const Scenario& sc, bool by_ns) {
 }
 
 TEST(DifferentialTest, NamespaceClassKeysGiveTheVerdictsOfMeshKeys) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::recursive_directory_iterator("scenarios")) {
-    const std::string name = e.path().filename().string();
-    if (name == "scenario.yaml" || name == "flagged.yaml" ||
-        name == "fixed.yaml")
-      names.push_back(e.path().string());
-  }
-  std::sort(names.begin(), names.end());
   size_t every = 1;
-  if (const char* env = std::getenv("MESHSIM_DIFF_SCENARIOS_EVERY"))
-    every = std::max(1, std::atoi(env));
   int flagged = 0;
-  for (size_t i = 0; i < names.size(); i += every) {
-    const std::string& name = names[i];
+  for (const std::string& name : BundledScenarioFiles(&every)) {
     Diagnostics d;
     auto sc = LoadScenarioFile(name, d);
     ASSERT_TRUE(sc && !d.HasErrors()) << name;
