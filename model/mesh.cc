@@ -9,6 +9,13 @@
 
 namespace meshsim {
 
+bool IstioSettings::Discovers(const Labels& ns_labels) const {
+  if (discovery_selectors.empty()) return true;
+  for (const LabelSelector& sel : discovery_selectors)
+    if (sel.Matches(ns_labels)) return true;
+  return false;
+}
+
 bool IstioSettings::Flag(const std::string& name, bool def) const {
   auto it = flags.find(name);
   if (it == flags.end()) return def;
@@ -72,8 +79,12 @@ std::vector<const Workload*> Cluster::WorkloadsOf(const std::string& ns,
   return out;
 }
 
-std::vector<size_t> Cluster::ServicesForHost(
-    const std::string& host, const std::string& client_ns) const {
+namespace {
+
+// The names a client in `client_ns` may mean by `host`: the host itself
+// and, for a short name, its cluster.local forms.
+std::vector<std::string> HostCandidates(const std::string& host,
+                                        const std::string& client_ns) {
   std::vector<std::string> candidates = {host};
   size_t dots = std::count(host.begin(), host.end(), '.');
   if (dots == 0)
@@ -82,6 +93,45 @@ std::vector<size_t> Cluster::ServicesForHost(
   if (dots == 2 && host.size() > 4 &&
       host.compare(host.size() - 4, 4, ".svc") == 0)
     candidates.push_back(host + ".cluster.local");
+  return candidates;
+}
+
+}  // namespace
+
+const Service* Cluster::UndiscoveredServiceForHost(
+    const std::string& host, const std::string& client_ns) const {
+  for (const std::string& c : HostCandidates(host, client_ns)) {
+    auto it = undiscovered_by_host.find(c);
+    if (it != undiscovered_by_host.end())
+      return &undiscovered_services[it->second];
+  }
+  return nullptr;
+}
+
+const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {
+  auto it = undiscovered_by_vip.find(ip);
+  return it == undiscovered_by_vip.end() ? nullptr
+                                         : &undiscovered_services[it->second];
+}
+
+std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s) const {
+  std::vector<size_t> out;
+  if (!s.selector || s.external_name) return out;
+  for (size_t i = 0; i < workloads.size(); ++i) {
+    const Workload& w = workloads[i];
+    if (w.kind == "Pod" && w.ns == s.ns && w.ready &&
+        SelectorMatches(*s.selector, w.labels))
+      out.push_back(i);
+  }
+  std::sort(out.begin(), out.end(), [&](size_t a, size_t b) {
+    return workloads[a].name < workloads[b].name;
+  });
+  return out;
+}
+
+std::vector<size_t> Cluster::ServicesForHost(
+    const std::string& host, const std::string& client_ns) const {
+  const std::vector<std::string> candidates = HostCandidates(host, client_ns);
   std::vector<size_t> out;
   for (const std::string& c : candidates) {
     auto it = service_by_host.find(c);
@@ -241,6 +291,119 @@ GatewayRole RoleForClass(const std::string& class_name) {
   return GatewayRole::kIngress;
 }
 
+// §16.9: istiod reads nothing from a namespace MeshConfig discoverySelectors
+// leave out: its Istio and Gateway API objects, ServiceEntries and
+// WorkloadEntries are dropped; its Services move aside (kube-dns and
+// kube-proxy still serve them); its pods stay, outside ambient (DeriveCapture).
+void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
+                             std::vector<Diagnostic>& notes) {
+  c.undiscovered_namespaces.clear();
+  c.undiscovered_services.clear();
+  if (istio.discovery_selectors.empty()) return;
+  std::set<std::string> names;
+  for (const auto& [n, ns] : c.namespaces) names.insert(n);
+  for (const Workload& w : c.workloads) names.insert(w.ns);
+  for (const Service& sv : c.services) names.insert(sv.ns);
+  std::set<std::string> out;
+  for (const std::string& n : names)
+    if (!istio.Discovers(c.NamespaceLabels(n))) out.insert(n);
+  if (out.empty()) return;
+  c.undiscovered_namespaces.assign(out.begin(), out.end());
+  // What istiod ignores, per namespace, for the note.
+  std::map<std::string, std::vector<std::string>> ignored;
+  std::map<std::string, SourceLocation> first;
+  auto drop = [&](const std::string& ns, const std::string& what,
+                  const SourceLocation& loc) {
+    if (!out.count(ns)) return false;
+    ignored[ns].push_back(what);
+    first.emplace(ns, loc);
+    return true;
+  };
+  auto erase_if = [](auto& v, auto pred) {
+    v.erase(std::remove_if(v.begin(), v.end(), pred), v.end());
+  };
+  erase_if(c.routes, [&](const HttpRoute& r) {
+    return drop(r.ns, r.kind + " " + r.name, r.location);
+  });
+  erase_if(c.destination_rules, [&](const DestinationRule& d) {
+    return drop(d.ns, "DestinationRule " + d.name, d.location);
+  });
+  erase_if(c.authorization_policies, [&](const AuthorizationPolicy& p) {
+    return drop(p.ns, "AuthorizationPolicy " + p.name, p.location);
+  });
+  erase_if(c.peer_authentications, [&](const PeerAuthentication& p) {
+    return drop(p.ns, "PeerAuthentication " + p.name, p.location);
+  });
+  erase_if(c.request_authentications, [&](const RequestAuthentication& p) {
+    return drop(p.ns, "RequestAuthentication " + p.name, p.location);
+  });
+  erase_if(c.workloads, [&](const Workload& w) {
+    return w.kind == "WorkloadEntry" &&
+           drop(w.ns, "WorkloadEntry " + w.name, w.location);
+  });
+  for (auto it = c.gateways.begin(); it != c.gateways.end();) {
+    const Gateway& g = it->second;
+    it = drop(g.ns, "Gateway " + g.name, g.location) ? c.gateways.erase(it)
+                                                     : std::next(it);
+  }
+  for (auto it = c.istio_gateways.begin(); it != c.istio_gateways.end();) {
+    const IstioGateway& g = it->second;
+    it = drop(g.ns, "Gateway (networking.istio.io) " + g.name, g.location)
+             ? c.istio_gateways.erase(it)
+             : std::next(it);
+  }
+  std::vector<Service> kept;
+  for (Service& sv : c.services) {
+    if (!out.count(sv.ns)) {
+      kept.push_back(std::move(sv));
+    } else if (sv.kind == "Service") {
+      c.undiscovered_services.push_back(std::move(sv));
+    } else {
+      drop(sv.ns, "ServiceEntry " + sv.name, sv.location);
+    }
+  }
+  c.services = std::move(kept);
+  for (const auto& [ns, what] : ignored) {
+    std::string list;
+    for (size_t i = 0; i < what.size() && i < 5; ++i)
+      list += (i ? ", " : "") + what[i];
+    if (what.size() > 5)
+      list += " and " + std::to_string(what.size() - 5) + " more";
+    const Namespace* decl = c.FindNamespace(ns);
+    notes.push_back(
+        {Severity::kWarning,
+         decl && decl->declared ? decl->location : first[ns],
+         "namespace " + ns + " in cluster " + c.name +
+             " is not selected by istio.meshConfig.discoverySelectors, so "
+             "istiod ignores its " +
+             list + " (§16.9)",
+         "undiscovered-namespace",
+         {"Namespace", "", ns, c.name}});
+  }
+  // Pods that istio-cni would still enroll: ztunnel has no workload for them.
+  for (const Workload& w : c.workloads) {
+    if (!out.count(w.ns) || w.kind != "Pod" ||
+        w.role != WorkloadRole::kApplication || w.sidecar_injected)
+      continue;
+    const std::string* pod_mode = FindLabel(w.labels, kLabelDataplaneMode);
+    const std::string* ns_mode =
+        FindLabel(c.NamespaceLabels(w.ns), kLabelDataplaneMode);
+    const bool ambient = (pod_mode && *pod_mode == "ambient") ||
+                         (!pod_mode && ns_mode && *ns_mode == "ambient");
+    if (!ambient) continue;
+    notes.push_back(
+        {Severity::kWarning,
+         w.location,
+         "pod " + w.Key() + " in cluster " + c.name +
+             " is enrolled in ambient, but its namespace is not selected by "
+             "istio.meshConfig.discoverySelectors: istio-cni still redirects "
+             "its traffic to ztunnel, which has no workload for it; meshsim "
+             "models it outside the mesh (§16.9)",
+         "undiscovered-namespace",
+         {"Pod", w.ns, w.name, c.name}});
+  }
+}
+
 // §1.1: captured(pod), plus the sidecar injector's decision.
 void DeriveCapture(const Cluster& cluster, Workload& w) {
   const Labels& ns_labels = cluster.NamespaceLabels(w.ns);
@@ -290,6 +453,13 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
   if (inject) {
     w.capture = Capture::kSidecar;
     w.capture_why = inject_why + " (sidecar pods are never captured, §1.1)";
+    return;
+  }
+  if (!cluster.Discovered(w.ns)) {
+    w.capture = Capture::kUncaptured;
+    w.capture_why = "namespace " + w.ns +
+                    " is not selected by istio.meshConfig.discoverySelectors: "
+                    "istiod tells no ztunnel about its pods (§16.9)";
     return;
   }
   if (w.kind == "Pod" && w.ns == "kube-system") {
@@ -554,6 +724,8 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   std::set<std::string> taken;
   for (const Service& s : c.services)
     taken.insert(s.vips.begin(), s.vips.end());
+  for (const Service& s : c.undiscovered_services)
+    taken.insert(s.vips.begin(), s.vips.end());
   auto fresh = [&](int a, int b, int& next) {
     std::string ip;
     do ip = Ip(a, b, next++);
@@ -609,6 +781,19 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       }
     }
   }
+  // §16.9: Services istiod does not discover, for kube-dns and kube-proxy.
+  c.undiscovered_by_vip.clear();
+  c.undiscovered_by_host.clear();
+  std::stable_sort(
+      c.undiscovered_services.begin(), c.undiscovered_services.end(),
+      [](const Service& a, const Service& b) { return a.Key() < b.Key(); });
+  for (size_t i = 0; i < c.undiscovered_services.size(); ++i) {
+    Service& s = c.undiscovered_services[i];
+    if (!s.headless && !s.external_name && s.vips.empty())
+      s.vips.push_back(fresh(10, 96 + cluster_index, next_vip));
+    for (const std::string& vip : s.vips) c.undiscovered_by_vip.emplace(vip, i);
+    c.undiscovered_by_host.emplace(s.Hostname(), i);
+  }
 }
 
 }  // namespace
@@ -621,6 +806,7 @@ void Mesh::Finalize(Diagnostics& diags) {
   for (size_t ci = 0; ci < clusters.size(); ++ci) {
     Cluster& c = clusters[ci];
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+    ApplyDiscoverySelectors(istio, c, notes);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, notes);

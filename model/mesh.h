@@ -13,6 +13,7 @@
 #ifndef MESHSIM_MODEL_MESH_H_
 #define MESHSIM_MODEL_MESH_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -70,10 +71,16 @@ struct IstioSettings {
   // MeshConfig serviceScopeConfigs (`istio.meshConfig.serviceScopeConfigs`);
   // unset: the ambient profile's one entry, `istio.io/global=true` → GLOBAL.
   std::optional<std::vector<ServiceScopeConfig>> service_scope_configs;
+  // MeshConfig discoverySelectors (`istio.meshConfig.discoverySelectors`,
+  // §16.9): istiod reads only the namespaces any selector matches; empty:
+  // every namespace.
+  std::vector<LabelSelector> discovery_selectors;
   SourceLocation location;
 
   // Value of a boolean istiod flag: the scenario's setting, else `def`.
   bool Flag(const std::string& name, bool def) const;
+  // §16.9: whether istiod discovers a namespace with these labels.
+  bool Discovers(const Labels& ns_labels) const;
 };
 
 struct Node {
@@ -593,6 +600,12 @@ struct Cluster {
   // by gateway ns/name, with their replica count (§2.1).
   std::map<std::string, int> gateway_deployments;
   SourceLocation location;
+  // §16.9, filled by Finalize(): the namespaces MeshConfig
+  // discoverySelectors leave out, and their Services, which kube-dns and
+  // kube-proxy serve but no mesh component knows (with their own indexes).
+  std::vector<std::string> undiscovered_namespaces;  // ascending
+  std::vector<Service> undiscovered_services;
+  std::map<std::string, size_t> undiscovered_by_vip, undiscovered_by_host;
 
   // Indexes, valid after Mesh::Finalize().
   std::map<std::string, size_t> workload_by_key;
@@ -624,6 +637,20 @@ struct Cluster {
   // host prefers the client's namespace (§3.4).
   std::vector<size_t> ServicesForHost(const std::string& host,
                                       const std::string& client_ns) const;
+  // §16.9: the Service outside istiod's view that kube-dns resolves `host`
+  // to for a client in `client_ns` (the forms ServicesForHost accepts,
+  // without ServiceEntry wildcards), or nullptr.
+  const Service* UndiscoveredServiceForHost(const std::string& host,
+                                            const std::string& client_ns) const;
+  // §16.9: the undiscovered Service whose ClusterIP is `ip`, or nullptr.
+  const Service* UndiscoveredServiceForVip(const std::string& ip) const;
+  // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:
+  // the pods of its namespace its selector matches, by name.
+  std::vector<size_t> KubeProxyEndpoints(const Service& s) const;
+  bool Discovered(const std::string& ns) const {
+    return !std::binary_search(undiscovered_namespaces.begin(),
+                               undiscovered_namespaces.end(), ns);
+  }
   // Namespace labels, or an empty map for an undeclared namespace.
   const Labels& NamespaceLabels(const std::string& ns) const;
   IstioVersion VersionOr(const IstioVersion& mesh_version) const {

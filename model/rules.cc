@@ -234,6 +234,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "Service from a peered cluster with solo.io/service-scope, or correct "
        "the name.",
        "docs/rules.md#peering-host-not-exported"},
+      {"undiscovered-namespace", RuleKind::kLint, kW, kW,
+       "Istio configuration istiod never reads",
+       "A namespace that istio.meshConfig.discoverySelectors leave out holds "
+       "Istio or Gateway API objects (policies, routes, Gateways, "
+       "ServiceEntries), which istiod ignores, or a pod enrolled in ambient, "
+       "which no ztunnel knows (§16.9). Fix: label the namespace so that a "
+       "discovery selector matches it, or move the objects to a discovered "
+       "namespace.",
+       "docs/rules.md#undiscovered-namespace"},
   };
   return kRules;
 }

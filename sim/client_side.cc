@@ -49,7 +49,23 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
       }
     }
   }
-  if (idx.empty()) return out;
+  if (idx.empty()) {
+    // §16.9: kube-dns still answers for a Service istiod does not discover.
+    if (const Service* u = c.UndiscoveredServiceForHost(t_.to.host, src.ns)) {
+      if (!u->vips.empty()) return KubeProxyDests(ci, *u, u->vips.front());
+      for (size_t wi : c.KubeProxyEndpoints(*u)) {
+        Dest d;
+        d.wl_cluster = ci;
+        d.wl = static_cast<int>(wi);
+        d.ip = W(ci, d.wl).ip;
+        d.why = "service " + u->Key() +
+                " is headless and outside istio.meshConfig."
+                "discoverySelectors: kube-dns returns pod IPs (§3.3, §16.9)";
+        out.push_back(d);
+      }
+    }
+    return out;
+  }
   const Service& s = S(sci, static_cast<int>(idx[0]));
   if (s.headless) {
     // §3.3: DNS gives pod IPs, so the traffic is workload-addressed.
@@ -85,6 +101,43 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
     d.ip = s.vips.front();
   }
   out.push_back(d);
+  return out;
+}
+
+std::vector<Builder::Dest> Builder::KubeProxyDests(
+    int ci, const Service& s, const std::string& ip) const {
+  const Cluster& c = mesh_.clusters[ci];
+  const std::string why =
+      ip + " is the ClusterIP of service " + s.Key() +
+      ", whose namespace istio.meshConfig.discoverySelectors leave out: no "
+      "proxy knows the address, so the connection passes through and "
+      "kube-proxy sends it to one of the service's pods (§16.9)";
+  std::vector<Dest> out;
+  if (!s.ports.empty() && !s.FindPort(t_.to.port)) {
+    Dest d;
+    d.ip = ip;
+    d.why = why;
+    d.fail = "service " + s.Key() + " has no port " +
+             std::to_string(t_.to.port) +
+             ": nothing listens there and the connection is refused";
+    return {d};
+  }
+  for (size_t wi : c.KubeProxyEndpoints(s)) {
+    Dest d;
+    d.wl_cluster = ci;
+    d.wl = static_cast<int>(wi);
+    d.ip = ip;
+    d.why = why;
+    out.push_back(d);
+  }
+  if (out.empty()) {
+    Dest d;
+    d.ip = ip;
+    d.why = why;
+    d.fail = "service " + s.Key() +
+             " has no ready pod: kube-proxy refuses the connection";
+    out.push_back(d);
+  }
   return out;
 }
 
@@ -138,6 +191,10 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
       }
     }
   }
+  // §16.9: an address no proxy knows may still be a ClusterIP kube-proxy
+  // serves.
+  if (const Service* u = c.UndiscoveredServiceForVip(t_.to.ip))
+    return KubeProxyDests(ci, *u, t_.to.ip);
   return {d};
 }
 
@@ -171,6 +228,10 @@ void Builder::SourcePod(Vertex v, const State& s) {
     n.peer_ip = src.ip;
     const double share = 1.0 / dests.size();
     const std::string& why = d.why;
+    if (!d.fail.empty()) {
+      Fail(v, d.fail, why, share);
+      continue;
+    }
     if (d.svc >= 0) {
       // A Service's VIP answers only on its declared ports: kube-proxy and
       // ztunnel have no mapping for another one, so nothing listens there.

@@ -145,6 +145,7 @@ class Builder {
     int wl_cluster = -1, wl = -1;    // workload-addressed
     std::string ip;                  // unknown address, or the dialled one
     std::string why;
+    std::string fail;  // set: the connection fails there, for this reason
   };
 
   // ---- graph plumbing (dataplane.cc) ----------------------------------------
@@ -181,6 +182,10 @@ class Builder {
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
+  // §16.9: a connection to the ClusterIP of a Service istiod does not
+  // discover: kube-proxy's pick among its pods.
+  std::vector<Dest> KubeProxyDests(int ci, const Service& s,
+                                   const std::string& ip) const;
   std::vector<Dest> ResolveIp(int ci, const Workload& src) const;
   void SourcePod(Vertex v, const State& s);
   void Uncaptured(Vertex v, const State& src, const State& n,

@@ -501,6 +501,24 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
         return true;
       }
     }
+    // §16.9: the same for a Service istiod does not discover.
+    if (const Service* u = wc.UndiscoveredServiceForVip(base.dst_ip)) {
+      const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u);
+      State n = base;
+      n.peer.clear();
+      n.peer_ip = W(base.cluster, base.wl).ip;
+      for (size_t wi : eps) {
+        const EpRef e{base.cluster, static_cast<int>(wi)};
+        ToEndpoint(from, n, e, TargetPort(*u, port, e),
+                   why + "; ServiceEntry " + s.Key() + " passes through to " +
+                       base.dst_ip + ", the ClusterIP of service " + u->Key() +
+                       " (outside istio.meshConfig.discoverySelectors): "
+                       "kube-proxy on the waypoint's node picks one of its "
+                       "pods (§16.7, §16.9)",
+                   share / static_cast<double>(eps.size()), route);
+      }
+      if (!eps.empty()) return true;
+    }
   }
   if (total == 0 && !s.selector) {
     // §3.4: no endpoints: DNS resolution or passthrough to the original

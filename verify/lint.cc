@@ -318,6 +318,21 @@ void AutoWaypointCollision(const Scenario& sc, std::vector<Finding>& out) {
   }
 }
 
+// §16.9: objects and ambient pods in namespaces outside
+// meshConfig.discoverySelectors (Mesh::Finalize's notes).
+void UndiscoveredNamespace(const Scenario& sc, std::vector<Finding>& out) {
+  for (const Diagnostic& d : sc.mesh.notes) {
+    if (d.rule != "undiscovered-namespace") continue;
+    const std::string name =
+        d.object.ns.empty() ? d.object.name : d.object.ns + "/" + d.object.name;
+    out.push_back(MakeFinding(
+        "undiscovered-namespace", d.message, d.object.cluster,
+        {{d.object.kind, name, d.location}},
+        "label the namespace so that a discovery selector matches it, or "
+        "move the objects to a discovered namespace"));
+  }
+}
+
 // K15, §15: L7 of the same kind at both tiers: an ingress route that splits
 // or filters, to a service whose waypoint (used by the ingress) has routes
 // of its own.
@@ -385,6 +400,7 @@ std::vector<Finding> Lint(const Scenario& sc) {
     AutoWaypointCollision(sc, out);  // the mesh's notes, with each cluster
     IngressRoutes(sc, c, out);
   }
+  UndiscoveredNamespace(sc, out);
   return out;
 }
 

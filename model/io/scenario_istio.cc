@@ -86,10 +86,31 @@ std::optional<LabelSelector> ParseLabelSelector(Reader& r, const YAML::Node& n,
   return sel;
 }
 
-// istio.meshConfig: the MeshConfig fields meshsim reads (§16.6).
+// istio.meshConfig.discoverySelectors (§16.9): namespace selectors, any of
+// which admits a namespace; an empty list discovers every namespace.
+void LoadDiscoverySelectors(Reader& r, const YAML::Node& n, Mesh& mesh) {
+  if (!n.IsDefined()) return;
+  const std::string what = "istio.meshConfig.discoverySelectors";
+  if (!r.IsList(n, what)) return;
+  std::vector<LabelSelector> selectors;
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string w = what + "[" + std::to_string(i) + "]";
+    if (n[i].IsNull()) {
+      selectors.emplace_back();  // {}: every namespace
+      continue;
+    }
+    if (auto sel = ParseLabelSelector(r, n[i], w))
+      selectors.push_back(std::move(*sel));
+  }
+  mesh.istio.discovery_selectors = std::move(selectors);
+}
+
+// istio.meshConfig: the MeshConfig fields meshsim reads (§16.6, §16.9).
 void LoadMeshConfig(Reader& r, const YAML::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio.meshConfig")) return;
-  CheckKeys(r, n, {"serviceScopeConfigs"}, "istio.meshConfig");
+  CheckKeys(r, n, {"serviceScopeConfigs", "discoverySelectors"},
+            "istio.meshConfig");
+  LoadDiscoverySelectors(r, r.Child(n, "discoverySelectors"), mesh);
   YAML::Node list = r.Child(n, "serviceScopeConfigs");
   if (!list.IsDefined()) return;
   std::vector<ServiceScopeConfig> configs;

@@ -468,6 +468,8 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
   bool found = !c.ServicesForHost(t.to.host, t.from.ns).empty();
   for (const Cluster& other : mesh.clusters)
     found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
+  // §16.9: kube-dns still resolves a Service istiod does not discover.
+  found = found || c.UndiscoveredServiceForHost(t.to.host, t.from.ns);
   // §15.2: a peering name no peer exports is a request that fails, not bad
   // input.
   if (found || (PeeringEnabled(mesh.istio) && IsPeeringHost(mesh, t.to.host)))
