@@ -139,21 +139,6 @@ std::string Encoder::ClassIp(const SourceClass& k) const {
   return w ? w->ip : "";
 }
 
-bool Encoder::Intent(int ci, const Labels& labels, const std::string& ns,
-                     std::string* which) const {
-  const Labels& nsl = sc_.mesh.clusters[ci].NamespaceLabels(ns);
-  const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
-  const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
-  const std::string* v = obj ? obj : nsv;
-  if (v && *v != "none") {
-    const std::string* wns =
-        FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
-    *which = (wns ? *wns : ns) + "/" + *v;
-    return true;
-  }
-  return false;
-}
-
 z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
                                       z3::expr principal, z3::expr has_id,
                                       z3::expr plaintext) {
@@ -176,6 +161,7 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
         }
         return out;
       });
+  a.port = RequestPort(e, i);
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.
   slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications
@@ -184,7 +170,7 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
   if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
-  denied = denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w)));
+  denied = denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i)));
   return denied;
 }
 
@@ -229,21 +215,6 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
       refused = refused || at;
   }
   return refused;
-}
-
-z3::expr Encoder::PodPort(const Encoded& e, const Workload& w) {
-  if (!e.svc) return e.port;
-  z3::expr out = e.port;
-  for (const ServicePort& sp : e.svc->ports) {
-    int target = sp.target_port ? sp.target_port : sp.port;
-    if (!sp.target_port && !sp.target_port_name.empty()) {
-      for (const ContainerPort& cp : w.ports)
-        if (cp.name == sp.target_port_name) target = cp.port;
-    }
-    if (target != sp.port)
-      out = z3::ite(e.port == c_.int_val(sp.port), c_.int_val(target), out);
-  }
-  return out;
 }
 
 z3::expr Encoder::Pid(const std::string& p) {
@@ -304,6 +275,8 @@ struct Encoder::ServicePlan {
   bool interop = false;
   bool peered = false;               // §15.2: a peering-generated entry
   std::map<int, ServiceView> views;  // per cluster of `clusters`
+  // §9 (encoder_routes.cc): the service's routes, when encoded.
+  std::optional<RoutePlan> routes;
 
   const Service* In(int ci) const {
     return sc->mesh.clusters[ci].FindService(key);
@@ -322,9 +295,14 @@ struct Encoder::ServiceTerms {
         remote_no_gw(c.bool_val(false)),
         dst_principal(c.int_val(-1)),
         dst_has_id(c.bool_val(false)),
-        plaintext(c.bool_val(false)) {}
+        plaintext(c.bool_val(false)),
+        route_fail(c.bool_val(false)),
+        routed(c.bool_val(false)) {}
   z3::expr valid, passes_local, failed, ew_pass, denied_wp, remote_no_gw;
   z3::expr dst_principal, dst_has_id, plaintext;
+  // §9: a routing proxy found no rule for the request (404), or sent it to
+  // a backend its rule picks.
+  z3::expr route_fail, routed;
   // Fail closed (§3.6) before a waypoint is reached (the client side's
   // bound waypoint has no ready replica) or at the east-west gateway.
   std::vector<z3::expr> pass_terms, fail_terms, fail_ew_terms, deny_terms;
@@ -338,6 +316,8 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   e.svc = plan.base;
   e.dest = (plan.base->kind == "Service" ? "service " : "ServiceEntry ") + key;
   e.eps = plan.eps;
+  plan.routes = PlanRoutes(plan.clusters.front(), *plan.base, e);
+  plan.eps = e.eps;
   // Per cluster view: the binding formulas.
   for (int ci : plan.clusters) {
     const Service& s = *plan.In(ci);
@@ -485,6 +465,19 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   }
   if (!reach) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  if (plan.routes) {
+    // §9, §6: the service waypoint, or a sidecar client, applies the
+    // service's HTTP routes; other clients reach its own endpoints.
+    const RoutePlan& rp = *plan.routes;
+    const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
+    const z3::expr routing =
+        e.http && (cls.kind == "sidecar" ? c_.bool_val(sidecar_routes) : local);
+    const z3::expr own = c_.bool_val(rp.in_base[i] != 0);
+    const z3::expr& none = *rp.no_match;
+    here = here && z3::ite(routing, z3::ite(none, own, rp.routed_to[i]), own);
+    t.route_fail = t.route_fail || (here && routing && none);
+    t.routed = t.routed || (here && routing && !none);
+  }
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
   if (!same_network &&
@@ -593,6 +586,7 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   for (const auto& term : t.deny_terms) t.denied_wp = t.denied_wp || term;
   t.failed = failed_local || failed_ew;
   t.plaintext = !t.dst_has_id;
+  if (plan.routes) e.routed = t.routed;
   z3::expr denied_dst = c_.bool_val(false);
   for (size_t i = 0; i < e.eps.size(); ++i)
     denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
@@ -603,9 +597,12 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
                      t.passes_local + z3::ite(t.ew_pass && !failed_ew,
                                               c_.int_val(1), c_.int_val(0)));
   e.via = z3::ite(failed_local, c_.string_val(""), e.via);
-  e.outcome =
-      z3::ite(t.failed, c_.int_val(2),
-              z3::ite(t.denied_wp || denied_dst, c_.int_val(1), c_.int_val(0)));
+  // A waypoint decides its policies before it routes (a 404 after them).
+  e.outcome = z3::ite(
+      t.failed, c_.int_val(2),
+      z3::ite(t.denied_wp, c_.int_val(1),
+              z3::ite(t.route_fail, c_.int_val(2),
+                      z3::ite(denied_dst, c_.int_val(1), c_.int_val(0)))));
   e.valid = t.valid;
   if (!plan.base->ports.empty()) {
     z3::expr in = c_.bool_val(false);
@@ -741,10 +738,13 @@ Encoded Encoder::Fresh() {
                  c_.bool_val(false),
                  c_.string_val(""),
                  {},
+                 {},
+                 {},
                  "",
                  nullptr,
                  nullptr,
-                 {}};
+                 {},
+                 std::nullopt};
 }
 
 z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
@@ -846,49 +846,6 @@ bool Encoder::IngressReaches(const SourceClass& cls,
       }
   }
   return false;
-}
-
-bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
-  const Cluster& c = sc_.mesh.clusters[ep.cluster];
-  const Workload& w = c.workloads[ep.wi];
-  if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
-  // K12: intent belongs to the workload, not the pod: a sibling pod (same
-  // controller, or bare pods with the same app label) that asks for a
-  // waypoint makes this pod intended too.
-  const std::string* app = FindLabel(w.labels, "app");
-  for (size_t oi : index_->labelled[static_cast<size_t>(ep.cluster)]) {
-    const Workload& o = c.workloads[oi];
-    if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
-      continue;
-    const bool sibling =
-        o.owner_kind == "Pod"
-            ? (app && FindLabel(o.labels, "app") &&
-               *FindLabel(o.labels, "app") == *app)
-            : o.owner == w.owner && o.owner_kind == w.owner_kind;
-    if (sibling && FindLabel(o.labels, kLabelUseWaypoint) &&
-        Intent(ep.cluster, o.labels, o.ns, which))
-      return true;
-  }
-  for (size_t si : ServicesOf(c, ep.wi)) {
-    if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
-      return true;
-    if (IngressOptIn(ep.cluster, c.services[si])) {
-      *which = "(ingress-use-waypoint)";
-      return true;
-    }
-  }
-  return false;
-}
-
-std::vector<size_t> Encoder::ServicesOf(const Cluster& c, size_t wi) {
-  if (c.workload_services.size() == c.workloads.size())
-    return c.workload_services[wi];
-  std::vector<size_t> out;
-  for (size_t si = 0; si < c.service_endpoints.size(); ++si) {
-    const auto& eps = c.service_endpoints[si];
-    if (std::find(eps.begin(), eps.end(), wi) != eps.end()) out.push_back(si);
-  }
-  return out;
 }
 
 }  // namespace meshsim::verify

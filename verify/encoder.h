@@ -36,10 +36,27 @@ struct Encoded {
   z3::expr passes, outcome, intent, valid, self;
   z3::expr via;  // the key (ns/name) of the last waypoint passed, or ""
   std::vector<Endpoint> eps;
+  // Per endpoint, when a route sends to it through another Service
+  // (encoder_routes.cc): that backend and its port (0: the request's).
+  // Empty: every endpoint is the addressed service's.
+  std::vector<int> ep_port;
+  std::vector<const Service*> ep_svc;
   std::string dest;  // "service shop/cart" or "pod shop/cart-0"
   const Service* svc = nullptr;
   const Workload* pod = nullptr;
   std::vector<std::string> intended;  // the waypoints the destination asks for
+  // §9: the request went through a route to a backend (encoder_routes.cc);
+  // unset when the slice encodes no routes.
+  std::optional<z3::expr> routed;
+};
+
+// §9 (encoder_routes.cc): a service slice's encoded routes: per endpoint,
+// whether it is the addressed service's own and when the first-match chain
+// sends a request there; `no_match`: no rule matches (404).
+struct RoutePlan {
+  std::optional<z3::expr> no_match;
+  std::vector<char> in_base;
+  std::vector<z3::expr> routed_to;
 };
 
 class Encoder {
@@ -112,7 +129,13 @@ class Encoder {
                             const z3::expr& pod_port);
   // The port endpoint `w` receives a request to port `e.port` on: the
   // service port's targetPort in a service slice, the port itself otherwise.
-  z3::expr PodPort(const Encoded& e, const Workload& w);
+  z3::expr PodPort(const Encoded& e, const Workload& w, size_t i);
+  // The service port a request to endpoint `i` asks for: the backend's
+  // port when a route chose it, else the request's.
+  z3::expr RequestPort(const Encoded& e, size_t i);
+  // `svc`'s targetPort on `w` for service port `asked`.
+  z3::expr TargetOf(const Service& svc, const Workload& w,
+                    const z3::expr& asked);
   z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
                                z3::expr has_id, z3::expr plaintext);
   // The id of an identity (-1 for none) as a Z3 constant; records it as one
@@ -126,6 +149,9 @@ class Encoder {
 
   // ---- the steps of ServiceSlice --------------------------------------------
   ServicePlan PlanService(const std::string& key) const;
+  // encoder_routes.cc: the backends the routes of `s` (in cluster `ci`)
+  // pick; their pods join `e.eps`. Nothing when they are not encoded.
+  std::optional<RoutePlan> PlanRoutes(int ci, const Service& s, Encoded& e);
   void ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
                          ServiceTerms& t);
   void ServiceEndpointTerms(const ServicePlan& plan, size_t k,

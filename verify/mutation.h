@@ -19,10 +19,12 @@ enum class Mutation {
   kWaypointForIgnored,      // §2.2: a waypoint of any istio.io/waypoint-for
   kIngressOptInAnyRelease,  // §5: ingress-use-waypoint read in every release
   kEastWestAlwaysToWaypoint,  // §7.2: the east-west gateway never skips
-  kFailOpen,  // §3.6: a waypoint without a ready pod is skipped
+  kFailOpen,            // §3.6: a waypoint without a ready pod is skipped
+  kSidecarSkipsRoutes,  // §6: a sidecar client ignores the service's routes
+  kRuleOrder,           // §9: routes match in rule order, not by precedence
 };
 
-inline constexpr std::array<std::pair<Mutation, std::string_view>, 6>
+inline constexpr std::array<std::pair<Mutation, std::string_view>, 8>
     kMutations = {{
         {Mutation::kNamespaceOverObject, "namespace-over-object"},
         {Mutation::kNoneFallsThrough, "none-falls-through"},
@@ -30,6 +32,8 @@ inline constexpr std::array<std::pair<Mutation, std::string_view>, 6>
         {Mutation::kIngressOptInAnyRelease, "ingress-opt-in-any-release"},
         {Mutation::kEastWestAlwaysToWaypoint, "east-west-always-to-waypoint"},
         {Mutation::kFailOpen, "fail-open"},
+        {Mutation::kSidecarSkipsRoutes, "sidecar-skips-routes"},
+        {Mutation::kRuleOrder, "rule-order"},
     }};
 
 inline Mutation& ActiveMutation() {

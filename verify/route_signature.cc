@@ -6,6 +6,7 @@
 
 #include "model/binding.h"
 #include "model/networking.h"
+#include "verify/mutation.h"
 
 namespace meshsim::verify {
 
@@ -51,22 +52,17 @@ z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
   return sig;
 }
 
-z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
-                                           const Service& svc) {
-  struct Candidate {
-    std::tuple<int, int, int, int, int> score;
-    std::string created, key;
-    size_t rule, match;
-    const HttpRoute* route;
-    const HttpMatch* m;  // nullptr: the rule has no matches (all of "/")
-  };
-  std::vector<Candidate> cands;
+// §9: every match of the Gateway API routes attached to `svc` (parentRef
+// kind Service by name, any port), highest precedence first.
+std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
+    const Cluster& cluster, const Service& svc) {
   static const HttpMatch kAll = [] {
     HttpMatch m;
     m.path_type = "PathPrefix";
     m.path_value = "/";
     return m;
   }();
+  std::vector<Candidate> cands;
   for (const HttpRoute& r : cluster.routes) {
     if (r.kind != "HTTPRoute" && r.kind != "GRPCRoute") continue;
     bool attached = false;
@@ -105,11 +101,42 @@ z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
         if (a.key != b.key) return a.key < b.key;
         return std::tie(a.rule, a.match) < std::tie(b.rule, b.match);
       });
+  return cands;
+}
+
+z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
+                                           const Service& svc) {
+  const std::vector<Candidate> cands = Candidates(cluster, svc);
   z3::expr sig = c_.string_val("");
   for (auto it = cands.rbegin(); it != cands.rend(); ++it)
     sig = z3::ite(Matches(*it->m),
                   c_.string_val(Backends(it->route->rules[it->rule])), sig);
   return sig;
+}
+
+std::vector<RouteArm> RouteEncoder::FirstMatchChain(const Cluster& cluster,
+                                                    const Service& svc) {
+  std::vector<RouteArm> arms;
+  z3::expr earlier = c_.bool_val(false);
+  std::vector<Candidate> cands = Candidates(cluster, svc);
+  if (Mutated(Mutation::kRuleOrder))  // wrong on purpose
+    std::stable_sort(cands.begin(), cands.end(),
+                     [](const Candidate& a, const Candidate& b) {
+                       return std::tie(a.key, a.rule, a.match) <
+                              std::tie(b.key, b.rule, b.match);
+                     });
+  for (const Candidate& cand : cands) {
+    // A parentRef with a port attaches the route on that port only.
+    z3::expr on_port = c_.bool_val(false);
+    for (const ParentRef& p : cand.route->parents)
+      if (p.kind == "Service" && p.ns == svc.ns && p.name == svc.name)
+        on_port =
+            on_port || (p.port == 0 ? c_.bool_val(true) : e_.port == p.port);
+    const z3::expr m = on_port && Matches(*cand.m);
+    arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
+    earlier = earlier || m;
+  }
+  return arms;
 }
 
 // What a DestinationRule says, as text: subsets and their labels, and the

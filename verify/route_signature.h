@@ -9,6 +9,8 @@
 #include <z3++.h>
 
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "model/mesh.h"
 #include "verify/encoder.h"
@@ -16,6 +18,15 @@
 namespace meshsim::verify {
 
 // ---- HTTPRoute selection, stated on its own for Z3 (§9) --------------------
+// One match of a route in first-match order: `first` holds when it is the
+// highest-precedence match of the request, and then `rule` picks the
+// backends.
+struct RouteArm {
+  z3::expr first;
+  const HttpRoute* route;
+  const HttpRouteRule* rule;
+};
+
 // The backends (with weights and filters) a request's route picks, as a Z3
 // string: "" when no route applies. Gateway API precedence across matches:
 // exact path, longest prefix, method, most headers, most query parameters,
@@ -30,8 +41,21 @@ class RouteEncoder {
   // no route applies. VirtualServices first, by first match; then the Gateway
   // API routes by their precedence; then the DestinationRule of `svc`.
   z3::expr Signature(const Cluster& cluster, const Service& svc);
+  // The Gateway API routes attached to `svc` (GAMMA), as a first-match
+  // chain over the encoded request (its port, method, path, headers).
+  std::vector<RouteArm> FirstMatchChain(const Cluster& cluster,
+                                        const Service& svc);
 
  private:
+  struct Candidate {
+    std::tuple<int, int, int, int, int> score;
+    std::string created, key;
+    size_t rule, match;
+    const HttpRoute* route;
+    const HttpMatch* m;  // the match, or "all of /" for a rule without one
+  };
+  static std::vector<Candidate> Candidates(const Cluster& cluster,
+                                           const Service& svc);
   z3::expr GatewayApiSignature(const Cluster& cluster, const Service& svc);
   static std::string PolicyText(const DestinationRule& dr);
   std::string Backends(const HttpRouteRule& rule, const Cluster& c,

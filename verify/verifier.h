@@ -121,6 +121,16 @@ struct EncodedOutcomes {
 
 // Answers many concrete requests of one scenario on one Z3 context, each
 // destination slice encoded once.
+namespace verify {
+// §9: whether the encoding states the routes attached to `s` (GAMMA
+// HTTPRoutes in a one-cluster mesh: exact, prefix and header matches,
+// weighted Service backends, no filters, no VirtualService); else why not
+// (in `why`, when given). Routes it does not state are left out of the
+// encoding: the request reaches the service's own endpoints.
+bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
+                     std::string* why);
+}  // namespace verify
+
 class OutcomeOracle {
  public:
   explicit OutcomeOracle(const Scenario& scenario);

@@ -1,0 +1,72 @@
+// Intent (docs/verification.md): which destinations ask for a waypoint, as
+// the bypass property reads it: a use-waypoint label on the object or its
+// namespace, a sibling pod's (K12), or a selecting service's, or an ingress
+// opt-in.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "model/labels.h"
+#include "verify/encoder.h"
+
+namespace meshsim::verify {
+
+bool Encoder::Intent(int ci, const Labels& labels, const std::string& ns,
+                     std::string* which) const {
+  const Labels& nsl = sc_.mesh.clusters[ci].NamespaceLabels(ns);
+  const std::string* obj = FindLabel(labels, kLabelUseWaypoint);
+  const std::string* nsv = FindLabel(nsl, kLabelUseWaypoint);
+  const std::string* v = obj ? obj : nsv;
+  if (v && *v != "none") {
+    const std::string* wns =
+        FindLabel(obj ? labels : nsl, kLabelUseWaypointNamespace);
+    *which = (wns ? *wns : ns) + "/" + *v;
+    return true;
+  }
+  return false;
+}
+
+bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
+  const Cluster& c = sc_.mesh.clusters[ep.cluster];
+  const Workload& w = c.workloads[ep.wi];
+  if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
+  // K12: intent belongs to the workload, not the pod: a sibling pod (same
+  // controller, or bare pods with the same app label) that asks for a
+  // waypoint makes this pod intended too.
+  const std::string* app = FindLabel(w.labels, "app");
+  for (size_t oi : index_->labelled[static_cast<size_t>(ep.cluster)]) {
+    const Workload& o = c.workloads[oi];
+    if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
+      continue;
+    const bool sibling =
+        o.owner_kind == "Pod"
+            ? (app && FindLabel(o.labels, "app") &&
+               *FindLabel(o.labels, "app") == *app)
+            : o.owner == w.owner && o.owner_kind == w.owner_kind;
+    if (sibling && FindLabel(o.labels, kLabelUseWaypoint) &&
+        Intent(ep.cluster, o.labels, o.ns, which))
+      return true;
+  }
+  for (size_t si : ServicesOf(c, ep.wi)) {
+    if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
+      return true;
+    if (IngressOptIn(ep.cluster, c.services[si])) {
+      *which = "(ingress-use-waypoint)";
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<size_t> Encoder::ServicesOf(const Cluster& c, size_t wi) {
+  if (c.workload_services.size() == c.workloads.size())
+    return c.workload_services[wi];
+  std::vector<size_t> out;
+  for (size_t si = 0; si < c.service_endpoints.size(); ++si) {
+    const auto& eps = c.service_endpoints[si];
+    if (std::find(eps.begin(), eps.end(), wi) != eps.end()) out.push_back(si);
+  }
+  return out;
+}
+
+}  // namespace meshsim::verify
