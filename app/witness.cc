@@ -34,8 +34,12 @@ void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
     if (f.req_from_workload.empty() && f.req_from_ingress.empty()) continue;
     const TrafficEntry t = WitnessRequest(f, "counterexample.example.com", {});
     for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+      const bool landed = p.outcome == Outcome::kDelivered && !p.hops.empty() &&
+                          p.hops.back().name == f.landing_pod;
       const bool bypass =
-          p.waypoints.empty() && p.outcome == Outcome::kDelivered;
+          f.past_backend_waypoint
+              ? landed && !p.waypoints.empty()
+              : p.waypoints.empty() && p.outcome == Outcome::kDelivered;
       const bool twice = p.waypoints.size() >= 2;
       if ((f.rule == "waypoint-bypass" && bypass) ||
           (f.rule == "fail-open-exposure" && bypass) ||

@@ -217,6 +217,14 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
   return refused;
 }
 
+z3::expr Encoder::HttpMethod(const z3::expr& method) {
+  z3::expr out = c_.bool_val(false);
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                        "OPTIONS", "TRACE", "PATCH"})
+    out = out || method == c_.string_val(m);
+  return out;
+}
+
 z3::expr Encoder::Pid(const std::string& p) {
   if (p.empty()) return c_.int_val(-1);
   int id;
@@ -297,12 +305,14 @@ struct Encoder::ServiceTerms {
         dst_has_id(c.bool_val(false)),
         plaintext(c.bool_val(false)),
         route_fail(c.bool_val(false)),
-        routed(c.bool_val(false)) {}
+        routed(c.bool_val(false)),
+        route_bypass(c.bool_val(false)) {}
   z3::expr valid, passes_local, failed, ew_pass, denied_wp, remote_no_gw;
   z3::expr dst_principal, dst_has_id, plaintext;
   // §9: a routing proxy found no rule for the request (404), or sent it to
   // a backend its rule picks.
   z3::expr route_fail, routed;
+  z3::expr route_bypass;  // K11: routed past the backend's own waypoint
   // Fail closed (§3.6) before a waypoint is reached (the client side's
   // bound waypoint has no ready replica) or at the east-west gateway.
   std::vector<z3::expr> pass_terms, fail_terms, fail_ew_terms, deny_terms;
@@ -520,6 +530,15 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     for (const auto& [gw, b] : plan.views.at(ep.cluster).per)
       via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
   e.via = z3::ite(here, via, e.via);
+  // K11, §3.7: a waypoint's route sent the request to a backend whose own
+  // configuration asks for another waypoint, which it never passes.
+  if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
+    t.route_bypass =
+        t.route_bypass ||
+        (here && local && e.http && !*plan.routes->no_match &&
+         via != c_.string_val(e.ep_intended[i]) &&
+         // a request a client can send: a standard method, an absolute path
+         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
   t.dst_principal = z3::ite(here, p, t.dst_principal);
   t.dst_has_id = z3::ite(here, has, t.dst_has_id);
 }
@@ -586,7 +605,10 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   for (const auto& term : t.deny_terms) t.denied_wp = t.denied_wp || term;
   t.failed = failed_local || failed_ew;
   t.plaintext = !t.dst_has_id;
-  if (plan.routes) e.routed = t.routed;
+  if (plan.routes) {
+    e.routed = t.routed;
+    e.route_bypass = t.route_bypass;
+  }
   z3::expr denied_dst = c_.bool_val(false);
   for (size_t i = 0; i < e.eps.size(); ++i)
     denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
@@ -744,7 +766,10 @@ Encoded Encoder::Fresh() {
                  nullptr,
                  nullptr,
                  {},
-                 std::nullopt};
+                 std::nullopt,
+                 std::nullopt,
+                 {},
+                 {}};
 }
 
 z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,

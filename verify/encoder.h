@@ -48,6 +48,20 @@ struct Encoded {
   // §9: the request went through a route to a backend (encoder_routes.cc);
   // unset when the slice encodes no routes.
   std::optional<z3::expr> routed;
+  // K11: ... and passed a waypoint other than the one that backend's
+  // configuration asks for (ep_intended), so never passes that one.
+  std::optional<z3::expr> route_bypass;
+  // Per endpoint reached as a route's backend: the waypoint the backend
+  // Service (or its namespace) asks for, "" for none.
+  std::vector<std::string> ep_intended;
+  // The route rules the chain can pick, each with when it is the first
+  // match ("HTTPRoute ns/name rule N"), for a counterexample to name.
+  struct RouteRule {
+    z3::expr first;
+    std::string name;
+    const HttpRoute* route;
+  };
+  std::vector<RouteRule> route_rules;
 };
 
 // §9 (encoder_routes.cc): a service slice's encoded routes: per endpoint,
@@ -141,6 +155,8 @@ class Encoder {
   // The id of an identity (-1 for none) as a Z3 constant; records it as one
   // the current slice can produce.
   z3::expr Pid(const std::string& p);
+  // One of the HTTP methods Gateway API matches name (RFC 9110, PATCH).
+  z3::expr HttpMethod(const z3::expr& method);
   // Whether identity `pid` matches one of `patterns` (§8: exact, prefix*,
   // *suffix, *), on its principal or, with `by_ns`, on its namespace. The
   // patterns are matched here, against the identities the slice can produce.

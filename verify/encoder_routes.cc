@@ -101,7 +101,12 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
   rp.routed_to.assign(e.eps.size(), c_.bool_val(false));
   e.ep_port.assign(e.eps.size(), 0);
   e.ep_svc.assign(e.eps.size(), nullptr);
+  e.ep_intended.assign(e.eps.size(), "");
   for (const RouteArm& a : arms) {
+    e.route_rules.push_back({a.first,
+                             a.route->kind + " " + a.route->Key() + " rule " +
+                                 std::to_string(a.rule - a.route->rules.data()),
+                             a.route});
     for (const BackendRef& b : a.rule->backends) {
       if (b.weight <= 0) continue;
       const Service* t = c.FindService(b.ns + "/" + b.name);
@@ -118,11 +123,14 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
           rp.routed_to.push_back(c_.bool_val(false));
           e.ep_port.push_back(0);
           e.ep_svc.push_back(nullptr);
+          e.ep_intended.push_back("");
         }
         rp.routed_to[i] = rp.routed_to[i] || a.first;
         if (t != &s && !e.ep_svc[i]) {  // reached as the backend's pod
           e.ep_port[i] = b.port;
           e.ep_svc[i] = t;
+          std::string which;
+          if (Intent(ci, t->labels, t->ns, &which)) e.ep_intended[i] = which;
         }
       }
     }

@@ -11,6 +11,7 @@
 #include "model/labels.h"
 #include "model/rules.h"
 #include "verify/encoding.h"
+#include "verify/verifier.h"
 
 namespace meshsim::verify {
 
@@ -278,7 +279,9 @@ void ServiceRoutes(const Scenario& sc, const Cluster& c,
       if (!s) continue;
       Binding b = ServiceWaypoint(sc.mesh, c, *s);
       if (b.status == BindingStatus::kAccepted) {
-        RouteAcrossWaypoints(sc, c, r, *s, b, out);
+        // Routes the encoding states are the solver's (K11 in Prove).
+        if (!RoutesEncodable(sc.mesh, c, *s, nullptr))
+          RouteAcrossWaypoints(sc, c, r, *s, b, out);
       } else {
         RouteNotRespected(c, r, p, *s, out);
       }

@@ -46,6 +46,11 @@ struct Finding {
   std::string req_to_pod;         // ns/pod
   int req_port = 0;
   std::string req_method, req_path;
+  // K11: the request passes a waypoint, but a route sends it past the one
+  // its backend asks for; the replay looks for that path (landing on
+  // `landing_pod`, ns/name), not for one without waypoints.
+  bool past_backend_waypoint = false;
+  std::string landing_pod;
   std::vector<FindingObject> objects;
   std::string fix;
   // The root cause findings share (GroupFindings): e.g. "namespace shop in

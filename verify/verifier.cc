@@ -253,8 +253,10 @@ VerifyResult Prover::Prove(const SliceDestination& d,
   SliceQueries q{e, statics, kinds, pairs};
   std::vector<z3::expr> assume = all_on;
   assume.insert(assume.end(), nothing_deleted.begin(), nothing_deleted.end());
-  const z3::expr unguarded =
-      e.intent && !e.self && e.outcome == 0 && e.passes == 0;
+  // K11: delivered past a backend's own waypoint counts as a bypass too.
+  z3::expr unguarded = e.intent && !e.self && e.outcome == 0 && e.passes == 0;
+  if (e.route_bypass)
+    unguarded = unguarded || (*e.route_bypass && !e.self && e.outcome == 0);
   // A destination that asks for a waypoint concerns the bypass properties;
   // one a request can pass a waypoint on the way to, the double pass.
   // Simplified only until the first such slice: not once per slice.
@@ -435,6 +437,38 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
               (intended.empty()
                    ? ""
                    : ", whose configuration asks for waypoint " + intended);
+  const size_t ei =
+      static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1));
+  if (e.route_bypass && m.eval(*e.route_bypass, true).is_true() &&
+      ei < e.ep_svc.size() && e.ep_svc[ei]) {
+    // K11: say which route and which waypoint the backend asked for.
+    intended = e.ep_intended[ei];
+    std::string rule_name = "a route";
+    const HttpRoute* route = nullptr;
+    for (const Encoded::RouteRule& r : e.route_rules)
+      if (m.eval(r.first, true).is_true()) {
+        rule_name = r.name;
+        route = r.route;
+      }
+    const std::string via = m.eval(e.via, true).get_string();
+    f.message = ClassLabel(cls) + " in cluster " + f.from_cluster +
+                " is sent by " + rule_name + " of " + e.dest + " at waypoint " +
+                via + " to service " + e.ep_svc[ei]->Key() + " (pod " +
+                pod.Key() + "), whose configuration asks for waypoint " +
+                intended +
+                ", which a waypoint never forwards to: the request skips it "
+                "(§3.7, K11)";
+    f.objects.push_back(
+        {e.ep_svc[ei]->kind, e.ep_svc[ei]->Key(), e.ep_svc[ei]->location});
+    f.past_backend_waypoint = true;
+    f.landing_pod = pod.Key();
+    f.fix = "route to a service served by the same waypoint, or apply " +
+            intended + "'s policies at " + via + " too";
+    // The route errs, not the service: it comes first.
+    if (route)
+      f.objects.insert(f.objects.begin(),
+                       {route->kind, route->Key(), route->location});
+  }
   if (e.svc) f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
   f.objects.push_back({pod.kind, pod.Key(), pod.location});
   if (!cls.workload.empty()) {
@@ -442,15 +476,15 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
         sc_.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
     if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
   }
-  f.fix = FixFor(cls, e);
+  if (f.fix.empty()) f.fix = FixFor(cls, e);
   // The root cause: the destination's namespace admits requests that skip
   // the waypoint it asks for; one guard there fixes every such finding.
   if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
       !intended.empty()) {
     f.cause = "namespace " + pod.ns + " in cluster " + dc.name +
               " has no L4 guard for waypoint " + intended;
-    const Gateway* gw = dc.FindGateway(e.intended.front());
-    if (gw && e.intended.size() == 1)
+    const Gateway* gw = dc.FindGateway(intended);
+    if (gw)
       f.fix_yaml =
           GuardYaml(pod.ns, enc_.slice().WaypointPrincipal(ep.cluster, *gw));
   } else if (rule == "waypoint-double-pass") {

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "model/io/loader.h"
 #include "model/rules.h"
@@ -65,6 +68,56 @@ TEST(VerifyCasesTest, EachKnownCaseIsFlaggedAndItsTwinProved) {
     ++cases;
   }
   EXPECT_GE(cases, 20);
+}
+
+// K11 (§3.7, §9): with the route in the encoding, the solver finds the
+// request a route at waypoint wa sends past other's waypoint wb — naming
+// the route rule, with the route first among the objects — and the lint
+// that used to flag the route whatever the policies says nothing. A guard
+// on other's pods admitting only wb's identity denies that request, which
+// the solver then proves; the lint could not tell.
+TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
+  const std::string file =
+      "scenarios/verify/k11-route-across-waypoints/flagged.yaml";
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  auto k11 = [](const VerifyResult& r) {
+    std::vector<const Finding*> out;
+    for (const Finding& f : r.findings)
+      if (f.message.find("K11") != std::string::npos) out.push_back(&f);
+    return out;
+  };
+  VerifyResult flagged = VerifyFile(file);
+  const std::vector<const Finding*> found = k11(flagged);
+  ASSERT_EQ(found.size(), 1u);
+  const Finding& f = *found[0];
+  EXPECT_EQ(f.rule, "waypoint-bypass");
+  EXPECT_TRUE(f.past_backend_waypoint);
+  EXPECT_EQ(f.landing_pod, "shop/other-0");
+  EXPECT_EQ(f.client_kind, "ambient");
+  EXPECT_NE(f.message.find("HTTPRoute shop/to-other rule 0"), std::string::npos)
+      << f.message;
+  ASSERT_FALSE(f.objects.empty());
+  EXPECT_EQ(f.objects[0].kind, "HTTPRoute");
+  EXPECT_EQ(f.req_method, "GET");
+  EXPECT_EQ(f.req_path.substr(0, 1), "/");
+
+  const std::string guard =
+      "      - apiVersion: security.istio.io/v1\n"
+      "        kind: AuthorizationPolicy\n"
+      "        metadata: {name: other-guard, namespace: shop}\n"
+      "        spec: {selector: {matchLabels: {app: other}}, action: ALLOW, "
+      "rules: [{from: [{source: {principals: "
+      "[cluster.local/ns/shop/sa/wb]}}]}]}\n";
+  std::string guarded = text;
+  guarded.insert(guarded.find("traffic: []"), guard);
+  Diagnostics d;
+  auto sc = LoadScenarioText(guarded, file,
+                             "scenarios/verify/k11-route-across-waypoints", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  EXPECT_TRUE(k11(Verify(*sc, {})).empty());
 }
 
 // §4.3: the guard scenario is proved, and the unsat core names the guard.
