@@ -252,29 +252,35 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
   out.waypoint = gw;
   out.why = subject + " uses waypoint " + gw->Key() + " (" + Source(*ref) + ")";
 
-  // §2.6 weighted canary, 1.31+: Service/ServiceEntry or Namespace labels.
+  // §2.6 weighted canary, 1.31+: the object's labels, else (only when the
+  // object names no primary of its own) its Namespace's; the weight
+  // annotation likewise.
   if (version.AtLeast(1, 31)) {
-    const Labels* holder = nullptr;
-    if (FindLabel(svc.labels, kLabelUseWaypointCanary)) {
-      holder = &svc.labels;
-    } else if (const Namespace* n = cluster.FindNamespace(svc.ns);
-               n && FindLabel(n->labels, kLabelUseWaypointCanary)) {
+    const Namespace* n = cluster.FindNamespace(svc.ns);
+    const bool from_ns = !FindLabel(svc.labels, kLabelUseWaypoint) && n;
+    const Labels* holder = &svc.labels;
+    if (!FindLabel(svc.labels, kLabelUseWaypointCanary) && from_ns &&
+        FindLabel(n->labels, kLabelUseWaypointCanary))
       holder = &n->labels;
-    }
-    if (holder) {
-      const std::string name = *FindLabel(*holder, kLabelUseWaypointCanary);
+    const std::string* name = FindLabel(*holder, kLabelUseWaypointCanary);
+    if (name && !name->empty() && *name != "none") {
       const std::string* cns =
           FindLabel(*holder, kLabelUseWaypointCanaryNamespace);
-      const std::string key = (cns ? *cns : svc.ns) + "/" + name;
-      int weight = 0;
+      const std::string key = (cns ? *cns : svc.ns) + "/" + *name;
       const std::string* w =
           FindLabel(svc.annotations, kAnnotationCanaryWeight);
+      if (!w && from_ns) w = FindLabel(n->annotations, kAnnotationCanaryWeight);
+      int weight = 0;
       bool weight_ok = true;
-      if (w) {
-        char* end = nullptr;
-        long v = std::strtol(w->c_str(), &end, 10);
-        weight_ok = end && *end == '\0' && !w->empty() && v >= 0 && v <= 100;
-        weight = static_cast<int>(v);
+      if (w) {  // Go's strconv.Atoi: an optional sign, then digits only
+        const size_t digits =
+            !w->empty() && (w->front() == '+' || w->front() == '-');
+        weight_ok =
+            w->size() > digits && w->size() - digits <= 18 &&
+            w->find_first_not_of("0123456789", digits) == std::string::npos;
+        const long long v = weight_ok ? std::stoll(w->substr(digits)) : -1;
+        weight_ok = weight_ok && (v == 0 || w->front() != '-') && v <= 100;
+        weight = weight_ok ? static_cast<int>(v) : 0;
       }
       const Gateway* canary = FindReadyWaypoint(cluster, key);
       if (canary && weight_ok && canary != gw &&
@@ -289,8 +295,8 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
       }
       if (!out.canary) {
         out.why += "; canary " + key +
-                   " is invalid (missing, not ready, denied, wrong type or "
-                   "bad weight) and is ignored (§2.6)";
+                   " is invalid (missing, not ready, denied, wrong type, the "
+                   "primary itself or bad weight) and is ignored (§2.6)";
       }
     }
   }

@@ -92,6 +92,7 @@ struct Node {
 struct Namespace {
   std::string name;
   Labels labels;
+  Labels annotations;
   SourceLocation location;
   bool declared = false;  // false: implied by an object in it
 };

@@ -109,6 +109,7 @@ void LoadNamespace(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   }
   ns.name = h.name;
   ns.labels = h.labels;
+  ns.annotations = h.annotations;
   ns.location = h.loc;
   ns.declared = true;
 }

@@ -312,6 +312,56 @@ TEST(PathsTest, WeightedCanaryEachPathPassesOne) {
       UnorderedElementsAre("shop/waypoint|delivered", "shop/canary|delivered"));
 }
 
+// §2.6, waypoints.go ResolveUseWaypointCanary / getCanaryWeight: the
+// namespace's canary label and weight annotation count only when the
+// object names no use-waypoint of its own; the weight is Go's Atoi.
+TEST(PathsTest, CanaryFollowsThePrimarysLevelAndGoWeights) {
+  auto world = [](const std::string& svc_labels, const std::string& weight,
+                  const std::string& svc_weight = "") {
+    World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("client", "curl"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+          "  labels:\n    istio.io/dataplane-mode: ambient\n"
+          "    istio.io/use-waypoint: waypoint\n"
+          "    istio.io/use-waypoint-canary: canary\n"
+          "  annotations:\n    istio.io/use-waypoint-canary-weight: \"" +
+              weight + "\"\n");
+    w.Add("east", Deploy("shop", "cart"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+          "  namespace: shop\n  labels: {" +
+              svc_labels + "}\n" +
+              (svc_weight.empty()
+                   ? ""
+                   : "  annotations: {istio.io/use-waypoint-canary-"
+                     "weight: \"" +
+                         svc_weight + "\"}\n") +
+              "spec:\n  selector: {app: cart}\n"
+              "  ports: [{port: 80}]\n");
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Waypoint("shop", "canary"));
+    w.Traffic("t", kFromCurl, kToCart);
+    return Summary(PathsOf(w.Load(), "t"));
+  };
+  // Namespace primary: its canary and weight apply.
+  EXPECT_THAT(world("x: y", "100"), ElementsAre("shop/canary|delivered"));
+  EXPECT_THAT(world("x: y", "0100"), ElementsAre("shop/canary|delivered"));
+  // The Service names its own primary: the namespace's canary is not read.
+  EXPECT_THAT(world("istio.io/use-waypoint: waypoint", "100"),
+              ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(world("istio.io/use-waypoint: waypoint", "100", "100"),
+              ElementsAre("shop/waypoint|delivered"));
+  // The Service's own weight wins over the namespace's.
+  EXPECT_THAT(world("x: y", "100", "0"),
+              ElementsAre("shop/waypoint|delivered"));
+  // Not a Go integer, or out of 0..100: the canary is ignored.
+  EXPECT_THAT(world("x: y", " 50"), ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(world("x: y", "101"), ElementsAre("shop/waypoint|delivered"));
+}
+
 // §13 case 23: global service with no local replicas fails over through E/W.
 TEST(PathsTest, Case23_MulticlusterFailoverWithoutWaypoint) {
   World w;
