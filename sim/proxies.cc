@@ -3,6 +3,7 @@
 // replicas, and the routes they apply (§9).
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/binding.h"
@@ -553,13 +554,37 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
     bwhy += "; the ingress sends to the waypoint's pods, so subset '" +
             be.subset + "' is lost and the waypoint routes again (§16.2)";
   if (use) {
-    ToWaypointReplicas(
-        v, out, s.cluster,
-        WaypointReplicas(s.cluster, *bind.waypoint, s.wl, &bs), *bind.waypoint,
-        be.cluster, be.svc, -1, -1, be.port, header,
-        "waypoint " + bind.waypoint->Key() +
-            " has no healthy pods: the ingress fails closed (§3.6)",
-        bwhy, be.share, route);
+    // §2.6: with a canary the ingress splits requests by weight over the
+    // waypoints that have pods (endpoint_builder.go
+    // weightedWaypointEndpoints); with none left it fails closed.
+    std::vector<std::tuple<const Gateway*, std::vector<EpRef>, double>> wps;
+    const double canary = bind.canary ? bind.canary_weight / 100.0 : 0.0;
+    double total = 0;
+    for (const auto& [wp, weight] : {std::pair{bind.waypoint, 1.0 - canary},
+                                     std::pair{bind.canary, canary}}) {
+      if (!wp || weight <= 0) continue;
+      std::vector<EpRef> reps = WaypointReplicas(s.cluster, *wp, s.wl, &bs);
+      if (bind.canary && reps.empty()) continue;  // dropped, not failed
+      wps.emplace_back(wp, std::move(reps), weight);
+      total += weight;
+    }
+    if (wps.empty()) {
+      Fail(v,
+           "the weighted waypoints of " + SvcName(be.cluster, be.svc) +
+               " have no healthy pods: the ingress fails closed (§2.6, §3.6)",
+           bwhy, be.share);
+      return;
+    }
+    for (const auto& [wp, reps, weight] : wps)
+      ToWaypointReplicas(
+          v, out, s.cluster, reps, *wp, be.cluster, be.svc, -1, -1, be.port,
+          header,
+          "waypoint " + wp->Key() +
+              " has no healthy pods: the ingress fails closed (§3.6)",
+          bwhy + (wp == bind.canary ? "; the request is sent to the canary "
+                                      "waypoint by weight (§2.6)"
+                                    : ""),
+          be.share * weight / total, route);
     return;
   }
   if (bind.status == BindingStatus::kAccepted)

@@ -362,6 +362,54 @@ TEST(PathsTest, CanaryFollowsThePrimarysLevelAndGoWeights) {
   EXPECT_THAT(world("x: y", "101"), ElementsAre("shop/waypoint|delivered"));
 }
 
+// §2.6, endpoint_builder.go weightedWaypointEndpoints: an ingress that uses
+// the waypoint splits requests over the primary and the canary by weight;
+// a waypoint without pods is dropped, the other takes all.
+TEST(PathsTest, IngressSplitsOverTheCanaryByWeight) {
+  auto world = [](bool canary_up) {
+    World w = Base({{Ambient(), "ambient"}},
+                   {{"istio.io/use-waypoint", "waypoint"},
+                    {"istio.io/use-waypoint-canary", "canary"},
+                    {"istio.io/ingress-use-waypoint", "true"}});
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Waypoint("shop", "canary"));
+    if (!canary_up)  // the canary's Deployment scaled to zero
+      w.Add("east",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: canary, "
+            "namespace: shop, labels: "
+            "{gateway.networking.k8s.io/gateway-name: canary}}\n"
+            "spec:\n  replicas: 0\n  selector: "
+            "{matchLabels: {gateway.networking.k8s.io/gateway-name: canary}}\n"
+            "  template:\n    metadata: {labels: "
+            "{gateway.networking.k8s.io/gateway-name: canary}}\n"
+            "    spec: {containers: [{name: istio-proxy, image: proxyv2}]}\n");
+    w.Add("east", Ingress("shop", "gw"));
+    w.Add("east", IngressRoute("shop", "r", "shop", "gw", "cart", 80));
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}");
+    std::string text = w.Text();
+    const std::string svc =
+        "kind: Service\n    metadata:\n      name: cart\n"
+        "      namespace: shop\n";
+    text.replace(text.find(svc), svc.size(),
+                 svc +
+                     "      annotations: "
+                     "{istio.io/use-waypoint-canary-weight: \"30\"}\n");
+    Diagnostics d;
+    auto sc = LoadScenarioText(text, "world.yaml", ".", d);
+    EXPECT_TRUE(sc && !d.HasErrors()) << text;
+    std::map<std::string, double> share;
+    for (const Path& p : PathsOf(*sc, "t")) share[Summary({p})[0]] += p.weight;
+    return share;
+  };
+  const std::map<std::string, double> both = world(true);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_NEAR(both.at("shop/waypoint|delivered"), 0.7, 1e-9);
+  EXPECT_NEAR(both.at("shop/canary|delivered"), 0.3, 1e-9);
+  EXPECT_EQ(world(false),
+            (std::map<std::string, double>{{"shop/waypoint|delivered", 1.0}}));
+}
+
 // §13 case 23: global service with no local replicas fails over through E/W.
 TEST(PathsTest, Case23_MulticlusterFailoverWithoutWaypoint) {
   World w;
