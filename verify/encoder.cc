@@ -337,7 +337,9 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
                          ? slice_.PeeredCopy(s, &per)
                          : slice_.AnyBound(ci, s.labels, s.ns, true,
                                            IsGatewayService(ci, s), &per);
-    plan.views.emplace(ci, ServiceView{bound, per, IngressOptIn(ci, s)});
+    plan.views.emplace(
+        ci, ServiceView{bound, per, IngressOptIn(ci, s),
+                        plan.peered ? std::nullopt : slice_.CanaryFor(ci, s)});
   }
   ServiceTerms t(c_);
   for (size_t k = 0; k < classes().size(); ++k)
@@ -500,7 +502,11 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t);
   t.ew_pass = t.ew_pass || (here && ew);
   t.pass_terms.push_back(here && local);
-  for (const auto& [gw, b] : v.per) {
+  z3::expr no_waypoint_left = c_.bool_val(false);
+  const std::vector<std::pair<const Gateway*, z3::expr>> first =
+      FirstHopWaypoints(v, vc, cls, &no_waypoint_left);
+  t.fail_terms.push_back(here && local && no_waypoint_left);
+  for (const auto& [gw, b] : first) {
     const bool healthy =
         plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
             ? slice_.CopyHealthy(*plan.In(vc), *gw)
@@ -513,7 +519,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // the gateway's or the client's; plaintext from uncaptured clients.
   z3::expr p = Pid(ClassPrincipal(cls));
   z3::expr has = c_.bool_val(cls.kind != "uncaptured");
-  for (const auto& [gw, b] : v.per) {
+  for (const auto& [gw, b] : first) {
     p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
     has = has || (local && b);
   }
@@ -524,7 +530,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     }
   }
   z3::expr via = c_.string_val("");
-  for (const auto& [gw, b] : v.per)
+  for (const auto& [gw, b] : first)
     via = z3::ite(local && b, c_.string_val(gw->Key()), via);
   if (!same_network && plan.In(ep.cluster))
     for (const auto& [gw, b] : plan.views.at(ep.cluster).per)

@@ -112,6 +112,7 @@ class Encoder {
     z3::expr bound;
     std::vector<std::pair<const Gateway*, z3::expr>> per;
     bool ingress_opt_in = false;
+    std::optional<Canary> canary;  // §2.6
   };
   struct ServicePlan;   // encoder.cc: what ServiceSlice decides up front
   struct ServiceTerms;  // encoder.cc: the terms it gathers per class/endpoint
@@ -173,6 +174,12 @@ class Encoder {
   void ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                             const z3::expr& is_k, const z3::expr& local,
                             size_t i, Encoded& e, ServiceTerms& t);
+  // §2.6: the waypoints class `k`'s first proxy may send to: the view's
+  // bindings, with a valid canary sampled per connection (ztunnel) or per
+  // request (ingress, dropping a waypoint without pods); `fail` collects
+  // when an ingress has no waypoint with pods left.
+  std::vector<std::pair<const Gateway*, z3::expr>> FirstHopWaypoints(
+      const ServiceView& v, int vc, const SourceClass& cls, z3::expr* fail);
   z3::expr EastWestTerms(const ServicePlan& plan, size_t k,
                          const z3::expr& local, size_t i, const z3::expr& here,
                          const Encoded& e, ServiceTerms& t);

@@ -77,6 +77,14 @@ bool HasReadyPod(const Cluster& c, const std::string& key);
 // rules and strips them from DENY rules).
 bool RuleHasHttp(const PolicyRule& rule);
 
+// §2.6: a service's valid canary waypoint (encoding_canary.cc): the
+// Gateway, its weight (0..100) and when it is up (not deleted).
+struct Canary {
+  const Gateway* gw;
+  int weight;
+  z3::expr up;
+};
+
 class Slice {
  public:
   Slice(const Scenario& sc, z3::context& ctx);
@@ -87,6 +95,10 @@ class Slice {
                     bool for_service, bool is_gateway_holder,
                     std::vector<std::pair<const Gateway*, z3::expr>>* per);
   z3::expr Deleted(int ci, const Gateway& w);
+  // §2.6: the canary the labels of service `s` (or its namespace's) name,
+  // when valid apart from being the primary itself, which the caller
+  // checks against each bound primary.
+  std::optional<Canary> CanaryFor(int ci, const Service& s);
   // §15.2: peered entry `s` of cluster ci binds the peered copy of its
   // global waypoint: the Gateway of that name in the clusters the
   // generated entry lists for the copy. Fills `per`; returns the binding.

@@ -22,9 +22,10 @@ enum class Mutation {
   kFailOpen,            // §3.6: a waypoint without a ready pod is skipped
   kSidecarSkipsRoutes,  // §6: a sidecar client ignores the service's routes
   kRuleOrder,           // §9: routes match in rule order, not by precedence
+  kCanaryIgnored,       // §2.6: a valid canary is never sampled
 };
 
-inline constexpr std::array<std::pair<Mutation, std::string_view>, 8>
+inline constexpr std::array<std::pair<Mutation, std::string_view>, 9>
     kMutations = {{
         {Mutation::kNamespaceOverObject, "namespace-over-object"},
         {Mutation::kNoneFallsThrough, "none-falls-through"},
@@ -34,6 +35,7 @@ inline constexpr std::array<std::pair<Mutation, std::string_view>, 8>
         {Mutation::kFailOpen, "fail-open"},
         {Mutation::kSidecarSkipsRoutes, "sidecar-skips-routes"},
         {Mutation::kRuleOrder, "rule-order"},
+        {Mutation::kCanaryIgnored, "canary-ignored"},
     }};
 
 inline Mutation& ActiveMutation() {

@@ -48,11 +48,6 @@ bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // Peering's generated entries (§15.2) are compared like Services.
   if ((s.kind != "Service" && !s.peered) || s.vips.empty() || s.external_name)
     return false;
-  // Weighted canary waypoints (§2.6) are simulator only (docs/semantics.md,
-  // "Where the two engines differ today").
-  if (FindLabel(s.labels, kLabelUseWaypointCanary) ||
-      FindLabel(c.NamespaceLabels(s.ns), kLabelUseWaypointCanary))
-    return false;
   // GAMMA routes are compared where the encoding states them (§9,
   // verify::RoutesEncodable); other routed services are left out.
   for (const HttpRoute& r : c.routes)
@@ -297,6 +292,9 @@ TEST(DifferentialTest, EveryMutationOfTheEncodingIsCaught) {
       {verify::Mutation::kSidecarSkipsRoutes,
        "scenarios/gamma-routes/scenario.yaml"},
       {verify::Mutation::kRuleOrder, "scenarios/gamma-routes/scenario.yaml"},
+      {verify::Mutation::kCanaryIgnored,
+       "scenarios/conformance/agentgateway-canary-weight-100-all-agentgateway-"
+       "waypoint-admit-agentgateway/scenario.yaml"},
   };
   for (const auto& [mutation, name] : verify::kMutations) {
     const auto it = killers.find(mutation);
@@ -383,7 +381,14 @@ std::string RandomMesh(uint32_t seed) {
         use += pick(nss);
       }
       if (!use.empty()) y << "istio.io/use-waypoint: " << use << ", ";
-      y << "x: y}}, spec: {selector: {app: " << app
+      // §2.6: a canary (1.31+), its weight on the Service, sometimes bad.
+      if (coin(20))
+        y << "istio.io/use-waypoint-canary: " << pick({"wp2", "wp", "missing"})
+          << ", x: y}, annotations: {istio.io/use-waypoint-canary-weight: \""
+          << pick({"0", "30", "100", "50", "+7", "x"}) << "\"}}";
+      else
+        y << "x: y}}";
+      y << ", spec: {selector: {app: " << app
         << "}, ports: [{port: 80, targetPort: 8080}]}}\n";
     }
     if (coin(40)) {
