@@ -39,35 +39,58 @@ std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw) {
 
 bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
                     const std::string& ns) {
-  if (ns == gw.ns) return true;
-  // §2.4: the listener named by ambient.istio.io/waypoint-inbound-binding
-  // ("PROTOCOL/port"), else the HBONE/15008 listener; allowedRoutes default
-  // Same.
+  // §2.4 (waypoints.go makeAllowedRoutes): the listener the inbound
+  // binding annotation (the Gateway's, else its class's; "PROTOCOL" or
+  // "PROTOCOL/port", protocol NONE or PROXY) selects — by port, or the
+  // istio.io/PROXY listener — else the HBONE/15008 listener, else Same.
+  const std::string* ann =
+      FindLabel(gw.annotations, kAnnotationWaypointInboundBinding);
+  if (!ann) {
+    auto cls = cluster.gateway_classes.find(gw.class_name);
+    if (cls != cluster.gateway_classes.end())
+      ann =
+          FindLabel(cls->second.annotations, kAnnotationWaypointInboundBinding);
+  }
   const Listener* chosen = nullptr;
-  std::string want_protocol = "HBONE";
-  int want_port = 15008;
-  if (const std::string* b =
-          FindLabel(gw.annotations, kAnnotationWaypointInboundBinding)) {
-    size_t slash = b->find('/');
-    if (slash != std::string::npos) {
-      want_protocol = b->substr(0, slash);
-      want_port = std::atoi(b->c_str() + slash + 1);
+  if (ann) {
+    const size_t slash = ann->find('/');
+    const std::string proto = ann->substr(0, slash);
+    const bool two = slash != std::string::npos;
+    const bool valid = (proto == "NONE" || proto == "PROXY") &&
+                       (!two || ann->find('/', slash + 1) == std::string::npos);
+    // Go's ParseUint; a bad port reads as 0.
+    int port = 0;
+    if (valid && two) {
+      const std::string digits = ann->substr(slash + 1);
+      if (!digits.empty() && digits.size() <= 9 &&
+          digits.find_first_not_of("0123456789") == std::string::npos)
+        port = std::stoi(digits);
+    }
+    for (const Listener& l : gw.listeners) {
+      if (!valid) break;
+      if (port != 0 ? l.port == port
+                    : proto == "PROXY" && l.protocol == "istio.io/PROXY") {
+        chosen = &l;
+        break;
+      }
     }
   }
-  for (const Listener& l : gw.listeners) {
-    if (l.protocol == want_protocol && l.port == want_port) {
-      chosen = &l;
-      break;
-    }
-  }
-  if (!chosen) return false;  // only the Same default applies
-  if (chosen->allowed_from == "All") return true;
-  if (chosen->allowed_from == "Selector") {
+  if (!chosen)
+    for (const Listener& l : gw.listeners)
+      if (l.protocol == "HBONE" && l.port == 15008) {
+        chosen = &l;
+        break;
+      }
+  const std::string from = chosen ? chosen->allowed_from : "Same";
+  if (from == "All") return true;
+  if (from == "Selector") {
+    // Kubernetes labels every Namespace with its name.
     Labels ns_labels = cluster.NamespaceLabels(ns);
     ns_labels["kubernetes.io/metadata.name"] = ns;
-    return SelectorMatches(chosen->allowed_selector, ns_labels);
+    return chosen->allowed_selector &&
+           chosen->allowed_selector->Matches(ns_labels);
   }
-  return false;
+  return ns == gw.ns;
 }
 
 const Gateway* FindReadyWaypoint(const Cluster& cluster,

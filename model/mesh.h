@@ -226,7 +226,8 @@ struct Listener {
   std::string protocol;
   std::string hostname;
   std::string allowed_from = "Same";  // Same | All | Selector
-  Labels allowed_selector;            // matchLabels when Selector
+  // When Selector; unset (no selector given) matches no namespace.
+  std::optional<LabelSelector> allowed_selector;
   SourceLocation location;
 };
 
@@ -236,6 +237,7 @@ struct GatewayClass {
   std::string name;
   std::string controller;
   Labels labels;
+  Labels annotations;
   SourceLocation location;
 };
 

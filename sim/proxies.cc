@@ -521,7 +521,8 @@ std::vector<const HttpRoute*> Builder::IngressRoutes(
       if (listener.allowed_from == "Selector") {
         Labels nl = c.NamespaceLabels(r.ns);
         nl["kubernetes.io/metadata.name"] = r.ns;
-        admitted = SelectorMatches(listener.allowed_selector, nl);
+        admitted =
+            listener.allowed_selector && listener.allowed_selector->Matches(nl);
       }
       if (admitted) routes.push_back(&r);
       break;

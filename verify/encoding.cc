@@ -149,14 +149,15 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
   }
   // The waypoint's own facts: programmed (§2.1), type (§2.2), allowedRoutes
   // (§2.4); whether it is deleted or mis-bound is the symbolic `deleted`.
-  std::string type = WaypointTrafficType(cl, w);
+  std::string type = WaypointTrafficOf(cl, w);
   const bool type_ok = Mutated(Mutation::kWaypointForIgnored) ||
                        (for_service ? (type == "service" || type == "all")
                                     : (type == "workload" || type == "all"));
   const bool programmed = w.role != GatewayRole::kRemote && w.Programmed();
   return has_ref && ref_name == c_.string_val(w.name) &&
          ref_ns == c_.string_val(w.ns) &&
-         c_.bool_val(programmed && type_ok && WaypointAdmits(cl, w, ns) &&
+         c_.bool_val(programmed && type_ok &&
+                     WaypointAdmitsNamespace(cl, w, ns) &&
                      !is_gateway_holder) &&
          !Deleted(ci, w);
 }

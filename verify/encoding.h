@@ -70,6 +70,12 @@ bool PeeringOn(const Mesh& mesh);
 std::string GlobalWaypointLabel(const Service& s);
 bool PeerExports(const Service& s, int cj);
 
+// §2.2, §2.4 stated for the encoding (encoding_binding.cc): a waypoint's
+// traffic type, and whether it admits objects of namespace `ns`.
+std::string WaypointTrafficOf(const Cluster& c, const Gateway& w);
+bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
+                             const std::string& ns);
+
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
 

@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "model/binding.h"  // WaypointTrafficType, WaypointAdmits (shared)
 #include "model/labels.h"
 #include "verify/encoder.h"
 #include "verify/encoding.h"
@@ -69,9 +68,10 @@ std::optional<Canary> Slice::CanaryFor(int ci, const Service& s) {
   const Gateway& g = it->second;
   // The canary must be a programmed waypoint for service traffic that
   // admits the object's namespace, like a primary (§2.1, §2.2, §2.4).
-  const std::string type = WaypointTrafficType(cl, g);
+  const std::string type = WaypointTrafficOf(cl, g);
   if (g.role == GatewayRole::kRemote || !g.Programmed() ||
-      (type != "service" && type != "all") || !WaypointAdmits(cl, g, s.ns))
+      (type != "service" && type != "all") ||
+      !WaypointAdmitsNamespace(cl, g, s.ns))
     return {};
   return Canary{&g, weight, !Deleted(ci, g)};
 }

@@ -19,13 +19,14 @@ enum class Mutation {
   kWaypointForIgnored,      // §2.2: a waypoint of any istio.io/waypoint-for
   kIngressOptInAnyRelease,  // §5: ingress-use-waypoint read in every release
   kEastWestAlwaysToWaypoint,  // §7.2: the east-west gateway never skips
-  kFailOpen,            // §3.6: a waypoint without a ready pod is skipped
-  kSidecarSkipsRoutes,  // §6: a sidecar client ignores the service's routes
-  kRuleOrder,           // §9: routes match in rule order, not by precedence
-  kCanaryIgnored,       // §2.6: a valid canary is never sampled
+  kFailOpen,              // §3.6: a waypoint without a ready pod is skipped
+  kSidecarSkipsRoutes,    // §6: a sidecar client ignores the service's routes
+  kRuleOrder,             // §9: routes match in rule order, not by precedence
+  kCanaryIgnored,         // §2.6: a valid canary is never sampled
+  kAllowedRoutesIgnored,  // §2.4: every waypoint admits every namespace
 };
 
-inline constexpr std::array<std::pair<Mutation, std::string_view>, 9>
+inline constexpr std::array<std::pair<Mutation, std::string_view>, 10>
     kMutations = {{
         {Mutation::kNamespaceOverObject, "namespace-over-object"},
         {Mutation::kNoneFallsThrough, "none-falls-through"},
@@ -36,6 +37,7 @@ inline constexpr std::array<std::pair<Mutation, std::string_view>, 9>
         {Mutation::kSidecarSkipsRoutes, "sidecar-skips-routes"},
         {Mutation::kRuleOrder, "rule-order"},
         {Mutation::kCanaryIgnored, "canary-ignored"},
+        {Mutation::kAllowedRoutesIgnored, "allowed-routes-ignored"},
     }};
 
 inline Mutation& ActiveMutation() {

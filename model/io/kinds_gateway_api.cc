@@ -28,12 +28,26 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
                     {"Same", "All", "Selector"}))
       li.allowed_from = "Same";
     YAML::Node sel = r.Child(ns, "selector");
-    if (r.IsMap(sel, lw + ".allowedRoutes.namespaces.selector")) {
-      li.allowed_selector =
-          r.StringMap(r.Child(sel, "matchLabels"),
-                      lw + ".allowedRoutes.namespaces.selector.matchLabels",
-                      false, nullptr)
+    const std::string sw = lw + ".allowedRoutes.namespaces.selector";
+    if (r.IsMap(sel, sw)) {
+      li.allowed_selector.emplace();
+      li.allowed_selector->match_labels =
+          r.StringMap(r.Child(sel, "matchLabels"), sw + ".matchLabels", false,
+                      nullptr)
               .value_or(Labels{});
+      ForEachMap(
+          r, sel, "matchExpressions", sw,
+          [&](const YAML::Node& e, const std::string& ew) {
+            LabelSelector::Expression x;
+            x.key = r.String(r.Child(e, "key"), ew + ".key").value_or("");
+            x.op =
+                r.String(r.Child(e, "operator"), ew + ".operator").value_or("");
+            x.values = r.StringList(r.Child(e, "values"), ew + ".values")
+                           .value_or(std::vector<std::string>{});
+            if (CheckOneOf(r, r.Child(e, "operator"), ew + ".operator", x.op,
+                           {"In", "NotIn", "Exists", "DoesNotExist"}))
+              li.allowed_selector->expressions.push_back(std::move(x));
+          });
     }
   }
   return li;
@@ -268,6 +282,7 @@ void LoadGatewayClass(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   GatewayClass gc;
   gc.name = h.name;
   gc.labels = h.labels;
+  gc.annotations = h.annotations;
   gc.location = h.loc;
   YAML::Node spec = r.Child(obj, "spec");
   gc.controller = r.String(r.Child(spec, "controllerName"),

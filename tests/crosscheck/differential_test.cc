@@ -292,6 +292,9 @@ TEST(DifferentialTest, EveryMutationOfTheEncodingIsCaught) {
       {verify::Mutation::kSidecarSkipsRoutes,
        "scenarios/gamma-routes/scenario.yaml"},
       {verify::Mutation::kRuleOrder, "scenarios/gamma-routes/scenario.yaml"},
+      {verify::Mutation::kAllowedRoutesIgnored,
+       "scenarios/conformance/services-cross-namespace-waypoint-denied/"
+       "scenario.yaml"},
       {verify::Mutation::kCanaryIgnored,
        "scenarios/conformance/agentgateway-canary-weight-100-all-agentgateway-"
        "waypoint-admit-agentgateway/scenario.yaml"},
@@ -347,7 +350,15 @@ std::string RandomMesh(uint32_t seed) {
         << pick({"service", "workload", "all", "service"}) << "}}\n"
         << "    spec: {gatewayClassName: istio-waypoint, listeners: [{name: "
            "mesh, port: 15008, protocol: HBONE"
-        << (coin(30) ? ", allowedRoutes: {namespaces: {from: All}}" : "")
+        << (coin(40) ? pick({", allowedRoutes: {namespaces: {from: All}}",
+                             ", allowedRoutes: {namespaces: {from: All}}",
+                             ", allowedRoutes: {namespaces: {from: Selector, "
+                             "selector: {matchLabels: {team: a}}}}",
+                             ", allowedRoutes: {namespaces: {from: Selector, "
+                             "selector: {matchExpressions: [{key: team, "
+                             "operator: In, values: [b, c]}]}}}",
+                             ", allowedRoutes: {namespaces: {from: Selector}}"})
+                     : "")
         << "}]}\n";
     }
     if (coin(30)) {

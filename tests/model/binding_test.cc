@@ -156,6 +156,60 @@ TEST(BindingTest, Case31_CrossNamespaceAllowedRoutes) {
   EXPECT_EQ(ServiceBinding(s, "other/to-all").waypoint, "waypoint-ns/all");
 }
 
+// §2.4 as waypoints.go makeAllowedRoutes / AllowsAttachmentFromNamespace:
+// a Selector is checked for the waypoint's own namespace too, an absent
+// selector admits nothing, matchExpressions count; the inbound-binding
+// annotation (the Gateway's, else its class's) picks the listener by port,
+// and a binding naming no listener falls back to the HBONE one.
+TEST(BindingTest, AllowedRoutesAsIstiodReadsThem) {
+  World w = Shop({{Ambient(), "ambient"}, {"team", "shop"}});
+  w.Add("east", Ns("other", {{"team", "other"}}));
+  const std::string only_other =
+      "    allowedRoutes:\n      namespaces:\n        from: Selector\n"
+      "        selector:\n          matchExpressions:\n"
+      "          - {key: team, operator: In, values: [other]}\n";
+  w.Add("east", Waypoint("shop", "only-other", "", only_other));
+  w.Add("east", Waypoint("shop", "no-selector", "",
+                         "    allowedRoutes:\n      namespaces:\n"
+                         "        from: Selector\n"));
+  // Bound to a PROXY listener on 15088 that admits All; its HBONE listener
+  // admits the same namespace only.
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: bound\n  namespace: shop\n  annotations:\n"
+        "    ambient.istio.io/waypoint-inbound-binding: PROXY/15088\n"
+        "spec:\n  gatewayClassName: istio-waypoint\n  listeners:\n"
+        "  - {name: mesh, port: 15008, protocol: HBONE}\n"
+        "  - {name: proxy, port: 15088, protocol: istio.io/PROXY, "
+        "allowedRoutes: {namespaces: {from: All}}}\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: unbound\n  namespace: shop\n  annotations:\n"
+        "    ambient.istio.io/waypoint-inbound-binding: PROXY/16000\n"
+        "spec:\n  gatewayClassName: istio-waypoint\n  listeners:\n"
+        "  - {name: mesh, port: 15008, protocol: HBONE, "
+        "allowedRoutes: {namespaces: {from: All}}}\n");
+  auto to = [](const std::string& wp) {
+    return testing::KV{{"istio.io/use-waypoint", wp},
+                       {"istio.io/use-waypoint-namespace", "shop"}};
+  };
+  for (const char* wp : {"only-other", "no-selector", "bound", "unbound"}) {
+    w.Add("east", Svc("shop", std::string("own-") + wp, 80, to(wp)));
+    w.Add("east", Svc("other", std::string("from-") + wp, 80, to(wp)));
+  }
+  Scenario s = w.Load();
+  EXPECT_EQ(ServiceBinding(s, "shop/own-only-other").status,
+            BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "other/from-only-other").waypoint,
+            "shop/only-other");
+  EXPECT_EQ(ServiceBinding(s, "shop/own-no-selector").status,
+            BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "other/from-no-selector").status,
+            BindingStatus::kAttachmentDenied);
+  EXPECT_EQ(ServiceBinding(s, "other/from-bound").waypoint, "shop/bound");
+  EXPECT_EQ(ServiceBinding(s, "other/from-unbound").waypoint, "shop/unbound");
+}
+
 // §2.3: use-waypoint-namespace is read only from the object that carries
 // use-waypoint, and only from 1.23.
 TEST(BindingTest, UseWaypointNamespaceSameObjectAndVersion) {

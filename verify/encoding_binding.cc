@@ -1,0 +1,93 @@
+// The waypoint's own facts a binding checks, stated for the encoding on
+// their own (not model/binding.cc's WaypointTrafficType and
+// WaypointAdmits): Istio's pilot/pkg/serviceregistry/ambient/waypoints.go
+// gatewayToWaypointTransform (traffic type), makeInboundBinding,
+// makeAllowedRoutes, findBoundListener and AllowsAttachmentFromNamespace.
+#include <string>
+
+#include "model/labels.h"
+#include "verify/encoding.h"
+#include "verify/mutation.h"
+
+namespace meshsim::verify {
+
+namespace {
+
+const std::string* Get(const Labels& m, const char* key) {
+  auto it = m.find(key);
+  return it == m.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+// §2.2: the Gateway's istio.io/waypoint-for, else its GatewayClass's, else
+// "service".
+std::string WaypointTrafficOf(const Cluster& c, const Gateway& w) {
+  if (const std::string* v = Get(w.labels, kLabelWaypointFor)) return *v;
+  auto cls = c.gateway_classes.find(w.class_name);
+  if (cls != c.gateway_classes.end())
+    if (const std::string* v = Get(cls->second.labels, kLabelWaypointFor))
+      return *v;
+  return "service";
+}
+
+// §2.4: whether waypoint `w` admits objects of namespace `ns`.
+bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
+                             const std::string& ns) {
+  if (Mutated(Mutation::kAllowedRoutesIgnored)) return true;  // on purpose
+  // The inbound binding: "NONE"/"PROXY", optionally "/<port>".
+  const std::string* binding =
+      Get(w.annotations, kAnnotationWaypointInboundBinding);
+  if (!binding) {
+    auto cls = c.gateway_classes.find(w.class_name);
+    if (cls != c.gateway_classes.end())
+      binding = Get(cls->second.annotations, kAnnotationWaypointInboundBinding);
+  }
+  const Listener* listener = nullptr;
+  if (binding) {
+    std::string proto = *binding, port_text;
+    if (const size_t at = binding->find('/'); at != std::string::npos) {
+      proto = binding->substr(0, at);
+      port_text = binding->substr(at + 1);
+    }
+    int port = 0;
+    bool ok = proto == "NONE" || proto == "PROXY";
+    if (port_text.find('/') != std::string::npos) ok = false;
+    if (ok && !port_text.empty() && port_text.size() < 10 &&
+        port_text.find_first_not_of("0123456789") == std::string::npos)
+      port = std::stoi(port_text);
+    for (size_t i = 0; ok && i < w.listeners.size() && !listener; ++i) {
+      const Listener& l = w.listeners[i];
+      if (port ? l.port == port
+               : (proto == "PROXY" && l.protocol == "istio.io/PROXY"))
+        listener = &l;
+    }
+  }
+  for (size_t i = 0; !listener && i < w.listeners.size(); ++i)
+    if (w.listeners[i].protocol == "HBONE" && w.listeners[i].port == 15008)
+      listener = &w.listeners[i];
+  const std::string from = listener ? listener->allowed_from : "Same";
+  if (from == "All") return true;
+  if (from != "Selector") return ns == w.ns;  // Same, the default
+  // Selector: absent selects nothing; matched against the namespace's
+  // labels, which always carry kubernetes.io/metadata.name.
+  if (!listener->allowed_selector) return false;
+  Labels labels = c.NamespaceLabels(ns);
+  labels["kubernetes.io/metadata.name"] = ns;
+  const LabelSelector& sel = *listener->allowed_selector;
+  for (const auto& [k, v] : sel.match_labels) {
+    const std::string* have = Get(labels, k.c_str());
+    if (!have || *have != v) return false;
+  }
+  for (const LabelSelector::Expression& x : sel.expressions) {
+    const std::string* have = Get(labels, x.key.c_str());
+    bool in = false;
+    for (const std::string& v : x.values) in = in || (have && *have == v);
+    if ((x.op == "In" && !in) || (x.op == "NotIn" && in) ||
+        (x.op == "Exists" && !have) || (x.op == "DoesNotExist" && have))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace meshsim::verify
