@@ -224,6 +224,30 @@ void CheckPaths(const Expectation& x, Answers& a, ExpectationResult& r,
   fail.Add("every path " + e, all);
 }
 
+// Where the time goes on the entry's most taken path: per station, the
+// mean network, queue and service time (docs/simulation.md#per-hop).
+std::string HopBreakdownText(const SimResult& sim, const SimEntry& e) {
+  size_t best = e.paths.size();
+  for (size_t p = 0; p < e.paths.size() && p < e.stats.per_path.size(); ++p)
+    if (!e.paths[p].timing.empty() &&
+        (best == e.paths.size() ||
+         e.stats.per_path[p] > e.stats.per_path[best]))
+      best = p;
+  if (best == e.paths.size()) return "";
+  std::string out = "; mean ms per hop (network/queue/service) on path " +
+                    std::to_string(best + 1) + ":";
+  for (const PathHopTiming& h : e.paths[best].timing) {
+    const HopTiming& t = h.timing;
+    if (!t.samples) continue;
+    const double n = static_cast<double>(t.samples);
+    out += " " + sim.stations[h.station].name + " " +
+           Fmt(t.network_ns / n * 1e-6) + "/" + Fmt(t.wait_ns / n * 1e-6) +
+           "/" + Fmt(t.service_ns / n * 1e-6) + ";";
+  }
+  out.pop_back();
+  return out;
+}
+
 // `latency_ms`: quantile bounds on the simulated latency of the entry.
 void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
                   Failures& fail) {
@@ -252,7 +276,8 @@ void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
       fail.Add(q + " " + (lo ? ">= " + Fmt(*lo) + " ms" : std::string()) +
                    (lo && hi ? " and " : "") +
                    (hi ? "<= " + Fmt(*hi) + " ms" : std::string()),
-               q + " " + Fmt(v) + " ms (seed " + std::to_string(sc.seed) + ")");
+               q + " " + Fmt(v) + " ms (seed " + std::to_string(sc.seed) + ")" +
+                   HopBreakdownText(sim, *entry));
     }
   }
 }

@@ -72,8 +72,32 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
                                    actual, location, path, findings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,
                                    error_location, warnings)
+// A histogram as its non-empty buckets: [[bucket, count], ...] and the max.
+template <typename H>
+nlohmann::json HistogramJson(const H& h) {
+  nlohmann::json buckets = nlohmann::json::array();
+  for (int b = 0; b < H::kBuckets; ++b)
+    if (h.bucket(b)) buckets.push_back({b, h.bucket(b)});
+  return {{"buckets", buckets}, {"max", h.max()}};
+}
+template <typename H>
+void HistogramOf(const nlohmann::json& j, H& h) {
+  h = H();
+  for (const auto& b : j.at("buckets")) {
+    const int i = b.at(0).get<int>();
+    if (i < 0 || i >= H::kBuckets)
+      throw std::out_of_range("histogram bucket out of range");
+    h.AddToBucket(i, b.at(1).get<uint64_t>());
+  }
+  h.SetMax(j.at("max").get<int64_t>());
+}
+void to_json(nlohmann::json& j, const HopHistogram& h) { j = HistogramJson(h); }
+void from_json(const nlohmann::json& j, HopHistogram& h) { HistogramOf(j, h); }
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HopTiming, samples, network_ns, wait_ns,
+                                   service_ns, wait, service)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PathHopTiming, station, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary,
-                                   hops)
+                                   hops, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
                                    max_queue)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,
@@ -85,22 +109,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EntryIntervals, name, mean_ms, p50_ms,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SweepPoint, rate, replicas, version, faults,
                                    entries, utilization, busiest)
 
-// A histogram as its non-empty buckets: [[bucket, count], ...] and the max.
 void to_json(nlohmann::json& j, const LatencyHistogram& h) {
-  nlohmann::json buckets = nlohmann::json::array();
-  for (int b = 0; b < LatencyHistogram::kBuckets; ++b)
-    if (h.bucket(b)) buckets.push_back({b, h.bucket(b)});
-  j = {{"buckets", buckets}, {"max", h.max()}};
+  j = HistogramJson(h);
 }
 void from_json(const nlohmann::json& j, LatencyHistogram& h) {
-  h = LatencyHistogram();
-  for (const auto& b : j.at("buckets")) {
-    const int i = b.at(0).get<int>();
-    if (i < 0 || i >= LatencyHistogram::kBuckets)
-      throw std::out_of_range("histogram bucket out of range");
-    h.AddToBucket(i, b.at(1).get<uint64_t>());
-  }
-  h.SetMax(j.at("max").get<int64_t>());
+  HistogramOf(j, h);
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceStats, requests, delivered, denied,
                                    failed, retries, timeouts, failed_by_reason,

@@ -191,6 +191,16 @@ ReviewData BuildReviewData(const ReviewInput& in) {
         v->simulated += n;
         v->simulated_share =
             attempts ? static_cast<double>(v->simulated) / attempts : 0;
+        if (v->hop_latency.empty())
+          for (const PathHopTiming& h : sp.timing) {
+            const HopTiming& t = h.timing;
+            if (!t.samples) continue;
+            const double k = static_cast<double>(t.samples) * 1e6;
+            v->hop_latency.push_back(
+                {sim.stations[h.station].name, t.samples, t.network_ns / k,
+                 t.wait_ns / k, t.wait.Quantile(0.99) * 1e-6, t.service_ns / k,
+                 t.service.Quantile(0.99) * 1e-6});
+          }
       }
       // Policy hits of this entry: each attempt counts the policies on its
       // route, exactly as the simulator's global counters do.

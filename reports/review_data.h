@@ -30,6 +30,14 @@ struct PolicyHit {
 
 // One path of a traffic entry: predicted by the path function, simulated, or
 // both. Paths seen only in the simulation come from fault windows.
+// Where a path's time goes at one station (docs/simulation.md#per-hop).
+struct HopLatency {
+  std::string name;  // the station, as in `meshsim run`
+  uint64_t samples = 0;
+  double network_ms = 0, queue_mean = 0, queue_p99 = 0, service_mean = 0,
+         service_p99 = 0;
+};
+
 struct PathView {
   const Path* path = nullptr;  // null when seen only in the simulation
   std::string summary;         // "workload a -> ztunnel n -> ..."
@@ -38,6 +46,7 @@ struct PathView {
   double predicted_share = 0;  // the path's weight; 0 when simulation-only
   uint64_t simulated = 0;      // attempts that took it
   double simulated_share = 0;
+  std::vector<HopLatency> hop_latency;  // per station, when simulated
 };
 
 struct EntryView {

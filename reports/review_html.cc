@@ -252,8 +252,16 @@ void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
       std::string wp;
       for (const std::string& w : v.waypoints)
         wp += (wp.empty() ? "" : " → ") + w;
+      // The hover text: the path, then where its time goes per hop.
+      std::string title = v.summary;
+      for (const review::HopLatency& h : v.hop_latency)
+        title += "\n" + h.name + ": network " + Fixed(h.network_ms, 3) +
+                 ", queue " + Fixed(h.queue_mean, 3) + " (p99 " +
+                 Fixed(h.queue_p99, 3) + "), service " +
+                 Fixed(h.service_mean, 3) + " (p99 " + Fixed(h.service_p99, 3) +
+                 ") ms";
       out << "<div class=\"pathrow\" data-entry=\"" << ei << "\" data-path=\""
-          << pi << "\" title=\"" << Esc(v.summary) << "\"><span class=\"sw\" "
+          << pi << "\" title=\"" << Esc(title) << "\"><span class=\"sw\" "
           << "style=\"background:" << PathColor(pi, v.outcome)
           << "\"></span><span class=\"pill " << OutcomeName(v.outcome) << "\">"
           << OutcomeName(v.outcome) << "</span><span>"

@@ -65,6 +65,17 @@ Json PathJson(const review::PathView& v) {
   j["simulated_requests"] = v.simulated;
   j["simulated_share"] = Round(v.simulated_share, 4);
   j["summary"] = v.summary;
+  j["hop_latency"] = Json::array();
+  for (const review::HopLatency& h : v.hop_latency)
+    j["hop_latency"].push_back(
+        {{"name", h.name},
+         {"samples", h.samples},
+         {"network_ms", Round(h.network_ms, 4)},
+         {"queue_ms",
+          {{"mean", Round(h.queue_mean, 4)}, {"p99", Round(h.queue_p99, 4)}}},
+         {"service_ms",
+          {{"mean", Round(h.service_mean, 4)},
+           {"p99", Round(h.service_p99, 4)}}}});
   if (!v.path) return j;
   const Path& p = *v.path;
   j["hops"] = Json::array();

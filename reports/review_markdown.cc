@@ -421,6 +421,20 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
         << " | " << ms(l.max) << " |\n";
     for (const auto& [r, n] : e.failed_by_reason)
       out << "\nFailed ×" << Thousands(n) << ": " << Md(r) << "\n";
+    // Where the time goes, per path that requests took.
+    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
+      const review::PathView& v = e.paths[pi];
+      if (v.hop_latency.empty()) continue;
+      out << "\nWhere the time goes on path " << pi + 1
+          << " (ms; network to reach the hop, then its queue and service):\n\n"
+             "| hop | network | queue mean | queue p99 | service mean | "
+             "service p99 |\n|---|---:|---:|---:|---:|---:|\n";
+      for (const review::HopLatency& h : v.hop_latency)
+        out << "| " << Code(h.name) << " | " << Fixed(h.network_ms, 3) << " | "
+            << Fixed(h.queue_mean, 3) << " | " << Fixed(h.queue_p99, 3) << " | "
+            << Fixed(h.service_mean, 3) << " | " << Fixed(h.service_p99, 3)
+            << " |\n";
+    }
     if (e.policy_hits.empty()) {
       out << "\nNo AuthorizationPolicy is evaluated on these paths.\n";
     } else {

@@ -66,6 +66,50 @@ std::map<std::pair<std::string, std::string>, Hits> PolicyHits(
 
 }  // namespace
 
+// The per-hop latency breakdown of a path (docs/simulation.md#per-hop):
+// per station, the network delay to reach it, the wait in its queue and
+// its service, in ms.
+Json HopLatencyJson(const SimResult& m, const SimPathInfo& p) {
+  Json hops = Json::array();
+  for (const PathHopTiming& h : p.timing) {
+    const HopTiming& t = h.timing;
+    const SimStation& st = m.stations[h.station];
+    Json j;
+    j["kind"] = st.kind;
+    j["name"] = st.name.substr(st.name.find(' ') + 1);
+    j["samples"] = t.samples;
+    const double n = static_cast<double>(t.samples);
+    auto part = [&](double sum, const HopHistogram& hist) {
+      if (!t.samples) return Json(nullptr);
+      return Json{{"mean", Round(sum / n * 1e-6, 4)},
+                  {"p50", Round(hist.Quantile(0.5) * 1e-6, 4)},
+                  {"p99", Round(hist.Quantile(0.99) * 1e-6, 4)}};
+    };
+    j["network_ms"] =
+        t.samples ? Json(Round(t.network_ns / n * 1e-6, 4)) : Json(nullptr);
+    j["queue_ms"] = part(t.wait_ns, t.wait);
+    j["service_ms"] = part(t.service_ns, t.service);
+    hops.push_back(j);
+  }
+  return hops;
+}
+
+// The same as text lines under a path, one per station that saw requests.
+void WriteHopBreakdown(const SimResult& m, const SimPathInfo& p,
+                       std::ostream& out) {
+  for (const PathHopTiming& h : p.timing) {
+    const HopTiming& t = h.timing;
+    if (!t.samples) continue;
+    const double n = static_cast<double>(t.samples);
+    out << "           " << std::setprecision(3)
+        << Utf8Prefix(TerminalText(m.stations[h.station].name), 56)
+        << ": network " << t.network_ns / n * 1e-6 << ", queue "
+        << t.wait_ns / n * 1e-6 << " (p99 " << t.wait.Quantile(0.99) * 1e-6
+        << "), service " << t.service_ns / n * 1e-6 << " (p99 "
+        << t.service.Quantile(0.99) * 1e-6 << ") ms\n";
+  }
+}
+
 void WriteRunJson(const std::string& scenario, uint64_t seed,
                   const SimResult& m, std::ostream& out,
                   const std::vector<Diagnostic>& warnings) {
@@ -104,6 +148,7 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
       // One hop schema in every JSON output: as `paths` writes them.
       jp["hops"] = PathHopsJson(p.hops)["hops"];
       jp["summary"] = p.summary;
+      jp["hop_latency"] = HopLatencyJson(m, p);
       t["paths"].push_back(jp);
     }
     root["traffic"].push_back(t);
@@ -176,6 +221,7 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
       out << "    " << std::setprecision(1) << std::setw(5)
           << 100.0 * static_cast<double>(s.per_path[pi]) / attempts << "%  "
           << OutcomeName(p.outcome) << "  " << p.summary << "\n";
+      WriteHopBreakdown(m, p, out);
     }
     for (const auto& [r, c] : s.failed_by_reason)
       out << "    failed x" << c << ": " << m.reasons[r] << "\n";

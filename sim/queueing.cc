@@ -59,6 +59,7 @@ uint32_t QueueingNetwork::AddRoute(RouteSpec route) {
   int64_t back = -route.held_ns;
   for (int64_t l : route.link_ns) back += l;
   route_return_ns_.push_back(std::max<int64_t>(0, back));
+  hop_timing_.emplace_back(route.stations.size());
   routes_.push_back(std::move(route));
   return static_cast<uint32_t>(routes_.size() - 1);
 }
@@ -278,6 +279,7 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.held = 0;
   r.overflow = -1;
   r.shadow = false;
+  r.network_ns = 0;
   PickRoute(r);
   if (recorded) {
     SourceStats& ss = source_stats_[source];
@@ -341,6 +343,7 @@ void QueueingNetwork::Enter(uint32_t id) {
       ++pool_open_[pool];
       if (handshake_ns_ > 0) {
         r.hop_arrive = -1;  // handshake paid; come back without it
+        r.network_ns += handshake_ns_;
         queue_.Push(now_ + SimTime::FromNanos(handshake_ns_),
                     EventKind::kHopArrive, 0, id);
         return;
@@ -357,6 +360,7 @@ void QueueingNetwork::Enter(uint32_t id) {
     const int64_t d = Draw(st, station_specs_[sid].service);
     station_stats_[sid].busy_ns += static_cast<double>(d);
     if (trace) trace->back().start = now_.nanos();
+    r.service_start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, id);
   } else {
     TouchQueue(sid);
@@ -397,12 +401,25 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     station_stats_[sid].busy_ns += static_cast<double>(d);
     if (std::vector<TraceHop>* trace = Traced(next))
       trace->back().start = now_.nanos();
+    requests_[next].service_start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid,
                 next);
   } else {
     --st.busy;
   }
-  ++requests_[id].hop;
+  Request& r = requests_[id];
+  if (r.recorded && !r.shadow && completed_ >= limits_.warmup_completions) {
+    HopTiming& h = hop_timing_[r.route][r.hop];
+    const int64_t wait = r.service_start - r.hop_arrive;
+    const int64_t service = now_.nanos() - r.service_start;
+    ++h.samples;
+    h.network_ns += static_cast<double>(r.network_ns);
+    h.wait_ns += static_cast<double>(wait);
+    h.service_ns += static_cast<double>(service);
+    h.wait.Add(wait);
+    h.service.Add(service);
+  }
+  ++r.hop;
   Advance(id);
 }
 
@@ -413,6 +430,7 @@ void QueueingNetwork::Advance(uint32_t id) {
   if (r.hop < route.stations.size()) {
     const int64_t link = route.link_ns[r.hop];
     r.hop_arrive = 0;
+    r.network_ns = link;
     if (link > 0) {
       queue_.Push(now_ + SimTime::FromNanos(link), EventKind::kHopArrive, 0,
                   id);

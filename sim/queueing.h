@@ -155,6 +155,10 @@ class QueueingNetwork {
   const std::vector<SourceSpec>& sources() const { return sources_; }
   const std::vector<SourceStats>& source_stats() const { return source_stats_; }
   const std::vector<RouteSpec>& routes() const { return routes_; }
+  // Per route, per station of it: where requests' time went.
+  const std::vector<std::vector<HopTiming>>& hop_timing() const {
+    return hop_timing_;
+  }
   const std::vector<uint64_t>& policy_counters() const {
     return policy_counters_;
   }
@@ -172,12 +176,14 @@ class QueueingNetwork {
     uint32_t route;
     uint32_t hop;
     int attempt;
-    int64_t start;        // first attempt's arrival
-    int64_t hop_arrive;   // for tracing
-    bool recorded;        // counts in statistics (after warm-up)
-    uint32_t held = 0;    // breakers of the route admitted so far
-    int overflow = -1;    // the reason, when a breaker refused it
-    bool shadow = false;  // a mirrored copy (RouteSpec::Mirror)
+    int64_t start;              // first attempt's arrival
+    int64_t hop_arrive;         // for tracing
+    bool recorded;              // counts in statistics (after warm-up)
+    uint32_t held = 0;          // breakers of the route admitted so far
+    int overflow = -1;          // the reason, when a breaker refused it
+    bool shadow = false;        // a mirrored copy (RouteSpec::Mirror)
+    int64_t service_start = 0;  // at the current station
+    int64_t network_ns = 0;     // paid to reach the current station
   };
   struct Station {
     int workers;
@@ -215,6 +221,7 @@ class QueueingNetwork {
   std::vector<Station> stations_;
   std::vector<StationStats> station_stats_;
   std::vector<RouteSpec> routes_;
+  std::vector<std::vector<HopTiming>> hop_timing_;  // per route, per station
   std::vector<int64_t> route_return_ns_;
   std::vector<SourceSpec> sources_;
   std::vector<SourceStats> source_stats_;

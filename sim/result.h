@@ -21,11 +21,21 @@
 namespace meshsim {
 
 // One path of a traffic entry as the simulator replays it.
+// One station of a path with where requests' time went there (network to
+// reach it, queueing, service), for the per-hop latency breakdown.
+struct PathHopTiming {
+  uint32_t station = 0;  // index into SimResult::stations
+  HopTiming timing;
+};
+
 struct SimPathInfo {
   std::vector<std::string> waypoints;
   Outcome outcome = Outcome::kDelivered;
   std::string summary;    // hop kinds and names, for text reports
   std::vector<Hop> hops;  // the path's hops, policies left out
+  // The stations the path's requests cross, in order, with their timing
+  // (filled by the run; empty for a path no request took).
+  std::vector<PathHopTiming> timing;
 };
 
 struct StationStats {
@@ -137,6 +147,16 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
         a.per_path[p] += b.per_path[p];
       a.latency.Merge(b.latency);
       a.latency_sum_ns += b.latency_sum_ns;
+      std::vector<SimPathInfo>& ap = m.entries[i].paths;
+      const std::vector<SimPathInfo>& bp = o.entries[i].paths;
+      for (size_t p = 0; p < ap.size() && p < bp.size(); ++p) {
+        if (ap[p].timing.empty()) ap[p].timing = bp[p].timing;
+        if (ap[p].timing.size() != bp[p].timing.size() ||
+            &ap[p].timing == &bp[p].timing)
+          continue;
+        for (size_t h = 0; h < ap[p].timing.size(); ++h)
+          ap[p].timing[h].timing.Merge(bp[p].timing[h].timing);
+      }
     }
   }
   return m;

@@ -80,7 +80,7 @@ class ModelBuilder {
             std::vector<Hop> hops = p.hops;
             for (Hop& h : hops) h.policies.clear();
             m_.entry_paths.back().push_back(
-                {p.waypoints, p.outcome, Describe(p), std::move(hops)});
+                {p.waypoints, p.outcome, Describe(p), std::move(hops), {}});
           }
           if (p.route && p.route->delay_ns > 0 && p.route->delay_percent > 0) {
             // §16.2 fault.delay: the held share waits at the proxy.
@@ -463,6 +463,17 @@ SimResult ResultOf(const SimModel& model) {
       for (uint32_t ri : ep.routes) {
         const RouteSpec& route = net.routes()[ri];
         const size_t pi = static_cast<size_t>(route.path_index);
+        // Per-hop timing: the routes of one path (fault windows, delayed
+        // shares) cross the same stations; their timings add up.
+        if (pi < e.paths.size()) {
+          std::vector<PathHopTiming>& t = e.paths[pi].timing;
+          const std::vector<HopTiming>& ht = net.hop_timing()[ri];
+          if (t.empty())
+            for (size_t h = 0; h < route.stations.size(); ++h)
+              t.push_back({route.stations[h], {}});
+          if (t.size() == ht.size())
+            for (size_t h = 0; h < ht.size(); ++h) t[h].timing.Merge(ht[h]);
+        }
         if (pi >= seen.size() || seen[pi]) continue;
         seen[pi] = true;
         e.path_hits[pi] = route.hits;

@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "sim/analytic.h"
 #include "sim/engine.h"
@@ -142,6 +145,49 @@ TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
   EXPECT_NEAR(u, a.stations[app_station].utilization,
               0.01 * a.stations[app_station].utilization);
   EXPECT_NEAR(a.stations[app_station].utilization, rate * 0.002 / 4, 1e-9);
+}
+
+// The per-hop breakdown (docs/simulation.md#per-hop) accounts for the whole
+// latency: over a path, network + queue + service per hop add up to the
+// entry's mean; each station's service is its configured mean; and the
+// application's queue (M/M/4 at 75%) waits what Erlang C says,
+// W_q = C(4, 3) / (4 mu - lambda) = 1.019 ms.
+TEST(SimulatorTest, HopBreakdownAddsUpAndMatchesQueueingTheory) {
+  Scenario sc = LoadText(TheoryScenario(1500, 1));
+  SimModel m = BuildSimModel(sc);
+  const SimResult r = RunSimulation(m, Seeded(7));
+  ASSERT_EQ(r.entries.size(), 1u);
+  const SimEntry& e = r.entries[0];
+  ASSERT_EQ(e.paths.size(), 1u);
+  const std::vector<PathHopTiming>& hops = e.paths[0].timing;
+  ASSERT_GE(hops.size(), 3u);  // ztunnel(s), waypoint, application
+  double sum_ms = 0;
+  std::map<std::string, const HopTiming*> by_kind;
+  for (const PathHopTiming& h : hops) {
+    const HopTiming& t = h.timing;
+    ASSERT_GT(t.samples, 1000u);
+    const double n = static_cast<double>(t.samples);
+    sum_ms += (t.network_ns + t.wait_ns + t.service_ns) / n * 1e-6;
+    by_kind[r.stations[h.station].kind] = &t;
+  }
+  const double mean_ms = e.stats.latency_sum_ns /
+                         static_cast<double>(e.stats.latency.count()) * 1e-6;
+  EXPECT_NEAR(sum_ms, mean_ms, 0.01 * mean_ms);
+  auto mean = [](const HopTiming* t, double HopTiming::*f) {
+    return t->*f / static_cast<double>(t->samples) * 1e-6;
+  };
+  EXPECT_NEAR(mean(by_kind.at("waypoint"), &HopTiming::service_ns), 0.5, 0.02);
+  EXPECT_NEAR(mean(by_kind.at("workload"), &HopTiming::service_ns), 2.0, 0.06);
+  const double a = 1500 * 0.002;  // offered load in servers
+  const double top = std::pow(a, 4) / 24 * (4 / (4 - a));
+  const double erlang_c = top / (1 + a + a * a / 2 + a * a * a / 6 + top);
+  const double wq_ms = erlang_c / (4 * 500.0 - 1500) * 1e3;
+  EXPECT_NEAR(mean(by_kind.at("workload"), &HopTiming::wait_ns), wq_ms,
+              0.1 * wq_ms);
+  // Quantiles are bucket middles within 5%, never above the maximum.
+  const HopTiming& app = *by_kind.at("workload");
+  EXPECT_LE(app.service.Quantile(0.99), static_cast<double>(app.service.max()));
+  EXPECT_GT(app.service.Quantile(0.99), app.service.Quantile(0.5));
 }
 
 // An overloaded station is reported as such.
