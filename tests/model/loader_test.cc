@@ -32,6 +32,23 @@ std::string ReadFile(const std::string& path) {
 
 // A kubectl List is loaded item by item as it is parsed (streamed); the
 // model is the same as for separate documents, and lines stay exact.
+// The benchmarks' own scenario files load without an error: a stricter
+// loader must not silently break `bench/run-*.sh` (it once did:
+// bench/tandem-scenario.yaml lacked Deployment selectors).
+TEST(LoaderTest, BenchScenariosLoad) {
+  int loaded = 0;
+  for (const auto& e : fs::directory_iterator("bench")) {
+    if (e.path().extension() != ".yaml") continue;
+    Diagnostics d;
+    auto sc = LoadScenarioFile(e.path().string(), d);
+    std::ostringstream msg;
+    d.Print(msg);
+    EXPECT_TRUE(sc && !d.HasErrors()) << e.path() << "\n" << msg.str();
+    ++loaded;
+  }
+  EXPECT_GE(loaded, 1);
+}
+
 TEST(LoaderTest, StreamedListItemsLoadLikeSeparateDocuments) {
   const std::string ns =
       "apiVersion: v1\n    kind: Namespace\n    metadata: {name: shop}\n";
