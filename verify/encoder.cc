@@ -161,7 +161,10 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
         }
         return out;
       });
-  a.port = RequestPort(e, i);
+  // The destination's proxy sees the port the connection reaches on the
+  // pod: the service port's targetPort (§8.1; what a policy's `ports`
+  // match there), the backend's when a route chose it.
+  a.port = PodPort(e, w, i);
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.
   slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications

@@ -20,13 +20,44 @@ struct NodeInfo {
 };
 
 // What one cluster's dump says.
+// A Service of the dump and its first port, for a suggested traffic entry.
+struct ServiceInfo {
+  std::string ns, name;
+  int port = 0;
+  bool http = false;  // port name http*/grpc*, or appProtocol http*
+  std::map<std::string, std::string> selector;
+};
+
+// A workload controller of the dump: a possible client.
+struct WorkloadInfo {
+  std::string ns, name;
+  std::map<std::string, std::string> labels;  // its pod template's
+};
+
 struct ClusterFacts {
   std::string network;
   std::vector<NodeInfo> nodes;
   std::string istiod_image;
   std::map<std::string, std::string> flags;
+  std::vector<ServiceInfo> services;
+  std::vector<WorkloadInfo> workloads;
   size_t objects = 0;
 };
+
+// Namespaces whose objects are the platform's, not the application's.
+bool SystemNamespace(const std::string& ns) {
+  return ns == "istio-system" || ns == "kube-system" || ns == "kube-public" ||
+         ns == "kube-node-lease" || ns.empty();
+}
+
+std::map<std::string, std::string> StringMap(const YAML::Node& n) {
+  std::map<std::string, std::string> out;
+  if (n.IsDefined() && n.IsMap())
+    for (const auto& kv : n)
+      if (kv.first.IsScalar() && kv.second.IsScalar())
+        out[kv.first.Scalar()] = kv.second.Scalar();
+  return out;
+}
 
 // The child `key` of a map, else an undefined node (never a yaml-cpp
 // "invalid node" to index further).
@@ -88,7 +119,68 @@ void Observe(const YAML::Node& obj, ClusterFacts& f) {
   } else if (kind == "Deployment" && ns == "istio-system" &&
              name.rfind("istiod", 0) == 0 && f.istiod_image.empty()) {
     ReadIstiod(obj, f);
+  } else if (kind == "Service" && !SystemNamespace(ns) && !name.empty()) {
+    YAML::Node ports = At(At(obj, "spec"), "ports");
+    if (!ports.IsSequence() || ports.size() == 0 || !ports[0].IsMap()) return;
+    ServiceInfo si{ns, name, 0, false,
+                   StringMap(At(At(obj, "spec"), "selector"))};
+    try {
+      si.port = std::stoi(Scalar(At(ports[0], "port")));
+    } catch (const std::exception&) {
+      return;
+    }
+    const std::string pname = Scalar(At(ports[0], "name"));
+    const std::string proto = Scalar(At(ports[0], "appProtocol"));
+    si.http = pname.rfind("http", 0) == 0 || proto.rfind("http", 0) == 0;
+    // A gateway's own Service is not an application's.
+    if (Label(obj, "gateway.networking.k8s.io/gateway-name").empty())
+      f.services.push_back(std::move(si));
+  } else if ((kind == "Deployment" || kind == "StatefulSet") &&
+             !SystemNamespace(ns) && !name.empty() &&
+             Label(obj, "gateway.networking.k8s.io/gateway-name").empty()) {
+    f.workloads.push_back(
+        {ns, name,
+         StringMap(
+             At(At(At(At(obj, "spec"), "template"), "metadata"), "labels"))});
   }
+}
+
+// Up to five traffic entries from the dumps, commented out: to each
+// application Service, from a workload of the same cluster that it does not
+// select (a curl or sleep client first), on its first port.
+std::string SuggestedTraffic(const std::vector<InitCluster>& clusters,
+                             const std::vector<ClusterFacts>& facts) {
+  std::ostringstream s;
+  int written = 0;
+  for (size_t i = 0; i < clusters.size() && written < 5; ++i) {
+    const ClusterFacts& f = facts[i];
+    for (const ServiceInfo& svc : f.services) {
+      if (written >= 5) break;
+      const WorkloadInfo* client = nullptr;
+      for (const WorkloadInfo& w : f.workloads) {
+        bool selected = !svc.selector.empty();
+        for (const auto& [k, v] : svc.selector) {
+          auto it = w.labels.find(k);
+          selected = selected && it != w.labels.end() && it->second == v;
+        }
+        if (selected) continue;
+        const bool tool = w.name == "curl" || w.name == "sleep";
+        if (!client ||
+            (tool && client->name != "curl" && client->name != "sleep"))
+          client = &w;
+      }
+      if (!client) continue;
+      s << "#   - name: " << client->name << "-to-" << svc.name << "\n"
+        << "#     from: {cluster: " << clusters[i].name
+        << ", namespace: " << client->ns << ", workload: " << client->name
+        << "}\n"
+        << "#     to: {host: " << svc.name << "." << svc.ns
+        << ".svc.cluster.local, port: " << svc.port << "}\n";
+      if (svc.http) s << "#     http: {method: GET, path: /}\n";
+      ++written;
+    }
+  }
+  return written ? "# traffic:\n" + s.str() : "";
 }
 
 bool ReadDump(const InitCluster& c, ClusterFacts& f, Diagnostics& diags) {
@@ -267,13 +359,11 @@ std::optional<std::string> InitScenario(
     s << "    manifests: [" << Quote(rel) << "]\n";
   }
   s << "traffic: []\n";
-  s << "# traffic:\n"
-       "#   - name: curl-to-productpage\n"
-       "#     from: {cluster: "
-    << clusters.front().name
-    << ", namespace: default, workload: curl}\n"
-       "#     to: {host: productpage.default.svc.cluster.local, port: 9080}\n"
-       "#     http: {method: GET, path: /productpage}\n";
+  const std::string suggested = SuggestedTraffic(clusters, facts);
+  if (!suggested.empty())
+    s << "# Suggested from the dumps' Services (uncomment, in place of\n"
+         "# `traffic: []`, the ones you want):\n"
+      << suggested;
   return s.str();
 }
 

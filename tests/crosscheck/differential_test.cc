@@ -412,6 +412,17 @@ std::string RandomMesh(uint32_t seed) {
         << "/sa/wp, cluster.local/ns/" << ns << "/sa/wp2]}}]\n";
     }
     if (coin(25)) {
+      // A port rule at the destination: the pod's port (8080), not the
+      // Service's (80), is what the destination's proxy sees (§8.1).
+      y << "  - apiVersion: security.istio.io/v1\n    kind: "
+           "AuthorizationPolicy\n    metadata: {name: ports, namespace: "
+        << ns << "}\n    spec:\n      selector: {matchLabels: {app: "
+        << pick({"app0", "app1"})
+        << "}}\n      action: " << pick({"ALLOW", "DENY"})
+        << "\n      rules:\n      - to: "
+        << "[{operation: {ports: [\"" << pick({"8080", "80"}) << "\"]}}]\n";
+    }
+    if (coin(25)) {
       y << "  - apiVersion: security.istio.io/v1\n    kind: "
            "AuthorizationPolicy\n    metadata: {name: deny-ns, namespace: "
         << ns
