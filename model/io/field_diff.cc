@@ -100,8 +100,10 @@ std::optional<YAML::Node> ObjectAt(const SourceLocation& loc) {
   for (const YAML::Node& d : *docs) {
     if (!d.IsMap()) continue;
     if (here(d)) return d;
+    // yaml-cpp: a missing key of a const node is a zombie that throws on
+    // anything but IsDefined().
     const YAML::Node items = d["items"];
-    if (items.IsSequence())
+    if (items.IsDefined() && items.IsSequence())
       for (const YAML::Node& item : items)
         if (item.IsMap() && here(item)) return item;
   }

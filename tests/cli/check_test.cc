@@ -353,6 +353,21 @@ TEST(DiffCliTest, ModifiedObjectsListTheirChangedFields) {
       << label.out;
 }
 
+// An object that is the second document of a plain multi-document file
+// (the peering pair's Service): its fields are listed, not an internal
+// error (yaml-cpp threw on the first document's missing `items`).
+TEST(DiffCliTest, FieldChangesOfALaterDocumentInAFile) {
+  const std::string d = "scenarios/diff/peering-waypoint-unbound/";
+  CliRun r = Cli({"diff", d + "scenario.yaml", d + "new/scenario.yaml"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("      metadata.labels[\"istio.io/use-waypoint\"]: "
+                       "removed (was waypoint)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("[diff-new-bypass]"), std::string::npos);
+}
+
 TEST(DiffCliTest, EquivalentRewriteIsProvedAndJsonIsStable) {
   const std::string a = "scenarios/diff/equivalent-rewrite/scenario.yaml";
   CliRun r = Cli(
