@@ -126,6 +126,10 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
           e.ep_intended.push_back("");
         }
         rp.routed_to[i] = rp.routed_to[i] || a.first;
+        // A pod of both the addressed service and another backend is
+        // taken as that backend's (its port and its own waypoint, for K11),
+        // also when a rule routes to the addressed service itself: such a
+        // request can be flagged K11 spuriously. Rare; left as it is.
         if (t != &s && !e.ep_svc[i]) {  // reached as the backend's pod
           e.ep_port[i] = b.port;
           e.ep_svc[i] = t;
