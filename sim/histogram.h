@@ -14,30 +14,23 @@
 
 namespace meshsim {
 
-class LatencyHistogram {
+// Bucket counts, a total and an exact maximum: what LatencyHistogram and
+// HopHistogram share. `Mid` gives a bucket's representative value.
+template <int kN>
+class BucketCounts {
  public:
-  static constexpr double kGrowth = 1.02;
-  static constexpr int kBuckets = 1700;
+  static constexpr int kBuckets = kN;
 
-  LatencyHistogram() : counts_(kBuckets, 0) {}
-
-  void Add(int64_t ns) {
-    const double v = ns < 1 ? 1.0 : static_cast<double>(ns);
-    int b = static_cast<int>(std::log(v) * kInvLogGrowth);
-    if (b >= kBuckets) b = kBuckets - 1;
-    ++counts_[b];
-    ++total_;
-    if (ns > max_) max_ = ns;
-  }
+  BucketCounts() : counts_(kN, 0) {}
 
   // Adds `o`'s samples: exact (bucket counts add), so merging runs in any
   // grouping gives the same histogram as one run that saw them all.
-  void Merge(const LatencyHistogram& o) {
-    for (int b = 0; b < kBuckets; ++b) counts_[b] += o.counts_[b];
+  void Merge(const BucketCounts& o) {
+    for (int b = 0; b < kN; ++b) counts_[b] += o.counts_[b];
     total_ += o.total_;
     if (o.max_ > max_) max_ = o.max_;
   }
-  bool operator==(const LatencyHistogram& o) const {
+  bool operator==(const BucketCounts& o) const {
     return total_ == o.total_ && max_ == o.max_ && counts_ == o.counts_;
   }
 
@@ -51,27 +44,51 @@ class LatencyHistogram {
   void SetMax(int64_t max) { max_ = max; }
   int64_t max() const { return max_; }
 
-  // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket
-  // (its geometric middle, within 1%), never above the exact maximum.
-  double Quantile(double q) const {
+ protected:
+  void Count(int b, int64_t ns) {
+    ++counts_[b];
+    ++total_;
+    if (ns > max_) max_ = ns;
+  }
+  // The q-quantile (0 < q <= 1): the ceil(q*n)-th smallest sample's bucket,
+  // as `mid(b)`, never above the exact maximum.
+  template <typename Mid>
+  double QuantileOf(double q, Mid mid) const {
     if (total_ == 0) return 0;
     uint64_t rank =
         static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_)));
     if (rank == 0) rank = 1;
     uint64_t seen = 0;
-    for (int b = 0; b < kBuckets; ++b) {
+    for (int b = 0; b < kN; ++b) {
       seen += counts_[b];
-      if (seen >= rank)
-        return std::min(std::pow(kGrowth, b + 0.5), static_cast<double>(max_));
+      if (seen >= rank) return std::min(mid(b), static_cast<double>(max_));
     }
     return static_cast<double>(max_);
   }
 
  private:
-  static inline const double kInvLogGrowth = 1.0 / std::log(kGrowth);
   std::vector<uint64_t> counts_;
   uint64_t total_ = 0;
   int64_t max_ = 0;
+};
+
+class LatencyHistogram : public BucketCounts<1700> {
+ public:
+  static constexpr double kGrowth = 1.02;
+
+  void Add(int64_t ns) {
+    const double v = ns < 1 ? 1.0 : static_cast<double>(ns);
+    int b = static_cast<int>(std::log(v) * kInvLogGrowth);
+    if (b >= kBuckets) b = kBuckets - 1;
+    Count(b, ns);
+  }
+  // The q-quantile: the bucket's geometric middle (within 1%).
+  double Quantile(double q) const {
+    return QuantileOf(q, [](int b) { return std::pow(kGrowth, b + 0.5); });
+  }
+
+ private:
+  static inline const double kInvLogGrowth = 1.0 / std::log(kGrowth);
 };
 
 // A small histogram for per-hop times (HopTiming), cheap to add to: 16
@@ -79,12 +96,10 @@ class LatencyHistogram {
 // its double (no logarithm), from 1 ns to 2^40 ns (18 minutes); a quantile
 // is the middle of its bucket, within 3.2% of the values in it, and never
 // above the maximum. 5 KB, so one per hop of every path stays cheap.
-class HopHistogram {
+class HopHistogram : public BucketCounts<41 * 16> {
  public:
   static constexpr int kSub = 16;
-  static constexpr int kBuckets = 41 * kSub;
 
-  HopHistogram() : counts_(kBuckets, 0) {}
   void Add(int64_t ns) {
     int b = 0;
     if (ns > 1) {
@@ -93,49 +108,19 @@ class HopHistogram {
       b = (exp - 1) * kSub + static_cast<int>((frac * 2 - 1) * kSub);
       if (b >= kBuckets) b = kBuckets - 1;
     }
-    ++counts_[b];
-    ++total_;
-    if (ns > max_) max_ = ns;
+    Count(b, ns);
   }
-  void Merge(const HopHistogram& o) {
-    for (int b = 0; b < kBuckets; ++b) counts_[b] += o.counts_[b];
-    total_ += o.total_;
-    if (o.max_ > max_) max_ = o.max_;
-  }
-  uint64_t count() const { return total_; }
-  uint64_t bucket(int b) const { return counts_[b]; }
-  void AddToBucket(int b, uint64_t n) {
-    counts_[b] += n;
-    total_ += n;
-  }
-  void SetMax(int64_t max) { max_ = max; }
-  int64_t max() const { return max_; }
-  // The q-quantile as LatencyHistogram::Quantile: never above the maximum.
   double Quantile(double q) const {
-    if (total_ == 0) return 0;
-    uint64_t rank =
-        static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_)));
-    if (rank == 0) rank = 1;
-    uint64_t seen = 0;
-    for (int b = 0; b < kBuckets; ++b) {
-      seen += counts_[b];
-      if (seen >= rank) {
-        // Bucket b covers 2^e * [1 + s/16, 1 + (s+1)/16).
-        const double lo =
-            std::ldexp(1.0 + static_cast<double>(b % kSub) / kSub, b / kSub);
-        const double hi = std::ldexp(
-            1.0 + static_cast<double>(b % kSub + 1) / kSub, b / kSub);
-        return std::min(b == 0 ? 1.0 : (lo + hi) / 2,
-                        static_cast<double>(max_));
-      }
-    }
-    return static_cast<double>(max_);
+    return QuantileOf(q, [](int b) {
+      // Bucket b covers 2^e * [1 + s/16, 1 + (s+1)/16).
+      if (b == 0) return 1.0;
+      const double lo =
+          std::ldexp(1.0 + static_cast<double>(b % kSub) / kSub, b / kSub);
+      const double hi =
+          std::ldexp(1.0 + static_cast<double>(b % kSub + 1) / kSub, b / kSub);
+      return (lo + hi) / 2;
+    });
   }
-
- private:
-  std::vector<uint64_t> counts_;
-  uint64_t total_ = 0;
-  int64_t max_ = 0;
 };
 
 // Where a request's time goes at one station of a route: the network delay
