@@ -3,7 +3,7 @@
 # packages already present are left as they are, and nothing is downloaded outside apt.
 set -euo pipefail
 pkgs=(cmake g++ make ccache clang-format
-      libyaml-cpp-dev nlohmann-json3-dev libboost-graph-dev libeigen3-dev libz3-dev
+      libyaml-dev nlohmann-json3-dev libboost-graph-dev libeigen3-dev libz3-dev
       libcli11-dev libgtest-dev libgmock-dev libxml2-utils libre2-dev pkg-config
       clang libclang-rt-14-dev)
 missing=()

@@ -1,14 +1,13 @@
 // `meshsim diff`'s field-level changes (loader.h FieldChanges): the two
 // versions of one object, read again from their files, compared node by
 // node.
-#include <yaml-cpp/yaml.h>
-
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/io/loader.h"
 #include "model/io/yaml_reader.h"
+#include "model/io/yaml_tree.h"
 
 namespace meshsim::io {
 
@@ -23,23 +22,19 @@ bool ServerSet(const std::string& path) {
   return false;
 }
 
-std::string Show(const YAML::Node& n) {
+std::string Show(const yaml::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "null";
   std::string s;
   if (n.IsScalar()) {
     s = n.Scalar();
   } else {
-    YAML::Emitter e;
-    e.SetMapFormat(YAML::Flow);
-    e.SetSeqFormat(YAML::Flow);
-    e << n;
-    s = e.c_str();
+    s = yaml::FlowText(n);
   }
   if (s.size() > 80) s = s.substr(0, 77) + "...";
   return s;
 }
 
-void Compare(const YAML::Node& a, const YAML::Node& b, const std::string& path,
+void Compare(const yaml::Node& a, const yaml::Node& b, const std::string& path,
              size_t max, std::vector<std::string>& out) {
   if (out.size() >= max || ServerSet(path)) return;
   const std::string at = path.empty() ? "(object)" : path;
@@ -56,7 +51,7 @@ void Compare(const YAML::Node& a, const YAML::Node& b, const std::string& path,
                                 ? path + "[\"" + k + "\"]"
                             : path.empty() ? k
                                            : path + "." + k;
-      const YAML::Node x = a[k], y = b[k];
+      const yaml::Node x = a[k], y = b[k];
       if (!x.IsDefined())
         out.push_back(p + ": added " + Show(y));
       else if (!y.IsDefined())
@@ -85,26 +80,25 @@ void Compare(const YAML::Node& a, const YAML::Node& b, const std::string& path,
 }
 
 // The object whose map starts at `loc` in its file: a document, or an item
-// of a List document.
-std::optional<YAML::Node> ObjectAt(const SourceLocation& loc) {
+// of a List document. `docs` keeps the file's nodes.
+std::optional<yaml::Node> ObjectAt(const SourceLocation& loc,
+                                   std::optional<yaml::ParsedDocuments>& docs) {
   if (!loc.Known()) return std::nullopt;
   Diagnostics quiet;
   const auto text = ReadTextFile(loc.file, loc, "manifest", quiet);
   if (!text) return std::nullopt;
-  const auto docs = ParseDocuments(*text, loc.file, quiet);
+  docs = ParseDocuments(*text, loc.file, quiet);
   if (!docs) return std::nullopt;
-  auto here = [&](const YAML::Node& n) {
-    const YAML::Mark m = n.Mark();
+  auto here = [&](const yaml::Node& n) {
+    const yaml::Mark m = n.Mark();
     return m.line + 1 == loc.line && m.column + 1 == loc.column;
   };
-  for (const YAML::Node& d : *docs) {
+  for (const yaml::Node& d : *docs) {
     if (!d.IsMap()) continue;
     if (here(d)) return d;
-    // yaml-cpp: a missing key of a const node is a zombie that throws on
-    // anything but IsDefined().
-    const YAML::Node items = d["items"];
+    const yaml::Node items = d["items"];
     if (items.IsDefined() && items.IsSequence())
-      for (const YAML::Node& item : items)
+      for (const yaml::Node& item : items)
         if (item.IsMap() && here(item)) return item;
   }
   return std::nullopt;
@@ -116,7 +110,9 @@ std::vector<std::string> FieldChanges(const SourceLocation& old_loc,
                                       const SourceLocation& new_loc,
                                       size_t max) {
   std::vector<std::string> out;
-  const std::optional<YAML::Node> a = ObjectAt(old_loc), b = ObjectAt(new_loc);
+  std::optional<yaml::ParsedDocuments> old_docs, new_docs;
+  const std::optional<yaml::Node> a = ObjectAt(old_loc, old_docs),
+                                  b = ObjectAt(new_loc, new_docs);
   if (a && b) Compare(*a, *b, "", max, out);
   return out;
 }

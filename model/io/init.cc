@@ -50,7 +50,7 @@ bool SystemNamespace(const std::string& ns) {
          ns == "kube-node-lease" || ns.empty();
 }
 
-std::map<std::string, std::string> StringMap(const YAML::Node& n) {
+std::map<std::string, std::string> StringMap(const yaml::Node& n) {
   std::map<std::string, std::string> out;
   if (n.IsDefined() && n.IsMap())
     for (const auto& kv : n)
@@ -59,37 +59,35 @@ std::map<std::string, std::string> StringMap(const YAML::Node& n) {
   return out;
 }
 
-// The child `key` of a map, else an undefined node (never a yaml-cpp
-// "invalid node" to index further).
-YAML::Node At(const YAML::Node& n, const char* key) {
-  if (!n.IsDefined() || !n.IsMap())
-    return YAML::Node(YAML::NodeType::Undefined);
-  const YAML::Node& c = n;
-  YAML::Node child = c[key];
-  return child.IsDefined() ? child : YAML::Node(YAML::NodeType::Undefined);
+// The child `key` of a map, else an undefined node.
+yaml::Node At(const yaml::Node& n, const char* key) {
+  if (!n.IsDefined() || !n.IsMap()) return yaml::Node();
+  const yaml::Node& c = n;
+  yaml::Node child = c[key];
+  return child.IsDefined() ? child : yaml::Node();
 }
 
-std::string Scalar(const YAML::Node& n) {
+std::string Scalar(const yaml::Node& n) {
   return n.IsDefined() && n.IsScalar() ? n.Scalar() : "";
 }
 
-std::string Label(const YAML::Node& obj, const char* key) {
+std::string Label(const yaml::Node& obj, const char* key) {
   return Scalar(At(At(At(obj, "metadata"), "labels"), key));
 }
 
 // istiod's container: "discovery", else the first.
-void ReadIstiod(const YAML::Node& obj, ClusterFacts& f) {
-  YAML::Node containers =
+void ReadIstiod(const yaml::Node& obj, ClusterFacts& f) {
+  yaml::Node containers =
       At(At(At(At(obj, "spec"), "template"), "spec"), "containers");
   if (!containers.IsSequence() || containers.size() == 0) return;
-  YAML::Node c = containers[0];
-  for (const YAML::Node& x : containers)
+  yaml::Node c = containers[0];
+  for (const yaml::Node& x : containers)
     if (x.IsMap() && Scalar(At(x, "name")) == "discovery") c = x;
   if (!c.IsMap()) return;
   f.istiod_image = Scalar(At(c, "image"));
-  YAML::Node env = At(c, "env");
+  yaml::Node env = At(c, "env");
   if (!env.IsSequence()) return;
-  for (const YAML::Node& e : env) {
+  for (const yaml::Node& e : env) {
     if (!e.IsMap()) continue;
     const std::string name = Scalar(At(e, "name"));
     std::string value = Scalar(At(e, "value"));
@@ -100,7 +98,7 @@ void ReadIstiod(const YAML::Node& obj, ClusterFacts& f) {
   }
 }
 
-void Observe(const YAML::Node& obj, ClusterFacts& f) {
+void Observe(const yaml::Node& obj, ClusterFacts& f) {
   if (!obj.IsMap()) return;
   ++f.objects;
   const std::string kind = Scalar(At(obj, "kind"));
@@ -120,7 +118,7 @@ void Observe(const YAML::Node& obj, ClusterFacts& f) {
              name.rfind("istiod", 0) == 0 && f.istiod_image.empty()) {
     ReadIstiod(obj, f);
   } else if (kind == "Service" && !SystemNamespace(ns) && !name.empty()) {
-    YAML::Node ports = At(At(obj, "spec"), "ports");
+    yaml::Node ports = At(At(obj, "spec"), "ports");
     if (!ports.IsSequence() || ports.size() == 0 || !ports[0].IsMap()) return;
     ServiceInfo si{ns, name, 0, false,
                    StringMap(At(At(obj, "spec"), "selector"))};
@@ -208,7 +206,7 @@ bool ReadDump(const InitCluster& c, ClusterFacts& f, Diagnostics& diags) {
       continue;
     }
     ok = StreamDocuments(*text, p.string(), diags,
-                         [&](const YAML::Node& obj) { Observe(obj, f); }) &&
+                         [&](const yaml::Node& obj) { Observe(obj, f); }) &&
          ok;
   }
   return ok;

@@ -33,7 +33,7 @@ struct ObjectHeader {
 // finished once every file of the cluster is read (pods, controllers). A
 // function type: `KindHandlerFn LoadPod;` declares a handler.
 using KindHandlerFn = void(Reader& r, const ObjectHeader& h,
-                           const YAML::Node& obj, Cluster& cluster,
+                           const yaml::Node& obj, Cluster& cluster,
                            ManifestSink& sink);
 
 struct KindEntry {
@@ -85,9 +85,9 @@ T Named(const ObjectHeader& h) {
 // Calls read(item, "<what>.<key>[i]") for each item of the list parent.key
 // that is a map; an item that is not is reported and skipped.
 template <typename Read>
-void ForEachMap(Reader& r, const YAML::Node& parent, const char* key,
+void ForEachMap(Reader& r, const yaml::Node& parent, const char* key,
                 const std::string& what, Read read) {
-  YAML::Node list = r.Child(parent, key);
+  yaml::Node list = r.Child(parent, key);
   if (!r.IsList(list, what + "." + key)) return;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string item = what + "." + key + "[" + std::to_string(i) + "]";
@@ -97,24 +97,24 @@ void ForEachMap(Reader& r, const YAML::Node& parent, const char* key,
 
 // Sets `spec` to the object's spec; false, with an error, when it is not a
 // map (the handler then reads no further).
-bool RequireSpec(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
-                 YAML::Node& spec);
+bool RequireSpec(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+                 yaml::Node& spec);
 
 // Whether `value` is one of `allowed`; an error at `n` ("<what> must be one
 // of A, B, got '<value>'") when not.
-bool CheckOneOf(Reader& r, const YAML::Node& n, const std::string& what,
+bool CheckOneOf(Reader& r, const yaml::Node& n, const std::string& what,
                 const std::string& value,
                 const std::vector<std::string>& allowed);
 
 // A Gateway API object reference (parentRefs, backendRefs, and an
 // AuthorizationPolicy's targetRefs).
-ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
+ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
                   const std::string& default_ns,
                   const std::string& default_kind);
 
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value (kinds_gateway_api.cc).
-void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
+void CheckRe2(Reader& r, const yaml::Node& value, const std::string& what,
               const std::string& pattern);
 
 }  // namespace meshsim::io

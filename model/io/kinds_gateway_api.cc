@@ -10,7 +10,7 @@ namespace meshsim::io {
 
 namespace {
 
-Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
+Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
   Listener li;
   li.location = r.Loc(l);
   li.name = r.String(r.Child(l, "name"), lw + ".name").value_or("");
@@ -18,7 +18,7 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
       r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
   li.protocol = r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
   li.hostname = r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
-  YAML::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
+  yaml::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
   if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
     li.allowed_from =
         r.String(r.Child(ns, "from"), lw + ".allowedRoutes.namespaces.from")
@@ -27,7 +27,7 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
                     lw + ".allowedRoutes.namespaces.from", li.allowed_from,
                     {"Same", "All", "Selector"}))
       li.allowed_from = "Same";
-    YAML::Node sel = r.Child(ns, "selector");
+    yaml::Node sel = r.Child(ns, "selector");
     const std::string sw = lw + ".allowedRoutes.namespaces.selector";
     if (r.IsMap(sel, sw)) {
       li.allowed_selector.emplace();
@@ -37,7 +37,7 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
               .value_or(Labels{});
       ForEachMap(
           r, sel, "matchExpressions", sw,
-          [&](const YAML::Node& e, const std::string& ew) {
+          [&](const yaml::Node& e, const std::string& ew) {
             LabelSelector::Expression x;
             x.key = r.String(r.Child(e, "key"), ew + ".key").value_or("");
             x.op =
@@ -53,10 +53,10 @@ Listener ReadListener(Reader& r, const YAML::Node& l, const std::string& lw) {
   return li;
 }
 
-HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
+HttpMatch ReadRouteMatch(Reader& r, const yaml::Node& m,
                          const std::string& mw) {
   HttpMatch hm;
-  YAML::Node path = r.Child(m, "path");
+  yaml::Node path = r.Child(m, "path");
   if (r.IsMap(path, mw + ".path")) {
     hm.path_type = r.String(r.Child(path, "type"), mw + ".path.type")
                        .value_or("PathPrefix");
@@ -69,9 +69,9 @@ HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
   }
   hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
   for (const char* key : {"headers", "queryParams"}) {
-    YAML::Node hs = r.Child(m, key);
+    yaml::Node hs = r.Child(m, key);
     if (!r.IsList(hs, mw + "." + key)) continue;
-    for (const YAML::Node& hn : hs) {
+    for (const yaml::Node& hn : hs) {
       if (!r.IsMap(hn, mw + "." + key + "[]")) continue;
       HttpMatch::Header hd;
       hd.name = r.String(r.Child(hn, "name"), mw + "." + key + "[].name")
@@ -90,13 +90,13 @@ HttpMatch ReadRouteMatch(Reader& r, const YAML::Node& m,
   return hm;
 }
 
-void ReadHeaderModifier(Reader& r, const YAML::Node& f, const std::string& fw,
+void ReadHeaderModifier(Reader& r, const yaml::Node& f, const std::string& fw,
                         HttpFilter& hf) {
-  YAML::Node m = r.Child(f, "requestHeaderModifier");
+  yaml::Node m = r.Child(f, "requestHeaderModifier");
   for (const char* key : {"set", "add"}) {
-    YAML::Node list = r.Child(m, key);
+    yaml::Node list = r.Child(m, key);
     if (!r.IsList(list, fw + ".requestHeaderModifier." + key)) continue;
-    for (const YAML::Node& hv : list) {
+    for (const yaml::Node& hv : list) {
       std::string name =
           r.String(r.Child(hv, "name"), fw + ".requestHeaderModifier.name")
               .value_or("");
@@ -108,9 +108,9 @@ void ReadHeaderModifier(Reader& r, const YAML::Node& f, const std::string& fw,
           value;
     }
   }
-  YAML::Node rm = r.Child(m, "remove");
+  yaml::Node rm = r.Child(m, "remove");
   if (r.IsList(rm, fw + ".requestHeaderModifier.remove")) {
-    for (const YAML::Node& x : rm) {
+    for (const yaml::Node& x : rm) {
       std::string name =
           r.String(x, fw + ".requestHeaderModifier.remove[]").value_or("");
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
@@ -119,9 +119,9 @@ void ReadHeaderModifier(Reader& r, const YAML::Node& f, const std::string& fw,
   }
 }
 
-void ReadRedirectOrRewrite(Reader& r, const YAML::Node& f,
+void ReadRedirectOrRewrite(Reader& r, const yaml::Node& f,
                            const std::string& fw, HttpFilter& hf) {
-  YAML::Node m = r.Child(
+  yaml::Node m = r.Child(
       f, hf.type == "RequestRedirect" ? "requestRedirect" : "urlRewrite");
   const std::string mw =
       fw + (hf.type == "RequestRedirect" ? ".requestRedirect" : ".urlRewrite");
@@ -135,7 +135,7 @@ void ReadRedirectOrRewrite(Reader& r, const YAML::Node& f,
   hf.redirect_status = static_cast<int>(
       r.Int(r.Child(m, "statusCode"), mw + ".statusCode", 300, 399)
           .value_or(302));
-  YAML::Node path = r.Child(m, "path");
+  yaml::Node path = r.Child(m, "path");
   if (r.IsMap(path, mw + ".path")) {
     hf.path_type =
         r.String(r.Child(path, "type"), mw + ".path.type").value_or("");
@@ -157,7 +157,7 @@ void ReadRedirectOrRewrite(Reader& r, const YAML::Node& f,
   }
 }
 
-HttpFilter ReadRouteFilter(Reader& r, const YAML::Node& f,
+HttpFilter ReadRouteFilter(Reader& r, const yaml::Node& f,
                            const std::string& fw) {
   HttpFilter hf;
   hf.type = r.String(r.Child(f, "type"), fw + ".type").value_or("");
@@ -169,7 +169,7 @@ HttpFilter ReadRouteFilter(Reader& r, const YAML::Node& f,
   return hf;
 }
 
-BackendRef ReadBackendRef(Reader& r, const YAML::Node& b, const std::string& bw,
+BackendRef ReadBackendRef(Reader& r, const yaml::Node& b, const std::string& bw,
                           const std::string& ns) {
   ParentRef ref = ReadRef(r, b, bw, ns, "Service");
   BackendRef br;
@@ -183,19 +183,19 @@ BackendRef ReadBackendRef(Reader& r, const YAML::Node& b, const std::string& bw,
   return br;
 }
 
-HttpRouteRule ReadRouteRule(Reader& r, const YAML::Node& rule,
+HttpRouteRule ReadRouteRule(Reader& r, const yaml::Node& rule,
                             const std::string& rw, const std::string& ns) {
   HttpRouteRule out;
   out.location = r.Loc(rule);
   ForEachMap(r, rule, "matches", rw,
-             [&](const YAML::Node& m, const std::string& mw) {
+             [&](const yaml::Node& m, const std::string& mw) {
                out.matches.push_back(ReadRouteMatch(r, m, mw));
              });
   ForEachMap(r, rule, "filters", rw,
-             [&](const YAML::Node& f, const std::string& fw) {
+             [&](const yaml::Node& f, const std::string& fw) {
                out.filters.push_back(ReadRouteFilter(r, f, fw));
              });
-  YAML::Node timeout = r.Child(r.Child(rule, "timeouts"), "request");
+  yaml::Node timeout = r.Child(r.Child(rule, "timeouts"), "request");
   out.timeout = r.String(timeout, rw + ".timeouts.request").value_or("");
   if (!out.timeout.empty() && !ParseGatewayDuration(out.timeout)) {
     r.Error(timeout,
@@ -209,7 +209,7 @@ HttpRouteRule ReadRouteRule(Reader& r, const YAML::Node& rule,
                      rw + ".retry.attempts", 0, 1000))
     out.retry_attempts = static_cast<int>(*a);
   ForEachMap(r, rule, "backendRefs", rw,
-             [&](const YAML::Node& b, const std::string& bw) {
+             [&](const yaml::Node& b, const std::string& bw) {
                out.backends.push_back(ReadBackendRef(r, b, bw, ns));
              });
   return out;
@@ -219,7 +219,7 @@ HttpRouteRule ReadRouteRule(Reader& r, const YAML::Node& rule,
 
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value.
-void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
+void CheckRe2(Reader& r, const yaml::Node& value, const std::string& what,
               const std::string& pattern) {
   RE2::Options o;
   o.set_log_errors(false);
@@ -231,12 +231,12 @@ void CheckRe2(Reader& r, const YAML::Node& value, const std::string& what,
                     "invalid-value");
 }
 
-void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
   Gateway g = Named<Gateway>(h);
   g.labels = h.labels;
   g.annotations = h.annotations;
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   auto cls = r.String(r.Child(spec, "gatewayClassName"),
                       h.what + ": spec.gatewayClassName");
@@ -245,7 +245,7 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
     return;
   }
   g.class_name = *cls;
-  YAML::Node infra = r.Child(spec, "infrastructure");
+  yaml::Node infra = r.Child(spec, "infrastructure");
   if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
     g.infrastructure_labels =
         r.StringMap(r.Child(infra, "labels"),
@@ -253,15 +253,15 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
             .value_or(Labels{});
   }
   ForEachMap(r, spec, "listeners", h.what + ": spec",
-             [&](const YAML::Node& l, const std::string& lw) {
+             [&](const yaml::Node& l, const std::string& lw) {
                g.listeners.push_back(ReadListener(r, l, lw));
              });
-  YAML::Node status = r.Child(obj, "status");
+  yaml::Node status = r.Child(obj, "status");
   if (status.IsMap()) {
     g.has_status = true;
-    YAML::Node addrs = r.Child(status, "addresses");
+    yaml::Node addrs = r.Child(status, "addresses");
     if (addrs.IsSequence()) {
-      for (const YAML::Node& a : addrs) {
+      for (const yaml::Node& a : addrs) {
         if (a.IsMap()) {
           if (auto v = r.String(r.Child(a, "value"),
                                 h.what + ": status.addresses[].value"))
@@ -277,21 +277,21 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   }
 }
 
-void LoadGatewayClass(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadGatewayClass(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   GatewayClass gc;
   gc.name = h.name;
   gc.labels = h.labels;
   gc.annotations = h.annotations;
   gc.location = h.loc;
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   gc.controller = r.String(r.Child(spec, "controllerName"),
                            h.what + ": spec.controllerName")
                       .value_or("");
   cluster.gateway_classes.emplace(gc.name, gc);
 }
 
-ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
+ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
                   const std::string& default_ns,
                   const std::string& default_kind) {
   ParentRef p;
@@ -308,24 +308,24 @@ ParentRef ReadRef(Reader& r, const YAML::Node& n, const std::string& what,
   return p;
 }
 
-void LoadRoute(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadRoute(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                Cluster& cluster, ManifestSink& sink) {
   HttpRoute route = Named<HttpRoute>(h);
   route.kind = h.kind;
   route.creation_timestamp =
       r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
           .value_or("");
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   ForEachMap(r, spec, "parentRefs", h.what + ": spec",
-             [&](const YAML::Node& p, const std::string& pw) {
+             [&](const yaml::Node& p, const std::string& pw) {
                route.parents.push_back(ReadRef(r, p, pw, h.ns, "Gateway"));
              });
   route.hostnames =
       r.StringList(r.Child(spec, "hostnames"), h.what + ": spec.hostnames")
           .value_or(std::vector<std::string>{});
   ForEachMap(r, spec, "rules", h.what + ": spec",
-             [&](const YAML::Node& rule, const std::string& rw) {
+             [&](const yaml::Node& rule, const std::string& rw) {
                route.rules.push_back(ReadRouteRule(r, rule, rw, h.ns));
              });
   cluster.routes.push_back(std::move(route));

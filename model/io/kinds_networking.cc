@@ -13,7 +13,7 @@ namespace meshsim::io {
 
 namespace {
 
-std::optional<double> Number(Reader& r, const YAML::Node& n,
+std::optional<double> Number(Reader& r, const yaml::Node& n,
                              const std::string& what, double min, double max) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (!n.IsScalar()) {
@@ -35,7 +35,7 @@ std::optional<double> Number(Reader& r, const YAML::Node& n,
 // A protobuf Duration as Istio's API writes it, Go style: one or more
 // decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s",
 // "0.5s", "1m30s". Nanoseconds, or nullopt (with an error) when malformed.
-std::optional<int64_t> Duration(Reader& r, const YAML::Node& n,
+std::optional<int64_t> Duration(Reader& r, const yaml::Node& n,
                                 const std::string& what) {
   auto text = r.String(n, what);
   if (!text) return std::nullopt;
@@ -98,7 +98,7 @@ std::string GatewayDuration(int64_t ns) {
 }
 
 // A StringMatch {exact|prefix|regex} as an HttpMatch header.
-std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const YAML::Node& n,
+std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const yaml::Node& n,
                                                  const std::string& what) {
   if (!r.IsMap(n, what)) return std::nullopt;
   HttpMatch::Header h;
@@ -121,7 +121,7 @@ std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const YAML::Node& n,
   return h;
 }
 
-HttpMatch ReadVsMatch(Reader& r, const YAML::Node& m, const std::string& mw) {
+HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw) {
   HttpMatch hm;
   if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri");
       uri && r.Child(m, "uri").IsDefined()) {
@@ -146,7 +146,7 @@ HttpMatch ReadVsMatch(Reader& r, const YAML::Node& m, const std::string& mw) {
     }
   }
   for (const char* key : {"headers", "queryParams"}) {
-    YAML::Node map = r.Child(m, key);
+    yaml::Node map = r.Child(m, key);
     if (!map.IsDefined() || !r.IsMap(map, mw + "." + key)) continue;
     for (const auto& kv : map) {
       const std::string name = kv.first.Scalar();
@@ -171,7 +171,7 @@ HttpMatch ReadVsMatch(Reader& r, const YAML::Node& m, const std::string& mw) {
   return hm;
 }
 
-BackendRef ReadDestination(Reader& r, const YAML::Node& d,
+BackendRef ReadDestination(Reader& r, const yaml::Node& d,
                            const std::string& dw, const std::string& ns) {
   BackendRef b;
   b.kind = "Hostname";
@@ -187,9 +187,9 @@ BackendRef ReadDestination(Reader& r, const YAML::Node& d,
 }
 
 // headers.request.{set,add,remove} as a RequestHeaderModifier.
-void ReadHeaderOperations(Reader& r, const YAML::Node& parent,
+void ReadHeaderOperations(Reader& r, const yaml::Node& parent,
                           const std::string& what, HttpRouteRule& rule) {
-  YAML::Node req = r.Child(r.Child(parent, "headers"), "request");
+  yaml::Node req = r.Child(r.Child(parent, "headers"), "request");
   if (!req.IsDefined()) return;
   HttpFilter f;
   f.type = "RequestHeaderModifier";
@@ -212,7 +212,7 @@ void ReadHeaderOperations(Reader& r, const YAML::Node& parent,
   rule.filters.push_back(f);
 }
 
-double Percentage(Reader& r, const YAML::Node& n, const std::string& what) {
+double Percentage(Reader& r, const yaml::Node& n, const std::string& what) {
   if (auto p = Number(r, r.Child(r.Child(n, "percentage"), "value"),
                       what + ".percentage.value", 0, 100))
     return *p;
@@ -221,11 +221,11 @@ double Percentage(Reader& r, const YAML::Node& n, const std::string& what) {
   return 100;  // no percentage: every request (§16.2)
 }
 
-void ReadFault(Reader& r, const YAML::Node& f, const std::string& fw,
+void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
                HttpRouteRule& rule) {
   if (!f.IsDefined()) return;
   FaultInjection fi;
-  YAML::Node abort = r.Child(f, "abort");
+  yaml::Node abort = r.Child(f, "abort");
   if (abort.IsDefined()) {
     fi.abort_status = static_cast<int>(
         r.Int(r.Child(abort, "httpStatus"), fw + ".abort.httpStatus", 200, 599)
@@ -237,7 +237,7 @@ void ReadFault(Reader& r, const YAML::Node& f, const std::string& fw,
     else
       fi.abort_percent = Percentage(r, abort, fw + ".abort");
   }
-  YAML::Node delay = r.Child(f, "delay");
+  yaml::Node delay = r.Child(f, "delay");
   if (delay.IsDefined()) {
     auto d =
         Duration(r, r.Child(delay, "fixedDelay"), fw + ".delay.fixedDelay");
@@ -256,12 +256,12 @@ void ReadFault(Reader& r, const YAML::Node& f, const std::string& fw,
 // for http, their header operations). One destination takes every request;
 // several without weights share them equally [inferred: Istio's validation
 // asks for weights]; with some weights given, an unweighted one gets none.
-void ReadRouteDestinations(Reader& r, const YAML::Node& section,
+void ReadRouteDestinations(Reader& r, const yaml::Node& section,
                            const std::string& what, const std::string& ns,
                            HttpRouteRule& rule, bool http) {
   std::vector<bool> weighted;
   ForEachMap(r, section, "route", what,
-             [&](const YAML::Node& rd, const std::string& rdw) {
+             [&](const yaml::Node& rd, const std::string& rdw) {
                BackendRef b = ReadDestination(r, r.Child(rd, "destination"),
                                               rdw + ".destination", ns);
                auto w = r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100);
@@ -276,7 +276,7 @@ void ReadRouteDestinations(Reader& r, const YAML::Node& section,
     if (!weighted[i] && !any_weight) rule.backends[i].weight = 1;
 }
 
-HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
+HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
                               const std::string& hw, const std::string& ns) {
   HttpRouteRule rule;
   rule.location = r.Loc(h);
@@ -286,12 +286,12 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
             hw + ".delegate: VirtualService delegation is not modelled; write "
                  "the delegate's routes into this VirtualService");
   ForEachMap(r, h, "match", hw,
-             [&](const YAML::Node& m, const std::string& mw) {
+             [&](const yaml::Node& m, const std::string& mw) {
                rule.matches.push_back(ReadVsMatch(r, m, mw));
              });
   ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);
-  YAML::Node redirect = r.Child(h, "redirect");
+  yaml::Node redirect = r.Child(h, "redirect");
   if (redirect.IsDefined()) {
     HttpFilter f;
     f.type = "RequestRedirect";
@@ -314,7 +314,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
     }
     rule.filters.push_back(f);
   }
-  YAML::Node rewrite = r.Child(h, "rewrite");
+  yaml::Node rewrite = r.Child(h, "rewrite");
   if (rewrite.IsDefined()) {
     HttpFilter f;
     f.type = "URLRewrite";
@@ -335,7 +335,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
                      hw + ".retries.attempts", 0, 1000))
     rule.retry_attempts = static_cast<int>(*a);
   ReadFault(r, r.Child(h, "fault"), hw + ".fault", rule);
-  YAML::Node mirror = r.Child(h, "mirror");
+  yaml::Node mirror = r.Child(h, "mirror");
   if (mirror.IsDefined()) {
     rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);
     if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
@@ -346,12 +346,12 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const YAML::Node& h,
 }
 
 // tcp[] and tls[]: port (and for tls, SNI) matches, then destinations.
-HttpRouteRule ReadVsTcpRoute(Reader& r, const YAML::Node& t,
+HttpRouteRule ReadVsTcpRoute(Reader& r, const yaml::Node& t,
                              const std::string& tw, const std::string& ns) {
   HttpRouteRule rule;
   rule.location = r.Loc(t);
   ForEachMap(
-      r, t, "match", tw, [&](const YAML::Node& m, const std::string& mw) {
+      r, t, "match", tw, [&](const yaml::Node& m, const std::string& mw) {
         HttpMatch hm;
         hm.port = static_cast<int>(
             r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
@@ -365,15 +365,15 @@ HttpRouteRule ReadVsTcpRoute(Reader& r, const YAML::Node& t,
   return rule;
 }
 
-TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
+TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
                                 const std::string& pw) {
   TrafficPolicy tp;
   tp.location = r.Loc(p);
-  YAML::Node lb = r.Child(p, "loadBalancer");
+  yaml::Node lb = r.Child(p, "loadBalancer");
   if (lb.IsDefined()) {
     tp.lb_simple = r.String(r.Child(lb, "simple"), pw + ".loadBalancer.simple")
                        .value_or("");
-    YAML::Node loc = r.Child(lb, "localityLbSetting");
+    yaml::Node loc = r.Child(lb, "localityLbSetting");
     const std::string lw = pw + ".loadBalancer.localityLbSetting";
     if (loc.IsDefined()) {
       tp.locality_enabled =
@@ -382,17 +382,17 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
                                           lw + ".failoverPriority")
                                  .value_or(std::vector<std::string>{});
       ForEachMap(r, loc, "failover", lw,
-                 [&](const YAML::Node& f, const std::string& fw) {
+                 [&](const yaml::Node& f, const std::string& fw) {
                    tp.failover.emplace_back(
                        r.String(r.Child(f, "from"), fw + ".from").value_or(""),
                        r.String(r.Child(f, "to"), fw + ".to").value_or(""));
                  });
       ForEachMap(r, loc, "distribute", lw,
-                 [&](const YAML::Node& d, const std::string& dw) {
+                 [&](const yaml::Node& d, const std::string& dw) {
                    TrafficPolicy::Distribute dist;
                    dist.from =
                        r.String(r.Child(d, "from"), dw + ".from").value_or("");
-                   const YAML::Node to = r.Child(d, "to");
+                   const yaml::Node to = r.Child(d, "to");
                    if (r.IsMap(to, dw + ".to"))
                      for (const auto& kv : to) {
                        const std::string key = kv.first.Scalar();
@@ -405,7 +405,7 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
                  });
     }
   }
-  YAML::Node pool = r.Child(p, "connectionPool");
+  yaml::Node pool = r.Child(p, "connectionPool");
   if (pool.IsDefined()) {
     const std::string cw = pw + ".connectionPool";
     const long long kMax = 4294967295LL;
@@ -421,7 +421,7 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
     tp.http2_max_requests = get("http", "http2MaxRequests");
     tp.max_retries = get("http", "maxRetries");
   }
-  YAML::Node od = r.Child(p, "outlierDetection");
+  yaml::Node od = r.Child(p, "outlierDetection");
   if (od.IsDefined()) {
     const std::string ow = pw + ".outlierDetection";
     tp.outlier_detection = true;
@@ -444,14 +444,14 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const YAML::Node& p,
 
 }  // namespace
 
-void LoadVirtualService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         Cluster& cluster, ManifestSink& sink) {
   HttpRoute vs = Named<HttpRoute>(h);
   vs.kind = "VirtualService";
   vs.creation_timestamp =
       r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
           .value_or("");
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   vs.hostnames = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
                      .value_or(std::vector<std::string>{});
@@ -470,25 +470,25 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
   ForEachMap(r, spec, "http", h.what + ": spec",
-             [&](const YAML::Node& x, const std::string& xw) {
+             [&](const yaml::Node& x, const std::string& xw) {
                vs.rules.push_back(ReadVsHttpRoute(r, x, xw, h.ns));
              });
   for (const char* key : {"tls", "tcp"})
     ForEachMap(r, spec, key, h.what + ": spec",
-               [&](const YAML::Node& x, const std::string& xw) {
+               [&](const yaml::Node& x, const std::string& xw) {
                  vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
                });
   cluster.routes.push_back(std::move(vs));
 }
 
 void LoadDestinationRule(Reader& r, const ObjectHeader& h,
-                         const YAML::Node& obj, Cluster& cluster,
+                         const yaml::Node& obj, Cluster& cluster,
                          ManifestSink& sink) {
   DestinationRule dr = Named<DestinationRule>(h);
   dr.creation_timestamp =
       r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
           .value_or("");
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   dr.host =
       r.String(r.Child(spec, "host"), h.what + ": spec.host").value_or("");
@@ -496,18 +496,18 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   dr.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
-  YAML::Node sel = r.Child(spec, "workloadSelector");
+  yaml::Node sel = r.Child(spec, "workloadSelector");
   if (sel.IsDefined())
     dr.workload_selector =
         r.StringMap(r.Child(sel, "matchLabels"),
                     h.what + ": spec.workloadSelector.matchLabels", true,
                     nullptr)
             .value_or(Labels{});
-  YAML::Node tp = r.Child(spec, "trafficPolicy");
+  yaml::Node tp = r.Child(spec, "trafficPolicy");
   if (tp.IsDefined()) {
     dr.policy = ReadTrafficPolicy(r, tp, h.what + ": spec.trafficPolicy");
     ForEachMap(r, tp, "portLevelSettings", h.what + ": spec.trafficPolicy",
-               [&](const YAML::Node& pl, const std::string& plw) {
+               [&](const yaml::Node& pl, const std::string& plw) {
                  auto port = r.Int(r.Child(r.Child(pl, "port"), "number"),
                                    plw + ".port.number", 1, 65535);
                  if (!port) {
@@ -519,7 +519,7 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                });
   }
   ForEachMap(r, spec, "subsets", h.what + ": spec",
-             [&](const YAML::Node& s, const std::string& sw) {
+             [&](const yaml::Node& s, const std::string& sw) {
                DestinationRuleSubset sub;
                sub.location = r.Loc(s);
                sub.name =
@@ -539,10 +539,10 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   cluster.destination_rules.push_back(std::move(dr));
 }
 
-void LoadIstioGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   IstioGateway g = Named<IstioGateway>(h);
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   if (r.Child(spec, "selector").IsDefined())
     g.selector = r.StringMap(r.Child(spec, "selector"),
@@ -550,10 +550,10 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
                      .value_or(Labels{});
   ForEachMap(
       r, spec, "servers", h.what + ": spec",
-      [&](const YAML::Node& s, const std::string& sw) {
+      [&](const yaml::Node& s, const std::string& sw) {
         IstioServer srv;
         srv.location = r.Loc(s);
-        YAML::Node port = r.Child(s, "port");
+        yaml::Node port = r.Child(s, "port");
         srv.port = static_cast<int>(
             r.Int(r.Child(port, "number"), sw + ".port.number", 1, 65535)
                 .value_or(0));

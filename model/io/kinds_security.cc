@@ -21,14 +21,14 @@ bool ValidWildcard(const std::string& v) {
   return star == 0 || star == v.size() - 1;
 }
 
-std::vector<std::string> ReadPolicyValues(Reader& r, const YAML::Node& parent,
+std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
                                           const char* key,
                                           const std::string& what,
                                           const std::string& kind) {
   std::vector<std::string> out;
-  YAML::Node list = r.Child(parent, key);
+  yaml::Node list = r.Child(parent, key);
   if (!r.IsList(list, what + "." + key)) return out;
-  for (const YAML::Node& x : list) {
+  for (const yaml::Node& x : list) {
     auto v = r.String(x, what + "." + key + "[]");
     if (!v) continue;
     const std::string f = what + "." + key;
@@ -114,9 +114,9 @@ bool KnownConditionKey(const std::string& k) {
 }
 
 // spec.selector.matchLabels, when spec.selector is given.
-void ReadSelector(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
+void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                   std::optional<Labels>& selector) {
-  YAML::Node sel = r.Child(spec, "selector");
+  yaml::Node sel = r.Child(spec, "selector");
   if (r.IsMap(sel, h.what + ": spec.selector")) {
     selector =
         r.StringMap(r.Child(sel, "matchLabels"),
@@ -126,15 +126,15 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
 }
 
 // spec.targetRef and spec.targetRefs, each checked for kind and namespace.
-void ReadTargetRefs(Reader& r, const ObjectHeader& h, const YAML::Node& spec,
+void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                     std::vector<ParentRef>& target_refs) {
-  YAML::Node tr = r.Child(spec, "targetRef");
+  yaml::Node tr = r.Child(spec, "targetRef");
   if (r.IsMap(tr, h.what + ": spec.targetRef"))
     target_refs.push_back(
         ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
-  YAML::Node trs = r.Child(spec, "targetRefs");
+  yaml::Node trs = r.Child(spec, "targetRefs");
   if (r.IsList(trs, h.what + ": spec.targetRefs")) {
-    for (const YAML::Node& t : trs)
+    for (const yaml::Node& t : trs)
       if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
         target_refs.push_back(
             ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
@@ -170,10 +170,10 @@ struct ValueList {
 // least one field, and its value lists; nullopt, with an error at `parent`,
 // when it is empty.
 template <typename T>
-std::optional<T> ReadValueLists(Reader& r, const YAML::Node& parent,
+std::optional<T> ReadValueLists(Reader& r, const yaml::Node& parent,
                                 const char* key, const std::string& what,
                                 const std::vector<ValueList<T>>& lists) {
-  YAML::Node m = r.Child(parent, key);
+  yaml::Node m = r.Child(parent, key);
   if (!m.IsMap() || m.size() == 0) {
     r.Error(parent, what + " must not be empty");
     return std::nullopt;
@@ -185,7 +185,7 @@ std::optional<T> ReadValueLists(Reader& r, const YAML::Node& parent,
   return out;
 }
 
-std::optional<PolicySource> ReadPolicySource(Reader& r, const YAML::Node& from,
+std::optional<PolicySource> ReadPolicySource(Reader& r, const yaml::Node& from,
                                              const std::string& fw) {
   using S = PolicySource;
   static const std::vector<ValueList<S>> kLists = {
@@ -204,7 +204,7 @@ std::optional<PolicySource> ReadPolicySource(Reader& r, const YAML::Node& from,
 }
 
 std::optional<PolicyOperation> ReadPolicyOperation(Reader& r,
-                                                   const YAML::Node& to,
+                                                   const yaml::Node& to,
                                                    const std::string& ow) {
   using O = PolicyOperation;
   static const std::vector<ValueList<O>> kLists = {
@@ -222,7 +222,7 @@ std::optional<PolicyOperation> ReadPolicyOperation(Reader& r,
 
 // rules[].when[]; nullopt (with an error) for an unsupported key or no values.
 std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
-                                                   const YAML::Node& when,
+                                                   const yaml::Node& when,
                                                    const std::string& ww) {
   PolicyCondition c;
   c.location = r.Loc(when);
@@ -253,18 +253,18 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
   return c;
 }
 
-PolicyRule ReadPolicyRule(Reader& r, const YAML::Node& rule,
+PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
                           const std::string& rw) {
   PolicyRule out;
   out.location = r.Loc(rule);
-  YAML::Node from = r.Child(rule, "from");
+  yaml::Node from = r.Child(rule, "from");
   if (r.IsList(from, rw + ".from")) {
     for (size_t j = 0; j < from.size(); ++j) {
       const std::string fw = rw + ".from[" + std::to_string(j) + "].source";
       if (auto ps = ReadPolicySource(r, from[j], fw)) out.from.push_back(*ps);
     }
   }
-  YAML::Node to = r.Child(rule, "to");
+  yaml::Node to = r.Child(rule, "to");
   if (r.IsList(to, rw + ".to")) {
     for (size_t j = 0; j < to.size(); ++j) {
       const std::string ow = rw + ".to[" + std::to_string(j) + "].operation";
@@ -272,7 +272,7 @@ PolicyRule ReadPolicyRule(Reader& r, const YAML::Node& rule,
     }
   }
   ForEachMap(r, rule, "when", rw,
-             [&](const YAML::Node& when, const std::string& ww) {
+             [&](const yaml::Node& when, const std::string& ww) {
                if (auto c = ReadPolicyCondition(r, when, ww))
                  out.when.push_back(*c);
              });
@@ -282,12 +282,12 @@ PolicyRule ReadPolicyRule(Reader& r, const YAML::Node& rule,
 }  // namespace
 
 void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
-                             const YAML::Node& obj, Cluster& cluster,
+                             const yaml::Node& obj, Cluster& cluster,
                              ManifestSink& sink) {
   AuthorizationPolicy p = Named<AuthorizationPolicy>(h);
   if (const std::string* dr = FindLabel(h.annotations, "istio.io/dry-run"))
     p.dry_run = *dr == "true";
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
     p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action")
                    .value_or("ALLOW");
@@ -309,10 +309,10 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
       r.Error(spec,
               h.what + ": only one of selector and targetRef(s) may be set");
     }
-    YAML::Node rules = r.Child(spec, "rules");
+    yaml::Node rules = r.Child(spec, "rules");
     if (r.IsList(rules, h.what + ": spec.rules")) {
       for (size_t i = 0; i < rules.size(); ++i) {
-        const YAML::Node rule = rules[i];
+        const yaml::Node rule = rules[i];
         const std::string rw =
             h.what + ": spec.rules[" + std::to_string(i) + "]";
         if (!rule.IsNull() && !r.IsMap(rule, rw)) continue;
@@ -324,10 +324,10 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
 }
 
 void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
-                            const YAML::Node& obj, Cluster& cluster,
+                            const yaml::Node& obj, Cluster& cluster,
                             ManifestSink& sink) {
   PeerAuthentication p = Named<PeerAuthentication>(h);
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, p.selector);
     p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
@@ -338,7 +338,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
                {"UNSET", "DISABLE", "PERMISSIVE", "STRICT"});
     // portLevelMtls: {"<port>": {mode: ...}}; the schema has checked the
     // shapes, the keys are checked here.
-    YAML::Node ports = r.Child(spec, "portLevelMtls");
+    yaml::Node ports = r.Child(spec, "portLevelMtls");
     if (ports.IsMap()) {
       for (const auto& kv : ports) {
         const std::string key = kv.first.Scalar();
@@ -369,14 +369,14 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
 
 // §16.4: spec.selector or spec.targetRefs, and spec.jwtRules.
 void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
-                               const YAML::Node& obj, Cluster& cluster,
+                               const yaml::Node& obj, Cluster& cluster,
                                ManifestSink& sink) {
   RequestAuthentication ra = Named<RequestAuthentication>(h);
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, ra.selector);
     ReadTargetRefs(r, h, spec, ra.target_refs);
-    YAML::Node rules = r.Child(spec, "jwtRules");
+    yaml::Node rules = r.Child(spec, "jwtRules");
     if (r.IsList(rules, h.what + ": spec.jwtRules")) {
       for (size_t i = 0; i < rules.size(); ++i) {
         const std::string w =
@@ -389,9 +389,9 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         rule.audiences =
             r.StringList(r.Child(rules[i], "audiences"), w + ".audiences")
                 .value_or(std::vector<std::string>{});
-        YAML::Node headers = r.Child(rules[i], "fromHeaders");
+        yaml::Node headers = r.Child(rules[i], "fromHeaders");
         if (r.IsList(headers, w + ".fromHeaders")) {
-          for (const YAML::Node& fh : headers) {
+          for (const yaml::Node& fh : headers) {
             if (!fh.IsMap()) continue;
             std::string name =
                 r.String(r.Child(fh, "name"), w + ".fromHeaders[].name")

@@ -11,11 +11,11 @@ namespace {
 
 // spec.ports[]: `port` (a Service's) or `number` (a ServiceEntry's) is
 // required.
-void ReadServicePort(Reader& r, const YAML::Node& p, const std::string& pw,
+void ReadServicePort(Reader& r, const yaml::Node& p, const std::string& pw,
                      bool service_entry, Service& s) {
   ServicePort sp;
   sp.name = r.String(r.Child(p, "name"), pw + ".name").value_or("");
-  YAML::Node num = r.Child(p, service_entry ? "number" : "port");
+  yaml::Node num = r.Child(p, service_entry ? "number" : "port");
   auto port = r.Int(num, pw + (service_entry ? ".number" : ".port"), 1, 65535);
   if (!port) {
     if (!num.IsDefined())
@@ -23,7 +23,7 @@ void ReadServicePort(Reader& r, const YAML::Node& p, const std::string& pw,
     return;
   }
   sp.port = static_cast<int>(*port);
-  YAML::Node tp = r.Child(p, "targetPort");
+  yaml::Node tp = r.Child(p, "targetPort");
   if (tp.IsScalar()) {
     const std::string& v = tp.Scalar();
     if (!v.empty() && std::all_of(v.begin(), v.end(), ::isdigit)) {
@@ -43,10 +43,10 @@ void ReadServicePort(Reader& r, const YAML::Node& p, const std::string& pw,
   s.ports.push_back(sp);
 }
 
-void ReadServicePorts(Reader& r, const YAML::Node& spec,
+void ReadServicePorts(Reader& r, const yaml::Node& spec,
                       const std::string& what, bool service_entry, Service& s) {
   ForEachMap(r, spec, "ports", what,
-             [&](const YAML::Node& p, const std::string& pw) {
+             [&](const yaml::Node& p, const std::string& pw) {
                ReadServicePort(r, p, pw, service_entry, s);
              });
 }
@@ -63,12 +63,12 @@ Service ServiceOf(const ObjectHeader& h, const char* kind) {
 
 }  // namespace
 
-void LoadService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(h, "Service");
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) {
-    YAML::Node sel = r.Child(spec, "selector");
+    yaml::Node sel = r.Child(spec, "selector");
     if (sel.IsDefined() && !sel.IsNull()) {
       auto m = r.StringMap(sel, h.what + ": spec.selector", false, nullptr);
       if (m && !m->empty()) s.selector = *m;
@@ -95,10 +95,10 @@ void LoadService(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   cluster.services.push_back(std::move(s));
 }
 
-void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(h, "ServiceEntry");
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   s.hosts = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
                 .value_or(std::vector<std::string>{});
@@ -118,20 +118,20 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   s.location_kind =
       r.String(r.Child(spec, "location"), h.what + ": spec.location")
           .value_or("MESH_EXTERNAL");
-  YAML::Node export_to = r.Child(spec, "exportTo");
+  yaml::Node export_to = r.Child(spec, "exportTo");
   if (export_to.IsSequence() && export_to.size() == 1 &&
       export_to[0].IsScalar() && export_to[0].Scalar() == ".")
     s.namespace_visibility = true;
-  YAML::Node ws = r.Child(spec, "workloadSelector");
+  yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
     auto m =
         r.StringMap(r.Child(ws, "labels"),
                     h.what + ": spec.workloadSelector.labels", false, nullptr);
     if (m) s.selector = *m;
   }
-  YAML::Node eps = r.Child(spec, "endpoints");
+  yaml::Node eps = r.Child(spec, "endpoints");
   if (r.IsList(eps, h.what + ": spec.endpoints")) {
-    for (const YAML::Node& e : eps) {
+    for (const yaml::Node& e : eps) {
       if (!r.IsMap(e, h.what + ": spec.endpoints[]")) continue;
       Service::Endpoint ep;
       ep.address =
@@ -156,13 +156,13 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
 
 // admin.solo.io Segment (§15.2): a peering segment and its domain, which
 // replaces mesh.internal in the names of its services.
-void LoadSegment(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadSegment(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
   Segment seg;
   seg.name = h.name;
   seg.location = h.loc;
-  YAML::Node spec = r.Child(obj, "spec");
-  YAML::Node domain = r.Child(spec, "domain");
+  yaml::Node spec = r.Child(obj, "spec");
+  yaml::Node domain = r.Child(spec, "domain");
   seg.domain = r.String(domain, h.what + ": spec.domain").value_or("");
   if (seg.domain.empty()) {
     r.Error(domain.IsDefined() ? domain : obj,

@@ -11,7 +11,7 @@ namespace meshsim::io {
 namespace {
 
 // Pod template / Pod spec fields shared by Pods and controllers.
-void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
+void ReadPodSpec(Reader& r, const yaml::Node& spec, const std::string& what,
                  Workload& w) {
   if (!spec.IsDefined()) return;
   if (!r.IsMap(spec, what)) return;
@@ -23,16 +23,16 @@ void ReadPodSpec(Reader& r, const YAML::Node& spec, const std::string& what,
                           .value_or(r.String(r.Child(spec, "serviceAccount"),
                                              what + ".serviceAccount")
                                         .value_or("default"));
-  YAML::Node containers = r.Child(spec, "containers");
+  yaml::Node containers = r.Child(spec, "containers");
   if (!r.IsList(containers, what + ".containers")) return;
   for (size_t i = 0; i < containers.size(); ++i) {
-    const YAML::Node c = containers[i];
+    const yaml::Node c = containers[i];
     if (!r.IsMap(c, what + ".containers[" + std::to_string(i) + "]")) continue;
     auto cname = r.String(r.Child(c, "name"), what + ".containers[].name");
     if (cname && *cname == "istio-proxy") w.sidecar_injected = true;
-    YAML::Node ports = r.Child(c, "ports");
+    yaml::Node ports = r.Child(c, "ports");
     if (!r.IsList(ports, what + ".containers[].ports")) continue;
-    for (const YAML::Node& p : ports) {
+    for (const yaml::Node& p : ports) {
       if (!p.IsMap()) continue;
       ContainerPort cp;
       cp.name =
@@ -59,7 +59,7 @@ void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
 // Adds `pods` to `count` (Pods written, or pods controllers will create);
 // false, with an error, past the sink's budget: a few lines of replicas must
 // not exhaust memory (docs/robustness.md).
-bool CountPods(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+bool CountPods(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                size_t pods, size_t& count, ManifestSink& sink) {
   const size_t in_cluster = sink.declared_pods + sink.replica_pods;
   if (pods > sink.mesh_pods_left || in_cluster + pods > sink.mesh_pods_left) {
@@ -83,9 +83,9 @@ bool CountPods(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
 }
 
 // metadata.ownerReferences[0], the object's controller, if any.
-void ReadOwner(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void ReadOwner(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                std::string& owner_kind, std::string& owner_name) {
-  YAML::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
+  yaml::Node owners = r.Child(r.Child(obj, "metadata"), "ownerReferences");
   if (owners.IsSequence() && owners.size() > 0 && owners[0].IsMap()) {
     owner_kind = r.String(r.Child(owners[0], "kind"),
                           h.what + ": ownerReferences[0].kind")
@@ -98,7 +98,7 @@ void ReadOwner(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
 
 }  // namespace
 
-void LoadNamespace(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadNamespace(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                    Cluster& cluster, ManifestSink& sink) {
   Namespace& ns = cluster.namespaces[h.name];
   if (ns.declared) {
@@ -114,7 +114,7 @@ void LoadNamespace(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   ns.declared = true;
 }
 
-void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
              Cluster& cluster, ManifestSink& sink) {
   PendingPod p;
   Workload& w = p.workload;
@@ -124,7 +124,7 @@ void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   w.owner = h.name;
   w.owner_kind = "Pod";
   ReadPodSpec(r, r.Child(obj, "spec"), h.what + ": spec", w);
-  YAML::Node status = r.Child(obj, "status");
+  yaml::Node status = r.Child(obj, "status");
   if (status.IsMap()) {
     w.ip = r.String(r.Child(status, "podIP"), h.what + ": status.podIP")
                .value_or("");
@@ -136,26 +136,26 @@ void LoadPod(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   sink.pods.push_back(std::move(p));
 }
 
-void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadController(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                     Cluster& cluster, ManifestSink& sink) {
   PendingController c = Named<PendingController>(h);
   c.kind = h.kind;
   c.labels = h.labels;
-  YAML::Node spec;
+  yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   if (h.kind != "DaemonSet") {
-    YAML::Node rep = r.Child(spec, "replicas");
+    yaml::Node rep = r.Child(spec, "replicas");
     c.replicas = static_cast<int>(
         r.Int(rep, h.what + ": spec.replicas", 0, 100000).value_or(1));
   }
   ReadOwner(r, h, obj, c.owner_kind, c.owner_name);
-  YAML::Node tmpl = r.Child(spec, "template");
+  yaml::Node tmpl = r.Child(spec, "template");
   Workload& w = c.pod_template;
   w.kind = "Pod";
   w.ns = h.ns;
   w.location = h.loc;
   if (r.IsMap(tmpl, h.what + ": spec.template")) {
-    YAML::Node tmd = r.Child(tmpl, "metadata");
+    yaml::Node tmd = r.Child(tmpl, "metadata");
     std::map<std::string, SourceLocation> locs;
     w.labels =
         r.StringMap(r.Child(tmd, "labels"),
@@ -179,7 +179,7 @@ void LoadController(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   sink.controllers.push_back(std::move(c));
 }
 
-void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
+void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                        Cluster& cluster, ManifestSink& sink) {
   Workload w;
   ReadWorkloadMeta(h, w);
@@ -187,7 +187,7 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
   w.name = h.name;
   w.owner = h.name;
   w.owner_kind = "WorkloadEntry";
-  YAML::Node spec = r.Child(obj, "spec");
+  yaml::Node spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) {
     w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address")
                .value_or("");

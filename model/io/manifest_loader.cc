@@ -16,7 +16,7 @@ namespace {
 // The object's kind, apiVersion and metadata; nullopt (with an error, but for
 // a null kind) when it has no kind, no metadata or no name. Cluster-scoped
 // kinds get no namespace.
-std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj,
+std::optional<ObjectHeader> ReadHeader(Reader& r, const yaml::Node& obj,
                                        bool cluster_scoped) {
   ObjectHeader h;
   h.loc = r.Loc(obj);
@@ -31,7 +31,7 @@ std::optional<ObjectHeader> ReadHeader(Reader& r, const YAML::Node& obj,
   h.kind = *kind;
   h.api_version = r.String(r.Child(obj, "apiVersion"), h.kind + ": apiVersion")
                       .value_or("");
-  YAML::Node md = r.Child(obj, "metadata");
+  yaml::Node md = r.Child(obj, "metadata");
   if (!r.IsMap(md, h.kind + ": metadata")) {
     if (h.kind != "List") {
       r.Error(obj, h.kind + " has no metadata; expected metadata.name");
@@ -73,15 +73,13 @@ std::string ApiVersionName(const std::string& api_version) {
 
 // The object a diagnostic is about, from the raw object before its header
 // is read.
-DiagnosticObject RawObject(const YAML::Node& obj, const std::string& kind,
+DiagnosticObject RawObject(const yaml::Node& obj, const std::string& kind,
                            const std::string& cluster) {
-  // A lookup of a missing key gives a node on which only IsDefined() may be
-  // called (yaml-cpp throws otherwise).
-  auto scalar = [](const YAML::Node& n) {
+  auto scalar = [](const yaml::Node& n) {
     return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
   };
   DiagnosticObject o{kind, "", "", cluster};
-  const YAML::Node md = obj["metadata"];
+  const yaml::Node md = obj["metadata"];
   if (md.IsDefined() && md.IsMap()) {
     o.ns = scalar(md["namespace"]);
     o.name = scalar(md["name"]);
@@ -93,7 +91,7 @@ DiagnosticObject RawObject(const YAML::Node& obj, const std::string& kind,
 // must exist (unknown-kind), the version must be served, and an object of a
 // kind with a kept schema must match it (unknown-field, invalid-value).
 // False when the object is refused, as kubectl apply would refuse it.
-bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
+bool CheckStrict(Reader& r, const yaml::Node& obj, const yaml::Node& kind_node,
                  const std::string& api, const std::string& cluster) {
   const std::string group = ApiGroup(api), kind = kind_node.Scalar();
   const DiagnosticObject object = RawObject(obj, kind, cluster);
@@ -133,21 +131,21 @@ bool CheckStrict(Reader& r, const YAML::Node& obj, const YAML::Node& kind_node,
   return ValidateObject(r, obj, *schema, version, object) == 0;
 }
 
-void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
+void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth);
 
-void LoadList(Reader& r, const YAML::Node& obj, Cluster& cluster,
+void LoadList(Reader& r, const yaml::Node& obj, Cluster& cluster,
               ManifestSink& sink, int depth) {
-  YAML::Node items = r.Child(obj, "items");
+  yaml::Node items = r.Child(obj, "items");
   if (!r.IsList(items, "List: items")) return;
-  for (const YAML::Node& item : items)
+  for (const yaml::Node& item : items)
     LoadObject(r, item, cluster, sink, depth + 1);
 }
 
 // FNV-1a over a canonical walk of the node: map keys sorted, server-set
 // metadata left out, so that a `kubectl get -o yaml` dump and the manifest it
 // came from digest alike.
-uint64_t ContentDigest(const YAML::Node& n, int depth) {
+uint64_t ContentDigest(const yaml::Node& n, int depth) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&h](const std::string& s, char tag) {
     h ^= static_cast<unsigned char>(tag);
@@ -166,7 +164,7 @@ uint64_t ContentDigest(const YAML::Node& n, int depth) {
     mix(n.Scalar(), 's');
   } else if (n.IsSequence()) {
     mix("", '[');
-    for (const YAML::Node& c : n) mix64(ContentDigest(c, depth + 1));
+    for (const yaml::Node& c : n) mix64(ContentDigest(c, depth + 1));
   } else if (n.IsMap()) {
     static const std::set<std::string> kServerSet = {
         "resourceVersion", "uid",      "generation",
@@ -191,14 +189,14 @@ std::atomic<bool> record_objects{false};
 
 // Every byte of the node that loading can read, in document order: tags
 // (a quoted "80" is not 80), scalars, and map keys with their values.
-void WalkDigest(const YAML::Node& n, Sha256& h) {
+void WalkDigest(const yaml::Node& n, Sha256& h) {
   h.Field(n.Tag());
   if (n.IsScalar()) {
     h.Field("s");
     h.Field(n.Scalar());
   } else if (n.IsSequence()) {
     h.Field("[" + std::to_string(n.size()));
-    for (const YAML::Node& c : n) WalkDigest(c, h);
+    for (const yaml::Node& c : n) WalkDigest(c, h);
   } else if (n.IsMap()) {
     h.Field("{" + std::to_string(n.size()));
     for (const auto& it : n) {
@@ -212,7 +210,7 @@ void WalkDigest(const YAML::Node& n, Sha256& h) {
 
 // The object's record (Cluster::records), its place included: a finding
 // names where the objects it involves are.
-void RecordObject(const Reader& r, const YAML::Node& obj, Cluster& cluster) {
+void RecordObject(const Reader& r, const yaml::Node& obj, Cluster& cluster) {
   Sha256 h;
   const SourceLocation at = r.Loc(obj);
   h.Field(at.file);
@@ -227,7 +225,7 @@ bool IsSecurityPolicy(const KindEntry& e) {
           e.kind == "RequestAuthentication");
 }
 
-void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
+void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
   const size_t record = cluster.records.size();
@@ -243,7 +241,7 @@ void LoadObject(Reader& r, const YAML::Node& obj, Cluster& cluster,
     r.Error(obj, "List objects nested deeper than 8 levels");
     return;
   }
-  YAML::Node kind_node = r.Child(obj, "kind");
+  yaml::Node kind_node = r.Child(obj, "kind");
   if (kind_node.IsScalar() &&
       (kind_node.Scalar() == "List" ||
        (kind_node.Scalar().size() > 4 &&
@@ -299,15 +297,15 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
   ++it->second.second;
 }
 
-bool RequireSpec(Reader& r, const ObjectHeader& h, const YAML::Node& obj,
-                 YAML::Node& spec) {
+bool RequireSpec(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+                 yaml::Node& spec) {
   spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) return true;
   r.Error(obj, h.what + ": spec is required");
   return false;
 }
 
-bool CheckOneOf(Reader& r, const YAML::Node& n, const std::string& what,
+bool CheckOneOf(Reader& r, const yaml::Node& n, const std::string& what,
                 const std::string& value,
                 const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end())
@@ -325,17 +323,17 @@ void LoadManifestInto(const std::string& text, const std::string& file,
   Reader r(file, diags);
   sink.skipped.clear();
   sink.nodes = cluster.nodes.size();
-  StreamDocuments(text, file, diags, [&](const YAML::Node& doc) {
+  StreamDocuments(text, file, diags, [&](const yaml::Node& doc) {
     LoadObject(r, doc, cluster, sink, 0);
   });
   ReportSkipped(sink, diags);
 }
 
-void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
+void LoadParsedObjects(Reader& r, const yaml::Node& objects, Cluster& cluster,
                        ManifestSink& sink) {
   sink.skipped.clear();
   sink.nodes = cluster.nodes.size();
-  for (const YAML::Node& obj : objects) LoadObject(r, obj, cluster, sink, 0);
+  for (const yaml::Node& obj : objects) LoadObject(r, obj, cluster, sink, 0);
   ReportSkipped(sink, r.diags());
 }
 

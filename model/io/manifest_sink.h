@@ -62,7 +62,7 @@ void LoadManifestInto(const std::string& text, const std::string& file,
                       Cluster& cluster, ManifestSink& sink, Diagnostics& diags);
 // Adds already-parsed objects (a scenario's inline `resources` list), keeping
 // their locations in the scenario file.
-void LoadParsedObjects(Reader& r, const YAML::Node& objects, Cluster& cluster,
+void LoadParsedObjects(Reader& r, const yaml::Node& objects, Cluster& cluster,
                        ManifestSink& sink);
 // Expands controllers into pods and moves everything into the cluster.
 void FinishCluster(Cluster& cluster, ManifestSink& sink);

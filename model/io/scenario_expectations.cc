@@ -10,7 +10,7 @@ namespace meshsim::io {
 namespace {
 
 // traffic: the name of a traffic entry.
-bool KnownTraffic(Reader& r, const YAML::Node& e, const std::string& what,
+bool KnownTraffic(Reader& r, const yaml::Node& e, const std::string& what,
                   const Expectation& x, const Scenario& sc) {
   std::vector<std::string> names;
   for (const TrafficEntry& t : sc.traffic) {
@@ -25,7 +25,7 @@ bool KnownTraffic(Reader& r, const YAML::Node& e, const std::string& what,
 
 // latency_ms: {p50|p90|p99|p999|mean|max: {min: x, max: y}}; false when it
 // is not a map.
-bool ReadLatency(Reader& r, const YAML::Node& l, const std::string& what,
+bool ReadLatency(Reader& r, const yaml::Node& l, const std::string& what,
                  Expectation& x) {
   static const std::set<std::string> kQuantiles = {"p50",  "p90",  "p99",
                                                    "p999", "mean", "max"};
@@ -42,7 +42,7 @@ bool ReadLatency(Reader& r, const YAML::Node& l, const std::string& what,
     if (!r.IsMap(kv.second, what + ".latency_ms." + q)) continue;
     CheckKeys(r, kv.second, {"min", "max"}, what + ".latency_ms." + q);
     auto bound = [&](const char* k) -> std::optional<double> {
-      YAML::Node b = r.Child(kv.second, k);
+      yaml::Node b = r.Child(kv.second, k);
       if (!b.IsDefined()) return std::nullopt;
       char* end = nullptr;
       const std::string s = b.IsScalar() ? b.Scalar() : "";
@@ -61,12 +61,12 @@ bool ReadLatency(Reader& r, const YAML::Node& l, const std::string& what,
 }
 
 // failed_share: {min: x, max: y}, shares from 0 to 1.
-bool ReadFailedShare(Reader& r, const YAML::Node& f, const std::string& what,
+bool ReadFailedShare(Reader& r, const yaml::Node& f, const std::string& what,
                      Expectation& x) {
   if (!r.IsMap(f, what + ".failed_share")) return false;
   CheckKeys(r, f, {"min", "max"}, what + ".failed_share");
   auto bound = [&](const char* k) -> std::optional<double> {
-    YAML::Node b = r.Child(f, k);
+    yaml::Node b = r.Child(f, k);
     if (!b.IsDefined()) return std::nullopt;
     char* end = nullptr;
     const std::string s = b.IsScalar() ? b.Scalar() : "";
@@ -86,10 +86,10 @@ bool ReadFailedShare(Reader& r, const YAML::Node& f, const std::string& what,
 // verify, no_findings, findings: one id or a list of them. Property and rule
 // ids come from the catalogue (model/rules.h); an unknown id would otherwise
 // make a `no_findings` check vacuous.
-void ReadRuleIds(Reader& r, const YAML::Node& e, const std::string& what,
+void ReadRuleIds(Reader& r, const yaml::Node& e, const std::string& what,
                  Expectation& x) {
   for (const char* key : {"verify", "no_findings", "findings"}) {
-    YAML::Node v = r.Child(e, key);
+    yaml::Node v = r.Child(e, key);
     if (!v.IsDefined()) continue;
     auto& out = std::string(key) == "verify"        ? x.verify
                 : std::string(key) == "no_findings" ? x.no_findings
@@ -157,7 +157,7 @@ std::string DefaultName(const Expectation& x) {
 
 // One entry of `expect:`; nullopt (with an error) when it is malformed or
 // names no traffic entry.
-std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
+std::optional<Expectation> ReadExpectation(Reader& r, const yaml::Node& e,
                                            const std::string& what,
                                            const Scenario& sc) {
   static const std::set<std::string> kKeys = {
@@ -220,10 +220,10 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
                                        DidYouMean(c, clusters));
     (std::string(key) == "lands_in" ? x.lands_in : x.waypoints_in) = list;
   }
-  if (YAML::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
+  if (yaml::Node l = r.Child(e, "latency_ms"); l.IsDefined()) {
     if (!ReadLatency(r, l, what, x)) return std::nullopt;
   }
-  if (YAML::Node f = r.Child(e, "failed_share"); f.IsDefined()) {
+  if (yaml::Node f = r.Child(e, "failed_share"); f.IsDefined()) {
     if (!ReadFailedShare(r, f, what, x)) return std::nullopt;
   }
   ReadRuleIds(r, e, what, x);
@@ -241,10 +241,10 @@ std::optional<Expectation> ReadExpectation(Reader& r, const YAML::Node& e,
 
 }  // namespace
 
-void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc) {
+void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc) {
   if (!n.IsDefined() || !r.IsList(n, "expect")) return;
   for (size_t i = 0; i < n.size(); ++i) {
-    const YAML::Node e = n[i];
+    const yaml::Node e = n[i];
     const std::string what = "expect[" + std::to_string(i) + "]";
     if (!r.IsMap(e, what)) continue;
     if (auto x = ReadExpectation(r, e, what, sc))

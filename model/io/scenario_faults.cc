@@ -4,11 +4,11 @@
 
 namespace meshsim::io {
 
-void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
+void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc) {
   if (!r.IsList(n, "faults")) return;
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string fw = "faults[" + std::to_string(i) + "]";
-    const YAML::Node f = n[i];
+    const yaml::Node f = n[i];
     if (!r.IsMap(f, fw)) continue;
     CheckKeys(r, f,
               {"name", "kind", "cluster", "node", "pod", "waypoint", "gateway",
@@ -40,7 +40,7 @@ void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
       continue;
     }
     if (fs.kind == "network-link") {
-      YAML::Node nets = r.Child(f, "networks");
+      yaml::Node nets = r.Child(f, "networks");
       if (!nets.IsSequence() || nets.size() != 2) {
         r.Error(
             f,
@@ -76,7 +76,7 @@ void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc) {
         continue;
       }
     }
-    YAML::Node at = r.Child(f, "at");
+    yaml::Node at = r.Child(f, "at");
     if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
       auto d = ParseDuration(r, at, fw + ".at");
       if (!d) continue;

@@ -6,7 +6,7 @@
 
 namespace meshsim::io {
 
-std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
+std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
                                          const std::string& what) {
   auto s = r.String(n, what);
   if (!s) return std::nullopt;
@@ -40,7 +40,7 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
 namespace {
 
 // A Kubernetes LabelSelector written in the scenario.
-std::optional<LabelSelector> ParseLabelSelector(Reader& r, const YAML::Node& n,
+std::optional<LabelSelector> ParseLabelSelector(Reader& r, const yaml::Node& n,
                                                 const std::string& what) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (!r.IsMap(n, what)) return std::nullopt;
@@ -49,7 +49,7 @@ std::optional<LabelSelector> ParseLabelSelector(Reader& r, const YAML::Node& n,
   sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
                                  what + ".matchLabels", true, nullptr)
                          .value_or(Labels{});
-  YAML::Node exprs = r.Child(n, "matchExpressions");
+  yaml::Node exprs = r.Child(n, "matchExpressions");
   if (r.IsList(exprs, what + ".matchExpressions")) {
     for (size_t i = 0; i < exprs.size(); ++i) {
       const std::string ew =
@@ -88,7 +88,7 @@ std::optional<LabelSelector> ParseLabelSelector(Reader& r, const YAML::Node& n,
 
 // istio.meshConfig.discoverySelectors (§16.9): namespace selectors, any of
 // which admits a namespace; an empty list discovers every namespace.
-void LoadDiscoverySelectors(Reader& r, const YAML::Node& n, Mesh& mesh) {
+void LoadDiscoverySelectors(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!n.IsDefined()) return;
   const std::string what = "istio.meshConfig.discoverySelectors";
   if (!r.IsList(n, what)) return;
@@ -106,12 +106,12 @@ void LoadDiscoverySelectors(Reader& r, const YAML::Node& n, Mesh& mesh) {
 }
 
 // istio.meshConfig: the MeshConfig fields meshsim reads (§16.6, §16.9).
-void LoadMeshConfig(Reader& r, const YAML::Node& n, Mesh& mesh) {
+void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio.meshConfig")) return;
   CheckKeys(r, n, {"serviceScopeConfigs", "discoverySelectors"},
             "istio.meshConfig");
   LoadDiscoverySelectors(r, r.Child(n, "discoverySelectors"), mesh);
-  YAML::Node list = r.Child(n, "serviceScopeConfigs");
+  yaml::Node list = r.Child(n, "serviceScopeConfigs");
   if (!list.IsDefined()) return;
   std::vector<ServiceScopeConfig> configs;
   if (r.IsList(list, "istio.meshConfig.serviceScopeConfigs")) {
@@ -145,7 +145,7 @@ void LoadMeshConfig(Reader& r, const YAML::Node& n, Mesh& mesh) {
 
 }  // namespace
 
-void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
+void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio")) return;
   CheckKeys(r, n,
             {"version", "distribution", "flags", "rootNamespace", "meshConfig"},
@@ -166,7 +166,7 @@ void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh) {
   }
   if (auto root = r.String(r.Child(n, "rootNamespace"), "istio.rootNamespace"))
     mesh.istio.root_namespace = *root;
-  YAML::Node flags = r.Child(n, "flags");
+  yaml::Node flags = r.Child(n, "flags");
   if (r.IsMap(flags, "istio.flags")) {
     for (auto it = flags.begin(); it != flags.end(); ++it) {
       if (!it->first.IsScalar()) continue;

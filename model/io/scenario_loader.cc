@@ -19,7 +19,7 @@
 
 namespace meshsim::io {
 
-void CheckKeys(Reader& r, const YAML::Node& n,
+void CheckKeys(Reader& r, const yaml::Node& n,
                const std::set<std::string>& known, const std::string& where) {
   if (!n.IsMap()) return;
   std::vector<std::string> known_list(known.begin(), known.end());
@@ -38,7 +38,7 @@ std::string DidYouMean(const std::string& word,
   return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
 }
 
-std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
+std::optional<int64_t> ParseDuration(Reader& r, const yaml::Node& n,
                                      const std::string& what) {
   auto s = r.String(n, what);
   if (!s) return std::nullopt;
@@ -153,13 +153,13 @@ void LoadManifestPath(Reader& r, const ManifestEntry& m,
 // (possibly on a thread of their own) and inline resources.
 struct ClusterBody {
   std::vector<ManifestEntry> manifests;
-  YAML::Node resources;
+  yaml::Node resources;
 };
 
 // Reads one cluster's entry (name, nodes, peers, version, the manifests it
 // names) into `mesh` and `sinks`; its manifests are loaded by LoadBody, its
 // pods made later, by FinishCluster, once every cluster's count is known.
-void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
+void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
                 std::vector<io::ManifestSink>& sinks, ClusterBody& body) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return;
@@ -188,7 +188,7 @@ void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
   }
   c.network =
       r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
-  YAML::Node nodes = r.Child(n, "nodes");
+  yaml::Node nodes = r.Child(n, "nodes");
   size_t mesh_nodes = 0, mesh_pods = 0;
   for (const Cluster& other : mesh.clusters) mesh_nodes += other.nodes.size();
   for (const io::ManifestSink& other : sinks)
@@ -216,7 +216,7 @@ void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
       c.nodes.push_back({c.name + "-node-" + std::to_string(i), "", ""});
   } else if (r.IsList(nodes, "cluster " + c.name + ": nodes")) {
     for (size_t i = 0; i < nodes.size(); ++i) {
-      const YAML::Node nd = nodes[i];
+      const yaml::Node nd = nodes[i];
       std::string nw =
           "cluster " + c.name + ": nodes[" + std::to_string(i) + "]";
       if (!r.IsMap(nd, nw)) continue;
@@ -232,11 +232,11 @@ void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
   if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
   // §15.2: the clusters this one imports from with peering (checked once
   // every cluster is known).
-  if (YAML::Node peers = r.Child(n, "peers"); peers.IsDefined()) {
+  if (yaml::Node peers = r.Child(n, "peers"); peers.IsDefined()) {
     c.peers = r.StringList(peers, "cluster " + c.name + ": peers");
     c.peers_location = r.Loc(peers);
   }
-  YAML::Node ci = r.Child(n, "istio");
+  yaml::Node ci = r.Child(n, "istio");
   if (r.IsMap(ci, "cluster " + c.name + ": istio")) {
     c.version = io::ParseVersion(r, r.Child(ci, "version"),
                                  "cluster " + c.name + ": istio.version");
@@ -244,17 +244,17 @@ void LoadHeader(Reader& r, const YAML::Node& n, size_t index, Mesh& mesh,
   io::ManifestSink sink;
   sink.mesh_pods_left =
       io::kMaxPodsPerMesh - std::min(io::kMaxPodsPerMesh, mesh_pods);
-  auto entry = [&](const YAML::Node& m) {
+  auto entry = [&](const yaml::Node& m) {
     if (auto rel = r.String(m, "cluster " + c.name + ": manifests[]"))
       body.manifests.push_back({*rel, r.Loc(m)});
   };
-  YAML::Node manifests = r.Child(n, "manifests");
+  yaml::Node manifests = r.Child(n, "manifests");
   if (manifests.IsScalar()) {
     entry(manifests);
   } else if (r.IsList(manifests, "cluster " + c.name + ": manifests")) {
-    for (const YAML::Node& m : manifests) entry(m);
+    for (const yaml::Node& m : manifests) entry(m);
   }
-  YAML::Node resources = r.Child(n, "resources");
+  yaml::Node resources = r.Child(n, "resources");
   if (r.IsList(resources, "cluster " + c.name + ": resources"))
     body.resources = resources;
   mesh.clusters.push_back(std::move(c));
@@ -280,7 +280,7 @@ void LoadResources(Reader& r, const ClusterBody& body, Cluster& c,
 // is refused as one thread would (ManifestSink::mesh_pods_left). Each
 // cluster reports into its own diagnostics, appended in cluster order: the
 // same diagnostics in the same order either way.
-bool LoadClusters(const std::string& file, const YAML::Node& clusters,
+bool LoadClusters(const std::string& file, const yaml::Node& clusters,
                   const std::string& base_dir, Mesh& mesh,
                   std::vector<io::ManifestSink>& sinks, Diagnostics& diags,
                   bool parallel) {
@@ -372,7 +372,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   if (docs->size() > 1)
     r.Warning((*docs)[1],
               "a scenario file holds one document; the others are ignored");
-  const YAML::Node root = (*docs)[0];
+  const yaml::Node root = (*docs)[0];
   io::CheckKeys(r, root, kTopKeys, "scenario");
   Scenario sc;
   sc.file = file_label;
@@ -382,7 +382,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     if (overrides->version) sc.mesh.istio.version = *overrides->version;
     sc.mesh.replica_overrides = overrides->replicas;
   }
-  YAML::Node clusters = r.Child(root, "clusters");
+  yaml::Node clusters = r.Child(root, "clusters");
   if (!clusters.IsDefined()) {
     r.Error(root,
             "scenario: 'clusters' is required (a list of clusters with their "

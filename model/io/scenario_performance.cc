@@ -9,7 +9,7 @@ namespace meshsim::io {
 
 namespace {
 
-std::optional<StationPerf> ParseStationPerf(Reader& r, const YAML::Node& n,
+std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
                                             const std::string& what) {
   if (!r.IsMap(n, what)) return std::nullopt;
   CheckKeys(r, n, {"workers", "service_time"}, what);
@@ -17,7 +17,7 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const YAML::Node& n,
   p.location = r.Loc(n);
   p.workers = static_cast<int>(
       r.Int(r.Child(n, "workers"), what + ".workers", 1, 100000).value_or(1));
-  YAML::Node st = r.Child(n, "service_time");
+  yaml::Node st = r.Child(n, "service_time");
   if (!r.IsMap(st, what + ".service_time")) {
     r.Error(n, what + ".service_time is required (distribution and mean_ms)");
     return std::nullopt;
@@ -74,7 +74,7 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const YAML::Node& n,
 // `problem` says what is wrong with a name ("" when nothing); such entries
 // are reported and left out.
 template <typename Problem>
-void ReadStationPerfs(Reader& r, const YAML::Node& m, const std::string& what,
+void ReadStationPerfs(Reader& r, const yaml::Node& m, const std::string& what,
                       Problem problem,
                       std::map<std::string, StationPerf>& out) {
   if (!r.IsMap(m, what)) return;
@@ -91,7 +91,7 @@ void ReadStationPerfs(Reader& r, const YAML::Node& m, const std::string& what,
 
 }  // namespace
 
-void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc) {
+void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc) {
   if (!r.IsMap(n, "performance")) return;
   CheckKeys(r, n, {"proxies", "workloads", "default_workload", "network"},
             "performance");
@@ -118,7 +118,7 @@ void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc) {
   if (auto p = ParseStationPerf(r, r.Child(n, "default_workload"),
                                 "performance.default_workload"))
     sc.performance.default_workload = *p;
-  YAML::Node net = r.Child(n, "network");
+  yaml::Node net = r.Child(n, "network");
   if (r.IsMap(net, "performance.network")) {
     CheckKeys(
         r, net,
@@ -159,10 +159,10 @@ std::string FormatNumber(double d) {
 }
 
 // A list of numbers, or a range {from, to, step} (step default 1).
-std::optional<std::vector<double>> NumberList(Reader& r, const YAML::Node& n,
+std::optional<std::vector<double>> NumberList(Reader& r, const yaml::Node& n,
                                               const std::string& what,
                                               double min, double max) {
-  auto number = [&](const YAML::Node& v,
+  auto number = [&](const yaml::Node& v,
                     const std::string& w) -> std::optional<double> {
     auto text = r.String(v, w);
     if (!text) return std::nullopt;
@@ -206,15 +206,15 @@ std::optional<std::vector<double>> NumberList(Reader& r, const YAML::Node& n,
 
 }  // namespace
 
-void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
+void LoadSweep(Reader& r, const yaml::Node& n, Scenario& sc) {
   if (!n.IsDefined() || !r.IsMap(n, "sweep")) return;
   CheckKeys(r, n, {"rate", "replicas", "version", "faults", "replications"},
             "sweep");
   SweepSpec sw;
   sw.location = r.Loc(n);
-  if (YAML::Node rate = r.Child(n, "rate"); rate.IsDefined())
+  if (yaml::Node rate = r.Child(n, "rate"); rate.IsDefined())
     if (auto v = NumberList(r, rate, "sweep.rate", 1e-6, 1e6)) sw.rate = *v;
-  if (YAML::Node reps = r.Child(n, "replicas");
+  if (yaml::Node reps = r.Child(n, "replicas");
       reps.IsDefined() && r.IsMap(reps, "sweep.replicas")) {
     std::vector<std::string> gateways;
     for (const Cluster& c : sc.mesh.clusters)
@@ -238,7 +238,7 @@ void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
       }
     }
   }
-  if (YAML::Node ver = r.Child(n, "version"); ver.IsDefined()) {
+  if (yaml::Node ver = r.Child(n, "version"); ver.IsDefined()) {
     if (r.IsList(ver, "sweep.version"))
       for (size_t i = 0; i < ver.size(); ++i)
         if (auto v = ParseVersion(r, ver[i],
@@ -246,7 +246,7 @@ void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc) {
           sw.versions.push_back(v->ToString());
   }
   // faults: `none`, `all` or the names of the scenario's fault entries.
-  if (YAML::Node fl = r.Child(n, "faults"); fl.IsDefined()) {
+  if (yaml::Node fl = r.Child(n, "faults"); fl.IsDefined()) {
     std::vector<std::string> names = {"none", "all"};
     for (const FaultSpec& f : sc.faults)
       if (!f.name.empty() &&

@@ -24,7 +24,7 @@
 namespace meshsim::io {
 
 // Warns about each key of map `n` not in `known`, with a "did you mean".
-void CheckKeys(Reader& r, const YAML::Node& n,
+void CheckKeys(Reader& r, const yaml::Node& n,
                const std::set<std::string>& known, const std::string& where);
 
 // " (did you mean '<closest candidate>'?)", or "" when none is close.
@@ -33,7 +33,7 @@ std::string DidYouMean(const std::string& word,
 
 // A positive duration (10s, 500ms, 2m, ...) in nanoseconds; nullopt (with an
 // error) when malformed.
-std::optional<int64_t> ParseDuration(Reader& r, const YAML::Node& n,
+std::optional<int64_t> ParseDuration(Reader& r, const yaml::Node& n,
                                      const std::string& what);
 
 // "0", "0s", "0ms": the start of the run (a point in time, not a duration).
@@ -41,18 +41,18 @@ bool IsZeroDuration(const std::string& s);
 
 // An Istio release ("1.28"): nullopt (with an error) before 1.22; a release
 // newer than the newest modelled one is read as that one (with a note).
-std::optional<IstioVersion> ParseVersion(Reader& r, const YAML::Node& n,
+std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
                                          const std::string& what);
 
-void LoadIstio(Reader& r, const YAML::Node& n, Mesh& mesh);
-void LoadPerformance(Reader& r, const YAML::Node& n, Scenario& sc);
+void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh);
+void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc);
 // `sweep:` (docs/capacity.md); its gateways name Gateways of the loaded
 // mesh.
-void LoadSweep(Reader& r, const YAML::Node& n, Scenario& sc);
+void LoadSweep(Reader& r, const yaml::Node& n, Scenario& sc);
 // Faults name their targets in the loaded mesh.
-void LoadFaults(Reader& r, const YAML::Node& n, Scenario& sc);
+void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc);
 // Expectations name traffic entries: after ResolveTraffic.
-void LoadExpectations(Reader& r, const YAML::Node& n, Scenario& sc);
+void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc);
 
 // A traffic entry as written, before its references are bound: the parse
 // step's result. Its diagnostics are held per part, in the order the parts
@@ -82,7 +82,7 @@ struct RawTrafficEntry {
 
 // Parse step: `traffic:` into raw entries. Needs no mesh and reports nothing
 // but "traffic must be a list"; every other diagnostic is held in the entries.
-std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const YAML::Node& n);
+std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const yaml::Node& n);
 
 // Resolve step: binds each entry's source (cluster, workload or ingress
 // Gateway) and destination (pod or host) against the loaded mesh and the

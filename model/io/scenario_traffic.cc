@@ -33,7 +33,7 @@ double ExpectedRequests(const TrafficEntry& t) {
 // ---- Parse step ------------------------------------------------------------
 
 // The entry is a map with a name. Fills entry.location, entry.name.
-bool ParseHead(Reader& r, const YAML::Node& n, size_t index,
+bool ParseHead(Reader& r, const yaml::Node& n, size_t index,
                RawTrafficEntry& raw) {
   const std::string where = "traffic[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return false;
@@ -55,9 +55,9 @@ bool ParseHead(Reader& r, const YAML::Node& n, size_t index,
 
 // n.key, a map (required) with the given keys; false, with an error, when it
 // is missing or not a map.
-bool RequiredMap(Reader& r, const YAML::Node& n, const char* key,
+bool RequiredMap(Reader& r, const yaml::Node& n, const char* key,
                  const std::string& tw, const std::set<std::string>& keys,
-                 YAML::Node& out) {
+                 yaml::Node& out) {
   const std::string what = tw + ": " + key;
   out = r.Child(n, key);
   if (!r.IsMap(out, what)) {
@@ -69,9 +69,9 @@ bool RequiredMap(Reader& r, const YAML::Node& n, const char* key,
 }
 
 // from: cluster, namespace, workload or ingress, as written.
-bool ParseSource(Reader& r, const YAML::Node& n, const std::string& tw,
+bool ParseSource(Reader& r, const yaml::Node& n, const std::string& tw,
                  RawTrafficEntry& raw) {
-  YAML::Node from;
+  yaml::Node from;
   if (!RequiredMap(r, n, "from", tw,
                    {"cluster", "namespace", "workload", "ingress"}, from))
     return false;
@@ -92,9 +92,9 @@ bool ParseSource(Reader& r, const YAML::Node& n, const std::string& tw,
 }
 
 // to: exactly one of host, pod or ip, and a port.
-bool ParseDestination(Reader& r, const YAML::Node& n, const std::string& tw,
+bool ParseDestination(Reader& r, const yaml::Node& n, const std::string& tw,
                       RawTrafficEntry& raw) {
-  YAML::Node to;
+  yaml::Node to;
   if (!RequiredMap(r, n, "to", tw, {"host", "pod", "ip", "port"}, to))
     return false;
   TrafficDestination& d = raw.entry.to;
@@ -108,7 +108,7 @@ bool ParseDestination(Reader& r, const YAML::Node& n, const std::string& tw,
                     std::to_string(given));
     return false;
   }
-  YAML::Node port = r.Child(to, "port");
+  yaml::Node port = r.Child(to, "port");
   auto p = r.Int(port, tw + ": to.port", 1, 65535);
   if (!p) {
     if (!port.IsDefined()) r.Error(to, tw + ": to.port is required");
@@ -123,7 +123,7 @@ bool ParseDestination(Reader& r, const YAML::Node& n, const std::string& tw,
 // http: the request; an ingress source speaks HTTP when none is given.
 // Claims of a token: strings, lists of strings, or maps of them (nested
 // claims, flattened as "a][b").
-void ParseClaims(Reader& r, const YAML::Node& n, const std::string& what,
+void ParseClaims(Reader& r, const yaml::Node& n, const std::string& what,
                  const std::string& prefix, JwtToken& jwt, int depth) {
   if (!r.IsMap(n, what)) return;
   for (const auto& kv : n) {
@@ -142,7 +142,7 @@ void ParseClaims(Reader& r, const YAML::Node& n, const std::string& what,
 }
 
 // http.jwt: {iss, sub, aud, azp, claims, expired} (docs/scenario-format.md).
-std::optional<JwtToken> ParseJwt(Reader& r, const YAML::Node& n,
+std::optional<JwtToken> ParseJwt(Reader& r, const yaml::Node& n,
                                  const std::string& tw) {
   const std::string what = tw + ": http.jwt";
   if (!r.IsMap(n, what)) return std::nullopt;
@@ -152,7 +152,7 @@ std::optional<JwtToken> ParseJwt(Reader& r, const YAML::Node& n,
   jwt.sub = r.String(r.Child(n, "sub"), what + ".sub").value_or("");
   jwt.azp = r.String(r.Child(n, "azp"), what + ".azp").value_or("");
   if (jwt.iss.empty()) r.Error(n, what + ".iss is required (the issuer)");
-  YAML::Node aud = r.Child(n, "aud");
+  yaml::Node aud = r.Child(n, "aud");
   if (aud.IsSequence()) {
     jwt.aud =
         r.StringList(aud, what + ".aud").value_or(std::vector<std::string>{});
@@ -165,9 +165,9 @@ std::optional<JwtToken> ParseJwt(Reader& r, const YAML::Node& n,
   return jwt;
 }
 
-void ParseHttp(Reader& r, const YAML::Node& n, const std::string& tw,
+void ParseHttp(Reader& r, const yaml::Node& n, const std::string& tw,
                TrafficEntry& t) {
-  YAML::Node http = r.Child(n, "http");
+  yaml::Node http = r.Child(n, "http");
   if (r.IsMap(http, tw + ": http")) {
     CheckKeys(r, http, {"method", "path", "headers", "jwt"}, tw + ": http");
     HttpRequest req;
@@ -197,7 +197,7 @@ void ParseHttp(Reader& r, const YAML::Node& n, const std::string& tw,
 }
 
 // profile: (time, rate) points in increasing time order, step or ramp.
-void ParseProfile(Reader& r, const YAML::Node& profile, const std::string& tw,
+void ParseProfile(Reader& r, const yaml::Node& profile, const std::string& tw,
                   TrafficEntry& t) {
   auto shape = r.String(r.Child(profile, "shape"), tw + ": profile.shape")
                    .value_or("step");
@@ -205,11 +205,11 @@ void ParseProfile(Reader& r, const YAML::Node& profile, const std::string& tw,
     r.Error(r.Child(profile, "shape"),
             tw + ": profile.shape must be step or ramp, got '" + shape + "'");
   t.ramp = shape == "ramp";
-  YAML::Node points = r.Child(profile, "points");
+  yaml::Node points = r.Child(profile, "points");
   if (!r.IsList(points, tw + ": profile.points")) return;
-  for (const YAML::Node& pt : points) {
+  for (const yaml::Node& pt : points) {
     if (!r.IsMap(pt, tw + ": profile.points[]")) continue;
-    YAML::Node at = r.Child(pt, "at");
+    yaml::Node at = r.Child(pt, "at");
     int64_t at_ns = 0;
     if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
       auto d = ParseDuration(r, at, tw + ": profile.points[].at");
@@ -234,10 +234,10 @@ void ParseProfile(Reader& r, const YAML::Node& profile, const std::string& tw,
 
 // http and the load the entry offers: rate, duration, requests, arrival,
 // profile, within kMaxRequests.
-void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
+void ParseLoad(Reader& r, const yaml::Node& n, const std::string& tw,
                TrafficEntry& t) {
   ParseHttp(r, n, tw, t);
-  YAML::Node rate = r.Child(n, "rate");
+  yaml::Node rate = r.Child(n, "rate");
   if (rate.IsDefined()) {
     auto s = r.String(rate, tw + ": rate");
     char* end = nullptr;
@@ -256,7 +256,7 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
     t.duration_ns = *d;
   // start: the entry's requests begin then (entries otherwise all start at
   // 0), e.g. to run load phases one after another.
-  if (YAML::Node st = r.Child(n, "start");
+  if (yaml::Node st = r.Child(n, "start");
       st.IsScalar() && !IsZeroDuration(st.Scalar())) {
     if (auto d = ParseDuration(r, st, tw + ": start")) t.start_ns = *d;
   }
@@ -271,11 +271,11 @@ void ParseLoad(Reader& r, const YAML::Node& n, const std::string& tw,
       t.arrival = *a;
     }
   }
-  YAML::Node profile = r.Child(n, "profile");
+  yaml::Node profile = r.Child(n, "profile");
   if (r.IsMap(profile, tw + ": profile")) ParseProfile(r, profile, tw, t);
   // Closed loop (§16.1, the fortio and wrk load of Istio's tasks): N
   // clients, each sending when its previous request ends; no rate.
-  YAML::Node conc = r.Child(n, "concurrency");
+  yaml::Node conc = r.Child(n, "concurrency");
   if (auto c = r.Int(conc, tw + ": concurrency", 1, 10000)) {
     t.concurrency = static_cast<int>(*c);
     for (const char* open : {"rate", "arrival", "profile"})
@@ -307,7 +307,7 @@ bool ParsePart(const std::string& file, RawTrafficEntry::Part& part,
   return part.complete;
 }
 
-RawTrafficEntry ParseTrafficEntry(const std::string& file, const YAML::Node& n,
+RawTrafficEntry ParseTrafficEntry(const std::string& file, const yaml::Node& n,
                                   size_t index) {
   RawTrafficEntry raw;
   if (!ParsePart(file, raw.head,
@@ -519,7 +519,7 @@ std::optional<TrafficEntry> ResolveTrafficEntry(const RawTrafficEntry& raw,
 
 }  // namespace
 
-std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const YAML::Node& n) {
+std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const yaml::Node& n) {
   std::vector<RawTrafficEntry> out;
   if (!r.IsList(n, "traffic")) return out;
   double total = 0;

@@ -172,7 +172,7 @@ bool IsFloatText(const std::string& s) {
   return digits;
 }
 
-ScalarType Resolve(const YAML::Node& n) {
+ScalarType Resolve(const yaml::Node& n) {
   if (n.IsNull()) return ScalarType::kNull;
   if (n.Tag() != "?") return ScalarType::kString;  // quoted or tagged
   // YAML 1.1 booleans as kubectl's reader resolves them. The one-letter
@@ -223,7 +223,7 @@ class Validator {
 
   int errors() const { return errors_; }
 
-  void Check(const Json& s, const YAML::Node& n, std::string& path) {
+  void Check(const Json& s, const yaml::Node& n, std::string& path) {
     if (!n.IsDefined() || n.IsNull()) return;  // null reads as absent
     if (s.value("x-kubernetes-int-or-string", false)) {
       if (!n.IsScalar()) return Fail(n, path, "an integer or a string", n);
@@ -255,14 +255,14 @@ class Validator {
     return what_ + ": " + (path.empty() ? "object" : path);
   }
 
-  void Error(const YAML::Node& at, const std::string& message,
+  void Error(const yaml::Node& at, const std::string& message,
              const char* rule) {
     r_.diags().Error(r_.Loc(at), message, rule, object_);
     ++errors_;
   }
 
-  void Fail(const YAML::Node& n, const std::string& path,
-            const std::string& expected, const YAML::Node& got) {
+  void Fail(const yaml::Node& n, const std::string& path,
+            const std::string& expected, const yaml::Node& got) {
     std::string found = Reader::Describe(got);
     if (got.IsScalar())
       found = std::string(TypeName(Resolve(got))) + " '" +
@@ -274,13 +274,13 @@ class Validator {
           "invalid-value");
   }
 
-  void CheckMap(const Json& s, const YAML::Node& n, std::string& path) {
+  void CheckMap(const Json& s, const yaml::Node& n, std::string& path) {
     auto props = s.find("properties");
     auto extra = s.find("additionalProperties");
     const bool open = s.value("x-kubernetes-preserve-unknown-fields", false) ||
                       (props == s.end() && extra == s.end());
     for (const auto& kv : n) {
-      const YAML::Node& key = kv.first;
+      const yaml::Node& key = kv.first;
       if (!key.IsScalar()) {
         Error(key, Where(path) + " has a key that is not a string",
               "invalid-value");
@@ -318,7 +318,7 @@ class Validator {
             CheckCombinator(combinator, *jt, n, path);
   }
 
-  void UnknownField(const YAML::Node& key, const std::string& name,
+  void UnknownField(const yaml::Node& key, const std::string& name,
                     const Json* props, const std::string& path) {
     std::vector<std::string> known;
     if (props)
@@ -333,13 +333,13 @@ class Validator {
     Error(key, msg, "unknown-field");
   }
 
-  void CheckRequired(const Json& s, const YAML::Node& n,
+  void CheckRequired(const Json& s, const yaml::Node& n,
                      const std::string& path) {
     auto it = s.find("required");
     if (it == s.end() || !it->is_array()) return;
     for (const Json& req : *it) {
       const std::string name = req.get<std::string>();
-      const YAML::Node v = n[name];
+      const yaml::Node v = n[name];
       if (!v.IsDefined())
         Error(n,
               what_ + ": " + (path.empty() ? "" : path + ".") + name +
@@ -350,7 +350,7 @@ class Validator {
 
   // Constraint-only subschemas (required, not, anyOf, oneOf, allOf), as the
   // Istio CRDs use them to say "at most one of these fields".
-  static bool Holds(const Json& s, const YAML::Node& n) {
+  static bool Holds(const Json& s, const yaml::Node& n) {
     if (auto it = s.find("required"); it != s.end())
       for (const Json& req : *it)
         if (!n[req.get<std::string>()].IsDefined()) return false;
@@ -406,7 +406,7 @@ class Validator {
   }
 
   void CheckCombinator(const std::string& combinator, const Json& branches,
-                       const YAML::Node& n, const std::string& path) {
+                       const yaml::Node& n, const std::string& path) {
     // Branches that constrain values (types, properties) are not judged
     // here: the walk checks values, and a wrong verdict would refuse a
     // valid object.
@@ -429,7 +429,7 @@ class Validator {
     Error(n, msg, "invalid-value");
   }
 
-  void CheckList(const Json& s, const YAML::Node& n, std::string& path) {
+  void CheckList(const Json& s, const yaml::Node& n, std::string& path) {
     if (auto it = s.find("maxItems");
         it != s.end() && n.size() > it->get<size_t>())
       Error(n,
@@ -453,7 +453,7 @@ class Validator {
     }
   }
 
-  void CheckScalar(const Json& s, const std::string& type, const YAML::Node& n,
+  void CheckScalar(const Json& s, const std::string& type, const yaml::Node& n,
                    const std::string& path) {
     const ScalarType t = Resolve(n);
     const std::string& text = n.Scalar();
@@ -473,7 +473,7 @@ class Validator {
     }
   }
 
-  void CheckString(const Json& s, const YAML::Node& n,
+  void CheckString(const Json& s, const yaml::Node& n,
                    const std::string& path) {
     const std::string& text = n.Scalar();
     if (auto it = s.find("enum"); it != s.end() && it->is_array()) {
@@ -511,7 +511,7 @@ class Validator {
     }
   }
 
-  void CheckRange(const Json& s, const YAML::Node& n, const std::string& path,
+  void CheckRange(const Json& s, const yaml::Node& n, const std::string& path,
                   const std::string& text) {
     std::string digits;
     for (char c : text)
@@ -580,7 +580,7 @@ std::string ObjectName(const DiagnosticObject& object) {
          object.name;
 }
 
-int ValidateObject(Reader& r, const YAML::Node& obj, const KindSchema& schema,
+int ValidateObject(Reader& r, const yaml::Node& obj, const KindSchema& schema,
                    const std::string& version, const DiagnosticObject& object) {
   const Json* s = schema.schema;
   if (auto it = schema.by_version.find(version); it != schema.by_version.end())

@@ -11,12 +11,11 @@
 #ifndef MESHSIM_MODEL_IO_SCHEMA_H_
 #define MESHSIM_MODEL_IO_SCHEMA_H_
 
-#include <yaml-cpp/yaml.h>
-
 #include <string>
 #include <vector>
 
 #include "model/io/yaml_reader.h"
+#include "model/io/yaml_tree.h"
 
 namespace meshsim::io {
 
@@ -43,7 +42,7 @@ std::string ObjectName(const DiagnosticObject& object);
 // Checks `obj` (a whole object: apiVersion, kind, metadata, spec, ...)
 // against `schema` for version `version`; reports each error through `r`,
 // about `object` and prefixed with its name. Returns the number of errors.
-int ValidateObject(Reader& r, const YAML::Node& obj, const KindSchema& schema,
+int ValidateObject(Reader& r, const yaml::Node& obj, const KindSchema& schema,
                    const std::string& version, const DiagnosticObject& object);
 
 }  // namespace meshsim::io

@@ -1,61 +1,46 @@
 #include "model/io/yaml_reader.h"
 
 #include <re2/re2.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/node/detail/memory.h>
-#include <yaml-cpp/node/detail/node.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-#include <tuple>
+#include <string_view>
+#include <unordered_map>
 
 #include "model/io/files.h"
 
-// yaml-cpp builds a Node from parser events with its internal NodeBuilder,
-// the one class allowed to wrap a detail::node in a Node. That class is not
-// exported by the shared library, so this name is free; it holds only the
-// wrapping, and meshsim::io::DocumentBuilder below does the building.
-namespace YAML {
-class NodeBuilder {
- public:
-  static Node Wrap(detail::node& node, detail::shared_memory_holder memory) {
-    return Node(node, memory);
-  }
-};
-}  // namespace YAML
-
 namespace meshsim::io {
 
-SourceLocation Reader::Loc(const YAML::Node& n) const {
+SourceLocation Reader::Loc(const yaml::Node& n) const {
   SourceLocation loc{file_, 0, 0};
   if (n.IsDefined()) {
-    YAML::Mark m = n.Mark();
+    const yaml::Mark m = n.Mark();
     if (m.line >= 0) {
-      loc.line = m.line + 1;  // yaml-cpp marks are 0-based
+      loc.line = m.line + 1;  // marks are 0-based
       loc.column = m.column + 1;
     }
   }
   return loc;
 }
 
-std::string Reader::Describe(const YAML::Node& n) {
+std::string Reader::Describe(const yaml::Node& n) {
   if (!n.IsDefined()) return "nothing";
   switch (n.Type()) {
-    case YAML::NodeType::Null:
+    case yaml::NodeType::Null:
       return "null";
-    case YAML::NodeType::Map:
+    case yaml::NodeType::Map:
       return "a map";
-    case YAML::NodeType::Sequence:
+    case yaml::NodeType::Sequence:
       return "a list";
-    case YAML::NodeType::Scalar: {
+    case yaml::NodeType::Scalar: {
       std::string s = n.Scalar();
       if (s.size() > 40) s = s.substr(0, 40) + "...";
       return "'" + s + "'";
@@ -65,16 +50,11 @@ std::string Reader::Describe(const YAML::Node& n) {
   }
 }
 
-YAML::Node Reader::Child(const YAML::Node& n, const char* key) const {
-  if (!n.IsDefined() || !n.IsMap())
-    return YAML::Node(YAML::NodeType::Undefined);
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
+yaml::Node Reader::Child(const yaml::Node& n, const char* key) const {
+  return n[key];
 }
 
-bool Reader::IsMap(const YAML::Node& n, const std::string& what) {
+bool Reader::IsMap(const yaml::Node& n, const std::string& what) {
   if (n.IsMap()) return true;
   if (!n.IsDefined() || n.IsNull()) return false;
   Error(n, what + " must be a map, got " + Describe(n));
@@ -82,22 +62,22 @@ bool Reader::IsMap(const YAML::Node& n, const std::string& what) {
 }
 
 std::optional<std::vector<std::string>> Reader::StringList(
-    const YAML::Node& n, const std::string& what) {
+    const yaml::Node& n, const std::string& what) {
   if (!IsList(n, what)) return std::nullopt;
   std::vector<std::string> out;
-  for (const YAML::Node& x : n)
+  for (const yaml::Node& x : n)
     if (auto v = String(x, what + "[]")) out.push_back(*v);
   return out;
 }
 
-bool Reader::IsList(const YAML::Node& n, const std::string& what) {
+bool Reader::IsList(const yaml::Node& n, const std::string& what) {
   if (n.IsSequence()) return true;
   if (!n.IsDefined() || n.IsNull()) return false;
   Error(n, what + " must be a list, got " + Describe(n));
   return false;
 }
 
-std::optional<std::string> Reader::String(const YAML::Node& n,
+std::optional<std::string> Reader::String(const yaml::Node& n,
                                           const std::string& what) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (!n.IsScalar()) {
@@ -107,7 +87,7 @@ std::optional<std::string> Reader::String(const YAML::Node& n,
   return n.Scalar();
 }
 
-std::optional<long long> Reader::Int(const YAML::Node& n,
+std::optional<long long> Reader::Int(const yaml::Node& n,
                                      const std::string& what, long long min,
                                      long long max) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
@@ -129,7 +109,7 @@ std::optional<long long> Reader::Int(const YAML::Node& n,
   return std::nullopt;
 }
 
-std::optional<bool> Reader::Bool(const YAML::Node& n, const std::string& what) {
+std::optional<bool> Reader::Bool(const yaml::Node& n, const std::string& what) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
@@ -141,7 +121,7 @@ std::optional<bool> Reader::Bool(const YAML::Node& n, const std::string& what) {
 }
 
 std::optional<Labels> Reader::StringMap(
-    const YAML::Node& n, const std::string& what, bool label_syntax,
+    const yaml::Node& n, const std::string& what, bool label_syntax,
     std::map<std::string, SourceLocation>* locs) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
@@ -157,7 +137,7 @@ std::optional<Labels> Reader::StringMap(
     }
     const std::string key = it->first.Scalar();
     // A copy: `it->second` lives in a proxy that dies with this statement.
-    const YAML::Node v = it->second;
+    const yaml::Node v = it->second;
     if (v.IsNull()) {
       out[key] = "";
     } else if (!v.IsScalar()) {
@@ -293,298 +273,6 @@ SourceLocation LocationOfOffset(const std::string& file,
   return loc;
 }
 
-// Checks one parsed document the way Kubernetes' YAML decoder would
-// (sigs.k8s.io/yaml rejects a key set twice in one map) and bounds the work
-// the loaders may do on it: yaml-cpp shares an aliased node instead of
-// copying it, but a loader walking the tree visits it once per alias, so a
-// few lines of anchors can stand for billions of nodes ("billion laughs").
-// Each node is walked once (an aliased node has its anchor's mark); returns
-// false when the document must not be loaded.
-class DocumentChecker {
- public:
-  // Without an anchor ('&') in the text no node is reached twice, and the
-  // walk keeps no memo.
-  DocumentChecker(const std::string& file, bool may_alias, Diagnostics& diags)
-      : file_(file), may_alias_(may_alias), diags_(diags) {}
-
-  bool Check(const YAML::Node& doc) {
-    const uint64_t expanded = Walk(doc);
-    if (expanded > kMaxAliasExpansionFactor * written_ + kAliasAllowance) {
-      diags_.Error(Loc(doc),
-                   "malformed YAML/JSON: aliases expand this document to " +
-                       std::string(expanded >= kSaturated ? "more than " : "") +
-                       std::to_string(expanded) + " nodes from " +
-                       std::to_string(written_) +
-                       " written (a YAML alias bomb?); meshsim allows "
-                       "aliases to repeat at most " +
-                       std::to_string(kMaxAliasExpansionFactor) +
-                       " times the written nodes plus " +
-                       std::to_string(kAliasAllowance));
-      return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr uint64_t kSaturated = uint64_t{1} << 62;
-  using Key = std::tuple<int, int, int>;  // line, column, node type
-
-  SourceLocation Loc(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    return {file_, m.line >= 0 ? m.line + 1 : 0,
-            m.column >= 0 ? m.column + 1 : 0};
-  }
-
-  // Nodes of the fully expanded tree under `n`, saturating at kSaturated.
-  uint64_t Walk(const YAML::Node& n) {
-    if (!n.IsMap() && !n.IsSequence()) {
-      ++written_;
-      return 1;
-    }
-    const Key key{n.Mark().line, n.Mark().column, static_cast<int>(n.Type())};
-    if (may_alias_) {
-      if (auto it = expanded_.find(key); it != expanded_.end())
-        return it->second;  // an alias of a node already walked
-      expanded_[key] = 1;   // guards against a cycle, which yaml-cpp forbids
-    }
-    ++written_;
-    uint64_t total = 1;
-    auto add = [&](uint64_t x) { total = std::min(kSaturated, total + x); };
-    if (n.IsSequence()) {
-      for (const YAML::Node& child : n) add(Walk(child));
-    } else {
-      std::map<std::string, YAML::Mark> keys;
-      for (auto it = n.begin(); it != n.end(); ++it) {
-        if (it->first.IsScalar()) {
-          auto [at, fresh] = keys.emplace(it->first.Scalar(), it->first.Mark());
-          if (!fresh) {
-            diags_.Error(Loc(it->first),
-                         "malformed YAML/JSON: key '" + it->first.Scalar() +
-                             "' is set twice in this map (first at line " +
-                             std::to_string(at->second.line + 1) +
-                             "); Kubernetes rejects duplicate keys");
-          }
-        }
-        add(Walk(it->first));
-        add(Walk(it->second));
-      }
-    }
-    if (may_alias_) expanded_[key] = total;
-    return total;
-  }
-
-  const std::string& file_;
-  const bool may_alias_;
-  Diagnostics& diags_;
-  uint64_t written_ = 0;
-  std::map<Key, uint64_t> expanded_;
-};
-
-}  // namespace
-
-// Builds one document from parser events, as yaml-cpp's own NodeBuilder
-// does (src/nodebuilder.cpp, 0.7.0): an alias is the anchored node itself,
-// map entries are inserted once key and value are complete.
-//
-// With `on_item`, the items of a top-level `items` sequence (a kubectl
-// List) are not attached: each is handed to `on_item` as soon as it is
-// complete, built in a memory holder of its own, so that a dump of any size
-// holds one object at a time.
-class DocumentBuilder : public YAML::EventHandler {
- public:
-  explicit DocumentBuilder(
-      std::function<void(const YAML::Node&)> on_item = nullptr)
-      : memory_(new YAML::detail::memory_holder), on_item_(std::move(on_item)) {
-    anchors_.push_back(nullptr);  // anchors count from 1
-  }
-
-  YAML::Node Root() const {
-    return root_ ? YAML::NodeBuilder::Wrap(*root_, memory_) : YAML::Node();
-  }
-  // Where the document's root starts.
-  YAML::Mark root_mark() const { return root_mark_; }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Push(mark, anchor).set_null();
-    Pop();
-  }
-  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
-    if (anchor >= anchors_.size()) throw YAML::ParserException({}, "alias");
-    Push(*anchors_[anchor]);
-    Pop();
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag,
-                YAML::anchor_t anchor, const std::string& value) override {
-    YAML::detail::node& node = Push(mark, anchor);
-    node.set_scalar(value);
-    node.set_tag(tag);
-    Pop();
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
-                       YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value style) override {
-    const bool items = on_item_ && stack_.size() == 1 &&
-                       stack_[0]->type() == YAML::NodeType::Map &&
-                       !keys_.empty() && keys_.back().second &&
-                       keys_.back().first->type() == YAML::NodeType::Scalar &&
-                       keys_.back().first->scalar() == "items";
-    YAML::detail::node& node = Push(mark, anchor);
-    if (items) items_ = &node;
-    node.set_tag(tag);
-    node.set_type(YAML::NodeType::Sequence);
-    node.set_style(style);
-  }
-  void OnSequenceEnd() override { Pop(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
-                  YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value style) override {
-    YAML::detail::node& node = Push(mark, anchor);
-    node.set_type(YAML::NodeType::Map);
-    node.set_tag(tag);
-    node.set_style(style);
-    ++map_depth_;
-  }
-  void OnMapEnd() override {
-    --map_depth_;
-    Pop();
-  }
-
- private:
-  YAML::detail::node& Push(const YAML::Mark& mark, YAML::anchor_t anchor) {
-    if (items_ && stack_.size() == 2 && stack_.back() == items_) {
-      // An item of the List starts: its nodes get their own holder.
-      list_memory_ = memory_;
-      memory_.reset(new YAML::detail::memory_holder);
-      item_anchors_ = anchors_.size();
-    }
-    YAML::detail::node& node = memory_->create_node();
-    node.set_mark(mark);
-    if (stack_.empty()) root_mark_ = mark;
-    if (anchor) anchors_.push_back(&node);
-    Push(node);
-    return node;
-  }
-  void Push(YAML::detail::node& node) {
-    const bool needs_key = !stack_.empty() &&
-                           stack_.back()->type() == YAML::NodeType::Map &&
-                           keys_.size() < map_depth_;
-    stack_.push_back(&node);
-    if (needs_key) keys_.emplace_back(&node, false);
-  }
-  void Pop() {
-    if (stack_.size() == 1) {
-      root_ = stack_[0];
-      stack_.pop_back();
-      return;
-    }
-    YAML::detail::node& node = *stack_.back();
-    stack_.pop_back();
-    YAML::detail::node& collection = *stack_.back();
-    if (&collection == items_ && list_memory_) {
-      // A List item is complete: hand it over instead of attaching it. An
-      // item that defined an anchor keeps its holder alive, as a later alias
-      // may point into it.
-      YAML::detail::shared_memory_holder item = memory_;
-      memory_ = list_memory_;
-      list_memory_.reset();
-      if (anchors_.size() > item_anchors_) kept_.push_back(item);
-      on_item_(YAML::NodeBuilder::Wrap(node, item));
-      return;
-    }
-    if (collection.type() == YAML::NodeType::Sequence) {
-      collection.push_back(node, memory_);
-    } else if (collection.type() == YAML::NodeType::Map && !keys_.empty()) {
-      auto& [key, has_value] = keys_.back();
-      if (has_value) {
-        collection.insert(*key, node, memory_);
-        keys_.pop_back();
-      } else {
-        has_value = true;
-      }
-    }
-  }
-
-  YAML::detail::shared_memory_holder memory_;
-  std::function<void(const YAML::Node&)> on_item_;
-  YAML::detail::node* items_ = nullptr;  // the List's items, when streamed
-  YAML::detail::shared_memory_holder list_memory_;  // set inside an item
-  size_t item_anchors_ = 0;
-  std::vector<YAML::detail::shared_memory_holder> kept_;
-  YAML::detail::node* root_ = nullptr;
-  YAML::Mark root_mark_;
-  std::vector<YAML::detail::node*> stack_;
-  std::vector<YAML::detail::node*> anchors_;
-  std::vector<std::pair<YAML::detail::node*, bool>> keys_;
-  size_t map_depth_ = 0;
-};
-
-namespace {
-
-// Reads a string in place (std::istringstream would copy it).
-class StringInput : public std::streambuf {
- public:
-  explicit StringInput(const std::string& s) {
-    char* p = const_cast<char*>(s.data());
-    setg(p, p, p + s.size());
-  }
-};
-
-// YAML::LoadAll, with one difference: yaml-cpp 0.7 reports a ',' outside
-// any flow collection ("{a: b},", or a stray "," line) as an endless run of
-// empty documents that never consumes it (jbeder/yaml-cpp#1040, fixed
-// upstream after 0.8), so LoadAll fills memory until the process dies. Two
-// empty documents at the same mark are that loop. Each document goes to
-// `on_doc`; with `on_item`, a List's items go there as they complete
-// (DocumentBuilder). Throws yaml-cpp's exceptions.
-void ForEachDocument(const std::string& text,
-                     const std::function<void(const YAML::Node&)>& on_item,
-                     const std::function<void(const YAML::Node&)>& on_doc) {
-  StringInput buf(text);
-  std::istream in(&buf);
-  YAML::Parser parser(in);
-  int last_null = -1;  // position of the last empty document
-  while (true) {
-    DocumentBuilder builder(on_item);
-    if (!parser.HandleNextDocument(builder)) break;
-    YAML::Node root = builder.Root();
-    if (root.IsNull()) {
-      const YAML::Mark m = builder.root_mark();
-      if (last_null >= 0 && last_null == m.pos)
-        throw YAML::ParserException(
-            m,
-            "unexpected ',' outside a list or map in flow style ([...] "
-            "or {...})");
-      last_null = m.pos;
-    } else {
-      last_null = -1;
-    }
-    on_doc(root);
-  }
-}
-
-// Runs `parse`; a yaml-cpp exception becomes a located error (false).
-bool Located(const std::string& file, Diagnostics& diags,
-             const std::function<void()>& parse) {
-  try {
-    parse();
-  } catch (const YAML::DeepRecursion& e) {
-    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags.Error(loc, "malformed YAML/JSON: nested deeper than " +
-                         std::to_string(e.depth() - 1) +
-                         " levels; meshsim reads at most that depth");
-    return false;
-  } catch (const YAML::Exception& e) {
-    SourceLocation loc{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                       e.mark.column >= 0 ? e.mark.column + 1 : 0};
-    diags.Error(loc, "malformed YAML/JSON: " + e.msg);
-    return false;
-  }
-  return true;
-}
-
 bool Utf8OrError(const std::string& text, const std::string& file,
                  Diagnostics& diags) {
   if (size_t bad = FirstInvalidUtf8(text); bad != std::string::npos) {
@@ -600,7 +288,7 @@ bool Utf8OrError(const std::string& text, const std::string& file,
 }
 
 // A SAX handler that keeps nothing: strict JSON is checked in constant
-// memory before yaml-cpp reads the text.
+// memory before libyaml reads the text.
 struct JsonSyntaxOnly : nlohmann::json_sax<nlohmann::json> {
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
@@ -645,43 +333,362 @@ bool StrictJsonOrError(const std::string& text, const std::string& file,
   return false;
 }
 
+// Checks one parsed document the way Kubernetes' YAML decoder would
+// (sigs.k8s.io/yaml rejects a key set twice in one map) and bounds the work
+// the loaders may do on it: an alias is its anchored node, shared, but a
+// loader walking the tree visits it once per alias, so a few lines of
+// anchors can stand for billions of nodes ("billion laughs"). Each node is
+// walked once; returns false when the document must not be loaded.
+class DocumentChecker {
+ public:
+  // Without an anchor ('&') in the text no node is reached twice, and the
+  // walk keeps no memo.
+  DocumentChecker(const std::string& file, bool may_alias, Diagnostics& diags)
+      : file_(file), may_alias_(may_alias), diags_(diags) {}
+
+  bool Check(const yaml::Node& doc) {
+    const uint64_t expanded = Walk(doc.data());
+    if (expanded > kMaxAliasExpansionFactor * written_ + kAliasAllowance) {
+      diags_.Error(Loc(doc.Mark()),
+                   "malformed YAML/JSON: aliases expand this document to " +
+                       std::string(expanded >= kSaturated ? "more than " : "") +
+                       std::to_string(expanded) + " nodes from " +
+                       std::to_string(written_) +
+                       " written (a YAML alias bomb?); meshsim allows "
+                       "aliases to repeat at most " +
+                       std::to_string(kMaxAliasExpansionFactor) +
+                       " times the written nodes plus " +
+                       std::to_string(kAliasAllowance));
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  static constexpr uint64_t kSaturated = uint64_t{1} << 62;
+
+  SourceLocation Loc(const yaml::Mark& m) const {
+    return {file_, m.line >= 0 ? m.line + 1 : 0,
+            m.column >= 0 ? m.column + 1 : 0};
+  }
+
+  // Nodes of the fully expanded tree under `n`, saturating at kSaturated.
+  uint64_t Walk(const yaml::NodeData* n) {
+    if (!n) return 0;
+    if (n->type != yaml::NodeType::Map && n->type != yaml::NodeType::Sequence) {
+      ++written_;
+      return 1;
+    }
+    if (may_alias_) {
+      auto [it, fresh] = expanded_.emplace(n, 1);
+      if (!fresh) return it->second;  // an alias of a node already walked
+    }
+    ++written_;
+    uint64_t total = 1;
+    for (const yaml::NodeData* c : n->children)
+      total = std::min(kSaturated, total + Walk(c));
+    if (n->type == yaml::NodeType::Map) CheckKeys(n->children);
+    if (may_alias_) expanded_[n] = total;
+    return total;
+  }
+
+  // Each key set again in one map, at the later one; keys compared pairwise
+  // in small maps, through a hash in large ones, in document order either
+  // way.
+  void CheckKeys(const std::vector<const yaml::NodeData*>& c) {
+    auto dup = [&](const yaml::NodeData* key, const yaml::NodeData* first) {
+      diags_.Error(Loc(key->mark),
+                   "malformed YAML/JSON: key '" + key->scalar +
+                       "' is set twice in this map (first at line " +
+                       std::to_string(first->mark.line + 1) +
+                       "); Kubernetes rejects duplicate keys");
+    };
+    auto scalar = [](const yaml::NodeData* k) {
+      return k->type == yaml::NodeType::Scalar;
+    };
+    if (c.size() <= 64) {
+      for (size_t i = 2; i < c.size(); i += 2) {
+        if (!scalar(c[i])) continue;
+        for (size_t j = 0; j < i; j += 2)
+          if (scalar(c[j]) && c[j]->scalar == c[i]->scalar) {
+            dup(c[i], c[j]);
+            break;
+          }
+      }
+      return;
+    }
+    std::unordered_map<std::string_view, const yaml::NodeData*> seen;
+    for (size_t i = 0; i < c.size(); i += 2) {
+      if (!scalar(c[i])) continue;
+      auto [at, fresh] = seen.emplace(c[i]->scalar, c[i]);
+      if (!fresh) dup(c[i], at->second);
+    }
+  }
+
+  const std::string& file_;
+  const bool may_alias_;
+  Diagnostics& diags_;
+  uint64_t written_ = 0;
+  std::unordered_map<const yaml::NodeData*, uint64_t> expanded_;
+};
+
+// A syntax error, or a document meshsim will not build, at a mark.
+struct SyntaxError {
+  yaml::Mark mark;
+  std::string message;
+};
+
+yaml::Mark MarkOf(const yaml_mark_t& m) {
+  return {static_cast<int>(m.index), static_cast<int>(m.line),
+          static_cast<int>(m.column)};
+}
+
+using NodeFn = std::function<void(const yaml::Node&)>;
+
+// Builds one document from libyaml's events into an Arena. An alias is the
+// anchored node itself, shared; an alias to an anchor not yet complete (a
+// node inside itself) is an error, so the tree has no cycle.
+//
+// With `on_item`, the items of a top-level `items` sequence (a kubectl
+// List) are not attached: each is handed to `on_item` as soon as it is
+// complete, built in an Arena of its own that is freed right after, so that
+// a dump of any size holds one object at a time.
+class DocumentBuilder {
+ public:
+  DocumentBuilder(yaml::Arena& arena, const NodeFn& on_item)
+      : arena_(arena), on_item_(on_item) {}
+
+  const yaml::NodeData* root() const { return root_; }
+
+  void Scalar(const yaml_event_t& e) {
+    const auto& s = e.data.scalar;
+    yaml::NodeData& n = New(e.start_mark);
+    const std::string_view v(reinterpret_cast<const char*>(s.value), s.length);
+    const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+    // An untagged plain null is null, as YAML's core schema (and
+    // sigs.k8s.io/yaml) read it; everything else keeps its text.
+    if (plain && !s.tag &&
+        (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL")) {
+      n.type = yaml::NodeType::Null;
+    } else {
+      n.type = yaml::NodeType::Scalar;
+      n.scalar.assign(v);
+      n.tag = s.tag ? Text(s.tag) : plain ? "?" : "!";
+    }
+    Done(n, s.anchor);
+  }
+  void Alias(const yaml_event_t& e) {
+    const std::string name = Text(e.data.alias.anchor);
+    auto it = anchors_.find(name);
+    if (it == anchors_.end())
+      throw SyntaxError{
+          MarkOf(e.start_mark),
+          "alias '*" + name + "' names no anchor completed before it"};
+    Attach(it->second);
+  }
+  void Start(const yaml_event_t& e, yaml::NodeType type) {
+    const bool seq = type == yaml::NodeType::Sequence;
+    const yaml_char_t* tag =
+        seq ? e.data.sequence_start.tag : e.data.mapping_start.tag;
+    const yaml_char_t* anchor =
+        seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor;
+    if (open_.size() >= kMaxDepth)
+      throw SyntaxError{MarkOf(e.start_mark),
+                        "nested deeper than " + std::to_string(kMaxDepth) +
+                            " levels; meshsim reads at most that depth"};
+    const bool items =
+        on_item_ && seq && open_.size() == 1 &&
+        open_[0].node->type == yaml::NodeType::Map &&
+        open_[0].node->children.size() % 2 == 1 &&
+        open_[0].node->children.back()->type == yaml::NodeType::Scalar &&
+        open_[0].node->children.back()->scalar == "items";
+    yaml::NodeData& n = New(e.start_mark);
+    n.type = type;
+    n.tag = tag ? Text(tag) : "?";
+    open_.push_back({&n, anchor ? Text(anchor) : std::string()});
+    if (items) items_ = &n;
+  }
+  void End() {
+    Open o = std::move(open_.back());
+    open_.pop_back();
+    if (!o.anchor.empty()) anchors_[o.anchor] = o.node;
+    Attach(o.node);
+  }
+
+ private:
+  static constexpr size_t kMaxDepth = 499;
+  struct Open {
+    yaml::NodeData* node;
+    std::string anchor;
+  };
+
+  static std::string Text(const yaml_char_t* s) {
+    return reinterpret_cast<const char*>(s);
+  }
+  yaml::NodeData& New(const yaml_mark_t& mark) {
+    if (items_ && !open_.empty() && open_.back().node == items_ && !item_) {
+      item_ = std::make_unique<yaml::Arena>();  // a List item starts
+      item_anchors_ = anchors_.size();
+    }
+    yaml::NodeData& n = (item_ ? *item_ : arena_).New();
+    n.mark = MarkOf(mark);
+    return n;
+  }
+  void Done(yaml::NodeData& n, const yaml_char_t* anchor) {
+    if (anchor) anchors_[Text(anchor)] = &n;
+    Attach(&n);
+  }
+  void Attach(const yaml::NodeData* n) {
+    if (open_.empty()) {
+      root_ = n;
+      return;
+    }
+    yaml::NodeData* parent = open_.back().node;
+    if (parent == items_ && item_) {
+      // A List item is complete: hand it over instead of attaching it. An
+      // item that defined an anchor keeps its Arena, as a later alias may
+      // point into it.
+      on_item_(yaml::Node(n));
+      if (anchors_.size() > item_anchors_) kept_.push_back(std::move(item_));
+      item_.reset();
+      return;
+    }
+    parent->children.push_back(n);
+  }
+
+  yaml::Arena& arena_;
+  const NodeFn& on_item_;
+  const yaml::NodeData* root_ = nullptr;
+  std::vector<Open> open_;
+  std::unordered_map<std::string, const yaml::NodeData*> anchors_;
+  yaml::NodeData* items_ = nullptr;    // the List's items, when streamed
+  std::unique_ptr<yaml::Arena> item_;  // set inside an item
+  size_t item_anchors_ = 0;
+  std::vector<std::unique_ptr<yaml::Arena>> kept_;
+};
+
+// libyaml's own words for a syntax error, with the construct it was in.
+SyntaxError ParserError(const yaml_parser_t& p, const std::string& text) {
+  if (p.error == YAML_MEMORY_ERROR) return {{}, "out of memory"};
+  if (p.error == YAML_READER_ERROR) {
+    // A bad byte; the UTF-8 check before parsing leaves little here.
+    yaml::Mark m;
+    m.pos = static_cast<int>(std::min(p.problem_offset, text.size()));
+    int line = 0, col = 0;
+    for (size_t i = 0; i < static_cast<size_t>(m.pos); ++i)
+      text[i] == '\n' ? (++line, col = 0) : ++col;
+    m.line = line, m.column = col;
+    return {m, p.problem ? p.problem : "unreadable input"};
+  }
+  std::string msg = p.problem ? p.problem : "syntax error";
+  if (p.context)
+    msg += std::string(" (") + p.context + " at line " +
+           std::to_string(p.context_mark.line + 1) + ", column " +
+           std::to_string(p.context_mark.column + 1) + ")";
+  return {MarkOf(p.problem_mark), msg};
+}
+
+// Parses every document of `text` with libyaml, each into `shared` when
+// given, else into an Arena of its own that lives while `on_doc` runs. With
+// `on_item`, a List's items go there as they complete (DocumentBuilder).
+// Returns false (with a located error) on a syntax error; documents before
+// it were handed over already.
+bool ForEachDocument(const std::string& text, const std::string& file,
+                     Diagnostics& diags, const NodeFn& on_item,
+                     const NodeFn& on_doc, yaml::Arena* shared) {
+  yaml_parser_t parser;
+  if (!yaml_parser_initialize(&parser)) {
+    diags.Error({file, 0, 0}, "malformed YAML/JSON: out of memory");
+    return false;
+  }
+  std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> parser_guard(
+      &parser, yaml_parser_delete);
+  yaml_parser_set_input_string(
+      &parser, reinterpret_cast<const unsigned char*>(text.data()),
+      text.size());
+  std::unique_ptr<yaml::Arena> own;
+  std::optional<DocumentBuilder> doc;
+  try {
+    while (true) {
+      yaml_event_t e;
+      if (!yaml_parser_parse(&parser, &e)) throw ParserError(parser, text);
+      std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> event_guard(
+          &e, yaml_event_delete);
+      switch (e.type) {
+        case YAML_STREAM_END_EVENT:
+          return true;
+        case YAML_DOCUMENT_START_EVENT:
+          if (!shared) own = std::make_unique<yaml::Arena>();
+          doc.emplace(shared ? *shared : *own, on_item);
+          break;
+        case YAML_DOCUMENT_END_EVENT:
+          on_doc(yaml::Node(doc->root()));
+          doc.reset();
+          own.reset();
+          break;
+        case YAML_SCALAR_EVENT:
+          doc->Scalar(e);
+          break;
+        case YAML_ALIAS_EVENT:
+          doc->Alias(e);
+          break;
+        case YAML_SEQUENCE_START_EVENT:
+          doc->Start(e, yaml::NodeType::Sequence);
+          break;
+        case YAML_MAPPING_START_EVENT:
+          doc->Start(e, yaml::NodeType::Map);
+          break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+          doc->End();
+          break;
+        default:
+          break;
+      }
+    }
+  } catch (const SyntaxError& err) {
+    diags.Error({file, err.mark.line >= 0 ? err.mark.line + 1 : 0,
+                 err.mark.column >= 0 ? err.mark.column + 1 : 0},
+                "malformed YAML/JSON: " + err.message);
+    return false;
+  }
+}
+
 }  // namespace
 
 bool StreamDocuments(const std::string& text, const std::string& file,
-                     Diagnostics& diags,
-                     const std::function<void(const YAML::Node&)>& on_object) {
+                     Diagnostics& diags, const NodeFn& on_object) {
   if (!Utf8OrError(text, file, diags)) return false;
   if (!StrictJsonOrError(text, file, diags)) return false;
   const bool may_alias = text.find('&') != std::string::npos;
-  auto checked = [&](const YAML::Node& n) {
+  auto checked = [&](const yaml::Node& n) {
     DocumentChecker checker(file, may_alias, diags);
-    on_object(checker.Check(n) ? n : YAML::Node());
+    on_object(checker.Check(n) ? n : yaml::Node());
   };
   // Items are streamed only without anchors: aliases may reach across
   // items, and the alias budget is per document (kubectl never writes
   // anchors).
-  return Located(file, diags, [&] {
-    ForEachDocument(
-        text, may_alias ? std::function<void(const YAML::Node&)>() : checked,
-        checked);
-  });
+  const NodeFn items = may_alias ? NodeFn() : NodeFn(checked);
+  return ForEachDocument(text, file, diags, items, checked, nullptr);
 }
 
-std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
-                                                      const std::string& file,
-                                                      Diagnostics& diags) {
+std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
+                                                    const std::string& file,
+                                                    Diagnostics& diags) {
   if (!Utf8OrError(text, file, diags)) return std::nullopt;
   if (!StrictJsonOrError(text, file, diags)) return std::nullopt;
-  std::vector<YAML::Node> docs;
-  if (!Located(file, diags, [&] {
-        ForEachDocument(text, nullptr,
-                        [&](const YAML::Node& n) { docs.push_back(n); });
-      }))
+  auto arena = std::make_shared<yaml::Arena>();
+  yaml::ParsedDocuments docs;
+  if (!ForEachDocument(
+          text, file, diags, NodeFn(),
+          [&](const yaml::Node& n) { docs.documents.push_back(n); },
+          arena.get()))
     return std::nullopt;
+  docs.arena = std::move(arena);
   const bool may_alias = text.find('&') != std::string::npos;
-  for (YAML::Node& doc : docs) {
+  for (yaml::Node& doc : docs.documents) {
     DocumentChecker checker(file, may_alias, diags);
-    if (!checker.Check(doc)) doc = YAML::Node();  // loaded as empty
+    if (!checker.Check(doc)) doc = yaml::Node();  // loaded as empty
   }
   return docs;
 }

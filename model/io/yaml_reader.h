@@ -1,10 +1,8 @@
-// Internal: typed, located access to yaml-cpp nodes. Every accessor reports a
-// Diagnostic naming the object, the field path, what was expected and what
-// was found, instead of throwing.
+// Internal: typed, located access to YAML nodes (yaml_tree.h). Every accessor
+// reports a Diagnostic naming the object, the field path, what was expected and
+// what was found, instead of throwing.
 #ifndef MESHSIM_MODEL_IO_YAML_READER_H_
 #define MESHSIM_MODEL_IO_YAML_READER_H_
-
-#include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <functional>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "model/diagnostics.h"
+#include "model/io/yaml_tree.h"
 #include "model/mesh.h"
 
 namespace meshsim::io {
@@ -26,38 +25,38 @@ class Reader {
   const std::string& file() const { return file_; }
   Diagnostics& diags() { return diags_; }
 
-  SourceLocation Loc(const YAML::Node& n) const;
+  SourceLocation Loc(const yaml::Node& n) const;
   // "a map", "a list", "a string '...'", ... for messages.
-  static std::string Describe(const YAML::Node& n);
+  static std::string Describe(const yaml::Node& n);
 
   // Child of a map, or an undefined node. Reports an error when `n` is not a
   // map (and not null/undefined).
-  YAML::Node Child(const YAML::Node& n, const char* key) const;
+  yaml::Node Child(const yaml::Node& n, const char* key) const;
 
   // Typed reads: nullopt when absent; an error (and nullopt) when present
   // with the wrong type. `what` is "<Object ns/name>: <field path>".
-  std::optional<std::string> String(const YAML::Node& n,
+  std::optional<std::string> String(const yaml::Node& n,
                                     const std::string& what);
-  std::optional<long long> Int(const YAML::Node& n, const std::string& what,
+  std::optional<long long> Int(const yaml::Node& n, const std::string& what,
                                long long min, long long max);
-  std::optional<bool> Bool(const YAML::Node& n, const std::string& what);
+  std::optional<bool> Bool(const yaml::Node& n, const std::string& what);
   // A map of string to string (labels, annotations, selectors). Label values
   // are checked against Kubernetes' syntax when `label_syntax` is set.
-  std::optional<Labels> StringMap(const YAML::Node& n, const std::string& what,
+  std::optional<Labels> StringMap(const yaml::Node& n, const std::string& what,
                                   bool label_syntax,
                                   std::map<std::string, SourceLocation>* locs);
   // A list of strings: nullopt when `n` is not a list (an error when it is
   // present); items that are not strings are reported ("<what>[]") and left
   // out.
-  std::optional<std::vector<std::string>> StringList(const YAML::Node& n,
+  std::optional<std::vector<std::string>> StringList(const yaml::Node& n,
                                                      const std::string& what);
-  bool IsMap(const YAML::Node& n, const std::string& what);
-  bool IsList(const YAML::Node& n, const std::string& what);
+  bool IsMap(const yaml::Node& n, const std::string& what);
+  bool IsList(const yaml::Node& n, const std::string& what);
 
-  void Error(const YAML::Node& n, const std::string& msg) {
+  void Error(const yaml::Node& n, const std::string& msg) {
     diags_.Error(Loc(n), msg);
   }
-  void Warning(const YAML::Node& n, const std::string& msg) {
+  void Warning(const yaml::Node& n, const std::string& msg) {
     diags_.Warning(Loc(n), msg);
   }
 
@@ -82,13 +81,13 @@ std::optional<std::string> ReadTextFile(const std::string& path,
                                         Diagnostics& diags);
 
 // Parses every document; nullopt (with a located error) on a syntax error,
-// a byte that is not UTF-8, or nesting deeper than yaml-cpp's parser allows
-// (500 levels). A document whose aliases expand it beyond the limit above is
-// replaced by an empty one, and a key set twice in a map is an error; both
-// are reported at their line and column.
-std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
-                                                      const std::string& file,
-                                                      Diagnostics& diags);
+// a byte that is not UTF-8, or nesting deeper than 499 levels. A document whose
+// aliases expand it beyond the limit above is replaced by an empty one, and a
+// key set twice in a map is an error; both are reported at their line and
+// column.
+std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
+                                                    const std::string& file,
+                                                    Diagnostics& diags);
 
 // As ParseDocuments, but hands each document to `on_object` as soon as it is
 // parsed, and (in a text without anchors) each item of a top-level `items`
@@ -100,7 +99,7 @@ std::optional<std::vector<YAML::Node>> ParseDocuments(const std::string& text,
 // over already.
 bool StreamDocuments(const std::string& text, const std::string& file,
                      Diagnostics& diags,
-                     const std::function<void(const YAML::Node&)>& on_object);
+                     const std::function<void(const yaml::Node&)>& on_object);
 
 }  // namespace meshsim::io
 

@@ -355,7 +355,8 @@ TEST(DiffCliTest, ModifiedObjectsListTheirChangedFields) {
 
 // An object that is the second document of a plain multi-document file
 // (the peering pair's Service): its fields are listed, not an internal
-// error (yaml-cpp threw on the first document's missing `items`).
+// error (the yaml-cpp tree meshsim read then threw on the first document's
+// missing `items`).
 TEST(DiffCliTest, FieldChangesOfALaterDocumentInAFile) {
   const std::string d = "scenarios/diff/peering-waypoint-unbound/";
   CliRun r = Cli({"diff", d + "scenario.yaml", d + "new/scenario.yaml"});

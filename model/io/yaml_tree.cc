@@ -1,0 +1,100 @@
+#include "model/io/yaml_tree.h"
+
+#include <cstdio>
+
+namespace meshsim::yaml {
+
+namespace {
+
+// Whether `s` reads back as the same string when written plain in a flow
+// collection: no indicator at its start, no flow indicator or ": " / " #"
+// inside, no surrounding space, and not empty.
+bool PlainSafe(const std::string& s) {
+  if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
+  if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s.front()) !=
+      std::string_view::npos)
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    if (c == ',' || c == '[' || c == ']' || c == '{' || c == '}') return false;
+    if (c == ':' && (i + 1 == s.size() || s[i + 1] == ' ')) return false;
+    if (c == '#' && i > 0 && s[i - 1] == ' ') return false;
+  }
+  return true;
+}
+
+void Quoted(const std::string& s, std::string& out) {
+  out += '"';
+  for (const char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+void Flow(const Node& n, std::string& out, int depth) {
+  if (depth > 64) {
+    out += "...";
+    return;
+  }
+  switch (n.Type()) {
+    case NodeType::Undefined:
+    case NodeType::Null:
+      out += "~";
+      return;
+    case NodeType::Scalar:
+      if (n.Tag() == "?" && PlainSafe(n.Scalar()))
+        out += n.Scalar();
+      else
+        Quoted(n.Scalar(), out);
+      return;
+    case NodeType::Sequence: {
+      out += '[';
+      bool first = true;
+      for (const Node& item : n) {
+        if (!first) out += ", ";
+        first = false;
+        Flow(item, out, depth + 1);
+      }
+      out += ']';
+      return;
+    }
+    case NodeType::Map: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : n) {
+        if (!first) out += ", ";
+        first = false;
+        Flow(kv.first, out, depth + 1);
+        out += ": ";
+        Flow(kv.second, out, depth + 1);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string FlowText(const Node& n) {
+  std::string out;
+  Flow(n, out, 0);
+  return out;
+}
+
+}  // namespace meshsim::yaml
