@@ -190,6 +190,70 @@ TEST_F(LimitsTest, ScenarioTextIsCheckedLikeManifests) {
             "in this map (first at line 2); Kubernetes rejects duplicate keys");
 }
 
+// The tree libyaml's events build (model/io/yaml_tree.h): an alias inside
+// the node it names would make a cycle, and is refused at the alias.
+TEST_F(LimitsTest, AliasInsideItsOwnAnchorIsAnErrorNotACycle) {
+  Diagnostics d;
+  LoadScenarioText("clusters: &c\n  - name: east\n    nodes: *c\n", "s.yaml",
+                   ".", d);
+  ASSERT_TRUE(d.HasErrors());
+  EXPECT_EQ(d.all()[0].ToString(),
+            "s.yaml:3:12: error: malformed YAML/JSON: alias '*c' names no "
+            "anchor completed before it");
+}
+
+// Duplicate keys are found in large maps too (hashed past 64 keys), at the
+// second key, in document order.
+TEST_F(LimitsTest, DuplicateKeyInALargeMapIsAnError) {
+  std::string labels;
+  for (int i = 0; i < 100; ++i)
+    labels += "      k" + std::to_string(i) + ": v\n";
+  labels += "      k7: w\n";
+  Write("svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  namespace: "
+        "shop\n  labels:\n" +
+            labels + "spec: {ports: [{port: 80}]}\n");
+  std::string err;
+  EXPECT_EQ(Paths(Scenario("svc.yaml"), err), 2);
+  EXPECT_NE(err.find("svc.yaml:107:7: error: malformed YAML/JSON: key 'k7' "
+                     "is set twice in this map (first at line 14)"),
+            std::string::npos)
+      << err;
+}
+
+// Compact JSON, as `kubectl get -o json` pipes and JSON tools write it (no
+// space after ':'), and a List whose items stream one at a time.
+TEST_F(LimitsTest, CompactJsonListLoadsEveryItem) {
+  std::string items;
+  for (int i = 0; i < 3; ++i)
+    items += std::string(i ? "," : "") +
+             "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{"
+             "\"name\":\"s" +
+             std::to_string(i) +
+             "\",\"namespace\":\"shop\",\"labels\":{\"app\":\"a\"}},"
+             "\"spec\":{\"ports\":[{\"port\":80}]}}";
+  Write("list.json",
+        "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" + items + "]}");
+  Write("scenario.yaml",
+        "clusters:\n  - name: east\n    nodes: 1\n    manifests: "
+        "[list.json]\ntraffic: []\n");
+  Diagnostics d;
+  auto s = LoadScenarioFile((dir_ / "scenario.yaml").string(), d);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(d.HasErrors());
+  ASSERT_EQ(s->mesh.clusters[0].services.size(), 3u);
+  EXPECT_EQ(s->mesh.clusters[0].services[2].name, "s2");
+  EXPECT_EQ(s->mesh.clusters[0].services[2].labels.at("app"), "a");
+  // Each item keeps its own line and column: the third starts at column
+  // 1 + the length of everything before it.
+  const size_t col =
+      std::string("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[")
+          .size() +
+      2 * (items.size() / 3) + 3;
+  EXPECT_EQ(s->mesh.clusters[0].services[2].location.column,
+            static_cast<int>(col));
+}
+
 // Inputs the fuzzers once broke meshsim with (tests/data/fuzz/README.md)
 // now end in diagnostics.
 TEST(FuzzRegressionTest, EveryCheckedInInputLoadsWithADiagnostic) {
