@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <string_view>
 
 #include "model/labels.h"
 #include "model/peering.h"
@@ -575,6 +576,11 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
     w.gateway = gw->Key();
     w.role = role_of(*gw);
   }
+  // Gateways that have pods, in one pass over the workloads (not one per
+  // gateway: a mesh of waypoints per namespace has thousands).
+  std::set<std::string_view> with_pods;
+  for (const Workload& w : c.workloads)
+    if (!w.gateway.empty()) with_pods.insert(w.gateway);
   for (auto& [key, gw] : c.gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
     if (!gw.class_known && !gw.has_status) continue;  // no controller
@@ -586,9 +592,7 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
                     [&](const Workload& w) { return w.gateway == gkey; });
     } else {
       if (c.gateway_deployments.count(key)) continue;
-      bool has_pods = false;
-      for (const Workload& w : c.workloads) has_pods |= (w.gateway == key);
-      if (has_pods) continue;
+      if (with_pods.count(key)) continue;
     }
     // §2.1: one replica, named and labelled as the deployment controller
     // does; the Gateway's labels and infrastructure labels propagate.
@@ -643,6 +647,23 @@ void DeriveRouters(Cluster& c) {
   }
 }
 
+// a.Key() < b.Key() ("ns/name" as one string) without building the keys.
+bool KeyLess(const std::string& a_ns, const std::string& a_name,
+             const std::string& b_ns, const std::string& b_name) {
+  if (a_ns == b_ns) return a_name < b_name;
+  const size_t n = std::min(a_ns.size(), b_ns.size());
+  for (size_t i = 0; i < n; ++i)
+    if (a_ns[i] != b_ns[i])
+      return static_cast<unsigned char>(a_ns[i]) <
+             static_cast<unsigned char>(b_ns[i]);
+  // One namespace is a prefix of the other: its '/' meets the other's next
+  // character; a namespace holds no '/', so they differ.
+  const std::string& longer = a_ns.size() < b_ns.size() ? b_ns : a_ns;
+  const unsigned char next = static_cast<unsigned char>(longer[n]);
+  if (next == '/') return a_ns + "/" + a_name < b_ns + "/" + b_name;
+  return a_ns.size() < b_ns.size() ? '/' < next : next < '/';
+}
+
 // Workload indexes in namespace/name order: placement and addresses must
 // not depend on the order objects come in.
 std::vector<size_t> CanonicalOrder(const Cluster& c) {
@@ -654,7 +675,7 @@ std::vector<size_t> CanonicalOrder(const Cluster& c) {
     const Workload& x = c.workloads[a];
     const Workload& y = c.workloads[b];
     if (x.scaled != y.scaled) return y.scaled;
-    return x.Key() < y.Key();
+    return KeyLess(x.ns, x.name, y.ns, y.name);
   });
   return order;
 }
@@ -707,17 +728,31 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
   }
 }
 
+// A stable sort that moves each Service once: the order is found on
+// indexes, then applied (a Service is large; the merge sort moved each one
+// log n times).
+template <class Less>
+void SortServices(std::vector<Service>& v, Less less) {
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return less(v[a], v[b]); });
+  std::vector<Service> sorted;
+  sorted.reserve(v.size());
+  for (size_t i : order) sorted.push_back(std::move(v[i]));
+  v = std::move(sorted);
+}
+
 // Services in namespace/name order (a Service before a ServiceEntry of the
 // same name), their VIPs, hosts and endpoints.
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
-  std::stable_sort(c.services.begin(), c.services.end(),
-                   [](const Service& a, const Service& b) {
-                     if (a.ns != b.ns) return a.ns < b.ns;
-                     if (a.name != b.name) return a.name < b.name;
-                     return a.kind == "Service" && b.kind != "Service";
-                   });
+  SortServices(c.services, [](const Service& a, const Service& b) {
+    if (a.ns != b.ns) return a.ns < b.ns;
+    if (a.name != b.name) return a.name < b.name;
+    return a.kind == "Service" && b.kind != "Service";
+  });
   int next_vip = 0, next_auto = 0;
   // Finalize indexes again after peering adds ServiceEntries: addresses
   // given before stay, new ones skip them.
@@ -784,9 +819,9 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   // §16.9: Services istiod does not discover, for kube-dns and kube-proxy.
   c.undiscovered_by_vip.clear();
   c.undiscovered_by_host.clear();
-  std::stable_sort(
-      c.undiscovered_services.begin(), c.undiscovered_services.end(),
-      [](const Service& a, const Service& b) { return a.Key() < b.Key(); });
+  SortServices(c.undiscovered_services, [](const Service& a, const Service& b) {
+    return KeyLess(a.ns, a.name, b.ns, b.name);
+  });
   for (size_t i = 0; i < c.undiscovered_services.size(); ++i) {
     Service& s = c.undiscovered_services[i];
     if (!s.headless && !s.external_name && s.vips.empty())

@@ -169,17 +169,25 @@ uint64_t ContentDigest(const yaml::Node& n, int depth) {
     static const std::set<std::string> kServerSet = {
         "resourceVersion", "uid",      "generation",
         "managedFields",   "selfLink", "creationTimestamp" /* ordering only */};
-    std::map<std::string, uint64_t> kv;
+    // Keys in sorted order; a key set twice counts once, with its last
+    // value (the checker reports the duplicate).
+    std::vector<std::pair<const std::string*, uint64_t>> kv;
+    kv.reserve(n.size());
     for (const auto& it : n) {
       if (!it.first.IsScalar()) continue;
       const std::string& key = it.first.Scalar();
       if (depth == 1 && kServerSet.count(key)) continue;
-      kv[key] = ContentDigest(it.second, key == "metadata" ? 1 : depth + 2);
+      kv.emplace_back(
+          &key, ContentDigest(it.second, key == "metadata" ? 1 : depth + 2));
     }
+    std::stable_sort(kv.begin(), kv.end(), [](const auto& a, const auto& b) {
+      return *a.first < *b.first;
+    });
     mix("", '{');
-    for (const auto& [k, v] : kv) {
-      mix(k, 'k');
-      mix64(v);
+    for (size_t i = 0; i < kv.size(); ++i) {
+      if (i + 1 < kv.size() && *kv[i + 1].first == *kv[i].first) continue;
+      mix(*kv[i].first, 'k');
+      mix64(kv[i].second);
     }
   }
   return h;

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
 #include "model/text.h"
@@ -212,10 +214,90 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
+// A schema node with what the walk asks of it at every value found once:
+// the JSON schema is a tree of std::map lookups by string, and a walk over
+// 400,000 objects asked each node the same eight questions again.
+struct Compiled {
+  enum class Kind { kAny, kIntOrString, kObject, kArray, kScalar };
+  const Json* json = nullptr;
+  Kind kind = Kind::kAny;
+  std::string type;  // kScalar: "string", "integer", "number", "boolean"
+  // kObject: fields; a field it lacks is unknown unless `open` (preserves
+  // unknown fields, or says nothing of fields) or `extra_true`.
+  bool has_props = false;
+  std::unordered_map<std::string, const Compiled*> props;
+  const Compiled* extra = nullptr;  // additionalProperties as a schema: a map
+  bool extra_true = false;          // additionalProperties: true
+  bool open = false;
+  bool key_constraints = false;     // required, oneOf, anyOf or allOf
+  const Compiled* items = nullptr;  // kArray
+  bool string_checks = false;       // enum, maxLength, minLength or pattern
+};
+
+// Every schema compiled so far, by the JSON node it came from; shared by the
+// loading threads.
+class CompiledSchemas {
+ public:
+  const Compiled* Of(const Json* s) {
+    if (!s) return nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    return Compile(*s);
+  }
+
+ private:
+  const Compiled* Compile(const Json& s) {
+    if (auto it = by_json_.find(&s); it != by_json_.end()) return it->second;
+    Compiled& c = nodes_.emplace_back();
+    by_json_[&s] = &c;
+    c.json = &s;
+    if (!s.is_object()) return &c;  // any value
+    const std::string type = s.value("type", std::string());
+    if (s.value("x-kubernetes-int-or-string", false)) {
+      c.kind = Compiled::Kind::kIntOrString;
+    } else if (type == "object" || (type.empty() && s.contains("properties"))) {
+      c.kind = Compiled::Kind::kObject;
+      auto props = s.find("properties");
+      auto extra = s.find("additionalProperties");
+      c.open = s.value("x-kubernetes-preserve-unknown-fields", false) ||
+               (props == s.end() && extra == s.end());
+      if (props != s.end() && props->is_object()) {
+        c.has_props = true;
+        for (auto& [name, sub] : props->items())
+          c.props.emplace(name, Compile(sub));
+      }
+      if (extra != s.end() && extra->is_object()) c.extra = Compile(*extra);
+      c.extra_true =
+          extra != s.end() && extra->is_boolean() && extra->get<bool>();
+      for (const char* k : {"required", "oneOf", "anyOf", "allOf"})
+        c.key_constraints = c.key_constraints || s.contains(k);
+    } else if (type == "array") {
+      c.kind = Compiled::Kind::kArray;
+      if (auto it = s.find("items"); it != s.end() && it->is_object())
+        c.items = Compile(*it);
+    } else if (!type.empty()) {
+      c.kind = Compiled::Kind::kScalar;
+      c.type = type;
+      for (const char* k : {"enum", "maxLength", "minLength", "pattern"})
+        c.string_checks = c.string_checks || s.contains(k);
+    }
+    return &c;
+  }
+
+  std::mutex mu_;
+  std::deque<Compiled> nodes_;
+  std::unordered_map<const Json*, const Compiled*> by_json_;
+};
+
+CompiledSchemas& TheCompiledSchemas() {
+  static CompiledSchemas kSchemas;
+  return kSchemas;
+}
+
 // One walk over an object and its schema.
 class Validator {
  public:
-  Validator(Reader& r, const DiagnosticObject& object, const Json* object_meta)
+  Validator(Reader& r, const DiagnosticObject& object,
+            const Compiled* object_meta)
       : r_(r),
         object_(object),
         what_(ObjectName(object)),
@@ -223,24 +305,24 @@ class Validator {
 
   int errors() const { return errors_; }
 
-  void Check(const Json& s, const yaml::Node& n, std::string& path) {
+  void Check(const Compiled& c, const yaml::Node& n, std::string& path) {
     if (!n.IsDefined() || n.IsNull()) return;  // null reads as absent
-    if (s.value("x-kubernetes-int-or-string", false)) {
-      if (!n.IsScalar()) return Fail(n, path, "an integer or a string", n);
-      return;
+    switch (c.kind) {
+      case Compiled::Kind::kAny:
+        return;
+      case Compiled::Kind::kIntOrString:
+        if (!n.IsScalar()) Fail(n, path, "an integer or a string", n);
+        return;
+      case Compiled::Kind::kObject:
+        if (!n.IsMap()) return Fail(n, path, "a map", n);
+        return CheckMap(c, n, path);
+      case Compiled::Kind::kArray:
+        if (!n.IsSequence()) return Fail(n, path, "a list", n);
+        return CheckList(c, n, path);
+      case Compiled::Kind::kScalar:
+        if (!n.IsScalar()) return Fail(n, path, Expected(c.type), n);
+        return CheckScalar(c, n, path);
     }
-    const std::string type = s.value("type", std::string());
-    if (type == "object" || (type.empty() && s.contains("properties"))) {
-      if (!n.IsMap()) return Fail(n, path, "a map", n);
-      return CheckMap(s, n, path);
-    }
-    if (type == "array") {
-      if (!n.IsSequence()) return Fail(n, path, "a list", n);
-      return CheckList(s, n, path);
-    }
-    if (type.empty()) return;  // any value
-    if (!n.IsScalar()) return Fail(n, path, Expected(type), n);
-    CheckScalar(s, type, n, path);
   }
 
  private:
@@ -274,11 +356,7 @@ class Validator {
           "invalid-value");
   }
 
-  void CheckMap(const Json& s, const yaml::Node& n, std::string& path) {
-    auto props = s.find("properties");
-    auto extra = s.find("additionalProperties");
-    const bool open = s.value("x-kubernetes-preserve-unknown-fields", false) ||
-                      (props == s.end() && extra == s.end());
+  void CheckMap(const Compiled& c, const yaml::Node& n, std::string& path) {
     for (const auto& kv : n) {
       const yaml::Node& key = kv.first;
       if (!key.IsScalar()) {
@@ -291,22 +369,33 @@ class Validator {
       // Every object has apiVersion, kind (checked before the walk) and
       // metadata (ObjectMeta), whether or not its CRD schema lists them.
       if (mark == 0 && (name == "apiVersion" || name == "kind")) continue;
-      const Json* child = nullptr;
+      const Compiled* child = nullptr;
       if (mark == 0 && name == "metadata" && object_meta_) child = object_meta_;
-      if (!child && props != s.end())
-        if (auto it = props->find(name); it != props->end()) child = &*it;
+      if (!child && c.has_props)
+        if (auto it = c.props.find(name); it != c.props.end())
+          child = it->second;
       // A key of a map (labels) is shown as ['key'], a field as .field.
-      const bool map_key = !child && extra != s.end() && extra->is_object();
-      if (map_key) child = &*extra;
-      path += map_key ? "['" + name + "']" : (path.empty() ? "" : ".") + name;
+      const bool map_key = !child && c.extra;
+      if (map_key) child = c.extra;
+      if (map_key) {
+        path += "['";
+        path += name;
+        path += "']";
+      } else {
+        if (!path.empty()) path += '.';
+        path += name;
+      }
       if (child) {
         Check(*child, kv.second, path);
-      } else if (!open && !(extra != s.end() && extra->is_boolean() &&
-                            extra->get<bool>())) {
-        UnknownField(key, name, props != s.end() ? &*props : nullptr, path);
+      } else if (!c.open && !c.extra_true) {
+        auto props = c.json->find("properties");
+        UnknownField(key, name, props != c.json->end() ? &*props : nullptr,
+                     path);
       }
       path.resize(mark);
     }
+    if (!c.key_constraints) return;
+    const Json& s = *c.json;
     CheckRequired(s, n, path);
     for (const char* combinator : {"oneOf", "anyOf"})
       if (auto it = s.find(combinator); it != s.end())
@@ -429,7 +518,8 @@ class Validator {
     Error(n, msg, "invalid-value");
   }
 
-  void CheckList(const Json& s, const yaml::Node& n, std::string& path) {
+  void CheckList(const Compiled& c, const yaml::Node& n, std::string& path) {
+    const Json& s = *c.json;
     if (auto it = s.find("maxItems");
         it != s.end() && n.size() > it->get<size_t>())
       Error(n,
@@ -443,23 +533,28 @@ class Validator {
                 (it->get<size_t>() == 1 ? "" : "s") + ", got " +
                 std::to_string(n.size()),
             "invalid-value");
-    auto items = s.find("items");
-    if (items == s.end() || !items->is_object()) return;
-    for (size_t i = 0; i < n.size(); ++i) {
+    if (!c.items) return;
+    size_t i = 0;
+    for (const yaml::Node& item : n) {
       const size_t mark = path.size();
-      path += "[" + std::to_string(i) + "]";
-      Check(*items, n[i], path);
+      path += '[';
+      path += std::to_string(i++);
+      path += ']';
+      Check(*c.items, item, path);
       path.resize(mark);
     }
   }
 
-  void CheckScalar(const Json& s, const std::string& type, const yaml::Node& n,
+  void CheckScalar(const Compiled& c, const yaml::Node& n,
                    const std::string& path) {
+    const Json& s = *c.json;
+    const std::string& type = c.type;
     const ScalarType t = Resolve(n);
     const std::string& text = n.Scalar();
     if (type == "string") {
       if (t != ScalarType::kString) return Fail(n, path, "a string", n);
-      return CheckString(s, n, path);
+      if (c.string_checks) CheckString(s, n, path);
+      return;
     }
     if (type == "boolean") {
       if (t != ScalarType::kBool) Fail(n, path, Expected(type), n);
@@ -548,7 +643,7 @@ class Validator {
   Reader& r_;
   const DiagnosticObject& object_;
   std::string what_;
-  const Json* object_meta_;
+  const Compiled* object_meta_;
   int errors_ = 0;
 };
 
@@ -585,9 +680,10 @@ int ValidateObject(Reader& r, const yaml::Node& obj, const KindSchema& schema,
   const Json* s = schema.schema;
   if (auto it = schema.by_version.find(version); it != schema.by_version.end())
     s = it->second;
-  Validator v(r, object, TheCatalog().object_meta);
+  CompiledSchemas& compiled = TheCompiledSchemas();
+  Validator v(r, object, compiled.Of(TheCatalog().object_meta));
   std::string path;
-  v.Check(*s, obj, path);
+  v.Check(*compiled.Of(s), obj, path);
   return v.errors();
 }
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "model/binding.h"
 #include "tests/test_world.h"
 
@@ -74,6 +76,32 @@ TEST(MeshBuilderTest, BuildsWhatTheLoaderBuilds) {
   ASSERT_TRUE(ba.waypoint && bb.waypoint);
   EXPECT_EQ(ba.waypoint->Key(), "shop/waypoint");
   EXPECT_EQ(ba.status, bb.status);
+}
+
+// Addresses follow the "namespace/name" order of pods as one string,
+// whatever order the manifests list them in: "shop-eu/a" sorts before
+// "shop/z" because '-' sorts before '/' (Finalize compares without building
+// the strings; a namespace that prefixes another is where that could slip).
+TEST(MeshBuilderTest, AddressesFollowNamespaceSlashNameOrder) {
+  World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", Ns("shop"));
+  w.Add("east", Ns("shop-eu"));
+  w.Add("east", Deploy("shop", "z"));
+  w.Add("east", Deploy("shop-eu", "a"));
+  w.Add("east", Deploy("shop", "a"));
+  const Scenario sc = w.Load();
+  const Cluster& c = sc.mesh.clusters.at(0);
+  std::vector<std::pair<std::string, std::string>> by_ip;  // ip, ns/owner
+  for (const Workload& x : c.workloads) by_ip.emplace_back(x.ip, x.Key());
+  ASSERT_EQ(by_ip.size(), 3u);
+  std::sort(by_ip.begin(), by_ip.end(), [](const auto& a, const auto& b) {
+    return std::stoi(a.first.substr(a.first.rfind('.') + 1)) <
+           std::stoi(b.first.substr(b.first.rfind('.') + 1));
+  });
+  EXPECT_EQ(by_ip[0].second.substr(0, 10), "shop-eu/a-");
+  EXPECT_EQ(by_ip[1].second.substr(0, 7), "shop/a-");
+  EXPECT_EQ(by_ip[2].second.substr(0, 7), "shop/z-");
 }
 
 // The generated waypoint pod (§2.1) is not captured and serves the
