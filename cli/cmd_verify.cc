@@ -58,13 +58,14 @@ int WriteVerifyShard(const VerifyCmdOptions& o, const Scenario& sc,
                      const std::string& load_err, const Streams& io) {
   const ShardSpec& shard = *o.shard.parsed;
   ShardFile f;
-  f.units = VerifyChunkCount(sc);
+  f.units = VerifyChunkCount(sc, options.chunk);
   f.name = sc.mesh.name;
   f.warnings = ScenarioWarnings(sc, diags);
   f.preamble_err = load_err;
   f.output = {{"format", o.format}, {"sarif", o.sarif}};
   f.settings = {{"scenario", o.scenario},
                 {"max_findings", std::to_string(options.max_findings)},
+                {"chunk", std::to_string(options.chunk)},
                 {"properties", Joined(options.properties)}};
   VerifyResult common;
   common.findings = VerifyLint(sc);
@@ -207,6 +208,12 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
                   "chunks of destinations proved at once (default: the "
                   "number of cores); the output does not depend on it")
       ->check(CLI::Range(1, 1024));
+  sub->add_option("--chunk", o->verify.chunk,
+                  "destinations per chunk (default 256): each chunk is one "
+                  "Z3 context, one cache entry and one unit of --shard; "
+                  "counterexamples may differ between sizes, never between "
+                  "-j, shards or cache states")
+      ->check(CLI::Range(1, 1000000));
   sub->add_option("--cache", o->cache,
                   "keep each chunk's answer in folder DIR, keyed by what it "
                   "depends on; a second run solves only chunks whose inputs "

@@ -498,11 +498,6 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   return f;
 }
 
-// Destinations per chunk: a chunk reuses the answers of alike destinations
-// and pays for one context; more chunks spread over more threads and
-// shards.
-constexpr size_t kVerifyChunk = 64;
-
 // `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed.
 std::string ChunkWork(const VerifyOptions& o,
                       const std::vector<SliceDestination>& dests, size_t begin,
@@ -543,9 +538,10 @@ bool Decided(const VerifyChunk& chunk) {
 
 }  // namespace
 
-size_t VerifyChunkCount(const Scenario& sc) {
+size_t VerifyChunkCount(const Scenario& sc, size_t chunk) {
   const SlicePlan plan = PlanSlices({&sc}, SlicePlanOptions{});
-  return (plan.destinations().size() + kVerifyChunk - 1) / kVerifyChunk;
+  chunk = std::max<size_t>(1, chunk);
+  return (plan.destinations().size() + chunk - 1) / chunk;
 }
 
 std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
@@ -559,7 +555,8 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   SlicePlan plan = PlanSlices({&sc}, plan_options);
   const std::vector<SliceDestination>& dests = plan.destinations();
   std::vector<std::pair<size_t, VerifyChunk>> out;
-  for (size_t c = 0; c * kVerifyChunk < dests.size(); ++c)
+  const size_t chunk_size = std::max<size_t>(1, options.chunk);
+  for (size_t c = 0; c * chunk_size < dests.size(); ++c)
     if (!owns || owns(c)) out.emplace_back(c, VerifyChunk{});
   // One identity index for every chunk's encoder; each destination's source
   // classes are planned when its chunk is proved, never all at once.
@@ -568,8 +565,8 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   const Deadline deadline(options.timeout_s);
   ParallelFor(out.size(), options.jobs, [&](size_t k) {
     const size_t c = out[k].first;
-    const size_t begin = c * kVerifyChunk;
-    const size_t end = std::min(dests.size(), begin + kVerifyChunk);
+    const size_t begin = c * chunk_size;
+    const size_t end = std::min(dests.size(), begin + chunk_size);
     std::vector<std::vector<SourceClass>> classes;
     for (size_t i = begin; i < end; ++i)
       classes.push_back(std::move(plan.ClassesFor(dests[i]).versions[0]));

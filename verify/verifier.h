@@ -45,6 +45,13 @@ struct VerifyOptions {
   // Chunks proved at once (each on its own Z3 context); the result does not
   // depend on it.
   int jobs = 1;
+  // Destinations per chunk (`--chunk`). A chunk pays for one Z3 context
+  // (creating and deleting one costs tens of milliseconds) and reuses
+  // answers among its destinations; more chunks spread over more threads
+  // and shards. Counterexamples may differ between chunk sizes (Z3's models
+  // depend on what its context was asked before), never between thread
+  // counts, shards or cache states for one size.
+  size_t chunk = 256;
   // Source classes told apart only by the policies that can apply to each
   // destination (§8.1), or, false, by every policy of the mesh: the same
   // verdicts (a cross-check in tests), more classes.
@@ -94,7 +101,7 @@ class ChunkCache {
                      const VerifyChunk& chunk) = 0;
 };
 
-size_t VerifyChunkCount(const Scenario& scenario);
+size_t VerifyChunkCount(const Scenario& scenario, size_t chunk);
 // The chunks `owns` accepts (all when it is empty), as (index, chunk), on
 // options.jobs threads.
 std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(

@@ -137,20 +137,39 @@ TEST_F(ShardTest, CheckMergeWritesTheSameJUnit) {
 
 TEST_F(ShardTest, VerifyMergesToTheSingleRunOverManyChunks) {
   const std::string mesh = WriteMesh(70);  // 140 destinations: 3 chunks
-  const Outcome single = Cli({"verify", mesh, "--format", "json"});
+  const Outcome single =
+      Cli({"verify", mesh, "--chunk", "64", "--format", "json"});
   ASSERT_EQ(single.code, 1) << single.err;
   EXPECT_NE(single.out.find("\"waypoint-bypass\""), std::string::npos);
-  ExpectSameAsSingleRun({"verify", mesh, "--format", "json"}, true);
+  ExpectSameAsSingleRun({"verify", mesh, "--chunk", "64", "--format", "json"},
+                        true);
   // It is split in more than one unit (chunk of destinations).
   const std::string file = (dir_ / "all.json").string();
-  ASSERT_EQ(Cli({"verify", mesh, "--shard", "0/1", "--shard-out", file}).code,
+  ASSERT_EQ(Cli({"verify", mesh, "--chunk", "64", "--shard", "0/1",
+                 "--shard-out", file})
+                .code,
             0);
   std::ifstream in(file);
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_NE(text.str().find("\"units\":3,"), std::string::npos);
+  // At the default size (256 destinations) the same mesh is one unit, and
+  // `--chunk 30` makes five.
+  for (const auto& [args, units] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{}, "\"units\":1,"}, {{"--chunk", "30"}, "\"units\":5,"}}) {
+    std::vector<std::string> cmd = {"verify", mesh,          "--shard",
+                                    "0/1",    "--shard-out", file};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    ASSERT_EQ(Cli(cmd).code, 0);
+    std::ifstream again(file);
+    std::stringstream t;
+    t << again.rdbuf();
+    EXPECT_NE(t.str().find(units), std::string::npos) << units;
+  }
   // The --max-findings cap falls inside a chunk another shard proved.
-  ExpectSameAsSingleRun({"verify", mesh, "--max-findings", "3"}, true);
+  ExpectSameAsSingleRun(
+      {"verify", mesh, "--chunk", "64", "--max-findings", "3"}, true);
   // And on a bundled scenario with findings of every kind of client.
   ExpectSameAsSingleRun({"verify",
                          "scenarios/conformance/simple-http-sandwich/"
@@ -160,8 +179,10 @@ TEST_F(ShardTest, VerifyMergesToTheSingleRunOverManyChunks) {
 
 TEST_F(ShardTest, VerifyJobsDoNotChangeTheOutput) {
   const std::string mesh = WriteMesh(70);
-  const Outcome one = Cli({"verify", mesh, "--format", "json", "-j", "1"});
-  const Outcome two = Cli({"verify", mesh, "--format", "json", "-j", "2"});
+  const Outcome one =
+      Cli({"verify", mesh, "--chunk", "64", "--format", "json", "-j", "1"});
+  const Outcome two =
+      Cli({"verify", mesh, "--chunk", "64", "--format", "json", "-j", "2"});
   EXPECT_EQ(one.code, two.code);
   EXPECT_EQ(NoTimes(one.out), NoTimes(two.out));
 }
@@ -285,11 +306,12 @@ TEST_F(ShardTest, BadShardOptionsAndFilesAreBadInput) {
   const std::string out = (dir_ / "s.json").string();
   const char* sc = "scenarios/service-waypoint/scenario.yaml";
   for (const char* spec : {"3/3", "1", "a/b", "-1/2", "0/0"}) {
-    Outcome o = Cli({"verify", sc, "--shard", spec, "--shard-out", out});
+    Outcome o = Cli(
+        {"verify", sc, "--chunk", "64", "--shard", spec, "--shard-out", out});
     EXPECT_EQ(o.code, 2) << spec;
     EXPECT_NE(o.err.find("--shard must be I/N"), std::string::npos) << o.err;
   }
-  Outcome alone = Cli({"verify", sc, "--shard", "0/2"});
+  Outcome alone = Cli({"verify", sc, "--chunk", "64", "--shard", "0/2"});
   EXPECT_EQ(alone.code, 2);
   EXPECT_NE(alone.err.find("go together"), std::string::npos);
   EXPECT_FALSE(fs::exists(out));
