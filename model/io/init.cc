@@ -59,38 +59,25 @@ std::map<std::string, std::string> StringMap(const yaml::Node& n) {
   return out;
 }
 
-// The child `key` of a map, else an undefined node.
-yaml::Node At(const yaml::Node& n, const char* key) {
-  if (!n.IsDefined() || !n.IsMap()) return yaml::Node();
-  const yaml::Node& c = n;
-  yaml::Node child = c[key];
-  return child.IsDefined() ? child : yaml::Node();
-}
-
-std::string Scalar(const yaml::Node& n) {
-  return n.IsDefined() && n.IsScalar() ? n.Scalar() : "";
-}
-
 std::string Label(const yaml::Node& obj, const char* key) {
-  return Scalar(At(At(At(obj, "metadata"), "labels"), key));
+  return obj["metadata"]["labels"][key].Scalar();
 }
 
 // istiod's container: "discovery", else the first.
 void ReadIstiod(const yaml::Node& obj, ClusterFacts& f) {
-  yaml::Node containers =
-      At(At(At(At(obj, "spec"), "template"), "spec"), "containers");
+  yaml::Node containers = obj["spec"]["template"]["spec"]["containers"];
   if (!containers.IsSequence() || containers.size() == 0) return;
   yaml::Node c = containers[0];
   for (const yaml::Node& x : containers)
-    if (x.IsMap() && Scalar(At(x, "name")) == "discovery") c = x;
+    if (x.IsMap() && x["name"].Scalar() == "discovery") c = x;
   if (!c.IsMap()) return;
-  f.istiod_image = Scalar(At(c, "image"));
-  yaml::Node env = At(c, "env");
+  f.istiod_image = c["image"].Scalar();
+  yaml::Node env = c["env"];
   if (!env.IsSequence()) return;
   for (const yaml::Node& e : env) {
     if (!e.IsMap()) continue;
-    const std::string name = Scalar(At(e, "name"));
-    std::string value = Scalar(At(e, "value"));
+    const std::string name = e["name"].Scalar();
+    std::string value = e["value"].Scalar();
     std::transform(value.begin(), value.end(), value.begin(), ::tolower);
     // istiod's feature flags are booleans; other settings are left out.
     if (!name.empty() && (value == "true" || value == "false"))
@@ -101,9 +88,9 @@ void ReadIstiod(const yaml::Node& obj, ClusterFacts& f) {
 void Observe(const yaml::Node& obj, ClusterFacts& f) {
   if (!obj.IsMap()) return;
   ++f.objects;
-  const std::string kind = Scalar(At(obj, "kind"));
-  const std::string name = Scalar(At(At(obj, "metadata"), "name"));
-  const std::string ns = Scalar(At(At(obj, "metadata"), "namespace"));
+  const std::string kind = obj["kind"].Scalar();
+  const std::string name = obj["metadata"]["name"].Scalar();
+  const std::string ns = obj["metadata"]["namespace"].Scalar();
   if (kind == "Node") {
     NodeInfo n{name, Label(obj, "topology.kubernetes.io/zone"),
                Label(obj, "topology.kubernetes.io/region")};
@@ -118,17 +105,16 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
              name.rfind("istiod", 0) == 0 && f.istiod_image.empty()) {
     ReadIstiod(obj, f);
   } else if (kind == "Service" && !SystemNamespace(ns) && !name.empty()) {
-    yaml::Node ports = At(At(obj, "spec"), "ports");
+    yaml::Node ports = obj["spec"]["ports"];
     if (!ports.IsSequence() || ports.size() == 0 || !ports[0].IsMap()) return;
-    ServiceInfo si{ns, name, 0, false,
-                   StringMap(At(At(obj, "spec"), "selector"))};
+    ServiceInfo si{ns, name, 0, false, StringMap(obj["spec"]["selector"])};
     try {
-      si.port = std::stoi(Scalar(At(ports[0], "port")));
+      si.port = std::stoi(ports[0]["port"].Scalar());
     } catch (const std::exception&) {
       return;
     }
-    const std::string pname = Scalar(At(ports[0], "name"));
-    const std::string proto = Scalar(At(ports[0], "appProtocol"));
+    const std::string pname = ports[0]["name"].Scalar();
+    const std::string proto = ports[0]["appProtocol"].Scalar();
     si.http = pname.rfind("http", 0) == 0 || proto.rfind("http", 0) == 0;
     // A gateway's own Service is not an application's.
     if (Label(obj, "gateway.networking.k8s.io/gateway-name").empty())
@@ -137,9 +123,7 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
              !SystemNamespace(ns) && !name.empty() &&
              Label(obj, "gateway.networking.k8s.io/gateway-name").empty()) {
     f.workloads.push_back(
-        {ns, name,
-         StringMap(
-             At(At(At(At(obj, "spec"), "template"), "metadata"), "labels"))});
+        {ns, name, StringMap(obj["spec"]["template"]["metadata"]["labels"])});
   }
 }
 

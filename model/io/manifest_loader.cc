@@ -75,16 +75,10 @@ std::string ApiVersionName(const std::string& api_version) {
 // is read.
 DiagnosticObject RawObject(const yaml::Node& obj, const std::string& kind,
                            const std::string& cluster) {
-  auto scalar = [](const yaml::Node& n) {
-    return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
-  };
-  DiagnosticObject o{kind, "", "", cluster};
+  // A missing key or a non-scalar reads as "" (yaml::Node never throws).
   const yaml::Node md = obj["metadata"];
-  if (md.IsDefined() && md.IsMap()) {
-    o.ns = scalar(md["namespace"]);
-    o.name = scalar(md["name"]);
-  }
-  return o;
+  return DiagnosticObject{kind, md["namespace"].Scalar(), md["name"].Scalar(),
+                          cluster};
 }
 
 // Strict reading (docs/lint.md#strict-reading): in a known API group the kind

@@ -572,13 +572,10 @@ SyntaxError ParserError(const yaml_parser_t& p, const std::string& text) {
   if (p.error == YAML_MEMORY_ERROR) return {{}, "out of memory"};
   if (p.error == YAML_READER_ERROR) {
     // A bad byte; the UTF-8 check before parsing leaves little here.
-    yaml::Mark m;
-    m.pos = static_cast<int>(std::min(p.problem_offset, text.size()));
-    int line = 0, col = 0;
-    for (size_t i = 0; i < static_cast<size_t>(m.pos); ++i)
-      text[i] == '\n' ? (++line, col = 0) : ++col;
-    m.line = line, m.column = col;
-    return {m, p.problem ? p.problem : "unreadable input"};
+    const size_t at = std::min(p.problem_offset, text.size());
+    const SourceLocation loc = LocationOfOffset("", text, at);
+    return {{static_cast<int>(at), loc.line - 1, loc.column - 1},
+            p.problem ? p.problem : "unreadable input"};
   }
   std::string msg = p.problem ? p.problem : "syntax error";
   if (p.context)

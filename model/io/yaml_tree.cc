@@ -62,28 +62,23 @@ void Flow(const Node& n, std::string& out, int depth) {
       else
         Quoted(n.Scalar(), out);
       return;
-    case NodeType::Sequence: {
-      out += '[';
-      bool first = true;
-      for (const Node& item : n) {
-        if (!first) out += ", ";
-        first = false;
-        Flow(item, out, depth + 1);
-      }
-      out += ']';
-      return;
-    }
+    case NodeType::Sequence:
     case NodeType::Map: {
-      out += '{';
+      const bool map = n.IsMap();
+      out += map ? '{' : '[';
       bool first = true;
-      for (const auto& kv : n) {
+      for (const auto& item : n) {
         if (!first) out += ", ";
         first = false;
-        Flow(kv.first, out, depth + 1);
-        out += ": ";
-        Flow(kv.second, out, depth + 1);
+        if (map) {
+          Flow(item.first, out, depth + 1);
+          out += ": ";
+          Flow(item.second, out, depth + 1);
+        } else {
+          Flow(item, out, depth + 1);
+        }
       }
-      out += '}';
+      out += map ? '}' : ']';
       return;
     }
   }
