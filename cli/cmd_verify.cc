@@ -67,8 +67,7 @@ int WriteVerifyShard(const VerifyCmdOptions& o, const Scenario& sc,
                 {"max_findings", std::to_string(options.max_findings)},
                 {"chunk", std::to_string(options.chunk)},
                 {"properties", Joined(options.properties)}};
-  VerifyResult common;
-  common.findings = VerifyLint(sc);
+  VerifyResult common = VerifyLint(sc);
   AttachWitnessPaths(sc, common);
   f.common = std::move(common);
   for (auto& [index, chunk] :
@@ -258,8 +257,7 @@ int MergeVerify(const ShardFile& first, std::vector<ShardUnit> units,
     if (u.extra.count("expired")) c.expired = u.extra.at("expired");
     chunks.push_back(std::move(c));
   }
-  const std::vector<Finding> lint =
-      first.common ? first.common->findings : std::vector<Finding>{};
+  const VerifyResult lint = first.common ? *first.common : VerifyResult{};
   io.err << first.preamble_err;
   const VerifyResult r = CombineVerify(chunks, lint, options);
   return ReportVerify(first.settings.at("scenario"), first.name, r,

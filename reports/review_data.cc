@@ -81,12 +81,13 @@ std::string FileLine(const SourceLocation& loc) {
   return loc.line ? loc.file + ":" + std::to_string(loc.line) : loc.file;
 }
 
-std::string VerdictText(const ReviewData& d) {
+std::string VerdictText(const ReviewData& d, const std::string& violated) {
   const int total = d.proved + d.violated + d.unknown;
   std::string s;
   if (d.violated)
     s = std::to_string(d.violated) + " of " + std::to_string(total) +
-        " properties violated";
+        " properties violated" +
+        (violated.empty() ? "" : " (" + violated + ")");
   else if (d.unknown)
     s = "no property violated";
   else

@@ -97,7 +97,8 @@ std::string HopLabel(const Hop& h);
 // "ns/name (file:line)"-style location text; "" when unknown.
 std::string FileLine(const SourceLocation& loc);
 // The verdict line: "1 of 4 properties violated" etc.
-std::string VerdictText(const ReviewData& d);
+// `violated`, when given, names the violated properties after their count.
+std::string VerdictText(const ReviewData& d, const std::string& violated = "");
 
 }  // namespace meshsim::review
 

@@ -294,17 +294,12 @@ void WriteSummary(const ReviewInput& in, const review::ReviewData& d,
   // ---- summary ----
   out << "## Summary\n\n";
   const char* mark = d.unknown ? "⚠️" : (d.violated ? "❌" : "✅");
-  out << "- " << mark << " **Verification:** " << review::VerdictText(d);
-  if (d.violated) {
-    out << " (";
-    bool first = true;
-    for (const PropertyResult& p : in.verify.properties)
-      if (p.result == ProofResult::kViolated) {
-        out << (first ? "" : ", ") << Code(p.name);
-        first = false;
-      }
-    out << ")";
-  }
+  std::string violated;
+  for (const PropertyResult& p : in.verify.properties)
+    if (p.result == ProofResult::kViolated)
+      violated += (violated.empty() ? "" : ", ") + Code(p.name);
+  out << "- " << mark << " **Verification:** "
+      << review::VerdictText(d, violated);
   out << "; " << d.errors << " error finding" << (d.errors == 1 ? "" : "s")
       << ", " << d.warnings << " warning" << (d.warnings == 1 ? "" : "s")
       << ".\n";

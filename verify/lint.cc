@@ -339,8 +339,12 @@ void UndiscoveredNamespace(const Scenario& sc, std::vector<Finding>& out) {
 // K15, §15: L7 of the same kind at both tiers: an ingress route that splits
 // or filters, to a service whose waypoint (used by the ingress) has routes
 // of its own.
+// `concerned` counts the (ingress route rule, backend) pairs the property is
+// about, violated or not: a service the ingress reaches through its
+// waypoint.
 void DoubleL7(const Scenario& sc, const Cluster& c, const Gateway& gw,
-              const HttpRoute& r, std::vector<Finding>& out) {
+              const HttpRoute& r, size_t& concerned,
+              std::vector<Finding>& out) {
   for (const HttpRouteRule& rule : r.rules) {
     for (const BackendRef& be : rule.backends) {
       const Service* s = c.FindService(be.ns + "/" + be.name);
@@ -348,6 +352,7 @@ void DoubleL7(const Scenario& sc, const Cluster& c, const Gateway& gw,
       Binding b = ServiceWaypoint(sc.mesh, c, *s);
       std::string iwhy;
       if (!IngressUsesWaypoint(sc.mesh, c, *s, b, &iwhy)) continue;
+      ++concerned;
       bool ingress_l7 = rule.backends.size() > 1 || !rule.filters.empty();
       bool waypoint_l7 = false;
       for (const HttpRoute& mr : c.routes)
@@ -369,7 +374,7 @@ void DoubleL7(const Scenario& sc, const Cluster& c, const Gateway& gw,
 }
 
 // The routes attached to each ingress gateway of the cluster (DoubleL7).
-void IngressRoutes(const Scenario& sc, const Cluster& c,
+void IngressRoutes(const Scenario& sc, const Cluster& c, size_t& concerned,
                    std::vector<Finding>& out) {
   for (const auto& [gk, gw] : c.gateways) {
     if (gw.role != GatewayRole::kIngress) continue;
@@ -377,15 +382,16 @@ void IngressRoutes(const Scenario& sc, const Cluster& c,
       bool attached = false;
       for (const ParentRef& p : r.parents)
         attached |= p.kind == "Gateway" && p.ns == gw.ns && p.name == gw.name;
-      if (attached) DoubleL7(sc, c, gw, r, out);
+      if (attached) DoubleL7(sc, c, gw, r, concerned, out);
     }
   }
 }
 
 }  // namespace
 
-std::vector<Finding> Lint(const Scenario& sc) {
-  std::vector<Finding> out;
+LintResult Lint(const Scenario& sc) {
+  LintResult result;
+  std::vector<Finding>& out = result.findings;
   std::set<std::string> missing_reported;  // waypoint-missing-in-cluster
   for (const Cluster& c : sc.mesh.clusters) {
     for (const Service& s : c.services) {
@@ -401,10 +407,10 @@ std::vector<Finding> Lint(const Scenario& sc) {
     ServiceRoutes(sc, c, out);
     L7PolicyWithoutWaypoint(c, out);
     AutoWaypointCollision(sc, out);  // the mesh's notes, with each cluster
-    IngressRoutes(sc, c, out);
+    IngressRoutes(sc, c, result.double_l7_concerned, out);
   }
   UndiscoveredNamespace(sc, out);
-  return out;
+  return result;
 }
 
 }  // namespace meshsim::verify

@@ -3,6 +3,7 @@
 #ifndef MESHSIM_VERIFY_LINT_H_
 #define MESHSIM_VERIFY_LINT_H_
 
+#include <cstddef>
 #include <vector>
 
 #include "model/scenario.h"
@@ -10,8 +11,15 @@
 
 namespace meshsim::verify {
 
-// Every lint finding of the scenario, cluster by cluster, in a fixed order.
-std::vector<Finding> Lint(const Scenario& sc);
+struct LintResult {
+  // Every lint finding of the scenario, cluster by cluster, in a fixed order.
+  std::vector<Finding> findings;
+  // How many (ingress route rule, backend) pairs reach a service through
+  // its waypoint: the requests double-l7 is about (none: not applicable).
+  size_t double_l7_concerned = 0;
+};
+
+LintResult Lint(const Scenario& sc);
 
 }  // namespace meshsim::verify
 

@@ -599,10 +599,27 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
   return out;
 }
 
-std::vector<Finding> VerifyLint(const Scenario& sc) { return verify::Lint(sc); }
+VerifyResult VerifyLint(const Scenario& sc) {
+  verify::LintResult lint = verify::Lint(sc);
+  VerifyResult out;
+  out.findings = std::move(lint.findings);
+  // double-l7 is decided here, with no solver: violated by a finding,
+  // proved over the ingress routes it concerns, or not applicable.
+  PropertyResult d{"double-l7"};
+  d.classes_checked = lint.double_l7_concerned;
+  if (lint.double_l7_concerned == 0) {
+    d.result = ProofResult::kNotApplicable;
+    d.reason =
+        "no ingress route sends requests to a service through its waypoint";
+  }
+  for (const Finding& f : out.findings)
+    if (f.rule == "double-l7") d.result = ProofResult::kViolated;
+  out.properties.push_back(d);
+  return out;
+}
 
 VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
-                           const std::vector<Finding>& lint,
+                           const VerifyResult& lint,
                            const VerifyOptions& options) {
   VerifyResult out;
   PropertyResult bypass{"waypoint-bypass"}, dbl{"waypoint-double-pass"},
@@ -663,7 +680,7 @@ VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
   }
   bypass.core.assign(core.begin(), core.end());
   // K9/K11 and K18 lint findings count against their properties too.
-  for (const Finding& f : lint) {
+  for (const Finding& f : lint.findings) {
     if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved)
       bypass.result = ProofResult::kViolated;
     if (f.rule == "waypoint-double-pass" && dbl.result == ProofResult::kProved)
@@ -688,12 +705,8 @@ VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
   if (Wanted(options, "waypoint-bypass")) out.properties.push_back(bypass);
   if (Wanted(options, "waypoint-double-pass")) out.properties.push_back(dbl);
   if (Wanted(options, "fail-open-exposure")) out.properties.push_back(exposure);
-  if (Wanted(options, "double-l7")) {
-    PropertyResult d{"double-l7"};
-    for (const Finding& f : out.findings)
-      if (f.rule == "double-l7") d.result = ProofResult::kViolated;
-    out.properties.push_back(d);
-  }
+  for (const PropertyResult& p : lint.properties)
+    if (Wanted(options, p.name)) out.properties.push_back(p);
   out.groups = GroupFindings(out.findings);
   return out;
 }

@@ -107,11 +107,12 @@ size_t VerifyChunkCount(const Scenario& scenario, size_t chunk);
 std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     const Scenario& scenario, const VerifyOptions& options,
     const std::function<bool(size_t)>& owns);
-// The findings of the checks that need no solver (verify/lint.h).
-std::vector<Finding> VerifyLint(const Scenario& scenario);
-// Every chunk, in index order, with the lint findings: the verify result.
+// The findings of the checks that need no solver (verify/lint.h), with the
+// property they decide alone (double-l7).
+VerifyResult VerifyLint(const Scenario& scenario);
+// Every chunk, in index order, with the lint result: the verify result.
 VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
-                           const std::vector<Finding>& lint,
+                           const VerifyResult& lint,
                            const VerifyOptions& options);
 
 // ---- for differential tests ------------------------------------------------

@@ -122,24 +122,35 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
 
 // §4.3: the guard scenario is proved, and the unsat core names the guard.
 // A property no request concerns is not applicable, never proved: this
-// Bookinfo has no waypoint, so no destination asks for one and no request
-// can pass one.
+// Bookinfo has no waypoint, so no destination asks for one, no request can
+// pass one, and no ingress route reaches a service through one (double-l7).
 TEST(VerifyCasesTest, VacuousPropertiesAreNotApplicable) {
   VerifyResult r =
       VerifyFile("scenarios/bookinfo-l7-policy-by-selector/scenario.yaml");
   int seen = 0;
   for (const PropertyResult& p : r.properties) {
-    if (p.name == "double-l7") continue;
     EXPECT_EQ(p.result, ProofResult::kNotApplicable) << p.name;
     EXPECT_FALSE(p.reason.empty()) << p.name;
     EXPECT_TRUE(p.core.empty()) << p.name;
     ++seen;
   }
-  EXPECT_EQ(seen, 3);
-  // The same mesh with its namespace bound to a waypoint concerns them.
+  EXPECT_EQ(seen, 4);
+  // The same mesh with its namespace bound to a waypoint concerns the
+  // three solver properties; its ingress is not set to use the waypoint
+  // (§5), so double-l7 still concerns no request.
   VerifyResult bound = VerifyFile("scenarios/bookinfo/scenario.yaml");
   for (const PropertyResult& p : bound.properties)
-    EXPECT_NE(p.result, ProofResult::kNotApplicable) << p.name;
+    EXPECT_EQ(p.result == ProofResult::kNotApplicable, p.name == "double-l7")
+        << p.name;
+  // An ingress route to a service whose waypoint the ingress uses concerns
+  // double-l7: proved over that one route backend when only one tier routes.
+  VerifyResult fixed = VerifyFile("scenarios/verify/k15-double-l7/fixed.yaml");
+  const PropertyResult* dl7 = nullptr;
+  for (const PropertyResult& p : fixed.properties)
+    if (p.name == "double-l7") dl7 = &p;
+  ASSERT_NE(dl7, nullptr);
+  EXPECT_EQ(dl7->result, ProofResult::kProved);
+  EXPECT_EQ(dl7->classes_checked, 1u);
 }
 
 // The published Bookinfo's bypass findings share one root cause (no L4
