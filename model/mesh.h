@@ -302,6 +302,7 @@ struct BackendRef {
 
 struct ParentRef {
   std::string kind = "Gateway";  // Gateway | Service | ServiceEntry
+  std::string group;             // canonical: "core" for the empty group
   std::string ns;
   std::string name;
   std::string section_name;

@@ -304,8 +304,20 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   if (b.kind == "Hostname") {
     std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
     if (!idx.empty()) bs = &c.services[idx.front()];
-  } else {
+  } else if (b.kind == "Service" || b.kind == "ServiceEntry") {
     bs = c.FindService(b.ns + "/" + b.name);
+    // §9: a kind names its own objects only.
+    if (bs && (bs->kind == "ServiceEntry") != (b.kind == "ServiceEntry"))
+      bs = nullptr;
+  }
+  if (!bs && b.kind != "Hostname" && b.kind != "Service" &&
+      b.kind != "ServiceEntry") {
+    Fail(from,
+         RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
+             " of kind " + b.kind +
+             ", which Istio does not route to (500, §16.10)",
+         why, share);
+    return false;
   }
   if (!bs) {
     Fail(from,

@@ -871,7 +871,9 @@ bool Encoder::IngressReaches(const SourceClass& cls,
     for (const HttpRouteRule& rule : r.rules)
       for (const BackendRef& b : rule.backends) {
         if (b.weight <= 0) continue;
-        if (b.ns + "/" + b.name == key) return true;
+        if ((b.kind == "Service" || b.kind == "ServiceEntry") &&
+            b.ns + "/" + b.name == key)
+          return true;
         // A backendRef of kind Hostname (e.g. a peering name, §15.2).
         if (b.kind == "Hostname" && s &&
             std::find(s->hosts.begin(), s->hosts.end(), b.name) !=

@@ -107,10 +107,14 @@ bool CheckOneOf(Reader& r, const yaml::Node& n, const std::string& what,
                 const std::vector<std::string>& allowed);
 
 // A Gateway API object reference (parentRefs, backendRefs, and an
-// AuthorizationPolicy's targetRefs).
+// AuthorizationPolicy's targetRefs), by its use: the default group, and what
+// a group that is not its kind's means (a targetRef: an error, as Istio's
+// webhook; a parent or backend: a warning, and a kind "Kind.group" that
+// matches nothing, as Istio ignores it).
+enum class RefUse { kParent, kBackend, kTarget };
 ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
                   const std::string& default_ns,
-                  const std::string& default_kind);
+                  const std::string& default_kind, RefUse use);
 
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value (kinds_gateway_api.cc).

@@ -18,6 +18,21 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
       r.Int(r.Child(l, "port"), lw + ".port", 1, 65535).value_or(0));
   li.protocol = r.String(r.Child(l, "protocol"), lw + ".protocol").value_or("");
   li.hostname = r.String(r.Child(l, "hostname"), lw + ".hostname").value_or("");
+  // Certificates do not change where a request goes: a terminating
+  // listener is read as its protocol and port (§5), a passthrough HBONE or
+  // TLS listener as the opaque stream it forwards (§7, §9). Anything else
+  // stays unread, so it is reported (ReportUnreadFields).
+  const yaml::Node tls = l["tls"];
+  if (tls.IsMap()) {
+    tls.MarkRead();
+    tls["certificateRefs"].MarkSubtreeRead();
+    tls["options"].MarkSubtreeRead();
+    const std::string& mode = tls["mode"].Scalar();
+    if (mode == "Terminate" ||
+        (mode == "Passthrough" &&
+         (li.protocol == "HBONE" || li.protocol == "TLS")))
+      tls["mode"].MarkRead();
+  }
   yaml::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
   if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
     li.allowed_from =
@@ -165,13 +180,17 @@ HttpFilter ReadRouteFilter(Reader& r, const yaml::Node& f,
     ReadHeaderModifier(r, f, fw, hf);
   } else if (hf.type == "RequestRedirect" || hf.type == "URLRewrite") {
     ReadRedirectOrRewrite(r, f, fw, hf);
+  } else if (hf.type == "ResponseHeaderModifier") {
+    // Response headers change nothing meshsim reports (paths, outcome,
+    // latency, policy): read as given (§16.10).
+    r.Child(f, "responseHeaderModifier").MarkSubtreeRead();
   }
   return hf;
 }
 
 BackendRef ReadBackendRef(Reader& r, const yaml::Node& b, const std::string& bw,
                           const std::string& ns) {
-  ParentRef ref = ReadRef(r, b, bw, ns, "Service");
+  ParentRef ref = ReadRef(r, b, bw, ns, "Service", RefUse::kBackend);
   BackendRef br;
   br.kind = ref.kind;
   br.ns = ref.ns;
@@ -291,9 +310,25 @@ void LoadGatewayClass(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   cluster.gateway_classes.emplace(gc.name, gc);
 }
 
+namespace {
+
+// The API group of each kind a reference may name (§9, §16): Istio
+// compares group and kind together, the empty group being "core"
+// (pkg/config/model.go CanonicalGroup).
+const char* GroupOfKind(const std::string& kind) {
+  if (kind == "Gateway" || kind == "GatewayClass")
+    return "gateway.networking.k8s.io";
+  if (kind == "Service") return "core";
+  if (kind == "ServiceEntry" || kind == "Hostname")
+    return "networking.istio.io";
+  return nullptr;
+}
+
+}  // namespace
+
 ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
                   const std::string& default_ns,
-                  const std::string& default_kind) {
+                  const std::string& default_kind, RefUse use) {
   ParentRef p;
   p.location = r.Loc(n);
   p.kind = r.String(r.Child(n, "kind"), what + ".kind").value_or(default_kind);
@@ -305,6 +340,39 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
   p.port = static_cast<int>(
       r.Int(r.Child(n, "port"), what + ".port", 1, 65535).value_or(0));
   if (p.name.empty()) r.Error(n, what + ".name is required");
+  // The group defaults by use: a parentRef's to Gateway API's, a
+  // backendRef's and a targetRef's to the core group (§9).
+  const yaml::Node gn = r.Child(n, "group");
+  std::string group =
+      r.String(gn, what + ".group")
+          .value_or(use == RefUse::kParent ? "gateway.networking.k8s.io" : "");
+  if (group.empty()) group = "core";
+  p.group = group;
+  const char* want = GroupOfKind(p.kind);
+  if (!want || group == want) return p;
+  const std::string fix = std::string(want) == "core"
+                              ? "group: \"\""
+                              : "group: " + std::string(want);
+  if (use == RefUse::kTarget) {
+    // Istio's webhook refuses it (validatePolicyTargetReference).
+    r.Error(gn.IsDefined() ? gn : n,
+            what + ": kind " + p.kind + " is in API group " + want + ", got " +
+                (gn.IsDefined() ? "group '" + gn.Scalar() + "'"
+                                : std::string("no group (the core group)")) +
+                "; did you mean '" + fix + "'?");
+    return p;
+  }
+  // The CRD accepts it and Istio matches nothing: the route does not attach
+  // to the parent, a request sent to the backend fails (500).
+  r.Warning(
+      gn.IsDefined() ? gn : n,
+      what + ": " + p.kind + " " + p.name + " in API group " + group +
+          " is no kind Istio knows, so it ignores the reference (" +
+          (use == RefUse::kParent ? "the route does not attach to it"
+                                  : "requests routed to it fail with 500") +
+          "); meshsim does the same. A " + p.kind + " is in group " + want +
+          ": did you mean '" + fix + "'?");
+  p.kind += "." + group;
   return p;
 }
 
@@ -319,7 +387,8 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (!RequireSpec(r, h, obj, spec)) return;
   ForEachMap(r, spec, "parentRefs", h.what + ": spec",
              [&](const yaml::Node& p, const std::string& pw) {
-               route.parents.push_back(ReadRef(r, p, pw, h.ns, "Gateway"));
+               route.parents.push_back(
+                   ReadRef(r, p, pw, h.ns, "Gateway", RefUse::kParent));
              });
   route.hostnames =
       r.StringList(r.Child(spec, "hostnames"), h.what + ": spec.hostnames")

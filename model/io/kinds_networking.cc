@@ -149,6 +149,7 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw) {
     yaml::Node map = r.Child(m, key);
     if (!map.IsDefined() || !r.IsMap(map, mw + "." + key)) continue;
     for (const auto& kv : map) {
+      kv.second.MarkRead();
       const std::string name = kv.first.Scalar();
       auto h = ReadStringMatch(r, kv.second, mw + "." + key + "." + name);
       if (!h) continue;
@@ -564,6 +565,16 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                 .value_or("");
         srv.hosts = r.StringList(r.Child(s, "hosts"), sw + ".hosts")
                         .value_or(std::vector<std::string>{});
+        // Certificates do not change where a request goes: a terminating
+        // server is read as its port and protocol, AUTO_PASSTHROUGH as the
+        // east-west gateway's forwarding (§7). PASSTHROUGH (SNI routing)
+        // stays unread, so it is reported (§16.10).
+        const yaml::Node tls = s["tls"];
+        if (tls.IsMap()) {
+          const std::string& mode = tls["mode"].Scalar();
+          if (mode != "PASSTHROUGH") tls.MarkSubtreeRead();
+          tls.MarkRead();
+        }
         if (srv.hosts.empty())
           r.Error(s, sw + ".hosts must name at least one host");
         g.servers.push_back(srv);

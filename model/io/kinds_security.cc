@@ -131,13 +131,13 @@ void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
   yaml::Node tr = r.Child(spec, "targetRef");
   if (r.IsMap(tr, h.what + ": spec.targetRef"))
     target_refs.push_back(
-        ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, ""));
+        ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, "", RefUse::kTarget));
   yaml::Node trs = r.Child(spec, "targetRefs");
   if (r.IsList(trs, h.what + ": spec.targetRefs")) {
     for (const yaml::Node& t : trs)
       if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
-        target_refs.push_back(
-            ReadRef(r, t, h.what + ": spec.targetRefs[]", h.ns, ""));
+        target_refs.push_back(ReadRef(r, t, h.what + ": spec.targetRefs[]",
+                                      h.ns, "", RefUse::kTarget));
   }
   for (const ParentRef& t : target_refs) {
     if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
@@ -341,6 +341,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     yaml::Node ports = r.Child(spec, "portLevelMtls");
     if (ports.IsMap()) {
       for (const auto& kv : ports) {
+        kv.second.MarkRead();
         const std::string key = kv.first.Scalar();
         char* end = nullptr;
         const long port = std::strtol(key.c_str(), &end, 10);
@@ -386,6 +387,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         rule.issuer =
             r.String(r.Child(rules[i], "issuer"), w + ".issuer").value_or("");
         if (rule.issuer.empty()) r.Error(rules[i], w + ".issuer is required");
+        // §16.4: a token is what the scenario says it is; the keys that
+        // would check its signature are read as given.
+        rules[i]["jwks"].MarkRead();
+        rules[i]["jwksUri"].MarkRead();
         rule.audiences =
             r.StringList(r.Child(rules[i], "audiences"), w + ".audiences")
                 .value_or(std::vector<std::string>{});

@@ -227,6 +227,55 @@ bool IsSecurityPolicy(const KindEntry& e) {
           e.kind == "RequestAuthentication");
 }
 
+// The fields under `n` (at `path`) no loader read, depth first in document
+// order.
+void UnreadFields(const yaml::Node& n, const std::string& path,
+                  std::vector<std::pair<std::string, yaml::Node>>& out) {
+  if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i)
+      UnreadFields(n[i], path + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  if (!n.IsMap()) return;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const yaml::Node key = it->first, value = it->second;
+    const std::string p = path + "." + key.Scalar();
+    if (!value.WasRead()) {
+      // null and {} say nothing a model could ignore.
+      if (!value.IsNull() && value.size() + value.IsScalar() > 0)
+        out.emplace_back(p, key);
+    } else {
+      UnreadFields(value, p, out);
+    }
+  }
+}
+
+// Fields of an object's spec that meshsim reads nowhere are reported, never
+// silently ignored: a DestinationRule's maxRequestsPerConnection changes
+// what Envoy does, and a result that leaves it out must say so. Workloads
+// (pods and their controllers) are exempt: their spec is mostly containers,
+// which meshsim models only as much as §1 says.
+void ReportUnreadFields(Reader& r, const ObjectHeader& h,
+                        const KindEntry& entry, const yaml::Node& obj) {
+  if (entry.group == "apps" || (entry.group.empty() && entry.kind == "Pod"))
+    return;
+  const yaml::Node spec = obj["spec"];
+  if (!spec.IsMap() || !spec.WasRead()) return;
+  std::vector<std::pair<std::string, yaml::Node>> unread;
+  UnreadFields(spec, "spec", unread);
+  if (unread.empty()) return;
+  std::string fields;
+  for (size_t i = 0; i < unread.size() && i < 8; ++i)
+    fields += (i ? ", " : "") + unread[i].first;
+  if (unread.size() > 8)
+    fields += " and " + std::to_string(unread.size() - 8) + " more";
+  r.Warning(unread.front().second,
+            h.what + ": meshsim does not model " + fields +
+                (unread.size() == 1 ? "; it is" : "; they are") +
+                " ignored, and results may differ from Istio's where it "
+                "matters (docs/semantics.md#s16-10)");
+}
+
 void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
@@ -279,6 +328,7 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
       h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
       ObjectDigest{ContentDigest(obj, 0), h->loc});
   entry->load(r, *h, obj, cluster, sink);
+  ReportUnreadFields(r, *h, *entry, obj);
 }
 
 void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {

@@ -51,7 +51,9 @@ std::string Reader::Describe(const yaml::Node& n) {
 }
 
 yaml::Node Reader::Child(const yaml::Node& n, const char* key) const {
-  return n[key];
+  yaml::Node c = n[key];
+  c.MarkRead();
+  return c;
 }
 
 bool Reader::IsMap(const yaml::Node& n, const std::string& what) {
@@ -64,6 +66,7 @@ bool Reader::IsMap(const yaml::Node& n, const std::string& what) {
 std::optional<std::vector<std::string>> Reader::StringList(
     const yaml::Node& n, const std::string& what) {
   if (!IsList(n, what)) return std::nullopt;
+  n.MarkSubtreeRead();
   std::vector<std::string> out;
   for (const yaml::Node& x : n)
     if (auto v = String(x, what + "[]")) out.push_back(*v);
@@ -80,6 +83,7 @@ bool Reader::IsList(const yaml::Node& n, const std::string& what) {
 std::optional<std::string> Reader::String(const yaml::Node& n,
                                           const std::string& what) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  n.MarkRead();
   if (!n.IsScalar()) {
     Error(n, what + " must be a string, got " + Describe(n));
     return std::nullopt;
@@ -91,6 +95,7 @@ std::optional<long long> Reader::Int(const yaml::Node& n,
                                      const std::string& what, long long min,
                                      long long max) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  n.MarkRead();
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
     char* end = nullptr;
@@ -111,6 +116,7 @@ std::optional<long long> Reader::Int(const yaml::Node& n,
 
 std::optional<bool> Reader::Bool(const yaml::Node& n, const std::string& what) {
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  n.MarkRead();
   if (n.IsScalar()) {
     const std::string& s = n.Scalar();
     if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -125,6 +131,7 @@ std::optional<Labels> Reader::StringMap(
     std::map<std::string, SourceLocation>* locs) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
+  n.MarkSubtreeRead();
   static const RE2 kLabelValue("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
   Labels out;
   bool ok = true;

@@ -92,4 +92,17 @@ std::string FlowText(const Node& n) {
   return out;
 }
 
+void Node::MarkSubtreeRead() const {
+  if (!d_) return;
+  // Aliases make a DAG, never a cycle, and the alias budget bounds how far
+  // it expands (yaml_reader.cc).
+  std::vector<const NodeData*> todo = {d_};
+  while (!todo.empty()) {
+    const NodeData* n = todo.back();
+    todo.pop_back();
+    n->read = true;
+    todo.insert(todo.end(), n->children.begin(), n->children.end());
+  }
+}
+
 }  // namespace meshsim::yaml

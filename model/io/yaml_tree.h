@@ -40,6 +40,12 @@ struct NodeData {
   // order. An alias is the anchored node itself, so a node may appear under
   // several parents.
   std::vector<const NodeData*> children;
+  // Set when a loader reads the node (Reader::Child and the typed reads):
+  // what is left unset under a modelled object's spec is a field meshsim
+  // does not model, reported rather than silently ignored
+  // (manifest_loader.cc ReportUnreadFields). One document is read by one
+  // thread.
+  mutable bool read = false;
 };
 
 // Owns the nodes of one or more documents; addresses stay put.
@@ -106,6 +112,13 @@ class Node {
   }
   // The same node (an alias and its anchor are).
   bool is(const Node& o) const { return d_ == o.d_; }
+  // Whether a loader has read the node (NodeData::read).
+  bool WasRead() const { return d_ && d_->read; }
+  void MarkRead() const {
+    if (d_) d_->read = true;
+  }
+  // Marks the node and everything under it: a value read whole.
+  void MarkSubtreeRead() const;
   const NodeData* data() const { return d_; }
 
   const_iterator begin() const;
