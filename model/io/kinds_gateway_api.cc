@@ -3,6 +3,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "model/io/kinds.h"
 
@@ -32,6 +35,23 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
         (mode == "Passthrough" &&
          (li.protocol == "HBONE" || li.protocol == "TLS")))
       tls["mode"].MarkRead();
+  }
+  // allowedRoutes.kinds that admits every kind the protocol admits by
+  // default behaves as the default, which is what meshsim models (§5); a
+  // narrower list stays unread and is reported (§16.10).
+  const yaml::Node kinds = l["allowedRoutes"]["kinds"];
+  if (kinds.IsSequence()) {
+    std::set<std::string> listed;
+    for (const yaml::Node& k : kinds)
+      if (k["group"].Scalar() == "gateway.networking.k8s.io" ||
+          !k["group"].IsDefined())
+        listed.insert(k["kind"].Scalar());
+    std::vector<std::string> defaults = {"HTTPRoute", "GRPCRoute"};
+    if (li.protocol == "TCP") defaults = {"TCPRoute"};
+    if (li.protocol == "TLS") defaults = {"TLSRoute"};
+    if (std::all_of(defaults.begin(), defaults.end(),
+                    [&](const std::string& d) { return listed.count(d); }))
+      kinds.MarkSubtreeRead();
   }
   yaml::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
   if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {
@@ -307,6 +327,7 @@ void LoadGatewayClass(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   gc.controller = r.String(r.Child(spec, "controllerName"),
                            h.what + ": spec.controllerName")
                       .value_or("");
+  r.Child(spec, "description");  // prose, read as given (§16.10)
   cluster.gateway_classes.emplace(gc.name, gc);
 }
 

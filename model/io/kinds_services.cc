@@ -63,6 +63,33 @@ Service ServiceOf(const ObjectHeader& h, const char* kind) {
 
 }  // namespace
 
+namespace {
+
+// §16.10: what a Service's spec says that changes nothing meshsim
+// reports, read as given: its address families, and how traffic from
+// outside the cluster reaches nodes (meshsim's outside traffic enters at an
+// ingress gateway). Values that do change the mesh's behaviour stay unread
+// and are reported: internalTrafficPolicy Local, sessionAffinity ClientIP,
+// publishNotReadyAddresses true.
+void MarkServiceFieldsRead(const yaml::Node& spec) {
+  for (const char* key :
+       {"clusterIPs", "ipFamilies", "ipFamilyPolicy", "externalTrafficPolicy",
+        "allocateLoadBalancerNodePorts", "healthCheckNodePort",
+        "loadBalancerClass", "loadBalancerIP", "loadBalancerSourceRanges",
+        "externalIPs", "externalName", "sessionAffinityConfig"})
+    spec[key].MarkSubtreeRead();
+  const auto read_if = [&](const char* key, const char* value) {
+    if (spec[key].Scalar() == value) spec[key].MarkRead();
+  };
+  read_if("internalTrafficPolicy", "Cluster");
+  read_if("sessionAffinity", "None");
+  read_if("publishNotReadyAddresses", "false");
+  const yaml::Node ports = spec["ports"];
+  for (size_t i = 0; i < ports.size(); ++i) ports[i]["nodePort"].MarkRead();
+}
+
+}  // namespace
+
 void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(h, "Service");
@@ -86,6 +113,7 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
                                       h.what + ": spec.trafficDistribution")
                                  .value_or("");
+    MarkServiceFieldsRead(spec);
   }
   if (s.traffic_distribution.empty()) {
     if (const std::string* td =
