@@ -82,7 +82,28 @@ void RouteReferences(const Scenario& sc, const Cluster& c,
           continue;
         }
         const std::string key = (b.ns.empty() ? r.ns : b.ns) + "/" + b.name;
-        if (c.FindService(key)) continue;
+        if (c.FindService(key)) {
+          // §9: at a Gateway parent, another namespace needs a grant.
+          bool at_gateway = false;
+          for (const ParentRef& p : r.parents)
+            at_gateway = at_gateway || p.kind == "Gateway";
+          if (at_gateway && !r.IsVirtualService() && b.ns != r.ns &&
+              !c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
+            out.push_back(
+                Make("reference-not-permitted",
+                     r.kind + " " + r.Key() + ": backendRefs names " + b.kind +
+                         " " + key +
+                         " in another namespace, and no "
+                         "ReferenceGrant in " +
+                         b.ns + " lets a " + r.kind + " of namespace " + r.ns +
+                         " refer to it: requests the gateway routes there fail "
+                         "with 500 (§9)",
+                     b.location.Known() ? b.location : rule.location, obj,
+                     "add a ReferenceGrant in namespace " + b.ns + " from " +
+                         r.kind + " in " + r.ns + " to Service " + b.name +
+                         ", or move the route to " + b.ns));
+          continue;
+        }
         out.push_back(
             Make("reference-not-found",
                  r.kind + " " + r.Key() + ": backendRefs names " + b.kind +

@@ -56,6 +56,23 @@ const Service* Cluster::FindService(const std::string& key) const {
   return it == service_by_key.end() ? nullptr : &services[it->second];
 }
 
+bool Cluster::ReferenceGranted(const std::string& from_kind,
+                               const std::string& from_ns,
+                               const std::string& to_kind,
+                               const std::string& to_ns,
+                               const std::string& to_name) const {
+  for (const ReferenceGrant& g : reference_grants) {
+    if (g.ns != to_ns) continue;
+    bool from = false, to = false;
+    for (const auto& [kind, ns] : g.from)
+      from = from || (kind == from_kind && ns == from_ns);
+    for (const auto& [kind, name] : g.to)
+      to = to || (kind == to_kind && (name.empty() || name == to_name));
+    if (from && to) return true;
+  }
+  return false;
+}
+
 const Gateway* Cluster::FindGateway(const std::string& key) const {
   auto it = gateways.find(key);
   return it == gateways.end() ? nullptr : &it->second;

@@ -241,6 +241,17 @@ struct GatewayClass {
   SourceLocation location;
 };
 
+// Gateway API ReferenceGrant (§9): lets objects of `from` (kind in its
+// namespace) refer to objects of `to` (kind, and a name or every name) in
+// the grant's namespace. Entries of groups Istio does not read are left out.
+struct ReferenceGrant {
+  std::string ns;
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> from;  // (kind, namespace)
+  std::vector<std::pair<std::string, std::string>> to;    // (kind, name|"")
+  SourceLocation location;
+};
+
 struct Gateway {
   std::string ns;
   std::string name;
@@ -594,6 +605,7 @@ struct Cluster {
   std::vector<ObjectRecord> records;
   std::vector<std::string> manifest_files;
   std::map<std::string, GatewayClass> gateway_classes;
+  std::vector<ReferenceGrant> reference_grants;
   std::vector<HttpRoute> routes;  // Gateway API routes and VirtualServices
   std::vector<DestinationRule> destination_rules;
   std::map<std::string, IstioGateway> istio_gateways;  // by ns/name
@@ -629,6 +641,12 @@ struct Cluster {
   const Namespace* FindNamespace(const std::string& ns) const;
   const Workload* FindWorkload(const std::string& key) const;
   const Service* FindService(const std::string& key) const;
+  // §9: whether a ReferenceGrant in `to_ns` lets a `from_kind` in `from_ns`
+  // refer to the `to_kind` named `to_name` there.
+  bool ReferenceGranted(const std::string& from_kind,
+                        const std::string& from_ns, const std::string& to_kind,
+                        const std::string& to_ns,
+                        const std::string& to_name) const;
   const Gateway* FindGateway(const std::string& key) const;
   const Node* FindNode(const std::string& name) const;
   // Pods of the workload `name` in `ns` (a Deployment/StatefulSet/DaemonSet/

@@ -177,6 +177,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "backendRefs: [{name: reviws}]. Fix: name an existing object "
        "(did-you-mean gives the nearest).",
        "docs/rules.md#reference-not-found"},
+      {"reference-not-permitted", RuleKind::kLint, kW, kW,
+       "A gateway route's backend in another namespace without a "
+       "ReferenceGrant",
+       "An HTTPRoute (or GRPCRoute, TCPRoute, TLSRoute) attached to a Gateway "
+       "sends to a Service in another namespace, and no ReferenceGrant in "
+       "that namespace lets routes of the route's namespace refer to it: "
+       "Istio refuses the backend and the gateway answers 500 (mesh routes "
+       "need no grant). Fix: add the ReferenceGrant, or move the route.",
+       "docs/rules.md#reference-not-permitted"},
       {"principal-matches-nothing", RuleKind::kLint, kW, kW,
        "A policy principal that no identity of the mesh has",
        "An AuthorizationPolicy source principal (or notPrincipal) pattern "

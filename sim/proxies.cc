@@ -284,6 +284,20 @@ bool Builder::Route(Vertex from, const State& s,
   const Cluster& c = mesh_.clusters[ci];
   for (const BackendRef& b : rc.rule->backends) {
     if (b.weight == 0) continue;
+    // §9: Istio enforces ReferenceGrants for Gateway parents only
+    // (route_collections.go: enforceRefGrant = !mesh).
+    if (rctx.gateway_parent && !rc.route->IsVirtualService() &&
+        b.ns != rc.route->ns &&
+        !c.ReferenceGranted(rc.route->kind, rc.route->ns, b.kind, b.ns,
+                            b.name)) {
+      Fail(from,
+           RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
+               " in another namespace, and no ReferenceGrant in " + b.ns +
+               " lets a " + rc.route->kind + " of namespace " + rc.route->ns +
+               " refer to it (500, §9)",
+           *why, pass * static_cast<double>(b.weight) / total);
+      continue;
+    }
     ResolveBackend(from, rc, b, c, ci, port,
                    pass * static_cast<double>(b.weight) / total, *why,
                    backends);
@@ -479,8 +493,10 @@ void Builder::IngressHop(Vertex v, const State& s) {
   std::string why;
   std::vector<Backend> backends;
   int route = -1, req = s.req;
+  RouteContext ctx;
+  ctx.gateway_parent = true;
   if (!Route(v, s, IngressRoutes(c, gw, *listener), s.cluster, -1, t_.to.port,
-             "ingress " + gw.Key(), &backends, &route, &req, &why))
+             "ingress " + gw.Key(), &backends, &route, &req, &why, ctx))
     return;
   State out = s;
   out.req = req;

@@ -30,6 +30,9 @@ struct RoutedRequest {
 struct RouteContext {
   const Labels* source_labels = nullptr;
   int port = 0;
+  // At a Gateway parent (an ingress), not a mesh one: a backendRef into
+  // another namespace needs a ReferenceGrant there (§9).
+  bool gateway_parent = false;
 };
 
 struct RouteChoice {

@@ -871,6 +871,10 @@ bool Encoder::IngressReaches(const SourceClass& cls,
     for (const HttpRouteRule& rule : r.rules)
       for (const BackendRef& b : rule.backends) {
         if (b.weight <= 0) continue;
+        // §9: into another namespace only with a ReferenceGrant there.
+        if (b.ns != r.ns &&
+            !c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
+          continue;
         if ((b.kind == "Service" || b.kind == "ServiceEntry") &&
             b.ns + "/" + b.name == key)
           return true;

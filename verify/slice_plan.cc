@@ -249,6 +249,39 @@ std::set<std::string> WaypointNamespaces(
   return out;
 }
 
+// §9, §3.7: a route on a service (a GAMMA parent, or a VirtualService's
+// host) sends its requests to pods of its backends, in their namespaces,
+// whose policies then decide: per namespace of routed services, the
+// namespaces of their routes' backends.
+std::map<std::string, std::set<std::string>> RouteNamespaces(
+    const std::vector<const Scenario*>& versions) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const Scenario* sc : versions)
+    for (const Cluster& c : sc->mesh.clusters)
+      for (const HttpRoute& r : c.routes) {
+        std::set<std::string> from, to;
+        auto host_ns = [&](const std::string& host, std::set<std::string>& s) {
+          for (size_t i : c.ServicesForHost(host, r.ns))
+            s.insert(c.services[i].ns);
+        };
+        for (const ParentRef& p : r.parents)
+          if (p.kind == "Service" || p.kind == "ServiceEntry")
+            from.insert(p.ns.empty() ? r.ns : p.ns);
+        if (r.IsVirtualService())
+          for (const std::string& h : r.hostnames) host_ns(h, from);
+        for (const HttpRouteRule& rule : r.rules)
+          for (const BackendRef& b : rule.backends) {
+            if (b.kind == "Hostname") {
+              host_ns(b.name, to);
+            } else {
+              to.insert(b.ns.empty() ? r.ns : b.ns);
+            }
+          }
+        for (const std::string& f : from) out[f].insert(to.begin(), to.end());
+      }
+  return out;
+}
+
 }  // namespace
 
 int ClusterIndex(const Scenario& sc, const std::string& name) {
@@ -265,8 +298,10 @@ SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
   AlignClasses(versions, plan.classes_, plan.notes_);
   PlanServices(versions, plan.destinations_, plan.notes_);
   PlanPods(versions, options, plan.destinations_);
-  if (options.keys_by_namespace)
+  if (options.keys_by_namespace) {
     plan.waypoint_namespaces_ = WaypointNamespaces(versions);
+    plan.route_namespaces_ = RouteNamespaces(versions);
+  }
   for (size_t i = 0; i < plan.classes_[0].size(); ++i) {
     const SourceClass& k = plan.classes_[0][i];
     if (!k.workload.empty())
@@ -282,6 +317,8 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
   if (it != groups_by_ns_.end()) return *it->second;
   std::set<std::string> only = waypoint_namespaces_;
   only.insert(ns);
+  if (auto r = route_namespaces_.find(ns); r != route_namespaces_.end())
+    only.insert(r->second.begin(), r->second.end());
   const std::set<std::string>* scope =
       options_.keys_by_namespace ? &only : nullptr;
   // Namespaces whose policies give the same patterns share one grouping
@@ -323,7 +360,10 @@ std::optional<std::set<std::string>> SlicePlan::PolicyScope(
     const SliceDestination& d) const {
   if (!options_.keys_by_namespace) return std::nullopt;
   std::set<std::string> scope = waypoint_namespaces_;
-  scope.insert(d.key.substr(0, d.key.find('/')));
+  const std::string ns = d.key.substr(0, d.key.find('/'));
+  scope.insert(ns);
+  if (auto r = route_namespaces_.find(ns); r != route_namespaces_.end())
+    scope.insert(r->second.begin(), r->second.end());
   return scope;
 }
 

@@ -106,6 +106,9 @@ class SlicePlan {
   std::vector<SliceDestination> destinations_;
   std::vector<std::string> notes_;
   std::set<std::string> waypoint_namespaces_;
+  // Per namespace, those its services' routes send to: their pods'
+  // policies apply to requests to the routed service (§9, §3.7).
+  std::map<std::string, std::set<std::string>> route_namespaces_;
   std::map<std::string, const KeyGroups*> groups_by_ns_;
   // By the signature of the policy patterns they were keyed by.
   std::map<std::string, std::unique_ptr<KeyGroups>> groups_by_patterns_;

@@ -34,6 +34,7 @@ const std::vector<KindEntry>& KindTable() {
       {kGatewayApi, "GRPCRoute", LoadRoute},
       {kGatewayApi, "TCPRoute", LoadRoute},
       {kGatewayApi, "TLSRoute", LoadRoute},
+      {kGatewayApi, "ReferenceGrant", LoadReferenceGrant},
       // kinds_networking.cc
       {kIstioNetworking, "VirtualService", LoadVirtualService},
       {kIstioNetworking, "DestinationRule", LoadDestinationRule},

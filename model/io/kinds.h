@@ -58,9 +58,9 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
 KindHandlerFn LoadNamespace, LoadPod, LoadController, LoadWorkloadEntry;
 // kinds_services.cc: Service, ServiceEntry and Solo's Segment.
 KindHandlerFn LoadService, LoadServiceEntry, LoadSegment;
-// kinds_gateway_api.cc: Gateway, GatewayClass and the routes (HTTPRoute,
-// GRPCRoute, TCPRoute, TLSRoute).
-KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute;
+// kinds_gateway_api.cc: Gateway, GatewayClass, the routes (HTTPRoute,
+// GRPCRoute, TCPRoute, TLSRoute) and ReferenceGrant.
+KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute, LoadReferenceGrant;
 // kinds_networking.cc: VirtualService, DestinationRule and the Istio
 // Gateway (networking.istio.io, §16.1–§16.3).
 KindHandlerFn LoadVirtualService, LoadDestinationRule, LoadIstioGateway;

@@ -331,6 +331,48 @@ void LoadGatewayClass(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   cluster.gateway_classes.emplace(gc.name, gc);
 }
 
+// §9: what Istio reads of a ReferenceGrant (gatewaycommon/references.go):
+// `from` entries of the route and Gateway kinds, `to` entries of Service;
+// others may be for another controller and are left out, as Istio does.
+void LoadReferenceGrant(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+                        Cluster& cluster, ManifestSink& sink) {
+  ReferenceGrant g;
+  g.ns = h.ns;
+  g.name = h.name;
+  g.location = h.loc;
+  yaml::Node spec;
+  if (!RequireSpec(r, h, obj, spec)) return;
+  const std::string kGw = "gateway.networking.k8s.io";
+  ForEachMap(
+      r, spec, "from", h.what + ": spec",
+      [&](const yaml::Node& f, const std::string& fw) {
+        const std::string group =
+            r.String(r.Child(f, "group"), fw + ".group").value_or("");
+        const std::string kind =
+            r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
+        const std::string ns =
+            r.String(r.Child(f, "namespace"), fw + ".namespace").value_or("");
+        const bool route = kind == "HTTPRoute" || kind == "GRPCRoute" ||
+                           kind == "TCPRoute" || kind == "TLSRoute" ||
+                           kind == "Gateway" || kind == "ListenerSet";
+        if (group == kGw && route) g.from.emplace_back(kind, ns);
+      });
+  ForEachMap(r, spec, "to", h.what + ": spec",
+             [&](const yaml::Node& t, const std::string& tw) {
+               const std::string group =
+                   r.String(r.Child(t, "group"), tw + ".group").value_or("");
+               const std::string kind =
+                   r.String(r.Child(t, "kind"), tw + ".kind").value_or("");
+               const std::string name =
+                   r.String(r.Child(t, "name"), tw + ".name").value_or("");
+               if ((group.empty() || group == "core") && kind == "Service")
+                 g.to.emplace_back(kind, name);
+               else if (group.empty() && kind == "Secret")
+                 g.to.emplace_back(kind, name);  // read; TLS is not modelled
+             });
+  cluster.reference_grants.push_back(std::move(g));
+}
+
 namespace {
 
 // The API group of each kind a reference may name (§9, §16): Istio

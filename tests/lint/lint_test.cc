@@ -335,6 +335,8 @@ TEST(LintTest, BundledScenariosLintAsChecked) {
       // their kind's are that scenario's point.
       {"circuit-breaking/scenario.yaml", {{"scenario-warning", 1}}},
       {"route-reference-groups/scenario.yaml", {{"scenario-warning", 2}}},
+      // The ingress route to orders has no ReferenceGrant: its point (§9).
+      {"reference-grant/scenario.yaml", {{"reference-not-permitted", 1}}},
   };
   std::vector<std::string> files;
   for (const auto& e :

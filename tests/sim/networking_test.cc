@@ -8,6 +8,7 @@
 // (TestTrafficSplit, TestServerRouting) at istio/istio 86c9f01fd735.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -613,6 +614,62 @@ TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
       EXPECT_EQ(p[0].denied_by->policy, "shop/strict");
     }
   }
+}
+
+}  // namespace
+}  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §9 (pilot/pkg/config/kube/gateway/route_collections.go, enforceRefGrant =
+// !mesh; gatewaycommon/references.go BackendAllowed): a Gateway route's
+// backend in another namespace is reached only when a ReferenceGrant there
+// names the route's kind and namespace and the Service (by name, or every
+// Service when the name is left out). The bundled scenario's grant is edited
+// one field at a time; each edit that stops matching makes the request fail.
+TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
+  const std::string file = "scenarios/reference-grant/scenario.yaml";
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  const std::string to = "to: [{group: \"\", kind: Service, name: cart}]";
+  const std::string from =
+      "from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: "
+      "ingress}]";
+  ASSERT_NE(text.find(to), std::string::npos);
+  ASSERT_NE(text.find(from), std::string::npos);
+  auto outcome = [&](const std::string& old_text, const std::string& new_text) {
+    std::string t = text;
+    if (!old_text.empty())
+      t.replace(t.find(old_text), old_text.size(), new_text);
+    Diagnostics d;
+    auto sc = LoadScenarioText(t, file, "scenarios/reference-grant", d);
+    EXPECT_TRUE(sc && !d.HasErrors());
+    if (!sc) return std::string("bad input");
+    std::string out;
+    for (const Path& p : PathsOf(*sc, "ingress-cart"))
+      out += std::string(OutcomeName(p.outcome)) + ";";
+    return out;
+  };
+  EXPECT_EQ(outcome("", ""), "delivered;");
+  // Every Service of shop: the name left out.
+  EXPECT_EQ(outcome(to, "to: [{group: \"\", kind: Service}]"), "delivered;");
+  EXPECT_EQ(outcome(to, "to: [{group: \"\", kind: Service, name: other}]"),
+            "failed;");
+  EXPECT_EQ(outcome(from,
+                    "from: [{group: gateway.networking.k8s.io, kind: "
+                    "HTTPRoute, namespace: elsewhere}]"),
+            "failed;");
+  EXPECT_EQ(outcome(from,
+                    "from: [{group: gateway.networking.k8s.io, kind: "
+                    "GRPCRoute, namespace: ingress}]"),
+            "failed;");
+  // A kind in a group Istio does not read is left out (another controller's).
+  EXPECT_EQ(
+      outcome(to, "to: [{group: example.com, kind: Service, name: cart}]"),
+      "failed;");
 }
 
 }  // namespace
