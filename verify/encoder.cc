@@ -9,6 +9,7 @@
 #include "model/labels.h"
 #include "model/policy.h"
 #include "verify/mutation.h"
+#include "verify/route_signature.h"
 
 namespace meshsim::verify {
 
@@ -282,6 +283,9 @@ struct Encoder::ServicePlan {
   // Per source class: the cluster whose view it uses, -1 if it cannot reach
   // the service.
   std::vector<int> view;
+  // Per source class: an ingress whose route to the service no
+  // ReferenceGrant allows (§9): it answers 500 itself.
+  std::vector<char> refused;
   bool multi = false;
   bool interop = false;
   bool peered = false;               // §15.2: a peering-generated entry
@@ -399,6 +403,7 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   // Which cluster's view a source class uses (§7.2: its own cluster's
   // Service, else a global one elsewhere), and whether it can reach it.
   plan.view.assign(classes().size(), -1);
+  plan.refused.assign(classes().size(), 0);
   for (size_t k = 0; k < classes().size(); ++k) {
     const SourceClass& cls = classes()[k];
     if (plan.In(cls.cluster)) {
@@ -410,7 +415,13 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
           break;
         }
     }
-    if (cls.kind == "ingress" && !IngressReaches(cls, key)) plan.view[k] = -1;
+    bool refused = false;
+    if (cls.kind == "ingress" && !IngressReaches(cls, key, &refused)) {
+      if (refused && plan.view[k] >= 0)
+        plan.refused[k] = 1;
+      else
+        plan.view[k] = -1;
+    }
     if (cls.kind == "uncaptured" && base.kind == "ServiceEntry")
       plan.view[k] = -1;  // kube-proxy
   }
@@ -442,6 +453,18 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
                                sc_.mesh.istio.Flag(
                                    "ENABLE_INGRESS_WAYPOINT_ROUTING", true));
   if (cls.kind == "sidecar") local = v.bound && c_.bool_val(plan.interop);
+  if (cls.kind == "ingress") {
+    // §5, §9: the ingress's routes pick the backend. Requests whose chosen
+    // rule sends here reach the service; those whose rule sends here with
+    // no ReferenceGrant allowing it end at the ingress (500). Without a
+    // chain the encoding states (regex, hostnames), every request reaches.
+    z3::expr reach = c_.bool_val(true), refused = c_.bool_val(false);
+    IngressTerms(plan.key, plan.refused[k] != 0, k, e, reach, refused);
+    const z3::expr ends = is_k && refused && e.ep == 0;
+    t.valid = t.valid || ends;
+    t.fail_terms.push_back(ends);
+    is_k = is_k && reach;
+  }
   for (size_t i = 0; i < e.eps.size(); ++i)
     ServiceEndpointTerms(plan, k, is_k, local, i, e, t);
 }
@@ -855,37 +878,6 @@ bool Encoder::IngressOptIn(int ci, const Service& s) const {
     v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
                   kLabelIngressUseWaypoint);
   return v && ParseGoBool(*v).value_or(false);
-}
-
-bool Encoder::IngressReaches(const SourceClass& cls,
-                             const std::string& key) const {
-  const Cluster& c = sc_.mesh.clusters[cls.cluster];
-  const std::string gns = cls.gateway.substr(0, cls.gateway.find('/'));
-  const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
-  for (const HttpRoute& r : c.routes) {
-    bool attached = false;
-    for (const ParentRef& p : r.parents)
-      attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
-    if (!attached) continue;
-    const Service* s = c.FindService(key);
-    for (const HttpRouteRule& rule : r.rules)
-      for (const BackendRef& b : rule.backends) {
-        if (b.weight <= 0) continue;
-        // §9: into another namespace only with a ReferenceGrant there.
-        if (b.ns != r.ns &&
-            !c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
-          continue;
-        if ((b.kind == "Service" || b.kind == "ServiceEntry") &&
-            b.ns + "/" + b.name == key)
-          return true;
-        // A backendRef of kind Hostname (e.g. a peering name, §15.2).
-        if (b.kind == "Hostname" && s &&
-            std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
-                s->hosts.end())
-          return true;
-      }
-  }
-  return false;
 }
 
 }  // namespace meshsim::verify

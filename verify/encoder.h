@@ -171,6 +171,13 @@ class Encoder {
   std::optional<RoutePlan> PlanRoutes(int ci, const Service& s, Encoded& e);
   void ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
                          ServiceTerms& t);
+  // §5, §9: which requests of ingress class `k` its routes send to the
+  // service `key` (`reach`), and which they send there with no
+  // ReferenceGrant allowing it (`refused`: the ingress answers 500).
+  // Without a chain the encoding states, `refused_fallback` decides:
+  // IngressReaches found only backendRefs no ReferenceGrant allows.
+  void IngressTerms(const std::string& key, bool refused_fallback, size_t k,
+                    const Encoded& e, z3::expr& reach, z3::expr& refused);
   void ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                             const z3::expr& is_k, const z3::expr& local,
                             size_t i, Encoded& e, ServiceTerms& t);
@@ -203,7 +210,10 @@ class Encoder {
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
   // Namespace, with the release gates; Go's ParseBool.
   bool IngressOptIn(int ci, const Service& s) const;
-  bool IngressReaches(const SourceClass& cls, const std::string& key) const;
+  // Whether an ingress route sends to `key`; `refused`: only by backendRefs
+  // into another namespace that no ReferenceGrant allows (§9: a 500).
+  bool IngressReaches(const SourceClass& cls, const std::string& key,
+                      bool* refused) const;
   bool PodIntent(const Endpoint& ep, std::string* which) const;
 
   const std::vector<SourceClass>& classes() const { return *classes_; }

@@ -23,18 +23,6 @@ bool HasPort(const Service& s, int port) {
   return false;
 }
 
-// Whether `m` is stated exactly by RouteEncoder::Matches: no regular
-// expressions, no query parameters, no pseudo-header matches.
-bool MatchEncodable(const HttpMatch& m) {
-  if (m.path_type == "RegularExpression" || !m.query_params.empty())
-    return false;
-  for (const HttpMatch::Header& h : m.headers) {
-    if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':')
-      return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
@@ -171,6 +159,81 @@ z3::expr Encoder::TargetOf(const Service& svc, const Workload& w,
       out = z3::ite(asked == c_.int_val(sp.port), c_.int_val(target), out);
   }
   return out;
+}
+
+// §5, §9: whether an ingress route names `key` (IngressTerms states which
+// requests it sends there).
+bool Encoder::IngressReaches(const SourceClass& cls, const std::string& key,
+                             bool* refused) const {
+  const Cluster& c = sc_.mesh.clusters[cls.cluster];
+  const std::string gns = cls.gateway.substr(0, cls.gateway.find('/'));
+  const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
+  for (const HttpRoute& r : c.routes) {
+    bool attached = false;
+    for (const ParentRef& p : r.parents)
+      attached |= p.kind == "Gateway" && p.ns == gns && p.name == gname;
+    if (!attached) continue;
+    const Service* s = c.FindService(key);
+    for (const HttpRouteRule& rule : r.rules)
+      for (const BackendRef& b : rule.backends) {
+        if (b.weight <= 0) continue;
+        if ((b.kind == "Service" || b.kind == "ServiceEntry") &&
+            b.ns + "/" + b.name == key) {
+          // §9: into another namespace only with a ReferenceGrant there.
+          if (b.ns == r.ns ||
+              c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
+            return true;
+          *refused = true;
+          continue;
+        }
+        // A backendRef of kind Hostname (e.g. a peering name, §15.2).
+        if (b.kind == "Hostname" && s &&
+            std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
+                s->hosts.end())
+          return true;
+      }
+  }
+  return false;
+}
+
+void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
+                           size_t k, const Encoded& e, z3::expr& reach,
+                           z3::expr& refused) {
+  const SourceClass& cls = classes()[k];
+  const Cluster& c = sc_.mesh.clusters[cls.cluster];
+  RouteEncoder re(c_, e, sc_.mesh);
+  const std::optional<std::vector<RouteArm>> chain =
+      re.GatewayChain(c, cls.gateway);
+  if (!chain) {
+    reach = c_.bool_val(!refused_fallback);
+    refused = c_.bool_val(refused_fallback);
+    return;
+  }
+  const Service* s = c.FindService(key);
+  reach = refused = c_.bool_val(false);
+  for (const RouteArm& arm : *chain) {
+    bool redirect = false;
+    for (const HttpFilter& f : arm.rule->filters)
+      redirect = redirect || f.type == "RequestRedirect";
+    if (redirect) continue;  // answered by the ingress itself
+    for (const BackendRef& b : arm.rule->backends) {
+      if (b.weight <= 0) continue;
+      const bool named = ((b.kind == "Service" || b.kind == "ServiceEntry") &&
+                          b.ns + "/" + b.name == key) ||
+                         (b.kind == "Hostname" && s &&
+                          std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
+                              s->hosts.end());
+      if (!named) continue;
+      // §9: into another namespace only with a ReferenceGrant there.
+      const HttpRoute& r = *arm.route;
+      if (b.kind == "Hostname" || b.ns == r.ns ||
+          c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
+        reach = reach || arm.first;
+      else
+        refused = refused || arm.first;
+    }
+  }
+  refused = refused && !reach;
 }
 
 }  // namespace meshsim::verify

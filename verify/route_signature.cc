@@ -56,6 +56,14 @@ z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
 // kind Service by name, any port), highest precedence first.
 std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
     const Cluster& cluster, const Service& svc) {
+  return Candidates(cluster, [&](const ParentRef& p) {
+    return p.kind == "Service" && p.ns == svc.ns && p.name == svc.name;
+  });
+}
+
+std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
+    const Cluster& cluster,
+    const std::function<bool(const ParentRef&)>& attached_to) {
   static const HttpMatch kAll = [] {
     HttpMatch m;
     m.path_type = "PathPrefix";
@@ -66,8 +74,7 @@ std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
   for (const HttpRoute& r : cluster.routes) {
     if (r.kind != "HTTPRoute" && r.kind != "GRPCRoute") continue;
     bool attached = false;
-    for (const ParentRef& p : r.parents)
-      attached |= p.kind == "Service" && p.ns == svc.ns && p.name == svc.name;
+    for (const ParentRef& p : r.parents) attached |= attached_to(p);
     if (!attached) continue;
     for (size_t i = 0; i < r.rules.size(); ++i) {
       const auto& ms = r.rules[i].matches;
@@ -133,6 +140,44 @@ std::vector<RouteArm> RouteEncoder::FirstMatchChain(const Cluster& cluster,
         on_port =
             on_port || (p.port == 0 ? c_.bool_val(true) : e_.port == p.port);
     const z3::expr m = on_port && Matches(*cand.m);
+    arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
+    earlier = earlier || m;
+  }
+  return arms;
+}
+
+// Whether `m` is stated exactly by RouteEncoder::Matches: no regular
+// expressions, no query parameters, no pseudo-header matches.
+bool MatchEncodable(const HttpMatch& m) {
+  if (m.path_type == "RegularExpression" || !m.query_params.empty())
+    return false;
+  for (const HttpMatch::Header& h : m.headers) {
+    if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':')
+      return false;
+  }
+  return true;
+}
+
+std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
+    const Cluster& cluster, const std::string& gw_key) {
+  const auto to_gateway = [&](const ParentRef& p) {
+    return p.kind == "Gateway" && p.ns + "/" + p.name == gw_key;
+  };
+  for (const HttpRoute& r : cluster.routes) {
+    bool attached = false;
+    for (const ParentRef& p : r.parents) attached |= to_gateway(p);
+    if (!attached) continue;
+    // Listener hostnames and route hostnames are not in the encoding, nor
+    // regex and query matches: the request then stays unconstrained.
+    if (r.kind != "HTTPRoute" || !r.hostnames.empty()) return std::nullopt;
+    for (const HttpRouteRule& rule : r.rules)
+      for (const HttpMatch& m : rule.matches)
+        if (!MatchEncodable(m)) return std::nullopt;
+  }
+  std::vector<RouteArm> arms;
+  z3::expr earlier = c_.bool_val(false);
+  for (const Candidate& cand : Candidates(cluster, to_gateway)) {
+    const z3::expr m = Matches(*cand.m);
     arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
     earlier = earlier || m;
   }

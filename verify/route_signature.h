@@ -8,6 +8,8 @@
 
 #include <z3++.h>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -31,6 +33,10 @@ struct RouteArm {
 // string: "" when no route applies. Gateway API precedence across matches:
 // exact path, longest prefix, method, most headers, most query parameters,
 // then the oldest route, then ns/name, then rule order.
+// Whether `m` is stated exactly by RouteEncoder::Matches: no regular
+// expressions, no query parameters, no pseudo-header matches.
+bool MatchEncodable(const HttpMatch& m);
+
 class RouteEncoder {
  public:
   RouteEncoder(z3::context& c, const Encoded& e, const Mesh& mesh)
@@ -45,6 +51,12 @@ class RouteEncoder {
   // chain over the encoded request (its port, method, path, headers).
   std::vector<RouteArm> FirstMatchChain(const Cluster& cluster,
                                         const Service& svc);
+  // The HTTPRoutes attached to ingress Gateway `gw_key` (ns/name), as a
+  // first-match chain over the request's method, path and headers (§5, §9).
+  // nullopt when one of them has a match, hostnames or a kind the chain
+  // does not state: the caller then leaves the request unconstrained.
+  std::optional<std::vector<RouteArm>> GatewayChain(const Cluster& cluster,
+                                                    const std::string& gw_key);
 
  private:
   struct Candidate {
@@ -54,6 +66,9 @@ class RouteEncoder {
     const HttpRoute* route;
     const HttpMatch* m;  // the match, or "all of /" for a rule without one
   };
+  static std::vector<Candidate> Candidates(
+      const Cluster& cluster,
+      const std::function<bool(const ParentRef&)>& attached);
   static std::vector<Candidate> Candidates(const Cluster& cluster,
                                            const Service& svc);
   z3::expr GatewayApiSignature(const Cluster& cluster, const Service& svc);

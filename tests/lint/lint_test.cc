@@ -337,6 +337,10 @@ TEST(LintTest, BundledScenariosLintAsChecked) {
       {"route-reference-groups/scenario.yaml", {{"scenario-warning", 2}}},
       // The ingress route to orders has no ReferenceGrant: its point (§9).
       {"reference-grant/scenario.yaml", {{"reference-not-permitted", 1}}},
+      {"diff/reference-grant-added/scenario.yaml",
+       {{"reference-not-permitted", 2}}},
+      {"diff/reference-grant-added/new/scenario.yaml",
+       {{"reference-not-permitted", 1}}},
   };
   std::vector<std::string> files;
   for (const auto& e :
