@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <string>
 #include <vector>
@@ -336,39 +337,35 @@ void LoadGatewayClass(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
 // others may be for another controller and are left out, as Istio does.
 void LoadReferenceGrant(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         Cluster& cluster, ManifestSink& sink) {
-  ReferenceGrant g;
-  g.ns = h.ns;
-  g.name = h.name;
-  g.location = h.loc;
+  ReferenceGrant g = Named<ReferenceGrant>(h);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
-  const std::string kGw = "gateway.networking.k8s.io";
-  ForEachMap(
-      r, spec, "from", h.what + ": spec",
-      [&](const yaml::Node& f, const std::string& fw) {
-        const std::string group =
-            r.String(r.Child(f, "group"), fw + ".group").value_or("");
-        const std::string kind =
-            r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
-        const std::string ns =
-            r.String(r.Child(f, "namespace"), fw + ".namespace").value_or("");
-        const bool route = kind == "HTTPRoute" || kind == "GRPCRoute" ||
-                           kind == "TCPRoute" || kind == "TLSRoute" ||
-                           kind == "Gateway" || kind == "ListenerSet";
-        if (group == kGw && route) g.from.emplace_back(kind, ns);
-      });
+  // An entry's group (canonical: "core" for ""), kind and `third` field.
+  const auto entry = [&](const yaml::Node& n, const std::string& w,
+                         const char* third) {
+    std::string group =
+        r.String(r.Child(n, "group"), w + ".group").value_or("");
+    return std::array<std::string, 3>{
+        group.empty() ? "core" : group,
+        r.String(r.Child(n, "kind"), w + ".kind").value_or(""),
+        r.String(r.Child(n, third), w + "." + third).value_or("")};
+  };
+  ForEachMap(r, spec, "from", h.what + ": spec",
+             [&](const yaml::Node& f, const std::string& fw) {
+               const auto [group, kind, ns] = entry(f, fw, "namespace");
+               const bool route = kind == "HTTPRoute" || kind == "GRPCRoute" ||
+                                  kind == "TCPRoute" || kind == "TLSRoute" ||
+                                  kind == "Gateway" || kind == "ListenerSet";
+               if (group == "gateway.networking.k8s.io" && route)
+                 g.from.emplace_back(kind, ns);
+             });
+  // Other kinds (Secrets for TLS) are read and left out: nothing modelled
+  // refers to them.
   ForEachMap(r, spec, "to", h.what + ": spec",
              [&](const yaml::Node& t, const std::string& tw) {
-               const std::string group =
-                   r.String(r.Child(t, "group"), tw + ".group").value_or("");
-               const std::string kind =
-                   r.String(r.Child(t, "kind"), tw + ".kind").value_or("");
-               const std::string name =
-                   r.String(r.Child(t, "name"), tw + ".name").value_or("");
-               if ((group.empty() || group == "core") && kind == "Service")
+               const auto [group, kind, name] = entry(t, tw, "name");
+               if (group == "core" && kind == "Service")
                  g.to.emplace_back(kind, name);
-               else if (group.empty() && kind == "Secret")
-                 g.to.emplace_back(kind, name);  // read; TLS is not modelled
              });
   cluster.reference_grants.push_back(std::move(g));
 }
