@@ -842,12 +842,17 @@ bool Encoder::MultiNetwork() const {
 }
 
 bool Encoder::HasEastWest(const std::string& network) const {
-  for (const Cluster& c : sc_.mesh.clusters)
-    for (const auto& [k, g] : c.gateways)
-      if (g.role == GatewayRole::kEastWest && g.network == network &&
-          HasReadyPod(c, k))
-        return true;
-  return false;
+  // The networks with a ready east-west gateway, found once per encoder:
+  // asked for every remote endpoint, a scan of every gateway each time
+  // cost a tenth of `verify` at 10x.
+  if (!east_west_networks_) {
+    east_west_networks_.emplace();
+    for (const Cluster& c : sc_.mesh.clusters)
+      for (const auto& [k, g] : c.gateways)
+        if (g.role == GatewayRole::kEastWest && HasReadyPod(c, k))
+          east_west_networks_->insert(g.network);
+  }
+  return east_west_networks_->count(network) > 0;
 }
 
 bool Encoder::LocalReady(int ci, const Gateway& gw) const {

@@ -222,9 +222,17 @@ z3::expr Slice::AnyBound(
     return (obj && *obj == gw.name && (objns ? *objns : ns) == gw.ns) ||
            (nsv && *nsv == gw.name && (nsns ? *nsns : ns) == gw.ns);
   };
-  for (const auto& [key, gw] : cl.gateways) {
-    if (gw.role == GatewayRole::kRemote) continue;
-    if (!named(gw)) continue;
+  // At most two gateways are named (by the object's label and by its
+  // namespace's), looked up by key and taken in key order as the
+  // gateway map has them.
+  std::set<std::string> keys;
+  if (obj) keys.insert((objns ? *objns : ns) + "/" + *obj);
+  if (nsv) keys.insert((nsns ? *nsns : ns) + "/" + *nsv);
+  for (const std::string& key : keys) {
+    auto it = cl.gateways.find(key);
+    if (it == cl.gateways.end()) continue;
+    const Gateway& gw = it->second;
+    if (gw.role == GatewayRole::kRemote || !named(gw)) continue;
     z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
     per->push_back({&gw, b});
     any = any || b;
