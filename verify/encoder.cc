@@ -32,11 +32,10 @@ const std::string& Encoder::Principal(int id) const {
 // ---- shared pieces ----------------------------------------------------------
 z3::expr Encoder::SrcIs(const Encoded& e,
                         const std::function<bool(const SourceClass&)>& pred) {
-  z3::expr out = c_.bool_val(false);
+  AnyOf out(c_);
   for (size_t k = 0; k < classes().size(); ++k)
-    if (pred(classes()[k]))
-      out = out || e.src == c_.int_val(static_cast<int>(k));
-  return out;
+    if (pred(classes()[k])) out.Add(e.src == c_.int_val(static_cast<int>(k)));
+  return out.Build();
 }
 
 // `principal`: an identity id (Pid), -1 without one.
@@ -149,19 +148,21 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
     return c_.bool_val(false);
   const bool zt = w.capture == Capture::kAmbient;
-  Attrs a = MakeAttrs(
-      e, principal, has_id, [&](const std::vector<std::string>& blocks) {
-        // Source address: the peer's; only classes with a pod have one.
-        z3::expr out = c_.bool_val(false);
-        for (size_t k = 0; k < classes().size(); ++k) {
-          std::string ip = ClassIp(classes()[k]);
-          bool in = false;
-          for (const std::string& b : blocks)
-            in = in || (!ip.empty() && IpInBlock(b, ip));
-          if (in) out = out || e.src == c_.int_val(static_cast<int>(k));
-        }
-        return out;
-      });
+  Attrs a = MakeAttrs(e, principal, has_id,
+                      [&](const std::vector<std::string>& blocks) {
+                        // Source address: the peer's; only classes with a pod
+                        // have one.
+                        AnyOf out(c_);
+                        for (size_t k = 0; k < classes().size(); ++k) {
+                          std::string ip = ClassIp(classes()[k]);
+                          bool in = false;
+                          for (const std::string& b : blocks)
+                            in = in || (!ip.empty() && IpInBlock(b, ip));
+                          if (in)
+                            out.Add(e.src == c_.int_val(static_cast<int>(k)));
+                        }
+                        return out.Build();
+                      });
   // The destination's proxy sees the port the connection reaches on the
   // pod: the service port's targetPort (§8.1; what a policy's `ports`
   // match there), the backend's when a route chose it.
@@ -301,28 +302,31 @@ struct Encoder::ServicePlan {
 
 // The terms ServiceSlice gathers over its (source class, endpoint) pairs.
 struct Encoder::ServiceTerms {
+  // Each term is a case of one (source class, endpoint) pair: at most one
+  // pair holds for a request (src and ep name it), so the pairs' cases are
+  // exclusive and their disjunctions and choices are built flat.
   explicit ServiceTerms(z3::context& c)
-      : valid(c.bool_val(false)),
-        passes_local(c.int_val(0)),
-        failed(c.bool_val(false)),
-        ew_pass(c.bool_val(false)),
-        denied_wp(c.bool_val(false)),
-        remote_no_gw(c.bool_val(false)),
-        dst_principal(c.int_val(-1)),
-        dst_has_id(c.bool_val(false)),
-        plaintext(c.bool_val(false)),
-        route_fail(c.bool_val(false)),
-        routed(c.bool_val(false)),
-        route_bypass(c.bool_val(false)) {}
-  z3::expr valid, passes_local, failed, ew_pass, denied_wp, remote_no_gw;
-  z3::expr dst_principal, dst_has_id, plaintext;
+      : valid(c),
+        pass_terms(c),
+        ew_pass(c),
+        remote_no_gw(c),
+        route_fail(c),
+        routed(c),
+        route_bypass(c),
+        fail_terms(c),
+        fail_ew_terms(c),
+        deny_terms(c) {}
+  AnyOf valid, pass_terms, ew_pass, remote_no_gw;
+  // The identity the destination sees, whether it has one, and the last
+  // waypoint passed, per pair.
+  ExclusiveCases dst_principal, dst_has_id, via;
   // §9: a routing proxy found no rule for the request (404), or sent it to
   // a backend its rule picks.
-  z3::expr route_fail, routed;
-  z3::expr route_bypass;  // K11: routed past the backend's own waypoint
+  AnyOf route_fail, routed;
+  AnyOf route_bypass;  // K11: routed past the backend's own waypoint
   // Fail closed (§3.6) before a waypoint is reached (the client side's
   // bound waypoint has no ready replica) or at the east-west gateway.
-  std::vector<z3::expr> pass_terms, fail_terms, fail_ew_terms, deny_terms;
+  AnyOf fail_terms, fail_ew_terms, deny_terms;
 };
 
 std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
@@ -461,8 +465,8 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
     z3::expr reach = c_.bool_val(true), refused = c_.bool_val(false);
     IngressTerms(plan.key, plan.refused[k] != 0, k, e, reach, refused);
     const z3::expr ends = is_k && refused && e.ep == 0;
-    t.valid = t.valid || ends;
-    t.fail_terms.push_back(ends);
+    t.valid.Add(ends);
+    t.fail_terms.Add(ends);
     is_k = is_k && reach;
   }
   for (size_t i = 0; i < e.eps.size(); ++i)
@@ -513,8 +517,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     const z3::expr own = c_.bool_val(rp.in_base[i] != 0);
     const z3::expr& none = *rp.no_match;
     here = here && z3::ite(routing, z3::ite(none, own, rp.routed_to[i]), own);
-    t.route_fail = t.route_fail || (here && routing && none);
-    t.routed = t.routed || (here && routing && !none);
+    t.route_fail.Add(here && routing && none);
+    t.routed.Add(here && routing && !none);
   }
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
@@ -524,22 +528,22 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                           sc_.mesh.istio.Flag(
                               "AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
     ok = !local;
-  t.valid = t.valid || (here && ok);
+  t.valid.Add(here && ok);
   z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t);
-  t.ew_pass = t.ew_pass || (here && ew);
-  t.pass_terms.push_back(here && local);
+  t.ew_pass.Add(here && ew);
+  t.pass_terms.Add(here && local);
   z3::expr no_waypoint_left = c_.bool_val(false);
   const std::vector<std::pair<const Gateway*, z3::expr>> first =
       FirstHopWaypoints(v, vc, cls, &no_waypoint_left);
-  t.fail_terms.push_back(here && local && no_waypoint_left);
+  t.fail_terms.Add(here && local && no_waypoint_left);
   for (const auto& [gw, b] : first) {
     const bool healthy =
         plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
             ? slice_.CopyHealthy(*plan.In(vc), *gw)
             : slice_.Healthy(vc, *gw);
-    if (!healthy) t.fail_terms.push_back(here && local && b);
-    t.deny_terms.push_back(here && local && b &&
-                           WaypointDenies(e, vc, *gw, plan.In(vc)));
+    if (!healthy) t.fail_terms.Add(here && local && b);
+    t.deny_terms.Add(here && local && b &&
+                     WaypointDenies(e, vc, *gw, plan.In(vc)));
   }
   // The identity the destination sees (§8.1): the last waypoint's, else
   // the gateway's or the client's; plaintext from uncaptured clients.
@@ -561,18 +565,17 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   if (!same_network && plan.In(ep.cluster))
     for (const auto& [gw, b] : plan.views.at(ep.cluster).per)
       via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
-  e.via = z3::ite(here, via, e.via);
+  t.via.Add(here, via);
   // K11, §3.7: a waypoint's route sent the request to a backend whose own
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
-    t.route_bypass =
-        t.route_bypass ||
-        (here && local && e.http && !*plan.routes->no_match &&
-         via != c_.string_val(e.ep_intended[i]) &&
-         // a request a client can send: a standard method, an absolute path
-         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
-  t.dst_principal = z3::ite(here, p, t.dst_principal);
-  t.dst_has_id = z3::ite(here, has, t.dst_has_id);
+    t.route_bypass.Add(
+        here && local && e.http && !*plan.routes->no_match &&
+        via != c_.string_val(e.ep_intended[i]) &&
+        // a request a client can send: a standard method, an absolute path
+        HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
+  t.dst_principal.Add(here, p);
+  t.dst_has_id.Add(here, has);
 }
 
 // §7.2: whether the east-west gateway of endpoint `e.eps[i]`'s network sends
@@ -589,7 +592,7 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   z3::expr ew = c_.bool_val(false);
   if (pod.network == sc_.mesh.clusters[cls.cluster].network) return ew;
-  if (!HasEastWest(pod.network)) t.remote_no_gw = t.remote_no_gw || here;
+  if (!HasEastWest(pod.network)) t.remote_no_gw.Add(here);
   const Service* rs = plan.In(ep.cluster);
   if (!rs) return ew;
   const ServiceView& rv = plan.views.at(ep.cluster);
@@ -616,9 +619,8 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
     const bool ready = plan.peered && !GlobalWaypointLabel(*rs).empty()
                            ? slice_.CopyHealthy(*rs, *gw)
                            : LocalReady(ep.cluster, *gw);
-    if (!ready) t.fail_ew_terms.push_back(here && ew && b);
-    t.deny_terms.push_back(here && ew && b &&
-                           WaypointDenies(e, ep.cluster, *gw, rs));
+    if (!ready) t.fail_ew_terms.Add(here && ew && b);
+    t.deny_terms.Add(here && ew && b && WaypointDenies(e, ep.cluster, *gw, rs));
   }
   return ew;
 }
@@ -627,45 +629,50 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
 // gathered per (source class, endpoint).
 void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
                                  Encoded& e) {
-  for (const auto& term : t.pass_terms)
-    t.passes_local =
-        t.passes_local + z3::ite(term, c_.int_val(1), c_.int_val(0));
-  z3::expr failed_local = c_.bool_val(false);
-  z3::expr failed_ew = t.remote_no_gw;
-  for (const auto& term : t.fail_terms) failed_local = failed_local || term;
-  for (const auto& term : t.fail_ew_terms) failed_ew = failed_ew || term;
-  for (const auto& term : t.deny_terms) t.denied_wp = t.denied_wp || term;
-  t.failed = failed_local || failed_ew;
-  t.plaintext = !t.dst_has_id;
+  // One pair holds at a time, so at most one pass term does: the local
+  // passes are whether any holds (a sum of hundreds of `ite` terms cost
+  // the solver twenty times more to refute).
+  const z3::expr passes_local =
+      z3::ite(t.pass_terms.Build(), c_.int_val(1), c_.int_val(0));
+  const z3::expr failed_local = t.fail_terms.Build();
+  AnyOf any_ew(c_);
+  any_ew.Add(t.remote_no_gw.Build());
+  any_ew.Add(t.fail_ew_terms.Build());
+  const z3::expr failed_ew = any_ew.Build();
+  const z3::expr denied_wp = t.deny_terms.Build();
+  const z3::expr failed = failed_local || failed_ew;
+  const z3::expr dst_principal = t.dst_principal.Build(c_.int_val(-1));
+  const z3::expr dst_has_id = t.dst_has_id.Build(c_.bool_val(false));
+  const z3::expr plaintext = !dst_has_id;
+  const z3::expr route_fail = t.route_fail.Build();
   if (plan.routes) {
-    e.routed = t.routed;
-    e.route_bypass = t.route_bypass;
+    e.routed = t.routed.Build();
+    e.route_bypass = t.route_bypass.Build();
   }
-  z3::expr denied_dst = c_.bool_val(false);
+  AnyOf denied_dst(c_);
   for (size_t i = 0; i < e.eps.size(); ++i)
-    denied_dst = denied_dst || (e.ep == c_.int_val(static_cast<int>(i)) &&
-                                DeniedAtDestination(e, i, t.dst_principal,
-                                                    t.dst_has_id, t.plaintext));
+    denied_dst.Add(
+        e.ep == c_.int_val(static_cast<int>(i)) &&
+        DeniedAtDestination(e, i, dst_principal, dst_has_id, plaintext));
   // A request that fails closed never passes the waypoint it was sent to.
   e.passes = z3::ite(failed_local, c_.int_val(0),
-                     t.passes_local + z3::ite(t.ew_pass && !failed_ew,
-                                              c_.int_val(1), c_.int_val(0)));
-  e.via = z3::ite(failed_local, c_.string_val(""), e.via);
+                     passes_local + z3::ite(t.ew_pass.Build() && !failed_ew,
+                                            c_.int_val(1), c_.int_val(0)));
+  e.via = z3::ite(failed_local, c_.string_val(""), t.via.Build(e.via));
   // A waypoint decides its policies before it routes (a 404 after them).
-  e.outcome = z3::ite(
-      t.failed, c_.int_val(2),
-      z3::ite(t.denied_wp, c_.int_val(1),
-              z3::ite(t.route_fail, c_.int_val(2),
-                      z3::ite(denied_dst, c_.int_val(1), c_.int_val(0)))));
-  e.valid = t.valid;
+  e.outcome = z3::ite(failed, c_.int_val(2),
+                      z3::ite(denied_wp, c_.int_val(1),
+                              z3::ite(route_fail, c_.int_val(2),
+                                      z3::ite(denied_dst.Build(), c_.int_val(1),
+                                              c_.int_val(0)))));
+  e.valid = t.valid.Build();
   if (!plan.base->ports.empty()) {
-    z3::expr in = c_.bool_val(false);
+    AnyOf in(c_);
     for (const ServicePort& sp : plan.base->ports)
-      in = in || e.port == c_.int_val(sp.port);
-    e.valid = e.valid && in;
+      in.Add(e.port == c_.int_val(sp.port));
+    e.valid = e.valid && in.Build();
   }
   // Intent: the destination pod, through any service that selects it.
-  e.intent = c_.bool_val(false);
   std::set<std::string> intended;
   // §15.2: a peered entry asks for a waypoint for every endpoint when one
   // of its clusters' entries names one: its own label, the namespace's, a
@@ -682,14 +689,16 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
         if (!x.waypoint.empty()) intended.insert(x.waypoint);
     }
   }
-  if (!intended.empty()) e.intent = c_.bool_val(true);
+  AnyOf intent(c_);
+  if (!intended.empty()) intent.Add(c_.bool_val(true));
   for (size_t i = 0; i < e.eps.size(); ++i) {
     std::string which;
     if (PodIntent(e.eps[i], &which)) {
-      e.intent = e.intent || e.ep == c_.int_val(static_cast<int>(i));
+      intent.Add(e.ep == c_.int_val(static_cast<int>(i)));
       intended.insert(which);
     }
   }
+  e.intent = intent.Build();
   e.intended.assign(intended.begin(), intended.end());
 }
 
@@ -707,46 +716,43 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   e.eps.push_back({cp, pwi});
   std::vector<std::pair<const Gateway*, z3::expr>> per;
   slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
-  z3::expr valid = c_.bool_val(false);
-  z3::expr passes = c_.int_val(0);
-  z3::expr failed = c_.bool_val(false);
-  z3::expr denied_wp = c_.bool_val(false);
-  z3::expr self = c_.bool_val(false);
-  z3::expr principal = c_.int_val(-1);
-  z3::expr has_id = c_.bool_val(false);
-  z3::expr via = c_.string_val("");
+  // Per source class, which is exclusive (AnyOf, ExclusiveCases).
+  AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
+  z3::expr_vector passes(c_);
+  ExclusiveCases principal, has_id, via;
   for (size_t k = 0; k < classes().size(); ++k) {
     const SourceClass& cls = classes()[k];
     if (cls.kind == "ingress") continue;  // ingress reaches services only
     if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
     z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
-    valid = valid || is_k;
+    valid.Add(is_k);
     if (cls.workload ==
         p.Key()) {  // §3.2: calls to one's own pod IP are not captured
-      self = self || is_k;
+      self.Add(is_k);
       continue;
     }
     z3::expr pr = Pid(ClassPrincipal(cls));
     z3::expr has = c_.bool_val(cls.kind != "uncaptured");
+    z3::expr via_k = c_.string_val("");
     if (cls.kind == "ambient") {
       for (const auto& [gw, b] : per) {
         // §3.5: a source that is an instance of the waypoint is not sent
         // back.
         if (cls.gateway == gw->Key()) continue;
-        passes = passes + z3::ite(is_k && b, c_.int_val(1), c_.int_val(0));
-        if (!slice_.Healthy(cp, *gw)) failed = failed || (is_k && b);
-        denied_wp =
-            denied_wp || (is_k && b && WaypointDenies(e, cp, *gw, nullptr));
+        passes.push_back(z3::ite(is_k && b, c_.int_val(1), c_.int_val(0)));
+        if (!slice_.Healthy(cp, *gw)) failed.Add(is_k && b);
+        denied_wp.Add(is_k && b && WaypointDenies(e, cp, *gw, nullptr));
         pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
-        via = z3::ite(is_k && b, c_.string_val(gw->Key()), via);
+        via_k = z3::ite(b, c_.string_val(gw->Key()), via_k);
         has = has || b;
       }
     }
-    principal = z3::ite(is_k, pr, principal);
-    has_id = z3::ite(is_k, has, has_id);
+    principal.Add(is_k, pr);
+    has_id.Add(is_k, has);
+    via.Add(is_k, via_k);
   }
-  e.valid = valid && e.ep == c_.int_val(0);
-  e.self = self;
+  e.valid = valid.Build() && e.ep == c_.int_val(0);
+  e.self = self.Build();
   // Requests go to ports the pod declares or its services target; any port
   // when none is declared.
   std::set<int> ports;
@@ -764,13 +770,17 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     e.valid = e.valid && in;
   }
   // A request that fails closed never passes the waypoint it was sent to.
-  e.passes = z3::ite(failed, c_.int_val(0), passes);
-  e.via = z3::ite(failed, c_.string_val(""), via);
-  z3::expr denied_dst = DeniedAtDestination(e, 0, principal, has_id, !has_id);
-  e.outcome = z3::ite(
-      self, c_.int_val(0),
-      z3::ite(failed, c_.int_val(2),
-              z3::ite(denied_wp || denied_dst, c_.int_val(1), c_.int_val(0))));
+  const z3::expr any_failed = failed.Build();
+  e.passes = z3::ite(any_failed, c_.int_val(0),
+                     passes.empty() ? c_.int_val(0) : z3::sum(passes));
+  e.via = z3::ite(any_failed, c_.string_val(""), via.Build(c_.string_val("")));
+  const z3::expr has_any = has_id.Build(c_.bool_val(false));
+  z3::expr denied_dst = DeniedAtDestination(
+      e, 0, principal.Build(c_.int_val(-1)), has_any, !has_any);
+  e.outcome = z3::ite(e.self, c_.int_val(0),
+                      z3::ite(any_failed, c_.int_val(2),
+                              z3::ite(denied_wp.Build() || denied_dst,
+                                      c_.int_val(1), c_.int_val(0))));
   std::string which;
   e.intent = c_.bool_val(PodIntent(e.eps[0], &which));
   if (!which.empty()) e.intended = {which};

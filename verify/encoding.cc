@@ -59,6 +59,30 @@ bool GlobalWaypoint(const Mesh& mesh, const Cluster& c, const Gateway& w) {
   return GlobalScope(mesh, c, w.ns, generated);
 }
 
+z3::expr AnyOf::Build() const {
+  if (parts_.empty()) return parts_.ctx().bool_val(false);
+  if (parts_.size() == 1) return parts_[0];
+  return z3::mk_or(parts_);
+}
+
+z3::expr ExclusiveCases::Build(const z3::expr& otherwise) const {
+  if (cases_.empty()) return otherwise;
+  return Build(0, cases_.size(), otherwise);
+}
+
+// Cases [lo, hi): the first half's value when any of its conditions holds,
+// else the second half's.
+z3::expr ExclusiveCases::Build(size_t lo, size_t hi,
+                               const z3::expr& otherwise) const {
+  if (hi - lo == 1)
+    return z3::ite(cases_[lo].first, cases_[lo].second, otherwise);
+  const size_t mid = lo + (hi - lo) / 2;
+  AnyOf left(otherwise.ctx());
+  for (size_t i = lo; i < mid; ++i) left.Add(cases_[i].first);
+  return z3::ite(left.Build(), Build(lo, mid, otherwise),
+                 Build(mid, hi, otherwise));
+}
+
 bool HasReadyPod(const Cluster& c, const std::string& key) {
   auto it = c.gateway_pods.find(key);
   if (it == c.gateway_pods.end()) return false;
