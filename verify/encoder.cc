@@ -223,11 +223,11 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
 }
 
 z3::expr Encoder::HttpMethod(const z3::expr& method) {
-  z3::expr out = c_.bool_val(false);
+  AnyOf out(c_);
   for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
                         "OPTIONS", "TRACE", "PATCH"})
-    out = out || method == c_.string_val(m);
-  return out;
+    out.Add(method == c_.string_val(m));
+  return out.Build();
 }
 
 z3::expr Encoder::Pid(const std::string& p) {
@@ -259,16 +259,16 @@ z3::expr Encoder::IdIn(const z3::expr& pid, const z3::expr& has_id,
     const int id = pid.get_numeral_int();
     return c_.bool_val(id >= 0 && match(id));
   }
-  z3::expr out = c_.bool_val(false);
+  AnyOf out(c_);
   bool all = true;
   for (int id : slice_ids_) {
     if (match(id)) {
-      out = out || pid == c_.int_val(id);
+      out.Add(pid == c_.int_val(id));
     } else {
       all = false;
     }
   }
-  return all ? has_id : has_id && out;
+  return all ? has_id : has_id && out.Build();
 }
 
 // ---- a service reached by its VIP -------------------------------------------
