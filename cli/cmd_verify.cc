@@ -208,7 +208,7 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
                   "number of cores); the output does not depend on it")
       ->check(CLI::Range(1, 1024));
   sub->add_option("--chunk", o->verify.chunk,
-                  "destinations per chunk (default 256): each chunk is one "
+                  "destinations per chunk (default 1024): each chunk is one "
                   "Z3 context, one cache entry and one unit of --shard; "
                   "counterexamples may differ between sizes, never between "
                   "-j, shards or cache states")

@@ -241,7 +241,7 @@ TEST_F(VerifyCacheTest, CheckKeepsEachScenarioFilesChunks) {
   const Outcome first = Cli({"check", folder, "--cache", cache_, "-j", "2"});
   EXPECT_EQ(first.out, cold.out);
   EXPECT_EQ(first.code, cold.code);
-  // `check` proves in chunks of the default size, 256 destinations: one
+  // `check` proves in chunks of the default size, 1024 destinations: one
   // chunk per file here (210 destinations).
   EXPECT_EQ(Reused(first.err), std::make_pair(0, 2)) << first.err;
   const Outcome warm = Cli({"check", folder, "--cache", cache_, "-j", "2"});
