@@ -48,9 +48,9 @@ struct VerifyOptions {
   // Destinations per chunk (`--chunk`). A chunk pays for one Z3 context
   // (creating it, its solver's first push and deleting it cost about 20 ms
   // together) and reuses answers among its destinations; more chunks spread
-  // over more threads and shards. Counterexamples may differ between chunk sizes (Z3's models
-  // depend on what its context was asked before), never between thread
-  // counts, shards or cache states for one size.
+  // over more threads and shards. Counterexamples may differ between chunk
+  // sizes (Z3's models depend on what its context was asked before), never
+  // between thread counts, shards or cache states for one size.
   size_t chunk = 1024;
   // Source classes told apart only by the policies that can apply to each
   // destination (§8.1), or, false, by every policy of the mesh: the same
