@@ -737,8 +737,8 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     if (cls.kind == "ambient") {
       for (const auto& [gw, b] : per) {
         // §3.5: a source that is an instance of the waypoint is not sent
-        // back.
-        if (cls.gateway == gw->Key()) continue;
+        // back. A waypoint the pod cannot be bound to adds nothing.
+        if (cls.gateway == gw->Key() || b.is_false()) continue;
         passes.push_back(z3::ite(is_k && b, c_.int_val(1), c_.int_val(0)));
         if (!slice_.Healthy(cp, *gw)) failed.Add(is_k && b);
         denied_wp.Add(is_k && b && WaypointDenies(e, cp, *gw, nullptr));
@@ -771,8 +771,9 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   }
   // A request that fails closed never passes the waypoint it was sent to.
   const z3::expr any_failed = failed.Build();
-  e.passes = z3::ite(any_failed, c_.int_val(0),
-                     passes.empty() ? c_.int_val(0) : z3::sum(passes));
+  e.passes = passes.empty()
+                 ? c_.int_val(0)
+                 : z3::ite(any_failed, c_.int_val(0), z3::sum(passes));
   e.via = z3::ite(any_failed, c_.string_val(""), via.Build(c_.string_val("")));
   const z3::expr has_any = has_id.Build(c_.bool_val(false));
   z3::expr denied_dst = DeniedAtDestination(

@@ -259,9 +259,15 @@ VerifyResult Prover::Prove(const SliceDestination& d,
     unguarded = unguarded || (*e.route_bypass && !e.self && e.outcome == 0);
   // A destination that asks for a waypoint concerns the bypass properties;
   // one a request can pass a waypoint on the way to, the double pass.
-  // Simplified only until the first such slice: not once per slice.
-  if (!intent_seen_ && !e.intent.simplify().is_false()) intent_seen_ = true;
-  if (!passes_seen_ && !(e.passes >= 1).simplify().is_false())
+  // Simplified only until the first such slice, and never where the
+  // encoder stated a constant (no waypoint can be passed, none asked for).
+  auto may = [](const z3::expr& t) {
+    return !t.is_false() && !t.simplify().is_false();
+  };
+  if (!intent_seen_ && may(e.intent)) intent_seen_ = true;
+  if (!passes_seen_ &&
+      !(e.passes.is_numeral() && e.passes.get_numeral_int() < 1) &&
+      may(e.passes >= 1))
     passes_seen_ = true;
   ProofResult br = ProofResult::kProved;
   if (Wanted(options_, "waypoint-bypass"))
