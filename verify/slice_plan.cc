@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string_view>
 #include <utility>
 
 #include "model/labels.h"
@@ -298,6 +299,17 @@ SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
   AlignClasses(versions, plan.classes_, plan.notes_);
   PlanServices(versions, plan.destinations_, plan.notes_);
   PlanPods(versions, options, plan.destinations_);
+  // Each namespace's destinations together (its services, then its pods
+  // cluster by cluster): a namespace's policies are then read by one or
+  // two chunks, which is all `--cache` re-solves after one of them changes
+  // (docs/verification.md#chunks).
+  auto ns_of = [](const SliceDestination& d) {
+    return std::string_view(d.key).substr(0, d.key.find('/'));
+  };
+  std::stable_sort(plan.destinations_.begin(), plan.destinations_.end(),
+                   [&](const SliceDestination& a, const SliceDestination& b) {
+                     return ns_of(a) < ns_of(b);
+                   });
   if (options.keys_by_namespace) {
     plan.waypoint_namespaces_ = WaypointNamespaces(versions);
     plan.route_namespaces_ = RouteNamespaces(versions);

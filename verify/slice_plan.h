@@ -67,7 +67,8 @@ class SlicePlan {
   const std::vector<SourceClass>& classes(size_t version) const {
     return classes_[version];
   }
-  // Services (by name, sorted) first, then pods, cluster by cluster.
+  // By namespace: its services (by name) first, then its pods, cluster by
+  // cluster.
   const std::vector<SliceDestination>& destinations() const {
     return destinations_;
   }
