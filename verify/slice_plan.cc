@@ -9,6 +9,7 @@
 
 #include "model/labels.h"
 #include "model/policy.h"
+#include "model/sha256.h"
 #include "verify/encoding.h"
 
 namespace meshsim::verify {
@@ -403,6 +404,40 @@ SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
   for (size_t v = 0; v < versions_.size(); ++v)
     for (size_t i : out.index) out.versions[v].push_back(classes_[v][i]);
   return out;
+}
+
+std::string SlicePlan::ClassesKey(const SliceDestination& d) {
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (classes_digest_.empty()) {
+    Sha256 h;
+    for (const std::vector<SourceClass>& version : classes_) {
+      h.Field("version " + std::to_string(version.size()));
+      for (const SourceClass& k : version) {
+        for (const std::string* f : {&k.id, &k.kind, &k.ns, &k.service_account,
+                                     &k.gateway, &k.workload})
+          h.Field(*f);
+        h.Field(std::to_string(k.cluster));
+      }
+    }
+    classes_digest_ = h.Hex();
+  }
+  const KeyGroups& groups = GroupsFor(d);
+  std::string& digest = group_digests_[&groups];
+  if (digest.empty()) {
+    Sha256 h;
+    for (const std::vector<size_t>& members : groups.members) {
+      std::string text;
+      for (size_t i : members) text += std::to_string(i) + ",";
+      h.Field(text);
+    }
+    digest = h.Hex();
+  }
+  std::string self = "none";
+  if (!d.service) {
+    auto it = class_of_pod_.find({d.at[0], d.key});
+    if (it != class_of_pod_.end()) self = std::to_string(it->second);
+  }
+  return classes_digest_ + " " + digest + " self=" + self;
 }
 
 std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,

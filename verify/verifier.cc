@@ -504,10 +504,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   return f;
 }
 
-// `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed.
+// `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed;
+// each destination's classes by SlicePlan::ClassesKey.
 std::string ChunkWork(const VerifyOptions& o,
                       const std::vector<SliceDestination>& dests, size_t begin,
-                      const std::vector<std::vector<SourceClass>>& classes) {
+                      const std::vector<std::string>& class_keys) {
   std::string w;
   auto field = [&w](const std::string& s) {
     w += std::to_string(s.size()) + ":" + s;
@@ -516,20 +517,14 @@ std::string ChunkWork(const VerifyOptions& o,
   field("max_findings=" + std::to_string(o.max_findings));
   field(o.keys_by_namespace ? "keys=namespace" : "keys=mesh");
   for (const std::string& p : o.properties) field("property=" + p);
-  for (size_t i = 0; i < classes.size(); ++i) {
+  for (size_t i = 0; i < class_keys.size(); ++i) {
     const SliceDestination& d = dests[begin + i];
     field(d.service ? "service" : "pod");
     field(d.key);
     field(d.cluster);
     for (int a : d.at) field(std::to_string(a));
     field(std::to_string(d.wi) + "x" + std::to_string(d.weight));
-    field("classes=" + std::to_string(classes[i].size()));
-    for (const SourceClass& k : classes[i]) {
-      for (const std::string* f :
-           {&k.id, &k.kind, &k.ns, &k.service_account, &k.gateway, &k.workload})
-        field(*f);
-      field(std::to_string(k.cluster));
-    }
+    field("classes=" + class_keys[i]);
   }
   return w;
 }
@@ -573,13 +568,13 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     const size_t c = out[k].first;
     const size_t begin = c * chunk_size;
     const size_t end = std::min(dests.size(), begin + chunk_size);
-    std::vector<std::vector<SourceClass>> classes;
-    for (size_t i = begin; i < end; ++i)
-      classes.push_back(std::move(plan.ClassesFor(dests[i]).versions[0]));
     VerifyChunk& chunk = out[k].second;
     std::string work;
     if (options.cache) {
-      work = ChunkWork(options, dests, begin, classes);
+      std::vector<std::string> keys;
+      for (size_t i = begin; i < end; ++i)
+        keys.push_back(plan.ClassesKey(dests[i]));
+      work = ChunkWork(options, dests, begin, keys);
       if (std::optional<VerifyChunk> hit = options.cache->Find(work)) {
         chunk = std::move(*hit);
         // Seconds are this run's: none were spent proving it.
@@ -595,7 +590,8 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
         break;
       }
       chunk.slices.push_back(prover.Prove(
-          dests[i], std::move(classes[i - begin]), plan.PolicyScope(dests[i])));
+          dests[i], std::move(plan.ClassesFor(dests[i]).versions[0]),
+          plan.PolicyScope(dests[i])));
     }
     chunk.intent = prover.intent_seen();
     chunk.passes = prover.passes_seen();
