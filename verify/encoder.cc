@@ -20,7 +20,13 @@ Encoder::Encoder(const Scenario& sc, z3::context& c,
       c_(c),
       classes_(&classes),
       slice_(sc, c),
-      index_(index ? std::move(index) : IndexPrincipals(sc)) {}
+      index_(index ? std::move(index) : IndexPrincipals(sc)) {
+  // HasEastWest is asked per remote endpoint: scanning here, once.
+  for (const Cluster& cl : sc.mesh.clusters)
+    for (const auto& [k, g] : cl.gateways)
+      if (g.role == GatewayRole::kEastWest && HasReadyPod(cl, k))
+        east_west_networks_.insert(g.network);
+}
 
 const std::string& Encoder::Principal(int id) const {
   const size_t i = static_cast<size_t>(id);
@@ -317,9 +323,10 @@ struct Encoder::ServiceTerms {
         fail_ew_terms(c),
         deny_terms(c) {}
   AnyOf valid, pass_terms, ew_pass, remote_no_gw;
-  // The identity the destination sees, whether it has one, and the last
-  // waypoint passed, per pair.
-  ExclusiveCases dst_principal, dst_has_id, via;
+  // Per pair: the identity the destination sees, whether it has one, and
+  // the last waypoint passed (ExclusiveCases columns).
+  enum { kPrincipal, kHasId, kVia };
+  ExclusiveCases seen;
   // §9: a routing proxy found no rule for the request (404), or sent it to
   // a backend its rule picks.
   AnyOf route_fail, routed;
@@ -565,7 +572,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   if (!same_network && plan.In(ep.cluster))
     for (const auto& [gw, b] : plan.views.at(ep.cluster).per)
       via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
-  t.via.Add(here, via);
+  t.seen.Add(here, {p, has, via});
   // K11, §3.7: a waypoint's route sent the request to a backend whose own
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
@@ -574,8 +581,6 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
         via != c_.string_val(e.ep_intended[i]) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
-  t.dst_principal.Add(here, p);
-  t.dst_has_id.Add(here, has);
 }
 
 // §7.2: whether the east-west gateway of endpoint `e.eps[i]`'s network sends
@@ -641,8 +646,10 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   const z3::expr failed_ew = any_ew.Build();
   const z3::expr denied_wp = t.deny_terms.Build();
   const z3::expr failed = failed_local || failed_ew;
-  const z3::expr dst_principal = t.dst_principal.Build(c_.int_val(-1));
-  const z3::expr dst_has_id = t.dst_has_id.Build(c_.bool_val(false));
+  const z3::expr dst_principal =
+      t.seen.Build(ServiceTerms::kPrincipal, c_.int_val(-1));
+  const z3::expr dst_has_id =
+      t.seen.Build(ServiceTerms::kHasId, c_.bool_val(false));
   const z3::expr plaintext = !dst_has_id;
   const z3::expr route_fail = t.route_fail.Build();
   if (plan.routes) {
@@ -658,7 +665,8 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   e.passes = z3::ite(failed_local, c_.int_val(0),
                      passes_local + z3::ite(t.ew_pass.Build() && !failed_ew,
                                             c_.int_val(1), c_.int_val(0)));
-  e.via = z3::ite(failed_local, c_.string_val(""), t.via.Build(e.via));
+  e.via = z3::ite(failed_local, c_.string_val(""),
+                  t.seen.Build(ServiceTerms::kVia, e.via));
   // A waypoint decides its policies before it routes (a 404 after them).
   e.outcome = z3::ite(failed, c_.int_val(2),
                       z3::ite(denied_wp, c_.int_val(1),
@@ -719,7 +727,10 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   // Per source class, which is exclusive (AnyOf, ExclusiveCases).
   AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
   z3::expr_vector passes(c_);
-  ExclusiveCases principal, has_id, via;
+  // Per class: the identity the pod sees, whether it has one, the
+  // waypoint passed (ExclusiveCases columns).
+  enum { kPrincipal, kHasId, kVia };
+  ExclusiveCases seen;
   for (size_t k = 0; k < classes().size(); ++k) {
     const SourceClass& cls = classes()[k];
     if (cls.kind == "ingress") continue;  // ingress reaches services only
@@ -747,9 +758,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
         has = has || b;
       }
     }
-    principal.Add(is_k, pr);
-    has_id.Add(is_k, has);
-    via.Add(is_k, via_k);
+    seen.Add(is_k, {pr, has, via_k});
   }
   e.valid = valid.Build() && e.ep == c_.int_val(0);
   e.self = self.Build();
@@ -774,10 +783,11 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   e.passes = passes.empty()
                  ? c_.int_val(0)
                  : z3::ite(any_failed, c_.int_val(0), z3::sum(passes));
-  e.via = z3::ite(any_failed, c_.string_val(""), via.Build(c_.string_val("")));
-  const z3::expr has_any = has_id.Build(c_.bool_val(false));
+  e.via = z3::ite(any_failed, c_.string_val(""),
+                  seen.Build(kVia, c_.string_val("")));
+  const z3::expr has_any = seen.Build(kHasId, c_.bool_val(false));
   z3::expr denied_dst = DeniedAtDestination(
-      e, 0, principal.Build(c_.int_val(-1)), has_any, !has_any);
+      e, 0, seen.Build(kPrincipal, c_.int_val(-1)), has_any, !has_any);
   e.outcome = z3::ite(e.self, c_.int_val(0),
                       z3::ite(any_failed, c_.int_val(2),
                               z3::ite(denied_wp.Build() || denied_dst,
@@ -853,17 +863,7 @@ bool Encoder::MultiNetwork() const {
 }
 
 bool Encoder::HasEastWest(const std::string& network) const {
-  // The networks with a ready east-west gateway, found once per encoder:
-  // asked for every remote endpoint, a scan of every gateway each time
-  // cost a tenth of `verify` at 10x.
-  if (!east_west_networks_) {
-    east_west_networks_.emplace();
-    for (const Cluster& c : sc_.mesh.clusters)
-      for (const auto& [k, g] : c.gateways)
-        if (g.role == GatewayRole::kEastWest && HasReadyPod(c, k))
-          east_west_networks_->insert(g.network);
-  }
-  return east_west_networks_->count(network) > 0;
+  return east_west_networks_.count(network) > 0;
 }
 
 bool Encoder::LocalReady(int ci, const Gateway& gw) const {

@@ -235,7 +235,8 @@ class Encoder {
   std::vector<std::string> extra_principals_;
   std::map<std::string, int> extra_ids_;
   std::set<std::string> header_names_, claim_names_;
-  mutable std::optional<std::set<std::string>> east_west_networks_;
+  // The networks with a ready east-west gateway (HasEastWest).
+  std::set<std::string> east_west_networks_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>

@@ -65,22 +65,27 @@ z3::expr AnyOf::Build() const {
   return z3::mk_or(parts_);
 }
 
-z3::expr ExclusiveCases::Build(const z3::expr& otherwise) const {
-  if (cases_.empty()) return otherwise;
-  return Build(0, cases_.size(), otherwise);
+z3::expr ExclusiveCases::Build(size_t column, const z3::expr& otherwise) const {
+  if (when_.empty()) return otherwise;
+  return Build(column, 0, when_.size(), otherwise);
+}
+
+const z3::expr& ExclusiveCases::AnyIn(size_t lo, size_t hi) const {
+  auto it = any_in_.find({lo, hi});
+  if (it != any_in_.end()) return it->second;
+  AnyOf any(when_[lo].ctx());
+  for (size_t i = lo; i < hi; ++i) any.Add(when_[i]);
+  return any_in_.emplace(std::pair{lo, hi}, any.Build()).first->second;
 }
 
 // Cases [lo, hi): the first half's value when any of its conditions holds,
 // else the second half's.
-z3::expr ExclusiveCases::Build(size_t lo, size_t hi,
+z3::expr ExclusiveCases::Build(size_t column, size_t lo, size_t hi,
                                const z3::expr& otherwise) const {
-  if (hi - lo == 1)
-    return z3::ite(cases_[lo].first, cases_[lo].second, otherwise);
+  if (hi - lo == 1) return z3::ite(when_[lo], values_[lo][column], otherwise);
   const size_t mid = lo + (hi - lo) / 2;
-  AnyOf left(otherwise.ctx());
-  for (size_t i = lo; i < mid; ++i) left.Add(cases_[i].first);
-  return z3::ite(left.Build(), Build(lo, mid, otherwise),
-                 Build(mid, hi, otherwise));
+  return z3::ite(AnyIn(lo, mid), Build(column, lo, mid, otherwise),
+                 Build(column, mid, hi, otherwise));
 }
 
 bool HasReadyPod(const Cluster& c, const std::string& key) {
@@ -242,13 +247,8 @@ z3::expr Slice::AnyBound(
       ns_label ? FindLabel(labels, kLabelUseWaypointNamespace) : nullptr;
   const std::string* nsns =
       ns_label ? FindLabel(nsl, kLabelUseWaypointNamespace) : nullptr;
-  auto named = [&](const Gateway& gw) {
-    return (obj && *obj == gw.name && (objns ? *objns : ns) == gw.ns) ||
-           (nsv && *nsv == gw.name && (nsns ? *nsns : ns) == gw.ns);
-  };
-  // At most two gateways are named (by the object's label and by its
-  // namespace's), looked up by key and taken in key order as the
-  // gateway map has them.
+  // At most two: the object's label's and its namespace's, looked up by
+  // key and taken in the gateway map's (key) order.
   std::set<std::string> keys;
   if (obj) keys.insert((objns ? *objns : ns) + "/" + *obj);
   if (nsv) keys.insert((nsns ? *nsns : ns) + "/" + *nsv);
@@ -256,7 +256,7 @@ z3::expr Slice::AnyBound(
     auto it = cl.gateways.find(key);
     if (it == cl.gateways.end()) continue;
     const Gateway& gw = it->second;
-    if (gw.role == GatewayRole::kRemote || !named(gw)) continue;
+    if (gw.role == GatewayRole::kRemote) continue;
     z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
     per->push_back({&gw, b});
     any = any || b;

@@ -35,19 +35,28 @@ class AnyOf {
   z3::expr_vector parts_;
 };
 
-// A value chosen by conditions of which at most one holds, `otherwise`
-// when none does: the meaning of ite(c1, v1, ite(c2, v2, ... otherwise)),
-// built as a balanced tree of depth log n instead of a chain n deep.
+// Values chosen by conditions of which at most one holds, `otherwise`
+// when none does: per column, the meaning of ite(c1, v1, ite(c2, v2, ...
+// otherwise)), built as a balanced tree of depth log n instead of a chain n
+// deep. The columns share the conditions and the disjunctions that split
+// them, built once.
 class ExclusiveCases {
  public:
-  void Add(const z3::expr& when, const z3::expr& value) {
-    cases_.emplace_back(when, value);
+  // `values`: one per column, the same number in every case.
+  void Add(const z3::expr& when, std::vector<z3::expr> values) {
+    when_.push_back(when);
+    values_.push_back(std::move(values));
   }
-  z3::expr Build(const z3::expr& otherwise) const;
+  z3::expr Build(size_t column, const z3::expr& otherwise) const;
 
  private:
-  z3::expr Build(size_t lo, size_t hi, const z3::expr& otherwise) const;
-  std::vector<std::pair<z3::expr, z3::expr>> cases_;
+  z3::expr Build(size_t column, size_t lo, size_t hi,
+                 const z3::expr& otherwise) const;
+  // Whether any condition of cases [lo, hi) holds.
+  const z3::expr& AnyIn(size_t lo, size_t hi) const;
+  std::vector<z3::expr> when_;
+  std::vector<std::vector<z3::expr>> values_;
+  mutable std::map<std::pair<size_t, size_t>, z3::expr> any_in_;
 };
 
 // The attributes a policy sees, as Z3 terms. Identities are a finite set

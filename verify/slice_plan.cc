@@ -406,7 +406,7 @@ SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
   return out;
 }
 
-std::string SlicePlan::ClassesKey(const SliceDestination& d) {
+std::string SlicePlan::ClassTableDigest() {
   std::lock_guard<std::mutex> lock(*mu_);
   if (classes_digest_.empty()) {
     Sha256 h;
@@ -421,6 +421,11 @@ std::string SlicePlan::ClassesKey(const SliceDestination& d) {
     }
     classes_digest_ = h.Hex();
   }
+  return classes_digest_;
+}
+
+std::string SlicePlan::ClassesKey(const SliceDestination& d) {
+  std::lock_guard<std::mutex> lock(*mu_);
   const KeyGroups& groups = GroupsFor(d);
   std::string& digest = group_digests_[&groups];
   if (digest.empty()) {
@@ -437,7 +442,7 @@ std::string SlicePlan::ClassesKey(const SliceDestination& d) {
     auto it = class_of_pod_.find({d.at[0], d.key});
     if (it != class_of_pod_.end()) self = std::to_string(it->second);
   }
-  return classes_digest_ + " " + digest + " self=" + self;
+  return digest + " self=" + self;
 }
 
 std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,

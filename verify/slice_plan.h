@@ -78,11 +78,14 @@ class SlicePlan {
   // Both cache what they compute and may be called from several threads
   // (the chunks of verify and diff).
   SliceClasses ClassesFor(const SliceDestination& d);
-  // What ClassesFor(d) is made of, as text: the plan's classes and the key
-  // groups of d's namespace, each by a SHA-256 computed once, and d's own
-  // class. Equal texts give equal classes: `verify --cache` keys a chunk's
-  // work by it instead of listing every class of every destination.
+  // What ClassesFor(d) is made of, as text: the key groups of d's
+  // namespace by a SHA-256 computed once, and d's own class. Together with
+  // ClassTableDigest, equal texts give equal classes: `verify --cache` keys
+  // a chunk's work by them instead of listing every class of every
+  // destination.
   std::string ClassesKey(const SliceDestination& d);
+  // The SHA-256 of every version's classes, computed once.
+  std::string ClassTableDigest();
   // The namespaces whose policies the class keys of `d` were made from;
   // nullopt: every namespace's. An encoding of `d` that reads a policy of
   // another namespace was given classes too coarse for it (verifier.cc
@@ -109,7 +112,7 @@ class SlicePlan {
   std::vector<const Scenario*> versions_;
   SlicePlanOptions options_;
   std::vector<std::vector<SourceClass>> classes_;
-  std::string classes_digest_;  // of classes_, once; ClassesKey
+  std::string classes_digest_;  // of classes_, once; ClassTableDigest
   std::map<const KeyGroups*, std::string> group_digests_;  // ClassesKey
   std::vector<SliceDestination> destinations_;
   std::vector<std::string> notes_;

@@ -505,9 +505,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
 }
 
 // `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed;
-// each destination's classes by SlicePlan::ClassesKey.
+// the plan's classes by SlicePlan::ClassTableDigest, each destination's by
+// SlicePlan::ClassesKey.
 std::string ChunkWork(const VerifyOptions& o,
                       const std::vector<SliceDestination>& dests, size_t begin,
+                      const std::string& class_table,
                       const std::vector<std::string>& class_keys) {
   std::string w;
   auto field = [&w](const std::string& s) {
@@ -517,6 +519,7 @@ std::string ChunkWork(const VerifyOptions& o,
   field("max_findings=" + std::to_string(o.max_findings));
   field(o.keys_by_namespace ? "keys=namespace" : "keys=mesh");
   for (const std::string& p : o.properties) field("property=" + p);
+  field("class-table=" + class_table);
   for (size_t i = 0; i < class_keys.size(); ++i) {
     const SliceDestination& d = dests[begin + i];
     field(d.service ? "service" : "pod");
@@ -574,7 +577,7 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
       std::vector<std::string> keys;
       for (size_t i = begin; i < end; ++i)
         keys.push_back(plan.ClassesKey(dests[i]));
-      work = ChunkWork(options, dests, begin, keys);
+      work = ChunkWork(options, dests, begin, plan.ClassTableDigest(), keys);
       if (std::optional<VerifyChunk> hit = options.cache->Find(work)) {
         chunk = std::move(*hit);
         // Seconds are this run's: none were spent proving it.
