@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <set>
 
 #include "cli/commands.h"
@@ -26,6 +27,15 @@ std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
     for (const Diagnostic& d : sc->mesh.notes)
       if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
   return sc;
+}
+
+KeepUntilExit::~KeepUntilExit() {
+  if (!keep_ || !sc_) return;
+  // Reachable from a static until the process ends, so it is no leak to
+  // LeakSanitizer either.
+  static auto* kept = new std::vector<std::unique_ptr<Scenario>>();
+  kept->push_back(std::make_unique<Scenario>(std::move(*sc_)));
+  sc_.reset();
 }
 
 bool WriteFile(const std::string& path,

@@ -14,8 +14,8 @@ namespace meshsim {
 // may change, so caches and result files can name it.
 inline constexpr char kMeshsimVersion[] = "0.6.0";
 
-// `process_exits_after`: main() returns right after, so large solver state
-// need not be freed (verify/diff.h DiffOptions).
+// `process_exits_after`: main() returns right after, so a loaded scenario
+// need not be freed (cli/commands.h KeepUntilExit).
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err, bool process_exits_after = false);
 

@@ -94,6 +94,7 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
       LoadScenario(o.old_scenario, "nothing compared", load_err, old_diags);
   Diagnostics new_diags;
   std::optional<Scenario> b;
+  const KeepUntilExit keep_a(a, io), keep_b(b, io);
   if (a) b = LoadNewVersion(o, load_err, new_diags);
   io.err << load_err.str();
   if (!a || !b) return 2;

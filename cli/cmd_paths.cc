@@ -50,6 +50,7 @@ int RunPaths(const PathsOptions& o, const Streams& io) {
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "no paths computed", io.err, diags,
                    /*quiet_mesh_warnings=*/true);
+  const KeepUntilExit keep(sc, io);
   if (!sc) return 2;
   if (auto error = ApplyRequestOverrides(o.overrides, *sc)) {
     io.err << "meshsim: error: " << *error << "\n";

@@ -99,6 +99,7 @@ int RunRun(const RunCmdOptions& o, const Streams& io) {
   std::ostringstream load_err;
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing simulated", load_err, diags);
+  const KeepUntilExit keep(sc, io);
   io.err << load_err.str();
   if (!sc) return 2;
   if (o.replications > 1 || o.shard.parsed)
@@ -159,6 +160,7 @@ int RunAnalyze(const std::string& path, const std::string& format,
   Diagnostics diags;
   std::optional<Scenario> sc =
       LoadScenario(path, "nothing analysed", io.err, diags);
+  const KeepUntilExit keep(sc, io);
   if (!sc) return 2;
   const AnalyticResult a = Analyze(BuildSimModel(*sc));
   if (format == "json") {

@@ -104,6 +104,7 @@ int RunVerify(const VerifyCmdOptions& o, const Streams& io) {
   const CacheRecording recording(!o.cache.empty());
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing verified", load_err, diags);
+  const KeepUntilExit keep(sc, io);
   io.err << load_err.str();
   if (!sc) return 2;
   VerifyOptions options = o.verify;
@@ -151,6 +152,7 @@ int RunReport(const ReportCmdOptions& o, const Streams& io) {
   Diagnostics diags;
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "no report written", io.err, diags);
+  const KeepUntilExit keep(sc, io);
   if (!sc) return 2;
   const ScenarioReview r = ReviewScenario(*sc, o.seed.value_or(sc->seed));
   // A `sweep:` block is run too, and plotted (docs/capacity.md).

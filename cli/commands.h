@@ -21,11 +21,30 @@ namespace meshsim::cli {
 struct Streams {
   std::ostream& out;
   std::ostream& err;
-  // main() returns right after: large solver state need not be freed.
+  // main() returns right after: a loaded scenario need not be freed.
   bool process_exits_after = false;
   // The subcommand and the arguments that decide its result (the shard
   // options, -j and the output options removed): what a shard records.
   std::vector<std::string> work;
+};
+
+// Leaves a loaded scenario to the operating system when main() exits right
+// after (Streams::process_exits_after): freeing a 10x mesh object by object
+// takes about a second and changes nothing. In-process callers (the tests)
+// free it as usual. Declared right after the scenario, it runs first:
+//   std::optional<Scenario> sc = LoadScenario(...);
+//   const KeepUntilExit keep(sc, io);
+class KeepUntilExit {
+ public:
+  KeepUntilExit(std::optional<Scenario>& sc, const Streams& io)
+      : sc_(sc), keep_(io.process_exits_after) {}
+  KeepUntilExit(const KeepUntilExit&) = delete;
+  KeepUntilExit& operator=(const KeepUntilExit&) = delete;
+  ~KeepUntilExit();
+
+ private:
+  std::optional<Scenario>& sc_;
+  bool keep_;
 };
 
 // `--shard I/N --shard-out FILE` (docs/scale-out.md).

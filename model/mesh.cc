@@ -4,8 +4,10 @@
 #include <cctype>
 #include <set>
 #include <string_view>
+#include <thread>
 
 #include "model/labels.h"
+#include "model/parallel.h"
 #include "model/peering.h"
 
 namespace meshsim {
@@ -698,10 +700,10 @@ std::vector<size_t> CanonicalOrder(const Cluster& c) {
 }
 
 // Pods without spec.nodeName go round-robin over the nodes; then networks
-// and addresses (10.<10+cluster>.x.y), skipping addresses already taken.
+// and addresses (10.<10+cluster>.x.y), skipping addresses the manifests give.
 void PlaceAndAddress(Cluster& c, int cluster_index,
                      const std::vector<size_t>& order,
-                     std::set<std::string>& used_ips) {
+                     const std::set<std::string>& given_ips) {
   std::vector<size_t> unplaced;
   for (size_t i : order) {
     const Workload& w = c.workloads[i];
@@ -723,8 +725,7 @@ void PlaceAndAddress(Cluster& c, int cluster_index,
     }
     std::string ip;
     do ip = Ip(10, 10 + cluster_index, next_ip++);
-    while (used_ips.count(ip));
-    used_ips.insert(ip);
+    while (given_ips.count(ip));  // next_ip only grows: none made twice
     w.ip = ip;
   }
 }
@@ -851,25 +852,40 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
 }  // namespace
 
 void Mesh::Finalize(Diagnostics& diags) {
-  std::set<std::string> used_ips;
+  // Addresses the manifests give, in any cluster; the addresses
+  // PlaceAndAddress makes up are 10.<10+cluster>.x.y, so no two clusters
+  // make up the same one and each cluster needs only its own as well.
+  std::set<std::string> given_ips;
   for (Cluster& c : clusters)
     for (const Workload& w : c.workloads)
-      if (!w.ip.empty()) used_ips.insert(w.ip);
-  for (size_t ci = 0; ci < clusters.size(); ++ci) {
+      if (!w.ip.empty()) given_ips.insert(w.ip);
+  // One cluster per thread: each step reads and writes its own cluster only.
+  // Notes and diagnostics are kept per cluster and merged in cluster order,
+  // so they read as if the clusters had been finalized one after another.
+  std::vector<std::vector<Diagnostic>> cluster_notes(clusters.size());
+  std::vector<Diagnostics> cluster_diags(clusters.size());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  ParallelFor(clusters.size(), static_cast<int>(cores), [&](size_t ci) {
     Cluster& c = clusters[ci];
+    std::vector<Diagnostic>& c_notes = cluster_notes[ci];
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
-    ApplyDiscoverySelectors(istio, c, notes);
+    ApplyDiscoverySelectors(istio, c, c_notes);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
-      AddSoloAutoWaypoints(c, notes);
+      AddSoloAutoWaypoints(c, c_notes);
     }
     DeriveGateways(c, replica_overrides);
     DeriveRouters(c);
     const std::vector<size_t> order = CanonicalOrder(c);
-    PlaceAndAddress(c, static_cast<int>(ci), order, used_ips);
+    PlaceAndAddress(c, static_cast<int>(ci), order, given_ips);
     for (Workload& w : c.workloads) DeriveCapture(c, w);
-    IndexWorkloads(c, diags);
-    IndexServices(istio, c, static_cast<int>(ci), order, diags);
+    IndexWorkloads(c, cluster_diags[ci]);
+    IndexServices(istio, c, static_cast<int>(ci), order, cluster_diags[ci]);
+  });
+  for (size_t ci = 0; ci < clusters.size(); ++ci) {
+    notes.insert(notes.end(), cluster_notes[ci].begin(),
+                 cluster_notes[ci].end());
+    diags.Append(cluster_diags[ci]);
   }
   // §15.2: peering reads every cluster's services and bindings, then adds
   // the generated ServiceEntries, which are indexed like the others.
