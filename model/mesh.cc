@@ -859,9 +859,8 @@ void Mesh::Finalize(Diagnostics& diags) {
   for (Cluster& c : clusters)
     for (const Workload& w : c.workloads)
       if (!w.ip.empty()) given_ips.insert(w.ip);
-  // One cluster per thread: each step reads and writes its own cluster only.
-  // Notes and diagnostics are kept per cluster and merged in cluster order,
-  // so they read as if the clusters had been finalized one after another.
+  // A thread per cluster, each step touching its own cluster only; notes and
+  // diagnostics are merged in cluster order, as if run one after another.
   std::vector<std::vector<Diagnostic>> cluster_notes(clusters.size());
   std::vector<Diagnostics> cluster_diags(clusters.size());
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
