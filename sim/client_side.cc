@@ -283,6 +283,16 @@ void Builder::Uncaptured(Vertex v, const State& src, const State& n,
                          const std::string& why, double share) {
   if (n.svc >= 0) {
     const Service& svc = S(n.svc_cluster, n.svc);
+    if (svc.peered) {
+      // §15.2 addressing: only the mesh's DNS proxies (ztunnel's, a
+      // sidecar's) answer for a peering name; no real DNS has it.
+      Fail(v,
+           svc.Hostname() +
+               " is a peering name, which only the mesh's DNS proxies "
+               "resolve: a client outside the mesh gets no address (§15.2)",
+           why, share);
+      return;
+    }
     if (svc.kind == "ServiceEntry" || n.svc_cluster != src.cluster) {
       ToExternal(v, svc.Hostname() + ":" + std::to_string(n.port),
                  why + "; " + SvcName(n.svc_cluster, n.svc) +

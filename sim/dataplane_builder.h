@@ -202,9 +202,12 @@ class Builder {
   std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp, int client_wl,
                                       const Service* svc = nullptr) const;
   const Service* PeerView(int ci, const Service& s) const;
-  std::vector<EpRef> EastWestFor(const std::string& network) const;
+  // The east-west gateway replicas that serve `network`: with peering, the
+  // gateway of cluster `owner` (the exporter's own, §15.2); otherwise the
+  // first cluster's on that network that has one (§7.2).
+  std::vector<EpRef> EastWestFor(const std::string& network, int owner) const;
   void ToEastWest(Vertex from, const State& base, int svc_cluster, int svc,
-                  int port, const std::string& network,
+                  int port, const std::string& network, int owner,
                   const std::string& header, const std::string& why,
                   double share = 1.0, int route = -1);
   void ToWaypoint(Vertex from, const State& base, int ci, const EpRef& replica,

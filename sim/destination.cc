@@ -244,7 +244,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   }
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<std::pair<EpRef, double>> local;
-  std::map<std::string, double> remote;  // network -> endpoint weight
+  // (network, the exporting cluster with peering, else -1) -> weight
+  std::map<std::pair<std::string, int>, double> remote;
   double total = 0;
   for (size_t i = 0; i < eps.size(); ++i) {
     const EpRef& e = eps[i];
@@ -254,7 +255,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       local.emplace_back(e, w);
       total += w;
     } else if (allow_remote_network && multi_network_) {
-      remote[net] += w;
+      remote[{net, peering_ ? e.cluster : -1}] += w;
       total += w;
     }
   }
@@ -264,9 +265,10 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   for (const auto& [e, w] : local)
     ToEndpoint(from, base, e, TargetPort(s, port, e), why, share * w / total,
                route);
-  for (const auto& [net, w] : remote)
-    ToEastWest(from, base, svc_cluster, svc, port, net, header,
-               why + "; endpoints in network " + net +
+  for (const auto& [where, w] : remote)
+    ToEastWest(from, base, svc_cluster, svc, port, where.first, where.second,
+               header,
+               why + "; endpoints in network " + where.first +
                    " are reached through its gateway",
                share * w / total, route);
   if (s.kind == "ServiceEntry" &&

@@ -55,28 +55,36 @@ const Service* Builder::PeerView(int ci, const Service& s) const {
   return nullptr;
 }
 
-std::vector<EpRef> Builder::EastWestFor(const std::string& network) const {
-  std::vector<EpRef> out;
+std::vector<EpRef> Builder::EastWestFor(const std::string& network,
+                                        int owner) const {
   for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+    if (peering_ && static_cast<int>(oi) != owner) continue;
     const Cluster& o = mesh_.clusters[oi];
+    std::vector<EpRef> out;
     for (const auto& [key, gw] : o.gateways) {
       if (gw.role != GatewayRole::kEastWest || gw.network != network) continue;
       for (int wi : ReadyPods(o, key))
         out.push_back({static_cast<int>(oi), wi});
     }
+    if (!out.empty()) return out;
   }
-  return out;
+  return {};
 }
 
 void Builder::ToEastWest(Vertex from, const State& base, int svc_cluster,
                          int svc, int port, const std::string& network,
-                         const std::string& header, const std::string& why,
-                         double share, int route) {
-  std::vector<EpRef> ew = EastWestFor(network);
+                         int owner, const std::string& header,
+                         const std::string& why, double share, int route) {
+  std::vector<EpRef> ew = EastWestFor(network, owner);
   if (ew.empty()) {
     Fail(from,
-         "no east-west gateway serves network " + network +
-             ": cross-network traffic is never sent without one (§7.2)",
+         peering_ ? "cluster " + mesh_.clusters[owner].name +
+                        " has no ready east-west gateway: its endpoints are "
+                        "not reachable from network " +
+                        mesh_.clusters[base.cluster].network + " (§15.2)"
+                  : "no east-west gateway serves network " + network +
+                        ": cross-network traffic is never sent without one "
+                        "(§7.2)",
          why, share);
     return;
   }
@@ -109,7 +117,8 @@ void Builder::ToWaypoint(Vertex from, const State& base, int ci,
   if (rw.network != mesh_.clusters[ci].network) {
     // §7.2: a remote replica is reached through that network's east-west
     // gateway, which routes by the inner service hostname.
-    ToEastWest(from, base, svc_cluster, svc, port, rw.network, header,
+    ToEastWest(from, base, svc_cluster, svc, port, rw.network, replica.cluster,
+               header,
                why + "; no local replica of waypoint " + wp.Key() +
                    ", so a replica in network " + rw.network + " is used",
                share, route);

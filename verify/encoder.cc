@@ -8,6 +8,7 @@
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/policy.h"
+#include "verify/encoder_plan.h"
 #include "verify/mutation.h"
 #include "verify/route_signature.h"
 
@@ -21,11 +22,14 @@ Encoder::Encoder(const Scenario& sc, z3::context& c,
       classes_(&classes),
       slice_(sc, c),
       index_(index ? std::move(index) : IndexPrincipals(sc)) {
-  // HasEastWest is asked per remote endpoint: scanning here, once.
-  for (const Cluster& cl : sc.mesh.clusters)
-    for (const auto& [k, g] : cl.gateways)
-      if (g.role == GatewayRole::kEastWest && HasReadyPod(cl, k))
-        east_west_networks_.insert(g.network);
+  // EastWestCluster is asked per remote endpoint: scanning here, once.
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci)
+    for (const auto& [k, g] : sc.mesh.clusters[ci].gateways)
+      if (g.role == GatewayRole::kEastWest &&
+          HasReadyPod(sc.mesh.clusters[ci], k)) {
+        east_west_first_.emplace(g.network, static_cast<int>(ci));
+        east_west_at_.insert({static_cast<int>(ci), g.network});
+      }
 }
 
 const std::string& Encoder::Principal(int id) const {
@@ -278,64 +282,6 @@ z3::expr Encoder::IdIn(const z3::expr& pid, const z3::expr& has_id,
 }
 
 // ---- a service reached by its VIP -------------------------------------------
-// What ServiceSlice decides before it builds a term: where the service has an
-// address, its endpoints, and which cluster's view each source class uses.
-struct Encoder::ServicePlan {
-  const Scenario* sc = nullptr;
-  std::string key;
-  std::vector<int> clusters;      // the clusters that give it a VIP
-  const Service* base = nullptr;  // its object in the first of them
-  std::vector<char> global;       // per cluster: a global service or waypoint
-  std::vector<Endpoint> eps;
-  // Per source class: the cluster whose view it uses, -1 if it cannot reach
-  // the service.
-  std::vector<int> view;
-  // Per source class: an ingress whose route to the service no
-  // ReferenceGrant allows (§9): it answers 500 itself.
-  std::vector<char> refused;
-  bool multi = false;
-  bool interop = false;
-  bool peered = false;               // §15.2: a peering-generated entry
-  std::map<int, ServiceView> views;  // per cluster of `clusters`
-  // §9 (encoder_routes.cc): the service's routes, when encoded.
-  std::optional<RoutePlan> routes;
-
-  const Service* In(int ci) const {
-    return sc->mesh.clusters[ci].FindService(key);
-  }
-  bool GlobalIn(int ci) const { return global[static_cast<size_t>(ci)] != 0; }
-};
-
-// The terms ServiceSlice gathers over its (source class, endpoint) pairs.
-struct Encoder::ServiceTerms {
-  // Each term is a case of one (source class, endpoint) pair: at most one
-  // pair holds for a request (src and ep name it), so the pairs' cases are
-  // exclusive and their disjunctions and choices are built flat.
-  explicit ServiceTerms(z3::context& c)
-      : valid(c),
-        pass_terms(c),
-        ew_pass(c),
-        remote_no_gw(c),
-        route_fail(c),
-        routed(c),
-        route_bypass(c),
-        fail_terms(c),
-        fail_ew_terms(c),
-        deny_terms(c) {}
-  AnyOf valid, pass_terms, ew_pass, remote_no_gw;
-  // Per pair: the identity the destination sees, whether it has one, and
-  // the last waypoint passed (ExclusiveCases columns).
-  enum { kPrincipal, kHasId, kVia };
-  ExclusiveCases seen;
-  // §9: a routing proxy found no rule for the request (404), or sent it to
-  // a backend its rule picks.
-  AnyOf route_fail, routed;
-  AnyOf route_bypass;  // K11: routed past the backend's own waypoint
-  // Fail closed (§3.6) before a waypoint is reached (the client side's
-  // bound waypoint has no ready replica) or at the east-west gateway.
-  AnyOf fail_terms, fail_ew_terms, deny_terms;
-};
-
 std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   ServicePlan plan = PlanService(key);
   if (plan.clusters.empty()) return std::nullopt;
@@ -433,11 +379,11 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       else
         plan.view[k] = -1;
     }
-    if (cls.kind == "uncaptured" && base.kind == "ServiceEntry")
+    if (cls.kind == "uncaptured" && base.kind == "ServiceEntry" && !plan.peered)
       plan.view[k] = -1;  // kube-proxy
   }
   plan.multi = MultiNetwork();
-  if (plan.peered) {
+  if (PeeringOn(sc_.mesh)) {
     std::set<std::string> nets;
     for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
     plan.multi = nets.size() > 1;  // peering sends double HBONE itself
@@ -454,6 +400,13 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
   const SourceClass& cls = classes()[k];
   const ServiceView& v = plan.views.at(plan.view[k]);
   z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
+  if (cls.kind == "uncaptured" && plan.peered) {
+    // §15.2 addressing: no DNS outside the mesh resolves a peering name.
+    const z3::expr ends = is_k && e.ep == 0;
+    t.valid.Add(ends);
+    t.fail_terms.Add(ends);
+    return;
+  }
   // §3.1 / §5 / §6 / §15.1: does this client's first proxy send to the
   // service waypoint?
   z3::expr local = c_.bool_val(false);
@@ -492,27 +445,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Endpoint& ep = e.eps[i];
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
-  const bool same_cluster = ep.cluster == cls.cluster;
   const bool same_network = pod.network == home.network;
-  // Which endpoints this client's data plane may pick.
-  bool reach = same_cluster || (plan.GlobalIn(vc) && plan.GlobalIn(ep.cluster));
-  if (cls.kind == "uncaptured") reach = same_cluster;
-  if (cls.kind == "sidecar") reach = reach && same_network;
-  if (!same_network && !plan.multi) reach = false;
-  if (!same_network && cls.kind == "ingress")
-    reach = reach && ver.AtLeast(1, 30) &&
-            sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
-  // §15.2: a peered entry reaches its exporters' pods; Envoy clients cross
-  // networks with ENABLE_AMBIENT_ENVOY_MULTI_NETWORK.
-  const bool envoy_multi =
-      sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
-  if (plan.peered) {
-    const Service& vs = *plan.In(vc);
-    reach = PeerExports(vs, ep.cluster) &&
-            (same_network ||
-             (plan.multi && (cls.kind == "ambient" || envoy_multi)));
-  }
-  if (!reach) return;
+  if (!Reaches(plan, cls, vc, ep)) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   if (plan.routes) {
     // §9, §6: the service waypoint, or a sidecar client, applies the
@@ -530,10 +464,11 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
   if (!same_network &&
-      !(plan.peered ? envoy_multi
-                    : ver.AtLeast(1, 28) &&
-                          sc_.mesh.istio.Flag(
-                              "AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
+      !(PeeringOn(sc_.mesh)
+            ? sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
+            : ver.AtLeast(1, 28) &&
+                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT",
+                                      true)))
     ok = !local;
   t.valid.Add(here && ok);
   z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t);
@@ -583,53 +518,6 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
 }
 
-// §7.2: whether the east-west gateway of endpoint `e.eps[i]`'s network sends
-// the request to its cluster's waypoint, deciding by the x-istio-source
-// header and its own cluster's binding; false on the client's own network.
-z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
-                                const z3::expr& local, size_t i,
-                                const z3::expr& here, const Encoded& e,
-                                ServiceTerms& t) {
-  const SourceClass& cls = classes()[k];
-  const IstioVersion ver =
-      sc_.mesh.clusters[cls.cluster].VersionOr(sc_.mesh.istio.version);
-  const Endpoint& ep = e.eps[i];
-  const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
-  z3::expr ew = c_.bool_val(false);
-  if (pod.network == sc_.mesh.clusters[cls.cluster].network) return ew;
-  if (!HasEastWest(pod.network)) t.remote_no_gw.Add(here);
-  const Service* rs = plan.In(ep.cluster);
-  if (!rs) return ew;
-  const ServiceView& rv = plan.views.at(ep.cluster);
-  const IstioVersion bver =
-      sc_.mesh.clusters[ep.cluster].VersionOr(sc_.mesh.istio.version);
-  // §15.2: Solo's Envoys stamp `gateway` and its E/W gateway reads it in
-  // any release.
-  const bool new_headers = ver.AtLeast(1, 31) || plan.peered;
-  z3::expr header_waypoint =
-      local || c_.bool_val(cls.kind == "ingress" && !new_headers);
-  z3::expr header_gateway =
-      !local && c_.bool_val(cls.kind == "ingress" && new_headers);
-  z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28) && !plan.peered) ||
-                   (!header_waypoint &&
-                    z3::ite(header_gateway,
-                            c_.bool_val((bver.AtLeast(1, 31) || plan.peered) &&
-                                        rv.ingress_opt_in),
-                            c_.bool_val(true)));
-  if (Mutated(Mutation::kEastWestAlwaysToWaypoint))  // wrong on purpose
-    to_wp = c_.bool_val(true);
-  ew = rv.bound && to_wp;
-  for (const auto& [gw, b] : rv.per) {
-    // E/W uses its own cluster's replicas only (§3.6: fail closed).
-    const bool ready = plan.peered && !GlobalWaypointLabel(*rs).empty()
-                           ? slice_.CopyHealthy(*rs, *gw)
-                           : LocalReady(ep.cluster, *gw);
-    if (!ready) t.fail_ew_terms.Add(here && ew && b);
-    t.deny_terms.Add(here && ew && b && WaypointDenies(e, ep.cluster, *gw, rs));
-  }
-  return ew;
-}
-
 // The slice's passes, outcome, admitted requests and intent from the terms
 // gathered per (source class, endpoint).
 void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
@@ -645,7 +533,7 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   any_ew.Add(t.fail_ew_terms.Build());
   const z3::expr failed_ew = any_ew.Build();
   const z3::expr denied_wp = t.deny_terms.Build();
-  const z3::expr failed = failed_local || failed_ew;
+  const z3::expr denied_ew = t.deny_ew_terms.Build();
   const z3::expr dst_principal =
       t.seen.Build(ServiceTerms::kPrincipal, c_.int_val(-1));
   const z3::expr dst_has_id =
@@ -667,12 +555,18 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
                                             c_.int_val(1), c_.int_val(0)));
   e.via = z3::ite(failed_local, c_.string_val(""),
                   t.seen.Build(ServiceTerms::kVia, e.via));
-  // A waypoint decides its policies before it routes (a 404 after them).
-  e.outcome = z3::ite(failed, c_.int_val(2),
-                      z3::ite(denied_wp, c_.int_val(1),
-                              z3::ite(route_fail, c_.int_val(2),
-                                      z3::ite(denied_dst.Build(), c_.int_val(1),
-                                              c_.int_val(0)))));
+  // In the order the hops decide: the client side's waypoint (fail closed,
+  // its policies, then its routes: a 404), the east-west gateway and the
+  // waypoint behind it, the destination.
+  const z3::expr two = c_.int_val(2), one = c_.int_val(1);
+  e.outcome =
+      z3::ite(failed_local, two,
+              z3::ite(denied_wp, one,
+                      z3::ite(route_fail, two,
+                              z3::ite(failed_ew, two,
+                                      z3::ite(denied_ew, one,
+                                              z3::ite(denied_dst.Build(), one,
+                                                      c_.int_val(0)))))));
   e.valid = t.valid.Build();
   if (!plan.base->ports.empty()) {
     AnyOf in(c_);
@@ -853,17 +747,6 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
   }
   waypoint_denies_.emplace(key, denied);
   return denied;
-}
-
-bool Encoder::MultiNetwork() const {
-  std::set<std::string> nets;
-  for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
-  return nets.size() > 1 &&
-         sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
-}
-
-bool Encoder::HasEastWest(const std::string& network) const {
-  return east_west_networks_.count(network) > 0;
 }
 
 bool Encoder::LocalReady(int ci, const Gateway& gw) const {

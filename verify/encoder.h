@@ -204,7 +204,15 @@ class Encoder {
                           const Service* svc);
 
   bool MultiNetwork() const;
-  bool HasEastWest(const std::string& network) const;
+  // Whether source class `cls`, using cluster `vc`'s view of the service,
+  // may pick endpoint `ep` (§7.2, §15.2).
+  bool Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
+               const Endpoint& ep) const;
+  // §7.2 / §15.2: the cluster whose east-west gateway takes traffic for an
+  // endpoint of cluster `ep_cluster` on `network` from other networks, or
+  // -1 when none does.
+  int EastWestCluster(const std::string& network, int ep_cluster,
+                      bool peered) const;
   bool LocalReady(int ci, const Gateway& gw) const;
   bool IsGatewayService(int ci, const Service& s) const;
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
@@ -235,8 +243,10 @@ class Encoder {
   std::vector<std::string> extra_principals_;
   std::map<std::string, int> extra_ids_;
   std::set<std::string> header_names_, claim_names_;
-  // The networks with a ready east-west gateway (HasEastWest).
-  std::set<std::string> east_west_networks_;
+  // Ready east-west gateways (EastWestCluster): the first cluster with one
+  // per network, and every (cluster, network) pair.
+  std::map<std::string, int> east_west_first_;
+  std::set<std::pair<int, std::string>> east_west_at_;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>

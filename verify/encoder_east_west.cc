@@ -1,0 +1,121 @@
+// Across clusters and networks (§7.2, §15.2): which endpoints a client's
+// data plane may pick, and what the east-west gateway in front of a remote
+// network's endpoint does with the request.
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "verify/encoder.h"
+#include "verify/encoder_plan.h"
+#include "verify/mutation.h"
+
+namespace meshsim::verify {
+
+bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
+                      const Endpoint& ep) const {
+  const Cluster& home = sc_.mesh.clusters[cls.cluster];
+  const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
+  const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  const bool same_cluster = ep.cluster == cls.cluster;
+  const bool same_network = pod.network == home.network;
+  bool reach = same_cluster || (plan.GlobalIn(vc) && plan.GlobalIn(ep.cluster));
+  if (cls.kind == "uncaptured") reach = same_cluster;  // kube-proxy
+  if (cls.kind == "sidecar") reach = reach && same_network;
+  if (!same_network && !plan.multi) reach = false;
+  if (!same_network && cls.kind == "ingress")
+    reach = reach && ver.AtLeast(1, 30) &&
+            sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+  // §15.2: a peered entry reaches its exporters' pods, and a taken-over
+  // cluster.local Service the pods of the clusters it takes over (both
+  // read from ApplyPeering's output); Envoy clients cross networks with
+  // ENABLE_AMBIENT_ENVOY_MULTI_NETWORK.
+  const Service& vs = *plan.In(vc);
+  const bool taken_over =
+      std::find(vs.takeover_from.begin(), vs.takeover_from.end(),
+                ep.cluster) != vs.takeover_from.end();
+  if (cls.kind != "uncaptured" && (plan.peered || taken_over)) {
+    const bool envoy_multi =
+        sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
+    reach = (plan.peered ? PeerExports(vs, ep.cluster) : true) &&
+            (same_network ||
+             (plan.multi && (cls.kind == "ambient" || envoy_multi)));
+  }
+  return reach;
+}
+
+// §7.2: whether the east-west gateway of endpoint `e.eps[i]`'s network sends
+// the request to its cluster's waypoint, deciding by the x-istio-source
+// header and its own cluster's binding; false on the client's own network.
+z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
+                                const z3::expr& local, size_t i,
+                                const z3::expr& here, const Encoded& e,
+                                ServiceTerms& t) {
+  const SourceClass& cls = classes()[k];
+  const IstioVersion ver =
+      sc_.mesh.clusters[cls.cluster].VersionOr(sc_.mesh.istio.version);
+  const Endpoint& ep = e.eps[i];
+  // Solo's E/W gateway (with peering on) for peered entries and taken-over
+  // Services alike.
+  const bool solo = PeeringOn(sc_.mesh);
+  const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  z3::expr ew = c_.bool_val(false);
+  if (pod.network == sc_.mesh.clusters[cls.cluster].network) return ew;
+  const int gc = EastWestCluster(pod.network, ep.cluster, solo);
+  if (gc < 0) {
+    t.remote_no_gw.Add(here);
+    return ew;
+  }
+  // The gateway routes by its own cluster's entry: none there, it fails.
+  const Service* rs = plan.In(gc);
+  if (!rs) {
+    t.fail_ew_terms.Add(here);
+    return ew;
+  }
+  const ServiceView& rv = plan.views.at(gc);
+  const IstioVersion bver =
+      sc_.mesh.clusters[gc].VersionOr(sc_.mesh.istio.version);
+  // §15.2: Solo's Envoys stamp `gateway` and its E/W gateway reads it in
+  // any release.
+  const bool new_headers = ver.AtLeast(1, 31) || solo;
+  z3::expr header_waypoint =
+      local || c_.bool_val(cls.kind == "ingress" && !new_headers);
+  z3::expr header_gateway =
+      !local && c_.bool_val(cls.kind == "ingress" && new_headers);
+  z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
+                   (!header_waypoint &&
+                    z3::ite(header_gateway,
+                            c_.bool_val((bver.AtLeast(1, 31) || solo) &&
+                                        rv.ingress_opt_in),
+                            c_.bool_val(true)));
+  if (Mutated(Mutation::kEastWestAlwaysToWaypoint))  // wrong on purpose
+    to_wp = c_.bool_val(true);
+  ew = rv.bound && to_wp;
+  for (const auto& [gw, b] : rv.per) {
+    // E/W uses its own cluster's replicas only (§3.6: fail closed).
+    const bool ready = solo && !GlobalWaypointLabel(*rs).empty()
+                           ? slice_.CopyHealthy(*rs, *gw)
+                           : LocalReady(gc, *gw);
+    if (!ready) t.fail_ew_terms.Add(here && ew && b);
+    t.deny_ew_terms.Add(here && ew && b && WaypointDenies(e, gc, *gw, rs));
+  }
+  return ew;
+}
+
+bool Encoder::MultiNetwork() const {
+  std::set<std::string> nets;
+  for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
+  return nets.size() > 1 &&
+         sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true);
+}
+
+// Peering names each exporter's own gateway (its WorkloadEntry's address);
+// community Istio uses one gateway per network, the first it finds
+// (istio/istio#56960), here the first cluster in scenario order.
+int Encoder::EastWestCluster(const std::string& network, int ep_cluster,
+                             bool peered) const {
+  if (peered) return east_west_at_.count({ep_cluster, network}) ? ep_cluster : -1;
+  const auto it = east_west_first_.find(network);
+  return it == east_west_first_.end() ? -1 : it->second;
+}
+
+}  // namespace meshsim::verify

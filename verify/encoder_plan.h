@@ -1,0 +1,81 @@
+// What Encoder::ServiceSlice decides up front and the terms it gathers
+// (encoder.cc, encoder_east_west.cc): private to the encoder's sources.
+#ifndef MESHSIM_VERIFY_ENCODER_PLAN_H_
+#define MESHSIM_VERIFY_ENCODER_PLAN_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verify/encoder.h"
+#include "verify/encoding.h"
+
+namespace meshsim::verify {
+
+// What ServiceSlice decides before it builds a term: where the service has an
+// address, its endpoints, and which cluster's view each source class uses.
+struct Encoder::ServicePlan {
+  const Scenario* sc = nullptr;
+  std::string key;
+  std::vector<int> clusters;      // the clusters that give it a VIP
+  const Service* base = nullptr;  // its object in the first of them
+  std::vector<char> global;       // per cluster: a global service or waypoint
+  std::vector<Endpoint> eps;
+  // Per source class: the cluster whose view it uses, -1 if it cannot reach
+  // the service.
+  std::vector<int> view;
+  // Per source class: an ingress whose route to the service no
+  // ReferenceGrant allows (§9): it answers 500 itself.
+  std::vector<char> refused;
+  bool multi = false;
+  bool interop = false;
+  bool peered = false;               // §15.2: a peering-generated entry
+  std::map<int, ServiceView> views;  // per cluster of `clusters`
+  // §9 (encoder_routes.cc): the service's routes, when encoded.
+  std::optional<RoutePlan> routes;
+
+  const Service* In(int ci) const {
+    return sc->mesh.clusters[ci].FindService(key);
+  }
+  bool GlobalIn(int ci) const { return global[static_cast<size_t>(ci)] != 0; }
+};
+
+// The terms ServiceSlice gathers over its (source class, endpoint) pairs.
+struct Encoder::ServiceTerms {
+  // Each term is a case of one (source class, endpoint) pair: at most one
+  // pair holds for a request (src and ep name it), so the pairs' cases are
+  // exclusive and their disjunctions and choices are built flat.
+  explicit ServiceTerms(z3::context& c)
+      : valid(c),
+        pass_terms(c),
+        ew_pass(c),
+        remote_no_gw(c),
+        route_fail(c),
+        routed(c),
+        route_bypass(c),
+        fail_terms(c),
+        fail_ew_terms(c),
+        deny_terms(c),
+        deny_ew_terms(c) {}
+  AnyOf valid, pass_terms, ew_pass, remote_no_gw;
+  // Per pair: the identity the destination sees, whether it has one, and
+  // the last waypoint passed (ExclusiveCases columns).
+  enum { kPrincipal, kHasId, kVia };
+  ExclusiveCases seen;
+  // §9: a routing proxy found no rule for the request (404), or sent it to
+  // a backend its rule picks.
+  AnyOf route_fail, routed;
+  AnyOf route_bypass;  // K11: routed past the backend's own waypoint
+  // Fail closed (§3.6) before a waypoint is reached (the client side's
+  // bound waypoint has no ready replica) or at the east-west gateway.
+  AnyOf fail_terms, fail_ew_terms;
+  // Denied by the client side's waypoint, or by the one the east-west
+  // gateway sends to: the first before the gateway can fail, the second
+  // after.
+  AnyOf deny_terms, deny_ew_terms;
+};
+
+}  // namespace meshsim::verify
+
+#endif  // MESHSIM_VERIFY_ENCODER_PLAN_H_
