@@ -31,8 +31,8 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   // ENABLE_AMBIENT_ENVOY_MULTI_NETWORK.
   const Service& vs = *plan.In(vc);
   const bool taken_over =
-      std::find(vs.takeover_from.begin(), vs.takeover_from.end(),
-                ep.cluster) != vs.takeover_from.end();
+      std::find(vs.takeover_from.begin(), vs.takeover_from.end(), ep.cluster) !=
+      vs.takeover_from.end();
   if (cls.kind != "uncaptured" && (plan.peered || taken_over)) {
     const bool envoy_multi =
         sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
@@ -81,12 +81,12 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
       local || c_.bool_val(cls.kind == "ingress" && !new_headers);
   z3::expr header_gateway =
       !local && c_.bool_val(cls.kind == "ingress" && new_headers);
-  z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
-                   (!header_waypoint &&
-                    z3::ite(header_gateway,
-                            c_.bool_val((bver.AtLeast(1, 31) || solo) &&
-                                        rv.ingress_opt_in),
-                            c_.bool_val(true)));
+  z3::expr to_wp =
+      c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
+      (!header_waypoint &&
+       z3::ite(header_gateway,
+               c_.bool_val((bver.AtLeast(1, 31) || solo) && rv.ingress_opt_in),
+               c_.bool_val(true)));
   if (Mutated(Mutation::kEastWestAlwaysToWaypoint))  // wrong on purpose
     to_wp = c_.bool_val(true);
   ew = rv.bound && to_wp;
@@ -113,7 +113,8 @@ bool Encoder::MultiNetwork() const {
 // (istio/istio#56960), here the first cluster in scenario order.
 int Encoder::EastWestCluster(const std::string& network, int ep_cluster,
                              bool peered) const {
-  if (peered) return east_west_at_.count({ep_cluster, network}) ? ep_cluster : -1;
+  if (peered)
+    return east_west_at_.count({ep_cluster, network}) ? ep_cluster : -1;
   const auto it = east_west_first_.find(network);
   return it == east_west_first_.end() ? -1 : it->second;
 }

@@ -430,6 +430,39 @@ TEST(PathsTest, Case23_MulticlusterFailoverWithoutWaypoint) {
   EXPECT_EQ(paths[0].hops.back().cluster, "west");
 }
 
+// §7.2: istiod builds the split-horizon workload with the first east-west
+// gateway of a network (multicluster.go, istio/istio#56960). Clusters mid
+// and west share net-west and each has a gateway: every request to west's
+// pods goes through one gateway, the first cluster's (mid), which routes by
+// its own view: mid has hello's Service, so it reaches mid's pods.
+TEST(PathsTest, OneEastWestGatewayPerNetworkTheFirstClusters) {
+  World w;
+  w.Cluster("east", "net-east")
+      .Cluster("mid", "net-west")
+      .Cluster("west", "net-west");
+  for (const char* c : {"east", "mid", "west"}) {
+    w.Add(c, Ns("istio-system"));
+    w.Add(c, EastWest(c == std::string("east") ? "net-east" : "net-west"));
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+  }
+  w.Add("mid", Deploy("sample", "hello"));
+  w.Add("west", Deploy("sample", "hello"));
+  w.Add("east", Deploy("sample", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
+  const std::vector<Path> paths = PathsOf(w.Load(), "t");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    for (const Hop& h : p.hops)
+      if (h.kind == HopKind::kEastWest) {
+        EXPECT_EQ(h.cluster, "mid");
+      }
+    EXPECT_EQ(p.hops.back().cluster, "mid");
+  }
+}
+
 // §13 case 24: waypoint in both clusters, scaled to 0 in east (a kubectl dump
 // carries the generated Deployment), waypoint Service global: east uses west's.
 TEST(PathsTest, Case24_RemoteWaypointWhenLocalScaledToZero) {

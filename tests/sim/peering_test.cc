@@ -127,6 +127,62 @@ TEST(PeeringTest, FlatPeerIsReachedDirectlyRoutedPeerThroughItsGateway) {
   }
 }
 
+TEST(PeeringTest, AClientOutsideTheMeshCannotResolveAPeeringName) {
+  // Only the mesh's DNS proxies (ztunnel's, a sidecar's) answer for
+  // mesh.internal; no real DNS has the name.
+  World w = TwoClusters(kGlobal, kGlobal);
+  w.Add("a", Ns("plain"));
+  w.Add("a", Deploy("plain", "curl"));
+  w.Traffic("t", "{cluster: a, namespace: plain, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  std::vector<Path> p = PathsOf(w.Load(), "t");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].outcome, Outcome::kFailed);
+  EXPECT_NE(p[0].reason.find("only the mesh's DNS proxies resolve"),
+            std::string::npos)
+      << p[0].reason;
+}
+
+TEST(PeeringTest, AnExporterIsReachedThroughItsOwnGateway) {
+  // The WorkloadEntry autogen.<cluster>.<ns>.<svc> carries the exporter's
+  // own east-west gateway address: b (no gateway) is not reached through c's
+  // gateway although both are on net-b. a runs no cart pod, so its client
+  // fails over to net-b (PreferNetwork). Every gateway hop is c's.
+  World w(kPeering);
+  w.Cluster("a", "net-a", 1).Cluster("b", "net-b", 1).Cluster("c", "net-b", 1);
+  for (const std::string c : {"a", "b", "c"}) {
+    w.Add(c, Ns("shop", {{Ambient(), "ambient"}}));
+    if (c != "b") w.Add(c, EastWest(c == "a" ? "net-a" : "net-b"));
+    if (c != "a") w.Add(c, Deploy("shop", "cart-" + c, 1, {{"svc", "cart"}}));
+    w.Add(c, Svc("shop", "cart", 80, kGlobal, "", "cart-" + c));
+  }
+  w.Add("a", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("a", Deploy("client", "curl"));
+  w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  std::map<std::string, int> seen;  // outcome and last cluster
+  for (const Path& p : PathsOf(w.Load(), "t")) {
+    if (p.outcome == Outcome::kFailed) {
+      EXPECT_NE(p.reason.find("cluster b has no ready east-west gateway"),
+                std::string::npos)
+          << p.reason;
+      ++seen["failed"];
+    } else {
+      EXPECT_EQ(p.outcome, Outcome::kDelivered);
+      ++seen["delivered in " + p.hops.back().cluster];
+      for (const Hop& h : p.hops)
+        if (h.kind == HopKind::kEastWest) {
+          EXPECT_EQ(h.cluster, "c");
+        }
+    }
+  }
+  // b's own endpoint fails; c's gateway routes with c's entry, which
+  // lists its flat peer b's pod too.
+  EXPECT_EQ(seen,
+            (std::map<std::string, int>{
+                {"delivered in b", 1}, {"delivered in c", 1}, {"failed", 1}}));
+}
+
 TEST(PeeringTest, TakeoverGivesTheClusterLocalNameRemoteEndpoints) {
   // watcher.go shouldTakeoverInternal: global-only takes over; an explicit
   // solo.io/service-takeover=false on the local Service wins.
