@@ -94,6 +94,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "cluster while an exporter's Service uses one (§15.2). Fix: deploy "
        "the waypoint in every cluster of the service.",
        "docs/rules.md#waypoint-missing-in-cluster"},
+      {"east-west-gateways-share-network", RuleKind::kLint, kW, kW,
+       "Several east-west gateways on one network",
+       "More than one ready east-west gateway serves one network in a "
+       "community multicluster mesh: istiod sends that network's "
+       "cross-network traffic through one of them, whichever it finds first "
+       "(§7.2, istio/istio#56960), and each routes with its own cluster's "
+       "view. meshsim assumes the first cluster's. Fix: keep one east-west "
+       "gateway per network.",
+       "docs/rules.md#east-west-gateways-share-network"},
       {"waypoint-unavailable", RuleKind::kLint, kW, kW,
        "Bound waypoint has no ready replica",
        "A destination is bound to a waypoint that exists but has no ready "

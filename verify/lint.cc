@@ -3,6 +3,7 @@
 // order, which is the order of the findings.
 #include "verify/lint.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -201,6 +202,39 @@ void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
         o.name, {{os->kind, os->Key(), os->location}},
         "deploy the waypoint and the use-waypoint label in every cluster "
         "that runs the service"));
+  }
+}
+
+// §7.2: a network that more than one ready east-west gateway serves
+// (community only; Solo peering names each peer's own gateway, §15.2).
+void EastWestGatewaysShareNetwork(const Scenario& sc,
+                                  std::vector<Finding>& out) {
+  if (PeeringOn(sc.mesh) || sc.mesh.clusters.size() < 2) return;
+  std::map<std::string, std::vector<std::pair<const Cluster*, const Gateway*>>>
+      by_network;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const auto& [key, gw] : c.gateways)
+      if (gw.role == GatewayRole::kEastWest && HasReadyPod(c, key))
+        by_network[gw.network].push_back({&c, &gw});
+  for (const auto& [network, gws] : by_network) {
+    if (gws.size() < 2) continue;
+    std::string names;
+    std::vector<FindingObject> objects;
+    for (const auto& [c, gw] : gws) {
+      names += (names.empty() ? "" : ", ") + gw->Key() + " in " + c->name;
+      objects.push_back({"Gateway", gw->Key(), gw->location});
+    }
+    out.push_back(MakeFinding(
+        "east-west-gateways-share-network",
+        "network " + network + " has " + std::to_string(gws.size()) +
+            " east-west gateways (" + names +
+            "): istiod sends its cross-network traffic through one of them, "
+            "whichever it finds first, and that gateway routes with its own "
+            "cluster's view; meshsim assumes " + gws.front().second->Key() +
+            " in " + gws.front().first->name + " (§7.2, istio/istio#56960)",
+        gws[1].first->name, std::move(objects),
+        "keep one east-west gateway per network (remove the others, or put "
+        "their clusters on networks of their own)"));
   }
 }
 
@@ -410,6 +444,7 @@ LintResult Lint(const Scenario& sc) {
     IngressRoutes(sc, c, result.double_l7_concerned, out);
   }
   UndiscoveredNamespace(sc, out);
+  EastWestGatewaysShareNetwork(sc, out);
   return result;
 }
 
