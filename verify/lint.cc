@@ -230,8 +230,9 @@ void EastWestGatewaysShareNetwork(const Scenario& sc,
             " east-west gateways (" + names +
             "): istiod sends its cross-network traffic through one of them, "
             "whichever it finds first, and that gateway routes with its own "
-            "cluster's view; meshsim assumes " + gws.front().second->Key() +
-            " in " + gws.front().first->name + " (§7.2, istio/istio#56960)",
+            "cluster's view; meshsim assumes " +
+            gws.front().second->Key() + " in " + gws.front().first->name +
+            " (§7.2, istio/istio#56960)",
         gws[1].first->name, std::move(objects),
         "keep one east-west gateway per network (remove the others, or put "
         "their clusters on networks of their own)"));
