@@ -263,6 +263,7 @@ Service PeeredEntry(const Mesh& mesh, int ai, const Group& g,
       if (global_wps[ai].count(remote_wp)) p.waypoint_clusters.push_back(ai);
       for (int pi : a.peer_clusters)
         if (mesh.clusters[pi].network == a.network &&
+            mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true) &&
             global_wps[pi].count(remote_wp))
           p.waypoint_clusters.push_back(pi);
       std::sort(p.waypoint_clusters.begin(), p.waypoint_clusters.end());

@@ -45,8 +45,11 @@ Builder::Builder(const Mesh& mesh, const TrafficEntry& t,
   for (const Cluster& c : mesh_.clusters) networks.insert(c.network);
   // §15.2: peering sends double HBONE to other networks itself.
   peering_ = PeeringEnabled(mesh_.istio);
+  flat_ = !peering_ || mesh_.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true);
+  // Peering sends double HBONE itself, also between clusters of one network
+  // that is not flat.
   multi_network_ =
-      networks.size() > 1 &&
+      (networks.size() > 1 || !flat_) &&
       (peering_ || mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true));
   RoutedRequest first;
   first.http = t_.http;

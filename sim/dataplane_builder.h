@@ -307,6 +307,9 @@ class Builder {
   ForwardingGraph::Impl& impl_;
   bool multi_network_ = false;
   bool peering_ = false;  // §15.2
+  // §15.2 PEERING_ENABLE_FLAT_NETWORKS: another cluster's pods on this
+  // network are reached directly (always so without peering).
+  bool flat_ = true;
   std::map<std::string, Vertex> by_key_;
   std::deque<std::pair<Vertex, State>> queue_;
   std::vector<RoutedRequest> requests_;

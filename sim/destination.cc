@@ -251,7 +251,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     const EpRef& e = eps[i];
     const std::string& net = W(e.cluster, e.wl).network;
     const double w = weight(i, e);
-    if (net == here) {
+    if (net == here && (flat_ || e.cluster == ci)) {
       local.emplace_back(e, w);
       total += w;
     } else if (allow_remote_network && multi_network_) {

@@ -114,7 +114,8 @@ void Builder::ToWaypoint(Vertex from, const State& base, int ci,
                          int target_wl, int port, const std::string& header,
                          const std::string& why, double share, int route) {
   const Workload& rw = W(replica.cluster, replica.wl);
-  if (rw.network != mesh_.clusters[ci].network) {
+  if (rw.network != mesh_.clusters[ci].network ||
+      (!flat_ && replica.cluster != ci)) {
     // §7.2: a remote replica is reached through that network's east-west
     // gateway, which routes by the inner service hostname.
     ToEastWest(from, base, svc_cluster, svc, port, rw.network, replica.cluster,

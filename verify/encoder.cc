@@ -386,7 +386,10 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   if (PeeringOn(sc_.mesh)) {
     std::set<std::string> nets;
     for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
-    plan.multi = nets.size() > 1;  // peering sends double HBONE itself
+    // Peering sends double HBONE itself, also within a network that is
+    // not flat (PEERING_ENABLE_FLAT_NETWORKS off).
+    plan.multi = nets.size() > 1 ||
+                 !sc_.mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true);
   }
   plan.interop =
       sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
@@ -444,8 +447,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Endpoint& ep = e.eps[i];
-  const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
-  const bool same_network = pod.network == home.network;
+  const bool direct = Direct(cls.cluster, ep);
   if (!Reaches(plan, cls, vc, ep)) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   if (plan.routes) {
@@ -463,7 +465,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   }
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
-  if (!same_network &&
+  if (!direct &&
       !(PeeringOn(sc_.mesh)
             ? sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
             : ver.AtLeast(1, 28) &&
@@ -471,7 +473,9 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                                       true)))
     ok = !local;
   t.valid.Add(here && ok);
-  z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t);
+  int gc = -1;  // the cluster of the east-west gateway in between, if any
+  z3::expr ew = EastWestTerms(plan, k, local, i, here, e, t, &gc);
+  const bool behind_gateway = !direct && gc >= 0 && plan.In(gc);
   t.ew_pass.Add(here && ew);
   t.pass_terms.Add(here && local);
   z3::expr no_waypoint_left = c_.bool_val(false);
@@ -495,17 +499,17 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
     has = has || (local && b);
   }
-  if (!same_network && plan.In(ep.cluster)) {
-    for (const auto& [gw, b] : plan.views.at(ep.cluster).per) {
-      p = z3::ite(ew && b, Pid(slice_.WaypointPrincipal(ep.cluster, *gw)), p);
+  if (behind_gateway) {
+    for (const auto& [gw, b] : plan.views.at(gc).per) {
+      p = z3::ite(ew && b, Pid(slice_.WaypointPrincipal(gc, *gw)), p);
       has = has || (ew && b);
     }
   }
   z3::expr via = c_.string_val("");
   for (const auto& [gw, b] : first)
     via = z3::ite(local && b, c_.string_val(gw->Key()), via);
-  if (!same_network && plan.In(ep.cluster))
-    for (const auto& [gw, b] : plan.views.at(ep.cluster).per)
+  if (behind_gateway)
+    for (const auto& [gw, b] : plan.views.at(gc).per)
       via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
   t.seen.Add(here, {p, has, via});
   // K11, §3.7: a waypoint's route sent the request to a backend whose own

@@ -189,7 +189,8 @@ class Encoder {
       const ServiceView& v, int vc, const SourceClass& cls, z3::expr* fail);
   z3::expr EastWestTerms(const ServicePlan& plan, size_t k,
                          const z3::expr& local, size_t i, const z3::expr& here,
-                         const Encoded& e, ServiceTerms& t);
+                         const Encoded& e, ServiceTerms& t,
+                         int* gateway_cluster);
   void FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t, Encoded& e);
 
   // The request variables have the same names in every slice, so that
@@ -208,6 +209,10 @@ class Encoder {
   // may pick endpoint `ep` (§7.2, §15.2).
   bool Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
                const Endpoint& ep) const;
+  // Whether a proxy in cluster `from` sends to endpoint `ep` directly (its
+  // own network; with peering, another cluster's pod only on a flat
+  // network, PEERING_ENABLE_FLAT_NETWORKS), not through a gateway.
+  bool Direct(int from, const Endpoint& ep) const;
   // §7.2 / §15.2: the cluster whose east-west gateway takes traffic for an
   // endpoint of cluster `ep_cluster` on `network` from other networks, or
   // -1 when none does.

@@ -18,6 +18,7 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   const bool same_cluster = ep.cluster == cls.cluster;
   const bool same_network = pod.network == home.network;
+  const bool direct = Direct(cls.cluster, ep);
   bool reach = same_cluster || (plan.GlobalIn(vc) && plan.GlobalIn(ep.cluster));
   if (cls.kind == "uncaptured") reach = same_cluster;  // kube-proxy
   if (cls.kind == "sidecar") reach = reach && same_network;
@@ -37,8 +38,7 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
     const bool envoy_multi =
         sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
     reach = (plan.peered ? PeerExports(vs, ep.cluster) : true) &&
-            (same_network ||
-             (plan.multi && (cls.kind == "ambient" || envoy_multi)));
+            (direct || (plan.multi && (cls.kind == "ambient" || envoy_multi)));
   }
   return reach;
 }
@@ -49,7 +49,7 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
 z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
                                 const z3::expr& local, size_t i,
                                 const z3::expr& here, const Encoded& e,
-                                ServiceTerms& t) {
+                                ServiceTerms& t, int* gateway_cluster) {
   const SourceClass& cls = classes()[k];
   const IstioVersion ver =
       sc_.mesh.clusters[cls.cluster].VersionOr(sc_.mesh.istio.version);
@@ -59,8 +59,9 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   const bool solo = PeeringOn(sc_.mesh);
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   z3::expr ew = c_.bool_val(false);
-  if (pod.network == sc_.mesh.clusters[cls.cluster].network) return ew;
+  if (Direct(cls.cluster, ep)) return ew;
   const int gc = EastWestCluster(pod.network, ep.cluster, solo);
+  *gateway_cluster = gc;
   if (gc < 0) {
     t.remote_no_gw.Add(here);
     return ew;
@@ -99,6 +100,13 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
     t.deny_ew_terms.Add(here && ew && b && WaypointDenies(e, gc, *gw, rs));
   }
   return ew;
+}
+
+bool Encoder::Direct(int from, const Endpoint& ep) const {
+  const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  if (pod.network != sc_.mesh.clusters[from].network) return false;
+  return ep.cluster == from || !PeeringOn(sc_.mesh) ||
+         sc_.mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true);
 }
 
 bool Encoder::MultiNetwork() const {

@@ -648,7 +648,9 @@ std::string RandomMesh(uint32_t seed) {
   y << "name: random " << seed << "\nistio: {version: \"";
   if (shape.solo) {
     y << pick({"1.28", "1.29", "1.31"})
-      << "\", distribution: solo, flags: {ENABLE_PEERING_DISCOVERY: true}}\n";
+      << "\", distribution: solo, flags: {ENABLE_PEERING_DISCOVERY: true"
+      << (rng() % 4 == 0 ? ", PEERING_ENABLE_FLAT_NETWORKS: false" : "")
+      << "}}\n";
   } else if (shape.clusters > 1) {
     y << pick({"1.28", "1.31"}) << "\", flags: {AMBIENT_ENABLE_MULTI_NETWORK: "
       << (shape.multi_net ? "true" : "false") << "}}\n";

@@ -37,8 +37,9 @@ const char* kPeering =
 // behind Service shop/cart (labels `svc_a` / `svc_b`), and a client curl in
 // an ambient namespace of a. `any`: traffic distribution Any on both.
 World TwoClusters(const KV& svc_a, const KV& svc_b, const KV& ns_labels = {},
-                  const std::string& net_b = "net-b", bool any = false) {
-  World w(kPeering);
+                  const std::string& net_b = "net-b", bool any = false,
+                  const std::string& istio = kPeering) {
+  World w(istio);
   w.Cluster("a", "net-a", 1).Cluster("b", net_b, 1);
   for (const std::string c : {"a", "b"}) {
     KV ns = ns_labels;
@@ -125,6 +126,28 @@ TEST(PeeringTest, FlatPeerIsReachedDirectlyRoutedPeerThroughItsGateway) {
               (std::map<std::string, double>{{"shop/cart-a-0", 0.5},
                                              {"shop/cart-b-0", 0.5}}));
   }
+}
+
+TEST(PeeringTest, WithoutFlatNetworksASameNetworkPeerIsBehindItsGateway) {
+  // PEERING_ENABLE_FLAT_NETWORKS=false: a peer on the client's own network
+  // gets one WorkloadEntry behind its east-west gateway, like another
+  // network's; the client's own cluster's pods stay direct.
+  World w = TwoClusters(kGlobal, kGlobal, {}, "net-a", /*any=*/true,
+                        "{version: \"1.29\", distribution: solo, flags: "
+                        "{ENABLE_PEERING_DISCOVERY: true, "
+                        "PEERING_ENABLE_FLAT_NETWORKS: false}}");
+  w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  std::map<std::string, std::string> via;  // landing pod -> hop kinds
+  for (const Path& p : PathsOf(w.Load(), "t")) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    via[p.hops.back().name] = testing::HopKinds(p);
+  }
+  EXPECT_EQ(
+      via,
+      (std::map<std::string, std::string>{
+          {"shop/cart-a-0", "workload ztunnel workload"},  // one node
+          {"shop/cart-b-0", "workload ztunnel eastwest ztunnel workload"}}));
 }
 
 TEST(PeeringTest, AClientOutsideTheMeshCannotResolveAPeeringName) {
