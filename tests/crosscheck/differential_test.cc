@@ -3,7 +3,7 @@
 // For every enumerated concrete request — each source class with a pod, each
 // service by VIP and each pod by IP, GET / on each declared port — the set of
 // (waypoint passes, outcome) the encoding allows must equal the set the path
-// function computes. Runs on every bundled scenario and on 500 seeded random
+// function computes. Runs on every bundled scenario and on 400 seeded random
 // meshes. Disagreements print the request and both answers.
 #include <gtest/gtest.h>
 
@@ -678,7 +678,7 @@ std::string RandomMesh(uint32_t seed) {
 TEST(DifferentialTest, RandomMeshes) {
   int total = 0;
   const char* env = std::getenv("MESHSIM_DIFF_MESHES");
-  const uint32_t meshes = env ? static_cast<uint32_t>(std::atoi(env)) : 500;
+  const uint32_t meshes = env ? static_cast<uint32_t>(std::atoi(env)) : 400;
   for (uint32_t seed = 1; seed <= meshes; ++seed) {
     std::string text = RandomMesh(seed);
     Diagnostics d;
