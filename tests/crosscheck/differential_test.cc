@@ -3,8 +3,13 @@
 // For every enumerated concrete request — each source class with a pod, each
 // service by VIP and each pod by IP, GET / on each declared port — the set of
 // (waypoint passes, outcome) the encoding allows must equal the set the path
-// function computes. Runs on every bundled scenario and on 400 seeded random
-// meshes. Disagreements print the request and both answers.
+// function computes. Two known approximations are checked as relations
+// instead (docs/semantics.md#engine-differences): PreferNetwork (the path
+// function's answers among the encoding's) and no reachable endpoint (the
+// encoding states none, the path function delivers none). Runs on every
+// bundled scenario and on 400 seeded random meshes of one to three clusters
+// (community or Solo); prints the requests compared by client kind, cluster
+// count and distribution. Disagreements print the request and both answers.
 #include <gtest/gtest.h>
 
 #include <algorithm>
