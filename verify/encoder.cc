@@ -516,7 +516,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
     t.route_bypass.Add(
-        here && local && e.http && !*plan.routes->no_match &&
+        here && local && e.http && plan.routes->to_other[i] &&
         via != c_.string_val(e.ep_intended[i]) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));

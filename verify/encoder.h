@@ -71,6 +71,8 @@ struct RoutePlan {
   std::optional<z3::expr> no_match;
   std::vector<char> in_base;
   std::vector<z3::expr> routed_to;
+  // Per endpoint: a rule sends there as another backend's pod (K11 asks).
+  std::vector<z3::expr> to_other;
 };
 
 class Encoder {

@@ -87,6 +87,7 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
   rp.no_match = !any;
   rp.in_base.assign(e.eps.size(), 1);
   rp.routed_to.assign(e.eps.size(), c_.bool_val(false));
+  rp.to_other.assign(e.eps.size(), c_.bool_val(false));
   e.ep_port.assign(e.eps.size(), 0);
   e.ep_svc.assign(e.eps.size(), nullptr);
   e.ep_intended.assign(e.eps.size(), "");
@@ -109,15 +110,16 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
           e.eps.push_back({ci, wi});
           rp.in_base.push_back(0);
           rp.routed_to.push_back(c_.bool_val(false));
+          rp.to_other.push_back(c_.bool_val(false));
           e.ep_port.push_back(0);
           e.ep_svc.push_back(nullptr);
           e.ep_intended.push_back("");
         }
         rp.routed_to[i] = rp.routed_to[i] || a.first;
-        // A pod of both the addressed service and another backend is
-        // taken as that backend's (its port and its own waypoint, for K11),
-        // also when a rule routes to the addressed service itself: such a
-        // request can be flagged K11 spuriously. Rare; left as it is.
+        // A pod of both the addressed service and another backend is that
+        // backend's for K11 only when a rule sending to the backend chose
+        // it (to_other); its port is still taken as the backend's.
+        if (t != &s) rp.to_other[i] = rp.to_other[i] || a.first;
         if (t != &s && !e.ep_svc[i]) {  // reached as the backend's pod
           e.ep_port[i] = b.port;
           e.ep_svc[i] = t;

@@ -130,6 +130,29 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
 // A property no request concerns is not applicable, never proved: this
 // Bookinfo has no waypoint, so no destination asks for one, no request can
 // pass one, and no ingress route reaches a service through one (double-l7).
+// K11 is a request a route sends to another backend: a pod that belongs
+// both to the addressed service and to that backend, reached by a rule that
+// sends to the addressed service itself, is not one. Here the only rule to
+// the other backend is denied at the waypoint, so nothing is K11.
+TEST(VerifyCasesTest, RouteToTheAddressedServiceIsNotK11OnASharedPod) {
+  const VerifyResult r = VerifyFile("tests/data/verify/k11-shared-pod.yaml");
+  for (const Finding& f : r.findings)
+    EXPECT_FALSE(f.past_backend_waypoint) << f.message;
+  // Without the deny, the /other rule is K11 on the same pod.
+  std::ifstream in("tests/data/verify/k11-shared-pod.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  text = text.substr(0, text.find("      - apiVersion: security.istio.io/v1")) +
+         "traffic: []\n";
+  Diagnostics d;
+  auto sc = LoadScenarioText(text, "k11-shared-pod-open.yaml", ".", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  bool k11 = false;
+  for (const Finding& f : Verify(*sc, {}).findings)
+    k11 |= f.past_backend_waypoint && f.landing_pod.rfind("shop/cart-", 0) == 0;
+  EXPECT_TRUE(k11);
+}
+
 TEST(VerifyCasesTest, VacuousPropertiesAreNotApplicable) {
   VerifyResult r =
       VerifyFile("scenarios/bookinfo-l7-policy-by-selector/scenario.yaml");
