@@ -196,7 +196,8 @@ const Workload* OutsideStandIn(const Cluster& c) {
 // `mismatches`, disagreements are counted there instead of failing the test
 // (the mutation check).
 int CompareAll(const Scenario& sc, const std::string& label,
-               int* mismatches = nullptr) {
+               int* mismatches = nullptr, const std::string& method = "GET",
+               const std::string& path = "/") {
   int compared = 0;
   OutcomeOracle oracle(sc);
   for (const SourceClass& src : SourceClasses(sc)) {
@@ -220,7 +221,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (!svc.empty()) t.to.host = c.FindService(svc)->Hostname();
       t.to.pod = pod;
       t.to.port = port;
-      t.http = HttpRequest{"GET", "/", {}, std::nullopt};
+      t.http = HttpRequest{method, path, {}, std::nullopt};
       OutcomeSet expected;
       std::set<std::tuple<int, std::string, Outcome>> expected_via;
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
@@ -229,7 +230,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
                              p.waypoints.empty() ? "" : p.waypoints.back(),
                              p.outcome});
       }
-      EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, "GET", "/");
+      EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, method, path);
       ++compared;
       // No endpoint this client can reach: the path function fails every
       // request (NoHealthyUpstream, or no gateway), the encoding has no
@@ -691,7 +692,15 @@ TEST(DifferentialTest, RandomMeshes) {
                                ".", d);
     ASSERT_TRUE(sc && !d.HasErrors()) << text;
     const int before = ::testing::Test::HasFailure() ? 1 : 0;
-    total += CompareAll(*sc, "random mesh seed " + std::to_string(seed));
+    // The request's shape, drawn from the meshes' own policies and routes
+    // (methods GET and POST, paths / and /api): one per mesh.
+    const char* shapes[][2] = {
+        {"GET", "/"}, {"POST", "/api"}, {"GET", "/api/v1"}};
+    const auto& [method, path] = shapes[seed % 3];
+    total += CompareAll(*sc,
+                        "random mesh seed " + std::to_string(seed) + " (" +
+                            method + " " + path + ")",
+                        nullptr, method, path);
     if (!before && ::testing::Test::HasFailure()) {
       ADD_FAILURE() << "first failing mesh:\n" << text;
       break;
