@@ -21,7 +21,12 @@ Encoder::Encoder(const Scenario& sc, z3::context& c,
       c_(c),
       classes_(&classes),
       slice_(sc, c),
-      index_(index ? std::move(index) : IndexPrincipals(sc)) {
+      index_(index ? std::move(index) : IndexPrincipals(sc)),
+      peering_(PeeringOn(sc.mesh)),
+      flat_networks_(!peering_ ||
+                     sc.mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true)),
+      envoy_multi_(
+          sc.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)) {
   // EastWestCluster is asked per remote endpoint: scanning here, once.
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci)
     for (const auto& [k, g] : sc.mesh.clusters[ci].gateways)
@@ -383,13 +388,12 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       plan.view[k] = -1;  // kube-proxy
   }
   plan.multi = MultiNetwork();
-  if (PeeringOn(sc_.mesh)) {
+  if (peering_) {
     std::set<std::string> nets;
     for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
     // Peering sends double HBONE itself, also within a network that is
     // not flat (PEERING_ENABLE_FLAT_NETWORKS off).
-    plan.multi = nets.size() > 1 ||
-                 !sc_.mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true);
+    plan.multi = nets.size() > 1 || !flat_networks_;
   }
   plan.interop =
       sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
@@ -466,11 +470,10 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
   if (!direct &&
-      !(PeeringOn(sc_.mesh)
-            ? sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
-            : ver.AtLeast(1, 28) &&
-                  sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT",
-                                      true)))
+      !(peering_ ? envoy_multi_
+                 : ver.AtLeast(1, 28) &&
+                       sc_.mesh.istio.Flag(
+                           "AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true)))
     ok = !local;
   t.valid.Add(here && ok);
   int gc = -1;  // the cluster of the east-west gateway in between, if any

@@ -254,6 +254,10 @@ class Encoder {
   // per network, and every (cluster, network) pair.
   std::map<std::string, int> east_west_first_;
   std::set<std::pair<int, std::string>> east_west_at_;
+  // Asked per (source class, endpoint): read once. §15.2: peering on; with
+  // it, flat networks (PEERING_ENABLE_FLAT_NETWORKS) and Envoy clients
+  // crossing networks (ENABLE_AMBIENT_ENVOY_MULTI_NETWORK).
+  bool peering_ = false, flat_networks_ = true, envoy_multi_ = true;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
   std::map<std::tuple<int, std::string, const Service*>, z3::expr>

@@ -35,10 +35,8 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
       std::find(vs.takeover_from.begin(), vs.takeover_from.end(), ep.cluster) !=
       vs.takeover_from.end();
   if (cls.kind != "uncaptured" && (plan.peered || taken_over)) {
-    const bool envoy_multi =
-        sc_.mesh.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true);
     reach = (plan.peered ? PeerExports(vs, ep.cluster) : true) &&
-            (direct || (plan.multi && (cls.kind == "ambient" || envoy_multi)));
+            (direct || (plan.multi && (cls.kind == "ambient" || envoy_multi_)));
   }
   return reach;
 }
@@ -56,7 +54,7 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   const Endpoint& ep = e.eps[i];
   // Solo's E/W gateway (with peering on) for peered entries and taken-over
   // Services alike.
-  const bool solo = PeeringOn(sc_.mesh);
+  const bool solo = peering_;
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   z3::expr ew = c_.bool_val(false);
   if (Direct(cls.cluster, ep)) return ew;
@@ -105,8 +103,7 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
 bool Encoder::Direct(int from, const Endpoint& ep) const {
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   if (pod.network != sc_.mesh.clusters[from].network) return false;
-  return ep.cluster == from || !PeeringOn(sc_.mesh) ||
-         sc_.mesh.istio.Flag("PEERING_ENABLE_FLAT_NETWORKS", true);
+  return ep.cluster == from || flat_networks_;
 }
 
 bool Encoder::MultiNetwork() const {
