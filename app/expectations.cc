@@ -413,7 +413,19 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
     if (!chunks) cache->log->Warn(file + ": " + error);
     verify.cache = chunks.get();
   }
-  c.results = EvaluateExpectations(*sc, c.warnings, verify);
+  try {
+    c.results = EvaluateExpectations(*sc, c.warnings, verify);
+  } catch (const LimitExceeded& e) {
+    // Past a limit found while working (docs/robustness.md): this file
+    // fails with the located error; the other files are still checked.
+    Diagnostics d;
+    d.Error(e.diagnostic().location, e.diagnostic().message);
+    d.Print(err);
+    c.results.clear();
+    c.error =
+        e.diagnostic().location.ToString() + ": " + e.diagnostic().message;
+    c.error_location = e.diagnostic().location;
+  }
   return c;
 }
 

@@ -181,7 +181,18 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     if (c.app->parsed()) {
       const cli::Streams io{out, err, process_exits_after,
                             cli::WorkArgs(args, c.app->get_name())};
-      return c.run(io);
+      try {
+        return c.run(io);
+      } catch (const LimitExceeded& e) {
+        // An entry past a limit found while working (docs/robustness.md):
+        // bad input, with its location, not a partial answer.
+        out.flush();
+        Diagnostics d;
+        const Diagnostic& x = e.diagnostic();
+        d.Error(x.location, x.message);
+        d.Print(err);
+        return 2;
+      }
     }
   err << app.help();
   return 2;

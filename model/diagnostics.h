@@ -11,7 +11,9 @@
 #define MESHSIM_MODEL_DIAGNOSTICS_H_
 
 #include <ostream>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace meshsim {
@@ -65,6 +67,20 @@ class Diagnostics {
  private:
   std::vector<Diagnostic> items_;
   int error_count_ = 0;
+};
+
+// An input asking for more than a documented limit that only shows once
+// meshsim works on it (a traffic entry fanning out to millions of paths),
+// found before the memory is allocated. The command stops with this
+// diagnostic and exit 2 (docs/robustness.md), never with a partial answer.
+class LimitExceeded : public std::runtime_error {
+ public:
+  explicit LimitExceeded(Diagnostic d)
+      : std::runtime_error(d.ToString()), diagnostic_(std::move(d)) {}
+  const Diagnostic& diagnostic() const { return diagnostic_; }
+
+ private:
+  Diagnostic diagnostic_;
 };
 
 // Suggests the closest candidate to `word` (edit distance at most a third of

@@ -38,6 +38,68 @@ bool ForwardingGraph::HasLoop() const { return impl->has_loop; }
 
 namespace dataplane {
 
+namespace {
+
+// What one traffic entry may cost (docs/robustness.md#limits): hand-offs in
+// its forwarding graph, and distinct paths. Past either, the command stops
+// with LimitExceeded naming the entry, before more memory is taken; a
+// waypoint with 3,000 replicas in front of 3,000 endpoints used to exhaust
+// memory instead, and a 20,001st path was dropped without a word.
+constexpr size_t kMaxEdgesPerEntry = 500'000;
+constexpr size_t kMaxPathsPerEntry = 100'000;
+
+std::string Count(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "997,001 ztunnel, 3,000 waypoint and 1 workload": the hops in `g` by kind,
+// most first, for the limit's message.
+std::string Census(const Graph& g) {
+  std::map<std::string, size_t> by_kind;
+  for (auto [vi, ve] = boost::vertices(g); vi != ve; ++vi)
+    if (!g[*vi].pseudo) ++by_kind[HopKindName(g[*vi].hop.kind)];
+  std::vector<std::pair<size_t, std::string>> order;
+  for (const auto& [kind, n] : by_kind) order.push_back({n, kind});
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string out;
+  for (size_t i = 0; i < order.size(); ++i)
+    out += (i == 0                  ? ""
+            : i + 1 == order.size() ? " and "
+                                    : ", ") +
+           Count(order[i].first) + " " + order[i].second;
+  return out + " hops";
+}
+
+[[noreturn]] void EntryOverLimit(const std::string& entry,
+                                 const SourceLocation& where,
+                                 const std::string& what) {
+  Diagnostic d;
+  d.location = where;
+  d.message = "traffic entry '" + entry + "': " + what +
+              " (docs/robustness.md#limits); address fewer endpoints or "
+              "waypoint replicas per entry";
+  throw LimitExceeded(std::move(d));
+}
+
+}  // namespace
+
+void Builder::CheckEdgeBudget() {
+  // Counted here: boost::num_edges of this graph walks every vertex.
+  if (++edges_ <= kMaxEdgesPerEntry) return;
+  EntryOverLimit(t_.name, t_.location,
+                 "its request fans out to more than " +
+                     Count(kMaxEdgesPerEntry) +
+                     " hand-offs between components, meshsim's limit per "
+                     "entry (so far: " +
+                     Census(g_) + ")");
+}
+
 Builder::Builder(const Mesh& mesh, const TrafficEntry& t,
                  ForwardingGraph::Impl& impl)
     : mesh_(mesh), t_(t), g_(impl.graph), impl_(impl) {
@@ -179,6 +241,7 @@ void Builder::Emit(Vertex from, const State& s, const std::string& why,
     if (s.act == Act::kWaypoint) g_[to].waypoint = s.waypoint;
     queue_.push_back({to, s});
   }
+  CheckEdgeBudget();
   auto e = boost::add_edge(from, to, g_).first;
   g_[e].why = why;
   g_[e].share = share;
@@ -190,6 +253,7 @@ void Builder::Emit(Vertex from, const State& s, const std::string& why,
 // outcome, so the component is the last hop of the path).
 Vertex Builder::Finish(Vertex at, Outcome outcome, const std::string& reason,
                        const std::string& why, double share, int route) {
+  CheckEdgeBudget();
   Vertex f = AddPseudo();
   g_[f].terminal = true;
   g_[f].outcome = outcome;
@@ -303,8 +367,6 @@ std::string Builder::SvcName(int ci, int si) const {
 
 namespace {
 
-constexpr size_t kMaxPathsPerEntry = 20000;
-
 struct BackEdgeFinder : boost::default_dfs_visitor {
   bool* found;
   explicit BackEdgeFinder(bool* f) : found(f) {}
@@ -316,6 +378,8 @@ struct BackEdgeFinder : boost::default_dfs_visitor {
 ForwardingGraph BuildForwardingGraph(const Mesh& mesh,
                                      const TrafficEntry& entry) {
   ForwardingGraph fg;
+  fg.impl->entry = entry.name;
+  fg.impl->entry_location = entry.location;
   Builder b(mesh, entry, *fg.impl);
   b.Build();
   if (!b.self_why_.empty())
@@ -335,7 +399,6 @@ struct Walker {
   std::vector<Path> out;
   std::vector<Vertex> stack;
   std::vector<Graph::edge_descriptor> edges;
-  bool truncated = false;
 
   Path Current() const {
     Path p;
@@ -377,10 +440,13 @@ struct Walker {
   }
 
   void Walk(Vertex v) {
-    if (out.size() >= kMaxPathsPerEntry) {
-      truncated = true;
-      return;
-    }
+    if (out.size() >= dataplane::kMaxPathsPerEntry)
+      dataplane::EntryOverLimit(
+          impl.entry, impl.entry_location,
+          "its request can take more than " +
+              dataplane::Count(dataplane::kMaxPathsPerEntry) +
+              " distinct paths, meshsim's limit per entry (on them: " +
+              dataplane::Census(g) + ")");
     stack.push_back(v);
     auto [ei, ee] = boost::out_edges(v, g);
     if (ei == ee) {
@@ -438,7 +504,7 @@ std::string PathKey(const Path& p) {
 
 std::vector<Path> EnumeratePaths(const ForwardingGraph& fg) {
   if (boost::num_vertices(fg.impl->graph) == 0) return {};
-  Walker w{*fg.impl, fg.impl->graph, {}, {}, {}, false};
+  Walker w{*fg.impl, fg.impl->graph, {}, {}, {}};
   w.Walk(fg.impl->source);
   // Distinct paths only: different choices can end in the same hop list;
   // their shares add up.

@@ -126,6 +126,8 @@ struct ForwardingGraph::Impl {
   bool has_loop = false;
   std::vector<PathRoute> routes;
   std::vector<PathBreaker> breakers;  // hop filled in per path
+  std::string entry;                  // the traffic entry, for limits
+  SourceLocation entry_location;
 };
 
 namespace dataplane {
@@ -153,6 +155,9 @@ class Builder {
   Vertex AddVertex(const Hop& hop);
   std::string KeyOf(const State& s) const;
   Hop HopFor(const State& s) const;
+  // Counts an edge about to be added; throws LimitExceeded past
+  // kMaxEdgesPerEntry.
+  void CheckEdgeBudget();
   void Emit(Vertex from, const State& s, const std::string& why,
             double share = 1.0, int route = -1);
   Vertex Finish(Vertex at, Outcome outcome, const std::string& reason,
@@ -304,6 +309,7 @@ class Builder {
   const Mesh& mesh_;
   const TrafficEntry& t_;
   Graph& g_;
+  size_t edges_ = 0;
   ForwardingGraph::Impl& impl_;
   bool multi_network_ = false;
   bool peering_ = false;  // §15.2

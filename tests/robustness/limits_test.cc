@@ -81,6 +81,97 @@ TEST_F(LimitsTest, FileLargerThanOneGibIsRefusedUnread) {
       << err;
 }
 
+// A waypoint with `waypoint_replicas` pods in front of a Service of
+// `endpoints` pods, and a client calling it: a 1.7 KB manifest whose paths
+// are the product of the two.
+std::string FanOutManifest(int waypoint_replicas, int endpoints) {
+  auto deployment = [](const std::string& name, const std::string& label,
+                       int replicas) {
+    return "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: " +
+           name + ", namespace: shop}\nspec:\n  replicas: " +
+           std::to_string(replicas) + "\n  selector: {matchLabels: {" + label +
+           "}}\n  template:\n    metadata: {labels: {" + label +
+           "}}\n    spec: {containers: [{name: c}]}\n";
+  };
+  return "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: "
+         "{istio.io/dataplane-mode: ambient}}\n---\n"
+         "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+         "metadata: {name: wp, namespace: shop}\nspec:\n"
+         "  gatewayClassName: istio-waypoint\n"
+         "  listeners: [{name: mesh, port: 15008, protocol: HBONE}]\n"
+         "---\napiVersion: v1\nkind: Service\nmetadata: {name: big, "
+         "namespace: shop, labels: {istio.io/use-waypoint: wp}}\n"
+         "spec: {selector: {app: big}, ports: [{name: http, port: 80}]}\n" +
+         deployment("wp", "gateway.networking.k8s.io/gateway-name: wp",
+                    waypoint_replicas) +
+         deployment("big", "app: big", endpoints) +
+         deployment("curl", "app: curl", 1);
+}
+
+// One entry calling the fan-out manifest's Service.
+std::string FanOutScenario(const std::string& manifest) {
+  return "clusters:\n  - name: east\n    nodes: 10\n    manifests: [" +
+         manifest +
+         "]\ntraffic:\n  - name: fan\n"
+         "    from: {cluster: east, namespace: shop, workload: curl}\n"
+         "    to: {host: big.shop.svc.cluster.local, port: 80}\n"
+         "    http: {method: GET, path: /}\n";
+}
+
+// 3,000 waypoint replicas x 3,000 endpoints used to exhaust memory in
+// `paths` (3.6 GB and counting); the entry's graph now stops at 500,000
+// hand-offs with a located error, in `paths` and `run` alike.
+TEST_F(LimitsTest, WaypointReplicasTimesEndpointsIsALimitNotOutOfMemory) {
+  Write("fan.yaml", FanOutManifest(3000, 3000));
+  const std::string scenario =
+      Write("fan-scenario.yaml", FanOutScenario("fan.yaml"));
+  for (const std::string cmd : {"paths", "run"}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli({cmd, scenario}, out, err), 2) << cmd;
+    EXPECT_NE(err.str().find("fan-scenario.yaml:6:5: error: traffic entry "
+                             "'fan': its request fans out to more than "
+                             "500,000 hand-offs between components"),
+              std::string::npos)
+        << cmd << "\n"
+        << err.str();
+    EXPECT_NE(err.str().find(", 3,000 waypoint"), std::string::npos)
+        << err.str();
+  }
+  // `check` fails that file with the error and goes on with the others.
+  Write("fan-scenario.yaml",
+        FanOutScenario("fan.yaml") +
+            "expect:\n  - {traffic: fan, outcome: delivered}\n");
+  std::ostringstream out, err;
+  EXPECT_NE(RunCli({"check", scenario, "scenarios/bookinfo"}, out, err), 0);
+  EXPECT_NE(out.str().find("ERROR  " + scenario +
+                           ":6:5: traffic entry "
+                           "'fan': its request fans out"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("pass  curl-to-productpage"), std::string::npos)
+      << out.str();
+}
+
+// Within the graph's budget but past 100,000 distinct paths (2 replicas x
+// 50,001 endpoints): an error naming the entry. It used to stop listing at
+// 20,000 paths without a word, so `paths` and `run` saw part of the mesh.
+TEST_F(LimitsTest, MorePathsThanTheLimitIsAnErrorNotATruncatedList) {
+  Write("fan.yaml", FanOutManifest(2, 50001));
+  const std::string scenario =
+      Write("fan-scenario.yaml", FanOutScenario("fan.yaml"));
+  std::string err;
+  EXPECT_EQ(Paths(scenario, err), 2);
+  EXPECT_NE(err.find("fan-scenario.yaml:6:5: error: traffic entry 'fan': its "
+                     "request can take more than 100,000 distinct paths"),
+            std::string::npos)
+      << err;
+  // Half the endpoints: 50,000 paths, every one listed.
+  Write("fan.yaml", FanOutManifest(2, 25000));
+  std::ostringstream out, e;
+  EXPECT_EQ(RunCli({"paths", scenario}, out, e), 0) << e.str();
+  EXPECT_NE(out.str().find("fan: 50000 paths"), std::string::npos);
+}
+
 TEST_F(LimitsTest, DeepBlockNestingIsAnError) {
   std::string text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n";
   for (int i = 0; i < 2100; ++i)
