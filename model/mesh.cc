@@ -89,8 +89,21 @@ const Node* Cluster::FindNode(const std::string& node_name) const {
 std::vector<const Workload*> Cluster::WorkloadsOf(const std::string& ns,
                                                   const std::string& n) const {
   std::vector<const Workload*> out;
-  for (const Workload& w : workloads)
-    if (w.ns == ns && (w.owner == n || w.name == n)) out.push_back(&w);
+  if (workloads_indexed) {
+    // A pod named `n` and the pods of a controller named `n`: an index
+    // lookup each, where a scan of every pod cost a 200,000-pod mesh
+    // milliseconds per call (per traffic entry and fault window).
+    auto own = workloads_by_owner.find(ns + "/" + n);
+    if (own != workloads_by_owner.end())
+      for (size_t i : own->second) out.push_back(&workloads[i]);
+    auto named = workload_by_key.find(ns + "/" + n);
+    if (named != workload_by_key.end() &&
+        workloads[named->second].owner != n)  // else listed above
+      out.push_back(&workloads[named->second]);
+  } else {
+    for (const Workload& w : workloads)
+      if (w.ns == ns && (w.owner == n || w.name == n)) out.push_back(&w);
+  }
   std::sort(out.begin(), out.end(), [](const Workload* a, const Workload* b) {
     if (a->name.size() != b->name.size())
       return a->name.size() < b->name.size();
@@ -734,8 +747,12 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
   c.workload_by_key.clear();
   c.workload_by_ip.clear();
   c.gateway_pods.clear();
+  c.workloads_by_owner.clear();
+  c.workloads_indexed = true;
   for (size_t i = 0; i < c.workloads.size(); ++i) {
     const Workload& w = c.workloads[i];
+    if (!w.owner.empty())
+      c.workloads_by_owner[w.ns + "/" + w.owner].push_back(i);
     if (!c.workload_by_key.emplace(w.Key(), i).second) {
       diags.Warning(w.location, w.kind + " " + w.Key() +
                                     " is defined twice in cluster " + c.name +

@@ -626,6 +626,10 @@ struct Cluster {
   // Indexes, valid after Mesh::Finalize().
   std::map<std::string, size_t> workload_by_key;
   std::map<std::string, size_t> workload_by_ip;
+  // "ns/owner" -> the pods a controller made (WorkloadsOf), and whether
+  // the workload indexes are built (before Finalize, WorkloadsOf scans).
+  std::map<std::string, std::vector<size_t>> workloads_by_owner;
+  bool workloads_indexed = false;
   std::map<std::string, size_t>
       service_by_key;  // ns/name (Service wins over SE)
   std::map<std::string, std::vector<size_t>> service_by_vip;

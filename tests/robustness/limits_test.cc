@@ -172,6 +172,59 @@ TEST_F(LimitsTest, MorePathsThanTheLimitIsAnErrorNotATruncatedList) {
   EXPECT_NE(out.str().find("fan: 50000 paths"), std::string::npos);
 }
 
+// 2,000 pod faults over 20,000 pods: 4,001 fault windows. `run` used to
+// copy the mesh for each window and ran out of memory; the windows now
+// share one working copy whose pods' readiness changes between them.
+TEST_F(LimitsTest, ManyFaultWindowsShareOneMesh) {
+  Write("bulk.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: "
+        "{istio.io/dataplane-mode: ambient}}\n---\napiVersion: apps/v1\n"
+        "kind: Deployment\nmetadata: {name: bulk, namespace: shop}\nspec:\n"
+        "  replicas: 20000\n  selector: {matchLabels: {app: bulk}}\n"
+        "  template:\n    metadata: {labels: {app: bulk}}\n"
+        "    spec: {containers: [{name: c}]}\n---\napiVersion: v1\n"
+        "kind: Service\nmetadata: {name: api, namespace: shop}\n"
+        "spec: {selector: {app: api}, ports: [{name: http, port: 80}]}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, "
+        "namespace: shop}\nspec:\n  replicas: 2\n  selector: {matchLabels: "
+        "{app: api}}\n  template:\n    metadata: {labels: {app: api}}\n"
+        "    spec: {containers: [{name: c}]}\n---\napiVersion: apps/v1\n"
+        "kind: Deployment\nmetadata: {name: curl, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: curl}}\n  template:\n"
+        "    metadata: {labels: {app: curl}}\n"
+        "    spec: {containers: [{name: c}]}\n");
+  std::string faults;
+  for (int i = 0; i < 2000; ++i)
+    faults += "  - {kind: pod, cluster: east, pod: shop/bulk-" +
+              std::to_string(i) + ", at: " + std::to_string(i + 1) +
+              "ms, until: " + std::to_string(i + 2) + "ms}\n";
+  // The last window also stops one of api's two pods: its requests all go
+  // to the other.
+  faults += "  - {kind: pod, cluster: east, pod: shop/api-0, at: 3s}\n";
+  const std::string scenario =
+      Write("faults.yaml",
+            "clusters:\n  - name: east\n    nodes: 20\n    manifests: "
+            "[bulk.yaml]\nfaults:\n" +
+                faults +
+                "traffic:\n  - name: call\n"
+                "    from: {cluster: east, namespace: shop, workload: curl}\n"
+                "    to: {host: api.shop.svc.cluster.local, port: 80}\n"
+                "    http: {method: GET, path: /}\n    rate: 100\n"
+                "    duration: 6s\n");
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"run", scenario, "--format", "json"}, out, err), 0)
+      << err.str();
+  const nlohmann::json j = nlohmann::json::parse(out.str());
+  const nlohmann::json& entry = j["traffic"][0];
+  EXPECT_EQ(entry["delivered"], entry["requests"]) << entry.dump();
+  EXPECT_GT(entry["requests"].get<int>(), 500) << entry.dump();
+  // Both of api's pods served before 3 s, one after: two delivered paths.
+  int delivered_paths = 0;
+  for (const nlohmann::json& p : entry["paths"])
+    delivered_paths += p["outcome"] == "delivered";
+  EXPECT_EQ(delivered_paths, 2) << entry["paths"].dump();
+}
+
 TEST_F(LimitsTest, DeepBlockNestingIsAnError) {
   std::string text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n";
   for (int i = 0; i < 2100; ++i)
