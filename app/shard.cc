@@ -99,7 +99,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PathHopTiming, station, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary,
                                    hops, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
-                                   max_queue)
+                                   max_queue, queue_full)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,
                                    stats)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPolicyCounter, policy, rule, effect, hits)

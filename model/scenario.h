@@ -54,6 +54,9 @@ struct StationPerf {
   int workers = 1;
   ServiceTimeSpec service;
   SourceLocation location;
+  // Requests that may wait for a worker; past it a request fails at once
+  // (docs/latency-model.md#bounded-queues).
+  uint64_t queue_limit = 10'000;
 };
 
 // The scenario's `performance:` block; defaults come from Istio's published

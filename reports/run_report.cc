@@ -166,6 +166,7 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
     j["cores"] = Round(st.busy_ns * 1e-9 / T, 4);
     j["mean_queue"] = Round(st.queue_area * 1e-9 / T, 4);
     j["max_queue"] = st.max_queue;
+    j["queue_full"] = st.queue_full;
     (spec.kind == "workload" ? root["workloads"] : root["proxies"])
         .push_back(j);
   }
@@ -229,7 +230,7 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
   out << "\n"
       << std::left << std::setw(58) << "proxy" << std::right << std::setw(10)
       << "requests" << std::setw(8) << "util" << std::setw(8) << "cores"
-      << std::setw(10) << "maxqueue"
+      << std::setw(10) << "maxqueue" << std::setw(10) << "full"
       << "\n";
   for (const SimStation& spec : m.stations) {
     if (spec.kind == "workload") continue;
@@ -238,7 +239,7 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
         << std::right << std::setw(10) << st.served << std::setprecision(3)
         << std::setw(8) << st.busy_ns * 1e-9 / (spec.workers * T)
         << std::setw(8) << st.busy_ns * 1e-9 / T << std::setw(10)
-        << st.max_queue << "\n";
+        << st.max_queue << std::setw(10) << st.queue_full << "\n";
   }
   auto hits = PolicyHits(m);
   if (!hits.empty()) {

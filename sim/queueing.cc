@@ -47,6 +47,11 @@ double ServiceTime::Scv() const {
 }
 
 uint32_t QueueingNetwork::AddStation(StationSpec spec) {
+  if (waiting_reason_ < 0)
+    waiting_reason_ = AddReason(
+        "meshsim's limit of 1,000,000 requests waiting at all proxies and "
+        "workloads together was reached (docs/robustness.md); the run is "
+        "overloaded far past what it can tell");
   Station st;
   st.workers = std::max(1, spec.workers);
   stations_.push_back(std::move(st));
@@ -132,7 +137,7 @@ void QueueingNetwork::TouchQueue(uint32_t id) {
 
 void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
   limits_ = limits;
-  retries_made_ = retries_refused_ = mirrored_ = 0;
+  retries_made_ = retries_refused_ = mirrored_ = waiting_ = 0;
   for (size_t i = 0; i < stations_.size(); ++i)
     stations_[i].rng.seed(
         StreamSeed(seed, "station/" + station_specs_[i].name));
@@ -363,6 +368,19 @@ void QueueingNetwork::Enter(uint32_t id) {
     r.service_start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, id);
   } else {
+    const StationSpec& spec = station_specs_[sid];
+    const bool full = st.count >= spec.queue_limit;
+    if (full || waiting_ >= limits_.max_waiting) {
+      // A bounded queue: the request fails here at once, as a proxy past
+      // its pending limit answers 503. It never held this hop's pool slot.
+      if (pool >= 0) --pool_in_flight_[pool];
+      if (trace) trace->pop_back();
+      if (r.recorded) ++station_stats_[sid].queue_full;
+      r.overflow = full ? spec.queue_reason : waiting_reason_;
+      Finish(id);
+      return;
+    }
+    ++waiting_;
     TouchQueue(sid);
     if (st.count == st.ring.size()) {
       // Grow the ring, keeping FIFO order.
@@ -397,6 +415,7 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     const uint32_t next = st.ring[st.head];
     st.head = (st.head + 1) % st.ring.size();
     --st.count;
+    --waiting_;
     const int64_t d = Draw(st, station_specs_[sid].service);
     station_stats_[sid].busy_ns += static_cast<double>(d);
     if (std::vector<TraceHop>* trace = Traced(next))

@@ -51,6 +51,10 @@ struct StationSpec {
   std::string cluster;
   int workers = 1;
   ServiceTime service;
+  // Requests that may wait for a worker; one more fails at once with
+  // `queue_reason` (docs/latency-model.md#bounded-queues).
+  uint64_t queue_limit = UINT64_MAX;
+  int queue_reason = -1;
 };
 
 struct RouteSpec {
@@ -116,6 +120,9 @@ struct RunLimits {
   // scenario's request cap, and this bounds what routes' `retry.attempts`
   // multiply them by (docs/robustness.md). A failure past it is final.
   uint64_t max_retries = 100'000'000;
+  // Requests waiting at all stations together: memory stays bounded under
+  // any overload (docs/robustness.md). One more fails at once.
+  uint64_t max_waiting = 1'000'000;
 };
 
 // Receives each finished request when tracing: source, route, attempt,
@@ -241,6 +248,8 @@ class QueueingNetwork {
   uint64_t events_ = 0, completed_ = 0;
   RunLimits limits_;
   uint64_t retries_made_ = 0, retries_refused_ = 0, mirrored_ = 0;
+  uint64_t waiting_ = 0;     // requests in every station's queue
+  int waiting_reason_ = -1;  // the failure past RunLimits::max_waiting
   TraceSink trace_;
   std::function<void(SimTime, uint64_t)> progress_;
   uint64_t trace_every_ = 0;

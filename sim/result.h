@@ -43,6 +43,7 @@ struct StationStats {
   double busy_ns = 0;     // total service time given
   double queue_area = 0;  // integral of queue length over time (ns)
   uint64_t max_queue = 0;
+  uint64_t queue_full = 0;  // requests failed because the queue was full
 };
 
 struct SourceStats {
@@ -118,6 +119,7 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
       a.busy_ns += b.busy_ns;
       a.queue_area += b.queue_area;
       a.max_queue = std::max(a.max_queue, b.max_queue);
+      a.queue_full += b.queue_full;
     }
     for (size_t i = 0;
          i < m.policy_counters.size() && i < o.policy_counters.size(); ++i)

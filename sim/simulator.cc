@@ -316,6 +316,16 @@ class ModelBuilder {
     }
     spec.workers = perf.workers * ReplicasOnNode(h);
     spec.service = ToServiceTime(perf.service);
+    // A bounded queue (docs/latency-model.md#bounded-queues); 0 lets no
+    // request wait: one finding every worker busy fails.
+    spec.queue_limit = perf.queue_limit;
+    spec.queue_reason = m_.net.AddReason(
+        "queue full at a " + spec.kind + " (queue_limit " +
+        std::to_string(perf.queue_limit) +
+        " under performance): the request fails at once, as " +
+        (h.kind == HopKind::kWorkload
+             ? "an application past its backlog answers 503"
+             : "a proxy past its pending-request limit answers 503"));
     uint32_t id = m_.net.AddStation(spec);
     stations_.emplace(key, id);
     return id;

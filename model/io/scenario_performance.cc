@@ -12,11 +12,14 @@ namespace {
 std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
                                             const std::string& what) {
   if (!r.IsMap(n, what)) return std::nullopt;
-  CheckKeys(r, n, {"workers", "service_time"}, what);
+  CheckKeys(r, n, {"workers", "service_time", "queue_limit"}, what);
   StationPerf p;
   p.location = r.Loc(n);
   p.workers = static_cast<int>(
       r.Int(r.Child(n, "workers"), what + ".workers", 1, 100000).value_or(1));
+  p.queue_limit = static_cast<uint64_t>(
+      r.Int(r.Child(n, "queue_limit"), what + ".queue_limit", 0, 1'000'000)
+          .value_or(static_cast<int64_t>(p.queue_limit)));
   yaml::Node st = r.Child(n, "service_time");
   if (!r.IsMap(st, what + ".service_time")) {
     r.Error(n, what + ".service_time is required (distribution and mean_ms)");

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,88 @@ TEST(AnalyticAgreementTest, OverloadIsWarned) {
   ASSERT_FALSE(a.warnings.empty());
   EXPECT_NE(a.warnings[0].find("waypoint"), std::string::npos);
   EXPECT_FALSE(a.entries[0].mean_latency_s);
+}
+
+// Past its queue limit an overloaded station fails requests at once with
+// the reason, so the queue (and memory) stay bounded; the default limit is
+// 10,000 waiting and `queue_limit` sets it per kind (issue 15).
+TEST(SimulatorTest, AnOverloadedQueueIsBoundedAndItsOverflowFailsWithAReason) {
+  for (const auto& [limit, text] :
+       std::vector<std::pair<uint64_t, std::string>>{
+           {10000, TheoryScenario(5000, 1)},
+           {100, [] {
+              std::string t = TheoryScenario(5000, 1);
+              const std::string wp = "waypoint: {workers: 2, ";
+              t.insert(t.find(wp) + wp.size(), "queue_limit: 100, ");
+              return t;
+            }()}}) {
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, Seeded(1));
+    const QueueingNetwork& net = m.net;
+    uint64_t full = 0;
+    for (size_t i = 0; i < net.stations().size(); ++i) {
+      const StationStats& st = net.station_stats()[i];
+      const std::string& kind = net.stations()[i].kind;
+      // The waypoint's limit is the one set; the workload keeps 10,000.
+      const uint64_t own = kind == "waypoint" ? limit : 10000;
+      EXPECT_LE(st.max_queue, own) << net.stations()[i].name;
+      if (kind == "waypoint" || kind == "workload") {
+        // Both are overloaded (4,000 and 2,000 rps of capacity).
+        EXPECT_EQ(st.max_queue, own) << kind;
+        EXPECT_GT(st.queue_full, 0u) << kind;
+      }
+      full += st.queue_full;
+    }
+    const SourceStats& src = net.source_stats()[0];
+    EXPECT_EQ(src.failed, full) << limit;
+    EXPECT_GT(src.failed, src.requests * 2 / 5)
+        << limit;  // 3 of 5 past capacity
+    EXPECT_EQ(src.delivered + src.failed, src.requests);
+    std::set<std::string> reasons;
+    for (const auto& [k, n] : src.failed_by_reason)
+      reasons.insert(net.reasons()[k]);
+    EXPECT_EQ(
+        reasons,
+        (std::set<std::string>{
+            "queue full at a waypoint (queue_limit " + std::to_string(limit) +
+                " under performance): the request fails at once, as a "
+                "proxy past its pending-request limit answers 503",
+            "queue full at a workload (queue_limit 10000 under "
+            "performance): the request fails at once, as an "
+            "application past its backlog answers 503"}));
+  }
+}
+
+// Whatever the stations' limits, requests waiting everywhere together stay
+// under RunLimits::max_waiting: one station, one worker busy for 1 s,
+// 100 arrivals at once.
+TEST(QueueingNetworkTest, WaitingRequestsAreBoundedOverAllStations) {
+  QueueingNetwork net;
+  const uint32_t st =
+      net.AddStation({"slow", "workload", "east", 1, ServiceTime::Constant(1)});
+  RouteSpec route;
+  route.stations = {st};
+  route.link_ns = {0};
+  const uint32_t r = net.AddRoute(route);
+  SourceSpec src;
+  src.name = "burst";
+  src.rate = 1e6;
+  src.poisson = false;
+  src.max_requests = 100;
+  src.epochs = {{0, {r}}};
+  net.AddSource(src);
+  RunLimits limits;
+  limits.max_waiting = 10;
+  net.Run(1, limits);
+  const SourceStats& s = net.source_stats()[0];
+  EXPECT_EQ(s.requests, 100u);
+  EXPECT_EQ(s.delivered, 11u);  // one served at once, ten waited
+  EXPECT_EQ(s.failed, 89u);
+  EXPECT_EQ(net.station_stats()[st].max_queue, 10u);
+  ASSERT_EQ(s.failed_by_reason.size(), 1u);
+  EXPECT_NE(net.reasons()[s.failed_by_reason.begin()->first].find(
+                "requests waiting at all proxies and workloads together"),
+            std::string::npos);
 }
 
 TEST(SimulatorTest, SameSeedSameResultDifferentSeedDifferent) {
