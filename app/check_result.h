@@ -36,6 +36,9 @@ struct ScenarioCheck {
   // loaded): `check` shows them next to the results, `--strict` fails on
   // them.
   std::vector<Diagnostic> warnings;
+  // Wall-clock seconds loading and checking the file took: its cost, shown
+  // by `check --timings` only (output is otherwise deterministic).
+  double seconds = 0;
 };
 
 // Failed expectations plus scenarios that failed to load.

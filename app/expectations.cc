@@ -1,6 +1,7 @@
 #include "app/expectations.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
@@ -380,8 +381,11 @@ std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,
   return warnings;
 }
 
-ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
-                            const CacheSettings* cache) {
+namespace {
+
+// CheckScenario without its clock.
+ScenarioCheck CheckLoaded(const std::string& file, std::ostream& err,
+                          const CacheSettings* cache, double timeout_s) {
   ScenarioCheck c;
   c.file = file;
   Diagnostics diags;
@@ -405,6 +409,7 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
   c.name = sc->mesh.name;
   c.warnings = ScenarioWarnings(*sc, diags);
   VerifyOptions verify;
+  verify.timeout_s = timeout_s;
   std::unique_ptr<VerifyCache> chunks;
   if (cache) {
     std::string error;
@@ -429,10 +434,22 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
   return c;
 }
 
+}  // namespace
+
+ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
+                            const CacheSettings* cache, double timeout_s) {
+  const auto start = std::chrono::steady_clock::now();
+  ScenarioCheck c = CheckLoaded(file, err, cache, timeout_s);
+  c.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return c;
+}
+
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     const std::vector<std::string>& args, std::ostream& err, int jobs,
     const ShardSpec& shard, std::vector<std::string>* unit_errs,
-    const CacheSettings* cache) {
+    const CacheSettings* cache, double timeout_s) {
   // Every file first (and the walk's errors in their place), then the
   // files checked on `jobs` threads, each with its own diagnostics, which
   // are written in file order: the output does not depend on `jobs`.
@@ -467,7 +484,7 @@ std::optional<std::vector<ScenarioCheck>> CheckScenarios(
   ParallelFor(pending.size(), jobs, [&](size_t k) {
     std::ostringstream e;
     const size_t i = pending[k];
-    checks[i] = CheckScenario(checks[i].file, e, cache);
+    checks[i] = CheckScenario(checks[i].file, e, cache, timeout_s);
     errs[i] = e.str();
   });
   if (unit_errs)

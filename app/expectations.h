@@ -22,8 +22,12 @@ namespace meshsim {
 // `err`; a file that does not load is a ScenarioCheck with `error` set.
 // With `cache`, the verifier's chunks are kept there (`check --cache`,
 // app/verify_cache.h; needs RecordInputs and io::SetRecordObjects(true)).
+// `timeout_s` (> 0) is the file's verifier budget in wall-clock seconds
+// (`check --timeout`): what it leaves undecided is unknown, so its
+// expectations fail.
 ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
-                            const CacheSettings* cache = nullptr);
+                            const CacheSettings* cache = nullptr,
+                            double timeout_s = 0);
 
 // `meshsim check ARG...`: every scenario file given or found under a folder
 // given (app/discovery.h), each loaded and checked. nullopt after an error
@@ -37,7 +41,7 @@ ScenarioCheck CheckScenario(const std::string& file, std::ostream& err,
 std::optional<std::vector<ScenarioCheck>> CheckScenarios(
     const std::vector<std::string>& args, std::ostream& err, int jobs = 1,
     const ShardSpec& shard = {}, std::vector<std::string>* unit_errs = nullptr,
-    const CacheSettings* cache = nullptr);
+    const CacheSettings* cache = nullptr, double timeout_s = 0);
 
 // The warnings of a loaded scenario: the mesh's, then the loader's.
 std::vector<Diagnostic> ScenarioWarnings(const Scenario& sc,

@@ -71,7 +71,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffResult, result, reason, classes_checked,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
                                    actual, location, path, findings)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,
-                                   error_location, warnings)
+                                   error_location, warnings, seconds)
 // A histogram as its non-empty buckets: [[bucket, count], ...] and the max.
 template <typename H>
 nlohmann::json HistogramJson(const H& h) {

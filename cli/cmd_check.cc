@@ -27,6 +27,8 @@ struct CheckCmdOptions {
   int jobs = 0;  // 0: the number of cores
   ShardOptions shard;
   std::string cache;
+  double timeout_s = 0;  // per file, the verifier's wall-clock budget
+  bool timings = false;
 };
 
 // Failed expectations, and the verifier findings behind them.
@@ -45,9 +47,11 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
 int ReportChecks(const std::vector<ScenarioCheck>& checks,
                  const CheckCmdOptions& o, const Streams& io) {
   WriteCheckText(checks, io.out);
+  if (o.timings) WriteCheckTimings(checks, io.out);
   if (!o.junit.empty() &&
       !WriteFile(
-          o.junit, [&](std::ostream& f) { WriteJUnit(checks, f); }, io.err))
+          o.junit, [&](std::ostream& f) { WriteJUnit(checks, f, o.timings); },
+          io.err))
     return 2;
   if (!o.sarif.empty() &&
       !WriteFile(
@@ -92,16 +96,16 @@ int RunCheck(const CheckCmdOptions& o, const Streams& io) {
   }
   const CacheRecording recording(cache != nullptr);
   if (!o.shard.parsed) {
-    const auto checks =
-        CheckScenarios(o.scenarios, io.err, jobs, {}, nullptr, cache);
+    const auto checks = CheckScenarios(o.scenarios, io.err, jobs, {}, nullptr,
+                                       cache, o.timeout_s);
     if (cache) cache_log.Report(o.cache, io.err);
     return checks ? ReportChecks(*checks, o, io) : 2;
   }
   // A shard: the walk's messages are the preamble every shard shares.
   std::ostringstream walk;
   std::vector<std::string> errs;
-  const auto checks =
-      CheckScenarios(o.scenarios, walk, jobs, *o.shard.parsed, &errs, cache);
+  const auto checks = CheckScenarios(o.scenarios, walk, jobs, *o.shard.parsed,
+                                     &errs, cache, o.timeout_s);
   io.err << walk.str();
   if (cache) cache_log.Report(o.cache, io.err);
   if (!checks) return 2;
@@ -111,7 +115,8 @@ int RunCheck(const CheckCmdOptions& o, const Streams& io) {
   f.output = {
       {"junit", o.junit}, {"sarif", o.sarif}, {"github", o.github ? "1" : ""}};
   f.settings = {{"strict", o.policy.strict ? "1" : ""},
-                {"allow_empty", o.policy.allow_empty ? "1" : ""}};
+                {"allow_empty", o.policy.allow_empty ? "1" : ""},
+                {"timings", o.timings ? "1" : ""}};
   for (size_t i = 0; i < checks->size(); ++i) {
     if (!o.shard.parsed->Owns(i)) continue;
     io.err << errs[i];
@@ -150,6 +155,15 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
                   "keep the verifier's answers in folder DIR; a later check "
                   "solves only what a change touches (the output does not "
                   "depend on it)");
+  sub->add_option("--timeout", o->timeout_s,
+                  "give each file's verifier at most SECONDS of wall-clock "
+                  "time; what it leaves undecided is unknown and its "
+                  "expectations fail")
+      ->check(CLI::Range(0.001, 1e6));
+  sub->add_flag("--timings", o->timings,
+                "list each file's cost in seconds, slowest first, and put "
+                "the times in the JUnit file (the output then differs "
+                "between runs)");
   AddShardOptions(sub, o->shard, "scenario files");
   commands.push_back({sub, [o](const Streams& io) {
                         return ParseShardOptions(o->shard, io.err)
@@ -166,6 +180,8 @@ int MergeCheck(const ShardFile& first, std::vector<ShardUnit> units,
   o.github = !output.at("github").empty();
   o.policy.strict = !first.settings.at("strict").empty();
   o.policy.allow_empty = !first.settings.at("allow_empty").empty();
+  o.timings =
+      first.settings.count("timings") && !first.settings.at("timings").empty();
   std::vector<ScenarioCheck> checks;
   io.err << first.preamble_err;
   for (ShardUnit& u : units) {

@@ -1,5 +1,6 @@
 #include "reports/check_report.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iomanip>
 #include <map>
@@ -138,7 +139,28 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
   out << "\n";
 }
 
-void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
+void WriteCheckTimings(const std::vector<ScenarioCheck>& checks,
+                       std::ostream& out) {
+  std::vector<const ScenarioCheck*> order;
+  double total = 0;
+  for (const ScenarioCheck& c : checks) {
+    order.push_back(&c);
+    total += c.seconds;
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const ScenarioCheck* a, const ScenarioCheck* b) {
+                     return a->seconds > b->seconds;
+                   });
+  out << "\ntimings (seconds per file, slowest first; " << std::fixed
+      << std::setprecision(2) << total << " s in all):\n";
+  for (const ScenarioCheck* c : order)
+    out << std::setw(9) << c->seconds << "  " << TerminalText(RepoPath(c->file))
+        << "\n";
+  out << std::defaultfloat;
+}
+
+void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out,
+                bool timings) {
   size_t tests = 0, failures = 0, errors = 0;
   for (const ScenarioCheck& c : checks) {
     tests += c.results.size() + (c.error.empty() ? 0 : 1);
@@ -154,7 +176,13 @@ void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out) {
     const std::string suite = XmlEscape(RepoPath(c.file));
     out << "  <testsuite name=\"" << suite << "\" tests=\""
         << c.results.size() + (c.error.empty() ? 0 : 1) << "\" failures=\"" << f
-        << "\" errors=\"" << (c.error.empty() ? 0 : 1) << "\" skipped=\"0\">\n";
+        << "\" errors=\"" << (c.error.empty() ? 0 : 1) << "\" skipped=\"0\"";
+    if (timings) {
+      std::ostringstream t;
+      t << std::fixed << std::setprecision(3) << c.seconds;
+      out << " time=\"" << t.str() << "\"";
+    }
+    out << ">\n";
     if (!c.error.empty()) {
       out << "    <testcase name=\"load scenario\" classname=\"" << suite
           << "\">\n      <error message=\"" << XmlEscape(c.error)

@@ -18,7 +18,12 @@ namespace meshsim {
 
 void WriteCheckText(const std::vector<ScenarioCheck>& checks,
                     std::ostream& out);
-void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out);
+// With `timings`, each testsuite carries its file's seconds (`time`).
+void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out,
+                bool timings = false);
+// `check --timings`: every file's seconds, slowest first, and the total.
+void WriteCheckTimings(const std::vector<ScenarioCheck>& checks,
+                       std::ostream& out);
 
 // A SARIF result source: findings of verify (per scenario), diff, check.
 struct SarifInput {

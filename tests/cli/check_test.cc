@@ -4,11 +4,13 @@
 // scanning ingests; GitHub annotations capped at 10.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -87,6 +89,57 @@ TEST(CheckTest, TightLatencyBoundFails) {
       << r.out;
   fs::remove(tmp);
   (void)path;
+}
+
+// Per-file cost: `--timings` lists every file's seconds, slowest first,
+// and puts them in JUnit; without it the output has no clock in it.
+TEST(CheckTest, TimingsListEachFilesCostSlowestFirst) {
+  const std::string junit = TempPath("timings.xml");
+  CliRun r = Cli({"check", "scenarios/peering", "--timings", "--junit", junit});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const size_t at = r.out.find("\ntimings (seconds per file, slowest first; ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::istringstream lines(r.out.substr(at + 1));
+  std::string line;
+  std::getline(lines, line);
+  std::vector<double> seconds;
+  std::set<std::string> files;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    double s;
+    std::string file;
+    ASSERT_TRUE(fields >> s >> file) << line;
+    seconds.push_back(s);
+    files.insert(file);
+  }
+  size_t scenario_files = 0;  // one line per file checked
+  for (const auto& e : fs::recursive_directory_iterator("scenarios/peering"))
+    scenario_files += e.path().filename() == "scenario.yaml";
+  EXPECT_EQ(files.size(), scenario_files) << r.out;
+  EXPECT_TRUE(files.count("scenarios/peering/a-only/scenario.yaml"));
+  EXPECT_TRUE(std::is_sorted(seconds.rbegin(), seconds.rend()));
+  EXPECT_EQ(Count(Slurp(junit), " time=\""), files.size());
+  CliRun plain = Cli({"check", "scenarios/peering", "--junit", junit});
+  EXPECT_EQ(plain.out.find("timings"), std::string::npos);
+  EXPECT_EQ(Slurp(junit).find(" time="), std::string::npos);
+  fs::remove(junit);
+}
+
+// `--timeout` caps each file's verifier: what it leaves undecided is
+// unknown, never proved, and the expectation fails saying so.
+TEST(CheckTest, TimeoutCapsEachFilesVerifier) {
+  CliRun r = Cli({"check", "scenarios/bookinfo", "--timeout", "0.001"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL  proves waypoint-double-pass"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("actual:   unknown (the run's --timeout of 0.001s "
+                       "expired"),
+            std::string::npos)
+      << r.out;
+  // The simulator's and the path expectations are not the verifier's.
+  EXPECT_NE(r.out.find("pass  curl-to-productpage p99"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Cli({"check", "scenarios/bookinfo", "--timeout", "600"}).code, 0);
 }
 
 TEST(CheckTest, JUnitValidatesAgainstJunit10Schema) {
