@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/line_guard.h"
 #include "model/io/files.h"
 #include "model/io/loader.h"
 #include "reports/output_file.h"
@@ -128,8 +129,10 @@ std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
 
 }  // namespace cli
 
-int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err, bool process_exits_after) {
+namespace {
+
+int RunCommand(const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err, bool process_exits_after) {
   CLI::App app{
       "meshsim: simulate and verify Istio ambient meshes from their manifests"};
   app.require_subcommand(1);
@@ -196,6 +199,25 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out,
     }
   err << app.help();
   return 2;
+}
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err, bool process_exits_after) {
+  // No line of output can be a GitHub workflow command but meshsim's own
+  // (cli/line_guard.h).
+  cli::LineGuard out_guard(out.rdbuf()), err_guard(err.rdbuf());
+  std::ostream guarded_out(&out_guard), guarded_err(&err_guard);
+  const int code =
+      RunCommand(args, guarded_out, guarded_err, process_exits_after);
+  // A write that failed behind the guard fails the stream it was meant for
+  // (main turns a failed stdout into exit 2).
+  if (!guarded_out.flush() || !out_guard.Flush())
+    out.setstate(std::ios::badbit);
+  if (!guarded_err.flush() || !err_guard.Flush())
+    err.setstate(std::ios::badbit);
+  return code;
 }
 
 }  // namespace meshsim

@@ -9,6 +9,13 @@
 
 namespace meshsim {
 
+// Written first on a line that is meshsim's own GitHub workflow command
+// (`check --github`): the CLI's line guard (cli/line_guard.h) drops it and
+// lets that line through, and neutralizes every other line that would
+// start with "::". A control character, which TerminalText makes visible,
+// so input cannot carry it.
+inline constexpr char kOwnCommandLine = '\x1E';
+
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is not a
 // valid one (overlong forms and surrogates included).
 inline size_t Utf8SequenceLength(const std::string& s, size_t i) {

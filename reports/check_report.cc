@@ -336,7 +336,8 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
   size_t shown = 0, hidden = 0, warnings_shown = 0, warnings_hidden = 0;
   auto annotate = [&](const char* level, const SourceLocation& loc,
                       const std::string& msg) {
-    out << "::" << level << " file=" << esc(RepoPath(loc.file), true)
+    out << kOwnCommandLine << "::" << level
+        << " file=" << esc(RepoPath(loc.file), true)
         << ",line=" << (loc.line > 0 ? loc.line : 1);
     if (loc.column > 0) out << ",col=" << loc.column;
     out << ",title=meshsim check::" << esc(msg, false) << "\n";
@@ -366,11 +367,12 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
     }
   }
   if (hidden)
-    out << "::error title=meshsim check::" << hidden
+    out << kOwnCommandLine << "::error title=meshsim check::" << hidden
         << " more failed expectations not annotated (GitHub shows at most "
         << limit << " per step); see the job summary\n";
   if (warnings_hidden)
-    out << "::warning title=meshsim check::" << warnings_hidden
+    out << kOwnCommandLine
+        << "::warning title=meshsim check::" << warnings_hidden
         << " more warnings not annotated; see the job log\n";
 }
 

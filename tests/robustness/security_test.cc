@@ -151,6 +151,51 @@ TEST_F(SecurityTest, HostileNamesCannotForgeWorkflowCommandsOrEscapes) {
   EXPECT_NE(out_.str().find("\\x1B]0;title"), std::string::npos) << out_.str();
 }
 
+// The Actions runner takes any output line that starts, after spaces, with
+// "::" as a workflow command. A traffic entry's name starts `paths`,
+// `run` and `analyze` rows, and a file name starts a diagnostic: whatever
+// they hold, no line meshsim prints is a command but its own `--github`
+// annotations (cli/line_guard.h). Before, `paths` printed
+// "::error::pwned: 1 path".
+TEST_F(SecurityTest, NoOutputLineIsAWorkflowCommandButMeshsimsOwn) {
+  const std::string sc = Write(
+      "sc.yaml",
+      "name: hostile\nclusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: v1, kind: Namespace, metadata: {name: shop}}\n"
+      "      - {apiVersion: v1, kind: Pod, metadata: {name: a, namespace: "
+      "shop}, spec: {containers: [{name: c}]}}\n"
+      "traffic:\n  - name: \"::error::pwned\"\n"
+      "    from: {cluster: east, namespace: shop, workload: a}\n"
+      "    to: {pod: shop/a, port: 80}\n    requests: 10\n"
+      "expect:\n  - {traffic: \"::error::pwned\", outcome: denied}\n");
+  auto commands = [](const std::string& text) {
+    std::vector<std::string> found;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t start = line.find_first_not_of(" \t");
+      if (start != std::string::npos && line.compare(start, 2, "::") == 0)
+        found.push_back(line);
+    }
+    return found;
+  };
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"paths", sc}, {"run", sc}, {"analyze", sc}}) {
+    EXPECT_EQ(Run(args), 0) << args[0] << err_.str();
+    EXPECT_EQ(commands(out_.str()), std::vector<std::string>{}) << args[0];
+    EXPECT_NE(out_.str().find("\\x3A:error::pwned"), std::string::npos)
+        << out_.str();
+  }
+  // `check --github`: the failed expectation is one annotation, meshsim's,
+  // and nothing else is a command.
+  EXPECT_EQ(Run({"check", sc, "--github"}), 1) << err_.str();
+  const std::vector<std::string> found = commands(out_.str());
+  ASSERT_EQ(found.size(), 1u) << out_.str();
+  EXPECT_EQ(found[0].rfind("::error file=", 0), 0u) << found[0];
+  EXPECT_NE(found[0].find("title=meshsim check::"), std::string::npos);
+  EXPECT_EQ(out_.str().find('\x1E'), std::string::npos);
+}
+
 // A name cannot inject HTML, a link or a line into report.md: Markdown
 // gets its own escaping (reports/review_markdown.cc Md).
 TEST_F(SecurityTest, HostileNamesStayTextInReportMarkdown) {
