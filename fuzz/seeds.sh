@@ -13,6 +13,8 @@
 #   route     manifests holding an HTTPRoute, plus a request
 #   verify    a few scenario seeds with waypoints of every kind
 #   shard     the shard files of tests/data/fuzz-seeds/shard/
+#   writers   hostile names (workflow commands, escapes, markup, bad UTF-8)
+#             as NUL-separated fields (fuzz_writers.cc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: fuzz/seeds.sh OUT_DIR}
@@ -116,6 +118,13 @@ for s in bookinfo service-waypoint namespace-waypoint workload-waypoint \
   cp "$out/scenario/scenarios_${s}_scenario.yaml" "$out/verify/"
 done
 cp tests/data/fuzz-seeds/shard/*.json "$out/shard/"
-for t in manifest scenario policy route verify shard; do
+# writers: file, scenario name, expectation, expected, actual, warning,
+# finding.
+mkdir -p "$out/writers"
+printf '::warning::x.yaml\0name\n::error file=a::pwned\0  ::add-mask::s\0<img src=x>\0]]></failure>\0\033]0;title\007\0\xff\xfe bad' \
+  >"$out/writers/commands"
+printf 'scenarios/a.yaml\0caf\xc3\xa9\0\t::stop-commands::t\0&amp;\0`code`|cell|\0\r\n::notice::n\0%%0A::error::x' \
+  >"$out/writers/mixed"
+for t in manifest scenario policy route verify shard writers; do
   echo "$t: $(ls "$out/$t" | wc -l) seeds"
 done

@@ -336,11 +336,13 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
   size_t shown = 0, hidden = 0, warnings_shown = 0, warnings_hidden = 0;
   auto annotate = [&](const char* level, const SourceLocation& loc,
                       const std::string& msg) {
+    // Controls shown as text first (an ESC in a name would reach the log
+    // raw), then the commands' own escaping.
     out << kOwnCommandLine << "::" << level
-        << " file=" << esc(RepoPath(loc.file), true)
+        << " file=" << esc(TerminalText(RepoPath(loc.file)), true)
         << ",line=" << (loc.line > 0 ? loc.line : 1);
     if (loc.column > 0) out << ",col=" << loc.column;
-    out << ",title=meshsim check::" << esc(msg, false) << "\n";
+    out << ",title=meshsim check::" << esc(TerminalText(msg), false) << "\n";
   };
   for (const ScenarioCheck& c : checks) {
     std::vector<std::pair<SourceLocation, std::string>> items;
@@ -383,17 +385,16 @@ void WriteGitHubSummary(const std::vector<ScenarioCheck>& checks,
       << (failed ? std::to_string(failed) + " failed" : "all expectations hold")
       << "\n\n| scenario | expectation | result | expected | actual |\n"
       << "|---|---|---|---|---|\n";
-  auto cell = [](std::string s) {
-    std::string o;
-    for (char c : s) o += c == '|' ? std::string("\\|") : std::string(1, c);
-    return o;
-  };
+  // Input in cells as Markdown text (no HTML, links or line breaks); the
+  // file name as text too, since a '|' inside inline code still ends a
+  // GitHub table cell.
+  const auto cell = [](const std::string& s) { return MarkdownText(s); };
   for (const ScenarioCheck& c : checks) {
     if (!c.error.empty())
-      out << "| `" << cell(RepoPath(c.file)) << "` | load | :x: error | | "
+      out << "| " << cell(RepoPath(c.file)) << " | load | :x: error | | "
           << cell(c.error) << " |\n";
     for (const ExpectationResult& r : c.results)
-      out << "| `" << cell(RepoPath(c.file)) << "` | " << cell(r.name) << " | "
+      out << "| " << cell(RepoPath(c.file)) << " | " << cell(r.name) << " | "
           << (r.passed ? ":white_check_mark: pass" : ":x: **fail**") << " | "
           << (r.passed ? "" : cell(r.expected)) << " | "
           << (r.passed ? "" : cell(r.actual)) << " |\n";

@@ -1,6 +1,6 @@
 // Escaping per sink (docs/security.md): every text from the input that
 // reaches a terminal or CI log (TerminalText), XML or HTML (XmlEscape) or
-// Markdown (review_markdown.cc Md, Cell, Code) goes through that sink's
+// Markdown (MarkdownText, MarkdownCode) goes through that sink's
 // function. All of
 // them first make the text valid UTF-8 (Utf8Valid); JSON writers replace bad
 // bytes themselves (finding_json.h WriteJson), and GitHub workflow commands
@@ -8,6 +8,7 @@
 #ifndef MESHSIM_REPORTS_MARKUP_H_
 #define MESHSIM_REPORTS_MARKUP_H_
 
+#include <algorithm>
 #include <string>
 
 #include "model/text.h"
@@ -46,6 +47,57 @@ inline std::string XmlEscape(const std::string& raw) {
     }
   }
   return out;
+}
+
+// Text from the input as Markdown text or a table cell (report.md, the
+// GitHub step summary): valid UTF-8, no control characters or line breaks,
+// no raw HTML (< > & as entities), and the characters that open links,
+// emphasis, code or table cells escaped.
+inline std::string MarkdownText(const std::string& raw) {
+  std::string out;
+  for (char c : TerminalText(Utf8Valid(raw))) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '#':
+      case '!':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Inline code: HTML is not interpreted there, but a backtick would end it;
+// the fence is one backtick longer than any run inside. A '|' still ends a
+// table cell in GitHub's tables, so it is escaped there too.
+inline std::string MarkdownCode(const std::string& raw) {
+  const std::string s = TerminalText(Utf8Valid(raw));
+  size_t run = 0, longest = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(longest + 1, '`');
+  const std::string pad = longest ? " " : "";
+  return fence + pad + s + pad + fence;
 }
 
 }  // namespace meshsim

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "model/text.h"
+#include "reports/markup.h"
 #include "reports/review_data.h"
 #include "reports/review_report.h"
 
@@ -17,57 +18,10 @@ namespace {
 using review::Fixed;
 using review::Thousands;
 
-// Markdown table cells: no pipes or newlines.
-// Text from the input as Markdown text (docs/security.md): valid UTF-8, no
-// control characters or line breaks, no raw HTML (< > & as entities), and
-// the characters that open links, emphasis, code or table cells escaped.
-std::string Md(const std::string& raw) {
-  std::string out;
-  for (char c : TerminalText(Utf8Valid(raw))) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '|':
-      case '#':
-      case '!':
-        out += '\\';
-        out += c;
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Cell(const std::string& s) { return Md(s); }
-
-// Inline code: HTML is not interpreted there, but a backtick would end it;
-// the fence is one backtick longer than any run inside.
-std::string Code(const std::string& raw) {
-  const std::string s = TerminalText(Utf8Valid(raw));
-  size_t run = 0, longest = 0;
-  for (char c : s) {
-    run = c == '`' ? run + 1 : 0;
-    longest = std::max(longest, run);
-  }
-  const std::string fence(longest + 1, '`');
-  const std::string pad = longest ? " " : "";
-  return fence + pad + s + pad + fence;
-}
+// Markdown sinks (reports/markup.h): text, table cells, inline code.
+std::string Md(const std::string& raw) { return MarkdownText(raw); }
+std::string Cell(const std::string& s) { return MarkdownText(s); }
+std::string Code(const std::string& raw) { return MarkdownCode(raw); }
 
 // The anchor GitHub and GitLab give a heading: lowercase, punctuation other
 // than '-' and '_' dropped, spaces as '-'.

@@ -196,6 +196,29 @@ TEST_F(SecurityTest, NoOutputLineIsAWorkflowCommandButMeshsimsOwn) {
   EXPECT_EQ(out_.str().find('\x1E'), std::string::npos);
 }
 
+// The GitHub step summary is Markdown that GitHub renders: a name reaches
+// it as text, with no HTML, link or new table row (it used to escape only
+// '|'), and the annotations carry no control byte.
+TEST_F(SecurityTest, HostileNamesStayTextInTheStepSummary) {
+  const std::string sc = Scenario(
+      "sc.yaml", "<img src=x onerror=alert(1)>[a](http://evil)\\n| x |\\u001b[31m");
+  const std::string summary = (dir_ / "summary.md").string();
+  ::setenv("GITHUB_STEP_SUMMARY", summary.c_str(), 1);
+  Write("sc.yaml", Read(sc).replace(Read(sc).find("no_findings"), 11,
+                                    "findings"));
+  EXPECT_EQ(Run({"check", sc, "--github"}), 1) << err_.str();
+  ::unsetenv("GITHUB_STEP_SUMMARY");
+  const std::string md = Read(summary);
+  EXPECT_EQ(md.find("<img"), std::string::npos) << md;
+  EXPECT_EQ(md.find("[a](http://evil)"), std::string::npos) << md;
+  EXPECT_EQ(md.find('\x1b'), std::string::npos) << md;
+  size_t rows = 0;
+  std::istringstream lines(md);
+  for (std::string line; std::getline(lines, line);) rows += line[0] == '|';
+  EXPECT_EQ(rows, 3u) << md;  // header, rule, the one expectation
+  EXPECT_EQ(out_.str().find('\x1b'), std::string::npos) << out_.str();
+}
+
 // A name cannot inject HTML, a link or a line into report.md: Markdown
 // gets its own escaping (reports/review_markdown.cc Md).
 TEST_F(SecurityTest, HostileNamesStayTextInReportMarkdown) {
