@@ -22,6 +22,9 @@ struct ExpectationResult {
   std::vector<Hop> path;         // the actual path, for traffic checks
   // Verify findings behind a failed verify/no_findings expectation.
   std::vector<Finding> findings;
+  // Failed only because the verifier answered unknown (its --rlimit or
+  // --timeout ran out): `check` exits 3 when no other expectation failed.
+  bool undecided = false;
 };
 
 struct ScenarioCheck {

@@ -52,7 +52,13 @@ int CheckExitCode(const std::vector<ScenarioCheck>& checks,
     if (!c.error.empty()) return kExitBadInput;
   if (!policy.allow_empty && ExpectationCount(checks) == 0)
     return kExitBadInput;
-  if (FailureCount(checks)) return kExitFindings;
+  // Failures that are all the verifier's unknown answers: undecided, not
+  // failed (exit 3, as `verify` gives for unknown).
+  size_t undecided = 0;
+  for (const ScenarioCheck& c : checks)
+    for (const ExpectationResult& r : c.results) undecided += r.undecided;
+  if (FailureCount(checks) > undecided) return kExitFindings;
+  if (undecided) return kExitUnknown;
   if (policy.strict && WarningCount(checks)) return kExitFindings;
   return kExitOk;
 }

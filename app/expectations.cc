@@ -123,9 +123,14 @@ class Answers {
 // Expected and actual texts of the failed parts of one expectation.
 struct Failures {
   std::vector<std::string> expected, actual;
+  size_t undecided = 0;  // of them, the verifier's unknown answers
   void Add(const std::string& e, const std::string& a) {
     expected.push_back(e);
     actual.push_back(a);
+  }
+  void Undecided(const std::string& e, const std::string& a) {
+    Add(e, a);
+    ++undecided;
   }
 };
 
@@ -313,9 +318,13 @@ void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
   for (const std::string& prop : x.verify) {
     for (const PropertyResult& p : verified.properties) {
       if (p.name != prop || p.result == ProofResult::kProved) continue;
-      fail.Add(prop + " proved",
-               std::string(ProofResultName(p.result)) +
-                   (p.reason.empty() ? "" : " (" + p.reason + ")"));
+      const std::string actual =
+          std::string(ProofResultName(p.result)) +
+          (p.reason.empty() ? "" : " (" + p.reason + ")");
+      if (p.result == ProofResult::kUnknown)
+        fail.Undecided(prop + " proved", actual);
+      else
+        fail.Add(prop + " proved", actual);
       for (const Finding& f : verified.findings)
         if (f.rule == prop) r.findings.push_back(f);
     }
@@ -336,8 +345,21 @@ void CheckVerdicts(const Expectation& x, Answers& a, ExpectationResult& r,
       fail.Add("no " + rule + " findings",
                std::to_string(found.size()) + " found");
   }
-  for (const std::string& rule : x.findings)
-    if (matching(rule).empty()) fail.Add("a " + rule + " finding", "none");
+  // No finding of a property the verifier left unknown is undecided, not
+  // a clean bill.
+  auto unknown = [&](const std::string& rule) {
+    for (const PropertyResult& p : verified.properties)
+      if (p.name == rule && p.result == ProofResult::kUnknown) return true;
+    return false;
+  };
+  for (const std::string& rule : x.findings) {
+    if (!matching(rule).empty()) continue;
+    if (unknown(rule))
+      fail.Undecided("a " + rule + " finding",
+                     "none (the verifier answered unknown)");
+    else
+      fail.Add("a " + rule + " finding", "none");
+  }
   if (!r.findings.empty() && r.path.empty()) r.path = r.findings.front().path;
 }
 
@@ -362,6 +384,7 @@ std::vector<ExpectationResult> EvaluateExpectations(
     if (!x.verify.empty() || !x.no_findings.empty() || !x.findings.empty())
       CheckVerdicts(x, answers, r, fail);
     r.passed = fail.expected.empty();
+    r.undecided = !r.passed && fail.undecided == fail.expected.size();
     for (size_t i = 0; i < fail.expected.size(); ++i) {
       r.expected += (i ? "; " : "") + fail.expected[i];
       r.actual += (i ? "; " : "") + fail.actual[i];

@@ -69,7 +69,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffResult, result, reason, classes_checked,
                                    destinations, seconds, findings, more,
                                    changes, notes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
-                                   actual, location, path, findings)
+                                   actual, location, path, findings, undecided)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,
                                    error_location, warnings, seconds)
 // A histogram as its non-empty buckets: [[bucket, count], ...] and the max.

@@ -129,7 +129,13 @@ TEST(CheckTest, TimingsListEachFilesCostSlowestFirst) {
 // unknown, never proved, and the expectation fails saying so.
 TEST(CheckTest, TimeoutCapsEachFilesVerifier) {
   CliRun r = Cli({"check", "scenarios/bookinfo", "--timeout", "0.001"});
-  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  // Every failure is an unknown answer: undecided, exit 3.
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL  finds waypoint-bypass"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("actual:   none (the verifier answered unknown)"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("FAIL  proves waypoint-double-pass"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("actual:   unknown (the run's --timeout of 0.001s "
@@ -140,6 +146,11 @@ TEST(CheckTest, TimeoutCapsEachFilesVerifier) {
   EXPECT_NE(r.out.find("pass  curl-to-productpage p99"), std::string::npos)
       << r.out;
   EXPECT_EQ(Cli({"check", "scenarios/bookinfo", "--timeout", "600"}).code, 0);
+  // A real failure beside an unknown one is a failure: exit 1.
+  EXPECT_EQ(Cli({"check", "scenarios/bookinfo", "tests/data/check/failing.yaml",
+                 "--timeout", "0.001"})
+                .code,
+            1);
 }
 
 TEST(CheckTest, JUnitValidatesAgainstJunit10Schema) {

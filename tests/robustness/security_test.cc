@@ -201,11 +201,12 @@ TEST_F(SecurityTest, NoOutputLineIsAWorkflowCommandButMeshsimsOwn) {
 // '|'), and the annotations carry no control byte.
 TEST_F(SecurityTest, HostileNamesStayTextInTheStepSummary) {
   const std::string sc = Scenario(
-      "sc.yaml", "<img src=x onerror=alert(1)>[a](http://evil)\\n| x |\\u001b[31m");
+      "sc.yaml",
+      "<img src=x onerror=alert(1)>[a](http://evil)\\n| x |\\u001b[31m");
   const std::string summary = (dir_ / "summary.md").string();
   ::setenv("GITHUB_STEP_SUMMARY", summary.c_str(), 1);
-  Write("sc.yaml", Read(sc).replace(Read(sc).find("no_findings"), 11,
-                                    "findings"));
+  Write("sc.yaml",
+        Read(sc).replace(Read(sc).find("no_findings"), 11, "findings"));
   EXPECT_EQ(Run({"check", sc, "--github"}), 1) << err_.str();
   ::unsetenv("GITHUB_STEP_SUMMARY");
   const std::string md = Read(summary);
