@@ -1,6 +1,7 @@
 #include "app/shard.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -237,13 +238,51 @@ std::optional<ShardFile> ReadShard(const std::string& path,
   return ParseShardText(text.str(), path, error);
 }
 
+namespace {
+
+// Whether every number of `root` converts to the C++ type the reads below
+// give it without undefined behaviour: a float out of an integer's range
+// is UB (fuzz_shard found 1e107 read as an int). Integral floats become
+// integers (an out-of-range integer conversion is defined); the others
+// must lie in (-1, 2^31), which fits every integer field. meshsim itself
+// writes no other. An explicit stack: nesting depth is the input's.
+bool NumbersConvertSafely(nlohmann::json& root) {
+  std::vector<nlohmann::json*> todo = {&root};
+  while (!todo.empty()) {
+    nlohmann::json* n = todo.back();
+    todo.pop_back();
+    if (n->is_structured()) {
+      for (nlohmann::json& child : *n) todo.push_back(&child);
+      continue;
+    }
+    if (!n->is_number_float()) continue;
+    const double x = n->get<double>();
+    if (!std::isfinite(x)) return false;
+    if (std::trunc(x) == x) {
+      if (std::fabs(x) >= 9.2e18) return false;
+      *n = static_cast<int64_t>(x);
+    } else if (x <= -1 || x >= 2147483648.0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<ShardFile> ParseShardText(const std::string& text,
                                         const std::string& path,
                                         std::string* error) {
   ShardFile f;
   f.path = path;
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
+    nlohmann::json j = nlohmann::json::parse(text);
+    if (!NumbersConvertSafely(j)) {
+      *error = path +
+               ": a number is out of range for its field (not a shard "
+               "file meshsim wrote)";
+      return std::nullopt;
+    }
     if (!j.is_object() || !j.contains("meshsim_shard")) {
       *error = path +
                ": not a meshsim shard file (expected the JSON that "
