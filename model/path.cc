@@ -47,4 +47,12 @@ bool Hop::operator<(const Hop& o) const {
          std::tie(o.kind, o.name, o.cluster, o.node);
 }
 
+std::string PathText(const std::vector<Hop>& hops) {
+  std::string out;
+  for (const Hop& h : hops)
+    out += (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) +
+           " " + h.name;
+  return out;
+}
+
 }  // namespace meshsim

@@ -68,6 +68,9 @@ struct Hop {
   }
   bool operator<(const Hop& o) const;
 };
+// "ztunnel ztunnel-a -> waypoint w -> workload ns/pod": the hops by kind and
+// name, as findings and diff sides print them; "" for no hops.
+std::string PathText(const std::vector<Hop>& hops);
 
 // A denial on a path: what denied it, and at which hop.
 struct PathDenial : DeniedBy {

@@ -16,14 +16,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string PathText(const std::vector<Hop>& path) {
-  std::string out;
-  for (size_t i = 0; i < path.size(); ++i)
-    out += std::string(i ? " -> " : "") + HopKindName(path[i].kind) + " " +
-           path[i].name;
-  return out;
-}
-
 // A path as SARIF/GitHub want it: relative to the working directory (the
 // repository root in CI), with forward slashes.
 std::string RepoPath(const std::string& file) {

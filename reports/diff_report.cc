@@ -24,11 +24,6 @@ const char* Verdict(const DiffResult& r) {
   return "?";
 }
 
-Json Location(const SourceLocation& l) {
-  if (!l.Known()) return nullptr;
-  return {{"file", l.file}, {"line", l.line}};
-}
-
 Json Side(const DiffSide& s) {
   Json j;
   j["outcome"] = OutcomeName(s.outcome);
@@ -45,17 +40,13 @@ Json Change(const ObjectChange& c) {
           {"kind", c.kind},
           {"name", c.name},
           {"change", c.change},
-          {"old", Location(c.old_location)},
-          {"new", Location(c.new_location)},
+          {"old", LocationJson(c.old_location)},
+          {"new", LocationJson(c.new_location)},
           {"fields", c.fields}};
 }
 
-std::string PathText(const std::vector<Hop>& path) {
-  std::string out;
-  for (size_t i = 0; i < path.size(); ++i)
-    out += std::string(i ? " -> " : "") + HopKindName(path[i].kind) + " " +
-           path[i].name;
-  return out.empty() ? "(none)" : out;
+std::string SideText(const std::vector<Hop>& path) {
+  return path.empty() ? "(none)" : PathText(path);
 }
 
 std::string Summary(const DiffResult& r) {
@@ -157,11 +148,11 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
     out << "    old: " << OutcomeName(df.old_side.outcome)
         << (df.old_side.decision.empty() ? ""
                                          : " (" + df.old_side.decision + ")")
-        << ": " << PathText(df.old_side.path) << "\n";
+        << ": " << SideText(df.old_side.path) << "\n";
     out << "    new: " << OutcomeName(df.new_side.outcome)
         << (df.new_side.decision.empty() ? ""
                                          : " (" + df.new_side.decision + ")")
-        << ": " << PathText(df.new_side.path) << "\n";
+        << ": " << SideText(df.new_side.path) << "\n";
     for (const ObjectChange& c : df.changed) {
       out << "    because " << c.kind << " " << c.name << " was " << c.change;
       if (c.old_location.Known())

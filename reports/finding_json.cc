@@ -4,17 +4,24 @@ namespace meshsim {
 
 using Json = nlohmann::ordered_json;
 
+Json HopJson(const Hop& h) {
+  Json j;
+  j["kind"] = HopKindName(h.kind);
+  j["name"] = h.name;
+  if (!h.cluster.empty()) j["cluster"] = h.cluster;
+  if (!h.node.empty()) j["node"] = h.node;
+  return j;
+}
+
 Json PathHopsJson(const std::vector<Hop>& path) {
   Json hops = Json::array();
-  for (const Hop& h : path) {
-    Json jh;
-    jh["kind"] = HopKindName(h.kind);
-    jh["name"] = h.name;
-    if (!h.cluster.empty()) jh["cluster"] = h.cluster;
-    if (!h.node.empty()) jh["node"] = h.node;
-    hops.push_back(jh);
-  }
+  for (const Hop& h : path) hops.push_back(HopJson(h));
   return {{"hops", hops}};
+}
+
+Json LocationJson(const SourceLocation& l) {
+  if (!l.Known()) return nullptr;
+  return {{"file", l.file}, {"line", l.line}};
 }
 
 Json FindingJson(const Finding& f) {

@@ -26,8 +26,12 @@ nlohmann::ordered_json GroupsJson(const std::vector<FindingGroup>& groups,
                                   const std::vector<Finding>& findings);
 // ["file:line:col: warning: ...", ...]: a scenario's warnings in JSON output.
 nlohmann::ordered_json WarningsJson(const std::vector<Diagnostic>& warnings);
+// {kind, name, cluster?, node?}: one hop.
+nlohmann::ordered_json HopJson(const Hop& hop);
 // {hops: [...]}: a path as findings and diff sides show it.
 nlohmann::ordered_json PathHopsJson(const std::vector<Hop>& hops);
+// {file, line}, or null for an unknown location.
+nlohmann::ordered_json LocationJson(const SourceLocation& location);
 
 // The one JSON writer of meshsim's outputs: text that is not UTF-8 (a file
 // name, a solver-chosen header value) is written with U+FFFD in place of each

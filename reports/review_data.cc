@@ -58,7 +58,10 @@ double Round(double v, int digits) {
 
 std::string Thousands(uint64_t n) {
   std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
+  // One char, not the string ",": gcc 12's -Wrestrict misreads that insert
+  // when inlined (GCC bug 105651).
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<size_t>(i), 1, ',');
   return s;
 }
 

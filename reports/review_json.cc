@@ -12,23 +12,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 using review::Round;
 
-Json Location(const SourceLocation& loc) {
-  if (!loc.Known()) return Json(nullptr);
-  Json j;
-  j["file"] = loc.file;
-  j["line"] = loc.line;
-  return j;
-}
-
-Json HopJson(const Hop& h) {
-  Json j;
-  j["kind"] = HopKindName(h.kind);
-  j["name"] = h.name;
-  if (!h.cluster.empty()) j["cluster"] = h.cluster;
-  if (!h.node.empty()) j["node"] = h.node;
-  return j;
-}
-
 Json PolicyHitJson(const review::PolicyHit& h) {
   Json j;
   j["policy"] = h.policy;
@@ -153,7 +136,7 @@ Json MeshJson(const Mesh& mesh) {
                                      "remote"};
       jg["role"] = kRoles[static_cast<int>(g.role)];
       jg["class"] = g.class_name;
-      jg["location"] = Location(g.location);
+      jg["location"] = LocationJson(g.location);
       jc["gateways"].push_back(jg);
     }
     j["clusters"].push_back(jc);
@@ -239,7 +222,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
     const TrafficEntry& t = *e.entry;
     Json jt;
     jt["name"] = t.name;
-    jt["location"] = Location(t.location);
+    jt["location"] = LocationJson(t.location);
     Json from;
     from["cluster"] = t.from.cluster;
     if (!t.from.ingress.empty()) {

@@ -8,6 +8,7 @@
 
 #include "reports/finding_json.h"
 #include "reports/markup.h"
+#include "reports/review_data.h"
 #include "sim/estimate.h"
 
 namespace meshsim {
@@ -17,10 +18,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 // Fixed decimals keep the output byte-stable and readable.
-double Round(double v, int digits) {
-  const double f = std::pow(10.0, digits);
-  return std::round(v * f) / f;
-}
+using review::Fixed;
+using review::Round;
 
 double SimSeconds(const SimResult& r) {
   return r.simulated_seconds > 0 ? r.simulated_seconds : 1e-9;
@@ -495,12 +494,6 @@ void WriteReplicationsJson(const std::string& scenario,
 }
 
 namespace {
-
-std::string Fixed(double v, int digits) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(digits) << v;
-  return o.str();
-}
 
 std::string PmI(const Interval& i, int digits) {
   return Fixed(i.mean, digits) + " ± " + Fixed(i.half_width, digits);

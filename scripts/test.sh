@@ -13,6 +13,8 @@ scripts/check-format.sh
 python3 scripts/check-size.py
 # Line tables only (-g1): full debug info of the template-heavy sources
 # (Z3, Boost, nlohmann) costs minutes of CI's cold build and no test uses it.
+# Both trees are unity builds (CMakeLists.txt: eight sources per compiler
+# run), which halves the CPU time of a cold build.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build build -j2

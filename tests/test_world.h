@@ -13,6 +13,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -23,6 +25,12 @@
 namespace meshsim::testing {
 
 using KV = std::map<std::string, std::string>;
+
+// The whole of a file ("" when it cannot be read).
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 inline std::string LabelsYaml(const KV& labels, int indent) {
   if (labels.empty()) return "";
@@ -190,6 +198,12 @@ class World {
   std::map<std::string, std::vector<std::string>> objects_;
   std::string traffic_;
 };
+
+// ShopWorld's client and destination as a traffic entry's `from` and `to`.
+inline constexpr char kFromCurl[] =
+    "{cluster: east, namespace: client, workload: curl}";
+inline constexpr char kToCart[] =
+    "{host: cart.shop.svc.cluster.local, port: 80}";
 
 // An ambient client namespace with Deployment curl, and namespace shop with
 // Deployment and Service cart (port 80).

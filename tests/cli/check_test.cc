@@ -14,22 +14,14 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "tests/cli/cli_outcome.h"
 
 namespace meshsim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using cli_test::Cli;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
@@ -53,7 +45,7 @@ size_t Count(const std::string& hay, const std::string& needle) {
 }
 
 TEST(CheckTest, FailingExpectationsExitOneAndSayWhy) {
-  CliRun r = Cli({"check", "tests/data/check/failing.yaml"});
+  cli_test::Outcome r = Cli({"check", "tests/data/check/failing.yaml"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("pass  curl goes through the waypoint"),
             std::string::npos)
@@ -82,7 +74,7 @@ TEST(CheckTest, TightLatencyBoundFails) {
   const std::string tmp = TempPath("latency.yaml");
   // Keep the file next to nothing: its resources are inline.
   std::ofstream(tmp) << text;
-  CliRun r = Cli({"check", tmp});
+  cli_test::Outcome r = Cli({"check", tmp});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("FAIL  curl-to-cart p99"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("expected: p99 <= 0.001 ms"), std::string::npos)
@@ -95,7 +87,8 @@ TEST(CheckTest, TightLatencyBoundFails) {
 // and puts them in JUnit; without it the output has no clock in it.
 TEST(CheckTest, TimingsListEachFilesCostSlowestFirst) {
   const std::string junit = TempPath("timings.xml");
-  CliRun r = Cli({"check", "scenarios/peering", "--timings", "--junit", junit});
+  cli_test::Outcome r =
+      Cli({"check", "scenarios/peering", "--timings", "--junit", junit});
   ASSERT_EQ(r.code, 0) << r.err;
   const size_t at = r.out.find("\ntimings (seconds per file, slowest first; ");
   ASSERT_NE(at, std::string::npos) << r.out;
@@ -119,7 +112,8 @@ TEST(CheckTest, TimingsListEachFilesCostSlowestFirst) {
   EXPECT_TRUE(files.count("scenarios/peering/a-only/scenario.yaml"));
   EXPECT_TRUE(std::is_sorted(seconds.rbegin(), seconds.rend()));
   EXPECT_EQ(Count(Slurp(junit), " time=\""), files.size());
-  CliRun plain = Cli({"check", "scenarios/peering", "--junit", junit});
+  cli_test::Outcome plain =
+      Cli({"check", "scenarios/peering", "--junit", junit});
   EXPECT_EQ(plain.out.find("timings"), std::string::npos);
   EXPECT_EQ(Slurp(junit).find(" time="), std::string::npos);
   fs::remove(junit);
@@ -128,7 +122,8 @@ TEST(CheckTest, TimingsListEachFilesCostSlowestFirst) {
 // `--timeout` caps each file's verifier: what it leaves undecided is
 // unknown, never proved, and the expectation fails saying so.
 TEST(CheckTest, TimeoutCapsEachFilesVerifier) {
-  CliRun r = Cli({"check", "scenarios/bookinfo", "--timeout", "0.001"});
+  cli_test::Outcome r =
+      Cli({"check", "scenarios/bookinfo", "--timeout", "0.001"});
   // Every failure is an unknown answer: undecided, exit 3.
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("FAIL  finds waypoint-bypass"), std::string::npos)
@@ -155,7 +150,8 @@ TEST(CheckTest, TimeoutCapsEachFilesVerifier) {
 
 TEST(CheckTest, JUnitValidatesAgainstJunit10Schema) {
   const std::string junit = TempPath("junit.xml");
-  CliRun r = Cli({"check", "tests/data/check/failing.yaml", "--junit", junit});
+  cli_test::Outcome r =
+      Cli({"check", "tests/data/check/failing.yaml", "--junit", junit});
   ASSERT_EQ(r.code, 1) << r.err;
   const std::string xml = Slurp(junit);
   EXPECT_EQ(Count(xml, "<testsuite "), 1u);
@@ -188,7 +184,8 @@ TEST(CheckTest, JUnitValidatesAgainstJunit10Schema) {
 
 TEST(CheckTest, SarifHasWhatSarif21AndGitHubRequire) {
   const std::string sarif = TempPath("out.sarif");
-  CliRun r = Cli({"check", "tests/data/check/failing.yaml", "--sarif", sarif});
+  cli_test::Outcome r =
+      Cli({"check", "tests/data/check/failing.yaml", "--sarif", sarif});
   ASSERT_EQ(r.code, 1) << r.err;
   nlohmann::json j = nlohmann::json::parse(Slurp(sarif));
   EXPECT_EQ(j["version"], "2.1.0");
@@ -256,7 +253,7 @@ TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
                   fs::copy_options::overwrite_existing);
   const std::string summary = dir + "/summary.md";
   ::setenv("GITHUB_STEP_SUMMARY", summary.c_str(), 1);
-  CliRun r = Cli({"check", dir, "--github"});
+  cli_test::Outcome r = Cli({"check", dir, "--github"});
   ::unsetenv("GITHUB_STEP_SUMMARY");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(Count(r.out, "::error file="), 10u) << r.out;
@@ -275,7 +272,7 @@ TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
 TEST(CheckTest, ZeroExpectationsIsBadInputUnlessAllowed) {
   const std::string dir = TempPath("empty");
   fs::create_directories(dir);
-  CliRun r = Cli({"check", dir});
+  cli_test::Outcome r = Cli({"check", dir});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("meshsim: error: no expectation checked in 0 scenario "
                        "files: a gate that checks nothing passes for no "
@@ -293,16 +290,16 @@ TEST(CheckTest, WarningsAreShownAndStrictFailsOnThem) {
       "warning  scenarios/solo-auto-waypoint/manifests/catalog.yaml:23:5: "
       "service catalog/catalog and its namespace both carry "
       "istio.io/use-waypoint=auto";
-  CliRun r = Cli({"check", file});
+  cli_test::Outcome r = Cli({"check", file});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find(warning), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("all hold; 1 warning"), std::string::npos) << r.out;
-  CliRun strict = Cli({"check", file, "--strict"});
+  cli_test::Outcome strict = Cli({"check", file, "--strict"});
   EXPECT_EQ(strict.code, 1);
   EXPECT_NE(strict.err.find("--strict: 1 warning"), std::string::npos)
       << strict.err;
   // GitHub: the warning is an annotation at its own line.
-  CliRun gh = Cli({"check", file, "--github"});
+  cli_test::Outcome gh = Cli({"check", file, "--github"});
   EXPECT_NE(gh.out.find("::warning file=scenarios/solo-auto-waypoint/"
                         "manifests/catalog.yaml,line=23,col=5,"),
             std::string::npos)
@@ -315,7 +312,7 @@ TEST(CheckTest, LoadErrorIsAResultAtItsRealLine) {
   const std::string file = "tests/data/errors/bad-policy-action.yaml";
   const std::string sarif = TempPath("load.sarif");
   const std::string junit = TempPath("load.xml");
-  CliRun r =
+  cli_test::Outcome r =
       Cli({"check", file, "--sarif", sarif, "--junit", junit, "--github"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("::error file=tests/data/errors/manifests/"
@@ -337,7 +334,7 @@ TEST(CheckTest, LoadErrorIsAResultAtItsRealLine) {
 }
 
 TEST(CheckTest, CyclicRouteChainIsBoundedAndProvedLoopFree) {
-  CliRun r = Cli({"check", "tests/data/check/cyclic-routes.yaml"});
+  cli_test::Outcome r = Cli({"check", "tests/data/check/cyclic-routes.yaml"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("2 expectations in 1 scenario file: all hold"),
             std::string::npos)
@@ -345,7 +342,7 @@ TEST(CheckTest, CyclicRouteChainIsBoundedAndProvedLoopFree) {
 }
 
 TEST(CheckTest, BadExpectationIsBadInputWithLocation) {
-  CliRun r = Cli({"check", "tests/data/check/bad-expect.yaml"});
+  cli_test::Outcome r = Cli({"check", "tests/data/check/bad-expect.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("tests/data/check/bad-expect.yaml:9:14: error: "
                        "expect[0].traffic: no traffic entry is named "
@@ -355,7 +352,7 @@ TEST(CheckTest, BadExpectationIsBadInputWithLocation) {
 }
 
 TEST(CheckTest, EveryBundledScenarioHasExpectationsAndTheyHold) {
-  CliRun r = Cli({"check", "scenarios"});
+  cli_test::Outcome r = Cli({"check", "scenarios"});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out.find("(no expectations)"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
@@ -375,11 +372,12 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
   const std::string b = "scenarios/diff/deny-removed/new/scenario.yaml";
   EXPECT_EQ(Cli({"diff", a, b}).code, 1);
   EXPECT_EQ(Cli({"diff", a, b, "--fail-on", "newly-allowed"}).code, 1);
-  CliRun quiet = Cli({"diff", a, b, "--fail-on", "newly-denied,new-bypass"});
+  cli_test::Outcome quiet =
+      Cli({"diff", a, b, "--fail-on", "newly-denied,new-bypass"});
   EXPECT_EQ(quiet.code, 0) << quiet.out;
   EXPECT_NE(quiet.out.find("note: [diff-newly-allowed]"), std::string::npos)
       << quiet.out;
-  CliRun bad = Cli({"diff", a, b, "--fail-on", "newly-alowed"});
+  cli_test::Outcome bad = Cli({"diff", a, b, "--fail-on", "newly-alowed"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("got 'newly-alowed'"), std::string::npos);
   // path-changed groups the four path rules: removing a DENY changes no
@@ -392,7 +390,7 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
             1);
   EXPECT_EQ(Cli({"diff", a}).code, 2);  // no new version
   // A solver that runs out of resources says so: unknown, exit 3.
-  CliRun unknown = Cli({"diff", a, b, "--rlimit", "1"});
+  cli_test::Outcome unknown = Cli({"diff", a, b, "--rlimit", "1"});
   EXPECT_EQ(unknown.code, 3);
   EXPECT_NE(unknown.out.find("unknown: "), std::string::npos) << unknown.out;
   EXPECT_EQ(Cli({"diff", a, "--new-manifests", "no/such/dir"}).code, 2);
@@ -400,14 +398,15 @@ TEST(DiffCliTest, FailOnDecidesTheExitCode) {
 
 // A modified object says which fields changed, old -> new (issue 19).
 TEST(DiffCliTest, ModifiedObjectsListTheirChangedFields) {
-  CliRun typo = Cli({"diff", "scenarios/diff/principal-typo/scenario.yaml",
-                     "--new-manifests", "scenarios/diff/principal-typo/new"});
+  cli_test::Outcome typo =
+      Cli({"diff", "scenarios/diff/principal-typo/scenario.yaml",
+           "--new-manifests", "scenarios/diff/principal-typo/new"});
   EXPECT_NE(typo.out.find("      spec.rules[0].from[0].source.principals[0]: "
                           "cluster.local/ns/client/sa/curl -> "
                           "cluster.local/ns/client/sa/crul\n"),
             std::string::npos)
       << typo.out;
-  CliRun label =
+  cli_test::Outcome label =
       Cli({"diff", "scenarios/diff/namespace-onto-waypoint/scenario.yaml",
            "--new-manifests", "scenarios/diff/namespace-onto-waypoint/new",
            "--format", "json"});
@@ -423,7 +422,8 @@ TEST(DiffCliTest, ModifiedObjectsListTheirChangedFields) {
 // missing `items`).
 TEST(DiffCliTest, FieldChangesOfALaterDocumentInAFile) {
   const std::string d = "scenarios/diff/peering-waypoint-unbound/";
-  CliRun r = Cli({"diff", d + "scenario.yaml", d + "new/scenario.yaml"});
+  cli_test::Outcome r =
+      Cli({"diff", d + "scenario.yaml", d + "new/scenario.yaml"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("      metadata.labels[\"istio.io/use-waypoint\"]: "
@@ -435,14 +435,14 @@ TEST(DiffCliTest, FieldChangesOfALaterDocumentInAFile) {
 
 TEST(DiffCliTest, EquivalentRewriteIsProvedAndJsonIsStable) {
   const std::string a = "scenarios/diff/equivalent-rewrite/scenario.yaml";
-  CliRun r = Cli(
+  cli_test::Outcome r = Cli(
       {"diff", a, "--new-manifests", "scenarios/diff/equivalent-rewrite/new"});
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("equivalent for all requests"), std::string::npos);
   const std::vector<std::string> args = {
       "diff", "scenarios/diff/principal-typo/scenario.yaml",
       "scenarios/diff/principal-typo/new/scenario.yaml", "--format", "json"};
-  CliRun j1 = Cli(args), j2 = Cli(args);
+  cli_test::Outcome j1 = Cli(args), j2 = Cli(args);
   EXPECT_EQ(j1.out, j2.out);
   nlohmann::json j = nlohmann::json::parse(j1.out);
   EXPECT_EQ(j["result"], "different");
@@ -487,7 +487,8 @@ TEST(CheckJobsTest, OutputDoesNotDependOnJobs) {
 // catalogue (meshsim lint); they must count its findings, never pass
 // vacuously because only the verifier's findings are looked at.
 TEST(CheckTest, LintRuleIdsInExpectationsCount) {
-  const CliRun r = Cli({"check", "tests/data/check-lint/scenario.yaml"});
+  const cli_test::Outcome r =
+      Cli({"check", "tests/data/check-lint/scenario.yaml"});
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("pass  the typo is found"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAIL  a gate on the typo fails"), std::string::npos)

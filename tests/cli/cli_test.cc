@@ -11,22 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/cli/cli_outcome.h"
+
 namespace meshsim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using cli_test::Cli;
 
 std::string ReadFile(const fs::path& p) {
   std::ifstream in(p);
@@ -52,7 +44,7 @@ TEST(ScenarioGoldenTest, PathsMatchCheckedInGoldens) {
     fs::path golden = s.parent_path() / "expected" / "paths.json";
     ASSERT_TRUE(fs::exists(golden))
         << golden << " is missing; run scripts/update-goldens.sh";
-    CliRun r = Cli({"paths", s.string(), "--format", "json"});
+    cli_test::Outcome r = Cli({"paths", s.string(), "--format", "json"});
     EXPECT_EQ(r.code, 0) << s << "\n" << r.err;
     EXPECT_EQ(r.out, ReadFile(golden))
         << s
@@ -66,7 +58,8 @@ TEST(ScenarioGoldenTest, RunSummariesMatchCheckedInGoldens) {
     fs::path golden = s.parent_path() / "expected" / "run.json";
     ASSERT_TRUE(fs::exists(golden))
         << golden << " is missing; run scripts/update-goldens.sh";
-    CliRun r = Cli({"run", s.string(), "--format", "json", "--quiet"});
+    cli_test::Outcome r =
+        Cli({"run", s.string(), "--format", "json", "--quiet"});
     EXPECT_EQ(r.code, 0) << s << "\n" << r.err;
     EXPECT_EQ(r.out, ReadFile(golden))
         << s
@@ -77,19 +70,20 @@ TEST(ScenarioGoldenTest, RunSummariesMatchCheckedInGoldens) {
 
 TEST(ScenarioGoldenTest, OutputIsByteIdenticalAcrossRuns) {
   for (const fs::path& s : Scenarios()) {
-    CliRun a = Cli({"paths", s.string(), "--format", "json"});
-    CliRun b = Cli({"paths", s.string(), "--format", "json"});
+    cli_test::Outcome a = Cli({"paths", s.string(), "--format", "json"});
+    cli_test::Outcome b = Cli({"paths", s.string(), "--format", "json"});
     EXPECT_EQ(a.out, b.out) << s;
-    CliRun ta = Cli({"paths", s.string()});
-    CliRun tb = Cli({"paths", s.string()});
+    cli_test::Outcome ta = Cli({"paths", s.string()});
+    cli_test::Outcome tb = Cli({"paths", s.string()});
     EXPECT_EQ(ta.out, tb.out) << s;
   }
 }
 
 // The JSON contract: keys and hop kinds of the issue's example.
 TEST(PathsJsonTest, ContractKeys) {
-  CliRun r = Cli({"paths", "scenarios/namespace-waypoint/scenario.yaml",
-                  "--format", "json"});
+  cli_test::Outcome r =
+      Cli({"paths", "scenarios/namespace-waypoint/scenario.yaml", "--format",
+           "json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["scenario"], "namespace waypoint (bookinfo-like)");
@@ -115,7 +109,8 @@ TEST(PathsJsonTest, ContractKeys) {
 }
 
 TEST(ExitCodeTest, BadInputIsTwo) {
-  CliRun r = Cli({"paths", "tests/data/errors/unknown-workload.yaml"});
+  cli_test::Outcome r =
+      Cli({"paths", "tests/data/errors/unknown-workload.yaml"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("tests/data/errors/unknown-workload.yaml:7:54: error: "),
@@ -126,7 +121,7 @@ TEST(ExitCodeTest, BadInputIsTwo) {
 // A scenario folder given for its file is bad input with a hint naming the
 // file.
 TEST(ExitCodeTest, ScenarioFolderGetsAHint) {
-  CliRun r = Cli({"paths", "scenarios/bookinfo"});
+  cli_test::Outcome r = Cli({"paths", "scenarios/bookinfo"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("is a directory, expected a file; did you mean "
                        "'scenarios/bookinfo/scenario.yaml'?"),
@@ -137,7 +132,7 @@ TEST(ExitCodeTest, ScenarioFolderGetsAHint) {
 // Every answer depends on the Istio release meshsim models: --version says
 // which, and exits 0 without a subcommand.
 TEST(ExitCodeTest, VersionNamesTheModelledIstioReleases) {
-  CliRun r = Cli({"--version"});
+  cli_test::Outcome r = Cli({"--version"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.rfind(std::string("meshsim ") + kMeshsimVersion + "\n", 0),
             0u)
@@ -146,8 +141,8 @@ TEST(ExitCodeTest, VersionNamesTheModelledIstioReleases) {
 }
 
 TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
-  CliRun r = Cli({"verify", "scenarios/bookinfo/scenario.yaml", "--property",
-                  "waypoint-bypas"});
+  cli_test::Outcome r = Cli({"verify", "scenarios/bookinfo/scenario.yaml",
+                             "--property", "waypoint-bypas"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("did you mean 'waypoint-bypass'?"), std::string::npos)
       << r.err;
@@ -156,17 +151,17 @@ TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
 TEST(ExitCodeTest, UsageErrorsAreTwoAndHelpIsZero) {
   EXPECT_EQ(Cli({}).code, 2);
   EXPECT_EQ(Cli({"frobnicate"}).code, 2);
-  CliRun bad_format = Cli({"paths", "x.yaml", "--format", "xml"});
+  cli_test::Outcome bad_format = Cli({"paths", "x.yaml", "--format", "xml"});
   EXPECT_EQ(bad_format.code, 2);
   EXPECT_NE(bad_format.err.find("meshsim: error:"), std::string::npos);
-  CliRun help = Cli({"--help"});
+  cli_test::Outcome help = Cli({"--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("paths"), std::string::npos);
 }
 
 TEST(ExitCodeTest, FailedPathsStillExitZero) {
   // A failed outcome is a result, not an error (issue contract).
-  CliRun r =
+  cli_test::Outcome r =
       Cli({"paths", "tests/data/cli/fail-closed.yaml", "--format", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -187,10 +182,10 @@ namespace {
 // `analyze` does not call them overloaded (issue 19).
 TEST(ExitCodeTest, DeniedEntriesHaveNoLatency) {
   const char* sc = "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml";
-  const CliRun run = Cli({"run", sc});
+  const cli_test::Outcome run = Cli({"run", sc});
   ASSERT_EQ(run.code, 0) << run.err;
   EXPECT_EQ(run.out.find("0.000    0.000"), std::string::npos) << run.out;
-  const CliRun analyze = Cli({"analyze", sc});
+  const cli_test::Outcome analyze = Cli({"analyze", sc});
   ASSERT_EQ(analyze.code, 0);
   EXPECT_EQ(analyze.out.find("overloaded"), std::string::npos) << analyze.out;
   EXPECT_NE(analyze.out.find("no request is delivered"), std::string::npos);
@@ -198,7 +193,7 @@ TEST(ExitCodeTest, DeniedEntriesHaveNoLatency) {
 
 TEST(GuardScenarioTest, EveryBypassIsDeniedByTheGuard) {
   auto load = [](const std::string& s) {
-    CliRun r =
+    cli_test::Outcome r =
         Cli({"paths", "scenarios/" + s + "/scenario.yaml", "--format", "json"});
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(r.out);
@@ -233,19 +228,21 @@ TEST(GuardScenarioTest, EveryBypassIsDeniedByTheGuard) {
 
 // --http/--header/--traffic override a traffic entry's request.
 TEST(PathsCliTest, HttpOverride) {
-  CliRun get = Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml",
-                    "--format", "json", "--traffic", "curl-delete-productpage",
-                    "--http", "GET /productpage?x=1", "--header", "X-Debug=1"});
+  cli_test::Outcome get =
+      Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml", "--format",
+           "json", "--traffic", "curl-delete-productpage", "--http",
+           "GET /productpage?x=1", "--header", "X-Debug=1"});
   ASSERT_EQ(get.code, 0) << get.err;
   auto j = nlohmann::json::parse(get.out);
   ASSERT_EQ(j["traffic"].size(), 1u);
   EXPECT_EQ(j["traffic"][0]["paths"][0]["outcome"], "delivered");
-  CliRun bad = Cli(
+  cli_test::Outcome bad = Cli(
       {"paths", "scenarios/bookinfo-l7-policy/scenario.yaml", "--http", "GET"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("--http must be \"METHOD /path\""), std::string::npos);
-  CliRun unknown = Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml",
-                        "--traffic", "curl-get-productpag"});
+  cli_test::Outcome unknown =
+      Cli({"paths", "scenarios/bookinfo-l7-policy/scenario.yaml", "--traffic",
+           "curl-get-productpag"});
   EXPECT_EQ(unknown.code, 2);
   EXPECT_NE(unknown.err.find("did you mean 'curl-get-productpage'?"),
             std::string::npos);
@@ -253,7 +250,7 @@ TEST(PathsCliTest, HttpOverride) {
 
 // The selector-attached L7 policy denies everything and says why (§8.2).
 TEST(PathsCliTest, SelectorL7PolicyExplainsDenial) {
-  CliRun r =
+  cli_test::Outcome r =
       Cli({"paths", "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(
@@ -280,21 +277,21 @@ TEST(CliWarningsTest, EveryCommandShowsTheScenarioWarnings) {
   for (const std::string command : {"run", "verify", "analyze"}) {
     std::vector<std::string> args = {command, file};
     if (command == "run") args.push_back("--quiet");
-    CliRun r = Cli(args);
+    cli_test::Outcome r = Cli(args);
     EXPECT_NE(r.err.find(text), std::string::npos) << command << r.err;
   }
   for (const std::string command : {"run", "verify"}) {
-    CliRun r = Cli({command, file, "--format", "json"});
+    cli_test::Outcome r = Cli({command, file, "--format", "json"});
     const auto j = nlohmann::json::parse(r.out);
     ASSERT_TRUE(j.contains("warnings")) << command;
     ASSERT_EQ(j["warnings"].size(), 1u) << command;
     EXPECT_EQ(j["warnings"][0].get<std::string>().rfind(text, 0), 0u)
         << command;
   }
-  CliRun d = Cli({"diff", file, file, "--format", "json"});
+  cli_test::Outcome d = Cli({"diff", file, file, "--format", "json"});
   EXPECT_EQ(nlohmann::json::parse(d.out)["warnings"].size(), 1u) << d.out;
   // A scenario without warnings has no `warnings` key at all.
-  CliRun clean =
+  cli_test::Outcome clean =
       Cli({"verify", "scenarios/bookinfo/scenario.yaml", "--format", "json"});
   EXPECT_FALSE(nlohmann::json::parse(clean.out).contains("warnings"));
 }

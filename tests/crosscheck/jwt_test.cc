@@ -44,14 +44,14 @@ std::string With(std::string text, const std::string& target) {
   return text;
 }
 
-struct Case {
+struct JwtCase {
   const char* name;
   const char* jwt;  // the http.jwt flow map, or "" for no token
   const char* path;
   Outcome want;
 };
 
-const Case kCases[] = {
+const JwtCase kCases[] = {
     {"no token", "", "/", Outcome::kDenied},  // 403
     {"no token, healthz", "", "/healthz", Outcome::kDelivered},
     {"iss-1 alice aud-a", "{iss: iss-1, sub: alice, aud: [aud-a]}", "/",
@@ -76,7 +76,7 @@ TEST(JwtCrossCheck, WaypointAuthenticatesThenAuthorizes) {
   const std::string at_waypoint =
       "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
       "    name: waypoint\n";
-  for (const Case& c : kCases) {
+  for (const JwtCase& c : kCases) {
     testing::World w = testing::ShopWorld(
         {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
     w.Add("east", testing::Waypoint("shop", "waypoint"));

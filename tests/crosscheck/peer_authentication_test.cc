@@ -32,14 +32,14 @@ std::string Ports(const std::string& mode) {
          "\n    \"19090\":\n      mode: " + mode + "\n";
 }
 
-struct Case {
+struct PeerAuthCase {
   const char* name;
   std::vector<std::string> policies;
   bool refused;  // plaintext from the uncaptured client to ports 80 and 9090
 };
 
 TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
-  const std::vector<Case> cases = {
+  const std::vector<PeerAuthCase> cases = {
       {"permissive", {Pa("pa", "shop", "PERMISSIVE", false)}, false},
       {"strict", {Pa("pa", "shop", "STRICT", false)}, true},
       {"strict-permissive-ports",
@@ -71,7 +71,7 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
   // The destination is enrolled in ambient (ztunnel enforces) or has a
   // sidecar (its Envoy enforces): the same rule at both.
   for (const bool sidecar : {false, true})
-    for (const Case& c : cases) {
+    for (const PeerAuthCase& c : cases) {
       testing::World w;
       w.Cluster("east", "net-east", 2);
       w.Add("east", testing::Ns("istio-system"));

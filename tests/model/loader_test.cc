@@ -25,10 +25,7 @@ Cluster ClusterWithNodes(int n) {
   return c;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::ReadFile;
 
 // A kubectl List is loaded item by item as it is parsed (streamed); the
 // model is the same as for separate documents, and lines stay exact.

@@ -10,15 +10,12 @@
 #include <sstream>
 #include <string>
 
+#include "tests/test_world.h"
+
 namespace meshsim {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadFile;
 
 TEST(RulesTest, IdsAreUniqueAndFindable) {
   std::set<std::string_view> seen;

@@ -23,8 +23,8 @@ using ::testing::UnorderedElementsAre;
 using testing::Waypoint;
 using testing::World;
 
-const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
-const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
+using testing::kFromCurl;
+using testing::kToCart;
 
 World Base(const testing::KV& shop_ns_labels = {{Ambient(), "ambient"}},
            const testing::KV& cart_svc_labels = {},

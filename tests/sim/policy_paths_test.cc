@@ -22,8 +22,8 @@ using testing::Summary;
 using testing::Waypoint;
 using testing::World;
 
-const char kFromCurl[] = "{cluster: east, namespace: client, workload: curl}";
-const char kToCart[] = "{host: cart.shop.svc.cluster.local, port: 80}";
+using testing::kFromCurl;
+using testing::kToCart;
 const char kGet[] = "{method: GET, path: /}";
 
 std::string Policy(const std::string& ns, const std::string& name,
