@@ -12,6 +12,7 @@
 #include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/route_signature.h"
+#include "verify/router.h"
 #include "verify/slice_plan.h"
 
 namespace meshsim {
@@ -31,6 +32,8 @@ using verify::ClusterIndex;
 using verify::Encoded;
 using verify::Encoder;
 using verify::PlanSlices;
+using verify::RouterEntry;
+using verify::RouterEntryTo;
 using verify::SliceClasses;
 using verify::SliceDestination;
 using verify::SlicePlan;
@@ -621,6 +624,13 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
       f.http += " with a JWT iss=" + tok.iss + " sub=" + tok.sub;
       df.jwt = tok;
     }
+  }
+  if (cls.router && b.svc) {
+    // §16.3: the outside client dials an Istio Gateway of the Router.
+    const Cluster& rc = new_sc_.mesh.clusters[cls.cluster];
+    if (const Service* local = rc.FindService(b.svc->Key()))
+      if (std::optional<RouterEntry> in = RouterEntryTo(rc, cls, *local))
+        verify::EnterThrough(*in, f);
   }
   auto side = [&](const Encoded& e, const z3::expr& sig) {
     DiffSide sd;

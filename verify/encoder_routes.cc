@@ -10,6 +10,7 @@
 #include "model/networking.h"
 #include "verify/encoder.h"
 #include "verify/route_signature.h"
+#include "verify/router.h"
 #include "verify/verifier.h"
 
 namespace meshsim::verify {
@@ -168,6 +169,12 @@ z3::expr Encoder::TargetOf(const Service& svc, const Workload& w,
 bool Encoder::IngressReaches(const SourceClass& cls, const std::string& key,
                              bool* refused) const {
   const Cluster& c = sc_.mesh.clusters[cls.cluster];
+  if (cls.router) {
+    // §16.3: a Router reaches what the VirtualServices bound to its Istio
+    // Gateways name.
+    const Service* s = c.FindService(key);
+    return s && RouterEntryTo(c, cls, *s);
+  }
   const std::string gns = cls.gateway.substr(0, cls.gateway.find('/'));
   const std::string gname = cls.gateway.substr(cls.gateway.find('/') + 1);
   for (const HttpRoute& r : c.routes) {
@@ -202,6 +209,13 @@ void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
                            size_t k, const Encoded& e, z3::expr& reach,
                            z3::expr& refused) {
   const SourceClass& cls = classes()[k];
+  if (cls.router) {
+    // §16.3: the VirtualService chain of an Istio Gateway is not stated;
+    // every request of a way in IngressReaches found may take it.
+    reach = c_.bool_val(true);
+    refused = c_.bool_val(false);
+    return;
+  }
   const Cluster& c = sc_.mesh.clusters[cls.cluster];
   RouteEncoder re(c_, e, sc_.mesh);
   const std::optional<std::vector<RouteArm>> chain =

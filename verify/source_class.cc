@@ -26,6 +26,7 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
       if (w->role == WorkloadRole::kIngress) {
         k.kind = "ingress";
         k.gateway = w->gateway;
+        k.router = w->router;
         k.id = c.name + "/ingress/" + w->gateway;
       } else if (w->role == WorkloadRole::kApplication) {
         k.kind = w->capture == Capture::kAmbient   ? "ambient"

@@ -20,6 +20,9 @@ struct SourceClass {
       gateway;  // ingress: ns/name; ambient: the gateway it is an instance of
   std::string
       workload;  // a representative workload key (ns/pod), "" if synthetic
+  // ingress: a Router pod Istio Gateways select (§16.3); `gateway` is then
+  // its Deployment, and the VirtualServices bound to those gateways route.
+  bool router = false;
 };
 
 // Every source class of the scenario: one per ready application workload (by

@@ -12,6 +12,7 @@
 #include "verify/deadline.h"
 #include "verify/encoder.h"
 #include "verify/lint.h"
+#include "verify/router.h"
 #include "verify/slice_plan.h"
 
 namespace meshsim {
@@ -433,6 +434,14 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   if (http) {
     f.req_method = m.eval(e.method, true).get_string();
     f.req_path = m.eval(e.path, true).get_string();
+  }
+  if (cls.router && e.svc) {
+    // §16.3: the outside client dials an Istio Gateway of the Router.
+    const Cluster& rc = sc_.mesh.clusters[cls.cluster];
+    if (const Service* local = rc.FindService(e.svc->Key()))
+      if (std::optional<verify::RouterEntry> in =
+              verify::RouterEntryTo(rc, cls, *local))
+        verify::EnterThrough(*in, f);
   }
   std::string intended;
   for (const std::string& w : e.intended)

@@ -1,0 +1,152 @@
+// §16.3, §5: an Istio Gateway (networking.istio.io) Router is a verify
+// source class. Its VirtualServices pick the backend; the backend is then
+// reached as from any ingress: through the service's waypoint only with
+// `istio.io/ingress-use-waypoint`, else straight to the endpoints (K3). The
+// verifier's finding, its replayed path and the encoding's outcomes must
+// agree with the simulator's path function.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "app/witness.h"
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// istio-ingressgateway (label istio: ingressgateway) in istio-system, its
+// Service mapping 80 -> 8080; Istio Gateway shop/gw on port 80; a
+// VirtualService for shop.example.com bound to it, /shop/ to cart.
+testing::World RouterWorld(bool opt_in) {
+  testing::World w = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}},
+      opt_in ? testing::KV{{"istio.io/ingress-use-waypoint", "true"}}
+             : testing::KV{});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", testing::Deploy("istio-system", "istio-ingressgateway", 1,
+                                {{"istio", "ingressgateway"}}));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: "
+        "istio-ingressgateway\n  namespace: istio-system\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  ports:\n  - name: http2\n    port: 80\n"
+        "    targetPort: 8080\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n"
+        "  - port: {number: 80, name: http, protocol: HTTP}\n"
+        "    hosts: [\"*\"]\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
+        "  - match:\n    - uri: {prefix: /shop/}\n    route:\n"
+        "    - destination: {host: cart, port: {number: 80}}\n");
+  return w;
+}
+
+const Finding* RouterBypass(const VerifyResult& r) {
+  for (const Finding& f : r.findings)
+    if (f.rule == "waypoint-bypass" && f.client_kind == "ingress") return &f;
+  return nullptr;
+}
+
+TEST(RouterTest, WithoutOptInTheRouterSkipsTheWaypointInBothEngines) {
+  testing::World w = RouterWorld(false);
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}",
+            "{method: GET, path: /shop/a}");
+  const Scenario sc = w.Load();
+  ASSERT_EQ(sc.traffic.size(), 1u);
+  std::vector<Path> simulated = testing::PathsOf(sc, "in");
+  ASSERT_FALSE(simulated.empty());
+  for (const Path& p : simulated) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_TRUE(p.waypoints.empty());
+  }
+
+  VerifyResult r = Verify(sc, VerifyOptions{});
+  AttachWitnessPaths(sc, r);
+  const Finding* f = RouterBypass(r);
+  ASSERT_NE(f, nullptr) << "the Router's bypass is not found";
+  // The counterexample is a traffic entry as a user writes it: the Istio
+  // Gateway object, the Host its VirtualService serves, the port of its
+  // server, a path its rule matches.
+  EXPECT_EQ(f->req_from_ingress, "shop/gw");
+  EXPECT_EQ(f->req_to_host, "shop.example.com");
+  EXPECT_EQ(f->req_port, 80);
+  EXPECT_EQ(f->req_path.rfind("/shop/", 0), 0u) << f->req_path;
+  EXPECT_NE(f->message.find("ingress istio-system/istio-ingressgateway"),
+            std::string::npos)
+      << f->message;
+  // Replayed through the path function, it is the bypass itself.
+  ASSERT_FALSE(f->path.empty());
+  EXPECT_EQ(f->path.front().kind, HopKind::kIngress);
+  EXPECT_EQ(f->path.back().name, "shop/cart-0");
+  for (const Hop& h : f->path) EXPECT_NE(h.kind, HopKind::kWaypoint);
+
+  OutcomeOracle oracle(sc);
+  bool asked = false;
+  for (const SourceClass& src : SourceClasses(sc)) {
+    if (!src.router) continue;
+    EXPECT_EQ(src.kind, "ingress");
+    const EncodedOutcomes got =
+        oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a");
+    ASSERT_FALSE(got.unknown);
+    std::set<std::pair<int, Outcome>> want;
+    for (const Path& p : simulated)
+      want.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+    EXPECT_EQ(got.outcomes, want);
+    asked = true;
+  }
+  EXPECT_TRUE(asked) << "no Router source class";
+}
+
+TEST(RouterTest, WithIngressUseWaypointTheRouterPassesTheWaypoint) {
+  testing::World w = RouterWorld(true);
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}",
+            "{method: GET, path: /shop/a}");
+  const Scenario sc = w.Load();
+  ASSERT_EQ(sc.traffic.size(), 1u);
+  for (const Path& p : testing::PathsOf(sc, "in")) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_EQ(p.waypoints.size(), 1u);
+  }
+  EXPECT_EQ(RouterBypass(Verify(sc, VerifyOptions{})), nullptr);
+}
+
+TEST(RouterTest, AVirtualServiceNotBoundToTheGatewayGivesTheRouterNoPath) {
+  // The same VirtualService for `mesh` only: the Router serves no host, so
+  // it reaches nothing and no finding names it.
+  std::string vs =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+      "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+      "  hosts: [shop.example.com]\n  gateways: [mesh]\n  http:\n"
+      "  - route:\n    - destination: {host: cart, port: {number: 80}}\n";
+  testing::World bare = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  bare.Add("east", testing::Waypoint("shop", "waypoint"));
+  bare.Add("east", testing::Ns("istio-system"));
+  bare.Add("east", testing::Deploy("istio-system", "istio-ingressgateway", 1,
+                                   {{"istio", "ingressgateway"}}));
+  bare.Add("east",
+           "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+           "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+           "    istio: ingressgateway\n  servers:\n"
+           "  - port: {number: 80, name: http, protocol: HTTP}\n"
+           "    hosts: [\"*\"]\n");
+  bare.Add("east", vs);
+  const Scenario sc = bare.Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  EXPECT_EQ(RouterBypass(Verify(sc, VerifyOptions{})), nullptr);
+}
+
+}  // namespace
+}  // namespace meshsim

@@ -1,0 +1,95 @@
+#include "verify/router.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "model/networking.h"
+
+namespace meshsim::verify {
+namespace {
+
+// A Host header a host pattern of a VirtualService covers: the pattern
+// itself, the service's own name for "*", a name under the suffix for
+// "*.suffix".
+std::string ConcreteHost(const std::string& pattern, const Service& s) {
+  if (pattern == "*") return s.Hostname();
+  if (pattern.rfind("*.", 0) == 0) return "www" + pattern.substr(1);
+  return pattern;
+}
+
+// §16.2: a destination host names the service when, made a full name in
+// the VirtualService's namespace, it is one of the service's hosts.
+bool NamesService(const BackendRef& b, const Service& s) {
+  if (b.kind != "Hostname" || b.weight <= 0) return false;
+  const std::string host = ExpandHost(b.name, b.ns);
+  return host == s.Hostname() ||
+         std::find(s.hosts.begin(), s.hosts.end(), host) != s.hosts.end();
+}
+
+}  // namespace
+
+std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
+                                         const SourceClass& cls,
+                                         const Service& s) {
+  const Workload* pod = c.FindWorkload(cls.workload);
+  if (!pod || !pod->router) return std::nullopt;
+  std::vector<const HttpRoute*> bound;
+  for (const HttpRoute& r : c.routes)
+    if (r.IsVirtualService() && !r.gateways.empty()) bound.push_back(&r);
+  std::sort(bound.begin(), bound.end(),
+            [](const HttpRoute* a, const HttpRoute* b) {
+              return a->Key() < b->Key();
+            });
+  for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
+    for (const IstioServer& srv : g->servers)
+      for (const HttpRoute* r : bound) {
+        for (const std::string& pattern : r->hostnames) {
+          const std::string host = ConcreteHost(pattern, s);
+          for (const HttpRoute* vs :
+               VirtualServicesAtIstioGateway(c, *g, srv, host))
+            for (const HttpRouteRule& rule : vs->rules)
+              for (const BackendRef& b : rule.backends)
+                if (NamesService(b, s)) {
+                  RouterEntry in{g->Key(), host, srv.port, "", false};
+                  if (!rule.matches.empty()) {
+                    const HttpMatch& m = rule.matches.front();
+                    if (m.path_type == "Exact" || m.path_type == "Prefix" ||
+                        m.path_type == "PathPrefix") {
+                      in.path = m.path_value;
+                      in.exact = m.path_type == "Exact";
+                    }
+                  }
+                  return in;
+                }
+        }
+      }
+  return std::nullopt;
+}
+
+void EnterThrough(const RouterEntry& in, Finding& f) {
+  f.from = in.gateway;
+  f.req_from_ingress = in.gateway;
+  f.req_from_workload.clear();
+  f.req_to_host = in.host;
+  f.req_to_pod.clear();
+  f.req_port = in.port;
+  f.to = in.host + ":" + std::to_string(in.port);
+  if (f.req_method.empty()) {
+    // An Istio Gateway speaks HTTP to its outside clients.
+    f.req_method = "GET";
+    f.req_path = in.path.empty() ? "/" : in.path;
+    f.http = f.req_method + " " + f.req_path;
+    return;
+  }
+  const bool takes = in.path.empty() ||
+                     (in.exact ? f.req_path == in.path
+                               : f.req_path.rfind(in.path, 0) == 0);
+  if (takes) return;
+  // f.http begins "METHOD PATH" (a token, if any, follows).
+  const std::string was = f.req_method + " " + f.req_path;
+  if (f.http.rfind(was, 0) == 0)
+    f.http.replace(0, was.size(), f.req_method + " " + in.path);
+  f.req_path = in.path;
+}
+
+}  // namespace meshsim::verify
