@@ -29,7 +29,10 @@ build/cli/meshsim check scenarios/ --junit build/check-junit.xml
 # AddressSanitizer/UBSan build without the fuzz targets. -O1 with line tables
 # keeps it short; the differential tests use 50 random meshes instead of 500
 # and every second bundled scenario, the shuffle test one shuffle instead of
-# two (the normal build above ran them in full).
+# two (the normal build above ran them in full). Three tests of size limits
+# and sizing are left to the normal build: they repeat the same code paths
+# hundreds of thousands of times (500,000 forwarding-graph edges, 100,000
+# paths, replicated simulations) and took 85 s of the sanitized run's 368.
 if command -v clang++ >/dev/null && command -v clang >/dev/null; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Sanitize \
     -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" -DMESHSIM_FUZZ=ON -DMESHSIM_BENCH=OFF \
@@ -45,7 +48,8 @@ cmake --build "$sanitized" -j2
 MESHSIM_DIFF_MESHES=50 MESHSIM_DIFF_PAIRS=20 MESHSIM_DIFF_SCENARIOS_EVERY=2 \
   MESHSIM_SHUFFLE_SEEDS=1 ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$sanitized" --output-on-failure -j2
+  ctest --test-dir "$sanitized" --output-on-failure -j2 \
+  -E 'WaypointReplicasTimesEndpointsIsALimit|MorePathsThanTheLimitIsAnError|TighterObjectiveAddsReplicas'
 
 # Fuzzing: a few seconds per target on its seed corpus (fuzz/run.sh).
 if [ "$sanitized" = build-fuzz ]; then
