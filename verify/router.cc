@@ -81,9 +81,9 @@ void EnterThrough(const RouterEntry& in, Finding& f) {
     f.http = f.req_method + " " + f.req_path;
     return;
   }
-  const bool takes = in.path.empty() ||
-                     (in.exact ? f.req_path == in.path
-                               : f.req_path.rfind(in.path, 0) == 0);
+  const bool takes =
+      in.path.empty() ||
+      (in.exact ? f.req_path == in.path : f.req_path.rfind(in.path, 0) == 0);
   if (takes) return;
   // f.http begins "METHOD PATH" (a token, if any, follows).
   const std::string was = f.req_method + " " + f.req_path;
