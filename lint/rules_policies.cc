@@ -56,7 +56,7 @@ void Unmatched(const AuthorizationPolicy& p, const Cluster& c, size_t ri,
             " of the mesh" + DidYouMean(pattern, values),
         src.location.Known() ? src.location : p.location,
         {"AuthorizationPolicy", p.ns, p.name, c.name},
-        p.action == "DENY"
+        p.action == PolicyAction::kDeny
             ? "correct the name: as written this DENY never applies"
             : "correct the name: as written no request matches this rule"));
   }

@@ -18,6 +18,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/diagnostics.h"
@@ -492,11 +493,16 @@ struct PolicyRule {
   SourceLocation location;
 };
 
+// An AuthorizationPolicy's `action`.
+enum class PolicyAction { kAllow, kDeny, kAudit, kCustom };
+const char* PolicyActionName(PolicyAction a);  // ALLOW | DENY | AUDIT | CUSTOM
+std::optional<PolicyAction> ParsePolicyAction(std::string_view name);
+
 struct AuthorizationPolicy {
   std::string ns;
   std::string name;
-  std::string action = "ALLOW";  // ALLOW | DENY | AUDIT | CUSTOM
-  std::string provider;          // CUSTOM's extension provider
+  PolicyAction action = PolicyAction::kAllow;
+  std::string provider;  // CUSTOM's extension provider
   std::optional<Labels> selector;
   std::vector<ParentRef> target_refs;
   std::vector<PolicyRule> rules;

@@ -221,7 +221,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
   AddWorkloadPolicies(mesh, cluster.authorization_policies, w, all);
   for (const AuthorizationPolicy* p : all) {
     // §8.2: CUSTOM and AUDIT are not sent to ztunnel.
-    if (p->action == "CUSTOM" || p->action == "AUDIT") continue;
+    if (p->action == PolicyAction::kCustom || p->action == PolicyAction::kAudit)
+      continue;
     out.push_back(p);
   }
   // §4.3: PILOT_AUTO_ALLOW_WAYPOINT_POLICY synthesizes an ALLOW for the
@@ -247,7 +248,7 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
       AuthorizationPolicy p;
       p.ns = w.ns;
       p.name = "istio_allow_waypoint_" + gw->ns + "_" + gw->name;
-      p.action = "ALLOW";
+      p.action = PolicyAction::kAllow;
       p.synthesized = true;
       p.location = gw->location;
       PolicyRule rule;
@@ -549,20 +550,19 @@ enum class RuleResult { kMatch, kNoMatch, kDropped };
 // HTTP attributes are removed; a clause (from / to / when) left empty never
 // matches.
 RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
-                     bool ztunnel, const std::string& action,
-                     std::string* note) {
+                     bool ztunnel, PolicyAction action, std::string* note) {
   if (ztunnel) {
     bool has_http = false;
     for (const auto& s : rule.from) has_http |= SourceHasHttp(s);
     for (const auto& o : rule.to) has_http |= OperationHasHttp(o);
     for (const auto& c : rule.when) has_http |= !IsL4ConditionKey(c.key);
-    if (has_http && action == "ALLOW") {
+    if (has_http && action == PolicyAction::kAllow) {
       *note =
           "rule has HTTP attributes: dropped at ztunnel, it never matches "
           "(§8.2)";
       return RuleResult::kDropped;
     }
-    if (has_http && action == "DENY") {
+    if (has_http && action == PolicyAction::kDeny) {
       *note = "HTTP attributes are ignored at ztunnel (§8.2)";
       bool from_empty = !rule.from.empty();
       for (const auto& s : rule.from)
@@ -637,30 +637,32 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   std::optional<DeniedBy> deny;
   const AuthorizationPolicy* first_allow = nullptr;
   // Envoy order: CUSTOM, DENY, ALLOW; AUDIT is looked at but never decides.
-  for (const char* action : {"CUSTOM", "DENY", "ALLOW", "AUDIT"}) {
+  for (const PolicyAction action :
+       {PolicyAction::kCustom, PolicyAction::kDeny, PolicyAction::kAllow,
+        PolicyAction::kAudit}) {
     for (const AuthorizationPolicy* p : policies) {
       if (p->action != action) continue;
       PolicyEvaluation e;
       e.policy = p->Key();
-      e.action = p->action;
+      e.action = PolicyActionName(p->action);
       e.matched_rule = FirstMatch(*p, req, zt, &e.note);
       e.effect = "no-op";
       if (dry(*p)) {
         e.note = "dry-run: logged only";
-      } else if (p->action == "DENY") {
+      } else if (p->action == PolicyAction::kDeny) {
         if (e.matched_rule && !denied) {
           denied = true;
           e.effect = "deny";
           deny = DeniedBy{p->Key(), e.matched_rule, "DENY", req.principal};
         }
-      } else if (p->action == "ALLOW") {
+      } else if (p->action == PolicyAction::kAllow) {
         any_allow_policy = true;
         if (!first_allow) first_allow = p;
         if (e.matched_rule && !denied && !allow_matched) {
           allow_matched = true;
           e.effect = "allow";
         }
-      } else if (p->action == "CUSTOM") {
+      } else if (p->action == PolicyAction::kCustom) {
         if (e.matched_rule) {
           e.note =
               "the " +

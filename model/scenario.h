@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/mesh.h"
@@ -42,10 +43,25 @@ struct HttpRequest {
   }
 };
 
+// `service_time.distribution` (docs/latency-model.md).
+enum class ServiceTimeDistribution { kConstant, kExponential, kLognormal };
+const char* ServiceTimeDistributionName(ServiceTimeDistribution d);
+std::optional<ServiceTimeDistribution> ParseServiceTimeDistribution(
+    std::string_view name);
+
+// A traffic entry's `arrival`: Poisson or evenly spaced.
+enum class Arrival { kPoisson, kConstant };
+const char* ArrivalName(Arrival a);
+std::optional<Arrival> ParseArrival(std::string_view name);
+
+// What a `faults:` entry takes down.
+enum class FaultKind { kNode, kPod, kWaypoint, kGateway, kNetworkLink };
+const char* FaultKindName(FaultKind k);  // node | pod | ... | network-link
+std::optional<FaultKind> ParseFaultKind(std::string_view name);
+
 // A service-time distribution (docs/latency-model.md).
 struct ServiceTimeSpec {
-  std::string distribution =
-      "exponential";  // constant | exponential | lognormal
+  ServiceTimeDistribution distribution = ServiceTimeDistribution::kExponential;
   double mean_ms = 0;
   double p99_ms = 0;  // lognormal
 };
@@ -66,7 +82,8 @@ struct PerformanceSpec {
   std::map<std::string, StationPerf>
       proxies;  // ztunnel, waypoint, ingress, eastwest, sidecar
   std::map<std::string, StationPerf> workloads;  // "ns/workload"
-  StationPerf default_workload{4, {"exponential", 1.0, 0}, {}};
+  StationPerf default_workload{
+      4, {ServiceTimeDistribution::kExponential, 1.0, 0}, {}};
   double same_node_ms = 0.01;
   double same_zone_ms = 0.1;
   double cross_zone_ms = 0.5;
@@ -82,7 +99,7 @@ struct FaultSpec {
   // Entries sharing a name are one scenario of failure a `sweep:` can
   // choose (its `faults:` list); "" when unnamed.
   std::string name;
-  std::string kind;  // node | pod | waypoint | gateway | network-link
+  FaultKind kind = FaultKind::kNode;
   std::string cluster;
   std::string
       target;  // node name, ns/pod, ns/gateway; for network-link "netA,netB"
@@ -100,7 +117,7 @@ struct TrafficEntry {
   int64_t duration_ns = 10'000'000'000;
   int64_t start_ns = 0;   // `start:` when the entry's first request is sent
   uint64_t requests = 0;  // a request count instead of a duration
-  std::string arrival = "poisson";  // poisson | constant
+  Arrival arrival = Arrival::kPoisson;
   // Closed-loop load (`concurrency: N`): N clients, each sending its next
   // request when its previous one ends, instead of `rate` (0: open loop).
   int concurrency = 0;

@@ -17,20 +17,27 @@ namespace {
 // docs/latency-model.md for the derivation of each.
 StationPerf DefaultProxy(const std::string& kind) {
   if (kind == "ztunnel")
-    return {2, {"exponential", 0.06, 0}, {}};  // 0.06 vCPU / 1000 rps
+    return {2,
+            {ServiceTimeDistribution::kExponential, 0.06, 0},
+            {}};  // 0.06 vCPU / 1000 rps
   if (kind == "waypoint")
-    return {2, {"exponential", 0.25, 0}, {}};  // 0.25 vCPU / 1000 rps
+    return {2,
+            {ServiceTimeDistribution::kExponential, 0.25, 0},
+            {}};  // 0.25 vCPU / 1000 rps
   if (kind == "sidecar")
-    return {2, {"exponential", 0.20, 0}, {}};  // 0.20 vCPU / 1000 rps
+    return {2,
+            {ServiceTimeDistribution::kExponential, 0.20, 0},
+            {}};  // 0.20 vCPU / 1000 rps
   return {2,
-          {"exponential", 0.25, 0},
+          {ServiceTimeDistribution::kExponential, 0.25, 0},
           {}};  // ingress, eastwest: Envoy, as a waypoint
 }
 
 ServiceTime ToServiceTime(const ServiceTimeSpec& s) {
   const double mean = s.mean_ms * 1e-3;
-  if (s.distribution == "constant") return ServiceTime::Constant(mean);
-  if (s.distribution == "lognormal")
+  if (s.distribution == ServiceTimeDistribution::kConstant)
+    return ServiceTime::Constant(mean);
+  if (s.distribution == ServiceTimeDistribution::kLognormal)
     return ServiceTime::Lognormal(mean, s.p99_ms * 1e-3);
   return ServiceTime::Exponential(mean);
 }
@@ -53,7 +60,7 @@ class ModelBuilder {
       SourceSpec src;
       src.name = t.name;
       src.rate = t.rate;
-      src.poisson = t.arrival == "poisson";
+      src.poisson = t.arrival == Arrival::kPoisson;
       src.start_ns = t.start_ns;
       src.end_ns = t.requests ? 0 : t.start_ns + t.duration_ns;
       src.concurrency = t.concurrency;
@@ -122,21 +129,21 @@ class ModelBuilder {
       std::vector<std::pair<size_t, size_t>>& out =
           fault_targets_.emplace_back();
       std::string a, b;
-      if (f.kind == "network-link") {
+      if (f.kind == FaultKind::kNetworkLink) {
         a = f.target.substr(0, f.target.find(','));
         b = f.target.substr(f.target.find(',') + 1);
       }
       for (size_t ci = 0; ci < mesh.clusters.size(); ++ci) {
         const Cluster& c = mesh.clusters[ci];
-        if (f.kind != "network-link" && c.name != f.cluster) continue;
+        if (f.kind != FaultKind::kNetworkLink && c.name != f.cluster) continue;
         // Pods and gateways by index (2,000 pod faults on 20,000 pods
         // scanned 40 M pod names); nodes and east-west gateways by a scan.
-        if (f.kind == "pod") {
+        if (f.kind == FaultKind::kPod) {
           auto it = c.workload_by_key.find(f.target);
           if (it != c.workload_by_key.end()) out.push_back({ci, it->second});
           continue;
         }
-        if (f.kind == "waypoint" || f.kind == "gateway") {
+        if (f.kind == FaultKind::kWaypoint || f.kind == FaultKind::kGateway) {
           auto it = c.gateway_pods.find(f.target);
           if (it != c.gateway_pods.end())
             for (size_t wi : it->second) out.push_back({ci, wi});
@@ -144,10 +151,11 @@ class ModelBuilder {
         }
         for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
           const Workload& w = c.workloads[wi];
-          const bool stops = f.kind == "network-link"
-                                 ? w.role == WorkloadRole::kEastWest &&
-                                       (w.network == a || w.network == b)
-                                 : f.kind == "node" && w.node == f.target;
+          const bool stops =
+              f.kind == FaultKind::kNetworkLink
+                  ? w.role == WorkloadRole::kEastWest &&
+                        (w.network == a || w.network == b)
+                  : f.kind == FaultKind::kNode && w.node == f.target;
           if (stops) out.push_back({ci, wi});
         }
       }

@@ -369,7 +369,8 @@ bool RuleHasHttp(const PolicyRule& r) {
 // their HTTP parts, and a clause left empty never matches.
 z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
                             const PolicyRule& rule, const Attrs& a, bool l4) {
-  if (l4 && RuleHasHttp(rule) && p.action == "ALLOW") return c_.bool_val(false);
+  if (l4 && RuleHasHttp(rule) && p.action == PolicyAction::kAllow)
+    return c_.bool_val(false);
   auto l4_source = [](const PolicySource& s) {
     return !s.principals.empty() || !s.not_principals.empty() ||
            !s.namespaces.empty() || !s.not_namespaces.empty() ||
@@ -524,8 +525,8 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     z3::expr any_rule = c_.bool_val(false);
     for (const PolicyRule& r : p->rules)
       any_rule = any_rule || RuleMatches(*p, r, a, l4);
-    if (p->action == "DENY") deny = deny || (en && any_rule);
-    if (p->action == "ALLOW") {
+    if (p->action == PolicyAction::kDeny) deny = deny || (en && any_rule);
+    if (p->action == PolicyAction::kAllow) {
       allow_exists = allow_exists || en;
       allow = allow || (en && any_rule);
     }
@@ -556,7 +557,9 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
     if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != sc_.mesh.istio.root_namespace) continue;
     if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
-    if (ztunnel && (p.action == "CUSTOM" || p.action == "AUDIT")) continue;
+    if (ztunnel &&
+        (p.action == PolicyAction::kCustom || p.action == PolicyAction::kAudit))
+      continue;
     out.push_back(&p);
   }
   // §4.3 PILOT_AUTO_ALLOW_WAYPOINT_POLICY: an ALLOW for the waypoint's service

@@ -330,10 +330,12 @@ void L7PolicyWithoutWaypoint(const Cluster& c, std::vector<Finding>& out) {
     if (!p.selector || p.target_refs.size()) continue;
     bool http = false;
     for (const PolicyRule& r : p.rules) http = http || RuleHasHttp(r);
-    if (!http || p.action == "CUSTOM" || p.action == "AUDIT") continue;
+    if (!http || p.action == PolicyAction::kCustom ||
+        p.action == PolicyAction::kAudit)
+      continue;
     out.push_back(MakeFinding(
         "l7-policy-without-waypoint",
-        "AuthorizationPolicy " + p.Key() + " (" + p.action +
+        "AuthorizationPolicy " + p.Key() + " (" + PolicyActionName(p.action) +
             ") selects workloads by label and has HTTP attributes: ztunnel "
             "enforces it at L4 only, where an ALLOW rule with HTTP attributes "
             "never matches (deny-all) and an L7-only DENY is a no-op (§8.2, "

@@ -289,15 +289,17 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
     p.dry_run = *dr == "true";
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
-    p.action = r.String(r.Child(spec, "action"), h.what + ": spec.action")
-                   .value_or("ALLOW");
+    const std::string action =
+        r.String(r.Child(spec, "action"), h.what + ": spec.action")
+            .value_or("ALLOW");
     if (!CheckOneOf(r, r.Child(spec, "action"), h.what + ": spec.action",
-                    p.action, {"ALLOW", "DENY", "AUDIT", "CUSTOM"}))
+                    action, {"ALLOW", "DENY", "AUDIT", "CUSTOM"}))
       return;
+    p.action = ParsePolicyAction(action).value_or(PolicyAction::kAllow);
     p.provider = r.String(r.Child(r.Child(spec, "provider"), "name"),
                           h.what + ": spec.provider.name")
                      .value_or("");
-    if (p.action == "CUSTOM" && p.provider.empty()) {
+    if (p.action == PolicyAction::kCustom && p.provider.empty()) {
       r.Error(
           spec,
           h.what +

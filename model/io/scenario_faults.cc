@@ -23,23 +23,22 @@ void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc) {
                                       "fault, every fault); choose another");
       continue;
     }
-    fs.kind = r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
-    static const std::map<std::string, std::string> kTarget = {
-        {"node", "node"},
-        {"pod", "pod"},
-        {"waypoint", "waypoint"},
-        {"gateway", "gateway"},
-        {"network-link", "networks"}};
-    auto kt = kTarget.find(fs.kind);
-    if (kt == kTarget.end()) {
+    const std::string kind =
+        r.String(r.Child(f, "kind"), fw + ".kind").value_or("");
+    const std::optional<FaultKind> parsed = ParseFaultKind(kind);
+    if (!parsed) {
       r.Error(r.Child(f, "kind").IsDefined() ? r.Child(f, "kind") : f,
               fw +
                   ".kind must be one of node, pod, waypoint, gateway, "
                   "network-link, got '" +
-                  fs.kind + "'");
+                  kind + "'");
       continue;
     }
-    if (fs.kind == "network-link") {
+    fs.kind = *parsed;
+    // The key naming what goes down: the kind itself, or `networks`.
+    const std::string target_key =
+        fs.kind == FaultKind::kNetworkLink ? "networks" : kind;
+    if (fs.kind == FaultKind::kNetworkLink) {
       yaml::Node nets = r.Child(f, "networks");
       if (!nets.IsSequence() || nets.size() != 2) {
         r.Error(
@@ -60,19 +59,21 @@ void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc) {
         continue;
       }
       fs.target =
-          r.String(r.Child(f, kt->second.c_str()), fw + "." + kt->second)
+          r.String(r.Child(f, target_key.c_str()), fw + "." + target_key)
               .value_or("");
       bool found = false;
-      if (fs.kind == "node") found = c->FindNode(fs.target) != nullptr;
-      if (fs.kind == "pod") found = c->FindWorkload(fs.target) != nullptr;
-      if (fs.kind == "waypoint" || fs.kind == "gateway")
+      if (fs.kind == FaultKind::kNode)
+        found = c->FindNode(fs.target) != nullptr;
+      if (fs.kind == FaultKind::kPod)
+        found = c->FindWorkload(fs.target) != nullptr;
+      if (fs.kind == FaultKind::kWaypoint || fs.kind == FaultKind::kGateway)
         found = c->FindGateway(fs.target) != nullptr;
       if (!found) {
-        r.Error(r.Child(f, kt->second.c_str()).IsDefined()
-                    ? r.Child(f, kt->second.c_str())
+        r.Error(r.Child(f, target_key.c_str()).IsDefined()
+                    ? r.Child(f, target_key.c_str())
                     : f,
-                fw + "." + kt->second + " '" + fs.target + "' is not a " +
-                    fs.kind + " of cluster " + fs.cluster);
+                fw + "." + target_key + " '" + fs.target + "' is not a " +
+                    kind + " of cluster " + fs.cluster);
         continue;
       }
     }

@@ -27,7 +27,7 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
   }
   CheckKeys(r, st, {"distribution", "mean_ms", "p99_ms"},
             what + ".service_time");
-  p.service.distribution =
+  const std::string dist =
       r.String(r.Child(st, "distribution"), what + ".service_time.distribution")
           .value_or("exponential");
   auto num = [&](const char* key) -> std::optional<double> {
@@ -51,8 +51,9 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
     return std::nullopt;
   }
   p.service.mean_ms = *mean;
-  const std::string& dist = p.service.distribution;
-  if (dist != "constant" && dist != "exponential" && dist != "lognormal") {
+  const std::optional<ServiceTimeDistribution> kind =
+      ParseServiceTimeDistribution(dist);
+  if (!kind) {
     r.Error(r.Child(st, "distribution"),
             what +
                 ".service_time.distribution must be constant, "
@@ -60,7 +61,8 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
                 dist + "'");
     return std::nullopt;
   }
-  if (dist == "lognormal") {
+  p.service.distribution = *kind;
+  if (*kind == ServiceTimeDistribution::kLognormal) {
     auto p99 = num("p99_ms");
     if (!p99 || *p99 <= *mean) {
       r.Error(st, what +

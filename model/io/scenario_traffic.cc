@@ -264,12 +264,11 @@ void ParseLoad(Reader& r, const yaml::Node& n, const std::string& tw,
           r.Int(r.Child(n, "requests"), tw + ": requests", 1, kMaxRequests))
     t.requests = static_cast<uint64_t>(*q);
   if (auto a = r.String(r.Child(n, "arrival"), tw + ": arrival")) {
-    if (*a != "poisson" && *a != "constant") {
+    if (std::optional<Arrival> arrival = ParseArrival(*a))
+      t.arrival = *arrival;
+    else
       r.Error(r.Child(n, "arrival"),
               tw + ": arrival must be poisson or constant, got '" + *a + "'");
-    } else {
-      t.arrival = *a;
-    }
   }
   yaml::Node profile = r.Child(n, "profile");
   if (r.IsMap(profile, tw + ": profile")) ParseProfile(r, profile, tw, t);
