@@ -446,9 +446,7 @@ ScenarioCheck CheckLoaded(const std::string& file, std::ostream& err,
   } catch (const LimitExceeded& e) {
     // Past a limit found while working (docs/robustness.md): this file
     // fails with the located error; the other files are still checked.
-    Diagnostics d;
-    d.Error(e.diagnostic().location, e.diagnostic().message);
-    d.Print(err);
+    e.Print(err);
     c.results.clear();
     c.error =
         e.diagnostic().location.ToString() + ": " + e.diagnostic().message;

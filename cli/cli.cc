@@ -190,10 +190,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
         // An entry past a limit found while working (docs/robustness.md):
         // bad input, with its location, not a partial answer.
         out.flush();
-        Diagnostics d;
-        const Diagnostic& x = e.diagnostic();
-        d.Error(x.location, x.message);
-        d.Print(err);
+        e.Print(err);
         return 2;
       }
     }

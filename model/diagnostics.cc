@@ -97,4 +97,10 @@ std::string ClosestMatch(const std::string& word,
   return best;
 }
 
+void LimitExceeded::Print(std::ostream& out) const {
+  Diagnostics d;
+  d.Error(diagnostic_.location, diagnostic_.message);
+  d.Print(out);
+}
+
 }  // namespace meshsim

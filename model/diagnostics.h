@@ -78,6 +78,8 @@ class LimitExceeded : public std::runtime_error {
   explicit LimitExceeded(Diagnostic d)
       : std::runtime_error(d.ToString()), diagnostic_(std::move(d)) {}
   const Diagnostic& diagnostic() const { return diagnostic_; }
+  // The located error as every command prints it (Diagnostics::Print).
+  void Print(std::ostream& out) const;
 
  private:
   Diagnostic diagnostic_;

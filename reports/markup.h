@@ -15,6 +15,12 @@
 
 namespace meshsim {
 
+// The entity of a character markup would read as markup (< > &), or
+// nullptr.
+inline const char* MarkupEntity(char c) {
+  return c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : nullptr;
+}
+
 // Text safe in XML 1.0 and HTML element content and quoted attributes.
 // Control characters XML forbids even escaped become '?'.
 inline std::string XmlEscape(const std::string& raw) {
@@ -22,16 +28,11 @@ inline std::string XmlEscape(const std::string& raw) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
+    if (const char* entity = MarkupEntity(c)) {
+      out += entity;
+      continue;
+    }
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
       case '"':
         out += "&quot;";
         break;
@@ -56,16 +57,11 @@ inline std::string XmlEscape(const std::string& raw) {
 inline std::string MarkdownText(const std::string& raw) {
   std::string out;
   for (char c : TerminalText(Utf8Valid(raw))) {
+    if (const char* entity = MarkupEntity(c)) {
+      out += entity;
+      continue;
+    }
     switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
       case '\\':
       case '`':
       case '*':
