@@ -9,7 +9,9 @@
 // encoding states none, the path function delivers none). Runs on every
 // bundled scenario and on 400 seeded random meshes of one to three clusters
 // (community or Solo); prints the requests compared by client kind, cluster
-// count and distribution. Disagreements print the request and both answers.
+// count and distribution. Ingress is compared from Gateway API gateways
+// through their HTTPRoutes and from Istio Gateway Routers through their
+// VirtualServices (§16.3). Disagreements print the request and both answers.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,6 +51,14 @@ std::string Show(const OutcomeSet& s) {
 // Services whose routes the encoding states, compared so far (per source).
 int g_routed_compared = 0;
 
+// A VirtualService with no `gateways` or naming `mesh` routes mesh traffic
+// (§16.2); one bound only to Istio Gateways routes their Routers alone.
+bool AppliesToMesh(const HttpRoute& vs) {
+  return vs.gateways.empty() ||
+         std::find(vs.gateways.begin(), vs.gateways.end(), "mesh") !=
+             vs.gateways.end();
+}
+
 bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // Peering's generated entries (§15.2) are compared like Services.
   if ((s.kind != "Service" && !s.peered) || s.vips.empty() || s.external_name)
@@ -63,7 +73,7 @@ bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // VirtualService routes (faults, subsets) are in the simulator and in
   // diff's route signature, not in the verifier's encoding (§16.2).
   for (const HttpRoute& r : c.routes)
-    if (r.IsVirtualService())
+    if (r.IsVirtualService() && AppliesToMesh(r))
       for (const std::string& h : r.hostnames)
         if (HostCoversService(ExpandHost(h, r.ns), s)) return false;
   return true;
@@ -165,6 +175,77 @@ int CompareIngress(const Scenario& sc, const SourceClass& src,
   return compared;
 }
 
+// §16.3: an Istio Gateway Router, through each VirtualService bound to one
+// of its gateways alone for a host (one rule, one destination, a path match
+// the comparison can send): the request an outside client sends to that
+// server, against the encoding's Router class towards the service.
+int CompareRouter(const Scenario& sc, const SourceClass& src,
+                  OutcomeOracle& oracle, const std::string& label,
+                  int* mismatches) {
+  const Cluster& c = sc.mesh.clusters[src.cluster];
+  const Workload* pod = c.FindWorkload(src.workload);
+  if (!pod) return 0;
+  int compared = 0;
+  for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
+    for (const IstioServer& srv : g->servers)
+      for (const HttpRoute& r : c.routes) {
+        if (!r.IsVirtualService() || r.rules.size() != 1 ||
+            r.rules[0].backends.size() != 1 || !r.rules[0].filters.empty())
+          continue;
+        const HttpRouteRule& rule = r.rules[0];
+        std::string path = "/";
+        if (!rule.matches.empty()) {
+          const HttpMatch& m = rule.matches[0];
+          if (!m.headers.empty() || !m.query_params.empty() ||
+              (!m.method.empty() && m.method != "GET") || m.port ||
+              m.source_labels || m.path_type == "RegularExpression")
+            continue;
+          if (!m.path_value.empty()) path = m.path_value;
+        }
+        const BackendRef& b = rule.backends[0];
+        const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+        if (idx.size() != 1) continue;
+        const Service& svc = c.services[idx[0]];
+        if (svc.kind != "Service" || !Comparable(sc.mesh, c, svc)) continue;
+        const int port = b.port                  ? b.port
+                         : svc.ports.size() == 1 ? svc.ports[0].port
+                                                 : 0;
+        if (!port) continue;
+        for (const std::string& host : r.hostnames) {
+          if (host.find('*') != std::string::npos) continue;
+          const std::vector<const HttpRoute*> bound =
+              VirtualServicesAtIstioGateway(c, *g, srv, host);
+          if (bound.size() != 1 || bound[0] != &r) continue;
+          TrafficEntry t;
+          t.name = "diff";
+          t.from.cluster = c.name;
+          t.from.ingress = g->Key();
+          t.to.host = host;
+          t.to.port = srv.port;
+          t.http = HttpRequest{"GET", path, {}, std::nullopt};
+          OutcomeSet expected;
+          for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
+            expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+          EncodedOutcomes got =
+              oracle.Outcomes(src, svc.Key(), "", port, "GET", path);
+          ++compared;
+          if (NothingReachable(got, expected)) continue;
+          if (mismatches) {
+            *mismatches += got.outcomes != expected;
+            continue;
+          }
+          EXPECT_FALSE(got.unknown);
+          EXPECT_EQ(got.outcomes, expected)
+              << label << ": from Router " << src.gateway << " through "
+              << g->Key() << " to " << host << ":" << srv.port << " GET "
+              << path << " (service " << svc.Key() << ")"
+              << "\n  encoding: " << Show(got.outcomes)
+              << "\n  paths:    " << Show(expected);
+        }
+      }
+  return compared;
+}
+
 void Count(const Scenario& sc, const std::string& client, int n) {
   g_compared["client " + client] += n;
   g_compared[sc.mesh.clusters.size() == 1 ? "1 cluster" : "2+ clusters"] += n;
@@ -203,6 +284,12 @@ int CompareAll(const Scenario& sc, const std::string& label,
   for (const SourceClass& src : SourceClasses(sc)) {
     const int before = compared;
     if (src.kind == "ingress") {
+      if (src.router) {
+        compared += CompareRouter(sc, src, oracle, label, mismatches);
+        Count(sc, "ingress", compared - before);
+        g_compared["ingress through an Istio Gateway"] += compared - before;
+        continue;
+      }
       compared += CompareIngress(sc, src, oracle, label, mismatches);
       Count(sc, "ingress", compared - before);
       continue;
@@ -634,6 +721,37 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
        "{matchLabels: {app: stray}}\n      template:\n        metadata: "
        "{labels: {app: stray}}\n        spec: {containers: [{name: c, "
        "image: c}]}\n";
+  // Drawn last, so the meshes above stay as they were.
+  if (coin(35)) {
+    // An Istio Gateway Router (§16.3): istio-ingressgateway with its
+    // Service (80 -> 8080), an Istio Gateway on port 80, and in some
+    // namespaces a VirtualService bound to it for app0, some only for
+    // paths under /api; the namespaces' ingress-use-waypoint labels decide.
+    y << "  - {apiVersion: v1, kind: Namespace, metadata: {name: istio-gw}}\n"
+         "  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: "
+         "istio-ingressgateway, namespace: istio-gw}\n    spec:\n      "
+         "selector: {matchLabels: {istio: ingressgateway}}\n      "
+         "template:\n        metadata: {labels: {istio: ingressgateway}}\n"
+         "        spec: {containers: [{name: istio-proxy, image: proxy}]}\n"
+         "  - apiVersion: v1\n    kind: Service\n    metadata: {name: "
+         "istio-ingressgateway, namespace: istio-gw}\n    spec: {selector: "
+         "{istio: ingressgateway}, ports: [{name: http2, port: 80, "
+         "targetPort: 8080}]}\n"
+         "  - apiVersion: networking.istio.io/v1\n    kind: Gateway\n"
+         "    metadata: {name: gw, namespace: istio-gw}\n    spec: {selector: "
+         "{istio: ingressgateway}, servers: [{port: {number: 80, name: http, "
+         "protocol: HTTP}, hosts: [\"*\"]}]}\n";
+    for (const std::string& ns : nss)
+      if (coin(60))
+        y << "  - apiVersion: networking.istio.io/v1\n    kind: "
+             "VirtualService\n    metadata: {name: public, namespace: "
+          << ns << "}\n    spec:\n      hosts: [app0." << ns
+          << ".istio.example]\n      gateways: [istio-gw/gw]\n      http:\n"
+          << (coin(50)
+                  ? "      - match: [{uri: {prefix: /api}}]\n        route:"
+                  : "      - route:")
+          << " [{destination: {host: app0, port: {number: 80}}}]\n";
+  }
 }
 
 // A random mesh of one to three clusters: community or Solo, one network
@@ -713,7 +831,8 @@ TEST(DifferentialTest, RandomMeshes) {
   // Every client kind, cluster count and distribution is compared.
   for (const char* k : {"client ingress", "client sidecar", "client ambient",
                         "client uncaptured", "client outside the mesh",
-                        "1 cluster", "2+ clusters", "community", "solo"})
+                        "ingress through an Istio Gateway", "1 cluster",
+                        "2+ clusters", "community", "solo"})
     EXPECT_GT(g_compared[k], 0) << k;
 }
 
@@ -731,12 +850,20 @@ std::set<std::string> VerdictsAndFlagged(const Scenario& sc, bool by_ns) {
   std::set<std::string> out;
   for (const PropertyResult& p : r.properties)
     out.insert(p.name + "=" + ProofResultName(p.result));
-  // A service by its host (which cluster a counterexample lands in is the
-  // solver's pick when several run it), a pod with its cluster.
-  for (const Finding& f : r.findings)
-    out.insert(f.rule + " " +
-               (f.req_to_pod.empty() ? f.req_to_host
-                                     : f.req_to_pod + " in " + f.cluster));
+  // A service by name (which cluster a counterexample lands in is the
+  // solver's pick when several run it, and so is the client, whose Host may
+  // be an Istio Gateway's), a pod with its cluster.
+  for (const Finding& f : r.findings) {
+    std::string service = f.req_to_host;
+    for (const FindingObject& o : f.objects)
+      if (o.kind == "Service" || o.kind == "ServiceEntry") {
+        service = o.name;
+        break;
+      }
+    out.insert(
+        f.rule + " " +
+        (f.req_to_pod.empty() ? service : f.req_to_pod + " in " + f.cluster));
+  }
   return out;
 }
 
