@@ -199,6 +199,20 @@ class World {
   std::string traffic_;
 };
 
+// An istio-ingressgateway Deployment (label istio: ingressgateway) in
+// istio-system of cluster east, and its Service mapping 80 -> 8080: the
+// Router Istio Gateways select (§16.3).
+inline void AddIngressGateway(World& w) {
+  w.Add("east", Ns("istio-system"));
+  w.Add("east", Deploy("istio-system", "istio-ingressgateway", 1,
+                       {{"istio", "ingressgateway"}}));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: "
+        "istio-ingressgateway\n  namespace: istio-system\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  ports:\n  - name: http2\n    port: 80\n"
+        "    targetPort: 8080\n");
+}
+
 // ShopWorld's client and destination as a traffic entry's `from` and `to`.
 inline constexpr char kFromCurl[] =
     "{cluster: east, namespace: client, workload: curl}";

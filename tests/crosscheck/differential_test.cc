@@ -101,6 +101,31 @@ bool NothingReachable(const EncodedOutcomes& got, const OutcomeSet& expected) {
 // serves its hostname with one rule sending GET requests to one Service,
 // the request through the gateway (its hostname, listener port and the
 // rule's path) against the encoding's ingress class to that Service.
+// One ingress request `t` (GET, its path) to service `svc` on `svc_port`:
+// the path function's outcomes against the encoding's for class `src`.
+void CompareIngressRequest(const Scenario& sc, const SourceClass& src,
+                           OutcomeOracle& oracle, const TrafficEntry& t,
+                           const Service& svc, int svc_port,
+                           const std::string& what, int* mismatches) {
+  const std::string& path = t.http->path;
+  OutcomeSet expected;
+  for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
+    expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+  EncodedOutcomes got =
+      oracle.Outcomes(src, svc.Key(), "", svc_port, "GET", path);
+  if (NothingReachable(got, expected)) return;
+  if (mismatches) {
+    *mismatches += got.outcomes != expected;
+    return;
+  }
+  EXPECT_FALSE(got.unknown);
+  EXPECT_EQ(got.outcomes, expected)
+      << what << " to " << t.to.host << ":" << t.to.port << " GET " << path
+      << " (service " << svc.Key() << ")"
+      << "\n  encoding: " << Show(got.outcomes)
+      << "\n  paths:    " << Show(expected);
+}
+
 int CompareIngress(const Scenario& sc, const SourceClass& src,
                    OutcomeOracle& oracle, const std::string& label,
                    int* mismatches) {
@@ -154,23 +179,9 @@ int CompareIngress(const Scenario& sc, const SourceClass& src,
     t.to.host = host;
     t.to.port = port;
     t.http = HttpRequest{"GET", path, {}, std::nullopt};
-    OutcomeSet expected;
-    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
-      expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
-    EncodedOutcomes got =
-        oracle.Outcomes(src, svc->Key(), "", b.port, "GET", path);
     ++compared;
-    if (NothingReachable(got, expected)) continue;
-    if (mismatches) {
-      *mismatches += got.outcomes != expected;
-      continue;
-    }
-    EXPECT_FALSE(got.unknown);
-    EXPECT_EQ(got.outcomes, expected)
-        << label << ": from ingress " << src.gateway << " to " << host << ":"
-        << port << " GET " << path << " (service " << svc->Key() << ")"
-        << "\n  encoding: " << Show(got.outcomes)
-        << "\n  paths:    " << Show(expected);
+    CompareIngressRequest(sc, src, oracle, t, *svc, b.port,
+                          label + ": from ingress " + src.gateway, mismatches);
   }
   return compared;
 }
@@ -223,24 +234,11 @@ int CompareRouter(const Scenario& sc, const SourceClass& src,
           t.to.host = host;
           t.to.port = srv.port;
           t.http = HttpRequest{"GET", path, {}, std::nullopt};
-          OutcomeSet expected;
-          for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
-            expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
-          EncodedOutcomes got =
-              oracle.Outcomes(src, svc.Key(), "", port, "GET", path);
           ++compared;
-          if (NothingReachable(got, expected)) continue;
-          if (mismatches) {
-            *mismatches += got.outcomes != expected;
-            continue;
-          }
-          EXPECT_FALSE(got.unknown);
-          EXPECT_EQ(got.outcomes, expected)
-              << label << ": from Router " << src.gateway << " through "
-              << g->Key() << " to " << host << ":" << srv.port << " GET "
-              << path << " (service " << svc.Key() << ")"
-              << "\n  encoding: " << Show(got.outcomes)
-              << "\n  paths:    " << Show(expected);
+          CompareIngressRequest(
+              sc, src, oracle, t, svc, port,
+              label + ": from Router " + src.gateway + " through " + g->Key(),
+              mismatches);
         }
       }
   return compared;
@@ -276,21 +274,35 @@ const Workload* OutsideStandIn(const Cluster& c) {
 // Compares every request of a scenario; returns the number compared. With
 // `mismatches`, disagreements are counted there instead of failing the test
 // (the mutation check).
+// Request shapes drawn from the random meshes' own policies and routes
+// (methods GET and POST, paths / and /api).
+const char* const kShapes[][2] = {
+    {"GET", "/"}, {"POST", "/api"}, {"GET", "/api/v1"}};
+
+// `rotate` >= 0: source class k sends kShapes[(rotate + k) % 3] instead of
+// `method` and `path`, so that one mesh is asked every shape.
 int CompareAll(const Scenario& sc, const std::string& label,
                int* mismatches = nullptr, const std::string& method = "GET",
-               const std::string& path = "/") {
+               const std::string& path = "/", int rotate = -1) {
   int compared = 0;
   OutcomeOracle oracle(sc);
-  for (const SourceClass& src : SourceClasses(sc)) {
+  const std::vector<SourceClass> classes = SourceClasses(sc);
+  for (size_t ki = 0; ki < classes.size(); ++ki) {
+    const SourceClass& src = classes[ki];
     const int before = compared;
+    const size_t shape = (static_cast<size_t>(rotate) + ki) % 3;
+    const std::string cm = rotate >= 0 ? kShapes[shape][0] : method;
+    const std::string cp = rotate >= 0 ? kShapes[shape][1] : path;
+    const std::string clabel =
+        rotate >= 0 ? label + " (" + cm + " " + cp + ")" : label;
     if (src.kind == "ingress") {
       if (src.router) {
-        compared += CompareRouter(sc, src, oracle, label, mismatches);
+        compared += CompareRouter(sc, src, oracle, clabel, mismatches);
         Count(sc, "ingress", compared - before);
         g_compared["ingress through an Istio Gateway"] += compared - before;
         continue;
       }
-      compared += CompareIngress(sc, src, oracle, label, mismatches);
+      compared += CompareIngress(sc, src, oracle, clabel, mismatches);
       Count(sc, "ingress", compared - before);
       continue;
     }
@@ -308,7 +320,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (!svc.empty()) t.to.host = c.FindService(svc)->Hostname();
       t.to.pod = pod;
       t.to.port = port;
-      t.http = HttpRequest{method, path, {}, std::nullopt};
+      t.http = HttpRequest{cm, cp, {}, std::nullopt};
       OutcomeSet expected;
       std::set<std::tuple<int, std::string, Outcome>> expected_via;
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
@@ -317,7 +329,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
                              p.waypoints.empty() ? "" : p.waypoints.back(),
                              p.outcome});
       }
-      EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, method, path);
+      EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, cm, cp);
       ++compared;
       // No endpoint this client can reach: the path function fails every
       // request (NoHealthyUpstream, or no gateway), the encoding has no
@@ -338,7 +350,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
           return;
         }
         EXPECT_TRUE(within)
-            << label << ": from " << src.id << " to service " << svc << ":"
+            << clabel << ": from " << src.id << " to service " << svc << ":"
             << port << "\n  encoding: " << Show(got.outcomes)
             << "\n  paths:    " << Show(expected);
         return;
@@ -360,11 +372,11 @@ int CompareAll(const Scenario& sc, const std::string& label,
           have +=
               "(" + std::to_string(n) + " " + w + " " + OutcomeName(o) + ")";
         EXPECT_EQ(have, want)
-            << label << ": from " << src.id << " to "
+            << clabel << ": from " << src.id << " to "
             << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port;
       }
       EXPECT_EQ(got.outcomes, expected)
-          << label << ": from " << src.id << " to "
+          << clabel << ": from " << src.id << " to "
           << (svc.empty() ? "pod " + pod : "service " + svc) << ":" << port
           << "\n  encoding: " << Show(got.outcomes)
           << "\n  paths:    " << Show(expected);
@@ -810,15 +822,10 @@ TEST(DifferentialTest, RandomMeshes) {
                                ".", d);
     ASSERT_TRUE(sc && !d.HasErrors()) << text;
     const int before = ::testing::Test::HasFailure() ? 1 : 0;
-    // The request's shape, drawn from the meshes' own policies and routes
-    // (methods GET and POST, paths / and /api): one per mesh.
-    const char* shapes[][2] = {
-        {"GET", "/"}, {"POST", "/api"}, {"GET", "/api/v1"}};
-    const auto& [method, path] = shapes[seed % 3];
-    total += CompareAll(*sc,
-                        "random mesh seed " + std::to_string(seed) + " (" +
-                            method + " " + path + ")",
-                        nullptr, method, path);
+    // Every request shape in every mesh, rotating over the source classes
+    // (kShapes).
+    total += CompareAll(*sc, "random mesh seed " + std::to_string(seed),
+                        nullptr, "GET", "/", static_cast<int>(seed % 3));
     if (!before && ::testing::Test::HasFailure()) {
       ADD_FAILURE() << "first failing mesh:\n" << text;
       break;

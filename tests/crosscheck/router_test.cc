@@ -22,20 +22,15 @@ using testing::Ambient;
 // istio-ingressgateway (label istio: ingressgateway) in istio-system, its
 // Service mapping 80 -> 8080; Istio Gateway shop/gw on port 80; a
 // VirtualService for shop.example.com bound to it, /shop/ to cart.
-testing::World RouterWorld(bool opt_in) {
+// `vs_gateways`: the VirtualService's `gateways`.
+testing::World RouterWorld(bool opt_in,
+                           const std::string& vs_gateways = "[gw]") {
   testing::World w = testing::ShopWorld(
       {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}},
       opt_in ? testing::KV{{"istio.io/ingress-use-waypoint", "true"}}
              : testing::KV{});
   w.Add("east", testing::Waypoint("shop", "waypoint"));
-  w.Add("east", testing::Ns("istio-system"));
-  w.Add("east", testing::Deploy("istio-system", "istio-ingressgateway", 1,
-                                {{"istio", "ingressgateway"}}));
-  w.Add("east",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: "
-        "istio-ingressgateway\n  namespace: istio-system\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  ports:\n  - name: http2\n    port: 80\n"
-        "    targetPort: 8080\n");
+  testing::AddIngressGateway(w);
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
         "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
@@ -45,9 +40,11 @@ testing::World RouterWorld(bool opt_in) {
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: public\n  namespace: shop\nspec:\n"
-        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
-        "  - match:\n    - uri: {prefix: /shop/}\n    route:\n"
-        "    - destination: {host: cart, port: {number: 80}}\n");
+        "  hosts: [shop.example.com]\n  gateways: " +
+            vs_gateways +
+            "\n  http:\n"
+            "  - match:\n    - uri: {prefix: /shop/}\n    route:\n"
+            "    - destination: {host: cart, port: {number: 80}}\n");
   return w;
 }
 
@@ -125,27 +122,12 @@ TEST(RouterTest, WithIngressUseWaypointTheRouterPassesTheWaypoint) {
 TEST(RouterTest, AVirtualServiceNotBoundToTheGatewayGivesTheRouterNoPath) {
   // The same VirtualService for `mesh` only: the Router serves no host, so
   // it reaches nothing and no finding names it.
-  std::string vs =
-      "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-      "metadata:\n  name: public\n  namespace: shop\nspec:\n"
-      "  hosts: [shop.example.com]\n  gateways: [mesh]\n  http:\n"
-      "  - route:\n    - destination: {host: cart, port: {number: 80}}\n";
-  testing::World bare = testing::ShopWorld(
-      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
-  bare.Add("east", testing::Waypoint("shop", "waypoint"));
-  bare.Add("east", testing::Ns("istio-system"));
-  bare.Add("east", testing::Deploy("istio-system", "istio-ingressgateway", 1,
-                                   {{"istio", "ingressgateway"}}));
-  bare.Add("east",
-           "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-           "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
-           "    istio: ingressgateway\n  servers:\n"
-           "  - port: {number: 80, name: http, protocol: HTTP}\n"
-           "    hosts: [\"*\"]\n");
-  bare.Add("east", vs);
-  const Scenario sc = bare.Load();
+  const Scenario sc = RouterWorld(false, "[mesh]").Load();
   ASSERT_FALSE(sc.mesh.clusters.empty());
   EXPECT_EQ(RouterBypass(Verify(sc, VerifyOptions{})), nullptr);
+  bool router = false;
+  for (const SourceClass& src : SourceClasses(sc)) router |= src.router;
+  EXPECT_TRUE(router) << "the Router is a source class, reaching nothing";
 }
 
 }  // namespace

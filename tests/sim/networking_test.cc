@@ -291,18 +291,7 @@ TEST(NetworkingTest, AbortFaultFailsItsShare) {
   EXPECT_DOUBLE_EQ(delivered, 0.75);
 }
 
-// An istio-ingressgateway Deployment (label istio: ingressgateway) in
-// istio-system and its Service mapping 80 -> 8080.
-void AddIngressGateway(World& w) {
-  w.Add("east", Ns("istio-system"));
-  w.Add("east", Deploy("istio-system", "istio-ingressgateway", 1,
-                       {{"istio", "ingressgateway"}}));
-  w.Add("east",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: "
-        "istio-ingressgateway\n  namespace: istio-system\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  ports:\n  - name: http2\n    port: 80\n"
-        "    targetPort: 8080\n");
-}
+using testing::AddIngressGateway;
 
 std::string IstioGateway(int port, const std::string& hosts) {
   return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
