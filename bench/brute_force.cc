@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   // Every request, counted up front.
   uint64_t total = 0;
   for (const SourceClass& src : sources) {
-    if (src.workload.empty() || src.kind == "ingress") continue;
+    if (src.workload.empty() || src.kind == ClientKind::kIngress) continue;
     const Cluster& c = sc->mesh.clusters[src.cluster];
     for (const Service& s : c.services)
       if (!s.vips.empty()) total += s.ports.size();
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   bool stopped = false;
   for (const SourceClass& src : sources) {
     if (stopped) break;
-    if (src.workload.empty() || src.kind == "ingress") continue;
+    if (src.workload.empty() || src.kind == ClientKind::kIngress) continue;
     const Cluster& c = sc->mesh.clusters[src.cluster];
     const Workload* w = c.FindWorkload(src.workload);
     auto run = [&](const std::string& host, const std::string& pod, int port) {

@@ -75,9 +75,9 @@ std::string IngressHost(const Scenario& sc, const SourceClass& k,
 }
 
 std::string ClassText(const SourceClass& k) {
-  if (k.kind == "ingress") return "ingress " + k.gateway;
+  if (k.kind == ClientKind::kIngress) return "ingress " + k.gateway;
   if (k.workload.empty()) return "a pod outside the mesh";
-  return k.kind + " workload " + k.workload;
+  return std::string(ClientKindName(k.kind)) + " workload " + k.workload;
 }
 
 // How a finding names its rule's change.
@@ -329,7 +329,7 @@ z3::expr DiffRun::RouteSignature(const Scenario& sc, const Encoded& e,
     verify::RouteEncoder re(ctx, e, sc.mesh);
     z3::expr applied =
         e.http && (e.passes >= 1 || enc.SrcIs(e, [](const SourceClass& k) {
-          return k.kind == "sidecar";
+          return k.kind == ClientKind::kSidecar;
         }));
     return z3::ite(applied, re.Signature(c, *s), ctx.string_val(""));
   }
@@ -417,10 +417,11 @@ void DiffRun::Constrain(const Slices& x, const z3::expr& same_pod) {
   s.add(a.valid && b.valid && same_pod);
   s.add(!a.self && !b.self);
   // Ingress gateways take HTTP (their listeners here are HTTP).
-  s.add(z3::implies(
-      session_->eo.SrcIs(
-          a, [](const SourceClass& k) { return k.kind == "ingress"; }),
-      a.http));
+  s.add(z3::implies(session_->eo.SrcIs(a,
+                                       [](const SourceClass& k) {
+                                         return k.kind == ClientKind::kIngress;
+                                       }),
+                    a.http));
   s.add(a.port >= 1 && a.port <= 65535);
   for (Encoder* enc : {&session_->eo, &session_->en}) {
     for (const auto& [k, v] : enc->slice().enabled()) s.add(v);
@@ -566,21 +567,23 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   const Workload& pod = dc.workloads[ea.wi];
   const int port = m.eval(a.port, true).get_numeral_int();
   const bool http = m.eval(a.http, true).is_true();
-  f.from = cls.workload.empty()
-               ? ClassText(cls)
-               : (cls.kind == "ingress" ? cls.gateway : cls.workload);
+  f.from =
+      cls.workload.empty()
+          ? ClassText(cls)
+          : (cls.kind == ClientKind::kIngress ? cls.gateway : cls.workload);
   f.from_cluster = new_sc_.mesh.clusters[cls.cluster].name;
   f.cluster = dc.name;
   if (b.svc) {
-    f.req_to_host = cls.kind == "ingress" ? IngressHost(new_sc_, cls, *b.svc)
-                                          : b.svc->Hostname();
+    f.req_to_host = cls.kind == ClientKind::kIngress
+                        ? IngressHost(new_sc_, cls, *b.svc)
+                        : b.svc->Hostname();
     f.to = f.req_to_host + ":" + std::to_string(port);
   } else {
     f.to = pod.ip + ":" + std::to_string(port) + " (pod " + pod.Key() + ")";
     f.req_to_pod = pod.Key();
   }
   f.req_port = port;
-  if (cls.kind == "ingress") {
+  if (cls.kind == ClientKind::kIngress) {
     f.req_from_ingress = cls.gateway;
   } else {
     f.req_from_workload = cls.workload;
@@ -682,9 +685,10 @@ void DiffRun::Alike(const Slices& x, DiffFinding& df, z3::model& m, int k,
   size_t n = 0;
   auto add_alike = [&](size_t k2i) {
     const SourceClass& c2 = classes_.versions[1][k2i];
-    df.alike.push_back(c2.workload.empty()
-                           ? ClassText(c2)
-                           : (c2.kind == "ingress" ? c2.gateway : c2.workload));
+    df.alike.push_back(
+        c2.workload.empty()
+            ? ClassText(c2)
+            : (c2.kind == ClientKind::kIngress ? c2.gateway : c2.workload));
     const std::vector<std::string> more = plan_->Alike(x.d, classes_, k2i);
     df.alike.insert(df.alike.end(), more.begin(), more.end());
     s.add(a.src != ctx.int_val(static_cast<int>(k2i)));

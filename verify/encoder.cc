@@ -144,7 +144,7 @@ std::string Encoder::NsOfPrincipal(const std::string& p) {
 }
 
 std::string Encoder::ClassPrincipal(const SourceClass& k) const {
-  if (k.kind == "uncaptured") return "";
+  if (k.kind == ClientKind::kUncaptured) return "";
   return SpiffePrincipal(k.ns, k.service_account);
 }
 
@@ -372,19 +372,21 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       plan.view[k] = cls.cluster;
     } else if (!plan.peered) {
       for (int ci : plan.clusters)
-        if (plan.GlobalIn(ci) && (cls.kind == "ambient")) {
+        if (plan.GlobalIn(ci) && (cls.kind == ClientKind::kAmbient)) {
           plan.view[k] = ci;
           break;
         }
     }
     bool refused = false;
-    if (cls.kind == "ingress" && !IngressReaches(cls, key, &refused)) {
+    if (cls.kind == ClientKind::kIngress &&
+        !IngressReaches(cls, key, &refused)) {
       if (refused && plan.view[k] >= 0)
         plan.refused[k] = 1;
       else
         plan.view[k] = -1;
     }
-    if (cls.kind == "uncaptured" && base.kind == "ServiceEntry" && !plan.peered)
+    if (cls.kind == ClientKind::kUncaptured && base.kind == "ServiceEntry" &&
+        !plan.peered)
       plan.view[k] = -1;  // kube-proxy
   }
   plan.multi = MultiNetwork();
@@ -407,7 +409,7 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
   const SourceClass& cls = classes()[k];
   const ServiceView& v = plan.views.at(plan.view[k]);
   z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
-  if (cls.kind == "uncaptured" && plan.peered) {
+  if (cls.kind == ClientKind::kUncaptured && plan.peered) {
     // §15.2 addressing: no DNS outside the mesh resolves a peering name.
     const z3::expr ends = is_k && e.ep == 0;
     t.valid.Add(ends);
@@ -417,14 +419,15 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
   // §3.1 / §5 / §6 / §15.1: does this client's first proxy send to the
   // service waypoint?
   z3::expr local = c_.bool_val(false);
-  if (cls.kind == "ambient") local = v.bound;
-  if (cls.kind == "ingress")
+  if (cls.kind == ClientKind::kAmbient) local = v.bound;
+  if (cls.kind == ClientKind::kIngress)
     local =
         v.bound && c_.bool_val(v.ingress_opt_in &&
                                sc_.mesh.istio.Flag(
                                    "ENABLE_INGRESS_WAYPOINT_ROUTING", true));
-  if (cls.kind == "sidecar") local = v.bound && c_.bool_val(plan.interop);
-  if (cls.kind == "ingress") {
+  if (cls.kind == ClientKind::kSidecar)
+    local = v.bound && c_.bool_val(plan.interop);
+  if (cls.kind == ClientKind::kIngress) {
     // §5, §9: the ingress's routes pick the backend. Requests whose chosen
     // rule sends here reach the service; those whose rule sends here with
     // no ReferenceGrant allowing it end at the ingress (500). Without a
@@ -459,8 +462,9 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     // service's HTTP routes; other clients reach its own endpoints.
     const RoutePlan& rp = *plan.routes;
     const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
-    const z3::expr routing =
-        e.http && (cls.kind == "sidecar" ? c_.bool_val(sidecar_routes) : local);
+    const z3::expr routing = e.http && (cls.kind == ClientKind::kSidecar
+                                            ? c_.bool_val(sidecar_routes)
+                                            : local);
     const z3::expr own = c_.bool_val(rp.in_base[i] != 0);
     const z3::expr& none = *rp.no_match;
     here = here && z3::ite(routing, z3::ite(none, own, rp.routed_to[i]), own);
@@ -497,7 +501,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // The identity the destination sees (§8.1): the last waypoint's, else
   // the gateway's or the client's; plaintext from uncaptured clients.
   z3::expr p = Pid(ClassPrincipal(cls));
-  z3::expr has = c_.bool_val(cls.kind != "uncaptured");
+  z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured);
   for (const auto& [gw, b] : first) {
     p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
     has = has || (local && b);
@@ -634,7 +638,8 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   ExclusiveCases seen;
   for (size_t k = 0; k < classes().size(); ++k) {
     const SourceClass& cls = classes()[k];
-    if (cls.kind == "ingress") continue;  // ingress reaches services only
+    if (cls.kind == ClientKind::kIngress)
+      continue;  // ingress reaches services only
     if (sc_.mesh.clusters[cls.cluster].network != p.network) continue;
     z3::expr is_k = e.src == c_.int_val(static_cast<int>(k));
     valid.Add(is_k);
@@ -644,9 +649,9 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
       continue;
     }
     z3::expr pr = Pid(ClassPrincipal(cls));
-    z3::expr has = c_.bool_val(cls.kind != "uncaptured");
+    z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured);
     z3::expr via_k = c_.string_val("");
-    if (cls.kind == "ambient") {
+    if (cls.kind == ClientKind::kAmbient) {
       for (const auto& [gw, b] : per) {
         // §3.5: a source that is an instance of the waypoint is not sent
         // back. A waypoint the pod cannot be bound to adds nothing.

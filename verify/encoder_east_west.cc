@@ -20,10 +20,10 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   const bool same_network = pod.network == home.network;
   const bool direct = Direct(cls.cluster, ep);
   bool reach = same_cluster || (plan.GlobalIn(vc) && plan.GlobalIn(ep.cluster));
-  if (cls.kind == "uncaptured") reach = same_cluster;  // kube-proxy
-  if (cls.kind == "sidecar") reach = reach && same_network;
+  if (cls.kind == ClientKind::kUncaptured) reach = same_cluster;  // kube-proxy
+  if (cls.kind == ClientKind::kSidecar) reach = reach && same_network;
   if (!same_network && !plan.multi) reach = false;
-  if (!same_network && cls.kind == "ingress")
+  if (!same_network && cls.kind == ClientKind::kIngress)
     reach = reach && ver.AtLeast(1, 30) &&
             sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
   // §15.2: a peered entry reaches its exporters' pods, and a taken-over
@@ -34,9 +34,10 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   const bool taken_over =
       std::find(vs.takeover_from.begin(), vs.takeover_from.end(), ep.cluster) !=
       vs.takeover_from.end();
-  if (cls.kind != "uncaptured" && (plan.peered || taken_over)) {
+  if (cls.kind != ClientKind::kUncaptured && (plan.peered || taken_over)) {
     reach = (plan.peered ? PeerExports(vs, ep.cluster) : true) &&
-            (direct || (plan.multi && (cls.kind == "ambient" || envoy_multi_)));
+            (direct || (plan.multi &&
+                        (cls.kind == ClientKind::kAmbient || envoy_multi_)));
   }
   return reach;
 }
@@ -77,9 +78,9 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   // any release.
   const bool new_headers = ver.AtLeast(1, 31) || solo;
   z3::expr header_waypoint =
-      local || c_.bool_val(cls.kind == "ingress" && !new_headers);
+      local || c_.bool_val(cls.kind == ClientKind::kIngress && !new_headers);
   z3::expr header_gateway =
-      !local && c_.bool_val(cls.kind == "ingress" && new_headers);
+      !local && c_.bool_val(cls.kind == ClientKind::kIngress && new_headers);
   z3::expr to_wp =
       c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
       (!header_waypoint &&

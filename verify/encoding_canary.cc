@@ -79,8 +79,8 @@ std::optional<Canary> Slice::CanaryFor(int ci, const Service& s) {
 std::vector<std::pair<const Gateway*, z3::expr>> Encoder::FirstHopWaypoints(
     const ServiceView& v, int vc, const SourceClass& cls, z3::expr* fail) {
   // Sidecars (Solo interop) and east-west gateways use the primary alone.
-  const bool ingress = cls.kind == "ingress";
-  if (!v.canary || (cls.kind != "ambient" && !ingress) ||
+  const bool ingress = cls.kind == ClientKind::kIngress;
+  if (!v.canary || (cls.kind != ClientKind::kAmbient && !ingress) ||
       Mutated(Mutation::kCanaryIgnored))  // wrong on purpose
     return v.per;
   const Canary& cy = *v.canary;

@@ -77,10 +77,12 @@ std::vector<std::string> ClassKeys(const Scenario& sc,
   std::vector<std::string> out;
   out.reserve(classes.size());
   for (const SourceClass& k : classes) {
-    std::string key =
-        std::to_string(k.cluster) + "|" + k.kind + "|" + k.gateway + "|";
+    std::string key = std::to_string(k.cluster) + "|" + ClientKindName(k.kind) +
+                      "|" + k.gateway + "|";
     const std::string principal =
-        k.kind == "uncaptured" ? "" : SpiffePrincipal(k.ns, k.service_account);
+        k.kind == ClientKind::kUncaptured
+            ? ""
+            : SpiffePrincipal(k.ns, k.service_account);
     for (const std::string& p : patterns) {
       const bool m =
           p.rfind("ns:", 0) == 0
@@ -413,8 +415,9 @@ std::string SlicePlan::ClassTableDigest() {
     for (const std::vector<SourceClass>& version : classes_) {
       h.Field("version " + std::to_string(version.size()));
       for (const SourceClass& k : version) {
-        for (const std::string* f : {&k.id, &k.kind, &k.ns, &k.service_account,
-                                     &k.gateway, &k.workload})
+        const std::string kind = ClientKindName(k.kind);
+        for (const std::string* f :
+             {&k.id, &kind, &k.ns, &k.service_account, &k.gateway, &k.workload})
           h.Field(*f);
         h.Field(std::to_string(k.cluster));
       }
@@ -456,7 +459,7 @@ std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,
   for (size_t i : groups.members[groups.group_of[first]]) {
     const SourceClass& c = classes_[0][i];
     if (i == first || i == classes.self || c.workload.empty()) continue;
-    out.push_back(c.kind == "ingress" ? c.gateway : c.workload);
+    out.push_back(c.kind == ClientKind::kIngress ? c.gateway : c.workload);
   }
   return out;
 }

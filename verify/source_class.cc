@@ -5,6 +5,20 @@
 
 namespace meshsim {
 
+const char* ClientKindName(ClientKind k) {
+  switch (k) {
+    case ClientKind::kAmbient:
+      return "ambient";
+    case ClientKind::kSidecar:
+      return "sidecar";
+    case ClientKind::kUncaptured:
+      return "uncaptured";
+    case ClientKind::kIngress:
+      return "ingress";
+  }
+  return "?";
+}
+
 std::vector<SourceClass> SourceClasses(const Scenario& sc) {
   std::vector<SourceClass> out;
   std::set<std::string> seen;
@@ -24,16 +38,17 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
       k.service_account = w->service_account;
       k.workload = w->Key();
       if (w->role == WorkloadRole::kIngress) {
-        k.kind = "ingress";
+        k.kind = ClientKind::kIngress;
         k.gateway = w->gateway;
         k.router = w->router;
         k.id = c.name + "/ingress/" + w->gateway;
       } else if (w->role == WorkloadRole::kApplication) {
-        k.kind = w->capture == Capture::kAmbient   ? "ambient"
-                 : w->capture == Capture::kSidecar ? "sidecar"
-                                                   : "uncaptured";
+        k.kind = w->capture == Capture::kAmbient   ? ClientKind::kAmbient
+                 : w->capture == Capture::kSidecar ? ClientKind::kSidecar
+                                                   : ClientKind::kUncaptured;
         // One class per workload: identity, capture and labels decide.
-        k.id = c.name + "/" + k.kind + "/" + w->ns + "/" + w->owner;
+        k.id = c.name + "/" + ClientKindName(k.kind) + "/" + w->ns + "/" +
+               w->owner;
       } else {
         continue;
       }
@@ -43,7 +58,7 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
     // identity.
     SourceClass any;
     any.cluster = static_cast<int>(ci);
-    any.kind = "uncaptured";
+    any.kind = ClientKind::kUncaptured;
     any.id = c.name + "/uncaptured/(any pod outside the mesh)";
     if (seen.insert(any.id).second) out.push_back(any);
   }

@@ -11,10 +11,16 @@
 
 namespace meshsim {
 
+// Which kind of client a source class is: the first proxy its requests
+// meet (docs/verification.md).
+enum class ClientKind { kAmbient, kSidecar, kUncaptured, kIngress };
+const char* ClientKindName(
+    ClientKind k);  // ambient | sidecar | uncaptured | ingress
+
 struct SourceClass {
   std::string id;  // e.g. "east/ambient/client/curl"
   int cluster = 0;
-  std::string kind;  // ambient | sidecar | uncaptured | ingress
+  ClientKind kind = ClientKind::kUncaptured;
   std::string ns, service_account;
   std::string
       gateway;  // ingress: ns/name; ambient: the gateway it is an instance of

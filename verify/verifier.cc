@@ -42,13 +42,13 @@ using verify::SlicePlan;
 using verify::SlicePlanOptions;
 
 std::string ClassLabel(const SourceClass& k) {
-  if (k.kind == "ingress") return "ingress " + k.gateway;
+  if (k.kind == ClientKind::kIngress) return "ingress " + k.gateway;
   if (k.workload.empty()) return "a pod outside the mesh";
   const std::string owner =
       k.id.substr(k.id.rfind('/', k.id.rfind('/') - 1) + 1);
-  return (k.kind == "ambient"   ? "ambient workload "
-          : k.kind == "sidecar" ? "sidecar workload "
-                                : "uncaptured workload ") +
+  return (k.kind == ClientKind::kAmbient   ? "ambient workload "
+          : k.kind == ClientKind::kSidecar ? "sidecar workload "
+                                           : "uncaptured workload ") +
          owner;
 }
 
@@ -57,14 +57,14 @@ std::string FixFor(const SourceClass& k, const Encoded& e) {
     return "bind the pods themselves (istio.io/use-waypoint with a waypoint of "
            "type workload or all), "
            "or allow only the waypoint's principal at the destination (§4.3)";
-  if (k.kind == "ingress")
+  if (k.kind == ClientKind::kIngress)
     return "label the service istio.io/ingress-use-waypoint=true, or allow "
            "only the waypoint's "
            "principal at the destination (§4.3)";
-  if (k.kind == "sidecar")
+  if (k.kind == ClientKind::kSidecar)
     return "move the client to ambient, or allow only the waypoint's principal "
            "at the destination (§4.3)";
-  if (k.kind == "uncaptured")
+  if (k.kind == ClientKind::kUncaptured)
     return "enrol the client in ambient, or allow only the waypoint's "
            "principal at the destination "
            "(§4.3; STRICT PeerAuthentication also refuses plaintext)";
@@ -250,7 +250,8 @@ VerifyResult Prover::Prove(const SliceDestination& d,
   for (const auto& [k, v] : enc_.slice().deleted())
     nothing_deleted.push_back(!v);
   std::string kinds;
-  for (const SourceClass& k : classes_) kinds += k.kind + ",";
+  for (const SourceClass& k : classes_)
+    kinds += std::string(ClientKindName(k.kind)) + ",";
   SliceQueries q{e, statics, kinds, pairs};
   std::vector<z3::expr> assume = all_on;
   assume.insert(assume.end(), nothing_deleted.begin(), nothing_deleted.end());
@@ -374,9 +375,9 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
     for (int n = 0; n < 4 && r.result == ProofResult::kViolated; ++n) {
       ans.models.push_back(*r.model);
       const int k = r.model->eval(q.e.src, true).get_numeral_int();
-      const std::string kind = classes_[static_cast<size_t>(std::clamp<int>(
-                                            k, 0, classes_.size() - 1))]
-                                   .kind;
+      const ClientKind kind = classes_[static_cast<size_t>(std::clamp<int>(
+                                           k, 0, classes_.size() - 1))]
+                                  .kind;
       s_.add(!enc_.SrcIs(q.e,
                          [&](const SourceClass& c) { return c.kind == kind; }));
       r = Check(s_, assumptions, deadline_, options_.rlimit);
@@ -401,11 +402,12 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
       e.eps[static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1))];
   const Cluster& dc = sc_.mesh.clusters[ep.cluster];
   const Workload& pod = dc.workloads[ep.wi];
-  f.from = cls.workload.empty()
-               ? ClassLabel(cls)
-               : (cls.kind == "ingress" ? cls.gateway : cls.workload);
+  f.from =
+      cls.workload.empty()
+          ? ClassLabel(cls)
+          : (cls.kind == ClientKind::kIngress ? cls.gateway : cls.workload);
   f.from_cluster = sc_.mesh.clusters[cls.cluster].name;
-  f.client_kind = cls.kind;
+  f.client_kind = ClientKindName(cls.kind);
   const int port = m.eval(e.port, true).get_numeral_int();
   f.to = e.svc
              ? e.svc->Hostname() + ":" + std::to_string(port)
@@ -420,7 +422,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     f.http += " with a JWT iss=" +
               m.eval(ctx_.string_const("jwt:iss"), true).get_string() +
               " sub=" + m.eval(ctx_.string_const("jwt:sub"), true).get_string();
-  if (cls.kind == "ingress") {
+  if (cls.kind == ClientKind::kIngress) {
     f.req_from_ingress = cls.gateway;
   } else {
     f.req_from_workload = cls.workload;

@@ -295,7 +295,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
     const std::string cp = rotate >= 0 ? kShapes[shape][1] : path;
     const std::string clabel =
         rotate >= 0 ? label + " (" + cm + " " + cp + ")" : label;
-    if (src.kind == "ingress") {
+    if (src.kind == ClientKind::kIngress) {
       if (src.router) {
         compared += CompareRouter(sc, src, oracle, clabel, mismatches);
         Count(sc, "ingress", compared - before);
@@ -409,7 +409,8 @@ int CompareAll(const Scenario& sc, const std::string& label,
       }
       check("", p.Key(), port);
     }
-    Count(sc, src.workload.empty() ? "outside the mesh" : src.kind,
+    Count(sc,
+          src.workload.empty() ? "outside the mesh" : ClientKindName(src.kind),
           compared - before);
   }
   return compared;

@@ -98,7 +98,7 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
       const SourceClass* outside = nullptr;
       std::vector<SourceClass> classes = SourceClasses(sc);
       for (const SourceClass& k : classes)
-        if (k.kind == "uncaptured") outside = &k;
+        if (k.kind == ClientKind::kUncaptured) outside = &k;
       ASSERT_NE(outside, nullptr) << c.name;
       for (int port : {80, 9090}) {
         std::set<Outcome> simulated;

@@ -92,7 +92,7 @@ TEST(RouterTest, WithoutOptInTheRouterSkipsTheWaypointInBothEngines) {
   bool asked = false;
   for (const SourceClass& src : SourceClasses(sc)) {
     if (!src.router) continue;
-    EXPECT_EQ(src.kind, "ingress");
+    EXPECT_EQ(src.kind, ClientKind::kIngress);
     const EncodedOutcomes got =
         oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a");
     ASSERT_FALSE(got.unknown);
