@@ -53,5 +53,5 @@ MESHSIM_DIFF_MESHES=50 MESHSIM_DIFF_PAIRS=20 MESHSIM_DIFF_SCENARIOS_EVERY=2 \
 
 # Fuzzing: a few seconds per target on its seed corpus (fuzz/run.sh).
 if [ "$sanitized" = build-fuzz ]; then
-  fuzz/run.sh build-fuzz 8
+  fuzz/run.sh build-fuzz 5
 fi

@@ -812,11 +812,12 @@ std::string RandomMesh(uint32_t seed) {
   return y.str();
 }
 
-TEST(DifferentialTest, RandomMeshes) {
+// Random meshes with seeds first..last (the run is split in two halves,
+// one test each, so that ctest runs them on two cores).
+void CompareRandomMeshes(uint32_t first, uint32_t last) {
   int total = 0;
-  const char* env = std::getenv("MESHSIM_DIFF_MESHES");
-  const uint32_t meshes = env ? static_cast<uint32_t>(std::atoi(env)) : 400;
-  for (uint32_t seed = 1; seed <= meshes; ++seed) {
+  const uint32_t meshes = last + 1 - first;
+  for (uint32_t seed = first; seed <= last; ++seed) {
     std::string text = RandomMesh(seed);
     Diagnostics d;
     auto sc = LoadScenarioText(text, "random-" + std::to_string(seed) + ".yaml",
@@ -842,6 +843,19 @@ TEST(DifferentialTest, RandomMeshes) {
                         "ingress through an Istio Gateway", "1 cluster",
                         "2+ clusters", "community", "solo"})
     EXPECT_GT(g_compared[k], 0) << k;
+}
+
+uint32_t RandomMeshCount() {
+  const char* env = std::getenv("MESHSIM_DIFF_MESHES");
+  return env ? static_cast<uint32_t>(std::atoi(env)) : 400;
+}
+
+TEST(DifferentialTest, RandomMeshes) {
+  CompareRandomMeshes(1, RandomMeshCount() / 2);
+}
+
+TEST(DifferentialTest, RandomMeshesSecondHalf) {
+  CompareRandomMeshes(RandomMeshCount() / 2 + 1, RandomMeshCount());
 }
 
 // Source classes keyed by the policies of each destination's namespaces
