@@ -48,6 +48,15 @@ testing::World RouterWorld(bool opt_in,
   return w;
 }
 
+// The world with entry "in": GET /shop/a to shop.example.com through the
+// Istio Gateway, as an outside client sends it.
+Scenario WithEntry(testing::World w) {
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}",
+            "{method: GET, path: /shop/a}");
+  return w.Load();
+}
+
 const Finding* RouterBypass(const VerifyResult& r) {
   for (const Finding& f : r.findings)
     if (f.rule == "waypoint-bypass" && f.client_kind == "ingress") return &f;
@@ -55,11 +64,7 @@ const Finding* RouterBypass(const VerifyResult& r) {
 }
 
 TEST(RouterTest, WithoutOptInTheRouterSkipsTheWaypointInBothEngines) {
-  testing::World w = RouterWorld(false);
-  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
-            "{host: shop.example.com, port: 80}",
-            "{method: GET, path: /shop/a}");
-  const Scenario sc = w.Load();
+  const Scenario sc = WithEntry(RouterWorld(false));
   ASSERT_EQ(sc.traffic.size(), 1u);
   std::vector<Path> simulated = testing::PathsOf(sc, "in");
   ASSERT_FALSE(simulated.empty());
@@ -106,11 +111,7 @@ TEST(RouterTest, WithoutOptInTheRouterSkipsTheWaypointInBothEngines) {
 }
 
 TEST(RouterTest, WithIngressUseWaypointTheRouterPassesTheWaypoint) {
-  testing::World w = RouterWorld(true);
-  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
-            "{host: shop.example.com, port: 80}",
-            "{method: GET, path: /shop/a}");
-  const Scenario sc = w.Load();
+  const Scenario sc = WithEntry(RouterWorld(true));
   ASSERT_EQ(sc.traffic.size(), 1u);
   for (const Path& p : testing::PathsOf(sc, "in")) {
     EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
