@@ -295,8 +295,6 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   e.svc = plan.base;
   e.dest = (plan.base->kind == "Service" ? "service " : "ServiceEntry ") + key;
   e.eps = plan.eps;
-  plan.routes = PlanRoutes(plan.clusters.front(), *plan.base, e);
-  plan.eps = e.eps;
   // Per cluster view: the binding formulas.
   for (int ci : plan.clusters) {
     const Service& s = *plan.In(ci);
@@ -310,6 +308,9 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
         ci, ServiceView{bound, per, IngressOptIn(ci, s),
                         plan.peered ? std::nullopt : slice_.CanaryFor(ci, s)});
   }
+  // §9, §16.2: the routes of its waypoints and sidecar clients.
+  plan.routes = PlanRoutes(plan, e);
+  plan.eps = e.eps;
   ServiceTerms t(c_);
   for (size_t k = 0; k < classes().size(); ++k)
     if (plan.view[k] >= 0) ServiceClassTerms(plan, k, e, t);
@@ -457,19 +458,37 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool direct = Direct(cls.cluster, ep);
   if (!Reaches(plan, cls, vc, ep)) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  z3::expr no_waypoint_left = c_.bool_val(false);
+  const std::vector<std::pair<const Gateway*, z3::expr>> first =
+      FirstHopWaypoints(v, vc, cls, &no_waypoint_left);
+  // §9, §16.2, §6: the routing proxy (a sidecar client, else the service
+  // waypoint the request meets) applies its chain; others, and requests
+  // on a port the chain has no route for, reach the service's own pods.
+  std::vector<std::pair<z3::expr, const RouteChain*>> routing;
+  z3::expr to_other = c_.bool_val(false);  // K11: at a waypoint
   if (plan.routes) {
-    // §9, §6: the service waypoint, or a sidecar client, applies the
-    // service's HTTP routes; other clients reach its own endpoints.
     const RoutePlan& rp = *plan.routes;
-    const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
-    const z3::expr routing = e.http && (cls.kind == ClientKind::kSidecar
-                                            ? c_.bool_val(sidecar_routes)
-                                            : local);
     const z3::expr own = c_.bool_val(rp.in_base[i] != 0);
-    const z3::expr& none = *rp.no_match;
-    here = here && z3::ite(routing, z3::ite(none, own, rp.routed_to[i]), own);
-    t.route_fail.Add(here && routing && none);
-    t.routed.Add(here && routing && !none);
+    if (cls.kind == ClientKind::kSidecar) {
+      const RouteChain& ch = rp.chains[rp.at_sidecar.at(cls.ns)];
+      const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
+      routing.push_back(
+          {e.http && c_.bool_val(sidecar_routes) && ch.applies, &ch});
+    } else {
+      for (const auto& [gw, b] : first) {
+        const RouteChain& ch = rp.chains[rp.at_waypoint.at(gw)];
+        routing.push_back({e.http && local && b && ch.applies, &ch});
+        to_other = to_other || (local && b && ch.to_other[i]);
+      }
+    }
+    z3::expr reach = own;
+    for (const auto& [at, ch] : routing)
+      reach = z3::ite(at, z3::ite(ch->none, own, ch->routed_to[i]), reach);
+    here = here && reach;
+    for (const auto& [at, ch] : routing) {
+      t.route_fail.Add(here && at && ch->none);
+      t.routed.Add(here && at && !ch->none);
+    }
   }
   // A pre-1.28 waypoint does not route to other networks.
   z3::expr ok = c_.bool_val(true);
@@ -485,9 +504,6 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool behind_gateway = !direct && gc >= 0 && plan.In(gc);
   t.ew_pass.Add(here && ew);
   t.pass_terms.Add(here && local);
-  z3::expr no_waypoint_left = c_.bool_val(false);
-  const std::vector<std::pair<const Gateway*, z3::expr>> first =
-      FirstHopWaypoints(v, vc, cls, &no_waypoint_left);
   t.fail_terms.Add(here && local && no_waypoint_left);
   for (const auto& [gw, b] : first) {
     const bool healthy =
@@ -523,8 +539,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
     t.route_bypass.Add(
-        here && local && e.http && plan.routes->to_other[i] &&
-        via != c_.string_val(e.ep_intended[i]) &&
+        here && e.http && to_other && via != c_.string_val(e.ep_intended[i]) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
 }

@@ -64,15 +64,25 @@ struct Encoded {
   std::vector<RouteRule> route_rules;
 };
 
-// §9 (encoder_routes.cc): a service slice's encoded routes: per endpoint,
-// whether it is the addressed service's own and when the first-match chain
-// sends a request there; `no_match`: no rule matches (404).
+// §9, §16.2 (encoder_routes.cc): the route list one proxy applies to a
+// service, as a first-match chain: `applies` when the list has a route for
+// the request's port (then a request no rule takes is answered 404),
+// `none` when no rule matches, and per endpoint when the chosen rule sends
+// there (`routed_to`), as another backend's pod (`to_other`, K11).
+struct RouteChain {
+  z3::expr applies, none;
+  std::vector<z3::expr> routed_to, to_other;
+};
+
+// A service slice's encoded routes: the chain of each waypoint that can
+// serve it and of each sidecar client namespace (the VirtualServices a
+// sidecar applies depend on its namespace), and per endpoint whether it
+// is the addressed service's own.
 struct RoutePlan {
-  std::optional<z3::expr> no_match;
   std::vector<char> in_base;
-  std::vector<z3::expr> routed_to;
-  // Per endpoint: a rule sends there as another backend's pod (K11 asks).
-  std::vector<z3::expr> to_other;
+  std::vector<RouteChain> chains;
+  std::map<const Gateway*, size_t> at_waypoint;
+  std::map<std::string, size_t> at_sidecar;  // by client namespace
 };
 
 class Encoder {
@@ -168,9 +178,16 @@ class Encoder {
 
   // ---- the steps of ServiceSlice --------------------------------------------
   ServicePlan PlanService(const std::string& key) const;
-  // encoder_routes.cc: the backends the routes of `s` (in cluster `ci`)
-  // pick; their pods join `e.eps`. Nothing when they are not encoded.
-  std::optional<RoutePlan> PlanRoutes(int ci, const Service& s, Encoded& e);
+  // encoder_routes.cc: the backends the routes of the planned service pick
+  // at each of its waypoints and sidecar clients; their pods join `e.eps`.
+  // Nothing when they are not encoded (RoutesEncodable).
+  std::optional<RoutePlan> PlanRoutes(const ServicePlan& plan, Encoded& e);
+  // One proxy's chain for service `s` of cluster `c`: `lists` per service
+  // port, `proxy_ns` for the DestinationRule lookup of subsets.
+  RouteChain PlanChain(
+      int ci, const Service& s,
+      const std::vector<std::pair<int, std::vector<const HttpRoute*>>>& lists,
+      bool at_waypoint, const std::string& proxy_ns, Encoded& e, RoutePlan& rp);
   void ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
                          ServiceTerms& t);
   // §5, §9: which requests of ingress class `k` its routes send to the

@@ -2,13 +2,17 @@
 // which backend a routing proxy (the service's waypoint, or a sidecar
 // client) sends a request to, stated for Z3 by route_signature.cc's
 // first-match chain. See docs/verification.md "Routes in the encoding".
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/binding.h"
 #include "model/networking.h"
 #include "verify/encoder.h"
+#include "verify/encoder_plan.h"
+#include "verify/mutation.h"
 #include "verify/route_signature.h"
 #include "verify/router.h"
 #include "verify/verifier.h"
@@ -24,6 +28,98 @@ bool HasPort(const Service& s, int port) {
   return false;
 }
 
+// §16.2: a VirtualService for `mesh` (no `gateways`, or `mesh` among them)
+// with a host naming `s`.
+bool MeshVirtualServiceFor(const HttpRoute& r, const Service& s) {
+  if (!r.IsVirtualService() || !r.ForMesh()) return false;
+  for (const std::string& h : r.hostnames)
+    if (HostCoversService(ExpandHost(h, r.ns), s)) return true;
+  return false;
+}
+
+// A route destination's Service: by name, or (a VirtualService's) by host,
+// a short host naming a Service of the route's namespace.
+const Service* BackendService(const Cluster& c, const BackendRef& b) {
+  if (b.kind == "Hostname") {
+    const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    return idx.empty() ? nullptr : &c.services[idx.front()];
+  }
+  if (b.kind != "Service") return nullptr;
+  return c.FindService(b.ns + "/" + b.name);
+}
+
+// The port a destination asks for: its own, else a host's only port, else
+// (0) the request's.
+int BackendPort(const BackendRef& b, const Service& t) {
+  if (b.port) return b.port;
+  return b.kind == "Hostname" && t.ports.size() == 1 ? t.ports.front().port : 0;
+}
+
+// §16.1: whether every pod label of `subset` is on `w`.
+bool InSubset(const Labels& subset, const Workload& w) {
+  for (const auto& [k, v] : subset) {
+    const std::string* have = FindLabel(w.labels, k);
+    if (!have || *have != v) return false;
+  }
+  return true;
+}
+
+// The GAMMA routes attached to `s` on service port `port` (§9).
+std::vector<const HttpRoute*> GammaRoutes(const Cluster& c, const Service& s,
+                                          int port) {
+  std::vector<const HttpRoute*> out;
+  for (const HttpRoute& r : c.routes)
+    for (const ParentRef& p : r.parents)
+      if (p.kind == s.kind && p.ns == s.ns && p.name == s.name &&
+          (p.port == 0 || p.port == port)) {
+        out.push_back(&r);
+        break;
+      }
+  return out;
+}
+
+// Why rule `rule` of `r` is outside the encoding, or "".
+std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
+                             const HttpRoute& r, const HttpRouteRule& rule) {
+  for (const HttpMatch& m : rule.matches) {
+    if (!MatchEncodable(m)) return "a regex or query match";
+    if (m.source_labels) return "a sourceLabels match";
+  }
+  if (!rule.filters.empty() || rule.mirror ||
+      (rule.fault && rule.fault->abort_percent > 0))
+    return "filters, rewrites, redirects, aborts or mirrors";
+  int total = 0;
+  for (const BackendRef& b : rule.backends) {
+    total += b.weight;
+    if (b.weight <= 0) continue;
+    if (b.kind != (r.IsVirtualService() ? "Hostname" : "Service"))
+      return "a backend other than a Service";
+    const Service* t = BackendService(c, b);
+    if (!t || t->kind != "Service" || t->headless || t->external_name ||
+        t->vips.empty())
+      return "a backend that is not a Service with a VIP";
+    if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    if (b.subset.empty()) continue;
+    // §16.1: a subset is encoded when every proxy that may route sees a
+    // DestinationRule defining it, and no DestinationRule picks proxies by
+    // workloadSelector (a sidecar's lookup depends on its pod's labels).
+    for (const DestinationRule& dr : c.destination_rules)
+      if (dr.workload_selector &&
+          HostCoversService(ExpandHost(dr.host, dr.ns), *t))
+        return "a workloadSelector DestinationRule";
+    std::set<std::string> proxy_ns;
+    for (const auto& [n, ns] : c.namespaces) proxy_ns.insert(n);
+    for (const auto& [key, g] : c.gateways) proxy_ns.insert(g.ns);
+    for (const std::string& n : proxy_ns) {
+      const DestinationRule* dr = DestinationRuleFor(mesh, c, n, nullptr, *t);
+      if (!dr || !dr->FindSubset(b.subset))
+        return "subset " + b.subset + " undefined in namespace " + n;
+    }
+  }
+  if (total <= 0) return "a rule with no weighted backend";
+  return "";
+}
+
 }  // namespace
 
 bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
@@ -32,97 +128,170 @@ bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
     if (why) *why = reason;
     return false;
   };
-  std::vector<const HttpRoute*> attached;
-  for (const HttpRoute& r : c.routes)
+  std::vector<const HttpRoute*> attached, vss;
+  for (const HttpRoute& r : c.routes) {
+    if (MeshVirtualServiceFor(r, s)) vss.push_back(&r);
     for (const ParentRef& p : r.parents)
       if (p.kind == s.kind && p.ns == s.ns && p.name == s.name) {
         attached.push_back(&r);
         break;
       }
-  if (attached.empty()) return no("no route is attached");
+  }
+  if (attached.empty() && vss.empty()) return no("no route is attached");
   if (mesh.clusters.size() != 1) return no("a multicluster mesh");
   if (s.kind != "Service" || s.peered || s.headless || s.external_name)
     return no("not a Kubernetes Service with a VIP");
+  // §9: a waypoint without routes of the service's own applies the routes
+  // attached to the waypoint itself, which the encoding does not state.
   for (const HttpRoute& r : c.routes)
-    if (r.IsVirtualService())
-      for (const std::string& h : r.hostnames)
-        if (HostCoversService(ExpandHost(h, r.ns), s))
-          return no("a VirtualService covers it (§16.2)");
-  // A waypoint applies the routes attached to it only to services with
-  // none of their own (§9); with some of their own these never apply.
+    for (const ParentRef& p : r.parents)
+      if (p.kind == "Gateway" && !r.IsVirtualService()) {
+        const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
+        if (g && g->role == GatewayRole::kWaypoint)
+          return no("a route attached to waypoint " + g->Key());
+      }
   for (const HttpRoute* r : attached) {
     if (r->kind != "HTTPRoute") return no(r->kind + " " + r->Key());
     if (!r->hostnames.empty()) return no("route hostnames");
-    for (const HttpRouteRule& rule : r->rules) {
-      for (const HttpMatch& m : rule.matches)
-        if (!MatchEncodable(m)) return no("a regex or query match");
-      if (!rule.filters.empty() || rule.fault || rule.mirror)
-        return no("filters, faults or mirrors");
-      int total = 0;
-      for (const BackendRef& b : rule.backends) {
-        total += b.weight;
-        if (b.kind != "Service" || !b.subset.empty())
-          return no("a backend other than a Service");
-        const Service* t = c.FindService(b.ns + "/" + b.name);
-        if (!t || t->headless || t->external_name || t->vips.empty())
-          return no("a backend that is not a Service with a VIP");
-        if (b.port && !HasPort(*t, b.port)) return no("a backend port");
-      }
-      if (total <= 0) return no("a rule with no weighted backend");
-    }
   }
+  for (const HttpRoute* r : vss)
+    if (r->rules.empty() || !r->tcp_rules.empty())
+      return no("VirtualService " + r->Key() + " has tcp or tls routes");
+  for (const auto* list : {&attached, &vss})
+    for (const HttpRoute* r : *list)
+      for (const HttpRouteRule& rule : r->rules) {
+        const std::string reason = RuleNotEncodable(mesh, c, *r, rule);
+        if (!reason.empty()) return no(reason);
+      }
   return true;
 }
 
 // The endpoints of every backend join the slice, each with the condition
-// under which the chain sends there.
-std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
+// under which a proxy's chain sends there: one chain per waypoint that may
+// serve the service (its VirtualServices and GAMMA routes, §16.2) and per
+// namespace of its sidecar clients (the oldest VirtualService visible
+// there, else the GAMMA routes, §6).
+std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
                                              Encoded& e) {
+  const int ci = plan.clusters.front();
   const Cluster& c = sc_.mesh.clusters[ci];
+  const Service& s = *plan.base;
   if (!RoutesEncodable(sc_.mesh, c, s, nullptr)) return std::nullopt;
-  RouteEncoder re(c_, e, sc_.mesh);
-  const std::vector<RouteArm> arms = re.FirstMatchChain(c, s);
   RoutePlan rp;
-  z3::expr any = c_.bool_val(false);
-  for (const RouteArm& a : arms) any = any || a.first;
-  rp.no_match = !any;
   rp.in_base.assign(e.eps.size(), 1);
-  rp.routed_to.assign(e.eps.size(), c_.bool_val(false));
-  rp.to_other.assign(e.eps.size(), c_.bool_val(false));
   e.ep_port.assign(e.eps.size(), 0);
   e.ep_svc.assign(e.eps.size(), nullptr);
   e.ep_intended.assign(e.eps.size(), "");
+  using Lists = std::vector<std::pair<int, std::vector<const HttpRoute*>>>;
+  // Proxies with the same lists, kind and DestinationRule lookup (their
+  // namespace, §16.1) share a chain.
+  std::map<std::tuple<Lists, bool, std::string>, size_t> seen;
+  auto chain = [&](const Lists& lists, bool at_waypoint,
+                   const std::string& proxy_ns) {
+    auto [it, fresh] = seen.emplace(std::tuple(lists, at_waypoint, proxy_ns),
+                                    rp.chains.size());
+    if (fresh)
+      rp.chains.push_back(
+          PlanChain(ci, s, lists, at_waypoint, proxy_ns, e, rp));
+    return it->second;
+  };
+  const IstioVersion ver = c.VersionOr(sc_.mesh.istio.version);
+  const ServiceView& v = plan.views.at(ci);
+  std::vector<const Gateway*> waypoints;
+  for (const auto& [gw, b] : v.per) waypoints.push_back(gw);
+  if (v.canary) waypoints.push_back(v.canary->gw);
+  for (const Gateway* gw : waypoints) {
+    Lists lists;
+    for (const ServicePort& sp : s.ports)
+      lists.push_back(
+          {sp.port, Mutated(Mutation::kWaypointSkipsVirtualServices)
+                        ? GammaRoutes(c, s, sp.port)  // wrong on purpose
+                        : VirtualServicesAtWaypoint(
+                              c, *gw, s, GammaRoutes(c, s, sp.port), ver)});
+    rp.at_waypoint[gw] = chain(lists, true, gw->ns);
+  }
+  for (const SourceClass& cls : classes()) {
+    if (cls.kind != ClientKind::kSidecar || cls.cluster != ci ||
+        rp.at_sidecar.count(cls.ns))
+      continue;
+    const HttpRoute* vs = VirtualServiceForSidecar(c, cls.ns, s);
+    Lists lists;
+    for (const ServicePort& sp : s.ports)
+      lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
+                                   : GammaRoutes(c, s, sp.port)});
+    rp.at_sidecar[cls.ns] = chain(lists, false, cls.ns);
+  }
+  // Endpoints added by a later chain are no earlier chain's.
+  for (RouteChain& ch : rp.chains) {
+    ch.routed_to.resize(e.eps.size(), c_.bool_val(false));
+    ch.to_other.resize(e.eps.size(), c_.bool_val(false));
+  }
+  return rp;
+}
+
+RouteChain Encoder::PlanChain(
+    int ci, const Service& s,
+    const std::vector<std::pair<int, std::vector<const HttpRoute*>>>& lists,
+    bool at_waypoint, const std::string& proxy_ns, Encoded& e, RoutePlan& rp) {
+  const Cluster& c = sc_.mesh.clusters[ci];
+  RouteEncoder re(c_, e, sc_.mesh);
+  std::vector<RouteArm> arms;
+  z3::expr earlier = c_.bool_val(false);
+  RouteChain ch{c_.bool_val(false), c_.bool_val(true), {}, {}};
+  for (const auto& [port, list] : lists) {
+    if (list.empty()) continue;
+    ch.applies = ch.applies || e.port == c_.int_val(port);
+    re.AppendChain(c, s, port, list, at_waypoint, arms, earlier);
+  }
+  ch.none = !earlier;
+  auto slot = [&](size_t wi) {
+    size_t i = 0;
+    while (i < e.eps.size() && !(e.eps[i].cluster == ci && e.eps[i].wi == wi))
+      ++i;
+    if (i == e.eps.size()) {  // a pod only a route reaches
+      e.eps.push_back({ci, wi});
+      rp.in_base.push_back(0);
+      e.ep_port.push_back(0);
+      e.ep_svc.push_back(nullptr);
+      e.ep_intended.push_back("");
+    }
+    ch.routed_to.resize(e.eps.size(), c_.bool_val(false));
+    ch.to_other.resize(e.eps.size(), c_.bool_val(false));
+    return i;
+  };
   for (const RouteArm& a : arms) {
-    e.route_rules.push_back({a.first,
-                             a.route->kind + " " + a.route->Key() + " rule " +
-                                 std::to_string(a.rule - a.route->rules.data()),
-                             a.route});
+    const std::string name =
+        a.route->IsVirtualService()
+            ? "VirtualService " + a.route->Key() + " route " +
+                  (a.rule->name.empty()
+                       ? std::to_string(a.rule - a.route->rules.data())
+                       : "'" + a.rule->name + "'")
+            : a.route->kind + " " + a.route->Key() + " rule " +
+                  std::to_string(a.rule - a.route->rules.data());
+    e.route_rules.push_back({a.first, name, a.route});
     for (const BackendRef& b : a.rule->backends) {
       if (b.weight <= 0) continue;
-      const Service* t = c.FindService(b.ns + "/" + b.name);
+      const Service* t = BackendService(c, b);
+      const Labels* subset = nullptr;
+      if (!b.subset.empty() &&
+          !Mutated(Mutation::kSubsetIgnored)) {  // wrong on purpose
+        // §16.1: the subset's labels, from the proxy's DestinationRule.
+        const DestinationRule* dr =
+            DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *t);
+        subset = &dr->FindSubset(b.subset)->labels;
+      }
       const size_t ti = c.service_by_key.at(t->Key());
       for (size_t wi : c.service_endpoints[ti]) {
         if (!c.workloads[wi].ready) continue;
-        size_t i = 0;
-        while (i < e.eps.size() &&
-               !(e.eps[i].cluster == ci && e.eps[i].wi == wi))
-          ++i;
-        if (i == e.eps.size()) {  // a pod only the route reaches
-          e.eps.push_back({ci, wi});
-          rp.in_base.push_back(0);
-          rp.routed_to.push_back(c_.bool_val(false));
-          rp.to_other.push_back(c_.bool_val(false));
-          e.ep_port.push_back(0);
-          e.ep_svc.push_back(nullptr);
-          e.ep_intended.push_back("");
-        }
-        rp.routed_to[i] = rp.routed_to[i] || a.first;
+        if (subset && !InSubset(*subset, c.workloads[wi])) continue;
+        const size_t i = slot(wi);
+        ch.routed_to[i] = ch.routed_to[i] || a.first;
         // A pod of both the addressed service and another backend is that
         // backend's for K11 only when a rule sending to the backend chose
         // it (to_other); its port is still taken as the backend's.
-        if (t != &s) rp.to_other[i] = rp.to_other[i] || a.first;
+        if (t != &s) ch.to_other[i] = ch.to_other[i] || a.first;
         if (t != &s && !e.ep_svc[i]) {  // reached as the backend's pod
-          e.ep_port[i] = b.port;
+          e.ep_port[i] = BackendPort(b, *t);
           e.ep_svc[i] = t;
           std::string which;
           if (Intent(ci, t->labels, t->ns, &which)) e.ep_intended[i] = which;
@@ -130,7 +299,7 @@ std::optional<RoutePlan> Encoder::PlanRoutes(int ci, const Service& s,
       }
     }
   }
-  return rp;
+  return ch;
 }
 
 // The pod port a request to endpoint `i` arrives on: the targetPort of the

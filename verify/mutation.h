@@ -24,9 +24,12 @@ enum class Mutation {
   kRuleOrder,             // §9: routes match in rule order, not by precedence
   kCanaryIgnored,         // §2.6: a valid canary is never sampled
   kAllowedRoutesIgnored,  // §2.4: every waypoint admits every namespace
+  kWaypointSkipsVirtualServices,  // §16.2: a waypoint applies GAMMA routes only
+  kSubsetIgnored,  // §16.1: a destination's subset reaches every pod of its
+                   // host
 };
 
-inline constexpr std::array<std::pair<Mutation, std::string_view>, 10>
+inline constexpr std::array<std::pair<Mutation, std::string_view>, 12>
     kMutations = {{
         {Mutation::kNamespaceOverObject, "namespace-over-object"},
         {Mutation::kNoneFallsThrough, "none-falls-through"},
@@ -38,6 +41,9 @@ inline constexpr std::array<std::pair<Mutation, std::string_view>, 10>
         {Mutation::kRuleOrder, "rule-order"},
         {Mutation::kCanaryIgnored, "canary-ignored"},
         {Mutation::kAllowedRoutesIgnored, "allowed-routes-ignored"},
+        {Mutation::kWaypointSkipsVirtualServices,
+         "waypoint-skips-virtual-services"},
+        {Mutation::kSubsetIgnored, "subset-ignored"},
     }};
 
 inline Mutation& ActiveMutation() {

@@ -121,29 +121,55 @@ z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
   return sig;
 }
 
-std::vector<RouteArm> RouteEncoder::FirstMatchChain(const Cluster& cluster,
-                                                    const Service& svc) {
-  std::vector<RouteArm> arms;
-  z3::expr earlier = c_.bool_val(false);
-  std::vector<Candidate> cands = Candidates(cluster, svc);
-  if (Mutated(Mutation::kRuleOrder))  // wrong on purpose
-    std::stable_sort(cands.begin(), cands.end(),
-                     [](const Candidate& a, const Candidate& b) {
-                       return std::tie(a.key, a.rule, a.match) <
-                              std::tie(b.key, b.rule, b.match);
-                     });
-  for (const Candidate& cand : cands) {
-    // A parentRef with a port attaches the route on that port only.
-    z3::expr on_port = c_.bool_val(false);
-    for (const ParentRef& p : cand.route->parents)
-      if (p.kind == "Service" && p.ns == svc.ns && p.name == svc.name)
-        on_port =
-            on_port || (p.port == 0 ? c_.bool_val(true) : e_.port == p.port);
-    const z3::expr m = on_port && Matches(*cand.m);
-    arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
-    earlier = earlier || m;
+void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
+                               int port,
+                               const std::vector<const HttpRoute*>& routes,
+                               bool at_waypoint, std::vector<RouteArm>& arms,
+                               z3::expr& earlier) {
+  const z3::expr on = e_.port == c_.int_val(port);
+  auto add = [&](const z3::expr& m, const HttpRoute* r,
+                 const HttpRouteRule* rule) {
+    arms.push_back({on && m && !earlier, r, rule});
+    earlier = earlier || (on && m);
+  };
+  bool gamma_done = false;
+  for (const HttpRoute* r : routes) {
+    if (r->IsVirtualService()) {
+      // §16.2: rule by rule; a rule matches when any of its matches does
+      // (none: every request).
+      for (const HttpRouteRule& rule : r->rules) {
+        z3::expr any = c_.bool_val(rule.matches.empty());
+        for (const HttpMatch& m : rule.matches) {
+          z3::expr ok = Matches(m);
+          if (m.port) ok = ok && e_.port == c_.int_val(m.port);
+          if (m.source_labels)
+            ok = at_waypoint
+                     ? c_.bool_val(false)
+                     : ok && c_.bool_const(
+                                 ("vs-source-labels:" + r->Key()).c_str());
+          any = any || ok;
+        }
+        add(any, r, &rule);
+      }
+      continue;
+    }
+    // §9: the service's GAMMA routes (a parentRef with a port attaches on
+    // that port only) are one group, highest precedence first.
+    if (gamma_done) continue;
+    gamma_done = true;
+    std::vector<Candidate> cands = Candidates(cluster, [&](const ParentRef& p) {
+      return p.kind == "Service" && p.ns == svc.ns && p.name == svc.name &&
+             (p.port == 0 || p.port == port);
+    });
+    if (Mutated(Mutation::kRuleOrder))  // wrong on purpose
+      std::stable_sort(cands.begin(), cands.end(),
+                       [](const Candidate& a, const Candidate& b) {
+                         return std::tie(a.key, a.rule, a.match) <
+                                std::tie(b.key, b.rule, b.match);
+                       });
+    for (const Candidate& cand : cands)
+      add(Matches(*cand.m), cand.route, &cand.route->rules[cand.rule]);
   }
-  return arms;
 }
 
 // Whether `m` is stated exactly by RouteEncoder::Matches: no regular

@@ -47,10 +47,17 @@ class RouteEncoder {
   // no route applies. VirtualServices first, by first match; then the Gateway
   // API routes by their precedence; then the DestinationRule of `svc`.
   z3::expr Signature(const Cluster& cluster, const Service& svc);
-  // The Gateway API routes attached to `svc` (GAMMA), as a first-match
-  // chain over the encoded request (its port, method, path, headers).
-  std::vector<RouteArm> FirstMatchChain(const Cluster& cluster,
-                                        const Service& svc);
+  // §16.2, §9: the first-match chain of `routes`, the list a proxy applies
+  // to `svc` for requests on service port `port` (VirtualServicesAtWaypoint's
+  // order, or a sidecar's): each VirtualService rule by rule, a run of GAMMA
+  // routes as one group in Gateway API precedence; the first that matches
+  // wins. Appends the arms, each under `e.port == port`; `earlier` holds
+  // when an arm before matched (kept across calls for the other ports).
+  // `at_waypoint`: a match with sourceLabels never matches (§16.2).
+  void AppendChain(const Cluster& cluster, const Service& svc, int port,
+                   const std::vector<const HttpRoute*>& routes,
+                   bool at_waypoint, std::vector<RouteArm>& arms,
+                   z3::expr& earlier);
   // The HTTPRoutes attached to ingress Gateway `gw_key` (ns/name), as a
   // first-match chain over the request's method, path and headers (§5, §9).
   // nullopt when one of them has a match, hostnames or a kind the chain

@@ -59,24 +59,28 @@ bool AppliesToMesh(const HttpRoute& vs) {
              vs.gateways.end();
 }
 
+// A VirtualService for `mesh` with a host naming `s` (§16.2).
+bool RoutesForMesh(const HttpRoute& r, const Service& s) {
+  if (!r.IsVirtualService() || !AppliesToMesh(r)) return false;
+  for (const std::string& h : r.hostnames)
+    if (HostCoversService(ExpandHost(h, r.ns), s)) return true;
+  return false;
+}
+
 bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // Peering's generated entries (§15.2) are compared like Services.
   if ((s.kind != "Service" && !s.peered) || s.vips.empty() || s.external_name)
     return false;
-  // GAMMA routes are compared where the encoding states them (§9,
-  // verify::RoutesEncodable); other routed services are left out.
-  for (const HttpRoute& r : c.routes)
+  // GAMMA routes and VirtualServices for `mesh` are compared where the
+  // encoding states them (§9, §16.2, verify::RoutesEncodable); other routed
+  // services are left out.
+  bool routed = false;
+  for (const HttpRoute& r : c.routes) {
     for (const ParentRef& p : r.parents)
-      if (p.kind == "Service" && p.ns == s.ns && p.name == s.name &&
-          !verify::RoutesEncodable(mesh, c, s, nullptr))
-        return false;
-  // VirtualService routes (faults, subsets) are in the simulator and in
-  // diff's route signature, not in the verifier's encoding (§16.2).
-  for (const HttpRoute& r : c.routes)
-    if (r.IsVirtualService() && AppliesToMesh(r))
-      for (const std::string& h : r.hostnames)
-        if (HostCoversService(ExpandHost(h, r.ns), s)) return false;
-  return true;
+      routed |= p.kind == "Service" && p.ns == s.ns && p.name == s.name;
+    routed |= RoutesForMesh(r, s);
+  }
+  return !routed || verify::RoutesEncodable(mesh, c, s, nullptr);
 }
 
 // Requests compared so far, by client kind, by the scenario's cluster count
@@ -383,7 +387,14 @@ int CompareAll(const Scenario& sc, const std::string& label,
     };
     for (const Service& s : c.services) {
       if (!Comparable(sc.mesh, c, s)) continue;
-      if (verify::RoutesEncodable(sc.mesh, c, s, nullptr)) ++g_routed_compared;
+      if (verify::RoutesEncodable(sc.mesh, c, s, nullptr)) {
+        ++g_routed_compared;
+        for (const HttpRoute& r : c.routes)
+          if (RoutesForMesh(r, s)) {
+            ++g_compared["services routed by a VirtualService (per source)"];
+            break;
+          }
+      }
       for (const ServicePort& sp : s.ports) check(s.Key(), "", sp.port);
     }
     for (const Workload& p : c.workloads) {
@@ -479,6 +490,10 @@ TEST(DifferentialTest, EveryMutationOfTheEncodingIsCaught) {
       {verify::Mutation::kAllowedRoutesIgnored,
        "scenarios/conformance/services-cross-namespace-waypoint-denied/"
        "scenario.yaml"},
+      {verify::Mutation::kWaypointSkipsVirtualServices,
+       "scenarios/verify/k11-virtual-service-across-waypoints/flagged.yaml"},
+      {verify::Mutation::kSubsetIgnored,
+       "scenarios/verify/k11-virtual-service-across-waypoints/flagged.yaml"},
       {verify::Mutation::kCanaryIgnored,
        "scenarios/conformance/agentgateway-canary-weight-100-all-agentgateway-"
        "waypoint-admit-agentgateway/scenario.yaml"},
@@ -765,6 +780,46 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
                   : "      - route:")
           << " [{destination: {host: app0, port: {number: 80}}}]\n";
   }
+  // Drawn last too: VirtualServices for `mesh` on app1 (§16.2), applied by
+  // its waypoint (1.24+: one in the waypoint's or the service's namespace)
+  // and by sidecar clients (the oldest visible in their namespace), some
+  // exported to their own namespace only, some sending to a DestinationRule
+  // subset (§16.1), which a DestinationRule may not define.
+  for (const std::string& ns : nss) {
+    if (!coin(30)) continue;
+    const bool subsets = coin(40);
+    if (subsets && coin(80))
+      y << "  - apiVersion: networking.istio.io/v1\n    kind: "
+           "DestinationRule\n    metadata: {name: dr, namespace: "
+        << ns
+        << "}\n    spec: {host: app0, subsets: [{name: all, labels: {app: "
+           "app0}}]}\n";
+    y << "  - apiVersion: networking.istio.io/v1\n    kind: "
+         "VirtualService\n    metadata: {name: vs, namespace: "
+      << ns << "}\n    spec:\n      hosts: ["
+      << pick({"app1", "app1." + ns + ".svc.cluster.local"}) << "]\n"
+      << pick({"", "      gateways: [mesh]\n"})
+      << (coin(25) ? "      exportTo: [\".\"]\n" : "") << "      http:\n";
+    const int rules = 1 + static_cast<int>(rng() % 2);
+    for (int r = 0; r < rules; ++r) {
+      y << "      - "
+        << pick({"", "match: [{uri: {prefix: /api}}]\n        ",
+                 "match: [{uri: {exact: /}}, {method: {exact: POST}}]\n"
+                 "        ",
+                 "match: [{uri: {prefix: /api/v}, port: 80}]\n        "})
+        << "route: ["
+        << pick({"{destination: {host: app0}}",
+                 "{destination: {host: app0, port: {number: 80}}, weight: 50}, "
+                 "{destination: {host: app1}, weight: 50}",
+                 "{destination: {host: app1, port: {number: 80}}}"});
+      y << "]\n";
+      if (subsets && coin(50))
+        y << "        "
+          << "timeout: 2s\n";
+    }
+    if (subsets)
+      y << "      - route: [{destination: {host: app0, subset: all}}]\n";
+  }
 }
 
 // A random mesh of one to three clusters: community or Solo, one network
@@ -836,6 +891,8 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
   EXPECT_GT(total, static_cast<int>(meshes) * 10);
   // Routed services are among those compared (about one mesh in four).
   EXPECT_GT(g_routed_compared, static_cast<int>(meshes) / 10);
+  EXPECT_GT(g_compared["services routed by a VirtualService (per source)"],
+            static_cast<int>(meshes) / 10);
   PrintCompared("random meshes");
   // Every client kind, cluster count and distribution is compared.
   for (const char* k : {"client ingress", "client sidecar", "client ambient",

@@ -126,6 +126,65 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   EXPECT_TRUE(k11(Verify(*sc, {})).empty());
 }
 
+// K11 through a VirtualService at the waypoint (§16.2) to a DestinationRule
+// subset (§16.1): the solver's request is the one the rule matches (uri
+// exact /), it lands on the subset's pod (v2; v1 admits only wb), the
+// finding names the VirtualService's rule and puts the VirtualService
+// first. Moving the rule to another path or method moves the
+// counterexample; an earlier rule that takes every request elsewhere
+// leaves none.
+TEST(VerifyCasesTest, VirtualServiceAtAWaypointIsInTheEncoding) {
+  const std::string file =
+      "scenarios/verify/k11-virtual-service-across-waypoints/flagged.yaml";
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  auto k11 = [&](const std::string& yaml) {
+    Diagnostics d;
+    auto sc = LoadScenarioText(
+        yaml, file, "scenarios/verify/k11-virtual-service-across-waypoints", d);
+    EXPECT_TRUE(sc && !d.HasErrors()) << d.HasErrors();
+    std::vector<Finding> out;
+    if (!sc) return out;
+    for (const Finding& f : Verify(*sc, {}).findings)
+      if (f.past_backend_waypoint) out.push_back(f);
+    return out;
+  };
+  const std::vector<Finding> found = k11(text);
+  ASSERT_EQ(found.size(), 1u);
+  const Finding& f = found[0];
+  EXPECT_EQ(f.rule, "waypoint-bypass");
+  EXPECT_EQ(f.landing_pod, "shop/other-v2-0");
+  EXPECT_EQ(f.req_path, "/");
+  EXPECT_NE(f.message.find("VirtualService shop/cart-to-other route 0"),
+            std::string::npos)
+      << f.message;
+  ASSERT_FALSE(f.objects.empty());
+  EXPECT_EQ(f.objects[0].kind, "VirtualService");
+
+  std::string moved = text;
+  moved.replace(moved.find("{uri: {exact: /}}"), 17, "{uri: {prefix: /api/}}");
+  const std::vector<Finding> at_api = k11(moved);
+  ASSERT_EQ(at_api.size(), 1u);
+  EXPECT_EQ(at_api[0].req_path.substr(0, 5), "/api/") << at_api[0].req_path;
+
+  std::string deletes = text;
+  deletes.replace(deletes.find("{uri: {exact: /}}"), 17,
+                  "{uri: {exact: /}, method: {exact: DELETE}}");
+  const std::vector<Finding> on_delete = k11(deletes);
+  ASSERT_EQ(on_delete.size(), 1u);
+  EXPECT_EQ(on_delete[0].req_method, "DELETE");
+
+  // First match wins: a rule before it sends every request to v1, which
+  // admits only wb, so no request reaches other's pods past wb.
+  std::string first = text;
+  first.replace(first.find("            - match: [{uri: {exact: /}}]"), 0,
+                "            - route: [{destination: {host: other, subset: "
+                "v1, port: {number: 80}}}]\n");
+  EXPECT_TRUE(k11(first).empty());
+}
+
 // §4.3: the guard scenario is proved, and the unsat core names the guard.
 // A property no request concerns is not applicable, never proved: this
 // Bookinfo has no waypoint, so no destination asks for one, no request can
