@@ -720,7 +720,7 @@ void Mesh::Finalize(Diagnostics& diags) {
   ParallelFor(clusters.size(), static_cast<int>(cores), [&](size_t ci) {
     Cluster& c = clusters[ci];
     std::vector<Diagnostic>& c_notes = cluster_notes[ci];
-    if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+    if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
     ApplyDiscoverySelectors(istio, c, c_notes);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {

@@ -88,6 +88,7 @@ struct Node {
   std::string name;
   std::string zone;
   std::string region;
+  std::string subzone;  // topology.istio.io/subzone (§16.1)
 };
 
 struct Namespace {

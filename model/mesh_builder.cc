@@ -40,7 +40,7 @@ MeshBuilder& MeshBuilder::Cluster(const std::string& name,
   c.name = name;
   c.network = network;
   for (int i = 0; i < nodes; ++i)
-    c.nodes.push_back({name + "-node-" + std::to_string(i), "", ""});
+    c.nodes.push_back({name + "-node-" + std::to_string(i), "", "", ""});
   mesh_.clusters.push_back(std::move(c));
   return *this;
 }

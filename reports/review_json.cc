@@ -124,6 +124,7 @@ Json MeshJson(const Mesh& mesh) {
       jn["name"] = n.name;
       if (!n.zone.empty()) jn["zone"] = n.zone;
       if (!n.region.empty()) jn["region"] = n.region;
+      if (!n.subzone.empty()) jn["subzone"] = n.subzone;
       jc["nodes"].push_back(jn);
     }
     jc["workloads"] = c.workloads.size();

@@ -284,11 +284,12 @@ class Builder {
                                        int proxy_wl, const TrafficPolicy& tp,
                                        std::string* why,
                                        std::vector<double>* weights) const;
-  template <typename Region, typename Zone>
+  template <typename Region, typename Zone, typename Subzone>
   std::vector<EpRef> Distributed(const std::vector<EpRef>& eps, int ci,
                                  const Workload& proxy, const TrafficPolicy& tp,
                                  std::string* why, std::vector<double>* weights,
-                                 const Region& region, const Zone& zone) const;
+                                 const Region& region, const Zone& zone,
+                                 const Subzone& subzone) const;
   bool ToServiceEntryAddresses(Vertex from, const State& base, const Service& s,
                                int svc_cluster, int svc, int port, double total,
                                const std::string& why, double share, int route);

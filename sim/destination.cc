@@ -79,10 +79,10 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
 // PreferClose (§2.1): keep the endpoints closest to the client node. As
 // istiod's failover priorities and ztunnel's routing preferences rank them,
 // an endpoint's rank is the number of leading scopes it shares with the
-// client, in order: network, region, zone (subzones are not modelled: equal)
-// and, for PreferSameNode, the node; the first scope that differs ends the
-// count. `mode` PreferNetwork (§15.2) ranks by network only, PreferRegion by
-// network and region.
+// client, in order: network, region, zone and, for PreferSameNode, the
+// subzone and the node (ztunnel's routing preferences); the first scope
+// that differs ends the count. `mode` PreferNetwork (§15.2) ranks by network
+// only, PreferRegion by network and region.
 std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
                                         int client_wl,
                                         const std::string& mode) const {
@@ -95,6 +95,7 @@ std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
   const std::string no_place;
   const std::string& region = cn ? cn->region : no_place;
   const std::string& zone = cn ? cn->zone : no_place;
+  const std::string& subzone = cn ? cn->subzone : no_place;
   auto score = [&](const EpRef& e) {
     const Cluster& ec = mesh_.clusters[e.cluster];
     const Workload& w = ec.workloads[e.wl];
@@ -108,7 +109,10 @@ std::vector<EpRef> Builder::PreferClose(const std::vector<EpRef>& eps, int ci,
     if (mode == "PreferRegion") return s;
     if ((n ? n->zone : no_place) != zone) return s;
     ++s;
-    if (mode == "PreferSameNode" && cw && w.node == cw->node) ++s;
+    if (mode != "PreferSameNode") return s;
+    if ((n ? n->subzone : no_place) != subzone) return s;
+    ++s;
+    if (cw && w.node == cw->node) ++s;
     return s;
   };
   int best = -1;
@@ -291,12 +295,13 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
 //   no `to` locality get nothing;
 // - else, only with outlierDetection, priorities: failoverPriority ranks
 //   endpoints by how many of its labels, in order, equal the proxy's
-//   (topology.istio.io/cluster, /network, the node's region and zone,
-//   kubernetes.io/hostname or `label=value`); then, when it is absent or
-//   `failover` is also given, region/zone (0 both equal, 1 region only...,
-//   3 another region, 4 another region than `failover`'s `to` for the
-//   proxy's region). Only healthy endpoints are here, so the best priority
-//   takes every request; the next is used when it has none.
+//   (topology.istio.io/cluster, /network, the node's region, zone and
+//   subzone, kubernetes.io/hostname or `label=value`); then, when it is
+//   absent or `failover` is also given, util.LbPriority (0 region, zone and
+//   subzone equal, 1 another subzone, 2 another zone, 3 another region, 4
+//   another region than `failover`'s `to` for the proxy's region). Only healthy
+//   endpoints are here, so the best priority takes every request; the next is
+//   used when it has none.
 std::vector<EpRef> Builder::LocalityPreferred(
     const std::vector<EpRef>& eps, int ci, int proxy_wl,
     const TrafficPolicy& tp, std::string* why,
@@ -312,6 +317,7 @@ std::vector<EpRef> Builder::LocalityPreferred(
     if (key == kLabelNetwork) return w.network;
     if (key == "topology.kubernetes.io/region") return n ? n->region : "";
     if (key == "topology.kubernetes.io/zone") return n ? n->zone : "";
+    if (key == "topology.istio.io/subzone") return n ? n->subzone : "";
     if (key == "kubernetes.io/hostname") return w.node;
     const std::string* v = FindLabel(w.labels, key);
     return v ? *v : "";
@@ -323,8 +329,11 @@ std::vector<EpRef> Builder::LocalityPreferred(
   auto zone = [&](int c, const Workload& w) {
     return value(c, w, "topology.kubernetes.io/zone");
   };
+  auto subzone = [&](int c, const Workload& w) {
+    return value(c, w, "topology.istio.io/subzone");
+  };
   if (!tp.distribute.empty())
-    return Distributed(eps, ci, proxy, tp, why, weights, region, zone);
+    return Distributed(eps, ci, proxy, tp, why, weights, region, zone, subzone);
   if (!tp.outlier_detection) return eps;
   auto rank = [&](const EpRef& e) {
     const Workload& w = W(e.cluster, e.wl);
@@ -349,7 +358,9 @@ std::vector<EpRef> Builder::LocalityPreferred(
           }
       } else if (zone(e.cluster, w) != zone(ci, proxy)) {
         loc = 2;
-      }  // subzones are not modelled: equal zones are priority 0
+      } else if (subzone(e.cluster, w) != subzone(ci, proxy)) {
+        loc = 1;
+      }
     }
     return std::make_pair(-labels, loc);
   };
@@ -380,13 +391,13 @@ std::vector<EpRef> Builder::LocalityPreferred(
 // `from` matches the proxy's locality decides; a `to` locality's weight is
 // shared by its endpoints (each locality in proportion to its endpoints,
 // rounded up as istiod does); endpoints in no `to` locality are dropped.
-template <typename Region, typename Zone>
+template <typename Region, typename Zone, typename Subzone>
 std::vector<EpRef> Builder::Distributed(
     const std::vector<EpRef>& eps, int ci, const Workload& proxy,
     const TrafficPolicy& tp, std::string* why, std::vector<double>* weights,
-    const Region& region, const Zone& zone) const {
+    const Region& region, const Zone& zone, const Subzone& subzone) const {
   auto locality = [&](int c, const Workload& w) {
-    return region(c, w) + "/" + zone(c, w) + "/";  // no subzone
+    return region(c, w) + "/" + zone(c, w) + "/" + subzone(c, w);
   };
   // util.LocalityMatch: each `/` segment equal, or `*` from there on.
   auto matches = [](const std::string& loc, const std::string& pattern) {

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct NodeInfo {
-  std::string name, zone, region;
+  std::string name, zone, region, subzone;
 };
 
 // What one cluster's dump says.
@@ -93,7 +93,8 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
   const std::string ns = obj["metadata"]["namespace"].Scalar();
   if (kind == "Node") {
     NodeInfo n{name, Label(obj, "topology.kubernetes.io/zone"),
-               Label(obj, "topology.kubernetes.io/region")};
+               Label(obj, "topology.kubernetes.io/region"),
+               Label(obj, "topology.istio.io/subzone")};
     if (n.zone.empty())
       n.zone = Label(obj, "failure-domain.beta.kubernetes.io/zone");
     if (n.region.empty())
@@ -324,6 +325,7 @@ std::optional<std::string> InitScenario(
         s << "      - {name: " << Quote(n.name);
         if (!n.zone.empty()) s << ", zone: " << Quote(n.zone);
         if (!n.region.empty()) s << ", region: " << Quote(n.region);
+        if (!n.subzone.empty()) s << ", subzone: " << Quote(n.subzone);
         s << "}\n";
       }
     }

@@ -213,23 +213,26 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
   }
   if (nodes.IsScalar()) {
     for (long long i = 0; count && i < *count; ++i)
-      c.nodes.push_back({c.name + "-node-" + std::to_string(i), "", ""});
+      c.nodes.push_back({c.name + "-node-" + std::to_string(i), "", "", ""});
   } else if (r.IsList(nodes, "cluster " + c.name + ": nodes")) {
     for (size_t i = 0; i < nodes.size(); ++i) {
       const yaml::Node nd = nodes[i];
       std::string nw =
           "cluster " + c.name + ": nodes[" + std::to_string(i) + "]";
       if (!r.IsMap(nd, nw)) continue;
+      io::CheckKeys(r, nd, {"name", "zone", "region", "subzone"}, nw);
       Node node;
       node.name = r.String(r.Child(nd, "name"), nw + ".name")
                       .value_or(c.name + "-node-" + std::to_string(i));
       node.zone = r.String(r.Child(nd, "zone"), nw + ".zone").value_or("");
       node.region =
           r.String(r.Child(nd, "region"), nw + ".region").value_or("");
+      node.subzone =
+          r.String(r.Child(nd, "subzone"), nw + ".subzone").value_or("");
       c.nodes.push_back(node);
     }
   }
-  if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", ""});
+  if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
   // §15.2: the clusters this one imports from with peering (checked once
   // every cluster is known).
   if (yaml::Node peers = r.Child(n, "peers"); peers.IsDefined()) {

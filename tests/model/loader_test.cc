@@ -21,7 +21,7 @@ Cluster ClusterWithNodes(int n) {
   c.name = "east";
   c.network = "east";
   for (int i = 0; i < n; ++i)
-    c.nodes.push_back({"east-node-" + std::to_string(i), "", ""});
+    c.nodes.push_back({"east-node-" + std::to_string(i), "", "", ""});
   return c;
 }
 

@@ -409,7 +409,7 @@ TEST(FuzzRegressionTest, EveryCheckedInInputLoadsWithADiagnostic) {
     Mesh mesh;
     mesh.clusters.emplace_back();
     mesh.clusters[0].name = mesh.clusters[0].network = "east";
-    mesh.clusters[0].nodes.push_back({"east-node-0", "", ""});
+    mesh.clusters[0].nodes.push_back({"east-node-0", "", "", ""});
     Diagnostics d;
     LoadManifestText(text, e.path().string(), mesh.clusters[0], d);
     mesh.Finalize(d);

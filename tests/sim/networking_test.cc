@@ -569,6 +569,48 @@ TEST(NetworkingTest, TrafficDistributionRanksByLeadingScopes) {
                                            {"shop/cart-b-0", 0.5}}));
 }
 
+TEST(NetworkingTest, SubzonesRankAfterTheZone) {
+  // util.LbPriority with outlierDetection: another subzone of the proxy's
+  // zone (1) before another zone (2); the proxy's own subzone first (0).
+  const std::string dr =
+      "    outlierDetection: {consecutive5xxErrors: 1}\n"
+      "    loadBalancer:\n      localityLbSetting:\n        enabled: true\n";
+  const std::string nodes =
+      "  - {name: n-a, zone: z, region: r, subzone: s1}\n"
+      "  - {name: n-b, zone: z, region: r, subzone: s2}\n"
+      "  - {name: n-c, zone: y, region: r, subzone: s1}\n";
+  EXPECT_EQ(LocalityLandings(nodes, dr),
+            (std::map<std::string, double>{{"shop/cart-a-0", 0.5},
+                                           {"shop/cart-a-1", 0.5}}));
+  EXPECT_EQ(LocalityLandings(nodes, dr, "n-c"),
+            (std::map<std::string, double>{{"shop/cart-b-0", 1.0}}));
+  // `distribute` localities are region/zone/subzone.
+  const std::string distribute =
+      "    loadBalancer:\n      localityLbSetting:\n        distribute:\n"
+      "        - from: r/z/s1\n          to: {\"r/z/s2\": 100}\n";
+  EXPECT_EQ(LocalityLandings(nodes, distribute),
+            (std::map<std::string, double>{{"shop/cart-b-0", 1.0}}));
+  // failoverPriority may name the subzone label.
+  const std::string by_label =
+      "    outlierDetection: {consecutive5xxErrors: 1}\n"
+      "    loadBalancer:\n      localityLbSetting:\n        "
+      "failoverPriority: [topology.istio.io/subzone]\n";
+  EXPECT_EQ(LocalityLandings(nodes, by_label, "n-b"),
+            (std::map<std::string, double>{{"shop/cart-c-0", 1.0}}));
+  // PreferSameNode ranks the subzone after the zone (ztunnel's routing
+  // preferences NETWORK, REGION, ZONE, SUBZONE, NODE); PreferClose stops at
+  // the zone.
+  const std::string same_zone =
+      "  - {name: n-a, zone: z, region: r, subzone: s1}\n"
+      "  - {name: n-b, zone: z, region: r, subzone: s1}\n"
+      "  - {name: n-c, zone: z, region: r, subzone: s2}\n";
+  EXPECT_EQ(DistributionLandings(same_zone, "PreferSameNode", {"b", "c"}),
+            (std::map<std::string, double>{{"shop/cart-b-0", 1.0}}));
+  EXPECT_EQ(DistributionLandings(same_zone, "PreferClose", {"b", "c"}),
+            (std::map<std::string, double>{{"shop/cart-b-0", 0.5},
+                                           {"shop/cart-c-0", 0.5}}));
+}
+
 TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
   // plaintext; a STRICT PeerAuthentication at the destination refuses it
