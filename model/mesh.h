@@ -412,7 +412,8 @@ struct TrafficPolicy {
   int64_t interval_ns = 10'000'000'000;
   int64_t base_ejection_ns = 30'000'000'000;
   int64_t max_ejection_percent = 10;
-  std::string tls_mode;  // DISABLE | SIMPLE | MUTUAL | ISTIO_MUTUAL
+  int64_t min_health_percent = 0;  // Envoy's panic threshold when set
+  std::string tls_mode;            // DISABLE | SIMPLE | MUTUAL | ISTIO_MUTUAL
   SourceLocation location;
 };
 

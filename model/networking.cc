@@ -72,6 +72,7 @@ void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
     base.interval_ns = o.interval_ns;
     base.base_ejection_ns = o.base_ejection_ns;
     base.max_ejection_percent = o.max_ejection_percent;
+    base.min_health_percent = o.min_health_percent;
   }
   if (!o.tls_mode.empty()) base.tls_mode = o.tls_mode;
 }

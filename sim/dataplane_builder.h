@@ -262,7 +262,14 @@ class Builder {
 
   // ---- the destination (destination.cc) -------------------------------------
   bool IsGlobal(int ci, const Service& s) const;
-  std::vector<EpRef> Endpoints(int ci, int si, bool local_only) const;
+  // `with_unready`: also the endpoints that are not ready (istiod sends
+  // them to Envoy as unhealthy, §16.1 SendsUnhealthy).
+  std::vector<EpRef> Endpoints(int ci, int si, bool local_only,
+                               bool with_unready = false) const;
+  // §16.1: whether istiod sends the service's not-ready endpoints to an
+  // Envoy proxy of cluster `ci` as unhealthy hosts (so a priority's share
+  // follows its ready fraction), given the proxy's traffic policy `tp`.
+  bool SendsUnhealthy(int ci, const Service& s, const TrafficPolicy* tp) const;
   std::vector<EpRef> PreferClose(const std::vector<EpRef>& eps, int ci,
                                  int client_wl,
                                  const std::string& mode = "PreferClose") const;
@@ -284,6 +291,10 @@ class Builder {
                                        int proxy_wl, const TrafficPolicy& tp,
                                        std::string* why,
                                        std::vector<double>* weights) const;
+  template <typename Rank>
+  std::vector<EpRef> PriorityLoad(const std::vector<EpRef>& all,
+                                  const Rank& rank, std::string* why,
+                                  std::vector<double>* weights) const;
   template <typename Region, typename Zone, typename Subzone>
   std::vector<EpRef> Distributed(const std::vector<EpRef>& eps, int ci,
                                  const Workload& proxy, const TrafficPolicy& tp,

@@ -35,12 +35,14 @@ bool Builder::IsGlobal(int ci, const Service& s) const {
 
 // Endpoints of service (ci, si) as seen from cluster ci: its own pods, and
 // with multicluster the same global service's pods elsewhere (§7.2).
-std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
+std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
+                                      bool with_unready) const {
   std::vector<EpRef> out;
   const Cluster& c = mesh_.clusters[ci];
   const Service& s = c.services[si];
   for (size_t wi : c.service_endpoints[si])
-    if (c.workloads[wi].ready) out.push_back({ci, static_cast<int>(wi)});
+    if (c.workloads[wi].ready || with_unready)
+      out.push_back({ci, static_cast<int>(wi)});
   if (peering_) {
     // §15.2: a peered entry reaches each exporter's pods (its own through
     // the selector above); a taken-over cluster.local Service also the
@@ -57,7 +59,8 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
       if (!os || os->kind != "Service") continue;
       size_t osi = o.service_by_key.at(key);
       for (size_t wi : o.service_endpoints[osi])
-        if (o.workloads[wi].ready) out.push_back({oi, static_cast<int>(wi)});
+        if (o.workloads[wi].ready || with_unready)
+          out.push_back({oi, static_cast<int>(wi)});
     }
     return out;
   }
@@ -70,7 +73,7 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only) const {
       continue;
     size_t osi = o.service_by_key.at(s.Key());
     for (size_t wi : o.service_endpoints[osi])
-      if (o.workloads[wi].ready)
+      if (o.workloads[wi].ready || with_unready)
         out.push_back({static_cast<int>(oi), static_cast<int>(wi)});
   }
   return out;
@@ -188,7 +191,16 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
                                  int route, const EndpointPolicy* policy) {
   const Service& s = S(svc_cluster, svc);
   std::string why = given_why;
-  std::vector<EpRef> eps = Endpoints(svc_cluster, svc, local_cluster_only);
+  const TrafficPolicy* tp =
+      policy && policy->policy ? &*policy->policy : nullptr;
+  // §16.1: with DestinationRule priorities and not-ready endpoints sent as
+  // unhealthy, a priority's share follows its ready fraction (below).
+  const bool dr_locality =
+      tp && (tp->locality_enabled || !tp->failover_priority.empty() ||
+             s.traffic_distribution.empty() || s.traffic_distribution == "Any");
+  std::vector<EpRef> eps = Endpoints(
+      svc_cluster, svc, local_cluster_only,
+      dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp));
   std::string subset;
   if (policy && !policy->subset.empty()) {
     // §16.1: a subset's endpoints are the pods with all its labels.
@@ -202,8 +214,6 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   // §16.1 GetEffectiveLbSetting: the DR's localityLbSetting, else the
   // Service's trafficDistribution, else MeshConfig's default locality
   // (which, like the DR's, needs outlierDetection).
-  const TrafficPolicy* tp =
-      policy && policy->policy ? &*policy->policy : nullptr;
   std::vector<double> locality_weights;  // distribute, by endpoint
   if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
     eps = LocalityPreferred(eps, ci, client_wl, *tp, &why, &locality_weights);
@@ -299,13 +309,23 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
 //   subzone, kubernetes.io/hostname or `label=value`); then, when it is
 //   absent or `failover` is also given, util.LbPriority (0 region, zone and
 //   subzone equal, 1 another subzone, 2 another zone, 3 another region, 4
-//   another region than `failover`'s `to` for the proxy's region). Only healthy
-//   endpoints are here, so the best priority takes every request; the next is
-//   used when it has none.
+//   another region than `failover`'s `to` for the proxy's region). When
+//   `all` holds only ready endpoints (istiod dropped the others), the best
+//   priority takes every request and the next is used when it has none.
+//   When it also holds not-ready ones (SendsUnhealthy: Envoy sees them as
+//   unhealthy hosts), Envoy's priority load applies: a priority's health is
+//   min(100, 140 x ready / total) percent (the overprovisioning factor 1.4),
+//   each takes its health, scaled to the total health when that is under
+//   100, from what the better ones left; panic mode is off (istiod sets the
+//   threshold to 0 when it sends unhealthy endpoints, or to minHealthPercent,
+//   when it does not send them).
 std::vector<EpRef> Builder::LocalityPreferred(
-    const std::vector<EpRef>& eps, int ci, int proxy_wl,
+    const std::vector<EpRef>& all, int ci, int proxy_wl,
     const TrafficPolicy& tp, std::string* why,
     std::vector<double>* weights) const {
+  std::vector<EpRef> eps;  // Envoy balances over the healthy hosts
+  for (const EpRef& e : all)
+    if (W(e.cluster, e.wl).ready) eps.push_back(e);
   if (eps.empty() || proxy_wl < 0 ||
       (tp.locality_enabled && !*tp.locality_enabled))
     return eps;
@@ -364,6 +384,7 @@ std::vector<EpRef> Builder::LocalityPreferred(
     }
     return std::make_pair(-labels, loc);
   };
+  if (eps.size() < all.size()) return PriorityLoad(all, rank, why, weights);
   std::pair<int, int> best = rank(eps.front());
   for (const EpRef& e : eps) best = std::min(best, rank(e));
   std::vector<EpRef> out;
@@ -385,6 +406,80 @@ std::vector<EpRef> Builder::LocalityPreferred(
                   "(§16.1)";
   }
   return out;
+}
+
+// §16.1: Envoy's priority load (load_balancer_impl.cc) over `all`
+// endpoints, ready or not, ranked by `rank` (lower first): each priority's
+// health is min(100, 140 x ready / total); the normalized total is the sum,
+// at most 100; priority p takes min(what is left, health_p x 100 /
+// normalized), and rounding leaves the rest to the first priority with
+// ready endpoints. Ready endpoints share their priority's load evenly.
+template <typename Rank>
+std::vector<EpRef> Builder::PriorityLoad(const std::vector<EpRef>& all,
+                                         const Rank& rank, std::string* why,
+                                         std::vector<double>* weights) const {
+  using Key = decltype(rank(all.front()));
+  std::map<Key, std::pair<int64_t, int64_t>> prio;  // rank -> (ready, total)
+  for (const EpRef& e : all) {
+    auto& [ready, total] = prio[rank(e)];
+    ++total;
+    if (W(e.cluster, e.wl).ready) ++ready;
+  }
+  std::vector<int64_t> health;
+  int64_t sum = 0;
+  for (const auto& [key, counts] : prio) {
+    health.push_back(
+        std::min<int64_t>(100, 140 * counts.first / counts.second));
+    sum += health.back();
+  }
+  const int64_t normalized = std::min<int64_t>(100, sum);
+  weights->clear();
+  if (normalized == 0) return {};
+  std::vector<int64_t> load(health.size(), 0);
+  int64_t left = 100;
+  int first = -1;
+  for (size_t p = 0; p < health.size(); ++p) {
+    load[p] = std::min(left, health[p] * 100 / normalized);
+    left -= load[p];
+    if (first < 0 && health[p] > 0) first = static_cast<int>(p);
+  }
+  load[static_cast<size_t>(first)] += left;
+  std::vector<EpRef> out;
+  for (const EpRef& e : all) {
+    if (!W(e.cluster, e.wl).ready) continue;
+    const auto it = prio.find(rank(e));
+    const size_t p = static_cast<size_t>(std::distance(prio.begin(), it));
+    if (load[p] == 0) continue;
+    out.push_back(e);
+    weights->push_back(static_cast<double>(load[p]) / 100.0 /
+                       static_cast<double>(it->second.first));
+  }
+  const auto& [ready0, total0] = prio.begin()->second;
+  if (load.front() < 100)
+    *why += "; " + std::to_string(ready0) + " of " + std::to_string(total0) +
+            " endpoints of the best locality priority are ready: with "
+            "not-ready endpoints sent as unhealthy, Envoy's overprovisioning "
+            "factor 1.4 gives it " +
+            std::to_string(load.front()) +
+            "% of the requests and the next priorities the rest (§16.1)";
+  return out;
+}
+
+// §16.1 (endpoint_builder.go supportsUnhealthyEndpoints,
+// service.go SupportsUnhealthyEndpoints): istiod sends not-ready endpoints
+// to Envoy with PILOT_SEND_UNHEALTHY_ENDPOINTS, for a Service with a
+// trafficDistribution, and from 1.31 by default
+// (PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS) unless the proxy's outlierDetection
+// sets minHealthPercent.
+bool Builder::SendsUnhealthy(int ci, const Service& s,
+                             const TrafficPolicy* tp) const {
+  if (mesh_.istio.Flag("PILOT_SEND_UNHEALTHY_ENDPOINTS", false)) return true;
+  if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any")
+    return true;
+  if (!Version(ci).AtLeast(1, 31) ||
+      !mesh_.istio.Flag("PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", true))
+    return false;
+  return !(tp && tp->outlier_detection && tp->min_health_percent > 0);
 }
 
 // `distribute` (loadbalancer.go applyLocalityWeights): the first entry whose

@@ -437,6 +437,9 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
     if (auto v = r.Int(r.Child(od, "maxEjectionPercent"),
                        ow + ".maxEjectionPercent", 0, 100))
       tp.max_ejection_percent = *v;
+    if (auto v = r.Int(r.Child(od, "minHealthPercent"),
+                       ow + ".minHealthPercent", 0, 100))
+      tp.min_health_percent = *v;
   }
   tp.tls_mode = r.String(r.Child(r.Child(p, "tls"), "mode"), pw + ".tls.mode")
                     .value_or("");

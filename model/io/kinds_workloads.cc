@@ -130,6 +130,13 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                .value_or("");
     auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
     if (phase && *phase != "Running") w.ready = false;
+    // The Ready condition decides whether the endpoint is ready.
+    yaml::Node conds = r.Child(status, "conditions");
+    if (conds.IsSequence())
+      for (size_t i = 0; i < conds.size(); ++i)
+        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready" &&
+            r.Child(conds[i], "status").Scalar() == "False")
+          w.ready = false;
   }
   ReadOwner(r, h, obj, p.owner_kind, p.owner_name);
   if (!CountPods(r, h, obj, 1, sink.declared_pods, sink)) return;

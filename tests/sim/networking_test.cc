@@ -611,6 +611,57 @@ TEST(NetworkingTest, SubzonesRankAfterTheZone) {
                                            {"shop/cart-c-0", 0.5}}));
 }
 
+// A sidecar client on n-a (zone z-a) and cart pods: cart-a-0 on n-a, a
+// not-ready pod cart-sick on n-a, cart-b-0 on n-b (zone z-b); a
+// DestinationRule with outlierDetection (and `extra` in it) at the client,
+// Istio release `version`: where the requests land.
+std::map<std::string, double> HalfReadyLandings(const std::string& version,
+                                                const std::string& extra) {
+  World w("{version: \"" + version + "\"}");
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("sc", "curl", 1, {}, "      nodeName: n-a\n"));
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("shop", "cart-a", 1, {{"svc", "cart"}},
+                       "      nodeName: n-a\n"));
+  w.Add("east", Deploy("shop", "cart-b", 1, {{"svc", "cart"}},
+                       "      nodeName: n-b\n"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart-sick\n"
+        "  namespace: shop\n  labels: {svc: cart}\nspec:\n  nodeName: n-a\n"
+        "  containers: [{name: c, image: c}]\nstatus:\n  phase: Running\n"
+        "  conditions: [{type: Ready, status: \"False\"}]\n");
+  w.Add("east", CartService());
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+        "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
+        "    outlierDetection: {consecutive5xxErrors: 1" +
+            extra + "}\n");
+  return CurlLandingsOnNodes(w,
+                             "  - {name: n-a, zone: z-a, region: r}\n"
+                             "  - {name: n-b, zone: z-b, region: r}\n");
+}
+
+TEST(NetworkingTest, NotReadyEndpointsSpillPerTheOverprovisioningFactor) {
+  // Before 1.31 istiod drops the not-ready pod: the proxy's zone keeps
+  // every request while it has a ready pod.
+  EXPECT_EQ(HalfReadyLandings("1.30", ""),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+  // 1.31 sends it as unhealthy (PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS): the
+  // zone's priority is 1 of 2 healthy, health min(100, 140 x 1/2) = 70, so
+  // it takes 70% and the next priority 30% (Envoy's priority load).
+  const std::map<std::string, double> spilled = {{"shop/cart-a-0", 0.7},
+                                                 {"shop/cart-b-0", 0.3}};
+  const std::map<std::string, double> got = HalfReadyLandings("1.31", "");
+  ASSERT_EQ(got.size(), spilled.size());
+  for (const auto& [pod, share] : spilled)
+    EXPECT_NEAR(got.at(pod), share, 1e-9) << pod;
+  // minHealthPercent set: istiod does not send it, as before 1.31.
+  EXPECT_EQ(HalfReadyLandings("1.31", ", minHealthPercent: 50"),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+}
+
 TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
   // plaintext; a STRICT PeerAuthentication at the destination refuses it
