@@ -90,6 +90,7 @@ struct PathRoute {
   // A VirtualService's mirror: the host (short names in `mirror_ns`) that
   // `mirror_percent`% of the requests are copied to, answers discarded.
   std::string mirror_host, mirror_ns;
+  std::string mirror_subset;  // the mirror's DestinationRule subset (§16.1)
   double mirror_percent = 0;
 };
 

@@ -288,6 +288,7 @@ int Builder::AddRoute(const RouteChoice& rc) {
   if (rc.rule->mirror) {
     r.mirror_host = rc.rule->mirror->name;
     r.mirror_ns = rc.rule->mirror->ns;
+    r.mirror_subset = rc.rule->mirror->subset;
     r.mirror_percent = rc.rule->mirror_percent;
   }
   if (rc.rule->fault && rc.rule->fault->delay_ns > 0) {

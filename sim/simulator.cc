@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "model/networking.h"
 #include "model/parallel.h"
 #include "sim/dataplane.h"
 
@@ -424,9 +425,11 @@ class ModelBuilder {
 
   // §16.2: a route's mirror. The proxy that applied the route (the last
   // waypoint or ingress of the path, else the client's sidecar) copies
-  // `mirror_percent`% of the requests to the mirror host's ready endpoints,
-  // evenly: shadow routes through each endpoint's ztunnel or sidecar to the
-  // workload, started as the request leaves the proxy.
+  // `mirror_percent`% of the requests to the mirror host's ready endpoints
+  // (of its `subset`, as the proxy's DestinationRule defines it, §16.1; an
+  // undefined subset is a cluster Envoy does not have, so nothing is
+  // copied), evenly: shadow routes through each endpoint's ztunnel or
+  // sidecar to the workload, started as the request leaves the proxy.
   void AddMirror(const Mesh& mesh, const Path& p,
                  const std::map<size_t, uint32_t>& position, RouteSpec& r) {
     if (!p.route || p.route->mirror_host.empty() ||
@@ -445,12 +448,27 @@ class ModelBuilder {
     std::vector<size_t> idx =
         c->ServicesForHost(p.route->mirror_host, p.route->mirror_ns);
     if (idx.empty()) return;
+    const Labels* subset = nullptr;
+    if (!p.route->mirror_subset.empty()) {
+      // The proxy's namespace (and a sidecar's pod labels) pick the rule.
+      const std::string proxy_ns = from.name.substr(0, from.name.find('/'));
+      const Workload* pod =
+          from.kind == HopKind::kSidecar ? c->FindWorkload(from.name) : nullptr;
+      const DestinationRule* dr =
+          DestinationRuleFor(mesh, *c, proxy_ns, pod ? &pod->labels : nullptr,
+                             c->services[idx.front()]);
+      const DestinationRuleSubset* sub =
+          dr ? dr->FindSubset(p.route->mirror_subset) : nullptr;
+      if (!sub) return;
+      subset = &sub->labels;
+    }
     RouteSpec::Mirror m;
     m.at = position.at(*proxy) + 1;
     m.share = std::min(1.0, p.route->mirror_percent / 100.0);
     for (size_t wi : c->service_endpoints[idx.front()]) {
       const Workload& w = c->workloads[wi];
       if (!w.ready || w.node.empty()) continue;
+      if (subset && !SelectorMatches(*subset, w.labels)) continue;
       std::vector<Hop> hops;
       if (w.capture == Capture::kAmbient)
         hops.push_back({HopKind::kZtunnel, w.node, c->name, "", {}});

@@ -503,6 +503,55 @@ TEST(SimulatorTest, MirrorLoadsTheMirrorTargetOnly) {
   EXPECT_NEAR(static_cast<double>(shadow), 1000.0, 120.0);  // ~4.5 sigma
 }
 
+// §16.1, §16.2: a mirror with a subset copies to the subset's pods only
+// (the waypoint's DestinationRule defines it); an undefined subset is a
+// cluster Envoy lacks, so nothing is copied.
+TEST(SimulatorTest, MirrorSubsetCopiesToTheSubsetsPodsOnly) {
+  auto mirrored = [](const std::string& subset) {
+    World w = ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east", Deploy("shop", "shadow-v1", 1,
+                         {{"svc", "shadow"}, {"version", "v1"}}));
+    w.Add("east", Deploy("shop", "shadow-v2", 1,
+                         {{"svc", "shadow"}, {"version", "v2"}}));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: shadow\n"
+          "  namespace: shop\nspec:\n  selector: {svc: shadow}\n"
+          "  ports: [{port: 80}]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata:\n  name: shadow\n  namespace: shop\nspec:\n"
+          "  host: shadow\n  subsets: [{name: v2, labels: {version: v2}}]\n");
+    w.Add(
+        "east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  hosts: [cart]\n  http:\n  - route:\n"
+        "    - destination: {host: cart}\n    mirror: {host: shadow, subset: " +
+            subset + "}\n");
+    std::string text = w.Text();
+    text +=
+        "- name: load\n  from: {cluster: east, namespace: client, "
+        "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+        "  http: {method: GET, path: /}\n  rate: 100\n  requests: 200\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, Seeded(1));
+    std::map<std::string, uint64_t> served;
+    for (size_t i = 0; i < m.net.stations().size(); ++i) {
+      const StationSpec& st = m.net.stations()[i];
+      if (st.kind == "workload" && st.name.find("shadow") != std::string::npos)
+        served[st.name] += m.net.station_stats()[i].served;
+    }
+    uint64_t v1 = 0, v2 = 0;
+    for (const auto& [name, n] : served)
+      (name.find("shadow-v1") != std::string::npos ? v1 : v2) += n;
+    return std::make_pair(v1, v2);
+  };
+  EXPECT_EQ(mirrored("v2"), std::make_pair(uint64_t{0}, uint64_t{200}));
+  EXPECT_EQ(mirrored("v3"), std::make_pair(uint64_t{0}, uint64_t{0}));
+}
+
 // A closed loop keeps exactly N requests in flight: with constant service
 // and no contention, N clients finish R requests in R / N service times.
 TEST(SimulatorTest, ClosedLoopThroughputIsConcurrencyOverLatency) {
