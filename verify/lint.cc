@@ -10,6 +10,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/networking.h"
 #include "model/rules.h"
 #include "verify/encoding.h"
 #include "verify/verifier.h"
@@ -373,44 +374,64 @@ void UndiscoveredNamespace(const Scenario& sc, std::vector<Finding>& out) {
   }
 }
 
+// §9, §16.2: whether service `s`'s waypoint `wp` routes it at L7 itself:
+// GAMMA routes on the service, or VirtualServices the waypoint applies.
+bool WaypointRoutes(const Scenario& sc, const Cluster& c, const Service& s,
+                    const Gateway& wp) {
+  for (const HttpRoute& mr : c.routes)
+    for (const ParentRef& p : mr.parents)
+      if (p.kind == "Service" && p.ns == s.ns && p.name == s.name) return true;
+  return !VirtualServicesAtWaypoint(c, wp, s, {},
+                                    c.VersionOr(sc.mesh.istio.version))
+              .empty();
+}
+
+// Whether a route rule does L7 work beyond picking one backend: a split,
+// filters (header changes, rewrites, redirects), a fault or a mirror.
+bool RuleDoesL7(const HttpRouteRule& rule) {
+  return rule.backends.size() > 1 || !rule.filters.empty() || rule.fault ||
+         rule.mirror;
+}
+
 // K15, §15: L7 of the same kind at both tiers: an ingress route that splits
 // or filters, to a service whose waypoint (used by the ingress) has routes
-// of its own.
+// of its own. `route` is the ingress's (an HTTPRoute on a Gateway API
+// ingress, or a VirtualService bound to an Istio Gateway, §16.3); `target`
+// the service one of its backends names.
 // `concerned` counts the (ingress route rule, backend) pairs the property is
 // about, violated or not: a service the ingress reaches through its
 // waypoint.
-void DoubleL7(const Scenario& sc, const Cluster& c, const Gateway& gw,
-              const HttpRoute& r, size_t& concerned,
+void DoubleL7(const Scenario& sc, const Cluster& c, const std::string& ingress,
+              const HttpRoute& r, const HttpRouteRule& rule,
+              const Service& target, size_t& concerned,
               std::vector<Finding>& out) {
-  for (const HttpRouteRule& rule : r.rules) {
-    for (const BackendRef& be : rule.backends) {
-      const Service* s = c.FindService(be.ns + "/" + be.name);
-      if (!s) continue;
-      Binding b = ServiceWaypoint(sc.mesh, c, *s);
-      std::string iwhy;
-      if (!IngressUsesWaypoint(sc.mesh, c, *s, b, &iwhy)) continue;
-      ++concerned;
-      bool ingress_l7 = rule.backends.size() > 1 || !rule.filters.empty();
-      bool waypoint_l7 = false;
-      for (const HttpRoute& mr : c.routes)
-        for (const ParentRef& p : mr.parents)
-          waypoint_l7 |=
-              (p.kind == "Service" && p.ns == s->ns && p.name == s->name);
-      if (!(ingress_l7 && waypoint_l7)) continue;
-      out.push_back(MakeFinding(
-          "double-l7",
-          "requests from ingress " + gw.Key() + " to " + s->Key() +
-              " get routing at both tiers: HTTPRoute " + r.Key() +
-              " at the ingress and the service's routes at waypoint " +
-              b.waypoint->Key() + " (K15, §15)",
-          c.name, {{"HTTPRoute", r.Key(), rule.location}},
-          "keep only backend selection at the gateway and the rest at the "
-          "waypoint"));
-    }
-  }
+  Binding b = ServiceWaypoint(sc.mesh, c, target);
+  std::string iwhy;
+  if (!IngressUsesWaypoint(sc.mesh, c, target, b, &iwhy)) return;
+  ++concerned;
+  if (!RuleDoesL7(rule) || !b.waypoint ||
+      !WaypointRoutes(sc, c, target, *b.waypoint))
+    return;
+  const std::string kind = r.IsVirtualService() ? "VirtualService" : r.kind;
+  out.push_back(MakeFinding(
+      "double-l7",
+      "requests from ingress " + ingress + " to " + target.Key() +
+          " get routing at both tiers: " + kind + " " + r.Key() +
+          " at the ingress and the service's routes at waypoint " +
+          b.waypoint->Key() +
+          (r.IsVirtualService() && r.ForMesh()
+               ? ", where the same VirtualService (bound to `mesh` too) "
+                 "applies again"
+               : "") +
+          " (K15, §15, §16.3)",
+      c.name, {{kind, r.Key(), rule.location}},
+      "keep only backend selection at the gateway and the rest at the "
+      "waypoint"));
 }
 
-// The routes attached to each ingress gateway of the cluster (DoubleL7).
+// The routes of each ingress of the cluster (DoubleL7): the HTTPRoutes
+// attached to a Gateway API ingress, and the VirtualServices bound to an
+// Istio Gateway (§16.3), each backend as the service it names.
 void IngressRoutes(const Scenario& sc, const Cluster& c, size_t& concerned,
                    std::vector<Finding>& out) {
   for (const auto& [gk, gw] : c.gateways) {
@@ -419,8 +440,33 @@ void IngressRoutes(const Scenario& sc, const Cluster& c, size_t& concerned,
       bool attached = false;
       for (const ParentRef& p : r.parents)
         attached |= p.kind == "Gateway" && p.ns == gw.ns && p.name == gw.name;
-      if (attached) DoubleL7(sc, c, gw, r, concerned, out);
+      if (!attached) continue;
+      for (const HttpRouteRule& rule : r.rules)
+        for (const BackendRef& be : rule.backends)
+          if (const Service* s = c.FindService(be.ns + "/" + be.name))
+            DoubleL7(sc, c, gw.Key(), r, rule, *s, concerned, out);
     }
+  }
+  for (const HttpRoute& r : c.routes) {
+    if (!r.IsVirtualService()) continue;
+    std::string gateway;  // the first Istio Gateway it is bound to
+    for (const std::string& g : r.gateways) {
+      if (g == "mesh") continue;
+      const std::string key =
+          g.find('/') == std::string::npos ? r.ns + "/" + g : g;
+      if (c.istio_gateways.count(key)) {
+        gateway = key;
+        break;
+      }
+    }
+    if (gateway.empty()) continue;
+    for (const HttpRouteRule& rule : r.rules)
+      for (const BackendRef& be : rule.backends) {
+        const std::vector<size_t> idx = c.ServicesForHost(be.name, be.ns);
+        if (!idx.empty())
+          DoubleL7(sc, c, "Istio Gateway " + gateway, r, rule,
+                   c.services[idx.front()], concerned, out);
+      }
   }
 }
 

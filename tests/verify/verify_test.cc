@@ -185,6 +185,63 @@ TEST(VerifyCasesTest, VirtualServiceAtAWaypointIsInTheEncoding) {
   EXPECT_TRUE(k11(first).empty());
 }
 
+// K15 through an Istio Gateway (§16.3): the Router reaches productpage
+// through its waypoint (ingress-use-waypoint), so double-l7 concerns it and
+// holds; a VirtualService bound to both the gateway and `mesh` that splits
+// reviews runs at the Router and again at the waypoint: violated, naming it.
+TEST(VerifyCasesTest, DoubleL7CoversIstioGatewayVirtualServices) {
+  const std::string dir = "scenarios/istio-gateway-ingress-use-waypoint";
+  std::ifstream in(dir + "/scenario.yaml");
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  const std::string anchor =
+      "      - ../istio-gateway-ingress/manifests/bookinfo-gateway.yaml\n";
+  ASSERT_NE(text.find(anchor), std::string::npos);
+  auto double_l7 = [&](const std::string& gateways) {
+    std::string t = text;
+    t.insert(
+        t.find(anchor) + anchor.size(),
+        "    resources:\n"
+        "      - apiVersion: networking.istio.io/v1\n"
+        "        kind: VirtualService\n"
+        "        metadata: {name: reviews-split, namespace: default}\n"
+        "        spec:\n"
+        "          hosts: [reviews]\n"
+        "          gateways: " +
+            gateways +
+            "\n"
+            "          http:\n"
+            "            - route:\n"
+            "                - {destination: {host: reviews}, weight: 50}\n"
+            "                - {destination: {host: ratings}, weight: 50}\n");
+    Diagnostics d;
+    auto sc = LoadScenarioText(t, dir + "/scenario.yaml", dir, d);
+    EXPECT_TRUE(sc && !d.HasErrors());
+    std::pair<PropertyResult, std::vector<Finding>> out;
+    if (!sc) return out;
+    const VerifyResult r = Verify(*sc, {});
+    for (const PropertyResult& p : r.properties)
+      if (p.name == "double-l7") out.first = p;
+    for (const Finding& f : r.findings)
+      if (f.rule == "double-l7") out.second.push_back(f);
+    return out;
+  };
+  const auto [held, none] = double_l7("[bookinfo-gateway]");
+  EXPECT_EQ(held.result, ProofResult::kProved);
+  EXPECT_GE(held.classes_checked, 3u);  // productpage, reviews, ratings
+  EXPECT_TRUE(none.empty());
+  const auto [twice, found] = double_l7("[bookinfo-gateway, mesh]");
+  EXPECT_EQ(twice.result, ProofResult::kViolated);
+  // reviews only: ratings' waypoint has no routes of its own for it.
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].message.find("to default/reviews get"), std::string::npos)
+      << found[0].message;
+  EXPECT_NE(found[0].message.find("VirtualService default/reviews-split"),
+            std::string::npos)
+      << found[0].message;
+  EXPECT_NE(found[0].message.find("applies again"), std::string::npos);
+}
+
 // §4.3: the guard scenario is proved, and the unsat core names the guard.
 // A property no request concerns is not applicable, never proved: this
 // Bookinfo has no waypoint, so no destination asks for one, no request can
