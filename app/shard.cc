@@ -488,6 +488,24 @@ std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text) {
   }
 }
 
+std::string DiffChunkJson(const DiffChunk& chunk) {
+  nlohmann::json j = {{"destinations", chunk.destinations},
+                      {"expired", chunk.expired}};
+  return j.dump();
+}
+
+std::optional<DiffChunk> ParseDiffChunk(const std::string& text) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    DiffChunk c;
+    c.destinations = j.at("destinations").get<std::vector<DiffResult>>();
+    c.expired = j.at("expired").get<std::string>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::map<std::string, std::string> TakeRecordedInputs() {
   io::SetReadObserver(nullptr);
   std::lock_guard<std::mutex> lock(recorded_mu);

@@ -109,6 +109,9 @@ std::string ShardWork(const ShardFile& f);
 // one), as shard files hold it: `verify --cache` stores chunks so.
 std::string VerifyChunkJson(const VerifyChunk& chunk);
 std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text);
+// Likewise a chunk of `diff` (`diff --cache`).
+std::string DiffChunkJson(const DiffChunk& chunk);
+std::optional<DiffChunk> ParseDiffChunk(const std::string& text);
 
 // Records the SHA-256 of every input file meshsim reads from now on (all
 // threads); `TakeRecordedInputs` returns them and stops recording,

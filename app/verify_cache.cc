@@ -63,6 +63,109 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
   return s.str();
 }
 
+// The entry at `p` when it is whole, of this meshsim and for `name`: its
+// JSON; else nullopt, with `why` set when it exists but cannot be trusted.
+std::optional<nlohmann::json> ReadValidEntry(const fs::path& p,
+                                             const std::string& name,
+                                             const std::string& version,
+                                             std::string* why) {
+  std::optional<std::string> text = ReadEntry(p, why);
+  if (!text) return std::nullopt;
+  try {
+    nlohmann::json j = nlohmann::json::parse(*text);
+    const std::string chunk = j.at("chunk").get<std::string>();
+    if (j.at("format").get<int>() != kCacheFormat ||
+        j.at("meshsim").get<std::string>() != version ||
+        j.at("entry").get<std::string>() != name) {
+      *why = "was written for other work or by another meshsim";
+    } else if (j.at("sha256").get<std::string>() != Sha256Hex(chunk)) {
+      *why = "is damaged (its checksum does not match)";
+    } else {
+      return j;
+    }
+  } catch (const nlohmann::json::exception&) {
+    *why = "is damaged (not the JSON of an entry)";
+  }
+  return std::nullopt;
+}
+
+// Writes entry `j` as `name`.json in `dir`: aside and renamed, so a reader
+// sees a whole entry or none, also when jobs sharing the folder write the
+// same entry at once; created anew, never through a link (a cache folder
+// restored from an untrusted job's archive may hold a link there).
+void WriteEntry(const std::string& dir, const std::string& name,
+                const nlohmann::json& j, VerifyCacheLog* log) {
+  std::ostringstream tmp_name;
+  tmp_name << "." << name << "." << getpid() << "."
+           << std::hash<std::thread::id>()(std::this_thread::get_id())
+           << ".tmp";
+  const fs::path tmp = fs::path(dir) / tmp_name.str();
+  const fs::path dest = fs::path(dir) / (name + ".json");
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    log->Warn("cannot write the cache entry " + tmp.string());
+    return;
+  }
+  const std::string bytes = j.dump();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  std::error_code ec;
+  if (done < bytes.size()) {
+    fs::remove(tmp, ec);
+    log->Warn("cannot write the cache entry " + tmp.string());
+    return;
+  }
+  fs::rename(tmp, dest, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    log->Warn("cannot write the cache entry " + dest.string());
+  }
+}
+
+// Makes the cache folder and checks what every key needs; "" when fine,
+// else the error.
+std::string Prepare(const CacheSettings& settings,
+                    const std::map<std::string, std::string>& inputs) {
+  if (!io::RecordingObjects() || inputs.empty() || !settings.log)
+    return "--cache: the scenario was loaded without recording its inputs";
+  if (!ExecutableDigest())
+    return "--cache: meshsim cannot read its own executable "
+           "(/proc/self/exe) to key the cache";
+  std::error_code ec;
+  fs::create_directories(settings.dir, ec);
+  if (ec || !fs::is_directory(settings.dir, ec))
+    return "--cache " + settings.dir + ": cannot make the folder";
+  return "";
+}
+
+// The input files that are not manifests of `scenarios` (those count as
+// their objects), path and SHA-256, into `h`.
+void AddInputs(Sha256& h, const std::vector<const Scenario*>& scenarios,
+               const std::map<std::string, std::string>& inputs) {
+  std::set<std::string> manifests;
+  for (const Scenario* sc : scenarios)
+    for (const Cluster& c : sc->mesh.clusters)
+      manifests.insert(c.manifest_files.begin(), c.manifest_files.end());
+  for (const auto& [path, sha] : inputs) {
+    if (manifests.count(path)) continue;
+    h.Field(path);
+    h.Field(sha);
+  }
+}
+
+// Moves the entry's time forward: pruning by age (docs/verification.md)
+// removes what no recent run used.
+void Touch(const fs::path& p) {
+  std::error_code ec;
+  fs::last_write_time(p, fs::file_time_type::clock::now(), ec);
+}
+
 }  // namespace
 
 CacheRecording::CacheRecording(bool on) : on_(on) {
@@ -108,43 +211,19 @@ void VerifyCacheLog::Report(const std::string& dir, std::ostream& err) const {
 std::unique_ptr<VerifyCache> VerifyCache::Open(
     const CacheSettings& settings, const Scenario& sc,
     const std::map<std::string, std::string>& inputs, std::string* error) {
-  const std::string& dir = settings.dir;
-  const std::string& version = settings.version;
-  if (!io::RecordingObjects() || inputs.empty() || !settings.log) {
-    *error = "--cache: the scenario was loaded without recording its inputs";
-    return nullptr;
-  }
-  const std::optional<std::string> exe = ExecutableDigest();
-  if (!exe) {
-    *error =
-        "--cache: meshsim cannot read its own executable "
-        "(/proc/self/exe) to key the cache";
-    return nullptr;
-  }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec || !fs::is_directory(dir, ec)) {
-    *error = "--cache " + dir + ": cannot make the folder";
-    return nullptr;
-  }
+  *error = Prepare(settings, inputs);
+  if (!error->empty()) return nullptr;
   std::unique_ptr<VerifyCache> cache(new VerifyCache());
-  cache->dir_ = dir;
-  cache->version_ = version;
+  cache->dir_ = settings.dir;
+  cache->version_ = settings.version;
   cache->log_ = settings.log;
   // §8.1: a slice's encoding reads security policies only by namespace;
   // everything else is the configuration every chunk depends on.
   Sha256 config;
   config.Field("meshsim verify cache " + std::to_string(kCacheFormat));
-  config.Field(version);
-  config.Field(*exe);
-  std::set<std::string> manifests;
-  for (const Cluster& c : sc.mesh.clusters)
-    manifests.insert(c.manifest_files.begin(), c.manifest_files.end());
-  for (const auto& [path, sha] : inputs) {
-    if (manifests.count(path)) continue;  // as objects, below
-    config.Field(path);
-    config.Field(sha);
-  }
+  config.Field(settings.version);
+  config.Field(*ExecutableDigest());
+  AddInputs(config, {&sc}, inputs);
   std::map<std::string, Sha256> policies;
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
     const Cluster& c = sc.mesh.clusters[ci];
@@ -181,26 +260,17 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
   const fs::path p = fs::path(dir_) / (name + ".json");
   std::optional<VerifyChunk> found;
   std::string why;
-  if (std::optional<std::string> text = ReadEntry(p, &why)) {
+  if (std::optional<nlohmann::json> j =
+          ReadValidEntry(p, name, version_, &why)) {
     try {
-      const nlohmann::json j = nlohmann::json::parse(*text);
-      const std::string chunk = j.at("chunk").get<std::string>();
-      if (j.at("format").get<int>() != kCacheFormat ||
-          j.at("meshsim").get<std::string>() != version_ ||
-          j.at("entry").get<std::string>() != name) {
-        why = "was written for other work or by another meshsim";
-      } else if (j.at("sha256").get<std::string>() != Sha256Hex(chunk)) {
-        why = "is damaged (its checksum does not match)";
-      } else {
-        bool current = true;
-        for (const auto& [ns, digest] :
-             j.at("policies").get<std::map<std::string, std::string>>())
-          current = current && PolicyDigest(ns) == digest;
-        // Policies changed since: stale, not wrong; solved again quietly.
-        if (current) {
-          found = ParseVerifyChunk(chunk);
-          if (!found) why = "is damaged (not a verify chunk)";
-        }
+      bool current = true;
+      for (const auto& [ns, digest] :
+           j->at("policies").get<std::map<std::string, std::string>>())
+        current = current && PolicyDigest(ns) == digest;
+      // Policies changed since: stale, not wrong; solved again quietly.
+      if (current) {
+        found = ParseVerifyChunk(j->at("chunk").get<std::string>());
+        if (!found) why = "is damaged (not a verify chunk)";
       }
     } catch (const nlohmann::json::exception&) {
       why = "is damaged (not the JSON of an entry)";
@@ -209,12 +279,7 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
   if (!why.empty())
     log_->Warn("cache entry " + p.string() + " " + why +
                "; ignored, solved again");
-  // A reused entry is fresh again: pruning by age (docs/verification.md)
-  // removes what no recent run used.
-  if (found) {
-    std::error_code ec;
-    fs::last_write_time(p, fs::file_time_type::clock::now(), ec);
-  }
+  if (found) Touch(p);
   log_->Count(found.has_value());
   return found;
 }
@@ -231,42 +296,85 @@ void VerifyCache::Store(const std::string& work,
                       {"sha256", Sha256Hex(text)}};
   nlohmann::json& deps = j["policies"] = nlohmann::json::object();
   for (const std::string& ns : policy_namespaces) deps[ns] = PolicyDigest(ns);
-  // Written aside and renamed: a reader sees a whole entry or none, also
-  // when jobs sharing the folder write the same entry at once.
-  std::ostringstream tmp_name;
-  tmp_name << "." << name << "." << getpid() << "."
-           << std::hash<std::thread::id>()(std::this_thread::get_id())
-           << ".tmp";
-  const fs::path tmp = fs::path(dir_) / tmp_name.str();
-  const fs::path dest = fs::path(dir_) / (name + ".json");
-  // Created anew, never through a link: a cache folder restored from an
-  // untrusted job's archive may hold a link where an entry is written.
-  const int fd =
-      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
-  if (fd < 0) {
-    log_->Warn("cannot write the cache entry " + tmp.string());
-    return;
+  WriteEntry(dir_, name, j, log_);
+}
+
+// ---- `meshsim diff --cache`
+// --------------------------------------------------
+std::unique_ptr<DiffCache> DiffCache::Open(
+    const CacheSettings& settings, const Scenario& old_sc,
+    const Scenario& new_sc, const std::map<std::string, std::string>& inputs,
+    std::string* error) {
+  *error = Prepare(settings, inputs);
+  if (!error->empty()) return nullptr;
+  std::unique_ptr<DiffCache> cache(new DiffCache());
+  cache->dir_ = settings.dir;
+  cache->version_ = settings.version;
+  cache->log_ = settings.log;
+  // Every object of both versions, policies included: a chunk compares
+  // request classes planned over both whole configurations.
+  Sha256 config;
+  config.Field("meshsim diff cache " + std::to_string(kCacheFormat));
+  config.Field(settings.version);
+  config.Field(*ExecutableDigest());
+  AddInputs(config, {&old_sc, &new_sc}, inputs);
+  for (const Scenario* sc : {&old_sc, &new_sc}) {
+    config.Field(sc == &old_sc ? "old" : "new");
+    for (size_t ci = 0; ci < sc->mesh.clusters.size(); ++ci) {
+      const Cluster& c = sc->mesh.clusters[ci];
+      config.Field("cluster " + std::to_string(ci) + " " + c.name);
+      for (const ObjectRecord& r : c.records) config.Field(r.sha);
+    }
   }
-  const std::string bytes = j.dump();
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
+  cache->config_ = config.Hex();
+  return cache;
+}
+
+std::string DiffCache::EntryName(size_t index, const DiffOptions& o) const {
+  Sha256 h;
+  h.Field(config_);
+  h.Field("chunk " + std::to_string(index) + " of " +
+          std::to_string(kDiffChunk));
+  h.Field("rlimit=" + std::to_string(o.rlimit));
+  h.Field("max_findings=" + std::to_string(o.max_findings));
+  return h.Hex();
+}
+
+std::optional<DiffChunk> DiffCache::Find(size_t index, const DiffOptions& o) {
+  const std::string name = EntryName(index, o);
+  const fs::path p = fs::path(dir_) / (name + ".json");
+  std::optional<DiffChunk> found;
+  std::string why;
+  if (std::optional<nlohmann::json> j =
+          ReadValidEntry(p, name, version_, &why)) {
+    found = ParseDiffChunk(j->at("chunk").get<std::string>());
+    if (!found) why = "is damaged (not a diff chunk)";
   }
-  ::close(fd);
-  if (done < bytes.size()) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    log_->Warn("cannot write the cache entry " + tmp.string());
-    return;
+  if (!why.empty())
+    log_->Warn("cache entry " + p.string() + " " + why +
+               "; ignored, compared again");
+  if (found) {
+    Touch(p);
+    found->seconds = 0;  // none spent comparing it in this run
   }
-  std::error_code ec;
-  fs::rename(tmp, dest, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    log_->Warn("cannot write the cache entry " + dest.string());
-  }
+  log_->Count(found.has_value());
+  return found;
+}
+
+void DiffCache::Store(size_t index, const DiffOptions& o,
+                      const DiffChunk& chunk) {
+  if (!chunk.expired.empty()) return;  // undecided: never kept
+  for (const DiffResult& d : chunk.destinations)
+    if (d.result == ProofResult::kUnknown) return;
+  const std::string name = EntryName(index, o);
+  const std::string text = DiffChunkJson(chunk);
+  WriteEntry(dir_, name,
+             {{"format", kCacheFormat},
+              {"meshsim", version_},
+              {"entry", name},
+              {"chunk", text},
+              {"sha256", Sha256Hex(text)}},
+             log_);
 }
 
 }  // namespace meshsim

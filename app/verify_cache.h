@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "model/scenario.h"
+#include "verify/diff.h"
 #include "verify/verifier.h"
 
 namespace meshsim {
@@ -99,6 +100,31 @@ class VerifyCache : public ChunkCache {
   VerifyCacheLog* log_ = nullptr;
   std::string config_;  // SHA-256 of all but the security policies
   std::map<std::string, std::string> policies_;  // namespace -> SHA-256
+};
+
+// `meshsim diff --cache DIR`: each chunk of compared destinations (before
+// the witnesses are replayed) under a digest of meshsim, both versions'
+// whole configurations and the options that change answers; a re-run of an
+// unchanged pair (a retried CI job, a second `--format`) compares nothing
+// again and prints what a cold run prints. Coarser than verify's keys: any
+// change to either version solves every chunk again. Entries are checked
+// like verify's (docs/diff.md, "cache").
+class DiffCache {
+ public:
+  static std::unique_ptr<DiffCache> Open(
+      const CacheSettings& settings, const Scenario& old_sc,
+      const Scenario& new_sc, const std::map<std::string, std::string>& inputs,
+      std::string* error);
+  std::optional<DiffChunk> Find(size_t index, const DiffOptions& o);
+  // Only a decided chunk (no timeout, no unknown destination) is kept.
+  void Store(size_t index, const DiffOptions& o, const DiffChunk& chunk);
+
+ private:
+  DiffCache() = default;
+  std::string EntryName(size_t index, const DiffOptions& o) const;
+  std::string dir_, version_;
+  VerifyCacheLog* log_ = nullptr;
+  std::string config_;
 };
 
 }  // namespace meshsim

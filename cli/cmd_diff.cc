@@ -8,7 +8,9 @@
 
 #include "app/exit_code.h"
 #include "app/expectations.h"
+#include "app/verify_cache.h"
 #include "app/witness.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "model/io/loader.h"
 #include "reports/check_report.h"
@@ -28,6 +30,7 @@ void AddFieldChanges(std::vector<ObjectChange>& changes) {
 
 struct DiffCmdOptions {
   std::string old_scenario, new_scenario, new_manifests, format = "text", sarif;
+  std::string cache;
   std::vector<std::string> fail_on;
   DiffOptions diff;
   ShardOptions shard;
@@ -76,6 +79,43 @@ int ReportDiff(const std::string& old_label, const std::string& new_label,
   return DiffExitCode(r, fail_on);
 }
 
+// `diff --cache DIR`: the chunks the cache holds for this pair of versions
+// are read, the others compared and stored; then, as shards merge, every
+// chunk's witnesses are replayed and the chunks combined, which prints
+// what one run prints.
+int CachedDiff(const DiffCmdOptions& o, const Scenario& a, const Scenario& b,
+               const DiffOptions& options, const std::set<std::string>& fail_on,
+               const std::string& new_label,
+               const std::vector<Diagnostic>& warnings, const Streams& io) {
+  VerifyCacheLog log;
+  std::string error;
+  std::unique_ptr<DiffCache> cache = DiffCache::Open(
+      {o.cache, kMeshsimVersion, &log}, a, b, RecordedInputs(), &error);
+  if (!cache) {
+    io.err << "meshsim: error: " << error << "\n";
+    return 2;
+  }
+  std::vector<std::optional<DiffChunk>> chunks(DiffChunkCount(a, b));
+  for (size_t c = 0; c < chunks.size(); ++c)
+    chunks[c] = cache->Find(c, options);
+  for (auto& [index, chunk] : CompareChunks(
+           a, b, options, [&](size_t c) { return !chunks[c].has_value(); })) {
+    cache->Store(index, options, chunk);
+    chunks[index] = std::move(chunk);
+  }
+  DiffResult common = DiffCommon(a, b);
+  AddFieldChanges(common.changes);
+  std::vector<DiffChunk> all;
+  for (std::optional<DiffChunk>& c : chunks) {
+    for (DiffResult& d : c->destinations) ExplainDiff(a, b, fail_on, d);
+    all.push_back(std::move(*c));
+  }
+  log.Report(o.cache, io.err);
+  const DiffResult r = CombineDiff(std::move(common), all, options);
+  return ReportDiff(o.old_scenario, new_label, r, fail_on, o.format, o.sarif,
+                    warnings, io);
+}
+
 int RunDiff(const DiffCmdOptions& o, const Streams& io) {
   std::string error;
   const auto fail_on = FailOnRules(o.fail_on, error);
@@ -88,8 +128,14 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
               "file, or --new-manifests DIR (but not both)\n";
     return 2;
   }
+  if (!o.cache.empty() && o.shard.parsed) {
+    io.err << "meshsim: error: --cache cannot be combined with --shard\n";
+    return 2;
+  }
   Diagnostics old_diags;
   std::ostringstream load_err;
+  // --cache keys chunks by the inputs, so loading records them.
+  const CacheRecording recording(!o.cache.empty());
   std::optional<Scenario> a =
       LoadScenario(o.old_scenario, "nothing compared", load_err, old_diags);
   Diagnostics new_diags;
@@ -141,6 +187,8 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
     }
     return WriteShard(std::move(f), o.shard, io);
   }
+  if (!o.cache.empty())
+    return CachedDiff(o, *a, *b, options, *fail_on, new_label, warnings, io);
   DiffResult r = Diff(*a, *b, options);
   AddFieldChanges(r.changes);
   ExplainDiff(*a, *b, *fail_on, r);
@@ -183,6 +231,10 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
                   "chunks of destinations compared at once (default: the "
                   "number of cores); the output does not depend on it")
       ->check(CLI::Range(1, 1024));
+  sub->add_option("--cache", o->cache,
+                  "keep the comparison's chunks in folder DIR; a re-run of "
+                  "the same two versions compares nothing again (the output "
+                  "does not depend on it)");
   AddShardOptions(sub, o->shard, "chunks of destinations");
   commands.push_back({sub, [o](const Streams& io) {
                         return ParseShardOptions(o->shard, io.err)

@@ -226,6 +226,51 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
   EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
 }
 
+// `meshsim diff --cache DIR`: the old mesh against itself with pay's POST
+// denied; a warm run of the same pair prints what a cold run prints and
+// compares nothing again; any change to either version compares every
+// chunk again; a damaged entry is ignored with a warning.
+TEST_F(VerifyCacheTest, DiffReusesChunksOfAnUnchangedPairOnly) {
+  fs::copy(dir_ / "mesh", dir_ / "new", fs::copy_options::recursive);
+  std::ofstream(dir_ / "new" / "manifests" / "pay.yaml", std::ios::app)
+      << kPayPost;
+  const std::string new_scenario = (dir_ / "new" / "scenario.yaml").string();
+  auto diff = [&](bool cached) {
+    std::vector<std::string> args = {"diff", scenario_, new_scenario,
+                                     "--format", "json"};
+    if (cached) args.insert(args.end(), {"--cache", cache_});
+    return Cli(args);
+  };
+  auto as_cold = [&]() {
+    const Outcome cold = diff(false);
+    const Outcome cached = diff(true);
+    EXPECT_EQ(cached.code, cold.code) << cached.err;
+    EXPECT_EQ(NoTimes(cached.out), NoTimes(cold.out));
+    return Reused(cached.err);
+  };
+  const std::pair<int, int> first = as_cold();
+  EXPECT_EQ(first.first, 0);
+  ASSERT_GT(first.second, 0);
+  EXPECT_EQ(diff(false).code, 1);  // pay's POST is newly denied
+  EXPECT_EQ(as_cold(), std::make_pair(first.second, first.second));
+  // A label in the old version: every chunk compared again.
+  WriteNamespace("shop", 100, "", "    team: shop\n");
+  EXPECT_EQ(as_cold(), std::make_pair(0, first.second));
+  // A damaged entry: ignored with a warning, compared again.
+  std::vector<fs::path> entries = Entries();
+  ASSERT_FALSE(entries.empty());
+  for (const fs::path& e : entries) fs::resize_file(e, fs::file_size(e) / 2);
+  const Outcome damaged = diff(true);
+  EXPECT_EQ(NoTimes(damaged.out), NoTimes(diff(false).out));
+  EXPECT_NE(damaged.err.find("is damaged"), std::string::npos) << damaged.err;
+  EXPECT_EQ(Reused(damaged.err).first, 0);
+  // --cache and --shard do not combine.
+  EXPECT_EQ(Cli({"diff", scenario_, new_scenario, "--cache", cache_, "--shard",
+                 "1/2", "--shard-out", (dir_ / "s").string()})
+                .code,
+            2);
+}
+
 TEST_F(VerifyCacheTest, CheckKeepsEachScenarioFilesChunks) {
   // Two scenario files over the same manifests, checked on two threads:
   // each is keyed by its own inputs.
