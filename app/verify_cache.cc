@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/shard.h"
+#include "app/witness.h"
 #include "model/io/loader.h"
 #include "model/sha256.h"
 
@@ -159,6 +160,19 @@ void AddInputs(Sha256& h, const std::vector<const Scenario*>& scenarios,
   }
 }
 
+// What every key of command `what` starts with: the cache format,
+// meshsim's version and executable, and the input files.
+Sha256 KeyBase(const std::string& what, const CacheSettings& settings,
+               const std::vector<const Scenario*>& scenarios,
+               const std::map<std::string, std::string>& inputs) {
+  Sha256 h;
+  h.Field("meshsim " + what + " cache " + std::to_string(kCacheFormat));
+  h.Field(settings.version);
+  h.Field(*ExecutableDigest());
+  AddInputs(h, scenarios, inputs);
+  return h;
+}
+
 // Moves the entry's time forward: pruning by age (docs/verification.md)
 // removes what no recent run used.
 void Touch(const fs::path& p) {
@@ -219,11 +233,7 @@ std::unique_ptr<VerifyCache> VerifyCache::Open(
   cache->log_ = settings.log;
   // §8.1: a slice's encoding reads security policies only by namespace;
   // everything else is the configuration every chunk depends on.
-  Sha256 config;
-  config.Field("meshsim verify cache " + std::to_string(kCacheFormat));
-  config.Field(settings.version);
-  config.Field(*ExecutableDigest());
-  AddInputs(config, {&sc}, inputs);
+  Sha256 config = KeyBase("verify", settings, {&sc}, inputs);
   std::map<std::string, Sha256> policies;
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
     const Cluster& c = sc.mesh.clusters[ci];
@@ -299,8 +309,7 @@ void VerifyCache::Store(const std::string& work,
   WriteEntry(dir_, name, j, log_);
 }
 
-// ---- `meshsim diff --cache`
-// --------------------------------------------------
+// ---- meshsim diff --cache ---------------------------------------------------
 std::unique_ptr<DiffCache> DiffCache::Open(
     const CacheSettings& settings, const Scenario& old_sc,
     const Scenario& new_sc, const std::map<std::string, std::string>& inputs,
@@ -313,11 +322,7 @@ std::unique_ptr<DiffCache> DiffCache::Open(
   cache->log_ = settings.log;
   // Every object of both versions, policies included: a chunk compares
   // request classes planned over both whole configurations.
-  Sha256 config;
-  config.Field("meshsim diff cache " + std::to_string(kCacheFormat));
-  config.Field(settings.version);
-  config.Field(*ExecutableDigest());
-  AddInputs(config, {&old_sc, &new_sc}, inputs);
+  Sha256 config = KeyBase("diff", settings, {&old_sc, &new_sc}, inputs);
   for (const Scenario* sc : {&old_sc, &new_sc}) {
     config.Field(sc == &old_sc ? "old" : "new");
     for (size_t ci = 0; ci < sc->mesh.clusters.size(); ++ci) {
@@ -375,6 +380,27 @@ void DiffCache::Store(size_t index, const DiffOptions& o,
               {"chunk", text},
               {"sha256", Sha256Hex(text)}},
              log_);
+}
+
+DiffResult CachedDiffResult(const Scenario& old_sc, const Scenario& new_sc,
+                            const DiffOptions& options,
+                            const std::set<std::string>& fail_on,
+                            DiffResult common, DiffCache& cache) {
+  std::vector<std::optional<DiffChunk>> chunks(DiffChunkCount(old_sc, new_sc));
+  for (size_t c = 0; c < chunks.size(); ++c) chunks[c] = cache.Find(c, options);
+  for (auto& [index, chunk] :
+       CompareChunks(old_sc, new_sc, options,
+                     [&](size_t c) { return !chunks[c].has_value(); })) {
+    cache.Store(index, options, chunk);
+    chunks[index] = std::move(chunk);
+  }
+  std::vector<DiffChunk> all;
+  for (std::optional<DiffChunk>& c : chunks) {
+    for (DiffResult& d : c->destinations)
+      ExplainDiff(old_sc, new_sc, fail_on, d);
+    all.push_back(std::move(*c));
+  }
+  return CombineDiff(std::move(common), all, options);
 }
 
 }  // namespace meshsim

@@ -127,6 +127,16 @@ class DiffCache {
   std::string config_;
 };
 
+// `diff --cache`: the chunks `cache` holds for this pair are read, the
+// others compared (options.jobs threads) and stored; then, as shards merge,
+// every chunk's witnesses are replayed (ExplainDiff with `fail_on`) and the
+// chunks combined with `common` (DiffCommon's): what Diff and ExplainDiff
+// give in one run.
+DiffResult CachedDiffResult(const Scenario& old_sc, const Scenario& new_sc,
+                            const DiffOptions& options,
+                            const std::set<std::string>& fail_on,
+                            DiffResult common, DiffCache& cache);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_APP_VERIFY_CACHE_H_

@@ -79,10 +79,7 @@ int ReportDiff(const std::string& old_label, const std::string& new_label,
   return DiffExitCode(r, fail_on);
 }
 
-// `diff --cache DIR`: the chunks the cache holds for this pair of versions
-// are read, the others compared and stored; then, as shards merge, every
-// chunk's witnesses are replayed and the chunks combined, which prints
-// what one run prints.
+// `diff --cache DIR` (app/verify_cache.h CachedDiffResult).
 int CachedDiff(const DiffCmdOptions& o, const Scenario& a, const Scenario& b,
                const DiffOptions& options, const std::set<std::string>& fail_on,
                const std::string& new_label,
@@ -95,23 +92,11 @@ int CachedDiff(const DiffCmdOptions& o, const Scenario& a, const Scenario& b,
     io.err << "meshsim: error: " << error << "\n";
     return 2;
   }
-  std::vector<std::optional<DiffChunk>> chunks(DiffChunkCount(a, b));
-  for (size_t c = 0; c < chunks.size(); ++c)
-    chunks[c] = cache->Find(c, options);
-  for (auto& [index, chunk] : CompareChunks(
-           a, b, options, [&](size_t c) { return !chunks[c].has_value(); })) {
-    cache->Store(index, options, chunk);
-    chunks[index] = std::move(chunk);
-  }
   DiffResult common = DiffCommon(a, b);
   AddFieldChanges(common.changes);
-  std::vector<DiffChunk> all;
-  for (std::optional<DiffChunk>& c : chunks) {
-    for (DiffResult& d : c->destinations) ExplainDiff(a, b, fail_on, d);
-    all.push_back(std::move(*c));
-  }
+  const DiffResult r =
+      CachedDiffResult(a, b, options, fail_on, std::move(common), *cache);
   log.Report(o.cache, io.err);
-  const DiffResult r = CombineDiff(std::move(common), all, options);
   return ReportDiff(o.old_scenario, new_label, r, fail_on, o.format, o.sarif,
                     warnings, io);
 }
