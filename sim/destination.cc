@@ -198,9 +198,18 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   const bool dr_locality =
       tp && (tp->locality_enabled || !tp->failover_priority.empty() ||
              s.traffic_distribution.empty() || s.traffic_distribution == "Any");
+  // §16.1 (loadbalancer.go): at an Envoy proxy (one with a policy lookup) a
+  // Service's trafficDistribution is failover priorities over network,
+  // region and zone (PreferSameNode: also subzone and node), always on, and
+  // istiod then sends not-ready endpoints as unhealthy.
+  const std::string& td = s.traffic_distribution;
+  const bool envoy_td =
+      policy && !dr_locality &&
+      (td == "PreferClose" || td == "PreferSameZone" || td == "PreferSameNode");
   std::vector<EpRef> eps = Endpoints(
       svc_cluster, svc, local_cluster_only,
-      dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp));
+      envoy_td ||
+          (dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp)));
   std::string subset;
   if (policy && !policy->subset.empty()) {
     // §16.1: a subset's endpoints are the pods with all its labels.
@@ -217,7 +226,23 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   std::vector<double> locality_weights;  // distribute, by endpoint
   if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
     eps = LocalityPreferred(eps, ci, client_wl, *tp, &why, &locality_weights);
-  else if (!s.traffic_distribution.empty() && s.traffic_distribution != "Any") {
+  else if (envoy_td && std::any_of(eps.begin(), eps.end(), [&](const EpRef& e) {
+             return !W(e.cluster, e.wl).ready;
+           })) {
+    // With every endpoint ready the priorities pick what PreferClose picks.
+    TrafficPolicy priorities;
+    priorities.locality_enabled = true;
+    priorities.outlier_detection = true;
+    priorities.failover_priority = {kLabelNetwork,
+                                    "topology.kubernetes.io/region",
+                                    "topology.kubernetes.io/zone"};
+    if (td == "PreferSameNode")
+      for (const char* k :
+           {"topology.istio.io/subzone", "kubernetes.io/hostname"})
+        priorities.failover_priority.push_back(k);
+    eps = LocalityPreferred(eps, ci, client_wl, priorities, &why,
+                            &locality_weights);
+  } else if (!td.empty() && td != "Any") {
     const size_t before = eps.size();
     eps = PreferClose(eps, ci, client_wl, s.traffic_distribution);
     if (s.peered && eps.size() < before)

@@ -616,10 +616,14 @@ TEST(NetworkingTest, SubzonesRankAfterTheZone) {
 // DestinationRule with outlierDetection (and `extra` in it) at the client,
 // Istio release `version`: where the requests land.
 std::map<std::string, double> HalfReadyLandings(const std::string& version,
-                                                const std::string& extra) {
+                                                const std::string& extra,
+                                                bool with_dr = true,
+                                                const std::string& td = "",
+                                                bool sidecar = true) {
   World w("{version: \"" + version + "\"}");
   w.Cluster("east", "net-east", 1);
-  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Ns("sc", {{sidecar ? "istio-injection" : Ambient(),
+                           sidecar ? "enabled" : "ambient"}}));
   w.Add("east", Deploy("sc", "curl", 1, {}, "      nodeName: n-a\n"));
   w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
   w.Add("east", Deploy("shop", "cart-a", 1, {{"svc", "cart"}},
@@ -631,13 +635,15 @@ std::map<std::string, double> HalfReadyLandings(const std::string& version,
         "  namespace: shop\n  labels: {svc: cart}\nspec:\n  nodeName: n-a\n"
         "  containers: [{name: c, image: c}]\nstatus:\n  phase: Running\n"
         "  conditions: [{type: Ready, status: \"False\"}]\n");
-  w.Add("east", CartService());
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-        "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
-        "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
-        "    outlierDetection: {consecutive5xxErrors: 1" +
-            extra + "}\n");
+  w.Add("east", CartService() +
+                    (td.empty() ? "" : "  trafficDistribution: " + td + "\n"));
+  if (with_dr)
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+          "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
+          "    outlierDetection: {consecutive5xxErrors: 1" +
+              extra + "}\n");
   return CurlLandingsOnNodes(w,
                              "  - {name: n-a, zone: z-a, region: r}\n"
                              "  - {name: n-b, zone: z-b, region: r}\n");
@@ -659,6 +665,18 @@ TEST(NetworkingTest, NotReadyEndpointsSpillPerTheOverprovisioningFactor) {
     EXPECT_NEAR(got.at(pod), share, 1e-9) << pod;
   // minHealthPercent set: istiod does not send it, as before 1.31.
   EXPECT_EQ(HalfReadyLandings("1.31", ", minHealthPercent: 50"),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+  // A trafficDistribution at an Envoy proxy (the sidecar) is failover
+  // priorities over network, region and zone with not-ready endpoints sent
+  // in every release: the same 70/30 in 1.30, with no DestinationRule.
+  const std::map<std::string, double> sidecar =
+      HalfReadyLandings("1.30", "", false, "PreferClose");
+  ASSERT_EQ(sidecar.size(), spilled.size());
+  for (const auto& [pod, share] : spilled)
+    EXPECT_NEAR(sidecar.at(pod), share, 1e-9) << pod;
+  // ztunnel knows only healthy workloads: an ambient client's requests
+  // stay in its zone.
+  EXPECT_EQ(HalfReadyLandings("1.30", "", false, "PreferClose", false),
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
 }
 
