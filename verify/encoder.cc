@@ -470,7 +470,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     const RoutePlan& rp = *plan.routes;
     const z3::expr own = c_.bool_val(rp.in_base[i] != 0);
     if (cls.kind == ClientKind::kSidecar) {
-      const RouteChain& ch = rp.chains[rp.at_sidecar.at(cls.ns)];
+      const RouteChain& ch = rp.chains[rp.at_sidecar.at(cls.id)];
       const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
       routing.push_back(
           {e.http && c_.bool_val(sidecar_routes) && ch.applies, &ch});

@@ -82,7 +82,7 @@ struct RoutePlan {
   std::vector<char> in_base;
   std::vector<RouteChain> chains;
   std::map<const Gateway*, size_t> at_waypoint;
-  std::map<std::string, size_t> at_sidecar;  // by client namespace
+  std::map<std::string, size_t> at_sidecar;  // by source class id
 };
 
 class Encoder {
@@ -183,11 +183,13 @@ class Encoder {
   // Nothing when they are not encoded (RoutesEncodable).
   std::optional<RoutePlan> PlanRoutes(const ServicePlan& plan, Encoded& e);
   // One proxy's chain for service `s` of cluster `c`: `lists` per service
-  // port, `proxy_ns` for the DestinationRule lookup of subsets.
+  // port, `proxy_ns` for the DestinationRule lookup of subsets,
+  // `client_labels` a sidecar client's pod labels (nullptr at a waypoint).
   RouteChain PlanChain(
       int ci, const Service& s,
       const std::vector<std::pair<int, std::vector<const HttpRoute*>>>& lists,
-      bool at_waypoint, const std::string& proxy_ns, Encoded& e, RoutePlan& rp);
+      const Labels* client_labels, const std::string& proxy_ns, Encoded& e,
+      RoutePlan& rp);
   void ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
                          ServiceTerms& t);
   // §5, §9: which requests of ingress class `k` its routes send to the

@@ -3,6 +3,7 @@
 // client) sends a request to, stated for Z3 by route_signature.cc's
 // first-match chain. See docs/verification.md "Routes in the encoding".
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -81,10 +82,8 @@ std::vector<const HttpRoute*> GammaRoutes(const Cluster& c, const Service& s,
 // Why rule `rule` of `r` is outside the encoding, or "".
 std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
                              const HttpRoute& r, const HttpRouteRule& rule) {
-  for (const HttpMatch& m : rule.matches) {
+  for (const HttpMatch& m : rule.matches)
     if (!MatchEncodable(m)) return "a regex or query match";
-    if (m.source_labels) return "a sourceLabels match";
-  }
   if (!rule.filters.empty() || rule.mirror ||
       (rule.fault && rule.fault->abort_percent > 0))
     return "filters, rewrites, redirects, aborts or mirrors";
@@ -183,16 +182,20 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
   e.ep_svc.assign(e.eps.size(), nullptr);
   e.ep_intended.assign(e.eps.size(), "");
   using Lists = std::vector<std::pair<int, std::vector<const HttpRoute*>>>;
-  // Proxies with the same lists, kind and DestinationRule lookup (their
-  // namespace, §16.1) share a chain.
-  std::map<std::tuple<Lists, bool, std::string>, size_t> seen;
-  auto chain = [&](const Lists& lists, bool at_waypoint,
+  // Proxies with the same lists, client labels (a waypoint: none) and
+  // DestinationRule lookup (their namespace, §16.1) share a chain.
+  std::map<std::tuple<Lists, std::optional<Labels>, std::string>, size_t> seen;
+  auto chain = [&](const Lists& lists, const Labels* client_labels,
                    const std::string& proxy_ns) {
-    auto [it, fresh] = seen.emplace(std::tuple(lists, at_waypoint, proxy_ns),
-                                    rp.chains.size());
+    auto [it, fresh] = seen.emplace(
+        std::tuple(lists,
+                   client_labels ? std::optional<Labels>(*client_labels)
+                                 : std::nullopt,
+                   proxy_ns),
+        rp.chains.size());
     if (fresh)
       rp.chains.push_back(
-          PlanChain(ci, s, lists, at_waypoint, proxy_ns, e, rp));
+          PlanChain(ci, s, lists, client_labels, proxy_ns, e, rp));
     return it->second;
   };
   const IstioVersion ver = c.VersionOr(sc_.mesh.istio.version);
@@ -208,18 +211,20 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
                         ? GammaRoutes(c, s, sp.port)  // wrong on purpose
                         : VirtualServicesAtWaypoint(
                               c, *gw, s, GammaRoutes(c, s, sp.port), ver)});
-    rp.at_waypoint[gw] = chain(lists, true, gw->ns);
+    rp.at_waypoint[gw] = chain(lists, nullptr, gw->ns);
   }
+  static const Labels kNoLabels;
   for (const SourceClass& cls : classes()) {
-    if (cls.kind != ClientKind::kSidecar || cls.cluster != ci ||
-        rp.at_sidecar.count(cls.ns))
-      continue;
+    if (cls.kind != ClientKind::kSidecar || cls.cluster != ci) continue;
+    // The class's pods share their owner's labels: its representative's.
+    const Workload* pod = c.FindWorkload(cls.workload);
     const HttpRoute* vs = VirtualServiceForSidecar(c, cls.ns, s);
     Lists lists;
     for (const ServicePort& sp : s.ports)
       lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
                                    : GammaRoutes(c, s, sp.port)});
-    rp.at_sidecar[cls.ns] = chain(lists, false, cls.ns);
+    rp.at_sidecar[cls.id] =
+        chain(lists, pod ? &pod->labels : &kNoLabels, cls.ns);
   }
   // Endpoints added by a later chain are no earlier chain's.
   for (RouteChain& ch : rp.chains) {
@@ -232,7 +237,8 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
 RouteChain Encoder::PlanChain(
     int ci, const Service& s,
     const std::vector<std::pair<int, std::vector<const HttpRoute*>>>& lists,
-    bool at_waypoint, const std::string& proxy_ns, Encoded& e, RoutePlan& rp) {
+    const Labels* client_labels, const std::string& proxy_ns, Encoded& e,
+    RoutePlan& rp) {
   const Cluster& c = sc_.mesh.clusters[ci];
   RouteEncoder re(c_, e, sc_.mesh);
   std::vector<RouteArm> arms;
@@ -241,7 +247,7 @@ RouteChain Encoder::PlanChain(
   for (const auto& [port, list] : lists) {
     if (list.empty()) continue;
     ch.applies = ch.applies || e.port == c_.int_val(port);
-    re.AppendChain(c, s, port, list, at_waypoint, arms, earlier);
+    re.AppendChain(c, s, port, list, client_labels, arms, earlier);
   }
   ch.none = !earlier;
   auto slot = [&](size_t wi) {

@@ -124,8 +124,8 @@ z3::expr RouteEncoder::GatewayApiSignature(const Cluster& cluster,
 void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
                                int port,
                                const std::vector<const HttpRoute*>& routes,
-                               bool at_waypoint, std::vector<RouteArm>& arms,
-                               z3::expr& earlier) {
+                               const Labels* client_labels,
+                               std::vector<RouteArm>& arms, z3::expr& earlier) {
   const z3::expr on = e_.port == c_.int_val(port);
   auto add = [&](const z3::expr& m, const HttpRoute* r,
                  const HttpRouteRule* rule) {
@@ -142,11 +142,16 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
         for (const HttpMatch& m : rule.matches) {
           z3::expr ok = Matches(m);
           if (m.port) ok = ok && e_.port == c_.int_val(m.port);
-          if (m.source_labels)
-            ok = at_waypoint
-                     ? c_.bool_val(false)
-                     : ok && c_.bool_const(
-                                 ("vs-source-labels:" + r->Key()).c_str());
+          if (m.source_labels) {
+            // The client pod carries every label of the match.
+            bool carries = client_labels != nullptr;
+            for (const auto& [k, v] : *m.source_labels) {
+              if (!carries) break;
+              const auto it = client_labels->find(k);
+              carries = it != client_labels->end() && it->second == v;
+            }
+            ok = ok && c_.bool_val(carries);
+          }
           any = any || ok;
         }
         add(any, r, &rule);

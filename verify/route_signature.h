@@ -53,10 +53,12 @@ class RouteEncoder {
   // routes as one group in Gateway API precedence; the first that matches
   // wins. Appends the arms, each under `e.port == port`; `earlier` holds
   // when an arm before matched (kept across calls for the other ports).
-  // `at_waypoint`: a match with sourceLabels never matches (§16.2).
+  // `client_labels`: the sidecar client's pod labels, which a match's
+  // sourceLabels are compared with; nullptr at a waypoint, where such a
+  // match never matches (§16.2).
   void AppendChain(const Cluster& cluster, const Service& svc, int port,
                    const std::vector<const HttpRoute*>& routes,
-                   bool at_waypoint, std::vector<RouteArm>& arms,
+                   const Labels* client_labels, std::vector<RouteArm>& arms,
                    z3::expr& earlier);
   // The HTTPRoutes attached to ingress Gateway `gw_key` (ns/name), as a
   // first-match chain over the request's method, path and headers (§5, §9).

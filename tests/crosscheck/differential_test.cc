@@ -783,8 +783,9 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
   // Drawn last too: VirtualServices for `mesh` on app1 (§16.2), applied by
   // its waypoint (1.24+: one in the waypoint's or the service's namespace)
   // and by sidecar clients (the oldest visible in their namespace), some
-  // exported to their own namespace only, some sending to a DestinationRule
-  // subset (§16.1), which a DestinationRule may not define.
+  // exported to their own namespace only, some matching the client's pod
+  // labels (sourceLabels: a waypoint drops the match), some sending to a
+  // DestinationRule subset (§16.1), which a DestinationRule may not define.
   for (const std::string& ns : nss) {
     if (!coin(30)) continue;
     const bool subsets = coin(40);
@@ -806,7 +807,8 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
         << pick({"", "match: [{uri: {prefix: /api}}]\n        ",
                  "match: [{uri: {exact: /}}, {method: {exact: POST}}]\n"
                  "        ",
-                 "match: [{uri: {prefix: /api/v}, port: 80}]\n        "})
+                 "match: [{uri: {prefix: /api/v}, port: 80}]\n        ",
+                 "match: [{sourceLabels: {app: app0}}]\n        "})
         << "route: ["
         << pick({"{destination: {host: app0}}",
                  "{destination: {host: app0, port: {number: 80}}, weight: 50}, "
