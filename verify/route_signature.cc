@@ -334,9 +334,11 @@ z3::expr RouteEncoder::Matches(const HttpMatch& m) {
       continue;
     }
     if (name == ":method") {
-      ok = ok && (h.type == "Prefix"
-                      ? z3::prefixof(c_.string_val(h.value), e_.method)
-                      : c_.bool_const(("method-regex:" + h.value).c_str()));
+      ok = ok &&
+           (h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), e_.method)
+            : h.type == "RegularExpression"
+                ? c_.bool_const(("method-regex:" + h.value).c_str())
+                : e_.method == c_.string_val(h.value));
       continue;
     }
     z3::expr has = c_.bool_const(("has-header:" + name).c_str());
