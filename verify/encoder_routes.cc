@@ -284,7 +284,12 @@ RouteChain Encoder::PlanChain(
         // §16.1: the subset's labels, from the proxy's DestinationRule.
         const DestinationRule* dr =
             DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *t);
-        subset = &dr->FindSubset(b.subset)->labels;
+        const DestinationRuleSubset* sub =
+            dr ? dr->FindSubset(b.subset) : nullptr;
+        // RoutesEncodable admits only subsets every proxy sees defined;
+        // should one slip through, it reaches no pod (Envoy: no cluster).
+        if (!sub) continue;
+        subset = &sub->labels;
       }
       const size_t ti = c.service_by_key.at(t->Key());
       for (size_t wi : c.service_endpoints[ti]) {

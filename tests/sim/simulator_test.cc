@@ -465,6 +465,25 @@ TEST(SimulatorTest, ConnectionPoolOverflowUnderClosedLoop) {
   EXPECT_LT(spread.failed, over.failed);
 }
 
+// Requests served at the workload stations whose name contains `part`.
+uint64_t ServedAt(const SimModel& m, const std::string& part) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < m.net.stations().size(); ++i) {
+    const StationSpec& st = m.net.stations()[i];
+    if (st.kind == "workload" && st.name.find(part) != std::string::npos)
+      n += m.net.station_stats()[i].served;
+  }
+  return n;
+}
+
+// A traffic entry: curl sends `requests` GETs to cart.shop at 100/s.
+std::string CurlToCart(int requests) {
+  return "- name: load\n  from: {cluster: east, namespace: client, "
+         "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+         "  http: {method: GET, path: /}\n  rate: 100\n  requests: " +
+         std::to_string(requests) + "\n";
+}
+
 // §16.2: a VirtualService mirror copies its share of requests to the
 // mirror host: load on the mirror's workload, nothing in the entry's
 // statistics or latency.
@@ -479,25 +498,13 @@ TEST(SimulatorTest, MirrorLoadsTheMirrorTargetOnly) {
         "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
         "  http:\n  - route:\n    - destination: {host: cart}\n"
         "    mirror: {host: shadow}\n    mirrorPercentage: {value: 50}\n");
-  std::string text = w.Text();
-  text +=
-      "- name: load\n  from: {cluster: east, namespace: client, "
-      "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
-      "  http: {method: GET, path: /}\n  rate: 100\n  requests: 2000\n";
-  SimModel m = BuildSimModel(LoadText(text));
+  SimModel m = BuildSimModel(LoadText(w.Text() + CurlToCart(2000)));
   RunSimulation(m, Seeded(1));
   const SourceStats& s = m.net.source_stats()[0];
   EXPECT_EQ(s.requests, 2000u);
   EXPECT_EQ(s.delivered, 2000u);
-  uint64_t cart = 0, shadow = 0;
-  for (size_t i = 0; i < m.net.stations().size(); ++i) {
-    const StationSpec& st = m.net.stations()[i];
-    if (st.kind != "workload") continue;
-    if (st.name.find("shop/cart") != std::string::npos)
-      cart += m.net.station_stats()[i].served;
-    if (st.name.find("shop/shadow") != std::string::npos)
-      shadow += m.net.station_stats()[i].served;
-  }
+  const uint64_t cart = ServedAt(m, "shop/cart");
+  const uint64_t shadow = ServedAt(m, "shop/shadow");
   EXPECT_EQ(cart, 2000u);
   EXPECT_EQ(m.net.mirrored(), shadow);
   EXPECT_NEAR(static_cast<double>(shadow), 1000.0, 120.0);  // ~4.5 sigma
@@ -530,23 +537,9 @@ TEST(SimulatorTest, MirrorSubsetCopiesToTheSubsetsPodsOnly) {
         "  hosts: [cart]\n  http:\n  - route:\n"
         "    - destination: {host: cart}\n    mirror: {host: shadow, subset: " +
             subset + "}\n");
-    std::string text = w.Text();
-    text +=
-        "- name: load\n  from: {cluster: east, namespace: client, "
-        "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
-        "  http: {method: GET, path: /}\n  rate: 100\n  requests: 200\n";
-    SimModel m = BuildSimModel(LoadText(text));
+    SimModel m = BuildSimModel(LoadText(w.Text() + CurlToCart(200)));
     RunSimulation(m, Seeded(1));
-    std::map<std::string, uint64_t> served;
-    for (size_t i = 0; i < m.net.stations().size(); ++i) {
-      const StationSpec& st = m.net.stations()[i];
-      if (st.kind == "workload" && st.name.find("shadow") != std::string::npos)
-        served[st.name] += m.net.station_stats()[i].served;
-    }
-    uint64_t v1 = 0, v2 = 0;
-    for (const auto& [name, n] : served)
-      (name.find("shadow-v1") != std::string::npos ? v1 : v2) += n;
-    return std::make_pair(v1, v2);
+    return std::make_pair(ServedAt(m, "shadow-v1"), ServedAt(m, "shadow-v2"));
   };
   EXPECT_EQ(mirrored("v2"), std::make_pair(uint64_t{0}, uint64_t{200}));
   EXPECT_EQ(mirrored("v3"), std::make_pair(uint64_t{0}, uint64_t{0}));
