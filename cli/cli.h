@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "commands/version.h"
+
 namespace meshsim {
 
-// meshsim's own version (`meshsim --version`); it changes whenever an answer
-// may change, so caches and result files can name it.
-inline constexpr char kMeshsimVersion[] = "0.6.0";
-
 // `process_exits_after`: main() returns right after, so a loaded scenario
-// need not be freed (cli/commands.h KeepUntilExit).
+// need not be freed (commands/commands.h KeepUntilExit).
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err, bool process_exits_after = false);
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "app/check_result.h"
-#include "cli/line_guard.h"
 #include "model/text.h"
 #include "reports/check_report.h"
+#include "reports/line_guard.h"
 #include "reports/markup.h"
 
 namespace {
@@ -53,7 +53,7 @@ size_t CommandLines(const std::string& text) {
 std::string Guarded(const std::string& text) {
   std::ostringstream out;
   {
-    meshsim::cli::LineGuard guard(out.rdbuf());
+    meshsim::LineGuard guard(out.rdbuf());
     std::ostream guarded(&guard);
     guarded << text;
     guarded.flush();

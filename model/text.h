@@ -10,7 +10,7 @@
 namespace meshsim {
 
 // Written first on a line that is meshsim's own GitHub workflow command
-// (`check --github`): the CLI's line guard (cli/line_guard.h) drops it and
+// (`check --github`): the CLI's line guard (reports/line_guard.h) drops it and
 // lets that line through, and neutralizes every other line that would
 // start with "::". A control character, which TerminalText makes visible,
 // so input cannot carry it.

@@ -155,7 +155,7 @@ TEST_F(SecurityTest, HostileNamesCannotForgeWorkflowCommandsOrEscapes) {
 // "::" as a workflow command. A traffic entry's name starts `paths`,
 // `run` and `analyze` rows, and a file name starts a diagnostic: whatever
 // they hold, no line meshsim prints is a command but its own `--github`
-// annotations (cli/line_guard.h). Before, `paths` printed
+// annotations (reports/line_guard.h). Before, `paths` printed
 // "::error::pwned: 1 path".
 TEST_F(SecurityTest, NoOutputLineIsAWorkflowCommandButMeshsimsOwn) {
   const std::string sc = Write(

@@ -2,20 +2,11 @@
 // would have printed it in one process (docs/scale-out.md).
 #include <memory>
 
-#include "cli/commands.h"
+#include "commands/commands.h"
 
-namespace meshsim::cli {
+namespace meshsim::commands {
 
-namespace {
-
-struct MergeCmdOptions {
-  std::vector<std::string> files;
-  // Given to merge: they replace the shards' own output options.
-  std::map<std::string, std::string> output;
-  bool github = false;
-};
-
-int RunMerge(const MergeCmdOptions& o, const Streams& io) {
+int RunMerge(const MergeOptions& o, const Streams& io) {
   std::vector<ShardFile> shards;
   std::string error;
   for (const std::string& path : o.files) {
@@ -58,27 +49,4 @@ int RunMerge(const MergeCmdOptions& o, const Streams& io) {
   return 2;
 }
 
-}  // namespace
-
-void AddMergeCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<MergeCmdOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "merge",
-      "print what a sharded command would have printed from its shard files "
-      "(--shard-out), with its exit code");
-  sub->add_option("files", o->files, "the shard files, all N of them")
-      ->required();
-  sub->add_option("--format", o->output["format"],
-                  "text or json (default: the shards' own)")
-      ->check(CLI::IsMember({"text", "json"}));
-  sub->add_option("--junit", o->output["junit"], "check: write JUnit XML");
-  sub->add_option("--sarif", o->output["sarif"],
-                  "check, verify, diff: write SARIF 2.1.0");
-  sub->add_option("--csv", o->output["csv"], "sweep: write the table as CSV");
-  sub->add_flag("--github", o->github,
-                "check: GitHub annotations and step summary");
-  commands.push_back(
-      {sub, [o](const Streams& io) { return RunMerge(*o, io); }});
-}
-
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

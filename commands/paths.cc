@@ -3,21 +3,13 @@
 
 #include "app/expectations.h"
 #include "app/requests.h"
-#include "cli/commands.h"
+#include "commands/commands.h"
 #include "reports/paths_report.h"
 #include "sim/dataplane.h"
 
-namespace meshsim::cli {
+namespace meshsim::commands {
 
 namespace {
-
-struct PathsOptions {
-  std::string scenario;
-  std::string format = "text";
-  RequestOverrides overrides;
-  bool show_generated = false;
-  int jobs = 0;  // 0: the number of cores
-};
 
 // §15.2: the objects peering made in each cluster.
 std::vector<GeneratedObject> Generated(const Mesh& mesh) {
@@ -45,6 +37,8 @@ std::vector<GeneratedObject> Generated(const Mesh& mesh) {
   return out;
 }
 
+}  // namespace
+
 int RunPaths(const PathsOptions& o, const Streams& io) {
   Diagnostics diags;
   std::optional<Scenario> sc =
@@ -67,30 +61,4 @@ int RunPaths(const PathsOptions& o, const Streams& io) {
   return 0;
 }
 
-}  // namespace
-
-void AddPathsCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<PathsOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "paths",
-      "print every path each traffic entry's requests can take, hop by hop");
-  AddScenarioOptions(sub, o->scenario, &o->format);
-  sub->add_option(
-      "--http", o->overrides.http,
-      "override the traffic entries' request, e.g. \"GET /api/v1?x=1\"");
-  sub->add_option("--header", o->overrides.headers,
-                  "add a request header name=value (repeatable)");
-  sub->add_option("--traffic", o->overrides.traffic,
-                  "only these traffic entries (repeatable)");
-  sub->add_option("-j,--jobs", o->jobs,
-                  "traffic entries resolved at once (default: the number of "
-                  "cores); the output does not depend on it")
-      ->check(CLI::Range(1, 1024));
-  sub->add_flag("--show-generated", o->show_generated,
-                "also print the objects istiod would generate (Solo "
-                "peering's autogen ServiceEntries, §15.2)");
-  commands.push_back(
-      {sub, [o](const Streams& io) { return RunPaths(*o, io); }});
-}
-
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

@@ -1,5 +1,7 @@
 // `meshsim diff`: every class of requests whose fate differs between two
 // versions of a mesh.
+#include "verify/diff.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -10,14 +12,12 @@
 #include "app/expectations.h"
 #include "app/verify_cache.h"
 #include "app/witness.h"
-#include "cli/cli.h"
-#include "cli/commands.h"
+#include "commands/commands.h"
 #include "model/io/loader.h"
 #include "reports/check_report.h"
 #include "reports/diff_report.h"
-#include "verify/diff.h"
 
-namespace meshsim::cli {
+namespace meshsim::commands {
 
 namespace {
 
@@ -28,17 +28,9 @@ void AddFieldChanges(std::vector<ObjectChange>& changes) {
       c.fields = io::FieldChanges(c.old_location, c.new_location, 8);
 }
 
-struct DiffCmdOptions {
-  std::string old_scenario, new_scenario, new_manifests, format = "text", sarif;
-  std::string cache;
-  std::vector<std::string> fail_on;
-  DiffOptions diff;
-  ShardOptions shard;
-};
-
 // The new version: a second scenario file, or the old scenario with its
 // manifests from another folder.
-std::optional<Scenario> LoadNewVersion(const DiffCmdOptions& o,
+std::optional<Scenario> LoadNewVersion(const DiffCommandOptions& o,
                                        std::ostream& err, Diagnostics& diags) {
   if (o.new_manifests.empty())
     return LoadScenario(o.new_scenario, "nothing compared", err, diags);
@@ -80,8 +72,9 @@ int ReportDiff(const std::string& old_label, const std::string& new_label,
 }
 
 // `diff --cache DIR` (app/verify_cache.h CachedDiffResult).
-int CachedDiff(const DiffCmdOptions& o, const Scenario& a, const Scenario& b,
-               const DiffOptions& options, const std::set<std::string>& fail_on,
+int CachedDiff(const DiffCommandOptions& o, const Scenario& a,
+               const Scenario& b, const DiffOptions& options,
+               const std::set<std::string>& fail_on,
                const std::string& new_label,
                const std::vector<Diagnostic>& warnings, const Streams& io) {
   VerifyCacheLog log;
@@ -101,7 +94,9 @@ int CachedDiff(const DiffCmdOptions& o, const Scenario& a, const Scenario& b,
                     warnings, io);
 }
 
-int RunDiff(const DiffCmdOptions& o, const Streams& io) {
+}  // namespace
+
+int RunDiff(const DiffCommandOptions& o, const Streams& io) {
   std::string error;
   const auto fail_on = FailOnRules(o.fail_on, error);
   if (!fail_on) {
@@ -181,53 +176,6 @@ int RunDiff(const DiffCmdOptions& o, const Streams& io) {
                     warnings, io);
 }
 
-}  // namespace
-
-void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<DiffCmdOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "diff",
-      "every class of requests whose fate differs between two versions");
-  sub->add_option("old", o->old_scenario, "the old scenario file")->required();
-  sub->add_option("new", o->new_scenario, "the new scenario file");
-  sub->add_option("--new-manifests", o->new_manifests,
-                  "the new version: OLD's scenario with its manifest paths "
-                  "resolved against DIR");
-  sub->add_option("--format", o->format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
-  std::string ids;
-  for (const std::string& r : DiffRules()) ids += r.substr(5) + ", ";
-  sub->add_option("--fail-on", o->fail_on,
-                  "exit 1 only for these changes (comma-separated; default "
-                  "all): " +
-                      ids + "or path-changed")
-      ->delimiter(',');
-  sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
-  sub->add_option("--max-findings", o->diff.max_findings,
-                  "classes reported per kind of change (default 50)");
-  sub->add_option("--rlimit", o->diff.rlimit,
-                  "Z3 resource limit per query (deterministic; default "
-                  "50000000)");
-  sub->add_option("--timeout", o->diff.timeout_s,
-                  "wall-clock budget of the whole run in seconds; when it "
-                  "expires the diff is unknown (exit 3)")
-      ->check(CLI::PositiveNumber);
-  sub->add_option("-j,--jobs", o->diff.jobs,
-                  "chunks of destinations compared at once (default: the "
-                  "number of cores); the output does not depend on it")
-      ->check(CLI::Range(1, 1024));
-  sub->add_option("--cache", o->cache,
-                  "keep the comparison's chunks in folder DIR; a re-run of "
-                  "the same two versions compares nothing again (the output "
-                  "does not depend on it)");
-  AddShardOptions(sub, o->shard, "chunks of destinations");
-  commands.push_back({sub, [o](const Streams& io) {
-                        return ParseShardOptions(o->shard, io.err)
-                                   ? RunDiff(*o, io)
-                                   : 2;
-                      }});
-}
-
 int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
               const OutputOptions& output, const Streams& io) {
   std::vector<std::string> fail_on_ids;
@@ -262,4 +210,4 @@ int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
                     first.warnings, io);
 }
 
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

@@ -10,26 +10,13 @@
 #include "app/exit_code.h"
 #include "app/expectations.h"
 #include "app/verify_cache.h"
-#include "cli/cli.h"
-#include "cli/commands.h"
+#include "commands/commands.h"
 #include "model/io/loader.h"
 #include "reports/check_report.h"
 
-namespace meshsim::cli {
+namespace meshsim::commands {
 
 namespace {
-
-struct CheckCmdOptions {
-  std::vector<std::string> scenarios;
-  std::string junit, sarif;
-  bool github = false;
-  CheckPolicy policy;
-  int jobs = 0;  // 0: the number of cores
-  ShardOptions shard;
-  std::string cache;
-  double timeout_s = 0;  // per file, the verifier's wall-clock budget
-  bool timings = false;
-};
 
 // Failed expectations, and the verifier findings behind them.
 SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
@@ -45,7 +32,7 @@ SarifInput CheckSarif(const std::vector<ScenarioCheck>& checks) {
 
 // The checks' text, JUnit, SARIF and GitHub output (`check` and `merge`).
 int ReportChecks(const std::vector<ScenarioCheck>& checks,
-                 const CheckCmdOptions& o, const Streams& io) {
+                 const CheckOptions& o, const Streams& io) {
   WriteCheckText(checks, io.out);
   if (o.timings) WriteCheckTimings(checks, io.out);
   if (!o.junit.empty() &&
@@ -78,7 +65,9 @@ int ReportChecks(const std::vector<ScenarioCheck>& checks,
   return code;
 }
 
-int RunCheck(const CheckCmdOptions& o, const Streams& io) {
+}  // namespace
+
+int RunCheck(const CheckOptions& o, const Streams& io) {
   const int jobs = DefaultJobs(o.jobs);
   // --cache: each file's verifier chunks (app/verify_cache.h), keyed by the
   // inputs its loading records.
@@ -129,52 +118,9 @@ int RunCheck(const CheckCmdOptions& o, const Streams& io) {
   return WriteShard(std::move(f), o.shard, io);
 }
 
-}  // namespace
-
-void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<CheckCmdOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "check", "evaluate the scenario files' `expect:` lists (a CI gate)");
-  sub->add_option("scenarios", o->scenarios,
-                  "scenario files, or folders to search for them")
-      ->required();
-  sub->add_option("--junit", o->junit, "write JUnit XML to FILE");
-  sub->add_option("--sarif", o->sarif, "write SARIF 2.1.0 to FILE");
-  sub->add_flag("--strict", o->policy.strict,
-                "fail (exit 1) on any scenario warning");
-  sub->add_flag("--allow-empty", o->policy.allow_empty,
-                "exit 0 when no expectation is checked (default: exit 2)");
-  sub->add_option("-j,--jobs", o->jobs,
-                  "scenario files checked at once (default: the number of "
-                  "cores); the output does not depend on it")
-      ->check(CLI::Range(1, 1024));
-  sub->add_flag("--github", o->github,
-                "print GitHub annotations and append a summary to "
-                "$GITHUB_STEP_SUMMARY");
-  sub->add_option("--cache", o->cache,
-                  "keep the verifier's answers in folder DIR; a later check "
-                  "solves only what a change touches (the output does not "
-                  "depend on it)");
-  sub->add_option("--timeout", o->timeout_s,
-                  "give each file's verifier at most SECONDS of wall-clock "
-                  "time; what it leaves undecided is unknown and its "
-                  "expectations fail")
-      ->check(CLI::Range(0.001, 1e6));
-  sub->add_flag("--timings", o->timings,
-                "list each file's cost in seconds, slowest first, and put "
-                "the times in the JUnit file (the output then differs "
-                "between runs)");
-  AddShardOptions(sub, o->shard, "scenario files");
-  commands.push_back({sub, [o](const Streams& io) {
-                        return ParseShardOptions(o->shard, io.err)
-                                   ? RunCheck(*o, io)
-                                   : 2;
-                      }});
-}
-
 int MergeCheck(const ShardFile& first, std::vector<ShardUnit> units,
                const OutputOptions& output, const Streams& io) {
-  CheckCmdOptions o;
+  CheckOptions o;
   o.junit = output.at("junit");
   o.sarif = output.at("sarif");
   o.github = !output.at("github").empty();
@@ -191,4 +137,4 @@ int MergeCheck(const ShardFile& first, std::vector<ShardUnit> units,
   return ReportChecks(checks, o, io);
 }
 
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

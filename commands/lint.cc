@@ -1,25 +1,18 @@
 // `meshsim lint`: the analyzer catalogue, no solver (docs/lint.md).
+#include "lint/lint.h"
+
 #include <filesystem>
 #include <memory>
 
 #include "app/exit_code.h"
-#include "cli/commands.h"
-#include "lint/lint.h"
+#include "commands/commands.h"
 #include "model/io/loader.h"
 #include "reports/check_report.h"
 #include "reports/lint_report.h"
 
-namespace meshsim::cli {
+namespace meshsim::commands {
 
-namespace {
-
-struct LintCmdOptions {
-  std::vector<std::string> scenarios;
-  std::string format = "text";
-  bool strict = false, list = false;
-};
-
-int RunLint(const LintCmdOptions& o, const Streams& io) {
+int RunLint(const LintOptions& o, const Streams& io) {
   if (o.list) {
     WriteLintCatalogue(io.out);
     return 0;
@@ -69,20 +62,4 @@ int RunLint(const LintCmdOptions& o, const Streams& io) {
   return kExitOk;
 }
 
-}  // namespace
-
-void AddLintCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<LintCmdOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "lint",
-      "check a scenario's manifests against the analyzer catalogue (no "
-      "solver)");
-  sub->add_option("scenarios", o->scenarios, "scenario files");
-  sub->add_option("--format", o->format, "text, json or sarif")
-      ->check(CLI::IsMember({"text", "json", "sarif"}));
-  sub->add_flag("--strict", o->strict, "exit 1 on warnings too");
-  sub->add_flag("--list", o->list, "print the rule catalogue");
-  commands.push_back({sub, [o](const Streams& io) { return RunLint(*o, io); }});
-}
-
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

@@ -1,19 +1,12 @@
 // meshsim init --cluster NAME=DUMP [--cluster NAME=DUMP ...] -o SCENARIO_FILE
-#include <memory>
-
-#include "cli/commands.h"
 #include "model/io/init.h"
+
+#include <filesystem>
+
+#include "commands/commands.h"
 #include "model/text.h"
 
-namespace meshsim::cli {
-
-namespace {
-
-struct InitOptions {
-  std::vector<std::string> clusters;
-  std::string out;
-  bool force = false;
-};
+namespace meshsim::commands {
 
 int RunInit(const InitOptions& o, const Streams& io) {
   std::vector<io::InitCluster> clusters;
@@ -47,20 +40,4 @@ int RunInit(const InitOptions& o, const Streams& io) {
   return 0;
 }
 
-}  // namespace
-
-void AddInitCommand(CLI::App& app, std::vector<Command>& commands) {
-  auto o = std::make_shared<InitOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "init", "write a scenario from kubectl dumps of live clusters");
-  sub->add_option("--cluster", o->clusters,
-                  "NAME=DUMP: a cluster and its `kubectl get -o yaml` dump "
-                  "(a file or a folder); repeat for each cluster")
-      ->required();
-  sub->add_option("-o,--output", o->out, "the scenario file to write")
-      ->required();
-  sub->add_flag("--force", o->force, "replace an existing file");
-  commands.push_back({sub, [o](const Streams& io) { return RunInit(*o, io); }});
-}
-
-}  // namespace meshsim::cli
+}  // namespace meshsim::commands

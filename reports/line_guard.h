@@ -10,15 +10,15 @@
 //
 //   LineGuard guard(out.rdbuf());
 //   std::ostream guarded(&guard);
-#ifndef MESHSIM_CLI_LINE_GUARD_H_
-#define MESHSIM_CLI_LINE_GUARD_H_
+#ifndef MESHSIM_REPORTS_LINE_GUARD_H_
+#define MESHSIM_REPORTS_LINE_GUARD_H_
 
 #include <streambuf>
 #include <string>
 
 #include "model/text.h"
 
-namespace meshsim::cli {
+namespace meshsim {
 
 class LineGuard : public std::streambuf {
  public:
@@ -46,6 +46,6 @@ class LineGuard : public std::streambuf {
   bool failed_ = false;
 };
 
-}  // namespace meshsim::cli
+}  // namespace meshsim
 
-#endif  // MESHSIM_CLI_LINE_GUARD_H_
+#endif  // MESHSIM_REPORTS_LINE_GUARD_H_

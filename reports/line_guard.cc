@@ -1,6 +1,6 @@
-#include "cli/line_guard.h"
+#include "reports/line_guard.h"
 
-namespace meshsim::cli {
+namespace meshsim {
 
 bool LineGuard::Put(const std::string& s) {
   if (s.empty()) return true;
@@ -73,4 +73,4 @@ int LineGuard::sync() {
   return failed_ || dest_->pubsync() != 0 ? -1 : 0;
 }
 
-}  // namespace meshsim::cli
+}  // namespace meshsim

@@ -1,0 +1,112 @@
+// What every subcommand shares: loading a scenario, writing an output file,
+// the shard options, -j.
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "commands/commands.h"
+#include "model/io/loader.h"
+#include "reports/output_file.h"
+
+namespace meshsim::commands {
+
+std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
+                                     std::ostream& err, Diagnostics& diags,
+                                     bool quiet_mesh_warnings) {
+  std::optional<Scenario> sc = LoadScenarioFile(path, diags);
+  diags.Print(err);
+  if (!sc || diags.HasErrors()) {
+    err << diags.error_count() << " error"
+        << (diags.error_count() == 1 ? "" : "s") << "; " << what << "\n";
+    return std::nullopt;
+  }
+  if (!quiet_mesh_warnings)
+    for (const Diagnostic& d : sc->mesh.notes)
+      if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
+  return sc;
+}
+
+KeepUntilExit::~KeepUntilExit() {
+  if (!keep_ || !sc_) return;
+  // Reachable from a static until the process ends, so it is no leak to
+  // LeakSanitizer either.
+  static auto* kept = new std::vector<std::unique_ptr<Scenario>>();
+  kept->push_back(std::make_unique<Scenario>(std::move(*sc_)));
+  sc_.reset();
+}
+
+bool WriteFile(const std::string& path,
+               const std::function<void(std::ostream&)>& write,
+               std::ostream& err) {
+  std::string error;
+  if (WriteOutputFile(path, write, &error)) return true;
+  err << "meshsim: error: " << error << "\n";
+  return false;
+}
+
+bool ParseShardOptions(ShardOptions& o, std::ostream& err) {
+  if (o.spec.empty() != o.out.empty()) {
+    err << "meshsim: error: --shard and --shard-out go together: the shard "
+           "to run, and the file its results go to\n";
+    return false;
+  }
+  if (o.spec.empty()) return true;
+  std::string error;
+  o.parsed = ParseShard(o.spec, &error);
+  if (!o.parsed) err << "meshsim: error: " << error << "\n";
+  if (o.parsed) RecordInputs();
+  return o.parsed.has_value();
+}
+
+int WriteShard(ShardFile f, const ShardOptions& o, const Streams& io) {
+  f.meshsim = kMeshsimVersion;
+  f.command = io.work.empty() ? "" : io.work.front();
+  f.args.assign(io.work.begin() + (io.work.empty() ? 0 : 1), io.work.end());
+  f.shard = *o.parsed;
+  f.inputs = TakeRecordedInputs();
+  const std::string text = ShardJson(f);
+  if (!WriteFile(
+          o.out, [&](std::ostream& out) { out << text; }, io.err))
+    return 2;
+  io.err << "meshsim: shard " << f.shard.index << "/" << f.shard.count << ": "
+         << f.results.size() << " of " << f.units << " units -> " << o.out
+         << "\n";
+  return 0;
+}
+
+int DefaultJobs(int jobs) {
+  return jobs > 0
+             ? jobs
+             : std::max(1,
+                        static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// The arguments after the subcommand that decide its result: without the
+// shard options, -j, --root and the output options, which do not.
+std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
+                                  const std::string& command) {
+  static const std::set<std::string> kDropWithValue = {
+      "--shard", "--shard-out", "-j",    "--jobs",  "--root",        "--format",
+      "--junit", "--sarif",     "--csv", "--trace", "--trace-every", "--cache"};
+  static const std::set<std::string> kDropFlag = {"--github", "--quiet"};
+  std::vector<std::string> work = {command};
+  size_t i = 0;
+  while (i < args.size() && args[i] != command) {
+    i += kDropWithValue.count(args[i]) ? 2 : 1;
+  }
+  for (++i; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const std::string name = a.substr(0, a.find('='));
+    if (kDropFlag.count(a)) continue;
+    if (kDropWithValue.count(name)) {
+      if (name == a) ++i;  // the value is the next argument
+      continue;
+    }
+    if (a.size() > 2 && a.rfind("-j", 0) == 0 && a[2] != '-') continue;
+    work.push_back(a);
+  }
+  return work;
+}
+
+}  // namespace meshsim::commands
