@@ -1,10 +1,8 @@
 // `meshsim lint`: the analyzer catalogue, no solver (docs/lint.md).
-#include "lint/lint.h"
-
 #include <filesystem>
-#include <memory>
 
 #include "app/exit_code.h"
+#include "app/lint_scenario.h"
 #include "commands/commands.h"
 #include "model/io/loader.h"
 #include "reports/check_report.h"
@@ -30,13 +28,7 @@ int RunLint(const LintOptions& o, const Streams& io) {
     }
     Diagnostics diags;
     const std::optional<Scenario> sc = LoadScenarioFile(file, diags);
-    LintResult r;
-    AddLoadDiagnostics(diags.all(), r);
-    if (sc && !diags.HasErrors()) {
-      AddLoadDiagnostics(sc->mesh.notes, r);
-      LintInto(*sc, r);
-    }
-    results.push_back({file, std::move(r)});
+    results.push_back({file, LintScenario(diags.all(), sc)});
   }
   size_t errors = 0, warnings = 0;
   for (const auto& [file, r] : results) {

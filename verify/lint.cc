@@ -324,11 +324,28 @@ void ServiceRoutes(const Scenario& sc, const Cluster& c,
     }
 }
 
-// §8.2, K19: a policy that selects workloads by label and has HTTP
+// Whether `p`'s selector picks an ambient application pod, whose policies
+// ztunnel enforces (§8.2): a policy in the root namespace looks at every
+// namespace, any other at its own. Pods with an Envoy of their own (sidecars,
+// ingress gateways) enforce HTTP attributes themselves.
+bool SelectsAmbientPod(const Mesh& mesh, const Cluster& c,
+                       const AuthorizationPolicy& p) {
+  const bool root = p.ns == mesh.istio.root_namespace;
+  for (const Workload& w : c.workloads)
+    if ((root || w.ns == p.ns) && w.capture == Capture::kAmbient &&
+        w.role == WorkloadRole::kApplication &&
+        SelectorMatches(*p.selector, w.labels))
+      return true;
+  return false;
+}
+
+// §8.2, K19: a policy that selects ambient workloads by label and has HTTP
 // attributes, which ztunnel enforces at L4 only.
-void L7PolicyWithoutWaypoint(const Cluster& c, std::vector<Finding>& out) {
+void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
+                             std::vector<Finding>& out) {
   for (const AuthorizationPolicy& p : c.authorization_policies) {
     if (!p.selector || p.target_refs.size()) continue;
+    if (!SelectsAmbientPod(mesh, c, p)) continue;
     bool http = false;
     for (const PolicyRule& r : p.rules) http = http || RuleHasHttp(r);
     if (!http || p.action == PolicyAction::kCustom ||
@@ -488,7 +505,7 @@ LintResult Lint(const Scenario& sc) {
     }
     WorkloadBindingRules(sc, c, out);
     ServiceRoutes(sc, c, out);
-    L7PolicyWithoutWaypoint(c, out);
+    L7PolicyWithoutWaypoint(sc.mesh, c, out);
     AutoWaypointCollision(sc, out);  // the mesh's notes, with each cluster
     IngressRoutes(sc, c, result.double_l7_concerned, out);
   }
