@@ -104,6 +104,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,
                                    stats)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPolicyCounter, policy, rule, effect, hits)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimOutlierDetector, detector, hosts,
+                                   ejections, not_ejected)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Interval, mean, half_width)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(EntryIntervals, name, mean_ms, p50_ms,
                                    p90_ms, p99_ms, p999_ms, failed_percent)
@@ -121,8 +123,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceStats, requests, delivered, denied,
                                    per_path, latency, latency_sum_ns)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimEntry, name, stats, paths, path_hits)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimResult, entries, stations,
-                                   policy_counters, reasons, simulated_seconds,
-                                   events, connections_opened, retries_refused)
+                                   policy_counters, outlier_detectors, reasons,
+                                   simulated_seconds, events,
+                                   connections_opened, retries_refused)
 
 namespace {
 

@@ -94,13 +94,23 @@ struct PathRoute {
   double mirror_percent = 0;
 };
 
-// A DestinationRule connectionPool limit (§16.1) the proxy at `hop` applies
-// to its requests to `service`: at most `limit` at once, per proxy replica.
+// What a DestinationRule (§16.1) has the proxy at `hop` do with its requests
+// to `service`, per proxy replica: a connectionPool limit (at most `limit`
+// at once; 0: none) and outlier detection (endpoints answering 5xx ejected
+// from its load balancing for a while).
 struct PathBreaker {
   int hop = 0;
   std::string dr;       // ns/name
   std::string service;  // ns/name
   int64_t limit = 0;
+  struct Outlier {
+    int64_t consecutive_5xx = 5;
+    int64_t interval_ns = 10'000'000'000;
+    int64_t base_ejection_ns = 30'000'000'000;
+    int64_t max_ejection_percent = 10;
+    int64_t min_health_percent = 0;
+  };
+  std::optional<Outlier> outlier;
 };
 
 struct Path {

@@ -105,6 +105,9 @@ struct FaultSpec {
       target;  // node name, ns/pod, ns/gateway; for network-link "netA,netB"
   int64_t at_ns = 0;
   std::optional<int64_t> until_ns;
+  // `mode: errors` (pods only): the pod stays ready and in the endpoints
+  // but answers every request with a 503 (§16.1 outlier detection).
+  bool errors = false;
   SourceLocation location;
 };
 

@@ -180,6 +180,19 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
     j["noop"] = h.noop;
     root["policy_hits"].push_back(j);
   }
+  // §16.1: only detectors that had outliers (ejected, or kept by
+  // maxEjectionPercent): the others are idle configuration.
+  Json outliers = Json::array();
+  for (const SimOutlierDetector& d : m.outlier_detectors) {
+    if (!d.ejections && !d.not_ejected) continue;
+    Json j;
+    j["detector"] = d.detector;
+    j["hosts"] = d.hosts;
+    j["ejections"] = d.ejections;
+    j["not_ejected"] = d.not_ejected;
+    outliers.push_back(j);
+  }
+  if (!outliers.empty()) root["outlier_detection"] = outliers;
   root["connections_opened"] = m.connections_opened;
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   WriteJson(root, out);
@@ -239,6 +252,19 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
         << std::setw(8) << st.busy_ns * 1e-9 / (spec.workers * T)
         << std::setw(8) << st.busy_ns * 1e-9 / T << std::setw(10)
         << st.max_queue << std::setw(10) << st.queue_full << "\n";
+  }
+  bool outlier_header = false;
+  for (const SimOutlierDetector& d : m.outlier_detectors) {
+    if (!d.ejections && !d.not_ejected) continue;
+    if (!outlier_header) out << "\noutlier detection (§16.1):\n";
+    outlier_header = true;
+    out << "  " << TerminalText(d.detector) << ": " << d.hosts << " host"
+        << (d.hosts == 1 ? "" : "s") << ", " << d.ejections << " ejection"
+        << (d.ejections == 1 ? "" : "s");
+    if (d.not_ejected)
+      out << ", " << d.not_ejected
+          << " outlier(s) kept in by maxEjectionPercent";
+    out << "\n";
   }
   auto hits = PolicyHits(m);
   if (!hits.empty()) {

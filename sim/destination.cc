@@ -271,15 +271,21 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
                                 tp.max_connections.value_or(kNoLimit) +
                                     tp.http1_max_pending.value_or(kNoLimit));
     if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
-    if (limit < kNoLimit) {
-      impl_.breakers.push_back(
-          {0, policy->dr, S(svc_cluster, svc).Key(), limit});
+    if (limit < kNoLimit || tp.outlier_detection) {
+      PathBreaker b{0, policy->dr, S(svc_cluster, svc).Key(),
+                    limit < kNoLimit ? limit : 0, std::nullopt};
+      if (tp.outlier_detection)
+        b.outlier = PathBreaker::Outlier{
+            tp.consecutive_5xx, tp.interval_ns, tp.base_ejection_ns,
+            tp.max_ejection_percent, tp.min_health_percent};
+      impl_.breakers.push_back(std::move(b));
       breaker_ = static_cast<int>(impl_.breakers.size()) - 1;
+    }
+    if (limit < kNoLimit)
       why +=
           "; DestinationRule " + policy->dr + " connectionPool admits " +
           std::to_string(limit) +
           " request(s) at once per proxy replica; more fail with 503 (§16.1)";
-    }
   }
   const std::string& here = mesh_.clusters[ci].network;
   std::vector<std::pair<EpRef, double>> local;

@@ -89,6 +89,20 @@ uint32_t QueueingNetwork::AddBreaker(int64_t limit, int reason) {
   return static_cast<uint32_t>(breaker_limit_.size() - 1);
 }
 
+uint32_t QueueingNetwork::AddOutlierDetector(OutlierSpec spec) {
+  detectors_.push_back({std::move(spec), {}, 0, 0});
+  return static_cast<uint32_t>(detectors_.size() - 1);
+}
+
+std::vector<QueueingNetwork::OutlierStats> QueueingNetwork::outlier_stats()
+    const {
+  std::vector<OutlierStats> out;
+  for (const Detector& d : detectors_)
+    out.push_back({d.spec.name, static_cast<uint32_t>(d.hosts.size()),
+                   d.ejections, d.refused});
+  return out;
+}
+
 uint32_t QueueingNetwork::AddPolicyCounter() {
   policy_counters_.push_back(0);
   return static_cast<uint32_t>(policy_counters_.size() - 1);
@@ -154,6 +168,15 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
   }
   breaker_in_flight_.assign(breaker_limit_.size(), 0);
   breaker_overflow_.assign(breaker_limit_.size(), 0);
+  // Every host a detector's routes reach is in its pool from the start (the
+  // percentages of maxEjectionPercent and minHealthPercent are of these).
+  for (Detector& d : detectors_) {
+    d.hosts.clear();
+    d.ejections = d.refused = 0;
+  }
+  for (const RouteSpec& rt : routes_)
+    for (const RouteSpec::OutlierHost& o : rt.outliers)
+      detectors_[o.detector].hosts.try_emplace(o.host);
   queue_.Reserve(1024);
   for (size_t i = 0; i < sources_.size(); ++i) {
     const SourceSpec& s = sources_[i];
@@ -318,6 +341,102 @@ void QueueingNetwork::PickRoute(Request& r) {
       r.route = x;
       break;
     }
+  }
+  if (Usable(r.route)) return;
+  // §16.1: the proxy balances over the hosts it has not ejected. The
+  // routes through the same detectors to hosts still in use share the
+  // ejected route's weight in proportion to theirs (the hops before the
+  // proxy are drawn again, with their own shares).
+  const RouteSpec& picked = routes_[r.route];
+  std::vector<uint32_t> others;
+  double others_total = 0;
+  for (uint32_t x : epoch->routes) {
+    const RouteSpec& rt = routes_[x];
+    bool same = rt.outliers.size() == picked.outliers.size();
+    for (size_t k = 0; same && k < rt.outliers.size(); ++k)
+      same = rt.outliers[k].detector == picked.outliers[k].detector;
+    if (!same || !Usable(x)) continue;
+    others.push_back(x);
+    others_total += rt.weight;
+  }
+  if (others.empty() || others_total <= 0) return;  // every host ejected
+  double v = std::uniform_real_distribution<double>(
+      0.0, others_total)(source_rng_[r.source]);
+  r.route = others.back();
+  for (uint32_t x : others) {
+    v -= routes_[x].weight;
+    if (v < 0) {
+      r.route = x;
+      break;
+    }
+  }
+}
+
+bool QueueingNetwork::Ejected(const RouteSpec::OutlierHost& o) const {
+  const Detector& d = detectors_[o.detector];
+  auto it = d.hosts.find(o.host);
+  if (it == d.hosts.end() || it->second.ejected_until <= now_.nanos())
+    return false;
+  // Envoy's panic threshold (minHealthPercent): below it, the proxy balances
+  // over every host, ejected or not.
+  if (d.spec.min_health_percent > 0) {
+    size_t ejected = 0;
+    for (const auto& [host, st] : d.hosts)
+      ejected += st.ejected_until > now_.nanos();
+    const double healthy = 100.0 *
+                           static_cast<double>(d.hosts.size() - ejected) /
+                           static_cast<double>(d.hosts.size());
+    if (healthy < static_cast<double>(d.spec.min_health_percent)) return false;
+  }
+  return true;
+}
+
+bool QueueingNetwork::Usable(uint32_t route) const {
+  for (const RouteSpec::OutlierHost& o : routes_[route].outliers)
+    if (Ejected(o)) return false;
+  return true;
+}
+
+// Envoy's consecutive-5xx detector (§16.1): the host's count grows with each
+// failure and resets on any other answer; at the threshold the host is
+// ejected, unless that would put more than maxEjectionPercent of the hosts
+// out (checked as Envoy does since 1.31, without always_eject_one_host, which
+// Istio does not set: under 10 hosts the default 10% ejects none). An
+// ejection lasts baseEjectionTime times the host's ejection count (at most
+// 300 s, Envoy's max_ejection_time), the count falling by one for every
+// interval the host stays in; the host returns at the detector's next
+// interval tick.
+void QueueingNetwork::ChargeOutliers(const RouteSpec& route, bool failed) {
+  const int64_t now = now_.nanos();
+  for (const RouteSpec::OutlierHost& o : route.outliers) {
+    Detector& d = detectors_[o.detector];
+    HostState& h = d.hosts[o.host];
+    if (h.ejected_until > now) continue;  // answers of requests in flight
+    if (!failed) {
+      h.consecutive = 0;
+      continue;
+    }
+    if (++h.consecutive < d.spec.consecutive_5xx) continue;
+    h.consecutive = 0;
+    size_t ejected = 0;
+    for (const auto& [host, st] : d.hosts) ejected += st.ejected_until > now;
+    const double share = 100.0 * static_cast<double>(ejected + 1) /
+                         static_cast<double>(d.hosts.size());
+    if (share > static_cast<double>(d.spec.max_ejection_percent)) {
+      ++d.refused;
+      continue;
+    }
+    const int64_t interval = std::max<int64_t>(1, d.spec.interval_ns);
+    const int64_t decay = (now - h.since) / interval;
+    h.multiplier = std::max<int64_t>(0, h.multiplier - decay) + 1;
+    constexpr int64_t kMaxEjectionNs = 300'000'000'000;  // Envoy's default
+    const int64_t length =
+        std::min(d.spec.base_ejection_ns * h.multiplier,
+                 std::max(d.spec.base_ejection_ns, kMaxEjectionNs));
+    const int64_t until = now + length;
+    h.ejected_until = (until + interval - 1) / interval * interval;
+    h.since = h.ejected_until;
+    ++d.ejections;
   }
 }
 
@@ -550,6 +669,8 @@ void QueueingNetwork::Finish(uint32_t id) {
   }
   Release(id);
   if (r.shadow) return;  // a mirror's answer is discarded
+  // A breaker's local 503 never reached the host.
+  if (!overflow && !route.outliers.empty()) ChargeOutliers(route, failed);
   // A breaker's local 503 is not retried (Envoy's overflow is not a
   // retriable upstream failure).
   if (failed && !overflow && r.attempt < route.retries &&

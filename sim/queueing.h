@@ -89,6 +89,28 @@ struct RouteSpec {
     std::vector<uint32_t> routes;
   };
   std::optional<Mirror> mirror;
+  // Outlier detection (DestinationRule outlierDetection, §16.1): for each
+  // proxy replica on the route that detects outliers, its detector and the
+  // upstream host the route reaches through it (a station id). The route's
+  // answer charges the host (a failure is a 5xx, anything else resets its
+  // count); while the host is ejected, a request picks another route of its
+  // epoch through the same detector.
+  struct OutlierHost {
+    uint32_t detector;
+    uint32_t host;
+  };
+  std::vector<OutlierHost> outliers;
+};
+
+// One proxy replica's outlier detection for one upstream cluster (Envoy's
+// consecutive 5xx detector as Istio configures it, §16.1).
+struct OutlierSpec {
+  int64_t consecutive_5xx = 5;
+  int64_t interval_ns = 10'000'000'000;
+  int64_t base_ejection_ns = 30'000'000'000;
+  int64_t max_ejection_percent = 10;
+  int64_t min_health_percent = 0;  // Envoy's panic threshold (Istio: 0)
+  std::string name;                // "<proxy station> -> <service>"
 };
 
 struct SourceSpec {
@@ -144,6 +166,15 @@ class QueueingNetwork {
   const std::vector<uint64_t>& breaker_overflows() const {
     return breaker_overflow_;
   }
+  uint32_t AddOutlierDetector(OutlierSpec spec);
+  // Per detector: hosts it knows, and ejections made over the run.
+  struct OutlierStats {
+    std::string name;
+    uint32_t hosts = 0;
+    uint64_t ejections = 0;
+    uint64_t refused = 0;  // outliers not ejected: maxEjectionPercent
+  };
+  std::vector<OutlierStats> outlier_stats() const;
   uint32_t AddPolicyCounter();
   int AddReason(const std::string& reason);
   void SetTrace(TraceSink sink, uint64_t every_nth);
@@ -222,6 +253,22 @@ class QueueingNetwork {
 
  private:
   void NextClosedLoop(uint32_t source);
+  // Outlier detection (RouteSpec::outliers).
+  struct HostState {
+    int64_t consecutive = 0;
+    int64_t ejected_until = 0;  // un-ejected at this interval tick
+    int64_t multiplier = 0;     // Envoy's ejection count, decaying
+    int64_t since = 0;          // when it last came back
+  };
+  struct Detector {
+    OutlierSpec spec;
+    std::map<uint32_t, HostState> hosts;
+    uint64_t ejections = 0, refused = 0;
+  };
+  bool Ejected(const RouteSpec::OutlierHost& o) const;
+  bool Usable(uint32_t route) const;
+  void ChargeOutliers(const RouteSpec& route, bool failed);
+  std::vector<Detector> detectors_;
   std::vector<TraceHop>* Traced(uint32_t req);
 
   std::vector<StationSpec> station_specs_;

@@ -89,10 +89,22 @@ struct SimPolicyCounter {
   uint64_t hits = 0;
 };
 
+// One proxy replica's outlier detection for one service (§16.1): the hosts
+// in its pool, the ejections it made, and the outliers it kept because
+// maxEjectionPercent allowed no more.
+struct SimOutlierDetector {
+  std::string
+      detector;  // "<proxy station> -> ns/service (DestinationRule ns/name)"
+  uint64_t hosts = 0;
+  uint64_t ejections = 0;
+  uint64_t not_ejected = 0;
+};
+
 struct SimResult {
   std::vector<SimEntry> entries;     // scenario order
   std::vector<SimStation> stations;  // station order
   std::vector<SimPolicyCounter> policy_counters;
+  std::vector<SimOutlierDetector> outlier_detectors;
   std::vector<std::string> reasons;  // failure reasons
   double simulated_seconds = 0;      // simulated time at the end
   uint64_t events = 0;
@@ -124,6 +136,12 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
     for (size_t i = 0;
          i < m.policy_counters.size() && i < o.policy_counters.size(); ++i)
       m.policy_counters[i].hits += o.policy_counters[i].hits;
+    for (size_t i = 0;
+         i < m.outlier_detectors.size() && i < o.outlier_detectors.size();
+         ++i) {
+      m.outlier_detectors[i].ejections += o.outlier_detectors[i].ejections;
+      m.outlier_detectors[i].not_ejected += o.outlier_detectors[i].not_ejected;
+    }
     for (size_t i = 0; i < m.entries.size() && i < o.entries.size(); ++i) {
       SourceStats& a = m.entries[i].stats;
       const SourceStats& b = o.entries[i].stats;

@@ -80,6 +80,7 @@ class ModelBuilder {
         std::vector<Path> paths = EnumeratePaths(BuildForwardingGraph(mesh, t));
         const Path* src_fail = SourceDown(mesh, t);
         if (src_fail) paths = {*src_fail};
+        AnswerWithErrors(epoch.start_ns, paths);
         for (const Path& p : paths) {
           std::string key = Describe(p) + "|" + OutcomeName(p.outcome);
           auto [it, fresh] =
@@ -183,11 +184,34 @@ class ModelBuilder {
     downed_.clear();
     for (size_t i : active)
       for (const auto& [ci, wi] : fault_targets_[i]) {
+        if (sc_.faults[i].errors) continue;  // ready, answering 503
         work_->clusters[ci].workloads[wi].ready = false;
         downed_.push_back({ci, wi});
       }
     work_faults_ = std::move(active);
     return *work_;
+  }
+
+  // Faults of `mode: errors` active at `t`: a path delivered to such a pod
+  // gets a 503 from it instead (the pod stays ready and in every endpoint
+  // list; outlier detection, §16.1, is what moves load off it).
+  void AnswerWithErrors(int64_t t, std::vector<Path>& paths) const {
+    std::set<std::pair<std::string, std::string>> erroring;
+    for (const FaultSpec& f : sc_.faults)
+      if (f.errors && t >= f.at_ns && (!f.until_ns || t < *f.until_ns))
+        erroring.insert({f.cluster, f.target});
+    if (erroring.empty()) return;
+    for (Path& p : paths) {
+      if (p.outcome != Outcome::kDelivered || p.hops.empty()) continue;
+      const Hop& last = p.hops.back();
+      if (last.kind != HopKind::kWorkload ||
+          !erroring.count({last.cluster, last.name}))
+        continue;
+      p.outcome = Outcome::kFailed;
+      p.reason = "503 from " + last.name +
+                 ": the pod answers with errors while ready (fault mode "
+                 "errors)";
+    }
   }
 
   // A client on a node that is down sends nothing that arrives anywhere.
@@ -410,6 +434,8 @@ class ModelBuilder {
       const uint32_t proxy = r.stations[at->second];
       const std::string key =
           std::to_string(proxy) + "|" + b.dr + "|" + b.service;
+      if (b.outlier) AddOutlier(p, b, proxy, key, position, r);
+      if (b.limit <= 0) continue;
       auto it = breakers_.find(key);
       if (it == breakers_.end()) {
         const int reason = m_.net.AddReason(
@@ -421,6 +447,37 @@ class ModelBuilder {
       r.breakers.push_back({it->second, at->second + 1});
     }
     return m_.net.AddRoute(std::move(r));
+  }
+
+  // §16.1 outlierDetection: the proxy replica's detector for the service,
+  // and the host the path reaches through it (the first hop after the proxy
+  // that is not a ztunnel: the pod, its sidecar, a waypoint or an east-west
+  // gateway).
+  void AddOutlier(const Path& p, const PathBreaker& b, uint32_t proxy,
+                  const std::string& key,
+                  const std::map<size_t, uint32_t>& position, RouteSpec& r) {
+    std::optional<uint32_t> host;
+    for (size_t i = static_cast<size_t>(b.hop) + 1; i < p.hops.size(); ++i) {
+      if (p.hops[i].kind == HopKind::kZtunnel) continue;
+      auto at = position.find(i);
+      if (at != position.end()) host = r.stations[at->second];
+      break;
+    }
+    if (!host) return;
+    auto it = detectors_.find(key);
+    if (it == detectors_.end()) {
+      const PathBreaker::Outlier& o = *b.outlier;
+      OutlierSpec spec{o.consecutive_5xx,
+                       o.interval_ns,
+                       o.base_ejection_ns,
+                       o.max_ejection_percent,
+                       o.min_health_percent,
+                       m_.net.stations()[proxy].name + " -> " + b.service +
+                           " (DestinationRule " + b.dr + ")"};
+      it = detectors_.emplace(key, m_.net.AddOutlierDetector(std::move(spec)))
+               .first;
+    }
+    r.outliers.push_back({it->second, *host});
   }
 
   // §16.2: a route's mirror. The proxy that applied the route (the last
@@ -498,6 +555,7 @@ class ModelBuilder {
   std::vector<size_t> work_faults_;  // the faults applied to it
   std::vector<std::pair<size_t, size_t>> downed_;  // what they stopped
   std::map<std::string, uint32_t> breakers_;
+  std::map<std::string, uint32_t> detectors_;
   Path down_path_;
 };
 
@@ -528,6 +586,8 @@ SimResult ResultOf(const SimModel& model) {
         {pc.policy, pc.rule, pc.effect,
          i < net.policy_counters().size() ? net.policy_counters()[i] : 0});
   }
+  for (const QueueingNetwork::OutlierStats& o : net.outlier_stats())
+    r.outlier_detectors.push_back({o.name, o.hosts, o.ejections, o.refused});
   for (size_t si = 0; si < net.sources().size(); ++si) {
     SimEntry e;
     e.name = model.entry_names[si];

@@ -12,7 +12,7 @@ void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc) {
     if (!r.IsMap(f, fw)) continue;
     CheckKeys(r, f,
               {"name", "kind", "cluster", "node", "pod", "waypoint", "gateway",
-               "networks", "at", "until"},
+               "networks", "at", "until", "mode"},
               fw);
     FaultSpec fs;
     fs.location = r.Loc(f);
@@ -77,6 +77,24 @@ void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc) {
         continue;
       }
     }
+    // `mode: errors` (§16.1): the pod stays ready, in every endpoint list,
+    // and answers each request with a 503; outlier detection is what takes
+    // it out of a proxy's load balancing.
+    const yaml::Node mode = r.Child(f, "mode");
+    const std::string m = r.String(mode, fw + ".mode").value_or("down");
+    if (m != "down" && m != "errors") {
+      r.Error(mode, fw +
+                        ".mode must be down (not ready, out of the endpoints) "
+                        "or errors (ready, answering 503), got '" +
+                        m + "'" + DidYouMean(m, {"down", "errors"}));
+      continue;
+    }
+    if (m == "errors" && fs.kind != FaultKind::kPod) {
+      r.Error(mode, fw + ".mode errors applies to pod faults; a " + kind +
+                        " fault takes its component down");
+      continue;
+    }
+    fs.errors = m == "errors";
     yaml::Node at = r.Child(f, "at");
     if (at.IsScalar() && !IsZeroDuration(at.Scalar())) {
       auto d = ParseDuration(r, at, fw + ".at");

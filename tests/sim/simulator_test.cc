@@ -800,3 +800,95 @@ TEST(ReplicationsTest, IntervalCoversTheJacksonNetworkMean) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// scenarios/outlier-ejection with cart's outlierDetection replaced by
+// `cart` ("" drops cart's DestinationRule).
+SimResult RunOutlierEjection(const std::string& cart) {
+  std::string text =
+      testing::ReadFile("scenarios/outlier-ejection/scenario.yaml");
+  const std::string od =
+      "outlierDetection: {consecutive5xxErrors: 5, interval: 10s, "
+      "baseEjectionTime: 30s, maxEjectionPercent: 100}";
+  const size_t at = text.find(od);
+  EXPECT_NE(at, std::string::npos);
+  if (cart.empty()) {
+    const size_t dr =
+        text.rfind("      - apiVersion: networking.istio.io/v1", at);
+    const size_t end = text.find("      - apiVersion:", at);
+    text.erase(dr, end - dr);
+  } else {
+    text.replace(at, od.size(), "outlierDetection: " + cart);
+  }
+  SimModel m = BuildSimModel(LoadText(text));
+  return RunSimulation(m, Seeded(7));
+}
+
+const SimOutlierDetector* Detector(const SimResult& r,
+                                   const std::string& service) {
+  for (const SimOutlierDetector& d : r.outlier_detectors)
+    if (d.detector.find("-> " + service + " ") != std::string::npos) return &d;
+  return nullptr;
+}
+
+double FailedShare(const SimResult& r, const std::string& entry) {
+  for (const SimEntry& e : r.entries)
+    if (e.name == entry)
+      return static_cast<double>(e.stats.failed) /
+             static_cast<double>(e.stats.requests);
+  ADD_FAILURE() << entry;
+  return -1;
+}
+
+// §16.1 outlierDetection: a ready pod answering 503 (fault `mode: errors`)
+// stays in the waypoint's endpoints; after consecutive5xxErrors failures in
+// a row the waypoint ejects it, unless one more ejected host would exceed
+// maxEjectionPercent of the pool (1 of 4 is 25%: Istio's default 10% ejects
+// nothing). Without outlierDetection the pod takes its quarter throughout.
+TEST(SimulatorTest, OutlierDetectionEjectsAReadyPodAnswering503) {
+  const SimResult all = RunOutlierEjection(
+      "{consecutive5xxErrors: 5, baseEjectionTime: 30s, "
+      "maxEjectionPercent: 100}");
+  ASSERT_NE(Detector(all, "shop/cart"), nullptr);
+  EXPECT_EQ(Detector(all, "shop/cart")->hosts, 4u);
+  EXPECT_EQ(Detector(all, "shop/cart")->ejections, 1u);
+  EXPECT_LE(FailedShare(all, "curl-to-cart") * 2000, 10);  // 5, and in flight
+  EXPECT_GE(FailedShare(all, "curl-to-cart") * 2000, 4);
+  // orders keeps Istio's default maxEjectionPercent: never ejected.
+  ASSERT_NE(Detector(all, "shop/orders"), nullptr);
+  EXPECT_EQ(Detector(all, "shop/orders")->ejections, 0u);
+  EXPECT_GT(Detector(all, "shop/orders")->not_ejected, 50u);
+  EXPECT_NEAR(FailedShare(all, "curl-to-orders"), 0.15, 0.03);
+  // The boundary: 25% may be ejected, 24% may not.
+  const SimResult p25 = RunOutlierEjection("{maxEjectionPercent: 25}");
+  EXPECT_EQ(Detector(p25, "shop/cart")->ejections, 1u);
+  EXPECT_LT(FailedShare(p25, "curl-to-cart"), 0.01);
+  const SimResult p24 = RunOutlierEjection("{maxEjectionPercent: 24}");
+  EXPECT_EQ(Detector(p24, "shop/cart")->ejections, 0u);
+  EXPECT_NEAR(FailedShare(p24, "curl-to-cart"), 0.15, 0.03);
+  // No DestinationRule: no detector, the same quarter fails.
+  const SimResult none = RunOutlierEjection("");
+  EXPECT_EQ(Detector(none, "shop/cart"), nullptr);
+  EXPECT_NEAR(FailedShare(none, "curl-to-cart"), 0.15, 0.03);
+}
+
+// An ejected host returns at the detector's interval tick after
+// baseEjectionTime x its ejection count, and is ejected again for longer:
+// with a 1 s base and interval over the 6 s fault (2 s to 8 s), ejections at
+// about 2 s (1 s, back at 4 s), 4 s (2 s, back at 7 s) and 7 s (3 s): three,
+// each after 5 failures.
+TEST(SimulatorTest, OutlierEjectionGrowsWithEachEjection) {
+  const SimResult r = RunOutlierEjection(
+      "{consecutive5xxErrors: 5, interval: 1s, baseEjectionTime: 1s, "
+      "maxEjectionPercent: 100}");
+  ASSERT_NE(Detector(r, "shop/cart"), nullptr);
+  EXPECT_EQ(Detector(r, "shop/cart")->ejections, 3u);
+  const double failed = FailedShare(r, "curl-to-cart") * 2000;
+  EXPECT_GE(failed, 14);
+  EXPECT_LE(failed, 25);
+}
+
+}  // namespace
+}  // namespace meshsim
