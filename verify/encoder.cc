@@ -7,6 +7,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/networking.h"
 #include "model/policy.h"
 #include "verify/encoder_plan.h"
 #include "verify/mutation.h"
@@ -517,7 +518,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // The identity the destination sees (§8.1): the last waypoint's, else
   // the gateway's or the client's; plaintext from uncaptured clients.
   z3::expr p = Pid(ClassPrincipal(cls));
-  z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured);
+  z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured) &&
+                 !SidecarPlaintext(cls, e, i);
   for (const auto& [gw, b] : first) {
     p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
     has = has || (local && b);
@@ -542,6 +544,34 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
         here && e.http && to_other && via != c_.string_val(e.ep_intended[i]) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
+}
+
+// §16.1: a sidecar client whose DestinationRule for the service it sends to
+// (the route's backend, else the addressed one) sets tls.mode DISABLE, for
+// the request's port (a port's own setting over the rule's), sends
+// plaintext with no identity. A subset's own tls mode is not stated here.
+z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
+                                   size_t i) {
+  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
+  const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
+  if (!s) return c_.bool_val(false);
+  const Cluster& home = sc_.mesh.clusters[cls.cluster];
+  const Workload* w =
+      cls.workload.empty() ? nullptr : home.FindWorkload(cls.workload);
+  const DestinationRule* dr =
+      DestinationRuleFor(sc_.mesh, home, cls.ns, w ? &w->labels : nullptr, *s);
+  if (!dr) return c_.bool_val(false);
+  auto disabled = [&](int port) {
+    const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
+    return tp && tp->tls_mode == "DISABLE";
+  };
+  const int fixed = i < e.ep_port.size() ? e.ep_port[i] : 0;
+  if (fixed) return c_.bool_val(disabled(fixed));
+  const bool base = disabled(0);  // no port has a setting numbered 0
+  AnyOf other(c_);                // the ports that differ from the rule
+  for (const auto& [port, tp] : dr->port_policies)
+    if (disabled(port) != base) other.Add(e.port == c_.int_val(port));
+  return base ? !other.Build() : other.Build();
 }
 
 // The slice's passes, outcome, admitted requests and intent from the terms

@@ -152,6 +152,7 @@ class Encoder {
   // §4.4 stated for the encoding: whether plaintext to `pod_port` of `w` is
   // refused by PeerAuthentication (docs/verification.md: independent of
   // model/policy.cc's PeerAuthenticationMode).
+  z3::expr SidecarPlaintext(const SourceClass& cls, const Encoded& e, size_t i);
   z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
                             const z3::expr& pod_port);
   // The port endpoint `w` receives a request to port `e.port` on: the

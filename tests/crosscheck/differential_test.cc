@@ -335,6 +335,14 @@ int CompareAll(const Scenario& sc, const std::string& label,
       }
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, cm, cp);
       ++compared;
+      if (src.kind == ClientKind::kSidecar && !svc.empty()) {
+        const DestinationRule* dr = DestinationRuleFor(
+            sc.mesh, c, w->ns, &w->labels, *c.FindService(svc));
+        const std::optional<TrafficPolicy> tp =
+            dr ? dr->PolicyFor(port, "") : std::nullopt;
+        if (tp && tp->tls_mode == "DISABLE")
+          ++g_compared["sidecar requests a DestinationRule makes plaintext"];
+      }
       // No endpoint this client can reach: the path function fails every
       // request (NoHealthyUpstream, or no gateway), the encoding has no
       // request to state (docs/semantics.md#engine-differences).
@@ -720,6 +728,20 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
            "metadata: {name: pa, namespace: "
         << ns << "}, spec: {mtls: {mode: STRICT}}}\n";
     }
+    if (coin(15)) {
+      // §16.1: a DestinationRule's tls mode for app1, which sidecar clients
+      // apply: DISABLE (for the port) sends plaintext, which a STRICT
+      // destination refuses.
+      y << "  - apiVersion: networking.istio.io/v1\n    kind: "
+           "DestinationRule\n    metadata: {name: tls, namespace: "
+        << ns
+        << "}\n    spec:\n      host: app1\n      trafficPolicy:\n        "
+           "tls: {mode: "
+        << pick({"DISABLE", "ISTIO_MUTUAL"}) << "}\n";
+      if (coin(30))
+        y << "        portLevelSettings: [{port: {number: 80}, tls: {mode: "
+          << pick({"DISABLE", "ISTIO_MUTUAL"}) << "}}]\n";
+    }
   }
   if (coin(60)) {
     // An ingress gateway (§5) with a hostname route to app0 of some
@@ -899,8 +921,9 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
   // Every client kind, cluster count and distribution is compared.
   for (const char* k : {"client ingress", "client sidecar", "client ambient",
                         "client uncaptured", "client outside the mesh",
-                        "ingress through an Istio Gateway", "1 cluster",
-                        "2+ clusters", "community", "solo"})
+                        "ingress through an Istio Gateway",
+                        "sidecar requests a DestinationRule makes plaintext",
+                        "1 cluster", "2+ clusters", "community", "solo"})
     EXPECT_GT(g_compared[k], 0) << k;
 }
 
