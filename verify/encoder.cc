@@ -483,12 +483,18 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
       }
     }
     z3::expr reach = own;
+    // A request the proxy ends (404, a redirect, an abort) stands on the
+    // service's own endpoints, as one with no route does.
     for (const auto& [at, ch] : routing)
-      reach = z3::ite(at, z3::ite(ch->none, own, ch->routed_to[i]), reach);
+      reach = z3::ite(at,
+                      z3::ite(ch->none || ch->redirected || ch->aborted, own,
+                              ch->routed_to[i]),
+                      reach);
     here = here && reach;
     for (const auto& [at, ch] : routing) {
-      t.route_fail.Add(here && at && ch->none);
-      t.routed.Add(here && at && !ch->none);
+      t.route_fail.Add(here && at && (ch->none || ch->aborted));
+      t.answered.Add(here && at && ch->redirected);
+      t.routed.Add(here && at && !ch->none && !ch->aborted && !ch->redirected);
     }
   }
   // A pre-1.28 waypoint does not route to other networks.
@@ -596,6 +602,7 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
       t.seen.Build(ServiceTerms::kHasId, c_.bool_val(false));
   const z3::expr plaintext = !dst_has_id;
   const z3::expr route_fail = t.route_fail.Build();
+  const z3::expr answered = t.answered.Build();
   if (plan.routes) {
     e.routed = t.routed.Build();
     e.route_bypass = t.route_bypass.Build();
@@ -615,14 +622,15 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   // its policies, then its routes: a 404), the east-west gateway and the
   // waypoint behind it, the destination.
   const z3::expr two = c_.int_val(2), one = c_.int_val(1);
-  e.outcome =
-      z3::ite(failed_local, two,
-              z3::ite(denied_wp, one,
-                      z3::ite(route_fail, two,
+  e.outcome = z3::ite(
+      failed_local, two,
+      z3::ite(denied_wp, one,
+              z3::ite(route_fail, two,
+                      z3::ite(answered, c_.int_val(0),
                               z3::ite(failed_ew, two,
                                       z3::ite(denied_ew, one,
                                               z3::ite(denied_dst.Build(), one,
-                                                      c_.int_val(0)))))));
+                                                      c_.int_val(0))))))));
   e.valid = t.valid.Build();
   if (!plan.base->ports.empty()) {
     AnyOf in(c_);

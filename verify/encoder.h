@@ -72,6 +72,10 @@ struct Encoded {
 struct RouteChain {
   z3::expr applies, none;
   std::vector<z3::expr> routed_to, to_other;
+  // §16.2, §9: the matching rule has the proxy answer itself: a redirect
+  // (delivered, no backend), or an injected abort (failed; for a share of
+  // the requests, a free choice the solver explores both ways).
+  z3::expr redirected, aborted;
 };
 
 // A service slice's encoded routes: the chain of each waypoint that can

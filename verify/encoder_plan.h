@@ -53,6 +53,7 @@ struct Encoder::ServiceTerms {
         remote_no_gw(c),
         route_fail(c),
         routed(c),
+        answered(c),
         route_bypass(c),
         fail_terms(c),
         fail_ew_terms(c),
@@ -66,6 +67,7 @@ struct Encoder::ServiceTerms {
   // §9: a routing proxy found no rule for the request (404), or sent it to
   // a backend its rule picks.
   AnyOf route_fail, routed;
+  AnyOf answered;      // §16.2, §9: a redirect, which the proxy answers
   AnyOf route_bypass;  // K11: routed past the backend's own waypoint
   // Fail closed (§3.6) before a waypoint is reached (the client side's
   // bound waypoint has no ready replica) or at the east-west gateway.

@@ -2,6 +2,7 @@
 // which backend a routing proxy (the service's waypoint, or a sidecar
 // client) sends a request to, stated for Z3 by route_signature.cc's
 // first-match chain. See docs/verification.md "Routes in the encoding".
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -84,9 +85,15 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
                              const HttpRoute& r, const HttpRouteRule& rule) {
   for (const HttpMatch& m : rule.matches)
     if (!MatchEncodable(m)) return "a regex or query match";
-  if (!rule.filters.empty() || rule.mirror ||
-      (rule.fault && rule.fault->abort_percent > 0))
-    return "filters, rewrites, redirects, aborts or mirrors";
+  // A redirect (the proxy answers) and an abort are stated; a rewrite or a
+  // header filter changes what later proxies see, a mirror sends copies.
+  bool redirect = false;
+  for (const HttpFilter& f : rule.filters) {
+    if (f.type != "RequestRedirect") return "filters or rewrites";
+    redirect = true;
+  }
+  if (rule.mirror) return "mirrors";
+  if (redirect) return "";  // answered by the proxy: no backend
   int total = 0;
   for (const BackendRef& b : rule.backends) {
     total += b.weight;
@@ -243,7 +250,8 @@ RouteChain Encoder::PlanChain(
   RouteEncoder re(c_, e, sc_.mesh);
   std::vector<RouteArm> arms;
   z3::expr earlier = c_.bool_val(false);
-  RouteChain ch{c_.bool_val(false), c_.bool_val(true), {}, {}};
+  RouteChain ch{c_.bool_val(false), c_.bool_val(true), {}, {},
+                c_.bool_val(false), c_.bool_val(false)};
   for (const auto& [port, list] : lists) {
     if (list.empty()) continue;
     ch.applies = ch.applies || e.port == c_.int_val(port);
@@ -275,6 +283,38 @@ RouteChain Encoder::PlanChain(
             : a.route->kind + " " + a.route->Key() + " rule " +
                   std::to_string(a.rule - a.route->rules.data());
     e.route_rules.push_back({a.first, name, a.route});
+    // The headers its matches read (RouteEncoder::Matches): a concrete
+    // request without them is stated as such (OutcomeOracle).
+    for (const HttpMatch& m : a.rule->matches)
+      for (const HttpMatch::Header& h : m.headers) {
+        std::string n = h.name;
+        std::transform(n.begin(), n.end(), n.begin(), ::tolower);
+        if (n != "host" && n != ":authority" && n != ":method")
+          header_names_.insert(n);
+      }
+    bool redirect = false;
+    for (const HttpFilter& f : a.rule->filters)
+      redirect = redirect || f.type == "RequestRedirect";
+    if (redirect) {  // §9, §16.2: the proxy answers, no backend
+      ch.redirected = ch.redirected || a.first;
+      continue;
+    }
+    // §16.2 fault.abort: the proxy answers the aborted share; which requests
+    // fall in it is a free choice (one per rule of each chain).
+    z3::expr chosen = a.first;
+    const double abort = a.rule->fault ? a.rule->fault->abort_percent : 0.0;
+    if (abort >= 100) {
+      ch.aborted = ch.aborted || a.first;
+      continue;
+    }
+    if (abort > 0) {
+      const z3::expr coin =
+          c_.bool_const(("abort!" + std::to_string(rp.chains.size()) + "!" +
+                         std::to_string(e.route_rules.size()))
+                            .c_str());
+      ch.aborted = ch.aborted || (a.first && coin);
+      chosen = a.first && !coin;
+    }
     for (const BackendRef& b : a.rule->backends) {
       if (b.weight <= 0) continue;
       const Service* t = BackendService(c, b);
@@ -296,11 +336,11 @@ RouteChain Encoder::PlanChain(
         if (!c.workloads[wi].ready) continue;
         if (subset && !InSubset(*subset, c.workloads[wi])) continue;
         const size_t i = slot(wi);
-        ch.routed_to[i] = ch.routed_to[i] || a.first;
+        ch.routed_to[i] = ch.routed_to[i] || chosen;
         // A pod of both the addressed service and another backend is that
         // backend's for K11 only when a rule sending to the backend chose
         // it (to_other); its port is still taken as the backend's.
-        if (t != &s) ch.to_other[i] = ch.to_other[i] || a.first;
+        if (t != &s) ch.to_other[i] = ch.to_other[i] || chosen;
         if (t != &s && !e.ep_svc[i]) {  // reached as the backend's pod
           e.ep_port[i] = BackendPort(b, *t);
           e.ep_svc[i] = t;

@@ -402,6 +402,19 @@ int CompareAll(const Scenario& sc, const std::string& label,
             ++g_compared["services routed by a VirtualService (per source)"];
             break;
           }
+        bool answers = false;  // §16.2, §9: a redirect or an abort
+        for (const HttpRoute& r : c.routes)
+          if (RoutesForMesh(r, s))
+            for (const HttpRouteRule& rule : r.rules) {
+              answers =
+                  answers || (rule.fault && rule.fault->abort_percent > 0);
+              for (const HttpFilter& f : rule.filters)
+                answers = answers || f.type == "RequestRedirect";
+            }
+        if (answers)
+          ++g_compared
+              ["services whose route redirects or aborts (per "
+               "source)"];
       }
       for (const ServicePort& sp : s.ports) check(s.Key(), "", sp.port);
     }
@@ -830,13 +843,22 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
                  "match: [{uri: {exact: /}}, {method: {exact: POST}}]\n"
                  "        ",
                  "match: [{uri: {prefix: /api/v}, port: 80}]\n        ",
-                 "match: [{sourceLabels: {app: app0}}]\n        "})
-        << "route: ["
+                 "match: [{sourceLabels: {app: app0}}]\n        "});
+      // §16.2: a rule the proxy answers itself: a redirect, or an abort of
+      // every request or of half of them.
+      if (coin(10)) {
+        y << "redirect: {uri: /moved}\n";
+        continue;
+      }
+      y << "route: ["
         << pick({"{destination: {host: app0}}",
                  "{destination: {host: app0, port: {number: 80}}, weight: 50}, "
                  "{destination: {host: app1}, weight: 50}",
                  "{destination: {host: app1, port: {number: 80}}}"});
       y << "]\n";
+      if (coin(15))
+        y << "        fault: {abort: {percentage: {value: "
+          << pick({"100", "50"}) << "}, httpStatus: 503}}\n";
       if (subsets && coin(50))
         y << "        "
           << "timeout: 2s\n";
@@ -923,6 +945,7 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
                         "client uncaptured", "client outside the mesh",
                         "ingress through an Istio Gateway",
                         "sidecar requests a DestinationRule makes plaintext",
+                        "services whose route redirects or aborts (per source)",
                         "1 cluster", "2+ clusters", "community", "solo"})
     EXPECT_GT(g_compared[k], 0) << k;
 }
