@@ -80,17 +80,40 @@ std::vector<const HttpRoute*> GammaRoutes(const Cluster& c, const Service& s,
   return out;
 }
 
+// §16.2, §9: whether a request rewritten on its way to `t` (the backend, or
+// the addressed service) is read by no later proxy: none of t's pods has a
+// sidecar (ztunnel reads no HTTP), and no sidecar client can take it to
+// t's waypoint, whose policies would read the rewritten request. The
+// routing proxy itself decided on the request as it came.
+bool RewriteUnread(const Mesh& mesh, const Cluster& c, const Service& t) {
+  const size_t ti = c.service_by_key.at(t.Key());
+  for (size_t wi : c.service_endpoints[ti])
+    if (c.workloads[wi].capture == Capture::kSidecar) return false;
+  if (ServiceWaypoint(mesh, c, t).status != BindingStatus::kAccepted)
+    return true;
+  for (const Workload& w : c.workloads)
+    if (w.capture == Capture::kSidecar) return false;
+  return true;
+}
+
 // Why rule `rule` of `r` is outside the encoding, or "".
 std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
-                             const HttpRoute& r, const HttpRouteRule& rule) {
+                             const Service& s, const HttpRoute& r,
+                             const HttpRouteRule& rule) {
   for (const HttpMatch& m : rule.matches)
     if (!MatchEncodable(m)) return "a regex or query match";
-  // A redirect (the proxy answers) and an abort are stated; a rewrite or a
-  // header filter changes what later proxies see, a mirror sends copies.
-  bool redirect = false;
+  // A redirect (the proxy answers) and an abort are stated. A rewrite or a
+  // request header filter changes only what later proxies read: stated
+  // when none does (RewriteUnread). A mirror sends copies elsewhere.
+  bool redirect = false, rewrites = false;
   for (const HttpFilter& f : rule.filters) {
-    if (f.type != "RequestRedirect") return "filters or rewrites";
-    redirect = true;
+    if (f.type == "RequestRedirect") {
+      redirect = true;
+    } else if (f.type == "URLRewrite" || f.type == "RequestHeaderModifier") {
+      rewrites = true;
+    } else if (f.type != "ResponseHeaderModifier") {
+      return "a " + f.type + " filter";
+    }
   }
   if (rule.mirror) return "mirrors";
   if (redirect) return "";  // answered by the proxy: no backend
@@ -105,6 +128,8 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
         t->vips.empty())
       return "a backend that is not a Service with a VIP";
     if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    if (rewrites && (!RewriteUnread(mesh, c, *t) || !RewriteUnread(mesh, c, s)))
+      return "a rewrite a later proxy reads";
     if (b.subset.empty()) continue;
     // §16.1: a subset is encoded when every proxy that may route sees a
     // DestinationRule defining it, and no DestinationRule picks proxies by
@@ -166,7 +191,7 @@ bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
   for (const auto* list : {&attached, &vss})
     for (const HttpRoute* r : *list)
       for (const HttpRouteRule& rule : r->rules) {
-        const std::string reason = RuleNotEncodable(mesh, c, *r, rule);
+        const std::string reason = RuleNotEncodable(mesh, c, s, *r, rule);
         if (!reason.empty()) return no(reason);
       }
   return true;

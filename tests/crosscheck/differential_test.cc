@@ -402,6 +402,15 @@ int CompareAll(const Scenario& sc, const std::string& label,
             ++g_compared["services routed by a VirtualService (per source)"];
             break;
           }
+        bool rewrites = false;  // §16.2: a rewrite no later proxy reads
+        for (const HttpRoute& r : c.routes)
+          if (RoutesForMesh(r, s))
+            for (const HttpRouteRule& rule : r.rules)
+              for (const HttpFilter& f : rule.filters)
+                rewrites = rewrites || f.type == "URLRewrite" ||
+                           f.type == "RequestHeaderModifier";
+        if (rewrites)
+          ++g_compared["services whose route rewrites (per source)"];
         bool answers = false;  // §16.2, §9: a redirect or an abort
         for (const HttpRoute& r : c.routes)
           if (RoutesForMesh(r, s))
@@ -856,6 +865,10 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
                  "{destination: {host: app1}, weight: 50}",
                  "{destination: {host: app1, port: {number: 80}}}"});
       y << "]\n";
+      // A rewrite the backend's ztunnel never reads (stated), or a sidecar
+      // or a waypoint would (left out).
+      if (coin(15)) y << "        rewrite: {uri: /v2}\n";
+      if (coin(10)) y << "        headers: {request: {set: {x-b: c}}}\n";
       if (coin(15))
         y << "        fault: {abort: {percentage: {value: "
           << pick({"100", "50"}) << "}, httpStatus: 503}}\n";
