@@ -32,14 +32,9 @@ TrafficEntry WitnessRequest(const Finding& f, const std::string& ingress_host,
 void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
   for (Finding& f : r.findings) {
     if (f.req_from_workload.empty() && f.req_from_ingress.empty()) continue;
-    // An Istio Gateway routes by the Host its VirtualServices name (§16.3);
-    // the verifier chose one. A Gateway API listener is asked with a name
-    // no route lists.
-    const Cluster* c = sc.mesh.FindCluster(f.from_cluster);
-    const bool istio_gateway = c && !f.req_from_ingress.empty() &&
-                               c->istio_gateways.count(f.req_from_ingress) != 0;
-    const TrafficEntry t = WitnessRequest(
-        f, istio_gateway ? f.req_to_host : "counterexample.example.com", {});
+    // An ingress routes by the Host (§9, §16.3): the verifier chose one
+    // its routes and listeners admit.
+    const TrafficEntry t = WitnessRequest(f, f.req_to_host, {});
     for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
       const bool landed = p.outcome == Outcome::kDelivered && !p.hops.empty() &&
                           p.hops.back().name == f.landing_pod;

@@ -1,6 +1,7 @@
 #include "verify/route_signature.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <vector>
 
@@ -198,21 +199,54 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     bool attached = false;
     for (const ParentRef& p : r.parents) attached |= to_gateway(p);
     if (!attached) continue;
-    // Listener hostnames and route hostnames are not in the encoding, nor
-    // regex and query matches: the request then stays unconstrained.
-    if (r.kind != "HTTPRoute" || !r.hostnames.empty()) return std::nullopt;
+    // Regex and query matches are not in the encoding: the request then
+    // stays unconstrained.
+    if (r.kind != "HTTPRoute") return std::nullopt;
     for (const HttpRouteRule& rule : r.rules)
       for (const HttpMatch& m : rule.matches)
         if (!MatchEncodable(m)) return std::nullopt;
   }
+  const Gateway* gw = cluster.FindGateway(gw_key);
+  // §9: a route is a candidate for the request's host when one of its
+  // hostnames matches it (none: every host), and the listener it attaches
+  // to serves that host (no hostname: every host).
+  std::map<const HttpRoute*, z3::expr> host_ok;
+  auto hosts = [&](const HttpRoute& r) {
+    auto it = host_ok.find(&r);
+    if (it != host_ok.end()) return it->second;
+    z3::expr ok = c_.bool_val(r.hostnames.empty());
+    for (const std::string& h : r.hostnames) ok = ok || HostIs(h);
+    AnyOf listener(c_);
+    for (const ParentRef& p : r.parents) {
+      if (!to_gateway(p) || !gw) continue;
+      for (const Listener& l : gw->listeners)
+        if (p.section_name.empty() || p.section_name == l.name)
+          listener.Add(l.hostname.empty() ? c_.bool_val(true)
+                                          : HostIs(l.hostname));
+    }
+    if (gw) ok = ok && listener.Build();
+    return host_ok.emplace(&r, ok).first->second;
+  };
   std::vector<RouteArm> arms;
   z3::expr earlier = c_.bool_val(false);
   for (const Candidate& cand : Candidates(cluster, to_gateway)) {
-    const z3::expr m = Matches(*cand.m);
+    const z3::expr m = Matches(*cand.m) && hosts(*cand.route);
     arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
     earlier = earlier || m;
   }
   return arms;
+}
+
+// §9: whether the request's host is `pattern`: the name itself, or for
+// "*.example.com" any name with that suffix and one label more at least.
+// Hosts are compared as written (the path function lowercases both).
+z3::expr RouteEncoder::HostIs(const std::string& pattern) {
+  if (pattern.size() > 1 && pattern[0] == '*') {
+    const std::string suffix = pattern.substr(1);
+    return z3::suffixof(c_.string_val(suffix), e_.host) &&
+           e_.host.length() > c_.int_val(static_cast<int>(suffix.size()));
+  }
+  return e_.host == c_.string_val(pattern);
 }
 
 // What a DestinationRule says, as text: subsets and their labels, and the

@@ -61,13 +61,15 @@ class RouteEncoder {
                    const Labels* client_labels, std::vector<RouteArm>& arms,
                    z3::expr& earlier);
   // The HTTPRoutes attached to ingress Gateway `gw_key` (ns/name), as a
-  // first-match chain over the request's method, path and headers (§5, §9).
-  // nullopt when one of them has a match, hostnames or a kind the chain
-  // does not state: the caller then leaves the request unconstrained.
+  // first-match chain over the request's host (route and listener
+  // hostnames), method, path and headers (§5, §9). nullopt when one of them
+  // has a match or a kind the chain does not state: the caller then leaves
+  // the request unconstrained.
   std::optional<std::vector<RouteArm>> GatewayChain(const Cluster& cluster,
                                                     const std::string& gw_key);
 
  private:
+  z3::expr HostIs(const std::string& pattern);
   struct Candidate {
     std::tuple<int, int, int, int, int> score;
     std::string created, key;

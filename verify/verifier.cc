@@ -427,7 +427,12 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   } else {
     f.req_from_workload = cls.workload;
   }
-  if (e.svc) {
+  if (e.svc && cls.kind == ClientKind::kIngress && !cls.router) {
+    // §9: the Host the outside client sends, as the solver chose it for the
+    // ingress's routes (any, when no route reads it).
+    const std::string host = m.eval(e.host, true).get_string();
+    f.req_to_host = host.empty() ? "counterexample.example.com" : host;
+  } else if (e.svc) {
     f.req_to_host = e.svc->Hostname();
   } else {
     f.req_to_pod = pod.Key();
@@ -798,12 +803,10 @@ OutcomeOracle::OutcomeOracle(const Scenario& scenario)
     : impl_(std::make_unique<Impl>(scenario)) {}
 OutcomeOracle::~OutcomeOracle() = default;
 
-EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
-                                        const std::string& to_service,
-                                        const std::string& to_pod, int port,
-                                        const std::string& method,
-                                        const std::string& path,
-                                        const JwtToken* jwt) {
+EncodedOutcomes OutcomeOracle::Outcomes(
+    const SourceClass& src, const std::string& to_service,
+    const std::string& to_pod, int port, const std::string& method,
+    const std::string& path, const JwtToken* jwt, const std::string& host) {
   EncodedOutcomes out;
   z3::context& ctx = impl_->ctx;
   int k = -1;
@@ -847,6 +850,8 @@ EncodedOutcomes OutcomeOracle::Outcomes(const SourceClass& src,
     s.add(e.method == ctx.string_val(method));
     s.add(e.path == ctx.string_val(path));
   }
+  // The Host it names, when given (an ingress's routes read it, §9).
+  if (!host.empty()) s.add(e.host == ctx.string_val(host));
   // The concrete request carries no headers and no token.
   for (const std::string& h : impl_->enc.HeaderNames())
     s.add(!ctx.bool_const(("has-header:" + h).c_str()));

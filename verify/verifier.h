@@ -151,7 +151,8 @@ class OutcomeOracle {
                            const std::string& to_service,
                            const std::string& to_pod, int port,
                            const std::string& method, const std::string& path,
-                           const JwtToken* jwt = nullptr);
+                           const JwtToken* jwt = nullptr,
+                           const std::string& host = "");
 
  private:
   struct Impl;

@@ -115,8 +115,8 @@ void CompareIngressRequest(const Scenario& sc, const SourceClass& src,
   OutcomeSet expected;
   for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
     expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
-  EncodedOutcomes got =
-      oracle.Outcomes(src, svc.Key(), "", svc_port, "GET", path);
+  EncodedOutcomes got = oracle.Outcomes(src, svc.Key(), "", svc_port, "GET",
+                                        path, nullptr, t.to.host);
   if (NothingReachable(got, expected)) return;
   if (mismatches) {
     *mismatches += got.outcomes != expected;
