@@ -69,7 +69,13 @@ bool RoutesForMesh(const HttpRoute& r, const Service& s) {
 
 bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // Peering's generated entries (§15.2) are compared like Services.
-  if ((s.kind != "Service" && !s.peered) || s.vips.empty() || s.external_name)
+  // So are ServiceEntries of mesh pods (§3.4: an address, STATIC, a
+  // workloadSelector); the encoding states no destination outside the mesh.
+  const bool mesh_entry = s.kind == "ServiceEntry" && s.selector &&
+                          s.resolution == "STATIC" &&
+                          s.location_kind != "MESH_EXTERNAL";
+  if ((s.kind != "Service" && !mesh_entry && !s.peered) || s.vips.empty() ||
+      s.external_name)
     return false;
   // GAMMA routes and VirtualServices for `mesh` are compared where the
   // encoding states them (§9, §16.2, verify::RoutesEncodable); other routed
@@ -333,8 +339,16 @@ int CompareAll(const Scenario& sc, const std::string& label,
                              p.waypoints.empty() ? "" : p.waypoints.back(),
                              p.outcome});
       }
+      // A client outside the mesh dials a ServiceEntry's host itself: the
+      // path function sends it outside (§3.4), the encoding states no
+      // destination outside the mesh. Not compared.
+      if (src.kind == ClientKind::kUncaptured && !svc.empty() &&
+          c.FindService(svc)->kind == "ServiceEntry")
+        return;
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, cm, cp);
       ++compared;
+      if (!svc.empty() && c.FindService(svc)->kind == "ServiceEntry")
+        ++g_compared["requests to a ServiceEntry of mesh pods"];
       if (src.kind == ClientKind::kSidecar && !svc.empty()) {
         const DestinationRule* dr = DestinationRuleFor(
             sc.mesh, c, w->ns, &w->labels, *c.FindService(svc));
@@ -879,6 +893,31 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
     if (subsets)
       y << "      - route: [{destination: {host: app0, subset: all}}]\n";
   }
+  // Drawn last too: a ServiceEntry with an address for some namespaces'
+  // app0 pods (§3.4: MESH_INTERNAL, STATIC, workloadSelector), sometimes
+  // bound to a waypoint by its own label, and a headless Service for app1,
+  // whose clients address its pods (§3.5).
+  for (size_t n = 0; n < nss.size(); ++n) {
+    const std::string& ns = nss[n];
+    if (coin(25)) {
+      y << "  - apiVersion: networking.istio.io/v1\n    kind: ServiceEntry\n"
+           "    metadata: {name: se, namespace: "
+        << ns;
+      if (coin(50))
+        y << ", labels: {istio.io/use-waypoint: " << pick(wps) << "}";
+      y << "}\n    spec: {hosts: [se." << ns
+        << ".internal], addresses: [240.240.0." << n + 1
+        << "], ports: [{number: 80, name: http, protocol: HTTP, targetPort: "
+           "8080}], location: MESH_INTERNAL, resolution: STATIC, "
+           "workloadSelector: {labels: {app: app0}}}\n";
+    }
+    if (coin(20))
+      y << "  - {apiVersion: v1, kind: Service, metadata: {name: headless, "
+           "namespace: "
+        << ns
+        << "}, spec: {clusterIP: None, selector: {app: app1}, ports: [{port: "
+           "80, targetPort: 8080}]}}\n";
+  }
 }
 
 // A random mesh of one to three clusters: community or Solo, one network
@@ -959,7 +998,8 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
                         "ingress through an Istio Gateway",
                         "sidecar requests a DestinationRule makes plaintext",
                         "services whose route redirects or aborts (per source)",
-                        "1 cluster", "2+ clusters", "community", "solo"})
+                        "requests to a ServiceEntry of mesh pods", "1 cluster",
+                        "2+ clusters", "community", "solo"})
     EXPECT_GT(g_compared[k], 0) << k;
 }
 
