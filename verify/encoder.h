@@ -122,6 +122,9 @@ class Encoder {
   // Likewise the token claims they test ("jwt-has-claim:<name>").
   const std::set<std::string>& ClaimNames() const { return claim_names_; }
 
+  // One of HTTP's standard methods (RFC 9110 and PATCH).
+  z3::expr HttpMethod(const z3::expr& method);
+
  private:
   // A cluster's own view of the service (ServiceSlice): the binding formulas.
   struct ServiceView {
@@ -174,7 +177,6 @@ class Encoder {
   // the current slice can produce.
   z3::expr Pid(const std::string& p);
   // One of the HTTP methods Gateway API matches name (RFC 9110, PATCH).
-  z3::expr HttpMethod(const z3::expr& method);
   // Whether identity `pid` matches one of `patterns` (§8: exact, prefix*,
   // *suffix, *), on its principal or, with `by_ns`, on its namespace. The
   // patterns are matched here, against the identities the slice can produce.

@@ -229,8 +229,10 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   };
   std::vector<RouteArm> arms;
   z3::expr earlier = c_.bool_val(false);
+  // HTTPRoutes route HTTP requests only: a TCP connection to an HTTP
+  // listener reaches no backend.
   for (const Candidate& cand : Candidates(cluster, to_gateway)) {
-    const z3::expr m = Matches(*cand.m) && hosts(*cand.route);
+    const z3::expr m = e_.http && Matches(*cand.m) && hosts(*cand.route);
     arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
     earlier = earlier || m;
   }

@@ -373,6 +373,17 @@ void Prover::Solve(SliceQueries& q, Answer& ans, const z3::expr& goal,
   if (r.result == ProofResult::kViolated && want_models) {
     ans.enumerated = true;
     for (int n = 0; n < 4 && r.result == ProofResult::kViolated; ++n) {
+      // A counterexample a client can send and `paths` can replay: when the
+      // violation allows it, an HTTP request with a standard method and an
+      // absolute path (the solver is free to leave both empty). Only the
+      // witness is chosen so; the verdict above covers every request.
+      s_.push();
+      s_.add(z3::implies(q.e.http,
+                         enc_.HttpMethod(q.e.method) &&
+                             z3::prefixof(s_.ctx().string_val("/"), q.e.path)));
+      Query sendable = Check(s_, assumptions, deadline_, options_.rlimit);
+      s_.pop();
+      if (sendable.result == ProofResult::kViolated) r.model = sendable.model;
       ans.models.push_back(*r.model);
       const int k = r.model->eval(q.e.src, true).get_numeral_int();
       const ClientKind kind = classes_[static_cast<size_t>(std::clamp<int>(
