@@ -106,6 +106,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,mono
 .plot h3{margin:0 0 2px;font-size:14px;word-break:break-all}
 .plot .req{color:var(--muted);font-size:12px;margin-bottom:4px;word-break:break-all}
 .cdf{width:100%;height:auto;display:block}
+#shared-axis:checked~.plots .cdf.own:not(:only-of-type),#shared-axis:not(:checked)~.plots .cdf.shared{display:none}
 .grid{stroke:#eaeef2}
 .axis{font-size:10.5px;fill:#6e7781}
 .mark{stroke:#8c959f;stroke-dasharray:3 3}
@@ -306,7 +307,14 @@ void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
 
 void WriteLatencySection(const review::ReviewData& d, std::ostream& out) {
   // ---- latency ----
-  out << "<h2>Latency per traffic entry</h2>\n<div class=\"plots\">";
+  // Each card is drawn on its own x-axis and on one shared by all (up to
+  // the highest p99.9); the checkbox shows one or the other, no script.
+  double shared_ms = 0;
+  for (const review::EntryView& e : d.entries)
+    if (!e.cdf.empty()) shared_ms = std::max(shared_ms, e.latency.p999);
+  out << "<h2>Latency per traffic entry</h2>\n<input type=\"checkbox\" "
+         "id=\"shared-axis\"><label for=\"shared-axis\"> one latency axis "
+         "for every entry</label>\n<div class=\"plots\">";
   for (size_t ei = 0; ei < d.entries.size(); ++ei) {
     const review::EntryView& e = d.entries[ei];
     out << "<div class=\"panel plot\" data-entry=\"" << ei << "\"><h3>"
@@ -316,7 +324,8 @@ void WriteLatencySection(const review::ReviewData& d, std::ostream& out) {
     if (e.denied) out << " · " << Thousands(e.denied) << " denied";
     if (e.failed) out << " · " << Thousands(e.failed) << " failed";
     out << "</div>";
-    CdfPlot(e, kPalette[0], out);
+    CdfPlot(e, kPalette[0], out, 0, "own");
+    if (!e.cdf.empty()) CdfPlot(e, kPalette[0], out, shared_ms, "shared");
     const review::LatencySummary& l = e.latency;
     out << "<table class=\"stats\"><tr><th>mean</th><th>p50</th><th>p90</th>"
            "<th>p99</th><th>p99.9</th><th>max</th></tr><tr>";

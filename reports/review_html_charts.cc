@@ -40,19 +40,41 @@ std::string TickText(double v, double step) {
 }  // namespace
 
 void CdfPlot(const review::EntryView& e, const std::string& color,
-             std::ostream& s) {
+             std::ostream& s, double axis_ms, const char* variant) {
   const double W = 380, H = 200, L = 46, R = 14, T = 12, B = 36;
   const double pw = W - L - R, ph = H - T - B;
-  s << "<svg class=\"cdf\" viewBox=\"0 0 " << N(W) << " " << N(H)
+  s << "<svg class=\"cdf" << (*variant ? " " : "") << variant
+    << "\" viewBox=\"0 0 " << N(W) << " " << N(H)
     << "\" role=\"img\" aria-label=\"latency CDF of " << Esc(e.entry->name)
     << "\">";
   if (e.cdf.empty()) {
+    // Nothing to plot: say what happened to the requests instead.
+    std::string what = "no delivered requests";
+    if (e.denied || e.failed) {
+      what = e.denied ? Thousands(e.denied) + " denied" : "";
+      if (e.failed)
+        what += (what.empty() ? "" : ", ") + Thousands(e.failed) + " failed";
+    }
     s << "<text x=\"" << N(W / 2) << "\" y=\"" << N(H / 2)
-      << "\" text-anchor=\"middle\" class=\"axis\">no delivered "
-         "requests</text></svg>";
+      << "\" text-anchor=\"middle\" class=\"axis\">" << Esc(what) << "</text>";
+    std::string top;
+    for (const review::PathView& p : e.paths)
+      if (top.empty() && p.outcome == Outcome::kDenied && p.path &&
+          p.path->denied_by)
+        top = "denied by " + p.path->denied_by->policy;
+    uint64_t most = 0;
+    if (top.empty())
+      for (const auto& [reason, n] : e.failed_by_reason)
+        if (n > most) most = n, top = reason;
+    if (!top.empty())
+      s << "<text x=\"" << N(W / 2) << "\" y=\"" << N(H / 2 + 16)
+        << "\" text-anchor=\"middle\" class=\"axis\">" << Esc(Clip(top, 60))
+        << "</text>";
+    s << "</svg>";
     return;
   }
-  const auto [xmax, xstep] = NiceAxis(e.latency.p999 * 1.08, 5);
+  const auto [xmax, xstep] =
+      NiceAxis((axis_ms > 0 ? axis_ms : e.latency.p999) * 1.08, 5);
   auto X = [&, xmax = xmax](double ms) {
     return L + std::min(ms, xmax) / xmax * pw;
   };

@@ -59,9 +59,13 @@ struct MeshSvg {
 };
 MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d);
 
-// A latency CDF of one traffic entry, p50 and p99 marked.
+// A latency CDF of one traffic entry, p50 and p99 marked; its x-axis up to
+// `axis_ms` (0: the entry's own p99.9), `variant` a class of the <svg>
+// (report.html draws each card twice: on its own axis and on the shared
+// one, and a checkbox shows one). With nothing delivered, what happened to
+// the requests instead (denied, failed, and the top reason).
 void CdfPlot(const review::EntryView& e, const std::string& color,
-             std::ostream& s);
+             std::ostream& s, double axis_ms = 0, const char* variant = "");
 // Utilisation bars of the busiest proxies.
 void UtilisationChart(const review::ReviewData& d, std::ostream& s);
 // A sweep against the rate multiplier: the worst entry's p99 and the

@@ -154,7 +154,21 @@ TEST_F(ReviewReportTest, HtmlIsSelfContainedWithOneRoutePerPath) {
     ++routes;
   EXPECT_EQ(routes, paths);
   EXPECT_NE(html.find("<svg id=\"mesh\""), std::string::npos);
-  EXPECT_NE(html.find("class=\"cdf\""), std::string::npos);
+  // Each entry's CDF on its own latency axis and on the shared one, which
+  // a checkbox shows instead (issue 19).
+  size_t own = 0, shared = 0;
+  for (size_t at = 0;
+       (at = html.find("<svg class=\"cdf own\"", at)) != std::string::npos;
+       ++at)
+    ++own;
+  for (size_t at = 0;
+       (at = html.find("<svg class=\"cdf shared\"", at)) != std::string::npos;
+       ++at)
+    ++shared;
+  EXPECT_EQ(own, j["traffic"].size());
+  EXPECT_EQ(shared, own);  // every entry here delivers
+  EXPECT_NE(html.find("<input type=\"checkbox\" id=\"shared-axis\">"),
+            std::string::npos);
   EXPECT_NE(html.find("id=\"utilisation\""), std::string::npos);
   EXPECT_NE(html.find("cluster west"), std::string::npos);
   EXPECT_NE(html.find("network net-east"), std::string::npos);
@@ -261,6 +275,32 @@ TEST_F(ReviewReportTest, RendersInHeadlessChromium) {
   EXPECT_EQ(curves, 3u);
   EXPECT_NE(dom.find("id=\"utilisation\""), std::string::npos);
   EXPECT_NE(dom.find("class=\"bar\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// A traffic entry whose requests are all denied shows, where its CDF would
+// be, how many were denied and by which policy (issue 19), not an empty
+// "no delivered requests" card; it has no shared-axis variant.
+TEST(ReviewReportCardTest, DeniedEntryShowsItsDenial) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-denied-card";
+  fs::remove_all(dir);
+  std::ostringstream out, err;
+  RunCli({"report", "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml",
+          "-o", dir.string()},
+         out, err);
+  const std::string html = ReadFile(dir / "report.html");
+  fs::remove_all(dir);
+  EXPECT_NE(html.find("class=\"axis\">denied by default/productpage-viewer<"),
+            std::string::npos);
+  EXPECT_TRUE(
+      std::regex_search(html, std::regex("class=\"axis\">[0-9]+ denied<")));
+  EXPECT_EQ(html.find("no delivered requests"), std::string::npos);
+  EXPECT_EQ(html.find("<svg class=\"cdf shared\""), std::string::npos);
 }
 
 }  // namespace
