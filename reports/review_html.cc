@@ -98,6 +98,9 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,mono
 .route.on{display:inline}
 .route path{stroke-width:2.6;stroke-linecap:round;opacity:.9}
 .step{font-size:10px;font-weight:700;fill:#fff;stroke:none}
+.zoombar{display:flex;gap:6px;align-items:center;padding:6px 10px;border-bottom:1px solid var(--line);font-size:12px;color:var(--muted)}
+.zoombar button{font:inherit;padding:2px 9px;border:1px solid var(--line);border-radius:5px;background:#fff;color:var(--fg);cursor:pointer}
+#mesh{touch-action:none;cursor:grab}
 .legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);padding:8px 12px;border-top:1px solid var(--line)}
 .legend span{display:inline-flex;align-items:center;gap:5px}
 .legend i{display:inline-block;width:14px;height:11px;border-radius:3px;border:1.5px solid}
@@ -157,21 +160,67 @@ const char* kScript = R"JS(
   entries.forEach(function(e){
     e.addEventListener('mouseenter',function(){show({entry:e.dataset.entry});});
     e.addEventListener('mouseleave',function(){show(pinned);});
-    e.addEventListener('click',function(){pinned={entry:e.dataset.entry};show(pinned);});
+    e.addEventListener('click',function(){pinned={entry:e.dataset.entry};show(pinned);follow();});
   });
   document.querySelectorAll('.pathrow').forEach(function(p){
     p.addEventListener('mouseenter',function(){show({entry:p.dataset.entry,path:p.dataset.path});});
     p.addEventListener('mouseleave',function(){show({entry:p.dataset.entry});});
   });
   document.querySelectorAll('.plot').forEach(function(p){
-    p.addEventListener('click',function(){pinned={entry:p.dataset.entry};show(pinned);
+    p.addEventListener('click',function(){pinned={entry:p.dataset.entry};show(pinned);follow();
       document.getElementById('mesh-section').scrollIntoView({behavior:'smooth'});});
   });
   document.querySelectorAll('.showpath').forEach(function(b){
-    b.addEventListener('click',function(){pinned={finding:b.dataset.finding};show(pinned);
+    b.addEventListener('click',function(){pinned={finding:b.dataset.finding};show(pinned);follow();
       document.getElementById('mesh-section').scrollIntoView({behavior:'smooth'});});
   });
   show(pinned);
+  // Zoom and pan: buttons, Ctrl+wheel (or pinch) at the pointer, drag to pan.
+  // The view keeps the drawing's aspect, so the page does not reflow.
+  var vb=svg.viewBox.baseVal,home=[vb.x,vb.y,vb.width,vb.height];
+  function view(x,y,w){var h=w*home[3]/home[2];vb.x=x;vb.y=y;vb.width=w;vb.height=h;}
+  function zoom(f,px,py){
+    var w=Math.min(home[2],Math.max(home[2]/50,vb.width*f)),h=w*home[3]/home[2];
+    view(vb.x+(vb.width-w)*px,vb.y+(vb.height-h)*py,w);
+  }
+  function toSelection(){
+    var b=null;
+    document.querySelectorAll('#mesh .el.hit').forEach(function(e){
+      var r=e.getBBox();
+      if(!b)b={x0:r.x,y0:r.y,x1:r.x+r.width,y1:r.y+r.height};
+      else{b.x0=Math.min(b.x0,r.x);b.y0=Math.min(b.y0,r.y);b.x1=Math.max(b.x1,r.x+r.width);b.y1=Math.max(b.y1,r.y+r.height);}
+    });
+    if(!b)return;
+    var pad=60,w=Math.max(b.x1-b.x0+2*pad,(b.y1-b.y0+2*pad)*home[2]/home[3]);
+    w=Math.min(home[2],Math.max(w,home[2]/50));
+    var h=w*home[3]/home[2];
+    view((b.x0+b.x1-w)/2,(b.y0+b.y1-h)/2,w);
+  }
+  document.querySelectorAll('[data-zoom]').forEach(function(b){
+    b.addEventListener('click',function(){
+      var z=b.dataset.zoom;
+      if(z==='fit')view(home[0],home[1],home[2]);
+      else if(z==='sel')toSelection();
+      else zoom(z==='in'?0.67:1.5,0.5,0.5);
+    });
+  });
+  svg.addEventListener('wheel',function(ev){
+    if(!ev.ctrlKey&&!ev.metaKey)return;
+    ev.preventDefault();
+    var r=svg.getBoundingClientRect();
+    zoom(ev.deltaY<0?0.8:1.25,(ev.clientX-r.left)/r.width,(ev.clientY-r.top)/r.height);
+  },{passive:false});
+  var drag=null;
+  svg.addEventListener('pointerdown',function(ev){drag={x:ev.clientX,y:ev.clientY,vx:vb.x,vy:vb.y};});
+  window.addEventListener('pointermove',function(ev){
+    if(!drag)return;
+    var r=svg.getBoundingClientRect();
+    view(drag.vx-(ev.clientX-drag.x)*vb.width/r.width,drag.vy-(ev.clientY-drag.y)*vb.height/r.height,vb.width);
+  });
+  window.addEventListener('pointerup',function(){drag=null;});
+  // A large mesh opens on the selected entry's path and follows selections.
+  function follow(){if(svg.dataset.large)toSelection();}
+  follow();
 })();
 )JS";
 
@@ -271,11 +320,18 @@ void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
     }
     out << "</div>";
   }
-  out << "</div>\n<div class=\"panel\"><div id=\"drawing\"><svg id=\"mesh\" "
+  out << "</div>\n<div class=\"panel\"><div class=\"zoombar\">"
+         "<button type=\"button\" data-zoom=\"in\" title=\"zoom in\">+</button>"
+         "<button type=\"button\" data-zoom=\"out\" title=\"zoom "
+         "out\">−</button><button type=\"button\" data-zoom=\"sel\">selected "
+         "path</button><button type=\"button\" data-zoom=\"fit\">whole "
+         "mesh</button><span>drag to pan · Ctrl+wheel to zoom · hover for full "
+         "names</span></div><div id=\"drawing\"><svg id=\"mesh\" "
          "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-4 -4 "
       << N(drawing.width + 8) << " " << N(drawing.height + 8)
-      << "\" style=\"max-width:" << N(drawing.width * 1.45)
-      << "px\" role=\"img\" aria-label=\"drawing of the mesh\">\n<defs>";
+      << "\" style=\"max-width:" << N(drawing.width * 1.45) << "px\""
+      << (drawing.large ? " data-large=\"1\"" : "")
+      << " role=\"img\" aria-label=\"drawing of the mesh\">\n<defs>";
   std::vector<std::string> colors(kPalette, kPalette + kPaletteSize);
   colors.push_back(kDeniedColor);
   colors.push_back(kFailedColor);
@@ -394,8 +450,9 @@ void WriteHtmlFindings(const ReviewInput& in, std::ostream& out) {
         for (size_t i = 0; i < f.path.size(); ++i)
           out << (i ? " → " : "") << "<code>"
               << Esc(review::HopLabel(f.path[i])) << "</code>";
-        out << " <button class=\"showpath\" data-finding=\"" << fi
-            << "\">show on drawing</button>";
+        if (review_html::DrawsFindingPath(in, fi))
+          out << " <button class=\"showpath\" data-finding=\"" << fi
+              << "\">show on drawing</button>";
       }
       if (!f.fix.empty())
         out << "<br><b>fix:</b> <span class=\"fix\">" << Esc(f.fix)

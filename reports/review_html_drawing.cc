@@ -34,6 +34,32 @@ constexpr int kMaxNodeCols = 4;
 constexpr size_t kAllPodsUpTo = 150;  // draw every pod in meshes this small
 constexpr size_t kOtherPodsPerNode = 8;
 constexpr size_t kAllNodesUpTo = 16;
+// In a larger mesh the drawing is collapsed to what the drawn paths touch:
+// a node is drawn only when a path passes its ztunnel or one of its pods,
+// gateway pods only when a path passes them, no pods that are on no path,
+// and each cluster names how many nodes and pods it leaves out.
+
+bool LargeMesh(const ReviewInput& in) {
+  size_t pods = 0;
+  for (const Cluster& c : in.scenario.mesh.clusters) pods += c.workloads.size();
+  return pods > kAllPodsUpTo;
+}
+
+}  // namespace
+
+// In a large mesh only each group's representative finding has its path
+// drawn: a hundred counterexamples would otherwise unfold the whole mesh.
+bool DrawsFindingPath(const ReviewInput& in, size_t finding) {
+  const VerifyResult& v = in.verify;
+  if (finding >= v.findings.size() || v.findings[finding].path.empty())
+    return false;
+  if (!LargeMesh(in) || v.groups.empty()) return true;
+  return std::any_of(
+      v.groups.begin(), v.groups.end(),
+      [&](const FindingGroup& g) { return g.representative == finding; });
+}
+
+namespace {
 
 class MeshDrawing {
  public:
@@ -84,6 +110,9 @@ class MeshDrawing {
     }
     if (h.kind == HopKind::kWorkload || h.kind == HopKind::kSidecar)
       wanted_.insert(h.cluster + "|" + h.name);
+    if (h.kind == HopKind::kWaypoint || h.kind == HopKind::kIngress ||
+        h.kind == HopKind::kEastWest)
+      wanted_gateways_.insert(h.cluster + "|" + h.name + "|" + h.node);
     if (h.kind == HopKind::kZtunnel)
       wanted_nodes_.insert(h.cluster + "|" + h.name);
     if (!h.node.empty()) wanted_nodes_.insert(h.cluster + "|" + h.node);
@@ -94,12 +123,10 @@ class MeshDrawing {
       for (const review::PathView& v : e.paths)
         if (v.path)
           for (const Hop& h : v.path->hops) Want(h);
-    for (const Finding& f : in_.verify.findings)
-      for (const Hop& h : f.path) Want(h);
-    size_t pods = 0;
-    for (const Cluster& c : in_.scenario.mesh.clusters)
-      pods += c.workloads.size();
-    all_pods_ = pods <= kAllPodsUpTo;
+    for (size_t fi = 0; fi < in_.verify.findings.size(); ++fi)
+      if (DrawsFindingPath(in_, fi))
+        for (const Hop& h : in_.verify.findings[fi].path) Want(h);
+    all_pods_ = !LargeMesh(in_);
     for (const review::ProxyView& p : d_.proxies)
       util_[p.kind + "|" + p.name] = p.utilization;
   }
@@ -128,6 +155,16 @@ class MeshDrawing {
     double h = 0;
   };
 
+  // Whether `w` is drawn whatever room its node has: a pod a path passes,
+  // and in a small mesh every gateway pod.
+  bool Wanted(const Cluster& c, const Workload& w) const {
+    if (w.role == WorkloadRole::kApplication)
+      return wanted_.count(c.name + "|" + w.Key()) > 0;
+    if (all_pods_) return true;
+    return wanted_gateways_.count(c.name + "|" + w.gateway + "|" + w.node) ||
+           wanted_gateways_.count(c.name + "|" + w.gateway + "|");
+  }
+
   static int RoleRank(const Workload* w) {
     switch (w->role) {
       case WorkloadRole::kWaypoint:
@@ -141,7 +178,8 @@ class MeshDrawing {
     }
   }
 
-  std::vector<NodeBox> NodesOf(const Cluster& c, size_t& hidden_nodes) {
+  std::vector<NodeBox> NodesOf(const Cluster& c, size_t& hidden_nodes,
+                               size_t& hidden_pods) {
     std::vector<NodeBox> boxes;
     std::map<std::string, size_t> idx;
     for (const Node& n : c.nodes) {
@@ -165,9 +203,7 @@ class MeshDrawing {
         it = idx.find("");
       }
       NodeBox& b = boxes[it->second];
-      const bool wanted = w.role != WorkloadRole::kApplication ||
-                          wanted_.count(c.name + "|" + w.Key());
-      if (wanted || all_pods_)
+      if (Wanted(c, w) || all_pods_)
         b.pods.push_back(&w);
       else
         others[it->second].push_back(&w);
@@ -179,7 +215,7 @@ class MeshDrawing {
                          return std::make_pair(RoleRank(a), a->Key()) <
                                 std::make_pair(RoleRank(w), w->Key());
                        });
-      size_t room = b.pods.size() < kOtherPodsPerNode
+      size_t room = b.pods.size() < kOtherPodsPerNode && all_pods_
                         ? kOtherPodsPerNode - b.pods.size()
                         : 0;
       for (const Workload* w : others[i]) {
@@ -194,19 +230,21 @@ class MeshDrawing {
             (b.hidden ? 18 : 0) + kNodePad;
     }
     hidden_nodes = 0;
-    if (c.nodes.size() > kAllNodesUpTo) {
+    hidden_pods = 0;
+    if (c.nodes.size() > kAllNodesUpTo || !all_pods_) {
       std::vector<NodeBox> kept;
       for (NodeBox& b : boxes) {
         const bool has_wanted =
-            !b.node || wanted_nodes_.count(c.name + "|" + b.name) ||
-            std::any_of(b.pods.begin(), b.pods.end(), [&](const Workload* w) {
-              return w->role != WorkloadRole::kApplication ||
-                     wanted_.count(c.name + "|" + w->Key());
-            });
-        if (has_wanted)
+            (!b.node && !b.pods.empty()) ||
+            wanted_nodes_.count(c.name + "|" + b.name) ||
+            std::any_of(b.pods.begin(), b.pods.end(),
+                        [&](const Workload* w) { return Wanted(c, *w); });
+        if (has_wanted) {
           kept.push_back(std::move(b));
-        else
+        } else {
           ++hidden_nodes;
+          hidden_pods += b.pods.size() + b.hidden;
+        }
       }
       boxes = std::move(kept);
     }
@@ -305,8 +343,8 @@ class MeshDrawing {
   // Draws a cluster at (x, y); returns its size.
   std::pair<double, double> DrawCluster(const Cluster& c, double x, double y,
                                         std::ostringstream& s) {
-    size_t hidden_nodes = 0;
-    std::vector<NodeBox> boxes = NodesOf(c, hidden_nodes);
+    size_t hidden_nodes = 0, hidden_pods = 0;
+    std::vector<NodeBox> boxes = NodesOf(c, hidden_nodes, hidden_pods);
     const int cols =
         std::max(1, std::min(kMaxNodeCols, static_cast<int>(boxes.size())));
     const double w = 2 * kClusterPad + cols * kNodeW + (cols - 1) * kNodeGap;
@@ -324,8 +362,13 @@ class MeshDrawing {
     }
     if (hidden_nodes) {
       inner << "<text x=\"" << N(x + kClusterPad) << "\" y=\"" << N(cy + 8)
-            << "\" class=\"more\">+" << hidden_nodes
-            << " more nodes with nothing on these paths</text>\n";
+            << "\" class=\"more\">" << (boxes.empty() ? "" : "+")
+            << Thousands(hidden_nodes) << (boxes.empty() ? "" : " more")
+            << " node" << (hidden_nodes == 1 ? "" : "s");
+      if (hidden_pods)
+        inner << " (" << Thousands(hidden_pods) << " pod"
+              << (hidden_pods == 1 ? "" : "s") << ")";
+      inner << " with nothing on these paths</text>\n";
       cy += 18;
     }
     const double h = cy - y + kClusterPad - kNodeGap + 4;
@@ -335,9 +378,12 @@ class MeshDrawing {
       << "\" y=\"" << N(y + 22) << "\" class=\"clustername\">cluster "
       << Esc(c.name) << "</text><text x=\"" << N(x + w - 14) << "\" y=\""
       << N(y + 22) << "\" class=\"clustermeta\" text-anchor=\"end\">"
-      << c.nodes.size() << " node" << (c.nodes.size() == 1 ? "" : "s") << " · "
-      << c.workloads.size() << " pods · " << c.services.size()
-      << " services</text></g>\n"
+      << Thousands(c.nodes.size()) << " node"
+      << (c.nodes.size() == 1 ? "" : "s") << " · "
+      << Thousands(c.workloads.size()) << " pod"
+      << (c.workloads.size() == 1 ? "" : "s") << " · "
+      << Thousands(c.services.size()) << " service"
+      << (c.services.size() == 1 ? "" : "s") << "</text></g>\n"
       << inner.str();
     return {w, h};
   }
@@ -404,7 +450,7 @@ class MeshDrawing {
 
   const ReviewInput& in_;
   const review::ReviewData& d_;
-  std::set<std::string> wanted_, wanted_nodes_;
+  std::set<std::string> wanted_, wanted_nodes_, wanted_gateways_;
   std::vector<std::string> externals_;
   bool all_pods_ = true;
   std::map<std::string, double> util_;
@@ -522,11 +568,12 @@ MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d) {
   }
   for (size_t fi = 0; fi < in.verify.findings.size(); ++fi) {
     const Finding& f = in.verify.findings[fi];
-    if (f.path.empty()) continue;
+    if (!DrawsFindingPath(in, fi)) continue;
     DrawRoute(drawing, f.path, "data-finding=\"" + std::to_string(fi) + "\"",
               kDeniedColor, 0, Outcome::kDelivered, true, routes);
   }
-  return {drawing.width(), drawing.height(), drawing.body(), routes.str()};
+  return {drawing.width(), drawing.height(), drawing.body(), routes.str(),
+          LargeMesh(in)};
 }
 
 }  // namespace meshsim::review_html

@@ -56,8 +56,12 @@ struct MeshSvg {
   double width = 0, height = 0;
   std::string body;    // networks, clusters, nodes, pods
   std::string routes;  // <g> per path (data-entry/data-path, data-finding)
+  bool large = false;  // collapsed to the drawn paths; the view follows them
 };
 MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d);
+// Whether the drawing has a route for finding `finding` (its counterexample
+// path; in a mesh of more than 150 pods only a group's representative).
+bool DrawsFindingPath(const ReviewInput& in, size_t finding);
 
 // A latency CDF of one traffic entry, p50 and p99 marked; its x-axis up to
 // `axis_ms` (0: the entry's own p99.9), `variant` a class of the <svg>
