@@ -98,7 +98,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HopTiming, samples, network_ns, wait_ns,
                                    service_ns, wait, service)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PathHopTiming, station, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary,
-                                   hops, timing)
+                                   hops, timing, latency)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
                                    max_queue, queue_full)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,
@@ -129,7 +129,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimResult, entries, stations,
 
 namespace {
 
-constexpr int kShardFormat = 1;
+constexpr int kShardFormat = 2;  // 2: paths carry their latency
 // Shard files are results, not manifests: larger than the input limit.
 constexpr uintmax_t kMaxShardBytes = uintmax_t{1} << 30;
 constexpr int kMaxShards = 100000;  // as --shard accepts

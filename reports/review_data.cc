@@ -120,14 +120,65 @@ LatencySummary Summarize(const SourceStats& s) {
 
 // Quantiles 1%..99% by 1%, then 99.5%, 99.9% and the maximum: enough points
 // for a smooth CDF, few enough for a small JSON.
-std::vector<std::pair<double, double>> Cdf(const SourceStats& s) {
+template <typename H>
+std::vector<std::pair<double, double>> Cdf(const H& h) {
   std::vector<std::pair<double, double>> out;
-  if (!s.latency.count()) return out;
+  if (!h.count()) return out;
   for (int i = 1; i <= 99; ++i)
-    out.emplace_back(i / 100.0, s.latency.Quantile(i / 100.0) * 1e-6);
-  out.emplace_back(0.995, s.latency.Quantile(0.995) * 1e-6);
-  out.emplace_back(0.999, s.latency.Quantile(0.999) * 1e-6);
-  out.emplace_back(1.0, static_cast<double>(s.latency.max()) * 1e-6);
+    out.emplace_back(i / 100.0, h.Quantile(i / 100.0) * 1e-6);
+  out.emplace_back(0.995, h.Quantile(0.995) * 1e-6);
+  out.emplace_back(0.999, h.Quantile(0.999) * 1e-6);
+  out.emplace_back(1.0, static_cast<double>(h.max()) * 1e-6);
+  return out;
+}
+
+// A path's shape: its waypoints and the clusters it crosses, in order.
+std::string ShapeOf(const SimPathInfo& p) {
+  std::string label;
+  for (const std::string& w : p.waypoints)
+    label += (label.empty() ? "" : " → ") + w;
+  if (label.empty()) label = "no waypoint";
+  std::vector<std::string> clusters;
+  for (const Hop& h : p.hops)
+    if (!h.cluster.empty() &&
+        (clusters.empty() || clusters.back() != h.cluster))
+      clusters.push_back(h.cluster);
+  if (clusters.size() > 1) {
+    label += " ·";
+    for (size_t i = 0; i < clusters.size(); ++i)
+      label += (i ? " → " : " ") + clusters[i];
+  }
+  return label;
+}
+
+// The entry's delivered requests by path shape, in first-path order; none
+// unless at least two shapes delivered.
+std::vector<PathGroup> GroupsOf(const SimEntry& e) {
+  std::vector<std::string> order;
+  std::map<std::string, HopHistogram> by_shape;
+  for (const SimPathInfo& p : e.paths) {
+    if (!p.latency.count()) continue;
+    const std::string shape = ShapeOf(p);
+    auto [it, fresh] = by_shape.try_emplace(shape);
+    if (fresh) order.push_back(shape);
+    it->second.Merge(p.latency);
+  }
+  std::vector<PathGroup> out;
+  if (order.size() < 2) return out;
+  uint64_t total = 0;
+  for (const auto& [shape, h] : by_shape) total += h.count();
+  for (const std::string& shape : order) {
+    const HopHistogram& h = by_shape.at(shape);
+    PathGroup g;
+    g.label = shape;
+    g.delivered = h.count();
+    g.share = static_cast<double>(h.count()) / static_cast<double>(total);
+    g.p50 = h.Quantile(0.5) * 1e-6;
+    g.p99 = h.Quantile(0.99) * 1e-6;
+    g.max = static_cast<double>(h.max()) * 1e-6;
+    g.cdf = Cdf(h);
+    out.push_back(std::move(g));
+  }
   return out;
 }
 
@@ -155,7 +206,8 @@ ReviewData BuildReviewData(const ReviewInput& in) {
         e.failed_by_reason[sim.reasons[r]] += n;
       if (s->timeouts) e.failed_by_reason["timeout"] += s->timeouts;
       e.latency = Summarize(*s);
-      e.cdf = Cdf(*s);
+      e.cdf = Cdf(s->latency);
+      e.path_groups = GroupsOf(*se);
     }
     uint64_t attempts = 0;
     if (s)

@@ -49,6 +49,16 @@ struct PathView {
   std::vector<HopLatency> hop_latency;  // per station, when simulated
 };
 
+// The delivered requests of an entry's paths that share a shape: the same
+// waypoints and the same clusters crossed (replicas on other nodes fold in).
+struct PathGroup {
+  std::string label;       // "ns/waypoint · east → west", "no waypoint"
+  uint64_t delivered = 0;  // delivered requests in the group
+  double share = 0;        // of the entry's delivered requests
+  double p50 = 0, p99 = 0, max = 0;            // ms
+  std::vector<std::pair<double, double>> cdf;  // (quantile, ms), ascending
+};
+
 struct EntryView {
   const TrafficEntry* entry = nullptr;
   std::vector<PathView> paths;
@@ -56,7 +66,9 @@ struct EntryView {
   std::map<std::string, uint64_t> failed_by_reason;
   LatencySummary latency;
   std::vector<std::pair<double, double>> cdf;  // (quantile, ms), ascending
-  std::vector<PolicyHit> policy_hits;          // by policy, rule, effect
+  // The CDF split by path shape; empty unless two or more shapes delivered.
+  std::vector<PathGroup> path_groups;
+  std::vector<PolicyHit> policy_hits;  // by policy, rule, effect
 };
 
 struct ProxyView {

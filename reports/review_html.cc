@@ -119,6 +119,8 @@ th,td{text-align:left;padding:6px 9px;border-bottom:1px solid #eaeef2;vertical-a
 th{background:#f6f8fa;font-weight:600;color:#424a53;font-size:12px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .stats td{padding:3px 6px;font-size:12px;border:none}
+.groups{margin-top:4px}.groups td,.groups th{padding:2px 6px;font-size:11.5px;border:none}
+.groups th{background:none;color:var(--muted);font-weight:normal}.groups .sw{margin-right:6px;vertical-align:-1px}
 .stats th{padding:3px 6px;font-size:11px;background:none;border:none;color:var(--muted)}
 #utilisation{width:100%;max-width:1100px;height:auto;display:block}
 .barlabel{font-size:11.5px;fill:#1f2328}.barlabel .kind{fill:#6e7781}
@@ -387,7 +389,9 @@ void WriteLatencySection(const review::ReviewData& d, std::ostream& out) {
            "<th>p99</th><th>p99.9</th><th>max</th></tr><tr>";
     for (double v : {l.mean, l.p50, l.p90, l.p99, l.p999, l.max})
       out << "<td class=\"num\">" << (l.count ? Fixed(v, 3) : "–") << "</td>";
-    out << "</tr></table></div>";
+    out << "</tr></table>";
+    review_html::PathGroupLegend(e, out);
+    out << "</div>";
   }
   out << "</div>\n";
 

@@ -39,6 +39,27 @@ std::string TickText(double v, double step) {
 
 }  // namespace
 
+const char* GroupColor(size_t group) {
+  static constexpr const char* kGroupColors[] = {
+      "#e65100", "#00838f", "#6a1b9a", "#558b2f", "#ad1457", "#4e342e"};
+  return kGroupColors[group % 6];
+}
+
+void PathGroupLegend(const review::EntryView& e, std::ostream& s) {
+  if (e.path_groups.empty()) return;
+  s << "<table class=\"groups\"><tr><th>path shape</th><th>share</th>"
+       "<th>p50</th><th>p99</th></tr>";
+  for (size_t g = 0; g < e.path_groups.size(); ++g) {
+    const review::PathGroup& p = e.path_groups[g];
+    s << "<tr><td><span class=\"sw\" style=\"background:" << GroupColor(g)
+      << "\"></span>" << Esc(p.label) << "</td><td class=\"num\">"
+      << Fixed(p.share * 100, 0) << "%</td><td class=\"num\">"
+      << Fixed(p.p50, 3) << "</td><td class=\"num\">" << Fixed(p.p99, 3)
+      << "</td></tr>";
+  }
+  s << "</table>";
+}
+
 void CdfPlot(const review::EntryView& e, const std::string& color,
              std::ostream& s, double axis_ms, const char* variant) {
   const double W = 380, H = 200, L = 46, R = 14, T = 12, B = 36;
@@ -105,6 +126,16 @@ void CdfPlot(const review::EntryView& e, const std::string& color,
     << "\" fill-opacity=\"0.10\" stroke=\"none\"/>";
   s << "<polyline class=\"curve\" points=\"" << pts.str()
     << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"2\"/>";
+  // One thinner curve per path shape, so a multi-modal curve explains
+  // itself (the legend under the plot names the shapes).
+  for (size_t g = 0; g < e.path_groups.size(); ++g) {
+    std::ostringstream gp;
+    for (const auto& [q, ms] : e.path_groups[g].cdf)
+      gp << (gp.tellp() ? " " : "") << N(X(ms)) << "," << N(Y(q));
+    s << "<polyline class=\"group\" points=\"" << gp.str()
+      << "\" fill=\"none\" stroke=\"" << GroupColor(g)
+      << "\" stroke-width=\"1.3\" stroke-dasharray=\"4 2\"/>";
+  }
   auto marker = [&](double ms, double q, const char* name, double dy) {
     s << "<line x1=\"" << N(X(ms)) << "\" x2=\"" << N(X(ms)) << "\" y1=\""
       << N(Y(q)) << "\" y2=\"" << N(T + ph)

@@ -58,6 +58,10 @@ struct MeshSvg {
   std::string routes;  // <g> per path (data-entry/data-path, data-finding)
   bool large = false;  // collapsed to the drawn paths; the view follows them
 };
+// The colour of an entry's `group`-th path shape in its CDF plot, and the
+// table under the plot that names the shapes with their share, p50, p99.
+const char* GroupColor(size_t group);
+void PathGroupLegend(const review::EntryView& e, std::ostream& s);
 MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d);
 // Whether the drawing has a route for finding `finding` (its counterexample
 // path; in a mesh of more than 150 pods only a group's representative).

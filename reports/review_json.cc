@@ -259,6 +259,16 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
     js2["cdf_ms"] = Json::array();
     for (const auto& [q, ms] : e.cdf)
       js2["cdf_ms"].push_back(Json::array({q, Round(ms, 4)}));
+    // The latency split by path shape (waypoints, clusters crossed); only
+    // when two or more shapes delivered.
+    js2["path_groups"] = Json::array();
+    for (const review::PathGroup& g : e.path_groups)
+      js2["path_groups"].push_back({{"shape", g.label},
+                                    {"delivered", g.delivered},
+                                    {"share", Round(g.share, 4)},
+                                    {"p50_ms", Round(g.p50, 4)},
+                                    {"p99_ms", Round(g.p99, 4)},
+                                    {"max_ms", Round(g.max, 4)}});
     jt["simulation"] = js2;
     jt["policy_hits"] = Json::array();
     for (const review::PolicyHit& h : e.policy_hits)

@@ -350,11 +350,26 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
         out << "\nFailed: " << Md(v.path->reason) << ".\n";
       }
     }
-    if (e.paths.size() && e.paths.front().path &&
-        !e.paths.front().path->why.empty()) {
-      out << "\n<details><summary>why (path 1)</summary>\n\n";
-      for (const std::string& w : e.paths.front().path->why)
-        out << "- " << Md(w) << "\n";
+    // Every path's reasons; paths with the same reasons share one list.
+    std::vector<std::pair<std::vector<size_t>, const std::vector<std::string>*>>
+        whys;
+    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
+      const Path* p = e.paths[pi].path;
+      if (!p || p->why.empty()) continue;
+      auto same = std::find_if(whys.begin(), whys.end(), [&](const auto& w) {
+        return *w.second == p->why;
+      });
+      if (same != whys.end())
+        same->first.push_back(pi + 1);
+      else
+        whys.push_back({{pi + 1}, &p->why});
+    }
+    for (const auto& [paths, why] : whys) {
+      out << "\n<details><summary>why (path" << (paths.size() > 1 ? "s " : " ");
+      for (size_t k = 0; k < paths.size(); ++k)
+        out << (k ? ", " : "") << paths[k];
+      out << ")</summary>\n\n";
+      for (const std::string& w : *why) out << "- " << Md(w) << "\n";
       out << "\n</details>\n";
     }
     out << "\n| requests | delivered | denied | failed | retries | mean ms | "
@@ -370,6 +385,15 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
         << " | " << ms(l.max) << " |\n";
     for (const auto& [r, n] : e.failed_by_reason)
       out << "\nFailed ×" << Thousands(n) << ": " << Md(r) << "\n";
+    if (!e.path_groups.empty()) {
+      out << "\nLatency by path shape (delivered requests; ms):\n\n"
+             "| path shape | delivered | share | p50 | p99 | max |\n"
+             "|---|---:|---:|---:|---:|---:|\n";
+      for (const review::PathGroup& g : e.path_groups)
+        out << "| " << Cell(g.label) << " | " << Thousands(g.delivered) << " | "
+            << Percent(g.share) << " | " << Fixed(g.p50, 3) << " | "
+            << Fixed(g.p99, 3) << " | " << Fixed(g.max, 3) << " |\n";
+    }
     // Where the time goes, per path that requests took.
     for (size_t pi = 0; pi < e.paths.size(); ++pi) {
       const review::PathView& v = e.paths[pi];

@@ -147,6 +147,14 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
       // One hop schema in every JSON output: as `paths` writes them.
       jp["hops"] = PathHopsJson(p.hops)["hops"];
       jp["summary"] = p.summary;
+      // The delivered requests whose last attempt took this path.
+      jp["delivered"] = p.latency.count();
+      if (p.latency.count())
+        jp["latency_ms"] = {{"p50", Round(p.latency.Quantile(0.5) * 1e-6, 4)},
+                            {"p99", Round(p.latency.Quantile(0.99) * 1e-6, 4)},
+                            {"max", Round(p.latency.max() * 1e-6, 4)}};
+      else
+        jp["latency_ms"] = nullptr;
       jp["hop_latency"] = HopLatencyJson(m, p);
       t["paths"].push_back(jp);
     }

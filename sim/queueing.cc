@@ -65,6 +65,7 @@ uint32_t QueueingNetwork::AddRoute(RouteSpec route) {
   for (int64_t l : route.link_ns) back += l;
   route_return_ns_.push_back(std::max<int64_t>(0, back));
   hop_timing_.emplace_back(route.stations.size());
+  route_latency_.emplace_back();
   routes_.push_back(std::move(route));
   return static_cast<uint32_t>(routes_.size() - 1);
 }
@@ -699,6 +700,7 @@ void QueueingNetwork::Finish(uint32_t id) {
   } else if (route.outcome == Outcome::kDelivered) {
     ++ss.delivered;
     ss.latency.Add(latency);
+    route_latency_[r.route].Add(latency);
     ss.latency_sum_ns += static_cast<double>(latency);
   } else if (route.outcome == Outcome::kDenied) {
     ++ss.denied;

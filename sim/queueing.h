@@ -197,6 +197,11 @@ class QueueingNetwork {
   const std::vector<std::vector<HopTiming>>& hop_timing() const {
     return hop_timing_;
   }
+  // Per route: the end-to-end latency of the delivered requests whose last
+  // attempt took it (after the warm-up).
+  const std::vector<HopHistogram>& route_latency() const {
+    return route_latency_;
+  }
   const std::vector<uint64_t>& policy_counters() const {
     return policy_counters_;
   }
@@ -276,6 +281,7 @@ class QueueingNetwork {
   std::vector<StationStats> station_stats_;
   std::vector<RouteSpec> routes_;
   std::vector<std::vector<HopTiming>> hop_timing_;  // per route, per station
+  std::vector<HopHistogram> route_latency_;         // per route: delivered, ns
   std::vector<int64_t> route_return_ns_;
   std::vector<SourceSpec> sources_;
   std::vector<SourceStats> source_stats_;

@@ -36,6 +36,9 @@ struct SimPathInfo {
   // The stations the path's requests cross, in order, with their timing
   // (filled by the run; empty for a path no request took).
   std::vector<PathHopTiming> timing;
+  // End-to-end latency of the delivered requests whose last attempt took
+  // this path, ns: the entry's latency split by path.
+  HopHistogram latency;
 };
 
 struct StationStats {
@@ -170,6 +173,7 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
       std::vector<SimPathInfo>& ap = m.entries[i].paths;
       const std::vector<SimPathInfo>& bp = o.entries[i].paths;
       for (size_t p = 0; p < ap.size() && p < bp.size(); ++p) {
+        ap[p].latency.Merge(bp[p].latency);
         if (ap[p].timing.empty()) ap[p].timing = bp[p].timing;
         if (ap[p].timing.size() != bp[p].timing.size() ||
             &ap[p].timing == &bp[p].timing)

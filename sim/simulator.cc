@@ -604,6 +604,7 @@ SimResult ResultOf(const SimModel& model) {
         // Per-hop timing: the routes of one path (fault windows, delayed
         // shares) cross the same stations; their timings add up.
         if (pi < e.paths.size()) {
+          e.paths[pi].latency.Merge(net.route_latency()[ri]);
           std::vector<PathHopTiming>& t = e.paths[pi].timing;
           const std::vector<HopTiming>& ht = net.hop_timing()[ri];
           if (t.empty())

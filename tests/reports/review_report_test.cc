@@ -344,6 +344,45 @@ TEST_F(ReviewReportTest, LargeMeshRendersCollapsedInHeadlessChromium) {
 namespace meshsim {
 namespace {
 
+// An entry whose paths take different shapes gets one latency curve per
+// shape (issue 19): multicluster-waypoints' requests reach the local
+// cluster or cross the network; the two groups split the entry's delivered
+// requests exactly and the cross-network one is the slow mode.
+TEST(ReviewReportCardTest, LatencyIsSplitByPathShape) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-path-groups";
+  fs::remove_all(dir);
+  std::ostringstream out, err;
+  RunCli({"report", "scenarios/multicluster-waypoints/scenario.yaml", "-o",
+          dir.string()},
+         out, err);
+  const nlohmann::json j =
+      nlohmann::json::parse(ReadFile(dir / "results.json"));
+  const std::string html = ReadFile(dir / "report.html");
+  fs::remove_all(dir);
+  ASSERT_FALSE(j.at("traffic").empty());
+  for (const nlohmann::json& t : j.at("traffic")) {
+    const nlohmann::json& sim = t.at("simulation");
+    const nlohmann::json& groups = sim.at("path_groups");
+    ASSERT_EQ(groups.size(), 2u) << t.dump();
+    EXPECT_EQ(groups[0].at("delivered").get<uint64_t>() +
+                  groups[1].at("delivered").get<uint64_t>(),
+              sim.at("delivered").get<uint64_t>());
+    const std::string cross = groups[1].at("shape").get<std::string>();
+    EXPECT_NE(cross.find(" → "), std::string::npos) << cross;
+    EXPECT_EQ(groups[0].at("shape"), "sample/waypoint");
+    // The 40 ms cross-network delay of the scenario: the slow mode.
+    EXPECT_GT(groups[1].at("p50_ms").get<double>(),
+              10 * groups[0].at("p50_ms").get<double>());
+    // Neither group's p99 lies outside the entry's own range.
+    EXPECT_LE(groups[1].at("max_ms").get<double>(),
+              sim.at("latency_ms").at("max").get<double>() * 1.0001);
+  }
+  // Each card draws the groups' curves on both axes, with a legend.
+  EXPECT_EQ(Count(html, "<polyline class=\"group\""),
+            4 * j.at("traffic").size());
+  EXPECT_EQ(Count(html, "<table class=\"groups\">"), j.at("traffic").size());
+}
+
 // A traffic entry whose requests are all denied shows, where its CDF would
 // be, how many were denied and by which policy (issue 19), not an empty
 // "no delivered requests" card; it has no shared-axis variant.
