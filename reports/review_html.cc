@@ -127,7 +127,9 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .barvalue{font-size:11px;fill:#424a53}
 .note{color:var(--muted);font-size:12.5px}
 .finding td{font-size:12.5px}
-.finding .fix{color:#1a7f37}
+.finding .fix{color:var(--fg)}
+.causes{padding:8px 14px;margin-bottom:12px}.causes h3{margin:4px 0}.causes li{margin:6px 0}
+.causes pre.yaml{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:6px 10px;font-size:12px;overflow:auto}
 .finding button,.showpath{font:inherit;font-size:11.5px;border:1px solid var(--line);background:#f6f8fa;border-radius:5px;padding:1px 7px;cursor:pointer}
 .finding button:hover{border-color:var(--accent)}
 a.loc{color:var(--accent);text-decoration:none;font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",monospace;font-size:12px}
@@ -431,17 +433,50 @@ void WriteVerification(const ReviewInput& in, std::ostream& out) {
   out << "</table>\n";
 }
 
+// One entry per root cause, above the findings: the cause, how many
+// findings over how many destinations and clients, a link to one of them,
+// the fix and the YAML to apply.
+void WriteHtmlRootCauses(const VerifyResult& v, std::ostream& out) {
+  if (v.groups.empty()) return;
+  out << "<div class=\"panel causes\"><h3>" << Thousands(v.findings.size())
+      << " finding" << (v.findings.size() == 1 ? "" : "s") << " from "
+      << v.groups.size() << " root cause" << (v.groups.size() == 1 ? "" : "s")
+      << "</h3><ul>";
+  for (const FindingGroup& g : v.groups) {
+    out << "<li><code>" << Esc(g.rule) << "</code> " << Esc(g.cause) << ": "
+        << Thousands(g.count) << " finding" << (g.count == 1 ? "" : "s");
+    if (!g.destinations.empty())
+      out << " over " << Thousands(g.destinations.size()) << " destination"
+          << (g.destinations.size() == 1 ? "" : "s");
+    if (!g.clients.empty()) {
+      out << "; clients:";
+      for (size_t i = 0; i < g.clients.size(); ++i)
+        out << (i ? ", " : " ") << Esc(g.clients[i]);
+    }
+    out << "; e.g. <a href=\"#F" << g.representative + 1 << "\">F"
+        << g.representative + 1 << "</a>";
+    if (!g.fix.empty())
+      out << "<br><b>fix:</b> <span class=\"fix\">" << Esc(g.fix) << "</span>";
+    if (!g.fix_yaml.empty())
+      out << "<pre class=\"yaml\">" << Esc(g.fix_yaml) << "</pre>";
+    out << "</li>";
+  }
+  out << "</ul></div>\n";
+}
+
 void WriteHtmlFindings(const ReviewInput& in, std::ostream& out) {
   out << "<h2>Findings</h2>\n";
   if (in.verify.findings.empty()) {
     out << "<p class=\"note\">None: every property was proved over every "
            "request the configuration admits.</p>\n";
   } else {
+    WriteHtmlRootCauses(in.verify, out);
     out << "<table id=\"findings\"><tr><th>#</th><th>severity</th><th>rule"
            "</th><th>finding</th><th>objects</th></tr>";
     for (size_t fi = 0; fi < in.verify.findings.size(); ++fi) {
       const Finding& f = in.verify.findings[fi];
-      out << "<tr class=\"finding\"><td>F" << fi + 1 << "</td><td><span "
+      out << "<tr class=\"finding\" id=\"F" << fi + 1 << "\"><td>F" << fi + 1
+          << "</td><td><span "
           << "class=\"pill " << Esc(SeverityName(f.severity)) << "\">"
           << Esc(SeverityName(f.severity)) << "</span></td><td><code>"
           << Esc(f.rule) << "</code></td><td>" << Esc(f.message);

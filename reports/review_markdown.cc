@@ -489,6 +489,44 @@ void WriteSweep(const SweepResult& r, std::ostream& out) {
   }
 }
 
+// One entry per root cause: what it is, how many findings over how many
+// destinations and kinds of client, one representative, the fix and the
+// YAML to apply.
+void WriteMarkdownRootCauses(const VerifyResult& v, std::ostream& out) {
+  if (v.groups.empty()) return;
+  out << "\n### " << v.findings.size() << " finding"
+      << (v.findings.size() == 1 ? "" : "s") << " from " << v.groups.size()
+      << " root cause" << (v.groups.size() == 1 ? "" : "s") << "\n";
+  for (const FindingGroup& g : v.groups) {
+    out << "\n- " << Code(g.rule) << " " << Md(g.cause) << ": "
+        << Thousands(g.count) << " finding" << (g.count == 1 ? "" : "s");
+    if (!g.destinations.empty())
+      out << " over " << Thousands(g.destinations.size()) << " destination"
+          << (g.destinations.size() == 1 ? "" : "s");
+    if (!g.clients.empty()) {
+      out << "; clients:";
+      for (size_t i = 0; i < g.clients.size(); ++i)
+        out << (i ? ", " : " ") << Md(g.clients[i]);
+    }
+    out << "; e.g. F" << g.representative + 1 << "\n";
+    if (!g.fix.empty()) out << "  - fix: " << Md(g.fix) << "\n";
+    if (!g.fix_yaml.empty()) {
+      out << "\n  ```yaml\n";
+      std::string line;
+      for (char c : g.fix_yaml) {
+        if (c != '\n') {
+          line += c;
+          continue;
+        }
+        out << "  " << line << "\n";
+        line.clear();
+      }
+      if (!line.empty()) out << "  " << line << "\n";
+      out << "  ```\n";
+    }
+  }
+}
+
 void WriteMarkdownFindings(const ReviewInput& in, std::ostream& out) {
   // ---- findings ----
   out << "\n## Findings\n\n";
@@ -502,6 +540,7 @@ void WriteMarkdownFindings(const ReviewInput& in, std::ostream& out) {
     out << "| severity | rule | findings |\n|---|---|---:|\n";
     for (const auto& [k, n] : by_rule)
       out << "| " << k.first << " | " << Code(k.second) << " | " << n << " |\n";
+    WriteMarkdownRootCauses(in.verify, out);
     out << "\n";
     int id = 0;
     for (const Finding& f : in.verify.findings) WriteFinding(++id, f, out);

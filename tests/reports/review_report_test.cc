@@ -383,6 +383,36 @@ TEST(ReviewReportCardTest, LatencyIsSplitByPathShape) {
   EXPECT_EQ(Count(html, "<table class=\"groups\">"), j.at("traffic").size());
 }
 
+// report.html opens its findings with one entry per root cause (issue 18):
+// Bookinfo's twenty waypoint-bypass findings share one cause, whose fix
+// carries the guard policy to apply with the waypoint's real principal, and
+// whose example links to a finding row that exists.
+TEST(ReviewReportCardTest, FindingsOpenWithTheirRootCauses) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-root-causes";
+  fs::remove_all(dir);
+  std::ostringstream out, err;
+  RunCli({"report", "scenarios/bookinfo/scenario.yaml", "-o", dir.string()},
+         out, err);
+  const std::string html = ReadFile(dir / "report.html");
+  const std::string md = ReadFile(dir / "report.md");
+  fs::remove_all(dir);
+  EXPECT_NE(html.find("20 findings from 1 root cause</h3>"), std::string::npos);
+  EXPECT_NE(md.find("### 20 findings from 1 root cause"), std::string::npos);
+  const size_t yaml = html.find("<pre class=\"yaml\">");
+  ASSERT_NE(yaml, std::string::npos);
+  EXPECT_NE(html.find("cluster.local/ns/default/sa/waypoint", yaml),
+            std::string::npos);
+  const std::smatch link = [&] {
+    std::smatch m;
+    std::regex_search(html, m, std::regex("e\\.g\\. <a href=\"#(F[0-9]+)\""));
+    return m;
+  }();
+  ASSERT_EQ(link.size(), 2u);
+  EXPECT_NE(html.find("<tr class=\"finding\" id=\"" + link[1].str() + "\">"),
+            std::string::npos);
+  EXPECT_EQ(Count(html, "<tr class=\"finding\""), 20u);
+}
+
 // A traffic entry whose requests are all denied shows, where its CDF would
 // be, how many were denied and by which policy (issue 19), not an empty
 // "no delivered requests" card; it has no shared-axis variant.
