@@ -190,6 +190,16 @@ int MergeVerify(const ShardFile& first, std::vector<ShardUnit> units,
 int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
               const OutputOptions& output, const Streams& io);
 
+// Restarts the process (same arguments) with glibc's malloc asking for
+// transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1), unless
+// GLIBC_TUNABLES is already set or MESHSIM_HUGE_PAGES=0. Loading a large
+// mesh makes hundreds of megabytes of small objects, and a page fault per
+// 4 KB page was a fifth of the 10x mesh's loading time; with the kernel's
+// default `madvise` mode malloc gets huge pages only when it asks
+// (bench/README.md: 10x `paths` 5.4 s to 4.4 s). Returns only when it did
+// not restart. Call first thing in main().
+void PreferHugePages(char** argv);
+
 }  // namespace meshsim::commands
 
 #endif  // MESHSIM_COMMANDS_COMMANDS_H_
