@@ -284,6 +284,17 @@ z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
   return out;
 }
 
+// §4.2: AuthorizationPolicy `hosts` compare case-insensitively: the
+// patterns are lowered, and a request stands for every spelling of its
+// Host by its lower-case one (docs/verification.md#hosts).
+z3::expr AnyHost(z3::context& c, std::vector<std::string> ps,
+                 const z3::expr& host) {
+  for (std::string& p : ps)
+    std::transform(p.begin(), p.end(), p.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+  return AnyPattern(c, ps, host, c.bool_val(true));
+}
+
 z3::expr ReUnion(z3::context& c, const std::vector<z3::expr>& parts) {
   std::vector<Z3_ast> asts(parts.begin(), parts.end());
   Z3_ast r = Z3_mk_re_union(c, static_cast<unsigned>(asts.size()), asts.data());
@@ -437,12 +448,9 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
           om = om && a.http && AnyPathPattern(c_, o.paths, a.path);
         if (!o.not_paths.empty())
           om = om && !(a.http && AnyPathPattern(c_, o.not_paths, a.path));
-        if (!o.hosts.empty())
-          om = om && a.http &&
-               AnyPattern(c_, o.hosts, a.host, c_.bool_val(true));
+        if (!o.hosts.empty()) om = om && a.http && AnyHost(c_, o.hosts, a.host);
         if (!o.not_hosts.empty())
-          om = om && !(a.http &&
-                       AnyPattern(c_, o.not_hosts, a.host, c_.bool_val(true)));
+          om = om && !(a.http && AnyHost(c_, o.not_hosts, a.host));
       }
       any = any || om;
     }

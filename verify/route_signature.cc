@@ -241,14 +241,20 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
 
 // §9: whether the request's host is `pattern`: the name itself, or for
 // "*.example.com" any name with that suffix and one label more at least.
-// Hosts are compared as written (the path function lowercases both).
-z3::expr RouteEncoder::HostIs(const std::string& pattern) {
+// Envoy matches domains case-insensitively: the pattern is lowered, and a
+// request stands for every spelling of its Host by its lower-case one
+// (docs/verification.md#hosts).
+z3::expr RouteEncoder::HostIs(const std::string& written) {
+  std::string pattern = written;
+  std::transform(pattern.begin(), pattern.end(), pattern.begin(),
+                 [](unsigned char ch) { return std::tolower(ch); });
+  const z3::expr& host = e_.host;
   if (pattern.size() > 1 && pattern[0] == '*') {
     const std::string suffix = pattern.substr(1);
-    return z3::suffixof(c_.string_val(suffix), e_.host) &&
-           e_.host.length() > c_.int_val(static_cast<int>(suffix.size()));
+    return z3::suffixof(c_.string_val(suffix), host) &&
+           host.length() > c_.int_val(static_cast<int>(suffix.size()));
   }
-  return e_.host == c_.string_val(pattern);
+  return host == c_.string_val(pattern);
 }
 
 // What a DestinationRule says, as text: subsets and their labels, and the
