@@ -243,6 +243,17 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
       key += "|" + f.from + "|" + f.to;
       results.push_back(
           Result(f.rule, f.severity, text, where, related, f.path, key));
+      // The root cause it shares with others (verify's `groups`): code
+      // scanning shows the property bag with the result.
+      if (!f.cause.empty()) {
+        Json& props = results.back()["properties"];
+        props["rootCause"] = f.cause;
+        for (const FindingGroup& g : vr.groups)
+          if (g.rule == f.rule && g.cause == f.cause) {
+            props["rootCauseFindings"] = g.count;
+            if (!g.fix_yaml.empty()) props["rootCauseFixYaml"] = g.fix_yaml;
+          }
+      }
     }
   }
   for (const DiffFinding& df : in.diff) {

@@ -205,7 +205,7 @@ TEST(CheckTest, SarifHasWhatSarif21AndGitHubRequire) {
                          "fail-open-exposure", "diff-newly-allowed",
                          "diff-new-bypass", "check-failed"})
     EXPECT_TRUE(rule_ids.count(id)) << id;
-  size_t check_failed = 0, bypass = 0, with_flow = 0;
+  size_t check_failed = 0, bypass = 0, with_flow = 0, with_cause = 0;
   for (const auto& res : run["results"]) {
     const std::string id = res["ruleId"];
     ASSERT_TRUE(rule_ids.count(id)) << id;
@@ -230,7 +230,16 @@ TEST(CheckTest, SarifHasWhatSarif21AndGitHubRequire) {
     }
     check_failed += id == "check-failed";
     bypass += id == "waypoint-bypass";
+    // A verify finding names its root cause and how many findings share
+    // it (verify's `groups`), with the YAML that removes it when there is.
+    if (id == "waypoint-bypass" && res.contains("properties")) {
+      const auto& p = res["properties"];
+      EXPECT_FALSE(p["rootCause"].get<std::string>().empty());
+      EXPECT_GE(p["rootCauseFindings"].get<int>(), 1);
+      ++with_cause;
+    }
   }
+  EXPECT_GE(with_cause, 1u);
   EXPECT_EQ(check_failed, 2u);
   // The violated property's counterexamples come along, hop by hop.
   EXPECT_GE(bypass, 1u);
