@@ -56,6 +56,16 @@ double Round(double v, int digits) {
   return std::round(v * f) / f;
 }
 
+std::string GroupReach(const FindingGroup& g) {
+  std::string s = Thousands(g.count) + " finding" + (g.count == 1 ? "" : "s");
+  if (!g.destinations.empty())
+    s += " over " + Thousands(g.destinations.size()) + " destination" +
+         (g.destinations.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < g.clients.size(); ++i)
+    s += (i ? ", " : "; clients: ") + g.clients[i];
+  return s;
+}
+
 std::string Thousands(uint64_t n) {
   std::string s = std::to_string(n);
   // One char, not the string ",": gcc 12's -Wrestrict misreads that insert

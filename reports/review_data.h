@@ -102,6 +102,9 @@ std::string Fixed(double v, int digits);
 double Round(double v, int digits);
 // "1,234,567".
 std::string Thousands(uint64_t n);
+// "20 findings over 12 destinations; clients: ambient, ingress": how far a
+// root cause reaches.
+std::string GroupReach(const FindingGroup& g);
 // The hop list as `meshsim run` prints it.
 std::string PathSummary(const std::vector<Hop>& hops);
 // "kind name" plus "@node" for hops that sit on a node (not ztunnels).

@@ -101,6 +101,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,mono
 .zoombar{display:flex;gap:6px;align-items:center;padding:6px 10px;border-bottom:1px solid var(--line);font-size:12px;color:var(--muted)}
 .zoombar button{font:inherit;padding:2px 9px;border:1px solid var(--line);border-radius:5px;background:#fff;color:var(--fg);cursor:pointer}
 #mesh{touch-action:none;cursor:grab}
+.names{padding:4px 12px 8px;font-size:12px;color:var(--muted)}.names td{padding:1px 8px 1px 0;border:none}
 .legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);padding:8px 12px;border-top:1px solid var(--line)}
 .legend span{display:inline-flex;align-items:center;gap:5px}
 .legend i{display:inline-block;width:14px;height:11px;border-radius:3px;border:1.5px solid}
@@ -362,7 +363,18 @@ void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
   out << "<span><i style=\"background:#fafafa;border-color:#1565c0;"
          "border-style:dashed\"></i>pod not captured</span><span>⬡ "
          "sidecar</span><span>numbers: hop order · ✕ denied</span>"
-         "</div></div></div>\n";
+         "</div>";
+  // Every name the drawing cuts short, in full (also on hover).
+  if (!drawing.shortened.empty()) {
+    out << "<details class=\"names\"><summary>" << drawing.shortened.size()
+        << " name" << (drawing.shortened.size() == 1 ? "" : "s")
+        << " shortened in the drawing</summary><table>";
+    for (const auto& [shown, full] : drawing.shortened)
+      out << "<tr><td><code>" << Esc(shown) << "</code></td><td><code>"
+          << Esc(full) << "</code></td></tr>";
+    out << "</table></details>";
+  }
+  out << "</div></div>\n";
 }
 
 void WriteLatencySection(const review::ReviewData& d, std::ostream& out) {
@@ -444,17 +456,8 @@ void WriteHtmlRootCauses(const VerifyResult& v, std::ostream& out) {
       << "</h3><ul>";
   for (const FindingGroup& g : v.groups) {
     out << "<li><code>" << Esc(g.rule) << "</code> " << Esc(g.cause) << ": "
-        << Thousands(g.count) << " finding" << (g.count == 1 ? "" : "s");
-    if (!g.destinations.empty())
-      out << " over " << Thousands(g.destinations.size()) << " destination"
-          << (g.destinations.size() == 1 ? "" : "s");
-    if (!g.clients.empty()) {
-      out << "; clients:";
-      for (size_t i = 0; i < g.clients.size(); ++i)
-        out << (i ? ", " : " ") << Esc(g.clients[i]);
-    }
-    out << "; e.g. <a href=\"#F" << g.representative + 1 << "\">F"
-        << g.representative + 1 << "</a>";
+        << Esc(review::GroupReach(g)) << "; e.g. <a href=\"#F"
+        << g.representative + 1 << "\">F" << g.representative + 1 << "</a>";
     if (!g.fix.empty())
       out << "<br><b>fix:</b> <span class=\"fix\">" << Esc(g.fix) << "</span>";
     if (!g.fix_yaml.empty())

@@ -137,12 +137,17 @@ void CdfPlot(const review::EntryView& e, const std::string& color,
       << "\" stroke-width=\"1.3\" stroke-dasharray=\"4 2\"/>";
   }
   auto marker = [&](double ms, double q, const char* name, double dy) {
+    const std::string label = std::string(name) + " " + Fixed(ms, 2);
+    // About 6.5 px a character at 10.5 px: a label that would run past
+    // the plot's right edge sits on the marker's left instead.
+    const bool left = X(ms) + 5 + 6.5 * label.size() > W - 2;
     s << "<line x1=\"" << N(X(ms)) << "\" x2=\"" << N(X(ms)) << "\" y1=\""
       << N(Y(q)) << "\" y2=\"" << N(T + ph)
       << "\" class=\"mark\"/><circle cx=\"" << N(X(ms)) << "\" cy=\"" << N(Y(q))
-      << "\" r=\"3\" fill=\"" << color << "\"/><text x=\"" << N(X(ms) + 5)
-      << "\" y=\"" << N(Y(q) + dy) << "\" class=\"marktext\">" << name << " "
-      << Fixed(ms, 2) << "</text>";
+      << "\" r=\"3\" fill=\"" << color << "\"/><text x=\""
+      << N(left ? X(ms) - 5 : X(ms) + 5) << "\" y=\"" << N(Y(q) + dy) << "\""
+      << (left ? " text-anchor=\"end\"" : "") << " class=\"marktext\">" << label
+      << "</text>";
   };
   marker(e.latency.p50, 0.5, "p50", 12);
   marker(e.latency.p99, 0.99, "p99", 14);

@@ -72,6 +72,9 @@ class MeshDrawing {
   }
 
   double width() const { return width_; }
+  const std::set<std::pair<std::string, std::string>>& shortened() const {
+    return shortened_;
+  }
   double height() const { return height_; }
   const std::string& body() const { return body_; }
 
@@ -132,6 +135,14 @@ class MeshDrawing {
   }
 
   std::string NewId() { return "e" + std::to_string(elements_.size()); }
+
+  // `full` cut to `max` characters; a cut name goes to the list of full
+  // names under the drawing.
+  std::string Short(const std::string& full, size_t max) {
+    std::string s = Clip(full, max);
+    if (s != full) shortened_.insert({s, full});
+    return s;
+  }
 
   void Register(const std::string& key, const std::string& id, Rect r) {
     if (by_key_.count(key)) return;
@@ -259,7 +270,7 @@ class MeshDrawing {
     std::string sub;
     if (b.node && !b.node->zone.empty()) sub = b.node->zone;
     s << "<text x=\"" << N(x + 8) << "\" y=\"" << N(y + 16)
-      << "\" class=\"nodename\">" << Esc(Clip(b.name, 26)) << "</text>";
+      << "\" class=\"nodename\">" << Esc(Short(b.name, 26)) << "</text>";
     if (!sub.empty())
       s << "<text x=\"" << N(x + kNodeW - 8) << "\" y=\"" << N(y + 16)
         << "\" class=\"nodezone\" text-anchor=\"end\">" << Esc(Clip(sub, 14))
@@ -320,7 +331,7 @@ class MeshDrawing {
               ? ""
               : UtilText(kind, c.name + "/" + w->gateway + "@" + w->node);
       s << "<text x=\"" << N(r.x + 9) << "\" y=\"" << N(r.y + 15)
-        << "\" class=\"lbl\">" << Esc(Clip(label, u.empty() ? 30 : 21))
+        << "\" class=\"lbl\">" << Esc(Short(label, u.empty() ? 30 : 21))
         << "</text>";
       {
         if (!u.empty())
@@ -430,7 +441,7 @@ class MeshDrawing {
               << "\" width=\"" << N(r.w) << "\" height=\"" << N(r.h)
               << "\" rx=\"15\" fill=\"" << st.fill << "\" stroke=\""
               << st.stroke << "\"/><text x=\"" << N(r.x + 10) << "\" y=\""
-              << N(r.y + 19) << "\" class=\"lbl\">" << Esc(Clip(e, 24))
+              << N(r.y + 19) << "\" class=\"lbl\">" << Esc(Short(e, 24))
               << "</text></g>\n";
         Register("x|" + e, id, r);
         y += 30 + kPodGap + 4;
@@ -451,6 +462,7 @@ class MeshDrawing {
   const ReviewInput& in_;
   const review::ReviewData& d_;
   std::set<std::string> wanted_, wanted_nodes_, wanted_gateways_;
+  std::set<std::pair<std::string, std::string>> shortened_;  // shown, full
   std::vector<std::string> externals_;
   bool all_pods_ = true;
   std::map<std::string, double> util_;
@@ -502,8 +514,9 @@ void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
       const double side = dy > 0 ? 1 : -1;
       const double x0 = side > 0 ? a.x + a.w : a.x;
       const double x1 = side > 0 ? b.x + b.w + 3 : b.x - 3;
-      const double cx = (side > 0 ? std::max(x0, x1) : std::min(x0, x1)) +
-                        side * std::min(60.0, 20 + 0.12 * std::fabs(dy));
+      const double cx =
+          (side > 0 ? std::max(x0, x1) : std::min(x0, x1)) +
+          side * (std::min(60.0, 20 + 0.12 * std::fabs(dy)) + 14.0 * variant);
       const double y0 = a.cy(), y1 = b.cy();
       s << "<path d=\"M" << N(x0) << " " << N(y0) << " C" << N(cx) << " "
         << N(y0) << " " << N(cx) << " " << N(y1) << " " << N(x1) << " " << N(y1)
@@ -562,7 +575,7 @@ MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d) {
       DrawRoute(drawing, v.path->hops,
                 "data-entry=\"" + std::to_string(ei) + "\" data-path=\"" +
                     std::to_string(pi) + "\"",
-                PathColor(pi, v.outcome), 0, v.outcome,
+                PathColor(pi, v.outcome), static_cast<int>(pi % 4), v.outcome,
                 v.outcome == Outcome::kFailed, routes);
     }
   }
@@ -572,8 +585,10 @@ MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d) {
     DrawRoute(drawing, f.path, "data-finding=\"" + std::to_string(fi) + "\"",
               kDeniedColor, 0, Outcome::kDelivered, true, routes);
   }
-  return {drawing.width(), drawing.height(), drawing.body(), routes.str(),
-          LargeMesh(in)};
+  MeshSvg out{drawing.width(), drawing.height(), drawing.body(),
+              routes.str(),    LargeMesh(in),    {}};
+  out.shortened.assign(drawing.shortened().begin(), drawing.shortened().end());
+  return out;
 }
 
 }  // namespace meshsim::review_html

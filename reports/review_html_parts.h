@@ -57,6 +57,8 @@ struct MeshSvg {
   std::string body;    // networks, clusters, nodes, pods
   std::string routes;  // <g> per path (data-entry/data-path, data-finding)
   bool large = false;  // collapsed to the drawn paths; the view follows them
+  // Names the drawing shows cut short, with their full text, by shown name.
+  std::vector<std::pair<std::string, std::string>> shortened;
 };
 // The colour of an entry's `group`-th path shape in its CDF plot, and the
 // table under the plot that names the shapes with their share, p50, p99.

@@ -499,16 +499,8 @@ void WriteMarkdownRootCauses(const VerifyResult& v, std::ostream& out) {
       << " root cause" << (v.groups.size() == 1 ? "" : "s") << "\n";
   for (const FindingGroup& g : v.groups) {
     out << "\n- " << Code(g.rule) << " " << Md(g.cause) << ": "
-        << Thousands(g.count) << " finding" << (g.count == 1 ? "" : "s");
-    if (!g.destinations.empty())
-      out << " over " << Thousands(g.destinations.size()) << " destination"
-          << (g.destinations.size() == 1 ? "" : "s");
-    if (!g.clients.empty()) {
-      out << "; clients:";
-      for (size_t i = 0; i < g.clients.size(); ++i)
-        out << (i ? ", " : " ") << Md(g.clients[i]);
-    }
-    out << "; e.g. F" << g.representative + 1 << "\n";
+        << Md(review::GroupReach(g)) << "; e.g. F" << g.representative + 1
+        << "\n";
     if (!g.fix.empty()) out << "  - fix: " << Md(g.fix) << "\n";
     if (!g.fix_yaml.empty()) {
       out << "\n  ```yaml\n";

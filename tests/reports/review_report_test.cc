@@ -286,6 +286,31 @@ size_t Count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
+// Counts a report's CDF marker labels set left of their marker, checking
+// that every label lies inside its 380-wide plot (about 6.5 px a
+// character): one to the right of its marker ends before the edge, one
+// flipped to its left starts after 0.
+size_t MarkerLabelsFlipped(const std::string& html) {
+  const std::regex label(
+      "<text x=\"([0-9.]+)\" y=\"[0-9.]+\"( text-anchor=\"end\")? "
+      "class=\"marktext\">([^<]*)</text>");
+  size_t seen = 0, flipped = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), label);
+       it != std::sregex_iterator(); ++it) {
+    const double x = std::stod((*it)[1]);
+    const double width = 6.5 * (*it)[3].str().size();
+    ++seen;
+    if ((*it)[2].matched) {
+      ++flipped;
+      EXPECT_GE(x - width, 0) << (*it)[0];
+    } else {
+      EXPECT_LE(x + width, 380) << (*it)[0];
+    }
+  }
+  EXPECT_GE(seen, 2u);
+  return flipped;
+}
+
 #if defined(MESHSIM_GEN_MESH)
 // The report of the generator's 20,000-pod mesh (3 clusters, 150 nodes),
 // rendered by headless Chromium (issue 19): the drawing is collapsed to the
@@ -312,6 +337,9 @@ TEST_F(ReviewReportTest, LargeMeshRendersCollapsedInHeadlessChromium) {
   EXPECT_LT(nodes, 90u);
   EXPECT_EQ(Count(page, "with nothing on these paths</text>"), 3u);
   EXPECT_EQ(Count(page, ">50 nodes · "), 3u);
+  // Entries whose p99 sits at the right edge of their axis: the label is
+  // drawn on the marker's left, inside the plot.
+  EXPECT_GE(MarkerLabelsFlipped(page), 1u);
   const std::string profile = "--user-data-dir=" + (dir_ / "profile").string();
   const std::string dom = Capture(
       std::string(chromium) + " --headless --no-sandbox --disable-gpu " +
@@ -411,6 +439,28 @@ TEST(ReviewReportCardTest, FindingsOpenWithTheirRootCauses) {
   EXPECT_NE(html.find("<tr class=\"finding\" id=\"" + link[1].str() + "\">"),
             std::string::npos);
   EXPECT_EQ(Count(html, "<tr class=\"finding\""), 20u);
+}
+
+// The drawing cuts long names short; each is listed in full under it
+// (issue 19); a CDF's p50/p99 labels stay inside their plot.
+TEST(ReviewReportCardTest, ShortenedNamesAreListedAndLabelsStayInside) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-names";
+  fs::remove_all(dir);
+  std::ostringstream out, err;
+  RunCli({"report", "scenarios/multicluster-waypoints/scenario.yaml", "-o",
+          dir.string()},
+         out, err);
+  const std::string html = ReadFile(dir / "report.html");
+  fs::remove_all(dir);
+  const size_t names = html.find("<details class=\"names\">");
+  ASSERT_NE(names, std::string::npos);
+  EXPECT_NE(
+      html.find("<code>eastwest istio-system/istio-eastwestgateway</code>",
+                names),
+      std::string::npos);
+  // Every p50/p99 label inside its plot (none needs to flip here; the
+  // 20,000-pod mesh's test has those that do).
+  MarkerLabelsFlipped(html);
 }
 
 // A traffic entry whose requests are all denied shows, where its CDF would
