@@ -173,7 +173,7 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
       "check only these: " + RuleIdList(RuleKind::kProperty) + " (repeatable)");
   AddJobs(sub, o->verify.jobs, "chunks of destinations proved");
   sub->add_option("--chunk", o->verify.chunk,
-                  "destinations per chunk (default 1024): each chunk is one "
+                  "destinations per chunk (default 2048): each chunk is one "
                   "Z3 context, one cache entry and one unit of --shard; "
                   "counterexamples may differ between sizes, never between "
                   "-j, shards or cache states")

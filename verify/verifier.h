@@ -51,7 +51,7 @@ struct VerifyOptions {
   // over more threads and shards. Counterexamples may differ between chunk
   // sizes (Z3's models depend on what its context was asked before), never
   // between thread counts, shards or cache states for one size.
-  size_t chunk = 1024;
+  size_t chunk = 2048;
   // Source classes told apart only by the policies that can apply to each
   // destination (§8.1), or, false, by every policy of the mesh: the same
   // verdicts (a cross-check in tests), more classes.
