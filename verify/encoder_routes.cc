@@ -12,6 +12,7 @@
 
 #include "model/binding.h"
 #include "model/networking.h"
+#include "model/peering.h"
 #include "verify/encoder.h"
 #include "verify/encoder_plan.h"
 #include "verify/mutation.h"
@@ -39,8 +40,20 @@ bool MeshVirtualServiceFor(const HttpRoute& r, const Service& s) {
   return false;
 }
 
+// §7, §15.2: whether `t`'s endpoints in other clusters are reachable under
+// its name: a global Service, or one Solo's peering exports (global-only
+// takes its local name over).
+bool CrossesClusters(const Mesh& mesh, const Cluster& c, const Service& t) {
+  return GlobalService(mesh, c, t) ||
+         (PeeringEnabled(mesh.istio) && ServicePeerScope(c, t).exported);
+}
+
+// RoutesEncodable's answer for a service without routes in a cluster.
+const char* const kNoRouteAttached = "no route is attached";
+
 // A route destination's Service: by name, or (a VirtualService's) by host,
 // a short host naming a Service of the route's namespace.
+
 const Service* BackendService(const Cluster& c, const BackendRef& b) {
   if (b.kind == "Hostname") {
     const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
@@ -128,6 +141,8 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
         t->vips.empty())
       return "a backend that is not a Service with a VIP";
     if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    if (mesh.clusters.size() > 1 && CrossesClusters(mesh, c, *t))
+      return "a global or peered backend in a multicluster mesh";
     if (rewrites && (!RewriteUnread(mesh, c, *t) || !RewriteUnread(mesh, c, s)))
       return "a rewrite a later proxy reads";
     if (b.subset.empty()) continue;
@@ -153,8 +168,11 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
 
 }  // namespace
 
-bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
-                     std::string* why) {
+namespace {
+
+// RoutesEncodable in one cluster.
+bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
+                       std::string* why) {
   auto no = [&](const std::string& reason) {
     if (why) *why = reason;
     return false;
@@ -168,10 +186,31 @@ bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
         break;
       }
   }
-  if (attached.empty() && vss.empty()) return no("no route is attached");
-  if (mesh.clusters.size() != 1) return no("a multicluster mesh");
+  if (attached.empty() && vss.empty()) return no(kNoRouteAttached);
+  // §7, §9: in a multicluster mesh the routes are stated where they stay
+  // in one cluster: the service, every backend and every waypoint of the
+  // cluster local (not global), so a cluster's clients meet its own
+  // waypoints and routes, and those send to its own pods.
+  if (mesh.clusters.size() > 1) {
+    if (CrossesClusters(mesh, c, s))
+      return no("a global or peered service in a multicluster mesh");
+    for (const auto& [key, g] : c.gateways)
+      if (g.role == GatewayRole::kWaypoint && GlobalWaypoint(mesh, c, g))
+        return no("global waypoint " + key + " in a multicluster mesh");
+  }
   if (s.kind != "Service" || s.peered || s.headless || s.external_name)
     return no("not a Kubernetes Service with a VIP");
+  // A request the proxy answers (a redirect, an abort, no route) stands on
+  // one of the service's own endpoints in the encoding. In a multicluster
+  // mesh a cluster's clients reach only that cluster's pods of a local
+  // service: without a ready one there, such a request would have none.
+  const auto own = c.service_by_key.find(s.Key());
+  if (mesh.clusters.size() > 1 &&
+      (own == c.service_by_key.end() ||
+       std::none_of(c.service_endpoints[own->second].begin(),
+                    c.service_endpoints[own->second].end(),
+                    [&](size_t wi) { return c.workloads[wi].ready; })))
+    return no("no ready pod of the service in cluster " + c.name);
   // §9: a waypoint without routes of the service's own applies the routes
   // attached to the waypoint itself, which the encoding does not state.
   for (const HttpRoute& r : c.routes)
@@ -197,6 +236,31 @@ bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
   return true;
 }
 
+}  // namespace
+
+bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
+                     std::string* why) {
+  if (mesh.clusters.size() == 1) return RoutesEncodableIn(mesh, c, s, why);
+  // Every cluster that gives the service a VIP states its own routes (the
+  // encoder's plan, encoder.cc); one that cannot be stated leaves them all
+  // out, and none with a route is "no route is attached".
+  bool any = false;
+  std::string first_why = kNoRouteAttached;
+  for (const Cluster& other : mesh.clusters) {
+    const Service* t = other.FindService(s.Key());
+    if (!t || t->vips.empty() || t->external_name) continue;
+    std::string w;
+    if (RoutesEncodableIn(mesh, other, *t, &w)) {
+      any = true;
+    } else if (w != kNoRouteAttached) {
+      if (why) *why = w + " (cluster " + other.name + ")";
+      return false;
+    }
+  }
+  if (!any && why) *why = first_why;
+  return any;
+}
+
 // The endpoints of every backend join the slice, each with the condition
 // under which a proxy's chain sends there: one chain per waypoint that may
 // serve the service (its VirtualServices and GAMMA routes, §16.2) and per
@@ -204,10 +268,10 @@ bool RoutesEncodable(const Mesh& mesh, const Cluster& c, const Service& s,
 // there, else the GAMMA routes, §6).
 std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
                                              Encoded& e) {
-  const int ci = plan.clusters.front();
-  const Cluster& c = sc_.mesh.clusters[ci];
-  const Service& s = *plan.base;
-  if (!RoutesEncodable(sc_.mesh, c, s, nullptr)) return std::nullopt;
+  // Each cluster that gives the service a VIP states its own routes.
+  if (!RoutesEncodable(sc_.mesh, sc_.mesh.clusters[plan.clusters.front()],
+                       *plan.base, nullptr))
+    return std::nullopt;
   RoutePlan rp;
   rp.in_base.assign(e.eps.size(), 1);
   e.ep_port.assign(e.eps.size(), 0);
@@ -216,11 +280,13 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
   using Lists = std::vector<std::pair<int, std::vector<const HttpRoute*>>>;
   // Proxies with the same lists, client labels (a waypoint: none) and
   // DestinationRule lookup (their namespace, §16.1) share a chain.
-  std::map<std::tuple<Lists, std::optional<Labels>, std::string>, size_t> seen;
-  auto chain = [&](const Lists& lists, const Labels* client_labels,
-                   const std::string& proxy_ns) {
+  // A cluster's chain reaches its own pods: the cluster is in the key.
+  std::map<std::tuple<int, Lists, std::optional<Labels>, std::string>, size_t>
+      seen;
+  auto chain = [&](int ci, const Service& s, const Lists& lists,
+                   const Labels* client_labels, const std::string& proxy_ns) {
     auto [it, fresh] = seen.emplace(
-        std::tuple(lists,
+        std::tuple(ci, lists,
                    client_labels ? std::optional<Labels>(*client_labels)
                                  : std::nullopt,
                    proxy_ns),
@@ -230,33 +296,37 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
           PlanChain(ci, s, lists, client_labels, proxy_ns, e, rp));
     return it->second;
   };
-  const IstioVersion ver = c.VersionOr(sc_.mesh.istio.version);
-  const ServiceView& v = plan.views.at(ci);
-  std::vector<const Gateway*> waypoints;
-  for (const auto& [gw, b] : v.per) waypoints.push_back(gw);
-  if (v.canary) waypoints.push_back(v.canary->gw);
-  for (const Gateway* gw : waypoints) {
-    Lists lists;
-    for (const ServicePort& sp : s.ports)
-      lists.push_back(
-          {sp.port, Mutated(Mutation::kWaypointSkipsVirtualServices)
-                        ? GammaRoutes(c, s, sp.port)  // wrong on purpose
-                        : VirtualServicesAtWaypoint(
-                              c, *gw, s, GammaRoutes(c, s, sp.port), ver)});
-    rp.at_waypoint[gw] = chain(lists, nullptr, gw->ns);
-  }
   static const Labels kNoLabels;
-  for (const SourceClass& cls : classes()) {
-    if (cls.kind != ClientKind::kSidecar || cls.cluster != ci) continue;
-    // The class's pods share their owner's labels: its representative's.
-    const Workload* pod = c.FindWorkload(cls.workload);
-    const HttpRoute* vs = VirtualServiceForSidecar(c, cls.ns, s);
-    Lists lists;
-    for (const ServicePort& sp : s.ports)
-      lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
-                                   : GammaRoutes(c, s, sp.port)});
-    rp.at_sidecar[cls.id] =
-        chain(lists, pod ? &pod->labels : &kNoLabels, cls.ns);
+  for (int ci : plan.clusters) {
+    const Cluster& c = sc_.mesh.clusters[ci];
+    const Service& s = *plan.In(ci);
+    const IstioVersion ver = c.VersionOr(sc_.mesh.istio.version);
+    const ServiceView& v = plan.views.at(ci);
+    std::vector<const Gateway*> waypoints;
+    for (const auto& [gw, b] : v.per) waypoints.push_back(gw);
+    if (v.canary) waypoints.push_back(v.canary->gw);
+    for (const Gateway* gw : waypoints) {
+      Lists lists;
+      for (const ServicePort& sp : s.ports)
+        lists.push_back(
+            {sp.port, Mutated(Mutation::kWaypointSkipsVirtualServices)
+                          ? GammaRoutes(c, s, sp.port)  // wrong on purpose
+                          : VirtualServicesAtWaypoint(
+                                c, *gw, s, GammaRoutes(c, s, sp.port), ver)});
+      rp.at_waypoint[gw] = chain(ci, s, lists, nullptr, gw->ns);
+    }
+    for (const SourceClass& cls : classes()) {
+      if (cls.kind != ClientKind::kSidecar || cls.cluster != ci) continue;
+      // The class's pods share their owner's labels: its representative's.
+      const Workload* pod = c.FindWorkload(cls.workload);
+      const HttpRoute* vs = VirtualServiceForSidecar(c, cls.ns, s);
+      Lists lists;
+      for (const ServicePort& sp : s.ports)
+        lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
+                                     : GammaRoutes(c, s, sp.port)});
+      rp.at_sidecar[cls.id] =
+          chain(ci, s, lists, pod ? &pod->labels : &kNoLabels, cls.ns);
+    }
   }
   // Endpoints added by a later chain are no earlier chain's.
   for (RouteChain& ch : rp.chains) {
@@ -339,6 +409,44 @@ RouteChain Encoder::PlanChain(
                             .c_str());
       ch.aborted = ch.aborted || (a.first && coin);
       chosen = a.first && !coin;
+    }
+    // §9: a share sent to a backend with no ready pod (in the proxy's
+    // cluster, or in the subset) fails there (NoHealthyUpstream); whether a
+    // request falls in that share is a free choice, one per backend.
+    size_t weighted = 0, empty = 0;
+    z3::expr empty_share = c_.bool_val(false);
+    for (const BackendRef& b : a.rule->backends) {
+      if (b.weight <= 0) continue;
+      const Service* t = BackendService(c, b);
+      ++weighted;
+      size_t reached = 0;
+      const Labels* subset = nullptr;
+      if (!b.subset.empty() && !Mutated(Mutation::kSubsetIgnored)) {
+        const DestinationRule* dr =
+            DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *t);
+        const DestinationRuleSubset* sub =
+            dr ? dr->FindSubset(b.subset) : nullptr;
+        if (sub) subset = &sub->labels;
+      }
+      for (size_t wi : c.service_endpoints[c.service_by_key.at(t->Key())])
+        reached += c.workloads[wi].ready &&
+                   (!subset || InSubset(*subset, c.workloads[wi]));
+      if (reached) continue;
+      ++empty;
+      empty_share =
+          empty_share ||
+          c_.bool_const(("empty!" + std::to_string(rp.chains.size()) + "!" +
+                         std::to_string(e.route_rules.size()) + "!" +
+                         std::to_string(&b - a.rule->backends.data()))
+                            .c_str());
+    }
+    if (empty && empty == weighted) {
+      ch.aborted = ch.aborted || chosen;
+      continue;
+    }
+    if (empty) {
+      ch.aborted = ch.aborted || (chosen && empty_share);
+      chosen = chosen && !empty_share;
     }
     for (const BackendRef& b : a.rule->backends) {
       if (b.weight <= 0) continue;

@@ -416,6 +416,9 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (!Comparable(sc.mesh, c, s)) continue;
       if (verify::RoutesEncodable(sc.mesh, c, s, nullptr)) {
         ++g_routed_compared;
+        // §9 in a multicluster mesh: each cluster's own routes and pods.
+        if (sc.mesh.clusters.size() > 1)
+          ++g_compared["routed services in a multicluster mesh (per source)"];
         for (const HttpRoute& r : c.routes)
           if (RoutesForMesh(r, s)) {
             ++g_compared["services routed by a VirtualService (per source)"];
@@ -1009,6 +1012,7 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
   if (meshes >= 100)
     for (const char* k :
          {"sidecar requests a DestinationRule makes plaintext",
+          "routed services in a multicluster mesh (per source)",
           "services whose route redirects or aborts (per source)",
           "services whose route rewrites (per source)"})
       EXPECT_GT(g_compared[k], 0) << k;

@@ -126,6 +126,65 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   EXPECT_TRUE(k11(Verify(*sc, {})).empty());
 }
 
+// K11 in a two-cluster mesh (§9, §7): the same services and waypoints in
+// east and west, all local, the route in one cluster or the other. The
+// waypoint of the route's cluster applies it to that cluster's pods, so
+// the solver flags it from that cluster's clients; with the route in both
+// and the guards in both, the property is proved. Until 2026-12-04 any
+// route in a multicluster mesh was outside the encoding.
+TEST(VerifyCasesTest, RouteAcrossWaypointsInEachClusterOfAMulticlusterMesh) {
+  const std::string file =
+      "scenarios/verify/k11-route-across-waypoints/flagged.yaml";
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  const size_t begin = text.find("  - name: east\n");
+  const size_t end = text.find("traffic: []");
+  const size_t route = text.find(
+      "      - apiVersion: gateway.networking.k8s.io/v1\n        kind: "
+      "HTTPRoute");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  ASSERT_TRUE(route != std::string::npos && route > begin && route < end);
+  const std::string guard =
+      "      - apiVersion: security.istio.io/v1\n"
+      "        kind: AuthorizationPolicy\n"
+      "        metadata: {name: other-guard, namespace: shop}\n"
+      "        spec: {selector: {matchLabels: {app: other}}, action: ALLOW, "
+      "rules: [{from: [{source: {principals: "
+      "[cluster.local/ns/shop/sa/wb]}}]}]}\n";
+  // The cluster block named `name`, with or without the route and guard.
+  auto block = [&](const std::string& name, bool with_route, bool guarded) {
+    std::string b = with_route ? text.substr(begin, end - begin)
+                               : text.substr(begin, route - begin);
+    b.replace(b.find("name: east"), 10, "name: " + name);
+    return guarded ? b + guard : b;
+  };
+  auto k11 = [&](bool east_route, bool west_route, bool guarded) {
+    const std::string yaml =
+        text.substr(0, begin) + block("east", east_route, guarded) +
+        block("west", west_route, guarded) + text.substr(end);
+    Diagnostics d;
+    auto sc = LoadScenarioText(
+        yaml, file, "scenarios/verify/k11-route-across-waypoints", d);
+    EXPECT_TRUE(sc && !d.HasErrors());
+    std::set<std::string> clusters;
+    if (!sc) return clusters;
+    EXPECT_EQ(sc->mesh.clusters.size(), 2u);
+    for (const Finding& f : Verify(*sc, {}).findings)
+      if (f.message.find("K11") != std::string::npos) {
+        EXPECT_EQ(f.landing_pod, "shop/other-0");
+        EXPECT_NE(f.message.find("HTTPRoute shop/to-other rule 0"),
+                  std::string::npos);
+        clusters.insert(f.from_cluster);
+      }
+    return clusters;
+  };
+  EXPECT_EQ(k11(true, false, false), std::set<std::string>{"east"});
+  EXPECT_EQ(k11(false, true, false), std::set<std::string>{"west"});
+  EXPECT_TRUE(k11(true, true, true).empty());
+}
+
 // K11 through a VirtualService at the waypoint (§16.2) to a DestinationRule
 // subset (§16.1): the solver's request is the one the rule matches (uri
 // exact /), it lands on the subset's pod (v2; v1 admits only wb), the
