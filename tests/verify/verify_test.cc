@@ -77,6 +77,16 @@ TEST(VerifyCasesTest, EachKnownCaseIsFlaggedAndItsTwinProved) {
 // that used to flag the route whatever the policies says nothing. A guard
 // on other's pods admitting only wb's identity denies that request, which
 // the solver then proves; the lint could not tell.
+// k11-route-across-waypoints' fix, for its cluster's resources: other's
+// pods admit only waypoint wb.
+const char* const kOtherGuard =
+    "      - apiVersion: security.istio.io/v1\n"
+    "        kind: AuthorizationPolicy\n"
+    "        metadata: {name: other-guard, namespace: shop}\n"
+    "        spec: {selector: {matchLabels: {app: other}}, action: ALLOW, "
+    "rules: [{from: [{source: {principals: "
+    "[cluster.local/ns/shop/sa/wb]}}]}]}\n";
+
 TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   const std::string file =
       "scenarios/verify/k11-route-across-waypoints/flagged.yaml";
@@ -110,15 +120,8 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   EXPECT_EQ(standard.count(f.req_method), 1u) << f.req_method;
   EXPECT_EQ(f.req_path.substr(0, 1), "/");
 
-  const std::string guard =
-      "      - apiVersion: security.istio.io/v1\n"
-      "        kind: AuthorizationPolicy\n"
-      "        metadata: {name: other-guard, namespace: shop}\n"
-      "        spec: {selector: {matchLabels: {app: other}}, action: ALLOW, "
-      "rules: [{from: [{source: {principals: "
-      "[cluster.local/ns/shop/sa/wb]}}]}]}\n";
   std::string guarded = text;
-  guarded.insert(guarded.find("traffic: []"), guard);
+  guarded.insert(guarded.find("traffic: []"), kOtherGuard);
   Diagnostics d;
   auto sc = LoadScenarioText(guarded, file,
                              "scenarios/verify/k11-route-across-waypoints", d);
@@ -146,19 +149,12 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsInEachClusterOfAMulticlusterMesh) {
   ASSERT_NE(begin, std::string::npos);
   ASSERT_NE(end, std::string::npos);
   ASSERT_TRUE(route != std::string::npos && route > begin && route < end);
-  const std::string guard =
-      "      - apiVersion: security.istio.io/v1\n"
-      "        kind: AuthorizationPolicy\n"
-      "        metadata: {name: other-guard, namespace: shop}\n"
-      "        spec: {selector: {matchLabels: {app: other}}, action: ALLOW, "
-      "rules: [{from: [{source: {principals: "
-      "[cluster.local/ns/shop/sa/wb]}}]}]}\n";
   // The cluster block named `name`, with or without the route and guard.
   auto block = [&](const std::string& name, bool with_route, bool guarded) {
     std::string b = with_route ? text.substr(begin, end - begin)
                                : text.substr(begin, route - begin);
     b.replace(b.find("name: east"), 10, "name: " + name);
-    return guarded ? b + guard : b;
+    return guarded ? b + kOtherGuard : b;
   };
   auto k11 = [&](bool east_route, bool west_route, bool guarded) {
     const std::string yaml =
