@@ -410,37 +410,54 @@ RouteChain Encoder::PlanChain(
       ch.aborted = ch.aborted || (a.first && coin);
       chosen = a.first && !coin;
     }
-    // §9: a share sent to a backend with no ready pod (in the proxy's
-    // cluster, or in the subset) fails there (NoHealthyUpstream); whether a
-    // request falls in that share is a free choice, one per backend.
-    size_t weighted = 0, empty = 0;
-    z3::expr empty_share = c_.bool_val(false);
+    // Each weighted backend's ready pods in the proxy's cluster: for a
+    // subset, those with its labels in the proxy's DestinationRule (§16.1);
+    // RoutesEncodable admits only subsets every proxy sees defined, and one
+    // that slipped through would have none (Envoy: no cluster).
+    struct Target {
+      const BackendRef* b;
+      const Service* t;
+      std::vector<size_t> pods;
+    };
+    std::vector<Target> targets;
     for (const BackendRef& b : a.rule->backends) {
       if (b.weight <= 0) continue;
-      const Service* t = BackendService(c, b);
-      ++weighted;
-      size_t reached = 0;
+      Target tg{&b, BackendService(c, b), {}};
       const Labels* subset = nullptr;
-      if (!b.subset.empty() && !Mutated(Mutation::kSubsetIgnored)) {
+      if (!b.subset.empty() &&
+          !Mutated(Mutation::kSubsetIgnored)) {  // wrong on purpose
         const DestinationRule* dr =
-            DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *t);
+            DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *tg.t);
         const DestinationRuleSubset* sub =
             dr ? dr->FindSubset(b.subset) : nullptr;
-        if (sub) subset = &sub->labels;
+        if (!sub) {
+          targets.push_back(std::move(tg));
+          continue;
+        }
+        subset = &sub->labels;
       }
-      for (size_t wi : c.service_endpoints[c.service_by_key.at(t->Key())])
-        reached += c.workloads[wi].ready &&
-                   (!subset || InSubset(*subset, c.workloads[wi]));
-      if (reached) continue;
+      for (size_t wi : c.service_endpoints[c.service_by_key.at(tg.t->Key())])
+        if (c.workloads[wi].ready &&
+            (!subset || InSubset(*subset, c.workloads[wi])))
+          tg.pods.push_back(wi);
+      targets.push_back(std::move(tg));
+    }
+    // §9: the share sent to a backend without such a pod fails there
+    // (NoHealthyUpstream); whether a request falls in it is a free choice,
+    // one per backend, and certain when every backend is empty.
+    size_t empty = 0;
+    z3::expr empty_share = c_.bool_val(false);
+    for (const Target& tg : targets) {
+      if (!tg.pods.empty()) continue;
       ++empty;
       empty_share =
           empty_share ||
           c_.bool_const(("empty!" + std::to_string(rp.chains.size()) + "!" +
                          std::to_string(e.route_rules.size()) + "!" +
-                         std::to_string(&b - a.rule->backends.data()))
+                         std::to_string(tg.b - a.rule->backends.data()))
                             .c_str());
     }
-    if (empty && empty == weighted) {
+    if (empty && empty == targets.size()) {
       ch.aborted = ch.aborted || chosen;
       continue;
     }
@@ -448,26 +465,10 @@ RouteChain Encoder::PlanChain(
       ch.aborted = ch.aborted || (chosen && empty_share);
       chosen = chosen && !empty_share;
     }
-    for (const BackendRef& b : a.rule->backends) {
-      if (b.weight <= 0) continue;
-      const Service* t = BackendService(c, b);
-      const Labels* subset = nullptr;
-      if (!b.subset.empty() &&
-          !Mutated(Mutation::kSubsetIgnored)) {  // wrong on purpose
-        // §16.1: the subset's labels, from the proxy's DestinationRule.
-        const DestinationRule* dr =
-            DestinationRuleFor(sc_.mesh, c, proxy_ns, nullptr, *t);
-        const DestinationRuleSubset* sub =
-            dr ? dr->FindSubset(b.subset) : nullptr;
-        // RoutesEncodable admits only subsets every proxy sees defined;
-        // should one slip through, it reaches no pod (Envoy: no cluster).
-        if (!sub) continue;
-        subset = &sub->labels;
-      }
-      const size_t ti = c.service_by_key.at(t->Key());
-      for (size_t wi : c.service_endpoints[ti]) {
-        if (!c.workloads[wi].ready) continue;
-        if (subset && !InSubset(*subset, c.workloads[wi])) continue;
+    for (const Target& tg : targets) {
+      const BackendRef& b = *tg.b;
+      const Service* t = tg.t;
+      for (size_t wi : tg.pods) {
         const size_t i = slot(wi);
         ch.routed_to[i] = ch.routed_to[i] || chosen;
         // A pod of both the addressed service and another backend is that
