@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
@@ -372,21 +373,29 @@ TEST_F(ReviewReportTest, LargeMeshRendersCollapsedInHeadlessChromium) {
 namespace meshsim {
 namespace {
 
+// Writes the report of `scenario` into a temporary folder and returns the
+// text of its file `name` (report.html, report.md, results.json) by name.
+std::map<std::string, std::string> ReportOf(const std::string& scenario) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("meshsim-report-card-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  std::ostringstream out, err;
+  RunCli({"report", scenario, "-o", dir.string()}, out, err);
+  std::map<std::string, std::string> files;
+  for (const char* name : {"report.html", "report.md", "results.json"})
+    files[name] = ReadFile(dir / name);
+  fs::remove_all(dir);
+  return files;
+}
+
 // An entry whose paths take different shapes gets one latency curve per
 // shape (issue 19): multicluster-waypoints' requests reach the local
 // cluster or cross the network; the two groups split the entry's delivered
 // requests exactly and the cross-network one is the slow mode.
 TEST(ReviewReportCardTest, LatencyIsSplitByPathShape) {
-  const fs::path dir = fs::temp_directory_path() / "meshsim-path-groups";
-  fs::remove_all(dir);
-  std::ostringstream out, err;
-  RunCli({"report", "scenarios/multicluster-waypoints/scenario.yaml", "-o",
-          dir.string()},
-         out, err);
-  const nlohmann::json j =
-      nlohmann::json::parse(ReadFile(dir / "results.json"));
-  const std::string html = ReadFile(dir / "report.html");
-  fs::remove_all(dir);
+  auto files = ReportOf("scenarios/multicluster-waypoints/scenario.yaml");
+  const nlohmann::json j = nlohmann::json::parse(files["results.json"]);
+  const std::string& html = files["report.html"];
   ASSERT_FALSE(j.at("traffic").empty());
   for (const nlohmann::json& t : j.at("traffic")) {
     const nlohmann::json& sim = t.at("simulation");
@@ -416,14 +425,9 @@ TEST(ReviewReportCardTest, LatencyIsSplitByPathShape) {
 // carries the guard policy to apply with the waypoint's real principal, and
 // whose example links to a finding row that exists.
 TEST(ReviewReportCardTest, FindingsOpenWithTheirRootCauses) {
-  const fs::path dir = fs::temp_directory_path() / "meshsim-root-causes";
-  fs::remove_all(dir);
-  std::ostringstream out, err;
-  RunCli({"report", "scenarios/bookinfo/scenario.yaml", "-o", dir.string()},
-         out, err);
-  const std::string html = ReadFile(dir / "report.html");
-  const std::string md = ReadFile(dir / "report.md");
-  fs::remove_all(dir);
+  auto files = ReportOf("scenarios/bookinfo/scenario.yaml");
+  const std::string& html = files["report.html"];
+  const std::string& md = files["report.md"];
   EXPECT_NE(html.find("20 findings from 1 root cause</h3>"), std::string::npos);
   EXPECT_NE(md.find("### 20 findings from 1 root cause"), std::string::npos);
   const size_t yaml = html.find("<pre class=\"yaml\">");
@@ -444,14 +448,8 @@ TEST(ReviewReportCardTest, FindingsOpenWithTheirRootCauses) {
 // The drawing cuts long names short; each is listed in full under it
 // (issue 19); a CDF's p50/p99 labels stay inside their plot.
 TEST(ReviewReportCardTest, ShortenedNamesAreListedAndLabelsStayInside) {
-  const fs::path dir = fs::temp_directory_path() / "meshsim-names";
-  fs::remove_all(dir);
-  std::ostringstream out, err;
-  RunCli({"report", "scenarios/multicluster-waypoints/scenario.yaml", "-o",
-          dir.string()},
-         out, err);
-  const std::string html = ReadFile(dir / "report.html");
-  fs::remove_all(dir);
+  const std::string html =
+      ReportOf("scenarios/multicluster-waypoints/scenario.yaml")["report.html"];
   const size_t names = html.find("<details class=\"names\">");
   ASSERT_NE(names, std::string::npos);
   EXPECT_NE(
@@ -467,14 +465,8 @@ TEST(ReviewReportCardTest, ShortenedNamesAreListedAndLabelsStayInside) {
 // be, how many were denied and by which policy (issue 19), not an empty
 // "no delivered requests" card; it has no shared-axis variant.
 TEST(ReviewReportCardTest, DeniedEntryShowsItsDenial) {
-  const fs::path dir = fs::temp_directory_path() / "meshsim-denied-card";
-  fs::remove_all(dir);
-  std::ostringstream out, err;
-  RunCli({"report", "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml",
-          "-o", dir.string()},
-         out, err);
-  const std::string html = ReadFile(dir / "report.html");
-  fs::remove_all(dir);
+  const std::string html = ReportOf(
+      "scenarios/bookinfo-l7-policy-by-selector/scenario.yaml")["report.html"];
   EXPECT_NE(html.find("class=\"axis\">denied by default/productpage-viewer<"),
             std::string::npos);
   EXPECT_TRUE(

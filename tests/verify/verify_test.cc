@@ -77,6 +77,13 @@ TEST(VerifyCasesTest, EachKnownCaseIsFlaggedAndItsTwinProved) {
 // that used to flag the route whatever the policies says nothing. A guard
 // on other's pods admitting only wb's identity denies that request, which
 // the solver then proves; the lint could not tell.
+// The text of `file` ("" when it cannot be read).
+std::string Slurp(const std::string& file) {
+  std::ifstream in(file);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
 // k11-route-across-waypoints' fix, for its cluster's resources: other's
 // pods admit only waypoint wb.
 const char* const kOtherGuard =
@@ -90,9 +97,7 @@ const char* const kOtherGuard =
 TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   const std::string file =
       "scenarios/verify/k11-route-across-waypoints/flagged.yaml";
-  std::ifstream in(file);
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string text = Slurp(file);
   ASSERT_FALSE(text.empty());
   auto k11 = [](const VerifyResult& r) {
     std::vector<const Finding*> out;
@@ -138,9 +143,7 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
 TEST(VerifyCasesTest, RouteAcrossWaypointsInEachClusterOfAMulticlusterMesh) {
   const std::string file =
       "scenarios/verify/k11-route-across-waypoints/flagged.yaml";
-  std::ifstream in(file);
-  const std::string text((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = Slurp(file);
   const size_t begin = text.find("  - name: east\n");
   const size_t end = text.find("traffic: []");
   const size_t route = text.find(
@@ -191,9 +194,7 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsInEachClusterOfAMulticlusterMesh) {
 TEST(VerifyCasesTest, VirtualServiceAtAWaypointIsInTheEncoding) {
   const std::string file =
       "scenarios/verify/k11-virtual-service-across-waypoints/flagged.yaml";
-  std::ifstream in(file);
-  const std::string text((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = Slurp(file);
   ASSERT_FALSE(text.empty());
   auto k11 = [&](const std::string& yaml) {
     Diagnostics d;
@@ -246,9 +247,7 @@ TEST(VerifyCasesTest, VirtualServiceAtAWaypointIsInTheEncoding) {
 // reviews runs at the Router and again at the waypoint: violated, naming it.
 TEST(VerifyCasesTest, DoubleL7CoversIstioGatewayVirtualServices) {
   const std::string dir = "scenarios/istio-gateway-ingress-use-waypoint";
-  std::ifstream in(dir + "/scenario.yaml");
-  const std::string text((std::istreambuf_iterator<char>(in)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = Slurp(dir + "/scenario.yaml");
   const std::string anchor =
       "      - ../istio-gateway-ingress/manifests/bookinfo-gateway.yaml\n";
   ASSERT_NE(text.find(anchor), std::string::npos);
@@ -310,9 +309,7 @@ TEST(VerifyCasesTest, RouteToTheAddressedServiceIsNotK11OnASharedPod) {
   for (const Finding& f : r.findings)
     EXPECT_FALSE(f.past_backend_waypoint) << f.message;
   // Without the deny, the /other rule is K11 on the same pod.
-  std::ifstream in("tests/data/verify/k11-shared-pod.yaml");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  std::string text = Slurp("tests/data/verify/k11-shared-pod.yaml");
   text = text.substr(0, text.find("      - apiVersion: security.istio.io/v1")) +
          "traffic: []\n";
   Diagnostics d;
