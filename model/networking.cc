@@ -1,21 +1,17 @@
 #include "model/networking.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "model/text.h"
 
 namespace meshsim {
 
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
-}
-
 // Host pattern matching as Istio's host.Name.Matches: "*" matches all,
 // "*.suffix" any name ending in ".suffix".
 bool HostMatches(const std::string& pattern, const std::string& host) {
-  const std::string p = Lower(pattern), h = Lower(host);
+  const std::string p = AsciiLower(pattern), h = AsciiLower(host);
   if (p == "*") return true;
   if (p.size() > 1 && p[0] == '*')
     return h.size() >= p.size() &&

@@ -16,6 +16,14 @@ namespace meshsim {
 // so input cannot carry it.
 inline constexpr char kOwnCommandLine = '\x1E';
 
+// `s` with ASCII letters in lower case (DNS names, header names: compared
+// without regard to case); other bytes, UTF-8 included, unchanged.
+inline std::string AsciiLower(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is not a
 // valid one (overlong forms and surrogates included).
 inline size_t Utf8SequenceLength(const std::string& s, size_t i) {

@@ -8,14 +8,11 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "model/text.h"
+
 namespace meshsim {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-  return s;
-}
 
 std::string PathOnly(const std::string& path) {
   return path.substr(0, path.find('?'));
@@ -82,7 +79,7 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
   if (!PathMatches(m, req.path)) return false;
   if (!m.method.empty() && m.method != req.method) return false;
   for (const auto& h : m.headers) {
-    const std::string name = Lower(h.name);
+    const std::string name = AsciiLower(h.name);
     if (name == "host" || name == ":authority") {
       if (!ValueMatches(h, host)) return false;
       continue;
@@ -105,8 +102,8 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
 }  // namespace
 
 bool HostnameMatches(const std::string& pattern, const std::string& host) {
-  const std::string h = Lower(host.substr(0, host.find(':')));
-  const std::string p = Lower(pattern);
+  const std::string h = AsciiLower(host.substr(0, host.find(':')));
+  const std::string p = AsciiLower(pattern);
   if (p.size() > 1 && p[0] == '*') {
     const std::string suffix = p.substr(1);
     return h.size() > suffix.size() &&

@@ -13,6 +13,7 @@
 #include "model/binding.h"  // ParseGoBool only
 #include "model/labels.h"
 #include "model/policy.h"  // IpInBlock, SpiffePrincipal, template operators only
+#include "model/text.h"
 #include "verify/mutation.h"
 
 namespace meshsim::verify {
@@ -289,9 +290,7 @@ z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
 // Host by its lower-case one (docs/verification.md#hosts).
 z3::expr AnyHost(z3::context& c, std::vector<std::string> ps,
                  const z3::expr& host) {
-  for (std::string& p : ps)
-    std::transform(p.begin(), p.end(), p.begin(),
-                   [](unsigned char ch) { return std::tolower(ch); });
+  for (std::string& p : ps) p = AsciiLower(p);
   return AnyPattern(c, ps, host, c.bool_val(true));
 }
 

@@ -7,6 +7,7 @@
 
 #include "model/binding.h"
 #include "model/networking.h"
+#include "model/text.h"
 #include "verify/mutation.h"
 
 namespace meshsim::verify {
@@ -245,9 +246,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
 // request stands for every spelling of its Host by its lower-case one
 // (docs/verification.md#hosts).
 z3::expr RouteEncoder::HostIs(const std::string& written) {
-  std::string pattern = written;
-  std::transform(pattern.begin(), pattern.end(), pattern.begin(),
-                 [](unsigned char ch) { return std::tolower(ch); });
+  const std::string pattern = AsciiLower(written);
   const z3::expr& host = e_.host;
   if (pattern.size() > 1 && pattern[0] == '*') {
     const std::string suffix = pattern.substr(1);
