@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/options.h"
-#include "model/io/files.h"
 #include "model/io/loader.h"
 #include "reports/line_guard.h"
 
@@ -33,6 +32,10 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
           " (community) and the Solo distribution; semantics: "
           "docs/semantics.md",
       "print meshsim's version and the Istio releases it models");
+  std::string sarif_root;
+  app.add_option("--sarif-root", sarif_root,
+                 "write SARIF and JUnit paths relative to DIR (default: the "
+                 "git top level, else the working folder)");
   std::vector<cli::Command> commands;
   cli::AddCommands(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -50,7 +53,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
         << "run 'meshsim --help' for usage\n";
     return 2;
   }
-  io::SetInputRoot(root);
+  commands::SetRoots(root, sarif_root);
   for (const cli::Command& c : commands)
     if (c.app->parsed()) {
       const cli::Streams io{out, err, process_exits_after,

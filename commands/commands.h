@@ -200,6 +200,11 @@ int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
 // not restart. Call first thing in main().
 void PreferHugePages(char** argv);
 
+// `--root` (the folder inputs are read below, io::SetInputRoot) and
+// `--sarif-root` (the folder SARIF and JUnit paths are relative to,
+// SetSarifRoot); "" for their defaults.
+void SetRoots(const std::string& input_root, const std::string& sarif_root);
+
 }  // namespace meshsim::commands
 
 #endif  // MESHSIM_COMMANDS_COMMANDS_H_

@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "commands/commands.h"
+#include "model/io/files.h"
 #include "model/io/loader.h"
+#include "reports/check_report.h"
 #include "reports/output_file.h"
 
 namespace meshsim::commands {
@@ -107,6 +109,11 @@ std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
     work.push_back(a);
   }
   return work;
+}
+
+void SetRoots(const std::string& input_root, const std::string& sarif_root) {
+  io::SetInputRoot(input_root);
+  SetSarifRoot(sarif_root);
 }
 
 }  // namespace meshsim::commands

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "reports/finding_json.h"
@@ -16,18 +17,45 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// A path as SARIF/GitHub want it: relative to the working directory (the
-// repository root in CI), with forward slashes.
+// --sarif-root as given ("" for the default), and the folder it names once
+// found (SarifRoot).
+std::string sarif_root_setting;
+std::optional<std::filesystem::path> sarif_root;
+
+// The folder SARIF and JUnit paths are relative to: --sarif-root, else the
+// git top level of the working directory (the nearest folder up with a
+// .git entry; read, not run), else the working directory.
+const std::filesystem::path& SarifRoot() {
+  namespace fs = std::filesystem;
+  if (sarif_root) return *sarif_root;
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  sarif_root = cwd;
+  if (!sarif_root_setting.empty()) {
+    sarif_root = fs::absolute(sarif_root_setting, ec).lexically_normal();
+    return *sarif_root;
+  }
+  for (fs::path d = cwd; !d.empty(); d = d.parent_path()) {
+    if (fs::exists(d / ".git", ec)) {
+      sarif_root = d;
+      break;
+    }
+    if (d == d.parent_path()) break;
+  }
+  return *sarif_root;
+}
+
+// A path as SARIF/GitHub want it: relative to the repository root
+// (SarifRoot), with forward slashes; a file outside it keeps its path.
 std::string RepoPath(const std::string& file) {
   namespace fs = std::filesystem;
   if (file.empty()) return file;
-  fs::path p(file);
   std::error_code ec;
-  if (p.is_absolute()) {
-    fs::path rel = fs::relative(p, fs::current_path(ec), ec);
-    if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) p = rel;
-  }
-  return p.lexically_normal().generic_string();
+  fs::path p = fs::absolute(file, ec).lexically_normal();
+  if (ec) return fs::path(file).lexically_normal().generic_string();
+  const fs::path rel = p.lexically_relative(SarifRoot());
+  if (!rel.empty() && rel.native().rfind("..", 0) != 0) p = rel;
+  return p.generic_string();
 }
 
 std::string Hex64(const std::string& s) {
@@ -94,6 +122,11 @@ Json Result(const std::string& rule, Severity severity,
 }
 
 }  // namespace
+
+void SetSarifRoot(const std::string& dir) {
+  sarif_root_setting = dir;
+  sarif_root.reset();
+}
 
 void WriteCheckText(const std::vector<ScenarioCheck>& checks,
                     std::ostream& out) {

@@ -33,6 +33,10 @@ struct SarifInput {
   std::vector<std::pair<std::string, LintResult>> lint;  // file, result
 };
 void WriteSarif(const SarifInput& in, std::ostream& out);
+// The folder SARIF, JUnit and annotation paths are written relative to
+// (`--sarif-root`); "" for the default, the git top level of the working
+// directory (else the working directory itself).
+void SetSarifRoot(const std::string& dir);
 
 // `::error file=…,line=…::` lines (at most `limit`, then one summary line)
 // and a Markdown summary for $GITHUB_STEP_SUMMARY.

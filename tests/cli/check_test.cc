@@ -252,6 +252,36 @@ TEST(CheckTest, SarifHasWhatSarif21AndGitHubRequire) {
   fs::remove(again);
 }
 
+// SARIF paths are relative to the repository root: by default the git top
+// level of the working directory (here the repository's), with
+// `--sarif-root DIR` that folder (issue 19), given before or after the
+// subcommand.
+TEST(CheckTest, SarifPathsAreRelativeToTheSarifRoot) {
+  auto uris = [](const std::vector<std::string>& args) {
+    const std::string sarif = TempPath("root.sarif");
+    std::vector<std::string> all = args;
+    all.insert(all.end(), {"--sarif", sarif});
+    Cli(all);
+    std::set<std::string> out;
+    const nlohmann::json j = nlohmann::json::parse(Slurp(sarif));
+    for (const auto& r : j["runs"][0]["results"])
+      out.insert(
+          r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+              .get<std::string>());
+    fs::remove(sarif);
+    return out;
+  };
+  const std::string file = "tests/data/check/failing.yaml";
+  EXPECT_EQ(uris({"check", file}), std::set<std::string>{file});
+  EXPECT_EQ(uris({"check", file, "--sarif-root", "tests/data"}),
+            std::set<std::string>{"check/failing.yaml"});
+  EXPECT_EQ(uris({"--sarif-root", "tests", "check", file}),
+            std::set<std::string>{"data/check/failing.yaml"});
+  // An absolute scenario path under the root is written relative to it.
+  EXPECT_EQ(uris({"check", fs::absolute(file).string()}),
+            std::set<std::string>{file});
+}
+
 TEST(CheckTest, GitHubAnnotationsAreCappedAtTenAndSummaryIsWritten) {
   // Eleven failing copies: ten annotations, then one summary line.
   const std::string dir = TempPath("many");
