@@ -27,10 +27,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
   // Every answer depends on meshsim's model of an Istio release: say which.
   app.set_version_flag(
       "--version",
-      std::string("meshsim ") + kMeshsimVersion + "\nmodels Istio 1.22 to " +
-          kNewestModelledVersion.ToString() +
-          " (community) and the Solo distribution; semantics: "
-          "docs/semantics.md",
+      std::string("meshsim ") + kMeshsimVersion + "\nmodels " +
+          ModelledReleases() + "; semantics: docs/semantics.md",
       "print meshsim's version and the Istio releases it models");
   std::string sarif_root;
   app.add_option("--sarif-root", sarif_root,

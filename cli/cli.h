@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "commands/version.h"
+#include "model/version.h"
 
 namespace meshsim {
 

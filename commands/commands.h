@@ -18,9 +18,9 @@
 #include "app/exit_code.h"
 #include "app/requests.h"
 #include "app/shard.h"
-#include "commands/version.h"
 #include "model/diagnostics.h"
 #include "model/scenario.h"
+#include "model/version.h"
 #include "verify/diff.h"
 #include "verify/verifier.h"
 

@@ -39,7 +39,9 @@ struct IstioVersion {
     return std::to_string(major) + "." + std::to_string(minor);
   }
 };
-// The newest release whose rules are modelled.
+// The releases whose rules are modelled: ambient with explicit
+// istio.io/use-waypoint binding starts at 1.22 (§2.5).
+inline constexpr IstioVersion kOldestModelledVersion{1, 22};
 inline constexpr IstioVersion kNewestModelledVersion{1, 31};
 
 enum class Distribution { kCommunity, kSolo };

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "model/version.h"
 #include "reports/finding_json.h"
 #include "reports/markup.h"
 
@@ -207,7 +208,12 @@ void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out,
       t << std::fixed << std::setprecision(3) << c.seconds;
       out << " time=\"" << t.str() << "\"";
     }
-    out << ">\n";
+    // Which meshsim, modelling which releases, gave these verdicts.
+    out << ">\n    <properties>\n"
+        << "      <property name=\"meshsim.version\" value=\""
+        << kMeshsimVersion << "\"/>\n"
+        << "      <property name=\"meshsim.models\" value=\""
+        << XmlEscape(ModelledReleases()) << "\"/>\n    </properties>\n";
     if (!c.error.empty()) {
       out << "    <testcase name=\"load scenario\" classname=\"" << suite
           << "\">\n      <error message=\"" << XmlEscape(c.error)
@@ -336,7 +342,9 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
   run["tool"] = {{"driver",
                   {{"name", "meshsim"},
                    {"informationUri", "https://github.com/meshsim/meshsim"},
-                   {"semanticVersion", "0.1.0"},
+                   {"version", kMeshsimVersion},
+                   {"semanticVersion", kMeshsimVersion},
+                   {"properties", {{"models", ModelledReleases()}}},
                    {"rules", rules}}}};
   run["columnKind"] = "unicodeCodePoints";
   run["results"] = results;

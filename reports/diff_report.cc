@@ -73,6 +73,7 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
                    const DiffResult& r, std::ostream& out,
                    const std::vector<Diagnostic>& warnings) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["old"] = old_name;
   root["new"] = new_name;
   root["result"] = Verdict(r);

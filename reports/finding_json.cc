@@ -1,5 +1,7 @@
 #include "reports/finding_json.h"
 
+#include "model/version.h"
+
 namespace meshsim {
 
 using Json = nlohmann::ordered_json;
@@ -17,6 +19,14 @@ Json PathHopsJson(const std::vector<Hop>& path) {
   Json hops = Json::array();
   for (const Hop& h : path) hops.push_back(HopJson(h));
   return {{"hops", hops}};
+}
+
+Json MeshsimJson() {
+  return {{"version", kMeshsimVersion},
+          {"istio",
+           {{"oldest", kOldestModelledVersion.ToString()},
+            {"newest", kNewestModelledVersion.ToString()}}},
+          {"distributions", {"community", "solo"}}};
 }
 
 Json LocationJson(const SourceLocation& l) {

@@ -30,6 +30,9 @@ nlohmann::ordered_json WarningsJson(const std::vector<Diagnostic>& warnings);
 nlohmann::ordered_json HopJson(const Hop& hop);
 // {hops: [...]}: a path as findings and diff sides show it.
 nlohmann::ordered_json PathHopsJson(const std::vector<Hop>& hops);
+// {version, istio: {oldest, newest}, distributions}: meshsim's version and the
+// releases it models, the first key of every JSON output (model/version.h).
+nlohmann::ordered_json MeshsimJson();
 // {file, line}, or null for an unknown location.
 nlohmann::ordered_json LocationJson(const SourceLocation& location);
 

@@ -25,6 +25,7 @@ void WriteLintText(const std::string& scenario, const LintResult& r,
 void WriteLintJson(const std::string& scenario, const LintResult& r,
                    std::ostream& out) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = scenario;
   root["findings"] = Json::array();
   for (const LintFinding& f : r.findings) {

@@ -33,6 +33,7 @@ void WritePathsJson(const PathsResult& result,
                     const std::vector<Diagnostic>& warnings,
                     std::ostream& out) {
   nlohmann::ordered_json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = result.scenario;
   root["traffic"] = nlohmann::ordered_json::array();
   for (const TrafficPaths& t : result.traffic) {

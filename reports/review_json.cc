@@ -178,6 +178,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   const Scenario& sc = in.scenario;
   Json root;
   root["schema"] = "meshsim.report/v2";
+  root["meshsim"] = MeshsimJson();
   Json js;
   js["name"] = sc.mesh.name;
   js["file"] = sc.file;

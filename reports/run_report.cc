@@ -114,6 +114,7 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
                   const std::vector<Diagnostic>& warnings) {
   const double T = SimSeconds(m);
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = scenario;
   root["seed"] = seed;
   root["simulated_seconds"] = Round(T, 6);
@@ -287,6 +288,7 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
 void WriteAnalyzeJson(const std::string& scenario, const AnalyticResult& a,
                       std::ostream& out) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = scenario;
   root["traffic"] = Json::array();
   for (size_t si = 0; si < a.entries.size(); ++si) {
@@ -480,6 +482,7 @@ void WriteReplicationsJson(const std::string& scenario,
                            const std::vector<Diagnostic>& diagnostics) {
   const int n = static_cast<int>(runs.size());
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = scenario;
   root["replications"] = n;
   root["seeds"] = seeds;
@@ -599,6 +602,7 @@ void WriteSweepText(const SweepResult& r, std::ostream& out) {
 
 void WriteSweepJson(const SweepResult& r, std::ostream& out) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = r.scenario;
   root["replications"] = r.replications;
   root["interval"] = {{"level", 0.95}, {"method", "student-t"}};
@@ -677,6 +681,7 @@ void WritePlanText(const PlanResult& r, std::ostream& out) {
 
 void WritePlanJson(const PlanResult& r, std::ostream& out) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = r.scenario;
   root["objective"] = r.objective;
   root["rate_multiplier"] = Round(r.rate_multiplier, 6);

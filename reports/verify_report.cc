@@ -14,6 +14,7 @@ void WriteVerifyJson(const std::string& scenario, const VerifyResult& r,
                      std::ostream& out,
                      const std::vector<Diagnostic>& warnings) {
   Json root;
+  root["meshsim"] = MeshsimJson();
   root["scenario"] = scenario;
   root["properties"] = Json::array();
   for (const PropertyResult& p : r.properties) {

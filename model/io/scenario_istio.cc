@@ -19,7 +19,7 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
   }
   v.major = mj;
   v.minor = mn;
-  if (!v.AtLeast(1, 22)) {
+  if (!v.AtLeast(kOldestModelledVersion.major, kOldestModelledVersion.minor)) {
     r.Error(n, what + " is " + *s +
                    ", but meshsim models ambient from 1.22 "
                    "(explicit istio.io/use-waypoint binding); releases up "

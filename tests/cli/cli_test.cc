@@ -140,6 +140,56 @@ TEST(ExitCodeTest, VersionNamesTheModelledIstioReleases) {
   EXPECT_NE(r.out.find("Istio 1.22 to 1.31"), std::string::npos) << r.out;
 }
 
+// Every output a reviewer or CI keeps names the meshsim that wrote it and the
+// releases it models: each JSON output's `meshsim` key, SARIF's driver,
+// JUnit's properties and the reports' footers.
+TEST(ExitCodeTest, EveryOutputNamesMeshsimsVersion) {
+  const std::string sc = "scenarios/bookinfo/scenario.yaml";
+  const std::string old_sc = "scenarios/diff/deny-removed/scenario.yaml";
+  const std::string new_sc = "scenarios/diff/deny-removed/new/scenario.yaml";
+  const std::vector<std::vector<std::string>> json_runs = {
+      {"paths", sc, "--format", "json"},
+      {"run", sc, "--format", "json"},
+      {"analyze", sc, "--format", "json"},
+      {"verify", sc, "--format", "json"},
+      {"lint", sc, "--format", "json"},
+      {"diff", old_sc, new_sc, "--format", "json"}};
+  for (const std::vector<std::string>& args : json_runs) {
+    cli_test::Outcome r = Cli(args);
+    ASSERT_LE(r.code, 1) << args[0] << ": " << r.err;
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.contains("meshsim")) << args[0];
+    EXPECT_EQ(j["meshsim"]["version"], kMeshsimVersion) << args[0];
+    EXPECT_EQ(j["meshsim"]["istio"]["oldest"], "1.22") << args[0];
+    EXPECT_EQ(j["meshsim"]["istio"]["newest"],
+              kNewestModelledVersion.ToString())
+        << args[0];
+  }
+  const fs::path dir = fs::temp_directory_path() / "meshsim-version-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string sarif = (dir / "check.sarif").string();
+  const std::string junit = (dir / "check.xml").string();
+  ASSERT_EQ(Cli({"check", sc, "--sarif", sarif, "--junit", junit}).code, 0);
+  const nlohmann::json s = nlohmann::json::parse(ReadFile(sarif));
+  const nlohmann::json& driver = s["runs"][0]["tool"]["driver"];
+  EXPECT_EQ(driver["semanticVersion"], kMeshsimVersion);
+  EXPECT_EQ(driver["properties"]["models"], ModelledReleases());
+  EXPECT_NE(ReadFile(junit).find(
+                std::string("<property name=\"meshsim.version\" value=\"") +
+                kMeshsimVersion + "\"/>"),
+            std::string::npos);
+  ASSERT_LE(Cli({"report", sc, "-o", (dir / "report").string()}).code, 1);
+  for (const char* f : {"report.md", "report.html"})
+    EXPECT_NE(ReadFile(dir / "report" / f).find(MeshsimVersionLine()),
+              std::string::npos)
+        << f;
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(
+                dir / "report" / "results.json"))["meshsim"]["version"],
+            kMeshsimVersion);
+  fs::remove_all(dir);
+}
+
 TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
   cli_test::Outcome r = Cli({"verify", "scenarios/bookinfo/scenario.yaml",
                              "--property", "waypoint-bypas"});
