@@ -457,8 +457,10 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Endpoint& ep = e.eps[i];
   const bool direct = Direct(cls.cluster, ep);
-  if (!Reaches(plan, cls, vc, ep)) return;
+  bool via_waypoint_only = false;
+  if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  if (via_waypoint_only) here = here && local;
   z3::expr no_waypoint_left = c_.bool_val(false);
   const std::vector<std::pair<const Gateway*, z3::expr>> first =
       FirstHopWaypoints(v, vc, cls, &no_waypoint_left);

@@ -12,7 +12,7 @@
 namespace meshsim::verify {
 
 bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
-                      const Endpoint& ep) const {
+                      const Endpoint& ep, bool* via_waypoint_only) const {
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
@@ -23,9 +23,13 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   if (cls.kind == ClientKind::kUncaptured) reach = same_cluster;  // kube-proxy
   if (cls.kind == ClientKind::kSidecar) reach = reach && same_network;
   if (!same_network && !plan.multi) reach = false;
-  if (!same_network && cls.kind == ClientKind::kIngress)
-    reach = reach && ver.AtLeast(1, 30) &&
-            sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false);
+  // §7.1: an ingress sends to other networks itself only from 1.30 with
+  // AMBIENT_ENABLE_MULTI_NETWORK_INGRESS; through the service waypoint
+  // (ingress-use-waypoint) the waypoint's own rule decides.
+  *via_waypoint_only =
+      reach && !same_network && cls.kind == ClientKind::kIngress &&
+      !(ver.AtLeast(1, 30) &&
+        sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false));
   // §15.2: a peered entry reaches its exporters' pods, and a taken-over
   // cluster.local Service the pods of the clusters it takes over (both
   // read from ApplyPeering's output); Envoy clients cross networks with
@@ -38,6 +42,7 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
     reach = (plan.peered ? PeerExports(vs, ep.cluster) : true) &&
             (direct || (plan.multi &&
                         (cls.kind == ClientKind::kAmbient || envoy_multi_)));
+    *via_waypoint_only = false;
   }
   return reach;
 }

@@ -975,25 +975,37 @@ std::string RandomMesh(uint32_t seed) {
 
 // Random meshes with seeds first..last (the run is split in two halves,
 // one test each, so that ctest runs them on two cores).
-void CompareRandomMeshes(uint32_t first, uint32_t last) {
+// The random meshes of seeds first..last compared; returns the number of
+// concrete requests compared.
+int CompareMeshSeeds(uint32_t first, uint32_t last) {
   int total = 0;
-  const uint32_t meshes = last + 1 - first;
   for (uint32_t seed = first; seed <= last; ++seed) {
     std::string text = RandomMesh(seed);
     Diagnostics d;
     auto sc = LoadScenarioText(text, "random-" + std::to_string(seed) + ".yaml",
                                ".", d);
-    ASSERT_TRUE(sc && !d.HasErrors()) << text;
+    if (!sc || d.HasErrors()) {
+      ADD_FAILURE() << "random mesh does not load:\n" << text;
+      return total;
+    }
     const int before = ::testing::Test::HasFailure() ? 1 : 0;
     // Every request shape in every mesh, rotating over the source classes
     // (kShapes).
     total += CompareAll(*sc, "random mesh seed " + std::to_string(seed),
                         nullptr, "GET", "/", static_cast<int>(seed % 3));
     if (!before && ::testing::Test::HasFailure()) {
-      ADD_FAILURE() << "first failing mesh:\n" << text;
+      ADD_FAILURE() << "first failing mesh (MESHSIM_DIFF_SEED=" << seed
+                    << " compares it alone):\n"
+                    << text;
       break;
     }
   }
+  return total;
+}
+
+void CompareRandomMeshes(uint32_t first, uint32_t last) {
+  const uint32_t meshes = last + 1 - first;
+  const int total = CompareMeshSeeds(first, last);
   EXPECT_GT(total, static_cast<int>(meshes) * 10);
   // Routed services are among those compared (about one mesh in four).
   EXPECT_GT(g_routed_compared, static_cast<int>(meshes) / 10);
@@ -1023,7 +1035,15 @@ uint32_t RandomMeshCount() {
   return env ? static_cast<uint32_t>(std::atoi(env)) : 400;
 }
 
+// MESHSIM_DIFF_SEED=N: the random mesh of seed N alone, to debug a mismatch
+// the full run reported.
 TEST(DifferentialTest, RandomMeshes) {
+  if (const char* one = std::getenv("MESHSIM_DIFF_SEED")) {
+    const uint32_t seed = static_cast<uint32_t>(std::atoi(one));
+    CompareMeshSeeds(seed, seed);
+    PrintCompared(("random mesh " + std::to_string(seed)).c_str());
+    return;
+  }
   CompareRandomMeshes(1, RandomMeshCount() / 2);
 }
 

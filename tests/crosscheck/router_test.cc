@@ -131,5 +131,73 @@ TEST(RouterTest, AVirtualServiceNotBoundToTheGatewayGivesTheRouterNoPath) {
   EXPECT_TRUE(router) << "the Router is a source class, reaching nothing";
 }
 
+// A global cart in clusters east (net-east) and west (net-west), with an
+// east-west gateway in net-east only, reached through east's Router. With
+// ingress-use-waypoint the Router sends to east's waypoint, which routes to
+// net-west itself and fails there (no gateway serves it, §7.2); without,
+// the Router alone does not cross networks (no
+// AMBIENT_ENABLE_MULTI_NETWORK_INGRESS, §7.1) and reaches east's pod only.
+// The encoding used to apply the Router's rule behind the waypoint too.
+Scenario TwoNetworkRouter(bool opt_in) {
+  const testing::KV ns_labels =
+      opt_in ? testing::KV{{Ambient(), "ambient"},
+                           {"istio.io/ingress-use-waypoint", "true"}}
+             : testing::KV{{Ambient(), "ambient"}};
+  const testing::KV svc_labels = {{"istio.io/use-waypoint", "waypoint"},
+                                  {"istio.io/global", "true"}};
+  testing::World w =
+      testing::ShopWorld(ns_labels, svc_labels, {},
+                         "{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::EastWest("net-east"));
+  w.Cluster("west", "net-west", 2);
+  w.Add("west", testing::Ns("shop", ns_labels));
+  w.Add("west", testing::Waypoint("shop", "waypoint"));
+  w.Add("west", testing::Deploy("shop", "cart"));
+  w.Add("west", testing::Svc("shop", "cart", 80, svc_labels));
+  testing::AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n"
+        "  - port: {number: 80, name: http, protocol: HTTP}\n"
+        "    hosts: [\"*\"]\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
+        "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  return WithEntry(w);
+}
+
+TEST(RouterTest, BehindTheWaypointTheWaypointCrossesNetworksNotTheRouter) {
+  for (const bool opt_in : {true, false}) {
+    SCOPED_TRACE(opt_in ? "ingress-use-waypoint" : "no opt-in");
+    const Scenario sc = TwoNetworkRouter(opt_in);
+    ASSERT_EQ(sc.mesh.clusters.size(), 2u);
+    std::set<std::pair<int, Outcome>> want;
+    bool failed_at_net_west = false;
+    for (const Path& p : testing::PathsOf(sc, "in")) {
+      want.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+      failed_at_net_west |=
+          p.outcome == Outcome::kFailed &&
+          p.reason.find("no east-west gateway serves network net-west") !=
+              std::string::npos;
+    }
+    EXPECT_EQ(failed_at_net_west, opt_in);
+    OutcomeOracle oracle(sc);
+    bool asked = false;
+    for (const SourceClass& src : SourceClasses(sc)) {
+      if (!src.router) continue;
+      const EncodedOutcomes got =
+          oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a");
+      ASSERT_FALSE(got.unknown);
+      EXPECT_EQ(got.outcomes, want);
+      asked = true;
+    }
+    EXPECT_TRUE(asked) << "no Router source class";
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
