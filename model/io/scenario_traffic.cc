@@ -433,10 +433,19 @@ const Cluster* ResolveSource(const RawTrafficEntry& raw, const Mesh& mesh,
   std::vector<std::string> names;
   for (const Workload& w : c->workloads)
     if (w.ns == s.ns) names.push_back(w.owner);
+  // `workload: ns/name` is the shape of to.pod, not of from.
+  const size_t slash = s.workload.find('/');
+  std::string hint = DidYouMean(s.workload, names);
+  if (slash != std::string::npos &&
+      !c->WorkloadsOf(s.workload.substr(0, slash), s.workload.substr(slash + 1))
+           .empty())
+    hint = " (did you mean 'namespace: " + s.workload.substr(0, slash) +
+           ", workload: " + s.workload.substr(slash + 1) +
+           "'? from names its namespace on its own)";
   diags.Error(raw.from_workload_loc, tw + ": from.workload '" + s.workload +
                                          "' is not a workload in namespace " +
                                          s.ns + " of cluster " + c->name +
-                                         DidYouMean(s.workload, names));
+                                         hint);
   return nullptr;
 }
 
