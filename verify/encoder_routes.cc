@@ -563,17 +563,16 @@ void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
                            size_t k, const Encoded& e, z3::expr& reach,
                            z3::expr& refused) {
   const SourceClass& cls = classes()[k];
-  if (cls.router) {
-    // §16.3: the VirtualService chain of an Istio Gateway is not stated;
-    // every request of a way in IngressReaches found may take it.
-    reach = c_.bool_val(true);
-    refused = c_.bool_val(false);
-    return;
-  }
   const Cluster& c = sc_.mesh.clusters[cls.cluster];
   RouteEncoder re(c_, e, sc_.mesh);
-  const std::optional<std::vector<RouteArm>> chain =
-      re.GatewayChain(c, cls.gateway);
+  std::optional<std::vector<RouteArm>> chain;
+  if (cls.router) {
+    // §16.3: the VirtualServices bound to the Router's Istio Gateways.
+    const Workload* pod = c.FindWorkload(cls.workload);
+    if (pod) chain = re.RouterChain(c, *pod);
+  } else {
+    chain = re.GatewayChain(c, cls.gateway);
+  }
   if (!chain) {
     reach = c_.bool_val(!refused_fallback);
     refused = c_.bool_val(refused_fallback);
@@ -586,16 +585,24 @@ void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
     for (const HttpFilter& f : arm.rule->filters)
       redirect = redirect || f.type == "RequestRedirect";
     if (redirect) continue;  // answered by the ingress itself
+    const HttpRoute& r = *arm.route;
     for (const BackendRef& b : arm.rule->backends) {
       if (b.weight <= 0) continue;
-      const bool named = ((b.kind == "Service" || b.kind == "ServiceEntry") &&
-                          b.ns + "/" + b.name == key) ||
-                         (b.kind == "Hostname" && s &&
-                          std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
-                              s->hosts.end());
+      bool named = (b.kind == "Service" || b.kind == "ServiceEntry") &&
+                   b.ns + "/" + b.name == key;
+      if (b.kind == "Hostname" && s) {
+        // A VirtualService destination: a host, short names in the route's
+        // namespace (§16.2); an HTTPRoute's Hostname backend as written.
+        if (r.IsVirtualService()) {
+          const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+          named = !idx.empty() && &c.services[idx.front()] == s;
+        } else {
+          named = std::find(s->hosts.begin(), s->hosts.end(), b.name) !=
+                  s->hosts.end();
+        }
+      }
       if (!named) continue;
       // §9: into another namespace only with a ReferenceGrant there.
-      const HttpRoute& r = *arm.route;
       if (b.kind == "Hostname" || b.ns == r.ns ||
           c.ReferenceGranted(r.kind, r.ns, b.kind, b.ns, b.name))
         reach = reach || arm.first;
@@ -603,6 +610,8 @@ void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
         refused = refused || arm.first;
     }
   }
+  // A Router's TCP connections are not stated (its chain reads HTTP).
+  if (cls.router) reach = reach || !e.http;
   refused = refused && !reach;
 }
 

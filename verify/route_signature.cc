@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <vector>
 
@@ -237,6 +238,72 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
     earlier = earlier || m;
   }
+  return arms;
+}
+
+std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
+    const Cluster& cluster, const Workload& pod) {
+  const std::vector<const IstioGateway*> gateways =
+      IstioGatewaysForPod(cluster, pod);
+  std::set<std::string> hosts;
+  for (const HttpRoute& r : cluster.routes) {
+    if (!r.IsVirtualService()) continue;
+    bool bound = false;
+    for (const IstioGateway* g : gateways)
+      bound |= std::find(r.gateways.begin(), r.gateways.end(), g->Key()) !=
+               r.gateways.end();
+    if (!bound) continue;
+    if (!r.tcp_rules.empty()) return std::nullopt;
+    for (const std::string& h : r.hostnames) {
+      if (h.find('*') != std::string::npos) return std::nullopt;
+      hosts.insert(h);
+    }
+    for (const HttpRouteRule& rule : r.rules)
+      for (const HttpMatch& m : rule.matches)
+        if (!MatchEncodable(m)) return std::nullopt;
+  }
+  std::set<int> ports;
+  for (const IstioGateway* g : gateways)
+    for (const IstioServer& srv : g->servers)
+      ports.insert(IstioServerListenPort(cluster, pod, srv.port));
+  std::vector<RouteArm> arms;
+  for (const int listen : ports)
+    for (const std::string& host : hosts) {
+      // The servers listening there, each binding the VirtualServices of
+      // the Host it admits; one list, oldest first.
+      std::vector<const HttpRoute*> routes;
+      for (const IstioGateway* g : gateways)
+        for (const IstioServer& srv : g->servers) {
+          if (IstioServerListenPort(cluster, pod, srv.port) != listen) continue;
+          for (const HttpRoute* r :
+               VirtualServicesAtIstioGateway(cluster, *g, srv, host))
+            if (std::find(routes.begin(), routes.end(), r) == routes.end())
+              routes.push_back(r);
+        }
+      std::stable_sort(routes.begin(), routes.end(),
+                       [](const HttpRoute* a, const HttpRoute* b) {
+                         return std::make_pair(a->creation_timestamp,
+                                               a->Key()) <
+                                std::make_pair(b->creation_timestamp, b->Key());
+                       });
+      const z3::expr on = e_.http && HostIs(host);
+      z3::expr earlier = c_.bool_val(false);
+      for (const HttpRoute* r : routes)
+        for (const HttpRouteRule& rule : r->rules) {
+          z3::expr any = c_.bool_val(rule.matches.empty());
+          for (const HttpMatch& m : rule.matches) {
+            bool fixed = !m.port || m.port == listen;
+            if (m.source_labels)
+              for (const auto& [k, v] : *m.source_labels) {
+                const auto it = pod.labels.find(k);
+                fixed = fixed && it != pod.labels.end() && it->second == v;
+              }
+            any = any || (c_.bool_val(fixed) && Matches(m));
+          }
+          arms.push_back({on && any && !earlier, r, &rule});
+          earlier = earlier || any;
+        }
+    }
   return arms;
 }
 

@@ -67,6 +67,18 @@ class RouteEncoder {
   // the request unconstrained.
   std::optional<std::vector<RouteArm>> GatewayChain(const Cluster& cluster,
                                                     const std::string& gw_key);
+  // §16.3: what Istio Gateway Router `pod` routes, stated on its own: for
+  // each port its servers listen on (the outside client picks one) and each
+  // Host a VirtualService bound to its gateways names, that Host's
+  // VirtualServices merged by age, rule by rule, first match (sourceLabels
+  // against the Router's own labels, a match's port against the listen
+  // port), each arm under `e.host == host` (lower-cased). nullopt when a
+  // bound VirtualService names a wildcard host, has tcp/tls rules or a
+  // match the chain does not state: the caller then leaves the request
+  // unconstrained. Which VirtualServices a server binds is
+  // model/networking.h's VirtualServicesAtIstioGateway, shared.
+  std::optional<std::vector<RouteArm>> RouterChain(const Cluster& cluster,
+                                                   const Workload& pod);
 
  private:
   z3::expr HostIs(const std::string& pattern);

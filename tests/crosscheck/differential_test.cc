@@ -254,6 +254,14 @@ int CompareRouter(const Scenario& sc, const SourceClass& src,
               sc, src, oracle, t, svc, port,
               label + ": from Router " + src.gateway + " through " + g->Key(),
               mismatches);
+          // And one its rule may not take: the Router's chain (404 when no
+          // rule matches) is stated in the encoding too.
+          t.http->path = "/zz-unrouted";
+          ++compared;
+          CompareIngressRequest(
+              sc, src, oracle, t, svc, port,
+              label + ": from Router " + src.gateway + " through " + g->Key(),
+              mismatches);
         }
       }
   return compared;

@@ -131,6 +131,42 @@ TEST(RouterTest, AVirtualServiceNotBoundToTheGatewayGivesTheRouterNoPath) {
   EXPECT_TRUE(router) << "the Router is a source class, reaching nothing";
 }
 
+// The Router's VirtualService chain is in the encoding: a request no rule
+// takes (GET / against prefix /shop/) ends at the Router with a 404 in the
+// simulator and reaches no pod in the encoding; GET /shop/a reaches cart in
+// both. Before, the encoding let every request of the Router reach it.
+TEST(RouterTest, ARequestNoRuleTakesReachesNothingInBothEngines) {
+  const Scenario sc = RouterWorld(false).Load();
+  OutcomeOracle oracle(sc);
+  bool asked = false;
+  for (const SourceClass& src : SourceClasses(sc)) {
+    if (!src.router) continue;
+    EXPECT_TRUE(oracle
+                    .Outcomes(src, "shop/cart", "", 80, "GET", "/", nullptr,
+                              "shop.example.com")
+                    .outcomes.empty());
+    EXPECT_TRUE(oracle
+                    .Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a",
+                              nullptr, "other.example.com")
+                    .outcomes.empty());
+    const EncodedOutcomes taken =
+        oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a", nullptr,
+                        "shop.example.com");
+    EXPECT_EQ(taken.outcomes,
+              (std::set<std::pair<int, Outcome>>{{0, Outcome::kDelivered}}));
+    asked = true;
+  }
+  EXPECT_TRUE(asked);
+  testing::World w = RouterWorld(false);
+  w.Traffic("root", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}", "{method: GET, path: /}");
+  const Scenario with = w.Load();
+  for (const Path& p : testing::PathsOf(with, "root")) {
+    EXPECT_EQ(p.outcome, Outcome::kFailed);
+    EXPECT_NE(p.reason.find("404"), std::string::npos) << p.reason;
+  }
+}
+
 // A global cart in clusters east (net-east) and west (net-west), with an
 // east-west gateway in net-east only, reached through east's Router. With
 // ingress-use-waypoint the Router sends to east's waypoint, which routes to
