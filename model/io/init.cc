@@ -41,6 +41,9 @@ struct ClusterFacts {
   std::map<std::string, std::string> flags;
   std::vector<ServiceInfo> services;
   std::vector<WorkloadInfo> workloads;
+  // East-west gateways (§7.1): "ns/name" and the network label they carry
+  // ("" = the cluster's network).
+  std::vector<std::pair<std::string, std::string>> east_west;
   size_t objects = 0;
 };
 
@@ -100,6 +103,14 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
     if (n.region.empty())
       n.region = Label(obj, "failure-domain.beta.kubernetes.io/region");
     if (!name.empty()) f.nodes.push_back(n);
+  } else if (kind == "Gateway" &&
+             obj["apiVersion"].Scalar().rfind("gateway.networking.k8s.io/",
+                                              0) == 0 &&
+             (obj["spec"]["gatewayClassName"].Scalar() == "istio-east-west" ||
+              obj["spec"]["gatewayClassName"].Scalar() == "istio-eastwest")) {
+    // §7.1: class istio-east-west (Solo: istio-eastwest).
+    f.east_west.push_back(
+        {ns + "/" + name, Label(obj, "topology.istio.io/network")});
   } else if (kind == "Namespace" && name == "istio-system") {
     f.network = Label(obj, "topology.istio.io/network");
   } else if (kind == "Deployment" && ns == "istio-system" &&
@@ -135,6 +146,7 @@ std::string SuggestedTraffic(const std::vector<InitCluster>& clusters,
                              const std::vector<ClusterFacts>& facts) {
   std::ostringstream s;
   int written = 0;
+  std::set<std::string> names;
   for (size_t i = 0; i < clusters.size() && written < 5; ++i) {
     const ClusterFacts& f = facts[i];
     for (const ServiceInfo& svc : f.services) {
@@ -153,7 +165,14 @@ std::string SuggestedTraffic(const std::vector<InitCluster>& clusters,
           client = &w;
       }
       if (!client) continue;
-      s << "#   - name: " << client->name << "-to-" << svc.name << "\n"
+      // Names are unique across clusters: the cluster's name is added to
+      // one that another cluster's entry took.
+      std::string name = client->name + "-to-" + svc.name;
+      if (!names.insert(name).second) {
+        name += "-" + clusters[i].name;
+        names.insert(name);
+      }
+      s << "#   - name: " << name << "\n"
         << "#     from: {cluster: " << clusters[i].name
         << ", namespace: " << client->ns << ", workload: " << client->name
         << "}\n"
@@ -232,6 +251,63 @@ std::string Quote(const std::string& s) {
     out += ch;
   }
   return out + "\"";
+}
+
+// §7.1, §7.2: with more than one network, each network needs an east-west
+// gateway for requests from the others to reach its pods. Says which serve
+// which network and which network has none (a warning: those requests
+// fail), as comments above the traffic.
+std::string EastWestComment(const std::vector<InitCluster>& clusters,
+                            const std::vector<ClusterFacts>& facts,
+                            const std::map<std::string, std::string>& flags,
+                            Diagnostics& diags) {
+  std::map<std::string, std::vector<std::string>> clusters_of, gateways_of;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const std::string net =
+        facts[i].network.empty() ? clusters[i].name : facts[i].network;
+    clusters_of[net].push_back(clusters[i].name);
+    for (const auto& [gw, label] : facts[i].east_west)
+      gateways_of[label.empty() ? net : label].push_back(gw + " in cluster " +
+                                                         clusters[i].name);
+  }
+  if (clusters_of.size() < 2) return "";
+  std::ostringstream s;
+  s << "# Networks and their east-west gateways (docs/scenario-format.md,\n"
+       "# \"East-west gateways\"):\n";
+  for (const auto& [net, members] : clusters_of) {
+    std::string who;
+    for (const std::string& m : members) who += (who.empty() ? "" : ", ") + m;
+    const auto it = gateways_of.find(net);
+    if (it != gateways_of.end()) {
+      std::string gws;
+      for (const std::string& g : it->second)
+        gws += (gws.empty() ? "" : ", ") + g;
+      s << "#   network " << net << " (" << who << "): " << gws << "\n";
+      continue;
+    }
+    s << "#   network " << net << " (" << who
+      << "): NO east-west gateway; requests from other networks to its pods "
+         "fail (§7.2)\n";
+    diags.Warning(SourceLocation{clusters.front().dump, 0, 0},
+                  "network " + net + " (cluster " + who +
+                      ") has no east-west gateway: requests from other "
+                      "networks to its pods will fail (§7.2). Declare a "
+                      "Gateway of class istio-east-west in istio-system with "
+                      "label topology.istio.io/network: " +
+                      net +
+                      " and listener mesh/15008/HBONE, or add it to the dump "
+                      "(docs/scenario-format.md)");
+  }
+  const auto flag = flags.find("AMBIENT_ENABLE_MULTI_NETWORK");
+  if (flag == flags.end() || flag->second != "true") {
+    s << "#   istiod's AMBIENT_ENABLE_MULTI_NETWORK is not true: ambient does "
+         "not route across networks\n";
+    diags.Note(SourceLocation{clusters.front().dump, 0, 0},
+               "the clusters are on " + std::to_string(clusters_of.size()) +
+                   " networks, but istiod's AMBIENT_ENABLE_MULTI_NETWORK is "
+                   "not true: ambient does not route across networks (§7.1)");
+  }
+  return s.str();
 }
 
 }  // namespace
@@ -342,6 +418,7 @@ std::optional<std::string> InitScenario(
                      "(a .git above both) or with --root (docs/security.md)");
     s << "    manifests: [" << Quote(rel) << "]\n";
   }
+  s << EastWestComment(clusters, facts, flags, diags);
   s << "traffic: []\n";
   const std::string suggested = SuggestedTraffic(clusters, facts);
   if (!suggested.empty())

@@ -2,8 +2,10 @@
 // from kubectl dumps that loads as it is written.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -71,6 +73,131 @@ TEST(InitTest, TwoClustersFromAFileAndAFolder) {
             std::string::npos)
       << text.str();
   EXPECT_NE(text.str().find("manifests: [\"dumps/west/\"]"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// `kubectl get ... -o yaml` of a cluster rebuilt from a bundled scenario's
+// manifests: one `kind: List` whose items are its objects, its Nodes and an
+// istiod Deployment (release 1.31, AMBIENT_ENABLE_MULTI_NETWORK=true).
+// `drop`: a line whose object is left out (e.g. the east-west gateway's
+// name).
+std::string KubectlList(const fs::path& manifests,
+                        const std::vector<std::string>& nodes,
+                        const std::string& drop = "") {
+  std::vector<std::string> docs;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(manifests))
+    files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    std::ifstream in(f);
+    std::string line, doc;
+    while (std::getline(in, line)) {
+      if (line == "---") {
+        docs.push_back(doc);
+        doc.clear();
+        continue;
+      }
+      if (!line.empty() && line[0] != '#') doc += line + "\n";
+    }
+    docs.push_back(doc);
+  }
+  for (const std::string& n : nodes)
+    docs.push_back("apiVersion: v1\nkind: Node\nmetadata:\n  name: " + n +
+                   "\n  labels:\n    topology.kubernetes.io/zone: " + n +
+                   "-zone\n");
+  docs.push_back(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n"
+      "  namespace: istio-system\nspec:\n  selector:\n    matchLabels:\n"
+      "      app: istiod\n  template:\n    metadata:\n      labels:\n"
+      "        app: istiod\n    spec:\n"
+      "      containers:\n      - name: discovery\n"
+      "        image: docker.io/istio/pilot:1.31.0\n        env:\n"
+      "        - {name: AMBIENT_ENABLE_MULTI_NETWORK, value: \"true\"}\n");
+  std::string out = "apiVersion: v1\nkind: List\nitems:\n";
+  for (const std::string& d : docs) {
+    if (d.find_first_not_of(" \n") == std::string::npos) continue;
+    if (!drop.empty() && d.find(drop) != std::string::npos) continue;
+    std::istringstream in(d);
+    std::string line;
+    bool first = true;
+    while (std::getline(in, line)) {
+      out += (first ? "- " : "  ") + line + "\n";
+      first = false;
+    }
+  }
+  return out;
+}
+
+// From dumps of scenarios/multicluster-waypoints' two clusters: networks,
+// nodes, release and flag, both east-west gateways named, and suggested
+// traffic with names unique across the clusters, so the getting-started
+// `sed` (every suggestion uncommented) gives a scenario `paths` runs.
+// Without east's east-west gateway, init warns that net-east has none.
+TEST(InitTest, FromKubectlListsOfABundledMulticlusterScenario) {
+  const fs::path dir = Workspace("bundled");
+  const fs::path m = "scenarios/multicluster-waypoints/manifests";
+  for (const bool with_gateway : {true, false}) {
+    SCOPED_TRACE(with_gateway ? "both gateways" : "east's gateway dropped");
+    std::ofstream(dir / "east.yaml")
+        << KubectlList(m / "east", {"east-node-a", "east-node-b"},
+                       with_gateway ? "" : "gatewayClassName: istio-east-west");
+    std::ofstream(dir / "west.yaml")
+        << KubectlList(m / "west", {"west-node-a", "west-node-b"});
+    const std::string out = (dir / "scenario.yaml").string();
+    cli_test::Outcome r =
+        Cli({"init", "--cluster", "east=" + (dir / "east.yaml").string(),
+             "--cluster", "west=" + (dir / "west.yaml").string(), "-o", out,
+             "--force"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (with_gateway) {
+      EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+      EXPECT_NE(text.str().find("#   network net-east (east): "
+                                "istio-system/istio-eastwestgateway in "
+                                "cluster east"),
+                std::string::npos)
+          << text.str();
+    } else {
+      EXPECT_NE(r.err.find("warning: network net-east (cluster east) has no "
+                           "east-west gateway"),
+                std::string::npos)
+          << r.err;
+      EXPECT_NE(text.str().find("#   network net-east (east): NO east-west "
+                                "gateway"),
+                std::string::npos)
+          << text.str();
+    }
+    // Every suggestion uncommented, as docs/getting-started.md does.
+    std::string scenario, line;
+    bool suggested = false;
+    std::istringstream lines(text.str());
+    while (std::getline(lines, line)) {
+      if (line == "traffic: []") continue;
+      suggested = suggested || line.rfind("# traffic:", 0) == 0;
+      if (suggested && line.rfind("# ", 0) == 0) line = line.substr(2);
+      scenario += line + "\n";
+    }
+    std::ofstream(out) << scenario;
+    Diagnostics diags;
+    std::optional<Scenario> sc = LoadScenarioFile(out, diags);
+    std::ostringstream msgs;
+    diags.Print(msgs);
+    ASSERT_TRUE(sc && !diags.HasErrors()) << msgs.str() << scenario;
+    ASSERT_EQ(sc->mesh.clusters.size(), 2u);
+    EXPECT_EQ(sc->mesh.clusters[1].network, "net-west");
+    EXPECT_EQ(sc->mesh.clusters[0].nodes.size(), 2u);
+    EXPECT_EQ(sc->mesh.istio.version.ToString(), "1.31");
+    EXPECT_TRUE(sc->mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", false));
+    ASSERT_GE(sc->traffic.size(), 2u);
+    std::set<std::string> clusters;
+    for (const TrafficEntry& t : sc->traffic) clusters.insert(t.from.cluster);
+    EXPECT_EQ(clusters.size(), 2u);
+    cli_test::Outcome paths = Cli({"paths", out});
+    EXPECT_EQ(paths.code, 0) << paths.err;
+  }
   fs::remove_all(dir);
 }
 
