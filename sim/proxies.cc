@@ -84,7 +84,9 @@ void Builder::ToEastWest(Vertex from, const State& base, int svc_cluster,
                         mesh_.clusters[base.cluster].network + " (§15.2)"
                   : "no east-west gateway serves network " + network +
                         ": cross-network traffic is never sent without one "
-                        "(§7.2)",
+                        "(§7.2); declare a Gateway of class istio-east-west "
+                        "in istio-system labelled topology.istio.io/network=" +
+                        network + " (docs/scenario-format.md)",
          why, share);
     return;
   }

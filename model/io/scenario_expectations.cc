@@ -10,8 +10,11 @@ namespace meshsim::io {
 namespace {
 
 // traffic: the name of a traffic entry.
+// An entry that failed to resolve was reported there: no second error.
 bool KnownTraffic(Reader& r, const yaml::Node& e, const std::string& what,
-                  const Expectation& x, const Scenario& sc) {
+                  const Expectation& x, const Scenario& sc,
+                  const std::set<std::string>& unresolved) {
+  if (unresolved.count(x.traffic)) return false;
   std::vector<std::string> names;
   for (const TrafficEntry& t : sc.traffic) {
     if (t.name == x.traffic) return true;
@@ -157,9 +160,9 @@ std::string DefaultName(const Expectation& x) {
 
 // One entry of `expect:`; nullopt (with an error) when it is malformed or
 // names no traffic entry.
-std::optional<Expectation> ReadExpectation(Reader& r, const yaml::Node& e,
-                                           const std::string& what,
-                                           const Scenario& sc) {
+std::optional<Expectation> ReadExpectation(
+    Reader& r, const yaml::Node& e, const std::string& what, const Scenario& sc,
+    const std::set<std::string>& unresolved) {
   static const std::set<std::string> kKeys = {
       "name",     "traffic",    "via",          "outcome", "denied_by",
       "lands_on", "latency_ms", "failed_share", "verify",  "no_findings",
@@ -184,7 +187,7 @@ std::optional<Expectation> ReadExpectation(Reader& r, const yaml::Node& e,
                    "'traffic: <entry name>'");
     return std::nullopt;
   }
-  if (!x.traffic.empty() && !KnownTraffic(r, e, what, x, sc))
+  if (!x.traffic.empty() && !KnownTraffic(r, e, what, x, sc, unresolved))
     return std::nullopt;
   x.via = r.StringList(r.Child(e, "via"), what + ".via");
   if (auto o = r.String(r.Child(e, "outcome"), what + ".outcome")) {
@@ -241,13 +244,14 @@ std::optional<Expectation> ReadExpectation(Reader& r, const yaml::Node& e,
 
 }  // namespace
 
-void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc) {
+void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc,
+                      const std::set<std::string>& unresolved) {
   if (!n.IsDefined() || !r.IsList(n, "expect")) return;
   for (size_t i = 0; i < n.size(); ++i) {
     const yaml::Node e = n[i];
     const std::string what = "expect[" + std::to_string(i) + "]";
     if (!r.IsMap(e, what)) continue;
-    if (auto x = ReadExpectation(r, e, what, sc))
+    if (auto x = ReadExpectation(r, e, what, sc, unresolved))
       sc.expect.push_back(std::move(*x));
   }
 }

@@ -420,7 +420,8 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   io::LoadFaults(r, r.Child(root, "faults"), sc);
   const std::vector<io::RawTrafficEntry> traffic =
       io::ParseTraffic(r, r.Child(root, "traffic"));
-  io::ResolveTraffic(traffic, sc, diags);
+  const std::set<std::string> unresolved =
+      io::ResolveTraffic(traffic, sc, diags);
   if (overrides && overrides->rate_multiplier != 1.0) {
     // Open-loop rates and profiles scale; a closed loop's clients do not.
     for (TrafficEntry& t : sc.traffic) {
@@ -436,7 +437,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
       if (f.name == *overrides->faults) kept.push_back(f);
     sc.faults = std::move(kept);
   }
-  io::LoadExpectations(r, r.Child(root, "expect"), sc);
+  io::LoadExpectations(r, r.Child(root, "expect"), sc, unresolved);
   return sc;
 }
 

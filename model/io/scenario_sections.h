@@ -51,8 +51,10 @@ void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc);
 void LoadSweep(Reader& r, const yaml::Node& n, Scenario& sc);
 // Faults name their targets in the loaded mesh.
 void LoadFaults(Reader& r, const yaml::Node& n, Scenario& sc);
-// Expectations name traffic entries: after ResolveTraffic.
-void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc);
+// Expectations name traffic entries: after ResolveTraffic. An expectation
+// naming an entry of `unresolved` (reported already) is dropped silently.
+void LoadExpectations(Reader& r, const yaml::Node& n, Scenario& sc,
+                      const std::set<std::string>& unresolved = {});
 
 // A traffic entry as written, before its references are bound: the parse
 // step's result. Its diagnostics are held per part, in the order the parts
@@ -87,9 +89,10 @@ std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const yaml::Node& n);
 // Resolve step: binds each entry's source (cluster, workload or ingress
 // Gateway) and destination (pod or host) against the loaded mesh and the
 // entries before it, reporting the held and the new diagnostics; appends the
-// entries that resolve to sc.traffic.
-void ResolveTraffic(const std::vector<RawTrafficEntry>& raw, Scenario& sc,
-                    Diagnostics& diags);
+// entries that resolve to sc.traffic. Returns the names of those that do
+// not.
+std::set<std::string> ResolveTraffic(const std::vector<RawTrafficEntry>& raw,
+                                     Scenario& sc, Diagnostics& diags);
 
 }  // namespace meshsim::io
 

@@ -430,18 +430,31 @@ const Cluster* ResolveSource(const RawTrafficEntry& raw, const Mesh& mesh,
   if (!s.ingress.empty())
     return ResolveIngress(raw, *c, tw, s, diags) ? c : nullptr;
   if (!c->WorkloadsOf(s.ns, s.workload).empty()) return c;
-  std::vector<std::string> names;
-  for (const Workload& w : c->workloads)
-    if (w.ns == s.ns) names.push_back(w.owner);
   // `workload: ns/name` is the shape of to.pod, not of from.
   const size_t slash = s.workload.find('/');
-  std::string hint = DidYouMean(s.workload, names);
+  std::string hint;
   if (slash != std::string::npos &&
       !c->WorkloadsOf(s.workload.substr(0, slash), s.workload.substr(slash + 1))
            .empty())
     hint = " (did you mean 'namespace: " + s.workload.substr(0, slash) +
            ", workload: " + s.workload.substr(slash + 1) +
            "'? from names its namespace on its own)";
+  std::set<std::string> namespaces;
+  for (const Workload& w : c->workloads) namespaces.insert(w.ns);
+  if (hint.empty() && !namespaces.count(s.ns)) {
+    // The namespace, not the workload, is what is wrong.
+    diags.Error(
+        raw.from_workload_loc,
+        tw + ": from.namespace '" + s.ns + "' has no workloads in cluster " +
+            c->name +
+            DidYouMean(s.ns, std::vector<std::string>(namespaces.begin(),
+                                                      namespaces.end())));
+    return nullptr;
+  }
+  std::vector<std::string> names;
+  for (const Workload& w : c->workloads)
+    if (w.ns == s.ns) names.push_back(w.owner);
+  if (hint.empty()) hint = DidYouMean(s.workload, names);
   diags.Error(raw.from_workload_loc, tw + ": from.workload '" + s.workload +
                                          "' is not a workload in namespace " +
                                          s.ns + " of cluster " + c->name +
@@ -547,12 +560,16 @@ std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const yaml::Node& n) {
   return out;
 }
 
-void ResolveTraffic(const std::vector<RawTrafficEntry>& raw, Scenario& sc,
-                    Diagnostics& diags) {
+std::set<std::string> ResolveTraffic(const std::vector<RawTrafficEntry>& raw,
+                                     Scenario& sc, Diagnostics& diags) {
+  std::set<std::string> unresolved;
   for (const RawTrafficEntry& entry : raw) {
     if (auto t = ResolveTrafficEntry(entry, sc, diags))
       sc.traffic.push_back(std::move(*t));
+    else
+      unresolved.insert(entry.entry.name);
   }
+  return unresolved;
 }
 
 }  // namespace meshsim::io

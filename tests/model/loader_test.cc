@@ -227,6 +227,22 @@ TEST(LoaderErrorsTest, EachBadInputGivesItsExactDiagnostic) {
   EXPECT_GE(checked, 10);
 }
 
+// An expectation naming a traffic entry that failed to resolve adds no
+// second error ("no traffic entry is named 'x'"): the entry's own error is
+// the one to fix.
+TEST(LoaderErrorsTest, AnUnresolvedEntryDoesNotCascadeIntoItsExpectations) {
+  Diagnostics d;
+  LoadScenarioFile("tests/data/errors/unknown-namespace.yaml", d);
+  size_t errors = 0;
+  std::string got;
+  for (const Diagnostic& x : d.all()) {
+    errors += x.severity == Severity::kError;
+    got += x.ToString() + "\n";
+  }
+  EXPECT_EQ(errors, 1u) << got;
+  EXPECT_EQ(got.find("no traffic entry is named"), std::string::npos) << got;
+}
+
 // Files under tests/data/warnings/ load without errors and produce every
 // warning named on their "# expect: " lines.
 TEST(LoaderErrorsTest, EachQuestionableInputGivesItsExactWarnings) {
