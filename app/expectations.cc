@@ -14,6 +14,7 @@
 #include "lint/lint.h"
 #include "model/io/loader.h"
 #include "model/parallel.h"
+#include "model/text.h"
 #include "sim/dataplane.h"
 #include "sim/simulator.h"
 #include "verify/verifier.h"
@@ -307,7 +308,7 @@ void CheckFailedShare(const Expectation& x, const Scenario& sc, Answers& a,
                  (lo && hi ? " and " : "") +
                  (hi ? "<= " + Fmt(*hi) : std::string()),
              "failed share " + Fmt(share) + " of " +
-                 std::to_string(entry->stats.requests) + " requests (seed " +
+                 Counted(entry->stats.requests, "request") + " (seed " +
                  std::to_string(sc.seed) + ")");
 }
 

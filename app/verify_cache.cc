@@ -13,6 +13,7 @@
 #include "app/witness.h"
 #include "model/io/loader.h"
 #include "model/sha256.h"
+#include "model/text.h"
 
 namespace meshsim {
 
@@ -219,7 +220,8 @@ void VerifyCacheLog::Report(const std::string& dir, std::ostream& err) const {
   for (const std::string& w : warnings_)
     err << "meshsim: warning: " << w << "\n";
   err << "meshsim: cache " << dir << ": " << reused_ << " of "
-      << reused_ + solved_ << " chunks reused, " << solved_ << " solved\n";
+      << Counted(reused_ + solved_, "chunk") << " reused, " << solved_
+      << " solved\n";
 }
 
 std::unique_ptr<VerifyCache> VerifyCache::Open(

@@ -5,6 +5,7 @@
 #ifndef MESHSIM_MODEL_TEXT_H_
 #define MESHSIM_MODEL_TEXT_H_
 
+#include <cstdint>
 #include <string>
 
 namespace meshsim {
@@ -22,6 +23,16 @@ inline std::string AsciiLower(std::string s) {
   for (char& ch : s)
     if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   return s;
+}
+
+// "1 chunk", "3 chunks": a count and its noun, plural unless one; `plural`
+// for an irregular noun ("1 request class", "2 request classes").
+inline std::string Counted(uint64_t n, const std::string& noun,
+                           const std::string& plural = "") {
+  return std::to_string(n) + " " +
+         (n == 1           ? noun
+          : plural.empty() ? noun + "s"
+                           : plural);
 }
 
 // Length of the UTF-8 sequence starting at s[i], or 0 when it is not a

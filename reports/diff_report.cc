@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/text.h"
 #include "reports/finding_json.h"
 
 namespace meshsim {
@@ -51,12 +52,12 @@ std::string SideText(const std::vector<Hop>& path) {
 
 std::string Summary(const DiffResult& r) {
   if (r.result == ProofResult::kProved)
-    return "equivalent for all requests (" + std::to_string(r.destinations) +
-           " destinations, " + std::to_string(r.classes_checked) +
-           " request classes)";
+    return "equivalent for all requests (" +
+           Counted(r.destinations, "destination") + ", " +
+           Counted(r.classes_checked, "request class", "request classes") + ")";
   if (r.result == ProofResult::kUnknown)
-    return "unknown: " + r.reason + "; " + std::to_string(r.findings.size()) +
-           " differences found before that";
+    return "unknown: " + r.reason + "; " +
+           Counted(r.findings.size(), "difference") + " found before that";
   size_t more = 0;
   for (const auto& [rule, n] : r.more) more += n;
   const size_t n = r.findings.size() + more;

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 
+#include "model/text.h"
 #include "reports/finding_json.h"
 
 namespace meshsim {
@@ -43,9 +44,9 @@ void WriteVerifyText(const std::string& scenario, const VerifyResult& r,
   out << "scenario: " << scenario << "\n\n";
   for (const PropertyResult& p : r.properties) {
     out << "  " << std::left << std::setw(22) << p.name << " " << std::setw(9)
-        << ProofResultName(p.result) << " (" << p.classes_checked
-        << " request classes, " << std::fixed << std::setprecision(2)
-        << p.seconds << " s)";
+        << ProofResultName(p.result) << " ("
+        << Counted(p.classes_checked, "request class", "request classes")
+        << ", " << std::fixed << std::setprecision(2) << p.seconds << " s)";
     if (!p.reason.empty()) out << " reason: " << p.reason;
     if (!p.core.empty()) {
       out << " — holds because of:";
