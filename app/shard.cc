@@ -43,7 +43,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Diagnostic, severity, location, message,
                                    rule, object)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PolicyEvaluation, policy, action,
                                    matched_rule, effect, note)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Hop, kind, name, cluster, node, policies)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Hop, kind, name, cluster, node, policies,
+                                   location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(FindingObject, kind, name, location)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Finding, rule, severity, message, from,
                                    from_cluster, client_kind, to, http, cluster,
@@ -129,7 +130,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimResult, entries, stations,
 
 namespace {
 
-constexpr int kShardFormat = 2;  // 2: paths carry their latency
+// 2: paths carry their latency; 3: hops their object's location.
+constexpr int kShardFormat = 3;
 // Shard files are results, not manifests: larger than the input limit.
 constexpr uintmax_t kMaxShardBytes = uintmax_t{1} << 30;
 constexpr int kMaxShards = 100000;  // as --shard accepts

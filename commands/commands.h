@@ -81,6 +81,13 @@ int DefaultJobs(int jobs);
 std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
                                      std::ostream& err, Diagnostics& diags,
                                      bool quiet_mesh_warnings = false);
+// `--sarif FILE` of a run whose scenario did not load: each error of
+// `diags` as a load-error result at its line and an invocation notification
+// (executionSuccessful false), so code scanning shows why nothing was
+// checked. Nothing when `sarif_file` is empty.
+void WriteLoadFailureSarif(const std::string& sarif_file,
+                           const std::vector<const Diagnostics*>& diags,
+                           const Streams& io);
 // Writes `path` with `write`; false after "cannot write" on `err`.
 bool WriteFile(const std::string& path,
                const std::function<void(std::ostream&)>& write,

@@ -59,7 +59,7 @@ int ReportDiff(const std::string& old_label, const std::string& new_label,
                const DiffResult& r, const std::set<std::string>& fail_on,
                const std::string& format, const std::string& sarif_file,
                const std::vector<Diagnostic>& warnings, const Streams& io) {
-  const SarifInput sarif{{}, r.findings, {}, {}};
+  const SarifInput sarif{{}, r.findings, {}, {}, {}};
   if (!sarif_file.empty() &&
       !WriteFile(
           sarif_file, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
@@ -123,7 +123,10 @@ int RunDiff(const DiffCommandOptions& o, const Streams& io) {
   const KeepUntilExit keep_a(a, io), keep_b(b, io);
   if (a) b = LoadNewVersion(o, load_err, new_diags);
   io.err << load_err.str();
-  if (!a || !b) return 2;
+  if (!a || !b) {
+    WriteLoadFailureSarif(o.sarif, {&old_diags, &new_diags}, io);
+    return 2;
+  }
   DiffOptions options = o.diff;
   if (!options.rlimit) options.rlimit = DiffOptions{}.rlimit;  // 0: default
   options.jobs = DefaultJobs(options.jobs);

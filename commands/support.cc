@@ -111,6 +111,18 @@ std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
   return work;
 }
 
+void WriteLoadFailureSarif(const std::string& sarif_file,
+                           const std::vector<const Diagnostics*>& diags,
+                           const Streams& io) {
+  if (sarif_file.empty()) return;
+  SarifInput in;
+  for (const Diagnostics* d : diags)
+    for (const Diagnostic& x : d->all())
+      if (x.severity == Severity::kError) in.load_errors.push_back(x);
+  WriteFile(
+      sarif_file, [&](std::ostream& f) { WriteSarif(in, f); }, io.err);
+}
+
 void SetRoots(const std::string& input_root, const std::string& sarif_root) {
   io::SetInputRoot(input_root);
   SetSarifRoot(sarif_root);

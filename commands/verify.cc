@@ -25,7 +25,7 @@ int ReportVerify(const std::string& scenario_file, const std::string& name,
                  const VerifyResult& r, const std::string& format,
                  const std::string& sarif_file,
                  const std::vector<Diagnostic>& warnings, const Streams& io) {
-  const SarifInput sarif{{{scenario_file, r}}, {}, {}, {}};
+  const SarifInput sarif{{{scenario_file, r}}, {}, {}, {}, {}};
   if (!sarif_file.empty() &&
       !WriteFile(
           sarif_file, [&](std::ostream& f) { WriteSarif(sarif, f); }, io.err))
@@ -101,7 +101,10 @@ int RunVerify(const VerifyCommandOptions& o, const Streams& io) {
       LoadScenario(o.scenario, "nothing verified", load_err, diags);
   const KeepUntilExit keep(sc, io);
   io.err << load_err.str();
-  if (!sc) return 2;
+  if (!sc) {
+    WriteLoadFailureSarif(o.sarif, {&diags}, io);
+    return 2;
+  }
   VerifyOptions options = o.verify;
   if (!options.rlimit) options.rlimit = VerifyOptions{}.rlimit;  // 0: default
   options.jobs = DefaultJobs(options.jobs);

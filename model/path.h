@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/diagnostics.h"
+
 namespace meshsim {
 
 enum class HopKind {
@@ -60,6 +62,11 @@ struct Hop {
   std::string cluster;  // empty for external hops
   std::string node;     // empty for ztunnels and external hops
   std::vector<PolicyEvaluation> policies;  // evaluated here, in order
+  // The object behind it, for SARIF code flows (docs/ci.md): a pod's
+  // Deployment (or Pod, WorkloadEntry), a waypoint's, ingress's or
+  // east-west gateway's Gateway (a Router's Deployment), for a ztunnel the
+  // pod it serves at this hop. Not part of its identity, nor of the JSON.
+  SourceLocation location;
 
   // Identity of the component (policies excluded).
   bool operator==(const Hop& o) const {

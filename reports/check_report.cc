@@ -84,8 +84,12 @@ Json CodeFlow(const std::vector<Hop>& path, const SourceLocation& where) {
   Json locations = Json::array();
   for (size_t i = 0; i < path.size(); ++i) {
     Json loc;
+    // Each step at its hop's own object (a ztunnel's: the pod it serves
+    // there), else at the finding's.
+    const SourceLocation& at =
+        path[i].location.Known() ? path[i].location : where;
     loc["location"] = {
-        {"physicalLocation", PhysicalLocation(where)},
+        {"physicalLocation", PhysicalLocation(at)},
         {"message",
          {{"text",
            std::to_string(i + 1) + ". " + HopKindName(path[i].kind) + " " +
@@ -338,6 +342,41 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
           r.location, {}, r.path, "check|" + RepoPath(c.file) + "|" + r.name));
     }
   }
+  // Invocation notifications: what kept the run from an answer.
+  Json notes = Json::array();
+  const auto note = [&](const std::string& level, const std::string& text,
+                        const SourceLocation& at) {
+    Json n;
+    n["level"] = level;
+    n["message"] = {{"text", text}};
+    if (at.Known())
+      n["locations"] =
+          Json::array({{{"physicalLocation", PhysicalLocation(at)}}});
+    notes.push_back(n);
+  };
+  for (const Diagnostic& d : in.load_errors) {
+    results.push_back(
+        Result("load-error", Severity::kError, d.message, d.location, {}, {},
+               "load|" + RepoPath(d.location.file) + "|" + d.message));
+    note("error", "the scenario does not load: " + d.message, d.location);
+  }
+  for (const ScenarioCheck& c : in.check)
+    if (!c.error.empty())
+      note("error", "the scenario does not load: " + c.error, c.error_location);
+  for (const auto& [file, vr] : in.verify)
+    for (const PropertyResult& p : vr.properties)
+      if (p.result == ProofResult::kUnknown)
+        note("error",
+             "property " + p.name + " is unknown" +
+                 (p.reason.empty() ? "" : ": " + p.reason) +
+                 " (raise --rlimit or --timeout to decide it)",
+             SourceLocation{file, 0, 0});
+  bool failed = false;
+  for (const Json& n : notes) failed = failed || n["level"] == "error";
+  Json invocation;
+  invocation["executionSuccessful"] = !failed;
+  invocation["toolExecutionNotifications"] = notes;
+
   Json run;
   run["tool"] = {{"driver",
                   {{"name", "meshsim"},
@@ -346,6 +385,7 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
                    {"semanticVersion", kMeshsimVersion},
                    {"properties", {{"models", ModelledReleases()}}},
                    {"rules", rules}}}};
+  run["invocations"] = Json::array({invocation});
   run["columnKind"] = "unicodeCodePoints";
   run["results"] = results;
   Json root;

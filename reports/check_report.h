@@ -31,7 +31,15 @@ struct SarifInput {
   std::vector<DiffFinding> diff;
   std::vector<ScenarioCheck> check;
   std::vector<std::pair<std::string, LintResult>> lint;  // file, result
+  // Errors that stopped the run before any result (a scenario that does not
+  // load): each a `load-error` result at its line and an invocation
+  // notification.
+  std::vector<Diagnostic> load_errors;
 };
+// Every SARIF file has one invocation: `executionSuccessful` false when a
+// scenario did not load or a verdict is unknown, each said in
+// `toolExecutionNotifications` (with its location and, for unknown, how to
+// decide it).
 void WriteSarif(const SarifInput& in, std::ostream& out);
 // The folder SARIF, JUnit and annotation paths are written relative to
 // (`--sarif-root`); "" for the default, the git top level of the working

@@ -204,25 +204,34 @@ std::string Builder::KeyOf(const State& s) const {
 
 Hop Builder::HopFor(const State& s) const {
   if (s.act == Act::kExternal)
-    return Hop{HopKind::kExternal, s.external, "", "", {}};
+    return Hop{HopKind::kExternal, s.external, "", "", {}, {}};
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& w = c.workloads[s.wl];
+  // A gateway's hop points at its Gateway object; a Router's (no Gateway
+  // API object) at its Deployment.
+  const auto gateway_at = [&](const std::string& key) {
+    const Gateway* g = c.FindGateway(key);
+    return g ? g->location : w.location;
+  };
   switch (s.act) {
     case Act::kSourcePod:
     case Act::kDeliver:
-      return Hop{HopKind::kWorkload, w.Key(), c.name, w.node, {}};
+      return Hop{HopKind::kWorkload, w.Key(), c.name, w.node, {}, w.location};
     case Act::kClientZtunnel:
     case Act::kDstZtunnel:
-      return Hop{HopKind::kZtunnel, w.node, c.name, "", {}};
+      return Hop{HopKind::kZtunnel, w.node, c.name, "", {}, w.location};
     case Act::kClientSidecar:
     case Act::kDstSidecar:
-      return Hop{HopKind::kSidecar, w.Key(), c.name, w.node, {}};
+      return Hop{HopKind::kSidecar, w.Key(), c.name, w.node, {}, w.location};
     case Act::kWaypoint:
-      return Hop{HopKind::kWaypoint, s.waypoint, c.name, w.node, {}};
+      return Hop{HopKind::kWaypoint,    s.waypoint, c.name, w.node, {},
+                 gateway_at(s.waypoint)};
     case Act::kIngress:
-      return Hop{HopKind::kIngress, w.gateway, c.name, w.node, {}};
+      return Hop{HopKind::kIngress,    w.gateway, c.name, w.node, {},
+                 gateway_at(w.gateway)};
     case Act::kEastWest:
-      return Hop{HopKind::kEastWest, w.gateway, c.name, w.node, {}};
+      return Hop{HopKind::kEastWest,   w.gateway, c.name, w.node, {},
+                 gateway_at(w.gateway)};
     default:
       return Hop{};
   }

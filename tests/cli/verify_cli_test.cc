@@ -2,11 +2,15 @@
 // counterexample.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "model/io/loader.h"
 
 namespace meshsim {
 namespace {
@@ -27,6 +31,99 @@ TEST(VerifyCliTest, ExitCodes) {
   EXPECT_EQ(run({"verify", "scenarios/verify/k05-pod-ip/fixed.yaml",
                  "--property", "nope"}),
             2);
+}
+
+// SARIF says why a run gave no answer: one invocation, executionSuccessful
+// false with a notification when the scenario does not load (plus a
+// load-error result at the error's line: SARIF was not written at all) or a
+// verdict is unknown (with how to decide it); true for a plain run.
+TEST(VerifyCliTest, SarifInvocationSaysWhyThereIsNoAnswer) {
+  const std::string sarif =
+      (std::filesystem::temp_directory_path() / "meshsim-invocation.sarif")
+          .string();
+  auto invocation = [&](std::vector<std::string> args, int code) {
+    std::filesystem::remove(sarif);
+    std::ostringstream out, err;
+    args.insert(args.end(), {"--sarif", sarif});
+    EXPECT_EQ(RunCli(args, out, err), code) << err.str();
+    std::ifstream in(sarif);
+    if (!in) {
+      ADD_FAILURE() << "no SARIF written";
+      return nlohmann::json();
+    }
+    const nlohmann::json s = nlohmann::json::parse(in);
+    return s["runs"][0];
+  };
+  const nlohmann::json bad =
+      invocation({"verify", "tests/data/errors/unknown-namespace.yaml"}, 2);
+  ASSERT_FALSE(bad.is_null());
+  EXPECT_EQ(bad["invocations"][0]["executionSuccessful"], false);
+  const nlohmann::json& note =
+      bad["invocations"][0]["toolExecutionNotifications"][0];
+  EXPECT_EQ(note["level"], "error");
+  EXPECT_NE(note["message"]["text"].get<std::string>().find(
+                "from.namespace 'shp' has no workloads"),
+            std::string::npos);
+  ASSERT_EQ(bad["results"].size(), 1u);
+  EXPECT_EQ(bad["results"][0]["ruleId"], "load-error");
+  const nlohmann::json& region =
+      bad["results"][0]["locations"][0]["physicalLocation"]["region"];
+  EXPECT_EQ(region["startLine"], 7);
+  EXPECT_EQ(region["startColumn"], 53);
+
+  const nlohmann::json unknown = invocation(
+      {"verify", "scenarios/verify/k05-pod-ip/fixed.yaml", "--rlimit", "1"}, 3);
+  ASSERT_FALSE(unknown.is_null());
+  EXPECT_EQ(unknown["invocations"][0]["executionSuccessful"], false);
+  const std::string text =
+      unknown["invocations"][0]["toolExecutionNotifications"][0]["message"]
+             ["text"];
+  EXPECT_NE(text.find("is unknown"), std::string::npos) << text;
+  EXPECT_NE(text.find("raise --rlimit"), std::string::npos) << text;
+
+  const nlohmann::json fine =
+      invocation({"verify", "scenarios/verify/k05-pod-ip/fixed.yaml"}, 0);
+  ASSERT_FALSE(fine.is_null());
+  EXPECT_EQ(fine["invocations"][0]["executionSuccessful"], true);
+  EXPECT_TRUE(fine["invocations"][0]["toolExecutionNotifications"].empty());
+  std::filesystem::remove(sarif);
+}
+
+// A counterexample's codeFlow steps sit at each hop's own object: a
+// workload's at its Deployment, a ztunnel's at the pod it serves there, a
+// waypoint's at its Gateway; not all at the finding's Service.
+TEST(VerifyCliTest, CodeFlowStepsPointAtEachHopsObject) {
+  const std::string scenario = "scenarios/bookinfo/scenario.yaml";
+  const std::string sarif =
+      (std::filesystem::temp_directory_path() / "meshsim-codeflow.sarif")
+          .string();
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCli({"verify", scenario, "--sarif", sarif}, out, err), 1);
+  Diagnostics diags;
+  const std::optional<Scenario> sc = LoadScenarioFile(scenario, diags);
+  ASSERT_TRUE(sc);
+  std::ifstream in(sarif);
+  const nlohmann::json s = nlohmann::json::parse(in);
+  int steps = 0;
+  for (const nlohmann::json& r : s["runs"][0]["results"]) {
+    if (!r.contains("codeFlows")) continue;
+    for (const nlohmann::json& step :
+         r["codeFlows"][0]["threadFlows"][0]["locations"]) {
+      const std::string text = step["location"]["message"]["text"];
+      const size_t at = text.find(". workload ");
+      if (at == std::string::npos) continue;
+      const std::string pod =
+          text.substr(at + 11, text.find(' ', at + 11) - at - 11);
+      const Workload* w = sc->mesh.clusters[0].FindWorkload(pod);
+      ASSERT_NE(w, nullptr) << pod;
+      const nlohmann::json& pl = step["location"]["physicalLocation"];
+      EXPECT_EQ(pl["artifactLocation"]["uri"], w->location.file) << text;
+      EXPECT_EQ(pl["region"]["startLine"], w->location.line) << text;
+      ++steps;
+    }
+  }
+  EXPECT_GE(steps, 2);
+  std::filesystem::remove(sarif);
 }
 
 // A solver out of its --rlimit says so in the user's words, and what it
