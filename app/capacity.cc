@@ -65,11 +65,7 @@ std::map<std::string, Interval> Utilizations(
     const SimStation& st = runs.front().stations[si];
     if (st.kind == "workload") continue;
     std::vector<double> u;
-    for (const SimResult& r : runs) {
-      const double t = r.simulated_seconds > 0 ? r.simulated_seconds : 1e-9;
-      u.push_back(r.stations[si].stats.busy_ns * 1e-9 /
-                  (r.stations[si].workers * t));
-    }
+    for (const SimResult& r : runs) u.push_back(Utilization(r.stations[si], r));
     out[st.name] = ToInterval(u);
   }
   return out;

@@ -100,8 +100,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HopTiming, samples, network_ns, wait_ns,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PathHopTiming, station, timing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPathInfo, waypoints, outcome, summary,
                                    hops, timing, latency)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns, queue_area,
-                                   max_queue, queue_full)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StationStats, served, busy_ns,
+                                   busy_window_ns, queue_area, max_queue,
+                                   queue_full)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimStation, name, kind, cluster, workers,
                                    stats)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimPolicyCounter, policy, rule, effect, hits)
@@ -125,7 +126,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SourceStats, requests, delivered, denied,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimEntry, name, stats, paths, path_hits)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SimResult, entries, stations,
                                    policy_counters, outlier_detectors, reasons,
-                                   simulated_seconds, events,
+                                   simulated_seconds, offered_seconds, events,
                                    connections_opened, retries_refused)
 
 namespace {

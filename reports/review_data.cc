@@ -316,8 +316,8 @@ ReviewData BuildReviewData(const ReviewInput& in) {
                   : p.name;
     p.workers = spec.workers;
     p.requests = st.served;
-    p.utilization = st.busy_ns * 1e-9 / (spec.workers * T);
-    p.cores = st.busy_ns * 1e-9 / T;
+    p.utilization = Utilization(spec, sim);
+    p.cores = CoresBusy(spec, sim);
     p.mean_queue = st.queue_area * 1e-9 / T;
     p.max_queue = st.max_queue;
     d.proxies.push_back(std::move(p));

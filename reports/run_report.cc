@@ -25,6 +25,54 @@ double SimSeconds(const SimResult& r) {
   return r.simulated_seconds > 0 ? r.simulated_seconds : 1e-9;
 }
 
+// Display width of terminal text: its code points.
+size_t Width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+// `s` padded with spaces to `w` columns (left-aligned).
+std::string Padded(const std::string& s, size_t w) {
+  const size_t n = Width(s);
+  return s + std::string(n < w ? w - n : 0, ' ');
+}
+
+}  // namespace
+
+std::vector<std::string> LoadWarnings(const SimResult& m) {
+  std::vector<std::string> out;
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(2);
+  bool saturated = false;
+  for (const SimStation& s : m.stations)
+    saturated = saturated || Utilization(s, m) >= 0.95 || s.stats.queue_full;
+  // A long tail after the window is the drain of queues when a station is
+  // saturated (or when the run took twice the window); slow responses and
+  // timeouts alone give a short one.
+  if (m.offered_seconds > 0 && m.simulated_seconds > 1.2 * m.offered_seconds &&
+      (saturated || m.simulated_seconds > 2 * m.offered_seconds)) {
+    o << "overloaded: traffic is offered for " << m.offered_seconds
+      << " s, but the run needed " << m.simulated_seconds
+      << " s to drain its queues; latencies grow with the run's length "
+         "(see the saturated stations below and `meshsim analyze`)";
+    out.push_back(o.str());
+  }
+  for (const SimStation& s : m.stations) {
+    const double u = Utilization(s, m);
+    if (u < 0.95 && !s.stats.queue_full) continue;
+    o.str("");
+    o << "station " << s.name << " is saturated: utilisation "
+      << std::setprecision(3) << u << " over the offered window";
+    if (s.stats.queue_full)
+      o << ", " << s.stats.queue_full << " requests refused by a full queue";
+    out.push_back(o.str());
+  }
+  return out;
+}
+
+namespace {
+
 Json Latency(const SourceStats& s) {
   Json j;
   const double n = static_cast<double>(s.latency.count());
@@ -101,10 +149,10 @@ void WriteHopBreakdown(const SimResult& m, const SimPathInfo& p,
     if (!t.samples) continue;
     const double n = static_cast<double>(t.samples);
     out << "           " << std::setprecision(3)
-        << Utf8Prefix(TerminalText(m.stations[h.station].name), 56)
-        << ": network " << t.network_ns / n * 1e-6 << ", queue "
-        << t.wait_ns / n * 1e-6 << " (p99 " << t.wait.Quantile(0.99) * 1e-6
-        << "), service " << t.service_ns / n * 1e-6 << " (p99 "
+        << TerminalText(m.stations[h.station].name) << ": network "
+        << t.network_ns / n * 1e-6 << ", queue " << t.wait_ns / n * 1e-6
+        << " (p99 " << t.wait.Quantile(0.99) * 1e-6 << "), service "
+        << t.service_ns / n * 1e-6 << " (p99 "
         << t.service.Quantile(0.99) * 1e-6 << ") ms\n";
   }
 }
@@ -170,8 +218,8 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
     j["name"] = spec.name.substr(spec.name.find(' ') + 1);
     j["cluster"] = spec.cluster;
     j["requests"] = st.served;
-    j["utilization"] = Round(st.busy_ns * 1e-9 / (spec.workers * T), 4);
-    j["cores"] = Round(st.busy_ns * 1e-9 / T, 4);
+    j["utilization"] = Round(Utilization(spec, m), 4);
+    j["cores"] = Round(CoresBusy(spec, m), 4);
     j["mean_queue"] = Round(st.queue_area * 1e-9 / T, 4);
     j["max_queue"] = st.max_queue;
     j["queue_full"] = st.queue_full;
@@ -204,6 +252,8 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
   if (!outliers.empty()) root["outlier_detection"] = outliers;
   root["connections_opened"] = m.connections_opened;
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
+  if (const std::vector<std::string> load = LoadWarnings(m); !load.empty())
+    root["overload"] = load;
   WriteJson(root, out);
 }
 
@@ -213,7 +263,11 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
   out << "scenario: " << scenario << "  (seed " << seed << ", " << std::fixed
       << std::setprecision(3) << T << " s simulated, " << m.events
       << " events)\n\n";
-  out << std::left << std::setw(34) << "traffic" << std::right << std::setw(9)
+  // Columns as wide as their longest name: nothing is cut.
+  size_t name_w = Width("traffic");
+  for (const SimEntry& e : m.entries)
+    name_w = std::max(name_w, Width(TerminalText(e.name)));
+  out << Padded("traffic", name_w + 1) << std::right << std::setw(9)
       << "requests" << std::setw(10) << "delivered" << std::setw(8) << "denied"
       << std::setw(8) << "failed" << std::setw(10) << "mean ms" << std::setw(9)
       << "p50" << std::setw(9) << "p99" << std::setw(9) << "p99.9"
@@ -221,9 +275,9 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
   for (const SimEntry& e : m.entries) {
     const SourceStats& s = e.stats;
     const double n = static_cast<double>(s.latency.count());
-    out << std::left << std::setw(34) << Utf8Prefix(TerminalText(e.name), 33)
-        << std::right << std::setw(9) << s.requests << std::setw(10)
-        << s.delivered << std::setw(8) << s.denied << std::setw(8) << s.failed
+    out << Padded(TerminalText(e.name), name_w + 1) << std::right
+        << std::setw(9) << s.requests << std::setw(10) << s.delivered
+        << std::setw(8) << s.denied << std::setw(8) << s.failed
         << std::setprecision(3);
     if (n) {
       out << std::setw(10) << s.latency_sum_ns / n * 1e-6 << std::setw(9)
@@ -248,20 +302,30 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
     for (const auto& [r, c] : s.failed_by_reason)
       out << "    failed x" << c << ": " << m.reasons[r] << "\n";
   }
+  // Every station, application pods included: a saturated application is
+  // as much a bottleneck as a proxy.
+  size_t station_w = Width("station");
+  for (const SimStation& spec : m.stations)
+    station_w = std::max(station_w, Width(TerminalText(spec.name)));
   out << "\n"
-      << std::left << std::setw(58) << "proxy" << std::right << std::setw(10)
+      << Padded("station", station_w + 1) << std::right << std::setw(10)
       << "requests" << std::setw(8) << "util" << std::setw(8) << "cores"
       << std::setw(10) << "maxqueue" << std::setw(10) << "full"
       << "\n";
   for (const SimStation& spec : m.stations) {
-    if (spec.kind == "workload") continue;
     const StationStats& st = spec.stats;
-    out << std::left << std::setw(58) << Utf8Prefix(TerminalText(spec.name), 57)
-        << std::right << std::setw(10) << st.served << std::setprecision(3)
-        << std::setw(8) << st.busy_ns * 1e-9 / (spec.workers * T)
-        << std::setw(8) << st.busy_ns * 1e-9 / T << std::setw(10)
-        << st.max_queue << std::setw(10) << st.queue_full << "\n";
+    out << Padded(TerminalText(spec.name), station_w + 1) << std::right
+        << std::setw(10) << st.served << std::setprecision(3) << std::setw(8)
+        << Utilization(spec, m) << std::setw(8) << CoresBusy(spec, m)
+        << std::setw(10) << st.max_queue << std::setw(10) << st.queue_full
+        << "\n";
   }
+  out << "(util and cores over the offered window"
+      << (m.offered_seconds > 0
+              ? ", " + Fixed(m.offered_seconds, 3) + " s"
+              : std::string(": none, an entry is bounded by requests; over "
+                            "the run"))
+      << ")\n";
   bool outlier_header = false;
   for (const SimOutlierDetector& d : m.outlier_detectors) {
     if (!d.ejections && !d.not_ejected) continue;
@@ -283,6 +347,10 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
           << (key.second.empty() ? "" : " rule " + key.second) << ": "
           << h.allow << " / " << h.deny << " / " << h.noop << "\n";
   }
+  const std::vector<std::string> load = LoadWarnings(m);
+  if (!load.empty()) out << "\n";
+  for (const std::string& w : load)
+    out << "warning: " << TerminalText(w) << "\n";
 }
 
 void WriteAnalyzeJson(const std::string& scenario, const AnalyticResult& a,
@@ -319,9 +387,12 @@ void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
                       std::ostream& out) {
   out << "scenario: " << scenario
       << " (analytic: open Jackson network, M/M/c stations)\n\n";
+  size_t entry_w = 0;
+  for (const auto& e : a.entries)
+    entry_w = std::max(entry_w, Width(TerminalText(e.name)));
   for (size_t si = 0; si < a.entries.size(); ++si) {
     const auto& l = a.entries[si].mean_latency_s;
-    out << "  " << std::left << std::setw(40) << a.entries[si].name
+    out << "  " << Padded(TerminalText(a.entries[si].name), entry_w)
         << " mean latency "
         << (l ? std::to_string(*l * 1e3) + " ms"
             : a.entries[si].closed_loop
@@ -333,12 +404,15 @@ void WriteAnalyzeText(const std::string& scenario, const AnalyticResult& a,
         << "\n";
   }
   out << "\n";
+  size_t station_w = 0;
+  for (const StationAnalysis& s : a.stations)
+    station_w = std::max(station_w, Width(TerminalText(s.name)));
   for (size_t i = 0; i < a.stations.size(); ++i) {
     const StationAnalysis& spec = a.stations[i];
-    out << "  " << std::left << std::setw(58)
-        << Utf8Prefix(TerminalText(spec.name), 57) << " lambda " << std::fixed
-        << std::setprecision(2) << a.stations[i].arrival_rate << "/s  rho "
-        << std::setprecision(4) << a.stations[i].utilization << "\n";
+    out << "  " << Padded(TerminalText(spec.name), station_w) << " lambda "
+        << std::fixed << std::setprecision(2) << a.stations[i].arrival_rate
+        << "/s  rho " << std::setprecision(4) << a.stations[i].utilization
+        << "\n";
   }
   for (const std::string& w : a.warnings) out << "warning: " << w << "\n";
 }
@@ -394,7 +468,7 @@ std::vector<double> Utilizations(const std::vector<SimResult>& runs,
   std::vector<double> out;
   for (const SimResult& r : runs) {
     const SimStation& st = r.stations[si];
-    out.push_back(st.stats.busy_ns * 1e-9 / (st.workers * SimSeconds(r)));
+    out.push_back(Utilization(st, r));
   }
   return out;
 }

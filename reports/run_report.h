@@ -18,6 +18,12 @@ void WriteRunJson(const std::string& scenario, uint64_t seed,
                   const std::vector<Diagnostic>& warnings = {});
 void WriteRunText(const std::string& scenario, uint64_t seed,
                   const SimResult& result, std::ostream& out);
+// What makes a run's figures depend on its length, as `analyze` warns: a
+// run that needed much longer than its offered window to drain, and each
+// station saturated over that window (utilisation >= 0.95) or refusing
+// requests with a full queue. `run` prints them (text) and lists them under
+// "overload" (JSON).
+std::vector<std::string> LoadWarnings(const SimResult& result);
 
 // `run --replications N` (docs/simulation.md): every statistic as the mean
 // of the replications with its 95% interval (Student t, N-1 degrees of

@@ -71,6 +71,8 @@ uint32_t QueueingNetwork::AddRoute(RouteSpec route) {
 }
 
 uint32_t QueueingNetwork::AddSource(SourceSpec source) {
+  windowless_ = windowless_ || source.end_ns <= 0;
+  window_end_ns_ = windowless_ ? 0 : std::max(window_end_ns_, source.end_ns);
   sources_.push_back(std::move(source));
   source_stats_.emplace_back();
   return static_cast<uint32_t>(sources_.size() - 1);
@@ -483,7 +485,7 @@ void QueueingNetwork::Enter(uint32_t id) {
   if (st.busy < st.workers) {
     ++st.busy;
     const int64_t d = Draw(st, station_specs_[sid].service);
-    station_stats_[sid].busy_ns += static_cast<double>(d);
+    AddBusy(sid, d);
     if (trace) trace->back().start = now_.nanos();
     r.service_start = now_.nanos();
     queue_.Push(now_ + SimTime::FromNanos(d), EventKind::kServiceDone, sid, id);
@@ -537,7 +539,7 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     --st.count;
     --waiting_;
     const int64_t d = Draw(st, station_specs_[sid].service);
-    station_stats_[sid].busy_ns += static_cast<double>(d);
+    AddBusy(sid, d);
     if (std::vector<TraceHop>* trace = Traced(next))
       trace->back().start = now_.nanos();
     requests_[next].service_start = now_.nanos();

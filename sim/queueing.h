@@ -209,6 +209,9 @@ class QueueingNetwork {
   // Failures not retried because the run's retry budget was spent.
   uint64_t retries_refused() const { return retries_refused_; }
   SimTime end_time() const { return now_; }
+  // The offered window: from 0 to the last open-loop source's end; 0 when
+  // a source is bounded by a request count instead (no window).
+  int64_t window_end_ns() const { return window_end_ns_; }
   uint64_t events() const { return events_; }
   uint64_t completed() const { return completed_; }
   uint64_t pools_opened() const;
@@ -248,6 +251,16 @@ class QueueingNetwork {
   void Advance(uint32_t req);
   void Finish(uint32_t req);
   int64_t Draw(Station& st, const ServiceTime& s);
+  // Service of `d` ns starting now at station `sid`: its busy time, and the
+  // part of it inside the offered window.
+  void AddBusy(uint32_t sid, int64_t d) {
+    StationStats& s = station_stats_[sid];
+    s.busy_ns += static_cast<double>(d);
+    const int64_t now = now_.nanos();
+    if (now < window_end_ns_)
+      s.busy_window_ns +=
+          static_cast<double>(std::min(now + d, window_end_ns_) - now);
+  }
   void TouchQueue(uint32_t station);
   void Release(uint32_t req);
   bool Admit(uint32_t req);
@@ -299,6 +312,8 @@ class QueueingNetwork {
   EventQueue queue_;
   SimTime now_;
   uint64_t events_ = 0, completed_ = 0;
+  int64_t window_end_ns_ = 0;
+  bool windowless_ = false;  // a source ends by its request count
   RunLimits limits_;
   uint64_t retries_made_ = 0, retries_refused_ = 0, mirrored_ = 0;
   uint64_t waiting_ = 0;     // requests in every station's queue

@@ -43,8 +43,9 @@ struct SimPathInfo {
 
 struct StationStats {
   uint64_t served = 0;
-  double busy_ns = 0;     // total service time given
-  double queue_area = 0;  // integral of queue length over time (ns)
+  double busy_ns = 0;         // total service time given
+  double busy_window_ns = 0;  // the part inside the offered window
+  double queue_area = 0;      // integral of queue length over time (ns)
   uint64_t max_queue = 0;
   uint64_t queue_full = 0;  // requests failed because the queue was full
 };
@@ -110,10 +111,28 @@ struct SimResult {
   std::vector<SimOutlierDetector> outlier_detectors;
   std::vector<std::string> reasons;  // failure reasons
   double simulated_seconds = 0;      // simulated time at the end
+  // The offered window (0 to the last open-loop entry's end), seconds; 0
+  // when an entry is bounded by a request count.
+  double offered_seconds = 0;
   uint64_t events = 0;
   uint64_t connections_opened = 0;
   uint64_t retries_refused = 0;  // past the run's retry budget (RunLimits)
 };
+
+// Cores a station kept busy on average over the offered window (the time
+// traffic is offered, the drain after it left out: a saturated station is
+// not averaged away), or over the whole run when an entry is bounded by a
+// request count instead of a duration (docs/simulation.md).
+inline double CoresBusy(const SimStation& s, const SimResult& r) {
+  if (r.offered_seconds > 0)
+    return s.stats.busy_window_ns * 1e-9 / r.offered_seconds;
+  return s.stats.busy_ns * 1e-9 /
+         (r.simulated_seconds > 0 ? r.simulated_seconds : 1e-9);
+}
+// The share of its workers' time a station was busy (CoresBusy per worker).
+inline double Utilization(const SimStation& s, const SimResult& r) {
+  return CoresBusy(s, r) / s.workers;
+}
 
 // One result of several runs: counters, busy time, queue areas, simulated
 // time and histograms summed (histograms exactly), maximum queues maxed.
@@ -124,6 +143,7 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
   for (size_t r = 1; r < runs.size(); ++r) {
     const SimResult& o = runs[r];
     m.simulated_seconds += o.simulated_seconds;
+    m.offered_seconds += o.offered_seconds;
     m.events += o.events;
     m.connections_opened += o.connections_opened;
     m.retries_refused += o.retries_refused;
@@ -132,6 +152,7 @@ inline SimResult MergeResults(const std::vector<SimResult>& runs) {
       const StationStats& b = o.stations[i].stats;
       a.served += b.served;
       a.busy_ns += b.busy_ns;
+      a.busy_window_ns += b.busy_window_ns;
       a.queue_area += b.queue_area;
       a.max_queue = std::max(a.max_queue, b.max_queue);
       a.queue_full += b.queue_full;

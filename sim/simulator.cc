@@ -66,8 +66,8 @@ class ModelBuilder {
       src.end_ns = t.requests ? 0 : t.start_ns + t.duration_ns;
       src.concurrency = t.concurrency;
       // A closed loop for a duration is bounded by the request cap too.
-      if (t.concurrency && !t.requests) src.max_requests = 100'000'000;
       src.max_requests = t.requests;
+      if (t.concurrency && !t.requests) src.max_requests = 100'000'000;
       src.profile = t.profile;
       src.ramp = t.ramp;
       std::map<std::string, int> path_ids;  // distinct paths across epochs
@@ -571,6 +571,7 @@ SimResult ResultOf(const SimModel& model) {
   const QueueingNetwork& net = model.net;
   SimResult r;
   r.simulated_seconds = net.end_time().seconds();
+  r.offered_seconds = static_cast<double>(net.window_end_ns()) * 1e-9;
   r.events = net.events();
   r.connections_opened = net.pools_opened();
   r.retries_refused = net.retries_refused();

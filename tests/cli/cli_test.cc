@@ -190,6 +190,40 @@ TEST(ExitCodeTest, EveryOutputNamesMeshsimsVersion) {
   fs::remove_all(dir);
 }
 
+// `run` under overload (issue 19): it warns as `analyze` does, measures
+// utilisation over the offered window (not averaged over the drain), lists
+// the saturated application pod among the stations, and cuts no name.
+TEST(RunOverloadTest, WarnsAndListsTheSaturatedApplication) {
+  const std::string sc = "tests/data/run/overloaded.yaml";
+  const std::string pod =
+      "workload east/app/api-with-a-long-name-that-a-fixed-column-would-cut-0";
+  cli_test::Outcome text = Cli({"run", sc, "--quiet"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("load-to-api-with-a-traffic-entry-name-longer-than-"
+                          "thirty-four "),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("warning: overloaded: traffic is offered for 1.00 "
+                          "s, but the run needed "),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("warning: station " + pod), std::string::npos)
+      << text.out;
+  const size_t table = text.out.find("\nstation ");
+  ASSERT_NE(table, std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n" + pod, table), std::string::npos) << text.out;
+  cli_test::Outcome json = Cli({"run", sc, "--format", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(j.contains("overload")) << json.out;
+  EXPECT_EQ(j["overload"].size(), 2u);
+  // Over the 1 s window the pod is busy throughout; over the whole run
+  // (about 1.5 s, the drain included) it would read about 0.67.
+  ASSERT_EQ(j["workloads"].size(), 1u);
+  EXPECT_GT(j["workloads"][0]["utilization"].get<double>(), 0.95);
+  EXPECT_GT(j["simulated_seconds"].get<double>(), 1.3);
+}
+
 TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
   cli_test::Outcome r = Cli({"verify", "scenarios/bookinfo/scenario.yaml",
                              "--property", "waypoint-bypas"});
