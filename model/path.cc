@@ -47,11 +47,19 @@ bool Hop::operator<(const Hop& o) const {
          std::tie(o.kind, o.name, o.cluster, o.node);
 }
 
+std::string HopLabel(const Hop& h) {
+  std::string s = std::string(HopKindName(h.kind)) + " " + h.name;
+  if (h.kind == HopKind::kZtunnel) {
+    if (!h.cluster.empty()) s += "@" + h.cluster;
+  } else if (!h.node.empty()) {
+    s += "@" + h.node;
+  }
+  return s;
+}
+
 std::string PathText(const std::vector<Hop>& hops) {
   std::string out;
-  for (const Hop& h : hops)
-    out += (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) +
-           " " + h.name;
+  for (const Hop& h : hops) out += (out.empty() ? "" : " -> ") + HopLabel(h);
   return out;
 }
 

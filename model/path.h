@@ -75,8 +75,12 @@ struct Hop {
   }
   bool operator<(const Hop& o) const;
 };
-// "ztunnel ztunnel-a -> waypoint w -> workload ns/pod": the hops by kind and
-// name, as findings and diff sides print them; "" for no hops.
+// One hop as every text output names it: "<kind> <name>", then "@<node>"
+// for a hop on a pod, "@<cluster>" for a ztunnel (named after its node):
+// "waypoint shop/waypoint@east-node-1", "ztunnel east-node-1@east",
+// "external api.example.com:443".
+std::string HopLabel(const Hop& h);
+// The hops' labels joined by " -> "; "" for no hops.
 std::string PathText(const std::vector<Hop>& hops);
 
 // A denial on a path: what denied it, and at which hop.

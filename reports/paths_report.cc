@@ -145,11 +145,7 @@ void WritePathsText(const PathsResult& result,
       for (size_t k = 0; k < p.hops.size(); ++k) {
         const Hop& h = p.hops[k];
         if (k) out << " -> ";
-        out << HopKindName(h.kind) << " " << h.name;
-        if (!h.node.empty() && h.kind != HopKind::kZtunnel)
-          out << "@" << h.node;
-        else if (h.kind == HopKind::kZtunnel)
-          out << "@" << h.cluster;
+        out << HopLabel(h);
       }
       out << "\n";
       if (!p.reason.empty()) out << "      reason: " << p.reason << "\n";

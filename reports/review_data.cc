@@ -75,19 +75,9 @@ std::string Thousands(uint64_t n) {
   return s;
 }
 
-std::string HopLabel(const Hop& h) {
-  std::string s = std::string(HopKindName(h.kind)) + " " + h.name;
-  if (!h.node.empty() && h.kind != HopKind::kZtunnel) s += "@" + h.node;
-  return s;
-}
-
-// Must match the simulator's description of a path (sim/simulator.cc), which
+// The simulator's description of a path (PathText, sim/simulator.cc), which
 // is how simulated attempts are matched to predicted paths.
-std::string PathSummary(const std::vector<Hop>& hops) {
-  std::string out;
-  for (const Hop& h : hops) out += (out.empty() ? "" : " -> ") + HopLabel(h);
-  return out;
-}
+std::string PathSummary(const std::vector<Hop>& hops) { return PathText(hops); }
 
 std::string FileLine(const SourceLocation& loc) {
   if (!loc.Known()) return "";

@@ -107,8 +107,6 @@ std::string Thousands(uint64_t n);
 std::string GroupReach(const FindingGroup& g);
 // The hop list as `meshsim run` prints it.
 std::string PathSummary(const std::vector<Hop>& hops);
-// "kind name" plus "@node" for hops that sit on a node (not ztunnels).
-std::string HopLabel(const Hop& h);
 // "ns/name (file:line)"-style location text; "" when unknown.
 std::string FileLine(const SourceLocation& loc);
 // The verdict line: "1 of 4 properties violated" etc.

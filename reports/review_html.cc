@@ -491,8 +491,8 @@ void WriteHtmlFindings(const ReviewInput& in, std::ostream& out) {
       if (!f.path.empty()) {
         out << "<br><b>path:</b> ";
         for (size_t i = 0; i < f.path.size(); ++i)
-          out << (i ? " → " : "") << "<code>"
-              << Esc(review::HopLabel(f.path[i])) << "</code>";
+          out << (i ? " → " : "") << "<code>" << Esc(HopLabel(f.path[i]))
+              << "</code>";
         if (review_html::DrawsFindingPath(in, fi))
           out << " <button class=\"showpath\" data-finding=\"" << fi
               << "\">show on drawing</button>";

@@ -233,7 +233,7 @@ void WriteFinding(int id, const Finding& f, std::ostream& out) {
   if (!f.path.empty()) {
     out << "- path:";
     for (size_t i = 0; i < f.path.size(); ++i)
-      out << (i ? " →" : "") << " " << Code(review::HopLabel(f.path[i]));
+      out << (i ? " →" : "") << " " << Code(HopLabel(f.path[i]));
     out << "\n";
   }
   if (!f.fix.empty()) out << "- fix: " << Md(f.fix) << "\n";

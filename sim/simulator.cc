@@ -231,15 +231,7 @@ class ModelBuilder {
     return &down_path_;
   }
 
-  static std::string Describe(const Path& p) {
-    std::string out;
-    for (const Hop& h : p.hops)
-      out +=
-          (out.empty() ? "" : " -> ") + std::string(HopKindName(h.kind)) + " " +
-          h.name +
-          (h.node.empty() || h.kind == HopKind::kZtunnel ? "" : "@" + h.node);
-    return out;
-  }
+  static std::string Describe(const Path& p) { return PathText(p.hops); }
 
   const Node* NodeOf(const Mesh& mesh, const Hop& h) const {
     const Cluster* c = mesh.FindCluster(h.cluster);
