@@ -241,15 +241,20 @@ std::string HopBreakdownText(const SimResult& sim, const SimEntry& e) {
          e.stats.per_path[p] > e.stats.per_path[best]))
       best = p;
   if (best == e.paths.size()) return "";
-  std::string out = "; mean ms per hop (network/queue/service) on path " +
-                    std::to_string(best + 1) + ":";
+  std::string out =
+      "; ms per hop on path " + std::to_string(best + 1) +
+      " (network mean, queue mean/p50/p99, service mean/p50/p99):";
   for (const PathHopTiming& h : e.paths[best].timing) {
     const HopTiming& t = h.timing;
     if (!t.samples) continue;
     const double n = static_cast<double>(t.samples);
     out += " " + sim.stations[h.station].name + " " +
-           Fmt(t.network_ns / n * 1e-6) + "/" + Fmt(t.wait_ns / n * 1e-6) +
-           "/" + Fmt(t.service_ns / n * 1e-6) + ";";
+           Fmt(t.network_ns / n * 1e-6) + ", " + Fmt(t.wait_ns / n * 1e-6) +
+           "/" + Fmt(t.wait.Quantile(0.5) * 1e-6) + "/" +
+           Fmt(t.wait.Quantile(0.99) * 1e-6) + ", " +
+           Fmt(t.service_ns / n * 1e-6) + "/" +
+           Fmt(t.service.Quantile(0.5) * 1e-6) + "/" +
+           Fmt(t.service.Quantile(0.99) * 1e-6) + ";";
   }
   out.pop_back();
   return out;

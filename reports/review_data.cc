@@ -253,8 +253,10 @@ ReviewData BuildReviewData(const ReviewInput& in) {
             if (!t.samples) continue;
             const double k = static_cast<double>(t.samples) * 1e6;
             v->hop_latency.push_back(
-                {sim.stations[h.station].name, t.samples, t.network_ns / k,
-                 t.wait_ns / k, t.wait.Quantile(0.99) * 1e-6, t.service_ns / k,
+                {sim.stations[h.station].name, sim.stations[h.station].kind,
+                 t.samples, t.network_ns / k, t.wait_ns / k,
+                 t.wait.Quantile(0.5) * 1e-6, t.wait.Quantile(0.99) * 1e-6,
+                 t.service_ns / k, t.service.Quantile(0.5) * 1e-6,
                  t.service.Quantile(0.99) * 1e-6});
           }
       }

@@ -32,10 +32,11 @@ struct PolicyHit {
 // both. Paths seen only in the simulation come from fault windows.
 // Where a path's time goes at one station (docs/simulation.md#per-hop).
 struct HopLatency {
-  std::string name;  // the station, as in `meshsim run`
+  std::string name;  // the station, as in `meshsim run` ("<kind> <name>")
+  std::string kind;
   uint64_t samples = 0;
-  double network_ms = 0, queue_mean = 0, queue_p99 = 0, service_mean = 0,
-         service_p99 = 0;
+  double network_ms = 0, queue_mean = 0, queue_p50 = 0, queue_p99 = 0,
+         service_mean = 0, service_p50 = 0, service_p99 = 0;
 };
 
 struct PathView {

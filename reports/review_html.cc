@@ -312,9 +312,10 @@ void WriteMeshSection(const review::ReviewData& d, const MeshSvg& drawing,
       std::string title = v.summary;
       for (const review::HopLatency& h : v.hop_latency)
         title += "\n" + h.name + ": network " + Fixed(h.network_ms, 3) +
-                 ", queue " + Fixed(h.queue_mean, 3) + " (p99 " +
-                 Fixed(h.queue_p99, 3) + "), service " +
-                 Fixed(h.service_mean, 3) + " (p99 " + Fixed(h.service_p99, 3) +
+                 ", queue " + Fixed(h.queue_mean, 3) + " (p50 " +
+                 Fixed(h.queue_p50, 3) + ", p99 " + Fixed(h.queue_p99, 3) +
+                 "), service " + Fixed(h.service_mean, 3) + " (p50 " +
+                 Fixed(h.service_p50, 3) + ", p99 " + Fixed(h.service_p99, 3) +
                  ") ms";
       out << "<div class=\"pathrow\" data-entry=\"" << ei << "\" data-path=\""
           << pi << "\" title=\"" << Esc(title) << "\"><span class=\"sw\" "

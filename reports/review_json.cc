@@ -50,15 +50,19 @@ Json PathJson(const review::PathView& v) {
   j["summary"] = v.summary;
   j["hop_latency"] = Json::array();
   for (const review::HopLatency& h : v.hop_latency)
-    j["hop_latency"].push_back(
-        {{"name", h.name},
-         {"samples", h.samples},
-         {"network_ms", Round(h.network_ms, 4)},
-         {"queue_ms",
-          {{"mean", Round(h.queue_mean, 4)}, {"p99", Round(h.queue_p99, 4)}}},
-         {"service_ms",
-          {{"mean", Round(h.service_mean, 4)},
-           {"p99", Round(h.service_p99, 4)}}}});
+    // The shape of `run --format json`'s hop_latency.
+    j["hop_latency"].push_back({{"kind", h.kind},
+                                {"name", h.name.substr(h.name.find(' ') + 1)},
+                                {"samples", h.samples},
+                                {"network_ms", Round(h.network_ms, 4)},
+                                {"queue_ms",
+                                 {{"mean", Round(h.queue_mean, 4)},
+                                  {"p50", Round(h.queue_p50, 4)},
+                                  {"p99", Round(h.queue_p99, 4)}}},
+                                {"service_ms",
+                                 {{"mean", Round(h.service_mean, 4)},
+                                  {"p50", Round(h.service_p50, 4)},
+                                  {"p99", Round(h.service_p99, 4)}}}});
   if (!v.path) return j;
   const Path& p = *v.path;
   j["hops"] = Json::array();

@@ -401,13 +401,15 @@ void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
       if (v.hop_latency.empty()) continue;
       out << "\nWhere the time goes on path " << pi + 1
           << " (ms; network to reach the hop, then its queue and service):\n\n"
-             "| hop | network | queue mean | queue p99 | service mean | "
-             "service p99 |\n|---|---:|---:|---:|---:|---:|\n";
+             "| hop | network | queue mean | queue p50 | queue p99 | service "
+             "mean | service p50 | service p99 |\n"
+             "|---|---:|---:|---:|---:|---:|---:|---:|\n";
       for (const review::HopLatency& h : v.hop_latency)
         out << "| " << Code(h.name) << " | " << Fixed(h.network_ms, 3) << " | "
-            << Fixed(h.queue_mean, 3) << " | " << Fixed(h.queue_p99, 3) << " | "
-            << Fixed(h.service_mean, 3) << " | " << Fixed(h.service_p99, 3)
-            << " |\n";
+            << Fixed(h.queue_mean, 3) << " | " << Fixed(h.queue_p50, 3) << " | "
+            << Fixed(h.queue_p99, 3) << " | " << Fixed(h.service_mean, 3)
+            << " | " << Fixed(h.service_p50, 3) << " | "
+            << Fixed(h.service_p99, 3) << " |\n";
     }
     if (e.policy_hits.empty()) {
       out << "\nNo AuthorizationPolicy is evaluated on these paths.\n";

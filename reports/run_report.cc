@@ -151,9 +151,10 @@ void WriteHopBreakdown(const SimResult& m, const SimPathInfo& p,
     out << "           " << std::setprecision(3)
         << TerminalText(m.stations[h.station].name) << ": network "
         << t.network_ns / n * 1e-6 << ", queue " << t.wait_ns / n * 1e-6
-        << " (p99 " << t.wait.Quantile(0.99) * 1e-6 << "), service "
-        << t.service_ns / n * 1e-6 << " (p99 "
-        << t.service.Quantile(0.99) * 1e-6 << ") ms\n";
+        << " (p50 " << t.wait.Quantile(0.5) * 1e-6 << ", p99 "
+        << t.wait.Quantile(0.99) * 1e-6 << "), service "
+        << t.service_ns / n * 1e-6 << " (p50 " << t.service.Quantile(0.5) * 1e-6
+        << ", p99 " << t.service.Quantile(0.99) * 1e-6 << ") ms\n";
   }
 }
 

@@ -79,6 +79,12 @@ TEST(CheckTest, TightLatencyBoundFails) {
   EXPECT_NE(r.out.find("FAIL  curl-to-cart p99"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("expected: p99 <= 0.001 ms"), std::string::npos)
       << r.out;
+  // Where the time goes: per hop of the most taken path, means and
+  // quantiles (a p99 bound is explained by p99s, not means).
+  EXPECT_NE(r.out.find("ms per hop on path 1 (network mean, queue "
+                       "mean/p50/p99, service mean/p50/p99): ztunnel "),
+            std::string::npos)
+      << r.out;
   fs::remove(tmp);
   (void)path;
 }

@@ -224,6 +224,35 @@ TEST(RunOverloadTest, WarnsAndListsTheSaturatedApplication) {
   EXPECT_GT(j["simulated_seconds"].get<double>(), 1.3);
 }
 
+// One hop_latency schema (issue 19): results.json of `report` writes each
+// hop's timing with the keys of `run --format json`, p50 included.
+TEST(ExitCodeTest, HopLatencyHasOneSchema) {
+  const std::string sc = "scenarios/bookinfo/scenario.yaml";
+  const cli_test::Outcome run = Cli({"run", sc, "--format", "json"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const nlohmann::json r = nlohmann::json::parse(run.out);
+  const fs::path dir = fs::temp_directory_path() / "meshsim-hop-schema";
+  fs::remove_all(dir);
+  ASSERT_LE(Cli({"report", sc, "-o", dir.string()}).code, 1);
+  const nlohmann::json j =
+      nlohmann::json::parse(ReadFile(dir / "results.json"));
+  auto keys = [](const nlohmann::json& hop) {
+    std::vector<std::string> k;
+    for (const auto& [key, v] : hop.items()) {
+      k.push_back(key);
+      if (v.is_object())
+        for (const auto& [sub, x] : v.items()) k.push_back(key + "." + sub);
+    }
+    return k;
+  };
+  const nlohmann::json& a = r["traffic"][0]["paths"][0]["hop_latency"][0];
+  const nlohmann::json& b = j["traffic"][0]["paths"][0]["hop_latency"][0];
+  EXPECT_EQ(keys(a), keys(b)) << a << "\n" << b;
+  EXPECT_TRUE(b["queue_ms"].contains("p50")) << b;
+  EXPECT_EQ(a["name"], b["name"]);
+  fs::remove_all(dir);
+}
+
 TEST(ExitCodeTest, UnknownPropertySuggestsTheClosest) {
   cli_test::Outcome r = Cli({"verify", "scenarios/bookinfo/scenario.yaml",
                              "--property", "waypoint-bypas"});
