@@ -32,9 +32,14 @@ using review_html::Style;
 using review_html::SweepCharts;
 using review_html::UtilisationChart;
 
+// The manifest's link with its line as an anchor (#L22: GitHub's and
+// GitLab's blob views scroll to it; a browser ignores it on a plain file).
 std::string SourceHref(const ReviewInput& in, const SourceLocation& loc) {
-  if (!loc.file.empty() && loc.file[0] == '/') return "file://" + loc.file;
-  return in.source_href_prefix + loc.file;
+  const std::string anchor =
+      loc.line > 0 ? "#L" + std::to_string(loc.line) : "";
+  if (!loc.file.empty() && loc.file[0] == '/')
+    return "file://" + loc.file + anchor;
+  return in.source_href_prefix + loc.file + anchor;
 }
 
 std::string LocLink(const ReviewInput& in, const SourceLocation& loc) {

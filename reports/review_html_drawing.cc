@@ -331,7 +331,12 @@ class MeshDrawing {
               ? ""
               : UtilText(kind, c.name + "/" + w->gateway + "@" + w->node);
       s << "<text x=\"" << N(r.x + 9) << "\" y=\"" << N(r.y + 15)
-        << "\" class=\"lbl\">" << Esc(Short(label, u.empty() ? 30 : 21))
+        << "\" class=\"lbl\">"
+        // With the busy text at the right, the label keeps clear of it:
+        // about 7 px per label character, 6 per busy-text one.
+        << Esc(Short(label, u.empty() ? 30
+                                      : static_cast<size_t>(
+                                            (r.w - 18 - 6.0 * u.size()) / 7)))
         << "</text>";
       {
         if (!u.empty())
@@ -485,11 +490,57 @@ std::pair<double, double> Exit(const Rect& r, double tx, double ty,
   return {r.cx() + dx * t + ux * gap, r.cy() + dy * t + uy * gap};
 }
 
+// How far apart the step markers of two path variants sit at least, px:
+// more than a marker's diameter (16 px). A same-column loop places its
+// marker at 3/4 of its offset (18 px apart), a bent hop at half its bend
+// (at least (0.35 * 40 + 24) / 2 = 19 px apart).
+constexpr double kVariantStep = 24;
+
+// Where the step markers of one traffic entry's paths sit, so that a new
+// one keeps clear of them: hops of different paths, or of one path, can
+// bulge into the same gap between two columns.
+class MarkerPlaces {
+ public:
+  // The point of `at(t)` (a hop's curve, t in [0, 1]) nearest the middle
+  // that is a marker's diameter and a little more from every placed marker;
+  // the freest of the tried points when none is.
+  template <typename Curve>
+  std::pair<double, double> Place(const Curve& at) {
+    constexpr double kClear = 18;  // 16 px circles, 2 px apart
+    std::pair<double, double> best = at(0.5);
+    double best_room = -1;
+    for (double t : {0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8}) {
+      const std::pair<double, double> p = at(t);
+      double room = 1e9;
+      for (const auto& q : placed_)
+        room =
+            std::min(room, std::hypot(p.first - q.first, p.second - q.second));
+      if (room > best_room) best = p, best_room = room;
+      if (room >= kClear) break;
+    }
+    placed_.push_back(best);
+    return best;
+  }
+
+ private:
+  std::vector<std::pair<double, double>> placed_;
+};
+
+void StepMarker(double mx, double my, const std::string& color, size_t step,
+                std::ostream& s) {
+  s << "<circle cx=\"" << N(mx) << "\" cy=\"" << N(my) << "\" r=\"8\" fill=\""
+    << color << "\" stroke=\"#fff\"/><text x=\"" << N(mx) << "\" y=\""
+    << N(my + 3.5) << "\" class=\"step\" text-anchor=\"middle\">" << step
+    << "</text>";
+}
+
 // One route group: curved arrows between consecutive drawn hops, a step
-// number on each, and an end marker for denied or failed paths.
+// number on each (placed clear of `markers`, the entry's others), and an
+// end marker for denied or failed paths.
 void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
                const std::string& attrs, const std::string& color, int variant,
-               Outcome outcome, bool dashed, std::ostream& s) {
+               Outcome outcome, bool dashed, MarkerPlaces& markers,
+               std::ostream& s) {
   std::vector<const std::pair<std::string, Rect>*> els;
   for (const Hop& h : hops) {
     const auto* e = m.Find(h);
@@ -514,26 +565,32 @@ void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
       const double side = dy > 0 ? 1 : -1;
       const double x0 = side > 0 ? a.x + a.w : a.x;
       const double x1 = side > 0 ? b.x + b.w + 3 : b.x - 3;
-      const double cx =
-          (side > 0 ? std::max(x0, x1) : std::min(x0, x1)) +
-          side * (std::min(60.0, 20 + 0.12 * std::fabs(dy)) + 14.0 * variant);
+      const double cx = (side > 0 ? std::max(x0, x1) : std::min(x0, x1)) +
+                        side * (std::min(60.0, 20 + 0.12 * std::fabs(dy)) +
+                                kVariantStep * variant);
       const double y0 = a.cy(), y1 = b.cy();
       s << "<path d=\"M" << N(x0) << " " << N(y0) << " C" << N(cx) << " "
         << N(y0) << " " << N(cx) << " " << N(y1) << " " << N(x1) << " " << N(y1)
         << "\" fill=\"none\"" << (dashed ? " stroke-dasharray=\"6 4\"" : "")
         << " marker-end=\"url(#" << marker << ")\"/>";
-      const double mx = 0.125 * x0 + 0.75 * cx + 0.125 * x1;
-      const double my = (y0 + y1) / 2;
-      s << "<circle cx=\"" << N(mx) << "\" cy=\"" << N(my)
-        << "\" r=\"8\" fill=\"" << color << "\" stroke=\"#fff\"/><text x=\""
-        << N(mx) << "\" y=\"" << N(my + 3.5)
-        << "\" class=\"step\" text-anchor=\"middle\">" << i << "</text>";
+      // The cubic's point at t (its control points are (cx, y0), (cx, y1)).
+      const auto [mx, my] = markers.Place([&](double t) {
+        const double u = 1 - t;
+        return std::pair{u * u * u * x0 + 3 * u * t * cx + t * t * t * x1,
+                         u * u * u * y0 + 3 * u * u * t * y0 +
+                             3 * u * t * t * y1 + t * t * t * y1};
+      });
+      StepMarker(mx, my, color, i, s);
       continue;
     }
     // Bend each hop sideways so that arrows over a column stay visible and
     // the paths of one entry are told apart.
+    // The step marker sits half the bend off the chord: variants differ by
+    // at least kVariantStep there, so markers of one entry's paths do not
+    // cover each other (16 px circles).
     const double bend =
-        std::clamp(0.18 * len, 40.0, 140.0) * (1 + 0.35 * variant);
+        std::clamp(0.18 * len, 40.0, 140.0) * (1 + 0.35 * variant) +
+        kVariantStep * variant;
     const double px = -dy / len, py = dx / len;
     const double qx = (a.cx() + b.cx()) / 2 + px * bend;
     const double qy = (a.cy() + b.cy()) / 2 + py * bend;
@@ -543,12 +600,12 @@ void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
       << " " << N(x1) << " " << N(y1) << "\" fill=\"none\""
       << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " marker-end=\"url(#"
       << marker << ")\"/>";
-    const double mx = 0.25 * x0 + 0.5 * qx + 0.25 * x1;
-    const double my = 0.25 * y0 + 0.5 * qy + 0.25 * y1;
-    s << "<circle cx=\"" << N(mx) << "\" cy=\"" << N(my) << "\" r=\"8\" fill=\""
-      << color << "\" stroke=\"#fff\"/><text x=\"" << N(mx) << "\" y=\""
-      << N(my + 3.5) << "\" class=\"step\" text-anchor=\"middle\">" << i
-      << "</text>";
+    const auto [mx, my] = markers.Place([&](double t) {
+      const double u = 1 - t;
+      return std::pair{u * u * x0 + 2 * u * t * qx + t * t * x1,
+                       u * u * y0 + 2 * u * t * qy + t * t * y1};
+    });
+    StepMarker(mx, my, color, i, s);
   }
   if (!els.empty() && outcome != Outcome::kDelivered) {
     const Rect& r = els.back()->second;
@@ -569,6 +626,7 @@ MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d) {
   std::ostringstream routes;
   for (size_t ei = 0; ei < d.entries.size(); ++ei) {
     const review::EntryView& e = d.entries[ei];
+    MarkerPlaces markers;
     for (size_t pi = 0; pi < e.paths.size(); ++pi) {
       const review::PathView& v = e.paths[pi];
       if (!v.path) continue;
@@ -576,14 +634,15 @@ MeshSvg DrawMesh(const ReviewInput& in, const review::ReviewData& d) {
                 "data-entry=\"" + std::to_string(ei) + "\" data-path=\"" +
                     std::to_string(pi) + "\"",
                 PathColor(pi, v.outcome), static_cast<int>(pi % 4), v.outcome,
-                v.outcome == Outcome::kFailed, routes);
+                v.outcome == Outcome::kFailed, markers, routes);
     }
   }
   for (size_t fi = 0; fi < in.verify.findings.size(); ++fi) {
     const Finding& f = in.verify.findings[fi];
     if (!DrawsFindingPath(in, fi)) continue;
+    MarkerPlaces markers;  // a finding's path is shown alone
     DrawRoute(drawing, f.path, "data-finding=\"" + std::to_string(fi) + "\"",
-              kDeniedColor, 0, Outcome::kDelivered, true, routes);
+              kDeniedColor, 0, Outcome::kDelivered, true, markers, routes);
   }
   MeshSvg out{drawing.width(), drawing.height(), drawing.body(),
               routes.str(),    LargeMesh(in),    {}};

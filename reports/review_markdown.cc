@@ -211,7 +211,31 @@ std::string Request(const TrafficEntry& t) {
   return s;
 }
 
-void WriteFinding(int id, const Finding& f, std::ostream& out) {
+// `file:line` as a Markdown link to the manifest (relative to report.md,
+// with a #L<line> anchor, as report.html links it); "" when unknown.
+std::string SourceLink(const std::string& prefix, const SourceLocation& loc) {
+  const std::string at = review::FileLine(loc);
+  if (at.empty()) return "";
+  const std::string href =
+      (loc.file[0] == '/' ? "file://" : prefix) + loc.file +
+      (loc.line > 0 ? "#L" + std::to_string(loc.line) : "");
+  std::string target;
+  for (char ch : href) {
+    // Spaces and parentheses would end a Markdown link target.
+    if (ch == ' ')
+      target += "%20";
+    else if (ch == '(')
+      target += "%28";
+    else if (ch == ')')
+      target += "%29";
+    else
+      target += ch;
+  }
+  return "[" + Code(at) + "](" + target + ")";
+}
+
+void WriteFinding(int id, const Finding& f, const std::string& prefix,
+                  std::ostream& out) {
   out << "**F" << id << "** · " << SeverityName(f.severity) << " · "
       << Code(f.rule) << " — " << Md(f.message) << "\n\n";
   if (!f.objects.empty()) {
@@ -219,8 +243,8 @@ void WriteFinding(int id, const Finding& f, std::ostream& out) {
     for (size_t i = 0; i < f.objects.size(); ++i) {
       const FindingObject& o = f.objects[i];
       out << (i ? ";" : "") << " " << Md(o.kind) << " " << Code(o.name);
-      const std::string at = review::FileLine(o.location);
-      if (!at.empty()) out << " at " << Code(at);
+      const std::string at = SourceLink(prefix, o.location);
+      if (!at.empty()) out << " at " << at;
     }
     out << "\n";
   }
@@ -309,15 +333,16 @@ void WriteSummary(const ReviewInput& in, const review::ReviewData& d,
   }
 }
 
-void WriteTraffic(const review::ReviewData& d, std::ostream& out) {
+void WriteTraffic(const review::ReviewData& d, const std::string& prefix,
+                  std::ostream& out) {
   // ---- traffic ----
   out << "\n## Traffic\n";
   for (const review::EntryView& e : d.entries) {
     const TrafficEntry& t = *e.entry;
     out << "\n### " << Md(t.name) << "\n\n"
         << Request(t) << ", " << Fixed(t.rate, 1) << " req/s";
-    const std::string at = review::FileLine(t.location);
-    if (!at.empty()) out << " · " << Code(at);
+    const std::string at = SourceLink(prefix, t.location);
+    if (!at.empty()) out << " · " << at;
     out << "\n\n";
     WriteMermaid(e.paths, out);
     out << "\n| # | outcome | waypoints | predicted | simulated | route | "
@@ -538,7 +563,8 @@ void WriteMarkdownFindings(const ReviewInput& in, std::ostream& out) {
     WriteMarkdownRootCauses(in.verify, out);
     out << "\n";
     int id = 0;
-    for (const Finding& f : in.verify.findings) WriteFinding(++id, f, out);
+    for (const Finding& f : in.verify.findings)
+      WriteFinding(++id, f, in.source_href_prefix, out);
   }
   if (!in.warnings.empty()) {
     out << "## Warnings\n\n";
@@ -563,7 +589,7 @@ void WriteReviewMarkdown(const ReviewInput& in, std::ostream& out) {
       << " · " << Fixed(d.simulated_seconds, 3) << " s simulated\n\n";
 
   WriteSummary(in, d, out);
-  WriteTraffic(d, out);
+  WriteTraffic(d, in.source_href_prefix, out);
   WriteProxies(d, out);
   if (in.sweep && !in.sweep->points.empty()) WriteSweep(*in.sweep, out);
   WriteMarkdownFindings(in, out);

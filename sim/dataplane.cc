@@ -144,7 +144,7 @@ void Builder::Build() {
         if (c.workloads[wi].ready) pods.push_back(static_cast<int>(wi));
     }
     if (pods.empty()) {
-      Hop base{HopKind::kIngress, t_.from.ingress, c.name, "", {}};
+      Hop base{HopKind::kIngress, t_.from.ingress, c.name, "", {}, {}};
       Vertex v = AddVertex(base);
       impl_.source = v;
       Finish(v, Outcome::kFailed,
