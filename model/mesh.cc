@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <set>
-#include <string_view>
 #include <thread>
 
 #include "model/labels.h"
@@ -446,9 +446,12 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
   }
   // Gateways that have pods, in one pass over the workloads (not one per
   // gateway: a mesh of waypoints per namespace has thousands).
-  std::set<std::string_view> with_pods;
+  // Copies, not views: erasing a gateway's pods below moves the others.
+  std::set<std::string> with_pods;
   for (const Workload& w : c.workloads)
     if (!w.gateway.empty()) with_pods.insert(w.gateway);
+  // The pods added, appended at the end in one allocation.
+  std::vector<Workload> added;
   for (auto& [key, gw] : c.gateways) {
     if (gw.role == GatewayRole::kRemote) continue;
     if (!gw.class_known && !gw.has_status) continue;  // no controller
@@ -484,9 +487,11 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
       if (gw.role == GatewayRole::kWaypoint ||
           gw.role == GatewayRole::kEastWest)
         w.labels[kLabelDataplaneMode] = "none";
-      c.workloads.push_back(std::move(w));
+      added.push_back(std::move(w));
     }
   }
+  c.workloads.reserve(c.workloads.size() + added.size());
+  std::move(added.begin(), added.end(), std::back_inserter(c.workloads));
 }
 
 // §16.3: Router pods. An Istio Gateway (networking.istio.io) selects pods

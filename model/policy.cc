@@ -625,12 +625,19 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
                         const RequestAttributes& req) {
   PolicyDecision d;
   const bool zt = point == EnforcementPoint::kZtunnel;
-  // Dry-run policies only log at Envoy; ztunnel honours the annotation only
-  // with AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY (§8.2).
+  // §8.5 dry-run: Envoy evaluates and only logs. ztunnel: from 1.25 istiod
+  // does not send the policy (from 1.29, with
+  // AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY, it sends it marked dry-run
+  // and ztunnel only logs); before, it sent it as an ordinary policy.
   auto dry = [&](const AuthorizationPolicy& p) {
-    return p.dry_run &&
-           (!zt || mesh.istio.Flag(
-                       "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false));
+    return p.dry_run && (!zt || mesh.istio.version.AtLeast(1, 25));
+  };
+  auto dry_note = [&]() -> std::string {
+    if (!zt) return "dry-run: logged only";
+    if (mesh.istio.version.AtLeast(1, 29) &&
+        mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false))
+      return "dry-run: logged only by ztunnel";
+    return "dry-run: not sent to ztunnel (§8.5)";
   };
   std::vector<PolicyEvaluation> evals;
   bool denied = false, any_allow_policy = false, allow_matched = false;
@@ -647,8 +654,13 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
       e.action = PolicyActionName(p->action);
       e.matched_rule = FirstMatch(*p, req, zt, &e.note);
       e.effect = "no-op";
+      if (p->dry_run && zt && !dry(*p))
+        e.note =
+            "istio.io/dry-run is not read by ztunnel before 1.25: "
+            "enforced (§8.5)" +
+            (e.note.empty() ? "" : "; " + e.note);
       if (dry(*p)) {
-        e.note = "dry-run: logged only";
+        e.note = dry_note();
       } else if (p->action == PolicyAction::kDeny) {
         if (e.matched_rule && !denied) {
           denied = true;

@@ -524,10 +524,10 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
   z3::expr allow = c_.bool_val(false);
   for (const AuthorizationPolicy* p : policies) {
     ReadPolicies(p->ns);  // already, by its lookup; kept true here too
-    if (p->dry_run &&
-        (!l4 || sc_.mesh.istio.Flag(
-                    "AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false)))
-      continue;
+    // §8.5: a dry-run policy decides nothing at Envoy, nor at ztunnel from
+    // 1.25 (istiod withholds it, or marks it log-only); before 1.25 ztunnel
+    // got it as an ordinary policy.
+    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeast(1, 25))) continue;
     z3::expr en = Enabled(*p);
     z3::expr any_rule = c_.bool_val(false);
     for (const PolicyRule& r : p->rules)

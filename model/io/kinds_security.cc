@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "model/binding.h"
 #include "model/io/kinds.h"
 #include "model/labels.h"
 #include "model/policy.h"
@@ -286,7 +287,7 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
                              ManifestSink& sink) {
   AuthorizationPolicy p = Named<AuthorizationPolicy>(h);
   if (const std::string* dr = FindLabel(h.annotations, "istio.io/dry-run"))
-    p.dry_run = *dr == "true";
+    p.dry_run = ParseGoBool(*dr).value_or(false);  // strconv.ParseBool (§8.5)
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsDefined() && !spec.IsNull() && r.IsMap(spec, h.what + ": spec")) {
     const std::string action =

@@ -72,8 +72,9 @@ TEST(IstioMatchTest, IpBlocks) {
 
 // Loads the policies of a world and evaluates them at `point` for `req`.
 PolicyDecision Decide(const std::vector<std::string>& policies,
-                      EnforcementPoint point, const RequestAttributes& req) {
-  testing::World w;
+                      EnforcementPoint point, const RequestAttributes& req,
+                      const std::string& istio = "") {
+  testing::World w(istio);
   w.Cluster("east", "east", 1);
   for (const std::string& p : policies) w.Add("east", p);
   Scenario s = w.Load();
@@ -226,6 +227,40 @@ TEST(EvaluateTest, NotFieldsAndHosts) {
   EXPECT_FALSE(
       Decide({p}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/admin/x"))
           .allowed);
+}
+
+// §8.5: a dry-run DENY (annotation read as Go's ParseBool: "True")
+// decides nothing at a waypoint, nor at ztunnel from 1.25 (istiod withholds
+// it); before 1.25 ztunnel enforces it; with the flag from 1.29 ztunnel logs.
+TEST(EvaluateTest, DryRunByEnforcementPointAndRelease) {
+  const std::string p =
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+      "metadata:\n  name: dry-deny\n  namespace: shop\n  annotations:\n"
+      "    istio.io/dry-run: \"True\"\nspec:\n  action: DENY\n"
+      "  rules:\n  - {}\n";
+  const RequestAttributes r = Http(kCurl, "GET", "/");
+  const PolicyDecision wp = Decide({p}, EnforcementPoint::kWaypoint, r);
+  EXPECT_TRUE(wp.allowed);
+  EXPECT_EQ(wp.evaluated[0].note, "dry-run: logged only");
+  const PolicyDecision zt = Decide({p}, EnforcementPoint::kZtunnel, r);
+  EXPECT_TRUE(zt.allowed);
+  EXPECT_EQ(zt.evaluated[0].note, "dry-run: not sent to ztunnel (§8.5)");
+  const PolicyDecision old =
+      Decide({p}, EnforcementPoint::kZtunnel, r, "{version: \"1.24\"}");
+  EXPECT_FALSE(old.allowed);
+  EXPECT_NE(old.evaluated[0].note.find("not read by ztunnel before 1.25"),
+            std::string::npos);
+  EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, r, "{version: \"1.24\"}")
+                  .allowed);
+  const PolicyDecision flag = Decide(
+      {p}, EnforcementPoint::kZtunnel, r,
+      "{flags: {AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: \"true\"}}");
+  EXPECT_TRUE(flag.allowed);
+  EXPECT_EQ(flag.evaluated[0].note, "dry-run: logged only by ztunnel");
+  // A value Go's ParseBool refuses is not dry-run: enforced everywhere.
+  std::string enforced = p;
+  enforced.replace(enforced.find("\"True\""), 6, "\"yes\"");
+  EXPECT_FALSE(Decide({enforced}, EnforcementPoint::kWaypoint, r).allowed);
 }
 
 }  // namespace
