@@ -273,6 +273,40 @@ void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
   }
 }
 
+// §1.1: whether Istio's sidecar injector injects a pod created now, and
+// why ("" when it does not). The admission webhook fires on labels only
+// (istio-sidecar-injector's four selectors, every istio.io/rev value taken
+// as an installed revision); then the injector skips hostNetwork pods and
+// kube-system/kube-public, and reads sidecar.istio.io/inject from the pod's
+// label, else its annotation: "false" refuses, anything else injects.
+std::string SidecarInjection(const Workload& w, const Labels& ns_labels) {
+  const std::string* label = FindLabel(w.labels, kLabelSidecarInject);
+  const std::string* pod_rev = FindLabel(w.labels, kLabelIstioRev);
+  const std::string* ns_inject = FindLabel(ns_labels, kLabelIstioInjection);
+  const std::string* ns_rev = FindLabel(ns_labels, kLabelIstioRev);
+  const bool label_false = label && *label == "false";
+  std::string why;
+  if (ns_inject) {
+    if (*ns_inject == "enabled" && !label_false)
+      why = "namespace " + w.ns + " has label istio-injection=enabled";
+  } else if (ns_rev) {
+    if (!label_false)
+      why = "namespace " + w.ns + " has label istio.io/rev=" + *ns_rev;
+  } else if (pod_rev) {
+    if (!label_false)
+      why = "pod " + w.Key() + " has label istio.io/rev=" + *pod_rev;
+  } else if (label && *label == "true") {
+    why = "pod " + w.Key() + " has label sidecar.istio.io/inject=true";
+  }
+  if (why.empty() || w.host_network || w.ns == "kube-system" ||
+      w.ns == "kube-public")
+    return "";
+  const std::string* value =
+      label ? label : FindLabel(w.annotations, kLabelSidecarInject);
+  if (value && *value == "false") return "";
+  return why;
+}
+
 // §1.1: captured(pod), plus the sidecar injector's decision.
 void DeriveCapture(const Cluster& cluster, Workload& w) {
   const Labels& ns_labels = cluster.NamespaceLabels(w.ns);
@@ -297,27 +331,14 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
             : "gateway pods originate their own HBONE and are not captured";
     return;
   }
-  const std::string* pod_inject = FindLabel(w.labels, kLabelSidecarInject);
-  if (!pod_inject) pod_inject = FindLabel(w.annotations, kLabelSidecarInject);
   bool inject = false;
   std::string inject_why;
   if (w.sidecar_injected) {
     inject = true;
     inject_why = "pod " + w.Key() + " has an injected istio-proxy sidecar";
-  } else if (w.role == WorkloadRole::kApplication && !w.host_network &&
-             !(pod_inject && *pod_inject == "false")) {
-    const std::string* ns_inject = FindLabel(ns_labels, kLabelIstioInjection);
-    const std::string* ns_rev = FindLabel(ns_labels, kLabelIstioRev);
-    if (pod_inject && *pod_inject == "true") {
-      inject = true;
-      inject_why = "pod " + w.Key() + " has label sidecar.istio.io/inject=true";
-    } else if (ns_inject && *ns_inject == "enabled") {
-      inject = true;
-      inject_why = "namespace " + w.ns + " has label istio-injection=enabled";
-    } else if (!ns_inject && ns_rev) {
-      inject = true;
-      inject_why = "namespace " + w.ns + " has label istio.io/rev";
-    }
+  } else if (w.role == WorkloadRole::kApplication) {
+    inject_why = SidecarInjection(w, ns_labels);
+    inject = !inject_why.empty();
   }
   if (inject) {
     w.capture = Capture::kSidecar;

@@ -366,5 +366,46 @@ TEST(CaptureTest, SidecarAmbientAndUncaptured) {
   EXPECT_EQ(c.FindWorkload("amb/dumped")->capture, Capture::kSidecar);
 }
 
+// §1.1: the injector's admission webhook selects pods by label only:
+// an annotation alone does not inject (a pod left over from a sidecar
+// migration stays ambient), a namespace's istio-injection=disabled beats
+// the pod's label, a pod's istio.io/rev injects in a plain namespace, and
+// once the webhook fires the annotation "false" still refuses.
+TEST(CaptureTest, InjectionFollowsTheWebhookSelectors) {
+  World w;
+  w.Cluster("east", "east", 1);
+  w.Add("east", Ns("amb", {{Ambient(), "ambient"}}));
+  w.Add("east", Ns("disabled",
+                   {{Ambient(), "ambient"}, {"istio-injection", "disabled"}}));
+  w.Add("east", Ns("inj", {{"istio-injection", "enabled"}}));
+  auto annotated = [](const std::string& ns, const std::string& name,
+                      const std::string& value) {
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+           "\n  namespace: " + ns +
+           "\n  annotations:\n    sidecar.istio.io/inject: \"" + value +
+           "\"\nspec:\n  containers: [{name: app, image: x}]\n";
+  };
+  w.Add("east", annotated("amb", "annotated", "true"));
+  w.Add("east", annotated("inj", "opted-out", "false"));
+  w.Add("east", Deploy("disabled", "labelled", 1,
+                       {{"sidecar.istio.io/inject", "true"}}));
+  w.Add("east", Deploy("amb", "revision", 1, {{"istio.io/rev", "default"}}));
+  w.Add("east", Deploy("amb", "rev-off", 1,
+                       {{"istio.io/rev", "default"},
+                        {"sidecar.istio.io/inject", "false"}}));
+  Scenario s = w.Load();
+  const Cluster& c = s.mesh.clusters[0];
+  EXPECT_EQ(c.FindWorkload("amb/annotated")->capture, Capture::kAmbient);
+  EXPECT_EQ(c.FindWorkload("inj/opted-out")->capture, Capture::kUncaptured);
+  EXPECT_EQ(c.FindWorkload("disabled/labelled-0")->capture, Capture::kAmbient);
+  const Workload* rev = c.FindWorkload("amb/revision-0");
+  EXPECT_EQ(rev->capture, Capture::kSidecar);
+  EXPECT_EQ(rev->capture_why.rfind(
+                "pod amb/revision-0 has label istio.io/rev=default", 0),
+            0u)
+      << rev->capture_why;
+  EXPECT_EQ(c.FindWorkload("amb/rev-off-0")->capture, Capture::kAmbient);
+}
+
 }  // namespace
 }  // namespace meshsim
