@@ -263,11 +263,15 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
               "' traffic, not service traffic: no waypoint (§2.2)";
     return out;
   }
-  if (svc.kind == "ServiceEntry" && svc.namespace_visibility &&
-      gw->ns != svc.ns && version.AtLeast(1, 31)) {
+  // §2.4: visibility from MeshConfig serviceEntryVisibility, not exportTo.
+  if (svc.kind == "ServiceEntry" && gw->ns != svc.ns &&
+      version.AtLeast(1, 31) &&
+      mesh.istio.EntryVisibility(cluster.NamespaceLabels(svc.ns)) ==
+          "NAMESPACE") {
     out.status = BindingStatus::kCrossNamespaceForbidden;
     out.why = subject +
-              " is exported only to its namespace and may not use waypoint " +
+              " has NAMESPACE visibility (meshConfig.serviceEntryVisibility) "
+              "and may not use waypoint " +
               gw->Key() + " in another namespace (§2.4, 1.31+)";
     return out;
   }

@@ -19,6 +19,17 @@ bool IstioSettings::Discovers(const Labels& ns_labels) const {
   return false;
 }
 
+const std::string& IstioSettings::EntryVisibility(
+    const Labels& ns_labels) const {
+  for (const EntryVisibilityPolicy& p : entry_visibility_policies)
+    if (!p.unmatchable &&
+        std::all_of(
+            p.namespace_selectors.begin(), p.namespace_selectors.end(),
+            [&](const LabelSelector& s) { return s.Matches(ns_labels); }))
+      return p.visibility;
+  return entry_visibility_default;
+}
+
 bool IstioSettings::Flag(const std::string& name, bool def) const {
   auto it = flags.find(name);
   if (it == flags.end()) return def;

@@ -66,6 +66,14 @@ struct ServiceScopeConfig {
   bool global = false;  // scope GLOBAL; LOCAL entries change nothing
 };
 
+// MeshConfig serviceEntryVisibility.policies[] (§2.4, 1.31+): ServiceEntries
+// in namespaces that every rule's selector matches get `visibility`.
+struct EntryVisibilityPolicy {
+  std::string visibility;  // PUBLIC | NAMESPACE
+  std::vector<LabelSelector> namespace_selectors;
+  bool unmatchable = false;  // a rule without a namespaceSelector matches none
+};
+
 struct IstioSettings {
   IstioVersion version = kNewestModelledVersion;
   Distribution distribution = Distribution::kCommunity;
@@ -78,12 +86,19 @@ struct IstioSettings {
   // §16.9): istiod reads only the namespaces any selector matches; empty:
   // every namespace.
   std::vector<LabelSelector> discovery_selectors;
+  // MeshConfig serviceEntryVisibility (`istio.meshConfig.
+  // serviceEntryVisibility`, §2.4): unset, every ServiceEntry is PUBLIC.
+  std::string entry_visibility_default = "PUBLIC";
+  std::vector<EntryVisibilityPolicy> entry_visibility_policies;
   SourceLocation location;
 
   // Value of a boolean istiod flag: the scenario's setting, else `def`.
   bool Flag(const std::string& name, bool def) const;
   // §16.9: whether istiod discovers a namespace with these labels.
   bool Discovers(const Labels& ns_labels) const;
+  // §2.4: the visibility of a ServiceEntry in a namespace with these labels
+  // (the first policy whose rules all match, else the default).
+  const std::string& EntryVisibility(const Labels& ns_labels) const;
 };
 
 struct Node {
@@ -200,8 +215,7 @@ struct Service {
   std::vector<std::string> hosts;
   std::string
       resolution;  // NONE | STATIC | DNS | DNS_ROUND_ROBIN | DYNAMIC_DNS
-  std::string location_kind;          // MESH_EXTERNAL | MESH_INTERNAL
-  bool namespace_visibility = false;  // exportTo: ["."]
+  std::string location_kind;  // MESH_EXTERNAL | MESH_INTERNAL
   struct Endpoint {
     std::string address;
     Labels labels;

@@ -146,10 +146,6 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   s.location_kind =
       r.String(r.Child(spec, "location"), h.what + ": spec.location")
           .value_or("MESH_EXTERNAL");
-  yaml::Node export_to = r.Child(spec, "exportTo");
-  if (export_to.IsSequence() && export_to.size() == 1 &&
-      export_to[0].IsScalar() && export_to[0].Scalar() == ".")
-    s.namespace_visibility = true;
   yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
     auto m =

@@ -105,12 +105,66 @@ void LoadDiscoverySelectors(Reader& r, const yaml::Node& n, Mesh& mesh) {
   mesh.istio.discovery_selectors = std::move(selectors);
 }
 
+// One visibility value of serviceEntryVisibility: PUBLIC or NAMESPACE (NONE,
+// which hides an entry from every proxy, is refused as not modelled).
+std::optional<std::string> EntryVisibilityValue(Reader& r, const yaml::Node& n,
+                                                const std::string& what) {
+  const std::string v = r.String(n, what).value_or("");
+  if (v == "PUBLIC" || v == "NAMESPACE") return v;
+  if (v == "NONE")
+    r.Error(n, what + ": visibility NONE is not modelled by meshsim yet");
+  else
+    r.Error(n, what + " must be PUBLIC or NAMESPACE, got '" + v + "'" +
+                   DidYouMean(v, {"PUBLIC", "NAMESPACE", "NONE"}));
+  return std::nullopt;
+}
+
+// istio.meshConfig.serviceEntryVisibility (§2.4): {defaultVisibility,
+// policies: [{visibility, matchingRules: [{namespaceSelector}]}]}.
+void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
+  const std::string what = "istio.meshConfig.serviceEntryVisibility";
+  if (!n.IsDefined() || !r.IsMap(n, what)) return;
+  CheckKeys(r, n, {"defaultVisibility", "policies"}, what);
+  if (yaml::Node d = r.Child(n, "defaultVisibility"); d.IsDefined())
+    if (auto v = EntryVisibilityValue(r, d, what + ".defaultVisibility"))
+      mesh.istio.entry_visibility_default = *v;
+  yaml::Node list = r.Child(n, "policies");
+  if (!list.IsDefined() || !r.IsList(list, what + ".policies")) return;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string w = what + ".policies[" + std::to_string(i) + "]";
+    if (!r.IsMap(list[i], w)) continue;
+    CheckKeys(r, list[i], {"visibility", "matchingRules"}, w);
+    EntryVisibilityPolicy p;
+    auto v = EntryVisibilityValue(r, r.Child(list[i], "visibility"),
+                                  w + ".visibility");
+    if (!v) continue;
+    p.visibility = *v;
+    yaml::Node rules = r.Child(list[i], "matchingRules");
+    if (rules.IsDefined() && r.IsList(rules, w + ".matchingRules"))
+      for (size_t j = 0; j < rules.size(); ++j) {
+        const std::string rw = w + ".matchingRules[" + std::to_string(j) + "]";
+        if (!r.IsMap(rules[j], rw)) continue;
+        CheckKeys(r, rules[j], {"namespaceSelector"}, rw);
+        if (auto sel =
+                ParseLabelSelector(r, r.Child(rules[j], "namespaceSelector"),
+                                   rw + ".namespaceSelector"))
+          p.namespace_selectors.push_back(std::move(*sel));
+        else
+          p.unmatchable = true;
+      }
+    mesh.istio.entry_visibility_policies.push_back(std::move(p));
+  }
+}
+
 // istio.meshConfig: the MeshConfig fields meshsim reads (§16.6, §16.9).
 void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio.meshConfig")) return;
-  CheckKeys(r, n, {"serviceScopeConfigs", "discoverySelectors"},
-            "istio.meshConfig");
+  CheckKeys(
+      r, n,
+      {"serviceScopeConfigs", "discoverySelectors", "serviceEntryVisibility"},
+      "istio.meshConfig");
   LoadDiscoverySelectors(r, r.Child(n, "discoverySelectors"), mesh);
+  LoadEntryVisibility(r, r.Child(n, "serviceEntryVisibility"), mesh);
   yaml::Node list = r.Child(n, "serviceScopeConfigs");
   if (!list.IsDefined()) return;
   std::vector<ServiceScopeConfig> configs;

@@ -236,11 +236,35 @@ TEST(BindingTest, UseWaypointNamespaceSameObjectAndVersion) {
   }
 }
 
-// §2.3, §13 case 33: a NAMESPACE-visibility ServiceEntry may not bind a
-// waypoint in another namespace (1.31+).
+// §2.4, §13 case 33: a NAMESPACE-visibility ServiceEntry may not bind a
+// waypoint in another namespace (1.31+). Visibility comes from MeshConfig
+// serviceEntryVisibility (default, then policies by namespace labels), not
+// from exportTo: without it every entry is PUBLIC.
 TEST(BindingTest, Case33_NamespaceVisibilityServiceEntry) {
-  for (const std::string version : {"1.30", "1.31"}) {
-    World w = Shop({{Ambient(), "ambient"}}, "{version: \"" + version + "\"}");
+  struct Case {
+    std::string version, mesh_config;
+    BindingStatus want;
+  };
+  const std::string ns_default =
+      "{serviceEntryVisibility: {defaultVisibility: NAMESPACE}}";
+  const std::string by_label =
+      "{serviceEntryVisibility: {defaultVisibility: PUBLIC, policies: "
+      "[{visibility: NAMESPACE, matchingRules: [{namespaceSelector: "
+      "{matchLabels: {team: shop}}}]}]}}";
+  const std::string other_label =
+      "{serviceEntryVisibility: {policies: [{visibility: NAMESPACE, "
+      "matchingRules: [{namespaceSelector: {matchLabels: {team: other}}}]}]}}";
+  for (const Case& c : std::vector<Case>{
+           {"1.31", "", BindingStatus::kAccepted},
+           {"1.31", ns_default, BindingStatus::kCrossNamespaceForbidden},
+           {"1.31", by_label, BindingStatus::kCrossNamespaceForbidden},
+           {"1.31", other_label, BindingStatus::kAccepted},
+           {"1.30", ns_default, BindingStatus::kAccepted}}) {
+    World w = Shop(
+        {{Ambient(), "ambient"}, {"team", "shop"}},
+        "{version: \"" + c.version + "\"" +
+            (c.mesh_config.empty() ? "" : ", meshConfig: " + c.mesh_config) +
+            "}");
     w.Add("east", Ns("egress"));
     w.Add(
         "east",
@@ -254,9 +278,8 @@ TEST(BindingTest, Case33_NamespaceVisibilityServiceEntry) {
           "  exportTo: [\".\"]\n  resolution: DNS\n  ports: [{number: 443, "
           "name: tls, protocol: TLS}]\n");
     Scenario s = w.Load();
-    EXPECT_EQ(ServiceBinding(s, "shop/ext").status,
-              version == "1.31" ? BindingStatus::kCrossNamespaceForbidden
-                                : BindingStatus::kAccepted);
+    EXPECT_EQ(ServiceBinding(s, "shop/ext").status, c.want)
+        << c.version << " " << c.mesh_config;
   }
 }
 

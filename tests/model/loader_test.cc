@@ -186,6 +186,28 @@ TEST(LoaderTest, InlineResourcesKeepScenarioLocations) {
             "world.yaml:7:5");
 }
 
+// §2.4: serviceEntryVisibility values are checked where they are written;
+// NONE is refused as not modelled rather than read as something else.
+TEST(LoaderTest, ServiceEntryVisibilityValuesAreChecked) {
+  Diagnostics d;
+  auto s = LoadScenarioText(
+      "istio:\n  meshConfig:\n    serviceEntryVisibility:\n"
+      "      defaultVisibility: NAMESPCE\n"
+      "      policies: [{visibility: NONE}]\nclusters: [{name: east}]\n",
+      "s.yaml", ".", d);
+  EXPECT_TRUE(d.HasErrors());
+  std::string all;
+  for (const Diagnostic& x : d.all()) all += x.ToString() + "\n";
+  EXPECT_NE(
+      all.find("s.yaml:4:26: error: istio.meshConfig.serviceEntryVisibility."
+               "defaultVisibility must be PUBLIC or NAMESPACE, got "
+               "'NAMESPCE' (did you mean 'NAMESPACE'?)"),
+      std::string::npos)
+      << all;
+  EXPECT_NE(all.find("visibility NONE is not modelled"), std::string::npos)
+      << all;
+}
+
 TEST(LoaderTest, UnknownScenarioKeyWarnsWithSuggestion) {
   Diagnostics d;
   auto s = LoadScenarioText("clusters: [{name: east}]\ntrafic: []\n", "s.yaml",
