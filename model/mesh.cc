@@ -714,9 +714,15 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       for (const std::string& h : s.hosts) c.service_by_host[h].push_back(si);
     }
     if (s.selector && !s.external_name) {
+      // §3.4: a Kubernetes Service also selects WorkloadEntries
+      // (PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES, on by default).
+      const bool selects_entries =
+          istio.Flag("PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES", true);
       for (size_t wi : workloads_by_ns[s.ns]) {
         const Workload& w = c.workloads[wi];
-        if (s.kind == "Service" && w.kind != "Pod") continue;
+        if (s.kind == "Service" && w.kind != "Pod" &&
+            !(w.kind == "WorkloadEntry" && selects_entries))
+          continue;
         if (SelectorMatches(*s.selector, w.labels)) {
           c.service_endpoints[si].push_back(wi);
           c.workload_services[wi].push_back(si);

@@ -430,5 +430,34 @@ TEST(CaptureTest, InjectionFollowsTheWebhookSelectors) {
   EXPECT_EQ(c.FindWorkload("amb/rev-off-0")->capture, Capture::kAmbient);
 }
 
+// §3.1: a Kubernetes Service selects the WorkloadEntries of its namespace
+// too (PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES, default true).
+TEST(EndpointsTest, ServiceSelectsWorkloadEntries) {
+  for (const bool flag : {true, false}) {
+    World w(flag
+                ? ""
+                : "{flags: {PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES: false}}");
+    w.Cluster("east", "east", 1);
+    w.Add("east", Ns("app", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("app", "vm"));
+    w.Add("east", Svc("app", "vm"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+          "metadata:\n  name: vm1\n  namespace: app\nspec:\n"
+          "  address: 10.9.0.1\n  labels: {app: vm}\n");
+    Scenario s = w.Load();
+    const Cluster& c = s.mesh.clusters[0];
+    const size_t si = c.service_by_key.at("app/vm");
+    std::vector<std::string> names;
+    for (size_t wi : c.service_endpoints[si])
+      names.push_back(c.workloads[wi].kind + " " + c.workloads[wi].name);
+    std::sort(names.begin(), names.end());
+    const std::vector<std::string> want =
+        flag ? std::vector<std::string>{"Pod vm-0", "WorkloadEntry vm1"}
+             : std::vector<std::string>{"Pod vm-0"};
+    EXPECT_EQ(names, want);
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
