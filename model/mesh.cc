@@ -653,6 +653,23 @@ void SortServices(std::vector<Service>& v, Less less) {
 
 // Services in namespace/name order (a Service before a ServiceEntry of the
 // same name), their VIPs, hosts and endpoints.
+}  // namespace
+
+bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
+                          const Service& s) {
+  const std::string* opt =
+      FindLabel(s.labels, "networking.istio.io/enable-autoallocate-ip");
+  if (opt && opt->size() == 5 &&
+      std::equal(opt->begin(), opt->end(), "false", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      }))
+    return false;
+  return istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE",
+                    c.VersionOr(istio.version).AtLeast(1, 25));
+}
+
+namespace {
+
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
@@ -697,12 +714,12 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       s.vips.push_back(fresh(10, 96 + cluster_index, next_vip));
     }
     if (s.kind == "ServiceEntry" && s.vips.empty()) {
-      // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on,
-      // 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS, and
-      // resolution NONE, which passes through to the original address.
+      // §3.4: auto-allocation (PILOT_ENABLE_IP_AUTOALLOCATE, default on
+      // from 1.25, 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS,
+      // resolution NONE, which passes through to the original address, and
+      // entries labelled networking.istio.io/enable-autoallocate-ip=false.
       bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
-      if (istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", true) &&
-          s.resolution != "NONE" &&
+      if (AutoAllocatesAddress(istio, c, s) && s.resolution != "NONE" &&
           (!wildcard || s.resolution == "DYNAMIC_DNS")) {
         s.vips.push_back(fresh(240, 240, next_auto));
       }

@@ -754,6 +754,12 @@ bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
                            const Gateway& gw);
 // Returns the label value or nullptr.
 const std::string* FindLabel(const Labels& labels, const std::string& key);
+// §3.4: whether istiod would allocate addresses to ServiceEntry `s` of
+// cluster `c` that has none (PILOT_ENABLE_IP_AUTOALLOCATE, default on from
+// 1.25; the entry's networking.istio.io/enable-autoallocate-ip=false opts
+// out). Resolution and wildcard hosts are the caller's.
+bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
+                          const Service& s);
 
 }  // namespace meshsim
 

@@ -91,10 +91,20 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
             "client dials the external name";
   } else if (s.vips.empty()) {
     d.ip = s.Hostname();
-    d.why = "ServiceEntry " + s.Key() +
-            " has no address (wildcard host or resolution NONE): the "
-            "client dials the real "
-            "address, which ztunnel does not know (§3.4, K9)";
+    // §3.4: why istiod allocated no address.
+    const bool wildcard =
+        !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+    const std::string cause =
+        s.resolution == "NONE" ? "resolution NONE"
+        : wildcard && s.resolution != "DYNAMIC_DNS"
+            ? "a wildcard host"
+            : "no spec.addresses and none allocated: "
+              "PILOT_ENABLE_IP_AUTOALLOCATE is off (its default before 1.25) "
+              "or the entry is labelled "
+              "networking.istio.io/enable-autoallocate-ip=false";
+    d.why = "ServiceEntry " + s.Key() + " has no address (" + cause +
+            "): the client dials the real address, which ztunnel does not "
+            "know (§3.4, K9)";
   } else {
     d.svc_cluster = sci;
     d.svc = static_cast<int>(idx[0]);

@@ -84,16 +84,24 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
 // §3.4, K9: a ServiceEntry bound to an (egress) waypoint that has no address
 // ztunnel can match: clients dial the real address, which ztunnel passes
 // through, so the waypoint never sees the request.
-void ServiceEntryWithoutAddress(const Cluster& c, const Service& s,
-                                const Binding& b, std::vector<Finding>& out) {
+void ServiceEntryWithoutAddress(const Mesh& mesh, const Cluster& c,
+                                const Service& s, const Binding& b,
+                                std::vector<Finding>& out) {
   if (s.kind != "ServiceEntry" || !s.vips.empty() || b.requested.empty())
     return;
   const bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+  const bool new_release = c.VersionOr(mesh.istio.version).AtLeast(1, 25);
   const std::string cause =
       s.resolution == "NONE" ? "resolution NONE"
       : wildcard && s.resolution != "DYNAMIC_DNS"
           ? "a wildcard host without resolution DYNAMIC_DNS"
-          : "no spec.addresses and PILOT_ENABLE_IP_AUTOALLOCATE off";
+      : mesh.istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE", new_release)
+          ? "no spec.addresses and the label "
+            "networking.istio.io/enable-autoallocate-ip=false"
+      : new_release || mesh.istio.flags.count("PILOT_ENABLE_IP_AUTOALLOCATE")
+          ? "no spec.addresses and PILOT_ENABLE_IP_AUTOALLOCATE off"
+          : "no spec.addresses, and Istio before 1.25 allocates none "
+            "(PILOT_ENABLE_IP_AUTOALLOCATE defaults to false)";
   out.push_back(MakeFinding(
       "waypoint-bypass",
       "every client of ServiceEntry " + s.Key() +
@@ -498,7 +506,7 @@ LintResult Lint(const Scenario& sc) {
       const Binding b = ServiceWaypoint(sc.mesh, c, s);
       ServiceBindingRules(c, s, b, out);
       WaypointUnavailable(sc.mesh, c, s, b, out);
-      ServiceEntryWithoutAddress(c, s, b, out);
+      ServiceEntryWithoutAddress(sc.mesh, c, s, b, out);
       SandwichLoop(c, s, b, out);
       GlooWaypointUnsupported(sc, c, s, b, out);
       WaypointMissingInCluster(sc, c, s, b, missing_reported, out);

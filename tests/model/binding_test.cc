@@ -459,5 +459,45 @@ TEST(EndpointsTest, ServiceSelectsWorkloadEntries) {
   }
 }
 
+// §3.4: a ServiceEntry without addresses gets one only where istiod
+// allocates: PILOT_ENABLE_IP_AUTOALLOCATE (on from 1.25), not opted out by
+// networking.istio.io/enable-autoallocate-ip=false, resolution not NONE.
+TEST(EndpointsTest, ServiceEntryAddressAllocation) {
+  auto entry = [](const std::string& name, const std::string& labels,
+                  const std::string& resolution) {
+    return "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+           "metadata:\n  name: " +
+           name + "\n  namespace: egress\n" + labels + "spec:\n  hosts: [" +
+           name + ".example.com]\n  resolution: " + resolution +
+           "\n  ports: [{number: 80, name: http, protocol: HTTP}]\n";
+  };
+  struct Case {
+    std::string istio;
+    bool dns, opted_out, none;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"{version: \"1.31\"}", true, false, false},
+           {"{version: \"1.25\"}", true, false, false},
+           {"{version: \"1.24\"}", false, false, false},
+           {"{version: \"1.24\", flags: {PILOT_ENABLE_IP_AUTOALLOCATE: true}}",
+            true, false, false}}) {
+    World w(c.istio);
+    w.Cluster("east", "east", 1);
+    w.Add("east", Ns("egress"));
+    w.Add("east", entry("dns", "", "DNS"));
+    w.Add("east",
+          entry("optout",
+                "  labels: {networking.istio.io/enable-autoallocate-ip: "
+                "\"False\"}\n",
+                "DNS"));
+    w.Add("east", entry("none", "", "NONE"));
+    Scenario s = w.Load();
+    const Cluster& cl = s.mesh.clusters[0];
+    EXPECT_EQ(!cl.FindService("egress/dns")->vips.empty(), c.dns) << c.istio;
+    EXPECT_TRUE(cl.FindService("egress/optout")->vips.empty()) << c.istio;
+    EXPECT_TRUE(cl.FindService("egress/none")->vips.empty()) << c.istio;
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
