@@ -30,6 +30,18 @@ const std::string& IstioSettings::EntryVisibility(
   return entry_visibility_default;
 }
 
+bool PortDeclaresHttp(const ServicePort& p) {
+  auto http = [](std::string v) {
+    for (char& ch : v) ch = static_cast<char>(std::tolower(ch));
+    return v == "http" || v == "http2" || v == "grpc" || v == "grpc-web" ||
+           v == "kubernetes.io/h2c";
+  };
+  if (p.protocol != "TCP" && p.protocol != "UDP" && p.protocol != "SCTP")
+    return http(p.protocol);
+  if (!p.app_protocol.empty()) return http(p.app_protocol);
+  return http(p.name.substr(0, p.name.find('-')));
+}
+
 bool IstioSettings::Flag(const std::string& name, bool def) const {
   auto it = flags.find(name);
   if (it == flags.end()) return def;

@@ -754,6 +754,10 @@ bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
                            const Gateway& gw);
 // Returns the label value or nullptr.
 const std::string* FindLabel(const Labels& labels, const std::string& key);
+// §8.6: Istio's protocol selection says HTTP for this port (a
+// ServiceEntry's protocol, else appProtocol, else the name's prefix):
+// http, http2, grpc, grpc-web, kubernetes.io/h2c.
+bool PortDeclaresHttp(const ServicePort& p);
 // §3.4: whether istiod would allocate addresses to ServiceEntry `s` of
 // cluster `c` that has none (PILOT_ENABLE_IP_AUTOALLOCATE, default on from
 // 1.25; the entry's networking.istio.io/enable-autoallocate-ip=false opts

@@ -546,11 +546,57 @@ bool OperationHasL4(const PolicyOperation& o) {
 
 enum class RuleResult { kMatch, kNoMatch, kDropped };
 
+// §8.6: the fields an Envoy TCP filter chain cannot evaluate.
+bool EnvoyHttpOnly(const PolicyRule& rule) {
+  for (const PolicySource& s : rule.from)
+    if (!s.request_principals.empty() || !s.not_request_principals.empty())
+      return true;
+  for (const PolicyOperation& o : rule.to)
+    if (OperationHasHttp(o)) return true;
+  for (const PolicyCondition& c : rule.when)
+    if (c.key.rfind("request.", 0) == 0) return true;
+  return false;
+}
+
+// `rule` without the fields of EnvoyHttpOnly: what a DENY or AUDIT rule
+// becomes on a TCP filter chain (a `from`, `to` or `when` left with nothing
+// matches anything).
+PolicyRule WithoutHttpFields(const PolicyRule& rule) {
+  PolicyRule out = rule;
+  for (PolicySource& s : out.from) {
+    s.request_principals.clear();
+    s.not_request_principals.clear();
+  }
+  for (PolicyOperation& o : out.to) {
+    o.hosts.clear(), o.not_hosts.clear(), o.methods.clear();
+    o.not_methods.clear(), o.paths.clear(), o.not_paths.clear();
+  }
+  std::erase_if(out.when, [](const PolicyCondition& c) {
+    return c.key.rfind("request.", 0) == 0;
+  });
+  return out;
+}
+
 // §8.2 at ztunnel. ALLOW: a rule with any HTTP attribute is dropped. DENY:
 // HTTP attributes are removed; a clause (from / to / when) left empty never
 // matches.
 RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
                      bool ztunnel, PolicyAction action, std::string* note) {
+  // §8.6: a connection that is not HTTP meets an Envoy (waypoint, sidecar,
+  // gateway) on its TCP filter chain, which drops an ALLOW rule with
+  // HTTP-only fields and evaluates a DENY or AUDIT rule without them.
+  if (!ztunnel && !r.http && !r.http_port && EnvoyHttpOnly(rule)) {
+    if (action == PolicyAction::kAllow) {
+      *note =
+          "rule has HTTP-only fields: dropped on a TCP connection, it never "
+          "matches (§8.6)";
+      return RuleResult::kDropped;
+    }
+    *note =
+        "HTTP-only fields are ignored on a TCP connection: the rule is wider "
+        "(§8.6)";
+    return MatchRule(WithoutHttpFields(rule), r, false, action, note);
+  }
   if (ztunnel) {
     bool has_http = false;
     for (const auto& s : rule.from) has_http |= SourceHasHttp(s);
@@ -569,9 +615,11 @@ RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
         from_empty = from_empty && !SourceHasL4(s);
       bool to_empty = !rule.to.empty();
       for (const auto& o : rule.to) to_empty = to_empty && !OperationHasL4(o);
-      bool when_empty = !rule.when.empty();
+      // Each `when` condition is a clause of its own: an HTTP one is left
+      // empty and never matches, whatever the others do.
+      bool when_empty = false;
       for (const auto& c : rule.when)
-        when_empty = when_empty && !IsL4ConditionKey(c.key);
+        when_empty = when_empty || !IsL4ConditionKey(c.key);
       if (from_empty || to_empty || when_empty) {
         *note =
             "rule is left with an empty clause once HTTP attributes are "

@@ -33,6 +33,9 @@ struct RequestAttributes {
   std::string destination_ip;
   int destination_port = 0;
   bool http = false;  // an HTTP request (else plain TCP: no L7 attributes)
+  // §8.6: the service port is declared HTTP (PortDeclaresHttp): an Envoy
+  // serves the connection on its HTTP filter chain even when it is not HTTP.
+  bool http_port = false;
   std::string method;
   std::string path;                            // may carry ?query
   std::string host;                            // :authority

@@ -4,6 +4,7 @@
 #include "verify/encoder.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "model/binding.h"
 #include "model/labels.h"
@@ -14,6 +15,22 @@
 #include "verify/route_signature.h"
 
 namespace meshsim::verify {
+
+namespace {
+// §8.6: Istio's protocol selection for a port: the ServiceEntry's
+// `protocol`, else `appProtocol`, else the name's prefix before '-'.
+bool DeclaredHttp(const ServicePort& sp) {
+  auto http = [](std::string p) {
+    std::transform(p.begin(), p.end(), p.begin(), ::tolower);
+    return p == "http" || p == "http2" || p == "grpc" || p == "grpc-web" ||
+           p == "kubernetes.io/h2c";
+  };
+  if (sp.protocol != "TCP" && sp.protocol != "UDP" && sp.protocol != "SCTP")
+    return http(sp.protocol);
+  if (!sp.app_protocol.empty()) return http(sp.app_protocol);
+  return http(sp.name.substr(0, sp.name.find('-')));
+}
+}  // namespace
 
 Encoder::Encoder(const Scenario& sc, z3::context& c,
                  const std::vector<SourceClass>& classes,
@@ -80,7 +97,8 @@ Attrs Encoder::MakeAttrs(
                std::nullopt,
                std::nullopt,
                std::nullopt,
-               {}};
+               {},
+               !e.http && !e.http_port};
 }
 
 void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
@@ -294,6 +312,10 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   Encoded e = Fresh();
   waypoint_denies_.clear();
   e.svc = plan.base;
+  // §8.6: a port declared HTTP meets the proxies' HTTP filter chain.
+  for (const ServicePort& sp : plan.base->ports)
+    if (DeclaredHttp(sp))
+      e.http_port = e.http_port || e.port == c_.int_val(sp.port);
   e.dest = (plan.base->kind == "Service" ? "service " : "ServiceEntry ") + key;
   e.eps = plan.eps;
   // Per cluster view: the binding formulas.
@@ -773,6 +795,7 @@ Encoded Encoder::Fresh() {
                  c_.bool_val(false),
                  c_.bool_val(false),
                  c_.string_val(""),
+                 c_.bool_val(false),
                  {},
                  {},
                  {},

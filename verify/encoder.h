@@ -35,6 +35,9 @@ struct Encoded {
   z3::expr src, ep, port, http, method, path, host;
   z3::expr passes, outcome, intent, valid, self;
   z3::expr via;  // the key (ns/name) of the last waypoint passed, or ""
+  // §8.6: the request's port is declared HTTP (name, appProtocol or a
+  // ServiceEntry's protocol), so an Envoy serves it on its HTTP chain.
+  z3::expr http_port;
   std::vector<Endpoint> eps;
   // Per endpoint, when a route sends to it through another Service
   // (encoder_routes.cc): that backend and its port (0: the request's).

@@ -381,6 +381,24 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
                             const PolicyRule& rule, const Attrs& a, bool l4) {
   if (l4 && RuleHasHttp(rule) && p.action == PolicyAction::kAllow)
     return c_.bool_val(false);
+  // §8.6: on its TCP filter chain (a.tcp_chain) an Envoy evaluates a DENY
+  // or AUDIT rule without its HTTP-only fields (requestPrincipals, hosts,
+  // methods, paths, request.* conditions) and drops an ALLOW rule that has
+  // any. `tcp_wide(x)`: true on the TCP chain, else x.
+  const bool deny_like = p.action != PolicyAction::kAllow;
+  auto tcp_wide = [&](const z3::expr& x) {
+    return deny_like ? (a.tcp_chain || x) : x;
+  };
+  bool http_only = false;
+  for (const PolicySource& s : rule.from)
+    http_only |=
+        !s.request_principals.empty() || !s.not_request_principals.empty();
+  for (const PolicyOperation& o : rule.to)
+    http_only |= !o.hosts.empty() || !o.not_hosts.empty() ||
+                 !o.methods.empty() || !o.not_methods.empty() ||
+                 !o.paths.empty() || !o.not_paths.empty();
+  for (const PolicyCondition& w : rule.when)
+    http_only |= w.key.rfind("request.", 0) == 0;
   auto l4_source = [](const PolicySource& s) {
     return !s.principals.empty() || !s.not_principals.empty() ||
            !s.namespaces.empty() || !s.not_namespaces.empty() ||
@@ -409,7 +427,7 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
         const z3::expr rp =
             a.req_principal ? *a.req_principal : c_.string_val("");
         if (!s.request_principals.empty())
-          sm = sm && AnyPattern(c_, s.request_principals, rp, has);
+          sm = sm && tcp_wide(AnyPattern(c_, s.request_principals, rp, has));
         if (!s.not_request_principals.empty())
           sm = sm && !AnyPattern(c_, s.not_request_principals, rp, has);
         if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
@@ -438,16 +456,17 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       if (!o.not_ports.empty()) om = om && !port_in(o.not_ports);
       if (!l4) {
         if (!o.methods.empty())
-          om = om && a.http &&
-               AnyPattern(c_, o.methods, a.method, c_.bool_val(true));
+          om = om && tcp_wide(a.http && AnyPattern(c_, o.methods, a.method,
+                                                   c_.bool_val(true)));
         if (!o.not_methods.empty())
           om = om && !(a.http && AnyPattern(c_, o.not_methods, a.method,
                                             c_.bool_val(true)));
         if (!o.paths.empty())
-          om = om && a.http && AnyPathPattern(c_, o.paths, a.path);
+          om = om && tcp_wide(a.http && AnyPathPattern(c_, o.paths, a.path));
         if (!o.not_paths.empty())
           om = om && !(a.http && AnyPathPattern(c_, o.not_paths, a.path));
-        if (!o.hosts.empty()) om = om && a.http && AnyHost(c_, o.hosts, a.host);
+        if (!o.hosts.empty())
+          om = om && tcp_wide(a.http && AnyHost(c_, o.hosts, a.host));
         if (!o.not_hosts.empty())
           om = om && !(a.http && AnyHost(c_, o.not_hosts, a.host));
       }
@@ -479,8 +498,12 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       continue;
     } else if (w.key == "source.ip") {
       ip = true;
+    } else if (l4 && w.key == "destination.ip") {
+      continue;  // not encoded (the destination's address is not a term)
     } else if (l4) {
-      continue;  // HTTP conditions are removed at ztunnel
+      // §8.2: each condition is a clause of its own; an HTTP one is left
+      // empty at ztunnel and never matches, so neither does the rule.
+      return c_.bool_val(false);
     } else if (w.key.rfind("request.headers[", 0) == 0) {
       std::string name = w.key.substr(16, w.key.size() - 17);
       std::transform(name.begin(), name.end(), name.begin(), ::tolower);
@@ -509,9 +532,10 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       if (!w.not_values.empty())
         cm = cm && !AnyPattern(c_, w.not_values, val, present);
     }
-    m = m && cm;
+    m = m && (w.key.rfind("request.", 0) == 0 ? tcp_wide(cm) : cm);
   }
   if (!when_clause) return c_.bool_val(false);
+  if (!l4 && http_only && !deny_like) m = m && !a.tcp_chain;  // §8.6
   return m;
 }
 

@@ -81,6 +81,9 @@ struct Attrs {
   std::optional<z3::expr> req_principal, has_req_principal, jwt_rejected;
   // request.auth.* other than the principal: (value, present).
   std::function<std::pair<z3::expr, z3::expr>(const std::string&)> auth;
+  // §8.6: the connection meets an Envoy's TCP filter chain (not HTTP, to a
+  // port not declared HTTP).
+  z3::expr tcp_chain;
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,

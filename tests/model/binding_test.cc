@@ -499,5 +499,26 @@ TEST(EndpointsTest, ServiceEntryAddressAllocation) {
   }
 }
 
+// §8.6: Istio's protocol selection for a port.
+TEST(EndpointsTest, PortDeclaresHttp) {
+  auto port = [](std::string name, std::string app, std::string proto) {
+    ServicePort p;
+    p.name = std::move(name);
+    p.app_protocol = std::move(app);
+    p.protocol = std::move(proto);
+    return p;
+  };
+  EXPECT_TRUE(PortDeclaresHttp(port("http", "", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("grpc-web-api", "", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("http2-x", "", "TCP")));
+  EXPECT_FALSE(PortDeclaresHttp(port("tcp", "", "TCP")));
+  EXPECT_FALSE(PortDeclaresHttp(port("web", "", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("web", "kubernetes.io/h2c", "TCP")));
+  EXPECT_FALSE(
+      PortDeclaresHttp(port("http", "tcp", "TCP")));    // appProtocol wins
+  EXPECT_TRUE(PortDeclaresHttp(port("", "", "HTTP")));  // ServiceEntry
+  EXPECT_FALSE(PortDeclaresHttp(port("http", "", "TLS")));
+}
+
 }  // namespace
 }  // namespace meshsim

@@ -263,5 +263,71 @@ TEST(EvaluateTest, DryRunByEnforcementPointAndRelease) {
   EXPECT_FALSE(Decide({enforced}, EnforcementPoint::kWaypoint, r).allowed);
 }
 
+RequestAttributes Tcp(const std::string& principal, int port) {
+  RequestAttributes r;
+  r.principal = principal;
+  r.destination_port = port;
+  return r;
+}
+
+// §8.6: a TCP connection meets an Envoy's TCP filter chain: a DENY loses its
+// HTTP-only fields and becomes wider (an HTTP-only DENY denies every
+// connection), an ALLOW rule with one is dropped.
+TEST(EvaluateTest, EnvoyTcpChainWidensDenyAndDropsAllow) {
+  const std::string deny_post =
+      Policy("deny-post", "DENY",
+             "  rules:\n  - to:\n    - operation:\n        methods: [POST]\n");
+  const PolicyDecision tcp =
+      Decide({deny_post}, EnforcementPoint::kWaypoint, Tcp(kCurl, 9000));
+  EXPECT_FALSE(tcp.allowed);
+  EXPECT_NE(tcp.evaluated[0].note.find("ignored on a TCP connection"),
+            std::string::npos);
+  EXPECT_TRUE(
+      Decide({deny_post}, EnforcementPoint::kWaypoint, Http(kCurl, "GET", "/"))
+          .allowed);
+  // A port declared HTTP is served on the HTTP chain: the DENY keeps its
+  // method, which a connection that is not HTTP never has.
+  RequestAttributes to_http_port = Tcp(kCurl, 80);
+  to_http_port.http_port = true;
+  EXPECT_TRUE(
+      Decide({deny_post}, EnforcementPoint::kWaypoint, to_http_port).allowed);
+  // At ztunnel the same DENY is a no-op (§8.2).
+  EXPECT_TRUE(Decide({deny_post}, EnforcementPoint::kZtunnel, Tcp(kCurl, 9000))
+                  .allowed);
+  const std::string allow_not_delete = Policy(
+      "allow", "ALLOW",
+      "  rules:\n  - to:\n    - operation:\n        notMethods: [DELETE]\n");
+  EXPECT_FALSE(
+      Decide({allow_not_delete}, EnforcementPoint::kWaypoint, Tcp(kCurl, 9000))
+          .allowed);
+  EXPECT_TRUE(Decide({allow_not_delete}, EnforcementPoint::kWaypoint,
+                     Http(kCurl, "GET", "/"))
+                  .allowed);
+  // A DENY whose HTTP-only field sits next to an L4 one keeps the L4 one.
+  const std::string deny_port_post =
+      Policy("deny", "DENY",
+             "  rules:\n  - to:\n    - operation:\n        ports: [\"9000\"]\n"
+             "        methods: [POST]\n");
+  EXPECT_FALSE(
+      Decide({deny_port_post}, EnforcementPoint::kSidecar, Tcp(kCurl, 9000))
+          .allowed);
+  EXPECT_TRUE(
+      Decide({deny_port_post}, EnforcementPoint::kSidecar, Tcp(kCurl, 9001))
+          .allowed);
+}
+
+// §8.2: each `when` condition is a clause of its own at ztunnel; an HTTP
+// one is left empty and never matches, so a DENY with an L4 and an HTTP
+// condition is a no-op there.
+TEST(EvaluateTest, DenyWithAnHttpConditionIsNoOpAtZtunnel) {
+  const std::string p =
+      Policy("deny", "DENY",
+             "  rules:\n  - when:\n    - key: source.namespace\n      values: "
+             "[client]\n"
+             "    - key: request.headers[x-debug]\n      values: [\"1\"]\n");
+  EXPECT_TRUE(
+      Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
+}
+
 }  // namespace
 }  // namespace meshsim
