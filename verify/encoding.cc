@@ -354,6 +354,21 @@ z3::expr AnyPathPattern(z3::context& c, const std::vector<std::string>& ps,
   return out;
 }
 
+// §8.6: whether `rule` has a field an Envoy's TCP filter chain cannot read.
+bool EnvoyTcpCannotRead(const PolicyRule& rule) {
+  bool http_only = false;
+  for (const PolicySource& s : rule.from)
+    http_only |=
+        !s.request_principals.empty() || !s.not_request_principals.empty();
+  for (const PolicyOperation& o : rule.to)
+    http_only |= !o.hosts.empty() || !o.not_hosts.empty() ||
+                 !o.methods.empty() || !o.not_methods.empty() ||
+                 !o.paths.empty() || !o.not_paths.empty();
+  for (const PolicyCondition& w : rule.when)
+    http_only |= w.key.rfind("request.", 0) == 0;
+  return http_only;
+}
+
 }  // namespace
 
 // The L4 condition keys are the ones ztunnel can evaluate.
@@ -381,24 +396,13 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
                             const PolicyRule& rule, const Attrs& a, bool l4) {
   if (l4 && RuleHasHttp(rule) && p.action == PolicyAction::kAllow)
     return c_.bool_val(false);
-  // §8.6: on its TCP filter chain (a.tcp_chain) an Envoy evaluates a DENY
-  // or AUDIT rule without its HTTP-only fields (requestPrincipals, hosts,
-  // methods, paths, request.* conditions) and drops an ALLOW rule that has
-  // any. `tcp_wide(x)`: true on the TCP chain, else x.
+  // §8.6: on a TCP chain a DENY/AUDIT rule loses its HTTP-only fields
+  // (tcp_wide: true there) and an ALLOW rule with one is dropped.
   const bool deny_like = p.action != PolicyAction::kAllow;
   auto tcp_wide = [&](const z3::expr& x) {
     return deny_like ? (a.tcp_chain || x) : x;
   };
-  bool http_only = false;
-  for (const PolicySource& s : rule.from)
-    http_only |=
-        !s.request_principals.empty() || !s.not_request_principals.empty();
-  for (const PolicyOperation& o : rule.to)
-    http_only |= !o.hosts.empty() || !o.not_hosts.empty() ||
-                 !o.methods.empty() || !o.not_methods.empty() ||
-                 !o.paths.empty() || !o.not_paths.empty();
-  for (const PolicyCondition& w : rule.when)
-    http_only |= w.key.rfind("request.", 0) == 0;
+  const bool http_only = EnvoyTcpCannotRead(rule);
   auto l4_source = [](const PolicySource& s) {
     return !s.principals.empty() || !s.not_principals.empty() ||
            !s.namespaces.empty() || !s.not_namespaces.empty() ||
