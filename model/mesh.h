@@ -487,6 +487,9 @@ struct PolicySource {
   std::vector<std::string> ip_blocks, not_ip_blocks;
   std::vector<std::string> remote_ip_blocks, not_remote_ip_blocks;
   std::vector<std::string> request_principals, not_request_principals;
+  // §8.7 serviceAccounts (1.25+), read as principal patterns
+  // "*/ns/<ns>/sa/<name>" (a bare name is in the policy's namespace).
+  std::vector<std::string> service_accounts, not_service_accounts;
   SourceLocation location;
 };
 

@@ -391,6 +391,13 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
   if (!s.ip_blocks.empty() && !AnyIp(s.ip_blocks, r.source_ip)) return false;
   if (!s.not_ip_blocks.empty() && AnyIp(s.not_ip_blocks, r.source_ip))
     return false;
+  // §8.7: serviceAccounts match the peer identity like principals.
+  if (!s.service_accounts.empty() &&
+      (!r.principal || !AnyMatch(s.service_accounts, principal)))
+    return false;
+  if (!s.not_service_accounts.empty() && r.principal &&
+      AnyMatch(s.not_service_accounts, principal))
+    return false;
   if (l4_only) return true;
   // remote.ip: the original client address, the same as source here.
   if (!s.remote_ip_blocks.empty() && !AnyIp(s.remote_ip_blocks, r.source_ip))
@@ -533,6 +540,7 @@ bool SourceHasHttp(const PolicySource& s) {
 }
 bool SourceHasL4(const PolicySource& s) {
   return !s.principals.empty() || !s.not_principals.empty() ||
+         !s.service_accounts.empty() || !s.not_service_accounts.empty() ||
          !s.namespaces.empty() || !s.not_namespaces.empty() ||
          !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
 }

@@ -354,6 +354,22 @@ z3::expr AnyPathPattern(z3::context& c, const std::vector<std::string>& ps,
   return out;
 }
 
+// §8.1: a source's identity and address fields, which every enforcement
+// point reads; §8.7: service accounts are principal patterns after loading.
+z3::expr SourceL4Terms(z3::context& c, const PolicySource& s, const Attrs& a) {
+  z3::expr sm = c.bool_val(true);
+  auto both = [&](const auto& in, const std::vector<std::string>& yes,
+                  const std::vector<std::string>& no) {
+    if (!yes.empty()) sm = sm && in(yes);
+    if (!no.empty()) sm = sm && !in(no);
+  };
+  both(a.principal_in, s.principals, s.not_principals);
+  both(a.principal_in, s.service_accounts, s.not_service_accounts);
+  both(a.ns_in, s.namespaces, s.not_namespaces);
+  both(a.ip_in, s.ip_blocks, s.not_ip_blocks);
+  return sm;
+}
+
 // §8.6: whether `rule` has a field an Envoy's TCP filter chain cannot read.
 bool EnvoyTcpCannotRead(const PolicyRule& rule) {
   bool http_only = false;
@@ -405,6 +421,7 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
   const bool http_only = EnvoyTcpCannotRead(rule);
   auto l4_source = [](const PolicySource& s) {
     return !s.principals.empty() || !s.not_principals.empty() ||
+           !s.service_accounts.empty() || !s.not_service_accounts.empty() ||
            !s.namespaces.empty() || !s.not_namespaces.empty() ||
            !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
   };
@@ -415,14 +432,7 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     for (const PolicySource& s : rule.from) {
       if (l4 && !l4_source(s)) continue;
       clause = true;
-      z3::expr sm = c_.bool_val(true);
-      if (!s.principals.empty()) sm = sm && a.principal_in(s.principals);
-      if (!s.not_principals.empty())
-        sm = sm && !a.principal_in(s.not_principals);
-      if (!s.namespaces.empty()) sm = sm && a.ns_in(s.namespaces);
-      if (!s.not_namespaces.empty()) sm = sm && !a.ns_in(s.not_namespaces);
-      if (!s.ip_blocks.empty()) sm = sm && a.ip_in(s.ip_blocks);
-      if (!s.not_ip_blocks.empty()) sm = sm && !a.ip_in(s.not_ip_blocks);
+      z3::expr sm = SourceL4Terms(c_, s, a);
       if (!l4) {
         // §16.4: the principal the proxy's RequestAuthentications accept;
         // none: requestPrincipals never match, notRequestPrincipals do.

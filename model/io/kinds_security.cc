@@ -59,6 +59,17 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
                 f + " value '" + *v + "' is not an IPv4 address or CIDR block");
         continue;
       }
+    } else if (kind == "serviceAccount") {
+      const size_t slash = v->find('/');
+      if (v->find('*') != std::string::npos || slash == 0 ||
+          slash + 1 == v->size() ||
+          (slash != std::string::npos &&
+           v->find('/', slash + 1) != std::string::npos)) {
+        r.Error(x, f + " value '" + *v +
+                       "' is not a service account: 'name' (in the policy's "
+                       "namespace) or 'namespace/name', without wildcards");
+        continue;
+      }
     } else if (kind == "port") {
       char* end = nullptr;
       long port = std::strtol(v->c_str(), &end, 10);
@@ -200,6 +211,8 @@ std::optional<PolicySource> ReadPolicySource(Reader& r, const yaml::Node& from,
       {&S::not_remote_ip_blocks, "notRemoteIpBlocks", "ip"},
       {&S::request_principals, "requestPrincipals", "string"},
       {&S::not_request_principals, "notRequestPrincipals", "string"},
+      {&S::service_accounts, "serviceAccounts", "serviceAccount"},
+      {&S::not_service_accounts, "notServiceAccounts", "serviceAccount"},
   };
   return ReadValueLists(r, from, "source", fw, kLists);
 }
@@ -323,6 +336,16 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
       }
     }
   }
+  // §8.7: serviceAccounts as the principals they match.
+  for (PolicyRule& rule : p.rules)
+    for (PolicySource& s : rule.from)
+      for (auto* list : {&s.service_accounts, &s.not_service_accounts})
+        for (std::string& v : *list) {
+          const size_t slash = v.find('/');
+          v = slash == std::string::npos
+                  ? "*/ns/" + p.ns + "/sa/" + v
+                  : "*/ns/" + v.substr(0, slash) + "/sa/" + v.substr(slash + 1);
+        }
   cluster.authorization_policies.push_back(std::move(p));
 }
 

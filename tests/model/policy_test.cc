@@ -329,5 +329,27 @@ TEST(EvaluateTest, DenyWithAnHttpConditionIsNoOpAtZtunnel) {
       Decide({p}, EnforcementPoint::kZtunnel, Http(kCurl, "GET", "/")).allowed);
 }
 
+// §8.7: source.serviceAccounts (1.25+) match the peer's namespace and
+// service account; a bare name is in the policy's namespace (here shop).
+TEST(EvaluateTest, ServiceAccountsMatchThePeerIdentity) {
+  auto allow = [](const std::string& list) {
+    return Policy("allow-sa", "ALLOW",
+                  "  rules:\n  - from:\n    - source:\n        " + list + "\n");
+  };
+  for (const EnforcementPoint at :
+       {EnforcementPoint::kZtunnel, EnforcementPoint::kWaypoint}) {
+    const RequestAttributes r = Http(kCurl, "GET", "/");
+    EXPECT_TRUE(
+        Decide({allow("serviceAccounts: [client/curl]")}, at, r).allowed);
+    EXPECT_FALSE(Decide({allow("serviceAccounts: [curl]")}, at, r).allowed);
+    EXPECT_TRUE(Decide({allow("notServiceAccounts: [curl]")}, at, r).allowed);
+    EXPECT_FALSE(
+        Decide({allow("notServiceAccounts: [client/curl]")}, at, r).allowed);
+    RequestAttributes shop = r;
+    shop.principal = "cluster.local/ns/shop/sa/curl";
+    EXPECT_TRUE(Decide({allow("serviceAccounts: [curl]")}, at, shop).allowed);
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
