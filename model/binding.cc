@@ -1,5 +1,7 @@
 #include "model/binding.h"
 
+#include <cctype>
+
 #include "model/labels.h"
 
 namespace meshsim {
@@ -26,11 +28,13 @@ const char* BindingStatusName(BindingStatus s) {
   return "?";
 }
 
-std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw) {
-  // §2.2: the Gateway label overrides the class label; default "service".
+std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw,
+                                const IstioVersion& version) {
+  // §2.2: the Gateway label overrides the class label (read from 1.23);
+  // default "service".
   if (const std::string* v = FindLabel(gw.labels, kLabelWaypointFor)) return *v;
   auto cls = cluster.gateway_classes.find(gw.class_name);
-  if (cls != cluster.gateway_classes.end()) {
+  if (cls != cluster.gateway_classes.end() && version.AtLeast(1, 23)) {
     if (const std::string* v = FindLabel(cls->second.labels, kLabelWaypointFor))
       return *v;
   }
@@ -255,7 +259,7 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
   if (!ref) return out;
   const Gateway* gw = Resolve(cluster, *ref, subject, svc.ns, out);
   if (!gw) return out;
-  const std::string type = WaypointTrafficType(cluster, *gw);
+  const std::string type = WaypointTrafficType(cluster, *gw, version);
   if (type != "service" && type != "all") {
     out.status = BindingStatus::kUnsupportedTrafficType;
     out.why = subject + " names waypoint " + gw->Key() + " (" + Source(*ref) +
@@ -312,7 +316,7 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
       const Gateway* canary = FindReadyWaypoint(cluster, key);
       if (canary && weight_ok && canary != gw &&
           WaypointAdmits(cluster, *canary, svc.ns)) {
-        std::string ctype = WaypointTrafficType(cluster, *canary);
+        std::string ctype = WaypointTrafficType(cluster, *canary, version);
         if (ctype == "service" || ctype == "all") {
           out.canary = canary;
           out.canary_weight = weight;
@@ -347,7 +351,7 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
   if (!ref) return out;
   const Gateway* gw = Resolve(cluster, *ref, subject, w.ns, out);
   if (!gw) return out;
-  const std::string type = WaypointTrafficType(cluster, *gw);
+  const std::string type = WaypointTrafficType(cluster, *gw, version);
   if (type != "workload" && type != "all") {
     out.status = BindingStatus::kUnsupportedTrafficType;
     out.why =
@@ -405,11 +409,24 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
         subject + " or its namespace (§5)");
     return false;
   }
-  std::optional<bool> parsed = ParseGoBool(*value);
+  // §5: 1.24 compares with "true" exactly, 1.25-1.29 ignoring case, 1.30+
+  // with Go's strconv.ParseBool.
+  std::optional<bool> parsed;
+  if (version.AtLeast(1, 30)) {
+    parsed = ParseGoBool(*value);
+  } else {
+    std::string lower = *value;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+    parsed = version.AtLeast(1, 25) ? lower == "true" : *value == "true";
+  }
   if (!parsed.value_or(false)) {
     say(where + " has istio.io/ingress-use-waypoint=" + *value +
         (parsed ? "" : " (not a boolean, read as false)") +
-        ": the ingress goes direct to endpoints (§5)");
+        ": the ingress goes direct to endpoints (§5" +
+        (ParseGoBool(*value).value_or(false)
+             ? "; before 1.30 only 'true' opts in"
+             : "") +
+        ")");
     return false;
   }
   if (binding.status != BindingStatus::kAccepted) {

@@ -45,8 +45,9 @@ struct Binding {
 };
 
 // §2.2: the waypoint's traffic type: its istio.io/waypoint-for label, else its
-// GatewayClass's, else "service".
-std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw);
+// GatewayClass's (1.23+; `version` is the cluster's), else "service".
+std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw,
+                                const IstioVersion& version);
 
 // §2.4: whether `gw`'s binding listener admits objects of namespace `ns`.
 bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,

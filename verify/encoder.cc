@@ -866,7 +866,14 @@ bool Encoder::IngressOptIn(int ci, const Service& s) const {
   if (!v && (any || ver.AtLeast(1, 25)))
     v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
                   kLabelIngressUseWaypoint);
-  return v && ParseGoBool(*v).value_or(false);
+  if (!v) return false;
+  // §5: the value as each release reads it.
+  if (ver.AtLeast(1, 30)) return ParseGoBool(*v).value_or(false);
+  if (!ver.AtLeast(1, 25)) return *v == "true";
+  return v->size() == 4 &&
+         std::equal(v->begin(), v->end(), "true", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
 }  // namespace meshsim::verify

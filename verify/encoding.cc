@@ -179,7 +179,8 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
   }
   // The waypoint's own facts: programmed (§2.1), type (§2.2), allowedRoutes
   // (§2.4); whether it is deleted or mis-bound is the symbolic `deleted`.
-  std::string type = WaypointTrafficOf(cl, w);
+  std::string type =
+      WaypointTrafficOf(cl, w, cl.VersionOr(sc_.mesh.istio.version));
   const bool type_ok = Mutated(Mutation::kWaypointForIgnored) ||
                        (for_service ? (type == "service" || type == "all")
                                     : (type == "workload" || type == "all"));

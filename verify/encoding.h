@@ -118,7 +118,8 @@ bool PeerExports(const Service& s, int cj);
 
 // §2.2, §2.4 stated for the encoding (encoding_binding.cc): a waypoint's
 // traffic type, and whether it admits objects of namespace `ns`.
-std::string WaypointTrafficOf(const Cluster& c, const Gateway& w);
+std::string WaypointTrafficOf(const Cluster& c, const Gateway& w,
+                              const IstioVersion& version);
 bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
                              const std::string& ns);
 

@@ -22,10 +22,12 @@ const std::string* Get(const Labels& m, const char* key) {
 
 // §2.2: the Gateway's istio.io/waypoint-for, else its GatewayClass's, else
 // "service".
-std::string WaypointTrafficOf(const Cluster& c, const Gateway& w) {
+std::string WaypointTrafficOf(const Cluster& c, const Gateway& w,
+                              const IstioVersion& version) {
   if (const std::string* v = Get(w.labels, kLabelWaypointFor)) return *v;
   auto cls = c.gateway_classes.find(w.class_name);
-  if (cls != c.gateway_classes.end())
+  // The class's label is read from 1.23 on.
+  if (cls != c.gateway_classes.end() && version.AtLeast(1, 23))
     if (const std::string* v = Get(cls->second.labels, kLabelWaypointFor))
       return *v;
   return "service";

@@ -68,7 +68,8 @@ std::optional<Canary> Slice::CanaryFor(int ci, const Service& s) {
   const Gateway& g = it->second;
   // The canary must be a programmed waypoint for service traffic that
   // admits the object's namespace, like a primary (§2.1, §2.2, §2.4).
-  const std::string type = WaypointTrafficOf(cl, g);
+  const std::string type =
+      WaypointTrafficOf(cl, g, cl.VersionOr(sc_.mesh.istio.version));
   if (g.role == GatewayRole::kRemote || !g.Programmed() ||
       (type != "service" && type != "all") ||
       !WaypointAdmitsNamespace(cl, g, s.ns))

@@ -520,5 +520,56 @@ TEST(EndpointsTest, PortDeclaresHttp) {
   EXPECT_FALSE(PortDeclaresHttp(port("http", "", "TLS")));
 }
 
+// §5: the ingress opt-in value as each release reads it: "true" exactly
+// (1.24), any case (1.25-1.29), Go's ParseBool (1.30+).
+TEST(BindingTest, IngressOptInValueByRelease) {
+  struct Case {
+    std::string version, value;
+    bool opted;
+  };
+  for (const Case& c : std::vector<Case>{{"1.24", "true", true},
+                                         {"1.24", "True", false},
+                                         {"1.28", "TRUE", true},
+                                         {"1.28", "1", false},
+                                         {"1.30", "1", true},
+                                         {"1.31", "t", true},
+                                         {"1.31", "yes", false}}) {
+    World w =
+        Shop({{Ambient(), "ambient"}}, "{version: \"" + c.version + "\"}");
+    w.Add("east", Waypoint("shop", "wp"));
+    w.Add("east", Svc("shop", "cart", 80,
+                      {{"istio.io/use-waypoint", "wp"},
+                       {"istio.io/ingress-use-waypoint", c.value}}));
+    Scenario s = w.Load();
+    const Cluster& cl = s.mesh.clusters[0];
+    const Service& svc = *cl.FindService("shop/cart");
+    EXPECT_EQ(IngressUsesWaypoint(s.mesh, cl, svc,
+                                  ServiceWaypoint(s.mesh, cl, svc), nullptr),
+              c.opted)
+        << c.version << " " << c.value;
+  }
+}
+
+// §2.2: the GatewayClass's waypoint-for label is read from 1.23 on.
+TEST(BindingTest, ClassWaypointForFrom123) {
+  for (const std::string version : {"1.22", "1.23"}) {
+    World w = Shop({{Ambient(), "ambient"}}, "{version: \"" + version + "\"}");
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+          "metadata:\n  name: wl-class\n  labels: {istio.io/waypoint-for: "
+          "workload}\nspec:\n  controllerName: istio.io/mesh-controller\n");
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n"
+          "  name: wp\n  namespace: shop\nspec:\n  gatewayClassName: "
+          "wl-class\n  listeners: [{name: mesh, port: 15008, protocol: "
+          "HBONE}]\n");
+    Scenario s = w.Load();
+    const Cluster& cl = s.mesh.clusters[0];
+    EXPECT_EQ(WaypointTrafficType(cl, *cl.FindGateway("shop/wp"),
+                                  cl.VersionOr(s.mesh.istio.version)),
+              version == "1.22" ? "service" : "workload");
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
