@@ -417,6 +417,16 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
          "");
     return;
   }
+  // §3.2: ztunnel does not index a host-network pod by its address (the
+  // node's): the connection passes through, never to a workload waypoint.
+  if (dst.host_network) {
+    ToEndpoint(v, s, {s.target_cluster, s.target_wl}, s.port,
+               "pod " + dst.Key() +
+                   " uses the host network: ztunnel does not index its "
+                   "address and passes the connection through, without a "
+                   "workload waypoint (§3.2)");
+    return;
+  }
   // §3 (B) / §3.2: the workload waypoint, for workload-addressed traffic.
   Binding b = WorkloadWaypoint(mesh_, tc, dst);
   std::string why;

@@ -765,6 +765,10 @@ void Builder::AdmitAndDeliver(
     Vertex v, const State& s, EnforcementPoint point,
     const std::vector<const AuthorizationPolicy*>& policies) {
   RequestAttributes attrs = Attributes(s, s.peer, s.peer_ip);
+  // §8.1: the destination's proxy sees the pod's own address as
+  // destination.ip, whatever the client dialled (ztunnel's inbound request
+  // is built for the workload).
+  if (s.wl >= 0) attrs.destination_ip = W(s.cluster, s.wl).ip;
   if (point == EnforcementPoint::kSidecar) {
     // §16.4: a sidecar authenticates JWTs with its pod's
     // RequestAuthentications; ztunnel never does.

@@ -201,6 +201,7 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   // pod: the service port's targetPort (§8.1; what a policy's `ports`
   // match there), the backend's when a route chose it.
   a.port = PodPort(e, w, i);
+  a.dest_ip = w.ip;
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.
   slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications

@@ -371,6 +371,16 @@ z3::expr SourceL4Terms(z3::context& c, const PolicySource& s, const Attrs& a) {
   return sm;
 }
 
+// §8.1: whether a `destination.ip` condition holds for the pod address `ip`.
+bool DestIpCondition(const PolicyCondition& w, const std::string& ip) {
+  auto any = [&](const std::vector<std::string>& blocks) {
+    return std::any_of(blocks.begin(), blocks.end(),
+                       [&](const std::string& b) { return IpInBlock(b, ip); });
+  };
+  return (w.values.empty() || any(w.values)) &&
+         (w.not_values.empty() || !any(w.not_values));
+}
+
 // §8.6: whether `rule` has a field an Envoy's TCP filter chain cannot read.
 bool EnvoyTcpCannotRead(const PolicyRule& rule) {
   bool http_only = false;
@@ -513,6 +523,10 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       continue;
     } else if (w.key == "source.ip") {
       ip = true;
+    } else if (w.key == "destination.ip" && !a.dest_ip.empty()) {
+      when_clause = true;  // §8.1: the pod's own address, known here
+      if (!DestIpCondition(w, a.dest_ip)) m = c_.bool_val(false);
+      continue;
     } else if (l4 && w.key == "destination.ip") {
       continue;  // not encoded (the destination's address is not a term)
     } else if (l4) {

@@ -84,6 +84,9 @@ struct Attrs {
   // §8.6: the connection meets an Envoy's TCP filter chain (not HTTP, to a
   // port not declared HTTP).
   z3::expr tcp_chain;
+  // §8.1: at the destination's proxy, the pod's own address
+  // (`destination.ip`); "" elsewhere.
+  std::string dest_ip = "";
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,

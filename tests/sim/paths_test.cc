@@ -98,6 +98,22 @@ TEST(PathsTest, Case05_PodIpUsesWorkloadWaypoint) {
   EXPECT_EQ(HopKinds(paths[0]), "workload ztunnel waypoint ztunnel workload");
 }
 
+// §3.2: a host-network pod's address is the node's, which ztunnel does not
+// index: dialled directly, it passes through without its workload waypoint.
+TEST(PathsTest, HostNetworkPodIpPassesThrough) {
+  World w =
+      Base({{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wl"}});
+  w.Add("east", Waypoint("shop", "wl", "workload"));
+  w.Add("east",
+        testing::Deploy("shop", "agent", 1, {{"istio.io/use-waypoint", "wl"}},
+                        "      hostNetwork: true\n"));
+  w.Traffic("t", kFromCurl, "{pod: shop/agent, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
+  EXPECT_NE(paths[0].why.back().find("uses the host network"),
+            std::string::npos);
+}
+
 // §13 case 6: uncaptured client to the pod IP of a waypoint-bound pod.
 TEST(PathsTest, Case06_UncapturedPodIpBypassesWorkloadWaypoint) {
   World w =
