@@ -174,7 +174,9 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
       if (t.kind == "Gateway") {
         hit = t.name == wp.name && p.ns == wp.ns;
       } else if (t.kind == "GatewayClass") {
-        hit = t.name == wp.class_name && p.ns == root;
+        // §8.1: only the class name istio-waypoint attaches, in the root
+        // namespace, and then to every waypoint, whatever its class.
+        hit = t.name == "istio-waypoint" && p.ns == root;
       } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
         hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
       }
@@ -846,10 +848,15 @@ void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
                               "; this policy applies nowhere (§8.1)");
             continue;
           }
-          bool used = c.gateway_classes.count(t.name) > 0;
-          for (const auto& [k, g] : c.gateways)
-            used = used || g.class_name == t.name;
-          found = used;
+          if (t.name != "istio-waypoint") {
+            diags.Warning(t.location,
+                          what +
+                              ": Istio attaches a GatewayClass targetRef only "
+                              "when it names istio-waypoint (then to every "
+                              "waypoint); this policy applies nowhere (§8.1)",
+                          "reference-not-found");
+            continue;
+          }
         } else if (t.kind == "Service" || t.kind == "ServiceEntry") {
           const Service* s = c.FindService(p.ns + "/" + t.name);
           found = s && s->kind == t.kind;

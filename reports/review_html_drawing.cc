@@ -594,8 +594,12 @@ void DrawRoute(const MeshDrawing& m, const std::vector<Hop>& hops,
     const double px = -dy / len, py = dx / len;
     const double qx = (a.cx() + b.cx()) / 2 + px * bend;
     const double qy = (a.cy() + b.cy()) / 2 + py * bend;
-    auto [x0, y0] = Exit(a, qx, qy, 1);
-    auto [x1, y1] = Exit(b, qx, qy, 3);
+    // Plain variables: a lambda below reads them (clang 14 cannot capture
+    // structured bindings).
+    const std::pair<double, double> from = Exit(a, qx, qy, 1);
+    const std::pair<double, double> to = Exit(b, qx, qy, 3);
+    const double x0 = from.first, y0 = from.second;
+    const double x1 = to.first, y1 = to.second;
     s << "<path d=\"M" << N(x0) << " " << N(y0) << " Q" << N(qx) << " " << N(qy)
       << " " << N(x1) << " " << N(y1) << "\" fill=\"none\""
       << (dashed ? " stroke-dasharray=\"6 4\"" : "") << " marker-end=\"url(#"

@@ -668,7 +668,7 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
        sc_.mesh.clusters[ci].authorization_policies) {
     for (const ParentRef& t : p.target_refs) {
       bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
-                 (t.kind == "GatewayClass" && t.name == w.class_name &&
+                 (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
                   p.ns == sc_.mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   p.ns == svc->ns);
@@ -688,7 +688,7 @@ std::vector<const RequestAuthentication*> WaypointAuthentications(
     const bool hit = std::any_of(
         ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {
           return (t.kind == "Gateway" && t.name == w.name && ra.ns == w.ns) ||
-                 (t.kind == "GatewayClass" && t.name == w.class_name &&
+                 (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
                   ra.ns == mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   ra.ns == svc->ns);

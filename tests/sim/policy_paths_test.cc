@@ -134,6 +134,27 @@ TEST(PolicyPathsTest, Case16_WaypointDefaultDeny) {
   EXPECT_EQ(denied_at_wp[0].denied_by->hop, 2);
 }
 
+// §8.1: a GatewayClass targetRef attaches only when it names istio-waypoint
+// (ShouldAttachPolicy); naming the waypoint's class by another name, or a
+// class of no waypoint, attaches nowhere, with a warning.
+TEST(PolicyPathsTest, GatewayClassTargetRefOnlyByTheWaypointClassName) {
+  World w = WaypointWorld();
+  w.Add("east", Ns("istio-system"));
+  w.Add("east", Policy("istio-system", "other-class-allow-nothing",
+                       "  targetRefs:\n  - {kind: GatewayClass, group: "
+                       "gateway.networking.k8s.io, name: istio}\n"
+                       "  action: ALLOW\n"));
+  w.Traffic("t", kFromCurl, kToCart, kGet);
+  Diagnostics diags;
+  Scenario s = w.Load(&diags);
+  EXPECT_THAT(Summary(PathsOf(s, "t")), ElementsAre("shop/waypoint|delivered"));
+  bool warned = false;
+  for (const Diagnostic& d : diags.all())
+    warned = warned || d.ToString().find("only when it names istio-waypoint") !=
+                           std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 // §13 case 17, §8.2: a selector L7 ALLOW on a workload without a waypoint
 // denies everything.
 TEST(PolicyPathsTest, Case17_SelectorL7PolicyWithoutWaypointDeniesAll) {
