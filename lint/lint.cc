@@ -78,6 +78,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::SelectorMatchesNothing(sc, r.findings);
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
+  lint::InjectAnnotationIgnored(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);
 }

@@ -28,6 +28,7 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
 // rules_config.cc
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
+void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
 
 }  // namespace meshsim::lint

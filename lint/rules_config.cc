@@ -120,6 +120,36 @@ void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out) {
   }
 }
 
+// §1.1: sidecar.istio.io/inject=true as an annotation only, on a pod the
+// injector does not select (its webhook reads labels): no sidecar, so in
+// an ambient namespace the pod is captured, which its owner rarely meant.
+void InjectAnnotationIgnored(const Scenario& sc,
+                             std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    std::set<std::string> seen;  // one finding per controller
+    for (const Workload& w : c.workloads) {
+      const std::string* a = FindLabel(w.annotations, kLabelSidecarInject);
+      if (w.role != WorkloadRole::kApplication || w.kind != "Pod" ||
+          w.capture == Capture::kSidecar || !a || *a != "true" ||
+          FindLabel(w.labels, kLabelSidecarInject) ||
+          !seen.insert(w.ns + "/" + w.owner).second)
+        continue;
+      out.push_back(Make(
+          "inject-annotation-ignored",
+          "Pod " + w.ns + "/" + w.owner +
+              ": annotation sidecar.istio.io/inject=true injects nothing (the "
+              "sidecar injector's webhook selects pods by label, §1.1); " +
+              (w.capture == Capture::kAmbient
+                   ? "the pod is captured by ambient instead"
+                   : "the pod runs without a sidecar"),
+          w.location, {"Pod", w.ns, w.owner, c.name},
+          "use the label sidecar.istio.io/inject: \"true\" (or "
+          "istio-injection=enabled on the namespace) for a sidecar, or remove "
+          "the annotation"));
+    }
+  }
+}
+
 // A traffic entry addressed to a Service by host, on a port the Service
 // does not declare: nothing listens there (the request fails).
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {

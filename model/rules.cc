@@ -229,6 +229,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "act on. Example: istio.io/dataplane-mode: ambiant leaves the namespace "
        "uncaptured (§1.1). Fix: use one of the listed values.",
        "docs/rules.md#unknown-label-value"},
+      {"inject-annotation-ignored", RuleKind::kLint, kW, kW,
+       "A sidecar.istio.io/inject annotation the injector never reads",
+       "A pod carries sidecar.istio.io/inject: \"true\" as an annotation "
+       "only, in a namespace that does not enable injection: the injector's "
+       "webhook selects pods by label, so the pod gets no sidecar, and in an "
+       "ambient namespace it is captured instead (§1.1). Example: a "
+       "Deployment left over from a sidecar setup. Fix: use the label, or "
+       "remove the annotation.",
+       "docs/rules.md#inject-annotation-ignored"},
       {"port-not-on-service", RuleKind::kLint, kW, kW,
        "Traffic to a port its Service does not have",
        "A traffic entry sends to a Service by name on a port the Service does "

@@ -207,6 +207,27 @@ TEST(LintTest, UnknownGatewayClassIsNoWaypoint) {
   EXPECT_EQ(c.gateway_pods.count("shop/waypoint"), 0u);
 }
 
+// §1.1: an inject annotation without the label or namespace injection.
+TEST(LintTest, InjectAnnotationIgnored) {
+  World w;
+  w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  for (const std::string ns : {"shop", "sc"})
+    w.Add(
+        "east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: legacy\n  namespace: " +
+            ns +
+            "\n  annotations:\n    sidecar.istio.io/inject: \"true\"\n"
+            "spec:\n  containers: [{name: app, image: x}]\n");
+  const auto found = Of(Lint(w.Load()), "inject-annotation-ignored");
+  ASSERT_EQ(found.size(), 1u);  // the sc pod is injected by its namespace
+  EXPECT_NE(found[0].find("Pod shop/legacy: annotation sidecar.istio.io/inject"
+                          "=true injects nothing"),
+            std::string::npos)
+      << found[0];
+  EXPECT_NE(found[0].find("captured by ambient instead"), std::string::npos);
+}
+
 TEST(LintTest, LabelValuesIstioIgnores) {
   World w;
   w.Add("east", Ns("shop", {{Ambient(), "ambiant"}}));
