@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -197,6 +198,35 @@ struct PeeredService {
   std::string distribution_source;
 };
 
+// An optional value kept on the heap: what std::optional gives (a value,
+// copied with its owner), at the size of a pointer while empty. For large
+// parts most objects lack (200,000 Services with no peering at 10x).
+template <typename T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed& operator=(const Boxed& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(Boxed&&) noexcept = default;
+  Boxed& operator=(T v) {
+    p_ = std::make_unique<T>(std::move(v));
+    return *this;
+  }
+  bool has_value() const { return p_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+  T* operator->() { return p_.get(); }
+  const T* operator->() const { return p_.get(); }
+  T& operator*() { return *p_; }
+  const T& operator*() const { return *p_; }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
 // A Kubernetes Service or an Istio ServiceEntry, the unit a client addresses.
 struct Service {
   std::string kind;  // Service | ServiceEntry
@@ -224,7 +254,7 @@ struct Service {
   };
   std::vector<Endpoint> inline_endpoints;
   // §15.2: set on the ServiceEntries peering generates.
-  std::optional<PeeredService> peered;
+  Boxed<PeeredService> peered;
   // §15.2 takeover: other clusters whose exported pods this cluster.local
   // Service also reaches (ascending).
   std::vector<int> takeover_from;
