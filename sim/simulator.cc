@@ -89,7 +89,7 @@ class ModelBuilder {
             std::vector<Hop> hops = p.hops;
             for (Hop& h : hops) h.policies.clear();
             m_.entry_paths.back().push_back(
-                {p.waypoints, p.outcome, Describe(p), std::move(hops), {}});
+                {p.waypoints, p.outcome, Describe(p), std::move(hops), {}, {}});
           }
           if (p.route && p.route->delay_ns > 0 && p.route->delay_percent > 0) {
             // §16.2 fault.delay: the held share waits at the proxy.
@@ -225,6 +225,7 @@ class ModelBuilder {
                                pods.front()->Key(),
                                c->name,
                                pods.front()->node,
+                               {},
                                {}});
     down_path_.outcome = Outcome::kFailed;
     down_path_.reason = "the client pod " + pods.front()->Key() + " is down";
@@ -520,10 +521,10 @@ class ModelBuilder {
       if (subset && !SelectorMatches(*subset, w.labels)) continue;
       std::vector<Hop> hops;
       if (w.capture == Capture::kAmbient)
-        hops.push_back({HopKind::kZtunnel, w.node, c->name, "", {}});
+        hops.push_back({HopKind::kZtunnel, w.node, c->name, "", {}, {}});
       else if (w.capture == Capture::kSidecar)
-        hops.push_back({HopKind::kSidecar, w.Key(), c->name, w.node, {}});
-      hops.push_back({HopKind::kWorkload, w.Key(), c->name, w.node, {}});
+        hops.push_back({HopKind::kSidecar, w.Key(), c->name, w.node, {}, {}});
+      hops.push_back({HopKind::kWorkload, w.Key(), c->name, w.node, {}, {}});
       RouteSpec shadow;
       const Hop* prev = &from;
       for (const Hop& h : hops) {
