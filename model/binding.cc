@@ -387,11 +387,11 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
     if (why) *why = std::move(s);
   };
   // §5: the Service/ServiceEntry label overrides the Namespace label.
-  // Service-level 1.24+, Namespace-level and ServiceEntry 1.25+.
+  // The object's own label 1.24+ (1.24's ingress reads the labels of the
+  // Service or ServiceEntry alike), the Namespace's 1.25+.
   std::optional<std::string> value;
   std::string where;
-  const bool own_supported =
-      svc.kind == "Service" ? version.AtLeast(1, 24) : version.AtLeast(1, 25);
+  const bool own_supported = version.AtLeast(1, 24);
   if (const std::string* v = FindLabel(svc.labels, kLabelIngressUseWaypoint);
       v && own_supported) {
     value = *v;

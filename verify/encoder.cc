@@ -860,8 +860,8 @@ bool Encoder::IngressOptIn(int ci, const Service& s) const {
   const IstioVersion ver =
       sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
   const bool any = Mutated(Mutation::kIngressOptInAnyRelease);  // if wrong
-  const bool own_ok =
-      any || (s.kind == "Service" ? ver.AtLeast(1, 24) : ver.AtLeast(1, 25));
+  // The object's own label from 1.24 (Service or ServiceEntry alike).
+  const bool own_ok = any || ver.AtLeast(1, 24);
   const std::string* v =
       own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
   if (!v && (any || ver.AtLeast(1, 25)))

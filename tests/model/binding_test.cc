@@ -550,6 +550,25 @@ TEST(BindingTest, IngressOptInValueByRelease) {
   }
 }
 
+// §5: 1.24's ingress reads the opt-in from the labels of the Service or the
+// ServiceEntry alike (the Namespace's only from 1.25).
+TEST(BindingTest, ServiceEntryOwnOptInFrom124) {
+  World w = Shop({{Ambient(), "ambient"}}, "{version: \"1.24\"}");
+  w.Add("east", Waypoint("shop", "wp"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: ext\n  namespace: shop\n  labels:\n"
+        "    istio.io/use-waypoint: wp\n    istio.io/ingress-use-waypoint: "
+        "\"true\"\nspec:\n  hosts: [ext.example.com]\n  addresses: "
+        "[240.1.1.1]\n  resolution: DNS\n  ports: [{number: 80, name: http, "
+        "protocol: HTTP}]\n");
+  Scenario s = w.Load();
+  const Cluster& cl = s.mesh.clusters[0];
+  const Service& se = *cl.FindService("shop/ext");
+  EXPECT_TRUE(IngressUsesWaypoint(s.mesh, cl, se,
+                                  ServiceWaypoint(s.mesh, cl, se), nullptr));
+}
+
 // §2.2: the GatewayClass's waypoint-for label is read from 1.23 on.
 TEST(BindingTest, ClassWaypointForFrom123) {
   for (const std::string version : {"1.22", "1.23"}) {
