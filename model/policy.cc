@@ -175,8 +175,10 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
         hit = t.name == wp.name && p.ns == wp.ns;
       } else if (t.kind == "GatewayClass") {
         // §8.1: only the class name istio-waypoint attaches, in the root
-        // namespace, and then to every waypoint, whatever its class.
-        hit = t.name == "istio-waypoint" && p.ns == root;
+        // namespace, to every waypoint istiod programs as Envoy (not Gloo's
+        // or agentgateway's proxies).
+        hit = t.name == "istio-waypoint" && p.ns == root &&
+              wp.class_name == "istio-waypoint";
       } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
         hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
       }

@@ -669,6 +669,7 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
     for (const ParentRef& t : p.target_refs) {
       bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
+                  w.class_name == "istio-waypoint" &&
                   p.ns == sc_.mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   p.ns == svc->ns);
@@ -689,6 +690,7 @@ std::vector<const RequestAuthentication*> WaypointAuthentications(
         ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {
           return (t.kind == "Gateway" && t.name == w.name && ra.ns == w.ns) ||
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
+                  w.class_name == "istio-waypoint" &&
                   ra.ns == mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   ra.ns == svc->ns);
