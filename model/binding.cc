@@ -1,8 +1,7 @@
 #include "model/binding.h"
 
-#include <cctype>
-
 #include "model/labels.h"
+#include "model/text.h"
 
 namespace meshsim {
 
@@ -415,9 +414,8 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
   if (version.AtLeast(1, 30)) {
     parsed = ParseGoBool(*value);
   } else {
-    std::string lower = *value;
-    for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
-    parsed = version.AtLeast(1, 25) ? lower == "true" : *value == "true";
+    parsed = version.AtLeast(1, 25) ? AsciiLower(*value) == "true"
+                                    : *value == "true";
   }
   if (!parsed.value_or(false)) {
     say(where + " has istio.io/ingress-use-waypoint=" + *value +

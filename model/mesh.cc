@@ -9,6 +9,7 @@
 #include "model/labels.h"
 #include "model/parallel.h"
 #include "model/peering.h"
+#include "model/text.h"
 
 namespace meshsim {
 
@@ -31,8 +32,8 @@ const std::string& IstioSettings::EntryVisibility(
 }
 
 bool PortDeclaresHttp(const ServicePort& p) {
-  auto http = [](std::string v) {
-    for (char& ch : v) ch = static_cast<char>(std::tolower(ch));
+  auto http = [](const std::string& raw) {
+    const std::string v = AsciiLower(raw);
     return v == "http" || v == "http2" || v == "grpc" || v == "grpc-web" ||
            v == "kubernetes.io/h2c";
   };
@@ -671,11 +672,7 @@ bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
                           const Service& s) {
   const std::string* opt =
       FindLabel(s.labels, "networking.istio.io/enable-autoallocate-ip");
-  if (opt && opt->size() == 5 &&
-      std::equal(opt->begin(), opt->end(), "false", [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == b;
-      }))
-    return false;
+  if (opt && AsciiLower(*opt) == "false") return false;
   return istio.Flag("PILOT_ENABLE_IP_AUTOALLOCATE",
                     c.VersionOr(istio.version).AtLeast(1, 25));
 }

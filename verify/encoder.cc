@@ -4,12 +4,12 @@
 #include "verify/encoder.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/networking.h"
 #include "model/policy.h"
+#include "model/text.h"
 #include "verify/encoder_plan.h"
 #include "verify/mutation.h"
 #include "verify/route_signature.h"
@@ -20,8 +20,8 @@ namespace {
 // §8.6: Istio's protocol selection for a port: the ServiceEntry's
 // `protocol`, else `appProtocol`, else the name's prefix before '-'.
 bool DeclaredHttp(const ServicePort& sp) {
-  auto http = [](std::string p) {
-    std::transform(p.begin(), p.end(), p.begin(), ::tolower);
+  auto http = [](const std::string& raw) {
+    const std::string p = AsciiLower(raw);
     return p == "http" || p == "http2" || p == "grpc" || p == "grpc-web" ||
            p == "kubernetes.io/h2c";
   };
@@ -871,10 +871,7 @@ bool Encoder::IngressOptIn(int ci, const Service& s) const {
   // §5: the value as each release reads it.
   if (ver.AtLeast(1, 30)) return ParseGoBool(*v).value_or(false);
   if (!ver.AtLeast(1, 25)) return *v == "true";
-  return v->size() == 4 &&
-         std::equal(v->begin(), v->end(), "true", [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
+  return AsciiLower(*v) == "true";
 }
 
 }  // namespace meshsim::verify

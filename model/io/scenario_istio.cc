@@ -107,8 +107,15 @@ void LoadDiscoverySelectors(Reader& r, const yaml::Node& n, Mesh& mesh) {
 
 // One visibility value of serviceEntryVisibility: PUBLIC or NAMESPACE (NONE,
 // which hides an entry from every proxy, is refused as not modelled).
-std::optional<std::string> EntryVisibilityValue(Reader& r, const yaml::Node& n,
+std::optional<std::string> EntryVisibilityValue(Reader& r,
+                                                const yaml::Node& parent,
+                                                const char* key,
                                                 const std::string& what) {
+  const yaml::Node n = r.Child(parent, key);
+  if (!n.IsDefined()) {
+    r.Error(parent, what + " is required (PUBLIC or NAMESPACE)");
+    return std::nullopt;
+  }
   const std::string v = r.String(n, what).value_or("");
   if (v == "PUBLIC" || v == "NAMESPACE") return v;
   if (v == "NONE")
@@ -125,8 +132,9 @@ void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
   const std::string what = "istio.meshConfig.serviceEntryVisibility";
   if (!n.IsDefined() || !r.IsMap(n, what)) return;
   CheckKeys(r, n, {"defaultVisibility", "policies"}, what);
-  if (yaml::Node d = r.Child(n, "defaultVisibility"); d.IsDefined())
-    if (auto v = EntryVisibilityValue(r, d, what + ".defaultVisibility"))
+  if (r.Child(n, "defaultVisibility").IsDefined())
+    if (auto v = EntryVisibilityValue(r, n, "defaultVisibility",
+                                      what + ".defaultVisibility"))
       mesh.istio.entry_visibility_default = *v;
   yaml::Node list = r.Child(n, "policies");
   if (!list.IsDefined() || !r.IsList(list, what + ".policies")) return;
@@ -135,8 +143,7 @@ void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
     if (!r.IsMap(list[i], w)) continue;
     CheckKeys(r, list[i], {"visibility", "matchingRules"}, w);
     EntryVisibilityPolicy p;
-    auto v = EntryVisibilityValue(r, r.Child(list[i], "visibility"),
-                                  w + ".visibility");
+    auto v = EntryVisibilityValue(r, list[i], "visibility", w + ".visibility");
     if (!v) continue;
     p.visibility = *v;
     yaml::Node rules = r.Child(list[i], "matchingRules");
