@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kCacheFormat = 1;
+constexpr int kCacheFormat = 2;
 // An entry is one chunk's results: far below this unless damaged.
 constexpr uintmax_t kMaxEntryBytes = uintmax_t{256} << 20;
 
@@ -65,25 +65,36 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
   return s.str();
 }
 
-// The entry at `p` when it is whole, of this meshsim and for `name`: its
-// JSON; else nullopt, with `why` set when it exists but cannot be trusted.
-std::optional<nlohmann::json> ReadValidEntry(const fs::path& p,
-                                             const std::string& name,
-                                             const std::string& version,
-                                             std::string* why) {
+// An entry: a line of JSON naming it, then the chunk's own JSON, which the
+// header's checksum covers (read once, not as a string inside JSON).
+struct Entry {
+  nlohmann::json header;
+  std::string chunk;
+};
+
+// The entry at `p` when it is whole, of this meshsim and for `name`; else
+// nullopt, with `why` set when it exists but cannot be trusted.
+std::optional<Entry> ReadValidEntry(const fs::path& p, const std::string& name,
+                                    const std::string& version,
+                                    std::string* why) {
   std::optional<std::string> text = ReadEntry(p, why);
   if (!text) return std::nullopt;
+  const size_t eol = text->find('\n');
+  if (eol == std::string::npos) {
+    *why = "is damaged (not an entry)";
+    return std::nullopt;
+  }
   try {
-    nlohmann::json j = nlohmann::json::parse(*text);
-    const std::string chunk = j.at("chunk").get<std::string>();
-    if (j.at("format").get<int>() != kCacheFormat ||
-        j.at("meshsim").get<std::string>() != version ||
-        j.at("entry").get<std::string>() != name) {
+    Entry e{nlohmann::json::parse(std::string_view(*text).substr(0, eol)),
+            text->substr(eol + 1)};
+    if (e.header.at("format").get<int>() != kCacheFormat ||
+        e.header.at("meshsim").get<std::string>() != version ||
+        e.header.at("entry").get<std::string>() != name) {
       *why = "was written for other work or by another meshsim";
-    } else if (j.at("sha256").get<std::string>() != Sha256Hex(chunk)) {
+    } else if (e.header.at("sha256").get<std::string>() != Sha256Hex(e.chunk)) {
       *why = "is damaged (its checksum does not match)";
     } else {
-      return j;
+      return e;
     }
   } catch (const nlohmann::json::exception&) {
     *why = "is damaged (not the JSON of an entry)";
@@ -91,12 +102,14 @@ std::optional<nlohmann::json> ReadValidEntry(const fs::path& p,
   return std::nullopt;
 }
 
-// Writes entry `j` as `name`.json in `dir`: aside and renamed, so a reader
+// Writes the entry of `chunk` under `header` (whose checksum and format it
+// adds) as `name`.json in `dir`: aside and renamed, so a reader
 // sees a whole entry or none, also when jobs sharing the folder write the
 // same entry at once; created anew, never through a link (a cache folder
 // restored from an untrusted job's archive may hold a link there).
 void WriteEntry(const std::string& dir, const std::string& name,
-                const nlohmann::json& j, VerifyCacheLog* log) {
+                nlohmann::json header, const std::string& chunk,
+                VerifyCacheLog* log) {
   std::ostringstream tmp_name;
   tmp_name << "." << name << "." << getpid() << "."
            << std::hash<std::thread::id>()(std::this_thread::get_id())
@@ -109,7 +122,9 @@ void WriteEntry(const std::string& dir, const std::string& name,
     log->Warn("cannot write the cache entry " + tmp.string());
     return;
   }
-  const std::string bytes = j.dump();
+  header["format"] = kCacheFormat;
+  header["sha256"] = Sha256Hex(chunk);
+  const std::string bytes = header.dump() + "\n" + chunk;
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -272,16 +287,15 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
   const fs::path p = fs::path(dir_) / (name + ".json");
   std::optional<VerifyChunk> found;
   std::string why;
-  if (std::optional<nlohmann::json> j =
-          ReadValidEntry(p, name, version_, &why)) {
+  if (std::optional<Entry> e = ReadValidEntry(p, name, version_, &why)) {
     try {
       bool current = true;
       for (const auto& [ns, digest] :
-           j->at("policies").get<std::map<std::string, std::string>>())
+           e->header.at("policies").get<std::map<std::string, std::string>>())
         current = current && PolicyDigest(ns) == digest;
       // Policies changed since: stale, not wrong; solved again quietly.
       if (current) {
-        found = ParseVerifyChunk(j->at("chunk").get<std::string>());
+        found = ParseVerifyChunk(e->chunk);
         if (!found) why = "is damaged (not a verify chunk)";
       }
     } catch (const nlohmann::json::exception&) {
@@ -300,15 +314,10 @@ void VerifyCache::Store(const std::string& work,
                         const std::set<std::string>& policy_namespaces,
                         const VerifyChunk& chunk) {
   const std::string name = EntryName(work);
-  const std::string text = VerifyChunkJson(chunk);
-  nlohmann::json j = {{"format", kCacheFormat},
-                      {"meshsim", version_},
-                      {"entry", name},
-                      {"chunk", text},
-                      {"sha256", Sha256Hex(text)}};
-  nlohmann::json& deps = j["policies"] = nlohmann::json::object();
+  nlohmann::json header = {{"meshsim", version_}, {"entry", name}};
+  nlohmann::json& deps = header["policies"] = nlohmann::json::object();
   for (const std::string& ns : policy_namespaces) deps[ns] = PolicyDigest(ns);
-  WriteEntry(dir_, name, j, log_);
+  WriteEntry(dir_, name, std::move(header), VerifyChunkJson(chunk), log_);
 }
 
 // ---- meshsim diff --cache ---------------------------------------------------
@@ -352,9 +361,8 @@ std::optional<DiffChunk> DiffCache::Find(size_t index, const DiffOptions& o) {
   const fs::path p = fs::path(dir_) / (name + ".json");
   std::optional<DiffChunk> found;
   std::string why;
-  if (std::optional<nlohmann::json> j =
-          ReadValidEntry(p, name, version_, &why)) {
-    found = ParseDiffChunk(j->at("chunk").get<std::string>());
+  if (std::optional<Entry> e = ReadValidEntry(p, name, version_, &why)) {
+    found = ParseDiffChunk(e->chunk);
     if (!found) why = "is damaged (not a diff chunk)";
   }
   if (!why.empty())
@@ -374,14 +382,8 @@ void DiffCache::Store(size_t index, const DiffOptions& o,
   for (const DiffResult& d : chunk.destinations)
     if (d.result == ProofResult::kUnknown) return;
   const std::string name = EntryName(index, o);
-  const std::string text = DiffChunkJson(chunk);
-  WriteEntry(dir_, name,
-             {{"format", kCacheFormat},
-              {"meshsim", version_},
-              {"entry", name},
-              {"chunk", text},
-              {"sha256", Sha256Hex(text)}},
-             log_);
+  WriteEntry(dir_, name, {{"meshsim", version_}, {"entry", name}},
+             DiffChunkJson(chunk), log_);
 }
 
 DiffResult CachedDiffResult(const Scenario& old_sc, const Scenario& new_sc,

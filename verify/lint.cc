@@ -166,8 +166,10 @@ void GlooWaypointUnsupported(const Scenario& sc, const Cluster& c,
 
 // §7.2, K13: a global service whose waypoint is missing in another cluster;
 // each (cluster, service) once, in `reported`.
+// `bindings`: every service's, by cluster and service index.
 void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
                               const Service& s, const Binding& b,
+                              const std::vector<std::vector<Binding>>& bindings,
                               std::set<std::string>& reported,
                               std::vector<Finding>& out) {
   if (PeeringOn(sc.mesh)) {
@@ -195,14 +197,17 @@ void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
   if (!b.waypoint || !(GlobalService(sc.mesh, c, s) ||
                        GlobalWaypoint(sc.mesh, c, *b.waypoint)))
     return;
+  const std::string key = s.Key();
   const std::string subj =
-      (s.kind == "Service" ? "service " : "ServiceEntry ") + s.Key();
-  for (const Cluster& o : sc.mesh.clusters) {
+      (s.kind == "Service" ? "service " : "ServiceEntry ") + key;
+  for (size_t oi = 0; oi < sc.mesh.clusters.size(); ++oi) {
+    const Cluster& o = sc.mesh.clusters[oi];
     if (&o == &c) continue;
-    const Service* os = o.FindService(s.Key());
+    const Service* os = o.FindService(key);
     if (!os) continue;
-    Binding ob = ServiceWaypoint(sc.mesh, o, *os);
-    if (ob.waypoint || !reported.insert(o.name + s.Key()).second) continue;
+    const Binding& ob =
+        bindings[oi][static_cast<size_t>(os - o.services.data())];
+    if (ob.waypoint || !reported.insert(o.name + key).second) continue;
     out.push_back(MakeFinding(
         "waypoint-missing-in-cluster",
         subj + " is bound to waypoint " + b.waypoint->Key() + " in cluster " +
@@ -501,15 +506,26 @@ LintResult Lint(const Scenario& sc) {
   LintResult result;
   std::vector<Finding>& out = result.findings;
   std::set<std::string> missing_reported;  // waypoint-missing-in-cluster
-  for (const Cluster& c : sc.mesh.clusters) {
-    for (const Service& s : c.services) {
-      const Binding b = ServiceWaypoint(sc.mesh, c, s);
+  // Every service's binding, found once: K13 compares each service's with
+  // its namesakes' in the other clusters.
+  std::vector<std::vector<Binding>> bindings(sc.mesh.clusters.size());
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
+    const Cluster& c = sc.mesh.clusters[ci];
+    bindings[ci].reserve(c.services.size());
+    for (const Service& s : c.services)
+      bindings[ci].push_back(ServiceWaypoint(sc.mesh, c, s));
+  }
+  for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
+    const Cluster& c = sc.mesh.clusters[ci];
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      const Service& s = c.services[si];
+      const Binding& b = bindings[ci][si];
       ServiceBindingRules(c, s, b, out);
       WaypointUnavailable(sc.mesh, c, s, b, out);
       ServiceEntryWithoutAddress(sc.mesh, c, s, b, out);
       SandwichLoop(c, s, b, out);
       GlooWaypointUnsupported(sc, c, s, b, out);
-      WaypointMissingInCluster(sc, c, s, b, missing_reported, out);
+      WaypointMissingInCluster(sc, c, s, b, bindings, missing_reported, out);
     }
     WorkloadBindingRules(sc, c, out);
     ServiceRoutes(sc, c, out);

@@ -3,8 +3,10 @@
 #include "verify/slice_plan.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "model/labels.h"
@@ -13,6 +15,16 @@
 #include "verify/encoding.h"
 
 namespace meshsim::verify {
+
+// What a class's key is made of that no policy changes, found once per
+// version (SlicePlan::facts_): the id of its (cluster, kind, gateway) and of
+// its identity, the principal a policy pattern is matched against (none for
+// an uncaptured source, which no pattern matches).
+struct ClassFacts {
+  std::vector<uint32_t> base, identity;  // per class
+  std::vector<std::string> principals;   // per identity; "" for none
+  std::vector<std::string> namespaces;   // per identity
+};
 
 namespace {
 
@@ -65,40 +77,82 @@ Patterns PolicyPatterns(const Scenario& sc,
   return {std::move(patterns), std::move(blocks)};
 }
 
-// One key per source class: classes with equal keys behave alike towards
-// the destinations whose policies gave `pat`, because they share cluster,
-// kind and gateway and match the same patterns (docs/verification.md,
-// "slicing").
-std::vector<std::string> ClassKeys(const Scenario& sc,
-                                   const std::vector<SourceClass>& classes,
-                                   const Patterns& pat) {
-  const std::vector<std::string>& patterns = pat.patterns;
-  const std::vector<std::string>& blocks = pat.blocks;
-  std::vector<std::string> out;
-  out.reserve(classes.size());
+template <typename Key>
+uint32_t DenseId(std::unordered_map<Key, uint32_t>& ids, const Key& k) {
+  return ids.try_emplace(k, static_cast<uint32_t>(ids.size())).first->second;
+}
+
+ClassFacts FactsOf(const std::vector<SourceClass>& classes) {
+  ClassFacts f;
+  std::unordered_map<std::string, uint32_t> bases, identities;
+  f.base.reserve(classes.size());
+  f.identity.reserve(classes.size());
   for (const SourceClass& k : classes) {
-    std::string key = std::to_string(k.cluster) + "|" + ClientKindName(k.kind) +
-                      "|" + k.gateway + "|";
+    f.base.push_back(DenseId(bases, std::to_string(k.cluster) + "|" +
+                                        ClientKindName(k.kind) + "|" +
+                                        k.gateway));
     const std::string principal =
         k.kind == ClientKind::kUncaptured
             ? ""
             : SpiffePrincipal(k.ns, k.service_account);
+    const uint32_t id = DenseId(identities, principal + '\n' + k.ns);
+    if (id == f.principals.size()) {
+      f.principals.push_back(principal);
+      f.namespaces.push_back(k.ns);
+    }
+    f.identity.push_back(id);
+  }
+  return f;
+}
+
+// One key per source class, as a dense id: classes with equal keys behave
+// alike towards the destinations whose policies gave `pat`, because they
+// share cluster, kind and gateway and match the same patterns
+// (docs/verification.md, "slicing"). Patterns are matched once per
+// identity, not per class.
+std::vector<uint32_t> ClassKeys(const Scenario& sc,
+                                const std::vector<SourceClass>& classes,
+                                const ClassFacts& facts, const Patterns& pat) {
+  const std::vector<std::string>& patterns = pat.patterns;
+  const std::vector<std::string>& blocks = pat.blocks;
+  // Identities that match the same patterns share a match id.
+  std::unordered_map<std::string, uint32_t> matches;
+  std::vector<uint32_t> match_of(facts.principals.size());
+  for (size_t id = 0; id < facts.principals.size(); ++id) {
+    const std::string& principal = facts.principals[id];
+    std::string bits;
+    bits.reserve(patterns.size());
     for (const std::string& p : patterns) {
       const bool m =
           p.rfind("ns:", 0) == 0
-              ? (!principal.empty() && IstioStringMatch(p.substr(3), k.ns))
+              ? (!principal.empty() &&
+                 IstioStringMatch(p.substr(3), facts.namespaces[id]))
               : (!principal.empty() && IstioStringMatch(p, principal));
-      key += m ? '1' : '0';
+      bits += m ? '1' : '0';
     }
-    if (!blocks.empty()) {
-      const Workload* w =
-          k.workload.empty()
-              ? nullptr
-              : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
-      for (const std::string& b : blocks)
-        key += (w && IpInBlock(b, w->ip)) ? '1' : '0';
-    }
-    out.push_back(std::move(key));
+    match_of[id] = DenseId(matches, bits);
+  }
+  std::vector<uint32_t> out;
+  out.reserve(classes.size());
+  if (blocks.empty()) {
+    std::unordered_map<uint64_t, uint32_t> keys;
+    for (size_t i = 0; i < classes.size(); ++i)
+      out.push_back(DenseId(
+          keys, (uint64_t{facts.base[i]} << 32) | match_of[facts.identity[i]]));
+    return out;
+  }
+  std::unordered_map<std::string, uint32_t> keys;
+  for (size_t i = 0; i < classes.size(); ++i) {
+    const SourceClass& k = classes[i];
+    std::string key = std::to_string(facts.base[i]) + "|" +
+                      std::to_string(match_of[facts.identity[i]]) + "|";
+    const Workload* w =
+        k.workload.empty()
+            ? nullptr
+            : sc.mesh.clusters[k.cluster].FindWorkload(k.workload);
+    for (const std::string& b : blocks)
+      key += (w && IpInBlock(b, w->ip)) ? '1' : '0';
+    out.push_back(DenseId(keys, key));
   }
   return out;
 }
@@ -347,23 +401,33 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
   }
   auto [g, fresh] = groups_by_patterns_.try_emplace(signature);
   if (fresh) {
-    std::vector<std::string> keys;
+    if (facts_.empty())
+      for (const std::vector<SourceClass>& version : classes_)
+        facts_.push_back(std::make_shared<ClassFacts>(FactsOf(version)));
+    // A class's key in every version, as one dense id.
+    std::vector<uint32_t> keys;
     for (size_t v = 0; v < versions_.size(); ++v) {
-      std::vector<std::string> k =
-          ClassKeys(*versions_[v], classes_[v], pats[v]);
+      std::vector<uint32_t> k =
+          ClassKeys(*versions_[v], classes_[v], *facts_[v], pats[v]);
       if (v == 0) {
         keys = std::move(k);
-      } else {
-        for (size_t i = 0; i < keys.size(); ++i) keys[i] += "#" + k[i];
+        continue;
       }
+      std::unordered_map<uint64_t, uint32_t> joint;
+      for (size_t i = 0; i < keys.size(); ++i)
+        keys[i] = DenseId(joint, (uint64_t{keys[i]} << 32) | k[i]);
     }
+    // Groups numbered in the order of their first member.
     KeyGroups groups;
-    std::map<std::string, size_t> group_of_key;
+    std::vector<size_t> group_of_key(keys.size(), SIZE_MAX);
     for (size_t i = 0; i < keys.size(); ++i) {
-      auto [gk, new_key] = group_of_key.emplace(keys[i], groups.members.size());
-      if (new_key) groups.members.emplace_back();
-      groups.members[gk->second].push_back(i);
-      groups.group_of.push_back(gk->second);
+      size_t& gk = group_of_key[keys[i]];
+      if (gk == SIZE_MAX) {
+        gk = groups.members.size();
+        groups.members.emplace_back();
+      }
+      groups.members[gk].push_back(i);
+      groups.group_of.push_back(gk);
     }
     g->second = std::make_unique<KeyGroups>(std::move(groups));
   }
@@ -432,12 +496,15 @@ std::string SlicePlan::ClassesKey(const SliceDestination& d) {
   const KeyGroups& groups = GroupsFor(d);
   std::string& digest = group_digests_[&groups];
   if (digest.empty()) {
+    // The partition of the classes: each class's group, groups numbered in
+    // the order of their first member, as 32-bit little-endian numbers.
+    std::string bytes;
+    bytes.reserve(4 * groups.group_of.size());
+    for (size_t g : groups.group_of)
+      for (int b = 0; b < 4; ++b) bytes += static_cast<char>(g >> (8 * b));
     Sha256 h;
-    for (const std::vector<size_t>& members : groups.members) {
-      std::string text;
-      for (size_t i : members) text += std::to_string(i) + ",";
-      h.Field(text);
-    }
+    h.Field("groups " + std::to_string(groups.members.size()));
+    h.Field(bytes);
     digest = h.Hex();
   }
   std::string self = "none";

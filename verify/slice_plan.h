@@ -60,6 +60,8 @@ struct SlicePlanOptions {
   bool keys_by_namespace = false;
 };
 
+struct ClassFacts;  // slice_plan.cc
+
 class SlicePlan {
  public:
   // Per version: the source classes every version has, aligned by id in the
@@ -108,6 +110,9 @@ class SlicePlan {
     std::vector<size_t> group_of;              // per class
   };
   const KeyGroups& GroupsFor(const SliceDestination& d);
+  // Per version, what class keys are made of besides the patterns (in
+  // slice_plan.cc), found on the first GroupsFor.
+  std::vector<std::shared_ptr<const ClassFacts>> facts_;
 
   std::vector<const Scenario*> versions_;
   SlicePlanOptions options_;

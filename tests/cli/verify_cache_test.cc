@@ -196,7 +196,7 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
     std::stringstream s;
     s << in.rdbuf();
     std::string text = s.str();
-    const std::string field = "classes_checked\\\":";
+    const std::string field = "\"classes_checked\":";
     const size_t at = text.find(field);
     ASSERT_NE(at, std::string::npos);
     text.insert(at + field.size(), "9");
