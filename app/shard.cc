@@ -494,6 +494,44 @@ std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text) {
   }
 }
 
+std::string CachedVerifyChunkJson(const VerifyChunk& chunk) {
+  nlohmann::json table = nlohmann::json::array(),
+                 order = nlohmann::json::array();
+  std::map<std::string, size_t> seen;
+  for (const VerifyResult& slice : chunk.slices) {
+    VerifyResult kept = slice;
+    for (PropertyResult& p : kept.properties) p.seconds = 0;
+    nlohmann::json j = kept;
+    auto [it, fresh] = seen.emplace(j.dump(), table.size());
+    if (fresh) table.push_back(std::move(j));
+    order.push_back(it->second);
+  }
+  nlohmann::json j = {{"table", std::move(table)},
+                      {"slices", std::move(order)},
+                      {"intent", chunk.intent},
+                      {"passes", chunk.passes},
+                      {"expired", chunk.expired}};
+  return j.dump();
+}
+
+std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    const auto table = j.at("table").get<std::vector<VerifyResult>>();
+    VerifyChunk c;
+    for (size_t i : j.at("slices").get<std::vector<size_t>>()) {
+      if (i >= table.size()) return std::nullopt;
+      c.slices.push_back(table[i]);
+    }
+    c.intent = j.at("intent").get<bool>();
+    c.passes = j.at("passes").get<bool>();
+    c.expired = j.at("expired").get<std::string>();
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::string DiffChunkJson(const DiffChunk& chunk) {
   nlohmann::json j = {{"destinations", chunk.destinations},
                       {"expired", chunk.expired}};

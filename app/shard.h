@@ -109,6 +109,12 @@ std::string ShardWork(const ShardFile& f);
 // one), as shard files hold it: `verify --cache` stores chunks so.
 std::string VerifyChunkJson(const VerifyChunk& chunk);
 std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text);
+// The form `verify --cache` keeps a chunk in (app/verify_cache.h): each
+// distinct slice once, then the slices in order as indexes into that table,
+// without seconds (a reused chunk spent none). Most slices of a chunk are
+// alike, so an entry reads many times faster than VerifyChunkJson's.
+std::string CachedVerifyChunkJson(const VerifyChunk& chunk);
+std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text);
 // Likewise a chunk of `diff` (`diff --cache`).
 std::string DiffChunkJson(const DiffChunk& chunk);
 std::optional<DiffChunk> ParseDiffChunk(const std::string& text);

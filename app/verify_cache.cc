@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kCacheFormat = 2;
+constexpr int kCacheFormat = 3;
 // An entry is one chunk's results: far below this unless damaged.
 constexpr uintmax_t kMaxEntryBytes = uintmax_t{256} << 20;
 
@@ -295,7 +295,7 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
         current = current && PolicyDigest(ns) == digest;
       // Policies changed since: stale, not wrong; solved again quietly.
       if (current) {
-        found = ParseVerifyChunk(e->chunk);
+        found = ParseCachedVerifyChunk(e->chunk);
         if (!found) why = "is damaged (not a verify chunk)";
       }
     } catch (const nlohmann::json::exception&) {
@@ -317,7 +317,7 @@ void VerifyCache::Store(const std::string& work,
   nlohmann::json header = {{"meshsim", version_}, {"entry", name}};
   nlohmann::json& deps = header["policies"] = nlohmann::json::object();
   for (const std::string& ns : policy_namespaces) deps[ns] = PolicyDigest(ns);
-  WriteEntry(dir_, name, std::move(header), VerifyChunkJson(chunk), log_);
+  WriteEntry(dir_, name, std::move(header), CachedVerifyChunkJson(chunk), log_);
 }
 
 // ---- meshsim diff --cache ---------------------------------------------------

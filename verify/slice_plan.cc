@@ -24,6 +24,7 @@ struct ClassFacts {
   std::vector<uint32_t> base, identity;  // per class
   std::vector<std::string> principals;   // per identity; "" for none
   std::vector<std::string> namespaces;   // per identity
+  size_t bases = 0;                      // distinct base ids
 };
 
 namespace {
@@ -102,6 +103,7 @@ ClassFacts FactsOf(const std::vector<SourceClass>& classes) {
     }
     f.identity.push_back(id);
   }
+  f.bases = bases.size();
   return f;
 }
 
@@ -135,10 +137,15 @@ std::vector<uint32_t> ClassKeys(const Scenario& sc,
   std::vector<uint32_t> out;
   out.reserve(classes.size());
   if (blocks.empty()) {
-    std::unordered_map<uint64_t, uint32_t> keys;
-    for (size_t i = 0; i < classes.size(); ++i)
-      out.push_back(DenseId(
-          keys, (uint64_t{facts.base[i]} << 32) | match_of[facts.identity[i]]));
+    // Few bases and few match ids: a table of every pair, not a hash map.
+    const size_t nm = matches.size();
+    std::vector<uint32_t> id_of(facts.bases * nm, UINT32_MAX);
+    uint32_t next = 0;
+    for (size_t i = 0; i < classes.size(); ++i) {
+      uint32_t& id = id_of[facts.base[i] * nm + match_of[facts.identity[i]]];
+      if (id == UINT32_MAX) id = next++;
+      out.push_back(id);
+    }
     return out;
   }
   std::unordered_map<std::string, uint32_t> keys;
@@ -174,6 +181,10 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
                   std::vector<std::vector<SourceClass>>& aligned,
                   std::vector<std::string>& notes) {
   aligned.assign(versions.size(), {});
+  if (versions.size() == 1) {  // `verify`: nothing to align
+    aligned[0] = SourceClasses(*versions[0]);
+    return;
+  }
   const Scenario& first = *versions.front();
   std::vector<std::vector<SourceClass>> all;
   all.reserve(versions.size());
@@ -419,14 +430,18 @@ const SlicePlan::KeyGroups& SlicePlan::GroupsFor(const SliceDestination& d) {
     }
     // Groups numbered in the order of their first member.
     KeyGroups groups;
-    std::vector<size_t> group_of_key(keys.size(), SIZE_MAX);
+    groups.group_of.reserve(keys.size());
+    std::vector<uint32_t> group_of_key(keys.size(), KeyGroups::kNone);
     for (size_t i = 0; i < keys.size(); ++i) {
-      size_t& gk = group_of_key[keys[i]];
-      if (gk == SIZE_MAX) {
-        gk = groups.members.size();
-        groups.members.emplace_back();
+      const auto n = static_cast<uint32_t>(i);
+      uint32_t& gk = group_of_key[keys[i]];
+      if (gk == KeyGroups::kNone) {
+        gk = static_cast<uint32_t>(groups.first.size());
+        groups.first.push_back(n);
+        groups.second.push_back(KeyGroups::kNone);
+      } else if (groups.second[gk] == KeyGroups::kNone) {
+        groups.second[gk] = n;
       }
-      groups.members[gk].push_back(i);
       groups.group_of.push_back(gk);
     }
     g->second = std::make_unique<KeyGroups>(std::move(groups));
@@ -456,12 +471,11 @@ SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
   }
   // The first member of each key other than the pod's own class; that class
   // on its own.
-  for (const std::vector<size_t>& members : groups.members)
-    for (size_t i : members)
-      if (i != out.self) {
-        out.index.push_back(i);
-        break;
-      }
+  for (size_t g = 0; g < groups.first.size(); ++g) {
+    const size_t i =
+        groups.first[g] != out.self ? groups.first[g] : groups.second[g];
+    if (i != KeyGroups::kNone) out.index.push_back(i);
+  }
   if (out.self != SliceClasses::kNone) {
     out.index.push_back(out.self);
     std::sort(out.index.begin(), out.index.end());
@@ -491,28 +505,41 @@ std::string SlicePlan::ClassTableDigest() {
   return classes_digest_;
 }
 
-std::string SlicePlan::ClassesKey(const SliceDestination& d) {
+std::vector<std::string> SlicePlan::ClassesKeys(
+    const std::vector<SliceDestination>& dests, size_t begin, size_t end) {
   std::lock_guard<std::mutex> lock(*mu_);
-  const KeyGroups& groups = GroupsFor(d);
-  std::string& digest = group_digests_[&groups];
-  if (digest.empty()) {
-    // The partition of the classes: each class's group, groups numbered in
-    // the order of their first member, as 32-bit little-endian numbers.
-    std::string bytes;
-    bytes.reserve(4 * groups.group_of.size());
-    for (size_t g : groups.group_of)
-      for (int b = 0; b < 4; ++b) bytes += static_cast<char>(g >> (8 * b));
-    Sha256 h;
-    h.Field("groups " + std::to_string(groups.members.size()));
-    h.Field(bytes);
-    digest = h.Hex();
+  std::vector<std::string> out;
+  const KeyGroups* last = nullptr;  // a chunk's destinations come by namespace
+  const std::string* digest = nullptr;
+  for (size_t i = begin; i < end; ++i) {
+    const SliceDestination& d = dests[i];
+    const KeyGroups& groups = GroupsFor(d);
+    if (&groups != last) {
+      last = &groups;
+      std::string& text = group_digests_[&groups];
+      if (text.empty()) {
+        // The partition of the classes: each class's group, groups
+        // numbered in the order of their first member, as 32-bit
+        // little-endian numbers.
+        std::string bytes;
+        bytes.reserve(4 * groups.group_of.size());
+        for (uint32_t g : groups.group_of)
+          for (int b = 0; b < 4; ++b) bytes += static_cast<char>(g >> (8 * b));
+        Sha256 h;
+        h.Field("groups " + std::to_string(groups.first.size()));
+        h.Field(bytes);
+        text = h.Hex();
+      }
+      digest = &text;
+    }
+    std::string self = "none";
+    if (!d.service) {
+      auto it = class_of_pod_.find({d.at[0], d.key});
+      if (it != class_of_pod_.end()) self = std::to_string(it->second);
+    }
+    out.push_back(*digest + " self=" + self);
   }
-  std::string self = "none";
-  if (!d.service) {
-    auto it = class_of_pod_.find({d.at[0], d.key});
-    if (it != class_of_pod_.end()) self = std::to_string(it->second);
-  }
-  return digest + " self=" + self;
+  return out;
 }
 
 std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,
@@ -523,7 +550,9 @@ std::vector<std::string> SlicePlan::Alike(const SliceDestination& d,
   const size_t first = classes.index[k];
   if (first == classes.self) return out;
   const KeyGroups& groups = GroupsFor(d);
-  for (size_t i : groups.members[groups.group_of[first]]) {
+  const uint32_t group = groups.group_of[first];
+  for (size_t i = 0; i < groups.group_of.size(); ++i) {
+    if (groups.group_of[i] != group) continue;
     const SourceClass& c = classes_[0][i];
     if (i == first || i == classes.self || c.workload.empty()) continue;
     out.push_back(c.kind == ClientKind::kIngress ? c.gateway : c.workload);

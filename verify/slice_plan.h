@@ -13,6 +13,7 @@
 #ifndef MESHSIM_VERIFY_SLICE_PLAN_H_
 #define MESHSIM_VERIFY_SLICE_PLAN_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,12 +81,13 @@ class SlicePlan {
   // Both cache what they compute and may be called from several threads
   // (the chunks of verify and diff).
   SliceClasses ClassesFor(const SliceDestination& d);
-  // What ClassesFor(d) is made of, as text: the key groups of d's
-  // namespace by a SHA-256 computed once, and d's own class. Together with
-  // ClassTableDigest, equal texts give equal classes: `verify --cache` keys
-  // a chunk's work by them instead of listing every class of every
-  // destination.
-  std::string ClassesKey(const SliceDestination& d);
+  // What ClassesFor(d) is made of, as text, for each d of
+  // dests[begin, end): the key groups of d's namespace by a SHA-256
+  // computed once, and d's own class. Together with ClassTableDigest, equal
+  // texts give equal classes: `verify --cache` keys a chunk's work by them
+  // instead of listing every class of every destination.
+  std::vector<std::string> ClassesKeys(
+      const std::vector<SliceDestination>& dests, size_t begin, size_t end);
   // The SHA-256 of every version's classes, computed once.
   std::string ClassTableDigest();
   // The namespaces whose policies the class keys of `d` were made from;
@@ -105,9 +107,14 @@ class SlicePlan {
   // The aligned classes grouped by key (one key per class, joined over the
   // versions): classes with equal keys behave alike towards the destinations
   // of namespace `ns`.
+  // Groups are numbered in the order of their first member; a group's
+  // members are the classes whose group_of is its number. 32-bit numbers:
+  // one grouping per distinct pattern set, each of every class (200,000 at
+  // 10x).
   struct KeyGroups {
-    std::vector<std::vector<size_t>> members;  // in order of first member
-    std::vector<size_t> group_of;              // per class
+    static constexpr uint32_t kNone = UINT32_MAX;
+    std::vector<uint32_t> group_of;       // per class
+    std::vector<uint32_t> first, second;  // per group; second may be kNone
   };
   const KeyGroups& GroupsFor(const SliceDestination& d);
   // Per version, what class keys are made of besides the patterns (in
@@ -118,7 +125,7 @@ class SlicePlan {
   SlicePlanOptions options_;
   std::vector<std::vector<SourceClass>> classes_;
   std::string classes_digest_;  // of classes_, once; ClassTableDigest
-  std::map<const KeyGroups*, std::string> group_digests_;  // ClassesKey
+  std::map<const KeyGroups*, std::string> group_digests_;  // ClassesKeys
   std::vector<SliceDestination> destinations_;
   std::vector<std::string> notes_;
   std::set<std::string> waypoint_namespaces_;

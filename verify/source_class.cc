@@ -24,19 +24,19 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
   std::set<std::string> seen;
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
     const Cluster& c = sc.mesh.clusters[ci];
-    std::vector<const Workload*> pods;
-    for (const Workload& w : c.workloads) pods.push_back(&w);
-    std::sort(pods.begin(), pods.end(),
-              [](const Workload* a, const Workload* b) {
-                return a->Key() < b->Key();
-              });
-    for (const Workload* w : pods) {
+    // By key, each key built once (not twice per comparison).
+    std::vector<std::pair<std::string, const Workload*>> by_key;
+    by_key.reserve(c.workloads.size());
+    for (const Workload& w : c.workloads) by_key.emplace_back(w.Key(), &w);
+    std::sort(by_key.begin(), by_key.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, w] : by_key) {
       if (w->kind != "Pod" || !w->ready) continue;
       SourceClass k;
       k.cluster = static_cast<int>(ci);
       k.ns = w->ns;
       k.service_account = w->service_account;
-      k.workload = w->Key();
+      k.workload = key;
       if (w->role == WorkloadRole::kIngress) {
         k.kind = ClientKind::kIngress;
         k.gateway = w->gateway;

@@ -536,7 +536,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
 
 // `--cache`: a chunk's work (ChunkCache) as text, each field length-prefixed;
 // the plan's classes by SlicePlan::ClassTableDigest, each destination's by
-// SlicePlan::ClassesKey.
+// SlicePlan::ClassesKeys.
 std::string ChunkWork(const VerifyOptions& o,
                       const std::vector<SliceDestination>& dests, size_t begin,
                       const std::string& class_table,
@@ -604,9 +604,7 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     VerifyChunk& chunk = out[k].second;
     std::string work;
     if (options.cache) {
-      std::vector<std::string> keys;
-      for (size_t i = begin; i < end; ++i)
-        keys.push_back(plan.ClassesKey(dests[i]));
+      const std::vector<std::string> keys = plan.ClassesKeys(dests, begin, end);
       work = ChunkWork(options, dests, begin, plan.ClassTableDigest(), keys);
       if (std::optional<VerifyChunk> hit = options.cache->Find(work)) {
         chunk = std::move(*hit);

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
+#include "model/sha256.h"
 #include "tests/cli/cli_outcome.h"
 
 namespace meshsim {
@@ -224,6 +226,36 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
   EXPECT_NE(cached.err.find("another meshsim"), std::string::npos);
   // Solved again and rewritten: the next run reuses all four.
   EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
+}
+
+// An entry whose checksum holds but whose chunk names a slice its table
+// does not have (written by a buggy or hostile job): not a chunk, ignored.
+TEST_F(VerifyCacheTest, AnEntryPointingPastItsTableIsIgnored) {
+  ExpectAsCold();
+  const std::vector<fs::path> entries = Entries();
+  ASSERT_FALSE(entries.empty());
+  std::string text;
+  {
+    std::ifstream in(entries[0]);
+    std::stringstream s;
+    s << in.rdbuf();
+    text = s.str();
+  }
+  const size_t eol = text.find('\n');
+  ASSERT_NE(eol, std::string::npos);
+  nlohmann::json header = nlohmann::json::parse(text.substr(0, eol));
+  std::string chunk = text.substr(eol + 1);
+  const size_t at = chunk.find("\"slices\":[");
+  ASSERT_NE(at, std::string::npos);
+  chunk.insert(at + 10, "99999");  // the first index, far past the table
+  header["sha256"] = Sha256Hex(chunk);
+  std::ofstream(entries[0]) << header.dump() << "\n" << chunk;
+  const Outcome cached = Cached();
+  EXPECT_EQ(NoTimes(cached.out), NoTimes(Cold().out));
+  EXPECT_EQ(Reused(cached.err), std::make_pair(3, 4)) << cached.err;
+  EXPECT_NE(cached.err.find("is damaged (not a verify chunk)"),
+            std::string::npos)
+      << cached.err;
 }
 
 // `meshsim diff --cache DIR`: the old mesh against itself with pay's POST
