@@ -264,7 +264,7 @@ void PlanPods(const std::vector<const Scenario*>& versions,
     }
     if (in.size() + 1 != versions.size()) continue;
     at.push_back(static_cast<int>(ci));
-    std::map<std::string, size_t> group;  // by the pods' keys in each version
+    std::unordered_map<std::string, size_t> group;  // by pod keys, per version
     for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
       const Workload& w = c.workloads[wi];
       if (options.application_pods_only && w.role != WorkloadRole::kApplication)

@@ -4,6 +4,7 @@
 #ifndef MESHSIM_MODEL_IO_MANIFEST_SINK_H_
 #define MESHSIM_MODEL_IO_MANIFEST_SINK_H_
 
+#include <deque>
 #include <map>
 #include <string>
 #include <utility>
@@ -46,8 +47,10 @@ constexpr size_t kMaxNodesPerCluster = 10000;
 constexpr size_t kMaxNodesPerMesh = 100000;
 
 struct ManifestSink {
-  std::vector<PendingPod> pods;
-  std::vector<PendingController> controllers;
+  // Deques: appended one by one and only walked, never moved as they grow
+  // (a controller holds a whole pod template; 20,000 per cluster at 10x).
+  std::deque<PendingPod> pods;
+  std::deque<PendingController> controllers;
   std::map<std::string, SkippedKind> skipped;  // per file
   size_t nodes = 0;                            // the cluster's, for DaemonSets
   size_t declared_pods = 0;
