@@ -20,13 +20,20 @@
 namespace meshsim::io {
 
 void CheckKeys(Reader& r, const yaml::Node& n,
-               const std::set<std::string>& known, const std::string& where) {
+               const std::set<std::string>& known, const std::string& where,
+               const std::map<std::string, std::string>& unread) {
   if (!n.IsMap()) return;
   std::vector<std::string> known_list(known.begin(), known.end());
   for (auto it = n.begin(); it != n.end(); ++it) {
     if (!it->first.IsScalar()) continue;
     const std::string key = it->first.Scalar();
     if (known.count(key)) continue;
+    if (auto u = unread.find(key); u != unread.end()) {
+      r.Warning(it->first,
+                where + ": key '" + key +
+                    "' is not read by meshsim and is ignored: " + u->second);
+      continue;
+    }
     r.Warning(it->first, where + ": unknown key '" + key + "' is ignored" +
                              DidYouMean(key, known_list));
   }
@@ -91,8 +98,17 @@ namespace {
 
 // Keys of later stages (simulator, checks) that `paths` accepts and ignores.
 const std::set<std::string> kTopKeys = {
-    "name",        "description", "istio",  "clusters", "traffic", "seed",
-    "performance", "faults",      "expect", "verify",   "network", "sweep"};
+    "name", "description", "istio",  "clusters", "traffic",
+    "seed", "performance", "faults", "expect",   "sweep"};
+// Keys some scenario files carry that no command reads: said, not silently
+// dropped.
+const std::map<std::string, std::string> kUnreadTopKeys = {
+    {"network",
+     "a cluster's network is `clusters[].network`, link latencies are "
+     "`performance.network`"},
+    {"verify",
+     "`meshsim verify --property` chooses the properties, `expect: - verify:` "
+     "states what `meshsim check` expects of them"}};
 
 // One `manifests:` entry, read before the cluster's manifests are loaded
 // (on a thread of their own, LoadClusters).
@@ -376,7 +392,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     r.Warning((*docs)[1],
               "a scenario file holds one document; the others are ignored");
   const yaml::Node root = (*docs)[0];
-  io::CheckKeys(r, root, kTopKeys, "scenario");
+  io::CheckKeys(r, root, kTopKeys, "scenario", kUnreadTopKeys);
   Scenario sc;
   sc.file = file_label;
   sc.mesh.name = r.String(r.Child(root, "name"), "name").value_or(file_label);

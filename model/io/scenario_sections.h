@@ -11,6 +11,7 @@
 #define MESHSIM_MODEL_IO_SCENARIO_SECTIONS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,9 +24,11 @@
 
 namespace meshsim::io {
 
-// Warns about each key of map `n` not in `known`, with a "did you mean".
+// Warns about each key of map `n` not in `known`, with a "did you mean";
+// a key of `unread` (key -> why) is named as one meshsim does not read.
 void CheckKeys(Reader& r, const yaml::Node& n,
-               const std::set<std::string>& known, const std::string& where);
+               const std::set<std::string>& known, const std::string& where,
+               const std::map<std::string, std::string>& unread = {});
 
 // " (did you mean '<closest candidate>'?)", or "" when none is close.
 std::string DidYouMean(const std::string& word,

@@ -37,11 +37,14 @@ bool ParseHead(Reader& r, const yaml::Node& n, size_t index,
                RawTrafficEntry& raw) {
   const std::string where = "traffic[" + std::to_string(index) + "]";
   if (!r.IsMap(n, where)) return false;
-  CheckKeys(
-      r, n,
-      {"name", "from", "to", "http", "rate", "duration", "connections",
-       "requests", "arrival", "profile", "description", "concurrency", "start"},
-      where);
+  CheckKeys(r, n,
+            {"name", "from", "to", "http", "rate", "duration", "requests",
+             "arrival", "profile", "description", "concurrency", "start"},
+            where,
+            {{"connections",
+              "HBONE connections are pooled per pair of proxies "
+              "(docs/latency-model.md); a closed loop's clients are "
+              "`concurrency`"}});
   raw.entry.location = r.Loc(n);
   auto name = r.String(r.Child(n, "name"), where + ".name");
   if (!name || name->empty()) {

@@ -220,6 +220,40 @@ TEST(LoaderTest, UnknownScenarioKeyWarnsWithSuggestion) {
             "(did you mean 'traffic'?)");
 }
 
+// Keys no command reads are said to be ignored, with where their meaning
+// lives, not dropped in silence; `description` stays quiet.
+TEST(LoaderTest, KeysNoCommandReadsWarnWhereTheirMeaningLives) {
+  Diagnostics d;
+  auto s = LoadScenarioText(
+      "description: x\nnetwork: net-a\nverify: [waypoint-bypass]\n"
+      "clusters: [{name: east}]\n"
+      "traffic:\n- {name: t, description: y, connections: 4,\n"
+      "   from: {ip: 10.0.0.1}, to: {ip: 10.0.0.2, port: 80}}\n",
+      "s.yaml", ".", d);
+  ASSERT_TRUE(s);
+  std::vector<std::string> warnings;
+  for (const Diagnostic& x : d.all())
+    if (x.ToString().find("is not read by meshsim") != std::string::npos)
+      warnings.push_back(x.ToString());
+  ASSERT_EQ(warnings.size(), 3u) << d.all().size();
+  EXPECT_EQ(warnings[0].rfind("s.yaml:2:1: warning: scenario: key 'network' "
+                              "is not read by meshsim and is ignored: a "
+                              "cluster's network is `clusters[].network`",
+                              0),
+            0u)
+      << warnings[0];
+  EXPECT_EQ(warnings[1].rfind("s.yaml:3:1: warning: scenario: key 'verify'", 0),
+            0u)
+      << warnings[1];
+  EXPECT_NE(warnings[2].find("traffic[0]: key 'connections'"),
+            std::string::npos)
+      << warnings[2];
+  EXPECT_NE(warnings[2].find("`concurrency`"), std::string::npos);
+  for (const Diagnostic& x : d.all())
+    EXPECT_EQ(x.ToString().find("description"), std::string::npos)
+        << x.ToString();
+}
+
 // Every file under tests/data/errors/ names, on its first line, the exact
 // diagnostic it must produce ("# expect: ..."), and the CLI exits with 2.
 TEST(LoaderErrorsTest, EachBadInputGivesItsExactDiagnostic) {
