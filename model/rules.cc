@@ -103,6 +103,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "view. meshsim assumes the first cluster's. Fix: keep one east-west "
        "gateway per network.",
        "docs/rules.md#east-west-gateways-share-network"},
+      {"network-without-east-west-gateway", RuleKind::kLint, kW, kE,
+       "Network without an east-west gateway",
+       "A network has no ready east-west gateway while a global service has "
+       "ready endpoints on it and also lives on another network: istiod "
+       "builds no cross-network endpoint without the gateway, so clients on "
+       "other networks never reach those pods (§7.2). Fix: declare a Gateway "
+       "of class istio-east-west labelled with the network, with a ready "
+       "replica.",
+       "docs/rules.md#network-without-east-west-gateway"},
       {"waypoint-unavailable", RuleKind::kLint, kW, kW,
        "Bound waypoint has no ready replica",
        "A destination is bound to a waypoint that exists but has no ready "

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -291,6 +292,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   std::vector<std::pair<EpRef, double>> local;
   // (network, the exporting cluster with peering, else -1) -> weight
   std::map<std::pair<std::string, int>, double> remote;
+  std::set<std::string> no_gateway;  // networks whose pods are left out
   double total = 0;
   for (size_t i = 0; i < eps.size(); ++i) {
     const EpRef& e = eps[i];
@@ -300,6 +302,14 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       local.emplace_back(e, w);
       total += w;
     } else if (allow_remote_network && multi_network_) {
+      // §7.2: istiod gives other networks a network's pods only as the
+      // split-horizon endpoint behind its east-west gateway; without one
+      // they do not exist here (community; a peer's gateway is checked
+      // when it is used, §15.2).
+      if (!peering_ && net != here && EastWestFor(net, -1).empty()) {
+        no_gateway.insert(net);
+        continue;
+      }
       remote[{net, peering_ ? e.cluster : -1}] += w;
       total += w;
     }
@@ -320,7 +330,15 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       ToServiceEntryAddresses(from, base, s, svc_cluster, svc, port, total, why,
                               share, route))
     return;
-  if (total <= 0)
+  if (total <= 0 && !no_gateway.empty())
+    Fail(from,
+         SvcName(svc_cluster, svc) + subset +
+             " has no endpoint this network can reach: its pods on network " +
+             *no_gateway.begin() +
+             " are left out, since no east-west gateway serves that network "
+             "and istiod builds no cross-network endpoint without one (§7.2)",
+         why, share, route);
+  else if (total <= 0)
     Fail(from,
          SvcName(svc_cluster, svc) + subset +
              " has no healthy endpoints (NoHealthyUpstream)",

@@ -23,6 +23,12 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   if (cls.kind == ClientKind::kUncaptured) reach = same_cluster;  // kube-proxy
   if (cls.kind == ClientKind::kSidecar) reach = reach && same_network;
   if (!same_network && !plan.multi) reach = false;
+  // §7.2: istiod gives other networks a network's pods only as the
+  // split-horizon endpoint behind its east-west gateway; without one the
+  // pods do not exist for them (community; peering is below).
+  if (!same_network && !peering_ &&
+      EastWestCluster(pod.network, ep.cluster, false) < 0)
+    reach = false;
   // §7.1: an ingress sends to other networks itself only from 1.30 with
   // AMBIENT_ENABLE_MULTI_NETWORK_INGRESS; through the service waypoint
   // (ingress-use-waypoint) the waypoint's own rule decides.

@@ -253,6 +253,56 @@ void EastWestGatewaysShareNetwork(const Scenario& sc,
   }
 }
 
+// §7.2: a network that no ready east-west gateway serves, while a global
+// service has ready endpoints on it and also lives on another network:
+// istiod builds no cross-network endpoint for them, so clients there never
+// reach them (community only; a peered cluster's own gateway is §15.2).
+// One finding per network.
+void NetworkWithoutEastWestGateway(const Scenario& sc,
+                                   std::vector<Finding>& out) {
+  if (PeeringOn(sc.mesh) || sc.mesh.clusters.size() < 2) return;
+  std::set<std::string> served;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const auto& [key, gw] : c.gateways)
+      if (gw.role == GatewayRole::kEastWest && HasReadyPod(c, key))
+        served.insert(gw.network);
+  std::set<std::string> reported;
+  for (const Cluster& c : sc.mesh.clusters) {
+    if (served.count(c.network) || reported.count(c.network)) continue;
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      const Service& s = c.services[si];
+      if (!GlobalService(sc.mesh, c, s)) continue;
+      bool ready = false;
+      for (size_t wi : c.service_endpoints[si])
+        ready = ready || c.workloads[wi].ready;
+      const Cluster* other = nullptr;
+      for (const Cluster& o : sc.mesh.clusters)
+        if (o.network != c.network && o.FindService(s.Key())) {
+          other = &o;
+          break;
+        }
+      if (!ready || !other) continue;
+      reported.insert(c.network);
+      out.push_back(MakeFinding(
+          "network-without-east-west-gateway",
+          "network " + c.network + " has no ready east-west gateway, but " +
+              "global service " + s.Key() + " has ready endpoints on it in " +
+              "cluster " + c.name + " and also lives in cluster " +
+              other->name + " on network " + other->network +
+              ": istiod builds no cross-network endpoint without the " +
+              "network's east-west gateway, so clients on other networks " +
+              "never reach these pods, and their requests fail where no " +
+              "other endpoint remains (§7.2)",
+          c.name, {{s.kind, s.Key(), s.location}},
+          "declare a Gateway of class istio-east-west in istio-system "
+          "labelled topology.istio.io/network=" +
+              c.network +
+              " with a ready replica in one cluster of that network"));
+      break;
+    }
+  }
+}
+
 // §2.3, §2.7: a workload whose own use-waypoint label does not bind.
 void WorkloadBindingRules(const Scenario& sc, const Cluster& c,
                           std::vector<Finding>& out) {
@@ -535,6 +585,7 @@ LintResult Lint(const Scenario& sc) {
   }
   UndiscoveredNamespace(sc, out);
   EastWestGatewaysShareNetwork(sc, out);
+  NetworkWithoutEastWestGateway(sc, out);
   return result;
 }
 

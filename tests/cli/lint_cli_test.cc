@@ -92,6 +92,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"waypoint-missing-in-cluster", 2}}},
       {"multicluster-shared-network/scenario.yaml",
        {{"east-west-gateways-share-network", 1}}},
+      // A global service's pods on a network no east-west gateway serves.
+      {"multicluster-missing-east-west/scenario.yaml",
+       {{"network-without-east-west-gateway", 1}}},
       {"verify/k13-waypoint-in-one-cluster/flagged.yaml",
        {{"waypoint-missing-in-cluster", 1}}},
       {"verify/k16-ingress-cross-network/flagged.yaml",

@@ -663,7 +663,8 @@ TEST(PathsTest, Case41_EmptyServiceFails) {
   EXPECT_NE(paths[0].reason.find("no healthy endpoints"), std::string::npos);
 }
 
-// §13 case 43: remote-network endpoint with no east-west gateway fails.
+// §13 case 43: a service whose only endpoints are on a network no
+// east-west gateway serves fails: they are left out (§7.2).
 TEST(PathsTest, Case43_RemoteNetworkWithoutGatewayFails) {
   World w;
   w.Cluster("east", "net-east").Cluster("west", "net-west");
@@ -678,6 +679,29 @@ TEST(PathsTest, Case43_RemoteNetworkWithoutGatewayFails) {
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
   EXPECT_NE(paths[0].reason.find("no east-west gateway"), std::string::npos);
+}
+
+// §7.2: istiod gives other networks a network's pods only behind its
+// east-west gateway (a split-horizon endpoint); without one they are left
+// out, so east's requests all go to east's own pod, none fail.
+TEST(PathsTest, PodsOnANetworkWithoutGatewayAreLeftOutNotFailed) {
+  World w;
+  w.Cluster("east", "net-east").Cluster("west", "net-west");
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+    w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    w.Add(c, Deploy("sample", "hello"));
+  }
+  w.Add("east", Ns("istio-system"));
+  w.Add("east", EastWest("net-east"));
+  w.Add("east", Deploy("sample", "curl"));
+  w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+            "{host: hello.sample, port: 80}");
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(paths[0].hops.back().cluster, "east");
+  EXPECT_DOUBLE_EQ(paths[0].weight, 1.0);
 }
 
 // §7.1: a non-global service is not shared across clusters.
