@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -278,6 +279,19 @@ class Builder {
                   const std::string& why, double share = 1.0, int route = -1);
   void ToExternal(Vertex from, const std::string& where, const std::string& why,
                   double share = 1.0, int route = -1);
+  // Endpoints `eps` as a proxy in cluster `ci` sends to them: its own
+  // network's, the other networks' (behind their east-west gateways) by
+  // (network, exporting cluster with peering, else -1), and the networks
+  // whose pods are left out (§7.2); `weights` per endpoint.
+  struct EndpointSplit {
+    std::vector<std::pair<EpRef, double>> local;
+    std::map<std::pair<std::string, int>, double> remote;
+    std::set<std::string> no_gateway;
+    double total = 0;
+  };
+  EndpointSplit SplitByNetwork(const std::vector<EpRef>& eps,
+                               const std::vector<double>& weights, int ci,
+                               bool allow_remote_network) const;
   void ToServiceEndpoints(Vertex from, const State& base, int ci, int client_wl,
                           int svc_cluster, int svc, int port,
                           bool allow_remote_network, const std::string& header,

@@ -180,6 +180,33 @@ void Builder::ToExternal(Vertex from, const std::string& where,
   Emit(from, s, why, share, route);
 }
 
+Builder::EndpointSplit Builder::SplitByNetwork(
+    const std::vector<EpRef>& eps, const std::vector<double>& weights, int ci,
+    bool allow_remote_network) const {
+  const std::string& here = mesh_.clusters[ci].network;
+  EndpointSplit out;
+  for (size_t i = 0; i < eps.size(); ++i) {
+    const EpRef& e = eps[i];
+    const std::string& net = W(e.cluster, e.wl).network;
+    if (net == here && (flat_ || e.cluster == ci)) {
+      out.local.emplace_back(e, weights[i]);
+      out.total += weights[i];
+    } else if (allow_remote_network && multi_network_) {
+      // §7.2: istiod gives other networks a network's pods only as the
+      // split-horizon endpoint behind its east-west gateway; without one
+      // they do not exist here (community; a peer's gateway is checked
+      // when it is used, §15.2).
+      if (!peering_ && net != here && EastWestFor(net, -1).empty()) {
+        out.no_gateway.insert(net);
+        continue;
+      }
+      out.remote[{net, peering_ ? e.cluster : -1}] += weights[i];
+      out.total += weights[i];
+    }
+  }
+  return out;
+}
+
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
 // through their east-west gateway. Each choice gets its share of requests.
@@ -288,32 +315,13 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
           std::to_string(limit) +
           " request(s) at once per proxy replica; more fail with 503 (§16.1)";
   }
-  const std::string& here = mesh_.clusters[ci].network;
-  std::vector<std::pair<EpRef, double>> local;
-  // (network, the exporting cluster with peering, else -1) -> weight
-  std::map<std::pair<std::string, int>, double> remote;
-  std::set<std::string> no_gateway;  // networks whose pods are left out
-  double total = 0;
-  for (size_t i = 0; i < eps.size(); ++i) {
-    const EpRef& e = eps[i];
-    const std::string& net = W(e.cluster, e.wl).network;
-    const double w = weight(i, e);
-    if (net == here && (flat_ || e.cluster == ci)) {
-      local.emplace_back(e, w);
-      total += w;
-    } else if (allow_remote_network && multi_network_) {
-      // §7.2: istiod gives other networks a network's pods only as the
-      // split-horizon endpoint behind its east-west gateway; without one
-      // they do not exist here (community; a peer's gateway is checked
-      // when it is used, §15.2).
-      if (!peering_ && net != here && EastWestFor(net, -1).empty()) {
-        no_gateway.insert(net);
-        continue;
-      }
-      remote[{net, peering_ ? e.cluster : -1}] += w;
-      total += w;
-    }
-  }
+  std::vector<double> weights;
+  for (size_t i = 0; i < eps.size(); ++i) weights.push_back(weight(i, eps[i]));
+  EndpointSplit split = SplitByNetwork(eps, weights, ci, allow_remote_network);
+  const auto& local = split.local;
+  const auto& remote = split.remote;
+  const std::set<std::string>& no_gateway = split.no_gateway;
+  double& total = split.total;
   const size_t inline_eps =
       s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
   total += static_cast<double>(inline_eps);
