@@ -1029,13 +1029,14 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
     EXPECT_GT(g_compared[k], 0) << k;
   // Rarer shapes: present in every half of the full run (200 meshes each),
   // not necessarily in the sanitized build's 25.
-  if (meshes >= 100)
+  if (meshes >= 100) {
     for (const char* k :
          {"sidecar requests a DestinationRule makes plaintext",
           "routed services in a multicluster mesh (per source)",
           "services whose route redirects or aborts (per source)",
           "services whose route rewrites (per source)"})
       EXPECT_GT(g_compared[k], 0) << k;
+  }
 }
 
 uint32_t RandomMeshCount() {

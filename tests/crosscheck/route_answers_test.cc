@@ -65,8 +65,9 @@ TEST(RouteAnswersCrossCheck, RedirectsAndAbortsEndAtTheWaypointInBothEngines) {
       for (const Path& p : testing::PathsOf(sc, "t" + path)) {
         simulated.insert({static_cast<int>(p.waypoints.size()), p.outcome});
         // A request the waypoint answers reaches no pod.
-        if (path == "/old" && c.at_old.size() == 1)
+        if (path == "/old" && c.at_old.size() == 1) {
           EXPECT_NE(p.hops.back().kind, HopKind::kWorkload) << c.name;
+        }
       }
       EXPECT_EQ(simulated, want) << "simulator: " << c.name << " " << path;
       const EncodedOutcomes got =
