@@ -7,6 +7,7 @@
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "model/io/files.h"
@@ -514,11 +515,19 @@ std::string CachedVerifyChunkJson(const VerifyChunk& chunk) {
   return j.dump();
 }
 
-std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text) {
+std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text,
+                                                  size_t slices) {
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
+    if (j.at("slices").size() != slices) return std::nullopt;
     const auto table = j.at("table").get<std::vector<VerifyResult>>();
+    static const std::set<std::string> kProperties = {
+        "waypoint-bypass", "waypoint-double-pass", "fail-open-exposure"};
+    for (const VerifyResult& r : table)
+      for (const PropertyResult& p : r.properties)
+        if (!kProperties.count(p.name)) return std::nullopt;
     VerifyChunk c;
+    c.slices.reserve(slices);
     for (size_t i : j.at("slices").get<std::vector<size_t>>()) {
       if (i >= table.size()) return std::nullopt;
       c.slices.push_back(table[i]);

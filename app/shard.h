@@ -113,8 +113,12 @@ std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text);
 // distinct slice once, then the slices in order as indexes into that table,
 // without seconds (a reused chunk spent none). Most slices of a chunk are
 // alike, so an entry reads many times faster than VerifyChunkJson's.
+// Parsing refuses (nullopt) an entry whose slice count is not `slices` or
+// whose results name a property `verify` does not have: a damaged or
+// hostile entry can neither multiply memory nor reach CombineVerify.
 std::string CachedVerifyChunkJson(const VerifyChunk& chunk);
-std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text);
+std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text,
+                                                  size_t slices);
 // Likewise a chunk of `diff` (`diff --cache`).
 std::string DiffChunkJson(const DiffChunk& chunk);
 std::optional<DiffChunk> ParseDiffChunk(const std::string& text);

@@ -282,7 +282,8 @@ std::string VerifyCache::EntryName(const std::string& work) const {
   return h.Hex();
 }
 
-std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
+std::optional<VerifyChunk> VerifyCache::Find(const std::string& work,
+                                             size_t slices) {
   const std::string name = EntryName(work);
   const fs::path p = fs::path(dir_) / (name + ".json");
   std::optional<VerifyChunk> found;
@@ -295,7 +296,7 @@ std::optional<VerifyChunk> VerifyCache::Find(const std::string& work) {
         current = current && PolicyDigest(ns) == digest;
       // Policies changed since: stale, not wrong; solved again quietly.
       if (current) {
-        found = ParseCachedVerifyChunk(e->chunk);
+        found = ParseCachedVerifyChunk(e->chunk, slices);
         if (!found) why = "is damaged (not a verify chunk)";
       }
     } catch (const nlohmann::json::exception&) {

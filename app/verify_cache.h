@@ -87,7 +87,8 @@ class VerifyCache : public ChunkCache {
       const CacheSettings& settings, const Scenario& sc,
       const std::map<std::string, std::string>& inputs, std::string* error);
 
-  std::optional<VerifyChunk> Find(const std::string& work) override;
+  std::optional<VerifyChunk> Find(const std::string& work,
+                                  size_t slices) override;
   void Store(const std::string& work,
              const std::set<std::string>& policy_namespaces,
              const VerifyChunk& chunk) override;

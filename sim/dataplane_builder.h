@@ -280,13 +280,17 @@ class Builder {
   void ToExternal(Vertex from, const std::string& where, const std::string& why,
                   double share = 1.0, int route = -1);
   // Endpoints `eps` as a proxy in cluster `ci` sends to them: its own
-  // network's, the other networks' (behind their east-west gateways) by
-  // (network, exporting cluster with peering, else -1), and the networks
-  // whose pods are left out (§7.2); `weights` per endpoint.
+  // network's, and the other networks' (behind their east-west gateways,
+  // §7.2) by (network, exporting cluster with peering, else -1); `weights`
+  // per endpoint.
+  // §7.2 (community): pods on another network no east-west gateway serves
+  // do not exist for a proxy in cluster `ci` (istiod builds no
+  // split-horizon endpoint for them): removed from `eps`; their networks.
+  std::set<std::string> LeaveOutGatewaylessNetworks(std::vector<EpRef>& eps,
+                                                    int ci) const;
   struct EndpointSplit {
     std::vector<std::pair<EpRef, double>> local;
     std::map<std::pair<std::string, int>, double> remote;
-    std::set<std::string> no_gateway;
     double total = 0;
   };
   EndpointSplit SplitByNetwork(const std::vector<EpRef>& eps,

@@ -180,6 +180,23 @@ void Builder::ToExternal(Vertex from, const std::string& where,
   Emit(from, s, why, share, route);
 }
 
+std::set<std::string> Builder::LeaveOutGatewaylessNetworks(
+    std::vector<EpRef>& eps, int ci) const {
+  const std::string& here = mesh_.clusters[ci].network;
+  std::set<std::string> left_out;
+  std::vector<EpRef> kept;
+  for (const EpRef& e : eps) {
+    const std::string& net = W(e.cluster, e.wl).network;
+    if (net != here && EastWestFor(net, -1).empty()) {
+      left_out.insert(net);
+      continue;
+    }
+    kept.push_back(e);
+  }
+  eps = std::move(kept);
+  return left_out;
+}
+
 Builder::EndpointSplit Builder::SplitByNetwork(
     const std::vector<EpRef>& eps, const std::vector<double>& weights, int ci,
     bool allow_remote_network) const {
@@ -192,14 +209,6 @@ Builder::EndpointSplit Builder::SplitByNetwork(
       out.local.emplace_back(e, weights[i]);
       out.total += weights[i];
     } else if (allow_remote_network && multi_network_) {
-      // §7.2: istiod gives other networks a network's pods only as the
-      // split-horizon endpoint behind its east-west gateway; without one
-      // they do not exist here (community; a peer's gateway is checked
-      // when it is used, §15.2).
-      if (!peering_ && net != here && EastWestFor(net, -1).empty()) {
-        out.no_gateway.insert(net);
-        continue;
-      }
       out.remote[{net, peering_ ? e.cluster : -1}] += weights[i];
       out.total += weights[i];
     }
@@ -248,6 +257,10 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     eps = kept;
     subset = " subset " + policy->subset;
   }
+  // Before any locality priority is chosen (§7.2).
+  std::set<std::string> no_gateway;
+  if (allow_remote_network && multi_network_ && !peering_)
+    no_gateway = LeaveOutGatewaylessNetworks(eps, ci);
   // §16.1 GetEffectiveLbSetting: the DR's localityLbSetting, else the
   // Service's trafficDistribution, else MeshConfig's default locality
   // (which, like the DR's, needs outlierDetection).
@@ -320,7 +333,6 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   EndpointSplit split = SplitByNetwork(eps, weights, ci, allow_remote_network);
   const auto& local = split.local;
   const auto& remote = split.remote;
-  const std::set<std::string>& no_gateway = split.no_gateway;
   double& total = split.total;
   const size_t inline_eps =
       s.kind == "ServiceEntry" ? s.inline_endpoints.size() : 0;
@@ -338,7 +350,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       ToServiceEntryAddresses(from, base, s, svc_cluster, svc, port, total, why,
                               share, route))
     return;
-  if (total <= 0 && !no_gateway.empty())
+  if (total <= 0 && local.empty() && remote.empty() && !no_gateway.empty())
     Fail(from,
          SvcName(svc_cluster, svc) + subset +
              " has no endpoint this network can reach: its pods on network " +

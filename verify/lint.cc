@@ -260,47 +260,54 @@ void EastWestGatewaysShareNetwork(const Scenario& sc,
 // One finding per network.
 void NetworkWithoutEastWestGateway(const Scenario& sc,
                                    std::vector<Finding>& out) {
-  if (PeeringOn(sc.mesh) || sc.mesh.clusters.size() < 2) return;
+  if (PeeringOn(sc.mesh) || sc.mesh.clusters.size() < 2 ||
+      !sc.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true))
+    return;
   std::set<std::string> served;
   for (const Cluster& c : sc.mesh.clusters)
     for (const auto& [key, gw] : c.gateways)
       if (gw.role == GatewayRole::kEastWest && HasReadyPod(c, key))
         served.insert(gw.network);
   std::set<std::string> reported;
-  for (const Cluster& c : sc.mesh.clusters) {
-    if (served.count(c.network) || reported.count(c.network)) continue;
+  for (const Cluster& c : sc.mesh.clusters)
     for (size_t si = 0; si < c.services.size(); ++si) {
       const Service& s = c.services[si];
       if (!GlobalService(sc.mesh, c, s)) continue;
-      bool ready = false;
-      for (size_t wi : c.service_endpoints[si])
-        ready = ready || c.workloads[wi].ready;
-      const Cluster* other = nullptr;
-      for (const Cluster& o : sc.mesh.clusters)
-        if (o.network != c.network && o.FindService(s.Key())) {
-          other = &o;
-          break;
+      for (size_t wi : c.service_endpoints[si]) {
+        const Workload& pod = c.workloads[wi];
+        if (!pod.ready || served.count(pod.network) ||
+            reported.count(pod.network))
+          continue;
+        // A cluster on another network whose copy of the service is global
+        // too: its clients would reach this pod through the gateway.
+        const Cluster* other = nullptr;
+        for (const Cluster& o : sc.mesh.clusters) {
+          const Service* os =
+              o.network != pod.network ? o.FindService(s.Key()) : nullptr;
+          if (os && GlobalService(sc.mesh, o, *os)) {
+            other = &o;
+            break;
+          }
         }
-      if (!ready || !other) continue;
-      reported.insert(c.network);
-      out.push_back(MakeFinding(
-          "network-without-east-west-gateway",
-          "network " + c.network + " has no ready east-west gateway, but " +
-              "global service " + s.Key() + " has ready endpoints on it in " +
-              "cluster " + c.name + " and also lives in cluster " +
-              other->name + " on network " + other->network +
-              ": istiod builds no cross-network endpoint without the " +
-              "network's east-west gateway, so clients on other networks " +
-              "never reach these pods, and their requests fail where no " +
-              "other endpoint remains (§7.2)",
-          c.name, {{s.kind, s.Key(), s.location}},
-          "declare a Gateway of class istio-east-west in istio-system "
-          "labelled topology.istio.io/network=" +
-              c.network +
-              " with a ready replica in one cluster of that network"));
-      break;
+        if (!other) continue;
+        reported.insert(pod.network);
+        out.push_back(MakeFinding(
+            "network-without-east-west-gateway",
+            "network " + pod.network + " has no ready east-west gateway, " +
+                "but global service " + s.Key() + " has ready endpoints " +
+                "on it in cluster " + c.name + " and also lives in cluster " +
+                other->name + " on network " + other->network +
+                ": istiod builds no cross-network endpoint without the " +
+                "network's east-west gateway, so clients on other networks " +
+                "never reach these pods, and their requests fail where no " +
+                "other endpoint remains (§7.2)",
+            c.name, {{s.kind, s.Key(), s.location}},
+            "declare a Gateway of class istio-east-west in istio-system "
+            "labelled topology.istio.io/network=" +
+                pod.network +
+                " with a ready replica in one cluster of that network"));
+      }
     }
-  }
 }
 
 // §2.3, §2.7: a workload whose own use-waypoint label does not bind.

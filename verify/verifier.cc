@@ -606,7 +606,8 @@ std::vector<std::pair<size_t, VerifyChunk>> ProveChunks(
     if (options.cache) {
       const std::vector<std::string> keys = plan.ClassesKeys(dests, begin, end);
       work = ChunkWork(options, dests, begin, plan.ClassTableDigest(), keys);
-      if (std::optional<VerifyChunk> hit = options.cache->Find(work)) {
+      if (std::optional<VerifyChunk> hit =
+              options.cache->Find(work, end - begin)) {
         chunk = std::move(*hit);
         // Seconds are this run's: none were spent proving it.
         for (VerifyResult& slice : chunk.slices)

@@ -94,7 +94,10 @@ struct VerifyChunk {
 class ChunkCache {
  public:
   virtual ~ChunkCache() = default;
-  virtual std::optional<VerifyChunk> Find(const std::string& work) = 0;
+  // `slices`: how many destinations the chunk has; an entry with another
+  // number is not this chunk's.
+  virtual std::optional<VerifyChunk> Find(const std::string& work,
+                                          size_t slices) = 0;
   // Only decided chunks are stored: no unknown verdict, no expired budget.
   virtual void Store(const std::string& work,
                      const std::set<std::string>& policy_namespaces,
