@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kCacheFormat = 3;
+constexpr int kCacheFormat = 4;
 // An entry is one chunk's results: far below this unless damaged.
 constexpr uintmax_t kMaxEntryBytes = uintmax_t{256} << 20;
 
@@ -65,8 +65,15 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
   return s.str();
 }
 
-// An entry: a line of JSON naming it, then the chunk's own JSON, which the
-// header's checksum covers (read once, not as a string inside JSON).
+std::string EntryChecksum(nlohmann::json header, const std::string& chunk) {
+  header.erase("sha256");
+  return Sha256Hex(header.dump() + "\n" + chunk);
+}
+
+// An entry: a line of JSON naming it, then the chunk's own JSON (read once,
+// not as a string inside JSON). The header's checksum covers the header
+// without it (the policy digests the entry depends on included) and the
+// chunk.
 struct Entry {
   nlohmann::json header;
   std::string chunk;
@@ -91,7 +98,8 @@ std::optional<Entry> ReadValidEntry(const fs::path& p, const std::string& name,
         e.header.at("meshsim").get<std::string>() != version ||
         e.header.at("entry").get<std::string>() != name) {
       *why = "was written for other work or by another meshsim";
-    } else if (e.header.at("sha256").get<std::string>() != Sha256Hex(e.chunk)) {
+    } else if (e.header.at("sha256").get<std::string>() !=
+               EntryChecksum(e.header, e.chunk)) {
       *why = "is damaged (its checksum does not match)";
     } else {
       return e;
@@ -123,7 +131,7 @@ void WriteEntry(const std::string& dir, const std::string& name,
     return;
   }
   header["format"] = kCacheFormat;
-  header["sha256"] = Sha256Hex(chunk);
+  header["sha256"] = EntryChecksum(header, chunk);
   const std::string bytes = header.dump() + "\n" + chunk;
   size_t done = 0;
   while (done < bytes.size()) {

@@ -230,11 +230,12 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
 
 // Entries whose checksum holds but whose chunk names a slice its table
 // does not have, or one slice more than the chunk has (written by a buggy
-// or hostile job): not a chunk, ignored.
-TEST_F(VerifyCacheTest, AnEntryPointingPastItsTableOrTooLongIsIgnored) {
+// or hostile job): not a chunk, ignored; and a header edited after it was
+// written.
+TEST_F(VerifyCacheTest, EntriesWithBadIndexesOrAnEditedHeaderAreIgnored) {
   ExpectAsCold();
   const std::vector<fs::path> entries = Entries();
-  ASSERT_GE(entries.size(), 2u);
+  ASSERT_GE(entries.size(), 3u);
   const char* edits[] = {"99999", "0,"};  // past the table; one more slice
   for (size_t k = 0; k < 2; ++k) {
     std::string text;
@@ -251,17 +252,36 @@ TEST_F(VerifyCacheTest, AnEntryPointingPastItsTableOrTooLongIsIgnored) {
     const size_t at = chunk.find("\"slices\":[");
     ASSERT_NE(at, std::string::npos);
     chunk.insert(at + 10, edits[k]);
-    header["sha256"] = Sha256Hex(chunk);
+    header.erase("sha256");  // the checksum covers the header without it
+    header["sha256"] = Sha256Hex(header.dump() + "\n" + chunk);
     std::ofstream(entries[k]) << header.dump() << "\n" << chunk;
+  }
+  // And one whose header lost a policy digest it depends on, its checksum
+  // left as it was: the checksum covers the header too.
+  {
+    std::ifstream in(entries[2]);
+    std::stringstream s;
+    s << in.rdbuf();
+    std::string text = s.str();
+    const size_t eol = text.find('\n');
+    ASSERT_NE(eol, std::string::npos);
+    nlohmann::json header = nlohmann::json::parse(text.substr(0, eol));
+    ASSERT_FALSE(header.at("policies").empty());
+    header["policies"].erase(header["policies"].begin());
+    std::ofstream(entries[2]) << header.dump() << text.substr(eol);
   }
   const Outcome cached = Cached();
   EXPECT_EQ(NoTimes(cached.out), NoTimes(Cold().out));
-  EXPECT_EQ(Reused(cached.err), std::make_pair(2, 4)) << cached.err;
+  EXPECT_EQ(Reused(cached.err), std::make_pair(1, 4)) << cached.err;
   for (size_t k = 0; k < 2; ++k)
     EXPECT_NE(cached.err.find(entries[k].string() +
                               " is damaged (not a verify chunk)"),
               std::string::npos)
         << cached.err;
+  EXPECT_NE(cached.err.find(entries[2].string() +
+                            " is damaged (its checksum does not match)"),
+            std::string::npos)
+      << cached.err;
 }
 
 // `meshsim diff --cache DIR`: the old mesh against itself with pay's POST
