@@ -386,6 +386,42 @@ TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
   }
 }
 
+TEST(NetworkingTest, FailoverPriorityNeverPicksPodsOfAGatewaylessNetwork) {
+  // §7.2: cart-v2 runs only in west, whose network no east-west gateway
+  // serves, so istiod gives east no endpoint for it; the failover priority
+  // preferring v2 ranks what remains (east's v1), and nothing fails.
+  World w;
+  w.Cluster("east", "net-east", 1).Cluster("west", "net-west", 1);
+  const std::string global =
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+      "  namespace: shop\n  labels: {istio.io/global: \"true\"}\nspec:\n"
+      "  selector:\n    svc: cart\n  ports:\n  - port: 80\n    name: http\n";
+  for (const char* c : {"east", "west"}) {
+    w.Add(c, Ns("shop", {{Ambient(), "ambient"},
+                         {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add(c, Waypoint("shop", "waypoint"));
+    w.Add(c, global);
+  }
+  w.Add("east", Ns("istio-system"));
+  w.Add("east", EastWest("net-east"));
+  w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", Deploy("client", "curl"));
+  w.Add("east",
+        Deploy("shop", "cart-v1", 1, {{"version", "v1"}, {"svc", "cart"}}));
+  w.Add("west",
+        Deploy("shop", "cart-v2", 1, {{"version", "v2"}, {"svc", "cart"}}));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
+        "  trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n"
+        "        failoverPriority: [\"version=v2\"]\n"
+        "    outlierDetection: {consecutive5xxErrors: 1}\n");
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  EXPECT_EQ(Landings(w.Load(), "t"),
+            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+}
+
 TEST(NetworkingTest, TrafficDistributionHoldsUnderAPoolOnlyDestinationRule) {
   // loadbalancer.go GetEffectiveLbSetting: a DR without localityLbSetting
   // leaves the Service's trafficDistribution in force at a sidecar.
