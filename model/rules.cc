@@ -115,8 +115,10 @@ const std::vector<Rule>& RuleCatalogue() {
       {"waypoint-unavailable", RuleKind::kLint, kW, kW,
        "Bound waypoint has no ready replica",
        "A destination is bound to a waypoint that exists but has no ready "
-       "replica in reach: its requests fail closed (§3.6). Fix: scale the "
-       "waypoint up, or check its pods' readiness and placement.",
+       "replica in reach: its requests fail closed (§3.6); or an ingress "
+       "Gateway named as a waypoint whose pods ambient does not capture, "
+       "which takes no HBONE (§2.1). Fix: scale the waypoint up, or check "
+       "its pods' readiness and placement; name an istio-waypoint Gateway.",
        "docs/rules.md#waypoint-unavailable"},
       {"diff-newly-allowed", RuleKind::kDiff, kE, kE,
        "Change allows requests that were denied",

@@ -151,13 +151,31 @@ void Builder::ToWaypointReplicas(Vertex from, const State& base, int ci,
                                  const std::string& no_replica,
                                  const std::string& why, double share,
                                  int route) {
-  if (replicas.empty()) {
+  std::vector<EpRef> hbone = replicas;
+  if (wp.role == GatewayRole::kIngress) {
+    // §2.1: an ingress named as a waypoint takes HBONE only through the
+    // ztunnel of an ambient-captured pod (a sandwich); it has no 15008
+    // listener of its own.
+    hbone.clear();
+    for (const EpRef& r : replicas)
+      if (W(r.cluster, r.wl).capture == Capture::kAmbient) hbone.push_back(r);
+    if (hbone.empty() && !replicas.empty()) {
+      Fail(from,
+           "waypoint " + wp.Key() + " is a Gateway of class " + wp.class_name +
+               " whose pods ambient does not capture: an ingress has no HBONE "
+               "listener (15008) of its own, so the connection fails (§2.1)",
+           why, share);
+      return;
+    }
+  }
+  if (hbone.empty()) {
     Fail(from, no_replica, why, share);
     return;
   }
-  for (const EpRef& r : replicas)
+  const std::vector<EpRef>& replicas_ok = hbone;
+  for (const EpRef& r : replicas_ok)
     ToWaypoint(from, base, ci, r, wp, svc_cluster, svc, target_cluster,
-               target_wl, port, header, why, share / replicas.size(), route);
+               target_wl, port, header, why, share / replicas_ok.size(), route);
 }
 
 // ---- routes (§9) ------------------------------------------------------------

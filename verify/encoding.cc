@@ -97,6 +97,18 @@ bool HasReadyPod(const Cluster& c, const std::string& key) {
   return false;
 }
 
+bool HasHbonePod(const Cluster& c, const Gateway& w) {
+  auto it = c.gateway_pods.find(w.Key());
+  if (it == c.gateway_pods.end()) return false;
+  for (size_t wi : it->second) {
+    const Workload& p = c.workloads[wi];
+    if (p.ready &&
+        (w.role != GatewayRole::kIngress || p.capture == Capture::kAmbient))
+      return true;
+  }
+  return false;
+}
+
 bool PeeringOn(const Mesh& mesh) {
   return mesh.istio.distribution == Distribution::kSolo &&
          mesh.istio.Flag("ENABLE_PEERING_DISCOVERY", false);
@@ -137,7 +149,7 @@ z3::expr Slice::PeeredCopy(
 bool Slice::CopyHealthy(const Service& s, const Gateway& w) const {
   if (!s.peered) return false;
   for (int cj : s.peered->waypoint_clusters)
-    if (HasReadyPod(sc_.mesh.clusters[cj], w.Key())) return true;
+    if (HasHbonePod(sc_.mesh.clusters[cj], w)) return true;
   return false;
 }
 
@@ -207,7 +219,9 @@ z3::expr Slice::Deleted(int ci, const Gateway& w) {
 bool Slice::Healthy(int ci, const Gateway& w) const {
   if (Mutated(Mutation::kFailOpen)) return true;  // wrong on purpose
   auto ready = [&](int cj) {
-    return HasReadyPod(sc_.mesh.clusters[cj], w.Key());
+    const Cluster& c = sc_.mesh.clusters[cj];
+    const Gateway* g = c.FindGateway(w.Key());
+    return HasHbonePod(c, g ? *g : w);
   };
   if (ready(ci)) return true;
   if (!GlobalWaypoint(sc_.mesh, sc_.mesh.clusters[ci], w)) return false;

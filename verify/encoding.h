@@ -128,6 +128,11 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
 
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
+// §2.1, stated for the encoding: whether gateway `w` of `c` has a ready pod
+// that takes HBONE as a waypoint: any, except that an ingress (no 15008
+// listener) takes it only when ambient captures it (a sandwich: its ztunnel
+// terminates HBONE).
+bool HasHbonePod(const Cluster& c, const Gateway& w);
 
 // §8.2: whether a rule uses an HTTP attribute (ztunnel drops such ALLOW
 // rules and strips them from DENY rules).

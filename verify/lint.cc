@@ -68,6 +68,20 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
                          const Binding& b, std::vector<Finding>& out) {
   if (!b.waypoint) return;
   const bool ready = HasReadyPod(c, b.waypoint->Key());
+  if (ready && !HasHbonePod(c, *b.waypoint)) {
+    // §2.1: an ingress named as a waypoint, its pods not captured.
+    Finding f = BindingFinding(
+        c, s, b, "waypoint-unavailable",
+        "name a Gateway of class istio-waypoint, or enrol the gateway's pods "
+        "in ambient (a sandwich)");
+    f.message = "waypoint " + b.waypoint->Key() + " is a Gateway of class " +
+                b.waypoint->class_name +
+                " whose pods ambient does not capture: an ingress has no HBONE "
+                "listener (15008) of its own, so every request to " +
+                s.Key() + " through it fails (§2.1); " + b.why;
+    out.push_back(std::move(f));
+    return;
+  }
   if (ready || GlobalWaypoint(mesh, c, *b.waypoint)) return;
   // The message says what happens; the fix, what to do (K17).
   Finding f = BindingFinding(

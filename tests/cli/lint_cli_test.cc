@@ -95,6 +95,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // A global service's pods on a network no east-west gateway serves.
       {"multicluster-missing-east-west/scenario.yaml",
        {{"network-without-east-west-gateway", 1}}},
+      // An uncaptured ingress Gateway named as a waypoint (§2.1).
+      {"ingress-named-as-waypoint/scenario.yaml",
+       {{"waypoint-unavailable", 1}}},
       {"verify/k13-waypoint-in-one-cluster/flagged.yaml",
        {{"waypoint-missing-in-cluster", 1}}},
       {"verify/k16-ingress-cross-network/flagged.yaml",

@@ -172,12 +172,29 @@ TEST(PathsTest, Case09_K7_BogusWaypointFailsOpen) {
 
 // §13 case 10, §2.1: a plain `istio`-class Gateway can serve as a waypoint.
 TEST(PathsTest, Case10_SandwichGatewayClassIstioIsAWaypoint) {
+  // As in TestSimpleHTTPSandwich, the Gateway asks for ambient capture of
+  // its pods: their ztunnel terminates HBONE in front of the ingress Envoy.
+  World w = Base({{Ambient(), "ambient"}},
+                 {{"istio.io/use-waypoint", "simple-http-waypoint"}});
+  w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio", "",
+                         {{"istio.io/dataplane-mode", "ambient"}}));
+  w.Traffic("t", kFromCurl, kToCart);
+  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
+              ElementsAre("shop/simple-http-waypoint|delivered"));
+}
+
+// §2.1: the same Gateway without that label binds (istiod makes a Waypoint
+// of any Gateway with an address) but an ingress has no HBONE listener of
+// its own: the connection fails.
+TEST(PathsTest, UncapturedIngressNamedAsWaypointFails) {
   World w = Base({{Ambient(), "ambient"}},
                  {{"istio.io/use-waypoint", "simple-http-waypoint"}});
   w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio"));
   w.Traffic("t", kFromCurl, kToCart);
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")),
-              ElementsAre("shop/simple-http-waypoint|delivered"));
+  const auto paths = PathsOf(w.Load(), "t");
+  ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
+  EXPECT_NE(paths[0].reason.find("no HBONE listener"), std::string::npos)
+      << paths[0].reason;
 }
 
 // §13 cases 12-14, K3, §5: ingress bypasses unless ingress-use-waypoint on the
