@@ -283,6 +283,7 @@ class Builder {
   // network's, and the other networks' (behind their east-west gateways,
   // §7.2) by (network, exporting cluster with peering, else -1); `weights`
   // per endpoint.
+  bool SandwichCaptured(const EpRef& r) const;
   // §7.2 (community): pods on another network no east-west gateway serves
   // do not exist for a proxy in cluster `ci` (istiod builds no
   // split-horizon endpoint for them): removed from `eps`; their networks.

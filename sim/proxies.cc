@@ -141,6 +141,19 @@ void Builder::ToWaypoint(Vertex from, const State& base, int ci,
   Emit(from, s, why, share, route);
 }
 
+// §2.1: whether ingress pod `r` is captured so that its ztunnel takes HBONE
+// for it: its Gateway asks for ambient, or, as istio-cni's enablement
+// selector reads it, its namespace is ambient and it does not opt out (the
+// ingress template sets no dataplane-mode).
+bool Builder::SandwichCaptured(const EpRef& r) const {
+  const Workload& p = W(r.cluster, r.wl);
+  if (p.capture == Capture::kAmbient) return true;
+  const std::string* pod_mode = FindLabel(p.labels, kLabelDataplaneMode);
+  const std::string* ns_mode = FindLabel(
+      mesh_.clusters[r.cluster].NamespaceLabels(p.ns), kLabelDataplaneMode);
+  return ns_mode && *ns_mode == "ambient" && !(pod_mode && *pod_mode == "none");
+}
+
 // Sends the request to each of `replicas` of waypoint `wp`, sharing `share`
 // between them; with none, ends the path with `no_replica` (fail closed).
 void Builder::ToWaypointReplicas(Vertex from, const State& base, int ci,
@@ -158,7 +171,7 @@ void Builder::ToWaypointReplicas(Vertex from, const State& base, int ci,
     // listener of its own.
     hbone.clear();
     for (const EpRef& r : replicas)
-      if (W(r.cluster, r.wl).capture == Capture::kAmbient) hbone.push_back(r);
+      if (SandwichCaptured(r)) hbone.push_back(r);
     if (hbone.empty() && !replicas.empty()) {
       Fail(from,
            "waypoint " + wp.Key() + " is a Gateway of class " + wp.class_name +

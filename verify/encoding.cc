@@ -102,8 +102,16 @@ bool HasHbonePod(const Cluster& c, const Gateway& w) {
   if (it == c.gateway_pods.end()) return false;
   for (size_t wi : it->second) {
     const Workload& p = c.workloads[wi];
-    if (p.ready &&
-        (w.role != GatewayRole::kIngress || p.capture == Capture::kAmbient))
+    if (!p.ready) continue;
+    if (w.role != GatewayRole::kIngress || p.capture == Capture::kAmbient)
+      return true;
+    // istio-cni's enablement selector: the pod's namespace is ambient and
+    // the pod does not opt out (the ingress template sets no
+    // dataplane-mode, unlike the waypoint's).
+    const std::string* pod_mode = FindLabel(p.labels, kLabelDataplaneMode);
+    const std::string* ns_mode =
+        FindLabel(c.NamespaceLabels(p.ns), kLabelDataplaneMode);
+    if (ns_mode && *ns_mode == "ambient" && !(pod_mode && *pod_mode == "none"))
       return true;
   }
   return false;

@@ -130,8 +130,9 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
 bool HasReadyPod(const Cluster& c, const std::string& key);
 // §2.1, stated for the encoding: whether gateway `w` of `c` has a ready pod
 // that takes HBONE as a waypoint: any, except that an ingress (no 15008
-// listener) takes it only when ambient captures it (a sandwich: its ztunnel
-// terminates HBONE).
+// listener) takes it only when ambient captures it — its Gateway asks for
+// ambient, or its namespace is ambient and it does not opt out — so that
+// its ztunnel terminates HBONE in front of it (a sandwich).
 bool HasHbonePod(const Cluster& c, const Gateway& w);
 
 // §8.2: whether a rule uses an HTTP attribute (ztunnel drops such ALLOW

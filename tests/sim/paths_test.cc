@@ -185,16 +185,27 @@ TEST(PathsTest, Case10_SandwichGatewayClassIstioIsAWaypoint) {
 
 // §2.1: the same Gateway without that label binds (istiod makes a Waypoint
 // of any Gateway with an address) but an ingress has no HBONE listener of
-// its own: the connection fails.
-TEST(PathsTest, UncapturedIngressNamedAsWaypointFails) {
-  World w = Base({{Ambient(), "ambient"}},
-                 {{"istio.io/use-waypoint", "simple-http-waypoint"}});
-  w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio"));
-  w.Traffic("t", kFromCurl, kToCart);
-  const auto paths = PathsOf(w.Load(), "t");
-  ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
-  EXPECT_NE(paths[0].reason.find("no HBONE listener"), std::string::npos)
-      << paths[0].reason;
+// its own: in a namespace ambient does not enrol, the connection fails; in
+// an ambient namespace istio-cni captures the pod anyway (the ingress
+// template sets no dataplane-mode), and its ztunnel takes HBONE for it.
+TEST(PathsTest, IngressNamedAsWaypointTakesHboneOnlyWhenCaptured) {
+  for (const bool ambient_ns : {false, true}) {
+    SCOPED_TRACE(ambient_ns ? "ambient namespace" : "plain namespace");
+    World w =
+        Base(ambient_ns ? testing::KV{{Ambient(), "ambient"}} : testing::KV{},
+             {{"istio.io/use-waypoint", "simple-http-waypoint"}});
+    w.Add("east", Waypoint("shop", "simple-http-waypoint", "", "", "istio"));
+    w.Traffic("t", kFromCurl, kToCart);
+    const auto paths = PathsOf(w.Load(), "t");
+    if (ambient_ns) {
+      EXPECT_THAT(Summary(paths),
+                  ElementsAre("shop/simple-http-waypoint|delivered"));
+    } else {
+      ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
+      EXPECT_NE(paths[0].reason.find("no HBONE listener"), std::string::npos)
+          << paths[0].reason;
+    }
+  }
 }
 
 // §13 cases 12-14, K3, §5: ingress bypasses unless ingress-use-waypoint on the
