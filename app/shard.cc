@@ -481,14 +481,23 @@ std::string VerifyChunkJson(const VerifyChunk& chunk) {
   return j.dump();
 }
 
+namespace {
+
+// A chunk's fields besides its slices, in both of its forms.
+void ReadChunkFlags(const nlohmann::json& j, VerifyChunk& c) {
+  c.intent = j.at("intent").get<bool>();
+  c.passes = j.at("passes").get<bool>();
+  c.expired = j.at("expired").get<std::string>();
+}
+
+}  // namespace
+
 std::optional<VerifyChunk> ParseVerifyChunk(const std::string& text) {
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
     VerifyChunk c;
     c.slices = j.at("slices").get<std::vector<VerifyResult>>();
-    c.intent = j.at("intent").get<bool>();
-    c.passes = j.at("passes").get<bool>();
-    c.expired = j.at("expired").get<std::string>();
+    ReadChunkFlags(j, c);
     return c;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
@@ -532,9 +541,7 @@ std::optional<VerifyChunk> ParseCachedVerifyChunk(const std::string& text,
       if (i >= table.size()) return std::nullopt;
       c.slices.push_back(table[i]);
     }
-    c.intent = j.at("intent").get<bool>();
-    c.passes = j.at("passes").get<bool>();
-    c.expired = j.at("expired").get<std::string>();
+    ReadChunkFlags(j, c);
     return c;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

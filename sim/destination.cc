@@ -184,10 +184,17 @@ std::set<std::string> Builder::LeaveOutGatewaylessNetworks(
     std::vector<EpRef>& eps, int ci) const {
   const std::string& here = mesh_.clusters[ci].network;
   std::set<std::string> left_out;
+  std::map<std::string, bool> served;  // each network's gateways, once
   std::vector<EpRef> kept;
   for (const EpRef& e : eps) {
     const std::string& net = W(e.cluster, e.wl).network;
-    if (net != here && EastWestFor(net, -1).empty()) {
+    if (net == here) {
+      kept.push_back(e);
+      continue;
+    }
+    auto [it, fresh] = served.try_emplace(net, false);
+    if (fresh) it->second = !EastWestFor(net, -1).empty();
+    if (!it->second) {
       left_out.insert(net);
       continue;
     }
