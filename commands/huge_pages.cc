@@ -9,11 +9,11 @@
 namespace meshsim::commands {
 
 void PreferHugePages(char** argv) {
-  // Only once (the tunable is then set), never against the user's own
-  // tunables, and not when asked not to.
-  if (std::getenv("GLIBC_TUNABLES")) return;
+  // Only when asked, only once (the tunable is then set), and never against
+  // the user's own tunables.
   const char* opt = std::getenv("MESHSIM_HUGE_PAGES");
-  if (opt && std::strcmp(opt, "0") == 0) return;
+  if (!opt || std::strcmp(opt, "1") != 0) return;
+  if (std::getenv("GLIBC_TUNABLES")) return;
   if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) != 0) return;
   execv("/proc/self/exe", argv);
   // No /proc (or exec refused): carry on with the ordinary heap.

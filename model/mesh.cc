@@ -785,8 +785,7 @@ void Mesh::Finalize(Diagnostics& diags) {
   // diagnostics are merged in cluster order, as if run one after another.
   std::vector<std::vector<Diagnostic>> cluster_notes(clusters.size());
   std::vector<Diagnostics> cluster_diags(clusters.size());
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  ParallelFor(clusters.size(), static_cast<int>(cores), [&](size_t ci) {
+  ParallelFor(clusters.size(), HardwareJobs(clusters.size()), [&](size_t ci) {
     Cluster& c = clusters[ci];
     std::vector<Diagnostic>& c_notes = cluster_notes[ci];
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});

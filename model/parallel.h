@@ -47,6 +47,12 @@ void ParallelFor(size_t n, int jobs, const Body& body) {
   if (failure) std::rethrow_exception(failure);
 }
 
+// Threads for `n` independent tasks: one per core, at most one per task.
+inline int HardwareJobs(size_t n) {
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<int>(std::max<size_t>(1, std::min(cores, n)));
+}
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_PARALLEL_H_

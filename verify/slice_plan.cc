@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
 #include "model/labels.h"
+#include "model/parallel.h"
 #include "model/policy.h"
 #include "model/sha256.h"
 #include "verify/encoding.h"
@@ -246,51 +248,63 @@ void PlanServices(const std::vector<const Scenario*>& versions,
         notes.push_back("service " + k + " exists only in the new version");
 }
 
-// The pods of the last version's clusters that every version has (by cluster
-// name and pod key), one destination per group of alike pods.
+// The pods of cluster `ci` of the last version that every version has (by
+// cluster name and pod key), one destination per group of alike pods.
+std::vector<SliceDestination> PlanClusterPods(
+    const std::vector<const Scenario*>& versions,
+    const SlicePlanOptions& options, size_t ci) {
+  std::vector<SliceDestination> out;
+  const Cluster& c = versions.back()->mesh.clusters[ci];
+  std::vector<const Cluster*> in;  // the cluster in each earlier version
+  std::vector<int> at;
+  for (size_t v = 0; v + 1 < versions.size(); ++v) {
+    const int i = ClusterIndex(*versions[v], c.name);
+    if (i < 0) return out;
+    in.push_back(&versions[v]->mesh.clusters[static_cast<size_t>(i)]);
+    at.push_back(i);
+  }
+  at.push_back(static_cast<int>(ci));
+  std::unordered_map<std::string, size_t> group;  // by pod keys, per version
+  for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
+    const Workload& w = c.workloads[wi];
+    if (options.application_pods_only && w.role != WorkloadRole::kApplication)
+      continue;
+    std::string key;
+    bool everywhere = true;
+    for (const Cluster* oc : in) {
+      const Workload* ow = oc->FindWorkload(w.Key());
+      everywhere = everywhere && ow;
+      if (ow) key += PodGroupKey(*ow) + "||";
+    }
+    if (!everywhere) continue;
+    key += PodGroupKey(w);
+    auto [it, fresh] = group.emplace(std::move(key), out.size());
+    if (!fresh) {
+      ++out[it->second].weight;
+      continue;
+    }
+    SliceDestination d;
+    d.key = w.Key();
+    d.cluster = c.name;
+    d.at = at;
+    d.wi = wi;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// Every cluster's pods (PlanClusterPods), a thread per cluster, appended in
+// cluster order.
 void PlanPods(const std::vector<const Scenario*>& versions,
               const SlicePlanOptions& options,
               std::vector<SliceDestination>& out) {
-  const Scenario& last = *versions.back();
-  for (size_t ci = 0; ci < last.mesh.clusters.size(); ++ci) {
-    const Cluster& c = last.mesh.clusters[ci];
-    std::vector<const Cluster*> in;  // the cluster in each earlier version
-    std::vector<int> at;
-    for (size_t v = 0; v + 1 < versions.size(); ++v) {
-      const int i = ClusterIndex(*versions[v], c.name);
-      if (i < 0) break;
-      in.push_back(&versions[v]->mesh.clusters[static_cast<size_t>(i)]);
-      at.push_back(i);
-    }
-    if (in.size() + 1 != versions.size()) continue;
-    at.push_back(static_cast<int>(ci));
-    std::unordered_map<std::string, size_t> group;  // by pod keys, per version
-    for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
-      const Workload& w = c.workloads[wi];
-      if (options.application_pods_only && w.role != WorkloadRole::kApplication)
-        continue;
-      std::string key;
-      bool everywhere = true;
-      for (const Cluster* oc : in) {
-        const Workload* ow = oc->FindWorkload(w.Key());
-        everywhere = everywhere && ow;
-        if (ow) key += PodGroupKey(*ow) + "||";
-      }
-      if (!everywhere) continue;
-      key += PodGroupKey(w);
-      auto [it, fresh] = group.emplace(key, out.size());
-      if (!fresh) {
-        ++out[it->second].weight;
-        continue;
-      }
-      SliceDestination d;
-      d.key = w.Key();
-      d.cluster = c.name;
-      d.at = at;
-      d.wi = wi;
-      out.push_back(std::move(d));
-    }
-  }
+  const size_t n = versions.back()->mesh.clusters.size();
+  std::vector<std::vector<SliceDestination>> per(n);
+  ParallelFor(n, HardwareJobs(n), [&](size_t ci) {
+    per[ci] = PlanClusterPods(versions, options, ci);
+  });
+  for (std::vector<SliceDestination>& pods : per)
+    std::move(pods.begin(), pods.end(), std::back_inserter(out));
 }
 
 // §8.1: the namespaces whose policies can apply to any destination besides

@@ -321,8 +321,7 @@ bool LoadClusters(const std::string& file, const yaml::Node& clusters,
     LoadResources(ri, bodies[i], mesh.clusters.back(), sinks.back());
   }
   if (parallel) {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    ParallelFor(n, static_cast<int>(std::min<size_t>(cores, n)), [&](size_t i) {
+    ParallelFor(n, HardwareJobs(n), [&](size_t i) {
       if (slot[i] < 0) return;
       Reader ri(file, per[i]);
       LoadManifests(ri, bodies[i], base_dir, mesh.clusters[slot[i]],
@@ -423,8 +422,10 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     // limit; past it the scenario is refused here, before any allocation.
     for (const io::ManifestSink& sink : sinks)
       if (sink.over_mesh_limit) return sc;
-    for (size_t i = 0; i < sinks.size(); ++i)
+    // Each cluster's pods made from its own sink: a thread per cluster.
+    ParallelFor(sinks.size(), HardwareJobs(sinks.size()), [&](size_t i) {
       io::FinishCluster(sc.mesh.clusters[i], sinks[i]);
+    });
     CheckPeers(sc.mesh, diags);
   }
   sc.mesh.Finalize(diags);
