@@ -9,7 +9,6 @@
 // below is a bug, but it ends the process with exit 2 and one line naming it,
 // never with std::terminate's abort (exit 134) in a CI log.
 int main(int argc, char** argv) {
-  meshsim::commands::PreferHugePages(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     const int code = meshsim::RunCli(args, std::cout, std::cerr,

@@ -197,17 +197,6 @@ int MergeVerify(const ShardFile& first, std::vector<ShardUnit> units,
 int MergeDiff(const ShardFile& first, std::vector<ShardUnit> units,
               const OutputOptions& output, const Streams& io);
 
-// With MESHSIM_HUGE_PAGES=1 (and GLIBC_TUNABLES unset), restarts the
-// process (same arguments) with glibc's malloc asking for transparent huge
-// pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1); otherwise does nothing.
-// Opt-in since 2026-12-04: on the machine that once measured 10x `paths`
-// 5.4 s to 4.4 s with it, the same runs later measured 4.5 s without and
-// 5.2 s with it, and a warm `verify --cache` 7.2 s against 8.4 s (three
-// times the system time: faults of 2 MB pages clear memory a 4 KB page
-// never touches). bench/README.md keeps both measurements. Returns only
-// when it did not restart. Call first thing in main().
-void PreferHugePages(char** argv);
-
 // `--root` (the folder inputs are read below, io::SetInputRoot) and
 // `--sarif-root` (the folder SARIF and JUnit paths are relative to,
 // SetSarifRoot); "" for their defaults.
