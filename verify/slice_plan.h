@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -136,7 +137,14 @@ class SlicePlan {
   // By the signature of the policy patterns they were keyed by.
   std::map<std::string, std::unique_ptr<KeyGroups>> groups_by_patterns_;
   // The class whose representative is pod (cluster, ns/pod), first version.
-  std::map<std::pair<int, std::string>, size_t> class_of_pod_;
+  struct PodKeyHash {
+    size_t operator()(const std::pair<int, std::string>& k) const {
+      return std::hash<std::string>{}(k.second) * 31 +
+             static_cast<size_t>(k.first);
+    }
+  };
+  std::unordered_map<std::pair<int, std::string>, size_t, PodKeyHash>
+      class_of_pod_;
   std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
 };
 

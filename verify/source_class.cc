@@ -1,8 +1,9 @@
 #include "verify/source_class.h"
 
 #include <algorithm>
-#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -29,7 +30,7 @@ namespace {
 // One cluster's classes in the order of its pods' keys, each id once.
 std::vector<SourceClass> ClusterSourceClasses(const Cluster& c, int ci) {
   std::vector<SourceClass> out;
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   // By key, each key built once (not twice per comparison).
   std::vector<std::pair<std::string, const Workload*>> by_key;
   by_key.reserve(c.workloads.size());
@@ -81,11 +82,17 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
   ParallelFor(clusters.size(), HardwareJobs(clusters.size()), [&](size_t ci) {
     per[ci] = ClusterSourceClasses(clusters[ci], static_cast<int>(ci));
   });
+  size_t total = 0;
+  for (const std::vector<SourceClass>& cluster : per) total += cluster.size();
   std::vector<SourceClass> out;
-  std::set<std::string> seen;
+  out.reserve(total);  // never relocated: `seen` views the ids in place
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(total);
   for (std::vector<SourceClass>& cluster : per)
-    for (SourceClass& k : cluster)
-      if (seen.insert(k.id).second) out.push_back(std::move(k));
+    for (SourceClass& k : cluster) {
+      out.push_back(std::move(k));
+      if (!seen.insert(out.back().id).second) out.pop_back();
+    }
   return out;
 }
 
