@@ -41,6 +41,7 @@ std::vector<GeneratedObject> Generated(const Mesh& mesh) {
 
 int RunPaths(const PathsOptions& o, const Streams& io) {
   Diagnostics diags;
+  const io::ObjectDigestsOff no_digests;  // only `diff` reads them
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "no paths computed", io.err, diags,
                    /*quiet_mesh_warnings=*/true);

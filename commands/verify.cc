@@ -97,6 +97,7 @@ int RunVerify(const VerifyCommandOptions& o, const Streams& io) {
   std::ostringstream load_err;
   // --cache keys chunks by the inputs, so loading records them.
   const CacheRecording recording(!o.cache.empty());
+  const io::ObjectDigestsOff no_digests;  // only `diff` reads them
   std::optional<Scenario> sc =
       LoadScenario(o.scenario, "nothing verified", load_err, diags);
   const KeepUntilExit keep(sc, io);

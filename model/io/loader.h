@@ -52,6 +52,20 @@ namespace io {
 void SetRecordObjects(bool on);
 bool RecordingObjects();
 
+// While off, objects are loaded without the digest of their content by
+// "Kind ns/name" (Cluster::objects), which only `diff` reads to name the
+// objects a change touched; a tenth of loading a large mesh. On by default;
+// `verify` and `paths` turn it off (ObjectDigestsOff). Set while no loading
+// runs.
+void SetDigestObjects(bool on);
+class ObjectDigestsOff {
+ public:
+  ObjectDigestsOff() { SetDigestObjects(false); }
+  ~ObjectDigestsOff() { SetDigestObjects(true); }
+  ObjectDigestsOff(const ObjectDigestsOff&) = delete;
+  ObjectDigestsOff& operator=(const ObjectDigestsOff&) = delete;
+};
+
 // `meshsim diff`: what changed between the two versions of one object, read
 // again from the files at `old_loc` and `new_loc`, as "field.path: old ->
 // new" (server-set metadata and status left out), at most `max`; empty when

@@ -188,6 +188,7 @@ uint64_t ContentDigest(const yaml::Node& n, int depth) {
 }
 
 std::atomic<bool> record_objects{false};
+std::atomic<bool> digest_objects{true};
 
 // Appends `s` with its length (a varint) in front, so that no two
 // sequences of strings serialize alike.
@@ -343,9 +344,10 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
     cluster.records[record].policy = true;
     cluster.records[record].policy_ns = h->ns;
   }
-  cluster.objects.emplace(
-      h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
-      ObjectDigest{ContentDigest(obj, 0), h->loc});
+  if (digest_objects)
+    cluster.objects.emplace(
+        h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
+        ObjectDigest{ContentDigest(obj, 0), h->loc});
   entry->load(r, *h, obj, cluster, sink);
   ReportUnreadFields(r, *h, *entry, obj);
 }
@@ -410,6 +412,7 @@ void LoadParsedObjects(Reader& r, const yaml::Node& objects, Cluster& cluster,
 
 void SetRecordObjects(bool on) { record_objects = on; }
 bool RecordingObjects() { return record_objects; }
+void SetDigestObjects(bool on) { digest_objects = on; }
 
 }  // namespace meshsim::io
 

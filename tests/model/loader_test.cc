@@ -114,6 +114,33 @@ TEST(LoaderTest, KubectlDumpPodsAreNotDuplicated) {
             "meshsim does not model");
 }
 
+// `diff` names changed objects by the digests loading records; `verify`
+// and `paths` load without them (ObjectDigestsOff), and only while they run.
+TEST(LoaderTest, ObjectDigestsAreSkippedOnlyWhileTurnedOff) {
+  const std::string text = ReadFile("tests/data/loader/dump.yaml");
+  auto load = [&] {
+    Cluster c = ClusterWithNodes(2);
+    Diagnostics d;
+    LoadManifestText(text, "dump.yaml", c, d);
+    EXPECT_FALSE(d.HasErrors());
+    return c;
+  };
+  const Cluster before = load();
+  ASSERT_FALSE(before.objects.empty());
+  EXPECT_EQ(before.objects.count("Deployment shop/reviews"), 1u);
+  {
+    const io::ObjectDigestsOff off;
+    const Cluster without = load();
+    EXPECT_TRUE(without.objects.empty());
+    EXPECT_EQ(without.workloads.size(), before.workloads.size());
+    EXPECT_EQ(without.services.size(), before.services.size());
+  }
+  const Cluster after = load();
+  ASSERT_EQ(after.objects.size(), before.objects.size());
+  for (const auto& [key, d] : before.objects)
+    EXPECT_EQ(after.objects.at(key).digest, d.digest) << key;
+}
+
 TEST(LoaderTest, JsonListStatefulSetDaemonSetHeadless) {
   Mesh mesh;
   mesh.clusters.push_back(ClusterWithNodes(3));
