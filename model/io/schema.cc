@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -176,7 +178,9 @@ bool IsFloatText(const std::string& s) {
 
 ScalarType Resolve(const yaml::Node& n) {
   if (n.IsNull()) return ScalarType::kNull;
-  if (n.Tag() != "?") return ScalarType::kString;  // quoted or tagged
+  const std::string& tag = n.Tag();
+  if (tag.size() != 1 || tag[0] != '?')
+    return ScalarType::kString;  // quoted or tagged
   // YAML 1.1 booleans as kubectl's reader resolves them. The one-letter
   // forms y/n are read as strings here: whether a reader takes them as
   // booleans varies, and refusing a valid manifest is the worse mistake.
@@ -186,7 +190,11 @@ ScalarType Resolve(const yaml::Node& n) {
   const std::string& s = n.Scalar();
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
     return ScalarType::kNull;
-  if (kBools.count(s)) return ScalarType::kBool;
+  // Each boolean word has 2 to 5 letters and starts with one of these.
+  if (s.size() >= 2 && s.size() <= 5 &&
+      std::string_view("yYnNtTfFoO").find(s[0]) != std::string_view::npos &&
+      kBools.count(s))
+    return ScalarType::kBool;
   if (IsIntText(s)) return ScalarType::kInt;
   if (IsFloatText(s)) return ScalarType::kFloat;
   return ScalarType::kString;
@@ -232,6 +240,15 @@ struct Compiled {
   bool key_constraints = false;     // required, oneOf, anyOf or allOf
   const Compiled* items = nullptr;  // kArray
   bool string_checks = false;       // enum, maxLength, minLength or pattern
+  // kScalar: `type` as a value, and what the checks of each value read from
+  // the schema, read once (a 10x mesh has millions of scalars).
+  enum class Type { kString, kInteger, kNumber, kBoolean, kOther };
+  Type scalar = Type::kOther;
+  std::optional<std::vector<std::string>> enum_values;
+  std::optional<double> max_length, min_length;
+  const RE2* pattern = nullptr;
+  std::string pattern_text;
+  double lo = -INFINITY, hi = INFINITY;  // integer and number bounds
 };
 
 // Every schema compiled so far, by the JSON node it came from; shared by the
@@ -279,8 +296,39 @@ class CompiledSchemas {
       c.type = type;
       for (const char* k : {"enum", "maxLength", "minLength", "pattern"})
         c.string_checks = c.string_checks || s.contains(k);
+      CompileScalar(s, c);
     }
     return &c;
+  }
+
+  static void CompileScalar(const Json& s, Compiled& c) {
+    using Type = Compiled::Type;
+    c.scalar = c.type == "string"    ? Type::kString
+               : c.type == "integer" ? Type::kInteger
+               : c.type == "number"  ? Type::kNumber
+               : c.type == "boolean" ? Type::kBoolean
+                                     : Type::kOther;
+    if (auto it = s.find("enum"); it != s.end() && it->is_array()) {
+      c.enum_values.emplace();
+      for (const Json& v : *it)
+        if (v.is_string()) c.enum_values->push_back(v.get<std::string>());
+    }
+    if (auto it = s.find("maxLength"); it != s.end() && it->is_number())
+      c.max_length = it->get<double>();
+    if (auto it = s.find("minLength"); it != s.end() && it->is_number())
+      c.min_length = it->get<double>();
+    if (auto it = s.find("pattern"); it != s.end() && it->is_string()) {
+      c.pattern_text = it->get<std::string>();
+      c.pattern = Pattern(c.pattern_text);
+    }
+    if (s.value("format", std::string()) == "int32") {
+      c.lo = -2147483648.0;
+      c.hi = 2147483647.0;
+    }
+    if (auto it = s.find("minimum"); it != s.end() && it->is_number())
+      c.lo = std::max(c.lo, it->get<double>());
+    if (auto it = s.find("maximum"); it != s.end() && it->is_number())
+      c.hi = std::min(c.hi, it->get<double>());
   }
 
   std::mutex mu_;
@@ -547,96 +595,94 @@ class Validator {
 
   void CheckScalar(const Compiled& c, const yaml::Node& n,
                    const std::string& path) {
-    const Json& s = *c.json;
-    const std::string& type = c.type;
+    using Type = Compiled::Type;
     const ScalarType t = Resolve(n);
-    const std::string& text = n.Scalar();
-    if (type == "string") {
-      if (t != ScalarType::kString) return Fail(n, path, "a string", n);
-      if (c.string_checks) CheckString(s, n, path);
-      return;
-    }
-    if (type == "boolean") {
-      if (t != ScalarType::kBool) Fail(n, path, Expected(type), n);
-      return;
-    }
-    if (type == "integer" || type == "number") {
-      if (t != ScalarType::kInt &&
-          !(type == "number" && t == ScalarType::kFloat))
-        return Fail(n, path, Expected(type), n);
-      return CheckRange(s, n, path, text);
+    switch (c.scalar) {
+      case Type::kString:
+        if (t != ScalarType::kString) return Fail(n, path, "a string", n);
+        if (c.string_checks) CheckString(c, n, path);
+        return;
+      case Type::kBoolean:
+        if (t != ScalarType::kBool) Fail(n, path, Expected(c.type), n);
+        return;
+      case Type::kInteger:
+      case Type::kNumber:
+        if (t != ScalarType::kInt &&
+            !(c.scalar == Type::kNumber && t == ScalarType::kFloat))
+          return Fail(n, path, Expected(c.type), n);
+        return CheckRange(c, n, path, n.Scalar());
+      case Type::kOther:
+        return;
     }
   }
 
-  void CheckString(const Json& s, const yaml::Node& n,
+  void CheckString(const Compiled& c, const yaml::Node& n,
                    const std::string& path) {
     const std::string& text = n.Scalar();
-    if (auto it = s.find("enum"); it != s.end() && it->is_array()) {
-      std::vector<std::string> values;
-      for (const Json& v : *it)
-        if (v.is_string()) values.push_back(v.get<std::string>());
-      if (std::find(values.begin(), values.end(), text) == values.end()) {
-        std::string msg = Where(path) + " must be one of " + JoinNames(values) +
-                          ", got '" + text + "'";
-        const std::string near = ClosestMatch(text, values);
-        if (!near.empty()) msg += "; did you mean '" + near + "'?";
-        return Error(n, msg, "invalid-value");
-      }
+    if (c.enum_values && std::find(c.enum_values->begin(), c.enum_values->end(),
+                                   text) == c.enum_values->end()) {
+      const std::vector<std::string>& values = *c.enum_values;
+      std::string msg = Where(path) + " must be one of " + JoinNames(values) +
+                        ", got '" + text + "'";
+      const std::string near = ClosestMatch(text, values);
+      if (!near.empty()) msg += "; did you mean '" + near + "'?";
+      return Error(n, msg, "invalid-value");
     }
     // Lengths count characters (UTF-8 code points), as the API server does.
     size_t chars = 0;
-    for (unsigned char c : text) chars += (c & 0xC0) != 0x80 ? 1 : 0;
-    if (auto it = s.find("maxLength"); it != s.end() && chars > *it)
+    for (unsigned char ch : text) chars += (ch & 0xC0) != 0x80 ? 1 : 0;
+    const Json& s = *c.json;
+    if (c.max_length && static_cast<double>(chars) > *c.max_length)
       return Error(n,
-                   Where(path) + " must be at most " + it->dump() +
+                   Where(path) + " must be at most " + s["maxLength"].dump() +
                        " characters long, got " + std::to_string(chars),
                    "invalid-value");
-    if (auto it = s.find("minLength"); it != s.end() && chars < *it)
+    if (c.min_length && static_cast<double>(chars) < *c.min_length)
       return Error(n,
-                   Where(path) + " must be at least " + it->dump() +
+                   Where(path) + " must be at least " + s["minLength"].dump() +
                        " characters long, got '" + text + "'",
                    "invalid-value");
-    if (auto it = s.find("pattern"); it != s.end() && it->is_string()) {
-      const RE2* re = Pattern(it->get<std::string>());
-      if (re && !RE2::PartialMatch(text, *re))
-        Error(n,
-              Where(path) + " must be " + PatternWords(it->get<std::string>()) +
-                  ", got '" + text + "'",
-              "invalid-value");
-    }
+    if (c.pattern && !RE2::PartialMatch(text, *c.pattern))
+      Error(n,
+            Where(path) + " must be " + PatternWords(c.pattern_text) +
+                ", got '" + text + "'",
+            "invalid-value");
   }
 
-  void CheckRange(const Json& s, const yaml::Node& n, const std::string& path,
-                  const std::string& text) {
-    std::string digits;
-    for (char c : text)
-      if (c != '_') digits += c;
+  void CheckRange(const Compiled& c, const yaml::Node& n,
+                  const std::string& path, const std::string& text) {
     double v = 0;
-    try {
-      const bool hex = digits.find_first_of("xX") != std::string::npos;
-      v = hex ? static_cast<double>(std::stoll(digits, nullptr, 16))
-              : std::stod(digits, nullptr);
-    } catch (const std::exception&) {
-      return Error(n, Where(path) + " is out of range, got '" + text + "'",
-                   "invalid-value");
+    // Plain decimal integers (nearly all) without a copy; the other forms
+    // (signs, '_', hex, floats) as before.
+    long long direct = 0;
+    const char* end = text.data() + text.size();
+    const bool plain = !text.empty() && text.size() <= 18 &&
+                       std::all_of(text.begin(), text.end(), [](char ch) {
+                         return ch >= '0' && ch <= '9';
+                       });
+    if (plain && std::from_chars(text.data(), end, direct).ptr == end) {
+      v = static_cast<double>(direct);
+    } else {
+      std::string digits;
+      for (char ch : text)
+        if (ch != '_') digits += ch;
+      try {
+        const bool hex = digits.find_first_of("xX") != std::string::npos;
+        v = hex ? static_cast<double>(std::stoll(digits, nullptr, 16))
+                : std::stod(digits, nullptr);
+      } catch (const std::exception&) {
+        return Error(n, Where(path) + " is out of range, got '" + text + "'",
+                     "invalid-value");
+      }
     }
-    double lo = -INFINITY, hi = INFINITY;
-    if (s.value("format", std::string()) == "int32") {
-      lo = -2147483648.0;
-      hi = 2147483647.0;
-    }
-    if (auto it = s.find("minimum"); it != s.end() && it->is_number())
-      lo = std::max(lo, it->get<double>());
-    if (auto it = s.find("maximum"); it != s.end() && it->is_number())
-      hi = std::min(hi, it->get<double>());
     auto shown = [](double d) {
       return std::abs(d) < 1e15 ? std::to_string(static_cast<long long>(d))
                                 : std::to_string(d);
     };
-    if (v < lo || v > hi)
+    if (v < c.lo || v > c.hi)
       Error(n,
-            Where(path) + " must be between " + shown(lo) + " and " +
-                shown(hi) + ", got " + text,
+            Where(path) + " must be between " + shown(c.lo) + " and " +
+                shown(c.hi) + ", got " + text,
             "invalid-value");
   }
 
