@@ -411,10 +411,11 @@ SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
     plan.waypoint_namespaces_ = WaypointNamespaces(versions);
     plan.route_namespaces_ = RouteNamespaces(versions);
   }
+  plan.class_of_pod_.resize(versions[0]->mesh.clusters.size());
   for (size_t i = 0; i < plan.classes_[0].size(); ++i) {
     const SourceClass& k = plan.classes_[0][i];
     if (!k.workload.empty())
-      plan.class_of_pod_.emplace(std::pair{k.cluster, k.workload}, i);
+      plan.class_of_pod_[static_cast<size_t>(k.cluster)].emplace(k.workload, i);
   }
   return plan;
 }
@@ -490,13 +491,20 @@ std::optional<std::set<std::string>> SlicePlan::PolicyScope(
   return scope;
 }
 
+std::optional<size_t> SlicePlan::ClassOfPod(const SliceDestination& d) const {
+  const size_t ci = static_cast<size_t>(d.at[0]);
+  if (ci >= class_of_pod_.size()) return std::nullopt;
+  auto it = class_of_pod_[ci].find(d.key);
+  if (it == class_of_pod_[ci].end()) return std::nullopt;
+  return it->second;
+}
+
 SliceClasses SlicePlan::ClassesFor(const SliceDestination& d) {
   std::lock_guard<std::mutex> lock(*mu_);
   const KeyGroups& groups = GroupsFor(d);
   SliceClasses out;
   if (!d.service) {
-    auto it = class_of_pod_.find({d.at[0], d.key});
-    if (it != class_of_pod_.end()) out.self = it->second;
+    if (std::optional<size_t> self = ClassOfPod(d)) out.self = *self;
   }
   // The first member of each key other than the pod's own class; that class
   // on its own.
@@ -563,8 +571,7 @@ std::vector<std::string> SlicePlan::ClassesKeys(
     }
     std::string self = "none";
     if (!d.service) {
-      auto it = class_of_pod_.find({d.at[0], d.key});
-      if (it != class_of_pod_.end()) self = std::to_string(it->second);
+      if (std::optional<size_t> i = ClassOfPod(d)) self = std::to_string(*i);
     }
     out.push_back(*digest + " self=" + self);
   }

@@ -137,14 +137,10 @@ class SlicePlan {
   // By the signature of the policy patterns they were keyed by.
   std::map<std::string, std::unique_ptr<KeyGroups>> groups_by_patterns_;
   // The class whose representative is pod (cluster, ns/pod), first version.
-  struct PodKeyHash {
-    size_t operator()(const std::pair<int, std::string>& k) const {
-      return std::hash<std::string>{}(k.second) * 31 +
-             static_cast<size_t>(k.first);
-    }
-  };
-  std::unordered_map<std::pair<int, std::string>, size_t, PodKeyHash>
-      class_of_pod_;
+  // Per cluster (of the first version): a pod's key -> its class's index.
+  std::vector<std::unordered_map<std::string, size_t>> class_of_pod_;
+  // The class index of pod destination `d`, if it has a class.
+  std::optional<size_t> ClassOfPod(const SliceDestination& d) const;
   std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
 };
 
