@@ -4,6 +4,7 @@
 #include "app/expectations.h"
 #include "app/requests.h"
 #include "commands/commands.h"
+#include "model/io/loader.h"
 #include "reports/paths_report.h"
 #include "sim/dataplane.h"
 
