@@ -503,21 +503,27 @@ class DocumentBuilder {
       throw SyntaxError{MarkOf(e.start_mark),
                         "nested deeper than " + std::to_string(kMaxDepth) +
                             " levels; meshsim reads at most that depth"};
-    const bool items =
-        on_item_ && seq && open_.size() == 1 &&
-        open_[0].node->type == yaml::NodeType::Map &&
-        open_[0].node->children.size() % 2 == 1 &&
-        open_[0].node->children.back()->type == yaml::NodeType::Scalar &&
-        open_[0].node->children.back()->scalar == "items";
+    // The top-level map's children so far end with the key "items".
+    const bool items = on_item_ && seq && open_.size() == 1 &&
+                       open_[0].node->type == yaml::NodeType::Map &&
+                       (pending_.size() - open_[0].first) % 2 == 1 &&
+                       pending_.back()->type == yaml::NodeType::Scalar &&
+                       pending_.back()->scalar == "items";
     yaml::NodeData& n = New(e.start_mark);
     n.type = type;
     n.tag = tag ? Text(tag) : "?";
-    open_.push_back({&n, anchor ? Text(anchor) : std::string()});
+    open_.push_back(
+        {&n, anchor ? Text(anchor) : std::string(), pending_.size()});
     if (items) items_ = &n;
   }
   void End() {
     Open o = std::move(open_.back());
     open_.pop_back();
+    // The children, gathered on one stack while the node was open, move
+    // into it in one allocation of the exact size.
+    o.node->children.assign(pending_.begin() + static_cast<long>(o.first),
+                            pending_.end());
+    pending_.resize(o.first);
     if (!o.anchor.empty()) anchors_[o.anchor] = o.node;
     Attach(o.node);
   }
@@ -527,6 +533,7 @@ class DocumentBuilder {
   struct Open {
     yaml::NodeData* node;
     std::string anchor;
+    size_t first;  // where its children start in pending_
   };
 
   static std::string Text(const yaml_char_t* s) {
@@ -560,13 +567,15 @@ class DocumentBuilder {
       item_.reset();
       return;
     }
-    parent->children.push_back(n);
+    pending_.push_back(n);
   }
 
   yaml::Arena& arena_;
   const NodeFn& on_item_;
   const yaml::NodeData* root_ = nullptr;
   std::vector<Open> open_;
+  // The children of every open node, innermost last (Open::first).
+  std::vector<const yaml::NodeData*> pending_;
   std::unordered_map<std::string, const yaml::NodeData*> anchors_;
   yaml::NodeData* items_ = nullptr;    // the List's items, when streamed
   std::unique_ptr<yaml::Arena> item_;  // set inside an item
