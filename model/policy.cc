@@ -794,45 +794,6 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   return d;
 }
 
-std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
-                                   const Workload& w, int port,
-                                   std::string* policy) {
-  const PeerAuthentication* sel = nullptr;
-  const PeerAuthentication* ns = nullptr;
-  const PeerAuthentication* root = nullptr;
-  for (const PeerAuthentication& p : cluster.peer_authentications) {
-    if (p.ns == w.ns && p.selector && SelectorMatches(*p.selector, w.labels)) {
-      if (!sel) sel = &p;
-    } else if (p.ns == w.ns && !p.selector) {
-      if (!ns) ns = &p;
-    } else if (p.ns == mesh.istio.root_namespace && !p.selector) {
-      if (!root) root = &p;
-    }
-  }
-  auto set = [](const std::string& m) { return !m.empty() && m != "UNSET"; };
-  std::string mode = "UNSET";
-  const PeerAuthentication* decider = nullptr;
-  for (const PeerAuthentication* p : {sel, ns, root}) {
-    if (!p || !set(p->mode)) continue;
-    mode = p->mode;
-    decider = p;
-    break;
-  }
-  // §4.4: a port entry of the workload's own PeerAuthentication overrides
-  // the mode for that port; under a STRICT it inherits, only PERMISSIVE
-  // entries count.
-  if (sel && port > 0) {
-    auto it = sel->port_modes.find(port);
-    if (it != sel->port_modes.end() && set(it->second) &&
-        !(mode == "STRICT" && !set(sel->mode) && it->second != "PERMISSIVE")) {
-      if (policy) *policy = sel->Key();
-      return it->second;
-    }
-  }
-  if (decider && policy) *policy = decider->Key();
-  return mode;
-}
-
 void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
   for (const Cluster& c : mesh.clusters) {
     for (const AuthorizationPolicy& p : c.authorization_policies) {

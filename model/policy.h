@@ -136,6 +136,19 @@ std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
                                    const Workload& w, int port,
                                    std::string* policy);
 
+// §16.5: whether ztunnel refuses plaintext to pod port `port` of `w`, as
+// istiod's conversion of the PeerAuthentications into ztunnel policies
+// decides it, where that departs from PeerAuthenticationMode (the sidecar's
+// rule): under an inherited STRICT a DISABLE port entry counts only beside
+// a PERMISSIVE one; a STRICT port entry of a PERMISSIVE or DISABLE workload
+// policy is dropped when the mesh policy is STRICT and the namespace's is
+// absent or UNSET; and a PERMISSIVE port entry of an UNSET workload policy
+// under a STRICT mesh policy and an UNSET namespace policy leaves every
+// port accepting plaintext. `policy` receives the deciding object's
+// ns/name.
+bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
+                             const Workload& w, int port, std::string* policy);
+
 // Checks references that need the whole mesh: targetRefs to missing objects,
 // GatewayClass targets outside the root namespace. Adds warnings.
 void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags);

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/binding.h"
@@ -847,10 +848,15 @@ void Builder::DstZtunnel(Vertex v, const State& s) {
 bool Builder::RefusesPlaintext(Vertex v, const State& s, const char* proxy) {
   if (!s.peer.empty()) return false;
   const Cluster& c = mesh_.clusters[s.cluster];
+  const Workload& w = c.workloads[s.wl];
   std::string pa;
-  if (PeerAuthenticationMode(mesh_, c, c.workloads[s.wl], s.port, &pa) !=
-      "STRICT")
-    return false;
+  // §16.5: ztunnel reads istiod's conversion of the PeerAuthentications,
+  // a sidecar their merged modes.
+  const bool refused =
+      std::string_view(proxy) == "ztunnel"
+          ? ZtunnelRefusesPlaintext(mesh_, c, w, s.port, &pa)
+          : PeerAuthenticationMode(mesh_, c, w, s.port, &pa) == "STRICT";
+  if (!refused) return false;
   PolicyDecision d;
   d.allowed = false;
   d.denied_by =

@@ -210,51 +210,9 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
   if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
-  denied = denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i)));
+  denied =
+      denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i), zt));
   return denied;
-}
-
-z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
-                                   const z3::expr& pod_port) {
-  // The first PeerAuthentication read at each level: the workload's (a
-  // selector in its namespace), its namespace's, the mesh's (the root
-  // namespace, no selector). Selector policies elsewhere count for nothing.
-  const PeerAuthentication* level[3] = {nullptr, nullptr, nullptr};
-  for (const PeerAuthentication& p : c.peer_authentications) {
-    int l = -1;
-    if (p.ns == w.ns)
-      l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
-    else if (p.ns == sc_.mesh.istio.root_namespace && !p.selector)
-      l = 2;
-    if (l >= 0 && !level[l]) level[l] = &p;
-  }
-  auto given = [](const std::string& m) {
-    return m == "STRICT" || m == "PERMISSIVE" || m == "DISABLE";
-  };
-  // The first level that sets a mode decides; none: PERMISSIVE.
-  bool strict = false;
-  for (const PeerAuthentication* p : level) {
-    if (p && given(p->mode)) {
-      strict = p->mode == "STRICT";
-      break;
-    }
-  }
-  z3::expr refused = c_.bool_val(strict);
-  const PeerAuthentication* own = level[0];
-  if (!own) return refused;
-  // Istio turns port entries into exceptions of the workload's rule: under
-  // STRICT the ports listed PERMISSIVE (or DISABLE, when the workload set
-  // STRICT itself) accept plaintext; otherwise the ports listed STRICT
-  // refuse it.
-  for (const auto& [port, mode] : own->port_modes) {
-    const z3::expr at = pod_port == c_.int_val(port);
-    if (strict &&
-        (mode == "PERMISSIVE" || (mode == "DISABLE" && given(own->mode))))
-      refused = refused && !at;
-    else if (!strict && mode == "STRICT")
-      refused = refused || at;
-  }
-  return refused;
 }
 
 z3::expr Encoder::HttpMethod(const z3::expr& method) {

@@ -159,12 +159,13 @@ class Encoder {
               std::string* which) const;
   // The destination's policies and identity-dependent decision at endpoint
   // `e.eps[i]`, given the identity that reaches it.
-  // §4.4 stated for the encoding: whether plaintext to `pod_port` of `w` is
-  // refused by PeerAuthentication (docs/verification.md: independent of
-  // model/policy.cc's PeerAuthenticationMode).
+  // §4.4, §16.5 stated for the encoding: whether plaintext to `pod_port` of
+  // `w` is refused by PeerAuthentication at ztunnel (`zt`) or a sidecar
+  // (docs/verification.md: independent of model/policy.cc's
+  // PeerAuthenticationMode and ZtunnelRefusesPlaintext).
   z3::expr SidecarPlaintext(const SourceClass& cls, const Encoded& e, size_t i);
   z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
-                            const z3::expr& pod_port);
+                            const z3::expr& pod_port, bool zt);
   // The port endpoint `w` receives a request to port `e.port` on: the
   // service port's targetPort in a service slice, the port itself otherwise.
   z3::expr PodPort(const Encoded& e, const Workload& w, size_t i);

@@ -32,41 +32,108 @@ std::string Ports(const std::string& mode) {
          "\n    \"19090\":\n      mode: " + mode + "\n";
 }
 
+// Pod port 18080 (service port 80) set to `mode`; 19090 not listed.
+std::string FirstPort(const std::string& mode) {
+  return "    \"18080\":\n      mode: " + mode + "\n";
+}
+
+// Pod port 18080 PERMISSIVE, 19090 DISABLE.
+std::string PermissiveAndDisable() {
+  return "    \"18080\":\n      mode: PERMISSIVE\n"
+         "    \"19090\":\n      mode: DISABLE\n";
+}
+
+struct Refused {
+  bool port80, port9090;  // plaintext from the uncaptured client refused
+};
+
 struct PeerAuthCase {
   const char* name;
   std::vector<std::string> policies;
-  bool refused;  // plaintext from the uncaptured client to ports 80 and 9090
+  Refused ambient;  // ztunnel enforces (§16.5: istiod's conversion)
+  Refused sidecar;  // the sidecar enforces (the merged modes)
 };
 
 TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
+  const Refused both{true, true}, none{false, false};
   const std::vector<PeerAuthCase> cases = {
-      {"permissive", {Pa("pa", "shop", "PERMISSIVE", false)}, false},
-      {"strict", {Pa("pa", "shop", "STRICT", false)}, true},
+      {"permissive", {Pa("pa", "shop", "PERMISSIVE", false)}, none, none},
+      {"strict", {Pa("pa", "shop", "STRICT", false)}, both, both},
       {"strict-permissive-ports",
        {Pa("pa", "shop", "STRICT", true, Ports("PERMISSIVE"))},
-       false},
+       none,
+       none},
       {"global-strict-permissive-workload-ports",
        {Pa("root", "istio-system", "STRICT", false),
         Pa("pa", "shop", "", true, Ports("PERMISSIVE"))},
-       false},
+       none,
+       none},
       {"global-permissive-strict-workload-ports",
        {Pa("root", "istio-system", "PERMISSIVE", false),
         Pa("pa", "shop", "", true, Ports("STRICT"))},
-       true},
+       both,
+       both},
       // The workload's own STRICT with DISABLE ports: DISABLE counts as
       // PERMISSIVE for those ports.
       {"strict-disable-ports",
        {Pa("pa", "shop", "STRICT", true, Ports("DISABLE"))},
-       false},
-      // An inherited STRICT honours only PERMISSIVE port entries.
+       none,
+       none},
+      // An inherited STRICT: istiod lifts its static STRICT policy for
+      // ztunnel only when a port entry is PERMISSIVE, so DISABLE entries
+      // alone change nothing there; a sidecar takes each entry's mode.
       {"inherited-strict-disable-ports",
        {Pa("root", "istio-system", "STRICT", false),
         Pa("pa", "shop", "", true, Ports("DISABLE"))},
-       true},
+       both,
+       none},
+      // Beside a PERMISSIVE entry the DISABLE one is an exception too.
+      {"inherited-strict-permissive-and-disable-ports",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("pa", "shop", "", true, PermissiveAndDisable())},
+       none,
+       none},
+      // The unlisted port keeps the inherited STRICT.
+      {"inherited-strict-one-permissive-port",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("pa", "shop", "", true, FirstPort("PERMISSIVE"))},
+       {false, true},
+       {false, true}},
+      // The same under a namespace policy that sets no mode: istiod's
+      // conversion keeps neither the exception nor the STRICT it excepts
+      // from (convertPeerAuthentication), so ztunnel accepts plaintext on
+      // every port.
+      {"inherited-strict-unset-namespace-one-permissive-port",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("ns", "shop", "", false),
+        Pa("pa", "shop", "", true, FirstPort("PERMISSIVE"))},
+       none,
+       {false, true}},
+      // A PERMISSIVE workload with a STRICT port: kept under a PERMISSIVE
+      // mesh policy...
+      {"permissive-workload-strict-port",
+       {Pa("root", "istio-system", "PERMISSIVE", false),
+        Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
+       {true, false},
+       {true, false}},
+      // ...dropped by istiod under a STRICT one with no namespace mode.
+      {"strict-mesh-permissive-workload-strict-port",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
+       none,
+       {true, false}},
+      // A namespace mode keeps it.
+      {"strict-mesh-permissive-namespace-permissive-workload-strict-port",
+       {Pa("root", "istio-system", "STRICT", false),
+        Pa("ns", "shop", "PERMISSIVE", false),
+        Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
+       {true, false},
+       {true, false}},
       // Port entries on a policy without a selector are ignored.
       {"namespace-policy-ports-ignored",
        {Pa("pa", "shop", "STRICT", false, Ports("PERMISSIVE"))},
-       true},
+       both,
+       both},
   };
   // The destination is enrolled in ambient (ztunnel enforces) or has a
   // sidecar (its Envoy enforces): the same rule at both.
@@ -93,7 +160,7 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
                   "{host: cart.shop, port: " + std::to_string(port) + "}");
       Scenario sc = w.Load();
       ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-      const Outcome want = c.refused ? Outcome::kDenied : Outcome::kDelivered;
+      const Refused& refused = sidecar ? c.sidecar : c.ambient;
       OutcomeOracle oracle(sc);
       const SourceClass* outside = nullptr;
       std::vector<SourceClass> classes = SourceClasses(sc);
@@ -101,6 +168,8 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
         if (k.kind == ClientKind::kUncaptured) outside = &k;
       ASSERT_NE(outside, nullptr) << c.name;
       for (int port : {80, 9090}) {
+        const bool r = port == 80 ? refused.port80 : refused.port9090;
+        const Outcome want = r ? Outcome::kDenied : Outcome::kDelivered;
         std::set<Outcome> simulated;
         for (const Path& p :
              testing::PathsOf(sc, "plain-" + std::to_string(port)))

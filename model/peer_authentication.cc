@@ -1,0 +1,144 @@
+// §4.4, §16.5: whether a destination's proxy refuses plaintext, port by
+// port, from the PeerAuthentications of its workload, namespace and mesh:
+// the sidecar's merged modes and ztunnel's reading of istiod's conversion.
+#include <string>
+
+#include "model/labels.h"
+#include "model/policy.h"
+
+namespace meshsim {
+
+namespace {
+
+// The PeerAuthentications that decide for `w` (§16.5): the first with a
+// selector matching it in its namespace, the first without one in its
+// namespace, the first without one in the root namespace.
+struct PeerAuthLevels {
+  const PeerAuthentication* workload = nullptr;
+  const PeerAuthentication* ns = nullptr;
+  const PeerAuthentication* root = nullptr;
+};
+
+PeerAuthLevels PeerAuthLevelsOf(const Mesh& mesh, const Cluster& cluster,
+                                const Workload& w) {
+  PeerAuthLevels l;
+  for (const PeerAuthentication& p : cluster.peer_authentications) {
+    if (p.ns == w.ns && p.selector && SelectorMatches(*p.selector, w.labels)) {
+      if (!l.workload) l.workload = &p;
+    } else if (p.ns == w.ns && !p.selector) {
+      if (!l.ns) l.ns = &p;
+    } else if (p.ns == mesh.istio.root_namespace && !p.selector) {
+      if (!l.root) l.root = &p;
+    }
+  }
+  return l;
+}
+
+bool ModeSet(const std::string& m) { return !m.empty() && m != "UNSET"; }
+bool IsStrict(const PeerAuthentication* p) { return p && p->mode == "STRICT"; }
+bool IsUnset(const PeerAuthentication* p) { return p && !ModeSet(p->mode); }
+
+}  // namespace
+
+std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
+                                   const Workload& w, int port,
+                                   std::string* policy) {
+  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w);
+  std::string mode = "UNSET";
+  const PeerAuthentication* decider = nullptr;
+  for (const PeerAuthentication* p : {l.workload, l.ns, l.root}) {
+    if (!p || !ModeSet(p->mode)) continue;
+    mode = p->mode;
+    decider = p;
+    break;
+  }
+  // §16.5: a port entry of the workload's own PeerAuthentication overrides
+  // the mode for that port (istiod's ComposePeerAuthentication).
+  if (l.workload && port > 0) {
+    auto it = l.workload->port_modes.find(port);
+    if (it != l.workload->port_modes.end() && ModeSet(it->second)) {
+      if (policy) *policy = l.workload->Key();
+      return it->second;
+    }
+  }
+  if (decider && policy) *policy = decider->Key();
+  return mode;
+}
+
+bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
+                             const Workload& w, int port, std::string* policy) {
+  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w);
+  const PeerAuthentication* wp = l.workload;
+  // The inherited mode: the mesh's, the namespace's unless UNSET.
+  bool inherited = IsStrict(l.root);
+  const PeerAuthentication* inherited_from = l.root;
+  if (l.ns && ModeSet(l.ns->mode)) {
+    inherited = IsStrict(l.ns);
+    inherited_from = l.ns;
+  }
+  auto count = [&](auto pred) {
+    size_t n = 0;
+    if (wp)
+      for (const auto& [p, m] : wp->port_modes) n += pred(m) ? 1 : 0;
+    return n;
+  };
+  const bool has_strict_port =
+      count([](const std::string& m) { return m == "STRICT"; }) > 0;
+  const bool has_permissive_port =
+      count([](const std::string& m) { return m == "PERMISSIVE"; }) > 0;
+  const bool has_open_port = count([](const std::string& m) {
+                               return m == "PERMISSIVE" || m == "DISABLE";
+                             }) > 0;
+  // Which of istiod's two ztunnel policies the workload gets
+  // (convertedSelectorPeerAuthentications): the static STRICT one, and the
+  // one converted from its own PeerAuthentication's port entries.
+  const std::string mode = wp && ModeSet(wp->mode) ? wp->mode : "UNSET";
+  bool static_strict = inherited, converted = false;
+  if (wp && mode == "STRICT") {
+    static_strict = !has_open_port;
+    converted = has_open_port;
+  } else if (wp && mode != "UNSET") {  // PERMISSIVE or DISABLE
+    static_strict = false;
+    converted = has_strict_port;
+  } else if (wp && !wp->port_modes.empty()) {
+    if (inherited) {  // only a PERMISSIVE entry lifts the static policy
+      static_strict = !has_permissive_port;
+      converted = has_permissive_port;
+    } else {
+      converted = has_strict_port;
+    }
+  }
+  if (static_strict) {
+    if (policy)
+      *policy = mode == "STRICT" ? wp->Key()
+                : inherited_from ? inherited_from->Key()
+                                 : "";
+    return true;
+  }
+  if (!converted) return false;
+  // The converted policy (convertPeerAuthentication), as it reads for a
+  // connection without an identity: denied on a STRICT port entry it keeps,
+  // or, when it keeps an exempted port, on every port but those.
+  bool denied = false, exempt_rule = mode == "STRICT", exempted = false;
+  for (const auto& [p, m] : wp->port_modes) {
+    if (m == "STRICT") {
+      const bool parent_enforces =
+          mode == "STRICT" || (mode == "UNSET" && IsStrict(l.ns)) ||
+          ((!l.ns || IsUnset(l.ns)) && IsStrict(l.root));
+      if (!parent_enforces && p == port) denied = true;
+    } else if (m == "PERMISSIVE" || m == "DISABLE") {
+      if (mode == "PERMISSIVE" || mode == "DISABLE") continue;
+      if (mode == "UNSET" &&
+          ((l.ns && !IsStrict(l.ns)) ||
+           (!l.ns && l.root && !IsStrict(l.root)) || (!l.ns && !l.root)))
+        continue;
+      exempt_rule = true;
+      exempted = exempted || p == port;
+    }
+  }
+  if (exempt_rule && !exempted) denied = true;
+  if (denied && policy) *policy = wp->Key();
+  return denied;
+}
+
+}  // namespace meshsim
