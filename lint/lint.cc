@@ -76,6 +76,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::ReferenceNotFound(sc, r.findings);
   lint::PatternsMatchNothing(sc, r.findings);
   lint::SelectorMatchesNothing(sc, r.findings);
+  lint::PeerAuthenticationPortNotEnforced(sc, r.findings);
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
   lint::InjectAnnotationIgnored(sc, r.findings);

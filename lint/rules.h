@@ -25,6 +25,9 @@ void MixedRouteApis(const Scenario& sc, std::vector<LintFinding>& out);
 // principal-matches-nothing and namespace-matches-nothing.
 void PatternsMatchNothing(const Scenario& sc, std::vector<LintFinding>& out);
 void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
+// §16.5: port entries ztunnel does not enforce as written.
+void PeerAuthenticationPortNotEnforced(const Scenario& sc,
+                                       std::vector<LintFinding>& out);
 // rules_config.cc
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);

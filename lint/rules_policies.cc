@@ -1,7 +1,9 @@
 // AuthorizationPolicy and PeerAuthentication patterns that match nothing in
 // the mesh: a source principal or namespace no workload has (§8.1, a typo
 // turns an ALLOW into deny-all and a DENY into nothing), and a selector that
-// selects no pod.
+// selects no pod; and PeerAuthentication port entries ztunnel does not
+// enforce as written (§16.5).
+#include <map>
 #include <set>
 
 #include "lint/rules.h"
@@ -118,6 +120,65 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
       check(c, "AuthorizationPolicy", p, "policy");
     for (const PeerAuthentication& p : c.peer_authentications)
       check(c, "PeerAuthentication", p, "mode");
+  }
+}
+
+void PeerAuthenticationPortNotEnforced(const Scenario& sc,
+                                       std::vector<LintFinding>& out) {
+  // Per workload PeerAuthentication: the ports where ztunnel (istiod's
+  // conversion) and the policy's own reading (a sidecar's) disagree, on any
+  // ambient pod it governs.
+  for (const Cluster& c : sc.mesh.clusters) {
+    std::map<const PeerAuthentication*, std::map<int, bool>> differ;
+    for (const Workload& w : c.workloads) {
+      if (w.capture != Capture::kAmbient) continue;
+      const PeerAuthentication* pa = nullptr;
+      for (const PeerAuthentication& p : c.peer_authentications)
+        if (p.ns == w.ns && p.selector &&
+            SelectorMatches(*p.selector, w.labels)) {
+          pa = &p;
+          break;
+        }
+      if (!pa || pa->port_modes.empty()) continue;
+      // 0 stands for every port the entries do not list.
+      std::set<int> ports = {0};
+      for (const auto& [port, mode] : pa->port_modes) ports.insert(port);
+      for (int port : ports) {
+        const bool zt = ZtunnelRefusesPlaintext(sc.mesh, c, w, port, nullptr);
+        const bool meant =
+            PeerAuthenticationMode(sc.mesh, c, w, port, nullptr) == "STRICT";
+        if (zt != meant) differ[pa][port] = zt;
+      }
+    }
+    for (const PeerAuthentication& p : c.peer_authentications) {
+      auto it = differ.find(&p);
+      if (it == differ.end()) continue;
+      std::string open, closed;
+      for (const auto& [port, refused] : it->second) {
+        std::string& list = refused ? closed : open;
+        list += (list.empty() ? "" : ", ") +
+                (port == 0 ? std::string("every port it does not list")
+                           : "port " + std::to_string(port));
+      }
+      std::string message = "PeerAuthentication " + p.Key() + ":";
+      if (!open.empty())
+        message += " on ambient pods ztunnel accepts plaintext on " + open +
+                   ", which the policy makes STRICT";
+      if (!closed.empty())
+        message += std::string(open.empty() ? "" : ";") +
+                   " on ambient pods ztunnel refuses plaintext on " + closed +
+                   ", which the policy opens";
+      message +=
+          ": istiod's conversion of port-level mTLS for ztunnel does not "
+          "keep these entries with this policy's mode and its namespace's "
+          "and mesh's (§16.5)";
+      out.push_back(
+          Make("peer-authentication-port-not-enforced", message, p.location,
+               {"PeerAuthentication", p.ns, p.name, c.name},
+               "give the policy a mode of its own (STRICT with PERMISSIVE port "
+               "entries, or PERMISSIVE with STRICT ones) and its namespace a "
+               "PeerAuthentication with a mode"));
+    }
   }
 }
 

@@ -225,6 +225,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "in its namespace (or the mesh, in the root namespace): it applies "
        "nowhere. Fix: match the pods' labels.",
        "docs/rules.md#selector-matches-nothing"},
+      {"peer-authentication-port-not-enforced", RuleKind::kLint, kW, kW,
+       "PeerAuthentication port entry ztunnel does not enforce",
+       "A workload PeerAuthentication's portLevelMtls, with its own mode and "
+       "its namespace's and mesh's, is one istiod's conversion for ztunnel "
+       "does not keep: on ambient pods a port the policy makes STRICT "
+       "accepts plaintext, or one it opens stays STRICT (§16.5). Fix: give "
+       "the policy a mode of its own and its namespace a PeerAuthentication "
+       "with a mode.",
+       "docs/rules.md#peer-authentication-port-not-enforced"},
       {"unknown-gateway-class", RuleKind::kLint, kW, kW,
        "A Gateway class nothing implements",
        "A Gateway's gatewayClassName is neither built in (istio, "

@@ -49,6 +49,71 @@ std::string Policy(const std::string& app, const std::string& principal,
   return buf;
 }
 
+std::string PeerAuth(const std::string& name, const std::string& ns,
+                     const std::string& mode, const std::string& ports) {
+  return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+         "metadata: {name: " +
+         name + ", namespace: " + ns + "}\nspec:\n" +
+         (ports.empty() ? "" : "  selector: {matchLabels: {app: cart}}\n") +
+         (mode.empty() ? "" : "  mtls: {mode: " + mode + "}\n") +
+         (ports.empty() ? "" : "  portLevelMtls: {" + ports + "}\n");
+}
+
+// §16.5: istiod's conversion for ztunnel drops these port entries; the rule
+// names the ports and what ztunnel does on them, and is quiet where the
+// conversion keeps the policy's meaning.
+TEST(LintTest, PeerAuthenticationPortEntriesZtunnelDoesNotEnforce) {
+  struct Case {
+    std::vector<std::string> policies;
+    std::string want;  // a part of the one finding's message, "" for none
+  };
+  const std::vector<Case> cases = {
+      {{PeerAuth("mesh", "istio-system", "STRICT", ""),
+        PeerAuth("cart", "shop", "PERMISSIVE", "\"80\": {mode: STRICT}")},
+       "ztunnel accepts plaintext on port 80, which the policy makes "
+       "STRICT"},
+      {{PeerAuth("mesh", "istio-system", "STRICT", ""),
+        PeerAuth("cart", "shop", "", "\"80\": {mode: DISABLE}")},
+       "ztunnel refuses plaintext on port 80, which the policy opens"},
+      {{PeerAuth("mesh", "istio-system", "STRICT", ""),
+        PeerAuth("default", "shop", "", ""),
+        PeerAuth("cart", "shop", "", "\"80\": {mode: PERMISSIVE}")},
+       "ztunnel accepts plaintext on every port it does not list, "
+       "which the policy makes STRICT"},
+      // A namespace mode keeps the STRICT entry.
+      {{PeerAuth("mesh", "istio-system", "STRICT", ""),
+        PeerAuth("default", "shop", "PERMISSIVE", ""),
+        PeerAuth("cart", "shop", "PERMISSIVE", "\"80\": {mode: STRICT}")},
+       ""},
+      // The workload's own STRICT: its DISABLE entry is kept.
+      {{PeerAuth("cart", "shop", "STRICT", "\"80\": {mode: DISABLE}")}, ""},
+  };
+  for (const Case& c : cases) {
+    World w = ShopWorld();
+    w.Add("east", Ns("istio-system"));
+    for (const std::string& p : c.policies) w.Add("east", p);
+    const auto found =
+        Of(Lint(w.Load()), "peer-authentication-port-not-enforced");
+    if (c.want.empty()) {
+      EXPECT_TRUE(found.empty()) << found.front();
+      continue;
+    }
+    ASSERT_EQ(found.size(), 1u) << c.want;
+    EXPECT_NE(found[0].find("PeerAuthentication shop/cart: on ambient pods " +
+                            c.want),
+              std::string::npos)
+        << found[0];
+  }
+  // A sidecar pod reads the policy as written: nothing to report.
+  World sidecar = ShopWorld({{"istio-injection", "enabled"}});
+  sidecar.Add("east", Ns("istio-system"));
+  sidecar.Add("east", PeerAuth("mesh", "istio-system", "STRICT", ""));
+  sidecar.Add("east",
+              PeerAuth("cart", "shop", "PERMISSIVE", "\"80\": {mode: STRICT}"));
+  EXPECT_TRUE(Of(Lint(sidecar.Load()), "peer-authentication-port-not-enforced")
+                  .empty());
+}
+
 TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   World w = ShopWorld();
   w.Add("east", Policy("crat", "cluster.local/ns/client/sa/defualt", "clinet"));
