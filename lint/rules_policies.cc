@@ -134,8 +134,8 @@ void PeerAuthenticationPortNotEnforced(const Scenario& sc,
       if (w.capture != Capture::kAmbient) continue;
       const PeerAuthentication* pa = nullptr;
       for (const PeerAuthentication& p : c.peer_authentications)
-        if (p.ns == w.ns && p.selector &&
-            SelectorMatches(*p.selector, w.labels)) {
+        if (p.ns == w.ns && p.ns != sc.mesh.istio.root_namespace &&
+            p.selector && SelectorMatches(*p.selector, w.labels)) {
           pa = &p;
           break;
         }

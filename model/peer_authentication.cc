@@ -12,7 +12,9 @@ namespace {
 
 // The PeerAuthentications that decide for `w` (§16.5): the first with a
 // selector matching it in its namespace, the first without one in its
-// namespace, the first without one in the root namespace.
+// namespace, the first without one in the root namespace. The root
+// namespace's own are mesh policies even for its workloads, and its
+// selector policies count for nothing (istiod's level split).
 struct PeerAuthLevels {
   const PeerAuthentication* workload = nullptr;
   const PeerAuthentication* ns = nullptr;
@@ -23,12 +25,13 @@ PeerAuthLevels PeerAuthLevelsOf(const Mesh& mesh, const Cluster& cluster,
                                 const Workload& w) {
   PeerAuthLevels l;
   for (const PeerAuthentication& p : cluster.peer_authentications) {
-    if (p.ns == w.ns && p.selector && SelectorMatches(*p.selector, w.labels)) {
-      if (!l.workload) l.workload = &p;
-    } else if (p.ns == w.ns && !p.selector) {
-      if (!l.ns) l.ns = &p;
-    } else if (p.ns == mesh.istio.root_namespace && !p.selector) {
-      if (!l.root) l.root = &p;
+    if (p.ns == mesh.istio.root_namespace) {
+      if (!p.selector && !l.root) l.root = &p;
+    } else if (p.ns == w.ns && p.selector) {
+      if (!l.workload && SelectorMatches(*p.selector, w.labels))
+        l.workload = &p;
+    } else if (p.ns == w.ns && !l.ns) {
+      l.ns = &p;
     }
   }
   return l;

@@ -13,14 +13,15 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
                                    const z3::expr& pod_port, bool zt) {
   // The first PeerAuthentication read at each level: the workload's (a
   // selector in its namespace), its namespace's, the mesh's (the root
-  // namespace, no selector). Selector policies elsewhere count for nothing.
+  // namespace, no selector, whatever the workload's namespace). Selector
+  // policies elsewhere, the root namespace's included, count for nothing.
   const PeerAuthentication* level[3] = {nullptr, nullptr, nullptr};
   for (const PeerAuthentication& p : c.peer_authentications) {
     int l = -1;
-    if (p.ns == w.ns)
+    if (p.ns == sc_.mesh.istio.root_namespace)
+      l = p.selector ? -1 : 2;
+    else if (p.ns == w.ns)
       l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
-    else if (p.ns == sc_.mesh.istio.root_namespace && !p.selector)
-      l = 2;
     if (l >= 0 && !level[l]) level[l] = &p;
   }
   auto given = [](const std::string& m) {

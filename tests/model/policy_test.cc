@@ -351,5 +351,41 @@ TEST(EvaluateTest, ServiceAccountsMatchThePeerIdentity) {
   }
 }
 
+// §16.5: for a workload of the root namespace, the root namespace's
+// PeerAuthentication without a selector is the mesh policy, and one with a
+// selector counts for nothing (istiod's level split), for sidecars and
+// ztunnel alike.
+TEST(PeerAuthenticationLevelsTest,
+     RootNamespaceSelectorPoliciesCountForNothing) {
+  auto pa = [](const std::string& name, const std::string& mode,
+               bool selector) {
+    return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+           "metadata: {name: " +
+           name + ", namespace: istio-system}\nspec:\n" +
+           (selector ? "  selector: {matchLabels: {app: cart}}\n" : "") +
+           "  mtls: {mode: " + mode + "}\n";
+  };
+  for (const std::string& mesh_mode : {"PERMISSIVE", "STRICT"}) {
+    testing::World w;
+    w.Cluster("east", "east", 1);
+    w.Add("east", testing::Ns("istio-system"));
+    w.Add("east", testing::Deploy("istio-system", "cart"));
+    w.Add("east",
+          pa("cart", mesh_mode == "STRICT" ? "PERMISSIVE" : "STRICT", true));
+    w.Add("east", pa("mesh", mesh_mode, false));
+    Scenario s = w.Load();
+    const Cluster& c = s.mesh.clusters[0];
+    const Workload* pod = nullptr;
+    for (const Workload& x : c.workloads)
+      if (x.ns == "istio-system" && x.owner == "cart") pod = &x;
+    ASSERT_NE(pod, nullptr);
+    std::string by;
+    EXPECT_EQ(PeerAuthenticationMode(s.mesh, c, *pod, 8080, &by), mesh_mode);
+    EXPECT_EQ(by, "istio-system/mesh");
+    EXPECT_EQ(ZtunnelRefusesPlaintext(s.mesh, c, *pod, 8080, nullptr),
+              mesh_mode == "STRICT");
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
