@@ -132,13 +132,7 @@ void PeerAuthenticationPortNotEnforced(const Scenario& sc,
     std::map<const PeerAuthentication*, std::map<int, bool>> differ;
     for (const Workload& w : c.workloads) {
       if (w.capture != Capture::kAmbient) continue;
-      const PeerAuthentication* pa = nullptr;
-      for (const PeerAuthentication& p : c.peer_authentications)
-        if (p.ns == w.ns && p.ns != sc.mesh.istio.root_namespace &&
-            p.selector && SelectorMatches(*p.selector, w.labels)) {
-          pa = &p;
-          break;
-        }
+      const PeerAuthentication* pa = WorkloadPeerAuthentication(sc.mesh, c, w);
       if (!pa || pa->port_modes.empty()) continue;
       // 0 stands for every port the entries do not list.
       std::set<int> ports = {0};

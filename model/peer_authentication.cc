@@ -144,4 +144,10 @@ bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
   return denied;
 }
 
+const PeerAuthentication* WorkloadPeerAuthentication(const Mesh& mesh,
+                                                     const Cluster& cluster,
+                                                     const Workload& w) {
+  return PeerAuthLevelsOf(mesh, cluster, w).workload;
+}
+
 }  // namespace meshsim

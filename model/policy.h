@@ -149,6 +149,13 @@ std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
 bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
                              const Workload& w, int port, std::string* policy);
 
+// §16.5: the workload-level PeerAuthentication of `w` (the first with a
+// selector matching it in its namespace, never the root namespace's), or
+// null.
+const PeerAuthentication* WorkloadPeerAuthentication(const Mesh& mesh,
+                                                     const Cluster& cluster,
+                                                     const Workload& w);
+
 // Checks references that need the whole mesh: targetRefs to missing objects,
 // GatewayClass targets outside the root namespace. Adds warnings.
 void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags);
