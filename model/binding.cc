@@ -337,8 +337,7 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
                          const Workload& w) {
   Binding out;
   const IstioVersion version = cluster.VersionOr(mesh.istio.version);
-  const std::string subject =
-      (w.kind == "Pod" ? "pod " : "WorkloadEntry ") + w.Key();
+  const std::string subject = w.Subject();
   if (!w.gateway.empty()) {
     out.status = BindingStatus::kIsWaypoint;
     out.why = subject + " is an instance of gateway " + w.gateway +

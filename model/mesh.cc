@@ -231,8 +231,10 @@ void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
     return drop(p.ns, "RequestAuthentication " + p.name, p.location);
   });
   erase_if(c.workloads, [&](const Workload& w) {
-    return w.kind == "WorkloadEntry" &&
-           drop(w.ns, "WorkloadEntry " + w.name, w.location);
+    if (w.kind != "WorkloadEntry") return false;
+    // A ServiceEntry's inline endpoint goes with the entry, named there.
+    if (!w.service_entry.empty()) return out.count(w.ns) > 0;
+    return drop(w.ns, "WorkloadEntry " + w.name, w.location);
   });
   for (auto it = c.gateways.begin(); it != c.gateways.end();) {
     const Gateway& g = it->second;
@@ -338,6 +340,12 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
     // waypoint.yaml renders istio.io/dataplane-mode: none (§1.1).
     w.capture = Capture::kUncaptured;
     w.capture_why = "waypoint and east-west pods are never captured (§1.1)";
+    return;
+  }
+  if (!w.service_entry.empty()) {
+    w.capture = Capture::kUncaptured;
+    w.capture_why =
+        w.Subject() + " is reached in plain TCP, not through a ztunnel (§3.4)";
     return;
   }
   if (w.role == WorkloadRole::kIngress) {
@@ -746,6 +754,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
           istio.Flag("PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES", true);
       for (size_t wi : workloads_by_ns[s.ns]) {
         const Workload& w = c.workloads[wi];
+        if (!w.service_entry.empty()) continue;  // its own entry's only
         if (s.kind == "Service" && w.kind != "Pod" &&
             !(w.kind == "WorkloadEntry" && selects_entries))
           continue;
@@ -754,6 +763,17 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
           c.workload_services[wi].push_back(si);
         }
       }
+    }
+  }
+  // §3.4: a ServiceEntry's inline endpoints with an IP address are
+  // workloads of its namespace that it alone selects.
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    const Service& s = c.services[si];
+    if (s.kind != "ServiceEntry" || s.inline_endpoints.empty()) continue;
+    for (size_t wi : workloads_by_ns[s.ns]) {
+      if (c.workloads[wi].service_entry != s.name) continue;
+      c.service_endpoints[si].push_back(wi);
+      c.workload_services[wi].push_back(si);
     }
   }
   // §16.9: Services istiod does not discover, for kube-dns and kube-proxy.

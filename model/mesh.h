@@ -156,6 +156,10 @@ struct Workload {
   std::vector<ContainerPort> ports;
   WorkloadRole role = WorkloadRole::kApplication;
   std::string gateway;  // "ns/name" of the Gateway this pod belongs to
+  // An inline endpoint of this ServiceEntry (same namespace), which istiod
+  // makes a workload (kind WorkloadEntry): its own labels pick its waypoint,
+  // and only this entry selects it (§3.4).
+  std::string service_entry;
   // A Router pod that Istio Gateways (networking.istio.io) select; its
   // `gateway` is then ns/<its Deployment> (§16.3).
   bool router = false;
@@ -167,6 +171,13 @@ struct Workload {
   std::string capture_why;
 
   std::string Key() const { return ns + "/" + name; }
+  // For messages: "pod ns/name", "WorkloadEntry ns/name" or "ServiceEntry
+  // ns/entry endpoint address".
+  std::string Subject() const {
+    if (!service_entry.empty())
+      return "ServiceEntry " + ns + "/" + service_entry + " endpoint " + ip;
+    return (kind == "Pod" ? "pod " : kind + " ") + Key();
+  }
 };
 
 struct ServicePort {
@@ -251,6 +262,10 @@ struct Service {
     Labels labels;
     std::string network;
     std::string service_account;
+    std::map<std::string, int> ports;  // port name -> the endpoint's port
+    // An IP address: the endpoint is also a workload of the cluster
+    // (Workload::service_entry names this entry, §3.4). A hostname is not.
+    bool workload = false;
   };
   std::vector<Endpoint> inline_endpoints;
   // §15.2: set on the ServiceEntries peering generates.

@@ -412,7 +412,7 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
   const Workload& dst = tc.workloads[s.target_wl];
   if (dst.network != src.network) {
     Fail(v,
-         "pod " + dst.Key() + " is on network " + dst.network +
+         dst.Subject() + " is on network " + dst.network +
              ": pod IPs of other networks are not reachable (§7.2)",
          "");
     return;
@@ -466,7 +466,7 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
   }
   ToEndpoint(v, s, {s.target_cluster, s.target_wl}, s.port,
              JoinWhy(why, b.status == BindingStatus::kNone
-                              ? "pod " + dst.Key() + " has no workload waypoint"
+                              ? dst.Subject() + " has no workload waypoint"
                               : b.why));
 }
 

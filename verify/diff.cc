@@ -579,7 +579,7 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
                         : b.svc->Hostname();
     f.to = f.req_to_host + ":" + std::to_string(port);
   } else {
-    f.to = pod.ip + ":" + std::to_string(port) + " (pod " + pod.Key() + ")";
+    f.to = pod.ip + ":" + std::to_string(port) + " (" + pod.Subject() + ")";
     f.req_to_pod = pod.Key();
   }
   f.req_port = port;

@@ -661,7 +661,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   Encoded e = Fresh();
   waypoint_denies_.clear();
   e.pod = &p;
-  e.dest = "pod " + p.Key();
+  e.dest = p.Subject();
   e.eps.push_back({cp, pwi});
   std::vector<std::pair<const Gateway*, z3::expr>> per;
   slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);

@@ -32,9 +32,11 @@ bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
   if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
   // K12: intent belongs to the workload, not the pod: a sibling pod (same
   // controller, or bare pods with the same app label) that asks for a
-  // waypoint makes this pod intended too.
+  // waypoint makes this pod intended too. A ServiceEntry's inline endpoints
+  // are labelled one by one (§3.4) and have no siblings.
   const std::string* app = FindLabel(w.labels, "app");
   for (size_t oi : index_->labelled[static_cast<size_t>(ep.cluster)]) {
+    if (!w.service_entry.empty()) break;
     const Workload& o = c.workloads[oi];
     if (&o == &w || o.ns != w.ns || o.role != WorkloadRole::kApplication)
       continue;

@@ -426,7 +426,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   const int port = m.eval(e.port, true).get_numeral_int();
   f.to = e.svc
              ? e.svc->Hostname() + ":" + std::to_string(port)
-             : pod.ip + ":" + std::to_string(port) + " (pod " + pod.Key() + ")";
+             : pod.ip + ":" + std::to_string(port) + " (" + pod.Subject() + ")";
   f.cluster = dc.name;
   const bool http = m.eval(e.http, true).is_true();
   if (http)
@@ -469,7 +469,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   for (const std::string& w : e.intended)
     intended += (intended.empty() ? "" : ", ") + w;
   f.message = ClassLabel(cls) + " in cluster " + f.from_cluster + " " + what +
-              " " + e.dest + " (pod " + pod.Key() + " in cluster " + dc.name +
+              " " + e.dest + " (" + pod.Subject() + " in cluster " + dc.name +
               ")" +
               (intended.empty()
                    ? ""
@@ -490,8 +490,8 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     const std::string via = m.eval(e.via, true).get_string();
     f.message = ClassLabel(cls) + " in cluster " + f.from_cluster +
                 " is sent by " + rule_name + " of " + e.dest + " at waypoint " +
-                via + " to service " + e.ep_svc[ei]->Key() + " (pod " +
-                pod.Key() + "), whose configuration asks for waypoint " +
+                via + " to service " + e.ep_svc[ei]->Key() + " (" +
+                pod.Subject() + "), whose configuration asks for waypoint " +
                 intended +
                 ", which a waypoint never forwards to: the request skips it "
                 "(§3.7, K11)";
@@ -507,7 +507,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
                        {route->kind, route->Key(), route->location});
   }
   if (e.svc) f.objects.push_back({e.svc->kind, e.svc->Key(), e.svc->location});
-  f.objects.push_back({pod.kind, pod.Key(), pod.location});
+  if (pod.service_entry.empty())
+    f.objects.push_back({pod.kind, pod.Key(), pod.location});
+  else  // §3.4: the endpoint is written in its ServiceEntry
+    f.objects.push_back(
+        {"ServiceEntry", pod.ns + "/" + pod.service_entry, pod.location});
   if (!cls.workload.empty()) {
     const Workload* sw =
         sc_.mesh.clusters[cls.cluster].FindWorkload(cls.workload);

@@ -58,6 +58,10 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
 KindHandlerFn LoadNamespace, LoadPod, LoadController, LoadWorkloadEntry;
 // kinds_services.cc: Service, ServiceEntry and Solo's Segment.
 KindHandlerFn LoadService, LoadServiceEntry, LoadSegment;
+// A ServiceEntry endpoint's or a WorkloadEntry's `ports`: port name to the
+// port the endpoint listens on (§3.4).
+void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
+                       std::map<std::string, int>& out);
 // kinds_gateway_api.cc: Gateway, GatewayClass, the routes (HTTPRoute,
 // GRPCRoute, TCPRoute, TLSRoute) and ReferenceGrant.
 KindHandlerFn LoadGateway, LoadGatewayClass, LoadRoute, LoadReferenceGrant;

@@ -1,4 +1,6 @@
 // Services: Service and ServiceEntry. See kinds.h.
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <set>
 
@@ -123,6 +125,55 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   cluster.services.push_back(std::move(s));
 }
 
+// spec.endpoints[].ports (and a WorkloadEntry's spec.ports): port name to
+// the port this endpoint listens on.
+void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
+                       std::map<std::string, int>& out) {
+  if (!n.IsDefined() || n.IsNull() || !r.IsMap(n, what)) return;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const yaml::Node k = it->first;
+    const yaml::Node v = it->second;
+    if (!k.IsScalar()) {
+      r.Error(k, what + " keys must be port names, got " + Reader::Describe(k));
+      continue;
+    }
+    if (auto port = r.Int(v, what + "['" + k.Scalar() + "']", 1, 65535))
+      out[k.Scalar()] = static_cast<int>(*port);
+  }
+}
+
+namespace {
+
+bool IsIpAddress(const std::string& a) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, a.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, a.c_str(), buf) == 1;
+}
+
+// §3.4: istiod makes each inline endpoint with an IP address a workload of
+// the entry's namespace (serviceEntryWorkloadBuilder): the endpoint's
+// labels, network and service account; its ports map by port name.
+Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
+                          const Service::Endpoint& ep,
+                          const SourceLocation& where) {
+  Workload w;
+  w.kind = "WorkloadEntry";
+  w.ns = h.ns;
+  w.name = s.name + "@" + ep.address;
+  w.owner = s.name;
+  w.owner_kind = "ServiceEntry";
+  w.service_entry = s.name;
+  w.labels = ep.labels;
+  w.network = ep.network;
+  w.service_account = ep.service_account;
+  w.ip = ep.address;
+  for (const auto& [name, port] : ep.ports) w.ports.push_back({name, port});
+  w.location = where;
+  return w;
+}
+
+}  // namespace
+
 void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(h, "ServiceEntry");
@@ -172,6 +223,11 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
           r.String(r.Child(e, "serviceAccount"),
                    h.what + ": spec.endpoints[].serviceAccount")
               .value_or("");
+      ReadEndpointPorts(r, r.Child(e, "ports"),
+                        h.what + ": spec.endpoints[].ports", ep.ports);
+      ep.workload = IsIpAddress(ep.address);
+      if (ep.workload)
+        cluster.workloads.push_back(EndpointWorkload(h, s, ep, r.Loc(e)));
       s.inline_endpoints.push_back(ep);
     }
   }

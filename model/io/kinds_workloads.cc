@@ -207,6 +207,10 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     w.service_account = r.String(r.Child(spec, "serviceAccount"),
                                  h.what + ": spec.serviceAccount")
                             .value_or("default");
+    std::map<std::string, int> ports;
+    ReadEndpointPorts(r, r.Child(spec, "ports"), h.what + ": spec.ports",
+                      ports);
+    for (const auto& [name, port] : ports) w.ports.push_back({name, port});
   }
   cluster.workloads.push_back(std::move(w));
 }

@@ -71,9 +71,15 @@ bool Comparable(const Mesh& mesh, const Cluster& c, const Service& s) {
   // Peering's generated entries (§15.2) are compared like Services.
   // So are ServiceEntries of mesh pods (§3.4: an address, STATIC, a
   // workloadSelector); the encoding states no destination outside the mesh.
-  const bool mesh_entry = s.kind == "ServiceEntry" && s.selector &&
+  // An entry whose inline endpoints are all addresses is one of workloads
+  // too (§3.4), wherever its location says they are.
+  bool endpoint_workloads = !s.inline_endpoints.empty();
+  for (const Service::Endpoint& ep : s.inline_endpoints)
+    endpoint_workloads &= ep.workload;
+  const bool mesh_entry = s.kind == "ServiceEntry" &&
                           s.resolution == "STATIC" &&
-                          s.location_kind != "MESH_EXTERNAL";
+                          ((s.selector && s.location_kind != "MESH_EXTERNAL") ||
+                           endpoint_workloads);
   if ((s.kind != "Service" && !mesh_entry && !s.peered) || s.vips.empty() ||
       s.external_name)
     return false;
@@ -458,7 +464,10 @@ int CompareAll(const Scenario& sc, const std::string& label,
       for (const ServicePort& sp : s.ports) check(s.Key(), "", sp.port);
     }
     for (const Workload& p : c.workloads) {
-      if (p.role != WorkloadRole::kApplication || !p.ready || p.kind != "Pod")
+      // Pods, and WorkloadEntries and inline endpoints of ServiceEntries
+      // (§3.2, §3.4), dialled by address.
+      if (p.role != WorkloadRole::kApplication || !p.ready ||
+          (p.kind != "Pod" && p.kind != "WorkloadEntry"))
         continue;
       if (p.Key() == w->Key()) continue;  // self-calls never leave the pod
       int port = p.ports.empty() ? 80 : p.ports.front().port;
@@ -478,7 +487,12 @@ int CompareAll(const Scenario& sc, const std::string& label,
           }
         }
       }
+      const int before_entry = compared;
       check("", p.Key(), port);
+      if (p.kind == "WorkloadEntry")
+        g_compared
+            ["requests to a WorkloadEntry or ServiceEntry endpoint by "
+             "address"] += compared - before_entry;
     }
     Count(sc,
           src.workload.empty() ? "outside the mesh" : ClientKindName(src.kind),

@@ -365,7 +365,7 @@ TEST(PeerAuthenticationLevelsTest,
            (selector ? "  selector: {matchLabels: {app: cart}}\n" : "") +
            "  mtls: {mode: " + mode + "}\n";
   };
-  for (const std::string& mesh_mode : {"PERMISSIVE", "STRICT"}) {
+  for (const std::string mesh_mode : {"PERMISSIVE", "STRICT"}) {
     testing::World w;
     w.Cluster("east", "east", 1);
     w.Add("east", testing::Ns("istio-system"));

@@ -2,6 +2,9 @@
 // §15, the known cases of §10 (K1-K18) and Istio's own test cases of §13.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -309,6 +312,55 @@ TEST(PathsTest, Case20_K9_EgressWaypointViaServiceEntry) {
   auto real = PathsOf(s, "real-ip");
   EXPECT_THAT(Summary(real), ElementsAre("|delivered"));
   EXPECT_EQ(HopKinds(real[0]), "workload ztunnel external");
+}
+
+// §3.4: a ServiceEntry's inline endpoints with an IP address are workloads:
+// each reached on its own port for the entry's, one on a network without a
+// gateway left out, one's own use-waypoint label taken when its address is
+// dialled and not when the entry is; a hostname endpoint stays a name.
+TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
+  World w = Base();
+  w.Add("east", Waypoint("client", "wl", "workload"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+        "name: vms\n  namespace: client\nspec:\n  hosts: [vms.example.com]\n"
+        "  addresses: [240.0.0.9]\n  resolution: STATIC\n  ports:\n"
+        "  - {number: 80, name: http, protocol: HTTP, targetPort: 8080}\n"
+        "  endpoints:\n"
+        "  - address: 192.0.2.1\n    labels: {istio.io/use-waypoint: wl}\n"
+        "  - address: 192.0.2.2\n    ports: {http: 9090}\n"
+        "  - address: 192.0.2.3\n    network: net-elsewhere\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+        "name: api\n  namespace: client\nspec:\n  hosts: [api.example.com]\n"
+        "  resolution: DNS\n  ports:\n"
+        "  - {number: 443, name: tls, protocol: TLS}\n"
+        "  endpoints:\n  - address: api.example.net\n    ports: {tls: 8443}\n");
+  w.Traffic("entry", kFromCurl, "{host: vms.example.com, port: 80}");
+  w.Traffic("address", kFromCurl, "{ip: 192.0.2.1, port: 8080}");
+  w.Traffic("name", kFromCurl, "{host: api.example.com, port: 443}");
+  Scenario s = w.Load();
+  auto entry = PathsOf(s, "entry");
+  ASSERT_EQ(entry.size(), 2u);  // 192.0.2.3's network has no gateway
+  std::set<std::string> ends, ports;
+  for (const Path& p : entry) {
+    EXPECT_TRUE(p.waypoints.empty());  // §3.1: not the endpoint's waypoint
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    ends.insert(p.hops.back().name);
+    for (const std::string& y : p.why)
+      for (const char* port : {"on port 8080", "on port 9090"})
+        if (y.find(port) != std::string::npos) ports.insert(port);
+  }
+  EXPECT_EQ(ends, (std::set<std::string>{"client/vms@192.0.2.1",
+                                         "client/vms@192.0.2.2"}));
+  EXPECT_EQ(ports, (std::set<std::string>{"on port 8080", "on port 9090"}));
+  auto address = PathsOf(s, "address");
+  EXPECT_THAT(Summary(address), ElementsAre("client/wl|delivered"));
+  EXPECT_EQ(address[0].hops.back().name, "client/vms@192.0.2.1");
+  auto name = PathsOf(s, "name");
+  ASSERT_EQ(name.size(), 1u);
+  EXPECT_EQ(name[0].hops.back().kind, HopKind::kExternal);
+  EXPECT_EQ(name[0].hops.back().name, "api.example.net:8443");
 }
 
 // §3.4: a CIDR address on a ServiceEntry matches any address in it.
