@@ -652,7 +652,11 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
                                     " is defined twice in cluster " + c.name +
                                     "; the first definition is used");
     }
-    c.workload_by_ip.emplace(w.ip, i);
+    // A pod owns its address: a WorkloadEntry or ServiceEntry endpoint
+    // naming a pod's address does not take it over (§3.4).
+    auto [at, fresh] = c.workload_by_ip.emplace(w.ip, i);
+    if (!fresh && w.kind == "Pod" && c.workloads[at->second].kind != "Pod")
+      at->second = i;
     if (!w.gateway.empty()) c.gateway_pods[w.gateway].push_back(i);
   }
 }

@@ -363,6 +363,32 @@ TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   EXPECT_EQ(name[0].hops.back().name, "api.example.net:8443");
 }
 
+// §3.4: an endpoint naming a pod's address does not take the address over,
+// whichever comes first: dialling it reaches the pod (through its ztunnel); the
+// entry's traffic reaches the endpoint.
+TEST(PathsTest, APodKeepsItsAddressFromAServiceEntryEndpoint) {
+  World w = Base();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+        "name: db\n  namespace: client\nspec:\n  hosts: [db.example.com]\n"
+        "  addresses: [240.0.0.8]\n  resolution: STATIC\n  ports:\n"
+        "  - {number: 5432, name: tcp, protocol: TCP}\n"
+        "  endpoints:\n  - address: 10.9.9.9\n");
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: "
+        "shop\n  labels: {app: db}\nspec:\n  containers: [{name: db, "
+        "image: db}]\nstatus: {phase: Running, podIP: 10.9.9.9}\n");
+  w.Traffic("address", kFromCurl, "{ip: 10.9.9.9, port: 5432}");
+  w.Traffic("entry", kFromCurl, "{host: db.example.com, port: 5432}");
+  Scenario s = w.Load();
+  auto address = PathsOf(s, "address");
+  ASSERT_EQ(address.size(), 1u);
+  EXPECT_EQ(address[0].hops.back().name, "shop/db-0");
+  auto entry = PathsOf(s, "entry");
+  ASSERT_EQ(entry.size(), 1u);
+  EXPECT_EQ(entry[0].hops.back().name, "client/db@10.9.9.9");
+}
+
 // §3.4: a CIDR address on a ServiceEntry matches any address in it.
 TEST(PathsTest, ServiceEntryCidrAddress) {
   World w = Base();
