@@ -556,6 +556,49 @@ bool OperationHasL4(const PolicyOperation& o) {
   return !o.ports.empty() || !o.not_ports.empty();
 }
 
+}  // namespace
+
+std::set<std::string> ZtunnelHttpAttributes(const PolicyRule& rule) {
+  std::set<std::string> out;
+  auto add = [&](bool present, const char* name) {
+    if (present) out.insert(name);
+  };
+  for (const PolicySource& s : rule.from) {
+    add(!s.request_principals.empty(), "requestPrincipals");
+    add(!s.not_request_principals.empty(), "notRequestPrincipals");
+    add(!s.remote_ip_blocks.empty(), "remoteIpBlocks");
+    add(!s.not_remote_ip_blocks.empty(), "notRemoteIpBlocks");
+  }
+  for (const PolicyOperation& o : rule.to) {
+    add(!o.hosts.empty(), "hosts");
+    add(!o.not_hosts.empty(), "notHosts");
+    add(!o.methods.empty(), "methods");
+    add(!o.not_methods.empty(), "notMethods");
+    add(!o.paths.empty(), "paths");
+    add(!o.not_paths.empty(), "notPaths");
+  }
+  for (const PolicyCondition& c : rule.when)
+    if (!IsL4ConditionKey(c.key)) out.insert(c.key);
+  return out;
+}
+
+bool ZtunnelDropsRule(const PolicyRule& rule, PolicyAction action) {
+  if (ZtunnelHttpAttributes(rule).empty()) return false;
+  if (action == PolicyAction::kAllow) return true;
+  bool from_empty = !rule.from.empty();
+  for (const auto& s : rule.from) from_empty = from_empty && !SourceHasL4(s);
+  bool to_empty = !rule.to.empty();
+  for (const auto& o : rule.to) to_empty = to_empty && !OperationHasL4(o);
+  // Each `when` condition is a clause of its own: an HTTP one is left empty
+  // and never matches, whatever the others do.
+  bool when_empty = false;
+  for (const auto& c : rule.when)
+    when_empty = when_empty || !IsL4ConditionKey(c.key);
+  return from_empty || to_empty || when_empty;
+}
+
+namespace {
+
 enum class RuleResult { kMatch, kNoMatch, kDropped };
 
 // §8.6: the fields an Envoy TCP filter chain cannot evaluate.
@@ -609,30 +652,16 @@ RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
         "(§8.6)";
     return MatchRule(WithoutHttpFields(rule), r, false, action, note);
   }
-  if (ztunnel) {
-    bool has_http = false;
-    for (const auto& s : rule.from) has_http |= SourceHasHttp(s);
-    for (const auto& o : rule.to) has_http |= OperationHasHttp(o);
-    for (const auto& c : rule.when) has_http |= !IsL4ConditionKey(c.key);
-    if (has_http && action == PolicyAction::kAllow) {
+  if (ztunnel && !ZtunnelHttpAttributes(rule).empty()) {
+    if (action == PolicyAction::kAllow) {
       *note =
           "rule has HTTP attributes: dropped at ztunnel, it never matches "
           "(§8.2)";
       return RuleResult::kDropped;
     }
-    if (has_http && action == PolicyAction::kDeny) {
+    if (action == PolicyAction::kDeny) {
       *note = "HTTP attributes are ignored at ztunnel (§8.2)";
-      bool from_empty = !rule.from.empty();
-      for (const auto& s : rule.from)
-        from_empty = from_empty && !SourceHasL4(s);
-      bool to_empty = !rule.to.empty();
-      for (const auto& o : rule.to) to_empty = to_empty && !OperationHasL4(o);
-      // Each `when` condition is a clause of its own: an HTTP one is left
-      // empty and never matches, whatever the others do.
-      bool when_empty = false;
-      for (const auto& c : rule.when)
-        when_empty = when_empty || !IsL4ConditionKey(c.key);
-      if (from_empty || to_empty || when_empty) {
+      if (ZtunnelDropsRule(rule, action)) {
         *note =
             "rule is left with an empty clause once HTTP attributes are "
             "removed: a "

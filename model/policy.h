@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,16 @@ inline constexpr char kMatchAnySegments[] = "{**}";
 std::optional<std::string> PathTemplateError(const std::string& pattern);
 // IPv4 address or CIDR membership; false for malformed input.
 bool IpInBlock(const std::string& block, const std::string& ip);
+
+// §8.2: the HTTP attributes of `rule` ztunnel cannot evaluate, by their
+// API names (`methods`, `requestPrincipals`, a `when` key such as
+// `request.headers[x-token]`), as istiod's status message lists them.
+std::set<std::string> ZtunnelHttpAttributes(const PolicyRule& rule);
+// §8.2: whether ztunnel drops `rule` of a policy with `action`: an ALLOW
+// rule with an HTTP attribute never matches, and a DENY rule left with an
+// empty clause (from, to, or any one `when` condition) once they are
+// removed does nothing.
+bool ZtunnelDropsRule(const PolicyRule& rule, PolicyAction action);
 
 // "cluster.local/ns/<ns>/sa/<sa>".
 std::string SpiffePrincipal(const std::string& ns,

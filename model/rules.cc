@@ -74,7 +74,10 @@ const std::vector<Rule>& RuleCatalogue() {
       {"l7-policy-without-waypoint", RuleKind::kLint, kW, kE,
        "L7 policy that ztunnel cannot enforce",
        "An AuthorizationPolicy with L7 attributes is attached by selector to "
-       "ambient pods: ztunnel denies all (ALLOW) or ignores it (DENY), §8.2. "
+       "ambient pods, whose ztunnel cannot read them (§8.2). The finding "
+       "names them and the effect, as istiod's status does: an ALLOW's rules "
+       "with them never match (it allows less), a DENY is enforced without "
+       "them (it denies more) or, when no rule is left whole, has no effect. "
        "Fix: attach it to the waypoint with targetRefs.",
        "docs/rules.md#l7-policy-without-waypoint"},
       {"auto-waypoint-collision", RuleKind::kLint, kW, kW,

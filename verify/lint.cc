@@ -430,18 +430,32 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
   for (const AuthorizationPolicy& p : c.authorization_policies) {
     if (!p.selector || p.target_refs.size()) continue;
     if (!SelectsAmbientPod(mesh, c, p)) continue;
-    bool http = false;
-    for (const PolicyRule& r : p.rules) http = http || RuleHasHttp(r);
-    if (!http || p.action == PolicyAction::kCustom ||
-        p.action == PolicyAction::kAudit)
+    if (p.action == PolicyAction::kCustom || p.action == PolicyAction::kAudit)
       continue;
+    // What istiod's status says of the policy's conversion for ztunnel.
+    std::set<std::string> found;
+    bool enforced = false;  // some rule is left that ztunnel evaluates
+    for (const PolicyRule& r : p.rules) {
+      found.merge(ZtunnelHttpAttributes(r));
+      enforced |= !ZtunnelDropsRule(r, p.action);
+    }
+    if (found.empty()) continue;
+    std::string names;
+    for (const std::string& f : found) names += (names.empty() ? "" : ", ") + f;
+    const std::string effect =
+        p.action == PolicyAction::kAllow
+            ? "its rules with them are left out and never match, so it "
+              "allows less than written"
+        : enforced ? "ztunnel enforces it without them, which denies more than "
+                     "written"
+                   : "once they are left out no rule remains that ztunnel can "
+                     "enforce: the policy has no effect there";
     out.push_back(MakeFinding(
         "l7-policy-without-waypoint",
         "AuthorizationPolicy " + p.Key() + " (" + PolicyActionName(p.action) +
-            ") selects workloads by label and has HTTP attributes: ztunnel "
-            "enforces it at L4 only, where an ALLOW rule with HTTP attributes "
-            "never matches (deny-all) and an L7-only DENY is a no-op (§8.2, "
-            "K19)",
+            ") selects ambient workloads by label and has HTTP attributes "
+            "ztunnel does not support (found: " +
+            names + "): " + effect + " (§8.2, K19)",
         c.name, {{"AuthorizationPolicy", p.Key(), p.location}},
         "attach it to the waypoint with targetRefs (Gateway or Service) and "
         "bind the workloads"));

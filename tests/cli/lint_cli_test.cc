@@ -78,6 +78,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"waypoint-for-mismatch", 1}}},
       {"conformance/services-cross-namespace-waypoint-denied/scenario.yaml",
        {{"waypoint-attachment-denied", 1}}},
+      // Istio's conversion cases: every policy with HTTP attributes on
+      // ambient pods, not the L4-only one (§8.2, K19).
+      {"conformance/authz-ztunnel-http-attributes/scenario.yaml",
+       {{"l7-policy-without-waypoint", 7}}},
       // A selector DENY with HTTP attributes on ambient pods (§8.2, K19).
       {"bookinfo-l7-policy-by-selector/scenario.yaml",
        {{"l7-policy-without-waypoint", 1}}},

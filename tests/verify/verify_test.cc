@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -408,6 +409,43 @@ TEST(VerifyCasesTest, GuardProofNamesTheGuardPolicy) {
             std::string(k) == "outside the mesh" ? "uncaptured workload" : k);
   }
   EXPECT_EQ(kinds.size(), 4u);
+}
+
+// §8.2, K19: the l7-policy-without-waypoint finding says, as istiod's status
+// does (authorization_test.go TestConvertAuthorizationPolicyStatus), which
+// HTTP attributes ztunnel cannot read and what is left of the policy there:
+// an ALLOW allows less, a DENY with a rule left denies more, one without has
+// no effect; an L4-only policy gets none.
+TEST(VerifyLintTest, L7PolicyFindingNamesTheAttributesAndTheEffect) {
+  const VerifyResult r = VerifyFile(
+      "scenarios/conformance/authz-ztunnel-http-attributes/scenario.yaml");
+  std::map<std::string, std::string> by_policy;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "l7-policy-without-waypoint") continue;
+    ASSERT_FALSE(f.objects.empty());
+    by_policy[f.objects.front().name] = f.message;
+  }
+  const std::string none = "no rule remains that ztunnel can enforce";
+  const std::string more = "denies more than written";
+  const std::string less = "allows less than written";
+  const std::map<std::string, std::pair<std::string, std::string>> want = {
+      {"shop/l7-only", {"(found: notRequestPrincipals)", none}},
+      {"shop/mixed", {"(found: notRequestPrincipals)", more}},
+      {"shop/l7-and-l4-rule", {"(found: notRequestPrincipals)", more}},
+      {"shop/catch-all-and-l7", {"(found: notRequestPrincipals)", more}},
+      {"shop/l4-from-l7-when", {"(found: request.headers[x-token])", none}},
+      {"shop/l4-from-l7-to", {"(found: methods)", none}},
+      {"shop/allow-http",
+       {"(found: methods, request.auth.presenter, requestPrincipals)", less}},
+  };
+  EXPECT_EQ(by_policy.size(), want.size());  // not shop/l4-only
+  for (const auto& [policy, w] : want) {
+    ASSERT_TRUE(by_policy.count(policy)) << policy;
+    EXPECT_NE(by_policy[policy].find(w.first), std::string::npos)
+        << by_policy[policy];
+    EXPECT_NE(by_policy[policy].find(w.second), std::string::npos)
+        << by_policy[policy];
+  }
 }
 
 }  // namespace
