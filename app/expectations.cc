@@ -144,7 +144,8 @@ bool LandsOn(const Scenario& sc, const Path& p,
   const Workload* w = c ? c->FindWorkload(last.name) : nullptr;
   for (const std::string& o : on)
     if (o == last.name ||
-        (w && !w->owner.empty() && o == w->ns + "/" + w->owner))
+        (w && !w->owner.empty() && o == w->ns + "/" + w->owner) ||
+        (w && !w->service_entry.empty() && o == w->ns + "/" + w->service_entry))
       return true;
   return false;
 }

@@ -111,9 +111,12 @@ void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out) {
     std::set<std::string> seen;  // one finding per controller, not per pod
     for (const Workload& w : c.workloads)
       if (w.role == WorkloadRole::kApplication &&
-          seen.insert(w.ns + "/" + w.owner).second)
-        CheckLabels(c, w.kind, w.ns, w.owner, w.labels, &w.label_locations,
-                    w.location, out);
+          seen.insert(w.ns + "/" + w.owner).second) {
+        const bool entry = !w.service_entry.empty();  // §3.4
+        CheckLabels(c, entry ? "ServiceEntry" : w.kind, w.ns,
+                    entry ? w.service_entry : w.owner, w.labels,
+                    &w.label_locations, w.location, out);
+      }
     for (const auto& [key, gw] : c.gateways)
       CheckLabels(c, "Gateway", gw.ns, gw.name, gw.labels, nullptr, gw.location,
                   out);

@@ -150,8 +150,11 @@ void LabelReferences(const Cluster& c, std::vector<LintFinding>& out) {
   for (const Workload& w : c.workloads) {
     if (!seen.insert(w.ns + "/" + w.owner).second) continue;
     auto it = w.label_locations.find(kLabelUseWaypoint);
+    // A ServiceEntry's endpoint is written in the entry (§3.4).
+    const bool entry = !w.service_entry.empty();
     UseWaypointReference(
-        c, w.kind, w.ns, w.name, w.labels,
+        c, entry ? "ServiceEntry" : w.kind, w.ns,
+        entry ? w.service_entry : w.name, w.labels,
         it != w.label_locations.end() ? it->second : w.location, out);
   }
 }

@@ -622,7 +622,10 @@ void PlaceAndAddress(Cluster& c, int cluster_index,
   for (size_t i : order) {
     Workload& w = c.workloads[i];
     if (w.network.empty()) {
-      const std::string* net = FindLabel(w.labels, kLabelNetwork);
+      // A ServiceEntry endpoint's network is its `network` field only.
+      const std::string* net = w.service_entry.empty()
+                                   ? FindLabel(w.labels, kLabelNetwork)
+                                   : nullptr;
       w.network = net ? *net : c.network;
     }
     if (!w.ip.empty()) continue;

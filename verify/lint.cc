@@ -341,9 +341,11 @@ void WorkloadBindingRules(const Scenario& sc, const Cluster& c,
         : b.status == BindingStatus::kUnsupportedTrafficType
             ? "waypoint-for-mismatch"
             : "waypoint-attachment-denied";
+    const bool entry = !w.service_entry.empty();  // §3.4: in the entry
     out.push_back(MakeFinding(
         rule, b.why, c.name,
-        {{w.kind, w.Key(),
+        {{entry ? "ServiceEntry" : w.kind,
+          entry ? w.ns + "/" + w.service_entry : w.Key(),
           b.label_location.Known() ? b.label_location : w.location}},
         ""));
   }

@@ -155,17 +155,20 @@ bool IsIpAddress(const std::string& a) {
 // labels, network and service account; its ports map by port name.
 Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
                           const Service::Endpoint& ep,
+                          const std::string& network,
                           const SourceLocation& where) {
   Workload w;
   w.kind = "WorkloadEntry";
   w.ns = h.ns;
   w.name = s.name + "@" + ep.address;
-  w.owner = s.name;
+  // Its own owner: `workload: <entry>` in a traffic entry names no
+  // endpoint, and lint takes each endpoint apart.
+  w.owner = w.name;
   w.owner_kind = "ServiceEntry";
   w.service_entry = s.name;
   w.labels = ep.labels;
-  w.network = ep.network;
-  w.service_account = ep.service_account;
+  w.network = network;
+  if (!ep.service_account.empty()) w.service_account = ep.service_account;
   w.ip = ep.address;
   for (const auto& [name, port] : ep.ports) w.ports.push_back({name, port});
   w.location = where;
@@ -206,15 +209,21 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   }
   yaml::Node eps = r.Child(spec, "endpoints");
   if (r.IsList(eps, h.what + ": spec.endpoints")) {
+    // istiod (1.30, master) sets the network once before its loop over the
+    // endpoints and overwrites it with each endpoint's own: an endpoint
+    // without `network` takes the one before it's, else the cluster's.
+    std::string network;
+    std::set<std::string> addresses;  // one workload per address (its UID)
     for (const yaml::Node& e : eps) {
       if (!r.IsMap(e, h.what + ": spec.endpoints[]")) continue;
       Service::Endpoint ep;
       ep.address =
           r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
               .value_or("");
+      std::map<std::string, SourceLocation> label_locs;
       ep.labels =
           r.StringMap(r.Child(e, "labels"),
-                      h.what + ": spec.endpoints[].labels", true, nullptr)
+                      h.what + ": spec.endpoints[].labels", true, &label_locs)
               .value_or(Labels{});
       ep.network =
           r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
@@ -225,9 +234,13 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
               .value_or("");
       ReadEndpointPorts(r, r.Child(e, "ports"),
                         h.what + ": spec.endpoints[].ports", ep.ports);
+      if (!ep.network.empty()) network = ep.network;
       ep.workload = IsIpAddress(ep.address);
-      if (ep.workload)
-        cluster.workloads.push_back(EndpointWorkload(h, s, ep, r.Loc(e)));
+      if (ep.workload && addresses.insert(ep.address).second) {
+        cluster.workloads.push_back(
+            EndpointWorkload(h, s, ep, network, r.Loc(e)));
+        cluster.workloads.back().label_locations = std::move(label_locs);
+      }
       s.inline_endpoints.push_back(ep);
     }
   }

@@ -459,6 +459,43 @@ TEST(EndpointsTest, ServiceSelectsWorkloadEntries) {
   }
 }
 
+// §3.4: a ServiceEntry's inline endpoints with an address are workloads
+// that only it selects: a Service selecting their labels does not; an
+// endpoint without `network` takes the one before it's (istiod sets it once
+// before its loop), the first the cluster's, never from the network label;
+// an address listed twice is one workload; a hostname is none.
+TEST(EndpointsTest, ServiceEntryEndpointsAreItsOwnWorkloads) {
+  World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", Ns("app"));
+  w.Add("east", Svc("app", "vm"));  // selects app: vm
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: vms\n  namespace: app\nspec:\n  hosts: [vms.example.com]\n"
+        "  resolution: STATIC\n  ports: [{number: 80, name: http}]\n"
+        "  endpoints:\n"
+        "  - {address: 192.0.2.1, labels: {app: vm, "
+        "topology.istio.io/network: net-label}}\n"
+        "  - {address: 192.0.2.2, network: net-far}\n"
+        "  - {address: 192.0.2.3}\n"
+        "  - {address: 192.0.2.3}\n"
+        "  - {address: vm.example.net}\n");
+  Scenario s = w.Load();
+  const Cluster& c = s.mesh.clusters[0];
+  std::vector<std::string> got;
+  for (size_t wi : c.service_endpoints[c.service_by_key.at("app/vms")]) {
+    const Workload& e = c.workloads[wi];
+    got.push_back(e.name + " " + e.network + " " + e.owner);
+  }
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"vms@192.0.2.1 net-east vms@192.0.2.1",
+                                      "vms@192.0.2.2 net-far vms@192.0.2.2",
+                                      "vms@192.0.2.3 net-far vms@192.0.2.3"}));
+  EXPECT_TRUE(c.service_endpoints[c.service_by_key.at("app/vm")].empty());
+  EXPECT_EQ(c.FindWorkload("app/vms@192.0.2.1")->Subject(),
+            "ServiceEntry app/vms endpoint 192.0.2.1");
+}
+
 // §3.4: a ServiceEntry without addresses gets one only where istiod
 // allocates: PILOT_ENABLE_IP_AUTOALLOCATE (on from 1.25), not opted out by
 // networking.istio.io/enable-autoallocate-ip=false, resolution not NONE.
