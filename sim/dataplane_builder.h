@@ -287,16 +287,21 @@ class Builder {
   // §7.2 (community): pods on another network no east-west gateway serves
   // do not exist for a proxy in cluster `ci` (istiod builds no
   // split-horizon endpoint for them): removed from `eps`; their networks.
+  // A ztunnel client keeps ServiceEntry endpoints, which it picks (§3.4).
   std::set<std::string> LeaveOutGatewaylessNetworks(std::vector<EpRef>& eps,
-                                                    int ci) const;
+                                                    int ci, bool ztunnel) const;
   struct EndpointSplit {
     std::vector<std::pair<EpRef, double>> local;
     std::map<std::pair<std::string, int>, double> remote;
+    // §3.4: ServiceEntry endpoints on a network no east-west gateway serves,
+    // which a ztunnel client picks and cannot reach, by network.
+    std::map<std::string, double> unreachable;
     double total = 0;
   };
   EndpointSplit SplitByNetwork(const std::vector<EpRef>& eps,
                                const std::vector<double>& weights, int ci,
-                               bool allow_remote_network) const;
+                               bool allow_remote_network,
+                               bool ztunnel = false) const;
   void ToServiceEndpoints(Vertex from, const State& base, int ci, int client_wl,
                           int svc_cluster, int svc, int port,
                           bool allow_remote_network, const std::string& header,

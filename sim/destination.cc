@@ -199,14 +199,15 @@ void Builder::ToExternal(Vertex from, const std::string& where,
 }
 
 std::set<std::string> Builder::LeaveOutGatewaylessNetworks(
-    std::vector<EpRef>& eps, int ci) const {
+    std::vector<EpRef>& eps, int ci, bool ztunnel) const {
   const std::string& here = mesh_.clusters[ci].network;
   std::set<std::string> left_out;
   std::map<std::string, bool> served;  // each network's gateways, once
   std::vector<EpRef> kept;
   for (const EpRef& e : eps) {
     const std::string& net = W(e.cluster, e.wl).network;
-    if (net == here) {
+    // §3.4: ztunnel keeps a ServiceEntry endpoint (SplitByNetwork).
+    if (net == here || (ztunnel && !W(e.cluster, e.wl).service_entry.empty())) {
       kept.push_back(e);
       continue;
     }
@@ -224,22 +225,48 @@ std::set<std::string> Builder::LeaveOutGatewaylessNetworks(
 
 Builder::EndpointSplit Builder::SplitByNetwork(
     const std::vector<EpRef>& eps, const std::vector<double>& weights, int ci,
-    bool allow_remote_network) const {
+    bool allow_remote_network, bool ztunnel) const {
   const std::string& here = mesh_.clusters[ci].network;
   EndpointSplit out;
+  std::map<std::string, bool> served;  // each network's gateways, once
   for (size_t i = 0; i < eps.size(); ++i) {
     const EpRef& e = eps[i];
     const std::string& net = W(e.cluster, e.wl).network;
     if (net == here && (flat_ || e.cluster == ci)) {
       out.local.emplace_back(e, weights[i]);
       out.total += weights[i];
-    } else if (allow_remote_network && multi_network_) {
+      continue;
+    }
+    if (ztunnel && !peering_ && !W(e.cluster, e.wl).service_entry.empty()) {
+      // §3.4: istiod sends a ServiceEntry endpoint of another network
+      // without a gateway; ztunnel still picks it and then refuses the
+      // connection (NoValidDestination).
+      auto [it, fresh] = served.try_emplace(net, false);
+      if (fresh) it->second = multi_network_ && !EastWestFor(net, -1).empty();
+      if (!it->second) {
+        out.unreachable[net] += weights[i];
+        out.total += weights[i];
+        continue;
+      }
+    }
+    if (allow_remote_network && multi_network_) {
       out.remote[{net, peering_ ? e.cluster : -1}] += weights[i];
       out.total += weights[i];
     }
   }
   return out;
 }
+
+namespace {
+// A ServiceEntry's endpoints named by a hostname, which are no workloads
+// (§3.4).
+size_t HostnameEndpoints(const Service& s) {
+  if (s.kind != "ServiceEntry") return 0;
+  return static_cast<size_t>(
+      std::count_if(s.inline_endpoints.begin(), s.inline_endpoints.end(),
+                    [](const Service::Endpoint& ep) { return !ep.workload; }));
+}
+}  // namespace
 
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
@@ -284,8 +311,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   }
   // Before any locality priority is chosen (§7.2).
   std::set<std::string> no_gateway;
+  const bool ztunnel = base.act == Act::kClientZtunnel;
   if (allow_remote_network && multi_network_ && !peering_)
-    no_gateway = LeaveOutGatewaylessNetworks(eps, ci);
+    no_gateway = LeaveOutGatewaylessNetworks(eps, ci, ztunnel);
   // §16.1 GetEffectiveLbSetting: the DR's localityLbSetting, else the
   // Service's trafficDistribution, else MeshConfig's default locality
   // (which, like the DR's, needs outlierDetection).
@@ -355,21 +383,19 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   }
   std::vector<double> weights;
   for (size_t i = 0; i < eps.size(); ++i) weights.push_back(weight(i, eps[i]));
-  EndpointSplit split = SplitByNetwork(eps, weights, ci, allow_remote_network);
-  const auto& local = split.local;
-  const auto& remote = split.remote;
-  double& total = split.total;
-  // A ServiceEntry's hostname endpoints, which are no workloads (§3.4).
-  const size_t inline_eps =
-      s.kind == "ServiceEntry"
-          ? static_cast<size_t>(std::count_if(
-                s.inline_endpoints.begin(), s.inline_endpoints.end(),
-                [](const Service::Endpoint& ep) { return !ep.workload; }))
-          : 0;
-  total += static_cast<double>(inline_eps);
+  EndpointSplit split =
+      SplitByNetwork(eps, weights, ci, allow_remote_network, ztunnel);
+  const auto& [local, remote, unreachable, total] = split;
+  split.total += static_cast<double>(HostnameEndpoints(s));
   for (const auto& [e, w] : local)
     ToEndpoint(from, base, e, TargetPort(s, port, e), why, share * w / total,
                route);
+  for (const auto& [net, w] : unreachable)
+    Fail(from,
+         "ServiceEntry " + s.Key() + " has endpoints on network " + net +
+             ", which no east-west gateway serves: ztunnel picks one and "
+             "refuses the connection (NoValidDestination, §3.4)",
+         why, share * w / total, route);
   for (const auto& [where, w] : remote)
     ToEastWest(from, base, svc_cluster, svc, port, where.first, where.second,
                header,

@@ -78,6 +78,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"waypoint-for-mismatch", 1}}},
       {"conformance/services-cross-namespace-waypoint-denied/scenario.yaml",
        {{"waypoint-attachment-denied", 1}}},
+      // TestWorkloadEntryConditions: a missing waypoint, and one for
+      // service traffic named by the entry's own label.
+      {"conformance/workloadentry-waypoint-conditions/scenario.yaml",
+       {{"reference-not-found", 1}, {"waypoint-for-mismatch", 1}}},
       // Istio's conversion cases: every policy with HTTP attributes on
       // ambient pods, not the L4-only one (§8.2, K19).
       {"conformance/authz-ztunnel-http-attributes/scenario.yaml",

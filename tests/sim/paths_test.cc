@@ -316,8 +316,9 @@ TEST(PathsTest, Case20_K9_EgressWaypointViaServiceEntry) {
 
 // §3.4: a ServiceEntry's inline endpoints with an IP address are workloads:
 // each reached on its own port for the entry's, one on a network without a
-// gateway left out, one's own use-waypoint label taken when its address is
-// dialled and not when the entry is; a hostname endpoint stays a name.
+// gateway picked and refused, one's own use-waypoint label taken when its
+// address is dialled and not when the entry is; a hostname endpoint stays a
+// name.
 TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   World w = Base();
   w.Add("east", Waypoint("client", "wl", "workload"));
@@ -341,10 +342,16 @@ TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   w.Traffic("name", kFromCurl, "{host: api.example.com, port: 443}");
   Scenario s = w.Load();
   auto entry = PathsOf(s, "entry");
-  ASSERT_EQ(entry.size(), 2u);  // 192.0.2.3's network has no gateway
+  ASSERT_EQ(entry.size(), 3u);
   std::set<std::string> ends, ports;
+  int refused = 0;  // 192.0.2.3's network has no gateway
   for (const Path& p : entry) {
     EXPECT_TRUE(p.waypoints.empty());  // §3.1: not the endpoint's waypoint
+    if (p.outcome == Outcome::kFailed) {
+      ++refused;
+      EXPECT_NE(p.reason.find("NoValidDestination"), std::string::npos);
+      continue;
+    }
     EXPECT_EQ(p.outcome, Outcome::kDelivered);
     ends.insert(p.hops.back().name);
     for (const std::string& y : p.why)
@@ -354,6 +361,7 @@ TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   EXPECT_EQ(ends, (std::set<std::string>{"client/vms@192.0.2.1",
                                          "client/vms@192.0.2.2"}));
   EXPECT_EQ(ports, (std::set<std::string>{"on port 8080", "on port 9090"}));
+  EXPECT_EQ(refused, 1);
   auto address = PathsOf(s, "address");
   EXPECT_THAT(Summary(address), ElementsAre("client/wl|delivered"));
   EXPECT_EQ(address[0].hops.back().name, "client/vms@192.0.2.1");
