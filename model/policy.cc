@@ -582,8 +582,21 @@ std::set<std::string> ZtunnelHttpAttributes(const PolicyRule& rule) {
   return out;
 }
 
+namespace {
+// Whether `rule` has an attribute ztunnel cannot read (no names built).
+bool HasHttpAttribute(const PolicyRule& rule) {
+  for (const auto& s : rule.from)
+    if (SourceHasHttp(s)) return true;
+  for (const auto& o : rule.to)
+    if (OperationHasHttp(o)) return true;
+  for (const auto& c : rule.when)
+    if (!IsL4ConditionKey(c.key)) return true;
+  return false;
+}
+}  // namespace
+
 bool ZtunnelDropsRule(const PolicyRule& rule, PolicyAction action) {
-  if (ZtunnelHttpAttributes(rule).empty()) return false;
+  if (!HasHttpAttribute(rule)) return false;
   if (action == PolicyAction::kAllow) return true;
   bool from_empty = !rule.from.empty();
   for (const auto& s : rule.from) from_empty = from_empty && !SourceHasL4(s);
@@ -652,7 +665,7 @@ RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
         "(§8.6)";
     return MatchRule(WithoutHttpFields(rule), r, false, action, note);
   }
-  if (ztunnel && !ZtunnelHttpAttributes(rule).empty()) {
+  if (ztunnel && HasHttpAttribute(rule)) {
     if (action == PolicyAction::kAllow) {
       *note =
           "rule has HTTP attributes: dropped at ztunnel, it never matches "

@@ -658,10 +658,12 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   if (!p.ready || p.role != WorkloadRole::kApplication ||
       p.ip.rfind("node:", 0) == 0)
     return std::nullopt;
-  // §3.4: an endpoint whose address a pod has is not dialled by it.
-  if (auto owner = c.workload_by_ip.find(p.ip);
-      owner != c.workload_by_ip.end() && owner->second != pwi)
-    return std::nullopt;
+  // §3.4: an entry or endpoint whose address a pod has is not dialled by
+  // it (IndexWorkloads gives the address to the pod).
+  if (p.kind != "Pod")
+    if (auto owner = c.workload_by_ip.find(p.ip);
+        owner != c.workload_by_ip.end() && owner->second != pwi)
+      return std::nullopt;
   Encoded e = Fresh();
   waypoint_denies_.clear();
   e.pod = &p;

@@ -356,6 +356,10 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, p.selector);
+    // §4.4: istiod takes a selector without matchLabels for none: the
+    // policy is namespace-wide (mesh-wide in the root namespace), in its
+    // validation, ComposePeerAuthentication and the conversion for ztunnel.
+    if (p.selector && p.selector->empty()) p.selector.reset();
     p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
                       h.what + ": spec.mtls.mode")
                  .value_or("UNSET");
@@ -384,11 +388,17 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
                 .value_or("UNSET");
         p.port_modes[static_cast<int>(port)] = mode;
       }
-      if (!p.selector && !p.port_modes.empty())
-        r.Warning(ports, h.what +
-                             ": portLevelMtls is honoured only on a "
-                             "PeerAuthentication with a selector; Istio "
-                             "ignores it here (§4.4)");
+      // istiod's validation (ValidatePeerAuthentication) refuses both.
+      if (ports.size() == 0)
+        r.Error(ports, h.what +
+                           ": spec.portLevelMtls, if given, must list at "
+                           "least one port");
+      else if (!p.selector)
+        r.Error(ports, h.what +
+                           ": spec.portLevelMtls needs spec.selector with "
+                           "matchLabels: a mesh- or namespace-wide "
+                           "PeerAuthentication cannot have port-level mTLS "
+                           "(istiod's validation refuses it, §16.5)");
     }
   }
   cluster.peer_authentications.push_back(std::move(p));

@@ -129,11 +129,8 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
         Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
        {true, false},
        {true, false}},
-      // Port entries on a policy without a selector are ignored.
-      {"namespace-policy-ports-ignored",
-       {Pa("pa", "shop", "STRICT", false, Ports("PERMISSIVE"))},
-       both,
-       both},
+      // Port entries on a policy without a selector are refused at load
+      // (istiod's validation): tests/data/errors/pa-port-level-*.yaml.
   };
   // The destination is enrolled in ambient (ztunnel enforces) or has a
   // sidecar (its Envoy enforces): the same rule at both.

@@ -387,5 +387,38 @@ TEST(PeerAuthenticationLevelsTest,
   }
 }
 
+// §4.4: a PeerAuthentication whose selector has no matchLabels is
+// namespace-wide, as istiod reads it: the first namespace-wide policy
+// decides, not the selector one listed after it.
+TEST(PeerAuthenticationLevelsTest, EmptyMatchLabelsIsNamespaceWide) {
+  auto pa = [](const std::string& name, const std::string& mode,
+               const std::string& selector) {
+    return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+           "metadata: {name: " +
+           name + ", namespace: shop}\nspec:\n" + selector +
+           "  mtls: {mode: " + mode + "}\n";
+  };
+  for (const std::string first : {"PERMISSIVE", "STRICT"}) {
+    const std::string second = first == "STRICT" ? "PERMISSIVE" : "STRICT";
+    testing::World w;
+    w.Cluster("east", "east", 1);
+    w.Add("east", testing::Ns("shop", {{testing::Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east", pa("ns", first, ""));
+    w.Add("east", pa("empty", second, "  selector: {matchLabels: {}}\n"));
+    Scenario s = w.Load();
+    const Cluster& c = s.mesh.clusters[0];
+    const Workload* pod = nullptr;
+    for (const Workload& x : c.workloads)
+      if (x.ns == "shop" && x.owner == "cart") pod = &x;
+    ASSERT_NE(pod, nullptr);
+    std::string by;
+    EXPECT_EQ(PeerAuthenticationMode(s.mesh, c, *pod, 8080, &by), first);
+    EXPECT_EQ(by, "shop/ns");
+    EXPECT_EQ(ZtunnelRefusesPlaintext(s.mesh, c, *pod, 8080, nullptr),
+              first == "STRICT");
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
