@@ -493,7 +493,9 @@ std::optional<std::string> ConditionValue(const std::string& key,
     if (ns.empty()) return std::nullopt;
     return ns;
   }
-  if (key == "source.principal") return r.principal;
+  // source.serviceAccount's values are principal patterns (the loader's).
+  if (key == "source.principal" || key == "source.serviceAccount")
+    return r.principal;
   if (key == "destination.ip") return r.destination_ip;
   if (key == "destination.port") return std::to_string(r.destination_port);
   if (key == "remote.ip") return r.source_ip;
@@ -650,6 +652,15 @@ PolicyRule WithoutHttpFields(const PolicyRule& rule) {
 // matches.
 RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
                      bool ztunnel, PolicyAction action, std::string* note) {
+  // §8.2: istiod's validation takes source.trustDomain, its authorization
+  // model for Envoy skips the rule, and ztunnel reads no such key.
+  for (const PolicyCondition& c : rule.when)
+    if (c.key == "source.trustDomain") {
+      *note =
+          "rule has a source.trustDomain condition, which no proxy enforces: "
+          "it never matches (§8.2)";
+      return RuleResult::kDropped;
+    }
   // §8.6: a connection that is not HTTP meets an Envoy (waypoint, sidecar,
   // gateway) on its TCP filter chain, which drops an ALLOW rule with
   // HTTP-only fields and evaluates a DENY or AUDIT rule without them.

@@ -420,6 +420,16 @@ bool EnvoyTcpCannotRead(const PolicyRule& rule) {
 
 }  // namespace
 
+namespace {
+// Whether a source names anything ztunnel reads (§8.2).
+bool SourceHasL4Fields(const PolicySource& s) {
+  return !s.principals.empty() || !s.not_principals.empty() ||
+         !s.service_accounts.empty() || !s.not_service_accounts.empty() ||
+         !s.namespaces.empty() || !s.not_namespaces.empty() ||
+         !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
+}
+}  // namespace
+
 // The L4 condition keys are the ones ztunnel can evaluate.
 bool RuleHasHttp(const PolicyRule& r) {
   for (const auto& s : r.from)
@@ -452,18 +462,12 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     return deny_like ? (a.tcp_chain || x) : x;
   };
   const bool http_only = EnvoyTcpCannotRead(rule);
-  auto l4_source = [](const PolicySource& s) {
-    return !s.principals.empty() || !s.not_principals.empty() ||
-           !s.service_accounts.empty() || !s.not_service_accounts.empty() ||
-           !s.namespaces.empty() || !s.not_namespaces.empty() ||
-           !s.ip_blocks.empty() || !s.not_ip_blocks.empty();
-  };
   z3::expr m = c_.bool_val(true);
   if (!rule.from.empty()) {
     z3::expr any = c_.bool_val(false);
     bool clause = false;
     for (const PolicySource& s : rule.from) {
-      if (l4 && !l4_source(s)) continue;
+      if (l4 && !SourceHasL4Fields(s)) continue;
       clause = true;
       z3::expr sm = SourceL4Terms(c_, s, a);
       if (!l4) {
@@ -529,7 +533,11 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     bool ip = false;
     const std::function<z3::expr(const std::vector<std::string>&)>* id_in =
         nullptr;
-    if (w.key == "source.principal") {
+    // §8.2: source.trustDomain: no proxy enforces it; source.serviceAccount
+    // (principal patterns, §8.7) is an HTTP-level key at ztunnel (below).
+    if (w.key == "source.trustDomain") return c_.bool_val(false);
+    if (w.key == "source.principal" ||
+        (!l4 && w.key == "source.serviceAccount")) {
       id_in = &a.principal_in;
     } else if (w.key == "source.namespace") {
       id_in = &a.ns_in;

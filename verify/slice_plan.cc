@@ -65,8 +65,9 @@ Patterns PolicyPatterns(const Scenario& sc,
             blocks.insert(blocks.end(), v->begin(), v->end());
         }
         for (const PolicyCondition& w : r.when) {
-          if (w.key == "source.principal")
-            patterns.insert(patterns.end(), w.values.begin(), w.values.end());
+          if (w.key == "source.principal" || w.key == "source.serviceAccount")
+            for (const auto* v : {&w.values, &w.not_values})
+              patterns.insert(patterns.end(), v->begin(), v->end());
           if (w.key == "source.namespace")
             for (const std::string& n : w.values) patterns.push_back("ns:" + n);
           if (w.key == "source.ip")

@@ -110,6 +110,8 @@ bool KnownConditionKey(const std::string& k) {
                                                "remote.ip",
                                                "source.namespace",
                                                "source.principal",
+                                               "source.serviceAccount",
+                                               "source.trustDomain",
                                                "request.auth.principal",
                                                "request.auth.audiences",
                                                "request.auth.presenter",
@@ -247,13 +249,16 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
                 "' is not a supported condition; expected one of "
                 "request.headers[<name>], source.ip, remote.ip, "
                 "source.namespace, "
-                "source.principal, request.auth.principal, "
+                "source.principal, source.serviceAccount, "
+                "source.trustDomain, request.auth.principal, "
                 "request.auth.audiences, "
                 "request.auth.presenter, request.auth.claims[<name>], "
                 "destination.ip, destination.port, connection.sni");
+    when.MarkSubtreeRead();  // its values are not "unmodelled" on top
     return std::nullopt;
   }
-  const std::string kind = c.key == "destination.port" ? "port"
+  const std::string kind = c.key == "destination.port"        ? "port"
+                           : c.key == "source.serviceAccount" ? "serviceAccount"
                            : (c.key == "source.ip" || c.key == "remote.ip" ||
                               c.key == "destination.ip")
                                ? "ip"
@@ -264,6 +269,13 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
     r.Error(when, ww + ": one of values or notValues must be set");
     return std::nullopt;
   }
+  if (c.key == "source.trustDomain")
+    r.Warning(r.Child(when, "key"),
+              ww + ".key source.trustDomain passes istiod's validation, but "
+                   "no proxy enforces it: istiod skips the rule for Envoy "
+                   "(its authorization model has no such attribute) and "
+                   "ztunnel reads no HTTP-level key, so the rule never "
+                   "matches (§8.2)");
   return c;
 }
 
@@ -273,13 +285,26 @@ PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
   out.location = r.Loc(rule);
   yaml::Node from = r.Child(rule, "from");
   if (r.IsList(from, rw + ".from")) {
+    if (from.size() == 0) r.Error(from, rw + ".from must not be empty");
     for (size_t j = 0; j < from.size(); ++j) {
       const std::string fw = rw + ".from[" + std::to_string(j) + "].source";
-      if (auto ps = ReadPolicySource(r, from[j], fw)) out.from.push_back(*ps);
+      auto ps = ReadPolicySource(r, from[j], fw);
+      if (!ps) continue;
+      // istiod's validation: a source names service accounts or
+      // principals and namespaces, not both.
+      if ((!ps->service_accounts.empty() ||
+           !ps->not_service_accounts.empty()) &&
+          (!ps->principals.empty() || !ps->not_principals.empty() ||
+           !ps->namespaces.empty() || !ps->not_namespaces.empty()))
+        r.Error(r.Child(from[j], "source"),
+                fw + " cannot set serviceAccounts with namespaces or "
+                     "principals (istiod's validation refuses it)");
+      out.from.push_back(*ps);
     }
   }
   yaml::Node to = r.Child(rule, "to");
   if (r.IsList(to, rw + ".to")) {
+    if (to.size() == 0) r.Error(to, rw + ".to must not be empty");
     for (size_t j = 0; j < to.size(); ++j) {
       const std::string ow = rw + ".to[" + std::to_string(j) + "].operation";
       if (auto po = ReadPolicyOperation(r, to[j], ow)) out.to.push_back(*po);
@@ -291,6 +316,58 @@ PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
                  out.when.push_back(*c);
              });
   return out;
+}
+
+// What istiod's validation (ValidateAuthorizationPolicy) asks of the action:
+// DENY and CUSTOM need rules, `provider` only with CUSTOM, and CUSTOM rules
+// name no identities.
+void CheckActionRules(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
+                      const AuthorizationPolicy& p) {
+  const yaml::Node rules = r.Child(spec, "rules");
+  const bool none = !rules.IsDefined() || rules.IsNull() ||
+                    (rules.IsSequence() && rules.size() == 0);
+  const std::string action = PolicyActionName(p.action);
+  if (none &&
+      (p.action == PolicyAction::kDeny || p.action == PolicyAction::kCustom))
+    r.Error(rules.IsDefined() ? rules : spec,
+            h.what + ": a " + action +
+                " policy without spec.rules never applies (istiod's "
+                "validation refuses it); add an empty rule {} to match every "
+                "request");
+  const yaml::Node provider = r.Child(spec, "provider");
+  if (provider.IsDefined() && !provider.IsNull() &&
+      p.action != PolicyAction::kCustom)
+    r.Error(provider, h.what +
+                          ": spec.provider is only for action CUSTOM, "
+                          "found " +
+                          action);
+  if (p.action != PolicyAction::kCustom) return;
+  for (size_t i = 0; i < p.rules.size(); ++i) {
+    const PolicyRule& rule = p.rules[i];
+    const std::string rw = h.what + ": spec.rules[" + std::to_string(i) + "]";
+    for (const PolicySource& s : rule.from) {
+      const char* field =
+          !s.namespaces.empty()               ? "namespaces"
+          : !s.not_namespaces.empty()         ? "notNamespaces"
+          : !s.service_accounts.empty()       ? "serviceAccounts"
+          : !s.not_service_accounts.empty()   ? "notServiceAccounts"
+          : !s.principals.empty()             ? "principals"
+          : !s.not_principals.empty()         ? "notPrincipals"
+          : !s.request_principals.empty()     ? "requestPrincipals"
+          : !s.not_request_principals.empty() ? "notRequestPrincipals"
+                                              : nullptr;
+      if (field)
+        r.Error(rules[i], rw + ".from: source." + field +
+                              " is not supported with action CUSTOM "
+                              "(istiod's validation refuses it)");
+    }
+    for (const PolicyCondition& c : rule.when)
+      if (c.key == "source.namespace" || c.key == "source.serviceAccount" ||
+          c.key == "source.principal" || c.key.rfind("request.auth.", 0) == 0)
+        r.Error(rules[i], rw + ".when: key " + c.key +
+                              " is not supported with action CUSTOM "
+                              "(istiod's validation refuses it)");
+  }
 }
 
 }  // namespace
@@ -335,17 +412,25 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
         p.rules.push_back(ReadPolicyRule(r, rule, rw));
       }
     }
+    CheckActionRules(r, h, spec, p);
   }
-  // §8.7: serviceAccounts as the principals they match.
-  for (PolicyRule& rule : p.rules)
+  // §8.7: serviceAccounts (and the source.serviceAccount condition) as
+  // the principals they match.
+  auto as_principal = [&](std::string& v) {
+    const size_t slash = v.find('/');
+    v = slash == std::string::npos
+            ? "*/ns/" + p.ns + "/sa/" + v
+            : "*/ns/" + v.substr(0, slash) + "/sa/" + v.substr(slash + 1);
+  };
+  for (PolicyRule& rule : p.rules) {
     for (PolicySource& s : rule.from)
       for (auto* list : {&s.service_accounts, &s.not_service_accounts})
-        for (std::string& v : *list) {
-          const size_t slash = v.find('/');
-          v = slash == std::string::npos
-                  ? "*/ns/" + p.ns + "/sa/" + v
-                  : "*/ns/" + v.substr(0, slash) + "/sa/" + v.substr(slash + 1);
-        }
+        for (std::string& v : *list) as_principal(v);
+    for (PolicyCondition& c : rule.when)
+      if (c.key == "source.serviceAccount")
+        for (auto* list : {&c.values, &c.not_values})
+          for (std::string& v : *list) as_principal(v);
+  }
   cluster.authorization_policies.push_back(std::move(p));
 }
 

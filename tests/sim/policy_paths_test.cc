@@ -172,6 +172,48 @@ TEST(PolicyPathsTest, Case17_SelectorL7PolicyWithoutWaypointDeniesAll) {
             std::string::npos);
 }
 
+// §8.2, §8.7: the condition source.serviceAccount (namespace/name, or a
+// name in the policy's namespace) matches the client's identity at the
+// waypoint; at ztunnel it is no L4 key, so an ALLOW rule with it is dropped.
+// source.trustDomain passes istiod's validation but no proxy enforces it:
+// its rule never matches (a warning says so).
+TEST(PolicyPathsTest, SourceServiceAccountAndTrustDomainConditions) {
+  auto allow_when = [](const std::string& target, const std::string& key,
+                       const std::string& value) {
+    return target + "  action: ALLOW\n  rules:\n  - when:\n    - key: " + key +
+           "\n      values: [\"" + value + "\"]\n";
+  };
+  const std::string at_waypoint =
+      "  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, "
+      "name: waypoint}\n";
+  const std::string at_pod = "  selector:\n    matchLabels: {app: cart}\n";
+  struct Case {
+    std::string target, key, value, want;
+  } cases[] = {
+      {at_waypoint, "source.serviceAccount", "client/default",
+       "shop/waypoint|delivered"},
+      {at_waypoint, "source.serviceAccount", "client/other",
+       "shop/waypoint|denied"},
+      {at_waypoint, "source.trustDomain", "cluster.local",
+       "shop/waypoint|denied"},
+      {at_pod, "source.serviceAccount", "client/default", "|denied"},
+  };
+  for (const Case& c : cases) {
+    World w = c.target == at_pod ? ShopWorld() : WaypointWorld();
+    w.Add("east", Policy("shop", "p", allow_when(c.target, c.key, c.value)));
+    w.Traffic("t", kFromCurl, kToCart, kGet);
+    Diagnostics diags;
+    Scenario s = w.Load(&diags);
+    EXPECT_THAT(Summary(PathsOf(s, "t")), ElementsAre(c.want))
+        << c.key << " " << c.value;
+    bool warned = false;
+    for (const Diagnostic& d : diags.all())
+      warned |=
+          d.message.find("source.trustDomain passes") != std::string::npos;
+    EXPECT_EQ(warned, c.key == "source.trustDomain");
+  }
+}
+
 // §13 case 18: L7 rules at the waypoint (targetRef) plus a workload policy
 // allowing only the waypoint: an uncaptured client is denied at the
 // destination; a captured client is judged at the waypoint.
