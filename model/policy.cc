@@ -316,7 +316,8 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
     for (const JwtRule& r : ra->rules) {
       if (!sees(r)) continue;
       if (!seen_by) seen_by = ra;
-      if (r.issuer != token->iss) continue;
+      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
+      if (!r.issuer.empty() && r.issuer != token->iss) continue;
       bool aud = r.audiences.empty();
       for (const std::string& a : token->aud)
         aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=

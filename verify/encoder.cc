@@ -124,7 +124,11 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
       z3::expr aud_ok = c_.bool_val(r.audiences.empty());
       for (const std::string& x : r.audiences)
         aud_ok = aud_ok || aud == c_.string_val(x);
-      accepted = accepted || (iss == c_.string_val(r.issuer) && aud_ok);
+      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
+      accepted =
+          accepted || ((r.issuer.empty() ? c_.bool_val(true)
+                                         : iss == c_.string_val(r.issuer)) &&
+                       aud_ok);
     }
   }
   if (!seen) return;  // no validation here: no principal, no rejection

@@ -507,7 +507,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         JwtRule rule;
         rule.issuer =
             r.String(r.Child(rules[i], "issuer"), w + ".issuer").value_or("");
-        if (rule.issuer.empty()) r.Error(rules[i], w + ".issuer is required");
+        // istiod's validation (validateJwtRule) wants an issuer or a
+        // jwksUri; without an issuer Envoy checks none.
+        if (rule.issuer.empty() && !rules[i]["jwksUri"].IsDefined())
+          r.Error(rules[i], w + ": one of issuer or jwksUri is required");
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.
         rules[i]["jwks"].MarkRead();
@@ -515,6 +518,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         rule.audiences =
             r.StringList(r.Child(rules[i], "audiences"), w + ".audiences")
                 .value_or(std::vector<std::string>{});
+        for (const std::string& a : rule.audiences)
+          if (a.empty())
+            r.Error(r.Child(rules[i], "audiences"),
+                    w + ".audiences must not contain an empty string");
         yaml::Node headers = r.Child(rules[i], "fromHeaders");
         if (r.IsList(headers, w + ".fromHeaders")) {
           for (const yaml::Node& fh : headers) {

@@ -112,6 +112,62 @@ TEST(JwtCrossCheck, WaypointAuthenticatesThenAuthorizes) {
   }
 }
 
+// §16.4: a rule with a jwksUri and no issuer (istiod's validation takes
+// either) checks no issuer: any token it sees is accepted (meshsim does not
+// check signatures), its principal iss/sub.
+TEST(JwtCrossCheck, RuleWithoutIssuerAcceptsAnyIssuer) {
+  const std::string at_waypoint =
+      "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
+      "    name: waypoint\n";
+  const JwtCase cases[] = {
+      {"iss-9 dave", "{iss: iss-9, sub: dave}", "/", Outcome::kDelivered},
+      {"iss-7 dave", "{iss: iss-7, sub: dave}", "/", Outcome::kDenied},  // 403
+      {"no token", "", "/", Outcome::kDenied},                           // 403
+      {"expired", "{iss: iss-9, sub: dave, expired: true}", "/",
+       Outcome::kDenied},  // 401
+  };
+  for (const JwtCase& c : cases) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata:\n  name: any\n  namespace: shop\nspec:\n" +
+              at_waypoint +
+              "  jwtRules:\n  - jwksUri: https://keys.example.com/jwks\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: dave\n  namespace: shop\nspec:\n" +
+              at_waypoint +
+              "  rules:\n  - from:\n    - source:\n"
+              "        requestPrincipals: [\"iss-9/dave\"]\n");
+    const std::string http =
+        std::string("{method: GET, path: ") + c.path +
+        (*c.jwt ? std::string(", jwt: ") + c.jwt : std::string()) + "}";
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", http);
+    Scenario sc = w.Load();
+    ASSERT_EQ(sc.traffic.size(), 1u) << c.name;
+    std::set<Outcome> simulated;
+    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
+    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
+    OutcomeOracle oracle(sc);
+    const auto& jwt = sc.traffic[0].http->jwt;
+    bool asked = false;
+    for (const SourceClass& src : SourceClasses(sc)) {
+      if (src.workload.rfind("client/curl", 0) != 0) continue;
+      EncodedOutcomes got = oracle.Outcomes(src, "shop/cart", "", 80, "GET",
+                                            c.path, jwt ? &*jwt : nullptr);
+      ASSERT_FALSE(got.unknown);
+      std::set<Outcome> encoded;
+      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+      EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
+      asked = true;
+    }
+    EXPECT_TRUE(asked);
+  }
+}
+
 // 401 and 403 are told apart by what denies: the RequestAuthentication
 // (before any policy) or the AuthorizationPolicy.
 TEST(JwtPathsTest, RejectionNamesTheRequestAuthentication) {

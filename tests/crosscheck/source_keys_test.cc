@@ -33,8 +33,7 @@ const KeyCase kCases[] = {
      Outcome::kDelivered},
     {true, "source.serviceAccount", "default", "ALLOW",  // shop/default
      Outcome::kDenied},
-    {true, "source.serviceAccount", "client/default", "DENY",
-     Outcome::kDenied},
+    {true, "source.serviceAccount", "client/default", "DENY", Outcome::kDenied},
     {true, "source.trustDomain", "cluster.local", "ALLOW", Outcome::kDenied},
     {true, "source.trustDomain", "cluster.local", "DENY", Outcome::kDelivered},
     {false, "source.serviceAccount", "client/default", "ALLOW",
@@ -55,10 +54,9 @@ TEST(SourceKeysCrossCheck, ServiceAccountAndTrustDomainConditions) {
           std::string("apiVersion: security.istio.io/v1\n"
                       "kind: AuthorizationPolicy\nmetadata:\n  name: p\n"
                       "  namespace: shop\nspec:\n") +
-              (c.at_waypoint
-                   ? "  targetRefs:\n  - kind: Gateway\n    group: "
-                     "gateway.networking.k8s.io\n    name: waypoint\n"
-                   : "  selector:\n    matchLabels: {app: cart}\n") +
+              (c.at_waypoint ? "  targetRefs:\n  - kind: Gateway\n    group: "
+                               "gateway.networking.k8s.io\n    name: waypoint\n"
+                             : "  selector:\n    matchLabels: {app: cart}\n") +
               "  action: " + c.action + "\n  rules:\n  - when:\n    - key: " +
               c.key + "\n      values: [\"" + c.value + "\"]\n");
     w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
