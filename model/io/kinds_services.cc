@@ -150,6 +150,44 @@ bool IsIpAddress(const std::string& a) {
          inet_pton(AF_INET6, a.c_str(), buf) == 1;
 }
 
+// istiod's validation of one inline endpoint (validateWorkloadEntry and
+// ValidateServiceEntry): an address (an IP for STATIC, an IP or a host name
+// for DNS), port names the entry defines. False to leave it out: bad, or
+// without an address (a remote network's endpoint istiod reaches only
+// through its gateway, which meshsim does not model).
+bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
+                   const yaml::Node& e, const Service::Endpoint& ep) {
+  const std::string w = h.what + ": spec.endpoints[]";
+  bool ok = true;
+  for (const auto& [name, port] : ep.ports)
+    if (std::none_of(s.ports.begin(), s.ports.end(),
+                     [&](const ServicePort& p) { return p.name == name; })) {
+      r.Error(r.Child(r.Child(e, "ports"), name.c_str()),
+              w + ".ports names port '" + name +
+                  "', which spec.ports does not define");
+      ok = false;
+    }
+  if (ep.address.empty()) {
+    if (ep.network.empty()) {
+      r.Error(e, w + ".address is required");
+      return false;
+    }
+    r.Warning(e, w + ": an endpoint without address on network " + ep.network +
+                     " is reached only through that network's east-west "
+                     "gateway; meshsim leaves it out (§3.4)");
+    return false;
+  }
+  if (s.resolution == "STATIC" && !ep.workload &&
+      ep.address.rfind("unix://", 0) != 0) {
+    r.Error(r.Child(e, "address"),
+            w + ".address '" + ep.address +
+                "' is not an IP address, which resolution STATIC needs (a "
+                "host name needs resolution DNS)");
+    return false;
+  }
+  return ok;
+}
+
 // §3.4: istiod makes each inline endpoint with an IP address a workload of
 // the entry's namespace (serviceEntryWorkloadBuilder): the endpoint's
 // labels, network and service account; its ports map by port name.
@@ -208,6 +246,20 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     if (m) s.selector = *m;
   }
   yaml::Node eps = r.Child(spec, "endpoints");
+  // istiod's validation (ValidateServiceEntry) refuses these.
+  if (eps.IsSequence() && eps.size() > 0 && s.selector)
+    r.Error(eps, h.what +
+                     ": only one of spec.workloadSelector and "
+                     "spec.endpoints may be set");
+  else if (eps.IsSequence() && eps.size() > 0 && s.resolution == "NONE")
+    r.Error(eps, h.what +
+                     ": resolution NONE takes no endpoints (it passes "
+                     "connections through to their original address)");
+  else if (eps.IsSequence() && eps.size() > 1 &&
+           s.resolution == "DNS_ROUND_ROBIN")
+    r.Error(eps, h.what +
+                     ": resolution DNS_ROUND_ROBIN takes at most one "
+                     "endpoint");
   if (r.IsList(eps, h.what + ": spec.endpoints")) {
     // istiod (1.30, master) sets the network once before its loop over the
     // endpoints and overwrites it with each endpoint's own: an endpoint
@@ -236,6 +288,7 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         h.what + ": spec.endpoints[].ports", ep.ports);
       if (!ep.network.empty()) network = ep.network;
       ep.workload = IsIpAddress(ep.address);
+      if (!ValidEndpoint(r, h, s, e, ep)) continue;
       if (ep.workload && addresses.insert(ep.address).second) {
         cluster.workloads.push_back(
             EndpointWorkload(h, s, ep, network, r.Loc(e)));

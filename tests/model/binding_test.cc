@@ -463,7 +463,7 @@ TEST(EndpointsTest, ServiceSelectsWorkloadEntries) {
 // that only it selects: a Service selecting their labels does not; an
 // endpoint without `network` takes the one before it's (istiod sets it once
 // before its loop), the first the cluster's, never from the network label;
-// an address listed twice is one workload; a hostname is none.
+// an address listed twice is one workload.
 TEST(EndpointsTest, ServiceEntryEndpointsAreItsOwnWorkloads) {
   World w;
   w.Cluster("east", "net-east", 1);
@@ -478,8 +478,7 @@ TEST(EndpointsTest, ServiceEntryEndpointsAreItsOwnWorkloads) {
         "topology.istio.io/network: net-label}}\n"
         "  - {address: 192.0.2.2, network: net-far}\n"
         "  - {address: 192.0.2.3}\n"
-        "  - {address: 192.0.2.3}\n"
-        "  - {address: vm.example.net}\n");
+        "  - {address: 192.0.2.3}\n");
   Scenario s = w.Load();
   const Cluster& c = s.mesh.clusters[0];
   std::vector<std::string> got;
