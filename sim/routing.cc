@@ -210,8 +210,14 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
       }
       for (const HttpMatch& m : matches) {
         if (http_route && !MatchApplies(m, *req.http, req.host)) continue;
-        // A match without a path is PathPrefix "/" (the API default).
-        const int path_rank = m.path_type == "Exact"               ? 3
+        // A match without a path is PathPrefix "/" (the API default). A
+        // GRPCRoute has no default: istiod ranks a match without a method
+        // after every path, a rule without matches last (conversion.go
+        // sortHTTPRoutes, getURIRank).
+        const bool grpc = r->kind == "GRPCRoute";
+        const int path_rank = grpc && rule.matches.empty()         ? -2
+                              : grpc && m.path_type.empty()        ? -1
+                              : m.path_type == "Exact"             ? 3
                               : m.path_type == "RegularExpression" ? 1
                                                                    : 2;
         const int prefix_len =

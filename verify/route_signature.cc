@@ -83,7 +83,12 @@ std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
       const auto& ms = r.rules[i].matches;
       for (size_t j = 0; j < std::max<size_t>(1, ms.size()); ++j) {
         const HttpMatch& m = ms.empty() ? kAll : ms[j];
-        const int rank = m.path_type == "Exact"               ? 3
+        // §9: a GRPCRoute's rule without matches comes last, a match
+        // without a method after every path (no API default there).
+        const bool grpc = r.kind == "GRPCRoute";
+        const int rank = grpc && ms.empty()                   ? -2
+                         : grpc && m.path_type.empty()        ? -1
+                         : m.path_type == "Exact"             ? 3
                          : m.path_type == "RegularExpression" ? 1
                                                               : 2;
         const int len = rank == 2

@@ -89,6 +89,37 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
   return li;
 }
 
+// §9: a GRPCRoute's method match (type, service, method) as the path match
+// istiod makes of it (conversion.go createGRPCURIMatch): gRPC calls
+// /<service>/<method>.
+void ReadGrpcMethodMatch(Reader& r, const yaml::Node& m, const std::string& mw,
+                         HttpMatch& hm) {
+  const std::string type =
+      r.String(r.Child(m, "type"), mw + ".type").value_or("Exact");
+  CheckOneOf(r, r.Child(m, "type"), mw + ".type", type,
+             {"Exact", "RegularExpression"});
+  const std::optional<std::string> service =
+      r.String(r.Child(m, "service"), mw + ".service");
+  const std::optional<std::string> method =
+      r.String(r.Child(m, "method"), mw + ".method");
+  if (!service && !method) {
+    r.Error(m, mw + " must name a service or a method");
+    return;
+  }
+  if (type == "Exact" && service && !method) {
+    hm.path_type = "PathPrefix";
+    hm.path_value = "/" + *service + "/";
+  } else if (type == "Exact" && service) {
+    hm.path_type = "Exact";
+    hm.path_value = "/" + *service + "/" + *method;
+  } else {
+    hm.path_type = "RegularExpression";
+    hm.path_value = (service ? "/" + *service : std::string("/[^/]+")) + "/" +
+                    (method ? *method : std::string(".+"));
+    CheckRe2(r, m, mw, hm.path_value);
+  }
+}
+
 HttpMatch ReadRouteMatch(Reader& r, const yaml::Node& m,
                          const std::string& mw) {
   HttpMatch hm;
@@ -103,7 +134,11 @@ HttpMatch ReadRouteMatch(Reader& r, const yaml::Node& m,
     if (hm.path_type == "RegularExpression")
       CheckRe2(r, r.Child(path, "value"), mw + ".path.value", hm.path_value);
   }
-  hm.method = r.String(r.Child(m, "method"), mw + ".method").value_or("");
+  const yaml::Node method = r.Child(m, "method");
+  if (method.IsMap())
+    ReadGrpcMethodMatch(r, method, mw + ".method", hm);
+  else
+    hm.method = r.String(method, mw + ".method").value_or("");
   for (const char* key : {"headers", "queryParams"}) {
     yaml::Node hs = r.Child(m, key);
     if (!r.IsList(hs, mw + "." + key)) continue;

@@ -808,5 +808,49 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
       "failed;");
 }
 
+// §9 (conversion.go createGRPCURIMatch): a GRPCRoute's method match is the
+// path /<service>/<method>: Exact service and method an exact path, a
+// service alone a prefix, a method alone (or RegularExpression) a regular
+// expression over both segments; a rule without matches comes after every
+// match, even a regular expression (a GRPCRoute has no default match).
+TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
+  testing::World w = testing::ShopWorld(
+      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  for (const char* v : {"exact", "service", "method"}) {
+    w.Add("east", testing::Deploy("shop", std::string("cart-") + v));
+    w.Add("east", testing::Svc("shop", std::string("cart-") + v, 80));
+  }
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
+        "metadata: {name: grpc, namespace: shop}\nspec:\n"
+        "  parentRefs: [{group: \"\", kind: Service, name: cart, port: 80}]\n"
+        "  rules:\n"
+        "  - matches: [{method: {service: pkg.Cart, method: Get}}]\n"
+        "    backendRefs: [{name: cart-exact, port: 80}]\n"
+        "  - matches: [{method: {service: pkg.Admin}}]\n"
+        "    backendRefs: [{name: cart-service, port: 80}]\n"
+        "  - matches: [{method: {type: RegularExpression, method: \"Li.*\"}}]\n"
+        "    backendRefs: [{name: cart-method, port: 80}]\n"
+        "  - backendRefs: [{name: cart, port: 80}]\n");
+  const std::pair<const char*, const char*> cases[] = {
+      {"/pkg.Cart/Get", "shop/cart-exact-0"},
+      {"/pkg.Cart/GetAll", "shop/cart-0"},
+      {"/pkg.Admin/Reset", "shop/cart-service-0"},
+      {"/other.Svc/List", "shop/cart-method-0"},
+      {"/pkg.Cart/Put", "shop/cart-0"},
+  };
+  for (const auto& [path, pod] : cases)
+    w.Traffic(path, "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}",
+              std::string("{method: POST, path: ") + path + "}");
+  Scenario s = w.Load();
+  for (const auto& [path, pod] : cases) {
+    const auto landed = testing::Landings(s, path);
+    ASSERT_EQ(landed.size(), 1u) << path;
+    EXPECT_EQ(landed.begin()->first, pod) << path;
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
