@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -177,6 +178,18 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
 
 namespace {
 
+// §9: the path's length in istiod's order (getURILength): of the exact
+// path, the regular expression or the prefix, a PathPrefix without its
+// trailing '/' (createURIMatch); none for a match without a path.
+int PathLength(const HttpMatch& m, int rank) {
+  if (rank < 1) return 0;
+  if (m.path_type.empty()) return 1;  // the API default PathPrefix "/"
+  std::string_view v = m.path_value;
+  if (m.path_type == "PathPrefix" && v.size() > 1 && v.back() == '/')
+    v.remove_suffix(1);
+  return static_cast<int>(v.size());
+}
+
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                              const RoutedRequest& req) {
   RouteChoice out;
@@ -220,10 +233,7 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                               : m.path_type == "Exact"             ? 3
                               : m.path_type == "RegularExpression" ? 1
                                                                    : 2;
-        const int prefix_len =
-            path_rank == 2 ? static_cast<int>(
-                                 m.path_type.empty() ? 1 : m.path_value.size())
-                           : 0;
+        const int prefix_len = PathLength(m, path_rank);
         Score s{path_rank, prefix_len, m.method.empty() ? 0 : 1,
                 static_cast<int>(m.headers.size()),
                 static_cast<int>(m.query_params.size())};

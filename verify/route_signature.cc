@@ -91,10 +91,17 @@ std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
                          : m.path_type == "Exact"             ? 3
                          : m.path_type == "RegularExpression" ? 1
                                                               : 2;
-        const int len = rank == 2
-                            ? static_cast<int>(
-                                  m.path_type.empty() ? 1 : m.path_value.size())
-                            : 0;
+        // istiod's getURILength: every path's length, a PathPrefix's
+        // without its trailing '/'.
+        int len = 0;
+        if (rank >= 1 && m.path_type.empty()) {
+          len = 1;
+        } else if (rank >= 1) {
+          len = static_cast<int>(m.path_value.size());
+          if (m.path_type == "PathPrefix" && len > 1 &&
+              m.path_value.back() == '/')
+            --len;
+        }
         cands.push_back({{rank, len, m.method.empty() ? 0 : 1,
                           static_cast<int>(m.headers.size()),
                           static_cast<int>(m.query_params.size())},

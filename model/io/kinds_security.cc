@@ -285,7 +285,6 @@ PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
   out.location = r.Loc(rule);
   yaml::Node from = r.Child(rule, "from");
   if (r.IsList(from, rw + ".from")) {
-    if (from.size() == 0) r.Error(from, rw + ".from must not be empty");
     for (size_t j = 0; j < from.size(); ++j) {
       const std::string fw = rw + ".from[" + std::to_string(j) + "].source";
       auto ps = ReadPolicySource(r, from[j], fw);
@@ -304,7 +303,6 @@ PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
   }
   yaml::Node to = r.Child(rule, "to");
   if (r.IsList(to, rw + ".to")) {
-    if (to.size() == 0) r.Error(to, rw + ".to must not be empty");
     for (size_t j = 0; j < to.size(); ++j) {
       const std::string ow = rw + ".to[" + std::to_string(j) + "].operation";
       if (auto po = ReadPolicyOperation(r, to[j], ow)) out.to.push_back(*po);
@@ -509,7 +507,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
             r.String(r.Child(rules[i], "issuer"), w + ".issuer").value_or("");
         // istiod's validation (validateJwtRule) wants an issuer or a
         // jwksUri; without an issuer Envoy checks none.
-        if (rule.issuer.empty() && !rules[i]["jwksUri"].IsDefined())
+        if (rule.issuer.empty() &&
+            r.String(r.Child(rules[i], "jwksUri"), w + ".jwksUri")
+                .value_or("")
+                .empty())
           r.Error(rules[i], w + ": one of issuer or jwksUri is required");
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.

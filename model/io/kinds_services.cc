@@ -168,8 +168,11 @@ bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
       ok = false;
     }
   if (ep.address.empty()) {
-    if (ep.network.empty()) {
-      r.Error(e, w + ".address is required");
+    // DNS resolution needs a host name (ValidateFQDN("") fails).
+    if (ep.network.empty() || s.resolution != "STATIC") {
+      r.Error(e, w + ".address is required" +
+                     (ep.network.empty() ? ""
+                                         : " with resolution " + s.resolution));
       return false;
     }
     r.Warning(e, w + ": an endpoint without address on network " + ep.network +
@@ -177,8 +180,14 @@ bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
                      "gateway; meshsim leaves it out (§3.4)");
     return false;
   }
-  if (s.resolution == "STATIC" && !ep.workload &&
-      ep.address.rfind("unix://", 0) != 0) {
+  if (ep.address.rfind("unix://", 0) == 0) {
+    r.Warning(r.Child(e, "address"),
+              w + ".address '" + ep.address +
+                  "' is a Unix socket, which meshsim does not model; the "
+                  "endpoint is left out");
+    return false;
+  }
+  if (s.resolution == "STATIC" && !ep.workload) {
     r.Error(r.Child(e, "address"),
             w + ".address '" + ep.address +
                 "' is not an IP address, which resolution STATIC needs (a "
@@ -255,6 +264,10 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     r.Error(eps, h.what +
                      ": resolution NONE takes no endpoints (it passes "
                      "connections through to their original address)");
+  else if (eps.IsSequence() && eps.size() > 0 && s.resolution == "DYNAMIC_DNS")
+    r.Error(eps, h.what +
+                     ": resolution DYNAMIC_DNS takes no endpoints (the "
+                     "destination address comes from the host name)");
   else if (eps.IsSequence() && eps.size() > 1 &&
            s.resolution == "DNS_ROUND_ROBIN")
     r.Error(eps, h.what +

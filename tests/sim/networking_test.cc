@@ -852,5 +852,33 @@ TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
   }
 }
 
+// §9 (sortHTTPRoutes, getURILength): among matches of one kind the longer
+// path wins, regular expressions too: /pkg.Svc/.+ (11 characters) before
+// /[^/]+/Get (10), whatever the rules' order.
+TEST(NetworkingTest, LongerRegularExpressionWins) {
+  testing::World w = testing::ShopWorld(
+      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  for (const char* v : {"service", "method"}) {
+    w.Add("east", testing::Deploy("shop", std::string("cart-") + v));
+    w.Add("east", testing::Svc("shop", std::string("cart-") + v, 80));
+  }
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
+        "metadata: {name: grpc, namespace: shop}\nspec:\n"
+        "  parentRefs: [{group: \"\", kind: Service, name: cart, port: 80}]\n"
+        "  rules:\n"
+        "  - matches: [{method: {method: Get}}]\n"
+        "    backendRefs: [{name: cart-method, port: 80}]\n"
+        "  - matches: [{method: {type: RegularExpression, service: pkg.Svc}}]\n"
+        "    backendRefs: [{name: cart-service, port: 80}]\n");
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}",
+            "{method: POST, path: /pkg.Svc/Get}");
+  const auto landed = testing::Landings(w.Load(), "t");
+  ASSERT_EQ(landed.size(), 1u);
+  EXPECT_EQ(landed.begin()->first, "shop/cart-service-0");
+}
+
 }  // namespace
 }  // namespace meshsim
