@@ -11,6 +11,7 @@
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/networking.h"
+#include "model/policy.h"
 #include "model/rules.h"
 #include "verify/encoding.h"
 #include "verify/verifier.h"

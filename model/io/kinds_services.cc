@@ -159,7 +159,8 @@ bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
                    const yaml::Node& e, const Service::Endpoint& ep) {
   const std::string w = h.what + ": spec.endpoints[]";
   bool ok = true;
-  for (const auto& [name, port] : ep.ports)
+  for (const auto& named : ep.ports) {
+    const std::string& name = named.first;
     if (std::none_of(s.ports.begin(), s.ports.end(),
                      [&](const ServicePort& p) { return p.name == name; })) {
       r.Error(r.Child(r.Child(e, "ports"), name.c_str()),
@@ -167,6 +168,7 @@ bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
                   "', which spec.ports does not define");
       ok = false;
     }
+  }
   if (ep.address.empty()) {
     // DNS resolution needs a host name (ValidateFQDN("") fails).
     if (ep.network.empty() || s.resolution != "STATIC") {

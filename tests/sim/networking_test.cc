@@ -403,7 +403,7 @@ TEST(NetworkingTest, FailoverPriorityNeverPicksPodsOfAGatewaylessNetwork) {
     w.Add(c, global);
   }
   w.Add("east", Ns("istio-system"));
-  w.Add("east", EastWest("net-east"));
+  w.Add("east", testing::EastWest("net-east"));
   w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", Deploy("client", "curl"));
   w.Add("east",
