@@ -97,12 +97,22 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
   const std::string& root = sc.mesh.istio.root_namespace;
   // One object with a selector: a policy in the root namespace selects pods
   // of the whole mesh, elsewhere only of its namespace.
+  // §3.4: istiod picks a ServiceEntry endpoint's policies by the entry's
+  // labels (buildWorkloadPolicies), not the endpoint's.
+  auto labels_of = [](const Cluster& c, const Workload& w) -> const Labels& {
+    if (!w.service_entry.empty())
+      for (const Service& s : c.services)
+        if (s.kind == "ServiceEntry" && s.ns == w.ns &&
+            s.name == w.service_entry)
+          return s.labels;
+    return w.labels;
+  };
   auto check = [&](const Cluster& c, const char* kind, const auto& p,
                    const char* what) {
     if (!p.selector || p.selector->empty()) return;
     for (const Workload& w : c.workloads)
       if ((p.ns == root || w.ns == p.ns) &&
-          SelectorMatches(*p.selector, w.labels))
+          SelectorMatches(*p.selector, labels_of(c, w)))
         return;
     std::string sel;
     for (const auto& [k, v] : *p.selector)

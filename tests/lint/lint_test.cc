@@ -144,6 +144,27 @@ TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   EXPECT_TRUE(ok.findings.empty()) << ok.findings.front().message;
 }
 
+// §3.4: a selector that matches a ServiceEntry's labels selects its inline
+// endpoints (istiod picks their policies by the entry's labels), not one
+// that matches only an endpoint's own labels.
+TEST(LintTest, SelectorOfAServiceEntryWithEndpointsMatchesThem) {
+  auto world = [](const std::string& app) {
+    World w = ShopWorld();
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+          "  name: vms\n  namespace: shop\n  labels: {app: vms}\nspec:\n"
+          "  hosts: [vms.example.com]\n  resolution: STATIC\n"
+          "  ports: [{number: 80, name: http}]\n"
+          "  endpoints: [{address: 192.0.2.1, labels: {app: vm}}]\n");
+    w.Add("east", Policy(app, "cluster.local/ns/client/sa/*", "client"));
+    return w;
+  };
+  EXPECT_TRUE(
+      Of(Lint(world("vms").Load()), "selector-matches-nothing").empty());
+  EXPECT_EQ(Of(Lint(world("vm").Load()), "selector-matches-nothing").size(),
+            1u);
+}
+
 TEST(LintTest, UseWaypointAndRouteReferencesThatNameNothing) {
   World w = ShopWorld({{Ambient(), "ambient"}},
                       {{"istio.io/use-waypoint", "waypont"}});
