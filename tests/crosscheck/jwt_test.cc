@@ -6,6 +6,7 @@
 // path function and in the verifier's encoding alike.
 #include <gtest/gtest.h>
 
+#include "tests/crosscheck/both_engines.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 #include "verify/source_class.h"
@@ -90,25 +91,7 @@ TEST(JwtCrossCheck, WaypointAuthenticatesThenAuthorizes) {
               "{host: cart.shop, port: 80}", http);
     Scenario sc = w.Load();
     ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-    ASSERT_EQ(sc.traffic.size(), 1u) << c.name;
-    std::set<Outcome> simulated;
-    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
-
-    OutcomeOracle oracle(sc);
-    const auto& jwt = sc.traffic[0].http->jwt;
-    bool asked = false;
-    for (const SourceClass& src : SourceClasses(sc)) {
-      if (src.workload.rfind("client/curl", 0) != 0) continue;
-      EncodedOutcomes got = oracle.Outcomes(src, "shop/cart", "", 80, "GET",
-                                            c.path, jwt ? &*jwt : nullptr);
-      ASSERT_FALSE(got.unknown);
-      std::set<Outcome> encoded;
-      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-      EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
-      asked = true;
-    }
-    EXPECT_TRUE(asked);
+    testing::ExpectBothEngines(sc, c.want, c.name);
   }
 }
 
@@ -146,25 +129,7 @@ TEST(JwtCrossCheck, RuleWithoutIssuerAcceptsAnyIssuer) {
         (*c.jwt ? std::string(", jwt: ") + c.jwt : std::string()) + "}";
     w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
               "{host: cart.shop, port: 80}", http);
-    Scenario sc = w.Load();
-    ASSERT_EQ(sc.traffic.size(), 1u) << c.name;
-    std::set<Outcome> simulated;
-    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
-    OutcomeOracle oracle(sc);
-    const auto& jwt = sc.traffic[0].http->jwt;
-    bool asked = false;
-    for (const SourceClass& src : SourceClasses(sc)) {
-      if (src.workload.rfind("client/curl", 0) != 0) continue;
-      EncodedOutcomes got = oracle.Outcomes(src, "shop/cart", "", 80, "GET",
-                                            c.path, jwt ? &*jwt : nullptr);
-      ASSERT_FALSE(got.unknown);
-      std::set<Outcome> encoded;
-      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-      EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
-      asked = true;
-    }
-    EXPECT_TRUE(asked);
+    testing::ExpectBothEngines(w.Load(), c.want, c.name);
   }
 }
 

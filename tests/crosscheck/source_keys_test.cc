@@ -7,13 +7,10 @@
 // function and in the verifier's encoding alike.
 #include <gtest/gtest.h>
 
-#include <set>
 #include <string>
 
-#include "tests/sim/path_helpers.h"
+#include "tests/crosscheck/both_engines.h"
 #include "tests/test_world.h"
-#include "verify/source_class.h"
-#include "verify/verifier.h"
 
 namespace meshsim {
 namespace {
@@ -61,25 +58,7 @@ TEST(SourceKeysCrossCheck, ServiceAccountAndTrustDomainConditions) {
               c.key + "\n      values: [\"" + c.value + "\"]\n");
     w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
               "{host: cart.shop, port: 80}", "{method: GET, path: /}");
-    Scenario sc = w.Load();
-    ASSERT_EQ(sc.traffic.size(), 1u) << name;
-    std::set<Outcome> simulated;
-    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << name;
-
-    OutcomeOracle oracle(sc);
-    bool asked = false;
-    for (const SourceClass& src : SourceClasses(sc)) {
-      if (src.workload.rfind("client/curl", 0) != 0) continue;
-      EncodedOutcomes got =
-          oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/", nullptr);
-      ASSERT_FALSE(got.unknown);
-      std::set<Outcome> encoded;
-      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-      EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << name;
-      asked = true;
-    }
-    EXPECT_TRUE(asked) << name;
+    testing::ExpectBothEngines(w.Load(), c.want, name);
   }
 }
 

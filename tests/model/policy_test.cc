@@ -351,39 +351,58 @@ TEST(EvaluateTest, ServiceAccountsMatchThePeerIdentity) {
   }
 }
 
+// A PeerAuthentication in `ns`; `selector` is its YAML selector line(s).
+std::string PeerAuthYaml(const std::string& name, const std::string& ns,
+                         const std::string& mode, const std::string& selector) {
+  return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+         "metadata: {name: " +
+         name + ", namespace: " + ns + "}\nspec:\n" + selector +
+         "  mtls: {mode: " + mode + "}\n";
+}
+
+// Deployment `ns`/cart's pod in a one-cluster world with `objects`: the
+// mode a sidecar reads on port 8080 and the policy deciding it, and whether
+// ztunnel refuses plaintext there.
+struct CartMode {
+  std::string mode, by;
+  bool ztunnel_refuses = false;
+};
+CartMode CartPeerAuthentication(const std::string& ns,
+                                const testing::KV& ns_labels,
+                                const std::vector<std::string>& objects) {
+  testing::World w;
+  w.Cluster("east", "east", 1);
+  w.Add("east", testing::Ns(ns, ns_labels));
+  w.Add("east", testing::Deploy(ns, "cart"));
+  for (const std::string& o : objects) w.Add("east", o);
+  Scenario s = w.Load();
+  const Cluster& c = s.mesh.clusters[0];
+  CartMode out;
+  for (const Workload& x : c.workloads)
+    if (x.ns == ns && x.owner == "cart") {
+      out.mode = PeerAuthenticationMode(s.mesh, c, x, 8080, &out.by);
+      out.ztunnel_refuses =
+          ZtunnelRefusesPlaintext(s.mesh, c, x, 8080, nullptr);
+    }
+  return out;
+}
+
 // §16.5: for a workload of the root namespace, the root namespace's
 // PeerAuthentication without a selector is the mesh policy, and one with a
 // selector counts for nothing (istiod's level split), for sidecars and
 // ztunnel alike.
 TEST(PeerAuthenticationLevelsTest,
      RootNamespaceSelectorPoliciesCountForNothing) {
-  auto pa = [](const std::string& name, const std::string& mode,
-               bool selector) {
-    return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
-           "metadata: {name: " +
-           name + ", namespace: istio-system}\nspec:\n" +
-           (selector ? "  selector: {matchLabels: {app: cart}}\n" : "") +
-           "  mtls: {mode: " + mode + "}\n";
-  };
+  const std::string cart = "  selector: {matchLabels: {app: cart}}\n";
   for (const std::string mesh_mode : {"PERMISSIVE", "STRICT"}) {
-    testing::World w;
-    w.Cluster("east", "east", 1);
-    w.Add("east", testing::Ns("istio-system"));
-    w.Add("east", testing::Deploy("istio-system", "cart"));
-    w.Add("east",
-          pa("cart", mesh_mode == "STRICT" ? "PERMISSIVE" : "STRICT", true));
-    w.Add("east", pa("mesh", mesh_mode, false));
-    Scenario s = w.Load();
-    const Cluster& c = s.mesh.clusters[0];
-    const Workload* pod = nullptr;
-    for (const Workload& x : c.workloads)
-      if (x.ns == "istio-system" && x.owner == "cart") pod = &x;
-    ASSERT_NE(pod, nullptr);
-    std::string by;
-    EXPECT_EQ(PeerAuthenticationMode(s.mesh, c, *pod, 8080, &by), mesh_mode);
-    EXPECT_EQ(by, "istio-system/mesh");
-    EXPECT_EQ(ZtunnelRefusesPlaintext(s.mesh, c, *pod, 8080, nullptr),
-              mesh_mode == "STRICT");
+    const std::string other = mesh_mode == "STRICT" ? "PERMISSIVE" : "STRICT";
+    const CartMode got = CartPeerAuthentication(
+        "istio-system", {},
+        {PeerAuthYaml("cart", "istio-system", other, cart),
+         PeerAuthYaml("mesh", "istio-system", mesh_mode, "")});
+    EXPECT_EQ(got.mode, mesh_mode);
+    EXPECT_EQ(got.by, "istio-system/mesh");
+    EXPECT_EQ(got.ztunnel_refuses, mesh_mode == "STRICT");
   }
 }
 
@@ -391,32 +410,16 @@ TEST(PeerAuthenticationLevelsTest,
 // namespace-wide, as istiod reads it: the first namespace-wide policy
 // decides, not the selector one listed after it.
 TEST(PeerAuthenticationLevelsTest, EmptyMatchLabelsIsNamespaceWide) {
-  auto pa = [](const std::string& name, const std::string& mode,
-               const std::string& selector) {
-    return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
-           "metadata: {name: " +
-           name + ", namespace: shop}\nspec:\n" + selector +
-           "  mtls: {mode: " + mode + "}\n";
-  };
   for (const std::string first : {"PERMISSIVE", "STRICT"}) {
     const std::string second = first == "STRICT" ? "PERMISSIVE" : "STRICT";
-    testing::World w;
-    w.Cluster("east", "east", 1);
-    w.Add("east", testing::Ns("shop", {{testing::Ambient(), "ambient"}}));
-    w.Add("east", testing::Deploy("shop", "cart"));
-    w.Add("east", pa("ns", first, ""));
-    w.Add("east", pa("empty", second, "  selector: {matchLabels: {}}\n"));
-    Scenario s = w.Load();
-    const Cluster& c = s.mesh.clusters[0];
-    const Workload* pod = nullptr;
-    for (const Workload& x : c.workloads)
-      if (x.ns == "shop" && x.owner == "cart") pod = &x;
-    ASSERT_NE(pod, nullptr);
-    std::string by;
-    EXPECT_EQ(PeerAuthenticationMode(s.mesh, c, *pod, 8080, &by), first);
-    EXPECT_EQ(by, "shop/ns");
-    EXPECT_EQ(ZtunnelRefusesPlaintext(s.mesh, c, *pod, 8080, nullptr),
-              first == "STRICT");
+    const CartMode got = CartPeerAuthentication(
+        "shop", {{testing::Ambient(), "ambient"}},
+        {PeerAuthYaml("ns", "shop", first, ""),
+         PeerAuthYaml("empty", "shop", second,
+                      "  selector: {matchLabels: {}}\n")});
+    EXPECT_EQ(got.mode, first);
+    EXPECT_EQ(got.by, "shop/ns");
+    EXPECT_EQ(got.ztunnel_refuses, first == "STRICT");
   }
 }
 

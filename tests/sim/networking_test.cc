@@ -813,26 +813,36 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
 // service alone a prefix, a method alone (or RegularExpression) a regular
 // expression over both segments; a rule without matches comes after every
 // match, even a regular expression (a GRPCRoute has no default match).
-TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
+// Namespace shop bound to its waypoint, Services cart-<backend> beside cart,
+// and GRPCRoute shop/grpc on cart with `rules` (YAML list items).
+testing::World GrpcWorld(const std::vector<std::string>& backends,
+                         const std::string& rules) {
   testing::World w = testing::ShopWorld(
       {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", testing::Waypoint("shop", "waypoint"));
-  for (const char* v : {"exact", "service", "method"}) {
-    w.Add("east", testing::Deploy("shop", std::string("cart-") + v));
-    w.Add("east", testing::Svc("shop", std::string("cart-") + v, 80));
+  for (const std::string& v : backends) {
+    w.Add("east", testing::Deploy("shop", "cart-" + v));
+    w.Add("east", testing::Svc("shop", "cart-" + v, 80));
   }
   w.Add("east",
         "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
         "metadata: {name: grpc, namespace: shop}\nspec:\n"
         "  parentRefs: [{group: \"\", kind: Service, name: cart, port: 80}]\n"
-        "  rules:\n"
-        "  - matches: [{method: {service: pkg.Cart, method: Get}}]\n"
-        "    backendRefs: [{name: cart-exact, port: 80}]\n"
-        "  - matches: [{method: {service: pkg.Admin}}]\n"
-        "    backendRefs: [{name: cart-service, port: 80}]\n"
-        "  - matches: [{method: {type: RegularExpression, method: \"Li.*\"}}]\n"
-        "    backendRefs: [{name: cart-method, port: 80}]\n"
-        "  - backendRefs: [{name: cart, port: 80}]\n");
+        "  rules:\n" +
+            rules);
+  return w;
+}
+
+TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
+  testing::World w = GrpcWorld(
+      {"exact", "service", "method"},
+      "  - matches: [{method: {service: pkg.Cart, method: Get}}]\n"
+      "    backendRefs: [{name: cart-exact, port: 80}]\n"
+      "  - matches: [{method: {service: pkg.Admin}}]\n"
+      "    backendRefs: [{name: cart-service, port: 80}]\n"
+      "  - matches: [{method: {type: RegularExpression, method: \"Li.*\"}}]\n"
+      "    backendRefs: [{name: cart-method, port: 80}]\n"
+      "  - backendRefs: [{name: cart, port: 80}]\n");
   const std::pair<const char*, const char*> cases[] = {
       {"/pkg.Cart/Get", "shop/cart-exact-0"},
       {"/pkg.Cart/GetAll", "shop/cart-0"},
@@ -856,22 +866,12 @@ TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
 // path wins, regular expressions too: /pkg.Svc/.+ (11 characters) before
 // /[^/]+/Get (10), whatever the rules' order.
 TEST(NetworkingTest, LongerRegularExpressionWins) {
-  testing::World w = testing::ShopWorld(
-      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
-  w.Add("east", testing::Waypoint("shop", "waypoint"));
-  for (const char* v : {"service", "method"}) {
-    w.Add("east", testing::Deploy("shop", std::string("cart-") + v));
-    w.Add("east", testing::Svc("shop", std::string("cart-") + v, 80));
-  }
-  w.Add("east",
-        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
-        "metadata: {name: grpc, namespace: shop}\nspec:\n"
-        "  parentRefs: [{group: \"\", kind: Service, name: cart, port: 80}]\n"
-        "  rules:\n"
-        "  - matches: [{method: {method: Get}}]\n"
-        "    backendRefs: [{name: cart-method, port: 80}]\n"
-        "  - matches: [{method: {type: RegularExpression, service: pkg.Svc}}]\n"
-        "    backendRefs: [{name: cart-service, port: 80}]\n");
+  testing::World w = GrpcWorld(
+      {"service", "method"},
+      "  - matches: [{method: {method: Get}}]\n"
+      "    backendRefs: [{name: cart-method, port: 80}]\n"
+      "  - matches: [{method: {type: RegularExpression, service: pkg.Svc}}]\n"
+      "    backendRefs: [{name: cart-service, port: 80}]\n");
   w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
             "{host: cart.shop, port: 80}",
             "{method: POST, path: /pkg.Svc/Get}");

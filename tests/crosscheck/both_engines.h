@@ -1,0 +1,46 @@
+// Crosscheck tests' shared assertion: the one traffic entry "t" of a world
+// (client/curl to shop/cart:80) ends with exactly one outcome, the same in
+// the simulator's path function and in the verifier's encoding.
+#ifndef MESHSIM_TESTS_CROSSCHECK_BOTH_ENGINES_H_
+#define MESHSIM_TESTS_CROSSCHECK_BOTH_ENGINES_H_
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/sim/path_helpers.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim::testing {
+
+inline void ExpectBothEngines(const Scenario& sc, Outcome want,
+                              const std::string& name) {
+  ASSERT_EQ(sc.traffic.size(), 1u) << name;
+  std::set<Outcome> simulated;
+  for (const Path& p : PathsOf(sc, "t")) simulated.insert(p.outcome);
+  EXPECT_EQ(simulated, std::set<Outcome>{want}) << "simulator: " << name;
+
+  const TrafficEntry& t = sc.traffic[0];
+  const std::string method = t.http ? t.http->method : "GET";
+  const std::string path = t.http ? t.http->path : "/";
+  const auto* jwt = t.http && t.http->jwt ? &*t.http->jwt : nullptr;
+  OutcomeOracle oracle(sc);
+  bool asked = false;
+  for (const SourceClass& src : SourceClasses(sc)) {
+    if (src.workload.rfind("client/curl", 0) != 0) continue;
+    EncodedOutcomes got =
+        oracle.Outcomes(src, "shop/cart", "", 80, method, path, jwt);
+    ASSERT_FALSE(got.unknown) << name;
+    std::set<Outcome> encoded;
+    for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+    EXPECT_EQ(encoded, std::set<Outcome>{want}) << "encoding: " << name;
+    asked = true;
+  }
+  EXPECT_TRUE(asked) << name;
+}
+
+}  // namespace meshsim::testing
+
+#endif  // MESHSIM_TESTS_CROSSCHECK_BOTH_ENGINES_H_
