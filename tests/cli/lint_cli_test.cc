@@ -40,6 +40,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"principal-matches-nothing", 10}}},
       {"conformance/authz-service-attached-principal/scenario.yaml",
        {{"principal-matches-nothing", 1}}},
+      // TestAuthorizationGateway's second rule, for 'sa/someone-else', in
+      // each destination's policy.
+      {"conformance/authz-gateway/scenario.yaml",
+       {{"principal-matches-nothing", 5}}},
       // Policies for a waypoint named `none` (the test's "no waypoint"
       // case) attach nowhere; 'sa/someone-else' matches no one.
       // Its selector policies on captured pods ("-cap", and the DENYs on
