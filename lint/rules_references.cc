@@ -193,9 +193,26 @@ void ExpectationReferences(const Scenario& sc, std::vector<LintFinding>& out) {
   }
   const std::vector<std::string> policy_list(policies.begin(), policies.end());
   const std::vector<std::string> gateway_list(gateways.begin(), gateways.end());
+  // §4.3: with PILOT_AUTO_ALLOW_WAYPOINT_POLICY istiod synthesizes
+  // <workload ns>/istio_allow_waypoint_<waypoint ns>_<waypoint name>.
+  const bool auto_allow =
+      sc.mesh.istio.Flag("PILOT_AUTO_ALLOW_WAYPOINT_POLICY", false);
+  auto synthesized = [&](const std::string& key) {
+    const std::string prefix = "istio_allow_waypoint_";
+    const size_t slash = key.find('/');
+    if (!auto_allow || slash == std::string::npos ||
+        key.compare(slash + 1, prefix.size(), prefix) != 0)
+      return false;
+    const std::string rest = key.substr(slash + 1 + prefix.size());
+    for (const Cluster& c : sc.mesh.clusters)
+      for (const auto& [gkey, gw] : c.gateways)
+        if (rest == gw.ns + "_" + gw.name) return true;
+    return false;
+  };
   for (const Expectation& x : sc.expect) {
     const LintObject obj{"expect", "", x.name, ""};
-    if (!x.denied_by.empty() && !policies.count(x.denied_by))
+    if (!x.denied_by.empty() && !policies.count(x.denied_by) &&
+        !synthesized(x.denied_by))
       out.push_back(Make("reference-not-found",
                          "expect '" + x.name + "': denied_by " + x.denied_by +
                              " names no AuthorizationPolicy, "

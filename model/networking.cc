@@ -1,6 +1,7 @@
 #include "model/networking.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "model/text.h"
 
@@ -205,39 +206,84 @@ int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
   return number;
 }
 
-bool IstioServerHostAdmits(const std::string& pattern, const std::string& gw_ns,
-                           const std::string& vs_ns, const std::string& host) {
-  std::string h = pattern;
-  size_t slash = h.find('/');
-  if (slash != std::string::npos) {
-    std::string ns = h.substr(0, slash);
-    if (ns == ".") ns = gw_ns;
-    if (ns != "*" && ns != vs_ns) return false;
-    h = h.substr(slash + 1);
-  }
-  return HostMatches(h, host) || HostMatches(host, h);
+namespace {
+
+// §16.3: server host `pattern` for a VirtualService of namespace `vs_ns`:
+// its host part when its namespace part ("*", "./" for the gateway's, or a
+// name) admits that namespace (host.NamesForNamespace).
+std::optional<std::string> ServerHostFor(const std::string& pattern,
+                                         const std::string& gw_ns,
+                                         const std::string& vs_ns) {
+  const size_t slash = pattern.find('/');
+  if (slash == std::string::npos) return AsciiLower(pattern);
+  std::string ns = pattern.substr(0, slash);
+  if (ns == ".") ns = gw_ns;
+  if (ns != "*" && ns != vs_ns) return std::nullopt;
+  return AsciiLower(pattern.substr(slash + 1));
+}
+
+}  // namespace
+
+std::vector<IstioVirtualHost> IstioVirtualHosts(
+    const Cluster& c,
+    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+        servers) {
+  std::vector<IstioVirtualHost> out;
+  auto add = [&](const std::string& domain, const HttpRoute* r) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const auto& v) { return v.domain == domain; });
+    if (it == out.end()) {
+      out.push_back({domain, {}});
+      it = out.end() - 1;
+    }
+    if (std::find(it->routes.begin(), it->routes.end(), r) == it->routes.end())
+      it->routes.push_back(r);
+  };
+  for (const auto& [gw, server] : servers)
+    for (const HttpRoute& r : c.routes) {
+      if (!r.IsVirtualService() ||
+          std::find(r.gateways.begin(), r.gateways.end(), gw->Key()) ==
+              r.gateways.end())
+        continue;
+      // host.Names.Intersection: of two hosts one of which covers the
+      // other, the narrower.
+      for (const std::string& written : r.hostnames) {
+        const std::string vh = AsciiLower(written);
+        for (const std::string& pattern : server->hosts) {
+          const std::optional<std::string> sh =
+              ServerHostFor(pattern, gw->ns, r.ns);
+          if (!sh) continue;
+          if (HostMatches(*sh, vh))
+            add(vh, &r);
+          else if (HostMatches(vh, *sh))
+            add(*sh, &r);
+        }
+      }
+    }
+  for (IstioVirtualHost& v : out) SortByAge(v.routes);
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.domain < b.domain; });
+  return out;
+}
+
+const IstioVirtualHost* VirtualHostFor(
+    const std::vector<IstioVirtualHost>& vhosts, const std::string& host) {
+  const std::string name = AsciiLower(host.substr(0, host.find(':')));
+  const IstioVirtualHost* best = nullptr;
+  for (const IstioVirtualHost& v : vhosts)
+    if (HostMatches(v.domain, name) &&
+        (!best || Specificity(v.domain) > Specificity(best->domain)))
+      best = &v;
+  return best;
 }
 
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host) {
-  std::vector<const HttpRoute*> out;
-  const std::string name = host.substr(0, host.find(':'));
-  for (const HttpRoute& r : c.routes) {
-    if (!r.IsVirtualService()) continue;
-    if (std::find(r.gateways.begin(), r.gateways.end(), gw.Key()) ==
-        r.gateways.end())
-      continue;
-    bool host_ok = false;
-    for (const std::string& vh : r.hostnames) {
-      if (!HostMatches(vh, name)) continue;
-      for (const std::string& sh : server.hosts)
-        host_ok = host_ok || IstioServerHostAdmits(sh, gw.ns, r.ns, name);
-    }
-    if (host_ok) out.push_back(&r);
-  }
-  SortByAge(out);
-  return out;
+  const std::vector<IstioVirtualHost> vhosts =
+      IstioVirtualHosts(c, {{&gw, &server}});
+  const IstioVirtualHost* v = VirtualHostFor(vhosts, host);
+  return v ? v->routes : std::vector<const HttpRoute*>{};
 }
 
 const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,

@@ -13,6 +13,7 @@
 #define MESHSIM_MODEL_NETWORKING_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/mesh.h"
@@ -61,15 +62,34 @@ std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
 // else the number itself.
 int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
 
-// §16.3: whether server host `pattern` ([ns/]host, "*", *.suffix) admits
-// `host` for a VirtualService of namespace `vs_ns` (gateway namespace
-// `gw_ns` for "./").
-bool IstioServerHostAdmits(const std::string& pattern, const std::string& gw_ns,
-                           const std::string& vs_ns, const std::string& host);
+// §16.3: one virtual host of a Router's listener: a domain (a host of a
+// bound VirtualService intersected with a server host: the narrower of the
+// two, lower-case) and the VirtualServices whose routes it holds, oldest
+// first.
+struct IstioVirtualHost {
+  std::string domain;  // a name, "*.suffix" or "*"
+  std::vector<const HttpRoute*> routes;
+};
 
-// §16.2, §16.3: the VirtualServices bound to Istio Gateway `gw` whose hosts
-// cover `host` and that a server host of the gateway admits, by creation
-// time: a gateway merges the routes of every one of them.
+// §16.3: the virtual hosts `servers` (the Istio Gateway servers one
+// listener port serves, with their gateways) build, by domain: each
+// VirtualService bound to a server's gateway adds its routes to each domain
+// its hosts and the server's hosts intersect in (istiod's
+// buildGatewayHTTPRouteConfig). The domains only: which one a request
+// takes is VirtualHostFor (the simulator) or the encoding's own statement.
+std::vector<IstioVirtualHost> IstioVirtualHosts(
+    const Cluster& c,
+    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+        servers);
+
+// §16.3: the virtual host Envoy picks for Host `host` (port stripped): the
+// exact domain, else the longest suffix wildcard, else "*"; nullptr when
+// none matches (404).
+const IstioVirtualHost* VirtualHostFor(
+    const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
+
+// §16.2, §16.3: the VirtualServices of the virtual host that one server of
+// Istio Gateway `gw` builds for `host`, by creation time.
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host);

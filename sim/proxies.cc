@@ -681,27 +681,34 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
 void Builder::RouterHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
+  const int listen = IstioServerListenPort(c, pod, t_.to.port);
+  // §8.1: the Router's policies see the port its Envoy listens on (the
+  // gateway Service's targetPort), not the Service port the client dialled.
   RequestAttributes attrs = Attributes(s, "", "");
+  attrs.destination_port = listen;
   if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
                     attrs))
     return;
   PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
                               PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
   if (!Enforce(v, d)) return;
-  const int listen = IstioServerListenPort(c, pod, t_.to.port);
   const std::string host =
       requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));
-  std::vector<const HttpRoute*> routes;
   std::vector<std::string> servers;
+  std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
   for (const IstioGateway* g : IstioGatewaysForPod(c, pod)) {
     for (const IstioServer& srv : g->servers) {
       if (IstioServerListenPort(c, pod, srv.port) != listen) continue;
       servers.push_back(g->Key() + " port " + std::to_string(srv.port));
-      for (const HttpRoute* r : VirtualServicesAtIstioGateway(c, *g, srv, host))
-        if (std::find(routes.begin(), routes.end(), r) == routes.end())
-          routes.push_back(r);
+      at_port.emplace_back(g, &srv);
     }
   }
+  // §16.3: the listener's virtual hosts; Envoy takes the most specific
+  // domain that matches the Host, and only that one's routes.
+  const std::vector<IstioVirtualHost> vhosts = IstioVirtualHosts(c, at_port);
+  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
+  std::vector<const HttpRoute*> routes;
+  if (vhost) routes = vhost->routes;
   const std::string where = "ingress " + pod.gateway;
   if (servers.empty()) {
     Fail(v,
@@ -714,14 +721,9 @@ void Builder::RouterHop(Vertex v, const State& s) {
          "");
     return;
   }
-  std::stable_sort(routes.begin(), routes.end(),
-                   [](const HttpRoute* a, const HttpRoute* b) {
-                     if (a->creation_timestamp != b->creation_timestamp)
-                       return a->creation_timestamp < b->creation_timestamp;
-                     return a->Key() < b->Key();
-                   });
   std::string why = "Istio Gateway server " + servers.front() +
                     " accepts the request on port " + std::to_string(listen) +
+                    (vhost ? ", virtual host " + vhost->domain : "") +
                     " (§16.3)";
   if (routes.empty()) {
     Fail(v,

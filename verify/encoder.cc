@@ -421,10 +421,17 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
     // chain the encoding states (regex, hostnames), every request reaches.
     z3::expr reach = c_.bool_val(true), refused = c_.bool_val(false);
     IngressTerms(plan.key, plan.refused[k] != 0, k, e, reach, refused);
-    const z3::expr ends = is_k && refused && e.ep == 0;
+    // The ingress's own policies decide before it routes (§8.1, §16.4):
+    // a request it would send here, or refuse to, ends denied there.
+    const z3::expr denied = IngressDenies(e, k);
+    const z3::expr ends_denied =
+        is_k && (reach || refused) && denied && e.ep == 0;
+    t.valid.Add(ends_denied);
+    t.deny_terms.Add(ends_denied);
+    const z3::expr ends = is_k && !denied && refused && e.ep == 0;
     t.valid.Add(ends);
     t.fail_terms.Add(ends);
-    is_k = is_k && reach;
+    is_k = is_k && !denied && reach;
   }
   for (size_t i = 0; i < e.eps.size(); ++i)
     ServiceEndpointTerms(plan, k, is_k, local, i, e, t);
@@ -805,6 +812,39 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
     if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   }
   waypoint_denies_.emplace(key, denied);
+  return denied;
+}
+
+z3::expr Encoder::IngressDenies(const Encoded& e, size_t k) {
+  const SourceClass& cls = classes()[k];
+  const Cluster& c = sc_.mesh.clusters[cls.cluster];
+  const Workload* pod = c.FindWorkload(cls.workload);
+  if (!pod) return c_.bool_val(false);
+  std::vector<const AuthorizationPolicy*> policies =
+      slice_.PodPolicies(cls.cluster, *pod, false);
+  std::vector<const RequestAuthentication*> ras =
+      PodAuthentications(sc_.mesh, c, *pod);
+  // A Gateway API ingress also takes what targets its Gateway.
+  if (const Gateway* gw = pod->router ? nullptr : c.FindGateway(pod->gateway)) {
+    for (const AuthorizationPolicy* p :
+         slice_.WaypointPolicies(cls.cluster, *gw, nullptr))
+      if (std::find(policies.begin(), policies.end(), p) == policies.end())
+        policies.push_back(p);
+    for (const RequestAuthentication* ra :
+         WaypointAuthentications(sc_.mesh, c, *gw, nullptr))
+      if (std::find(ras.begin(), ras.end(), ra) == ras.end()) ras.push_back(ra);
+  }
+  if (policies.empty() && ras.empty()) return c_.bool_val(false);
+  Attrs a = MakeAttrs(
+      e, c_.int_val(-1), c_.bool_val(false),
+      [this](const std::vector<std::string>&) { return c_.bool_val(false); });
+  // The port the ingress received the request on is not a request
+  // variable here: a `ports` condition at the ingress may hold or not
+  // (docs/verification.md#ingress-policies).
+  a.port = c_.int_const(("ingress-port:" + cls.id).c_str());
+  Authenticate(ras, a);
+  z3::expr denied = slice_.Denied(policies, a, false);
+  if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
   return denied;
 }
 

@@ -236,6 +236,12 @@ class Encoder {
   z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
                           const Service* svc);
 
+  // §8.1, §16.4: whether the ingress pod of class `k` refuses the request
+  // itself, before it routes: its RequestAuthentications reject the token
+  // (401) or its policies (selector, namespace and root ones, and those
+  // that target its Gateway) deny. The outside client has no identity.
+  z3::expr IngressDenies(const Encoded& e, size_t k);
+
   bool MultiNetwork() const;
   // Whether source class `cls`, using cluster `vc`'s view of the service,
   // may pick endpoint `ep` (§7.2, §15.2). `*via_waypoint_only`: an ingress

@@ -1,6 +1,7 @@
 #include "verify/route_signature.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <tuple>
@@ -253,11 +254,20 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   return arms;
 }
 
+namespace {
+
+// §16.3: Envoy's order among the domains that match a Host: an exact name
+// first, then the longest suffix wildcard, "*" last.
+size_t DomainRank(const std::string& domain) {
+  return domain.empty() || domain[0] != '*' ? SIZE_MAX : domain.size();
+}
+
+}  // namespace
+
 std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
     const Cluster& cluster, const Workload& pod) {
   const std::vector<const IstioGateway*> gateways =
       IstioGatewaysForPod(cluster, pod);
-  std::set<std::string> hosts;
   for (const HttpRoute& r : cluster.routes) {
     if (!r.IsVirtualService()) continue;
     bool bound = false;
@@ -266,10 +276,6 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
                r.gateways.end();
     if (!bound) continue;
     if (!r.tcp_rules.empty()) return std::nullopt;
-    for (const std::string& h : r.hostnames) {
-      if (h.find('*') != std::string::npos) return std::nullopt;
-      hosts.insert(h);
-    }
     for (const HttpRouteRule& rule : r.rules)
       for (const HttpMatch& m : rule.matches)
         if (!MatchEncodable(m)) return std::nullopt;
@@ -279,28 +285,25 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
     for (const IstioServer& srv : g->servers)
       ports.insert(IstioServerListenPort(cluster, pod, srv.port));
   std::vector<RouteArm> arms;
-  for (const int listen : ports)
-    for (const std::string& host : hosts) {
-      // The servers listening there, each binding the VirtualServices of
-      // the Host it admits; one list, oldest first.
-      std::vector<const HttpRoute*> routes;
-      for (const IstioGateway* g : gateways)
-        for (const IstioServer& srv : g->servers) {
-          if (IstioServerListenPort(cluster, pod, srv.port) != listen) continue;
-          for (const HttpRoute* r :
-               VirtualServicesAtIstioGateway(cluster, *g, srv, host))
-            if (std::find(routes.begin(), routes.end(), r) == routes.end())
-              routes.push_back(r);
-        }
-      std::stable_sort(routes.begin(), routes.end(),
-                       [](const HttpRoute* a, const HttpRoute* b) {
-                         return std::make_pair(a->creation_timestamp,
-                                               a->Key()) <
-                                std::make_pair(b->creation_timestamp, b->Key());
-                       });
-      const z3::expr on = e_.http && HostIs(host);
+  for (const int listen : ports) {
+    // The servers listening there and the virtual hosts they build
+    // (model/networking.h's IstioVirtualHosts, shared); which one a Host
+    // takes is stated here: the domain that matches it and no domain of a
+    // higher rank does.
+    std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
+    for (const IstioGateway* g : gateways)
+      for (const IstioServer& srv : g->servers)
+        if (IstioServerListenPort(cluster, pod, srv.port) == listen)
+          at_port.emplace_back(g, &srv);
+    const std::vector<IstioVirtualHost> vhosts =
+        IstioVirtualHosts(cluster, at_port);
+    for (const IstioVirtualHost& vh : vhosts) {
+      z3::expr on = e_.http && HostIs(vh.domain);
+      for (const IstioVirtualHost& other : vhosts)
+        if (DomainRank(other.domain) > DomainRank(vh.domain))
+          on = on && !HostIs(other.domain);
       z3::expr earlier = c_.bool_val(false);
-      for (const HttpRoute* r : routes)
+      for (const HttpRoute* r : vh.routes)
         for (const HttpRouteRule& rule : r->rules) {
           z3::expr any = c_.bool_val(rule.matches.empty());
           for (const HttpMatch& m : rule.matches) {
@@ -316,6 +319,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
           earlier = earlier || any;
         }
     }
+  }
   return arms;
 }
 
@@ -327,6 +331,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
 z3::expr RouteEncoder::HostIs(const std::string& written) {
   const std::string pattern = AsciiLower(written);
   const z3::expr& host = e_.host;
+  if (pattern == "*") return c_.bool_val(true);
   if (pattern.size() > 1 && pattern[0] == '*') {
     const std::string suffix = pattern.substr(1);
     return z3::suffixof(c_.string_val(suffix), host) &&

@@ -69,14 +69,15 @@ class RouteEncoder {
                                                     const std::string& gw_key);
   // §16.3: what Istio Gateway Router `pod` routes, stated on its own: for
   // each port its servers listen on (the outside client picks one) and each
-  // Host a VirtualService bound to its gateways names, that Host's
-  // VirtualServices merged by age, rule by rule, first match (sourceLabels
-  // against the Router's own labels, a match's port against the listen
-  // port), each arm under `e.host == host` (lower-cased). nullopt when a
-  // bound VirtualService names a wildcard host, has tcp/tls rules or a
-  // match the chain does not state: the caller then leaves the request
-  // unconstrained. Which VirtualServices a server binds is
-  // model/networking.h's VirtualServicesAtIstioGateway, shared.
+  // virtual host there, its VirtualServices merged by age, rule by rule,
+  // first match (sourceLabels against the Router's own labels, a match's
+  // port against the listen port), each arm under "the Host matches the
+  // domain and no more specific domain of that port" (exact, then longer
+  // suffix wildcards, then "*"; lower-cased). nullopt when a bound
+  // VirtualService has tcp/tls rules or a match the chain does not state:
+  // the caller then leaves the request unconstrained. Which domains the
+  // servers build and which VirtualServices each holds is
+  // model/networking.h's IstioVirtualHosts, shared.
   std::optional<std::vector<RouteArm>> RouterChain(const Cluster& cluster,
                                                    const Workload& pod);
 

@@ -33,35 +33,27 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
                                          const Service& s) {
   const Workload* pod = c.FindWorkload(cls.workload);
   if (!pod || !pod->router) return std::nullopt;
-  std::vector<const HttpRoute*> bound;
-  for (const HttpRoute& r : c.routes)
-    if (r.IsVirtualService() && !r.gateways.empty()) bound.push_back(&r);
-  std::sort(bound.begin(), bound.end(),
-            [](const HttpRoute* a, const HttpRoute* b) {
-              return a->Key() < b->Key();
-            });
   for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
     for (const IstioServer& srv : g->servers)
-      for (const HttpRoute* r : bound) {
-        for (const std::string& pattern : r->hostnames) {
-          const std::string host = ConcreteHost(pattern, s);
-          for (const HttpRoute* vs :
-               VirtualServicesAtIstioGateway(c, *g, srv, host))
-            for (const HttpRouteRule& rule : vs->rules)
-              for (const BackendRef& b : rule.backends)
-                if (NamesService(b, s)) {
-                  RouterEntry in{g->Key(), host, srv.port, "", false};
-                  if (!rule.matches.empty()) {
-                    const HttpMatch& m = rule.matches.front();
-                    if (m.path_type == "Exact" || m.path_type == "Prefix" ||
-                        m.path_type == "PathPrefix") {
-                      in.path = m.path_value;
-                      in.exact = m.path_type == "Exact";
-                    }
+      // §16.3: each virtual host the server builds, asked with a Host of
+      // its domain.
+      for (const IstioVirtualHost& vh : IstioVirtualHosts(c, {{g, &srv}})) {
+        const std::string host = ConcreteHost(vh.domain, s);
+        for (const HttpRoute* vs : vh.routes)
+          for (const HttpRouteRule& rule : vs->rules)
+            for (const BackendRef& b : rule.backends)
+              if (NamesService(b, s)) {
+                RouterEntry in{g->Key(), host, srv.port, "", false};
+                if (!rule.matches.empty()) {
+                  const HttpMatch& m = rule.matches.front();
+                  if (m.path_type == "Exact" || m.path_type == "Prefix" ||
+                      m.path_type == "PathPrefix") {
+                    in.path = m.path_value;
+                    in.exact = m.path_type == "Exact";
                   }
-                  return in;
                 }
-        }
+                return in;
+              }
       }
   return std::nullopt;
 }

@@ -310,8 +310,9 @@ void PlanPods(const std::vector<const Scenario*>& versions,
 }
 
 // §8.1: the namespaces whose policies can apply to any destination besides
-// its own: the root namespace and those a use-waypoint-namespace label names
-// (where a waypoint of another namespace lives).
+// its own: the root namespace, those a use-waypoint-namespace label names
+// (where a waypoint of another namespace lives), and the ingress pods'
+// (their own policies decide before they route, §16.3).
 std::set<std::string> WaypointNamespaces(
     const std::vector<const Scenario*>& versions) {
   std::set<std::string> out;
@@ -329,7 +330,10 @@ std::set<std::string> WaypointNamespaces(
         const std::string global = GlobalWaypointLabel(sv);
         if (!global.empty()) out.insert(global.substr(0, global.find('/')));
       }
-      for (const Workload& w : c.workloads) note(w.labels);
+      for (const Workload& w : c.workloads) {
+        note(w.labels);
+        if (w.role == WorkloadRole::kIngress) out.insert(w.ns);
+      }
     }
   return out;
 }

@@ -239,11 +239,19 @@ int CompareRouter(const Scenario& sc, const SourceClass& src,
         if (idx.size() != 1) continue;
         const Service& svc = c.services[idx[0]];
         if (svc.kind != "Service" || !Comparable(sc.mesh, c, svc)) continue;
-        const int port = b.port                  ? b.port
-                         : svc.ports.size() == 1 ? svc.ports[0].port
-                                                 : 0;
+        // §16.2: a destination without a port takes its Service's only
+        // port, else the request's (the server's).
+        int port = b.port                  ? b.port
+                   : svc.ports.size() == 1 ? svc.ports[0].port
+                                           : 0;
+        for (const ServicePort& sp : svc.ports)
+          if (!port && sp.port == srv.port) port = sp.port;
         if (!port) continue;
-        for (const std::string& host : r.hostnames) {
+        for (const std::string& pattern : r.hostnames) {
+          // A wildcard host is asked as one concrete name it matches; the
+          // binding check below still decides which route takes it.
+          std::string host = pattern;
+          if (host.rfind('*', 0) == 0) host = "any" + host.substr(1);
           if (host.find('*') != std::string::npos) continue;
           const std::vector<const HttpRoute*> bound =
               VirtualServicesAtIstioGateway(c, *g, srv, host);

@@ -1,0 +1,167 @@
+// §16.3: a Router's listener holds one virtual host per domain (a
+// VirtualService host narrowed by a server host), and Envoy takes the most
+// specific domain that matches the Host: an exact name, then the longest
+// suffix wildcard, then "*", and only that virtual host's routes. The
+// Router's own policies and RequestAuthentications decide before it routes.
+// Each case is asked of both engines: the simulator's paths and the
+// encoding's outcomes for the Router's source class.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using Outcomes = std::set<std::pair<int, Outcome>>;
+
+// Services cart and orders in ambient namespace shop; the classic
+// istio-ingressgateway (80 -> 8080) with Istio Gateway shop/gw (port 80,
+// server hosts `server_hosts`). VirtualService `catchall` (hosts ["*"], the
+// older) sends everything to orders; `public` (hosts [shop.example.com])
+// sends everything to cart. `extra`: more manifests in cluster east.
+testing::World HostsWorld(const std::string& server_hosts = "[\"*\"]",
+                          const std::string& extra = "") {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  testing::AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n"
+        "  - port: {number: 80, name: http, protocol: HTTP}\n"
+        "    hosts: " +
+            server_hosts + "\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: catchall\n  namespace: shop\n"
+        "  creationTimestamp: \"2020-01-01T00:00:00Z\"\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+        "  - route:\n    - destination: {host: orders, port: {number: 80}}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: public\n  namespace: shop\n"
+        "  creationTimestamp: \"2024-01-01T00:00:00Z\"\nspec:\n"
+        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
+        "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  if (!extra.empty()) w.Add("east", extra);
+  return w;
+}
+
+// The simulator's outcomes for GET `path` to `host` through shop/gw, with
+// the workloads it lands on.
+Outcomes Simulated(testing::World w, const std::string& host,
+                   const std::string& path, std::set<std::string>* lands) {
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: " + host + ", port: 80}",
+            "{method: GET, path: " + path + "}");
+  const Scenario sc = w.Load();
+  Outcomes out;
+  for (const Path& p : testing::PathsOf(sc, "in")) {
+    out.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+    if (p.outcome == Outcome::kDelivered && lands)
+      lands->insert(p.hops.back().name.substr(0, p.hops.back().name.find('@')));
+  }
+  return out;
+}
+
+// The encoding's outcomes for the Router's class asking `service`.
+Outcomes Encoded(const testing::World& w, const std::string& service,
+                 const std::string& host, const std::string& path) {
+  const Scenario sc = w.Load();
+  OutcomeOracle oracle(sc);
+  for (const SourceClass& src : SourceClasses(sc)) {
+    if (!src.router) continue;
+    const EncodedOutcomes got =
+        oracle.Outcomes(src, service, "", 80, "GET", path, nullptr, host);
+    EXPECT_FALSE(got.unknown);
+    return got.outcomes;
+  }
+  ADD_FAILURE() << "no Router source class";
+  return {};
+}
+
+const Outcomes kDelivered = {{0, Outcome::kDelivered}};
+const Outcomes kDenied = {{0, Outcome::kDenied}};
+
+TEST(RouterHostsTest, TheExactDomainWinsOverAnOlderCatchAll) {
+  const testing::World w = HostsWorld();
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  // Before, the simulator merged both VirtualServices by age and the older
+  // catch-all took the request to orders.
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered);
+  EXPECT_TRUE(Encoded(w, "shop/orders", "shop.example.com", "/").empty());
+}
+
+TEST(RouterHostsTest, AnyOtherHostTakesTheCatchAll) {
+  const testing::World w = HostsWorld();
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "other.example.org", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "other.example.org", "/"), kDelivered);
+  EXPECT_TRUE(Encoded(w, "shop/cart", "other.example.org", "/").empty());
+}
+
+TEST(RouterHostsTest, AServerHostNarrowsACatchAllVirtualService) {
+  // Server hosts *.example.com: the catch-all's domain becomes
+  // *.example.com (host.Names.Intersection), so a host outside it has no
+  // virtual host: 404 at the Router, and no service is reached.
+  const testing::World w = HostsWorld("[\"*.example.com\"]");
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "api.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "api.example.com", "/"), kDelivered);
+  const Outcomes outside = Simulated(w, "other.example.org", "/", nullptr);
+  EXPECT_EQ(outside, (Outcomes{{0, Outcome::kFailed}}));
+  EXPECT_TRUE(Encoded(w, "shop/orders", "other.example.org", "/").empty());
+}
+
+// A DENY on the Router's pods for /admin paths (selector istio:
+// ingressgateway, in istio-system).
+const char kDenyAdmin[] =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata:\n  name: no-admin\n  namespace: istio-system\nspec:\n"
+    "  selector:\n    matchLabels: {istio: ingressgateway}\n"
+    "  action: DENY\n  rules:\n  - to:\n    - operation:\n"
+    "        paths: [\"/admin*\"]\n";
+
+TEST(RouterHostsTest, TheRoutersOwnPolicyDeniesBeforeItRoutes) {
+  const testing::World w = HostsWorld("[\"*\"]", kDenyAdmin);
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/admin/x", nullptr), kDenied);
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/admin/x"), kDenied);
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/a", nullptr), kDelivered);
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/a"), kDelivered);
+}
+
+// An ALLOW on the Router's pods for one port: its Envoy listens on 8080
+// (the gateway Service's targetPort), so that is the port a policy sees.
+std::string AllowPort(int port) {
+  return "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+         "metadata:\n  name: port-only\n  namespace: istio-system\nspec:\n"
+         "  selector:\n    matchLabels: {istio: ingressgateway}\n"
+         "  rules:\n  - to:\n    - operation:\n        ports: [\"" +
+         std::to_string(port) + "\"]\n";
+}
+
+TEST(RouterHostsTest, TheRoutersPolicySeesItsListenPort) {
+  EXPECT_EQ(Simulated(HostsWorld("[\"*\"]", AllowPort(8080)),
+                      "shop.example.com", "/", nullptr),
+            kDelivered);
+  EXPECT_EQ(Simulated(HostsWorld("[\"*\"]", AllowPort(80)), "shop.example.com",
+                      "/", nullptr),
+            kDenied);
+}
+
+}  // namespace
+}  // namespace meshsim
