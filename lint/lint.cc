@@ -77,6 +77,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::PatternsMatchNothing(sc, r.findings);
   lint::SelectorMatchesNothing(sc, r.findings);
   lint::PeerAuthenticationPortNotEnforced(sc, r.findings);
+  lint::NetworkPolicyBlocksHbone(sc, r.findings);
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
   lint::InjectAnnotationIgnored(sc, r.findings);

@@ -28,6 +28,9 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out);
 // §16.5: port entries ztunnel does not enforce as written.
 void PeerAuthenticationPortNotEnforced(const Scenario& sc,
                                        std::vector<LintFinding>& out);
+// §4.6: NetworkPolicies that close port 15008 on pods that receive HBONE.
+void NetworkPolicyBlocksHbone(const Scenario& sc,
+                              std::vector<LintFinding>& out);
 // rules_config.cc
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);

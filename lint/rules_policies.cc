@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lint/rules.h"
+#include "model/network_policy.h"
 #include "model/policy.h"
 
 namespace meshsim::lint {
@@ -182,6 +183,59 @@ void PeerAuthenticationPortNotEnforced(const Scenario& sc,
                "give the policy a mode of its own (STRICT with PERMISSIVE port "
                "entries, or PERMISSIVE with STRICT ones) and its namespace a "
                "PeerAuthentication with a mode"));
+    }
+  }
+}
+
+void NetworkPolicyBlocksHbone(const Scenario& sc,
+                              std::vector<LintFinding>& out) {
+  // §4.6: pods that receive HBONE on 15008: captured pods, waypoints,
+  // east-west gateways, and sidecars once any pod is captured (ambient
+  // clients reach them over HBONE).
+  bool any_ambient = false;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const Workload& w : c.workloads)
+      any_ambient = any_ambient || w.capture == Capture::kAmbient;
+  for (const Cluster& c : sc.mesh.clusters) {
+    if (c.network_policies.empty()) continue;
+    // The isolating policies (as one key) -> the pods they leave closed.
+    std::map<std::vector<std::string>, std::vector<const Workload*>> closed;
+    for (const Workload& w : c.workloads) {
+      if (w.kind != "Pod") continue;
+      const bool hbone = w.capture == Capture::kAmbient ||
+                         w.role == WorkloadRole::kWaypoint ||
+                         w.role == WorkloadRole::kEastWest ||
+                         (any_ambient && w.capture == Capture::kSidecar);
+      if (!hbone) continue;
+      std::vector<std::string> isolating;
+      if (!NetworkPolicyAdmitsPortFromAnyone(c, w, kHboneInboundPort,
+                                             &isolating))
+        closed[isolating].push_back(&w);
+    }
+    for (const auto& [policies, pods] : closed) {
+      const NetworkPolicy* first = nullptr;
+      for (const NetworkPolicy& np : c.network_policies)
+        if (np.Key() == policies.front()) first = &np;
+      std::string names, which;
+      for (const std::string& p : policies)
+        names += (names.empty() ? "" : ", ") + p;
+      for (size_t i = 0; i < pods.size() && i < 3; ++i)
+        which += (i ? ", " : "") + pods[i]->Key();
+      if (pods.size() > 3)
+        which += " and " + std::to_string(pods.size() - 3) + " more";
+      out.push_back(Make(
+          "network-policy-blocks-hbone",
+          "NetworkPolicy " + names +
+              (policies.size() > 1 ? " isolate " : " isolates ") + "pod" +
+              (pods.size() > 1 ? "s " : " ") + which +
+              " for ingress and allow" + (policies.size() > 1 ? "" : "s") +
+              " no traffic on TCP port 15008, where every HBONE connection "
+              "arrives (mesh clients' ztunnels, waypoints, east-west "
+              "gateways): the CNI drops them, and only plain TCP on the "
+              "allowed ports gets through (§4.6)",
+          first->location, {"NetworkPolicy", first->ns, first->name, c.name},
+          "add port 15008 (TCP) to the ingress rule that admits the mesh's "
+          "clients"));
     }
   }
 }

@@ -626,6 +626,36 @@ struct PeerAuthentication {
   std::string Key() const { return ns + "/" + name; }
 };
 
+// A Kubernetes NetworkPolicy (networking.k8s.io/v1, §4.6): the CNI's L3/L4
+// filter on the pods it selects, outside the pod, so it sees the port a
+// connection reaches the pod on (15008 for HBONE).
+struct NetworkPolicyPeer {
+  std::optional<LabelSelector> pod_selector, namespace_selector;
+  std::string cidr;  // ipBlock.cidr ("" when not an ipBlock)
+  std::vector<std::string> except;
+};
+struct NetworkPolicyPort {
+  std::string protocol = "TCP";
+  int port = 0;           // 0: every port (unless named)
+  std::string port_name;  // a named port of the destination pod
+  int end_port = 0;       // a range port..end_port
+};
+struct NetworkPolicyRule {
+  bool any_peer = true;  // no from/to: every peer
+  std::vector<NetworkPolicyPeer> peers;
+  std::vector<NetworkPolicyPort> ports;  // empty: every port
+};
+struct NetworkPolicy {
+  std::string ns;
+  std::string name;
+  LabelSelector pod_selector;  // empty: every pod of the namespace
+  bool ingress = true;         // policyTypes
+  bool egress = false;
+  std::vector<NetworkPolicyRule> ingress_rules, egress_rules;
+  SourceLocation location;
+  std::string Key() const { return ns + "/" + name; }
+};
+
 // A manifest object as written, for `meshsim diff`: a digest of its
 // content (status included; server-set metadata such as resourceVersion,
 // uid and managedFields excluded) and where it is.
@@ -683,6 +713,7 @@ struct Cluster {
   std::map<std::string, IstioGateway> istio_gateways;  // by ns/name
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;
+  std::vector<NetworkPolicy> network_policies;  // §4.6
   std::vector<RequestAuthentication> request_authentications;
   // Generated gateway Deployments found in the manifests (a kubectl dump),
   // by gateway ns/name, with their replica count (§2.1).

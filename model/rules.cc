@@ -173,7 +173,8 @@ const std::vector<Rule>& RuleCatalogue() {
        "A kind that does not exist in a known API group",
        "An object's kind is not one of its API group's kinds "
        "(security.istio.io, networking.istio.io, gateway.networking.k8s.io, "
-       "telemetry.istio.io, extensions.istio.io, core v1, apps/v1); kubectl "
+       "telemetry.istio.io, extensions.istio.io, networking.k8s.io, core v1, "
+       "apps/v1, batch/v1); kubectl "
        "apply would refuse it, and skipping it would silently drop a policy. "
        "Example: kind: AuthorisationPolicy. Fix: correct the kind "
        "(did-you-mean gives the nearest).",
@@ -237,6 +238,17 @@ const std::vector<Rule>& RuleCatalogue() {
        "the policy a mode of its own and its namespace a PeerAuthentication "
        "with a mode.",
        "docs/rules.md#peer-authentication-port-not-enforced"},
+      {"network-policy-blocks-hbone", RuleKind::kLint, kW, kE,
+       "NetworkPolicy that drops the mesh's HBONE traffic",
+       "A Kubernetes NetworkPolicy isolates a pod that receives HBONE (a "
+       "captured pod, a waypoint, an east-west gateway, or a sidecar once "
+       "ambient clients exist) for ingress and allows nothing on TCP port "
+       "15008. The CNI enforces it outside the pod, where every HBONE "
+       "connection arrives on 15008, so mesh traffic to the pod is dropped "
+       "while plain TCP on the allowed ports still passes (§4.6). Example: a "
+       "policy allowing only port 8080 to an app enrolled in ambient. Fix: "
+       "add port 15008 to the ingress rule that admits the mesh's clients.",
+       "docs/rules.md#network-policy-blocks-hbone"},
       {"unknown-gateway-class", RuleKind::kLint, kW, kW,
        "A Gateway class nothing implements",
        "A Gateway's gatewayClassName is neither built in (istio, "

@@ -275,6 +275,12 @@ class Builder {
                                  int client_wl,
                                  const std::string& mode = "PreferClose") const;
   double EndpointWeight(const Service& s, int ci, const EpRef& e) const;
+  // §4.6: whether the CNI passes the connection the component of `base`
+  // (at vertex `from`) opens to pod `to` on `port`; when not, the path
+  // fails there with the NetworkPolicy's reason.
+  bool NetworkPolicyPasses(Vertex from, const State& base, const EpRef& to,
+                           int port, const std::string& why, double share,
+                           int route);
   void ToEndpoint(Vertex from, const State& base, const EpRef& ep, int port,
                   const std::string& why, double share = 1.0, int route = -1);
   void ToExternal(Vertex from, const std::string& where, const std::string& why,

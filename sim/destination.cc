@@ -12,6 +12,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/network_policy.h"
 #include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
@@ -163,10 +164,52 @@ int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
 // ---- hand-offs --------------------------------------------------------------
 // Deliver to a workload endpoint reached directly (HBONE to its node's ztunnel
 // when captured; its sidecar; or plain TCP).
+bool Builder::NetworkPolicyPasses(Vertex from, const State& base,
+                                  const EpRef& to, int port,
+                                  const std::string& why, double share,
+                                  int route) {
+  const Cluster& c = mesh_.clusters[to.cluster];
+  if (c.network_policies.empty()) return true;
+  const Workload& dst = W(to.cluster, to.wl);
+  if (dst.kind != "Pod") return true;
+  // The sender: a pod of this cluster by its address; another cluster's
+  // component is an address NetworkPolicy knows only by ipBlock.
+  const Workload* src = nullptr;
+  std::string src_ip;
+  if (base.cluster == to.cluster) {
+    src_ip = base.peer_ip;
+    if (auto it = c.workload_by_ip.find(src_ip); it != c.workload_by_ip.end())
+      src = &c.workloads[it->second];
+  }
+  const NetworkPolicyVerdict v = NetworkPolicyAllows(c, src, src_ip, dst, port);
+  if (v.allowed) return true;
+  const std::string from_name =
+      src ? "pod " + src->Key()
+          : (src_ip.empty() ? std::string("outside the cluster")
+                            : "address " + src_ip);
+  Fail(from, v.Reason(from_name, "pod " + dst.Key()), why, share, route);
+  return false;
+}
+
 void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
   const Workload& w = W(ep.cluster, ep.wl);
+  // §4.6: what the CNI sees: HBONE arrives on 15008 at a captured pod, and
+  // at a sidecar from a ztunnel, waypoint or east-west gateway; plain TCP
+  // and a sidecar's or ingress's mTLS on the pod's own port.
+  {
+    const HopKind fk = g_[from].hop.kind;
+    bool hbone = false;
+    if (w.capture == Capture::kAmbient) hbone = !base.peer.empty();
+    if (w.capture == Capture::kSidecar)
+      hbone = !base.peer.empty() &&
+              (fk == HopKind::kZtunnel || fk == HopKind::kWaypoint ||
+               fk == HopKind::kEastWest);
+    if (!NetworkPolicyPasses(from, base, ep, hbone ? kHboneInboundPort : port,
+                             why, share, route))
+      return;
+  }
   State s = base;
   s.cluster = ep.cluster;
   s.wl = ep.wl;

@@ -8,6 +8,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/network_policy.h"
 #include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
@@ -91,6 +92,10 @@ void Builder::ToEastWest(Vertex from, const State& base, int svc_cluster,
     return;
   }
   for (const EpRef& e : ew) {
+    // §4.6: double HBONE reaches the gateway pod on 15008.
+    if (!NetworkPolicyPasses(from, base, e, kHboneInboundPort, why,
+                             share / ew.size(), route))
+      continue;
     State s = base;
     s.act = Act::kEastWest;
     s.cluster = e.cluster;
@@ -127,6 +132,10 @@ void Builder::ToWaypoint(Vertex from, const State& base, int ci,
                share, route);
     return;
   }
+  // §4.6: HBONE reaches the waypoint pod on 15008.
+  if (!NetworkPolicyPasses(from, base, replica, kHboneInboundPort, why, share,
+                           route))
+    return;
   State s = base;
   s.act = Act::kWaypoint;
   s.cluster = replica.cluster;

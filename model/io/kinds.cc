@@ -43,6 +43,8 @@ const std::vector<KindEntry>& KindTable() {
       {kIstioSecurity, "AuthorizationPolicy", LoadAuthorizationPolicy},
       {kIstioSecurity, "PeerAuthentication", LoadPeerAuthentication},
       {kIstioSecurity, "RequestAuthentication", LoadRequestAuthentication},
+      // kinds_network_policy.cc
+      {"networking.k8s.io", "NetworkPolicy", LoadNetworkPolicy},
   };
   return kTable;
 }

@@ -72,6 +72,8 @@ KindHandlerFn LoadVirtualService, LoadDestinationRule, LoadIstioGateway;
 // RequestAuthentication.
 KindHandlerFn LoadAuthorizationPolicy, LoadPeerAuthentication,
     LoadRequestAuthentication;
+// kinds_network_policy.cc: Kubernetes NetworkPolicy (§4.6).
+KindHandlerFn LoadNetworkPolicy;
 
 // Helpers the families share (RequireSpec and CheckOneOf are defined in
 // manifest_loader.cc, ReadRef in kinds_gateway_api.cc).

@@ -153,6 +153,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
         {"dangling-use-waypoint", 2},
         {"waypoint-missing-in-cluster", 2}}},
       {"solo-auto-waypoint/scenario.yaml", {{"auto-waypoint-collision", 1}}},
+      // Istio's NetworkPolicy page: the policy written before enrolment
+      // (§4.6).
+      {"network-policy-ambient/scenario.yaml",
+       {{"network-policy-blocks-hbone", 1}}},
       // Istio's circuit-breaking task sets maxRequestsPerConnection, which
       // meshsim does not model (§16.10); references whose group is not
       // their kind's are that scenario's point.

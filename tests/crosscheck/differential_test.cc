@@ -103,6 +103,15 @@ std::map<std::string, int> g_compared;
 // and the path function fails every request (NoHealthyUpstream, no
 // gateway) or denies it first (a waypoint's policy runs before its load
 // balancer; docs/semantics.md#engine-differences). Counted, not compared.
+// §4.6: the encoding does not state NetworkPolicy (docs/semantics.md#s4-6):
+// a request one of whose paths the CNI stops is not compared. Counted.
+bool StoppedByNetworkPolicy(const Path& p) {
+  if (p.outcome != Outcome::kFailed || p.reason.rfind("NetworkPolicy ", 0) != 0)
+    return false;
+  ++g_compared["requests a NetworkPolicy stops (paths only)"];
+  return true;
+}
+
 bool NothingReachable(const EncodedOutcomes& got, const OutcomeSet& expected) {
   if (!got.outcomes.empty() ||
       !std::all_of(expected.begin(), expected.end(), [](const auto& o) {
@@ -125,8 +134,10 @@ void CompareIngressRequest(const Scenario& sc, const SourceClass& src,
                            const std::string& what, int* mismatches) {
   const std::string& path = t.http->path;
   OutcomeSet expected;
-  for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t)))
+  for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+    if (StoppedByNetworkPolicy(p)) return;
     expected.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+  }
   EncodedOutcomes got = oracle.Outcomes(src, svc.Key(), "", svc_port, "GET",
                                         path, nullptr, t.to.host);
   if (NothingReachable(got, expected)) return;
@@ -360,7 +371,9 @@ int CompareAll(const Scenario& sc, const std::string& label,
       t.http = HttpRequest{cm, cp, {}, std::nullopt};
       OutcomeSet expected;
       std::set<std::tuple<int, std::string, Outcome>> expected_via;
+      bool stopped = false;
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+        stopped = stopped || StoppedByNetworkPolicy(p);
         // §3.4: ztunnel picks a ServiceEntry endpoint of a gateway-less
         // network and refuses the connection; the encoding leaves the
         // endpoint out (docs/semantics.md#engine-differences). Counted.
@@ -374,6 +387,7 @@ int CompareAll(const Scenario& sc, const std::string& label,
                              p.waypoints.empty() ? "" : p.waypoints.back(),
                              p.outcome});
       }
+      if (stopped) return;
       // A client outside the mesh dials a ServiceEntry's host itself: the
       // path function sends it outside (§3.4), the encoding states no
       // destination outside the mesh. Not compared.

@@ -1,0 +1,131 @@
+#include "model/network_policy.h"
+
+#include "model/policy.h"
+
+namespace meshsim {
+namespace {
+
+bool Selects(const NetworkPolicy& np, const Workload& w) {
+  return np.ns == w.ns && np.pod_selector.Matches(w.labels);
+}
+
+// A peer as NetworkPolicy reads it: pod and namespace selectors match pods
+// of the cluster (a podSelector alone: of the policy's namespace); an
+// ipBlock matches the address, pods' included (meshsim's choice, as
+// Calico; docs/semantics.md §4.6).
+bool PeerMatches(const Cluster& c, const NetworkPolicy& np,
+                 const NetworkPolicyPeer& p, const Workload* pod,
+                 const std::string& ip) {
+  if (!p.cidr.empty()) {
+    // An address outside the cluster that meshsim does not know (a client
+    // on the internet, another network's gateway after NAT): any ipBlock.
+    if (ip.empty()) return !pod;
+    if (!IpInBlock(p.cidr, ip)) return false;
+    for (const std::string& e : p.except)
+      if (IpInBlock(e, ip)) return false;
+    return true;
+  }
+  if (!pod) return false;
+  if (p.namespace_selector) {
+    // Kubernetes labels every Namespace with its name.
+    Labels ns_labels = c.NamespaceLabels(pod->ns);
+    ns_labels["kubernetes.io/metadata.name"] = pod->ns;
+    if (!p.namespace_selector->Matches(ns_labels)) return false;
+  } else if (pod->ns != np.ns) {
+    return false;
+  }
+  return !p.pod_selector || p.pod_selector->Matches(pod->labels);
+}
+
+// A rule's ports against `port` on pod `dst` (a named port is one of
+// dst's container ports).
+bool PortMatches(const NetworkPolicyRule& r, const Workload& dst, int port) {
+  if (r.ports.empty()) return true;
+  for (const NetworkPolicyPort& p : r.ports) {
+    if (p.protocol != "TCP") continue;
+    if (!p.port_name.empty()) {
+      for (const ContainerPort& cp : dst.ports)
+        if (cp.name == p.port_name && cp.port == port) return true;
+      continue;
+    }
+    if (p.port == 0) return true;
+    if (port == p.port || (p.end_port && port >= p.port && port <= p.end_port))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string NetworkPolicyVerdict::Reason(const std::string& src,
+                                         const std::string& dst) const {
+  std::string names;
+  for (const std::string& p : policies)
+    names += (names.empty() ? "" : ", ") + p;
+  return std::string("NetworkPolicy ") + names +
+         (policies.size() > 1 ? " select " : " selects ") +
+         (ingress ? dst : src) + (ingress ? " for ingress" : " for egress") +
+         " and none allows TCP port " + std::to_string(port) +
+         (ingress ? " from " + src : " to " + dst) +
+         ": the CNI drops the connection (§4.6)";
+}
+
+NetworkPolicyVerdict NetworkPolicyAllows(const Cluster& c, const Workload* src,
+                                         const std::string& src_ip,
+                                         const Workload& dst, int port) {
+  NetworkPolicyVerdict v;
+  v.port = port;
+  bool isolated = false, allowed = false;
+  for (const NetworkPolicy& np : c.network_policies) {
+    if (!np.ingress || !Selects(np, dst)) continue;
+    isolated = true;
+    v.policies.push_back(np.Key());
+    for (const NetworkPolicyRule& r : np.ingress_rules) {
+      bool peer = r.any_peer;
+      for (const NetworkPolicyPeer& p : r.peers)
+        peer = peer || PeerMatches(c, np, p, src, src_ip);
+      allowed = allowed || (peer && PortMatches(r, dst, port));
+    }
+  }
+  if (isolated && !allowed) {
+    v.allowed = false;
+    return v;
+  }
+  v.policies.clear();
+  if (!src) return v;
+  isolated = allowed = false;
+  for (const NetworkPolicy& np : c.network_policies) {
+    if (!np.egress || !Selects(np, *src)) continue;
+    isolated = true;
+    v.policies.push_back(np.Key());
+    for (const NetworkPolicyRule& r : np.egress_rules) {
+      bool peer = r.any_peer;
+      for (const NetworkPolicyPeer& p : r.peers)
+        peer = peer || PeerMatches(c, np, p, &dst, dst.ip);
+      allowed = allowed || (peer && PortMatches(r, dst, port));
+    }
+  }
+  if (isolated && !allowed) {
+    v.allowed = false;
+    v.ingress = false;
+  } else {
+    v.policies.clear();
+  }
+  return v;
+}
+
+bool NetworkPolicyAdmitsPortFromAnyone(const Cluster& c, const Workload& dst,
+                                       int port,
+                                       std::vector<std::string>* isolating) {
+  bool isolated = false;
+  for (const NetworkPolicy& np : c.network_policies) {
+    if (!np.ingress || !Selects(np, dst)) continue;
+    isolated = true;
+    if (isolating) isolating->push_back(np.Key());
+    for (const NetworkPolicyRule& r : np.ingress_rules)
+      if (PortMatches(r, dst, port)) return true;
+  }
+  return !isolated;
+}
+
+}  // namespace meshsim
