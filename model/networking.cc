@@ -277,6 +277,25 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
+std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
+                                             const std::string& listener_host) {
+  const std::string l = listener_host.empty() ? "*" : AsciiLower(listener_host);
+  std::vector<std::string> out;
+  auto add = [&](const std::string& d) {
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  };
+  const std::vector<std::string> hosts =
+      r.hostnames.empty() ? std::vector<std::string>{"*"} : r.hostnames;
+  for (const std::string& written : hosts) {
+    const std::string h = AsciiLower(written);
+    if (HostMatches(l, h))
+      add(h);
+    else if (HostMatches(h, l))
+      add(l);
+  }
+  return out;
+}
+
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host) {

@@ -88,6 +88,14 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
 const IstioVirtualHost* VirtualHostFor(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
 
+// §9, §16.3: the virtual host domains a Gateway API route attached to a
+// listener with hostname `listener_host` ("" for none) builds: each of its
+// hostnames ("*" when it has none), narrowed by the listener's (istiod
+// makes one VirtualService per route hostname, route_collections.go, and
+// the gateway intersects it with the server host).
+std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
+                                             const std::string& listener_host);
+
 // §16.2, §16.3: the VirtualServices of the virtual host that one server of
 // Istio Gateway `gw` builds for `host`, by creation time.
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(

@@ -252,7 +252,8 @@ class Builder {
   void RouterHop(Vertex v, const State& s);
   void WaypointHop(Vertex v, const State& s);
   void IngressHop(Vertex v, const State& s);
-  const Listener* IngressListener(Vertex v, const State& s, const Gateway& gw);
+  std::vector<const Listener*> IngressListeners(Vertex v, const State& s,
+                                                const Gateway& gw);
   std::vector<const HttpRoute*> IngressRoutes(const Cluster& c,
                                               const Gateway& gw,
                                               const Listener& listener) const;

@@ -540,15 +540,35 @@ void Builder::IngressHop(Vertex v, const State& s) {
   PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
                               PoliciesAtProxy(mesh_, c, pod, &gw), attrs);
   if (!Enforce(v, d)) return;
-  const Listener* listener = IngressListener(v, s, gw);
-  if (!listener) return;
+  const std::vector<const Listener*> listeners = IngressListeners(v, s, gw);
+  if (listeners.empty()) return;
   std::string why;
   std::vector<Backend> backends;
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.gateway_parent = true;
-  if (!Route(v, s, IngressRoutes(c, gw, *listener), s.cluster, -1, t_.to.port,
-             "ingress " + gw.Key(), &backends, &route, &req, &why, ctx))
+  // §16.3: the port's listeners make one virtual host per domain (a route
+  // hostname narrowed by the listener's); Envoy takes the most specific
+  // domain matching the Host, and only its routes, ranked by the Gateway
+  // API's precedence (§9).
+  std::vector<IstioVirtualHost> vhosts;
+  for (const Listener* listener : listeners)
+    for (const HttpRoute* r : IngressRoutes(c, gw, *listener))
+      for (const std::string& d : GatewayRouteDomains(*r, listener->hostname)) {
+        auto it = std::find_if(vhosts.begin(), vhosts.end(),
+                               [&](const auto& vh) { return vh.domain == d; });
+        if (it == vhosts.end()) {
+          vhosts.push_back({d, {}});
+          it = vhosts.end() - 1;
+        }
+        if (std::find(it->routes.begin(), it->routes.end(), r) ==
+            it->routes.end())
+          it->routes.push_back(r);
+      }
+  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, requests_[s.req].host);
+  if (!Route(v, s, vhost ? vhost->routes : std::vector<const HttpRoute*>{},
+             s.cluster, -1, t_.to.port, "ingress " + gw.Key(), &backends,
+             &route, &req, &why, ctx))
     return;
   State out = s;
   out.req = req;
@@ -563,29 +583,35 @@ void Builder::IngressHop(Vertex v, const State& s) {
     IngressBackend(v, s, out, be, why, route, header);
 }
 
-// The listener of `gw` for the request's port and host; with none, ends the
-// path and returns nullptr.
-const Listener* Builder::IngressListener(Vertex v, const State& s,
-                                         const Gateway& gw) {
-  const Listener* listener = nullptr;
+// The listeners of `gw` on the request's port that serve its host; with
+// none, ends the path and returns none.
+std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
+                                                       const Gateway& gw) {
+  std::vector<const Listener*> on_port, serving;
   for (const Listener& l : gw.listeners)
-    if (l.port == t_.to.port && !listener) listener = &l;
-  if (!listener) {
+    if (l.port == t_.to.port) on_port.push_back(&l);
+  if (on_port.empty()) {
     Fail(v,
          "ingress gateway " + gw.Key() + " has no listener on port " +
              std::to_string(t_.to.port),
          "");
-    return nullptr;
+    return {};
   }
-  if (!listener->hostname.empty() &&
-      !HostnameMatches(listener->hostname, requests_[s.req].host)) {
+  const std::string& host = requests_[s.req].host;
+  for (const Listener* l : on_port)
+    if (l->hostname.empty() || HostnameMatches(l->hostname, host))
+      serving.push_back(l);
+  if (serving.empty()) {
+    std::string names;
+    for (const Listener* l : on_port)
+      names += (names.empty() ? "" : ", ") + l->hostname;
     Fail(v,
-         "listener " + listener->name + " of " + gw.Key() + " serves host " +
-             listener->hostname + ", not " + requests_[s.req].host + " (404)",
+         "no listener of " + gw.Key() + " on port " +
+             std::to_string(t_.to.port) + " serves host " + host +
+             " (they serve " + names + "; 404)",
          "");
-    return nullptr;
   }
-  return listener;
+  return serving;
 }
 
 // The HTTPRoutes attached to `listener` of `gw` that the listener admits.

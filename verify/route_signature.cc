@@ -205,6 +205,16 @@ bool MatchEncodable(const HttpMatch& m) {
   return true;
 }
 
+namespace {
+
+// §16.3: Envoy's order among the domains that match a Host: an exact name
+// first, then the longest suffix wildcard, "*" last.
+size_t DomainRank(const std::string& domain) {
+  return domain.empty() || domain[0] != '*' ? SIZE_MAX : domain.size();
+}
+
+}  // namespace
+
 std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     const Cluster& cluster, const std::string& gw_key) {
   const auto to_gateway = [&](const ParentRef& p) {
@@ -222,25 +232,40 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
         if (!MatchEncodable(m)) return std::nullopt;
   }
   const Gateway* gw = cluster.FindGateway(gw_key);
-  // §9: a route is a candidate for the request's host when one of its
-  // hostnames matches it (none: every host), and the listener it attaches
-  // to serves that host (no hostname: every host).
-  std::map<const HttpRoute*, z3::expr> host_ok;
-  auto hosts = [&](const HttpRoute& r) {
-    auto it = host_ok.find(&r);
-    if (it != host_ok.end()) return it->second;
-    z3::expr ok = c_.bool_val(r.hostnames.empty());
-    for (const std::string& h : r.hostnames) ok = ok || HostIs(h);
-    AnyOf listener(c_);
+  // §9, §16.3: each route's virtual host domains, its hostnames narrowed by
+  // the listeners it attaches to (model/networking.h's
+  // GatewayRouteDomains, shared). A route is a candidate for the request's
+  // host when one of its domains is the one the Host takes: it matches the
+  // domain and no domain of a higher rank at this gateway.
+  std::map<const HttpRoute*, std::vector<std::string>> domains;
+  std::set<std::string> all_domains;
+  for (const HttpRoute& r : cluster.routes)
     for (const ParentRef& p : r.parents) {
       if (!to_gateway(p) || !gw) continue;
       for (const Listener& l : gw->listeners)
         if (p.section_name.empty() || p.section_name == l.name)
-          listener.Add(l.hostname.empty() ? c_.bool_val(true)
-                                          : HostIs(l.hostname));
+          for (const std::string& d : GatewayRouteDomains(r, l.hostname)) {
+            domains[&r].push_back(d);
+            all_domains.insert(d);
+          }
     }
-    if (gw) ok = ok && listener.Build();
-    return host_ok.emplace(&r, ok).first->second;
+  std::map<std::string, z3::expr> takes;
+  for (const std::string& d : all_domains) {
+    z3::expr t = HostIs(d);
+    for (const std::string& other : all_domains)
+      if (DomainRank(other) > DomainRank(d)) t = t && !HostIs(other);
+    takes.emplace(d, t);
+  }
+  auto hosts = [&](const HttpRoute& r) {
+    // Without the Gateway, as before: the route's own hostnames.
+    if (!gw) {
+      z3::expr ok = c_.bool_val(r.hostnames.empty());
+      for (const std::string& h : r.hostnames) ok = ok || HostIs(h);
+      return ok;
+    }
+    AnyOf ok(c_);
+    for (const std::string& d : domains[&r]) ok.Add(takes.at(d));
+    return ok.Build();
   };
   std::vector<RouteArm> arms;
   z3::expr earlier = c_.bool_val(false);
@@ -253,16 +278,6 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   }
   return arms;
 }
-
-namespace {
-
-// §16.3: Envoy's order among the domains that match a Host: an exact name
-// first, then the longest suffix wildcard, "*" last.
-size_t DomainRank(const std::string& domain) {
-  return domain.empty() || domain[0] != '*' ? SIZE_MAX : domain.size();
-}
-
-}  // namespace
 
 std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
     const Cluster& cluster, const Workload& pod) {

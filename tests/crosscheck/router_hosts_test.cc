@@ -12,16 +12,13 @@
 #include <string>
 #include <utility>
 
-#include "tests/sim/path_helpers.h"
-#include "tests/test_world.h"
-#include "verify/source_class.h"
-#include "verify/verifier.h"
+#include "tests/crosscheck/ingress_hosts.h"
 
 namespace meshsim {
-namespace {
+namespace router_hosts {
 
 using testing::Ambient;
-using Outcomes = std::set<std::pair<int, Outcome>>;
+using testing::Outcomes;
 
 // Services cart and orders in ambient namespace shop; the classic
 // istio-ingressgateway (80 -> 8080) with Istio Gateway shop/gw (port 80,
@@ -57,37 +54,14 @@ testing::World HostsWorld(const std::string& server_hosts = "[\"*\"]",
   return w;
 }
 
-// The simulator's outcomes for GET `path` to `host` through shop/gw, with
-// the workloads it lands on.
-Outcomes Simulated(testing::World w, const std::string& host,
+Outcomes Simulated(const testing::World& w, const std::string& host,
                    const std::string& path, std::set<std::string>* lands) {
-  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
-            "{host: " + host + ", port: 80}",
-            "{method: GET, path: " + path + "}");
-  const Scenario sc = w.Load();
-  Outcomes out;
-  for (const Path& p : testing::PathsOf(sc, "in")) {
-    out.insert({static_cast<int>(p.waypoints.size()), p.outcome});
-    if (p.outcome == Outcome::kDelivered && lands)
-      lands->insert(p.hops.back().name.substr(0, p.hops.back().name.find('@')));
-  }
-  return out;
+  return testing::SimulatedThrough(w, "shop/gw", host, path, lands);
 }
 
-// The encoding's outcomes for the Router's class asking `service`.
 Outcomes Encoded(const testing::World& w, const std::string& service,
                  const std::string& host, const std::string& path) {
-  const Scenario sc = w.Load();
-  OutcomeOracle oracle(sc);
-  for (const SourceClass& src : SourceClasses(sc)) {
-    if (!src.router) continue;
-    const EncodedOutcomes got =
-        oracle.Outcomes(src, service, "", 80, "GET", path, nullptr, host);
-    EXPECT_FALSE(got.unknown);
-    return got.outcomes;
-  }
-  ADD_FAILURE() << "no Router source class";
-  return {};
+  return testing::EncodedThrough(w, "", service, host, path);
 }
 
 const Outcomes kDelivered = {{0, Outcome::kDelivered}};
@@ -163,5 +137,5 @@ TEST(RouterHostsTest, TheRoutersPolicySeesItsListenPort) {
             kDenied);
 }
 
-}  // namespace
+}  // namespace router_hosts
 }  // namespace meshsim

@@ -1,0 +1,108 @@
+// §9, §16.3: a Gateway API ingress builds one virtual host per domain (a
+// route's hostname narrowed by its listener's; istiod makes one
+// VirtualService per route hostname) and Envoy takes the most specific
+// domain that matches the Host; the Gateway API's precedence then ranks
+// only that virtual host's rules. A request does not fall through to a
+// less specific hostname's rules. Listeners on one port share the virtual
+// hosts. Each case is asked of both engines.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "tests/crosscheck/ingress_hosts.h"
+
+namespace meshsim {
+namespace gateway_hosts {
+
+using testing::Ambient;
+using testing::Outcomes;
+
+std::string Route(const std::string& name, const std::string& hostnames,
+                  const std::string& prefix, const std::string& backend) {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+         "metadata:\n  name: " +
+         name +
+         "\n  namespace: shop\nspec:\n  parentRefs:\n  - name: web\n"
+         "  hostnames: " +
+         hostnames +
+         "\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: " +
+         prefix + "}\n    backendRefs:\n    - name: " + backend +
+         "\n      port: 80\n";
+}
+
+// cart and orders in ambient namespace shop; Gateway shop/web (class
+// istio, listener http on 80 with no hostname, or `listeners`). Route
+// `wild` for *.example.com sends /api to orders; route `exact` for
+// shop.example.com sends / to cart.
+testing::World HostsWorld(const std::string& listeners = "") {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  if (listeners.empty()) {
+    w.Add("east", testing::Ingress("shop", "web"));
+  } else {
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+          "metadata:\n  name: web\n  namespace: shop\nspec:\n"
+          "  gatewayClassName: istio\n  listeners:\n" +
+              listeners);
+  }
+  w.Add("east", Route("wild", "[\"*.example.com\"]", "/api", "orders"));
+  w.Add("east", Route("exact", "[shop.example.com]", "/", "cart"));
+  return w;
+}
+
+Outcomes Simulated(const testing::World& w, const std::string& host,
+                   const std::string& path, std::set<std::string>* lands) {
+  return testing::SimulatedThrough(w, "shop/web", host, path, lands);
+}
+
+Outcomes Encoded(const testing::World& w, const std::string& service,
+                 const std::string& host, const std::string& path) {
+  return testing::EncodedThrough(w, "shop/web", service, host, path);
+}
+
+const Outcomes kDelivered = {{0, Outcome::kDelivered}};
+
+TEST(GatewayHostsTest, TheExactHostnamesRulesAloneServeIt) {
+  // shop.example.com/api: the wildcard route's /api is the longer path,
+  // but the exact hostname's virtual host holds only route `exact`.
+  const testing::World w = HostsWorld();
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/api/x", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/api/x"), kDelivered);
+  EXPECT_TRUE(Encoded(w, "shop/orders", "shop.example.com", "/api/x").empty());
+}
+
+TEST(GatewayHostsTest, OtherHostsTakeTheWildcardAndDoNotFallThrough) {
+  const testing::World w = HostsWorld();
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "api.example.com", "/api/x", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "api.example.com", "/api/x"), kDelivered);
+  // A path the wildcard's rules do not take: 404 at the gateway.
+  EXPECT_EQ(Simulated(w, "api.example.com", "/other", nullptr),
+            (Outcomes{{0, Outcome::kFailed}}));
+  EXPECT_TRUE(Encoded(w, "shop/orders", "api.example.com", "/other").empty());
+  EXPECT_TRUE(Encoded(w, "shop/cart", "api.example.com", "/other").empty());
+}
+
+TEST(GatewayHostsTest, ListenersOnOnePortShareTheVirtualHosts) {
+  // Two listeners on port 80: the first serves only a.example.com, the
+  // second every host. A request for shop.example.com is served by the
+  // second one's routes; before, the first listener alone was asked and
+  // the request ended in a 404.
+  const testing::World w = HostsWorld(
+      "  - {name: a, port: 80, protocol: HTTP, hostname: a.example.com}\n"
+      "  - {name: all, port: 80, protocol: HTTP}\n");
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered);
+}
+
+}  // namespace gateway_hosts
+}  // namespace meshsim
