@@ -718,6 +718,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   };
   c.service_by_key.clear();
   c.service_by_vip.clear();
+  c.service_by_external_address.clear();
   c.service_by_host.clear();
   c.service_endpoints.assign(c.services.size(), {});
   c.workload_services.assign(c.workloads.size(), {});
@@ -749,6 +750,8 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       }
     }
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
+    for (const std::string& a : s.external_addresses)
+      c.service_by_external_address.emplace(a, si);
     if (s.kind == "Service") {
       c.service_by_host[s.Hostname()].push_back(si);
     } else {

@@ -249,6 +249,9 @@ struct Service {
   // Service: spec.selector; ServiceEntry: spec.workloadSelector.labels.
   std::optional<Labels> selector;
   std::vector<std::string> vips;  // empty: headless (no VIP in WDS, §3.3)
+  // §16.7: addresses kube-proxy serves outside WDS: spec.externalIPs,
+  // spec.loadBalancerIP and status.loadBalancer.ingress[].ip.
+  std::vector<std::string> external_addresses;
   bool headless = false;
   bool external_name = false;        // ExternalName: not in WDS (§2.3 item 6)
   std::string traffic_distribution;  // PreferClose, ... ("" = default)
@@ -736,6 +739,8 @@ struct Cluster {
   std::map<std::string, size_t>
       service_by_key;  // ns/name (Service wins over SE)
   std::map<std::string, std::vector<size_t>> service_by_vip;
+  // §16.7: a Service's external addresses (the first Service wins).
+  std::map<std::string, size_t> service_by_external_address;
   std::map<std::string, std::vector<size_t>> service_by_host;
   std::vector<std::vector<size_t>> service_endpoints;  // per service: workloads
   // The reverse: per workload, the services that select it (ascending).

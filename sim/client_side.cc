@@ -115,13 +115,17 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
 }
 
 std::vector<Builder::Dest> Builder::KubeProxyDests(
-    int ci, const Service& s, const std::string& ip) const {
+    int ci, const Service& s, const std::string& ip,
+    const std::string& reason) const {
   const Cluster& c = mesh_.clusters[ci];
   const std::string why =
-      ip + " is the ClusterIP of service " + s.Key() +
-      ", whose namespace istio.meshConfig.discoverySelectors leave out: no "
-      "proxy knows the address, so the connection passes through and "
-      "kube-proxy sends it to one of the service's pods (§16.9)";
+      !reason.empty()
+          ? reason
+          : ip + " is the ClusterIP of service " + s.Key() +
+                ", whose namespace istio.meshConfig.discoverySelectors leave "
+                "out: no proxy knows the address, so the connection passes "
+                "through and kube-proxy sends it to one of the service's pods "
+                "(§16.9)";
   std::vector<Dest> out;
   if (!s.ports.empty() && !s.FindPort(t_.to.port)) {
     Dest d;
@@ -205,6 +209,16 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   // serves.
   if (const Service* u = c.UndiscoveredServiceForVip(t_.to.ip))
     return KubeProxyDests(ci, *u, t_.to.ip);
+  // §16.7: a Service's external address (LoadBalancer, externalIPs) is in
+  // no proxy's table either; kube-proxy on the client's node serves it.
+  if (auto e = c.service_by_external_address.find(t_.to.ip);
+      e != c.service_by_external_address.end())
+    return KubeProxyDests(ci, c.services[e->second], t_.to.ip,
+                          t_.to.ip + " is an external address of service " +
+                              c.services[e->second].Key() +
+                              ": no proxy knows it, so the connection "
+                              "passes through and kube-proxy sends it to "
+                              "one of the service's pods (§16.7)");
   return {d};
 }
 

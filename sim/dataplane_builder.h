@@ -188,10 +188,12 @@ class Builder {
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
-  // §16.9: a connection to the ClusterIP of a Service istiod does not
-  // discover: kube-proxy's pick among its pods.
+  // §16.9, §16.7: a connection to an address of a Service no proxy knows
+  // (the ClusterIP of one istiod does not discover, an external address):
+  // kube-proxy's pick among its pods; `reason` says why (default: §16.9).
   std::vector<Dest> KubeProxyDests(int ci, const Service& s,
-                                   const std::string& ip) const;
+                                   const std::string& ip,
+                                   const std::string& reason = "") const;
   std::vector<Dest> ResolveIp(int ci, const Workload& src) const;
   void SourcePod(Vertex v, const State& s);
   void Uncaptured(Vertex v, const State& src, const State& n,
@@ -279,6 +281,9 @@ class Builder {
   // §4.6: whether the CNI passes the connection the component of `base`
   // (at vertex `from`) opens to pod `to` on `port`; when not, the path
   // fails there with the NetworkPolicy's reason.
+  // §16.7: whether ingress pod `pod` serves `port` as a gateway (a
+  // listener, or an Istio Gateway server, there) rather than as a pod.
+  bool IngressServes(const EpRef& pod, int port) const;
   bool NetworkPolicyPasses(Vertex from, const State& base, const EpRef& to,
                            int port, const std::string& why, double share,
                            int route);

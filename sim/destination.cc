@@ -13,6 +13,7 @@
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/network_policy.h"
+#include "model/networking.h"
 #include "model/peering.h"
 #include "model/policy.h"
 #include "sim/dataplane_builder.h"
@@ -164,6 +165,21 @@ int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
 // ---- hand-offs --------------------------------------------------------------
 // Deliver to a workload endpoint reached directly (HBONE to its node's ztunnel
 // when captured; its sidecar; or plain TCP).
+bool Builder::IngressServes(const EpRef& pod, int port) const {
+  const Cluster& c = mesh_.clusters[pod.cluster];
+  const Workload& w = W(pod.cluster, pod.wl);
+  if (const Gateway* gw = w.router ? nullptr : c.FindGateway(w.gateway)) {
+    for (const Listener& l : gw->listeners)
+      if (l.port == port) return true;
+    return false;
+  }
+  const int listen = IstioServerListenPort(c, w, port);
+  for (const IstioGateway* g : IstioGatewaysForPod(c, w))
+    for (const IstioServer& srv : g->servers)
+      if (IstioServerListenPort(c, w, srv.port) == listen) return true;
+  return false;
+}
+
 bool Builder::NetworkPolicyPasses(Vertex from, const State& base,
                                   const EpRef& to, int port,
                                   const std::string& why, double share,
@@ -195,6 +211,40 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
   const Workload& w = W(ep.cluster, ep.wl);
+  // §16.7: an endpoint at a Service's external address (a WorkloadEntry or
+  // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
+  // plain TCP; kube-proxy sends the connection to one of that Service's
+  // pods, an ingress pod then routing it as its own (§5, §16.3).
+  if (w.node.empty()) {
+    const Cluster& c = mesh_.clusters[ep.cluster];
+    if (auto e = c.service_by_external_address.find(w.ip);
+        e != c.service_by_external_address.end()) {
+      const Service& lb = c.services[e->second];
+      const std::string kwhy =
+          why + "; " + w.ip + " is an external address of service " + lb.Key() +
+          ": kube-proxy sends the connection to one of its pods (§16.7)";
+      const std::vector<size_t> pods = c.KubeProxyEndpoints(lb);
+      if (pods.empty()) {
+        Fail(from,
+             "service " + lb.Key() +
+                 " has no ready pod: kube-proxy refuses the connection",
+             kwhy, share, route);
+        return;
+      }
+      State plain = base;
+      plain.peer.clear();  // plain TCP: no identity reaches the pod
+      for (size_t pi : pods) {
+        const EpRef to{ep.cluster, static_cast<int>(pi)};
+        // An ingress pod takes the Service port it was dialled on, as from
+        // an outside client; any other pod its targetPort.
+        const int to_port = c.workloads[pi].role == WorkloadRole::kIngress
+                                ? port
+                                : TargetPort(lb, port, to);
+        ToEndpoint(from, plain, to, to_port, kwhy, share / pods.size(), route);
+      }
+      return;
+    }
+  }
   // §4.6: what the CNI sees: HBONE arrives on 15008 at a captured pod, and
   // at a sidecar from a ztunnel, waypoint or east-west gateway; plain TCP
   // and a sidecar's or ingress's mTLS on the pod's own port.
@@ -218,6 +268,11 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   s.header.clear();
   if (w.kind == "WorkloadEntry" || w.node.empty()) {
     s.act = Act::kDeliver;
+  } else if (w.role == WorkloadRole::kIngress &&
+             w.capture != Capture::kAmbient && IngressServes(ep, port)) {
+    // §16.7: an ingress pod reached inside the cluster routes the request
+    // as one from outside.
+    s.act = Act::kIngress;
   } else if (w.capture == Capture::kAmbient) {
     s.act = Act::kDstZtunnel;
   } else if (w.capture == Capture::kSidecar) {
@@ -646,6 +701,11 @@ bool Builder::Enforce(Vertex v, const PolicyDecision& d) {
 void Builder::Deliver(Vertex v, const State& s, const std::string& why) {
   State d = s;
   d.act = Act::kDeliver;
+  // §16.7: an ingress pod (its ztunnel's, when captured) routes the request
+  // on, as one from outside.
+  if (W(s.cluster, s.wl).role == WorkloadRole::kIngress &&
+      IngressServes({s.cluster, s.wl}, s.port))
+    d.act = Act::kIngress;
   Emit(v, d, why);
 }
 

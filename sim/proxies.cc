@@ -567,8 +567,8 @@ void Builder::IngressHop(Vertex v, const State& s) {
       }
   const IstioVirtualHost* vhost = VirtualHostFor(vhosts, requests_[s.req].host);
   if (!Route(v, s, vhost ? vhost->routes : std::vector<const HttpRoute*>{},
-             s.cluster, -1, t_.to.port, "ingress " + gw.Key(), &backends,
-             &route, &req, &why, ctx))
+             s.cluster, -1, s.port, "ingress " + gw.Key(), &backends, &route,
+             &req, &why, ctx))
     return;
   State out = s;
   out.req = req;
@@ -589,11 +589,11 @@ std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
                                                        const Gateway& gw) {
   std::vector<const Listener*> on_port, serving;
   for (const Listener& l : gw.listeners)
-    if (l.port == t_.to.port) on_port.push_back(&l);
+    if (l.port == s.port) on_port.push_back(&l);
   if (on_port.empty()) {
     Fail(v,
          "ingress gateway " + gw.Key() + " has no listener on port " +
-             std::to_string(t_.to.port),
+             std::to_string(s.port),
          "");
     return {};
   }
@@ -606,9 +606,8 @@ std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
     for (const Listener* l : on_port)
       names += (names.empty() ? "" : ", ") + l->hostname;
     Fail(v,
-         "no listener of " + gw.Key() + " on port " +
-             std::to_string(t_.to.port) + " serves host " + host +
-             " (they serve " + names + "; 404)",
+         "no listener of " + gw.Key() + " on port " + std::to_string(s.port) +
+             " serves host " + host + " (they serve " + names + "; 404)",
          "");
   }
   return serving;
@@ -716,7 +715,7 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
 void Builder::RouterHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
-  const int listen = IstioServerListenPort(c, pod, t_.to.port);
+  const int listen = IstioServerListenPort(c, pod, s.port);
   // §8.1: the Router's policies see the port its Envoy listens on (the
   // gateway Service's targetPort), not the Service port the client dialled.
   RequestAttributes attrs = Attributes(s, "", "");
@@ -749,9 +748,9 @@ void Builder::RouterHop(Vertex v, const State& s) {
     Fail(v,
          "no server of an Istio Gateway selecting " + pod.gateway +
              " listens on port " + std::to_string(listen) +
-             (listen != t_.to.port ? " (the gateway Service maps port " +
-                                         std::to_string(t_.to.port) + " to it)"
-                                   : "") +
+             (listen != s.port ? " (the gateway Service maps port " +
+                                     std::to_string(s.port) + " to it)"
+                               : "") +
              ": the connection is refused (§16.3)",
          "");
     return;
@@ -772,7 +771,7 @@ void Builder::RouterHop(Vertex v, const State& s) {
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
   ctx.port = listen;
-  if (!Route(v, s, routes, s.cluster, -1, t_.to.port, where, &backends, &route,
+  if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
              &req, &why, ctx))
     return;
   State out = s;

@@ -115,7 +115,22 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
                                       h.what + ": spec.trafficDistribution")
                                  .value_or("");
+    // §16.7: addresses kube-proxy serves for the Service besides its
+    // ClusterIP.
+    if (auto ips = r.StringList(r.Child(spec, "externalIPs"),
+                                h.what + ": spec.externalIPs"))
+      s.external_addresses = *ips;
+    if (auto lb = r.String(r.Child(spec, "loadBalancerIP"),
+                           h.what + ": spec.loadBalancerIP");
+        lb && !lb->empty())
+      s.external_addresses.push_back(*lb);
     MarkServiceFieldsRead(spec);
+  }
+  const yaml::Node lb_ingress = obj["status"]["loadBalancer"]["ingress"];
+  for (size_t i = 0; i < lb_ingress.size(); ++i) {
+    const yaml::Node ip = lb_ingress[i]["ip"];
+    if (ip.IsScalar() && !ip.Scalar().empty())
+      s.external_addresses.push_back(ip.Scalar());
   }
   if (s.traffic_distribution.empty()) {
     if (const std::string* td =

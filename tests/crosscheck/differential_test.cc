@@ -103,13 +103,22 @@ std::map<std::string, int> g_compared;
 // and the path function fails every request (NoHealthyUpstream, no
 // gateway) or denies it first (a waypoint's policy runs before its load
 // balancer; docs/semantics.md#engine-differences). Counted, not compared.
-// §4.6: the encoding does not state NetworkPolicy (docs/semantics.md#s4-6):
-// a request one of whose paths the CNI stops is not compared. Counted.
+// §4.6, §16.7: the encoding states neither NetworkPolicy nor an ingress
+// entered from inside: a request with such a path is not compared. Counted.
 bool StoppedByNetworkPolicy(const Path& p) {
-  if (p.outcome != Outcome::kFailed || p.reason.rfind("NetworkPolicy ", 0) != 0)
-    return false;
-  ++g_compared["requests a NetworkPolicy stops (paths only)"];
-  return true;
+  if (p.outcome == Outcome::kFailed &&
+      p.reason.rfind("NetworkPolicy ", 0) == 0) {
+    ++g_compared["requests a NetworkPolicy stops (paths only)"];
+    return true;
+  }
+  // §16.7: nor one that enters an ingress from inside the cluster (its
+  // Service or an external address), which the encoding ends at its pod.
+  for (size_t i = 1; i < p.hops.size(); ++i)
+    if (p.hops[i].kind == HopKind::kIngress) {
+      ++g_compared["requests entering an ingress from inside (paths only)"];
+      return true;
+    }
+  return false;
 }
 
 bool NothingReachable(const EncodedOutcomes& got, const OutcomeSet& expected) {

@@ -1,0 +1,105 @@
+// §16.7: a Service's external addresses (externalIPs, loadBalancerIP,
+// status.loadBalancer.ingress) are in no proxy's table: kube-proxy sends a
+// connection to one of the Service's pods, and an ingress pod reached that
+// way (or through its Service) routes the request as one from outside.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// ShopWorld with cart behind an external IP 192.0.2.10 (spec.externalIPs)
+// and the classic ingress gateway at LoadBalancer 192.0.2.20 routing every
+// Host to cart through an Istio Gateway.
+testing::World ExternalWorld() {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart-public\n"
+        "  namespace: shop\nspec:\n  selector: {app: cart}\n"
+        "  externalIPs: [192.0.2.10]\n  ports:\n  - {port: 8000, "
+        "targetPort: 80, name: http}\n");
+  testing::AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n"
+        "  - port: {number: 80, name: http, protocol: HTTP}\n"
+        "    hosts: [\"*\"]\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: all\n  namespace: shop\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+        "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  return w;
+}
+
+std::vector<Path> Dial(testing::World w, const std::string& to) {
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}", to,
+            "{method: GET, path: /}");
+  return testing::PathsOf(w.Load(), "t");
+}
+
+TEST(ExternalAddressTest, AnExternalIpReachesTheServicesPodsThroughKubeProxy) {
+  const std::vector<Path> paths =
+      Dial(ExternalWorld(), "{ip: 192.0.2.10, port: 8000}");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_EQ(p.hops.back().name.rfind("shop/cart-", 0), 0u);
+    bool said = false;
+    for (const std::string& w : p.why)
+      said |= w.find("external address of service shop/cart-public") !=
+              std::string::npos;
+    EXPECT_TRUE(said);
+  }
+}
+
+TEST(ExternalAddressTest, TheIngressLoadBalancerAddressRoutesLikeFromOutside) {
+  testing::World w = ExternalWorld();
+  // The ingress Service's LoadBalancer address, as its status reports it.
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: ingress-lb\n"
+        "  namespace: istio-system\nspec:\n  type: LoadBalancer\n"
+        "  selector: {istio: ingressgateway}\n  ports:\n"
+        "  - {name: http2, port: 80, targetPort: 8080}\n"
+        "status:\n  loadBalancer:\n    ingress:\n    - ip: 192.0.2.20\n");
+  const std::vector<Path> paths = Dial(w, "{ip: 192.0.2.20, port: 80}");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    bool through_ingress = false;
+    for (const Hop& h : p.hops) through_ingress |= h.kind == HopKind::kIngress;
+    EXPECT_TRUE(through_ingress) << PathText(p.hops);
+    EXPECT_EQ(p.hops.back().name.rfind("shop/cart-", 0), 0u);
+    ASSERT_TRUE(p.route.has_value());
+    EXPECT_EQ(p.route->name, "shop/all");
+  }
+}
+
+TEST(ExternalAddressTest, AnIngressPodsOwnPortIsThePodNotTheGateway) {
+  // The status port (15021) is no server of the gateway: the pod answers.
+  testing::World w = ExternalWorld();
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: ingress-status\n"
+        "  namespace: istio-system\nspec:\n"
+        "  selector: {istio: ingressgateway}\n  ports:\n"
+        "  - {name: status-port, port: 15021}\n");
+  const std::vector<Path> paths = Dial(
+      w, "{host: ingress-status.istio-system.svc.cluster.local, port: 15021}");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_EQ(p.hops.back().kind, HopKind::kWorkload);
+    EXPECT_FALSE(p.route.has_value());
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
