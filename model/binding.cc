@@ -365,6 +365,12 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
   return out;
 }
 
+bool BypassesInboundCapture(const Workload& w) {
+  const std::string* v =
+      FindLabel(w.annotations, kAnnotationBypassInboundCapture);
+  return v && ParseGoBool(*v).value_or(false);
+}
+
 std::optional<bool> ParseGoBool(const std::string& s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
       s == "True")

@@ -80,6 +80,11 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags);
 // Go's strconv.ParseBool, as istiod parses ingress-use-waypoint.
 std::optional<bool> ParseGoBool(const std::string& s);
 
+// §4.4: whether istio-cni leaves the pod's inbound plain TCP to the app
+// (annotation ambient.istio.io/bypass-inbound-capture, a Go bool; any other
+// value is ignored, as CheckBooleanAnnotation does).
+bool BypassesInboundCapture(const Workload& w);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_BINDING_H_

@@ -32,6 +32,10 @@ inline constexpr char kLabelSidecarInject[] = "sidecar.istio.io/inject";
 inline constexpr char kLabelIstioInjection[] = "istio-injection";
 inline constexpr char kLabelIstioRev[] = "istio.io/rev";
 inline constexpr char kAnnotationSidecarStatus[] = "sidecar.istio.io/status";
+// §4.4: istio-cni's "ingress mode": the pod's inbound plain TCP is not
+// redirected to ztunnel (HBONE on 15008 still is).
+inline constexpr char kAnnotationBypassInboundCapture[] =
+    "ambient.istio.io/bypass-inbound-capture";
 inline constexpr char kAnnotationWaypointInboundBinding[] =
     "ambient.istio.io/waypoint-inbound-binding";
 inline constexpr char kAnnotationTrafficDistribution[] =

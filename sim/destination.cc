@@ -273,6 +273,18 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
     // §16.7: an ingress pod reached inside the cluster routes the request
     // as one from outside.
     s.act = Act::kIngress;
+  } else if (w.capture == Capture::kAmbient && base.peer.empty() &&
+             BypassesInboundCapture(w)) {
+    // §4.4: istio-cni's ingress mode: plain TCP reaches the app itself,
+    // past ztunnel and its policies (HBONE on 15008 still goes to ztunnel).
+    s.act = Act::kDeliver;
+    Emit(from, s,
+         why + "; pod " + w.Key() +
+             " has ambient.istio.io/bypass-inbound-capture=true: its inbound "
+             "plain TCP is not redirected to ztunnel, so no policy applies "
+             "(§4.4)",
+         share, route);
+    return;
   } else if (w.capture == Capture::kAmbient) {
     s.act = Act::kDstZtunnel;
   } else if (w.capture == Capture::kSidecar) {

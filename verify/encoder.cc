@@ -216,6 +216,8 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
   denied =
       denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i), zt));
+  // §4.4: with istio-cni's ingress mode plain TCP never meets ztunnel.
+  if (zt && BypassesInboundCapture(w)) denied = !plaintext && denied;
   return denied;
 }
 

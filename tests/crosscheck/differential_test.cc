@@ -737,7 +737,12 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       if (coin(25)) y << ", istio.io/use-waypoint: " << pick(wps);
       if (coin(10))
         y << ", istio.io/dataplane-mode: " << pick({"ambient", "none"});
-      y << "}}\n        spec: {serviceAccountName: " << app
+      y << "}";
+      // §4.4: istio-cni's ingress mode, sometimes with a value it ignores.
+      if (coin(8))
+        y << ", annotations: {ambient.istio.io/bypass-inbound-capture: \""
+          << pick({"true", "false", "yes"}) << "\"}";
+      y << "}\n        spec: {serviceAccountName: " << app
         << ", containers: [{name: c, image: c, ports: [{containerPort: "
            "8080}]}]}\n";
       y << "  - {apiVersion: v1, kind: Service, metadata: {name: " << app
