@@ -213,6 +213,18 @@ inline void AddIngressGateway(World& w) {
         "    targetPort: 8080\n");
 }
 
+// An Istio Gateway (networking.istio.io) shop/gw selecting the classic
+// ingress gateway's pods, one HTTP server on port 80 for `hosts` (a YAML
+// list).
+inline std::string IstioGatewayShopGw(const std::string& hosts = "[\"*\"]") {
+  return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+         "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
+         "    istio: ingressgateway\n  servers:\n"
+         "  - port: {number: 80, name: http, protocol: HTTP}\n"
+         "    hosts: " +
+         hosts + "\n";
+}
+
 // ShopWorld's client and destination as a traffic entry's `from` and `to`.
 inline constexpr char kFromCurl[] =
     "{cluster: east, namespace: client, workload: curl}";

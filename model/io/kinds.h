@@ -122,6 +122,12 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
                   const std::string& default_ns,
                   const std::string& default_kind, RefUse use);
 
+// A Kubernetes LabelSelector (matchLabels with label syntax checked,
+// matchExpressions with their operators and values checked), as the API
+// server validates it (kinds_network_policy.cc).
+LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
+                                const std::string& what);
+
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value (kinds_gateway_api.cc).
 void CheckRe2(Reader& r, const yaml::Node& value, const std::string& what,

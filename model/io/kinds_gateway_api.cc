@@ -65,26 +65,7 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
       li.allowed_from = "Same";
     yaml::Node sel = r.Child(ns, "selector");
     const std::string sw = lw + ".allowedRoutes.namespaces.selector";
-    if (r.IsMap(sel, sw)) {
-      li.allowed_selector.emplace();
-      li.allowed_selector->match_labels =
-          r.StringMap(r.Child(sel, "matchLabels"), sw + ".matchLabels", false,
-                      nullptr)
-              .value_or(Labels{});
-      ForEachMap(
-          r, sel, "matchExpressions", sw,
-          [&](const yaml::Node& e, const std::string& ew) {
-            LabelSelector::Expression x;
-            x.key = r.String(r.Child(e, "key"), ew + ".key").value_or("");
-            x.op =
-                r.String(r.Child(e, "operator"), ew + ".operator").value_or("");
-            x.values = r.StringList(r.Child(e, "values"), ew + ".values")
-                           .value_or(std::vector<std::string>{});
-            if (CheckOneOf(r, r.Child(e, "operator"), ew + ".operator", x.op,
-                           {"In", "NotIn", "Exists", "DoesNotExist"}))
-              li.allowed_selector->expressions.push_back(std::move(x));
-          });
-    }
+    if (r.IsMap(sel, sw)) li.allowed_selector = ReadLabelSelector(r, sel, sw);
   }
   return li;
 }

@@ -9,37 +9,6 @@
 namespace meshsim::io {
 namespace {
 
-// A Kubernetes LabelSelector (matchLabels, matchExpressions).
-LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
-                                const std::string& what) {
-  LabelSelector sel;
-  sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
-                                 what + ".matchLabels", true, nullptr)
-                         .value_or(Labels{});
-  ForEachMap(
-      r, n, "matchExpressions", what,
-      [&](const yaml::Node& e, const std::string& ew) {
-        LabelSelector::Expression x;
-        x.key = r.String(r.Child(e, "key"), ew + ".key").value_or("");
-        x.op = r.String(r.Child(e, "operator"), ew + ".operator").value_or("");
-        x.values = r.StringList(r.Child(e, "values"), ew + ".values")
-                       .value_or(std::vector<std::string>{});
-        if (!CheckOneOf(r, r.Child(e, "operator"), ew + ".operator", x.op,
-                        {"In", "NotIn", "Exists", "DoesNotExist"}))
-          return;
-        const bool with_values = x.op == "In" || x.op == "NotIn";
-        if (with_values == x.values.empty()) {
-          r.Error(e,
-                  ew + (with_values
-                            ? ": operator " + x.op + " needs at least one value"
-                            : ": operator " + x.op + " takes no values"));
-          return;
-        }
-        sel.expressions.push_back(std::move(x));
-      });
-  return sel;
-}
-
 // An IPv4 or IPv6 CIDR as the API server accepts it: address/prefix.
 bool IsCidr(const std::string& c) {
   const size_t slash = c.find('/');
@@ -150,6 +119,37 @@ void ReadRules(Reader& r, const yaml::Node& spec, const char* key,
 }
 
 }  // namespace
+
+// A Kubernetes LabelSelector (matchLabels, matchExpressions).
+LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
+                                const std::string& what) {
+  LabelSelector sel;
+  sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
+                                 what + ".matchLabels", true, nullptr)
+                         .value_or(Labels{});
+  ForEachMap(
+      r, n, "matchExpressions", what,
+      [&](const yaml::Node& e, const std::string& ew) {
+        LabelSelector::Expression x;
+        x.key = r.String(r.Child(e, "key"), ew + ".key").value_or("");
+        x.op = r.String(r.Child(e, "operator"), ew + ".operator").value_or("");
+        x.values = r.StringList(r.Child(e, "values"), ew + ".values")
+                       .value_or(std::vector<std::string>{});
+        if (!CheckOneOf(r, r.Child(e, "operator"), ew + ".operator", x.op,
+                        {"In", "NotIn", "Exists", "DoesNotExist"}))
+          return;
+        const bool with_values = x.op == "In" || x.op == "NotIn";
+        if (with_values == x.values.empty()) {
+          r.Error(e,
+                  ew + (with_values
+                            ? ": operator " + x.op + " needs at least one value"
+                            : ": operator " + x.op + " takes no values"));
+          return;
+        }
+        sel.expressions.push_back(std::move(x));
+      });
+  return sel;
+}
 
 void LoadNetworkPolicy(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                        Cluster& cluster, ManifestSink&) {

@@ -31,13 +31,7 @@ testing::World HostsWorld(const std::string& server_hosts = "[\"*\"]",
   w.Add("east", testing::Deploy("shop", "orders"));
   w.Add("east", testing::Svc("shop", "orders", 80));
   testing::AddIngressGateway(w);
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  servers:\n"
-        "  - port: {number: 80, name: http, protocol: HTTP}\n"
-        "    hosts: " +
-            server_hosts + "\n");
+  w.Add("east", testing::IstioGatewayShopGw(server_hosts));
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: catchall\n  namespace: shop\n"

@@ -31,12 +31,7 @@ testing::World RouterWorld(bool opt_in,
              : testing::KV{});
   w.Add("east", testing::Waypoint("shop", "waypoint"));
   testing::AddIngressGateway(w);
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  servers:\n"
-        "  - port: {number: 80, name: http, protocol: HTTP}\n"
-        "    hosts: [\"*\"]\n");
+  w.Add("east", testing::IstioGatewayShopGw());
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: public\n  namespace: shop\nspec:\n"
@@ -194,12 +189,7 @@ Scenario TwoNetworkRouter(bool opt_in) {
   w.Add("west", testing::Ns("istio-system"));
   w.Add("west", testing::EastWest("net-west"));
   testing::AddIngressGateway(w);
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  servers:\n"
-        "  - port: {number: 80, name: http, protocol: HTTP}\n"
-        "    hosts: [\"*\"]\n");
+  w.Add("east", testing::IstioGatewayShopGw());
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: public\n  namespace: shop\nspec:\n"

@@ -26,12 +26,7 @@ testing::World ExternalWorld() {
         "  externalIPs: [192.0.2.10]\n  ports:\n  - {port: 8000, "
         "targetPort: 80, name: http}\n");
   testing::AddIngressGateway(w);
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-        "  name: gw\n  namespace: shop\nspec:\n  selector:\n"
-        "    istio: ingressgateway\n  servers:\n"
-        "  - port: {number: 80, name: http, protocol: HTTP}\n"
-        "    hosts: [\"*\"]\n");
+  w.Add("east", testing::IstioGatewayShopGw());
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: all\n  namespace: shop\nspec:\n"
