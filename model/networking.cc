@@ -277,6 +277,24 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
+bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
+                        const Listener& listener, const HttpRoute& r) {
+  for (const ParentRef& p : r.parents) {
+    if (p.kind != "Gateway" || p.ns != gw.ns || p.name != gw.name) continue;
+    if (!p.section_name.empty() && p.section_name != listener.name) continue;
+    if (p.port != 0 && p.port != listener.port) continue;
+    if (listener.allowed_from == "All") return true;
+    if (listener.allowed_from == "Selector") {
+      Labels nl = c.NamespaceLabels(r.ns);
+      nl["kubernetes.io/metadata.name"] = r.ns;
+      return listener.allowed_selector &&
+             listener.allowed_selector->Matches(nl);
+    }
+    return r.ns == gw.ns;
+  }
+  return false;
+}
+
 std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
                                              const std::string& listener_host) {
   const std::string l = listener_host.empty() ? "*" : AsciiLower(listener_host);

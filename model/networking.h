@@ -88,6 +88,12 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
 const IstioVirtualHost* VirtualHostFor(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
 
+// §9, §2.4: whether `listener` of Gateway `gw` takes route `r`: a parentRef
+// names the Gateway (and this listener by sectionName, or its port, when
+// given) and the listener's allowedRoutes admit the route's namespace.
+bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
+                        const Listener& listener, const HttpRoute& r);
+
 // §9, §16.3: the virtual host domains a Gateway API route attached to a
 // listener with hostname `listener_host` ("" for none) builds: each of its
 // hostnames ("*" when it has none), narrowed by the listener's (istiod

@@ -142,6 +142,7 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
     d.wl = static_cast<int>(wi);
     d.ip = ip;
     d.why = why;
+    d.kube_port = TargetPort(s, t_.to.port, {ci, static_cast<int>(wi)});
     out.push_back(d);
   }
   if (out.empty()) {
@@ -244,6 +245,7 @@ void Builder::SourcePod(Vertex v, const State& s) {
     n.target_cluster = d.wl_cluster;
     n.target_wl = d.wl;
     n.dst_ip = d.ip;
+    n.kube_port = d.kube_port;
     n.external = d.svc < 0 && d.wl < 0 ? d.ip : "";
     n.port = t_.to.port;
     n.client =
@@ -333,12 +335,23 @@ void Builder::Uncaptured(Vertex v, const State& src, const State& n,
                        true, share);
     return;
   }
+  if (n.kube_port >= 0) return KubeProxyPassthrough(v, n, why, share);
   if (n.target_wl >= 0) {
     ToEndpoint(v, n, {n.target_cluster, n.target_wl}, n.port, why, share);
     return;
   }
   ToExternal(v, n.external + ":" + std::to_string(n.port),
              why + "; the address is outside the mesh", share);
+}
+
+void Builder::KubeProxyPassthrough(Vertex v, const State& s,
+                                   const std::string& why, double share) {
+  State plain = s;
+  plain.peer.clear();  // plain TCP: no identity reaches the pod
+  plain.kube_port = -1;
+  // kube-proxy's DNAT: the Service port's targetPort.
+  ToEndpoint(v, plain, {s.target_cluster, s.target_wl}, s.kube_port, why,
+             share);
 }
 
 // ---- the client's ztunnel ---------------------------------------------------
@@ -371,6 +384,9 @@ std::vector<EpRef> Builder::SameNetwork(const std::vector<EpRef>& reps,
 }
 
 void Builder::ClientZtunnel(Vertex v, const State& s) {
+  if (s.kube_port >= 0)
+    return KubeProxyPassthrough(
+        v, s, "ztunnel knows no such address and passes it through (§3)");
   if (s.svc >= 0) return ClientZtunnelToService(v, s);
   if (s.target_wl >= 0) return ClientZtunnelToPod(v, s);
   ToExternal(v, s.external + ":" + std::to_string(s.port),
@@ -486,6 +502,11 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
 
 // ---- the client's sidecar ---------------------------------------------------
 void Builder::ClientSidecar(Vertex v, const State& s) {
+  if (s.kube_port >= 0)
+    return KubeProxyPassthrough(
+        v, s,
+        "the sidecar knows no such address: its PassthroughCluster sends "
+        "it on (§6)");
   const Workload& src = W(s.cluster, s.wl);
   if (s.svc >= 0) {
     const Service& svc = S(s.svc_cluster, s.svc);

@@ -193,7 +193,7 @@ Vertex Builder::AddVertex(const Hop& hop) {
 std::string Builder::KeyOf(const State& s) const {
   std::string k;
   for (int x : {static_cast<int>(s.act), s.cluster, s.wl, s.svc_cluster, s.svc,
-                s.target_cluster, s.target_wl, s.port, s.req})
+                s.target_cluster, s.target_wl, s.port, s.req, s.kube_port})
     k += std::to_string(x) + "|";
   k += s.forwarded_network ? "f|" : "|";
   for (const std::string* x : {&s.header, &s.waypoint, &s.external, &s.client,

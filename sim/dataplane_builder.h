@@ -71,6 +71,10 @@ struct State {
   // §15.2: reached through an east-west gateway with x-forwarded-network,
   // so a waypoint here keeps to its own network's endpoints.
   bool forwarded_network = false;
+  // §16.9, §16.7: the client's proxy passes the connection through to an
+  // address of a Service that no proxy knows; kube-proxy sends it to
+  // target_wl on this port (its targetPort).
+  int kube_port = -1;
 };
 
 struct VertexData {
@@ -149,6 +153,10 @@ class Builder {
     std::string ip;                  // unknown address, or the dialled one
     std::string why;
     std::string fail;  // set: the connection fails there, for this reason
+    // §16.9, §16.7: `wl` is kube-proxy's pick among a Service's pods for an
+    // address no proxy knows, on this port (the targetPort); the
+    // connection passes through.
+    int kube_port = -1;
   };
 
   // ---- graph plumbing (dataplane.cc) ----------------------------------------
@@ -284,6 +292,10 @@ class Builder {
   // §16.7: whether ingress pod `pod` serves `port` as a gateway (a
   // listener, or an Istio Gateway server, there) rather than as a pod.
   bool IngressServes(const EpRef& pod, int port) const;
+  // §16.9, §16.7: the passthrough of a State with kube_port: plain TCP, no
+  // identity, to the target pod on that port.
+  void KubeProxyPassthrough(Vertex v, const State& s, const std::string& why,
+                            double share = 1.0);
   bool NetworkPolicyPasses(Vertex from, const State& base, const EpRef& to,
                            int port, const std::string& why, double share,
                            int route);

@@ -193,7 +193,14 @@ bool Builder::NetworkPolicyPasses(Vertex from, const State& base,
   const Workload* src = nullptr;
   std::string src_ip;
   if (base.cluster == to.cluster) {
-    src_ip = base.peer_ip;
+    // A waypoint, ingress or east-west gateway opens the connection from
+    // its own pod; a client's ztunnel, sidecar or the client itself from
+    // the client's (in-pod redirection keeps its address).
+    const HopKind fk = g_[from].hop.kind;
+    const bool proxy_pod = fk == HopKind::kWaypoint ||
+                           fk == HopKind::kIngress || fk == HopKind::kEastWest;
+    src_ip =
+        proxy_pod && base.wl >= 0 ? W(base.cluster, base.wl).ip : base.peer_ip;
     if (auto it = c.workload_by_ip.find(src_ip); it != c.workload_by_ip.end())
       src = &c.workloads[it->second];
   }
@@ -235,12 +242,10 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
       plain.peer.clear();  // plain TCP: no identity reaches the pod
       for (size_t pi : pods) {
         const EpRef to{ep.cluster, static_cast<int>(pi)};
-        // An ingress pod takes the Service port it was dialled on, as from
-        // an outside client; any other pod its targetPort.
-        const int to_port = c.workloads[pi].role == WorkloadRole::kIngress
-                                ? port
-                                : TargetPort(lb, port, to);
-        ToEndpoint(from, plain, to, to_port, kwhy, share / pods.size(), route);
+        // kube-proxy's DNAT: the pod's targetPort (an ingress pod's hop
+        // translates it back to its servers, IstioServerListenPort).
+        ToEndpoint(from, plain, to, TargetPort(lb, port, to), kwhy,
+                   share / pods.size(), route);
       }
       return;
     }
@@ -276,8 +281,11 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   } else if (w.capture == Capture::kAmbient && base.peer.empty() &&
              BypassesInboundCapture(w)) {
     // §4.4: istio-cni's ingress mode: plain TCP reaches the app itself,
-    // past ztunnel and its policies (HBONE on 15008 still goes to ztunnel).
-    s.act = Act::kDeliver;
+    // past ztunnel and its policies (HBONE on 15008 still goes to ztunnel);
+    // an ingress pod's Envoy then routes it (§16.7).
+    s.act = w.role == WorkloadRole::kIngress && IngressServes(ep, port)
+                ? Act::kIngress
+                : Act::kDeliver;
     Emit(from, s,
          why + "; pod " + w.Key() +
              " has ambient.istio.io/bypass-inbound-capture=true: its inbound "

@@ -617,22 +617,8 @@ std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
 std::vector<const HttpRoute*> Builder::IngressRoutes(
     const Cluster& c, const Gateway& gw, const Listener& listener) const {
   std::vector<const HttpRoute*> routes;
-  for (const HttpRoute& r : c.routes) {
-    for (const ParentRef& p : r.parents) {
-      if (p.kind != "Gateway" || p.ns != gw.ns || p.name != gw.name) continue;
-      if (!p.section_name.empty() && p.section_name != listener.name) continue;
-      if (p.port != 0 && p.port != listener.port) continue;
-      bool admitted = r.ns == gw.ns || listener.allowed_from == "All";
-      if (listener.allowed_from == "Selector") {
-        Labels nl = c.NamespaceLabels(r.ns);
-        nl["kubernetes.io/metadata.name"] = r.ns;
-        admitted =
-            listener.allowed_selector && listener.allowed_selector->Matches(nl);
-      }
-      if (admitted) routes.push_back(&r);
-      break;
-    }
-  }
+  for (const HttpRoute& r : c.routes)
+    if (ListenerTakesRoute(c, gw, listener, r)) routes.push_back(&r);
   return routes;
 }
 

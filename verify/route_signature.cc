@@ -232,49 +232,63 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
         if (!MatchEncodable(m)) return std::nullopt;
   }
   const Gateway* gw = cluster.FindGateway(gw_key);
-  // §9, §16.3: each route's virtual host domains, its hostnames narrowed by
-  // the listeners it attaches to (model/networking.h's
-  // GatewayRouteDomains, shared). A route is a candidate for the request's
-  // host when one of its domains is the one the Host takes: it matches the
-  // domain and no domain of a higher rank at this gateway.
-  std::map<const HttpRoute*, std::vector<std::string>> domains;
-  std::set<std::string> all_domains;
-  for (const HttpRoute& r : cluster.routes)
-    for (const ParentRef& p : r.parents) {
-      if (!to_gateway(p) || !gw) continue;
-      for (const Listener& l : gw->listeners)
-        if (p.section_name.empty() || p.section_name == l.name)
-          for (const std::string& d : GatewayRouteDomains(r, l.hostname)) {
-            domains[&r].push_back(d);
-            all_domains.insert(d);
-          }
-    }
-  std::map<std::string, z3::expr> takes;
-  for (const std::string& d : all_domains) {
-    z3::expr t = HostIs(d);
-    for (const std::string& other : all_domains)
-      if (DomainRank(other) > DomainRank(d)) t = t && !HostIs(other);
-    takes.emplace(d, t);
-  }
-  auto hosts = [&](const HttpRoute& r) {
-    // Without the Gateway, as before: the route's own hostnames.
-    if (!gw) {
-      z3::expr ok = c_.bool_val(r.hostnames.empty());
-      for (const std::string& h : r.hostnames) ok = ok || HostIs(h);
-      return ok;
-    }
-    AnyOf ok(c_);
-    for (const std::string& d : domains[&r]) ok.Add(takes.at(d));
-    return ok.Build();
-  };
+  const std::vector<Candidate> cands = Candidates(cluster, to_gateway);
   std::vector<RouteArm> arms;
-  z3::expr earlier = c_.bool_val(false);
-  // HTTPRoutes route HTTP requests only: a TCP connection to an HTTP
-  // listener reaches no backend.
-  for (const Candidate& cand : Candidates(cluster, to_gateway)) {
-    const z3::expr m = e_.http && Matches(*cand.m) && hosts(*cand.route);
-    arms.push_back({m && !earlier, cand.route, &cand.route->rules[cand.rule]});
-    earlier = earlier || m;
+  if (!gw) {
+    // Without the Gateway object: the routes' own hostnames, one chain.
+    z3::expr earlier = c_.bool_val(false);
+    for (const Candidate& cand : cands) {
+      z3::expr host = c_.bool_val(cand.route->hostnames.empty());
+      for (const std::string& h : cand.route->hostnames)
+        host = host || HostIs(h);
+      const z3::expr m = e_.http && Matches(*cand.m) && host;
+      arms.push_back(
+          {m && !earlier, cand.route, &cand.route->rules[cand.rule]});
+      earlier = earlier || m;
+    }
+    return arms;
+  }
+  // §9, §16.3: per listener port (the outside client picks one), the
+  // virtual hosts of the routes its listeners take (model/networking.h's
+  // ListenerTakesRoute and GatewayRouteDomains, shared): a route is a
+  // candidate for the request's Host when one of its domains there is the
+  // one the Host takes: it matches the domain and no domain of a higher
+  // rank on that port does. Rule by rule in the Gateway API's precedence.
+  std::set<int> ports;
+  for (const Listener& l : gw->listeners) ports.insert(l.port);
+  for (const int port : ports) {
+    std::map<const HttpRoute*, std::vector<std::string>> domains;
+    std::set<std::string> all_domains;
+    for (const Listener& l : gw->listeners) {
+      if (l.port != port) continue;
+      for (const HttpRoute& r : cluster.routes) {
+        if (!ListenerTakesRoute(cluster, *gw, l, r)) continue;
+        for (const std::string& d : GatewayRouteDomains(r, l.hostname)) {
+          domains[&r].push_back(d);
+          all_domains.insert(d);
+        }
+      }
+    }
+    std::map<std::string, z3::expr> takes;
+    for (const std::string& d : all_domains) {
+      z3::expr t = HostIs(d);
+      for (const std::string& other : all_domains)
+        if (DomainRank(other) > DomainRank(d)) t = t && !HostIs(other);
+      takes.emplace(d, t);
+    }
+    // HTTPRoutes route HTTP requests only: a TCP connection to an HTTP
+    // listener reaches no backend.
+    z3::expr earlier = c_.bool_val(false);
+    for (const Candidate& cand : cands) {
+      auto it = domains.find(cand.route);
+      if (it == domains.end()) continue;
+      AnyOf host(c_);
+      for (const std::string& d : it->second) host.Add(takes.at(d));
+      const z3::expr m = e_.http && Matches(*cand.m) && host.Build();
+      arms.push_back(
+          {m && !earlier, cand.route, &cand.route->rules[cand.rule]});
+      earlier = earlier || m;
+    }
   }
   return arms;
 }

@@ -159,18 +159,18 @@ void LoadNetworkPolicy(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   const yaml::Node sel = r.Child(spec, "podSelector");
   if (r.IsMap(sel, h.what + ": spec.podSelector"))
     np.pod_selector = ReadLabelSelector(r, sel, h.what + ": spec.podSelector");
-  // policyTypes: as written; absent, Ingress, plus Egress when egress rules
-  // are given (the API server's defaulting).
+  // policyTypes: as written; absent or empty, Ingress, plus Egress when
+  // egress rules are given (the API server's SetDefaults_NetworkPolicy).
   const std::optional<std::vector<std::string>> types =
       r.StringList(r.Child(spec, "policyTypes"), h.what + ": spec.policyTypes");
-  if (types) {
+  if (types && !types->empty()) {
     np.ingress =
         std::find(types->begin(), types->end(), "Ingress") != types->end();
     np.egress =
         std::find(types->begin(), types->end(), "Egress") != types->end();
   } else {
-    const yaml::Node egress = r.Child(spec, "egress");
-    np.egress = egress.IsDefined() && !egress.IsNull();
+    // SetDefaults_NetworkPolicy: an empty list is no list.
+    np.egress = r.Child(spec, "egress").size() > 0;
   }
   ReadRules(r, spec, "ingress", "from", h.what + ": spec", np.ingress_rules);
   ReadRules(r, spec, "egress", "to", h.what + ": spec", np.egress_rules);

@@ -104,5 +104,47 @@ TEST(GatewayHostsTest, ListenersOnOnePortShareTheVirtualHosts) {
   EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered);
 }
 
+TEST(GatewayHostsTest, ADomainOnAnotherPortOrARefusedRouteHidesNothing) {
+  // Listener http (80, any host) takes route `all` (no hostnames) to cart;
+  // listener admin (8080, admin.example.com) takes route `admin` to
+  // orders; route `foreign` in namespace other names admin.example.com on
+  // port 80, but the listener admits routes of its own namespace only. A
+  // request for admin.example.com on port 80 is cart's: neither of the
+  // more specific domains is on that port's listener.
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  w.Add("east", testing::Ns("other"));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+        "metadata:\n  name: web\n  namespace: shop\nspec:\n"
+        "  gatewayClassName: istio\n  listeners:\n"
+        "  - {name: http, port: 80, protocol: HTTP}\n"
+        "  - {name: admin, port: 8080, protocol: HTTP, hostname: "
+        "admin.example.com}\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: all, namespace: shop}\nspec:\n"
+        "  parentRefs: [{name: web, sectionName: http}]\n"
+        "  rules:\n  - backendRefs: [{name: cart, port: 80}]\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: admin, namespace: shop}\nspec:\n"
+        "  parentRefs: [{name: web, sectionName: admin}]\n"
+        "  hostnames: [admin.example.com]\n"
+        "  rules:\n  - backendRefs: [{name: orders, port: 80}]\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: foreign, namespace: other}\nspec:\n"
+        "  parentRefs: [{name: web, namespace: shop, sectionName: http}]\n"
+        "  hostnames: [admin.example.com]\n"
+        "  rules:\n  - backendRefs: [{name: orders, namespace: shop, "
+        "port: 80}]\n");
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "admin.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  EXPECT_EQ(Encoded(w, "shop/cart", "admin.example.com", "/"), kDelivered);
+}
+
 }  // namespace gateway_hosts
 }  // namespace meshsim
