@@ -277,6 +277,17 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
+bool IsCatchAllMatch(const HttpMatch* m) {
+  if (!m) return true;
+  const bool any_path =
+      m->path_type.empty() ||
+      ((m->path_type == "Prefix" || m->path_type == "PathPrefix") &&
+       m->path_value == "/") ||
+      (m->path_type == "RegularExpression" && m->path_value == ".*");
+  return any_path && m->method.empty() && m->headers.empty() &&
+         m->query_params.empty();
+}
+
 bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
                         const Listener& listener, const HttpRoute& r) {
   for (const ParentRef& p : r.parents) {

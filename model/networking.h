@@ -88,6 +88,11 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
 const IstioVirtualHost* VirtualHostFor(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
 
+// §16.3: whether a VirtualService match (nullptr: a rule without matches)
+// is a catch-all route at a gateway: path prefix "/" (or none, or regex
+// ".*") with no method, header or query match (istiod's IsCatchAllRoute).
+bool IsCatchAllMatch(const HttpMatch* m);
+
 // §9, §2.4: whether `listener` of Gateway `gw` takes route `r`: a parentRef
 // names the Gateway (and this listener by sectionName, or its port, when
 // given) and the listener's allowedRoutes admit the route's namespace.

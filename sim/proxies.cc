@@ -757,6 +757,7 @@ void Builder::RouterHop(Vertex v, const State& s) {
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
   ctx.port = listen;
+  ctx.gateway_vhost = true;
   if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
              &req, &why, ctx))
     return;

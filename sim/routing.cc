@@ -9,6 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "model/networking.h"
 #include "model/text.h"
 
 namespace meshsim {
@@ -150,10 +151,65 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                              const RoutedRequest& req);
 
+// §16.3: a gateway virtual host's VirtualServices as Envoy gets them: each
+// VirtualService's routes (one per match the gateway keeps: sourceLabels
+// and port against the gateway) up to its first catch-all
+// (BuildHTTPRoutesForVirtualService), then the catch-alls moved after all
+// the others (SortVHostRoutes); first match.
+RouteChoice SelectGatewayVirtualHost(const std::vector<const HttpRoute*>& vss,
+                                     const RoutedRequest& req,
+                                     const RouteContext& ctx) {
+  struct Entry {
+    const HttpRoute* vs;
+    size_t rule;
+    const HttpMatch* match;  // nullptr: a rule without matches
+  };
+  std::vector<Entry> first, last;
+  RouteChoice out;
+  for (const HttpRoute* vs : vss) {
+    if (vs->rules.empty()) continue;
+    out.any_route = true;
+    bool done = false;
+    for (size_t i = 0; i < vs->rules.size() && !done; ++i) {
+      const HttpRouteRule& rule = vs->rules[i];
+      std::vector<const HttpMatch*> ms;
+      if (rule.matches.empty()) ms.push_back(nullptr);
+      for (const HttpMatch& m : rule.matches) {
+        if (m.source_labels &&
+            (!ctx.source_labels ||
+             !SelectorMatches(*m.source_labels, *ctx.source_labels)))
+          continue;
+        if (m.port && ctx.port && m.port != ctx.port) continue;
+        ms.push_back(&m);
+      }
+      for (const HttpMatch* m : ms) {
+        if (IsCatchAllMatch(m)) {
+          last.push_back({vs, i, m});
+          done = true;
+          break;
+        }
+        first.push_back({vs, i, m});
+      }
+    }
+  }
+  first.insert(first.end(), last.begin(), last.end());
+  for (const Entry& e : first) {
+    if (e.match && !MatchApplies(*e.match, *req.http, req.host)) continue;
+    out.matched = true;
+    out.route = e.vs;
+    out.rule_index = static_cast<int>(e.rule);
+    out.rule = &e.vs->rules[e.rule];
+    return out;
+  }
+  return out;
+}
+
 }  // namespace
 
 RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
                         const RoutedRequest& req, const RouteContext& ctx) {
+  if (ctx.gateway_vhost && req.http)
+    return SelectGatewayVirtualHost(routes, req, ctx);
   RouteChoice out;
   size_t i = 0;
   while (i < routes.size()) {

@@ -33,6 +33,9 @@ struct RouteContext {
   // At a Gateway parent (an ingress), not a mesh one: a backendRef into
   // another namespace needs a ReferenceGrant there (§9).
   bool gateway_parent = false;
+  // §16.3: the VirtualServices are one gateway virtual host: each ends at
+  // its first catch-all route, and catch-all routes come after all others.
+  bool gateway_vhost = false;
 };
 
 struct RouteChoice {

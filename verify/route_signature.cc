@@ -331,10 +331,22 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
       for (const IstioVirtualHost& other : vhosts)
         if (DomainRank(other.domain) > DomainRank(vh.domain))
           on = on && !HostIs(other.domain);
-      z3::expr earlier = c_.bool_val(false);
-      for (const HttpRoute* r : vh.routes)
-        for (const HttpRouteRule& rule : r->rules) {
-          z3::expr any = c_.bool_val(rule.matches.empty());
+      // Envoy's routes of the virtual host: per VirtualService one per
+      // match the gateway keeps (sourceLabels against the Router's labels,
+      // a match's port against the listen port), up to its first
+      // catch-all; the catch-alls after all the others (§16.3).
+      struct Entry {
+        const HttpRoute* r;
+        const HttpRouteRule* rule;
+        const HttpMatch* m;  // nullptr: a rule without matches
+      };
+      std::vector<Entry> entries, catch_alls;
+      for (const HttpRoute* r : vh.routes) {
+        bool done = false;
+        for (size_t i = 0; i < r->rules.size() && !done; ++i) {
+          const HttpRouteRule& rule = r->rules[i];
+          std::vector<const HttpMatch*> kept;
+          if (rule.matches.empty()) kept.push_back(nullptr);
           for (const HttpMatch& m : rule.matches) {
             bool fixed = !m.port || m.port == listen;
             if (m.source_labels)
@@ -342,11 +354,25 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
                 const auto it = pod.labels.find(k);
                 fixed = fixed && it != pod.labels.end() && it->second == v;
               }
-            any = any || (c_.bool_val(fixed) && Matches(m));
+            if (fixed) kept.push_back(&m);
           }
-          arms.push_back({on && any && !earlier, r, &rule});
-          earlier = earlier || any;
+          for (const HttpMatch* m : kept) {
+            if (IsCatchAllMatch(m)) {
+              catch_alls.push_back({r, &rule, m});
+              done = true;
+              break;
+            }
+            entries.push_back({r, &rule, m});
+          }
         }
+      }
+      entries.insert(entries.end(), catch_alls.begin(), catch_alls.end());
+      z3::expr earlier = c_.bool_val(false);
+      for (const Entry& en : entries) {
+        const z3::expr m = en.m ? Matches(*en.m) : c_.bool_val(true);
+        arms.push_back({on && m && !earlier, en.r, en.rule});
+        earlier = earlier || m;
+      }
     }
   }
   return arms;

@@ -131,5 +131,40 @@ TEST(RouterHostsTest, TheRoutersPolicySeesItsListenPort) {
             kDenied);
 }
 
+TEST(RouterHostsTest, CatchAllRoutesComeLastInTheVirtualHost) {
+  // Two VirtualServices for "*": the older sends everything to orders (a
+  // rule without matches: a catch-all), the newer /api to cart. istiod
+  // moves catch-all routes after the others (SortVHostRoutes), so /api is
+  // cart's and anything else orders'.
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  testing::AddIngressGateway(w);
+  w.Add("east", testing::IstioGatewayShopGw());
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: default\n  namespace: shop\n"
+        "  creationTimestamp: \"2020-01-01T00:00:00Z\"\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+        "  - route:\n    - destination: {host: orders, port: {number: 80}}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: api\n  namespace: shop\n"
+        "  creationTimestamp: \"2024-01-01T00:00:00Z\"\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+        "  - match:\n    - uri: {prefix: /api}\n    route:\n"
+        "    - destination: {host: cart, port: {number: 80}}\n");
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/api/x", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/api/x"), kDelivered);
+  EXPECT_TRUE(Encoded(w, "shop/orders", "shop.example.com", "/api/x").empty());
+  lands.clear();
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/other", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "shop.example.com", "/other"),
+            kDelivered);
+}
+
 }  // namespace router_hosts
 }  // namespace meshsim
