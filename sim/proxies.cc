@@ -529,6 +529,19 @@ void Builder::IngressHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
   const Gateway* gwp = c.FindGateway(pod.gateway);
+  // §4.6: the outside client's connection (no peer address: it came from
+  // outside the cluster) meets the ingress pod's NetworkPolicies on the
+  // port the pod listens on; one from inside was checked on its way in.
+  if (s.peer_ip.empty() && !c.network_policies.empty()) {
+    const int pod_port =
+        pod.router || !gwp ? IstioServerListenPort(c, pod, s.port) : s.port;
+    const NetworkPolicyVerdict nv =
+        NetworkPolicyAllows(c, nullptr, "", pod, pod_port);
+    if (!nv.allowed) {
+      Fail(v, nv.Reason("outside the cluster", "pod " + pod.Key()), "");
+      return;
+    }
+  }
   if (pod.router || !gwp) return RouterHop(v, s);
   const Gateway& gw = *gwp;
   // Envoy gateway policies: selector/namespace/global and targetRef (§8.1),

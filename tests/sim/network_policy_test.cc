@@ -123,6 +123,35 @@ TEST(NetworkPolicyTest, AWaypointPodNeeds15008FromItsClients) {
   EXPECT_NE(reason.find("pod shop/waypoint-0"), std::string::npos) << reason;
 }
 
+TEST(NetworkPolicyTest, TheIngressPodsPolicySeesOutsideClientsOnItsOwnPort) {
+  // The classic ingress gateway (Service 80 -> pod 8080) behind a policy
+  // in istio-system admitting `port` from anywhere (an ipBlock 0.0.0.0/0):
+  // the outside client's connection arrives on the pod's 8080.
+  auto through = [](int port) {
+    testing::World w = NetPolWorld("");
+    testing::AddIngressGateway(w);
+    w.Add("east", testing::IstioGatewayShopGw());
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: all\n  namespace: shop\nspec:\n"
+          "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+          "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+    w.Add("east", Policy("  podSelector: {matchLabels: {istio: "
+                         "ingressgateway}}\n  ingress:\n  - from:\n"
+                         "    - ipBlock: {cidr: 0.0.0.0/0}\n    ports:\n"
+                         "    - {port: " +
+                             std::to_string(port) + "}\n",
+                         "istio-system"));
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}", "{method: GET, path: /}");
+    std::set<Outcome> out;
+    for (const Path& p : testing::PathsOf(w.Load(), "t")) out.insert(p.outcome);
+    return out;
+  };
+  EXPECT_EQ(through(8080), kDelivered);
+  EXPECT_EQ(through(80), kFailed);
+}
+
 TEST(NetworkPolicyTest, NamedPortsPortRangesAndIpBlocks) {
   Cluster c;
   c.name = "east";
