@@ -116,6 +116,17 @@ bool HostnameMatches(const std::string& pattern, const std::string& host) {
 
 namespace {
 
+// §16.2: whether the proxy keeps a VirtualService match: its sourceLabels
+// are the client's (dropped at a waypoint, which has none) and its port is
+// the one asked.
+bool Kept(const HttpMatch& m, const RouteContext& ctx) {
+  if (m.source_labels &&
+      (!ctx.source_labels ||
+       !SelectorMatches(*m.source_labels, *ctx.source_labels)))
+    return false;
+  return !m.port || !ctx.port || m.port == ctx.port;
+}
+
 // §16.2: one VirtualService, first match. A match with sourceLabels is
 // dropped at a waypoint and compared with the client's labels elsewhere; a
 // match's port is the service port. TCP requests use the tcp/tls rules.
@@ -129,11 +140,7 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
     const HttpRouteRule& rule = rules[i];
     bool hit = rule.matches.empty();
     for (const HttpMatch& m : rule.matches) {
-      if (m.source_labels &&
-          (!ctx.source_labels ||
-           !SelectorMatches(*m.source_labels, *ctx.source_labels)))
-        continue;
-      if (m.port && ctx.port && m.port != ctx.port) continue;
+      if (!Kept(m, ctx)) continue;
       if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
       hit = true;
       break;
@@ -174,14 +181,8 @@ RouteChoice SelectGatewayVirtualHost(const std::vector<const HttpRoute*>& vss,
       const HttpRouteRule& rule = vs->rules[i];
       std::vector<const HttpMatch*> ms;
       if (rule.matches.empty()) ms.push_back(nullptr);
-      for (const HttpMatch& m : rule.matches) {
-        if (m.source_labels &&
-            (!ctx.source_labels ||
-             !SelectorMatches(*m.source_labels, *ctx.source_labels)))
-          continue;
-        if (m.port && ctx.port && m.port != ctx.port) continue;
-        ms.push_back(&m);
-      }
+      for (const HttpMatch& m : rule.matches)
+        if (Kept(m, ctx)) ms.push_back(&m);
       for (const HttpMatch* m : ms) {
         if (IsCatchAllMatch(m)) {
           last.push_back({vs, i, m});

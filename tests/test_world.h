@@ -225,6 +225,17 @@ inline std::string IstioGatewayShopGw(const std::string& hosts = "[\"*\"]") {
          hosts + "\n";
 }
 
+// A VirtualService `name` bound to shop/gw for `hosts` (a YAML list),
+// sending every request to cart:80.
+inline std::string VirtualServiceToCart(const std::string& name,
+                                        const std::string& hosts) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: shop\nspec:\n  hosts: " + hosts +
+         "\n  gateways: [gw]\n  http:\n"
+         "  - route:\n    - destination: {host: cart, port: {number: 80}}\n";
+}
+
 // ShopWorld's client and destination as a traffic entry's `from` and `to`.
 inline constexpr char kFromCurl[] =
     "{cluster: east, namespace: client, workload: curl}";

@@ -190,11 +190,7 @@ Scenario TwoNetworkRouter(bool opt_in) {
   w.Add("west", testing::EastWest("net-west"));
   testing::AddIngressGateway(w);
   w.Add("east", testing::IstioGatewayShopGw());
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-        "metadata:\n  name: public\n  namespace: shop\nspec:\n"
-        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
-        "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  w.Add("east", testing::VirtualServiceToCart("public", "[shop.example.com]"));
   return WithEntry(w);
 }
 

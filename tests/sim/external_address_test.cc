@@ -27,11 +27,7 @@ testing::World ExternalWorld() {
         "targetPort: 80, name: http}\n");
   testing::AddIngressGateway(w);
   w.Add("east", testing::IstioGatewayShopGw());
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-        "metadata:\n  name: all\n  namespace: shop\nspec:\n"
-        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
-        "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  w.Add("east", testing::VirtualServiceToCart("all", "[\"*\"]"));
   return w;
 }
 

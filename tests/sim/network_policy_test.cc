@@ -131,11 +131,7 @@ TEST(NetworkPolicyTest, TheIngressPodsPolicySeesOutsideClientsOnItsOwnPort) {
     testing::World w = NetPolWorld("");
     testing::AddIngressGateway(w);
     w.Add("east", testing::IstioGatewayShopGw());
-    w.Add("east",
-          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-          "metadata:\n  name: all\n  namespace: shop\nspec:\n"
-          "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
-          "  - route:\n    - destination: {host: cart, port: {number: 80}}\n");
+    w.Add("east", testing::VirtualServiceToCart("all", "[\"*\"]"));
     w.Add("east", Policy("  podSelector: {matchLabels: {istio: "
                          "ingressgateway}}\n  ingress:\n  - from:\n"
                          "    - ipBlock: {cidr: 0.0.0.0/0}\n    ports:\n"
