@@ -694,6 +694,36 @@ bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
 
 namespace {
 
+// §3.8 (model.GetTrafficDistribution): a Kubernetes Service's
+// spec.trafficDistribution when it is one Istio knows (as spelled), else the
+// object's networking.istio.io/traffic-distribution annotation (any case; an
+// unknown value means Any), else its namespace's. A ServiceEntry has no spec
+// field, and one with resolution NONE passes through (no distribution).
+std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
+  if (s.peered) return s.traffic_distribution;  // peering's own (§15.2)
+  if (s.kind == "ServiceEntry" && s.resolution == "NONE") return "";
+  const std::string& spec = s.traffic_distribution_spec;
+  if (spec == "PreferClose" || spec == "PreferSameZone" ||
+      spec == "PreferSameNode")
+    return spec;
+  auto from_annotation = [](const Labels& annotations) -> std::string {
+    const std::string* v =
+        FindLabel(annotations, kAnnotationTrafficDistribution);
+    if (!v || v->empty()) return "";
+    std::string l;
+    for (char ch : *v) l += static_cast<char>(std::tolower(ch));
+    if (l == "preferclose") return "PreferClose";
+    if (l == "prefersamezone") return "PreferSameZone";
+    if (l == "prefersamenode") return "PreferSameNode";
+    return "Any";
+  };
+  std::string td = from_annotation(s.annotations);
+  if (td.empty())
+    if (const Namespace* n = c.FindNamespace(s.ns))
+      td = from_annotation(n->annotations);
+  return td;
+}
+
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
@@ -749,6 +779,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
         s.vips.push_back(fresh(240, 240, next_auto));
       }
     }
+    s.traffic_distribution = EffectiveTrafficDistribution(c, s);
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
     for (const std::string& a : s.external_addresses)
       c.service_by_external_address.emplace(a, si);

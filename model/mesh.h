@@ -253,8 +253,15 @@ struct Service {
   // spec.loadBalancerIP and status.loadBalancer.ingress[].ip.
   std::vector<std::string> external_addresses;
   bool headless = false;
-  bool external_name = false;        // ExternalName: not in WDS (§2.3 item 6)
-  std::string traffic_distribution;  // PreferClose, ... ("" = default)
+  bool external_name = false;  // ExternalName: not in WDS (§2.3 item 6)
+  // §3.8: the effective distribution (Mesh::Finalize, from the spec field,
+  // the object's annotation, then its namespace's): PreferClose,
+  // PreferSameZone, PreferSameNode, Any, or "" when nothing sets one.
+  std::string traffic_distribution;
+  std::string traffic_distribution_spec;  // spec.trafficDistribution, as given
+  // §3.8: spec.internalTrafficPolicy Local: every proxy keeps only the
+  // endpoints on its own node.
+  bool node_local = false;
   // ServiceEntry only.
   std::vector<std::string> hosts;
   std::string

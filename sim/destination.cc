@@ -427,6 +427,22 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     eps = kept;
     subset = " subset " + policy->subset;
   }
+  // §3.8: internalTrafficPolicy Local: the proxy (the client's ztunnel or
+  // kube-proxy, an Envoy's own pod) keeps only the endpoints on its node,
+  // never another cluster's; with none there, nothing is reached.
+  if (s.node_local) {
+    const Workload* proxy = client_wl >= 0 ? &W(ci, client_wl) : nullptr;
+    std::vector<EpRef> kept;
+    for (const EpRef& e : eps)
+      if (proxy && e.cluster == ci && W(e.cluster, e.wl).node == proxy->node)
+        kept.push_back(e);
+    why += (why.empty() ? "" : "; ") + SvcName(svc_cluster, svc) +
+           " has internalTrafficPolicy Local: only its endpoints on " +
+           (proxy ? "node " + proxy->node : "the proxy's node") +
+           " are used (" + std::to_string(kept.size()) + " of " +
+           std::to_string(eps.size()) + ", §3.8)";
+    eps = std::move(kept);
+  }
   // Before any locality priority is chosen (§7.2).
   std::set<std::string> no_gateway;
   const bool ztunnel = base.act == Act::kClientZtunnel;

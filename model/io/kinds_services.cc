@@ -71,8 +71,7 @@ namespace {
 // reports, read as given: its address families, and how traffic from
 // outside the cluster reaches nodes (meshsim's outside traffic enters at an
 // ingress gateway). Values that do change the mesh's behaviour stay unread
-// and are reported: internalTrafficPolicy Local, sessionAffinity ClientIP,
-// publishNotReadyAddresses true.
+// and are reported: sessionAffinity ClientIP, publishNotReadyAddresses true.
 void MarkServiceFieldsRead(const yaml::Node& spec) {
   for (const char* key :
        {"clusterIPs", "ipFamilies", "ipFamilyPolicy", "externalTrafficPolicy",
@@ -83,7 +82,6 @@ void MarkServiceFieldsRead(const yaml::Node& spec) {
   const auto read_if = [&](const char* key, const char* value) {
     if (spec[key].Scalar() == value) spec[key].MarkRead();
   };
-  read_if("internalTrafficPolicy", "Cluster");
   read_if("sessionAffinity", "None");
   read_if("publishNotReadyAddresses", "false");
   const yaml::Node ports = spec["ports"];
@@ -112,9 +110,16 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     } else if (cip && !cip->empty()) {
       s.vips.push_back(*cip);
     }
-    s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
-                                      h.what + ": spec.trafficDistribution")
-                                 .value_or("");
+    s.traffic_distribution_spec =
+        r.String(r.Child(spec, "trafficDistribution"),
+                 h.what + ": spec.trafficDistribution")
+            .value_or("");
+    // §3.8: kube-proxy's Local policy is also every proxy's (ztunnel and
+    // Envoy keep only their node's endpoints).
+    // (The schema admits Cluster and Local only.)
+    auto itp = r.String(r.Child(spec, "internalTrafficPolicy"),
+                        h.what + ": spec.internalTrafficPolicy");
+    s.node_local = itp && *itp == "Local";
     // §16.7: addresses kube-proxy serves for the Service besides its
     // ClusterIP.
     if (auto ips = r.StringList(r.Child(spec, "externalIPs"),
@@ -131,11 +136,6 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     const yaml::Node ip = lb_ingress[i]["ip"];
     if (ip.IsScalar() && !ip.Scalar().empty())
       s.external_addresses.push_back(ip.Scalar());
-  }
-  if (s.traffic_distribution.empty()) {
-    if (const std::string* td =
-            FindLabel(s.annotations, kAnnotationTrafficDistribution))
-      s.traffic_distribution = *td;
   }
   cluster.services.push_back(std::move(s));
 }

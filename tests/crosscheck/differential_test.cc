@@ -121,6 +121,15 @@ bool StoppedByNetworkPolicy(const Path& p) {
   return false;
 }
 
+// §3.8: the encoding lets a client pick any endpoint of a node-local
+// Service (a superset: proofs hold, docs/semantics.md#engine-differences);
+// the path function keeps the proxy's node. Counted, not compared.
+bool NodeLocal(const Service* s) {
+  if (!s || !s->node_local) return false;
+  ++g_compared["requests to a node-local Service (paths only)"];
+  return true;
+}
+
 bool NothingReachable(const EncodedOutcomes& got, const OutcomeSet& expected) {
   if (!got.outcomes.empty() ||
       !std::all_of(expected.begin(), expected.end(), [](const auto& o) {
@@ -142,6 +151,7 @@ void CompareIngressRequest(const Scenario& sc, const SourceClass& src,
                            const Service& svc, int svc_port,
                            const std::string& what, int* mismatches) {
   const std::string& path = t.http->path;
+  if (NodeLocal(&svc)) return;
   OutcomeSet expected;
   for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
     if (StoppedByNetworkPolicy(p)) return;
@@ -396,7 +406,8 @@ int CompareAll(const Scenario& sc, const std::string& label,
                              p.waypoints.empty() ? "" : p.waypoints.back(),
                              p.outcome});
       }
-      if (stopped) return;
+      if (stopped || NodeLocal(svc.empty() ? nullptr : c.FindService(svc)))
+        return;
       // A client outside the mesh dials a ServiceEntry's host itself: the
       // path function sends it outside (§3.4), the encoding states no
       // destination outside the mesh. Not compared.
