@@ -282,6 +282,11 @@ class Builder {
   // Envoy proxy of cluster `ci` as unhealthy hosts (so a priority's share
   // follows its ready fraction), given the proxy's traffic policy `tp`.
   bool SendsUnhealthy(int ci, const Service& s, const TrafficPolicy* tp) const;
+  // §3.8: a node-local Service's endpoints the proxy (pod `client_wl` of
+  // cluster `ci`, -1: unknown) keeps; says so in `why`.
+  std::vector<EpRef> NodeLocalEndpoints(const std::vector<EpRef>& eps, int ci,
+                                        int client_wl, int svc_cluster, int svc,
+                                        std::string& why) const;
   std::vector<EpRef> PreferClose(const std::vector<EpRef>& eps, int ci,
                                  int client_wl,
                                  const std::string& mode = "PreferClose") const;

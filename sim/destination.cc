@@ -386,6 +386,26 @@ size_t HostnameEndpoints(const Service& s) {
 }
 }  // namespace
 
+// §3.8: internalTrafficPolicy Local: the proxy (the client's ztunnel or
+// kube-proxy, an Envoy's own pod) keeps only the endpoints on its node,
+// never another cluster's; with none there, nothing is reached.
+std::vector<EpRef> Builder::NodeLocalEndpoints(const std::vector<EpRef>& eps,
+                                               int ci, int client_wl,
+                                               int svc_cluster, int svc,
+                                               std::string& why) const {
+  const Workload* proxy = client_wl >= 0 ? &W(ci, client_wl) : nullptr;
+  std::vector<EpRef> kept;
+  for (const EpRef& e : eps)
+    if (proxy && e.cluster == ci && W(e.cluster, e.wl).node == proxy->node)
+      kept.push_back(e);
+  why += (why.empty() ? "" : "; ") + SvcName(svc_cluster, svc) +
+         " has internalTrafficPolicy Local: only its endpoints on " +
+         (proxy ? "node " + proxy->node : "the proxy's node") + " are used (" +
+         std::to_string(kept.size()) + " of " + std::to_string(eps.size()) +
+         ", §3.8)";
+  return kept;
+}
+
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
 // through their east-west gateway. Each choice gets its share of requests.
@@ -405,10 +425,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   const bool dr_locality =
       tp && (tp->locality_enabled || !tp->failover_priority.empty() ||
              s.traffic_distribution.empty() || s.traffic_distribution == "Any");
-  // §16.1 (loadbalancer.go): at an Envoy proxy (one with a policy lookup) a
-  // Service's trafficDistribution is failover priorities over network,
-  // region and zone (PreferSameNode: also subzone and node), always on, and
-  // istiod then sends not-ready endpoints as unhealthy.
+  // §16.1 (loadbalancer.go): at an Envoy (with a policy lookup) a Service's
+  // trafficDistribution is failover priorities over network, region, zone
+  // (PreferSameNode: subzone, node), always on; not-ready sent as unhealthy.
   const std::string& td = s.traffic_distribution;
   const bool envoy_td =
       policy && !dr_locality &&
@@ -427,22 +446,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     eps = kept;
     subset = " subset " + policy->subset;
   }
-  // §3.8: internalTrafficPolicy Local: the proxy (the client's ztunnel or
-  // kube-proxy, an Envoy's own pod) keeps only the endpoints on its node,
-  // never another cluster's; with none there, nothing is reached.
-  if (s.node_local) {
-    const Workload* proxy = client_wl >= 0 ? &W(ci, client_wl) : nullptr;
-    std::vector<EpRef> kept;
-    for (const EpRef& e : eps)
-      if (proxy && e.cluster == ci && W(e.cluster, e.wl).node == proxy->node)
-        kept.push_back(e);
-    why += (why.empty() ? "" : "; ") + SvcName(svc_cluster, svc) +
-           " has internalTrafficPolicy Local: only its endpoints on " +
-           (proxy ? "node " + proxy->node : "the proxy's node") +
-           " are used (" + std::to_string(kept.size()) + " of " +
-           std::to_string(eps.size()) + ", §3.8)";
-    eps = std::move(kept);
-  }
+  if (s.node_local)
+    eps = NodeLocalEndpoints(eps, ci, client_wl, svc_cluster, svc, why);
   // Before any locality priority is chosen (§7.2).
   std::set<std::string> no_gateway;
   const bool ztunnel = base.act == Act::kClientZtunnel;
