@@ -371,6 +371,14 @@ bool BypassesInboundCapture(const Workload& w) {
   return v && ParseGoBool(*v).value_or(false);
 }
 
+bool DnsCaptured(const IstioSettings& istio, const Cluster& c,
+                 const Workload& w) {
+  if (const std::string* v = FindLabel(w.annotations, kAnnotationDnsCapture))
+    if (std::optional<bool> b = ParseGoBool(*v)) return *b;
+  return istio.Flag("AMBIENT_DNS_CAPTURE",
+                    c.VersionOr(istio.version).AtLeast(1, 25));
+}
+
 std::optional<bool> ParseGoBool(const std::string& s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
       s == "True")

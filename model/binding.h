@@ -85,6 +85,13 @@ std::optional<bool> ParseGoBool(const std::string& s);
 // value is ignored, as CheckBooleanAnnotation does).
 bool BypassesInboundCapture(const Workload& w);
 
+// §3.4: whether ztunnel's DNS proxy answers an ambient pod's lookups: the
+// pod's annotation ambient.istio.io/dns-capture (a Go bool; other values
+// ignored), else istio-cni's ambient.dnsCapture (istio.flags
+// AMBIENT_DNS_CAPTURE; on by default from 1.25, off before).
+bool DnsCaptured(const IstioSettings& istio, const Cluster& c,
+                 const Workload& w);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_BINDING_H_

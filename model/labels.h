@@ -36,6 +36,7 @@ inline constexpr char kAnnotationSidecarStatus[] = "sidecar.istio.io/status";
 // redirected to ztunnel (HBONE on 15008 still is).
 inline constexpr char kAnnotationBypassInboundCapture[] =
     "ambient.istio.io/bypass-inbound-capture";
+inline constexpr char kAnnotationDnsCapture[] = "ambient.istio.io/dns-capture";
 inline constexpr char kAnnotationWaypointInboundBinding[] =
     "ambient.istio.io/waypoint-inbound-binding";
 inline constexpr char kAnnotationTrafficDistribution[] =

@@ -777,6 +777,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       if (AutoAllocatesAddress(istio, c, s) && s.resolution != "NONE" &&
           (!wildcard || s.resolution == "DYNAMIC_DNS")) {
         s.vips.push_back(fresh(240, 240, next_auto));
+        s.auto_allocated = true;
       }
     }
     s.traffic_distribution = EffectiveTrafficDistribution(c, s);

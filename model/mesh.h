@@ -259,6 +259,9 @@ struct Service {
   // PreferSameZone, PreferSameNode, Any, or "" when nothing sets one.
   std::string traffic_distribution;
   std::string traffic_distribution_spec;  // spec.trafficDistribution, as given
+  // §3.4: a ServiceEntry's address istiod allocated (240.240.0.0/16), which
+  // only ztunnel's DNS proxy tells clients.
+  bool auto_allocated = false;
   // §3.8: spec.internalTrafficPolicy Local: every proxy keeps only the
   // endpoints on its own node.
   bool node_local = false;

@@ -38,7 +38,14 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   std::vector<Dest> out;
   std::vector<size_t> idx = c.ServicesForHost(t_.to.host, src.ns);
   int sci = ci;
-  if (idx.empty()) {
+  // §3.4: an ambient pod whose lookups ztunnel's DNS proxy does not answer
+  // asks kube-dns, which knows its own cluster's Services only.
+  const bool no_dns_proxy =
+      src.capture == Capture::kAmbient && !DnsCaptured(mesh_.istio, c, src);
+  if (no_dns_proxy) {
+    if (std::optional<Dest> d = WithoutDnsProxy(c, idx, src)) return {*d};
+  }
+  if (idx.empty() && !no_dns_proxy) {
     for (size_t oi = 0; oi < mesh_.clusters.size() && idx.empty(); ++oi) {
       for (size_t k : mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns)) {
         if (IsGlobal(static_cast<int>(oi), mesh_.clusters[oi].services[k])) {
@@ -112,6 +119,56 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   }
   out.push_back(d);
   return out;
+}
+
+// §3.4: what an ambient client without ztunnel's DNS proxy dials for
+// to.host, when that differs from what the proxy would answer: a
+// ServiceEntry's allocated address is unknown to it (it dials the real
+// address, which ztunnel passes through), a peering name or a Service of
+// another cluster only does not resolve. nullopt: as with the proxy.
+std::optional<Builder::Dest> Builder::WithoutDnsProxy(
+    const Cluster& c, const std::vector<size_t>& idx,
+    const Workload& src) const {
+  const std::string why = "pod " + src.Key() +
+                          " does not use ztunnel's DNS proxy (" +
+                          DnsCaptureSource(c, src) + "), so kube-dns answers";
+  Dest d;
+  d.ip = t_.to.host;
+  if (idx.empty()) {
+    if (c.UndiscoveredServiceForHost(t_.to.host, src.ns)) return std::nullopt;
+    d.why = why;
+    d.fail = "kube-dns knows no " + t_.to.host + " in cluster " + c.name +
+             ": the name does not resolve (§3.4)";
+    return d;
+  }
+  const Service& s = c.services[idx[0]];
+  if (s.kind != "ServiceEntry" || !(s.auto_allocated || s.peered))
+    return std::nullopt;
+  d.why = why;
+  if (s.peered) {
+    d.fail = "kube-dns knows no peering name " + t_.to.host +
+             ": the name does not resolve (§3.4, §15.2)";
+    return d;
+  }
+  d.why +=
+      ", which knows no ServiceEntry: the client dials the real "
+      "address of " +
+      t_.to.host + ", not the address " + s.vips.front() +
+      " istiod allocated to " + s.Key() +
+      ", and ztunnel does not know it (§3.4, K9)";
+  return d;
+}
+
+// Where a pod's DNS capture setting comes from (§3.4).
+std::string Builder::DnsCaptureSource(const Cluster& c,
+                                      const Workload& w) const {
+  if (const std::string* v = FindLabel(w.annotations, kAnnotationDnsCapture))
+    if (ParseGoBool(*v)) return std::string(kAnnotationDnsCapture) + "=" + *v;
+  if (mesh_.istio.flags.count("AMBIENT_DNS_CAPTURE"))
+    return "istio-cni ambient.dnsCapture off (istio.flags "
+           "AMBIENT_DNS_CAPTURE)";
+  return "istio-cni ambient.dnsCapture, off by default before 1.25 (cluster " +
+         c.name + " runs " + c.VersionOr(mesh_.istio.version).ToString() + ")";
 }
 
 std::vector<Builder::Dest> Builder::KubeProxyDests(

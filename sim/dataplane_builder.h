@@ -194,6 +194,10 @@ class Builder {
 
   // ---- the client side (client_side.cc) -------------------------------------
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
+  std::optional<Dest> WithoutDnsProxy(const Cluster& c,
+                                      const std::vector<size_t>& idx,
+                                      const Workload& src) const;
+  std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
   // §16.9, §16.7: a connection to an address of a Service no proxy knows

@@ -377,6 +377,16 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     if (cls.kind == ClientKind::kUncaptured && base.kind == "ServiceEntry" &&
         !plan.peered)
       plan.view[k] = -1;  // kube-proxy
+    // §3.4: without ztunnel's DNS proxy an ambient client asks kube-dns,
+    // which knows its own cluster's Services only: it never dials an
+    // allocated ServiceEntry address, a peering name or another cluster's
+    // Service.
+    if (cls.kind == ClientKind::kAmbient && !cls.dns_capture) {
+      const Service* own = plan.In(cls.cluster);
+      if (!own ||
+          (own->kind == "ServiceEntry" && (own->auto_allocated || plan.peered)))
+        plan.view[k] = -1;
+    }
   }
   plan.multi = MultiNetwork();
   if (peering_) {

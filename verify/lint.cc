@@ -130,6 +130,49 @@ void ServiceEntryWithoutAddress(const Mesh& mesh, const Cluster& c,
       "ztunnel's DNS proxy"));
 }
 
+// §3.4, K9: an egress ServiceEntry whose address istiod allocated, which
+// only ztunnel's DNS proxy tells clients: ambient pods without DNS capture
+// (`no_dns`: their owners) dial the real address and skip the waypoint.
+void ServiceEntryUnknownWithoutDns(const Cluster& c, const Service& s,
+                                   const Binding& b,
+                                   const std::vector<std::string>& no_dns,
+                                   std::vector<Finding>& out) {
+  if (s.kind != "ServiceEntry" || !s.auto_allocated || s.peered ||
+      b.requested.empty() || no_dns.empty())
+    return;
+  std::string who;
+  for (size_t i = 0; i < no_dns.size() && i < 3; ++i)
+    who += (i ? ", " : "") + no_dns[i];
+  if (no_dns.size() > 3)
+    who += " and " + std::to_string(no_dns.size() - 3) + " more";
+  out.push_back(MakeFinding(
+      "waypoint-bypass",
+      "ambient clients without ztunnel's DNS proxy (" + who +
+          ") reach ServiceEntry " + s.Key() + " without waypoint " +
+          b.requested + ": its address " + s.vips.front() +
+          " was allocated by istiod and only the DNS proxy answers with it, "
+          "so they dial the real address of " +
+          (s.hosts.empty() ? s.name : s.hosts.front()) +
+          " and ztunnel passes it through (§3.4, K9)",
+      c.name, {{s.kind, s.Key(), s.location}},
+      "capture their DNS (remove the annotation ambient.istio.io/"
+      "dns-capture=false, or set istio-cni's ambient.dnsCapture=true, the "
+      "default from 1.25), or give the ServiceEntry spec.addresses they "
+      "resolve to"));
+}
+
+// The owners (ns/owner) of cluster `c`'s ambient application pods whose
+// lookups ztunnel's DNS proxy does not answer (§3.4), sorted.
+std::vector<std::string> OwnersWithoutDnsCapture(const Mesh& mesh,
+                                                 const Cluster& c) {
+  std::set<std::string> owners;
+  for (const Workload& w : c.workloads)
+    if (w.kind == "Pod" && w.role == WorkloadRole::kApplication &&
+        w.capture == Capture::kAmbient && !DnsCaptured(mesh.istio, c, w))
+      owners.insert(w.ns + "/" + w.owner);
+  return {owners.begin(), owners.end()};
+}
+
 // §3.5, K18: a ServiceEntry passed through to its original address
 // (resolution NONE, no endpoints) by a captured ("sandwich") waypoint: the
 // waypoint dials the address itself, its ztunnel captures it, and nothing
@@ -605,12 +648,14 @@ LintResult Lint(const Scenario& sc) {
   }
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci) {
     const Cluster& c = sc.mesh.clusters[ci];
+    const std::vector<std::string> no_dns = OwnersWithoutDnsCapture(sc.mesh, c);
     for (size_t si = 0; si < c.services.size(); ++si) {
       const Service& s = c.services[si];
       const Binding& b = bindings[ci][si];
       ServiceBindingRules(c, s, b, out);
       WaypointUnavailable(sc.mesh, c, s, b, out);
       ServiceEntryWithoutAddress(sc.mesh, c, s, b, out);
+      ServiceEntryUnknownWithoutDns(c, s, b, no_dns, out);
       SandwichLoop(c, s, b, out);
       GlooWaypointUnsupported(sc, c, s, b, out);
       WaypointMissingInCluster(sc, c, s, b, bindings, missing_reported, out);

@@ -93,9 +93,9 @@ ClassFacts FactsOf(const std::vector<SourceClass>& classes) {
   f.base.reserve(classes.size());
   f.identity.reserve(classes.size());
   for (const SourceClass& k : classes) {
-    f.base.push_back(DenseId(bases, std::to_string(k.cluster) + "|" +
-                                        ClientKindName(k.kind) + "|" +
-                                        k.gateway));
+    f.base.push_back(DenseId(
+        bases, std::to_string(k.cluster) + "|" + ClientKindName(k.kind) +
+                   (k.dns_capture ? "|" : "|no-dns|") + k.gateway));
     const std::string principal =
         k.kind == ClientKind::kUncaptured
             ? ""
@@ -540,6 +540,8 @@ std::string SlicePlan::ClassTableDigest() {
              {&k.id, &kind, &k.ns, &k.service_account, &k.gateway, &k.workload})
           h.Field(*f);
         h.Field(std::to_string(k.cluster));
+        h.Field(std::string(k.router ? "router" : "") +
+                (k.dns_capture ? "" : " no-dns"));
       }
     }
     classes_digest_ = h.Hex();

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/binding.h"
 #include "model/parallel.h"
 
 namespace meshsim {
@@ -28,7 +29,8 @@ const char* ClientKindName(ClientKind k) {
 namespace {
 
 // One cluster's classes in the order of its pods' keys, each id once.
-std::vector<SourceClass> ClusterSourceClasses(const Cluster& c, int ci) {
+std::vector<SourceClass> ClusterSourceClasses(const IstioSettings& istio,
+                                              const Cluster& c, int ci) {
   std::vector<SourceClass> out;
   std::unordered_set<std::string> seen;
   // By key, each key built once (not twice per comparison).
@@ -52,6 +54,9 @@ std::vector<SourceClass> ClusterSourceClasses(const Cluster& c, int ci) {
       k.kind = w->capture == Capture::kAmbient   ? ClientKind::kAmbient
                : w->capture == Capture::kSidecar ? ClientKind::kSidecar
                                                  : ClientKind::kUncaptured;
+      // The owner's pods share their template's annotations (§3.4).
+      k.dns_capture =
+          k.kind != ClientKind::kAmbient || DnsCaptured(istio, c, *w);
       // One class per workload: identity, capture and labels decide.
       k.id =
           c.name + "/" + ClientKindName(k.kind) + "/" + w->ns + "/" + w->owner;
@@ -80,7 +85,8 @@ std::vector<SourceClass> SourceClasses(const Scenario& sc) {
   const std::vector<Cluster>& clusters = sc.mesh.clusters;
   std::vector<std::vector<SourceClass>> per(clusters.size());
   ParallelFor(clusters.size(), HardwareJobs(clusters.size()), [&](size_t ci) {
-    per[ci] = ClusterSourceClasses(clusters[ci], static_cast<int>(ci));
+    per[ci] =
+        ClusterSourceClasses(sc.mesh.istio, clusters[ci], static_cast<int>(ci));
   });
   size_t total = 0;
   for (const std::vector<SourceClass>& cluster : per) total += cluster.size();

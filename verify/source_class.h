@@ -29,6 +29,10 @@ struct SourceClass {
   // ingress: a Router pod Istio Gateways select (§16.3); `gateway` is then
   // its Deployment, and the VirtualServices bound to those gateways route.
   bool router = false;
+  // ambient: ztunnel's DNS proxy answers its lookups (§3.4); without it a
+  // ServiceEntry's allocated address, and a Service of another cluster
+  // only, are unknown to it.
+  bool dns_capture = true;
 };
 
 // Every source class of the scenario: one per ready application workload (by

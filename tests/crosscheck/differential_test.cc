@@ -414,6 +414,16 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (src.kind == ClientKind::kUncaptured && !svc.empty() &&
           c.FindService(svc)->kind == "ServiceEntry")
         return;
+      // §3.4: nor does an ambient client without ztunnel's DNS proxy
+      // (the path function: it dials the real address, or the name does
+      // not resolve; the encoding: no request to the entry). Counted.
+      if (src.kind == ClientKind::kAmbient && !src.dns_capture &&
+          !svc.empty() && c.FindService(svc)->kind == "ServiceEntry") {
+        ++g_compared
+            ["ambient clients without DNS capture to a ServiceEntry "
+             "(paths only)"];
+        return;
+      }
       EncodedOutcomes got = oracle.Outcomes(src, svc, pod, port, cm, cp);
       ++compared;
       if (!svc.empty() && c.FindService(svc)->kind == "ServiceEntry")
@@ -749,10 +759,17 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       if (coin(10))
         y << ", istio.io/dataplane-mode: " << pick({"ambient", "none"});
       y << "}";
-      // §4.4: istio-cni's ingress mode, sometimes with a value it ignores.
+      // §4.4: istio-cni's ingress mode, sometimes with a value it ignores;
+      // §3.4: or no DNS capture.
       if (coin(8))
-        y << ", annotations: {ambient.istio.io/bypass-inbound-capture: \""
-          << pick({"true", "false", "yes"}) << "\"}";
+        y << ", annotations: {ambient.istio.io/"
+          << pick({"bypass-inbound-capture: \"true",
+                   "bypass-inbound-capture: "
+                   "\"false",
+                   "bypass-inbound-capture: \"yes",
+                   "dns-capture: "
+                   "\"false"})
+          << "\"}";
       y << "}\n        spec: {serviceAccountName: " << app
         << ", containers: [{name: c, image: c, ports: [{containerPort: "
            "8080}]}]}\n";

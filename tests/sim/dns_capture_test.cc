@@ -1,0 +1,134 @@
+// §3.4: an ambient pod whose lookups ztunnel's DNS proxy does not answer
+// (annotation ambient.istio.io/dns-capture, else istio-cni's
+// ambient.dnsCapture: on by default from 1.25) learns no address istiod
+// allocated to a ServiceEntry, and kube-dns knows its own cluster's
+// Services only.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using ::testing::ElementsAre;
+
+// A client pod `curl` (with `annotation` when given) and ServiceEntry
+// ext.example.com (no spec.addresses: istiod allocates one) bound to an
+// egress waypoint; `istio` is the scenario's istio section.
+testing::World EgressWorld(const std::string& annotation,
+                           const std::string& istio = "") {
+  testing::World w(istio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  std::string curl = testing::Deploy("client", "curl");
+  if (!annotation.empty()) {
+    const std::string at = "      labels:";
+    curl.replace(curl.find(at), at.size(),
+                 "      annotations: {ambient.istio.io/dns-capture: \"" +
+                     annotation + "\"}\n" + at);
+  }
+  w.Add("east", curl);
+  w.Add("east", testing::Ns("egress"));
+  w.Add("east", testing::Waypoint("egress", "egress-gateway", "",
+                                  "    allowedRoutes:\n      namespaces:\n"
+                                  "        from: All\n"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: ext\n  namespace: client\n  labels:\n"
+        "    istio.io/use-waypoint: egress-gateway\n"
+        "    istio.io/use-waypoint-namespace: egress\n"
+        "spec:\n  hosts: [ext.example.com]\n  resolution: DNS\n"
+        "  ports:\n  - {number: 80, name: http, protocol: HTTP}\n");
+  w.Traffic("t", testing::kFromCurl, "{host: ext.example.com, port: 80}",
+            "{method: GET, path: /}");
+  return w;
+}
+
+bool Says(const Path& p, const std::string& text) {
+  for (const std::string& why : p.why)
+    if (why.find(text) != std::string::npos) return true;
+  return p.reason.find(text) != std::string::npos;
+}
+
+TEST(DnsCaptureTest, WithTheDnsProxyTheClientDialsTheAllocatedAddress) {
+  const std::vector<Path> paths = testing::PathsOf(EgressWorld("").Load(), "t");
+  EXPECT_THAT(testing::Summary(paths),
+              ElementsAre("egress/egress-gateway|delivered"));
+}
+
+TEST(DnsCaptureTest, WithoutItTheClientDialsTheRealAddressAndSkipsTheWaypoint) {
+  const std::vector<Path> paths =
+      testing::PathsOf(EgressWorld("false").Load(), "t");
+  EXPECT_THAT(testing::Summary(paths), ElementsAre("|delivered"));
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].hops.back().kind, HopKind::kExternal);
+  EXPECT_TRUE(Says(paths[0], "ambient.istio.io/dns-capture=false"))
+      << PathText(paths[0].hops);
+}
+
+TEST(DnsCaptureTest, TheDefaultIsOffBefore125AndTheAnnotationOrFlagDecides) {
+  // 1.24 with allocation switched on: istio-cni captures no DNS by default.
+  const std::string v124 =
+      "{version: \"1.24\", flags: {PILOT_ENABLE_IP_AUTOALLOCATE: true}}";
+  std::vector<Path> paths = testing::PathsOf(EgressWorld("", v124).Load(), "t");
+  EXPECT_THAT(testing::Summary(paths), ElementsAre("|delivered"));
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_TRUE(Says(paths[0], "off by default before 1.25"));
+  // The pod's annotation turns it on.
+  paths = testing::PathsOf(EgressWorld("true", v124).Load(), "t");
+  EXPECT_THAT(testing::Summary(paths),
+              ElementsAre("egress/egress-gateway|delivered"));
+  // So does istio-cni's setting.
+  paths = testing::PathsOf(
+      EgressWorld("",
+                  "{version: \"1.24\", flags: {PILOT_ENABLE_IP_AUTOALLOCATE:"
+                  " true, AMBIENT_DNS_CAPTURE: true}}")
+          .Load(),
+      "t");
+  EXPECT_THAT(testing::Summary(paths),
+              ElementsAre("egress/egress-gateway|delivered"));
+  // A value that is no Go bool is ignored (the default applies).
+  paths = testing::PathsOf(EgressWorld("no").Load(), "t");
+  EXPECT_THAT(testing::Summary(paths),
+              ElementsAre("egress/egress-gateway|delivered"));
+}
+
+TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
+  // cart runs in `west` only and is global: the DNS proxy answers for it,
+  // kube-dns in `east` does not know it.
+  auto world = [](const std::string& annotation) {
+    testing::World w;
+    w.Cluster("east", "net", 1).Cluster("west", "net", 1);
+    std::string curl = testing::Deploy("client", "curl");
+    if (!annotation.empty())
+      curl.replace(curl.find("      labels:"), 13,
+                   "      annotations: {ambient.istio.io/dns-capture: \"" +
+                       annotation + "\"}\n      labels:");
+    w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", curl);
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Svc("shop", "local", 80, {}, "", "cart"));
+    w.Add("west", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("west", testing::Deploy("shop", "cart"));
+    w.Add("west",
+          testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
+    w.Traffic("remote", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    return w.Load();
+  };
+  std::vector<Path> paths = testing::PathsOf(world(""), "remote");
+  EXPECT_THAT(testing::Summary(paths), ElementsAre("|delivered"));
+  paths = testing::PathsOf(world("false"), "remote");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].outcome, Outcome::kFailed);
+  EXPECT_TRUE(Says(paths[0], "does not resolve")) << paths[0].reason;
+}
+
+}  // namespace
+}  // namespace meshsim
