@@ -379,6 +379,20 @@ bool DnsCaptured(const IstioSettings& istio, const Cluster& c,
                     c.VersionOr(istio.version).AtLeast(1, 25));
 }
 
+bool SpeaksHbone(const Labels& labels, const Labels& annotations) {
+  const std::string* r = FindLabel(annotations, kAnnotationRedirection);
+  if (r && *r == "enabled") return true;
+  const std::string* t = FindLabel(labels, kLabelTunnel);
+  if (!t) return false;
+  size_t start = 0;
+  while (start <= t->size()) {
+    const size_t end = std::min(t->find(',', start), t->size());
+    if (t->compare(start, end - start, "http") == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 std::optional<bool> ParseGoBool(const std::string& s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
       s == "True")

@@ -92,6 +92,11 @@ bool BypassesInboundCapture(const Workload& w);
 bool DnsCaptured(const IstioSettings& istio, const Cluster& c,
                  const Workload& w);
 
+// §1.1 (setTunnelProtocol): whether these labels and annotations make a
+// WorkloadEntry speak HBONE: annotation ambient.istio.io/redirection=enabled,
+// or http in the comma-separated label networking.istio.io/tunnel.
+bool SpeaksHbone(const Labels& labels, const Labels& annotations);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_BINDING_H_

@@ -37,6 +37,8 @@ inline constexpr char kAnnotationSidecarStatus[] = "sidecar.istio.io/status";
 inline constexpr char kAnnotationBypassInboundCapture[] =
     "ambient.istio.io/bypass-inbound-capture";
 inline constexpr char kAnnotationDnsCapture[] = "ambient.istio.io/dns-capture";
+inline constexpr char kAnnotationRedirection[] = "ambient.istio.io/redirection";
+inline constexpr char kLabelTunnel[] = "networking.istio.io/tunnel";
 inline constexpr char kAnnotationWaypointInboundBinding[] =
     "ambient.istio.io/waypoint-inbound-binding";
 inline constexpr char kAnnotationTrafficDistribution[] =

@@ -342,10 +342,24 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
     w.capture_why = "waypoint and east-west pods are never captured (§1.1)";
     return;
   }
-  if (!w.service_entry.empty()) {
-    w.capture = Capture::kUncaptured;
+  // §1.1 (setTunnelProtocol): a WorkloadEntry (a VM, or a ServiceEntry's
+  // endpoint) has no istio-cni and no namespace label enrols it: it speaks
+  // HBONE only when its tunnel label or redirection annotation says so (an
+  // endpoint: its entry's). Otherwise it is reached in plain TCP.
+  if (w.kind == "WorkloadEntry" && cluster.Discovered(w.ns)) {
+    const std::string whose = w.service_entry.empty()
+                                  ? "its"
+                                  : "ServiceEntry " + w.service_entry + "'s";
+    w.capture = w.hbone_tunnel ? Capture::kAmbient : Capture::kUncaptured;
     w.capture_why =
-        w.Subject() + " is reached in plain TCP, not through a ztunnel (§3.4)";
+        w.hbone_tunnel
+            ? w.Subject() + " speaks HBONE (" + whose + " " +
+                  kAnnotationRedirection + "=enabled or " + kLabelTunnel +
+                  "=http, §1.1)"
+            : w.Subject() +
+                  " is reached in plain TCP, not through a ztunnel: " +
+                  "neither " + whose + " annotation " + kAnnotationRedirection +
+                  "=enabled nor label " + kLabelTunnel + "=http (§1.1)";
     return;
   }
   if (w.role == WorkloadRole::kIngress) {

@@ -160,6 +160,10 @@ struct Workload {
   // makes a workload (kind WorkloadEntry): its own labels pick its waypoint,
   // and only this entry selects it (§3.4).
   std::string service_entry;
+  // §1.1: a WorkloadEntry (or entry endpoint) speaks HBONE: its tunnel
+  // label or redirection annotation says so (for an endpoint, its
+  // ServiceEntry's). Set by the loaders; DeriveCapture reads it.
+  bool hbone_tunnel = false;
   // A Router pod that Istio Gateways (networking.istio.io) select; its
   // `gateway` is then ns/<its Deployment> (§16.3).
   bool router = false;

@@ -219,7 +219,10 @@ Hop Builder::HopFor(const State& s) const {
       return Hop{HopKind::kWorkload, w.Key(), c.name, w.node, {}, w.location};
     case Act::kClientZtunnel:
     case Act::kDstZtunnel:
-      return Hop{HopKind::kZtunnel, w.node, c.name, "", {}, w.location};
+      // A WorkloadEntry's own ztunnel (a VM) is named after it.
+      return Hop{
+          HopKind::kZtunnel, w.node.empty() ? w.Key() : w.node, c.name, "", {},
+          w.location};
     case Act::kClientSidecar:
     case Act::kDstSidecar:
       return Hop{HopKind::kSidecar, w.Key(), c.name, w.node, {}, w.location};

@@ -271,7 +271,10 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   s.port = port;
   s.waypoint.clear();
   s.header.clear();
-  if (w.kind == "WorkloadEntry" || w.node.empty()) {
+  // §1.1: a WorkloadEntry that speaks HBONE has a ztunnel of its own in
+  // front (captured); any other is reached in plain TCP.
+  if (w.kind == "WorkloadEntry" ? w.capture != Capture::kAmbient
+                                : w.node.empty()) {
     s.act = Act::kDeliver;
   } else if (w.role == WorkloadRole::kIngress &&
              w.capture != Capture::kAmbient && IngressServes(ep, port)) {

@@ -183,7 +183,9 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   const Endpoint& ep = e.eps[i];
   const Cluster& c = sc_.mesh.clusters[ep.cluster];
   const Workload& w = c.workloads[ep.wi];
-  if (w.capture == Capture::kUncaptured || w.kind == "WorkloadEntry")
+  // §1.1: only a WorkloadEntry that speaks HBONE has a ztunnel in front.
+  if (w.capture == Capture::kUncaptured ||
+      (w.kind == "WorkloadEntry" && w.capture != Capture::kAmbient))
     return c_.bool_val(false);
   const bool zt = w.capture == Capture::kAmbient;
   Attrs a = MakeAttrs(e, principal, has_id,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "model/binding.h"
 #include "model/io/kinds.h"
 #include "model/labels.h"
 
@@ -230,6 +231,8 @@ Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
   w.owner = w.name;
   w.owner_kind = "ServiceEntry";
   w.service_entry = s.name;
+  // §1.1: the entry's own tunnel label or redirection annotation.
+  w.hbone_tunnel = SpeaksHbone(s.labels, s.annotations);
   w.labels = ep.labels;
   w.network = network;
   if (!ep.service_account.empty()) w.service_account = ep.service_account;

@@ -3,6 +3,7 @@
 // into the cluster's pods. See kinds.h.
 #include <set>
 
+#include "model/binding.h"
 #include "model/io/kinds.h"
 #include "model/labels.h"
 
@@ -212,6 +213,9 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       ports);
     for (const auto& [name, port] : ports) w.ports.push_back({name, port});
   }
+  // §1.1: its labels (metadata and spec, as istiod merges them) and
+  // annotations say whether it speaks HBONE.
+  w.hbone_tunnel = SpeaksHbone(w.labels, w.annotations);
   cluster.workloads.push_back(std::move(w));
 }
 

@@ -414,11 +414,13 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (src.kind == ClientKind::kUncaptured && !svc.empty() &&
           c.FindService(svc)->kind == "ServiceEntry")
         return;
-      // §3.4: nor does an ambient client without ztunnel's DNS proxy
-      // (the path function: it dials the real address, or the name does
-      // not resolve; the encoding: no request to the entry). Counted.
+      // §3.4: nor does an ambient client without ztunnel's DNS proxy to an
+      // allocated or peered entry (the path function: it dials the real
+      // address, or the name does not resolve; the encoding: no request to
+      // the entry). Counted.
       if (src.kind == ClientKind::kAmbient && !src.dns_capture &&
-          !svc.empty() && c.FindService(svc)->kind == "ServiceEntry") {
+          !svc.empty() && c.FindService(svc)->kind == "ServiceEntry" &&
+          (c.FindService(svc)->auto_allocated || c.FindService(svc)->peered)) {
         ++g_compared
             ["ambient clients without DNS capture to a ServiceEntry "
              "(paths only)"];

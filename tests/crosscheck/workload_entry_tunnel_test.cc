@@ -1,0 +1,107 @@
+// §1.1 (setTunnelProtocol): a WorkloadEntry, or a ServiceEntry's inline
+// endpoint, speaks HBONE only when annotated ambient.istio.io/redirection=
+// enabled or labelled networking.istio.io/tunnel=http (an endpoint: its
+// entry's); no namespace label enrols it. Without HBONE no ztunnel stands in
+// front of it, so its AuthorizationPolicies stop nothing. Asked of both
+// engines.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// A DENY-all policy for ambient namespace shop.
+const char kDenyAll[] =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n"
+    "  name: deny-all\n  namespace: shop\nspec:\n  action: DENY\n"
+    "  rules:\n  - {}\n";
+
+// ambient client/curl; Service shop/cart selecting one WorkloadEntry (a VM
+// at 192.0.2.50) with `metadata` (labels/annotations YAML, indented 2).
+Scenario VmWorld(const std::string& metadata) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata:\n"
+        "  name: vm\n  namespace: shop\n" +
+            metadata + "spec:\n  address: 192.0.2.50\n  labels: {app: cart}\n");
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", kDenyAll);
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+TEST(WorkloadEntryTunnelCrossCheck, OnlyAnHboneEntryHasAZtunnelToEnforce) {
+  // No tunnel: plain TCP to the VM, nothing enforces the DENY.
+  testing::ExpectBothEngines(VmWorld(""), Outcome::kDelivered, "plain VM");
+  testing::ExpectBothEngines(
+      VmWorld("  annotations: {ambient.istio.io/redirection: enabled}\n"),
+      Outcome::kDenied, "redirection annotation");
+  testing::ExpectBothEngines(
+      VmWorld("  labels: {networking.istio.io/tunnel: http}\n"),
+      Outcome::kDenied, "tunnel label http");
+  // Another value of either is not HBONE.
+  testing::ExpectBothEngines(
+      VmWorld("  annotations: {ambient.istio.io/redirection: disabled}\n"
+              "  labels: {networking.istio.io/tunnel: tcp}\n"),
+      Outcome::kDelivered, "other values");
+}
+
+// ServiceEntry shop/cart-entry (host cart.example.com) with one inline
+// endpoint, the entry carrying `metadata`.
+Scenario EntryWorld(const std::string& metadata) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: cart-entry\n  namespace: shop\n" +
+            metadata +
+            "spec:\n  hosts: [cart.example.com]\n  location: MESH_INTERNAL\n"
+            "  resolution: STATIC\n  ports: [{number: 80, name: http, "
+            "protocol: HTTP}]\n  endpoints:\n  - address: 192.0.2.60\n"
+            "    labels: {app: cart}\n");
+  w.Add("east", kDenyAll);
+  w.Traffic("t", testing::kFromCurl, "{host: cart.example.com, port: 80}",
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+TEST(WorkloadEntryTunnelCrossCheck, AnEntrysEndpointsTakeTheEntrysTunnel) {
+  // Each engine's outcomes for client/curl to the entry.
+  auto outcomes = [](const Scenario& sc) {
+    std::set<Outcome> simulated, encoded;
+    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
+    OutcomeOracle oracle(sc);
+    for (const SourceClass& src : SourceClasses(sc))
+      if (src.workload.rfind("client/curl", 0) == 0)
+        for (const auto& [passes, o] :
+             oracle.Outcomes(src, "shop/cart-entry", "", 80, "GET", "/")
+                 .outcomes)
+          encoded.insert(o);
+    return std::make_pair(simulated, encoded);
+  };
+  const std::set<Outcome> delivered{Outcome::kDelivered},
+      denied{Outcome::kDenied};
+  EXPECT_EQ(outcomes(EntryWorld("")), std::make_pair(delivered, delivered));
+  EXPECT_EQ(
+      outcomes(EntryWorld("  labels: {networking.istio.io/tunnel: http}\n")),
+      std::make_pair(denied, denied));
+}
+
+}  // namespace
+}  // namespace meshsim
