@@ -408,6 +408,17 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
     w.capture_why = "pod " + w.Key() + " uses hostNetwork (§1.1)";
     return;
   }
+  // §1.1: istio-cni marks a pod it has enrolled with
+  // ambient.istio.io/redirection=enabled, and istiod reads that mark
+  // (setTunnelProtocol): in a dump it is what the CNI did, whatever the
+  // labels say now.
+  if (const std::string* r = FindLabel(w.annotations, kAnnotationRedirection);
+      w.kind == "Pod" && r && *r == "enabled") {
+    w.capture = Capture::kAmbient;
+    w.capture_why = "pod " + w.Key() + " carries " + kAnnotationRedirection +
+                    "=enabled: istio-cni enrolled it";
+    return;
+  }
   const std::string* pod_mode = FindLabel(w.labels, kLabelDataplaneMode);
   const std::string* ns_mode = FindLabel(ns_labels, kLabelDataplaneMode);
   if (pod_mode && *pod_mode == "ambient") {

@@ -103,5 +103,39 @@ TEST(WorkloadEntryTunnelCrossCheck, AnEntrysEndpointsTakeTheEntrysTunnel) {
       std::make_pair(denied, denied));
 }
 
+// ambient client/curl; Service shop/cart selecting pod cart in namespace
+// shop, which no label enrols; the pod carries `annotations` (YAML flow map
+// entries, or none).
+Scenario PodWorld(const std::string& annotations) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart\n  namespace: "
+        "shop\n  labels: {app: cart}\n" +
+            (annotations.empty() ? std::string()
+                                 : "  annotations: {" + annotations + "}\n") +
+            "spec:\n  containers:\n  - {name: app, image: x}\n");
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", kDenyAll);
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+// setTunnelProtocol reads the pod's redirection mark, which istio-cni
+// writes when it has enrolled the pod: in a dump, the pod is captured.
+TEST(WorkloadEntryTunnelCrossCheck, AnEnrolledPodsMarkMakesItCaptured) {
+  testing::ExpectBothEngines(PodWorld(""), Outcome::kDelivered,
+                             "unenrolled pod");
+  testing::ExpectBothEngines(PodWorld("ambient.istio.io/redirection: enabled"),
+                             Outcome::kDenied, "enrolled pod");
+  // The CNI's other marks (pending) are not an enrolment.
+  testing::ExpectBothEngines(PodWorld("ambient.istio.io/redirection: pending"),
+                             Outcome::kDelivered, "pending pod");
+}
+
 }  // namespace
 }  // namespace meshsim
