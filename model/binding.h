@@ -80,6 +80,10 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags);
 // Go's strconv.ParseBool, as istiod parses ingress-use-waypoint.
 std::optional<bool> ParseGoBool(const std::string& s);
 
+// §1.1: sets `w.capture` and `w.capture_why`: ambient (ztunnel), sidecar
+// (the injector's decision) or uncaptured (model/capture.cc).
+void DeriveCapture(const Cluster& cluster, Workload& w);
+
 // §4.4: whether istio-cni leaves the pod's inbound plain TCP to the app
 // (annotation ambient.istio.io/bypass-inbound-capture, a Go bool; any other
 // value is ignored, as CheckBooleanAnnotation does).
