@@ -185,4 +185,22 @@ void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {
   }
 }
 
+void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const Service& s : c.services)
+      for (const auto& [host, holder] : s.shadowed_hosts)
+        out.push_back(Make(
+            "service-entry-shadowed",
+            "ServiceEntry " + s.Key() + ": host " + host + " is held by " +
+                holder +
+                (s.Shadowed() ? ", so istiod leaves this entry out of "
+                                "ztunnel's view (its addresses and endpoints "
+                                "take no traffic)"
+                              : ", so this entry does not serve that host") +
+                " (§3.4)",
+            s.location, {"ServiceEntry", s.ns, s.name, c.name},
+            "merge the entries, or delete the one that loses (a Kubernetes "
+            "Service always wins, else the oldest entry)"));
+}
+
 }  // namespace meshsim::lint

@@ -155,8 +155,16 @@ std::vector<size_t> Cluster::ServicesForHost(
       }
     }
   }
+  // §3.4 (selectWorkloadServices, ztunnel's lookup): the client's own
+  // namespace's first, then the canonical one: a Kubernetes Service, else
+  // the oldest entry (creationTimestamp; the index's order breaks ties).
   std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) {
-    return (services[a].ns == client_ns) > (services[b].ns == client_ns);
+    const Service& x = services[a];
+    const Service& y = services[b];
+    if ((x.ns == client_ns) != (y.ns == client_ns)) return x.ns == client_ns;
+    if ((x.kind == "Service") != (y.kind == "Service"))
+      return x.kind == "Service";
+    return x.creation_timestamp < y.creation_timestamp;
   });
   return out;
 }

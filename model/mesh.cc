@@ -609,6 +609,41 @@ std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
   return td;
 }
 
+// §3.4 (selectWorkloadServices): per namespace and host, one service is in
+// WDS: a Kubernetes Service of that name, else the oldest ServiceEntry
+// (creationTimestamp, then name); the others' hosts are shadowed. Peering's
+// generated entries take no part (§15.2).
+void ShadowDuplicateHosts(Cluster& c) {
+  std::map<std::pair<std::string, std::string>, size_t> holder;
+  auto better = [&](const Service& a, const Service& b) {
+    if (a.kind != b.kind) return a.kind == "Service";
+    if (a.creation_timestamp != b.creation_timestamp)
+      return a.creation_timestamp < b.creation_timestamp;
+    return a.name < b.name;
+  };
+  auto hosts_of = [](const Service& s) {
+    return s.kind == "Service" ? std::vector<std::string>{s.Hostname()}
+                               : s.hosts;
+  };
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    Service& s = c.services[si];
+    s.shadowed_hosts.clear();
+    if (s.peered) continue;
+    for (const std::string& h : hosts_of(s)) {
+      auto [it, fresh] = holder.try_emplace({s.ns, h}, si);
+      if (!fresh && better(s, c.services[it->second])) it->second = si;
+    }
+  }
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    Service& s = c.services[si];
+    if (s.peered || s.kind != "ServiceEntry") continue;
+    for (const std::string& h : s.hosts) {
+      const size_t w = holder.at({s.ns, h});
+      if (w != si) s.shadowed_hosts[h] = c.services[w].Key();
+    }
+  }
+}
+
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
@@ -631,6 +666,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     while (taken.count(ip));
     return ip;
   };
+  ShadowDuplicateHosts(c);
   c.service_by_key.clear();
   c.service_by_vip.clear();
   c.service_by_external_address.clear();
@@ -666,13 +702,16 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       }
     }
     s.traffic_distribution = EffectiveTrafficDistribution(c, s);
+    // §3.4: an entry whose every host another holds is not in WDS.
+    if (s.Shadowed()) continue;
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
     for (const std::string& a : s.external_addresses)
       c.service_by_external_address.emplace(a, si);
     if (s.kind == "Service") {
       c.service_by_host[s.Hostname()].push_back(si);
     } else {
-      for (const std::string& h : s.hosts) c.service_by_host[h].push_back(si);
+      for (const std::string& h : s.hosts)
+        if (!s.shadowed_hosts.count(h)) c.service_by_host[h].push_back(si);
     }
     if (s.selector && !s.external_name) {
       // §3.4: a Kubernetes Service also selects WorkloadEntries
@@ -696,7 +735,8 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   // workloads of its namespace that it alone selects.
   for (size_t si = 0; si < c.services.size(); ++si) {
     const Service& s = c.services[si];
-    if (s.kind != "ServiceEntry" || s.inline_endpoints.empty()) continue;
+    if (s.kind != "ServiceEntry" || s.inline_endpoints.empty() || s.Shadowed())
+      continue;
     for (size_t wi : workloads_by_ns[s.ns]) {
       if (c.workloads[wi].service_entry != s.name) continue;
       c.service_endpoints[si].push_back(wi);

@@ -266,6 +266,15 @@ struct Service {
   // §3.4: a ServiceEntry's address istiod allocated (240.240.0.0/16), which
   // only ztunnel's DNS proxy tells clients.
   bool auto_allocated = false;
+  std::string creation_timestamp;  // metadata.creationTimestamp, as given
+  // §3.4 (selectWorkloadServices): the hosts of this ServiceEntry that an
+  // older ServiceEntry, or a Kubernetes Service, of its namespace holds
+  // (IndexServices); a host held by another is not in WDS for this entry.
+  // All of them held: the entry's addresses and endpoints are unknown too.
+  std::map<std::string, std::string> shadowed_hosts;  // host -> holder key
+  bool Shadowed() const {
+    return !shadowed_hosts.empty() && shadowed_hosts.size() >= hosts.size();
+  }
   // §3.8: spec.internalTrafficPolicy Local: every proxy keeps only the
   // endpoints on its own node.
   bool node_local = false;

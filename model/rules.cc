@@ -279,6 +279,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "not declare: nothing listens there, and paths, run and verify show the "
        "request failed. Fix: send to one of the Service's ports.",
        "docs/rules.md#port-not-on-service"},
+      {"service-entry-shadowed", RuleKind::kLint, kW, kW,
+       "A ServiceEntry host another service of its namespace holds",
+       "Two ServiceEntries of one namespace name the same host, or a "
+       "ServiceEntry names its namespace's Kubernetes Service: istiod keeps "
+       "one per namespace and host (the Kubernetes Service, else the oldest "
+       "entry) and leaves the other out of ztunnel's view, so its address, "
+       "waypoint and endpoints take no traffic for that host (§3.4). Fix: "
+       "merge the entries, or delete the one that loses.",
+       "docs/rules.md#service-entry-shadowed"},
       {"mixed-route-apis", RuleKind::kLint, kW, kW,
        "A VirtualService and an HTTPRoute for the same service",
        "A VirtualService for mesh and a GAMMA HTTPRoute both route one "

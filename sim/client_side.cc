@@ -255,6 +255,7 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     return {d};
   }
   for (size_t si = 0; si < c.services.size(); ++si) {
+    if (c.services[si].Shadowed()) continue;  // not in WDS (§3.4)
     for (const std::string& a : c.services[si].vips) {
       if (a.find('/') != std::string::npos && IpInBlock(a, t_.to.ip)) {
         d.svc_cluster = ci;

@@ -55,9 +55,13 @@ void ReadServicePorts(Reader& r, const yaml::Node& spec,
 }
 
 // A Service or ServiceEntry with the object's metadata.
-Service ServiceOf(const ObjectHeader& h, const char* kind) {
+Service ServiceOf(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+                  const char* kind) {
   Service s = Named<Service>(h);
   s.kind = kind;
+  s.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
   s.labels = h.labels;
   s.annotations = h.annotations;
   s.label_locations = h.label_locs;
@@ -93,7 +97,7 @@ void MarkServiceFieldsRead(const yaml::Node& spec) {
 
 void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
-  Service s = ServiceOf(h, "Service");
+  Service s = ServiceOf(r, h, obj, "Service");
   yaml::Node spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) {
     yaml::Node sel = r.Child(spec, "selector");
@@ -246,7 +250,7 @@ Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
 
 void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
-  Service s = ServiceOf(h, "ServiceEntry");
+  Service s = ServiceOf(r, h, obj, "ServiceEntry");
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   s.hosts = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")

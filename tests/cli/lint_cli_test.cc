@@ -38,6 +38,12 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // 'something/sa/else' is chosen to match no one.
       {"conformance/authz-l4-not-allow/scenario.yaml",
        {{"principal-matches-nothing", 10}}},
+      // TestAmbientIndex_ServiceOverlap: se-2 is the newer of two entries
+      // for foo.com in ns1 (§3.4), which is what the test asserts.
+      {"conformance/service-entry-overlap-all/scenario.yaml",
+       {{"service-entry-shadowed", 1}}},
+      {"conformance/service-entry-overlap-after-delete-original/scenario.yaml",
+       {{"service-entry-shadowed", 1}}},
       {"conformance/authz-service-attached-principal/scenario.yaml",
        {{"principal-matches-nothing", 1}}},
       // TestAuthorizationGateway's second rule, for 'sa/someone-else', in

@@ -523,6 +523,8 @@ int CompareAll(const Scenario& sc, const std::string& label,
               ["services whose route redirects or aborts (per "
                "source)"];
       }
+      // §3.4: an entry another holds every host of is in no one's view.
+      if (s.Shadowed()) continue;
       for (const ServicePort& sp : s.ports) check(s.Key(), "", sp.port);
     }
     for (const Workload& p : c.workloads) {
