@@ -380,10 +380,8 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     if (cls.kind == ClientKind::kUncaptured && base.kind == "ServiceEntry" &&
         !plan.peered)
       plan.view[k] = -1;  // kube-proxy
-    // §3.4: without ztunnel's DNS proxy an ambient client asks kube-dns,
-    // which knows its own cluster's Services only: it never dials an
-    // allocated ServiceEntry address, a peering name or another cluster's
-    // Service.
+    // §3.4: kube-dns (no DNS proxy) knows only its cluster's Services: no
+    // allocated entry address, peering name or other cluster's Service.
     if (cls.kind == ClientKind::kAmbient && !cls.dns_capture) {
       const Service* own = plan.In(cls.cluster);
       if (!own ||
