@@ -648,6 +648,7 @@ struct PeerAuthentication {
   // spec.portLevelMtls: the workload (target) port -> its mode; honoured
   // only on a PeerAuthentication with a selector (§4.4).
   std::map<int, std::string> port_modes;
+  std::string creation_timestamp;  // the oldest of a level decides (§16.5)
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };

@@ -10,9 +10,9 @@ namespace meshsim {
 
 namespace {
 
-// The PeerAuthentications that decide for `w` (§16.5): the first with a
-// selector matching it in its namespace, the first without one in its
-// namespace, the first without one in the root namespace. The root
+// The PeerAuthentications that decide for `w` (§16.5): the oldest with a
+// selector matching it in its namespace, the oldest without one in its
+// namespace, the oldest without one in the root namespace. The root
 // namespace's own are mesh policies even for its workloads, and its
 // selector policies count for nothing (istiod's level split).
 struct PeerAuthLevels {
@@ -21,16 +21,25 @@ struct PeerAuthLevels {
   const PeerAuthentication* root = nullptr;
 };
 
+// Whether `a` is older than `b` (creationTimestamp, then name: the input's
+// order never decides).
+bool Older(const PeerAuthentication& a, const PeerAuthentication* b) {
+  if (!b) return true;
+  if (a.creation_timestamp != b->creation_timestamp)
+    return a.creation_timestamp < b->creation_timestamp;
+  return a.Key() < b->Key();
+}
+
 PeerAuthLevels PeerAuthLevelsOf(const Mesh& mesh, const Cluster& cluster,
                                 const Workload& w) {
   PeerAuthLevels l;
   for (const PeerAuthentication& p : cluster.peer_authentications) {
     if (p.ns == mesh.istio.root_namespace) {
-      if (!p.selector && !l.root) l.root = &p;
+      if (!p.selector && Older(p, l.root)) l.root = &p;
     } else if (p.ns == w.ns && p.selector) {
-      if (!l.workload && SelectorMatches(*p.selector, w.labels))
+      if (SelectorMatches(*p.selector, w.labels) && Older(p, l.workload))
         l.workload = &p;
-    } else if (p.ns == w.ns && !l.ns) {
+    } else if (p.ns == w.ns && Older(p, l.ns)) {
       l.ns = &p;
     }
   }

@@ -2,6 +2,7 @@
 // plaintext at a destination, per pod port, at ztunnel and at a sidecar
 // (independent of model/peer_authentication.cc).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/labels.h"
@@ -11,10 +12,11 @@ namespace meshsim::verify {
 
 z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
                                    const z3::expr& pod_port, bool zt) {
-  // The first PeerAuthentication read at each level: the workload's (a
-  // selector in its namespace), its namespace's, the mesh's (the root
-  // namespace, no selector, whatever the workload's namespace). Selector
-  // policies elsewhere, the root namespace's included, count for nothing.
+  // The oldest PeerAuthentication at each level (creationTimestamp, then
+  // ns/name): the workload's (a selector in its namespace), its
+  // namespace's, the mesh's (the root namespace, no selector, whatever the
+  // workload's namespace). Selector policies elsewhere, the root
+  // namespace's included, count for nothing.
   const PeerAuthentication* level[3] = {nullptr, nullptr, nullptr};
   for (const PeerAuthentication& p : c.peer_authentications) {
     int l = -1;
@@ -22,7 +24,11 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
       l = p.selector ? -1 : 2;
     else if (p.ns == w.ns)
       l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
-    if (l >= 0 && !level[l]) level[l] = &p;
+    if (l < 0) continue;
+    const PeerAuthentication* held = level[l];
+    if (!held || std::make_pair(p.creation_timestamp, p.Key()) <
+                     std::make_pair(held->creation_timestamp, held->Key()))
+      level[l] = &p;
   }
   auto given = [](const std::string& m) {
     return m == "STRICT" || m == "PERMISSIVE" || m == "DISABLE";

@@ -412,14 +412,41 @@ TEST(PeerAuthenticationLevelsTest,
 TEST(PeerAuthenticationLevelsTest, EmptyMatchLabelsIsNamespaceWide) {
   for (const std::string first : {"PERMISSIVE", "STRICT"}) {
     const std::string second = first == "STRICT" ? "PERMISSIVE" : "STRICT";
-    const CartMode got = CartPeerAuthentication(
-        "shop", {{testing::Ambient(), "ambient"}},
-        {PeerAuthYaml("ns", "shop", first, ""),
-         PeerAuthYaml("empty", "shop", second,
-                      "  selector: {matchLabels: {}}\n")});
+    const CartMode got =
+        CartPeerAuthentication("shop", {{testing::Ambient(), "ambient"}},
+                               {PeerAuthYaml("empty", "shop", second,
+                                             "  selector: {matchLabels: {}}\n"),
+                                PeerAuthYaml("a-ns", "shop", first, "")});
+    // Both namespace-wide: the older decides, here by name (no
+    // creationTimestamp); a workload policy would win instead.
     EXPECT_EQ(got.mode, first);
-    EXPECT_EQ(got.by, "shop/ns");
+    EXPECT_EQ(got.by, "shop/a-ns");
     EXPECT_EQ(got.ztunnel_refuses, first == "STRICT");
+  }
+}
+
+// §16.5 (convertedSelectorPeerAuthentications, getOldestPeerAuthn): of two
+// namespace-wide PeerAuthentications the oldest decides, whatever order the
+// manifests list them in.
+TEST(PeerAuthenticationLevelsTest, TheOldestOfALevelDecidesInAnyOrder) {
+  auto aged = [](const std::string& name, const std::string& mode,
+                 const std::string& ts) {
+    return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+           "metadata: {name: " +
+           name + ", namespace: shop, creationTimestamp: \"" + ts +
+           "\"}\nspec:\n  mtls: {mode: " + mode + "}\n";
+  };
+  const std::string older = aged("z-strict", "STRICT", "2026-01-01T00:00:00Z");
+  const std::string newer =
+      aged("a-permissive", "PERMISSIVE", "2026-06-01T00:00:00Z");
+  for (const std::vector<std::string>& objects :
+       {std::vector<std::string>{older, newer},
+        std::vector<std::string>{newer, older}}) {
+    const CartMode got = CartPeerAuthentication(
+        "shop", {{testing::Ambient(), "ambient"}}, objects);
+    EXPECT_EQ(got.by, "shop/z-strict");
+    EXPECT_EQ(got.mode, "STRICT");
+    EXPECT_TRUE(got.ztunnel_refuses);
   }
 }
 
