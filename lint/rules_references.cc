@@ -163,7 +163,8 @@ void LabelReferences(const Cluster& c, std::vector<LintFinding>& out) {
 void WorkloadSelectors(const Cluster& c, std::vector<LintFinding>& out) {
   for (size_t si = 0; si < c.services.size(); ++si) {
     const Service& s = c.services[si];
-    if (s.kind != "ServiceEntry" || !s.selector || s.selector->empty())
+    if (s.kind != "ServiceEntry" || !s.selector || s.selector->empty() ||
+        s.Shadowed())  // §3.4: selects nothing while out of WDS
       continue;
     if (si < c.service_endpoints.size() && !c.service_endpoints[si].empty())
       continue;

@@ -134,8 +134,9 @@ std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s) const {
   return out;
 }
 
-std::vector<size_t> Cluster::ServicesForHost(
-    const std::string& host, const std::string& client_ns) const {
+std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
+                                             const std::string& client_ns,
+                                             bool sidecar) const {
   const std::vector<std::string> candidates = HostCandidates(host, client_ns);
   std::vector<size_t> out;
   for (const std::string& c : candidates) {
@@ -155,15 +156,25 @@ std::vector<size_t> Cluster::ServicesForHost(
       }
     }
   }
+  // §2.4: NAMESPACE entries of other namespaces are not in the client's
+  // view (nor, then, candidates for the canonical one).
+  out.erase(std::remove_if(out.begin(), out.end(),
+                           [&](size_t i) {
+                             return !Visible(services[i], client_ns, sidecar);
+                           }),
+            out.end());
   // §3.4 (selectWorkloadServices, ztunnel's lookup): the client's own
   // namespace's first, then the canonical one: a Kubernetes Service, else
   // the oldest entry (creationTimestamp; the index's order breaks ties).
   std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) {
     const Service& x = services[a];
     const Service& y = services[b];
+    // An ExternalName Service is in no proxy's view: only kube-dns's.
+    if (x.external_name != y.external_name) return y.external_name;
     if ((x.ns == client_ns) != (y.ns == client_ns)) return x.ns == client_ns;
-    if ((x.kind == "Service") != (y.kind == "Service"))
-      return x.kind == "Service";
+    const bool xk = x.kind == "Service" && !x.external_name;
+    const bool yk = y.kind == "Service" && !y.external_name;
+    if (xk != yk) return xk;
     return x.creation_timestamp < y.creation_timestamp;
   });
   return out;

@@ -628,7 +628,8 @@ void ShadowDuplicateHosts(Cluster& c) {
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
     s.shadowed_hosts.clear();
-    if (s.peered) continue;
+    // An ExternalName Service is no WDS service (serviceServiceBuilder).
+    if (s.peered || s.external_name) continue;
     for (const std::string& h : hosts_of(s)) {
       auto [it, fresh] = holder.try_emplace({s.ns, h}, si);
       if (!fresh && better(s, c.services[it->second])) it->second = si;
@@ -702,6 +703,13 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       }
     }
     s.traffic_distribution = EffectiveTrafficDistribution(c, s);
+    // §2.4 (1.31+): MeshConfig serviceEntryVisibility, by namespace labels.
+    s.namespace_only =
+        s.kind == "ServiceEntry" && !s.peered &&
+        c.VersionOr(istio.version).AtLeast(1, 31) &&
+        istio.EntryVisibility(c.NamespaceLabels(s.ns)) == "NAMESPACE";
+    s.namespace_only_sidecars =
+        s.namespace_only && istio.entry_visibility_sidecars;
     // §3.4: an entry whose every host another holds is not in WDS.
     if (s.Shadowed()) continue;
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);

@@ -90,6 +90,9 @@ struct IstioSettings {
   // MeshConfig serviceEntryVisibility (`istio.meshConfig.
   // serviceEntryVisibility`, §2.4): unset, every ServiceEntry is PUBLIC.
   std::string entry_visibility_default = "PUBLIC";
+  // serviceEntryVisibility.applyToSidecars: sidecars, too, see a NAMESPACE
+  // entry only from its own namespace (§2.4).
+  bool entry_visibility_sidecars = false;
   std::vector<EntryVisibilityPolicy> entry_visibility_policies;
   SourceLocation location;
 
@@ -267,13 +270,20 @@ struct Service {
   // only ztunnel's DNS proxy tells clients.
   bool auto_allocated = false;
   std::string creation_timestamp;  // metadata.creationTimestamp, as given
+  // §2.4 (1.31+): a ServiceEntry of NAMESPACE visibility, which ztunnel
+  // shows only to clients of its namespace (sidecars too with
+  // applyToSidecars); set by IndexServices.
+  bool namespace_only = false, namespace_only_sidecars = false;
   // §3.4 (selectWorkloadServices): the hosts of this ServiceEntry that an
   // older ServiceEntry, or a Kubernetes Service, of its namespace holds
   // (IndexServices); a host held by another is not in WDS for this entry.
   // All of them held: the entry's addresses and endpoints are unknown too.
   std::map<std::string, std::string> shadowed_hosts;  // host -> holder key
   bool Shadowed() const {
-    return !shadowed_hosts.empty() && shadowed_hosts.size() >= hosts.size();
+    if (shadowed_hosts.empty()) return false;
+    for (const std::string& h : hosts)  // a host listed twice counts once
+      if (!shadowed_hosts.count(h)) return false;
+    return true;
   }
   // §3.8: spec.internalTrafficPolicy Local: every proxy keeps only the
   // endpoints on its own node.
@@ -793,8 +803,17 @@ struct Cluster {
   // full name, "name.ns", "name.ns.svc", a short name in the client's
   // namespace, or a ServiceEntry host (wildcards match suffixes). A shared
   // host prefers the client's namespace (§3.4).
+  // A ServiceEntry of NAMESPACE visibility is left out for clients of other
+  // namespaces (ztunnel's; a sidecar's with applyToSidecars: `sidecar`).
   std::vector<size_t> ServicesForHost(const std::string& host,
-                                      const std::string& client_ns) const;
+                                      const std::string& client_ns,
+                                      bool sidecar = false) const;
+  // §2.4: whether a client of `client_ns` sees `s` at all.
+  static bool Visible(const Service& s, const std::string& client_ns,
+                      bool sidecar) {
+    return s.ns == client_ns ||
+           !(sidecar ? s.namespace_only_sidecars : s.namespace_only);
+  }
   // §16.9: the Service outside istiod's view that kube-dns resolves `host`
   // to for a client in `client_ns` (the forms ServicesForHost accepts,
   // without ServiceEntry wildcards), or nullptr.

@@ -36,18 +36,21 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
                                                 const Workload& src) const {
   const Cluster& c = mesh_.clusters[ci];
   std::vector<Dest> out;
-  std::vector<size_t> idx = c.ServicesForHost(t_.to.host, src.ns);
+  // §2.4: a sidecar's view of NAMESPACE entries follows applyToSidecars.
+  const bool sidecar = src.capture == Capture::kSidecar;
+  std::vector<size_t> idx = c.ServicesForHost(t_.to.host, src.ns, sidecar);
   int sci = ci;
   // §3.4: an ambient pod whose lookups ztunnel's DNS proxy does not answer
   // asks kube-dns, which knows its own cluster's Services only.
   const bool no_dns_proxy =
       src.capture == Capture::kAmbient && !DnsCaptured(mesh_.istio, c, src);
   if (no_dns_proxy) {
-    if (std::optional<Dest> d = WithoutDnsProxy(c, idx, src)) return {*d};
+    if (std::optional<Dest> d = WithoutDnsProxy(ci, idx, src)) return {*d};
   }
   if (idx.empty() && !no_dns_proxy) {
     for (size_t oi = 0; oi < mesh_.clusters.size() && idx.empty(); ++oi) {
-      for (size_t k : mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns)) {
+      for (size_t k :
+           mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns, sidecar)) {
         if (IsGlobal(static_cast<int>(oi), mesh_.clusters[oi].services[k])) {
           idx = {k};
           sci = static_cast<int>(oi);
@@ -59,7 +62,7 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   if (idx.empty()) {
     // §16.9: kube-dns still answers for a Service istiod does not discover.
     if (const Service* u = c.UndiscoveredServiceForHost(t_.to.host, src.ns)) {
-      if (!u->vips.empty()) return KubeProxyDests(ci, *u, u->vips.front());
+      if (!u->vips.empty()) return KubeProxyDests(ci, src, *u, u->vips.front());
       for (size_t wi : c.KubeProxyEndpoints(*u)) {
         Dest d;
         d.wl_cluster = ci;
@@ -127,8 +130,8 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
 // address, which ztunnel passes through), a peering name or a Service of
 // another cluster only does not resolve. nullopt: as with the proxy.
 std::optional<Builder::Dest> Builder::WithoutDnsProxy(
-    const Cluster& c, const std::vector<size_t>& idx,
-    const Workload& src) const {
+    int ci, const std::vector<size_t>& idx, const Workload& src) const {
+  const Cluster& c = mesh_.clusters[ci];
   const std::string why = "pod " + src.Key() +
                           " does not use ztunnel's DNS proxy (" +
                           DnsCaptureSource(c, src) + "), so kube-dns answers";
@@ -139,6 +142,18 @@ std::optional<Builder::Dest> Builder::WithoutDnsProxy(
     d.why = why;
     d.fail = "kube-dns knows no " + t_.to.host + " in cluster " + c.name +
              ": the name does not resolve (§3.4)";
+    return d;
+  }
+  // kube-dns answers a Service's name with its ClusterIP, whatever
+  // ServiceEntry also names the host.
+  for (size_t si : idx) {
+    const Service& k = c.services[si];
+    if (k.kind != "Service" || k.external_name || k.vips.empty()) continue;
+    if (si == idx[0]) return std::nullopt;  // as with the proxy
+    d.svc_cluster = ci;
+    d.svc = static_cast<int>(si);
+    d.ip = k.vips.front();
+    d.why = why + " with the ClusterIP of service " + k.Key() + " (§3.4)";
     return d;
   }
   const Service& s = c.services[idx[0]];
@@ -172,7 +187,7 @@ std::string Builder::DnsCaptureSource(const Cluster& c,
 }
 
 std::vector<Builder::Dest> Builder::KubeProxyDests(
-    int ci, const Service& s, const std::string& ip,
+    int ci, const Workload& src, const Service& s, const std::string& ip,
     const std::string& reason) const {
   const Cluster& c = mesh_.clusters[ci];
   const std::string why =
@@ -193,7 +208,10 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
              ": nothing listens there and the connection is refused";
     return {d};
   }
+  // §3.8: internalTrafficPolicy Local: kube-proxy on the client's node
+  // keeps that node's pods only.
   for (size_t wi : c.KubeProxyEndpoints(s)) {
+    if (s.node_local && c.workloads[wi].node != src.node) continue;
     Dest d;
     d.wl_cluster = ci;
     d.wl = static_cast<int>(wi);
@@ -207,7 +225,10 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
     d.ip = ip;
     d.why = why;
     d.fail = "service " + s.Key() +
-             " has no ready pod: kube-proxy refuses the connection";
+             (s.node_local ? " has no ready pod on node " + src.node +
+                                 " (internalTrafficPolicy Local, §3.8)"
+                           : " has no ready pod") +
+             ": kube-proxy refuses the connection";
     out.push_back(d);
   }
   return out;
@@ -244,8 +265,13 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     }
   }
   auto vit = c.service_by_vip.find(t_.to.ip);
-  if (vit != c.service_by_vip.end()) {
-    std::vector<size_t> idx = vit->second;
+  std::vector<size_t> idx;
+  if (vit != c.service_by_vip.end())
+    for (size_t si : vit->second)  // §2.4: the ones the client sees
+      if (Cluster::Visible(c.services[si], src.ns,
+                           src.capture == Capture::kSidecar))
+        idx.push_back(si);
+  if (!idx.empty()) {
     // §3.4: a VIP shared by several services prefers the client's namespace.
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
       return (c.services[a].ns == src.ns) > (c.services[b].ns == src.ns);
@@ -255,7 +281,10 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     return {d};
   }
   for (size_t si = 0; si < c.services.size(); ++si) {
-    if (c.services[si].Shadowed()) continue;  // not in WDS (§3.4)
+    if (c.services[si].Shadowed() ||  // not in WDS (§3.4)
+        !Cluster::Visible(c.services[si], src.ns,
+                          src.capture == Capture::kSidecar))  // §2.4
+      continue;
     for (const std::string& a : c.services[si].vips) {
       if (a.find('/') != std::string::npos && IpInBlock(a, t_.to.ip)) {
         d.svc_cluster = ci;
@@ -267,12 +296,12 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   // §16.9: an address no proxy knows may still be a ClusterIP kube-proxy
   // serves.
   if (const Service* u = c.UndiscoveredServiceForVip(t_.to.ip))
-    return KubeProxyDests(ci, *u, t_.to.ip);
+    return KubeProxyDests(ci, src, *u, t_.to.ip);
   // §16.7: a Service's external address (LoadBalancer, externalIPs) is in
   // no proxy's table either; kube-proxy on the client's node serves it.
   if (auto e = c.service_by_external_address.find(t_.to.ip);
       e != c.service_by_external_address.end())
-    return KubeProxyDests(ci, c.services[e->second], t_.to.ip,
+    return KubeProxyDests(ci, src, c.services[e->second], t_.to.ip,
                           t_.to.ip + " is an external address of service " +
                               c.services[e->second].Key() +
                               ": no proxy knows it, so the connection "
@@ -293,6 +322,26 @@ void Builder::SourcePod(Vertex v, const State& s) {
              mesh_.clusters[s.cluster].name +
              " (no autogen ServiceEntry has that host): the name does not "
              "resolve (§15.2)",
+         "");
+    return;
+  }
+  if (dests.empty() && !t_.to.host.empty()) {
+    // The host names only services this client does not see: another
+    // namespace's NAMESPACE entry (§2.4), or another cluster's Service that
+    // is not global (§7.2).
+    bool hidden = false;
+    for (const Cluster& c : mesh_.clusters)
+      for (const Service& e : c.services)
+        hidden = hidden || (e.namespace_only &&
+                            !c.ServicesForHost(t_.to.host, e.ns).empty());
+    Fail(v,
+         "no service " + src.Key() + " sees has host " + t_.to.host +
+             (hidden ? " (a ServiceEntry of NAMESPACE visibility shows only "
+                       "to its own namespace, §2.4)"
+                     : " in cluster " + mesh_.clusters[s.cluster].name +
+                           " (another cluster's Service is reached only when "
+                           "global, §7.2)") +
+             ": the name does not resolve",
          "");
     return;
   }

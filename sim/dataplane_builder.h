@@ -194,8 +194,7 @@ class Builder {
 
   // ---- the client side (client_side.cc) -------------------------------------
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
-  std::optional<Dest> WithoutDnsProxy(const Cluster& c,
-                                      const std::vector<size_t>& idx,
+  std::optional<Dest> WithoutDnsProxy(int ci, const std::vector<size_t>& idx,
                                       const Workload& src) const;
   std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
@@ -203,8 +202,9 @@ class Builder {
   // §16.9, §16.7: a connection to an address of a Service no proxy knows
   // (the ClusterIP of one istiod does not discover, an external address):
   // kube-proxy's pick among its pods; `reason` says why (default: §16.9).
-  std::vector<Dest> KubeProxyDests(int ci, const Service& s,
-                                   const std::string& ip,
+  // kube-proxy on `src`'s node.
+  std::vector<Dest> KubeProxyDests(int ci, const Workload& src,
+                                   const Service& s, const std::string& ip,
                                    const std::string& reason = "") const;
   std::vector<Dest> ResolveIp(int ci, const Workload& src) const;
   void SourcePod(Vertex v, const State& s);

@@ -290,10 +290,11 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
     const Service& s = *plan.In(ci);
     std::vector<std::pair<const Gateway*, z3::expr>> per;
     // §15.2: a peered entry naming a global waypoint binds its copy.
-    z3::expr bound = plan.peered && !GlobalWaypointLabel(s).empty()
-                         ? slice_.PeeredCopy(s, &per)
-                         : slice_.AnyBound(ci, s.labels, s.ns, true,
-                                           IsGatewayService(ci, s), &per);
+    z3::expr bound =
+        plan.peered && !GlobalWaypointLabel(s).empty()
+            ? slice_.PeeredCopy(s, &per)
+            : slice_.AnyBound(ci, s.labels, s.ns, true, IsGatewayService(ci, s),
+                              &per, s.namespace_only);
     plan.views.emplace(
         ci, ServiceView{bound, per, IngressOptIn(ci, s),
                         plan.peered ? std::nullopt : slice_.CanaryFor(ci, s)});
@@ -306,101 +307,6 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
     if (plan.view[k] >= 0) ServiceClassTerms(plan, k, e, t);
   FinishServiceSlice(plan, t, e);
   return e;
-}
-
-Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
-  ServicePlan plan;
-  plan.sc = &sc_;
-  plan.key = key;
-  for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
-    const Service* s = sc_.mesh.clusters[ci].FindService(key);
-    // §3.4: an entry whose hosts an older one holds is not in WDS.
-    if (s && !s->vips.empty() && !s->external_name && !s->Shadowed())
-      plan.clusters.push_back(static_cast<int>(ci));
-  }
-  if (plan.clusters.empty()) return plan;
-  const Service& base = *plan.In(plan.clusters[0]);
-  plan.base = &base;
-  plan.global.assign(sc_.mesh.clusters.size(), 0);
-  for (size_t ci = 0; ci < plan.global.size(); ++ci) {
-    const Service* s = plan.In(static_cast<int>(ci));
-    if (!s) continue;
-    const Cluster& c = sc_.mesh.clusters[ci];
-    if (GlobalService(sc_.mesh, c, *s)) {
-      plan.global[ci] = 1;
-      continue;
-    }
-    Binding b = ServiceWaypoint(sc_.mesh, c, *s);
-    plan.global[ci] = b.waypoint && GlobalWaypoint(sc_.mesh, c, *b.waypoint);
-  }
-  plan.peered = PeeringOn(sc_.mesh) && base.peered.has_value();
-  std::set<std::pair<int, size_t>> seen;
-  for (int ci : plan.clusters) {
-    const Cluster& c = sc_.mesh.clusters[ci];
-    size_t si = c.service_by_key.at(key);
-    for (size_t wi : c.service_endpoints[si])
-      if (c.workloads[wi].ready && seen.insert({ci, wi}).second)
-        plan.eps.push_back({ci, wi});
-    if (!plan.peered) continue;
-    // §15.2: the exporters' pods of the peered Service, wherever an entry
-    // of this name lists them.
-    const Service& s = c.services[si];
-    for (const PeeredService::Exporter& x : s.peered->exporters) {
-      const Cluster& xc = sc_.mesh.clusters[x.cluster];
-      auto it = xc.service_by_key.find(s.peered->service);
-      if (it == xc.service_by_key.end()) continue;
-      for (size_t wi : xc.service_endpoints[it->second])
-        if (xc.workloads[wi].ready && seen.insert({x.cluster, wi}).second)
-          plan.eps.push_back({x.cluster, wi});
-    }
-  }
-  // Which cluster's view a source class uses (§7.2: its own cluster's
-  // Service, else a global one elsewhere), and whether it can reach it.
-  plan.view.assign(classes().size(), -1);
-  plan.refused.assign(classes().size(), 0);
-  for (size_t k = 0; k < classes().size(); ++k) {
-    const SourceClass& cls = classes()[k];
-    if (plan.In(cls.cluster)) {
-      plan.view[k] = cls.cluster;
-    } else if (!plan.peered) {
-      for (int ci : plan.clusters)
-        if (plan.GlobalIn(ci) && (cls.kind == ClientKind::kAmbient)) {
-          plan.view[k] = ci;
-          break;
-        }
-    }
-    bool refused = false;
-    if (cls.kind == ClientKind::kIngress &&
-        !IngressReaches(cls, key, &refused)) {
-      if (refused && plan.view[k] >= 0)
-        plan.refused[k] = 1;
-      else
-        plan.view[k] = -1;
-    }
-    if (cls.kind == ClientKind::kUncaptured && base.kind == "ServiceEntry" &&
-        !plan.peered)
-      plan.view[k] = -1;  // kube-proxy
-    // §3.4: kube-dns (no DNS proxy) knows only its cluster's Services: no
-    // allocated entry address, peering name or other cluster's Service.
-    if (cls.kind == ClientKind::kAmbient && !cls.dns_capture) {
-      const Service* own = plan.In(cls.cluster);
-      if (!own ||
-          (own->kind == "ServiceEntry" && (own->auto_allocated || plan.peered)))
-        plan.view[k] = -1;
-    }
-  }
-  plan.multi = MultiNetwork();
-  if (peering_) {
-    std::set<std::string> nets;
-    for (const Cluster& c : sc_.mesh.clusters) nets.insert(c.network);
-    // Peering sends double HBONE itself, also within a network that is
-    // not flat (PEERING_ENABLE_FLAT_NETWORKS off).
-    plan.multi = nets.size() > 1 || !flat_networks_;
-  }
-  plan.interop =
-      sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
-                          sc_.mesh.istio.distribution == Distribution::kSolo);
-  return plan;
 }
 
 // The terms of source class `k` towards every endpoint it may pick.

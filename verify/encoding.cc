@@ -165,7 +165,7 @@ bool Slice::CopyHealthy(const Service& s, const Gateway& w) const {
 // `w` of cluster `ci`? `for_service` selects service vs workload waypoints.
 z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
                         bool for_service, bool is_gateway_holder,
-                        const Gateway& w) {
+                        const Gateway& w, bool own_namespace_only) {
   const Cluster& cl = sc_.mesh.clusters[ci];
   const IstioVersion ver = cl.VersionOr(sc_.mesh.istio.version);
   const Labels& nsl = cl.NamespaceLabels(ns);
@@ -208,8 +208,8 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
   return has_ref && ref_name == c_.string_val(w.name) &&
          ref_ns == c_.string_val(w.ns) &&
          c_.bool_val(programmed && type_ok &&
-                     WaypointAdmitsNamespace(cl, w, ns) &&
-                     !is_gateway_holder) &&
+                     WaypointAdmitsNamespace(cl, w, ns) && !is_gateway_holder &&
+                     (!own_namespace_only || w.ns == ns)) &&
          !Deleted(ci, w);
 }
 
@@ -254,10 +254,10 @@ std::string WaypointPrincipalOf(const Cluster& c, const Gateway& w) {
 
 // Bound-to formulas for every candidate waypoint of a holder; returns the
 // disjunction and fills `per`.
-z3::expr Slice::AnyBound(
-    int ci, const Labels& labels, const std::string& ns, bool for_service,
-    bool is_gateway_holder,
-    std::vector<std::pair<const Gateway*, z3::expr>>* per) {
+z3::expr Slice::AnyBound(int ci, const Labels& labels, const std::string& ns,
+                         bool for_service, bool is_gateway_holder,
+                         std::vector<std::pair<const Gateway*, z3::expr>>* per,
+                         bool own_namespace_only) {
   z3::expr any = c_.bool_val(false);
   // Only gateways some label names can be bound (ref_name == name and
   // ref_ns == namespace in BoundTo); the others' formulas are false, so they
@@ -281,7 +281,8 @@ z3::expr Slice::AnyBound(
     if (it == cl.gateways.end()) continue;
     const Gateway& gw = it->second;
     if (gw.role == GatewayRole::kRemote) continue;
-    z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw);
+    z3::expr b = BoundTo(ci, labels, ns, for_service, is_gateway_holder, gw,
+                         own_namespace_only);
     per->push_back({&gw, b});
     any = any || b;
   }

@@ -151,11 +151,15 @@ class Slice {
  public:
   Slice(const Scenario& sc, z3::context& ctx);
 
+  // `own_namespace_only`: a NAMESPACE-visibility ServiceEntry (§2.4), which
+  // binds no waypoint of another namespace.
   z3::expr BoundTo(int ci, const Labels& labels, const std::string& ns,
-                   bool for_service, bool is_gateway_holder, const Gateway& w);
+                   bool for_service, bool is_gateway_holder, const Gateway& w,
+                   bool own_namespace_only = false);
   z3::expr AnyBound(int ci, const Labels& labels, const std::string& ns,
                     bool for_service, bool is_gateway_holder,
-                    std::vector<std::pair<const Gateway*, z3::expr>>* per);
+                    std::vector<std::pair<const Gateway*, z3::expr>>* per,
+                    bool own_namespace_only = false);
   z3::expr Deleted(int ci, const Gateway& w);
   // §2.6: the canary the labels of service `s` (or its namespace's) name,
   // when valid apart from being the primary itself, which the caller

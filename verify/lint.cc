@@ -651,6 +651,7 @@ LintResult Lint(const Scenario& sc) {
     const std::vector<std::string> no_dns = OwnersWithoutDnsCapture(sc.mesh, c);
     for (size_t si = 0; si < c.services.size(); ++si) {
       const Service& s = c.services[si];
+      if (s.Shadowed()) continue;  // out of WDS: lint service-entry-shadowed
       const Binding& b = bindings[ci][si];
       ServiceBindingRules(c, s, b, out);
       WaypointUnavailable(sc.mesh, c, s, b, out);

@@ -131,7 +131,9 @@ std::optional<std::string> EntryVisibilityValue(Reader& r,
 void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
   const std::string what = "istio.meshConfig.serviceEntryVisibility";
   if (!n.IsDefined() || !r.IsMap(n, what)) return;
-  CheckKeys(r, n, {"defaultVisibility", "policies"}, what);
+  CheckKeys(r, n, {"defaultVisibility", "policies", "applyToSidecars"}, what);
+  if (auto a = r.Bool(r.Child(n, "applyToSidecars"), what + ".applyToSidecars"))
+    mesh.istio.entry_visibility_sidecars = *a;
   if (r.Child(n, "defaultVisibility").IsDefined())
     if (auto v = EntryVisibilityValue(r, n, "defaultVisibility",
                                       what + ".defaultVisibility"))

@@ -494,6 +494,12 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
     found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
   // §16.9: kube-dns still resolves a Service istiod does not discover.
   found = found || c.UndiscoveredServiceForHost(t.to.host, t.from.ns);
+  // §2.4: a NAMESPACE ServiceEntry the client does not see is a request
+  // whose name does not resolve, not bad input.
+  for (const Cluster& other : mesh.clusters)
+    for (const Service& s : other.services)
+      found = found || (s.namespace_only &&
+                        !other.ServicesForHost(t.to.host, s.ns).empty());
   // §15.2: a peering name no peer exports is a request that fails, not bad
   // input.
   if (found || (PeeringEnabled(mesh.istio) && IsPeeringHost(mesh, t.to.host)))

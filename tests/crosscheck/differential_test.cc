@@ -414,6 +414,17 @@ int CompareAll(const Scenario& sc, const std::string& label,
       if (src.kind == ClientKind::kUncaptured && !svc.empty() &&
           c.FindService(svc)->kind == "ServiceEntry")
         return;
+      // §2.4: a NAMESPACE entry of another namespace is in the client's
+      // view neither by name nor by address (the path function: the host
+      // resolves to another service, if any; the encoding: no request to
+      // the entry). Counted.
+      if (!svc.empty() && !Cluster::Visible(*c.FindService(svc), w->ns,
+                                            src.kind == ClientKind::kSidecar)) {
+        ++g_compared
+            ["requests to a ServiceEntry the client does not see "
+             "(paths only)"];
+        return;
+      }
       // §3.4: nor does an ambient client without ztunnel's DNS proxy to an
       // allocated or peered entry (the path function: it dials the real
       // address, or the name does not resolve; the encoding: no request to

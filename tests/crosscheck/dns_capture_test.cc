@@ -39,6 +39,14 @@ Scenario World(const std::string& dns) {
         "spec:\n  hosts: [ext.example.com]\n  location: MESH_INTERNAL\n"
         "  resolution: STATIC\n  workloadSelector:\n    labels: {app: cart}\n"
         "  ports:\n  - {number: 80, name: http, protocol: HTTP}\n");
+  // §4.3: the cart pods admit only the waypoint, so no request reaches
+  // them past it (by pod IP either).
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata:\n  name: only-waypoint\n  namespace: shop\nspec:\n"
+        "  selector: {matchLabels: {app: cart}}\n  action: ALLOW\n"
+        "  rules:\n  - from:\n    - source:\n        principals: "
+        "[\"cluster.local/ns/shop/sa/waypoint\"]\n");
   w.Traffic("t", testing::kFromCurl, "{host: ext.example.com, port: 80}",
             "{method: GET, path: /}");
   return w.Load();
@@ -84,9 +92,11 @@ TEST(DnsCaptureCrossCheck, VerifyReportsTheSkippedWaypoint) {
       if (p.name == "waypoint-bypass") return std::make_pair(p.result, found);
     return std::make_pair(ProofResult::kUnknown, found);
   };
-  // (Pod-IP requests skip the entry's waypoint either way: no guard.)
-  const std::string with_finding = bypass(World("")).second;
+  // With the DNS proxy every request meets the waypoint (the guard stops
+  // pod-IP requests); without it, the client skips the waypoint.
+  const auto [with, with_finding] = bypass(World(""));
   EXPECT_EQ(with_finding, "");
+  EXPECT_EQ(with, ProofResult::kProved);
   const auto [without, finding] = bypass(World("false"));
   EXPECT_EQ(without, ProofResult::kViolated);
   EXPECT_NE(finding.find("client/curl"), std::string::npos) << finding;

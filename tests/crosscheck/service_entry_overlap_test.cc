@@ -108,5 +108,50 @@ TEST(ServiceEntryOverlapCrossCheck, OtherNamespacesGetTheOldestEntry) {
   EXPECT_EQ(c.services[from_shop[0]].Key(), "shop/old");
 }
 
+// Review findings: a shadowed entry raises no verify finding of its own (it
+// is out of WDS), a host listed twice is still one host, and an
+// ExternalName Service (no WDS service) shadows nothing.
+TEST(ServiceEntryOverlapCrossCheck, EdgeCasesOfTheHostHolder) {
+  {
+    // `late` has no address and a waypoint: without shadowing it would be
+    // a K9 bypass (§3.4); out of WDS, it concerns no request.
+    testing::World w = OverlapWorld();
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:"
+          "\n  name: later\n  namespace: shop\n  creationTimestamp: "
+          "\"2026-01-01T00:00:05Z\"\n  labels: {istio.io/use-waypoint: "
+          "waypoint}\nspec:\n  hosts: [foo.com, foo.com]\n  resolution: NONE\n"
+          "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
+    const Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty());
+    ASSERT_NE(sc.mesh.clusters[0].FindService("shop/later"), nullptr);
+    EXPECT_TRUE(sc.mesh.clusters[0].FindService("shop/later")->Shadowed());
+    VerifyOptions o;
+    o.jobs = 1;
+    for (const Finding& f : Verify(sc, o).findings)
+      EXPECT_EQ(f.message.find("shop/later"), std::string::npos) << f.message;
+  }
+  {
+    testing::World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata: {name: foo, namespace: "
+          "shop}\nspec: {type: ExternalName, externalName: example.com}\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:"
+          "\n  name: se\n  namespace: shop\nspec:\n  hosts: "
+          "[foo.shop.svc.cluster.local]\n  addresses: [10.255.0.1]\n"
+          "  resolution: STATIC\n  ports: [{number: 80, name: http}]\n");
+    const Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty());
+    EXPECT_FALSE(sc.mesh.clusters[0].FindService("shop/se")->Shadowed());
+    const std::vector<size_t> by_name = sc.mesh.clusters[0].ServicesForHost(
+        "foo.shop.svc.cluster.local", "shop");
+    ASSERT_FALSE(by_name.empty());
+    EXPECT_EQ(sc.mesh.clusters[0].services[by_name[0]].Key(), "shop/se");
+  }
+}
+
 }  // namespace
 }  // namespace meshsim

@@ -130,5 +130,36 @@ TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
   EXPECT_TRUE(Says(paths[0], "does not resolve")) << paths[0].reason;
 }
 
+// A ServiceEntry in the client's namespace that names a Service's
+// cluster.local host: the DNS proxy answers with the entry, kube-dns with the
+// Service's ClusterIP (review finding).
+TEST(DnsCaptureTest, KubeDnsAnswersAServicesOwnNameWithItsClusterIp) {
+  auto world = [](const std::string& annotation) {
+    testing::World w = EgressWorld(annotation);
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:"
+          "\n  name: override\n  namespace: client\nspec:\n  hosts: "
+          "[cart.shop.svc.cluster.local]\n  addresses: [10.255.0.9]\n"
+          "  resolution: STATIC\n  ports: [{number: 80, name: http}]\n"
+          "  endpoints: [{address: 192.0.2.9}]\n");
+    w.Traffic("by-name", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    return w.Load();
+  };
+  std::vector<Path> paths = testing::PathsOf(world(""), "by-name");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths)
+    EXPECT_EQ(p.hops.back().name, "client/override@192.0.2.9")
+        << PathText(p.hops);
+  paths = testing::PathsOf(world("false"), "by-name");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths)
+    EXPECT_EQ(p.hops.back().name.rfind("shop/cart-", 0), 0u)
+        << PathText(p.hops);
+}
+
 }  // namespace
 }  // namespace meshsim

@@ -139,14 +139,43 @@ TEST(LoadBalancingInputsTest, NodeLocalServiceWithNoPodOnTheNodeFails) {
   ASSERT_FALSE(paths.empty());
   // The one cart pod is on the other node (round robin after curl).
   const std::string client_node = NodeOf(sc, paths[0].hops.front().name);
-  for (const Workload& wl : sc.mesh.clusters[0].workloads)
-    if (wl.ns == "shop") EXPECT_NE(wl.node, client_node) << wl.Key();
+  for (const Workload& wl : sc.mesh.clusters[0].workloads) {
+    if (wl.ns == "shop") {
+      EXPECT_NE(wl.node, client_node) << wl.Key();
+    }
+  }
   for (const Path& p : paths) {
     EXPECT_EQ(p.outcome, Outcome::kFailed) << PathText(p.hops);
     bool said = false;
     for (const std::string& why : p.why)
       said |= why.find("internalTrafficPolicy Local") != std::string::npos;
     EXPECT_TRUE(said) << p.reason;
+  }
+}
+
+// kube-proxy keeps a node-local Service's pods on the client's node also
+// for a Service istiod does not discover (review finding).
+TEST(LoadBalancingInputsTest, KubeProxyKeepsTheNodeForUndiscoveredServices) {
+  testing::World w(
+      "{meshConfig: {discoverySelectors: [{matchLabels: {mesh: \"yes\"}}]}}");
+  w.Cluster("east", "net-east", 2);
+  w.Add("east",
+        testing::Ns("client", {{Ambient(), "ambient"}, {"mesh", "yes"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop"));
+  w.Add("east", testing::Deploy("shop", "cart", 1));
+  w.Add("east", testing::Svc("shop", "cart", 80, {},
+                             "  internalTrafficPolicy: Local\n"));
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  const Scenario sc = w.Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  const std::vector<Path> paths = testing::PathsOf(sc, "t");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kFailed) << PathText(p.hops);
+    EXPECT_NE(p.reason.find("internalTrafficPolicy Local"), std::string::npos)
+        << p.reason;
   }
 }
 

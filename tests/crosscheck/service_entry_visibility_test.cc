@@ -1,0 +1,120 @@
+// §2.4 (1.31+): a ServiceEntry of NAMESPACE visibility (MeshConfig
+// serviceEntryVisibility) shows only to clients of its own namespace, is no
+// candidate for its host's canonical service, and binds no waypoint of
+// another namespace. Asked of the simulator and the encoding.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using Outcomes = std::set<std::pair<int, Outcome>>;
+
+// NAMESPACE by default, PUBLIC where se-visibility=public.
+const char kIstio[] =
+    "{version: \"1.31\", meshConfig: {serviceEntryVisibility: "
+    "{defaultVisibility: NAMESPACE, policies: [{visibility: PUBLIC, "
+    "matchingRules: [{namespaceSelector: {matchLabels: {se-visibility: "
+    "public}}}]}]}}}";
+
+std::string Entry(const std::string& name, const std::string& ns,
+                  const std::string& app, int t, const std::string& labels) {
+  return "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+         "  name: " +
+         name + "\n  namespace: " + ns +
+         "\n  creationTimestamp: \"2026-01-01T00:00:0" + std::to_string(t) +
+         "Z\"\n" + labels +
+         "spec:\n  hosts: [shared.internal]\n  location: MESH_INTERNAL\n"
+         "  resolution: STATIC\n  workloadSelector: {labels: {app: " +
+         app + "}}\n  ports: [{number: 80, name: http, protocol: HTTP}]\n";
+}
+
+// shop/local (NAMESPACE, older, bound to shop/waypoint) and public/pub
+// (PUBLIC) for one host; ambient clients in client and shop.
+Scenario World() {
+  testing::World w(kIstio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Deploy("shop", "buyer"));
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Ns("public", {{Ambient(), "ambient"},
+                                       {"se-visibility", "public"}}));
+  w.Add("east", testing::Deploy("public", "pubcart"));
+  w.Add("east", Entry("local", "shop", "cart", 1,
+                      "  labels: {istio.io/use-waypoint: waypoint}\n"));
+  w.Add("east", Entry("pub", "public", "pubcart", 2, ""));
+  w.Traffic("from-client", testing::kFromCurl,
+            "{host: shared.internal, port: 80}", "{method: GET, path: /}");
+  w.Traffic("from-shop", "{cluster: east, namespace: shop, workload: buyer}",
+            "{host: shared.internal, port: 80}", "{method: GET, path: /}");
+  return w.Load();
+}
+
+Outcomes Encoded(const Scenario& sc, const std::string& client,
+                 const std::string& entry) {
+  OutcomeOracle oracle(sc);
+  for (const SourceClass& src : SourceClasses(sc))
+    if (src.workload.rfind(client, 0) == 0)
+      return oracle.Outcomes(src, entry, "", 80, "GET", "/").outcomes;
+  ADD_FAILURE() << "no class for " << client;
+  return {};
+}
+
+TEST(ServiceEntryVisibilityCrossCheck, ANamespaceEntryShowsOnlyAtHome) {
+  const Scenario sc = World();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  // From another namespace: the public entry, though the other is older.
+  for (const Path& p : testing::PathsOf(sc, "from-client")) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered);
+    EXPECT_EQ(p.hops.back().name.rfind("public/pubcart-", 0), 0u)
+        << PathText(p.hops);
+    EXPECT_TRUE(p.waypoints.empty());
+  }
+  EXPECT_TRUE(Encoded(sc, "client/curl", "shop/local").empty());
+  EXPECT_EQ(Encoded(sc, "client/curl", "public/pub"),
+            (Outcomes{{0, Outcome::kDelivered}}));
+  // At home: its own entry, through its waypoint.
+  EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "from-shop")),
+            std::vector<std::string>{"shop/waypoint|delivered"});
+  EXPECT_EQ(Encoded(sc, "shop/buyer", "shop/local"),
+            (Outcomes{{1, Outcome::kDelivered}}));
+}
+
+TEST(ServiceEntryVisibilityCrossCheck, ANamespaceEntryBindsNoOtherWaypoint) {
+  testing::World w(kIstio);
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Deploy("shop", "buyer"));
+  w.Add("east", testing::Ns("egress"));
+  w.Add("east", testing::Waypoint("egress", "waypoint", "",
+                                  "    allowedRoutes:\n      namespaces:\n"
+                                  "        from: All\n"));
+  w.Add("east", Entry("local", "shop", "cart", 1,
+                      "  labels: {istio.io/use-waypoint: waypoint, "
+                      "istio.io/use-waypoint-namespace: egress}\n"));
+  w.Traffic("t", "{cluster: east, namespace: shop, workload: buyer}",
+            "{host: shared.internal, port: 80}", "{method: GET, path: /}");
+  const Scenario sc = w.Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "t")),
+            std::vector<std::string>{"|delivered"});
+  EXPECT_EQ(Encoded(sc, "shop/buyer", "shop/local"),
+            (Outcomes{{0, Outcome::kDelivered}}));
+}
+
+}  // namespace
+}  // namespace meshsim
