@@ -82,6 +82,22 @@ void RouteReferences(const Scenario& sc, const Cluster& c,
           continue;
         }
         const std::string key = (b.ns.empty() ? r.ns : b.ns) + "/" + b.name;
+        // §9: Istio's buildDestination takes no ServiceEntry by name.
+        if (b.kind == "ServiceEntry") {
+          const Service* se = c.FindService(key);
+          out.push_back(
+              Make("reference-not-found",
+                   r.kind + " " + r.Key() +
+                       ": backendRefs names ServiceEntry " + key +
+                       ", a kind Istio does not route to (an unsupported "
+                       "backendRef): requests routed there fail with 500",
+                   b.location.Known() ? b.location : rule.location, obj,
+                   "refer to it by host: group networking.istio.io, kind "
+                   "Hostname, name " +
+                       (se && !se->hosts.empty() ? se->hosts.front()
+                                                 : std::string("<its host>"))));
+          continue;
+        }
         if (c.FindService(key)) {
           // §9: at a Gateway parent, another namespace needs a grant.
           bool at_gateway = false;

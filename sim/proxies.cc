@@ -359,9 +359,11 @@ bool Builder::Route(Vertex from, const State& s,
   return true;
 }
 
-// One backend of a matched rule: a Service or ServiceEntry by name, or (a
-// VirtualService destination) by host, short names in the route's
-// namespace. A destination without a port takes the service's only port.
+// One backend of a matched rule: a Service by name, or by host (a
+// VirtualService destination, a Hostname backendRef), short names in the
+// route's namespace. A destination without a port takes the service's only
+// port. Istio routes to no other kind (buildDestination: a ServiceEntry by
+// name is an unsupported backendRef, 500; reach it by Hostname).
 bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
                              const BackendRef& b, const Cluster& c, int ci,
                              int port, double share, const std::string& why,
@@ -370,14 +372,12 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   if (b.kind == "Hostname") {
     std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
     if (!idx.empty()) bs = &c.services[idx.front()];
-  } else if (b.kind == "Service" || b.kind == "ServiceEntry") {
+  } else if (b.kind == "Service") {
     bs = c.FindService(b.ns + "/" + b.name);
     // §9: a kind names its own objects only.
-    if (bs && (bs->kind == "ServiceEntry") != (b.kind == "ServiceEntry"))
-      bs = nullptr;
+    if (bs && bs->kind != "Service") bs = nullptr;
   }
-  if (!bs && b.kind != "Hostname" && b.kind != "Service" &&
-      b.kind != "ServiceEntry") {
+  if (!bs && b.kind != "Hostname" && b.kind != "Service") {
     Fail(from,
          RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
              " of kind " + b.kind +

@@ -188,6 +188,30 @@ TEST(LintTest, UseWaypointAndRouteReferencesThatNameNothing) {
       << refs[1];
 }
 
+// §9: Istio's buildDestination routes to no ServiceEntry by name (an
+// unsupported backendRef, 500); its host, as kind Hostname, is the way.
+TEST(LintTest, AServiceEntryBackendByNameIsNoBackend) {
+  World w = ShopWorld();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: ext\n  namespace: shop\nspec:\n  hosts: [ext.example.com]\n"
+        "  addresses: [240.0.0.9]\n  resolution: STATIC\n"
+        "  ports: [{number: 80, name: http}]\n"
+        "  endpoints: [{address: 192.0.2.77}]\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata:\n  name: r\n  namespace: shop\nspec:\n  parentRefs:\n"
+        "  - {kind: Service, group: \"\", name: cart}\n  rules:\n"
+        "  - backendRefs:\n    - {group: networking.istio.io, kind: "
+        "ServiceEntry, name: ext, port: 80}\n");
+  const auto refs = Of(Lint(w.Load()), "reference-not-found");
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_NE(refs[0].find("backendRefs names ServiceEntry shop/ext, a kind "
+                         "Istio does not route to"),
+            std::string::npos)
+      << refs[0];
+}
+
 TEST(LintTest, VirtualServiceAndDestinationRuleReferences) {
   // §16.1–§16.3: destination hosts, subsets and gateways of a
   // VirtualService, and a DestinationRule's host, must name something.

@@ -107,6 +107,42 @@ TEST(NetworkingTest, PodAddressedTrafficUsesNoVirtualService) {
             (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
 }
 
+// §9 (buildDestination): a backendRef of kind ServiceEntry is no backend
+// Istio routes to: the request fails with 500; by Hostname it is reached.
+TEST(NetworkingTest, AServiceEntryBackendByNameFailsAndByHostnameRoutes) {
+  for (const std::string kind : {"ServiceEntry", "Hostname"}) {
+    World w = TwoVersionWorld();
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:"
+          "\n  name: ext\n  namespace: shop\nspec:\n  hosts: "
+          "[ext.example.com]\n  addresses: [240.0.0.9]\n  resolution: STATIC"
+          "\n  ports: [{number: 80, name: http}]\n  endpoints: [{address: "
+          "192.0.2.77}]\n");
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+          "metadata:\n  name: r\n  namespace: shop\nspec:\n  parentRefs:\n"
+          "  - {kind: Service, group: \"\", name: cart}\n  rules:\n"
+          "  - backendRefs:\n    - {group: networking.istio.io, kind: " +
+              kind +
+              ", name: " + (kind == "Hostname" ? "ext.example.com" : "ext") +
+              ", port: 80}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    const std::vector<Path> p = PathsOf(w.Load(), "t");
+    ASSERT_FALSE(p.empty()) << kind;
+    for (const Path& path : p) {
+      EXPECT_EQ(path.outcome,
+                kind == "Hostname" ? Outcome::kDelivered : Outcome::kFailed)
+          << kind << ": " << path.reason;
+      if (kind == "ServiceEntry") {
+        EXPECT_NE(path.reason.find("which Istio does not route to (500"),
+                  std::string::npos)
+            << path.reason;
+      }
+    }
+  }
+}
+
 TEST(NetworkingTest, UndefinedSubsetFailsWith503) {
   World w = TwoVersionWorld();
   w.Add("east", kSplit);  // no DestinationRule
