@@ -587,7 +587,8 @@ namespace {
 std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
   if (s.peered) return s.traffic_distribution;  // peering's own (§15.2)
   if (s.kind == "ServiceEntry" && s.resolution == "NONE") return "";
-  const std::string& spec = s.traffic_distribution_spec;
+  const std::string spec = s.traffic_distribution;  // as given, or as
+                                                    // a first pass left it
   if (spec == "PreferClose" || spec == "PreferSameZone" ||
       spec == "PreferSameNode")
     return spec;
@@ -614,33 +615,38 @@ std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
 // (creationTimestamp, then name); the others' hosts are shadowed. Peering's
 // generated entries take no part (§15.2).
 void ShadowDuplicateHosts(Cluster& c) {
+  // Only a ServiceEntry's host can be held by another service: the
+  // entries' hosts first (few), then the Kubernetes Services named so.
   std::map<std::pair<std::string, std::string>, size_t> holder;
-  auto better = [&](const Service& a, const Service& b) {
-    if (a.kind != b.kind) return a.kind == "Service";
+  auto older = [&](const Service& a, const Service& b) {
     if (a.creation_timestamp != b.creation_timestamp)
       return a.creation_timestamp < b.creation_timestamp;
     return a.name < b.name;
   };
-  auto hosts_of = [](const Service& s) {
-    return s.kind == "Service" ? std::vector<std::string>{s.Hostname()}
-                               : s.hosts;
-  };
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
     s.shadowed_hosts.clear();
-    // An ExternalName Service is no WDS service (serviceServiceBuilder).
-    if (s.peered || s.external_name) continue;
-    for (const std::string& h : hosts_of(s)) {
+    if (s.kind != "ServiceEntry" || s.peered) continue;
+    for (const std::string& h : s.hosts) {
       auto [it, fresh] = holder.try_emplace({s.ns, h}, si);
-      if (!fresh && better(s, c.services[it->second])) it->second = si;
+      if (!fresh && older(s, c.services[it->second])) it->second = si;
     }
+  }
+  if (holder.empty()) return;
+  // An ExternalName Service is no WDS service (serviceServiceBuilder).
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    const Service& s = c.services[si];
+    if (s.kind != "Service" || s.external_name || s.peered) continue;
+    auto it = holder.find({s.ns, s.Hostname()});
+    if (it != holder.end()) it->second = si;  // a Service always holds
   }
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
     if (s.peered || s.kind != "ServiceEntry") continue;
     for (const std::string& h : s.hosts) {
       const size_t w = holder.at({s.ns, h});
-      if (w != si) s.shadowed_hosts[h] = c.services[w].Key();
+      if (w != si && !s.ShadowedHost(h))
+        s.shadowed_hosts.emplace_back(h, c.services[w].Key());
     }
   }
 }
@@ -719,7 +725,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       c.service_by_host[s.Hostname()].push_back(si);
     } else {
       for (const std::string& h : s.hosts)
-        if (!s.shadowed_hosts.count(h)) c.service_by_host[h].push_back(si);
+        if (!s.ShadowedHost(h)) c.service_by_host[h].push_back(si);
     }
     if (s.selector && !s.external_name) {
       // §3.4: a Kubernetes Service also selects WorkloadEntries

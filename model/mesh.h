@@ -264,8 +264,9 @@ struct Service {
   // §3.8: the effective distribution (Mesh::Finalize, from the spec field,
   // the object's annotation, then its namespace's): PreferClose,
   // PreferSameZone, PreferSameNode, Any, or "" when nothing sets one.
+  // (The loader stores spec.trafficDistribution here, as given; Finalize
+  // replaces it with the effective value, which a second pass keeps.)
   std::string traffic_distribution;
-  std::string traffic_distribution_spec;  // spec.trafficDistribution, as given
   // §3.4: a ServiceEntry's address istiod allocated (240.240.0.0/16), which
   // only ztunnel's DNS proxy tells clients.
   bool auto_allocated = false;
@@ -278,11 +279,17 @@ struct Service {
   // older ServiceEntry, or a Kubernetes Service, of its namespace holds
   // (IndexServices); a host held by another is not in WDS for this entry.
   // All of them held: the entry's addresses and endpoints are unknown too.
-  std::map<std::string, std::string> shadowed_hosts;  // host -> holder key
+  // (host, holder key), by host; usually empty.
+  std::vector<std::pair<std::string, std::string>> shadowed_hosts;
+  bool ShadowedHost(const std::string& h) const {
+    for (const auto& [host, holder] : shadowed_hosts)
+      if (host == h) return true;
+    return false;
+  }
   bool Shadowed() const {
     if (shadowed_hosts.empty()) return false;
     for (const std::string& h : hosts)  // a host listed twice counts once
-      if (!shadowed_hosts.count(h)) return false;
+      if (!ShadowedHost(h)) return false;
     return true;
   }
   // §3.8: spec.internalTrafficPolicy Local: every proxy keeps only the

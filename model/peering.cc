@@ -135,7 +135,7 @@ std::string DistributionOf(const Service& s) {
   if (const std::string* a =
           FindLabel(s.annotations, kAnnotationTrafficDistribution))
     return *a;
-  return s.traffic_distribution_spec;
+  return s.traffic_distribution;
 }
 
 struct Export {

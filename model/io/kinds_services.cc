@@ -115,10 +115,9 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     } else if (cip && !cip->empty()) {
       s.vips.push_back(*cip);
     }
-    s.traffic_distribution_spec =
-        r.String(r.Child(spec, "trafficDistribution"),
-                 h.what + ": spec.trafficDistribution")
-            .value_or("");
+    s.traffic_distribution = r.String(r.Child(spec, "trafficDistribution"),
+                                      h.what + ": spec.trafficDistribution")
+                                 .value_or("");
     // §3.8: kube-proxy's Local policy is also every proxy's (ztunnel and
     // Envoy keep only their node's endpoints).
     // (The schema admits Cluster and Local only.)
