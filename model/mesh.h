@@ -261,25 +261,20 @@ struct Service {
   std::vector<std::string> external_addresses;
   bool headless = false;
   bool external_name = false;  // ExternalName: not in WDS (§2.3 item 6)
-  // §3.8: the effective distribution (Mesh::Finalize, from the spec field,
-  // the object's annotation, then its namespace's): PreferClose,
-  // PreferSameZone, PreferSameNode, Any, or "" when nothing sets one.
-  // (The loader stores spec.trafficDistribution here, as given; Finalize
-  // replaces it with the effective value, which a second pass keeps.)
+  // §3.8: spec.trafficDistribution as loaded; then (Finalize) the effective
+  // one (spec, annotation, namespace's): PreferClose, PreferSameZone,
+  // PreferSameNode, Any, or "" when nothing sets one.
   std::string traffic_distribution;
   // §3.4: a ServiceEntry's address istiod allocated (240.240.0.0/16), which
   // only ztunnel's DNS proxy tells clients.
   bool auto_allocated = false;
   std::string creation_timestamp;  // metadata.creationTimestamp, as given
-  // §2.4 (1.31+): a ServiceEntry of NAMESPACE visibility, which ztunnel
-  // shows only to clients of its namespace (sidecars too with
-  // applyToSidecars); set by IndexServices.
+  // §2.4 (1.31+): a NAMESPACE-visibility entry, shown only to clients of its
+  // namespace (sidecars too with applyToSidecars); IndexServices sets it.
   bool namespace_only = false, namespace_only_sidecars = false;
-  // §3.4 (selectWorkloadServices): the hosts of this ServiceEntry that an
-  // older ServiceEntry, or a Kubernetes Service, of its namespace holds
-  // (IndexServices); a host held by another is not in WDS for this entry.
-  // All of them held: the entry's addresses and endpoints are unknown too.
-  // (host, holder key), by host; usually empty.
+  // §3.4 (selectWorkloadServices): (host, holder) for each host an older
+  // entry or a Kubernetes Service of its namespace holds (IndexServices);
+  // all held (Shadowed): the entry is out of WDS, addresses and endpoints.
   std::vector<std::pair<std::string, std::string>> shadowed_hosts;
   bool ShadowedHost(const std::string& h) const {
     for (const auto& [host, holder] : shadowed_hosts)
