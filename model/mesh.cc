@@ -708,7 +708,10 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
         s.auto_allocated = true;
       }
     }
-    s.traffic_distribution = EffectiveTrafficDistribution(c, s);
+    // With peering, ApplyPeering reads the Service's own value between the
+    // passes (§15.2): the effective one is the last pass's.
+    if (again || !PeeringEnabled(istio))
+      s.traffic_distribution = EffectiveTrafficDistribution(c, s);
     // §2.4 (1.31+): MeshConfig serviceEntryVisibility, by namespace labels.
     s.namespace_only =
         s.kind == "ServiceEntry" && !s.peered &&

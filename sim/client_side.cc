@@ -310,6 +310,24 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   return {d};
 }
 
+// §2.4: whether `host` is a host of a NAMESPACE-visibility ServiceEntry
+// that `src` does not see (exactly, or under a wildcard host).
+bool Builder::HiddenEntryHost(const Workload& src,
+                              const std::string& host) const {
+  const bool sidecar = src.capture == Capture::kSidecar;
+  for (const Cluster& c : mesh_.clusters)
+    for (const Service& e : c.services) {
+      if (!e.namespace_only || Cluster::Visible(e, src.ns, sidecar)) continue;
+      for (const std::string& h : e.hosts)
+        if (h == host ||
+            (h.size() > 1 && h[0] == '*' && host.size() > h.size() - 1 &&
+             host.compare(host.size() - (h.size() - 1), h.size() - 1,
+                          h.substr(1)) == 0))
+          return true;
+    }
+  return false;
+}
+
 // ---- the source pod ---------------------------------------------------------
 void Builder::SourcePod(Vertex v, const State& s) {
   const Workload& src = W(s.cluster, s.wl);
@@ -325,23 +343,13 @@ void Builder::SourcePod(Vertex v, const State& s) {
          "");
     return;
   }
-  if (dests.empty() && !t_.to.host.empty()) {
-    // The host names only services this client does not see: another
-    // namespace's NAMESPACE entry (§2.4), or another cluster's Service that
-    // is not global (§7.2).
-    bool hidden = false;
-    for (const Cluster& c : mesh_.clusters)
-      for (const Service& e : c.services)
-        hidden = hidden || (e.namespace_only &&
-                            !c.ServicesForHost(t_.to.host, e.ns).empty());
+  if (dests.empty() && !t_.to.host.empty() &&
+      HiddenEntryHost(src, t_.to.host)) {
+    // §2.4: the host is another namespace's NAMESPACE entry's.
     Fail(v,
          "no service " + src.Key() + " sees has host " + t_.to.host +
-             (hidden ? " (a ServiceEntry of NAMESPACE visibility shows only "
-                       "to its own namespace, §2.4)"
-                     : " in cluster " + mesh_.clusters[s.cluster].name +
-                           " (another cluster's Service is reached only when "
-                           "global, §7.2)") +
-             ": the name does not resolve",
+             ": a ServiceEntry of NAMESPACE visibility shows only to its own "
+             "namespace, so the name does not resolve (§2.4)",
          "");
     return;
   }

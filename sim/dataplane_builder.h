@@ -197,6 +197,7 @@ class Builder {
   std::optional<Dest> WithoutDnsProxy(int ci, const std::vector<size_t>& idx,
                                       const Workload& src) const;
   std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;
+  bool HiddenEntryHost(const Workload& src, const std::string& host) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
   // §16.9, §16.7: a connection to an address of a Service no proxy knows

@@ -370,7 +370,8 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
                              std::vector<Backend>* backends) {
   const Service* bs = nullptr;
   if (b.kind == "Hostname") {
-    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    // An Envoy's view of NAMESPACE entries follows applyToSidecars (§2.4).
+    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns, true);
     if (!idx.empty()) bs = &c.services[idx.front()];
   } else if (b.kind == "Service") {
     bs = c.FindService(b.ns + "/" + b.name);

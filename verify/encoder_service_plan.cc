@@ -89,7 +89,9 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       plan.view[k] = cls.cluster;
     } else if (!plan.peered) {
       for (int ci : plan.clusters)
-        if (plan.GlobalIn(ci) && (cls.kind == ClientKind::kAmbient)) {
+        // §2.4: a NAMESPACE entry of another namespace is not in view.
+        if (plan.GlobalIn(ci) && cls.kind == ClientKind::kAmbient &&
+            Cluster::Visible(*plan.In(ci), cls.ns, false)) {
           plan.view[k] = ci;
           break;
         }

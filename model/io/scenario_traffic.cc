@@ -498,8 +498,8 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
   // whose name does not resolve, not bad input.
   for (const Cluster& other : mesh.clusters)
     for (const Service& s : other.services)
-      found = found || (s.namespace_only &&
-                        !other.ServicesForHost(t.to.host, s.ns).empty());
+      if (s.namespace_only && !found)
+        for (const std::string& h : s.hosts) found = found || h == t.to.host;
   // §15.2: a peering name no peer exports is a request that fails, not bad
   // input.
   if (found || (PeeringEnabled(mesh.istio) && IsPeeringHost(mesh, t.to.host)))

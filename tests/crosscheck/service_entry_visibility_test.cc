@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/io/loader.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 #include "verify/source_class.h"
@@ -114,6 +115,39 @@ TEST(ServiceEntryVisibilityCrossCheck, ANamespaceEntryBindsNoOtherWaypoint) {
             std::vector<std::string>{"|delivered"});
   EXPECT_EQ(Encoded(sc, "shop/buyer", "shop/local"),
             (Outcomes{{0, Outcome::kDelivered}}));
+}
+
+// Review findings: only a NAMESPACE entry's own hosts are "hidden"; a short
+// name of another namespace's Service stays bad input, and a headless
+// Service without pods is not reported as hidden.
+TEST(ServiceEntryVisibilityCrossCheck, OnlyTheEntrysOwnHostsAreHidden) {
+  testing::World w(kIstio);
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", Entry("local", "shop", "cart", 1, ""));
+  w.Traffic("short", testing::kFromCurl, "{host: cart, port: 80}");
+  Diagnostics diags;
+  testing::World bad = w;
+  const std::optional<Scenario> sc =
+      LoadScenarioText(bad.Text(), "world.yaml", ".", diags);
+  EXPECT_TRUE(!sc || diags.HasErrors());  // `cart`: no name in namespace client
+  EXPECT_TRUE(diags.HasErrors());
+
+  testing::World hl(kIstio);
+  hl.Cluster("east", "net-east", 1);
+  hl.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  hl.Add("east", testing::Deploy("client", "curl"));
+  hl.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  hl.Add("east", testing::Svc("shop", "cart", 80, {}, "  clusterIP: None\n"));
+  hl.Add("east", Entry("local", "shop", "cart", 1, ""));
+  hl.Traffic("headless", testing::kFromCurl,
+             "{host: cart.shop.svc.cluster.local, port: 80}");
+  for (const Path& p : testing::PathsOf(hl.Load(), "headless"))
+    EXPECT_EQ(p.reason.find("NAMESPACE visibility"), std::string::npos)
+        << p.reason;
 }
 
 }  // namespace
