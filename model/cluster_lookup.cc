@@ -134,6 +134,14 @@ std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s) const {
   return out;
 }
 
+bool EntryHostMatches(const std::string& pattern, const std::string& host) {
+  if (pattern == host) return true;
+  return pattern.size() > 1 && pattern[0] == '*' &&
+         host.size() > pattern.size() - 1 &&
+         host.compare(host.size() - (pattern.size() - 1), pattern.size() - 1,
+                      pattern, 1, std::string::npos) == 0;
+}
+
 std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
                                              const std::string& client_ns,
                                              bool sidecar) const {
@@ -148,13 +156,9 @@ std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
   }
   if (out.empty()) {
     // ServiceEntry wildcard hosts: "*.example.com" matches "a.example.com".
-    for (const auto& [h, idx] : service_by_host) {
-      if (h.size() > 1 && h[0] == '*' && host.size() > h.size() - 1 &&
-          host.compare(host.size() - (h.size() - 1), h.size() - 1,
-                       h.substr(1)) == 0) {
+    for (const auto& [h, idx] : service_by_host)
+      if (h.size() > 1 && h[0] == '*' && EntryHostMatches(h, host))
         out.insert(out.end(), idx.begin(), idx.end());
-      }
-    }
   }
   // §2.4: NAMESPACE entries of other namespaces are not in the client's
   // view (nor, then, candidates for the canonical one).

@@ -265,12 +265,9 @@ struct Service {
   // one (spec, annotation, namespace's): PreferClose, PreferSameZone,
   // PreferSameNode, Any, or "" when nothing sets one.
   std::string traffic_distribution;
-  // §3.4: a ServiceEntry's address istiod allocated (240.240.0.0/16), which
-  // only ztunnel's DNS proxy tells clients.
-  bool auto_allocated = false;
+  bool auto_allocated = false;     // §3.4: by istiod; only the DNS proxy tells
   std::string creation_timestamp;  // metadata.creationTimestamp, as given
-  // §2.4 (1.31+): a NAMESPACE-visibility entry, shown only to clients of its
-  // namespace (sidecars too with applyToSidecars); IndexServices sets it.
+  // §2.4: NAMESPACE visibility (1.31+): seen only from its namespace.
   bool namespace_only = false, namespace_only_sidecars = false;
   // §3.4 (selectWorkloadServices): (host, holder) for each host an older
   // entry or a Kubernetes Service of its namespace holds (IndexServices);
@@ -883,6 +880,8 @@ bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
                            const Gateway& gw);
 // Returns the label value or nullptr.
 const std::string* FindLabel(const Labels& labels, const std::string& key);
+// §3.4: ServiceEntry host `pattern` names `host` (equal, or "*.a" "b.a").
+bool EntryHostMatches(const std::string& pattern, const std::string& host);
 // §8.6: Istio's protocol selection says HTTP for this port (a
 // ServiceEntry's protocol, else appProtocol, else the name's prefix):
 // http, http2, grpc, grpc-web, kubernetes.io/h2c.

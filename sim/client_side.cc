@@ -319,11 +319,7 @@ bool Builder::HiddenEntryHost(const Workload& src,
     for (const Service& e : c.services) {
       if (!e.namespace_only || Cluster::Visible(e, src.ns, sidecar)) continue;
       for (const std::string& h : e.hosts)
-        if (h == host ||
-            (h.size() > 1 && h[0] == '*' && host.size() > h.size() - 1 &&
-             host.compare(host.size() - (h.size() - 1), h.size() - 1,
-                          h.substr(1)) == 0))
-          return true;
+        if (EntryHostMatches(h, host)) return true;
     }
   return false;
 }

@@ -24,20 +24,27 @@ const char kDenyAll[] =
     "  name: deny-all\n  namespace: shop\nspec:\n  action: DENY\n"
     "  rules:\n  - {}\n";
 
-// ambient client/curl; Service shop/cart selecting one WorkloadEntry (a VM
-// at 192.0.2.50) with `metadata` (labels/annotations YAML, indented 2).
-Scenario VmWorld(const std::string& metadata) {
+// Ambient client/curl and namespace shop (labelled `shop_labels`) under
+// kDenyAll, the objects under test still to add.
+testing::World ClientAndShop(const testing::KV& shop_labels) {
   testing::World w;
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Ns("shop", shop_labels));
+  w.Add("east", kDenyAll);
+  return w;
+}
+
+// ambient client/curl; Service shop/cart selecting one WorkloadEntry (a VM
+// at 192.0.2.50) with `metadata` (labels/annotations YAML, indented 2).
+Scenario VmWorld(const std::string& metadata) {
+  testing::World w = ClientAndShop({{Ambient(), "ambient"}});
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata:\n"
         "  name: vm\n  namespace: shop\n" +
             metadata + "spec:\n  address: 192.0.2.50\n  labels: {app: cart}\n");
   w.Add("east", testing::Svc("shop", "cart", 80));
-  w.Add("east", kDenyAll);
   w.Traffic("t", testing::kFromCurl, testing::kToCart,
             "{method: GET, path: /}");
   return w.Load();
@@ -62,11 +69,7 @@ TEST(WorkloadEntryTunnelCrossCheck, OnlyAnHboneEntryHasAZtunnelToEnforce) {
 // ServiceEntry shop/cart-entry (host cart.example.com) with one inline
 // endpoint, the entry carrying `metadata`.
 Scenario EntryWorld(const std::string& metadata) {
-  testing::World w;
-  w.Cluster("east", "net-east", 2);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  testing::World w = ClientAndShop({{Ambient(), "ambient"}});
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
         "  name: cart-entry\n  namespace: shop\n" +
@@ -75,7 +78,6 @@ Scenario EntryWorld(const std::string& metadata) {
             "  resolution: STATIC\n  ports: [{number: 80, name: http, "
             "protocol: HTTP}]\n  endpoints:\n  - address: 192.0.2.60\n"
             "    labels: {app: cart}\n");
-  w.Add("east", kDenyAll);
   w.Traffic("t", testing::kFromCurl, "{host: cart.example.com, port: 80}",
             "{method: GET, path: /}");
   return w.Load();
@@ -107,11 +109,7 @@ TEST(WorkloadEntryTunnelCrossCheck, AnEntrysEndpointsTakeTheEntrysTunnel) {
 // shop, which no label enrols; the pod carries `annotations` (YAML flow map
 // entries, or none).
 Scenario PodWorld(const std::string& annotations) {
-  testing::World w;
-  w.Cluster("east", "net-east", 2);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop"));
+  testing::World w = ClientAndShop({});
   w.Add("east",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart\n  namespace: "
         "shop\n  labels: {app: cart}\n" +
@@ -119,7 +117,6 @@ Scenario PodWorld(const std::string& annotations) {
                                  : "  annotations: {" + annotations + "}\n") +
             "spec:\n  containers:\n  - {name: app, image: x}\n");
   w.Add("east", testing::Svc("shop", "cart", 80));
-  w.Add("east", kDenyAll);
   w.Traffic("t", testing::kFromCurl, testing::kToCart,
             "{method: GET, path: /}");
   return w.Load();
