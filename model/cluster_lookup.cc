@@ -124,7 +124,7 @@ std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s) const {
   if (!s.selector || s.external_name) return out;
   for (size_t i = 0; i < workloads.size(); ++i) {
     const Workload& w = workloads[i];
-    if (w.kind == "Pod" && w.ns == s.ns && w.ready &&
+    if (w.kind == "Pod" && w.ns == s.ns && EndpointReady(s, w) &&
         SelectorMatches(*s.selector, w.labels))
       out.push_back(i);
   }

@@ -80,7 +80,8 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   if (s.headless) {
     // §3.3: DNS gives pod IPs, so the traffic is workload-addressed.
     for (size_t wi : mesh_.clusters[sci].service_endpoints[idx[0]]) {
-      if (!W(sci, static_cast<int>(wi)).ready) continue;
+      // §3.6: kube-dns answers with the endpoints its slice lists.
+      if (!EndpointReady(s, W(sci, static_cast<int>(wi)))) continue;
       Dest d;
       d.wl_cluster = sci;
       d.wl = static_cast<int>(wi);

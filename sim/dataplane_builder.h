@@ -104,6 +104,9 @@ using Vertex = Graph::vertex_descriptor;
 struct EpRef {
   int cluster;
   int wl;
+  // §3.6: not ready, yet its Service lists it as ready
+  // (publishNotReadyAddresses): every proxy treats it as healthy.
+  bool published = false;
 };
 
 struct Backend {
@@ -185,6 +188,10 @@ class Builder {
                              const std::string& gateway_key) const;
   const Workload& W(int ci, int wi) const {
     return mesh_.clusters[ci].workloads[wi];
+  }
+  // §3.6: ready as its Service's endpoint list says.
+  bool Ready(const EpRef& e) const {
+    return e.published || W(e.cluster, e.wl).ready;
   }
   const Service& S(int ci, int si) const {
     return mesh_.clusters[ci].services[si];

@@ -44,9 +44,14 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
   std::vector<EpRef> out;
   const Cluster& c = mesh_.clusters[ci];
   const Service& s = c.services[si];
-  for (size_t wi : c.service_endpoints[si])
-    if (c.workloads[wi].ready || with_unready)
-      out.push_back({ci, static_cast<int>(wi)});
+  // §3.6: a Service's endpoint list says which pods are ready.
+  const auto add = [&](int cluster, const Service& svc, size_t wi) {
+    const Workload& w = mesh_.clusters[cluster].workloads[wi];
+    if (EndpointReady(svc, w) || with_unready)
+      out.push_back(
+          {cluster, static_cast<int>(wi), !w.ready && EndpointReady(svc, w)});
+  };
+  for (size_t wi : c.service_endpoints[si]) add(ci, s, wi);
   if (peering_) {
     // §15.2: a peered entry reaches each exporter's pods (its own through
     // the selector above); a taken-over cluster.local Service also the
@@ -62,9 +67,7 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
       const Service* os = o.FindService(key);
       if (!os || os->kind != "Service") continue;
       size_t osi = o.service_by_key.at(key);
-      for (size_t wi : o.service_endpoints[osi])
-        if (o.workloads[wi].ready || with_unready)
-          out.push_back({oi, static_cast<int>(wi)});
+      for (size_t wi : o.service_endpoints[osi]) add(oi, *os, wi);
     }
     return out;
   }
@@ -77,8 +80,7 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
       continue;
     size_t osi = o.service_by_key.at(s.Key());
     for (size_t wi : o.service_endpoints[osi])
-      if (o.workloads[wi].ready || with_unready)
-        out.push_back({static_cast<int>(oi), static_cast<int>(wi)});
+      add(static_cast<int>(oi), *os, wi);
   }
   return out;
 }
@@ -462,9 +464,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   std::vector<double> locality_weights;  // distribute, by endpoint
   if (tp && (tp->locality_enabled || !tp->failover_priority.empty()))
     eps = LocalityPreferred(eps, ci, client_wl, *tp, &why, &locality_weights);
-  else if (envoy_td && std::any_of(eps.begin(), eps.end(), [&](const EpRef& e) {
-             return !W(e.cluster, e.wl).ready;
-           })) {
+  else if (envoy_td && std::any_of(eps.begin(), eps.end(),
+                                   [&](const EpRef& e) { return !Ready(e); })) {
     // With every endpoint ready the priorities pick what PreferClose picks.
     TrafficPolicy priorities;
     priorities.locality_enabled = true;

@@ -45,7 +45,7 @@ std::vector<EpRef> Builder::LocalityPreferred(
     std::vector<double>* weights) const {
   std::vector<EpRef> eps;  // Envoy balances over the healthy hosts
   for (const EpRef& e : all)
-    if (W(e.cluster, e.wl).ready) eps.push_back(e);
+    if (Ready(e)) eps.push_back(e);
   if (eps.empty() || proxy_wl < 0 ||
       (tp.locality_enabled && !*tp.locality_enabled))
     return eps;
@@ -143,7 +143,7 @@ std::vector<EpRef> Builder::PriorityLoad(const std::vector<EpRef>& all,
   for (const EpRef& e : all) {
     auto& [ready, total] = prio[rank(e)];
     ++total;
-    if (W(e.cluster, e.wl).ready) ++ready;
+    if (Ready(e)) ++ready;
   }
   std::vector<int64_t> health;
   int64_t sum = 0;
@@ -166,7 +166,7 @@ std::vector<EpRef> Builder::PriorityLoad(const std::vector<EpRef>& all,
   load[static_cast<size_t>(first)] += left;
   std::vector<EpRef> out;
   for (const EpRef& e : all) {
-    if (!W(e.cluster, e.wl).ready) continue;
+    if (!Ready(e)) continue;
     const auto it = prio.find(rank(e));
     const size_t p = static_cast<size_t>(std::distance(prio.begin(), it));
     if (load[p] == 0) continue;

@@ -178,14 +178,18 @@ class ModelBuilder {
     if (active.empty()) return sc_.mesh;
     if (!work_) work_ = std::make_unique<Mesh>(sc_.mesh);
     if (active == work_faults_) return *work_;
-    for (const auto& [ci, wi] : downed_)
-      work_->clusters[ci].workloads[wi].ready =
-          sc_.mesh.clusters[ci].workloads[wi].ready;
+    for (const auto& [ci, wi] : downed_) {
+      const Workload& was = sc_.mesh.clusters[ci].workloads[wi];
+      work_->clusters[ci].workloads[wi].ready = was.ready;
+      work_->clusters[ci].workloads[wi].terminal = was.terminal;
+    }
     downed_.clear();
     for (size_t i : active)
       for (const auto& [ci, wi] : fault_targets_[i]) {
         if (sc_.faults[i].errors) continue;  // ready, answering 503
+        // Down: no endpoint, even of a Service publishing not-ready ones.
         work_->clusters[ci].workloads[wi].ready = false;
+        work_->clusters[ci].workloads[wi].terminal = true;
         downed_.push_back({ci, wi});
       }
     work_faults_ = std::move(active);
@@ -517,7 +521,8 @@ class ModelBuilder {
     m.share = std::min(1.0, p.route->mirror_percent / 100.0);
     for (size_t wi : c->service_endpoints[idx.front()]) {
       const Workload& w = c->workloads[wi];
-      if (!w.ready || w.node.empty()) continue;
+      if (!EndpointReady(c->services[idx.front()], w) || w.node.empty())
+        continue;
       if (subset && !SelectorMatches(*subset, w.labels)) continue;
       std::vector<Hop> hops;
       if (w.capture == Capture::kAmbient)

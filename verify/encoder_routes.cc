@@ -208,8 +208,10 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
   if (mesh.clusters.size() > 1 &&
       (own == c.service_by_key.end() ||
        std::none_of(c.service_endpoints[own->second].begin(),
-                    c.service_endpoints[own->second].end(),
-                    [&](size_t wi) { return c.workloads[wi].ready; })))
+                    c.service_endpoints[own->second].end(), [&](size_t wi) {
+                      return EndpointReady(c.services[own->second],
+                                           c.workloads[wi]);
+                    })))
     return no("no ready pod of the service in cluster " + c.name);
   // §9: a waypoint without routes of the service's own applies the routes
   // attached to the waypoint itself, which the encoding does not state.
@@ -437,7 +439,7 @@ RouteChain Encoder::PlanChain(
         subset = &sub->labels;
       }
       for (size_t wi : c.service_endpoints[c.service_by_key.at(tg.t->Key())])
-        if (c.workloads[wi].ready &&
+        if (EndpointReady(*tg.t, c.workloads[wi]) &&
             (!subset || InSubset(*subset, c.workloads[wi])))
           tg.pods.push_back(wi);
       targets.push_back(std::move(tg));

@@ -63,8 +63,10 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   for (int ci : plan.clusters) {
     const Cluster& c = sc_.mesh.clusters[ci];
     size_t si = c.service_by_key.at(key);
+    // §3.6: the pods its endpoint list calls ready.
     for (size_t wi : c.service_endpoints[si])
-      if (c.workloads[wi].ready && seen.insert({ci, wi}).second)
+      if (EndpointReady(c.services[si], c.workloads[wi]) &&
+          seen.insert({ci, wi}).second)
         plan.eps.push_back({ci, wi});
     if (!plan.peered) continue;
     // §15.2: the exporters' pods of the peered Service, wherever an entry
@@ -75,7 +77,8 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       auto it = xc.service_by_key.find(s.peered->service);
       if (it == xc.service_by_key.end()) continue;
       for (size_t wi : xc.service_endpoints[it->second])
-        if (xc.workloads[wi].ready && seen.insert({x.cluster, wi}).second)
+        if (EndpointReady(xc.services[it->second], xc.workloads[wi]) &&
+            seen.insert({x.cluster, wi}).second)
           plan.eps.push_back({x.cluster, wi});
     }
   }

@@ -333,7 +333,7 @@ void NetworkWithoutEastWestGateway(const Scenario& sc,
       if (!GlobalService(sc.mesh, c, s)) continue;
       for (size_t wi : c.service_endpoints[si]) {
         const Workload& pod = c.workloads[wi];
-        if (!pod.ready || served.count(pod.network) ||
+        if (!EndpointReady(s, pod) || served.count(pod.network) ||
             reported.count(pod.network))
           continue;
         // A cluster on another network whose copy of the service is global

@@ -76,7 +76,7 @@ namespace {
 // reports, read as given: its address families, and how traffic from
 // outside the cluster reaches nodes (meshsim's outside traffic enters at an
 // ingress gateway). Values that do change the mesh's behaviour stay unread
-// and are reported: sessionAffinity ClientIP, publishNotReadyAddresses true.
+// and are reported: sessionAffinity ClientIP.
 void MarkServiceFieldsRead(const yaml::Node& spec) {
   for (const char* key :
        {"clusterIPs", "ipFamilies", "ipFamilyPolicy", "externalTrafficPolicy",
@@ -88,7 +88,6 @@ void MarkServiceFieldsRead(const yaml::Node& spec) {
     if (spec[key].Scalar() == value) spec[key].MarkRead();
   };
   read_if("sessionAffinity", "None");
-  read_if("publishNotReadyAddresses", "false");
   const yaml::Node ports = spec["ports"];
   for (size_t i = 0; i < ports.size(); ++i) ports[i]["nodePort"].MarkRead();
 }
@@ -124,6 +123,10 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     auto itp = r.String(r.Child(spec, "internalTrafficPolicy"),
                         h.what + ": spec.internalTrafficPolicy");
     s.node_local = itp && *itp == "Local";
+    // §3.6: its not-ready pods stay its endpoints.
+    s.publish_not_ready = r.Bool(r.Child(spec, "publishNotReadyAddresses"),
+                                 h.what + ": spec.publishNotReadyAddresses")
+                              .value_or(false);
     // §16.7: addresses kube-proxy serves for the Service besides its
     // ClusterIP.
     if (auto ips = r.StringList(r.Child(spec, "externalIPs"),

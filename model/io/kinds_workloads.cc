@@ -131,6 +131,9 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                .value_or("");
     auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
     if (phase && *phase != "Running") w.ready = false;
+    // §3.6: an ended pod is no endpoint at all (istiod makes no workload
+    // of it; the EndpointSlice controller leaves it out).
+    w.terminal = phase && (*phase == "Succeeded" || *phase == "Failed");
     // The Ready condition decides whether the endpoint is ready.
     yaml::Node conds = r.Child(status, "conditions");
     if (conds.IsSequence())

@@ -811,8 +811,18 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       if (shape.solo && coin(70))
         annotations += "networking.istio.io/traffic-distribution: Any, ";
       y << "x: y}, annotations: {" << annotations << "x: y}}";
+      // §3.6: sometimes its not-ready pods stay endpoints.
       y << ", spec: {selector: {app: " << app
-        << "}, ports: [{port: 80, targetPort: 8080}]}}\n";
+        << "}, ports: [{port: 80, targetPort: 8080}]"
+        << (coin(30) ? ", publishNotReadyAddresses: true" : "") << "}}\n";
+      // §3.6: a pod of the app that is starting (not ready) here.
+      if (here(15))
+        y << "  - {apiVersion: v1, kind: Pod, metadata: {name: " << app
+          << "-starting, namespace: " << ns << ", labels: {app: " << app
+          << "}}, spec: {serviceAccountName: " << app
+          << ", containers: [{name: c, image: c, ports: [{containerPort: "
+             "8080}]}]}, status: {phase: Running, conditions: [{type: Ready, "
+             "status: \"False\"}]}}\n";
     }
     if (coin(40)) {
       y << "  - apiVersion: security.istio.io/v1\n    kind: "

@@ -1,0 +1,70 @@
+// The questions asked of the mesh's types that are not members: built-in
+// gateway classes, selectors, service scope, ServiceEntry hosts, protocol
+// and address allocation, and whether a pod is a ready endpoint of a
+// Service. model/mesh.h includes this header at its end, so every user of
+// the types has them.
+#ifndef MESHSIM_MODEL_MESH_QUERIES_H_
+#define MESHSIM_MODEL_MESH_QUERIES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/mesh.h"
+
+namespace meshsim {
+
+// Gateway classes Istio (and Solo's distribution) provide without a
+// GatewayClass object (§2.1, §7.1, §15.1).
+const std::vector<std::string>& BuiltinGatewayClasses();
+bool IsBuiltinGatewayClass(const std::string& class_name);
+// The Deployment (and service account) name Istio's deployment controller
+// gives a Gateway (after Finalize: it depends on the role): waypoints and
+// east-west gateways keep the Gateway's name, other classes get
+// "<name>-<class>" (istio: "<name>-istio").
+std::string GeneratedDeploymentName(const Gateway& gw);
+
+// A Gateway API duration ("10s", "500ms", "1h30m": one to four parts of
+// 1-5 digits and h, m, s or ms), in nanoseconds; nullopt when malformed.
+std::optional<int64_t> ParseGatewayDuration(const std::string& s);
+
+// Matches a Kubernetes equality label selector (every key equal).
+bool SelectorMatches(const Labels& selector, const Labels& labels);
+
+// §16.6: whether MeshConfig's serviceScopeConfigs make a Service with
+// `labels` in a namespace with `ns_labels` global. Only Kubernetes Services
+// have a scope; ServiceEntries stay local.
+bool ServiceScopeGlobal(const IstioSettings& istio, const Labels& ns_labels,
+                        const Labels& labels);
+// §16.6, §7.2: whether waypoint `gw`'s own Service is global in `cluster`:
+// the Service of that name in the manifests, else the one istiod generates,
+// labelled from the Gateway (its labels and spec.infrastructure.labels).
+bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
+                           const Gateway& gw);
+// Returns the label value or nullptr.
+const std::string* FindLabel(const Labels& labels, const std::string& key);
+// §3.4: ServiceEntry host `pattern` names `host` (equal, or "*.a" "b.a").
+bool EntryHostMatches(const std::string& pattern, const std::string& host);
+// §8.6: Istio's protocol selection says HTTP for this port (a
+// ServiceEntry's protocol, else appProtocol, else the name's prefix):
+// http, http2, grpc, grpc-web, kubernetes.io/h2c.
+bool PortDeclaresHttp(const ServicePort& p);
+// §3.4: whether istiod would allocate addresses to ServiceEntry `s` of
+// cluster `c` that has none (PILOT_ENABLE_IP_AUTOALLOCATE, default on from
+// 1.25; the entry's networking.istio.io/enable-autoallocate-ip=false opts
+// out). Resolution and wildcard hosts are the caller's.
+bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
+                          const Service& s);
+
+// §3.6: whether pod `w` is a ready endpoint of Service `s`, as its
+// EndpointSlice (kube-proxy, kube-dns, Envoy's EDS) and ztunnel's health
+// policy say: a ready pod, or, when the Service sets
+// spec.publishNotReadyAddresses, any pod that has not ended.
+inline bool EndpointReady(const Service& s, const Workload& w) {
+  return w.ready || (s.publish_not_ready && !w.terminal);
+}
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_MESH_QUERIES_H_

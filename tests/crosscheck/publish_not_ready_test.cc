@@ -1,0 +1,124 @@
+// §3.6 (constructService, the EndpointSlice controller): a Service with
+// spec.publishNotReadyAddresses lists its pods that are not ready as ready
+// (ztunnel's health policy ALLOW_ALL, Envoy's EDS, kube-proxy, kube-dns);
+// a pod that has ended (phase Succeeded or Failed) is no endpoint either
+// way. Asked of both engines, and of the simulator for the other readers.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// A pod of app cart in namespace shop with `status` (YAML, indented 0).
+std::string CartPod(const std::string& name, const std::string& status) {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+         "\n  namespace: shop\n  labels: {app: cart}\nspec:\n  containers:\n"
+         "  - {name: app, image: x}\n" +
+         status;
+}
+
+const char kNotReady[] =
+    "status:\n  phase: Running\n  podIP: 10.20.0.7\n  conditions:\n"
+    "  - {type: Ready, status: \"False\"}\n";
+const char kFailed[] = "status:\n  phase: Failed\n  podIP: 10.20.0.8\n";
+
+// ambient client/curl to Service shop/cart (ambient namespace), whose only
+// pod has `status`; the Service publishes not-ready addresses when
+// `publish`, and a DENY policy selects its pods when `deny`.
+Scenario OnePodWorld(bool publish, const std::string& status,
+                     bool deny = false) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", CartPod("cart-0", status));
+  w.Add("east",
+        testing::Svc("shop", "cart", 80, {},
+                     publish ? "  publishNotReadyAddresses: true\n" : ""));
+  if (deny)
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: deny-cart\n  namespace: shop\nspec:\n"
+          "  selector: {matchLabels: {app: cart}}\n  action: DENY\n"
+          "  rules:\n  - {}\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+std::set<Outcome> Simulated(const Scenario& sc) {
+  std::set<Outcome> out;
+  for (const Path& p : testing::PathsOf(sc, "t")) out.insert(p.outcome);
+  return out;
+}
+
+TEST(PublishNotReadyCrossCheck, ANotReadyPodIsAnEndpointOnlyWhenPublished) {
+  // Published: the request reaches the pod, and its ztunnel enforces.
+  testing::ExpectBothEngines(OnePodWorld(true, kNotReady), Outcome::kDelivered,
+                             "published");
+  testing::ExpectBothEngines(OnePodWorld(true, kNotReady, true),
+                             Outcome::kDenied, "published, denied");
+  // Not published: the Service has no endpoint, so nothing is delivered.
+  const std::set<Outcome> unpublished =
+      Simulated(OnePodWorld(false, kNotReady));
+  EXPECT_FALSE(unpublished.empty());
+  EXPECT_EQ(unpublished.count(Outcome::kDelivered), 0u);
+  // An ended pod is no endpoint even when published.
+  const std::set<Outcome> ended = Simulated(OnePodWorld(true, kFailed));
+  EXPECT_FALSE(ended.empty());
+  EXPECT_EQ(ended.count(Outcome::kDelivered), 0u);
+}
+
+// The delivered pods of the paths of "t".
+std::set<std::string> DeliveredTo(const Scenario& sc) {
+  std::set<std::string> out;
+  for (const Path& p : testing::PathsOf(sc, "t"))
+    if (p.outcome == Outcome::kDelivered && !p.hops.empty())
+      out.insert(p.hops.back().name);
+  return out;
+}
+
+// Service shop/cart (headless when `headless`) over a ready pod and one that
+// is not; the client is ambient (ztunnel) or has a sidecar (Envoy's EDS).
+Scenario TwoPodWorld(bool publish, bool headless, bool sidecar_client) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", sidecar_client
+                    ? testing::Ns("client", {{"istio-injection", "enabled"}})
+                    : testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", CartPod("cart-ready", "status:\n  phase: Running\n"));
+  w.Add("east", CartPod("cart-starting", kNotReady));
+  std::string extra = publish ? "  publishNotReadyAddresses: true\n" : "";
+  if (headless) extra += "  clusterIP: None\n";
+  w.Add("east", testing::Svc("shop", "cart", 80, {}, extra));
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+TEST(PublishNotReadyCrossCheck, EveryReaderOfTheEndpointListSeesThePod) {
+  const std::set<std::string> both{"shop/cart-ready", "shop/cart-starting"},
+      ready{"shop/cart-ready"};
+  for (bool headless : {false, true})
+    for (bool sidecar : {false, true}) {
+      const std::string name = std::string(headless ? "headless" : "VIP") +
+                               (sidecar ? ", sidecar" : ", ambient");
+      EXPECT_EQ(DeliveredTo(TwoPodWorld(true, headless, sidecar)), both)
+          << name;
+      EXPECT_EQ(DeliveredTo(TwoPodWorld(false, headless, sidecar)), ready)
+          << name;
+    }
+}
+
+}  // namespace
+}  // namespace meshsim
