@@ -80,6 +80,9 @@ struct IstioSettings {
   Distribution distribution = Distribution::kCommunity;
   std::map<std::string, std::string> flags;  // istiod feature flags, as given
   std::string root_namespace = "istio-system";
+  // §16.11: istiod's revision (Helm's `revision`, "default" unless set):
+  // it reads no configuration labelled istio.io/rev with another. "": all.
+  std::string revision = "default";
   // MeshConfig serviceScopeConfigs (`istio.meshConfig.serviceScopeConfigs`);
   // unset: the ambient profile's one entry, `istio.io/global=true` → GLOBAL.
   std::optional<std::vector<ServiceScopeConfig>> service_scope_configs;

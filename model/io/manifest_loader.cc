@@ -247,6 +247,43 @@ bool IsSecurityPolicy(const KindEntry& e) {
           e.kind == "RequestAuthentication");
 }
 
+// §16.11: whether istiod ignores this object as another revision's: one of
+// the kinds it reads through a revision filter (every Istio configuration
+// kind; every Gateway API kind but Gateway), whose own istio.io/rev label
+// is not istiod's revision. Said at the label either way. Before 1.25
+// ztunnel's index read policies and entries unfiltered: those are kept.
+bool IgnoredForRevision(Reader& r, const ObjectHeader& h, const KindEntry& e,
+                        const yaml::Node& obj, const ManifestSink& sink) {
+  if (!sink.revision || sink.revision->empty()) return false;
+  const bool filtered =
+      e.group == "networking.istio.io" || e.group == "security.istio.io" ||
+      (e.group == "gateway.networking.k8s.io" && e.kind != "Gateway");
+  const std::string* rev = FindLabel(h.labels, "istio.io/rev");
+  if (!filtered || !rev || *rev == *sink.revision) return false;
+  const yaml::Node at =
+      r.Child(r.Child(r.Child(obj, "metadata"), "labels"), "istio.io/rev");
+  const std::string istiod = "istiod (istio.revision: " + *sink.revision + ")";
+  const bool ztunnel_reads =
+      !sink.ztunnel_filters_revision && e.kind != "RequestAuthentication" &&
+      (e.group == "security.istio.io" || e.kind == "ServiceEntry" ||
+       e.kind == "WorkloadEntry");
+  if (ztunnel_reads) {
+    r.Warning(at, h.what + ": label istio.io/rev=" + *rev +
+                      " names another revision than " + istiod +
+                      "; sidecars and waypoints ignore it, but before Istio "
+                      "1.25 ztunnel still applies it, and meshsim applies it "
+                      "everywhere (§16.11)");
+    return false;
+  }
+  r.Warning(at, h.what + ": label istio.io/rev=" + *rev +
+                    " names another revision than " + istiod +
+                    ", which reads no configuration of another revision: "
+                    "the object is ignored, as Istio does (§16.11); set "
+                    "istio.revision if " +
+                    *rev + " is the revision serving this mesh");
+  return true;
+}
+
 // The fields under `n` (at `path`) no loader read, depth first in document
 // order.
 void UnreadFields(const yaml::Node& n, const std::string& path,
@@ -348,6 +385,7 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
     cluster.objects.emplace(
         h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
         ObjectDigest{ContentDigest(obj, 0), h->loc});
+  if (IgnoredForRevision(r, *h, *entry, obj, sink)) return;
   entry->load(r, *h, obj, cluster, sink);
   ReportUnreadFields(r, *h, *entry, obj);
 }

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,11 @@ struct ManifestSink {
   // kMaxPodsPerMesh (what the clusters before it left).
   size_t mesh_pods_left = kMaxPodsPerMesh;
   bool over_mesh_limit = false;  // an object was refused by kMaxPodsPerMesh
+  // §16.11: the revision of the istiod serving the cluster (nullopt: read
+  // every object), and whether its release filters ztunnel's policies and
+  // entries by revision too (1.25 and later).
+  std::optional<std::string> revision;
+  bool ztunnel_filters_revision = true;
 };
 
 void LoadManifestInto(const std::string& text, const std::string& file,

@@ -211,7 +211,8 @@ void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
 void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio")) return;
   CheckKeys(r, n,
-            {"version", "distribution", "flags", "rootNamespace", "meshConfig"},
+            {"version", "distribution", "flags", "rootNamespace", "meshConfig",
+             "revision"},
             "istio");
   LoadMeshConfig(r, r.Child(n, "meshConfig"), mesh);
   mesh.istio.location = r.Loc(n);
@@ -229,6 +230,9 @@ void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh) {
   }
   if (auto root = r.String(r.Child(n, "rootNamespace"), "istio.rootNamespace"))
     mesh.istio.root_namespace = *root;
+  // §16.11: the revision of the istiod that serves the mesh.
+  if (auto rev = r.String(r.Child(n, "revision"), "istio.revision"))
+    mesh.istio.revision = *rev;
   yaml::Node flags = r.Child(n, "flags");
   if (r.IsMap(flags, "istio.flags")) {
     for (auto it = flags.begin(); it != flags.end(); ++it) {

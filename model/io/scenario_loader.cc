@@ -261,6 +261,9 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
                                  "cluster " + c.name + ": istio.version");
   }
   io::ManifestSink sink;
+  sink.revision = mesh.istio.revision;
+  sink.ztunnel_filters_revision =
+      c.version.value_or(mesh.istio.version).AtLeast(1, 25);
   sink.mesh_pods_left =
       io::kMaxPodsPerMesh - std::min(io::kMaxPodsPerMesh, mesh_pods);
   auto entry = [&](const yaml::Node& m) {
