@@ -667,6 +667,8 @@ struct PeerAuthentication {
   // only on a PeerAuthentication with a selector (§4.4).
   std::map<int, std::string> port_modes;
   std::string creation_timestamp;  // the oldest of a level decides (§16.5)
+  // `selector: {}`: selector-less for sidecars, not quite at ztunnel (§16.5).
+  bool empty_selector = false;
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };

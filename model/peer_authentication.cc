@@ -15,10 +15,16 @@ namespace {
 // namespace, the oldest without one in the root namespace. The root
 // namespace's own are mesh policies even for its workloads, and its
 // selector policies count for nothing (istiod's level split).
+// At ztunnel (§16.5) a root-namespace policy written `selector: {}` is
+// fetched only for the root namespace's own workloads, and the conversion
+// of a workload policy's port entries takes its parents from the oldest
+// policies without any selector (conv_ns, conv_root).
 struct PeerAuthLevels {
   const PeerAuthentication* workload = nullptr;
   const PeerAuthentication* ns = nullptr;
   const PeerAuthentication* root = nullptr;
+  const PeerAuthentication* conv_ns = nullptr;
+  const PeerAuthentication* conv_root = nullptr;
 };
 
 // Whether `a` is older than `b` (creationTimestamp, then name: the input's
@@ -31,16 +37,22 @@ bool Older(const PeerAuthentication& a, const PeerAuthentication* b) {
 }
 
 PeerAuthLevels PeerAuthLevelsOf(const Mesh& mesh, const Cluster& cluster,
-                                const Workload& w) {
+                                const Workload& w, bool ztunnel) {
   PeerAuthLevels l;
+  const std::string& root = mesh.istio.root_namespace;
   for (const PeerAuthentication& p : cluster.peer_authentications) {
-    if (p.ns == mesh.istio.root_namespace) {
-      if (!p.selector && Older(p, l.root)) l.root = &p;
+    if (p.ns == root) {
+      if (p.selector) continue;
+      // fetchPeerAuthentications: `Selector == nil` for the mesh level.
+      if (ztunnel && p.empty_selector && w.ns != root) continue;
+      if (Older(p, l.root)) l.root = &p;
+      if (!p.empty_selector && Older(p, l.conv_root)) l.conv_root = &p;
     } else if (p.ns == w.ns && p.selector) {
       if (SelectorMatches(*p.selector, w.labels) && Older(p, l.workload))
         l.workload = &p;
-    } else if (p.ns == w.ns && Older(p, l.ns)) {
-      l.ns = &p;
+    } else if (p.ns == w.ns) {
+      if (Older(p, l.ns)) l.ns = &p;
+      if (!p.empty_selector && Older(p, l.conv_ns)) l.conv_ns = &p;
     }
   }
   return l;
@@ -55,7 +67,7 @@ bool IsUnset(const PeerAuthentication* p) { return p && !ModeSet(p->mode); }
 std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
                                    const Workload& w, int port,
                                    std::string* policy) {
-  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w);
+  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w, false);
   std::string mode = "UNSET";
   const PeerAuthentication* decider = nullptr;
   for (const PeerAuthentication* p : {l.workload, l.ns, l.root}) {
@@ -79,7 +91,7 @@ std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
 
 bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
                              const Workload& w, int port, std::string* policy) {
-  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w);
+  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w, true);
   const PeerAuthentication* wp = l.workload;
   // The inherited mode: the mesh's, the namespace's unless UNSET.
   bool inherited = IsStrict(l.root);
@@ -130,19 +142,21 @@ bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
   if (!converted) return false;
   // The converted policy (convertPeerAuthentication), as it reads for a
   // connection without an identity: denied on a STRICT port entry it keeps,
-  // or, when it keeps an exempted port, on every port but those.
+  // or, when it keeps an exempted port, on every port but those. Its
+  // parents are those without any selector (PeerAuthByNamespace).
+  const PeerAuthentication *ns = l.conv_ns, *root = l.conv_root;
   bool denied = false, exempt_rule = mode == "STRICT", exempted = false;
   for (const auto& [p, m] : wp->port_modes) {
     if (m == "STRICT") {
-      const bool parent_enforces =
-          mode == "STRICT" || (mode == "UNSET" && IsStrict(l.ns)) ||
-          ((!l.ns || IsUnset(l.ns)) && IsStrict(l.root));
+      const bool parent_enforces = mode == "STRICT" ||
+                                   (mode == "UNSET" && IsStrict(ns)) ||
+                                   ((!ns || IsUnset(ns)) && IsStrict(root));
       if (!parent_enforces && p == port) denied = true;
     } else if (m == "PERMISSIVE" || m == "DISABLE") {
       if (mode == "PERMISSIVE" || mode == "DISABLE") continue;
       if (mode == "UNSET" &&
-          ((l.ns && !IsStrict(l.ns)) ||
-           (!l.ns && l.root && !IsStrict(l.root)) || (!l.ns && !l.root)))
+          ((ns && !IsStrict(ns)) || (!ns && root && !IsStrict(root)) ||
+           (!ns && !root)))
         continue;
       exempt_rule = true;
       exempted = exempted || p == port;
@@ -156,7 +170,7 @@ bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
 const PeerAuthentication* WorkloadPeerAuthentication(const Mesh& mesh,
                                                      const Cluster& cluster,
                                                      const Workload& w) {
-  return PeerAuthLevelsOf(mesh, cluster, w).workload;
+  return PeerAuthLevelsOf(mesh, cluster, w, false).workload;
 }
 
 }  // namespace meshsim

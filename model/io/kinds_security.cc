@@ -445,7 +445,10 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     // §4.4: istiod takes a selector without matchLabels for none: the
     // policy is namespace-wide (mesh-wide in the root namespace), in its
     // validation, ComposePeerAuthentication and the conversion for ztunnel.
-    if (p.selector && p.selector->empty()) p.selector.reset();
+    // istiod's ambient lookups that test for no selector at all see one
+    // (§16.5), hence the mark.
+    p.empty_selector = p.selector && p.selector->empty();
+    if (p.empty_selector) p.selector.reset();
     p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
                       h.what + ": spec.mtls.mode")
                  .value_or("UNSET");

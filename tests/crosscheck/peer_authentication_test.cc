@@ -27,6 +27,17 @@ std::string Pa(const std::string& name, const std::string& ns,
          (ports.empty() ? "" : "  portLevelMtls:\n" + ports);
 }
 
+// A policy written `selector: {}`: selector-less for a sidecar; at ztunnel
+// not the mesh's outside the root namespace, and no parent of a workload
+// policy's converted port entries (§16.5: istiod's lookups test for nil).
+std::string PaEmptySelector(const std::string& name, const std::string& ns,
+                            const std::string& mode) {
+  return "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: " + ns + "\nspec:\n  selector: {}\n" +
+         "  mtls:\n    mode: " + mode + "\n";
+}
+
 std::string Ports(const std::string& mode) {
   return "    \"18080\":\n      mode: " + mode +
          "\n    \"19090\":\n      mode: " + mode + "\n";
@@ -128,6 +139,28 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
         Pa("ns", "shop", "PERMISSIVE", false),
         Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
        {true, false},
+       {true, false}},
+      // `selector: {}` (fetchPeerAuthentications, PeerAuthByNamespace):
+      // a root one is not the mesh's at ztunnel...
+      {"root-empty-selector-strict",
+       {PaEmptySelector("root", "istio-system", "STRICT")},
+       none,
+       both},
+      // ...a namespace one still lifts into the converted policy, whose
+      // parents are then absent, so ztunnel keeps no exception and no
+      // STRICT...
+      {"empty-selector-namespace-strict-one-permissive-port",
+       {PaEmptySelector("ns", "shop", "STRICT"),
+        Pa("pa", "shop", "", true, FirstPort("PERMISSIVE"))},
+       none,
+       {false, true}},
+      // ...and a STRICT mesh parent drops a PERMISSIVE workload's STRICT
+      // entry, as if the namespace set no mode.
+      {"empty-selector-namespace-permissive-workload-strict-port",
+       {Pa("root", "istio-system", "STRICT", false),
+        PaEmptySelector("ns", "shop", "PERMISSIVE"),
+        Pa("pa", "shop", "PERMISSIVE", true, FirstPort("STRICT"))},
+       none,
        {true, false}},
       // Port entries on a policy without a selector are refused at load
       // (istiod's validation): tests/data/errors/pa-port-level-*.yaml.
