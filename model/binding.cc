@@ -1,6 +1,7 @@
 #include "model/binding.h"
 
 #include "model/labels.h"
+#include "model/peering.h"
 #include "model/text.h"
 
 namespace meshsim {
@@ -403,14 +404,50 @@ std::optional<bool> ParseGoBool(const std::string& s) {
   return std::nullopt;
 }
 
+// §5, §7.2: Istio 1.27 to 1.30 rebuild a global Service's record in a
+// cluster whose merged view holds pods on another network (to add their
+// identities, SplitHorizonServices) without its waypoint status, so the
+// Service's own ingress opt-in is lost there and the namespace's decides
+// (fixed in 1.31, istio/istio#61092). Every cluster's pods of the name
+// count, as the merged index holds them.
+namespace {
+bool SplitHorizonDropsIngressLabel(const Mesh& mesh, const Cluster& cluster,
+                                   const Service& svc) {
+  const IstioVersion v = cluster.VersionOr(mesh.istio.version);
+  if (!v.AtLeast(1, 27) || v.AtLeast(1, 31) || svc.kind != "Service" ||
+      PeeringEnabled(mesh.istio) ||
+      !mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true) ||
+      !ServiceScopeGlobal(mesh.istio, cluster.NamespaceLabels(svc.ns),
+                          svc.labels))
+    return false;
+  for (const Cluster& c : mesh.clusters) {
+    const auto it = c.service_by_key.find(svc.Key());
+    if (it == c.service_by_key.end() ||
+        c.services[it->second].kind != "Service")
+      continue;
+    for (size_t wi : c.service_endpoints[it->second])
+      if (c.workloads[wi].network != cluster.network) return true;
+  }
+  return false;
+}
+}  // namespace
+
 bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
                          const Service& svc, const Binding& binding,
                          std::string* why) {
   const IstioVersion version = cluster.VersionOr(mesh.istio.version);
   const std::string subject =
       (svc.kind == "Service" ? "service " : "ServiceEntry ") + svc.Key();
+  const std::string* own = FindLabel(svc.labels, kLabelIngressUseWaypoint);
+  std::string lost;
+  if (own && SplitHorizonDropsIngressLabel(mesh, cluster, svc)) {
+    own = nullptr;
+    lost = subject + "'s own istio.io/ingress-use-waypoint is lost in " +
+           "cluster " + cluster.name + "'s merged view, which holds pods " +
+           "on another network (Istio 1.27-1.30, fixed in 1.31; §5, §7.2); ";
+  }
   auto say = [&](std::string s) {
-    if (why) *why = std::move(s);
+    if (why) *why = lost + std::move(s);
   };
   // §5: the Service/ServiceEntry label overrides the Namespace label.
   // The object's own label 1.24+ (1.24's ingress reads the labels of the
@@ -418,8 +455,7 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
   std::optional<std::string> value;
   std::string where;
   const bool own_supported = version.AtLeast(1, 24);
-  if (const std::string* v = FindLabel(svc.labels, kLabelIngressUseWaypoint);
-      v && own_supported) {
+  if (const std::string* v = own; v && own_supported) {
     value = *v;
     where = subject;
   } else if (const std::string* nv = FindLabel(cluster.NamespaceLabels(svc.ns),

@@ -783,22 +783,4 @@ bool Encoder::IsGatewayService(int ci, const Service& s) const {
                 gw->role == GatewayRole::kEastWest);
 }
 
-bool Encoder::IngressOptIn(int ci, const Service& s) const {
-  const IstioVersion ver =
-      sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
-  const bool any = Mutated(Mutation::kIngressOptInAnyRelease);  // if wrong
-  // The object's own label from 1.24 (Service or ServiceEntry alike).
-  const bool own_ok = any || ver.AtLeast(1, 24);
-  const std::string* v =
-      own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
-  if (!v && (any || ver.AtLeast(1, 25)))
-    v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
-                  kLabelIngressUseWaypoint);
-  if (!v) return false;
-  // §5: the value as each release reads it.
-  if (ver.AtLeast(1, 30)) return ParseGoBool(*v).value_or(false);
-  if (!ver.AtLeast(1, 25)) return *v == "true";
-  return AsciiLower(*v) == "true";
-}
-
 }  // namespace meshsim::verify

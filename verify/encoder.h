@@ -263,6 +263,7 @@ class Encoder {
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
   // Namespace, with the release gates; Go's ParseBool.
   bool IngressOptIn(int ci, const Service& s) const;
+  bool OwnOptInLost(int ci, const Service& s) const;  // encoder_intent.cc
   // Whether an ingress route sends to `key`; `refused`: only by backendRefs
   // into another namespace that no ReferenceGrant allows (§9: a 500).
   bool IngressReaches(const SourceClass& cls, const std::string& key,

@@ -71,4 +71,46 @@ std::vector<size_t> Encoder::ServicesOf(const Cluster& c, size_t wi) {
   return out;
 }
 
+bool Encoder::IngressOptIn(int ci, const Service& s) const {
+  const IstioVersion ver =
+      sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
+  const bool any = Mutated(Mutation::kIngressOptInAnyRelease);  // if wrong
+  // The object's own label from 1.24 (Service or ServiceEntry alike), but
+  // not where 1.27-1.30 rebuilt the record without it.
+  const bool own_ok = any || (ver.AtLeast(1, 24) && !OwnOptInLost(ci, s));
+  const std::string* v =
+      own_ok ? FindLabel(s.labels, kLabelIngressUseWaypoint) : nullptr;
+  if (!v && (any || ver.AtLeast(1, 25)))
+    v = FindLabel(sc_.mesh.clusters[ci].NamespaceLabels(s.ns),
+                  kLabelIngressUseWaypoint);
+  if (!v) return false;
+  // §5: the value as each release reads it.
+  if (ver.AtLeast(1, 30)) return ParseGoBool(*v).value_or(false);
+  if (!ver.AtLeast(1, 25)) return *v == "true";
+  return AsciiLower(*v) == "true";
+}
+
+// §5, §7.2 stated for the encoding: in 1.27 to 1.30, cluster `ci`'s record
+// of a global Service (multi-network, no peering) whose pods, in any
+// cluster, include one on a network other than `ci`'s is rebuilt without
+// its waypoint status, so its own ingress opt-in is gone there.
+bool Encoder::OwnOptInLost(int ci, const Service& s) const {
+  const Cluster& here = sc_.mesh.clusters[ci];
+  const IstioVersion ver = here.VersionOr(sc_.mesh.istio.version);
+  if (ver.AtLeast(1, 31) || !ver.AtLeast(1, 27) || PeeringOn(sc_.mesh) ||
+      !sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true) ||
+      !GlobalService(sc_.mesh, here, s))
+    return false;
+  return std::any_of(
+      sc_.mesh.clusters.begin(), sc_.mesh.clusters.end(),
+      [&](const Cluster& c) {
+        const Service* copy = c.FindService(s.Key());
+        if (!copy || copy->kind != "Service") return false;
+        const auto& pods = c.service_endpoints[c.service_by_key.at(s.Key())];
+        return std::any_of(pods.begin(), pods.end(), [&](size_t wi) {
+          return c.workloads[wi].network != here.network;
+        });
+      });
+}
+
 }  // namespace meshsim::verify

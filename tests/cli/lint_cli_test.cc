@@ -44,6 +44,17 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"service-entry-shadowed", 1}}},
       {"conformance/service-entry-overlap-after-delete-original/scenario.yaml",
        {{"service-entry-shadowed", 1}}},
+      // TestAuthorizationPolicyRevisionFiltering: the policy of another
+      // revision is ignored with a warning (§16.11), as the test asserts.
+      {"conformance/authz-revision-filtering/scenario.yaml",
+       {{"scenario-warning", 1}}},
+      // TestMulticlusterAmbientIndex_SplitHorizonPreservesWaypoint: the
+      // remote svc1 names a waypoint only the local cluster has, and the
+      // local network has no east-west gateway, as in the test.
+      {"conformance/index-split-horizon-preserves-waypoint/scenario.yaml",
+       {{"network-without-east-west-gateway", 1},
+        {"reference-not-found", 1},
+        {"waypoint-missing-in-cluster", 1}}},
       {"conformance/authz-service-attached-principal/scenario.yaml",
        {{"principal-matches-nothing", 1}}},
       // TestAuthorizationGateway's second rule, for 'sa/someone-else', in
