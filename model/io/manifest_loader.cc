@@ -259,10 +259,21 @@ bool IgnoredForRevision(Reader& r, const ObjectHeader& h, const KindEntry& e,
       e.group == "networking.istio.io" || e.group == "security.istio.io" ||
       (e.group == "gateway.networking.k8s.io" && e.kind != "Gateway");
   const std::string* rev = FindLabel(h.labels, "istio.io/rev");
-  if (!filtered || !rev || *rev == *sink.revision) return false;
+  if (!rev || *rev == *sink.revision) return false;
   const yaml::Node at =
       r.Child(r.Child(r.Child(obj, "metadata"), "labels"), "istio.io/rev");
   const std::string istiod = "istiod (istio.revision: " + *sink.revision + ")";
+  if (e.group == "gateway.networking.k8s.io" && e.kind == "Gateway") {
+    // Deployed and programmed by the istiod of its revision, if any.
+    r.Warning(at, h.what + ": label istio.io/rev=" + *rev +
+                      " names another revision than " + istiod +
+                      ": meshsim assumes an istiod of revision " + *rev +
+                      " deploys and programs it; if none does, it never "
+                      "becomes ready and what binds to it fails open "
+                      "(§16.11, §3.6)");
+    return false;
+  }
+  if (!filtered) return false;
   const bool ztunnel_reads =
       !sink.ztunnel_filters_revision && e.kind != "RequestAuthentication" &&
       (e.group == "security.istio.io" || e.kind == "ServiceEntry" ||

@@ -91,9 +91,18 @@ TEST(RevisionCrossCheck, RoutesAreFilteredGatewaysAreNot) {
         "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n"
         "  rules:\n  - backendRefs:\n    - {name: cart, port: 80}\n");
   w.Add("east", testing::Svc("shop", "cart", 80));
-  const Scenario sc = w.Load();
+  Diagnostics d;
+  const Scenario sc = w.Load(&d);
   ASSERT_FALSE(sc.mesh.clusters.empty());
   EXPECT_NE(sc.mesh.clusters[0].FindGateway("shop/waypoint"), nullptr);
+  // Said, since no istiod of that revision may exist.
+  std::ostringstream said;
+  d.Print(said);
+  EXPECT_NE(said.str().find("Gateway shop/waypoint: label istio.io/rev=canary "
+                            "names another revision than istiod "
+                            "(istio.revision: default): meshsim assumes"),
+            std::string::npos)
+      << said.str();
   EXPECT_TRUE(sc.mesh.clusters[0].routes.empty());
 }
 
