@@ -51,7 +51,10 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
       out.push_back(
           {cluster, static_cast<int>(wi), !w.ready && EndpointReady(svc, w)});
   };
-  for (size_t wi : c.service_endpoints[si]) add(ci, s, wi);
+  // A peered entry's own pods are listed by its cluster's Service.
+  const Service* own = s.peered ? c.FindService(s.peered->service) : nullptr;
+  for (size_t wi : c.service_endpoints[si])
+    add(ci, own && own->kind == "Service" ? *own : s, wi);
   if (peering_) {
     // §15.2: a peered entry reaches each exporter's pods (its own through
     // the selector above); a taken-over cluster.local Service also the

@@ -63,9 +63,15 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   for (int ci : plan.clusters) {
     const Cluster& c = sc_.mesh.clusters[ci];
     size_t si = c.service_by_key.at(key);
-    // §3.6: the pods its endpoint list calls ready.
+    // §3.6: the pods its endpoint list calls ready (a peered entry's:
+    // its cluster's Service's).
+    const Service* lister = &c.services[si];
+    if (lister->peered)
+      if (const Service* own = c.FindService(lister->peered->service);
+          own && own->kind == "Service")
+        lister = own;
     for (size_t wi : c.service_endpoints[si])
-      if (EndpointReady(c.services[si], c.workloads[wi]) &&
+      if (EndpointReady(*lister, c.workloads[wi]) &&
           seen.insert({ci, wi}).second)
         plan.eps.push_back({ci, wi});
     if (!plan.peered) continue;

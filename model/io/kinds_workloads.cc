@@ -132,16 +132,26 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
     if (phase && *phase != "Running") w.ready = false;
     // §3.6: an ended pod is no endpoint at all (istiod makes no workload
-    // of it; the EndpointSlice controller leaves it out).
-    w.terminal = phase && (*phase == "Succeeded" || *phase == "Failed");
-    // The Ready condition decides whether the endpoint is ready.
+    // of it; the EndpointSlice controller leaves it out), nor is a pod not
+    // running that has no address yet.
+    w.terminal = phase && (*phase == "Succeeded" || *phase == "Failed" ||
+                           (*phase != "Running" && w.ip.empty() &&
+                            !r.Child(status, "podIPs").IsSequence()));
+    // §3.6: with conditions listed (as a cluster always lists them), the
+    // pod is ready only with a Ready condition "True" (IsPodReady).
     yaml::Node conds = r.Child(status, "conditions");
-    if (conds.IsSequence())
+    if (conds.IsSequence() && conds.size() > 0) {
+      bool ready_true = false;
       for (size_t i = 0; i < conds.size(); ++i)
-        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready" &&
-            r.Child(conds[i], "status").Scalar() == "False")
-          w.ready = false;
+        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready")
+          ready_true = r.Child(conds[i], "status").Scalar() == "True";
+      if (!ready_true) w.ready = false;
+    }
   }
+  // §3.6: a terminating pod is not ready (istiod marks it UNHEALTHY, the
+  // EndpointSlice controller not ready).
+  if (r.Child(r.Child(obj, "metadata"), "deletionTimestamp").IsScalar())
+    w.ready = false;
   ReadOwner(r, h, obj, p.owner_kind, p.owner_name);
   if (!CountPods(r, h, obj, 1, sink.declared_pods, sink)) return;
   sink.pods.push_back(std::move(p));

@@ -16,12 +16,13 @@ namespace {
 
 using testing::Ambient;
 
-// A pod of app cart in namespace shop with `status` (YAML, indented 0).
-std::string CartPod(const std::string& name, const std::string& status) {
+// A pod of app cart in namespace shop with `status` (YAML, indented 0) and
+// more `metadata` (indented 2).
+std::string CartPod(const std::string& name, const std::string& status,
+                    const std::string& metadata = "") {
   return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
-         "\n  namespace: shop\n  labels: {app: cart}\nspec:\n  containers:\n"
-         "  - {name: app, image: x}\n" +
-         status;
+         "\n  namespace: shop\n  labels: {app: cart}\n" + metadata +
+         "spec:\n  containers:\n  - {name: app, image: x}\n" + status;
 }
 
 const char kNotReady[] =
@@ -30,16 +31,16 @@ const char kNotReady[] =
 const char kFailed[] = "status:\n  phase: Failed\n  podIP: 10.20.0.8\n";
 
 // ambient client/curl to Service shop/cart (ambient namespace), whose only
-// pod has `status`; the Service publishes not-ready addresses when
-// `publish`, and a DENY policy selects its pods when `deny`.
-Scenario OnePodWorld(bool publish, const std::string& status,
-                     bool deny = false) {
+// pod has `status` (and `metadata`); the Service publishes not-ready
+// addresses when `publish`, and a DENY policy selects its pods when `deny`.
+Scenario OnePodWorld(bool publish, const std::string& status, bool deny = false,
+                     const std::string& metadata = "") {
   testing::World w;
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
   w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-  w.Add("east", CartPod("cart-0", status));
+  w.Add("east", CartPod("cart-0", status, metadata));
   w.Add("east",
         testing::Svc("shop", "cart", 80, {},
                      publish ? "  publishNotReadyAddresses: true\n" : ""));
@@ -75,6 +76,32 @@ TEST(PublishNotReadyCrossCheck, ANotReadyPodIsAnEndpointOnlyWhenPublished) {
   const std::set<Outcome> ended = Simulated(OnePodWorld(true, kFailed));
   EXPECT_FALSE(ended.empty());
   EXPECT_EQ(ended.count(Outcome::kDelivered), 0u);
+}
+
+// IsPodReady: with conditions listed, only a Ready condition "True" makes
+// the pod ready; a terminating pod (deletionTimestamp) is not ready.
+TEST(PublishNotReadyCrossCheck, ReadinessIsTheReadyConditionAndNoDeletion) {
+  const char ready[] =
+      "status:\n  phase: Running\n  conditions:\n"
+      "  - {type: PodScheduled, status: \"True\"}\n"
+      "  - {type: Ready, status: \"True\"}\n";
+  const char no_ready_condition[] =
+      "status:\n  phase: Running\n  conditions:\n"
+      "  - {type: PodScheduled, status: \"True\"}\n";
+  const char terminating[] = "  deletionTimestamp: \"2026-12-01T00:00:00Z\"\n";
+  testing::ExpectBothEngines(OnePodWorld(false, ready), Outcome::kDelivered,
+                             "Ready True");
+  for (const auto& [status, metadata] :
+       {std::pair<std::string, std::string>{no_ready_condition, ""},
+        {ready, terminating}}) {
+    const std::set<Outcome> got =
+        Simulated(OnePodWorld(false, status, false, metadata));
+    EXPECT_FALSE(got.empty());
+    EXPECT_EQ(got.count(Outcome::kDelivered), 0u) << status << metadata;
+    // Published, it is an endpoint again (ztunnel's ALLOW_ALL).
+    testing::ExpectBothEngines(OnePodWorld(true, status, false, metadata),
+                               Outcome::kDelivered, "published");
+  }
 }
 
 // The delivered pods of the paths of "t".
