@@ -730,7 +730,10 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       for (const std::string& h : s.hosts)
         if (!s.ShadowedHost(h)) c.service_by_host[h].push_back(si);
     }
-    if (s.selector && !s.external_name) {
+    // A ServiceEntry's empty workloadSelector selects nothing (istiod's
+    // FilterSelectsNonEmpty); a Service's empty selector is read as none.
+    if (s.selector && !s.external_name &&
+        !(s.kind == "ServiceEntry" && s.selector->empty())) {
       // §3.4: a Kubernetes Service also selects WorkloadEntries
       // (PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES, on by default).
       const bool selects_entries =

@@ -652,18 +652,32 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
       if (!eps.empty()) return true;
     }
   }
+  if (total == 0 && !s.selector && s.resolution == "STATIC") {
+    // §3.4 (serviceEntryWorkloadBuilder): a STATIC entry has only the
+    // endpoints it lists or selects.
+    Fail(from,
+         "ServiceEntry " + s.Key() +
+             " is STATIC with no endpoints and no workloadSelector: there is "
+             "no address to send to (NoHealthyUpstream, §3.4)",
+         why, share, route);
+    return true;
+  }
   if (total == 0 && !s.selector) {
-    // §3.4: no endpoints: DNS resolution or passthrough to the original
-    // destination.
-    const std::string where =
-        s.resolution == "NONE"
-            ? (base.dst_ip.empty() ? s.Hostname() : base.dst_ip)
-            : s.Hostname();
+    // §3.4: no endpoints: passthrough to the original destination, or (DNS
+    // resolutions) one endpoint per host, named by the host asked for.
+    std::string host = s.Hostname();
+    std::string asked = requests_[base.req].host;
+    asked = asked.substr(0, asked.find(':'));
+    for (const std::string& h : s.hosts)
+      if (h == asked) host = h;
+    const std::string where = s.resolution == "NONE"
+                                  ? (base.dst_ip.empty() ? host : base.dst_ip)
+                                  : host;
     ToExternal(from, where + ":" + std::to_string(port),
                why + "; ServiceEntry " + s.Key() + " resolves " +
                    (s.resolution == "NONE"
                         ? "to the original destination (passthrough)"
-                        : "by DNS to " + s.Hostname()),
+                        : "by DNS to " + host),
                share, route);
     return true;
   }

@@ -299,6 +299,20 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     r.Error(eps, h.what +
                      ": resolution DNS_ROUND_ROBIN takes at most one "
                      "endpoint");
+  // §3.4: what reaches nothing, said where it is written.
+  if (s.selector && s.selector->empty())
+    r.Warning(ws, h.what +
+                      ": an empty workloadSelector selects no workload (and "
+                      "gives the entry no DNS endpoint): every request to it "
+                      "fails (§3.4); name the labels of the pods to select");
+  else if (!s.selector && s.resolution == "STATIC" &&
+           !(eps.IsSequence() && eps.size() > 0))
+    r.Warning(r.Child(spec, "resolution"),
+              h.what +
+                  ": resolution STATIC with no endpoints and no "
+                  "workloadSelector leaves the entry no address to send to: "
+                  "every request to it fails (§3.4); did you mean resolution "
+                  "DNS (its hosts' own addresses) or NONE (pass through)?");
   if (r.IsList(eps, h.what + ": spec.endpoints")) {
     // istiod (1.30, master) sets the network once before its loop over the
     // endpoints and overwrites it with each endpoint's own: an endpoint

@@ -55,6 +55,13 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"network-without-east-west-gateway", 1},
         {"reference-not-found", 1},
         {"waypoint-missing-in-cluster", 1}}},
+      // The services_test visibility rows' entries are STATIC with no
+      // endpoints (the test asserts only who sees them), which reach
+      // nothing (§3.4).
+      {"conformance/service-entry-visibility-namespace/scenario.yaml",
+       {{"scenario-warning", 2}}},
+      {"conformance/service-entry-visibility-public/scenario.yaml",
+       {{"scenario-warning", 1}}},
       {"conformance/authz-service-attached-principal/scenario.yaml",
        {{"principal-matches-nothing", 1}}},
       // TestAuthorizationGateway's second rule, for 'sa/someone-else', in
