@@ -65,6 +65,20 @@ inline bool EndpointReady(const Service& s, const Workload& w) {
   return w.ready || (s.publish_not_ready && !w.terminal);
 }
 
+// §3.4: whether workload `w` serves port `port` of Service `s`: a
+// Kubernetes Service port whose targetPort is a name reaches only the pods
+// with a container port of that name, and the WorkloadEntries whose ports
+// map names it (istiod's constructServices leaves the port out of the
+// others, and ztunnel and the EndpointSlice leave them out of it).
+inline bool ServesPort(const Service& s, int port, const Workload& w) {
+  if (s.kind != "Service") return true;
+  const ServicePort* sp = s.FindPort(port);
+  if (!sp || sp->target_port || sp->target_port_name.empty()) return true;
+  for (const ContainerPort& cp : w.ports)
+    if (cp.name == sp->target_port_name) return true;
+  return false;
+}
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_MESH_QUERIES_H_

@@ -288,8 +288,9 @@ class Builder {
   bool IsGlobal(int ci, const Service& s) const;
   // `with_unready`: also the endpoints that are not ready (istiod sends
   // them to Envoy as unhealthy, §16.1 SendsUnhealthy).
+  // `port` (0: any): only the endpoints serving it (§3.4 ServesPort).
   std::vector<EpRef> Endpoints(int ci, int si, bool local_only,
-                               bool with_unready = false) const;
+                               bool with_unready = false, int port = 0) const;
   // §16.1: whether istiod sends the service's not-ready endpoints to an
   // Envoy proxy of cluster `ci` as unhealthy hosts (so a priority's share
   // follows its ready fraction), given the proxy's traffic policy `tp`.

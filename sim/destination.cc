@@ -40,13 +40,14 @@ bool Builder::IsGlobal(int ci, const Service& s) const {
 // Endpoints of service (ci, si) as seen from cluster ci: its own pods, and
 // with multicluster the same global service's pods elsewhere (§7.2).
 std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
-                                      bool with_unready) const {
+                                      bool with_unready, int port) const {
   std::vector<EpRef> out;
   const Cluster& c = mesh_.clusters[ci];
   const Service& s = c.services[si];
   // §3.6: a Service's endpoint list says which pods are ready.
   const auto add = [&](int cluster, const Service& svc, size_t wi) {
     const Workload& w = mesh_.clusters[cluster].workloads[wi];
+    if (port && !ServesPort(svc, port, w)) return;  // §3.4: a named target
     if (EndpointReady(svc, w) || with_unready)
       out.push_back(
           {cluster, static_cast<int>(wi), !w.ready && EndpointReady(svc, w)});
@@ -443,7 +444,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   std::vector<EpRef> eps = Endpoints(
       svc_cluster, svc, local_cluster_only,
       envoy_td ||
-          (dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp)));
+          (dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp)),
+      port);
   std::string subset;
   if (policy && !policy->subset.empty()) {
     // §16.1: a subset's endpoints are the pods with all its labels.

@@ -370,7 +370,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool direct = Direct(cls.cluster, ep);
   bool via_waypoint_only = false;
   if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
-  z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  z3::expr here =
+      is_k && e.ep == c_.int_val(static_cast<int>(i)) && !Unserved(plan, e, i);
   if (via_waypoint_only) here = here && local;
   z3::expr no_waypoint_left = c_.bool_val(false);
   const std::vector<std::pair<const Gateway*, z3::expr>> first =
@@ -463,6 +464,32 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
         here && e.http && to_other && via != c_.string_val(e.ep_intended[i]) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
+}
+
+// §3.4 stated for the encoding: the requests endpoint `e.eps[i]` does not
+// serve: on a port of the Service listing it (a route's backend, else its
+// own cluster's Service of the name, for a peered entry the exporter's)
+// whose targetPort is a name the workload declares no port for.
+z3::expr Encoder::Unserved(const ServicePlan& plan, const Encoded& e,
+                           size_t i) {
+  const Endpoint& ep = e.eps[i];
+  const Cluster& c = sc_.mesh.clusters[ep.cluster];
+  const bool backend = i < e.ep_svc.size() && e.ep_svc[i];
+  const Service* svc = backend ? e.ep_svc[i] : plan.In(ep.cluster);
+  if (svc && svc->peered) svc = c.FindService(svc->peered->service);
+  if (!svc || svc->kind != "Service") return c_.bool_val(false);
+  const z3::expr port = backend ? RequestPort(e, i) : e.port;
+  AnyOf out(c_);
+  for (const ServicePort& sp : svc->ports) {
+    if (sp.target_port || sp.target_port_name.empty()) continue;
+    const std::vector<ContainerPort>& declared = c.workloads[ep.wi].ports;
+    if (std::none_of(declared.begin(), declared.end(),
+                     [&](const ContainerPort& cp) {
+                       return cp.name == sp.target_port_name;
+                     }))
+      out.Add(port == c_.int_val(sp.port));
+  }
+  return out.Build();
 }
 
 // §16.1: a sidecar client whose DestinationRule for the service it sends to

@@ -164,6 +164,7 @@ class Encoder {
   // (docs/verification.md: independent of model/policy.cc's
   // PeerAuthenticationMode and ZtunnelRefusesPlaintext).
   z3::expr SidecarPlaintext(const SourceClass& cls, const Encoded& e, size_t i);
+  z3::expr Unserved(const ServicePlan& plan, const Encoded& e, size_t i);
   z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
                             const z3::expr& pod_port, bool zt);
   // The port endpoint `w` receives a request to port `e.port` on: the

@@ -170,6 +170,27 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
 
 namespace {
 
+// §3.4 stated for the encoding: whether `w` serves `port` of Kubernetes
+// Service `svc` (0: any): a named targetPort needs a port of that name.
+bool Declares(const Service& svc, int port, const Workload& w) {
+  if (svc.kind != "Service" || port == 0) return true;
+  for (const ServicePort& sp : svc.ports) {
+    if (sp.port != port || sp.target_port || sp.target_port_name.empty())
+      continue;
+    return std::any_of(w.ports.begin(), w.ports.end(),
+                       [&](const ContainerPort& cp) {
+                         return cp.name == sp.target_port_name;
+                       });
+  }
+  return true;
+}
+
+// A backend's pod that takes the backend's requests: ready (§3.6) and
+// serving its port (§3.4).
+bool Serves(const Service& t, int port, const Workload& w) {
+  return EndpointReady(t, w) && Declares(t, port, w);
+}
+
 // RoutesEncodable in one cluster.
 bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
                        std::string* why) {
@@ -213,6 +234,16 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
                                            c.workloads[wi]);
                     })))
     return no("no ready pod of the service in cluster " + c.name);
+  // §3.4: nor where no pod serves a port (a named targetPort none declares).
+  if (own != c.service_by_key.end())
+    for (const ServicePort& sp : s.ports)
+      if (!sp.target_port && !sp.target_port_name.empty() &&
+          std::none_of(c.service_endpoints[own->second].begin(),
+                       c.service_endpoints[own->second].end(), [&](size_t wi) {
+                         return Declares(s, sp.port, c.workloads[wi]);
+                       }))
+        return no("no pod of the service serves port " +
+                  std::to_string(sp.port) + " in cluster " + c.name);
   // §9: a waypoint without routes of the service's own applies the routes
   // attached to the waypoint itself, which the encoding does not state.
   for (const HttpRoute& r : c.routes)
@@ -439,7 +470,7 @@ RouteChain Encoder::PlanChain(
         subset = &sub->labels;
       }
       for (size_t wi : c.service_endpoints[c.service_by_key.at(tg.t->Key())])
-        if (EndpointReady(*tg.t, c.workloads[wi]) &&
+        if (Serves(*tg.t, b.port, c.workloads[wi]) &&
             (!subset || InSubset(*subset, c.workloads[wi])))
           tg.pods.push_back(wi);
       targets.push_back(std::move(tg));

@@ -785,9 +785,13 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
                    "dns-capture: "
                    "\"false"})
           << "\"}";
+      // §3.4: the Service may name its targetPort (below), which only the
+      // Deployments declaring it here serve.
+      const bool named_target = coin(15);
       y << "}\n        spec: {serviceAccountName: " << app
         << ", containers: [{name: c, image: c, ports: [{containerPort: "
-           "8080}]}]}\n";
+           "8080"
+        << (here(60) ? ", name: web" : "") << "}]}]}\n";
       y << "  - {apiVersion: v1, kind: Service, metadata: {name: " << app
         << ", namespace: " << ns << ", labels: {";
       // One key per label: Kubernetes rejects a map with a key set twice.
@@ -813,7 +817,8 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       y << "x: y}, annotations: {" << annotations << "x: y}}";
       // §3.6: sometimes its not-ready pods stay endpoints.
       y << ", spec: {selector: {app: " << app
-        << "}, ports: [{port: 80, targetPort: 8080}]"
+        << "}, ports: [{port: 80, targetPort: "
+        << (named_target ? "web" : "8080") << "}]"
         << (coin(30) ? ", publishNotReadyAddresses: true" : "") << "}}\n";
       // §3.6: a pod of the app that is starting (not ready) here.
       if (here(15))
