@@ -36,6 +36,7 @@ void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
 void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
+void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.
 void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out);
 

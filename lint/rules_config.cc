@@ -185,6 +185,38 @@ void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {
   }
 }
 
+// §3.4: a named targetPort that the selected workloads do not all declare;
+// one finding per Service port, naming how many do.
+void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (size_t si = 0; si < c.services.size(); ++si) {
+      const Service& s = c.services[si];
+      if (s.kind != "Service") continue;
+      for (const ServicePort& sp : s.ports) {
+        if (sp.target_port || sp.target_port_name.empty()) continue;
+        size_t serving = 0, total = 0;
+        for (size_t wi : c.service_endpoints[si]) {
+          ++total;
+          serving += ServesPort(s, sp.port, c.workloads[wi]) ? 1 : 0;
+        }
+        if (serving == total) continue;
+        out.push_back(Make(
+            "target-port-undeclared",
+            "Service " + s.Key() + " port " + std::to_string(sp.port) +
+                ": targetPort " + sp.target_port_name + " is declared by " +
+                std::to_string(serving) + " of its " + std::to_string(total) +
+                " workloads in cluster " + c.name +
+                (serving == 0 ? ", so every request to that port fails"
+                              : "; only those take requests to that port") +
+                " (§3.4)",
+            s.location, {"Service", s.ns, s.name, c.name},
+            "name the container port " + sp.target_port_name +
+                " in every workload the Service selects, or give the "
+                "targetPort as a number"));
+      }
+    }
+}
+
 void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters)
     for (const Service& s : c.services)

@@ -279,6 +279,16 @@ const std::vector<Rule>& RuleCatalogue() {
        "not declare: nothing listens there, and paths, run and verify show the "
        "request failed. Fix: send to one of the Service's ports.",
        "docs/rules.md#port-not-on-service"},
+      {"target-port-undeclared", RuleKind::kLint, kW, kW,
+       "A Service port whose named targetPort its workloads do not declare",
+       "A Service port's targetPort is a name that none, or only some, of "
+       "the pods it selects declare as a container port (or WorkloadEntries "
+       "in their ports map): istiod leaves that port out of those "
+       "workloads, so requests to it reach only the ones that declare it, "
+       "and fail when none does (§3.4). Example: targetPort: http on a "
+       "Deployment that declares no ports. Fix: name the container port, or "
+       "give the targetPort as a number.",
+       "docs/rules.md#target-port-undeclared"},
       {"service-entry-shadowed", RuleKind::kLint, kW, kW,
        "A ServiceEntry host another service of its namespace holds",
        "Two ServiceEntries of one namespace name the same host, or a "

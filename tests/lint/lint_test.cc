@@ -372,6 +372,23 @@ TEST(LintTest, PortNotOnService) {
       << ports[0];
 }
 
+// §3.4: a named targetPort not every selected pod declares.
+TEST(LintTest, TargetPortUndeclared) {
+  World w = ShopWorld();
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart-web\n"
+        "  namespace: shop\nspec:\n  selector: {app: cart}\n  ports:\n"
+        "  - {name: http, port: 80, targetPort: web}\n"
+        "  - {name: admin, port: 9000, targetPort: 9000}\n");
+  const auto found = Of(Lint(w.Load()), "target-port-undeclared");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("Service shop/cart-web port 80: targetPort web is "
+                          "declared by 0 of its 1 workloads in cluster east, "
+                          "so every request to that port fails (§3.4)"),
+            std::string::npos)
+      << found[0];
+}
+
 // Strict reading's errors are findings with their object and the
 // catalogue's fix, as the JSON contract asks of every finding.
 TEST(LintTest, StrictReadingErrorsCarryTheirObjectAndFix) {
