@@ -149,10 +149,12 @@ int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
   const ServicePort* sp = s.FindPort(port);
   if (!sp) return port;
   const Workload& w = W(e.cluster, e.wl);
-  if (w.kind == "WorkloadEntry" && !sp->name.empty()) {
-    // §3.4: a WorkloadEntry's (or inline endpoint's) ports map overrides
-    // the target port by the port's name (a Service's named targetPort
-    // looks up that name instead, below).
+  if ((w.kind == "WorkloadEntry" || s.kind == "ServiceEntry") &&
+      !sp->name.empty()) {
+    // §3.4: a WorkloadEntry's (or inline endpoint's) ports map, and the
+    // container ports of a pod a ServiceEntry selects, override the target
+    // port by the port's name (a Service's named targetPort looks up that
+    // name instead, below).
     const std::string& name =
         s.kind == "Service" && !sp->target_port_name.empty()
             ? sp->target_port_name

@@ -536,15 +536,27 @@ z3::expr Encoder::RequestPort(const Encoded& e, size_t i) {
   return e.port;
 }
 
+namespace {
+const std::string kNoName;
+}  // namespace
+
 z3::expr Encoder::TargetOf(const Service& svc, const Workload& w,
                            const z3::expr& asked) {
   z3::expr out = asked;
   for (const ServicePort& sp : svc.ports) {
     int target = sp.target_port ? sp.target_port : sp.port;
-    if (!sp.target_port && !sp.target_port_name.empty()) {
+    // §3.4: the name the workload's own ports are looked up by: a
+    // Service's named targetPort (a peered entry keeps its Service's);
+    // else, for a WorkloadEntry (any service) or a pod a ServiceEntry
+    // selects, the port's own name.
+    const bool named = !sp.target_port && !sp.target_port_name.empty();
+    const std::string& name =
+        named ? sp.target_port_name
+        : (w.kind == "WorkloadEntry" || svc.kind == "ServiceEntry") ? sp.name
+                                                                    : kNoName;
+    if (!name.empty())
       for (const ContainerPort& cp : w.ports)
-        if (cp.name == sp.target_port_name) target = cp.port;
-    }
+        if (cp.name == name) target = cp.port;
     if (target != sp.port)
       out = z3::ite(asked == c_.int_val(sp.port), c_.int_val(target), out);
   }

@@ -106,5 +106,73 @@ TEST(NamedTargetPortCrossCheck, OnlyWorkloadsDeclaringTheNameServeThePort) {
   EXPECT_EQ(vm_other.encoded.count(Outcome::kDelivered), 0u);
 }
 
+// TestPodWorkloads "pod selected by ServiceEntry honors port name
+// mapping": an entry's port reaches a pod it selects on the pod's container
+// port of the same name, which the destination's port-level policies see;
+// a WorkloadEntry's ports map does the same for a Kubernetes Service's
+// port name. A DENY on `denied_port` at the destination shows which.
+std::pair<std::set<Outcome>, std::set<Outcome>> EntryToPod(
+    const std::string& kind, int denied_port) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  std::string to, key;
+  int port = 0;
+  if (kind == "ServiceEntry") {
+    w.Add("east",
+          CartDeployment("cart", "[{containerPort: 8000, name: http}]"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata:\n  name: cart-entry\n  namespace: shop\nspec:\n"
+          "  hosts: [cart.example.com]\n  location: MESH_INTERNAL\n"
+          "  resolution: STATIC\n  ports: [{number: 8002, name: http, "
+          "protocol: HTTP}]\n  workloadSelector: {labels: {app: cart}}\n");
+    to = "{host: cart.example.com, port: 8002}";
+    key = "shop/cart-entry";
+    port = 8002;
+  } else {
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+          "metadata:\n  name: vm\n  namespace: shop\n"
+          "  annotations: {ambient.istio.io/redirection: enabled}\nspec:\n"
+          "  address: 192.0.2.50\n  labels: {app: cart}\n"
+          "  ports: {http: 8000}\n");
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    to = testing::kToCart;
+    key = "shop/cart";
+    port = 80;
+  }
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata:\n  name: deny-port\n  namespace: shop\nspec:\n"
+        "  selector: {matchLabels: {app: cart}}\n  action: DENY\n"
+        "  rules:\n  - to: [{operation: {ports: [\"" +
+            std::to_string(denied_port) + "\"]}}]\n");
+  w.Traffic("t", testing::kFromCurl, to, "{method: GET, path: /}");
+  const Scenario sc = w.Load();
+  std::set<Outcome> simulated, encoded;
+  for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
+  OutcomeOracle oracle(sc);
+  for (const SourceClass& src : SourceClasses(sc))
+    if (src.workload.rfind("client/curl", 0) == 0)
+      for (const auto& [passes, o] :
+           oracle.Outcomes(src, key, "", port, "GET", "/").outcomes)
+        encoded.insert(o);
+  return {simulated, encoded};
+}
+
+TEST(NamedTargetPortCrossCheck, PortNamesPickTheWorkloadsPort) {
+  const std::set<Outcome> denied{Outcome::kDenied},
+      delivered{Outcome::kDelivered};
+  for (const char* kind : {"ServiceEntry", "WorkloadEntry"}) {
+    EXPECT_EQ(EntryToPod(kind, 8000), std::make_pair(denied, denied)) << kind;
+    EXPECT_EQ(EntryToPod(kind, kind == std::string("ServiceEntry") ? 8002 : 80),
+              std::make_pair(delivered, delivered))
+        << kind;
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
