@@ -272,27 +272,51 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
       if (Cluster::Visible(c.services[si], src.ns,
                            src.capture == Capture::kSidecar))
         idx.push_back(si);
+  // §3.4 (ztunnel find_best_match): the client's namespace, then a
+  // canonical service (a Kubernetes Service, else the oldest entry).
+  auto canonical = [&](size_t a, size_t b) {
+    const Service &x = c.services[a], &y = c.services[b];
+    if ((x.kind == "Service") != (y.kind == "Service"))
+      return x.kind == "Service";
+    return x.creation_timestamp < y.creation_timestamp;
+  };
   if (!idx.empty()) {
-    // §3.4: a VIP shared by several services prefers the client's namespace.
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
-      return (c.services[a].ns == src.ns) > (c.services[b].ns == src.ns);
+      const bool na = c.services[a].ns == src.ns,
+                 nb = c.services[b].ns == src.ns;
+      return na != nb ? na : canonical(a, b);
     });
     d.svc_cluster = ci;
     d.svc = static_cast<int>(idx[0]);
     return {d};
   }
+  // §3.4 (get_best_by_cidr_vip): of the blocks holding the address, the
+  // client's namespace's, then the longest prefix, then a canonical one.
+  int best = -1, best_len = -1;
   for (size_t si = 0; si < c.services.size(); ++si) {
-    if (c.services[si].Shadowed() ||  // not in WDS (§3.4)
-        !Cluster::Visible(c.services[si], src.ns,
-                          src.capture == Capture::kSidecar))  // §2.4
+    const Service& s = c.services[si];
+    if (s.Shadowed() ||  // not in WDS (§3.4)
+        !Cluster::Visible(s, src.ns, src.capture == Capture::kSidecar))  // §2.4
       continue;
-    for (const std::string& a : c.services[si].vips) {
-      if (a.find('/') != std::string::npos && IpInBlock(a, t_.to.ip)) {
-        d.svc_cluster = ci;
-        d.svc = static_cast<int>(si);
-        return {d};
+    for (const std::string& a : s.vips) {
+      if (a.find('/') == std::string::npos || !IpInBlock(a, t_.to.ip)) continue;
+      const int len = std::atoi(a.c_str() + a.find('/') + 1);
+      const bool ns = s.ns == src.ns;
+      if (best >= 0) {
+        const bool best_ns = c.services[best].ns == src.ns;
+        if (ns != best_ns     ? !ns
+            : len != best_len ? len < best_len
+                              : !canonical(si, static_cast<size_t>(best)))
+          continue;
       }
+      best = static_cast<int>(si);
+      best_len = len;
     }
+  }
+  if (best >= 0) {
+    d.svc_cluster = ci;
+    d.svc = best;
+    return {d};
   }
   // §16.9: an address no proxy knows may still be a ClusterIP kube-proxy
   // serves.

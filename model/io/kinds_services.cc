@@ -263,6 +263,15 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   }
   s.vips = r.StringList(r.Child(spec, "addresses"), h.what + ": spec.addresses")
                .value_or(std::vector<std::string>{});
+  // §3.4 (toNetworkAddressFromCidr): a block of one address is that
+  // address, a VIP like any other.
+  for (std::string& a : s.vips) {
+    const size_t slash = a.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string len = a.substr(slash + 1);
+    const bool v6 = a.find(':') != std::string::npos;
+    if (len == (v6 ? "128" : "32")) a.resize(slash);
+  }
   ReadServicePorts(r, spec, h.what + ": spec", true, s);
   s.resolution =
       r.String(r.Child(spec, "resolution"), h.what + ": spec.resolution")

@@ -83,5 +83,55 @@ TEST(ServiceEntryEndpointsTest, AnEmptyWorkloadSelectorSelectsNothing) {
   EXPECT_EQ(ends.begin()->rfind("shop/cart-", 0), 0u) << *ends.begin();
 }
 
+// §3.4 (ztunnel get_best_by_vip, get_best_by_cidr_vip): an address held by
+// several entries' blocks goes to the client's namespace's, then the
+// longest prefix; a /32 block is an exact address, tried first.
+std::string EntryFor(const std::vector<std::pair<std::string, std::string>>&
+                         entries,  // (namespace/name, address)
+                     const std::string& ip) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  for (const auto& [key, address] : entries) {
+    const std::string ns = key.substr(0, key.find('/'));
+    w.Add("east", testing::Ns(ns));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata:\n  name: " +
+              key.substr(key.find('/') + 1) + "\n  namespace: " + ns +
+              "\nspec:\n  hosts: [" + key.substr(key.find('/') + 1) + "." + ns +
+              ".example]\n  addresses: [" + address +
+              "]\n  ports: [{number: 80, name: tcp, protocol: TCP}]\n"
+              "  resolution: NONE\n");
+  }
+  w.Traffic("t", testing::kFromCurl, "{ip: " + ip + ", port: 80}");
+  std::set<std::string> chosen;
+  for (const Path& p : testing::PathsOf(w.Load(), "t"))
+    for (const std::string& why : p.why)
+      for (const auto& [key, address] : entries)
+        if (why.find("ServiceEntry " + key + " ") != std::string::npos)
+          chosen.insert(key);
+  return chosen.size() == 1 ? *chosen.begin() : "?";
+}
+
+TEST(ServiceEntryEndpointsTest, OverlappingBlocksPreferNamespaceThenPrefix) {
+  // The longest prefix, whatever the order.
+  EXPECT_EQ(EntryFor({{"a-egress/wide", "10.0.0.0/8"},
+                      {"z-db/narrow", "10.1.2.0/24"}},
+                     "10.1.2.5"),
+            "z-db/narrow");
+  // The client's namespace over a longer prefix.
+  EXPECT_EQ(
+      EntryFor({{"client/wide", "10.0.0.0/8"}, {"z-db/narrow", "10.1.2.0/24"}},
+               "10.1.2.5"),
+      "client/wide");
+  // A /32 is an exact address, over any block.
+  EXPECT_EQ(
+      EntryFor({{"client/narrow", "10.1.2.0/24"}, {"z-db/one", "10.1.2.5/32"}},
+               "10.1.2.5"),
+      "z-db/one");
+}
+
 }  // namespace
 }  // namespace meshsim
