@@ -422,11 +422,19 @@ bool SplitHorizonDropsIngressLabel(const Mesh& mesh, const Cluster& cluster,
     return false;
   for (const Cluster& c : mesh.clusters) {
     const auto it = c.service_by_key.find(svc.Key());
-    if (it == c.service_by_key.end() ||
-        c.services[it->second].kind != "Service")
+    if (it == c.service_by_key.end()) continue;
+    const Service& copy = c.services[it->second];
+    // Another cluster's copy counts only when global (istiod builds no
+    // other record); an ended pod is no workload.
+    if (copy.kind != "Service" ||
+        (&c != &cluster &&
+         !ServiceScopeGlobal(mesh.istio, c.NamespaceLabels(copy.ns),
+                             copy.labels)))
       continue;
     for (size_t wi : c.service_endpoints[it->second])
-      if (c.workloads[wi].network != cluster.network) return true;
+      if (!c.workloads[wi].terminal &&
+          c.workloads[wi].network != cluster.network)
+        return true;
   }
   return false;
 }

@@ -119,12 +119,15 @@ const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {
                                          : &undiscovered_services[it->second];
 }
 
-std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s) const {
+std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s,
+                                                int port) const {
   std::vector<size_t> out;
   if (!s.selector || s.external_name) return out;
   for (size_t i = 0; i < workloads.size(); ++i) {
     const Workload& w = workloads[i];
+    // §3.4: the EndpointSlice of `port` leaves out pods without its name.
     if (w.kind == "Pod" && w.ns == s.ns && EndpointReady(s, w) &&
+        (!port || ServesPort(s, port, w)) &&
         SelectorMatches(*s.selector, w.labels))
       out.push_back(i);
   }

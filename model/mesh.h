@@ -833,7 +833,7 @@ struct Cluster {
   const Service* UndiscoveredServiceForVip(const std::string& ip) const;
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:
   // the pods of its namespace its selector matches, by name.
-  std::vector<size_t> KubeProxyEndpoints(const Service& s) const;
+  std::vector<size_t> KubeProxyEndpoints(const Service& s, int port = 0) const;
   bool Discovered(const std::string& ns) const {
     return !std::binary_search(undiscovered_namespaces.begin(),
                                undiscovered_namespaces.end(), ns);

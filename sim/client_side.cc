@@ -211,7 +211,7 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
   }
   // §3.8: internalTrafficPolicy Local: kube-proxy on the client's node
   // keeps that node's pods only.
-  for (size_t wi : c.KubeProxyEndpoints(s)) {
+  for (size_t wi : c.KubeProxyEndpoints(s, t_.to.port)) {
     if (s.node_local && c.workloads[wi].node != src.node) continue;
     Dest d;
     d.wl_cluster = ci;
@@ -291,7 +291,9 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     return {d};
   }
   // §3.4 (get_best_by_cidr_vip): of the blocks holding the address, the
-  // client's namespace's, then the longest prefix, then a canonical one.
+  // client's namespace's, then the longest prefix, then a canonical one; a
+  // sidecar's listener picks the longest prefix whatever the namespace.
+  const bool by_ns = src.capture != Capture::kSidecar;
   int best = -1, best_len = -1;
   for (size_t si = 0; si < c.services.size(); ++si) {
     const Service& s = c.services[si];
@@ -301,9 +303,9 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     for (const std::string& a : s.vips) {
       if (a.find('/') == std::string::npos || !IpInBlock(a, t_.to.ip)) continue;
       const int len = std::atoi(a.c_str() + a.find('/') + 1);
-      const bool ns = s.ns == src.ns;
+      const bool ns = by_ns && s.ns == src.ns;
       if (best >= 0) {
-        const bool best_ns = c.services[best].ns == src.ns;
+        const bool best_ns = by_ns && c.services[best].ns == src.ns;
         if (ns != best_ns     ? !ns
             : len != best_len ? len < best_len
                               : !canonical(si, static_cast<size_t>(best)))

@@ -48,7 +48,7 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
   const auto add = [&](int cluster, const Service& svc, size_t wi) {
     const Workload& w = mesh_.clusters[cluster].workloads[wi];
     if (port && !ServesPort(svc, port, w)) return;  // §3.4: a named target
-    if (EndpointReady(svc, w) || with_unready)
+    if (EndpointReady(svc, w) || (with_unready && !w.terminal))
       out.push_back(
           {cluster, static_cast<int>(wi), !w.ready && EndpointReady(svc, w)});
   };
@@ -149,16 +149,14 @@ int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
   const ServicePort* sp = s.FindPort(port);
   if (!sp) return port;
   const Workload& w = W(e.cluster, e.wl);
-  if ((w.kind == "WorkloadEntry" || s.kind == "ServiceEntry") &&
+  if ((w.kind == "WorkloadEntry" || (s.kind == "ServiceEntry" && !s.peered)) &&
       !sp->name.empty()) {
     // §3.4: a WorkloadEntry's (or inline endpoint's) ports map, and the
     // container ports of a pod a ServiceEntry selects, override the target
-    // port by the port's name (a Service's named targetPort looks up that
-    // name instead, below).
+    // port by the port's name (a named targetPort, a Service's or the one
+    // a peered entry keeps, looks up that name instead, below).
     const std::string& name =
-        s.kind == "Service" && !sp->target_port_name.empty()
-            ? sp->target_port_name
-            : sp->name;
+        !sp->target_port_name.empty() ? sp->target_port_name : sp->name;
     for (const ContainerPort& cp : w.ports)
       if (cp.name == name) return cp.port;
   }
@@ -639,7 +637,7 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
     }
     // §16.9: the same for a Service istiod does not discover.
     if (const Service* u = wc.UndiscoveredServiceForVip(base.dst_ip)) {
-      const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u);
+      const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u, port);
       State n = base;
       n.peer.clear();
       n.peer_ip = W(base.cluster, base.wl).ip;

@@ -303,6 +303,8 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   plan.routes = PlanRoutes(plan, e);
   plan.eps = e.eps;
   ServiceTerms t(c_);
+  for (size_t i = 0; i < e.eps.size(); ++i)
+    t.unserved.push_back(Unserved(plan, e, i));
   for (size_t k = 0; k < classes().size(); ++k)
     if (plan.view[k] >= 0) ServiceClassTerms(plan, k, e, t);
   FinishServiceSlice(plan, t, e);
@@ -370,8 +372,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool direct = Direct(cls.cluster, ep);
   bool via_waypoint_only = false;
   if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
-  z3::expr here =
-      is_k && e.ep == c_.int_val(static_cast<int>(i)) && !Unserved(plan, e, i);
+  z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
   if (via_waypoint_only) here = here && local;
   z3::expr no_waypoint_left = c_.bool_val(false);
   const std::vector<std::pair<const Gateway*, z3::expr>> first =
@@ -612,7 +614,9 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
 std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   const Cluster& c = sc_.mesh.clusters[cp];
   const Workload& p = c.workloads[pwi];
-  if (!p.ready || p.role != WorkloadRole::kApplication ||
+  // §3.6: a pod that is not ready still takes traffic to its own address
+  // (its health only filters a Service's endpoints); an ended one has none.
+  if (p.terminal || p.role != WorkloadRole::kApplication ||
       p.ip.rfind("node:", 0) == 0)
     return std::nullopt;
   // §3.4: an entry or endpoint whose address a pod has is not dialled by

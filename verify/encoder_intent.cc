@@ -104,11 +104,16 @@ bool Encoder::OwnOptInLost(int ci, const Service& s) const {
   return std::any_of(
       sc_.mesh.clusters.begin(), sc_.mesh.clusters.end(),
       [&](const Cluster& c) {
+        // Another cluster's pods are in the merged view through its global
+        // copy only; ended pods are no workloads.
         const Service* copy = c.FindService(s.Key());
-        if (!copy || copy->kind != "Service") return false;
+        if (!copy || copy->kind != "Service" ||
+            (&c != &here && !GlobalService(sc_.mesh, c, *copy)))
+          return false;
         const auto& pods = c.service_endpoints[c.service_by_key.at(s.Key())];
         return std::any_of(pods.begin(), pods.end(), [&](size_t wi) {
-          return c.workloads[wi].network != here.network;
+          return !c.workloads[wi].terminal &&
+                 c.workloads[wi].network != here.network;
         });
       });
 }

@@ -76,6 +76,9 @@ struct Encoder::ServiceTerms {
   // gateway sends to: the first before the gateway can fail, the second
   // after.
   AnyOf deny_terms, deny_ew_terms;
+  // Per endpoint: the requests it does not serve (§3.4, Unserved), built
+  // once for every class.
+  std::vector<z3::expr> unserved;
 };
 
 }  // namespace meshsim::verify

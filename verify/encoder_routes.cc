@@ -141,6 +141,12 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
         t->vips.empty())
       return "a backend that is not a Service with a VIP";
     if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    // §3.4: which pods serve a backend without a port depends on the
+    // request's port when the Service names a targetPort (not stated).
+    if (!b.port)
+      for (const ServicePort& sp : t->ports)
+        if (!sp.target_port && !sp.target_port_name.empty())
+          return "a backend without port to a named targetPort";
     if (mesh.clusters.size() > 1 && CrossesClusters(mesh, c, *t))
       return "a global or peered backend in a multicluster mesh";
     if (rewrites && (!RewriteUnread(mesh, c, *t) || !RewriteUnread(mesh, c, s)))
@@ -550,10 +556,11 @@ z3::expr Encoder::TargetOf(const Service& svc, const Workload& w,
     // else, for a WorkloadEntry (any service) or a pod a ServiceEntry
     // selects, the port's own name.
     const bool named = !sp.target_port && !sp.target_port_name.empty();
-    const std::string& name =
-        named ? sp.target_port_name
-        : (w.kind == "WorkloadEntry" || svc.kind == "ServiceEntry") ? sp.name
-                                                                    : kNoName;
+    const std::string& name = named ? sp.target_port_name
+                              : (w.kind == "WorkloadEntry" ||
+                                 (svc.kind == "ServiceEntry" && !svc.peered))
+                                  ? sp.name
+                                  : kNoName;
     if (!name.empty())
       for (const ContainerPort& cp : w.ports)
         if (cp.name == name) target = cp.port;

@@ -448,6 +448,14 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     // istiod's ambient lookups that test for no selector at all see one
     // (§16.5), hence the mark.
     p.empty_selector = p.selector && p.selector->empty();
+    if (p.empty_selector && p.ns == sink.root_namespace)
+      r.Warning(r.Child(spec, "selector"),
+                h.what +
+                    ": an empty selector in the root namespace: sidecars take "
+                    "the policy mesh-wide, but ztunnel only for the root "
+                    "namespace's own workloads (istiod looks up mesh policies "
+                    "with no selector at all, §16.5); remove the selector to "
+                    "make it mesh-wide for ambient pods too");
     if (p.empty_selector) p.selector.reset();
     p.mode = r.String(r.Child(r.Child(spec, "mtls"), "mode"),
                       h.what + ": spec.mtls.mode")

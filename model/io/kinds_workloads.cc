@@ -136,15 +136,17 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     // running that has no address yet.
     w.terminal = phase && (*phase == "Succeeded" || *phase == "Failed" ||
                            (*phase != "Running" && w.ip.empty() &&
-                            !r.Child(status, "podIPs").IsSequence()));
+                            r.Child(status, "podIPs").size() == 0));
     // §3.6: with conditions listed (as a cluster always lists them), the
     // pod is ready only with a Ready condition "True" (IsPodReady).
     yaml::Node conds = r.Child(status, "conditions");
     if (conds.IsSequence() && conds.size() > 0) {
       bool ready_true = false;
-      for (size_t i = 0; i < conds.size(); ++i)
-        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready")
+      for (size_t i = 0; i < conds.size(); ++i)  // the first Ready counts
+        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready") {
           ready_true = r.Child(conds[i], "status").Scalar() == "True";
+          break;
+        }
       if (!ready_true) w.ready = false;
     }
   }

@@ -255,9 +255,10 @@ bool IsSecurityPolicy(const KindEntry& e) {
 bool IgnoredForRevision(Reader& r, const ObjectHeader& h, const KindEntry& e,
                         const yaml::Node& obj, const ManifestSink& sink) {
   if (!sink.revision || sink.revision->empty()) return false;
-  const bool filtered =
-      e.group == "networking.istio.io" || e.group == "security.istio.io" ||
-      (e.group == "gateway.networking.k8s.io" && e.kind != "Gateway");
+  const bool filtered = e.group == "networking.istio.io" ||
+                        e.group == "security.istio.io" ||
+                        (e.group == "gateway.networking.k8s.io" &&
+                         e.kind != "Gateway" && e.kind != "GatewayClass");
   const std::string* rev = FindLabel(h.labels, "istio.io/rev");
   if (!rev || *rev == *sink.revision) return false;
   const yaml::Node at =

@@ -64,6 +64,7 @@ struct ManifestSink {
   // every object), and whether its release filters ztunnel's policies and
   // entries by revision too (1.25 and later).
   std::optional<std::string> revision;
+  std::string root_namespace = "istio-system";  // §16.5's warning
   bool ztunnel_filters_revision = true;
 };
 

@@ -91,10 +91,16 @@ TEST(RevisionCrossCheck, RoutesAreFilteredGatewaysAreNot) {
         "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n"
         "  rules:\n  - backendRefs:\n    - {name: cart, port: 80}\n");
   w.Add("east", testing::Svc("shop", "cart", 80));
+  // The ambient index reads GatewayClasses unfiltered.
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+        "metadata:\n  name: custom-waypoint\n  labels: {istio.io/rev: canary}\n"
+        "spec:\n  controllerName: istio.io/gateway-controller\n");
   Diagnostics d;
   const Scenario sc = w.Load(&d);
   ASSERT_FALSE(sc.mesh.clusters.empty());
   EXPECT_NE(sc.mesh.clusters[0].FindGateway("shop/waypoint"), nullptr);
+  EXPECT_EQ(sc.mesh.clusters[0].gateway_classes.count("custom-waypoint"), 1u);
   // Said, since no istiod of that revision may exist.
   std::ostringstream said;
   d.Print(said);

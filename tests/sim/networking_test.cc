@@ -687,11 +687,10 @@ TEST(NetworkingTest, SubzonesRankAfterTheZone) {
 // not-ready pod cart-sick on n-a, cart-b-0 on n-b (zone z-b); a
 // DestinationRule with outlierDetection (and `extra` in it) at the client,
 // Istio release `version`: where the requests land.
-std::map<std::string, double> HalfReadyLandings(const std::string& version,
-                                                const std::string& extra,
-                                                bool with_dr = true,
-                                                const std::string& td = "",
-                                                bool sidecar = true) {
+std::map<std::string, double> HalfReadyLandings(
+    const std::string& version, const std::string& extra, bool with_dr = true,
+    const std::string& td = "", bool sidecar = true,
+    const std::string& sick_phase = "Running", bool publish = false) {
   World w("{version: \"" + version + "\"}");
   w.Cluster("east", "net-east", 1);
   w.Add("east", Ns("sc", {{sidecar ? "istio-injection" : Ambient(),
@@ -705,10 +704,12 @@ std::map<std::string, double> HalfReadyLandings(const std::string& version,
   w.Add("east",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart-sick\n"
         "  namespace: shop\n  labels: {svc: cart}\nspec:\n  nodeName: n-a\n"
-        "  containers: [{name: c, image: c}]\nstatus:\n  phase: Running\n"
-        "  conditions: [{type: Ready, status: \"False\"}]\n");
+        "  containers: [{name: c, image: c}]\nstatus:\n  phase: " +
+            sick_phase +
+            "\n  conditions: [{type: Ready, status: \"False\"}]\n");
   w.Add("east", CartService() +
-                    (td.empty() ? "" : "  trafficDistribution: " + td + "\n"));
+                    (td.empty() ? "" : "  trafficDistribution: " + td + "\n") +
+                    (publish ? "  publishNotReadyAddresses: true\n" : ""));
   if (with_dr)
     w.Add("east",
           "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
@@ -749,6 +750,21 @@ TEST(NetworkingTest, NotReadyEndpointsSpillPerTheOverprovisioningFactor) {
   // ztunnel knows only healthy workloads: an ambient client's requests
   // stay in its zone.
   EXPECT_EQ(HalfReadyLandings("1.30", "", false, "PreferClose", false),
+            (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+}
+
+// §3.6: Envoy's priorities count a not-ready pod its Service publishes as
+// healthy (the zone keeps every request, shared with it), and an ended pod
+// not at all (it is in no EndpointSlice, not even as unhealthy).
+TEST(NetworkingTest, PublishedAndEndedPodsInEnvoysPriorities) {
+  const std::map<std::string, double> published = HalfReadyLandings(
+      "1.30", "", false, "PreferClose", true, "Running", true);
+  const std::map<std::string, double> shared = {{"shop/cart-a-0", 0.5},
+                                                {"shop/cart-sick", 0.5}};
+  ASSERT_EQ(published.size(), shared.size());
+  for (const auto& [pod, share] : shared)
+    EXPECT_NEAR(published.at(pod), share, 1e-9) << pod;
+  EXPECT_EQ(HalfReadyLandings("1.30", "", false, "PreferClose", true, "Failed"),
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
 }
 

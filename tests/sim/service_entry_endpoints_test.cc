@@ -88,10 +88,12 @@ TEST(ServiceEntryEndpointsTest, AnEmptyWorkloadSelectorSelectsNothing) {
 // longest prefix; a /32 block is an exact address, tried first.
 std::string EntryFor(const std::vector<std::pair<std::string, std::string>>&
                          entries,  // (namespace/name, address)
-                     const std::string& ip) {
+                     const std::string& ip, bool sidecar = false) {
   testing::World w;
   w.Cluster("east", "net-east", 2);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", sidecar
+                    ? testing::Ns("client", {{"istio-injection", "enabled"}})
+                    : testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
   for (const auto& [key, address] : entries) {
     const std::string ns = key.substr(0, key.find('/'));
@@ -126,6 +128,11 @@ TEST(ServiceEntryEndpointsTest, OverlappingBlocksPreferNamespaceThenPrefix) {
       EntryFor({{"client/wide", "10.0.0.0/8"}, {"z-db/narrow", "10.1.2.0/24"}},
                "10.1.2.5"),
       "client/wide");
+  // A sidecar's listener takes the longest prefix whatever the namespace.
+  EXPECT_EQ(
+      EntryFor({{"client/wide", "10.0.0.0/8"}, {"z-db/narrow", "10.1.2.0/24"}},
+               "10.1.2.5", true),
+      "z-db/narrow");
   // A /32 is an exact address, over any block.
   EXPECT_EQ(
       EntryFor({{"client/narrow", "10.1.2.0/24"}, {"z-db/one", "10.1.2.5/32"}},
