@@ -228,7 +228,8 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
     d.fail = "service " + s.Key() +
              (s.node_local ? " has no ready pod on node " + src.node +
                                  " (internalTrafficPolicy Local, §3.8)"
-                           : " has no ready pod") +
+                           : " has no ready pod serving port " +
+                                 std::to_string(t_.to.port) + " (§3.4, §3.6)") +
              ": kube-proxy refuses the connection";
     out.push_back(d);
   }

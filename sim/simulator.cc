@@ -223,7 +223,9 @@ class ModelBuilder {
     if (!t.from.ingress.empty()) return nullptr;
     const Cluster* c = mesh.FindCluster(t.from.cluster);
     auto pods = c->WorkloadsOf(t.from.ns, t.from.workload);
-    if (pods.empty() || pods.front()->ready) return nullptr;
+    // §3.6: a pod that is not ready still sends; one that has ended, or
+    // that a fault window took down, does not.
+    if (pods.empty() || !pods.front()->terminal) return nullptr;
     down_path_ = Path{};
     down_path_.hops.push_back({HopKind::kWorkload,
                                pods.front()->Key(),

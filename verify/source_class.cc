@@ -40,7 +40,8 @@ std::vector<SourceClass> ClusterSourceClasses(const IstioSettings& istio,
   std::sort(by_key.begin(), by_key.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [key, w] : by_key) {
-    if (w->kind != "Pod" || !w->ready) continue;
+    // §3.6: a pod that is not ready still sends; an ended one does not.
+    if (w->kind != "Pod" || w->terminal) continue;
     SourceClass k;
     k.cluster = ci;
     k.ns = w->ns;

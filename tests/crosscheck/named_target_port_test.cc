@@ -59,6 +59,7 @@ Scenario NamedPortWorld(const std::vector<std::string>& deployments,
 struct Seen {
   std::set<std::string> delivered;
   bool failed = false;
+  std::string reason;  // a failed path's
   std::set<Outcome> encoded;
 };
 
@@ -68,7 +69,10 @@ Seen Both(const Scenario& sc) {
     if (p.outcome == Outcome::kDelivered)
       s.delivered.insert(
           p.hops.back().name.substr(0, p.hops.back().name.rfind('-')));
-    s.failed |= p.outcome == Outcome::kFailed;
+    if (p.outcome == Outcome::kFailed) {
+      s.failed = true;
+      s.reason = p.reason;
+    }
   }
   OutcomeOracle oracle(sc);
   for (const SourceClass& src : SourceClasses(sc))
@@ -94,6 +98,8 @@ TEST(NamedTargetPortCrossCheck, OnlyWorkloadsDeclaringTheNameServeThePort) {
   const Seen none = Both(NamedPortWorld({CartDeployment("cart-bare", "")}));
   EXPECT_TRUE(none.delivered.empty());
   EXPECT_TRUE(none.failed);
+  EXPECT_NE(none.reason.find("no healthy endpoints"), std::string::npos)
+      << none.reason;
   EXPECT_EQ(none.encoded.count(Outcome::kDelivered), 0u);
   // A WorkloadEntry serves it when its ports map names it.
   const Seen vm =

@@ -104,6 +104,27 @@ TEST(PublishNotReadyCrossCheck, ReadinessIsTheReadyConditionAndNoDeletion) {
   }
 }
 
+// A pod that is not ready still sends (a source class of the verifier);
+// one that has ended does not.
+TEST(PublishNotReadyCrossCheck, ANotReadyPodStillSends) {
+  auto client_classes = [](const std::string& status) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east",
+          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: curl\n"
+          "  namespace: client\n  labels: {app: curl}\nspec:\n"
+          "  containers:\n  - {name: app, image: x}\n" +
+              status);
+    size_t n = 0;
+    for (const SourceClass& k : SourceClasses(w.Load()))
+      n += k.workload.rfind("client/curl", 0) == 0 ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(client_classes(kNotReady), 1u);
+  EXPECT_EQ(client_classes(kFailed), 0u);
+}
+
 // The delivered pods of the paths of "t".
 std::set<std::string> DeliveredTo(const Scenario& sc) {
   std::set<std::string> out;

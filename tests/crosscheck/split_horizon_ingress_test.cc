@@ -7,6 +7,9 @@
 // Asked of both engines on that folder, at each release.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -22,11 +25,11 @@ constexpr char kFolder[] =
     "scenarios/conformance/index-split-horizon-preserves-waypoint/"
     "scenario.yaml";
 
-Scenario AtRelease(int minor) {
+Scenario AtRelease(int minor, const std::string& file = kFolder) {
   ScenarioOverrides o;
   o.version = IstioVersion{1, minor};
   Diagnostics d;
-  auto sc = LoadScenarioFile(kFolder, d, "", &o);
+  auto sc = LoadScenarioFile(file, d, "", &o);
   EXPECT_TRUE(sc && !d.HasErrors()) << minor;
   return sc ? *sc : Scenario{};
 }
@@ -71,6 +74,33 @@ TEST(SplitHorizonIngressCrossCheck, TheServicesOwnOptInIsLostBefore131) {
     EXPECT_EQ(Passes(sc, "client-to-svc1", ClientKind::kAmbient).second, once)
         << "ambient client, 1." << minor;
   }
+}
+
+// Only what istiod's merged index holds counts: the remote cluster's copy,
+// made local (not global), brings no pod into cluster0's view, so the
+// Service's own opt-in stays in 1.30.
+TEST(SplitHorizonIngressCrossCheck, ARemoteLocalCopyBringsNoPod) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / "meshsim-split-horizon-local";
+  fs::remove_all(dir);
+  fs::copy("scenarios/conformance/index-split-horizon-preserves-waypoint", dir,
+           fs::copy_options::recursive);
+  const fs::path remote = dir / "manifests/remote-cluster/10-ns1.yaml";
+  std::ifstream in(remote);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  in.close();
+  const std::string global = "istio.io/global: \"true\"";
+  ASSERT_NE(text.find(global), std::string::npos);
+  text.replace(text.find(global), global.size(), "istio.io/global: \"false\"");
+  std::ofstream(remote) << text;
+  const Scenario sc = AtRelease(30, (dir / "scenario.yaml").string());
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  const std::set<int> once{1};
+  EXPECT_EQ(Passes(sc, "ingress-to-svc1", ClientKind::kIngress),
+            std::make_pair(once, once));
+  fs::remove_all(dir);
 }
 
 }  // namespace
