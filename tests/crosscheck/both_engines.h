@@ -8,12 +8,28 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 #include "tests/sim/path_helpers.h"
 #include "verify/source_class.h"
 #include "verify/verifier.h"
 
 namespace meshsim::testing {
+
+// Each engine's outcomes for client/curl's GET / to service `key` on
+// `port`: the paths of traffic entry "t", and the encoding's.
+inline std::pair<std::set<Outcome>, std::set<Outcome>> CurlOutcomes(
+    const Scenario& sc, const std::string& key, int port) {
+  std::set<Outcome> simulated, encoded;
+  for (const Path& p : PathsOf(sc, "t")) simulated.insert(p.outcome);
+  OutcomeOracle oracle(sc);
+  for (const SourceClass& src : SourceClasses(sc))
+    if (src.workload.rfind("client/curl", 0) == 0)
+      for (const auto& [passes, o] :
+           oracle.Outcomes(src, key, "", port, "GET", "/").outcomes)
+        encoded.insert(o);
+  return {simulated, encoded};
+}
 
 inline void ExpectBothEngines(const Scenario& sc, Outcome want,
                               const std::string& name) {

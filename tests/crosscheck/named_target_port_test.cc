@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "tests/crosscheck/both_engines.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 #include "verify/source_class.h"
@@ -157,16 +158,7 @@ std::pair<std::set<Outcome>, std::set<Outcome>> EntryToPod(
         "  rules:\n  - to: [{operation: {ports: [\"" +
             std::to_string(denied_port) + "\"]}}]\n");
   w.Traffic("t", testing::kFromCurl, to, "{method: GET, path: /}");
-  const Scenario sc = w.Load();
-  std::set<Outcome> simulated, encoded;
-  for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-  OutcomeOracle oracle(sc);
-  for (const SourceClass& src : SourceClasses(sc))
-    if (src.workload.rfind("client/curl", 0) == 0)
-      for (const auto& [passes, o] :
-           oracle.Outcomes(src, key, "", port, "GET", "/").outcomes)
-        encoded.insert(o);
-  return {simulated, encoded};
+  return testing::CurlOutcomes(w.Load(), key, port);
 }
 
 TEST(NamedTargetPortCrossCheck, PortNamesPickTheWorkloadsPort) {

@@ -86,17 +86,9 @@ Scenario EntryWorld(const std::string& metadata) {
 TEST(WorkloadEntryTunnelCrossCheck, AnEntrysEndpointsTakeTheEntrysTunnel) {
   // Each engine's outcomes for client/curl to the entry.
   auto outcomes = [](const Scenario& sc) {
-    std::set<Outcome> simulated, encoded;
-    for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-    OutcomeOracle oracle(sc);
-    for (const SourceClass& src : SourceClasses(sc))
-      if (src.workload.rfind("client/curl", 0) == 0)
-        for (const auto& [passes, o] :
-             oracle.Outcomes(src, "shop/cart-entry", "", 80, "GET", "/")
-                 .outcomes)
-          encoded.insert(o);
-    return std::make_pair(simulated, encoded);
+    return testing::CurlOutcomes(sc, "shop/cart-entry", 80);
   };
+
   const std::set<Outcome> delivered{Outcome::kDelivered},
       denied{Outcome::kDenied};
   EXPECT_EQ(outcomes(EntryWorld("")), std::make_pair(delivered, delivered));
