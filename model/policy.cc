@@ -1,5 +1,7 @@
 #include "model/policy.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -109,27 +111,40 @@ std::optional<std::string> PathTemplateError(const std::string& pattern) {
 }
 
 bool IpInBlock(const std::string& block, const std::string& ip) {
-  auto parse = [](const std::string& s, uint32_t* out) {
-    unsigned a, b, c, d;
-    char tail;
-    if (std::sscanf(s.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) != 4)
-      return false;
-    if (a > 255 || b > 255 || c > 255 || d > 255) return false;
-    *out = (a << 24) | (b << 16) | (c << 8) | d;
-    return true;
+  // An address of either family as bytes (4 or 16); IPv4 and IPv6 never
+  // match each other, as in Envoy's CIDR matcher and ztunnel's.
+  struct Addr {
+    unsigned char b[16];
+    size_t len = 0;
   };
-  size_t slash = block.find('/');
-  int bits = 32;
+  auto parse = [](const std::string& s, Addr* out) {
+    if (s.find(':') != std::string::npos) {
+      out->len = 16;
+      return inet_pton(AF_INET6, s.c_str(), out->b) == 1;
+    }
+    out->len = 4;
+    return inet_pton(AF_INET, s.c_str(), out->b) == 1;
+  };
+  const size_t slash = block.find('/');
+  Addr net, addr;
+  if (!parse(block.substr(0, slash), &net) || !parse(ip, &addr) ||
+      net.len != addr.len)
+    return false;
+  size_t bits = net.len * 8;
   if (slash != std::string::npos) {
-    char* end = nullptr;
-    long v = std::strtol(block.c_str() + slash + 1, &end, 10);
-    if (!end || *end != '\0' || v < 0 || v > 32) return false;
-    bits = static_cast<int>(v);
+    const std::string prefix = block.substr(slash + 1);
+    if (prefix.empty() || prefix.size() > 3 ||
+        !std::all_of(prefix.begin(), prefix.end(), ::isdigit) ||
+        static_cast<size_t>(std::stoi(prefix)) > bits)
+      return false;
+    bits = static_cast<size_t>(std::stoi(prefix));
   }
-  uint32_t net, addr;
-  if (!parse(block.substr(0, slash), &net) || !parse(ip, &addr)) return false;
-  uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-  return (net & mask) == (addr & mask);
+  for (size_t i = 0; i < net.len && bits > 0;
+       ++i, bits -= std::min<size_t>(bits, 8)) {
+    const unsigned mask = bits >= 8 ? 0xffu : (0xffu << (8 - bits)) & 0xffu;
+    if ((net.b[i] & mask) != (addr.b[i] & mask)) return false;
+  }
+  return true;
 }
 
 std::string SpiffePrincipal(const std::string& ns, const std::string& sa) {

@@ -66,7 +66,8 @@ inline constexpr char kMatchAnySegments[] = "{**}";
 // Why `pattern` is not a path template Istio accepts, or nullopt when it is
 // one (or holds no '{' or '}' at all).
 std::optional<std::string> PathTemplateError(const std::string& pattern);
-// IPv4 address or CIDR membership; false for malformed input.
+// IPv4 or IPv6 address or CIDR membership (families never match each
+// other); false for malformed input.
 bool IpInBlock(const std::string& block, const std::string& ip);
 
 // §8.2: the HTTP attributes of `rule` ztunnel cannot evaluate, by their

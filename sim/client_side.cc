@@ -236,6 +236,17 @@ std::vector<Builder::Dest> Builder::KubeProxyDests(
   return out;
 }
 
+// §3.6: a pod that has ended (or that a fault window of `run` takes down)
+// holds its address no more: istiod makes no workload of it and nothing
+// answers there.
+void Builder::FailIfEnded(Dest& d) const {
+  const Workload& w = W(d.wl_cluster, d.wl);
+  if (!w.terminal) return;
+  d.fail = "pod " + w.Key() + " at " + w.ip +
+           " is not running (it has ended, or a fault window took it down): "
+           "nothing answers at its address (§3.6)";
+}
+
 // to.pod: ns/name of a workload in the client's cluster.
 std::vector<Builder::Dest> Builder::ResolvePod(int ci) const {
   const Cluster& c = mesh_.clusters[ci];
@@ -247,6 +258,7 @@ std::vector<Builder::Dest> Builder::ResolvePod(int ci) const {
   d.wl_cluster = ci;
   d.wl = static_cast<int>(c.workload_by_key.at(pods.front()->Key()));
   d.ip = pods.front()->ip;
+  FailIfEnded(d);
   return {d};
 }
 
@@ -263,6 +275,7 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
     if (it != o.workload_by_ip.end()) {
       d.wl_cluster = static_cast<int>(oi);
       d.wl = static_cast<int>(it->second);
+      FailIfEnded(d);
       return {d};
     }
   }

@@ -207,6 +207,7 @@ class Builder {
   bool HiddenEntryHost(const Workload& src, const std::string& host) const;
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
+  void FailIfEnded(Dest& d) const;  // §3.6
   // §16.9, §16.7: a connection to an address of a Service no proxy knows
   // (the ClusterIP of one istiod does not discover, an external address):
   // kube-proxy's pick among its pods; `reason` says why (default: §16.9).

@@ -55,8 +55,8 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
       }
     } else if (kind == "ip") {
       if (!IpInBlock(*v, v->substr(0, v->find('/')))) {
-        r.Error(x,
-                f + " value '" + *v + "' is not an IPv4 address or CIDR block");
+        r.Error(x, f + " value '" + *v +
+                       "' is not an IP address or CIDR block (IPv4 or IPv6)");
         continue;
       }
     } else if (kind == "serviceAccount") {

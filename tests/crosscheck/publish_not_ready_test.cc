@@ -125,6 +125,34 @@ TEST(PublishNotReadyCrossCheck, ANotReadyPodStillSends) {
   EXPECT_EQ(client_classes(kFailed), 0u);
 }
 
+// An ended pod holds its address no more: a call to it fails in the
+// simulator (the verifier plans no pod-IP slice for it); a pod that is
+// only not ready still answers at its address.
+TEST(PublishNotReadyCrossCheck, AnEndedPodsAddressReachesNothing) {
+  auto dial = [](const std::string& status, const std::string& ip) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", CartPod("cart-0", status));
+    w.Traffic("t", testing::kFromCurl, "{ip: " + ip + ", port: 80}");
+    std::set<Outcome> out;
+    std::string why;
+    for (const Path& p : testing::PathsOf(w.Load(), "t")) {
+      out.insert(p.outcome);
+      why += p.reason;
+    }
+    return std::make_pair(out, why);
+  };
+  const auto [ended, why] = dial(kFailed, "10.20.0.8");
+  EXPECT_EQ(ended, std::set<Outcome>{Outcome::kFailed});
+  EXPECT_NE(why.find("shop/cart-0"), std::string::npos) << why;
+  EXPECT_NE(why.find("not running"), std::string::npos) << why;
+  EXPECT_EQ(dial(kNotReady, "10.20.0.7").first,
+            std::set<Outcome>{Outcome::kDelivered});
+}
+
 // The delivered pods of the paths of "t".
 std::set<std::string> DeliveredTo(const Scenario& sc) {
   std::set<std::string> out;

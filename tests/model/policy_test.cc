@@ -68,6 +68,25 @@ TEST(IstioMatchTest, IpBlocks) {
   EXPECT_TRUE(IpInBlock("10.1.2.3", "10.1.2.3"));
   EXPECT_FALSE(IpInBlock("10.0.0.0/16", "10.1.2.3"));
   EXPECT_FALSE(IpInBlock("garbage", "10.1.2.3"));
+  EXPECT_TRUE(IpInBlock("0.0.0.0/0", "192.168.1.1"));
+  EXPECT_TRUE(IpInBlock("10.1.2.3/32", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("10.1.2.3/32", "10.1.2.4"));
+  EXPECT_TRUE(IpInBlock("10.1.2.0/23", "10.1.3.255"));
+  EXPECT_FALSE(IpInBlock("10.1.2.0/23", "10.1.4.0"));
+  EXPECT_FALSE(IpInBlock("10.0.0.0/33", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("10.0.0.0/", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("10.0.0.256", "10.0.0.256"));
+  // IPv6 blocks match IPv6 addresses; the families never match each other.
+  EXPECT_TRUE(IpInBlock("2001:db8::/32", "2001:db8:1::5"));
+  EXPECT_FALSE(IpInBlock("2001:db8::/32", "2001:db9::5"));
+  EXPECT_TRUE(IpInBlock("2001:db8::/33", "2001:db8:7fff::1"));
+  EXPECT_FALSE(IpInBlock("2001:db8::/33", "2001:db8:8000::1"));
+  EXPECT_TRUE(IpInBlock("::/0", "fd00::1"));
+  EXPECT_TRUE(IpInBlock("fd00::1", "fd00:0::1"));
+  EXPECT_FALSE(IpInBlock("fd00::/128", "fd00::1"));
+  EXPECT_FALSE(IpInBlock("fd00::/129", "fd00::"));
+  EXPECT_FALSE(IpInBlock("::/0", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("0.0.0.0/0", "fd00::1"));
 }
 
 // Loads the policies of a world and evaluates them at `point` for `req`.
