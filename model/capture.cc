@@ -50,6 +50,15 @@ std::string SidecarInjection(const Workload& w, const Labels& ns_labels) {
 // §1.1: captured(pod), plus the sidecar injector's decision.
 void DeriveCapture(const Cluster& cluster, Workload& w) {
   const Labels& ns_labels = cluster.NamespaceLabels(w.ns);
+  if (w.kind == "EndpointSlice") {
+    // §3.4: istiod's workload of such an endpoint has network mode
+    // HOST_NETWORK and no tunnel: ztunnel reaches it in plain TCP.
+    w.capture = Capture::kUncaptured;
+    w.capture_why = w.Subject() +
+                    " has no Pod targetRef: an opaque host-network endpoint "
+                    "(§3.4)";
+    return;
+  }
   if (w.role == WorkloadRole::kWaypoint || w.role == WorkloadRole::kEastWest) {
     // waypoint.yaml renders istio.io/dataplane-mode: none (§1.1).
     w.capture = Capture::kUncaptured;

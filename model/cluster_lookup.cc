@@ -122,15 +122,23 @@ const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {
 std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s,
                                                 int port) const {
   std::vector<size_t> out;
-  if (!s.selector || s.external_name) return out;
-  for (size_t i = 0; i < workloads.size(); ++i) {
+  if (s.external_name) return out;
+  // §3.4: the EndpointSlice of `port` leaves out pods without its name.
+  auto serves = [&](const Workload& w) {
+    return EndpointReady(s, w) && (!port || ServesPort(s, port, w));
+  };
+  for (size_t i = 0; s.selector && i < workloads.size(); ++i) {
     const Workload& w = workloads[i];
-    // §3.4: the EndpointSlice of `port` leaves out pods without its name.
-    if (w.kind == "Pod" && w.ns == s.ns && EndpointReady(s, w) &&
-        (!port || ServesPort(s, port, w)) &&
+    if (w.kind == "Pod" && w.ns == s.ns && serves(w) &&
         SelectorMatches(*s.selector, w.labels))
       out.push_back(i);
   }
+  // §3.4: and what its slices list (for a Service without a selector, the
+  // only endpoints).
+  for (size_t i : SliceEndpoints(s))
+    if (serves(workloads[i]) &&
+        std::find(out.begin(), out.end(), i) == out.end())
+      out.push_back(i);
   std::sort(out.begin(), out.end(), [&](size_t a, size_t b) {
     return workloads[a].name < workloads[b].name;
   });

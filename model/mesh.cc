@@ -14,6 +14,10 @@
 
 namespace meshsim {
 
+// model/endpoint_slices.cc: a Service's EndpointSlice endpoints (§3.4); the
+// warnings about slices only when `diags` is given (the first pass).
+void AddSliceEndpoints(Cluster& c, Diagnostics* diags);
+
 bool IstioSettings::Discovers(const Labels& ns_labels) const {
   if (discovery_selectors.empty()) return true;
   for (const LabelSelector& sel : discovery_selectors)
@@ -763,6 +767,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       c.workload_services[wi].push_back(si);
     }
   }
+  AddSliceEndpoints(c, again ? nullptr : &diags);
   // §16.9: Services istiod does not discover, for kube-dns and kube-proxy.
   c.undiscovered_by_vip.clear();
   c.undiscovered_by_host.clear();

@@ -144,7 +144,7 @@ enum class WorkloadRole {
 
 // A pod or a WorkloadEntry: something with an address that serves traffic.
 struct Workload {
-  std::string kind;  // Pod | WorkloadEntry
+  std::string kind;  // Pod | WorkloadEntry | EndpointSlice
   std::string ns;
   std::string name;   // pod name, e.g. productpage-v1-0
   std::string owner;  // Deployment/StatefulSet/... name, or the pod name
@@ -169,6 +169,14 @@ struct Workload {
   // makes a workload (kind WorkloadEntry): its own labels pick its waypoint,
   // and only this entry selects it (§3.4).
   std::string service_entry;
+  // Kind EndpointSlice: an endpoint without a Pod targetRef of a slice
+  // labelled kubernetes.io/service-name, which istiod makes a host-network
+  // workload of that Service (same namespace) alone (§3.4). `ports` are the
+  // slice's named TCP ports; `name` is "<slice>@<address>".
+  std::string slice_service;
+  // From a v1 Endpoints object: the EndpointSlice mirroring controller
+  // mirrors it only for a Service without a selector (§3.4).
+  bool slice_mirrored = false;
   // §1.1: a WorkloadEntry (or entry endpoint) speaks HBONE: its tunnel
   // label or redirection annotation says so (for an endpoint, its
   // ServiceEntry's). Set by the loaders; DeriveCapture reads it.
@@ -189,6 +197,9 @@ struct Workload {
   std::string Subject() const {
     if (!service_entry.empty())
       return "ServiceEntry " + ns + "/" + service_entry + " endpoint " + ip;
+    if (!slice_service.empty())
+      return "EndpointSlice " + ns + "/" + name.substr(0, name.rfind('@')) +
+             " endpoint " + ip;
     return (kind == "Pod" ? "pod " : kind + " ") + Key();
   }
 };
@@ -745,6 +756,15 @@ struct Cluster {
   std::optional<IstioVersion> version;
   std::map<std::string, Namespace> namespaces;
   std::vector<Workload> workloads;
+  // §3.4: a pod an EndpointSlice endpoint names by targetRef is an endpoint
+  // of the slice's Service too (istiod's matchingServicesWithoutSelectors).
+  struct SlicePodRef {
+    std::string ns, service;  // the slice's namespace and Service
+    std::string pod;          // the pod's key (ns/name)
+    bool mirrored = false;    // from a v1 Endpoints (Workload::slice_mirrored)
+    SourceLocation location;
+  };
+  std::vector<SlicePodRef> slice_pod_refs;
   std::vector<Service> services;
   std::map<std::string, Gateway> gateways;  // by ns/name
   // Every modelled object by "Kind ns/name" (first definition wins).
@@ -834,6 +854,11 @@ struct Cluster {
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:
   // the pods of its namespace its selector matches, by name.
   std::vector<size_t> KubeProxyEndpoints(const Service& s, int port = 0) const;
+  // §3.4: the endpoints EndpointSlices (and Endpoints mirrored for a Service
+  // without a selector) give `s`: their workloads of kind EndpointSlice,
+  // then the pods their endpoints name by targetRef, each once, whatever
+  // their readiness (model/endpoint_slices.cc).
+  std::vector<size_t> SliceEndpoints(const Service& s) const;
   bool Discovered(const std::string& ns) const {
     return !std::binary_search(undiscovered_namespaces.begin(),
                                undiscovered_namespaces.end(), ns);

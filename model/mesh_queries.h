@@ -65,17 +65,28 @@ inline bool EndpointReady(const Service& s, const Workload& w) {
   return w.ready || (s.publish_not_ready && !w.terminal);
 }
 
+// Whether `s`'s selector picks `w` (not an EndpointSlice's listing, §3.4):
+// a peered entry's workloadSelector copies it (§15.2).
+inline bool SelectedBy(const Service& s, const Workload& w) {
+  return s.selector && SelectorMatches(*s.selector, w.labels);
+}
+
 // §3.4: whether workload `w` serves port `port` of Service `s`: a
 // Kubernetes Service port whose targetPort is a name reaches only the pods
 // with a container port of that name, and the WorkloadEntries whose ports
 // map names it (istiod's constructServices leaves the port out of the
 // others, and ztunnel and the EndpointSlice leave them out of it).
+// An EndpointSlice endpoint maps the Service's port names to its ports
+// (istiod's endpointSlicesBuilder): it serves a port with a named
+// targetPort when its slice has a port of the Service port's name.
 inline bool ServesPort(const Service& s, int port, const Workload& w) {
   if (s.kind != "Service") return true;
   const ServicePort* sp = s.FindPort(port);
   if (!sp || sp->target_port || sp->target_port_name.empty()) return true;
+  const std::string& name =
+      w.kind == "EndpointSlice" ? sp->name : sp->target_port_name;
   for (const ContainerPort& cp : w.ports)
-    if (cp.name == sp->target_port_name) return true;
+    if (cp.name == name) return true;
   return false;
 }
 

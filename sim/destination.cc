@@ -71,7 +71,10 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
       const Service* os = o.FindService(key);
       if (!os || os->kind != "Service") continue;
       size_t osi = o.service_by_key.at(key);
-      for (size_t wi : o.service_endpoints[osi]) add(oi, *os, wi);
+      // §15.2: its entry there selects with the Service's selector; what
+      // only an EndpointSlice lists (§3.4) does not join.
+      for (size_t wi : o.service_endpoints[osi])
+        if (!s.peered || SelectedBy(*os, o.workloads[wi])) add(oi, *os, wi);
     }
     return out;
   }
@@ -149,8 +152,14 @@ int Builder::TargetPort(const Service& s, int port, const EpRef& e) const {
   const ServicePort* sp = s.FindPort(port);
   if (!sp) return port;
   const Workload& w = W(e.cluster, e.wl);
-  if ((w.kind == "WorkloadEntry" || (s.kind == "ServiceEntry" && !s.peered)) &&
-      !sp->name.empty()) {
+  if (w.kind == "EndpointSlice") {
+    // §3.4: a slice's port of the Service port's name, else the Service's
+    // targetPort (ztunnel's fallback; a name then reaches nothing).
+    for (const ContainerPort& cp : w.ports)
+      if (cp.name == sp->name) return cp.port;
+  } else if ((w.kind == "WorkloadEntry" ||
+              (s.kind == "ServiceEntry" && !s.peered)) &&
+             !sp->name.empty()) {
     // §3.4: a WorkloadEntry's (or inline endpoint's) ports map, and the
     // container ports of a pod a ServiceEntry selects, override the target
     // port by the port's name (a named targetPort, a Service's or the one

@@ -482,15 +482,9 @@ z3::expr Encoder::Unserved(const ServicePlan& plan, const Encoded& e,
   if (!svc || svc->kind != "Service") return c_.bool_val(false);
   const z3::expr port = backend ? RequestPort(e, i) : e.port;
   AnyOf out(c_);
-  for (const ServicePort& sp : svc->ports) {
-    if (sp.target_port || sp.target_port_name.empty()) continue;
-    const std::vector<ContainerPort>& declared = c.workloads[ep.wi].ports;
-    if (std::none_of(declared.begin(), declared.end(),
-                     [&](const ContainerPort& cp) {
-                       return cp.name == sp.target_port_name;
-                     }))
+  for (const ServicePort& sp : svc->ports)
+    if (!Declares(*svc, sp.port, c.workloads[ep.wi]))
       out.Add(port == c_.int_val(sp.port));
-  }
   return out.Build();
 }
 
@@ -616,8 +610,10 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   const Workload& p = c.workloads[pwi];
   // §3.6: a pod that is not ready still takes traffic to its own address
   // (its health only filters a Service's endpoints); an ended one has none.
+  // §3.4: ztunnel indexes no EndpointSlice endpoint by its address (a
+  // host-network workload); a request to it passes through, not planned.
   if (p.terminal || p.role != WorkloadRole::kApplication ||
-      p.ip.rfind("node:", 0) == 0)
+      p.ip.rfind("node:", 0) == 0 || p.kind == "EndpointSlice")
     return std::nullopt;
   // §3.4: an entry or endpoint whose address a pod has is not dialled by
   // it (IndexWorkloads gives the address to the pod).

@@ -81,6 +81,11 @@ struct Encoder::ServiceTerms {
   std::vector<z3::expr> unserved;
 };
 
+// §3.4 stated for the encoding (encoder_routes.cc): whether `w` serves
+// `port` of Kubernetes Service `svc` (0: any): a named targetPort needs a
+// port of that name (an EndpointSlice endpoint: of the Service port's name).
+bool Declares(const Service& svc, int port, const Workload& w);
+
 }  // namespace meshsim::verify
 
 #endif  // MESHSIM_VERIFY_ENCODER_PLAN_H_

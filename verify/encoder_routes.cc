@@ -174,22 +174,22 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
 
 }  // namespace
 
-namespace {
-
-// §3.4 stated for the encoding: whether `w` serves `port` of Kubernetes
-// Service `svc` (0: any): a named targetPort needs a port of that name.
 bool Declares(const Service& svc, int port, const Workload& w) {
   if (svc.kind != "Service" || port == 0) return true;
   for (const ServicePort& sp : svc.ports) {
     if (sp.port != port || sp.target_port || sp.target_port_name.empty())
       continue;
-    return std::any_of(w.ports.begin(), w.ports.end(),
-                       [&](const ContainerPort& cp) {
-                         return cp.name == sp.target_port_name;
-                       });
+    // An EndpointSlice endpoint's ports are named as the Service's ports.
+    const std::string& name =
+        w.kind == "EndpointSlice" ? sp.name : sp.target_port_name;
+    return std::any_of(
+        w.ports.begin(), w.ports.end(),
+        [&](const ContainerPort& cp) { return cp.name == name; });
   }
   return true;
 }
+
+namespace {
 
 // A backend's pod that takes the backend's requests: ready (§3.6) and
 // serving its port (§3.4).
@@ -556,14 +556,17 @@ z3::expr Encoder::TargetOf(const Service& svc, const Workload& w,
     // else, for a WorkloadEntry (any service) or a pod a ServiceEntry
     // selects, the port's own name.
     const bool named = !sp.target_port && !sp.target_port_name.empty();
-    const std::string& name = named ? sp.target_port_name
+    // An EndpointSlice endpoint: its slice's port of the Service port's
+    // name, else the Service's targetPort (its name then serves nothing).
+    const bool slice = w.kind == "EndpointSlice";
+    const std::string& name = slice   ? sp.name
+                              : named ? sp.target_port_name
                               : (w.kind == "WorkloadEntry" ||
                                  (svc.kind == "ServiceEntry" && !svc.peered))
                                   ? sp.name
                                   : kNoName;
-    if (!name.empty())
-      for (const ContainerPort& cp : w.ports)
-        if (cp.name == name) target = cp.port;
+    for (const ContainerPort& cp : w.ports)
+      if (cp.name == name && (!name.empty() || slice)) target = cp.port;
     if (target != sp.port)
       out = z3::ite(asked == c_.int_val(sp.port), c_.int_val(target), out);
   }

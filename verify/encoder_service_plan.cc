@@ -82,8 +82,12 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       const Cluster& xc = sc_.mesh.clusters[x.cluster];
       auto it = xc.service_by_key.find(s.peered->service);
       if (it == xc.service_by_key.end()) continue;
+      // The entry selects with the Service's selector: what only an
+      // EndpointSlice lists (§3.4) does not join it.
+      const Service& xs = xc.services[it->second];
       for (size_t wi : xc.service_endpoints[it->second])
-        if (EndpointReady(xc.services[it->second], xc.workloads[wi]) &&
+        if (SelectedBy(xs, xc.workloads[wi]) &&
+            EndpointReady(xs, xc.workloads[wi]) &&
             seen.insert({x.cluster, wi}).second)
           plan.eps.push_back({x.cluster, wi});
     }

@@ -25,6 +25,9 @@ const std::vector<KindEntry>& KindTable() {
       // kinds_services.cc
       {"", "Service", LoadService},
       {kIstioNetworking, "ServiceEntry", LoadServiceEntry},
+      // kinds_endpoints.cc
+      {"discovery.k8s.io", "EndpointSlice", LoadEndpointSlice},
+      {"", "Endpoints", LoadEndpoints},
       {"admin.solo.io", "Segment", LoadSegment},
       // kinds_gateway_api.cc
       {kGatewayApi, "Gateway", LoadGateway},

@@ -56,6 +56,13 @@ void SkipObject(ManifestSink& sink, const std::string& kind,
 // kinds_workloads.cc: Namespace, Pod, the controllers (Deployment,
 // StatefulSet, DaemonSet, ReplicaSet) and WorkloadEntry.
 KindHandlerFn LoadNamespace, LoadPod, LoadController, LoadWorkloadEntry;
+// Adds `pods` to `count` (Pods written, or pods controllers will create);
+// false, with an error, past the sink's budget (kinds_workloads.cc).
+bool CountPods(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+               size_t pods, size_t& count, ManifestSink& sink);
+// kinds_endpoints.cc: discovery.k8s.io EndpointSlice and core Endpoints
+// (§3.4: the endpoints of a Service without a selector).
+KindHandlerFn LoadEndpointSlice, LoadEndpoints;
 // kinds_services.cc: Service, ServiceEntry and Solo's Segment.
 KindHandlerFn LoadService, LoadServiceEntry, LoadSegment;
 // A ServiceEntry endpoint's or a WorkloadEntry's `ports`: port name to the

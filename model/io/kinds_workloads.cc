@@ -57,6 +57,8 @@ void ReadWorkloadMeta(const ObjectHeader& h, Workload& w) {
     w.sidecar_injected = true;
 }
 
+}  // namespace
+
 // Adds `pods` to `count` (Pods written, or pods controllers will create);
 // false, with an error, past the sink's budget: a few lines of replicas must
 // not exhaust memory (docs/robustness.md).
@@ -82,6 +84,8 @@ bool CountPods(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   count += pods;
   return true;
 }
+
+namespace {
 
 // metadata.ownerReferences[0], the object's controller, if any.
 void ReadOwner(Reader& r, const ObjectHeader& h, const yaml::Node& obj,

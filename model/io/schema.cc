@@ -55,6 +55,7 @@ const std::map<std::string, std::vector<std::string>>& GroupKinds() {
        {"ControllerRevision", "DaemonSet", "Deployment", "ReplicaSet",
         "StatefulSet"}},
       {"batch", {"CronJob", "Job"}},
+      {"discovery.k8s.io", {"EndpointSlice"}},
       {"networking.k8s.io",
        {"IPAddress", "Ingress", "IngressClass", "NetworkPolicy",
         "ServiceCIDR"}},

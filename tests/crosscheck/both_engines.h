@@ -16,6 +16,13 @@
 
 namespace meshsim::testing {
 
+// The simulator's outcomes for the paths of traffic entry "t".
+inline std::set<Outcome> Simulated(const Scenario& sc) {
+  std::set<Outcome> out;
+  for (const Path& p : PathsOf(sc, "t")) out.insert(p.outcome);
+  return out;
+}
+
 // Each engine's outcomes for client/curl's GET / to service `key` on
 // `port`: the paths of traffic entry "t", and the encoding's.
 inline std::pair<std::set<Outcome>, std::set<Outcome>> CurlOutcomes(

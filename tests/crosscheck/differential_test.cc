@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
@@ -695,6 +696,7 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
   auto coin = [&](int percent) {
     return static_cast<int>(rng() % 100) < percent;
   };
+  int opaque = 0;  // the last opaque EndpointSlice address, 192.0.2.<n>
   if (shape.clusters > 1) {
     y << "  - {apiVersion: v1, kind: Namespace, metadata: {name: istio-system, "
          "labels: {topology.istio.io/network: "
@@ -815,11 +817,39 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       if (shape.solo && coin(70))
         annotations += "networking.istio.io/traffic-distribution: Any, ";
       y << "x: y}, annotations: {" << annotations << "x: y}}";
+      // §3.4: sometimes without a selector, its endpoints listed by an
+      // EndpointSlice or a mirrored Endpoints (below).
+      const bool sliced = coin(10);
       // §3.6: sometimes its not-ready pods stay endpoints.
-      y << ", spec: {selector: {app: " << app
-        << "}, ports: [{port: 80, targetPort: "
-        << (named_target ? "web" : "8080") << "}]"
-        << (coin(30) ? ", publishNotReadyAddresses: true" : "") << "}}\n";
+      y << ", spec: {"
+        << (sliced ? std::string() : "selector: {app: " + app + "}, ")
+        << "ports: [{port: 80, targetPort: " << (named_target ? "web" : "8080")
+        << "}]" << (coin(30) ? ", publishNotReadyAddresses: true" : "")
+        << "}}\n";
+      // The app's first pod by targetRef, and sometimes an opaque address
+      // (a host-network workload), ready or not.
+      if (sliced && coin(70)) {
+        y << "  - {apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, "
+             "metadata: {name: "
+          << app << "-s, namespace: " << ns
+          << ", labels: {kubernetes.io/service-name: " << app
+          << "}}, addressType: IPv4, ports: [{name: \"\", port: 8080}], "
+             "endpoints: [{addresses: [10.99.0.1], targetRef: {kind: Pod, "
+             "name: "
+          << app << "-0}}";
+        if (coin(50))
+          y << ", {addresses: [192.0.2." << ++opaque << "]"
+            << (coin(30) ? ", conditions: {ready: false}" : "") << "}";
+        y << "]}\n";
+      } else if (sliced) {
+        y << "  - {apiVersion: v1, kind: Endpoints, metadata: {name: " << app
+          << ", namespace: " << ns
+          << "}, subsets: [{addresses: [{ip: 10.99.0.1, targetRef: {kind: "
+             "Pod, name: "
+          << app << "-0}}";
+        if (coin(50)) y << ", {ip: 192.0.2." << ++opaque << "}";
+        y << "], ports: [{port: 8080}]}]}\n";
+      }
       // §3.6: a pod of the app that is starting (not ready) here.
       if (here(15))
         y << "  - {apiVersion: v1, kind: Pod, metadata: {name: " << app
@@ -1161,10 +1191,13 @@ uint32_t RandomMeshCount() {
 }
 
 // MESHSIM_DIFF_SEED=N: the random mesh of seed N alone, to debug a mismatch
-// the full run reported.
+// the full run reported; with MESHSIM_DIFF_DUMP=FILE, its scenario is
+// written there too (for `meshsim paths`).
 TEST(DifferentialTest, RandomMeshes) {
   if (const char* one = std::getenv("MESHSIM_DIFF_SEED")) {
     const uint32_t seed = static_cast<uint32_t>(std::atoi(one));
+    if (const char* dump = std::getenv("MESHSIM_DIFF_DUMP"))
+      std::ofstream(dump) << RandomMesh(seed);
     CompareMeshSeeds(seed, seed);
     PrintCompared(("random mesh " + std::to_string(seed)).c_str());
     return;

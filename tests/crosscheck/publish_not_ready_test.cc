@@ -55,12 +55,6 @@ Scenario OnePodWorld(bool publish, const std::string& status, bool deny = false,
   return w.Load();
 }
 
-std::set<Outcome> Simulated(const Scenario& sc) {
-  std::set<Outcome> out;
-  for (const Path& p : testing::PathsOf(sc, "t")) out.insert(p.outcome);
-  return out;
-}
-
 TEST(PublishNotReadyCrossCheck, ANotReadyPodIsAnEndpointOnlyWhenPublished) {
   // Published: the request reaches the pod, and its ztunnel enforces.
   testing::ExpectBothEngines(OnePodWorld(true, kNotReady), Outcome::kDelivered,
@@ -69,11 +63,12 @@ TEST(PublishNotReadyCrossCheck, ANotReadyPodIsAnEndpointOnlyWhenPublished) {
                              Outcome::kDenied, "published, denied");
   // Not published: the Service has no endpoint, so nothing is delivered.
   const std::set<Outcome> unpublished =
-      Simulated(OnePodWorld(false, kNotReady));
+      testing::Simulated(OnePodWorld(false, kNotReady));
   EXPECT_FALSE(unpublished.empty());
   EXPECT_EQ(unpublished.count(Outcome::kDelivered), 0u);
   // An ended pod is no endpoint even when published.
-  const std::set<Outcome> ended = Simulated(OnePodWorld(true, kFailed));
+  const std::set<Outcome> ended =
+      testing::Simulated(OnePodWorld(true, kFailed));
   EXPECT_FALSE(ended.empty());
   EXPECT_EQ(ended.count(Outcome::kDelivered), 0u);
 }
@@ -95,7 +90,7 @@ TEST(PublishNotReadyCrossCheck, ReadinessIsTheReadyConditionAndNoDeletion) {
        {std::pair<std::string, std::string>{no_ready_condition, ""},
         {ready, terminating}}) {
     const std::set<Outcome> got =
-        Simulated(OnePodWorld(false, status, false, metadata));
+        testing::Simulated(OnePodWorld(false, status, false, metadata));
     EXPECT_FALSE(got.empty());
     EXPECT_EQ(got.count(Outcome::kDelivered), 0u) << status << metadata;
     // Published, it is an endpoint again (ztunnel's ALLOW_ALL).
