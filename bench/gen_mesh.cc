@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
          "net-"
       << c
       << "\nspec:\n  gatewayClassName: istio-east-west\n  listeners:\n  - "
-         "{name: mesh, port: 15008, protocol: HBONE}\n---\n";
+         "{name: mesh, port: 15008, protocol: HBONE, tls: {mode: Terminate}}"
+         "\n---\n";
     for (int n = 0; n < namespaces; ++n) {
       f << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns" << n
         << "\n  labels:\n    istio.io/dataplane-mode: ambient\n";
@@ -87,7 +88,9 @@ int main(int argc, char** argv) {
              "  namespace: ns"
           << n
           << "\nspec:\n  gatewayClassName: istio-waypoint\n  listeners:\n  - "
-             "{name: mesh, port: 15008, protocol: HBONE}\n---\n";
+             "{name: mesh, port: 15008, protocol: HBONE, tls: {mode: "
+             "Terminate}}"
+             "\n---\n";
       }
       if (policies && (policy_namespaces < 0 || n < policy_namespaces)) {
         f << "apiVersion: security.istio.io/v1\nkind: "

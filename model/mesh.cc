@@ -17,6 +17,10 @@ namespace meshsim {
 // model/endpoint_slices.cc: a Service's EndpointSlice endpoints (§3.4); the
 // warnings about slices only when `diags` is given (the first pass).
 void AddSliceEndpoints(Cluster& c, Diagnostics* diags);
+// model/network_gateways.cc: a warning at each east-west Gateway istiod does
+// not take as its network's gateway (§7.1).
+void WarnNetworkGateways(const IstioSettings& istio, const Cluster& c,
+                         Diagnostics& diags);
 
 bool IstioSettings::Discovers(const Labels& ns_labels) const {
   if (discovery_selectors.empty()) return true;
@@ -347,7 +351,7 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
     gw.name = "auto";
     gw.class_name = "istio-waypoint";
     gw.annotations["solo.io/auto-waypoint"] = "true";
-    gw.listeners.push_back({"mesh", 15008, "HBONE", "", "Same", {}, loc});
+    gw.listeners.push_back({"mesh", 15008, "HBONE", "", "", "Same", {}, loc});
     gw.synthesized = true;
     gw.location = loc;
     c.gateways.emplace(key, gw);
@@ -813,6 +817,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     for (Workload& w : c.workloads) DeriveCapture(c, w);
     IndexWorkloads(c, cluster_diags[ci]);
     IndexServices(istio, c, static_cast<int>(ci), order, cluster_diags[ci]);
+    WarnNetworkGateways(istio, c, cluster_diags[ci]);
   });
   for (size_t ci = 0; ci < clusters.size(); ++ci) {
     notes.insert(notes.end(), cluster_notes[ci].begin(),

@@ -343,6 +343,7 @@ struct Listener {
   int port = 0;
   std::string protocol;
   std::string hostname;
+  std::string tls_mode;  // tls.mode: Terminate | Passthrough | "" (none)
   std::string allowed_from = "Same";  // Same | All | Selector
   // When Selector; unset (no selector given) matches no namespace.
   std::optional<LabelSelector> allowed_selector;

@@ -65,6 +65,21 @@ inline bool EndpointReady(const Service& s, const Workload& w) {
   return w.ready || (s.publish_not_ready && !w.terminal);
 }
 
+// §7.1 (networks.go remoteK8sGatewayToNetworkGateways): why istiod does not
+// take east-west Gateway `gw` as the gateway of its network, "" when it
+// does: it needs the topology.istio.io/network label, the class
+// istio-east-west (Solo's istio-eastwest too in the Solo distribution), an
+// HBONE listener terminating TLS and, when a status is written, an address
+// there. Solo peering's gateways follow §15.2 instead (never refused here).
+// model/network_gateways.cc.
+std::string NetworkGatewayRefusal(const IstioSettings& istio,
+                                  const Gateway& gw);
+// An east-west Gateway istiod uses as its network's gateway.
+inline bool IsNetworkGateway(const IstioSettings& istio, const Gateway& gw) {
+  return gw.role == GatewayRole::kEastWest &&
+         NetworkGatewayRefusal(istio, gw).empty();
+}
+
 // Whether `s`'s selector picks `w` (not an EndpointSlice's listing, §3.4):
 // a peered entry's workloadSelector copies it (§15.2).
 inline bool SelectedBy(const Service& s, const Workload& w) {

@@ -63,7 +63,8 @@ std::vector<EpRef> Builder::EastWestFor(const std::string& network,
     const Cluster& o = mesh_.clusters[oi];
     std::vector<EpRef> out;
     for (const auto& [key, gw] : o.gateways) {
-      if (gw.role != GatewayRole::kEastWest || gw.network != network) continue;
+      // §7.1: only a Gateway istiod takes as its network's gateway.
+      if (!IsNetworkGateway(mesh_.istio, gw) || gw.network != network) continue;
       for (int wi : ReadyPods(o, key))
         out.push_back({static_cast<int>(oi), wi});
     }

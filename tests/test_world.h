@@ -100,7 +100,9 @@ inline std::string EastWest(const std::string& network) {
          network +
          "\nspec:\n  gatewayClassName: istio-east-west\n  listeners:\n  - "
          "name: mesh\n    port: "
-         "15008\n    protocol: HBONE\n";
+         "15008\n    protocol: HBONE\n    tls:\n      mode: Terminate\n"
+         "      options:\n        gateway.istio.io/tls-terminate-mode: "
+         "ISTIO_MUTUAL\n";
 }
 
 inline std::string Ingress(const std::string& ns, const std::string& name,

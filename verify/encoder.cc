@@ -48,7 +48,7 @@ Encoder::Encoder(const Scenario& sc, z3::context& c,
   // EastWestCluster is asked per remote endpoint: scanning here, once.
   for (size_t ci = 0; ci < sc.mesh.clusters.size(); ++ci)
     for (const auto& [k, g] : sc.mesh.clusters[ci].gateways)
-      if (g.role == GatewayRole::kEastWest &&
+      if (IsNetworkGateway(sc.mesh.istio, g) &&  // §7.1
           HasReadyPod(sc.mesh.clusters[ci], k)) {
         east_west_first_.emplace(g.network, static_cast<int>(ci));
         east_west_at_.insert({static_cast<int>(ci), g.network});

@@ -286,7 +286,7 @@ void EastWestGatewaysShareNetwork(const Scenario& sc,
       by_network;
   for (const Cluster& c : sc.mesh.clusters)
     for (const auto& [key, gw] : c.gateways)
-      if (gw.role == GatewayRole::kEastWest && HasReadyPod(c, key))
+      if (IsNetworkGateway(sc.mesh.istio, gw) && HasReadyPod(c, key))
         by_network[gw.network].push_back({&c, &gw});
   for (const auto& [network, gws] : by_network) {
     if (gws.size() < 2) continue;
@@ -324,8 +324,8 @@ void NetworkWithoutEastWestGateway(const Scenario& sc,
   std::set<std::string> served;
   for (const Cluster& c : sc.mesh.clusters)
     for (const auto& [key, gw] : c.gateways)
-      if (gw.role == GatewayRole::kEastWest && HasReadyPod(c, key))
-        served.insert(gw.network);
+      if (IsNetworkGateway(sc.mesh.istio, gw) && HasReadyPod(c, key))
+        served.insert(gw.network);  // §7.1: one istiod takes
   std::set<std::string> reported;
   for (const Cluster& c : sc.mesh.clusters)
     for (size_t si = 0; si < c.services.size(); ++si) {

@@ -32,6 +32,7 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
     tls["certificateRefs"].MarkSubtreeRead();
     tls["options"].MarkSubtreeRead();
     const std::string& mode = tls["mode"].Scalar();
+    li.tls_mode = mode.empty() ? "Terminate" : mode;  // the API's default
     if (mode == "Terminate" ||
         (mode == "Passthrough" &&
          (li.protocol == "HBONE" || li.protocol == "TLS")))

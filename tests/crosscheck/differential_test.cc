@@ -708,7 +708,10 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
         << ", namespace: istio-system, labels: {topology.istio.io/network: "
         << network << "}}\n    spec: {gatewayClassName: "
         << (shape.solo ? "istio-eastwest" : "istio-east-west")
-        << ", listeners: [{name: mesh, port: 15008, protocol: HBONE}]}\n";
+        << ", listeners: [{name: mesh, port: 15008, protocol: HBONE"
+        // §7.1: istiod takes it only terminating TLS (now and then not).
+        << (shape.solo || here(95) ? ", tls: {mode: Terminate}" : "")
+        << "}]}\n";
     }
   }
   // The export label of a Service or Namespace, or "" (§7.1, §15.2).

@@ -1,0 +1,51 @@
+// §7.1: which east-west Gateways istiod takes as a network's gateway
+// (pilot/pkg/serviceregistry/ambient/networks.go,
+// remoteK8sGatewayToNetworkGateways), and the warning for those it does not.
+#include <string>
+
+#include "model/mesh.h"
+#include "model/peering.h"
+
+namespace meshsim {
+
+std::string NetworkGatewayRefusal(const IstioSettings& istio,
+                                  const Gateway& gw) {
+  if (PeeringEnabled(istio)) return "";  // §15.2: peering's own rules
+  if (!FindLabel(gw.labels, kLabelNetwork))
+    return std::string("it has no ") + kLabelNetwork + " label";
+  if (gw.class_name != "istio-east-west" &&
+      istio.distribution != Distribution::kSolo)
+    return "its class " + gw.class_name +
+           " is the Solo distribution's; did you mean 'istio-east-west'?";
+  bool terminating = false;
+  for (const Listener& l : gw.listeners)
+    terminating =
+        terminating || (l.protocol == "HBONE" && l.tls_mode == "Terminate");
+  if (!terminating)
+    return "it has no HBONE listener with tls.mode Terminate (add tls: "
+           "{mode: Terminate, options: {gateway.istio.io/tls-terminate-mode: "
+           "ISTIO_MUTUAL}} to its HBONE listener, as `istioctl multicluster "
+           "expose` writes it)";
+  if (gw.has_status && gw.status_addresses.empty())
+    return "its status lists no address";
+  return "";
+}
+
+// Called by Mesh::Finalize: a warning at each east-west Gateway istiod
+// ignores, since requests to its network's endpoints from other networks
+// then find no gateway (§7.2).
+void WarnNetworkGateways(const IstioSettings& istio, const Cluster& c,
+                         Diagnostics& diags) {
+  for (const auto& [key, gw] : c.gateways) {
+    if (gw.role != GatewayRole::kEastWest) continue;
+    const std::string why = NetworkGatewayRefusal(istio, gw);
+    if (!why.empty())
+      diags.Warning(gw.location,
+                    "east-west Gateway " + key + " in cluster " + c.name +
+                        " is no network gateway for istiod: " + why +
+                        "; other networks' requests to network " + gw.network +
+                        " find no gateway (§7.1, §7.2)");
+  }
+}
+
+}  // namespace meshsim
