@@ -32,7 +32,9 @@ bool IpInBlock(const std::string& block, const std::string& ip) {
   size_t bits = net.len * 8;
   if (slash != std::string::npos) {
     const std::string prefix = block.substr(slash + 1);
+    // Go's netip.ParsePrefix (Istio's validation) refuses "/08".
     if (prefix.empty() || prefix.size() > 3 ||
+        (prefix.size() > 1 && prefix[0] == '0') ||
         !std::all_of(prefix.begin(), prefix.end(), ::isdigit) ||
         static_cast<size_t>(std::stoi(prefix)) > bits)
       return false;

@@ -538,6 +538,8 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
   c.workload_by_ip.clear();
   c.gateway_pods.clear();
   c.workloads_by_owner.clear();
+  c.slice_workloads_by_service.clear();
+  c.slice_refs_by_service.clear();
   c.workloads_indexed = true;
   for (size_t i = 0; i < c.workloads.size(); ++i) {
     const Workload& w = c.workloads[i];
@@ -548,12 +550,25 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
                                     " is defined twice in cluster " + c.name +
                                     "; the first definition is used");
     }
+    // §3.4: ztunnel indexes no EndpointSlice endpoint by its address.
+    if (w.kind == "EndpointSlice") {
+      c.slice_workloads_by_service[w.ns + "/" + w.slice_service].push_back(i);
+      continue;
+    }
     // A pod owns its address: a WorkloadEntry or ServiceEntry endpoint
-    // naming a pod's address does not take it over (§3.4).
+    // naming a pod's address does not take it over (§3.4); a live workload
+    // takes it from one that has ended (§3.6: Kubernetes reuses the
+    // address, istiod makes no workload of the ended pod).
     auto [at, fresh] = c.workload_by_ip.emplace(w.ip, i);
-    if (!fresh && w.kind == "Pod" && c.workloads[at->second].kind != "Pod")
+    const Workload& held = c.workloads[at->second];
+    if (!fresh && ((w.kind == "Pod" && held.kind != "Pod") ||
+                   (held.terminal && !w.terminal)))
       at->second = i;
     if (!w.gateway.empty()) c.gateway_pods[w.gateway].push_back(i);
+  }
+  for (size_t ri = 0; ri < c.slice_pod_refs.size(); ++ri) {
+    const Cluster::SlicePodRef& ref = c.slice_pod_refs[ri];
+    c.slice_refs_by_service[ref.ns + "/" + ref.service].push_back(ri);
   }
 }
 

@@ -18,8 +18,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "model/diagnostics.h"
@@ -169,13 +171,10 @@ struct Workload {
   // makes a workload (kind WorkloadEntry): its own labels pick its waypoint,
   // and only this entry selects it (§3.4).
   std::string service_entry;
-  // Kind EndpointSlice: an endpoint without a Pod targetRef of a slice
-  // labelled kubernetes.io/service-name, which istiod makes a host-network
-  // workload of that Service (same namespace) alone (§3.4). `ports` are the
-  // slice's named TCP ports; `name` is "<slice>@<address>".
+  // Kind EndpointSlice (§3.4): an opaque endpoint of this Service (same
+  // namespace) alone; `ports` are the slice's, `name` "<slice>@<address>";
+  // `slice_mirrored`: from a v1 Endpoints (counts for a selectorless one).
   std::string slice_service;
-  // From a v1 Endpoints object: the EndpointSlice mirroring controller
-  // mirrors it only for a Service without a selector (§3.4).
   bool slice_mirrored = false;
   // §1.1: a WorkloadEntry (or entry endpoint) speaks HBONE: its tunnel
   // label or redirection annotation says so (for an endpoint, its
@@ -757,8 +756,7 @@ struct Cluster {
   std::optional<IstioVersion> version;
   std::map<std::string, Namespace> namespaces;
   std::vector<Workload> workloads;
-  // §3.4: a pod an EndpointSlice endpoint names by targetRef is an endpoint
-  // of the slice's Service too (istiod's matchingServicesWithoutSelectors).
+  // §3.4: a pod a slice endpoint names by targetRef serves its Service too.
   struct SlicePodRef {
     std::string ns, service;  // the slice's namespace and Service
     std::string pod;          // the pod's key (ns/name)
@@ -766,6 +764,11 @@ struct Cluster {
     SourceLocation location;
   };
   std::vector<SlicePodRef> slice_pod_refs;
+  // ns/service with a slice of the mirroring controller (read, not its
+  // Endpoints); by ns/service: its slice workloads and slice_pod_refs.
+  std::set<std::string> mirror_managed_services;
+  std::unordered_map<std::string, std::vector<size_t>>
+      slice_workloads_by_service, slice_refs_by_service;
   std::vector<Service> services;
   std::map<std::string, Gateway> gateways;  // by ns/name
   // Every modelled object by "Kind ns/name" (first definition wins).

@@ -254,10 +254,17 @@ std::vector<Builder::Dest> Builder::ResolvePod(int ci) const {
   auto pods =
       c.WorkloadsOf(t_.to.pod.substr(0, slash), t_.to.pod.substr(slash + 1));
   if (pods.empty()) return {};  // a pod of another cluster (a witness)
+  // A replica that has not ended, when there is one (§3.6).
+  const Workload* pod = pods.front();
+  for (const Workload* p : pods)
+    if (!p->terminal) {
+      pod = p;
+      break;
+    }
   Dest d;
   d.wl_cluster = ci;
-  d.wl = static_cast<int>(c.workload_by_key.at(pods.front()->Key()));
-  d.ip = pods.front()->ip;
+  d.wl = static_cast<int>(c.workload_by_key.at(pod->Key()));
+  d.ip = pod->ip;
   FailIfEnded(d);
   return {d};
 }

@@ -518,10 +518,21 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
   }
   if (f.fix.empty()) f.fix = FixFor(cls, e);
+  // §4.3 needs an enforcement point at the destination: one outside the
+  // mesh (an uncaptured pod, a plain WorkloadEntry, an EndpointSlice's
+  // opaque address) has none, so no policy there can guard it.
+  const bool unguardable = pod.capture == Capture::kUncaptured;
+  if (unguardable)
+    f.fix = pod.Subject() +
+            " has no ztunnel or sidecar, so no AuthorizationPolicy can "
+            "guard it: make its clients reach it through the waypoint "
+            "(enrol them in ambient; for an ingress, label the service "
+            "istio.io/ingress-use-waypoint=true), or enrol the destination "
+            "in ambient (§4.3)";
   // The root cause: the destination's namespace admits requests that skip
   // the waypoint it asks for; one guard there fixes every such finding.
   if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
-      !intended.empty()) {
+      !intended.empty() && !unguardable) {
     f.cause = "namespace " + pod.ns + " in cluster " + dc.name +
               " has no L4 guard for waypoint " + intended;
     const Gateway* gw = dc.FindGateway(intended);

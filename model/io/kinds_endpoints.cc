@@ -17,6 +17,9 @@ namespace {
 
 constexpr char kLabelServiceName[] = "kubernetes.io/service-name";
 constexpr char kLabelSkipMirror[] = "endpointslice.kubernetes.io/skip-mirror";
+constexpr char kLabelManagedBy[] = "endpointslice.kubernetes.io/managed-by";
+constexpr char kMirroringController[] =
+    "endpointslicemirroring-controller.k8s.io";
 
 bool IsIp(const std::string& a) {
   unsigned char buf[16];
@@ -32,10 +35,11 @@ struct SliceSource {
   std::set<std::string> addresses;  // seen, per object
 };
 
-// The ports istiod keeps: named (an Endpoints port's name is always set by
-// mirroring, "" included) and TCP (the API server's default protocol).
+// The ports istiod keeps: TCP ones. The API server defaults a port's name
+// to "" and its protocol to TCP (SetDefaults_EndpointPort; mirroring
+// copies an Endpoints port's name, "" included).
 void ReadPorts(Reader& r, const yaml::Node& list, const std::string& what,
-               bool name_required, SliceSource& src) {
+               SliceSource& src) {
   if (!list.IsDefined() || !r.IsList(list, what)) return;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string item = what + "[" + std::to_string(i) + "]";
@@ -45,7 +49,7 @@ void ReadPorts(Reader& r, const yaml::Node& list, const std::string& what,
     const std::string protocol =
         r.String(r.Child(list[i], "protocol"), item + ".protocol")
             .value_or("TCP");
-    if ((!name && name_required) || !port || protocol != "TCP") continue;
+    if (!port || protocol != "TCP") continue;
     src.ports.push_back({name.value_or(""), static_cast<int>(*port)});
   }
 }
@@ -58,15 +62,25 @@ void AddEndpoint(Reader& r, const ObjectHeader& h, const yaml::Node& at,
   if (target_ref.IsMap() &&
       r.String(r.Child(target_ref, "kind"), what + ".targetRef.kind")
               .value_or("") == "Pod") {
+    // istiod finds the pod by kind, namespace, name and uid
+    // (matchingServicesWithoutSelectors); Envoy's EDS by namespace and
+    // name: a targetRef without them names no pod.
     const std::string name =
         r.String(r.Child(target_ref, "name"), what + ".targetRef.name")
             .value_or("");
-    const std::string ns = r.String(r.Child(target_ref, "namespace"),
-                                    what + ".targetRef.namespace")
-                               .value_or(h.ns);
-    if (!name.empty())
-      cluster.slice_pod_refs.push_back(
-          {h.ns, src.service, ns + "/" + name, src.mirrored, r.Loc(at)});
+    const auto ns = r.String(r.Child(target_ref, "namespace"),
+                             what + ".targetRef.namespace");
+    if (name.empty() || !ns) {
+      r.Warning(target_ref,
+                what + ".targetRef names a Pod without " +
+                    (name.empty() ? "a name" : "a namespace") +
+                    ": istiod matches a pod by namespace and name, so the "
+                    "endpoint reaches no pod (write namespace: " +
+                    h.ns + ") (§3.4)");
+      return;
+    }
+    cluster.slice_pod_refs.push_back(
+        {h.ns, src.service, *ns + "/" + name, src.mirrored, r.Loc(at)});
     return;
   }
   if (!IsIp(address)) {
@@ -76,8 +90,10 @@ void AddEndpoint(Reader& r, const ObjectHeader& h, const yaml::Node& at,
     return;
   }
   if (!src.addresses.insert(address).second) {
-    r.Warning(at, what + ": address " + address +
-                      " is listed twice: istiod keeps the first (§3.4)");
+    r.Warning(
+        at,
+        what + ": address " + address +
+            " is listed twice in this object: meshsim keeps the first (§3.4)");
     return;
   }
   Workload w;
@@ -110,6 +126,9 @@ void LoadEndpointSlice(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     return;
   }
   src.service = *svc;
+  if (const std::string* by = FindLabel(h.labels, kLabelManagedBy);
+      by && *by == kMirroringController)
+    cluster.mirror_managed_services.insert(h.ns + "/" + *svc);
   const std::string type =
       r.String(r.Child(obj, "addressType"), h.what + ": addressType")
           .value_or("");
@@ -118,7 +137,7 @@ void LoadEndpointSlice(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
               h.what + ": istiod ignores slices of addressType FQDN (§3.4)");
     return;
   }
-  ReadPorts(r, r.Child(obj, "ports"), h.what + ": ports", true, src);
+  ReadPorts(r, r.Child(obj, "ports"), h.what + ": ports", src);
   const yaml::Node eps = r.Child(obj, "endpoints");
   if (!eps.IsDefined() || !r.IsList(eps, h.what + ": endpoints")) return;
   if (!CountPods(r, h, obj, eps.size(), sink.declared_pods, sink)) return;
@@ -145,13 +164,15 @@ void LoadEndpoints(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     return;  // not mirrored: no slice, nothing istiod reads
   const yaml::Node subsets = r.Child(obj, "subsets");
   if (!subsets.IsDefined() || !r.IsList(subsets, h.what + ": subsets")) return;
+  std::set<std::string> seen;  // an address once per object (its name)
   for (size_t s = 0; s < subsets.size(); ++s) {
     const std::string what = h.what + ": subsets[" + std::to_string(s) + "]";
     if (!r.IsMap(subsets[s], what)) continue;
     SliceSource src;
+    src.addresses = seen;
     src.service = h.name;  // the mirrored slice's service-name label
     src.mirrored = true;
-    ReadPorts(r, r.Child(subsets[s], "ports"), what + ".ports", false, src);
+    ReadPorts(r, r.Child(subsets[s], "ports"), what + ".ports", src);
     for (const auto& [key, ready] :
          {std::pair<const char*, bool>{"addresses", true},
           {"notReadyAddresses", false}}) {
@@ -168,6 +189,7 @@ void LoadEndpoints(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                     item, src, cluster);
       }
     }
+    seen = src.addresses;
   }
 }
 

@@ -838,8 +838,8 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
           << ", labels: {kubernetes.io/service-name: " << app
           << "}}, addressType: IPv4, ports: [{name: \"\", port: 8080}], "
              "endpoints: [{addresses: [10.99.0.1], targetRef: {kind: Pod, "
-             "name: "
-          << app << "-0}}";
+             "namespace: "
+          << ns << ", name: " << app << "-0}}";
         if (coin(50))
           y << ", {addresses: [192.0.2." << ++opaque << "]"
             << (coin(30) ? ", conditions: {ready: false}" : "") << "}";
@@ -848,8 +848,8 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
         y << "  - {apiVersion: v1, kind: Endpoints, metadata: {name: " << app
           << ", namespace: " << ns
           << "}, subsets: [{addresses: [{ip: 10.99.0.1, targetRef: {kind: "
-             "Pod, name: "
-          << app << "-0}}";
+             "Pod, namespace: "
+          << ns << ", name: " << app << "-0}}";
         if (coin(50)) y << ", {ip: 192.0.2." << ++opaque << "}";
         y << "], ports: [{port: 8080}]}]}\n";
       }

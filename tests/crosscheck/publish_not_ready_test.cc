@@ -7,6 +7,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "tests/crosscheck/both_engines.h"
 #include "tests/test_world.h"
@@ -146,6 +147,22 @@ TEST(PublishNotReadyCrossCheck, AnEndedPodsAddressReachesNothing) {
   EXPECT_NE(why.find("not running"), std::string::npos) << why;
   EXPECT_EQ(dial(kNotReady, "10.20.0.7").first,
             std::set<Outcome>{Outcome::kDelivered});
+  // Kubernetes reuses an ended pod's address: a live pod holding it again
+  // takes it, whichever is listed first.
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", CartPod("a-done", kFailed));
+  w.Add("east", CartPod("b-live",
+                        "status:\n  phase: Running\n  podIP: "
+                        "10.20.0.8\n"));
+  w.Traffic("t", testing::kFromCurl, "{ip: 10.20.0.8, port: 80}");
+  const std::vector<Path> reused = testing::PathsOf(w.Load(), "t");
+  ASSERT_EQ(reused.size(), 1u);
+  EXPECT_EQ(reused[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(reused[0].hops.back().name, "shop/b-live");
 }
 
 // The delivered pods of the paths of "t".

@@ -75,6 +75,10 @@ TEST(IstioMatchTest, IpBlocks) {
   EXPECT_FALSE(IpInBlock("10.1.2.0/23", "10.1.4.0"));
   EXPECT_FALSE(IpInBlock("10.0.0.0/33", "10.1.2.3"));
   EXPECT_FALSE(IpInBlock("10.0.0.0/", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("10.0.0.0/08", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("10.0.0.0/000", "10.1.2.3"));
+  EXPECT_FALSE(IpInBlock("010.0.0.1", "10.0.0.1"));
+  EXPECT_FALSE(IpInBlock("::ffff:10.0.0.0/104", "10.0.0.1"));
   EXPECT_FALSE(IpInBlock("10.0.0.256", "10.0.0.256"));
   // IPv6 blocks match IPv6 addresses; the families never match each other.
   EXPECT_TRUE(IpInBlock("2001:db8::/32", "2001:db8:1::5"));
