@@ -514,13 +514,10 @@ void PlaceAndAddress(Cluster& c, int cluster_index,
   int next_ip = 0;
   for (size_t i : order) {
     Workload& w = c.workloads[i];
-    if (w.network.empty()) {
-      // A ServiceEntry endpoint's network is its `network` field only.
-      const std::string* net = w.service_entry.empty()
-                                   ? FindLabel(w.labels, kLabelNetwork)
-                                   : nullptr;
-      w.network = net ? *net : c.network;
-    }
+    // §7.1: istiod's ambient index gives a pod its cluster's network and a
+    // WorkloadEntry (or entry endpoint) its `network` field, else the
+    // cluster's; neither reads a topology.istio.io/network label.
+    if (w.network.empty()) w.network = c.network;
     if (!w.ip.empty()) continue;
     if (w.host_network && !w.node.empty()) {
       w.ip = "node:" + w.node;
@@ -550,6 +547,24 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
                                     " is defined twice in cluster " + c.name +
                                     "; the first definition is used");
     }
+    // §7.1: a network label on a pod or WorkloadEntry is not read (once
+    // per controller).
+    if (const std::string* net = FindLabel(w.labels, kLabelNetwork);
+        net && *net != w.network && w.gateway.empty() &&
+        (w.owner_kind == "Pod" || w.owner_kind == "WorkloadEntry" ||
+         !c.workloads_by_owner.count(w.ns + "/" + w.owner) ||
+         c.workloads_by_owner[w.ns + "/" + w.owner].front() == i))
+      diags.Warning(w.label_locations.count(kLabelNetwork)
+                        ? w.label_locations.at(kLabelNetwork)
+                        : w.location,
+                    w.Subject() + " is labelled " + kLabelNetwork + "=" + *net +
+                        ", which istiod's ambient index does not read: " +
+                        "ztunnel puts it on network " + w.network +
+                        (w.kind == "WorkloadEntry"
+                             ? " (set spec.network instead)"
+                             : " (its cluster's, from istio-system's label)") +
+                        "; Envoy's EDS would read the label, meshsim follows "
+                        "ztunnel (§7.1)");
     // §3.4: ztunnel indexes no EndpointSlice endpoint by its address.
     if (w.kind == "EndpointSlice") {
       c.slice_workloads_by_service[w.ns + "/" + w.slice_service].push_back(i);

@@ -85,5 +85,29 @@ TEST(NetworkGatewayCrossCheck, OnlyATerminatingLabelledEastWestGatewayServes) {
                              Outcome::kDelivered, "tls without a mode");
 }
 
+// §7.1 (workloads.go): istiod's ambient index puts a pod on its cluster's
+// network and a WorkloadEntry on its spec.network, else the cluster's;
+// neither reads a topology.istio.io/network label (Envoy's EDS would).
+TEST(NetworkGatewayCrossCheck, APodsNetworkLabelIsNotRead) {
+  testing::World w;
+  w.Cluster("east", "net-east");
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Deploy("shop", "cart", 1,
+                                {{"topology.istio.io/network", "net-x"}}));
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  Diagnostics d;
+  const Scenario sc = w.Load(&d);
+  testing::ExpectBothEngines(sc, Outcome::kDelivered, "pod labelled net-x");
+  bool warned = false;
+  for (const Diagnostic& x : d.all())
+    warned = warned || x.message.find("ztunnel puts it on network net-east") !=
+                           std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 }  // namespace
 }  // namespace meshsim
