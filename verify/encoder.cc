@@ -354,30 +354,52 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
     t.fail_terms.Add(ends);
     is_k = is_k && !denied && reach;
   }
+  ClassTerms ct{{}, c_.bool_val(false), c_.bool_val(false), false};
   for (size_t i = 0; i < e.eps.size(); ++i)
-    ServiceEndpointTerms(plan, k, is_k, local, i, e, t);
+    ServiceEndpointTerms(plan, k, is_k, local, ct, i, e, t);
+}
+
+// What every endpoint's terms of class `k` share, built at its first
+// reachable endpoint: the first hop's waypoints and what each contributes,
+// and the class's identity.
+void Encoder::BuildClassTerms(const ServicePlan& plan, size_t k,
+                              const Encoded& e, ClassTerms& ct) {
+  const SourceClass& cls = classes()[k];
+  const int vc = plan.view[k];
+  z3::expr no_waypoint_left = c_.bool_val(false);
+  for (const auto& [gw, b] :
+       FirstHopWaypoints(plan.views.at(vc), vc, cls, &no_waypoint_left)) {
+    const bool healthy =
+        plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
+            ? slice_.CopyHealthy(*plan.In(vc), *gw)
+            : slice_.Healthy(vc, *gw);
+    ct.first.push_back({gw, b, Pid(slice_.WaypointPrincipal(vc, *gw)),
+                        c_.string_val(gw->Key()),
+                        WaypointDenies(e, vc, *gw, plan.In(vc)), healthy});
+  }
+  ct.no_waypoint_left = no_waypoint_left;
+  ct.principal = Pid(ClassPrincipal(cls));
+  ct.built = true;
 }
 
 // The terms of source class `k` sending to endpoint `e.eps[i]`; `local`:
 // its first proxy sends to the service waypoint.
 void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                                    const z3::expr& is_k, const z3::expr& local,
-                                   size_t i, Encoded& e, ServiceTerms& t) {
+                                   ClassTerms& ct, size_t i, Encoded& e,
+                                   ServiceTerms& t) {
   const SourceClass& cls = classes()[k];
   const int vc = plan.view[k];
-  const ServiceView& v = plan.views.at(vc);
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Endpoint& ep = e.eps[i];
   const bool direct = Direct(cls.cluster, ep);
   bool via_waypoint_only = false;
   if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
+  if (!ct.built) BuildClassTerms(plan, k, e, ct);
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
   if (via_waypoint_only) here = here && local;
-  z3::expr no_waypoint_left = c_.bool_val(false);
-  const std::vector<std::pair<const Gateway*, z3::expr>> first =
-      FirstHopWaypoints(v, vc, cls, &no_waypoint_left);
   // §9, §16.2, §6: the routing proxy (a sidecar client, else the service
   // waypoint the request meets) applies its chain; others, and requests
   // on a port the chain has no route for, reach the service's own pods.
@@ -392,10 +414,10 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
       routing.push_back(
           {e.http && c_.bool_val(sidecar_routes) && ch.applies, &ch});
     } else {
-      for (const auto& [gw, b] : first) {
-        const RouteChain& ch = rp.chains[rp.at_waypoint.at(gw)];
-        routing.push_back({e.http && local && b && ch.applies, &ch});
-        to_other = to_other || (local && b && ch.to_other[i]);
+      for (const ClassTerms::Hop& h : ct.first) {
+        const RouteChain& ch = rp.chains[rp.at_waypoint.at(h.gw)];
+        routing.push_back({e.http && local && h.bound && ch.applies, &ch});
+        to_other = to_other || (local && h.bound && ch.to_other[i]);
       }
     }
     z3::expr reach = own;
@@ -427,24 +449,19 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool behind_gateway = !direct && gc >= 0 && plan.In(gc);
   t.ew_pass.Add(here && ew);
   t.pass_terms.Add(here && local);
-  t.fail_terms.Add(here && local && no_waypoint_left);
-  for (const auto& [gw, b] : first) {
-    const bool healthy =
-        plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
-            ? slice_.CopyHealthy(*plan.In(vc), *gw)
-            : slice_.Healthy(vc, *gw);
-    if (!healthy) t.fail_terms.Add(here && local && b);
-    t.deny_terms.Add(here && local && b &&
-                     WaypointDenies(e, vc, *gw, plan.In(vc)));
+  t.fail_terms.Add(here && local && ct.no_waypoint_left);
+  for (const ClassTerms::Hop& h : ct.first) {
+    if (!h.healthy) t.fail_terms.Add(here && local && h.bound);
+    t.deny_terms.Add(here && local && h.bound && h.denies);
   }
   // The identity the destination sees (§8.1): the last waypoint's, else
   // the gateway's or the client's; plaintext from uncaptured clients.
-  z3::expr p = Pid(ClassPrincipal(cls));
+  z3::expr p = ct.principal;
   z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured) &&
                  !SidecarPlaintext(cls, e, i);
-  for (const auto& [gw, b] : first) {
-    p = z3::ite(local && b, Pid(slice_.WaypointPrincipal(vc, *gw)), p);
-    has = has || (local && b);
+  for (const ClassTerms::Hop& h : ct.first) {
+    p = z3::ite(local && h.bound, h.principal, p);
+    has = has || (local && h.bound);
   }
   if (behind_gateway) {
     for (const auto& [gw, b] : plan.views.at(gc).per) {
@@ -453,8 +470,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     }
   }
   z3::expr via = c_.string_val("");
-  for (const auto& [gw, b] : first)
-    via = z3::ite(local && b, c_.string_val(gw->Key()), via);
+  for (const ClassTerms::Hop& h : ct.first)
+    via = z3::ite(local && h.bound, h.via, via);
   if (behind_gateway)
     for (const auto& [gw, b] : plan.views.at(gc).per)
       via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
@@ -733,13 +750,14 @@ Encoded Encoder::Fresh() {
 
 z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
                                  const Service* svc) {
-  // Read again on a reuse: each slice records what it depends on.
+  // Kept for the slice (ServiceSlice and PodSlice clear it), which has
+  // recorded the policies it read when it first asked.
+  const auto key = std::make_tuple(ci, &gw, svc);
+  auto it = waypoint_denies_.find(key);
+  if (it != waypoint_denies_.end()) return it->second;
   slice_.ReadPolicies(gw.ns);
   slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
   if (svc) slice_.ReadPolicies(svc->ns);
-  const auto key = std::make_tuple(ci, gw.Key(), svc);
-  auto it = waypoint_denies_.find(key);
-  if (it != waypoint_denies_.end()) return it->second;
   auto policies = slice_.WaypointPolicies(ci, gw, svc);
   auto ras = WaypointAuthentications(sc_.mesh, sc_.mesh.clusters[ci], gw, svc);
   z3::expr denied = c_.bool_val(false);

@@ -138,6 +138,7 @@ class Encoder {
   };
   struct ServicePlan;   // encoder.cc: what ServiceSlice decides up front
   struct ServiceTerms;  // encoder.cc: the terms it gathers per class/endpoint
+  struct ClassTerms;    // encoder.cc: a class's endpoint-independent terms
 
   // ---- shared pieces --------------------------------------------------------
   // `principal`: an identity id (Pid), -1 without one.
@@ -213,7 +214,10 @@ class Encoder {
                     const Encoded& e, z3::expr& reach, z3::expr& refused);
   void ServiceEndpointTerms(const ServicePlan& plan, size_t k,
                             const z3::expr& is_k, const z3::expr& local,
-                            size_t i, Encoded& e, ServiceTerms& t);
+                            ClassTerms& ct, size_t i, Encoded& e,
+                            ServiceTerms& t);
+  void BuildClassTerms(const ServicePlan& plan, size_t k, const Encoded& e,
+                       ClassTerms& ct);
   // §2.6: the waypoints class `k`'s first proxy may send to: the view's
   // bindings, with a valid canary sampled per connection (ztunnel) or per
   // request (ingress, dropping a waypoint without pods); `fail` collects
@@ -300,7 +304,7 @@ class Encoder {
   bool peering_ = false, flat_networks_ = true, envoy_multi_ = true;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
-  std::map<std::tuple<int, std::string, const Service*>, z3::expr>
+  std::map<std::tuple<int, const Gateway*, const Service*>, z3::expr>
       waypoint_denies_;
 };
 

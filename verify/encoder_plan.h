@@ -81,6 +81,23 @@ struct Encoder::ServiceTerms {
   std::vector<z3::expr> unserved;
 };
 
+// What ServiceEndpointTerms needs of source class `k` that does not depend
+// on the endpoint: built once per class, not once per (class, endpoint).
+struct Encoder::ClassTerms {
+  struct Hop {
+    const Gateway* gw;
+    z3::expr bound;      // the class's first proxy sends to `gw`
+    z3::expr principal;  // Pid of the waypoint's principal
+    z3::expr via;        // its key as a string term
+    z3::expr denies;     // WaypointDenies
+    bool healthy;
+  };
+  std::vector<Hop> first;  // FirstHopWaypoints, with the above
+  z3::expr no_waypoint_left;
+  z3::expr principal;  // Pid of the class's own principal
+  bool built;          // BuildClassTerms ran
+};
+
 // §3.4 stated for the encoding (encoder_routes.cc): whether `w` serves
 // `port` of Kubernetes Service `svc` (0: any): a named targetPort needs a
 // port of that name (an EndpointSlice endpoint: of the Service port's name).
