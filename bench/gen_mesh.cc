@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
          "net-"
       << c
       << "\nspec:\n  gatewayClassName: istio-east-west\n  listeners:\n  - "
-         "{name: mesh, port: 15008, protocol: HBONE, tls: {mode: Terminate}}"
+         "{name: mesh, port: 15008, protocol: HBONE, tls: {mode: Terminate, "
+         "options: {gateway.istio.io/tls-terminate-mode: ISTIO_MUTUAL}}}"
          "\n---\n";
     for (int n = 0; n < namespaces; ++n) {
       f << "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns" << n

@@ -138,7 +138,8 @@ void AddSliceEndpoints(Cluster& c, Diagnostics* diags) {
     // slice's ports to the Service's by name, with no fallback; meshsim
     // follows ztunnel, which falls back to the Service's targetPort.
     for (const ServicePort& sp : s->ports)
-      if (std::none_of(
+      if (sp.protocol == "TCP" &&  // istiod keeps a slice's TCP ports only
+          std::none_of(
               w.ports.begin(), w.ports.end(),
               [&](const ContainerPort& cp) { return cp.name == sp.name; }) &&
           warned.insert(w.name.substr(0, w.name.rfind('@')) + "|" + sp.name)

@@ -503,7 +503,8 @@ std::vector<size_t> CanonicalOrder(const Cluster& c) {
 // and addresses (10.<10+cluster>.x.y), skipping addresses the manifests give.
 void PlaceAndAddress(Cluster& c, int cluster_index,
                      const std::vector<size_t>& order,
-                     const std::set<std::string>& given_ips) {
+                     const std::set<std::string>& given_ips,
+                     const IstioVersion& ver) {
   std::vector<size_t> unplaced;
   for (size_t i : order) {
     const Workload& w = c.workloads[i];
@@ -516,8 +517,14 @@ void PlaceAndAddress(Cluster& c, int cluster_index,
     Workload& w = c.workloads[i];
     // §7.1: istiod's ambient index gives a pod its cluster's network and a
     // WorkloadEntry (or entry endpoint) its `network` field, else the
-    // cluster's; neither reads a topology.istio.io/network label.
-    if (w.network.empty()) w.network = c.network;
+    // cluster's; from 1.25 neither reads a topology.istio.io/network label
+    // (before, a pod's or WorkloadEntry's label came first).
+    if (w.network.empty()) {
+      const std::string* net = !ver.AtLeast(1, 25) && w.service_entry.empty()
+                                   ? FindLabel(w.labels, kLabelNetwork)
+                                   : nullptr;
+      w.network = net ? *net : c.network;
+    }
     if (!w.ip.empty()) continue;
     if (w.host_network && !w.node.empty()) {
       w.ip = "node:" + w.node;
@@ -530,7 +537,7 @@ void PlaceAndAddress(Cluster& c, int cluster_index,
   }
 }
 
-void IndexWorkloads(Cluster& c, Diagnostics& diags) {
+void IndexWorkloads(Cluster& c, Diagnostics& diags, const IstioVersion& ver) {
   c.workload_by_key.clear();
   c.workload_by_ip.clear();
   c.gateway_pods.clear();
@@ -550,7 +557,7 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
     // §7.1: a network label on a pod or WorkloadEntry is not read (once
     // per controller).
     if (const std::string* net = FindLabel(w.labels, kLabelNetwork);
-        net && *net != w.network && w.gateway.empty() &&
+        net && *net != w.network && w.gateway.empty() && ver.AtLeast(1, 25) &&
         (w.owner_kind == "Pod" || w.owner_kind == "WorkloadEntry" ||
          !c.workloads_by_owner.count(w.ns + "/" + w.owner) ||
          c.workloads_by_owner[w.ns + "/" + w.owner].front() == i))
@@ -560,7 +567,9 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags) {
                     w.Subject() + " is labelled " + kLabelNetwork + "=" + *net +
                         ", which istiod's ambient index does not read: " +
                         "ztunnel puts it on network " + w.network +
-                        (w.kind == "WorkloadEntry"
+                        (!w.service_entry.empty()
+                             ? " (set the endpoint's network instead)"
+                         : w.kind == "WorkloadEntry"
                              ? " (set spec.network instead)"
                              : " (its cluster's, from istio-system's label)") +
                         "; Envoy's EDS would read the label, meshsim follows "
@@ -843,9 +852,10 @@ void Mesh::Finalize(Diagnostics& diags) {
     DeriveGateways(c, replica_overrides);
     DeriveRouters(c);
     const std::vector<size_t> order = CanonicalOrder(c);
-    PlaceAndAddress(c, static_cast<int>(ci), order, given_ips);
+    const IstioVersion ver = c.VersionOr(istio.version);
+    PlaceAndAddress(c, static_cast<int>(ci), order, given_ips, ver);
     for (Workload& w : c.workloads) DeriveCapture(c, w);
-    IndexWorkloads(c, cluster_diags[ci]);
+    IndexWorkloads(c, cluster_diags[ci], ver);
     IndexServices(istio, c, static_cast<int>(ci), order, cluster_diags[ci]);
     WarnNetworkGateways(istio, c, cluster_diags[ci]);
   });

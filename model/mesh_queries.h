@@ -72,12 +72,16 @@ inline bool EndpointReady(const Service& s, const Workload& w) {
 // HBONE listener terminating TLS and, when a status is written, an address
 // there. Solo peering's gateways follow §15.2 instead (never refused here).
 // model/network_gateways.cc.
-std::string NetworkGatewayRefusal(const IstioSettings& istio,
-                                  const Gateway& gw);
+// `reader`: the version of the istiod that reads it (the sending proxy's
+// cluster's): before 1.27 none takes another cluster's istio-east-west
+// Gateway (ambient multi-network arrived in 1.27); nullopt: not asked.
+std::string NetworkGatewayRefusal(const IstioSettings& istio, const Gateway& gw,
+                                  std::optional<IstioVersion> reader = {});
 // An east-west Gateway istiod uses as its network's gateway.
-inline bool IsNetworkGateway(const IstioSettings& istio, const Gateway& gw) {
+inline bool IsNetworkGateway(const IstioSettings& istio, const Gateway& gw,
+                             std::optional<IstioVersion> reader = {}) {
   return gw.role == GatewayRole::kEastWest &&
-         NetworkGatewayRefusal(istio, gw).empty();
+         NetworkGatewayRefusal(istio, gw, reader).empty();
 }
 
 // Whether `s`'s selector picks `w` (not an EndpointSlice's listing, §3.4):

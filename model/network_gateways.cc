@@ -8,9 +8,13 @@
 
 namespace meshsim {
 
-std::string NetworkGatewayRefusal(const IstioSettings& istio,
-                                  const Gateway& gw) {
+std::string NetworkGatewayRefusal(const IstioSettings& istio, const Gateway& gw,
+                                  std::optional<IstioVersion> reader) {
   if (PeeringEnabled(istio)) return "";  // §15.2: peering's own rules
+  if (reader && !reader->AtLeast(1, 27))
+    return "istiod " + reader->ToString() +
+           " takes no east-west Gateway of another cluster as a network "
+           "gateway (ambient multi-network arrived in 1.27)";
   if (!FindLabel(gw.labels, kLabelNetwork))
     return std::string("it has no ") + kLabelNetwork + " label";
   if (gw.class_name != "istio-east-west" &&

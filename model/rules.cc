@@ -111,8 +111,11 @@ const std::vector<Rule>& RuleCatalogue() {
        "A network has no ready east-west gateway while a global service has "
        "ready endpoints on it and also lives on another network: istiod "
        "builds no cross-network endpoint without the gateway, so clients on "
-       "other networks never reach those pods (§7.2). Fix: declare a Gateway "
-       "of class istio-east-west labelled with the network, with a ready "
+       "other networks never reach those pods (§7.2). A Gateway istiod does "
+       "not take as the network's gateway (no network label, no HBONE "
+       "listener terminating TLS, an empty status; §7.1) does not count. "
+       "Fix: declare a Gateway of class istio-east-west labelled with the "
+       "network, its HBONE listener with tls.mode Terminate, with a ready "
        "replica.",
        "docs/rules.md#network-without-east-west-gateway"},
       {"waypoint-unavailable", RuleKind::kLint, kW, kW,

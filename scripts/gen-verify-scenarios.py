@@ -242,7 +242,7 @@ def mc(flag_west_waypoint, west_version, guard_on):
             f"""      - apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {{name: eastwest, namespace: istio-system, labels: {{topology.istio.io/network: {net}}}}}
-        spec: {{gatewayClassName: istio-east-west, listeners: [{{name: mesh, port: 15008, protocol: HBONE}}]}}""",
+        spec: {{gatewayClassName: istio-east-west, listeners: [{{name: mesh, port: 15008, protocol: HBONE, tls: {{mode: Terminate, options: {{gateway.istio.io/tls-terminate-mode: ISTIO_MUTUAL}}}}}}]}}""",
             ns(f"{AMB}" + (", istio.io/use-waypoint: waypoint" if with_wp else "")),
             app(svc_labels=', istio.io/global: "true"'),
         ]
@@ -266,7 +266,7 @@ def ingress_cross_network(version, guard_on):
         """      - apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: eastwest, namespace: istio-system, labels: {topology.istio.io/network: net-east}}
-        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}""",
+        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE, tls: {mode: Terminate, options: {gateway.istio.io/tls-terminate-mode: ISTIO_MUTUAL}}}]}""",
         ns(AMB),
         """      - {apiVersion: v1, kind: Service, metadata: {name: cart, namespace: shop, labels: {istio.io/global: "true"}}, spec: {selector: {app: cart}, ports: [{port: 80, targetPort: 8080}]}}""",
         ingress(),
@@ -276,7 +276,7 @@ def ingress_cross_network(version, guard_on):
         """      - apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
         metadata: {name: eastwest, namespace: istio-system, labels: {topology.istio.io/network: net-west}}
-        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}""",
+        spec: {gatewayClassName: istio-east-west, listeners: [{name: mesh, port: 15008, protocol: HBONE, tls: {mode: Terminate, options: {gateway.istio.io/tls-terminate-mode: ISTIO_MUTUAL}}}]}""",
         ns(f"{AMB}, istio.io/use-waypoint: waypoint, istio.io/ingress-use-waypoint: \"true\""),
         waypoint(),
         app(svc_labels=', istio.io/global: "true"'),

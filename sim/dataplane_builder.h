@@ -234,7 +234,9 @@ class Builder {
   // The east-west gateway replicas that serve `network`: with peering, the
   // gateway of cluster `owner` (the exporter's own, §15.2); otherwise the
   // first cluster's on that network that has one (§7.2).
-  std::vector<EpRef> EastWestFor(const std::string& network, int owner) const;
+  // `from`: the sending proxy's cluster (its istiod's release decides).
+  std::vector<EpRef> EastWestFor(const std::string& network, int owner,
+                                 int from) const;
   void ToEastWest(Vertex from, const State& base, int svc_cluster, int svc,
                   int port, const std::string& network, int owner,
                   const std::string& header, const std::string& why,

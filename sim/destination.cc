@@ -348,7 +348,7 @@ std::set<std::string> Builder::LeaveOutGatewaylessNetworks(
       continue;
     }
     auto [it, fresh] = served.try_emplace(net, false);
-    if (fresh) it->second = !EastWestFor(net, -1).empty();
+    if (fresh) it->second = !EastWestFor(net, -1, ci).empty();
     if (!it->second) {
       left_out.insert(net);
       continue;
@@ -378,7 +378,8 @@ Builder::EndpointSplit Builder::SplitByNetwork(
       // without a gateway; ztunnel still picks it and then refuses the
       // connection (NoValidDestination).
       auto [it, fresh] = served.try_emplace(net, false);
-      if (fresh) it->second = multi_network_ && !EastWestFor(net, -1).empty();
+      if (fresh)
+        it->second = multi_network_ && !EastWestFor(net, -1, ci).empty();
       if (!it->second) {
         out.unreachable[net] += weights[i];
         out.total += weights[i];

@@ -54,7 +54,10 @@ std::vector<EpRef> Builder::LocalityPreferred(
     const Cluster& wc = mesh_.clusters[cluster];
     const Node* n = wc.FindNode(w.node);
     if (key == "topology.istio.io/cluster") return wc.name;
-    if (key == kLabelNetwork) return w.network;
+    if (key == kLabelNetwork) {  // §7.1: Envoy's EDS reads a pod's label
+      const std::string* label = FindLabel(w.labels, kLabelNetwork);
+      return label ? *label : w.network;
+    }
     if (key == "topology.kubernetes.io/region") return n ? n->region : "";
     if (key == "topology.kubernetes.io/zone") return n ? n->zone : "";
     if (key == "topology.istio.io/subzone") return n ? n->subzone : "";

@@ -56,15 +56,20 @@ const Service* Builder::PeerView(int ci, const Service& s) const {
   return nullptr;
 }
 
-std::vector<EpRef> Builder::EastWestFor(const std::string& network,
-                                        int owner) const {
+std::vector<EpRef> Builder::EastWestFor(const std::string& network, int owner,
+                                        int from) const {
+  // §7.1: the sending proxy's istiod decides (its cluster's release).
+  const IstioVersion reader =
+      from >= 0 ? mesh_.clusters[from].VersionOr(mesh_.istio.version)
+                : mesh_.istio.version;
   for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
     if (peering_ && static_cast<int>(oi) != owner) continue;
     const Cluster& o = mesh_.clusters[oi];
     std::vector<EpRef> out;
     for (const auto& [key, gw] : o.gateways) {
       // §7.1: only a Gateway istiod takes as its network's gateway.
-      if (!IsNetworkGateway(mesh_.istio, gw) || gw.network != network) continue;
+      if (!IsNetworkGateway(mesh_.istio, gw, reader) || gw.network != network)
+        continue;
       for (int wi : ReadyPods(o, key))
         out.push_back({static_cast<int>(oi), wi});
     }
@@ -77,7 +82,7 @@ void Builder::ToEastWest(Vertex from, const State& base, int svc_cluster,
                          int svc, int port, const std::string& network,
                          int owner, const std::string& header,
                          const std::string& why, double share, int route) {
-  std::vector<EpRef> ew = EastWestFor(network, owner);
+  std::vector<EpRef> ew = EastWestFor(network, owner, base.cluster);
   if (ew.empty()) {
     Fail(from,
          peering_ ? "cluster " + mesh_.clusters[owner].name +

@@ -261,8 +261,9 @@ class Encoder {
   // §7.2 / §15.2: the cluster whose east-west gateway takes traffic for an
   // endpoint of cluster `ep_cluster` on `network` from other networks, or
   // -1 when none does.
-  int EastWestCluster(const std::string& network, int ep_cluster,
-                      bool peered) const;
+  // `from`: the client's cluster, whose istiod's release decides (§7.1).
+  int EastWestCluster(const std::string& network, int ep_cluster, bool peered,
+                      int from) const;
   bool LocalReady(int ci, const Gateway& gw) const;
   bool IsGatewayService(int ci, const Service& s) const;
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its

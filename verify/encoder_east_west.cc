@@ -27,7 +27,7 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   // split-horizon endpoint behind its east-west gateway; without one the
   // pods do not exist for them (community; peering is below).
   if (!same_network && !peering_ &&
-      EastWestCluster(pod.network, ep.cluster, false) < 0)
+      EastWestCluster(pod.network, ep.cluster, false, cls.cluster) < 0)
     reach = false;
   // §7.1: an ingress sends to other networks itself only from 1.30 with
   // AMBIENT_ENABLE_MULTI_NETWORK_INGRESS; through the service waypoint
@@ -70,7 +70,7 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
   z3::expr ew = c_.bool_val(false);
   if (Direct(cls.cluster, ep)) return ew;
-  const int gc = EastWestCluster(pod.network, ep.cluster, solo);
+  const int gc = EastWestCluster(pod.network, ep.cluster, solo, cls.cluster);
   *gateway_cluster = gc;
   if (gc < 0) {
     t.remote_no_gw.Add(here);
@@ -129,9 +129,12 @@ bool Encoder::MultiNetwork() const {
 // community Istio uses one gateway per network, the first it finds
 // (istio/istio#56960), here the first cluster in scenario order.
 int Encoder::EastWestCluster(const std::string& network, int ep_cluster,
-                             bool peered) const {
+                             bool peered, int from) const {
   if (peered)
     return east_west_at_.count({ep_cluster, network}) ? ep_cluster : -1;
+  // §7.1: istiod before 1.27 takes no other cluster's east-west Gateway.
+  if (!sc_.mesh.clusters[from].VersionOr(sc_.mesh.istio.version).AtLeast(1, 27))
+    return -1;
   const auto it = east_west_first_.find(network);
   return it == east_west_first_.end() ? -1 : it->second;
 }

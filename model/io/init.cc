@@ -8,6 +8,8 @@
 
 #include "model/io/files.h"
 #include "model/io/yaml_reader.h"
+#include "model/labels.h"
+#include "model/mesh.h"
 
 namespace meshsim::io {
 
@@ -43,7 +45,11 @@ struct ClusterFacts {
   std::vector<WorkloadInfo> workloads;
   // East-west gateways (§7.1): "ns/name" and the network label they carry
   // ("" = the cluster's network).
-  std::vector<std::pair<std::string, std::string>> east_west;
+  struct EastWest {
+    std::string key, network;  // network: its label, "" without one
+    std::string refusal;       // why istiod ignores it (NetworkGatewayRefusal)
+  };
+  std::vector<EastWest> east_west;
   size_t objects = 0;
 };
 
@@ -108,9 +114,27 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
                                               0) == 0 &&
              (obj["spec"]["gatewayClassName"].Scalar() == "istio-east-west" ||
               obj["spec"]["gatewayClassName"].Scalar() == "istio-eastwest")) {
-    // §7.1: class istio-east-west (Solo: istio-eastwest).
+    // §7.1: class istio-east-west (Solo: istio-eastwest); what istiod
+    // requires of it, as the model states it.
+    Gateway gw;
+    gw.class_name = obj["spec"]["gatewayClassName"].Scalar();
+    gw.role = GatewayRole::kEastWest;
+    const std::string net = Label(obj, kLabelNetwork);
+    if (!net.empty()) gw.labels[kLabelNetwork] = net;
+    for (const yaml::Node& l : obj["spec"]["listeners"]) {
+      Listener li;
+      li.protocol = l["protocol"].Scalar();
+      if (l["tls"].IsMap())
+        li.tls_mode = l["tls"]["mode"].Scalar().empty()
+                          ? "Terminate"
+                          : l["tls"]["mode"].Scalar();
+      gw.listeners.push_back(li);
+    }
+    gw.has_status = obj["status"].IsMap();
+    for (const yaml::Node& a : obj["status"]["addresses"])
+      gw.status_addresses.push_back(a["value"].Scalar());
     f.east_west.push_back(
-        {ns + "/" + name, Label(obj, "topology.istio.io/network")});
+        {ns + "/" + name, net, NetworkGatewayRefusal(IstioSettings{}, gw)});
   } else if (kind == "Namespace" && name == "istio-system") {
     f.network = Label(obj, "topology.istio.io/network");
   } else if (kind == "Deployment" && ns == "istio-system" &&
@@ -266,9 +290,17 @@ std::string EastWestComment(const std::vector<InitCluster>& clusters,
     const std::string net =
         facts[i].network.empty() ? clusters[i].name : facts[i].network;
     clusters_of[net].push_back(clusters[i].name);
-    for (const auto& [gw, label] : facts[i].east_west)
-      gateways_of[label.empty() ? net : label].push_back(gw + " in cluster " +
-                                                         clusters[i].name);
+    for (const ClusterFacts::EastWest& gw : facts[i].east_west) {
+      if (!gw.refusal.empty()) {
+        diags.Warning(
+            SourceLocation{clusters[i].dump, 0, 0},
+            "east-west Gateway " + gw.key + " in cluster " + clusters[i].name +
+                " is no network gateway for istiod: " + gw.refusal + " (§7.1)");
+        continue;
+      }
+      gateways_of[gw.network].push_back(gw.key + " in cluster " +
+                                        clusters[i].name);
+    }
   }
   if (clusters_of.size() < 2) return "";
   std::ostringstream s;
@@ -295,7 +327,8 @@ std::string EastWestComment(const std::vector<InitCluster>& clusters,
                       "Gateway of class istio-east-west in istio-system with "
                       "label topology.istio.io/network: " +
                       net +
-                      " and listener mesh/15008/HBONE, or add it to the dump "
+                      " and listener mesh/15008/HBONE with tls.mode "
+                      "Terminate, or add it to the dump "
                       "(docs/scenario-format.md)");
   }
   const auto flag = flags.find("AMBIENT_ENABLE_MULTI_NETWORK");

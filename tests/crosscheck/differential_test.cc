@@ -710,7 +710,10 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
         << (shape.solo ? "istio-eastwest" : "istio-east-west")
         << ", listeners: [{name: mesh, port: 15008, protocol: HBONE"
         // §7.1: istiod takes it only terminating TLS (now and then not).
-        << (shape.solo || here(95) ? ", tls: {mode: Terminate}" : "")
+        << (shape.solo || here(95)
+                ? ", tls: {mode: Terminate, options: "
+                  "{gateway.istio.io/tls-terminate-mode: ISTIO_MUTUAL}}"
+                : "")
         << "}]}\n";
     }
   }

@@ -20,8 +20,10 @@ using testing::Ambient;
 
 // client/curl in east (net-east) calls the global Service shop/cart, whose
 // only pod runs in west (net-west) behind the east-west Gateway `west_gw`.
-Scenario TwoNetworks(const std::string& west_gw, Diagnostics* d = nullptr) {
-  testing::World w;
+Scenario TwoNetworks(const std::string& west_gw, Diagnostics* d = nullptr,
+                     const std::string& version = "1.31") {
+  testing::World w("{version: \"" + version +
+                   "\", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
   w.Cluster("east", "net-east").Cluster("west", "net-west");
   for (const char* c : {"east", "west"}) {
     w.Add(c, testing::Ns("istio-system"));
@@ -80,14 +82,46 @@ TEST(NetworkGatewayCrossCheck, OnlyATerminatingLabelledEastWestGatewayServes) {
       warned = warned || x.message.find(why) != std::string::npos;
     EXPECT_TRUE(warned) << why;
   }
-  // `tls: {}` is Terminate, the API's default.
-  testing::ExpectBothEngines(TwoNetworks(WestGateway(tls, "    tls: {}\n")),
-                             Outcome::kDelivered, "tls without a mode");
+  // A tls block without a mode is Terminate, the API's default.
+  testing::ExpectBothEngines(
+      TwoNetworks(WestGateway(tls,
+                              "    tls: {options: {gateway.istio.io/"
+                              "tls-terminate-mode: ISTIO_MUTUAL}}\n")),
+      Outcome::kDelivered, "tls without a mode");
+  // Before 1.27 istiod takes no other cluster's east-west Gateway.
+  EXPECT_EQ(testing::CurlOutcomes(TwoNetworks(WestGateway(), nullptr, "1.26"),
+                                  "shop/cart", 80),
+            none);
 }
 
 // §7.1 (workloads.go): istiod's ambient index puts a pod on its cluster's
 // network and a WorkloadEntry on its spec.network, else the cluster's;
 // neither reads a topology.istio.io/network label (Envoy's EDS would).
+// Before 1.25 the index read the label first (#54677 dropped it).
+Scenario LabelledPod(const std::string& version, Diagnostics* d) {
+  testing::World w("{version: \"" + version + "\"}");
+  w.Cluster("east", "net-east");
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Deploy("shop", "cart", 1,
+                                {{"topology.istio.io/network", "net-x"}}));
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load(d);
+}
+
+TEST(NetworkGatewayCrossCheck, APodsNetworkLabelIsReadBefore125) {
+  Diagnostics d;
+  const auto got =
+      testing::CurlOutcomes(LabelledPod("1.24", &d), "shop/cart", 80);
+  EXPECT_EQ(got.first.count(Outcome::kDelivered), 0u);
+  EXPECT_EQ(got.second.count(Outcome::kDelivered), 0u);
+  for (const Diagnostic& x : d.all())
+    EXPECT_EQ(x.message.find("ztunnel puts it on network"), std::string::npos);
+}
+
 TEST(NetworkGatewayCrossCheck, APodsNetworkLabelIsNotRead) {
   testing::World w;
   w.Cluster("east", "net-east");
