@@ -431,6 +431,36 @@ void Builder::SourcePod(Vertex v, const State& s) {
         continue;
       }
     }
+    if (d.svc >= 0) {
+      // §3.4: a ServiceEntry's address answers ztunnel only on its declared
+      // ports (load_balance: NoHealthyUpstream), unless it resolves NONE
+      // with no waypoint (passthrough); its waypoint has no filter chain
+      // for another port. A sidecar passes the connection through to the
+      // dialled address, which for an allocated one reaches nothing.
+      const Service& svc = S(d.svc_cluster, d.svc);
+      if (svc.kind == "ServiceEntry" && !svc.ports.empty() &&
+          !svc.FindPort(t_.to.port)) {
+        const Binding b =
+            ServiceWaypoint(mesh_, mesh_.clusters[d.svc_cluster], svc);
+        const std::string port = std::to_string(t_.to.port);
+        std::string fail;
+        if (src.capture == Capture::kAmbient && b.waypoint)
+          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
+                 ": its waypoint " + b.waypoint->Key() +
+                 " has no listener for it and closes the connection (§3.4)";
+        else if (src.capture == Capture::kAmbient && svc.resolution != "NONE")
+          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
+                 ": ztunnel has no upstream for it (NoHealthyUpstream, §3.4)";
+        else if (src.capture == Capture::kSidecar && svc.auto_allocated)
+          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
+                 ": the sidecar passes the connection through to " + d.ip +
+                 ", an address istiod allocated that nothing holds (§3.4)";
+        if (!fail.empty()) {
+          Fail(v, fail, why, share);
+          continue;
+        }
+      }
+    }
     if (d.wl >= 0 && d.wl_cluster == s.cluster && d.wl == s.wl) {
       // §3.2: calls to one's own pod IP are not captured.
       g_[v].terminal = true;

@@ -233,6 +233,20 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
   const Workload& w = W(ep.cluster, ep.wl);
+  // §16.1: a client sidecar's tls.mode DISABLE (its peer identity cleared)
+  // does not turn HBONE off: an endpoint that speaks HBONE still gets it,
+  // with the client's identity (applyHBONETransportSocketMatches).
+  if (g_[from].hop.kind == HopKind::kSidecar && base.peer.empty() &&
+      !base.client.empty() && w.capture == Capture::kAmbient) {
+    State hbone = base;
+    hbone.peer = base.client;
+    ToEndpoint(from, hbone, ep, port,
+               why + "; " + w.Subject() +
+                   " speaks HBONE, which tls.mode DISABLE does not turn off: "
+                   "the sidecar sends HBONE with its identity (§16.1)",
+               share, route);
+    return;
+  }
   // §16.7: an endpoint at a Service's external address (a WorkloadEntry or
   // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
   // plain TCP; kube-proxy sends the connection to one of that Service's

@@ -512,6 +512,11 @@ z3::expr Encoder::Unserved(const ServicePlan& plan, const Encoded& e,
 z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
                                    size_t i) {
   if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
+  // DISABLE does not turn HBONE off: an endpoint that speaks it gets it.
+  const Endpoint& ep = e.eps[i];
+  if (sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture ==
+      Capture::kAmbient)
+    return c_.bool_val(false);
   const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
   if (!s) return c_.bool_val(false);
   const Cluster& home = sc_.mesh.clusters[cls.cluster];

@@ -1,8 +1,11 @@
 // §16.1: a sidecar client's DestinationRule tls.mode DISABLE sends plaintext
-// with no identity, which a STRICT destination refuses (§4.4); a port's own
-// setting (portLevelSettings) wins over the rule's. Both engines state the
-// rule separately: the simulator in its client side (client_side.cc), the
-// verifier's encoding in Encoder::SidecarPlaintext. Istio's
+// with no identity, which a STRICT destination refuses (§4.4), to an
+// endpoint that does not speak HBONE (here a sidecar pod); an ambient
+// endpoint still gets HBONE with the client's identity
+// (applyHBONETransportSocketMatches, TestApplyUpstreamTLSSettingsHBONE). A
+// port's own setting (portLevelSettings) wins over the rule's. Both engines
+// state the rule separately: the simulator in its client side (client_side.cc),
+// the verifier's encoding in Encoder::SidecarPlaintext. Istio's
 // TestDestinationRule switches sidecar sources to a destination without a
 // waypoint so that the client applies the rule; so do these cases.
 #include <gtest/gtest.h>
@@ -23,7 +26,7 @@ struct TlsCase {
   bool refused_80, refused_9090;
 };
 
-TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextInBothEngines) {
+TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
   const std::vector<TlsCase> cases = {
       {"no rule", "", false, false},
       {"ISTIO_MUTUAL", "    tls: {mode: ISTIO_MUTUAL}\n", false, false},
@@ -37,58 +40,68 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextInBothEngines) {
        "      tls: {mode: DISABLE}\n",
        false, true},
   };
-  for (const TlsCase& c : cases) {
-    testing::World w;
-    w.Cluster("east", "net-east", 2);
-    w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
-    w.Add("east", testing::Deploy("sc", "curl"));
-    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-    w.Add("east", testing::Deploy("shop", "cart"));
-    w.Add("east",
-          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
-          "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
-          "  - {name: http, port: 80, targetPort: 8080}\n"
-          "  - {name: grpc, port: 9090, targetPort: 9090}\n");
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
-          "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
-          "  mtls: {mode: STRICT}\n");
-    if (!c.traffic_policy.empty())
+  for (const bool sidecar_dest : {true, false})
+    for (const TlsCase& c : cases) {
+      testing::World w;
+      w.Cluster("east", "net-east", 2);
+      w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
+      w.Add("east", testing::Deploy("sc", "curl"));
+      w.Add("east", sidecar_dest
+                        ? testing::Ns("shop", {{"istio-injection", "enabled"}})
+                        : testing::Ns("shop", {{Ambient(), "ambient"}}));
+      w.Add("east", testing::Deploy("shop", "cart"));
       w.Add("east",
-            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-            "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
-            "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n" +
-                c.traffic_policy);
-    for (int port : {80, 9090})
-      w.Traffic("t" + std::to_string(port),
-                "{cluster: east, namespace: sc, workload: curl}",
-                "{host: cart.shop, port: " + std::to_string(port) + "}",
-                "{method: GET, path: /}");
-    Scenario sc = w.Load();
-    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-    OutcomeOracle oracle(sc);
-    const SourceClass* sidecar = nullptr;
-    const std::vector<SourceClass> classes = SourceClasses(sc);
-    for (const SourceClass& k : classes)
-      if (k.kind == ClientKind::kSidecar) sidecar = &k;
-    ASSERT_NE(sidecar, nullptr) << c.name;
-    for (int port : {80, 9090}) {
-      const bool refused = port == 80 ? c.refused_80 : c.refused_9090;
-      const Outcome want = refused ? Outcome::kDenied : Outcome::kDelivered;
-      std::set<Outcome> simulated;
-      for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))
-        simulated.insert(p.outcome);
-      EXPECT_EQ(simulated, std::set<Outcome>{want})
-          << "simulator: " << c.name << ", port " << port;
-      const EncodedOutcomes got =
-          oracle.Outcomes(*sidecar, "shop/cart", "", port, "GET", "/");
-      ASSERT_FALSE(got.unknown) << c.name;
-      std::set<Outcome> encoded;
-      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-      EXPECT_EQ(encoded, std::set<Outcome>{want})
-          << "encoding: " << c.name << ", port " << port;
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+            "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+            "  - {name: http, port: 80, targetPort: 8080}\n"
+            "  - {name: grpc, port: 9090, targetPort: 9090}\n");
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+            "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
+            "  mtls: {mode: STRICT}\n");
+      if (!c.traffic_policy.empty())
+        w.Add("east",
+              "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+              "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+              "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n" +
+                  c.traffic_policy);
+      for (int port : {80, 9090})
+        w.Traffic("t" + std::to_string(port),
+                  "{cluster: east, namespace: sc, workload: curl}",
+                  "{host: cart.shop, port: " + std::to_string(port) + "}",
+                  "{method: GET, path: /}");
+      Scenario sc = w.Load();
+      ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+      OutcomeOracle oracle(sc);
+      const SourceClass* sidecar = nullptr;
+      const std::vector<SourceClass> classes = SourceClasses(sc);
+      for (const SourceClass& k : classes)
+        if (k.kind == ClientKind::kSidecar &&
+            k.workload.rfind("sc/curl", 0) == 0)
+          sidecar = &k;
+      ASSERT_NE(sidecar, nullptr) << c.name;
+      for (int port : {80, 9090}) {
+        const bool refused =
+            sidecar_dest && (port == 80 ? c.refused_80 : c.refused_9090);
+        const Outcome want = refused ? Outcome::kDenied : Outcome::kDelivered;
+        std::set<Outcome> simulated;
+        for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))
+          simulated.insert(p.outcome);
+        EXPECT_EQ(simulated, std::set<Outcome>{want})
+            << "simulator: " << c.name << ", port " << port
+            << (sidecar_dest ? ", sidecar destination"
+                             : ", ambient destination");
+        const EncodedOutcomes got =
+            oracle.Outcomes(*sidecar, "shop/cart", "", port, "GET", "/");
+        ASSERT_FALSE(got.unknown) << c.name;
+        std::set<Outcome> encoded;
+        for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+        EXPECT_EQ(encoded, std::set<Outcome>{want})
+            << "encoding: " << c.name << ", port " << port
+            << (sidecar_dest ? ", sidecar destination"
+                             : ", ambient destination");
+      }
     }
-  }
 }
 
 }  // namespace

@@ -768,40 +768,46 @@ TEST(NetworkingTest, PublishedAndEndedPodsInEnvoysPriorities) {
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
 }
 
-TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictDestination) {
+TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictSidecar) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
-  // plaintext; a STRICT PeerAuthentication at the destination refuses it
-  // (TestDestinationRule switches sidecar sources to a non-waypoint
-  // destination so the client enforces the DR).
-  for (const bool disable : {false, true}) {
-    World w;
-    w.Cluster("east", "net-east", 2);
-    w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
-    w.Add("east", Deploy("sc", "curl"));
-    w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
-    w.Add("east", Deploy("shop", "cart-v1", 1, {{"svc", "cart"}}));
-    w.Add("east", CartService());
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
-          "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
-          "  mtls: {mode: STRICT}\n");
-    w.Add("east",
+  // plaintext to an endpoint that does not speak HBONE (a sidecar pod); a
+  // STRICT PeerAuthentication there refuses it (TestDestinationRule
+  // switches sidecar sources to a non-waypoint destination so the client
+  // enforces the DR). An ambient pod still gets HBONE with the client's
+  // identity (applyHBONETransportSocketMatches).
+  for (const bool sidecar_dest : {true, false})
+    for (const bool disable : {false, true}) {
+      World w;
+      w.Cluster("east", "net-east", 2);
+      w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+      w.Add("east", Deploy("sc", "curl"));
+      w.Add("east", sidecar_dest ? Ns("shop", {{"istio-injection", "enabled"}})
+                                 : Ns("shop", {{Ambient(), "ambient"}}));
+      w.Add("east", Deploy("shop", "cart-v1", 1, {{"svc", "cart"}}));
+      w.Add("east", CartService());
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+            "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
+            "  mtls: {mode: STRICT}\n");
+      w.Add(
+          "east",
           std::string("apiVersion: networking.istio.io/v1\nkind: "
                       "DestinationRule\nmetadata:\n  name: cart\n  namespace: "
                       "sc\nspec:\n  host: cart.shop.svc.cluster.local\n"
                       "  trafficPolicy:\n    tls: {mode: ") +
               (disable ? "DISABLE" : "ISTIO_MUTUAL") + "}\n");
-    w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
-              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
-    std::vector<Path> p = PathsOf(w.Load(), "t");
-    ASSERT_EQ(p.size(), 1u);
-    EXPECT_EQ(p[0].outcome, disable ? Outcome::kDenied : Outcome::kDelivered)
-        << p[0].reason;
-    if (disable) {
-      ASSERT_TRUE(p[0].denied_by);
-      EXPECT_EQ(p[0].denied_by->policy, "shop/strict");
+      w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+                "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+      std::vector<Path> p = PathsOf(w.Load(), "t");
+      ASSERT_EQ(p.size(), 1u);
+      const bool refused = disable && sidecar_dest;
+      EXPECT_EQ(p[0].outcome, refused ? Outcome::kDenied : Outcome::kDelivered)
+          << p[0].reason;
+      if (refused) {
+        ASSERT_TRUE(p[0].denied_by);
+        EXPECT_EQ(p[0].denied_by->policy, "shop/strict");
+      }
     }
-  }
 }
 
 }  // namespace

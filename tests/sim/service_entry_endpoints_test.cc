@@ -19,8 +19,10 @@ using testing::Ambient;
 
 // Ambient client/curl; namespace shop with pod cart; ServiceEntry
 // shop/ext for hosts a.example.com and b.example.com, port 80, with
-// `spec` (YAML lines, indented 2) added.
-std::vector<Path> DialEntry(const std::string& spec, const std::string& host) {
+// `spec` (YAML lines, indented 2) added; with `more`, another object, the
+// entry is labelled to use waypoint shop/waypoint.
+std::vector<Path> DialEntry(const std::string& spec, const std::string& host,
+                            int port = 80, const std::string& more = "") {
   testing::World w;
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
@@ -29,11 +31,17 @@ std::vector<Path> DialEntry(const std::string& spec, const std::string& host) {
   w.Add("east", testing::Deploy("shop", "cart"));
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
-        "  name: ext\n  namespace: shop\nspec:\n"
-        "  hosts: [a.example.com, b.example.com]\n"
-        "  ports: [{number: 80, name: http, protocol: HTTP}]\n" +
+        "  name: ext\n  namespace: shop\n" +
+            std::string(more.empty()
+                            ? ""
+                            : "  labels: {istio.io/use-waypoint: waypoint}\n") +
+            "spec:\n"
+            "  hosts: [a.example.com, b.example.com]\n"
+            "  ports: [{number: 80, name: http, protocol: HTTP}]\n" +
             spec);
-  w.Traffic("t", testing::kFromCurl, "{host: " + host + ", port: 80}",
+  if (!more.empty()) w.Add("east", more);
+  w.Traffic("t", testing::kFromCurl,
+            "{host: " + host + ", port: " + std::to_string(port) + "}",
             "{method: GET, path: /}");
   return testing::PathsOf(w.Load(), "t");
 }
@@ -138,6 +146,31 @@ TEST(ServiceEntryEndpointsTest, OverlappingBlocksPreferNamespaceThenPrefix) {
       EntryFor({{"client/narrow", "10.1.2.0/24"}, {"z-db/one", "10.1.2.5/32"}},
                "10.1.2.5"),
       "z-db/one");
+}
+
+// §3.4 (ztunnel load_balance; TestDirect "VIP destination, unknown
+// port"): an entry's address answers only on its declared ports: ztunnel
+// has no upstream for another (NoHealthyUpstream), and a waypoint bound to
+// the entry has no listener for it; only resolution NONE without a
+// waypoint passes the connection through.
+TEST(ServiceEntryEndpointsTest, AnUndeclaredPortFails) {
+  const std::string dns = "  resolution: DNS\n";
+  EXPECT_EQ(Ends(DialEntry(dns, "a.example.com", 443)),
+            std::set<std::string>{"failed"});
+  EXPECT_EQ(Ends(DialEntry(dns, "a.example.com", 80)),
+            std::set<std::string>{"a.example.com:80"});
+  // Resolution NONE passes through, unless a waypoint serves the entry.
+  const std::string none = "  resolution: NONE\n  addresses: [203.0.113.7]\n";
+  EXPECT_EQ(Ends(DialEntry(none, "a.example.com", 443)),
+            std::set<std::string>{"203.0.113.7:443"});
+  const std::vector<Path> bound =
+      DialEntry("  resolution: NONE\n  addresses: [203.0.113.7]\n",
+                "a.example.com", 443, testing::Waypoint("shop", "waypoint"));
+  ASSERT_EQ(bound.size(), 1u);
+  EXPECT_EQ(bound[0].outcome, Outcome::kFailed);
+  EXPECT_NE(bound[0].reason.find("waypoint shop/waypoint has no listener"),
+            std::string::npos)
+      << bound[0].reason;
 }
 
 }  // namespace
