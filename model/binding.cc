@@ -522,6 +522,18 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
   for (const Cluster& c : mesh.clusters) {
     for (const HttpRoute& r : c.routes) {
       for (const ParentRef& p : r.parents) {
+        // §9: a waypoint's listener takes no route (supportedKinds [],
+        // gateway_collection.go: "Waypoint doesn't convert routes").
+        if (p.kind == "Gateway" && !r.IsVirtualService())
+          if (const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
+              g && g->role == GatewayRole::kWaypoint)
+            diags.Warning(p.location,
+                          r.kind + " " + r.Key() + ": parentRef Gateway " +
+                              g->Key() +
+                              " is a waypoint, whose listener accepts no "
+                              "route: the route applies nowhere; parent it "
+                              "to the Service or ServiceEntry the waypoint "
+                              "serves (§9)");
         if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
         const Service* s = c.FindService(p.ns + "/" + p.name);
         if (!s || s->kind != p.kind) {

@@ -225,16 +225,13 @@ std::vector<const HttpRoute*> Builder::RoutesFor(int ci,
   return out;
 }
 
-// Mesh routes attached to service (ci, si): parent Service/ServiceEntry, or
-// (at a waypoint) the waypoint Gateway.
+// Mesh routes attached to service (ci, si): parent Service/ServiceEntry.
+// §9: a route parented to the waypoint Gateway attaches to nothing (its
+// listener's supportedKinds are empty; gateway_collection.go).
 std::vector<const HttpRoute*> Builder::MeshRoutes(
-    int ci, int si, int port, const Gateway* waypoint) const {
+    int ci, int si, int port, const Gateway* /*waypoint*/) const {
   const Service& s = S(ci, si);
-  std::vector<const HttpRoute*> routes =
-      RoutesFor(ci, s.kind, s.ns, s.name, port);
-  if (routes.empty() && waypoint)
-    routes = RoutesFor(ci, "Gateway", waypoint->ns, waypoint->name, 0);
-  return routes;
+  return RoutesFor(ci, s.kind, s.ns, s.name, port);
 }
 
 // The routes a waypoint applies to service (ci, si): its VirtualServices

@@ -250,15 +250,6 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
                        }))
         return no("no pod of the service serves port " +
                   std::to_string(sp.port) + " in cluster " + c.name);
-  // §9: a waypoint without routes of the service's own applies the routes
-  // attached to the waypoint itself, which the encoding does not state.
-  for (const HttpRoute& r : c.routes)
-    for (const ParentRef& p : r.parents)
-      if (p.kind == "Gateway" && !r.IsVirtualService()) {
-        const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
-        if (g && g->role == GatewayRole::kWaypoint)
-          return no("a route attached to waypoint " + g->Key());
-      }
   for (const HttpRoute* r : attached) {
     if (r->kind != "HTTPRoute") return no(r->kind + " " + r->Key());
     if (!r->hostnames.empty()) return no("route hostnames");

@@ -232,6 +232,16 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       ports);
     for (const auto& [name, port] : ports) w.ports.push_back({name, port});
   }
+  // §3.4: without an address (TestAmbientIndex_EmptyAddrWorkloadEntries)
+  // ztunnel uses it only from another network, through that network's
+  // gateway (a local istio-remote Gateway, not modelled); nobody dials it.
+  if (w.ip.empty()) {
+    r.Warning(obj, h.what +
+                       " has no spec.address: ztunnel reaches it only from "
+                       "another network through that network's gateway "
+                       "(not modelled), so meshsim leaves it out (§3.4)");
+    return;
+  }
   // §1.1: its labels (metadata and spec, as istiod merges them) and
   // annotations say whether it speaks HBONE.
   w.hbone_tunnel = SpeaksHbone(w.labels, w.annotations);

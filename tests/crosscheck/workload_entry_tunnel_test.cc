@@ -126,5 +126,34 @@ TEST(WorkloadEntryTunnelCrossCheck, AnEnrolledPodsMarkMakesItCaptured) {
                              Outcome::kDelivered, "pending pod");
 }
 
+// §3.4 (TestAmbientIndex_EmptyAddrWorkloadEntries): a WorkloadEntry
+// without an address is dialled by nobody and used by ztunnel only from
+// another network through that network's gateway: a client on its network
+// finds no endpoint (meshsim leaves it out, and says so).
+TEST(WorkloadEntryTunnelCrossCheck, AnEntryWithoutAddressIsNoEndpoint) {
+  auto world = [](const std::string& address, Diagnostics* d) {
+    testing::World w = ClientAndShop({{"x", "y"}});
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
+          "metadata:\n  name: vm\n  namespace: shop\nspec:\n" +
+              address + "  labels: {app: cart}\n");
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    return w.Load(d);
+  };
+  Diagnostics d;
+  testing::ExpectBothEngines(world("  address: 192.0.2.50\n", &d),
+                             Outcome::kDelivered, "with an address");
+  const auto got = testing::CurlOutcomes(world("", &d), "shop/cart", 80);
+  EXPECT_EQ(got.first, std::set<Outcome>{Outcome::kFailed});
+  EXPECT_EQ(got.second.count(Outcome::kDelivered), 0u);
+  bool warned = false;
+  for (const Diagnostic& x : d.all())
+    warned =
+        warned || x.message.find("has no spec.address") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 }  // namespace
 }  // namespace meshsim
