@@ -432,31 +432,44 @@ void Builder::SourcePod(Vertex v, const State& s) {
       }
     }
     if (d.svc >= 0) {
-      // §3.4: a ServiceEntry's address answers ztunnel only on its declared
-      // ports (load_balance: NoHealthyUpstream), unless it resolves NONE
-      // with no waypoint (passthrough); its waypoint has no filter chain
-      // for another port. A sidecar passes the connection through to the
-      // dialled address, which for an allocated one reaches nothing.
+      // §3.4: a ServiceEntry's address answers ztunnel (1.23+) only on its
+      // declared ports (load_balance: NoHealthyUpstream), unless it
+      // resolves NONE (1.28+: a passthrough load balancer) with no
+      // waypoint; its waypoint has no filter chain for another port. A
+      // sidecar has no listener for it and passes the connection through
+      // (its DNS proxy is off by default: the app dialled the real name).
       const Service& svc = S(d.svc_cluster, d.svc);
       if (svc.kind == "ServiceEntry" && !svc.ports.empty() &&
           !svc.FindPort(t_.to.port)) {
         const Binding b =
             ServiceWaypoint(mesh_, mesh_.clusters[d.svc_cluster], svc);
+        const IstioVersion ver =
+            mesh_.clusters[s.cluster].VersionOr(mesh_.istio.version);
         const std::string port = std::to_string(t_.to.port);
-        std::string fail;
-        if (src.capture == Capture::kAmbient && b.waypoint)
-          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
-                 ": its waypoint " + b.waypoint->Key() +
-                 " has no listener for it and closes the connection (§3.4)";
-        else if (src.capture == Capture::kAmbient && svc.resolution != "NONE")
-          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
-                 ": ztunnel has no upstream for it (NoHealthyUpstream, §3.4)";
-        else if (src.capture == Capture::kSidecar && svc.auto_allocated)
-          fail = "ServiceEntry " + svc.Key() + " declares no port " + port +
-                 ": the sidecar passes the connection through to " + d.ip +
-                 ", an address istiod allocated that nothing holds (§3.4)";
-        if (!fail.empty()) {
-          Fail(v, fail, why, share);
+        const std::string undeclared =
+            "ServiceEntry " + svc.Key() + " declares no port " + port;
+        if (src.capture == Capture::kAmbient && b.waypoint) {
+          Fail(v,
+               undeclared + ": its waypoint " + b.waypoint->Key() +
+                   " has no listener for it and closes the connection (§3.4)",
+               why, share);
+          continue;
+        }
+        if (src.capture == Capture::kAmbient && ver.AtLeast(1, 23) &&
+            (svc.resolution != "NONE" || !ver.AtLeast(1, 28))) {
+          Fail(v,
+               undeclared +
+                   ": ztunnel has no upstream for it (NoHealthyUpstream, §3.4)",
+               why, share);
+          continue;
+        }
+        if (src.capture == Capture::kSidecar) {
+          ToExternal(
+              v, (svc.auto_allocated ? t_.to.host : d.ip) + ":" + port,
+              JoinWhy(why, undeclared + ": the sidecar has no listener for it "
+                                        "and passes the connection through "
+                                        "(§3.4)"),
+              share);
           continue;
         }
       }
@@ -758,12 +771,12 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
       if (!pol) continue;
       State out = n;
       if (pol->policy && pol->policy->tls_mode == "DISABLE") {
-        // §16.1: tls.mode DISABLE: the sidecar sends plaintext, with no
-        // identity; a STRICT destination refuses it.
-        out.peer.clear();
-        out.peer_ip = W(s.cluster, s.wl).ip;
+        // §16.1: tls.mode DISABLE: plaintext with no identity to an
+        // endpoint that does not speak HBONE (ToEndpoint decides).
+        out.tls_disabled = true;
         bwhy += "; DestinationRule " + pol->dr +
-                " sets tls.mode DISABLE: the sidecar sends plaintext (§16.1)";
+                " sets tls.mode DISABLE: plaintext to an endpoint without "
+                "HBONE, HBONE still to one with it (§16.1)";
       }
       // §15.2: with peering, sidecars send double HBONE to other networks
       // (ENABLE_AMBIENT_ENVOY_MULTI_NETWORK), stamped x-istio-source:

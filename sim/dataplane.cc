@@ -196,6 +196,7 @@ std::string Builder::KeyOf(const State& s) const {
                 s.target_cluster, s.target_wl, s.port, s.req, s.kube_port})
     k += std::to_string(x) + "|";
   k += s.forwarded_network ? "f|" : "|";
+  k += s.tls_disabled ? "d|" : "|";
   for (const std::string* x : {&s.header, &s.waypoint, &s.external, &s.client,
                                &s.peer, &s.peer_ip, &s.dst_ip})
     k += *x + "|";

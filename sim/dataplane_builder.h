@@ -71,6 +71,10 @@ struct State {
   // §15.2: reached through an east-west gateway with x-forwarded-network,
   // so a waypoint here keeps to its own network's endpoints.
   bool forwarded_network = false;
+  // §16.1: the client sidecar's DestinationRule sets tls.mode DISABLE: it
+  // sends plaintext, with no identity, to an endpoint that does not speak
+  // HBONE (ToEndpoint); HBONE endpoints still get HBONE.
+  bool tls_disabled = false;
   // §16.9, §16.7: the client's proxy passes the connection through to an
   // address of a Service that no proxy knows; kube-proxy sends it to
   // target_wl on this port (its targetPort).

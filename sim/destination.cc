@@ -233,17 +233,19 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
   const Workload& w = W(ep.cluster, ep.wl);
-  // §16.1: a client sidecar's tls.mode DISABLE (its peer identity cleared)
-  // does not turn HBONE off: an endpoint that speaks HBONE still gets it,
-  // with the client's identity (applyHBONETransportSocketMatches).
-  if (g_[from].hop.kind == HopKind::kSidecar && base.peer.empty() &&
-      !base.client.empty() && w.capture == Capture::kAmbient) {
-    State hbone = base;
-    hbone.peer = base.client;
-    ToEndpoint(from, hbone, ep, port,
+  // §16.1: a client sidecar's tls.mode DISABLE sends plaintext, with no
+  // identity, only to an endpoint that does not speak HBONE: an ambient
+  // pod, a sidecar pod (the ambient profile labels injected pods
+  // networking.istio.io/tunnel=http) and an HBONE WorkloadEntry still get
+  // HBONE (applyHBONETransportSocketMatches).
+  if (base.tls_disabled && g_[from].hop.kind == HopKind::kSidecar &&
+      !base.peer.empty() && w.capture == Capture::kUncaptured) {
+    State plain = base;
+    plain.peer.clear();
+    plain.tls_disabled = false;
+    ToEndpoint(from, plain, ep, port,
                why + "; " + w.Subject() +
-                   " speaks HBONE, which tls.mode DISABLE does not turn off: "
-                   "the sidecar sends HBONE with its identity (§16.1)",
+                   " does not speak HBONE: the sidecar sends plaintext (§16.1)",
                share, route);
     return;
   }

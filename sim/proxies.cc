@@ -226,12 +226,17 @@ std::vector<const HttpRoute*> Builder::RoutesFor(int ci,
 }
 
 // Mesh routes attached to service (ci, si): parent Service/ServiceEntry.
-// §9: a route parented to the waypoint Gateway attaches to nothing (its
-// listener's supportedKinds are empty; gateway_collection.go).
+// §9: a route parented to an istio-waypoint Gateway attaches to nothing
+// (supportedKinds []; gateway_collection.go); other waypoint classes
+// (gloo-waypoint, agentgateway) take them when the Service has none.
 std::vector<const HttpRoute*> Builder::MeshRoutes(
-    int ci, int si, int port, const Gateway* /*waypoint*/) const {
+    int ci, int si, int port, const Gateway* waypoint) const {
   const Service& s = S(ci, si);
-  return RoutesFor(ci, s.kind, s.ns, s.name, port);
+  std::vector<const HttpRoute*> routes =
+      RoutesFor(ci, s.kind, s.ns, s.name, port);
+  if (routes.empty() && waypoint && waypoint->class_name != "istio-waypoint")
+    routes = RoutesFor(ci, "Gateway", waypoint->ns, waypoint->name, 0);
+  return routes;
 }
 
 // The routes a waypoint applies to service (ci, si): its VirtualServices

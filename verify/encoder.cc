@@ -512,10 +512,13 @@ z3::expr Encoder::Unserved(const ServicePlan& plan, const Encoded& e,
 z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
                                    size_t i) {
   if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
-  // DISABLE does not turn HBONE off: an endpoint that speaks it gets it.
+  // DISABLE does not turn HBONE off: an endpoint that speaks it (an
+  // ambient or sidecar pod, an HBONE WorkloadEntry) gets it, and so does
+  // one behind another network's gateway (tunnel metadata).
   const Endpoint& ep = e.eps[i];
-  if (sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture ==
-      Capture::kAmbient)
+  if (sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture !=
+          Capture::kUncaptured ||
+      !Direct(cls.cluster, ep))
     return c_.bool_val(false);
   const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
   if (!s) return c_.bool_val(false);

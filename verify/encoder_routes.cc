@@ -250,6 +250,17 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
                        }))
         return no("no pod of the service serves port " +
                   std::to_string(sp.port) + " in cluster " + c.name);
+  // §9: a waypoint of another class than istio-waypoint (gloo-waypoint,
+  // agentgateway) applies the routes attached to it, which the encoding
+  // does not state.
+  for (const HttpRoute& r : c.routes)
+    for (const ParentRef& p : r.parents)
+      if (p.kind == "Gateway" && !r.IsVirtualService()) {
+        const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
+        if (g && g->role == GatewayRole::kWaypoint &&
+            g->class_name != "istio-waypoint")
+          return no("a route attached to waypoint " + g->Key());
+      }
   for (const HttpRoute* r : attached) {
     if (r->kind != "HTTPRoute") return no(r->kind + " " + r->Key());
     if (!r->hostnames.empty()) return no("route hostnames");

@@ -1,9 +1,11 @@
 // §16.1: a sidecar client's DestinationRule tls.mode DISABLE sends plaintext
-// with no identity, which a STRICT destination refuses (§4.4), to an
-// endpoint that does not speak HBONE (here a sidecar pod); an ambient
-// endpoint still gets HBONE with the client's identity
-// (applyHBONETransportSocketMatches, TestApplyUpstreamTLSSettingsHBONE). A
-// port's own setting (portLevelSettings) wins over the rule's. Both engines
+// with no identity only to an endpoint that does not speak HBONE; an ambient
+// pod and a sidecar pod (the ambient profile labels injected pods
+// networking.istio.io/tunnel=http) still get HBONE with the client's
+// identity (applyHBONETransportSocketMatches,
+// TestApplyUpstreamTLSSettingsHBONE), so a STRICT PeerAuthentication there
+// admits them, whatever the rule or a port's own setting says. (meshsim
+// used to send plaintext and have STRICT refuse it.) Both engines
 // state the rule separately: the simulator in its client side (client_side.cc),
 // the verifier's encoding in Encoder::SidecarPlaintext. Istio's
 // TestDestinationRule switches sidecar sources to a destination without a
@@ -81,8 +83,7 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
           sidecar = &k;
       ASSERT_NE(sidecar, nullptr) << c.name;
       for (int port : {80, 9090}) {
-        const bool refused =
-            sidecar_dest && (port == 80 ? c.refused_80 : c.refused_9090);
+        const bool refused = false;  // HBONE at every such endpoint
         const Outcome want = refused ? Outcome::kDenied : Outcome::kDelivered;
         std::set<Outcome> simulated;
         for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))

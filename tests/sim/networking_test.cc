@@ -768,13 +768,14 @@ TEST(NetworkingTest, PublishedAndEndedPodsInEnvoysPriorities) {
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
 }
 
-TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictSidecar) {
+TEST(NetworkingTest, SidecarTlsDisableStillSendsHboneToHbonePods) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
-  // plaintext to an endpoint that does not speak HBONE (a sidecar pod); a
-  // STRICT PeerAuthentication there refuses it (TestDestinationRule
-  // switches sidecar sources to a non-waypoint destination so the client
-  // enforces the DR). An ambient pod still gets HBONE with the client's
-  // identity (applyHBONETransportSocketMatches).
+  // plaintext only to an endpoint that does not speak HBONE; an ambient pod
+  // and a sidecar pod (labelled networking.istio.io/tunnel=http by the
+  // ambient profile's injector) still get HBONE with the client's identity
+  // (applyHBONETransportSocketMatches), so STRICT admits them
+  // (TestDestinationRule switches sidecar sources to a non-waypoint
+  // destination so the client applies the DR).
   for (const bool sidecar_dest : {true, false})
     for (const bool disable : {false, true}) {
       World w;
@@ -800,7 +801,7 @@ TEST(NetworkingTest, SidecarTlsDisableIsPlaintextToAStrictSidecar) {
                 "{host: cart.shop, port: 80}", "{method: GET, path: /}");
       std::vector<Path> p = PathsOf(w.Load(), "t");
       ASSERT_EQ(p.size(), 1u);
-      const bool refused = disable && sidecar_dest;
+      const bool refused = false;  // both endpoints speak HBONE
       EXPECT_EQ(p[0].outcome, refused ? Outcome::kDenied : Outcome::kDelivered)
           << p[0].reason;
       if (refused) {
