@@ -123,18 +123,8 @@ TEST(NetworkGatewayCrossCheck, APodsNetworkLabelIsReadBefore125) {
 }
 
 TEST(NetworkGatewayCrossCheck, APodsNetworkLabelIsNotRead) {
-  testing::World w;
-  w.Cluster("east", "net-east");
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Svc("shop", "cart", 80));
-  w.Add("east", testing::Deploy("shop", "cart", 1,
-                                {{"topology.istio.io/network", "net-x"}}));
-  w.Traffic("t", testing::kFromCurl, testing::kToCart,
-            "{method: GET, path: /}");
   Diagnostics d;
-  const Scenario sc = w.Load(&d);
+  const Scenario sc = LabelledPod("1.31", &d);
   testing::ExpectBothEngines(sc, Outcome::kDelivered, "pod labelled net-x");
   bool warned = false;
   for (const Diagnostic& x : d.all())
