@@ -21,11 +21,16 @@ using testing::Ambient;
 // shop/ext for hosts a.example.com and b.example.com, port 80, with
 // `spec` (YAML lines, indented 2) added; with `more`, another object, the
 // entry is labelled to use waypoint shop/waypoint.
+// `istio`: the scenario's istio key; `client`: the client namespace's
+// labels (ambient by default).
 std::vector<Path> DialEntry(const std::string& spec, const std::string& host,
-                            int port = 80, const std::string& more = "") {
-  testing::World w;
+                            int port = 80, const std::string& more = "",
+                            const std::string& istio = "",
+                            const testing::KV& client = {
+                                {Ambient(), "ambient"}}) {
+  testing::World w(istio);
   w.Cluster("east", "net-east", 2);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Ns("client", client));
   w.Add("east", testing::Deploy("client", "curl"));
   w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("shop", "cart"));
@@ -166,6 +171,18 @@ TEST(ServiceEntryEndpointsTest, AnUndeclaredPortFails) {
   const std::vector<Path> bound =
       DialEntry("  resolution: NONE\n  addresses: [203.0.113.7]\n",
                 "a.example.com", 443, testing::Waypoint("shop", "waypoint"));
+  // 1.22's ztunnel passed a port it had no upstream for through; a NONE
+  // entry had no passthrough load balancer before 1.28.
+  EXPECT_EQ(
+      Ends(DialEntry(dns, "a.example.com", 443, "", "{version: \"1.22\"}")),
+      std::set<std::string>{"a.example.com:443"});
+  EXPECT_EQ(
+      Ends(DialEntry(none, "a.example.com", 443, "", "{version: \"1.27\"}")),
+      std::set<std::string>{"failed"});
+  // A sidecar has no listener for it and passes the connection through.
+  EXPECT_EQ(Ends(DialEntry(dns, "a.example.com", 443, "", "",
+                           {{"istio-injection", "enabled"}})),
+            std::set<std::string>{"a.example.com:443"});
   ASSERT_EQ(bound.size(), 1u);
   EXPECT_EQ(bound[0].outcome, Outcome::kFailed);
   EXPECT_NE(bound[0].reason.find("waypoint shop/waypoint has no listener"),
