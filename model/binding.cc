@@ -526,7 +526,8 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
         // gateway_collection.go: "Waypoint doesn't convert routes").
         if (p.kind == "Gateway" && !r.IsVirtualService())
           if (const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
-              g && g->class_name == "istio-waypoint")
+              g && g->role == GatewayRole::kWaypoint &&
+              !WaypointTakesRoutes(*g))
             diags.Warning(p.location,
                           r.kind + " " + r.Key() + ": parentRef Gateway " +
                               g->Key() +

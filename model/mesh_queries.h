@@ -84,6 +84,13 @@ inline bool IsNetworkGateway(const IstioSettings& istio, const Gateway& gw,
          NetworkGatewayRefusal(istio, gw, reader).empty();
 }
 
+// §9: whether waypoint `gw` takes the routes parented to it: an
+// istio-waypoint never does (istiod converts no route for its listener,
+// gateway_collection.go); gloo-waypoint and agentgateway's class do.
+inline bool WaypointTakesRoutes(const Gateway& gw) {
+  return gw.class_name != "istio-waypoint";
+}
+
 // Whether `s`'s selector picks `w` (not an EndpointSlice's listing, §3.4):
 // a peered entry's workloadSelector copies it (§15.2).
 inline bool SelectedBy(const Service& s, const Workload& w) {

@@ -234,7 +234,7 @@ std::vector<const HttpRoute*> Builder::MeshRoutes(
   const Service& s = S(ci, si);
   std::vector<const HttpRoute*> routes =
       RoutesFor(ci, s.kind, s.ns, s.name, port);
-  if (routes.empty() && waypoint && waypoint->class_name != "istio-waypoint")
+  if (routes.empty() && waypoint && WaypointTakesRoutes(*waypoint))
     routes = RoutesFor(ci, "Gateway", waypoint->ns, waypoint->name, 0);
   return routes;
 }

@@ -257,8 +257,7 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
     for (const ParentRef& p : r.parents)
       if (p.kind == "Gateway" && !r.IsVirtualService()) {
         const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
-        if (g && g->role == GatewayRole::kWaypoint &&
-            g->class_name != "istio-waypoint")
+        if (g && g->role == GatewayRole::kWaypoint && WaypointTakesRoutes(*g))
           return no("a route attached to waypoint " + g->Key());
       }
   for (const HttpRoute* r : attached) {
