@@ -89,10 +89,8 @@ bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
   if (from == "All") return true;
   if (from == "Selector") {
     // Kubernetes labels every Namespace with its name.
-    Labels ns_labels = cluster.NamespaceLabels(ns);
-    ns_labels["kubernetes.io/metadata.name"] = ns;
     return chosen->allowed_selector &&
-           chosen->allowed_selector->Matches(ns_labels);
+           chosen->allowed_selector->Matches(cluster.SelectorLabels(ns));
   }
   return ns == gw.ns;
 }
@@ -270,7 +268,7 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
   // §2.4: visibility from MeshConfig serviceEntryVisibility, not exportTo.
   if (svc.kind == "ServiceEntry" && gw->ns != svc.ns &&
       version.AtLeast(1, 31) &&
-      mesh.istio.EntryVisibility(cluster.NamespaceLabels(svc.ns)) ==
+      mesh.istio.EntryVisibility(cluster.SelectorLabels(svc.ns)) ==
           "NAMESPACE") {
     out.status = BindingStatus::kCrossNamespaceForbidden;
     out.why = subject +
@@ -417,7 +415,7 @@ bool SplitHorizonDropsIngressLabel(const Mesh& mesh, const Cluster& cluster,
   if (!v.AtLeast(1, 27) || v.AtLeast(1, 31) || svc.kind != "Service" ||
       PeeringEnabled(mesh.istio) ||
       !mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true) ||
-      !ServiceScopeGlobal(mesh.istio, cluster.NamespaceLabels(svc.ns),
+      !ServiceScopeGlobal(mesh.istio, cluster.SelectorLabels(svc.ns),
                           svc.labels))
     return false;
   for (const Cluster& c : mesh.clusters) {
@@ -428,7 +426,7 @@ bool SplitHorizonDropsIngressLabel(const Mesh& mesh, const Cluster& cluster,
     // other record); an ended pod is no workload.
     if (copy.kind != "Service" ||
         (&c != &cluster &&
-         !ServiceScopeGlobal(mesh.istio, c.NamespaceLabels(copy.ns),
+         !ServiceScopeGlobal(mesh.istio, c.SelectorLabels(copy.ns),
                              copy.labels)))
       continue;
     for (size_t wi : c.service_endpoints[it->second])

@@ -146,7 +146,7 @@ bool ServiceScopeGlobal(const IstioSettings& istio, const Labels& ns_labels,
 
 bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
                            const Gateway& gw) {
-  const Labels& ns_labels = cluster.NamespaceLabels(gw.ns);
+  const Labels ns_labels = cluster.SelectorLabels(gw.ns);
   const Service* own = cluster.FindService(gw.Key());
   if (own && own->kind == "Service")
     return ServiceScopeGlobal(mesh.istio, ns_labels, own->labels);
@@ -208,7 +208,7 @@ void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
   for (const Service& sv : c.services) names.insert(sv.ns);
   std::set<std::string> out;
   for (const std::string& n : names)
-    if (!istio.Discovers(c.NamespaceLabels(n))) out.insert(n);
+    if (!istio.Discovers(c.SelectorLabels(n))) out.insert(n);
   if (out.empty()) return;
   c.undiscovered_namespaces.assign(out.begin(), out.end());
   // What istiod ignores, per namespace, for the note.
@@ -748,9 +748,14 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
       // from 1.25, 240.240.0.0/16) skips wildcard hosts unless DYNAMIC_DNS,
       // resolution NONE, which passes through to the original address, and
       // entries labelled networking.istio.io/enable-autoallocate-ip=false.
-      bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+      // Per host (ipallocate.go keepHost): one host without a wildcard
+      // gets the entry an address, which its wildcard hosts do not share
+      // (Service::HostHasAddress).
+      bool allocatable = s.resolution == "DYNAMIC_DNS";
+      for (const std::string& h : s.hosts)
+        allocatable = allocatable || h.rfind("*", 0) != 0;
       if (AutoAllocatesAddress(istio, c, s) && s.resolution != "NONE" &&
-          (!wildcard || s.resolution == "DYNAMIC_DNS")) {
+          allocatable) {
         s.vips.push_back(fresh(240, 240, next_auto));
         s.auto_allocated = true;
       }
@@ -760,10 +765,14 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     if (again || !PeeringEnabled(istio))
       s.traffic_distribution = EffectiveTrafficDistribution(c, s);
     // §2.4 (1.31+): MeshConfig serviceEntryVisibility, by namespace labels.
-    s.namespace_only =
+    // NONE: published to no proxy at all, its own namespace's included.
+    const std::string visibility =
         s.kind == "ServiceEntry" && !s.peered &&
-        c.VersionOr(istio.version).AtLeast(1, 31) &&
-        istio.EntryVisibility(c.NamespaceLabels(s.ns)) == "NAMESPACE";
+                c.VersionOr(istio.version).AtLeast(1, 31)
+            ? istio.EntryVisibility(c.SelectorLabels(s.ns))
+            : std::string();
+    s.namespace_only = visibility == "NAMESPACE" || visibility == "NONE";
+    s.visibility_none = visibility == "NONE";
     s.namespace_only_sidecars =
         s.namespace_only && istio.entry_visibility_sidecars;
     // §3.4: an entry whose every host another holds is not in WDS.

@@ -25,10 +25,9 @@
 #include <vector>
 
 #include "model/diagnostics.h"
+#include "model/route_types.h"
 
 namespace meshsim {
-
-using Labels = std::map<std::string, std::string>;
 
 // Istio release a scenario models, as (major, minor). Rules that changed
 // between releases compare against it (§2.3, §5, §7.2).
@@ -283,8 +282,10 @@ struct Service {
   std::string traffic_distribution;
   bool auto_allocated = false;     // §3.4: by istiod; only the DNS proxy tells
   std::string creation_timestamp;  // metadata.creationTimestamp, as given
-  // §2.4: NAMESPACE visibility (1.31+): seen only from its namespace.
+  // §2.4: NAMESPACE visibility (1.31+): seen only from its namespace;
+  // NONE (also namespace_only): not even there.
   bool namespace_only = false, namespace_only_sidecars = false;
+  bool visibility_none = false;
   // §3.4 (selectWorkloadServices): (host, holder) for each host an older
   // entry or a Kubernetes Service of its namespace holds (IndexServices);
   // all held (Shadowed): the entry is out of WDS, addresses and endpoints.
@@ -335,6 +336,13 @@ struct Service {
   // host.
   std::string Hostname() const;
   const ServicePort* FindPort(int port) const;
+  // §3.4: whether clients resolving host `h` (one of `hosts`) get an
+  // address: istiod allocates per host, never for a wildcard host unless
+  // the entry resolves DYNAMIC_DNS; `spec.addresses` serve every host.
+  bool HostHasAddress(const std::string& h) const {
+    return !vips.empty() && !(auto_allocated && !h.empty() && h[0] == '*' &&
+                              resolution != "DYNAMIC_DNS");
+  }
 };
 
 struct Listener {
@@ -397,111 +405,6 @@ struct Gateway {
   bool Programmed() const {
     return has_status ? !status_addresses.empty() : class_known;
   }
-};
-
-struct HttpMatch {
-  // Exact | PathPrefix | RegularExpression ("" = any); a VirtualService's
-  // uri.prefix is Prefix (a plain string prefix, not whole segments).
-  std::string path_type;
-  std::string path_value;
-  std::string method;
-  struct Header {
-    std::string name;
-    std::string type = "Exact";  // Exact | RegularExpression | Prefix (VS)
-    std::string value;
-  };
-  std::vector<Header> headers;
-  std::vector<Header> query_params;
-  // VirtualService only (§16.2): sourceLabels (the client pod's labels; a
-  // waypoint drops such a match) and port (the service port).
-  std::optional<Labels> source_labels;
-  int port = 0;
-};
-
-struct BackendRef {
-  std::string kind = "Service";  // Service | ServiceEntry (group
-                                 // networking.istio.io) | Hostname
-  std::string ns;
-  std::string name;  // for Hostname: the host, as written
-  int port = 0;
-  int weight = 1;
-  std::string subset;  // VirtualService destination.subset (§16.1)
-  SourceLocation location;
-};
-
-struct ParentRef {
-  std::string kind = "Gateway";  // Gateway | Service | ServiceEntry
-  std::string group;             // canonical: "core" for the empty group
-  std::string ns;
-  std::string name;
-  std::string section_name;
-  int port = 0;
-  SourceLocation location;
-};
-
-// HTTPRoute filters meshsim applies to the request (Gateway API).
-struct HttpFilter {
-  std::string
-      type;  // RequestHeaderModifier | RequestRedirect | URLRewrite | other
-  std::map<std::string, std::string> set_headers,
-      add_headers;  // lowercase names
-  std::vector<std::string> remove_headers;
-  // RequestRedirect
-  std::string redirect_scheme, redirect_hostname, redirect_path;
-  int redirect_port = 0;
-  int redirect_status = 302;
-  // URLRewrite (and RequestRedirect's path): ReplaceFullPath |
-  // ReplacePrefixMatch
-  std::string rewrite_hostname, path_type, path_value;
-};
-
-// A VirtualService's fault injection (§16.2): a share of the requests is
-// answered by the proxy with `abort_status`, a share is held `delay_ns`.
-struct FaultInjection {
-  double abort_percent = 0;  // 0..100
-  int abort_status = 0;
-  double delay_percent = 0;  // 0..100
-  int64_t delay_ns = 0;
-};
-
-struct HttpRouteRule {
-  std::string name;                // a VirtualService route's name
-  std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
-  std::vector<BackendRef> backends;
-  std::vector<HttpFilter> filters;
-  std::string timeout;  // timeouts.request, recorded for the simulator
-  std::optional<int>
-      retry_attempts;  // retry.attempts, recorded for the simulator
-  std::optional<FaultInjection> fault;  // VirtualService only
-  std::optional<BackendRef> mirror;     // VirtualService only
-  double mirror_percent = 100;
-  SourceLocation location;
-};
-
-// A Gateway API route, or a VirtualService (kind "VirtualService", §16.2),
-// which Istio itself turns HTTPRoutes into. A VirtualService's `tcp` and
-// `tls` sections are rules whose matches are empty; it selects its rule by
-// first match, not by Gateway API precedence.
-struct HttpRoute {
-  std::string kind = "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute |
-                                   // TLSRoute | VirtualService
-  std::string ns;
-  std::string name;
-  std::string creation_timestamp;
-  std::vector<ParentRef> parents;
-  std::vector<std::string> hostnames;  // VirtualService: spec.hosts
-  std::vector<HttpRouteRule> rules;    // VirtualService: spec.http
-  // VirtualService only: spec.gateways ("mesh", or ns/name of an Istio
-  // Gateway; empty means mesh), spec.exportTo, and the tcp/tls rules.
-  std::vector<std::string> gateways;
-  std::vector<std::string> export_to;
-  std::vector<HttpRouteRule> tcp_rules;
-  SourceLocation location;
-
-  std::string Key() const { return ns + "/" + name; }
-  bool IsVirtualService() const { return kind == "VirtualService"; }
-  // VirtualService: whether it applies to sidecars and waypoints.
-  bool ForMesh() const;
 };
 
 // DestinationRule traffic policy (§16.1), the fields meshsim models.
@@ -590,6 +493,8 @@ struct PolicySource {
   // §8.7 serviceAccounts (1.25+), read as principal patterns
   // "*/ns/<ns>/sa/<name>" (a bare name is in the policy's namespace).
   std::vector<std::string> service_accounts, not_service_accounts;
+  // §8.7 trustDomains (1.30+): the peer identity's trust domain.
+  std::vector<std::string> trust_domains, not_trust_domains;
   SourceLocation location;
 };
 
@@ -629,6 +534,9 @@ struct AuthorizationPolicy {
   std::vector<PolicyRule> rules;
   bool dry_run = false;      // istio.io/dry-run annotation
   bool synthesized = false;  // istiod-generated (§4.3)
+  // §8.1: `selector` given without `matchLabels`: sidecars take it for
+  // every pod of the namespace, ztunnel for none.
+  bool selector_without_labels = false;
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };
@@ -845,8 +753,8 @@ struct Cluster {
   // §2.4: whether a client of `client_ns` sees `s` at all.
   static bool Visible(const Service& s, const std::string& client_ns,
                       bool sidecar) {
-    return s.ns == client_ns ||
-           !(sidecar ? s.namespace_only_sidecars : s.namespace_only);
+    if (!(sidecar ? s.namespace_only_sidecars : s.namespace_only)) return true;
+    return s.ns == client_ns && !s.visibility_none;
   }
   // §16.9: the Service outside istiod's view that kube-dns resolves `host`
   // to for a client in `client_ns` (the forms ServicesForHost accepts,
@@ -869,6 +777,13 @@ struct Cluster {
   }
   // Namespace labels, or an empty map for an undeclared namespace.
   const Labels& NamespaceLabels(const std::string& ns) const;
+  // What a namespaceSelector sees: the labels and the one Kubernetes gives
+  // every Namespace, kubernetes.io/metadata.name=<ns>.
+  Labels SelectorLabels(const std::string& ns) const {
+    Labels l = NamespaceLabels(ns);
+    l["kubernetes.io/metadata.name"] = ns;
+    return l;
+  }
   IstioVersion VersionOr(const IstioVersion& mesh_version) const {
     return version.value_or(mesh_version);
   }

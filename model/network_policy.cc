@@ -27,10 +27,7 @@ bool PeerMatches(const Cluster& c, const NetworkPolicy& np,
   }
   if (!pod) return false;
   if (p.namespace_selector) {
-    // Kubernetes labels every Namespace with its name.
-    Labels ns_labels = c.NamespaceLabels(pod->ns);
-    ns_labels["kubernetes.io/metadata.name"] = pod->ns;
-    if (!p.namespace_selector->Matches(ns_labels)) return false;
+    if (!p.namespace_selector->Matches(c.SelectorLabels(pod->ns))) return false;
   } else if (pod->ns != np.ns) {
     return false;
   }

@@ -296,10 +296,8 @@ bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
     if (p.port != 0 && p.port != listener.port) continue;
     if (listener.allowed_from == "All") return true;
     if (listener.allowed_from == "Selector") {
-      Labels nl = c.NamespaceLabels(r.ns);
-      nl["kubernetes.io/metadata.name"] = r.ns;
       return listener.allowed_selector &&
-             listener.allowed_selector->Matches(nl);
+             listener.allowed_selector->Matches(c.SelectorLabels(r.ns));
     }
     return r.ns == gw.ns;
   }

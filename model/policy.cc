@@ -9,105 +9,6 @@
 
 namespace meshsim {
 
-bool IstioStringMatch(const std::string& pattern, const std::string& value) {
-  if (pattern == "*") return !value.empty();
-  if (pattern.size() > 1 && pattern.back() == '*') {
-    const std::string prefix = pattern.substr(0, pattern.size() - 1);
-    return value.compare(0, prefix.size(), prefix) == 0;
-  }
-  if (pattern.size() > 1 && pattern.front() == '*') {
-    const std::string suffix = pattern.substr(1);
-    return value.size() >= suffix.size() &&
-           value.compare(value.size() - suffix.size(), suffix.size(), suffix) ==
-               0;
-  }
-  return pattern == value;
-}
-
-namespace {
-
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 1;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    out.push_back(path.substr(
-        start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return out;
-}
-
-// RFC 3986 pchar, as Envoy's uri_template matcher admits it in a segment
-// (§8.4).
-bool IsPathChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') ||
-         std::string_view("-._~%!$&'()+,;:@=").find(c) !=
-             std::string_view::npos;
-}
-
-// Linear in the path: {**} can only be last (ValidatePathTemplate), so no
-// segment is ever tried twice.
-bool TemplateMatch(const std::vector<std::string>& pat,
-                   const std::vector<std::string>& segs) {
-  size_t si = 0;
-  for (size_t pi = 0; pi < pat.size(); ++pi) {
-    if (si == segs.size()) return false;
-    if (pat[pi] == kMatchAnySegments) {
-      // The rest of the path, slashes included: zero or more pchars.
-      for (; si < segs.size(); ++si)
-        for (char c : segs[si])
-          if (!IsPathChar(c)) return false;
-      return true;
-    }
-    if (pat[pi] == kMatchOneSegment) {
-      if (segs[si].empty()) return false;
-      for (char c : segs[si])
-        if (!IsPathChar(c)) return false;
-    } else if (pat[pi] != segs[si]) {
-      return false;
-    }
-    ++si;
-  }
-  return si == segs.size();
-}
-
-}  // namespace
-
-bool IstioPathMatch(const std::string& pattern, const std::string& raw_path) {
-  const std::string path = raw_path.substr(0, raw_path.find('?'));
-  if (pattern.find('{') != std::string::npos && !pattern.empty() &&
-      pattern[0] == '/' && !path.empty() && path[0] == '/') {
-    return TemplateMatch(Segments(pattern), Segments(path));
-  }
-  return IstioStringMatch(pattern, path);
-}
-
-std::optional<std::string> PathTemplateError(const std::string& pattern) {
-  if (pattern.find_first_of("{}") == std::string::npos) return std::nullopt;
-  if (pattern.empty() || pattern[0] != '/')
-    return "a path template must start with '/'";
-  bool any_seen = false;
-  for (const std::string& seg : Segments(pattern)) {
-    if (seg == kMatchOneSegment || seg == kMatchAnySegments) {
-      if (any_seen) return "{**} must be the last operator of a template";
-      any_seen = seg == kMatchAnySegments;
-      continue;
-    }
-    if (seg.find_first_of("{}") != std::string::npos)
-      return "segment '" + seg +
-             "' holds '{' or '}' beyond the operators {*} and {**}, which "
-             "must each be a whole segment";
-    for (char c : seg)
-      if (!IsPathChar(c))
-        return "segment '" + seg + "' holds '" + std::string(1, c) +
-               "', which is not a path character (RFC 3986 pchar)";
-  }
-  return std::nullopt;
-}
-
 std::string SpiffePrincipal(const std::string& ns, const std::string& sa) {
   return "cluster.local/ns/" + ns + "/sa/" + sa;
 }
@@ -200,8 +101,10 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
   std::vector<const AuthorizationPolicy*> all;
   AddWorkloadPolicies(mesh, cluster.authorization_policies, w, all);
   for (const AuthorizationPolicy* p : all) {
-    // §8.2: CUSTOM and AUDIT are not sent to ztunnel.
-    if (p->action == PolicyAction::kCustom || p->action == PolicyAction::kAudit)
+    // §8.2: CUSTOM and AUDIT are not sent to ztunnel; §8.1: nor is a
+    // selector without matchLabels attached to any workload.
+    if (p->action == PolicyAction::kCustom ||
+        p->action == PolicyAction::kAudit || p->selector_without_labels)
       continue;
     out.push_back(p);
   }
@@ -380,6 +283,19 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
       AnyMatch(s.not_service_accounts, principal))
     return false;
   if (l4_only) return true;
+  // §8.7 (1.30+, an Envoy): the peer identity's trust domain, the part of
+  // its principal before the first '/'; none without an identity.
+  if (r.trust_domains) {
+    const std::string td = principal.substr(0, principal.find('/'));
+    auto td_in = [&](const std::vector<std::string>& pats) {
+      for (const std::string& p : pats)
+        if (TrustDomainMatches(p, td)) return true;
+      return false;
+    };
+    if (!s.trust_domains.empty() && !td_in(s.trust_domains)) return false;
+    if (!s.not_trust_domains.empty() && td_in(s.not_trust_domains))
+      return false;
+  }
   // remote.ip: the original client address, the same as source here.
   if (!s.remote_ip_blocks.empty() && !AnyIp(s.remote_ip_blocks, r.source_ip))
     return false;
@@ -493,6 +409,18 @@ std::optional<std::string> ConditionValue(const std::string& key,
 
 bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
   std::vector<std::string> vs;
+  if (c.key == "source.trustDomain") {
+    // §8.7: a principal match on the trust domain (none: no value).
+    const std::string p = r.principal.value_or("");
+    const std::string td = p.substr(0, p.find('/'));
+    auto any = [&](const std::vector<std::string>& pats) {
+      for (const std::string& x : pats)
+        if (TrustDomainMatches(x, td)) return true;
+      return false;
+    };
+    return (c.values.empty() || any(c.values)) &&
+           (c.not_values.empty() || !any(c.not_values));
+  }
   if (c.key.rfind("request.auth.", 0) == 0) {
     vs = AuthValues(c.key, r);
   } else if (std::optional<std::string> v = ConditionValue(c.key, r)) {
@@ -629,13 +557,15 @@ PolicyRule WithoutHttpFields(const PolicyRule& rule) {
 // matches.
 RuleResult MatchRule(const PolicyRule& rule, const RequestAttributes& r,
                      bool ztunnel, PolicyAction action, std::string* note) {
-  // §8.2: istiod's validation takes source.trustDomain, its authorization
-  // model for Envoy skips the rule, and ztunnel reads no such key.
+  // §8.2, §8.7: istiod's validation takes source.trustDomain; ztunnel reads
+  // no such key, and an Envoy reads it only from 1.30 (before, its
+  // authorization model skipped the rule).
   for (const PolicyCondition& c : rule.when)
-    if (c.key == "source.trustDomain") {
-      *note =
-          "rule has a source.trustDomain condition, which no proxy enforces: "
-          "it never matches (§8.2)";
+    if (c.key == "source.trustDomain" && (ztunnel || !r.trust_domains)) {
+      *note = std::string("rule has a source.trustDomain condition, which ") +
+              (ztunnel ? "ztunnel does not read"
+                       : "an Envoy reads only from Istio 1.30") +
+              ": it never matches (§8.7)";
       return RuleResult::kDropped;
     }
   // §8.6: a connection that is not HTTP meets an Envoy (waypoint, sidecar,
@@ -729,6 +659,19 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
       return "dry-run: logged only by ztunnel";
     return "dry-run: not sent to ztunnel (§8.5)";
   };
+  // §8.2: at an Envoy, CUSTOM policies of more than one provider (dry-run
+  // ones count) without PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS make
+  // istiod turn every enforced CUSTOM rule into a DENY.
+  std::set<std::string> providers;
+  for (const AuthorizationPolicy* p : policies)
+    if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
+  bool custom_denied = false;
+  const bool custom_denies =
+      !zt && providers.size() > 1 &&
+      !mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", false);
+  // §8.7: Envoys read source trust domains from 1.30.
+  RequestAttributes with_td = req;
+  with_td.trust_domains = !zt && mesh.istio.version.AtLeast(1, 30);
   std::vector<PolicyEvaluation> evals;
   bool denied = false, any_allow_policy = false, allow_matched = false;
   std::optional<DeniedBy> deny;
@@ -742,7 +685,7 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
       PolicyEvaluation e;
       e.policy = p->Key();
       e.action = PolicyActionName(p->action);
-      e.matched_rule = FirstMatch(*p, req, zt, &e.note);
+      e.matched_rule = FirstMatch(*p, with_td, zt, &e.note);
       e.effect = "no-op";
       if (p->dry_run && zt && !dry(*p))
         e.note =
@@ -764,6 +707,17 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
           allow_matched = true;
           e.effect = "allow";
         }
+      } else if (p->action == PolicyAction::kCustom && custom_denies) {
+        if (e.matched_rule && !denied) {
+          denied = true;
+          e.effect = "deny";
+          deny = DeniedBy{p->Key(), e.matched_rule, "DENY", req.principal};
+          custom_denied = true;
+        }
+        e.note = std::to_string(providers.size()) +
+                 " CUSTOM providers apply here and "
+                 "PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS is off: istiod "
+                 "makes each CUSTOM rule a DENY (§8.2)";
       } else if (p->action == PolicyAction::kCustom) {
         if (e.matched_rule) {
           e.note =
@@ -782,8 +736,12 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   if (denied) {
     d.allowed = false;
     d.denied_by = deny;
-    d.reason = "DENY policy " + deny->policy + " rule " +
-               std::to_string(*deny->rule) + " matches the request from " + who;
+    d.reason = (custom_denied ? "CUSTOM policy " : "DENY policy ") +
+               deny->policy + " rule " + std::to_string(*deny->rule) +
+               " matches the request from " + who +
+               (custom_denied ? " (a DENY: more than one CUSTOM provider "
+                                "applies here, §8.2)"
+                              : "");
     return d;
   }
   if (!any_allow_policy || allow_matched) return d;

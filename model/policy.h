@@ -45,7 +45,15 @@ struct RequestAttributes {
   // there: "<iss>/<sub>" and the token (for request.auth.* conditions).
   std::optional<std::string> request_principal;
   std::optional<JwtToken> jwt;
+  // §8.7: the proxy reads source trust domains (an Envoy, 1.30+); set by
+  // Evaluate.
+  bool trust_domains = false;
 };
+
+// §8.7: whether trust-domain pattern `pattern` (exact, "*", or one '*'
+// standing for characters other than '/') matches trust domain `td`.
+// Shared by the simulator and the encoding.
+bool TrustDomainMatches(const std::string& pattern, const std::string& td);
 
 struct PolicyDecision {
   bool allowed = true;

@@ -8,7 +8,9 @@
 #include "model/labels.h"
 #include "model/peering.h"
 #include "model/policy.h"
+#include "model/text.h"
 #include "sim/dataplane_builder.h"
+#include "sim/routing.h"
 
 namespace meshsim {
 namespace dataplane {
@@ -23,6 +25,14 @@ std::string JoinWhy(const std::string& why, const std::string& more) {
 }  // namespace
 
 // ---- what the client dialled ------------------------------------------------
+std::string Builder::MatchedHost(const Service& s) const {
+  for (const std::string& h : s.hosts)
+    if (AsciiLower(h) == AsciiLower(t_.to.host)) return h;
+  for (const std::string& h : s.hosts)
+    if (HostnameMatches(h, t_.to.host)) return h;
+  return s.Hostname();
+}
+
 std::vector<Builder::Dest> Builder::ResolveDest(int ci,
                                                 const Workload& src) const {
   if (!t_.to.host.empty()) return ResolveHost(ci, src);
@@ -100,11 +110,10 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
             " is an ExternalName service, which ambient does not represent "
             "(§2.3): the "
             "client dials the external name";
-  } else if (s.vips.empty()) {
-    d.ip = s.Hostname();
-    // §3.4: why istiod allocated no address.
-    const bool wildcard =
-        !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
+  } else if (s.vips.empty() || !s.HostHasAddress(MatchedHost(s))) {
+    d.ip = s.kind == "ServiceEntry" ? t_.to.host : s.Hostname();
+    // §3.4: why istiod allocated no address (per host).
+    const bool wildcard = MatchedHost(s).rfind("*", 0) == 0;
     const std::string cause =
         s.resolution == "NONE" ? "resolution NONE"
         : wildcard && s.resolution != "DYNAMIC_DNS"
@@ -358,18 +367,46 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   return {d};
 }
 
-// §2.4: whether `host` is a host of a NAMESPACE-visibility ServiceEntry
-// that `src` does not see (exactly, or under a wildcard host).
-bool Builder::HiddenEntryHost(const Workload& src,
-                              const std::string& host) const {
+// §2.4: the NAMESPACE- or NONE-visibility ServiceEntry that `src` does not
+// see whose host `host` is (exactly, or under a wildcard host), if any.
+const Service* Builder::HiddenEntryHost(const Workload& src,
+                                        const std::string& host) const {
   const bool sidecar = src.capture == Capture::kSidecar;
   for (const Cluster& c : mesh_.clusters)
     for (const Service& e : c.services) {
       if (!e.namespace_only || Cluster::Visible(e, src.ns, sidecar)) continue;
       for (const std::string& h : e.hosts)
-        if (EntryHostMatches(h, host)) return true;
+        if (EntryHostMatches(h, host)) return &e;
     }
-  return false;
+  return nullptr;
+}
+
+// §2.4: a request to the host of an entry `src` does not see: the entry is
+// absent for it, not blocked, so the name goes to the cluster's upstream
+// DNS. That has an external host (MESH_EXTERNAL), whose real address the
+// client's proxy passes through; an internal one (MESH_INTERNAL) it does
+// not know.
+void Builder::ToHiddenEntryHost(Vertex v, const Workload& src,
+                                const Service& hidden) {
+  const std::string what =
+      "ServiceEntry " + hidden.Key() + " of " +
+      (hidden.visibility_none ? "NONE visibility shows to no namespace"
+                              : "NAMESPACE visibility shows only to its "
+                                "own namespace") +
+      ", so for " + src.Key() + " it is absent";
+  if (hidden.location_kind == "MESH_EXTERNAL") {
+    ToExternal(v, t_.to.host + ":" + std::to_string(t_.to.port),
+               what +
+                   ": the name resolves through the upstream DNS to the "
+                   "external host's own address, which the client's "
+                   "proxy passes through (§2.4)");
+    return;
+  }
+  Fail(v,
+       what +
+           ", and the upstream DNS has no MESH_INTERNAL host: the "
+           "name does not resolve (§2.4)",
+       "");
 }
 
 // ---- the source pod ---------------------------------------------------------
@@ -387,16 +424,10 @@ void Builder::SourcePod(Vertex v, const State& s) {
          "");
     return;
   }
-  if (dests.empty() && !t_.to.host.empty() &&
-      HiddenEntryHost(src, t_.to.host)) {
-    // §2.4: the host is another namespace's NAMESPACE entry's.
-    Fail(v,
-         "no service " + src.Key() + " sees has host " + t_.to.host +
-             ": a ServiceEntry of NAMESPACE visibility shows only to its own "
-             "namespace, so the name does not resolve (§2.4)",
-         "");
-    return;
-  }
+  if (const Service* hidden = dests.empty() && !t_.to.host.empty()
+                                  ? HiddenEntryHost(src, t_.to.host)
+                                  : nullptr)
+    return ToHiddenEntryHost(v, src, *hidden);
   for (const Dest& d : dests) {
     State n = s;
     n.svc_cluster = d.svc_cluster;

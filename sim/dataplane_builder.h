@@ -205,10 +205,15 @@ class Builder {
 
   // ---- the client side (client_side.cc) -------------------------------------
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
+  // The host of `s` that to.host names: an exact one, else a wildcard
+  // that covers it (§3.4: addresses are per host).
+  std::string MatchedHost(const Service& s) const;
   std::optional<Dest> WithoutDnsProxy(int ci, const std::vector<size_t>& idx,
                                       const Workload& src) const;
   std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;
-  bool HiddenEntryHost(const Workload& src, const std::string& host) const;
+  const Service* HiddenEntryHost(const Workload& src,
+                                 const std::string& host) const;
+  void ToHiddenEntryHost(Vertex v, const Workload& src, const Service& hidden);
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
   void FailIfEnded(Dest& d) const;  // §3.6

@@ -31,7 +31,7 @@ bool Builder::IsGlobal(int ci, const Service& s) const {
   if (peering_) return false;
   const Cluster& c = mesh_.clusters[ci];
   if (s.kind == "Service" &&
-      ServiceScopeGlobal(mesh_.istio, c.NamespaceLabels(s.ns), s.labels))
+      ServiceScopeGlobal(mesh_.istio, c.SelectorLabels(s.ns), s.labels))
     return true;
   Binding b = ServiceWaypoint(mesh_, c, s);
   return b.waypoint && WaypointServiceGlobal(mesh_, c, *b.waypoint);
@@ -593,123 +593,6 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
          SvcName(svc_cluster, svc) + subset +
              " has no healthy endpoints (NoHealthyUpstream)",
          why, share, route);
-}
-
-// A ServiceEntry's own addresses: its inline endpoints and, with no endpoint
-// at all, the original destination or a DNS name (§3.4). Returns true when
-// that ends the choice (no "no healthy endpoints" failure follows).
-bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
-                                      const Service& s, int svc_cluster,
-                                      int svc, int port, double total,
-                                      const std::string& why, double share,
-                                      int route) {
-  for (const Service::Endpoint& ep : s.inline_endpoints) {
-    if (ep.workload) continue;  // an IP address: a workload, sent to above
-    const ServicePort* sp = s.FindPort(port);
-    int to = sp && sp->target_port ? sp->target_port : port;
-    if (sp && ep.ports.count(sp->name)) to = ep.ports.at(sp->name);
-    ToExternal(from, ep.address + ":" + std::to_string(to),
-               why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address,
-               share / total, route);
-  }
-  if (total == 0 && !s.selector && s.resolution == "NONE" &&
-      base.act == Act::kWaypoint && !base.dst_ip.empty() &&
-      W(base.cluster, base.wl).capture == Capture::kAmbient) {
-    // §3.5, K18: a captured ("sandwich") waypoint passing the request
-    // through dials the original address itself; its own ztunnel captures
-    // that, and no check keeps service-addressed traffic from going back
-    // to the waypoint bound to the address: a loop.
-    State n = base;
-    n.act = Act::kClientZtunnel;
-    n.waypoint.clear();
-    n.header.clear();
-    n.svc_cluster = svc_cluster;
-    n.svc = svc;
-    n.port = port;
-    Emit(from, n,
-         why + "; ServiceEntry " + s.Key() +
-             " passes through to the original destination, which the "
-             "captured waypoint dials itself: its ztunnel captures the "
-             "connection (§3.5, K18)",
-         share, route);
-    return true;
-  }
-  if (total == 0 && !s.selector && s.resolution == "NONE" &&
-      base.act == Act::kWaypoint && !base.dst_ip.empty()) {
-    // §16.7: passing through to an in-cluster ClusterIP: the waypoint dials
-    // it in plain TCP, and kube-proxy on its node sends the connection to an
-    // endpoint of the Service that owns the address.
-    const Cluster& wc = mesh_.clusters[base.cluster];
-    auto vip = wc.service_by_vip.find(base.dst_ip);
-    if (vip != wc.service_by_vip.end()) {
-      for (size_t si : vip->second) {
-        if (wc.services[si].kind != "Service") continue;
-        State n = base;
-        n.peer.clear();  // plaintext: no identity
-        n.peer_ip = W(base.cluster, base.wl).ip;
-        n.svc_cluster = base.cluster;
-        n.svc = static_cast<int>(si);
-        ToServiceEndpoints(
-            from, n, base.cluster, base.wl, base.cluster, static_cast<int>(si),
-            port, false, "",
-            why + "; ServiceEntry " + s.Key() + " passes through to " +
-                base.dst_ip + ", the ClusterIP of " +
-                SvcName(base.cluster, static_cast<int>(si)) +
-                ": kube-proxy on the waypoint's node picks one of its "
-                "endpoints (§16.7)",
-            true, share, route);
-        return true;
-      }
-    }
-    // §16.9: the same for a Service istiod does not discover.
-    if (const Service* u = wc.UndiscoveredServiceForVip(base.dst_ip)) {
-      const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u, port);
-      State n = base;
-      n.peer.clear();
-      n.peer_ip = W(base.cluster, base.wl).ip;
-      for (size_t wi : eps) {
-        const EpRef e{base.cluster, static_cast<int>(wi)};
-        ToEndpoint(from, n, e, TargetPort(*u, port, e),
-                   why + "; ServiceEntry " + s.Key() + " passes through to " +
-                       base.dst_ip + ", the ClusterIP of service " + u->Key() +
-                       " (outside istio.meshConfig.discoverySelectors): "
-                       "kube-proxy on the waypoint's node picks one of its "
-                       "pods (§16.7, §16.9)",
-                   share / static_cast<double>(eps.size()), route);
-      }
-      if (!eps.empty()) return true;
-    }
-  }
-  if (total == 0 && !s.selector && s.resolution == "STATIC") {
-    // §3.4 (serviceEntryWorkloadBuilder): a STATIC entry has only the
-    // endpoints it lists or selects.
-    Fail(from,
-         "ServiceEntry " + s.Key() +
-             " is STATIC with no endpoints and no workloadSelector: there is "
-             "no address to send to (NoHealthyUpstream, §3.4)",
-         why, share, route);
-    return true;
-  }
-  if (total == 0 && !s.selector) {
-    // §3.4: no endpoints: passthrough to the original destination, or (DNS
-    // resolutions) one endpoint per host, named by the host asked for.
-    std::string host = s.Hostname();
-    std::string asked = requests_[base.req].host;
-    asked = asked.substr(0, asked.find(':'));
-    for (const std::string& h : s.hosts)
-      if (h == asked) host = h;
-    const std::string where = s.resolution == "NONE"
-                                  ? (base.dst_ip.empty() ? host : base.dst_ip)
-                                  : host;
-    ToExternal(from, where + ":" + std::to_string(port),
-               why + "; ServiceEntry " + s.Key() + " resolves " +
-                   (s.resolution == "NONE"
-                        ? "to the original destination (passthrough)"
-                        : "by DNS to " + host),
-               share, route);
-    return true;
-  }
-  return false;
 }
 
 // ---- policies (§4, §8) ------------------------------------------------------

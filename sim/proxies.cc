@@ -267,6 +267,37 @@ std::string FormatLabels(const Labels& labels) {
   return out;
 }
 
+// §3.4: why a waypoint has no filter chain or cluster for port `port` of
+// DYNAMIC_DNS ServiceEntry `se` in release `v` ("" when it serves it):
+// the resolution is new in 1.28, served through Envoy's dynamic forward
+// proxy on HTTP ports (1.29+: TLS too, with `tls_on`), and from 1.30 only
+// for MESH_EXTERNAL entries (`cluster_waypoint.go`, `waypoint.go`).
+std::string DynamicDnsRefusal(const Service& se, int port, IstioVersion v,
+                              bool tls_on) {
+  const std::string what = "has no filter chain for DYNAMIC_DNS ServiceEntry " +
+                           se.Key() + " and closes the connection: ";
+  if (!v.AtLeast(1, 28))
+    return what + "Istio " + v.ToString() +
+           " has no DYNAMIC_DNS resolution (new in 1.28; §3.4)";
+  if (v.AtLeast(1, 30) && se.location_kind != "MESH_EXTERNAL")
+    return what +
+           "from 1.30 a waypoint serves DYNAMIC_DNS only for "
+           "MESH_EXTERNAL entries (§3.4)";
+  const ServicePort* sp = se.FindPort(port);
+  std::string protocol = sp ? sp->protocol : "";
+  for (char& ch : protocol)
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  if (protocol == "HTTP") return "";
+  if (protocol == "TLS" && v.AtLeast(1, 29) && tls_on) return "";
+  return what + "its dynamic forward proxy takes HTTP ports" +
+         (v.AtLeast(1, 29) ? std::string(" and, with "
+                                         "ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_"
+                                         "FOR_TLS, TLS ones")
+                           : std::string()) +
+         ", and port " + std::to_string(port) + " is " +
+         (protocol.empty() ? "not declared" : protocol) + " (§3.4)";
+}
+
 std::string Percent(double p) {
   std::string t = std::to_string(p);
   t.erase(t.find_last_not_of('0') + 1);
@@ -470,6 +501,19 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   }
   // §8.1, §8.3: targetRef policies, full L7, with the client's identity.
   const Service* target_svc = si >= 0 ? &S(sci, si) : nullptr;
+  const bool dynamic_dns = target_svc && s.target_wl < 0 &&
+                           target_svc->kind == "ServiceEntry" &&
+                           target_svc->resolution == "DYNAMIC_DNS";
+  if (dynamic_dns) {
+    const std::string refused = DynamicDnsRefusal(
+        *target_svc, s.port, Version(s.cluster),
+        mesh_.istio.Flag("ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS",
+                         false));
+    if (!refused.empty()) {
+      Fail(v, "waypoint " + s.waypoint + " " + refused, "");
+      return;
+    }
+  }
   auto policies = wp ? PoliciesAtWaypoint(mesh_, c, *wp, target_svc)
                      : std::vector<const AuthorizationPolicy*>{};
   RequestAttributes attrs = Attributes(s, s.client, s.peer_ip);
@@ -481,6 +525,23 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   PolicyDecision d =
       Evaluate(mesh_, EnforcementPoint::kWaypoint, policies, attrs);
   if (!Enforce(v, d)) return;
+  if (dynamic_dns && requests_[s.req].http) {
+    // §3.4: the entry's virtual host takes only its own hosts, so that no
+    // Host header steers the dynamic forward proxy elsewhere.
+    const std::string& host = requests_[s.req].host;
+    bool ours = false;
+    for (const std::string& h : target_svc->hosts)
+      ours = ours || HostnameMatches(h, host);
+    if (!ours) {
+      Fail(v,
+           "waypoint " + s.waypoint + " answers 404: Host " + host +
+               " is not a host of DYNAMIC_DNS ServiceEntry " +
+               target_svc->Key() +
+               ", whose virtual host takes only its own hosts (§3.4)",
+           "");
+      return;
+    }
+  }
   State out = s;
   out.peer =
       Identity(s.cluster, s.wl);  // the destination sees the waypoint (§3.7)
@@ -714,85 +775,6 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
   if (!pol) return;
   ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
                      remote, header, bwhy, false, be.share, route, &*pol);
-}
-
-// ---- Istio Gateway Router (§16.3) -------------------------------------------
-// A pod that Istio Gateways select: its servers on the port the outside
-// client's Service port maps to, the VirtualServices bound to them for the
-// Host, then each backend as for any ingress.
-void Builder::RouterHop(Vertex v, const State& s) {
-  const Cluster& c = mesh_.clusters[s.cluster];
-  const Workload& pod = c.workloads[s.wl];
-  const int listen = IstioServerListenPort(c, pod, s.port);
-  // §8.1: the Router's policies see the port its Envoy listens on (the
-  // gateway Service's targetPort), not the Service port the client dialled.
-  RequestAttributes attrs = Attributes(s, "", "");
-  attrs.destination_port = listen;
-  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
-                    attrs))
-    return;
-  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
-                              PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
-  if (!Enforce(v, d)) return;
-  const std::string host =
-      requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));
-  std::vector<std::string> servers;
-  std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
-  for (const IstioGateway* g : IstioGatewaysForPod(c, pod)) {
-    for (const IstioServer& srv : g->servers) {
-      if (IstioServerListenPort(c, pod, srv.port) != listen) continue;
-      servers.push_back(g->Key() + " port " + std::to_string(srv.port));
-      at_port.emplace_back(g, &srv);
-    }
-  }
-  // §16.3: the listener's virtual hosts; Envoy takes the most specific
-  // domain that matches the Host, and only that one's routes.
-  const std::vector<IstioVirtualHost> vhosts = IstioVirtualHosts(c, at_port);
-  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
-  std::vector<const HttpRoute*> routes;
-  if (vhost) routes = vhost->routes;
-  const std::string where = "ingress " + pod.gateway;
-  if (servers.empty()) {
-    Fail(v,
-         "no server of an Istio Gateway selecting " + pod.gateway +
-             " listens on port " + std::to_string(listen) +
-             (listen != s.port ? " (the gateway Service maps port " +
-                                     std::to_string(s.port) + " to it)"
-                               : "") +
-             ": the connection is refused (§16.3)",
-         "");
-    return;
-  }
-  std::string why = "Istio Gateway server " + servers.front() +
-                    " accepts the request on port " + std::to_string(listen) +
-                    (vhost ? ", virtual host " + vhost->domain : "") +
-                    " (§16.3)";
-  if (routes.empty()) {
-    Fail(v,
-         "no VirtualService bound to the Istio Gateways of " + pod.gateway +
-             " serves host " + host + " (404, §16.3)",
-         why);
-    return;
-  }
-  std::vector<Backend> backends;
-  int route = -1, req = s.req;
-  RouteContext ctx;
-  ctx.source_labels = &pod.labels;
-  ctx.port = listen;
-  ctx.gateway_vhost = true;
-  if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
-             &req, &why, ctx))
-    return;
-  State out = s;
-  out.req = req;
-  out.client = Identity(s.cluster, s.wl);
-  out.peer = out.client;
-  out.peer_ip = pod.ip;
-  // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
-  const std::string header =
-      Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
-  for (const Backend& be : backends)
-    IngressBackend(v, s, out, be, why, route, header);
 }
 
 // ---- east-west gateway ------------------------------------------------------

@@ -75,30 +75,37 @@ z3::expr Encoder::SrcIs(const Encoded& e,
 Attrs Encoder::MakeAttrs(
     const Encoded& e, z3::expr principal, z3::expr has_id,
     std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
-  return Attrs{[this, principal, has_id](const std::vector<std::string>& ps) {
-                 return IdIn(principal, has_id, ps, false);
-               },
-               [this, principal, has_id](const std::vector<std::string>& ps) {
-                 return IdIn(principal, has_id, ps, true);
-               },
-               e.port,
-               e.http,
-               e.method,
-               e.path,
-               e.host,
-               ip_in,
-               [this](const std::string& n) {
-                 return c_.string_const(("header:" + n).c_str());
-               },
-               [this](const std::string& n) {
-                 header_names_.insert(n);
-                 return c_.bool_const(("has-header:" + n).c_str());
-               },
-               std::nullopt,
-               std::nullopt,
-               std::nullopt,
-               {},
-               !e.http && !e.http_port};
+  Attrs out{[this, principal, has_id](const std::vector<std::string>& ps) {
+              return IdIn(principal, has_id, ps, false);
+            },
+            [this, principal, has_id](const std::vector<std::string>& ps) {
+              return IdIn(principal, has_id, ps, true);
+            },
+            e.port,
+            e.http,
+            e.method,
+            e.path,
+            e.host,
+            ip_in,
+            [this](const std::string& n) {
+              return c_.string_const(("header:" + n).c_str());
+            },
+            [this](const std::string& n) {
+              header_names_.insert(n);
+              return c_.bool_const(("has-header:" + n).c_str());
+            },
+            std::nullopt,
+            std::nullopt,
+            std::nullopt,
+            {},
+            !e.http && !e.http_port};
+  // §8.7: Envoys read source trust domains from 1.30 (ztunnel never:
+  // Slice::RuleMatches uses this only away from ztunnel).
+  if (sc_.mesh.istio.version.AtLeast(1, 30))
+    out.td_in = [this, principal, has_id](const std::vector<std::string>& ps) {
+      return IdIn(principal, has_id, ps, false, true);
+    };
+  return out;
 }
 
 void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
@@ -248,9 +255,16 @@ z3::expr Encoder::Pid(const std::string& p) {
 }
 
 z3::expr Encoder::IdIn(const z3::expr& pid, const z3::expr& has_id,
-                       const std::vector<std::string>& patterns, bool by_ns) {
+                       const std::vector<std::string>& patterns, bool by_ns,
+                       bool by_trust_domain) {
   auto match = [&](int id) {
     const std::string& p = Principal(id);
+    if (by_trust_domain) {  // §8.7: the part before the first '/'
+      const std::string td = p.substr(0, p.find('/'));
+      for (const std::string& pat : patterns)
+        if (TrustDomainMatches(pat, td)) return true;
+      return false;
+    }
     const std::string v = by_ns ? NsOfPrincipal(p) : p;
     for (const std::string& pat : patterns)
       if (IstioStringMatch(pat, v)) return true;

@@ -186,8 +186,10 @@ class Encoder {
   // Whether identity `pid` matches one of `patterns` (§8: exact, prefix*,
   // *suffix, *), on its principal or, with `by_ns`, on its namespace. The
   // patterns are matched here, against the identities the slice can produce.
+  // With `by_trust_domain` (§8.7), on its trust domain instead.
   z3::expr IdIn(const z3::expr& pid, const z3::expr& has_id,
-                const std::vector<std::string>& patterns, bool by_ns);
+                const std::vector<std::string>& patterns, bool by_ns,
+                bool by_trust_domain = false);
 
   // ---- the steps of ServiceSlice --------------------------------------------
   ServicePlan PlanService(const std::string& key) const;

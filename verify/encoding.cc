@@ -33,7 +33,7 @@ bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
       (PeeringOn(mesh) ||
        mesh.istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
     return false;
-  const Labels& nsl = c.NamespaceLabels(ns);
+  const Labels nsl = c.SelectorLabels(ns);
   const auto& configs = mesh.istio.service_scope_configs;
   if (!configs) {  // the ambient profile: istio.io/global=true
     const std::string* v = FindLabel(labels, kLabelGlobal);
@@ -394,6 +394,30 @@ z3::expr SourceL4Terms(z3::context& c, const PolicySource& s, const Attrs& a) {
   return sm;
 }
 
+// A source's fields only an Envoy reads: request principals (§16.4: those
+// its RequestAuthentications accept; none: requestPrincipals never match,
+// notRequestPrincipals do), trust domains (§8.7, 1.30+) and remote
+// addresses. `tcp_wide` widens what a TCP chain cannot read (§8.6).
+z3::expr SourceEnvoyTerms(
+    z3::context& c, const PolicySource& s, const Attrs& a,
+    const std::function<z3::expr(const z3::expr&)>& tcp_wide) {
+  z3::expr sm = c.bool_val(true);
+  const z3::expr has =
+      a.has_req_principal ? *a.has_req_principal : c.bool_val(false);
+  const z3::expr rp = a.req_principal ? *a.req_principal : c.string_val("");
+  if (!s.request_principals.empty())
+    sm = sm && tcp_wide(AnyPattern(c, s.request_principals, rp, has));
+  if (!s.not_request_principals.empty())
+    sm = sm && !AnyPattern(c, s.not_request_principals, rp, has);
+  if (a.td_in && !s.trust_domains.empty()) sm = sm && a.td_in(s.trust_domains);
+  if (a.td_in && !s.not_trust_domains.empty())
+    sm = sm && !a.td_in(s.not_trust_domains);
+  if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
+  if (!s.not_remote_ip_blocks.empty())
+    sm = sm && !a.ip_in(s.not_remote_ip_blocks);
+  return sm;
+}
+
 // §8.1: whether a `destination.ip` condition holds for the pod address `ip`.
 bool DestIpCondition(const PolicyCondition& w, const std::string& ip) {
   auto any = [&](const std::vector<std::string>& blocks) {
@@ -471,21 +495,7 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       if (l4 && !SourceHasL4Fields(s)) continue;
       clause = true;
       z3::expr sm = SourceL4Terms(c_, s, a);
-      if (!l4) {
-        // §16.4: the principal the proxy's RequestAuthentications accept;
-        // none: requestPrincipals never match, notRequestPrincipals do.
-        const z3::expr has =
-            a.has_req_principal ? *a.has_req_principal : c_.bool_val(false);
-        const z3::expr rp =
-            a.req_principal ? *a.req_principal : c_.string_val("");
-        if (!s.request_principals.empty())
-          sm = sm && tcp_wide(AnyPattern(c_, s.request_principals, rp, has));
-        if (!s.not_request_principals.empty())
-          sm = sm && !AnyPattern(c_, s.not_request_principals, rp, has);
-        if (!s.remote_ip_blocks.empty()) sm = sm && a.ip_in(s.remote_ip_blocks);
-        if (!s.not_remote_ip_blocks.empty())
-          sm = sm && !a.ip_in(s.not_remote_ip_blocks);
-      }
+      if (!l4) sm = sm && SourceEnvoyTerms(c_, s, a, tcp_wide);
       any = any || sm;
     }
     if (!clause) return c_.bool_val(false);
@@ -534,9 +544,16 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
     bool ip = false;
     const std::function<z3::expr(const std::vector<std::string>&)>* id_in =
         nullptr;
-    // §8.2: source.trustDomain: no proxy enforces it; source.serviceAccount
-    // (principal patterns, §8.7) is an HTTP-level key at ztunnel (below).
-    if (w.key == "source.trustDomain") return c_.bool_val(false);
+    // §8.7: source.trustDomain: ztunnel does not read it, an Envoy from
+    // 1.30; source.serviceAccount (principal patterns) is an HTTP-level
+    // key at ztunnel (below).
+    if (w.key == "source.trustDomain") {
+      if (l4 || !a.td_in) return c_.bool_val(false);
+      when_clause = true;
+      if (!w.values.empty()) m = m && a.td_in(w.values);
+      if (!w.not_values.empty()) m = m && !a.td_in(w.not_values);
+      continue;
+    }
     if (w.key == "source.principal" ||
         (!l4 && w.key == "source.serviceAccount")) {
       id_in = &a.principal_in;
@@ -606,6 +623,16 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
   z3::expr deny = c_.bool_val(false);
   z3::expr allow_exists = c_.bool_val(false);
   z3::expr allow = c_.bool_val(false);
+  // §8.2: an Envoy given CUSTOM policies of several providers (dry-run ones
+  // too) denies what each enforced CUSTOM rule matches, unless
+  // PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS.
+  std::set<std::string> providers;
+  for (const AuthorizationPolicy* p : policies)
+    if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
+  const bool custom_denies =
+      !l4 && providers.size() > 1 &&
+      !sc_.mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS",
+                           false);
   for (const AuthorizationPolicy* p : policies) {
     ReadPolicies(p->ns);  // already, by its lookup; kept true here too
     // §8.5: a dry-run policy decides nothing at Envoy, nor at ztunnel from
@@ -616,7 +643,9 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     z3::expr any_rule = c_.bool_val(false);
     for (const PolicyRule& r : p->rules)
       any_rule = any_rule || RuleMatches(*p, r, a, l4);
-    if (p->action == PolicyAction::kDeny) deny = deny || (en && any_rule);
+    if (p->action == PolicyAction::kDeny ||
+        (p->action == PolicyAction::kCustom && custom_denies))
+      deny = deny || (en && any_rule);
     if (p->action == PolicyAction::kAllow) {
       allow_exists = allow_exists || en;
       allow = allow || (en && any_rule);
@@ -648,8 +677,10 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
     if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != sc_.mesh.istio.root_namespace) continue;
     if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
+    // §8.1: ztunnel attaches no selector policy without matchLabels.
     if (ztunnel &&
-        (p.action == PolicyAction::kCustom || p.action == PolicyAction::kAudit))
+        (p.action == PolicyAction::kCustom ||
+         p.action == PolicyAction::kAudit || p.selector_without_labels))
       continue;
     out.push_back(&p);
   }

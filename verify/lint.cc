@@ -102,8 +102,25 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
 void ServiceEntryWithoutAddress(const Mesh& mesh, const Cluster& c,
                                 const Service& s, const Binding& b,
                                 std::vector<Finding>& out) {
-  if (s.kind != "ServiceEntry" || !s.vips.empty() || b.requested.empty())
+  if (s.kind != "ServiceEntry" || b.requested.empty()) return;
+  // §3.4: addresses are per host; an allocated one is no wildcard host's.
+  std::string bare;
+  for (const std::string& h : s.hosts)
+    if (!s.HostHasAddress(h)) bare += (bare.empty() ? "" : ", ") + h;
+  if (bare.empty()) return;
+  if (!s.vips.empty()) {
+    out.push_back(MakeFinding(
+        "waypoint-bypass",
+        "clients of " + bare + " (ServiceEntry " + s.Key() +
+            ") reach it without waypoint " + b.requested +
+            ": istiod allocates no address for a wildcard host unless the "
+            "entry resolves DYNAMIC_DNS, so clients dial the real address "
+            "and ztunnel passes it through (§3.4, K9)",
+        c.name, {{s.kind, s.Key(), s.location}},
+        "list the hosts without a wildcard, give the entry spec.addresses, "
+        "or resolve it DYNAMIC_DNS (1.28+)"));
     return;
+  }
   const bool wildcard = !s.hosts.empty() && s.hosts.front().rfind("*", 0) == 0;
   const bool new_release = c.VersionOr(mesh.istio.version).AtLeast(1, 25);
   const std::string cause =

@@ -215,6 +215,8 @@ std::optional<PolicySource> ReadPolicySource(Reader& r, const yaml::Node& from,
       {&S::not_request_principals, "notRequestPrincipals", "string"},
       {&S::service_accounts, "serviceAccounts", "serviceAccount"},
       {&S::not_service_accounts, "notServiceAccounts", "serviceAccount"},
+      {&S::trust_domains, "trustDomains", "string"},
+      {&S::not_trust_domains, "notTrustDomains", "string"},
   };
   return ReadValueLists(r, from, "source", fw, kLists);
 }
@@ -271,11 +273,10 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
   }
   if (c.key == "source.trustDomain")
     r.Warning(r.Child(when, "key"),
-              ww + ".key source.trustDomain passes istiod's validation, but "
-                   "no proxy enforces it: istiod skips the rule for Envoy "
-                   "(its authorization model has no such attribute) and "
-                   "ztunnel reads no HTTP-level key, so the rule never "
-                   "matches (§8.2)");
+              ww + ".key source.trustDomain is read only by Envoy proxies "
+                   "(waypoints, sidecars, gateways) of Istio 1.30 or later; "
+                   "ztunnel, and Envoys before 1.30, skip the rule, so there "
+                   "it never matches (§8.7)");
   return c;
 }
 
@@ -298,6 +299,13 @@ PolicyRule ReadPolicyRule(Reader& r, const yaml::Node& rule,
         r.Error(r.Child(from[j], "source"),
                 fw + " cannot set serviceAccounts with namespaces or "
                      "principals (istiod's validation refuses it)");
+      // CheckTrustDomainValues: a trust domain holds no '/'.
+      for (const auto* tds : {&ps->trust_domains, &ps->not_trust_domains})
+        for (const std::string& td : *tds)
+          if (td.find('/') != std::string::npos)
+            r.Error(r.Child(from[j], "source"),
+                    fw + ": trust domain '" + td +
+                        "' holds a '/' (istiod's validation refuses it)");
       out.from.push_back(*ps);
     }
   }
@@ -349,6 +357,8 @@ void CheckActionRules(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
           : !s.not_namespaces.empty()         ? "notNamespaces"
           : !s.service_accounts.empty()       ? "serviceAccounts"
           : !s.not_service_accounts.empty()   ? "notServiceAccounts"
+          : !s.trust_domains.empty()          ? "trustDomains"
+          : !s.not_trust_domains.empty()      ? "notTrustDomains"
           : !s.principals.empty()             ? "principals"
           : !s.not_principals.empty()         ? "notPrincipals"
           : !s.request_principals.empty()     ? "requestPrincipals"
@@ -395,6 +405,17 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
               ": spec.provider.name is required when spec.action is CUSTOM");
     }
     ReadSelector(r, h, spec, p.selector);
+    // §8.1: istiod's ambient index attaches a selector policy to the
+    // workloads its matchLabels select, and with none to no workload
+    // (buildWorkloadPolicies), while its scope is no longer the namespace.
+    p.selector_without_labels =
+        p.selector && !r.Child(r.Child(spec, "selector"), "matchLabels");
+    if (p.selector_without_labels)
+      r.Warning(r.Child(spec, "selector"),
+                h.what +
+                    ": a selector without matchLabels: sidecars apply the "
+                    "policy to every pod of the namespace, ztunnel to none "
+                    "(§8.1); remove the selector to make it namespace-wide");
     ReadTargetRefs(r, h, spec, p.target_refs);
     if (p.selector && !p.target_refs.empty()) {
       r.Error(spec,
@@ -521,15 +542,19 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
             r.String(r.Child(rules[i], "issuer"), w + ".issuer").value_or("");
         // istiod's validation (validateJwtRule) wants an issuer or a
         // jwksUri; without an issuer Envoy checks none.
-        if (rule.issuer.empty() &&
-            r.String(r.Child(rules[i], "jwksUri"), w + ".jwksUri")
-                .value_or("")
-                .empty())
+        // The CRD takes the proto's own name too (`jwks_uri`), as every
+        // protobuf JSON reader does.
+        auto jwks_uri = [&](const char* name) {
+          return r.String(r.Child(rules[i], name), w + "." + name).value_or("");
+        };
+        if (rule.issuer.empty() && jwks_uri("jwksUri").empty() &&
+            jwks_uri("jwks_uri").empty())
           r.Error(rules[i], w + ": one of issuer or jwksUri is required");
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.
         rules[i]["jwks"].MarkRead();
         rules[i]["jwksUri"].MarkRead();
+        rules[i]["jwks_uri"].MarkRead();
         rule.audiences =
             r.StringList(r.Child(rules[i], "audiences"), w + ".audiences")
                 .value_or(std::vector<std::string>{});

@@ -141,18 +141,27 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     w.terminal = phase && (*phase == "Succeeded" || *phase == "Failed" ||
                            (*phase != "Running" && w.ip.empty() &&
                             r.Child(status, "podIPs").size() == 0));
-    // §3.6: with conditions listed (as a cluster always lists them), the
-    // pod is ready only with a Ready condition "True" (IsPodReady).
+    // §3.6: a pod whose status has a phase or conditions is ready only
+    // with a Ready condition "True" (IsPodReady; TestPodWorkloads "simple
+    // pod not ready": Running with an address and no conditions is
+    // UNHEALTHY). Choice: a status with neither (only an address, which no
+    // cluster writes) or no status at all is a hand-written running pod.
     yaml::Node conds = r.Child(status, "conditions");
-    if (conds.IsSequence() && conds.size() > 0) {
-      bool ready_true = false;
-      for (size_t i = 0; i < conds.size(); ++i)  // the first Ready counts
-        if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready") {
-          ready_true = r.Child(conds[i], "status").Scalar() == "True";
-          break;
-        }
-      if (!ready_true) w.ready = false;
-    }
+    bool ready_true = false, listed = false;
+    for (size_t i = 0; conds.IsSequence() && i < conds.size(); ++i)
+      if (conds[i].IsMap() && r.Child(conds[i], "type").Scalar() == "Ready") {
+        listed = true;  // the first Ready counts
+        ready_true = r.Child(conds[i], "status").Scalar() == "True";
+        break;
+      }
+    if (!ready_true && (listed || phase)) w.ready = false;
+    if (!listed && phase && *phase == "Running")
+      r.Warning(status,
+                h.what +
+                    ": status has no Ready condition, so Istio and the "
+                    "EndpointSlice controller count the pod not ready "
+                    "(§3.6); add conditions: [{type: Ready, status: "
+                    "\"True\"}], or leave status out for a running pod");
   }
   // §3.6: a terminating pod is not ready (istiod marks it UNHEALTHY, the
   // EndpointSlice controller not ready).

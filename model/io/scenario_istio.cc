@@ -105,24 +105,21 @@ void LoadDiscoverySelectors(Reader& r, const yaml::Node& n, Mesh& mesh) {
   mesh.istio.discovery_selectors = std::move(selectors);
 }
 
-// One visibility value of serviceEntryVisibility: PUBLIC or NAMESPACE (NONE,
-// which hides an entry from every proxy, is refused as not modelled).
+// One visibility value of serviceEntryVisibility: PUBLIC, NAMESPACE or NONE
+// (hidden from every proxy).
 std::optional<std::string> EntryVisibilityValue(Reader& r,
                                                 const yaml::Node& parent,
                                                 const char* key,
                                                 const std::string& what) {
   const yaml::Node n = r.Child(parent, key);
   if (!n.IsDefined()) {
-    r.Error(parent, what + " is required (PUBLIC or NAMESPACE)");
+    r.Error(parent, what + " is required (PUBLIC, NAMESPACE or NONE)");
     return std::nullopt;
   }
   const std::string v = r.String(n, what).value_or("");
-  if (v == "PUBLIC" || v == "NAMESPACE") return v;
-  if (v == "NONE")
-    r.Error(n, what + ": visibility NONE is not modelled by meshsim yet");
-  else
-    r.Error(n, what + " must be PUBLIC or NAMESPACE, got '" + v + "'" +
-                   DidYouMean(v, {"PUBLIC", "NAMESPACE", "NONE"}));
+  if (v == "PUBLIC" || v == "NAMESPACE" || v == "NONE") return v;
+  r.Error(n, what + " must be PUBLIC, NAMESPACE or NONE, got '" + v + "'" +
+                 DidYouMean(v, {"PUBLIC", "NAMESPACE", "NONE"}));
   return std::nullopt;
 }
 

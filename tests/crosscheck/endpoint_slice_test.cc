@@ -81,7 +81,7 @@ const char kDbPod[] =
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: shop\n"
     "  labels: {app: db}\nspec:\n  containers:\n  - name: app\n    image: x\n"
     "    ports: [{containerPort: 80}]\nstatus:\n  phase: Running\n"
-    "  podIP: 10.20.0.9\n";
+    "  podIP: 10.20.0.9\n  conditions: [{type: Ready, status: \"True\"}]\n";
 const char kDenyDb[] =
     "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
     "metadata:\n  name: deny-db\n  namespace: shop\nspec:\n"

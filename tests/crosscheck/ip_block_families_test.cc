@@ -20,11 +20,12 @@ Scenario BlockWorld(const std::string& block) {
   testing::World w;
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east",
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: curl-0\n"
-        "  namespace: client\n  labels: {app: curl}\nspec:\n  containers:\n"
-        "  - {name: app, image: x}\nstatus:\n  phase: Running\n"
-        "  podIP: fd00:10::5\n");
+  w.Add(
+      "east",
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: curl-0\n"
+      "  namespace: client\n  labels: {app: curl}\nspec:\n  containers:\n"
+      "  - {name: app, image: x}\nstatus:\n  phase: Running\n"
+      "  podIP: fd00:10::5\n  conditions: [{type: Ready, status: \"True\"}]\n");
   w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("shop", "cart"));
   w.Add("east", testing::Svc("shop", "cart", 80));

@@ -109,28 +109,30 @@ TEST(JwtCrossCheck, RuleWithoutIssuerAcceptsAnyIssuer) {
       {"expired", "{iss: iss-9, sub: dave, expired: true}", "/",
        Outcome::kDenied},  // 401
   };
-  for (const JwtCase& c : cases) {
-    testing::World w = testing::ShopWorld(
-        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
-    w.Add("east", testing::Waypoint("shop", "waypoint"));
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
-          "metadata:\n  name: any\n  namespace: shop\nspec:\n" +
-              at_waypoint +
-              "  jwtRules:\n  - jwksUri: https://keys.example.com/jwks\n");
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-          "metadata:\n  name: dave\n  namespace: shop\nspec:\n" +
-              at_waypoint +
-              "  rules:\n  - from:\n    - source:\n"
-              "        requestPrincipals: [\"iss-9/dave\"]\n");
-    const std::string http =
-        std::string("{method: GET, path: ") + c.path +
-        (*c.jwt ? std::string(", jwt: ") + c.jwt : std::string()) + "}";
-    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
-              "{host: cart.shop, port: 80}", http);
-    testing::ExpectBothEngines(w.Load(), c.want, c.name);
-  }
+  // The CRD takes the proto field's own name, jwks_uri, as well.
+  for (const std::string field : {"jwksUri", "jwks_uri"})
+    for (const JwtCase& c : cases) {
+      testing::World w = testing::ShopWorld(
+          {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+      w.Add("east", testing::Waypoint("shop", "waypoint"));
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+            "metadata:\n  name: any\n  namespace: shop\nspec:\n" +
+                at_waypoint + "  jwtRules:\n  - " + field +
+                ": https://keys.example.com/jwks\n");
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+            "metadata:\n  name: dave\n  namespace: shop\nspec:\n" +
+                at_waypoint +
+                "  rules:\n  - from:\n    - source:\n"
+                "        requestPrincipals: [\"iss-9/dave\"]\n");
+      const std::string http =
+          std::string("{method: GET, path: ") + c.path +
+          (*c.jwt ? std::string(", jwt: ") + c.jwt : std::string()) + "}";
+      w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+                "{host: cart.shop, port: 80}", http);
+      testing::ExpectBothEngines(w.Load(), c.want, field + ": " + c.name);
+    }
 }
 
 // 401 and 403 are told apart by what denies: the RequestAuthentication

@@ -157,7 +157,8 @@ TEST(PublishNotReadyCrossCheck, AnEndedPodsAddressReachesNothing) {
   w.Add("east", CartPod("a-done", kFailed));
   w.Add("east", CartPod("b-live",
                         "status:\n  phase: Running\n  podIP: "
-                        "10.20.0.8\n"));
+                        "10.20.0.8\n  conditions:\n"
+                        "  - {type: Ready, status: \"True\"}\n"));
   w.Traffic("t", testing::kFromCurl, "{ip: 10.20.0.8, port: 80}");
   const std::vector<Path> reused = testing::PathsOf(w.Load(), "t");
   ASSERT_EQ(reused.size(), 1u);
@@ -184,7 +185,9 @@ Scenario TwoPodWorld(bool publish, bool headless, bool sidecar_client) {
                     : testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
   w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-  w.Add("east", CartPod("cart-ready", "status:\n  phase: Running\n"));
+  w.Add("east", CartPod("cart-ready",
+                        "status:\n  phase: Running\n  conditions:\n"
+                        "  - {type: Ready, status: \"True\"}\n"));
   w.Add("east", CartPod("cart-starting", kNotReady));
   std::string extra = publish ? "  publishNotReadyAddresses: true\n" : "";
   if (headless) extra += "  clusterIP: None\n";

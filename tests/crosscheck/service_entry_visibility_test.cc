@@ -40,10 +40,18 @@ std::string Entry(const std::string& name, const std::string& ns,
          app + "}}\n  ports: [{number: 80, name: http, protocol: HTTP}]\n";
 }
 
+// The same, with the PUBLIC rule on the label Kubernetes gives every
+// Namespace (as istio.io's serviceentry-visibility page writes it).
+const char kIstioByName[] =
+    "{version: \"1.31\", meshConfig: {serviceEntryVisibility: "
+    "{defaultVisibility: NAMESPACE, policies: [{visibility: PUBLIC, "
+    "matchingRules: [{namespaceSelector: {matchLabels: "
+    "{kubernetes.io/metadata.name: public}}}]}]}}}";
+
 // shop/local (NAMESPACE, older, bound to shop/waypoint) and public/pub
 // (PUBLIC) for one host; ambient clients in client and shop.
-Scenario World() {
-  testing::World w(kIstio);
+Scenario World(const char* istio = kIstio) {
+  testing::World w(istio);
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
@@ -92,6 +100,59 @@ TEST(ServiceEntryVisibilityCrossCheck, ANamespaceEntryShowsOnlyAtHome) {
             std::vector<std::string>{"shop/waypoint|delivered"});
   EXPECT_EQ(Encoded(sc, "shop/buyer", "shop/local"),
             (Outcomes{{1, Outcome::kDelivered}}));
+}
+
+TEST(ServiceEntryVisibilityCrossCheck, SelectorsSeeTheNamespaceNameLabel) {
+  const Scenario sc = World(kIstioByName);
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  for (const Path& p : testing::PathsOf(sc, "from-client")) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_EQ(p.hops.back().name.rfind("public/pubcart-", 0), 0u)
+        << PathText(p.hops);
+  }
+  EXPECT_EQ(Encoded(sc, "client/curl", "public/pub"),
+            (Outcomes{{0, Outcome::kDelivered}}));
+}
+
+// istio.io's serviceentry-visibility page: a hidden entry is absent, not
+// blocked: its host resolves through the upstream DNS, so an external
+// (MESH_EXTERNAL) host is reached at its own address, passed through with
+// no waypoint; NONE hides it from its own namespace too.
+TEST(ServiceEntryVisibilityCrossCheck, AHiddenEntryIsAbsentNotBlocked) {
+  for (const std::string visibility : {"NAMESPACE", "NONE"}) {
+    testing::World w(
+        "{version: \"1.31\", meshConfig: {serviceEntryVisibility: "
+        "{defaultVisibility: " +
+        visibility + "}}}");
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("shop", "buyer"));
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:"
+          "\n  name: ext\n  namespace: shop\n  labels: {istio.io/use-waypoint: "
+          "waypoint}\nspec:\n  hosts: [api.example.com]\n  resolution: DNS\n"
+          "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
+    w.Traffic("other", testing::kFromCurl, "{host: api.example.com, port: 80}",
+              "{method: GET, path: /}");
+    w.Traffic("home", "{cluster: east, namespace: shop, workload: buyer}",
+              "{host: api.example.com, port: 80}", "{method: GET, path: /}");
+    const Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << visibility;
+    EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "other")),
+              std::vector<std::string>{"|delivered"})
+        << visibility;
+    for (const Path& p : testing::PathsOf(sc, "other"))
+      EXPECT_EQ(p.hops.back().name, "api.example.com:80") << visibility;
+    // At home: through its waypoint, unless NONE hides it there too.
+    EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "home")),
+              std::vector<std::string>{visibility == "NONE"
+                                           ? "|delivered"
+                                           : "shop/waypoint|delivered"})
+        << visibility;
+  }
 }
 
 TEST(ServiceEntryVisibilityCrossCheck, ANamespaceEntryBindsNoOtherWaypoint) {

@@ -2,9 +2,10 @@
 // source.trustDomain, in both engines. At the waypoint (targetRefs) the
 // first matches the client's service account; at ztunnel (a selector
 // policy on an ambient pod) it is an HTTP-level key, so an ALLOW rule with
-// it is dropped. source.trustDomain is enforced by no proxy: its rule never
-// matches. Each case must end as the table says in the simulator's path
-// function and in the verifier's encoding alike.
+// it is dropped. source.trustDomain is read by Envoys from 1.30 (the
+// default release here is newer), never by ztunnel. Each case must end as
+// the table says in the simulator's path function and in the verifier's
+// encoding alike.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -31,8 +32,9 @@ const KeyCase kCases[] = {
     {true, "source.serviceAccount", "default", "ALLOW",  // shop/default
      Outcome::kDenied},
     {true, "source.serviceAccount", "client/default", "DENY", Outcome::kDenied},
-    {true, "source.trustDomain", "cluster.local", "ALLOW", Outcome::kDenied},
-    {true, "source.trustDomain", "cluster.local", "DENY", Outcome::kDelivered},
+    {true, "source.trustDomain", "cluster.local", "ALLOW", Outcome::kDelivered},
+    {true, "source.trustDomain", "cluster.local", "DENY", Outcome::kDenied},
+    {false, "source.trustDomain", "cluster.local", "DENY", Outcome::kDelivered},
     {false, "source.serviceAccount", "client/default", "ALLOW",
      Outcome::kDenied},  // dropped at ztunnel
     {false, "source.serviceAccount", "client/default", "DENY",

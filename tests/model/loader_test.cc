@@ -214,7 +214,7 @@ TEST(LoaderTest, InlineResourcesKeepScenarioLocations) {
 }
 
 // §2.4: serviceEntryVisibility values are checked where they are written;
-// NONE is refused as not modelled rather than read as something else.
+// NONE is one of them.
 TEST(LoaderTest, ServiceEntryVisibilityValuesAreChecked) {
   Diagnostics d;
   auto s = LoadScenarioText(
@@ -227,12 +227,13 @@ TEST(LoaderTest, ServiceEntryVisibilityValuesAreChecked) {
   for (const Diagnostic& x : d.all()) all += x.ToString() + "\n";
   EXPECT_NE(
       all.find("s.yaml:4:26: error: istio.meshConfig.serviceEntryVisibility."
-               "defaultVisibility must be PUBLIC or NAMESPACE, got "
+               "defaultVisibility must be PUBLIC, NAMESPACE or NONE, got "
                "'NAMESPCE' (did you mean 'NAMESPACE'?)"),
       std::string::npos)
       << all;
-  EXPECT_NE(all.find("visibility NONE is not modelled"), std::string::npos)
-      << all;
+  // The misspelled value is the only error: NONE is accepted.
+  EXPECT_EQ(all.find("error:"), all.rfind("error:")) << all;
+  EXPECT_EQ(all.find("policies[0]"), std::string::npos) << all;
 }
 
 TEST(LoaderTest, UnknownScenarioKeyWarnsWithSuggestion) {
@@ -529,6 +530,56 @@ TEST(LoaderTest, ClustersLoadedInParallelReportInClusterOrder) {
     }
   }
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §3.6 (IsPodReady; TestPodWorkloads "simple pod not ready"): a pod whose
+// status has a phase or conditions is ready only with a Ready condition
+// "True"; one written without any status, or with only an address, is taken
+// as running and ready. A Running pod with no Ready condition is warned
+// about, as the manifest may have meant it ready.
+TEST(LoaderTest, APodWithAStatusNeedsAReadyCondition) {
+  const struct {
+    const char* status;
+    bool ready;
+    bool warned;
+  } cases[] = {
+      {"", true, false},
+      {"status: {phase: Running, podIP: 10.3.0.5}\n", false, true},
+      {"status: {podIP: 10.3.0.5}\n", true, false},
+      {"status: {phase: Running, podIP: 10.3.0.5, conditions: [{type: Ready, "
+       "status: \"True\"}]}\n",
+       true, false},
+      {"status: {phase: Running, podIP: 10.3.0.5, conditions: [{type: Ready, "
+       "status: \"False\"}]}\n",
+       false, false},
+      {"status: {phase: Pending, podIP: 10.3.0.5}\n", false, false},
+  };
+  for (const auto& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("shop", {{testing::Ambient(), "ambient"}}));
+    w.Add("east", std::string("apiVersion: v1\nkind: Pod\nmetadata:\n"
+                              "  name: cart-0\n  namespace: shop\nspec:\n"
+                              "  containers: [{name: app, image: x}]\n") +
+                      c.status);
+    Diagnostics d;
+    std::optional<Scenario> sc = LoadScenarioText(w.Text(), "w.yaml", ".", d);
+    ASSERT_TRUE(sc) << c.status;
+    const Workload* pod = sc->mesh.clusters[0].FindWorkload("shop/cart-0");
+    ASSERT_NE(pod, nullptr) << c.status;
+    EXPECT_EQ(pod->ready, c.ready) << c.status;
+    bool warned = false;
+    for (const Diagnostic& x : d.all())
+      warned =
+          warned || x.message.find("no Ready condition") != std::string::npos;
+    EXPECT_EQ(warned, c.warned) << c.status;
+  }
 }
 
 }  // namespace

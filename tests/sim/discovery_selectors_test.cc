@@ -81,6 +81,25 @@ TEST(DiscoverySelectorsTest, ALeftOutNamespaceLosesItsIstioObjects) {
   EXPECT_NE(all.mesh.clusters[0].FindService("web/web"), nullptr);
 }
 
+// Every Namespace carries kubernetes.io/metadata.name=<name>, which a
+// selector may name without the manifest writing it (istio.io's
+// discovery-selectors task does).
+TEST(DiscoverySelectorsTest, SelectorsSeeTheNamespaceNameLabel) {
+  World w(
+      "{meshConfig: {discoverySelectors: [{matchLabels: "
+      "{kubernetes.io/metadata.name: shop}}, {matchLabels: "
+      "{kubernetes.io/metadata.name: istio-system}}]}}");
+  w.Add("c1", Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("c1", Deploy("shop", "curl"));
+  w.Add("c1", Ns("web", {{Ambient(), "ambient"}}));
+  w.Add("c1", Deploy("web", "web"));
+  w.Add("c1", Svc("web", "web"));
+  const Scenario sc = w.Load();
+  ASSERT_EQ(sc.mesh.clusters.size(), 1u);
+  EXPECT_EQ(sc.mesh.clusters[0].undiscovered_namespaces,
+            (std::vector<std::string>{"web"}));
+}
+
 TEST(DiscoverySelectorsTest, ItsPodsAreOutsideAmbient) {
   const Scenario sc = WebWorld(true).Load();
   const Cluster& c = sc.mesh.clusters[0];

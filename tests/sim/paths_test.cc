@@ -385,7 +385,8 @@ TEST(PathsTest, APodKeepsItsAddressFromAServiceEntryEndpoint) {
   w.Add("east",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: "
         "shop\n  labels: {app: db}\nspec:\n  containers: [{name: db, "
-        "image: db}]\nstatus: {phase: Running, podIP: 10.9.9.9}\n");
+        "image: db}]\nstatus: {phase: Running, podIP: 10.9.9.9, conditions: "
+        "[{type: Ready, status: \"True\"}]}\n");
   w.Traffic("address", kFromCurl, "{ip: 10.9.9.9, port: 5432}");
   w.Traffic("entry", kFromCurl, "{host: db.example.com, port: 5432}");
   Scenario s = w.Load();

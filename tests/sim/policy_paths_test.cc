@@ -194,7 +194,11 @@ TEST(PolicyPathsTest, SourceServiceAccountAndTrustDomainConditions) {
        "shop/waypoint|delivered"},
       {at_waypoint, "source.serviceAccount", "client/other",
        "shop/waypoint|denied"},
+      // §8.7: an Envoy reads the trust domain from 1.30 (the default
+      // release here is newer).
       {at_waypoint, "source.trustDomain", "cluster.local",
+       "shop/waypoint|delivered"},
+      {at_waypoint, "source.trustDomain", "other.local",
        "shop/waypoint|denied"},
       {at_pod, "source.serviceAccount", "client/default", "|denied"},
   };
@@ -208,8 +212,8 @@ TEST(PolicyPathsTest, SourceServiceAccountAndTrustDomainConditions) {
         << c.key << " " << c.value;
     bool warned = false;
     for (const Diagnostic& d : diags.all())
-      warned |=
-          d.message.find("source.trustDomain passes") != std::string::npos;
+      warned |= d.message.find("source.trustDomain is read only by Envoy") !=
+                std::string::npos;
     EXPECT_EQ(warned, c.key == "source.trustDomain");
   }
 }

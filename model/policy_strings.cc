@@ -1,0 +1,127 @@
+// Istio's string, path and trust-domain patterns in AuthorizationPolicies
+// (model/policy.h; §8, §8.4, §8.7), shared by the simulator and the
+// encoding.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/policy.h"
+
+namespace meshsim {
+
+bool TrustDomainMatches(const std::string& pattern, const std::string& td) {
+  if (td.empty()) return false;
+  if (pattern == "*") return true;
+  const size_t star = pattern.find('*');
+  if (star == std::string::npos) return pattern == td;
+  // srcTrustDomainGenerator: prefix, then [^/]*, then the rest literally.
+  const std::string prefix = pattern.substr(0, star);
+  const std::string suffix = pattern.substr(star + 1);
+  return td.size() >= prefix.size() + suffix.size() &&
+         td.compare(0, prefix.size(), prefix) == 0 &&
+         td.compare(td.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         td.find('/', prefix.size()) >=
+             td.size() - suffix.size();  // the wildcard spans no '/'
+}
+
+bool IstioStringMatch(const std::string& pattern, const std::string& value) {
+  if (pattern == "*") return !value.empty();
+  if (pattern.size() > 1 && pattern.back() == '*') {
+    const std::string prefix = pattern.substr(0, pattern.size() - 1);
+    return value.compare(0, prefix.size(), prefix) == 0;
+  }
+  if (pattern.size() > 1 && pattern.front() == '*') {
+    const std::string suffix = pattern.substr(1);
+    return value.size() >= suffix.size() &&
+           value.compare(value.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  }
+  return pattern == value;
+}
+
+namespace {
+
+std::vector<std::string> Segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    out.push_back(path.substr(
+        start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+// RFC 3986 pchar, as Envoy's uri_template matcher admits it in a segment
+// (§8.4).
+bool IsPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') ||
+         std::string_view("-._~%!$&'()+,;:@=").find(c) !=
+             std::string_view::npos;
+}
+
+// Linear in the path: {**} can only be last (ValidatePathTemplate), so no
+// segment is ever tried twice.
+bool TemplateMatch(const std::vector<std::string>& pat,
+                   const std::vector<std::string>& segs) {
+  size_t si = 0;
+  for (size_t pi = 0; pi < pat.size(); ++pi) {
+    if (si == segs.size()) return false;
+    if (pat[pi] == kMatchAnySegments) {
+      // The rest of the path, slashes included: zero or more pchars.
+      for (; si < segs.size(); ++si)
+        for (char c : segs[si])
+          if (!IsPathChar(c)) return false;
+      return true;
+    }
+    if (pat[pi] == kMatchOneSegment) {
+      if (segs[si].empty()) return false;
+      for (char c : segs[si])
+        if (!IsPathChar(c)) return false;
+    } else if (pat[pi] != segs[si]) {
+      return false;
+    }
+    ++si;
+  }
+  return si == segs.size();
+}
+
+}  // namespace
+
+bool IstioPathMatch(const std::string& pattern, const std::string& raw_path) {
+  const std::string path = raw_path.substr(0, raw_path.find('?'));
+  if (pattern.find('{') != std::string::npos && !pattern.empty() &&
+      pattern[0] == '/' && !path.empty() && path[0] == '/') {
+    return TemplateMatch(Segments(pattern), Segments(path));
+  }
+  return IstioStringMatch(pattern, path);
+}
+
+std::optional<std::string> PathTemplateError(const std::string& pattern) {
+  if (pattern.find_first_of("{}") == std::string::npos) return std::nullopt;
+  if (pattern.empty() || pattern[0] != '/')
+    return "a path template must start with '/'";
+  bool any_seen = false;
+  for (const std::string& seg : Segments(pattern)) {
+    if (seg == kMatchOneSegment || seg == kMatchAnySegments) {
+      if (any_seen) return "{**} must be the last operator of a template";
+      any_seen = seg == kMatchAnySegments;
+      continue;
+    }
+    if (seg.find_first_of("{}") != std::string::npos)
+      return "segment '" + seg +
+             "' holds '{' or '}' beyond the operators {*} and {**}, which "
+             "must each be a whole segment";
+    for (char c : seg)
+      if (!IsPathChar(c))
+        return "segment '" + seg + "' holds '" + std::string(1, c) +
+               "', which is not a path character (RFC 3986 pchar)";
+  }
+  return std::nullopt;
+}
+
+}  // namespace meshsim

@@ -1,0 +1,126 @@
+// Routes as the model holds them (part of the resolved mesh, model/mesh.h):
+// Gateway API HTTPRoute/GRPCRoute/TCPRoute/TLSRoute and Istio
+// VirtualService rules, their matches, filters, backends and parents.
+#ifndef MESHSIM_MODEL_ROUTE_TYPES_H_
+#define MESHSIM_MODEL_ROUTE_TYPES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/diagnostics.h"
+
+namespace meshsim {
+
+using Labels = std::map<std::string, std::string>;
+
+struct HttpMatch {
+  // Exact | PathPrefix | RegularExpression ("" = any); a VirtualService's
+  // uri.prefix is Prefix (a plain string prefix, not whole segments).
+  std::string path_type;
+  std::string path_value;
+  std::string method;
+  struct Header {
+    std::string name;
+    std::string type = "Exact";  // Exact | RegularExpression | Prefix (VS)
+    std::string value;
+  };
+  std::vector<Header> headers;
+  std::vector<Header> query_params;
+  // VirtualService only (§16.2): sourceLabels (the client pod's labels; a
+  // waypoint drops such a match) and port (the service port).
+  std::optional<Labels> source_labels;
+  int port = 0;
+};
+
+struct BackendRef {
+  std::string kind = "Service";  // Service | ServiceEntry (group
+                                 // networking.istio.io) | Hostname
+  std::string ns;
+  std::string name;  // for Hostname: the host, as written
+  int port = 0;
+  int weight = 1;
+  std::string subset;  // VirtualService destination.subset (§16.1)
+  SourceLocation location;
+};
+
+struct ParentRef {
+  std::string kind = "Gateway";  // Gateway | Service | ServiceEntry
+  std::string group;             // canonical: "core" for the empty group
+  std::string ns;
+  std::string name;
+  std::string section_name;
+  int port = 0;
+  SourceLocation location;
+};
+
+// HTTPRoute filters meshsim applies to the request (Gateway API).
+struct HttpFilter {
+  std::string
+      type;  // RequestHeaderModifier | RequestRedirect | URLRewrite | other
+  std::map<std::string, std::string> set_headers,
+      add_headers;  // lowercase names
+  std::vector<std::string> remove_headers;
+  // RequestRedirect
+  std::string redirect_scheme, redirect_hostname, redirect_path;
+  int redirect_port = 0;
+  int redirect_status = 302;
+  // URLRewrite (and RequestRedirect's path): ReplaceFullPath |
+  // ReplacePrefixMatch
+  std::string rewrite_hostname, path_type, path_value;
+};
+
+// A VirtualService's fault injection (§16.2): a share of the requests is
+// answered by the proxy with `abort_status`, a share is held `delay_ns`.
+struct FaultInjection {
+  double abort_percent = 0;  // 0..100
+  int abort_status = 0;
+  double delay_percent = 0;  // 0..100
+  int64_t delay_ns = 0;
+};
+
+struct HttpRouteRule {
+  std::string name;                // a VirtualService route's name
+  std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
+  std::vector<BackendRef> backends;
+  std::vector<HttpFilter> filters;
+  std::string timeout;  // timeouts.request, recorded for the simulator
+  std::optional<int>
+      retry_attempts;  // retry.attempts, recorded for the simulator
+  std::optional<FaultInjection> fault;  // VirtualService only
+  std::optional<BackendRef> mirror;     // VirtualService only
+  double mirror_percent = 100;
+  SourceLocation location;
+};
+
+// A Gateway API route, or a VirtualService (kind "VirtualService", §16.2),
+// which Istio itself turns HTTPRoutes into. A VirtualService's `tcp` and
+// `tls` sections are rules whose matches are empty; it selects its rule by
+// first match, not by Gateway API precedence.
+struct HttpRoute {
+  std::string kind = "HTTPRoute";  // HTTPRoute | GRPCRoute | TCPRoute |
+                                   // TLSRoute | VirtualService
+  std::string ns;
+  std::string name;
+  std::string creation_timestamp;
+  std::vector<ParentRef> parents;
+  std::vector<std::string> hostnames;  // VirtualService: spec.hosts
+  std::vector<HttpRouteRule> rules;    // VirtualService: spec.http
+  // VirtualService only: spec.gateways ("mesh", or ns/name of an Istio
+  // Gateway; empty means mesh), spec.exportTo, and the tcp/tls rules.
+  std::vector<std::string> gateways;
+  std::vector<std::string> export_to;
+  std::vector<HttpRouteRule> tcp_rules;
+  SourceLocation location;
+
+  std::string Key() const { return ns + "/" + name; }
+  bool IsVirtualService() const { return kind == "VirtualService"; }
+  // VirtualService: whether it applies to sidecars and waypoints.
+  bool ForMesh() const;
+};
+
+}  // namespace meshsim
+
+#endif  // MESHSIM_MODEL_ROUTE_TYPES_H_

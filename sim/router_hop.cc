@@ -1,0 +1,95 @@
+// The data-plane graph builder (sim/dataplane_builder.h): an Istio
+// Gateway's router (§16.3), the ingress pod that serves `networking.istio.io`
+// Gateways and their VirtualServices.
+#include <string>
+#include <vector>
+
+#include "model/networking.h"
+#include "model/policy.h"
+#include "sim/dataplane_builder.h"
+#include "sim/routing.h"
+
+namespace meshsim {
+namespace dataplane {
+
+// ---- Istio Gateway Router (§16.3) -------------------------------------------
+// A pod that Istio Gateways select: its servers on the port the outside
+// client's Service port maps to, the VirtualServices bound to them for the
+// Host, then each backend as for any ingress.
+void Builder::RouterHop(Vertex v, const State& s) {
+  const Cluster& c = mesh_.clusters[s.cluster];
+  const Workload& pod = c.workloads[s.wl];
+  const int listen = IstioServerListenPort(c, pod, s.port);
+  // §8.1: the Router's policies see the port its Envoy listens on (the
+  // gateway Service's targetPort), not the Service port the client dialled.
+  RequestAttributes attrs = Attributes(s, "", "");
+  attrs.destination_port = listen;
+  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
+                    attrs))
+    return;
+  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
+                              PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
+  if (!Enforce(v, d)) return;
+  const std::string host =
+      requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));
+  std::vector<std::string> servers;
+  std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
+  for (const IstioGateway* g : IstioGatewaysForPod(c, pod)) {
+    for (const IstioServer& srv : g->servers) {
+      if (IstioServerListenPort(c, pod, srv.port) != listen) continue;
+      servers.push_back(g->Key() + " port " + std::to_string(srv.port));
+      at_port.emplace_back(g, &srv);
+    }
+  }
+  // §16.3: the listener's virtual hosts; Envoy takes the most specific
+  // domain that matches the Host, and only that one's routes.
+  const std::vector<IstioVirtualHost> vhosts = IstioVirtualHosts(c, at_port);
+  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
+  std::vector<const HttpRoute*> routes;
+  if (vhost) routes = vhost->routes;
+  const std::string where = "ingress " + pod.gateway;
+  if (servers.empty()) {
+    Fail(v,
+         "no server of an Istio Gateway selecting " + pod.gateway +
+             " listens on port " + std::to_string(listen) +
+             (listen != s.port ? " (the gateway Service maps port " +
+                                     std::to_string(s.port) + " to it)"
+                               : "") +
+             ": the connection is refused (§16.3)",
+         "");
+    return;
+  }
+  std::string why = "Istio Gateway server " + servers.front() +
+                    " accepts the request on port " + std::to_string(listen) +
+                    (vhost ? ", virtual host " + vhost->domain : "") +
+                    " (§16.3)";
+  if (routes.empty()) {
+    Fail(v,
+         "no VirtualService bound to the Istio Gateways of " + pod.gateway +
+             " serves host " + host + " (404, §16.3)",
+         why);
+    return;
+  }
+  std::vector<Backend> backends;
+  int route = -1, req = s.req;
+  RouteContext ctx;
+  ctx.source_labels = &pod.labels;
+  ctx.port = listen;
+  ctx.gateway_vhost = true;
+  if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
+             &req, &why, ctx))
+    return;
+  State out = s;
+  out.req = req;
+  out.client = Identity(s.cluster, s.wl);
+  out.peer = out.client;
+  out.peer_ip = pod.ip;
+  // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
+  const std::string header =
+      Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
+  for (const Backend& be : backends)
+    IngressBackend(v, s, out, be, why, route, header);
+}
+
+}  // namespace dataplane
+}  // namespace meshsim
