@@ -666,9 +666,13 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   for (const AuthorizationPolicy* p : policies)
     if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
   bool custom_denied = false;
+  // §8.2: ALLOW policies every rule of which ztunnel drops.
+  std::set<std::string> http_only_allows;
+  // The flag exists from 1.30; before, one provider per workload only.
   const bool custom_denies =
       !zt && providers.size() > 1 &&
-      !mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", false);
+      !(mesh.istio.version.AtLeast(1, 30) &&
+        mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", false));
   // §8.7: Envoys read source trust domains from 1.30.
   RequestAttributes with_td = req;
   with_td.trust_domains = !zt && mesh.istio.version.AtLeast(1, 30);
@@ -703,6 +707,9 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
       } else if (p->action == PolicyAction::kAllow) {
         any_allow_policy = true;
         if (!first_allow) first_allow = p;
+        if (zt && !p->rules.empty() &&
+            std::all_of(p->rules.begin(), p->rules.end(), HasHttpAttribute))
+          http_only_allows.insert(p->Key());
         if (e.matched_rule && !denied && !allow_matched) {
           allow_matched = true;
           e.effect = "allow";
@@ -752,8 +759,7 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   for (const PolicyEvaluation& e : d.evaluated) {
     if (e.action != "ALLOW") continue;
     allows.push_back(e.policy);
-    if (e.note.find("dropped at ztunnel") != std::string::npos)
-      dropped_only.push_back(e.policy);
+    if (http_only_allows.count(e.policy)) dropped_only.push_back(e.policy);
   }
   auto list = [](const std::vector<std::string>& v) {
     std::string out;

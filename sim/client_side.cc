@@ -386,8 +386,9 @@ const Service* Builder::HiddenEntryHost(const Workload& src,
 // DNS. That has an external host (MESH_EXTERNAL), whose real address the
 // client's proxy passes through; an internal one (MESH_INTERNAL) it does
 // not know.
-void Builder::ToHiddenEntryHost(Vertex v, const Workload& src,
-                                const Service& hidden) {
+std::optional<Builder::Dest> Builder::HiddenEntryDest(Vertex v,
+                                                      const Workload& src,
+                                                      const Service& hidden) {
   const std::string what =
       "ServiceEntry " + hidden.Key() + " of " +
       (hidden.visibility_none ? "NONE visibility shows to no namespace"
@@ -395,18 +396,19 @@ void Builder::ToHiddenEntryHost(Vertex v, const Workload& src,
                                 "own namespace") +
       ", so for " + src.Key() + " it is absent";
   if (hidden.location_kind == "MESH_EXTERNAL") {
-    ToExternal(v, t_.to.host + ":" + std::to_string(t_.to.port),
-               what +
-                   ": the name resolves through the upstream DNS to the "
-                   "external host's own address, which the client's "
-                   "proxy passes through (§2.4)");
-    return;
+    Dest d;
+    d.ip = t_.to.host;  // the real address, which no proxy knows
+    d.why = what +
+            ": the name resolves through the upstream DNS to the external "
+            "host's own address (§2.4)";
+    return d;
   }
   Fail(v,
        what +
            ", and the upstream DNS has no MESH_INTERNAL host: the "
            "name does not resolve (§2.4)",
        "");
+  return std::nullopt;
 }
 
 // ---- the source pod ---------------------------------------------------------
@@ -426,8 +428,11 @@ void Builder::SourcePod(Vertex v, const State& s) {
   }
   if (const Service* hidden = dests.empty() && !t_.to.host.empty()
                                   ? HiddenEntryHost(src, t_.to.host)
-                                  : nullptr)
-    return ToHiddenEntryHost(v, src, *hidden);
+                                  : nullptr) {
+    std::optional<Dest> d = HiddenEntryDest(v, src, *hidden);
+    if (!d) return;
+    dests.push_back(*d);
+  }
   for (const Dest& d : dests) {
     State n = s;
     n.svc_cluster = d.svc_cluster;
@@ -801,6 +806,11 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
       auto pol = PolicyFor(v, s.cluster, src.ns, &src.labels, be, &bwhy, route);
       if (!pol) continue;
       State out = n;
+      if (pol->policy && pol->policy->tls_mode == "ISTIO_MUTUAL") {
+        // §16.1: HBONE replaces it where the endpoint speaks HBONE; any
+        // other endpoint gets Istio mTLS (ToEndpoint).
+        out.tls_mutual = true;
+      }
       if (pol->policy && pol->policy->tls_mode == "DISABLE") {
         // §16.1: tls.mode DISABLE: plaintext with no identity to an
         // endpoint that does not speak HBONE (ToEndpoint decides).

@@ -75,6 +75,9 @@ struct State {
   // sends plaintext, with no identity, to an endpoint that does not speak
   // HBONE (ToEndpoint); HBONE endpoints still get HBONE.
   bool tls_disabled = false;
+  // §16.1: ... sets tls.mode ISTIO_MUTUAL: HBONE where the endpoint speaks
+  // it, else Istio mTLS, which a plain endpoint cannot answer (ToEndpoint).
+  bool tls_mutual = false;
   // §16.9, §16.7: the client's proxy passes the connection through to an
   // address of a Service that no proxy knows; kube-proxy sends it to
   // target_wl on this port (its targetPort).
@@ -213,7 +216,10 @@ class Builder {
   std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;
   const Service* HiddenEntryHost(const Workload& src,
                                  const std::string& host) const;
-  void ToHiddenEntryHost(Vertex v, const Workload& src, const Service& hidden);
+  // §2.4: where a request to the host of an entry `src` does not see goes
+  // (nothing when it fails, which it records).
+  std::optional<Dest> HiddenEntryDest(Vertex v, const Workload& src,
+                                      const Service& hidden);
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
   std::vector<Dest> ResolvePod(int ci) const;
   void FailIfEnded(Dest& d) const;  // §3.6

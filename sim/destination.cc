@@ -229,6 +229,18 @@ bool Builder::NetworkPolicyPasses(Vertex from, const State& base,
   return false;
 }
 
+namespace {
+// §16.1: whether `w` answers Istio mTLS without HBONE: a pod with a proxy
+// of its own, or a WorkloadEntry labelled security.istio.io/tlsMode=istio
+// (a VM's sidecar).
+bool MutualTlsPeer(const Workload& w) {
+  if (w.capture != Capture::kUncaptured) return true;
+  const auto mode = w.labels.find("security.istio.io/tlsMode");
+  return w.kind == "WorkloadEntry" && mode != w.labels.end() &&
+         mode->second == "istio";
+}
+}  // namespace
+
 void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
@@ -238,6 +250,19 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   // pod, a sidecar pod (the ambient profile labels injected pods
   // networking.istio.io/tunnel=http) and an HBONE WorkloadEntry still get
   // HBONE (applyHBONETransportSocketMatches).
+  // §16.1: tls.mode ISTIO_MUTUAL set by the sidecar's DestinationRule:
+  // HBONE to an endpoint that speaks it, else Istio mTLS, which an
+  // endpoint with no proxy of its own cannot answer: the handshake fails.
+  if (base.tls_mutual && g_[from].hop.kind == HopKind::kSidecar &&
+      !MutualTlsPeer(w)) {
+    Fail(from,
+         w.Subject() +
+             " has no proxy to answer Istio mTLS, which the sidecar's "
+             "DestinationRule (tls.mode ISTIO_MUTUAL) sends to an endpoint "
+             "without HBONE: the TLS handshake fails (503, §16.1)",
+         why, share, route);
+    return;
+  }
   if (base.tls_disabled && g_[from].hop.kind == HopKind::kSidecar &&
       !base.peer.empty() && w.capture == Capture::kUncaptured) {
     State plain = base;

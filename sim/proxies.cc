@@ -528,16 +528,15 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   if (dynamic_dns && requests_[s.req].http) {
     // §3.4: the entry's virtual host takes only its own hosts, so that no
     // Host header steers the dynamic forward proxy elsewhere.
+    // One service per host: the vhost takes only the host dialled.
     const std::string& host = requests_[s.req].host;
-    bool ours = false;
-    for (const std::string& h : target_svc->hosts)
-      ours = ours || HostnameMatches(h, host);
-    if (!ours) {
+    if (!HostnameMatches(MatchedHost(*target_svc), host)) {
       Fail(v,
            "waypoint " + s.waypoint + " answers 404: Host " + host +
-               " is not a host of DYNAMIC_DNS ServiceEntry " +
-               target_svc->Key() +
-               ", whose virtual host takes only its own hosts (§3.4)",
+               " is not under " + MatchedHost(*target_svc) +
+               ", the host of DYNAMIC_DNS ServiceEntry " + target_svc->Key() +
+               " whose address was dialled: its virtual host takes only "
+               "that host (§3.4)",
            "");
       return;
     }

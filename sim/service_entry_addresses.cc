@@ -4,6 +4,7 @@
 // (§3.4).
 #include <string>
 
+#include "model/text.h"
 #include "sim/dataplane_builder.h"
 
 namespace meshsim {
@@ -112,11 +113,20 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
     asked = asked.substr(0, asked.find(':'));
     for (const std::string& h : s.hosts)
       if (h == asked) host = h;
+    // The host whose address was dialled owns the cluster (istiod makes a
+    // service per host), whatever the Host header says.
+    const std::string dialled = MatchedHost(s);
+    if (dialled.rfind('*', 0) != 0 &&
+        AsciiLower(dialled) == AsciiLower(t_.to.host))
+      host = dialled;
+    // §3.4: a DNS entry's endpoint is the host on the port's targetPort.
+    const ServicePort* sp = s.FindPort(port);
+    const int target = sp && sp->target_port ? sp->target_port : port;
     if (s.resolution == "DYNAMIC_DNS") {
       if (base.act != Act::kClientZtunnel) {
         // §3.4: an Envoy's dynamic forward proxy resolves the name the
         // request asks for (its Host header), not the entry's wildcard.
-        ToExternal(from, asked + ":" + std::to_string(port),
+        ToExternal(from, asked + ":" + std::to_string(target),
                    why + "; ServiceEntry " + s.Key() +
                        " is DYNAMIC_DNS: the proxy resolves " + asked +
                        ", the host asked for",
@@ -140,11 +150,7 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
         !base.dst_ip.empty() && base.dst_ip.find('/') == std::string::npos;
     const std::string where =
         s.resolution == "NONE" && dialled_ip ? base.dst_ip : host;
-    // §3.4: a DNS entry's endpoint is the host on the port's targetPort.
-    const ServicePort* sp = s.FindPort(port);
-    const int to = s.resolution != "NONE" && sp && sp->target_port
-                       ? sp->target_port
-                       : port;
+    const int to = s.resolution != "NONE" ? target : port;
     ToExternal(from, where + ":" + std::to_string(to),
                why + "; ServiceEntry " + s.Key() + " resolves " +
                    (s.resolution == "NONE"

@@ -464,6 +464,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   t.ew_pass.Add(here && ew);
   t.pass_terms.Add(here && local);
   t.fail_terms.Add(here && local && ct.no_waypoint_left);
+  t.fail_terms.Add(here && SidecarMutualFails(cls, e, i));
   for (const ClassTerms::Hop& h : ct.first) {
     if (!h.healthy) t.fail_terms.Add(here && local && h.bound);
     t.deny_terms.Add(here && local && h.bound && h.denies);
@@ -534,6 +535,27 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
           Capture::kUncaptured ||
       !Direct(cls.cluster, ep))
     return c_.bool_val(false);
+  return SidecarTlsMode(cls, e, i, "DISABLE");
+}
+
+// §16.1: ISTIO_MUTUAL from a sidecar client's DestinationRule is HBONE to an
+// endpoint that speaks it and Istio mTLS to any other it reaches directly;
+// one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
+// security.istio.io/tlsMode=istio) fails the handshake.
+z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
+                                     size_t i) {
+  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
+  const Endpoint& ep = e.eps[i];
+  const Workload& w = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
+  if (w.capture != Capture::kUncaptured || !Direct(cls.cluster, ep) ||
+      (w.kind == "WorkloadEntry" && mode && *mode == "istio"))
+    return c_.bool_val(false);
+  return SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL");
+}
+
+z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
+                                 size_t i, const std::string& mode) {
   const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
   if (!s) return c_.bool_val(false);
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
@@ -544,7 +566,7 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   if (!dr) return c_.bool_val(false);
   auto disabled = [&](int port) {
     const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
-    return tp && tp->tls_mode == "DISABLE";
+    return tp && tp->tls_mode == mode;
   };
   const int fixed = i < e.ep_port.size() ? e.ep_port[i] : 0;
   if (fixed) return c_.bool_val(disabled(fixed));

@@ -165,6 +165,12 @@ class Encoder {
   // (docs/verification.md: independent of model/policy.cc's
   // PeerAuthenticationMode and ZtunnelRefusesPlaintext).
   z3::expr SidecarPlaintext(const SourceClass& cls, const Encoded& e, size_t i);
+  z3::expr SidecarMutualFails(const SourceClass& cls, const Encoded& e,
+                              size_t i);
+  // Whether the DestinationRule a sidecar client of class `cls` applies to
+  // the request to endpoint `i` sets tls.mode `mode` for its port.
+  z3::expr SidecarTlsMode(const SourceClass& cls, const Encoded& e, size_t i,
+                          const std::string& mode);
   z3::expr Unserved(const ServicePlan& plan, const Encoded& e, size_t i);
   z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
                             const z3::expr& pod_port, bool zt);

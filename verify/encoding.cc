@@ -631,8 +631,9 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
   const bool custom_denies =
       !l4 && providers.size() > 1 &&
-      !sc_.mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS",
-                           false);
+      !(sc_.mesh.istio.version.AtLeast(1, 30) &&
+        sc_.mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS",
+                            false));
   for (const AuthorizationPolicy* p : policies) {
     ReadPolicies(p->ns);  // already, by its lookup; kept true here too
     // §8.5: a dry-run policy decides nothing at Envoy, nor at ztunnel from

@@ -408,8 +408,8 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
     // §8.1: istiod's ambient index attaches a selector policy to the
     // workloads its matchLabels select, and with none to no workload
     // (buildWorkloadPolicies), while its scope is no longer the namespace.
-    p.selector_without_labels =
-        p.selector && !r.Child(r.Child(spec, "selector"), "matchLabels");
+    const yaml::Node labels = r.Child(r.Child(spec, "selector"), "matchLabels");
+    p.selector_without_labels = p.selector && (!labels || labels.IsNull());
     if (p.selector_without_labels)
       r.Warning(r.Child(spec, "selector"),
                 h.what +
@@ -550,6 +550,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         if (rule.issuer.empty() && jwks_uri("jwksUri").empty() &&
             jwks_uri("jwks_uri").empty())
           r.Error(rules[i], w + ": one of issuer or jwksUri is required");
+        // The CRD's validation rule: one spelling, not both.
+        if (r.Child(rules[i], "jwksUri") && r.Child(rules[i], "jwks_uri"))
+          r.Error(rules[i], w + ": set jwksUri or jwks_uri, not both (the "
+                                "CRD refuses both)");
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.
         rules[i]["jwks"].MarkRead();

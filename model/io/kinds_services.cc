@@ -2,11 +2,15 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "model/binding.h"
 #include "model/io/kinds.h"
 #include "model/labels.h"
+#include "model/text.h"
 
 namespace meshsim::io {
 
@@ -250,6 +254,62 @@ Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
 
 }  // namespace
 
+namespace {
+// §3.4: what istiod's validation (validateServiceEntry) refuses in a
+// DYNAMIC_DNS entry of release `v`: the resolution before 1.28, a host
+// without a wildcard, spec.addresses, a port protocol its dynamic forward
+// proxy does not take (1.28 HTTP; 1.29 and TLS; 1.30 and GRPC, HTTP2), and
+// MESH_INTERNAL (before 1.30; from 1.30 with an istio.io/use-waypoint label).
+void CheckDynamicDns(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
+                     IstioVersion v, const Service& s) {
+  const yaml::Node res = r.Child(spec, "resolution");
+  if (!v.AtLeast(1, 28)) {
+    r.Error(res, h.what + ": resolution DYNAMIC_DNS is new in Istio 1.28; " +
+                     v.ToString() + " refuses it");
+    return;
+  }
+  for (const std::string& host : s.hosts)
+    if (host.rfind('*', 0) != 0)
+      r.Error(r.Child(spec, "hosts"),
+              h.what + ": host '" + host +
+                  "' has no wildcard, which resolution DYNAMIC_DNS needs");
+  if (!s.vips.empty())
+    r.Error(r.Child(spec, "addresses"),
+            h.what +
+                ": resolution DYNAMIC_DNS takes no spec.addresses (the "
+                "route domains come from the hosts)");
+  std::vector<std::string> ok = {"HTTP"};
+  if (v.AtLeast(1, 29)) ok.push_back("TLS");
+  if (v.AtLeast(1, 30)) ok.insert(ok.end(), {"GRPC", "HTTP2"});
+  for (const ServicePort& sp : s.ports) {
+    std::string proto = sp.protocol;
+    for (char& c : proto) c = static_cast<char>(std::toupper(c));
+    if (std::find(ok.begin(), ok.end(), proto) == ok.end()) {
+      std::string list;
+      for (const std::string& p : ok) list += (list.empty() ? "" : ", ") + p;
+      r.Error(r.Child(spec, "ports"),
+              h.what + ": port " + std::to_string(sp.port) + " is " + proto +
+                  "; resolution DYNAMIC_DNS takes only " + list + " in Istio " +
+                  v.ToString());
+    }
+  }
+  if (s.location_kind == "MESH_INTERNAL") {
+    const std::string* wp = FindLabel(s.labels, "istio.io/use-waypoint");
+    if (!v.AtLeast(1, 30))
+      r.Error(r.Child(spec, "location"),
+              h.what +
+                  ": resolution DYNAMIC_DNS needs location MESH_EXTERNAL "
+                  "before Istio 1.30");
+    else if (wp && !wp->empty() && AsciiLower(*wp) != "none")
+      r.Error(r.Child(spec, "location"),
+              h.what +
+                  ": location MESH_INTERNAL with resolution DYNAMIC_DNS "
+                  "is refused for an entry labelled "
+                  "istio.io/use-waypoint");
+  }
+}
+}  // namespace
+
 void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(r, h, obj, "ServiceEntry");
@@ -282,6 +342,8 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   s.location_kind =
       r.String(r.Child(spec, "location"), h.what + ": spec.location")
           .value_or("MESH_EXTERNAL");
+  if (s.resolution == "DYNAMIC_DNS")
+    CheckDynamicDns(r, h, spec, sink.version, s);
   yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
     auto m =

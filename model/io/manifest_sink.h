@@ -65,6 +65,8 @@ struct ManifestSink {
   // entries by revision too (1.25 and later).
   std::optional<std::string> revision;
   std::string root_namespace = "istio-system";  // §16.5's warning
+  // The cluster's Istio release, for what its validation refuses.
+  IstioVersion version;
   bool ztunnel_filters_revision = true;
 };
 

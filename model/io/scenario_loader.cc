@@ -263,6 +263,7 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
   io::ManifestSink sink;
   sink.revision = mesh.istio.revision;
   sink.root_namespace = mesh.istio.root_namespace;
+  sink.version = c.version.value_or(mesh.istio.version);
   sink.ztunnel_filters_revision =
       c.version.value_or(mesh.istio.version).AtLeast(1, 25);
   sink.mesh_pods_left =

@@ -57,6 +57,12 @@ TEST(CustomProvidersCrossCheck, TwoProvidersTurnCustomRulesIntoDenies) {
                   "{flags: {PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS: "
                   "true}}"),
       Outcome::kDelivered, "two providers, flag on");
+  // The flag came in 1.30: before, one provider per workload only.
+  testing::ExpectBothEngines(
+      CustomWorld("/admin", "ext-b",
+                  "{version: \"1.29\", flags: "
+                  "{PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS: true}}"),
+      Outcome::kDenied, "two providers, flag on, 1.29");
 }
 
 }  // namespace

@@ -105,5 +105,74 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
     }
 }
 
+// §16.1: an explicit ISTIO_MUTUAL is HBONE where the endpoint speaks it and
+// Istio mTLS to any other endpoint, so a pod with no proxy at all fails the
+// handshake; auto-detected mTLS (no rule) and DISABLE reach it in plaintext.
+TEST(DestinationRuleTlsCrossCheck, MutualTlsToAPodWithoutProxyFails) {
+  const struct {
+    const char* name;
+    std::string traffic_policy;
+    Outcome want_80, want_9090;
+  } cases[] = {
+      {"no rule", "", Outcome::kDelivered, Outcome::kDelivered},
+      {"ISTIO_MUTUAL", "    tls: {mode: ISTIO_MUTUAL}\n", Outcome::kFailed,
+       Outcome::kFailed},
+      {"DISABLE", "    tls: {mode: DISABLE}\n", Outcome::kDelivered,
+       Outcome::kDelivered},
+      {"only port 9090 ISTIO_MUTUAL",
+       "    portLevelSettings:\n    - port: {number: 9090}\n"
+       "      tls: {mode: ISTIO_MUTUAL}\n",
+       Outcome::kDelivered, Outcome::kFailed},
+  };
+  for (const auto& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("sc", "curl"));
+    w.Add("east", testing::Ns("legacy"));  // no sidecar, not ambient
+    w.Add("east", testing::Deploy("legacy", "cart"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+          "  namespace: legacy\nspec:\n  selector:\n    app: cart\n  ports:\n"
+          "  - {name: http, port: 80, targetPort: 8080}\n"
+          "  - {name: grpc, port: 9090, targetPort: 9090}\n");
+    if (!c.traffic_policy.empty())
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+            "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+            "  host: cart.legacy.svc.cluster.local\n  trafficPolicy:\n" +
+                c.traffic_policy);
+    for (int port : {80, 9090})
+      w.Traffic("t" + std::to_string(port),
+                "{cluster: east, namespace: sc, workload: curl}",
+                "{host: cart.legacy, port: " + std::to_string(port) + "}",
+                "{method: GET, path: /}");
+    Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+    OutcomeOracle oracle(sc);
+    const std::vector<SourceClass> classes = SourceClasses(sc);
+    const SourceClass* sidecar = nullptr;
+    for (const SourceClass& k : classes)
+      if (k.kind == ClientKind::kSidecar && k.workload.rfind("sc/curl", 0) == 0)
+        sidecar = &k;
+    ASSERT_NE(sidecar, nullptr) << c.name;
+    for (int port : {80, 9090}) {
+      const Outcome want = port == 80 ? c.want_80 : c.want_9090;
+      std::set<Outcome> simulated;
+      for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))
+        simulated.insert(p.outcome);
+      EXPECT_EQ(simulated, std::set<Outcome>{want})
+          << "simulator: " << c.name << ", port " << port;
+      const EncodedOutcomes got =
+          oracle.Outcomes(*sidecar, "legacy/cart", "", port, "GET", "/");
+      ASSERT_FALSE(got.unknown) << c.name;
+      std::set<Outcome> encoded;
+      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+      EXPECT_EQ(encoded, std::set<Outcome>{want})
+          << "encoding: " << c.name << ", port " << port;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meshsim

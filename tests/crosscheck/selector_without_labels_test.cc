@@ -41,6 +41,9 @@ TEST(SelectorWithoutLabelsCrossCheck, ZtunnelEnforcesItNowhere) {
   testing::ExpectBothEngines(AllowNobodyWorld("  selector: {}\n"),
                              Outcome::kDelivered, "selector: {}");
   testing::ExpectBothEngines(
+      AllowNobodyWorld("  selector: {matchLabels: null}\n"),
+      Outcome::kDelivered, "matchLabels: null");
+  testing::ExpectBothEngines(
       AllowNobodyWorld("  selector: {matchLabels: {}}\n"), Outcome::kDenied,
       "matchLabels: {}");
   testing::ExpectBothEngines(AllowNobodyWorld(""), Outcome::kDenied,

@@ -144,8 +144,12 @@ TEST(ServiceEntryVisibilityCrossCheck, AHiddenEntryIsAbsentNotBlocked) {
     EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "other")),
               std::vector<std::string>{"|delivered"})
         << visibility;
-    for (const Path& p : testing::PathsOf(sc, "other"))
+    for (const Path& p : testing::PathsOf(sc, "other")) {
       EXPECT_EQ(p.hops.back().name, "api.example.com:80") << visibility;
+      // The client's ztunnel passes the real address through.
+      ASSERT_GE(p.hops.size(), 3u) << visibility;
+      EXPECT_EQ(p.hops[1].kind, HopKind::kZtunnel) << visibility;
+    }
     // At home: through its waypoint, unless NONE hides it there too.
     EXPECT_EQ(testing::Summary(testing::PathsOf(sc, "home")),
               std::vector<std::string>{visibility == "NONE"

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/io/loader.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -24,30 +25,36 @@ struct WildcardDial {
   std::string version = "1.30";
   int port = 80;
   std::string host_header;  // "" : the host dialled
+  std::string target_port;  // port 80's targetPort, if any
   std::string flags;        // the scenario's istio.flags map, as YAML
+  std::string extra_port;   // ", {number: ...}" after 80 and 443
 };
 
 // Ambient client/curl dials api.example.com on `d.port`; ServiceEntry
-// egress/wild for *.example.com (80 HTTP, 443 TLS, 5432 TCP), DYNAMIC_DNS,
-// bound to waypoint egress/waypoint when `d.waypoint`.
-std::vector<Path> DialWildcard(const WildcardDial& d) {
+// egress/wild for *.example.com (80 HTTP, 443 TLS, and `extra_port`),
+// DYNAMIC_DNS, bound to waypoint egress/waypoint when `d.waypoint`.
+testing::World WildcardWorld(const WildcardDial& d) {
   testing::World w("{version: \"" + d.version + "\"" +
                    (d.flags.empty() ? "" : ", flags: " + d.flags) + "}");
   w.Cluster("east", "net-east", 1);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("egress", {{Ambient(), "ambient"}}));
+  // Bound through its namespace's label: istiod refuses a MESH_INTERNAL
+  // DYNAMIC_DNS entry with a use-waypoint label of its own.
+  testing::KV ns = {{Ambient(), "ambient"}};
+  if (d.waypoint) ns["istio.io/use-waypoint"] = "waypoint";
+  w.Add("east", testing::Ns("egress", ns));
   w.Add("east", testing::Waypoint("egress", "waypoint"));
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
-        "  name: wild\n  namespace: egress\n" +
-            std::string(d.waypoint
-                            ? "  labels: {istio.io/use-waypoint: waypoint}\n"
-                            : "") +
-            "spec:\n  hosts: ['*.example.com']\n"
-            "  ports: [{number: 80, name: http, protocol: HTTP}, {number: "
-            "443, name: tls, protocol: TLS}, {number: 5432, name: pg, "
-            "protocol: TCP}]\n"
+        "  name: wild\n  namespace: egress\n"
+        "spec:\n  hosts: ['*.example.com']\n"
+        "  ports: [{number: 80, name: http, protocol: HTTP" +
+            (d.target_port.empty() ? "" : ", targetPort: " + d.target_port) +
+            "}, {number: "
+            "443, name: tls, protocol: TLS}" +
+            d.extra_port +
+            "]\n"
             "  resolution: DYNAMIC_DNS\n  location: " +
             d.location + "\n");
   w.Traffic("t", testing::kFromCurl,
@@ -58,7 +65,21 @@ std::vector<Path> DialWildcard(const WildcardDial& d) {
                            ? std::string("}")
                            : ", headers: {host: " + d.host_header + "}}")
                 : "");
-  return testing::PathsOf(w.Load(), "t");
+  return w;
+}
+
+std::vector<Path> DialWildcard(const WildcardDial& d) {
+  return testing::PathsOf(WildcardWorld(d).Load(), "t");
+}
+
+// What loading the world reports.
+std::string LoadErrors(const WildcardDial& d) {
+  Diagnostics diags;
+  LoadScenarioText(WildcardWorld(d).Text(), "world.yaml", ".", diags);
+  std::string all;
+  for (const Diagnostic& x : diags.all())
+    if (x.severity == Severity::kError) all += x.message + "\n";
+  return all;
 }
 
 // The one path's end: the external host:port, or "failed: <reason>".
@@ -73,6 +94,13 @@ TEST(DynamicDnsTest, TheWaypointSendsToTheHostAsked) {
   EXPECT_EQ(EndOf(DialWildcard({})), "api.example.com:80");
 }
 
+// tests/integration/ambient/waypoint_test.go "http origination targetPort".
+TEST(DynamicDnsTest, TheProxySendsToTheTargetPort) {
+  WildcardDial d;
+  d.target_port = "8080";
+  EXPECT_EQ(EndOf(DialWildcard(d)), "api.example.com:8080");
+}
+
 TEST(DynamicDnsTest, AHostHeaderOfAnotherNameIsAnswered404) {
   WildcardDial d;
   d.host_header = "metadata.internal";
@@ -85,14 +113,18 @@ TEST(DynamicDnsTest, AHostHeaderOfAnotherNameIsAnswered404) {
 
 TEST(DynamicDnsTest, OnlyHttpPortsAndTlsBehindItsFlag) {
   WildcardDial d;
-  d.port = 5432;
-  EXPECT_NE(EndOf(DialWildcard(d)).find("port 5432 is TCP"), std::string::npos);
   d.port = 443;
   EXPECT_NE(EndOf(DialWildcard(d)).find("port 443 is TLS"), std::string::npos);
   d.flags = "{ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS: true}";
   EXPECT_EQ(EndOf(DialWildcard(d)), "api.example.com:443");
-  d.version = "1.28";  // TLS came in 1.29
-  EXPECT_NE(EndOf(DialWildcard(d)).find("port 443 is TLS"), std::string::npos);
+  // istiod's validation: a TCP port never, TLS only from 1.29.
+  d.extra_port = ", {number: 5432, name: pg, protocol: TCP}";
+  EXPECT_NE(LoadErrors(d).find("port 5432 is TCP"), std::string::npos)
+      << LoadErrors(d);
+  d.extra_port.clear();
+  d.version = "1.28";
+  EXPECT_NE(LoadErrors(d).find("port 443 is TLS"), std::string::npos)
+      << LoadErrors(d);
 }
 
 TEST(DynamicDnsTest, FromOneThirtyOnlyMeshExternalEntries) {
@@ -100,11 +132,15 @@ TEST(DynamicDnsTest, FromOneThirtyOnlyMeshExternalEntries) {
   d.location = "MESH_INTERNAL";
   EXPECT_NE(EndOf(DialWildcard(d)).find("only for MESH_EXTERNAL entries"),
             std::string::npos);
+  // istiod's validation: MESH_INTERNAL before 1.30, and DYNAMIC_DNS at
+  // all before 1.28.
   d.version = "1.29";
-  EXPECT_EQ(EndOf(DialWildcard(d)), "api.example.com:80");
+  EXPECT_NE(LoadErrors(d).find("needs location MESH_EXTERNAL"),
+            std::string::npos)
+      << LoadErrors(d);
   d.version = "1.27";
-  EXPECT_NE(EndOf(DialWildcard(d)).find("has no DYNAMIC_DNS resolution"),
-            std::string::npos);
+  EXPECT_NE(LoadErrors(d).find("new in Istio 1.28"), std::string::npos)
+      << LoadErrors(d);
 }
 
 TEST(DynamicDnsTest, WithoutAWaypointZtunnelCannotResolveTheWildcard) {

@@ -450,3 +450,35 @@ TEST(PolicyPathsTest, TwoTierRoutingWithHeaderModifierAndRedirect) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §8.2: a denial at ztunnel blames HTTP attributes only when every rule of
+// the ALLOW policies has one; a policy whose L4 rule just does not match
+// is an ordinary "no rule matched".
+TEST(PolicyPathsTest, ZtunnelDenialNamesHttpOnlyPoliciesOnly) {
+  const std::string mixed =
+      "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n"
+      "  rules:\n  - to:\n    - operation: {methods: [GET]}\n"
+      "  - to:\n    - operation: {ports: [\"9000\"]}\n";
+  const std::string l7 =
+      "  selector:\n    matchLabels: {app: cart}\n  action: ALLOW\n"
+      "  rules:\n  - to:\n    - operation: {methods: [GET]}\n";
+  for (const bool only_l7 : {false, true}) {
+    testing::World w = testing::ShopWorld();
+    w.Add("east", Policy("shop", "p", only_l7 ? l7 : mixed));
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    const std::vector<Path> paths = testing::PathsOf(w.Load(), "t");
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_EQ(paths[0].outcome, Outcome::kDenied);
+    EXPECT_EQ(paths[0].reason.find("has only rules with HTTP attributes") !=
+                  std::string::npos,
+              only_l7)
+        << paths[0].reason;
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
