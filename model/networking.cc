@@ -169,6 +169,20 @@ const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
         ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s))
       vss.push_back(&r);
   SortByAge(vss);
+  // §16.2 (virtualservice.go SelectVirtualServices): those private to the
+  // client's namespace (exportTo "."), then those exported to it by name,
+  // then public ones, each group oldest first; the first for the host wins.
+  auto group = [&](const HttpRoute* r) {
+    const auto& e = r->export_to;
+    if (r->ns == client_ns && std::find(e.begin(), e.end(), ".") != e.end())
+      return 0;
+    if (std::find(e.begin(), e.end(), client_ns) != e.end()) return 1;
+    return 2;
+  };
+  std::stable_sort(vss.begin(), vss.end(),
+                   [&](const HttpRoute* a, const HttpRoute* b) {
+                     return group(a) < group(b);
+                   });
   return vss.empty() ? nullptr : vss.front();
 }
 
@@ -354,7 +368,9 @@ const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
             !SelectorMatches(*d.workload_selector, *proxy_labels))
           continue;
       }
-      if (!own_ns && !ExportedTo(d.export_to, d.ns, proxy_ns)) continue;
+      // exportTo holds in the rule's own namespace too: one exported only
+      // elsewhere is not indexed there (push_context.go).
+      if (!ExportedTo(d.export_to, d.ns, proxy_ns)) continue;
       if (!best || rank(d) > rank(*best) ||
           (rank(d) == rank(*best) &&
            OlderThan(d.creation_timestamp, d.Key(), best->creation_timestamp,

@@ -275,6 +275,10 @@ void ReadRouteDestinations(Reader& r, const yaml::Node& section,
       std::find(weighted.begin(), weighted.end(), true) != weighted.end();
   for (size_t i = 0; i < rule.backends.size(); ++i)
     if (!weighted[i] && !any_weight) rule.backends[i].weight = 1;
+  // §16.2: one destination takes every request whatever its weight, 0
+  // included (route.go builds a single cluster; validation refuses a total
+  // of 0 only across several).
+  if (rule.backends.size() == 1) rule.backends[0].weight = 1;
 }
 
 HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,

@@ -156,6 +156,58 @@ TEST(NetworkingTest, UndefinedSubsetFailsWith503) {
       << p[0].reason;
 }
 
+// push_context.go SetDestinationRules: a rule exported only to other
+// namespaces is not indexed in its own either, so the waypoint beside it
+// finds no subset v2 there (503).
+TEST(NetworkingTest, ADestinationRuleExportedElsewhereIsNotSeenAtHome) {
+  for (const bool elsewhere : {false, true}) {
+    World w = TwoVersionWorld();
+    std::string dr = kSubsets;
+    if (elsewhere)
+      dr.replace(dr.find("  subsets:"), 0, "  exportTo: [client]\n");
+    w.Add("east", dr);
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+          "  hosts: [cart]\n  http:\n  - route:\n"
+          "    - destination: {host: cart, subset: v2}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    const std::vector<Path> p = PathsOf(w.Load(), "t");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].outcome, elsewhere ? Outcome::kFailed : Outcome::kDelivered)
+        << p[0].reason;
+  }
+}
+
+// §16.2 (virtualservice.go SelectVirtualServices): a sidecar takes the
+// VirtualService private to its namespace before an older public one for
+// the same host; one destination takes every request even at weight 0.
+TEST(NetworkingTest, ASidecarPrefersItsNamespacesPrivateVirtualService) {
+  auto vs = [](const std::string& name, const std::string& ns,
+               const std::string& export_to, const std::string& stamp,
+               const std::string& subset, const std::string& weight) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+           "metadata:\n  name: " +
+           name + "\n  namespace: " + ns + "\n  creationTimestamp: \"" + stamp +
+           "\"\nspec:\n  hosts: [cart.shop.svc.cluster.local]\n" + export_to +
+           "  http:\n  - route:\n    - destination: {host: " +
+           "cart.shop.svc.cluster.local, subset: " + subset + "}\n" + weight;
+  };
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east", Ns("other"));
+  w.Add("east",
+        vs("old-public", "other", "", "2026-01-01T00:00:00Z", "v2", ""));
+  w.Add("east", vs("new-private", "sc", "  exportTo: [\".\"]\n",
+                   "2026-02-01T00:00:00Z", "v1", "      weight: 0\n"));
+  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  Scenario sc = w.Load();
+  EXPECT_EQ(Landings(sc, "t"),
+            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+}
+
 TEST(NetworkingTest, PrivateDestinationRuleIsInvisibleToAnotherNamespace) {
   // push_context.go destinationRule: the waypoint looks in its own
   // namespace, then the service's (exported to it), then the root. A DR
