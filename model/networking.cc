@@ -131,10 +131,24 @@ bool HostCoversService(const std::string& pattern, const Service& s) {
 
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
-    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version) {
+    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
+    int port) {
+  // listener_waypoint.go waypointInboundRoute: matches with sourceLabels
+  // are dropped, and a match on another port translates to nothing.
+  auto no_route_here = [&](const HttpRoute& r) {
+    if (r.rules.empty()) return false;
+    for (const HttpRouteRule& rule : r.rules) {
+      if (rule.matches.empty()) return false;
+      for (const HttpMatch& m : rule.matches)
+        if (!m.source_labels && !(port && m.port && m.port != port))
+          return false;
+    }
+    return true;
+  };
   std::vector<const HttpRoute*> private_vs, public_vs;
   for (const HttpRoute& r : c.routes) {
     if (!r.IsVirtualService() || !r.ForMesh()) continue;
+    if (no_route_here(r)) continue;
     if (!ExportedTo(r.export_to, r.ns, wp.ns)) continue;
     // 1.24+: only the waypoint's and the service's namespaces.
     if (version.AtLeast(1, 24) && r.ns != wp.ns && r.ns != s.ns) continue;

@@ -40,10 +40,15 @@ bool HostCoversService(const std::string& pattern, const Service& s);
 // GAMMA HTTPRoutes, then the other VirtualServices, each group by creation
 // time. Only VirtualServices for `mesh`, in the waypoint's or the service's
 // namespace (1.24+), exported to the waypoint's namespace, with a host
-// covering the service. Before 1.30 only the first applies.
+// covering the service. Before 1.30 only the first applies. With `port`
+// (a service port), a VirtualService none of whose HTTP rules keeps a match
+// there (every match has sourceLabels, which a waypoint drops, or another
+// port) is left out: istiod omits it ("no routes matched"), and with
+// nothing left the waypoint routes to the service itself.
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
-    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version);
+    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
+    int port = 0);
 
 // §16.2, §6: the one VirtualService for `mesh` a sidecar in `client_ns`
 // applies to service `s` (the oldest visible one covering its host), or

@@ -21,6 +21,9 @@ struct HttpMatch {
   // uri.prefix is Prefix (a plain string prefix, not whole segments).
   std::string path_type;
   std::string path_value;
+  // VirtualService ignoreUriCase (§16.2): Envoy's case_sensitive false, for
+  // exact and prefix paths (a regular expression keeps its case).
+  bool ignore_uri_case = false;
   std::string method;
   struct Header {
     std::string name;

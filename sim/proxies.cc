@@ -246,7 +246,7 @@ std::vector<const HttpRoute*> Builder::WaypointRoutes(int ci, int si, int port,
   std::vector<const HttpRoute*> gamma = MeshRoutes(ci, si, port, wp);
   if (!wp) return gamma;
   return VirtualServicesAtWaypoint(mesh_.clusters[ci], *wp, S(ci, si), gamma,
-                                   Version(ci));
+                                   Version(ci), port);
 }
 
 namespace {

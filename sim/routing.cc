@@ -37,10 +37,14 @@ bool RegexFullMatch(const std::string& pattern, const std::string& value) {
 bool PathMatches(const HttpMatch& m, const std::string& path) {
   if (m.path_type.empty()) return true;
   const std::string p = PathOnly(path);
-  if (m.path_type == "Exact") return p == m.path_value;
+  // §16.2: ignoreUriCase compares exact and prefix paths without case.
+  auto fold = [&](const std::string& x) {
+    return m.ignore_uri_case ? AsciiLower(x) : x;
+  };
+  if (m.path_type == "Exact") return fold(p) == fold(m.path_value);
   // A VirtualService uri.prefix is a plain string prefix (§16.2).
   if (m.path_type == "Prefix")
-    return p.compare(0, m.path_value.size(), m.path_value) == 0;
+    return fold(p).compare(0, m.path_value.size(), fold(m.path_value)) == 0;
   if (m.path_type == "RegularExpression")
     return RegexFullMatch(m.path_value, p);
   // PathPrefix matches whole segments: /foo matches /foo and /foo/bar only.

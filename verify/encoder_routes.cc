@@ -349,10 +349,11 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
       Lists lists;
       for (const ServicePort& sp : s.ports)
         lists.push_back(
-            {sp.port, Mutated(Mutation::kWaypointSkipsVirtualServices)
-                          ? GammaRoutes(c, s, sp.port)  // wrong on purpose
-                          : VirtualServicesAtWaypoint(
-                                c, *gw, s, GammaRoutes(c, s, sp.port), ver)});
+            {sp.port,
+             Mutated(Mutation::kWaypointSkipsVirtualServices)
+                 ? GammaRoutes(c, s, sp.port)  // wrong on purpose
+                 : VirtualServicesAtWaypoint(
+                       c, *gw, s, GammaRoutes(c, s, sp.port), ver, sp.port)});
       rp.at_waypoint[gw] = chain(ci, s, lists, nullptr, gw->ns);
     }
     for (const SourceClass& cls : classes()) {

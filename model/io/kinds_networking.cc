@@ -128,6 +128,9 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw) {
     hm.path_type = uri->type == "Prefix" ? "Prefix" : uri->type;
     hm.path_value = uri->value;
   }
+  hm.ignore_uri_case =
+      r.Bool(r.Child(m, "ignoreUriCase"), mw + ".ignoreUriCase")
+          .value_or(false);
   if (r.Child(m, "method").IsDefined()) {
     if (auto meth = ReadStringMatch(r, r.Child(m, "method"), mw + ".method")) {
       if (meth->type == "Exact") {

@@ -208,6 +208,55 @@ TEST(NetworkingTest, ASidecarPrefersItsNamespacesPrivateVirtualService) {
             (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
 }
 
+// §16.2 (route.go: case_sensitive = !ignoreUriCase): exact and prefix
+// paths compared without case.
+TEST(NetworkingTest, IgnoreUriCaseFoldsExactAndPrefixPaths) {
+  for (const bool ignore : {false, true}) {
+    World w = TwoVersionWorld();
+    w.Add("east", kSubsets);
+    w.Add("east",
+          std::string("apiVersion: networking.istio.io/v1\nkind: "
+                      "VirtualService\nmetadata:\n  name: cart\n  namespace: "
+                      "shop\nspec:\n  hosts: [cart]\n  http:\n  - match:\n"
+                      "    - uri: {exact: /UP}\n") +
+              (ignore ? "      ignoreUriCase: true\n" : "") +
+              "    route:\n    - destination: {host: cart, subset: v2}\n"
+              "  - route:\n    - destination: {host: cart, subset: v1}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /up}");
+    Scenario sc = w.Load();
+    EXPECT_EQ(Landings(sc, "t"),
+              (std::map<std::string, double>{
+                  {ignore ? "shop/cart-v2-0" : "shop/cart-v1-0", 1.0}}))
+        << ignore;
+  }
+}
+
+// listener_waypoint.go waypointInboundRoute: a VirtualService all of whose
+// matches a waypoint drops (sourceLabels; another port) gives it no route,
+// and with none left the waypoint routes to the service itself (both
+// versions), not 404.
+TEST(NetworkingTest, AVirtualServiceWithNoMatchLeftAtTheWaypointIsSkipped) {
+  for (const std::string match :
+       {"    - sourceLabels: {role: tester}\n", "    - port: 9999\n"}) {
+    World w = TwoVersionWorld();
+    w.Add("east", kSubsets);
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+          "  hosts: [cart]\n  http:\n  - match:\n" +
+              match +
+              "    route:\n    - destination: {host: cart, subset: v2}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    Scenario sc = w.Load();
+    EXPECT_EQ(Landings(sc, "t"),
+              (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
+                                             {"shop/cart-v2-0", 0.5}}))
+        << match;
+  }
+}
+
 TEST(NetworkingTest, PrivateDestinationRuleIsInvisibleToAnotherNamespace) {
   // push_context.go destinationRule: the waypoint looks in its own
   // namespace, then the service's (exported to it), then the root. A DR
