@@ -429,6 +429,18 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
             h.what + ": spec.rules[" + std::to_string(i) + "]";
         if (!rule.IsNull() && !r.IsMap(rule, rw)) continue;
         p.rules.push_back(ReadPolicyRule(r, rule, rw));
+        // §8.7: the trust-domain fields are in the API from 1.30.
+        for (const PolicySource& s : p.rules.back().from)
+          if (!sink.version.AtLeast(1, 30) &&
+              (!s.trust_domains.empty() || !s.not_trust_domains.empty()))
+            r.Warning(rule, rw +
+                                ": source trustDomains/notTrustDomains are "
+                                "new in Istio 1.30; " +
+                                sink.version.ToString() +
+                                "'s CRD has no such fields (kubectl's strict "
+                                "validation refuses them; pruned, they "
+                                "leave a source that matches any request, "
+                                "which is how meshsim reads it)");
       }
     }
     CheckActionRules(r, h, spec, p);

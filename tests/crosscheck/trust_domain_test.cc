@@ -72,10 +72,29 @@ TEST(TrustDomainCrossCheck, TheWhenKeyAtWaypointsNotAtZtunnel) {
                              Outcome::kDelivered, "ztunnel");
   testing::ExpectBothEngines(TrustDomainWorld(deny_td, false, "1.29"),
                              Outcome::kDelivered, "waypoint, 1.29");
-  // Before 1.30 the source field did not exist: nothing to match.
+  // Before 1.30 the source field did not exist: nothing to match (the
+  // loader warns).
   testing::ExpectBothEngines(
       TrustDomainWorld(AllowFrom("trustDomains", "other.local"), false, "1.29"),
       Outcome::kDelivered, "trustDomains, 1.29");
+}
+
+TEST(TrustDomainCrossCheck, TheFieldsBefore130AreWarnedAbout) {
+  for (const std::string version : {"1.29", "1.30"}) {
+    testing::World w = testing::ShopWorld({{Ambient(), "ambient"}}, {}, {},
+                                          "{version: \"" + version + "\"}");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: td\n  namespace: shop\nspec:\n" +
+              AllowFrom("trustDomains", "other.local"));
+    Diagnostics diags;
+    w.Load(&diags);
+    bool warned = false;
+    for (const Diagnostic& d : diags.all())
+      warned =
+          warned || d.message.find("new in Istio 1.30") != std::string::npos;
+    EXPECT_EQ(warned, version == "1.29") << version;
+  }
 }
 
 }  // namespace
