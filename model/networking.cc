@@ -186,12 +186,16 @@ const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
   // §16.2 (virtualservice.go SelectVirtualServices): those private to the
   // client's namespace (exportTo "."), then those exported to it by name,
   // then public ones, each group oldest first; the first for the host wins.
+  // (push_context.go: "*" or no exportTo is public; "." or the rule's own
+  // namespace by name, private).
   auto group = [&](const HttpRoute* r) {
     const auto& e = r->export_to;
-    if (r->ns == client_ns && std::find(e.begin(), e.end(), ".") != e.end())
-      return 0;
-    if (std::find(e.begin(), e.end(), client_ns) != e.end()) return 1;
-    return 2;
+    auto has = [&](const std::string& x) {
+      return std::find(e.begin(), e.end(), x) != e.end();
+    };
+    if (e.empty() || has("*")) return 2;
+    if (r->ns == client_ns && (has(".") || has(client_ns))) return 0;
+    return has(client_ns) ? 1 : 2;
   };
   std::stable_sort(vss.begin(), vss.end(),
                    [&](const HttpRoute* a, const HttpRoute* b) {

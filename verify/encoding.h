@@ -89,7 +89,7 @@ struct Attrs {
   std::string dest_ip = "";
   // §8.7 (1.30+, Envoy only): the identity's trust domain is one of those
   // that match; unset before 1.30, when no proxy reads trust domains.
-  std::function<z3::expr(const std::vector<std::string>&)> td_in;
+  std::function<z3::expr(const std::vector<std::string>&)> td_in = nullptr;
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,

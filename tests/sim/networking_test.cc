@@ -194,18 +194,28 @@ TEST(NetworkingTest, ASidecarPrefersItsNamespacesPrivateVirtualService) {
            "  http:\n  - route:\n    - destination: {host: " +
            "cart.shop.svc.cluster.local, subset: " + subset + "}\n" + weight;
   };
-  World w = TwoVersionWorld();
-  w.Add("east", kSubsets);
-  w.Add("east", Ns("other"));
-  w.Add("east",
-        vs("old-public", "other", "", "2026-01-01T00:00:00Z", "v2", ""));
-  w.Add("east", vs("new-private", "sc", "  exportTo: [\".\"]\n",
-                   "2026-02-01T00:00:00Z", "v1", "      weight: 0\n"));
-  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
-            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
-  Scenario sc = w.Load();
-  EXPECT_EQ(Landings(sc, "t"),
-            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+  // Private: "." or the rule's own namespace by name; "*" beside them is
+  // public (push_context.go), so the older public rule wins then.
+  const struct {
+    std::string export_to, lands;
+  } cases[] = {{"[\".\"]", "shop/cart-v1-0"},
+               {"[sc]", "shop/cart-v1-0"},
+               {"[sc, \"*\"]", "shop/cart-v2-0"}};
+  for (const auto& c : cases) {
+    World w = TwoVersionWorld();
+    w.Add("east", kSubsets);
+    w.Add("east", Ns("other"));
+    w.Add("east",
+          vs("old-public", "other", "", "2026-01-01T00:00:00Z", "v2", ""));
+    w.Add("east", vs("new-private", "sc", "  exportTo: " + c.export_to + "\n",
+                     "2026-02-01T00:00:00Z", "v1", "      weight: 0\n"));
+    w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    Scenario sc = w.Load();
+    EXPECT_EQ(Landings(sc, "t"),
+              (std::map<std::string, double>{{c.lands, 1.0}}))
+        << c.export_to;
+  }
 }
 
 // §16.2 (route.go: case_sensitive = !ignoreUriCase): exact and prefix
