@@ -257,6 +257,18 @@ bool AnyIp(const std::vector<std::string>& blocks, const std::string& ip) {
 
 // A field with values "matches" when any value matches; a not-field when none
 // does. Absent identity (plaintext) matches no principal or namespace.
+// §8.7: whether the peer identity's trust domain (the part of its
+// principal before the first '/') matches one of `patterns`; never without
+// an identity.
+bool TrustDomainIn(const std::vector<std::string>& patterns,
+                   const RequestAttributes& r) {
+  const std::string p = r.principal.value_or("");
+  const std::string td = p.substr(0, p.find('/'));
+  for (const std::string& x : patterns)
+    if (TrustDomainMatches(x, td)) return true;
+  return false;
+}
+
 bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
                    bool l4_only) {
   const std::string principal = r.principal.value_or("");
@@ -286,14 +298,9 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
   // §8.7 (1.30+, an Envoy): the peer identity's trust domain, the part of
   // its principal before the first '/'; none without an identity.
   if (r.trust_domains) {
-    const std::string td = principal.substr(0, principal.find('/'));
-    auto td_in = [&](const std::vector<std::string>& pats) {
-      for (const std::string& p : pats)
-        if (TrustDomainMatches(p, td)) return true;
+    if (!s.trust_domains.empty() && !TrustDomainIn(s.trust_domains, r))
       return false;
-    };
-    if (!s.trust_domains.empty() && !td_in(s.trust_domains)) return false;
-    if (!s.not_trust_domains.empty() && td_in(s.not_trust_domains))
+    if (!s.not_trust_domains.empty() && TrustDomainIn(s.not_trust_domains, r))
       return false;
   }
   // remote.ip: the original client address, the same as source here.
@@ -411,15 +418,8 @@ bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
   std::vector<std::string> vs;
   if (c.key == "source.trustDomain") {
     // §8.7: a principal match on the trust domain (none: no value).
-    const std::string p = r.principal.value_or("");
-    const std::string td = p.substr(0, p.find('/'));
-    auto any = [&](const std::vector<std::string>& pats) {
-      for (const std::string& x : pats)
-        if (TrustDomainMatches(x, td)) return true;
-      return false;
-    };
-    return (c.values.empty() || any(c.values)) &&
-           (c.not_values.empty() || !any(c.not_values));
+    return (c.values.empty() || TrustDomainIn(c.values, r)) &&
+           (c.not_values.empty() || !TrustDomainIn(c.not_values, r));
   }
   if (c.key.rfind("request.auth.", 0) == 0) {
     vs = AuthValues(c.key, r);
