@@ -57,8 +57,12 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   if (no_dns_proxy) {
     if (std::optional<Dest> d = WithoutDnsProxy(ci, idx, src)) return {*d};
   }
-  if (idx.empty() && !no_dns_proxy) {
+  // §3.4, §7.2: ztunnel's DNS proxy answers for another cluster's global
+  // Service with the VIPs on the client's network only (kube-dns, which
+  // sidecars and uncaptured pods ask, knows none).
+  if (idx.empty() && !no_dns_proxy && src.capture == Capture::kAmbient) {
     for (size_t oi = 0; oi < mesh_.clusters.size() && idx.empty(); ++oi) {
+      if (mesh_.clusters[oi].network != c.network) continue;
       for (size_t k :
            mesh_.clusters[oi].ServicesForHost(t_.to.host, src.ns, sidecar)) {
         if (IsGlobal(static_cast<int>(oi), mesh_.clusters[oi].services[k])) {

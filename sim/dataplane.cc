@@ -113,6 +113,10 @@ Builder::Builder(const Mesh& mesh, const TrafficEntry& t,
   multi_network_ =
       (networks.size() > 1 || !flat_) &&
       (peering_ || mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", true));
+  // §7.1: without the flag istiod builds no multicluster view (default:
+  // on when the clusters span several networks, [Choices]).
+  multicluster_ =
+      mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", networks.size() > 1);
   RoutedRequest first;
   first.http = t_.http;
   if (t_.http) {

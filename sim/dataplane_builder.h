@@ -408,6 +408,9 @@ class Builder {
   size_t edges_ = 0;
   ForwardingGraph::Impl& impl_;
   bool multi_network_ = false;
+  // §7.1: istiod merges other clusters' Services and waypoints into its
+  // view only with AMBIENT_ENABLE_MULTI_NETWORK.
+  bool multicluster_ = false;
   bool peering_ = false;  // §15.2
   // §15.2 PEERING_ENABLE_FLAT_NETWORKS: another cluster's pods on this
   // network are reached directly (always so without peering).

@@ -23,18 +23,16 @@ namespace dataplane {
 
 // ---- endpoints --------------------------------------------------------------
 // §7.1, §16.6: a Service is global by MeshConfig serviceScopeConfigs (by
-// default the ambient profile's istio.io/global=true), or when its
-// waypoint's Service is global ([Choices]).
+// default the ambient profile's istio.io/global=true) on its own labels
+// only (a global waypoint does not make the services it serves global),
+// and only when istiod builds the multicluster view at all.
 bool Builder::IsGlobal(int ci, const Service& s) const {
   // §15.2: with peering, the §7 merge is not built; istio.io/global means
   // nothing.
-  if (peering_) return false;
+  if (peering_ || !multicluster_) return false;
   const Cluster& c = mesh_.clusters[ci];
-  if (s.kind == "Service" &&
-      ServiceScopeGlobal(mesh_.istio, c.SelectorLabels(s.ns), s.labels))
-    return true;
-  Binding b = ServiceWaypoint(mesh_, c, s);
-  return b.waypoint && WaypointServiceGlobal(mesh_, c, *b.waypoint);
+  return s.kind == "Service" &&
+         ServiceScopeGlobal(mesh_.istio, c.SelectorLabels(s.ns), s.labels);
 }
 
 // Endpoints of service (ci, si) as seen from cluster ci: its own pods, and

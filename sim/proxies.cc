@@ -35,7 +35,8 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
   }
   for (int wi : ReadyPods(mesh_.clusters[ci], wp.Key()))
     out.push_back({ci, wi});
-  if (out.empty() && WaypointServiceGlobal(mesh_, mesh_.clusters[ci], wp)) {
+  if (out.empty() && multicluster_ && !peering_ &&
+      WaypointServiceGlobal(mesh_, mesh_.clusters[ci], wp)) {
     for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
       if (static_cast<int>(oi) == ci) continue;
       for (int wi : ReadyPods(mesh_.clusters[oi], wp.Key()))

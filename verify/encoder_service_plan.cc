@@ -51,12 +51,8 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     const Service* s = plan.In(static_cast<int>(ci));
     if (!s) continue;
     const Cluster& c = sc_.mesh.clusters[ci];
-    if (GlobalService(sc_.mesh, c, *s)) {
-      plan.global[ci] = 1;
-      continue;
-    }
-    Binding b = ServiceWaypoint(sc_.mesh, c, *s);
-    plan.global[ci] = b.waypoint && GlobalWaypoint(sc_.mesh, c, *b.waypoint);
+    // §16.6: scope is the Service's own, whatever its waypoint's.
+    plan.global[ci] = GlobalService(sc_.mesh, c, *s);
   }
   plan.peered = PeeringOn(sc_.mesh) && base.peered.has_value();
   std::set<std::pair<int, size_t>> seen;
@@ -103,7 +99,11 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
     } else if (!plan.peered) {
       for (int ci : plan.clusters)
         // §2.4: a NAMESPACE entry of another namespace is not in view.
+        // §3.4, §7.2: ztunnel's DNS answers with the VIPs on the client's
+        // network only.
         if (plan.GlobalIn(ci) && cls.kind == ClientKind::kAmbient &&
+            sc_.mesh.clusters[ci].network ==
+                sc_.mesh.clusters[cls.cluster].network &&
             Cluster::Visible(*plan.In(ci), cls.ns, false)) {
           plan.view[k] = ci;
           break;

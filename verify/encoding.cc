@@ -33,6 +33,13 @@ bool GlobalScope(const Mesh& mesh, const Cluster& c, const std::string& ns,
       (PeeringOn(mesh) ||
        mesh.istio.Flag("DISABLE_LEGACY_MULTICLUSTER", false)))
     return false;
+  // §7.1: nor without AMBIENT_ENABLE_MULTI_NETWORK, which is on unless
+  // stated when the clusters span several networks ([Choices]).
+  const bool several_networks =
+      std::any_of(mesh.clusters.begin(), mesh.clusters.end(),
+                  [&](const Cluster& o) { return o.network != c.network; });
+  if (!mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", several_networks))
+    return false;
   const Labels nsl = c.SelectorLabels(ns);
   const auto& configs = mesh.istio.service_scope_configs;
   if (!configs) {  // the ambient profile: istio.io/global=true

@@ -269,9 +269,7 @@ void WaypointMissingInCluster(const Scenario& sc, const Cluster& c,
     }
     return;
   }
-  if (!b.waypoint || !(GlobalService(sc.mesh, c, s) ||
-                       GlobalWaypoint(sc.mesh, c, *b.waypoint)))
-    return;
+  if (!b.waypoint || !GlobalService(sc.mesh, c, s)) return;
   const std::string key = s.Key();
   const std::string subj =
       (s.kind == "Service" ? "service " : "ServiceEntry ") + key;

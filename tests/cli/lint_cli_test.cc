@@ -129,7 +129,7 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // on one network: the scenarios' point. k16's fix is the ingress's
       // network, not the waypoint's cluster.
       {"multicluster-missing-waypoint/scenario.yaml",
-       {{"waypoint-missing-in-cluster", 2}}},
+       {{"waypoint-missing-in-cluster", 1}}},
       {"multicluster-shared-network/scenario.yaml",
        {{"east-west-gateways-share-network", 1}}},
       // A global service's pods on a network no east-west gateway serves.

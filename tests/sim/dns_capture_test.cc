@@ -101,9 +101,10 @@ TEST(DnsCaptureTest, TheDefaultIsOffBefore125AndTheAnnotationOrFlagDecides) {
 
 TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
   // cart runs in `west` only and is global: the DNS proxy answers for it,
-  // kube-dns in `east` does not know it.
+  // kube-dns in `east` does not know it. One network: the multicluster view
+  // needs AMBIENT_ENABLE_MULTI_NETWORK (§7.1).
   auto world = [](const std::string& annotation) {
-    testing::World w;
+    testing::World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
     w.Cluster("east", "net", 1).Cluster("west", "net", 1);
     std::string curl = testing::Deploy("client", "curl");
     if (!annotation.empty())
