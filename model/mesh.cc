@@ -631,11 +631,19 @@ namespace {
 // object's networking.istio.io/traffic-distribution annotation (any case; an
 // unknown value means Any), else its namespace's. A ServiceEntry has no spec
 // field, and one with resolution NONE passes through (no distribution).
-std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
+std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s,
+                                         const IstioVersion& v) {
   if (s.peered) return s.traffic_distribution;  // peering's own (§15.2)
   if (s.kind == "ServiceEntry" && s.resolution == "NONE") return "";
   const std::string spec = s.traffic_distribution;  // as given, or as
                                                     // a first pass left it
+  // §3.8: before 1.27 only PreferClose; a spec value, when set, decides.
+  if (!v.AtLeast(1, 27)) {
+    if (!spec.empty()) return spec == "PreferClose" ? spec : "";
+    const std::string* a =
+        FindLabel(s.annotations, kAnnotationTrafficDistribution);
+    return a && AsciiLower(*a) == "preferclose" ? "PreferClose" : "";
+  }
   if (spec == "PreferClose" || spec == "PreferSameZone" ||
       spec == "PreferSameNode")
     return spec;
@@ -651,7 +659,8 @@ std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s) {
     return "Any";
   };
   std::string td = from_annotation(s.annotations);
-  if (td.empty())
+  // §3.8: the namespace's annotation is read from 1.30.
+  if (td.empty() && v.AtLeast(1, 30))
     if (const Namespace* n = c.FindNamespace(s.ns))
       td = from_annotation(n->annotations);
   return td;
@@ -763,7 +772,8 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     // With peering, ApplyPeering reads the Service's own value between the
     // passes (§15.2): the effective one is the last pass's.
     if (again || !PeeringEnabled(istio))
-      s.traffic_distribution = EffectiveTrafficDistribution(c, s);
+      s.traffic_distribution =
+          EffectiveTrafficDistribution(c, s, c.VersionOr(istio.version));
     // §2.4 (1.31+): MeshConfig serviceEntryVisibility, by namespace labels.
     // NONE: published to no proxy at all, its own namespace's included.
     const std::string visibility =

@@ -129,10 +129,45 @@ bool HostCoversService(const std::string& pattern, const Service& s) {
   return HostMatches(pattern, s.Hostname());
 }
 
+int GammaParentPort(const HttpRoute& r, const Service& s, int port) {
+  for (const ParentRef& p : r.parents)
+    if (p.kind == s.kind && p.ns == s.ns && p.name == s.name &&
+        (p.port == 0 || port == 0 || p.port == port))
+      return p.port;
+  return -1;
+}
+
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
-    const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
+    const std::vector<const HttpRoute*>& attached, IstioVersion version,
     int port) {
+  // §16.2 (route_collections.go, mergeHTTPRoutes): istiod turns the GAMMA
+  // routes of one namespace attached to the Service, with or without a
+  // parentRef port, into one VirtualService each (rules by the Gateway
+  // API's precedence, created when its oldest route was); like any other,
+  // it applies only from the waypoint's or the service's namespace (1.24+).
+  struct GammaGroup {
+    std::string ns;
+    int parent_port = 0;
+    std::vector<const HttpRoute*> routes;  // oldest first
+  };
+  std::vector<GammaGroup> groups;
+  std::vector<const HttpRoute*> gamma_routes = attached;
+  SortByAge(gamma_routes);
+  for (const HttpRoute* r : gamma_routes) {
+    if (version.AtLeast(1, 24) && r->ns != wp.ns && r->ns != s.ns) continue;
+    const int pp = std::max(0, GammaParentPort(*r, s, port));
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) {
+      return x.ns == r->ns && x.parent_port == pp;
+    });
+    if (g == groups.end()) g = groups.insert(groups.end(), {r->ns, pp, {}});
+    g->routes.push_back(r);
+  }
+  // Groups are made in the order of their oldest routes, which is also the
+  // order of the VirtualServices' creation times.
+  gamma_routes.clear();
+  for (const GammaGroup& g : groups)
+    gamma_routes.insert(gamma_routes.end(), g.routes.begin(), g.routes.end());
   // listener_waypoint.go waypointInboundRoute: matches with sourceLabels
   // are dropped, and a match on another port translates to nothing.
   auto no_route_here = [&](const HttpRoute& r) {
@@ -163,13 +198,13 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
   std::vector<const HttpRoute*> out = private_vs;
   out.insert(out.end(), gamma_routes.begin(), gamma_routes.end());
   out.insert(out.end(), public_vs.begin(), public_vs.end());
-  // Before 1.30 only the first VirtualService applies (meshsim keeps the
-  // GAMMA routes of a service together as that first one).
-  if (!version.AtLeast(1, 30) && private_vs.size() + public_vs.size() > 0) {
+  // Before 1.28 (1.28.6, 1.29.2; #59484) only the first VirtualService
+  // applies: a VirtualService, or the first GAMMA group.
+  if (!version.AtLeast(1, 28) && !out.empty()) {
     if (out.front()->IsVirtualService())
       out.resize(1);
     else
-      out = gamma_routes;
+      out = groups.front().routes;
   }
   return out;
 }

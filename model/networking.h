@@ -34,13 +34,21 @@ std::string ExpandHost(const std::string& host, const std::string& ns);
 // the service's hostnames.
 bool HostCoversService(const std::string& pattern, const Service& s);
 
+// §9, §16.2: the port of the parentRef by which GAMMA route `r` attaches to
+// service `s` on service port `port` (0: a parentRef without a port), or -1
+// when no parentRef names `s` there.
+int GammaParentPort(const HttpRoute& r, const Service& s, int port);
+
 // §16.2: the VirtualServices (and GAMMA HTTPRoutes, which istiod turns into
 // VirtualServices) a waypoint applies to service `s`, in the order Envoy
 // sees their routes: VirtualServices private to the waypoint's namespace,
 // GAMMA HTTPRoutes, then the other VirtualServices, each group by creation
-// time. Only VirtualServices for `mesh`, in the waypoint's or the service's
-// namespace (1.24+), exported to the waypoint's namespace, with a host
-// covering the service. Before 1.30 only the first applies. With `port`
+// time. The GAMMA routes (`attached`) come in runs, one per VirtualService
+// istiod makes of them: same namespace and parentRef port (GammaParentPort),
+// oldest run first. Only those for `mesh`, in the waypoint's or the
+// service's namespace (1.24+); VirtualServices also exported to the
+// waypoint's namespace, with a host covering the service. Before 1.28 only
+// the first (VirtualService or run) applies. With `port`
 // (a service port), a VirtualService none of whose HTTP rules keeps a match
 // there (every match has sourceLabels, which a waypoint drops, or another
 // port) is left out: istiod omits it ("no routes matched"), and with

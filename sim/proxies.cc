@@ -394,7 +394,12 @@ bool Builder::Route(Vertex from, const State& s,
                    pass * static_cast<double>(b.weight) / total, *why,
                    backends);
   }
-  if (rc.rule->backends.empty() || total == 0)
+  // §9: Istio 1.30 answered a rule with no backendRefs at all with 404
+  // (conversion.go #59445; 1.31 went back to 500, #60787).
+  if (rc.rule->backends.empty() && rc.route->kind == "HTTPRoute" &&
+      Version(s.cluster).AtLeast(1, 30) && !Version(s.cluster).AtLeast(1, 31))
+    Fail(from, RouteName(rc) + " has no backendRefs (404)", *why, pass);
+  else if (rc.rule->backends.empty() || total == 0)
     Fail(from, RouteName(rc) + " has no backend with weight (500)", *why, pass);
   return true;
 }
@@ -558,8 +563,11 @@ void Builder::WaypointHop(Vertex v, const State& s) {
       "waypoint " + s.waypoint + " routes " + SvcName(sci, si) + " (§3.7)";
   std::vector<Backend> backends;
   int route = -1, req = s.req;
+  RouteContext ctx;
+  ctx.mesh_service = &S(sci, si);
+  ctx.gamma_runs = true;
   if (!Route(v, s, WaypointRoutes(sci, si, s.port, wp), sci, si, s.port,
-             "waypoint " + s.waypoint, &backends, &route, &req, &why))
+             "waypoint " + s.waypoint, &backends, &route, &req, &why, ctx))
     return;
   out.req = req;
   // §15.2: with peering, ENABLE_AMBIENT_ENVOY_MULTI_NETWORK decides, and a

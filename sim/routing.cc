@@ -160,7 +160,8 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
 }
 
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
-                             const RoutedRequest& req);
+                             const RoutedRequest& req,
+                             const Service* mesh_service, int port);
 
 // §16.3: a gateway virtual host's VirtualServices as Envoy gets them: each
 // VirtualService's routes (one per match the gateway keeps: sourceLabels
@@ -224,9 +225,17 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
       ++i;
     } else {
       std::vector<const HttpRoute*> group;
-      while (i < routes.size() && !routes[i]->IsVirtualService())
+      const HttpRoute* first = routes[i];
+      auto same_group = [&](const HttpRoute* r) {
+        return !ctx.mesh_service || !ctx.gamma_runs ||
+               (r->ns == first->ns &&
+                GammaParentPort(*r, *ctx.mesh_service, ctx.port) ==
+                    GammaParentPort(*first, *ctx.mesh_service, ctx.port));
+      };
+      while (i < routes.size() && !routes[i]->IsVirtualService() &&
+             same_group(routes[i]))
         group.push_back(routes[i++]);
-      rc = SelectGatewayApi(group, req);
+      rc = SelectGatewayApi(group, req, ctx.mesh_service, ctx.port);
     }
     out.any_route = out.any_route || rc.any_route;
     if (rc.matched) {
@@ -252,7 +261,8 @@ int PathLength(const HttpMatch& m, int rank) {
 }
 
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
-                             const RoutedRequest& req) {
+                             const RoutedRequest& req,
+                             const Service* mesh_service, int port) {
   RouteChoice out;
   std::vector<const HttpRoute*> sorted = routes;
   std::sort(sorted.begin(), sorted.end(),
@@ -266,7 +276,10 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
   for (const HttpRoute* r : sorted) {
     const bool http_route = r->kind == "HTTPRoute" || r->kind == "GRPCRoute";
     if (http_route != req.http.has_value()) continue;
-    if (!req.host.empty() && !r->hostnames.empty()) {
+    // §9: a GAMMA route's hostnames do not apply to its Service parent.
+    const bool gamma =
+        mesh_service && GammaParentPort(*r, *mesh_service, port) >= 0;
+    if (!req.host.empty() && !r->hostnames.empty() && !gamma) {
       bool ok = false;
       for (const std::string& h : r->hostnames)
         ok = ok || HostnameMatches(h, req.host);

@@ -36,6 +36,13 @@ struct RouteContext {
   // §16.3: the VirtualServices are one gateway virtual host: each ends at
   // its first catch-all route, and catch-all routes come after all others.
   bool gateway_vhost = false;
+  // §9: the Service whose GAMMA routes these are (at a waypoint or a
+  // sidecar): their hostnames do not apply (the mesh VirtualService's host
+  // is the Service's).
+  const Service* mesh_service = nullptr;
+  // §16.2: at a waypoint, each run of GAMMA routes of one namespace and
+  // parentRef port (GammaParentPort) is a VirtualService of its own.
+  bool gamma_runs = false;
 };
 
 struct RouteChoice {
@@ -56,7 +63,8 @@ struct RouteChoice {
 // VirtualServices (§16.2) select by first match instead: their rules in
 // order, the routes in the order given (VirtualServicesAtWaypoint's). In a
 // list that mixes both, each run of Gateway API routes is one group with
-// its own precedence, and the first group that matches wins.
+// its own precedence (with `gamma_runs`, a run of one namespace and
+// parentRef port), and the first group that matches wins.
 RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
                         const RoutedRequest& req, const RouteContext& ctx = {});
 

@@ -260,10 +260,9 @@ bool RoutesEncodableIn(const Mesh& mesh, const Cluster& c, const Service& s,
         if (g && g->role == GatewayRole::kWaypoint && WaypointTakesRoutes(*g))
           return no("a route attached to waypoint " + g->Key());
       }
-  for (const HttpRoute* r : attached) {
+  // §9: a GAMMA route's hostnames do not apply to its Service parent.
+  for (const HttpRoute* r : attached)
     if (r->kind != "HTTPRoute") return no(r->kind + " " + r->Key());
-    if (!r->hostnames.empty()) return no("route hostnames");
-  }
   for (const HttpRoute* r : vss)
     if (r->rules.empty() || !r->tcp_rules.empty())
       return no("VirtualService " + r->Key() + " has tcp or tls routes");

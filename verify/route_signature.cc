@@ -148,8 +148,12 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
     arms.push_back({on && m && !earlier, r, rule});
     earlier = earlier || (on && m);
   };
-  bool gamma_done = false;
-  for (const HttpRoute* r : routes) {
+  // §16.2: each run of GAMMA routes of one namespace and parentRef port is
+  // one VirtualService istiod made of them (VirtualServicesAtWaypoint's
+  // order); `run` holds the current run's routes.
+  std::set<const HttpRoute*> run;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const HttpRoute* r = routes[i];
     if (r->IsVirtualService()) {
       // §16.2: rule by rule; a rule matches when any of its matches does
       // (none: every request).
@@ -174,14 +178,24 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
       }
       continue;
     }
-    // §9: the service's GAMMA routes (a parentRef with a port attaches on
-    // that port only) are one group, highest precedence first.
-    if (gamma_done) continue;
-    gamma_done = true;
+    // §9: a run of the service's GAMMA routes (a parentRef with a port
+    // attaches on that port only), highest precedence first.
+    if (run.count(r)) continue;
+    run.clear();
+    // A sidecar (client_labels given) takes them as one group.
+    const int pp = GammaParentPort(*r, svc, port);
+    for (size_t j = i;
+         j < routes.size() && !routes[j]->IsVirtualService() &&
+         (client_labels || (routes[j]->ns == r->ns &&
+                            GammaParentPort(*routes[j], svc, port) == pp));
+         ++j)
+      run.insert(routes[j]);
     std::vector<Candidate> cands = Candidates(cluster, [&](const ParentRef& p) {
       return p.kind == "Service" && p.ns == svc.ns && p.name == svc.name &&
              (p.port == 0 || p.port == port);
     });
+    std::erase_if(cands,
+                  [&](const Candidate& c) { return !run.count(c.route); });
     if (Mutated(Mutation::kRuleOrder))  // wrong on purpose
       std::stable_sort(cands.begin(), cands.end(),
                        [](const Candidate& a, const Candidate& b) {

@@ -31,8 +31,8 @@ std::string Annotated(const std::string& kind_yaml, const std::string& value) {
 
 // Namespace `shop` annotated PreferClose, with Services that each set (or
 // not) the field and the annotation.
-testing::World DistributionWorld() {
-  testing::World w;
+testing::World DistributionWorld(const std::string& istio = "") {
+  testing::World w(istio);
   w.Cluster("east", "net-east", 2);
   w.Add("east",
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: "
@@ -53,6 +53,7 @@ testing::World DistributionWorld() {
   svc("unknown-annotation", "Nearest", "");
   svc("spec-wins", "PreferSameNode", "PreferSameZone");
   svc("unknown-spec", "", "SomethingNew");
+  svc("close-annotation", "preferclose", "");
   w.Add("east", testing::Deploy("shop", "cart"));
   w.Add("east", testing::Ns("plain", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Svc("plain", "cart", 80));
@@ -92,6 +93,25 @@ TEST(LoadBalancingInputsTest,
   // A ServiceEntry reads its annotation; one passing through has none.
   EXPECT_EQ(Find(sc, "plain/by-dns").traffic_distribution, "PreferSameNode");
   EXPECT_EQ(Find(sc, "plain/passthrough").traffic_distribution, "");
+}
+
+TEST(LoadBalancingInputsTest, TrafficDistributionByRelease) {
+  // 1.27 to 1.29: every value, but no namespace annotation (#58701, 1.30).
+  Scenario sc = DistributionWorld("{version: \"1.29\"}").Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  EXPECT_EQ(Find(sc, "shop/inherits").traffic_distribution, "");
+  EXPECT_EQ(Find(sc, "shop/own-annotation").traffic_distribution,
+            "PreferSameNode");
+  EXPECT_EQ(Find(sc, "shop/unknown-spec").traffic_distribution, "");
+  // Before 1.27 only PreferClose; a spec value set decides alone.
+  sc = DistributionWorld("{version: \"1.26\"}").Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty());
+  EXPECT_EQ(Find(sc, "shop/inherits").traffic_distribution, "");
+  EXPECT_EQ(Find(sc, "shop/own-annotation").traffic_distribution, "");
+  EXPECT_EQ(Find(sc, "shop/spec-wins").traffic_distribution, "");
+  EXPECT_EQ(Find(sc, "plain/by-dns").traffic_distribution, "");
+  EXPECT_EQ(Find(sc, "shop/close-annotation").traffic_distribution,
+            "PreferClose");
 }
 
 // curl and cart pods on two nodes; cart's Service is node-local.

@@ -381,12 +381,13 @@ TEST(NetworkingTest, ThirdNamespaceVirtualServiceIsIgnoredByTheWaypoint) {
   }
 }
 
-TEST(NetworkingTest, SeveralVirtualServicesConcatenateFrom130) {
-  // #59484 (1.30): the routes of every VS for the host, oldest first;
+TEST(NetworkingTest, SeveralVirtualServicesConcatenateFrom128) {
+  // #59484 (1.30, backported to 1.28.6 and 1.29.2; a minor is read as its
+  // latest patch): the routes of every VS for the host, oldest first;
   // before, only the first VS.
   for (const auto& [version, second_applies] :
-       std::vector<std::pair<std::string, bool>>{{"1.30", true},
-                                                 {"1.29", false}}) {
+       std::vector<std::pair<std::string, bool>>{
+           {"1.30", true}, {"1.29", true}, {"1.28", true}, {"1.27", false}}) {
     World w = TwoVersionWorld("{version: \"" + version + "\"}");
     w.Add("east", kSubsets);
     for (const auto& [name, prefix, subset, ts] : std::vector<

@@ -1,0 +1,116 @@
+// §9, §16.2: the GAMMA routes a waypoint applies, asked of both engines.
+// istiod makes one VirtualService of the routes of one namespace attached
+// to a Service with or without a parentRef port (route_collections.go),
+// ignores their hostnames (the VirtualService's host is the Service's),
+// and a waypoint concatenates those of its own and the service's namespace
+// oldest first (listener_waypoint.go). A rule sending to shop/locked, whose
+// pod a DENY policy guards, is denied: which rule a request takes shows in
+// its outcome.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+struct GammaRoute {
+  std::string name, ns, created;
+  std::string parent_port;  // "" for a parentRef without a port
+  std::string prefix;       // "" for a rule without matches
+  std::string backend;      // a Service of namespace shop
+  std::string hostnames;    // "" for none
+};
+
+Scenario GammaWorld(const std::vector<GammaRoute>& routes,
+                    const std::string& path,
+                    const std::string& version = "1.31") {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}},
+                                        {{"istio.io/use-waypoint", "waypoint"}},
+                                        {}, "{version: \"" + version + "\"}");
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Deploy("shop", "locked"));
+  w.Add("east", testing::Svc("shop", "locked", 80));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata:\n  name: locked\n  namespace: shop\nspec:\n"
+        "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
+        "  rules: [{}]\n");
+  for (const GammaRoute& r : routes) {
+    std::string y =
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata:\n  name: " +
+        r.name + "\n  namespace: " + r.ns + "\n  creationTimestamp: \"" +
+        r.created +
+        "\"\nspec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: "
+        "cart, namespace: shop" +
+        (r.parent_port.empty() ? "" : ", port: " + r.parent_port) + "}\n";
+    if (!r.hostnames.empty()) y += "  hostnames: [" + r.hostnames + "]\n";
+    y += "  rules:\n  - ";
+    if (!r.prefix.empty())
+      y += "matches:\n    - path: {type: PathPrefix, value: " + r.prefix +
+           "}\n    ";
+    y += "backendRefs:\n    - {name: " + r.backend +
+         ", namespace: shop, port: 80}\n";
+    w.Add("east", y);
+  }
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: " + path + "}");
+  return w.Load();
+}
+
+const char kDay1[] = "2024-01-01T00:00:00Z";
+const char kDay2[] = "2024-01-02T00:00:00Z";
+
+TEST(GammaGroupsCrossCheck, AParentPortMakesAVirtualServiceOfItsOwn) {
+  // The older catch-all (no port) comes first: /b is delivered, the newer
+  // port-80 route to shop/locked never applies.
+  const std::vector<GammaRoute> two = {
+      {"all", "shop", kDay1, "", "", "cart", ""},
+      {"b", "shop", kDay2, "80", "/b", "locked", ""}};
+  testing::ExpectBothEngines(GammaWorld(two, "/b"), Outcome::kDelivered,
+                             "two VirtualServices, the older catch-all first");
+  // One namespace and parent port: one VirtualService, by precedence.
+  const std::vector<GammaRoute> one = {
+      {"all", "shop", kDay1, "80", "", "cart", ""},
+      {"b", "shop", kDay2, "80", "/b", "locked", ""}};
+  testing::ExpectBothEngines(GammaWorld(one, "/b"), Outcome::kDenied,
+                             "one VirtualService, the longer prefix first");
+}
+
+TEST(GammaGroupsCrossCheck, OnlyTheWaypointsAndTheServicesNamespaces) {
+  const std::vector<GammaRoute> consumer = {
+      {"consumer", "client", kDay1, "", "", "locked", ""}};
+  testing::ExpectBothEngines(GammaWorld(consumer, "/"), Outcome::kDelivered,
+                             "a route of the client's namespace");
+  testing::ExpectBothEngines(GammaWorld(consumer, "/", "1.23"),
+                             Outcome::kDenied, "1.23: any namespace");
+}
+
+TEST(GammaGroupsCrossCheck, HostnamesDoNotNarrowAGammaRoute) {
+  const std::vector<GammaRoute> named = {
+      {"named", "shop", kDay1, "", "", "locked", "other.example"}};
+  testing::ExpectBothEngines(GammaWorld(named, "/"), Outcome::kDenied,
+                             "hostnames of a GAMMA route");
+}
+
+TEST(GammaGroupsCrossCheck, Before128OnlyTheFirstVirtualServiceApplies) {
+  const std::vector<GammaRoute> two = {
+      {"a", "shop", kDay1, "", "/a", "cart", ""},
+      {"b", "shop", kDay2, "80", "/b", "cart", ""}};
+  testing::ExpectBothEngines(GammaWorld(two, "/b", "1.28"), Outcome::kDelivered,
+                             "1.28: both apply");
+  // 1.27: /b matches no rule of the first VirtualService: 404.
+  const auto got =
+      testing::CurlOutcomes(GammaWorld(two, "/b", "1.27"), "shop/cart", 80);
+  EXPECT_EQ(got.first, std::set<Outcome>{Outcome::kFailed});
+  EXPECT_EQ(got.second, std::set<Outcome>{Outcome::kFailed});
+}
+
+}  // namespace
+}  // namespace meshsim

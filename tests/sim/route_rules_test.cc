@@ -1,0 +1,178 @@
+// §9, §16.2: how istiod turns Gateway API routes into what a waypoint
+// applies: a rule without backends, which routes a waypoint takes, and a
+// GAMMA route's hostnames.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using ::testing::ElementsAre;
+
+// shop/cart behind the service waypoint shop/waypoint, with a second
+// Service shop/cart-v2, and `route` (an HTTPRoute's YAML) added.
+testing::World RouteWorld(const std::string& route,
+                          const std::string& version = "1.31") {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}},
+                                        {{"istio.io/use-waypoint", "waypoint"}},
+                                        {}, "{version: \"" + version + "\"}");
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Deploy("shop", "cart-v2"));
+  w.Add("east", testing::Svc("shop", "cart-v2", 80));
+  w.Add("east", route);
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w;
+}
+
+std::string Route(const std::string& name, const std::string& ns,
+                  const std::string& rules,
+                  const std::string& extra_spec = "") {
+  return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: " + ns +
+         "\nspec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: "
+         "cart, namespace: shop, port: 80}\n" +
+         extra_spec + "  rules:\n" + rules;
+}
+
+TEST(RouteRulesTest, ARuleWithoutBackendRefsIs404In130Only) {
+  const std::string route = Route("empty", "shop", "  - matches: []\n");
+  for (const auto& [version, status] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"1.29", "(500)"}, {"1.30", "(404)"}, {"1.31", "(500)"}}) {
+    std::vector<Path> paths =
+        testing::PathsOf(RouteWorld(route, version).Load(), "t");
+    ASSERT_THAT(testing::Summary(paths), ElementsAre("shop/waypoint|failed"))
+        << version;
+    EXPECT_NE(paths[0].reason.find(status), std::string::npos)
+        << version << ": " << paths[0].reason;
+  }
+  // Backends of weight 0 are 500 in every release.
+  const std::string zero =
+      Route("zero", "shop",
+            "  - backendRefs:\n    - {name: cart-v2, port: 80, "
+            "weight: 0}\n");
+  std::vector<Path> paths =
+      testing::PathsOf(RouteWorld(zero, "1.30").Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_NE(paths[0].reason.find("(500)"), std::string::npos)
+      << paths[0].reason;
+}
+
+std::string Created(const std::string& route, const std::string& ts) {
+  const size_t at = route.find("\nspec:");
+  return route.substr(0, at) + "\n  creationTimestamp: \"" + ts + "\"" +
+         route.substr(at);
+}
+
+// The request for `path`'s paths: their last hops.
+std::vector<std::string> Lands(const testing::World& w,
+                               const std::string& path) {
+  testing::World copy = w;
+  copy.Traffic("p", testing::kFromCurl, testing::kToCart,
+               "{method: GET, path: " + path + "}");
+  std::vector<std::string> out;
+  for (const Path& p : testing::PathsOf(copy.Load(), "p"))
+    out.push_back(p.outcome == Outcome::kDelivered ? p.hops.back().name
+                                                   : "failed");
+  return out;
+}
+
+const char kToV2[] = "  - backendRefs:\n    - {name: cart-v2, port: 80}\n";
+
+TEST(RouteRulesTest, AGammaRoutesHostnamesDoNotApplyToItsService) {
+  // route_collections.go: a mesh VirtualService's host is the Service's.
+  testing::World w =
+      RouteWorld(Route("v2", "shop", kToV2, "  hostnames: [other.example]\n"));
+  EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-v2-0"));
+}
+
+TEST(RouteRulesTest, AWaypointTakesGammaRoutesOfItsOrTheServicesNamespace) {
+  // getVirtualServiceForWaypoint: a route of a third namespace (here the
+  // client's) is not the waypoint's.
+  const std::string to_v2 =
+      "  - backendRefs:\n    - {name: cart-v2, namespace: shop, port: 80}\n";
+  testing::World w = RouteWorld(Route("consumer", "client", to_v2));
+  EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-0"));
+  // 1.23 took VirtualServices from any namespace.
+  w = RouteWorld(Route("consumer", "client", to_v2), "1.23");
+  EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-v2-0"));
+}
+
+// An older route without a parentRef port sending everything to cart, a
+// newer one on port 80 sending /b to cart-v2.
+testing::World TwoGammaVirtualServices(const std::string& version) {
+  std::string older = Created(
+      Route("all", "shop", "  - backendRefs:\n    - {name: cart, port: 80}\n"),
+      "2024-01-01T00:00:00Z");
+  std::string newer = Created(
+      Route("b", "shop",
+            "  - matches:\n    - path: {type: PathPrefix, value: /b}\n" +
+                std::string("    backendRefs:\n    - {name: cart-v2, port: "
+                            "80}\n")),
+      "2024-01-02T00:00:00Z");
+  // Parent of `all` without a port.
+  const std::string parent = "namespace: shop, port: 80}";
+  older.replace(older.find(parent), parent.size(), "namespace: shop}");
+  testing::World w = RouteWorld(older, version);
+  w.Add("east", newer);
+  return w;
+}
+
+TEST(RouteRulesTest, GammaVirtualServicesAreConcatenatedOldestFirst) {
+  // A parentRef with a port makes a VirtualService of its own; the two are
+  // concatenated by age, so the older catch-all takes /b too.
+  EXPECT_THAT(Lands(TwoGammaVirtualServices("1.30"), "/b"),
+              ElementsAre("shop/cart-0"));
+  // Routes of one namespace and parent port are one VirtualService, by
+  // precedence: the longer prefix wins whatever the age.
+  std::string older = Created(
+      Route("all", "shop", "  - backendRefs:\n    - {name: cart, port: 80}\n"),
+      "2024-01-01T00:00:00Z");
+  std::string newer =
+      Created(Route("b", "shop",
+                    "  - matches:\n    - path: {type: PathPrefix, value: "
+                    "/b}\n    backendRefs:\n    - {name: cart-v2, port: 80}\n"),
+              "2024-01-02T00:00:00Z");
+  testing::World w = RouteWorld(older);
+  w.Add("east", newer);
+  EXPECT_THAT(Lands(w, "/b"), ElementsAre("shop/cart-v2-0"));
+}
+
+TEST(RouteRulesTest, Before128OnlyTheFirstGammaVirtualServiceApplies) {
+  // The newer port-80 VirtualService is not applied: /c falls to the
+  // older catch-all either way, and /b too.
+  testing::World w = TwoGammaVirtualServices("1.27");
+  EXPECT_THAT(Lands(w, "/b"), ElementsAre("shop/cart-0"));
+  // With the older one limited to /a, a request for /b finds no rule (404).
+  std::string a_only =
+      Created(Route("a", "shop",
+                    "  - matches:\n    - path: {type: PathPrefix, value: /a}\n"
+                    "    backendRefs:\n    - {name: cart, port: 80}\n"),
+              "2024-01-01T00:00:00Z");
+  const std::string parent = "namespace: shop, port: 80}";
+  a_only.replace(a_only.find(parent), parent.size(), "namespace: shop}");
+  std::string b =
+      Created(Route("b", "shop",
+                    "  - matches:\n    - path: {type: PathPrefix, value: /b}\n"
+                    "    backendRefs:\n    - {name: cart-v2, port: 80}\n"),
+              "2024-01-02T00:00:00Z");
+  for (const auto& [version, lands] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"1.27", "failed"}, {"1.28", "shop/cart-v2-0"}}) {
+    testing::World x = RouteWorld(a_only, version);
+    x.Add("east", b);
+    EXPECT_THAT(Lands(x, "/b"), ElementsAre(lands)) << version;
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
