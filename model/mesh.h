@@ -650,6 +650,8 @@ struct Segment {
 struct Cluster {
   std::string name;
   std::string network;
+  // Where the scenario's `network:` key is; unset when it was left out.
+  std::optional<SourceLocation> network_location;
   // §15.2: the scenario's `peers:` (names of clusters this one imports
   // from); unset: its istio-remote Gateways, else every other cluster.
   std::optional<std::vector<std::string>> peers;

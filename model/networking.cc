@@ -137,37 +137,68 @@ int GammaParentPort(const HttpRoute& r, const Service& s, int port) {
   return -1;
 }
 
+namespace {
+
+// §16.2 (push_context.go): a VirtualService's bucket for a proxy of
+// namespace `ns`: 0 private to it ("." or its own name, living there),
+// 1 exported to it by name, 2 public (no exportTo, or "*").
+int ExportBucket(const HttpRoute& r, const std::string& ns) {
+  const auto& e = r.export_to;
+  auto has = [&](const std::string& x) {
+    return std::find(e.begin(), e.end(), x) != e.end();
+  };
+  if (e.empty() || has("*")) return 2;
+  if (r.ns == ns && (has(".") || has(ns))) return 0;
+  return has(ns) ? 1 : 2;
+}
+
+}  // namespace
+
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& attached, IstioVersion version,
     int port) {
-  // §16.2 (route_collections.go, mergeHTTPRoutes): istiod turns the GAMMA
-  // routes of one namespace attached to the Service, with or without a
-  // parentRef port, into one VirtualService each (rules by the Gateway
-  // API's precedence, created when its oldest route was); like any other,
-  // it applies only from the waypoint's or the service's namespace (1.24+).
-  struct GammaGroup {
-    std::string ns;
-    int parent_port = 0;
-    std::vector<const HttpRoute*> routes;  // oldest first
+  // listener_waypoint.go getVirtualServiceForWaypoint: those of the
+  // waypoint's or the service's namespace (1.24+); before, of the
+  // waypoint's only (tls.go getConfigsForHost).
+  auto in_scope = [&](const std::string& ns) {
+    return ns == wp.ns || (version.AtLeast(1, 24) && ns == s.ns);
   };
-  std::vector<GammaGroup> groups;
-  std::vector<const HttpRoute*> gamma_routes = attached;
-  SortByAge(gamma_routes);
-  for (const HttpRoute* r : gamma_routes) {
-    if (version.AtLeast(1, 24) && r->ns != wp.ns && r->ns != s.ns) continue;
+  // One VirtualService as the waypoint's sidecar scope orders them
+  // (virtualservice.go SelectVirtualServices): by bucket; within one, from
+  // 1.24 (PILOT_UNIFIED_SIDECAR_SCOPE) the Gateway API ones of the
+  // waypoint's namespace first; then by creation time, name, namespace.
+  struct Vs {
+    std::vector<const HttpRoute*> routes;  // one VirtualService, or a run
+    int bucket = 2;
+    bool gw_exact = false;
+    std::string created, name, ns;
+  };
+  std::vector<Vs> all;
+  // §9 (route_collections.go, mergeHTTPRoutes): the GAMMA routes of one
+  // namespace and kind attached to the Service with one parentRef port (or
+  // none) are one VirtualService, public, its rules by the Gateway API's
+  // precedence, created when its oldest route was, named
+  // "<ns>~[<port>~]<host>".
+  std::vector<const HttpRoute*> gamma = attached;
+  SortByAge(gamma);
+  for (const HttpRoute* r : gamma) {
+    if (!in_scope(r->ns)) continue;
     const int pp = std::max(0, GammaParentPort(*r, s, port));
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) {
-      return x.ns == r->ns && x.parent_port == pp;
-    });
-    if (g == groups.end()) g = groups.insert(groups.end(), {r->ns, pp, {}});
+    const std::string name = r->ns + "~" +
+                             (pp ? std::to_string(pp) + "~" : "") +
+                             s.Hostname() + "~" + r->kind;
+    auto g = std::find_if(all.begin(), all.end(),
+                          [&](const Vs& x) { return x.name == name; });
+    if (g == all.end()) {
+      g = all.insert(all.end(), Vs{});
+      g->name = name;
+      g->ns = r->ns;
+      g->created = r->creation_timestamp;
+      g->gw_exact = r->ns == wp.ns && version.AtLeast(1, 24);
+    }
     g->routes.push_back(r);
   }
-  // Groups are made in the order of their oldest routes, which is also the
-  // order of the VirtualServices' creation times.
-  gamma_routes.clear();
-  for (const GammaGroup& g : groups)
-    gamma_routes.insert(gamma_routes.end(), g.routes.begin(), g.routes.end());
   // listener_waypoint.go waypointInboundRoute: matches with sourceLabels
   // are dropped, and a match on another port translates to nothing.
   auto no_route_here = [&](const HttpRoute& r) {
@@ -180,32 +211,32 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     }
     return true;
   };
-  std::vector<const HttpRoute*> private_vs, public_vs;
   for (const HttpRoute& r : c.routes) {
     if (!r.IsVirtualService() || !r.ForMesh()) continue;
     if (no_route_here(r)) continue;
     if (!ExportedTo(r.export_to, r.ns, wp.ns)) continue;
-    // 1.24+: only the waypoint's and the service's namespaces.
-    if (version.AtLeast(1, 24) && r.ns != wp.ns && r.ns != s.ns) continue;
+    if (!in_scope(r.ns)) continue;
     if (!CoversAny(r, s)) continue;
-    const bool is_private = r.ns == wp.ns && !r.export_to.empty() &&
-                            std::find(r.export_to.begin(), r.export_to.end(),
-                                      "*") == r.export_to.end();
-    (is_private ? private_vs : public_vs).push_back(&r);
+    all.push_back({{&r},
+                   ExportBucket(r, wp.ns),
+                   false,
+                   r.creation_timestamp,
+                   r.name,
+                   r.ns});
   }
-  SortByAge(private_vs);
-  SortByAge(public_vs);
-  std::vector<const HttpRoute*> out = private_vs;
-  out.insert(out.end(), gamma_routes.begin(), gamma_routes.end());
-  out.insert(out.end(), public_vs.begin(), public_vs.end());
+  std::stable_sort(all.begin(), all.end(), [](const Vs& a, const Vs& b) {
+    if (a.bucket != b.bucket) return a.bucket < b.bucket;
+    if (a.gw_exact != b.gw_exact) return a.gw_exact;
+    if (a.created != b.created) return a.created < b.created;
+    if (a.name != b.name) return a.name < b.name;
+    return a.ns < b.ns;
+  });
   // Before 1.28 (1.28.6, 1.29.2; #59484) only the first VirtualService
-  // applies: a VirtualService, or the first GAMMA group.
-  if (!version.AtLeast(1, 28) && !out.empty()) {
-    if (out.front()->IsVirtualService())
-      out.resize(1);
-    else
-      out = groups.front().routes;
-  }
+  // applies.
+  if (!version.AtLeast(1, 28) && all.size() > 1) all.resize(1);
+  std::vector<const HttpRoute*> out;
+  for (const Vs& v : all)
+    out.insert(out.end(), v.routes.begin(), v.routes.end());
   return out;
 }
 
@@ -223,19 +254,10 @@ const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
   // then public ones, each group oldest first; the first for the host wins.
   // (push_context.go: "*" or no exportTo is public; "." or the rule's own
   // namespace by name, private).
-  auto group = [&](const HttpRoute* r) {
-    const auto& e = r->export_to;
-    auto has = [&](const std::string& x) {
-      return std::find(e.begin(), e.end(), x) != e.end();
-    };
-    if (e.empty() || has("*")) return 2;
-    if (r->ns == client_ns && (has(".") || has(client_ns))) return 0;
-    return has(client_ns) ? 1 : 2;
-  };
-  std::stable_sort(vss.begin(), vss.end(),
-                   [&](const HttpRoute* a, const HttpRoute* b) {
-                     return group(a) < group(b);
-                   });
+  std::stable_sort(
+      vss.begin(), vss.end(), [&](const HttpRoute* a, const HttpRoute* b) {
+        return ExportBucket(*a, client_ns) < ExportBucket(*b, client_ns);
+      });
   return vss.empty() ? nullptr : vss.front();
 }
 

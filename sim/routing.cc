@@ -228,7 +228,7 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
       const HttpRoute* first = routes[i];
       auto same_group = [&](const HttpRoute* r) {
         return !ctx.mesh_service || !ctx.gamma_runs ||
-               (r->ns == first->ns &&
+               (r->ns == first->ns && r->kind == first->kind &&
                 GammaParentPort(*r, *ctx.mesh_service, ctx.port) ==
                     GammaParentPort(*first, *ctx.mesh_service, ctx.port));
       };

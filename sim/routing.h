@@ -40,8 +40,8 @@ struct RouteContext {
   // sidecar): their hostnames do not apply (the mesh VirtualService's host
   // is the Service's).
   const Service* mesh_service = nullptr;
-  // §16.2: at a waypoint, each run of GAMMA routes of one namespace and
-  // parentRef port (GammaParentPort) is a VirtualService of its own.
+  // §16.2: at a waypoint, each run of GAMMA routes of one namespace, kind
+  // and parentRef port (GammaParentPort) is a VirtualService of its own.
   bool gamma_runs = false;
 };
 

@@ -184,10 +184,10 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
     run.clear();
     // A sidecar (client_labels given) takes them as one group.
     const int pp = GammaParentPort(*r, svc, port);
-    for (size_t j = i;
-         j < routes.size() && !routes[j]->IsVirtualService() &&
-         (client_labels || (routes[j]->ns == r->ns &&
-                            GammaParentPort(*routes[j], svc, port) == pp));
+    for (size_t j = i; j < routes.size() && !routes[j]->IsVirtualService() &&
+                       (client_labels ||
+                        (routes[j]->ns == r->ns && routes[j]->kind == r->kind &&
+                         GammaParentPort(*routes[j], svc, port) == pp));
          ++j)
       run.insert(routes[j]);
     std::vector<Candidate> cands = Candidates(cluster, [&](const ParentRef& p) {

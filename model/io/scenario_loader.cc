@@ -204,6 +204,8 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
   }
   c.network =
       r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
+  if (r.Child(n, "network").IsDefined())
+    c.network_location = r.Loc(r.Child(n, "network"));
   yaml::Node nodes = r.Child(n, "nodes");
   size_t mesh_nodes = 0, mesh_pods = 0;
   for (const Cluster& other : mesh.clusters) mesh_nodes += other.nodes.size();
@@ -374,6 +376,28 @@ void CheckPeers(const Mesh& mesh, Diagnostics& diags) {
   }
 }
 
+// §7.1 (networks.go LocalSystemNamespaceNetwork): istiod takes its
+// cluster's network from the topology.istio.io/network label on its own
+// namespace. The label wins over the scenario's `network:`; when both are
+// given and differ, a warning says which is used.
+void ApplySystemNamespaceNetwork(Mesh& mesh, Diagnostics& diags) {
+  for (Cluster& c : mesh.clusters) {
+    const Namespace* ns = c.FindNamespace(mesh.istio.root_namespace);
+    const std::string* net =
+        ns ? FindLabel(ns->labels, kLabelNetwork) : nullptr;
+    if (!net || net->empty() || *net == c.network) continue;
+    if (c.network_location)
+      diags.Warning(*c.network_location,
+                    "cluster " + c.name + ": network is " + c.network +
+                        ", but Namespace " + ns->name + " is labelled " +
+                        kLabelNetwork + "=" + *net +
+                        ", which istiod reads as the cluster's network: "
+                        "meshsim uses " +
+                        *net + " (§7.1); make the two agree");
+    c.network = *net;
+  }
+}
+
 }  // namespace
 
 std::optional<Scenario> LoadScenarioText(const std::string& text,
@@ -432,6 +456,7 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
       io::FinishCluster(sc.mesh.clusters[i], sinks[i]);
     });
     CheckPeers(sc.mesh, diags);
+    ApplySystemNamespaceNetwork(sc.mesh, diags);
   }
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);

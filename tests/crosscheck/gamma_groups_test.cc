@@ -19,6 +19,14 @@ namespace {
 
 using testing::Ambient;
 
+const char kLockedPolicy[] =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata:\n  name: locked\n  namespace: shop\nspec:\n"
+    "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
+    "  rules: [{}]\n";
+const char kAllowAll[] =
+    "    allowedRoutes:\n      namespaces:\n        from: All\n";
+
 struct GammaRoute {
   std::string name, ns, created;
   std::string parent_port;  // "" for a parentRef without a port
@@ -36,11 +44,7 @@ Scenario GammaWorld(const std::vector<GammaRoute>& routes,
   w.Add("east", testing::Waypoint("shop", "waypoint"));
   w.Add("east", testing::Deploy("shop", "locked"));
   w.Add("east", testing::Svc("shop", "locked", 80));
-  w.Add("east",
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-        "metadata:\n  name: locked\n  namespace: shop\nspec:\n"
-        "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
-        "  rules: [{}]\n");
+  w.Add("east", kLockedPolicy);
   for (const GammaRoute& r : routes) {
     std::string y =
         "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
@@ -88,8 +92,49 @@ TEST(GammaGroupsCrossCheck, OnlyTheWaypointsAndTheServicesNamespaces) {
       {"consumer", "client", kDay1, "", "", "locked", ""}};
   testing::ExpectBothEngines(GammaWorld(consumer, "/"), Outcome::kDelivered,
                              "a route of the client's namespace");
+  // 1.23: the waypoint's own namespace only (tls.go getConfigsForHost).
   testing::ExpectBothEngines(GammaWorld(consumer, "/", "1.23"),
-                             Outcome::kDenied, "1.23: any namespace");
+                             Outcome::kDelivered, "1.23: not the client's");
+  const std::vector<GammaRoute> producer = {
+      {"producer", "shop", kDay1, "", "", "locked", ""}};
+  testing::ExpectBothEngines(GammaWorld(producer, "/", "1.23"),
+                             Outcome::kDenied, "1.23: the waypoint's");
+}
+
+TEST(GammaGroupsCrossCheck, AnOlderVirtualServiceComesBeforeAGammaRoute) {
+  // virtualservice.go SelectVirtualServices: the GAMMA VirtualService is
+  // public, ordered by creation time among the public ones; only Gateway
+  // API VirtualServices of the waypoint's own namespace come first. Here
+  // the waypoint is in namespace wp, so the older VirtualService wins.
+  for (const auto& [vs_day, want] :
+       std::vector<std::pair<std::string, Outcome>>{
+           {kDay1, Outcome::kDelivered},
+           {"2024-01-03T00:00:00Z", Outcome::kDenied}}) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"},
+                                   {"istio.io/use-waypoint-namespace", "wp"}});
+    w.Add("east", testing::Ns("wp"));
+    w.Add("east", testing::Waypoint("wp", "waypoint", "", kAllowAll));
+    w.Add("east", testing::Deploy("shop", "locked"));
+    w.Add("east", testing::Svc("shop", "locked", 80));
+    w.Add("east", kLockedPolicy);
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: plain\n  namespace: shop\n"
+          "  creationTimestamp: \"" +
+              vs_day +
+              "\"\nspec:\n  hosts: [cart]\n  http:\n"
+              "  - route: [{destination: {host: cart}}]\n");
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+          "metadata:\n  name: gamma\n  namespace: shop\n"
+          "  creationTimestamp: \"2024-01-02T00:00:00Z\"\nspec:\n"
+          "  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n"
+          "  rules:\n  - backendRefs:\n    - {name: locked, port: 80}\n");
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    testing::ExpectBothEngines(w.Load(), want, "VirtualService of " + vs_day);
+  }
 }
 
 TEST(GammaGroupsCrossCheck, HostnamesDoNotNarrowAGammaRoute) {

@@ -582,5 +582,43 @@ TEST(LoaderTest, APodWithAStatusNeedsAReadyCondition) {
   }
 }
 
+TEST(LoaderTest, TheSystemNamespacesNetworkLabelIsTheClustersNetwork) {
+  // §7.1 (networks.go; TestAmbientSystemNamespaceNetworkChange): istiod
+  // reads its cluster's network from istio-system's label.
+  const std::string labelled =
+      testing::Ns("istio-system", {{"topology.istio.io/network", "nw1"}});
+  for (const auto& [network_key, want, warned] :
+       std::vector<std::tuple<std::string, std::string, bool>>{
+           {"", "nw1", false}, {"nw1", "nw1", false}, {"other", "nw1", true}}) {
+    std::string text = "clusters:\n- name: east\n";
+    if (!network_key.empty()) text += "  network: " + network_key + "\n";
+    text +=
+        "  resources:\n  - " + labelled.substr(0, labelled.find('\n')) + "\n";
+    for (size_t at = labelled.find('\n') + 1, next; at < labelled.size();
+         at = next + 1) {
+      next = labelled.find('\n', at);
+      text += "    " + labelled.substr(at, next - at) + "\n";
+    }
+    text += "traffic: []\n";
+    Diagnostics d;
+    std::optional<Scenario> sc = LoadScenarioText(text, "w.yaml", ".", d);
+    ASSERT_TRUE(sc) << text;
+    ASSERT_EQ(sc->mesh.clusters.size(), 1u);
+    EXPECT_EQ(sc->mesh.clusters[0].network, want) << network_key;
+    bool said = false;
+    for (const Diagnostic& x : d.all())
+      said = said || (x.severity == Severity::kWarning &&
+                      x.message.find("istiod reads as the cluster's network") !=
+                          std::string::npos);
+    EXPECT_EQ(said, warned) << network_key;
+  }
+  // Unlabelled, the scenario's key (default: the cluster's name) stays.
+  Diagnostics d;
+  std::optional<Scenario> sc = LoadScenarioText(
+      "clusters:\n- name: east\ntraffic: []\n", "w.yaml", ".", d);
+  ASSERT_TRUE(sc);
+  EXPECT_EQ(sc->mesh.clusters[0].network, "east");
+}
+
 }  // namespace
 }  // namespace meshsim

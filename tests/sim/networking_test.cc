@@ -355,10 +355,12 @@ TEST(NetworkingTest, SourceLabelsAreDroppedAtWaypointsAndMatchedAtSidecars) {
 
 TEST(NetworkingTest, ThirdNamespaceVirtualServiceIsIgnoredByTheWaypoint) {
   // 1.24+ (fa7f80c226f): only VSs in the waypoint's or the service's
-  // namespace apply at a waypoint; earlier releases took any visible one.
+  // namespace apply at a waypoint; earlier releases took the waypoint's
+  // own namespace's only (tls.go getConfigsForHost with the proxy's
+  // namespace): a third namespace's never.
   for (const auto& [version, expect_v2] :
        std::vector<std::pair<std::string, bool>>{{"1.24", false},
-                                                 {"1.23", true}}) {
+                                                 {"1.23", false}}) {
     World w = TwoVersionWorld("{version: \"" + version + "\"}");
     w.Add("east", kSubsets);
     w.Add("east", Ns("other"));

@@ -102,8 +102,10 @@ TEST(RouteRulesTest, AWaypointTakesGammaRoutesOfItsOrTheServicesNamespace) {
       "  - backendRefs:\n    - {name: cart-v2, namespace: shop, port: 80}\n";
   testing::World w = RouteWorld(Route("consumer", "client", to_v2));
   EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-0"));
-  // 1.23 took VirtualServices from any namespace.
+  // Before 1.24, the waypoint's own namespace's only.
   w = RouteWorld(Route("consumer", "client", to_v2), "1.23");
+  EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-0"));
+  w = RouteWorld(Route("producer", "shop", to_v2), "1.23");
   EXPECT_THAT(Lands(w, "/"), ElementsAre("shop/cart-v2-0"));
 }
 
