@@ -487,8 +487,10 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   // trafficDistribution is failover priorities over network, region, zone
   // (PreferSameNode: subzone, node), always on; not-ready sent as unhealthy.
   const std::string& td = s.traffic_distribution;
+  // Envoys read it from 1.25 (loadbalancer.go); ztunnel always.
+  const bool reads_td = !policy || Version(ci).AtLeast(1, 25);
   const bool envoy_td =
-      policy && !dr_locality &&
+      policy && !dr_locality && reads_td &&
       (td == "PreferClose" || td == "PreferSameZone" || td == "PreferSameNode");
   std::vector<EpRef> eps = Endpoints(
       svc_cluster, svc, local_cluster_only,
@@ -533,7 +535,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
         priorities.failover_priority.push_back(k);
     eps = LocalityPreferred(eps, ci, client_wl, priorities, &why,
                             &locality_weights);
-  } else if (!td.empty() && td != "Any") {
+  } else if (reads_td && !td.empty() && td != "Any") {
     const size_t before = eps.size();
     eps = PreferClose(eps, ci, client_wl, s.traffic_distribution);
     if (s.peered && eps.size() < before)

@@ -865,6 +865,11 @@ TEST(NetworkingTest, NotReadyEndpointsSpillPerTheOverprovisioningFactor) {
   // stay in its zone.
   EXPECT_EQ(HalfReadyLandings("1.30", "", false, "PreferClose", false),
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
+  // Envoys read no traffic distribution before 1.25: the sidecar spreads
+  // over both zones' ready pods.
+  EXPECT_EQ(HalfReadyLandings("1.24", "", false, "PreferClose"),
+            (std::map<std::string, double>{{"shop/cart-b-0", 0.5},
+                                           {"shop/cart-a-0", 0.5}}));
 }
 
 // §3.6: Envoy's priorities count a not-ready pod its Service publishes as
