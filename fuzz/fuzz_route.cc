@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     RouteChoice choice = SelectRoute(routes, req);
     if (choice.matched && choice.rule) {
       RoutedRequest next = ApplyFilters(*choice.rule, req);
-      RedirectOf(*choice.rule, next);
+      RedirectOf(*choice.rule, next, 80);
     }
     for (const HttpRoute* r : routes)
       for (const std::string& h : r->hostnames) HostnameMatches(h, fr.host);

@@ -69,6 +69,9 @@ struct HttpFilter {
   // RequestRedirect
   std::string redirect_scheme, redirect_hostname, redirect_path;
   int redirect_port = 0;
+  // §9: a Gateway API redirect without port or scheme keeps the port the
+  // request came in on (conversion.go: FROM_REQUEST_PORT).
+  bool redirect_port_from_request = false;
   int redirect_status = 302;
   // URLRewrite (and RequestRedirect's path): ReplaceFullPath |
   // ReplacePrefixMatch

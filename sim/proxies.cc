@@ -348,7 +348,7 @@ bool Builder::Route(Vertex from, const State& s,
   *route_id = AddRoute(rc);
   *why += (why->empty() ? "" : "; ") + RouteName(rc) + " at " + where +
           " matches" + (rc.route->IsVirtualService() ? " (§16.2)" : "");
-  std::string redirect = RedirectOf(*rc.rule, req);
+  std::string redirect = RedirectOf(*rc.rule, req, rctx.port);
   if (!redirect.empty()) {
     // The proxy answers the client itself (Gateway API RequestRedirect).
     Vertex f = Finish(from, Outcome::kDelivered, "", *why, 1.0, *route_id);
@@ -438,6 +438,19 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
                                    : "backend " + b.ns + "/" + b.name) +
              ", which is not a Service or ServiceEntry in cluster " + c.name +
              (b.kind == "Hostname" ? " (503, no cluster)" : " (500)"),
+         why, share);
+    return false;
+  }
+  // §9, §16.2: a port the service does not have names a cluster Envoy was
+  // never given: 500 for a Gateway API route (route.go sets
+  // ClusterNotFoundResponseCode), Envoy's 503 for a VirtualService.
+  if (b.port &&
+      std::none_of(bs->ports.begin(), bs->ports.end(),
+                   [&](const ServicePort& sp) { return sp.port == b.port; })) {
+    Fail(from,
+         RouteName(rc) + " sends to port " + std::to_string(b.port) + " of " +
+             bs->kind + " " + bs->Key() + ", which has no such port (" +
+             (rc.route->IsVirtualService() ? "503" : "500") + ", no cluster)",
          why, share);
     return false;
   }

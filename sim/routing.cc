@@ -326,6 +326,35 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
 
 }  // namespace
 
+namespace {
+
+// §9: `path` with the rule's matched prefix replaced by `value` (the
+// rule's first PathPrefix match by whole segments; a VirtualService's
+// Prefix literally, its Exact as a whole); unchanged when it does not
+// start with it.
+std::string ReplacePrefix(const HttpRouteRule& rule, const std::string& path,
+                          const std::string& value) {
+  std::string prefix = "/";
+  bool literal = false;
+  for (const HttpMatch& m : rule.matches)
+    if (m.path_type == "PathPrefix" || m.path_type == "Prefix" ||
+        m.path_type == "Exact") {
+      prefix = m.path_value;
+      literal = m.path_type != "PathPrefix";
+      break;
+    }
+  if (path.compare(0, prefix.size(), prefix) != 0) return path;
+  const std::string rest = path.substr(prefix.size());
+  if (literal) return value + rest;
+  std::string repl = value;
+  if (!repl.empty() && repl.back() == '/' && !rest.empty() && rest[0] == '/')
+    repl.pop_back();
+  const std::string out = repl + rest;
+  return out.empty() ? "/" : out;
+}
+
+}  // namespace
+
 RoutedRequest ApplyFilters(const HttpRouteRule& rule,
                            const RoutedRequest& req) {
   RoutedRequest out = req;
@@ -347,36 +376,15 @@ RoutedRequest ApplyFilters(const HttpRouteRule& rule,
             f.path_value +
             (q == std::string::npos ? "" : out.http->path.substr(q));
       } else if (f.path_type == "ReplacePrefixMatch") {
-        // Replace the matched prefix (the rule's first PathPrefix match;
-        // a VirtualService's Prefix literally, its Exact as a whole).
-        std::string prefix = "/";
-        bool literal = false;
-        for (const HttpMatch& m : rule.matches)
-          if (m.path_type == "PathPrefix" || m.path_type == "Prefix" ||
-              m.path_type == "Exact") {
-            prefix = m.path_value;
-            literal = m.path_type != "PathPrefix";
-            break;
-          }
-        std::string p = out.http->path;
-        if (literal && p.compare(0, prefix.size(), prefix) == 0) {
-          out.http->path = f.path_value + p.substr(prefix.size());
-        } else if (p.compare(0, prefix.size(), prefix) == 0) {
-          std::string rest = p.substr(prefix.size());
-          std::string repl = f.path_value;
-          if (!repl.empty() && repl.back() == '/' && !rest.empty() &&
-              rest[0] == '/')
-            repl.pop_back();
-          out.http->path = repl + rest;
-          if (out.http->path.empty()) out.http->path = "/";
-        }
+        out.http->path = ReplacePrefix(rule, out.http->path, f.path_value);
       }
     }
   }
   return out;
 }
 
-std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req) {
+std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req,
+                       int port) {
   for (const HttpFilter& f : rule.filters) {
     if (f.type != "RequestRedirect") continue;
     std::string scheme = f.redirect_scheme.empty() ? "http" : f.redirect_scheme;
@@ -385,10 +393,19 @@ std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req) {
                            : f.redirect_hostname;
     std::string path = req.http ? req.http->path : "/";
     if (f.path_type == "ReplaceFullPath") path = f.path_value;
-    std::string port =
-        f.redirect_port ? ":" + std::to_string(f.redirect_port) : "";
+    // %PREFIX()%: the matched prefix replaced (route.go ApplyRedirect).
+    if (f.path_type == "ReplacePrefixMatch")
+      path = ReplacePrefix(rule, path, f.path_value);
+    // route.go: the request's port for FROM_REQUEST_PORT; never an
+    // explicit 80 for http or 443 for https.
+    int to_port = f.redirect_port;
+    if (!to_port && f.redirect_port_from_request) to_port = port;
+    if ((to_port == 80 && scheme == "http") ||
+        (to_port == 443 && scheme == "https"))
+      to_port = 0;
+    const std::string port_text = to_port ? ":" + std::to_string(to_port) : "";
     return std::to_string(f.redirect_status) + " " + scheme + "://" + host +
-           port + path;
+           port_text + path;
   }
   return "";
 }

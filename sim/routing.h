@@ -74,8 +74,10 @@ bool HostnameMatches(const std::string& pattern, const std::string& host);
 // the path match that selected the rule (for ReplacePrefixMatch).
 RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req);
 
-// "302 https://host/path" when the rule redirects, else "".
-std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req);
+// "302 https://host:port/path" when the rule redirects, else ""; `port` is
+// the port the request came in on (the listener's or the service's).
+std::string RedirectOf(const HttpRouteRule& rule, const RoutedRequest& req,
+                       int port);
 
 }  // namespace meshsim
 

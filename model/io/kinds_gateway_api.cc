@@ -185,6 +185,9 @@ void ReadRedirectOrRewrite(Reader& r, const yaml::Node& f,
   hf.redirect_hostname = hf.rewrite_hostname;
   hf.redirect_port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+  hf.redirect_port_from_request = hf.type == "RequestRedirect" &&
+                                  !hf.redirect_port &&
+                                  hf.redirect_scheme.empty();
   hf.redirect_status = static_cast<int>(
       r.Int(r.Child(m, "statusCode"), mw + ".statusCode", 300, 399)
           .value_or(302));

@@ -67,6 +67,69 @@ TEST(RouteRulesTest, ARuleWithoutBackendRefsIs404In130Only) {
       << paths[0].reason;
 }
 
+TEST(RouteRulesTest, ABackendPortTheServiceLacksHasNoCluster) {
+  // route.go: a Gateway API route's missing cluster answers 500; a
+  // VirtualService's, Envoy's own 503.
+  std::vector<Path> paths = testing::PathsOf(
+      RouteWorld(Route("port", "shop",
+                       "  - backendRefs:\n    - {name: cart-v2, port: 8080}\n"))
+          .Load(),
+      "t");
+  ASSERT_THAT(testing::Summary(paths), ElementsAre("shop/waypoint|failed"));
+  EXPECT_NE(paths[0].reason.find("no such port (500"), std::string::npos)
+      << paths[0].reason;
+  paths = testing::PathsOf(
+      RouteWorld("apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                 "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+                 "  hosts: [cart]\n  http:\n  - route:\n    - destination: "
+                 "{host: cart-v2, port: {number: 8080}}\n")
+          .Load(),
+      "t");
+  ASSERT_THAT(testing::Summary(paths), ElementsAre("shop/waypoint|failed"));
+  EXPECT_NE(paths[0].reason.find("no such port (503"), std::string::npos)
+      << paths[0].reason;
+}
+
+TEST(RouteRulesTest, ARedirectKeepsTheRequestsPortAndReplacesThePrefix) {
+  // conversion.go createRedirectFilter / route.go ApplyRedirect: without
+  // port or scheme the request's port (never an explicit :80); a
+  // ReplacePrefixMatch path is the matched prefix replaced.
+  const std::string redirects =
+      "  - matches:\n    - path: {type: PathPrefix, value: /prefix}\n"
+      "    filters:\n    - type: RequestRedirect\n      requestRedirect:\n"
+      "        path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}\n"
+      "  - matches:\n    - path: {type: PathPrefix, value: /host}\n"
+      "    filters:\n    - type: RequestRedirect\n      requestRedirect:\n"
+      "        hostname: other.example\n"
+      "  - matches:\n    - path: {type: PathPrefix, value: /tls}\n"
+      "    filters:\n    - type: RequestRedirect\n      requestRedirect:\n"
+      "        scheme: https\n";
+  for (const auto& [port, path, want] :
+       std::vector<std::tuple<int, std::string, std::string>>{
+           {80, "/prefix/a", "302 http://web.shop/new/a"},
+           {8080, "/prefix/a", "302 http://web.shop:8080/new/a"},
+           {8080, "/host/a", "302 http://other.example:8080/host/a"},
+           {8080, "/tls", "302 https://web.shop/tls"}}) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east",
+          testing::Svc("shop", "web", port,
+                       {{"istio.io/use-waypoint", "waypoint"}}, "", "cart"));
+    std::string route = Route("redirects", "shop", redirects);
+    const std::string parent = "name: cart, namespace: shop, port: 80}";
+    route.replace(route.find(parent), parent.size(),
+                  "name: web, namespace: shop}");
+    w.Add("east", route);
+    w.Traffic("r", testing::kFromCurl,
+              "{host: web.shop, port: " + std::to_string(port) + "}",
+              "{method: GET, path: " + path + "}");
+    std::vector<Path> paths = testing::PathsOf(w.Load(), "r");
+    ASSERT_EQ(paths.size(), 1u) << path;
+    EXPECT_EQ(paths[0].redirect, want) << path;
+  }
+}
+
 std::string Created(const std::string& route, const std::string& ts) {
   const size_t at = route.find("\nspec:");
   return route.substr(0, at) + "\n  creationTimestamp: \"" + ts + "\"" +
