@@ -483,15 +483,13 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   const bool dr_locality =
       tp && (tp->locality_enabled || !tp->failover_priority.empty() ||
              s.traffic_distribution.empty() || s.traffic_distribution == "Any");
-  // §16.1 (loadbalancer.go): at an Envoy (with a policy lookup) a Service's
-  // trafficDistribution is failover priorities over network, region, zone
-  // (PreferSameNode: subzone, node), always on; not-ready sent as unhealthy.
+  // §16.1 (loadbalancer.go): at an Envoy (policy lookup; 1.25+; ztunnel:
+  // always) a Service's trafficDistribution is failover priorities over
+  // network, region, zone (PreferSameNode: subzone, node); not-ready sent.
   const std::string& td = s.traffic_distribution;
-  // Envoys read it from 1.25 (loadbalancer.go); ztunnel always.
   const bool reads_td = !policy || Version(ci).AtLeast(1, 25);
   const bool envoy_td =
-      policy && !dr_locality && reads_td &&
-      (td == "PreferClose" || td == "PreferSameZone" || td == "PreferSameNode");
+      policy && !dr_locality && reads_td && !td.empty() && td != "Any";
   std::vector<EpRef> eps = Endpoints(
       svc_cluster, svc, local_cluster_only,
       envoy_td ||
