@@ -411,26 +411,36 @@ void WorkloadBindingRules(const Scenario& sc, const Cluster& c,
 }
 
 // §3.7, K11: a route at a service's waypoint to another service with its own
-// waypoint, which a waypoint never forwards to.
+// waypoint, which a waypoint never forwards to. A backend names a Service
+// (a Gateway API backendRef) or a host (a VirtualService destination, a
+// Hostname backendRef: any service by host, short names in the route's
+// namespace).
 void RouteAcrossWaypoints(const Scenario& sc, const Cluster& c,
                           const HttpRoute& r, const Service& s,
                           const Binding& b, std::vector<Finding>& out) {
+  std::set<std::string> said;
   for (const HttpRouteRule& rule : r.rules)
     for (const BackendRef& be : rule.backends) {
-      const Service* bs = c.FindService(be.ns + "/" + be.name);
-      if (!bs || bs == &s) continue;
+      const Service* bs = nullptr;
+      if (be.kind == "Hostname") {
+        const std::vector<size_t> idx =
+            c.ServicesForHost(ExpandHost(be.name, r.ns), be.ns, true);
+        if (!idx.empty()) bs = &c.services[idx.front()];
+      } else {
+        bs = c.FindService(be.ns + "/" + be.name);
+      }
+      if (!bs || bs == &s || !said.insert(bs->Key()).second) continue;
       Binding bb = ServiceWaypoint(sc.mesh, c, *bs);
       if (!bb.waypoint || bb.waypoint == b.waypoint) continue;
       out.push_back(MakeFinding(
           "waypoint-bypass",
-          "HTTPRoute " + r.Key() + " at waypoint " + b.waypoint->Key() +
-              " sends to " + bs->Key() + ", whose waypoint " +
-              bb.waypoint->Key() +
+          r.kind + " " + r.Key() + " at waypoint " + b.waypoint->Key() +
+              " sends " + s.Key() + "'s requests to " + bs->Key() +
+              ", whose waypoint " + bb.waypoint->Key() +
               " a waypoint never forwards to: those requests skip it (§3.7, "
               "K11)",
           c.name,
-          {{"HTTPRoute", r.Key(), be.location},
-           {bs->kind, bs->Key(), bs->location}},
+          {{r.kind, r.Key(), be.location}, {bs->kind, bs->Key(), bs->location}},
           "route to a service served by the same waypoint, or apply " +
               bb.waypoint->Key() + "'s policies at " + b.waypoint->Key() +
               " too"));
@@ -449,23 +459,33 @@ void RouteNotRespected(const Cluster& c, const HttpRoute& r, const ParentRef& p,
       "bind " + s.Key() + " to a waypoint (istio.io/use-waypoint)"));
 }
 
-// The routes attached to a Service or ServiceEntry: K11 at an accepted
-// waypoint, route-not-respected otherwise.
+// K11 for every route a service's accepted waypoint applies (its GAMMA
+// routes and VirtualServices, §16.2) when the encoding does not state them
+// (where it does, the solver decides K11 in Prove); route-not-respected for
+// a route attached to a service without one.
 void ServiceRoutes(const Scenario& sc, const Cluster& c,
                    std::vector<Finding>& out) {
+  const IstioVersion ver = c.VersionOr(sc.mesh.istio.version);
+  for (const Service& s : c.services) {
+    Binding b = ServiceWaypoint(sc.mesh, c, s);
+    if (b.status != BindingStatus::kAccepted || !b.waypoint) continue;
+    std::vector<const HttpRoute*> attached;
+    for (const HttpRoute& r : c.routes)
+      if (GammaParentPort(r, s, 0) >= 0) attached.push_back(&r);
+    const std::vector<const HttpRoute*> routes =
+        VirtualServicesAtWaypoint(c, *b.waypoint, s, attached, ver);
+    if (routes.empty() || RoutesEncodable(sc.mesh, c, s, nullptr)) continue;
+    std::set<const HttpRoute*> seen;
+    for (const HttpRoute* r : routes)
+      if (seen.insert(r).second) RouteAcrossWaypoints(sc, c, *r, s, b, out);
+  }
   for (const HttpRoute& r : c.routes)
     for (const ParentRef& p : r.parents) {
       if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
       const Service* s = c.FindService(p.ns + "/" + p.name);
       if (!s) continue;
-      Binding b = ServiceWaypoint(sc.mesh, c, *s);
-      if (b.status == BindingStatus::kAccepted) {
-        // Routes the encoding states are the solver's (K11 in Prove).
-        if (!RoutesEncodable(sc.mesh, c, *s, nullptr))
-          RouteAcrossWaypoints(sc, c, r, *s, b, out);
-      } else {
+      if (ServiceWaypoint(sc.mesh, c, *s).status != BindingStatus::kAccepted)
         RouteNotRespected(c, r, p, *s, out);
-      }
     }
 }
 

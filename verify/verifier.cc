@@ -731,10 +731,15 @@ VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
   bypass.core.assign(core.begin(), core.end());
   // K9/K11 and K18 lint findings count against their properties too.
   for (const Finding& f : lint.findings) {
-    if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved)
+    if (f.rule == "waypoint-bypass" && bypass.result == ProofResult::kProved) {
       bypass.result = ProofResult::kViolated;
-    if (f.rule == "waypoint-double-pass" && dbl.result == ProofResult::kProved)
+      bypass.core.clear();
+    }
+    if (f.rule == "waypoint-double-pass" &&
+        dbl.result == ProofResult::kProved) {
       dbl.result = ProofResult::kViolated;
+      dbl.core.clear();
+    }
     if (Wanted(options, f.rule) || options.properties.empty())
       out.findings.push_back(f);
   }
@@ -752,6 +757,13 @@ VerifyResult CombineVerify(const std::vector<VerifyChunk>& chunks,
   vacuous(exposure, intent_seen, no_intent);
   vacuous(dbl, passes_seen,
           "no request the encoding covers can pass a waypoint");
+  // Exposure is asked only where no bypass exists with every waypoint up:
+  // where every such destination already has one, nothing was asked.
+  if (exposure.result == ProofResult::kProved && exposure.classes_checked == 0)
+    vacuous(exposure, false,
+            "every destination that asks for a waypoint already violates "
+            "waypoint-bypass, so exposure (a bypass only while a waypoint is "
+            "down) was asked of none");
   if (Wanted(options, "waypoint-bypass")) out.properties.push_back(bypass);
   if (Wanted(options, "waypoint-double-pass")) out.properties.push_back(dbl);
   if (Wanted(options, "fail-open-exposure")) out.properties.push_back(exposure);

@@ -135,6 +135,43 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsIsTheSolversWhenRoutesAreEncoded) {
   EXPECT_TRUE(k11(Verify(*sc, {})).empty());
 }
 
+// K11 through a VirtualService the encoding does not state (a destination
+// without port to a Service with a named targetPort): the lint finds it,
+// and the property is violated, not proved.
+TEST(VerifyCasesTest, RouteAcrossWaypointsInAnUnstatedVirtualService) {
+  VerifyResult r =
+      VerifyFile("tests/data/verify/k11-virtual-service-not-encoded.yaml");
+  bool found = false;
+  for (const Finding& f : r.findings)
+    found = found || (f.rule == "waypoint-bypass" &&
+                      f.message.find("VirtualService shop/cart-vs at waypoint "
+                                     "shop/wa sends shop/cart's requests to "
+                                     "other/orders") != std::string::npos);
+  EXPECT_TRUE(found);
+  for (const PropertyResult& p : r.properties)
+    if (p.name == "waypoint-bypass") {
+      EXPECT_EQ(p.result, ProofResult::kViolated);
+      EXPECT_TRUE(p.core.empty());
+    }
+}
+
+// Exposure is asked only where no bypass exists with every waypoint up:
+// where every destination asking for a waypoint has one, none was asked,
+// and that is no proof.
+TEST(VerifyCasesTest, ExposureAskedOfNoDestinationIsNotProved) {
+  VerifyResult r = VerifyFile("scenarios/multicluster-waypoints/scenario.yaml");
+  bool seen = false;
+  for (const PropertyResult& p : r.properties) {
+    if (p.name == "waypoint-bypass")
+      EXPECT_EQ(p.result, ProofResult::kViolated);
+    if (p.name != "fail-open-exposure") continue;
+    seen = true;
+    EXPECT_EQ(p.classes_checked, 0u);
+    EXPECT_EQ(p.result, ProofResult::kNotApplicable);
+  }
+  EXPECT_TRUE(seen);
+}
+
 // K11 in a two-cluster mesh (§9, §7): the same services and waypoints in
 // east and west, all local, the route in one cluster or the other. The
 // waypoint of the route's cluster applies it to that cluster's pods, so
@@ -334,11 +371,13 @@ TEST(VerifyCasesTest, VacuousPropertiesAreNotApplicable) {
   }
   EXPECT_EQ(seen, 4);
   // The same mesh with its namespace bound to a waypoint concerns the
-  // three solver properties; its ingress is not set to use the waypoint
-  // (§5), so double-l7 still concerns no request.
+  // bypass and double-pass properties; every destination there violates
+  // waypoint-bypass, so exposure is asked of none; its ingress is not set
+  // to use the waypoint (§5), so double-l7 still concerns no request.
   VerifyResult bound = VerifyFile("scenarios/bookinfo/scenario.yaml");
   for (const PropertyResult& p : bound.properties)
-    EXPECT_EQ(p.result == ProofResult::kNotApplicable, p.name == "double-l7")
+    EXPECT_EQ(p.result == ProofResult::kNotApplicable,
+              p.name == "double-l7" || p.name == "fail-open-exposure")
         << p.name;
   // An ingress route to a service whose waypoint the ingress uses concerns
   // double-l7: proved over that one route backend when only one tier routes.
