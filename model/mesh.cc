@@ -180,6 +180,20 @@ bool IsBuiltinGatewayClass(const std::string& class_name) {
 
 namespace {
 
+// A Kubernetes Service defined twice in a cluster: meshsim keeps the first
+// definition (and says so) and drops the others, so that no engine reads
+// them (the verifier once took a waypoint intent from a dropped copy).
+void DropDuplicateServices(Cluster& c, Diagnostics& diags) {
+  std::set<std::string> seen;
+  std::erase_if(c.services, [&](const Service& s) {
+    if (s.kind != "Service" || seen.insert(s.Key()).second) return false;
+    diags.Warning(s.location, "Service " + s.Key() +
+                                  " is defined twice in cluster " + c.name +
+                                  "; the first definition is used");
+    return true;
+  });
+}
+
 GatewayRole RoleForClass(const std::string& class_name) {
   // §2.1 (istio-waypoint, istio-agentgateway-waypoint), §15 (gloo-waypoint,
   // Solo's istio-eastwest and
@@ -863,6 +877,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     Cluster& c = clusters[ci];
     std::vector<Diagnostic>& c_notes = cluster_notes[ci];
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
+    DropDuplicateServices(c, cluster_diags[ci]);
     ApplyDiscoverySelectors(istio, c, c_notes);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {

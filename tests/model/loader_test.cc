@@ -582,6 +582,29 @@ TEST(LoaderTest, APodWithAStatusNeedsAReadyCondition) {
   }
 }
 
+TEST(LoaderTest, AServiceDefinedTwiceKeepsOnlyItsFirstDefinition) {
+  testing::World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", testing::Ns("shop", {{testing::Ambient(), "ambient"}}));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Svc("shop", "cart", 80,
+                             {{"istio.io/use-waypoint", "waypoint"}}));
+  Diagnostics d;
+  std::optional<Scenario> sc = LoadScenarioText(w.Text(), "w.yaml", ".", d);
+  ASSERT_TRUE(sc);
+  int copies = 0;
+  for (const Service& s : sc->mesh.clusters[0].services)
+    if (s.Key() == "shop/cart") {
+      ++copies;
+      EXPECT_EQ(s.labels.count("istio.io/use-waypoint"), 0u);
+    }
+  EXPECT_EQ(copies, 1);
+  int warned = 0;
+  for (const Diagnostic& x : d.all())
+    warned += x.message.find("shop/cart is defined twice") != std::string::npos;
+  EXPECT_EQ(warned, 1);
+}
+
 TEST(LoaderTest, TheSystemNamespacesNetworkLabelIsTheClustersNetwork) {
   // §7.1 (networks.go; TestAmbientSystemNamespaceNetworkChange): istiod
   // reads its cluster's network from istio-system's label.
