@@ -25,6 +25,12 @@ bool IsBuiltinGatewayClass(const std::string& class_name);
 // "<name>-<class>" (istio: "<name>-istio").
 std::string GeneratedDeploymentName(const Gateway& gw);
 
+// §3.8: the traffic distribution `s` has in cluster `c` under release `v`
+// (model.GetTrafficDistribution, by release): "PreferClose",
+// "PreferSameZone", "PreferSameNode", "Any", or "" for none.
+std::string EffectiveTrafficDistribution(const Cluster& c, const Service& s,
+                                         const IstioVersion& v);
+
 // A Gateway API duration ("10s", "500ms", "1h30m": one to four parts of
 // 1-5 digits and h, m, s or ms), in nanoseconds; nullopt when malformed.
 std::optional<int64_t> ParseGatewayDuration(const std::string& s);
