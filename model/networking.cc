@@ -316,7 +316,8 @@ std::optional<std::string> ServerHostFor(const std::string& pattern,
 std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,
     const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
-        servers) {
+        servers,
+    const std::string& proxy_ns) {
   std::vector<IstioVirtualHost> out;
   auto add = [&](const std::string& domain, const HttpRoute* r) {
     auto it = std::find_if(out.begin(), out.end(),
@@ -334,10 +335,15 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
           std::find(r.gateways.begin(), r.gateways.end(), gw->Key()) ==
               r.gateways.end())
         continue;
+      // push_context.go: a gateway proxy sees the VirtualServices exported
+      // to its own namespace (the pod's, not the Gateway object's).
+      if (!proxy_ns.empty() && !ExportedTo(r.export_to, r.ns, proxy_ns))
+        continue;
       // host.Names.Intersection: of two hosts one of which covers the
-      // other, the narrower.
+      // other, the narrower. virtualservice.go: a short host is a name in
+      // the VirtualService's namespace.
       for (const std::string& written : r.hostnames) {
-        const std::string vh = AsciiLower(written);
+        const std::string vh = AsciiLower(ExpandHost(written, r.ns));
         for (const std::string& pattern : server->hosts) {
           const std::optional<std::string> sh =
               ServerHostFor(pattern, gw->ns, r.ns);
@@ -349,7 +355,15 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
         }
       }
     }
-  for (IstioVirtualHost& v : out) SortByAge(v.routes);
+  for (IstioVirtualHost& v : out) {
+    SortByAge(v.routes);
+    if (!proxy_ns.empty())
+      std::stable_sort(v.routes.begin(), v.routes.end(),
+                       [&](const HttpRoute* a, const HttpRoute* b) {
+                         return ExportBucket(*a, proxy_ns) <
+                                ExportBucket(*b, proxy_ns);
+                       });
+  }
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.domain < b.domain; });
   return out;

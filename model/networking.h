@@ -90,10 +90,15 @@ struct IstioVirtualHost {
 // its hosts and the server's hosts intersect in (istiod's
 // buildGatewayHTTPRouteConfig). The domains only: which one a request
 // takes is VirtualHostFor (the simulator) or the encoding's own statement.
+// A VirtualService's short hosts are names in its namespace. With
+// `proxy_ns` (the gateway pod's namespace), only VirtualServices exported
+// there, in push_context.go's order: private to it, exported to it by name,
+// public, each oldest first; without, every one, oldest first.
 std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,
     const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
-        servers);
+        servers,
+    const std::string& proxy_ns = "");
 
 // §16.3: the virtual host Envoy picks for Host `host` (port stripped): the
 // exact domain, else the longest suffix wildcard, else "*"; nullptr when

@@ -43,7 +43,8 @@ void Builder::RouterHop(Vertex v, const State& s) {
   }
   // §16.3: the listener's virtual hosts; Envoy takes the most specific
   // domain that matches the Host, and only that one's routes.
-  const std::vector<IstioVirtualHost> vhosts = IstioVirtualHosts(c, at_port);
+  const std::vector<IstioVirtualHost> vhosts =
+      IstioVirtualHosts(c, at_port, pod.ns);
   const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
   std::vector<const HttpRoute*> routes;
   if (vhost) routes = vhost->routes;
@@ -74,7 +75,9 @@ void Builder::RouterHop(Vertex v, const State& s) {
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
-  ctx.port = listen;
+  // route.go: a match's port is compared with the server's port (not the
+  // port Envoy listens on, which the gateway Service maps it to).
+  ctx.port = at_port.front().second->port;
   ctx.gateway_vhost = true;
   if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
              &req, &why, ctx))

@@ -341,7 +341,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
         if (IstioServerListenPort(cluster, pod, srv.port) == listen)
           at_port.emplace_back(g, &srv);
     const std::vector<IstioVirtualHost> vhosts =
-        IstioVirtualHosts(cluster, at_port);
+        IstioVirtualHosts(cluster, at_port, pod.ns);
     for (const IstioVirtualHost& vh : vhosts) {
       z3::expr on = e_.http && HostIs(vh.domain);
       for (const IstioVirtualHost& other : vhosts)

@@ -37,7 +37,8 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
     for (const IstioServer& srv : g->servers)
       // §16.3: each virtual host the server builds, asked with a Host of
       // its domain.
-      for (const IstioVirtualHost& vh : IstioVirtualHosts(c, {{g, &srv}})) {
+      for (const IstioVirtualHost& vh :
+           IstioVirtualHosts(c, {{g, &srv}}, pod->ns)) {
         const std::string host = ConcreteHost(vh.domain, s);
         for (const HttpRoute* vs : vh.routes)
           for (const HttpRouteRule& rule : vs->rules)

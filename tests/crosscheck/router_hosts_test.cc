@@ -166,5 +166,77 @@ TEST(RouterHostsTest, CatchAllRoutesComeLastInTheVirtualHost) {
             kDelivered);
 }
 
+// A VirtualService bound to shop/gw sending every request to orders, with
+// `hosts` (a YAML list), `export_to` ("" for none), created on `day`.
+std::string ToOrders(const std::string& name, const std::string& hosts,
+                     const std::string& export_to, const std::string& day,
+                     const std::string& match = "") {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: shop\n  creationTimestamp: \"" + day +
+         "\"\nspec:\n  hosts: " + hosts + "\n  gateways: [gw]\n" +
+         (export_to.empty() ? "" : "  exportTo: " + export_to + "\n") +
+         "  http:\n  - " + (match.empty() ? "" : "match: " + match + "\n    ") +
+         "route:\n    - destination: {host: orders, port: {number: 80}}\n";
+}
+
+TEST(RouterHostsTest, APrivateVirtualServiceIsNotTheGatewayPods) {
+  // push_context.go: the Router's pods run in istio-system; a
+  // VirtualService exported only to shop (".") is not theirs, though its
+  // Gateway is in shop: the older catch-all to orders stays public.
+  testing::World w =
+      HostsWorld("[\"*\"]", ToOrders("private", "[shop.example.com]", "[\".\"]",
+                                     "2025-01-01T00:00:00Z"));
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "private.example.com", "/", &lands), kDelivered);
+  // shop.example.com: `public` (to cart) only; `private` is not seen.
+  lands.clear();
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+  EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered);
+  EXPECT_TRUE(Encoded(w, "shop/orders", "shop.example.com", "/").empty());
+  // Exported to istio-system by name it is seen, before the public one.
+  w = HostsWorld("[\"*\"]", ToOrders("named", "[shop.example.com]",
+                                     "[istio-system]", "2025-01-01T00:00:00Z"));
+  lands.clear();
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "shop.example.com", "/"), kDelivered);
+}
+
+TEST(RouterHostsTest, AShortHostIsANameInTheVirtualServicesNamespace) {
+  // virtualservice.go ResolveShortnameToFQDN: hosts [cart] is
+  // cart.shop.svc.cluster.local, not a domain "cart".
+  const testing::World w = HostsWorld(
+      "[\"*\"]", ToOrders("short", "[cart]", "", "2025-01-01T00:00:00Z"));
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "cart.shop.svc.cluster.local", "/", &lands),
+            kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "cart.shop.svc.cluster.local", "/"),
+            kDelivered);
+  // Host "cart" is no such domain: the catch-all (orders too, by `catchall`)
+  // takes it; `public` never does.
+  lands.clear();
+  EXPECT_EQ(Simulated(w, "cart", "/", &lands), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+}
+
+TEST(RouterHostsTest, AMatchPortIsTheServersPort) {
+  // route.go: the server's port (80), not the port Envoy listens on (8080,
+  // the gateway Service's targetPort). The simulator's: the encoding does
+  // not state a Router's port matches.
+  for (const auto& [port, want] : std::vector<std::pair<int, std::string>>{
+           {80, "shop/orders-0"}, {8080, "shop/cart-0"}}) {
+    const testing::World w = HostsWorld(
+        "[\"*\"]",
+        ToOrders("by-port", "[shop.example.com]", "", "2019-01-01T00:00:00Z",
+                 "[{port: " + std::to_string(port) + "}]"));
+    std::set<std::string> lands;
+    EXPECT_EQ(Simulated(w, "shop.example.com", "/", &lands), kDelivered);
+    EXPECT_EQ(lands, std::set<std::string>{want}) << port;
+  }
+}
+
 }  // namespace router_hosts
 }  // namespace meshsim
