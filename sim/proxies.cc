@@ -459,6 +459,20 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
     bport = bs->ports.size() == 1 && b.kind == "Hostname"
                 ? bs->ports.front().port
                 : port;
+  // route.go: a destination without port takes the port the route serves
+  // (the listener's, the service's), or the host's only port; a host of
+  // several ports without that one has no such cluster (503).
+  if (!b.port && b.kind == "Hostname" && !bs->ports.empty() &&
+      std::none_of(bs->ports.begin(), bs->ports.end(),
+                   [&](const ServicePort& sp) { return sp.port == bport; })) {
+    Fail(from,
+         RouteName(rc) + " sends to " + bs->Key() +
+             " without a port: on port " + std::to_string(bport) +
+             ", which it does not have, there is no "
+             "such cluster (503)",
+         why, share);
+    return false;
+  }
   backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
                        bport, share, b.subset});
   return true;

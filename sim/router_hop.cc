@@ -79,7 +79,7 @@ void Builder::RouterHop(Vertex v, const State& s) {
   // port Envoy listens on, which the gateway Service maps it to).
   ctx.port = at_port.front().second->port;
   ctx.gateway_vhost = true;
-  if (!Route(v, s, routes, s.cluster, -1, s.port, where, &backends, &route,
+  if (!Route(v, s, routes, s.cluster, -1, ctx.port, where, &backends, &route,
              &req, &why, ctx))
     return;
   State out = s;

@@ -141,6 +141,10 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
         t->vips.empty())
       return "a backend that is not a Service with a VIP";
     if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    // route.go: without a port, the route's port unless the host has one
+    // port; whether the host has it depends on the request's port.
+    if (!b.port && t->ports.size() > 1)
+      return "a backend without port to a Service of several ports";
     // §3.4: which pods serve a backend without a port depends on the
     // request's port when the Service names a targetPort (not stated).
     if (!b.port)

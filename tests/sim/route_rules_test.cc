@@ -151,6 +151,30 @@ std::vector<std::string> Lands(const testing::World& w,
 
 const char kToV2[] = "  - backendRefs:\n    - {name: cart-v2, port: 80}\n";
 
+TEST(RouteRulesTest, ADestinationWithoutPortTakesTheRequestsPort) {
+  // route.go: a destination without port is the route's port (here the
+  // service port 80), or the host's only port: a two-port host without 80
+  // has no such cluster (503); with 80 among its ports it is delivered.
+  for (const auto& [ports, want] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"[{port: 9080, name: a}, {port: 9081, name: b}]", "failed"},
+           {"[{port: 80, name: a}, {port: 9081, name: b}]", "shop/multi-0"},
+           {"[{port: 9080, name: a}]", "shop/multi-0"}}) {
+    testing::World w = RouteWorld(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  hosts: [cart]\n  http:\n  - route:\n    - destination: "
+        "{host: multi}\n");
+    w.Add("east", testing::Deploy("shop", "multi"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: multi\n"
+          "  namespace: shop\nspec:\n  selector: {app: multi}\n"
+          "  ports: " +
+              ports + "\n");
+    EXPECT_THAT(Lands(w, "/"), ElementsAre(want)) << ports;
+  }
+}
+
 TEST(RouteRulesTest, AGammaRoutesHostnamesDoNotApplyToItsService) {
   // route_collections.go: a mesh VirtualService's host is the Service's.
   testing::World w =
