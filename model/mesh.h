@@ -470,6 +470,9 @@ struct IstioServer {
   std::string port_name;
   std::string protocol;
   std::vector<std::string> hosts;  // [ns/]host; "*" and *.suffix allowed
+  // §16.3 tls.httpsRedirect: the server answers plain HTTP with a 301 to
+  // https (gateway.go: RequireTls on its virtual hosts).
+  bool https_redirect = false;
   SourceLocation location;
 };
 

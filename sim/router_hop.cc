@@ -6,6 +6,7 @@
 
 #include "model/networking.h"
 #include "model/policy.h"
+#include "model/text.h"
 #include "sim/dataplane_builder.h"
 #include "sim/routing.h"
 
@@ -58,6 +59,30 @@ void Builder::RouterHop(Vertex v, const State& s) {
                                : "") +
              ": the connection is refused (§16.3)",
          "");
+    return;
+  }
+  // §16.3 (gateway.go: RequireTls on the server's virtual hosts): a server
+  // with tls.httpsRedirect whose hosts cover the Host answers plain HTTP
+  // with a 301 to https, whatever VirtualServices are bound (a Router
+  // speaks HTTP: a request without `http` is GET /).
+  const RoutedRequest& rq = requests_[s.req];
+  for (const auto& [g, srv] : at_port) {
+    if (!srv->https_redirect) continue;
+    bool covers = false;
+    for (const std::string& h : srv->hosts) {
+      const std::string pattern = AsciiLower(h.substr(h.find('/') + 1));
+      covers = covers || pattern == "*" ||
+               HostnameMatches(pattern, AsciiLower(host));
+    }
+    if (!covers) continue;
+    Vertex f = Finish(v, Outcome::kDelivered, "",
+                      "Istio Gateway " + g->Key() + " server port " +
+                          std::to_string(srv->port) +
+                          " has tls.httpsRedirect: the Router answers plain "
+                          "HTTP with a redirect to https (§16.3)",
+                      1.0, -1);
+    g_[f].redirect =
+        "301 https://" + AsciiLower(host) + (rq.http ? rq.http->path : "/");
     return;
   }
   std::string why = "Istio Gateway server " + servers.front() +

@@ -338,7 +338,9 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
     std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
     for (const IstioGateway* g : gateways)
       for (const IstioServer& srv : g->servers)
-        if (IstioServerListenPort(cluster, pod, srv.port) == listen)
+        // §16.3: a server with tls.httpsRedirect answers 301 (no backend).
+        if (IstioServerListenPort(cluster, pod, srv.port) == listen &&
+            !srv.https_redirect)
           at_port.emplace_back(g, &srv);
     const std::vector<IstioVirtualHost> vhosts =
         IstioVirtualHosts(cluster, at_port, pod.ns);

@@ -34,7 +34,10 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
   const Workload* pod = c.FindWorkload(cls.workload);
   if (!pod || !pod->router) return std::nullopt;
   for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
-    for (const IstioServer& srv : g->servers)
+    for (const IstioServer& srv : g->servers) {
+      // §16.3: a server with tls.httpsRedirect answers 301 and routes
+      // nothing.
+      if (srv.https_redirect) continue;
       // §16.3: each virtual host the server builds, asked with a Host of
       // its domain.
       for (const IstioVirtualHost& vh :
@@ -56,6 +59,7 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
                 return in;
               }
       }
+    }
   return std::nullopt;
 }
 

@@ -581,6 +581,9 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
         // stays unread, so it is reported (§16.10).
         const yaml::Node tls = s["tls"];
         if (tls.IsMap()) {
+          srv.https_redirect =
+              r.Bool(r.Child(tls, "httpsRedirect"), sw + ".tls.httpsRedirect")
+                  .value_or(false);
           const std::string& mode = tls["mode"].Scalar();
           if (mode != "PASSTHROUGH") tls.MarkSubtreeRead();
           tls.MarkRead();

@@ -238,5 +238,25 @@ TEST(RouterHostsTest, AMatchPortIsTheServersPort) {
   }
 }
 
+TEST(RouterHostsTest, AnHttpsRedirectServerAnswersEveryPlainRequest) {
+  // gateway.go: RequireTls on the server's virtual hosts, bound
+  // VirtualServices or not: a 301 to https, no backend reached.
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  testing::AddIngressGateway(w);
+  std::string gw = testing::IstioGatewayShopGw();
+  gw += "    tls: {httpsRedirect: true}\n";
+  w.Add("east", gw);
+  w.Add("east", testing::VirtualServiceToCart("public", "[shop.example.com]"));
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}", "{method: GET, path: /a}");
+  std::vector<Path> paths = testing::PathsOf(w.Load(), "in");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(paths[0].redirect, "301 https://shop.example.com/a");
+  EXPECT_TRUE(Encoded(w, "shop/cart", "shop.example.com", "/a").empty());
+}
+
 }  // namespace router_hosts
 }  // namespace meshsim
