@@ -407,8 +407,49 @@ bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
   return false;
 }
 
+namespace {
+
+// pkg/config/host Name.SubsetOf: every host `n` matches, `o` matches too.
+bool HostSubsetOf(const std::string& n, const std::string& o) {
+  const bool nw = !n.empty() && n[0] == '*', ow = !o.empty() && o[0] == '*';
+  auto ends_with = [](const std::string& a, const std::string& b) {
+    return a.size() >= b.size() &&
+           a.compare(a.size() - b.size(), b.size(), b) == 0;
+  };
+  if (nw && ow) return ends_with(n.substr(1), o.substr(1));
+  if (!nw && !ow) return n == o;
+  if (nw) return false;
+  return ends_with(n, o.substr(1));
+}
+
+// §9 (conversion.go hostnameAllowedByIsolation): a route host bound to a
+// wildcard (or hostname-less) listener is dropped where another listener
+// of the Gateway on the same port and protocol, with a hostname at least
+// as long, covers it: that listener's routes alone serve it.
+bool AllowedByIsolation(const std::string& route_host, const Gateway& gw,
+                        const Listener& ours) {
+  const std::string mine = AsciiLower(ours.hostname);
+  if (!mine.empty() && mine[0] != '*') return true;
+  if (!mine.empty() && !HostMatches(mine, route_host) &&
+      !HostMatches(route_host, mine))
+    return false;
+  for (const Listener& other : gw.listeners) {
+    const std::string theirs = AsciiLower(other.hostname);
+    if (&other == &ours || other.port != ours.port ||
+        other.protocol != ours.protocol || theirs == mine)
+      continue;
+    if (mine.size() > theirs.size()) continue;
+    if (HostSubsetOf(route_host, theirs)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
-                                             const std::string& listener_host) {
+                                             const Gateway& gw,
+                                             const Listener& listener) {
+  const std::string& listener_host = listener.hostname;
   const std::string l = listener_host.empty() ? "*" : AsciiLower(listener_host);
   std::vector<std::string> out;
   auto add = [&](const std::string& d) {
@@ -418,6 +459,7 @@ std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
       r.hostnames.empty() ? std::vector<std::string>{"*"} : r.hostnames;
   for (const std::string& written : hosts) {
     const std::string h = AsciiLower(written);
+    if (!AllowedByIsolation(h, gw, listener)) continue;
     if (HostMatches(l, h))
       add(h);
     else if (HostMatches(h, l))

@@ -117,13 +117,16 @@ bool IsCatchAllMatch(const HttpMatch* m);
 bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
                         const Listener& listener, const HttpRoute& r);
 
-// §9, §16.3: the virtual host domains a Gateway API route attached to a
-// listener with hostname `listener_host` ("" for none) builds: each of its
-// hostnames ("*" when it has none), narrowed by the listener's (istiod
-// makes one VirtualService per route hostname, route_collections.go, and
-// the gateway intersects it with the server host).
+// §9, §16.3: the virtual host domains a Gateway API route attached to
+// `listener` of `gw` builds: each of its hostnames ("*" when it has none),
+// narrowed by the listener's hostname (istiod makes one VirtualService per
+// route hostname, route_collections.go, and the gateway intersects it with
+// the server host); a hostname another listener on the same port and
+// protocol serves more exactly is left out (listener isolation,
+// hostnameAllowedByIsolation).
 std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
-                                             const std::string& listener_host);
+                                             const Gateway& gw,
+                                             const Listener& listener);
 
 // §16.2, §16.3: the VirtualServices of the virtual host that one server of
 // Istio Gateway `gw` builds for `host`, by creation time.

@@ -672,7 +672,7 @@ void Builder::IngressHop(Vertex v, const State& s) {
   std::vector<IstioVirtualHost> vhosts;
   for (const Listener* listener : listeners)
     for (const HttpRoute* r : IngressRoutes(c, gw, *listener))
-      for (const std::string& d : GatewayRouteDomains(*r, listener->hostname)) {
+      for (const std::string& d : GatewayRouteDomains(*r, gw, *listener)) {
         auto it = std::find_if(vhosts.begin(), vhosts.end(),
                                [&](const auto& vh) { return vh.domain == d; });
         if (it == vhosts.end()) {

@@ -279,7 +279,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
       if (l.port != port) continue;
       for (const HttpRoute& r : cluster.routes) {
         if (!ListenerTakesRoute(cluster, *gw, l, r)) continue;
-        for (const std::string& d : GatewayRouteDomains(r, l.hostname)) {
+        for (const std::string& d : GatewayRouteDomains(r, *gw, l)) {
           domains[&r].push_back(d);
           all_domains.insert(d);
         }

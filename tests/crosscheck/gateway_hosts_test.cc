@@ -146,5 +146,41 @@ TEST(GatewayHostsTest, ADomainOnAnotherPortOrARefusedRouteHidesNothing) {
   EXPECT_EQ(Encoded(w, "shop/cart", "admin.example.com", "/"), kDelivered);
 }
 
+TEST(GatewayHostsTest, AMoreExactListenerIsolatesItsHostnames) {
+  // conversion.go hostnameAllowedByIsolation (testdata isolation.yaml):
+  // listener `all` (no hostname) and listener `wild` (*.example.com) on
+  // port 80. Route `exact` (shop.example.com, to cart) is attached to `all`
+  // only (sectionName): `wild` covers its hostname more exactly, so istiod
+  // drops it there and the request has no route (404). Without `wild`, it
+  // is served.
+  const std::string exact_on_all =
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+      "metadata:\n  name: on-all\n  namespace: shop\nspec:\n"
+      "  parentRefs:\n  - {name: web, sectionName: all}\n"
+      "  hostnames: [shop.example.com]\n  rules:\n  - backendRefs:\n"
+      "    - {name: cart, port: 80}\n";
+  for (const bool isolated : {true, false}) {
+    testing::World w = testing::ShopWorld({{Ambient(), "ambient"}});
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+          "metadata:\n  name: web\n  namespace: shop\nspec:\n"
+          "  gatewayClassName: istio\n  listeners:\n"
+          "  - {name: all, port: 80, protocol: HTTP}\n" +
+              std::string(isolated ? "  - {name: wild, port: 80, protocol: "
+                                     "HTTP, hostname: \"*.example.com\"}\n"
+                                   : ""));
+    w.Add("east", exact_on_all);
+    std::set<std::string> lands;
+    const Outcomes got = Simulated(w, "shop.example.com", "/", &lands);
+    if (isolated) {
+      EXPECT_EQ(got, (Outcomes{{0, Outcome::kFailed}}));
+      EXPECT_TRUE(Encoded(w, "shop/cart", "shop.example.com", "/").empty());
+    } else {
+      EXPECT_EQ(got, kDelivered);
+      EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered);
+    }
+  }
+}
+
 }  // namespace gateway_hosts
 }  // namespace meshsim
