@@ -365,7 +365,8 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
     gw.name = "auto";
     gw.class_name = "istio-waypoint";
     gw.annotations["solo.io/auto-waypoint"] = "true";
-    gw.listeners.push_back({"mesh", 15008, "HBONE", "", "", "Same", {}, loc});
+    gw.listeners.push_back(
+        {"mesh", 15008, "HBONE", "", "", "Same", {}, {}, loc});
     gw.synthesized = true;
     gw.location = loc;
     c.gateways.emplace(key, gw);

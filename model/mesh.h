@@ -352,6 +352,9 @@ struct Listener {
   std::string hostname;
   std::string tls_mode;  // tls.mode: Terminate | Passthrough | "" (none)
   std::string allowed_from = "Same";  // Same | All | Selector
+  // §9: allowedRoutes.kinds as written (gateway.networking.k8s.io kinds);
+  // empty: the protocol's (ListenerKinds).
+  std::vector<std::string> allowed_kinds;
   // When Selector; unset (no selector given) matches no namespace.
   std::optional<LabelSelector> allowed_selector;
   SourceLocation location;

@@ -391,8 +391,35 @@ bool IsCatchAllMatch(const HttpMatch* m) {
          m->query_params.empty();
 }
 
+std::vector<std::string> ListenerKinds(const Listener& l) {
+  std::vector<std::string> kinds;
+  if (l.protocol == "HTTP" || l.protocol == "HTTPS")
+    kinds = {"HTTPRoute", "GRPCRoute"};
+  else if (l.protocol == "TCP")
+    kinds = {"TCPRoute"};
+  else if (l.protocol == "TLS")
+    kinds = l.tls_mode == "Terminate"
+                ? std::vector<std::string>{"TLSRoute", "TCPRoute"}
+                : std::vector<std::string>{"TLSRoute"};
+  else
+    return {};  // HBONE and others: no kind is refused here
+  if (!l.allowed_kinds.empty())
+    std::erase_if(kinds, [&](const std::string& k) {
+      return std::find(l.allowed_kinds.begin(), l.allowed_kinds.end(), k) ==
+             l.allowed_kinds.end();
+    });
+  return kinds;
+}
+
 bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
                         const Listener& listener, const HttpRoute& r) {
+  // §9 (conversion.go referenceAllowed): "kind ... is not allowed".
+  const std::string& proto = listener.protocol;
+  const bool typed =
+      proto == "HTTP" || proto == "HTTPS" || proto == "TCP" || proto == "TLS";
+  const std::vector<std::string> kinds = ListenerKinds(listener);
+  if (typed && std::find(kinds.begin(), kinds.end(), r.kind) == kinds.end())
+    return false;
   for (const ParentRef& p : r.parents) {
     if (p.kind != "Gateway" || p.ns != gw.ns || p.name != gw.name) continue;
     if (!p.section_name.empty() && p.section_name != listener.name) continue;

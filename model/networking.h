@@ -111,6 +111,12 @@ const IstioVirtualHost* VirtualHostFor(
 // ".*") with no method, header or query match (istiod's IsCatchAllRoute).
 bool IsCatchAllMatch(const HttpMatch* m);
 
+// §9 (conditions.go generateSupportedKinds): the route kinds a listener
+// takes: HTTP/HTTPS HTTPRoute and GRPCRoute, TCP TCPRoute, TLS TLSRoute (and
+// TCPRoute when it terminates), narrowed by allowedRoutes.kinds; empty for
+// other protocols (HBONE), which refuse no kind here.
+std::vector<std::string> ListenerKinds(const Listener& l);
+
 // §9, §2.4: whether `listener` of Gateway `gw` takes route `r`: a parentRef
 // names the Gateway (and this listener by sectionName, or its port, when
 // given) and the listener's allowedRoutes admit the route's namespace.

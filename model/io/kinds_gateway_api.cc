@@ -38,22 +38,15 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
          (li.protocol == "HBONE" || li.protocol == "TLS")))
       tls["mode"].MarkRead();
   }
-  // allowedRoutes.kinds that admits every kind the protocol admits by
-  // default behaves as the default, which is what meshsim models (§5); a
-  // narrower list stays unread and is reported (§16.10).
+  // §9 allowedRoutes.kinds (conditions.go generateSupportedKinds: what the
+  // protocol takes, narrowed to the kinds listed in the Gateway API group).
   const yaml::Node kinds = l["allowedRoutes"]["kinds"];
   if (kinds.IsSequence()) {
-    std::set<std::string> listed;
     for (const yaml::Node& k : kinds)
       if (k["group"].Scalar() == "gateway.networking.k8s.io" ||
           !k["group"].IsDefined())
-        listed.insert(k["kind"].Scalar());
-    std::vector<std::string> defaults = {"HTTPRoute", "GRPCRoute"};
-    if (li.protocol == "TCP") defaults = {"TCPRoute"};
-    if (li.protocol == "TLS") defaults = {"TLSRoute"};
-    if (std::all_of(defaults.begin(), defaults.end(),
-                    [&](const std::string& d) { return listed.count(d); }))
-      kinds.MarkSubtreeRead();
+        li.allowed_kinds.push_back(k["kind"].Scalar());
+    kinds.MarkSubtreeRead();
   }
   yaml::Node ns = r.Child(r.Child(l, "allowedRoutes"), "namespaces");
   if (r.IsMap(ns, lw + ".allowedRoutes.namespaces")) {

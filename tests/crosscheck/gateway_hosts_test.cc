@@ -182,5 +182,34 @@ TEST(GatewayHostsTest, AMoreExactListenerIsolatesItsHostnames) {
   }
 }
 
+TEST(GatewayHostsTest, AListenerTakesTheRouteKindsOfItsProtocol) {
+  // conditions.go generateSupportedKinds: an HTTP listener takes HTTPRoute
+  // and GRPCRoute, narrowed by allowedRoutes.kinds; a TCP listener no
+  // HTTPRoute ("kind ... is not allowed"): the request has no route.
+  for (const auto& [listener, attached] :
+       std::vector<std::pair<std::string, bool>>{
+           {"  - {name: http, port: 80, protocol: HTTP}\n", true},
+           {"  - {name: http, port: 80, protocol: HTTP, allowedRoutes: "
+            "{kinds: [{kind: GRPCRoute}]}}\n",
+            false},
+           {"  - {name: http, port: 80, protocol: HTTP, allowedRoutes: "
+            "{kinds: [{kind: HTTPRoute}]}}\n",
+            true},
+           {"  - {name: tcp, port: 80, protocol: TCP}\n", false}}) {
+    const testing::World w = HostsWorld(listener);
+    std::set<std::string> lands;
+    const Outcomes got = Simulated(w, "shop.example.com", "/", &lands);
+    if (attached) {
+      EXPECT_EQ(got, kDelivered) << listener;
+      EXPECT_EQ(Encoded(w, "shop/cart", "shop.example.com", "/"), kDelivered)
+          << listener;
+    } else {
+      EXPECT_EQ(got.count({0, Outcome::kDelivered}), 0u) << listener;
+      EXPECT_TRUE(Encoded(w, "shop/cart", "shop.example.com", "/").empty())
+          << listener;
+    }
+  }
+}
+
 }  // namespace gateway_hosts
 }  // namespace meshsim
