@@ -21,10 +21,20 @@ std::string NetworkGatewayRefusal(const IstioSettings& istio, const Gateway& gw,
       istio.distribution != Distribution::kSolo)
     return "its class " + gw.class_name +
            " is the Solo distribution's; did you mean 'istio-east-west'?";
-  bool terminating = false;
+  bool terminating = false, on_15008 = false;
+  int port = 0;
   for (const Listener& l : gw.listeners)
-    terminating =
-        terminating || (l.protocol == "HBONE" && l.tls_mode == "Terminate");
+    if (l.protocol == "HBONE" && l.tls_mode == "Terminate") {
+      terminating = true;
+      on_15008 = on_15008 || l.port == 15008;
+      port = l.port;
+    }
+  // networks.go sets no HBONE port for another cluster's gateway: ztunnel
+  // dials it on 15008, and the generated Service exposes the listeners'
+  // ports only.
+  if (terminating && !on_15008)
+    return "its HBONE listener is on port " + std::to_string(port) +
+           ", but ztunnel dials another network's gateway on 15008";
   if (!terminating)
     return "it has no HBONE listener with tls.mode Terminate (add tls: "
            "{mode: Terminate, options: {gateway.istio.io/tls-terminate-mode: "

@@ -66,6 +66,8 @@ TEST(NetworkGatewayCrossCheck, OnlyATerminatingLabelledEastWestGatewayServes) {
       {WestGateway("istio-east-west", "istio-eastwest"),
        "did you mean 'istio-east-west'"},
       {WestGateway() + "status:\n  addresses: []\n", "lists no address"},
+      {WestGateway("port: 15008", "port: 15443"),
+       "ztunnel dials another network's gateway on 15008"},
   };
   // Refused, west's gateway is as good as none: the simulator fails the
   // request, and the encoding has no endpoint to send it to.
