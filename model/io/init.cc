@@ -1,6 +1,7 @@
 #include "model/io/init.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -124,6 +125,7 @@ void Observe(const yaml::Node& obj, ClusterFacts& f) {
     for (const yaml::Node& l : obj["spec"]["listeners"]) {
       Listener li;
       li.protocol = l["protocol"].Scalar();
+      li.port = std::atoi(l["port"].Scalar().c_str());
       if (l["tls"].IsMap())
         li.tls_mode = l["tls"]["mode"].Scalar().empty()
                           ? "Terminate"
