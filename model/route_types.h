@@ -96,7 +96,9 @@ struct HttpRouteRule {
   std::optional<int>
       retry_attempts;  // retry.attempts, recorded for the simulator
   std::optional<FaultInjection> fault;  // VirtualService only
-  std::optional<BackendRef> mirror;     // VirtualService only
+  // §16.2 directResponse.status: the proxy answers itself (VirtualService).
+  std::optional<int> direct_status;
+  std::optional<BackendRef> mirror;  // VirtualService only
   double mirror_percent = 100;
   SourceLocation location;
 };

@@ -355,6 +355,21 @@ bool Builder::Route(Vertex from, const State& s,
     g_[f].redirect = redirect;
     return false;
   }
+  // §16.2 (route.go ApplyDirectResponse): the proxy answers itself; an
+  // error status is a failed request, any other one is delivered.
+  if (rc.rule->direct_status) {
+    const int st = *rc.rule->direct_status;
+    const std::string answer = RouteName(rc) + " answers " +
+                               std::to_string(st) +
+                               " itself (directResponse, §16.2)";
+    if (st >= 400) {
+      Fail(from, answer, *why, 1.0, *route_id);
+    } else {
+      *why += "; " + answer;
+      Finish(from, Outcome::kDelivered, "", *why, 1.0, *route_id);
+    }
+    return false;
+  }
   // §16.2: an injected abort is answered by the proxy, before any backend.
   double pass = 1.0;
   if (rc.rule->fault && rc.rule->fault->abort_percent > 0) {

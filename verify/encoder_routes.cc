@@ -129,6 +129,7 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
     }
   }
   if (rule.mirror) return "mirrors";
+  if (rule.direct_status) return "a direct response";
   if (redirect) return "";  // answered by the proxy: no backend
   int total = 0;
   for (const BackendRef& b : rule.backends) {

@@ -343,6 +343,14 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
                      hw + ".retries.attempts", 0, 1000))
     rule.retry_attempts = static_cast<int>(*a);
   ReadFault(r, r.Child(h, "fault"), hw + ".fault", rule);
+  // §16.2: directResponse {status, body}: the body changes nothing meshsim
+  // reports.
+  if (yaml::Node dr = r.Child(h, "directResponse"); dr.IsDefined()) {
+    if (auto st = r.Int(r.Child(dr, "status"), hw + ".directResponse.status",
+                        200, 599))
+      rule.direct_status = static_cast<int>(*st);
+    r.Child(dr, "body").MarkSubtreeRead();
+  }
   yaml::Node mirror = r.Child(h, "mirror");
   if (mirror.IsDefined()) {
     rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);

@@ -130,6 +130,27 @@ TEST(RouteRulesTest, ARedirectKeepsTheRequestsPortAndReplacesThePrefix) {
   }
 }
 
+TEST(RouteRulesTest, ADirectResponseIsTheProxysOwnAnswer) {
+  // route.go ApplyDirectResponse: no backend; 204 is delivered, 503 failed.
+  for (const auto& [status, want] : std::vector<std::pair<int, std::string>>{
+           {204, "shop/waypoint|delivered"}, {503, "shop/waypoint|failed"}}) {
+    testing::World w = RouteWorld(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  hosts: [cart]\n  http:\n  - directResponse: {status: " +
+        std::to_string(status) + ", body: {string: hi}}\n");
+    Diagnostics d;
+    Scenario sc = w.Load(&d);
+    std::vector<Path> paths = testing::PathsOf(sc, "t");
+    EXPECT_THAT(testing::Summary(paths), ElementsAre(want)) << status;
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_EQ(paths[0].hops.back().kind, HopKind::kWaypoint) << status;
+    for (const Diagnostic& x : d.all())
+      EXPECT_EQ(x.message.find("directResponse"), std::string::npos)
+          << x.message;
+  }
+}
+
 std::string Created(const std::string& route, const std::string& ts) {
   const size_t at = route.find("\nspec:");
   return route.substr(0, at) + "\n  creationTimestamp: \"" + ts + "\"" +
