@@ -252,15 +252,6 @@ std::vector<const HttpRoute*> Builder::WaypointRoutes(int ci, int si, int port,
 
 namespace {
 
-std::string RouteName(const RouteChoice& rc) {
-  if (rc.route->IsVirtualService())
-    return "VirtualService " + rc.route->Key() + " route " +
-           (rc.rule->name.empty() ? std::to_string(rc.rule_index)
-                                  : "'" + rc.rule->name + "'");
-  return rc.route->kind + " " + rc.route->Key() + " rule " +
-         std::to_string(rc.rule_index);
-}
-
 std::string FormatLabels(const Labels& labels) {
   std::string out;
   for (const auto& [k, v] : labels)
@@ -416,80 +407,6 @@ bool Builder::Route(Vertex from, const State& s,
     Fail(from, RouteName(rc) + " has no backendRefs (404)", *why, pass);
   else if (rc.rule->backends.empty() || total == 0)
     Fail(from, RouteName(rc) + " has no backend with weight (500)", *why, pass);
-  return true;
-}
-
-// One backend of a matched rule: a Service by name, or by host (a
-// VirtualService destination, a Hostname backendRef), short names in the
-// route's namespace. A destination without a port takes the service's only
-// port. Istio routes to no other kind (buildDestination: a ServiceEntry by
-// name is an unsupported backendRef, 500; reach it by Hostname).
-bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
-                             const BackendRef& b, const Cluster& c, int ci,
-                             int port, double share, const std::string& why,
-                             std::vector<Backend>* backends) {
-  const Service* bs = nullptr;
-  if (b.kind == "Hostname") {
-    // An Envoy's view of NAMESPACE entries follows applyToSidecars (§2.4).
-    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns, true);
-    if (!idx.empty()) bs = &c.services[idx.front()];
-  } else if (b.kind == "Service") {
-    bs = c.FindService(b.ns + "/" + b.name);
-    // §9: a kind names its own objects only.
-    if (bs && bs->kind != "Service") bs = nullptr;
-  }
-  if (!bs && b.kind != "Hostname" && b.kind != "Service") {
-    Fail(from,
-         RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
-             " of kind " + b.kind +
-             ", which Istio does not route to (500, §16.10)",
-         why, share);
-    return false;
-  }
-  if (!bs) {
-    Fail(from,
-         RouteName(rc) + " sends to " +
-             (b.kind == "Hostname" ? "host " + b.name
-                                   : "backend " + b.ns + "/" + b.name) +
-             ", which is not a Service or ServiceEntry in cluster " + c.name +
-             (b.kind == "Hostname" ? " (503, no cluster)" : " (500)"),
-         why, share);
-    return false;
-  }
-  // §9, §16.2: a port the service does not have names a cluster Envoy was
-  // never given: 500 for a Gateway API route (route.go sets
-  // ClusterNotFoundResponseCode), Envoy's 503 for a VirtualService.
-  if (b.port &&
-      std::none_of(bs->ports.begin(), bs->ports.end(),
-                   [&](const ServicePort& sp) { return sp.port == b.port; })) {
-    Fail(from,
-         RouteName(rc) + " sends to port " + std::to_string(b.port) + " of " +
-             bs->kind + " " + bs->Key() + ", which has no such port (" +
-             (rc.route->IsVirtualService() ? "503" : "500") + ", no cluster)",
-         why, share);
-    return false;
-  }
-  int bport = b.port;
-  if (!bport)
-    bport = bs->ports.size() == 1 && b.kind == "Hostname"
-                ? bs->ports.front().port
-                : port;
-  // route.go: a destination without port takes the port the route serves
-  // (the listener's, the service's), or the host's only port; a host of
-  // several ports without that one has no such cluster (503).
-  if (!b.port && b.kind == "Hostname" && !bs->ports.empty() &&
-      std::none_of(bs->ports.begin(), bs->ports.end(),
-                   [&](const ServicePort& sp) { return sp.port == bport; })) {
-    Fail(from,
-         RouteName(rc) + " sends to " + bs->Key() +
-             " without a port: on port " + std::to_string(bport) +
-             ", which it does not have, there is no "
-             "such cluster (503)",
-         why, share);
-    return false;
-  }
-  backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
-                       bport, share, b.subset});
   return true;
 }
 

@@ -107,6 +107,15 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
 
 }  // namespace
 
+std::string RouteName(const RouteChoice& rc) {
+  if (rc.route->IsVirtualService())
+    return "VirtualService " + rc.route->Key() + " route " +
+           (rc.rule->name.empty() ? std::to_string(rc.rule_index)
+                                  : "'" + rc.rule->name + "'");
+  return rc.route->kind + " " + rc.route->Key() + " rule " +
+         std::to_string(rc.rule_index);
+}
+
 bool HostnameMatches(const std::string& pattern, const std::string& host) {
   const std::string h = AsciiLower(host.substr(0, host.find(':')));
   const std::string p = AsciiLower(pattern);

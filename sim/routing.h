@@ -70,6 +70,10 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
 
 bool HostnameMatches(const std::string& pattern, const std::string& host);
 
+// "HTTPRoute ns/name rule 0", "VirtualService ns/name route 'r'": the rule
+// a choice took, as reasons name it.
+std::string RouteName(const RouteChoice& rc);
+
 // The request after RequestHeaderModifier and URLRewrite filters; `match` is
 // the path match that selected the rule (for ReplacePrefixMatch).
 RoutedRequest ApplyFilters(const HttpRouteRule& rule, const RoutedRequest& req);
