@@ -36,6 +36,11 @@ struct HttpMatch {
   // waypoint drops such a match) and port (the service port).
   std::optional<Labels> source_labels;
   int port = 0;
+  // VirtualService only (§16.2, route.go sourceMatchHTTP): the gateways a
+  // match applies at ("mesh", or ns/name; empty: the VirtualService's own),
+  // and the proxy namespace it needs (sourceNamespace).
+  std::vector<std::string> gateways;
+  std::string source_namespace;
 };
 
 struct BackendRef {

@@ -800,6 +800,7 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
     RouteContext ctx;
     ctx.source_labels = &src.labels;
     ctx.mesh_service = &S(s.svc_cluster, s.svc);
+    ctx.proxy_ns = src.ns;
     if (!Route(v, s, routes, s.svc_cluster, s.svc, s.port, "the client sidecar",
                &backends, &route, &req, &why, ctx))
       return;

@@ -525,6 +525,7 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   RouteContext ctx;
   ctx.mesh_service = &S(sci, si);
   ctx.gamma_runs = true;
+  ctx.proxy_ns = wp ? wp->ns : "";
   if (!Route(v, s, WaypointRoutes(sci, si, s.port, wp), sci, si, s.port,
              "waypoint " + s.waypoint, &backends, &route, &req, &why, ctx))
     return;

@@ -100,6 +100,8 @@ void Builder::RouterHop(Vertex v, const State& s) {
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
+  ctx.proxy_ns = pod.ns;
+  for (const auto& [g, srv] : at_port) ctx.gateway_names.push_back(g->Key());
   // route.go: a match's port is compared with the server's port (not the
   // port Envoy listens on, which the gateway Service maps it to).
   ctx.port = at_port.front().second->port;

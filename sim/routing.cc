@@ -129,15 +129,30 @@ bool HostnameMatches(const std::string& pattern, const std::string& host) {
 
 namespace {
 
-// §16.2: whether the proxy keeps a VirtualService match: its sourceLabels
-// are the client's (dropped at a waypoint, which has none) and its port is
-// the one asked.
+// §16.2: whether the proxy keeps a VirtualService match (route.go
+// sourceMatchHTTP): a waypoint drops one with sourceLabels; one naming
+// gateways is kept where one of them is the proxy's ("mesh" at a sidecar or
+// waypoint), its source conditions then unread; otherwise its sourceLabels
+// are the client's and its sourceNamespace the proxy's namespace. Its port
+// is the one asked.
 bool Kept(const HttpMatch& m, const RouteContext& ctx) {
-  if (m.source_labels &&
-      (!ctx.source_labels ||
-       !SelectorMatches(*m.source_labels, *ctx.source_labels)))
+  if (m.source_labels && !ctx.source_labels) return false;
+  const bool port_ok = !m.port || !ctx.port || m.port == ctx.port;
+  if (!m.gateways.empty()) {
+    const std::vector<std::string> mesh = {"mesh"};
+    const std::vector<std::string>& names =
+        ctx.gateway_names.empty() ? mesh : ctx.gateway_names;
+    return port_ok &&
+           std::any_of(
+               m.gateways.begin(), m.gateways.end(), [&](const std::string& g) {
+                 return std::find(names.begin(), names.end(), g) != names.end();
+               });
+  }
+  if (m.source_labels && !SelectorMatches(*m.source_labels, *ctx.source_labels))
     return false;
-  return !m.port || !ctx.port || m.port == ctx.port;
+  if (!m.source_namespace.empty() && m.source_namespace != ctx.proxy_ns)
+    return false;
+  return port_ok;
 }
 
 // §16.2: one VirtualService, first match. A match with sourceLabels is

@@ -40,6 +40,12 @@ struct RouteContext {
   // sidecar): their hostnames do not apply (the mesh VirtualService's host
   // is the Service's).
   const Service* mesh_service = nullptr;
+  // §16.2 (route.go sourceMatchHTTP): the gateway names the proxy routes
+  // for ("ns/name" at a Router; empty: "mesh", a sidecar or waypoint) and
+  // its namespace (the client's at a sidecar, the pod's at a Router, the
+  // waypoint's), for a match's `gateways` and `sourceNamespace`.
+  std::vector<std::string> gateway_names;
+  std::string proxy_ns;
   // §16.2: at a waypoint, each run of GAMMA routes of one namespace, kind
   // and parentRef port (GammaParentPort) is a VirtualService of its own.
   bool gamma_runs = false;

@@ -209,10 +209,10 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
 
 // Whether `m` is stated exactly by RouteEncoder::Matches: no regular
 // expressions, no query parameters, no pseudo-header matches, no
-// ignoreUriCase.
+// ignoreUriCase, no match `gateways` or `sourceNamespace`.
 bool MatchEncodable(const HttpMatch& m) {
   if (m.path_type == "RegularExpression" || !m.query_params.empty() ||
-      m.ignore_uri_case)
+      m.ignore_uri_case || !m.gateways.empty() || !m.source_namespace.empty())
     return false;
   for (const HttpMatch::Header& h : m.headers) {
     if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':')

@@ -121,8 +121,19 @@ std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const yaml::Node& n,
   return h;
 }
 
-HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw) {
+HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
+                      const std::string& ns) {
   HttpMatch hm;
+  // §16.2: a match's gateways (a name without namespace is in the
+  // VirtualService's) and sourceNamespace.
+  for (std::string g : r.StringList(r.Child(m, "gateways"), mw + ".gateways")
+                           .value_or(std::vector<std::string>{})) {
+    if (g != "mesh" && g.find('/') == std::string::npos) g = ns + "/" + g;
+    hm.gateways.push_back(g);
+  }
+  hm.source_namespace =
+      r.String(r.Child(m, "sourceNamespace"), mw + ".sourceNamespace")
+          .value_or("");
   if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri");
       uri && r.Child(m, "uri").IsDefined()) {
     hm.path_type = uri->type == "Prefix" ? "Prefix" : uri->type;
@@ -295,7 +306,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
                  "the delegate's routes into this VirtualService");
   ForEachMap(r, h, "match", hw,
              [&](const yaml::Node& m, const std::string& mw) {
-               rule.matches.push_back(ReadVsMatch(r, m, mw));
+               rule.matches.push_back(ReadVsMatch(r, m, mw, ns));
              });
   ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);

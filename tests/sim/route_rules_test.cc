@@ -172,6 +172,29 @@ std::vector<std::string> Lands(const testing::World& w,
 
 const char kToV2[] = "  - backendRefs:\n    - {name: cart-v2, port: 80}\n";
 
+TEST(RouteRulesTest, AMatchsGatewaysAndSourceNamespaceAtAWaypoint) {
+  // route.go sourceMatchHTTP: a waypoint routes as "mesh" in its own
+  // namespace (shop): a match for gateway shop/gw only, or for clients'
+  // namespace `client`, is not its own; one for "mesh" or namespace shop
+  // is.
+  for (const auto& [match, want] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"{gateways: [gw]}", "shop/cart-0"},
+           {"{gateways: [mesh]}", "shop/cart-v2-0"},
+           {"{sourceNamespace: client}", "shop/cart-0"},
+           {"{sourceNamespace: shop}", "shop/cart-v2-0"}}) {
+    testing::World w = RouteWorld(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  hosts: [cart]\n  http:\n  - match: [" +
+        match +
+        "]\n"
+        "    route:\n    - destination: {host: cart-v2}\n"
+        "  - route:\n    - destination: {host: cart}\n");
+    EXPECT_THAT(Lands(w, "/"), ElementsAre(want)) << match;
+  }
+}
+
 TEST(RouteRulesTest, ADestinationWithoutPortTakesTheRequestsPort) {
   // route.go: a destination without port is the route's port (here the
   // service port 80), or the host's only port: a two-port host without 80
