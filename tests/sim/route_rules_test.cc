@@ -43,6 +43,15 @@ std::string Route(const std::string& name, const std::string& ns,
          extra_spec + "  rules:\n" + rules;
 }
 
+// A VirtualService shop/cart for host cart with the `http` routes given
+// (YAML under spec.http, each line indented by two).
+std::string CartVirtualService(const std::string& http) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+         "  hosts: [cart]\n  http:\n" +
+         http;
+}
+
 TEST(RouteRulesTest, ARuleWithoutBackendRefsIs404In130Only) {
   const std::string route = Route("empty", "shop", "  - matches: []\n");
   for (const auto& [version, status] :
@@ -79,10 +88,8 @@ TEST(RouteRulesTest, ABackendPortTheServiceLacksHasNoCluster) {
   EXPECT_NE(paths[0].reason.find("no such port (500"), std::string::npos)
       << paths[0].reason;
   paths = testing::PathsOf(
-      RouteWorld("apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                 "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
-                 "  hosts: [cart]\n  http:\n  - route:\n    - destination: "
-                 "{host: cart-v2, port: {number: 8080}}\n")
+      RouteWorld(CartVirtualService("  - route:\n    - destination: "
+                                    "{host: cart-v2, port: {number: 8080}}\n"))
           .Load(),
       "t");
   ASSERT_THAT(testing::Summary(paths), ElementsAre("shop/waypoint|failed"));
@@ -134,11 +141,9 @@ TEST(RouteRulesTest, ADirectResponseIsTheProxysOwnAnswer) {
   // route.go ApplyDirectResponse: no backend; 204 is delivered, 503 failed.
   for (const auto& [status, want] : std::vector<std::pair<int, std::string>>{
            {204, "shop/waypoint|delivered"}, {503, "shop/waypoint|failed"}}) {
-    testing::World w = RouteWorld(
-        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
-        "  hosts: [cart]\n  http:\n  - directResponse: {status: " +
-        std::to_string(status) + ", body: {string: hi}}\n");
+    testing::World w = RouteWorld(CartVirtualService(
+        "  - directResponse: {status: " + std::to_string(status) +
+        ", body: {string: hi}}\n"));
     Diagnostics d;
     Scenario sc = w.Load(&d);
     std::vector<Path> paths = testing::PathsOf(sc, "t");
@@ -149,6 +154,12 @@ TEST(RouteRulesTest, ADirectResponseIsTheProxysOwnAnswer) {
       EXPECT_EQ(x.message.find("directResponse"), std::string::npos)
           << x.message;
   }
+}
+
+// `route` (Route's YAML) with its parentRef to cart without a port.
+std::string Portless(std::string route) {
+  const std::string parent = "namespace: shop, port: 80}";
+  return route.replace(route.find(parent), parent.size(), "namespace: shop}");
 }
 
 std::string Created(const std::string& route, const std::string& ts) {
@@ -184,13 +195,10 @@ TEST(RouteRulesTest, AMatchsGatewaysAndSourceNamespaceAtAWaypoint) {
            {"{sourceNamespace: client}", "shop/cart-0"},
            {"{sourceNamespace: shop}", "shop/cart-v2-0"}}) {
     testing::World w = RouteWorld(
-        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
-        "  hosts: [cart]\n  http:\n  - match: [" +
-        match +
-        "]\n"
-        "    route:\n    - destination: {host: cart-v2}\n"
-        "  - route:\n    - destination: {host: cart}\n");
+        CartVirtualService("  - match: [" + match +
+                           "]\n"
+                           "    route:\n    - destination: {host: cart-v2}\n"
+                           "  - route:\n    - destination: {host: cart}\n"));
     EXPECT_THAT(Lands(w, "/"), ElementsAre(want)) << match;
   }
 }
@@ -205,10 +213,7 @@ TEST(RouteRulesTest, ADestinationWithoutPortTakesTheRequestsPort) {
            {"[{port: 80, name: a}, {port: 9081, name: b}]", "shop/multi-0"},
            {"[{port: 9080, name: a}]", "shop/multi-0"}}) {
     testing::World w = RouteWorld(
-        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
-        "  hosts: [cart]\n  http:\n  - route:\n    - destination: "
-        "{host: multi}\n");
+        CartVirtualService("  - route:\n    - destination: {host: multi}\n"));
     w.Add("east", testing::Deploy("shop", "multi"));
     w.Add("east",
           "apiVersion: v1\nkind: Service\nmetadata:\n  name: multi\n"
@@ -253,8 +258,7 @@ testing::World TwoGammaVirtualServices(const std::string& version) {
                             "80}\n")),
       "2024-01-02T00:00:00Z");
   // Parent of `all` without a port.
-  const std::string parent = "namespace: shop, port: 80}";
-  older.replace(older.find(parent), parent.size(), "namespace: shop}");
+  older = Portless(older);
   testing::World w = RouteWorld(older, version);
   w.Add("east", newer);
   return w;
@@ -291,8 +295,7 @@ TEST(RouteRulesTest, Before128OnlyTheFirstGammaVirtualServiceApplies) {
                     "  - matches:\n    - path: {type: PathPrefix, value: /a}\n"
                     "    backendRefs:\n    - {name: cart, port: 80}\n"),
               "2024-01-01T00:00:00Z");
-  const std::string parent = "namespace: shop, port: 80}";
-  a_only.replace(a_only.find(parent), parent.size(), "namespace: shop}");
+  a_only = Portless(a_only);
   std::string b =
       Created(Route("b", "shop",
                     "  - matches:\n    - path: {type: PathPrefix, value: /b}\n"
