@@ -116,7 +116,10 @@ struct TrafficEntry {
   TrafficSource from;
   TrafficDestination to;
   std::optional<HttpRequest> http;  // absent: plain TCP
-  double rate = 1.0;                // requests per second
+  // No `http` was given and the ingress source made it GET / (an ingress
+  // listener of protocol TCP or TLS then forwards plain TCP, §9).
+  bool http_implied = false;
+  double rate = 1.0;  // requests per second
   int64_t duration_ns = 10'000'000'000;
   int64_t start_ns = 0;   // `start:` when the entry's first request is sent
   uint64_t requests = 0;  // a request count instead of a duration

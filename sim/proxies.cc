@@ -327,6 +327,13 @@ bool Builder::Route(Vertex from, const State& s,
            *why);
       return false;
     }
+    if (dflt_svc < 0 && !req.http) {
+      Fail(from,
+           "no TCPRoute or TLSRoute at " + where + " takes the connection to " +
+               req.host + ": the listener's proxy closes it (§9)",
+           *why);
+      return false;
+    }
     if (dflt_svc < 0) {
       Fail(from,
            "no route at " + where + " matches host " + req.host + " (404)",
@@ -593,6 +600,20 @@ void Builder::IngressHop(Vertex v, const State& s) {
   if (!Enforce(v, d)) return;
   const std::vector<const Listener*> listeners = IngressListeners(v, s, gw);
   if (listeners.empty()) return;
+  // §9: on a port whose listeners are all TCP or TLS the ingress proxies
+  // the connection (Envoy tcp_proxy, no HTTP connection manager): only
+  // TCPRoutes and TLSRoutes pick the backend, a TLSRoute by the SNI (the
+  // Host here), and what the client sends is not read as HTTP.
+  State in = s;
+  if (std::none_of(listeners.begin(), listeners.end(),
+                   [](const Listener* l) {
+                     return l->protocol == "HTTP" || l->protocol == "HTTPS";
+                   }) &&
+      requests_[s.req].http) {
+    RoutedRequest tcp = requests_[s.req];
+    tcp.http.reset();
+    in.req = AddRequest(tcp);
+  }
   std::string why;
   std::vector<Backend> backends;
   int route = -1, req = s.req;
@@ -616,13 +637,15 @@ void Builder::IngressHop(Vertex v, const State& s) {
             it->routes.end())
           it->routes.push_back(r);
       }
-  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, requests_[s.req].host);
-  if (!Route(v, s, vhost ? vhost->routes : std::vector<const HttpRoute*>{},
+  const IstioVirtualHost* vhost =
+      VirtualHostFor(vhosts, requests_[in.req].host);
+  if (!Route(v, in, vhost ? vhost->routes : std::vector<const HttpRoute*>{},
              s.cluster, -1, s.port, "ingress " + gw.Key(), &backends, &route,
              &req, &why, ctx))
     return;
   State out = s;
-  out.req = req;
+  // The bytes pass unread: an explicit HTTP request stays one downstream.
+  out.req = in.req != s.req && !t_.http_implied ? s.req : req;
   out.client =
       Identity(s.cluster, s.wl);  // the waypoint sees the gateway (§8.1)
   out.peer = out.client;

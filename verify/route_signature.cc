@@ -242,7 +242,9 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     if (!attached) continue;
     // Regex and query matches are not in the encoding: the request then
     // stays unconstrained.
-    if (r.kind != "HTTPRoute") return std::nullopt;
+    const bool l4 = r.kind == "TCPRoute" || r.kind == "TLSRoute";
+    if (r.kind != "HTTPRoute" && !l4) return std::nullopt;
+    if (l4 && !cluster.FindGateway(gw_key)) return std::nullopt;
     for (const HttpRouteRule& rule : r.rules)
       for (const HttpMatch& m : rule.matches)
         if (!MatchEncodable(m)) return std::nullopt;
@@ -304,6 +306,26 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
       arms.push_back(
           {m && !earlier, cand.route, &cand.route->rules[cand.rule]});
       earlier = earlier || m;
+    }
+    // §9: a TCP connection (a port of TCP and TLS listeners, where the
+    // ingress reads no HTTP) takes the first rule of the oldest TCPRoute
+    // or TLSRoute of its virtual host (sim/routing.cc SelectGatewayApi).
+    std::vector<const HttpRoute*> l4;
+    for (const auto& [r, ds] : domains)
+      if (r->kind == "TCPRoute" || r->kind == "TLSRoute") l4.push_back(r);
+    std::sort(l4.begin(), l4.end(), [](const HttpRoute* a, const HttpRoute* b) {
+      if (a->creation_timestamp != b->creation_timestamp)
+        return a->creation_timestamp < b->creation_timestamp;
+      return a->Key() < b->Key();
+    });
+    z3::expr earlier_l4 = c_.bool_val(false);
+    for (const HttpRoute* r : l4) {
+      if (r->rules.empty()) continue;
+      AnyOf host(c_);
+      for (const std::string& d : domains.at(r)) host.Add(takes.at(d));
+      const z3::expr m = !e_.http && host.Build();
+      arms.push_back({m && !earlier_l4, r, &r->rules.front()});
+      earlier_l4 = earlier_l4 || m;
     }
   }
   return arms;

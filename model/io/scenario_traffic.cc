@@ -196,6 +196,7 @@ void ParseHttp(Reader& r, const yaml::Node& n, const std::string& tw,
     t.http = req;
   } else if (!http.IsDefined() && !t.from.ingress.empty()) {
     t.http = HttpRequest{};  // an ingress Gateway speaks HTTP
+    t.http_implied = true;
   }
 }
 

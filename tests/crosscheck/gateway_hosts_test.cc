@@ -211,5 +211,63 @@ TEST(GatewayHostsTest, AListenerTakesTheRouteKindsOfItsProtocol) {
   }
 }
 
+TEST(GatewayHostsTest, ATcpOrTlsListenerForwardsByTcpAndTlsRoutes) {
+  // §9: a port of TCP or TLS listeners proxies the connection (no HTTP):
+  // the oldest TCPRoute's first rule picks the backend, a TLSRoute only
+  // for the SNI its hostnames cover; HTTPRoutes are not taken.
+  const std::string tcp = "  - {name: tcp, port: 80, protocol: TCP}\n";
+  const std::string tls =
+      "  - {name: tls, port: 80, protocol: TLS, tls: {mode: Passthrough}}\n";
+  auto l4_route = [](const std::string& kind, const std::string& name,
+                     const std::string& stamp, const std::string& hostnames,
+                     const std::string& backend) {
+    return "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: " + kind +
+           "\nmetadata:\n  name: " + name +
+           "\n  namespace: shop\n  creationTimestamp: \"" + stamp +
+           "\"\nspec:\n  parentRefs:\n  - name: web\n" + hostnames +
+           "  rules:\n  - backendRefs:\n    - {name: " + backend +
+           ", port: 80}\n  - backendRefs:\n    - {name: cart, port: 80}\n";
+  };
+  struct Case {
+    std::string listener, route, older, host, lands;
+  };
+  for (const Case& c : std::vector<Case>{
+           // the older route wins, and its first rule
+           {tcp, l4_route("TCPRoute", "b", "2024-01-02T00:00:00Z", "", "cart"),
+            l4_route("TCPRoute", "a", "2024-01-01T00:00:00Z", "", "orders"),
+            "shop.example.com", "shop/orders"},
+           {tls,
+            l4_route("TLSRoute", "t", "2024-01-01T00:00:00Z",
+                     "  hostnames: [\"*.example.com\"]\n", "orders"),
+            "", "shop.example.com", "shop/orders"},
+           {tls,
+            l4_route("TLSRoute", "t", "2024-01-01T00:00:00Z",
+                     "  hostnames: [other.example.org]\n", "orders"),
+            "", "shop.example.com", ""}}) {
+    testing::World w = HostsWorld(c.listener);
+    w.Add("east", c.route);
+    if (!c.older.empty()) w.Add("east", c.older);
+    std::set<std::string> lands;
+    const Outcomes got = Simulated(w, c.host, "", &lands);
+    const std::string svc = c.lands.empty() ? "shop/orders" : c.lands;
+    const Outcomes encoded =
+        testing::EncodedThrough(w, "shop/web", svc, c.host, "", "");
+    if (c.lands.empty()) {
+      EXPECT_EQ(got.count({0, Outcome::kDelivered}), 0u) << c.route;
+      EXPECT_TRUE(encoded.empty()) << c.route;
+      continue;
+    }
+    EXPECT_EQ(got, kDelivered) << c.route;
+    EXPECT_EQ(lands.size(), 1u) << c.route;
+    EXPECT_EQ(lands.begin()->rfind(c.lands + "-", 0), 0u) << *lands.begin();
+    EXPECT_EQ(encoded, kDelivered) << c.route;
+    // The other backend is not reached by a connection.
+    EXPECT_TRUE(
+        testing::EncodedThrough(w, "shop/web", "shop/cart", c.host, "", "")
+            .empty())
+        << c.route;
+  }
+}
+
 }  // namespace gateway_hosts
 }  // namespace meshsim

@@ -19,15 +19,16 @@ namespace meshsim::testing {
 
 using Outcomes = std::set<std::pair<int, Outcome>>;
 
-// GET `path` to `host` on port 80 through ingress `ingress` (the Istio or
-// Gateway API Gateway, ns/name); `lands` collects the pods delivered to.
+// GET `path` to `host` on `port` through ingress `ingress` (the Istio or
+// Gateway API Gateway, ns/name); an empty `path` gives no `http` (the
+// entry's default); `lands` collects the pods delivered to.
 inline Outcomes SimulatedThrough(World w, const std::string& ingress,
                                  const std::string& host,
                                  const std::string& path,
-                                 std::set<std::string>* lands) {
+                                 std::set<std::string>* lands, int port = 80) {
   w.Traffic("in", "{cluster: east, ingress: " + ingress + "}",
-            "{host: " + host + ", port: 80}",
-            "{method: GET, path: " + path + "}");
+            "{host: " + host + ", port: " + std::to_string(port) + "}",
+            path.empty() ? "" : "{method: GET, path: " + path + "}");
   const Scenario sc = w.Load();
   Outcomes out;
   for (const Path& p : PathsOf(sc, "in")) {
@@ -38,19 +39,20 @@ inline Outcomes SimulatedThrough(World w, const std::string& ingress,
   return out;
 }
 
-// The encoding's outcomes for GET `path` with Host `host` to `service`
-// from the Router's class (`gateway` empty) or Gateway `gateway`'s.
+// The encoding's outcomes for `method` `path` (an empty method: a TCP
+// connection) with Host `host` to `service` from the Router's class
+// (`gateway` empty) or Gateway `gateway`'s.
 inline Outcomes EncodedThrough(const World& w, const std::string& gateway,
                                const std::string& service,
-                               const std::string& host,
-                               const std::string& path) {
+                               const std::string& host, const std::string& path,
+                               const std::string& method = "GET") {
   const Scenario sc = w.Load();
   OutcomeOracle oracle(sc);
   for (const SourceClass& src : SourceClasses(sc)) {
     if (src.kind != ClientKind::kIngress) continue;
     if (gateway.empty() ? !src.router : src.gateway != gateway) continue;
     const EncodedOutcomes got =
-        oracle.Outcomes(src, service, "", 80, "GET", path, nullptr, host);
+        oracle.Outcomes(src, service, "", 80, method, path, nullptr, host);
     EXPECT_FALSE(got.unknown);
     return got.outcomes;
   }
