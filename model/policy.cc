@@ -331,10 +331,11 @@ bool HostMatches(const std::vector<std::string>& hosts,
                  const std::string& host) {
   std::string h = host;
   std::transform(h.begin(), h.end(), h.begin(), ::tolower);
-  std::string bare = h.substr(0, h.find(':'));
+  // §8.2 (matcher.HostMatcher): the whole :authority, its port included
+  // ("host:*" covers every port), case-insensitively.
   for (std::string p : hosts) {
     std::transform(p.begin(), p.end(), p.begin(), ::tolower);
-    if (IstioStringMatch(p, h) || IstioStringMatch(p, bare)) return true;
+    if (IstioStringMatch(p, h)) return true;
   }
   return false;
 }
@@ -410,7 +411,8 @@ std::optional<std::string> ConditionValue(const std::string& key,
     if (it == r.headers.end()) return std::nullopt;
     return it->second;
   }
-  if (key == "connection.sni") return r.host.substr(0, r.host.find(':'));
+  // §8.2: connection.sni is the TLS server name of the connection the proxy
+  // terminates: the client's HTTP inside HBONE or Istio mTLS has none.
   return std::nullopt;
 }
 

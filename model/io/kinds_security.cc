@@ -147,11 +147,35 @@ void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
     target_refs.push_back(
         ReadRef(r, tr, h.what + ": spec.targetRef", h.ns, "", RefUse::kTarget));
   yaml::Node trs = r.Child(spec, "targetRefs");
+  // §8.1 (validation.go validateOneOfSelectorType): istiod refuses a policy
+  // that sets both; its targetRefs would win (GetTargetRefs).
+  if (tr.IsDefined() && trs.IsDefined() && trs.IsSequence() && trs.size() > 0)
+    r.diags().Error(r.Loc(tr), h.what +
+                                   ": spec.targetRef and spec.targetRefs are "
+                                   "both set; istiod accepts only one of "
+                                   "targetRef, targetRefs and selector");
+  std::vector<yaml::Node> nodes;
+  if (tr.IsDefined() && tr.IsMap()) nodes.push_back(tr);
   if (r.IsList(trs, h.what + ": spec.targetRefs")) {
     for (const yaml::Node& t : trs)
-      if (r.IsMap(t, h.what + ": spec.targetRefs[]"))
+      if (r.IsMap(t, h.what + ": spec.targetRefs[]")) {
         target_refs.push_back(ReadRef(r, t, h.what + ": spec.targetRefs[]",
                                       h.ns, "", RefUse::kTarget));
+        nodes.push_back(t);
+      }
+  }
+  // §8.1 (validatePolicyTargetReference): a targetRef names no namespace,
+  // not even the policy's own ("cross namespace referencing is not
+  // supported").
+  for (const yaml::Node& t : nodes) {
+    const yaml::Node n = r.Child(t, "namespace");
+    if (n.IsDefined() && n.IsScalar() && !n.Scalar().empty())
+      r.diags().Error(r.Loc(n), h.what +
+                                    ": targetRef namespace: expected none "
+                                    "(istiod refuses any, even the "
+                                    "policy's own '" +
+                                    h.ns + "'), found '" + n.Scalar() +
+                                    "'; remove it");
   }
   for (const ParentRef& t : target_refs) {
     if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
@@ -161,12 +185,6 @@ void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                           ": targetRef kind must be Gateway, GatewayClass, "
                           "Service or ServiceEntry, got '" +
                           t.kind + "'");
-    }
-    if (t.ns != h.ns) {
-      r.diags().Error(t.location,
-                      h.what +
-                          ": targetRef namespace must be the policy's own (" +
-                          h.ns + "), got '" + t.ns + "'");
     }
   }
 }

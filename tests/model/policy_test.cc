@@ -252,6 +252,48 @@ TEST(EvaluateTest, NotFieldsAndHosts) {
           .allowed);
 }
 
+// §8.2 (matcher.HostMatcher): `hosts` match the whole :authority, port
+// included, case-insensitively; "host:*" covers every port.
+TEST(EvaluateTest, HostsMatchTheAuthorityWithItsPort) {
+  const std::string exact =
+      Policy("exact", "ALLOW",
+             "  rules:\n  - to:\n    - operation:\n"
+             "        hosts: [Cart.shop.svc.cluster.local]\n");
+  const std::string any_port =
+      Policy("any-port", "ALLOW",
+             "  rules:\n  - to:\n    - operation:\n"
+             "        hosts: [\"cart.shop.svc.cluster.local:*\"]\n");
+  const std::string not_hosts =
+      Policy("not-hosts", "DENY",
+             "  rules:\n  - to:\n    - operation:\n"
+             "        notHosts: [cart.shop.svc.cluster.local]\n");
+  RequestAttributes r = Http(kCurl, "GET", "/");
+  EXPECT_TRUE(Decide({exact}, EnforcementPoint::kWaypoint, r).allowed);
+  EXPECT_FALSE(Decide({any_port}, EnforcementPoint::kWaypoint, r).allowed);
+  EXPECT_TRUE(Decide({not_hosts}, EnforcementPoint::kWaypoint, r).allowed);
+  r.host = "cart.shop.svc.cluster.local:9080";
+  EXPECT_FALSE(Decide({exact}, EnforcementPoint::kWaypoint, r).allowed);
+  EXPECT_TRUE(Decide({any_port}, EnforcementPoint::kWaypoint, r).allowed);
+  EXPECT_FALSE(Decide({not_hosts}, EnforcementPoint::kWaypoint, r).allowed);
+}
+
+// §8.2: connection.sni is the TLS server name of the connection the proxy
+// terminates; a request inside HBONE or Istio mTLS has none, whatever its
+// Host, so `values` never match and `notValues` always do.
+TEST(EvaluateTest, ConnectionSniIsNotTheHost) {
+  const std::string allow =
+      Policy("sni", "ALLOW",
+             "  rules:\n  - when:\n    - key: connection.sni\n"
+             "      values: [cart.shop.svc.cluster.local]\n");
+  const std::string deny =
+      Policy("not-sni", "DENY",
+             "  rules:\n  - when:\n    - key: connection.sni\n"
+             "      notValues: [cart.shop.svc.cluster.local]\n");
+  const RequestAttributes r = Http(kCurl, "GET", "/");
+  EXPECT_FALSE(Decide({allow}, EnforcementPoint::kWaypoint, r).allowed);
+  EXPECT_FALSE(Decide({deny}, EnforcementPoint::kWaypoint, r).allowed);
+}
+
 // §8.5: a dry-run DENY (annotation read as Go's ParseBool: "True")
 // decides nothing at a waypoint, nor at ztunnel from 1.25 (istiod withholds
 // it); before 1.25 ztunnel enforces it; with the flag from 1.29 ztunnel logs.
