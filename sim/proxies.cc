@@ -758,7 +758,7 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
   const bool remote =
       multi_network_ &&
       (peering_ ? mesh_.istio.Flag("ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true)
-                : Version(s.cluster).AtLeast(1, 30) &&
+                : Version(s.cluster).AtLeast(1, 29) &&
                       mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
                                        false));
   const Workload& pod = c.workloads[s.wl];

@@ -29,12 +29,12 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   if (!same_network && !peering_ &&
       EastWestCluster(pod.network, ep.cluster, false, cls.cluster) < 0)
     reach = false;
-  // §7.1: an ingress sends to other networks itself only from 1.30 with
+  // §7.1: an ingress sends to other networks itself only from 1.29 with
   // AMBIENT_ENABLE_MULTI_NETWORK_INGRESS; through the service waypoint
   // (ingress-use-waypoint) the waypoint's own rule decides.
   *via_waypoint_only =
       reach && !same_network && cls.kind == ClientKind::kIngress &&
-      !(ver.AtLeast(1, 30) &&
+      !(ver.AtLeast(1, 29) &&
         sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", false));
   // §15.2: a peered entry reaches its exporters' pods, and a taken-over
   // cluster.local Service the pods of the clusters it takes over (both

@@ -221,5 +221,54 @@ TEST(RouterTest, BehindTheWaypointTheWaypointCrossesNetworksNotTheRouter) {
   }
 }
 
+// §7.1: with AMBIENT_ENABLE_MULTI_NETWORK_INGRESS an ingress sends to
+// another network's pods itself (through its east-west gateway) from
+// 1.29.0 (ep_filters.go); 1.28 has no such flag. The global cart has pods
+// in west only, so the Router delivers or finds no endpoint.
+TEST(RouterTest, TheIngressFlagCrossesNetworksFrom129) {
+  for (const std::string version : {"1.28", "1.29", "1.30"}) {
+    SCOPED_TRACE(version);
+    const testing::KV ns_labels = {{Ambient(), "ambient"}};
+    const testing::KV svc_labels = {{"istio.io/global", "true"}};
+    testing::World w("{version: \"" + version +
+                     "\", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true, "
+                     "AMBIENT_ENABLE_MULTI_NETWORK_INGRESS: true}}");
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("shop", ns_labels));
+    w.Add("east", testing::Svc("shop", "cart", 80, svc_labels));
+    w.Add("east", testing::EastWest("net-east"));
+    w.Cluster("west", "net-west", 2);
+    w.Add("west", testing::Ns("shop", ns_labels));
+    w.Add("west", testing::Deploy("shop", "cart"));
+    w.Add("west", testing::Svc("shop", "cart", 80, svc_labels));
+    w.Add("west", testing::Ns("istio-system"));
+    w.Add("west", testing::EastWest("net-west"));
+    testing::AddIngressGateway(w);
+    w.Add("east", testing::IstioGatewayShopGw());
+    w.Add("east",
+          testing::VirtualServiceToCart("public", "[shop.example.com]"));
+    const Scenario sc = WithEntry(w);
+    const bool crosses = version != "1.28";
+    std::set<std::pair<int, Outcome>> want;
+    for (const Path& p : testing::PathsOf(sc, "in"))
+      want.insert({static_cast<int>(p.waypoints.size()), p.outcome});
+    EXPECT_EQ(want,
+              (std::set<std::pair<int, Outcome>>{
+                  {0, crosses ? Outcome::kDelivered : Outcome::kFailed}}));
+    OutcomeOracle oracle(sc);
+    for (const SourceClass& src : SourceClasses(sc)) {
+      if (!src.router) continue;
+      const EncodedOutcomes got =
+          oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/shop/a");
+      ASSERT_FALSE(got.unknown);
+      // The encoding states no endpoint to reach as no outcome at all.
+      if (crosses)
+        EXPECT_EQ(got.outcomes, want);
+      else
+        EXPECT_TRUE(got.outcomes.empty());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
