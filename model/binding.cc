@@ -506,6 +506,17 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
         subject + " has no VIP (§3.3, §5)");
     return false;
   }
+  // §5 (endpoint_builder.go FromServiceEndpoints): a DNS-resolved entry
+  // is a STRICT_DNS or LOGICAL_DNS cluster at the ingress, whose endpoints
+  // istiod builds without the waypoint; only EDS clusters get it.
+  if (svc.kind == "ServiceEntry" &&
+      (svc.resolution == "DNS" || svc.resolution == "DNS_ROUND_ROBIN")) {
+    say(where + " has istio.io/ingress-use-waypoint=" + *value + " but " +
+        subject + " has resolution " + svc.resolution +
+        ": the ingress resolves its hosts itself (a DNS cluster, which "
+        "istiod builds without the waypoint) and goes direct (§5)");
+    return false;
+  }
   if (!mesh.istio.Flag("ENABLE_INGRESS_WAYPOINT_ROUTING", true)) {
     say("ENABLE_INGRESS_WAYPOINT_ROUTING is false: ingress ignores "
         "istio.io/ingress-use-waypoint (§5)");

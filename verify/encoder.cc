@@ -310,7 +310,7 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
             : slice_.AnyBound(ci, s.labels, s.ns, true, IsGatewayService(ci, s),
                               &per, s.namespace_only);
     plan.views.emplace(
-        ci, ServiceView{bound, per, IngressOptIn(ci, s),
+        ci, ServiceView{bound, per, IngressViaWaypoint(ci, s),
                         plan.peered ? std::nullopt : slice_.CanaryFor(ci, s)});
   }
   // §9, §16.2: the routes of its waypoints and sidecar clients.

@@ -276,6 +276,7 @@ class Encoder {
   bool IsGatewayService(int ci, const Service& s) const;
   // §5: ingress-use-waypoint on the Service/ServiceEntry, else its
   // Namespace, with the release gates; Go's ParseBool.
+  bool IngressViaWaypoint(int ci, const Service& s) const;
   bool IngressOptIn(int ci, const Service& s) const;
   bool OwnOptInLost(int ci, const Service& s) const;  // encoder_intent.cc
   // Whether an ingress route sends to `key`; `refused`: only by backendRefs

@@ -90,6 +90,16 @@ bool Encoder::IngressOptIn(int ci, const Service& s) const {
   return AsciiLower(*v) == "true";
 }
 
+// §5 stated for the encoding: an ingress sends to the waypoint of a
+// Service or entry that opts in, except an entry resolved by DNS (a DNS
+// cluster at the ingress has no waypoint endpoints); the opt-in still
+// states the intent (IngressOptIn).
+bool Encoder::IngressViaWaypoint(int ci, const Service& s) const {
+  const bool dns = s.kind == "ServiceEntry" &&
+                   (s.resolution == "DNS" || s.resolution == "DNS_ROUND_ROBIN");
+  return !dns && IngressOptIn(ci, s);
+}
+
 // §5, §7.2 stated for the encoding: in 1.27 to 1.30, cluster `ci`'s record
 // of a global Service (multi-network, no peering) whose pods, in any
 // cluster, include one on a network other than `ci`'s is rebuilt without

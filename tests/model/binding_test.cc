@@ -596,8 +596,9 @@ TEST(BindingTest, ServiceEntryOwnOptInFrom124) {
         "  name: ext\n  namespace: shop\n  labels:\n"
         "    istio.io/use-waypoint: wp\n    istio.io/ingress-use-waypoint: "
         "\"true\"\nspec:\n  hosts: [ext.example.com]\n  addresses: "
-        "[240.1.1.1]\n  resolution: DNS\n  ports: [{number: 80, name: http, "
-        "protocol: HTTP}]\n");
+        "[240.1.1.1]\n  resolution: STATIC\n  endpoints: [{address: "
+        "198.51.100.7}]\n  ports: [{number: 80, name: http, protocol: "
+        "HTTP}]\n");
   Scenario s = w.Load();
   const Cluster& cl = s.mesh.clusters[0];
   const Service& se = *cl.FindService("shop/ext");

@@ -272,6 +272,42 @@ TEST(PathsTest, IngressUseWaypointVersionGates) {
   EXPECT_THAT(run("1.25", true), ElementsAre("shop/waypoint|delivered"));
 }
 
+// §5 (endpoint_builder.go FromServiceEndpoints): an ingress opted in to a
+// ServiceEntry's waypoint uses it for an entry its EDS serves (STATIC); a
+// DNS-resolved entry is a DNS cluster at the ingress, built without the
+// waypoint, so the ingress goes direct.
+TEST(PathsTest, IngressSkipsTheWaypointOfADnsServiceEntry) {
+  auto run = [](const std::string& resolution) {
+    World w = Base();
+    w.Add("east", Waypoint("shop", "egress"));
+    w.Add(
+        "east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+        "  name: api\n  namespace: shop\n  labels: {istio.io/use-waypoint: "
+        "egress, istio.io/ingress-use-waypoint: \"true\"}\nspec:\n"
+        "  hosts: [api.example.com]\n  addresses: [240.0.0.9]\n"
+        "  ports: [{number: 80, name: http, protocol: HTTP}]\n"
+        "  location: MESH_EXTERNAL\n  resolution: " +
+            resolution +
+            (resolution == "STATIC" ? "\n  endpoints: [{address: 198.51.100.7}]"
+                                    : "") +
+            "\n");
+    w.Add("east", Ingress("shop", "gw"));
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+          "metadata: {name: r, namespace: shop}\nspec:\n"
+          "  parentRefs: [{name: gw}]\n  rules:\n  - backendRefs: [{group: "
+          "networking.istio.io, kind: Hostname, name: api.example.com, port: "
+          "80}]\n");
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}");
+    return Summary(PathsOf(w.Load(), "t"));
+  };
+  EXPECT_THAT(run("STATIC"), ElementsAre("shop/egress|delivered"));
+  EXPECT_THAT(run("DNS"), ElementsAre("|delivered"));
+  EXPECT_THAT(run("DNS_ROUND_ROBIN"), ElementsAre("|delivered"));
+}
+
 // §13 case 15, K4: ingress never uses workload waypoints.
 TEST(PathsTest, Case15_K4_IngressIgnoresWorkloadWaypoint) {
   World w =
