@@ -774,14 +774,35 @@ void Builder::EastWestHop(Vertex v, const State& s) {
   const Cluster& b = mesh_.clusters[s.cluster];
   const Service& orig = S(s.svc_cluster, s.svc);
   const Service* svc = PeerView(s.cluster, orig);
+  // §7.2 (community): the gateway's istiod merges every cluster's global
+  // Services (SplitHorizonServices); without a copy of its own it serves
+  // the record of a cluster on its network (the first such).
+  int vc = s.cluster;
+  if (!svc && !peering_)
+    for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+      const Cluster& o = mesh_.clusters[oi];
+      const Service* os = o.FindService(orig.Key());
+      if (o.network != b.network || !os || os->kind != orig.kind ||
+          !IsGlobal(static_cast<int>(oi), *os))
+        continue;
+      vc = static_cast<int>(oi);
+      svc = os;
+      break;
+    }
   if (!svc) {
     Fail(v,
-         SvcName(s.svc_cluster, s.svc) + " does not exist in cluster " + b.name,
+         SvcName(s.svc_cluster, s.svc) + " does not exist in cluster " +
+             b.name +
+             (peering_ ? ""
+                       : " nor, as a global Service, in "
+                         "another cluster of network " +
+                             b.network),
          "");
     return;
   }
-  const int si = static_cast<int>(b.service_by_key.at(svc->Key()));
-  Binding bind = ServiceWaypoint(mesh_, b, *svc);
+  const Cluster& vcl = mesh_.clusters[vc];
+  const int si = static_cast<int>(vcl.service_by_key.at(svc->Key()));
+  Binding bind = ServiceWaypoint(mesh_, vcl, *svc);
   const IstioVersion ver = Version(s.cluster);
   bool to_waypoint = false;
   std::string why;
@@ -802,20 +823,24 @@ void Builder::EastWestHop(Vertex v, const State& s) {
       // §15.2: Solo's E/W gateway reads the service's ingress opt-in
       // (SoloServiceExtension) in any release.
       to_waypoint = (ver.AtLeast(1, 31) || peering_) &&
-                    IngressUsesWaypoint(mesh_, b, *svc, bind, &iwhy);
+                    IngressUsesWaypoint(mesh_, vcl, *svc, bind, &iwhy);
       why = "x-istio-source: gateway: " + iwhy;
     } else {
       to_waypoint = true;
-      why = "in cluster " + b.name + ", " + bind.why;
+      why = "in cluster " + vcl.name + ", " + bind.why;
     }
   } else {
-    why = "in cluster " + b.name + ", " +
+    why = "in cluster " + vcl.name + ", " +
           (bind.status == BindingStatus::kNone
-               ? SvcName(s.cluster, si) + " has no waypoint"
+               ? SvcName(vc, si) + " has no waypoint"
                : bind.why);
   }
+  if (vc != s.cluster)
+    why = "cluster " + b.name + " has no " + SvcName(vc, si) +
+          ": its gateway serves cluster " + vcl.name +
+          "'s global record (§7.2); " + why;
   State out = s;
-  out.svc_cluster = s.cluster;
+  out.svc_cluster = vc;
   out.svc = si;
   if (to_waypoint) {
     std::vector<EpRef> reps;
@@ -823,20 +848,21 @@ void Builder::EastWestHop(Vertex v, const State& s) {
       reps = SameNetwork(WaypointReplicas(s.cluster, *bind.waypoint, -1, svc),
                          b.network);
     } else {
-      for (int wi : ReadyPods(b, bind.waypoint->Key()))
-        reps.push_back({s.cluster, wi});
+      for (int wi : ReadyPods(vcl, bind.waypoint->Key()))
+        reps.push_back({vc, wi});
     }
-    ToWaypointReplicas(v, out, s.cluster, reps, *bind.waypoint, s.cluster, si,
-                       -1, -1, s.port, "",
-                       "waypoint " + bind.waypoint->Key() + " in cluster " +
-                           b.name + " has no healthy pods (fail closed, §3.6)",
-                       why);
+    ToWaypointReplicas(
+        v, out, s.cluster, reps, *bind.waypoint, vc, si, -1, -1, s.port, "",
+        "waypoint " + bind.waypoint->Key() + " in cluster " + vcl.name +
+            " has no healthy pods (fail closed, §3.6)",
+        why);
     return;
   }
-  // §15.2: a peered entry's endpoints on this network (flat peers too);
-  // otherwise this cluster's own.
-  ToServiceEndpoints(v, out, s.cluster, -1, s.cluster, si, s.port, false, "",
-                     why, !svc->peered);
+  // §7.2: the endpoints on the gateway's network (its requested network
+  // view), of every cluster holding a global copy; §15.2: a peered entry's
+  // exporters' on this network (flat peers too).
+  ToServiceEndpoints(v, out, s.cluster, -1, vc, si, s.port, false, "", why,
+                     false);
 }
 
 }  // namespace dataplane

@@ -76,13 +76,28 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
     t.remote_no_gw.Add(here);
     return ew;
   }
-  // The gateway routes by its own cluster's entry: none there, it fails.
+  // The gateway routes by its own cluster's entry; a community gateway
+  // without one by the global entry of the first cluster on its network
+  // (its istiod merges them, §7.2); with none, it fails.
   const Service* rs = plan.In(gc);
+  int vc = gc;
+  if (!rs && !solo) {
+    const std::string& net = sc_.mesh.clusters[gc].network;
+    for (int ci : plan.clusters) {
+      const Cluster& c = sc_.mesh.clusters[ci];
+      if (c.network == net && GlobalService(sc_.mesh, c, *plan.In(ci))) {
+        vc = ci;
+        rs = plan.In(ci);
+        break;
+      }
+    }
+  }
   if (!rs) {
     t.fail_ew_terms.Add(here);
     return ew;
   }
-  const ServiceView& rv = plan.views.at(gc);
+  *gateway_cluster = vc;
+  const ServiceView& rv = plan.views.at(vc);
   const IstioVersion bver =
       sc_.mesh.clusters[gc].VersionOr(sc_.mesh.istio.version);
   // §15.2: Solo's Envoys stamp `gateway` and its E/W gateway reads it in
@@ -105,9 +120,9 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
     // E/W uses its own cluster's replicas only (§3.6: fail closed).
     const bool ready = solo && !GlobalWaypointLabel(*rs).empty()
                            ? slice_.CopyHealthy(*rs, *gw)
-                           : LocalReady(gc, *gw);
+                           : LocalReady(vc, *gw);
     if (!ready) t.fail_ew_terms.Add(here && ew && b);
-    t.deny_ew_terms.Add(here && ew && b && WaypointDenies(e, gc, *gw, rs));
+    t.deny_ew_terms.Add(here && ew && b && WaypointDenies(e, vc, *gw, rs));
   }
   return ew;
 }
