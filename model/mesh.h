@@ -408,6 +408,13 @@ struct Gateway {
   bool Programmed() const {
     return has_status ? !status_addresses.empty() : class_known;
   }
+  // §2.1: a listener on port 15008, which the generated Service then
+  // exposes; ztunnel reaches a waypoint only there.
+  bool ListensOn15008() const {
+    for (const Listener& l : listeners)
+      if (l.port == 15008) return true;
+    return false;
+  }
 };
 
 // DestinationRule traffic policy (§16.1), the fields meshsim models.

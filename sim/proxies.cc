@@ -197,6 +197,19 @@ void Builder::ToWaypointReplicas(Vertex from, const State& base, int ci,
       return;
     }
   }
+  // §2.1 (ztunnel state.rs fetch_waypoint): a waypoint whose Gateway has
+  // no listener on 15008 has no such port on its Service: ztunnel finds no
+  // waypoint endpoint (UnknownWaypoint) and the connection fails.
+  if (wp.role == GatewayRole::kWaypoint && !wp.ListensOn15008() &&
+      !hbone.empty()) {
+    Fail(from,
+         "waypoint " + wp.Key() +
+             " has no listener on port 15008, so its Service has no such "
+             "port: ztunnel finds no waypoint endpoint (UnknownWaypoint) and "
+             "the connection fails (§2.1)",
+         why, share);
+    return;
+  }
   if (hbone.empty()) {
     Fail(from, no_replica, why, share);
     return;

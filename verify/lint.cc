@@ -69,6 +69,20 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
                          const Binding& b, std::vector<Finding>& out) {
   if (!b.waypoint) return;
   const bool ready = HasReadyPod(c, b.waypoint->Key());
+  if (b.waypoint->role == GatewayRole::kWaypoint &&
+      !b.waypoint->ListensOn15008()) {
+    // §2.1: no 15008 listener, no port ztunnel can reach it on.
+    Finding f = BindingFinding(
+        c, s, b, "waypoint-unavailable",
+        "give waypoint " + b.waypoint->Key() +
+            " its HBONE listener: {name: mesh, port: 15008, protocol: HBONE}");
+    f.message = "waypoint " + b.waypoint->Key() +
+                " has no listener on port 15008, so its Service has no such "
+                "port and ztunnel cannot reach it: every request to " +
+                s.Key() + " through it fails (§2.1); " + b.why;
+    out.push_back(std::move(f));
+    return;
+  }
   if (ready && !HasHbonePod(c, *b.waypoint)) {
     // §2.1: an ingress named as a waypoint, its pods not captured.
     Finding f = BindingFinding(
