@@ -46,8 +46,8 @@ bool CoversAny(const HttpRoute& vs, const Service& s) {
   return false;
 }
 
-// Field groups of a TrafficPolicy: a more specific policy replaces a group
-// it sets (Istio's MergeTrafficPolicy, per port then per subset).
+// Field groups of a TrafficPolicy: a subset's policy replaces each group it
+// sets (Istio's mergeTrafficPolicy).
 void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
   if (!o.lb_simple.empty() || o.locality_enabled) {
     base.lb_simple = o.lb_simple;
@@ -91,11 +91,10 @@ const DestinationRuleSubset* DestinationRule::FindSubset(
 std::optional<TrafficPolicy> DestinationRule::PolicyFor(
     int port, const std::string& subset) const {
   std::optional<TrafficPolicy> out = policy;
+  // §16.1 (util.go GetPortLevelTrafficPolicy): a port's settings replace
+  // the rule's whole policy; what they leave out takes its default.
   auto pl = port_policies.find(port);
-  if (pl != port_policies.end()) {
-    if (!out) out = TrafficPolicy{};
-    Overlay(*out, pl->second);
-  }
+  if (pl != port_policies.end()) out = pl->second;
   const DestinationRuleSubset* sub =
       subset.empty() ? nullptr : FindSubset(subset);
   if (sub && sub->policy) {

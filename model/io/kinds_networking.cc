@@ -269,11 +269,14 @@ void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
 
 // route[] of an http, tcp or tls section: destinations with weights (and,
 // for http, their header operations). One destination takes every request;
-// several without weights share them equally [inferred: Istio's validation
-// asks for weights]; with some weights given, an unweighted one gets none.
+// several whose weights total 0 (none given included) are refused, as
+// istiod's validation refuses them (validateHTTPRouteDestinations,
+// validateRouteDestinations: "total destination weight = 0"); with some
+// weights given, an unweighted one gets none.
 void ReadRouteDestinations(Reader& r, const yaml::Node& section,
                            const std::string& what, const std::string& ns,
                            HttpRouteRule& rule, bool http) {
+  int total = 0;
   std::vector<bool> weighted;
   ForEachMap(r, section, "route", what,
              [&](const yaml::Node& rd, const std::string& rdw) {
@@ -281,10 +284,17 @@ void ReadRouteDestinations(Reader& r, const yaml::Node& section,
                                               rdw + ".destination", ns);
                auto w = r.Int(r.Child(rd, "weight"), rdw + ".weight", 0, 100);
                b.weight = w ? static_cast<int>(*w) : 0;
+               total += b.weight;
                weighted.push_back(w.has_value());
                rule.backends.push_back(b);
                if (http) ReadHeaderOperations(r, rd, rdw, rule);
              });
+  if (rule.backends.size() > 1 && total == 0)
+    r.Error(r.Child(section, "route"),
+            what + ".route: " + std::to_string(rule.backends.size()) +
+                " destinations whose weights total 0; istiod's validation "
+                "refuses it (\"total destination weight = 0\"): give each "
+                "destination a weight, the weights summing to 100 (§16.2)");
   const bool any_weight =
       std::find(weighted.begin(), weighted.end(), true) != weighted.end();
   for (size_t i = 0; i < rule.backends.size(); ++i)

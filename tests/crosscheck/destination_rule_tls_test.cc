@@ -123,6 +123,12 @@ TEST(DestinationRuleTlsCrossCheck, MutualTlsToAPodWithoutProxyFails) {
        "    portLevelSettings:\n    - port: {number: 9090}\n"
        "      tls: {mode: ISTIO_MUTUAL}\n",
        Outcome::kDelivered, Outcome::kFailed},
+      // §16.1: a port's entry replaces the whole policy: its tls is the
+      // default (auto mTLS: plaintext here), not the top level's.
+      {"ISTIO_MUTUAL, but port 9090 sets only a load balancer",
+       "    tls: {mode: ISTIO_MUTUAL}\n    portLevelSettings:\n"
+       "    - port: {number: 9090}\n      loadBalancer: {simple: RANDOM}\n",
+       Outcome::kFailed, Outcome::kDelivered},
   };
   for (const auto& c : cases) {
     testing::World w;

@@ -227,8 +227,8 @@ TEST(LintTest, VirtualServiceAndDestinationRuleReferences) {
         "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
         "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
         "  gateways: [mesh, public]\n  http:\n  - route:\n"
-        "    - destination: {host: cart, subset: v2}\n"
-        "    - destination: {host: crat}\n");
+        "    - destination: {host: cart, subset: v2}\n      weight: 50\n"
+        "    - destination: {host: crat}\n      weight: 50\n");
   const auto refs = Of(Lint(w.Load()), "reference-not-found");
   ASSERT_EQ(refs.size(), 4u);
   EXPECT_NE(refs[0].find("VirtualService shop/cart: gateways names "
