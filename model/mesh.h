@@ -483,7 +483,20 @@ struct IstioServer {
   // §16.3 tls.httpsRedirect: the server answers plain HTTP with a 301 to
   // https (gateway.go: RequireTls on its virtual hosts).
   bool https_redirect = false;
+  std::string tls_mode;  // tls.mode: SIMPLE | PASSTHROUGH | ... ("" none)
   SourceLocation location;
+  // §16.3 (gateway.go buildGatewayTCPBasedFilterChains): a TCP server, or
+  // a TLS one that passes the connection through, proxies it without
+  // reading HTTP; its VirtualServices' tcp or tls sections route it.
+  bool ProxiesTcp() const {
+    return protocol == "TCP" || protocol == "MONGO" || protocol == "REDIS" ||
+           (protocol == "TLS" &&
+            (tls_mode == "PASSTHROUGH" || tls_mode == "AUTO_PASSTHROUGH"));
+  }
+  bool PassesTls() const {
+    return protocol == "TLS" &&
+           (tls_mode == "PASSTHROUGH" || tls_mode == "AUTO_PASSTHROUGH");
+  }
 };
 
 struct IstioGateway {

@@ -290,6 +290,14 @@ class Builder {
                                           const Backend& be, std::string* why,
                                           int route);
   void RouterHop(Vertex v, const State& s);
+  void RouterTcp(
+      Vertex v, const State& s,
+      const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+          at_port,
+      const std::vector<IstioVirtualHost>& vhosts, const std::string& where);
+  void RouterForward(Vertex v, const State& s, int req,
+                     const std::vector<Backend>& backends,
+                     const std::string& why, int route);
   void WaypointHop(Vertex v, const State& s);
   void IngressHop(Vertex v, const State& s);
   std::vector<const Listener*> IngressListeners(Vertex v, const State& s,

@@ -342,8 +342,9 @@ bool Builder::Route(Vertex from, const State& s,
     }
     if (dflt_svc < 0 && !req.http) {
       Fail(from,
-           "no TCPRoute or TLSRoute at " + where + " takes the connection to " +
-               req.host + ": the listener's proxy closes it (§9)",
+           "no route at " + where + " takes the TCP connection to " + req.host +
+               " (TCPRoute, TLSRoute, a VirtualService's tcp or "
+               "tls section): the listener's proxy closes it (§9, §16.3)",
            *why);
       return false;
     }

@@ -1,7 +1,9 @@
 // The data-plane graph builder (sim/dataplane_builder.h): an Istio
 // Gateway's router (§16.3), the ingress pod that serves `networking.istio.io`
 // Gateways and their VirtualServices.
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/networking.h"
@@ -61,6 +63,11 @@ void Builder::RouterHop(Vertex v, const State& s) {
          "");
     return;
   }
+  if (std::all_of(at_port.begin(), at_port.end(),
+                  [](const auto& gs) { return gs.second->ProxiesTcp(); })) {
+    RouterTcp(v, s, at_port, vhosts, where);
+    return;
+  }
   // §16.3 (gateway.go: RequireTls on the server's virtual hosts): a server
   // with tls.httpsRedirect whose hosts cover the Host answers plain HTTP
   // with a 301 to https, whatever VirtualServices are bound (a Router
@@ -109,16 +116,68 @@ void Builder::RouterHop(Vertex v, const State& s) {
   if (!Route(v, s, routes, s.cluster, -1, ctx.port, where, &backends, &route,
              &req, &why, ctx))
     return;
+  RouterForward(v, s, req, backends, why, route);
+}
+
+// The Router sends request `req` to each of `backends`, as any ingress.
+void Builder::RouterForward(Vertex v, const State& s, int req,
+                            const std::vector<Backend>& backends,
+                            const std::string& why, int route) {
   State out = s;
   out.req = req;
   out.client = Identity(s.cluster, s.wl);
   out.peer = out.client;
-  out.peer_ip = pod.ip;
+  out.peer_ip = mesh_.clusters[s.cluster].workloads[s.wl].ip;
   // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
   const std::string header =
       Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
+}
+
+// §16.3 (gateway.go buildGatewayTCPBasedFilterChains): servers that proxy
+// the connection (TCP, TLS passthrough) read no HTTP. A TCP server takes
+// the first tcp route, in its VirtualServices' order, whose match keeps
+// the server (port, gateways: buildGatewayNetworkFiltersFromTCPRoutes); a
+// passthrough one the first tls route whose sniHosts cover the server
+// name (the Host here; ...FromTLSRoutes). With none the listener closes
+// the connection.
+void Builder::RouterTcp(
+    Vertex v, const State& s,
+    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+        at_port,
+    const std::vector<IstioVirtualHost>& vhosts, const std::string& where) {
+  const Workload& pod = mesh_.clusters[s.cluster].workloads[s.wl];
+  State in = s;
+  if (requests_[s.req].http) {
+    RoutedRequest tcp = requests_[s.req];
+    tcp.http.reset();
+    in.req = AddRequest(tcp);
+  }
+  std::vector<const HttpRoute*> vss;
+  for (const IstioVirtualHost& vh : vhosts)
+    for (const HttpRoute* r : vh.routes)
+      if (std::find(vss.begin(), vss.end(), r) == vss.end()) vss.push_back(r);
+  const IstioServer& first = *at_port.front().second;
+  RouteContext ctx;
+  ctx.source_labels = &pod.labels;
+  ctx.proxy_ns = pod.ns;
+  for (const auto& [g, srv] : at_port) ctx.gateway_names.push_back(g->Key());
+  ctx.port = first.port;
+  ctx.l4_server = first.PassesTls() ? 2 : 1;
+  std::string why = "Istio Gateway server " + at_port.front().first->Key() +
+                    " port " + std::to_string(first.port) + " (" +
+                    first.protocol +
+                    (first.PassesTls() ? " " + first.tls_mode : "") +
+                    ") proxies the connection without reading HTTP (§16.3)";
+  std::vector<Backend> backends;
+  int route = -1, req = in.req;
+  if (!Route(v, in, vss, s.cluster, -1, ctx.port, where, &backends, &route,
+             &req, &why, ctx))
+    return;
+  // The bytes pass unread: an explicit HTTP request stays one downstream.
+  RouterForward(v, s, in.req != s.req && !t_.http_implied ? s.req : req,
+                backends, why, route);
 }
 
 }  // namespace dataplane

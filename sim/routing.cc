@@ -155,6 +155,25 @@ bool Kept(const HttpMatch& m, const RouteContext& ctx) {
   return port_ok;
 }
 
+// §16.2: a tcp/tls match's sniHosts (read as ":sni" entries).
+bool SniMatch(const HttpMatch& m) {
+  return std::any_of(
+      m.headers.begin(), m.headers.end(),
+      [](const HttpMatch::Header& h) { return h.name == ":sni"; });
+}
+
+// Whether the connection's server name (the Host, without a port) is one
+// of the match's sniHosts (a leading "*." covers subdomains); true for a
+// match without any.
+bool SniCovers(const HttpMatch& m, const std::string& host) {
+  if (!SniMatch(m)) return true;
+  const std::string sni = AsciiLower(host.substr(0, host.find(':')));
+  for (const HttpMatch::Header& h : m.headers)
+    if (h.name == ":sni" && HostnameMatches(AsciiLower(h.value), sni))
+      return true;
+  return false;
+}
+
 // §16.2: one VirtualService, first match. A match with sourceLabels is
 // dropped at a waypoint and compared with the client's labels elsewhere; a
 // match's port is the service port. TCP requests use the tcp/tls rules.
@@ -166,10 +185,17 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
   out.any_route = true;
   for (size_t i = 0; i < rules.size(); ++i) {
     const HttpRouteRule& rule = rules[i];
+    // A tls section's rule matches on sniHosts (required there); at a
+    // gateway server a TCP one takes tcp sections, a passthrough one tls.
+    const bool tls_rule =
+        std::any_of(rule.matches.begin(), rule.matches.end(), SniMatch);
+    if (!req.http && ctx.l4_server && tls_rule != (ctx.l4_server == 2))
+      continue;
     bool hit = rule.matches.empty();
     for (const HttpMatch& m : rule.matches) {
       if (!Kept(m, ctx)) continue;
       if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
+      if (!req.http && !SniCovers(m, req.host)) continue;
       hit = true;
       break;
     }

@@ -606,16 +606,15 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         .value_or(std::vector<std::string>{});
         // Certificates do not change where a request goes: a terminating
         // server is read as its port and protocol, AUTO_PASSTHROUGH as the
-        // east-west gateway's forwarding (§7). PASSTHROUGH (SNI routing)
-        // stays unread, so it is reported (§16.10).
+        // east-west gateway's forwarding (§7), PASSTHROUGH as SNI routing
+        // by the VirtualServices' tls sections (§16.3).
         const yaml::Node tls = s["tls"];
         if (tls.IsMap()) {
           srv.https_redirect =
               r.Bool(r.Child(tls, "httpsRedirect"), sw + ".tls.httpsRedirect")
                   .value_or(false);
-          const std::string& mode = tls["mode"].Scalar();
-          if (mode != "PASSTHROUGH") tls.MarkSubtreeRead();
-          tls.MarkRead();
+          srv.tls_mode = tls["mode"].Scalar();
+          tls.MarkSubtreeRead();
         }
         if (srv.hosts.empty())
           r.Error(s, sw + ".hosts must name at least one host");

@@ -1,0 +1,83 @@
+// §16.3 (gateway.go buildGatewayTCPBasedFilterChains): an Istio Gateway's
+// TCP server and TLS passthrough server proxy the connection without
+// reading HTTP: a TCP server takes the first tcp route of its
+// VirtualServices whose match keeps it (port), a passthrough server the
+// first tls route whose sniHosts cover the server name; nothing matching,
+// the listener closes the connection. istio.io's TCP traffic shifting task
+// (port 31400) is the first case.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+using testing::World;
+
+// cart and orders in ambient namespace shop; the classic ingress gateway
+// selected by Gateway shop/gw with a TCP server on 31400 and a TLS
+// passthrough server on 443 for *.example.com.
+World L4World() {
+  World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  w.Add("east", testing::Deploy("shop", "orders"));
+  w.Add("east", testing::Svc("shop", "orders", 80));
+  testing::AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: gw-ports\n"
+        "  namespace: istio-system\nspec:\n  selector: {istio: "
+        "ingressgateway}\n  ports:\n  - {name: tcp, port: 31400}\n"
+        "  - {name: tls, port: 443}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector: {istio: "
+        "ingressgateway}\n  servers:\n"
+        "  - port: {number: 31400, name: tcp, protocol: TCP}\n"
+        "    hosts: [\"*\"]\n"
+        "  - port: {number: 443, name: tls, protocol: TLS}\n"
+        "    hosts: [\"*.example.com\"]\n    tls: {mode: PASSTHROUGH}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: l4\n  namespace: shop\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  tcp:\n"
+        "  - match: [{port: 9999}]\n    route: [{destination: {host: cart}}]\n"
+        "  - match: [{port: 31400}]\n"
+        "    route: [{destination: {host: orders}}]\n  tls:\n"
+        "  - match: [{sniHosts: [a.example.com]}]\n"
+        "    route: [{destination: {host: cart}}]\n"
+        "  - match: [{sniHosts: [\"*.example.com\"]}]\n"
+        "    route: [{destination: {host: orders}}]\n");
+  return w;
+}
+
+// Where a connection through shop/gw to `host`:`port` lands ("" failed).
+std::set<std::string> Lands(const std::string& host, int port) {
+  World w = L4World();
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: " + host + ", port: " + std::to_string(port) + "}");
+  std::set<std::string> out;
+  for (const Path& p : testing::PathsOf(w.Load(), "in"))
+    out.insert(p.outcome == Outcome::kDelivered
+                   ? p.hops.back().name.substr(0, p.hops.back().name.find('-'))
+                   : "");
+  return out;
+}
+
+TEST(IstioGatewayL4Test, ATcpServerTakesTheTcpRouteMatchingItsPort) {
+  EXPECT_EQ(Lands("anything", 31400), std::set<std::string>{"shop/orders"});
+}
+
+TEST(IstioGatewayL4Test, APassthroughServerRoutesBySni) {
+  EXPECT_EQ(Lands("a.example.com", 443), std::set<std::string>{"shop/cart"});
+  EXPECT_EQ(Lands("b.example.com", 443), std::set<std::string>{"shop/orders"});
+  // No server name the server's hosts or the tls routes cover: closed.
+  EXPECT_EQ(Lands("c.example.org", 443), std::set<std::string>{""});
+}
+
+}  // namespace
+}  // namespace meshsim
