@@ -656,7 +656,7 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   if (!intended.empty()) intent.Add(c_.bool_val(true));
   for (size_t i = 0; i < e.eps.size(); ++i) {
     std::string which;
-    if (PodIntent(e.eps[i], &which)) {
+    if (PodIntent(e.eps[i], &which, plan.In(e.eps[i].cluster))) {
       intent.Add(e.ep == c_.int_val(static_cast<int>(i)));
       intended.insert(which);
     }

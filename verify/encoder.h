@@ -283,7 +283,8 @@ class Encoder {
   // into another namespace that no ReferenceGrant allows (§9: a 500).
   bool IngressReaches(const SourceClass& cls, const std::string& key,
                       bool* refused) const;
-  bool PodIntent(const Endpoint& ep, std::string* which) const;
+  bool PodIntent(const Endpoint& ep, std::string* which,
+                 const Service* addressed = nullptr) const;
 
   const std::vector<SourceClass>& classes() const { return *classes_; }
 

@@ -26,9 +26,14 @@ bool Encoder::Intent(int ci, const Labels& labels, const std::string& ns,
   return false;
 }
 
-bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
+bool Encoder::PodIntent(const Endpoint& ep, std::string* which,
+                        const Service* addressed) const {
   const Cluster& c = sc_.mesh.clusters[ep.cluster];
   const Workload& w = c.workloads[ep.wi];
+  // §2.1, §2.3: a waypoint's own pods (and an east-west gateway's) never
+  // get a waypoint, whatever labels their namespace carries.
+  if (w.role == WorkloadRole::kWaypoint || w.role == WorkloadRole::kEastWest)
+    return false;
   if (Intent(ep.cluster, w.labels, w.ns, which)) return true;
   // K12: intent belongs to the workload, not the pod: a sibling pod (same
   // controller, or bare pods with the same app label) that asks for a
@@ -49,6 +54,11 @@ bool Encoder::PodIntent(const Endpoint& ep, std::string* which) const {
         Intent(ep.cluster, o.labels, o.ns, which))
       return true;
   }
+  // The service the request addresses speaks first: the waypoint it asks
+  // for is the one a finding should name.
+  if (addressed && addressed->kind == "Service" &&
+      Intent(ep.cluster, addressed->labels, addressed->ns, which))
+    return true;
   for (size_t si : ServicesOf(c, ep.wi)) {
     if (Intent(ep.cluster, c.services[si].labels, c.services[si].ns, which))
       return true;

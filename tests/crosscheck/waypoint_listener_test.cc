@@ -7,6 +7,7 @@
 // closed. Asked of both engines, and of lint.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "tests/crosscheck/both_engines.h"
@@ -47,6 +48,26 @@ TEST(WaypointListenerCrossCheck, NoListenerOn15008FailsClosed) {
           f.message.find("no listener on port 15008") != std::string::npos;
     EXPECT_TRUE(flagged) << l;
   }
+}
+
+// A finding names the waypoint the addressed Service asks for, not the
+// first one another Service selecting the same pod asks for; a waypoint's
+// own pods ask for none.
+TEST(WaypointListenerCrossCheck, ABypassNamesTheAddressedServicesWaypoint) {
+  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}},
+                                        {{"istio.io/use-waypoint", "wa"}});
+  w.Add("east", testing::Svc("shop", "cart2", 80,
+                             {{"istio.io/use-waypoint", "wb"}}, "", "cart"));
+  const VerifyResult r = Verify(w.Load(), {});
+  std::set<std::string> named;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "waypoint-bypass") continue;
+    for (const char* svc : {"service shop/cart ", "service shop/cart2 "})
+      if (f.message.find(svc) != std::string::npos)
+        named.insert(svc + f.message.substr(f.message.rfind(' ') + 1));
+  }
+  EXPECT_EQ(named, (std::set<std::string>{"service shop/cart shop/wa",
+                                          "service shop/cart2 shop/wb"}));
 }
 
 }  // namespace
