@@ -239,13 +239,46 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
   return out;
 }
 
+namespace {
+
+// §16.2 (route.go BuildHTTPRoutesForVirtualService): whether a sidecar in
+// `client_ns` with `labels` keeps some HTTP route of `vs` on `port`: a
+// match on another port, for other source labels or namespace, or for
+// gateways without "mesh" translates to nothing there. With none kept the
+// VirtualService makes no virtual host and the service keeps its default
+// route (buildSidecarVirtualHostsForVirtualService).
+bool SidecarKeepsARoute(const HttpRoute& vs, int port,
+                        const std::string& client_ns, const Labels& labels) {
+  if (vs.rules.empty()) return true;
+  for (const HttpRouteRule& rule : vs.rules) {
+    if (rule.matches.empty()) return true;
+    for (const HttpMatch& m : rule.matches) {
+      if (m.port && m.port != port) continue;
+      if (m.source_labels && !SelectorMatches(*m.source_labels, labels))
+        continue;
+      if (!m.source_namespace.empty() && m.source_namespace != client_ns)
+        continue;
+      if (!m.gateways.empty() && std::find(m.gateways.begin(), m.gateways.end(),
+                                           "mesh") == m.gateways.end())
+        continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
                                           const std::string& client_ns,
-                                          const Service& s) {
+                                          const Service& s, int port,
+                                          const Labels* client_labels) {
   std::vector<const HttpRoute*> vss;
   for (const HttpRoute& r : c.routes)
     if (r.IsVirtualService() && r.ForMesh() &&
-        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s))
+        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s) &&
+        (!port || !client_labels ||
+         SidecarKeepsARoute(r, port, client_ns, *client_labels)))
       vss.push_back(&r);
   SortByAge(vss);
   // §16.2 (virtualservice.go SelectVirtualServices): those private to the

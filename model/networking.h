@@ -60,10 +60,11 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
 
 // §16.2, §6: the one VirtualService for `mesh` a sidecar in `client_ns`
 // applies to service `s` (the oldest visible one covering its host), or
-// nullptr.
-const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
-                                          const std::string& client_ns,
-                                          const Service& s);
+// nullptr. Given the service `port` and the client's labels, one that
+// keeps no HTTP route there for that client is skipped.
+const HttpRoute* VirtualServiceForSidecar(
+    const Cluster& c, const std::string& client_ns, const Service& s,
+    int port = 0, const Labels* client_labels = nullptr);
 
 // §16.3: the Istio Gateways that select Router pod `pod` (any namespace,
 // PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false), by key.

@@ -792,7 +792,8 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
              " (" + kLabelRemoteWaypoint +
              "), so the sidecar applies none of its own routes (§15.2)";
     } else if (const HttpRoute* vs = VirtualServiceForSidecar(
-                   mesh_.clusters[s.cluster], src.ns, svc)) {
+                   mesh_.clusters[s.cluster], src.ns, svc,
+                   requests_[s.req].http ? s.port : 0, &src.labels)) {
       routes.push_back(vs);
     } else {
       routes = MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr);

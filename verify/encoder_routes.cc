@@ -364,11 +364,13 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
       if (cls.kind != ClientKind::kSidecar || cls.cluster != ci) continue;
       // The class's pods share their owner's labels: its representative's.
       const Workload* pod = c.FindWorkload(cls.workload);
-      const HttpRoute* vs = VirtualServiceForSidecar(c, cls.ns, s);
       Lists lists;
-      for (const ServicePort& sp : s.ports)
+      for (const ServicePort& sp : s.ports) {
+        const HttpRoute* vs = VirtualServiceForSidecar(
+            c, cls.ns, s, sp.port, pod ? &pod->labels : &kNoLabels);
         lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
                                      : GammaRoutes(c, s, sp.port)});
+      }
       rp.at_sidecar[cls.id] =
           chain(ci, s, lists, pod ? &pod->labels : &kNoLabels, cls.ns);
     }

@@ -259,11 +259,20 @@ TEST(NetworkingTest, AVirtualServiceWithNoMatchLeftAtTheWaypointIsSkipped) {
               "    route:\n    - destination: {host: cart, subset: v2}\n");
     w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
               "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    // §16.2 (route.go, buildSidecarVirtualHostsForVirtualService): at a
+    // sidecar too, a VirtualService with no route left for the port and
+    // the client makes no virtual host; the service's default route
+    // serves it.
+    w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", Deploy("sc", "sleep"));
+    w.Traffic("s", "{cluster: east, namespace: sc, workload: sleep}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
     Scenario sc = w.Load();
-    EXPECT_EQ(Landings(sc, "t"),
-              (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
-                                             {"shop/cart-v2-0", 0.5}}))
-        << match;
+    for (const char* t : {"t", "s"})
+      EXPECT_EQ(Landings(sc, t),
+                (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
+                                               {"shop/cart-v2-0", 0.5}}))
+          << match << " " << t;
   }
 }
 
