@@ -8,6 +8,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/networking.h"
 #include "model/parallel.h"
 #include "model/peering.h"
 #include "model/text.h"
@@ -840,6 +841,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
     DropDuplicateServices(c, cluster_diags[ci]);
     ApplyDiscoverySelectors(istio, c, c_notes);
+    ConsolidateDestinationRules(c);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, c_notes);

@@ -465,6 +465,9 @@ struct DestinationRule {
   std::map<int, TrafficPolicy> port_policies;  // portLevelSettings
   std::vector<DestinationRuleSubset> subsets;
   SourceLocation location;
+  // §16.1: the later rules of its namespace and host istiod merged into
+  // this one (their keys), oldest first.
+  std::vector<std::string> merged;
   std::string Key() const { return ns + "/" + name; }
   const DestinationRuleSubset* FindSubset(const std::string& name) const;
   // The policy for `port` and `subset` (""): the port's over the rule's,
@@ -717,6 +720,10 @@ struct Cluster {
   std::vector<ReferenceGrant> reference_grants;
   std::vector<HttpRoute> routes;  // Gateway API routes and VirtualServices
   std::vector<DestinationRule> destination_rules;
+  // §16.1: destination_rules as istiod consolidates them (Finalize,
+  // ConsolidateDestinationRules): rules of one namespace for one host
+  // merged; what DestinationRuleFor reads.
+  std::vector<DestinationRule> consolidated_destination_rules;
   std::map<std::string, IstioGateway> istio_gateways;  // by ns/name
   std::vector<AuthorizationPolicy> authorization_policies;
   std::vector<PeerAuthentication> peer_authentications;

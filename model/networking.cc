@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "model/text.h"
 
@@ -536,45 +537,111 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
   return v ? v->routes : std::vector<const HttpRoute*>{};
 }
 
+void ConsolidateDestinationRules(Cluster& c) {
+  std::vector<const DestinationRule*> by_age;
+  for (const DestinationRule& d : c.destination_rules) by_age.push_back(&d);
+  SortByAge(by_age);
+  std::vector<DestinationRule>& out = c.consolidated_destination_rules;
+  out.clear();
+  for (const DestinationRule* d : by_age) {
+    const std::string host = ExpandHost(d->host, d->ns);
+    std::set<std::string> exp(d->export_to.begin(), d->export_to.end());
+    bool separate = true;
+    for (DestinationRule& m : out) {
+      if (m.ns != d->ns || ExpandHost(m.host, m.ns) != host) continue;
+      // ENABLE_ENHANCED_DESTINATIONRULE_MERGE (default on): equal exportTo
+      // merges; a wider one merges and stays an entry of its own too.
+      const std::set<std::string> mexp(m.export_to.begin(), m.export_to.end());
+      if (exp != mexp &&
+          (mexp.empty() ||
+           !std::includes(exp.begin(), exp.end(), mexp.begin(), mexp.end())))
+        continue;
+      const bool both_without = !d->workload_selector && !m.workload_selector;
+      const bool both_with = d->workload_selector && m.workload_selector;
+      if (both_with && *d->workload_selector != *m.workload_selector) continue;
+      if ((both_without || both_with) && exp == mexp) separate = false;
+      for (const DestinationRuleSubset& sub : d->subsets)
+        if (!m.FindSubset(sub.name)) m.subsets.push_back(sub);
+      if (!m.policy && m.port_policies.empty()) {
+        m.policy = d->policy;
+        m.port_policies = d->port_policies;
+      }
+      m.merged.push_back(d->Key());
+    }
+    if (separate) out.push_back(*d);
+  }
+}
+
 const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
                                           const std::string& proxy_ns,
                                           const Labels* proxy_labels,
                                           const Service& s) {
-  // The most specific host wins; then a selector DR that selects the
-  // proxy; then the oldest.
-  auto best_in = [&](const std::string& ns,
-                     bool own_ns) -> const DestinationRule* {
-    const DestinationRule* best = nullptr;
-    auto rank = [&](const DestinationRule& d) {
-      return std::make_pair(Specificity(ExpandHost(d.host, d.ns)),
-                            d.workload_selector ? 1 : 0);
-    };
-    for (const DestinationRule& d : c.destination_rules) {
-      if (d.ns != ns || !HostCoversService(ExpandHost(d.host, d.ns), s))
-        continue;
-      if (d.workload_selector) {
-        // Only a sidecar's or gateway's own namespace, when it selects it.
-        if (!own_ns || !proxy_labels ||
-            !SelectorMatches(*d.workload_selector, *proxy_labels))
-          continue;
-      }
-      // exportTo holds in the rule's own namespace too: one exported only
-      // elsewhere is not indexed there (push_context.go).
-      if (!ExportedTo(d.export_to, d.ns, proxy_ns)) continue;
-      if (!best || rank(d) > rank(*best) ||
-          (rank(d) == rank(*best) &&
-           OlderThan(d.creation_timestamp, d.Key(), best->creation_timestamp,
-                     best->Key())))
-        best = &d;
-    }
-    return best;
-  };
-  if (const DestinationRule* d = best_in(proxy_ns, true)) return d;
-  if (s.ns != proxy_ns)
-    if (const DestinationRule* d = best_in(s.ns, false)) return d;
   const std::string& root = mesh.istio.root_namespace;
-  if (root != proxy_ns && root != s.ns)
-    if (const DestinationRule* d = best_in(root, false)) return d;
+  // The rules of `ns` a step reads, at their most specific host covering
+  // the service; then the one that applies to the proxy. `found` says
+  // whether the step had any rule for the host (it then decides).
+  auto step = [&](const std::string& ns, auto&& indexed,
+                  bool* found) -> const DestinationRule* {
+    std::vector<const DestinationRule*> at;
+    int best = -1;
+    for (const DestinationRule& d : c.consolidated_destination_rules) {
+      if (d.ns != ns || !indexed(d)) continue;
+      const std::string host = ExpandHost(d.host, d.ns);
+      if (!HostCoversService(host, s)) continue;
+      const int spec = Specificity(host);
+      if (spec > best) {
+        best = spec;
+        at.clear();
+      }
+      if (spec == best) at.push_back(&d);
+    }
+    *found = !at.empty();
+    const DestinationRule* catch_all = nullptr;
+    for (const DestinationRule* d : at) {
+      if (!d->workload_selector) {
+        if (!catch_all) catch_all = d;
+      } else if (ns == proxy_ns && proxy_labels &&
+                 SelectorMatches(*d->workload_selector, *proxy_labels)) {
+        return d;  // only a sidecar's or gateway's own namespace
+      }
+    }
+    return catch_all;
+  };
+  bool found = false;
+  const DestinationRule* d = nullptr;
+  // 1. The proxy's namespace: the rules visible there (exportTo holds in
+  // the rule's own namespace too); in the root namespace its private ones.
+  if (proxy_ns != root) {
+    d = step(
+        proxy_ns,
+        [&](const DestinationRule& r) {
+          return ExportedTo(r.export_to, r.ns, r.ns);
+        },
+        &found);
+  } else {
+    d = step(
+        root,
+        [&](const DestinationRule& r) {
+          return !r.export_to.empty() &&
+                 std::all_of(r.export_to.begin(), r.export_to.end(),
+                             [&](const std::string& e) {
+                               return e == "." || e == root;
+                             });
+        },
+        &found);
+  }
+  if (found) return d;
+  // 2. The service's namespace, its rules exported to the proxy's; 3. the
+  // root namespace's.
+  for (const std::string& ns : {s.ns, root}) {
+    d = step(
+        ns,
+        [&](const DestinationRule& r) {
+          return ExportedTo(r.export_to, r.ns, proxy_ns);
+        },
+        &found);
+    if (found) return d;
+  }
   return nullptr;
 }
 

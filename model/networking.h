@@ -141,12 +141,23 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host);
 
-// §16.1: the DestinationRule a proxy in `proxy_ns` applies to service `s`:
-// one in the proxy's namespace (with `proxy_labels`, a sidecar's or
-// gateway's: a workloadSelector that selects it first; nullptr, a
-// waypoint's inbound lookup: selector DRs never apply), else one in the
-// service's namespace exported to the proxy's, else one in the root
-// namespace exported there. The most specific host wins; nullptr if none.
+// §16.1 (destination_rule.go mergeDestinationRule): the cluster's
+// DestinationRules consolidated as istiod indexes them: in one namespace,
+// rules for one host with equal exportTo and no workloadSelector (or equal
+// ones) merge into the oldest: its subsets, then the others' subsets of
+// new names; the first top-level traffic policy. Into
+// `c.consolidated_destination_rules`.
+void ConsolidateDestinationRules(Cluster& c);
+
+// §16.1 (push_context.go destinationRule): the DestinationRule a proxy in
+// `proxy_ns` applies to service `s`. Steps, each at its most specific
+// host, the first step with a rule for the host deciding: the proxy's
+// namespace (the root namespace's private rules when the proxy is in the
+// root namespace), then the service's namespace's rules exported to the
+// proxy's, then the root namespace's exported ones. Of the rules a step
+// finds, one whose workloadSelector selects `proxy_labels` (a sidecar's or
+// gateway's; nullptr: a waypoint's inbound lookup), else the one without a
+// selector, else none (sidecar.go DestinationRule).
 const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
                                           const std::string& proxy_ns,
                                           const Labels* proxy_labels,

@@ -1,0 +1,86 @@
+// §16.1: which DestinationRule a proxy applies, as istiod indexes and looks
+// them up (push_context.go destinationRule, destination_rule.go
+// mergeDestinationRule, sidecar.go DestinationRule): rules of one
+// namespace for one host merge; a proxy in the root namespace reads the
+// root's private rules, then the service's namespace, then the root's
+// exported ones; a step with rules for the host decides, even when only a
+// workloadSelector rule for other workloads is there.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model/networking.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+std::string Dr(const std::string& ns, const std::string& name,
+               const std::string& host, const std::string& rest) {
+  return "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: " + ns + "\nspec:\n  host: " + host + "\n" +
+         rest;
+}
+
+std::string Subsets(const std::string& names) {
+  return "  subsets: [" + names + "]\n";
+}
+
+// The subsets of the rule a proxy in `ns` with `labels` applies to
+// shop/cart, "-" for none.
+std::string Lookup(testing::World w, const std::string& ns,
+                   const Labels* labels) {
+  const Scenario sc = w.Load();
+  const Cluster& c = sc.mesh.clusters[0];
+  const DestinationRule* d =
+      DestinationRuleFor(sc.mesh, c, ns, labels, *c.FindService("shop/cart"));
+  if (!d) return "-";
+  std::string out = d->Key() + ":";
+  for (const DestinationRuleSubset& s : d->subsets) out += " " + s.name;
+  return out;
+}
+
+TEST(DestinationRuleLookupTest, RulesOfOneNamespaceAndHostMerge) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east",
+        Dr("shop", "a", "cart", Subsets("{name: v1, labels: {v: \"1\"}}")));
+  w.Add("east", Dr("shop", "b", "cart.shop.svc.cluster.local",
+                   Subsets("{name: v2, labels: {v: \"2\"}}, {name: v1, "
+                           "labels: {v: x}}")));
+  EXPECT_EQ(Lookup(w, "client", nullptr), "shop/a: v1 v2");
+}
+
+TEST(DestinationRuleLookupTest, ARootNamespaceProxyReadsTheServicesFirst) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", Dr("istio-system", "mesh-wide", "cart.shop.svc.cluster.local",
+                   Subsets("{name: root, labels: {v: \"1\"}}")));
+  w.Add("east", Dr("shop", "own", "cart", Subsets("{name: own, labels: {}}")));
+  EXPECT_EQ(Lookup(w, "istio-system", nullptr), "shop/own: own");
+  // A root namespace's private rule is its own proxies' first.
+  w.Add("east",
+        Dr("istio-system", "private", "cart.shop.svc.cluster.local",
+           "  exportTo: [\".\"]\n" + Subsets("{name: private, labels: {}}")));
+  EXPECT_EQ(Lookup(w, "istio-system", nullptr),
+            "istio-system/private: private");
+  // Elsewhere the proxy's namespace comes first, the root's public last.
+  EXPECT_EQ(Lookup(w, "client", nullptr), "shop/own: own");
+}
+
+TEST(DestinationRuleLookupTest, ASelectorRuleForOthersShadowsTheServices) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east", Dr("client", "for-other", "cart.shop.svc.cluster.local",
+                   "  workloadSelector: {matchLabels: {app: other}}\n" +
+                       Subsets("{name: other, labels: {}}")));
+  w.Add("east", Dr("shop", "own", "cart", Subsets("{name: own, labels: {}}")));
+  const Labels curl = {{"app", "curl"}};
+  const Labels other = {{"app", "other"}};
+  EXPECT_EQ(Lookup(w, "client", &curl), "-");
+  EXPECT_EQ(Lookup(w, "client", &other), "client/for-other: other");
+}
+
+}  // namespace
+}  // namespace meshsim
