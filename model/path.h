@@ -94,6 +94,7 @@ struct PathRoute {
   int rule = 0;
   std::string timeout;
   std::optional<int> retries;
+  std::vector<int> retry_codes;  // HttpRouteRule::retry_codes
   // A VirtualService's fault.delay: `delay_percent`% of the requests are
   // held `delay_ns` by the proxy (§16.2).
   int64_t delay_ns = 0;
@@ -136,6 +137,9 @@ struct Path {
   std::vector<PathBreaker> breakers;    // circuit breakers crossed, in order
   double weight = 1.0;                  // share of requests taking this path
   std::string redirect;  // "302 https://..." when a proxy redirects
+  // The HTTP status the destination itself answered a failed path with (a
+  // pod in a fault's errors mode: 503); 0 for the proxies' own answers.
+  int upstream_status = 0;
 };
 
 struct TrafficPaths {

@@ -100,6 +100,12 @@ struct HttpRouteRule {
   std::string timeout;  // timeouts.request, recorded for the simulator
   std::optional<int>
       retry_attempts;  // retry.attempts, recorded for the simulator
+  // §16.2, §9 (retry.go ConvertPolicy, conversion.go): the HTTP statuses
+  // from the upstream its retries retry: an HTTPRoute's retry.codes; a
+  // VirtualService's retryOn codes, 5xx (every 5xx) and gateway-error
+  // (502-504). None by default: Istio's default retryOn retries
+  // connection failures, and retriable-status-codes without codes.
+  std::vector<int> retry_codes;
   std::optional<FaultInjection> fault;  // VirtualService only
   // §16.2 directResponse.status: the proxy answers itself (VirtualService).
   std::optional<int> direct_status;

@@ -303,6 +303,7 @@ int Builder::AddRoute(const RouteChoice& rc) {
   r.rule = rc.rule_index;
   r.timeout = rc.rule->timeout;
   r.retries = rc.rule->retry_attempts;
+  r.retry_codes = rc.rule->retry_codes;
   if (rc.rule->mirror) {
     r.mirror_host = rc.rule->mirror->name;
     r.mirror_ns = rc.rule->mirror->ns;

@@ -291,7 +291,8 @@ void QueueingNetwork::Arrive(uint32_t source) {
 }
 
 uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
-                                       int64_t start, bool recorded) {
+                                       int64_t start, bool recorded,
+                                       uint32_t previous_host) {
   uint32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -312,6 +313,13 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.shadow = false;
   r.network_ns = 0;
   PickRoute(r);
+  // §16.2 (retry.go: the previous_hosts predicate, 5 host selections): a
+  // retry goes to another host than the one that failed, when there is.
+  for (int k = 1; k < 5 && previous_host != UINT32_MAX &&
+                  !routes_[r.route].stations.empty() &&
+                  routes_[r.route].stations.back() == previous_host;
+       ++k)
+    PickRoute(r);
   if (recorded) {
     SourceStats& ss = source_stats_[source];
     if (attempt == 0) ++ss.requests;
@@ -676,14 +684,17 @@ void QueueingNetwork::Finish(uint32_t id) {
   if (!overflow && !route.outliers.empty()) ChargeOutliers(route, failed);
   // A breaker's local 503 is not retried (Envoy's overflow is not a
   // retriable upstream failure).
-  if (failed && !overflow && r.attempt < route.retries &&
-      retries_made_ >= limits_.max_retries) {
+  const bool retry = failed && !overflow && !timed_out && route.retriable &&
+                     r.attempt < route.retries;
+  if (retry && retries_made_ >= limits_.max_retries) {
     ++retries_refused_;
-  } else if (failed && !overflow && r.attempt < route.retries) {
+  } else if (retry) {
     // Retried by the proxy that applies the route: the retry is new load.
     ++retries_made_;
     if (r.recorded) ++ss.retries;
-    uint32_t again = StartRequest(r.source, r.attempt + 1, r.start, r.recorded);
+    uint32_t again = StartRequest(
+        r.source, r.attempt + 1, r.start, r.recorded,
+        route.stations.empty() ? UINT32_MAX : route.stations.back());
     Enter(again);
     return;
   }

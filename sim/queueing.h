@@ -70,6 +70,9 @@ struct RouteSpec {
   double weight = 1.0;
   std::optional<int64_t> timeout_ns;
   int retries = 0;
+  // Its failure is one the route's retry policy retries (an upstream 503
+  // its codes name, §16.2); other failures are not retried.
+  bool retriable = false;
   std::vector<uint32_t> hits;  // policy-hit counters incremented per request
   int path_index = 0;          // which path of its source this is
   // Circuit breakers (DestinationRule connectionPool, §16.1) checked as the
@@ -243,8 +246,10 @@ class QueueingNetwork {
   void Arrive(uint32_t source);
   int64_t NextArrival(uint32_t source, int64_t from);
   double RateAt(const SourceSpec& s, int64_t t) const;
+  // `previous_host`: a retry's failed destination station, which the
+  // route picked avoids when it can (UINT32_MAX: none).
   uint32_t StartRequest(uint32_t source, int attempt, int64_t start,
-                        bool recorded);
+                        bool recorded, uint32_t previous_host = UINT32_MAX);
   void PickRoute(Request& r);
   void Enter(uint32_t req);
   void ServiceDone(uint32_t station, uint32_t req);

@@ -212,6 +212,7 @@ class ModelBuilder {
           !erroring.count({last.cluster, last.name}))
         continue;
       p.outcome = Outcome::kFailed;
+      p.upstream_status = 503;
       p.reason = "503 from " + last.name +
                  ": the pod answers with errors while ready (fault mode "
                  "errors)";
@@ -386,6 +387,12 @@ class ModelBuilder {
       if (!p.route->timeout.empty())
         r.timeout_ns = ParseGatewayDuration(p.route->timeout);
       r.retries = p.route->retries.value_or(0);
+      // §16.2, §9: only an upstream answer the policy names is retried;
+      // the proxies' own answers (no route, no endpoint, 500s) are not.
+      const std::vector<int>& codes = p.route->retry_codes;
+      r.retriable = p.upstream_status &&
+                    std::find(codes.begin(), codes.end(), p.upstream_status) !=
+                        codes.end();
     }
     // The client workload is not a station; every later hop is, including the
     // destination application. External destinations cost network time only.

@@ -258,9 +258,17 @@ HttpRouteRule ReadRouteRule(Reader& r, const yaml::Node& rule,
                 out.timeout + "'");
     out.timeout.clear();
   }
-  if (auto a = r.Int(r.Child(r.Child(rule, "retry"), "attempts"),
-                     rw + ".retry.attempts", 0, 1000))
+  const yaml::Node retry = r.Child(rule, "retry");
+  // conversion.go: without attempts Istio retries twice.
+  if (retry.IsDefined()) out.retry_attempts = 2;
+  if (auto a =
+          r.Int(r.Child(retry, "attempts"), rw + ".retry.attempts", 0, 1000))
     out.retry_attempts = static_cast<int>(*a);
+  const yaml::Node codes = r.Child(retry, "codes");
+  if (codes.IsSequence())
+    for (const yaml::Node& code : codes)
+      if (auto c = r.Int(code, rw + ".retry.codes[]", 400, 599))
+        out.retry_codes.push_back(static_cast<int>(*c));
   ForEachMap(r, rule, "backendRefs", rw,
              [&](const yaml::Node& b, const std::string& bw) {
                out.backends.push_back(ReadBackendRef(r, b, bw, ns));

@@ -365,36 +365,46 @@ TEST(FaultTest, NodeDownShiftsLoad) {
   EXPECT_NE(m.entry_paths[0][0].summary.find(alive), std::string::npos);
 }
 
-// HTTPRoute timeouts fail slow requests; retries re-issue failed ones.
+// HTTPRoute timeouts fail slow requests; retries re-issue the failures
+// their policy names (§16.2, §9: retry.codes; an upstream's 503), on
+// another host when there is one (previous_hosts), and never the proxy's
+// own answers (no endpoint: 503 UH) nor a policy without codes.
 TEST(SimulatorTest, RouteTimeoutAndRetries) {
   World w = ShopWorld(
       {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
   w.Add("east", Waypoint("shop", "waypoint"));
   w.Add("east", testing::Svc("shop", "empty", 80, {}, "", "nobody"));
+  w.Add("east", testing::Deploy("shop", "flaky"));
+  w.Add("east", testing::Svc("shop", "flaky", 80));
+  w.Add("east", testing::Deploy("shop", "half", 2));
+  w.Add("east", testing::Svc("shop", "half", 80));
+  auto rule = [](const std::string& path, const std::string& extra,
+                 const std::string& backend) {
+    return "  - matches: [{path: {type: PathPrefix, value: " + path + "}}]\n" +
+           extra + "    backendRefs: [{name: " + backend + ", port: 80}]\n";
+  };
+  const std::string codes = "    retry: {attempts: 2, codes: [503]}\n";
   w.Add("east",
         "apiVersion: gateway.networking.k8s.io/v1\nkind: "
         "HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
         "spec:\n  parentRefs: [{group: \"\", kind: Service, name: cart}]\n  "
-        "rules:\n"
-        "  - matches: [{path: {type: PathPrefix, value: /slow}}]\n    "
-        "timeouts: {request: 1ms}\n"
-        "    backendRefs: [{name: cart, port: 80}]\n"
-        "  - matches: [{path: {type: PathPrefix, value: /broken}}]\n    retry: "
-        "{attempts: 2}\n"
-        "    backendRefs: [{name: empty, port: 80}]\n");
+        "rules:\n" +
+            rule("/slow", "    timeouts: {request: 1ms}\n", "cart") +
+            rule("/broken", codes, "flaky") +
+            rule("/nocodes", "    retry: {attempts: 2}\n", "flaky") +
+            rule("/empty", codes, "empty") + rule("/half", codes, "half"));
   std::string text = w.Text();
-  text +=
-      "- name: slow\n  from: {cluster: east, namespace: client, workload: "
-      "curl}\n"
-      "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /slow}\n "
-      " rate: 50\n  duration: 10s\n"
-      "- name: broken\n  from: {cluster: east, namespace: client, workload: "
-      "curl}\n"
-      "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: "
-      "/broken}\n  rate: 50\n  duration: 10s\n";
+  for (const char* path : {"slow", "broken", "nocodes", "empty", "half"})
+    text += std::string("- name: ") + path +
+            "\n  from: {cluster: east, namespace: client, workload: curl}\n"
+            "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /" +
+            path + "}\n  rate: 50\n  duration: 10s\n";
   text +=
       "performance:\n  workloads:\n    shop/cart: {workers: 4, service_time: "
-      "{distribution: constant, mean_ms: 5}}\n";
+      "{distribution: constant, mean_ms: 5}}\n"
+      "faults:\n  - {kind: pod, cluster: east, pod: shop/flaky-0, mode: "
+      "errors}\n  - {kind: pod, cluster: east, pod: shop/half-0, mode: "
+      "errors}\n";
   SimModel m = BuildSimModel(LoadText(text));
   RunSimulation(m, Seeded(1));
   const SourceStats& slow = m.net.source_stats()[0];
@@ -402,6 +412,18 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
   const SourceStats& broken = m.net.source_stats()[1];
   EXPECT_EQ(broken.failed, broken.requests);
   EXPECT_EQ(broken.retries, 2 * broken.requests);
+  const SourceStats& nocodes = m.net.source_stats()[2];
+  EXPECT_EQ(nocodes.failed, nocodes.requests);
+  EXPECT_EQ(nocodes.retries, 0u);
+  const SourceStats& empty = m.net.source_stats()[3];
+  EXPECT_EQ(empty.failed, empty.requests);
+  EXPECT_EQ(empty.retries, 0u);
+  // Half the first tries meet the erroring pod; each retry goes to the
+  // other one and is delivered.
+  const SourceStats& half = m.net.source_stats()[4];
+  EXPECT_EQ(half.failed, 0u);
+  EXPECT_GT(half.retries, half.requests / 4);
+  EXPECT_LT(half.retries, half.requests * 3 / 4);
 
   // The run's retry budget bounds what `retry.attempts` multiplies: past it
   // a failure is final and counted as refused (docs/robustness.md).
@@ -411,11 +433,10 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
   const SimResult r = RunSimulation(capped, few);
   const SourceStats& b = capped.net.source_stats()[1];
   EXPECT_EQ(b.failed, b.requests);
-  EXPECT_LE(b.retries, 10u);
-  // Every request that did not get both of its retries was refused once; at
-  // most 5 requests got both.
+  EXPECT_LE(capped.net.source_stats()[1].retries +
+                capped.net.source_stats()[4].retries,
+            10u);
   EXPECT_GE(r.retries_refused, b.requests - 5);
-  EXPECT_LE(r.retries_refused, b.requests);
 }
 
 // §16.1: a DestinationRule connectionPool is a circuit breaker per proxy
