@@ -275,7 +275,8 @@ struct Service {
   // spec.loadBalancerIP and status.loadBalancer.ingress[].ip.
   std::vector<std::string> external_addresses;
   bool headless = false;
-  bool external_name = false;  // ExternalName: not in WDS (§2.3 item 6)
+  bool external_name = false;   // ExternalName: not in WDS (§2.3 item 6)
+  std::string external_target;  // its spec.externalName
   // §3.8: spec.trafficDistribution as loaded; then (Finalize) the effective
   // one (spec, annotation, namespace's): PreferClose, PreferSameZone,
   // PreferSameNode, Any, or "" when nothing sets one.

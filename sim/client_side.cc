@@ -109,11 +109,29 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
   }
   Dest d;
   if (s.external_name) {
-    d.ip = t_.to.host;
-    d.why = "service " + s.Key() +
-            " is an ExternalName service, which ambient does not represent "
-            "(§2.3): the "
-            "client dials the external name";
+    // §3.3: DNS answers with a CNAME to spec.externalName (a sidecar's
+    // istiod makes the Service an alias of it): a Service or ServiceEntry
+    // of that name is addressed by its VIP, with everything it applies;
+    // any other name is dialled as it is.
+    const std::string why = "service " + s.Key() +
+                            " is an ExternalName service for " +
+                            s.external_target +
+                            ", which ambient does not "
+                            "represent (§2.3): DNS answers with a CNAME to it";
+    for (size_t k : c.ServicesForHost(s.external_target, s.ns, sidecar)) {
+      const Service& target = c.services[k];
+      if (target.external_name || target.vips.empty()) continue;
+      d.svc_cluster = ci;
+      d.svc = static_cast<int>(k);
+      d.ip = target.vips.front();
+      d.why = why + ", so the client sends to " +
+              (target.kind == "Service" ? "service " : "ServiceEntry ") +
+              target.Key() + "'s address (§3.3)";
+      out.push_back(d);
+      return out;
+    }
+    d.ip = s.external_target.empty() ? t_.to.host : s.external_target;
+    d.why = why + ": the client dials that name";
   } else if (s.vips.empty() || !s.HostHasAddress(MatchedHost(s))) {
     d.ip = s.kind == "ServiceEntry" ? t_.to.host : s.Hostname();
     // §3.4: why istiod allocated no address (per host).

@@ -111,6 +111,10 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     ReadServicePorts(r, spec, h.what + ": spec", false, s);
     auto type = r.String(r.Child(spec, "type"), h.what + ": spec.type");
     s.external_name = type && *type == "ExternalName";
+    if (s.external_name)
+      s.external_target = AsciiLower(r.String(r.Child(spec, "externalName"),
+                                              h.what + ": spec.externalName")
+                                         .value_or(""));
     auto cip =
         r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
     if (cip && *cip == "None") {

@@ -308,6 +308,34 @@ TEST(PathsTest, IngressSkipsTheWaypointOfADnsServiceEntry) {
   EXPECT_THAT(run("DNS_ROUND_ROBIN"), ElementsAre("|delivered"));
 }
 
+// §3.3: an ExternalName Service is a CNAME (a sidecar's alias) to its
+// externalName: one naming a mesh Service reaches that Service's address,
+// waypoint included; any other name is dialled as it is.
+TEST(PathsTest, AnExternalNameServiceAddressesItsTarget) {
+  World w =
+      Base({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: alias, namespace: "
+        "shop}\nspec: {type: ExternalName, externalName: "
+        "cart.shop.svc.cluster.local}\n");
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: outside, "
+        "namespace: shop}\nspec: {type: ExternalName, externalName: "
+        "api.example.com}\n");
+  w.Traffic("in", "{cluster: east, namespace: client, workload: curl}",
+            "{host: alias.shop, port: 80}");
+  w.Traffic("out", "{cluster: east, namespace: client, workload: curl}",
+            "{host: outside.shop, port: 80}");
+  const Scenario sc = w.Load();
+  EXPECT_THAT(Summary(PathsOf(sc, "in")),
+              ElementsAre("shop/waypoint|delivered"));
+  const std::vector<Path> out = PathsOf(sc, "out");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].hops.back().name.find("api.example.com"), std::string::npos)
+      << out[0].hops.back().name;
+}
+
 // §13 case 15, K4: ingress never uses workload waypoints.
 TEST(PathsTest, Case15_K4_IngressIgnoresWorkloadWaypoint) {
   World w =
