@@ -841,7 +841,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
     DropDuplicateServices(c, cluster_diags[ci]);
     ApplyDiscoverySelectors(istio, c, c_notes);
-    ConsolidateDestinationRules(c);
+    ConsolidateDestinationRules(c, istio.root_namespace);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, c_notes);

@@ -469,6 +469,10 @@ struct DestinationRule {
   // §16.1: the later rules of its namespace and host istiod merged into
   // this one (their keys), oldest first.
   std::vector<std::string> merged;
+  // §16.1: in Cluster::consolidated_destination_rules, the index istiod
+  // keeps it in (push_context.go destinationRuleIndex).
+  static constexpr char kLocal = 0, kExported = 1, kRootPrivate = 2;
+  char index = kLocal;
   std::string Key() const { return ns + "/" + name; }
   const DestinationRuleSubset* FindSubset(const std::string& name) const;
   // The policy for `port` and `subset` (""): the port's over the rule's,
@@ -492,10 +496,11 @@ struct IstioServer {
   // §16.3 (gateway.go buildGatewayTCPBasedFilterChains): a TCP server, or
   // a TLS one that passes the connection through, proxies it without
   // reading HTTP; its VirtualServices' tcp or tls sections route it.
+  // A TLS server that terminates (SIMPLE, MUTUAL, ...) forwards what it
+  // decrypts by the tcp sections (createGatewayTCPFilterChainOpts).
   bool ProxiesTcp() const {
     return protocol == "TCP" || protocol == "MONGO" || protocol == "REDIS" ||
-           (protocol == "TLS" &&
-            (tls_mode == "PASSTHROUGH" || tls_mode == "AUTO_PASSTHROUGH"));
+           protocol == "TLS";
   }
   bool PassesTls() const {
     return protocol == "TLS" &&

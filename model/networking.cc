@@ -154,6 +154,10 @@ int ExportBucket(const HttpRoute& r, const std::string& ns) {
 
 }  // namespace
 
+int VirtualServiceBucket(const HttpRoute& r, const std::string& ns) {
+  return ExportBucket(r, ns);
+}
+
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& attached, IstioVersion version,
@@ -255,12 +259,17 @@ bool SidecarKeepsARoute(const HttpRoute& vs, int port,
     if (rule.matches.empty()) return true;
     for (const HttpMatch& m : rule.matches) {
       if (m.port && m.port != port) continue;
+      // route.go sourceMatchHTTP: a match's gateways, when given, decide
+      // alone (its source conditions are not read then).
+      if (!m.gateways.empty()) {
+        if (std::find(m.gateways.begin(), m.gateways.end(), "mesh") !=
+            m.gateways.end())
+          return true;
+        continue;
+      }
       if (m.source_labels && !SelectorMatches(*m.source_labels, labels))
         continue;
       if (!m.source_namespace.empty() && m.source_namespace != client_ns)
-        continue;
-      if (!m.gateways.empty() && std::find(m.gateways.begin(), m.gateways.end(),
-                                           "mesh") == m.gateways.end())
         continue;
       return true;
     }
@@ -537,38 +546,88 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
   return v ? v->routes : std::vector<const HttpRoute*>{};
 }
 
-void ConsolidateDestinationRules(Cluster& c) {
-  std::vector<const DestinationRule*> by_age;
-  for (const DestinationRule& d : c.destination_rules) by_age.push_back(&d);
-  SortByAge(by_age);
+namespace {
+
+// §16.1 (push_context.go setDestinationRules): a rule's exportTo as istiod
+// indexes it; a workloadSelector rule is private to its namespace.
+std::set<std::string> ExportSet(const DestinationRule& d) {
+  if (d.workload_selector) return {"."};
+  return {d.export_to.begin(), d.export_to.end()};
+}
+
+// destination_rule.go mergeDestinationRule into one index's rules (`index`
+// tags them): the incoming rule merges into each earlier rule of its host
+// it may join, and is kept as a rule of its own unless the last such
+// comparison says it merged.
+void MergeInto(std::vector<DestinationRule>& out, const DestinationRule& d,
+               char index) {
+  const std::string host = ExpandHost(d.host, d.ns);
+  const std::set<std::string> exp = ExportSet(d);
+  bool separate = true;
+  for (DestinationRule& m : out) {
+    if (m.index != index || m.ns != d.ns || ExpandHost(m.host, m.ns) != host)
+      continue;
+    // ENABLE_ENHANCED_DESTINATIONRULE_MERGE (default on).
+    const std::set<std::string> mexp = ExportSet(m);
+    if (exp == mexp) {
+      separate = false;
+    } else if (!mexp.empty() && std::includes(exp.begin(), exp.end(),
+                                              mexp.begin(), mexp.end())) {
+      separate = true;
+    } else {
+      separate = true;
+      continue;
+    }
+    const bool both_without = !d.workload_selector && !m.workload_selector;
+    const bool both_with = d.workload_selector && m.workload_selector;
+    if (both_with && *d.workload_selector != *m.workload_selector) {
+      separate = true;
+      continue;
+    }
+    if (both_without || both_with) separate = false;
+    for (const DestinationRuleSubset& sub : d.subsets)
+      if (!m.FindSubset(sub.name)) m.subsets.push_back(sub);
+    if (!m.policy && m.port_policies.empty()) {
+      m.policy = d.policy;
+      m.port_policies = d.port_policies;
+    }
+    m.merged.push_back(d.Key());
+  }
+  if (separate) {
+    out.push_back(d);
+    out.back().index = index;
+  }
+}
+
+}  // namespace
+
+void ConsolidateDestinationRules(Cluster& c, const std::string& root) {
+  std::vector<const DestinationRule*> order;
+  for (const DestinationRule& d : c.destination_rules) order.push_back(&d);
+  // sortConfigBySelectorAndCreationTime: selector rules first, then by
+  // creation time, name and namespace.
+  std::stable_sort(order.begin(), order.end(),
+                   [](const DestinationRule* a, const DestinationRule* b) {
+                     if (a->workload_selector.has_value() !=
+                         b->workload_selector.has_value())
+                       return a->workload_selector.has_value();
+                     if (a->creation_timestamp != b->creation_timestamp)
+                       return a->creation_timestamp < b->creation_timestamp;
+                     if (a->name != b->name) return a->name < b->name;
+                     return a->ns < b->ns;
+                   });
   std::vector<DestinationRule>& out = c.consolidated_destination_rules;
   out.clear();
-  for (const DestinationRule* d : by_age) {
-    const std::string host = ExpandHost(d->host, d->ns);
-    std::set<std::string> exp(d->export_to.begin(), d->export_to.end());
-    bool separate = true;
-    for (DestinationRule& m : out) {
-      if (m.ns != d->ns || ExpandHost(m.host, m.ns) != host) continue;
-      // ENABLE_ENHANCED_DESTINATIONRULE_MERGE (default on): equal exportTo
-      // merges; a wider one merges and stays an entry of its own too.
-      const std::set<std::string> mexp(m.export_to.begin(), m.export_to.end());
-      if (exp != mexp &&
-          (mexp.empty() ||
-           !std::includes(exp.begin(), exp.end(), mexp.begin(), mexp.end())))
-        continue;
-      const bool both_without = !d->workload_selector && !m.workload_selector;
-      const bool both_with = d->workload_selector && m.workload_selector;
-      if (both_with && *d->workload_selector != *m.workload_selector) continue;
-      if ((both_without || both_with) && exp == mexp) separate = false;
-      for (const DestinationRuleSubset& sub : d->subsets)
-        if (!m.FindSubset(sub.name)) m.subsets.push_back(sub);
-      if (!m.policy && m.port_policies.empty()) {
-        m.policy = d->policy;
-        m.port_policies = d->port_policies;
-      }
-      m.merged.push_back(d->Key());
-    }
-    if (separate) out.push_back(*d);
+  for (const DestinationRule* d : order) {
+    const std::set<std::string> exp = ExportSet(*d);
+    if (exp.empty() || exp.count("*") || exp.count(".") || exp.count(d->ns))
+      MergeInto(out, *d, DestinationRule::kLocal);
+    const bool private_only =
+        exp.size() == 1 && (exp.count(".") || exp.count(d->ns));
+    if (!private_only)
+      MergeInto(out, *d, DestinationRule::kExported);
+    else if (d->ns == root)
+      MergeInto(out, *d, DestinationRule::kRootPrivate);
   }
 }
 
@@ -577,15 +636,13 @@ const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
                                           const Labels* proxy_labels,
                                           const Service& s) {
   const std::string& root = mesh.istio.root_namespace;
-  // The rules of `ns` a step reads, at their most specific host covering
-  // the service; then the one that applies to the proxy. `found` says
-  // whether the step had any rule for the host (it then decides).
-  auto step = [&](const std::string& ns, auto&& indexed,
-                  bool* found) -> const DestinationRule* {
+  // MostSpecificHostMatch over one index of namespace `ns`: the rules at
+  // the most specific host covering the service, in index order.
+  auto at_host = [&](const std::string& ns, char index) {
     std::vector<const DestinationRule*> at;
     int best = -1;
     for (const DestinationRule& d : c.consolidated_destination_rules) {
-      if (d.ns != ns || !indexed(d)) continue;
+      if (d.index != index || d.ns != ns) continue;
       const std::string host = ExpandHost(d.host, d.ns);
       if (!HostCoversService(host, s)) continue;
       const int spec = Specificity(host);
@@ -595,52 +652,33 @@ const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
       }
       if (spec == best) at.push_back(&d);
     }
-    *found = !at.empty();
+    return at;
+  };
+  // sidecar.go DestinationRule: a selector rule of the proxy's namespace
+  // that selects it, else the last rule without a selector.
+  auto pick = [&](const std::vector<const DestinationRule*>& drs) {
     const DestinationRule* catch_all = nullptr;
-    for (const DestinationRule* d : at) {
-      if (!d->workload_selector) {
-        if (!catch_all) catch_all = d;
-      } else if (ns == proxy_ns && proxy_labels &&
-                 SelectorMatches(*d->workload_selector, *proxy_labels)) {
-        return d;  // only a sidecar's or gateway's own namespace
-      }
+    for (const DestinationRule* d : drs) {
+      if (!d->workload_selector) catch_all = d;
+      if (d->ns == proxy_ns && d->workload_selector && proxy_labels &&
+          SelectorMatches(*d->workload_selector, *proxy_labels))
+        return d;
     }
     return catch_all;
   };
-  bool found = false;
-  const DestinationRule* d = nullptr;
-  // 1. The proxy's namespace: the rules visible there (exportTo holds in
-  // the rule's own namespace too); in the root namespace its private ones.
-  if (proxy_ns != root) {
-    d = step(
-        proxy_ns,
-        [&](const DestinationRule& r) {
-          return ExportedTo(r.export_to, r.ns, r.ns);
-        },
-        &found);
-  } else {
-    d = step(
-        root,
-        [&](const DestinationRule& r) {
-          return !r.export_to.empty() &&
-                 std::all_of(r.export_to.begin(), r.export_to.end(),
-                             [&](const std::string& e) {
-                               return e == "." || e == root;
-                             });
-        },
-        &found);
-  }
-  if (found) return d;
-  // 2. The service's namespace, its rules exported to the proxy's; 3. the
-  // root namespace's.
+  // 1. The proxy's namespace; a proxy of the root namespace its private
+  // rules only. Rules for the host there decide.
+  std::vector<const DestinationRule*> drs =
+      proxy_ns != root ? at_host(proxy_ns, DestinationRule::kLocal)
+                       : at_host(root, DestinationRule::kRootPrivate);
+  if (!drs.empty()) return pick(drs);
+  // 2. The service's namespace, then 3. the root's: the exported rules at
+  // the most specific host, those exported to the proxy's namespace.
   for (const std::string& ns : {s.ns, root}) {
-    d = step(
-        ns,
-        [&](const DestinationRule& r) {
-          return ExportedTo(r.export_to, r.ns, proxy_ns);
-        },
-        &found);
-    if (found) return d;
+    std::vector<const DestinationRule*> out;
+    for (const DestinationRule* d : at_host(ns, DestinationRule::kExported))
+      if (ExportedTo(d->export_to, d->ns, proxy_ns)) out.push_back(d);
+    if (!out.empty()) return pick(out);
   }
   return nullptr;
 }

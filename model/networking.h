@@ -58,6 +58,10 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
     int port = 0);
 
+// §16.2 (push_context.go): a VirtualService's bucket for a proxy of
+// namespace `ns`: 0 private to it, 1 exported to it by name, 2 public.
+int VirtualServiceBucket(const HttpRoute& r, const std::string& ns);
+
 // §16.2, §6: the one VirtualService for `mesh` a sidecar in `client_ns`
 // applies to service `s` (the oldest visible one covering its host), or
 // nullptr. Given the service `port` and the client's labels, one that
@@ -141,13 +145,15 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host);
 
-// §16.1 (destination_rule.go mergeDestinationRule): the cluster's
-// DestinationRules consolidated as istiod indexes them: in one namespace,
-// rules for one host with equal exportTo and no workloadSelector (or equal
-// ones) merge into the oldest: its subsets, then the others' subsets of
-// new names; the first top-level traffic policy. Into
-// `c.consolidated_destination_rules`.
-void ConsolidateDestinationRules(Cluster& c);
+// §16.1 (push_context.go setDestinationRules, destination_rule.go
+// mergeDestinationRule): the cluster's DestinationRules in istiod's three
+// indexes (each namespace's local rules, its exported ones, the root
+// namespace's private ones), selector rules first then by age; in an
+// index, rules of one namespace and host with equal exportTo and no
+// workloadSelector (or equal ones) merge into the first: its subsets, then
+// the others' of new names; the first top-level traffic policy. Into
+// `c.consolidated_destination_rules`; `root` is the root namespace.
+void ConsolidateDestinationRules(Cluster& c, const std::string& root);
 
 // §16.1 (push_context.go destinationRule): the DestinationRule a proxy in
 // `proxy_ns` applies to service `s`. Steps, each at its most specific

@@ -140,6 +140,8 @@ struct Path {
   // The HTTP status the destination itself answered a failed path with (a
   // pod in a fault's errors mode: 503); 0 for the proxies' own answers.
   int upstream_status = 0;
+  // The service whose endpoint the path ends at (ns/name), "" for none.
+  std::string backend;
 };
 
 struct TrafficPaths {

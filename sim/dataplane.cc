@@ -257,6 +257,8 @@ void Builder::Emit(Vertex from, const State& s, const std::string& why,
     to = AddVertex(HopFor(s));
     by_key_[key] = to;
     if (s.act == Act::kWaypoint) g_[to].waypoint = s.waypoint;
+    if (g_[to].hop.kind == HopKind::kWorkload && s.backend_svc >= 0)
+      g_[to].service = S(s.backend_cluster, s.backend_svc).Key();
     queue_.push_back({to, s});
   }
   CheckEdgeBudget();
@@ -439,6 +441,7 @@ struct Walker {
       p.hops.push_back(d.hop);
       hop_of.push_back(static_cast<int>(p.hops.size()) - 1);
       if (!d.waypoint.empty()) p.waypoints.push_back(d.waypoint);
+      if (!d.service.empty()) p.backend = d.service;
     }
     for (size_t k = 0; k < edges.size(); ++k) {
       if (g[edges[k]].breaker < 0) continue;

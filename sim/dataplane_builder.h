@@ -57,6 +57,15 @@ struct State {
   int wl = -1;       // this component's workload (pod) index, if any
   int svc_cluster = -1;
   int svc = -1;  // addressed service, in svc_cluster's list
+  // The service whose endpoints were chosen last (a route's backend), for
+  // a retry's weighted cluster (Path::backend); -1 before any.
+  int backend_cluster = -1, backend_svc = -1;
+  State WithBackend(int ci, int si) const {
+    State o = *this;
+    o.backend_cluster = ci;
+    o.backend_svc = si;
+    return o;
+  }
   int target_cluster = -1;
   int target_wl = -1;  // addressed workload (pod-IP traffic)
   int port = 0;
@@ -94,6 +103,8 @@ struct VertexData {
   std::string waypoint;
   std::string redirect;
   std::optional<DeniedBy> denied_by;
+  // A workload reached as a service's endpoint: that service (ns/name).
+  std::string service;
 };
 
 struct EdgeData {

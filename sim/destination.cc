@@ -585,8 +585,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   const auto& [local, remote, unreachable, total] = split;
   split.total += static_cast<double>(HostnameEndpoints(s));
   for (const auto& [e, w] : local)
-    ToEndpoint(from, base, e, TargetPort(s, port, e), why, share * w / total,
-               route);
+    ToEndpoint(from, base.WithBackend(svc_cluster, svc), e,
+               TargetPort(s, port, e), why, share * w / total, route);
   for (const auto& [net, w] : unreachable)
     Fail(from,
          "ServiceEntry " + s.Key() + " has endpoints on network " + net +

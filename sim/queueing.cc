@@ -118,6 +118,11 @@ int QueueingNetwork::AddReason(const std::string& reason) {
   return static_cast<int>(reasons_.size() - 1);
 }
 
+uint32_t QueueingNetwork::AddBackend(const std::string& key) {
+  return backends_.emplace(key, static_cast<uint32_t>(backends_.size()))
+      .first->second;
+}
+
 void QueueingNetwork::SetTrace(TraceSink sink, uint64_t every_nth) {
   trace_ = std::move(sink);
   trace_every_ = every_nth == 0 ? 1 : every_nth;
@@ -292,7 +297,7 @@ void QueueingNetwork::Arrive(uint32_t source) {
 
 uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
                                        int64_t start, bool recorded,
-                                       uint32_t previous_host) {
+                                       uint32_t failed_route) {
   uint32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -312,14 +317,10 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.overflow = -1;
   r.shadow = false;
   r.network_ns = 0;
-  PickRoute(r);
-  // §16.2 (retry.go: the previous_hosts predicate, 5 host selections): a
-  // retry goes to another host than the one that failed, when there is.
-  for (int k = 1; k < 5 && previous_host != UINT32_MAX &&
-                  !routes_[r.route].stations.empty() &&
-                  routes_[r.route].stations.back() == previous_host;
-       ++k)
+  if (failed_route == UINT32_MAX)
     PickRoute(r);
+  else
+    PickRetryRoute(r, failed_route);
   if (recorded) {
     SourceStats& ss = source_stats_[source];
     if (attempt == 0) ++ss.requests;
@@ -330,6 +331,40 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
       (source_count_[source] % trace_every_ == 0 || attempt > 0))
     traces_[id].clear();
   return id;
+}
+
+void QueueingNetwork::PickRetryRoute(Request& r, uint32_t failed_route) {
+  // Envoy keeps the weighted cluster it picked for the request and, with
+  // retry.go's previous_hosts predicate (up to 5 host selections), another
+  // host of it: the routes of the current epoch to the failed route's
+  // backend that end elsewhere, by weight; none, the same route again.
+  const RouteSpec& failed = routes_[failed_route];
+  const SourceSpec& s = sources_[r.source];
+  const SourceSpec::Epoch* epoch = &s.epochs.front();
+  for (const auto& e : s.epochs)
+    if (e.start_ns <= now_.nanos()) epoch = &e;
+  std::vector<uint32_t> others;
+  double total = 0;
+  for (uint32_t x : epoch->routes) {
+    const RouteSpec& rt = routes_[x];
+    if (rt.backend != failed.backend || rt.stations.empty() ||
+        failed.stations.empty() || rt.stations.back() == failed.stations.back())
+      continue;
+    others.push_back(x);
+    total += rt.weight;
+  }
+  r.route = failed_route;
+  if (others.empty() || total <= 0) return;
+  double u =
+      std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
+  r.route = others.back();
+  for (uint32_t x : others) {
+    u -= routes_[x].weight;
+    if (u < 0) {
+      r.route = x;
+      break;
+    }
+  }
 }
 
 void QueueingNetwork::PickRoute(Request& r) {
@@ -692,9 +727,8 @@ void QueueingNetwork::Finish(uint32_t id) {
     // Retried by the proxy that applies the route: the retry is new load.
     ++retries_made_;
     if (r.recorded) ++ss.retries;
-    uint32_t again = StartRequest(
-        r.source, r.attempt + 1, r.start, r.recorded,
-        route.stations.empty() ? UINT32_MAX : route.stations.back());
+    uint32_t again =
+        StartRequest(r.source, r.attempt + 1, r.start, r.recorded, r.route);
     Enter(again);
     return;
   }

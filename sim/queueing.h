@@ -73,6 +73,9 @@ struct RouteSpec {
   // Its failure is one the route's retry policy retries (an upstream 503
   // its codes name, §16.2); other failures are not retried.
   bool retriable = false;
+  // The backend service its route chose (an id of the network's), which a
+  // retry keeps (Envoy picks the weighted cluster once per request).
+  uint32_t backend = UINT32_MAX;
   std::vector<uint32_t> hits;  // policy-hit counters incremented per request
   int path_index = 0;          // which path of its source this is
   // Circuit breakers (DestinationRule connectionPool, §16.1) checked as the
@@ -180,6 +183,8 @@ class QueueingNetwork {
   std::vector<OutlierStats> outlier_stats() const;
   uint32_t AddPolicyCounter();
   int AddReason(const std::string& reason);
+  // An id for backend service `key` (RouteSpec::backend).
+  uint32_t AddBackend(const std::string& key);
   void SetTrace(TraceSink sink, uint64_t every_nth);
   // Called every 2^20 events with the simulated time and the event count.
   void SetProgress(std::function<void(SimTime, uint64_t)> progress) {
@@ -246,10 +251,12 @@ class QueueingNetwork {
   void Arrive(uint32_t source);
   int64_t NextArrival(uint32_t source, int64_t from);
   double RateAt(const SourceSpec& s, int64_t t) const;
-  // `previous_host`: a retry's failed destination station, which the
-  // route picked avoids when it can (UINT32_MAX: none).
+  // `failed_route`: a retry's failed route (UINT32_MAX: a first try).
   uint32_t StartRequest(uint32_t source, int attempt, int64_t start,
-                        bool recorded, uint32_t previous_host = UINT32_MAX);
+                        bool recorded, uint32_t failed_route = UINT32_MAX);
+  // §16.2: a retry's route: the failed one's backend service, another host
+  // of it when there is one (previous_hosts), by weight.
+  void PickRetryRoute(Request& r, uint32_t failed_route);
   void PickRoute(Request& r);
   void Enter(uint32_t req);
   void ServiceDone(uint32_t station, uint32_t req);
@@ -312,6 +319,7 @@ class QueueingNetwork {
   int64_t handshake_ns_ = 0;
   std::vector<uint64_t> policy_counters_;
   std::vector<std::string> reasons_;
+  std::map<std::string, uint32_t> backends_;
   std::vector<Request> requests_;
   std::vector<uint32_t> free_;
   EventQueue queue_;

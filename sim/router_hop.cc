@@ -154,10 +154,21 @@ void Builder::RouterTcp(
     tcp.http.reset();
     in.req = AddRequest(tcp);
   }
+  // push_context.go VirtualServicesForGateway: private to the pod's
+  // namespace, exported to it, public; each oldest first.
   std::vector<const HttpRoute*> vss;
   for (const IstioVirtualHost& vh : vhosts)
     for (const HttpRoute* r : vh.routes)
       if (std::find(vss.begin(), vss.end(), r) == vss.end()) vss.push_back(r);
+  std::stable_sort(vss.begin(), vss.end(),
+                   [&](const HttpRoute* a, const HttpRoute* b) {
+                     const int ba = VirtualServiceBucket(*a, pod.ns);
+                     const int bb = VirtualServiceBucket(*b, pod.ns);
+                     if (ba != bb) return ba < bb;
+                     if (a->creation_timestamp != b->creation_timestamp)
+                       return a->creation_timestamp < b->creation_timestamp;
+                     return a->Key() < b->Key();
+                   });
   const IstioServer& first = *at_port.front().second;
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
@@ -165,6 +176,16 @@ void Builder::RouterTcp(
   for (const auto& [g, srv] : at_port) ctx.gateway_names.push_back(g->Key());
   ctx.port = first.port;
   ctx.l4_server = first.PassesTls() ? 2 : 1;
+  // gateway.go: a passthrough server's filter chains are keyed by server
+  // name; Envoy takes the most specific one that matches.
+  if (ctx.l4_server == 2)
+    for (const HttpRoute* vs : vss)
+      for (const HttpRouteRule& rule : vs->tcp_rules)
+        for (const HttpMatch& m : rule.matches)
+          for (const HttpMatch::Header& h : m.headers)
+            if (h.name == ":sni")
+              ctx.sni_rank = std::max(ctx.sni_rank,
+                                      SniRank(h.value, requests_[s.req].host));
   std::string why = "Istio Gateway server " + at_port.front().first->Key() +
                     " port " + std::to_string(first.port) + " (" +
                     first.protocol +

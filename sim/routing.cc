@@ -127,6 +127,15 @@ bool HostnameMatches(const std::string& pattern, const std::string& host) {
   return p == h;
 }
 
+int SniRank(const std::string& sni, const std::string& host) {
+  const std::string name = AsciiLower(host.substr(0, host.find(':')));
+  const std::string pattern = AsciiLower(sni);
+  if (!HostnameMatches(pattern, name)) return -1;
+  return pattern.empty() || pattern[0] != '*'
+             ? 1 << 20
+             : static_cast<int>(pattern.size());
+}
+
 namespace {
 
 // §16.2: whether the proxy keeps a VirtualService match (route.go
@@ -165,12 +174,13 @@ bool SniMatch(const HttpMatch& m) {
 // Whether the connection's server name (the Host, without a port) is one
 // of the match's sniHosts (a leading "*." covers subdomains); true for a
 // match without any.
-bool SniCovers(const HttpMatch& m, const std::string& host) {
+bool SniCovers(const HttpMatch& m, const std::string& host, int rank) {
   if (!SniMatch(m)) return true;
-  const std::string sni = AsciiLower(host.substr(0, host.find(':')));
-  for (const HttpMatch::Header& h : m.headers)
-    if (h.name == ":sni" && HostnameMatches(AsciiLower(h.value), sni))
-      return true;
+  for (const HttpMatch::Header& h : m.headers) {
+    if (h.name != ":sni") continue;
+    const int r = SniRank(h.value, host);
+    if (r >= 0 && (rank < 0 || r == rank)) return true;
+  }
   return false;
 }
 
@@ -195,7 +205,7 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
     for (const HttpMatch& m : rule.matches) {
       if (!Kept(m, ctx)) continue;
       if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
-      if (!req.http && !SniCovers(m, req.host)) continue;
+      if (!req.http && !SniCovers(m, req.host, ctx.sni_rank)) continue;
       hit = true;
       break;
     }

@@ -53,7 +53,16 @@ struct RouteContext {
   // its VirtualServices' tcp sections; 2: TLS passthrough, their tls
   // sections by SNI); 0 elsewhere.
   int l4_server = 0;
+  // §16.3: at a passthrough server, Envoy's filter chains match the most
+  // specific server name: only sniHosts entries of this rank (SniRank)
+  // count; -1 any.
+  int sni_rank = -1;
 };
+
+// §16.3: how specific sniHosts entry `sni` is as a match of `host` (an
+// exact name above any wildcard, a longer wildcard above a shorter), -1
+// when it does not cover it.
+int SniRank(const std::string& sni, const std::string& host);
 
 struct RouteChoice {
   bool any_route = false;  // some route applies to this host

@@ -390,6 +390,7 @@ class ModelBuilder {
       // §16.2, §9: only an upstream answer the policy names is retried;
       // the proxies' own answers (no route, no endpoint, 500s) are not.
       const std::vector<int>& codes = p.route->retry_codes;
+      r.backend = m_.net.AddBackend(p.backend);
       r.retriable = p.upstream_status &&
                     std::find(codes.begin(), codes.end(), p.upstream_status) !=
                         codes.end();

@@ -82,5 +82,21 @@ TEST(DestinationRuleLookupTest, ASelectorRuleForOthersShadowsTheServices) {
   EXPECT_EQ(Lookup(w, "client", &other), "client/for-other: other");
 }
 
+TEST(DestinationRuleLookupTest, ASelectorRuleIsPrivateToItsNamespace) {
+  // push_context.go setDestinationRules: a workloadSelector rule is never
+  // exported, so the service's namespace has no rule for other clients
+  // and the root namespace's public one applies.
+  testing::World w = testing::ShopWorld();
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", Dr("shop", "for-other", "cart",
+                   "  workloadSelector: {matchLabels: {app: other}}\n" +
+                       Subsets("{name: other, labels: {}}")));
+  w.Add("east", Dr("istio-system", "mesh-wide", "cart.shop.svc.cluster.local",
+                   Subsets("{name: root, labels: {}}")));
+  const Labels curl = {{"app", "curl"}};
+  EXPECT_EQ(Lookup(w, "client", &curl), "istio-system/mesh-wide: root");
+  EXPECT_EQ(Lookup(w, "istio-system", nullptr), "istio-system/mesh-wide: root");
+}
+
 }  // namespace
 }  // namespace meshsim

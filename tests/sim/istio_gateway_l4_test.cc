@@ -79,5 +79,47 @@ TEST(IstioGatewayL4Test, APassthroughServerRoutesBySni) {
   EXPECT_EQ(Lands("c.example.org", 443), std::set<std::string>{""});
 }
 
+// Envoy's filter chains match the most specific server name, whatever the
+// VirtualServices' order: a wildcard in the first (a-first sorts before
+// l4) loses to an exact name in the next.
+TEST(IstioGatewayL4Test, TheMostSpecificServerNameWins) {
+  World w = L4World();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: a-first\n  namespace: shop\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  tls:\n"
+        "  - match: [{sniHosts: [\"*.example.com\"]}]\n"
+        "    route: [{destination: {host: orders}}]\n");
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: a.example.com, port: 443}");
+  for (const Path& p : testing::PathsOf(w.Load(), "in"))
+    EXPECT_EQ(p.hops.back().name.rfind("shop/cart", 0), 0u)
+        << p.hops.back().name;
+}
+
+// createGatewayTCPFilterChainOpts: a TLS server that terminates forwards
+// what it decrypts by the tcp sections.
+TEST(IstioGatewayL4Test, ATerminatingTlsServerForwardsByTcpRoutes) {
+  World w = testing::ShopWorld({{Ambient(), "ambient"}});
+  testing::AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: gw\n  namespace: shop\nspec:\n  selector: {istio: "
+        "ingressgateway}\n  servers:\n"
+        "  - port: {number: 80, name: tls, protocol: TLS}\n"
+        "    hosts: [\"*\"]\n    tls: {mode: SIMPLE, credentialName: c}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: l4\n  namespace: shop\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  tcp:\n"
+        "  - route: [{destination: {host: cart}}]\n");
+  w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+            "{host: shop.example.com, port: 80}");
+  const std::vector<Path> paths = testing::PathsOf(w.Load(), "in");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths)
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+}
+
 }  // namespace
 }  // namespace meshsim

@@ -276,6 +276,25 @@ TEST(NetworkingTest, AVirtualServiceWithNoMatchLeftAtTheWaypointIsSkipped) {
   }
 }
 
+// route.go sourceMatchHTTP: a match naming gateways is kept for `mesh`
+// whatever its sourceLabels say, so the sidecar applies the VirtualService.
+TEST(NetworkingTest, ASidecarKeepsAMatchForMeshWhateverItsSourceLabels) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  hosts: [cart]\n  http:\n  - match:\n    - gateways: [mesh]\n"
+        "      sourceLabels: {app: nobody}\n"
+        "    route:\n    - destination: {host: cart, subset: v2}\n");
+  w.Add("east", Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("sc", "sleep"));
+  w.Traffic("s", "{cluster: east, namespace: sc, workload: sleep}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  EXPECT_EQ(Landings(w.Load(), "s"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+}
+
 TEST(NetworkingTest, PrivateDestinationRuleIsInvisibleToAnotherNamespace) {
   // push_context.go destinationRule: the waypoint looks in its own
   // namespace, then the service's (exported to it), then the root. A DR

@@ -392,9 +392,14 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
             rule("/slow", "    timeouts: {request: 1ms}\n", "cart") +
             rule("/broken", codes, "flaky") +
             rule("/nocodes", "    retry: {attempts: 2}\n", "flaky") +
-            rule("/empty", codes, "empty") + rule("/half", codes, "half"));
+            rule("/empty", codes, "empty") + rule("/half", codes, "half") +
+            "  - matches: [{path: {type: PathPrefix, value: /split}}]\n" +
+            codes +
+            "    backendRefs: [{name: flaky, port: 80, weight: 50}, {name: "
+            "half, port: 80, weight: 50}]\n");
   std::string text = w.Text();
-  for (const char* path : {"slow", "broken", "nocodes", "empty", "half"})
+  for (const char* path :
+       {"slow", "broken", "nocodes", "empty", "half", "split"})
     text += std::string("- name: ") + path +
             "\n  from: {cluster: east, namespace: client, workload: curl}\n"
             "  to: {host: cart.shop, port: 80}\n  http: {method: GET, path: /" +
@@ -424,6 +429,12 @@ TEST(SimulatorTest, RouteTimeoutAndRetries) {
   EXPECT_EQ(half.failed, 0u);
   EXPECT_GT(half.retries, half.requests / 4);
   EXPECT_LT(half.retries, half.requests * 3 / 4);
+  // Envoy picks the weighted backend once: a retry stays on it, so what
+  // flaky fails stays failed (half the requests), what half's bad pod
+  // fails is delivered by its other pod.
+  const SourceStats& split = m.net.source_stats()[5];
+  EXPECT_GT(split.failed, split.requests * 2 / 5);
+  EXPECT_LT(split.failed, split.requests * 3 / 5);
 
   // The run's retry budget bounds what `retry.attempts` multiplies: past it
   // a failure is final and counted as refused (docs/robustness.md).
