@@ -333,19 +333,35 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   return id;
 }
 
+const SourceSpec::Epoch& QueueingNetwork::CurrentEpoch(uint32_t source) const {
+  const SourceSpec& s = sources_[source];
+  const SourceSpec::Epoch* epoch = &s.epochs.front();
+  for (const auto& e : s.epochs)
+    if (e.start_ns <= now_.nanos()) epoch = &e;
+  return *epoch;
+}
+
+uint32_t QueueingNetwork::DrawWeighted(uint32_t source,
+                                       const std::vector<uint32_t>& routes,
+                                       double total) {
+  double u =
+      std::uniform_real_distribution<double>(0.0, total)(source_rng_[source]);
+  for (uint32_t x : routes) {
+    u -= routes_[x].weight;
+    if (u < 0) return x;
+  }
+  return routes.back();
+}
+
 void QueueingNetwork::PickRetryRoute(Request& r, uint32_t failed_route) {
   // Envoy keeps the weighted cluster it picked for the request and, with
   // retry.go's previous_hosts predicate (up to 5 host selections), another
   // host of it: the routes of the current epoch to the failed route's
   // backend that end elsewhere, by weight; none, the same route again.
   const RouteSpec& failed = routes_[failed_route];
-  const SourceSpec& s = sources_[r.source];
-  const SourceSpec::Epoch* epoch = &s.epochs.front();
-  for (const auto& e : s.epochs)
-    if (e.start_ns <= now_.nanos()) epoch = &e;
   std::vector<uint32_t> others;
   double total = 0;
-  for (uint32_t x : epoch->routes) {
+  for (uint32_t x : CurrentEpoch(r.source).routes) {
     const RouteSpec& rt = routes_[x];
     if (rt.backend != failed.backend || rt.stations.empty() ||
         failed.stations.empty() || rt.stations.back() == failed.stations.back())
@@ -353,41 +369,20 @@ void QueueingNetwork::PickRetryRoute(Request& r, uint32_t failed_route) {
     others.push_back(x);
     total += rt.weight;
   }
-  r.route = failed_route;
-  if (others.empty() || total <= 0) return;
-  double u =
-      std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
-  r.route = others.back();
-  for (uint32_t x : others) {
-    u -= routes_[x].weight;
-    if (u < 0) {
-      r.route = x;
-      break;
-    }
-  }
+  r.route = others.empty() || total <= 0
+                ? failed_route
+                : DrawWeighted(r.source, others, total);
 }
 
 void QueueingNetwork::PickRoute(Request& r) {
-  const SourceSpec& s = sources_[r.source];
-  const SourceSpec::Epoch* epoch = &s.epochs.front();
-  for (const auto& e : s.epochs)
-    if (e.start_ns <= now_.nanos()) epoch = &e;
+  const SourceSpec::Epoch* epoch = &CurrentEpoch(r.source);
   if (epoch->routes.size() == 1) {
     r.route = epoch->routes.front();
     return;
   }
   double total = 0;
   for (uint32_t x : epoch->routes) total += routes_[x].weight;
-  double u =
-      std::uniform_real_distribution<double>(0.0, total)(source_rng_[r.source]);
-  r.route = epoch->routes.back();
-  for (uint32_t x : epoch->routes) {
-    u -= routes_[x].weight;
-    if (u < 0) {
-      r.route = x;
-      break;
-    }
-  }
+  r.route = DrawWeighted(r.source, epoch->routes, total);
   if (Usable(r.route)) return;
   // §16.1: the proxy balances over the hosts it has not ejected. The
   // routes through the same detectors to hosts still in use share the
@@ -406,16 +401,7 @@ void QueueingNetwork::PickRoute(Request& r) {
     others_total += rt.weight;
   }
   if (others.empty() || others_total <= 0) return;  // every host ejected
-  double v = std::uniform_real_distribution<double>(
-      0.0, others_total)(source_rng_[r.source]);
-  r.route = others.back();
-  for (uint32_t x : others) {
-    v -= routes_[x].weight;
-    if (v < 0) {
-      r.route = x;
-      break;
-    }
-  }
+  r.route = DrawWeighted(r.source, others, others_total);
 }
 
 bool QueueingNetwork::Ejected(const RouteSpec::OutlierHost& o) const {

@@ -257,6 +257,11 @@ class QueueingNetwork {
   // §16.2: a retry's route: the failed one's backend service, another host
   // of it when there is one (previous_hosts), by weight.
   void PickRetryRoute(Request& r, uint32_t failed_route);
+  const SourceSpec::Epoch& CurrentEpoch(uint32_t source) const;
+  // One of `routes` by weight (their weights total `total`), drawn from
+  // the source's random stream.
+  uint32_t DrawWeighted(uint32_t source, const std::vector<uint32_t>& routes,
+                        double total);
   void PickRoute(Request& r);
   void Enter(uint32_t req);
   void ServiceDone(uint32_t station, uint32_t req);
