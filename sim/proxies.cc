@@ -633,6 +633,7 @@ void Builder::IngressHop(Vertex v, const State& s) {
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.gateway_parent = true;
+  ctx.proxy_ns = gw.ns;
   // §16.3: the port's listeners make one virtual host per domain (a route
   // hostname narrowed by the listener's); Envoy takes the most specific
   // domain matching the Host, and only its routes, ranked by the Gateway

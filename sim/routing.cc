@@ -221,7 +221,8 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
 
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                              const RoutedRequest& req,
-                             const Service* mesh_service, int port);
+                             const Service* mesh_service, int port,
+                             const std::string& gateway_ns);
 
 // §16.3: a gateway virtual host's VirtualServices as Envoy gets them: each
 // VirtualService's routes (one per match the gateway keeps: sourceLabels
@@ -295,7 +296,8 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
       while (i < routes.size() && !routes[i]->IsVirtualService() &&
              same_group(routes[i]))
         group.push_back(routes[i++]);
-      rc = SelectGatewayApi(group, req, ctx.mesh_service, ctx.port);
+      rc = SelectGatewayApi(group, req, ctx.mesh_service, ctx.port,
+                            ctx.gateway_parent ? ctx.proxy_ns : "");
     }
     out.any_route = out.any_route || rc.any_route;
     if (rc.matched) {
@@ -322,11 +324,17 @@ int PathLength(const HttpMatch& m, int rank) {
 
 RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                              const RoutedRequest& req,
-                             const Service* mesh_service, int port) {
+                             const Service* mesh_service, int port,
+                             const std::string& gateway_ns) {
   RouteChoice out;
   std::vector<const HttpRoute*> sorted = routes;
+  // §9 (push_context.go VirtualServicesForGateway): a connection's routes
+  // (TCPRoute, TLSRoute) of the gateway's namespace come first.
   std::sort(sorted.begin(), sorted.end(),
-            [](const HttpRoute* a, const HttpRoute* b) {
+            [&](const HttpRoute* a, const HttpRoute* b) {
+              if (!req.http && !gateway_ns.empty() &&
+                  (a->ns == gateway_ns) != (b->ns == gateway_ns))
+                return a->ns == gateway_ns;
               if (a->creation_timestamp != b->creation_timestamp)
                 return a->creation_timestamp < b->creation_timestamp;
               return a->Key() < b->Key();

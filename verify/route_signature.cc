@@ -313,11 +313,15 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     std::vector<const HttpRoute*> l4;
     for (const auto& [r, ds] : domains)
       if (r->kind == "TCPRoute" || r->kind == "TLSRoute") l4.push_back(r);
-    std::sort(l4.begin(), l4.end(), [](const HttpRoute* a, const HttpRoute* b) {
-      if (a->creation_timestamp != b->creation_timestamp)
-        return a->creation_timestamp < b->creation_timestamp;
-      return a->Key() < b->Key();
-    });
+    std::sort(l4.begin(), l4.end(),
+              [&](const HttpRoute* a, const HttpRoute* b) {
+                // The gateway's namespace first (VirtualServicesForGateway).
+                if ((a->ns == gw->ns) != (b->ns == gw->ns))
+                  return a->ns == gw->ns;
+                if (a->creation_timestamp != b->creation_timestamp)
+                  return a->creation_timestamp < b->creation_timestamp;
+                return a->Key() < b->Key();
+              });
     z3::expr earlier_l4 = c_.bool_val(false);
     for (const HttpRoute* r : l4) {
       if (r->rules.empty()) continue;

@@ -269,5 +269,39 @@ TEST(GatewayHostsTest, ATcpOrTlsListenerForwardsByTcpAndTlsRoutes) {
   }
 }
 
+// push_context.go VirtualServicesForGateway: a connection's routes of the
+// gateway's own namespace come before older ones from other namespaces.
+TEST(GatewayHostsTest, AConnectionTakesTheGatewaysNamespaceRoutesFirst) {
+  testing::World w = HostsWorld(
+      "  - {name: tcp, port: 80, protocol: TCP, allowedRoutes: {namespaces: "
+      "{from: All}}}\n");
+  auto route = [](const std::string& ns, const std::string& stamp,
+                  const std::string& backend) {
+    return "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n"
+           "metadata:\n  name: t\n  namespace: " +
+           ns + "\n  creationTimestamp: \"" + stamp +
+           "\"\nspec:\n  parentRefs:\n  - {name: web, namespace: shop}\n"
+           "  rules:\n  - backendRefs:\n    - {name: " +
+           backend + ", namespace: shop, port: 80}\n";
+  };
+  w.Add("east", route("client", "2020-01-01T00:00:00Z", "cart"));
+  w.Add("east", route("shop", "2024-01-01T00:00:00Z", "orders"));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+        "metadata: {name: g, namespace: shop}\nspec:\n  from: [{group: "
+        "gateway.networking.k8s.io, kind: TCPRoute, namespace: client}]\n"
+        "  to: [{group: \"\", kind: Service}]\n");
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "shop.example.com", "", &lands), kDelivered);
+  ASSERT_EQ(lands.size(), 1u);
+  EXPECT_EQ(lands.begin()->rfind("shop/orders-", 0), 0u) << *lands.begin();
+  EXPECT_EQ(testing::EncodedThrough(w, "shop/web", "shop/orders",
+                                    "shop.example.com", "", ""),
+            kDelivered);
+  EXPECT_TRUE(testing::EncodedThrough(w, "shop/web", "shop/cart",
+                                      "shop.example.com", "", "")
+                  .empty());
+}
+
 }  // namespace gateway_hosts
 }  // namespace meshsim
