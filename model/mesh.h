@@ -451,6 +451,7 @@ struct DestinationRuleSubset {
   std::string name;
   Labels labels;
   std::optional<TrafficPolicy> policy;
+  std::map<int, TrafficPolicy> port_policies;  // its portLevelSettings
   SourceLocation location;
 };
 

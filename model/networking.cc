@@ -98,10 +98,14 @@ std::optional<TrafficPolicy> DestinationRule::PolicyFor(
   if (pl != port_policies.end()) out = pl->second;
   const DestinationRuleSubset* sub =
       subset.empty() ? nullptr : FindSubset(subset);
-  if (sub && sub->policy) {
-    if (!out) out = TrafficPolicy{};
-    Overlay(*out, *sub->policy);
-  }
+  if (!sub || !sub->policy) return out;
+  // util.go MergeSubsetTrafficPolicy: a subset's own port entry replaces
+  // every group (those it leaves out take their defaults); otherwise the
+  // subset's policy replaces the groups it sets.
+  auto spl = sub->port_policies.find(port);
+  if (spl != sub->port_policies.end()) return spl->second;
+  if (!out) out = TrafficPolicy{};
+  Overlay(*out, *sub->policy);
   return out;
 }
 

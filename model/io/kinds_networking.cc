@@ -576,10 +576,11 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                     h.what + ": spec.workloadSelector.matchLabels", true,
                     nullptr)
             .value_or(Labels{});
-  yaml::Node tp = r.Child(spec, "trafficPolicy");
-  if (tp.IsDefined()) {
-    dr.policy = ReadTrafficPolicy(r, tp, h.what + ": spec.trafficPolicy");
-    ForEachMap(r, tp, "portLevelSettings", h.what + ": spec.trafficPolicy",
+  // A trafficPolicy's portLevelSettings, by port (the rule's or a
+  // subset's).
+  auto read_ports = [&](const yaml::Node& tp, const std::string& tw,
+                        std::map<int, TrafficPolicy>& out) {
+    ForEachMap(r, tp, "portLevelSettings", tw,
                [&](const yaml::Node& pl, const std::string& plw) {
                  auto port = r.Int(r.Child(r.Child(pl, "port"), "number"),
                                    plw + ".port.number", 1, 65535);
@@ -587,9 +588,13 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                    r.Error(pl, plw + ".port.number is required");
                    return;
                  }
-                 dr.port_policies[static_cast<int>(*port)] =
-                     ReadTrafficPolicy(r, pl, plw);
+                 out[static_cast<int>(*port)] = ReadTrafficPolicy(r, pl, plw);
                });
+  };
+  yaml::Node tp = r.Child(spec, "trafficPolicy");
+  if (tp.IsDefined()) {
+    dr.policy = ReadTrafficPolicy(r, tp, h.what + ": spec.trafficPolicy");
+    read_ports(tp, h.what + ": spec.trafficPolicy", dr.port_policies);
   }
   ForEachMap(r, spec, "subsets", h.what + ": spec",
              [&](const yaml::Node& s, const std::string& sw) {
@@ -600,9 +605,12 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                sub.labels = r.StringMap(r.Child(s, "labels"), sw + ".labels",
                                         true, nullptr)
                                 .value_or(Labels{});
-               if (r.Child(s, "trafficPolicy").IsDefined())
+               if (r.Child(s, "trafficPolicy").IsDefined()) {
                  sub.policy = ReadTrafficPolicy(r, r.Child(s, "trafficPolicy"),
                                                 sw + ".trafficPolicy");
+                 read_ports(r.Child(s, "trafficPolicy"), sw + ".trafficPolicy",
+                            sub.port_policies);
+               }
                for (const DestinationRuleSubset& o : dr.subsets)
                  if (o.name == sub.name)
                    r.Error(s, sw + ": subset '" + sub.name +

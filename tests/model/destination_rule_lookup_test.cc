@@ -98,5 +98,38 @@ TEST(DestinationRuleLookupTest, ASelectorRuleIsPrivateToItsNamespace) {
   EXPECT_EQ(Lookup(w, "istio-system", nullptr), "istio-system/mesh-wide: root");
 }
 
+// util.go GetPortLevelTrafficPolicy, MergeSubsetTrafficPolicy: a port's
+// entry replaces the policy above it whole, the rule's and a subset's
+// alike; a subset's policy otherwise replaces the groups it sets.
+TEST(DestinationRuleLookupTest, PortEntriesReplaceWholePolicies) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east",
+        Dr("shop", "cart", "cart",
+           "  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n"
+           "    portLevelSettings:\n    - port: {number: 81}\n"
+           "      loadBalancer: {simple: RANDOM}\n"
+           "  subsets:\n  - name: v1\n    labels: {v: \"1\"}\n"
+           "    trafficPolicy:\n      loadBalancer: {simple: ROUND_ROBIN}\n"
+           "      portLevelSettings:\n      - port: {number: 80}\n"
+           "        connectionPool: {tcp: {maxConnections: 5}}\n"));
+  const Scenario sc = w.Load();
+  const Cluster& c = sc.mesh.clusters[0];
+  const DestinationRule* d = DestinationRuleFor(sc.mesh, c, "client", nullptr,
+                                                *c.FindService("shop/cart"));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->PolicyFor(80, "")->tls_mode, "ISTIO_MUTUAL");
+  EXPECT_EQ(d->PolicyFor(81, "")->tls_mode, "");
+  EXPECT_EQ(d->PolicyFor(81, "")->lb_simple, "RANDOM");
+  // The subset's port 80 entry: only its connection pool.
+  const TrafficPolicy v1_80 = *d->PolicyFor(80, "v1");
+  EXPECT_EQ(v1_80.tls_mode, "");
+  EXPECT_EQ(v1_80.lb_simple, "");
+  EXPECT_EQ(v1_80.max_connections, 5);
+  // Elsewhere the subset's load balancer over the rule's policy.
+  const TrafficPolicy v1_9 = *d->PolicyFor(9, "v1");
+  EXPECT_EQ(v1_9.tls_mode, "ISTIO_MUTUAL");
+  EXPECT_EQ(v1_9.lb_simple, "ROUND_ROBIN");
+}
+
 }  // namespace
 }  // namespace meshsim
