@@ -365,14 +365,17 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
         servers,
     const std::string& proxy_ns) {
   std::vector<IstioVirtualHost> out;
-  auto add = [&](const std::string& domain, const HttpRoute* r) {
+  auto add = [&](const std::string& domain, const HttpRoute* r,
+                 bool require_tls) {
     auto it = std::find_if(out.begin(), out.end(),
                            [&](const auto& v) { return v.domain == domain; });
     if (it == out.end()) {
-      out.push_back({domain, {}});
+      out.push_back({domain, {}, false});
       it = out.end() - 1;
     }
-    if (std::find(it->routes.begin(), it->routes.end(), r) == it->routes.end())
+    it->require_tls = it->require_tls || require_tls;
+    if (r &&
+        std::find(it->routes.begin(), it->routes.end(), r) == it->routes.end())
       it->routes.push_back(r);
   };
   for (const auto& [gw, server] : servers)
@@ -395,12 +398,18 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
               ServerHostFor(pattern, gw->ns, r.ns);
           if (!sh) continue;
           if (HostMatches(*sh, vh))
-            add(vh, &r);
+            add(vh, &r, server->https_redirect);
           else if (HostMatches(vh, *sh))
-            add(*sh, &r);
+            add(*sh, &r, server->https_redirect);
         }
       }
     }
+  // gateway.go: a redirecting server's own hosts are virtual hosts that
+  // redirect, whether or not a VirtualService made them.
+  for (const auto& [gw, server] : servers)
+    if (server->https_redirect)
+      for (const std::string& h : server->hosts)
+        add(AsciiLower(h.substr(h.find('/') + 1)), nullptr, true);
   for (IstioVirtualHost& v : out) {
     SortByAge(v.routes);
     if (!proxy_ns.empty())

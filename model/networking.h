@@ -87,6 +87,9 @@ int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
 struct IstioVirtualHost {
   std::string domain;  // a name, "*.suffix" or "*"
   std::vector<const HttpRoute*> routes;
+  // §16.3 (gateway.go RequireTls): a server with tls.httpsRedirect built
+  // it or names its domain: it answers plain HTTP with a redirect.
+  bool require_tls = false;
 };
 
 // §16.3: the virtual hosts `servers` (the Istio Gateway servers one

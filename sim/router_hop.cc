@@ -68,25 +68,19 @@ void Builder::RouterHop(Vertex v, const State& s) {
     RouterTcp(v, s, at_port, vhosts, where);
     return;
   }
-  // §16.3 (gateway.go: RequireTls on the server's virtual hosts): a server
-  // with tls.httpsRedirect whose hosts cover the Host answers plain HTTP
-  // with a 301 to https, whatever VirtualServices are bound (a Router
-  // speaks HTTP: a request without `http` is GET /).
-  const RoutedRequest& rq = requests_[s.req];
-  for (const auto& [g, srv] : at_port) {
-    if (!srv->https_redirect) continue;
-    bool covers = false;
-    for (const std::string& h : srv->hosts) {
-      const std::string pattern = AsciiLower(h.substr(h.find('/') + 1));
-      covers = covers || pattern == "*" ||
-               HostnameMatches(pattern, AsciiLower(host));
-    }
-    if (!covers) continue;
+  // §16.3 (gateway.go: RequireTls on a virtual host): the virtual host
+  // the Host takes redirects when a server with tls.httpsRedirect built it
+  // or names its domain: plain HTTP gets a 301 to https, whatever
+  // VirtualServices are bound (a Router speaks HTTP: a request without
+  // `http` is GET /).
+  if (vhost && vhost->require_tls) {
+    const RoutedRequest& rq = requests_[s.req];
     Vertex f = Finish(v, Outcome::kDelivered, "",
-                      "Istio Gateway " + g->Key() + " server port " +
-                          std::to_string(srv->port) +
-                          " has tls.httpsRedirect: the Router answers plain "
-                          "HTTP with a redirect to https (§16.3)",
+                      "virtual host " + vhost->domain + " of port " +
+                          std::to_string(listen) +
+                          " comes from a server with tls.httpsRedirect: the "
+                          "Router answers plain HTTP with a redirect to https "
+                          "(§16.3)",
                       1.0, -1);
     g_[f].redirect =
         "301 https://" + AsciiLower(host) + (rq.http ? rq.http->path : "/");

@@ -364,13 +364,13 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
     std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
     for (const IstioGateway* g : gateways)
       for (const IstioServer& srv : g->servers)
-        // §16.3: a server with tls.httpsRedirect answers 301 (no backend).
-        if (IstioServerListenPort(cluster, pod, srv.port) == listen &&
-            !srv.https_redirect)
+        if (IstioServerListenPort(cluster, pod, srv.port) == listen)
           at_port.emplace_back(g, &srv);
     const std::vector<IstioVirtualHost> vhosts =
         IstioVirtualHosts(cluster, at_port, pod.ns);
     for (const IstioVirtualHost& vh : vhosts) {
+      // §16.3: a virtual host with RequireTls answers 301 (no backend).
+      if (vh.require_tls) continue;
       z3::expr on = e_.http && HostIs(vh.domain);
       for (const IstioVirtualHost& other : vhosts)
         if (DomainRank(other.domain) > DomainRank(vh.domain))

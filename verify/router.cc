@@ -35,13 +35,11 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
   if (!pod || !pod->router) return std::nullopt;
   for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
     for (const IstioServer& srv : g->servers) {
-      // §16.3: a server with tls.httpsRedirect answers 301 and routes
-      // nothing.
-      if (srv.https_redirect) continue;
       // §16.3: each virtual host the server builds, asked with a Host of
-      // its domain.
+      // its domain; one that redirects (RequireTls) routes nothing.
       for (const IstioVirtualHost& vh :
            IstioVirtualHosts(c, {{g, &srv}}, pod->ns)) {
+        if (vh.require_tls) continue;
         const std::string host = ConcreteHost(vh.domain, s);
         for (const HttpRoute* vs : vh.routes)
           for (const HttpRouteRule& rule : vs->rules)

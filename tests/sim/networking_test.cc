@@ -508,6 +508,35 @@ TEST(NetworkingTest, IstioGatewayServerPortIsTheServiceTargetPort) {
   }
 }
 
+// gateway.go: RequireTls is set per virtual host: one a redirecting server
+// builds or names redirects; another server's more specific domain on the
+// same port does not.
+TEST(NetworkingTest, HttpsRedirectIsPerVirtualHost) {
+  World w = TwoVersionWorld();
+  AddIngressGateway(w);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+        "  name: redirect\n  namespace: shop\nspec:\n  selector:\n"
+        "    istio: ingressgateway\n  servers:\n  - port: {number: 80, "
+        "name: http, protocol: HTTP}\n    hosts: [\"*\"]\n"
+        "    tls: {httpsRedirect: true}\n");
+  w.Add("east", IstioGateway(80, "[b.example.com, \"*\"]"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+        "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n  - route:\n"
+        "    - destination: {host: cart, port: {number: 80}}\n");
+  w.Traffic("b", "{cluster: east, ingress: shop/gw}",
+            "{host: b.example.com, port: 80}", "{method: GET, path: /}");
+  w.Traffic("other", "{cluster: east, ingress: shop/gw}",
+            "{host: other.example.com, port: 80}", "{method: GET, path: /}");
+  const Scenario sc = w.Load();
+  for (const Path& p : PathsOf(sc, "b")) EXPECT_TRUE(p.redirect.empty());
+  const std::vector<Path> other = PathsOf(sc, "other");
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].redirect, "301 https://other.example.com/");
+}
+
 TEST(NetworkingTest, IstioGatewayServerHostNamespaceRestrictsVirtualServices) {
   // gateway.go pickMatchingGatewayHosts: a server host "ns/host" admits
   // only VirtualServices of ns ("./" is the Gateway's namespace).
