@@ -306,6 +306,12 @@ class Builder {
       const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
           at_port,
       const std::vector<IstioVirtualHost>& vhosts, const std::string& where);
+  // §9, §16.3: request `req` as a TCP proxy reads it (no HTTP), and what
+  // such a proxy forwards: `sent` as it came when it was HTTP the traffic
+  // entry asked for, else `routed` (after the route's filters; `read` is
+  // AsConnection's answer).
+  int AsConnection(int req);
+  int Forwarded(int sent, int read, int routed) const;
   void RouterForward(Vertex v, const State& s, int req,
                      const std::vector<Backend>& backends,
                      const std::string& why, int route);

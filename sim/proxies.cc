@@ -619,15 +619,10 @@ void Builder::IngressHop(Vertex v, const State& s) {
   // TCPRoutes and TLSRoutes pick the backend, a TLSRoute by the SNI (the
   // Host here), and what the client sends is not read as HTTP.
   State in = s;
-  if (std::none_of(listeners.begin(), listeners.end(),
-                   [](const Listener* l) {
-                     return l->protocol == "HTTP" || l->protocol == "HTTPS";
-                   }) &&
-      requests_[s.req].http) {
-    RoutedRequest tcp = requests_[s.req];
-    tcp.http.reset();
-    in.req = AddRequest(tcp);
-  }
+  if (std::none_of(listeners.begin(), listeners.end(), [](const Listener* l) {
+        return l->protocol == "HTTP" || l->protocol == "HTTPS";
+      }))
+    in.req = AsConnection(s.req);
   std::string why;
   std::vector<Backend> backends;
   int route = -1, req = s.req;
@@ -659,8 +654,7 @@ void Builder::IngressHop(Vertex v, const State& s) {
              &req, &why, ctx))
     return;
   State out = s;
-  // The bytes pass unread: an explicit HTTP request stays one downstream.
-  out.req = in.req != s.req && !t_.http_implied ? s.req : req;
+  out.req = Forwarded(s.req, in.req, req);
   out.client =
       Identity(s.cluster, s.wl);  // the waypoint sees the gateway (§8.1)
   out.peer = out.client;

@@ -113,6 +113,18 @@ void Builder::RouterHop(Vertex v, const State& s) {
   RouterForward(v, s, req, backends, why, route);
 }
 
+int Builder::AsConnection(int req) {
+  if (!requests_[req].http) return req;
+  RoutedRequest tcp = requests_[req];
+  tcp.http.reset();
+  return AddRequest(tcp);
+}
+
+int Builder::Forwarded(int sent, int read, int routed) const {
+  // The bytes pass unread: an explicit HTTP request stays one downstream.
+  return read != sent && !t_.http_implied ? sent : routed;
+}
+
 // The Router sends request `req` to each of `backends`, as any ingress.
 void Builder::RouterForward(Vertex v, const State& s, int req,
                             const std::vector<Backend>& backends,
@@ -143,11 +155,7 @@ void Builder::RouterTcp(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& where) {
   const Workload& pod = mesh_.clusters[s.cluster].workloads[s.wl];
   State in = s;
-  if (requests_[s.req].http) {
-    RoutedRequest tcp = requests_[s.req];
-    tcp.http.reset();
-    in.req = AddRequest(tcp);
-  }
+  in.req = AsConnection(s.req);
   // push_context.go VirtualServicesForGateway: private to the pod's
   // namespace, exported to it, public; each oldest first.
   std::vector<const HttpRoute*> vss;
@@ -190,9 +198,7 @@ void Builder::RouterTcp(
   if (!Route(v, in, vss, s.cluster, -1, ctx.port, where, &backends, &route,
              &req, &why, ctx))
     return;
-  // The bytes pass unread: an explicit HTTP request stays one downstream.
-  RouterForward(v, s, in.req != s.req && !t_.http_implied ? s.req : req,
-                backends, why, route);
+  RouterForward(v, s, Forwarded(s.req, in.req, req), backends, why, route);
 }
 
 }  // namespace dataplane
