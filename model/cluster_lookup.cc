@@ -113,6 +113,49 @@ const Service* Cluster::UndiscoveredServiceForHost(
   return nullptr;
 }
 
+std::optional<size_t> Cluster::PodForDnsName(
+    const std::string& host, const std::string& client_ns) const {
+  if (pod_dns_names.empty()) return std::nullopt;
+  static const std::string kSuffix = ".svc.cluster.local";
+  // The names a pod's resolv.conf search path tries (ndots:5).
+  std::vector<std::string> names = {host + "." + client_ns + kSuffix,
+                                    host + kSuffix, host + ".cluster.local"};
+  if (host.size() > kSuffix.size() &&
+      host.compare(host.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0)
+    names = {host};
+  for (const std::string& name : names) {
+    if (name.size() <= kSuffix.size() ||
+        name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) !=
+            0)
+      continue;
+    const std::string rest = name.substr(0, name.size() - kSuffix.size());
+    if (std::count(rest.begin(), rest.end(), '.') != 2) continue;
+    auto it = pod_dns_names.find(rest);
+    if (it == pod_dns_names.end()) continue;
+    const size_t first = rest.find('.');
+    const std::string sub = rest.substr(first + 1, rest.rfind('.') - first - 1);
+    const Workload& pod = workloads[it->second];
+    // The EndpointSlice controller gives an endpoint its hostname only for
+    // the headless Service named by the pod's subdomain; kube-dns answers
+    // from those endpoints.
+    const std::string svc_host = sub + "." + pod.ns + kSuffix;
+    const Service* svc = nullptr;
+    if (auto s = service_by_host.find(svc_host); s != service_by_host.end()) {
+      for (size_t k : s->second)
+        if (services[k].kind == "Service" && services[k].ns == pod.ns)
+          svc = &services[k];
+    } else if (auto u = undiscovered_by_host.find(svc_host);
+               u != undiscovered_by_host.end()) {
+      svc = &undiscovered_services[u->second];
+    }
+    if (!svc || !svc->headless) continue;
+    const std::vector<size_t> eps = KubeProxyEndpoints(*svc);
+    if (std::find(eps.begin(), eps.end(), it->second) != eps.end())
+      return it->second;
+  }
+  return std::nullopt;
+}
+
 const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {
   auto it = undiscovered_by_vip.find(ip);
   return it == undiscovered_by_vip.end() ? nullptr

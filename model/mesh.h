@@ -746,6 +746,10 @@ struct Cluster {
   std::vector<std::string> undiscovered_namespaces;  // ascending
   std::vector<Service> undiscovered_services;
   std::map<std::string, size_t> undiscovered_by_vip, undiscovered_by_host;
+  // §3.3: pods with a DNS name of their own, by "hostname.subdomain.ns"
+  // (a pod's spec.hostname and spec.subdomain; a StatefulSet's pods are
+  // named so by its spec.serviceName) -> the pod's index in `workloads`.
+  std::map<std::string, size_t> pod_dns_names;
 
   // Indexes, valid after Mesh::Finalize().
   std::map<std::string, size_t> workload_by_key;
@@ -803,6 +807,13 @@ struct Cluster {
   // without ServiceEntry wildcards), or nullptr.
   const Service* UndiscoveredServiceForHost(const std::string& host,
                                             const std::string& client_ns) const;
+  // §3.3: the pod kube-dns resolves `host` to for a client in
+  // `client_ns` (hostname.subdomain, with the namespace and
+  // svc.cluster.local as a pod's search path adds them), when the subdomain
+  // is a headless Service of the pod's namespace listing the pod as a ready
+  // endpoint; nullopt otherwise.
+  std::optional<size_t> PodForDnsName(const std::string& host,
+                                      const std::string& client_ns) const;
   // §16.9: the undiscovered Service whose ClusterIP is `ip`, or nullptr.
   const Service* UndiscoveredServiceForVip(const std::string& ip) const;
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:

@@ -74,6 +74,19 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
     }
   }
   if (idx.empty()) {
+    // §3.3: a pod's own DNS name under a headless Service (a StatefulSet's
+    // pods): kube-dns answers with its IP, so the request is
+    // workload-addressed.
+    if (std::optional<size_t> wi = c.PodForDnsName(t_.to.host, src.ns)) {
+      Dest d;
+      d.wl_cluster = ci;
+      d.wl = static_cast<int>(*wi);
+      d.ip = W(ci, d.wl).ip;
+      d.why = t_.to.host + " is the DNS name of pod " + W(ci, d.wl).Key() +
+              " under a headless Service: kube-dns returns the pod's IP, so "
+              "the request is workload-addressed (§3.3)";
+      return {d};
+    }
     // §16.9: kube-dns still answers for a Service istiod does not discover.
     if (const Service* u = c.UndiscoveredServiceForHost(t_.to.host, src.ns)) {
       if (!u->vips.empty()) return KubeProxyDests(ci, src, *u, u->vips.front());
@@ -170,7 +183,9 @@ std::optional<Builder::Dest> Builder::WithoutDnsProxy(
   Dest d;
   d.ip = t_.to.host;
   if (idx.empty()) {
-    if (c.UndiscoveredServiceForHost(t_.to.host, src.ns)) return std::nullopt;
+    if (c.UndiscoveredServiceForHost(t_.to.host, src.ns) ||
+        c.PodForDnsName(t_.to.host, src.ns))
+      return std::nullopt;
     d.why = why;
     d.fail = "kube-dns knows no " + t_.to.host + " in cluster " + c.name +
              ": the name does not resolve (§3.4)";

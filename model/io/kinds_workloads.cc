@@ -129,6 +129,17 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   w.owner = h.name;
   w.owner_kind = "Pod";
   ReadPodSpec(r, r.Child(obj, "spec"), h.what + ": spec", w);
+  // §3.3: a pod with both spec.hostname and spec.subdomain has a DNS name
+  // of its own under the headless Service its subdomain names.
+  if (const yaml::Node spec = r.Child(obj, "spec"); spec.IsMap()) {
+    const std::string host =
+        r.String(r.Child(spec, "hostname"), h.what + ": spec.hostname")
+            .value_or("");
+    const std::string sub =
+        r.String(r.Child(spec, "subdomain"), h.what + ": spec.subdomain")
+            .value_or("");
+    if (!host.empty() && !sub.empty()) p.dns_name = host + "." + sub;
+  }
   yaml::Node status = r.Child(obj, "status");
   if (status.IsMap()) {
     w.ip = r.String(r.Child(status, "podIP"), h.what + ": status.podIP")
@@ -184,6 +195,10 @@ void LoadController(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     c.replicas = static_cast<int>(
         r.Int(rep, h.what + ": spec.replicas", 0, 100000).value_or(1));
   }
+  if (h.kind == "StatefulSet")
+    c.service_name =
+        r.String(r.Child(spec, "serviceName"), h.what + ": spec.serviceName")
+            .value_or("");
   ReadOwner(r, h, obj, c.owner_kind, c.owner_name);
   yaml::Node tmpl = r.Child(spec, "template");
   Workload& w = c.pod_template;
@@ -308,6 +323,9 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
       materialized.insert(p.owner_kind + " " + w.ns + "/" + p.owner_name);
       materialized.insert(top_kind + " " + w.ns + "/" + w.owner);
     }
+    if (!p.dns_name.empty())
+      cluster.pod_dns_names.emplace(p.dns_name + "." + w.ns,
+                                    cluster.workloads.size());
     cluster.workloads.push_back(std::move(w));
   }
   std::set<std::string> deployments;
@@ -333,6 +351,12 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
       w.name = c.name + "-" + std::to_string(i);
       w.location = c.location;
       if (c.kind == "DaemonSet") w.node = cluster.nodes[i].name;
+      // §3.3: the StatefulSet controller sets each pod's hostname to its
+      // name and its subdomain to spec.serviceName.
+      if (!c.service_name.empty())
+        cluster.pod_dns_names.emplace(
+            w.name + "." + c.service_name + "." + c.ns,
+            cluster.workloads.size());
       if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName))
         w.labels.emplace(kLabelGatewayName, *gw);
       cluster.workloads.push_back(std::move(w));

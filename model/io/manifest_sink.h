@@ -20,6 +20,7 @@ struct PendingPod {
   Workload workload;
   std::string owner_kind;  // from metadata.ownerReferences[0]
   std::string owner_name;
+  std::string dns_name;  // §3.3: "hostname.subdomain" when both are set
 };
 
 struct PendingController {
@@ -32,6 +33,7 @@ struct PendingController {
   std::string owner_name;
   Workload pod_template;
   SourceLocation location;
+  std::string service_name;  // §3.3: a StatefulSet's spec.serviceName
 };
 
 using SkippedKind = std::pair<SourceLocation, int>;  // first location, count

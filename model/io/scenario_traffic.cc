@@ -495,6 +495,8 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
     found = found || !other.ServicesForHost(t.to.host, t.from.ns).empty();
   // §16.9: kube-dns still resolves a Service istiod does not discover.
   found = found || c.UndiscoveredServiceForHost(t.to.host, t.from.ns);
+  // §3.3: a pod's own name under a headless Service (kube-dns, own cluster).
+  found = found || c.PodForDnsName(t.to.host, t.from.ns);
   // §2.4: a NAMESPACE ServiceEntry the client does not see is a request
   // whose name does not resolve, not bad input.
   for (const Cluster& other : mesh.clusters)
