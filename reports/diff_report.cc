@@ -46,8 +46,10 @@ Json Change(const ObjectChange& c) {
           {"fields", c.fields}};
 }
 
+// The witness path after the outcome; nothing when there is none (the
+// class of any pod outside the mesh has no workload to replay).
 std::string SideText(const std::vector<Hop>& path) {
-  return path.empty() ? "(none)" : PathText(path);
+  return path.empty() ? "" : ": " + PathText(path);
 }
 
 std::string Summary(const DiffResult& r) {
@@ -150,11 +152,11 @@ void WriteDiffText(const std::string& old_name, const std::string& new_name,
     out << "    old: " << OutcomeName(df.old_side.outcome)
         << (df.old_side.decision.empty() ? ""
                                          : " (" + df.old_side.decision + ")")
-        << ": " << SideText(df.old_side.path) << "\n";
+        << SideText(df.old_side.path) << "\n";
     out << "    new: " << OutcomeName(df.new_side.outcome)
         << (df.new_side.decision.empty() ? ""
                                          : " (" + df.new_side.decision + ")")
-        << ": " << SideText(df.new_side.path) << "\n";
+        << SideText(df.new_side.path) << "\n";
     for (const ObjectChange& c : df.changed) {
       out << "    because " << c.kind << " " << c.name << " was " << c.change;
       if (c.old_location.Known())

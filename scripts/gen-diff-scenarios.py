@@ -236,7 +236,7 @@ CASES = {
 """)},
         traffic=("client", "curl", "GET", "/api/orders"),
         expect=["diff-newly-allowed ambient workload client/curl",
-                "!diff-newly-denied"]),
+                "!diff-newly-denied *"]),
     "principal-typo": dict(
         old_path=(["shop/waypoint"], "delivered", None),
         new_path=(["shop/waypoint"], "denied", "shop/allow-curl"),
@@ -275,6 +275,20 @@ CASES = {
             "istio.io/ingress-use-waypoint": '"true"'})},
         traffic=None,
         expect=["diff-waypoint-changed ingress istio-system/public"]),
+    "client-leaves-ambient": dict(
+        old_path=(["shop/waypoint"], "delivered", None),
+        new_path=([], "delivered", None),
+        doc="The client namespace is labelled istio.io/dataplane-mode=none: "
+            "its pods are now outside the mesh and reach cart with no "
+            "waypoint. The same workload is another kind of client in each "
+            "version; diff aligns it by workload, not by kind.",
+        old={},
+        new={"clients.yaml": CLIENTS.replace(
+            "istio.io/dataplane-mode: ambient",
+            "istio.io/dataplane-mode: none", 1)},
+        traffic=("client", "curl", "GET", "/"),
+        expect=["diff-new-bypass uncaptured workload client/curl",
+                "!* sidecar workload legacy/curl"]),
     "waypoint-renamed": dict(
         old_path=(["shop/waypoint"], "delivered", None),
         new_path=([], "delivered", None),

@@ -136,6 +136,28 @@ Builder::Builder(const Mesh& mesh, const TrafficEntry& t,
 
 void Builder::Build() {
   const int ci = ClusterIndex(t_.from.cluster);
+  // A request built outside a scenario's traffic (a diff's witness, replayed
+  // on the version that lacks its source) has no source to start from.
+  const bool no_source =
+      ci < 0 ||
+      (t_.from.ingress.empty() &&
+       mesh_.clusters[ci].WorkloadsOf(t_.from.ns, t_.from.workload).empty());
+  if (no_source) {
+    Hop base{HopKind::kWorkload,
+             t_.from.ingress.empty() ? t_.from.ns + "/" + t_.from.workload
+                                     : t_.from.ingress,
+             t_.from.cluster,
+             "",
+             {},
+             {}};
+    Vertex v = AddVertex(base);
+    impl_.source = v;
+    Finish(v, Outcome::kFailed,
+           "the source is not in cluster " + t_.from.cluster +
+               " in this configuration",
+           "");
+    return Run();
+  }
   const Cluster& c = mesh_.clusters[ci];
   if (!t_.from.ingress.empty()) {
     std::vector<int> pods = ReadyPods(c, t_.from.ingress);

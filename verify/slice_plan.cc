@@ -178,9 +178,21 @@ std::string PodGroupKey(const Workload& w) {
   return key;
 }
 
-// The source classes every version has, aligned by id in the first version's
-// order, each moved to its own version's slot of the same cluster; notes
-// the sources only one version has.
+// What aligns a source class across versions: a workload's class by its
+// cluster, namespace and owner, whatever its kind (a namespace leaving or
+// joining ambient makes the same pods another kind of client, whose
+// requests may change fate); an ingress's and the synthetic class by id.
+std::string AlignKey(const SourceClass& k) {
+  if (k.kind == ClientKind::kIngress || k.workload.empty()) return k.id;
+  const size_t a = k.id.find('/');
+  const size_t b = a == std::string::npos ? a : k.id.find('/', a + 1);
+  if (b == std::string::npos) return k.id;
+  return k.id.substr(0, a) + "/workload" + k.id.substr(b);
+}
+
+// The source classes every version has, aligned by AlignKey in the first
+// version's order, each moved to its own version's slot of the same
+// cluster; notes the sources only one version has.
 void AlignClasses(const std::vector<const Scenario*>& versions,
                   std::vector<std::vector<SourceClass>>& aligned,
                   std::vector<std::string>& notes) {
@@ -195,12 +207,12 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
   std::vector<std::map<std::string, const SourceClass*>> by_id(versions.size());
   for (size_t v = 0; v < versions.size(); ++v) {
     all.push_back(SourceClasses(*versions[v]));
-    for (const SourceClass& k : all[v]) by_id[v][k.id] = &k;
+    for (const SourceClass& k : all[v]) by_id[v][AlignKey(k)] = &k;
   }
   for (const SourceClass& k : all[0]) {
     std::vector<SourceClass> row = {k};
     for (size_t v = 1; v < versions.size(); ++v) {
-      auto it = by_id[v].find(k.id);
+      auto it = by_id[v].find(AlignKey(k));
       if (it == by_id[v].end()) {
         notes.push_back("source " + k.id + " exists only in the old version");
         break;
@@ -220,7 +232,7 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
   }
   for (size_t v = 1; v < versions.size(); ++v)
     for (const SourceClass& k : all[v])
-      if (!by_id[0].count(k.id))
+      if (!by_id[0].count(AlignKey(k)))
         notes.push_back("source " + k.id + " exists only in the new version");
 }
 
