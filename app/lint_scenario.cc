@@ -1,5 +1,6 @@
 #include "app/lint_scenario.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -24,14 +25,18 @@ LintResult LintScenario(const std::vector<Diagnostic>& load,
 }
 
 void AddVerifierFindings(const Scenario& sc, LintResult& r) {
-  // Where the loader and the catalogue's rules already found something: the
-  // field or label there is the one cause (a use-waypoint label naming no
-  // Gateway is reference-not-found, and not also dangling-use-waypoint).
+  // Where the loader and the catalogue's rules already found the same cause
+  // at the same place, one finding says it: the same rule, or a use-waypoint
+  // label naming no Gateway (reference-not-found, and not also
+  // dangling-use-waypoint). Findings of other rules at one place (an
+  // object's first line, often) all stay.
   using Key = std::tuple<std::string, int, int>;
-  std::set<Key> seen;
-  for (const LintFinding& f : r.findings)
-    if (f.location.Known())
-      seen.insert({f.location.file, f.location.line, f.location.column});
+  std::map<Key, std::vector<size_t>> at;
+  for (size_t i = 0; i < r.findings.size(); ++i)
+    if (r.findings[i].location.Known())
+      at[{r.findings[i].location.file, r.findings[i].location.line,
+          r.findings[i].location.column}]
+          .push_back(i);
   for (const Finding& f : VerifyLint(sc).findings) {
     const Rule* rule = FindRule(f.rule);
     if (!rule || rule->kind != RuleKind::kLint) continue;
@@ -49,9 +54,17 @@ void AddVerifierFindings(const Scenario& sc, LintResult& r) {
       l.object.ns = slash == std::string::npos ? "" : o.name.substr(0, slash);
       l.object.name = o.name.substr(slash == std::string::npos ? 0 : slash + 1);
     }
-    const Key key{l.location.file, l.location.line, l.location.column};
-    if (l.location.Known() && seen.count(key)) continue;
-    r.findings.push_back(std::move(l));
+    bool said = false;
+    if (l.location.Known()) {
+      auto it = at.find({l.location.file, l.location.line, l.location.column});
+      for (size_t i : it == at.end() ? std::vector<size_t>{} : it->second) {
+        const std::string& earlier = r.findings[i].rule;
+        said = said || earlier == l.rule ||
+               (earlier == "reference-not-found" &&
+                l.rule == "dangling-use-waypoint");
+      }
+    }
+    if (!said) r.findings.push_back(std::move(l));
   }
 }
 

@@ -317,13 +317,18 @@ std::optional<ShardFile> ParseShardText(const std::string& text,
       f.common_diff = j["common_diff"].get<DiffResult>();
     f.preamble_err = j.value("preamble_err", "");
     for (const auto& u : j.at("results")) f.results.push_back(UnitOf(u));
-  } catch (const nlohmann::json::exception& e) {
-    *error = path + ": not a valid meshsim shard file (" +
-             std::string(e.what()) + ")";
+  } catch (const nlohmann::json::parse_error& e) {
+    *error = path + ": not a valid meshsim shard file (not JSON: " +
+             (e.byte <= 1 ? std::string("it is empty or starts wrongly")
+                          : "malformed at byte " + std::to_string(e.byte)) +
+             ")";
     return std::nullopt;
-  } catch (const std::exception& e) {
-    *error = path + ": not a valid meshsim shard file (" +
-             std::string(e.what()) + ")";
+  } catch (const std::exception&) {
+    // A field missing or of another type than meshsim writes; the library's
+    // own text names neither, so it is not shown.
+    *error = path +
+             ": not a valid meshsim shard file (a field is missing or "
+             "has another type than meshsim writes)";
     return std::nullopt;
   }
   if (f.shard.count < 1 || f.shard.count > kMaxShards || f.shard.index < 0 ||

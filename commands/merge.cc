@@ -23,7 +23,24 @@ int RunMerge(const MergeOptions& o, const Streams& io) {
     return 2;
   }
   const ShardFile& first = shards.front();
-  OutputOptions output = first.output;
+  // A shard file is untrusted input (docs/security.md): it may choose how
+  // the merge prints (text or JSON, GitHub annotations), never a file the
+  // merge writes. Where the shards were given --junit, --sarif or --csv,
+  // the merge says so and writes only what its own options name.
+  OutputOptions output;
+  for (const auto& [key, value] : first.output) {
+    if (key == "format" && (value == "text" || value == "json"))
+      output[key] = value;
+    else if (key == "github" && value == "1")
+      output[key] = value;
+    else if (!value.empty() &&
+             (key == "junit" || key == "sarif" || key == "csv") &&
+             (o.output.count(key) == 0 || o.output.at(key).empty()))
+      io.err << "meshsim: note: the shards were run with --" << key
+             << "; a shard file does not choose where merge writes: give "
+                "merge its own --"
+             << key << " FILE\n";
+  }
   for (const auto& [key, value] : o.output)
     if (!value.empty()) output[key] = value;
   if (o.github) output["github"] = "1";

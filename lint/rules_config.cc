@@ -28,7 +28,9 @@ const std::vector<KnownLabel>& KnownLabels() {
        "ignored: the object is not captured by it (§1.1)"},
       {kLabelWaypointFor,
        {"service", "workload", "all", "none"},
-       "ignored: the waypoint serves service traffic (§2.2)"},
+       "no traffic type Istio knows: the waypoint serves neither service "
+       "nor workload traffic, as with none, and whatever names it binds "
+       "nothing (§2.2)"},
       {kLabelIngressUseWaypoint, kGoBool,
        "ignored: ingress does not use the waypoint (§5)"},
       {kLabelIstioInjection,

@@ -43,6 +43,23 @@ bool MatchesAny(const std::string& pattern,
   return false;
 }
 
+// What a pattern that matches nothing does to its rule (§8.1): a positive
+// one matches no request by it; a negative one (notPrincipals,
+// notNamespaces) excludes no one, so the field holds for every source.
+std::string FixFor(PolicyAction action, const std::string& field) {
+  if (field.find(".not") != std::string::npos)
+    return action == PolicyAction::kDeny
+               ? "correct the name: as written it excludes no one, so this "
+                 "DENY applies to every source the rest of the rule matches"
+               : "correct the name: as written it excludes no one, so this "
+                 "rule admits every source the rest of it matches";
+  return action == PolicyAction::kDeny
+             ? "correct the name: as written it matches no source, so this "
+               "DENY never applies by it"
+             : "correct the name: as written it matches no source, so no "
+               "request matches this rule by it";
+}
+
 // Each pattern of `patterns` (a source field of rule `ri`) that matches no
 // value of `values`.
 void Unmatched(const AuthorizationPolicy& p, const Cluster& c, size_t ri,
@@ -52,16 +69,14 @@ void Unmatched(const AuthorizationPolicy& p, const Cluster& c, size_t ri,
                const char* what, std::vector<LintFinding>& out) {
   for (const std::string& pattern : patterns) {
     if (MatchesAny(pattern, values)) continue;
-    out.push_back(Make(
-        rule,
-        "AuthorizationPolicy " + p.Key() + ": rules[" + std::to_string(ri) +
-            "].from." + field + " '" + pattern + "' matches no " + what +
-            " of the mesh" + DidYouMean(pattern, values),
-        src.location.Known() ? src.location : p.location,
-        {"AuthorizationPolicy", p.ns, p.name, c.name},
-        p.action == PolicyAction::kDeny
-            ? "correct the name: as written this DENY never applies"
-            : "correct the name: as written no request matches this rule"));
+    out.push_back(Make(rule,
+                       "AuthorizationPolicy " + p.Key() + ": rules[" +
+                           std::to_string(ri) + "].from." + field + " '" +
+                           pattern + "' matches no " + what + " of the mesh" +
+                           DidYouMean(pattern, values),
+                       src.location.Known() ? src.location : p.location,
+                       {"AuthorizationPolicy", p.ns, p.name, c.name},
+                       FixFor(p.action, field)));
   }
 }
 

@@ -21,7 +21,7 @@ const char* BindingStatusName(BindingStatus s) {
     case BindingStatus::kUnsupportedTrafficType:
       return "UnsupportedTrafficType";
     case BindingStatus::kCrossNamespaceForbidden:
-      return "CrossNamespaceForbidden";
+      return "CrossNamespaceWaypointForbidden";
     case BindingStatus::kIsWaypoint:
       return "IsWaypoint";
   }
@@ -42,7 +42,10 @@ std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw,
 }
 
 bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
-                    const std::string& ns) {
+                    const std::string& ns, const IstioVersion& version) {
+  // §2.4: 1.22's waypoint lookup (fetchWaypointForTarget) checks no
+  // attachment; AllowsAttachmentFromNamespace is 1.23's.
+  if (!version.AtLeast(1, 23)) return true;
   // §2.4 (waypoints.go makeAllowedRoutes): the listener the inbound
   // binding annotation (the Gateway's, else its class's; "PROTOCOL" or
   // "PROTOCOL/port", protocol NONE or PROXY) selects — by port, or the
@@ -170,7 +173,7 @@ std::string Source(const Ref& r) {
 // resolve(obj) of §2.3: existence/readiness and allowedRoutes.
 const Gateway* Resolve(const Cluster& cluster, const Ref& r,
                        const std::string& subject, const std::string& obj_ns,
-                       Binding& out) {
+                       const IstioVersion& version, Binding& out) {
   const std::string key = r.ns + "/" + r.name;
   out.requested = key;
   out.from_namespace = r.from_namespace;
@@ -188,7 +191,7 @@ const Gateway* Resolve(const Cluster& cluster, const Ref& r,
               ": no waypoint, traffic goes direct (fail open, §2.3, §3.6)";
     return nullptr;
   }
-  if (!WaypointAdmits(cluster, *gw, obj_ns)) {
+  if (!WaypointAdmits(cluster, *gw, obj_ns, version)) {
     out.status = BindingStatus::kAttachmentDenied;
     out.why = subject + " names waypoint " + key + " (" + Source(r) +
               ") but its allowedRoutes do not admit namespace " + obj_ns +
@@ -255,7 +258,7 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
   auto ref = UseWaypointRef(version, cluster, subject, svc.ns, svc.labels,
                             svc.label_locations, out);
   if (!ref) return out;
-  const Gateway* gw = Resolve(cluster, *ref, subject, svc.ns, out);
+  const Gateway* gw = Resolve(cluster, *ref, subject, svc.ns, version, out);
   if (!gw) return out;
   const std::string type = WaypointTrafficType(cluster, *gw, version);
   if (type != "service" && type != "all") {
@@ -313,7 +316,7 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
       }
       const Gateway* canary = FindReadyWaypoint(cluster, key);
       if (canary && weight_ok && canary != gw &&
-          WaypointAdmits(cluster, *canary, svc.ns)) {
+          WaypointAdmits(cluster, *canary, svc.ns, version)) {
         std::string ctype = WaypointTrafficType(cluster, *canary, version);
         if (ctype == "service" || ctype == "all") {
           out.canary = canary;
@@ -337,7 +340,13 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
   Binding out;
   const IstioVersion version = cluster.VersionOr(mesh.istio.version);
   const std::string subject = w.Subject();
-  if (!w.gateway.empty()) {
+  // §2.3 (workloads.go computeWaypoint, fetchWaypointForInstance): a pod is
+  // an instance of a Gateway istiod has made a Waypoint of, any Gateway
+  // with status addresses; before they are written its pods bind as any
+  // other pod.
+  const Gateway* instance_of =
+      w.gateway.empty() ? nullptr : cluster.FindGateway(w.gateway);
+  if (instance_of && instance_of->Programmed()) {
     out.status = BindingStatus::kIsWaypoint;
     out.why = subject + " is an instance of gateway " + w.gateway +
               " and never gets a waypoint (§2.3)";
@@ -346,7 +355,7 @@ Binding WorkloadWaypoint(const Mesh& mesh, const Cluster& cluster,
   auto ref = UseWaypointRef(version, cluster, subject, w.ns, w.labels,
                             w.label_locations, out);
   if (!ref) return out;
-  const Gateway* gw = Resolve(cluster, *ref, subject, w.ns, out);
+  const Gateway* gw = Resolve(cluster, *ref, subject, w.ns, version, out);
   if (!gw) return out;
   const std::string type = WaypointTrafficType(cluster, *gw, version);
   if (type != "workload" && type != "all") {
@@ -555,14 +564,15 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
         }
         Binding b = ServiceWaypoint(mesh, c, *s);
         if (b.status == BindingStatus::kAccepted) continue;
-        diags.Warning(p.location, r.kind + " " + r.Key() + ": " + p.kind + " " +
-                                      s->Key() +
-                                      " has no waypoint in cluster " + c.name +
-                                      ", so ambient clients ignore this route "
-                                      "(ResolvedWaypoints=False, "
-                                      "MissingUseWaypointLabel: route will not "
-                                      "be respected, §9); only "
-                                      "sidecar clients apply it");
+        diags.Warning(p.location,
+                      r.kind + " " + r.Key() + ": " + p.kind + " " + s->Key() +
+                          " has no waypoint in cluster " + c.name +
+                          ", so ambient clients ignore this route "
+                          "(ResolvedWaypoints=False, "
+                          "MissingUseWaypointLabel: route will not "
+                          "be respected, §9); only "
+                          "sidecar clients apply it",
+                      "route-not-respected", {r.kind, r.ns, r.name, c.name});
       }
     }
   }

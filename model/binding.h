@@ -49,9 +49,11 @@ struct Binding {
 std::string WaypointTrafficType(const Cluster& cluster, const Gateway& gw,
                                 const IstioVersion& version);
 
-// §2.4: whether `gw`'s binding listener admits objects of namespace `ns`.
+// §2.4: whether `gw`'s binding listener admits objects of namespace `ns`
+// (always before 1.23, which read no allowedRoutes; `version` is the
+// cluster's).
 bool WaypointAdmits(const Cluster& cluster, const Gateway& gw,
-                    const std::string& ns);
+                    const std::string& ns, const IstioVersion& version);
 
 // §2.1: the Waypoint istiod would build for "ns/name" in this cluster, or
 // nullptr (no such Gateway, not programmed, or an istio-remote class).

@@ -53,7 +53,7 @@ class Diagnostics {
   void Error(const SourceLocation& loc, std::string message,
              std::string rule = "", DiagnosticObject object = {});
   void Warning(const SourceLocation& loc, std::string message,
-               std::string rule = "");
+               std::string rule = "", DiagnosticObject object = {});
   void Note(const SourceLocation& loc, std::string message);
   // Adds every diagnostic of `other`, in its order.
   void Append(const Diagnostics& other);

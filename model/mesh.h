@@ -593,6 +593,17 @@ struct JwtToken {
     return iss == o.iss && sub == o.sub && azp == o.azp && aud == o.aud &&
            claims == o.claims && expired == o.expired;
   }
+  // "iss=... sub=..." and every other field that is set, as a witness
+  // names the token it carries (enough to send it again).
+  std::string Text() const {
+    std::string out = "iss=" + iss + " sub=" + sub;
+    for (const std::string& a : aud) out += " aud=" + a;
+    if (!azp.empty()) out += " azp=" + azp;
+    for (const auto& [k, vs] : claims)
+      for (const std::string& v : vs) out += " " + k + "=" + v;
+    if (expired) out += " (expired)";
+    return out;
+  }
 };
 
 // RequestAuthentication (§16.4): the JWT issuers an Envoy proxy accepts.

@@ -62,19 +62,24 @@ const std::vector<Rule>& RuleCatalogue() {
       {"waypoint-attachment-denied", RuleKind::kLint, kW, kE,
        "Cross-namespace waypoint not allowed",
        "The waypoint's allowedRoutes do not admit the namespace that binds to "
-       "it (§2.4). Fix: set the HBONE listener's allowedRoutes.namespaces to "
-       "All or to a selector matching the binding namespace.",
+       "it, or (1.31) a ServiceEntry of NAMESPACE visibility names another "
+       "namespace's waypoint (§2.4). Fix: set the HBONE listener's "
+       "allowedRoutes.namespaces to All or to a selector matching the binding "
+       "namespace; for the ServiceEntry, a waypoint of its own namespace.",
        "docs/rules.md#waypoint-attachment-denied"},
       {"route-not-respected", RuleKind::kLint, kW, kW,
        "HTTPRoute ignored by ambient clients",
        "An HTTPRoute attached to a Service without a waypoint is not applied "
-       "to ambient traffic (§9). Fix: bind the Service to a waypoint, or "
-       "attach the route to the waypoint.",
+       "to ambient traffic (§9). Fix: bind the Service to a waypoint "
+       "(istio.io/use-waypoint on it or its namespace); a waypoint Gateway "
+       "takes no route as a parent.",
        "docs/rules.md#route-not-respected"},
       {"l7-policy-without-waypoint", RuleKind::kLint, kW, kE,
        "L7 policy that ztunnel cannot enforce",
        "An AuthorizationPolicy with L7 attributes is attached by selector to "
-       "ambient pods, whose ztunnel cannot read them (§8.2). The finding "
+       "ambient pods, or to a whole namespace (no selector; in the root "
+       "namespace, the mesh), whose ztunnel cannot read them (§8.2). The "
+       "finding "
        "names them and the effect, as istiod's status does: an ALLOW's rules "
        "with them never match (it allows less), a DENY is enforced without "
        "them (it denies more) or, when no rule is left whole, has no effect. "
@@ -216,15 +221,18 @@ const std::vector<Rule>& RuleCatalogue() {
       {"principal-matches-nothing", RuleKind::kLint, kW, kW,
        "A policy principal that no identity of the mesh has",
        "An AuthorizationPolicy source principal (or notPrincipal) pattern "
-       "matches no service account identity in the mesh: an ALLOW then admits "
-       "nothing, a DENY never applies (§8.1). Example: "
+       "matches no service account identity in the mesh. A principal then "
+       "matches no source (the field's only one: an ALLOW rule admits no "
+       "one, a DENY rule never applies); a notPrincipal excludes no one, so "
+       "the field holds for every source (§8.1). Example: "
        "cluster.local/ns/shop/sa/shop-prodcutpage. Fix: correct the principal "
        "(the nearest identities are named).",
        "docs/rules.md#principal-matches-nothing"},
       {"namespace-matches-nothing", RuleKind::kLint, kW, kW,
        "A policy namespace that the mesh does not have",
        "An AuthorizationPolicy source namespace (or notNamespace) pattern "
-       "matches no namespace of the mesh (§8.1). Fix: correct the namespace.",
+       "matches no namespace of the mesh: a namespace then matches no source, "
+       "a notNamespace excludes no one (§8.1). Fix: correct the namespace.",
        "docs/rules.md#namespace-matches-nothing"},
       {"selector-matches-nothing", RuleKind::kLint, kW, kW,
        "A policy selector that selects no pod",

@@ -606,26 +606,9 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
       df.headers[h] = m.eval(v, true).get_string();
     }
     // §16.4: the token the witness carries, so that its replay sends it.
-    if (http && m.eval(ctx.bool_const("jwt:present"), true).is_true()) {
-      JwtToken tok;
-      auto str = [&](const char* name) {
-        return m.eval(ctx.string_const(name), true).get_string();
-      };
-      tok.iss = str("jwt:iss");
-      tok.sub = str("jwt:sub");
-      tok.azp = str("jwt:azp");
-      if (std::string aud = str("jwt:aud"); !aud.empty())
-        tok.aud.push_back(aud);
-      tok.expired = m.eval(ctx.bool_const("jwt:expired"), true).is_true();
-      for (unsigned d = 0; d < m.num_consts(); ++d) {
-        const std::string name = m.get_const_decl(d).name().str();
-        if (name.rfind("jwt-has-claim:", 0) != 0) continue;
-        if (!m.get_const_interp(m.get_const_decl(d)).is_true()) continue;
-        const std::string claim = name.substr(14);
-        tok.claims[claim] = {str(("jwt-claim:" + claim).c_str())};
-      }
-      f.http += " with a JWT iss=" + tok.iss + " sub=" + tok.sub;
-      df.jwt = tok;
+    if (std::optional<JwtToken> tok = verify::WitnessToken(ctx, m, http)) {
+      f.http += " with a JWT " + tok->Text();
+      df.jwt = *tok;
     }
   }
   if (cls.router && b.svc) {

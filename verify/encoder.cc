@@ -688,7 +688,11 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   e.dest = p.Subject();
   e.eps.push_back({cp, pwi});
   std::vector<std::pair<const Gateway*, z3::expr>> per;
-  slice_.AnyBound(cp, p.labels, p.ns, false, !p.gateway.empty(), &per);
+  // §2.3: an instance of a Gateway with status addresses gets no waypoint.
+  const Gateway* instance_of =
+      p.gateway.empty() ? nullptr : c.FindGateway(p.gateway);
+  slice_.AnyBound(cp, p.labels, p.ns, false,
+                  instance_of && instance_of->Programmed(), &per);
   // Per source class, which is exclusive (AnyOf, ExclusiveCases).
   AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
   z3::expr_vector passes(c_);

@@ -319,6 +319,11 @@ class Encoder {
       waypoint_denies_;
 };
 
+// §16.4: the token a counterexample's request carries (Authenticate's
+// variables), nullopt when it carries none; `http` is the request's.
+std::optional<JwtToken> WitnessToken(z3::context& ctx, const z3::model& m,
+                                     bool http);
+
 }  // namespace meshsim::verify
 
 #endif  // MESHSIM_VERIFY_ENCODER_H_

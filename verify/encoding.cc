@@ -217,7 +217,9 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
   return has_ref && ref_name == c_.string_val(w.name) &&
          ref_ns == c_.string_val(w.ns) &&
          c_.bool_val(programmed && type_ok &&
-                     WaypointAdmitsNamespace(cl, w, ns) && !is_gateway_holder &&
+                     WaypointAdmitsNamespace(
+                         cl, w, ns, cl.VersionOr(sc_.mesh.istio.version)) &&
+                     !is_gateway_holder &&
                      (!own_namespace_only || w.ns == ns)) &&
          !Deleted(ci, w);
 }

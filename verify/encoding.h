@@ -126,8 +126,10 @@ bool PeerExports(const Service& s, int cj);
 // traffic type, and whether it admits objects of namespace `ns`.
 std::string WaypointTrafficOf(const Cluster& c, const Gateway& w,
                               const IstioVersion& version);
+// Before 1.23 every namespace is admitted (no attachment check).
 bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
-                             const std::string& ns);
+                             const std::string& ns,
+                             const IstioVersion& version);
 
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);

@@ -35,8 +35,11 @@ std::string WaypointTrafficOf(const Cluster& c, const Gateway& w,
 
 // §2.4: whether waypoint `w` admits objects of namespace `ns`.
 bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
-                             const std::string& ns) {
+                             const std::string& ns,
+                             const IstioVersion& version) {
   if (Mutated(Mutation::kAllowedRoutesIgnored)) return true;  // on purpose
+  if (version.major < 1 || (version.major == 1 && version.minor < 23))
+    return true;  // 1.22: fetchWaypointForTarget, no attachment check
   // The inbound binding: "NONE"/"PROXY", optionally "/<port>".
   const std::string* binding =
       Get(w.annotations, kAnnotationWaypointInboundBinding);

@@ -72,7 +72,8 @@ std::optional<Canary> Slice::CanaryFor(int ci, const Service& s) {
       WaypointTrafficOf(cl, g, cl.VersionOr(sc_.mesh.istio.version));
   if (g.role == GatewayRole::kRemote || !g.Programmed() ||
       (type != "service" && type != "all") ||
-      !WaypointAdmitsNamespace(cl, g, s.ns))
+      !WaypointAdmitsNamespace(cl, g, s.ns,
+                               cl.VersionOr(sc_.mesh.istio.version)))
     return {};
   return Canary{&g, weight, !Deleted(ci, g)};
 }

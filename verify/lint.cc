@@ -47,7 +47,7 @@ Finding BindingFinding(const Cluster& c, const Service& s, const Binding& b,
 
 // §2.3, §2.7: a Service or ServiceEntry whose use-waypoint label does not
 // bind (the WaypointBound reasons WaypointIsNotReady, UnsupportedTrafficType,
-// AttachmentDenied).
+// AttachmentDenied, CrossNamespaceWaypointForbidden).
 void ServiceBindingRules(const Cluster& c, const Service& s, const Binding& b,
                          std::vector<Finding>& out) {
   if (b.status == BindingStatus::kNotReady)
@@ -62,6 +62,14 @@ void ServiceBindingRules(const Cluster& c, const Service& s, const Binding& b,
     out.push_back(BindingFinding(
         c, s, b, "waypoint-attachment-denied",
         "allow namespace " + s.ns + " in the waypoint's allowedRoutes"));
+  // §2.4 (1.31): a NAMESPACE-visibility ServiceEntry keeps to its own
+  // namespace's waypoints (CrossNamespaceWaypointForbidden).
+  if (b.status == BindingStatus::kCrossNamespaceForbidden)
+    out.push_back(BindingFinding(
+        c, s, b, "waypoint-attachment-denied",
+        "use a waypoint in namespace " + s.ns +
+            ", or give the ServiceEntry wider visibility (MeshConfig "
+            "serviceEntryVisibility)"));
 }
 
 // §3.6, K17: bound and valid, but no ready replica anywhere it may use.
@@ -503,27 +511,29 @@ void ServiceRoutes(const Scenario& sc, const Cluster& c,
     }
 }
 
-// Whether `p`'s selector picks an ambient application pod, whose policies
-// ztunnel enforces (§8.2): a policy in the root namespace looks at every
-// namespace, any other at its own. Pods with an Envoy of their own (sidecars,
-// ingress gateways) enforce HTTP attributes themselves.
+// Whether `p`'s selector (none: every pod) picks an ambient application pod,
+// whose policies ztunnel enforces (§8.2): a policy in the root namespace
+// looks at every namespace, any other at its own. Pods with an Envoy of
+// their own (sidecars, ingress gateways) enforce HTTP attributes themselves.
 bool SelectsAmbientPod(const Mesh& mesh, const Cluster& c,
                        const AuthorizationPolicy& p) {
   const bool root = p.ns == mesh.istio.root_namespace;
   for (const Workload& w : c.workloads)
     if ((root || w.ns == p.ns) && w.capture == Capture::kAmbient &&
         w.role == WorkloadRole::kApplication &&
-        SelectorMatches(*p.selector, w.labels))
+        (!p.selector || SelectorMatches(*p.selector, w.labels)))
       return true;
   return false;
 }
 
-// §8.2, K19: a policy that selects ambient workloads by label and has HTTP
-// attributes, which ztunnel enforces at L4 only.
+// §8.2, K19: a policy that applies to ambient workloads by label, or to a
+// whole namespace (no selector; the root namespace's to the mesh), and has
+// HTTP attributes, which ztunnel enforces at L4 only (istiod converts
+// every scope alike, authorization.go).
 void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
                              std::vector<Finding>& out) {
   for (const AuthorizationPolicy& p : c.authorization_policies) {
-    if (!p.selector || p.target_refs.size()) continue;
+    if (p.target_refs.size()) continue;
     if (!SelectsAmbientPod(mesh, c, p)) continue;
     if (p.action == PolicyAction::kCustom || p.action == PolicyAction::kAudit)
       continue;
@@ -548,8 +558,14 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
     out.push_back(MakeFinding(
         "l7-policy-without-waypoint",
         "AuthorizationPolicy " + p.Key() + " (" + PolicyActionName(p.action) +
-            ") selects ambient workloads by label and has HTTP attributes "
-            "ztunnel does not support (found: " +
+            ") " +
+            (p.selector ? std::string("selects ambient workloads by label")
+             : p.ns == mesh.istio.root_namespace
+                 ? std::string("applies to every ambient workload of the "
+                               "mesh (root namespace, no selector)")
+                 : "applies to every ambient workload of namespace " + p.ns +
+                       " (no selector)") +
+            " and has HTTP attributes ztunnel does not support (found: " +
             names + "): " + effect + " (§8.2, K19)",
         c.name, {{"AuthorizationPolicy", p.Key(), p.location}},
         "attach it to the waypoint with targetRefs (Gateway or Service) and "

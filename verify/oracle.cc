@@ -124,4 +124,29 @@ EncodedOutcomes OutcomeOracle::Outcomes(
   return out;
 }
 
+// The token a counterexample carries: what the oracle pins above, read
+// back from a model.
+std::optional<JwtToken> verify::WitnessToken(z3::context& ctx,
+                                             const z3::model& m, bool http) {
+  if (!http || !m.eval(ctx.bool_const("jwt:present"), true).is_true())
+    return std::nullopt;
+  auto str = [&](const std::string& name) {
+    return m.eval(ctx.string_const(name.c_str()), true).get_string();
+  };
+  JwtToken tok;
+  tok.iss = str("jwt:iss");
+  tok.sub = str("jwt:sub");
+  tok.azp = str("jwt:azp");
+  if (std::string aud = str("jwt:aud"); !aud.empty()) tok.aud.push_back(aud);
+  tok.expired = m.eval(ctx.bool_const("jwt:expired"), true).is_true();
+  for (unsigned d = 0; d < m.num_consts(); ++d) {
+    const std::string name = m.get_const_decl(d).name().str();
+    if (name.rfind("jwt-has-claim:", 0) != 0) continue;
+    if (!m.get_const_interp(m.get_const_decl(d)).is_true()) continue;
+    const std::string claim = name.substr(14);
+    tok.claims[claim] = {str("jwt-claim:" + claim)};
+  }
+  return tok;
+}
+
 }  // namespace meshsim

@@ -433,10 +433,8 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     f.http = m.eval(e.method, true).get_string() + " " +
              m.eval(e.path, true).get_string();
   // §16.4: a counterexample that needs a token says which.
-  if (http && m.eval(ctx_.bool_const("jwt:present"), true).is_true())
-    f.http += " with a JWT iss=" +
-              m.eval(ctx_.string_const("jwt:iss"), true).get_string() +
-              " sub=" + m.eval(ctx_.string_const("jwt:sub"), true).get_string();
+  if (std::optional<JwtToken> tok = verify::WitnessToken(ctx_, m, http))
+    f.http += " with a JWT " + tok->Text();
   if (cls.kind == ClientKind::kIngress) {
     f.req_from_ingress = cls.gateway;
   } else {

@@ -53,19 +53,28 @@ void ObserveRead(const std::string& path, const std::string& bytes) {
 
 fs::path InputRootFor(const fs::path& scenario_dir) {
   if (!RootFlag().empty()) return Resolved(RootFlag());
-  const fs::path start = Resolved(scenario_dir.empty() ? "." : scenario_dir);
+  // The work tree holding the folder as it was named (lexically), not where
+  // a symbolic link in the checkout leads: a linked folder must not carry
+  // the root out with it.
   std::error_code ec;
+  fs::path start = fs::absolute(scenario_dir.empty() ? "." : scenario_dir, ec)
+                       .lexically_normal();
+  if (start.filename().empty()) start = start.parent_path();  // "dir/"
   for (fs::path d = start; !d.empty(); d = d.parent_path()) {
-    if (fs::exists(d / ".git", ec)) return d;
+    if (fs::exists(d / ".git", ec)) return Resolved(d);
     if (d == d.parent_path()) break;
   }
-  return start;
+  // No work tree: the folder itself, unless it is a link leading out of the
+  // folder that holds it; then that folder, and the link is outside.
+  const fs::path resolved = Resolved(start);
+  const fs::path parent = Resolved(start.parent_path());
+  return Below(resolved, parent) ? resolved : parent;
 }
 
 std::optional<std::string> OutsideRoot(const fs::path& p,
                                        const fs::path& root) {
   const fs::path r = Resolved(p);
-  if (Below(r, root)) return std::nullopt;
+  if (Below(r, root.is_absolute() ? root : Resolved(root))) return std::nullopt;
   return "'" + p.lexically_normal().generic_string() +
          "' leads outside the input root, to '" + r.generic_string() +
          "'; it is not read (docs/security.md; --root widens the root)";
@@ -133,6 +142,11 @@ FileWalk FilesUnder(const fs::path& dir,
       }
     }
   };
+  // The folder itself may be a link planted in the checkout.
+  if (auto why = OutsideRoot(dir, root)) {
+    walk.errors.push_back("folder " + *why);
+    return walk;
+  }
   visit(dir);
   std::sort(walk.files.begin(), walk.files.end());
   return walk;

@@ -21,10 +21,9 @@ std::optional<double> Number(Reader& r, const yaml::Node& n,
     return std::nullopt;
   }
   const std::string& s = n.Scalar();
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || !end || *end != '\0' || errno != 0 || v < min || v > max) {
+  const std::optional<double> parsed = DecimalNumber(s);
+  const double v = parsed.value_or(0);
+  if (!parsed || v < min || v > max) {
     r.Error(n, what + " must be a number from " + std::to_string(min) + " to " +
                    std::to_string(max) + ", got '" + s + "'");
     return std::nullopt;

@@ -116,10 +116,15 @@ bool CheckStrict(Reader& r, const yaml::Node& obj, const yaml::Node& kind_node,
     for (const std::string& v : served)
       list +=
           (list.empty() ? "" : ", ") + (group.empty() ? v : group + "/" + v);
-    r.diags().Error(r.Loc(obj["apiVersion"]),
-                    ObjectName(object) + ": apiVersion " + api +
-                        " is not served; " + kind + " is served as " + list,
-                    "invalid-value", object);
+    // Without the key, the object's own position, and what is missing.
+    const yaml::Node at = obj["apiVersion"];
+    r.diags().Error(
+        at.IsDefined() ? r.Loc(at) : r.Loc(obj),
+        ObjectName(object) +
+            (api.empty() ? std::string(": apiVersion is missing")
+                         : ": apiVersion " + api + " is not served") +
+            "; " + kind + " is served as " + list,
+        "invalid-value", object);
     return false;
   }
   return ValidateObject(r, obj, *schema, version, object) == 0;

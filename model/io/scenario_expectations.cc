@@ -47,10 +47,10 @@ bool ReadLatency(Reader& r, const yaml::Node& l, const std::string& what,
     auto bound = [&](const char* k) -> std::optional<double> {
       yaml::Node b = r.Child(kv.second, k);
       if (!b.IsDefined()) return std::nullopt;
-      char* end = nullptr;
       const std::string s = b.IsScalar() ? b.Scalar() : "";
-      double d = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end || !(d >= 0)) {
+      const std::optional<double> parsed = io::DecimalNumber(s);
+      const double d = parsed.value_or(-1);
+      if (!parsed || !(d >= 0)) {
         r.Error(b, what + ".latency_ms." + q + "." + k +
                        ": expected a number of milliseconds >= 0, got " +
                        Reader::Describe(b));
@@ -59,7 +59,18 @@ bool ReadLatency(Reader& r, const yaml::Node& l, const std::string& what,
       return d;
     };
     x.latency_ms[q] = {bound("min"), bound("max")};
+    // A bound-less quantile would pass whatever the run does.
+    if (!x.latency_ms[q].first && !x.latency_ms[q].second &&
+        !r.Child(kv.second, "min").IsDefined() &&
+        !r.Child(kv.second, "max").IsDefined())
+      r.Error(kv.second, what + ".latency_ms." + q +
+                             ": expected min or max (a bound that checks "
+                             "nothing would always pass)");
   }
+  if (l.size() == 0)
+    r.Error(l, what +
+                   ".latency_ms: expected a quantile with min or max, "
+                   "such as {p99: {max: 50}}");
   return true;
 }
 
@@ -71,10 +82,10 @@ bool ReadFailedShare(Reader& r, const yaml::Node& f, const std::string& what,
   auto bound = [&](const char* k) -> std::optional<double> {
     yaml::Node b = r.Child(f, k);
     if (!b.IsDefined()) return std::nullopt;
-    char* end = nullptr;
     const std::string s = b.IsScalar() ? b.Scalar() : "";
-    const double d = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end || !(d >= 0 && d <= 1)) {
+    const std::optional<double> parsed = io::DecimalNumber(s);
+    const double d = parsed.value_or(-1);
+    if (!parsed || !(d >= 0 && d <= 1)) {
       r.Error(b, what + ".failed_share." + k +
                      ": expected a share from 0 to 1, got " +
                      Reader::Describe(b));
@@ -83,6 +94,10 @@ bool ReadFailedShare(Reader& r, const yaml::Node& f, const std::string& what,
     return d;
   };
   x.failed_share = std::make_pair(bound("min"), bound("max"));
+  if (!r.Child(f, "min").IsDefined() && !r.Child(f, "max").IsDefined())
+    r.Error(f, what +
+                   ".failed_share: expected min or max (a bound that "
+                   "checks nothing would always pass)");
   return true;
 }
 
@@ -230,8 +245,10 @@ std::optional<Expectation> ReadExpectation(
     if (!ReadFailedShare(r, f, what, x)) return std::nullopt;
   }
   ReadRuleIds(r, e, what, x);
-  if (x.traffic.empty() && x.verify.empty() && x.no_findings.empty() &&
-      x.findings.empty()) {
+  // `traffic:` alone names an entry and checks nothing of it (a misspelt
+  // key, warned about above, leaves just that): a gate must not pass on it.
+  if ((x.traffic.empty() || !has_path_check) && x.verify.empty() &&
+      x.no_findings.empty() && x.findings.empty()) {
     r.Error(e, what +
                    ": expected something to check: traffic with via, "
                    "outcome, denied_by or latency_ms; verify; or "

@@ -49,9 +49,10 @@ std::optional<int64_t> ParseDuration(Reader& r, const yaml::Node& n,
                                      const std::string& what) {
   auto s = r.String(n, what);
   if (!s) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(s->c_str(), &end);
-  std::string unit = end ? std::string(end) : "";
+  size_t used = 0;
+  const std::optional<double> number = io::DecimalNumber(*s, &used);
+  const double v = number.value_or(-1);
+  const std::string unit = s->substr(used);
   double scale = 0;
   if (unit.empty() || unit == "s")
     scale = 1e9;
@@ -65,7 +66,7 @@ std::optional<int64_t> ParseDuration(Reader& r, const yaml::Node& n,
     scale = 60e9;
   else if (unit == "h")
     scale = 3600e9;
-  if (end == s->c_str() || scale == 0 || !(v > 0) || v * scale > 9e18) {
+  if (!number || scale == 0 || !(v > 0) || v * scale > 9e18) {
     r.Error(n, what +
                    " must be a positive duration like 10s, 500ms or 2m, got '" +
                    *s + "'");
@@ -124,6 +125,16 @@ void LoadManifestPath(Reader& r, const ManifestEntry& m,
   const SourceLocation& entry = m.loc;
   // Untrusted input stays below its root (docs/security.md).
   const std::string where = "cluster " + cluster.name + ": manifest ";
+  // An empty name would read the scenario's whole folder, itself included;
+  // a NUL would end the name early (the rest silently dropped).
+  if (rel->empty() || rel->find('\0') != std::string::npos) {
+    r.diags().Error(
+        entry, where +
+                   (rel->empty() ? "'' is empty" : "name holds a NUL byte") +
+                   ": expected a file or folder relative to the "
+                   "scenario's folder, such as manifests/");
+    return;
+  }
   if (fs::path(*rel).is_absolute()) {
     r.diags().Error(entry,
                     where + "'" + *rel +
@@ -196,6 +207,8 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
     return;
   }
   c.name = *name;
+  if (!io::IdentifierName(r, r.Child(n, "name"), where + ".name", c.name))
+    return;
   if (mesh.FindCluster(c.name)) {
     r.Error(r.Child(n, "name"),
             where + ": cluster name '" + c.name +
@@ -204,8 +217,10 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
   }
   c.network =
       r.String(r.Child(n, "network"), where + ".network").value_or(c.name);
-  if (r.Child(n, "network").IsDefined())
+  if (r.Child(n, "network").IsDefined()) {
     c.network_location = r.Loc(r.Child(n, "network"));
+    io::IdentifierName(r, r.Child(n, "network"), where + ".network", c.network);
+  }
   yaml::Node nodes = r.Child(n, "nodes");
   size_t mesh_nodes = 0, mesh_pods = 0;
   for (const Cluster& other : mesh.clusters) mesh_nodes += other.nodes.size();
@@ -247,6 +262,14 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
           r.String(r.Child(nd, "region"), nw + ".region").value_or("");
       node.subzone =
           r.String(r.Child(nd, "subzone"), nw + ".subzone").value_or("");
+      for (const auto& [key, value] :
+           std::vector<std::pair<const char*, const std::string*>>{
+               {"name", &node.name},
+               {"zone", &node.zone},
+               {"region", &node.region},
+               {"subzone", &node.subzone}})
+        if (r.Child(nd, key).IsDefined())
+          io::IdentifierName(r, r.Child(nd, key), nw + "." + key, *value);
       c.nodes.push_back(node);
     }
   }
@@ -424,6 +447,8 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   Scenario sc;
   sc.file = file_label;
   sc.mesh.name = r.String(r.Child(root, "name"), "name").value_or(file_label);
+  if (r.Child(root, "name").IsDefined())
+    io::PlainText(r, r.Child(root, "name"), "name", sc.mesh.name);
   io::LoadIstio(r, r.Child(root, "istio"), sc.mesh);
   if (overrides) {
     if (overrides->version) sc.mesh.istio.version = *overrides->version;
@@ -492,6 +517,15 @@ std::optional<Scenario> LoadScenarioFile(const std::string& path,
                                          Diagnostics& diags,
                                          const std::string& manifest_dir,
                                          const ScenarioOverrides* overrides) {
+  // The file named may itself be a link planted in the checkout
+  // (docs/security.md): read it only below the input root.
+  {
+    const fs::path dir = fs::path(path).parent_path();
+    if (auto why = io::OutsideRoot(path, io::InputRootFor(dir))) {
+      diags.Error(SourceLocation{path, 0, 0}, "scenario file " + *why);
+      return std::nullopt;
+    }
+  }
   auto text = io::ReadTextFile(path, SourceLocation{path, 0, 0},
                                "scenario file", diags);
   if (!text) return std::nullopt;

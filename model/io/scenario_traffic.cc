@@ -1,6 +1,8 @@
 // `traffic:` entries, in two steps: ParseTraffic reads the YAML into raw
 // entries (values as written, with locations), ResolveTraffic binds their
 // references against the loaded mesh. See scenario_sections.h.
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "model/io/scenario_sections.h"
@@ -13,6 +15,10 @@ namespace {
 // The most requests one traffic entry, and the whole scenario, may ask for
 // (limits, docs/robustness.md).
 constexpr long long kMaxRequests = 100'000'000;
+// The most traffic entries a scenario may have: each is a forwarding graph,
+// its paths and a run's per-entry statistics (about 170 KB in `run`), so
+// the count bounds memory as the request cap bounds time.
+constexpr size_t kMaxTrafficEntries = 5000;
 
 // The requests an entry's load asks for: `requests`, or the peak rate over
 // its duration (an upper bound with a profile).
@@ -53,7 +59,7 @@ bool ParseHead(Reader& r, const yaml::Node& n, size_t index,
   }
   raw.entry.name = *name;
   raw.name_loc = r.Loc(r.Child(n, "name"));
-  return true;
+  return PlainText(r, r.Child(n, "name"), where + ".name", *name);
 }
 
 // n.key, a map (required) with the given keys; false, with an error, when it
@@ -110,6 +116,19 @@ bool ParseDestination(Reader& r, const yaml::Node& n, const std::string& tw,
     r.Error(to, tw + ": to must name exactly one of host, pod or ip, got " +
                     std::to_string(given));
     return false;
+  }
+  // An address a client can dial: IPv4 or IPv6, no prefix, no zone.
+  if (!d.ip.empty()) {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, d.ip.c_str(), buf) != 1 &&
+        inet_pton(AF_INET6, d.ip.c_str(), buf) != 1) {
+      r.Error(r.Child(to, "ip"),
+              tw +
+                  ": to.ip must be an IPv4 or IPv6 address such as "
+                  "10.0.0.7 (no prefix length, no zone), got '" +
+                  d.ip + "'");
+      return false;
+    }
   }
   yaml::Node port = r.Child(to, "port");
   auto p = r.Int(port, tw + ": to.port", 1, 65535);
@@ -221,11 +240,13 @@ void ParseProfile(Reader& r, const yaml::Node& profile, const std::string& tw,
       at_ns = *d;
     }
     auto rate_s = r.String(r.Child(pt, "rate"), tw + ": profile.points[].rate");
-    char* end = nullptr;
-    double v = rate_s ? std::strtod(rate_s->c_str(), &end) : -1;
-    if (!rate_s || *end != '\0' || v < 0 || v > 1e7) {
-      r.Error(pt, tw + ": profile.points[].rate must be a number between 0 "
-                       "and 10000000");
+    const double v = rate_s ? io::DecimalNumber(*rate_s).value_or(-1) : -1;
+    if (!(v >= 0 && v <= 1e7)) {
+      r.Error(rate_s ? r.Child(pt, "rate") : pt,
+              tw +
+                  ": profile.points[].rate must be a number between 0 "
+                  "and 10000000" +
+                  (rate_s ? ", got '" + *rate_s + "'" : std::string()));
       continue;
     }
     if (!t.profile.empty() && at_ns <= t.profile.back().first) {
@@ -244,9 +265,8 @@ void ParseLoad(Reader& r, const yaml::Node& n, const std::string& tw,
   yaml::Node rate = r.Child(n, "rate");
   if (rate.IsDefined()) {
     auto s = r.String(rate, tw + ": rate");
-    char* end = nullptr;
-    double v = s ? std::strtod(s->c_str(), &end) : 0;
-    if (!s || end == s->c_str() || *end != '\0' || !(v > 0) || v > 1e7) {
+    const double v = s ? io::DecimalNumber(*s).value_or(-1) : 0;
+    if (!s || !(v > 0) || v > 1e7) {
       if (s)
         r.Error(rate, tw +
                           ": rate must be a number of requests per second "
@@ -287,6 +307,18 @@ void ParseLoad(Reader& r, const yaml::Node& n, const std::string& tw,
                 tw + ": " + open +
                     " describes open-loop load and cannot be given with "
                     "concurrency (a closed loop sends when a request ends)");
+  }
+  // The simulator's clock is signed 64-bit nanoseconds (292 years): an
+  // entry whose requests would be sent past it lost them silently.
+  {
+    const double span_ns = t.requests && t.rate > 0
+                               ? static_cast<double>(t.requests) / t.rate * 1e9
+                               : static_cast<double>(t.duration_ns);
+    if (static_cast<double>(t.start_ns) + span_ns > 9e18)
+      r.Error(n, tw + ": its requests would be sent past the simulator's "
+                      "clock (start plus the time they take passes 9e18 ns, "
+                      "about 285 years); lower start or duration, or raise "
+                      "rate");
   }
   // A bounded run: the expected request count must stay within reach.
   const double expected = ExpectedRequests(t);
@@ -555,6 +587,13 @@ std::optional<TrafficEntry> ResolveTrafficEntry(const RawTrafficEntry& raw,
 std::vector<RawTrafficEntry> ParseTraffic(Reader& r, const yaml::Node& n) {
   std::vector<RawTrafficEntry> out;
   if (!r.IsList(n, "traffic")) return out;
+  if (n.size() > kMaxTrafficEntries) {
+    r.Error(n, "traffic: " + std::to_string(n.size()) +
+                   " entries; a scenario has at most " +
+                   std::to_string(kMaxTrafficEntries) +
+                   " (docs/robustness.md): split it into several scenarios");
+    return out;
+  }
   double total = 0;
   for (size_t i = 0; i < n.size(); ++i) {
     out.push_back(ParseTrafficEntry(r.file(), n[i], i));

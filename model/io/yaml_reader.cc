@@ -4,6 +4,7 @@
 #include <yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 
 #include "model/io/files.h"
+#include "model/text.h"
 
 namespace meshsim::io {
 
@@ -704,6 +706,71 @@ std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
     if (!checker.Check(doc)) doc = yaml::Node();  // loaded as empty
   }
   return docs;
+}
+
+std::optional<double> DecimalNumber(const std::string& s, size_t* used) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - from;
+  };
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t n = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    n += digits();
+  }
+  if (n == 0) return std::nullopt;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+    const size_t at = i;
+    i = j;
+    if (digits() == 0) i = at;  // "1e" or "2ms": the 'e' is not a number's
+  }
+  if (used) {
+    *used = i;
+  } else if (i != s.size()) {
+    return std::nullopt;
+  }
+  const double v = std::strtod(s.substr(0, i).c_str(), nullptr);
+  if (!std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+bool PlainText(Reader& r, const yaml::Node& n, const std::string& what,
+               const std::string& v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    const bool c1 = c == 0xC2 && i + 1 < v.size() &&
+                    static_cast<unsigned char>(v[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(v[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      r.Error(n, what +
+                     " holds a control character (a newline, tab or "
+                     "escape); names are one line of text");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IdentifierName(Reader& r, const yaml::Node& n, const std::string& what,
+                    const std::string& v) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
+  };
+  bool ok =
+      !v.empty() && v.size() <= 253 && alnum(v.front()) && alnum(v.back());
+  for (char c : v) ok = ok && (alnum(c) || c == '-' || c == '_' || c == '.');
+  if (!ok)
+    r.Error(n, what +
+                   " must be letters, digits, '-', '_' and '.', starting "
+                   "and ending with a letter or digit (at most 253), got '" +
+                   TerminalText(Utf8Prefix(v, 80)) + "'");
+  return ok;
 }
 
 }  // namespace meshsim::io

@@ -101,6 +101,26 @@ bool StreamDocuments(const std::string& text, const std::string& file,
                      Diagnostics& diags,
                      const std::function<void(const yaml::Node&)>& on_object);
 
+// Names a scenario gives that reach logs, reports and diagrams
+// (docs/security.md): false, with an error at `n`, when `v` holds a control
+// character (C0, DEL, C1: a newline could forge an output line, an escape
+// drive the terminal).
+bool PlainText(Reader& r, const yaml::Node& n, const std::string& what,
+               const std::string& v);
+// An identifier a scenario gives a cluster, network, node, zone or region
+// (Kubernetes and Istio carry them as label values and node names): letters,
+// digits, '-', '_' and '.', starting and ending with a letter or digit, at
+// most 253 characters. False, with an error at `n`, otherwise.
+bool IdentifierName(Reader& r, const yaml::Node& n, const std::string& what,
+                    const std::string& v);
+
+// A number as a scenario writes one: decimal, with an optional sign,
+// fraction and exponent ("12", "-0.5", "1e3"), finite; no hex, no inf or
+// nan, no leading spaces. With `used`, a prefix of `s` (its length there,
+// e.g. before a unit); without, the whole of `s`. nullopt otherwise.
+std::optional<double> DecimalNumber(const std::string& s,
+                                    size_t* used = nullptr);
+
 }  // namespace meshsim::io
 
 #endif  // MESHSIM_MODEL_IO_YAML_READER_H_

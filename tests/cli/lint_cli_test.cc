@@ -57,9 +57,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
         {"waypoint-missing-in-cluster", 1}}},
       // The services_test visibility rows' entries are STATIC with no
       // endpoints (the test asserts only who sees them), which reach
-      // nothing (§3.4).
+      // nothing (§3.4); ns-crossns-wp is the row whose waypoint in another
+      // namespace is refused (CrossNamespaceWaypointForbidden, §2.4).
       {"conformance/service-entry-visibility-namespace/scenario.yaml",
-       {{"scenario-warning", 2}}},
+       {{"scenario-warning", 2}, {"waypoint-attachment-denied", 1}}},
       {"conformance/service-entry-visibility-public/scenario.yaml",
        {{"scenario-warning", 1}}},
       // TestWaypointAsEgressGatewayForWildcardEntries: the origination
@@ -300,6 +301,97 @@ TEST(LintCliTest, SelectorPolicyOnAnIngressGatewayIsNotL4Only) {
   for (const LintFinding& f : LintScenario(d.all(), k19).findings)
     l4_only += f.rule == "l7-policy-without-waypoint";
   EXPECT_EQ(l4_only, 1u);
+}
+
+// The rules' findings on a scenario written inline (one cluster, `east`).
+std::vector<LintFinding> LintText(const std::string& resources,
+                                  const std::string& istio = "") {
+  Diagnostics d;
+  const std::string text =
+      "name: t\n" + (istio.empty() ? "" : "istio: " + istio + "\n") +
+      "clusters:\n- name: east\n  nodes: 1\n  resources:\n" + resources;
+  auto sc = LoadScenarioText(text, "t.yaml", ".", d);
+  EXPECT_TRUE(sc && !d.HasErrors()) << text;
+  return LintScenario(d.all(), sc).findings;
+}
+
+std::vector<std::string> RulesOf(const std::vector<LintFinding>& fs) {
+  std::vector<std::string> out;
+  for (const LintFinding& f : fs) out.push_back(f.rule);
+  return out;
+}
+
+constexpr char kShop[] =
+    "  - {apiVersion: v1, kind: Namespace, metadata: {name: shop, labels: "
+    "{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: wp, "
+    "istio-injection: enable}}}\n"
+    "  - {apiVersion: v1, kind: Service, metadata: {name: cart, namespace: "
+    "shop}, spec: {selector: {app: cart}, ports: [{port: 80, name: http}]}}\n";
+
+// Two causes at one place (a namespace's first line) are two findings:
+// only the same rule, or reference-not-found for dangling-use-waypoint,
+// says a cause already said.
+TEST(LintCliTest, TwoCausesAtOnePlaceAreBothReported) {
+  const std::vector<LintFinding> fs = LintText(
+      std::string(kShop) +
+      "  - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, "
+      "metadata: {name: wp, namespace: shop, labels: {istio.io/waypoint-for: "
+      "workload}}, spec: {gatewayClassName: istio-waypoint, listeners: "
+      "[{name: mesh, port: 15008, protocol: HBONE}]}}\n");
+  const std::vector<std::string> rules = RulesOf(fs);
+  EXPECT_EQ(std::count(rules.begin(), rules.end(), "unknown-label-value"), 1);
+  EXPECT_EQ(std::count(rules.begin(), rules.end(), "waypoint-for-mismatch"), 1);
+}
+
+// §9: the loader's warning on a route ambient clients ignore is the rule
+// route-not-respected, on the route, once.
+TEST(LintCliTest, RouteNotRespectedIsItsOwnRule) {
+  const std::vector<LintFinding> fs = LintText(
+      "  - {apiVersion: v1, kind: Namespace, metadata: {name: shop, labels: "
+      "{istio.io/dataplane-mode: ambient}}}\n"
+      "  - {apiVersion: v1, kind: Service, metadata: {name: cart, namespace: "
+      "shop}, spec: {selector: {app: cart}, ports: [{port: 80, name: "
+      "http}]}}\n"
+      "  - {apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, "
+      "metadata: {name: r, namespace: shop}, spec: {parentRefs: [{group: '', "
+      "kind: Service, name: cart, port: 80}], rules: [{backendRefs: [{name: "
+      "cart, port: 80}]}]}}\n");
+  ASSERT_EQ(RulesOf(fs), std::vector<std::string>{"route-not-respected"});
+  EXPECT_EQ(fs[0].object.kind, "HTTPRoute");
+  EXPECT_EQ(fs[0].object.name, "r");
+  EXPECT_EQ(fs[0].fix.find("attach the route to the waypoint"),
+            std::string::npos);
+}
+
+// §2.4 (1.31): a NAMESPACE-visibility ServiceEntry naming another
+// namespace's waypoint is refused (CrossNamespaceWaypointForbidden), and
+// lint says so as it does for allowedRoutes.
+TEST(LintCliTest, CrossNamespaceForbiddenServiceEntryIsReported) {
+  const std::string resources =
+      "  - {apiVersion: v1, kind: Namespace, metadata: {name: egress}}\n"
+      "  - {apiVersion: v1, kind: Namespace, metadata: {name: team}}\n"
+      "  - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, "
+      "metadata: {name: wp, namespace: egress}, spec: {gatewayClassName: "
+      "istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE, "
+      "allowedRoutes: {namespaces: {from: All}}}]}}\n"
+      "  - {apiVersion: networking.istio.io/v1, kind: ServiceEntry, metadata: "
+      "{name: ext, namespace: team, labels: {istio.io/use-waypoint: wp, "
+      "istio.io/use-waypoint-namespace: egress}}, spec: {hosts: "
+      "[a.example.com], resolution: DNS, ports: [{number: 80, name: http, "
+      "protocol: HTTP}]}}\n";
+  const std::string visibility =
+      "{version: \"1.31\", meshConfig: {serviceEntryVisibility: "
+      "{defaultVisibility: NAMESPACE}}}";
+  const std::vector<std::string> refused =
+      RulesOf(LintText(resources, visibility));
+  EXPECT_EQ(
+      std::count(refused.begin(), refused.end(), "waypoint-attachment-denied"),
+      1);
+  const std::vector<std::string> public_ =
+      RulesOf(LintText(resources, "{version: \"1.31\"}"));
+  EXPECT_EQ(
+      std::count(public_.begin(), public_.end(), "waypoint-attachment-denied"),
+      0);
 }
 
 }  // namespace

@@ -135,6 +135,30 @@ TEST_F(ShardTest, CheckMergeWritesTheSameJUnit) {
   EXPECT_EQ(sa.str(), sb.str());
 }
 
+// A shard file is untrusted: the files its recorded options name (a path
+// anywhere) are never written by the merge, which notes them; its own
+// options decide.
+TEST_F(ShardTest, MergeWritesNoFileAShardNames) {
+  const fs::path planted = dir_ / "planted.sarif";
+  const Outcome merged =
+      Sharded({"check", "scenarios/peering/", "--sarif", planted.string(),
+               "--junit", (dir_ / "planted.xml").string()},
+              2);
+  EXPECT_NE(merged.code, 2) << merged.err;
+  EXPECT_FALSE(fs::exists(planted));
+  EXPECT_FALSE(fs::exists(dir_ / "planted.xml"));
+  EXPECT_NE(merged.err.find("the shards were run with --sarif"),
+            std::string::npos)
+      << merged.err;
+  const fs::path own = dir_ / "own.sarif";
+  std::vector<std::string> merge = {"merge", (dir_ / "shard-0.json").string(),
+                                    (dir_ / "shard-1.json").string(), "--sarif",
+                                    own.string()};
+  EXPECT_NE(Cli(merge).code, 2);
+  EXPECT_TRUE(fs::exists(own));
+  EXPECT_FALSE(fs::exists(planted));
+}
+
 TEST_F(ShardTest, VerifyMergesToTheSingleRunOverManyChunks) {
   const std::string mesh = WriteMesh(70);  // 140 destinations: 3 chunks
   const Outcome single =

@@ -144,6 +144,27 @@ TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   EXPECT_TRUE(ok.findings.empty()) << ok.findings.front().message;
 }
 
+// §8.1: a negative pattern that matches nothing excludes no one, so its
+// rule matches every source the rest of it does; the fix says so (a DENY
+// then applies to everyone), not that the rule never applies.
+TEST(LintTest, NotPrincipalThatMatchesNothingExcludesNoOne) {
+  for (const std::string action : {"DENY", "ALLOW"}) {
+    World w = ShopWorld();
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: p, namespace: shop}\nspec:\n  action: " +
+              action +
+              "\n  rules:\n  - from:\n    - source: {notPrincipals: "
+              "[cluster.local/ns/client/sa/crul], notNamespaces: [clinet]}\n");
+    const LintResult r = Lint(w.Load());
+    ASSERT_EQ(r.findings.size(), 2u) << action;
+    for (const LintFinding& f : r.findings) {
+      EXPECT_NE(f.fix.find("excludes no one"), std::string::npos) << f.fix;
+      EXPECT_EQ(f.fix.find("never applies"), std::string::npos) << f.fix;
+    }
+  }
+}
+
 // §3.4: a selector that matches a ServiceEntry's labels selects its inline
 // endpoints (istiod picks their policies by the entry's labels), not one
 // that matches only an endpoint's own labels.

@@ -156,6 +156,28 @@ TEST(BindingTest, Case31_CrossNamespaceAllowedRoutes) {
   EXPECT_EQ(ServiceBinding(s, "other/to-all").waypoint, "waypoint-ns/all");
 }
 
+// §2.4: 1.22 checks no attachment (fetchWaypointForTarget has no
+// AllowsAttachmentFromNamespace): a Selector that leaves out the waypoint's
+// own namespace binds there, and is refused from 1.23.
+TEST(BindingTest, AllowedRoutesFrom123) {
+  for (const std::string version : {"1.22", "1.23"}) {
+    World w = Shop({{Ambient(), "ambient"}}, "{version: \"" + version + "\"}");
+    w.Add("east",
+          Waypoint("shop", "wp", "all",
+                   "    allowedRoutes:\n      namespaces:\n        from: "
+                   "Selector\n        selector:\n          matchLabels:\n"
+                   "            team: blue\n"));
+    w.Add("east", Svc("shop", "cart", 80, {{"istio.io/use-waypoint", "wp"}}));
+    w.Add("east", Deploy("shop", "db", 1, {{"istio.io/use-waypoint", "wp"}}));
+    Scenario s = w.Load();
+    const BindingStatus want = version == "1.22"
+                                   ? BindingStatus::kAccepted
+                                   : BindingStatus::kAttachmentDenied;
+    EXPECT_EQ(ServiceBinding(s, "shop/cart").status, want) << version;
+    EXPECT_EQ(PodBinding(s, "shop/db-0").status, want) << version;
+  }
+}
+
 // §2.4 as waypoints.go makeAllowedRoutes / AllowsAttachmentFromNamespace:
 // a Selector is checked for the waypoint's own namespace too, an absent
 // selector admits nothing, matchExpressions count; the inbound-binding
@@ -298,6 +320,22 @@ TEST(BindingTest, Case30_WaypointsNeverGetWaypoints) {
   Scenario s = w.Load();
   EXPECT_EQ(PodBinding(s, "shop/wp-0").status, BindingStatus::kIsWaypoint);
   EXPECT_EQ(ServiceBinding(s, "shop/wp").status, BindingStatus::kIsWaypoint);
+}
+
+// §2.3 (computeWaypoint, fetchWaypointForInstance): a pod is an instance
+// only of a Gateway with status addresses (istiod's Waypoints collection);
+// the pods of one not yet programmed take the namespace's waypoint.
+TEST(BindingTest, InstanceOnlyOfAProgrammedGateway) {
+  World w = Shop({{Ambient(), "ambient"}, {"istio.io/use-waypoint", "wp"}});
+  w.Add("east", Waypoint("shop", "wp", "all"));
+  w.Add("east", Waypoint("shop", "pending", "all", "", "istio-waypoint",
+                         "status:\n  addresses: []\n"));
+  w.Add("east",
+        Deploy("shop", "looks-like-pending", 1,
+               {{"gateway.networking.k8s.io/gateway-name", "pending"}}));
+  Scenario s = w.Load();
+  EXPECT_EQ(PodBinding(s, "shop/wp-0").status, BindingStatus::kIsWaypoint);
+  EXPECT_EQ(PodBinding(s, "shop/looks-like-pending-0").waypoint, "shop/wp");
 }
 
 // §2.3 (fetchWaypointForService): only waypoint and east-west gateway

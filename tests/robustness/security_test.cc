@@ -44,10 +44,16 @@ class SecurityTest : public ::testing::Test {
     return RunCli(args, out_, err_);
   }
 
-  // A scenario with one expectation that holds; `name` is its name.
+  // A scenario with one expectation that holds; `name` is its name, and the
+  // scenario's without the control characters a scenario name may not hold
+  // (the loader refuses them, ScenarioNameWithAControlCharacterIsRefused).
   std::string Scenario(const std::string& file, const std::string& name) {
+    std::string plain = name;
+    for (const char* esc : {"\\n", "\\u001b", "\\u0007"})
+      for (size_t at; (at = plain.find(esc)) != std::string::npos;)
+        plain.replace(at, std::string(esc).size(), " ");
     return Write(file,
-                 "name: \"" + name +
+                 "name: \"" + plain +
                      "\"\nclusters:\n  - name: east\n    resources:\n"
                      "      - {apiVersion: v1, kind: Namespace, metadata: "
                      "{name: shop}}\ntraffic: []\nexpect:\n  - name: \"" +
@@ -135,6 +141,35 @@ TEST_F(SecurityTest, ManifestOutsideTheRootIsRefusedWithoutItsContent) {
                  dir_.string()}),
             2);
   EXPECT_EQ(err_.str().find("leads outside"), std::string::npos) << err_.str();
+}
+
+// The file or folder named on the command line may itself be a link planted
+// in the checkout: a scenario file, a folder for `check` and a manifest
+// folder leading outside the root are refused, naming the path, never its
+// content (until 2026-12-05 a scenario linked to a secret printed it).
+TEST_F(SecurityTest, ArgumentsThatAreLinksOutOfTheRootAreRefused) {
+  Write("secret/token.yaml", "ghp_SECRET123\n");
+  Write("secret/sc.yaml", "clusters:\n  - name: east\ntraffic: []\n");
+  fs::create_directories(dir_ / "repo" / ".git");
+  fs::create_symlink(dir_ / "secret" / "token.yaml",
+                     dir_ / "repo" / "scenario.yaml");
+  fs::create_directory_symlink(dir_ / "secret", dir_ / "repo" / "mesh");
+  EXPECT_EQ(Run({"paths", (dir_ / "repo" / "scenario.yaml").string()}), 2);
+  EXPECT_NE(err_.str().find("scenario file"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("leads outside the input root"), std::string::npos)
+      << err_.str();
+  EXPECT_EQ(err_.str().find("ghp_SECRET123"), std::string::npos);
+  EXPECT_NE(Run({"check", (dir_ / "repo" / "mesh").string() + "/"}), 0);
+  EXPECT_NE((out_.str() + err_.str()).find("leads outside the input root"),
+            std::string::npos)
+      << out_.str() << err_.str();
+  EXPECT_EQ((out_.str() + err_.str()).find("ghp_SECRET123"), std::string::npos);
+  // An empty manifests entry would read the scenario's own folder.
+  Write("repo/empty.yaml",
+        "clusters:\n  - name: east\n    manifests: ['']\ntraffic: []\n");
+  EXPECT_EQ(Run({"paths", (dir_ / "repo" / "empty.yaml").string()}), 2);
+  EXPECT_NE(err_.str().find("manifest '' is empty"), std::string::npos)
+      << err_.str();
 }
 
 // A name holding a newline and a workflow command, or an escape sequence,
@@ -235,6 +270,30 @@ TEST_F(SecurityTest, HostileNamesStayTextInReportMarkdown) {
   std::istringstream lines(md);
   for (std::string line; std::getline(lines, line);)
     EXPECT_NE(line.rfind("# pwned", 0), 0u) << line;
+}
+
+// Names that reach every output are one line of plain text: a scenario or
+// traffic name with a control character, and a cluster or node name that is
+// not an identifier (a Mermaid label in report.md, a label value in
+// Kubernetes), are refused where they are written.
+TEST_F(SecurityTest, NamesWithControlCharactersAreRefused) {
+  const std::string sc =
+      Write("names.yaml",
+            "name: \"scen\\u001b]0;TITLE\\u0007\"\nclusters:\n"
+            "  - name: \"ea\\u001bst\"\n"
+            "    nodes: [{name: \"n\\\"]\\n  click n0\"}]\n"
+            "traffic:\n  - name: \"t\\n::error::x\"\n"
+            "    from: {workload: a}\n    to: {ip: 10.0.0.1, port: 80}\n");
+  EXPECT_EQ(Run({"paths", sc}), 2);
+  const std::string e = err_.str();
+  EXPECT_NE(e.find("names.yaml:1:7: error: name holds a control character"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("clusters[0].name must be letters, digits"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+  EXPECT_EQ(out_.str(), "");
 }
 
 // Bytes that are not UTF-8 in a file name reach JSON as U+FFFD, never an
