@@ -15,25 +15,37 @@ std::string SourceLocation::ToString() const {
   return file + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
+namespace {
+// A message quotes what it found, which may be a megabyte of input: it keeps
+// the first 2,000 bytes and says how much it left out (docs/robustness.md).
+std::string Bounded(std::string message) {
+  constexpr size_t kMaxMessage = 2000;
+  if (message.size() <= kMaxMessage) return message;
+  const std::string kept = Utf8Prefix(message, kMaxMessage);
+  return kept + "... (" + std::to_string(message.size() - kept.size()) +
+         " more bytes)";
+}
+}  // namespace
+
 std::string Diagnostic::ToString() const {
   return location.ToString() + ": " + SeverityName(severity) + ": " + message;
 }
 
 void Diagnostics::Error(const SourceLocation& loc, std::string message,
                         std::string rule, DiagnosticObject object) {
-  items_.push_back({Severity::kError, loc, std::move(message), std::move(rule),
-                    std::move(object)});
+  items_.push_back({Severity::kError, loc, Bounded(std::move(message)),
+                    std::move(rule), std::move(object)});
   ++error_count_;
 }
 
 void Diagnostics::Warning(const SourceLocation& loc, std::string message,
-                          std::string rule) {
-  items_.push_back(
-      {Severity::kWarning, loc, std::move(message), std::move(rule), {}});
+                          std::string rule, DiagnosticObject object) {
+  items_.push_back({Severity::kWarning, loc, Bounded(std::move(message)),
+                    std::move(rule), std::move(object)});
 }
 
 void Diagnostics::Note(const SourceLocation& loc, std::string message) {
-  items_.push_back({Severity::kNote, loc, std::move(message), "", {}});
+  items_.push_back({Severity::kNote, loc, Bounded(std::move(message)), "", {}});
 }
 
 void Diagnostics::Append(const Diagnostics& other) {

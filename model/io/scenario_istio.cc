@@ -11,12 +11,23 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
   auto s = r.String(n, what);
   if (!s) return std::nullopt;
   IstioVersion v;
-  int mj = 0, mn = 0;
-  char dot = 0;
-  if (std::sscanf(s->c_str(), "%d%c%d", &mj, &dot, &mn) != 3 || dot != '.') {
+  // MAJOR.MINOR, or MAJOR.MINOR.PATCH (the patch does not change the
+  // rules), each one to four digits ("%d" wrapped "1.4294967318" to 1.22
+  // and read "1.-5").
+  const size_t dot = s->find('.');
+  const size_t dot2 = dot == std::string::npos ? dot : s->find('.', dot + 1);
+  const size_t minor_end = dot2 == std::string::npos ? s->size() : dot2;
+  auto part = [&](size_t from, size_t to) {
+    return to > from && to - from <= 4 &&
+           s->find_first_not_of("0123456789", from) >= to;
+  };
+  if (dot == std::string::npos || !part(0, dot) || !part(dot + 1, minor_end) ||
+      (dot2 != std::string::npos && !part(dot2 + 1, s->size()))) {
     r.Error(n, what + " must be a release like \"1.28\", got '" + *s + "'");
     return std::nullopt;
   }
+  const int mj = std::stoi(s->substr(0, dot));
+  const int mn = std::stoi(s->substr(dot + 1, minor_end - dot - 1));
   v.major = mj;
   v.minor = mn;
   if (!v.AtLeast(kOldestModelledVersion.major, kOldestModelledVersion.minor)) {

@@ -33,13 +33,14 @@ std::optional<StationPerf> ParseStationPerf(Reader& r, const yaml::Node& n,
   auto num = [&](const char* key) -> std::optional<double> {
     auto v = r.String(r.Child(st, key), what + ".service_time." + key);
     if (!v) return std::nullopt;
-    char* end = nullptr;
-    double d = std::strtod(v->c_str(), &end);
-    if (*end != '\0' || !(d > 0) || d > 1e7) {
+    const double d = DecimalNumber(*v).value_or(-1);
+    // At least 1 ns: less rounds to 0 on the simulator's clock.
+    if (!(d >= 1e-6) || d > 1e7) {
       r.Error(r.Child(st, key),
               what + ".service_time." + key +
-                  " must be a positive number of milliseconds, got '" + *v +
-                  "'");
+                  " must be a number of milliseconds from 0.000001 (1 ns) "
+                  "to 10000000, got '" +
+                  *v + "'");
       return std::nullopt;
     }
     return d;
@@ -142,9 +143,8 @@ void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc) {
       auto v = r.String(r.Child(net, key),
                         std::string("performance.network.") + key);
       if (!v) continue;
-      char* end = nullptr;
-      double d = std::strtod(v->c_str(), &end);
-      if (*end != '\0' || d < 0 || d > 1e6) {
+      const double d = DecimalNumber(*v).value_or(-1);
+      if (!(d >= 0 && d <= 1e6)) {
         r.Error(r.Child(net, key),
                 std::string("performance.network.") + key +
                     " must be a number of milliseconds >= 0, got '" + *v + "'");
@@ -171,9 +171,9 @@ std::optional<std::vector<double>> NumberList(Reader& r, const yaml::Node& n,
                     const std::string& w) -> std::optional<double> {
     auto text = r.String(v, w);
     if (!text) return std::nullopt;
-    char* end = nullptr;
-    const double d = std::strtod(text->c_str(), &end);
-    if (text->empty() || *end != '\0' || !(d >= min) || d > max) {
+    const std::optional<double> parsed = DecimalNumber(*text);
+    const double d = parsed.value_or(0);
+    if (!parsed || !(d >= min) || d > max) {
       r.Error(v, w + " must be a number from " + FormatNumber(min) + " to " +
                      FormatNumber(max) + ", got '" + *text + "'");
       return std::nullopt;

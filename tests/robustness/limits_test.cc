@@ -196,6 +196,23 @@ TEST_F(LimitsTest, MoreTrafficEntriesThanTheLimitIsAnError) {
   EXPECT_EQ(Paths(scenario(5000), err), 0) << err.substr(0, 500);
 }
 
+// A diagnostic quotes what it found; a megabyte of it is cut to 2,000
+// bytes with a count of the rest (a 500 KB label was echoed whole).
+TEST_F(LimitsTest, AHugeValueIsQuotedInPart) {
+  const std::string host(1 << 20, 'a');
+  const std::string sc = Write(
+      "huge.yaml",
+      "clusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: v1, kind: Pod, metadata: {name: p, namespace: "
+      "default}, spec: {containers: [{name: a, image: x}]}}\ntraffic:\n"
+      "  - {name: t, from: {workload: p}, to: {host: " +
+          host + ", port: 80}}\n");
+  std::string err;
+  EXPECT_EQ(Paths(sc, err), 2);
+  EXPECT_LT(err.size(), 5000u);
+  EXPECT_NE(err.find(" more bytes)"), std::string::npos) << err.substr(0, 300);
+}
+
 // 2,000 pod faults over 20,000 pods: 4,001 fault windows. `run` used to
 // copy the mesh for each window and ran out of memory; the windows now
 // share one working copy whose pods' readiness changes between them.
