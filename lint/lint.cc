@@ -81,6 +81,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
   lint::InjectAnnotationIgnored(sc, r.findings);
+  lint::RequestAuthenticationWithoutWaypoint(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);

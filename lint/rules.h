@@ -35,6 +35,10 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
 void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
+// rules_policies.cc, §16.4: selector or namespace RequestAuthentications
+// whose only ambient pods ztunnel serves.
+void RequestAuthenticationWithoutWaypoint(const Scenario& sc,
+                                          std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
 void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.

@@ -255,4 +255,50 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
   }
 }
 
+void RequestAuthenticationWithoutWaypoint(const Scenario& sc,
+                                          std::vector<LintFinding>& out) {
+  const std::string& root = sc.mesh.istio.root_namespace;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const RequestAuthentication& ra : c.request_authentications) {
+      if (!ra.target_refs.empty()) continue;  // a waypoint's or a gateway's
+      // The ambient application pods it would apply to (§8.1's attachment:
+      // the root namespace's to every namespace), and whether any pod it
+      // applies to has an Envoy of its own that reads it.
+      size_t ambient = 0, envoy = 0;
+      std::string example;
+      for (const Workload& w : c.workloads) {
+        if (w.kind != "Pod" || (ra.ns != root && w.ns != ra.ns)) continue;
+        if (ra.selector && !SelectorMatches(*ra.selector, w.labels)) continue;
+        if (w.capture == Capture::kAmbient &&
+            w.role == WorkloadRole::kApplication) {
+          if (example.empty()) example = w.Key();
+          ++ambient;
+        } else if (w.capture == Capture::kSidecar ||
+                   w.role == WorkloadRole::kIngress) {
+          ++envoy;
+        }
+      }
+      if (ambient == 0) continue;
+      out.push_back(Make(
+          "request-authentication-without-waypoint",
+          "RequestAuthentication " + ra.Key() + " applies to " +
+              std::to_string(ambient) + " ambient pod" +
+              (ambient == 1 ? "" : "s") + " (" + example +
+              (ambient > 1 ? ", ..." : "") + ")" +
+              (ra.selector     ? " by selector"
+               : ra.ns == root ? " from the root namespace, with no selector"
+                               : " of its namespace, with no selector") +
+              ": ztunnel validates no token and a waypoint reads only "
+              "RequestAuthentications with targetRefs, so tokens sent to "
+              "them are never checked" +
+              (envoy ? " (its " + std::to_string(envoy) +
+                           " sidecar or gateway pods do check them)"
+                     : std::string()) +
+              " (§16.4)",
+          ra.location, {"RequestAuthentication", ra.ns, ra.name, c.name},
+          "attach it to the waypoint with targetRefs (Gateway or Service) "
+          "and bind the workloads"));
+    }
+}
+
 }  // namespace meshsim::lint

@@ -284,6 +284,18 @@ const std::vector<Rule>& RuleCatalogue() {
        "Deployment left over from a sidecar setup. Fix: use the label, or "
        "remove the annotation.",
        "docs/rules.md#inject-annotation-ignored"},
+      {"request-authentication-without-waypoint", RuleKind::kLint, kW, kW,
+       "A RequestAuthentication that only ztunnel would apply",
+       "A RequestAuthentication attached by selector, or to a whole "
+       "namespace (the root namespace's: the mesh), applies to ambient "
+       "pods, which no sidecar serves: ztunnel validates no token, and a "
+       "waypoint reads only RequestAuthentications with targetRefs (§16.4). "
+       "Tokens sent to those pods are never checked, an invalid one is not "
+       "refused with 401, and no request principal is set. Example: a "
+       "sidecar-era RequestAuthentication kept through a move to ambient. "
+       "Fix: attach it to the waypoint with targetRefs (Gateway or Service) "
+       "and bind the workloads.",
+       "docs/rules.md#request-authentication-without-waypoint"},
       {"port-not-on-service", RuleKind::kLint, kW, kW,
        "Traffic to a port its Service does not have",
        "A traffic entry sends to a Service by name on a port the Service does "

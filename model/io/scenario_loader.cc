@@ -25,7 +25,12 @@ void CheckKeys(Reader& r, const yaml::Node& n,
   if (!n.IsMap()) return;
   std::vector<std::string> known_list(known.begin(), known.end());
   for (auto it = n.begin(); it != n.end(); ++it) {
-    if (!it->first.IsScalar()) continue;
+    if (!it->first.IsScalar()) {
+      // `~: 1` or `? [a, b]`: no key meshsim reads is one.
+      r.Warning(it->first, where + ": a key that is not a string (" +
+                               Reader::Describe(it->first) + ") is ignored");
+      continue;
+    }
     const std::string key = it->first.Scalar();
     if (known.count(key)) continue;
     if (auto u = unread.find(key); u != unread.end()) {

@@ -144,6 +144,41 @@ TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   EXPECT_TRUE(ok.findings.empty()) << ok.findings.front().message;
 }
 
+// §16.4: a RequestAuthentication by selector or namespace does nothing for
+// ambient pods (ztunnel validates no token; a waypoint reads targetRefs
+// only); on sidecar pods, and with targetRefs, it is read.
+TEST(LintTest, RequestAuthenticationOnlyZtunnelWouldApply) {
+  auto ra = [](const std::string& attach) {
+    return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+           "metadata: {name: jwt, namespace: shop}\nspec:\n" +
+           attach + "  jwtRules: [{issuer: iss.example}]\n";
+  };
+  for (const std::string attach :
+       {std::string("  selector: {matchLabels: {app: cart}}\n"),
+        std::string()}) {
+    World w = ShopWorld();
+    w.Add("east", ra(attach));
+    const auto found =
+        Of(Lint(w.Load()), "request-authentication-without-waypoint");
+    ASSERT_EQ(found.size(), 1u) << attach;
+    EXPECT_NE(found[0].find("RequestAuthentication shop/jwt applies to 1 "
+                            "ambient pod (shop/cart-0)"),
+              std::string::npos)
+        << found[0];
+  }
+  World sidecar = ShopWorld({{"istio-injection", "enabled"}});
+  sidecar.Add("east", ra("  selector: {matchLabels: {app: cart}}\n"));
+  EXPECT_TRUE(
+      Of(Lint(sidecar.Load()), "request-authentication-without-waypoint")
+          .empty());
+  World waypoint = ShopWorld();
+  waypoint.Add("east", ra("  targetRefs: [{kind: Service, group: '', name: "
+                          "cart}]\n"));
+  EXPECT_TRUE(
+      Of(Lint(waypoint.Load()), "request-authentication-without-waypoint")
+          .empty());
+}
+
 // §8.1: a negative pattern that matches nothing excludes no one, so its
 // rule matches every source the rest of it does; the fix says so (a DENY
 // then applies to everyone), not that the rule never applies.
