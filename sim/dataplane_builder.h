@@ -254,8 +254,13 @@ class Builder {
   void ClientSidecar(Vertex v, const State& s);
 
   // ---- proxies and their routes (proxies.cc) --------------------------------
+  // The ready replicas of waypoint `wp` a client of cluster `ci` may use;
+  // `closest`: only the closest (ztunnel's PreferClose, §2.1), else all of
+  // them (an ingress: Envoy's endpoints of a waypoint carry no locality
+  // priorities).
   std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp, int client_wl,
-                                      const Service* svc = nullptr) const;
+                                      const Service* svc = nullptr,
+                                      bool closest = true) const;
   const Service* PeerView(int ci, const Service& s) const;
   // The east-west gateway replicas that serve `network`: with peering, the
   // gateway of cluster `owner` (the exporter's own, §15.2); otherwise the
@@ -383,6 +388,11 @@ class Builder {
     std::map<std::string, double> unreachable;
     double total = 0;
   };
+  // §7.2: adds to `split` the share of the pods of service `svc` that are
+  // not ready on other networks (ztunnel's split-horizon capacity).
+  void AddNotReadyElsewhere(EndpointSplit& split, const std::vector<EpRef>& eps,
+                            int ci, int svc_cluster, int svc, bool local_only,
+                            int port) const;
   EndpointSplit SplitByNetwork(const std::vector<EpRef>& eps,
                                const std::vector<double>& weights, int ci,
                                bool allow_remote_network,

@@ -464,6 +464,38 @@ std::vector<EpRef> Builder::NodeLocalEndpoints(const std::vector<EpRef>& eps,
   return kept;
 }
 
+// §7.2: ztunnel reaches another network through the split-horizon
+// workload istiod makes of it, whose capacity counts every pod of the
+// service there, ready or not (multicluster.go), and which carries no
+// health of its own: its share includes the pods that are not ready, and
+// the east-west gateway then has only the ready ones to send to.
+void Builder::AddNotReadyElsewhere(EndpointSplit& split,
+                                   const std::vector<EpRef>& eps, int ci,
+                                   int svc_cluster, int svc, bool local_only,
+                                   int port) const {
+  // By capacity: a Kubernetes trafficDistribution other than Any, and a
+  // Service local to the node, choose otherwise.
+  const Service& s = S(svc_cluster, svc);
+  const std::string& td = s.traffic_distribution;
+  if (!multi_network_ || peering_ || s.node_local ||
+      !(td.empty() || td == "Any"))
+    return;
+  for (const EpRef& e :
+       Endpoints(svc_cluster, svc, local_only, /*with_unready=*/true, port)) {
+    const Workload& w = W(e.cluster, e.wl);
+    if (w.ready || w.network == mesh_.clusters[ci].network ||
+        std::any_of(eps.begin(), eps.end(), [&](const EpRef& k) {
+          return k.cluster == e.cluster && k.wl == e.wl;
+        }))
+      continue;
+    if (split.remote.count({w.network, -1}) ||
+        !EastWestFor(w.network, -1, ci).empty()) {
+      split.remote[{w.network, -1}] += 1.0;
+      split.total += 1.0;
+    }
+  }
+}
+
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
 // through their east-west gateway. Each choice gets its share of requests.
@@ -478,14 +510,12 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   std::string why = given_why;
   const TrafficPolicy* tp =
       policy && policy->policy ? &*policy->policy : nullptr;
-  // §16.1: with DestinationRule priorities and not-ready endpoints sent as
-  // unhealthy, a priority's share follows its ready fraction (below).
+  // §16.1: DR priorities with not-ready sent: shares follow readiness.
   const bool dr_locality =
       tp && (tp->locality_enabled || !tp->failover_priority.empty() ||
              s.traffic_distribution.empty() || s.traffic_distribution == "Any");
-  // §16.1 (loadbalancer.go): at an Envoy (policy lookup; 1.25+; ztunnel:
-  // always) a Service's trafficDistribution is failover priorities over
-  // network, region, zone (PreferSameNode: subzone, node); not-ready sent.
+  // §16.1 (loadbalancer.go): at an Envoy (1.25+; ztunnel: always) a
+  // trafficDistribution is failover priorities (network, region, zone...).
   const std::string& td = s.traffic_distribution;
   const bool reads_td = !policy || Version(ci).AtLeast(1, 25);
   const bool envoy_td =
@@ -496,8 +526,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
           (dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp)),
       port);
   std::string subset;
-  if (policy && !policy->subset.empty()) {
-    // §16.1: a subset's endpoints are the pods with all its labels.
+  if (policy && !policy->subset.empty()) {  // §16.1: pods with its labels
     std::vector<EpRef> kept;
     for (const EpRef& e : eps)
       if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
@@ -582,6 +611,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   for (size_t i = 0; i < eps.size(); ++i) weights.push_back(weight(i, eps[i]));
   EndpointSplit split =
       SplitByNetwork(eps, weights, ci, allow_remote_network, ztunnel);
+  if (ztunnel && allow_remote_network && locality_weights.empty() && !tp)
+    AddNotReadyElsewhere(split, eps, ci, svc_cluster, svc, local_cluster_only,
+                         port);
   const auto& [local, remote, unreachable, total] = split;
   split.total += static_cast<double>(HostnameEndpoints(s));
   for (const auto& [e, w] : local)

@@ -22,8 +22,8 @@ namespace dataplane {
 // cluster's ready pods, or the same-named waypoint's pods in other clusters
 // when the waypoint's Service is global in ci (§7.2 failover, §16.6).
 std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
-                                             int client_wl,
-                                             const Service* svc) const {
+                                             int client_wl, const Service* svc,
+                                             bool closest) const {
   std::vector<EpRef> out;
   if (svc && svc->peered && svc->peered->global_waypoint == wp.Key()) {
     // §15.2: the peered copy of a global waypoint: its pods in this
@@ -31,6 +31,9 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
     for (int wc : svc->peered->waypoint_clusters)
       for (int wi : ReadyPods(mesh_.clusters[wc], wp.Key()))
         out.push_back({wc, wi});
+    // Solo's peered copy keeps the closest for every client: its code is
+    // not public, so the community endpoint builder's reading is not
+    // assumed for it.
     return PreferClose(out, ci, client_wl);
   }
   for (int wi : ReadyPods(mesh_.clusters[ci], wp.Key()))
@@ -43,7 +46,7 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
         out.push_back({static_cast<int>(oi), wi});
     }
   }
-  return PreferClose(out, ci, client_wl);
+  return closest ? PreferClose(out, ci, client_wl) : out;
 }
 
 // The service `s` (of some cluster) as cluster ci knows it: the same
@@ -659,9 +662,10 @@ void Builder::IngressHop(Vertex v, const State& s) {
       Identity(s.cluster, s.wl);  // the waypoint sees the gateway (§8.1)
   out.peer = out.client;
   out.peer_ip = pod.ip;
-  // K16; §15.2: Solo's Envoy stamps `gateway` in any release.
+  // K16, §7.2: `gateway` from 1.29 (1.29.4 and 1.30.1, read as their minors'
+  // latest patches); §15.2: Solo's Envoy stamps it in any release.
   const std::string header =
-      Version(s.cluster).AtLeast(1, 31) || peering_ ? "gateway" : "waypoint";
+      Version(s.cluster).AtLeast(1, 29) || peering_ ? "gateway" : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
 }
@@ -738,7 +742,11 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
     for (const auto& [wp, weight] : {std::pair{bind.waypoint, 1.0 - canary},
                                      std::pair{bind.canary, canary}}) {
       if (!wp || weight <= 0) continue;
-      std::vector<EpRef> reps = WaypointReplicas(s.cluster, *wp, s.wl, &bs);
+      // §2.1, §5: istiod builds an ingress's endpoints of a waypoint with
+      // no locality load balancing (endpoint_builder.go returns them before
+      // ApplyLocalityLoadBalancer): every ready replica, evenly.
+      std::vector<EpRef> reps =
+          WaypointReplicas(s.cluster, *wp, s.wl, &bs, /*closest=*/false);
       if (bind.canary && reps.empty()) continue;  // dropped, not failed
       wps.emplace_back(wp, std::move(reps), weight);
       total += weight;
@@ -831,7 +839,7 @@ void Builder::EastWestHop(Vertex v, const State& s) {
       std::string iwhy;
       // §15.2: Solo's E/W gateway reads the service's ingress opt-in
       // (SoloServiceExtension) in any release.
-      to_waypoint = (ver.AtLeast(1, 31) || peering_) &&
+      to_waypoint = (ver.AtLeast(1, 29) || peering_) &&
                     IngressUsesWaypoint(mesh_, vcl, *svc, bind, &iwhy);
       why = "x-istio-source: gateway: " + iwhy;
     } else {

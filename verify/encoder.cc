@@ -410,6 +410,21 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const bool direct = Direct(cls.cluster, ep);
   bool via_waypoint_only = false;
   if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
+  if (i < plan.unready.size() && plan.unready[i]) {
+    // §7.2: only ztunnel picks a network by its split-horizon workload; its
+    // gateway has no ready pod there to send to.
+    const std::string& net =
+        sc_.mesh.clusters[ep.cluster].workloads[ep.wi].network;
+    if (cls.kind != ClientKind::kAmbient || direct || via_waypoint_only ||
+        EastWestCluster(net, ep.cluster, peering_, cls.cluster) < 0)
+      return;
+    z3::expr here = is_k && !local && e.ep == c_.int_val(static_cast<int>(i));
+    // §3.4: a pod that declares no port of the name is no endpoint of it.
+    if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
+    t.valid.Add(here);
+    t.fail_ew_terms.Add(here);
+    return;
+  }
   if (!ct.built) BuildClassTerms(plan, k, e, ct);
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   if (!t.unserved[i].is_false()) here = here && !t.unserved[i];

@@ -22,6 +22,11 @@ struct Encoder::ServicePlan {
   const Service* base = nullptr;  // its object in the first of them
   std::vector<char> global;       // per cluster: a global service or waypoint
   std::vector<Endpoint> eps;
+  // Per endpoint of the first eps: a pod that is not ready, on a network
+  // where none of the service's pods is (§7.2: ztunnel's split-horizon
+  // choice of that network counts it, and its gateway then has nothing to
+  // send to).
+  std::vector<char> unready;
   // Per source class: the cluster whose view it uses, -1 if it cannot reach
   // the service.
   std::vector<int> view;

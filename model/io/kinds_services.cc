@@ -101,6 +101,14 @@ void MarkServiceFieldsRead(const yaml::Node& spec) {
 void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  Cluster& cluster, ManifestSink& sink) {
   Service s = ServiceOf(r, h, obj, "Service");
+  // §16.10: istiod reads a Service's exportTo from this annotation
+  // (kube/conversion.go); meshsim publishes every Service to every proxy.
+  if (FindLabel(h.annotations, "networking.istio.io/exportTo"))
+    r.Warning(obj, h.what +
+                       ": annotation networking.istio.io/exportTo is not "
+                       "modelled: every proxy here sees the Service as if "
+                       "exported to all namespaces, while Istio hides it "
+                       "from sidecars and gateways of the others (§16.10)");
   yaml::Node spec = r.Child(obj, "spec");
   if (r.IsMap(spec, h.what + ": spec")) {
     yaml::Node sel = r.Child(spec, "selector");

@@ -2,6 +2,7 @@
 // kind's handler from the table in kinds.cc. See loader.h.
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 
 #include "model/io/kinds.h"
@@ -408,10 +409,24 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
 }
 
 void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {
+  // Kinds that change where a proxy sends requests: skipping them is a
+  // warning (§16.10), since the paths of the pods they apply to may differ.
+  static const std::map<std::string, std::string> kChangesPaths = {
+      {"Sidecar (networking.istio.io)",
+       "a Sidecar narrows the hosts its sidecar pods see (egress) and where "
+       "unknown hosts go (outboundTrafficPolicy REGISTRY_ONLY: 502), so "
+       "those pods' paths may differ"},
+      {"EnvoyFilter (networking.istio.io)",
+       "an EnvoyFilter patches the proxies' configuration, so the paths "
+       "through the proxies it selects may differ"}};
   for (const auto& [kind, s] : sink.skipped) {
-    diags.Note(s.first, "skipped " + std::to_string(s.second) + " object" +
-                            (s.second == 1 ? "" : "s") + " of kind " + kind +
-                            ", which meshsim does not model");
+    const std::string text = "skipped " + std::to_string(s.second) + " object" +
+                             (s.second == 1 ? "" : "s") + " of kind " + kind +
+                             ", which meshsim does not model";
+    if (auto it = kChangesPaths.find(kind); it != kChangesPaths.end())
+      diags.Warning(s.first, text + ": " + it->second + " (§16.10)");
+    else
+      diags.Note(s.first, text);
   }
   sink.skipped.clear();
 }

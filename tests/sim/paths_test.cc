@@ -862,6 +862,52 @@ TEST(PathsTest, Case43_RemoteNetworkWithoutGatewayFails) {
   EXPECT_NE(paths[0].reason.find("no east-west gateway"), std::string::npos);
 }
 
+// §7.2 (multicluster.go): the split-horizon workload ztunnel picks for
+// another network counts the service's pods there ready or not, and has no
+// health of its own; the east-west gateway then sends only to the ready
+// ones. One ready pod in east, one ready and two starting in west: 1/4 stay,
+// 3/4 cross and land on west's ready pod; with only the two starting pods
+// there, 2/3 cross and fail at west's gateway.
+TEST(PathsTest, NotReadyPodsOfAnotherNetworkCountInItsShare) {
+  auto world = [](bool one_ready) {
+    World w;
+    w.Cluster("east", "net-east").Cluster("west", "net-west");
+    for (const char* c : {"east", "west"}) {
+      w.Add(c, Ns("istio-system"));
+      w.Add(c, EastWest(std::string("net-") + c));
+      w.Add(c, Ns("sample", {{Ambient(), "ambient"}}));
+      w.Add(c, Svc("sample", "hello", 80, {{"istio.io/global", "true"}}));
+    }
+    w.Add("east", Deploy("sample", "hello"));
+    w.Add("east", Deploy("sample", "curl"));
+    if (one_ready) w.Add("west", Deploy("sample", "hello"));
+    for (const char* name : {"starting-a", "starting-b"})
+      w.Add("west",
+            std::string("apiVersion: v1\nkind: Pod\nmetadata:\n  name: ") +
+                name +
+                "\n  namespace: sample\n  labels: {app: hello}\nspec:\n"
+                "  containers: [{name: c, image: c}]\nstatus:\n  phase: "
+                "Running\n  podIP: 10.9.0." +
+                (name[9] == 'a' ? "1" : "2") +
+                "\n  conditions: [{type: Ready, status: \"False\"}]\n");
+    w.Traffic("t", "{cluster: east, namespace: sample, workload: curl}",
+              "{host: hello.sample, port: 80}");
+    return w.Load();
+  };
+  std::map<std::string, double> by_cluster;  // delivered share per cluster
+  for (const Path& p : PathsOf(world(true), "t")) {
+    ASSERT_EQ(p.outcome, Outcome::kDelivered);
+    by_cluster[p.hops.back().cluster] += p.weight;
+  }
+  EXPECT_NEAR(by_cluster["east"], 0.25, 1e-6);
+  EXPECT_NEAR(by_cluster["west"], 0.75, 1e-6);
+  double failed = 0;
+  const Scenario none = world(false);
+  for (const Path& p : PathsOf(none, "t"))
+    if (p.outcome == Outcome::kFailed) failed += p.weight;
+  EXPECT_NEAR(failed, 2.0 / 3.0, 1e-6);
+}
+
 // §7.2: istiod gives other networks a network's pods only behind its
 // east-west gateway (a split-horizon endpoint); without one they are left
 // out, so east's requests all go to east's own pod, none fail.
