@@ -261,14 +261,27 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
          why, share, route);
     return;
   }
+  // A sidecar pod (labelled security.istio.io/tlsMode=istio) gets Istio
+  // mTLS, not HBONE, from a sidecar client unless PILOT_PREFER_SENDING_HBONE
+  // (endpoint_builder.go: supportsMtls && !PreferHBONESend: no tunnel), so
+  // DISABLE is plaintext to it too.
+  const bool no_tunnel =
+      w.capture == Capture::kUncaptured ||
+      (w.capture == Capture::kSidecar &&
+       !mesh_.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
   if (base.tls_disabled && g_[from].hop.kind == HopKind::kSidecar &&
-      !base.peer.empty() && w.capture == Capture::kUncaptured) {
+      !base.peer.empty() && no_tunnel) {
     State plain = base;
     plain.peer.clear();
     plain.tls_disabled = false;
     ToEndpoint(from, plain, ep, port,
                why + "; " + w.Subject() +
-                   " does not speak HBONE: the sidecar sends plaintext (§16.1)",
+                   (w.capture == Capture::kSidecar
+                        ? " gets Istio mTLS, not HBONE, from a sidecar, which "
+                          "tls.mode DISABLE turns off: the sidecar sends "
+                          "plaintext (§16.1)"
+                        : " does not speak HBONE: the sidecar sends plaintext "
+                          "(§16.1)"),
                share, route);
     return;
   }

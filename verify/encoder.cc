@@ -545,11 +545,15 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   // DISABLE does not turn HBONE off: an endpoint that speaks it (an
   // ambient or sidecar pod, an HBONE WorkloadEntry) gets it, and so does
   // one behind another network's gateway (tunnel metadata).
+  // A sidecar pod gets Istio mTLS from a sidecar, not HBONE, unless
+  // PILOT_PREFER_SENDING_HBONE: DISABLE turns it into plaintext too.
   const Endpoint& ep = e.eps[i];
-  if (sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture !=
-          Capture::kUncaptured ||
-      !Direct(cls.cluster, ep))
-    return c_.bool_val(false);
+  const Capture cap = sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture;
+  const bool tunnel =
+      cap == Capture::kAmbient ||
+      (cap == Capture::kSidecar &&
+       sc_.mesh.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
+  if (tunnel || !Direct(cls.cluster, ep)) return c_.bool_val(false);
   return SidecarTlsMode(cls, e, i, "DISABLE");
 }
 

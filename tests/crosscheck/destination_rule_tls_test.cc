@@ -1,15 +1,15 @@
 // §16.1: a sidecar client's DestinationRule tls.mode DISABLE sends plaintext
-// with no identity only to an endpoint that does not speak HBONE; an ambient
-// pod and a sidecar pod (the ambient profile labels injected pods
-// networking.istio.io/tunnel=http) still get HBONE with the client's
-// identity (applyHBONETransportSocketMatches,
-// TestApplyUpstreamTLSSettingsHBONE), so a STRICT PeerAuthentication there
-// admits them, whatever the rule or a port's own setting says. (meshsim
-// used to send plaintext and have STRICT refuse it.) Both engines
-// state the rule separately: the simulator in its client side (client_side.cc),
-// the verifier's encoding in Encoder::SidecarPlaintext. Istio's
-// TestDestinationRule switches sidecar sources to a destination without a
-// waypoint so that the client applies the rule; so do these cases.
+// with no identity to an endpoint it does not reach over HBONE; an ambient
+// pod still gets HBONE with the client's identity
+// (applyHBONETransportSocketMatches, TestApplyUpstreamTLSSettingsHBONE), so a
+// STRICT PeerAuthentication there admits it whatever the rule says. A
+// sidecar pod is reached with Istio mTLS (its tlsMode=istio label turns the
+// tunnel off, endpoint_builder.go, PILOT_PREFER_SENDING_HBONE off), so the
+// rule's DISABLE, for the port, is plaintext its STRICT sidecar refuses. Both
+// engines state the rule separately: the simulator in its client side
+// (client_side.cc), the verifier's encoding in Encoder::SidecarPlaintext.
+// Istio's TestDestinationRule switches sidecar sources to a destination without
+// a waypoint so that the client applies the rule; so do these cases.
 #include <gtest/gtest.h>
 
 #include "tests/sim/path_helpers.h"
@@ -83,7 +83,8 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
           sidecar = &k;
       ASSERT_NE(sidecar, nullptr) << c.name;
       for (int port : {80, 9090}) {
-        const bool refused = false;  // HBONE at every such endpoint
+        const bool refused =
+            sidecar_dest && (port == 80 ? c.refused_80 : c.refused_9090);
         const Outcome want = refused ? Outcome::kDenied : Outcome::kDelivered;
         std::set<Outcome> simulated;
         for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))

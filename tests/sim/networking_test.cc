@@ -944,14 +944,15 @@ TEST(NetworkingTest, PublishedAndEndedPodsInEnvoysPriorities) {
             (std::map<std::string, double>{{"shop/cart-a-0", 1.0}}));
 }
 
-TEST(NetworkingTest, SidecarTlsDisableStillSendsHboneToHbonePods) {
+TEST(NetworkingTest, SidecarTlsDisableStillSendsHboneToAmbientPods) {
   // §16.1: a sidecar's DestinationRule with tls.mode DISABLE sends
-  // plaintext only to an endpoint that does not speak HBONE; an ambient pod
-  // and a sidecar pod (labelled networking.istio.io/tunnel=http by the
-  // ambient profile's injector) still get HBONE with the client's identity
-  // (applyHBONETransportSocketMatches), so STRICT admits them
-  // (TestDestinationRule switches sidecar sources to a non-waypoint
-  // destination so the client applies the DR).
+  // plaintext to an endpoint it reaches without HBONE; an ambient pod still
+  // gets HBONE with the client's identity (applyHBONETransportSocketMatches),
+  // so STRICT admits it. A sidecar pod, though labelled
+  // networking.istio.io/tunnel=http by the ambient profile's injector, is
+  // reached with Istio mTLS (its security.istio.io/tlsMode=istio label turns
+  // the tunnel off, endpoint_builder.go, PILOT_PREFER_SENDING_HBONE off):
+  // DISABLE is plaintext there, which its STRICT sidecar refuses.
   for (const bool sidecar_dest : {true, false})
     for (const bool disable : {false, true}) {
       World w;
@@ -977,7 +978,7 @@ TEST(NetworkingTest, SidecarTlsDisableStillSendsHboneToHbonePods) {
                 "{host: cart.shop, port: 80}", "{method: GET, path: /}");
       std::vector<Path> p = PathsOf(w.Load(), "t");
       ASSERT_EQ(p.size(), 1u);
-      const bool refused = false;  // both endpoints speak HBONE
+      const bool refused = sidecar_dest && disable;
       EXPECT_EQ(p[0].outcome, refused ? Outcome::kDenied : Outcome::kDelivered)
           << p[0].reason;
       if (refused) {
