@@ -388,6 +388,11 @@ class Builder {
     std::map<std::string, double> unreachable;
     double total = 0;
   };
+  // §16.1: a sidecar client's TLS toward endpoint `ep` (ISTIO_MUTUAL to a
+  // pod with no proxy fails; DISABLE, or auto mTLS off, sends plaintext);
+  // true when it decided the request.
+  bool SidecarTls(Vertex from, const State& base, const EpRef& ep, int port,
+                  const std::string& why, double share, int route);
   // §7.2: adds to `split` the share of the pods of service `svc` that are
   // not ready on other networks (ztunnel's split-horizon capacity).
   void AddNotReadyElsewhere(EndpointSplit& split, const std::vector<EpRef>& eps,

@@ -239,27 +239,27 @@ bool MutualTlsPeer(const Workload& w) {
 }
 }  // namespace
 
-void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
+// §16.1: what a sidecar client's TLS does to a request to endpoint `ep`:
+// true when it decided the request (failed it, or sent it on in plaintext).
+bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
                          int port, const std::string& why, double share,
                          int route) {
+  if (g_[from].hop.kind != HopKind::kSidecar) return false;
   const Workload& w = W(ep.cluster, ep.wl);
   // §16.1: a client sidecar's tls.mode DISABLE sends plaintext, with no
-  // identity, only to an endpoint that does not speak HBONE: an ambient
-  // pod, a sidecar pod (the ambient profile labels injected pods
-  // networking.istio.io/tunnel=http) and an HBONE WorkloadEntry still get
-  // HBONE (applyHBONETransportSocketMatches).
-  // §16.1: tls.mode ISTIO_MUTUAL set by the sidecar's DestinationRule:
+  // identity, to an endpoint it does not reach over HBONE (an ambient pod
+  // and an HBONE WorkloadEntry still get HBONE,
+  // applyHBONETransportSocketMatches). tls.mode ISTIO_MUTUAL:
   // HBONE to an endpoint that speaks it, else Istio mTLS, which an
   // endpoint with no proxy of its own cannot answer: the handshake fails.
-  if (base.tls_mutual && g_[from].hop.kind == HopKind::kSidecar &&
-      !MutualTlsPeer(w)) {
+  if (base.tls_mutual && !MutualTlsPeer(w)) {
     Fail(from,
          w.Subject() +
              " has no proxy to answer Istio mTLS, which the sidecar's "
              "DestinationRule (tls.mode ISTIO_MUTUAL) sends to an endpoint "
              "without HBONE: the TLS handshake fails (503, §16.1)",
          why, share, route);
-    return;
+    return true;
   }
   // A sidecar pod (labelled security.istio.io/tlsMode=istio) gets Istio
   // mTLS, not HBONE, from a sidecar client unless PILOT_PREFER_SENDING_HBONE
@@ -269,8 +269,7 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
       w.capture == Capture::kUncaptured ||
       (w.capture == Capture::kSidecar &&
        !mesh_.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
-  if (base.tls_disabled && g_[from].hop.kind == HopKind::kSidecar &&
-      !base.peer.empty() && no_tunnel) {
+  if (base.tls_disabled && !base.peer.empty() && no_tunnel) {
     State plain = base;
     plain.peer.clear();
     plain.tls_disabled = false;
@@ -283,8 +282,34 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                         : " does not speak HBONE: the sidecar sends plaintext "
                           "(§16.1)"),
                share, route);
-    return;
+    return true;
   }
+  // §16.1 (mtls_checker.go): with no TLS mode from a DestinationRule, a
+  // sidecar's auto mTLS is off toward a sidecar pod whose PeerAuthentication
+  // for the port is DISABLE: plaintext, no identity.
+  std::string pa;
+  if (!base.tls_mutual && !base.tls_disabled && !base.peer.empty() &&
+      no_tunnel && w.capture == Capture::kSidecar &&
+      PeerAuthenticationMode(mesh_, mesh_.clusters[ep.cluster], w, port, &pa) ==
+          "DISABLE") {
+    State plain = base;
+    plain.peer.clear();
+    ToEndpoint(from, plain, ep, port,
+               why + "; PeerAuthentication " + pa + " sets DISABLE for " +
+                   w.Subject() + " port " + std::to_string(port) +
+                   ": the sidecar's auto mTLS is off, it sends plaintext "
+                   "(§16.1)",
+               share, route);
+    return true;
+  }
+  return false;
+}
+
+void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
+                         int port, const std::string& why, double share,
+                         int route) {
+  const Workload& w = W(ep.cluster, ep.wl);
+  if (SidecarTls(from, base, ep, port, why, share, route)) return;
   // §16.7: an endpoint at a Service's external address (a WorkloadEntry or
   // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
   // plain TCP; kube-proxy sends the connection to one of that Service's

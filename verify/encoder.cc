@@ -535,67 +535,6 @@ z3::expr Encoder::Unserved(const ServicePlan& plan, const Encoded& e,
   return out.Build();
 }
 
-// §16.1: a sidecar client whose DestinationRule for the service it sends to
-// (the route's backend, else the addressed one) sets tls.mode DISABLE, for
-// the request's port (a port's own setting over the rule's), sends
-// plaintext with no identity. A subset's own tls mode is not stated here.
-z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
-                                   size_t i) {
-  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
-  // DISABLE does not turn HBONE off: an endpoint that speaks it (an
-  // ambient or sidecar pod, an HBONE WorkloadEntry) gets it, and so does
-  // one behind another network's gateway (tunnel metadata).
-  // A sidecar pod gets Istio mTLS from a sidecar, not HBONE, unless
-  // PILOT_PREFER_SENDING_HBONE: DISABLE turns it into plaintext too.
-  const Endpoint& ep = e.eps[i];
-  const Capture cap = sc_.mesh.clusters[ep.cluster].workloads[ep.wi].capture;
-  const bool tunnel =
-      cap == Capture::kAmbient ||
-      (cap == Capture::kSidecar &&
-       sc_.mesh.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
-  if (tunnel || !Direct(cls.cluster, ep)) return c_.bool_val(false);
-  return SidecarTlsMode(cls, e, i, "DISABLE");
-}
-
-// §16.1: ISTIO_MUTUAL from a sidecar client's DestinationRule is HBONE to an
-// endpoint that speaks it and Istio mTLS to any other it reaches directly;
-// one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
-// security.istio.io/tlsMode=istio) fails the handshake.
-z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
-                                     size_t i) {
-  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
-  const Endpoint& ep = e.eps[i];
-  const Workload& w = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
-  const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
-  if (w.capture != Capture::kUncaptured || !Direct(cls.cluster, ep) ||
-      (w.kind == "WorkloadEntry" && mode && *mode == "istio"))
-    return c_.bool_val(false);
-  return SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL");
-}
-
-z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
-                                 size_t i, const std::string& mode) {
-  const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
-  if (!s) return c_.bool_val(false);
-  const Cluster& home = sc_.mesh.clusters[cls.cluster];
-  const Workload* w =
-      cls.workload.empty() ? nullptr : home.FindWorkload(cls.workload);
-  const DestinationRule* dr =
-      DestinationRuleFor(sc_.mesh, home, cls.ns, w ? &w->labels : nullptr, *s);
-  if (!dr) return c_.bool_val(false);
-  auto disabled = [&](int port) {
-    const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
-    return tp && tp->tls_mode == mode;
-  };
-  const int fixed = i < e.ep_port.size() ? e.ep_port[i] : 0;
-  if (fixed) return c_.bool_val(disabled(fixed));
-  const bool base = disabled(0);  // no port has a setting numbered 0
-  AnyOf other(c_);                // the ports that differ from the rule
-  for (const auto& [port, tp] : dr->port_policies)
-    if (disabled(port) != base) other.Add(e.port == c_.int_val(port));
-  return base ? !other.Build() : other.Build();
-}
-
 // The slice's passes, outcome, admitted requests and intent from the terms
 // gathered per (source class, endpoint).
 void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,

@@ -174,6 +174,11 @@ class Encoder {
   z3::expr Unserved(const ServicePlan& plan, const Encoded& e, size_t i);
   z3::expr RefusesPlaintext(const Cluster& c, const Workload& w,
                             const z3::expr& pod_port, bool zt);
+  // §16.1, §4.4: whether a sidecar pod's PeerAuthentication reads DISABLE
+  // for `pod_port` (a port entry, else the workload's, namespace's or
+  // mesh's mode): its clients' auto mTLS is then off.
+  z3::expr SidecarModeDisables(const Cluster& c, const Workload& w,
+                               const z3::expr& pod_port);
   // The port endpoint `w` receives a request to port `e.port` on: the
   // service port's targetPort in a service slice, the port itself otherwise.
   z3::expr PodPort(const Encoded& e, const Workload& w, size_t i);

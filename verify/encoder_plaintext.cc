@@ -1,11 +1,13 @@
 // §4.4, §16.5 stated for the encoding: PeerAuthentication's refusal of
 // plaintext at a destination, per pod port, at ztunnel and at a sidecar
-// (independent of model/peer_authentication.cc).
+// (independent of model/peer_authentication.cc); §16.1: when a sidecar
+// client sends plaintext (its DestinationRule's tls mode, auto mTLS).
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/labels.h"
+#include "model/networking.h"
 #include "verify/encoder.h"
 
 namespace meshsim::verify {
@@ -109,6 +111,109 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
   if (own_mode == "STRICT" || (keep_open && !open_ports.empty()))
     out = out || !listed(open_ports);
   return out;
+}
+
+z3::expr Encoder::SidecarModeDisables(const Cluster& c, const Workload& w,
+                                      const z3::expr& pod_port) {
+  // The oldest PeerAuthentication of each level, as a sidecar reads them
+  // (RefusesPlaintext's levels, with `selector: {}` a selector-less one).
+  const std::string& root = sc_.mesh.istio.root_namespace;
+  const PeerAuthentication* level[3] = {nullptr, nullptr, nullptr};
+  for (const PeerAuthentication& p : c.peer_authentications) {
+    int l = -1;
+    if (p.ns == root && !p.selector)
+      l = 2;
+    else if (p.ns == w.ns && p.ns != root)
+      l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
+    if (l < 0) continue;
+    if (!level[l] ||
+        std::make_pair(p.creation_timestamp, p.Key()) <
+            std::make_pair(level[l]->creation_timestamp, level[l]->Key()))
+      level[l] = &p;
+  }
+  auto given = [](const std::string& m) {
+    return m == "STRICT" || m == "PERMISSIVE" || m == "DISABLE";
+  };
+  std::string mode;
+  for (const PeerAuthentication* p : level)
+    if (p && given(p->mode)) {
+      mode = p->mode;
+      break;
+    }
+  z3::expr out = c_.bool_val(mode == "DISABLE");
+  if (level[0])
+    for (const auto& [port, m] : level[0]->port_modes)
+      if (given(m))
+        out = z3::ite(pod_port == c_.int_val(port), c_.bool_val(m == "DISABLE"),
+                      out);
+  return out;
+}
+
+// §16.1: a sidecar client whose DestinationRule for the service it sends to
+// (the route's backend, else the addressed one) sets tls.mode DISABLE, for
+// the request's port (a port's own setting over the rule's), sends
+// plaintext with no identity. A subset's own tls mode is not stated here.
+z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
+                                   size_t i) {
+  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
+  // DISABLE does not turn HBONE off: an endpoint that speaks it (an
+  // ambient pod, an HBONE WorkloadEntry) gets it, and so does one behind
+  // another network's gateway (tunnel metadata). A sidecar pod gets Istio
+  // mTLS from a sidecar, not HBONE, unless PILOT_PREFER_SENDING_HBONE:
+  // DISABLE turns it into plaintext too.
+  const Endpoint& ep = e.eps[i];
+  const Cluster& c = sc_.mesh.clusters[ep.cluster];
+  const Workload& w = c.workloads[ep.wi];
+  const bool tunnel =
+      w.capture == Capture::kAmbient ||
+      (w.capture == Capture::kSidecar &&
+       sc_.mesh.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
+  if (tunnel || !Direct(cls.cluster, ep)) return c_.bool_val(false);
+  const z3::expr disabled = SidecarTlsMode(cls, e, i, "DISABLE");
+  if (w.capture != Capture::kSidecar) return disabled;
+  // With no mode from the rule, auto mTLS asks the pod's PeerAuthentication
+  // (mtls_checker.go): DISABLE for the pod port is plaintext too.
+  return disabled || (!SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
+                      SidecarModeDisables(c, w, PodPort(e, w, i)));
+}
+
+// §16.1: ISTIO_MUTUAL from a sidecar client's DestinationRule is HBONE to an
+// endpoint that speaks it and Istio mTLS to any other it reaches directly;
+// one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
+// security.istio.io/tlsMode=istio) fails the handshake.
+z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
+                                     size_t i) {
+  if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
+  const Endpoint& ep = e.eps[i];
+  const Workload& w = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
+  if (w.capture != Capture::kUncaptured || !Direct(cls.cluster, ep) ||
+      (w.kind == "WorkloadEntry" && mode && *mode == "istio"))
+    return c_.bool_val(false);
+  return SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL");
+}
+
+z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
+                                 size_t i, const std::string& mode) {
+  const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
+  if (!s) return c_.bool_val(false);
+  const Cluster& home = sc_.mesh.clusters[cls.cluster];
+  const Workload* w =
+      cls.workload.empty() ? nullptr : home.FindWorkload(cls.workload);
+  const DestinationRule* dr =
+      DestinationRuleFor(sc_.mesh, home, cls.ns, w ? &w->labels : nullptr, *s);
+  if (!dr) return c_.bool_val(false);
+  auto disabled = [&](int port) {
+    const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
+    return tp && tp->tls_mode == mode;
+  };
+  const int fixed = i < e.ep_port.size() ? e.ep_port[i] : 0;
+  if (fixed) return c_.bool_val(disabled(fixed));
+  const bool base = disabled(0);  // no port has a setting numbered 0
+  AnyOf other(c_);                // the ports that differ from the rule
+  for (const auto& [port, tp] : dr->port_policies)
+    if (disabled(port) != base) other.Add(e.port == c_.int_val(port));
+  return base ? !other.Build() : other.Build();
 }
 
 }  // namespace meshsim::verify
