@@ -106,6 +106,35 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
     }
 }
 
+// Traffic entries t80 and t9090 from sc/curl's sidecar to `service`
+// (ns/name), and the outcome `want(port)` both engines must give for each.
+template <typename Want>
+void ExpectBothEngines(const Scenario& sc, const std::string& service,
+                       const std::string& name, Want want) {
+  ASSERT_FALSE(sc.mesh.clusters.empty()) << name;
+  OutcomeOracle oracle(sc);
+  const std::vector<SourceClass> classes = SourceClasses(sc);
+  const SourceClass* sidecar = nullptr;
+  for (const SourceClass& k : classes)
+    if (k.kind == ClientKind::kSidecar && k.workload.rfind("sc/curl", 0) == 0)
+      sidecar = &k;
+  ASSERT_NE(sidecar, nullptr) << name;
+  for (int port : {80, 9090}) {
+    std::set<Outcome> simulated;
+    for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))
+      simulated.insert(p.outcome);
+    EXPECT_EQ(simulated, std::set<Outcome>{want(port)})
+        << "simulator: " << name << ", port " << port;
+    const EncodedOutcomes got =
+        oracle.Outcomes(*sidecar, service, "", port, "GET", "/");
+    ASSERT_FALSE(got.unknown) << name;
+    std::set<Outcome> encoded;
+    for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+    EXPECT_EQ(encoded, std::set<Outcome>{want(port)})
+        << "encoding: " << name << ", port " << port;
+  }
+}
+
 // §16.1: an explicit ISTIO_MUTUAL is HBONE where the endpoint speaks it and
 // Istio mTLS to any other endpoint, so a pod with no proxy at all fails the
 // handshake; auto-detected mTLS (no rule) and DISABLE reach it in plaintext.
@@ -154,30 +183,62 @@ TEST(DestinationRuleTlsCrossCheck, MutualTlsToAPodWithoutProxyFails) {
                 "{cluster: east, namespace: sc, workload: curl}",
                 "{host: cart.legacy, port: " + std::to_string(port) + "}",
                 "{method: GET, path: /}");
-    Scenario sc = w.Load();
-    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-    OutcomeOracle oracle(sc);
-    const std::vector<SourceClass> classes = SourceClasses(sc);
-    const SourceClass* sidecar = nullptr;
-    for (const SourceClass& k : classes)
-      if (k.kind == ClientKind::kSidecar && k.workload.rfind("sc/curl", 0) == 0)
-        sidecar = &k;
-    ASSERT_NE(sidecar, nullptr) << c.name;
-    for (int port : {80, 9090}) {
-      const Outcome want = port == 80 ? c.want_80 : c.want_9090;
-      std::set<Outcome> simulated;
-      for (const Path& p : testing::PathsOf(sc, "t" + std::to_string(port)))
-        simulated.insert(p.outcome);
-      EXPECT_EQ(simulated, std::set<Outcome>{want})
-          << "simulator: " << c.name << ", port " << port;
-      const EncodedOutcomes got =
-          oracle.Outcomes(*sidecar, "legacy/cart", "", port, "GET", "/");
-      ASSERT_FALSE(got.unknown) << c.name;
-      std::set<Outcome> encoded;
-      for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-      EXPECT_EQ(encoded, std::set<Outcome>{want})
-          << "encoding: " << c.name << ", port " << port;
-    }
+    ExpectBothEngines(w.Load(), "legacy/cart", c.name, [&](int port) {
+      return port == 80 ? c.want_80 : c.want_9090;
+    });
+  }
+}
+
+// §16.1 (mtls_checker.go): with no TLS mode from a DestinationRule, a
+// sidecar's auto mTLS asks the destination pod's PeerAuthentication; where
+// it is DISABLE for the pod port, the sidecar sends plaintext, so a policy
+// that admits only the client's identity denies it. The port entry of the
+// pod's own PeerAuthentication decides its port. Both engines state it.
+TEST(DestinationRuleTlsCrossCheck, PeerAuthenticationDisableTurnsAutoMtlsOff) {
+  const struct {
+    const char* name;
+    std::string peer_auth;  // the cart pods' own PeerAuthentication spec
+    Outcome want_80, want_9090;
+  } cases[] = {
+      {"PERMISSIVE", "  mtls: {mode: PERMISSIVE}\n", Outcome::kDelivered,
+       Outcome::kDelivered},
+      {"DISABLE", "  mtls: {mode: DISABLE}\n", Outcome::kDenied,
+       Outcome::kDenied},
+      {"DISABLE on 9090 only",
+       "  mtls: {mode: PERMISSIVE}\n  portLevelMtls:\n    9090: {mode: "
+       "DISABLE}\n",
+       Outcome::kDelivered, Outcome::kDenied},
+  };
+  for (const auto& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    for (const char* ns : {"sc", "shop"})
+      w.Add("east", testing::Ns(ns, {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("sc", "curl"));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+          "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+          "  - {name: http, port: 80, targetPort: 8080}\n"
+          "  - {name: grpc, port: 9090, targetPort: 9090}\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+          "  selector: {matchLabels: {app: cart}}\n" +
+              c.peer_auth);
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: only-curl\n  namespace: shop\nspec:\n"
+          "  rules:\n  - from:\n    - source: {principals: "
+          "[cluster.local/ns/sc/sa/default]}\n");
+    for (int port : {80, 9090})
+      w.Traffic("t" + std::to_string(port),
+                "{cluster: east, namespace: sc, workload: curl}",
+                "{host: cart.shop, port: " + std::to_string(port) + "}",
+                "{method: GET, path: /}");
+    ExpectBothEngines(w.Load(), "shop/cart", c.name, [&](int port) {
+      return port == 80 ? c.want_80 : c.want_9090;
+    });
   }
 }
 
