@@ -664,8 +664,9 @@ void Builder::IngressHop(Vertex v, const State& s) {
   out.peer_ip = pod.ip;
   // K16, §7.2: `gateway` from 1.29 (1.29.4 and 1.30.1, read as their minors'
   // latest patches); §15.2: Solo's Envoy stamps it in any release.
-  const std::string header =
-      Version(s.cluster).AtLeast(1, 29) || peering_ ? "gateway" : "waypoint";
+  const std::string header = GatewaySourceHeader(Version(s.cluster)) || peering_
+                                 ? "gateway"
+                                 : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
 }
@@ -839,7 +840,7 @@ void Builder::EastWestHop(Vertex v, const State& s) {
       std::string iwhy;
       // §15.2: Solo's E/W gateway reads the service's ingress opt-in
       // (SoloServiceExtension) in any release.
-      to_waypoint = (ver.AtLeast(1, 29) || peering_) &&
+      to_waypoint = (GatewaySourceHeader(ver) || peering_) &&
                     IngressUsesWaypoint(mesh_, vcl, *svc, bind, &iwhy);
       why = "x-istio-source: gateway: " + iwhy;
     } else {

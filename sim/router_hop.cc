@@ -136,8 +136,9 @@ void Builder::RouterForward(Vertex v, const State& s, int req,
   out.peer_ip = mesh_.clusters[s.cluster].workloads[s.wl].ip;
   // K16, §7.2: `gateway` from 1.29 (1.29.4 and 1.30.1, read as their minors'
   // latest patches); §15.2: Solo's Envoy stamps it in any release.
-  const std::string header =
-      Version(s.cluster).AtLeast(1, 29) || peering_ ? "gateway" : "waypoint";
+  const std::string header = GatewaySourceHeader(Version(s.cluster)) || peering_
+                                 ? "gateway"
+                                 : "waypoint";
   for (const Backend& be : backends)
     IngressBackend(v, s, out, be, why, route, header);
 }

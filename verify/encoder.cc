@@ -419,8 +419,18 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
         EastWestCluster(net, ep.cluster, peering_, cls.cluster) < 0)
       return;
     z3::expr here = is_k && !local && e.ep == c_.int_val(static_cast<int>(i));
-    // §3.4: a pod that declares no port of the name is no endpoint of it.
+    // §3.4: a pod that declares no port of the name is no endpoint of it;
+    // and the choice fails only where no ready pod of its network serves
+    // the request's port (else the gateway sends it to one of those).
     if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
+    for (size_t j = 0; j < plan.unready.size(); ++j) {
+      const Endpoint& r = e.eps[j];
+      if (plan.unready[j] ||
+          sc_.mesh.clusters[r.cluster].workloads[r.wi].network != net)
+        continue;
+      here = here && t.unserved[j];
+    }
+    if (here.simplify().is_false()) return;
     t.valid.Add(here);
     t.fail_ew_terms.Add(here);
     return;

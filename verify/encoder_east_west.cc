@@ -102,17 +102,17 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
       sc_.mesh.clusters[gc].VersionOr(sc_.mesh.istio.version);
   // §7.2: `gateway` is stamped and read from 1.29 (1.29.4, 1.30.1: a minor
   // is its latest patch); §15.2: Solo's in any release.
-  const bool new_headers = ver.AtLeast(1, 29) || solo;
+  const bool new_headers = GatewaySourceHeader(ver) || solo;
   z3::expr header_waypoint =
       local || c_.bool_val(cls.kind == ClientKind::kIngress && !new_headers);
   z3::expr header_gateway =
       !local && c_.bool_val(cls.kind == ClientKind::kIngress && new_headers);
-  z3::expr to_wp =
-      c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
-      (!header_waypoint &&
-       z3::ite(header_gateway,
-               c_.bool_val((bver.AtLeast(1, 29) || solo) && rv.ingress_opt_in),
-               c_.bool_val(true)));
+  z3::expr to_wp = c_.bool_val(!bver.AtLeast(1, 28) && !solo) ||
+                   (!header_waypoint &&
+                    z3::ite(header_gateway,
+                            c_.bool_val((GatewaySourceHeader(bver) || solo) &&
+                                        rv.ingress_opt_in),
+                            c_.bool_val(true)));
   if (Mutated(Mutation::kEastWestAlwaysToWaypoint))  // wrong on purpose
     to_wp = c_.bool_val(true);
   ew = rv.bound && to_wp;

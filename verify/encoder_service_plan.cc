@@ -151,15 +151,13 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
                           sc_.mesh.istio.distribution == Distribution::kSolo);
   // §7.2: istiod's split-horizon workload for another network counts the
-  // service's pods there ready or not; where none is ready, an ambient
-  // client may still pick that network, and its gateway fails the request.
-  // Stated for a service whose Kubernetes trafficDistribution leaves the
-  // choice to capacity (none or Any); the pods are appended, marked.
+  // service's pods there ready or not; an ambient client may pick that
+  // network for a request no ready pod there serves (ServiceEndpointTerms
+  // says which), and its gateway fails it. Stated for a service whose
+  // Kubernetes trafficDistribution leaves the choice to capacity (none or
+  // Any); the pods that are not ready are appended, marked.
   const std::string& td = base.traffic_distribution;
   if (plan.multi && !peering_ && (td.empty() || td == "Any")) {
-    std::set<std::string> ready_nets;
-    for (const Endpoint& ep : plan.eps)
-      ready_nets.insert(sc_.mesh.clusters[ep.cluster].workloads[ep.wi].network);
     plan.unready.assign(plan.eps.size(), 0);
     for (int ci : plan.clusters) {
       const Cluster& c = sc_.mesh.clusters[ci];
@@ -167,8 +165,7 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       if (c.services[si].node_local) continue;
       for (size_t wi : c.service_endpoints[si]) {
         const Workload& w = c.workloads[wi];
-        if (w.terminal || w.kind != "Pod" || EndpointReady(c.services[si], w) ||
-            ready_nets.count(w.network))
+        if (w.terminal || w.kind != "Pod" || EndpointReady(c.services[si], w))
           continue;
         plan.eps.push_back({ci, wi});
         plan.unready.push_back(1);

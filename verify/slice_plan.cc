@@ -190,9 +190,11 @@ std::string AlignKey(const SourceClass& k) {
   return k.id.substr(0, a) + "/workload" + k.id.substr(b);
 }
 
-// The source classes every version has, aligned by AlignKey in the first
-// version's order, each moved to its own version's slot of the same
-// cluster; notes the sources only one version has.
+// The source classes every version has, in the first version's order, each
+// moved to its own version's slot of the same cluster: paired by id, and a
+// class left unpaired by its AlignKey when that key is one class's in every
+// version (a workload whose pods are of two kinds keeps its ids); notes the
+// sources only one version has.
 void AlignClasses(const std::vector<const Scenario*>& versions,
                   std::vector<std::vector<SourceClass>>& aligned,
                   std::vector<std::string>& notes) {
@@ -205,25 +207,44 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
   std::vector<std::vector<SourceClass>> all;
   all.reserve(versions.size());
   std::vector<std::map<std::string, const SourceClass*>> by_id(versions.size());
+  std::vector<std::map<std::string, std::vector<const SourceClass*>>> by_key(
+      versions.size());
   for (size_t v = 0; v < versions.size(); ++v) {
     all.push_back(SourceClasses(*versions[v]));
-    for (const SourceClass& k : all[v]) by_id[v][AlignKey(k)] = &k;
+    for (const SourceClass& k : all[v]) {
+      by_id[v][k.id] = &k;
+      by_key[v][AlignKey(k)].push_back(&k);
+    }
   }
+  // The class of version v that `k` (of the first) pairs with, or nullptr.
+  auto partner = [&](const SourceClass& k, size_t v) -> const SourceClass* {
+    if (auto it = by_id[v].find(k.id); it != by_id[v].end()) return it->second;
+    const std::string key = AlignKey(k);
+    auto mine = by_key[0].find(key);
+    auto theirs = by_key[v].find(key);
+    if (mine == by_key[0].end() || theirs == by_key[v].end() ||
+        mine->second.size() != 1 || theirs->second.size() != 1 ||
+        by_id[0].count(theirs->second.front()->id))
+      return nullptr;
+    return theirs->second.front();
+  };
+  std::vector<std::set<const SourceClass*>> paired(versions.size());
   for (const SourceClass& k : all[0]) {
     std::vector<SourceClass> row = {k};
     for (size_t v = 1; v < versions.size(); ++v) {
-      auto it = by_id[v].find(AlignKey(k));
-      if (it == by_id[v].end()) {
+      const SourceClass* p = partner(k, v);
+      if (!p) {
         notes.push_back("source " + k.id + " exists only in the old version");
         break;
       }
       // The class must sit in the same cluster slot of its version.
-      SourceClass n = *it->second;
+      SourceClass n = *p;
       const int nc = ClusterIndex(
           *versions[v],
           first.mesh.clusters[static_cast<size_t>(k.cluster)].name);
       if (nc < 0) break;
       n.cluster = nc;
+      paired[v].insert(p);
       row.push_back(n);
     }
     if (row.size() != versions.size()) continue;
@@ -232,7 +253,7 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
   }
   for (size_t v = 1; v < versions.size(); ++v)
     for (const SourceClass& k : all[v])
-      if (!by_id[0].count(AlignKey(k)))
+      if (!paired[v].count(&k))
         notes.push_back("source " + k.id + " exists only in the new version");
 }
 

@@ -11,15 +11,16 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
   auto s = r.String(n, what);
   if (!s) return std::nullopt;
   IstioVersion v;
-  // MAJOR.MINOR, or MAJOR.MINOR.PATCH (the patch does not change the
-  // rules), each one to four digits ("%d" wrapped "1.4294967318" to 1.22
-  // and read "1.-5").
+  // MAJOR.MINOR (the minor's latest patch), or MAJOR.MINOR.PATCH, each one
+  // to four digits without a leading zero ("%d" wrapped "1.4294967318" to
+  // 1.22 and read "1.-5").
   const size_t dot = s->find('.');
   const size_t dot2 = dot == std::string::npos ? dot : s->find('.', dot + 1);
   const size_t minor_end = dot2 == std::string::npos ? s->size() : dot2;
   auto part = [&](size_t from, size_t to) {
     return to > from && to - from <= 4 &&
-           s->find_first_not_of("0123456789", from) >= to;
+           s->find_first_not_of("0123456789", from) >= to &&
+           ((*s)[from] != '0' || to - from == 1);  // no leading zero
   };
   if (dot == std::string::npos || !part(0, dot) || !part(dot + 1, minor_end) ||
       (dot2 != std::string::npos && !part(dot2 + 1, s->size()))) {
@@ -28,6 +29,8 @@ std::optional<IstioVersion> ParseVersion(Reader& r, const yaml::Node& n,
   }
   const int mj = std::stoi(s->substr(0, dot));
   const int mn = std::stoi(s->substr(dot + 1, minor_end - dot - 1));
+  // The patch decides the rules a backport changed (GatewaySourceHeader).
+  if (dot2 != std::string::npos) v.patch = std::stoi(s->substr(dot2 + 1));
   v.major = mj;
   v.minor = mn;
   if (!v.AtLeast(kOldestModelledVersion.major, kOldestModelledVersion.minor)) {

@@ -311,10 +311,16 @@ void ParseLoad(Reader& r, const yaml::Node& n, const std::string& tw,
   // The simulator's clock is signed 64-bit nanoseconds (292 years): an
   // entry whose requests would be sent past it lost them silently.
   {
-    const double span_ns = t.requests && t.rate > 0
-                               ? static_cast<double>(t.requests) / t.rate * 1e9
+    // With a profile, its latest point and its slowest positive rate.
+    double slowest = t.rate, latest = 0;
+    for (const auto& [at, rate] : t.profile) {
+      if (rate > 0) slowest = std::min(slowest, rate);
+      latest = std::max(latest, static_cast<double>(at));
+    }
+    const double span_ns = t.requests && slowest > 0
+                               ? static_cast<double>(t.requests) / slowest * 1e9
                                : static_cast<double>(t.duration_ns);
-    if (static_cast<double>(t.start_ns) + span_ns > 9e18)
+    if (static_cast<double>(t.start_ns) + latest + span_ns > 9e18)
       r.Error(n, tw + ": its requests would be sent past the simulator's "
                       "clock (start plus the time they take passes 9e18 ns, "
                       "about 285 years); lower start or duration, or raise "

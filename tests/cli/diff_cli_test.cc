@@ -78,5 +78,50 @@ TEST(DiffCliTest, ClientLeavingAmbientIsTheSameSourceInBothVersions) {
   fs::remove_all(dir);
 }
 
+// A workload whose pods are of two kinds of client (one pod opted out of
+// ambient) is two sources; identical versions pair each with itself by id,
+// never one kind with the other (AlignKey only pairs what is left).
+TEST(DiffCliTest, AWorkloadOfTwoKindsPairsByIdInIdenticalVersions) {
+  const fs::path dir = fs::temp_directory_path() / "meshsim-diff-two-kinds";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto pod = [](const std::string& name, const std::string& extra_label,
+                const std::string& ip) {
+    return "      - apiVersion: v1\n        kind: Pod\n        metadata: "
+           "{name: " +
+           name + ", namespace: shop, labels: {app: app" + extra_label +
+           "}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, "
+           "name: app-1, uid: u1, controller: true}]}\n        spec: "
+           "{serviceAccountName: app, containers: [{name: c, image: c}]}\n"
+           "        status: {phase: Running, podIP: " +
+           ip + ", conditions: [{type: Ready, status: \"True\"}]}\n";
+  };
+  const std::string text =
+      "name: two kinds\nclusters:\n  - name: east\n    nodes: 1\n"
+      "    resources:\n"
+      "      - {apiVersion: v1, kind: Namespace, metadata: {name: shop, "
+      "labels: {istio.io/dataplane-mode: ambient}}}\n" +
+      pod("app-1-aaaa", "", "10.0.0.5") +
+      pod("app-1-bbbb", ", istio.io/dataplane-mode: none", "10.0.0.6") +
+      "      - {apiVersion: apps/v1, kind: Deployment, metadata: {name: cart, "
+      "namespace: shop}, spec: {replicas: 1, selector: {matchLabels: {app: "
+      "cart}}, template: {metadata: {labels: {app: cart}}, spec: "
+      "{containers: [{name: c, image: c}]}}}}\n"
+      "      - {apiVersion: v1, kind: Service, metadata: {name: cart, "
+      "namespace: shop}, spec: {selector: {app: cart}, ports: [{port: "
+      "80}]}}\n"
+      "      - {apiVersion: security.istio.io/v1, kind: AuthorizationPolicy, "
+      "metadata: {name: cart, namespace: shop}, spec: {selector: "
+      "{matchLabels: {app: cart}}, rules: [{from: [{source: {principals: "
+      "[cluster.local/ns/shop/sa/app]}}]}]}}\ntraffic: []\n";
+  for (const char* v : {"old.yaml", "new.yaml"}) std::ofstream(dir / v) << text;
+  const Outcome o =
+      Cli({"diff", (dir / "old.yaml").string(), (dir / "new.yaml").string()});
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("equivalent for all requests"), std::string::npos)
+      << o.out;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace meshsim::cli_test

@@ -153,7 +153,7 @@ TEST(LintTest, RequestAuthenticationOnlyZtunnelWouldApply) {
            "metadata: {name: jwt, namespace: shop}\nspec:\n" +
            attach + "  jwtRules: [{issuer: iss.example}]\n";
   };
-  for (const std::string attach :
+  for (const std::string& attach :
        {std::string("  selector: {matchLabels: {app: cart}}\n"),
         std::string()}) {
     World w = ShopWorld();

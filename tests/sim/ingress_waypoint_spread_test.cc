@@ -87,5 +87,34 @@ TEST(IngressWaypointSpreadTest, IngressUsesEveryReplicaZtunnelTheClosest) {
   EXPECT_EQ(mesh.begin()->first, "shop/waypoint@n-a");
 }
 
+// §7.2, K16: the ingress stamps `x-istio-source: gateway` from 1.29.4 and
+// 1.30.1 (a bare "1.30" is its latest patch); 1.30.0 stamps `waypoint`, so
+// west's east-west gateway skips west's waypoint even with the opt-in.
+TEST(IngressWaypointSpreadTest, GatewaySourceHeaderByPatchRelease) {
+  Diagnostics d;
+  std::optional<Scenario> sc = LoadScenarioFile(
+      "scenarios/verify/k16-ingress-cross-network/fixed.yaml", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  TrafficEntry t;
+  t.name = "in";
+  t.from.cluster = "east";
+  t.from.ingress = "shop/web";
+  t.to.host = "shop.example.com";
+  t.to.port = 80;
+  t.http = HttpRequest{"GET", "/", {}, std::nullopt};
+  auto west_waypoint_share = [&](int patch) {
+    sc->mesh.istio.version = IstioVersion{1, 30, patch};
+    double share = 0;
+    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc->mesh, t)))
+      for (const Hop& h : p.hops)
+        if (h.kind == HopKind::kWaypoint && h.cluster == "west")
+          share += p.weight;
+    return share;
+  };
+  EXPECT_GT(west_waypoint_share(-1), 0.0);  // "1.30": the latest patch
+  EXPECT_GT(west_waypoint_share(1), 0.0);
+  EXPECT_EQ(west_waypoint_share(0), 0.0);
+}
+
 }  // namespace
 }  // namespace meshsim::testing
