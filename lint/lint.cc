@@ -82,6 +82,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::UnknownLabelValue(sc, r.findings);
   lint::InjectAnnotationIgnored(sc, r.findings);
   lint::RequestAuthenticationWithoutWaypoint(sc, r.findings);
+  lint::PolicyTargetNotBound(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);

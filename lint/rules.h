@@ -39,6 +39,9 @@ void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 // whose only ambient pods ztunnel serves.
 void RequestAuthenticationWithoutWaypoint(const Scenario& sc,
                                           std::vector<LintFinding>& out);
+// rules_policies.cc, §8.1: targetRefs policies on a Service no waypoint
+// serves (istiod's AncestorNotBound).
+void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
 void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.

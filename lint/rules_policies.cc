@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lint/rules.h"
+#include "model/binding.h"
 #include "model/network_policy.h"
 #include "model/policy.h"
 
@@ -299,6 +300,43 @@ void RequestAuthenticationWithoutWaypoint(const Scenario& sc,
           "attach it to the waypoint with targetRefs (Gateway or Service) "
           "and bind the workloads"));
     }
+}
+
+void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out) {
+  auto check = [&](const Cluster& c, const char* kind, const std::string& ns,
+                   const std::string& name, const SourceLocation& where,
+                   const std::vector<ParentRef>& refs) {
+    for (const ParentRef& r : refs) {
+      if (r.kind != "Service" && r.kind != "ServiceEntry") continue;
+      const Service* s =
+          c.FindService((r.ns.empty() ? ns : r.ns) + "/" + r.name);
+      // A target that does not exist is reference-not-found's.
+      if (!s || s->kind != r.kind) continue;
+      const Binding b = ServiceWaypoint(sc.mesh, c, *s);
+      if (b.status == BindingStatus::kAccepted ||
+          b.status == BindingStatus::kIsWaypoint)
+        continue;
+      out.push_back(Make(
+          "policy-target-not-bound",
+          std::string(kind) + " " + ns + "/" + name + " targets " + r.kind +
+              " " + s->Key() + ", which no waypoint serves in cluster " +
+              c.name +
+              " (AncestorNotBound): nothing enforces it, since "
+              "ztunnel reads no targetRefs policy (§8.1)" +
+              (b.why.empty() ? std::string() : "; " + b.why),
+          r.location.Known() ? r.location : where, {kind, ns, name, c.name},
+          "bind " + s->Key() +
+              " to a waypoint (istio.io/use-waypoint), or, for L4 rules, "
+              "select its pods"));
+    }
+  };
+  for (const Cluster& c : sc.mesh.clusters) {
+    for (const AuthorizationPolicy& p : c.authorization_policies)
+      check(c, "AuthorizationPolicy", p.ns, p.name, p.location, p.target_refs);
+    for (const RequestAuthentication& p : c.request_authentications)
+      check(c, "RequestAuthentication", p.ns, p.name, p.location,
+            p.target_refs);
+  }
 }
 
 }  // namespace meshsim::lint

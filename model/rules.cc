@@ -284,6 +284,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "Deployment left over from a sidecar setup. Fix: use the label, or "
        "remove the annotation.",
        "docs/rules.md#inject-annotation-ignored"},
+      {"policy-target-not-bound", RuleKind::kLint, kW, kW,
+       "A policy targeting a Service that no waypoint serves",
+       "An AuthorizationPolicy or RequestAuthentication whose targetRefs "
+       "name a Service or ServiceEntry that is bound to no waypoint in the "
+       "cluster: istiod marks it AncestorNotBound, and nothing enforces it "
+       "(ztunnel reads no targetRefs policy, and no waypoint serves the "
+       "Service) (§8.1, §16.4). Fix: bind the Service to a waypoint "
+       "(istio.io/use-waypoint), or, for L4 rules, select the pods.",
+       "docs/rules.md#policy-target-not-bound"},
       {"request-authentication-without-waypoint", RuleKind::kLint, kW, kW,
        "A RequestAuthentication that only ztunnel would apply",
        "A RequestAuthentication attached by selector, or to a whole "

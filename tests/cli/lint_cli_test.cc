@@ -23,8 +23,11 @@ namespace {
 TEST(LintCliTest, BundledScenariosLintAsChecked) {
   using Counts = std::map<std::string, int>;  // rule -> findings
   // Istio's L4 authz tests allow 'cluster.local/ns/echo/sa/' (no service
-  // account: nothing matches, so only the other rules admit).
-  const Counts l4_allow = {{"principal-matches-nothing", 8}};
+  // account: nothing matches, so only the other rules admit), and target
+  // the same policies at every Service, four of which have no waypoint
+  // (AncestorNotBound, as istiod reports them).
+  const Counts l4_allow = {{"principal-matches-nothing", 8},
+                           {"policy-target-not-bound", 4}};
   const std::map<std::string, Counts> expected = {
       {"conformance/authz-l4-allow-from-captured/scenario.yaml", l4_allow},
       {"conformance/authz-l4-allow-from-service-addressed-waypoint/"
@@ -37,7 +40,11 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        l4_allow},
       // 'something/sa/else' is chosen to match no one.
       {"conformance/authz-l4-not-allow/scenario.yaml",
-       {{"principal-matches-nothing", 10}}},
+       {{"principal-matches-nothing", 10}, {"policy-target-not-bound", 4}}},
+      // The old version: its DENY targets cart, which the change binds to
+      // the waypoint; until then nothing enforces it (the case's point).
+      {"diff/namespace-onto-waypoint/scenario.yaml",
+       {{"policy-target-not-bound", 1}}},
       // TestAmbientIndex_ServiceOverlap: se-2 is the newer of two entries
       // for foo.com in ns1 (§3.4), which is what the test asserts.
       {"conformance/service-entry-overlap-all/scenario.yaml",

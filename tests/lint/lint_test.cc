@@ -179,6 +179,29 @@ TEST(LintTest, RequestAuthenticationOnlyZtunnelWouldApply) {
           .empty());
 }
 
+// §8.1 (policies.go AncestorNotBound): a targetRefs policy on a Service no
+// waypoint serves is enforced nowhere; bound, it is the waypoint's.
+TEST(LintTest, PolicyTargetingAServiceWithoutWaypoint) {
+  const std::string policy =
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+      "metadata: {name: p, namespace: shop}\nspec:\n  targetRefs: [{kind: "
+      "Service, group: '', name: cart}]\n  rules: [{to: [{operation: "
+      "{methods: [GET]}}]}]\n";
+  World bare = ShopWorld();
+  bare.Add("east", policy);
+  const auto found = Of(Lint(bare.Load()), "policy-target-not-bound");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("AuthorizationPolicy shop/p targets Service "
+                          "shop/cart, which no waypoint serves"),
+            std::string::npos)
+      << found[0];
+  World bound = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  bound.Add("east", Waypoint("shop", "waypoint"));
+  bound.Add("east", policy);
+  EXPECT_TRUE(Of(Lint(bound.Load()), "policy-target-not-bound").empty());
+}
+
 // §8.1: a negative pattern that matches nothing excludes no one, so its
 // rule matches every source the rest of it does; the fix says so (a DENY
 // then applies to everyone), not that the rule never applies.
