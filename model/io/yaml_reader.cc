@@ -128,13 +128,22 @@ std::optional<bool> Reader::Bool(const yaml::Node& n, const std::string& what) {
   return std::nullopt;
 }
 
+namespace {
+// A Kubernetes label value's syntax (empty, or letters, digits, '-', '_'
+// and '.', starting and ending with a letter or digit), also the syntax of
+// the identifiers a scenario names (IdentifierName).
+const RE2& LabelValueSyntax() {
+  static const RE2 kLabelValue("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+  return kLabelValue;
+}
+}  // namespace
+
 std::optional<Labels> Reader::StringMap(
     const yaml::Node& n, const std::string& what, bool label_syntax,
     std::map<std::string, SourceLocation>* locs) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
   n.MarkSubtreeRead();
-  static const RE2 kLabelValue("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
   Labels out;
   bool ok = true;
   for (auto it = n.begin(); it != n.end(); ++it) {
@@ -156,7 +165,7 @@ std::optional<Labels> Reader::StringMap(
     } else {
       const std::string& value = v.Scalar();
       if (label_syntax &&
-          (value.size() > 63 || !RE2::FullMatch(value, kLabelValue))) {
+          (value.size() > 63 || !RE2::FullMatch(value, LabelValueSyntax()))) {
         Error(v, what + "['" + key +
                      "'] must be a valid label value (at most 63 characters: "
                      "letters, digits, '-', '_', '.', starting and ending "
@@ -758,13 +767,8 @@ bool PlainText(Reader& r, const yaml::Node& n, const std::string& what,
 
 bool IdentifierName(Reader& r, const yaml::Node& n, const std::string& what,
                     const std::string& v) {
-  auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9');
-  };
-  bool ok =
-      !v.empty() && v.size() <= 253 && alnum(v.front()) && alnum(v.back());
-  for (char c : v) ok = ok && (alnum(c) || c == '-' || c == '_' || c == '.');
+  const bool ok =
+      !v.empty() && v.size() <= 253 && RE2::FullMatch(v, LabelValueSyntax());
   if (!ok)
     r.Error(n, what +
                    " must be letters, digits, '-', '_' and '.', starting "
