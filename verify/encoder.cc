@@ -388,7 +388,7 @@ void Encoder::BuildClassTerms(const ServicePlan& plan, size_t k,
             ? slice_.CopyHealthy(*plan.In(vc), *gw)
             : slice_.Healthy(vc, *gw);
     ct.first.push_back({gw, b, Pid(slice_.WaypointPrincipal(vc, *gw)),
-                        c_.string_val(gw->Key()),
+                        c_.string_val(slice_.Local(gw->Key())),
                         WaypointDenies(e, vc, *gw, plan.In(vc)), healthy});
   }
   ct.no_waypoint_left = no_waypoint_left;
@@ -514,13 +514,14 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     via = z3::ite(local && h.bound, h.via, via);
   if (behind_gateway)
     for (const auto& [gw, b] : plan.views.at(gc).per)
-      via = z3::ite(ew && b, c_.string_val(gw->Key()), via);
+      via = z3::ite(ew && b, c_.string_val(slice_.Local(gw->Key())), via);
   t.seen.Add(here, {p, has, via});
   // K11, §3.7: a waypoint's route sent the request to a backend whose own
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
     t.route_bypass.Add(
-        here && e.http && to_other && via != c_.string_val(e.ep_intended[i]) &&
+        here && e.http && to_other &&
+        via != c_.string_val(slice_.Local(e.ep_intended[i])) &&
         // a request a client can send: a standard method, an absolute path
         HttpMethod(e.method) && z3::prefixof(c_.string_val("/"), e.path));
 }
@@ -692,7 +693,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
         if (!slice_.Healthy(cp, *gw)) failed.Add(is_k && b);
         denied_wp.Add(is_k && b && WaypointDenies(e, cp, *gw, nullptr));
         pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
-        via_k = z3::ite(b, c_.string_val(gw->Key()), via_k);
+        via_k = z3::ite(b, c_.string_val(slice_.Local(gw->Key())), via_k);
         has = has || b;
       }
     }

@@ -147,7 +147,32 @@ bool PeerExports(const Service& s, int cj) {
   return false;
 }
 
+namespace {
+const std::string kEmpty;
+}  // namespace
+
 Slice::Slice(const Scenario& sc, z3::context& ctx) : sc_(sc), c_(ctx) {}
+
+const std::string& Slice::Local(const std::string& key) {
+  if (!local_names_) return key;
+  auto [it, fresh] = tokens_.try_emplace(key);
+  if (fresh) {
+    it->second = "#" + std::to_string(reals_.size());
+    reals_.push_back(key);
+  }
+  return it->second;
+}
+
+const std::string& Slice::Real(const std::string& name) const {
+  if (!local_names_ || name.size() < 2 || name[0] != '#') return name;
+  size_t n = 0;
+  for (size_t i = 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return name;
+    n = n * 10 + static_cast<size_t>(name[i] - '0');
+    if (n >= reals_.size()) return name;
+  }
+  return reals_[n];
+}
 
 z3::expr Slice::PeeredCopy(
     const Service& s, std::vector<std::pair<const Gateway*, z3::expr>>* per) {
@@ -170,8 +195,9 @@ bool Slice::CopyHealthy(const Service& s, const Gateway& w) const {
   return false;
 }
 
-// §2.3 ref(obj) and resolve(obj) as a formula: is `holder` bound to gateway
-// `w` of cluster `ci`? `for_service` selects service vs workload waypoints.
+// §2.3 ref(obj) and resolve(obj): is `holder` bound to gateway `w` of
+// cluster `ci`? `for_service` selects service vs workload waypoints. The
+// configuration decides all but whether `w` is deleted (a literal).
 z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
                         bool for_service, bool is_gateway_holder,
                         const Gateway& w, bool own_namespace_only) {
@@ -184,27 +210,28 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
       ver.AtLeast(1, 23) ? Label(labels, kLabelUseWaypointNamespace) : nullptr;
   const std::string* nsns =
       ver.AtLeast(1, 23) ? Label(nsl, kLabelUseWaypointNamespace) : nullptr;
-  z3::expr obj_has = c_.bool_val(obj != nullptr);
-  z3::expr obj_none = c_.bool_val(obj && *obj == "none");
-  z3::expr ns_has = c_.bool_val(nsv != nullptr);
-  z3::expr ns_none = c_.bool_val(nsv && *nsv == "none");
-  z3::expr obj_name = c_.string_val(obj ? *obj : "");
-  z3::expr ns_name = c_.string_val(nsv ? *nsv : "");
-  z3::expr obj_wns = c_.string_val(objns ? *objns : ns);
-  z3::expr ns_wns = c_.string_val(nsns ? *nsns : ns);
+  // Every input here is a constant of the configuration, so the reference
+  // is resolved in C++ (terms that carry only its verdict, not the names
+  // it compared, let alike slices share terms: Slice::Local).
+  const bool obj_has = obj != nullptr, obj_none = obj && *obj == "none";
+  const bool ns_has = nsv != nullptr, ns_none = nsv && *nsv == "none";
+  const std::string& obj_name = obj ? *obj : kEmpty;
+  const std::string& ns_name = nsv ? *nsv : kEmpty;
+  const std::string& obj_wns = objns ? *objns : ns;
+  const std::string& ns_wns = nsns ? *nsns : ns;
   // The object's label wins, `none` included; the namespace's otherwise.
-  z3::expr has_ref = z3::ite(obj_has, !obj_none, ns_has && !ns_none);
-  z3::expr ref_name = z3::ite(obj_has, obj_name, ns_name);
-  z3::expr ref_ns = z3::ite(obj_has, obj_wns, ns_wns);
+  bool has_ref = obj_has ? !obj_none : ns_has && !ns_none;
+  const std::string* ref_name = obj_has ? &obj_name : &ns_name;
+  const std::string* ref_ns = obj_has ? &obj_wns : &ns_wns;
   if (Mutated(Mutation::kNamespaceOverObject)) {  // wrong on purpose
-    has_ref = z3::ite(ns_has, !ns_none, obj_has && !obj_none);
-    ref_name = z3::ite(ns_has, ns_name, obj_name);
-    ref_ns = z3::ite(ns_has, ns_wns, obj_wns);
+    has_ref = ns_has ? !ns_none : obj_has && !obj_none;
+    ref_name = ns_has ? &ns_name : &obj_name;
+    ref_ns = ns_has ? &ns_wns : &obj_wns;
   } else if (Mutated(Mutation::kNoneFallsThrough)) {  // wrong on purpose
-    const z3::expr obj_ref = obj_has && !obj_none;
+    const bool obj_ref = obj_has && !obj_none;
     has_ref = obj_ref || (ns_has && !ns_none);
-    ref_name = z3::ite(obj_ref, obj_name, ns_name);
-    ref_ns = z3::ite(obj_ref, obj_wns, ns_wns);
+    ref_name = obj_ref ? &obj_name : &ns_name;
+    ref_ns = obj_ref ? &obj_wns : &ns_wns;
   }
   // The waypoint's own facts: programmed (§2.1), type (§2.2), allowedRoutes
   // (§2.4); whether it is deleted or mis-bound is the symbolic `deleted`.
@@ -214,21 +241,20 @@ z3::expr Slice::BoundTo(int ci, const Labels& labels, const std::string& ns,
                        (for_service ? (type == "service" || type == "all")
                                     : (type == "workload" || type == "all"));
   const bool programmed = w.role != GatewayRole::kRemote && w.Programmed();
-  return has_ref && ref_name == c_.string_val(w.name) &&
-         ref_ns == c_.string_val(w.ns) &&
-         c_.bool_val(programmed && type_ok &&
-                     WaypointAdmitsNamespace(
-                         cl, w, ns, cl.VersionOr(sc_.mesh.istio.version)) &&
-                     !is_gateway_holder &&
-                     (!own_namespace_only || w.ns == ns)) &&
-         !Deleted(ci, w);
+  const bool refers = has_ref && *ref_name == w.name && *ref_ns == w.ns &&
+                      programmed && type_ok &&
+                      WaypointAdmitsNamespace(
+                          cl, w, ns, cl.VersionOr(sc_.mesh.istio.version)) &&
+                      !is_gateway_holder && (!own_namespace_only || w.ns == ns);
+  if (!refers) return c_.bool_val(false);
+  return !Deleted(ci, w);
 }
 
 z3::expr Slice::Deleted(int ci, const Gateway& w) {
   const std::string key = sc_.mesh.clusters[ci].name + "/" + w.Key();
   auto it = deleted_.find(key);
   if (it != deleted_.end()) return it->second;
-  z3::expr v = c_.bool_const(("deleted:" + key).c_str());
+  z3::expr v = c_.bool_const(("deleted:" + Local(key)).c_str());
   deleted_.emplace(key, v);
   return v;
 }
@@ -670,7 +696,7 @@ z3::expr Slice::Enabled(const AuthorizationPolicy& p) {
   const std::string key = p.Key();
   auto it = enabled_.find(key);
   if (it != enabled_.end()) return it->second;
-  z3::expr v = c_.bool_const(("policy:" + key).c_str());
+  z3::expr v = c_.bool_const(("policy:" + Local(key)).c_str());
   enabled_.emplace(key, v);
   policy_objects_[key] = &p;
   return v;

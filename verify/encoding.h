@@ -211,7 +211,25 @@ class Slice {
     enabled_.clear();
     deleted_.clear();
     policy_objects_.clear();
+    tokens_.clear();
+    reals_.clear();
   }
+
+  // Slice-local names (docs/verification.md#sharing): with them on, the
+  // terms of a slice name the objects they involve (a waypoint's key in
+  // `via`, a waypoint's `deleted:` and a policy's `policy:` literal) by the
+  // order the slice first named them, "#0", "#1", ..., instead of by their
+  // keys. The renaming is one to one within a slice, and these names are
+  // only ever compared with each other, so it changes no answer; two
+  // destinations that differ only in the names of their objects then get
+  // the same terms, which Z3 hash-conses, and are answered once. Off (the
+  // default) for `diff`, which compares two versions' terms in one query.
+  void UseLocalNames(bool on) { local_names_ = on; }
+  // The name the current slice's terms give object `key`.
+  const std::string& Local(const std::string& key);
+  // The object a name of the current slice stands for (itself when it is
+  // not a slice-local name).
+  const std::string& Real(const std::string& name) const;
 
   const std::map<std::string, z3::expr>& enabled() const { return enabled_; }
   const std::map<std::string, z3::expr>& deleted() const { return deleted_; }
@@ -228,6 +246,9 @@ class Slice {
   std::map<std::string, const AuthorizationPolicy*> policy_objects_;
   std::vector<std::unique_ptr<AuthorizationPolicy>> synthesized_;
   std::set<std::string> policy_ns_, slice_ns_;
+  bool local_names_ = false;
+  std::map<std::string, std::string> tokens_;  // key -> "#n"
+  std::vector<std::string> reals_;             // n -> key
 };
 
 // A waypoint's identity: its first pod's service account, else its name.

@@ -180,6 +180,7 @@ class Prover {
     z3::params params(ctx_);
     params.set("rlimit", options.rlimit);
     s_.set(params);
+    enc_.slice().UseLocalNames(options.local_names);
   }
 
   // Encodes destination `d` with its source classes and proves the wanted
@@ -249,10 +250,17 @@ VerifyResult Prover::Prove(const SliceDestination& d,
       e.ep <
           ctx_.int_val(static_cast<int>(std::max<size_t>(1, e.eps.size()))) &&
       e.port >= 1 && e.port <= 65535;
+  // The assumptions in the order of their terms (slice-local names: alike
+  // slices list alike literals, whatever their objects' keys sort as).
   std::vector<z3::expr> all_on, nothing_deleted;
   for (const auto& [k, v] : enc_.slice().enabled()) all_on.push_back(v);
   for (const auto& [k, v] : enc_.slice().deleted())
     nothing_deleted.push_back(!v);
+  auto by_id = [](const z3::expr& a, const z3::expr& b) {
+    return a.id() < b.id();
+  };
+  std::sort(all_on.begin(), all_on.end(), by_id);
+  std::sort(nothing_deleted.begin(), nothing_deleted.end(), by_id);
   std::string kinds;
   for (const SourceClass& k : classes_)
     kinds += std::string(ClientKindName(k.kind)) + ",";
@@ -348,7 +356,9 @@ ProofResult Prover::Run(SliceQueries& q, VerifyResult& slice,
   } else if (ans.first == ProofResult::kUnknown) {
     pr.reason = ans.reason + " (" + q.e.dest + ")";
   } else if (ans.first == ProofResult::kProved) {
-    pr.core = ans.core;
+    // The core names this slice's policies by slice-local names.
+    for (const std::string& n : ans.core)
+      pr.core.push_back(enc_.slice().Real(n));
   }
   pr.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -485,7 +495,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
         rule_name = r.name;
         route = r.route;
       }
-    const std::string via = m.eval(e.via, true).get_string();
+    const std::string via = enc_.slice().Real(m.eval(e.via, true).get_string());
     f.message = ClassLabel(cls) + " in cluster " + f.from_cluster +
                 " is sent by " + rule_name + " of " + e.dest + " at waypoint " +
                 via + " to service " + e.ep_svc[ei]->Key() + " (" +
@@ -562,6 +572,7 @@ std::string ChunkWork(const VerifyOptions& o,
   field("rlimit=" + std::to_string(o.rlimit));
   field("max_findings=" + std::to_string(o.max_findings));
   field(o.keys_by_namespace ? "keys=namespace" : "keys=mesh");
+  field(o.local_names ? "names=local" : "names=keys");
   for (const std::string& p : o.properties) field("property=" + p);
   field("class-table=" + class_table);
   for (size_t i = 0; i < class_keys.size(); ++i) {

@@ -56,6 +56,11 @@ struct VerifyOptions {
   // destination (§8.1), or, false, by every policy of the mesh: the same
   // verdicts (a cross-check in tests), more classes.
   bool keys_by_namespace = true;
+  // Objects named in each slice's terms by slice-local names, so that
+  // destinations alike but for their objects' names share answers
+  // (docs/verification.md#sharing), or, false, by their keys: the same
+  // verdicts (a cross-check in tests).
+  bool local_names = true;
   // Where chunks proved before are looked up and stored (`--cache`);
   // nullptr: none. The result does not depend on it.
   ChunkCache* cache = nullptr;
