@@ -111,6 +111,8 @@ struct HttpRouteRule {
   std::optional<int> direct_status;
   std::optional<BackendRef> mirror;  // VirtualService only
   double mirror_percent = 100;
+  // A VirtualService's `tls` rule (in `tcp_rules`, before its `tcp` ones).
+  bool tls = false;
   SourceLocation location;
 };
 

@@ -550,8 +550,16 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   ctx.mesh_service = &S(sci, si);
   ctx.gamma_runs = true;
   ctx.proxy_ns = wp ? wp->ns : "";
-  if (!Route(v, s, WaypointRoutes(sci, si, s.port, wp), sci, si, s.port,
-             "waypoint " + s.waypoint, &backends, &route, &req, &why, ctx))
+  // §16.2: TCP routes at a waypoint from 1.26 (#55198); before, its TCP
+  // chain sends to the service itself.
+  const bool tcp = !requests_[s.req].http;
+  if (tcp) ctx.waypoint_tcp_host = MatchedHost(S(sci, si));
+  if (!Route(v, s,
+             tcp && !Version(s.cluster).AtLeast(1, 26)
+                 ? std::vector<const HttpRoute*>{}
+                 : WaypointRoutes(sci, si, s.port, wp),
+             sci, si, s.port, "waypoint " + s.waypoint, &backends, &route, &req,
+             &why, ctx))
     return;
   out.req = req;
   // §15.2: with peering, ENABLE_AMBIENT_ENVOY_MULTI_NETWORK decides, and a

@@ -184,17 +184,41 @@ bool SniCovers(const HttpMatch& m, const std::string& host, int rank) {
   return false;
 }
 
+// §16.2 at a waypoint (getTLSRouteMatch): a tls match counts only when its
+// sniHosts is the service's own hostname alone, written in full (the
+// waypoint reads no SNI; a wildcard, a short name or a second entry never
+// match), on the port asked.
+bool WaypointTlsMatch(const HttpMatch& m, const RouteContext& ctx) {
+  if (m.source_labels || !m.gateways.empty()) return false;
+  if (m.port && ctx.port && m.port != ctx.port) return false;
+  int n = 0;
+  bool own = false;
+  for (const HttpMatch::Header& h : m.headers)
+    if (h.name == ":sni") {
+      ++n;
+      own = h.value == ctx.waypoint_tcp_host;
+    }
+  return n == 1 && own;
+}
+
+// Which of a VirtualService's TCP rules a pass reads (SelectRoute).
+enum class TcpSection { kAll, kTls, kTcp };
+
 // §16.2: one VirtualService, first match. A match with sourceLabels is
 // dropped at a waypoint and compared with the client's labels elsewhere; a
 // match's port is the service port. TCP requests use the tcp/tls rules.
 RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
-                                 const RouteContext& ctx) {
+                                 const RouteContext& ctx,
+                                 TcpSection section = TcpSection::kAll) {
   RouteChoice out;
   const std::vector<HttpRouteRule>& rules = req.http ? vs.rules : vs.tcp_rules;
   if (rules.empty()) return out;
   out.any_route = true;
   for (size_t i = 0; i < rules.size(); ++i) {
     const HttpRouteRule& rule = rules[i];
+    if (!req.http && section != TcpSection::kAll &&
+        rule.tls != (section == TcpSection::kTls))
+      continue;
     // A tls section's rule matches on sniHosts (required there); at a
     // gateway server a TCP one takes tcp sections, a passthrough one tls.
     const bool tls_rule =
@@ -203,6 +227,11 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
       continue;
     bool hit = rule.matches.empty();
     for (const HttpMatch& m : rule.matches) {
+      if (section == TcpSection::kTls) {
+        if (!WaypointTlsMatch(m, ctx)) continue;
+        hit = true;
+        break;
+      }
       if (!Kept(m, ctx)) continue;
       if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
       if (!req.http && !SniCovers(m, req.host, ctx.sni_rank)) continue;
@@ -278,11 +307,23 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
   if (ctx.gateway_vhost && req.http)
     return SelectGatewayVirtualHost(routes, req, ctx);
   RouteChoice out;
+  // §16.2 (getWaypointTCPRoutes, 1.26+): at a waypoint a TCP connection
+  // takes the tls rules of every VirtualService before any tcp rule.
+  const bool waypoint_tcp = !req.http && !ctx.waypoint_tcp_host.empty();
+  if (waypoint_tcp)
+    for (const HttpRoute* r : routes) {
+      if (!r->IsVirtualService()) continue;
+      RouteChoice rc = SelectVirtualService(*r, req, ctx, TcpSection::kTls);
+      out.any_route = out.any_route || rc.any_route;
+      if (rc.matched) return rc;
+    }
   size_t i = 0;
   while (i < routes.size()) {
     RouteChoice rc;
     if (routes[i]->IsVirtualService()) {
-      rc = SelectVirtualService(*routes[i], req, ctx);
+      rc = SelectVirtualService(
+          *routes[i], req, ctx,
+          waypoint_tcp ? TcpSection::kTcp : TcpSection::kAll);
       ++i;
     } else {
       std::vector<const HttpRoute*> group;

@@ -57,6 +57,10 @@ struct RouteContext {
   // specific server name: only sniHosts entries of this rank (SniRank)
   // count; -1 any.
   int sni_rank = -1;
+  // §16.2 (listener_waypoint.go getWaypointTCPRoutes, 1.26+): at a
+  // waypoint, the hostname of the service a TCP connection is for; empty
+  // elsewhere.
+  std::string waypoint_tcp_host;
 };
 
 // §16.3: how specific sniHosts entry `sni` is as a match of `host` (an

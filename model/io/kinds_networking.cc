@@ -549,6 +549,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     ForEachMap(r, spec, key, h.what + ": spec",
                [&](const yaml::Node& x, const std::string& xw) {
                  vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
+                 vs.tcp_rules.back().tls = std::string(key) == "tls";
                });
   cluster.routes.push_back(std::move(vs));
 }
