@@ -2,6 +2,7 @@
 // gateways (§5) and east-west gateways (§7.2), how a request reaches their
 // replicas, and the routes they apply (§9).
 #include <algorithm>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -333,13 +334,18 @@ bool Builder::Route(Vertex from, const State& s,
   RouteChoice rc = SelectRoute(routes, req, rctx);
   if (!rc.matched) {
     if (rc.any_route && req.http) {
-      bool vs = false;
-      for (const HttpRoute* r : routes) vs = vs || r->IsVirtualService();
+      // The kinds of the routes here, in the order named (VirtualServices,
+      // HTTPRoutes, GRPCRoutes).
+      std::set<std::string> kinds;
+      for (const HttpRoute* r : routes) kinds.insert(r->kind);
+      std::string named;
+      for (const char* k : {"VirtualService", "HTTPRoute", "GRPCRoute"})
+        if (kinds.count(k))
+          named += (named.empty() ? "" : " and ") + std::string(k) + "s";
+      if (named.empty()) named = "routes";
       Fail(from,
-           std::string("no rule of the ") +
-               (vs ? "VirtualServices and HTTPRoutes" : "HTTPRoutes") + " at " +
-               where + " matches " + req.http->method + " " + req.http->path +
-               " (404)",
+           "no rule of the " + named + " at " + where + " matches " +
+               req.http->method + " " + req.http->path + " (404)",
            *why);
       return false;
     }

@@ -1098,6 +1098,25 @@ TEST(NetworkingTest, GrpcMethodMatchesArePaths) {
   }
 }
 
+// A request no GRPCRoute rule takes gets 404, and the reason names the
+// routes' kind.
+TEST(NetworkingTest, NoGrpcRuleMatchingIsA404NamingGrpcRoutes) {
+  testing::World w =
+      GrpcWorld({"exact"},
+                "  - matches: [{method: {service: pkg.Cart, method: Get}}]\n"
+                "    backendRefs: [{name: cart-exact, port: 80}]\n");
+  w.Traffic("other", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}",
+            "{method: POST, path: /pkg.Cart/Put}");
+  const std::vector<Path> paths = testing::PathsOf(w.Load(), "other");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].outcome, Outcome::kFailed);
+  EXPECT_NE(paths[0].reason.find("no rule of the GRPCRoutes at"),
+            std::string::npos)
+      << paths[0].reason;
+  EXPECT_NE(paths[0].reason.find("(404)"), std::string::npos);
+}
+
 // §9 (sortHTTPRoutes, getURILength): among matches of one kind the longer
 // path wins, regular expressions too: /pkg.Svc/.+ (11 characters) before
 // /[^/]+/Get (10), whatever the rules' order.
