@@ -435,4 +435,11 @@ void ApplyPeering(Mesh& mesh, Diagnostics& diags) {
   }
 }
 
+unsigned PeerCapacity(size_t pods) {
+  if (pods == 0) return 0;
+  unsigned b = 1;
+  while (b < 2048 && b * 2 <= pods) b *= 2;
+  return b;
+}
+
 }  // namespace meshsim

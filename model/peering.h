@@ -46,6 +46,12 @@ bool IsPeeringHost(const Mesh& mesh, const std::string& host);
 // services are indexed again.
 void ApplyPeering(Mesh& mesh, Diagnostics& diags);
 
+// §15.2 (federatedservices.go `bucket`): the capacity an exporter reports
+// for a service with `pods` workloads, ready or not: rounded down to a
+// power of two, 2048 at most, 0 for none. An importer's endpoint for a
+// peer on another network weighs this much (a local pod weighs 1).
+unsigned PeerCapacity(size_t pods);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_PEERING_H_

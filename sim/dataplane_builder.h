@@ -398,6 +398,16 @@ class Builder {
   void AddNotReadyElsewhere(EndpointSplit& split, const std::vector<EpRef>& eps,
                             int ci, int svc_cluster, int svc, bool local_only,
                             int port) const;
+  // §15.2: with peering, each exporter on another network is one endpoint
+  // weighing its capacity (PeerCapacity of its pods, ready or not, times
+  // its draining), healthy while it has a pod: sets those weights in
+  // `split`, and adds exporters whose pods are none of them ready.
+  void WeighPeers(EndpointSplit& split, int ci, int svc_cluster, int svc,
+                  int port) const;
+  // Both of the above where they apply (AddNotReadyElsewhere: ztunnel).
+  void AddCapacity(EndpointSplit& split, const std::vector<EpRef>& eps, int ci,
+                   int svc_cluster, int svc, bool local_only, int port,
+                   bool ztunnel) const;
   EndpointSplit SplitByNetwork(const std::vector<EpRef>& eps,
                                const std::vector<double>& weights, int ci,
                                bool allow_remote_network,

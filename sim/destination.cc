@@ -534,6 +534,52 @@ void Builder::AddNotReadyElsewhere(EndpointSplit& split,
   }
 }
 
+void Builder::AddCapacity(EndpointSplit& split, const std::vector<EpRef>& eps,
+                          int ci, int svc_cluster, int svc, bool local_only,
+                          int port, bool ztunnel) const {
+  if (ztunnel)
+    AddNotReadyElsewhere(split, eps, ci, svc_cluster, svc, local_only, port);
+  if (!local_only) WeighPeers(split, ci, svc_cluster, svc, port);
+}
+
+void Builder::WeighPeers(EndpointSplit& split, int ci, int svc_cluster, int svc,
+                         int port) const {
+  if (!peering_ || !multi_network_) return;
+  const Service& s = S(svc_cluster, svc);
+  const std::string& here = mesh_.clusters[ci].network;
+  std::vector<std::pair<int, int>> from;  // (exporter cluster, draining)
+  if (s.peered)
+    for (const PeeredService::Exporter& x : s.peered->exporters)
+      from.emplace_back(x.cluster, x.draining);
+  for (int oi : s.takeover_from) from.emplace_back(oi, 0);
+  const std::string& td = s.traffic_distribution;
+  const bool by_capacity = td.empty() || td == "Any";
+  for (const auto& [oi, draining] : from) {
+    const Cluster& o = mesh_.clusters[oi];
+    if (oi == ci || draining >= 100 || (o.network == here && flat_)) continue;
+    const std::string key = s.peered ? s.peered->service : s.Key();
+    const Service* os = o.FindService(key);
+    if (!os || os->kind != "Service") continue;
+    size_t pods = 0, serving = 0;
+    for (size_t wi : o.service_endpoints[o.service_by_key.at(key)]) {
+      const Workload& w = o.workloads[wi];
+      if (w.terminal || (s.peered && !SelectedBy(*os, w))) continue;
+      ++pods;
+      if (!port || ServesPort(*os, port, w)) ++serving;
+    }
+    const double weight = PeerCapacity(pods) * (100 - draining) / 100.0;
+    auto it = split.remote.find({o.network, oi});
+    if (it == split.remote.end()) {
+      // Healthy while it reports a pod: a client may pick it with none of
+      // them ready, and the peer's gateway has none to send to.
+      if (!by_capacity || !s.peered || weight <= 0 || !serving) continue;
+      it = split.remote.emplace(std::make_pair(o.network, oi), 0.0).first;
+    }
+    split.total += weight - it->second;
+    it->second = weight;
+  }
+}
+
 // Load-balances over a service's endpoints from a component in cluster ci;
 // remote networks are one choice each (SplitHorizonWorkload, §7.2), reached
 // through their east-west gateway. Each choice gets its share of requests.
@@ -649,9 +695,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
   for (size_t i = 0; i < eps.size(); ++i) weights.push_back(weight(i, eps[i]));
   EndpointSplit split =
       SplitByNetwork(eps, weights, ci, allow_remote_network, ztunnel);
-  if (ztunnel && allow_remote_network && locality_weights.empty() && !tp)
-    AddNotReadyElsewhere(split, eps, ci, svc_cluster, svc, local_cluster_only,
-                         port);
+  if (allow_remote_network && locality_weights.empty() && !tp)
+    AddCapacity(split, eps, ci, svc_cluster, svc, local_cluster_only, port,
+                ztunnel);
   const auto& [local, remote, unreachable, total] = split;
   split.total += static_cast<double>(HostnameEndpoints(s));
   for (const auto& [e, w] : local)

@@ -334,9 +334,7 @@ bool Builder::Route(Vertex from, const State& s,
   RouteChoice rc = SelectRoute(routes, req, rctx);
   if (!rc.matched) {
     if (rc.any_route && req.http) {
-      // The kinds of the routes here, in the order named (VirtualServices,
-      // HTTPRoutes, GRPCRoutes).
-      std::set<std::string> kinds;
+      std::set<std::string> kinds;  // of the routes here, named in order
       for (const HttpRoute* r : routes) kinds.insert(r->kind);
       std::string named;
       for (const char* k : {"VirtualService", "HTTPRoute", "GRPCRoute"})

@@ -204,6 +204,7 @@ class Encoder {
 
   // ---- the steps of ServiceSlice --------------------------------------------
   ServicePlan PlanService(const std::string& key) const;
+  void MarkUnready(ServicePlan& plan) const;  // encoder_service_plan.cc
   // encoder_routes.cc: the backends the routes of the planned service pick
   // at each of its waypoints and sidecar clients; their pods join `e.eps`.
   // Nothing when they are not encoded (RoutesEncodable).
@@ -237,6 +238,11 @@ class Encoder {
   // when an ingress has no waypoint with pods left.
   std::vector<std::pair<const Gateway*, z3::expr>> FirstHopWaypoints(
       const ServiceView& v, int vc, const SourceClass& cls, z3::expr* fail);
+  // §15.2: the requests that pick exporter endpoint `e.eps[i]`, a pod that
+  // is not ready, and fail at the peer's gateway (encoder.cc).
+  void PeerUnreadyTerms(const ServicePlan& plan, size_t k, const z3::expr& is_k,
+                        const z3::expr& local, bool via_waypoint_only, size_t i,
+                        Encoded& e, ServiceTerms& t);
   z3::expr EastWestTerms(const ServicePlan& plan, size_t k,
                          const z3::expr& local, size_t i, const z3::expr& here,
                          const Encoded& e, ServiceTerms& t,

@@ -150,6 +150,14 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   plan.interop =
       sc_.mesh.istio.Flag("ENABLE_WAYPOINT_INTEROP",
                           sc_.mesh.istio.distribution == Distribution::kSolo);
+  MarkUnready(plan);
+  return plan;
+}
+
+// §7.2, §15.2: the pods that are not ready which a client may still pick
+// (PlanService), appended to `plan.eps`, marked in `plan.unready`.
+void Encoder::MarkUnready(ServicePlan& plan) const {
+  const Service& base = *plan.base;
   // §7.2: istiod's split-horizon workload for another network counts the
   // service's pods there ready or not; an ambient client may pick that
   // network for a request no ready pod there serves (ServiceEndpointTerms
@@ -157,11 +165,34 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   // Kubernetes trafficDistribution leaves the choice to capacity (none or
   // Any); the pods that are not ready are appended, marked.
   const std::string& td = base.traffic_distribution;
+  // §15.2: likewise an exporter's WorkloadEntry weighs its pods ready or
+  // not (PeerCapacity): its pods that are not ready are appended, marked.
+  if (plan.peered && plan.multi && (td.empty() || td == "Any")) {
+    plan.unready.assign(plan.eps.size(), 0);
+    std::set<int> exporters;
+    for (int ci : plan.clusters)
+      if (const Service* s = plan.In(ci); s->peered)
+        for (const PeeredService::Exporter& x : s->peered->exporters)
+          if (x.draining < 100) exporters.insert(x.cluster);
+    for (int xi : exporters) {
+      const Cluster& xc = sc_.mesh.clusters[xi];
+      auto it = xc.service_by_key.find(base.peered->service);
+      if (it == xc.service_by_key.end()) continue;
+      const Service& xs = xc.services[it->second];
+      if (xs.kind != "Service") continue;
+      for (size_t wi : xc.service_endpoints[it->second]) {
+        const Workload& w = xc.workloads[wi];
+        if (w.terminal || !SelectedBy(xs, w) || EndpointReady(xs, w)) continue;
+        plan.eps.push_back({xi, wi});
+        plan.unready.push_back(1);
+      }
+    }
+  }
   if (plan.multi && !peering_ && (td.empty() || td == "Any")) {
     plan.unready.assign(plan.eps.size(), 0);
     for (int ci : plan.clusters) {
       const Cluster& c = sc_.mesh.clusters[ci];
-      const size_t si = c.service_by_key.at(key);
+      const size_t si = c.service_by_key.at(plan.key);
       if (c.services[si].node_local) continue;
       for (size_t wi : c.service_endpoints[si]) {
         const Workload& w = c.workloads[wi];
@@ -172,7 +203,6 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
       }
     }
   }
-  return plan;
 }
 
 }  // namespace meshsim::verify

@@ -254,6 +254,55 @@ TEST(PeeringTest, DrainingWeightScalesOrRemovesAPeer) {
   }
 }
 
+// A bare pod of cart in cluster b (app cart-b), ready or not.
+std::string PodOfCartB(int n, bool ready) {
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart-b-x" +
+         std::to_string(n) +
+         "\n  namespace: shop\n  labels: {app: cart-b, svc: cart}\nspec:\n"
+         "  containers: [{name: c, image: x}]\nstatus:\n  phase: Running\n"
+         "  podIP: 10.99.0." +
+         std::to_string(10 + n) + "\n  conditions: [{type: Ready, status: \"" +
+         (ready ? "True" : "False") + "\"}]\n";
+}
+
+// Where a's client's requests to cart land, by share ("" failed), with
+// `ready` and `unready` extra pods of cart in b.
+std::map<std::string, double> CapacityShares(int ready, int unready) {
+  World w = TwoClusters(kGlobal, kGlobal, {}, "net-b", /*any=*/true);
+  int n = 0;
+  for (int i = 0; i < ready; ++i) w.Add("b", PodOfCartB(n++, true));
+  for (int i = 0; i < unready; ++i) w.Add("b", PodOfCartB(n++, false));
+  w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
+            "{host: cart.shop.mesh.internal, port: 80}");
+  Scenario sc = w.Load();
+  std::map<std::string, double> out;
+  for (const Path& p : PathsOf(sc, "t")) {
+    const std::string at = p.outcome == Outcome::kDelivered
+                               ? p.hops.back().name.substr(0, 11)
+                               : "";
+    out[at] += p.weight;
+  }
+  return out;
+}
+
+TEST(PeeringTest, APeerOnAnotherNetworkWeighsItsPodCountRoundedDown) {
+  // federatedservices.go: Capacity = bucket(pods), a power of two; the
+  // importer's WorkloadEntry for the peer weighs that, a local pod 1.
+  // b runs its Deployment's pod plus these: 3 pods weigh 2, 5 weigh 4.
+  std::map<std::string, double> three = CapacityShares(2, 0);
+  EXPECT_NEAR(three["shop/cart-a"], 1.0 / 3, 1e-9);
+  EXPECT_NEAR(three["shop/cart-b"], 2.0 / 3, 1e-9);
+  std::map<std::string, double> five = CapacityShares(4, 0);
+  EXPECT_NEAR(five["shop/cart-a"], 1.0 / 5, 1e-9);
+  EXPECT_NEAR(five["shop/cart-b"], 4.0 / 5, 1e-9);
+  // Pods that are not ready count too: 1 ready + 2 not weighs 2, and
+  // the peer's gateway sends all of it to the ready pods.
+  std::map<std::string, double> mixed = CapacityShares(0, 2);
+  EXPECT_NEAR(mixed["shop/cart-a"], 1.0 / 3, 1e-9);
+  EXPECT_NEAR(mixed["shop/cart-b"], 2.0 / 3, 1e-9);
+  EXPECT_EQ(mixed.count(""), 0u);
+}
+
 TEST(PeeringTest, SegmentDomainNamesTheServiceAndSegmentScopeStaysInside) {
   // segment.go: a cluster joins through admin.solo.io/segment on its system
   // namespace; the Segment's domain replaces mesh.internal; `segment` scope
