@@ -76,7 +76,19 @@ void ServiceBindingRules(const Cluster& c, const Service& s, const Binding& b,
 void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
                          const Binding& b, std::vector<Finding>& out) {
   if (!b.waypoint) return;
-  const bool ready = HasReadyPod(c, b.waypoint->Key());
+  bool ready = HasReadyPod(c, b.waypoint->Key());
+  bool hbone = ready && HasHbonePod(c, *b.waypoint);
+  // §15.2: a peered entry bound to the peered copy of its global waypoint
+  // uses that waypoint's replicas in every cluster of the copy (its own
+  // and flat peers').
+  if (s.peered && s.peered->global_waypoint == b.waypoint->Key())
+    for (int cj : s.peered->waypoint_clusters) {
+      const Cluster& o = mesh.clusters[static_cast<size_t>(cj)];
+      const Gateway* g = o.FindGateway(b.waypoint->Key());
+      if (!g || !HasReadyPod(o, g->Key())) continue;
+      ready = true;
+      hbone = hbone || HasHbonePod(o, *g);
+    }
   if (b.waypoint->role == GatewayRole::kWaypoint &&
       !b.waypoint->ListensOn15008()) {
     // §2.1: no 15008 listener, no port ztunnel can reach it on.
@@ -91,7 +103,7 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
     out.push_back(std::move(f));
     return;
   }
-  if (ready && !HasHbonePod(c, *b.waypoint)) {
+  if (ready && !hbone) {
     // §2.1: an ingress named as a waypoint, its pods not captured.
     Finding f = BindingFinding(
         c, s, b, "waypoint-unavailable",

@@ -487,5 +487,22 @@ TEST(VerifyLintTest, L7PolicyFindingNamesTheAttributesAndTheEffect) {
   }
 }
 
+// §15.2: a peered entry bound to the peered copy of its global waypoint
+// uses the copy's replicas on its network, a flat peer's too: a cluster
+// without a replica of its own is no `waypoint-unavailable`.
+TEST(VerifyLintTest, APeeredCopyIsAvailableThroughAFlatPeersReplica) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile("tests/data/lint/peered-copy-flat-peer.yaml", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  // Not for lack of a binding: a's entry names the waypoint's copy.
+  bool bound = false;
+  for (const Service& s : sc->mesh.clusters[0].services)
+    bound =
+        bound || (s.peered && s.peered->global_waypoint == "sample/waypoint");
+  EXPECT_TRUE(bound);
+  for (const Finding& f : VerifyLint(*sc).findings)
+    EXPECT_NE(f.rule, "waypoint-unavailable") << f.message;
+}
+
 }  // namespace
 }  // namespace meshsim
