@@ -101,24 +101,6 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
         out.push_back(d);
       }
     }
-    if (out.empty()) {
-      // §3.4, §7.2: no record at all (ztunnel's DNS proxy has none for a
-      // Service whose VIPs are all on other networks).
-      std::string where;
-      for (const Cluster& o : mesh_.clusters)
-        if (o.network != c.network &&
-            !o.ServicesForHost(t_.to.host, src.ns, sidecar).empty())
-          where += (where.empty() ? "" : ", ") + o.name;
-      Dest d;
-      d.fail =
-          "no DNS record for " + t_.to.host + " in cluster " + c.name +
-          (where.empty() ? ""
-                         : ": its Service is only in cluster(s) " + where +
-                               " on other networks, and ztunnel's DNS proxy "
-                               "answers with the VIPs on the client's network "
-                               "only (§3.4, §7.2)");
-      return {d};
-    }
     return out;
   }
   const Service& s = S(sci, static_cast<int>(idx[0]));
@@ -487,6 +469,10 @@ void Builder::SourcePod(Vertex v, const State& s) {
     std::optional<Dest> d = HiddenEntryDest(v, src, *hidden);
     if (!d) return;
     dests.push_back(*d);
+  }
+  if (dests.empty() && !t_.to.host.empty()) {
+    NoDnsRecord(v, s.cluster, src);
+    return;
   }
   for (const Dest& d : dests) {
     State n = s;

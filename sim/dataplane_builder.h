@@ -405,6 +405,7 @@ class Builder {
   void WeighPeers(EndpointSplit& split, int ci, int svc_cluster, int svc,
                   int port) const;
   // Both of the above where they apply (AddNotReadyElsewhere: ztunnel).
+  void NoDnsRecord(Vertex v, int ci, const Workload& src);
   void AddCapacity(EndpointSplit& split, const std::vector<EpRef>& eps, int ci,
                    int svc_cluster, int svc, bool local_only, int port,
                    bool ztunnel) const;

@@ -162,5 +162,25 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
   return false;
 }
 
+// §3.4, §7.2: a host with no DNS record at all for the client (ztunnel's
+// DNS proxy has none for a Service whose VIPs are all on other networks).
+void Builder::NoDnsRecord(Vertex v, int ci, const Workload& src) {
+  const Cluster& c = mesh_.clusters[ci];
+  std::string where;
+  for (const Cluster& o : mesh_.clusters)
+    if (o.network != c.network &&
+        !o.ServicesForHost(t_.to.host, src.ns, src.capture == Capture::kSidecar)
+             .empty())
+      where += (where.empty() ? "" : ", ") + o.name;
+  Fail(v,
+       "no DNS record for " + t_.to.host + " in cluster " + c.name +
+           (where.empty() ? ""
+                          : ": its Service is only in cluster(s) " + where +
+                                " on other networks, and ztunnel's DNS "
+                                "proxy answers with the VIPs on the "
+                                "client's network only (§3.4, §7.2)"),
+       "");
+}
+
 }  // namespace dataplane
 }  // namespace meshsim
