@@ -40,9 +40,8 @@ AnalyticResult Analyze(const SimModel& model) {
     const auto& routes = src.epochs.front().routes;
     double total = 0;
     for (uint32_t r : routes) total += net.routes()[r].weight;
-    for (uint32_t r : routes) {
-      const RouteSpec& route = net.routes()[r];
-      const double f = src.rate * route.weight / total;
+    // A route's flow `f` through its stations.
+    auto flow = [&](const RouteSpec& route, double f) {
       for (size_t i = 0; i < route.stations.size(); ++i) {
         const size_t st = route.stations[i];
         if (i == 0) {
@@ -52,6 +51,18 @@ AnalyticResult Analyze(const SimModel& model) {
         }
         inflow[st] += f;
       }
+    };
+    for (uint32_t r : routes) {
+      const RouteSpec& route = net.routes()[r];
+      const double f = src.rate * route.weight / total;
+      flow(route, f);
+      // §16.2 mirror: its share of copies, spread evenly over its routes,
+      // loads their stations too.
+      if (route.mirror && !route.mirror->routes.empty())
+        for (uint32_t m : route.mirror->routes)
+          flow(net.routes()[m],
+               f * route.mirror->share /
+                   static_cast<double>(route.mirror->routes.size()));
     }
   }
   // lambda = gamma + P^T lambda, with P_ij the share of i's output sent to j.
@@ -111,7 +122,11 @@ AnalyticResult Analyze(const SimModel& model) {
     for (uint32_t r : src.epochs.front().routes) {
       const RouteSpec& route = net.routes()[r];
       if (route.outcome != Outcome::kDelivered) continue;
-      double l = 0;
+      // §16.2: a fault delay the route's timeout does not outlast times
+      // out (other timeouts need the latency's distribution: `run`).
+      if (route.timeout_ns && route.held_ns >= *route.timeout_ns) continue;
+      // Links both ways, but a fault delay (held_ns) one way only.
+      double l = -static_cast<double>(route.held_ns) * 1e-9;
       for (size_t i = 0; i < route.stations.size(); ++i) {
         const auto& w = out.stations[route.stations[i]].mean_sojourn_s;
         if (!w) stable = false;

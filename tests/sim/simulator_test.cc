@@ -148,6 +148,44 @@ TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
   EXPECT_NEAR(a.stations[app_station].utilization, rate * 0.002 / 4, 1e-9);
 }
 
+// analyze against run on a waypoint's VirtualService: a fault delay is
+// paid one way (§16.2), a delay the route's timeout does not outlast times
+// out, and a mirror's copies load the mirror's pods.
+TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile("tests/data/sim/l7-faults/scenario.yaml", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  SimModel m = BuildSimModel(*sc);
+  const AnalyticResult a = Analyze(m);
+  const SimResult r = RunSimulation(m, Seeded(7));
+  auto entry = [&](const std::string& name) -> size_t {
+    for (size_t i = 0; i < r.entries.size(); ++i)
+      if (r.entries[i].name == name) return i;
+    ADD_FAILURE() << name;
+    return 0;
+  };
+  const size_t delay = entry("delay"), timeout = entry("timeout");
+  // Half the requests wait 100 ms more, once: about 51.8 ms on average.
+  const SourceStats& ds = r.entries[delay].stats;
+  ASSERT_TRUE(a.entries[delay].mean_latency_s);
+  EXPECT_NEAR(*a.entries[delay].mean_latency_s, 0.0518, 0.001);
+  EXPECT_NEAR(*a.entries[delay].mean_latency_s,
+              ds.latency_sum_ns / static_cast<double>(ds.delivered) * 1e-9,
+              0.05 * *a.entries[delay].mean_latency_s);
+  // 10 ms delayed half against a 5 ms timeout: half delivered.
+  const SourceStats& ts = r.entries[timeout].stats;
+  EXPECT_NEAR(a.entries[timeout].delivered_share, 0.5, 1e-9);
+  EXPECT_NEAR(static_cast<double>(ts.delivered) / ts.requests, 0.5, 0.05);
+  // A quarter of 400 requests/s mirrored to shadow's one pod.
+  for (size_t i = 0; i < a.stations.size(); ++i)
+    if (a.stations[i].name.find("l7/shadow-0") != std::string::npos) {
+      EXPECT_NEAR(a.stations[i].arrival_rate, 100, 1e-6);
+      // over the mirror entry's 20 s
+      EXPECT_NEAR(static_cast<double>(m.net.station_stats()[i].served) / 20,
+                  100, 5);
+    }
+}
+
 // The per-hop breakdown (docs/simulation.md#per-hop) accounts for the whole
 // latency: over a path, network + queue + service per hop add up to the
 // entry's mean; each station's service is its configured mean; and the
