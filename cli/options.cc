@@ -12,6 +12,19 @@ namespace {
 
 using namespace commands;  // NOLINT: the option structs and Run* calls
 
+// --seed: a whole number from 0 to 2^64 - 1, as written (CLI11 would clamp
+// -1 or 2^64 to the largest seed and run with it).
+const CLI::Validator kSeed(
+    [](std::string& s) -> std::string {
+      const std::string max = "18446744073709551615";
+      const bool digits =
+          !s.empty() && s.size() <= max.size() &&
+          s.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && (s.size() < max.size() || s <= max)) return "";
+      return "expected a whole number from 0 to " + max + ", found '" + s + "'";
+    },
+    "SEED");
+
 // The options every scenario command has: the scenario file, and
 // `--format text|json` when `format` is given.
 void AddScenarioOptions(CLI::App* sub, std::string& scenario,
@@ -124,7 +137,8 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
       "policy hits");
   AddScenarioOptions(sub, o->scenario, &o->format);
   sub->add_option("--seed", o->seed,
-                  "random seed (default: the scenario's `seed`, else 1)");
+                  "random seed (default: the scenario's `seed`, else 1)")
+      ->check(kSeed);
   sub->add_option("--trace", o->trace,
                   "write each request's hop timeline as JSON lines");
   sub->add_option("--trace-every", o->trace_every,
@@ -193,7 +207,8 @@ void AddReportCommand(CLI::App& app, std::vector<Command>& commands) {
   AddScenarioOptions(sub, o->scenario);
   sub->add_option("-o,--output", o->dir, "output directory")->required();
   sub->add_option("--seed", o->seed,
-                  "random seed (default: the scenario's `seed`, else 1)");
+                  "random seed (default: the scenario's `seed`, else 1)")
+      ->check(kSeed);
   commands.push_back(
       {sub, [o](const Streams& io) { return RunReport(*o, io); }});
 }

@@ -302,6 +302,9 @@ void WriteRunText(const std::string& scenario, uint64_t seed,
     }
     for (const auto& [r, c] : s.failed_by_reason)
       out << "    failed x" << c << ": " << m.reasons[r] << "\n";
+    // As in the JSON's failed_by_reason: the requests a route's timeout
+    // ended.
+    if (s.timeouts) out << "    failed x" << s.timeouts << ": timeout\n";
   }
   // Every station, application pods included: a saturated application is
   // as much a bottleneck as a proxy.

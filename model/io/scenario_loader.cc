@@ -491,8 +491,23 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   sc.mesh.Finalize(diags);
   ValidatePolicyReferences(sc.mesh, diags);
   ValidateRouteAttachments(sc.mesh, diags);
-  if (auto seed = r.Int(r.Child(root, "seed"), "seed", 0, (1ll << 62)))
-    sc.seed = *seed;
+  // A whole number from 0 to 2^64 - 1: every seed `run --replications`
+  // prints, and --seed takes, is one.
+  if (const yaml::Node seed = r.Child(root, "seed"); seed.IsDefined()) {
+    const std::string v = seed.IsScalar() ? seed.Scalar() : "";
+    const std::string max = "18446744073709551615";
+    if (!v.empty() && v.size() <= max.size() &&
+        v.find_first_not_of("0123456789") == std::string::npos &&
+        (v.size() < max.size() || v <= max))
+      sc.seed = std::stoull(v);
+    else
+      r.Error(seed,
+              "seed: expected a whole number from 0 to " + max + ", found '" +
+                  (seed.IsScalar()
+                       ? v
+                       : "a " + std::string(seed.IsMap() ? "map" : "list")) +
+                  "'");
+  }
   io::LoadPerformance(r, r.Child(root, "performance"), sc);
   io::LoadFaults(r, r.Child(root, "faults"), sc);
   const std::vector<io::RawTrafficEntry> traffic =

@@ -224,6 +224,41 @@ TEST(RunOverloadTest, WarnsAndListsTheSaturatedApplication) {
   EXPECT_GT(j["simulated_seconds"].get<double>(), 1.3);
 }
 
+// The text lists the requests a route's timeout ended among the failures,
+// with the count the JSON's failed_by_reason gives them.
+TEST(RunTextTest, TimeoutsAreListedAmongTheFailures) {
+  const std::string sc = "tests/data/sim/l7-faults/scenario.yaml";
+  const cli_test::Outcome json = Cli({"run", sc, "--format", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  uint64_t timeouts = 0;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  for (const auto& t : j["traffic"])
+    if (t["name"] == "timeout")
+      timeouts = t["failed_by_reason"]["timeout"].get<uint64_t>();
+  ASSERT_GT(timeouts, 0u);
+  const cli_test::Outcome text = Cli({"run", sc, "--quiet"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("failed x" + std::to_string(timeouts) + ": timeout"),
+            std::string::npos)
+      << text.out;
+}
+
+// --seed takes a whole number from 0 to 2^64 - 1 as written: -1 or 2^64
+// are usage errors (CLI11 would clamp them), and any seed in range, one
+// `--replications` prints included, runs.
+TEST(RunSeedTest, OutOfRangeSeedsAreUsageErrors) {
+  const std::string sc = "tests/data/sim/l7-faults/scenario.yaml";
+  for (const char* bad : {"-1", "18446744073709551616", "1e3"}) {
+    const cli_test::Outcome r = Cli({"run", sc, "--seed", bad, "--quiet"});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find(std::string("found '") + bad + "'"), std::string::npos)
+        << r.err;
+  }
+  const cli_test::Outcome top =
+      Cli({"run", sc, "--seed", "18446744073709551615", "--quiet"});
+  EXPECT_EQ(top.code, 0) << top.err;
+}
+
 // One hop_latency schema (issue 19): results.json of `report` writes each
 // hop's timing with the keys of `run --format json`, p50 included.
 TEST(ExitCodeTest, HopLatencyHasOneSchema) {
