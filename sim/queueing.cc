@@ -196,7 +196,11 @@ void QueueingNetwork::Run(uint64_t seed, const RunLimits& limits) {
       continue;
     }
     if (s.rate <= 0) continue;
-    const int64_t t = NextArrival(static_cast<uint32_t>(i), s.start_ns);
+    // Constant arrivals start with the window, every 1/rate after: rate x
+    // duration of them. Poisson ones after an exponential gap.
+    const int64_t t = !s.poisson && RateAt(s, s.start_ns) > 0
+                          ? s.start_ns
+                          : NextArrival(static_cast<uint32_t>(i), s.start_ns);
     if (t >= 0) queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, i, 0);
   }
   while (!queue_.Empty()) {
@@ -251,6 +255,15 @@ int64_t QueueingNetwork::NextArrival(uint32_t source, int64_t from) {
   double peak = s.rate;
   for (const auto& [t, r] : s.profile) peak = std::max(peak, r);
   if (!(peak > 0)) return -1;
+  if (!s.poisson && s.profile.empty()) {
+    // Constant: the k-th arrival at start + k/rate, each rounded on its own
+    // (summing rounded gaps drifts: 3/s would fit a fourth into a second).
+    const double gap = 1e9 / s.rate;
+    const int64_t k =
+        std::llround(static_cast<double>(from - s.start_ns) / gap) + 1;
+    const int64_t t = s.start_ns + std::llround(static_cast<double>(k) * gap);
+    return s.end_ns != 0 && t >= s.end_ns ? -1 : t;
+  }
   int64_t t = from;
   for (int guard = 0; guard < 1000000; ++guard) {
     if (s.poisson) {

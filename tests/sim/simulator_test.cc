@@ -367,12 +367,33 @@ TEST(FaultTest, WaypointDownFailsClosedDuringWindow) {
   SimModel m = BuildSimModel(sc);
   RunSimulation(m, Seeded(1));
   const SourceStats& s = m.net.source_stats()[0];
-  EXPECT_EQ(s.requests, 999u);  // constant 100/s for 10 s, the first at 10 ms
+  EXPECT_EQ(s.requests, 1000u);  // constant 100/s for 10 s, the first at 0
   EXPECT_NEAR(static_cast<double>(s.failed), 200, 2);
   ASSERT_EQ(s.failed_by_reason.size(), 1u);
   EXPECT_NE(
       m.net.reasons()[s.failed_by_reason.begin()->first].find("fail closed"),
       std::string::npos);
+}
+
+// Constant arrivals: rate x duration of them, the first at the start, the
+// k-th at k/rate rounded on its own (summed rounded gaps fitted a fourth
+// request of 3/s into one second).
+TEST(SimulatorTest, ConstantArrivalsSendRateTimesDuration) {
+  const std::pair<std::string, uint64_t> cases[] = {
+      {"rate: 100\n  duration: 10s", 1000},
+      {"rate: 4\n  duration: 1s", 4},
+      {"rate: 3\n  duration: 1s", 3},
+      {"rate: 1\n  duration: 10s", 10},
+      {"rate: 0.5\n  duration: 3s", 2}};
+  for (const auto& [window, want] : cases) {
+    std::string text = FaultScenario("");
+    text.erase(text.find("faults:"));
+    const std::string given = "rate: 100\n  duration: 10s";
+    text.replace(text.find(given), given.size(), window);
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, Seeded(1));
+    EXPECT_EQ(m.net.source_stats()[0].requests, want) << window;
+  }
 }
 
 // A dead node takes its pods with it; load moves to the surviving replica.
