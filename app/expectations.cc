@@ -283,14 +283,17 @@ void CheckLatency(const Expectation& x, const Scenario& sc, Answers& a,
                      : q == "max" ? static_cast<double>(st.latency.max()) * 1e-6
                                   : st.latency.Quantile(quantile) * 1e-6;
     const auto& [lo, hi] = bounds;
+    const std::string wanted = q + " " +
+                               (lo ? ">= " + Fmt(*lo) + " ms" : std::string()) +
+                               (lo && hi ? " and " : "") +
+                               (hi ? "<= " + Fmt(*hi) + " ms" : std::string());
     if (!st.latency.count()) {
-      fail.Add(q + " latency", "no request was delivered");
+      fail.Add(wanted, "no request was delivered, so there is no " + q +
+                           " latency (seed " + std::to_string(sc.seed) + ")");
     } else if ((lo && v < *lo) || (hi && v > *hi)) {
-      fail.Add(q + " " + (lo ? ">= " + Fmt(*lo) + " ms" : std::string()) +
-                   (lo && hi ? " and " : "") +
-                   (hi ? "<= " + Fmt(*hi) + " ms" : std::string()),
-               q + " " + Fmt(v) + " ms (seed " + std::to_string(sc.seed) + ")" +
-                   HopBreakdownText(sim, *entry));
+      fail.Add(wanted, q + " " + Fmt(v) + " ms (seed " +
+                           std::to_string(sc.seed) + ")" +
+                           HopBreakdownText(sim, *entry));
     }
   }
 }
@@ -302,20 +305,20 @@ void CheckFailedShare(const Expectation& x, const Scenario& sc, Answers& a,
   const SimEntry* entry = nullptr;
   for (const SimEntry& e : a.sim().entries)
     if (e.name == x.traffic) entry = &e;
+  const auto& [lo, hi] = *x.failed_share;
+  const std::string wanted =
+      "failed share " + (lo ? ">= " + Fmt(*lo) : std::string()) +
+      (lo && hi ? " and " : "") + (hi ? "<= " + Fmt(*hi) : std::string());
   if (!entry || entry->stats.requests == 0) {
-    fail.Add("failed share of " + x.traffic, "no simulated requests");
+    fail.Add(wanted, "traffic " + x.traffic + " sent no simulated requests");
     return;
   }
   const double share = static_cast<double>(entry->stats.failed) /
                        static_cast<double>(entry->stats.requests);
-  const auto& [lo, hi] = *x.failed_share;
   if ((lo && share < *lo) || (hi && share > *hi))
-    fail.Add("failed share " + (lo ? ">= " + Fmt(*lo) : std::string()) +
-                 (lo && hi ? " and " : "") +
-                 (hi ? "<= " + Fmt(*hi) : std::string()),
-             "failed share " + Fmt(share) + " of " +
-                 Counted(entry->stats.requests, "request") + " (seed " +
-                 std::to_string(sc.seed) + ")");
+    fail.Add(wanted, "failed share " + Fmt(share) + " of " +
+                         Counted(entry->stats.requests, "request") + " (seed " +
+                         std::to_string(sc.seed) + ")");
 }
 
 // `verify`, `no_findings`, `findings`: the verifier's verdicts.

@@ -59,6 +59,11 @@ bool ReadLatency(Reader& r, const yaml::Node& l, const std::string& what,
       return d;
     };
     x.latency_ms[q] = {bound("min"), bound("max")};
+    if (const auto& [lo, hi] = x.latency_ms[q]; lo && hi && *lo > *hi)
+      r.Error(kv.second,
+              what + ".latency_ms." + q + ": expected min <= max, found min " +
+                  r.Child(kv.second, "min").Scalar() + " > max " +
+                  r.Child(kv.second, "max").Scalar() + " (no run could pass)");
     // A bound-less quantile would pass whatever the run does.
     if (!x.latency_ms[q].first && !x.latency_ms[q].second &&
         !r.Child(kv.second, "min").IsDefined() &&
@@ -94,6 +99,10 @@ bool ReadFailedShare(Reader& r, const yaml::Node& f, const std::string& what,
     return d;
   };
   x.failed_share = std::make_pair(bound("min"), bound("max"));
+  if (const auto& [lo, hi] = *x.failed_share; lo && hi && *lo > *hi)
+    r.Error(f, what + ".failed_share: expected min <= max, found min " +
+                   r.Child(f, "min").Scalar() + " > max " +
+                   r.Child(f, "max").Scalar() + " (no run could pass)");
   if (!r.Child(f, "min").IsDefined() && !r.Child(f, "max").IsDefined())
     r.Error(f, what +
                    ".failed_share: expected min or max (a bound that "
@@ -251,8 +260,9 @@ std::optional<Expectation> ReadExpectation(
       x.no_findings.empty() && x.findings.empty()) {
     r.Error(e, what +
                    ": expected something to check: traffic with via, "
-                   "outcome, denied_by or latency_ms; verify; or "
-                   "no_findings");
+                   "outcome, denied_by, lands_on, lands_in, waypoints_in, "
+                   "latency_ms or failed_share; verify; no_findings; or "
+                   "findings");
     return std::nullopt;
   }
   if (x.name.empty()) x.name = DefaultName(x);

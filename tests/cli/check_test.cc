@@ -386,6 +386,18 @@ TEST(CheckTest, CyclicRouteChainIsBoundedAndProvedLoopFree) {
       << r.out;
 }
 
+// A latency bound on an entry that delivered nothing fails, and says the
+// bound it asked for.
+TEST(CheckTest, ALatencyBoundWithNothingDeliveredFailsNamingTheBound) {
+  cli_test::Outcome r =
+      Cli({"check", "tests/data/check/nothing-delivered.yaml"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("expected: p99 <= 5 ms\n        actual:   no request "
+                       "was delivered, so there is no p99 latency"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(CheckTest, BadExpectationIsBadInputWithLocation) {
   cli_test::Outcome r = Cli({"check", "tests/data/check/bad-expect.yaml"});
   EXPECT_EQ(r.code, 2);
