@@ -31,6 +31,17 @@ void ReadPodSpec(Reader& r, const yaml::Node& spec, const std::string& what,
     if (!r.IsMap(c, what + ".containers[" + std::to_string(i) + "]")) continue;
     auto cname = r.String(r.Child(c, "name"), what + ".containers[].name");
     if (cname && *cname == "istio-proxy") w.sidecar_injected = true;
+    // A proxy's capacity comes from `performance` (docs/latency-model.md),
+    // never from its CPU limit: say so where a sizing study would set one.
+    if (cname && *cname == "istio-proxy") {
+      const yaml::Node cpu = c["resources"]["limits"]["cpu"];
+      if (cpu.IsDefined())
+        r.Warning(cpu, what + ".containers[" + std::to_string(i) +
+                           "] (istio-proxy): meshsim does not model CPU "
+                           "limits; a proxy's capacity is its service time "
+                           "and workers in the scenario's `performance` "
+                           "(docs/latency-model.md)");
+    }
     yaml::Node ports = r.Child(c, "ports");
     if (!r.IsList(ports, what + ".containers[].ports")) continue;
     for (const yaml::Node& p : ports) {
