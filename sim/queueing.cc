@@ -305,7 +305,22 @@ void QueueingNetwork::Arrive(uint32_t source) {
       queue_.Push(SimTime::FromNanos(t), EventKind::kArrival, source, 0);
   }
   uint32_t id = StartRequest(source, 0, now_.nanos(), recorded);
-  Enter(id);
+  EnterFirst(id);
+}
+
+// The client's link to the first station is paid on the way in as on the
+// way back (route_return_ns_ counts it).
+void QueueingNetwork::EnterFirst(uint32_t id) {
+  Request& r = requests_[id];
+  const RouteSpec& route = routes_[r.route];
+  const int64_t link = route.link_ns.empty() ? 0 : route.link_ns[0];
+  if (link <= 0) {
+    Enter(id);
+    return;
+  }
+  r.hop_arrive = 0;
+  r.network_ns = link;
+  queue_.Push(now_ + SimTime::FromNanos(link), EventKind::kHopArrive, 0, id);
 }
 
 uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
@@ -728,7 +743,7 @@ void QueueingNetwork::Finish(uint32_t id) {
     if (r.recorded) ++ss.retries;
     uint32_t again =
         StartRequest(r.source, r.attempt + 1, r.start, r.recorded, r.route);
-    Enter(again);
+    EnterFirst(again);
     return;
   }
   // Statistics count completions after the warm-up (the first

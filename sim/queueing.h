@@ -264,6 +264,7 @@ class QueueingNetwork {
                         double total);
   void PickRoute(Request& r);
   void Enter(uint32_t req);
+  void EnterFirst(uint32_t req);  // Enter after the client's link
   void ServiceDone(uint32_t station, uint32_t req);
   void Advance(uint32_t req);
   void Finish(uint32_t req);

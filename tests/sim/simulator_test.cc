@@ -186,6 +186,30 @@ TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
     }
 }
 
+// Every link is paid both ways (docs/latency-model.md), the client's link
+// to its ztunnel too: with constant service times and requests far apart
+// (no queueing), each one's latency is the services plus twice the links,
+// what analyze says.
+TEST(SimulatorTest, LinksArePaidBothWays) {
+  std::string text = TheoryScenario(1, 1);
+  for (const std::string from : {"exponential"}) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from))
+      text.replace(at, from.size(), "constant");
+  }
+  const std::string zero = "same_node_ms: 0, same_zone_ms: 0";
+  text.replace(text.find(zero), zero.size(),
+               "same_node_ms: 0.25, same_zone_ms: 0.5");
+  SimModel m = BuildSimModel(LoadText(text));
+  const AnalyticResult a = Analyze(m);
+  ASSERT_TRUE(a.entries[0].mean_latency_s);
+  RunSimulation(m, Seeded(1));
+  const SourceStats& s = m.net.source_stats()[0];
+  ASSERT_GT(s.delivered, 0u);
+  EXPECT_NEAR(s.latency_sum_ns / s.delivered * 1e-9,
+              *a.entries[0].mean_latency_s, 1e-9);
+}
+
 // The per-hop breakdown (docs/simulation.md#per-hop) accounts for the whole
 // latency: over a path, network + queue + service per hop add up to the
 // entry's mean; each station's service is its configured mean; and the
