@@ -430,15 +430,17 @@ void WriteTraceLine(const std::string& entry, int path, int attempt,
   j["traffic"] = entry;
   j["path"] = path;
   j["attempt"] = attempt;
-  j["start_ms"] = static_cast<double>(start) * 1e-6;
-  j["end_ms"] = static_cast<double>(end) * 1e-6;
+  // Whole nanoseconds divided (not multiplied by 1e-6, which is inexact):
+  // the shortest decimal of the result is the time itself.
+  j["start_ms"] = static_cast<double>(start) / 1e6;
+  j["end_ms"] = static_cast<double>(end) / 1e6;
   j["hops"] = Json::array();
   for (const TraceHop& h : hops) {
     Json jh;
     jh["station"] = station_names[h.station];
-    jh["arrive_ms"] = static_cast<double>(h.arrive) * 1e-6;
-    jh["start_ms"] = static_cast<double>(h.start) * 1e-6;
-    jh["depart_ms"] = static_cast<double>(h.depart) * 1e-6;
+    jh["arrive_ms"] = static_cast<double>(h.arrive) / 1e6;
+    jh["start_ms"] = static_cast<double>(h.start) / 1e6;
+    jh["depart_ms"] = static_cast<double>(h.depart) / 1e6;
     j["hops"].push_back(jh);
   }
   WriteJson(j, out, -1);
