@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "model/rules.h"
+#include "model/text.h"
 
 namespace meshsim::cli {
 
@@ -12,28 +13,22 @@ namespace {
 
 using namespace commands;  // NOLINT: the option structs and Run* calls
 
-// --seed: a whole number from 0 to 2^64 - 1, as written (CLI11 would clamp
-// -1 or 2^64 to the largest seed and run with it).
-const CLI::Validator kSeed(
-    [](std::string& s) -> std::string {
-      const std::string max = "18446744073709551615";
-      const bool digits =
-          !s.empty() && s.size() <= max.size() &&
-          s.find_first_not_of("0123456789") == std::string::npos;
-      if (digits && (s.size() < max.size() || s <= max)) return "";
-      return "expected a whole number from 0 to " + max + ", found '" + s + "'";
-    },
-    "SEED");
-
 // The options every scenario command has: the scenario file, and
 // `--format text|json` when `format` is given.
 void AddScenarioOptions(CLI::App* sub, std::string& scenario,
-                        std::string* format = nullptr) {
+                        std::string* format = nullptr,
+                        std::optional<uint64_t>* seed = nullptr) {
   sub->add_option("scenario", scenario, "scenario file (YAML or JSON)")
       ->required();
   if (format)
     sub->add_option("--format", *format, "text or json")
         ->check(CLI::IsMember({"text", "json"}));
+  if (seed)  // as written: CLI11 would clamp -1 or 2^64 to the largest seed
+    sub->add_option("--seed", *seed,
+                    "random seed (default: the scenario's "
+                    "`seed`, else 1)")
+        ->check(
+            CLI::Validator([](std::string& v) { return SeedError(v); }, ""));
 }
 
 // `--shard I/N --shard-out FILE` (docs/scale-out.md).
@@ -135,10 +130,7 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
       "run",
       "replay the scenario's traffic as discrete events: latency, load, "
       "policy hits");
-  AddScenarioOptions(sub, o->scenario, &o->format);
-  sub->add_option("--seed", o->seed,
-                  "random seed (default: the scenario's `seed`, else 1)")
-      ->check(kSeed);
+  AddScenarioOptions(sub, o->scenario, &o->format, &o->seed);
   sub->add_option("--trace", o->trace,
                   "write each request's hop timeline as JSON lines");
   sub->add_option("--trace-every", o->trace_every,
@@ -204,11 +196,8 @@ void AddReportCommand(CLI::App& app, std::vector<Command>& commands) {
   CLI::App* sub = app.add_subcommand(
       "report",
       "write a design-review report (report.md, report.html, results.json)");
-  AddScenarioOptions(sub, o->scenario);
+  AddScenarioOptions(sub, o->scenario, nullptr, &o->seed);
   sub->add_option("-o,--output", o->dir, "output directory")->required();
-  sub->add_option("--seed", o->seed,
-                  "random seed (default: the scenario's `seed`, else 1)")
-      ->check(kSeed);
   commands.push_back(
       {sub, [o](const Streams& io) { return RunReport(*o, io); }});
 }

@@ -1,6 +1,7 @@
 #include "model/binding.h"
 
 #include "model/labels.h"
+#include "model/networking.h"
 #include "model/peering.h"
 #include "model/text.h"
 
@@ -536,6 +537,38 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
   return true;
 }
 
+namespace {
+
+// §9 (conditions.go NoMatchingListenerHostname): a route parented to an
+// ingress Gateway whose hostnames meet none of the listeners it may attach
+// to serves nothing there (Accepted=False); the requests its hostnames
+// name get 404.
+void NoMatchingListenerHostname(const Cluster& c, const HttpRoute& r,
+                                const ParentRef& p, Diagnostics& diags) {
+  const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
+  if (!g || g->role == GatewayRole::kWaypoint || r.hostnames.empty()) return;
+  bool candidate = false;
+  for (const Listener& l : g->listeners) {
+    if ((!p.section_name.empty() && l.name != p.section_name) ||
+        (p.port && l.port != p.port) || !ListenerTakesRoute(c, *g, l, r))
+      continue;
+    candidate = true;
+    if (RouteHostnamesMeetListener(r, l)) return;
+  }
+  if (!candidate) return;
+  std::string hosts;
+  for (const std::string& h : r.hostnames)
+    hosts += (hosts.empty() ? "" : ", ") + h;
+  diags.Warning(p.location,
+                r.kind + " " + r.Key() + ": none of its hostnames (" + hosts +
+                    ") matches a hostname of a listener of Gateway " +
+                    g->Key() +
+                    " it may attach to, so it attaches to none "
+                    "(NoMatchingListenerHostname, §9): its requests get 404");
+}
+
+}  // namespace
+
 void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
   for (const Cluster& c : mesh.clusters) {
     for (const HttpRoute& r : c.routes) {
@@ -553,6 +586,8 @@ void ValidateRouteAttachments(const Mesh& mesh, Diagnostics& diags) {
                               "route: the route applies nowhere; parent it "
                               "to the Service or ServiceEntry the waypoint "
                               "serves (§9)");
+        if (p.kind == "Gateway" && !r.IsVirtualService())
+          NoMatchingListenerHostname(c, r, p, diags);
         if (p.kind != "Service" && p.kind != "ServiceEntry") continue;
         const Service* s = c.FindService(p.ns + "/" + p.name);
         if (!s || s->kind != p.kind) {

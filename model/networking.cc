@@ -550,6 +550,14 @@ std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
   return out;
 }
 
+bool RouteHostnamesMeetListener(const HttpRoute& r, const Listener& listener) {
+  if (r.hostnames.empty() || listener.hostname.empty()) return true;
+  for (const std::string& h : r.hostnames)
+    if (HostMatches(listener.hostname, h) || HostMatches(h, listener.hostname))
+      return true;
+  return false;
+}
+
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
     const Cluster& c, const IstioGateway& gw, const IstioServer& server,
     const std::string& host) {

@@ -142,6 +142,11 @@ std::vector<std::string> GatewayRouteDomains(const HttpRoute& r,
                                              const Gateway& gw,
                                              const Listener& listener);
 
+// §9 (conditions.go NoMatchingListenerHostname): whether one of the
+// route's hostnames (any, when it has none) and the listener's hostname
+// (any, when it has none) have a name in common.
+bool RouteHostnamesMeetListener(const HttpRoute& r, const Listener& listener);
+
 // §16.2, §16.3: the VirtualServices of the virtual host that one server of
 // Istio Gateway `gw` builds for `host`, by creation time.
 std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(

@@ -25,6 +25,18 @@ inline std::string AsciiLower(std::string s) {
   return s;
 }
 
+// A seed as written (scenario `seed`, --seed): a whole number from 0 to
+// 2^64 - 1, digits only; the error text for anything else, "" when it is
+// one.
+inline std::string SeedError(const std::string& s) {
+  const std::string max = "18446744073709551615";
+  if (!s.empty() && s.size() <= max.size() &&
+      s.find_first_not_of("0123456789") == std::string::npos &&
+      (s.size() < max.size() || s <= max))
+    return "";
+  return "expected a whole number from 0 to " + max + ", found '" + s + "'";
+}
+
 // "1 chunk", "3 chunks": a count and its noun, plural unless one; `plural`
 // for an irregular noun ("1 request class", "2 request classes").
 inline std::string Counted(uint64_t n, const std::string& noun,

@@ -16,6 +16,7 @@
 #include "model/parallel.h"
 #include "model/peering.h"
 #include "model/policy.h"
+#include "model/text.h"
 
 namespace meshsim::io {
 
@@ -494,19 +495,12 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   // A whole number from 0 to 2^64 - 1: every seed `run --replications`
   // prints, and --seed takes, is one.
   if (const yaml::Node seed = r.Child(root, "seed"); seed.IsDefined()) {
-    const std::string v = seed.IsScalar() ? seed.Scalar() : "";
-    const std::string max = "18446744073709551615";
-    if (!v.empty() && v.size() <= max.size() &&
-        v.find_first_not_of("0123456789") == std::string::npos &&
-        (v.size() < max.size() || v <= max))
+    const std::string v =
+        seed.IsScalar() ? seed.Scalar() : (seed.IsMap() ? "a map" : "a list");
+    if (const std::string bad = SeedError(v); bad.empty())
       sc.seed = std::stoull(v);
     else
-      r.Error(seed,
-              "seed: expected a whole number from 0 to " + max + ", found '" +
-                  (seed.IsScalar()
-                       ? v
-                       : "a " + std::string(seed.IsMap() ? "map" : "list")) +
-                  "'");
+      r.Error(seed, "seed: " + bad);
   }
   io::LoadPerformance(r, r.Child(root, "performance"), sc);
   io::LoadFaults(r, r.Child(root, "faults"), sc);
