@@ -122,10 +122,13 @@ AnalyticResult Analyze(const SimModel& model) {
     for (uint32_t r : src.epochs.front().routes) {
       const RouteSpec& route = net.routes()[r];
       if (route.outcome != Outcome::kDelivered) continue;
-      // §16.2: a fault delay the route's timeout does not outlast times
-      // out (other timeouts need the latency's distribution: `run`).
-      if (route.timeout_ns && route.held_ns >= *route.timeout_ns) continue;
       // Links both ways, but a fault delay (held_ns) one way only.
+      int64_t fixed_ns = -route.held_ns;
+      for (int64_t link : route.link_ns) fixed_ns += 2 * link;
+      // §16.2: a route whose fixed delays alone (a fault delay, the links)
+      // outlast its timeout times out (other timeouts need the latency's
+      // distribution: `run`).
+      if (route.timeout_ns && fixed_ns > *route.timeout_ns) continue;
       double l = -static_cast<double>(route.held_ns) * 1e-9;
       for (size_t i = 0; i < route.stations.size(); ++i) {
         const auto& w = out.stations[route.stations[i]].mean_sojourn_s;

@@ -743,7 +743,7 @@ void QueueingNetwork::Finish(uint32_t id) {
     if (r.recorded) ++ss.retries;
     uint32_t again =
         StartRequest(r.source, r.attempt + 1, r.start, r.recorded, r.route);
-    EnterFirst(again);
+    Enter(again);
     return;
   }
   // Statistics count completions after the warm-up (the first

@@ -166,19 +166,33 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
 // DNS proxy has none for a Service whose VIPs are all on other networks).
 void Builder::NoDnsRecord(Vertex v, int ci, const Workload& src) {
   const Cluster& c = mesh_.clusters[ci];
+  // Only ztunnel's DNS proxy answers for another cluster's (global)
+  // Service, and only with the VIPs on the client's network; kube-dns,
+  // which the others ask, knows its own cluster's Services only.
+  const bool proxy =
+      src.capture == Capture::kAmbient && DnsCaptured(mesh_.istio, c, src);
   std::string where;
-  for (const Cluster& o : mesh_.clusters)
-    if (o.network != c.network &&
-        !o.ServicesForHost(t_.to.host, src.ns, src.capture == Capture::kSidecar)
-             .empty())
-      where += (where.empty() ? "" : ", ") + o.name;
+  for (size_t oi = 0; proxy && oi < mesh_.clusters.size(); ++oi) {
+    const Cluster& o = mesh_.clusters[oi];
+    if (o.network == c.network) continue;
+    for (size_t k : o.ServicesForHost(t_.to.host, src.ns, false))
+      if (IsGlobal(static_cast<int>(oi), o.services[k])) {
+        where += (where.empty() ? "" : ", ") + o.name;
+        break;
+      }
+  }
   Fail(v,
        "no DNS record for " + t_.to.host + " in cluster " + c.name +
-           (where.empty() ? ""
-                          : ": its Service is only in cluster(s) " + where +
-                                " on other networks, and ztunnel's DNS "
-                                "proxy answers with the VIPs on the "
-                                "client's network only (§3.4, §7.2)"),
+           (!where.empty()
+                ? ": its global Service is in cluster(s) " + where +
+                      " on other networks, and ztunnel's DNS proxy answers "
+                      "with the VIPs on the client's network only (§3.4, §7.2)"
+            : proxy ? ": no Service, ServiceEntry or pod of this cluster, "
+                      "nor a global Service on its network, has the name "
+                      "(§3.4, §7.1)"
+                    : ": kube-dns, which this client asks, knows only "
+                      "cluster " +
+                          c.name + "'s Services (§3.4)"),
        "");
 }
 

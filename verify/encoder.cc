@@ -411,7 +411,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   bool via_waypoint_only = false;
   if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
   if (i < plan.unready.size() && plan.unready[i] && peering_) {
-    PeerUnreadyTerms(plan, k, is_k, local, via_waypoint_only, i, e, t);
+    PeerUnreadyTerms(plan, k, is_k, local, via_waypoint_only, ct, i, e, t);
     return;
   }
   if (i < plan.unready.size() && plan.unready[i]) {
@@ -537,8 +537,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
 // fails it.
 void Encoder::PeerUnreadyTerms(const ServicePlan& plan, size_t k,
                                const z3::expr& is_k, const z3::expr& local,
-                               bool via_waypoint_only, size_t i, Encoded& e,
-                               ServiceTerms& t) {
+                               bool via_waypoint_only, ClassTerms& ct, size_t i,
+                               Encoded& e, ServiceTerms& t) {
   const SourceClass& cls = classes()[k];
   const Endpoint& ep = e.eps[i];
   if (Direct(cls.cluster, ep)) return;  // a flat peer's pods, one by one
@@ -566,6 +566,14 @@ void Encoder::PeerUnreadyTerms(const ServicePlan& plan, size_t k,
   t.valid.Add(here);
   t.pass_terms.Add(here && local);
   t.fail_ew_terms.Add(here);
+  // Through the client's waypoint, that waypoint decides first (fail
+  // closed, its policies), as for any endpoint (ServiceEndpointTerms).
+  if (!ct.built) BuildClassTerms(plan, k, e, ct);
+  t.fail_terms.Add(here && local && ct.no_waypoint_left);
+  for (const ClassTerms::Hop& h : ct.first) {
+    if (!h.healthy) t.fail_terms.Add(here && local && h.bound);
+    t.deny_terms.Add(here && local && h.bound && h.denies);
+  }
 }
 
 // §3.4 stated for the encoding: the requests endpoint `e.eps[i]` does not

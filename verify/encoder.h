@@ -241,8 +241,8 @@ class Encoder {
   // §15.2: the requests that pick exporter endpoint `e.eps[i]`, a pod that
   // is not ready, and fail at the peer's gateway (encoder.cc).
   void PeerUnreadyTerms(const ServicePlan& plan, size_t k, const z3::expr& is_k,
-                        const z3::expr& local, bool via_waypoint_only, size_t i,
-                        Encoded& e, ServiceTerms& t);
+                        const z3::expr& local, bool via_waypoint_only,
+                        ClassTerms& ct, size_t i, Encoded& e, ServiceTerms& t);
   z3::expr EastWestTerms(const ServicePlan& plan, size_t k,
                          const z3::expr& local, size_t i, const z3::expr& here,
                          const Encoded& e, ServiceTerms& t,

@@ -21,13 +21,15 @@ using testing::Ambient;
 // gateway and Service shop/cart exported (traffic distribution Any); a runs
 // one ready pod of it and the client, b runs `b_pods` pods, ready when
 // `ready`.
-Scenario PeerWorld(int b_pods, bool ready) {
+Scenario PeerWorld(int b_pods, bool ready, bool denying_waypoint = false) {
   testing::World w(
       "{version: \"1.29\", distribution: solo, flags: "
       "{ENABLE_PEERING_DISCOVERY: true}}");
   w.Cluster("a", "net-a", 1).Cluster("b", "net-b", 1);
   for (const std::string c : {"a", "b"}) {
-    w.Add(c, testing::Ns("shop", {{Ambient(), "ambient"}}));
+    testing::KV ns = {{Ambient(), "ambient"}};
+    if (denying_waypoint && c == "a") ns["istio.io/use-waypoint"] = "waypoint";
+    w.Add(c, testing::Ns("shop", ns));
     w.Add(c, testing::EastWest("net-" + c));
     w.Add(
         c,
@@ -46,6 +48,14 @@ Scenario PeerWorld(int b_pods, bool ready) {
                    std::to_string(10 + i) +
                    "\n  conditions: [{type: Ready, status: \"" +
                    (ready ? "True" : "False") + "\"}]\n");
+  if (denying_waypoint) {  // a's shop behind a waypoint that denies all
+    w.Add("a", testing::Waypoint("shop", "waypoint"));
+    w.Add("a",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: deny, namespace: shop}\nspec:\n  targetRefs: "
+          "[{kind: Gateway, group: gateway.networking.k8s.io, name: "
+          "waypoint}]\n  action: DENY\n  rules: [{}]\n");
+  }
   w.Add("a", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("a", testing::Deploy("client", "curl"));
   w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
@@ -64,6 +74,15 @@ TEST(PeerCapacityTest, APeerWithNoReadyPodIsPickedAndFailsAtItsGateway) {
   for (const Path& p : testing::PathsOf(PeerWorld(2, false), "t"))
     if (p.outcome == Outcome::kFailed) failed += p.weight;
   EXPECT_NEAR(failed, 2.0 / 3, 1e-9);
+}
+
+// Through the client's waypoint, the waypoint decides first: its DENY
+// ends every request there, the peer's pods ready or not.
+TEST(PeerCapacityTest, TheClientsWaypointDeniesBeforeThePeerIsPicked) {
+  const auto [simulated, encoded] = testing::CurlOutcomes(
+      PeerWorld(2, false, true), "shop/autogen.shop.cart", 80);
+  EXPECT_EQ(simulated, std::set<Outcome>{Outcome::kDenied});
+  EXPECT_EQ(encoded, std::set<Outcome>{Outcome::kDenied});
 }
 
 TEST(PeerCapacityTest, APeerWithoutPodsIsNotPicked) {

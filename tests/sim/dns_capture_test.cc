@@ -135,24 +135,33 @@ TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
 // (src/dns/server.rs test "no vip on client network returns no records"):
 // a Service only on another network fails, and the reason says why.
 TEST(DnsCaptureTest, AServiceOnlyOnAnotherNetworkHasNoRecord) {
-  testing::World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
-  w.Cluster("east", "net-east", 1).Cluster("west", "net-west", 1);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("west", testing::Ns("shop", {{Ambient(), "ambient"}}));
-  w.Add("west", testing::Deploy("shop", "cart"));
-  w.Add("west",
-        testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
-  w.Traffic("remote", testing::kFromCurl, testing::kToCart,
-            "{method: GET, path: /}");
-  std::vector<Path> paths = testing::PathsOf(w.Load(), "remote");
-  ASSERT_EQ(paths.size(), 1u);
-  EXPECT_EQ(paths[0].outcome, Outcome::kFailed);
-  EXPECT_TRUE(Says(paths[0],
-                   "no DNS record for cart.shop.svc.cluster.local "
-                   "in cluster east: its Service is only in "
-                   "cluster(s) west on other networks"))
-      << paths[0].reason;
+  // An ambient client asks ztunnel's DNS proxy; one outside the mesh asks
+  // kube-dns, which knows its own cluster's Services only.
+  for (const bool ambient : {true, false}) {
+    testing::World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
+    w.Cluster("east", "net-east", 1).Cluster("west", "net-west", 1);
+    w.Add("east",
+          testing::Ns("client", ambient ? testing::KV{{Ambient(), "ambient"}}
+                                        : testing::KV{}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("west", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("west", testing::Deploy("shop", "cart"));
+    w.Add("west",
+          testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
+    w.Traffic("remote", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    std::vector<Path> paths = testing::PathsOf(w.Load(), "remote");
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_EQ(paths[0].outcome, Outcome::kFailed);
+    EXPECT_TRUE(Says(paths[0],
+                     ambient ? "no DNS record for cart.shop.svc.cluster.local "
+                               "in cluster east: its global Service is in "
+                               "cluster(s) west on other networks"
+                             : "no DNS record for cart.shop.svc.cluster.local "
+                               "in cluster east: kube-dns, which this client "
+                               "asks, knows only cluster east's Services"))
+        << paths[0].reason;
+  }
 }
 
 // A ServiceEntry in the client's namespace that names a Service's
