@@ -495,16 +495,11 @@ void Builder::SourcePod(Vertex v, const State& s) {
       continue;
     }
     if (d.svc >= 0) {
-      // A Service's VIP answers only on its declared ports: kube-proxy and
-      // ztunnel have no mapping for another one, so nothing listens there.
       const Service& svc = S(d.svc_cluster, d.svc);
       if (svc.kind == "Service" && !svc.ports.empty() &&
           !svc.FindPort(t_.to.port)) {
-        Fail(v,
-             "service " + svc.Key() + " has no port " +
-                 std::to_string(t_.to.port) +
-                 ": nothing listens there and the connection is refused",
-             why, share);
+        Fail(v, UndeclaredPortReason(src, s.cluster, d.svc_cluster, svc), why,
+             share);
         continue;
       }
     }

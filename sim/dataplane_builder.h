@@ -406,6 +406,8 @@ class Builder {
                   int port) const;
   // Both of the above where they apply (AddNotReadyElsewhere: ztunnel).
   void NoDnsRecord(Vertex v, int ci, const Workload& src);
+  std::string UndeclaredPortReason(const Workload& src, int client_cluster,
+                                   int ci, const Service& svc) const;
   void AddCapacity(EndpointSplit& split, const std::vector<EpRef>& eps, int ci,
                    int svc_cluster, int svc, bool local_only, int port,
                    bool ztunnel) const;

@@ -196,5 +196,31 @@ void Builder::NoDnsRecord(Vertex v, int ci, const Workload& src) {
        "");
 }
 
+// §3.1: a Service's VIP answers only on its declared ports: kube-proxy has
+// no rule for another one; ztunnel sends any port of a bound VIP to its
+// waypoint, which has a filter chain for the declared ports only, and has
+// no upstream for it otherwise (NoHealthyUpstream; 1.22 passed it through).
+std::string Builder::UndeclaredPortReason(const Workload& src,
+                                          int client_cluster, int ci,
+                                          const Service& svc) const {
+  const std::string undeclared =
+      "service " + svc.Key() + " has no port " + std::to_string(t_.to.port);
+  if (src.capture != Capture::kAmbient)
+    return undeclared + ": nothing listens there and the connection is refused";
+  const Binding b = ServiceWaypoint(mesh_, mesh_.clusters[ci], svc);
+  if (b.waypoint)
+    return undeclared + ": its waypoint " + b.waypoint->Key() +
+           " has no filter chain for it and closes the connection (§3.1)";
+  if (!mesh_.clusters[client_cluster]
+           .VersionOr(mesh_.istio.version)
+           .AtLeast(1, 23))
+    return undeclared +
+           ": ztunnel 1.22 passes it through, and nothing "
+           "listens there: the connection is refused (§3.1)";
+  return undeclared +
+         ": ztunnel has no upstream for it (NoHealthyUpstream, "
+         "§3.1)";
+}
+
 }  // namespace dataplane
 }  // namespace meshsim

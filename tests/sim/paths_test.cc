@@ -1211,12 +1211,31 @@ TEST(PathsTest, PortNotOnServiceFails) {
   const std::vector<Path> wrong = testing::PathsOf(s, "wrong");
   ASSERT_EQ(wrong.size(), 1u);
   EXPECT_EQ(wrong[0].outcome, Outcome::kFailed);
+  // §3.1: an ambient client's ztunnel has no upstream for the port.
   EXPECT_EQ(wrong[0].reason,
-            "service shop/cart has no port 8080: nothing listens there and "
-            "the connection is refused");
+            "service shop/cart has no port 8080: ztunnel has no upstream for "
+            "it (NoHealthyUpstream, §3.1)");
   const std::vector<Path> right = testing::PathsOf(s, "right");
   ASSERT_EQ(right.size(), 1u);
   EXPECT_EQ(right[0].outcome, Outcome::kDelivered);
+  // Bound to a waypoint: ztunnel sends it there, which has no filter chain
+  // for the port; a client outside the mesh meets kube-proxy's refusal.
+  testing::World bound = testing::ShopWorld(
+      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  bound.Add("east", testing::Waypoint("shop", "waypoint"));
+  bound.Add("east", testing::Ns("outside"));
+  bound.Add("east", testing::Deploy("outside", "curl"));
+  bound.Traffic("wrong", "{cluster: east, namespace: client, workload: curl}",
+                "{host: cart.shop.svc.cluster.local, port: 8080}");
+  bound.Traffic("plain", "{cluster: east, namespace: outside, workload: curl}",
+                "{host: cart.shop.svc.cluster.local, port: 8080}");
+  const Scenario b = bound.Load();
+  EXPECT_EQ(testing::PathsOf(b, "wrong")[0].reason,
+            "service shop/cart has no port 8080: its waypoint shop/waypoint "
+            "has no filter chain for it and closes the connection (§3.1)");
+  EXPECT_EQ(testing::PathsOf(b, "plain")[0].reason,
+            "service shop/cart has no port 8080: nothing listens there and "
+            "the connection is refused");
 }
 
 }  // namespace
