@@ -238,6 +238,8 @@ class Encoder {
   // when an ingress has no waypoint with pods left.
   std::vector<std::pair<const Gateway*, z3::expr>> FirstHopWaypoints(
       const ServiceView& v, int vc, const SourceClass& cls, z3::expr* fail);
+  void FirstWaypointTerms(const z3::expr& here, const z3::expr& local,
+                          const ClassTerms& ct, ServiceTerms& t);
   // §15.2: the requests that pick exporter endpoint `e.eps[i]`, a pod that
   // is not ready, and fail at the peer's gateway (encoder.cc).
   void PeerUnreadyTerms(const ServicePlan& plan, size_t k, const z3::expr& is_k,

@@ -154,4 +154,58 @@ int Encoder::EastWestCluster(const std::string& network, int ep_cluster,
   return it == east_west_first_.end() ? -1 : it->second;
 }
 
+// §15.2 stated for the encoding: an exporter's WorkloadEntry is healthy
+// while it has a pod, ready or not, so a proxy that reaches its endpoints
+// (the client's own, or with Envoy multi-network its waypoint) may pick it
+// for a request none of its ready pods serves; the peer's gateway then
+// fails it.
+void Encoder::PeerUnreadyTerms(const ServicePlan& plan, size_t k,
+                               const z3::expr& is_k, const z3::expr& local,
+                               bool via_waypoint_only, ClassTerms& ct, size_t i,
+                               Encoded& e, ServiceTerms& t) {
+  const SourceClass& cls = classes()[k];
+  const Endpoint& ep = e.eps[i];
+  if (Direct(cls.cluster, ep)) return;  // a flat peer's pods, one by one
+  // Envoy clients and waypoints cross networks only with
+  // ENABLE_AMBIENT_ENVOY_MULTI_NETWORK.
+  if (cls.kind != ClientKind::kAmbient && !envoy_multi_) return;
+  z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
+  if (!envoy_multi_) here = here && !local;
+  if (via_waypoint_only) here = here && local;
+  if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
+  // The gateway sends to a ready pod that serves the port: one of its own
+  // network's (flat networks), else of its own cluster. A peer without a
+  // ready gateway fails the request anyway.
+  const auto net = [&](const Endpoint& x) -> const std::string& {
+    return sc_.mesh.clusters[x.cluster].workloads[x.wi].network;
+  };
+  const bool gateway =
+      EastWestCluster(net(ep), ep.cluster, true, cls.cluster) >= 0;
+  for (size_t j = 0; gateway && j < plan.unready.size(); ++j)
+    if (!plan.unready[j] && !(j < e.ep_svc.size() && e.ep_svc[j]) &&
+        (flat_networks_ ? net(e.eps[j]) == net(ep)
+                        : e.eps[j].cluster == ep.cluster))
+      here = here && t.unserved[j];
+  if (here.simplify().is_false()) return;
+  t.valid.Add(here);
+  t.pass_terms.Add(here && local);
+  t.fail_ew_terms.Add(here);
+  // Through the client's waypoint, that waypoint decides first (fail
+  // closed, its policies), as for any endpoint (ServiceEndpointTerms).
+  if (!ct.built) BuildClassTerms(plan, k, e, ct);
+  FirstWaypointTerms(here, local, ct, t);
+}
+
+// The client's waypoint decides first for `here` sent through it (`local`):
+// it fails closed with no waypoint left or an unhealthy one bound, and its
+// policies deny.
+void Encoder::FirstWaypointTerms(const z3::expr& here, const z3::expr& local,
+                                 const ClassTerms& ct, ServiceTerms& t) {
+  t.fail_terms.Add(here && local && ct.no_waypoint_left);
+  for (const ClassTerms::Hop& h : ct.first) {
+    if (!h.healthy) t.fail_terms.Add(here && local && h.bound);
+    t.deny_terms.Add(here && local && h.bound && h.denies);
+  }
+}
+
 }  // namespace meshsim::verify

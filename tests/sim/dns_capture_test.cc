@@ -99,6 +99,14 @@ TEST(DnsCaptureTest, TheDefaultIsOffBefore125AndTheAnnotationOrFlagDecides) {
               ElementsAre("egress/egress-gateway|delivered"));
 }
 
+// Namespace shop in cluster `c` of `w` with Deployment cart and a global
+// Service cart.
+void AddGlobalCart(testing::World& w, const std::string& c) {
+  w.Add(c, testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add(c, testing::Deploy("shop", "cart"));
+  w.Add(c, testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
+}
+
 TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
   // cart runs in `west` only and is global: the DNS proxy answers for it,
   // kube-dns in `east` does not know it. One network: the multicluster view
@@ -115,10 +123,7 @@ TEST(DnsCaptureTest, KubernetesServicesStillResolveButOnlyInTheOwnCluster) {
     w.Add("east", curl);
     w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
     w.Add("east", testing::Svc("shop", "local", 80, {}, "", "cart"));
-    w.Add("west", testing::Ns("shop", {{Ambient(), "ambient"}}));
-    w.Add("west", testing::Deploy("shop", "cart"));
-    w.Add("west",
-          testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
+    AddGlobalCart(w, "west");
     w.Traffic("remote", testing::kFromCurl, testing::kToCart,
               "{method: GET, path: /}");
     return w.Load();
@@ -144,10 +149,7 @@ TEST(DnsCaptureTest, AServiceOnlyOnAnotherNetworkHasNoRecord) {
           testing::Ns("client", ambient ? testing::KV{{Ambient(), "ambient"}}
                                         : testing::KV{}));
     w.Add("east", testing::Deploy("client", "curl"));
-    w.Add("west", testing::Ns("shop", {{Ambient(), "ambient"}}));
-    w.Add("west", testing::Deploy("shop", "cart"));
-    w.Add("west",
-          testing::Svc("shop", "cart", 80, {{"istio.io/global", "true"}}));
+    AddGlobalCart(w, "west");
     w.Traffic("remote", testing::kFromCurl, testing::kToCart,
               "{method: GET, path: /}");
     std::vector<Path> paths = testing::PathsOf(w.Load(), "remote");
