@@ -217,6 +217,46 @@ void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   mesh.istio.service_scope_configs = std::move(configs);
 }
 
+// The istiod (and istio-cni) settings meshsim reads, as
+// docs/scenario-format.md lists them; `solo_only`: Solo's istiod has it, the
+// community one does not (checked against istio 1.30/1.31 and Solo's
+// pilot/pkg/features/solo.go and peering watcher).
+struct KnownFlag {
+  const char* name;
+  bool boolean;
+  bool solo_only;
+};
+constexpr KnownFlag kFlags[] = {
+    {"AMBIENT_DNS_CAPTURE", true, false},
+    {"AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", true, false},
+    {"AMBIENT_ENABLE_MULTI_NETWORK", true, false},
+    {"AMBIENT_ENABLE_MULTI_NETWORK_INGRESS", true, false},
+    {"AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT", true, false},
+    {"ENABLE_INGRESS_WAYPOINT_ROUTING", true, false},
+    {"ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS", true, false},
+    {"PILOT_AUTO_ALLOW_WAYPOINT_POLICY", true, false},
+    {"PILOT_AUTO_SEND_UNHEALTHY_ENDPOINTS", true, false},
+    {"PILOT_ENABLE_IP_AUTOALLOCATE", true, false},
+    {"PILOT_ENABLE_K8S_SELECT_WORKLOAD_ENTRIES", true, false},
+    {"PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", true, false},
+    {"PILOT_PREFER_SENDING_HBONE", true, false},
+    {"PILOT_SEND_UNHEALTHY_ENDPOINTS", true, false},
+    {"DISABLE_LEGACY_MULTICLUSTER", true, true},
+    {"ENABLE_AMBIENT_ENVOY_MULTI_NETWORK", true, true},
+    {"ENABLE_PEERING_DISCOVERY", true, true},
+    {"ENABLE_WAYPOINT_INTEROP", true, true},
+    {"PEERING_DISCOVERY_DEFAULT_TRAFFIC_DISTRIBUTION", false, true},
+    {"PEERING_DISCOVERY_SUFFIX", false, true},
+    {"PEERING_ENABLE_FLAT_NETWORKS", true, true},
+    {"PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true, true},
+};
+
+const KnownFlag* FindFlag(const std::string& name) {
+  for (const KnownFlag& f : kFlags)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
 }  // namespace
 
 void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh) {
@@ -251,6 +291,30 @@ void LoadIstio(Reader& r, const yaml::Node& n, Mesh& mesh) {
       const std::string key = it->first.Scalar();
       auto v = r.String(it->second, "istio.flags." + key);
       if (!v) continue;
+      const KnownFlag* known = FindFlag(key);
+      if (!known) {
+        std::vector<std::string> names;
+        for (const KnownFlag& f : kFlags) names.emplace_back(f.name);
+        r.Warning(it->first, "istio.flags." + key +
+                                 " is not a setting meshsim reads, so it "
+                                 "changes nothing here" +
+                                 DidYouMean(key, names) +
+                                 " (docs/scenario-format.md lists them)");
+        continue;
+      }
+      // A setting only Solo's istiod has: a community istiod ignores it.
+      if (known->solo_only && mesh.istio.distribution != Distribution::kSolo) {
+        r.Warning(it->first,
+                  "istio.flags." + key +
+                      " is a setting of Solo's istiod (§15); the community "
+                      "istiod of this mesh has no such setting, so it is "
+                      "ignored (set istio.distribution: solo to use it)");
+        continue;
+      }
+      if (!known->boolean) {
+        mesh.istio.flags[key] = *v;
+        continue;
+      }
       if (*v != "true" && *v != "false" && *v != "True" && *v != "False" &&
           *v != "TRUE" && *v != "FALSE") {
         r.Error(it->second,

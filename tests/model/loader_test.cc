@@ -353,6 +353,31 @@ TEST(LoaderErrorsTest, EachQuestionableInputGivesItsExactWarnings) {
   EXPECT_GE(checked, 3);
 }
 
+// istio.flags: a string setting keeps its value as written; a Solo-only
+// setting is dropped in a community mesh (that istiod has no such flag) and
+// kept in a Solo one.
+TEST(LoaderTest, IstioFlagsByKindAndDistribution) {
+  auto load = [](const std::string& distribution) {
+    Diagnostics d;
+    auto sc = LoadScenarioText(
+        "name: t\nistio: {version: \"1.30\", distribution: " + distribution +
+            ", flags: {PEERING_DISCOVERY_SUFFIX: Corp.Internal, "
+            "ENABLE_WAYPOINT_INTEROP: TRUE, PILOT_PREFER_SENDING_HBONE: "
+            "True}}\nclusters: [{name: east, nodes: 1, resources: []}]\n",
+        "t.yaml", ".", d);
+    EXPECT_FALSE(d.HasErrors());
+    return sc ? sc->mesh.istio.flags : std::map<std::string, std::string>{};
+  };
+  const auto solo = load("solo");
+  EXPECT_EQ(solo.at("PEERING_DISCOVERY_SUFFIX"), "Corp.Internal");
+  EXPECT_EQ(solo.at("ENABLE_WAYPOINT_INTEROP"), "true");
+  EXPECT_EQ(solo.at("PILOT_PREFER_SENDING_HBONE"), "true");
+  const auto community = load("community");
+  EXPECT_EQ(community.count("PEERING_DISCOVERY_SUFFIX"), 0u);
+  EXPECT_EQ(community.count("ENABLE_WAYPOINT_INTEROP"), 0u);
+  EXPECT_EQ(community.at("PILOT_PREFER_SENDING_HBONE"), "true");
+}
+
 TEST(LoaderErrorsTest, MissingScenarioFile) {
   Diagnostics d;
   EXPECT_FALSE(LoadScenarioFile("tests/data/errors/does-not-exist.yaml", d));
