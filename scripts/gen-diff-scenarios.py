@@ -106,11 +106,12 @@ spec:
 """
 
 
-def shop(ns_labels, waypoint_name="waypoint", service_labels=None):
+def shop(ns_labels, waypoint_name="waypoint", service_labels=None,
+         replicas=2, service=True):
     labels = "".join(f"\n    {k}: {v}" for k, v in ns_labels.items())
     slabels = "".join(
         f"\n    {k}: {v}" for k, v in (service_labels or {}).items())
-    return f"""\
+    text = f"""\
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -152,7 +153,7 @@ metadata:
   name: cart
   namespace: shop
 spec:
-  replicas: 2
+  replicas: {replicas}
   selector:
     matchLabels: {{app: cart}}
   template:
@@ -166,6 +167,10 @@ spec:
         ports:
         - containerPort: 8080
 """
+    if not service:
+        start = text.index("apiVersion: v1\nkind: Service")
+        text = text[:start] + text[text.index("---\n", start) + 4:]
+    return text
 
 
 def policy(name, action, rules, target="targetRefs"):
@@ -198,6 +203,37 @@ ALLOW_CURL = """\
 """
 
 CASES = {
+    "scaled-to-zero": dict(
+        old_path=(["shop/waypoint"], "delivered", None),
+        new_path=(["shop/waypoint"], "failed", None),
+        doc="Deployment shop/cart is scaled to zero: the Service stays, with no "
+            "endpoint, so every request the old version delivered to it now "
+            "fails (upstream of the waypoint).",
+        old={},
+        new={"shop.yaml": shop(AMBIENT_WP, replicas=0)},
+        traffic=("client", "curl", "GET", "/"),
+        expect=["diff-newly-failed ambient workload client/curl",
+                "!diff-waypoint-changed *"]),
+    "service-added": dict(
+        old_path=([], "failed", None),
+        new_path=([], "delivered", None),
+        doc="Service shop/cart is created for pods that already ran: requests "
+            "to the name, which failed, are now delivered.",
+        old={"shop.yaml": shop(AMBIENT_WP, service=False)},
+        new={"shop.yaml": shop(AMBIENT_WP)},
+        traffic=None,
+        expect=["diff-newly-allowed *", "!diff-waypoint-changed *"]),
+    "service-removed": dict(
+        old_path=([], "delivered", None),
+        new_path=([], "failed", None),
+        doc="Service shop/cart is deleted (its pods stay): a client can no "
+            "longer resolve or reach the name, so every request the old "
+            "version delivered to it now fails.",
+        old={},
+        new={"shop.yaml": shop(AMBIENT_WP, service=False)},
+        traffic=None,
+        expect=["diff-newly-failed ambient workload client/curl",
+                "!diff-waypoint-changed *"]),
     "deny-removed": dict(
         old_path=(["shop/waypoint"], "denied", "shop/deny-admin"),
         new_path=(["shop/waypoint"], "delivered", None),
@@ -376,7 +412,10 @@ def scenario(name, doc, traffic, version, expected):
 def main():
     for name, case in CASES.items():
         d = os.path.join(ROOT, name)
-        shutil.rmtree(d, ignore_errors=True)
+        # The manifests are rewritten; the goldens (expected/) are
+        # scripts/update-goldens.sh's.
+        for sub in ("manifests", os.path.join("new", "manifests")):
+            shutil.rmtree(os.path.join(d, sub), ignore_errors=True)
         base = {"clients.yaml": CLIENTS, "ingress.yaml": INGRESS,
                 "shop.yaml": shop(AMBIENT_WP)}
         old = dict(base, **case["old"])

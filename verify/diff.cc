@@ -153,6 +153,7 @@ SlicePlanOptions DiffPlanOptions() {
   SlicePlanOptions o;
   o.application_pods_only = true;
   o.keys_by_namespace = true;
+  o.one_version_services = true;
   return o;
 }
 
@@ -228,6 +229,7 @@ class DiffRun {
   };
 
   std::optional<Slices> Encode(const SliceDestination& d);
+  Encoded Absent(const Encoded& present, bool exists);
   z3::expr RouteSignature(const Scenario& sc, const Encoded& e, Encoder& enc,
                           const std::string& key);
   bool SameTerms(const Slices& x) const;
@@ -278,8 +280,14 @@ void DiffRun::Compare(SlicePlan& plan, const SliceClasses& classes,
     return;
   }
   z3::expr same_pod = ctx.bool_val(false);
-  const size_t pairs = PairEndpoints(*x, same_pod);
-  if (pairs == 0) return;
+  size_t pairs = PairEndpoints(*x, same_pod);
+  if (pairs == 0) {
+    // No pod serves `d` in both versions (scaled to zero, or every pod
+    // replaced): a request's fate is what each version's own endpoints give
+    // it, so any endpoint of one is compared with any of the other.
+    same_pod = ctx.bool_val(true);
+    pairs = std::max<size_t>(1, std::max(x->a.eps.size(), x->b.eps.size()));
+  }
   Scope scope(session_->s);
   Constrain(*x, same_pod);
   const Goals goals = GoalsOf(*x);
@@ -299,6 +307,16 @@ std::optional<DiffRun::Slices> DiffRun::Encode(const SliceDestination& d) {
   ss.eo.Begin(classes_.versions[0]);
   ss.en.Begin(classes_.versions[1]);
   std::optional<Encoded> a, b;
+  if (d.service && d.only >= 0) {
+    // §3.1: the version without the service has no name or address for it:
+    // every request to it fails there.
+    std::optional<Encoded>& present = d.only == 0 ? a : b;
+    present = (d.only == 0 ? ss.eo : ss.en).ServiceSlice(d.key);
+    if (!present) return std::nullopt;
+    (d.only == 0 ? b : a) = Absent(*present, false);
+    const z3::expr none = ss.ctx.string_val("");
+    return Slices{d, std::move(*a), std::move(*b), none, none};
+  }
   if (d.service) {
     a = ss.eo.ServiceSlice(d.key);
     b = ss.en.ServiceSlice(d.key);
@@ -309,12 +327,51 @@ std::optional<DiffRun::Slices> DiffRun::Encode(const SliceDestination& d) {
     b = ss.en.PodSlice(d.at[1], nc.workload_by_key.at(d.key));
   }
   if (!a || !b) return std::nullopt;
+  // A service with endpoints in one version only (scaled to zero, §3.1):
+  // requests the other version delivers fail, whatever pod they went to.
+  if (d.service && a->eps.empty() != b->eps.empty()) {
+    const bool old_has = !a->eps.empty();
+    (old_has ? b : a) = Absent(old_has ? *a : *b, true);
+    const z3::expr none = ss.ctx.string_val("");
+    return Slices{d, std::move(*a), std::move(*b), none, none};
+  }
   z3::expr sig_a = ss.ctx.string_val(""), sig_b = ss.ctx.string_val("");
   if (a->svc && b->svc && a->svc->kind == "Service") {
     sig_a = RouteSignature(old_sc_, *a, ss.eo, d.key);
     sig_b = RouteSignature(new_sc_, *b, ss.en, d.key);
   }
   return Slices{d, std::move(*a), std::move(*b), sig_a, sig_b};
+}
+
+// The slice of a service in the version that lacks it (`exists` false) or
+// has no endpoint for it (`exists`), over the request variables of
+// `present`, the other version's slice. Without the service a request fails
+// (no name, no address). Without endpoints it passes the same waypoints
+// (bound by the service, §2.3) and fails upstream, unless a policy denied it
+// on the way: `present`'s denials are kept as they are (one at the
+// destination pod would have failed instead; that change is not reported).
+Encoded DiffRun::Absent(const Encoded& present, bool exists) {
+  z3::context& ctx = session_->ctx;
+  Encoded e = present;
+  e.ep = ctx.int_const(("ep-absent@" + present.dest).c_str());
+  e.intent = e.self = ctx.bool_val(false);
+  e.valid = ctx.bool_val(true);
+  if (exists) {
+    e.outcome = z3::ite(present.outcome == 1, ctx.int_val(1), ctx.int_val(2));
+  } else {
+    e.passes = ctx.int_val(0);
+    e.outcome = ctx.int_val(2);
+    e.via = ctx.string_val("");
+  }
+  e.eps.clear();
+  e.ep_port.clear();
+  e.ep_svc.clear();
+  e.ep_intended.clear();
+  e.intended.clear();
+  e.routed.reset();
+  e.route_bypass.reset();
+  e.route_rules.clear();
+  return e;
 }
 
 // The backends the routes of service `key` pick for a request that a
@@ -458,7 +515,10 @@ DiffRun::Goals DiffRun::GoalsOf(const Slices& x) {
                               rule == "diff-newly-failed";
     if ((outcome_rule && same_outcome) ||
         (rule == "diff-route-changed" && z3::eq(x.sig_a, x.sig_b)) ||
-        (!outcome_rule && rule != "diff-route-changed" && same_waypoints))
+        (!outcome_rule && rule != "diff-route-changed" && same_waypoints) ||
+        // A service one version lacks: there its requests fail before any
+        // proxy (§3.1), so only their outcome changes.
+        (!outcome_rule && x.d.only >= 0))
       g = ctx.bool_val(false);
   }
   return goals;
@@ -560,11 +620,27 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   f.rule = rule;
   const SourceClass& cls = classes_.versions[1][ki];
   df.alike = plan_->Alike(x.d, classes_, ki);
-  const int i = m.eval(a.ep, true).get_numeral_int();
-  const auto& ea =
-      a.eps[static_cast<size_t>(std::clamp<int>(i, 0, a.eps.size() - 1))];
-  const Cluster& dc = old_sc_.mesh.clusters[static_cast<size_t>(ea.cluster)];
-  const Workload& pod = dc.workloads[ea.wi];
+  // The old version's endpoint; the new one's when the old has none.
+  const bool old_ep = !a.eps.empty();
+  const Encoded& e = old_ep ? a : b;
+  const Scenario& esc = old_ep ? old_sc_ : new_sc_;
+  // A service with no endpoint in either version: the first cluster that
+  // has it stands for the pod's.
+  const Cluster* dc = &esc.mesh.clusters.front();
+  const Workload* pod = nullptr;
+  if (!e.eps.empty()) {
+    const int i = m.eval(e.ep, true).get_numeral_int();
+    const int last = static_cast<int>(e.eps.size()) - 1;
+    const auto& ea = e.eps[static_cast<size_t>(std::clamp<int>(i, 0, last))];
+    dc = &esc.mesh.clusters[static_cast<size_t>(ea.cluster)];
+    pod = &dc->workloads[ea.wi];
+  } else {
+    for (const Cluster& c : esc.mesh.clusters)
+      if (e.svc && c.FindService(e.svc->Key())) {
+        dc = &c;
+        break;
+      }
+  }
   const int port = m.eval(a.port, true).get_numeral_int();
   const bool http = m.eval(a.http, true).is_true();
   f.from =
@@ -572,15 +648,15 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
           ? ClassText(cls)
           : (cls.kind == ClientKind::kIngress ? cls.gateway : cls.workload);
   f.from_cluster = new_sc_.mesh.clusters[cls.cluster].name;
-  f.cluster = dc.name;
+  f.cluster = dc->name;
   if (b.svc) {
     f.req_to_host = cls.kind == ClientKind::kIngress
                         ? IngressHost(new_sc_, cls, *b.svc)
                         : b.svc->Hostname();
     f.to = f.req_to_host + ":" + std::to_string(port);
   } else {
-    f.to = pod.ip + ":" + std::to_string(port) + " (" + pod.Subject() + ")";
-    f.req_to_pod = pod.Key();
+    f.to = pod->ip + ":" + std::to_string(port) + " (" + pod->Subject() + ")";
+    f.req_to_pod = pod->Key();
   }
   f.req_port = port;
   if (cls.kind == ClientKind::kIngress) {
@@ -629,7 +705,7 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   df.old_side = side(a, x.sig_a);
   df.new_side = side(b, x.sig_b);
   const std::string dest =
-      (b.svc ? b.svc->Key() : pod.Key()) + ":" + std::to_string(port);
+      (b.svc ? b.svc->Key() : pod->Key()) + ":" + std::to_string(port);
   f.message = RuleWhat(rule) + ": " + (f.http.empty() ? "TCP" : f.http) +
               " from " + ClassText(cls) + " (cluster " + f.from_cluster +
               ") to " + dest + " was " + SideText(df.old_side) + ", now " +
@@ -638,13 +714,16 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
     f.message += "; backends were [" + df.old_side.route + "], now [" +
                  df.new_side.route + "]";
   if (b.svc) f.objects.push_back({b.svc->kind, b.svc->Key(), b.svc->location});
+  const int nci = ClusterIndex(new_sc_, dc->name);
   const Workload* npod =
-      new_sc_.mesh.clusters[static_cast<size_t>(ClusterIndex(new_sc_, dc.name))]
-          .FindWorkload(pod.Key());
+      pod && nci >= 0
+          ? new_sc_.mesh.clusters[static_cast<size_t>(nci)].FindWorkload(
+                pod->Key())
+          : nullptr;
   if (npod) f.objects.push_back({npod->kind, npod->Key(), npod->location});
   // The changed objects in the namespaces that decide this request: the
   // destination's, its waypoints', the source's, the root.
-  std::set<std::string> nss = {b.svc ? b.svc->ns : pod.ns,
+  std::set<std::string> nss = {b.svc ? b.svc->ns : pod->ns,
                                NsOf(df.old_side.via), NsOf(df.new_side.via),
                                cls.ns, new_sc_.mesh.istio.root_namespace};
   for (const ObjectChange& ch : changes_) {

@@ -259,6 +259,7 @@ void AlignClasses(const std::vector<const Scenario*>& versions,
 
 // The services every version has, by name; notes the others.
 void PlanServices(const std::vector<const Scenario*>& versions,
+                  const SlicePlanOptions& options,
                   std::vector<SliceDestination>& out,
                   std::vector<std::string>& notes) {
   std::vector<std::set<std::string>> keys(versions.size());
@@ -281,6 +282,16 @@ void PlanServices(const std::vector<const Scenario*>& versions,
     for (const std::string& k : keys[v])
       if (!keys[0].count(k))
         notes.push_back("service " + k + " exists only in the new version");
+  if (!options.one_version_services || versions.size() != 2) return;
+  for (int v : {0, 1})
+    for (const std::string& k : keys[static_cast<size_t>(v)])
+      if (!keys[static_cast<size_t>(1 - v)].count(k)) {
+        SliceDestination d;
+        d.service = true;
+        d.key = k;
+        d.only = v;
+        out.push_back(std::move(d));
+      }
 }
 
 // The pods of cluster `ci` of the last version that every version has (by
@@ -424,7 +435,7 @@ SlicePlan PlanSlices(const std::vector<const Scenario*>& versions,
   });
   std::vector<std::string> service_notes;
   std::vector<SliceDestination> dests;
-  PlanServices(versions, dests, service_notes);
+  PlanServices(versions, options, dests, service_notes);
   PlanPods(versions, options, dests);
   classes.get();
   plan.notes_ = std::move(class_notes);

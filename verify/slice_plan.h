@@ -39,6 +39,9 @@ struct SliceDestination {
   std::vector<int> at;  // a pod's cluster index, per version
   size_t wi = 0;        // the pod's index in its cluster of the last version
   size_t weight = 1;    // the pods it stands for
+  // A service only one version has (SlicePlanOptions::one_version_services):
+  // that version's index; -1 when every version has it.
+  int only = -1;
 };
 
 // The source classes a destination is encoded with: the first of each class
@@ -60,6 +63,9 @@ struct SlicePlanOptions {
   // use-waypoint-namespace or solo.io/use-global-waypoint label names)
   // instead of every policy.
   bool keys_by_namespace = false;
+  // A service only one of two versions has is a destination too (diff:
+  // requests to it fail in the version without it, §3.1).
+  bool one_version_services = false;
 };
 
 struct ClassFacts;  // slice_plan.cc

@@ -101,6 +101,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // label value (ignored, §5), a route to a missing Service.
       {"conformance/bogus-use-waypoint-with-waypoint/scenario.yaml",
        {{"reference-not-found", 1}}},
+      // The version without Service shop/cart: the ingress's route names it.
+      {"diff/service-added/scenario.yaml", {{"reference-not-found", 1}}},
+      {"diff/service-removed/new/scenario.yaml", {{"reference-not-found", 1}}},
       {"conformance/services-ingress-use-waypoint-from-labels/scenario.yaml",
        {{"unknown-label-value", 2}}},
       {"conformance/waypoint-with-invalid-backend/scenario.yaml",
