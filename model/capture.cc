@@ -112,6 +112,14 @@ void DeriveCapture(const Cluster& cluster, Workload& w) {
   if (inject) {
     w.capture = Capture::kSidecar;
     w.capture_why = inject_why + " (sidecar pods are never captured, §1.1)";
+    // §1.1 (setTunnelProtocol): the ambient profile's injector labels the
+    // pod networking.istio.io/tunnel=http (ISTIO_META_ENABLE_HBONE); a pod
+    // already injected keeps the labels it was given.
+    w.sidecar_hbone =
+        !w.sidecar_injected || SpeaksHbone(w.labels, w.annotations);
+    if (!w.sidecar_hbone)
+      w.capture_why += "; it has no label " + std::string(kLabelTunnel) +
+                       "=http, so a client's ztunnel sends it plain TCP";
     return;
   }
   if (!cluster.Discovered(w.ns)) {

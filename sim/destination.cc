@@ -310,6 +310,22 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
                          int route) {
   const Workload& w = W(ep.cluster, ep.wl);
   if (SidecarTls(from, base, ep, port, why, share, route)) return;
+  // §1.1: istiod gives a sidecar pod injected without the HBONE tunnel
+  // label no tunnel, so a client's ztunnel sends it plain TCP: the pod sees
+  // no identity (a waypoint, ingress or sidecar sends it Istio mTLS).
+  if (w.capture == Capture::kSidecar && !w.sidecar_hbone &&
+      !base.peer.empty() && g_[from].hop.kind == HopKind::kZtunnel) {
+    State plain = base;
+    plain.peer.clear();
+    ToEndpoint(from, plain, ep, port,
+               why + "; " + w.Subject() + " has no label " + kLabelTunnel +
+                   "=http (its sidecar was injected without "
+                   "ISTIO_META_ENABLE_HBONE): istiod gives it no HBONE "
+                   "tunnel, so ztunnel sends it plain TCP, without the "
+                   "client's identity (§1.1)",
+               share, route);
+    return;
+  }
   // §16.7: an endpoint at a Service's external address (a WorkloadEntry or
   // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
   // plain TCP; kube-proxy sends the connection to one of that Service's

@@ -497,7 +497,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   // The identity the destination sees (§8.1): the last waypoint's, else
   // the gateway's or the client's; plaintext from uncaptured clients.
   z3::expr p = ct.principal;
-  z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured) &&
+  z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured &&
+                             !ZtunnelPlaintext(cls, e.eps[i])) &&
                  !SidecarPlaintext(cls, e, i);
   for (const ClassTerms::Hop& h : ct.first) {
     p = z3::ite(local && h.bound, h.principal, p);
@@ -682,7 +683,8 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
       continue;
     }
     z3::expr pr = Pid(ClassPrincipal(cls));
-    z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured);
+    z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured &&
+                               !ZtunnelPlaintext(cls, e.eps[0]));
     z3::expr via_k = c_.string_val("");
     if (cls.kind == ClientKind::kAmbient) {
       for (const auto& [gw, b] : per) {

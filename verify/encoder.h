@@ -165,6 +165,9 @@ class Encoder {
   // (docs/verification.md: independent of model/policy.cc's
   // PeerAuthenticationMode and ZtunnelRefusesPlaintext).
   z3::expr SidecarPlaintext(const SourceClass& cls, const Encoded& e, size_t i);
+  // §1.1: an ambient client's ztunnel reaches sidecar pod `ep`, injected
+  // without the HBONE tunnel label, in plain TCP (no identity).
+  bool ZtunnelPlaintext(const SourceClass& cls, const Endpoint& ep) const;
   z3::expr SidecarMutualFails(const SourceClass& cls, const Encoded& e,
                               size_t i);
   // Whether the DestinationRule a sidecar client of class `cls` applies to

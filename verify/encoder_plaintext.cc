@@ -177,6 +177,17 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
                       SidecarModeDisables(c, w, PodPort(e, w, i)));
 }
 
+// §1.1 stated for the encoding: istiod gives a sidecar pod no HBONE tunnel
+// unless it is labelled networking.istio.io/tunnel=http (the ambient
+// profile's injector adds it), so the client's own ztunnel sends such a pod
+// plain TCP; through a waypoint or a gateway it keeps an identity.
+bool Encoder::ZtunnelPlaintext(const SourceClass& cls,
+                               const Endpoint& ep) const {
+  const Workload& w = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  return cls.kind == ClientKind::kAmbient && w.capture == Capture::kSidecar &&
+         !w.sidecar_hbone && Direct(cls.cluster, ep);
+}
+
 // §16.1: ISTIO_MUTUAL from a sidecar client's DestinationRule is HBONE to an
 // endpoint that speaks it and Istio mTLS to any other it reaches directly;
 // one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
