@@ -196,10 +196,8 @@ struct Workload {
   // label or redirection annotation says so (for an endpoint, its
   // ServiceEntry's). Set by the loaders; DeriveCapture reads it.
   bool hbone_tunnel = false;
-  // §1.1: a sidecar pod accepts HBONE from ztunnel: injected by the ambient
-  // profile's injector (which labels it networking.istio.io/tunnel=http),
-  // or a dump that carries that label or the redirection annotation. One
-  // injected without it gets plain TCP from a client's ztunnel.
+  // §1.1: a sidecar pod accepts HBONE: injected by the ambient profile (its
+  // networking.istio.io/tunnel=http), or a dump labelled or annotated so.
   bool sidecar_hbone = true;
   // A Router pod that Istio Gateways (networking.istio.io) select; its
   // `gateway` is then ns/<its Deployment> (§16.3).

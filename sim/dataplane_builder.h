@@ -393,6 +393,11 @@ class Builder {
   // true when it decided the request.
   bool SidecarTls(Vertex from, const State& base, const EpRef& ep, int port,
                   const std::string& why, double share, int route);
+  // §1.1: a client ztunnel's plain TCP to a sidecar pod without an HBONE
+  // tunnel (no identity); true when it decided the request.
+  bool ZtunnelPlaintext(Vertex from, const State& base, const EpRef& ep,
+                        int port, const std::string& why, double share,
+                        int route);
   // §7.2: adds to `split` the share of the pods of service `svc` that are
   // not ready on other networks (ztunnel's split-horizon capacity).
   void AddNotReadyElsewhere(EndpointSplit& split, const std::vector<EpRef>& eps,

@@ -1,0 +1,114 @@
+// How the proxy in front of an endpoint secures the connection to it: a
+// sidecar client's TLS (§16.1) and a client ztunnel's plain TCP to a sidecar
+// pod with no HBONE tunnel (§1.1). Part of the destination side
+// (destination.cc).
+#include <string>
+
+#include "model/labels.h"
+#include "sim/dataplane_builder.h"
+
+namespace meshsim {
+namespace dataplane {
+
+namespace {
+// §16.1: whether `w` answers Istio mTLS without HBONE: a pod with a proxy
+// of its own, or a WorkloadEntry labelled security.istio.io/tlsMode=istio
+// (a VM's sidecar).
+bool MutualTlsPeer(const Workload& w) {
+  if (w.capture != Capture::kUncaptured) return true;
+  const auto mode = w.labels.find("security.istio.io/tlsMode");
+  return w.kind == "WorkloadEntry" && mode != w.labels.end() &&
+         mode->second == "istio";
+}
+}  // namespace
+
+// §16.1: what a sidecar client's TLS does to a request to endpoint `ep`:
+// true when it decided the request (failed it, or sent it on in plaintext).
+bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
+                         int port, const std::string& why, double share,
+                         int route) {
+  if (g_[from].hop.kind != HopKind::kSidecar) return false;
+  const Workload& w = W(ep.cluster, ep.wl);
+  // §16.1: a client sidecar's tls.mode DISABLE sends plaintext, with no
+  // identity, to an endpoint it does not reach over HBONE (an ambient pod
+  // and an HBONE WorkloadEntry still get HBONE,
+  // applyHBONETransportSocketMatches). tls.mode ISTIO_MUTUAL:
+  // HBONE to an endpoint that speaks it, else Istio mTLS, which an
+  // endpoint with no proxy of its own cannot answer: the handshake fails.
+  if (base.tls_mutual && !MutualTlsPeer(w)) {
+    Fail(from,
+         w.Subject() +
+             " has no proxy to answer Istio mTLS, which the sidecar's "
+             "DestinationRule (tls.mode ISTIO_MUTUAL) sends to an endpoint "
+             "without HBONE: the TLS handshake fails (503, §16.1)",
+         why, share, route);
+    return true;
+  }
+  // A sidecar pod (labelled security.istio.io/tlsMode=istio) gets Istio
+  // mTLS, not HBONE, from a sidecar client unless PILOT_PREFER_SENDING_HBONE
+  // (endpoint_builder.go: supportsMtls && !PreferHBONESend: no tunnel), so
+  // DISABLE is plaintext to it too.
+  const bool no_tunnel =
+      w.capture == Capture::kUncaptured ||
+      (w.capture == Capture::kSidecar &&
+       !mesh_.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
+  if (base.tls_disabled && !base.peer.empty() && no_tunnel) {
+    State plain = base;
+    plain.peer.clear();
+    plain.tls_disabled = false;
+    ToEndpoint(from, plain, ep, port,
+               why + "; " + w.Subject() +
+                   (w.capture == Capture::kSidecar
+                        ? " gets Istio mTLS, not HBONE, from a sidecar, which "
+                          "tls.mode DISABLE turns off: the sidecar sends "
+                          "plaintext (§16.1)"
+                        : " does not speak HBONE: the sidecar sends plaintext "
+                          "(§16.1)"),
+               share, route);
+    return true;
+  }
+  // §16.1 (mtls_checker.go): with no TLS mode from a DestinationRule, a
+  // sidecar's auto mTLS is off toward a sidecar pod whose PeerAuthentication
+  // for the port is DISABLE: plaintext, no identity.
+  std::string pa;
+  if (!base.tls_mutual && !base.tls_disabled && !base.peer.empty() &&
+      no_tunnel && w.capture == Capture::kSidecar &&
+      PeerAuthenticationMode(mesh_, mesh_.clusters[ep.cluster], w, port, &pa) ==
+          "DISABLE") {
+    State plain = base;
+    plain.peer.clear();
+    ToEndpoint(from, plain, ep, port,
+               why + "; PeerAuthentication " + pa + " sets DISABLE for " +
+                   w.Subject() + " port " + std::to_string(port) +
+                   ": the sidecar's auto mTLS is off, it sends plaintext "
+                   "(§16.1)",
+               share, route);
+    return true;
+  }
+  return false;
+}
+
+// §1.1: istiod gives a sidecar pod injected without the HBONE tunnel label
+// no tunnel, so a client's ztunnel sends it plain TCP: the pod sees no
+// identity (a waypoint, ingress or sidecar sends it Istio mTLS).
+bool Builder::ZtunnelPlaintext(Vertex from, const State& base, const EpRef& ep,
+                               int port, const std::string& why, double share,
+                               int route) {
+  const Workload& w = W(ep.cluster, ep.wl);
+  if (w.capture != Capture::kSidecar || w.sidecar_hbone || base.peer.empty() ||
+      g_[from].hop.kind != HopKind::kZtunnel)
+    return false;
+  State plain = base;
+  plain.peer.clear();
+  ToEndpoint(from, plain, ep, port,
+             why + "; " + w.Subject() + " has no label " + kLabelTunnel +
+                 "=http (its sidecar was injected without "
+                 "ISTIO_META_ENABLE_HBONE): istiod gives it no HBONE tunnel, "
+                 "so ztunnel sends it plain TCP, without the client's "
+                 "identity (§1.1)",
+             share, route);
+  return true;
+}
+
+}  // namespace dataplane
+}  // namespace meshsim
