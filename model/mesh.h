@@ -507,26 +507,23 @@ struct DestinationRule {
 struct IstioServer {
   int port = 0;  // spec.servers[].port.number, as written
   std::string port_name;
-  std::string protocol;
+  std::string protocol;  // upper-cased (istio's protocol.Parse ignores case)
   std::vector<std::string> hosts;  // [ns/]host; "*" and *.suffix allowed
   // §16.3 tls.httpsRedirect: the server answers plain HTTP with a 301 to
   // https (gateway.go: RequireTls on its virtual hosts).
   bool https_redirect = false;
-  std::string tls_mode;  // tls.mode: SIMPLE | PASSTHROUGH | ... ("" none)
+  bool tls = false;  // a tls block is set
+  // tls.mode; PASSTHROUGH when `tls` is set without one (the API's enum
+  // default), "" without a tls block.
+  std::string tls_mode;
   SourceLocation location;
-  // §16.3 (gateway.go buildGatewayTCPBasedFilterChains): a TCP server, or
-  // a TLS one that passes the connection through, proxies it without
-  // reading HTTP; its VirtualServices' tcp or tls sections route it.
-  // A TLS server that terminates (SIMPLE, MUTUAL, ...) forwards what it
-  // decrypts by the tcp sections (createGatewayTCPFilterChainOpts).
-  bool ProxiesTcp() const {
-    return protocol == "TCP" || protocol == "MONGO" || protocol == "REDIS" ||
-           protocol == "TLS";
-  }
-  bool PassesTls() const {
-    return protocol == "TLS" &&
-           (tls_mode == "PASSTHROUGH" || tls_mode == "AUTO_PASSTHROUGH");
-  }
+  // §16.3 (model/networking.cc): a plaintext HTTP server; an HTTPS one that
+  // decrypts and routes HTTP by a route configuration of its own; one whose
+  // connection goes on encrypted; one that proxies it without reading HTTP.
+  bool PlainHttp() const;
+  bool Terminates() const;
+  bool PassesTls() const;
+  bool ProxiesTcp() const;
 };
 
 struct IstioGateway {

@@ -435,6 +435,79 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
+// protocol.go IsHTTP.
+bool IstioServer::PlainHttp() const {
+  return protocol == "HTTP" || protocol == "HTTP2" || protocol == "GRPC" ||
+         protocol == "GRPC-WEB" || protocol == "HTTP_PROXY";
+}
+
+// gateway.go IsHTTPSServerWithTLSTermination.
+bool IstioServer::Terminates() const {
+  return protocol == "HTTPS" && tls && !PassesTls();
+}
+
+// gateway.go IsPassThroughServer.
+bool IstioServer::PassesTls() const {
+  return tls && (tls_mode == "PASSTHROUGH" || tls_mode == "AUTO_PASSTHROUGH");
+}
+
+// gateway.go buildGatewayTCPBasedFilterChains: routed by the
+// VirtualServices' tcp or tls sections.
+bool IstioServer::ProxiesTcp() const { return !PlainHttp() && !Terminates(); }
+
+std::vector<IstioChain> IstioChains(
+    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+        at_port) {
+  std::vector<IstioChain> out;
+  if (at_port.empty()) return out;
+  if (at_port.front().second->PlainHttp()) {
+    IstioChain http;
+    http.http = true;
+    for (const auto& gs : at_port)
+      if (gs.second->PlainHttp()) http.servers.push_back(gs);
+    out.push_back(std::move(http));
+    return out;
+  }
+  IstioChain tcp;
+  for (const auto& gs : at_port) {
+    const IstioServer& srv = *gs.second;
+    if (srv.PlainHttp()) continue;  // conflicts with the port's protocol
+    if (!srv.tls) {
+      tcp.servers.push_back(gs);
+      continue;
+    }
+    IstioChain c;
+    c.servers.push_back(gs);
+    c.http = srv.Terminates();
+    for (const std::string& h : srv.hosts)
+      c.sni.push_back(AsciiLower(h.substr(h.find('/') + 1)));
+    out.push_back(std::move(c));
+  }
+  if (!tcp.servers.empty()) out.push_back(std::move(tcp));
+  return out;
+}
+
+const IstioChain* IstioChainFor(const std::vector<IstioChain>& chains,
+                                const std::string& host) {
+  const std::string name = AsciiLower(host.substr(0, host.find(':')));
+  const IstioChain* best = nullptr;
+  const IstioChain* any = nullptr;
+  size_t best_rank = 0;
+  for (const IstioChain& c : chains) {
+    if (c.sni.empty() && !any) any = &c;
+    for (const std::string& p : c.sni)
+      if (HostMatches(p, name) && (!best || Specificity(p) > best_rank)) {
+        best = &c;
+        best_rank = Specificity(p);
+      }
+  }
+  return best ? best : any;
+}
+
+size_t HostSpecificity(const std::string& pattern) {
+  return Specificity(pattern);
+}
+
 bool IsCatchAllMatch(const HttpMatch* m) {
   if (!m) return true;
   const bool any_path =

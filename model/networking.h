@@ -114,6 +114,35 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
 const IstioVirtualHost* VirtualHostFor(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
 
+// §16.3 (gateway.go MergeGateways, buildGatewayListeners): one filter chain
+// of a Router's listener port. A port whose first server is plaintext HTTP
+// has one chain, every HTTP server's (one route configuration,
+// http.<port>); other servers on it conflict and are dropped. Otherwise
+// each server with tls settings is a chain of its own, matched by SNI
+// against its hosts (an HTTPS one that terminates routes HTTP by its own
+// route configuration, https.<port>.<name>.<gateway>; a passthrough one
+// routes the encrypted connection), and the TCP servers without tls share
+// one chain that takes any connection.
+struct IstioChain {
+  std::vector<std::pair<const IstioGateway*, const IstioServer*>> servers;
+  bool http = false;  // routes HTTP (plaintext, or a terminating server)
+  // The server names it matches, lower-case ("*": any); empty: it takes
+  // any connection no other chain's names match.
+  std::vector<std::string> sni;
+};
+std::vector<IstioChain> IstioChains(
+    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
+        at_port);
+// The chain Envoy gives a connection for `host` (SNI, the Host for
+// plaintext): the chain with the most specific matching name (exact, then
+// the longest wildcard, then "*"; the first on a tie), else the one that
+// takes any; nullptr when none does (the TLS handshake fails).
+const IstioChain* IstioChainFor(const std::vector<IstioChain>& chains,
+                                const std::string& host);
+// How specific a host pattern is: an exact name over any wildcard, a
+// longer wildcard over a shorter one.
+size_t HostSpecificity(const std::string& pattern);
+
 // §16.3: whether a VirtualService match (nullptr: a rule without matches)
 // is a catch-all route at a gateway: path prefix "/" (or none, or regex
 // ".*") with no method, header or query match (istiod's IsCatchAllRoute).

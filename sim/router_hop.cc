@@ -35,24 +35,13 @@ void Builder::RouterHop(Vertex v, const State& s) {
   if (!Enforce(v, d)) return;
   const std::string host =
       requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));
-  std::vector<std::string> servers;
   std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
-  for (const IstioGateway* g : IstioGatewaysForPod(c, pod)) {
-    for (const IstioServer& srv : g->servers) {
-      if (IstioServerListenPort(c, pod, srv.port) != listen) continue;
-      servers.push_back(g->Key() + " port " + std::to_string(srv.port));
-      at_port.emplace_back(g, &srv);
-    }
-  }
-  // §16.3: the listener's virtual hosts; Envoy takes the most specific
-  // domain that matches the Host, and only that one's routes.
-  const std::vector<IstioVirtualHost> vhosts =
-      IstioVirtualHosts(c, at_port, pod.ns);
-  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
-  std::vector<const HttpRoute*> routes;
-  if (vhost) routes = vhost->routes;
+  for (const IstioGateway* g : IstioGatewaysForPod(c, pod))
+    for (const IstioServer& srv : g->servers)
+      if (IstioServerListenPort(c, pod, srv.port) == listen)
+        at_port.emplace_back(g, &srv);
   const std::string where = "ingress " + pod.gateway;
-  if (servers.empty()) {
+  if (at_port.empty()) {
     Fail(v,
          "no server of an Istio Gateway selecting " + pod.gateway +
              " listens on port " + std::to_string(listen) +
@@ -63,11 +52,49 @@ void Builder::RouterHop(Vertex v, const State& s) {
          "");
     return;
   }
-  if (std::all_of(at_port.begin(), at_port.end(),
-                  [](const auto& gs) { return gs.second->ProxiesTcp(); })) {
-    RouterTcp(v, s, at_port, vhosts, where);
+  // §16.3: the filter chain that takes the connection: by SNI (here the
+  // Host) on a TLS port, each HTTPS server with a route configuration of
+  // its own; every plaintext HTTP server of the port together.
+  const std::vector<IstioChain> chains = IstioChains(at_port);
+  const IstioChain* chain = IstioChainFor(chains, host);
+  if (!chain) {
+    Fail(v,
+         "no server of the Istio Gateways of " + pod.gateway + " on port " +
+             std::to_string(listen) + " has a host matching server name " +
+             host + ": no filter chain takes the connection (§16.3)",
+         "");
     return;
   }
+  const auto& [first_gw, first] = chain->servers.front();
+  if (!chain->http) {
+    if (first->tls_mode == "AUTO_PASSTHROUGH") {
+      Fail(v,
+           "Istio Gateway server " + first_gw->Key() + " port " +
+               std::to_string(first->port) +
+               (host.rfind("outbound_", 0) == 0
+                    ? " is AUTO_PASSTHROUGH: it forwards Istio mTLS by the "
+                      "server name to the service's endpoints, which meshsim "
+                      "does not model (§16.3)"
+                    : " is AUTO_PASSTHROUGH: it routes only Istio mTLS "
+                      "server names (outbound_.<port>_.<subset>_.<host>), "
+                      "never by VirtualServices; " +
+                          host +
+                          " is none, so the connection is closed "
+                          "(§16.3)"),
+           "");
+      return;
+    }
+    RouterTcp(v, s, chain->servers,
+              IstioVirtualHosts(c, chain->servers, pod.ns), where);
+    return;
+  }
+  // §16.3: the chain's virtual hosts; Envoy takes the most specific
+  // domain that matches the Host, and only that one's routes.
+  const std::vector<IstioVirtualHost> vhosts =
+      IstioVirtualHosts(c, chain->servers, pod.ns);
+  const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
+  std::vector<const HttpRoute*> routes;
+  if (vhost) routes = vhost->routes;
   // §16.3 (gateway.go: RequireTls on a virtual host): the virtual host
   // the Host takes redirects when a server with tls.httpsRedirect built it
   // or names its domain: plain HTTP gets a 301 to https, whatever
@@ -86,7 +113,9 @@ void Builder::RouterHop(Vertex v, const State& s) {
         "301 https://" + AsciiLower(host) + (rq.http ? rq.http->path : "/");
     return;
   }
-  std::string why = "Istio Gateway server " + servers.front() +
+  std::string why = "Istio Gateway server " + first_gw->Key() + " port " +
+                    std::to_string(first->port) +
+                    (first->Terminates() ? " (HTTPS, its own routes)" : "") +
                     " accepts the request on port " + std::to_string(listen) +
                     (vhost ? ", virtual host " + vhost->domain : "") +
                     " (§16.3)";
@@ -102,10 +131,11 @@ void Builder::RouterHop(Vertex v, const State& s) {
   RouteContext ctx;
   ctx.source_labels = &pod.labels;
   ctx.proxy_ns = pod.ns;
-  for (const auto& [g, srv] : at_port) ctx.gateway_names.push_back(g->Key());
+  for (const auto& [g, srv] : chain->servers)
+    ctx.gateway_names.push_back(g->Key());
   // route.go: a match's port is compared with the server's port (not the
   // port Envoy listens on, which the gateway Service maps it to).
-  ctx.port = at_port.front().second->port;
+  ctx.port = first->port;
   ctx.gateway_vhost = true;
   if (!Route(v, s, routes, s.cluster, -1, ctx.port, where, &backends, &route,
              &req, &why, ctx))

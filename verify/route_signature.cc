@@ -357,27 +357,58 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
       ports.insert(IstioServerListenPort(cluster, pod, srv.port));
   std::vector<RouteArm> arms;
   for (const int listen : ports) {
-    // The servers listening there and the virtual hosts they build
-    // (model/networking.h's IstioVirtualHosts, shared); which one a Host
-    // takes is stated here: the domain that matches it and no domain of a
-    // higher rank does.
+    // The servers listening there.
     std::vector<std::pair<const IstioGateway*, const IstioServer*>> at_port;
     for (const IstioGateway* g : gateways)
       for (const IstioServer& srv : g->servers)
         if (IstioServerListenPort(cluster, pod, srv.port) == listen)
           at_port.emplace_back(g, &srv);
-    const std::vector<IstioVirtualHost> vhosts =
-        IstioVirtualHosts(cluster, at_port, pod.ns);
+    // The port's filter chains (model/networking.h's IstioChains, shared);
+    // which one a server name takes is stated here: a name of the chain
+    // matches and no more specific name of another chain does (the first
+    // chain on a tie). Only chains that route HTTP have arms.
+    const std::vector<IstioChain> chains = IstioChains(at_port);
+    for (size_t ci = 0; ci < chains.size(); ++ci) {
+      if (!chains[ci].http) continue;
+      AnyOf sni(c_);
+      for (const std::string& p : chains[ci].sni) {
+        z3::expr t = HostIs(p);
+        for (size_t oi = 0; oi < chains.size(); ++oi)
+          for (const std::string& q : chains[oi].sni)
+            if (oi != ci && (DomainRank(q) > DomainRank(p) ||
+                             (DomainRank(q) == DomainRank(p) && oi < ci)))
+              t = t && !HostIs(q);
+        sni.Add(t);
+      }
+      const z3::expr on_chain =
+          chains[ci].sni.empty() ? c_.bool_val(true) : sni.Build();
+      RouterChainArms(pod, chains[ci].servers.front().second->port, on_chain,
+                      IstioVirtualHosts(cluster, chains[ci].servers, pod.ns),
+                      arms);
+    }
+  }
+  return arms;
+}
+
+// The arms of one filter chain's virtual hosts `vhosts` (taken when
+// `on_chain`) at Router pod `pod`, appended to `arms`; a match's port is
+// compared with the chain's server port as written (route.go), not the
+// port the Router listens on.
+void RouteEncoder::RouterChainArms(const Workload& pod, int server_port,
+                                   const z3::expr& on_chain,
+                                   const std::vector<IstioVirtualHost>& vhosts,
+                                   std::vector<RouteArm>& arms) {
+  {
     for (const IstioVirtualHost& vh : vhosts) {
       // §16.3: a virtual host with RequireTls answers 301 (no backend).
       if (vh.require_tls) continue;
-      z3::expr on = e_.http && HostIs(vh.domain);
+      z3::expr on = e_.http && on_chain && HostIs(vh.domain);
       for (const IstioVirtualHost& other : vhosts)
         if (DomainRank(other.domain) > DomainRank(vh.domain))
           on = on && !HostIs(other.domain);
       // Envoy's routes of the virtual host: per VirtualService one per
       // match the gateway keeps (sourceLabels against the Router's labels,
-      // a match's port against the listen port), up to its first
+      // a match's port against the server's), up to its first
       // catch-all; the catch-alls after all the others (§16.3).
       struct Entry {
         const HttpRoute* r;
@@ -392,7 +423,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
           std::vector<const HttpMatch*> kept;
           if (rule.matches.empty()) kept.push_back(nullptr);
           for (const HttpMatch& m : rule.matches) {
-            bool fixed = !m.port || m.port == listen;
+            bool fixed = !m.port || m.port == server_port;
             if (m.source_labels)
               for (const auto& [k, v] : *m.source_labels) {
                 const auto it = pod.labels.find(k);
@@ -419,7 +450,6 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
       }
     }
   }
-  return arms;
 }
 
 // §9: whether the request's host is `pattern`: the name itself, or for

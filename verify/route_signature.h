@@ -83,6 +83,10 @@ class RouteEncoder {
 
  private:
   z3::expr HostIs(const std::string& pattern);
+  void RouterChainArms(const Workload& pod, int server_port,
+                       const z3::expr& on_chain,
+                       const std::vector<IstioVirtualHost>& vhosts,
+                       std::vector<RouteArm>& arms);
   struct Candidate {
     std::tuple<int, int, int, int, int> score;
     std::string created, key;

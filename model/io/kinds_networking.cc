@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "model/io/kinds.h"
+#include "model/io/scenario_sections.h"
 
 namespace meshsim::io {
 
@@ -620,6 +621,60 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   cluster.destination_rules.push_back(std::move(dr));
 }
 
+namespace {
+
+// §16.3: what istiod's webhook refuses in a server (validation.go
+// validateServer): an unknown protocol; HTTPS or TLS without tls settings;
+// tls settings on a plaintext port (on an HTTP one only a PASSTHROUGH
+// block without certificates, e.g. httpsRedirect alone); a host with more
+// than one namespace part or an empty one.
+void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
+                         const yaml::Node& tls, const std::string& sw) {
+  static const std::vector<std::string> kProtocols = {
+      "HTTP", "HTTPS", "HTTP2", "GRPC",  "GRPC-WEB", "HTTP_PROXY",
+      "TCP",  "TLS",   "MONGO", "REDIS", "MYSQL",    "UDP"};
+  const yaml::Node pn = r.Child(r.Child(s, "port"), "protocol");
+  if (std::find(kProtocols.begin(), kProtocols.end(), srv.protocol) ==
+      kProtocols.end()) {
+    r.Error(pn.IsDefined() ? pn : s,
+            sw +
+                ".port.protocol must be one of HTTP, HTTPS, HTTP2, GRPC, "
+                "GRPC-WEB, TCP, TLS, MONGO, REDIS, MYSQL, got '" +
+                srv.protocol + "'" + DidYouMean(srv.protocol, kProtocols) +
+                " (istiod refuses the Gateway)");
+    return;
+  }
+  const bool secure = srv.protocol == "HTTPS" || srv.protocol == "TLS";
+  if (secure && !srv.tls) {
+    r.Error(s, sw + ": a " + srv.protocol +
+                   " server needs tls settings (tls.mode and, to terminate, "
+                   "a credentialName); istiod refuses the Gateway");
+  } else if (!secure && srv.tls) {
+    const bool certs = tls["credentialName"].IsDefined() ||
+                       tls["serverCertificate"].IsDefined() ||
+                       tls["privateKey"].IsDefined() ||
+                       tls["caCertificates"].IsDefined();
+    if (!srv.PlainHttp() || srv.tls_mode != "PASSTHROUGH" || certs)
+      r.Error(tls, sw + ".tls: a " + srv.protocol +
+                       " server cannot have TLS settings" +
+                       (srv.PlainHttp() ? " other than httpsRedirect" : "") +
+                       " (use protocol HTTPS or TLS); istiod refuses the "
+                       "Gateway");
+  }
+  for (const std::string& h : srv.hosts) {
+    const size_t slash = h.find('/');
+    if (h.empty() || (slash != std::string::npos &&
+                      (slash == 0 || slash + 1 == h.size() ||
+                       h.find('/', slash + 1) != std::string::npos)))
+      r.Error(s, sw + ".hosts: '" + h +
+                     "' is not [namespace/]host (one namespace part, "
+                     "\"*\", \".\" or a name, before one host); istiod "
+                     "refuses the Gateway");
+  }
+}
+
+}  // namespace
+
 void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   IstioGateway g = Named<IstioGateway>(h);
@@ -643,22 +698,28 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
         srv.protocol =
             r.String(r.Child(port, "protocol"), sw + ".port.protocol")
                 .value_or("");
+        std::transform(srv.protocol.begin(), srv.protocol.end(),
+                       srv.protocol.begin(), ::toupper);
         srv.hosts = r.StringList(r.Child(s, "hosts"), sw + ".hosts")
                         .value_or(std::vector<std::string>{});
         // Certificates do not change where a request goes: a terminating
-        // server is read as its port and protocol, AUTO_PASSTHROUGH as the
-        // east-west gateway's forwarding (§7), PASSTHROUGH as SNI routing
-        // by the VirtualServices' tls sections (§16.3).
+        // server is read as its port and protocol, PASSTHROUGH as SNI
+        // routing by the VirtualServices' tls sections, AUTO_PASSTHROUGH as
+        // SNI routing by Istio mTLS names (§16.3).
         const yaml::Node tls = s["tls"];
         if (tls.IsMap()) {
+          srv.tls = true;
           srv.https_redirect =
               r.Bool(r.Child(tls, "httpsRedirect"), sw + ".tls.httpsRedirect")
                   .value_or(false);
           srv.tls_mode = tls["mode"].Scalar();
+          // The API's TLSmode enum starts at PASSTHROUGH (0).
+          if (srv.tls_mode.empty()) srv.tls_mode = "PASSTHROUGH";
           tls.MarkSubtreeRead();
         }
         if (srv.hosts.empty())
           r.Error(s, sw + ".hosts must name at least one host");
+        ValidateIstioServer(r, s, srv, tls, sw);
         g.servers.push_back(srv);
       });
   if (!cluster.istio_gateways.emplace(g.Key(), g).second)
