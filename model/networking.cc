@@ -193,9 +193,9 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
   for (const HttpRoute* r : gamma) {
     if (!in_scope(r->ns)) continue;
     const int pp = std::max(0, GammaParentPort(*r, s, port));
-    const std::string name = r->ns + "~" +
-                             (pp ? std::to_string(pp) + "~" : "") +
-                             s.Hostname() + "~" + r->kind;
+    const std::string name =
+        r->ns + "~" + (pp ? std::to_string(pp) + "~" : "") + s.Hostname() +
+        "~" + GammaKindGroup(r->kind, version);
     auto g = std::find_if(all.begin(), all.end(),
                           [&](const Vs& x) { return x.name == name; });
     if (g == all.end()) {
@@ -435,6 +435,31 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
+std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod) {
+  std::set<int> out;
+  auto istio_mtls = [](const Workload& w) {
+    const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
+    return w.capture == Capture::kSidecar || (mode && *mode == "istio");
+  };
+  for (size_t si = 0; si < c.services.size(); ++si) {
+    const Service& s = c.services[si];
+    if (!s.headless || si >= c.service_endpoints.size()) continue;
+    const std::vector<size_t>& eps = c.service_endpoints[si];
+    bool lists = false, all = true;
+    for (size_t wi : eps) {
+      lists = lists || &c.workloads[wi] == &pod;
+      all = all && istio_mtls(c.workloads[wi]);
+    }
+    if (lists && all)
+      for (const ServicePort& p : s.ports) out.insert(p.port);
+  }
+  return out;
+}
+
+std::string GammaKindGroup(const std::string& kind, IstioVersion version) {
+  return version.AtLeast(1, 30) && kind == "GRPCRoute" ? "HTTPRoute" : kind;
+}
+
 // protocol.go IsHTTP.
 bool IstioServer::PlainHttp() const {
   return protocol == "HTTP" || protocol == "HTTP2" || protocol == "GRPC" ||
@@ -554,7 +579,9 @@ bool ListenerTakesRoute(const Cluster& c, const Gateway& gw,
     if (p.port != 0 && p.port != listener.port) continue;
     if (listener.allowed_from == "All") return true;
     if (listener.allowed_from == "Selector") {
-      return listener.allowed_selector &&
+      // conversion.go namespacesFromSelector: no selector (which the CRD
+      // lets through) allows every namespace ("*").
+      return !listener.allowed_selector ||
              listener.allowed_selector->Matches(c.SelectorLabels(r.ns));
     }
     return r.ns == gw.ns;

@@ -12,6 +12,7 @@
 #ifndef MESHSIM_MODEL_NETWORKING_H_
 #define MESHSIM_MODEL_NETWORKING_H_
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -114,6 +115,11 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
 const IstioVirtualHost* VirtualHostFor(
     const std::vector<IstioVirtualHost>& vhosts, const std::string& host);
 
+// §16.2: the kind a GAMMA route's VirtualService is grouped by: from 1.30 an
+// HTTPRoute and a GRPCRoute are one (controller.go runs mergeHTTPRoutes
+// over both kinds, istio/istio#59222); before, one each.
+std::string GammaKindGroup(const std::string& kind, IstioVersion version);
+
 // §16.3 (gateway.go MergeGateways, buildGatewayListeners): one filter chain
 // of a Router's listener port. A port whose first server is plaintext HTTP
 // has one chain, every HTTP server's (one route configuration,
@@ -142,6 +148,15 @@ const IstioChain* IstioChainFor(const std::vector<IstioChain>& chains,
 // How specific a host pattern is: an exact name over any wildcard, a
 // longer wildcard over a shorter one.
 size_t HostSpecificity(const std::string& pattern);
+
+// §16.1 (push_context.go BestEffortInferServiceMTLSMode, istio/istio#54921):
+// a sidecar reaches a pod by its IP through an ORIGINAL_DST cluster (a
+// headless Service's listener) or its PassthroughCluster, neither with
+// tunnel metadata, so never over HBONE. The ports of `pod` it reaches with
+// Istio mTLS: those of a headless Service listing the pod whose every
+// endpoint has a sidecar (or is labelled security.istio.io/tlsMode=istio);
+// on any other port it sends plaintext.
+std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod);
 
 // §16.3: whether a VirtualService match (nullptr: a rule without matches)
 // is a catch-all route at a gateway: path prefix "/" (or none, or regex

@@ -871,14 +871,7 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
     return;
   }
   if (s.target_wl >= 0) {
-    Binding b = WorkloadWaypoint(mesh_, mesh_.clusters[s.target_cluster],
-                                 W(s.target_cluster, s.target_wl));
-    ToEndpoint(
-        v, s, {s.target_cluster, s.target_wl}, s.port,
-        b.status == BindingStatus::kAccepted
-            ? "sidecar clients never send to waypoints: workload waypoint " +
-                  b.waypoint->Key() + " is bypassed (§6, K2)"
-            : "the sidecar connects to the pod directly (§6)");
+    SidecarToPod(v, s);
     return;
   }
   ToExternal(v, s.external + ":" + std::to_string(s.port),

@@ -395,6 +395,9 @@ class Builder {
                   const std::string& why, double share, int route);
   // §1.1: a client ztunnel's plain TCP to a sidecar pod without an HBONE
   // tunnel (no identity); true when it decided the request.
+  // §6, §16.1: a sidecar client's request to a pod by its IP (never over
+  // HBONE; Istio mTLS only as SidecarMtlsPodPorts allows).
+  void SidecarToPod(Vertex v, const State& s);
   bool ZtunnelPlaintext(Vertex from, const State& base, const EpRef& ep,
                         int port, const std::string& why, double share,
                         int route);

@@ -4,7 +4,9 @@
 // (destination.cc).
 #include <string>
 
+#include "model/binding.h"
 #include "model/labels.h"
+#include "model/networking.h"
 #include "sim/dataplane_builder.h"
 
 namespace meshsim {
@@ -108,6 +110,32 @@ bool Builder::ZtunnelPlaintext(Vertex from, const State& base, const EpRef& ep,
                  "identity (§1.1)",
              share, route);
   return true;
+}
+
+// §6, §16.1: a sidecar client's request to a pod by its IP.
+void Builder::SidecarToPod(Vertex v, const State& s) {
+  const Cluster& tc = mesh_.clusters[s.target_cluster];
+  const Workload& pod = W(s.target_cluster, s.target_wl);
+  Binding b = WorkloadWaypoint(mesh_, tc, pod);
+  std::string why =
+      b.status == BindingStatus::kAccepted
+          ? "sidecar clients never send to waypoints: workload waypoint " +
+                b.waypoint->Key() + " is bypassed (§6, K2)"
+          : "the sidecar connects to the pod directly (§6)";
+  // §16.1: by its IP a pod is reached through an ORIGINAL_DST or the
+  // passthrough cluster, never over HBONE: Istio mTLS only where a
+  // headless Service of sidecar endpoints alone lists it, else plaintext.
+  State out = s;
+  if (!out.peer.empty() && !SidecarMtlsPodPorts(tc, pod).count(s.port)) {
+    out.peer.clear();
+    why +=
+        "; a sidecar reaches a pod IP through an ORIGINAL_DST or "
+        "passthrough cluster, which has no HBONE tunnel, and no headless "
+        "Service whose endpoints all have sidecars lists " +
+        pod.Key() + " on port " + std::to_string(s.port) +
+        ": it sends plaintext, without its identity (§16.1)";
+  }
+  ToEndpoint(v, out, {s.target_cluster, s.target_wl}, s.port, why);
 }
 
 }  // namespace dataplane

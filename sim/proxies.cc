@@ -552,7 +552,7 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.mesh_service = &S(sci, si);
-  ctx.gamma_runs = true;
+  ctx.gamma_runs = true, ctx.version = Version(sci);
   ctx.proxy_ns = wp ? wp->ns : "";
   // §16.2: TCP routes at a waypoint from 1.26 (#55198); before, its TCP
   // chain sends to the service itself.

@@ -330,7 +330,9 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
       const HttpRoute* first = routes[i];
       auto same_group = [&](const HttpRoute* r) {
         return !ctx.mesh_service || !ctx.gamma_runs ||
-               (r->ns == first->ns && r->kind == first->kind &&
+               (r->ns == first->ns &&
+                GammaKindGroup(r->kind, ctx.version) ==
+                    GammaKindGroup(first->kind, ctx.version) &&
                 GammaParentPort(*r, *ctx.mesh_service, ctx.port) ==
                     GammaParentPort(*first, *ctx.mesh_service, ctx.port));
       };

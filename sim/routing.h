@@ -49,6 +49,7 @@ struct RouteContext {
   // §16.2: at a waypoint, each run of GAMMA routes of one namespace, kind
   // and parentRef port (GammaParentPort) is a VirtualService of its own.
   bool gamma_runs = false;
+  IstioVersion version;  // the proxy's release (GammaKindGroup)
   // §16.3: at an Istio Gateway server that proxies TCP (1: a TCP server,
   // its VirtualServices' tcp sections; 2: TLS passthrough, their tls
   // sections by SNI); 0 elsewhere.

@@ -663,6 +663,10 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
       p.gateway.empty() ? nullptr : c.FindGateway(p.gateway);
   slice_.AnyBound(cp, p.labels, p.ns, false,
                   instance_of && instance_of->Programmed(), &per);
+  AnyOf mtls_ports(c_);
+  for (int pt : SidecarMtlsPodPorts(c, p))
+    mtls_ports.Add(e.port == c_.int_val(pt));
+  const z3::expr sidecar_mtls = mtls_ports.Build();
   // Per source class, which is exclusive (AnyOf, ExclusiveCases).
   AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
   z3::expr_vector passes(c_);
@@ -685,6 +689,9 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     z3::expr pr = Pid(ClassPrincipal(cls));
     z3::expr has = c_.bool_val(cls.kind != ClientKind::kUncaptured &&
                                !ZtunnelPlaintext(cls, e.eps[0]));
+    // §16.1: a sidecar reaches a pod IP without HBONE, with Istio mTLS only
+    // on the ports a headless Service of sidecar endpoints gives it.
+    if (cls.kind == ClientKind::kSidecar) has = sidecar_mtls;
     z3::expr via_k = c_.string_val("");
     if (cls.kind == ClientKind::kAmbient) {
       for (const auto& [gw, b] : per) {

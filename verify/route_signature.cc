@@ -148,9 +148,11 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
     arms.push_back({on && m && !earlier, r, rule});
     earlier = earlier || (on && m);
   };
-  // §16.2: each run of GAMMA routes of one namespace and parentRef port is
-  // one VirtualService istiod made of them (VirtualServicesAtWaypoint's
-  // order); `run` holds the current run's routes.
+  // §16.2: each run of GAMMA routes of one namespace, kind group and
+  // parentRef port is one VirtualService istiod made of them
+  // (VirtualServicesAtWaypoint's order); `run` holds the current run's
+  // routes.
+  const IstioVersion version = cluster.version.value_or(mesh_.istio.version);
   std::set<const HttpRoute*> run;
   for (size_t i = 0; i < routes.size(); ++i) {
     const HttpRoute* r = routes[i];
@@ -184,10 +186,12 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
     run.clear();
     // A sidecar (client_labels given) takes them as one group.
     const int pp = GammaParentPort(*r, svc, port);
-    for (size_t j = i; j < routes.size() && !routes[j]->IsVirtualService() &&
-                       (client_labels ||
-                        (routes[j]->ns == r->ns && routes[j]->kind == r->kind &&
-                         GammaParentPort(*routes[j], svc, port) == pp));
+    for (size_t j = i;
+         j < routes.size() && !routes[j]->IsVirtualService() &&
+         (client_labels || (routes[j]->ns == r->ns &&
+                            GammaKindGroup(routes[j]->kind, version) ==
+                                GammaKindGroup(r->kind, version) &&
+                            GammaParentPort(*routes[j], svc, port) == pp));
          ++j)
       run.insert(routes[j]);
     std::vector<Candidate> cands = Candidates(cluster, [&](const ParentRef& p) {

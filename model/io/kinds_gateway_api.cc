@@ -218,6 +218,9 @@ HttpFilter ReadRouteFilter(Reader& r, const yaml::Node& f,
     // Response headers change nothing meshsim reports (paths, outcome,
     // latency, policy): read as given (§16.10).
     r.Child(f, "responseHeaderModifier").MarkSubtreeRead();
+  } else if (hf.type == "ExtensionRef") {
+    // Istio supports none: the route is rejected whole (RejectedWhole).
+    r.Child(f, "extensionRef").MarkSubtreeRead();
   }
   return hf;
 }
@@ -233,6 +236,10 @@ BackendRef ReadBackendRef(Reader& r, const yaml::Node& b, const std::string& bw,
   br.location = ref.location;
   br.weight = static_cast<int>(
       r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000).value_or(1));
+  // The CRD's CEL rule: "Must have port for Service reference".
+  if (br.kind == "Service" && br.port == 0)
+    r.Error(b, bw + ": a Service backendRef needs a port (the API server "
+                    "refuses it without one)");
   return br;
 }
 
@@ -315,7 +322,14 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   }
   ForEachMap(r, spec, "listeners", h.what + ": spec",
              [&](const yaml::Node& l, const std::string& lw) {
-               g.listeners.push_back(ReadListener(r, l, lw));
+               Listener li = ReadListener(r, l, lw);
+               // The CRD's CEL rule: listener names are unique.
+               for (const Listener& o : g.listeners)
+                 if (o.name == li.name)
+                   r.Error(l, lw + ": listener name '" + li.name +
+                                  "' is used twice (the API server refuses "
+                                  "the Gateway)");
+               g.listeners.push_back(std::move(li));
              });
   yaml::Node status = r.Child(obj, "status");
   if (status.IsMap()) {
@@ -457,6 +471,58 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
   return p;
 }
 
+namespace {
+
+// §9 (conversion.go convertHTTPRoute, convertGRPCRoute, buildDestination;
+// route_collections.go computeRoute): a rule istiod cannot convert is a
+// hard error, and the whole route then yields no configuration: a filter
+// type it does not support (ExtensionRef, or one the kind lacks), a Service
+// backendRef named by a host name. The CRD accepts both. True (with a
+// warning) when the route is dropped.
+bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
+  std::vector<std::string> filters;
+  if (route.kind == "HTTPRoute")
+    filters = {"RequestHeaderModifier",
+               "ResponseHeaderModifier",
+               "RequestRedirect",
+               "RequestMirror",
+               "URLRewrite",
+               "CORS"};
+  else if (route.kind == "GRPCRoute")
+    filters = {"RequestHeaderModifier", "ResponseHeaderModifier",
+               "RequestMirror"};
+  else
+    return false;
+  const std::string drop =
+      ": istiod rejects the whole route (Accepted=False), so none of its "
+      "rules apply and requests it would match get 404 (§9)";
+  for (size_t i = 0; i < route.rules.size(); ++i) {
+    const HttpRouteRule& rule = route.rules[i];
+    for (const HttpFilter& f : rule.filters)
+      if (std::find(filters.begin(), filters.end(), f.type) == filters.end()) {
+        r.diags().Warning(rule.location,
+                          h.what + ": rules[" + std::to_string(i) +
+                              "] has a filter of type '" + f.type +
+                              "', which Istio's " + route.kind +
+                              " does not support" + drop);
+        return true;
+      }
+    for (const BackendRef& b : rule.backends)
+      if (b.kind == "Service" && b.name.find('.') != std::string::npos) {
+        r.diags().Warning(b.location,
+                          h.what + ": rules[" + std::to_string(i) +
+                              "] names Service '" + b.name +
+                              "' by a host name; istiod wants the Service's "
+                              "name" +
+                              drop);
+        return true;
+      }
+  }
+  return false;
+}
+
+}  // namespace
+
 void LoadRoute(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                Cluster& cluster, ManifestSink& sink) {
   HttpRoute route = Named<HttpRoute>(h);
@@ -478,6 +544,7 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
              [&](const yaml::Node& rule, const std::string& rw) {
                route.rules.push_back(ReadRouteRule(r, rule, rw, h.ns));
              });
+  if (RejectedWhole(r, h, route)) return;
   cluster.routes.push_back(std::move(route));
 }
 

@@ -8,6 +8,7 @@
 // its outcome.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,44 @@ TEST(GammaGroupsCrossCheck, AnOlderVirtualServiceComesBeforeAGammaRoute) {
     w.Traffic("t", testing::kFromCurl, testing::kToCart,
               "{method: GET, path: /}");
     testing::ExpectBothEngines(w.Load(), want, "VirtualService of " + vs_day);
+  }
+}
+
+TEST(GammaGroupsCrossCheck, FromOneThirtyAGrpcRouteJoinsTheHttpRoutes) {
+  // An older HTTPRoute (prefix /, to cart) and a newer GRPCRoute (method
+  // pkg.Svc/M, to locked) on cart: from 1.30 one VirtualService
+  // (controller.go mergeHTTPRoutes over both kinds), where the exact method
+  // outranks the prefix; before, two, the older HTTPRoute's first. The
+  // encoding leaves a Service with a GRPCRoute's routes unstated
+  // (RoutesEncodable): the simulator only.
+  for (const auto& [version, want] :
+       std::vector<std::pair<std::string, Outcome>>{
+           {"1.29", Outcome::kDelivered}, {"1.30", Outcome::kDenied}}) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}}, {{"istio.io/use-waypoint", "waypoint"}}, {},
+        "{version: \"" + version + "\"}");
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east", testing::Deploy("shop", "locked"));
+    w.Add("east", testing::Svc("shop", "locked", 80));
+    w.Add("east", kLockedPolicy);
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+          "metadata:\n  name: web\n  namespace: shop\n"
+          "  creationTimestamp: \"2024-01-01T00:00:00Z\"\nspec:\n"
+          "  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n"
+          "  rules:\n  - matches: [{path: {type: PathPrefix, value: /}}]\n"
+          "    backendRefs:\n    - {name: cart, port: 80}\n");
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
+          "metadata:\n  name: rpc\n  namespace: shop\n"
+          "  creationTimestamp: \"2024-06-01T00:00:00Z\"\nspec:\n"
+          "  parentRefs:\n  - {group: \"\", kind: Service, name: cart}\n"
+          "  rules:\n  - matches: [{method: {service: pkg.Svc, method: M}}]\n"
+          "    backendRefs:\n    - {name: locked, port: 80}\n");
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: POST, path: /pkg.Svc/M}");
+    EXPECT_EQ(testing::Simulated(w.Load()), std::set<Outcome>{want})
+        << "Istio " << version;
   }
 }
 
