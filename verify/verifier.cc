@@ -58,6 +58,15 @@ std::string FixFor(const SourceClass& k, const Encoded& e) {
     return "bind the pods themselves (istio.io/use-waypoint with a waypoint of "
            "type workload or all), "
            "or allow only the waypoint's principal at the destination (§4.3)";
+  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
+  if (k.kind == ClientKind::kIngress && e.svc &&
+      e.svc->kind == "ServiceEntry" &&
+      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN"))
+    return "an ingress never sends to the waypoint of a ServiceEntry of "
+           "resolution " +
+           e.svc->resolution +
+           " (only EDS clusters get it, §5): use resolution STATIC or NONE, "
+           "or allow only the waypoint's principal at the destination (§4.3)";
   if (k.kind == ClientKind::kIngress)
     return "label the service istio.io/ingress-use-waypoint=true, or allow "
            "only the waypoint's "
@@ -530,13 +539,21 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   // mesh (an uncaptured pod, a plain WorkloadEntry, an EndpointSlice's
   // opaque address) has none, so no policy there can guard it.
   const bool unguardable = pod.capture == Capture::kUncaptured;
+  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
+  const bool dns_entry =
+      e.svc && e.svc->kind == "ServiceEntry" &&
+      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN");
   if (unguardable)
     f.fix = pod.Subject() +
             " has no ztunnel or sidecar, so no AuthorizationPolicy can "
             "guard it: make its clients reach it through the waypoint "
-            "(enrol them in ambient; for an ingress, label the service "
-            "istio.io/ingress-use-waypoint=true), or enrol the destination "
-            "in ambient (§4.3)";
+            "(enrol them in ambient; for an ingress, " +
+            (dns_entry ? std::string("which never sends to the waypoint of "
+                                     "a DNS ServiceEntry (§5), use "
+                                     "resolution STATIC or NONE")
+                       : std::string("label the service "
+                                     "istio.io/ingress-use-waypoint=true")) +
+            "), or enrol the destination in ambient (§4.3)";
   // The root cause: the destination's namespace admits requests that skip
   // the waypoint it asks for; one guard there fixes every such finding.
   if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&

@@ -158,6 +158,26 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsInAnUnstatedVirtualService) {
 // Exposure is asked only where no bypass exists with every waypoint up:
 // where every destination asking for a waypoint has one, none was asked,
 // and that is no proof.
+// §5: the ingress goes straight to a resolution DNS ServiceEntry that opted
+// in with istio.io/ingress-use-waypoint (only EDS clusters get the
+// waypoint): the bypass is reported, and its fix does not suggest the
+// label the entry already has.
+TEST(VerifyCasesTest, AnIngressToADnsEntryIsNotToldToOptIn) {
+  VerifyResult r =
+      VerifyFile("tests/data/verify/ingress-dns-entry/scenario.yaml");
+  size_t ingress = 0;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "waypoint-bypass" || f.client_kind != "ingress") continue;
+    ++ingress;
+    EXPECT_EQ(f.fix.find("label the service istio.io/ingress-use-waypoint"),
+              std::string::npos)
+        << f.fix;
+    EXPECT_NE(f.fix.find("resolution STATIC or NONE"), std::string::npos)
+        << f.fix;
+  }
+  EXPECT_GE(ingress, 1u);
+}
+
 TEST(VerifyCasesTest, ExposureAskedOfNoDestinationIsNotProved) {
   VerifyResult r = VerifyFile("scenarios/multicluster-waypoints/scenario.yaml");
   bool seen = false;
