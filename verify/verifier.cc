@@ -84,6 +84,25 @@ std::string FixFor(const SourceClass& k, const Encoded& e) {
          "at the destination (§4.3)";
 }
 
+// §4.3: the fix where destination `pod` has no enforcement point (an
+// uncaptured pod, a plain WorkloadEntry, an EndpointSlice's address).
+std::string UnguardableFix(const Workload& pod, const Encoded& e) {
+  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
+  const bool dns_entry =
+      e.svc && e.svc->kind == "ServiceEntry" &&
+      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN");
+  return pod.Subject() +
+         " has no ztunnel or sidecar, so no AuthorizationPolicy can guard it: "
+         "make its clients reach it through the waypoint (enrol them in "
+         "ambient; for an ingress, " +
+         (dns_entry ? std::string("which never sends to the waypoint of a DNS "
+                                  "ServiceEntry (§5), use resolution STATIC "
+                                  "or NONE")
+                    : std::string("label the service "
+                                  "istio.io/ingress-use-waypoint=true")) +
+         "), or enrol the destination in ambient (§4.3)";
+}
+
 // §4.3: the guard that makes a waypoint mandatory for namespace `ns`: an
 // ALLOW for the waypoint's principal only, at the destinations' ztunnel.
 std::string GuardYaml(const std::string& ns, const std::string& principal) {
@@ -539,21 +558,7 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   // mesh (an uncaptured pod, a plain WorkloadEntry, an EndpointSlice's
   // opaque address) has none, so no policy there can guard it.
   const bool unguardable = pod.capture == Capture::kUncaptured;
-  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
-  const bool dns_entry =
-      e.svc && e.svc->kind == "ServiceEntry" &&
-      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN");
-  if (unguardable)
-    f.fix = pod.Subject() +
-            " has no ztunnel or sidecar, so no AuthorizationPolicy can "
-            "guard it: make its clients reach it through the waypoint "
-            "(enrol them in ambient; for an ingress, " +
-            (dns_entry ? std::string("which never sends to the waypoint of "
-                                     "a DNS ServiceEntry (§5), use "
-                                     "resolution STATIC or NONE")
-                       : std::string("label the service "
-                                     "istio.io/ingress-use-waypoint=true")) +
-            "), or enrol the destination in ambient (§4.3)";
+  if (unguardable) f.fix = UnguardableFix(pod, e);
   // The root cause: the destination's namespace admits requests that skip
   // the waypoint it asks for; one guard there fixes every such finding.
   if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
