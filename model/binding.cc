@@ -546,7 +546,28 @@ namespace {
 void NoMatchingListenerHostname(const Cluster& c, const HttpRoute& r,
                                 const ParentRef& p, Diagnostics& diags) {
   const Gateway* g = c.FindGateway(p.ns + "/" + p.name);
-  if (!g || g->role == GatewayRole::kWaypoint || r.hostnames.empty()) return;
+  if (!g || g->role == GatewayRole::kWaypoint) return;
+  // conversion.go referenceAllowed: a sectionName or port that names no
+  // listener ("sectionName ... not found", "port ... not found").
+  if (!p.section_name.empty() || p.port) {
+    bool named = false;
+    for (const Listener& l : g->listeners)
+      named = named || ((p.section_name.empty() || l.name == p.section_name) &&
+                        (!p.port || l.port == p.port));
+    if (!named) {
+      diags.Warning(
+          p.location,
+          r.kind + " " + r.Key() + ": Gateway " + g->Key() +
+              " has no listener" +
+              (p.section_name.empty() ? ""
+                                      : " named '" + p.section_name + "'") +
+              (p.port ? " on port " + std::to_string(p.port) : "") +
+              ", so the route attaches to none of it "
+              "(Accepted=False, §9): its requests get 404");
+      return;
+    }
+  }
+  if (r.hostnames.empty()) return;
   bool candidate = false;
   for (const Listener& l : g->listeners) {
     if ((!p.section_name.empty() && l.name != p.section_name) ||
