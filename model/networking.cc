@@ -441,7 +441,17 @@ std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod) {
     const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
     return w.capture == Capture::kSidecar || (mode && *mode == "istio");
   };
-  for (size_t si = 0; si < c.services.size(); ++si) {
+  // The services that select the pod (Finalize's reverse index), else all.
+  std::vector<size_t> all;
+  const std::vector<size_t>* candidates = &all;
+  const size_t wi = static_cast<size_t>(&pod - c.workloads.data());
+  if (wi < c.workloads.size() &&
+      c.workload_services.size() == c.workloads.size()) {
+    candidates = &c.workload_services[wi];
+  } else {
+    for (size_t si = 0; si < c.services.size(); ++si) all.push_back(si);
+  }
+  for (size_t si : *candidates) {
     const Service& s = c.services[si];
     if (!s.headless || si >= c.service_endpoints.size()) continue;
     const std::vector<size_t>& eps = c.service_endpoints[si];
