@@ -531,6 +531,7 @@ struct IstioGateway {
   std::string name;
   std::optional<Labels> selector;  // absent: every gateway pod
   std::vector<IstioServer> servers;
+  std::string creation_timestamp;  // istiod merges Gateways oldest first
   SourceLocation location;
   std::string Key() const { return ns + "/" + name; }
 };

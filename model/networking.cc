@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "model/text.h"
 
@@ -315,6 +316,13 @@ std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
     if (!gw.selector || SelectorMatches(*gw.selector, pod.labels))
       out.push_back(&gw);
   }
+  // push_context.go sortConfigByCreationTime: oldest first, then by name,
+  // then namespace (MergeGateways reads them in that order).
+  std::stable_sort(out.begin(), out.end(),
+                   [](const IstioGateway* a, const IstioGateway* b) {
+                     return std::tie(a->creation_timestamp, a->name, a->ns) <
+                            std::tie(b->creation_timestamp, b->name, b->ns);
+                   });
   return out;
 }
 
@@ -495,20 +503,40 @@ std::vector<IstioChain> IstioChains(
         at_port) {
   std::vector<IstioChain> out;
   if (at_port.empty()) return out;
-  if (at_port.front().second->PlainHttp()) {
-    IstioChain http;
-    http.http = true;
-    for (const auto& gs : at_port)
-      if (gs.second->PlainHttp()) http.servers.push_back(gs);
-    out.push_back(std::move(http));
+  // gateway.go MergeGateways (one bind): a server with tls settings whose
+  // host (as written) an earlier such server of the port has is skipped
+  // whole (CheckDuplicates: Envoy refuses two filter chains alike).
+  std::set<std::string> tls_hosts;
+  auto duplicate = [&](const IstioServer& srv) {
+    if (!srv.tls) return false;
+    for (const std::string& h : srv.hosts)
+      if (tls_hosts.count(h)) return true;
+    tls_hosts.insert(srv.hosts.begin(), srv.hosts.end());
+    return false;
+  };
+  const IstioServer& first = *at_port.front().second;
+  if (first.PlainHttp() || !first.tls) {
+    // The first server is plaintext: only HTTP servers join an HTTP one
+    // (canMergeProtocols), nothing joins a TCP one.
+    IstioChain plain;
+    plain.http = first.PlainHttp();
+    for (const auto& gs : at_port) {
+      if (&gs != &at_port.front() && (!plain.http || !gs.second->PlainHttp()))
+        continue;
+      if (!duplicate(*gs.second)) plain.servers.push_back(gs);
+    }
+    out.push_back(std::move(plain));
     return out;
   }
+  // A TLS port: each server with tls settings a chain of its own; the
+  // first plaintext non-HTTP server after them takes any other connection
+  // (a later one conflicts with it; an HTTP one is not modelled there).
   IstioChain tcp;
   for (const auto& gs : at_port) {
     const IstioServer& srv = *gs.second;
-    if (srv.PlainHttp()) continue;  // conflicts with the port's protocol
+    if (srv.PlainHttp() || duplicate(srv)) continue;
     if (!srv.tls) {
-      tcp.servers.push_back(gs);
+      if (tcp.servers.empty()) tcp.servers.push_back(gs);
       continue;
     }
     IstioChain c;

@@ -507,8 +507,10 @@ bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
                               " does not support" + drop);
         return true;
       }
+    // buildHTTPDestination skips a zero-weight backend before it is built.
     for (const BackendRef& b : rule.backends)
-      if (b.kind == "Service" && b.name.find('.') != std::string::npos) {
+      if (b.weight > 0 && b.kind == "Service" &&
+          b.name.find('.') != std::string::npos) {
         r.diags().Warning(b.location,
                           h.what + ": rules[" + std::to_string(i) +
                               "] names Service '" + b.name +

@@ -625,8 +625,9 @@ namespace {
 
 // §16.3: what istiod's webhook refuses in a server (validation.go
 // validateServer): an unknown protocol; HTTPS or TLS without tls settings;
-// tls settings on a plaintext port (on an HTTP one only a PASSTHROUGH
-// block without certificates, e.g. httpsRedirect alone); a host with more
+// tls settings on a plaintext port (on an HTTP one only a PASSTHROUGH or
+// AUTO_PASSTHROUGH block without certificate files, e.g. httpsRedirect and
+// a credentialName); a host with more
 // than one namespace part or an empty one.
 void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
                          const yaml::Node& tls, const std::string& sw) {
@@ -650,11 +651,10 @@ void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
                    " server needs tls settings (tls.mode and, to terminate, "
                    "a credentialName); istiod refuses the Gateway");
   } else if (!secure && srv.tls) {
-    const bool certs = tls["credentialName"].IsDefined() ||
-                       tls["serverCertificate"].IsDefined() ||
+    const bool certs = tls["serverCertificate"].IsDefined() ||
                        tls["privateKey"].IsDefined() ||
                        tls["caCertificates"].IsDefined();
-    if (!srv.PlainHttp() || srv.tls_mode != "PASSTHROUGH" || certs)
+    if (!srv.PlainHttp() || !srv.PassesTls() || certs)
       r.Error(tls, sw + ".tls: a " + srv.protocol +
                        " server cannot have TLS settings" +
                        (srv.PlainHttp() ? " other than httpsRedirect" : "") +
@@ -678,6 +678,9 @@ void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
 void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   IstioGateway g = Named<IstioGateway>(h);
+  g.creation_timestamp =
+      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
+          .value_or("");
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   if (r.Child(spec, "selector").IsDefined())

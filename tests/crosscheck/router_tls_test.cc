@@ -144,5 +144,48 @@ TEST(RouterTlsTest, APassthroughServerBesideATerminatingOneRoutesBySni) {
             kFailed);
 }
 
+TEST(RouterTlsTest, AServerRepeatingAnEarlierServersHostIsSkipped) {
+  // gateway.go CheckDuplicates: gw-b (newer) repeats gw-a's host "*", so
+  // istiod skips gw-b's server whole; a.example.com, which only gw-b named,
+  // takes gw-a's chain and its route to orders.
+  const std::string a =
+      Gw("gw-a", "HTTPS", "[\"*\"]", "{mode: SIMPLE, credentialName: a}");
+  std::string b = Gw("gw-b", "HTTPS", "[a.example.com, \"*\"]",
+                     "{mode: SIMPLE, credentialName: b}");
+  b.insert(b.find("\nspec:"),
+           "\n  creationTimestamp: \"2024-02-01T00:00:00Z\"");
+  const testing::World w =
+      TlsWorld({a, b, Vs("to-orders", "gw-a", "[\"*\"]", "orders")});
+  EXPECT_EQ(
+      testing::SimulatedThrough(w, "shop/gw-a", "a.example.com", "/", nullptr),
+      kDelivered);
+  EXPECT_EQ(testing::EncodedThrough(w, "", "shop/orders", "a.example.com", "/"),
+            kDelivered);
+}
+
+TEST(RouterTlsTest, ATcpServerFirstOnAPortHidesTheLaterOnes) {
+  // gateway.go MergeGateways: the oldest Gateway's TCP server makes the
+  // port plaintext; a later TLS server there conflicts and is skipped, so
+  // every connection takes the TCP server's route (to cart).
+  const std::string tcp_vs =
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n"
+      "  name: tcp\n  namespace: shop\nspec:\n  hosts: [\"*\"]\n"
+      "  gateways: [gw-tcp]\n  tcp:\n  - route:\n"
+      "    - destination: {host: cart, port: {number: 80}}\n";
+  std::string tcp = Gw("gw-tcp", "TCP", "[\"*\"]", "null");
+  tcp.insert(tcp.find("\nspec:"),
+             "\n  creationTimestamp: \"2024-01-01T00:00:00Z\"");
+  std::string pass =
+      Gw("gw-pass", "TLS", "[pass.example.com]", "{mode: PASSTHROUGH}");
+  pass.insert(pass.find("\nspec:"),
+              "\n  creationTimestamp: \"2024-02-01T00:00:00Z\"");
+  const testing::World w = TlsWorld({tcp, pass, tcp_vs});
+  std::set<std::string> lands;
+  EXPECT_EQ(testing::SimulatedThrough(w, "shop/gw-pass", "pass.example.com", "",
+                                      &lands),
+            kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
+}
+
 }  // namespace router_tls
 }  // namespace meshsim

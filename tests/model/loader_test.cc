@@ -378,6 +378,33 @@ TEST(LoaderTest, IstioFlagsByKindAndDistribution) {
   EXPECT_EQ(community.at("PILOT_PREFER_SENDING_HBONE"), "true");
 }
 
+// istiod accepts what its webhook lets through: an HTTP server whose tls
+// block only redirects (with a credentialName); a route whose host-named
+// Service backendRef has weight 0 (buildHTTPDestination skips it before it
+// would refuse the name).
+TEST(LoaderTest, AcceptsWhatIstiodAccepts) {
+  Diagnostics d;
+  auto sc = LoadScenarioText(
+      "name: t\nclusters:\n- name: east\n  resources:\n"
+      "  - apiVersion: networking.istio.io/v1\n    kind: Gateway\n"
+      "    metadata: {name: gw, namespace: shop}\n"
+      "    spec:\n      servers:\n"
+      "      - port: {number: 80, name: http, protocol: HTTP}\n"
+      "        hosts: [\"*\"]\n"
+      "        tls: {httpsRedirect: true, credentialName: cert}\n"
+      "  - apiVersion: gateway.networking.k8s.io/v1\n    kind: HTTPRoute\n"
+      "    metadata: {name: r, namespace: shop}\n"
+      "    spec:\n      rules:\n      - backendRefs:\n"
+      "        - {name: a, port: 80}\n"
+      "        - {name: b.shop.svc.cluster.local, port: 80, weight: 0}\n",
+      "t.yaml", ".", d);
+  ASSERT_TRUE(sc);
+  std::string got;
+  for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+  EXPECT_FALSE(d.HasErrors()) << got;
+  EXPECT_EQ(sc->mesh.clusters[0].routes.size(), 1u) << got;
+}
+
 TEST(LoaderErrorsTest, MissingScenarioFile) {
   Diagnostics d;
   EXPECT_FALSE(LoadScenarioFile("tests/data/errors/does-not-exist.yaml", d));
