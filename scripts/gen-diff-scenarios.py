@@ -202,6 +202,28 @@ ALLOW_CURL = """\
         principals: [cluster.local/ns/client/sa/curl]
 """
 
+# A GAMMA route on cart whose waypoint answers every request itself.
+REDIRECT = """\
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: cart-redirect
+  namespace: shop
+spec:
+  parentRefs:
+  - group: ""
+    kind: Service
+    name: cart
+    port: 80
+  rules:
+  - filters:
+    - type: RequestRedirect
+      requestRedirect:
+        hostname: www.example.com
+        statusCode: 302
+"""
+
 CASES = {
     "scaled-to-zero": dict(
         old_path=(["shop/waypoint"], "delivered", None),
@@ -214,6 +236,17 @@ CASES = {
         traffic=("client", "curl", "GET", "/"),
         expect=["diff-newly-failed ambient workload client/curl",
                 "!diff-waypoint-changed *"]),
+    "scaled-to-zero-redirect": dict(
+        old_path=(["shop/waypoint"], "delivered", None),
+        new_path=(["shop/waypoint"], "delivered", None),
+        doc="Deployment shop/cart is scaled to zero while a GAMMA route has its "
+            "waypoint answer every request with a redirect: the waypoint needs no "
+            "endpoint, so only clients that skip it (an uncaptured pod) newly fail.",
+        old={"shop.yaml": shop(AMBIENT_WP) + REDIRECT},
+        new={"shop.yaml": shop(AMBIENT_WP, replicas=0) + REDIRECT},
+        traffic=("client", "curl", "GET", "/"),
+        expect=["diff-newly-failed a pod outside the mesh",
+                "!diff-newly-failed ambient workload client/curl"]),
     "service-added": dict(
         old_path=([], "failed", None),
         new_path=([], "delivered", None),

@@ -280,7 +280,10 @@ void DiffRun::Compare(SlicePlan& plan, const SliceClasses& classes,
     return;
   }
   z3::expr same_pod = ctx.bool_val(false);
-  size_t pairs = PairEndpoints(*x, same_pod);
+  // A version without the service or its endpoints (Absent) stands on the
+  // other's endpoint variable: nothing to tie.
+  const bool absent = x->a.eps.empty() || x->b.eps.empty();
+  size_t pairs = absent ? 0 : PairEndpoints(*x, same_pod);
   if (pairs == 0) {
     // No pod serves `d` in both versions (scaled to zero, or every pod
     // replaced): a request's fate is what each version's own endpoints give
@@ -347,17 +350,20 @@ std::optional<DiffRun::Slices> DiffRun::Encode(const SliceDestination& d) {
 // has no endpoint for it (`exists`), over the request variables of
 // `present`, the other version's slice. Without the service a request fails
 // (no name, no address). Without endpoints it passes the same waypoints
-// (bound by the service, §2.3) and fails upstream, unless a policy denied it
-// on the way: `present`'s denials are kept as they are (one at the
-// destination pod would have failed instead; that change is not reported).
+// (bound by the service, §2.3) and fails upstream, unless a proxy decided
+// it before any endpoint (failed closed, a waypoint's deny, a route's 404,
+// redirect or direct response): that outcome stays.
 Encoded DiffRun::Absent(const Encoded& present, bool exists) {
   z3::context& ctx = session_->ctx;
-  Encoded e = present;
-  e.ep = ctx.int_const(("ep-absent@" + present.dest).c_str());
+  Encoded e = present;  // the same endpoint variable: Compare ties nothing
   e.intent = e.self = ctx.bool_val(false);
   e.valid = ctx.bool_val(true);
+  e.decided_before_endpoint.reset();
   if (exists) {
-    e.outcome = z3::ite(present.outcome == 1, ctx.int_val(1), ctx.int_val(2));
+    e.outcome = present.decided_before_endpoint
+                    ? z3::ite(*present.decided_before_endpoint, present.outcome,
+                              ctx.int_val(2))
+                    : ctx.int_val(2);
   } else {
     e.passes = ctx.int_val(0);
     e.outcome = ctx.int_val(2);

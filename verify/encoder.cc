@@ -589,6 +589,8 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   // its policies, then its routes: a 404), the east-west gateway and the
   // waypoint behind it, the destination.
   const z3::expr two = c_.int_val(2), one = c_.int_val(1);
+  e.decided_before_endpoint =
+      failed_local || denied_wp || route_fail || answered;
   e.outcome = z3::ite(
       failed_local, two,
       z3::ite(denied_wp, one,

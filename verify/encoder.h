@@ -54,6 +54,10 @@ struct Encoded {
   // K11: ... and passed a waypoint other than the one that backend's
   // configuration asks for (ep_intended), so never passes that one.
   std::optional<z3::expr> route_bypass;
+  // A service slice: the proxies decide the request before any endpoint
+  // (failed closed, denied by the client side's waypoint, a route's 404,
+  // redirect or direct response), so it needs none (diff, §3.1).
+  std::optional<z3::expr> decided_before_endpoint;
   // Per endpoint reached as a route's backend: the waypoint the backend
   // Service (or its namespace) asks for, "" for none.
   std::vector<std::string> ep_intended;

@@ -393,8 +393,11 @@ int CompareAll(const Scenario& sc, const std::string& label,
       OutcomeSet expected;
       std::set<std::tuple<int, std::string, Outcome>> expected_via;
       bool stopped = false;
+      bool pod_reached = false;  // a delivered path ends at a backend's pod
       for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
         stopped = stopped || StoppedByNetworkPolicy(p);
+        pod_reached = pod_reached ||
+                      (p.outcome == Outcome::kDelivered && !p.backend.empty());
         // §3.4: ztunnel picks a ServiceEntry endpoint of a gateway-less
         // network and refuses the connection; the encoding leaves the
         // endpoint out (docs/semantics.md#engine-differences). Counted.
@@ -455,6 +458,18 @@ int CompareAll(const Scenario& sc, const std::string& label,
       // request (NoHealthyUpstream, or no gateway), the encoding has no
       // request to state (docs/semantics.md#engine-differences).
       if (NothingReachable(got, expected)) return;
+      // A Service with no endpoint at all where no path reaches a pod: a
+      // proxy may still answer (a waypoint route's redirect); the encoding
+      // states requests to endpoints only
+      // (docs/semantics.md#engine-differences). Counted.
+      if (got.outcomes.empty() && !svc.empty() && !pod_reached) {
+        const auto own = c.service_by_key.find(svc);
+        if (own != c.service_by_key.end() &&
+            c.service_endpoints[own->second].empty()) {
+          ++g_compared["a Service without endpoints (paths only)"];
+          return;
+        }
+      }
       // Peering's PreferNetwork keeps the client's network's endpoints,
       // where the encoding allows any ready one (docs/semantics.md,
       // "Where the engines differ"): there the path function's answers must
