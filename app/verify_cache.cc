@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -65,9 +66,16 @@ std::optional<std::string> ReadEntry(const fs::path& p, std::string* why) {
   return s.str();
 }
 
+// The entry's digest: with MESHSIM_CACHE_KEY set, an HMAC under that key,
+// which a job without the key cannot forge (an entry it wrote, or edited
+// and hashed again, is then ignored); without, a SHA-256, which finds
+// damage but not tampering (docs/security.md).
 std::string EntryChecksum(nlohmann::json header, const std::string& chunk) {
   header.erase("sha256");
-  return Sha256Hex(header.dump() + "\n" + chunk);
+  const std::string text = header.dump() + "\n" + chunk;
+  const char* key = std::getenv("MESHSIM_CACHE_KEY");
+  if (key && *key) return "hmac:" + HmacSha256Hex(key, text);
+  return Sha256Hex(text);
 }
 
 // An entry: a line of JSON naming it, then the chunk's own JSON (read once,
@@ -100,7 +108,9 @@ std::optional<Entry> ReadValidEntry(const fs::path& p, const std::string& name,
       *why = "was written for other work or by another meshsim";
     } else if (e.header.at("sha256").get<std::string>() !=
                EntryChecksum(e.header, e.chunk)) {
-      *why = "is damaged (its checksum does not match)";
+      *why =
+          "is damaged, or not written under this MESHSIM_CACHE_KEY (its "
+          "checksum does not match)";
     } else {
       return e;
     }

@@ -4,6 +4,8 @@
 // EVP interface, which allocates a context per digest; meshsim makes one
 // per loaded object, so it keeps the plain context.
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <cstring>
@@ -56,6 +58,21 @@ std::string Sha256Hex(std::string_view bytes) {
   Sha256 h;
   h.Update(bytes);
   return h.Hex();
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  ::HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         mac, &len);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace meshsim

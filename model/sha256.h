@@ -38,6 +38,10 @@ class Sha256 {
 // The hex SHA-256 of `bytes`.
 std::string Sha256Hex(std::string_view bytes);
 
+// The hex HMAC-SHA-256 of `bytes` under `key` (RFC 2104): a digest only a
+// holder of the key can make (`verify --cache` with MESHSIM_CACHE_KEY).
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes);
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_SHA256_H_

@@ -71,6 +71,19 @@ bool WriteAll(int fd, const std::string& path,
   return err == 0;
 }
 
+// The process's own standard output or error named as a file ("-",
+// /dev/stdout, /dev/fd/1, /proc/self/fd/1; the same for 2): its descriptor,
+// else -1. Written through it, so a redirection to a file, a pipe or a
+// terminal all work and the name itself is never replaced.
+int StandardDescriptor(const std::string& path) {
+  if (path == "-" || path == "/dev/stdout" || path == "/dev/fd/1" ||
+      path == "/proc/self/fd/1")
+    return 1;
+  if (path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2")
+    return 2;
+  return -1;
+}
+
 }  // namespace
 
 OutputFiles::~OutputFiles() {
@@ -88,7 +101,27 @@ bool OutputFiles::Add(const std::string& path,
     *error = "cannot write '" + path + "': it is a directory";
     return false;
   }
-  // A device or FIFO the user named (/dev/null, /dev/stdout, a pipe): written
+  if (const int std_fd = StandardDescriptor(path); std_fd >= 0) {
+    const int fd = ::dup(std_fd);
+    if (fd < 0) {
+      *error = "cannot write '" + path + "': " + Cause(errno);
+      return false;
+    }
+    if (!WriteAll(fd, path, write, error)) return false;
+    staged_.push_back({path, ""});
+    return true;
+  }
+  // Nothing under /dev or /proc is created or replaced (a link there to a
+  // regular file, such as another descriptor, would be).
+  if ((path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) &&
+      !(::stat(path.c_str(), &st) == 0 &&
+        (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))) {
+    *error = "cannot write '" + path +
+             "': meshsim creates or replaces no file under /dev or /proc "
+             "(use - or /dev/stdout for standard output)";
+    return false;
+  }
+  // A device or FIFO the user named (/dev/null, a pipe): written
   // in place, never created. Followed even through a link, as a link to a
   // device cannot overwrite a file; a link to anything else is replaced.
   if (::stat(path.c_str(), &st) == 0 &&

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -228,6 +229,24 @@ TEST_F(VerifyCacheTest, DamagedAndForeignEntriesAreIgnoredWithAWarning) {
   EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
 }
 
+// With MESHSIM_CACHE_KEY, an entry's digest is an HMAC under the key: one
+// written without it (or forged by a job that edits an entry and hashes
+// it again) is ignored with a warning and solved again; the entries then
+// written under the key are reused; without the key they are not.
+TEST_F(VerifyCacheTest, AKeyedCacheTrustsOnlyEntriesWrittenUnderItsKey) {
+  ExpectAsCold();  // four entries, plain SHA-256
+  ::setenv("MESHSIM_CACHE_KEY", "ci-secret", 1);
+  const Outcome keyed = Cached();
+  EXPECT_EQ(Reused(keyed.err), std::make_pair(0, 4)) << keyed.err;
+  EXPECT_NE(keyed.err.find("MESHSIM_CACHE_KEY"), std::string::npos)
+      << keyed.err;
+  EXPECT_EQ(ExpectAsCold(), std::make_pair(4, 4));
+  ::setenv("MESHSIM_CACHE_KEY", "another-secret", 1);
+  EXPECT_EQ(Reused(Cached().err), std::make_pair(0, 4));
+  ::unsetenv("MESHSIM_CACHE_KEY");
+  EXPECT_EQ(Reused(Cached().err), std::make_pair(0, 4));
+}
+
 // Entries whose checksum holds but whose chunk names a slice its table
 // does not have, or one slice more than the chunk has (written by a buggy
 // or hostile job): not a chunk, ignored; and a header edited after it was
@@ -279,7 +298,8 @@ TEST_F(VerifyCacheTest, EntriesWithBadIndexesOrAnEditedHeaderAreIgnored) {
               std::string::npos)
         << cached.err;
   EXPECT_NE(cached.err.find(entries[2].string() +
-                            " is damaged (its checksum does not match)"),
+                            " is damaged, or not written under this "
+                            "MESHSIM_CACHE_KEY (its checksum does not match)"),
             std::string::npos)
       << cached.err;
 }

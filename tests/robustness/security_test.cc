@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -111,6 +112,38 @@ TEST_F(SecurityTest, DevicesAreWrittenInPlace) {
       << err_.str();
   EXPECT_TRUE(fs::is_symlink(dir_ / "null-link"));
   EXPECT_TRUE(fs::is_character_file("/dev/null"));
+}
+
+// The process's own standard output named as a file (/dev/stdout, - ...)
+// is written through its descriptor, so /dev/stdout, a link to
+// /proc/self/fd/1, is never replaced even when standard output is a file;
+// nothing else under /dev or /proc is created.
+TEST_F(SecurityTest, StandardOutputByNameIsItsDescriptor) {
+  const std::string sc = Scenario("sc.yaml", "plain");
+  const fs::path out = dir_ / "stdout.txt";
+  const int saved = ::dup(1);
+  ASSERT_GE(saved, 0);
+  {
+    std::FILE* f = std::fopen(out.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    ::dup2(::fileno(f), 1);
+    std::fclose(f);
+  }
+  const int rc = Run({"check", sc, "--junit", "/proc/self/fd/1"});
+  const int rc_dash = Run({"check", sc, "--sarif", "-"});
+  ::fflush(stdout);
+  ::dup2(saved, 1);
+  ::close(saved);
+  EXPECT_EQ(rc, 0) << err_.str();
+  EXPECT_EQ(rc_dash, 0) << err_.str();
+  const std::string got = Read(out);
+  EXPECT_NE(got.find("<testsuites"), std::string::npos) << got;
+  EXPECT_NE(got.find("\"runs\""), std::string::npos) << got;
+  EXPECT_TRUE(fs::is_symlink("/proc/self/fd/1"));
+  EXPECT_EQ(Run({"check", sc, "--junit", "/dev/meshsim-no-such-file"}), 2);
+  EXPECT_NE(err_.str().find("no file under /dev or /proc"), std::string::npos)
+      << err_.str();
+  EXPECT_FALSE(fs::exists("/dev/meshsim-no-such-file"));
 }
 
 // A link loop in a folder `check` walks is a failed result, and the walk
