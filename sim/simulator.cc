@@ -58,6 +58,8 @@ class ModelBuilder {
     FindFaultTargets();
     for (size_t ti = 0; ti < sc_.traffic.size(); ++ti) {
       const TrafficEntry& t = sc_.traffic[ti];
+      entry_name_ = t.name;
+      entry_location_ = t.location;
       SourceSpec src;
       src.name = t.name;
       src.rate = t.rate;
@@ -80,6 +82,10 @@ class ModelBuilder {
         std::vector<Path> paths = EnumeratePaths(BuildForwardingGraph(mesh, t));
         const Path* src_fail = SourceDown(mesh, t);
         if (src_fail) paths = {*src_fail};
+        // The budget checked for the whole epoch before any is allocated.
+        size_t need = histograms_;
+        for (const Path& p : paths) need += p.hops.size() + 1;
+        if (need > kMaxRouteHistograms) Over();
         AnswerWithErrors(epoch.start_ns, paths);
         for (const Path& p : paths) {
           std::string key = Describe(p) + "|" + OutcomeName(p.outcome);
@@ -376,6 +382,31 @@ class ModelBuilder {
     return id;
   }
 
+  // The network's route `r`, within the budget of latency histograms (one
+  // per hop and one per route, about 5 KB each): past it the model would
+  // not fit in memory, and the run stops with exit 2 before allocating it.
+  uint32_t Added(RouteSpec r) {
+    histograms_ += r.stations.size() + 1;
+    if (histograms_ > kMaxRouteHistograms) Over();
+    return m_.net.AddRoute(std::move(r));
+  }
+
+  [[noreturn]] void Over() const {
+    {
+      Diagnostic d;
+      d.location = entry_location_;
+      d.message = "traffic entry '" + entry_name_ +
+                  "': the traffic's paths reach more than " +
+                  std::to_string(kMaxRouteHistograms) +
+                  " route hops in all (each path of each entry, per fault "
+                  "window), whose latency histograms would not fit in memory "
+                  "(docs/robustness.md#limits); give the workloads fewer "
+                  "replicas or the scenario fewer traffic entries (`paths` "
+                  "still lists them)";
+      throw LimitExceeded(std::move(d));
+    }
+  }
+
   uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p,
                     int path_index, int64_t held_ns = 0) {
     RouteSpec r;
@@ -453,7 +484,7 @@ class ModelBuilder {
       }
       r.breakers.push_back({it->second, at->second + 1});
     }
-    return m_.net.AddRoute(std::move(r));
+    return Added(std::move(r));
   }
 
   // §16.1 outlierDetection: the proxy replica's detector for the service,
@@ -548,7 +579,7 @@ class ModelBuilder {
         shadow.pool.push_back(-1);
         prev = &h;
       }
-      m.routes.push_back(m_.net.AddRoute(std::move(shadow)));
+      m.routes.push_back(Added(std::move(shadow)));
     }
     if (!m.routes.empty()) r.mirror = std::move(m);
   }
@@ -565,6 +596,9 @@ class ModelBuilder {
   std::map<std::string, uint32_t> breakers_;
   std::map<std::string, uint32_t> detectors_;
   Path down_path_;
+  size_t histograms_ = 0;
+  std::string entry_name_;         // the entry being modelled
+  SourceLocation entry_location_;  // its location, for LimitExceeded
 };
 
 }  // namespace

@@ -21,6 +21,11 @@
 namespace meshsim {
 
 // The queueing network a scenario maps to, with names for reporting.
+// BuildSimModel throws LimitExceeded (exit 2, docs/robustness.md#limits)
+// when the scenario's paths would need more latency histograms (one per hop
+// and one per route, about 5 KB each) than this, about 0.5 GB.
+inline constexpr size_t kMaxRouteHistograms = 100'000;
+
 struct SimModel {
   QueueingNetwork net;
   std::vector<std::string> entry_names;  // by source

@@ -173,6 +173,29 @@ TEST_F(LimitsTest, MorePathsThanTheLimitIsAnErrorNotATruncatedList) {
   EXPECT_NE(out.str().find("fan: 50000 paths"), std::string::npos);
 }
 
+// Within the paths limit, `run` and `analyze` still need a latency
+// histogram per hop of each path (about 5 KB each): 25,000 paths of 6 hops
+// is past their budget of 100,000, an error naming the entry before the
+// histograms are allocated (100,000 replicas used to abort with SIGABRT at
+// 3.7 GB); `paths` lists them.
+TEST_F(LimitsTest, MoreRouteHopsThanRunCanHoldIsAnError) {
+  Write("fan.yaml", FanOutManifest(1, 25000));
+  const std::string scenario =
+      Write("fan-scenario.yaml", FanOutScenario("fan.yaml"));
+  for (const std::string cmd : {"run", "analyze"}) {
+    std::ostringstream out, err;
+    EXPECT_EQ(RunCli({cmd, scenario}, out, err), 2) << cmd;
+    EXPECT_NE(err.str().find("fan-scenario.yaml:6:5: error: traffic entry "
+                             "'fan': the traffic's paths reach more than "
+                             "100000 route hops"),
+              std::string::npos)
+        << cmd << "\n"
+        << err.str();
+  }
+  std::ostringstream out, e;
+  EXPECT_EQ(RunCli({"paths", scenario}, out, e), 0) << e.str();
+}
+
 // Each traffic entry costs a forwarding graph and a run's statistics (about
 // 170 KB in `run`): 16,000 one-request entries in a 757 KB file aborted
 // `run` under a 2 GB cap. The count is a located error before any is built.
