@@ -772,6 +772,7 @@ Encoded Encoder::Fresh() {
                  {},
                  std::nullopt,
                  std::nullopt,
+                 std::nullopt,
                  {},
                  {}};
 }
