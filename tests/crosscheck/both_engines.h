@@ -38,23 +38,33 @@ inline std::pair<std::set<Outcome>, std::set<Outcome>> CurlOutcomes(
   return {simulated, encoded};
 }
 
+// The destination the encoding is asked about: a service by VIP, or a pod
+// by its IP; `tcp`: a connection, not the entry's (or a default GET).
+struct EngineDest {
+  std::string service = "shop/cart";
+  std::string pod;
+  int port = 80;
+  bool tcp = false;
+};
+
 inline void ExpectBothEngines(const Scenario& sc, Outcome want,
-                              const std::string& name) {
+                              const std::string& name,
+                              const EngineDest& to = {}) {
   ASSERT_EQ(sc.traffic.size(), 1u) << name;
   std::set<Outcome> simulated;
   for (const Path& p : PathsOf(sc, "t")) simulated.insert(p.outcome);
   EXPECT_EQ(simulated, std::set<Outcome>{want}) << "simulator: " << name;
 
   const TrafficEntry& t = sc.traffic[0];
-  const std::string method = t.http ? t.http->method : "GET";
-  const std::string path = t.http ? t.http->path : "/";
+  const std::string method = to.tcp ? "" : t.http ? t.http->method : "GET";
+  const std::string path = to.tcp ? "" : t.http ? t.http->path : "/";
   const auto* jwt = t.http && t.http->jwt ? &*t.http->jwt : nullptr;
   OutcomeOracle oracle(sc);
   bool asked = false;
   for (const SourceClass& src : SourceClasses(sc)) {
     if (src.workload.rfind("client/curl", 0) != 0) continue;
     EncodedOutcomes got =
-        oracle.Outcomes(src, "shop/cart", "", 80, method, path, jwt);
+        oracle.Outcomes(src, to.service, to.pod, to.port, method, path, jwt);
     ASSERT_FALSE(got.unknown) << name;
     std::set<Outcome> encoded;
     for (const auto& [passes, o] : got.outcomes) encoded.insert(o);

@@ -11,10 +11,8 @@
 #include <set>
 #include <string>
 
-#include "tests/sim/path_helpers.h"
+#include "tests/crosscheck/both_engines.h"
 #include "tests/test_world.h"
-#include "verify/source_class.h"
-#include "verify/verifier.h"
 
 namespace meshsim {
 namespace {
@@ -46,22 +44,7 @@ Scenario DbWorld(const testing::KV& db_labels, bool strict) {
 
 // Both engines' outcomes for client/curl's TCP connection to pod db/db-0.
 void ExpectToPod(const Scenario& sc, Outcome want, const std::string& name) {
-  std::set<Outcome> simulated;
-  for (const Path& p : testing::PathsOf(sc, "t")) simulated.insert(p.outcome);
-  EXPECT_EQ(simulated, std::set<Outcome>{want}) << "simulator: " << name;
-  OutcomeOracle oracle(sc);
-  bool asked = false;
-  for (const SourceClass& src : SourceClasses(sc)) {
-    if (src.workload.rfind("client/curl", 0) != 0) continue;
-    const EncodedOutcomes got =
-        oracle.Outcomes(src, "", "db/db-0", 5432, "", "");
-    ASSERT_FALSE(got.unknown) << name;
-    std::set<Outcome> encoded;
-    for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-    EXPECT_EQ(encoded, std::set<Outcome>{want}) << "encoding: " << name;
-    asked = true;
-  }
-  EXPECT_TRUE(asked) << name;
+  testing::ExpectBothEngines(sc, want, name, {"", "db/db-0", 5432, true});
 }
 
 TEST(SidecarPodIpCrossCheck, AHeadlessServiceOfAmbientPodsGetsPlaintext) {
