@@ -108,6 +108,10 @@ void ForEachMap(Reader& r, const yaml::Node& parent, const char* key,
   }
 }
 
+// The port protocols istiod knows (protocol.Parse, upper-cased), as a
+// Gateway server or a ServiceEntry port names them.
+const std::vector<std::string>& IstioPortProtocols();
+
 // Sets `spec` to the object's spec; false, with an error, when it is not a
 // map (the handler then reads no further).
 bool RequireSpec(Reader& r, const ObjectHeader& h, const yaml::Node& obj,

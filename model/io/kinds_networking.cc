@@ -621,6 +621,13 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   cluster.destination_rules.push_back(std::move(dr));
 }
 
+const std::vector<std::string>& IstioPortProtocols() {
+  static const std::vector<std::string> kProtocols = {
+      "HTTP", "HTTPS", "HTTP2", "GRPC",  "GRPC-WEB", "HTTP_PROXY",
+      "TCP",  "TLS",   "MONGO", "REDIS", "MYSQL",    "UDP"};
+  return kProtocols;
+}
+
 namespace {
 
 // §16.3: what istiod's webhook refuses in a server (validation.go
@@ -631,9 +638,7 @@ namespace {
 // than one namespace part or an empty one.
 void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
                          const yaml::Node& tls, const std::string& sw) {
-  static const std::vector<std::string> kProtocols = {
-      "HTTP", "HTTPS", "HTTP2", "GRPC",  "GRPC-WEB", "HTTP_PROXY",
-      "TCP",  "TLS",   "MONGO", "REDIS", "MYSQL",    "UDP"};
+  const std::vector<std::string>& kProtocols = IstioPortProtocols();
   const yaml::Node pn = r.Child(r.Child(s, "port"), "protocol");
   if (std::find(kProtocols.begin(), kProtocols.end(), srv.protocol) ==
       kProtocols.end()) {

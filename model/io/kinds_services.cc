@@ -9,6 +9,7 @@
 
 #include "model/binding.h"
 #include "model/io/kinds.h"
+#include "model/io/scenario_sections.h"
 #include "model/labels.h"
 #include "model/text.h"
 
@@ -320,6 +321,97 @@ void CheckDynamicDns(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                   "istio.io/use-waypoint");
   }
 }
+
+std::string Upper(std::string v) {
+  for (char& c : v) c = static_cast<char>(std::toupper(c));
+  return v;
+}
+
+// The HTTP-like port protocols and those a proxy tells hosts apart by SNI
+// (protocol.Parse, case-insensitive).
+bool HostTellsApart(const std::string& p) {
+  static const std::set<std::string> kByHost = {
+      "http", "http2", "http_proxy", "grpc", "grpc-web", "https", "tls"};
+  return kByHost.count(AsciiLower(p)) > 0;
+}
+
+// §3.4: the rest of what istiod's validation (validateServiceEntry)
+// refuses in any ServiceEntry: the host "*", a CIDR address unless the
+// resolution is NONE or STATIC, two ports of one name or number, an
+// unknown protocol, a wildcard host with DNS resolution and no endpoints,
+// and several hosts with a port that carries no host name (plain TCP)
+// unless the resolution is NONE. `cidr`: spec.addresses as written holds a
+// '/'.
+void CheckServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
+                       const Service& s, bool cidr, bool has_endpoints) {
+  const yaml::Node hosts = r.Child(spec, "hosts");
+  for (const std::string& host : s.hosts)
+    if (host == "*")
+      r.Error(hosts, h.what +
+                         ": host '*' is refused: a ServiceEntry cannot "
+                         "take every host; did you mean a wildcard such as "
+                         "*.example.com? (istiod refuses the entry)");
+  if (cidr && s.resolution != "NONE" && s.resolution != "STATIC")
+    r.Error(r.Child(spec, "addresses"),
+            h.what +
+                ": CIDR addresses are allowed only with resolution NONE "
+                "or STATIC, got " +
+                s.resolution + " (istiod refuses the entry)");
+  std::set<std::string> names;
+  std::set<std::string> numbers;
+  const yaml::Node ports = r.Child(spec, "ports");
+  for (size_t i = 0; ports.IsSequence() && i < ports.size(); ++i) {
+    const yaml::Node p = ports[i];
+    const yaml::Node name = r.Child(p, "name");
+    const yaml::Node number = r.Child(p, "number");
+    if (name.IsScalar() && !names.insert(name.Scalar()).second)
+      r.Error(name, h.what + ": port name '" + name.Scalar() +
+                        "' is already defined by an earlier port (istiod "
+                        "refuses the entry)");
+    if (number.IsScalar() && !numbers.insert(number.Scalar()).second)
+      r.Error(number, h.what + ": port " + number.Scalar() +
+                          " is already defined by an earlier port (istiod "
+                          "refuses the entry)");
+    const yaml::Node proto = r.Child(p, "protocol");
+    const std::vector<std::string>& known = IstioPortProtocols();
+    if (proto.IsScalar() && !proto.Scalar().empty() &&
+        std::find(known.begin(), known.end(), Upper(proto.Scalar())) ==
+            known.end())
+      r.Error(proto, h.what +
+                         ": port protocol must be one of HTTP, HTTPS, "
+                         "HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, "
+                         "REDIS, MYSQL, UDP, got '" +
+                         proto.Scalar() + "'" +
+                         DidYouMean(Upper(proto.Scalar()), known) +
+                         " (istiod refuses the entry)");
+  }
+  if ((s.resolution == "DNS" || s.resolution == "DNS_ROUND_ROBIN") &&
+      !has_endpoints)
+    for (const std::string& host : s.hosts)
+      if (host.find('*') != std::string::npos) {
+        r.Error(hosts, h.what + ": host '" + host +
+                           "' is not a fully qualified name, which "
+                           "resolution " +
+                           s.resolution +
+                           " without endpoints needs (it resolves each "
+                           "host by DNS); list endpoints, or use "
+                           "resolution NONE or DYNAMIC_DNS (istiod refuses the "
+                           "entry)");
+        break;
+      }
+  if (s.resolution != "NONE" && s.hosts.size() > 1)
+    for (const ServicePort& sp : s.ports)
+      if (!HostTellsApart(sp.protocol)) {
+        r.Error(ports, h.what + ": several hosts with port " +
+                           std::to_string(sp.port) + " of protocol " +
+                           sp.protocol +
+                           ", which carries no host name to tell them "
+                           "apart: use HTTP or TLS ports, one host per "
+                           "entry, or resolution NONE (istiod refuses the "
+                           "entry)");
+        break;
+      }
+}
 }  // namespace
 
 void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
@@ -335,6 +427,9 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   }
   s.vips = r.StringList(r.Child(spec, "addresses"), h.what + ": spec.addresses")
                .value_or(std::vector<std::string>{});
+  const bool cidr = std::any_of(s.vips.begin(), s.vips.end(), [](auto& a) {
+    return a.find('/') != std::string::npos;
+  });
   // §3.4 (toNetworkAddressFromCidr): a block of one address is that
   // address, a VIP like any other.
   for (std::string& a : s.vips) {
@@ -356,6 +451,8 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
           .value_or("MESH_EXTERNAL");
   if (s.resolution == "DYNAMIC_DNS")
     CheckDynamicDns(r, h, spec, sink.version, s);
+  yaml::Node eps = r.Child(spec, "endpoints");
+  CheckServiceEntry(r, h, spec, s, cidr, eps.IsSequence() && eps.size() > 0);
   yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
     auto m =
@@ -363,7 +460,6 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                     h.what + ": spec.workloadSelector.labels", false, nullptr);
     if (m) s.selector = *m;
   }
-  yaml::Node eps = r.Child(spec, "endpoints");
   // istiod's validation (ValidateServiceEntry) refuses these.
   if (eps.IsSequence() && eps.size() > 0 && s.selector)
     r.Error(eps, h.what +

@@ -155,7 +155,8 @@ TEST(DynamicDnsTest, WithoutAWaypointZtunnelCannotResolveTheWildcard) {
 // TestServiceEntryServices "Does not use auto-assigned addresses for
 // wildcard host with DNS resolution"): istiod allocates per host, so a
 // DNS entry's concrete host has an address (and its waypoint) whichever
-// host comes first, and its wildcard host has none.
+// host comes first, and its wildcard host has none. (Validation wants
+// endpoints for a DNS entry with a wildcard host.)
 std::vector<Path> DialMixedEntry(const std::string& hosts,
                                  const std::string& host) {
   testing::World w("{version: \"1.30\"}");
@@ -171,7 +172,8 @@ std::vector<Path> DialMixedEntry(const std::string& hosts,
         "spec:\n  hosts: " +
             hosts +
             "\n  ports: [{number: 80, name: http, protocol: HTTP}]\n"
-            "  resolution: DNS\n");
+            "  resolution: DNS\n"
+            "  endpoints: [{address: origin.example.com}]\n");
   w.Traffic("t", testing::kFromCurl, "{host: " + host + ", port: 80}",
             "{method: GET, path: /}");
   return testing::PathsOf(w.Load(), "t");
@@ -184,7 +186,7 @@ TEST(DynamicDnsTest, AddressesAreAllocatedPerHost) {
     ASSERT_EQ(ok.size(), 1u) << hosts;
     EXPECT_EQ(ok[0].waypoints, std::vector<std::string>{"egress/waypoint"})
         << hosts;
-    EXPECT_EQ(EndOf(ok), "ok.example.com:80") << hosts;
+    EXPECT_EQ(EndOf(ok), "origin.example.com:80") << hosts;
     const std::vector<Path> wild = DialMixedEntry(hosts, "a.wild.example.com");
     ASSERT_EQ(wild.size(), 1u) << hosts;
     EXPECT_TRUE(wild[0].waypoints.empty()) << hosts;
