@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/text.h"
 
 namespace meshsim {
 
@@ -198,29 +199,33 @@ bool EntryHostMatches(const std::string& pattern, const std::string& host) {
 
 std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
                                              const std::string& client_ns,
-                                             bool sidecar) const {
-  const std::vector<std::string> candidates = HostCandidates(host, client_ns);
+                                             bool sidecar,
+                                             bool ztunnel_dns) const {
+  // §3.4 (ztunnel dns/server.rs find_server): each name the client may mean
+  // (the host as written, then its cluster.local forms), and for each the
+  // name itself, then wildcards of decreasing specificity (get_wildcards:
+  // a.b.example.com, *.b.example.com, *.example.com, *.com); the first
+  // with a service wins. Envoy's virtual hosts prefer the longest wildcard
+  // too. With `ztunnel_dns` its DNS proxy drops, at each name, a service
+  // with no address for it unless the name is under the cluster domain (a
+  // headless Service; a ServiceEntry there too); §2.4: NAMESPACE entries
+  // of other namespaces are not in the client's view.
   std::vector<size_t> out;
-  for (const std::string& c : candidates) {
-    auto it = service_by_host.find(c);
-    if (it != service_by_host.end()) {
-      out = it->second;
-      break;
+  for (const std::string& c : HostCandidates(host, client_ns)) {
+    std::string pattern = c;
+    for (size_t dot = 0; out.empty(); dot = c.find('.', dot + 1)) {
+      if (dot == std::string::npos) break;
+      if (dot != 0) pattern = "*" + c.substr(dot);
+      auto it = service_by_host.find(pattern);
+      if (it == service_by_host.end()) continue;
+      for (size_t i : it->second)
+        if (Visible(services[i], client_ns, sidecar) &&
+            (!ztunnel_dns || services[i].HostHasAddress(pattern) ||
+             EndsWith(pattern, ".svc.cluster.local")))
+          out.push_back(i);
     }
+    if (!out.empty()) break;
   }
-  if (out.empty()) {
-    // ServiceEntry wildcard hosts: "*.example.com" matches "a.example.com".
-    for (const auto& [h, idx] : service_by_host)
-      if (h.size() > 1 && h[0] == '*' && EntryHostMatches(h, host))
-        out.insert(out.end(), idx.begin(), idx.end());
-  }
-  // §2.4: NAMESPACE entries of other namespaces are not in the client's
-  // view (nor, then, candidates for the canonical one).
-  out.erase(std::remove_if(out.begin(), out.end(),
-                           [&](size_t i) {
-                             return !Visible(services[i], client_ns, sidecar);
-                           }),
-            out.end());
   // §3.4 (selectWorkloadServices, ztunnel's lookup): the client's own
   // namespace's first, then the canonical one: a Kubernetes Service, else
   // the oldest entry (creationTimestamp; the index's order breaks ties).

@@ -822,9 +822,12 @@ struct Cluster {
   // host prefers the client's namespace (§3.4).
   // A ServiceEntry of NAMESPACE visibility is left out for clients of other
   // namespaces (ztunnel's; a sidecar's with applyToSidecars: `sidecar`).
+  // `ztunnel_dns`: only what ztunnel's DNS proxy answers with (§3.4), empty
+  // when it answers nothing (it then asks upstream).
   std::vector<size_t> ServicesForHost(const std::string& host,
                                       const std::string& client_ns,
-                                      bool sidecar = false) const;
+                                      bool sidecar = false,
+                                      bool ztunnel_dns = false) const;
   // §2.4: whether a client of `client_ns` sees `s` at all.
   static bool Visible(const Service& s, const std::string& client_ns,
                       bool sidecar) {

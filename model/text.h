@@ -25,6 +25,12 @@ inline std::string AsciiLower(std::string s) {
   return s;
 }
 
+// Whether `s` ends with `suffix`.
+inline bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // A seed as written (scenario `seed`, --seed): a whole number from 0 to
 // 2^64 - 1, digits only; the error text for anything else, "" when it is
 // one.

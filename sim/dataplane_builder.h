@@ -217,7 +217,7 @@ class Builder {
   std::string Identity(int ci, int wi) const;
   std::string SvcName(int ci, int si) const;
 
-  // ---- the client side (client_side.cc) -------------------------------------
+  // ---- the client side (client_side.cc, name_resolution.cc) -----------------
   std::vector<Dest> ResolveDest(int ci, const Workload& src) const;
   // The host of `s` that to.host names: an exact one, else a wildcard
   // that covers it (§3.4: addresses are per host).
@@ -232,6 +232,11 @@ class Builder {
   std::optional<Dest> HiddenEntryDest(Vertex v, const Workload& src,
                                       const Service& hidden);
   std::vector<Dest> ResolveHost(int ci, const Workload& src) const;
+  // §3.4: ztunnel's DNS answer for an address-less service under the
+  // cluster domain: its endpoints' addresses.
+  std::vector<Dest> EndpointAnswers(int sci, int si) const;
+  // §3.3: where a request to ExternalName Service `s` goes.
+  Dest ExternalNameDest(int ci, const Service& s, bool sidecar) const;
   std::vector<Dest> ResolvePod(int ci) const;
   void FailIfEnded(Dest& d) const;  // §3.6
   // §16.9, §16.7: a connection to an address of a Service no proxy knows

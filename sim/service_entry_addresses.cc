@@ -4,6 +4,7 @@
 // (§3.4).
 #include <string>
 
+#include "model/binding.h"
 #include "model/text.h"
 #include "sim/dataplane_builder.h"
 
