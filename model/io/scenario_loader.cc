@@ -408,12 +408,28 @@ void CheckPeers(const Mesh& mesh, Diagnostics& diags) {
 // §7.1 (networks.go LocalSystemNamespaceNetwork): istiod takes its
 // cluster's network from the topology.istio.io/network label on its own
 // namespace. The label wins over the scenario's `network:`; when both are
-// given and differ, a warning says which is used.
+// given and differ, a warning says which is used; when neither is, in a
+// mesh of several clusters, a warning says meshsim's default is not
+// istiod's.
 void ApplySystemNamespaceNetwork(Mesh& mesh, Diagnostics& diags) {
   for (Cluster& c : mesh.clusters) {
     const Namespace* ns = c.FindNamespace(mesh.istio.root_namespace);
     const std::string* net =
         ns ? FindLabel(ns->labels, kLabelNetwork) : nullptr;
+    // §7.1 (networks.go): without the label istiod's network is "", one
+    // network for every such cluster; meshsim's default, the cluster's
+    // name, gives each its own.
+    if ((!net || net->empty()) && !c.network_location &&
+        mesh.clusters.size() > 1)
+      diags.Warning(c.location,
+                    "cluster " + c.name +
+                        ": no network: meshsim puts it on a network of its "
+                        "own, " +
+                        c.name + ", but istiod (no " + kLabelNetwork +
+                        " label on Namespace " + mesh.istio.root_namespace +
+                        ") puts every such cluster on one unnamed network, "
+                        "whose pods reach each other directly (§7.1); set "
+                        "clusters[].network");
     if (!net || net->empty() || *net == c.network) continue;
     if (c.network_location)
       diags.Warning(*c.network_location,

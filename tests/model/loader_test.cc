@@ -354,6 +354,22 @@ TEST(LoaderErrorsTest, EachQuestionableInputGivesItsExactWarnings) {
   EXPECT_GE(checked, 3);
 }
 
+// §7.1: only the cluster with neither `network:` nor istio-system's label
+// is warned about, and it keeps meshsim's default, its own name.
+TEST(LoaderTest, OnlyAClusterWithNoNetworkAtAllIsWarnedAbout) {
+  Diagnostics d;
+  auto sc =
+      LoadScenarioFile("tests/data/warnings/cluster-without-network.yaml", d);
+  ASSERT_TRUE(sc);
+  int said = 0;
+  for (const Diagnostic& x : d.all())
+    said += x.ToString().find(": no network:") != std::string::npos;
+  EXPECT_EQ(said, 1);
+  std::vector<std::string> networks;
+  for (const Cluster& c : sc->mesh.clusters) networks.push_back(c.network);
+  EXPECT_EQ(networks, (std::vector<std::string>{"east", "west", "north"}));
+}
+
 // istio.flags: a string setting keeps its value as written; a Solo-only
 // setting is dropped in a community mesh (that istiod has no such flag) and
 // kept in a Solo one.
