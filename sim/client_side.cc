@@ -465,6 +465,9 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
   const Cluster& sc = mesh_.clusters[s.svc_cluster];
   const Service& svc = sc.services[s.svc];
   Binding b = ServiceWaypoint(mesh_, sc, svc);
+  if (b.status == BindingStatus::kAccepted &&
+      UnknownWaypoint(v, s, s.svc_cluster, *b.waypoint, b.why))
+    return;
   if (b.status == BindingStatus::kAccepted) {
     // §2.6: with a canary, each connection samples one of the two.
     std::vector<std::tuple<const Gateway*, std::string, double>> wps;
@@ -500,6 +503,35 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
         "waypoints (§3.1)";
   ToServiceEndpoints(v, s, s.cluster, s.wl, s.svc_cluster, s.svc, s.port, true,
                      "", why + "; ztunnel load-balances over the endpoints");
+}
+
+// §7.2 (ztunnel state.rs fetch_waypoint; multicluster.go
+// mergeServiceInfosWithCluster): another cluster's record names its waypoint
+// by host name, which the client's ztunnel looks up in its own cluster's
+// view: there only a waypoint of that name in the client's cluster, or one
+// whose Service is global, exists. With neither it fails the connection
+// (UnknownWaypoint) and says so; false when the waypoint is found.
+bool Builder::UnknownWaypoint(Vertex v, const State& s, int record,
+                              const Gateway& wp, const std::string& why) {
+  if (record == s.cluster || !multicluster_ || peering_) return false;
+  const auto found = [&](const Cluster& c) {
+    auto it = c.gateways.find(wp.Key());
+    return it != c.gateways.end() && it->second.role == GatewayRole::kWaypoint;
+  };
+  if (found(mesh_.clusters[s.cluster])) return false;
+  for (const Cluster& c : mesh_.clusters)
+    if (found(c) && WaypointServiceGlobal(mesh_, c, c.gateways.at(wp.Key())))
+      return false;
+  Fail(v,
+       "cluster " + mesh_.clusters[record].name + " names waypoint " +
+           wp.Key() + " by its host name, which cluster " +
+           mesh_.clusters[s.cluster].name +
+           " does not know: it has no waypoint of that name and the "
+           "waypoint's Service is not global, so its ztunnel fails the "
+           "connection (UnknownWaypoint, §7.2); deploy the waypoint in every "
+           "cluster or label its Service istio.io/global=true",
+       why);
+  return true;
 }
 
 void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
@@ -539,6 +571,9 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
       break;
     }
   }
+  if (b.status == BindingStatus::kAccepted &&
+      UnknownWaypoint(v, s, s.target_cluster, *b.waypoint, JoinWhy(why, b.why)))
+    return;
   if (b.status == BindingStatus::kAccepted) {
     if (src.gateway == b.waypoint->Key()) {
       ToEndpoint(

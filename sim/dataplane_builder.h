@@ -263,6 +263,10 @@ class Builder {
   // `closest`: only the closest (ztunnel's PreferClose, §2.1), else all of
   // them (an ingress: Envoy's endpoints of a waypoint carry no locality
   // priorities).
+  // §7.2: fails the connection at `v` when the client's cluster does not
+  // know waypoint `wp`, named by cluster `record`'s record; true then.
+  bool UnknownWaypoint(Vertex v, const State& s, int record, const Gateway& wp,
+                       const std::string& why);
   std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp, int client_wl,
                                       const Service* svc = nullptr,
                                       bool closest = true) const;

@@ -383,10 +383,16 @@ void Encoder::BuildClassTerms(const ServicePlan& plan, size_t k,
   z3::expr no_waypoint_left = c_.bool_val(false);
   for (const auto& [gw, b] :
        FirstHopWaypoints(plan.views.at(vc), vc, cls, &no_waypoint_left)) {
+    // §7.2: another cluster's record names the waypoint by host name, and
+    // the client's ztunnel fails the connection when its own cluster's view
+    // has no such waypoint (UnknownWaypoint).
+    const bool unknown = cls.kind == ClientKind::kAmbient &&
+                         vc != cls.cluster && !plan.peered &&
+                         !slice_.KnownTo(cls.cluster, *gw);
     const bool healthy =
         plan.peered && !GlobalWaypointLabel(*plan.In(vc)).empty()
             ? slice_.CopyHealthy(*plan.In(vc), *gw)
-            : slice_.Healthy(vc, *gw);
+            : !unknown && slice_.Healthy(vc, *gw);
     ct.first.push_back({gw, b, Pid(slice_.WaypointPrincipal(vc, *gw)),
                         c_.string_val(slice_.Local(gw->Key())),
                         WaypointDenies(e, vc, *gw, plan.In(vc)), healthy});
@@ -669,6 +675,13 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   for (int pt : SidecarMtlsPodPorts(c, p))
     mtls_ports.Add(e.port == c_.int_val(pt));
   const z3::expr sidecar_mtls = mtls_ports.Build();
+  // §7.1: the clusters share a view only with AMBIENT_ENABLE_MULTI_NETWORK
+  // (on by default when they span several networks).
+  std::set<std::string> nets;
+  for (const Cluster& o : sc_.mesh.clusters) nets.insert(o.network);
+  const bool multicluster =
+      !peering_ &&
+      sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", nets.size() > 1);
   // Per source class, which is exclusive (AnyOf, ExclusiveCases).
   AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
   z3::expr_vector passes(c_);
@@ -701,7 +714,11 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
         // back. A waypoint the pod cannot be bound to adds nothing.
         if (cls.gateway == gw->Key() || b.is_false()) continue;
         passes.push_back(z3::ite(is_k && b, c_.int_val(1), c_.int_val(0)));
-        if (!slice_.Healthy(cp, *gw)) failed.Add(is_k && b);
+        // §7.2: a pod of another cluster names its waypoint by host name,
+        // looked up in the client's cluster's view (UnknownWaypoint).
+        if (!slice_.Healthy(cp, *gw) || (cls.cluster != cp && multicluster &&
+                                         !slice_.KnownTo(cls.cluster, *gw)))
+          failed.Add(is_k && b);
         denied_wp.Add(is_k && b && WaypointDenies(e, cp, *gw, nullptr));
         pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
         via_k = z3::ite(b, c_.string_val(slice_.Local(gw->Key())), via_k);

@@ -277,6 +277,17 @@ bool Slice::Healthy(int ci, const Gateway& w) const {
   return false;
 }
 
+bool Slice::KnownTo(int client, const Gateway& w) const {
+  for (size_t cj = 0; cj < sc_.mesh.clusters.size(); ++cj) {
+    const Cluster& c = sc_.mesh.clusters[cj];
+    const Gateway* g = c.FindGateway(w.Key());
+    if (!g || g->role != GatewayRole::kWaypoint) continue;
+    if (static_cast<int>(cj) == client || GlobalWaypoint(sc_.mesh, c, *g))
+      return true;
+  }
+  return false;
+}
+
 std::string Slice::WaypointPrincipal(int ci, const Gateway& w) const {
   return WaypointPrincipalOf(sc_.mesh.clusters[ci], w);
 }

@@ -178,6 +178,10 @@ class Slice {
   // Whether the copy has a ready replica.
   bool CopyHealthy(const Service& s, const Gateway& w) const;
   bool Healthy(int ci, const Gateway& w) const;
+  // §7.2: whether a ztunnel of cluster `client` finds waypoint `w`, which
+  // another cluster's record names by host name: a waypoint of that name
+  // in `client`, or one whose Service is global anywhere.
+  bool KnownTo(int client, const Gateway& w) const;
   std::string WaypointPrincipal(int ci, const Gateway& w) const;
 
   z3::expr RuleMatches(const AuthorizationPolicy& p, const PolicyRule& rule,

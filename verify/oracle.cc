@@ -49,10 +49,15 @@ EncodedOutcomes OutcomeOracle::Outcomes(
     if (!to_service.empty()) {
       e = impl_->enc.ServiceSlice(to_service);
     } else {
-      const Cluster& c = impl_->sc.mesh.clusters[src.cluster];
-      auto wi = c.workload_by_key.find(to_pod);
-      if (wi != c.workload_by_key.end())
-        e = impl_->enc.PodSlice(src.cluster, wi->second);
+      // The pod of the source's cluster, else the first other cluster's.
+      const auto& clusters = impl_->sc.mesh.clusters;
+      for (size_t n = 0; n < clusters.size() && !e; ++n) {
+        const size_t ci =
+            (static_cast<size_t>(src.cluster) + n) % clusters.size();
+        auto wi = clusters[ci].workload_by_key.find(to_pod);
+        if (wi != clusters[ci].workload_by_key.end())
+          e = impl_->enc.PodSlice(static_cast<int>(ci), wi->second);
+      }
     }
     it = impl_->slices.emplace(key, e).first;
   }

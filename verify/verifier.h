@@ -152,7 +152,8 @@ class OutcomeOracle {
   explicit OutcomeOracle(const Scenario& scenario);
   ~OutcomeOracle();
   // `to_service` = "ns/name" (by VIP) or `to_pod` = "ns/pod" (by pod IP), in
-  // the source's cluster. The HTTP request is concrete.
+  // the source's cluster, else the first other cluster that has it. The
+  // HTTP request is concrete.
   // `jwt`: the token the request carries (none: no token); the encoding
   // knows one audience, the first.
   EncodedOutcomes Outcomes(const SourceClass& src,
