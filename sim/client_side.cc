@@ -465,9 +465,6 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
   const Cluster& sc = mesh_.clusters[s.svc_cluster];
   const Service& svc = sc.services[s.svc];
   Binding b = ServiceWaypoint(mesh_, sc, svc);
-  if (b.status == BindingStatus::kAccepted &&
-      UnknownWaypoint(v, s, s.svc_cluster, *b.waypoint, b.why))
-    return;
   if (b.status == BindingStatus::kAccepted) {
     // §2.6: with a canary, each connection samples one of the two.
     std::vector<std::tuple<const Gateway*, std::string, double>> wps;
@@ -478,6 +475,8 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
                      b.why + "; the connection is sampled to the canary",
                      canary});
     for (const auto& [wp, why, share] : wps) {
+      // §7.2: ztunnel picks the waypoint, then looks it up.
+      if (UnknownWaypoint(v, s, s.svc_cluster, *wp, why, share)) continue;
       std::vector<EpRef> reps = WaypointReplicas(
           s.svc_cluster, *wp, s.svc_cluster == s.cluster ? s.wl : -1, &svc);
       ToWaypointReplicas(v, s, s.cluster, reps, *wp, s.svc_cluster, s.svc, -1,
@@ -512,7 +511,8 @@ void Builder::ClientZtunnelToService(Vertex v, const State& s) {
 // whose Service is global, exists. With neither it fails the connection
 // (UnknownWaypoint) and says so; false when the waypoint is found.
 bool Builder::UnknownWaypoint(Vertex v, const State& s, int record,
-                              const Gateway& wp, const std::string& why) {
+                              const Gateway& wp, const std::string& why,
+                              double share) {
   if (record == s.cluster || !multicluster_ || peering_) return false;
   const auto found = [&](const Cluster& c) {
     auto it = c.gateways.find(wp.Key());
@@ -530,7 +530,7 @@ bool Builder::UnknownWaypoint(Vertex v, const State& s, int record,
            "waypoint's Service is not global, so its ztunnel fails the "
            "connection (UnknownWaypoint, §7.2); deploy the waypoint in every "
            "cluster or label its Service istio.io/global=true",
-       why);
+       why, share);
   return true;
 }
 

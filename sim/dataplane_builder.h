@@ -87,6 +87,9 @@ struct State {
   // §16.1: ... sets tls.mode ISTIO_MUTUAL: HBONE where the endpoint speaks
   // it, else Istio mTLS, which a plain endpoint cannot answer (ToEndpoint).
   bool tls_mutual = false;
+  // §16.1: a sidecar reaches the pod by its IP (an ORIGINAL_DST or
+  // passthrough cluster), never over HBONE.
+  bool pod_ip = false;
   // §16.9, §16.7: the client's proxy passes the connection through to an
   // address of a Service that no proxy knows; kube-proxy sends it to
   // target_wl on this port (its targetPort).
@@ -263,10 +266,11 @@ class Builder {
   // `closest`: only the closest (ztunnel's PreferClose, §2.1), else all of
   // them (an ingress: Envoy's endpoints of a waypoint carry no locality
   // priorities).
-  // §7.2: fails the connection at `v` when the client's cluster does not
-  // know waypoint `wp`, named by cluster `record`'s record; true then.
+  // §7.2: fails the connection (its `share`) at `v` when the client's
+  // cluster does not know waypoint `wp`, named by cluster `record`'s
+  // record; true then.
   bool UnknownWaypoint(Vertex v, const State& s, int record, const Gateway& wp,
-                       const std::string& why);
+                       const std::string& why, double share = 1.0);
   std::vector<EpRef> WaypointReplicas(int ci, const Gateway& wp, int client_wl,
                                       const Service* svc = nullptr,
                                       bool closest = true) const;

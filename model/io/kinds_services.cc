@@ -379,8 +379,8 @@ void CheckServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
             known.end())
       r.Error(proto, h.what +
                          ": port protocol must be one of HTTP, HTTPS, "
-                         "HTTP2, GRPC, GRPC-WEB, TCP, TLS, MONGO, "
-                         "REDIS, MYSQL, UDP, got '" +
+                         "HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, TCP, TLS, "
+                         "MONGO, REDIS, MYSQL, UDP, got '" +
                          proto.Scalar() + "'" +
                          DidYouMean(Upper(proto.Scalar()), known) +
                          " (istiod refuses the entry)");

@@ -21,12 +21,15 @@ struct WaypointWorld {
   bool global_waypoint = false;  // west's waypoint Service is global
   bool east_waypoint = false;    // east has a waypoint of that name too
   bool pod_waypoint = false;     // west's pod (not cart) uses the waypoint
+  int canary = -1;               // cart's canary waypoint wp2 takes this share
+  bool east_canary = false;      // east has a waypoint named wp2
 };
 
 // client/curl in east calls shop/cart, which only west has (global); one
 // network, so the clusters share a view only with the flag.
 Scenario World(const WaypointWorld& o) {
-  testing::World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
+  testing::World w(
+      "{version: \"1.31\", flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
   w.Cluster("east", "net").Cluster("west", "net");
   for (const char* c : {"east", "west"}) {
     w.Add(c, testing::Ns("client", {{Ambient(), "ambient"}}));
@@ -38,9 +41,17 @@ Scenario World(const WaypointWorld& o) {
                           o.global_waypoint ? global : testing::KV{}));
   if (o.east_waypoint)
     w.Add("east", testing::Waypoint("shop", "waypoint", "all"));
+  if (o.canary >= 0) w.Add("west", testing::Waypoint("shop", "wp2", "all"));
+  if (o.east_canary) w.Add("east", testing::Waypoint("shop", "wp2", "all"));
   testing::KV svc = global;
   if (!o.pod_waypoint) svc["istio.io/use-waypoint"] = "waypoint";
-  w.Add("west", testing::Svc("shop", "cart", 80, svc));
+  if (o.canary >= 0) svc["istio.io/use-waypoint-canary"] = "wp2";
+  std::string cart = testing::Svc("shop", "cart", 80, svc);
+  if (o.canary >= 0)
+    cart.replace(cart.find("spec:"), 5,
+                 "  annotations: {istio.io/use-waypoint-canary-weight: \"" +
+                     std::to_string(o.canary) + "\"}\nspec:");
+  w.Add("west", cart);
   w.Add("west",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: cart\n"
         "  namespace: shop\n  labels: {app: cart" +
@@ -70,6 +81,21 @@ TEST(UnknownWaypointCrossCheck, AGlobalOrSameNamedWaypointIsFound) {
                              Outcome::kDelivered, "global waypoint");
   testing::ExpectBothEngines(World({.east_waypoint = true}),
                              Outcome::kDelivered, "east's same-named one");
+}
+
+// ztunnel samples the canary, then looks the one it picked up (state.rs
+// fetch_service_waypoint): only the picked waypoint must be known.
+TEST(UnknownWaypointCrossCheck, EachSampledWaypointIsLookedUpOnItsOwn) {
+  testing::ExpectBothEngines(World({.east_waypoint = true, .canary = 100}),
+                             Outcome::kFailed, "the canary is unknown");
+  testing::ExpectBothEngines(World({.canary = 100, .east_canary = true}),
+                             Outcome::kDelivered, "the canary is known");
+  const std::vector<Path> half =
+      testing::PathsOf(World({.east_waypoint = true, .canary = 50}), "t");
+  std::set<Outcome> outcomes;
+  for (const Path& p : half) outcomes.insert(p.outcome);
+  EXPECT_EQ(outcomes,
+            (std::set<Outcome>{Outcome::kDelivered, Outcome::kFailed}));
 }
 
 TEST(UnknownWaypointCrossCheck, AnotherClustersPodsWaypointToo) {
