@@ -216,6 +216,7 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
     if (c.network_policies.empty()) continue;
     // The isolating policies (as one key) -> the pods they leave closed.
     std::map<std::vector<std::string>, std::vector<const Workload*>> closed;
+    std::map<const NetworkPolicyPeer*, bool> pod_peers;
     for (const Workload& w : c.workloads) {
       if (w.kind != "Pod") continue;
       const bool hbone = w.capture == Capture::kAmbient ||
@@ -225,7 +226,7 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
       if (!hbone) continue;
       std::vector<std::string> isolating;
       if (!NetworkPolicyAdmitsPortFromAnyone(c, w, kHboneInboundPort,
-                                             &isolating))
+                                             &isolating, &pod_peers))
         closed[isolating].push_back(&w);
     }
     for (const auto& [policies, pods] : closed) {
@@ -245,13 +246,15 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
               (policies.size() > 1 ? " isolate " : " isolates ") + "pod" +
               (pods.size() > 1 ? "s " : " ") + which +
               " for ingress and allow" + (policies.size() > 1 ? "" : "s") +
-              " no traffic on TCP port 15008, where every HBONE connection "
+              " no pod's traffic on TCP port 15008, where every HBONE "
+              "connection "
               "arrives (mesh clients' ztunnels, waypoints, east-west "
               "gateways): the CNI drops them, and only plain TCP on the "
               "allowed ports gets through (§4.6)",
           first->location, {"NetworkPolicy", first->ns, first->name, c.name},
           "add port 15008 (TCP) to the ingress rule that admits the mesh's "
-          "clients"));
+          "clients; keep admitting 169.254.7.127/32, the address ambient "
+          "gives the kubelet's health probes"));
     }
   }
 }

@@ -111,16 +111,42 @@ NetworkPolicyVerdict NetworkPolicyAllows(const Cluster& c, const Workload* src,
   return v;
 }
 
-bool NetworkPolicyAdmitsPortFromAnyone(const Cluster& c, const Workload& dst,
-                                       int port,
-                                       std::vector<std::string>* isolating) {
+bool NetworkPolicyAdmitsPortFromAnyone(
+    const Cluster& c, const Workload& dst, int port,
+    std::vector<std::string>* isolating,
+    std::map<const NetworkPolicyPeer*, bool>* pod_peers) {
+  // HBONE's senders are pods (clients, waypoints, gateways): a rule counts
+  // when some pod of the cluster may be its peer, which an ipBlock holding
+  // no pod's address (169.254.7.127/32, for the kubelet's probes) is not.
+  const auto some_pod = [&](const NetworkPolicy& np,
+                            const NetworkPolicyRule& r) {
+    if (r.any_peer) return true;
+    for (const NetworkPolicyPeer& p : r.peers) {
+      if (p.cidr.empty()) return true;
+      if (pod_peers)
+        if (auto it = pod_peers->find(&p); it != pod_peers->end()) {
+          if (it->second) return true;
+          continue;
+        }
+      bool any = false;
+      for (const Workload& w : c.workloads)
+        if (w.kind == "Pod" && !w.ip.empty() &&
+            PeerMatches(c, np, p, &w, w.ip)) {
+          any = true;
+          break;
+        }
+      if (pod_peers) (*pod_peers)[&p] = any;
+      if (any) return true;
+    }
+    return false;
+  };
   bool isolated = false;
   for (const NetworkPolicy& np : c.network_policies) {
     if (!np.ingress || !Selects(np, dst)) continue;
     isolated = true;
     if (isolating) isolating->push_back(np.Key());
     for (const NetworkPolicyRule& r : np.ingress_rules)
-      if (PortMatches(r, dst, port)) return true;
+      if (PortMatches(r, dst, port) && some_pod(np, r)) return true;
   }
   return !isolated;
 }

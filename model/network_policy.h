@@ -10,6 +10,7 @@
 #ifndef MESHSIM_MODEL_NETWORK_POLICY_H_
 #define MESHSIM_MODEL_NETWORK_POLICY_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,11 +42,14 @@ NetworkPolicyVerdict NetworkPolicyAllows(const Cluster& c, const Workload* src,
                                          const Workload& dst, int port);
 
 // Whether `dst`'s ingress policies (if any isolate it) admit port `port`
-// from some peer: false when they allow other ports only (the ambient
-// pitfall: HBONE on 15008 refused, §4.6). True when none isolates it.
-bool NetworkPolicyAdmitsPortFromAnyone(const Cluster& c, const Workload& dst,
-                                       int port,
-                                       std::vector<std::string>* isolating);
+// from some pod of `c`: false when they allow other ports only, or that
+// port only from addresses no pod has (the ambient pitfall: HBONE on 15008
+// refused, §4.6). True when none isolates it. `pod_peers` (optional, one
+// per cluster) remembers which ipBlock peers hold a pod's address.
+bool NetworkPolicyAdmitsPortFromAnyone(
+    const Cluster& c, const Workload& dst, int port,
+    std::vector<std::string>* isolating,
+    std::map<const NetworkPolicyPeer*, bool>* pod_peers = nullptr);
 
 }  // namespace meshsim
 

@@ -267,8 +267,11 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
     }
   }
   // §4.6: what the CNI sees: HBONE arrives on 15008 at a captured pod, and
-  // at a sidecar from a ztunnel, waypoint or east-west gateway; plain TCP
-  // and a sidecar's or ingress's mTLS on the pod's own port.
+  // at a sidecar from a ztunnel, waypoint or east-west gateway, and from a
+  // sidecar or ingress with PILOT_PREFER_SENDING_HBONE when the pod has the
+  // tunnel label (§16.1, endpoint_builder.go: its EDS keeps the tunnel, the
+  // connect_originate cluster sends to 15008); plain TCP and a sidecar's or
+  // ingress's mTLS on the pod's own port.
   {
     const HopKind fk = g_[from].hop.kind;
     bool hbone = false;
@@ -276,7 +279,10 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
     if (w.capture == Capture::kSidecar)
       hbone = !base.peer.empty() &&
               (fk == HopKind::kZtunnel || fk == HopKind::kWaypoint ||
-               fk == HopKind::kEastWest);
+               fk == HopKind::kEastWest ||
+               ((fk == HopKind::kSidecar || fk == HopKind::kIngress) &&
+                !base.pod_ip && w.sidecar_hbone &&
+                mesh_.istio.Flag("PILOT_PREFER_SENDING_HBONE", false)));
     if (!NetworkPolicyPasses(from, base, ep, hbone ? kHboneInboundPort : port,
                              why, share, route))
       return;

@@ -126,6 +126,7 @@ void Builder::SidecarToPod(Vertex v, const State& s) {
   // passthrough cluster, never over HBONE: Istio mTLS only where a
   // headless Service of sidecar endpoints alone lists it, else plaintext.
   State out = s;
+  out.pod_ip = true;
   if (!out.peer.empty() && !SidecarMtlsPodPorts(tc, pod).count(s.port)) {
     out.peer.clear();
     why +=

@@ -202,6 +202,28 @@ TEST(LintTest, PolicyTargetingAServiceWithoutWaypoint) {
   EXPECT_TRUE(Of(Lint(bound.Load()), "policy-target-not-bound").empty());
 }
 
+// §4.6: a rule admitting 15008 only from addresses no pod has (istio.io's
+// probe rule, 169.254.7.127/32) admits no HBONE sender; one whose ipBlock
+// holds the pods' addresses does.
+TEST(LintTest, NetworkPolicyAdmitting15008OnlyFromNoPodBlocksHbone) {
+  auto found = [](const std::string& cidr) {
+    World w = ShopWorld();
+    w.Add("east",
+          "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+          "metadata: {name: np, namespace: shop}\nspec:\n"
+          "  podSelector: {matchLabels: {app: cart}}\n"
+          "  ingress:\n  - from: [{ipBlock: {cidr: " +
+              cidr + "}}]\n");
+    return Of(Lint(w.Load()), "network-policy-blocks-hbone");
+  };
+  const std::vector<std::string> probes = found("169.254.7.127/32");
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_NE(probes[0].find("allows no pod's traffic on TCP port 15008"),
+            std::string::npos)
+      << probes[0];
+  EXPECT_TRUE(found("0.0.0.0/0").empty());
+}
+
 // §8.1: a negative pattern that matches nothing excludes no one, so its
 // rule matches every source the rest of it does; the fix says so (a DENY
 // then applies to everyone), not that the rule never applies.

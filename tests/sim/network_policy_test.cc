@@ -71,6 +71,37 @@ TEST(NetworkPolicyTest, AnAmbientPodReceivesHboneOn15008) {
   EXPECT_EQ(ToCart(NetPolWorld(with_hbone), "legacy"), kDelivered);
 }
 
+// §16.1, §4.6: a sidecar client reaches a sidecar pod over Istio mTLS on
+// the pod's port; with PILOT_PREFER_SENDING_HBONE over HBONE, on 15008
+// (endpoint_builder.go keeps the tunnel, the connect_originate cluster
+// overrides the port), so the policy sees 15008. By pod IP never.
+TEST(NetworkPolicyTest, ASidecarPreferringHboneReachesASidecarPodOn15008) {
+  auto outcomes = [](bool prefer, int admitted, bool by_ip) {
+    testing::World w(prefer ? "{flags: {PILOT_PREFER_SENDING_HBONE: true}}"
+                            : "");
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("sc", "curl"));
+    w.Add("east", testing::Deploy("sc", "cart"));
+    w.Add("east", testing::Svc("sc", "cart", 80));
+    w.Add("east", Policy("  podSelector: {matchLabels: {app: cart}}\n"
+                         "  ingress:\n  - ports: [{port: " +
+                             std::to_string(admitted) + "}]\n",
+                         "sc"));
+    w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+              by_ip ? "{pod: cart, port: 80}" : "{host: cart.sc, port: 80}",
+              "{method: GET, path: /}");
+    std::set<Outcome> out;
+    for (const Path& p : testing::PathsOf(w.Load(), "t")) out.insert(p.outcome);
+    return out;
+  };
+  EXPECT_EQ(outcomes(false, 80, false), kDelivered);
+  EXPECT_EQ(outcomes(false, 15008, false), kFailed);
+  EXPECT_EQ(outcomes(true, 80, false), kFailed);
+  EXPECT_EQ(outcomes(true, 15008, false), kDelivered);
+  EXPECT_EQ(outcomes(true, 80, true), kDelivered);
+}
+
 TEST(NetworkPolicyTest, PeersByNamespaceAndPodSelectors) {
   // From namespace client only (any port): the captured client passes, the
   // uncaptured one in legacy does not.
