@@ -266,6 +266,13 @@ class Builder {
   // `closest`: only the closest (ztunnel's PreferClose, §2.1), else all of
   // them (an ingress: Envoy's endpoints of a waypoint carry no locality
   // priorities).
+  // §16.1: keeps the endpoints of a DestinationRule subset.
+  std::string KeepSubset(std::vector<EpRef>& eps,
+                         const EndpointPolicy* policy) const;
+  // §7.2: a local Service's same-network pods in clusters where it is
+  // global, which a ztunnel client's view holds too.
+  void AddGlobalElsewhere(std::vector<EpRef>& eps, int ci, int si,
+                          int port) const;
   // §7.2: fails the connection (its `share`) at `v` when the client's
   // cluster does not know waypoint `wp`, named by cluster `record`'s
   // record; true then.

@@ -90,6 +90,44 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
   return out;
 }
 
+// §16.1: a DestinationRule subset keeps the pods with its labels; its
+// name for the explanation ("" without one).
+std::string Builder::KeepSubset(std::vector<EpRef>& eps,
+                                const EndpointPolicy* policy) const {
+  if (!policy || policy->subset.empty()) return "";
+  std::vector<EpRef> kept;
+  for (const EpRef& e : eps)
+    if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
+      kept.push_back(e);
+  eps = kept;
+  return " subset " + policy->subset;
+}
+
+// §7.2 (services.go serviceServiceBuilder, multicluster.go
+// networkLocalWorkloads): the pods on cluster ci's network of other
+// clusters whose own Service si (by name) is global, appended to `eps`
+// when ci's own Service is local (a global one has them already).
+void Builder::AddGlobalElsewhere(std::vector<EpRef>& eps, int ci, int si,
+                                 int port) const {
+  const Cluster& c = mesh_.clusters[ci];
+  const Service& s = c.services[si];
+  if (IsGlobal(ci, s) || !multicluster_ || peering_) return;
+  for (size_t oi = 0; oi < mesh_.clusters.size(); ++oi) {
+    const Cluster& o = mesh_.clusters[oi];
+    if (static_cast<int>(oi) == ci || o.network != c.network) continue;
+    const Service* os = o.FindService(s.Key());
+    if (!os || os->kind != s.kind || !IsGlobal(static_cast<int>(oi), *os))
+      continue;
+    for (size_t wi : o.service_endpoints[o.service_by_key.at(s.Key())]) {
+      const Workload& w = o.workloads[wi];
+      if (w.network != c.network || (port && !ServesPort(*os, port, w)) ||
+          !EndpointReady(*os, w))
+        continue;
+      eps.push_back({static_cast<int>(oi), static_cast<int>(wi), !w.ready});
+    }
+  }
+}
+
 // PreferClose (§2.1): keep the endpoints closest to the client node. As
 // istiod's failover priorities and ztunnel's routing preferences rank them,
 // an endpoint's rank is the number of leading scopes it shares with the
@@ -539,20 +577,15 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
       envoy_td ||
           (dr_locality && tp->outlier_detection && SendsUnhealthy(ci, s, tp)),
       port);
-  std::string subset;
-  if (policy && !policy->subset.empty()) {  // §16.1: pods with its labels
-    std::vector<EpRef> kept;
-    for (const EpRef& e : eps)
-      if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
-        kept.push_back(e);
-    eps = kept;
-    subset = " subset " + policy->subset;
-  }
+  const std::string subset = KeepSubset(eps, policy);
+  const bool ztunnel = base.act == Act::kClientZtunnel;
+  // §7.2: a local Service's pods where it is global (AddGlobalElsewhere).
+  if (ztunnel && !local_cluster_only && svc_cluster == ci && !policy)
+    AddGlobalElsewhere(eps, ci, svc, port);
   if (s.node_local)
     eps = NodeLocalEndpoints(eps, ci, client_wl, svc_cluster, svc, why);
   // Before any locality priority is chosen (§7.2).
   std::set<std::string> no_gateway;
-  const bool ztunnel = base.act == Act::kClientZtunnel;
   if (allow_remote_network && multi_network_ && !peering_)
     no_gateway = LeaveOutGatewaylessNetworks(eps, ci, ztunnel);
   // §16.1 GetEffectiveLbSetting: the DR's localityLbSetting, else the

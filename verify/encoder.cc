@@ -414,8 +414,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Endpoint& ep = e.eps[i];
   const bool direct = Direct(cls.cluster, ep);
-  bool via_waypoint_only = false;
-  if (!Reaches(plan, cls, vc, ep, &via_waypoint_only)) return;
+  bool via_waypoint_only = false, direct_only = false;
+  if (!Reaches(plan, cls, vc, ep, &via_waypoint_only, &direct_only)) return;
   if (i < plan.unready.size() && plan.unready[i] && peering_) {
     PeerUnreadyTerms(plan, k, is_k, local, via_waypoint_only, ct, i, e, t);
     return;
@@ -449,6 +449,7 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
   z3::expr here = is_k && e.ep == c_.int_val(static_cast<int>(i));
   if (!t.unserved[i].is_false()) here = here && !t.unserved[i];
   if (via_waypoint_only) here = here && local;
+  if (direct_only) here = here && !local;
   // §9, §16.2, §6: the routing proxy (a sidecar client, else the service
   // waypoint the request meets) applies its chain; others, and requests
   // on a port the chain has no route for, reach the service's own pods.

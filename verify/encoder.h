@@ -279,9 +279,11 @@ class Encoder {
   // Whether source class `cls`, using cluster `vc`'s view of the service,
   // may pick endpoint `ep` (§7.2, §15.2). `*via_waypoint_only`: an ingress
   // reaches it only through the service waypoint, which routes to other
-  // networks itself, not on its own (§7.1).
+  // networks itself, not on its own (§7.1). `*direct_only`: an ambient
+  // client reaches it only when it sends to the pods itself (§7.2).
   bool Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
-               const Endpoint& ep, bool* via_waypoint_only) const;
+               const Endpoint& ep, bool* via_waypoint_only,
+               bool* direct_only = nullptr) const;
   // Whether a proxy in cluster `from` sends to endpoint `ep` directly (its
   // own network; with peering, another cluster's pod only on a flat
   // network, PEERING_ENABLE_FLAT_NETWORKS), not through a gateway.

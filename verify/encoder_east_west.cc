@@ -12,7 +12,8 @@
 namespace meshsim::verify {
 
 bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
-                      const Endpoint& ep, bool* via_waypoint_only) const {
+                      const Endpoint& ep, bool* via_waypoint_only,
+                      bool* direct_only) const {
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
   const IstioVersion ver = home.VersionOr(sc_.mesh.istio.version);
   const Workload& pod = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
@@ -20,6 +21,16 @@ bool Encoder::Reaches(const ServicePlan& plan, const SourceClass& cls, int vc,
   const bool same_network = pod.network == home.network;
   const bool direct = Direct(cls.cluster, ep);
   bool reach = same_cluster || (plan.GlobalIn(vc) && plan.GlobalIn(ep.cluster));
+  // §7.2: an ambient client's ztunnel sees every pod of its network with
+  // the Services its own cluster gives it: a Service local in the client's
+  // cluster has the same-network pods of clusters where it is global, but
+  // only where the client sends to the pods itself (a waypoint's Envoy
+  // drops another cluster's endpoints of a Service local to it).
+  const bool extra = !reach && !plan.peered &&
+                     cls.kind == ClientKind::kAmbient && vc == cls.cluster &&
+                     same_network && plan.GlobalIn(ep.cluster);
+  if (direct_only) *direct_only = extra;
+  reach = reach || extra;
   if (cls.kind == ClientKind::kUncaptured) reach = same_cluster;  // kube-proxy
   if (cls.kind == ClientKind::kSidecar) reach = reach && same_network;
   if (!same_network && !plan.multi) reach = false;
