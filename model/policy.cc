@@ -321,9 +321,19 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
   return true;
 }
 
+// A port as istiod converts it (util.go convertToPort, ambient
+// authorization.go stringToPort: a number, leading zeros and all); -1 for
+// anything else.
+int PortNumber(const std::string& p) {
+  if (p.empty() || p.size() > 9 ||
+      p.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoi(p);
+}
+
 bool PortIn(const std::vector<std::string>& ports, int port) {
   for (const std::string& p : ports)
-    if (p == std::to_string(port)) return true;
+    if (PortNumber(p) == port) return true;
   return false;
 }
 
@@ -435,6 +445,8 @@ bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
         if (c.key == "source.ip" || c.key == "destination.ip" ||
             c.key == "remote.ip") {
           if (IpInBlock(p, v)) return true;
+        } else if (c.key == "destination.port") {
+          if (PortNumber(p) == PortNumber(v)) return true;
         } else if (IstioStringMatch(p, v)) {
           return true;
         }

@@ -187,6 +187,39 @@ std::optional<JwtToken> ParseJwt(Reader& r, const yaml::Node& n,
   return jwt;
 }
 
+// RFC 3986 section 5.2.4 on the path before any '?': "." and ".."
+// segments removed, as Envoy's normalize_path does (listener_builder.go
+// sets it for meshConfig.pathNormalization DEFAULT and BASE); "//" and
+// case are kept.
+std::string RemoveDotSegments(const std::string& full) {
+  const size_t q = full.find('?');
+  std::string in = full.substr(0, q);
+  const std::string rest = q == std::string::npos ? "" : full.substr(q);
+  std::string out;
+  while (!in.empty()) {
+    if (in.rfind("../", 0) == 0) {
+      in.erase(0, 3);
+    } else if (in.rfind("./", 0) == 0) {
+      in.erase(0, 2);
+    } else if (in.rfind("/./", 0) == 0) {
+      in.erase(0, 2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.rfind("/../", 0) == 0 || in == "/..") {
+      in = in == "/.." ? "/" : in.substr(3);
+      const size_t cut = out.rfind('/');
+      out.erase(cut == std::string::npos ? 0 : cut);
+    } else if (in == "." || in == "..") {
+      in.clear();
+    } else {
+      const size_t next = in.find('/', 1);
+      out += in.substr(0, next);
+      in.erase(0, next == std::string::npos ? in.size() : next);
+    }
+  }
+  return (out.empty() ? "/" : out) + rest;
+}
+
 void ParseHttp(Reader& r, const yaml::Node& n, const std::string& tw,
                TrafficEntry& t) {
   yaml::Node http = r.Child(n, "http");
@@ -200,6 +233,10 @@ void ParseHttp(Reader& r, const yaml::Node& n, const std::string& tw,
     if (req.path.empty() || req.path[0] != '/') {
       r.Error(r.Child(http, "path"),
               tw + ": http.path must start with '/', got '" + req.path + "'");
+    } else {
+      // §8.2: every Envoy (sidecar, ingress, waypoint) normalizes the path
+      // before routing and RBAC (normalize_path), and ztunnel reads none.
+      req.path = RemoveDotSegments(req.path);
     }
     auto headers = r.StringMap(r.Child(http, "headers"), tw + ": http.headers",
                                false, nullptr);

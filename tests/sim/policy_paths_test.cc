@@ -47,6 +47,54 @@ World WaypointWorld(const testing::KV& ns_extra = {}) {
   return w;
 }
 
+// §8.2: Envoy removes "." and ".." segments (normalize_path) before RBAC
+// and routing: "/public/../admin" is "/admin"; "//admin" and case stay.
+TEST(PolicyPathsTest, DotSegmentsAreRemovedBeforeTheWaypointMatchesPaths) {
+  auto outcome = [](const std::string& path) {
+    World w = WaypointWorld();
+    w.Add("east", Policy("shop", "deny-admin",
+                         "  targetRefs:\n  - {kind: Gateway, group: "
+                         "gateway.networking.k8s.io, name: waypoint}\n"
+                         "  action: DENY\n  rules:\n"
+                         "  - to: [{operation: {paths: [\"/admin*\"]}}]\n"));
+    w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: '" + path + "'}");
+    return Summary(PathsOf(w.Load(), "t"));
+  };
+  EXPECT_THAT(outcome("/admin"), ElementsAre("shop/waypoint|denied"));
+  EXPECT_THAT(outcome("/public/../admin"), ElementsAre("shop/waypoint|denied"));
+  EXPECT_THAT(outcome("/a/./b/../../admin/x?q=/../"),
+              ElementsAre("shop/waypoint|denied"));
+  EXPECT_THAT(outcome("//admin"), ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(outcome("/ADMIN"), ElementsAre("shop/waypoint|delivered"));
+}
+
+// §8.2: ports in a policy are numbers (istiod parses them: "08080" is 8080),
+// at ztunnel (ports, destination.port) and at the waypoint.
+TEST(PolicyPathsTest, PolicyPortsCompareAsNumbers) {
+  for (const std::string form : {"80", "080"}) {
+    World w = ShopWorld();
+    w.Add("east", Policy("shop", "deny",
+                         "  selector: {matchLabels: {app: cart}}\n"
+                         "  action: DENY\n  rules:\n"
+                         "  - when: [{key: destination.port, values: [\"" +
+                             form + "\"]}]\n"));
+    w.Traffic("t", kFromCurl, kToCart, kGet);
+    EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|denied"))
+        << form;
+    World wp = WaypointWorld();
+    wp.Add("east", Policy("shop", "deny",
+                          "  targetRefs:\n  - {kind: Gateway, group: "
+                          "gateway.networking.k8s.io, name: waypoint}\n"
+                          "  action: DENY\n  rules:\n"
+                          "  - to: [{operation: {ports: [\"" +
+                              form + "\"]}}]\n"));
+    wp.Traffic("t", kFromCurl, kToCart, kGet);
+    EXPECT_THAT(Summary(PathsOf(wp.Load(), "t")),
+                ElementsAre("shop/waypoint|denied"))
+        << form;
+  }
+}
+
 // §8.1 row "targetRefs: Gateway": enforced at the waypoint, for every
 // captured client; the destination ztunnel ignores it.
 TEST(PolicyPathsTest, TargetRefGatewayEnforcedAtWaypoint) {
