@@ -83,6 +83,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::InjectAnnotationIgnored(sc, r.findings);
   lint::RequestAuthenticationWithoutWaypoint(sc, r.findings);
   lint::PolicyTargetNotBound(sc, r.findings);
+  lint::RemoteIpFromHeader(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);

@@ -42,6 +42,9 @@ void RequestAuthenticationWithoutWaypoint(const Scenario& sc,
 // rules_policies.cc, §8.1: targetRefs policies on a Service no waypoint
 // serves (istiod's AncestorNotBound).
 void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out);
+// rules_policies.cc, §8.2: remote-address rules a waypoint or sidecar reads
+// from X-Forwarded-For.
+void RemoteIpFromHeader(const Scenario& sc, std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
 void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.

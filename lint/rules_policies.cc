@@ -342,4 +342,51 @@ void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out) {
   }
 }
 
+void RemoteIpFromHeader(const Scenario& sc, std::vector<LintFinding>& out) {
+  const std::string& root = sc.mesh.istio.root_namespace;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const AuthorizationPolicy& p : c.authorization_policies) {
+      bool remote = false;
+      for (const PolicyRule& r : p.rules) {
+        for (const PolicySource& s : r.from)
+          remote = remote || !s.remote_ip_blocks.empty() ||
+                   !s.not_remote_ip_blocks.empty();
+        for (const PolicyCondition& w : r.when)
+          remote = remote || w.key == "remote.ip";
+      }
+      if (!remote) continue;
+      // Which Envoy inside the mesh enforces it: a waypoint (targetRefs
+      // other than an ingress Gateway), or a sidecar pod it selects.
+      std::string at;
+      for (const ParentRef& t : p.target_refs) {
+        const Gateway* g =
+            t.kind == "Gateway" ? c.FindGateway(p.ns + "/" + t.name) : nullptr;
+        if (t.kind != "Gateway" || (g && g->role == GatewayRole::kWaypoint))
+          at = "the waypoint it targets";
+      }
+      if (p.target_refs.empty())
+        for (const Workload& w : c.workloads)
+          if (w.kind == "Pod" && w.capture == Capture::kSidecar &&
+              (p.ns == root || w.ns == p.ns) &&
+              (!p.selector || SelectorMatches(*p.selector, w.labels))) {
+            at = "sidecar pod " + w.Key();
+            break;
+          }
+      if (at.empty()) continue;
+      out.push_back(Make(
+          "remote-ip-from-header",
+          "AuthorizationPolicy " + p.Key() +
+              " matches remote addresses (remoteIpBlocks or remote.ip), which "
+              "its enforcer, " +
+              at +
+              ", takes from the last X-Forwarded-For entry: any client sets "
+              "that header, so the rule can be bypassed or triggered at will; "
+              "meshsim matches the connection's address (§8.2)",
+          p.location, {"AuthorizationPolicy", p.ns, p.name, c.name},
+          "match ipBlocks (the peer's address) inside the mesh; match remote "
+          "addresses at the ingress gateway, which sets X-Forwarded-For "
+          "itself"));
+    }
+}
+
 }  // namespace meshsim::lint

@@ -293,6 +293,18 @@ const std::vector<Rule>& RuleCatalogue() {
        "Service) (§8.1, §16.4). Fix: bind the Service to a waypoint "
        "(istio.io/use-waypoint), or, for L4 rules, select the pods.",
        "docs/rules.md#policy-target-not-bound"},
+      {"remote-ip-from-header", RuleKind::kLint, kW, kW,
+       "A remote-address rule a waypoint or sidecar reads from a header",
+       "An AuthorizationPolicy enforced by a waypoint (targetRefs) or a "
+       "sidecar matches remoteIpBlocks, notRemoteIpBlocks or the `when` key "
+       "remote.ip: those Envoys keep the connection's address only for "
+       "ipBlocks and take the remote address from the last "
+       "X-Forwarded-For entry (use_remote_address false, no trusted hops), "
+       "which any client sets, so the rule is bypassed or triggered at will "
+       "(§8.2). meshsim takes the connection's address. Fix: match ipBlocks "
+       "(the peer's address) inside the mesh, and remote addresses at the "
+       "ingress gateway, which sets X-Forwarded-For itself.",
+       "docs/rules.md#remote-ip-from-header"},
       {"request-authentication-without-waypoint", RuleKind::kLint, kW, kW,
        "A RequestAuthentication that only ztunnel would apply",
        "A RequestAuthentication attached by selector, or to a whole "

@@ -224,6 +224,36 @@ TEST(LintTest, NetworkPolicyAdmitting15008OnlyFromNoPodBlocksHbone) {
   EXPECT_TRUE(found("0.0.0.0/0").empty());
 }
 
+// §8.2: a waypoint or sidecar takes remote.ip from X-Forwarded-For; an
+// ingress Gateway's own address handling, and ipBlocks, are not flagged.
+TEST(LintTest, RemoteAddressRulesAWaypointReadsFromAHeader) {
+  auto found = [](const std::string& target, const std::string& from) {
+    World w = ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: p, namespace: shop}\nspec:\n" +
+              target + "  action: DENY\n  rules:\n  - from: [{source: {" +
+              from + ": [1.2.3.4/32]}}]\n");
+    return Of(Lint(w.Load()), "remote-ip-from-header");
+  };
+  const std::string at_waypoint =
+      "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+      "name: waypoint}]\n";
+  const auto flagged = found(at_waypoint, "remoteIpBlocks");
+  ASSERT_EQ(flagged.size(), 1u);
+  EXPECT_NE(flagged[0].find("the waypoint it targets, takes from the last "
+                            "X-Forwarded-For entry"),
+            std::string::npos)
+      << flagged[0];
+  EXPECT_TRUE(found(at_waypoint, "ipBlocks").empty());
+  // A selector policy on ambient pods is ztunnel's (remote.ip is L7 there).
+  EXPECT_TRUE(
+      found("  selector: {matchLabels: {app: cart}}\n", "remoteIpBlocks")
+          .empty());
+}
+
 // §8.1: a negative pattern that matches nothing excludes no one, so its
 // rule matches every source the rest of it does; the fix says so (a DENY
 // then applies to everyone), not that the rule never applies.
