@@ -50,17 +50,6 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
   return closest ? PreferClose(out, ci, client_wl) : out;
 }
 
-// The service `s` (of some cluster) as cluster ci knows it: the same
-// namespace/name, or for a peered entry the one with the same host (§15.2:
-// another Segment's entry has another name).
-const Service* Builder::PeerView(int ci, const Service& s) const {
-  const Cluster& c = mesh_.clusters[ci];
-  if (!s.peered) return c.FindService(s.Key());
-  for (const Service& o : c.services)
-    if (o.peered && o.hosts.front() == s.hosts.front()) return &o;
-  return nullptr;
-}
-
 std::vector<EpRef> Builder::EastWestFor(const std::string& network, int owner,
                                         int from) const {
   // §7.1: the sending proxy's istiod decides (its cluster's release).
@@ -420,7 +409,7 @@ bool Builder::Route(Vertex from, const State& s,
            RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
                " in another namespace, and no ReferenceGrant in " + b.ns +
                " lets a " + rc.route->kind + " of namespace " + rc.route->ns +
-               " refer to it (500, §9)",
+               " refer to it (" + Refusal(rc, "500") + ", §9)",
            *why, pass * static_cast<double>(b.weight) / total);
       continue;
     }
@@ -434,7 +423,10 @@ bool Builder::Route(Vertex from, const State& s,
       Version(s.cluster).AtLeast(1, 30) && !Version(s.cluster).AtLeast(1, 31))
     Fail(from, RouteName(rc) + " has no backendRefs (404)", *why, pass);
   else if (rc.rule->backends.empty() || total == 0)
-    Fail(from, RouteName(rc) + " has no backend with weight (500)", *why, pass);
+    Fail(from,
+         RouteName(rc) + " has no backend with weight (" + Refusal(rc, "500") +
+             ")",
+         *why, pass);
   return true;
 }
 
@@ -558,8 +550,10 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   // chain sends to the service itself.
   const bool tcp = !requests_[s.req].http;
   if (tcp) ctx.waypoint_tcp_host = MatchedHost(S(sci, si));
+  // §8.6: an HTTP port has only the HTTP chain: no TCP route there.
   if (!Route(v, s,
-             tcp && !Version(s.cluster).AtLeast(1, 26)
+             tcp && (!Version(s.cluster).AtLeast(1, 26) ||
+                     DeclaresHttp(S(sci, si), s.port))
                  ? std::vector<const HttpRoute*>{}
                  : WaypointRoutes(sci, si, s.port, wp),
              sci, si, s.port, "waypoint " + s.waypoint, &backends, &route, &req,

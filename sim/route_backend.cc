@@ -32,8 +32,8 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   if (!bs && b.kind != "Hostname" && b.kind != "Service") {
     Fail(from,
          RouteName(rc) + " sends to backend " + b.ns + "/" + b.name +
-             " of kind " + b.kind +
-             ", which Istio does not route to (500, §16.10)",
+             " of kind " + b.kind + ", which Istio does not route to (" +
+             Refusal(rc, "500") + ", §16.10)",
          why, share);
     return false;
   }
@@ -43,7 +43,8 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
              (b.kind == "Hostname" ? "host " + b.name
                                    : "backend " + b.ns + "/" + b.name) +
              ", which is not a Service or ServiceEntry in cluster " + c.name +
-             (b.kind == "Hostname" ? " (503, no cluster)" : " (500)"),
+             " (" + Refusal(rc, b.kind == "Hostname" ? "503" : "500") +
+             (b.kind == "Hostname" ? ", no cluster)" : ")"),
          why, share);
     return false;
   }
@@ -56,7 +57,8 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
     Fail(from,
          RouteName(rc) + " sends to port " + std::to_string(b.port) + " of " +
              bs->kind + " " + bs->Key() + ", which has no such port (" +
-             (rc.route->IsVirtualService() ? "503" : "500") + ", no cluster)",
+             Refusal(rc, rc.route->IsVirtualService() ? "503" : "500") +
+             ", no cluster)",
          why, share);
     return false;
   }
@@ -82,6 +84,25 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   backends->push_back({ci, static_cast<int>(c.service_by_key.at(bs->Key())),
                        bport, share, b.subset});
   return true;
+}
+
+// §8.6: whether `s`'s port `port` is declared HTTP (its proxies' HTTP
+// chain; listener_waypoint.go gives a TCP route to the TCP chain only).
+bool Builder::DeclaresHttp(const Service& s, int port) const {
+  for (const ServicePort& sp : s.ports)
+    if (sp.port == port && PortDeclaresHttp(sp)) return true;
+  return false;
+}
+
+// The service `s` (of some cluster) as cluster ci knows it: the same
+// namespace/name, or for a peered entry the one with the same host (§15.2:
+// another Segment's entry has another name).
+const Service* Builder::PeerView(int ci, const Service& s) const {
+  const Cluster& c = mesh_.clusters[ci];
+  if (!s.peered) return c.FindService(s.Key());
+  for (const Service& o : c.services)
+    if (o.peered && o.hosts.front() == s.hosts.front()) return &o;
+  return nullptr;
 }
 
 }  // namespace dataplane

@@ -107,6 +107,14 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
 
 }  // namespace
 
+std::string Refusal(const RouteChoice& rc, const std::string& status) {
+  const std::vector<HttpRouteRule>& t = rc.route->tcp_rules;
+  const bool l4 =
+      rc.route->kind == "TCPRoute" || rc.route->kind == "TLSRoute" ||
+      (!t.empty() && rc.rule >= t.data() && rc.rule < t.data() + t.size());
+  return l4 ? "the connection is closed" : status;
+}
+
 std::string RouteName(const RouteChoice& rc) {
   if (rc.route->IsVirtualService())
     return "VirtualService " + rc.route->Key() + " route " +
@@ -199,6 +207,20 @@ bool WaypointTlsMatch(const HttpMatch& m, const RouteContext& ctx) {
       own = h.value == ctx.waypoint_tcp_host;
     }
   return n == 1 && own;
+}
+
+// §16.2 at a waypoint: a GAMMA TLSRoute is the tls rule of its
+// VirtualService, whose sniHosts are its hostnames (none: the Service's
+// own name, augmentTLSPortMatch; of several, those that cover that name,
+// compatibleRoutesForHost), and getTLSRouteMatch takes it only when they
+// are that name alone.
+bool GammaTlsMatches(const HttpRoute& r, const RouteContext& ctx) {
+  if (r.hostnames.empty()) return true;
+  std::vector<std::string> sni;
+  for (const std::string& h : r.hostnames)
+    if (r.hostnames.size() == 1 || HostnameMatches(h, ctx.waypoint_tcp_host))
+      sni.push_back(h);
+  return sni.size() == 1 && sni[0] == ctx.waypoint_tcp_host;
 }
 
 // Which of a VirtualService's TCP rules a pass reads (SelectRoute).
@@ -310,8 +332,22 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
   // §16.2 (getWaypointTCPRoutes, 1.26+): at a waypoint a TCP connection
   // takes the tls rules of every VirtualService before any tcp rule.
   const bool waypoint_tcp = !req.http && !ctx.waypoint_tcp_host.empty();
+  // A GAMMA TLSRoute of this Service and port is such a tls rule.
+  const auto gamma_tls = [&](const HttpRoute* r) {
+    return waypoint_tcp && r->kind == "TLSRoute" && ctx.mesh_service &&
+           GammaParentPort(*r, *ctx.mesh_service, ctx.port) >= 0;
+  };
   if (waypoint_tcp)
     for (const HttpRoute* r : routes) {
+      if (gamma_tls(r)) {
+        if (r->rules.empty() || !GammaTlsMatches(*r, ctx)) continue;
+        RouteChoice rc;
+        rc.any_route = rc.matched = true;
+        rc.route = r;
+        rc.rule_index = 0;
+        rc.rule = &r->rules[0];
+        return rc;
+      }
       if (!r->IsVirtualService()) continue;
       RouteChoice rc = SelectVirtualService(*r, req, ctx, TcpSection::kTls);
       out.any_route = out.any_route || rc.any_route;
@@ -337,8 +373,10 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
                     GammaParentPort(*first, *ctx.mesh_service, ctx.port));
       };
       while (i < routes.size() && !routes[i]->IsVirtualService() &&
-             same_group(routes[i]))
-        group.push_back(routes[i++]);
+             same_group(routes[i])) {
+        if (!gamma_tls(routes[i])) group.push_back(routes[i]);  // done above
+        ++i;
+      }
       rc = SelectGatewayApi(group, req, ctx.mesh_service, ctx.port,
                             ctx.gateway_parent ? ctx.proxy_ns : "");
     }
@@ -354,13 +392,15 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
 namespace {
 
 // §9: the path's length in istiod's order (getURILength): of the exact
-// path, the regular expression or the prefix, a PathPrefix without its
-// trailing '/' (createURIMatch); none for a match without a path.
-int PathLength(const HttpMatch& m, int rank) {
+// path, the regular expression or the prefix, an HTTPRoute's PathPrefix
+// without its trailing '/' (createURIMatch); a GRPCRoute's service-only
+// prefix "/<service>/" keeps it (createGRPCURIMatch); none for a match
+// without a path.
+int PathLength(const HttpMatch& m, int rank, bool grpc) {
   if (rank < 1) return 0;
   if (m.path_type.empty()) return 1;  // the API default PathPrefix "/"
   std::string_view v = m.path_value;
-  if (m.path_type == "PathPrefix" && v.size() > 1 && v.back() == '/')
+  if (!grpc && m.path_type == "PathPrefix" && v.size() > 1 && v.back() == '/')
     v.remove_suffix(1);
   return static_cast<int>(v.size());
 }
@@ -418,7 +458,7 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
                               : m.path_type == "Exact"             ? 3
                               : m.path_type == "RegularExpression" ? 1
                                                                    : 2;
-        const int prefix_len = PathLength(m, path_rank);
+        const int prefix_len = PathLength(m, path_rank, grpc);
         Score s{path_rank, prefix_len, m.method.empty() ? 0 : 1,
                 static_cast<int>(m.headers.size()),
                 static_cast<int>(m.query_params.size())};

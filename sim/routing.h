@@ -97,6 +97,10 @@ bool HostnameMatches(const std::string& pattern, const std::string& host);
 // "HTTPRoute ns/name rule 0", "VirtualService ns/name route 'r'": the rule
 // a choice took, as reasons name it.
 std::string RouteName(const RouteChoice& rc);
+// How the proxy refuses a request its route `rc` cannot send: `status` (an
+// HTTP answer such as "500"), or, for a TCPRoute's, TLSRoute's or a
+// VirtualService's tcp/tls rule, "the connection is closed" (no HTTP).
+std::string Refusal(const RouteChoice& rc, const std::string& status);
 
 // The request after RequestHeaderModifier and URLRewrite filters; `match` is
 // the path match that selected the rule (for ReplacePrefixMatch).

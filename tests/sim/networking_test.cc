@@ -74,6 +74,36 @@ const char* kSplit =
     "v2}\n  - route:\n    - destination: {host: cart, subset: v1}\n";
 
 // The pods a traffic entry's delivered paths end at, with their shares.
+// §9 (1.30 merge): a GRPCRoute's service-only match is the prefix
+// "/<service>/" with its slash (createGRPCURIMatch), an HTTPRoute's
+// PathPrefix loses it (createURIMatch): the GRPCRoute's is longer and wins.
+TEST(NetworkingTest, AGrpcServiceMatchOutranksTheSameHttpPrefix) {
+  World w = testing::ShopWorld({{Ambient(), "ambient"}},
+                               {{"istio.io/use-waypoint", "waypoint"}}, {},
+                               "{version: \"1.30\"}");
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "other"));
+  w.Add("east", testing::Svc("shop", "other", 80));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: h, namespace: shop, creationTimestamp: "
+        "\"2024-01-01T00:00:00Z\"}\nspec:\n  parentRefs: [{group: '', kind: "
+        "Service, name: cart}]\n  rules:\n  - matches: [{path: {type: "
+        "PathPrefix, value: /foo.Svc/}}]\n    backendRefs: [{name: other, "
+        "port: 80}]\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
+        "metadata: {name: g, namespace: shop, creationTimestamp: "
+        "\"2024-02-01T00:00:00Z\"}\nspec:\n  parentRefs: [{group: '', kind: "
+        "Service, name: cart}]\n  rules:\n  - matches: [{method: {service: "
+        "foo.Svc}}]\n    backendRefs: [{name: cart, port: 80}]\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: POST, path: /foo.Svc/Get}");
+  const std::vector<Path> paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].hops.back().name, "shop/cart-0");
+}
+
 TEST(NetworkingTest, WaypointAppliesVirtualServiceSubsets) {
   World w = TwoVersionWorld();
   w.Add("east", kSubsets).Add("east", kSplit);

@@ -88,6 +88,73 @@ TEST(WaypointTcpRoutesTest, ATlsMatchNeedsTheServiceHostnameAlone) {
         << sni;  // no rule applies: the service's own endpoints
 }
 
+// A GAMMA route on Service db: `kind` TCPRoute or TLSRoute to db-`to`,
+// with `hostnames` (a YAML list, "" for none).
+std::string Gamma(const std::string& kind, const std::string& name,
+                  const std::string& created, const std::string& to,
+                  const std::string& hostnames = "") {
+  return "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: " + kind +
+         "\nmetadata: {name: " + name +
+         ", namespace: shop, creationTimestamp: \"" + created +
+         "\"}\nspec:\n  parentRefs: [{group: '', kind: Service, name: db}]\n" +
+         (hostnames.empty() ? "" : "  hostnames: " + hostnames + "\n") +
+         "  rules:\n  - backendRefs: [{name: db-" + to + ", port: 9000}]\n";
+}
+
+// A GAMMA TLSRoute is a tls rule of its VirtualService: it comes before an
+// older TCPRoute, and applies only when its hostnames leave the Service's
+// own name alone (none; the name in full; of several, those covering it).
+TEST(WaypointTcpRoutesTest, AGammaTlsRouteIsATlsRule) {
+  const std::string tcp = Gamma("TCPRoute", "a", "2020-01-01T00:00:00Z", "v1");
+  auto tls = [](const std::string& hostnames) {
+    return Gamma("TLSRoute", "b", "2021-01-01T00:00:00Z", "v2", hostnames);
+  };
+  EXPECT_EQ(Lands({tcp, tls("")}), kV2);
+  EXPECT_EQ(Lands({tcp, tls("[db.shop.svc.cluster.local]")}), kV2);
+  EXPECT_EQ(Lands({tcp, tls("[db.shop.svc.cluster.local, foo.example.com]")}),
+            kV2);
+  // The TLS route never applies: the TCP one does, or none.
+  for (const std::string h :
+       {"[foo.example.com]", "[db]", "['*.shop.svc.cluster.local']",
+        "['*.shop.svc.cluster.local', db.shop.svc.cluster.local]"}) {
+    EXPECT_EQ(Lands({tcp, tls(h)}), kV1) << h;
+    EXPECT_EQ(Lands({tls(h)}), kBoth) << h;
+  }
+}
+
+// §8.6: on a port declared HTTP the waypoint has only its HTTP chain: a
+// TCP connection meets no TCPRoute there (listener_waypoint.go).
+TEST(WaypointTcpRoutesTest, AnHttpPortHasNoTcpRoutes) {
+  for (const std::string port_name : {"tcp", "http"}) {
+    World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"},
+                                       {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    for (const char* v : {"v1", "v2"})
+      w.Add("east", testing::Deploy("shop", std::string("db-") + v, 1,
+                                    {{"role", "db"}}));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata: {name: db-v2, namespace: "
+          "shop}\nspec:\n  selector: {app: db-v2}\n  ports: [{name: tcp, "
+          "port: 9000}]\n");
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata: {name: db, "
+          "namespace: shop}\nspec:\n  selector: {role: db}\n  ports: "
+          "[{name: " +
+              port_name + ", port: 9000}]\n");
+    w.Add("east", Gamma("TCPRoute", "a", "2020-01-01T00:00:00Z", "v2"));
+    w.Traffic("tcp", testing::kFromCurl,
+              "{host: db.shop.svc.cluster.local, port: 9000}");
+    std::set<std::string> lands;
+    for (const Path& p : testing::PathsOf(w.Load(), "tcp"))
+      lands.insert(p.hops.back().name);
+    EXPECT_EQ(lands, port_name == "tcp" ? kV2 : kBoth) << port_name;
+  }
+}
+
 TEST(WaypointTcpRoutesTest, BeforeOneTwentySixAWaypointRoutesNoTcp) {
   const std::vector<std::string> vss = {
       Vs("a-tcp", "2020-01-01T00:00:00Z", kTcpToV1)};
