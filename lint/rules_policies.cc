@@ -226,7 +226,8 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
       if (!hbone) continue;
       std::vector<std::string> isolating;
       if (!NetworkPolicyAdmitsPortFromAnyone(c, w, kHboneInboundPort,
-                                             &isolating, &pod_peers))
+                                             &isolating, &pod_peers,
+                                             &sc.mesh.clusters))
         closed[isolating].push_back(&w);
     }
     for (const auto& [policies, pods] : closed) {

@@ -1,5 +1,7 @@
 #include "model/network_policy.h"
 
+#include <algorithm>
+
 #include "model/policy.h"
 
 namespace meshsim {
@@ -114,7 +116,13 @@ NetworkPolicyVerdict NetworkPolicyAllows(const Cluster& c, const Workload* src,
 bool NetworkPolicyAdmitsPortFromAnyone(
     const Cluster& c, const Workload& dst, int port,
     std::vector<std::string>* isolating,
-    std::map<const NetworkPolicyPeer*, bool>* pod_peers) {
+    std::map<const NetworkPolicyPeer*, bool>* pod_peers,
+    const std::vector<Cluster>* mesh_clusters) {
+  std::vector<const Cluster*> senders = {&c};
+  if (mesh_clusters) {
+    senders.clear();
+    for (const Cluster& o : *mesh_clusters) senders.push_back(&o);
+  }
   // HBONE's senders are pods (clients, waypoints, gateways): a rule counts
   // when some pod of the cluster may be its peer, which an ipBlock holding
   // no pod's address (169.254.7.127/32, for the kubelet's probes) is not.
@@ -128,13 +136,16 @@ bool NetworkPolicyAdmitsPortFromAnyone(
           if (it->second) return true;
           continue;
         }
+      // Any cluster's pod: on a shared network they send HBONE directly.
       bool any = false;
-      for (const Workload& w : c.workloads)
-        if (w.kind == "Pod" && !w.ip.empty() &&
-            PeerMatches(c, np, p, &w, w.ip)) {
-          any = true;
-          break;
-        }
+      for (const Cluster* o : senders)
+        for (const Workload& w : o->workloads)
+          if (!any && w.kind == "Pod" && !w.ip.empty() &&
+              IpInBlock(p.cidr, w.ip) &&
+              std::none_of(
+                  p.except.begin(), p.except.end(),
+                  [&](const std::string& e) { return IpInBlock(e, w.ip); }))
+            any = true;
       if (pod_peers) (*pod_peers)[&p] = any;
       if (any) return true;
     }

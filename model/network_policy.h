@@ -45,11 +45,13 @@ NetworkPolicyVerdict NetworkPolicyAllows(const Cluster& c, const Workload* src,
 // from some pod of `c`: false when they allow other ports only, or that
 // port only from addresses no pod has (the ambient pitfall: HBONE on 15008
 // refused, §4.6). True when none isolates it. `pod_peers` (optional, one
-// per cluster) remembers which ipBlock peers hold a pod's address.
+// per cluster) remembers which ipBlock peers hold a pod's address, of `c`
+// or, given, of any of `mesh_clusters`.
 bool NetworkPolicyAdmitsPortFromAnyone(
     const Cluster& c, const Workload& dst, int port,
     std::vector<std::string>* isolating,
-    std::map<const NetworkPolicyPeer*, bool>* pod_peers = nullptr);
+    std::map<const NetworkPolicyPeer*, bool>* pod_peers = nullptr,
+    const std::vector<Cluster>* mesh_clusters = nullptr);
 
 }  // namespace meshsim
 

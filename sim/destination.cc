@@ -326,6 +326,7 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
       return;
   }
   State s = base;
+  s.pod_ip = false;  // §16.1: only the sidecar's own connection was by IP
   s.cluster = ep.cluster;
   s.wl = ep.wl;
   s.port = port;

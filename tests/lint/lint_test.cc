@@ -224,6 +224,37 @@ TEST(LintTest, NetworkPolicyAdmitting15008OnlyFromNoPodBlocksHbone) {
   EXPECT_TRUE(found("0.0.0.0/0").empty());
 }
 
+// ... and a pod of another cluster on the network sends HBONE directly: an
+// ipBlock holding its address admits it.
+TEST(LintTest, NetworkPolicyAdmitting15008FromAnotherClustersPodIsFine) {
+  auto world = [](const std::string& cidr) {
+    World w("{flags: {AMBIENT_ENABLE_MULTI_NETWORK: true}}");
+    w.Cluster("east", "net", 1).Cluster("west", "net", 1);
+    for (const char* c : {"east", "west"})
+      w.Add(c, Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("shop", "cart"));
+    w.Add("west", Deploy("shop", "curl"));
+    if (!cidr.empty())
+      w.Add("east",
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            "metadata: {name: np, namespace: shop}\nspec:\n"
+            "  podSelector: {matchLabels: {app: cart}}\n"
+            "  ingress:\n  - from: [{ipBlock: {cidr: " +
+                cidr + "}}]\n    ports: [{port: 15008}]\n");
+    return w.Load();
+  };
+  const Scenario plain = world("");
+  std::string west_ip;
+  for (const Workload& wl : plain.mesh.clusters[1].workloads)
+    if (wl.name.rfind("curl", 0) == 0) west_ip = wl.ip;
+  ASSERT_FALSE(west_ip.empty());
+  EXPECT_TRUE(
+      Of(Lint(world(west_ip + "/32")), "network-policy-blocks-hbone").empty());
+  EXPECT_EQ(
+      Of(Lint(world("169.254.7.127/32")), "network-policy-blocks-hbone").size(),
+      1u);
+}
+
 // §8.2: a waypoint or sidecar takes remote.ip from X-Forwarded-For; an
 // ingress Gateway's own address handling, and ipBlocks, are not flagged.
 TEST(LintTest, RemoteAddressRulesAWaypointReadsFromAHeader) {

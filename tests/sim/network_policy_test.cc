@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "model/io/loader.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -100,6 +101,18 @@ TEST(NetworkPolicyTest, ASidecarPreferringHboneReachesASidecarPodOn15008) {
   EXPECT_EQ(outcomes(true, 80, false), kFailed);
   EXPECT_EQ(outcomes(true, 15008, false), kDelivered);
   EXPECT_EQ(outcomes(true, 80, true), kDelivered);
+}
+
+// Only the sidecar's own connection to a pod IP goes without HBONE: the
+// ingress it reached that way tunnels on to the sidecar pod (15008).
+TEST(NetworkPolicyTest, OnlyTheSidecarsOwnPodIpHopSkipsHbone) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile(
+      "tests/data/sim/sidecar-to-ingress-pod/scenario.yaml", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  std::set<Outcome> out;
+  for (const Path& p : testing::PathsOf(*sc, "t")) out.insert(p.outcome);
+  EXPECT_EQ(out, kDelivered);
 }
 
 TEST(NetworkPolicyTest, PeersByNamespaceAndPodSelectors) {
