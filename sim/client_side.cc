@@ -655,7 +655,12 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                    requests_[s.req].http ? s.port : 0, &src.labels)) {
       routes.push_back(vs);
     } else {
-      routes = MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr);
+      // §9 (route.go): a sidecar takes a Gateway API route of its own or
+      // the destination's namespace only (a consumer route elsewhere is
+      // another client's).
+      for (const HttpRoute* r :
+           MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr))
+        if (r->ns == src.ns || r->ns == svc.ns) routes.push_back(r);
     }
     RouteContext ctx;
     ctx.source_labels = &src.labels;

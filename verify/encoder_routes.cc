@@ -368,8 +368,15 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
       for (const ServicePort& sp : s.ports) {
         const HttpRoute* vs = VirtualServiceForSidecar(
             c, cls.ns, s, sp.port, pod ? &pod->labels : &kNoLabels);
-        lists.push_back({sp.port, vs ? std::vector<const HttpRoute*>{vs}
-                                     : GammaRoutes(c, s, sp.port)});
+        // §9 (route.go): a sidecar takes a Gateway API route of its own
+        // namespace or the service's only.
+        std::vector<const HttpRoute*> own;
+        if (vs)
+          own.push_back(vs);
+        else
+          for (const HttpRoute* r : GammaRoutes(c, s, sp.port))
+            if (r->ns == cls.ns || r->ns == s.ns) own.push_back(r);
+        lists.push_back({sp.port, own});
       }
       rp.at_sidecar[cls.id] =
           chain(ci, s, lists, pod ? &pod->labels : &kNoLabels, cls.ns);
