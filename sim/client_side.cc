@@ -435,8 +435,8 @@ std::string Builder::IgnoredRoutesNote(int ci, int si) const {
   if (all.empty()) return "";
   std::string names;
   for (const HttpRoute* r : all)
-    names += (names.empty() ? "" : ", ") + r->Key();
-  return "HTTPRoute " + names + " on " + SvcName(ci, si) +
+    names += (names.empty() ? "" : ", ") + r->kind + " " + r->Key();
+  return names + " on " + SvcName(ci, si) +
          " is not respected: the service has no waypoint (§9)";
 }
 

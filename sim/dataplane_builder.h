@@ -266,6 +266,8 @@ class Builder {
   // `closest`: only the closest (ztunnel's PreferClose, §2.1), else all of
   // them (an ingress: Envoy's endpoints of a waypoint carry no locality
   // priorities).
+  // §3.8: the traffic distribution of waypoint `wp`'s Service in ci.
+  std::string WaypointDistribution(int ci, const Gateway& wp) const;
   // §8.6: whether service `s` declares port `port` HTTP.
   bool DeclaresHttp(const Service& s, int port) const;
   // §16.1: keeps the endpoints of a DestinationRule subset.

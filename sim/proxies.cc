@@ -47,7 +47,9 @@ std::vector<EpRef> Builder::WaypointReplicas(int ci, const Gateway& wp,
         out.push_back({static_cast<int>(oi), wi});
     }
   }
-  return closest ? PreferClose(out, ci, client_wl) : out;
+  if (!closest) return out;
+  const std::string td = WaypointDistribution(ci, wp);
+  return td == "Any" ? out : PreferClose(out, ci, client_wl, td);
 }
 
 std::vector<EpRef> Builder::EastWestFor(const std::string& network, int owner,

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "model/labels.h"
+#include "model/mesh_queries.h"
 #include "sim/dataplane_builder.h"
 #include "sim/routing.h"
 
@@ -103,6 +105,30 @@ const Service* Builder::PeerView(int ci, const Service& s) const {
   for (const Service& o : c.services)
     if (o.peered && o.hosts.front() == s.hosts.front()) return &o;
   return nullptr;
+}
+
+// §3.8: the traffic distribution of waypoint `wp`'s Service in cluster ci:
+// the generated one's annotation is PreferClose unless the Gateway's own
+// annotations (copied to it, waypoint.yaml: the later map wins) say
+// otherwise; a Service of the waypoint's name the user wrote decides
+// itself (PreferClose when it says nothing).
+std::string Builder::WaypointDistribution(int ci, const Gateway& wp) const {
+  const Cluster& c = mesh_.clusters[ci];
+  const IstioVersion v = Version(ci);
+  const Service* own = c.FindService(wp.Key());
+  Service generated;
+  if (!own || own->kind != "Service") {
+    generated.kind = "Service";
+    generated.ns = wp.ns;
+    generated.name = wp.name;
+    generated.annotations[kAnnotationTrafficDistribution] = "PreferClose";
+    if (const std::string* a =
+            FindLabel(wp.annotations, kAnnotationTrafficDistribution))
+      generated.annotations[kAnnotationTrafficDistribution] = *a;
+    own = &generated;
+  }
+  const std::string td = EffectiveTrafficDistribution(c, *own, v);
+  return td.empty() ? "PreferClose" : td;
 }
 
 }  // namespace dataplane

@@ -9,6 +9,7 @@
 #include <set>
 #include <tuple>
 
+#include "model/binding.h"
 #include "model/parallel.h"
 #include "verify/deadline.h"
 #include "verify/encoder.h"
@@ -82,6 +83,24 @@ std::string FixFor(const SourceClass& k, const Encoded& e) {
          "istio.io/waypoint-for, "
          "admitted by allowedRoutes), and allow only the waypoint's principal "
          "at the destination (§4.3)";
+}
+
+// §7.2: the fix when an ambient client whose own cluster's copy of the
+// service binds no waypoint reaches another cluster's pod: that cluster's
+// binding (and scope), not the landing cluster's; "" otherwise.
+std::string CrossClusterFix(const Mesh& mesh, const SourceClass& k,
+                            const Encoded& e) {
+  if (k.kind != ClientKind::kAmbient || !e.svc || e.pod) return "";
+  const Cluster& home = mesh.clusters[k.cluster];
+  const Service* own = home.FindService(e.svc->Key());
+  if (!own ||
+      ServiceWaypoint(mesh, home, *own).status == BindingStatus::kAccepted)
+    return "";
+  return "bind " + e.svc->Key() + " to the waypoint in cluster " + home.name +
+         " too (deploy it and the istio.io/use-waypoint label in every "
+         "cluster that runs the service, and label the service alike "
+         "everywhere, §7.2), and allow only the waypoint's principal at the "
+         "destination (§4.3)";
 }
 
 // §4.3: the fix where destination `pod` has no enforcement point (an
@@ -553,6 +572,8 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
         sc_.mesh.clusters[cls.cluster].FindWorkload(cls.workload);
     if (sw) f.objects.push_back({"Pod", sw->Key(), sw->location});
   }
+  if (f.fix.empty() && &sc_.mesh.clusters[cls.cluster] != &dc)
+    f.fix = CrossClusterFix(sc_.mesh, cls, e);
   if (f.fix.empty()) f.fix = FixFor(cls, e);
   // §4.3 needs an enforcement point at the destination: one outside the
   // mesh (an uncaptured pod, a plain WorkloadEntry, an EndpointSlice's

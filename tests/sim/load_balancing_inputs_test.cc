@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/io/loader.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 
@@ -197,6 +198,27 @@ TEST(LoadBalancingInputsTest, KubeProxyKeepsTheNodeForUndiscoveredServices) {
     EXPECT_NE(p.reason.find("internalTrafficPolicy Local"), std::string::npos)
         << p.reason;
   }
+}
+
+// §3.8: a client's ztunnel picks among the waypoint's replicas by the
+// waypoint Service's traffic distribution: PreferClose as generated, or
+// what the Gateway's annotation says (it is copied to the Service).
+TEST(LoadBalancingInputsTest, WaypointReplicasFollowTheGatewaysDistribution) {
+  auto replicas = [](const std::string& file) {
+    Diagnostics d;
+    auto sc =
+        LoadScenarioFile("tests/data/sim/waypoint-distribution/" + file, d);
+    EXPECT_TRUE(sc && !d.HasErrors()) << file;
+    std::set<std::string> out;
+    if (!sc) return out;
+    for (const Path& p : testing::PathsOf(*sc, "t"))
+      for (const Hop& h : p.hops)
+        if (h.kind == HopKind::kWaypoint) out.insert(h.node);
+    return out;
+  };
+  // The waypoint's pods run on n-a1, n-a2 (the client's zone) and n-b1.
+  EXPECT_EQ(replicas("default.yaml"), (std::set<std::string>{"n-a1", "n-a2"}));
+  EXPECT_EQ(replicas("same-node.yaml"), (std::set<std::string>{"n-a1"}));
 }
 
 }  // namespace

@@ -1028,7 +1028,15 @@ TEST(PathsTest, RouteOnServiceWithoutWaypointIgnored) {
         "  - matches:\n    - path: {type: Exact, value: /only}\n    "
         "backendRefs:\n    - {name: cart, port: 80}\n");
   w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: /elsewhere}");
-  EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
+  const std::vector<Path> paths = PathsOf(w.Load(), "t");
+  EXPECT_THAT(Summary(paths), ElementsAre("|delivered"));
+  ASSERT_EQ(paths.size(), 1u);
+  bool said = false;  // the route named by its kind
+  for (const std::string& why : paths[0].why)
+    said = said || why.find(
+                       "HTTPRoute shop/r on service shop/cart is not "
+                       "respected") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 // The forwarding graph is a Boost graph; paths are enumerated on it and an

@@ -162,6 +162,25 @@ TEST(VerifyCasesTest, RouteAcrossWaypointsInAnUnstatedVirtualService) {
 // in with istio.io/ingress-use-waypoint (only EDS clusters get the
 // waypoint): the bypass is reported, and its fix does not suggest the
 // label the entry already has.
+// §7.2: an ambient client of a Service local and unbound in its cluster
+// reaches another cluster's pod of it, bound there: the fix names the
+// client's cluster's binding, not a binding to repair.
+TEST(VerifyCasesTest, AMixedScopeBypassIsToldToBindInTheClientsCluster) {
+  VerifyResult r =
+      VerifyFile("tests/data/verify/mixed-scope-bypass/scenario.yaml");
+  size_t across = 0;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "waypoint-bypass" || f.client_kind != "ambient" ||
+        f.from_cluster != "east" || f.cluster != "west")
+      continue;
+    ++across;
+    EXPECT_NE(f.fix.find("to the waypoint in cluster east too"),
+              std::string::npos)
+        << f.fix;
+  }
+  EXPECT_GE(across, 1u);
+}
+
 TEST(VerifyCasesTest, AnIngressToADnsEntryIsNotToldToOptIn) {
   VerifyResult r =
       VerifyFile("tests/data/verify/ingress-dns-entry/scenario.yaml");
