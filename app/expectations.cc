@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/discovery.h"
+#include "app/lint_scenario.h"
 #include "app/witness.h"
 #include "lint/lint.h"
 #include "model/io/loader.h"
@@ -98,7 +99,17 @@ class Answers {
         linted_->push_back(std::move(f));
       }
       for (const Diagnostic& d : warnings_) {
-        if (d.rule.empty()) continue;
+        // A catalogue warning every command shows (AddLintWarnings) is
+        // already among Lint's findings: counted once.
+        if (d.rule.empty() ||
+            std::any_of(linted_->begin(), linted_->end(),
+                        [&](const Finding& f) {
+                          return f.rule == d.rule &&
+                                 d.message == f.message + " [" + f.rule + "]" &&
+                                 f.objects.front().location.ToString() ==
+                                     d.location.ToString();
+                        }))
+          continue;
         Finding f;
         f.rule = d.rule;
         f.severity = d.severity;
@@ -440,6 +451,7 @@ ScenarioCheck CheckLoaded(const std::string& file, std::ostream& err,
     return c;
   }
   c.name = sc->mesh.name;
+  AddLintWarnings(*sc, /*verifier_findings=*/false, diags);
   c.warnings = ScenarioWarnings(*sc, diags);
   VerifyOptions verify;
   verify.timeout_s = timeout_s;

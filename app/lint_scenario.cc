@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "model/parallel.h"
 #include "model/rules.h"
 #include "verify/verifier.h"
 
@@ -25,6 +26,10 @@ LintResult LintScenario(const std::vector<Diagnostic>& load,
 }
 
 void AddVerifierFindings(const Scenario& sc, LintResult& r) {
+  AddVerifierFindings(VerifyLint(sc), r);
+}
+
+void AddVerifierFindings(const VerifyResult& verifier, LintResult& r) {
   // Where the loader and the catalogue's rules already found the same cause
   // at the same place, one finding says it: the same rule, or a use-waypoint
   // label naming no Gateway (reference-not-found, and not also
@@ -37,7 +42,7 @@ void AddVerifierFindings(const Scenario& sc, LintResult& r) {
       at[{r.findings[i].location.file, r.findings[i].location.line,
           r.findings[i].location.column}]
           .push_back(i);
-  for (const Finding& f : VerifyLint(sc).findings) {
+  for (const Finding& f : verifier.findings) {
     const Rule* rule = FindRule(f.rule);
     if (!rule || rule->kind != RuleKind::kLint) continue;
     LintFinding l;
@@ -66,6 +71,34 @@ void AddVerifierFindings(const Scenario& sc, LintResult& r) {
     }
     if (!said) r.findings.push_back(std::move(l));
   }
+}
+
+void AddLintWarnings(const Scenario& sc, bool verifier_findings,
+                     Diagnostics& diags) {
+  // The two independent passes at once (each reads the scenario only);
+  // merged in one order whatever the timing.
+  LintResult r;
+  VerifyResult verifier;
+  ParallelFor(verifier_findings ? 2 : 1, HardwareJobs(2), [&](size_t i) {
+    if (i == 0) LintInto(sc, r);
+    if (i == 1) verifier = VerifyLint(sc);
+  });
+  if (verifier_findings) AddVerifierFindings(verifier, r);
+  std::set<std::tuple<std::string, int, int, std::string>> said;
+  auto key = [](const SourceLocation& l, const std::string& message) {
+    return std::make_tuple(l.file, l.line, l.column, message);
+  };
+  for (const Diagnostic& d : sc.mesh.notes)
+    said.insert(key(d.location, d.message));
+  for (const Diagnostic& d : diags.all())
+    said.insert(key(d.location, d.message));
+  for (LintFinding& f : r.findings)
+    if (f.severity == Severity::kWarning &&
+        said.insert(key(f.location, f.message)).second)
+      // With its rule id, as `lint` prints it: a verifier finding's message
+      // reads as the detail of its rule's title.
+      diags.Warning(f.location, f.message + " [" + f.rule + "]", f.rule,
+                    f.object);
 }
 
 }  // namespace meshsim

@@ -12,6 +12,7 @@
 #include "lint/lint.h"
 #include "model/diagnostics.h"
 #include "model/scenario.h"
+#include "verify/verifier.h"
 
 namespace meshsim {
 
@@ -24,6 +25,18 @@ LintResult LintScenario(const std::vector<Diagnostic>& load,
 // verify/lint.cc reports), at the label or field that causes them; none at a
 // place where `r` already has a finding (the same cause, reported once).
 void AddVerifierFindings(const Scenario& sc, LintResult& r);
+// The same with verify/lint.cc's result already at hand.
+void AddVerifierFindings(const VerifyResult& verifier, LintResult& r);
+
+// The catalogue's warnings on a loaded scenario, for the commands other than
+// `lint`, which show them too (to stderr, in their JSON `warnings`): appended
+// to `diags` as warnings, the rule id after the message in brackets as `lint`
+// prints it, except one already said at the
+// same place (the loader's, the mesh's). `verifier_findings` adds
+// verify/lint.cc's; `verify` and `check` leave them out, as the verifier
+// reports them as findings itself.
+void AddLintWarnings(const Scenario& sc, bool verifier_findings,
+                     Diagnostics& diags);
 
 }  // namespace meshsim
 

@@ -7,9 +7,6 @@
 #include "reports/line_guard.h"
 
 namespace meshsim {
-
-namespace cli {}  // namespace cli
-
 namespace {
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out,
@@ -34,6 +31,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
   app.add_option("--sarif-root", sarif_root,
                  "write SARIF and JUnit paths relative to DIR (default: the "
                  "git top level, else the working folder)");
+  bool quiet = false;
+  app.add_flag("--quiet", quiet, "leave notes out; warnings stay");
   std::vector<cli::Command> commands;
   cli::AddCommands(app, commands);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -52,6 +51,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   commands::SetRoots(root, sarif_root);
+  HideNotes(quiet);
   for (const cli::Command& c : commands)
     if (c.app->parsed()) {
       const cli::Streams io{out, err, process_exits_after,

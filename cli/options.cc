@@ -136,7 +136,7 @@ void AddRunCommand(CLI::App& app, std::vector<Command>& commands) {
   sub->add_option("--trace-every", o->trace_every,
                   "trace every Nth request of each entry")
       ->check(CLI::PositiveNumber);
-  sub->add_flag("--quiet", o->quiet, "no progress on stderr");
+  sub->add_flag("--quiet", o->quiet, "no progress on stderr, no notes");
   sub->add_option("--replications", o->replications,
                   "independent runs (seeds derived from the scenario's); "
                   "statistics as mean and 95% interval")

@@ -76,11 +76,19 @@ std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
 int DefaultJobs(int jobs);
 
 // Loads a scenario and prints its diagnostics to `err`, then (unless
-// `quiet_mesh_warnings`) the warnings the mesh itself raised; nullopt
-// (exit 2) on errors, after "N errors; <what>".
+// `quiet_mesh_warnings`) the warnings the mesh itself raised and the lint
+// catalogue's (ShowLintWarnings); nullopt (exit 2) on errors, after
+// "N errors; <what>".
 std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
                                      std::ostream& err, Diagnostics& diags,
-                                     bool quiet_mesh_warnings = false);
+                                     bool quiet_mesh_warnings = false,
+                                     bool verifier_lint = true);
+// Issue 14: every command shows the lint catalogue's warnings on the scenario
+// it read. Adds them to `diags` (app/lint_scenario.h AddLintWarnings, with
+// the verifier's configuration findings when `verifier_lint`) and prints the
+// new ones to `err` unless it is null.
+void ShowLintWarnings(const Scenario& sc, bool verifier_lint, std::ostream* err,
+                      Diagnostics& diags);
 // `--sarif FILE` of a run whose scenario did not load: each error of
 // `diags` as a load-error result at its line and an invocation notification
 // (executionSuccessful false), so code scanning shows why nothing was

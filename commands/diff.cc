@@ -46,6 +46,7 @@ std::optional<Scenario> LoadNewVersion(const DiffCommandOptions& o,
   if (b && !diags.HasErrors()) {
     for (const Diagnostic& d : b->mesh.notes)
       if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
+    ShowLintWarnings(*b, true, &err, diags);
     return b;
   }
   err << diags.error_count() << " error"

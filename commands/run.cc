@@ -83,6 +83,7 @@ int RunReplicated(const RunCommandOptions& o, const Scenario& sc,
 }  // namespace
 
 int RunRun(const RunCommandOptions& o, const Streams& io) {
+  if (o.quiet) HideNotes(true);  // `run --quiet`, as the global --quiet
   Diagnostics diags;
   // What loading says is the preamble of every shard (docs/scale-out.md).
   std::ostringstream load_err;

@@ -5,9 +5,11 @@
 #include <set>
 #include <thread>
 
+#include "app/lint_scenario.h"
 #include "commands/commands.h"
 #include "model/io/files.h"
 #include "model/io/loader.h"
+#include "model/text.h"
 #include "reports/check_report.h"
 #include "reports/output_file.h"
 
@@ -15,7 +17,8 @@ namespace meshsim::commands {
 
 std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
                                      std::ostream& err, Diagnostics& diags,
-                                     bool quiet_mesh_warnings) {
+                                     bool quiet_mesh_warnings,
+                                     bool verifier_lint) {
   std::optional<Scenario> sc = LoadScenarioFile(path, diags);
   diags.Print(err);
   if (!sc || diags.HasErrors()) {
@@ -26,7 +29,18 @@ std::optional<Scenario> LoadScenario(const std::string& path, const char* what,
   if (!quiet_mesh_warnings)
     for (const Diagnostic& d : sc->mesh.notes)
       if (d.severity == Severity::kWarning) err << d.ToString() << "\n";
+  ShowLintWarnings(*sc, verifier_lint, quiet_mesh_warnings ? nullptr : &err,
+                   diags);
   return sc;
+}
+
+void ShowLintWarnings(const Scenario& sc, bool verifier_lint, std::ostream* err,
+                      Diagnostics& diags) {
+  const size_t before = diags.all().size();
+  AddLintWarnings(sc, verifier_lint, diags);
+  if (err)
+    for (size_t i = before; i < diags.all().size(); ++i)
+      *err << TerminalText(diags.all()[i].ToString()) << "\n";
 }
 
 KeepUntilExit::~KeepUntilExit() {

@@ -99,7 +99,8 @@ int RunVerify(const VerifyCommandOptions& o, const Streams& io) {
   const CacheRecording recording(!o.cache.empty());
   const io::ObjectDigestsOff no_digests;  // only `diff` reads them
   std::optional<Scenario> sc =
-      LoadScenario(o.scenario, "nothing verified", load_err, diags);
+      LoadScenario(o.scenario, "nothing verified", load_err, diags,
+                   /*quiet_mesh_warnings=*/false, /*verifier_lint=*/false);
   const KeepUntilExit keep(sc, io);
   io.err << load_err.str();
   if (!sc) {

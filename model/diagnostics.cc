@@ -1,6 +1,7 @@
 #include "model/diagnostics.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 #include <vector>
 
@@ -53,10 +54,18 @@ void Diagnostics::Append(const Diagnostics& other) {
   error_count_ += other.error_count_;
 }
 
+namespace {
+std::atomic<bool> notes_hidden{false};
+}  // namespace
+
+void HideNotes(bool hide) { notes_hidden = hide; }
+
 void Diagnostics::Print(std::ostream& out) const {
   // A message quotes the input (names, values): one line each, controls
   // made visible, so a hostile name cannot forge lines or escape sequences.
-  for (const Diagnostic& d : items_) out << TerminalText(d.ToString()) << "\n";
+  for (const Diagnostic& d : items_)
+    if (d.severity != Severity::kNote || !notes_hidden)
+      out << TerminalText(d.ToString()) << "\n";
 }
 
 namespace {

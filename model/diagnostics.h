@@ -48,6 +48,10 @@ struct Diagnostic {
   std::string ToString() const;
 };
 
+// `--quiet`: Diagnostics::Print leaves notes out (a skipped kind meshsim
+// does not model, say); errors and warnings are always printed.
+void HideNotes(bool hide);
+
 class Diagnostics {
  public:
   void Error(const SourceLocation& loc, std::string message,

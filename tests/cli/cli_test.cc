@@ -444,5 +444,52 @@ TEST(CliWarningsTest, EveryCommandShowsTheScenarioWarnings) {
   EXPECT_FALSE(nlohmann::json::parse(clean.out).contains("warnings"));
 }
 
+// Issue 14: the lint catalogue's warnings, not only the loader's, reach
+// every command; `check --strict` fails on them; `--quiet` hides notes.
+TEST(CliWarningsTest, EveryCommandShowsTheCatalogueWarnings) {
+  const std::string file = "scenarios/diff/principal-typo/new/scenario.yaml";
+  const std::string text =
+      "matches no identity of the mesh (did you mean "
+      "'cluster.local/ns/client/sa/curl'?) [principal-matches-nothing]";
+  for (const std::string command : {"paths", "run", "verify", "analyze"}) {
+    std::vector<std::string> args = {command, file};
+    if (command == "run") args.push_back("--quiet");
+    cli_test::Outcome r = Cli(args);
+    const std::string both = r.out + r.err;
+    EXPECT_EQ(both.find(text), both.rfind(text)) << command << ": said once";
+    EXPECT_NE(both.find(text), std::string::npos) << command << both;
+  }
+  for (const std::string command : {"paths", "run", "verify"}) {
+    cli_test::Outcome r = Cli({command, file, "--format", "json"});
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.contains("warnings")) << command;
+    bool found = false;
+    for (const auto& w : j["warnings"])
+      found = found || w.get<std::string>().find(text) != std::string::npos;
+    EXPECT_TRUE(found) << command << j["warnings"].dump();
+  }
+  cli_test::Outcome d =
+      Cli({"diff", "scenarios/diff/principal-typo/scenario.yaml", file,
+           "--format", "json"});
+  EXPECT_NE(d.out.find(text), std::string::npos) << d.out;
+  cli_test::Outcome plain = Cli({"check", file});
+  EXPECT_EQ(plain.code, 0) << plain.out << plain.err;
+  EXPECT_NE(plain.out.find(text), std::string::npos) << plain.out;
+  cli_test::Outcome strict = Cli({"check", "--strict", file});
+  EXPECT_EQ(strict.code, 1) << strict.out << strict.err;
+  // Notes (kinds meshsim skips) go with --quiet; warnings stay.
+  const std::string note = "note: skipped";
+  const std::string bookinfo = "scenarios/bookinfo/scenario.yaml";
+  for (const std::string command : {"paths", "verify", "analyze"}) {
+    cli_test::Outcome loud = Cli({command, bookinfo});
+    EXPECT_NE((loud.out + loud.err).find(note), std::string::npos) << command;
+    cli_test::Outcome quiet = Cli({command, bookinfo, "--quiet"});
+    EXPECT_EQ((quiet.out + quiet.err).find(note), std::string::npos) << command;
+    EXPECT_EQ(quiet.code, loud.code) << command;
+  }
+  cli_test::Outcome quiet_typo = Cli({"paths", file, "--quiet"});
+  EXPECT_NE((quiet_typo.out + quiet_typo.err).find(text), std::string::npos);
+}
+
 }  // namespace
 }  // namespace meshsim
