@@ -84,17 +84,25 @@ void AddLintWarnings(const Scenario& sc, bool verifier_findings,
     if (i == 1) verifier = VerifyLint(sc);
   });
   if (verifier_findings) AddVerifierFindings(verifier, r);
-  std::set<std::tuple<std::string, int, int, std::string>> said;
-  auto key = [](const SourceLocation& l, const std::string& message) {
-    return std::make_tuple(l.file, l.line, l.column, message);
+  // One warning per place: where the loader or the mesh already warned (a
+  // reference naming nothing, say), the catalogue's finding there is the
+  // same cause in other words.
+  std::set<std::tuple<std::string, int, int>> said;
+  auto key = [](const SourceLocation& l) {
+    return std::make_tuple(l.file, l.line, l.column);
   };
   for (const Diagnostic& d : sc.mesh.notes)
-    said.insert(key(d.location, d.message));
+    if (d.severity == Severity::kWarning) said.insert(key(d.location));
   for (const Diagnostic& d : diags.all())
-    said.insert(key(d.location, d.message));
+    if (d.severity == Severity::kWarning) said.insert(key(d.location));
+  std::set<std::tuple<std::string, int, int, std::string>> added;
   for (LintFinding& f : r.findings)
     if (f.severity == Severity::kWarning &&
-        said.insert(key(f.location, f.message)).second)
+        (!f.location.Known() || !said.count(key(f.location))) &&
+        added
+            .insert({f.location.file, f.location.line, f.location.column,
+                     f.message})
+            .second)
       // With its rule id, as `lint` prints it: a verifier finding's message
       // reads as the detail of its rule's title.
       diags.Warning(f.location, f.message + " [" + f.rule + "]", f.rule,

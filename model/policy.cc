@@ -191,6 +191,7 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   };
   const RequestAuthentication* seen_by = nullptr;
   std::string why = "no rule names issuer " + token->iss;
+  int status = 401;
   for (const RequestAuthentication* ra : ras) {
     for (const JwtRule& r : ra->rules) {
       if (!sees(r)) continue;
@@ -204,10 +205,12 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
       if (!aud) {
         why = "its audiences are not among those of issuer " + r.issuer +
               " in " + ra->Key();
+        status = 403;
         continue;
       }
       if (token->expired) {
         why = "it has expired";
+        status = 401;
         continue;
       }
       v.principal = token->iss + "/" + token->sub;
@@ -218,8 +221,10 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   if (!seen_by) return v;  // no rule looks where the token is: no token
   v.rejected = true;
   v.policy = seen_by->Key();
+  v.status = status;
   v.reason = "RequestAuthentication " + seen_by->Key() +
-             " rejects the request's JWT with 401: " + why + " (§16.4)";
+             " rejects the request's JWT with " + std::to_string(status) +
+             ": " + why + " (§16.4)";
   return v;
 }
 

@@ -129,13 +129,16 @@ std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
 // §16.4: what a proxy with RequestAuthentications `ras` makes of a request's
 // token. No rule applies, or no token where the rules look: the request
 // passes without a request principal. A token a rule sees but none accepts
-// (issuer, audience, expiry): rejected, 401, before authorization.
+// (issuer, audience, expiry): rejected, before authorization.
 struct JwtVerdict {
   bool rejected = false;
   std::optional<std::string> principal;  // "<iss>/<sub>" when accepted
   std::string policy;  // the RequestAuthentication that accepted, or one
                        // that saw the token when it was rejected
   std::string reason;
+  // 401, or 403 when the last failure is the audience (Envoy's jwt_authn:
+  // JwtAudienceNotAllowed is Forbidden, every other failure Unauthorized).
+  int status = 401;
 };
 JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                            const std::optional<JwtToken>& token);

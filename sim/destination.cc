@@ -733,7 +733,12 @@ bool Builder::Authenticate(Vertex v,
                            RequestAttributes& a) {
   if (ras.empty()) return true;
   std::optional<JwtToken> token;
-  if (a.http && a.jwt) token = a.jwt;
+  // §16.4: a CORS preflight passes without its token being checked
+  // (policy_applier.go BypassCorsPreflight).
+  auto has = [&](const char* h) { return a.headers.count(h) > 0; };
+  const bool preflight = a.http && a.method == "OPTIONS" && has("origin") &&
+                         has("access-control-request-method");
+  if (a.http && a.jwt && !preflight) token = a.jwt;
   a.jwt.reset();
   const JwtVerdict j = AuthenticateJwt(ras, token);
   PolicyEvaluation e;
@@ -743,7 +748,7 @@ bool Builder::Authenticate(Vertex v,
     PolicyDecision d;
     d.allowed = false;
     e.effect = "deny";
-    e.note = "401: the JWT is not valid here";
+    e.note = std::to_string(j.status) + ": the JWT is not valid here";
     d.evaluated.push_back(e);
     d.denied_by =
         DeniedBy{j.policy, std::nullopt, "RequestAuthentication", a.principal};

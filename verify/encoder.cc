@@ -139,11 +139,17 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
     }
   }
   if (!seen) return;  // no validation here: no principal, no rejection
-  accepted = present && !c_.bool_const("jwt:expired") && accepted;
+  // §16.4: a CORS preflight (OPTIONS with Origin and
+  // Access-Control-Request-Method) passes without its token being checked
+  // (policy_applier.go BypassCorsPreflight): no principal, no rejection.
+  const z3::expr preflight = a.method == c_.string_val("OPTIONS") &&
+                             a.has_header("origin") &&
+                             a.has_header("access-control-request-method");
+  accepted = present && !preflight && !c_.bool_const("jwt:expired") && accepted;
   a.has_req_principal = accepted;
   a.req_principal = z3::concat(
       iss, z3::concat(c_.string_val("/"), c_.string_const("jwt:sub")));
-  a.jwt_rejected = present && !accepted;
+  a.jwt_rejected = present && !preflight && !accepted;
   a.auth = [this, accepted, iss, aud](const std::string& key) {
     const std::string claims = "request.auth.claims[";
     if (key == "request.auth.audiences") return std::make_pair(aud, accepted);

@@ -34,7 +34,8 @@ OutcomeOracle::~OutcomeOracle() = default;
 EncodedOutcomes OutcomeOracle::Outcomes(
     const SourceClass& src, const std::string& to_service,
     const std::string& to_pod, int port, const std::string& method,
-    const std::string& path, const JwtToken* jwt, const std::string& host) {
+    const std::string& path, const JwtToken* jwt, const std::string& host,
+    const std::map<std::string, std::string>* headers) {
   EncodedOutcomes out;
   z3::context& ctx = impl_->ctx;
   int k = -1;
@@ -86,9 +87,15 @@ EncodedOutcomes OutcomeOracle::Outcomes(
   // The Host it names, when given (an ingress's routes read it, §9), by
   // its lower-case spelling, which stands for every other.
   if (!host.empty()) s.add(e.host == ctx.string_val(AsciiLower(host)));
-  // The concrete request carries no headers and no token.
-  for (const std::string& h : impl_->enc.HeaderNames())
-    s.add(!ctx.bool_const(("has-header:" + h).c_str()));
+  // The concrete request carries these headers only.
+  for (const std::string& h : impl_->enc.HeaderNames()) {
+    const auto* value =
+        headers && headers->count(h) ? &headers->at(h) : nullptr;
+    s.add(ctx.bool_const(("has-header:" + h).c_str()) == ctx.bool_val(value));
+    if (value)
+      s.add(ctx.string_const(("header:" + h).c_str()) ==
+            ctx.string_val(*value));
+  }
   s.add(ctx.bool_const("jwt:present") == ctx.bool_val(jwt != nullptr));
   if (jwt) {
     s.add(ctx.string_const("jwt:iss") == ctx.string_val(jwt->iss));

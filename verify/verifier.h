@@ -155,13 +155,14 @@ class OutcomeOracle {
   // the source's cluster, else the first other cluster that has it. The
   // HTTP request is concrete.
   // `jwt`: the token the request carries (none: no token); the encoding
-  // knows one audience, the first.
-  EncodedOutcomes Outcomes(const SourceClass& src,
-                           const std::string& to_service,
-                           const std::string& to_pod, int port,
-                           const std::string& method, const std::string& path,
-                           const JwtToken* jwt = nullptr,
-                           const std::string& host = "");
+  // knows one audience, the first. `headers`: the request's (lowercase
+  // names; none: no header).
+  EncodedOutcomes Outcomes(
+      const SourceClass& src, const std::string& to_service,
+      const std::string& to_pod, int port, const std::string& method,
+      const std::string& path, const JwtToken* jwt = nullptr,
+      const std::string& host = "",
+      const std::map<std::string, std::string>* headers = nullptr);
 
  private:
   struct Impl;

@@ -240,26 +240,43 @@ void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
                HttpRouteRule& rule) {
   if (!f.IsDefined()) return;
   FaultInjection fi;
+  // §16.2 (validation.go validateHTTPFaultInjection*, route.go
+  // TranslateFault): istiod refuses an http2Error abort and an
+  // exponentialDelay; an abort or delay of no type is admitted and dropped.
   yaml::Node abort = r.Child(f, "abort");
   if (abort.IsDefined()) {
-    fi.abort_status = static_cast<int>(
-        r.Int(r.Child(abort, "httpStatus"), fw + ".abort.httpStatus", 200, 599)
-            .value_or(0));
-    if (fi.abort_status == 0)
-      r.Error(abort,
-              fw + ".abort: only httpStatus aborts are modelled (grpcStatus "
-                   "and http2Error are not); give httpStatus");
-    else
+    const yaml::Node http = r.Child(abort, "httpStatus");
+    if (http.IsDefined()) {
+      fi.abort_status = static_cast<int>(
+          r.Int(http, fw + ".abort.httpStatus", 200, 599).value_or(0));
       fi.abort_percent = Percentage(r, abort, fw + ".abort");
+    } else if (r.Child(abort, "http2Error").IsDefined()) {
+      r.Error(r.Child(abort, "http2Error"),
+              fw + ".abort.http2Error: istiod refuses it (HTTP/2 abort fault "
+                   "injection not supported yet)");
+    } else if (r.Child(abort, "grpcStatus").IsDefined()) {
+      r.Error(r.Child(abort, "grpcStatus"),
+              fw + ".abort.grpcStatus: gRPC aborts are not modelled; give "
+                   "httpStatus");
+    } else {
+      Percentage(r, abort, fw + ".abort");  // read, and dropped with it
+      r.Warning(abort, fw + ".abort has no httpStatus or grpcStatus: istiod "
+                            "drops the abort, so no request is aborted "
+                            "(§16.2)");
+    }
   }
   yaml::Node delay = r.Child(f, "delay");
   if (delay.IsDefined()) {
-    auto d =
-        Duration(r, r.Child(delay, "fixedDelay"), fw + ".delay.fixedDelay");
-    if (!d)
-      r.Error(delay, fw + ".delay needs fixedDelay (exponentialDelay is not "
-                          "modelled)");
-    else {
+    const yaml::Node fixed = r.Child(delay, "fixedDelay");
+    if (r.Child(delay, "exponentialDelay").IsDefined()) {
+      r.Error(r.Child(delay, "exponentialDelay"),
+              fw + ".delay.exponentialDelay: istiod refuses it "
+                   "(exponentialDelay not supported yet); use fixedDelay");
+    } else if (!fixed.IsDefined()) {
+      Percentage(r, delay, fw + ".delay");  // read, and dropped with it
+      r.Warning(delay, fw + ".delay has no fixedDelay: istiod drops the "
+                            "delay, so no request is delayed (§16.2)");
+    } else if (auto d = Duration(r, fixed, fw + ".delay.fixedDelay")) {
       fi.delay_ns = *d;
       fi.delay_percent = Percentage(r, delay, fw + ".delay");
     }
@@ -528,10 +545,23 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (!RequireSpec(r, h, obj, spec)) return;
   vs.hostnames = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
                      .value_or(std::vector<std::string>{});
-  if (vs.hostnames.empty())
-    r.Error(spec, h.what +
-                      ": spec.hosts must name at least one host (a "
-                      "delegate VirtualService is not modelled)");
+  if (vs.hostnames.empty()) {
+    // §16.2 (validation.go validateVirtualService): no hosts makes a
+    // delegate, which may not bind gateways or route tcp or tls. It acts
+    // only through a root's `delegate`, which meshsim refuses: skipped.
+    for (const char* key : {"gateways", "tcp", "tls"})
+      if (r.Child(spec, key).IsDefined())
+        r.Error(r.Child(spec, key),
+                h.what +
+                    ": a delegate VirtualService (no spec.hosts) takes "
+                    "no " +
+                    key + " (istiod refuses it)");
+    r.Warning(spec, h.what +
+                        ": a delegate VirtualService (no spec.hosts) "
+                        "acts only through a root VirtualService's "
+                        "delegate, which meshsim does not model: "
+                        "skipped (§16.2)");
+  }
   for (std::string g :
        r.StringList(r.Child(spec, "gateways"), h.what + ": spec.gateways")
            .value_or(std::vector<std::string>{})) {
@@ -552,6 +582,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
                  vs.tcp_rules.back().tls = std::string(key) == "tls";
                });
+  if (vs.hostnames.empty()) return;  // a delegate, read and skipped
   cluster.routes.push_back(std::move(vs));
 }
 

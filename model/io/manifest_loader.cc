@@ -418,7 +418,22 @@ void ReportSkipped(ManifestSink& sink, Diagnostics& diags) {
        "those pods' paths may differ"},
       {"EnvoyFilter (networking.istio.io)",
        "an EnvoyFilter patches the proxies' configuration, so the paths "
-       "through the proxies it selects may differ"}};
+       "through the proxies it selects may differ"},
+      {"WasmPlugin (extensions.istio.io)",
+       "a WasmPlugin runs its code in the proxies it selects, which may "
+       "deny or change requests there"},
+      {"ListenerSet (gateway.networking.k8s.io)",
+       "a ListenerSet adds listeners (ports, hostnames, TLS) to the Gateway "
+       "it names, so requests to that gateway may be admitted and routed "
+       "differently"},
+      {"XListenerSet (gateway.networking.x-k8s.io)",
+       "a ListenerSet adds listeners (ports, hostnames, TLS) to the Gateway "
+       "it names, so requests to that gateway may be admitted and routed "
+       "differently"},
+      {"BackendTLSPolicy (gateway.networking.k8s.io)",
+       "a BackendTLSPolicy makes the gateways and waypoints that send to "
+       "the Service it targets originate TLS, so those requests may be "
+       "refused or reach it differently"}};
   for (const auto& [kind, s] : sink.skipped) {
     const std::string text = "skipped " + std::to_string(s.second) + " object" +
                              (s.second == 1 ? "" : "s") + " of kind " + kind +

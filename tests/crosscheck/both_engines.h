@@ -64,7 +64,8 @@ inline void ExpectBothEngines(const Scenario& sc, Outcome want,
   for (const SourceClass& src : SourceClasses(sc)) {
     if (src.workload.rfind("client/curl", 0) != 0) continue;
     EncodedOutcomes got =
-        oracle.Outcomes(src, to.service, to.pod, to.port, method, path, jwt);
+        oracle.Outcomes(src, to.service, to.pod, to.port, method, path, jwt, "",
+                        t.http ? &t.http->headers : nullptr);
     ASSERT_FALSE(got.unknown) << name;
     std::set<Outcome> encoded;
     for (const auto& [passes, o] : got.outcomes) encoded.insert(o);

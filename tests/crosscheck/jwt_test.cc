@@ -205,6 +205,72 @@ TEST(JwtPathsTest, RejectionNamesTheRequestAuthentication) {
   EXPECT_EQ(unseen[0].denied_by->policy, "shop/who");
 }
 
+// §16.4: a CORS preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) passes without its token being checked,
+// as Istio's jwt_test "expired-token-cors-preflight-request-allowed"
+// expects; without Origin it is an ordinary OPTIONS and the expired token
+// gets 401. A token whose audience alone fails gets 403 (jwt_test
+// "invalid-aud"), any other failure 401.
+TEST(JwtCrossCheck, CorsPreflightSkipsTheTokenAndAudienceIs403) {
+  const std::string at_waypoint =
+      "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
+      "    name: waypoint\n";
+  const std::string expired =
+      "jwt: {iss: iss-2, sub: carol, expired: true, claims: {group: admins}}";
+  const std::string preflight =
+      "headers: {origin: https://a.example, access-control-request-method: "
+      "POST}, ";
+  struct Case {
+    const char* name;
+    std::string http;
+    Outcome want;
+  } cases[] = {
+      {"preflight",
+       "{method: OPTIONS, path: /healthz, " + preflight + expired + "}",
+       Outcome::kDelivered},
+      {"OPTIONS without origin",
+       "{method: OPTIONS, path: /healthz, headers: "
+       "{access-control-request-method: POST}, " +
+           expired + "}",
+       Outcome::kDenied},
+      {"GET with the preflight headers",
+       "{method: GET, path: /healthz, " + preflight + expired + "}",
+       Outcome::kDenied},
+  };
+  for (const Case& c : cases) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east", With(kRequestAuthn, at_waypoint));
+    w.Add("east", With(kPolicy, at_waypoint));
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", c.http);
+    Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+    testing::ExpectBothEngines(sc, c.want, c.name);
+    if (c.want == Outcome::kDenied) {
+      auto p = testing::PathsOf(sc, "t");
+      ASSERT_EQ(p.size(), 1u);
+      EXPECT_NE(p[0].reason.find("with 401: it has expired"), std::string::npos)
+          << p[0].reason;
+    }
+  }
+  testing::World w = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", With(kRequestAuthn, at_waypoint));
+  w.Traffic("aud", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: iss-1, sub: alice, aud: "
+            "[aud-b]}}");
+  auto aud = testing::PathsOf(w.Load(), "aud");
+  ASSERT_EQ(aud.size(), 1u);
+  EXPECT_NE(aud[0].reason.find("rejects the request's JWT with 403: its "
+                               "audiences are not among"),
+            std::string::npos)
+      << aud[0].reason;
+}
+
 // A sidecar destination authenticates with its pod's selector
 // RequestAuthentications; ztunnel never authenticates.
 TEST(JwtPathsTest, SidecarUsesSelectorRequestAuthentications) {
