@@ -40,10 +40,28 @@ Json FindingJson(const Finding& f) {
   j["severity"] = SeverityName(f.severity);
   j["message"] = f.message;
   if (!f.from.empty()) {
+    // The request as objects (issue 5's contract), with the keys of a
+    // scenario's traffic entry where the counterexample is concrete, and
+    // `text` as the message says it.
     Json req;
     req["from"] = {{"cluster", f.from_cluster}, {"source", f.from}};
-    req["to"] = f.to;
-    req["http"] = f.http.empty() ? Json(nullptr) : Json(f.http);
+    if (!f.client_kind.empty()) req["from"]["kind"] = f.client_kind;
+    if (const size_t slash = f.req_from_workload.find('/');
+        slash != std::string::npos) {
+      req["from"]["namespace"] = f.req_from_workload.substr(0, slash);
+      req["from"]["pod"] = f.req_from_workload.substr(slash + 1);
+    }
+    if (!f.req_from_ingress.empty())
+      req["from"]["ingress"] = f.req_from_ingress;
+    Json to = Json::object();
+    if (!f.req_to_host.empty()) to["host"] = f.req_to_host;
+    if (!f.req_to_pod.empty()) to["pod"] = f.req_to_pod;
+    if (f.req_port) to["port"] = f.req_port;
+    to["text"] = f.to;
+    req["to"] = to;
+    req["http"] = f.http.empty()
+                      ? Json(nullptr)
+                      : Json{{"method", f.req_method}, {"path", f.req_path}};
     req["cluster"] = f.cluster;
     j["request"] = req;
   }
