@@ -99,16 +99,13 @@ class Answers {
         linted_->push_back(std::move(f));
       }
       for (const Diagnostic& d : warnings_) {
-        // A catalogue warning every command shows (AddLintWarnings) is
-        // already among Lint's findings: counted once.
-        if (d.rule.empty() ||
-            std::any_of(linted_->begin(), linted_->end(),
-                        [&](const Finding& f) {
-                          return f.rule == d.rule &&
-                                 d.message == f.message + " [" + f.rule + "]" &&
-                                 f.objects.front().location.ToString() ==
-                                     d.location.ToString();
-                        }))
+        // A warning every command shows (AddLintWarnings, its rule id in
+        // brackets) is already among Lint's or the verifier's findings:
+        // counted there, once.
+        const std::string tag = " [" + d.rule + "]";
+        if (d.rule.empty() || (d.message.size() > tag.size() &&
+                               d.message.compare(d.message.size() - tag.size(),
+                                                 tag.size(), tag) == 0))
           continue;
         Finding f;
         f.rule = d.rule;
@@ -451,7 +448,7 @@ ScenarioCheck CheckLoaded(const std::string& file, std::ostream& err,
     return c;
   }
   c.name = sc->mesh.name;
-  AddLintWarnings(*sc, /*verifier_findings=*/false, diags);
+  AddLintWarnings(*sc, /*verifier_findings=*/true, diags);
   c.warnings = ScenarioWarnings(*sc, diags);
   VerifyOptions verify;
   verify.timeout_s = timeout_s;

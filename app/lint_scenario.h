@@ -33,8 +33,8 @@ void AddVerifierFindings(const VerifyResult& verifier, LintResult& r);
 // to `diags` as warnings, the rule id after the message in brackets as `lint`
 // prints it, except one already said at the
 // same place (the loader's, the mesh's). `verifier_findings` adds
-// verify/lint.cc's; `verify` and `check` leave them out, as the verifier
-// reports them as findings itself.
+// verify/lint.cc's; `verify` and `report` leave them out, as they report
+// the verifier's findings themselves.
 void AddLintWarnings(const Scenario& sc, bool verifier_findings,
                      Diagnostics& diags);
 

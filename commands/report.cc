@@ -22,7 +22,8 @@ int BadSweep(const Diagnostics& diags, const Streams& io) {
 int RunReport(const ReportOptions& o, const Streams& io) {
   Diagnostics diags;
   std::optional<Scenario> sc =
-      LoadScenario(o.scenario, "no report written", io.err, diags);
+      LoadScenario(o.scenario, "no report written", io.err, diags,
+                   /*quiet_mesh_warnings=*/false, /*verifier_lint=*/false);
   const KeepUntilExit keep(sc, io);
   if (!sc) return 2;
   const ScenarioReview r = ReviewScenario(*sc, o.seed.value_or(sc->seed));

@@ -221,14 +221,14 @@ struct Workload {
     return (kind == "Pod" ? "pod " : kind + " ") + Key();
   }
 };
-
 struct ServicePort {
   std::string name;
   int port = 0;
   int target_port = 0;           // 0: same as port, or named
   std::string target_port_name;  // a named targetPort
-  std::string protocol = "TCP";
+  std::string protocol = "TCP";  // a ServiceEntry's: as written, "" if none
   std::string app_protocol;
+  bool entry = false;  // a ServiceEntry's port (`protocol` is Istio's)
 };
 
 // §15.2: what Solo's peering controller generated an `autogen.*`

@@ -52,9 +52,17 @@ bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
 const std::string* FindLabel(const Labels& labels, const std::string& key);
 // §3.4: ServiceEntry host `pattern` names `host` (equal, or "*.a" "b.a").
 bool EntryHostMatches(const std::string& pattern, const std::string& host);
-// §8.6: Istio's protocol selection says HTTP for this port (a
-// ServiceEntry's protocol, else appProtocol, else the name's prefix):
-// http, http2, grpc, grpc-web, kubernetes.io/h2c.
+// §8.6: the protocol istiod gives a port (kube/conversion.go
+// ConvertProtocol; a ServiceEntry's `protocol` through protocol.Parse):
+// appProtocol, else the name's prefix before '-'; HTTP (http, http2,
+// http_proxy, grpc, grpc-web, kubernetes.io/h2c and /ws), TCP (tcp, tls,
+// https, mongo, redis, mysql, kubernetes.io/wss; an undeclared port 25, 53,
+// 3306 or 27017), UDP, else undeclared: sniffed. An Envoy's listener for a
+// service port has the HTTP chain only, the TCP chain only, or both with
+// protocol detection.
+enum class PortProtocol { kSniffed, kHttp, kTcp, kUdp };
+PortProtocol DeclaredProtocol(const ServicePort& p);
+// §8.6: DeclaredProtocol is HTTP.
 bool PortDeclaresHttp(const ServicePort& p);
 // §3.4: whether istiod would allocate addresses to ServiceEntry `s` of
 // cluster `c` that has none (PILOT_ENABLE_IP_AUTOALLOCATE, default on from

@@ -190,27 +190,34 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                      "authorization") != r.from_headers.end();
   };
   const RequestAuthentication* seen_by = nullptr;
+  // Envoy's jwt_authn checks the issuer, then the expiry, then the
+  // audience; of the rules that fail, an expired token is 401, else one
+  // whose audience alone fails is 403 (JwtAudienceNotAllowed), else 401.
   std::string why = "no rule names issuer " + token->iss;
   int status = 401;
+  bool expired = false;
   for (const RequestAuthentication* ra : ras) {
     for (const JwtRule& r : ra->rules) {
       if (!sees(r)) continue;
       if (!seen_by) seen_by = ra;
       // A rule with a jwksUri and no issuer checks no issuer (§16.4).
       if (!r.issuer.empty() && r.issuer != token->iss) continue;
+      if (token->expired) {
+        why = "it has expired";
+        status = 401;
+        expired = true;
+        continue;
+      }
       bool aud = r.audiences.empty();
       for (const std::string& a : token->aud)
         aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=
                          r.audiences.end();
       if (!aud) {
-        why = "its audiences are not among those of issuer " + r.issuer +
-              " in " + ra->Key();
-        status = 403;
-        continue;
-      }
-      if (token->expired) {
-        why = "it has expired";
-        status = 401;
+        if (!expired) {
+          why = "its audiences are not among those of issuer " + r.issuer +
+                " in " + ra->Key();
+          status = 403;
+        }
         continue;
       }
       v.principal = token->iss + "/" + token->sub;

@@ -253,6 +253,24 @@ void WriteJUnit(const std::vector<ScenarioCheck>& checks, std::ostream& out,
   out << "</testsuites>\n";
 }
 
+// A scenario's warning as a SARIF result; a rule's (the catalogue's, which
+// every command shows) as `lint --sarif` gives it: its id, the same
+// fingerprint.
+Json WarningResult(const Diagnostic& w) {
+  if (w.rule.empty())
+    return Result("scenario-warning", Severity::kWarning, w.message, w.location,
+                  {}, {},
+                  "warning|" + RepoPath(w.location.file) + "|" + w.message);
+  std::string message = w.message;
+  const std::string tag = " [" + w.rule + "]";
+  if (message.size() > tag.size() &&
+      message.compare(message.size() - tag.size(), tag.size(), tag) == 0)
+    message.resize(message.size() - tag.size());
+  return Result(w.rule, Severity::kWarning, message, w.location, {}, {},
+                w.rule + "|" + RepoPath(w.location.file) + "|" + w.object.kind +
+                    w.object.ns + "/" + w.object.name + "|" + message);
+}
+
 void WriteSarif(const SarifInput& in, std::ostream& out) {
   Json rules = Json::array();
   for (const Rule& r : RuleCatalogue()) {
@@ -329,10 +347,7 @@ void WriteSarif(const SarifInput& in, std::ostream& out) {
       results.push_back(Result("load-error", Severity::kError, c.error,
                                c.error_location, {}, {},
                                "load|" + RepoPath(c.file) + "|" + c.error));
-    for (const Diagnostic& w : c.warnings)
-      results.push_back(Result(
-          "scenario-warning", Severity::kWarning, w.message, w.location, {}, {},
-          "warning|" + RepoPath(w.location.file) + "|" + w.message));
+    for (const Diagnostic& w : c.warnings) results.push_back(WarningResult(w));
     for (const ExpectationResult& r : c.results) {
       if (r.passed) continue;
       results.push_back(Result(

@@ -59,9 +59,10 @@ Json FindingJson(const Finding& f) {
     if (f.req_port) to["port"] = f.req_port;
     to["text"] = f.to;
     req["to"] = to;
-    req["http"] = f.http.empty()
-                      ? Json(nullptr)
-                      : Json{{"method", f.req_method}, {"path", f.req_path}};
+    req["http"] = f.http.empty() ? Json(nullptr)
+                                 : Json{{"method", f.req_method},
+                                        {"path", f.req_path},
+                                        {"text", f.http}};
     req["cluster"] = f.cluster;
     j["request"] = req;
   }

@@ -735,7 +735,10 @@ bool Builder::Authenticate(Vertex v,
   std::optional<JwtToken> token;
   // §16.4: a CORS preflight passes without its token being checked
   // (policy_applier.go BypassCorsPreflight).
-  auto has = [&](const char* h) { return a.headers.count(h) > 0; };
+  auto has = [&](const char* h) {
+    auto it = a.headers.find(h);
+    return it != a.headers.end() && !it->second.empty();
+  };
   const bool preflight = a.http && a.method == "OPTIONS" && has("origin") &&
                          has("access-control-request-method");
   if (a.http && a.jwt && !preflight) token = a.jwt;

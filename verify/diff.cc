@@ -649,27 +649,27 @@ DiffFinding DiffRun::Witness(const Slices& x, const std::string& rule,
   }
   const int port = m.eval(a.port, true).get_numeral_int();
   const bool http = m.eval(a.http, true).is_true();
-  f.from =
-      cls.workload.empty()
-          ? ClassText(cls)
-          : (cls.kind == ClientKind::kIngress ? cls.gateway : cls.workload);
+  const bool ingress = cls.kind == ClientKind::kIngress;
+  f.from = cls.workload.empty() ? ClassText(cls)
+                                : (ingress ? cls.gateway : cls.workload);
   f.from_cluster = new_sc_.mesh.clusters[cls.cluster].name;
   f.cluster = dc->name;
   if (b.svc) {
-    f.req_to_host = cls.kind == ClientKind::kIngress
-                        ? IngressHost(new_sc_, cls, *b.svc)
-                        : b.svc->Hostname();
+    f.req_to_host =
+        ingress ? IngressHost(new_sc_, cls, *b.svc) : b.svc->Hostname();
     f.to = f.req_to_host + ":" + std::to_string(port);
   } else {
     f.to = pod->ip + ":" + std::to_string(port) + " (" + pod->Subject() + ")";
     f.req_to_pod = pod->Key();
   }
-  f.req_port = port;
-  if (cls.kind == ClientKind::kIngress) {
-    f.req_from_ingress = cls.gateway;
-  } else {
-    f.req_from_workload = cls.workload;
-  }
+  f.req_port =
+      b.svc && ingress && !cls.router
+          ? verify::IngressListenerPort(new_sc_.mesh.clusters[cls.cluster], cls,
+                                        f.req_to_host, port)
+          : port;
+  f.client_kind = ClientKindName(cls.kind);
+  (ingress ? f.req_from_ingress : f.req_from_workload) =
+      ingress ? cls.gateway : cls.workload;
   if (http) {
     f.req_method = m.eval(a.method, true).get_string();
     f.req_path = m.eval(a.path, true).get_string();

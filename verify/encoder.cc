@@ -142,9 +142,12 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
   // §16.4: a CORS preflight (OPTIONS with Origin and
   // Access-Control-Request-Method) passes without its token being checked
   // (policy_applier.go BypassCorsPreflight): no principal, no rejection.
+  auto given = [&](const char* h) {
+    return a.has_header(h) && a.header(h) != c_.string_val("");
+  };
   const z3::expr preflight = a.method == c_.string_val("OPTIONS") &&
-                             a.has_header("origin") &&
-                             a.has_header("access-control-request-method");
+                             given("origin") &&
+                             given("access-control-request-method");
   accepted = present && !preflight && !c_.bool_const("jwt:expired") && accepted;
   a.has_req_principal = accepted;
   a.req_principal = z3::concat(

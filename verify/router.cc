@@ -87,4 +87,20 @@ void EnterThrough(const RouterEntry& in, Finding& f) {
   f.req_path = in.path;
 }
 
+int IngressListenerPort(const Cluster& c, const SourceClass& cls,
+                        const std::string& host, int fallback) {
+  const Gateway* gw = c.FindGateway(cls.gateway);
+  if (!gw) return fallback;
+  auto takes = [&](const std::string& pattern) {
+    if (pattern.empty() || pattern == host) return true;
+    return pattern.rfind("*.", 0) == 0 && host.size() > pattern.size() - 1 &&
+           host.compare(host.size() - (pattern.size() - 1), pattern.size() - 1,
+                        pattern, 1) == 0;
+  };
+  for (const Listener& l : gw->listeners)
+    if ((l.protocol == "HTTP" || l.protocol == "HTTPS") && takes(l.hostname))
+      return l.port;
+  return fallback;
+}
+
 }  // namespace meshsim::verify

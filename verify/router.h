@@ -31,6 +31,13 @@ struct RouterEntry {
 // selecting the class's pod names service `s` as a destination; nullopt
 // when none does. Rule matches are not stated: any request on that way in
 // may take the rule (an over-approximation, docs/verification.md).
+// §5, §9: the port an outside client dials to send Host `host` to a
+// Gateway API ingress of class `cls`: its first HTTP or HTTPS listener
+// whose hostname takes the host (none: every host); `fallback` when none
+// does.
+int IngressListenerPort(const Cluster& c, const SourceClass& cls,
+                        const std::string& host, int fallback);
+
 std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
                                          const SourceClass& cls,
                                          const Service& s);

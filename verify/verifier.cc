@@ -508,6 +508,10 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
     f.req_to_pod = pod.Key();
   }
   f.req_port = port;
+  // The outside client dials the ingress's listener, not the backend's port.
+  if (e.svc && cls.kind == ClientKind::kIngress && !cls.router)
+    f.req_port = verify::IngressListenerPort(sc_.mesh.clusters[cls.cluster],
+                                             cls, f.req_to_host, port);
   if (http) {
     f.req_method = m.eval(e.method, true).get_string();
     f.req_path = m.eval(e.path, true).get_string();

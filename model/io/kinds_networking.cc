@@ -233,12 +233,20 @@ double Percentage(Reader& r, const yaml::Node& n, const std::string& what) {
     return *p;
   if (auto p = Number(r, r.Child(n, "percent"), what + ".percent", 0, 100))
     return *p;
-  return 100;  // no percentage: every request (§16.2)
+  // §16.2: none given, none injected (the API: "If left unspecified, no
+  // request will be aborted/delayed"; route.go TranslateFault leaves the
+  // fraction unset, which Envoy reads as 0%).
+  return 0;
 }
 
 void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
                HttpRouteRule& rule) {
   if (!f.IsDefined()) return;
+  if (!r.Child(f, "abort").IsDefined() && !r.Child(f, "delay").IsDefined()) {
+    r.Error(f, fw + ": a fault needs an abort and/or a delay (istiod refuses "
+                    "an empty one)");
+    return;
+  }
   FaultInjection fi;
   // §16.2 (validation.go validateHTTPFaultInjection*, route.go
   // TranslateFault): istiod refuses an http2Error abort and an
@@ -550,7 +558,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     // delegate, which may not bind gateways or route tcp or tls. It acts
     // only through a root's `delegate`, which meshsim refuses: skipped.
     for (const char* key : {"gateways", "tcp", "tls"})
-      if (r.Child(spec, key).IsDefined())
+      if (r.Child(spec, key).IsSequence() && r.Child(spec, key).size() > 0)
         r.Error(r.Child(spec, key),
                 h.what +
                     ": a delegate VirtualService (no spec.hosts) takes "

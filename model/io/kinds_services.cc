@@ -44,8 +44,10 @@ void ReadServicePort(Reader& r, const yaml::Node& p, const std::string& pw,
     r.Error(tp, pw + ".targetPort must be a port number or name, got " +
                     Reader::Describe(tp));
   }
-  sp.protocol =
-      r.String(r.Child(p, "protocol"), pw + ".protocol").value_or("TCP");
+  // §8.6: a ServiceEntry port without a protocol is undeclared (sniffed).
+  sp.protocol = r.String(r.Child(p, "protocol"), pw + ".protocol")
+                    .value_or(service_entry ? "" : "TCP");
+  sp.entry = service_entry;
   sp.app_protocol =
       r.String(r.Child(p, "appProtocol"), pw + ".appProtocol").value_or("");
   s.ports.push_back(sp);
@@ -402,13 +404,15 @@ void CheckServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
   if (s.resolution != "NONE" && s.hosts.size() > 1)
     for (const ServicePort& sp : s.ports)
       if (!HostTellsApart(sp.protocol)) {
-        r.Error(ports, h.what + ": several hosts with port " +
-                           std::to_string(sp.port) + " of protocol " +
-                           sp.protocol +
-                           ", which carries no host name to tell them "
-                           "apart: use HTTP or TLS ports, one host per "
-                           "entry, or resolution NONE (istiod refuses the "
-                           "entry)");
+        r.Error(ports,
+                h.what + ": several hosts with port " +
+                    std::to_string(sp.port) +
+                    (sp.protocol.empty() ? " of no declared protocol"
+                                         : " of protocol " + sp.protocol) +
+                    ", which carries no host name to tell them "
+                    "apart: use HTTP or TLS ports, one host per "
+                    "entry, or resolution NONE (istiod refuses the "
+                    "entry)");
         break;
       }
 }

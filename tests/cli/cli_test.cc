@@ -477,6 +477,14 @@ TEST(CliWarningsTest, EveryCommandShowsTheCatalogueWarnings) {
   EXPECT_NE(plain.out.find(text), std::string::npos) << plain.out;
   cli_test::Outcome strict = Cli({"check", "--strict", file});
   EXPECT_EQ(strict.code, 1) << strict.out << strict.err;
+  // The verifier's configuration findings are warnings there too.
+  cli_test::Outcome mismatch =
+      Cli({"check", "--strict",
+           "scenarios/conformance/index-waypoint-for-service-traffic/"
+           "scenario.yaml"});
+  EXPECT_EQ(mismatch.code, 1) << mismatch.out << mismatch.err;
+  EXPECT_NE(mismatch.out.find("[waypoint-for-mismatch]"), std::string::npos)
+      << mismatch.out;
   // Notes (kinds meshsim skips) go with --quiet; warnings stay.
   const std::string note = "note: skipped";
   const std::string bookinfo = "scenarios/bookinfo/scenario.yaml";

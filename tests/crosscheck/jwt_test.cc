@@ -236,6 +236,11 @@ TEST(JwtCrossCheck, CorsPreflightSkipsTheTokenAndAudienceIs403) {
       {"GET with the preflight headers",
        "{method: GET, path: /healthz, " + preflight + expired + "}",
        Outcome::kDenied},
+      {"OPTIONS with an empty origin",
+       "{method: OPTIONS, path: /healthz, headers: {origin: '', "
+       "access-control-request-method: POST}, " +
+           expired + "}",
+       Outcome::kDenied},
   };
   for (const Case& c : cases) {
     testing::World w = testing::ShopWorld(
@@ -263,12 +268,23 @@ TEST(JwtCrossCheck, CorsPreflightSkipsTheTokenAndAudienceIs403) {
             "{host: cart.shop, port: 80}",
             "{method: GET, path: /, jwt: {iss: iss-1, sub: alice, aud: "
             "[aud-b]}}");
-  auto aud = testing::PathsOf(w.Load(), "aud");
+  // Envoy checks the expiry before the audience: expired, 401.
+  w.Traffic("expired-aud", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}",
+            "{method: GET, path: /, jwt: {iss: iss-1, sub: alice, aud: "
+            "[aud-b], expired: true}}");
+  const Scenario sc = w.Load();
+  auto aud = testing::PathsOf(sc, "aud");
   ASSERT_EQ(aud.size(), 1u);
   EXPECT_NE(aud[0].reason.find("rejects the request's JWT with 403: its "
                                "audiences are not among"),
             std::string::npos)
       << aud[0].reason;
+  auto expired_aud = testing::PathsOf(sc, "expired-aud");
+  ASSERT_EQ(expired_aud.size(), 1u);
+  EXPECT_NE(expired_aud[0].reason.find("with 401: it has expired"),
+            std::string::npos)
+      << expired_aud[0].reason;
 }
 
 // A sidecar destination authenticates with its pod's selector

@@ -573,25 +573,47 @@ TEST(EndpointsTest, ServiceEntryAddressAllocation) {
   }
 }
 
-// §8.6: Istio's protocol selection for a port.
+// §8.6: Istio's protocol selection for a port (kube/conversion.go
+// ConvertProtocol, protocol.Parse).
 TEST(EndpointsTest, PortDeclaresHttp) {
-  auto port = [](std::string name, std::string app, std::string proto) {
+  auto port = [](std::string name, std::string app, std::string proto,
+                 int number = 80, bool entry = false) {
     ServicePort p;
     p.name = std::move(name);
     p.app_protocol = std::move(app);
     p.protocol = std::move(proto);
+    p.port = number;
+    p.entry = entry;
     return p;
   };
   EXPECT_TRUE(PortDeclaresHttp(port("http", "", "TCP")));
   EXPECT_TRUE(PortDeclaresHttp(port("grpc-web-api", "", "TCP")));
   EXPECT_TRUE(PortDeclaresHttp(port("http2-x", "", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("http_proxy", "", "TCP")));
   EXPECT_FALSE(PortDeclaresHttp(port("tcp", "", "TCP")));
   EXPECT_FALSE(PortDeclaresHttp(port("web", "", "TCP")));
   EXPECT_TRUE(PortDeclaresHttp(port("web", "kubernetes.io/h2c", "TCP")));
-  EXPECT_FALSE(
-      PortDeclaresHttp(port("http", "tcp", "TCP")));    // appProtocol wins
-  EXPECT_TRUE(PortDeclaresHttp(port("", "", "HTTP")));  // ServiceEntry
-  EXPECT_FALSE(PortDeclaresHttp(port("http", "", "TLS")));
+  EXPECT_TRUE(PortDeclaresHttp(port("web", "kubernetes.io/ws", "TCP")));
+  // appProtocol wins, and is split at '-' like a name.
+  EXPECT_FALSE(PortDeclaresHttp(port("http", "tcp", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("web", "http-web", "TCP")));
+  EXPECT_TRUE(PortDeclaresHttp(port("", "", "HTTP", 80, true)));
+  EXPECT_FALSE(PortDeclaresHttp(port("http", "", "TLS", 80, true)));
+  // A ServiceEntry's protocol decides, not its name.
+  EXPECT_FALSE(PortDeclaresHttp(port("http", "", "TCP", 80, true)));
+  using P = PortProtocol;
+  EXPECT_EQ(DeclaredProtocol(port("http", "", "", 80, true)), P::kSniffed);
+  EXPECT_EQ(DeclaredProtocol(port("https-web", "", "TCP")), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("tls", "", "TCP")), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("mongo-db", "", "TCP")), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("web", "kubernetes.io/wss", "TCP")), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("web", "", "TCP")), P::kSniffed);
+  EXPECT_EQ(DeclaredProtocol(port("", "", "TCP", 8080)), P::kSniffed);
+  // Well-known ports are never sniffed: TCP unless declared otherwise.
+  EXPECT_EQ(DeclaredProtocol(port("web", "", "TCP", 3306)), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("", "", "TCP", 27017)), P::kTcp);
+  EXPECT_EQ(DeclaredProtocol(port("http", "", "TCP", 3306)), P::kHttp);
+  EXPECT_EQ(DeclaredProtocol(port("dns", "", "UDP", 53)), P::kUdp);
 }
 
 // §5: the ingress opt-in value as each release reads it: "true" exactly

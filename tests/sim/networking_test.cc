@@ -499,6 +499,23 @@ TEST(NetworkingTest, AbortFaultFailsItsShare) {
   EXPECT_DOUBLE_EQ(delivered, 0.75);
 }
 
+// §16.2: a fault without a percentage injects into no request (the API's
+// "if left unspecified, no request will be aborted"; TranslateFault leaves
+// Envoy's fraction unset, 0%).
+TEST(NetworkingTest, FaultWithoutPercentageInjectsNothing) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - fault:\n      abort:\n        httpStatus: 418\n"
+        "    route:\n    - destination: {host: cart, subset: v1}\n");
+  w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  for (const Path& p : PathsOf(w.Load(), "t"))
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+}
+
 using testing::AddIngressGateway;
 
 std::string IstioGateway(int port, const std::string& hosts) {
