@@ -270,6 +270,8 @@ class Builder {
   std::string WaypointDistribution(int ci, const Gateway& wp) const;
   // §8.6: whether service `s` declares port `port` HTTP.
   bool DeclaresHttp(const Service& s, int port) const;
+  bool WaypointChain(Vertex v, const Service& svc, bool dynamic_dns, State& s,
+                     std::string* note);
   // §16.1: keeps the endpoints of a DestinationRule subset.
   std::string KeepSubset(std::vector<EpRef>& eps,
                          const EndpointPolicy* policy) const;

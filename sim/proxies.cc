@@ -267,37 +267,6 @@ std::string FormatLabels(const Labels& labels) {
   return out;
 }
 
-// §3.4: why a waypoint has no filter chain or cluster for port `port` of
-// DYNAMIC_DNS ServiceEntry `se` in release `v` ("" when it serves it):
-// the resolution is new in 1.28, served through Envoy's dynamic forward
-// proxy on HTTP ports (1.29+: TLS too, with `tls_on`), and from 1.30 only
-// for MESH_EXTERNAL entries (`cluster_waypoint.go`, `waypoint.go`).
-std::string DynamicDnsRefusal(const Service& se, int port, IstioVersion v,
-                              bool tls_on) {
-  const std::string what = "has no filter chain for DYNAMIC_DNS ServiceEntry " +
-                           se.Key() + " and closes the connection: ";
-  if (!v.AtLeast(1, 28))
-    return what + "Istio " + v.ToString() +
-           " has no DYNAMIC_DNS resolution (new in 1.28; §3.4)";
-  if (v.AtLeast(1, 30) && se.location_kind != "MESH_EXTERNAL")
-    return what +
-           "from 1.30 a waypoint serves DYNAMIC_DNS only for "
-           "MESH_EXTERNAL entries (§3.4)";
-  const ServicePort* sp = se.FindPort(port);
-  std::string protocol = sp ? sp->protocol : "";
-  for (char& ch : protocol)
-    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  if (protocol == "HTTP") return "";
-  if (protocol == "TLS" && v.AtLeast(1, 29) && tls_on) return "";
-  return what + "its dynamic forward proxy takes HTTP ports" +
-         (v.AtLeast(1, 29) ? std::string(" and, with "
-                                         "ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_"
-                                         "FOR_TLS, TLS ones")
-                           : std::string()) +
-         ", and port " + std::to_string(port) + " is " +
-         (protocol.empty() ? "not declared" : protocol) + " (§3.4)";
-}
-
 std::string Percent(double p) {
   std::string t = std::to_string(p);
   t.erase(t.find_last_not_of('0') + 1);
@@ -475,7 +444,8 @@ std::optional<EndpointPolicy> Builder::PolicyFor(Vertex from, int proxy_cluster,
 }
 
 // ---- waypoint ---------------------------------------------------------------
-void Builder::WaypointHop(Vertex v, const State& s) {
+void Builder::WaypointHop(Vertex v, const State& in) {
+  State s = in;
   const Cluster& c = mesh_.clusters[s.cluster];
   const Gateway* wp = c.FindGateway(s.waypoint);
   // A waypoint works from its own cluster's view of the service.
@@ -491,16 +461,11 @@ void Builder::WaypointHop(Vertex v, const State& s) {
   const bool dynamic_dns = target_svc && s.target_wl < 0 &&
                            target_svc->kind == "ServiceEntry" &&
                            target_svc->resolution == "DYNAMIC_DNS";
-  if (dynamic_dns) {
-    const std::string refused = DynamicDnsRefusal(
-        *target_svc, s.port, Version(s.cluster),
-        mesh_.istio.Flag("ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS",
-                         false));
-    if (!refused.empty()) {
-      Fail(v, "waypoint " + s.waypoint + " " + refused, "");
-      return;
-    }
-  }
+  // §3.4, §8.6: the filter chain the waypoint has for the service's port.
+  std::string chain_note;
+  if (target_svc && s.target_wl < 0 &&
+      !WaypointChain(v, *target_svc, dynamic_dns, s, &chain_note))
+    return;
   auto policies = wp ? PoliciesAtWaypoint(mesh_, c, *wp, target_svc)
                      : std::vector<const AuthorizationPolicy*>{};
   RequestAttributes attrs = Attributes(s, s.client, s.peer_ip);
@@ -540,8 +505,8 @@ void Builder::WaypointHop(Vertex v, const State& s) {
     return;
   }
   // Service traffic: routes, then endpoints; never another waypoint (§3.7).
-  std::string why =
-      "waypoint " + s.waypoint + " routes " + SvcName(sci, si) + " (§3.7)";
+  std::string why = "waypoint " + s.waypoint + " routes " + SvcName(sci, si) +
+                    " (§3.7)" + chain_note;
   std::vector<Backend> backends;
   int route = -1, req = s.req;
   RouteContext ctx;

@@ -88,6 +88,88 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   return true;
 }
 
+// §3.4: why a waypoint has no filter chain or cluster for port `port` of
+// DYNAMIC_DNS ServiceEntry `se` in release `v` ("" when it serves it):
+// the resolution is new in 1.28, served through Envoy's dynamic forward
+// proxy on HTTP ports (1.29+: TLS too, with `tls_on`), and from 1.30 only
+// for MESH_EXTERNAL entries (`cluster_waypoint.go`, `waypoint.go`).
+namespace {
+std::string DynamicDnsRefusal(const Service& se, int port, IstioVersion v,
+                              bool tls_on) {
+  const std::string what = "has no filter chain for DYNAMIC_DNS ServiceEntry " +
+                           se.Key() + " and closes the connection: ";
+  if (!v.AtLeast(1, 28))
+    return what + "Istio " + v.ToString() +
+           " has no DYNAMIC_DNS resolution (new in 1.28; §3.4)";
+  if (v.AtLeast(1, 30) && se.location_kind != "MESH_EXTERNAL")
+    return what +
+           "from 1.30 a waypoint serves DYNAMIC_DNS only for "
+           "MESH_EXTERNAL entries (§3.4)";
+  const ServicePort* sp = se.FindPort(port);
+  std::string protocol = sp ? sp->protocol : "";
+  for (char& ch : protocol)
+    if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+  if (protocol == "HTTP") return "";
+  if (protocol == "TLS" && v.AtLeast(1, 29) && tls_on) return "";
+  return what + "its dynamic forward proxy takes HTTP ports" +
+         (v.AtLeast(1, 29) ? std::string(" and, with "
+                                         "ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_"
+                                         "FOR_TLS, TLS ones")
+                           : std::string()) +
+         ", and port " + std::to_string(port) + " is " +
+         (protocol.empty() ? "not declared" : protocol) + " (§3.4)";
+}
+
+}  // namespace
+
+// §3.4, §8.6: the filter chain waypoint s.waypoint has for port s.port of
+// service `svc` (listener_waypoint.go): a DYNAMIC_DNS entry's only where
+// its forward proxy serves the port; else by the port's declared protocol
+// (DeclaredProtocol). HTTP: the HTTP chain alone, whose codec closes a
+// connection that does not speak HTTP. TCP (tcp, tls, https, mongo, ...):
+// the TCP chain alone, which reads no HTTP, so the request is plain TCP
+// there (no HTTP route, policies as on TCP, no token; `s.req` becomes its
+// TCP view). Undeclared: both chains, by protocol detection. False when the
+// connection is closed (the path failed at `v`).
+bool Builder::WaypointChain(Vertex v, const Service& svc, bool dynamic_dns,
+                            State& s, std::string* note) {
+  if (dynamic_dns) {
+    const std::string refused = DynamicDnsRefusal(
+        svc, s.port, Version(s.cluster),
+        mesh_.istio.Flag("ENABLE_WILDCARD_HOST_SERVICE_ENTRIES_FOR_TLS",
+                         false));
+    if (!refused.empty()) {
+      Fail(v, "waypoint " + s.waypoint + " " + refused, "");
+      return false;
+    }
+  }
+  const ServicePort* sp = svc.FindPort(s.port);
+  const PortProtocol proto =
+      sp ? DeclaredProtocol(*sp) : PortProtocol::kSniffed;
+  const std::string port = "port " + std::to_string(s.port) + " of " +
+                           svc.Key() + " is " +
+                           (proto == PortProtocol::kHttp ? "HTTP" : "TCP") +
+                           " by its declared protocol";
+  const RoutedRequest& r = requests_[s.req];
+  if (proto == PortProtocol::kHttp && !r.http) {
+    Fail(v,
+         "waypoint " + s.waypoint + " has only its HTTP chain there: " + port +
+             ", and the plain TCP bytes are not HTTP, so its codec closes the "
+             "connection (§8.6)",
+         "");
+    return false;
+  }
+  if (proto == PortProtocol::kTcp && r.http) {
+    RoutedRequest tcp = r;
+    tcp.http.reset();
+    s.req = AddRequest(tcp);
+    *note = "; " + port +
+            ": its TCP chain takes the request as plain TCP, so "
+            "no HTTP route or HTTP-only rule applies there (§8.6)";
+  }
+  return true;
+}
+
 // §8.6: whether `s`'s port `port` is declared HTTP (its proxies' HTTP
 // chain; listener_waypoint.go gives a TCP route to the TCP chain only).
 bool Builder::DeclaresHttp(const Service& s, int port) const {

@@ -158,13 +158,12 @@ SlicePlanOptions DiffPlanOptions() {
 }
 
 // One chunk of a diff (DiffChunk). A context, two encoders and one
-// incremental solver serve the chunk's destinations, each asserted in its
-// own scope: creating contexts and solvers per destination cost more than
-// most queries. A context of its own per chunk makes the chunk's witnesses
-// independent of what other chunks asked, so shards and threads find the
-// same ones. Each chunk's context is deleted when the chunk is done: at 1,001
-// destinations (bench/run-diff.sh) that costs 0.4 s of 1.3 s, and leaving
-// them to the exiting process instead held 320 MB rather than 52 MB.
+// incremental solver serve the chunk's destinations, each in its own scope:
+// contexts and solvers per destination cost more than most queries. A
+// context per chunk makes its witnesses independent of other chunks, so
+// shards and threads find the same ones. It is deleted when the chunk is
+// done: at 1,001 destinations (bench/run-diff.sh) that costs 0.4 s of
+// 1.3 s; left to the exiting process, they held 320 MB rather than 52 MB.
 class DiffRun {
  public:
   // The identity indexes of the old and the new version, shared.
@@ -480,12 +479,14 @@ void DiffRun::Constrain(const Slices& x, const z3::expr& same_pod) {
   s.add(a.valid && b.valid && same_pod);
   s.add(!a.self && !b.self);
   // Ingress gateways take HTTP (their listeners here are HTTP).
-  s.add(z3::implies(session_->eo.SrcIs(a,
-                                       [](const SourceClass& k) {
-                                         return k.kind == ClientKind::kIngress;
-                                       }),
-                    a.http));
+  auto ingress = [](const SourceClass& k) {
+    return k.kind == ClientKind::kIngress;
+  };
+  s.add(z3::implies(session_->eo.SrcIs(a, ingress), a.http));
   s.add(a.port >= 1 && a.port <= 65535);
+  // §8.6: clients speak HTTP to an HTTP port (plain TCP there, closed by
+  // any Envoy, would stand in for the HTTP requests whose fate changed).
+  s.add(z3::implies(a.http_port || b.http_port, a.http));
   for (Encoder* enc : {&session_->eo, &session_->en}) {
     for (const auto& [k, v] : enc->slice().enabled()) s.add(v);
     for (const auto& [k, v] : enc->slice().deleted()) s.add(!v);

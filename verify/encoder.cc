@@ -16,21 +16,7 @@
 
 namespace meshsim::verify {
 
-namespace {
-// §8.6: Istio's protocol selection for a port: the ServiceEntry's
-// `protocol`, else `appProtocol`, else the name's prefix before '-'.
-bool DeclaredHttp(const ServicePort& sp) {
-  auto http = [](const std::string& raw) {
-    const std::string p = AsciiLower(raw);
-    return p == "http" || p == "http2" || p == "grpc" || p == "grpc-web" ||
-           p == "kubernetes.io/h2c";
-  };
-  if (sp.protocol != "TCP" && sp.protocol != "UDP" && sp.protocol != "SCTP")
-    return http(sp.protocol);
-  if (!sp.app_protocol.empty()) return http(sp.app_protocol);
-  return http(sp.name.substr(0, sp.name.find('-')));
-}
-}  // namespace
+namespace {}  // namespace
 
 Encoder::Encoder(const Scenario& sc, z3::context& c,
                  const std::vector<SourceClass>& classes,
@@ -302,10 +288,14 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   Encoded e = Fresh();
   waypoint_denies_.clear();
   e.svc = plan.base;
-  // §8.6: a port declared HTTP meets the proxies' HTTP filter chain.
-  for (const ServicePort& sp : plan.base->ports)
-    if (DeclaredHttp(sp))
+  // §8.6: a port declared HTTP meets the proxies' HTTP filter chain, one
+  // declared TCP their TCP chain.
+  for (const ServicePort& sp : plan.base->ports) {
+    const char chain = DeclaredChain(sp);
+    if (chain == 'h')
       e.http_port = e.http_port || e.port == c_.int_val(sp.port);
+    if (chain == 't') e.tcp_port = e.tcp_port || e.port == c_.int_val(sp.port);
+  }
   e.dest = (plan.base->kind == "Service" ? "service " : "ServiceEntry ") + key;
   e.eps = plan.eps;
   // Per cluster view: the binding formulas.
@@ -377,7 +367,11 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
     t.fail_terms.Add(ends);
     is_k = is_k && !denied && reach;
   }
-  ClassTerms ct{{}, c_.bool_val(false), c_.bool_val(false), false};
+  ClassTerms ct{{},
+                c_.bool_val(false),
+                c_.bool_val(false),
+                false,
+                !e.http && e.http_port};
   for (size_t i = 0; i < e.eps.size(); ++i)
     ServiceEndpointTerms(plan, k, is_k, local, ct, i, e, t);
 }
@@ -475,7 +469,8 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     } else {
       for (const ClassTerms::Hop& h : ct.first) {
         const RouteChain& ch = rp.chains[rp.at_waypoint.at(h.gw)];
-        routing.push_back({e.http && local && h.bound && ch.applies, &ch});
+        routing.push_back(
+            {e.http && !e.tcp_port && local && h.bound && ch.applies, &ch});
         to_other = to_other || (local && h.bound && ch.to_other[i]);
       }
     }
@@ -790,6 +785,7 @@ Encoded Encoder::Fresh() {
                  c_.bool_val(false),
                  c_.string_val(""),
                  c_.bool_val(false),
+                 c_.bool_val(false),
                  {},
                  {},
                  {},
@@ -825,11 +821,17 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
     Attrs a = MakeAttrs(e, p, p >= 0, [this](const std::vector<std::string>&) {
       return c_.bool_val(false);
     });
+    // §8.6: a service port declared TCP meets the waypoint's TCP chain: the
+    // request is plain TCP there, whatever the client sent.
+    if (svc) {
+      a.http = a.http && !e.tcp_port;
+      a.tcp_chain = (!e.http || e.tcp_port) && !e.http_port;
+    }
     // §16.4: a token the waypoint's RequestAuthentications reject is 401
     // before any policy.
     Authenticate(ras, a);
     denied = slice_.Denied(policies, a, false);
-    if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
+    if (a.jwt_rejected) denied = denied || (a.http && *a.jwt_rejected);
   }
   waypoint_denies_.emplace(key, denied);
   return denied;

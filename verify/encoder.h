@@ -38,6 +38,9 @@ struct Encoded {
   // §8.6: the request's port is declared HTTP (name, appProtocol or a
   // ServiceEntry's protocol), so an Envoy serves it on its HTTP chain.
   z3::expr http_port;
+  // §8.6: declared TCP (tcp, tls, https, mongo, redis, mysql, a well-known
+  // port): an Envoy serves it on its TCP chain, which reads no HTTP.
+  z3::expr tcp_port;
   std::vector<Endpoint> eps;
   // Per endpoint, when a route sends to it through another Service
   // (encoder_routes.cc): that backend and its port (0: the request's).

@@ -2,13 +2,17 @@
 // plaintext at a destination, per pod port, at ztunnel and at a sidecar
 // (independent of model/peer_authentication.cc); §16.1: when a sidecar
 // client sends plaintext (its DestinationRule's tls mode, auto mTLS).
+#include <algorithm>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/labels.h"
 #include "model/networking.h"
+#include "model/text.h"
 #include "verify/encoder.h"
+#include "verify/encoder_plan.h"
 
 namespace meshsim::verify {
 
@@ -225,6 +229,34 @@ z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
   for (const auto& [port, tp] : dr->port_policies)
     if (disabled(port) != base) other.Add(e.port == c_.int_val(port));
   return base ? !other.Build() : other.Build();
+}
+
+// §8.6 stated for the encoding: the chain an Envoy gives a service port.
+// A ServiceEntry's `protocol` as written; a Kubernetes port's appProtocol
+// (kubernetes.io/h2c and /ws are HTTP, /wss TLS) or else its name, up to
+// the first '-' (grpc-web whole); an undeclared port 25, 53, 3306 or 27017
+// is TCP. 'h': the HTTP chain, 't': the TCP chain, 0: both (sniffed) or UDP.
+char DeclaredChain(const ServicePort& sp) {
+  static const std::set<std::string> kHttp = {"http", "http2", "http_proxy",
+                                              "grpc", "grpc-web"};
+  static const std::set<std::string> kTcp = {"tcp",   "tls",   "https",
+                                             "mongo", "redis", "mysql"};
+  std::string p = sp.entry                  ? sp.protocol
+                  : sp.app_protocol.empty() ? sp.name
+                                            : sp.app_protocol;
+  if (!sp.entry && sp.protocol == "UDP") return 0;
+  if (!sp.entry && (p == "kubernetes.io/h2c" || p == "kubernetes.io/ws"))
+    return 'h';
+  if (!sp.entry && p == "kubernetes.io/wss") return 't';
+  p = AsciiLower(p);
+  if (!sp.entry && p.compare(0, 8, "grpc-web") == 0) return 'h';
+  if (!sp.entry) p = p.substr(0, p.find('-'));
+  if (kHttp.count(p)) return 'h';
+  if (kTcp.count(p)) return 't';
+  const int wk[] = {25, 53, 3306, 27017};
+  const bool well_known =
+      std::find(std::begin(wk), std::end(wk), sp.port) != std::end(wk);
+  return !sp.entry && p != "udp" && well_known ? 't' : 0;
 }
 
 }  // namespace meshsim::verify

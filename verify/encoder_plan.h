@@ -101,7 +101,13 @@ struct Encoder::ClassTerms {
   z3::expr no_waypoint_left;
   z3::expr principal;  // Pid of the class's own principal
   bool built;          // BuildClassTerms ran
+  // §8.6: plain TCP to a port declared HTTP: a waypoint's codec closes it.
+  z3::expr closes;
 };
+
+// §8.6 stated for the encoding (encoder_plaintext.cc): the chain an Envoy
+// gives service port `sp`: 'h' HTTP, 't' TCP, 0 both (sniffed) or UDP.
+char DeclaredChain(const ServicePort& sp);
 
 // §3.4 stated for the encoding (encoder_routes.cc): whether `w` serves
 // `port` of Kubernetes Service `svc` (0: any): a named targetPort needs a

@@ -58,8 +58,11 @@ Scenario PeerWorld(int b_pods, bool ready, bool denying_waypoint = false) {
   }
   w.Add("a", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("a", testing::Deploy("client", "curl"));
+  // HTTP, as the encoding's side of CurlOutcomes asks (GET /): plain TCP
+  // to the HTTP port would be closed by a waypoint's codec (§8.6).
   w.Traffic("t", "{cluster: a, namespace: client, workload: curl}",
-            "{host: cart.shop.mesh.internal, port: 80}");
+            "{host: cart.shop.mesh.internal, port: 80}",
+            "{method: GET, path: /}");
   return w.Load();
 }
 

@@ -50,7 +50,8 @@ World WebWorld(bool selectors, int web_replicas = 1) {
   w.Add("c1", Waypoint("web", "waypoint"));
   w.Add("c1", DenyAll("web"));
   w.Traffic("to-web", "{cluster: c1, namespace: shop, workload: curl}",
-            "{host: web.web.svc.cluster.local, port: 80}");
+            "{host: web.web.svc.cluster.local, port: 80}",
+            "{method: GET, path: /}");
   return w;
 }
 
