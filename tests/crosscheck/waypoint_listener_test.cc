@@ -70,5 +70,95 @@ TEST(WaypointListenerCrossCheck, ABypassNamesTheAddressedServicesWaypoint) {
                                           "service shop/cart2 shop/wb"}));
 }
 
+// §8.6: the chain a waypoint gives a service port follows the port's
+// declared protocol (listener_waypoint.go; kube/conversion.go
+// ConvertProtocol), not the request: an HTTP port has the HTTP chain alone
+// (plain TCP is closed, failed), a TCP one the TCP chain alone (an HTTP
+// request there meets no HTTP route and TCP-mode policies), an undeclared
+// one both. The Istio cases of the 2026-12-06 audit, in both engines.
+Scenario ProtocolWorld(const std::string& port, const std::string& http,
+                       const std::string& extra, int number = 80) {
+  testing::World w = testing::ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Deploy("shop", "other"));
+  w.Add("east", testing::Svc("shop", "other"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: raw\n"
+        "  namespace: shop\n  labels: {istio.io/use-waypoint: waypoint}\n"
+        "spec:\n  selector: {app: cart}\n  ports:\n  - " +
+            port + "\n");
+  if (!extra.empty()) w.Add("east", extra);
+  w.Traffic("t", testing::kFromCurl,
+            "{host: raw.shop, port: " + std::to_string(number) + "}", http);
+  return w.Load();
+}
+
+const char* kAllowPath =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata: {name: allow-x, namespace: shop}\nspec:\n"
+    "  targetRefs: [{kind: Service, group: \"\", name: raw}]\n"
+    "  rules: [{to: [{operation: {paths: [/x]}}]}]\n";
+
+const char* kRouteToOther =
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+    "metadata: {name: r, namespace: shop}\nspec:\n"
+    "  parentRefs: [{group: \"\", kind: Service, name: raw}]\n"
+    "  rules: [{backendRefs: [{name: other, port: 80}]}]\n";
+
+TEST(WaypointListenerCrossCheck, TheChainFollowsThePortsDeclaredProtocol) {
+  const std::string get_x = "{method: GET, path: /x}";
+  struct Case {
+    const char* name;
+    std::string port, http, extra;
+    Outcome want;
+    bool tcp = false;
+  } cases[] = {
+      {"tcp- port, ALLOW on paths", "{name: tcp-web, port: 80}", get_x,
+       kAllowPath, Outcome::kDenied},
+      {"https- port, ALLOW on paths", "{name: https-web, port: 80}", get_x,
+       kAllowPath, Outcome::kDenied},
+      {"appProtocol tcp", "{name: http, port: 80, appProtocol: tcp}", get_x,
+       kAllowPath, Outcome::kDenied},
+      {"undeclared port, ALLOW on paths", "{name: web, port: 80}", get_x,
+       kAllowPath, Outcome::kDelivered},
+      {"http port, ALLOW on paths", "{name: http-web, port: 80}", get_x,
+       kAllowPath, Outcome::kDelivered},
+      {"http port, plain TCP", "{name: http-web, port: 80}", "", "",
+       Outcome::kFailed, true},
+      {"ws appProtocol, plain TCP",
+       "{name: web, port: 80, appProtocol: "
+       "kubernetes.io/ws}",
+       "", "", Outcome::kFailed, true},
+      {"undeclared port, plain TCP", "{name: web, port: 80}", "", "",
+       Outcome::kDelivered, true},
+  };
+  for (const Case& c : cases) {
+    testing::EngineDest to;
+    to.service = "shop/raw";
+    to.tcp = c.tcp;
+    testing::ExpectBothEngines(ProtocolWorld(c.port, c.http, c.extra), c.want,
+                               c.name, to);
+  }
+  // A GAMMA route on a TCP port is not applied: the request lands on raw's
+  // own pod (cart), not on `other`.
+  for (const int number : {80, 3306}) {
+    const std::string port =
+        number == 80 ? "{name: tcp-web, port: 80}" : "{name: web, port: 3306}";
+    const Scenario sc = ProtocolWorld(port, get_x, kRouteToOther, number);
+    for (const Path& path : testing::PathsOf(sc, "t")) {
+      EXPECT_EQ(path.outcome, Outcome::kDelivered) << port << path.reason;
+      ASSERT_FALSE(path.hops.empty());
+      EXPECT_EQ(path.hops.back().name.rfind("shop/cart-", 0), 0u)
+          << port << ": " << path.hops.back().name;
+    }
+  }
+  const Scenario http =
+      ProtocolWorld("{name: http-web, port: 80}", get_x, kRouteToOther);
+  for (const Path& path : testing::PathsOf(http, "t"))
+    EXPECT_EQ(path.hops.back().name.rfind("shop/other-", 0), 0u)
+        << path.hops.back().name;
+}
+
 }  // namespace
 }  // namespace meshsim
