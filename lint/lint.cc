@@ -85,6 +85,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::PolicyTargetNotBound(sc, r.findings);
   lint::RemoteIpFromHeader(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
+  lint::TcpToHttpPort(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);

@@ -4,7 +4,9 @@
 #include <set>
 
 #include "lint/rules.h"
+#include "model/binding.h"
 #include "model/labels.h"
+#include "model/mesh_queries.h"
 
 namespace meshsim::lint {
 
@@ -182,6 +184,43 @@ void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {
                          t.to.location.Known() ? t.to.location : t.location,
                          {"Service", s.ns, s.name, c->name},
                          "send to one of the Service's ports"));
+      break;
+    }
+  }
+}
+
+// §8.6: a traffic entry without `http` (plain TCP) to a Service port
+// declared HTTP that a waypoint serves: the waypoint has the port's HTTP
+// chain alone, whose codec closes a connection that does not speak HTTP.
+// meshsim follows the entry as the connection it describes.
+void TcpToHttpPort(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const TrafficEntry& t : sc.traffic) {
+    if (t.http || t.to.host.empty() || t.to.port <= 0 ||
+        !t.from.ingress.empty())
+      continue;
+    const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
+    if (!c && !sc.mesh.clusters.empty()) c = &sc.mesh.clusters.front();
+    if (!c) continue;
+    for (size_t si : c->ServicesForHost(t.to.host, t.from.ns)) {
+      const Service& s = c->services[si];
+      const ServicePort* sp = s.FindPort(t.to.port);
+      if (!sp || !PortDeclaresHttp(*sp)) continue;
+      const Binding b = ServiceWaypoint(sc.mesh, *c, s);
+      if (b.status != BindingStatus::kAccepted) continue;
+      out.push_back(Make(
+          "tcp-to-http-port",
+          "traffic '" + t.name +
+              "' has no `http`, so it is plain TCP, to port " +
+              std::to_string(t.to.port) + " of " + s.Key() +
+              ", which is declared HTTP and served by waypoint " +
+              b.waypoint->Key() +
+              ": the waypoint's HTTP chain closes a connection that does not "
+              "speak HTTP (§8.6); meshsim follows the entry as the connection "
+              "it describes",
+          t.to.location.Known() ? t.to.location : t.location,
+          {"Service", s.ns, s.name, c->name},
+          "give the entry http: {method: GET, path: /} if the client sends "
+          "HTTP requests, or name the port tcp-... if it speaks plain TCP"));
       break;
     }
   }

@@ -390,7 +390,6 @@ struct GatewayClass {
   Labels annotations;
   SourceLocation location;
 };
-
 // Gateway API ReferenceGrant (§9): lets objects of `from` (kind in its
 // namespace) refer to objects of `to` (kind, and a name or every name) in
 // the grant's namespace. Entries of groups Istio does not read are left out.
@@ -500,6 +499,9 @@ struct DestinationRule {
   // then the subset's over both, field by field as Istio merges them.
   std::optional<TrafficPolicy> PolicyFor(int port,
                                          const std::string& subset) const;
+  // §16.1 (mtls_checker.go): the tls.mode EDS reads: the subset's (else
+  // the rule's), a port entry's own over it; "" when none is set.
+  std::string EdsTlsMode(int port, const std::string& subset) const;
 };
 
 // An Istio Gateway (networking.istio.io, §16.3): which Router pods listen
@@ -878,16 +880,14 @@ struct Mesh {
   std::string name;
   IstioSettings istio;
   std::vector<Cluster> clusters;
-  // Notes produced while loading and resolving that a reviewer should see.
-  std::vector<Diagnostic> notes;
-  // Gateway replica counts that replace the manifests' ("cluster/ns/name"),
-  // set by `sweep` and `plan` before Finalize().
+  std::vector<Diagnostic> notes;  // from loading and resolving, for review
+  // Gateway replicas over the manifests' ("cluster/ns/name"): sweep, plan.
   std::map<std::string, int> replica_overrides;
 
   Cluster* FindCluster(const std::string& name);
   const Cluster* FindCluster(const std::string& name) const;
-  // Derives capture, gateway roles, generated pods' placement, IPs, networks
-  // and every index. Call once after all objects are added.
+  // Derives capture, gateway roles, generated pods' placement, IPs,
+  // networks and every index; once, after all objects are added.
   void Finalize(Diagnostics& diags);
 };
 

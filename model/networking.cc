@@ -110,6 +110,23 @@ std::optional<TrafficPolicy> DestinationRule::PolicyFor(
   return out;
 }
 
+std::string DestinationRule::EdsTlsMode(int port,
+                                        const std::string& subset) const {
+  const std::optional<TrafficPolicy>* tp = &policy;
+  const std::map<int, TrafficPolicy>* ports = &port_policies;
+  if (!subset.empty()) {
+    const DestinationRuleSubset* sub = FindSubset(subset);
+    if (!sub) return "";
+    tp = &sub->policy;
+    ports = &sub->port_policies;
+  }
+  std::string mode = *tp ? (*tp)->tls_mode : "";
+  if (auto it = ports->find(port);
+      it != ports->end() && !it->second.tls_mode.empty())
+    mode = it->second.tls_mode;
+  return mode;
+}
+
 bool ExportedTo(const std::vector<std::string>& export_to,
                 const std::string& obj_ns, const std::string& ns) {
   if (export_to.empty()) return true;

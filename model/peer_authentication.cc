@@ -89,6 +89,19 @@ std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
   return mode;
 }
 
+std::string NamespaceMtlsMode(const Mesh& mesh, const Cluster& cluster,
+                              const std::string& ns, std::string* policy) {
+  Workload probe;  // no labels: only the namespace and mesh levels match
+  probe.ns = ns;
+  const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, probe, false);
+  for (const PeerAuthentication* p : {l.ns, l.root})
+    if (p && ModeSet(p->mode)) {
+      if (policy) *policy = p->Key();
+      return p->mode;
+    }
+  return "PERMISSIVE";
+}
+
 bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
                              const Workload& w, int port, std::string* policy) {
   const PeerAuthLevels l = PeerAuthLevelsOf(mesh, cluster, w, true);

@@ -158,6 +158,12 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
 std::string PeerAuthenticationMode(const Mesh& mesh, const Cluster& cluster,
                                    const Workload& w, int port,
                                    std::string* policy);
+// §16.1 (BestEffortInferServiceMTLSMode, GetNamespaceMutualTLSMode): the
+// mode a sidecar client's auto mTLS takes for a service of namespace `ns`:
+// the oldest namespace-level PeerAuthentication's (no selector) unless
+// UNSET, else the mesh's (the root namespace's), else PERMISSIVE.
+std::string NamespaceMtlsMode(const Mesh& mesh, const Cluster& cluster,
+                              const std::string& ns, std::string* policy);
 
 // §16.5: whether ztunnel refuses plaintext to pod port `port` of `w`, as
 // istiod's conversion of the PeerAuthentications into ztunnel policies

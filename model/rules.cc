@@ -323,6 +323,18 @@ const std::vector<Rule>& RuleCatalogue() {
        "not declare: nothing listens there, and paths, run and verify show the "
        "request failed. Fix: send to one of the Service's ports.",
        "docs/rules.md#port-not-on-service"},
+      {"tcp-to-http-port", RuleKind::kLint, kW, kW,
+       "Plain TCP to a port declared HTTP behind a waypoint",
+       "A traffic entry has no http section, so it is a plain TCP "
+       "connection, to a Service port declared HTTP (its name, appProtocol "
+       "or a ServiceEntry's protocol) that a waypoint serves. The waypoint "
+       "has the port's HTTP filter chain alone, whose codec closes a "
+       "connection that does not speak HTTP (§8.6); meshsim follows the "
+       "entry as the connection it describes. Example: to: {host: "
+       "reviews.bookinfo, port: 9080} without http. Fix: give the entry "
+       "http: {method: GET, path: /}, or name the port tcp-... if the client "
+       "speaks plain TCP.",
+       "docs/rules.md#tcp-to-http-port"},
       {"target-port-undeclared", RuleKind::kLint, kW, kW,
        "A Service port whose named targetPort its workloads do not declare",
        "A Service port's targetPort is a name that none, or only some, of "

@@ -689,6 +689,8 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
         bwhy += "; DestinationRule " + pol->dr +
                 " sets tls.mode DISABLE: plaintext to an endpoint without "
                 "HBONE, HBONE still to one with it (§16.1)";
+      } else if (!pol->policy || pol->policy->tls_mode.empty()) {
+        AutoMtlsOff(s.cluster, be, *pol, out, bwhy);
       }
       // §15.2: with peering, sidecars send double HBONE to other networks
       // (ENABLE_AMBIENT_ENVOY_MULTI_NETWORK), stamped x-istio-source:

@@ -272,6 +272,8 @@ class Builder {
   bool DeclaresHttp(const Service& s, int port) const;
   bool WaypointChain(Vertex v, const Service& svc, bool dynamic_dns, State& s,
                      std::string* note);
+  void AutoMtlsOff(int cluster, const Backend& be, const EndpointPolicy& pol,
+                   State& out, std::string& why) const;
   // §16.1: keeps the endpoints of a DestinationRule subset.
   std::string KeepSubset(std::vector<EpRef>& eps,
                          const EndpointPolicy* policy) const;

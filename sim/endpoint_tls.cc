@@ -90,6 +90,37 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
   return false;
 }
 
+// §16.1: a sidecar client's auto mTLS (no tls.mode for the port) is off
+// when the service namespace's PeerAuthentication mode, else the mesh's, is
+// DISABLE (BestEffortInferServiceMTLSMode: the cluster gets no TLS), or
+// when the tls.mode EDS reads (the rule's or the subset's, unless the
+// port's entry sets one: mtls_checker.go) is DISABLE, which clears the
+// endpoints' Istio mTLS: plaintext to an endpoint without HBONE.
+void Builder::AutoMtlsOff(int cluster, const Backend& be,
+                          const EndpointPolicy& pol, State& out,
+                          std::string& why) const {
+  const Service& svc = S(be.cluster, be.svc);
+  std::string pa;
+  if (NamespaceMtlsMode(mesh_, mesh_.clusters[cluster], svc.ns, &pa) ==
+      "DISABLE") {
+    out.tls_disabled = true;
+    why += "; PeerAuthentication " + pa + " sets DISABLE for namespace " +
+           svc.ns + ": the sidecar's auto mTLS gives " + svc.Key() +
+           " no TLS, plaintext to an endpoint without HBONE (§16.1)";
+    return;
+  }
+  const DestinationRule* dr = nullptr;
+  for (const DestinationRule& d : mesh_.clusters[cluster].destination_rules)
+    if (d.Key() == pol.dr) dr = &d;
+  if (dr && dr->EdsTlsMode(be.port, pol.subset) == "DISABLE") {
+    out.tls_disabled = true;
+    why += "; DestinationRule " + pol.dr +
+           " sets tls.mode DISABLE, which its port entry without tls "
+           "leaves in force for the endpoints (EDS): plaintext to an "
+           "endpoint without HBONE (§16.1)";
+  }
+}
+
 // §1.1: istiod gives a sidecar pod injected without the HBONE tunnel label
 // no tunnel, so a client's ztunnel sends it plain TCP: the pod sees no
 // identity (a waypoint, ingress or sidecar sends it Istio mTLS).

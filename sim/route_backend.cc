@@ -125,8 +125,8 @@ std::string DynamicDnsRefusal(const Service& se, int port, IstioVersion v,
 // §3.4, §8.6: the filter chain waypoint s.waypoint has for port s.port of
 // service `svc` (listener_waypoint.go): a DYNAMIC_DNS entry's only where
 // its forward proxy serves the port; else by the port's declared protocol
-// (DeclaredProtocol). HTTP: the HTTP chain alone, whose codec closes a
-// connection that does not speak HTTP. TCP (tcp, tls, https, mongo, ...):
+// (DeclaredProtocol). HTTP: the HTTP chain alone. TCP (tcp, tls, https,
+// mongo, ...):
 // the TCP chain alone, which reads no HTTP, so the request is plain TCP
 // there (no HTTP route, policies as on TCP, no token; `s.req` becomes its
 // TCP view). Undeclared: both chains, by protocol detection. False when the
@@ -150,15 +150,10 @@ bool Builder::WaypointChain(Vertex v, const Service& svc, bool dynamic_dns,
                            svc.Key() + " is " +
                            (proto == PortProtocol::kHttp ? "HTTP" : "TCP") +
                            " by its declared protocol";
+  // An HTTP port's chain closes a connection that does not speak HTTP; a
+  // traffic entry without `http` there is followed as the connection it
+  // describes, and lint warns (tcp-to-http-port, §8.6).
   const RoutedRequest& r = requests_[s.req];
-  if (proto == PortProtocol::kHttp && !r.http) {
-    Fail(v,
-         "waypoint " + s.waypoint + " has only its HTTP chain there: " + port +
-             ", and the plain TCP bytes are not HTTP, so its codec closes the "
-             "connection (§8.6)",
-         "");
-    return false;
-  }
   if (proto == PortProtocol::kTcp && r.http) {
     RoutedRequest tcp = r;
     tcp.http.reset();

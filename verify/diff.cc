@@ -484,9 +484,6 @@ void DiffRun::Constrain(const Slices& x, const z3::expr& same_pod) {
   };
   s.add(z3::implies(session_->eo.SrcIs(a, ingress), a.http));
   s.add(a.port >= 1 && a.port <= 65535);
-  // §8.6: clients speak HTTP to an HTTP port (plain TCP there, closed by
-  // any Envoy, would stand in for the HTTP requests whose fate changed).
-  s.add(z3::implies(a.http_port || b.http_port, a.http));
   for (Encoder* enc : {&session_->eo, &session_->en}) {
     for (const auto& [k, v] : enc->slice().enabled()) s.add(v);
     for (const auto& [k, v] : enc->slice().deleted()) s.add(!v);

@@ -367,11 +367,7 @@ void Encoder::ServiceClassTerms(const ServicePlan& plan, size_t k, Encoded& e,
     t.fail_terms.Add(ends);
     is_k = is_k && !denied && reach;
   }
-  ClassTerms ct{{},
-                c_.bool_val(false),
-                c_.bool_val(false),
-                false,
-                !e.http && e.http_port};
+  ClassTerms ct{{}, c_.bool_val(false), c_.bool_val(false), false};
   for (size_t i = 0; i < e.eps.size(); ++i)
     ServiceEndpointTerms(plan, k, is_k, local, ct, i, e, t);
 }

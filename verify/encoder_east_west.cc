@@ -133,11 +133,7 @@ z3::expr Encoder::EastWestTerms(const ServicePlan& plan, size_t k,
                            ? slice_.CopyHealthy(*rs, *gw)
                            : LocalReady(vc, *gw);
     if (!ready) t.fail_ew_terms.Add(here && ew && b);
-    // §8.6: plain TCP to an HTTP port: that waypoint's codec closes it.
-    const z3::expr closes = !e.http && e.http_port;
-    t.fail_ew_terms.Add(here && ew && b && closes);
-    t.deny_ew_terms.Add(here && ew && b && !closes &&
-                        WaypointDenies(e, vc, *gw, rs));
+    t.deny_ew_terms.Add(here && ew && b && WaypointDenies(e, vc, *gw, rs));
   }
   return ew;
 }
@@ -219,10 +215,7 @@ void Encoder::FirstWaypointTerms(const z3::expr& here, const z3::expr& local,
   t.fail_terms.Add(here && local && ct.no_waypoint_left);
   for (const ClassTerms::Hop& h : ct.first) {
     if (!h.healthy) t.fail_terms.Add(here && local && h.bound);
-    // §8.6: the codec closes the connection before any policy: failed at
-    // the waypoint, which it reached (as a 404 there).
-    t.route_fail.Add(here && local && h.bound && ct.closes);
-    t.deny_terms.Add(here && local && h.bound && h.denies && !ct.closes);
+    t.deny_terms.Add(here && local && h.bound && h.denies);
   }
 }
 

@@ -101,8 +101,6 @@ struct Encoder::ClassTerms {
   z3::expr no_waypoint_left;
   z3::expr principal;  // Pid of the class's own principal
   bool built;          // BuildClassTerms ran
-  // §8.6: plain TCP to a port declared HTTP: a waypoint's codec closes it.
-  z3::expr closes;
 };
 
 // §8.6 stated for the encoding (encoder_plaintext.cc): the chain an Envoy

@@ -351,6 +351,28 @@ void ReportUnreadFields(Reader& r, const ObjectHeader& h,
                 "matters (docs/semantics.md#s16-10)");
 }
 
+// A configuration object defined twice in a cluster (the same kind and
+// namespace/name, as two manifests applied one after the other would
+// replace it): the first definition is used, and the second is reported
+// and not read, as for Services, Namespaces and Gateways (docs/robustness.md);
+// both taking effect would make the older one shadow the newer.
+bool DuplicateObject(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
+                     const std::string& cluster, ManifestSink& sink) {
+  static const std::set<std::string> kKinds = {
+      "VirtualService",      "DestinationRule",    "HTTPRoute",
+      "GRPCRoute",           "TCPRoute",           "TLSRoute",
+      "AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication",
+      "ServiceEntry",        "ReferenceGrant",     "NetworkPolicy",
+      "GatewayClass"};
+  if (!kKinds.count(h.kind)) return false;
+  if (sink.loaded.insert(h.kind + " " + h.ns + "/" + h.name).second)
+    return false;
+  r.Warning(obj, h.what + " is defined twice in cluster " + cluster +
+                     "; the first definition is used");
+  obj.MarkSubtreeRead();
+  return true;
+}
+
 void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
                 ManifestSink& sink, int depth) {
   if (!obj.IsDefined() || obj.IsNull()) return;  // empty document
@@ -404,6 +426,7 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
         h->kind + " " + (h->ns.empty() ? "" : h->ns + "/") + h->name,
         ObjectDigest{ContentDigest(obj, 0), h->loc});
   if (IgnoredForRevision(r, *h, *entry, obj, sink)) return;
+  if (DuplicateObject(r, *h, obj, cluster.name, sink)) return;
   entry->load(r, *h, obj, cluster, sink);
   ReportUnreadFields(r, *h, *entry, obj);
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,8 @@ struct ManifestSink {
   // The cluster's Istio release, for what its validation refuses.
   IstioVersion version;
   bool ztunnel_filters_revision = true;
+  // "Kind ns/name" of the configuration objects read so far (DuplicateObject).
+  std::unordered_set<std::string> loaded;
 };
 
 void LoadManifestInto(const std::string& text, const std::string& file,

@@ -534,6 +534,37 @@ TEST(LintTest, PortNotOnService) {
       << ports[0];
 }
 
+// §8.6: plain TCP (no `http`) to a port declared HTTP that a waypoint
+// serves; not with `http`, not on an undeclared port, not without a
+// waypoint.
+TEST(LintTest, TcpToHttpPort) {
+  World w = ShopWorld(
+      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  w.Add("east", testing::Svc("shop", "raw", 80, {}, "", "cart"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: plain, namespace: "
+        "shop}\nspec:\n  selector: {app: cart}\n  ports: [{name: web, port: "
+        "80}]\n");
+  w.Traffic("tcp", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}");
+  w.Traffic("http", "{cluster: east, namespace: client, workload: curl}",
+            "{host: raw.shop, port: 80}", "{method: GET, path: /}");
+  w.Traffic("undeclared", "{cluster: east, namespace: client, workload: curl}",
+            "{host: plain.shop, port: 80}");
+  const auto found = Of(Lint(w.Load()), "tcp-to-http-port");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("traffic 'tcp' has no `http`, so it is plain TCP, "
+                          "to port 80 of shop/cart, which is declared HTTP "
+                          "and served by waypoint shop/waypoint"),
+            std::string::npos)
+      << found[0];
+  World bare = ShopWorld();
+  bare.Traffic("tcp", "{cluster: east, namespace: client, workload: curl}",
+               "{host: cart.shop, port: 80}");
+  EXPECT_TRUE(Of(Lint(bare.Load()), "tcp-to-http-port").empty());
+}
+
 // §3.4: a named targetPort not every selected pod declares.
 TEST(LintTest, TargetPortUndeclared) {
   World w = ShopWorld();
