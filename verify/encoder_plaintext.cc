@@ -177,8 +177,19 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   if (w.capture != Capture::kSidecar) return disabled;
   // With no mode from the rule, auto mTLS asks the pod's PeerAuthentication
   // (mtls_checker.go): DISABLE for the pod port is plaintext too.
-  return disabled || (!SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
-                      SidecarModeDisables(c, w, PodPort(e, w, i)));
+  z3::expr out = disabled || (!SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
+                              SidecarModeDisables(c, w, PodPort(e, w, i)));
+  // With no mode for the port at all, the cluster's auto mTLS follows the
+  // service namespace's mode, else the mesh's (BestEffortInferServiceMTLSMode:
+  // DISABLE, no TLS), and EDS reads the rule's own mode unless the port's
+  // entry sets one (mtls_checker.go: DISABLE clears Istio mTLS).
+  const z3::expr no_mode = !SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
+                           !disabled && !SidecarTlsMode(cls, e, i, "SIMPLE") &&
+                           !SidecarTlsMode(cls, e, i, "MUTUAL");
+  const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
+  const Cluster& home = sc_.mesh.clusters[cls.cluster];
+  if (s && NamespaceModeDisables(home, s->ns)) return out || no_mode;
+  return out || (no_mode && SidecarTlsMode(cls, e, i, "EDS:DISABLE"));
 }
 
 // §1.1 stated for the encoding: istiod gives a sidecar pod no HBONE tunnel
@@ -218,7 +229,11 @@ z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
   const DestinationRule* dr =
       DestinationRuleFor(sc_.mesh, home, cls.ns, w ? &w->labels : nullptr, *s);
   if (!dr) return c_.bool_val(false);
+  // "EDS:<mode>": the mode EDS reads (the rule's, a port entry's own over
+  // it), not the cluster's.
   auto disabled = [&](int port) {
+    if (mode.rfind("EDS:", 0) == 0)
+      return dr->EdsTlsMode(port, "") == mode.substr(4);
     const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
     return tp && tp->tls_mode == mode;
   };
@@ -229,6 +244,34 @@ z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
   for (const auto& [port, tp] : dr->port_policies)
     if (disabled(port) != base) other.Add(e.port == c_.int_val(port));
   return base ? !other.Build() : other.Build();
+}
+
+// §16.1 stated for the encoding: the mode of the oldest PeerAuthentication
+// without a selector in namespace `ns`, unless UNSET, else the root
+// namespace's, is DISABLE (what a sidecar's auto mTLS reads for a service
+// of `ns`).
+bool Encoder::NamespaceModeDisables(const Cluster& c,
+                                    const std::string& ns) const {
+  const std::string& root = sc_.mesh.istio.root_namespace;
+  const PeerAuthentication* own = nullptr;
+  const PeerAuthentication* mesh = nullptr;
+  auto older = [](const PeerAuthentication& p, const PeerAuthentication* q) {
+    return !q || std::make_pair(p.creation_timestamp, p.Key()) <
+                     std::make_pair(q->creation_timestamp, q->Key());
+  };
+  for (const PeerAuthentication& p : c.peer_authentications) {
+    if (p.selector) continue;
+    if (p.ns == root && older(p, mesh)) mesh = &p;
+    if (p.ns == ns && p.ns != root && older(p, own)) own = &p;
+  }
+  auto set = [](const PeerAuthentication* p) {
+    return p && (p->mode == "STRICT" || p->mode == "PERMISSIVE" ||
+                 p->mode == "DISABLE");
+  };
+  const PeerAuthentication* decides = set(own)    ? own
+                                      : set(mesh) ? mesh
+                                                  : nullptr;
+  return decides && decides->mode == "DISABLE";
 }
 
 // §8.6 stated for the encoding: the chain an Envoy gives a service port.

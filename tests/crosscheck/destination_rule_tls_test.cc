@@ -242,5 +242,96 @@ TEST(DestinationRuleTlsCrossCheck, PeerAuthenticationDisableTurnsAutoMtlsOff) {
   }
 }
 
+// §16.1 (BestEffortInferServiceMTLSMode, mtls_checker.go; audit of
+// 2026-12-06): with no tls.mode of its own for the port, a sidecar's auto
+// mTLS follows the service namespace's PeerAuthentication mode, else the
+// mesh's: DISABLE there gives the cluster no TLS, so a sidecar pod gets
+// plaintext its own STRICT policy refuses (cluster_tls_test.go "Auto fill
+// nil settings when mTLS nil for internal service in plaintext mode"). And
+// EDS reads the rule's own tls.mode unless the port's entry sets one, so a
+// top-level DISABLE stays in force for a port entry without tls.
+TEST(DestinationRuleTlsCrossCheck, NamespaceDisableAndEdsModeTurnAutoMtlsOff) {
+  const std::string pa =
+      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+      "metadata:\n  name: %N\n  namespace: %S\nspec:\n%L  mtls: {mode: %M}\n";
+  auto policy = [&](const std::string& name, const std::string& ns,
+                    const std::string& selector, const std::string& mode) {
+    std::string t = pa;
+    auto put = [&](const std::string& tag, const std::string& v) {
+      t.replace(t.find(tag), tag.size(), v);
+    };
+    put("%N", name);
+    put("%S", ns);
+    put("%L", selector.empty()
+                  ? ""
+                  : "  selector: {matchLabels: {app: " + selector + "}}\n");
+    put("%M", mode);
+    return t;
+  };
+  struct Case {
+    const char* name;
+    std::vector<std::string> extra;
+    bool refused_80, refused_9090;
+  };
+  const std::string dr =
+      "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+      "metadata:\n  name: cart\n  namespace: sc\nspec:\n"
+      "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n";
+  const std::vector<Case> cases = {
+      {"namespace DISABLE, workload STRICT",
+       {policy("ns", "shop", "", "DISABLE"),
+        policy("wl", "shop", "cart", "STRICT")},
+       true,
+       true},
+      {"mesh DISABLE, workload STRICT",
+       {policy("mesh", "istio-system", "", "DISABLE"),
+        policy("wl", "shop", "cart", "STRICT")},
+       true,
+       true},
+      {"namespace PERMISSIVE over mesh DISABLE, workload STRICT",
+       {policy("mesh", "istio-system", "", "DISABLE"),
+        policy("ns", "shop", "", "PERMISSIVE"),
+        policy("wl", "shop", "cart", "STRICT")},
+       false,
+       false},
+      {"rule DISABLE, port 80 entry without tls",
+       {policy("ns", "shop", "", "STRICT"),
+        dr + "    tls: {mode: DISABLE}\n    portLevelSettings:\n"
+             "    - port: {number: 80}\n"
+             "      connectionPool: {tcp: {maxConnections: 10}}\n"},
+       true,
+       true},
+      {"rule DISABLE, port 80 entry ISTIO_MUTUAL",
+       {policy("ns", "shop", "", "STRICT"),
+        dr + "    tls: {mode: DISABLE}\n    portLevelSettings:\n"
+             "    - port: {number: 80}\n      tls: {mode: ISTIO_MUTUAL}\n"},
+       false,
+       true},
+  };
+  for (const Case& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("sc", "curl"));
+    w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+          "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+          "  - {name: http, port: 80, targetPort: 8080}\n"
+          "  - {name: grpc, port: 9090, targetPort: 9090}\n");
+    for (const std::string& x : c.extra) w.Add("east", x);
+    for (int port : {80, 9090})
+      w.Traffic("t" + std::to_string(port),
+                "{cluster: east, namespace: sc, workload: curl}",
+                "{host: cart.shop, port: " + std::to_string(port) + "}",
+                "{method: GET, path: /}");
+    ExpectBothEngines(w.Load(), "shop/cart", c.name, [&](int port) {
+      return (port == 80 ? c.refused_80 : c.refused_9090) ? Outcome::kDenied
+                                                          : Outcome::kDelivered;
+    });
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
