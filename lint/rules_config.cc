@@ -201,6 +201,10 @@ void TcpToHttpPort(const Scenario& sc, std::vector<LintFinding>& out) {
     const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
     if (!c && !sc.mesh.clusters.empty()) c = &sc.mesh.clusters.front();
     if (!c) continue;
+    // Only an ambient client's ztunnel sends it to the waypoint (§6).
+    const std::vector<const Workload*> from =
+        c->WorkloadsOf(t.from.ns, t.from.workload);
+    if (from.empty() || from.front()->capture != Capture::kAmbient) continue;
     for (size_t si : c->ServicesForHost(t.to.host, t.from.ns)) {
       const Service& s = c->services[si];
       const ServicePort* sp = s.FindPort(t.to.port);

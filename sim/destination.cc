@@ -707,11 +707,18 @@ RequestAttributes Builder::Attributes(const State& s,
   a.source_ip = source_ip;
   a.destination_ip = s.dst_ip;
   a.destination_port = s.port;
-  // §8.6: the addressed service's port (the pod's targetPort at a sidecar).
-  if (s.svc >= 0)
-    for (const ServicePort& sp : S(s.svc_cluster, s.svc).ports)
-      if (sp.port == s.port || sp.target_port == s.port)
-        a.http_port = a.http_port || PortDeclaresHttp(sp);
+  // §8.6: the addressed service's port; at a sidecar, which sees the pod's
+  // port, the port whose targetPort it is when no service port has it.
+  if (s.svc >= 0) {
+    const Service& svc = S(s.svc_cluster, s.svc);
+    if (const ServicePort* sp = svc.FindPort(s.port)) {
+      a.http_port = PortDeclaresHttp(*sp);
+    } else {
+      for (const ServicePort& tp : svc.ports)
+        if (tp.target_port == s.port)
+          a.http_port = a.http_port || PortDeclaresHttp(tp);
+    }
+  }
   const RoutedRequest& r = requests_[s.req];
   a.http = r.http.has_value();
   if (r.http) {

@@ -92,14 +92,23 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
 
 // §16.1: a sidecar client's auto mTLS (no tls.mode for the port) is off
 // when the service namespace's PeerAuthentication mode, else the mesh's, is
-// DISABLE (BestEffortInferServiceMTLSMode: the cluster gets no TLS), or
-// when the tls.mode EDS reads (the rule's or the subset's, unless the
-// port's entry sets one: mtls_checker.go) is DISABLE, which clears the
-// endpoints' Istio mTLS: plaintext to an endpoint without HBONE.
+// DISABLE (BestEffortInferServiceMTLSMode: the cluster gets no TLS), for a
+// MESH_EXTERNAL entry, or when the tls.mode EDS reads (the rule's or the
+// subset's, unless the port's entry sets one: mtls_checker.go) is set and
+// not ISTIO_MUTUAL, which clears the endpoints' Istio mTLS: plaintext to an
+// endpoint without HBONE.
 void Builder::AutoMtlsOff(int cluster, const Backend& be,
                           const EndpointPolicy& pol, State& out,
                           std::string& why) const {
   const Service& svc = S(be.cluster, be.svc);
+  // A mesh-external entry gets no auto mTLS (buildUpstreamTLSSettings).
+  if (svc.kind == "ServiceEntry" && svc.location_kind == "MESH_EXTERNAL") {
+    out.tls_disabled = true;
+    why += "; " + svc.Key() +
+           " is MESH_EXTERNAL: the sidecar's auto mTLS gives it no TLS, "
+           "plaintext to an endpoint without HBONE (§16.1)";
+    return;
+  }
   std::string pa;
   if (NamespaceMtlsMode(mesh_, mesh_.clusters[cluster], svc.ns, &pa) ==
       "DISABLE") {
@@ -112,12 +121,13 @@ void Builder::AutoMtlsOff(int cluster, const Backend& be,
   const DestinationRule* dr = nullptr;
   for (const DestinationRule& d : mesh_.clusters[cluster].destination_rules)
     if (d.Key() == pol.dr) dr = &d;
-  if (dr && dr->EdsTlsMode(be.port, pol.subset) == "DISABLE") {
+  const std::string eds = dr ? dr->EdsTlsMode(be.port, pol.subset) : "";
+  if (!eds.empty() && eds != "ISTIO_MUTUAL") {
     out.tls_disabled = true;
-    why += "; DestinationRule " + pol.dr +
-           " sets tls.mode DISABLE, which its port entry without tls "
-           "leaves in force for the endpoints (EDS): plaintext to an "
-           "endpoint without HBONE (§16.1)";
+    why += "; DestinationRule " + pol.dr + " sets tls.mode " + eds +
+           ", which its port entry without tls leaves in force for the "
+           "endpoints (EDS: Istio mTLS off): plaintext to an endpoint "
+           "without HBONE (§16.1)";
   }
 }
 

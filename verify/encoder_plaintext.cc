@@ -182,14 +182,18 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   // With no mode for the port at all, the cluster's auto mTLS follows the
   // service namespace's mode, else the mesh's (BestEffortInferServiceMTLSMode:
   // DISABLE, no TLS), and EDS reads the rule's own mode unless the port's
-  // entry sets one (mtls_checker.go: DISABLE clears Istio mTLS).
+  // entry sets one (mtls_checker.go: any but ISTIO_MUTUAL clears mTLS).
   const z3::expr no_mode = !SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
                            !disabled && !SidecarTlsMode(cls, e, i, "SIMPLE") &&
                            !SidecarTlsMode(cls, e, i, "MUTUAL");
   const Service* s = i < e.ep_svc.size() && e.ep_svc[i] ? e.ep_svc[i] : e.svc;
   const Cluster& home = sc_.mesh.clusters[cls.cluster];
-  if (s && NamespaceModeDisables(home, s->ns)) return out || no_mode;
-  return out || (no_mode && SidecarTlsMode(cls, e, i, "EDS:DISABLE"));
+  // A MESH_EXTERNAL entry gets no auto mTLS (buildUpstreamTLSSettings).
+  const bool external =
+      s && s->kind == "ServiceEntry" && s->location_kind == "MESH_EXTERNAL";
+  if (s && (external || NamespaceModeDisables(home, s->ns)))
+    return out || no_mode;
+  return out || (no_mode && SidecarTlsMode(cls, e, i, "EDS:OFF"));
 }
 
 // §1.1 stated for the encoding: istiod gives a sidecar pod no HBONE tunnel
@@ -229,11 +233,13 @@ z3::expr Encoder::SidecarTlsMode(const SourceClass& cls, const Encoded& e,
   const DestinationRule* dr =
       DestinationRuleFor(sc_.mesh, home, cls.ns, w ? &w->labels : nullptr, *s);
   if (!dr) return c_.bool_val(false);
-  // "EDS:<mode>": the mode EDS reads (the rule's, a port entry's own over
-  // it), not the cluster's.
+  // "EDS:OFF": the mode EDS reads (the rule's, a port entry's own over it)
+  // is set and not ISTIO_MUTUAL, which turns the endpoints' mTLS off.
   auto disabled = [&](int port) {
-    if (mode.rfind("EDS:", 0) == 0)
-      return dr->EdsTlsMode(port, "") == mode.substr(4);
+    if (mode == "EDS:OFF") {
+      const std::string m = dr->EdsTlsMode(port, "");
+      return !m.empty() && m != "ISTIO_MUTUAL";
+    }
     const std::optional<TrafficPolicy> tp = dr->PolicyFor(port, "");
     return tp && tp->tls_mode == mode;
   };

@@ -301,6 +301,14 @@ TEST(DestinationRuleTlsCrossCheck, NamespaceDisableAndEdsModeTurnAutoMtlsOff) {
              "      connectionPool: {tcp: {maxConnections: 10}}\n"},
        true,
        true},
+      {"rule SIMPLE, port 80 entry without tls, 9090 ISTIO_MUTUAL",
+       {policy("ns", "shop", "", "STRICT"),
+        dr + "    tls: {mode: SIMPLE}\n    portLevelSettings:\n"
+             "    - port: {number: 80}\n"
+             "      connectionPool: {tcp: {maxConnections: 10}}\n"
+             "    - port: {number: 9090}\n      tls: {mode: ISTIO_MUTUAL}\n"},
+       true,
+       false},
       {"rule DISABLE, port 80 entry ISTIO_MUTUAL",
        {policy("ns", "shop", "", "STRICT"),
         dr + "    tls: {mode: DISABLE}\n    portLevelSettings:\n"

@@ -130,6 +130,12 @@ TEST(WaypointListenerCrossCheck, TheChainFollowsThePortsDeclaredProtocol) {
        Outcome::kDelivered, true},
       {"undeclared port, plain TCP", "{name: web, port: 80}", "", "",
        Outcome::kDelivered, true},
+      // Another port's targetPort numbered 80 does not make port 80 HTTP
+      // (a waypoint sees the service port).
+      {"tcp- port beside an http port targeting 80",
+       "{name: tcp-web, port: 80}\n  - {name: http, port: 8080, targetPort: "
+       "80}",
+       get_x, kAllowPath, Outcome::kDenied},
   };
   for (const Case& c : cases) {
     testing::EngineDest to;

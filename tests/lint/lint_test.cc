@@ -563,6 +563,15 @@ TEST(LintTest, TcpToHttpPort) {
   bare.Traffic("tcp", "{cluster: east, namespace: client, workload: curl}",
                "{host: cart.shop, port: 80}");
   EXPECT_TRUE(Of(Lint(bare.Load()), "tcp-to-http-port").empty());
+  // A client outside ambient never meets the waypoint (§6).
+  World outside = ShopWorld(
+      {{testing::Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  outside.Add("east", testing::Waypoint("shop", "waypoint"));
+  outside.Add("east", testing::Ns("legacy"));
+  outside.Add("east", testing::Deploy("legacy", "curl"));
+  outside.Traffic("tcp", "{cluster: east, namespace: legacy, workload: curl}",
+                  "{host: cart.shop, port: 80}");
+  EXPECT_TRUE(Of(Lint(outside.Load()), "tcp-to-http-port").empty());
 }
 
 // §3.4: a named targetPort not every selected pod declares.
