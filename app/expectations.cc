@@ -102,11 +102,7 @@ class Answers {
         // A warning every command shows (AddLintWarnings, its rule id in
         // brackets) is already among Lint's or the verifier's findings:
         // counted there, once.
-        const std::string tag = " [" + d.rule + "]";
-        if (d.rule.empty() || (d.message.size() > tag.size() &&
-                               d.message.compare(d.message.size() - tag.size(),
-                                                 tag.size(), tag) == 0))
-          continue;
+        if (d.rule.empty() || d.WithoutRuleTag()) continue;
         Finding f;
         f.rule = d.rule;
         f.severity = d.severity;

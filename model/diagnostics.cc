@@ -60,6 +60,14 @@ std::atomic<bool> notes_hidden{false};
 
 void HideNotes(bool hide) { notes_hidden = hide; }
 
+std::optional<std::string> Diagnostic::WithoutRuleTag() const {
+  const std::string tag = " [" + rule + "]";
+  if (rule.empty() || message.size() <= tag.size() ||
+      message.compare(message.size() - tag.size(), tag.size(), tag) != 0)
+    return std::nullopt;
+  return message.substr(0, message.size() - tag.size());
+}
+
 void Diagnostics::Print(std::ostream& out) const {
   // A message quotes the input (names, values): one line each, controls
   // made visible, so a hostile name cannot forge lines or escape sequences.

@@ -10,6 +10,7 @@
 #ifndef MESHSIM_MODEL_DIAGNOSTICS_H_
 #define MESHSIM_MODEL_DIAGNOSTICS_H_
 
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -46,6 +47,9 @@ struct Diagnostic {
 
   // "file:line:col: error: message"
   std::string ToString() const;
+  // The message without a trailing " [rule]" (how every command shows a
+  // lint catalogue warning), or nullopt when it has none.
+  std::optional<std::string> WithoutRuleTag() const;
 };
 
 // `--quiet`: Diagnostics::Print leaves notes out (a skipped kind meshsim

@@ -261,11 +261,7 @@ Json WarningResult(const Diagnostic& w) {
     return Result("scenario-warning", Severity::kWarning, w.message, w.location,
                   {}, {},
                   "warning|" + RepoPath(w.location.file) + "|" + w.message);
-  std::string message = w.message;
-  const std::string tag = " [" + w.rule + "]";
-  if (message.size() > tag.size() &&
-      message.compare(message.size() - tag.size(), tag.size(), tag) == 0)
-    message.resize(message.size() - tag.size());
+  const std::string message = w.WithoutRuleTag().value_or(w.message);
   return Result(w.rule, Severity::kWarning, message, w.location, {}, {},
                 w.rule + "|" + RepoPath(w.location.file) + "|" + w.object.kind +
                     w.object.ns + "/" + w.object.name + "|" + message);

@@ -146,10 +146,6 @@ bool Builder::WaypointChain(Vertex v, const Service& svc, bool dynamic_dns,
   const ServicePort* sp = svc.FindPort(s.port);
   const PortProtocol proto =
       sp ? DeclaredProtocol(*sp) : PortProtocol::kSniffed;
-  const std::string port = "port " + std::to_string(s.port) + " of " +
-                           svc.Key() + " is " +
-                           (proto == PortProtocol::kHttp ? "HTTP" : "TCP") +
-                           " by its declared protocol";
   // An HTTP port's chain closes a connection that does not speak HTTP; a
   // traffic entry without `http` there is followed as the connection it
   // describes, and lint warns (tcp-to-http-port, §8.6).
@@ -158,9 +154,10 @@ bool Builder::WaypointChain(Vertex v, const Service& svc, bool dynamic_dns,
     RoutedRequest tcp = r;
     tcp.http.reset();
     s.req = AddRequest(tcp);
-    *note = "; " + port +
-            ": its TCP chain takes the request as plain TCP, so "
-            "no HTTP route or HTTP-only rule applies there (§8.6)";
+    *note = "; port " + std::to_string(s.port) + " of " + svc.Key() +
+            " is TCP by its declared protocol: its TCP chain takes the "
+            "request as plain TCP, so no HTTP route or HTTP-only rule applies "
+            "there (§8.6)";
   }
   return true;
 }
