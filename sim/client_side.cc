@@ -637,6 +637,40 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                   b.waypoint->Key() + " of " + SvcName(s.svc_cluster, s.svc) +
                   " is bypassed (§6, K2)"
             : "the sidecar routes to the endpoints itself (§6)";
+    // §6, §8.6: the sidecar's outbound listener for a port declared TCP is
+    // a TCP proxy: the request goes as plain TCP, past every HTTP route.
+    const ServicePort* sp = svc.FindPort(s.port);
+    if (sp && requests_[s.req].http &&
+        DeclaredProtocol(*sp) == PortProtocol::kTcp) {
+      State tcp = s;
+      RoutedRequest r = requests_[s.req];
+      r.http.reset();
+      tcp.req = AddRequest(r);
+      SidecarRoutes(v, tcp, svc,
+                    why + "; port " + std::to_string(s.port) + " of " +
+                        svc.Key() +
+                        " is TCP by its declared protocol: the sidecar's "
+                        "outbound TCP proxy takes the request as plain TCP, "
+                        "so no HTTP route applies (§6, §8.6)");
+      return;
+    }
+    SidecarRoutes(v, s, svc, why);
+    return;
+  }
+  if (s.target_wl >= 0) {
+    SidecarToPod(v, s);
+    return;
+  }
+  ToExternal(v, s.external + ":" + std::to_string(s.port),
+             "the sidecar passes the unknown address through");
+}
+
+// §6, §16.2: a sidecar client's routes for service `svc` and its own
+// DestinationRule lookup, then the service's endpoints.
+void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
+                            std::string why) {
+  const Workload& src = W(s.cluster, s.wl);
+  {
     // §6, §16.2: a sidecar applies the service's mesh routes client-side:
     // the oldest VirtualService for its host, else its GAMMA routes.
     std::vector<Backend> backends;
@@ -702,14 +736,7 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                          remote, remote ? "sidecar" : "", bwhy, false, be.share,
                          route, &*pol);
     }
-    return;
   }
-  if (s.target_wl >= 0) {
-    SidecarToPod(v, s);
-    return;
-  }
-  ToExternal(v, s.external + ":" + std::to_string(s.port),
-             "the sidecar passes the unknown address through");
 }
 
 }  // namespace dataplane

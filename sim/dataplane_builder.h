@@ -260,6 +260,8 @@ class Builder {
   void ClientZtunnelToService(Vertex v, const State& s);
   void ClientZtunnelToPod(Vertex v, const State& s);
   void ClientSidecar(Vertex v, const State& s);
+  void SidecarRoutes(Vertex v, const State& s, const Service& svc,
+                     std::string why);
 
   // ---- proxies and their routes (proxies.cc) --------------------------------
   // The ready replicas of waypoint `wp` a client of cluster `ci` may use;
@@ -483,7 +485,10 @@ class Builder {
   bool Enforce(Vertex v, const PolicyDecision& d);
   void Deliver(Vertex v, const State& s, const std::string& why);
   void AdmitAndDeliver(Vertex v, const State& s, EnforcementPoint point,
-                       const std::vector<const AuthorizationPolicy*>& policies);
+                       const std::vector<const AuthorizationPolicy*>& policies,
+                       const std::string& note = "");
+  const ServicePort* InboundServicePort(int ci, int wl, int port,
+                                        const Service** owner) const;
   void DstZtunnel(Vertex v, const State& s);
   void DstSidecar(Vertex v, const State& s);
   bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);

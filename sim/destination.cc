@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "model/binding.h"
@@ -804,7 +805,8 @@ void Builder::Deliver(Vertex v, const State& s, const std::string& why) {
 // peer and, when they admit the request, hands it to the workload.
 void Builder::AdmitAndDeliver(
     Vertex v, const State& s, EnforcementPoint point,
-    const std::vector<const AuthorizationPolicy*>& policies) {
+    const std::vector<const AuthorizationPolicy*>& policies,
+    const std::string& note) {
   RequestAttributes attrs = Attributes(s, s.peer, s.peer_ip);
   // §8.1: the destination's proxy sees the pod's own address as
   // destination.ip, whatever the client dialled (ztunnel's inbound request
@@ -823,8 +825,9 @@ void Builder::AdmitAndDeliver(
     attrs.jwt.reset();
   }
   PolicyDecision d = Evaluate(mesh_, point, policies, attrs);
+  if (!note.empty() && !d.allowed) d.reason += "; " + note;
   if (!Enforce(v, d)) return;
-  Deliver(v, s, "");
+  Deliver(v, s, note);
 }
 
 // §4.1, §4.4, §8.1: the destination ztunnel enforces L4 policy with the
@@ -867,6 +870,24 @@ void Builder::DstSidecar(Vertex v, const State& s) {
   if (RefusesPlaintext(v, s, "sidecar")) return;
   const Cluster& c = mesh_.clusters[s.cluster];
   auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
+  const Service* owner = nullptr;
+  const ServicePort* sp = InboundServicePort(s.cluster, s.wl, s.port, &owner);
+  if (sp && requests_[s.req].http &&
+      DeclaredProtocol(*sp) == PortProtocol::kTcp) {
+    // §8.6: an inbound TCP chain reads no HTTP: no token, and HTTP-only
+    // policy fields are dropped or ignored.
+    State tcp = s;
+    RoutedRequest r = requests_[s.req];
+    r.http.reset();
+    tcp.req = AddRequest(r);
+    AdmitAndDeliver(v, tcp, EnforcementPoint::kSidecar, policies,
+                    "port " + std::to_string(s.port) + " of pod " +
+                        W(s.cluster, s.wl).Key() + " is TCP by " +
+                        owner->Key() + "'s port " + std::to_string(sp->port) +
+                        ": the sidecar's inbound TCP chain takes the request "
+                        "as plain TCP (§8.6)");
+    return;
+  }
   AdmitAndDeliver(v, s, EnforcementPoint::kSidecar, policies);
 }
 

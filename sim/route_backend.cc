@@ -2,6 +2,7 @@
 // matched route rule names (§9, §16.2).
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/labels.h"
@@ -168,6 +169,32 @@ bool Builder::DeclaresHttp(const Service& s, int port) const {
   for (const ServicePort& sp : s.ports)
     if (sp.port == port && PortDeclaresHttp(sp)) return true;
   return false;
+}
+
+// §8.6 (listener_inbound.go getFilterChainsByServicePort): a sidecar's
+// inbound chain for a pod port takes the protocol of the oldest Service
+// port whose target it is; nullptr when no Service port targets it (the
+// chain then sniffs).
+const ServicePort* Builder::InboundServicePort(int ci, int wl, int port,
+                                               const Service** owner) const {
+  const Cluster& c = mesh_.clusters[ci];
+  const Service* best = nullptr;
+  const ServicePort* out = nullptr;
+  for (size_t si : c.workload_services[wl]) {
+    const Service& svc = c.services[si];
+    if (svc.kind != "Service") continue;
+    if (best && std::tie(best->creation_timestamp, best->ns, best->name) <
+                    std::tie(svc.creation_timestamp, svc.ns, svc.name))
+      continue;
+    for (const ServicePort& sp : svc.ports)
+      if (TargetPort(svc, sp.port, {ci, wl}) == port) {
+        best = &svc;
+        out = &sp;
+        break;
+      }
+  }
+  if (owner) *owner = best;
+  return out;
 }
 
 // The service `s` (of some cluster) as cluster ci knows it: the same

@@ -210,13 +210,24 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   // match there), the backend's when a route chose it.
   a.port = PodPort(e, w, i);
   a.dest_ip = w.ip;
+  if (!zt) {
+    // §6, §8.6: plain TCP at a sidecar's inbound TCP chain (InboundTcp) and
+    // after a sidecar client's outbound TCP proxy (the port declared TCP).
+    auto sidecar = [](const SourceClass& k) {
+      return k.kind == ClientKind::kSidecar;
+    };
+    const z3::expr tcp = InboundTcp(ep.cluster, ep.wi, a.port) ||
+                         (e.tcp_port && SrcIs(e, sidecar));
+    a.http = a.http && !tcp;
+    a.tcp_chain = (!e.http || tcp) && !e.http_port;
+  }
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.
   slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications
   slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
   if (!zt) Authenticate(PodAuthentications(sc_.mesh, c, w), a);
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
-  if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
+  if (a.jwt_rejected) denied = denied || (a.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
   denied =
       denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i), zt));
@@ -460,8 +471,11 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     if (cls.kind == ClientKind::kSidecar) {
       const RouteChain& ch = rp.chains[rp.at_sidecar.at(cls.id)];
       const bool sidecar_routes = !Mutated(Mutation::kSidecarSkipsRoutes);
+      // §6, §8.6: its outbound listener for a port declared TCP is a TCP
+      // proxy: no HTTP route.
       routing.push_back(
-          {e.http && c_.bool_val(sidecar_routes) && ch.applies, &ch});
+          {e.http && !e.tcp_port && c_.bool_val(sidecar_routes) && ch.applies,
+           &ch});
     } else {
       for (const ClassTerms::Hop& h : ct.first) {
         const RouteChain& ch = rp.chains[rp.at_waypoint.at(h.gw)];

@@ -3,8 +3,10 @@
 // (independent of model/peer_authentication.cc); §16.1: when a sidecar
 // client sends plaintext (its DestinationRule's tls mode, auto mTLS).
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -278,6 +280,37 @@ bool Encoder::NamespaceModeDisables(const Cluster& c,
                                       : set(mesh) ? mesh
                                                   : nullptr;
   return decides && decides->mode == "DISABLE";
+}
+
+// §8.6 stated for the encoding: a sidecar's inbound chain for a pod port
+// is the one of the oldest Service port (creationTimestamp, then
+// namespace/name) whose target that pod port is; true where it is TCP.
+z3::expr Encoder::InboundTcp(int ci, size_t wi, const z3::expr& port) {
+  const Cluster& c = sc_.mesh.clusters[ci];
+  const Workload& w = c.workloads[wi];
+  std::vector<const Service*> owners;
+  for (size_t si : c.workload_services[wi])
+    if (c.services[si].kind == "Service") owners.push_back(&c.services[si]);
+  std::stable_sort(owners.begin(), owners.end(),
+                   [](const Service* a, const Service* b) {
+                     return std::tie(a->creation_timestamp, a->ns, a->name) <
+                            std::tie(b->creation_timestamp, b->ns, b->name);
+                   });
+  std::map<int, char> chain;  // pod port -> the oldest owner's chain
+  for (const Service* s : owners)
+    for (const ServicePort& sp : s->ports) {
+      int target = sp.target_port ? sp.target_port : sp.port;
+      if (!sp.target_port && !sp.target_port_name.empty()) {
+        target = -1;  // a named targetPort: the container port of that name
+        for (const ContainerPort& cp : w.ports)
+          if (cp.name == sp.target_port_name) target = cp.port;
+      }
+      if (target > 0) chain.emplace(target, DeclaredChain(sp));
+    }
+  AnyOf out(c_);
+  for (const auto& [p, ch] : chain)
+    if (ch == 't') out.Add(port == c_.int_val(p));
+  return out.Build();
 }
 
 // §8.6 stated for the encoding: the chain an Envoy gives a service port.

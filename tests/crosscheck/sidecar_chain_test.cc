@@ -1,0 +1,138 @@
+// §6, §8.6: a sidecar's listeners follow the declared protocol of the
+// port, not the request. Outbound, a service port declared TCP gets a TCP
+// proxy (listener.go buildSidecarOutboundListener): no HTTP route of a
+// VirtualService or GAMMA route applies. Inbound, the chain of a pod port
+// takes the protocol of the oldest Service port targeting it
+// (listener_inbound.go getFilterChainsByServicePort), and a TCP chain reads
+// no HTTP: an ALLOW rule on paths is dropped, a token goes unchecked.
+// Asked of both engines.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// client/curl (sidecar or ambient) to shop/cart, whose pod is a sidecar
+// pod unless `shop_ambient`; cart's port as given.
+testing::World ChainWorld(bool sidecar_client, bool shop_ambient,
+                          const std::string& port) {
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east",
+        testing::Ns("client", sidecar_client
+                                  ? testing::KV{{"istio-injection", "enabled"}}
+                                  : testing::KV{{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east",
+        testing::Ns("shop", shop_ambient
+                                ? testing::KV{{Ambient(), "ambient"}}
+                                : testing::KV{{"istio-injection", "enabled"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Deploy("shop", "other"));
+  w.Add("east", testing::Svc("shop", "other"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+        "  namespace: shop\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n"
+        "spec:\n  selector: {app: cart}\n  ports:\n  - " +
+            port + "\n");
+  return w;
+}
+
+const char* kAllowXAtCart =
+    "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+    "metadata: {name: allow-x, namespace: shop}\nspec:\n"
+    "  selector: {matchLabels: {app: cart}}\n"
+    "  rules: [{to: [{operation: {paths: [/x]}}]}]\n";
+
+const char* kCartToOther =
+    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+    "metadata: {name: cart, namespace: shop}\nspec:\n"
+    "  hosts: [cart.shop.svc.cluster.local]\n"
+    "  http: [{route: [{destination: {host: "
+    "other.shop.svc.cluster.local}}]}]\n";
+
+TEST(SidecarChainCrossCheck, TheSidecarsListenersFollowTheDeclaredProtocol) {
+  struct Case {
+    const char* name;
+    bool sidecar_client, shop_ambient;
+    std::string port;
+    Outcome want;
+  } cases[] = {
+      // Outbound TCP proxy at the sidecar client, then the inbound TCP chain.
+      {"sidecar to sidecar, tcp- port", true, false,
+       "{name: tcp-web, port: 80}", Outcome::kDenied},
+      {"sidecar to sidecar, http port", true, false,
+       "{name: http-web, port: 80}", Outcome::kDelivered},
+      {"sidecar to sidecar, undeclared port", true, false,
+       "{name: web, port: 80}", Outcome::kDelivered},
+      // The inbound chain alone: an ambient client's ztunnel carries HTTP.
+      {"ambient to sidecar, appProtocol tcp", false, false,
+       "{name: http, port: 80, appProtocol: tcp}", Outcome::kDenied},
+      {"ambient to sidecar, https- port on a targetPort", false, false,
+       "{name: https-web, port: 443, targetPort: 80}", Outcome::kDenied},
+      {"ambient to sidecar, http port", false, false,
+       "{name: http-web, port: 80}", Outcome::kDelivered},
+  };
+  for (const Case& c : cases) {
+    testing::World w = ChainWorld(c.sidecar_client, c.shop_ambient, c.port);
+    w.Add("east", kAllowXAtCart);
+    const int port = c.port.find("443") != std::string::npos ? 443 : 80;
+    w.Traffic("t", testing::kFromCurl,
+              "{host: cart.shop.svc.cluster.local, port: " +
+                  std::to_string(port) + "}",
+              "{method: GET, path: /x}");
+    testing::EngineDest to;
+    to.port = port;
+    testing::ExpectBothEngines(w.Load(), c.want, c.name, to);
+  }
+}
+
+// The sidecar client's TCP proxy applies no HTTP route: the request lands
+// on cart's own pod, not on `other`; on an HTTP port the route decides.
+TEST(SidecarChainCrossCheck, NoHttpRouteOnATcpPort) {
+  for (const bool tcp : {true, false}) {
+    testing::World w = ChainWorld(
+        true, true,
+        tcp ? "{name: tcp-web, port: 80}" : "{name: http, port: 80}");
+    w.Add("east", kCartToOther);
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    const Scenario sc = w.Load();
+    testing::ExpectBothEngines(sc, Outcome::kDelivered, "route");
+    for (const Path& path : testing::PathsOf(sc, "t")) {
+      ASSERT_FALSE(path.hops.empty());
+      EXPECT_EQ(
+          path.hops.back().name.rfind(tcp ? "shop/cart-" : "shop/other-", 0),
+          0u)
+          << path.hops.back().name;
+    }
+  }
+}
+
+// The oldest Service port targeting the pod port decides its inbound chain.
+TEST(SidecarChainCrossCheck, TheOldestServiceDecidesTheInboundChain) {
+  for (const bool tcp_older : {true, false}) {
+    testing::World w = ChainWorld(false, false, "{name: http, port: 80}");
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: raw\n"
+          "  namespace: shop\n  creationTimestamp: \"" +
+              std::string(tcp_older ? "2020" : "2030") +
+              "-01-01T00:00:00Z\"\nspec:\n  selector: {app: cart}\n"
+              "  ports:\n  - {name: tcp, port: 9000, targetPort: 80}\n");
+    w.Add("east", kAllowXAtCart);
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /x}");
+    testing::ExpectBothEngines(
+        w.Load(), tcp_older ? Outcome::kDenied : Outcome::kDelivered,
+        tcp_older ? "tcp older" : "tcp newer");
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
