@@ -609,6 +609,18 @@ struct JwtToken {
   std::map<std::string, std::vector<std::string>> claims;
   bool expired = false;
 
+  // The values of claim `name` ("a][b" for a nested one; iss, sub, aud and
+  // azp from their fields); none when the token lacks it.
+  std::vector<std::string> Claim(const std::string& name) const {
+    if (name == "iss") return {iss};
+    if (name == "sub") return {sub};
+    if (name == "aud") return aud;
+    if (name == "azp")
+      return azp.empty() ? std::vector<std::string>{}
+                         : std::vector<std::string>{azp};
+    auto it = claims.find(name);
+    return it == claims.end() ? std::vector<std::string>{} : it->second;
+  }
   bool operator==(const JwtToken& o) const {
     return iss == o.iss && sub == o.sub && azp == o.azp && aud == o.aud &&
            claims == o.claims && expired == o.expired;

@@ -396,14 +396,8 @@ std::vector<std::string> AuthValues(const std::string& key,
                               : std::vector<std::string>{r.jwt->azp};
   const std::string claims = "request.auth.claims[";
   if (key.rfind(claims, 0) == 0 && key.back() == ']') {
-    const std::string name =
-        key.substr(claims.size(), key.size() - claims.size() - 1);
-    if (name == "iss") return {r.jwt->iss};
-    if (name == "sub") return {r.jwt->sub};
-    if (name == "aud") return r.jwt->aud;
-    if (name == "azp" && !r.jwt->azp.empty()) return {r.jwt->azp};
-    auto it = r.jwt->claims.find(name);
-    if (it != r.jwt->claims.end()) return it->second;
+    return r.jwt->Claim(
+        key.substr(claims.size(), key.size() - claims.size() - 1));
   }
   return {};
 }

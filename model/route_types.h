@@ -4,6 +4,7 @@
 #ifndef MESHSIM_MODEL_ROUTE_TYPES_H_
 #define MESHSIM_MODEL_ROUTE_TYPES_H_
 
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -42,6 +43,30 @@ struct HttpMatch {
   std::vector<std::string> gateways;
   std::string source_namespace;
 };
+
+// §16.2 (pkg/jwt/routing.go ToRoutingClaim): a VirtualService header
+// match named "@request.auth.claims.a.b" or "@request.auth.claims[a][b]"
+// (the prefix in any case) matches claim a.b of the token the proxy's
+// RequestAuthentications validated, not a header. The claim as "a][b";
+// nullopt for any other name.
+inline std::optional<std::string> JwtClaimRoute(const std::string& header) {
+  static const std::string kPrefix = "@request.auth.claims";
+  if (header.size() < kPrefix.size()) return std::nullopt;
+  for (size_t i = 0; i < kPrefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kPrefix[i])
+      return std::nullopt;
+  const std::string rest = header.substr(kPrefix.size());
+  if (rest.size() > 1 && rest[0] == '.') {
+    std::string out = rest.substr(1);
+    for (size_t at = out.find('.'); at != std::string::npos;
+         at = out.find('.', at + 2))
+      out.replace(at, 1, "][");
+    return out;
+  }
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']')
+    return rest.substr(1, rest.size() - 2);
+  return std::nullopt;
+}
 
 struct BackendRef {
   std::string kind = "Service";  // Service | ServiceEntry (group

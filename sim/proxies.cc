@@ -513,6 +513,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
   ctx.mesh_service = &S(sci, si);
   ctx.gamma_runs = true, ctx.version = Version(sci);
   ctx.proxy_ns = wp ? wp->ns : "";
+  if (attrs.request_principal) ctx.jwt_claims = &*attrs.jwt;  // §16.2
   // §16.2: TCP routes at a waypoint from 1.26 (#55198); before, its TCP
   // chain sends to the service itself.
   const bool tcp = !requests_[s.req].http;

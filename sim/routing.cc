@@ -80,11 +80,24 @@ std::map<std::string, std::string> QueryParams(const std::string& path) {
   return out;
 }
 
+// `claims`: the token the proxy's RequestAuthentications validated, which
+// a claim route reads (§16.2); nullptr: none, and no claim route matches.
 bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
-                  const std::string& host) {
+                  const std::string& host, const JwtToken* claims) {
   if (!PathMatches(m, req.path)) return false;
   if (!m.method.empty() && m.method != req.method) return false;
   for (const auto& h : m.headers) {
+    if (const auto claim = JwtClaimRoute(h.name)) {
+      // Envoy's metadata matcher on jwt_authn's payload: a string claim,
+      // or any element of a list claim (ListMatcher oneOf).
+      if (!claims) return false;
+      const std::vector<std::string> vs = claims->Claim(*claim);
+      if (std::none_of(vs.begin(), vs.end(), [&](const std::string& v) {
+            return ValueMatches(h, v);
+          }))
+        return false;
+      continue;
+    }
     const std::string name = AsciiLower(h.name);
     if (name == "host" || name == ":authority") {
       if (!ValueMatches(h, host)) return false;
@@ -255,7 +268,8 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
         break;
       }
       if (!Kept(m, ctx)) continue;
-      if (req.http && !MatchApplies(m, *req.http, req.host)) continue;
+      if (req.http && !MatchApplies(m, *req.http, req.host, ctx.jwt_claims))
+        continue;
       if (!req.http && !SniCovers(m, req.host, ctx.sni_rank)) continue;
       hit = true;
       break;
@@ -312,7 +326,8 @@ RouteChoice SelectGatewayVirtualHost(const std::vector<const HttpRoute*>& vss,
   }
   first.insert(first.end(), last.begin(), last.end());
   for (const Entry& e : first) {
-    if (e.match && !MatchApplies(*e.match, *req.http, req.host)) continue;
+    if (e.match && !MatchApplies(*e.match, *req.http, req.host, ctx.jwt_claims))
+      continue;
     out.matched = true;
     out.route = e.vs;
     out.rule_index = static_cast<int>(e.rule);
@@ -447,7 +462,8 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
         matches = {all};
       }
       for (const HttpMatch& m : matches) {
-        if (http_route && !MatchApplies(m, *req.http, req.host)) continue;
+        if (http_route && !MatchApplies(m, *req.http, req.host, nullptr))
+          continue;
         // A match without a path is PathPrefix "/" (the API default). A
         // GRPCRoute has no default: istiod ranks a match without a method
         // after every path, a rule without matches last (conversion.go

@@ -62,6 +62,9 @@ struct RouteContext {
   // waypoint, the hostname of the service a TCP connection is for; empty
   // elsewhere.
   std::string waypoint_tcp_host;
+  // §16.2: the token this proxy's RequestAuthentications validated, whose
+  // claims a VirtualService's claim route matches; nullptr: none.
+  const JwtToken* jwt_claims = nullptr;
 };
 
 // §16.3: how specific sniHosts entry `sni` is as a match of `host` (an

@@ -438,7 +438,8 @@ RouteChain Encoder::PlanChain(
       for (const HttpMatch::Header& h : m.headers) {
         std::string n = h.name;
         std::transform(n.begin(), n.end(), n.begin(), ::tolower);
-        if (n != "host" && n != ":authority" && n != ":method")
+        if (n != "host" && n != ":authority" && n != ":method" &&
+            !JwtClaimRoute(h.name))
           header_names_.insert(n);
       }
     bool redirect = false;

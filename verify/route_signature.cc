@@ -219,7 +219,8 @@ bool MatchEncodable(const HttpMatch& m) {
       m.ignore_uri_case || !m.gateways.empty() || !m.source_namespace.empty())
     return false;
   for (const HttpMatch::Header& h : m.headers) {
-    if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':')
+    if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':' ||
+        JwtClaimRoute(h.name))
       return false;
   }
   return true;
@@ -583,6 +584,15 @@ z3::expr RouteEncoder::Matches(const HttpMatch& m) {
   }
   if (!m.method.empty()) ok = ok && e_.method == c_.string_val(m.method);
   for (const HttpMatch::Header& h : m.headers) {
+    if (const auto claim = JwtClaimRoute(h.name)) {
+      // §16.2: a claim of the token the proxy validated (a VirtualService
+      // bound to "mesh" and a gateway): not encoded, an opaque condition.
+      ok =
+          ok &&
+          c_.bool_const(
+              ("route-claim:" + *claim + ":" + h.type + ":" + h.value).c_str());
+      continue;
+    }
     std::string name = h.name;
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     if (name == "host" || name == ":authority") {

@@ -4,8 +4,10 @@
 // against the published CRD schemas; these handlers turn what the model uses
 // into model types and report what the schemas cannot say.
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <set>
 
 #include "model/io/kinds.h"
 #include "model/io/scenario_sections.h"
@@ -121,8 +123,23 @@ std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const yaml::Node& n,
   return h;
 }
 
+// §16.2 (validation.go ValidateHTTPHeaderNameOrJwtClaimRoute): a header
+// match's name is a JWT claim route, a pseudo-header, or an RFC 7230 token.
+bool ValidVsHeaderName(const std::string& name) {
+  static const std::set<std::string> kPseudo = {
+      ":method", ":scheme", ":authority", ":path", ":status"};
+  if (JwtClaimRoute(name) || kPseudo.count(name)) return true;
+  static const std::string kTchars = "!#$%&'*+-.^_`|~";
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           kTchars.find(c) != std::string::npos;
+  });
+}
+
+// `gateway_vs`: the VirtualService binds a gateway other than "mesh"
+// (validation.go isGateway), where alone a claim route is admitted.
 HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
-                      const std::string& ns) {
+                      const std::string& ns, bool gateway_vs) {
   HttpMatch hm;
   // §16.2: a match's gateways (a name without namespace is in the
   // VirtualService's) and sourceNamespace.
@@ -169,6 +186,23 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
       if (!h) continue;
       h->name = name;
       if (std::string(key) == "headers") {
+        if (!ValidVsHeaderName(name)) {
+          r.Error(kv.first, mw + ".headers: '" + name +
+                                "' is not a valid header name (istiod "
+                                "refuses it)");
+          continue;
+        }
+        if (JwtClaimRoute(name)) {
+          // §16.2: a claim of the validated token; its name keeps its case.
+          if (!gateway_vs)
+            r.Error(kv.first,
+                    mw + ".headers: JWT claim based routing (key: " + name +
+                        ") is only supported for gateway, and this "
+                        "VirtualService binds none (spec.gateways; istiod "
+                        "refuses it)");
+          hm.headers.push_back(*h);
+          continue;
+        }
         std::transform(h->name.begin(), h->name.end(), h->name.begin(),
                        ::tolower);
         hm.headers.push_back(*h);
@@ -361,7 +395,8 @@ std::vector<int> RetriedStatuses(const std::string& retry_on) {
 }
 
 HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
-                              const std::string& hw, const std::string& ns) {
+                              const std::string& hw, const std::string& ns,
+                              bool gateway_vs) {
   HttpRouteRule rule;
   rule.location = r.Loc(h);
   rule.name = r.String(r.Child(h, "name"), hw + ".name").value_or("");
@@ -371,7 +406,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
                  "the delegate's routes into this VirtualService");
   ForEachMap(r, h, "match", hw,
              [&](const yaml::Node& m, const std::string& mw) {
-               rule.matches.push_back(ReadVsMatch(r, m, mw, ns));
+               rule.matches.push_back(ReadVsMatch(r, m, mw, ns, gateway_vs));
              });
   ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);
@@ -580,9 +615,12 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   vs.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
+  const bool gateway_vs =
+      std::any_of(vs.gateways.begin(), vs.gateways.end(),
+                  [](const std::string& g) { return g != "mesh"; });
   ForEachMap(r, spec, "http", h.what + ": spec",
              [&](const yaml::Node& x, const std::string& xw) {
-               vs.rules.push_back(ReadVsHttpRoute(r, x, xw, h.ns));
+               vs.rules.push_back(ReadVsHttpRoute(r, x, xw, h.ns, gateway_vs));
              });
   for (const char* key : {"tls", "tcp"})
     ForEachMap(r, spec, key, h.what + ": spec",

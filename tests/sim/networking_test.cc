@@ -555,6 +555,62 @@ TEST(NetworkingTest, IstioGatewayServerPortIsTheServiceTargetPort) {
   }
 }
 
+// §16.2 (route.go translateMetadataMatch; istio.io jwt-route): at a
+// gateway a header match named @request.auth.claims.<claim> matches the
+// claims of the token the gateway's RequestAuthentications validated (a
+// string claim, any element of a list, a nested claim by its path), never
+// a header of that name, and nothing without a validated token.
+TEST(NetworkingTest, AGatewayRoutesOnTheValidatedTokensClaims) {
+  World w = TwoVersionWorld();
+  AddIngressGateway(w);
+  w.Add("east", IstioGateway(80, "[\"*\"]"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+        "  hosts: [shop.example.com]\n  gateways: [gw]\n  http:\n"
+        "  - match:\n    - headers:\n        \"@request.auth.claims.groups\": "
+        "{exact: group1}\n    - headers:\n"
+        "        \"@request.auth.claims[org][Team]\": {prefix: pay}\n"
+        "    route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata: {name: jwt, namespace: istio-system}\nspec:\n"
+        "  selector: {matchLabels: {istio: ingressgateway}}\n"
+        "  jwtRules: [{issuer: good, jwksUri: https://good/jwks}]\n");
+  const std::map<std::string, std::pair<std::string, Outcome>> cases = {
+      {"list claim",
+       {"jwt: {iss: good, sub: a, claims: {groups: [g0, group1]}}",
+        Outcome::kDelivered}},
+      {"string claim",
+       {"jwt: {iss: good, sub: a, claims: {groups: group1}}",
+        Outcome::kDelivered}},
+      {"nested claim",
+       {"jwt: {iss: good, sub: a, claims: {org: {Team: payments}}}",
+        Outcome::kDelivered}},
+      {"nested claim, other case",
+       {"jwt: {iss: good, sub: a, claims: {org: {team: payments}}}",
+        Outcome::kFailed}},
+      {"other group",
+       {"jwt: {iss: good, sub: a, claims: {groups: [group2]}}",
+        Outcome::kFailed}},
+      {"no token, forged header",
+       {"headers: {\"@request.auth.claims.groups\": group1}",
+        Outcome::kFailed}},
+      // A token no RequestAuthentication validates is never read.
+      {"unvalidated token",
+       {"jwt: {iss: other, sub: a, claims: {groups: [group1]}}",
+        Outcome::kDenied}},
+  };
+  for (const auto& [name, c] : cases) {
+    World x = w;
+    x.Traffic("in", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}",
+              "{method: GET, path: /, " + c.first + "}");
+    for (const Path& p : PathsOf(x.Load(), "in"))
+      EXPECT_EQ(p.outcome, c.second) << name << ": " << p.reason;
+  }
+}
+
 // gateway.go: RequireTls is set per virtual host: one a redirecting server
 // builds or names redirects; another server's more specific domain on the
 // same port does not.
