@@ -598,8 +598,7 @@ struct AuthorizationPolicy {
 };
 
 // The JWT a request carries (`http.jwt`, §16.4), as its claims; sent as
-// `Authorization: Bearer`. Whether it is valid is for the proxies'
-// RequestAuthentications to say.
+// `Authorization: Bearer`. Its proxies' RequestAuthentications validate it.
 struct JwtToken {
   std::string iss, sub, azp;
   std::vector<std::string> aud;
@@ -608,19 +607,7 @@ struct JwtToken {
   // request.auth.claims[a][b].
   std::map<std::string, std::vector<std::string>> claims;
   bool expired = false;
-
-  // The values of claim `name` ("a][b" for a nested one; iss, sub, aud and
-  // azp from their fields); none when the token lacks it.
-  std::vector<std::string> Claim(const std::string& name) const {
-    if (name == "iss") return {iss};
-    if (name == "sub") return {sub};
-    if (name == "aud") return aud;
-    if (name == "azp")
-      return azp.empty() ? std::vector<std::string>{}
-                         : std::vector<std::string>{azp};
-    auto it = claims.find(name);
-    return it == claims.end() ? std::vector<std::string>{} : it->second;
-  }
+  std::vector<std::string> Claim(const std::string& name) const;  // "a][b"
   bool operator==(const JwtToken& o) const {
     return iss == o.iss && sub == o.sub && azp == o.azp && aud == o.aud &&
            claims == o.claims && expired == o.expired;

@@ -94,6 +94,17 @@ std::vector<const T*> AttachedToProxy(const Mesh& mesh,
 
 }  // namespace
 
+std::vector<std::string> JwtToken::Claim(const std::string& name) const {
+  if (name == "iss") return {iss};
+  if (name == "sub") return {sub};
+  if (name == "aud") return aud;
+  if (name == "azp")
+    return azp.empty() ? std::vector<std::string>{}
+                       : std::vector<std::string>{azp};
+  auto it = claims.find(name);
+  return it == claims.end() ? std::vector<std::string>{} : it->second;
+}
+
 std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     std::vector<AuthorizationPolicy>* synthesized_out) {

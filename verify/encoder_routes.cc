@@ -432,14 +432,13 @@ RouteChain Encoder::PlanChain(
             : a.route->kind + " " + a.route->Key() + " rule " +
                   std::to_string(a.rule - a.route->rules.data());
     e.route_rules.push_back({a.first, name, a.route});
-    // The headers its matches read (RouteEncoder::Matches): a concrete
-    // request without them is stated as such (OutcomeOracle).
+    // The headers its matches read (RouteEncoder::Matches; a claim route
+    // reads none): a request without them is stated as such (OutcomeOracle).
     for (const HttpMatch& m : a.rule->matches)
       for (const HttpMatch::Header& h : m.headers) {
         std::string n = h.name;
         std::transform(n.begin(), n.end(), n.begin(), ::tolower);
-        if (n != "host" && n != ":authority" && n != ":method" &&
-            !JwtClaimRoute(h.name))
+        if (n != "host" && n != ":authority" && n != ":method" && n[0] != '@')
           header_names_.insert(n);
       }
     bool redirect = false;
