@@ -86,6 +86,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::RemoteIpFromHeader(sc, r.findings);
   lint::PortNotOnService(sc, r.findings);
   lint::TcpToHttpPort(sc, r.findings);
+  lint::HeadlessServiceWaypoint(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);

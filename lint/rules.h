@@ -47,6 +47,7 @@ void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out);
 void RemoteIpFromHeader(const Scenario& sc, std::vector<LintFinding>& out);
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out);
 void TcpToHttpPort(const Scenario& sc, std::vector<LintFinding>& out);
+void HeadlessServiceWaypoint(const Scenario& sc, std::vector<LintFinding>& out);
 void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.
 void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out);

@@ -1,6 +1,7 @@
 // Configuration that Istio reads differently from how it reads: a Gateway
 // class nobody implements, a label value Istio ignores, a traffic entry on a
 // port its Service does not have.
+#include <algorithm>
 #include <set>
 
 #include "lint/rules.h"
@@ -259,6 +260,40 @@ void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out) {
                 " in every workload the Service selects, or give the "
                 "targetPort as a number"));
       }
+    }
+}
+
+// K10 (§3.3): a headless Service's waypoint binding takes no traffic.
+void HeadlessServiceWaypoint(const Scenario& sc,
+                             std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const Service& s : c.services) {
+      if (s.kind != "Service" || !s.headless) continue;
+      const Binding b = ServiceWaypoint(sc.mesh, c, s);
+      if (b.status != BindingStatus::kAccepted) continue;
+      // Pods bound to that waypoint themselves take it anyway.
+      const auto at = c.service_by_key.find(s.Key());
+      if (at == c.service_by_key.end()) continue;
+      const auto& pods = c.service_endpoints[at->second];
+      if (!pods.empty() &&
+          std::all_of(pods.begin(), pods.end(), [&](size_t wi) {
+            const Binding p = WorkloadWaypoint(sc.mesh, c, c.workloads[wi]);
+            return p.status == BindingStatus::kAccepted &&
+                   p.waypoint == b.waypoint;
+          }))
+        continue;
+      out.push_back(Make(
+          "headless-service-waypoint",
+          "Service " + s.Key() +
+              " is headless (clusterIP: None) and bound "
+              "to waypoint " +
+              b.waypoint->Key() + " in cluster " + c.name +
+              ": it has no VIP, so its requests go to pod IPs and never meet "
+              "that waypoint, nor policies targeting the Service (§3.3, K10)",
+          s.location, {"Service", s.ns, s.name, c.name},
+          "bind the pods (istio.io/use-waypoint on the pods or namespace, "
+          "with a waypoint of type workload or all), or give the Service a "
+          "cluster IP"));
     }
 }
 

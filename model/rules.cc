@@ -323,6 +323,17 @@ const std::vector<Rule>& RuleCatalogue() {
        "not declare: nothing listens there, and paths, run and verify show the "
        "request failed. Fix: send to one of the Service's ports.",
        "docs/rules.md#port-not-on-service"},
+      {"headless-service-waypoint", RuleKind::kLint, kW, kW,
+       "A headless Service bound to a waypoint",
+       "A Service with clusterIP: None carries istio.io/use-waypoint (its "
+       "own or its namespace's) and the waypoint accepts it, but a headless "
+       "Service has no VIP: its DNS name answers with pod IPs, so every "
+       "request is workload-addressed and meets only the pods' own waypoint "
+       "(§3.3, K10). The waypoint, and policies that target the Service, "
+       "see none of its traffic. Fix: bind the pods (istio.io/use-waypoint "
+       "on the pods or namespace, with a waypoint of type workload or all), "
+       "or give the Service a cluster IP.",
+       "docs/rules.md#headless-service-waypoint"},
       {"tcp-to-http-port", RuleKind::kLint, kW, kW,
        "Plain TCP to a port declared HTTP behind a waypoint",
        "A traffic entry has no http section, so it is a plain TCP "

@@ -6,8 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "model/binding.h"
 #include "model/labels.h"
+#include "model/text.h"
 #include "verify/encoder.h"
+#include "verify/encoding.h"
+#include "verify/mutation.h"
 
 namespace meshsim::verify {
 

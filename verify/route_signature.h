@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/networking.h"
 #include "verify/encoder.h"
 
 namespace meshsim::verify {

@@ -13,6 +13,7 @@
 #include "model/parallel.h"
 #include "verify/deadline.h"
 #include "verify/encoder.h"
+#include "verify/finding_fixes.h"
 #include "verify/lint.h"
 #include "verify/router.h"
 #include "verify/slice_plan.h"
@@ -35,13 +36,17 @@ const char* ProofResultName(ProofResult r) {
 
 namespace {
 
+using verify::CrossClusterFix;
 using verify::Encoded;
 using verify::Encoder;
 using verify::Endpoint;
+using verify::FixFor;
+using verify::GuardYaml;
 using verify::PlanSlices;
 using verify::SliceDestination;
 using verify::SlicePlan;
 using verify::SlicePlanOptions;
+using verify::UnguardableFix;
 
 std::string ClassLabel(const SourceClass& k) {
   if (k.kind == ClientKind::kIngress) return "ingress " + k.gateway;
@@ -52,93 +57,6 @@ std::string ClassLabel(const SourceClass& k) {
           : k.kind == ClientKind::kSidecar ? "sidecar workload "
                                            : "uncaptured workload ") +
          owner;
-}
-
-std::string FixFor(const SourceClass& k, const Encoded& e) {
-  if (e.pod)
-    return "bind the pods themselves (istio.io/use-waypoint with a waypoint of "
-           "type workload or all), "
-           "or allow only the waypoint's principal at the destination (§4.3)";
-  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
-  if (k.kind == ClientKind::kIngress && e.svc &&
-      e.svc->kind == "ServiceEntry" &&
-      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN"))
-    return "an ingress never sends to the waypoint of a ServiceEntry of "
-           "resolution " +
-           e.svc->resolution +
-           " (only EDS clusters get it, §5): use resolution STATIC or NONE, "
-           "or allow only the waypoint's principal at the destination (§4.3)";
-  if (k.kind == ClientKind::kIngress)
-    return "label the service istio.io/ingress-use-waypoint=true, or allow "
-           "only the waypoint's "
-           "principal at the destination (§4.3)";
-  if (k.kind == ClientKind::kSidecar)
-    return "move the client to ambient, or allow only the waypoint's principal "
-           "at the destination (§4.3)";
-  if (k.kind == ClientKind::kUncaptured)
-    return "enrol the client in ambient, or allow only the waypoint's "
-           "principal at the destination "
-           "(§4.3; STRICT PeerAuthentication also refuses plaintext)";
-  return "make the binding valid (a programmed waypoint of the right "
-         "istio.io/waypoint-for, "
-         "admitted by allowedRoutes), and allow only the waypoint's principal "
-         "at the destination (§4.3)";
-}
-
-// §7.2: the fix when an ambient client whose own cluster's copy of the
-// service binds no waypoint reaches another cluster's pod: that cluster's
-// binding (and scope), not the landing cluster's; "" otherwise.
-std::string CrossClusterFix(const Mesh& mesh, const SourceClass& k,
-                            const Encoded& e) {
-  if (k.kind != ClientKind::kAmbient || !e.svc || e.pod) return "";
-  const Cluster& home = mesh.clusters[k.cluster];
-  const Service* own = home.FindService(e.svc->Key());
-  if (!own ||
-      ServiceWaypoint(mesh, home, *own).status == BindingStatus::kAccepted)
-    return "";
-  return "bind " + e.svc->Key() + " to the waypoint in cluster " + home.name +
-         " too (deploy it and the istio.io/use-waypoint label in every "
-         "cluster that runs the service, and label the service alike "
-         "everywhere, §7.2), and allow only the waypoint's principal at the "
-         "destination (§4.3)";
-}
-
-// §4.3: the fix where destination `pod` has no enforcement point (an
-// uncaptured pod, a plain WorkloadEntry, an EndpointSlice's address).
-std::string UnguardableFix(const Workload& pod, const Encoded& e) {
-  // §5: an ingress never sends to a DNS ServiceEntry's waypoint.
-  const bool dns_entry =
-      e.svc && e.svc->kind == "ServiceEntry" &&
-      (e.svc->resolution == "DNS" || e.svc->resolution == "DNS_ROUND_ROBIN");
-  return pod.Subject() +
-         " has no ztunnel or sidecar, so no AuthorizationPolicy can guard it: "
-         "make its clients reach it through the waypoint (enrol them in "
-         "ambient; for an ingress, " +
-         (dns_entry ? std::string("which never sends to the waypoint of a DNS "
-                                  "ServiceEntry (§5), use resolution STATIC "
-                                  "or NONE")
-                    : std::string("label the service "
-                                  "istio.io/ingress-use-waypoint=true")) +
-         "), or enrol the destination in ambient (§4.3)";
-}
-
-// §4.3: the guard that makes a waypoint mandatory for namespace `ns`: an
-// ALLOW for the waypoint's principal only, at the destinations' ztunnel.
-std::string GuardYaml(const std::string& ns, const std::string& principal) {
-  return "apiVersion: security.istio.io/v1\n"
-         "kind: AuthorizationPolicy\n"
-         "metadata:\n"
-         "  name: allow-only-waypoint\n"
-         "  namespace: " +
-         ns +
-         "\n"
-         "spec:\n"
-         "  action: ALLOW\n"
-         "  rules:\n"
-         "  - from:\n"
-         "    - source:\n"
-         "        principals: [\"" +
-         principal + "\"]\n";
 }
 
 struct Query {
@@ -586,8 +504,12 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   if (unguardable) f.fix = UnguardableFix(pod, e);
   // The root cause: the destination's namespace admits requests that skip
   // the waypoint it asks for; one guard there fixes every such finding.
+  // K10: a waypoint only headless Services ask for passes no request to
+  // the pod: a guard would deny every one.
+  const bool no_route_in =
+      verify::HeadlessCause(sc_.mesh, dc, ep.wi, intended, &f.cause, &f.fix);
   if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
-      !intended.empty() && !unguardable) {
+      !intended.empty() && !unguardable && !no_route_in) {
     f.cause = "namespace " + pod.ns + " in cluster " + dc.name +
               " has no L4 guard for waypoint " + intended;
     const Gateway* gw = dc.FindGateway(intended);

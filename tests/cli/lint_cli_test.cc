@@ -205,6 +205,8 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       {"route-reference-groups/scenario.yaml", {{"scenario-warning", 2}}},
       // The ingress route to orders has no ReferenceGrant: its point (§9).
       {"reference-grant/scenario.yaml", {{"reference-not-permitted", 1}}},
+      // K10's point: a headless Service bound to a service waypoint.
+      {"verify/k10-headless/flagged.yaml", {{"headless-service-waypoint", 1}}},
       {"diff/reference-grant-added/scenario.yaml",
        {{"reference-not-permitted", 2}}},
       {"diff/reference-grant-added/new/scenario.yaml",

@@ -574,6 +574,31 @@ TEST(LintTest, TcpToHttpPort) {
   EXPECT_TRUE(Of(Lint(outside.Load()), "tcp-to-http-port").empty());
 }
 
+// K10 (§3.3): a headless Service bound to a waypoint takes none of its
+// traffic through it; a ClusterIP one does, and an unbound headless one is
+// no finding.
+TEST(LintTest, HeadlessServiceWaypoint) {
+  World w = ShopWorld({{testing::Ambient(), "ambient"}});
+  w.Add("east", testing::Waypoint("shop", "waypoint"));
+  for (const char* name : {"db", "plain"})
+    w.Add("east", "apiVersion: v1\nkind: Service\nmetadata:\n  name: " +
+                      std::string(name) + "\n  namespace: shop\n" +
+                      (std::string(name) == "db"
+                           ? "  labels: {istio.io/use-waypoint: waypoint}\n"
+                           : "") +
+                      "spec:\n  clusterIP: None\n  selector: {app: cart}\n"
+                      "  ports: [{name: tcp, port: 5432}]\n");
+  w.Add("east",
+        testing::Svc("shop", "bound", 80,
+                     {{"istio.io/use-waypoint", "waypoint"}}, "", "cart"));
+  const auto found = Of(Lint(w.Load()), "headless-service-waypoint");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("Service shop/db is headless (clusterIP: None) and "
+                          "bound to waypoint shop/waypoint"),
+            std::string::npos)
+      << found[0];
+}
+
 // §3.4: a named targetPort not every selected pod declares.
 TEST(LintTest, TargetPortUndeclared) {
   World w = ShopWorld();
