@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "model/policy.h"
 #include "model/text.h"
 
 namespace meshsim {
@@ -460,7 +461,8 @@ const IstioVirtualHost* VirtualHostFor(
   return best;
 }
 
-std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod) {
+std::set<int> SidecarMtlsPodPorts(const Mesh& mesh, const Cluster& c,
+                                  const Workload& pod) {
   std::set<int> out;
   auto istio_mtls = [](const Workload& w) {
     const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
@@ -485,7 +487,8 @@ std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod) {
       lists = lists || &c.workloads[wi] == &pod;
       all = all && istio_mtls(c.workloads[wi]);
     }
-    if (lists && all)
+    // Then the namespace's mode, else the mesh's: DISABLE gives no TLS.
+    if (lists && all && NamespaceMtlsMode(mesh, c, s.ns, nullptr) != "DISABLE")
       for (const ServicePort& p : s.ports) out.insert(p.port);
   }
   return out;

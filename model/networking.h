@@ -154,9 +154,11 @@ size_t HostSpecificity(const std::string& pattern);
 // headless Service's listener) or its PassthroughCluster, neither with
 // tunnel metadata, so never over HBONE. The ports of `pod` it reaches with
 // Istio mTLS: those of a headless Service listing the pod whose every
-// endpoint has a sidecar (or is labelled security.istio.io/tlsMode=istio);
-// on any other port it sends plaintext.
-std::set<int> SidecarMtlsPodPorts(const Cluster& c, const Workload& pod);
+// endpoint has a sidecar (or is labelled security.istio.io/tlsMode=istio),
+// unless the Service namespace's PeerAuthentication mode (else the mesh's)
+// is DISABLE; on any other port it sends plaintext.
+std::set<int> SidecarMtlsPodPorts(const Mesh& mesh, const Cluster& c,
+                                  const Workload& pod);
 
 // §16.3: whether a VirtualService match (nullptr: a rule without matches)
 // is a catch-all route at a gateway: path prefix "/" (or none, or regex

@@ -168,12 +168,13 @@ void Builder::SidecarToPod(Vertex v, const State& s) {
   // headless Service of sidecar endpoints alone lists it, else plaintext.
   State out = s;
   out.pod_ip = true;
-  if (!out.peer.empty() && !SidecarMtlsPodPorts(tc, pod).count(s.port)) {
+  if (!out.peer.empty() && !SidecarMtlsPodPorts(mesh_, tc, pod).count(s.port)) {
     out.peer.clear();
     why +=
         "; a sidecar reaches a pod IP through an ORIGINAL_DST or "
         "passthrough cluster, which has no HBONE tunnel, and no headless "
-        "Service whose endpoints all have sidecars lists " +
+        "Service whose endpoints all have sidecars, in a namespace whose "
+        "PeerAuthentication mode is not DISABLE, lists " +
         pod.Key() + " on port " + std::to_string(s.port) +
         ": it sends plaintext, without its identity (§16.1)";
   }

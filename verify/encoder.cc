@@ -687,7 +687,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   slice_.AnyBound(cp, p.labels, p.ns, false,
                   instance_of && instance_of->Programmed(), &per);
   AnyOf mtls_ports(c_);
-  for (int pt : SidecarMtlsPodPorts(c, p))
+  for (int pt : SidecarMtlsPodPorts(sc_.mesh, c, p))
     mtls_ports.Add(e.port == c_.int_val(pt));
   const z3::expr sidecar_mtls = mtls_ports.Build();
   // §7.1: the clusters share a view only with AMBIENT_ENABLE_MULTI_NETWORK

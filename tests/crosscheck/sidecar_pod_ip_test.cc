@@ -59,5 +59,36 @@ TEST(SidecarPodIpCrossCheck, AHeadlessServiceOfSidecarPodsGetsIstioMtls) {
               Outcome::kDelivered, "sidecar pods, STRICT");
 }
 
+// Then the Service namespace's PeerAuthentication mode, else the mesh's:
+// DISABLE gives the cluster no TLS, and the pods' own STRICT policy
+// refuses the plaintext ("Auto fill nil settings when mTLS nil for internal
+// service in plaintext mode", cluster_tls_test.go).
+TEST(SidecarPodIpCrossCheck, ANamespaceDisableTurnsTheHeadlessMtlsOff) {
+  const char* kPodsStrict =
+      "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+      "metadata:\n  name: pods\n  namespace: db\nspec:\n"
+      "  selector: {matchLabels: {app: db}}\n  mtls: {mode: STRICT}\n";
+  for (const char* where : {"db", "istio-system"}) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("db", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("db", "db"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n"
+          "  namespace: db\nspec:\n  clusterIP: None\n  selector: {app: db}\n"
+          "  ports:\n  - {name: tcp, port: 5432}\n");
+    w.Add("east", kPodsStrict);
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata:\n  name: no-mtls\n  namespace: " +
+              std::string(where) + "\nspec:\n  mtls: {mode: DISABLE}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: db.db.svc.cluster.local, port: 5432}", "");
+    ExpectToPod(w.Load(), Outcome::kDenied, where);
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
