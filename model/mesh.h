@@ -115,6 +115,7 @@ struct IstioSettings {
   // entry only from its own namespace (§2.4).
   bool entry_visibility_sidecars = false;
   std::vector<EntryVisibilityPolicy> entry_visibility_policies;
+  bool registry_only = false;  // outboundTrafficPolicy REGISTRY_ONLY (§6)
   SourceLocation location;
 
   // Value of a boolean istiod flag: the scenario's setting, else `def`.

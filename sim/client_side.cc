@@ -456,8 +456,12 @@ void Builder::ClientZtunnel(Vertex v, const State& s) {
   if (s.svc >= 0) return ClientZtunnelToService(v, s);
   if (s.target_wl >= 0) return ClientZtunnelToPod(v, s);
   ToExternal(v, s.external + ":" + std::to_string(s.port),
-             "the address matches no service or workload: ztunnel passes it "
-             "through (§3, K9)");
+             std::string("the address matches no service or workload: "
+                         "ztunnel passes it through (§3, K9)") +
+                 (mesh_.istio.registry_only
+                      ? "; ztunnel does not enforce outboundTrafficPolicy "
+                        "REGISTRY_ONLY (§6)"
+                      : ""));
 }
 
 void Builder::ClientZtunnelToService(Vertex v, const State& s) {
@@ -603,6 +607,17 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
 
 // ---- the client's sidecar ---------------------------------------------------
 void Builder::ClientSidecar(Vertex v, const State& s) {
+  // §6: with MeshConfig outboundTrafficPolicy REGISTRY_ONLY, an address the
+  // sidecar knows no service for goes to its BlackHoleCluster.
+  if (mesh_.istio.registry_only && s.svc < 0 &&
+      (s.target_wl < 0 || s.kube_port >= 0)) {
+    Fail(v,
+         "outboundTrafficPolicy is REGISTRY_ONLY: the sidecar knows no "
+         "service for this address and sends it to its BlackHoleCluster "
+         "(502 for HTTP, the connection closed for TCP; §6)",
+         "");
+    return;
+  }
   if (s.kube_port >= 0)
     return KubeProxyPassthrough(
         v, s,

@@ -179,10 +179,28 @@ void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
 // istio.meshConfig: the MeshConfig fields meshsim reads (§16.6, §16.9).
 void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio.meshConfig")) return;
-  CheckKeys(
-      r, n,
-      {"serviceScopeConfigs", "discoverySelectors", "serviceEntryVisibility"},
-      "istio.meshConfig");
+  CheckKeys(r, n,
+            {"serviceScopeConfigs", "discoverySelectors",
+             "serviceEntryVisibility", "outboundTrafficPolicy"},
+            "istio.meshConfig");
+  // §6: outboundTrafficPolicy.mode, ALLOW_ANY (the default) or
+  // REGISTRY_ONLY.
+  yaml::Node otp = r.Child(n, "outboundTrafficPolicy");
+  if (otp.IsDefined() &&
+      r.IsMap(otp, "istio.meshConfig.outboundTrafficPolicy")) {
+    CheckKeys(r, otp, {"mode"}, "istio.meshConfig.outboundTrafficPolicy");
+    const std::string mode =
+        r.String(r.Child(otp, "mode"),
+                 "istio.meshConfig.outboundTrafficPolicy.mode")
+            .value_or("ALLOW_ANY");
+    if (mode != "ALLOW_ANY" && mode != "REGISTRY_ONLY")
+      r.Error(r.Child(otp, "mode"),
+              "istio.meshConfig.outboundTrafficPolicy.mode must be ALLOW_ANY "
+              "or REGISTRY_ONLY, got '" +
+                  mode + "'" +
+                  DidYouMean(mode, {"ALLOW_ANY", "REGISTRY_ONLY"}));
+    mesh.istio.registry_only = mode == "REGISTRY_ONLY";
+  }
   LoadDiscoverySelectors(r, r.Child(n, "discoverySelectors"), mesh);
   LoadEntryVisibility(r, r.Child(n, "serviceEntryVisibility"), mesh);
   yaml::Node list = r.Child(n, "serviceScopeConfigs");

@@ -1238,5 +1238,36 @@ TEST(NetworkingTest, LongerRegularExpressionWins) {
   EXPECT_EQ(landed.begin()->first, "shop/cart-service-0");
 }
 
+// §6: MeshConfig outboundTrafficPolicy REGISTRY_ONLY sends a sidecar's
+// request to an address it knows no service for to its BlackHoleCluster;
+// ztunnel does not enforce it (istio/istio#54281); ALLOW_ANY passes both.
+TEST(NetworkingTest, RegistryOnlyBlocksSidecarsNotZtunnel) {
+  for (const bool registry_only : {true, false}) {
+    World w(registry_only
+                ? "{meshConfig: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}}"
+                : "{meshConfig: {outboundTrafficPolicy: {mode: ALLOW_ANY}}}");
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", Ns("amb", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("amb", "curl"));
+    w.Add("east", Ns("legacy", {{"istio-injection", "enabled"}}));
+    w.Add("east", Deploy("legacy", "curl"));
+    w.Traffic("ambient", "{cluster: east, namespace: amb, workload: curl}",
+              "{ip: 142.250.1.1, port: 443}");
+    w.Traffic("sidecar", "{cluster: east, namespace: legacy, workload: curl}",
+              "{ip: 142.250.1.1, port: 443}");
+    const Scenario sc = w.Load();
+    for (const Path& p : PathsOf(sc, "ambient"))
+      EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    for (const Path& p : PathsOf(sc, "sidecar")) {
+      EXPECT_EQ(p.outcome,
+                registry_only ? Outcome::kFailed : Outcome::kDelivered)
+          << p.reason;
+      if (registry_only)
+        EXPECT_NE(p.reason.find("BlackHoleCluster"), std::string::npos)
+            << p.reason;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
