@@ -68,6 +68,18 @@ inline std::optional<std::string> JwtClaimRoute(const std::string& header) {
   return std::nullopt;
 }
 
+// An HTTP header name as RFC 7230 allows it (a token: letters, digits and
+// !#$%&'*+-.^_`|~), which Istio's validation and Envoy's codec require.
+inline bool HttpHeaderToken(const std::string& name) {
+  static const std::string kTchars = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) &&
+        kTchars.find(c) == std::string::npos)
+      return false;
+  return true;
+}
+
 struct BackendRef {
   std::string kind = "Service";  // Service | ServiceEntry (group
                                  // networking.istio.io) | Hostname

@@ -606,11 +606,28 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
 }
 
 // ---- the client's sidecar ---------------------------------------------------
+// §6: a ServiceEntry the client sees, of resolution NONE and no addresses,
+// with a port of s.port not declared HTTP: its sidecar listens on
+// 0.0.0.0:port and passes any address through.
+bool Builder::WildcardTcpListener(const State& s) const {
+  const Workload& src = W(s.cluster, s.wl);
+  for (const Service& e : mesh_.clusters[s.cluster].services) {
+    if (e.kind != "ServiceEntry" || e.resolution != "NONE" || !e.vips.empty() ||
+        !Cluster::Visible(e, src.ns, true))
+      continue;
+    const ServicePort* sp = e.FindPort(s.port);
+    if (sp && !PortDeclaresHttp(*sp)) return true;
+  }
+  return false;
+}
+
 void Builder::ClientSidecar(Vertex v, const State& s) {
   // §6: with MeshConfig outboundTrafficPolicy REGISTRY_ONLY, an address the
-  // sidecar knows no service for goes to its BlackHoleCluster.
+  // sidecar knows no service for goes to its BlackHoleCluster, unless a
+  // ServiceEntry of resolution NONE without addresses gives its TCP port a
+  // listener for every address (listener.go).
   if (mesh_.istio.registry_only && s.svc < 0 &&
-      (s.target_wl < 0 || s.kube_port >= 0)) {
+      (s.target_wl < 0 || s.kube_port >= 0) && !WildcardTcpListener(s)) {
     Fail(v,
          "outboundTrafficPolicy is REGISTRY_ONLY: the sidecar knows no "
          "service for this address and sends it to its BlackHoleCluster "
@@ -653,7 +670,9 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                   " is bypassed (§6, K2)"
             : "the sidecar routes to the endpoints itself (§6)";
     // §6, §8.6: the sidecar's outbound listener for a port declared TCP is
-    // a TCP proxy: the request goes as plain TCP, past every HTTP route.
+    // a TCP proxy: it routes the connection (tcp routes only, past every
+    // HTTP route) and passes the bytes on unread: the destination's own
+    // chain reads them as HTTP or not.
     const ServicePort* sp = svc.FindPort(s.port);
     if (sp && requests_[s.req].http &&
         DeclaredProtocol(*sp) == PortProtocol::kTcp) {
@@ -665,8 +684,9 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
                     why + "; port " + std::to_string(s.port) + " of " +
                         svc.Key() +
                         " is TCP by its declared protocol: the sidecar's "
-                        "outbound TCP proxy takes the request as plain TCP, "
-                        "so no HTTP route applies (§6, §8.6)");
+                        "outbound TCP proxy routes the connection without "
+                        "reading HTTP, so no HTTP route applies (§6, §8.6)",
+                    s.req);
       return;
     }
     SidecarRoutes(v, s, svc, why);
@@ -682,8 +702,10 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
 
 // §6, §16.2: a sidecar client's routes for service `svc` and its own
 // DestinationRule lookup, then the service's endpoints.
+// `sent`: the request the client sent, when `s` carries the TCP proxy's
+// view of it (its bytes pass on unread); -1: s.req.
 void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
-                            std::string why) {
+                            std::string why, int sent) {
   const Workload& src = W(s.cluster, s.wl);
   {
     // §6, §16.2: a sidecar applies the service's mesh routes client-side:
@@ -719,7 +741,7 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
                &backends, &route, &req, &why, ctx))
       return;
     State n = s;
-    n.req = req;
+    n.req = sent >= 0 ? sent : req;
     for (const Backend& be : backends) {
       std::string bwhy = why;
       // §16.1: the sidecar's own DestinationRule lookup.

@@ -260,8 +260,9 @@ class Builder {
   void ClientZtunnelToService(Vertex v, const State& s);
   void ClientZtunnelToPod(Vertex v, const State& s);
   void ClientSidecar(Vertex v, const State& s);
+  bool WildcardTcpListener(const State& s) const;
   void SidecarRoutes(Vertex v, const State& s, const Service& svc,
-                     std::string why);
+                     std::string why, int sent = -1);
 
   // ---- proxies and their routes (proxies.cc) --------------------------------
   // The ready replicas of waypoint `wp` a client of cluster `ci` may use;
@@ -486,7 +487,8 @@ class Builder {
   void Deliver(Vertex v, const State& s, const std::string& why);
   void AdmitAndDeliver(Vertex v, const State& s, EnforcementPoint point,
                        const std::vector<const AuthorizationPolicy*>& policies,
-                       const std::string& note = "");
+                       const std::string& note = "",
+                       const ServicePort* inbound = nullptr);
   const ServicePort* InboundServicePort(int ci, int wl, int port,
                                         const Service** owner) const;
   void DstZtunnel(Vertex v, const State& s);

@@ -806,8 +806,17 @@ void Builder::Deliver(Vertex v, const State& s, const std::string& why) {
 void Builder::AdmitAndDeliver(
     Vertex v, const State& s, EnforcementPoint point,
     const std::vector<const AuthorizationPolicy*>& policies,
-    const std::string& note) {
+    const std::string& note, const ServicePort* inbound) {
   RequestAttributes attrs = Attributes(s, s.peer, s.peer_ip);
+  if (inbound) {
+    // §8.6: a sidecar's inbound chain, by the pod port's Service port.
+    attrs.http_port = PortDeclaresHttp(*inbound);
+    if (DeclaredProtocol(*inbound) == PortProtocol::kTcp) {
+      attrs.http = false;
+      attrs.method.clear(), attrs.path.clear(), attrs.headers.clear();
+      attrs.jwt.reset();
+    }
+  }
   // §8.1: the destination's proxy sees the pod's own address as
   // destination.ip, whatever the client dialled (ztunnel's inbound request
   // is built for the workload).
@@ -870,25 +879,20 @@ void Builder::DstSidecar(Vertex v, const State& s) {
   if (RefusesPlaintext(v, s, "sidecar")) return;
   const Cluster& c = mesh_.clusters[s.cluster];
   auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
+  // §8.6: the pod port's inbound chain is its oldest Service port's: a TCP
+  // one reads no HTTP (no token; HTTP-only policy fields dropped or
+  // ignored), an HTTP one reads it whatever port the client dialled.
   const Service* owner = nullptr;
   const ServicePort* sp = InboundServicePort(s.cluster, s.wl, s.port, &owner);
+  std::string note;
   if (sp && requests_[s.req].http &&
-      DeclaredProtocol(*sp) == PortProtocol::kTcp) {
-    // §8.6: an inbound TCP chain reads no HTTP: no token, and HTTP-only
-    // policy fields are dropped or ignored.
-    State tcp = s;
-    RoutedRequest r = requests_[s.req];
-    r.http.reset();
-    tcp.req = AddRequest(r);
-    AdmitAndDeliver(v, tcp, EnforcementPoint::kSidecar, policies,
-                    "port " + std::to_string(s.port) + " of pod " +
-                        W(s.cluster, s.wl).Key() + " is TCP by " +
-                        owner->Key() + "'s port " + std::to_string(sp->port) +
-                        ": the sidecar's inbound TCP chain takes the request "
-                        "as plain TCP (§8.6)");
-    return;
-  }
-  AdmitAndDeliver(v, s, EnforcementPoint::kSidecar, policies);
+      DeclaredProtocol(*sp) == PortProtocol::kTcp)
+    note = "port " + std::to_string(s.port) + " of pod " +
+           W(s.cluster, s.wl).Key() + " is TCP by " + owner->Key() +
+           "'s port " + std::to_string(sp->port) +
+           ": the sidecar's inbound TCP chain reads the request as plain TCP "
+           "(§8.6)";
+  AdmitAndDeliver(v, s, EnforcementPoint::kSidecar, policies, note, sp);
 }
 
 }  // namespace dataplane

@@ -178,6 +178,12 @@ void Builder::SidecarToPod(Vertex v, const State& s) {
         pod.Key() + " on port " + std::to_string(s.port) +
         ": it sends plaintext, without its identity (§16.1)";
   }
+  // §6: REGISTRY_ONLY and a pod IP: not modelled, said on the path.
+  if (mesh_.istio.registry_only)
+    why +=
+        "; outboundTrafficPolicy is REGISTRY_ONLY, under which Istio's "
+        "sidecar blackholes most pod-IP requests (all but a headless "
+        "Service's endpoints); meshsim does not model that (§6)";
   ToEndpoint(v, out, {s.target_cluster, s.target_wl}, s.port, why);
 }
 

@@ -183,8 +183,9 @@ const ServicePort* Builder::InboundServicePort(int ci, int wl, int port,
   for (size_t si : c.workload_services[wl]) {
     const Service& svc = c.services[si];
     if (svc.kind != "Service") continue;
-    if (best && std::tie(best->creation_timestamp, best->ns, best->name) <
-                    std::tie(svc.creation_timestamp, svc.ns, svc.name))
+    // Oldest first, then by hostname (model/context.go sort of targets).
+    if (best && std::make_pair(best->creation_timestamp, best->Hostname()) <
+                    std::make_pair(svc.creation_timestamp, svc.Hostname()))
       continue;
     for (const ServicePort& sp : svc.ports)
       if (TargetPort(svc, sp.port, {ci, wl}) == port) {

@@ -211,15 +211,12 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   a.port = PodPort(e, w, i);
   a.dest_ip = w.ip;
   if (!zt) {
-    // §6, §8.6: plain TCP at a sidecar's inbound TCP chain (InboundTcp) and
-    // after a sidecar client's outbound TCP proxy (the port declared TCP).
-    auto sidecar = [](const SourceClass& k) {
-      return k.kind == ClientKind::kSidecar;
-    };
-    const z3::expr tcp = InboundTcp(ep.cluster, ep.wi, a.port) ||
-                         (e.tcp_port && SrcIs(e, sidecar));
-    a.http = a.http && !tcp;
-    a.tcp_chain = (!e.http || tcp) && !e.http_port;
+    // §8.6: the pod port's inbound chain (InboundChainAt) decides: TCP
+    // reads no HTTP, whatever the client sent through.
+    const InboundChain in = InboundChainAt(ep.cluster, ep.wi, a.port);
+    a.http = a.http && !in.tcp;
+    a.tcp_chain =
+        (!e.http || in.tcp) && !z3::ite(in.known, in.http, e.http_port);
   }
   // §16.4: a sidecar authenticates the token before its policies (a 401
   // when they reject it); ztunnel never does.

@@ -188,7 +188,10 @@ class Encoder {
   // for `pod_port` (a port entry, else the workload's, namespace's or
   // mesh's mode): its clients' auto mTLS is then off.
   bool NamespaceModeDisables(const Cluster& c, const std::string& ns) const;
-  z3::expr InboundTcp(int ci, size_t wi, const z3::expr& port);
+  struct InboundChain {
+    z3::expr tcp, http, known;
+  };
+  InboundChain InboundChainAt(int ci, size_t wi, const z3::expr& port);
   z3::expr SidecarModeDisables(const Cluster& c, const Workload& w,
                                const z3::expr& pod_port);
   // The port endpoint `w` receives a request to port `e.port` on: the

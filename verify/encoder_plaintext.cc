@@ -283,34 +283,40 @@ bool Encoder::NamespaceModeDisables(const Cluster& c,
 }
 
 // §8.6 stated for the encoding: a sidecar's inbound chain for a pod port
-// is the one of the oldest Service port (creationTimestamp, then
-// namespace/name) whose target that pod port is; true where it is TCP.
-z3::expr Encoder::InboundTcp(int ci, size_t wi, const z3::expr& port) {
+// is the one of the oldest Service port (creationTimestamp, then hostname)
+// whose target that pod port is (a named targetPort no container port
+// declares: the port itself). `port` is TCP there, HTTP there, or has such
+// a Service port at all.
+Encoder::InboundChain Encoder::InboundChainAt(int ci, size_t wi,
+                                              const z3::expr& port) {
   const Cluster& c = sc_.mesh.clusters[ci];
   const Workload& w = c.workloads[wi];
-  std::vector<const Service*> owners;
+  std::vector<std::pair<std::string, const Service*>> owners;
   for (size_t si : c.workload_services[wi])
-    if (c.services[si].kind == "Service") owners.push_back(&c.services[si]);
-  std::stable_sort(owners.begin(), owners.end(),
-                   [](const Service* a, const Service* b) {
-                     return std::tie(a->creation_timestamp, a->ns, a->name) <
-                            std::tie(b->creation_timestamp, b->ns, b->name);
-                   });
+    if (c.services[si].kind == "Service")
+      owners.emplace_back(
+          c.services[si].creation_timestamp + " " + c.services[si].Hostname(),
+          &c.services[si]);
+  std::stable_sort(
+      owners.begin(), owners.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   std::map<int, char> chain;  // pod port -> the oldest owner's chain
-  for (const Service* s : owners)
+  for (const auto& [key, s] : owners)
     for (const ServicePort& sp : s->ports) {
       int target = sp.target_port ? sp.target_port : sp.port;
-      if (!sp.target_port && !sp.target_port_name.empty()) {
-        target = -1;  // a named targetPort: the container port of that name
+      if (!sp.target_port && !sp.target_port_name.empty())
         for (const ContainerPort& cp : w.ports)
           if (cp.name == sp.target_port_name) target = cp.port;
-      }
-      if (target > 0) chain.emplace(target, DeclaredChain(sp));
+      chain.emplace(target, DeclaredChain(sp));
     }
-  AnyOf out(c_);
-  for (const auto& [p, ch] : chain)
-    if (ch == 't') out.Add(port == c_.int_val(p));
-  return out.Build();
+  AnyOf tcp(c_), http(c_), known(c_);
+  for (const auto& [p, ch] : chain) {
+    const z3::expr at = port == c_.int_val(p);
+    known.Add(at);
+    if (ch == 't') tcp.Add(at);
+    if (ch == 'h') http.Add(at);
+  }
+  return {tcp.Build(), http.Build(), known.Build()};
 }
 
 // §8.6 stated for the encoding: the chain an Envoy gives a service port.

@@ -75,7 +75,9 @@ std::string HeadlessAsker(const Mesh& mesh, const Cluster& dc, size_t wi,
   for (size_t si : dc.workload_services[wi]) {
     const Service& s = dc.services[si];
     const Binding b = ServiceWaypoint(mesh, dc, s);
-    if (s.headless && asker.empty() && FindLabel(s.labels, kLabelUseWaypoint))
+    // Its own label or its namespace's: the binding istiod accepts.
+    if (s.headless && asker.empty() && b.status == BindingStatus::kAccepted &&
+        b.waypoint->Key() == intended)
       asker = s.Key();
     if (!s.headless && b.status == BindingStatus::kAccepted &&
         b.waypoint->Key() == intended)

@@ -506,10 +506,11 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
   // the waypoint it asks for; one guard there fixes every such finding.
   // K10: a waypoint only headless Services ask for passes no request to
   // the pod: a guard would deny every one.
+  const bool bypass = rule == "waypoint-bypass" || rule == "fail-open-exposure";
   const bool no_route_in =
+      bypass && !unguardable &&
       verify::HeadlessCause(sc_.mesh, dc, ep.wi, intended, &f.cause, &f.fix);
-  if ((rule == "waypoint-bypass" || rule == "fail-open-exposure") &&
-      !intended.empty() && !unguardable && !no_route_in) {
+  if (bypass && !intended.empty() && !unguardable && !no_route_in) {
     f.cause = "namespace " + pod.ns + " in cluster " + dc.name +
               " has no L4 guard for waypoint " + intended;
     const Gateway* gw = dc.FindGateway(intended);

@@ -129,14 +129,16 @@ bool ValidVsHeaderName(const std::string& name) {
   static const std::set<std::string> kPseudo = {
       ":method", ":scheme", ":authority", ":path", ":status"};
   if (JwtClaimRoute(name) || kPseudo.count(name)) return true;
-  static const std::string kTchars = "!#$%&'*+-.^_`|~";
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           kTchars.find(c) != std::string::npos;
-  });
+  // validHeaderNameRegex's class holds the range "+-.", so ',' passes too.
+  std::string without_commas = name;
+  without_commas.erase(
+      std::remove(without_commas.begin(), without_commas.end(), ','),
+      without_commas.end());
+  return !name.empty() &&
+         (without_commas.empty() || HttpHeaderToken(without_commas));
 }
 
-// `gateway_vs`: the VirtualService binds a gateway other than "mesh"
+// `gateway_vs`: the VirtualService binds gateways and not "mesh"
 // (validation.go isGateway), where alone a claim route is admitted.
 HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
                       const std::string& ns, bool gateway_vs) {
@@ -176,6 +178,17 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
       hm.headers.push_back(*a);
     }
   }
+  // A claim route under withoutHeaders, too, only at a gateway.
+  yaml::Node without = r.Child(m, "withoutHeaders");
+  if (!gateway_vs && without.IsMap())
+    for (const auto& kv : without)
+      if (JwtClaimRoute(kv.first.Scalar()))
+        r.Error(kv.first, mw +
+                              ".withoutHeaders: JWT claim based routing "
+                              "(key: " +
+                              kv.first.Scalar() +
+                              ") is only supported for gateway (istiod "
+                              "refuses it)");
   for (const char* key : {"headers", "queryParams"}) {
     yaml::Node map = r.Child(m, key);
     if (!map.IsDefined() || !r.IsMap(map, mw + "." + key)) continue;
@@ -198,8 +211,8 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
             r.Error(kv.first,
                     mw + ".headers: JWT claim based routing (key: " + name +
                         ") is only supported for gateway, and this "
-                        "VirtualService binds none (spec.gateways; istiod "
-                        "refuses it)");
+                        "VirtualService applies to mesh (spec.gateways "
+                        "empty or naming mesh; istiod refuses it)");
           hm.headers.push_back(*h);
           continue;
         }
@@ -615,9 +628,11 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   vs.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
+  // validation.go isGateway: gateways listed, "mesh" not among them.
   const bool gateway_vs =
-      std::any_of(vs.gateways.begin(), vs.gateways.end(),
-                  [](const std::string& g) { return g != "mesh"; });
+      !vs.gateways.empty() &&
+      std::none_of(vs.gateways.begin(), vs.gateways.end(),
+                   [](const std::string& g) { return g == "mesh"; });
   ForEachMap(r, spec, "http", h.what + ": spec",
              [&](const yaml::Node& x, const std::string& xw) {
                vs.rules.push_back(ReadVsHttpRoute(r, x, xw, h.ns, gateway_vs));

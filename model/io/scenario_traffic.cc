@@ -242,6 +242,14 @@ void ParseHttp(Reader& r, const yaml::Node& n, const std::string& tw,
                                false, nullptr);
     if (headers) {
       for (const auto& [k, v] : *headers) {
+        // A client cannot send a name that is no RFC 7230 token (Envoy's
+        // codec answers 400); pseudo-headers are Envoy's own.
+        if (!HttpHeaderToken(k) && k.rfind(':', 0) != 0)
+          r.Warning(r.Child(http, "headers"),
+                    tw + ": http.headers: '" + k +
+                        "' is not a valid HTTP header name, which no client "
+                        "can send (Envoy answers 400); meshsim sends it as "
+                        "written");
         std::string lower = k;
         std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
         req.headers[lower] = v;

@@ -15,19 +15,26 @@ namespace {
 
 using testing::Ambient;
 
-TEST(HeadlessWaypointCrossCheck, NoRequestPassesAndNoGuardIsOffered) {
+// `ns_label`: the binding comes from the namespace's label, not the
+// Service's own.
+void ExpectNoGuard(bool ns_label) {
   testing::World w;
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  testing::KV shop = {{Ambient(), "ambient"}};
+  if (ns_label) shop["istio.io/use-waypoint"] = "waypoint";
+  w.Add("east", testing::Ns("shop", shop));
   w.Add("east", testing::Deploy("shop", "cart"));
   w.Add("east", testing::Waypoint("shop", "waypoint"));
   w.Add("east",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
-        "  namespace: shop\n  labels: {istio.io/use-waypoint: waypoint}\n"
-        "spec:\n  clusterIP: None\n  selector: {app: cart}\n"
-        "  ports: [{name: tcp, port: 80}]\n");
+        "  namespace: shop\n" +
+            std::string(ns_label
+                            ? ""
+                            : "  labels: {istio.io/use-waypoint: waypoint}\n") +
+            "spec:\n  clusterIP: None\n  selector: {app: cart}\n"
+            "  ports: [{name: tcp, port: 80}]\n");
   w.Traffic("t", testing::kFromCurl, testing::kToCart);
   const Scenario sc = w.Load();
   for (const Path& p : testing::PathsOf(sc, "t")) {
@@ -45,6 +52,14 @@ TEST(HeadlessWaypointCrossCheck, NoRequestPassesAndNoGuardIsOffered) {
   EXPECT_TRUE(g->fix_yaml.empty()) << g->fix_yaml;
   EXPECT_NE(g->fix.find("bind the pods themselves"), std::string::npos)
       << g->fix;
+}
+
+TEST(HeadlessWaypointCrossCheck, NoRequestPassesAndNoGuardIsOffered) {
+  ExpectNoGuard(false);
+}
+
+TEST(HeadlessWaypointCrossCheck, TheNamespacesLabelAsksTheSame) {
+  ExpectNoGuard(true);
 }
 
 }  // namespace

@@ -115,22 +115,50 @@ TEST(SidecarChainCrossCheck, NoHttpRouteOnATcpPort) {
   }
 }
 
-// The oldest Service port targeting the pod port decides its inbound chain.
+// The oldest Service port targeting the pod port decides its inbound chain,
+// whichever Service the client dialled: raw (tcp 9000 -> 80) beside cart
+// (http 80). A TCP chain drops an ALLOW rule on paths and widens a DENY
+// rule on paths to every connection; an HTTP chain reads the request a
+// sidecar client's TCP proxy (raw's port) passed on unread.
 TEST(SidecarChainCrossCheck, TheOldestServiceDecidesTheInboundChain) {
-  for (const bool tcp_older : {true, false}) {
-    testing::World w = ChainWorld(false, false, "{name: http, port: 80}");
+  const char* kDenyX =
+      "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+      "metadata: {name: deny-x, namespace: shop}\nspec:\n"
+      "  selector: {matchLabels: {app: cart}}\n  action: DENY\n"
+      "  rules: [{to: [{operation: {paths: [/x]}}]}]\n";
+  struct Case {
+    const char* name;
+    bool tcp_older, sidecar_client, via_raw, deny;
+    Outcome want;
+  } cases[] = {
+      {"tcp older, ALLOW /x", true, false, false, false, Outcome::kDenied},
+      {"tcp newer, ALLOW /x", false, false, false, false, Outcome::kDelivered},
+      {"tcp older, DENY /x widened", true, false, false, true,
+       Outcome::kDenied},
+      {"tcp newer, DENY /x on GET /y", false, false, false, true,
+       Outcome::kDelivered},
+      {"sidecar via raw's tcp port, http older, ALLOW /x", false, true, true,
+       false, Outcome::kDelivered},
+      {"sidecar via raw's tcp port, tcp older, ALLOW /x", true, true, true,
+       false, Outcome::kDenied},
+  };
+  for (const Case& c : cases) {
+    testing::World w =
+        ChainWorld(c.sidecar_client, false, "{name: http, port: 80}");
     w.Add("east",
           "apiVersion: v1\nkind: Service\nmetadata:\n  name: raw\n"
           "  namespace: shop\n  creationTimestamp: \"" +
-              std::string(tcp_older ? "2020" : "2030") +
+              std::string(c.tcp_older ? "2020" : "2030") +
               "-01-01T00:00:00Z\"\nspec:\n  selector: {app: cart}\n"
               "  ports:\n  - {name: tcp, port: 9000, targetPort: 80}\n");
-    w.Add("east", kAllowXAtCart);
-    w.Traffic("t", testing::kFromCurl, testing::kToCart,
-              "{method: GET, path: /x}");
-    testing::ExpectBothEngines(
-        w.Load(), tcp_older ? Outcome::kDenied : Outcome::kDelivered,
-        tcp_older ? "tcp older" : "tcp newer");
+    w.Add("east", c.deny ? kDenyX : kAllowXAtCart);
+    w.Traffic("t", testing::kFromCurl,
+              c.via_raw ? "{host: raw.shop.svc.cluster.local, port: 9000}"
+                        : testing::kToCart,
+              c.deny ? "{method: GET, path: /y}" : "{method: GET, path: /x}");
+    testing::EngineDest to;
+    if (c.via_raw) to.service = "shop/raw", to.port = 9000;
+    testing::ExpectBothEngines(w.Load(), c.want, c.name, to);
   }
 }
 

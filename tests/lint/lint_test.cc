@@ -597,6 +597,17 @@ TEST(LintTest, HeadlessServiceWaypoint) {
                           "bound to waypoint shop/waypoint"),
             std::string::npos)
       << found[0];
+  // Pods bound to that waypoint themselves (one of type all) take it
+  // anyway: no finding.
+  World bound = ShopWorld({{testing::Ambient(), "ambient"}}, {},
+                          {{"istio.io/use-waypoint", "waypoint"}});
+  bound.Add("east", testing::Waypoint("shop", "waypoint", "all"));
+  bound.Add("east",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\n"
+            "  namespace: shop\n  labels: {istio.io/use-waypoint: waypoint}\n"
+            "spec:\n  clusterIP: None\n  selector: {app: cart}\n"
+            "  ports: [{name: tcp, port: 5432}]\n");
+  EXPECT_TRUE(Of(Lint(bound.Load()), "headless-service-waypoint").empty());
 }
 
 // §3.4: a named targetPort not every selected pod declares.

@@ -572,6 +572,14 @@ TEST(NetworkingTest, AGatewayRoutesOnTheValidatedTokensClaims) {
         "{exact: group1}\n    - headers:\n"
         "        \"@request.auth.claims[org][Team]\": {prefix: pay}\n"
         "    route:\n    - destination: {host: cart, port: {number: 80}}\n");
+  // Without a RequestAuthentication no token is validated: no claim.
+  World unchecked = w;
+  unchecked.Traffic("in", "{cluster: east, ingress: shop/gw}",
+                    "{host: shop.example.com, port: 80}",
+                    "{method: GET, path: /, jwt: {iss: good, sub: a, claims: "
+                    "{groups: [group1]}}}");
+  for (const Path& p : PathsOf(unchecked.Load(), "in"))
+    EXPECT_EQ(p.outcome, Outcome::kFailed) << "no validation: " << p.reason;
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
         "metadata: {name: jwt, namespace: istio-system}\nspec:\n"
@@ -1255,7 +1263,21 @@ TEST(NetworkingTest, RegistryOnlyBlocksSidecarsNotZtunnel) {
               "{ip: 142.250.1.1, port: 443}");
     w.Traffic("sidecar", "{cluster: east, namespace: legacy, workload: curl}",
               "{ip: 142.250.1.1, port: 443}");
+    // A ServiceEntry of resolution NONE without addresses listens on
+    // 0.0.0.0 for its TCP port: any address passes there.
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata: {name: any-db, namespace: legacy}\nspec:\n"
+          "  hosts: [db.example.com]\n  location: MESH_EXTERNAL\n"
+          "  resolution: NONE\n  ports: [{number: 5432, name: tcp, "
+          "protocol: TCP}]\n");
+    w.Traffic("wildcard", "{cluster: east, namespace: legacy, workload: curl}",
+              "{ip: 142.250.1.1, port: 5432}");
     const Scenario sc = w.Load();
+    for (const char* t : {"ambient", "sidecar", "wildcard"})
+      ASSERT_FALSE(PathsOf(sc, t).empty()) << t;
+    for (const Path& p : PathsOf(sc, "wildcard"))
+      EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
     for (const Path& p : PathsOf(sc, "ambient"))
       EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
     for (const Path& p : PathsOf(sc, "sidecar")) {
