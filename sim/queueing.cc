@@ -716,8 +716,10 @@ void QueueingNetwork::Finish(uint32_t id) {
   SourceStats& ss = source_stats_[r.source];
   const int64_t latency = now_.nanos() - r.start;
   const bool overflow = r.overflow >= 0;
-  const bool timed_out =
-      !overflow && route.timeout_ns && latency > *route.timeout_ns;
+  // §16.2: the router's timeout starts after the fault filter's delay
+  // (Envoy runs the fault filter first), so the delay does not count.
+  const bool timed_out = !overflow && route.timeout_ns &&
+                         latency - route.held_ns > *route.timeout_ns;
   const bool failed =
       overflow || route.outcome == Outcome::kFailed || timed_out;
   if (trace_) {

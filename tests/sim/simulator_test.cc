@@ -149,8 +149,9 @@ TEST(AnalyticAgreementTest, MeanLatencyAndUtilizationMatchTheory) {
 }
 
 // analyze against run on a waypoint's VirtualService: a fault delay is
-// paid one way (§16.2), a delay the route's timeout does not outlast times
-// out, and a mirror's copies load the mirror's pods.
+// paid one way (§16.2) and does not count against the route's timeout
+// (Envoy's fault filter holds the request before the router starts its
+// timer), and a mirror's copies load the mirror's pods.
 TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
   Diagnostics d;
   auto sc = LoadScenarioFile("tests/data/sim/l7-faults/scenario.yaml", d);
@@ -172,10 +173,13 @@ TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
   EXPECT_NEAR(*a.entries[delay].mean_latency_s,
               ds.latency_sum_ns / static_cast<double>(ds.delivered) * 1e-9,
               0.05 * *a.entries[delay].mean_latency_s);
-  // 10 ms delayed half against a 5 ms timeout: half delivered.
+  // A 10 ms delayed half against a 5 ms timeout: delivered (but the few
+  // whose service time alone outlasts it), the delayed half 10 ms later (a
+  // mean above the timeout).
   const SourceStats& ts = r.entries[timeout].stats;
-  EXPECT_NEAR(a.entries[timeout].delivered_share, 0.5, 1e-9);
-  EXPECT_NEAR(static_cast<double>(ts.delivered) / ts.requests, 0.5, 0.05);
+  EXPECT_NEAR(a.entries[timeout].delivered_share, 1.0, 1e-9);
+  EXPECT_GT(static_cast<double>(ts.delivered) / ts.requests, 0.95);
+  EXPECT_GT(ts.latency_sum_ns / static_cast<double>(ts.delivered), 5e6);
   // A quarter of 400 requests/s mirrored to shadow's one pod.
   for (size_t i = 0; i < a.stations.size(); ++i)
     if (a.stations[i].name.find("l7/shadow-0") != std::string::npos) {
