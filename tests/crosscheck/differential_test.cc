@@ -845,7 +845,13 @@ void RandomCluster(std::mt19937 rng, std::mt19937& local,
       // §3.6: sometimes its not-ready pods stay endpoints.
       y << ", spec: {"
         << (sliced ? std::string() : "selector: {app: " + app + "}, ")
-        << "ports: [{port: 80, targetPort: " << (named_target ? "web" : "8080")
+        << "ports: [{port: 80, targetPort: "
+        << (named_target ? "web" : "8080")
+        // §8.6: the port's declared protocol (a sidecar's and a waypoint's
+        // chains follow it); from the app's name, so no draw shifts.
+        << (app.back() % 3 == 0   ? ", name: tcp-web"
+            : app.back() % 3 == 1 ? ", name: http"
+                                  : "")
         << "}]" << (coin(30) ? ", publishNotReadyAddresses: true" : "")
         << "}}\n";
       // The app's first pod by targetRef, and sometimes an opaque address
