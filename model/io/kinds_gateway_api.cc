@@ -243,6 +243,38 @@ BackendRef ReadBackendRef(Reader& r, const yaml::Node& b, const std::string& bw,
   return br;
 }
 
+// §9 (conversion.go): a RequestMirror filter is the VirtualService's mirror
+// of its backendRef, for `percent` or `fraction` of the requests (all when
+// neither); istiod keeps several, meshsim the first (warned).
+void ReadRequestMirror(Reader& r, const yaml::Node& f, const std::string& fw,
+                       const std::string& ns, HttpRouteRule& out) {
+  const yaml::Node m = r.Child(f, "requestMirror");
+  if (!m.IsMap()) return;
+  if (out.mirror) {
+    r.Warning(f, fw + ": a second RequestMirror filter: meshsim mirrors to "
+                      "the first only (§9)");
+    m.MarkSubtreeRead();
+    return;
+  }
+  out.mirror = ReadBackendRef(r, r.Child(m, "backendRef"),
+                              fw + ".requestMirror.backendRef", ns);
+  out.mirror_percent = 100;
+  if (auto p =
+          r.Int(r.Child(m, "percent"), fw + ".requestMirror.percent", 0, 100))
+    out.mirror_percent = static_cast<double>(*p);
+  const yaml::Node fr = r.Child(m, "fraction");
+  if (fr.IsDefined()) {
+    const auto num =
+        r.Int(r.Child(fr, "numerator"),
+              fw + ".requestMirror.fraction.numerator", 0, 1000000);
+    const auto den =
+        r.Int(r.Child(fr, "denominator"),
+              fw + ".requestMirror.fraction.denominator", 1, 1000000)
+            .value_or(100);
+    if (num) out.mirror_percent = 100.0 * static_cast<double>(*num) / den;
+  }
+}
+
 HttpRouteRule ReadRouteRule(Reader& r, const yaml::Node& rule,
                             const std::string& rw, const std::string& ns) {
   HttpRouteRule out;
@@ -254,6 +286,8 @@ HttpRouteRule ReadRouteRule(Reader& r, const yaml::Node& rule,
   ForEachMap(r, rule, "filters", rw,
              [&](const yaml::Node& f, const std::string& fw) {
                out.filters.push_back(ReadRouteFilter(r, f, fw));
+               if (out.filters.back().type == "RequestMirror")
+                 ReadRequestMirror(r, f, fw, ns, out);
              });
   yaml::Node timeout = r.Child(r.Child(rule, "timeouts"), "request");
   out.timeout = r.String(timeout, rw + ".timeouts.request").value_or("");

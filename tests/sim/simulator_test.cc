@@ -190,6 +190,39 @@ TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
     }
 }
 
+// §9: an HTTPRoute's RequestMirror filter mirrors as a VirtualService's
+// mirror does: `fraction` (over `percent`) of the requests load the mirror
+// backend's pods.
+TEST(AnalyticAgreementTest, RequestMirrorLoadsTheMirrorsPods) {
+  testing::World w = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  w.Add("east", Waypoint("shop", "waypoint"));
+  w.Add("east", Deploy("shop", "shadow"));
+  w.Add("east", testing::Svc("shop", "shadow"));
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: m, namespace: shop}\nspec:\n"
+        "  parentRefs: [{group: \"\", kind: Service, name: cart}]\n"
+        "  rules:\n  - backendRefs: [{name: cart, port: 80}]\n"
+        "    filters:\n    - type: RequestMirror\n"
+        "      requestMirror: {backendRef: {name: shadow, port: 80}, "
+        "percent: 90, fraction: {numerator: 1, denominator: 4}}\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  const Scenario sc = w.Load();
+  SimModel m = BuildSimModel(sc);
+  const AnalyticResult a = Analyze(m);
+  double cart = -1, shadow = -1;
+  for (const auto& st : a.stations) {
+    if (st.name.find("workload") == std::string::npos) continue;
+    if (st.name.find("shop/cart-") != std::string::npos) cart = st.arrival_rate;
+    if (st.name.find("shop/shadow-") != std::string::npos)
+      shadow = st.arrival_rate;
+  }
+  ASSERT_GT(cart, 0);
+  EXPECT_NEAR(shadow / cart, 0.25, 1e-9);
+}
+
 // Every link is paid both ways (docs/latency-model.md), the client's link
 // to its ztunnel too: with constant service times and requests far apart
 // (no queueing), each one's latency is the services plus twice the links,
