@@ -202,25 +202,34 @@ void TcpToHttpPort(const Scenario& sc, std::vector<LintFinding>& out) {
     const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
     if (!c && !sc.mesh.clusters.empty()) c = &sc.mesh.clusters.front();
     if (!c) continue;
-    // Only an ambient client's ztunnel sends it to the waypoint (§6).
+    // An ambient client's ztunnel sends it to the waypoint; a sidecar
+    // client's own HTTP listener takes it (§6).
     const std::vector<const Workload*> from =
         c->WorkloadsOf(t.from.ns, t.from.workload);
-    if (from.empty() || from.front()->capture != Capture::kAmbient) continue;
+    if (from.empty() || (from.front()->capture != Capture::kAmbient &&
+                         from.front()->capture != Capture::kSidecar))
+      continue;
+    const bool sidecar = from.front()->capture == Capture::kSidecar;
     for (size_t si : c->ServicesForHost(t.to.host, t.from.ns)) {
       const Service& s = c->services[si];
       const ServicePort* sp = s.FindPort(t.to.port);
       if (!sp || !PortDeclaresHttp(*sp)) continue;
       const Binding b = ServiceWaypoint(sc.mesh, *c, s);
-      if (b.status != BindingStatus::kAccepted) continue;
+      if (!sidecar && b.status != BindingStatus::kAccepted) continue;
       out.push_back(Make(
           "tcp-to-http-port",
           "traffic '" + t.name +
               "' has no `http`, so it is plain TCP, to port " +
               std::to_string(t.to.port) + " of " + s.Key() +
-              ", which is declared HTTP and served by waypoint " +
-              b.waypoint->Key() +
-              ": the waypoint's HTTP chain closes a connection that does not "
-              "speak HTTP (§8.6); meshsim follows the entry as the connection "
+              ", which is declared HTTP" +
+              (sidecar
+                   ? std::string(": the client sidecar's HTTP listener routes "
+                                 "none of it, and it passes through to the "
+                                 "service")
+                   : " and served by waypoint " + b.waypoint->Key() +
+                         ": the waypoint's HTTP chain closes a "
+                         "connection that does not speak HTTP") +
+              " (§8.6); meshsim follows the entry as the connection "
               "it describes",
           t.to.location.Known() ? t.to.location : t.location,
           {"Service", s.ns, s.name, c->name},

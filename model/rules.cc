@@ -338,10 +338,11 @@ const std::vector<Rule>& RuleCatalogue() {
        "Plain TCP to a port declared HTTP behind a waypoint",
        "A traffic entry has no http section, so it is a plain TCP "
        "connection, to a Service port declared HTTP (its name, appProtocol "
-       "or a ServiceEntry's protocol) that a waypoint serves. The waypoint "
-       "has the port's HTTP filter chain alone, whose codec closes a "
-       "connection that does not speak HTTP (§8.6); meshsim follows the "
-       "entry as the connection it describes. Example: to: {host: "
+       "or a ServiceEntry's protocol) that a waypoint serves, or from a "
+       "sidecar client. The waypoint has the port's HTTP filter chain alone, "
+       "whose codec closes a connection that does not speak HTTP; a "
+       "sidecar's HTTP listener routes none of it (§8.6); meshsim follows "
+       "the entry as the connection it describes. Example: to: {host: "
        "reviews.bookinfo, port: 9080} without http. Fix: give the entry "
        "http: {method: GET, path: /}, or name the port tcp-... if the client "
        "speaks plain TCP.",

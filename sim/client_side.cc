@@ -717,7 +717,17 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
     // the sidecar drops its own routes; that waypoint routes.
     const bool remote_wp =
         peering_ && FindLabel(svc.labels, kLabelRemoteWaypoint);
-    if (remote_wp) {
+    // §8.6: a port declared HTTP has only the HTTP chain, so plain TCP
+    // there meets no route (no tcp route either): it passes through to the
+    // service (lint: tcp-to-http-port).
+    const ServicePort* declared = svc.FindPort(s.port);
+    const bool http_only = !requests_[s.req].http && declared &&
+                           DeclaredProtocol(*declared) == PortProtocol::kHttp;
+    if (http_only) {
+      why += "; port " + std::to_string(s.port) + " of " + svc.Key() +
+             " is declared HTTP: plain TCP meets no route of the sidecar's "
+             "HTTP listener and passes through to the service (§8.6)";
+    } else if (remote_wp) {
       why += "; a peer's waypoint serves " + SvcName(s.svc_cluster, s.svc) +
              " (" + kLabelRemoteWaypoint +
              "), so the sidecar applies none of its own routes (§15.2)";

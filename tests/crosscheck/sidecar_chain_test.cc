@@ -115,6 +115,28 @@ TEST(SidecarChainCrossCheck, NoHttpRouteOnATcpPort) {
   }
 }
 
+// §8.6: on a port declared HTTP the sidecar has the HTTP listener alone:
+// plain TCP meets no route there, a VirtualService's tcp route included,
+// and passes through to the service.
+TEST(SidecarChainCrossCheck, NoTcpRouteOnAnHttpPort) {
+  testing::World w = ChainWorld(true, true, "{name: http, port: 80}");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: cart, namespace: shop}\nspec:\n"
+        "  hosts: [cart.shop.svc.cluster.local]\n"
+        "  tcp: [{route: [{destination: {host: other.shop.svc.cluster.local, "
+        "port: {number: 80}}}]}]\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart);
+  const Scenario sc = w.Load();
+  const auto paths = testing::PathsOf(sc, "t");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& path : paths) {
+    EXPECT_EQ(path.outcome, Outcome::kDelivered) << path.reason;
+    EXPECT_EQ(path.hops.back().name.rfind("shop/cart-", 0), 0u)
+        << path.hops.back().name;
+  }
+}
+
 // The oldest Service port targeting the pod port decides its inbound chain,
 // whichever Service the client dialled: raw (tcp 9000 -> 80) beside cart
 // (http 80). A TCP chain drops an ALLOW rule on paths and widens a DENY

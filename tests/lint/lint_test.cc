@@ -572,6 +572,18 @@ TEST(LintTest, TcpToHttpPort) {
   outside.Traffic("tcp", "{cluster: east, namespace: legacy, workload: curl}",
                   "{host: cart.shop, port: 80}");
   EXPECT_TRUE(Of(Lint(outside.Load()), "tcp-to-http-port").empty());
+  // A sidecar client's own HTTP listener takes it, waypoint or not.
+  World sidecar = ShopWorld();
+  sidecar.Add("east", testing::Ns("legacy", {{"istio-injection", "enabled"}}));
+  sidecar.Add("east", testing::Deploy("legacy", "curl"));
+  sidecar.Traffic("tcp", "{cluster: east, namespace: legacy, workload: curl}",
+                  "{host: cart.shop, port: 80}");
+  const auto side = Of(Lint(sidecar.Load()), "tcp-to-http-port");
+  ASSERT_EQ(side.size(), 1u);
+  EXPECT_NE(side[0].find("the client sidecar's HTTP listener routes none of "
+                         "it"),
+            std::string::npos)
+      << side[0];
 }
 
 // K10 (§3.3): a headless Service bound to a waypoint takes none of its
