@@ -1,6 +1,10 @@
 // The table of modelled kinds: {API group, kind} -> handler. See kinds.h.
 #include "model/io/kinds.h"
 
+#include <cctype>
+#include <cstdio>
+#include <string>
+
 namespace meshsim::io {
 
 namespace {
@@ -59,6 +63,78 @@ const KindEntry* FindKind(const std::string& group, const std::string& kind) {
     if (e.kind == kind && e.group == group) return &e;
   }
   return nullptr;
+}
+
+// RFC 3339 (what metav1.Time reads) to UTC with a nine-digit fraction, so
+// that comparing the strings compares the times; nullopt when not RFC 3339.
+std::optional<std::string> NormalizeTimestamp(const std::string& t) {
+  int y, mo, d, h, mi, sec, n = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
+                  &sec, &n) != 6 ||
+      n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+      sec > 60)
+    return std::nullopt;
+  size_t at = 19;
+  std::string frac;
+  if (at < t.size() && t[at] == '.') {
+    while (++at < t.size() && std::isdigit(static_cast<unsigned char>(t[at])))
+      frac += t[at];
+    if (frac.empty() || frac.size() > 9) return std::nullopt;
+  }
+  frac.resize(9, '0');
+  int offset = 0;  // minutes east of UTC
+  if (at + 1 == t.size() && t[at] == 'Z') {
+  } else if (at + 6 == t.size() && (t[at] == '+' || t[at] == '-') &&
+             t[at + 3] == ':') {
+    int oh, om;
+    if (std::sscanf(t.c_str() + at + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 ||
+        om > 59)
+      return std::nullopt;
+    offset = (t[at] == '+' ? 1 : -1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  // Days from the civil date (Howard Hinnant's algorithm), then back.
+  auto days = [](int yy, int mm, int dd) {
+    yy -= mm <= 2;
+    const int era = (yy >= 0 ? yy : yy - 399) / 400;
+    const int yoe = yy - era * 400;
+    const int doy = (153 * (mm + (mm > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+  };
+  long long total =
+      (static_cast<long long>(days(y, mo, d)) * 1440 + h * 60 + mi - offset) *
+          60 +
+      sec;
+  long long z = total / 86400, rem = total % 86400;
+  if (rem < 0) rem += 86400, --z;
+  z += 719468;
+  const long long era = (z >= 0 ? z : z - 146096) / 146097;
+  const long long doe = z - era * 146097;
+  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  const long long dd = doy - (153 * mp + 2) / 5 + 1;
+  const long long mm = mp < 10 ? mp + 3 : mp - 9;
+  const long long yy = yoe + era * 400 + (mm <= 2);
+  char out[48];
+  std::snprintf(out, sizeof out,
+                "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%sZ", yy, mm, dd,
+                rem / 3600, rem % 3600 / 60, rem % 60, frac.c_str());
+  return std::string(out);
+}
+
+std::string CreationTimestamp(Reader& r, const yaml::Node& obj,
+                              const std::string& what) {
+  const yaml::Node n = r.Child(r.Child(obj, "metadata"), "creationTimestamp");
+  const std::string t = r.String(n, what).value_or("");
+  if (t.empty()) return "";
+  if (auto norm = NormalizeTimestamp(t)) return *norm;
+  r.Error(n, what +
+                 ": metadata.creationTimestamp must be an RFC 3339 time "
+                 "such as 2024-01-02T03:04:05Z, got '" +
+                 t + "'");
+  return "";
 }
 
 }  // namespace meshsim::io

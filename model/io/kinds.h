@@ -7,6 +7,7 @@
 #define MESHSIM_MODEL_IO_KINDS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,13 @@ void ForEachMap(Reader& r, const yaml::Node& parent, const char* key,
 // The port protocols istiod knows (protocol.Parse, upper-cased), as a
 // Gateway server or a ServiceEntry port names them.
 const std::vector<std::string>& IstioPortProtocols();
+
+// metadata.creationTimestamp, an RFC 3339 time, as UTC with a nine-digit
+// fraction (strings then order as times: istiod's "oldest first" rules);
+// "" when absent; an error when it is no such time.
+std::string CreationTimestamp(Reader& r, const yaml::Node& obj,
+                              const std::string& what);
+std::optional<std::string> NormalizeTimestamp(const std::string& t);
 
 // Sets `spec` to the object's spec; false, with an error, when it is not a
 // map (the handler then reads no further).

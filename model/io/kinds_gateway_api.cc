@@ -563,9 +563,7 @@ void LoadRoute(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                Cluster& cluster, ManifestSink& sink) {
   HttpRoute route = Named<HttpRoute>(h);
   route.kind = h.kind;
-  route.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  route.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   ForEachMap(r, spec, "parentRefs", h.what + ": spec",

@@ -594,9 +594,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         Cluster& cluster, ManifestSink& sink) {
   HttpRoute vs = Named<HttpRoute>(h);
   vs.kind = "VirtualService";
-  vs.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  vs.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   vs.hostnames = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
@@ -651,9 +649,7 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                          const yaml::Node& obj, Cluster& cluster,
                          ManifestSink& sink) {
   DestinationRule dr = Named<DestinationRule>(h);
-  dr.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  dr.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   dr.host =
@@ -775,9 +771,7 @@ void ValidateIstioServer(Reader& r, const yaml::Node& s, const IstioServer& srv,
 void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                       Cluster& cluster, ManifestSink& sink) {
   IstioGateway g = Named<IstioGateway>(h);
-  g.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  g.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
   if (r.Child(spec, "selector").IsDefined())

@@ -487,9 +487,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
                             const yaml::Node& obj, Cluster& cluster,
                             ManifestSink& sink) {
   PeerAuthentication p = Named<PeerAuthentication>(h);
-  p.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  p.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, p.selector);

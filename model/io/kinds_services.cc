@@ -66,9 +66,7 @@ Service ServiceOf(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                   const char* kind) {
   Service s = Named<Service>(h);
   s.kind = kind;
-  s.creation_timestamp =
-      r.String(r.Child(r.Child(obj, "metadata"), "creationTimestamp"), h.what)
-          .value_or("");
+  s.creation_timestamp = CreationTimestamp(r, obj, h.what);
   s.labels = h.labels;
   s.annotations = h.annotations;
   s.label_locations = h.label_locs;

@@ -38,7 +38,7 @@ testing::World ChainWorld(bool sidecar_client, bool shop_ambient,
   w.Add("east", testing::Svc("shop", "other"));
   w.Add("east",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
-        "  namespace: shop\n  creationTimestamp: \"2025-01-01T00:00:00Z\"\n"
+        "  namespace: shop\n  creationTimestamp: \"2025-01-01T00:30:00Z\"\n"
         "spec:\n  selector: {app: cart}\n  ports:\n  - " +
             port + "\n");
   return w;
@@ -181,6 +181,29 @@ TEST(SidecarChainCrossCheck, TheOldestServiceDecidesTheInboundChain) {
     testing::EngineDest to;
     if (c.via_raw) to.service = "shop/raw", to.port = 9000;
     testing::ExpectBothEngines(w.Load(), c.want, c.name, to);
+  }
+}
+
+// "Oldest" compares times, not text: an offset and a fraction are read as
+// RFC 3339 (cart was created at 00:30Z; raw at 00:00Z written with an
+// offset, or at 00:30:00.5Z, one half-second later).
+TEST(SidecarChainCrossCheck, CreationTimesAreComparedAsTimes) {
+  for (const auto& [stamp, want] :
+       {std::pair<std::string, Outcome>{"2025-01-01T01:00:00+01:00",
+                                        Outcome::kDenied},
+        {"2025-01-01T00:30:00.5Z", Outcome::kDelivered},
+        {"2025-01-01T00:29:59.9Z", Outcome::kDenied}}) {
+    testing::World w = ChainWorld(false, false, "{name: http, port: 80}");
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: raw\n"
+          "  namespace: shop\n  creationTimestamp: \"" +
+              stamp +
+              "\"\nspec:\n  selector: {app: cart}\n"
+              "  ports:\n  - {name: tcp, port: 9000, targetPort: 80}\n");
+    w.Add("east", kAllowXAtCart);
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /x}");
+    testing::ExpectBothEngines(w.Load(), want, stamp);
   }
 }
 
