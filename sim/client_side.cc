@@ -621,7 +621,64 @@ bool Builder::WildcardTcpListener(const State& s) const {
   return false;
 }
 
+// §6 (listener.go: HTTP services share the 0.0.0.0:<port> listener, routed
+// by the Host header): for an HTTP request to an address the sidecar knows
+// no service for, the service of the client's cluster whose host the Host
+// names and whose port s.port is not declared TCP; -1 if none.
+int Builder::SidecarHostService(const State& s) const {
+  const RoutedRequest& r = requests_[s.req];
+  if (!r.http || s.svc >= 0 || (s.target_wl >= 0 && s.kube_port < 0)) return -1;
+  const std::string host = AsciiLower(r.host.substr(0, r.host.find(':')));
+  const Cluster& c = mesh_.clusters[s.cluster];
+  const std::string& ns = W(s.cluster, s.wl).ns;
+  // listener.go isConflictWithWellKnownPort: when the oldest service on
+  // the wildcard listener of the port is MySQL or Mongo, no HTTP service
+  // joins it.
+  auto server_first = [&](const Service& x) {
+    const ServicePort* p = x.FindPort(s.port);
+    if (!p) return false;
+    std::string n = AsciiLower(p->entry                  ? p->protocol
+                               : p->app_protocol.empty() ? p->name
+                                                         : p->app_protocol);
+    n = n.substr(0, n.find('-'));
+    return n == "mysql" || n == "mongo";
+  };
+  const Service* oldest = nullptr;
+  for (const Service& x : c.services) {
+    const ServicePort* p = x.FindPort(s.port);
+    if (!p || !Cluster::Visible(x, ns, true) ||
+        !(PortDeclaresHttp(*p) || x.vips.empty()))
+      continue;
+    if (!oldest ||
+        std::make_pair(x.creation_timestamp, x.Hostname()) <
+            std::make_pair(oldest->creation_timestamp, oldest->Hostname()))
+      oldest = &x;
+  }
+  if (oldest && server_first(*oldest)) return -1;
+  for (size_t si : c.ServicesForHost(host, ns, true)) {
+    const ServicePort* sp = c.services[si].FindPort(s.port);
+    if (sp && DeclaredProtocol(*sp) != PortProtocol::kTcp &&
+        DeclaredProtocol(*sp) != PortProtocol::kUdp)
+      return static_cast<int>(si);
+  }
+  return -1;
+}
+
 void Builder::ClientSidecar(Vertex v, const State& s) {
+  // §6: an HTTP request to an unknown address whose Host names a service
+  // is that service's, by the shared HTTP listener's virtual hosts.
+  if (const int si = SidecarHostService(s); si >= 0) {
+    State t = s;
+    t.svc = si, t.svc_cluster = s.cluster, t.target_wl = -1, t.kube_port = -1;
+    const Service& svc = S(s.cluster, si);
+    SidecarRoutes(v, t, svc,
+                  "the sidecar's HTTP listener on port " +
+                      std::to_string(s.port) +
+                      " knows no service for the address, and routes by the "
+                      "Host header, which names " +
+                      svc.Key() + " (§6)");
+    return;
+  }
   // §6: with MeshConfig outboundTrafficPolicy REGISTRY_ONLY, an address the
   // sidecar knows no service for goes to its BlackHoleCluster, unless a
   // ServiceEntry of resolution NONE without addresses gives its TCP port a

@@ -261,6 +261,7 @@ class Builder {
   void ClientZtunnelToPod(Vertex v, const State& s);
   void ClientSidecar(Vertex v, const State& s);
   bool WildcardTcpListener(const State& s) const;
+  int SidecarHostService(const State& s) const;
   void SidecarRoutes(Vertex v, const State& s, const Service& svc,
                      std::string why, int sent = -1);
 

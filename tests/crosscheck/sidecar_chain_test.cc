@@ -184,6 +184,45 @@ TEST(SidecarChainCrossCheck, TheOldestServiceDecidesTheInboundChain) {
   }
 }
 
+// §6 (listener.go; TestOutboundListenerConflict_WellKnowPorts): HTTP
+// services share the sidecar's 0.0.0.0:<port> listener, routed by the Host
+// header, so an HTTP request to an address-less ServiceEntry of resolution
+// NONE meets its VirtualService; unless an older MySQL entry holds that
+// listener, which then takes no HTTP service.
+TEST(SidecarChainCrossCheck, AnAddresslessEntryIsRoutedByItsHost) {
+  for (const bool mysql_older : {false, true}) {
+    testing::World w = ChainWorld(true, true, "{name: http, port: 80}");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata: {name: b, namespace: shop, creationTimestamp: "
+          "\"2025-01-01T00:00:00Z\"}\nspec:\n  hosts: [b.example.com]\n"
+          "  location: MESH_EXTERNAL\n  resolution: NONE\n"
+          "  ports: [{number: 3306, name: http, protocol: HTTP}]\n");
+    if (mysql_older)
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+            "metadata: {name: db, namespace: shop, creationTimestamp: "
+            "\"2024-01-01T00:00:00Z\"}\nspec:\n  hosts: [db.example.com]\n"
+            "  location: MESH_EXTERNAL\n  resolution: NONE\n"
+            "  ports: [{number: 3306, name: mysql, protocol: MYSQL}]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: b, namespace: shop}\nspec:\n"
+          "  hosts: [b.example.com]\n"
+          "  http: [{route: [{destination: {host: "
+          "other.shop.svc.cluster.local, port: {number: 80}}}]}]\n");
+    w.Traffic("t", testing::kFromCurl, "{host: b.example.com, port: 3306}",
+              "{method: GET, path: /}");
+    const auto paths = testing::PathsOf(w.Load(), "t");
+    ASSERT_FALSE(paths.empty());
+    for (const Path& path : paths)
+      EXPECT_EQ(path.hops.back().name.rfind(
+                    mysql_older ? "b.example.com" : "shop/other-", 0),
+                0u)
+          << mysql_older << ": " << path.hops.back().name;
+  }
+}
+
 // "Oldest" compares times, not text: an offset and a fraction are read as
 // RFC 3339 (cart was created at 00:30Z; raw at 00:00Z written with an
 // offset, or at 00:30:00.5Z, one half-second later).
