@@ -224,8 +224,8 @@ void TcpToHttpPort(const Scenario& sc, std::vector<LintFinding>& out) {
               ", which is declared HTTP" +
               (sidecar
                    ? std::string(": the client sidecar's HTTP listener routes "
-                                 "none of it, and it passes through to the "
-                                 "service")
+                                 "none of it, and its passthrough chain "
+                                 "sends it in plaintext")
                    : " and served by waypoint " + b.waypoint->Key() +
                          ": the waypoint's HTTP chain closes a "
                          "connection that does not speak HTTP") +

@@ -335,7 +335,7 @@ const std::vector<Rule>& RuleCatalogue() {
        "or give the Service a cluster IP.",
        "docs/rules.md#headless-service-waypoint"},
       {"tcp-to-http-port", RuleKind::kLint, kW, kW,
-       "Plain TCP to a port declared HTTP behind a waypoint",
+       "Plain TCP to a port declared HTTP",
        "A traffic entry has no http section, so it is a plain TCP "
        "connection, to a Service port declared HTTP (its name, appProtocol "
        "or a ServiceEntry's protocol) that a waypoint serves, or from a "

@@ -606,14 +606,19 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
 }
 
 // ---- the client's sidecar ---------------------------------------------------
-// §6: a ServiceEntry the client sees, of resolution NONE and no addresses,
-// with a port of s.port not declared HTTP: its sidecar listens on
-// 0.0.0.0:port and passes any address through.
+// §6: a ServiceEntry the client sees, of resolution NONE, without addresses,
+// endpoints or workloadSelector, with a port of s.port not declared HTTP:
+// its sidecar listens on 0.0.0.0:port and passes any address through
+// (listener.go 503-515).
 bool Builder::WildcardTcpListener(const State& s) const {
   const Workload& src = W(s.cluster, s.wl);
   for (const Service& e : mesh_.clusters[s.cluster].services) {
     if (e.kind != "ServiceEntry" || e.resolution != "NONE" || !e.vips.empty() ||
-        !Cluster::Visible(e, src.ns, true))
+        e.selector || !Cluster::Visible(e, src.ns, true))
+      continue;
+    const auto at = mesh_.clusters[s.cluster].service_by_key.find(e.Key());
+    if (at != mesh_.clusters[s.cluster].service_by_key.end() &&
+        !mesh_.clusters[s.cluster].service_endpoints[at->second].empty())
       continue;
     const ServicePort* sp = e.FindPort(s.port);
     if (sp && !PortDeclaresHttp(*sp)) return true;
@@ -783,7 +788,9 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
     if (http_only) {
       why += "; port " + std::to_string(s.port) + " of " + svc.Key() +
              " is declared HTTP: plain TCP meets no route of the sidecar's "
-             "HTTP listener and passes through to the service (§8.6)";
+             "HTTP listener; Istio's passthrough chain then sends it in "
+             "plaintext to the address, which meshsim does not model: it "
+             "follows the connection to the service's endpoints (§8.6)";
     } else if (remote_wp) {
       why += "; a peer's waypoint serves " + SvcName(s.svc_cluster, s.svc) +
              " (" + kLabelRemoteWaypoint +

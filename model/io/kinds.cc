@@ -68,28 +68,41 @@ const KindEntry* FindKind(const std::string& group, const std::string& kind) {
 // RFC 3339 (what metav1.Time reads) to UTC with a nine-digit fraction, so
 // that comparing the strings compares the times; nullopt when not RFC 3339.
 std::optional<std::string> NormalizeTimestamp(const std::string& t) {
-  int y, mo, d, h, mi, sec, n = 0;
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-                  &sec, &n) != 6 ||
-      n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-      sec > 60)
+  // Fixed positions, as Go's time.Parse reads time.RFC3339.
+  auto digits = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t k = at; k < at + n; ++k) {
+      if (k >= t.size() || !std::isdigit(static_cast<unsigned char>(t[k])))
+        return -1;
+      v = v * 10 + (t[k] - '0');
+    }
+    return v;
+  };
+  const int y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2),
+            h = digits(11, 2), mi = digits(14, 2), sec = digits(17, 2);
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' ||
+      t[13] != ':' || t[16] != ':' || y < 0 || mo < 1 || mo > 12 || d < 1 ||
+      h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
     return std::nullopt;
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const int month_days[] = {
+      31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (d > month_days[mo - 1]) return std::nullopt;
   size_t at = 19;
-  std::string frac;
-  if (at < t.size() && t[at] == '.') {
-    while (++at < t.size() && std::isdigit(static_cast<unsigned char>(t[at])))
-      frac += t[at];
-    if (frac.empty() || frac.size() > 9) return std::nullopt;
+  // A fraction (Go also takes ','): the API server keeps whole seconds
+  // (metav1.Time), so it is dropped and same-second objects tie.
+  if (at < t.size() && (t[at] == '.' || t[at] == ',')) {
+    const size_t begin = ++at;
+    while (at < t.size() && std::isdigit(static_cast<unsigned char>(t[at])))
+      ++at;
+    if (at == begin) return std::nullopt;
   }
-  frac.resize(9, '0');
   int offset = 0;  // minutes east of UTC
   if (at + 1 == t.size() && t[at] == 'Z') {
   } else if (at + 6 == t.size() && (t[at] == '+' || t[at] == '-') &&
              t[at + 3] == ':') {
-    int oh, om;
-    if (std::sscanf(t.c_str() + at + 1, "%2d:%2d", &oh, &om) != 2 || oh > 23 ||
-        om > 59)
-      return std::nullopt;
+    const int oh = digits(at + 1, 2), om = digits(at + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return std::nullopt;
     offset = (t[at] == '+' ? 1 : -1) * (oh * 60 + om);
   } else {
     return std::nullopt;
@@ -118,9 +131,8 @@ std::optional<std::string> NormalizeTimestamp(const std::string& t) {
   const long long mm = mp < 10 ? mp + 3 : mp - 9;
   const long long yy = yoe + era * 400 + (mm <= 2);
   char out[48];
-  std::snprintf(out, sizeof out,
-                "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%sZ", yy, mm, dd,
-                rem / 3600, rem % 3600 / 60, rem % 60, frac.c_str());
+  std::snprintf(out, sizeof out, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
+                yy, mm, dd, rem / 3600, rem % 3600 / 60, rem % 60);
   return std::string(out);
 }
 

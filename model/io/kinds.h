@@ -113,8 +113,8 @@ void ForEachMap(Reader& r, const yaml::Node& parent, const char* key,
 // Gateway server or a ServiceEntry port names them.
 const std::vector<std::string>& IstioPortProtocols();
 
-// metadata.creationTimestamp, an RFC 3339 time, as UTC with a nine-digit
-// fraction (strings then order as times: istiod's "oldest first" rules);
+// metadata.creationTimestamp, an RFC 3339 time, as UTC in whole seconds
+// (strings then order as times: istiod's "oldest first" rules);
 // "" when absent; an error when it is no such time.
 std::string CreationTimestamp(Reader& r, const yaml::Node& obj,
                               const std::string& what);

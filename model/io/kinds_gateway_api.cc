@@ -256,8 +256,18 @@ void ReadRequestMirror(Reader& r, const yaml::Node& f, const std::string& fw,
     m.MarkSubtreeRead();
     return;
   }
-  out.mirror = ReadBackendRef(r, r.Child(m, "backendRef"),
-                              fw + ".requestMirror.backendRef", ns);
+  BackendRef b = ReadBackendRef(r, r.Child(m, "backendRef"),
+                                fw + ".requestMirror.backendRef", ns);
+  // buildDestination refuses any kind but a Service (1.30), and a Service
+  // named by a host name: istiod then drops the mirror.
+  if (b.kind != "Service" || b.name.find('.') != std::string::npos) {
+    r.Warning(f, fw +
+                     ": istiod mirrors only to a Service named as such "
+                     "(not " +
+                     b.kind + " " + b.name + "): the mirror is dropped (§9)");
+    return;
+  }
+  out.mirror = b;
   out.mirror_percent = 100;
   if (auto p =
           r.Int(r.Child(m, "percent"), fw + ".requestMirror.percent", 0, 100))

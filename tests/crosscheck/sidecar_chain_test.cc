@@ -225,7 +225,8 @@ TEST(SidecarChainCrossCheck, AnAddresslessEntryIsRoutedByItsHost) {
 
 // "Oldest" compares times, not text: an offset and a fraction are read as
 // RFC 3339 (cart was created at 00:30Z; raw at 00:00Z written with an
-// offset, or at 00:30:00.5Z, one half-second later).
+// offset; at 00:30:00.5Z, the same second as the API server keeps it, so
+// the hostname decides and cart.shop comes first; at 00:29:59.9Z, older).
 TEST(SidecarChainCrossCheck, CreationTimesAreComparedAsTimes) {
   for (const auto& [stamp, want] :
        {std::pair<std::string, Outcome>{"2025-01-01T01:00:00+01:00",
