@@ -27,7 +27,7 @@ build/cli/meshsim check scenarios/ --junit build/check-junit.xml
 # the tests and the fuzz targets: with clang it is the libFuzzer build
 # (AddressSanitizer, UndefinedBehaviorSanitizer and coverage), else a gcc
 # AddressSanitizer/UBSan build without the fuzz targets. -O1 with line tables
-# keeps it short; the differential tests use 50 random meshes instead of 500
+# keeps it short; the differential tests use 50 random meshes instead of 320
 # and every second bundled scenario, the shuffle test one shuffle instead of
 # two (the normal build above ran them in full). Three tests of size limits
 # and sizing are left to the normal build: they repeat the same code paths

@@ -7,7 +7,7 @@
 // instead (docs/semantics.md#engine-differences): PreferNetwork (the path
 // function's answers among the encoding's) and no reachable endpoint (the
 // encoding states none, the path function delivers none). Runs on every
-// bundled scenario and on 400 seeded random meshes of one to three clusters
+// bundled scenario and on 320 seeded random meshes of one to three clusters
 // (community or Solo); prints the requests compared by client kind, cluster
 // count and distribution. Ingress is compared from Gateway API gateways
 // through their HTTPRoutes and from Istio Gateway Routers through their
@@ -1215,7 +1215,7 @@ void CompareRandomMeshes(uint32_t first, uint32_t last) {
 
 uint32_t RandomMeshCount() {
   const char* env = std::getenv("MESHSIM_DIFF_MESHES");
-  return env ? static_cast<uint32_t>(std::atoi(env)) : 400;
+  return env ? static_cast<uint32_t>(std::atoi(env)) : 320;
 }
 
 // MESHSIM_DIFF_SEED=N: the random mesh of seed N alone, to debug a mismatch
@@ -1293,7 +1293,7 @@ TEST(DifferentialTest, NamespaceClassKeysGiveTheVerdictsOfMeshKeys) {
     flagged += static_cast<int>(by_ns.size());
   }
   const char* env = std::getenv("MESHSIM_DIFF_MESHES");
-  const uint32_t meshes = env ? static_cast<uint32_t>(std::atoi(env)) : 200;
+  const uint32_t meshes = env ? static_cast<uint32_t>(std::atoi(env)) : 160;
   for (uint32_t seed = 1; seed <= meshes; ++seed) {
     const std::string text = RandomMesh(seed);
     Diagnostics d;
