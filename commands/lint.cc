@@ -20,6 +20,9 @@ int RunLint(const LintOptions& o, const Streams& io) {
     return 2;
   }
   std::vector<std::pair<std::string, LintResult>> results;
+  // A file the loader refused is bad input, as for every other command: the
+  // findings are still printed, and the exit is 2, not 1 (docs/lint.md).
+  bool refused = false;
   for (const std::string& file : o.scenarios) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {
@@ -28,6 +31,7 @@ int RunLint(const LintOptions& o, const Streams& io) {
     }
     Diagnostics diags;
     const std::optional<Scenario> sc = LoadScenarioFile(file, diags);
+    refused = refused || !sc || diags.HasErrors();
     results.push_back({file, LintScenario(diags.all(), sc)});
   }
   size_t errors = 0, warnings = 0;
@@ -50,6 +54,7 @@ int RunLint(const LintOptions& o, const Streams& io) {
     }
     io.out << "]\n";
   }
+  if (refused) return kExitBadInput;
   if (errors || (o.strict && warnings)) return kExitFindings;
   return kExitOk;
 }

@@ -280,6 +280,21 @@ TEST(LintCliTest, VerifierFindingsAreReportedAtTheirLabel) {
       << fixed.str();
 }
 
+// A file the loader refuses is bad input (exit 2), as for every other
+// command, not a finding (exit 1); lint still reports why, at its line, and
+// a readable file in the same run does not change that.
+TEST(LintCliTest, ARefusedFileIsBadInput) {
+  const std::string bad = "tests/data/errors/bad-creation-timestamp.yaml";
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"lint", "scenarios/bookinfo/scenario.yaml", bad}, out, err),
+            2);
+  EXPECT_NE(out.str().find(bad + ":"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("error:"), std::string::npos) << out.str();
+  std::ostringstream good, gerr;
+  EXPECT_EQ(RunCli({"lint", "scenarios/bookinfo/scenario.yaml"}, good, gerr), 0)
+      << good.str();
+}
+
 // One cause, one finding: a use-waypoint label naming no Gateway is
 // reference-not-found (with did-you-mean), not also dangling-use-waypoint,
 // which `verify` reports for the same label.
