@@ -379,9 +379,9 @@ Encoded DiffRun::Absent(const Encoded& present, bool exists) {
   return e;
 }
 
-// The backends the routes of service `key` pick for a request that a
-// waypoint or a sidecar routes; routes live in the Service's cluster, the
-// first cluster that has it.
+// The backends the routes of service `key` pick for a request a waypoint or
+// a sidecar routes (by its HTTP or, §8.6, its TCP chain); routes live in
+// the first cluster that has the Service.
 z3::expr DiffRun::RouteSignature(const Scenario& sc, const Encoded& e,
                                  Encoder& enc, const std::string& key) {
   z3::context& ctx = session_->ctx;
@@ -389,11 +389,14 @@ z3::expr DiffRun::RouteSignature(const Scenario& sc, const Encoded& e,
     const Service* s = c.FindService(key);
     if (!s) continue;
     verify::RouteEncoder re(ctx, e, sc.mesh);
-    z3::expr applied =
-        e.http && (e.passes >= 1 || enc.SrcIs(e, [](const SourceClass& k) {
+    const z3::expr routed =
+        e.passes >= 1 || enc.SrcIs(e, [](const SourceClass& k) {
           return k.kind == ClientKind::kSidecar;
-        }));
-    return z3::ite(applied, re.Signature(c, *s), ctx.string_val(""));
+        });
+    return z3::ite(routed,
+                   z3::ite(e.http && !e.tcp_port, re.Signature(c, *s),
+                           re.TcpSignature(c, *s)),
+                   ctx.string_val(""));
   }
   return ctx.string_val("");
 }

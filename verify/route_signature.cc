@@ -21,20 +21,26 @@ namespace meshsim::verify {
 // routes. Each backend carries what the DestinationRule says of it
 // (subset labels, traffic policy), so a change to either is a route
 // change.
-z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
-  z3::expr sig = GatewayApiSignature(cluster, svc);
+std::vector<const HttpRoute*> RouteEncoder::ProxyVirtualServices(
+    const Cluster& cluster, const Service& svc, std::string& proxy_ns) {
   Binding b = ServiceWaypoint(mesh_, cluster, svc);
-  std::vector<const HttpRoute*> vss;
-  std::string proxy_ns = svc.ns;
+  proxy_ns = svc.ns;
   if (b.status == BindingStatus::kAccepted) {
     proxy_ns = b.waypoint->ns;
-    vss = VirtualServicesAtWaypoint(
+    return VirtualServicesAtWaypoint(
         cluster, *b.waypoint, svc, {},
         cluster.version.value_or(mesh_.istio.version));
-  } else if (const HttpRoute* vs =
-                 VirtualServiceForSidecar(cluster, svc.ns, svc)) {
-    vss.push_back(vs);
   }
+  if (const HttpRoute* vs = VirtualServiceForSidecar(cluster, svc.ns, svc))
+    return {vs};
+  return {};
+}
+
+z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
+  z3::expr sig = GatewayApiSignature(cluster, svc);
+  std::string proxy_ns;
+  const std::vector<const HttpRoute*> vss =
+      ProxyVirtualServices(cluster, svc, proxy_ns);
   std::vector<std::pair<z3::expr, std::string>> chain;
   for (const HttpRoute* vs : vss)
     for (const HttpRouteRule& rule : vs->rules) {
@@ -50,6 +56,54 @@ z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     sig = z3::ite(it->first, c_.string_val(it->second), sig);
   // The DestinationRule of the addressed service itself.
+  if (const DestinationRule* dr =
+          DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
+    sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));
+  return sig;
+}
+
+z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
+                                    const Service& svc) {
+  std::string proxy_ns;
+  const std::vector<const HttpRoute*> vss =
+      ProxyVirtualServices(cluster, svc, proxy_ns);
+  std::vector<std::pair<z3::expr, std::string>> chain;
+  for (const HttpRoute* vs : vss)
+    for (size_t i = 0; i < vs->tcp_rules.size(); ++i) {
+      const HttpRouteRule& rule = vs->tcp_rules[i];
+      z3::expr any = c_.bool_val(rule.matches.empty());
+      for (const HttpMatch& m : rule.matches) {
+        z3::expr ok =
+            m.port ? e_.port == c_.int_val(m.port) : c_.bool_val(true);
+        if (!m.headers.empty())  // sniHosts
+          ok = ok &&
+               c_.bool_const(
+                   ("vs-sni:" + vs->Key() + "#" + std::to_string(i)).c_str());
+        any = any || ok;
+      }
+      chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
+    }
+  // §9: the TCPRoutes attached to the Service (any port, or the one named).
+  std::vector<const HttpRoute*> l4;
+  for (const HttpRoute& r : cluster.routes)
+    if (r.kind == "TCPRoute") l4.push_back(&r);
+  std::sort(l4.begin(), l4.end(), [](const HttpRoute* a, const HttpRoute* b) {
+    if (a->creation_timestamp != b->creation_timestamp)
+      return a->creation_timestamp < b->creation_timestamp;
+    return a->Key() < b->Key();
+  });
+  for (const HttpRoute* r : l4)
+    for (const ParentRef& p : r->parents) {
+      if (p.kind != "Service" || p.ns != svc.ns || p.name != svc.name ||
+          r->rules.empty())
+        continue;
+      chain.emplace_back(
+          p.port ? e_.port == c_.int_val(p.port) : c_.bool_val(true),
+          Backends(r->rules.front()));
+    }
+  z3::expr sig = c_.string_val("");
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    sig = z3::ite(it->first, c_.string_val(it->second), sig);
   if (const DestinationRule* dr =
           DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
     sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));

@@ -48,6 +48,12 @@ class RouteEncoder {
   // no route applies. VirtualServices first, by first match; then the Gateway
   // API routes by their precedence; then the DestinationRule of `svc`.
   z3::expr Signature(const Cluster& cluster, const Service& svc);
+  // The same for what a proxy's TCP chain routes (a plain TCP connection, or
+  // any on a port declared TCP, §8.6): the VirtualServices' tls and tcp
+  // rules by first match on the service port (a rule's sniHosts an opaque
+  // condition), then the TCPRoutes attached to `svc`, oldest first; then
+  // the DestinationRule of `svc`.
+  z3::expr TcpSignature(const Cluster& cluster, const Service& svc);
   // §16.2, §9: the first-match chain of `routes`, the list a proxy applies
   // to `svc` for requests on service port `port` (VirtualServicesAtWaypoint's
   // order, or a sidecar's): each VirtualService rule by rule, a run of GAMMA
@@ -101,6 +107,12 @@ class RouteEncoder {
   static std::vector<Candidate> Candidates(const Cluster& cluster,
                                            const Service& svc);
   z3::expr GatewayApiSignature(const Cluster& cluster, const Service& svc);
+  // The VirtualServices the routing proxy of `svc` applies (its waypoint's
+  // list, else the oldest a sidecar in its namespace sees) and the
+  // namespace DestinationRules are looked up from.
+  std::vector<const HttpRoute*> ProxyVirtualServices(const Cluster& cluster,
+                                                     const Service& svc,
+                                                     std::string& proxy_ns);
   static std::string PolicyText(const DestinationRule& dr);
   std::string Backends(const HttpRouteRule& rule, const Cluster& c,
                        const std::string& proxy_ns) const;
