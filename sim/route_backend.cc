@@ -121,6 +121,15 @@ std::string DynamicDnsRefusal(const Service& se, int port, IstioVersion v,
          (protocol.empty() ? "not declared" : protocol) + " (§3.4)";
 }
 
+// §3.4: a pod declares a named targetPort when one of its ports has that
+// name; a numbered (or defaulted) one it always does.
+bool DeclaresTarget(const Workload& w, const ServicePort& sp) {
+  if (sp.target_port || sp.target_port_name.empty()) return true;
+  return std::any_of(
+      w.ports.begin(), w.ports.end(),
+      [&](const ContainerPort& cp) { return cp.name == sp.target_port_name; });
+}
+
 }  // namespace
 
 // §3.4, §8.6: the filter chain waypoint s.waypoint has for port s.port of
@@ -173,8 +182,9 @@ bool Builder::DeclaresHttp(const Service& s, int port) const {
 
 // §8.6 (listener_inbound.go getFilterChainsByServicePort): a sidecar's
 // inbound chain for a pod port takes the protocol of the oldest Service
-// port whose target it is; nullptr when no Service port targets it (the
-// chain then sniffs).
+// port whose target it is (a named targetPort the pod declares no port for
+// targets none: controller.go GetProxyServiceTargetsByPod); nullptr when no
+// Service port targets it (the chain then sniffs).
 const ServicePort* Builder::InboundServicePort(int ci, int wl, int port,
                                                const Service** owner) const {
   const Cluster& c = mesh_.clusters[ci];
@@ -188,7 +198,8 @@ const ServicePort* Builder::InboundServicePort(int ci, int wl, int port,
                     std::make_pair(svc.creation_timestamp, svc.Hostname()))
       continue;
     for (const ServicePort& sp : svc.ports)
-      if (TargetPort(svc, sp.port, {ci, wl}) == port) {
+      if (DeclaresTarget(W(ci, wl), sp) &&
+          TargetPort(svc, sp.port, {ci, wl}) == port) {
         best = &svc;
         out = &sp;
         break;

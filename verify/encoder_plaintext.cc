@@ -284,9 +284,9 @@ bool Encoder::NamespaceModeDisables(const Cluster& c,
 
 // §8.6 stated for the encoding: a sidecar's inbound chain for a pod port
 // is the one of the oldest Service port (creationTimestamp, then hostname)
-// whose target that pod port is (a named targetPort no container port
-// declares: the port itself). `port` is TCP there, HTTP there, or has such
-// a Service port at all.
+// whose target that pod port is (a named targetPort the pod declares no
+// port for targets none of its ports). `port` is TCP there, HTTP there, or
+// has such a Service port at all.
 Encoder::InboundChain Encoder::InboundChainAt(int ci, size_t wi,
                                               const z3::expr& port) {
   const Cluster& c = sc_.mesh.clusters[ci];
@@ -304,10 +304,12 @@ Encoder::InboundChain Encoder::InboundChainAt(int ci, size_t wi,
   for (const auto& [key, s] : owners)
     for (const ServicePort& sp : s->ports) {
       int target = sp.target_port ? sp.target_port : sp.port;
-      if (!sp.target_port && !sp.target_port_name.empty())
+      if (!sp.target_port && !sp.target_port_name.empty()) {
+        target = 0;
         for (const ContainerPort& cp : w.ports)
           if (cp.name == sp.target_port_name) target = cp.port;
-      chain.emplace(target, DeclaredChain(sp));
+      }
+      if (target) chain.emplace(target, DeclaredChain(sp));
     }
   AnyOf tcp(c_), http(c_), known(c_);
   for (const auto& [p, ch] : chain) {

@@ -247,5 +247,28 @@ TEST(SidecarChainCrossCheck, CreationTimesAreComparedAsTimes) {
   }
 }
 
+// A named targetPort the pod declares no port for targets none of its ports
+// (controller.go GetProxyServiceTargetsByPod skips it, FindPort fails):
+// raw, older and TCP, names 'db', which cart's pod does not declare, so
+// cart's HTTP port decides pod port 80. With a numbered targetPort 80, raw
+// decides (the control).
+TEST(SidecarChainCrossCheck, AnUndeclaredNamedTargetPortDecidesNoChain) {
+  for (const auto& [target, want] :
+       {std::pair<std::string, Outcome>{"db", Outcome::kDelivered},
+        {"80", Outcome::kDenied}}) {
+    testing::World w = ChainWorld(false, false, "{name: http, port: 80}");
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: raw\n"
+          "  namespace: shop\n  creationTimestamp: \"2020-01-01T00:00:00Z\"\n"
+          "spec:\n  selector: {app: cart}\n"
+          "  ports:\n  - {name: tcp, port: 80, targetPort: " +
+              target + "}\n");
+    w.Add("east", kAllowXAtCart);
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /x}");
+    testing::ExpectBothEngines(w.Load(), want, "targetPort " + target);
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
