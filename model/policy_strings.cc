@@ -64,16 +64,22 @@ bool IsPathChar(char c) {
              std::string_view::npos;
 }
 
-// Linear in the path: {**} can only be last (ValidatePathTemplate), so no
-// segment is ever tried twice.
+// Linear in the path: {**} is the last operator (ValidatePathTemplate), so
+// the literal segments after it, if any, are the path's last ones.
 bool TemplateMatch(const std::vector<std::string>& pat,
                    const std::vector<std::string>& segs) {
   size_t si = 0;
   for (size_t pi = 0; pi < pat.size(); ++pi) {
     if (si == segs.size()) return false;
     if (pat[pi] == kMatchAnySegments) {
-      // The rest of the path, slashes included: zero or more pchars.
-      for (; si < segs.size(); ++si)
+      // Zero or more pchars or '/' (Envoy's uri_template), then the literal
+      // segments after it (`/a/{**}/x`: "/a/" + [pchar/]* + "/x"): those
+      // are the path's last ones, after at least one (maybe empty) more.
+      const size_t tail = pat.size() - pi - 1;
+      if (segs.size() - si < tail + 1) return false;
+      for (size_t k = 0; k < tail; ++k)
+        if (pat[pi + 1 + k] != segs[segs.size() - tail + k]) return false;
+      for (; si < segs.size() - tail; ++si)
         for (char c : segs[si])
           if (!IsPathChar(c)) return false;
       return true;

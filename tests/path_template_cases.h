@@ -34,6 +34,18 @@ inline constexpr PathTemplateCase kPathTemplateCases[] = {
     // Characters outside RFC 3986 pchar are not matched by an operator.
     {"/api/{*}", "/api/a b", false},
     {"/files/{**}", "/files/a/b.txt", true},
+    // Literal segments may follow {**} (Envoy: "/admin/" + [pchar/]* +
+    // "/x"): they end the path, after at least one more segment.
+    {"/admin/{**}/x", "/admin/y/x", true},
+    {"/admin/{**}/x", "/admin/a/b/x", true},
+    {"/admin/{**}/x", "/admin//x", true},
+    {"/admin/{**}/x", "/admin/x", false},
+    {"/admin/{**}/x", "/admin/x/y", false},
+    {"/admin/{**}/x/y", "/admin/q/x/y", true},
+    {"/admin/{**}/x/y", "/admin/q/x", false},
+    {"/{*}/{**}/end", "/a/end", false},
+    {"/{*}/{**}/end", "/a/b/end", true},
+    {"/{*}/{**}/end", "/a/b c/end", false},
 };
 
 }  // namespace meshsim::testing

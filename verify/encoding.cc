@@ -375,8 +375,8 @@ z3::expr ReUnion(z3::context& c, const std::vector<z3::expr>& parts) {
 
 // A path template (§8.4) as a Z3 regular expression, stated here on its own
 // (the simulator walks segments): a segment of pchars; {*} one or more of
-// them, {**} zero or more of them or '/'. The loader has refused templates
-// that are not valid, so {**} is last.
+// them, {**} zero or more of them or '/'; literal segments may follow {**}
+// (the loader has refused other templates that are not valid).
 z3::expr TemplateRegex(z3::context& c, const std::string& t) {
   std::vector<z3::expr> chars = {
       z3::range(c.string_val("a"), c.string_val("z")),
