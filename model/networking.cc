@@ -52,15 +52,16 @@ bool CoversAny(const HttpRoute& vs, const Service& s) {
 // Field groups of a TrafficPolicy: a subset's policy replaces each group it
 // sets (Istio's mergeTrafficPolicy).
 void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
-  if (!o.lb_simple.empty() || o.locality_enabled) {
+  if (o.load_balancer) {
+    base.load_balancer = true;
     base.lb_simple = o.lb_simple;
     base.locality_enabled = o.locality_enabled;
     base.failover_priority = o.failover_priority;
     base.failover = o.failover;
     base.distribute = o.distribute;
   }
-  if (o.max_connections || o.http1_max_pending || o.http2_max_requests ||
-      o.max_retries) {
+  if (o.connection_pool) {
+    base.connection_pool = true;
     base.max_connections = o.max_connections;
     base.http1_max_pending = o.http1_max_pending;
     base.http2_max_requests = o.http2_max_requests;

@@ -1,6 +1,7 @@
 // Routes as the model holds them (part of the resolved mesh, model/mesh.h):
 // Gateway API HTTPRoute/GRPCRoute/TCPRoute/TLSRoute and Istio
-// VirtualService rules, their matches, filters, backends and parents.
+// VirtualService rules, their matches, filters, backends and parents; and
+// the DestinationRules that shape where they send (§16.1).
 #ifndef MESHSIM_MODEL_ROUTE_TYPES_H_
 #define MESHSIM_MODEL_ROUTE_TYPES_H_
 
@@ -177,6 +178,77 @@ struct HttpRoute {
   bool IsVirtualService() const { return kind == "VirtualService"; }
   // VirtualService: whether it applies to sidecars and waypoints.
   bool ForMesh() const;
+};
+
+// DestinationRule traffic policy (§16.1), the fields meshsim models.
+struct TrafficPolicy {
+  std::string lb_simple;  // LEAST_REQUEST (default) | ROUND_ROBIN | RANDOM
+                          // | PASSTHROUGH
+  // localityLbSetting (absent: MeshConfig's, enabled).
+  std::optional<bool> locality_enabled;
+  std::vector<std::string> failover_priority;
+  std::vector<std::pair<std::string, std::string>> failover;  // from -> to
+  // distribute: from a locality ("region/zone/subzone", `*` any), the
+  // weight of each destination locality.
+  struct Distribute {
+    std::string from;
+    std::vector<std::pair<std::string, int64_t>> to;  // sorted by locality
+  };
+  std::vector<Distribute> distribute;
+  // Whether the policy writes a loadBalancer or connectionPool (a subset's
+  // replaces the rule's whole group, even with fields meshsim does not read).
+  bool load_balancer = false, connection_pool = false;
+  // connectionPool (absent or 0: no limit, Envoy's 2^32-1).
+  std::optional<int64_t> max_connections, http1_max_pending, http2_max_requests,
+      max_retries;
+  // outlierDetection: present or not, and its thresholds; consecutive_5xx 0
+  // never ejects (Istio's enforcing 0).
+  bool outlier_detection = false;
+  int64_t consecutive_5xx = 5;
+  int64_t interval_ns = 10'000'000'000;
+  int64_t base_ejection_ns = 30'000'000'000;
+  int64_t max_ejection_percent = 10;
+  int64_t min_health_percent = 0;  // Envoy's panic threshold when set
+  std::string tls_mode;            // DISABLE | SIMPLE | MUTUAL | ISTIO_MUTUAL
+  SourceLocation location;
+};
+
+struct DestinationRuleSubset {
+  std::string name;
+  Labels labels;
+  std::optional<TrafficPolicy> policy;
+  std::map<int, TrafficPolicy> port_policies;  // its portLevelSettings
+  SourceLocation location;
+};
+
+// DestinationRule (networking.istio.io v1, v1beta1, v1alpha3), §16.1.
+struct DestinationRule {
+  std::string ns;
+  std::string name;
+  std::string host;
+  std::string creation_timestamp;
+  std::vector<std::string> export_to;
+  std::optional<Labels> workload_selector;
+  std::optional<TrafficPolicy> policy;
+  std::map<int, TrafficPolicy> port_policies;  // portLevelSettings
+  std::vector<DestinationRuleSubset> subsets;
+  SourceLocation location;
+  // §16.1: the later rules of its namespace and host istiod merged into
+  // this one (their keys), oldest first.
+  std::vector<std::string> merged;
+  // §16.1: in Cluster::consolidated_destination_rules, the index istiod
+  // keeps it in (push_context.go destinationRuleIndex).
+  static constexpr char kLocal = 0, kExported = 1, kRootPrivate = 2;
+  char index = kLocal;
+  std::string Key() const { return ns + "/" + name; }
+  const DestinationRuleSubset* FindSubset(const std::string& name) const;
+  // The policy for `port` and `subset` (""): the port's over the rule's,
+  // then the subset's over both, field by field as Istio merges them.
+  std::optional<TrafficPolicy> PolicyFor(int port,
+                                         const std::string& subset) const;
+  // §16.1 (mtls_checker.go): the tls.mode EDS reads: the subset's (else
+  // the rule's), a port entry's own over it; "" when none is set.
+  std::string EdsTlsMode(int port, const std::string& subset) const;
 };
 
 }  // namespace meshsim

@@ -476,7 +476,9 @@ void QueueingNetwork::ChargeOutliers(const RouteSpec& route, bool failed) {
       h.consecutive = 0;
       continue;
     }
-    if (++h.consecutive < d.spec.consecutive_5xx) continue;
+    // consecutive5xxErrors 0: counted, never enforced (§16.1).
+    if (++h.consecutive < d.spec.consecutive_5xx || d.spec.consecutive_5xx == 0)
+      continue;
     h.consecutive = 0;
     size_t ejected = 0;
     for (const auto& [host, st] : d.hosts) ejected += st.ejected_until > now;

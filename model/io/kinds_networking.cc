@@ -514,6 +514,7 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
   tp.location = r.Loc(p);
   yaml::Node lb = r.Child(p, "loadBalancer");
   if (lb.IsDefined()) {
+    tp.load_balancer = true;
     tp.lb_simple = r.String(r.Child(lb, "simple"), pw + ".loadBalancer.simple")
                        .value_or("");
     yaml::Node loc = r.Child(lb, "localityLbSetting");
@@ -552,10 +553,13 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
   if (pool.IsDefined()) {
     const std::string cw = pw + ".connectionPool";
     const long long kMax = 4294967295LL;
+    tp.connection_pool = true;
+    // cluster_traffic_policy.go applies only values above 0: 0 is unset.
     auto get = [&](const char* group, const char* key) {
       std::optional<int64_t> out;
       if (auto v = r.Int(r.Child(r.Child(pool, group), key),
-                         cw + "." + group + "." + key, 0, kMax))
+                         cw + "." + group + "." + key, 0, kMax);
+          v && *v > 0)
         out = *v;
       return out;
     };
@@ -568,23 +572,33 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
   if (od.IsDefined()) {
     const std::string ow = pw + ".outlierDetection";
     tp.outlier_detection = true;
-    for (const char* key : {"consecutive5xxErrors", "consecutiveErrors"})
-      if (auto v = r.Int(r.Child(od, key), ow + "." + key, 0, 4294967295LL))
-        tp.consecutive_5xx = *v;
+    // applyOutlierDetection: consecutive5xxErrors 0 enforces nothing; the
+    // deprecated consecutiveErrors is never read (Envoy's default 5 holds).
+    if (auto v = r.Int(r.Child(od, "consecutive5xxErrors"),
+                       ow + ".consecutive5xxErrors", 0, 4294967295LL))
+      tp.consecutive_5xx = *v;
+    if (r.Child(od, "consecutiveErrors").IsDefined())
+      r.Warning(r.Child(od, "consecutiveErrors"),
+                ow + ".consecutiveErrors is deprecated and istiod ignores it "
+                     "(Envoy's default of 5 consecutive 5xx applies); use "
+                     "consecutive5xxErrors (§16.1)");
     if (auto d = Duration(r, r.Child(od, "interval"), ow + ".interval"))
       tp.interval_ns = *d;
     if (auto d = Duration(r, r.Child(od, "baseEjectionTime"),
                           ow + ".baseEjectionTime"))
       tp.base_ejection_ns = *d;
     if (auto v = r.Int(r.Child(od, "maxEjectionPercent"),
-                       ow + ".maxEjectionPercent", 0, 100))
+                       ow + ".maxEjectionPercent", 0, 100);
+        v && *v > 0)  // 0 is unset: Envoy's 10
       tp.max_ejection_percent = *v;
     if (auto v = r.Int(r.Child(od, "minHealthPercent"),
                        ow + ".minHealthPercent", 0, 100))
       tp.min_health_percent = *v;
   }
+  // A `tls` block without a mode is DISABLE, the enum's zero value
+  // (mtls_checker.go reads the mode whenever `tls` is set).
   tp.tls_mode = r.String(r.Child(r.Child(p, "tls"), "mode"), pw + ".tls.mode")
-                    .value_or("");
+                    .value_or(r.Child(p, "tls").IsMap() ? "DISABLE" : "");
   return tp;
 }
 

@@ -41,6 +41,10 @@ TEST(DestinationRuleTlsCrossCheck, SidecarTlsDisableIsPlaintextUnlessHbone) {
        "    portLevelSettings:\n    - port: {number: 9090}\n"
        "      tls: {mode: DISABLE}\n",
        false, true},
+      // A tls block without a mode is DISABLE, the enum's zero value
+      // (mtls_checker.go), written with a field or empty.
+      {"tls without mode", "    tls: {sni: cart.example.com}\n", true, true},
+      {"tls: {}", "    tls: {}\n", true, true},
   };
   for (const bool sidecar_dest : {true, false})
     for (const TlsCase& c : cases) {

@@ -131,5 +131,36 @@ TEST(DestinationRuleLookupTest, PortEntriesReplaceWholePolicies) {
   EXPECT_EQ(v1_9.lb_simple, "ROUND_ROBIN");
 }
 
+// util.go mergeTrafficPolicy: a subset's group replaces the rule's when it
+// is written, whatever it holds: a connectionPool with only connectTimeout
+// lifts the rule's limits, a loadBalancer with only consistentHash its
+// simple. A limit of 0 is no limit (cluster_traffic_policy.go).
+TEST(DestinationRuleLookupTest, ASubsetsWrittenGroupReplacesTheRules) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east",
+        Dr("shop", "cart", "cart",
+           "  trafficPolicy:\n    loadBalancer: {simple: RANDOM}\n"
+           "    connectionPool:\n      tcp: {maxConnections: 1}\n"
+           "      http: {http2MaxRequests: 0, http1MaxPendingRequests: 1}\n"
+           "  subsets:\n  - name: v1\n    labels: {v: \"1\"}\n"
+           "    trafficPolicy:\n"
+           "      loadBalancer: {consistentHash: {useSourceIp: true}}\n"
+           "      connectionPool: {tcp: {connectTimeout: 5s}}\n"));
+  const Scenario sc = w.Load();
+  const Cluster& c = sc.mesh.clusters[0];
+  const DestinationRule* d = DestinationRuleFor(sc.mesh, c, "client", nullptr,
+                                                *c.FindService("shop/cart"));
+  ASSERT_TRUE(d);
+  const TrafficPolicy top = *d->PolicyFor(80, "");
+  EXPECT_EQ(top.max_connections, 1);
+  EXPECT_EQ(top.http1_max_pending, 1);
+  EXPECT_FALSE(top.http2_max_requests.has_value());  // 0: no limit
+  EXPECT_EQ(top.lb_simple, "RANDOM");
+  const TrafficPolicy v1 = *d->PolicyFor(80, "v1");
+  EXPECT_FALSE(v1.max_connections.has_value());
+  EXPECT_FALSE(v1.http1_max_pending.has_value());
+  EXPECT_EQ(v1.lb_simple, "");
+}
+
 }  // namespace
 }  // namespace meshsim

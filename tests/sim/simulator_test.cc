@@ -615,6 +615,8 @@ TEST(SimulatorTest, ConnectionPoolOverflowUnderClosedLoop) {
   // spread, so fewer fail than with one replica.
   const SourceStats spread = run(3, 2, 2);
   EXPECT_LT(spread.failed, over.failed);
+  // A limit of 0 is no limit (cluster_traffic_policy.go applies values > 0).
+  EXPECT_EQ(run(3, 0, 1).failed, 0u);
 }
 
 // Requests served at the workload stations whose name contains `part`.
@@ -1020,6 +1022,16 @@ TEST(SimulatorTest, OutlierDetectionEjectsAReadyPodAnswering503) {
   const SimResult p24 = RunOutlierEjection("{maxEjectionPercent: 24}");
   EXPECT_EQ(Detector(p24, "shop/cart")->ejections, 0u);
   EXPECT_NEAR(FailedShare(p24, "curl-to-cart"), 0.15, 0.03);
+  // consecutive5xxErrors 0 enforces nothing (applyOutlierDetection); the
+  // deprecated consecutiveErrors is not read: 5 failures, not 1, eject.
+  const SimResult zero =
+      RunOutlierEjection("{consecutive5xxErrors: 0, maxEjectionPercent: 100}");
+  EXPECT_EQ(Detector(zero, "shop/cart")->ejections, 0u);
+  EXPECT_NEAR(FailedShare(zero, "curl-to-cart"), 0.15, 0.03);
+  const SimResult old_key =
+      RunOutlierEjection("{consecutiveErrors: 1, maxEjectionPercent: 100}");
+  EXPECT_EQ(Detector(old_key, "shop/cart")->ejections, 1u);
+  EXPECT_GE(FailedShare(old_key, "curl-to-cart") * 2000, 4);
   // No DestinationRule: no detector, the same quarter fails.
   const SimResult none = RunOutlierEjection("");
   EXPECT_EQ(Detector(none, "shop/cart"), nullptr);
