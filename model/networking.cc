@@ -29,18 +29,11 @@ size_t Specificity(const std::string& pattern) {
   return pattern.empty() || pattern[0] != '*' ? 1'000'000 : pattern.size();
 }
 
-bool OlderThan(const std::string& ts_a, const std::string& key_a,
-               const std::string& ts_b, const std::string& key_b) {
-  if (ts_a != ts_b) return ts_a < ts_b;
-  return key_a < key_b;
-}
-
-template <typename T>
-void SortByAge(std::vector<const T*>& v) {
-  std::stable_sort(v.begin(), v.end(), [](const T* a, const T* b) {
-    return OlderThan(a->creation_timestamp, a->Key(), b->creation_timestamp,
-                     b->Key());
-  });
+void SortByAge(std::vector<const HttpRoute*>& v) {
+  std::stable_sort(v.begin(), v.end(),
+                   [](const HttpRoute* a, const HttpRoute* b) {
+                     return RouteOlder(*a, *b);
+                   });
 }
 
 bool CoversAny(const HttpRoute& vs, const Service& s) {
@@ -79,6 +72,18 @@ void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
 }
 
 }  // namespace
+
+std::string RouteOrderKey(const HttpRoute& r) {
+  // '\x01' sorts before any character of a name: "a" before "a-b".
+  if (r.IsVirtualService()) return r.name + '\x01' + r.ns;
+  return r.ns + '\x01' + r.name + '~';
+}
+
+bool RouteOlder(const HttpRoute& a, const HttpRoute& b) {
+  if (a.creation_timestamp != b.creation_timestamp)
+    return a.creation_timestamp < b.creation_timestamp;
+  return RouteOrderKey(a) < RouteOrderKey(b);
+}
 
 bool HttpRoute::ForMesh() const {
   return gateways.empty() ||

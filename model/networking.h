@@ -59,6 +59,15 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
     int port = 0);
 
+// §16.2, §9: how istiod orders routes of the same creation time, as a key
+// to compare after it: a VirtualService by name, then namespace
+// (sortConfigByCreationTime); a Gateway API route by namespace, then the
+// name of the VirtualService istiod generates from it, "<name>~..."
+// (sortRoutesByCreationTime), so `cart-extra` sorts before `cart`.
+std::string RouteOrderKey(const HttpRoute& r);
+// Oldest first, then by RouteOrderKey.
+bool RouteOlder(const HttpRoute& a, const HttpRoute& b);
+
 // §16.2 (push_context.go): a VirtualService's bucket for a proxy of
 // namespace `ns`: 0 private to it, 1 exported to it by name, 2 public.
 int VirtualServiceBucket(const HttpRoute& r, const std::string& ns);

@@ -201,9 +201,7 @@ void Builder::RouterTcp(
                      const int ba = VirtualServiceBucket(*a, pod.ns);
                      const int bb = VirtualServiceBucket(*b, pod.ns);
                      if (ba != bb) return ba < bb;
-                     if (a->creation_timestamp != b->creation_timestamp)
-                       return a->creation_timestamp < b->creation_timestamp;
-                     return a->Key() < b->Key();
+                     return RouteOlder(*a, *b);
                    });
   const IstioServer& first = *at_port.front().second;
   RouteContext ctx;

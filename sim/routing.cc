@@ -433,9 +433,7 @@ RouteChoice SelectGatewayApi(const std::vector<const HttpRoute*>& routes,
               if (!req.http && !gateway_ns.empty() &&
                   (a->ns == gateway_ns) != (b->ns == gateway_ns))
                 return a->ns == gateway_ns;
-              if (a->creation_timestamp != b->creation_timestamp)
-                return a->creation_timestamp < b->creation_timestamp;
-              return a->Key() < b->Key();
+              return RouteOlder(*a, *b);
             });
   using Score = std::tuple<int, int, int, int, int>;
   std::optional<Score> best;

@@ -88,9 +88,7 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
   for (const HttpRoute& r : cluster.routes)
     if (r.kind == "TCPRoute") l4.push_back(&r);
   std::sort(l4.begin(), l4.end(), [](const HttpRoute* a, const HttpRoute* b) {
-    if (a->creation_timestamp != b->creation_timestamp)
-      return a->creation_timestamp < b->creation_timestamp;
-    return a->Key() < b->Key();
+    return RouteOlder(*a, *b);
   });
   for (const HttpRoute* r : l4)
     for (const ParentRef& p : r->parents) {
@@ -161,7 +159,7 @@ std::vector<RouteEncoder::Candidate> RouteEncoder::Candidates(
                           static_cast<int>(m.headers.size()),
                           static_cast<int>(m.query_params.size())},
                          r.creation_timestamp,
-                         r.Key(),
+                         RouteOrderKey(r),
                          i,
                          j,
                          &r,
@@ -377,9 +375,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
                 // The gateway's namespace first (VirtualServicesForGateway).
                 if ((a->ns == gw->ns) != (b->ns == gw->ns))
                   return a->ns == gw->ns;
-                if (a->creation_timestamp != b->creation_timestamp)
-                  return a->creation_timestamp < b->creation_timestamp;
-                return a->Key() < b->Key();
+                return RouteOlder(*a, *b);
               });
     z3::expr earlier_l4 = c_.bool_val(false);
     for (const HttpRoute* r : l4) {

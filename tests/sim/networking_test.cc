@@ -6,6 +6,8 @@
 // (resolvePorts), pilot/pkg/networking/core/route/route.go (TranslateRoute,
 // sourceMatchHTTP) and tests/integration/ambient/baseline_test.go
 // (TestTrafficSplit, TestServerRouting) at istio/istio 86c9f01fd735.
+#include "model/networking.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -246,6 +248,69 @@ TEST(NetworkingTest, ASidecarPrefersItsNamespacesPrivateVirtualService) {
               (std::map<std::string, double>{{c.lands, 1.0}}))
         << c.export_to;
   }
+}
+
+// §16.2, §9: routes of one creation time in istiod's order. VirtualServices
+// by name, then namespace (sortConfigByCreationTime): zzz/alpha before
+// aaa/zeta. Gateway API routes by namespace, then the name of the
+// VirtualService generated from each, "<name>~0~...": a/r before a-b/r,
+// shop/cart-extra before shop/cart ('~' sorts after '-').
+TEST(NetworkingTest, RoutesOfOneAgeAreOrderedAsIstiodOrdersThem) {
+  auto route = [](const std::string& kind, const std::string& ns,
+                  const std::string& name) {
+    HttpRoute r;
+    r.kind = kind, r.ns = ns, r.name = name;
+    return r;
+  };
+  EXPECT_TRUE(RouteOlder(route("VirtualService", "zzz", "alpha"),
+                         route("VirtualService", "aaa", "zeta")));
+  EXPECT_TRUE(
+      RouteOlder(route("HTTPRoute", "a", "r"), route("HTTPRoute", "a-b", "r")));
+  EXPECT_TRUE(RouteOlder(route("HTTPRoute", "shop", "cart-extra"),
+                         route("HTTPRoute", "shop", "cart")));
+  // A sidecar's VirtualService for cart: alpha's route to v1 wins.
+  auto vs = [](const std::string& name, const std::string& ns,
+               const std::string& subset) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+           "metadata: {name: " +
+           name + ", namespace: " + ns +
+           "}\nspec:\n  hosts: [cart.shop.svc.cluster.local]\n"
+           "  http:\n  - route:\n    - destination: {host: "
+           "cart.shop.svc.cluster.local, subset: " +
+           subset + "}\n";
+  };
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east", Ns("aaa"));
+  w.Add("east", Ns("zzz"));
+  w.Add("east", vs("zeta", "aaa", "v2"));
+  w.Add("east", vs("alpha", "zzz", "v1"));
+  w.Traffic("t", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+  EXPECT_EQ(Landings(w.Load(), "t"),
+            (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+  // The waypoint's GAMMA routes: cart-extra's /x to v2 wins over cart's.
+  auto hr = [](const std::string& name, const std::string& to) {
+    return "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+           "metadata: {name: " +
+           name +
+           ", namespace: shop}\nspec:\n  parentRefs: [{group: '', kind: "
+           "Service, name: cart}]\n  rules:\n  - matches: [{path: {type: "
+           "PathPrefix, value: /x}}]\n    backendRefs: [{name: " +
+           to + ", port: 80}]\n";
+  };
+  World g = TwoVersionWorld();
+  for (const char* v : {"v1", "v2"})
+    g.Add("east", "apiVersion: v1\nkind: Service\nmetadata: {name: cart-" +
+                      std::string(v) +
+                      ", namespace: shop}\nspec:\n  selector: {version: " + v +
+                      "}\n  ports: [{port: 80, name: http}]\n");
+  g.Add("east", hr("cart", "cart-v1"));
+  g.Add("east", hr("cart-extra", "cart-v2"));
+  g.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+            "{host: cart.shop, port: 80}", "{method: GET, path: /x}");
+  EXPECT_EQ(Landings(g.Load(), "t"),
+            (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
 }
 
 // §16.2 (route.go: case_sensitive = !ignoreUriCase): exact and prefix
