@@ -605,7 +605,7 @@ bool IsCatchAllMatch(const HttpMatch* m) {
        m->path_value == "/") ||
       (m->path_type == "RegularExpression" && m->path_value == ".*");
   return any_path && m->method.empty() && m->headers.empty() &&
-         m->query_params.empty();
+         m->without_headers.empty() && m->query_params.empty();
 }
 
 std::vector<std::string> ListenerKinds(const Listener& l) {

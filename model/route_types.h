@@ -34,6 +34,10 @@ struct HttpMatch {
   };
   std::vector<Header> headers;
   std::vector<Header> query_params;
+  // VirtualService withoutHeaders (§16.2): the match fails when one of these
+  // matches; type "Present" (an empty match or regex "*"): when the header
+  // is there at all; otherwise an absent header reads as "".
+  std::vector<Header> without_headers;
   // VirtualService only (§16.2): sourceLabels (the client pod's labels; a
   // waypoint drops such a match) and port (the service port).
   std::optional<Labels> source_labels;

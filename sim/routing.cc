@@ -72,8 +72,10 @@ std::map<std::string, std::string> QueryParams(const std::string& path) {
     std::string kv = rest.substr(
         start, amp == std::string::npos ? std::string::npos : amp - start);
     size_t eq = kv.find('=');
+    // Envoy's QueryParameterMatcher reads a repeated name's first value.
     if (!kv.empty())
-      out[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      out.emplace(kv.substr(0, eq),
+                  eq == std::string::npos ? "" : kv.substr(eq + 1));
     if (amp == std::string::npos) break;
     start = amp + 1;
   }
@@ -109,6 +111,21 @@ bool MatchApplies(const HttpMatch& m, const HttpRequest& req,
     }
     auto it = req.headers.find(name);
     if (it == req.headers.end() || !ValueMatches(h, it->second)) return false;
+  }
+  // §16.2 withoutHeaders: inverted; an absent header is "" unless the
+  // match only asks for presence.
+  for (const auto& h : m.without_headers) {
+    std::optional<std::string> value;
+    if (h.name == "host" || h.name == ":authority") {
+      value = host;
+    } else if (h.name == ":method") {
+      value = req.method;
+    } else if (auto it = req.headers.find(h.name); it != req.headers.end()) {
+      value = it->second;
+    }
+    if (h.type == "Present" ? value.has_value()
+                            : ValueMatches(h, value.value_or("")))
+      return false;
   }
   auto q = QueryParams(req.path);
   for (const auto& h : m.query_params) {

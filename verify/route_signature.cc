@@ -268,7 +268,8 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
 // ignoreUriCase, no match `gateways` or `sourceNamespace`.
 bool MatchEncodable(const HttpMatch& m) {
   if (m.path_type == "RegularExpression" || !m.query_params.empty() ||
-      m.ignore_uri_case || !m.gateways.empty() || !m.source_namespace.empty())
+      !m.without_headers.empty() || m.ignore_uri_case || !m.gateways.empty() ||
+      !m.source_namespace.empty())
     return false;
   for (const HttpMatch::Header& h : m.headers) {
     if (h.type == "RegularExpression" || h.name.empty() || h.name[0] == ':' ||
@@ -666,6 +667,22 @@ z3::expr RouteEncoder::Matches(const HttpMatch& m) {
               ? c_.bool_const(("header-regex:" + name + ":" + h.value).c_str())
           : h.type == "Prefix" ? z3::prefixof(c_.string_val(h.value), val)
                                : val == c_.string_val(h.value));
+  }
+  // §16.2 withoutHeaders: inverted, an absent header read as "" unless
+  // only its presence is asked; pseudo-headers and regexes opaque.
+  for (const HttpMatch::Header& h : m.without_headers) {
+    const std::string opaque =
+        "without-header:" + h.name + ":" + h.type + ":" + h.value;
+    if (h.name == "host" || h.name[0] == ':' || h.type == "RegularExpression") {
+      ok = ok && !c_.bool_const(opaque.c_str());
+      continue;
+    }
+    const z3::expr has = c_.bool_const(("has-header:" + h.name).c_str());
+    const z3::expr v = z3::ite(
+        has, c_.string_const(("header:" + h.name).c_str()), c_.string_val(""));
+    ok = ok && (h.type == "Present"  ? !has
+                : h.type == "Prefix" ? !z3::prefixof(c_.string_val(h.value), v)
+                                     : v != c_.string_val(h.value));
   }
   for (const HttpMatch::Header& q : m.query_params)
     ok = ok && c_.bool_const(("query:" + q.name + "=" + q.value).c_str());

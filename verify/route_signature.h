@@ -35,7 +35,8 @@ struct RouteArm {
 // exact path, longest prefix, method, most headers, most query parameters,
 // then the oldest route, then ns/name, then rule order.
 // Whether `m` is stated exactly by RouteEncoder::Matches: no regular
-// expressions, no query parameters, no pseudo-header matches.
+// expressions, no query parameters, no pseudo-header matches, no
+// withoutHeaders.
 bool MatchEncodable(const HttpMatch& m);
 
 class RouteEncoder {

@@ -99,9 +99,12 @@ std::string GatewayDuration(int64_t ns) {
   return out;
 }
 
-// A StringMatch {exact|prefix|regex} as an HttpMatch header.
+// A StringMatch {exact|prefix|regex} as an HttpMatch header. istiod
+// refuses an empty regex, and an empty prefix except in a uri
+// (validation.go validateStringMatch).
 std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const yaml::Node& n,
-                                                 const std::string& what) {
+                                                 const std::string& what,
+                                                 bool empty_prefix = false) {
   if (!r.IsMap(n, what)) return std::nullopt;
   HttpMatch::Header h;
   for (const auto& [key, type] :
@@ -111,6 +114,12 @@ std::optional<HttpMatch::Header> ReadStringMatch(Reader& r, const yaml::Node& n,
     if (auto v = r.String(r.Child(n, key), what + "." + key)) {
       h.type = type;
       h.value = *v;
+      if (v->empty() && (h.type == "RegularExpression" ||
+                         (h.type == "Prefix" && !empty_prefix))) {
+        r.Error(r.Child(n, key), what + "." + key + ": an empty " + key +
+                                     " string match is refused by istiod");
+        return std::nullopt;
+      }
       if (h.type == "RegularExpression")
         CheckRe2(r, r.Child(n, key), what + "." + key, h.value);
       return h;
@@ -138,6 +147,42 @@ bool ValidVsHeaderName(const std::string& name) {
          (without_commas.empty() || HttpHeaderToken(without_commas));
 }
 
+// §16.2 (route.go TranslateRouteMatch): withoutHeaders, each an inverted
+// header match. An empty one, null, or regex "*" (canBeConvertedToPresentMatch)
+// asks that the header be absent; any other matches an absent header as ""
+// (treat_missing_header_as_empty). A claim route there is left unread (and
+// so warned as not modelled).
+void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
+                        const std::string& mw, HttpMatch& hm) {
+  if (!without.IsDefined() || !r.IsMap(without, mw + ".withoutHeaders")) return;
+  for (const auto& kv : without) {
+    const std::string name = kv.first.Scalar();
+    if (JwtClaimRoute(name)) continue;
+    const std::string w = mw + ".withoutHeaders." + name;
+    if (!ValidVsHeaderName(name)) {
+      r.Error(kv.first, mw + ".withoutHeaders: '" + name +
+                            "' is not a valid header name (istiod refuses "
+                            "it)");
+      continue;
+    }
+    kv.second.MarkRead();
+    HttpMatch::Header h;
+    const yaml::Node re = r.Child(kv.second, "regex");
+    if (kv.second.IsNull() || (kv.second.IsMap() && kv.second.size() == 0) ||
+        (re.IsScalar() && re.Scalar() == "*")) {
+      if (re.IsDefined()) re.MarkRead();
+      h.type = "Present";
+    } else if (auto sm = ReadStringMatch(r, kv.second, w)) {
+      h = *sm;
+    } else {
+      continue;
+    }
+    h.name = name;
+    std::transform(h.name.begin(), h.name.end(), h.name.begin(), ::tolower);
+    hm.without_headers.push_back(h);
+  }
+}
+
 // `gateway_vs`: the VirtualService binds gateways and not "mesh"
 // (validation.go isGateway), where alone a claim route is admitted.
 HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
@@ -153,7 +198,7 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   hm.source_namespace =
       r.String(r.Child(m, "sourceNamespace"), mw + ".sourceNamespace")
           .value_or("");
-  if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri");
+  if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri", true);
       uri && r.Child(m, "uri").IsDefined()) {
     hm.path_type = uri->type == "Prefix" ? "Prefix" : uri->type;
     hm.path_value = uri->value;
@@ -189,12 +234,19 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
                               kv.first.Scalar() +
                               ") is only supported for gateway (istiod "
                               "refuses it)");
+  ReadWithoutHeaders(r, without, mw, hm);
   for (const char* key : {"headers", "queryParams"}) {
     yaml::Node map = r.Child(m, key);
     if (!map.IsDefined() || !r.IsMap(map, mw + "." + key)) continue;
     for (const auto& kv : map) {
       kv.second.MarkRead();
       const std::string name = kv.first.Scalar();
+      if (std::string(key) == "headers" && kv.second.IsNull()) {
+        r.Error(kv.second, mw + ".headers: header match " + name +
+                               " cannot be null (istiod refuses it; {} "
+                               "asks that it be present)");
+        continue;
+      }
       auto h = ReadStringMatch(r, kv.second, mw + "." + key + "." + name);
       if (!h) continue;
       h->name = name;
@@ -229,7 +281,7 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
                                    mw + ".sourceLabels", true, nullptr)
                            .value_or(Labels{});
   hm.port = static_cast<int>(
-      r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+      r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
   return hm;
 }
 
@@ -497,7 +549,7 @@ HttpRouteRule ReadVsTcpRoute(Reader& r, const yaml::Node& t,
       r, t, "match", tw, [&](const yaml::Node& m, const std::string& mw) {
         HttpMatch hm;
         hm.port = static_cast<int>(
-            r.Int(r.Child(m, "port"), mw + ".port", 1, 65535).value_or(0));
+            r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
         for (const std::string& sni :
              r.StringList(r.Child(m, "sniHosts"), mw + ".sniHosts")
                  .value_or(std::vector<std::string>{}))

@@ -313,6 +313,52 @@ TEST(NetworkingTest, RoutesOfOneAgeAreOrderedAsIstiodOrdersThem) {
             (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
 }
 
+// §16.2 (route.go TranslateRouteMatch): withoutHeaders inverts a header
+// match. An empty one asks that the header be absent (present_match); any
+// other reads an absent header as "" (treat_missing_header_as_empty). A
+// query parameter named twice is read at its first value (Envoy's
+// QueryParameterMatcher).
+TEST(NetworkingTest, WithoutHeadersInvertAndQueryParametersReadTheFirst) {
+  World w = TwoVersionWorld();
+  w.Add("east", kSubsets);
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: cart, namespace: shop}\nspec:\n  hosts: [cart]\n"
+        "  http:\n"
+        "  - match: [{uri: {prefix: /a}, withoutHeaders: {x-user: {}}}]\n"
+        "    route: [{destination: {host: cart, subset: v1}}]\n"
+        "  - match: [{uri: {prefix: /b}, withoutHeaders: {x-tier: "
+        "{exact: gold}}}]\n"
+        "    route: [{destination: {host: cart, subset: v1}}]\n"
+        "  - match: [{uri: {prefix: /q}, queryParams: {v: {exact: \"1\"}}}]\n"
+        "    route: [{destination: {host: cart, subset: v1}}]\n"
+        "  - route: [{destination: {host: cart, subset: v2}}]\n");
+  const struct {
+    const char* name;
+    const char* http;
+    const char* lands;
+  } cases[] = {
+      {"a", "{method: GET, path: /a}", "shop/cart-v1-0"},
+      {"a-user", "{method: GET, path: /a, headers: {x-user: bob}}",
+       "shop/cart-v2-0"},
+      {"b", "{method: GET, path: /b}", "shop/cart-v1-0"},
+      {"b-gold", "{method: GET, path: /b, headers: {x-tier: gold}}",
+       "shop/cart-v2-0"},
+      {"b-silver", "{method: GET, path: /b, headers: {x-tier: silver}}",
+       "shop/cart-v1-0"},
+      {"q-first-1", "{method: GET, path: \"/q?v=1&v=2\"}", "shop/cart-v1-0"},
+      {"q-first-2", "{method: GET, path: \"/q?v=2&v=1\"}", "shop/cart-v2-0"},
+  };
+  for (const auto& c : cases)
+    w.Traffic(c.name, "{cluster: east, namespace: sc, workload: curl}",
+              "{host: cart.shop, port: 80}", c.http);
+  const Scenario sc = w.Load();
+  for (const auto& c : cases)
+    EXPECT_EQ(Landings(sc, c.name),
+              (std::map<std::string, double>{{c.lands, 1.0}}))
+        << c.name;
+}
+
 // §16.2 (route.go: case_sensitive = !ignoreUriCase): exact and prefix
 // paths compared without case.
 TEST(NetworkingTest, IgnoreUriCaseFoldsExactAndPrefixPaths) {
