@@ -669,6 +669,54 @@ std::optional<int> FirstMatch(const AuthorizationPolicy& p,
   return std::nullopt;
 }
 
+// Why no ALLOW policy admitted the request (`d` denied by the first), and
+// each ALLOW policy's part in it: ztunnel's dropped HTTP-only rules (§8.2)
+// or no rule that matched.
+void ExplainNoAllowMatched(bool zt, const std::string& who,
+                           const std::set<std::string>& http_only_allows,
+                           PolicyDecision& d) {
+  std::vector<std::string> allows, dropped_only;
+  for (const PolicyEvaluation& e : d.evaluated) {
+    if (e.action != "ALLOW") continue;
+    allows.push_back(e.policy);
+    if (http_only_allows.count(e.policy)) dropped_only.push_back(e.policy);
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (zt && !dropped_only.empty() && dropped_only.size() == allows.size()) {
+    d.reason = "ALLOW policy " + list(dropped_only) +
+               " has only rules with HTTP attributes, which ztunnel drops "
+               "(§8.2); with no rule "
+               "left to match, it denies every request. Attach it to a "
+               "waypoint (targetRefs) "
+               "and bind the destination to that waypoint";
+  } else {
+    d.reason = "no rule of ALLOW polic" +
+               std::string(allows.size() == 1 ? "y " : "ies ") + list(allows) +
+               " matches the request from " + who;
+  }
+  // With ALLOW policies present and none matching, each of them takes part
+  // in the denial.
+  for (PolicyEvaluation& e : d.evaluated) {
+    if (e.action != "ALLOW" || e.note.rfind("dry-run", 0) == 0) continue;
+    e.effect = "deny";
+    if (e.note.empty()) e.note = "no rule matched";
+  }
+}
+
+// §8.5 (builder.go, 1.30+): at an Envoy, the dry-run policies of a CUSTOM
+// provider become the RBAC filter's `rules` (action DENY), which Envoy
+// enforces: a matching request is denied. Not where istiod turns the
+// enforced CUSTOM rules into DENYs instead (several providers, §8.2).
+bool DryRunCustomDenies(const Mesh& mesh, const AuthorizationPolicy& p, bool zt,
+                        bool custom_denies) {
+  return !zt && p.dry_run && p.action == PolicyAction::kCustom &&
+         !custom_denies && mesh.istio.version.AtLeast(1, 30);
+}
+
 }  // namespace
 
 PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
@@ -696,7 +744,7 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   std::set<std::string> providers;
   for (const AuthorizationPolicy* p : policies)
     if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
-  bool custom_denied = false;
+  bool custom_denied = false, dry_custom = false;
   // §8.2: ALLOW policies every rule of which ztunnel drops.
   std::set<std::string> http_only_allows;
   // The flag exists from 1.30; before, one provider per workload only.
@@ -727,7 +775,19 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
             "istio.io/dry-run is not read by ztunnel before 1.25: "
             "enforced (§8.5)" +
             (e.note.empty() ? "" : "; " + e.note);
-      if (dry(*p)) {
+      if (dry(*p) && DryRunCustomDenies(mesh, *p, zt, custom_denies)) {
+        // §8.5: from 1.30 istiod makes a dry-run CUSTOM policy's rules the
+        // RBAC filter's enforced rules, of action DENY (builder.go).
+        e.note =
+            "dry-run CUSTOM at an Envoy from Istio 1.30: istiod makes its "
+            "rules the RBAC filter's enforced DENY rules (§8.5)";
+        if (e.matched_rule && !denied) {
+          denied = true;
+          e.effect = "deny";
+          deny = DeniedBy{p->Key(), e.matched_rule, "DENY", req.principal};
+          dry_custom = true;
+        }
+      } else if (dry(*p)) {
         e.note = dry_note();
       } else if (p->action == PolicyAction::kDeny) {
         if (e.matched_rule && !denied) {
@@ -774,48 +834,22 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   if (denied) {
     d.allowed = false;
     d.denied_by = deny;
-    d.reason = (custom_denied ? "CUSTOM policy " : "DENY policy ") +
-               deny->policy + " rule " + std::to_string(*deny->rule) +
-               " matches the request from " + who +
-               (custom_denied ? " (a DENY: more than one CUSTOM provider "
-                                "applies here, §8.2)"
-                              : "");
+    d.reason =
+        (custom_denied || dry_custom ? "CUSTOM policy " : "DENY policy ") +
+        deny->policy + " rule " + std::to_string(*deny->rule) +
+        " matches the request from " + who +
+        (custom_denied ? " (a DENY: more than one CUSTOM provider "
+                         "applies here, §8.2)"
+         : dry_custom  ? " (dry-run, yet from 1.30 istiod makes its rules the "
+                         "RBAC filter's enforced DENY rules, §8.5)"
+                       : "");
     return d;
   }
   if (!any_allow_policy || allow_matched) return d;
   d.allowed = false;
   d.denied_by = DeniedBy{first_allow->Key(), std::nullopt,
                          "ALLOW (no rule matched)", req.principal};
-  std::vector<std::string> allows, dropped_only;
-  for (const PolicyEvaluation& e : d.evaluated) {
-    if (e.action != "ALLOW") continue;
-    allows.push_back(e.policy);
-    if (http_only_allows.count(e.policy)) dropped_only.push_back(e.policy);
-  }
-  auto list = [](const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
-    return out;
-  };
-  if (zt && !dropped_only.empty() && dropped_only.size() == allows.size()) {
-    d.reason = "ALLOW policy " + list(dropped_only) +
-               " has only rules with HTTP attributes, which ztunnel drops "
-               "(§8.2); with no rule "
-               "left to match, it denies every request. Attach it to a "
-               "waypoint (targetRefs) "
-               "and bind the destination to that waypoint";
-  } else {
-    d.reason = "no rule of ALLOW polic" +
-               std::string(allows.size() == 1 ? "y " : "ies ") + list(allows) +
-               " matches the request from " + who;
-  }
-  // With ALLOW policies present and none matching, each of them takes part
-  // in the denial.
-  for (PolicyEvaluation& e : d.evaluated) {
-    if (e.action != "ALLOW" || e.note.rfind("dry-run", 0) == 0) continue;
-    e.effect = "deny";
-    if (e.note.empty()) e.note = "no rule matched";
-  }
+  ExplainNoAllowMatched(zt, who, http_only_allows, d);
   return d;
 }
 

@@ -687,12 +687,20 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     // §8.5: a dry-run policy decides nothing at Envoy, nor at ztunnel from
     // 1.25 (istiod withholds it, or marks it log-only); before 1.25 ztunnel
     // got it as an ordinary policy.
-    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeast(1, 25))) continue;
+    // From 1.30 a dry-run CUSTOM policy at an Envoy is the exception: its
+    // rules are the RBAC filter's enforced ones, of action DENY (builder.go),
+    // unless several providers turn the enforced CUSTOM rules into DENYs.
+    const bool dry_custom_denies =
+        p->dry_run && !l4 && p->action == PolicyAction::kCustom &&
+        !custom_denies && sc_.mesh.istio.version.AtLeast(1, 30);
+    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeast(1, 25)) &&
+        !dry_custom_denies)
+      continue;
     z3::expr en = Enabled(*p);
     AnyOf rules(c_);
     for (const PolicyRule& r : p->rules) rules.Add(RuleMatches(*p, r, a, l4));
     const z3::expr any_rule = rules.Build();
-    if (p->action == PolicyAction::kDeny ||
+    if (p->action == PolicyAction::kDeny || dry_custom_denies ||
         (p->action == PolicyAction::kCustom && custom_denies))
       deny.Add(en && any_rule);
     if (p->action == PolicyAction::kAllow) {

@@ -17,11 +17,12 @@ namespace {
 using testing::Ambient;
 
 std::string Custom(const std::string& name, const std::string& provider,
-                   const std::string& path) {
+                   const std::string& path, bool dry_run = false) {
   return "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
          "metadata:\n  name: " +
-         name +
-         "\n  namespace: shop\nspec:\n  targetRefs:\n  - {kind: Service, "
+         name + "\n  namespace: shop\n" +
+         (dry_run ? "  annotations: {istio.io/dry-run: \"true\"}\n" : "") +
+         "spec:\n  targetRefs:\n  - {kind: Service, "
          "group: \"\", name: cart}\n  action: CUSTOM\n  provider: {name: " +
          provider + "}\n  rules:\n  - to:\n    - operation: {paths: [\"" +
          path + "\"]}\n";
@@ -63,6 +64,37 @@ TEST(CustomProvidersCrossCheck, TwoProvidersTurnCustomRulesIntoDenies) {
                   "{version: \"1.29\", flags: "
                   "{PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS: true}}"),
       Outcome::kDenied, "two providers, flag on, 1.29");
+}
+
+// §8.5 (builder.go, 1.30+): a dry-run CUSTOM policy's rules become the
+// RBAC filter's enforced rules, of action DENY: what they match is denied at
+// the Envoy. Before 1.30 istiod left them out. With two providers (the
+// dry-run one counts) istiod's DENY rules hold the enforced CUSTOM rules
+// only.
+TEST(CustomProvidersCrossCheck, ADryRunCustomPolicyDeniesFrom130) {
+  auto world = [](const std::string& path, const std::string& istio,
+                  bool second) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}, {}, {},
+        istio);
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east", Custom("ext-a", "ext-a", "/admin", true));
+    if (second) w.Add("east", Custom("ext-b", "ext-b", "/other"));
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: " + path + "}");
+    return w.Load();
+  };
+  const std::string v130 = "{version: \"1.30\"}";
+  testing::ExpectBothEngines(world("/admin", v130, false), Outcome::kDenied,
+                             "dry-run, 1.30, /admin");
+  testing::ExpectBothEngines(world("/", v130, false), Outcome::kDelivered,
+                             "dry-run, 1.30, a path no rule names");
+  testing::ExpectBothEngines(world("/admin", "{version: \"1.29\"}", false),
+                             Outcome::kDelivered, "dry-run, 1.29");
+  testing::ExpectBothEngines(world("/admin", v130, true), Outcome::kDelivered,
+                             "dry-run beside a second provider, /admin");
+  testing::ExpectBothEngines(world("/other", v130, true), Outcome::kDenied,
+                             "dry-run beside a second provider, /other");
 }
 
 }  // namespace
