@@ -94,17 +94,6 @@ std::vector<const T*> AttachedToProxy(const Mesh& mesh,
 
 }  // namespace
 
-std::vector<std::string> JwtToken::Claim(const std::string& name) const {
-  if (name == "iss") return {iss};
-  if (name == "sub") return {sub};
-  if (name == "aud") return aud;
-  if (name == "azp")
-    return azp.empty() ? std::vector<std::string>{}
-                       : std::vector<std::string>{azp};
-  auto it = claims.find(name);
-  return it == claims.end() ? std::vector<std::string>{} : it->second;
-}
-
 std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     std::vector<AuthorizationPolicy>* synthesized_out) {
@@ -189,63 +178,6 @@ std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
   return AttachedToProxy(mesh, cluster.request_authentications, w, gateway);
 }
 
-JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
-                           const std::optional<JwtToken>& token) {
-  JwtVerdict v;
-  if (!token) return v;
-  // meshsim sends the token as "Authorization: Bearer"; a rule with its own
-  // locations (fromHeaders, fromParams) looks only there.
-  auto sees = [](const JwtRule& r) {
-    if (r.from_headers.empty()) return !r.from_params;
-    return std::find(r.from_headers.begin(), r.from_headers.end(),
-                     "authorization") != r.from_headers.end();
-  };
-  const RequestAuthentication* seen_by = nullptr;
-  // Envoy's jwt_authn checks the issuer, then the expiry, then the
-  // audience; of the rules that fail, an expired token is 401, else one
-  // whose audience alone fails is 403 (JwtAudienceNotAllowed), else 401.
-  std::string why = "no rule names issuer " + token->iss;
-  int status = 401;
-  bool expired = false;
-  for (const RequestAuthentication* ra : ras) {
-    for (const JwtRule& r : ra->rules) {
-      if (!sees(r)) continue;
-      if (!seen_by) seen_by = ra;
-      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
-      if (!r.issuer.empty() && r.issuer != token->iss) continue;
-      if (token->expired) {
-        why = "it has expired";
-        status = 401;
-        expired = true;
-        continue;
-      }
-      bool aud = r.audiences.empty();
-      for (const std::string& a : token->aud)
-        aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=
-                         r.audiences.end();
-      if (!aud) {
-        if (!expired) {
-          why = "its audiences are not among those of issuer " + r.issuer +
-                " in " + ra->Key();
-          status = 403;
-        }
-        continue;
-      }
-      v.principal = token->iss + "/" + token->sub;
-      v.policy = ra->Key();
-      return v;
-    }
-  }
-  if (!seen_by) return v;  // no rule looks where the token is: no token
-  v.rejected = true;
-  v.policy = seen_by->Key();
-  v.status = status;
-  v.reason = "RequestAuthentication " + seen_by->Key() +
-             " rejects the request's JWT with " + std::to_string(status) +
-             ": " + why + " (§16.4)";
-  return v;
-}
-
 namespace {
 
 // Keys that ztunnel can evaluate (L4); every other `when` key is HTTP (§8.2).
@@ -292,6 +224,14 @@ bool TrustDomainIn(const std::vector<std::string>& patterns,
   return false;
 }
 
+bool AnyRequestPrincipal(const std::vector<std::string>& ps,
+                         const RequestAttributes& r) {
+  if (!r.request_principal || !r.jwt) return false;
+  return std::any_of(ps.begin(), ps.end(), [&](const std::string& p) {
+    return RequestPrincipalMatch(p, *r.jwt);
+  });
+}
+
 bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
                    bool l4_only) {
   const std::string principal = r.principal.value_or("");
@@ -335,11 +275,10 @@ bool SourceMatches(const PolicySource& s, const RequestAttributes& r,
   // §16.4: the request principal a RequestAuthentication set, if any; with
   // none, requestPrincipals never match and notRequestPrincipals always do.
   if (!s.request_principals.empty() &&
-      (!r.request_principal ||
-       !AnyMatch(s.request_principals, *r.request_principal)))
+      !AnyRequestPrincipal(s.request_principals, r))
     return false;
-  if (!s.not_request_principals.empty() && r.request_principal &&
-      AnyMatch(s.not_request_principals, *r.request_principal))
+  if (!s.not_request_principals.empty() &&
+      AnyRequestPrincipal(s.not_request_principals, r))
     return false;
   return true;
 }
@@ -450,6 +389,9 @@ bool ConditionMatches(const PolicyCondition& c, const RequestAttributes& r) {
     return (c.values.empty() || TrustDomainIn(c.values, r)) &&
            (c.not_values.empty() || !TrustDomainIn(c.not_values, r));
   }
+  if (c.key == "request.auth.principal")  // issuer and subject apart
+    return (c.values.empty() || AnyRequestPrincipal(c.values, r)) &&
+           (c.not_values.empty() || !AnyRequestPrincipal(c.not_values, r));
   if (c.key.rfind("request.auth.", 0) == 0) {
     vs = AuthValues(c.key, r);
   } else if (std::optional<std::string> v = ConditionValue(c.key, r)) {

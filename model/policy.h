@@ -69,6 +69,9 @@ bool IstioStringMatch(const std::string& pattern, const std::string& value);
 // non-empty segment, {**} the rest of the path (zero or more characters,
 // slashes included) and must be last. Linear time.
 bool IstioPathMatch(const std::string& pattern, const std::string& path);
+// §16.4: whether requestPrincipals value `p` (split at its last '/' into
+// issuer and subject, generator.go) matches the validated token `t`.
+bool RequestPrincipalMatch(const std::string& p, const JwtToken& t);
 inline constexpr char kMatchOneSegment[] = "{*}";
 inline constexpr char kMatchAnySegments[] = "{**}";
 // Why `pattern` is not a path template Istio accepts, or nullopt when it is

@@ -25,6 +25,42 @@ bool TrustDomainMatches(const std::string& pattern, const std::string& td) {
              td.size() - suffix.size();  // the wildcard spans no '/'
 }
 
+// §16.4 (generator.go requestPrincipalGenerator): a requestPrincipals (or
+// request.auth.principal) value is split at its last '/' into an issuer
+// and a subject, each matched against the token's own claim: "*" any
+// (non-empty) pair; "*x/y" an issuer ending in x ("*" any) and subject y;
+// "x/y*" issuer x and a subject starting with y ("*" any); "*x" (no '/')
+// any issuer and a subject ending in x; "x*" an issuer starting with x;
+// else exactly the issuer and the subject. So "https://iss*" asks for
+// issuer "https:/", and "iss/a/b" does not match subject "a/b".
+bool RequestPrincipalMatch(const std::string& p, const JwtToken& t) {
+  const size_t idx = p.rfind('/');
+  const bool found = idx != std::string::npos;
+  const std::string iss = found ? p.substr(0, idx) : p;
+  const std::string sub = found ? p.substr(idx + 1) : "";
+  auto any = [](const std::string& v) { return !v.empty(); };
+  auto ends = [](const std::string& v, const std::string& x) {
+    return v.size() >= x.size() &&
+           v.compare(v.size() - x.size(), x.size(), x) == 0;
+  };
+  auto starts = [](const std::string& v, const std::string& x) {
+    return v.compare(0, x.size(), x) == 0;
+  };
+  if (p == "*") return any(t.iss) && any(t.sub);
+  if (!p.empty() && p.front() == '*') {
+    if (!found) return any(t.iss) && ends(t.sub, p.substr(1));
+    return (iss == "*" ? any(t.iss) : ends(t.iss, iss.substr(1))) &&
+           t.sub == sub;
+  }
+  if (!p.empty() && p.back() == '*') {
+    if (!found) return starts(t.iss, p.substr(0, p.size() - 1)) && any(t.sub);
+    return t.iss == iss &&
+           (sub == "*" ? any(t.sub)
+                       : starts(t.sub, sub.substr(0, sub.size() - 1)));
+  }
+  return t.iss == iss && t.sub == sub;
+}
+
 bool IstioStringMatch(const std::string& pattern, const std::string& value) {
   if (pattern == "*") return !value.empty();
   if (pattern.size() > 1 && pattern.back() == '*') {

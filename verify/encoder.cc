@@ -138,6 +138,8 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
   a.has_req_principal = accepted;
   a.req_principal = z3::concat(
       iss, z3::concat(c_.string_val("/"), c_.string_const("jwt:sub")));
+  a.req_iss = iss;
+  a.req_sub = c_.string_const("jwt:sub");
   a.jwt_rejected = present && !preflight && !accepted;
   a.auth = [this, accepted, iss, aud](const std::string& key) {
     const std::string claims = "request.auth.claims[";

@@ -339,109 +339,6 @@ z3::expr Slice::AnyBound(int ci, const Labels& labels, const std::string& ns,
 
 namespace {
 
-// Istio string pattern on a Z3 string (§8: exact, prefix*, *suffix, *).
-z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v,
-                      const z3::expr& present) {
-  if (p == "*") return present;
-  if (p.size() > 1 && p.back() == '*')
-    return present && z3::prefixof(c.string_val(p.substr(0, p.size() - 1)), v);
-  if (p.size() > 1 && p.front() == '*')
-    return present && z3::suffixof(c.string_val(p.substr(1)), v);
-  return present && v == c.string_val(p);
-}
-
-z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
-                    const z3::expr& v, const z3::expr& present) {
-  z3::expr out = c.bool_val(false);
-  for (const std::string& p : ps) out = out || PatternMatch(c, p, v, present);
-  return out;
-}
-
-// §4.2: AuthorizationPolicy `hosts` compare case-insensitively: the
-// patterns are lowered, and a request stands for every spelling of its
-// Host by its lower-case one (docs/verification.md#hosts).
-z3::expr AnyHost(z3::context& c, std::vector<std::string> ps,
-                 const z3::expr& host) {
-  for (std::string& p : ps) p = AsciiLower(p);
-  return AnyPattern(c, ps, host, c.bool_val(true));
-}
-
-z3::expr ReUnion(z3::context& c, const std::vector<z3::expr>& parts) {
-  std::vector<Z3_ast> asts(parts.begin(), parts.end());
-  Z3_ast r = Z3_mk_re_union(c, static_cast<unsigned>(asts.size()), asts.data());
-  c.check_error();
-  return z3::expr(c, r);
-}
-
-// A path template (§8.4) as a Z3 regular expression, stated here on its own
-// (the simulator walks segments): a segment of pchars; {*} one or more of
-// them, {**} zero or more of them or '/'; literal segments may follow {**}
-// (the loader has refused other templates that are not valid).
-z3::expr TemplateRegex(z3::context& c, const std::string& t) {
-  std::vector<z3::expr> chars = {
-      z3::range(c.string_val("a"), c.string_val("z")),
-      z3::range(c.string_val("A"), c.string_val("Z")),
-      z3::range(c.string_val("0"), c.string_val("9"))};
-  for (char ch : std::string("-._~%!$&'()+,;:@="))
-    chars.push_back(z3::to_re(c.string_val(std::string(1, ch))));
-  const z3::expr pchar = ReUnion(c, chars);
-  chars.push_back(z3::to_re(c.string_val("/")));
-  const z3::expr pchar_or_slash = ReUnion(c, chars);
-  z3::expr re = z3::to_re(c.string_val(""));
-  size_t start = 1;
-  while (start <= t.size()) {
-    size_t slash = t.find('/', start);
-    const std::string seg = t.substr(
-        start, slash == std::string::npos ? std::string::npos : slash - start);
-    re = z3::concat(re, z3::to_re(c.string_val("/")));
-    if (seg == kMatchAnySegments) {
-      re = z3::concat(re, z3::star(pchar_or_slash));
-    } else if (seg == kMatchOneSegment) {
-      re = z3::concat(re, z3::plus(pchar));
-    } else if (!seg.empty()) {
-      re = z3::concat(re, z3::to_re(c.string_val(seg)));
-    }
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return re;
-}
-
-// Path patterns: templates as regular expressions, the rest as any string
-// pattern. A query string ('?' and after) is not part of the path.
-z3::expr AnyPathPattern(z3::context& c, const std::vector<std::string>& ps,
-                        const z3::expr& v) {
-  z3::expr out = c.bool_val(false);
-  for (const std::string& p : ps) {
-    if (!p.empty() && p[0] == '/' && p.find('{') != std::string::npos) {
-      z3::sort str = c.string_sort();
-      const z3::expr query =
-          z3::concat(z3::to_re(c.string_val("?")), z3::re_full(c.re_sort(str)));
-      out = out ||
-            z3::in_re(v, z3::concat(TemplateRegex(c, p), z3::option(query)));
-    } else {
-      out = out || PatternMatch(c, p, v, c.bool_val(true));
-    }
-  }
-  return out;
-}
-
-// §8.1: a source's identity and address fields, which every enforcement
-// point reads; §8.7: service accounts are principal patterns after loading.
-z3::expr SourceL4Terms(z3::context& c, const PolicySource& s, const Attrs& a) {
-  z3::expr sm = c.bool_val(true);
-  auto both = [&](const auto& in, const std::vector<std::string>& yes,
-                  const std::vector<std::string>& no) {
-    if (!yes.empty()) sm = sm && in(yes);
-    if (!no.empty()) sm = sm && !in(no);
-  };
-  both(a.principal_in, s.principals, s.not_principals);
-  both(a.principal_in, s.service_accounts, s.not_service_accounts);
-  both(a.ns_in, s.namespaces, s.not_namespaces);
-  both(a.ip_in, s.ip_blocks, s.not_ip_blocks);
-  return sm;
-}
-
 // A source's fields only an Envoy reads: request principals (§16.4: those
 // its RequestAuthentications accept; none: requestPrincipals never match,
 // notRequestPrincipals do), trust domains (§8.7, 1.30+) and remote
@@ -450,13 +347,10 @@ z3::expr SourceEnvoyTerms(
     z3::context& c, const PolicySource& s, const Attrs& a,
     const std::function<z3::expr(const z3::expr&)>& tcp_wide) {
   z3::expr sm = c.bool_val(true);
-  const z3::expr has =
-      a.has_req_principal ? *a.has_req_principal : c.bool_val(false);
-  const z3::expr rp = a.req_principal ? *a.req_principal : c.string_val("");
   if (!s.request_principals.empty())
-    sm = sm && tcp_wide(AnyPattern(c, s.request_principals, rp, has));
+    sm = sm && tcp_wide(AnyRequestPrincipal(c, s.request_principals, a));
   if (!s.not_request_principals.empty())
-    sm = sm && !AnyPattern(c, s.not_request_principals, rp, has);
+    sm = sm && !AnyRequestPrincipal(c, s.not_request_principals, a);
   if (a.td_in && !s.trust_domains.empty()) sm = sm && a.td_in(s.trust_domains);
   if (a.td_in && !s.not_trust_domains.empty())
     sm = sm && !a.td_in(s.not_trust_domains);
@@ -635,8 +529,14 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       val = a.header(name);
       present = a.http && a.has_header(name);
     } else if (w.key == "request.auth.principal") {
-      present = a.has_req_principal ? *a.has_req_principal : c_.bool_val(false);
-      if (a.req_principal) val = *a.req_principal;
+      // §16.4: issuer and subject matched apart, as requestPrincipals.
+      when_clause = true;
+      z3::expr cm = c_.bool_val(true);
+      if (!w.values.empty()) cm = cm && AnyRequestPrincipal(c_, w.values, a);
+      if (!w.not_values.empty())
+        cm = cm && !AnyRequestPrincipal(c_, w.not_values, a);
+      m = m && tcp_wide(cm);
+      continue;
     } else if (w.key.rfind("request.auth.", 0) == 0 && a.auth) {
       auto [v, p] = a.auth(w.key);
       val = v;

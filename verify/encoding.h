@@ -90,6 +90,9 @@ struct Attrs {
   // §8.7 (1.30+, Envoy only): the identity's trust domain is one of those
   // that match; unset before 1.30, when no proxy reads trust domains.
   std::function<z3::expr(const std::vector<std::string>&)> td_in = nullptr;
+  // §16.4: the validated token's issuer and subject, which a
+  // requestPrincipals value matches apart (split at its last '/').
+  std::optional<z3::expr> req_iss, req_sub;
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,
@@ -268,6 +271,31 @@ struct PrincipalIndex {
   std::vector<std::vector<size_t>> labelled;
 };
 std::shared_ptr<const PrincipalIndex> IndexPrincipals(const Scenario& sc);
+
+// ---- patterns (encoding_patterns.cc) ----------------------------------------
+// §8: an Istio string pattern (exact, prefix*, *suffix, *) on `v`, which
+// matches only when `present`; any of several.
+z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v,
+                      const z3::expr& present);
+z3::expr AnyPattern(z3::context& c, const std::vector<std::string>& ps,
+                    const z3::expr& v, const z3::expr& present);
+// §4.2: `hosts` patterns, case-insensitively.
+z3::expr AnyHost(z3::context& c, std::vector<std::string> ps,
+                 const z3::expr& host);
+z3::expr ReUnion(z3::context& c, const std::vector<z3::expr>& parts);
+// §8.4: a path template as a regular expression; path patterns (templates
+// or string patterns), the query string not part of the path.
+z3::expr TemplateRegex(z3::context& c, const std::string& t);
+z3::expr AnyPathPattern(z3::context& c, const std::vector<std::string>& ps,
+                        const z3::expr& v);
+// §8.1: a source's identity and address fields.
+z3::expr SourceL4Terms(z3::context& c, const PolicySource& s, const Attrs& a);
+// §16.4: a requestPrincipals value against the token's issuer and subject;
+// any of several for the request's validated token (false without one).
+z3::expr RequestPrincipalTerm(z3::context& c, const std::string& p,
+                              const z3::expr& iss, const z3::expr& sub);
+z3::expr AnyRequestPrincipal(z3::context& c, const std::vector<std::string>& ps,
+                             const Attrs& a);
 
 }  // namespace meshsim::verify
 

@@ -135,6 +135,74 @@ TEST(JwtCrossCheck, RuleWithoutIssuerAcceptsAnyIssuer) {
     }
 }
 
+// §16.4 (generator.go requestPrincipalGenerator): a requestPrincipals
+// value, and a request.auth.principal condition's, is split at its last
+// '/' and its issuer and subject matched apart against the token's claims.
+TEST(JwtCrossCheck, RequestPrincipalsSplitAtTheLastSlash) {
+  const std::string at_waypoint =
+      "  targetRefs:\n  - kind: Gateway\n    group: gateway.networking.k8s.io\n"
+      "    name: waypoint\n";
+  const struct {
+    const char* pattern;
+    const char* jwt;
+    Outcome want;
+  } cases[] = {
+      {"https://iss.example.com/alice",
+       "{iss: \"https://iss.example.com\", sub: alice}", Outcome::kDelivered},
+      // The issuer is everything before the last '/': "https:/" here.
+      {"https://iss*", "{iss: \"https://iss.example.com\", sub: alice}",
+       Outcome::kDenied},
+      {"https://iss.example.com*",
+       "{iss: \"https://iss.example.com\", sub: alice}", Outcome::kDenied},
+      {"https://iss.example.com/al*",
+       "{iss: \"https://iss.example.com\", sub: alice}", Outcome::kDelivered},
+      {"https://iss.example.com/*",
+       "{iss: \"https://iss.example.com\", sub: alice}", Outcome::kDelivered},
+      {"*.example.com/alice", "{iss: \"https://iss.example.com\", sub: alice}",
+       Outcome::kDelivered},
+      {"*/alice", "{iss: \"https://iss.example.com\", sub: alice}",
+       Outcome::kDelivered},
+      {"*/alice", "{iss: \"https://iss.example.com\", sub: bob}",
+       Outcome::kDenied},
+      // A subject holding '/' never matches a whole value naming it.
+      {"https://iss.example.com/a/b",
+       "{iss: \"https://iss.example.com\", sub: a/b}", Outcome::kDenied},
+      {"https://iss.example.com/a/b",
+       "{iss: \"https://iss.example.com/a\", sub: b}", Outcome::kDelivered},
+      {"*", "{iss: \"https://iss.example.com\", sub: alice}",
+       Outcome::kDelivered},
+      {"iss-prefix*", "{iss: iss-prefix-1, sub: alice}", Outcome::kDelivered},
+      {"*lice", "{iss: anyone, sub: alice}", Outcome::kDelivered},
+  };
+  for (const bool when : {false, true})
+    for (const auto& c : cases) {
+      testing::World w = testing::ShopWorld(
+          {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+      w.Add("east", testing::Waypoint("shop", "waypoint"));
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+            "metadata:\n  name: any\n  namespace: shop\nspec:\n" +
+                at_waypoint +
+                "  jwtRules:\n  - jwksUri: https://keys.example.com/jwks\n");
+      const std::string rule =
+          when ? "  - when:\n    - key: request.auth.principal\n"
+                 "      values: [\"" +
+                     std::string(c.pattern) + "\"]\n"
+               : "  - from:\n    - source:\n        requestPrincipals: [\"" +
+                     std::string(c.pattern) + "\"]\n";
+      w.Add("east",
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+            "metadata:\n  name: who\n  namespace: shop\nspec:\n" +
+                at_waypoint + "  rules:\n" + rule);
+      w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+                "{host: cart.shop, port: 80}",
+                std::string("{method: GET, path: /, jwt: ") + c.jwt + "}");
+      testing::ExpectBothEngines(
+          w.Load(), c.want,
+          std::string(when ? "when " : "") + c.pattern + " vs " + c.jwt);
+    }
+}
+
 // 401 and 403 are told apart by what denies: the RequestAuthentication
 // (before any policy) or the AuthorizationPolicy.
 TEST(JwtPathsTest, RejectionNamesTheRequestAuthentication) {
