@@ -827,6 +827,9 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
         // other endpoint gets Istio mTLS (ToEndpoint).
         out.tls_mutual = true;
       }
+      if (pol->policy && (pol->policy->tls_mode == "SIMPLE" ||
+                          pol->policy->tls_mode == "MUTUAL"))
+        out.tls_user = true;  // §16.1: judged at the endpoint (SidecarTls)
       if (pol->policy && pol->policy->tls_mode == "DISABLE") {
         // §16.1: tls.mode DISABLE: plaintext with no identity to an
         // endpoint that does not speak HBONE (ToEndpoint decides).

@@ -224,6 +224,7 @@ std::string Builder::KeyOf(const State& s) const {
   k += s.forwarded_network ? "f|" : "|";
   k += s.tls_disabled ? "d|" : "|";
   k += s.tls_mutual ? "m|" : "|";
+  k += s.tls_user ? "u|" : "|";
   k += s.pod_ip ? "p|" : "|";
   for (const std::string* x : {&s.header, &s.waypoint, &s.external, &s.client,
                                &s.peer, &s.peer_ip, &s.dst_ip})

@@ -87,6 +87,9 @@ struct State {
   // §16.1: ... sets tls.mode ISTIO_MUTUAL: HBONE where the endpoint speaks
   // it, else Istio mTLS, which a plain endpoint cannot answer (ToEndpoint).
   bool tls_mutual = false;
+  // §16.1: ... sets tls.mode SIMPLE or MUTUAL: TLS of its own (no Istio
+  // certificate, no Istio ALPN), inside HBONE where the endpoint speaks it.
+  bool tls_user = false;
   // §16.1: a sidecar reaches the pod by its IP (an ORIGINAL_DST or
   // passthrough cluster), never over HBONE.
   bool pod_ip = false;
@@ -490,6 +493,9 @@ class Builder {
                        const std::vector<const AuthorizationPolicy*>& policies,
                        const std::string& note = "",
                        const ServicePort* inbound = nullptr);
+  bool SidecarPodRefusesTls(Vertex from, const State& base, const EpRef& ep,
+                            int port, const std::string& why, double share,
+                            int route);
   const ServicePort* InboundServicePort(int ci, int wl, int port,
                                         const Service** owner) const;
   void DstZtunnel(Vertex v, const State& s);

@@ -54,6 +54,10 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
       w.capture == Capture::kUncaptured ||
       (w.capture == Capture::kSidecar &&
        !mesh_.istio.Flag("PILOT_PREFER_SENDING_HBONE", false));
+  if (w.capture == Capture::kSidecar && no_tunnel &&
+      (base.tls_mutual || base.tls_user) && !base.peer.empty() &&
+      SidecarPodRefusesTls(from, base, ep, port, why, share, route))
+    return true;
   if (base.tls_disabled && !base.peer.empty() && no_tunnel) {
     State plain = base;
     plain.peer.clear();
@@ -88,6 +92,60 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
     return true;
   }
   return false;
+}
+
+// §16.1 (filterchain_options.go): the inbound chains of a sidecar pod for
+// a sidecar client's explicit TLS. Istio mTLS (ISTIO_MUTUAL) meets only
+// plaintext chains under DISABLE: no chain matches. TLS of the client's
+// own (SIMPLE, MUTUAL: no Istio certificate or ALPN) is refused by STRICT
+// (it asks for the mesh's client certificate) and DISABLE (plaintext
+// chains only), and by PERMISSIVE on a port declared HTTP ("we do not need
+// to handle other simple TLS"); PERMISSIVE passes it on a TCP or sniffed
+// port to the application, plain TLS with no identity for the proxy.
+bool Builder::SidecarPodRefusesTls(Vertex from, const State& base,
+                                   const EpRef& ep, int port,
+                                   const std::string& why, double share,
+                                   int route) {
+  const Workload& w = W(ep.cluster, ep.wl);
+  std::string pa;
+  const std::string mode =
+      PeerAuthenticationMode(mesh_, mesh_.clusters[ep.cluster], w, port, &pa);
+  const std::string by = pa.empty() ? "" : " (PeerAuthentication " + pa + ")";
+  if (base.tls_mutual) {
+    if (mode != "DISABLE") return false;
+    Fail(from,
+         w.Subject() + " port " + std::to_string(port) + " is DISABLE" + by +
+             ": its sidecar has plaintext chains only, and the client "
+             "sidecar's DestinationRule (tls.mode ISTIO_MUTUAL) sends Istio "
+             "mTLS: no filter chain matches, the connection is reset (503, "
+             "§16.1)",
+         why, share, route);
+    return true;
+  }
+  const ServicePort* sp = InboundServicePort(ep.cluster, ep.wl, port, nullptr);
+  const bool http = sp && PortDeclaresHttp(*sp);
+  if (mode == "STRICT" || mode == "DISABLE" || http) {
+    Fail(from,
+         w.Subject() + " port " + std::to_string(port) + " (" +
+             (mode == "UNSET" ? "PERMISSIVE" : mode) + by +
+             (http ? ", declared HTTP" : "") +
+             ") has no filter chain for the TLS the client sidecar's "
+             "DestinationRule (tls.mode SIMPLE or MUTUAL) originates with "
+             "no Istio certificate: the handshake fails (503, §16.1)",
+         why, share, route);
+    return true;
+  }
+  State plain = base;
+  plain.peer.clear();
+  plain.tls_user = false;
+  ToEndpoint(from, plain, ep, port,
+             why + "; " + w.Subject() + " port " + std::to_string(port) +
+                 " is PERMISSIVE" + by +
+                 " and not declared HTTP: its sidecar passes the client's "
+                 "own TLS (tls.mode SIMPLE or MUTUAL) to the application, "
+                 "with no identity (§16.1)",
+             share, route);
+  return true;
 }
 
 // §16.1: a sidecar client's auto mTLS (no tls.mode for the port) is off

@@ -177,10 +177,15 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   if (tunnel || !Direct(cls.cluster, ep)) return c_.bool_val(false);
   const z3::expr disabled = SidecarTlsMode(cls, e, i, "DISABLE");
   if (w.capture != Capture::kSidecar) return disabled;
+  // §16.1: the client's own TLS that a PERMISSIVE sidecar passes to the
+  // application (SidecarMutualFails refuses the rest): no identity.
+  const z3::expr user = SidecarTlsMode(cls, e, i, "SIMPLE") ||
+                        SidecarTlsMode(cls, e, i, "MUTUAL");
   // With no mode from the rule, auto mTLS asks the pod's PeerAuthentication
   // (mtls_checker.go): DISABLE for the pod port is plaintext too.
-  z3::expr out = disabled || (!SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
-                              SidecarModeDisables(c, w, PodPort(e, w, i)));
+  z3::expr out = disabled || user ||
+                 (!SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") &&
+                  SidecarModeDisables(c, w, PodPort(e, w, i)));
   // With no mode for the port at all, the cluster's auto mTLS follows the
   // service namespace's mode, else the mesh's (BestEffortInferServiceMTLSMode:
   // DISABLE, no TLS), and EDS reads the rule's own mode unless the port's
@@ -213,13 +218,31 @@ bool Encoder::ZtunnelPlaintext(const SourceClass& cls,
 // endpoint that speaks it and Istio mTLS to any other it reaches directly;
 // one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
 // security.istio.io/tlsMode=istio) fails the handshake.
+//
+// A sidecar pod reached without HBONE (filterchain_options.go): Istio mTLS
+// meets plaintext chains only under DISABLE; TLS of the client's own
+// (SIMPLE, MUTUAL) is refused under STRICT and DISABLE, and under
+// PERMISSIVE on a port whose inbound chain is HTTP (SidecarUserTlsPasses
+// holds the rest).
 z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
                                      size_t i) {
   if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
   const Endpoint& ep = e.eps[i];
   const Workload& w = sc_.mesh.clusters[ep.cluster].workloads[ep.wi];
+  if (!Direct(cls.cluster, ep)) return c_.bool_val(false);
+  if (w.capture == Capture::kSidecar &&
+      !sc_.mesh.istio.Flag("PILOT_PREFER_SENDING_HBONE", false)) {
+    const Cluster& c = sc_.mesh.clusters[ep.cluster];
+    const z3::expr port = PodPort(e, w, i);
+    const z3::expr disable = SidecarModeDisables(c, w, port);
+    const z3::expr user = SidecarTlsMode(cls, e, i, "SIMPLE") ||
+                          SidecarTlsMode(cls, e, i, "MUTUAL");
+    return (SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") && disable) ||
+           (user && (disable || RefusesPlaintext(c, w, port, false) ||
+                     InboundChainAt(ep.cluster, ep.wi, port).http));
+  }
   const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");
-  if (w.capture != Capture::kUncaptured || !Direct(cls.cluster, ep) ||
+  if (w.capture != Capture::kUncaptured ||
       (w.kind == "WorkloadEntry" && mode && *mode == "istio"))
     return c_.bool_val(false);
   return SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL");

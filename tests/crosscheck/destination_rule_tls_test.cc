@@ -12,6 +12,7 @@
 // a waypoint so that the client applies the rule; so do these cases.
 #include <gtest/gtest.h>
 
+#include "tests/crosscheck/both_engines.h"
 #include "tests/sim/path_helpers.h"
 #include "tests/test_world.h"
 #include "verify/source_class.h"
@@ -342,6 +343,68 @@ TEST(DestinationRuleTlsCrossCheck, NamespaceDisableAndEdsModeTurnAutoMtlsOff) {
       return (port == 80 ? c.refused_80 : c.refused_9090) ? Outcome::kDenied
                                                           : Outcome::kDelivered;
     });
+  }
+}
+
+// §16.1 (cluster_tls.go, filterchain_options.go): a sidecar client's
+// explicit TLS to a sidecar pod, which it reaches without HBONE. Istio mTLS
+// (ISTIO_MUTUAL) meets plaintext chains only under DISABLE and fails. TLS
+// of the client's own (SIMPLE, MUTUAL: no Istio certificate) fails under
+// STRICT (a client certificate of the mesh is asked) and DISABLE, and under
+// PERMISSIVE on a port declared HTTP; on a TCP port PERMISSIVE passes it to
+// the application.
+TEST(DestinationRuleTlsCrossCheck, ExplicitTlsMeetsTheSidecarPodsChains) {
+  const struct {
+    const char* tls;
+    const char* pa;
+    int port;
+    Outcome want;
+  } cases[] = {
+      {"ISTIO_MUTUAL", "STRICT", 80, Outcome::kDelivered},
+      {"ISTIO_MUTUAL", "PERMISSIVE", 80, Outcome::kDelivered},
+      {"ISTIO_MUTUAL", "DISABLE", 80, Outcome::kFailed},
+      {"ISTIO_MUTUAL", "DISABLE", 9000, Outcome::kFailed},
+      {"SIMPLE", "STRICT", 80, Outcome::kFailed},
+      {"SIMPLE", "STRICT", 9000, Outcome::kFailed},
+      {"SIMPLE", "PERMISSIVE", 80, Outcome::kFailed},
+      {"SIMPLE", "PERMISSIVE", 9000, Outcome::kDelivered},
+      {"MUTUAL", "PERMISSIVE", 9000, Outcome::kDelivered},
+      {"SIMPLE", "DISABLE", 9000, Outcome::kFailed},
+  };
+  for (const auto& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+          "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+          "  - {name: http, port: 80, targetPort: 8080}\n"
+          "  - {name: tcp-raw, port: 9000, targetPort: 9000}\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata:\n  name: mode\n  namespace: shop\nspec:\n"
+          "  mtls: {mode: " +
+              std::string(c.pa) + "}\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata:\n  name: cart\n  namespace: client\nspec:\n"
+          "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
+          "    tls: {mode: " +
+              std::string(c.tls) + "}\n");
+    const bool tcp = c.port == 9000;
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: " + std::to_string(c.port) + "}",
+              tcp ? "" : "{method: GET, path: /}");
+    testing::EngineDest to;
+    to.port = c.port;
+    to.tcp = tcp;
+    testing::ExpectBothEngines(
+        w.Load(), c.want,
+        std::string(c.tls) + " to " + c.pa + " port " + std::to_string(c.port),
+        to);
   }
 }
 
