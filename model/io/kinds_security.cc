@@ -71,11 +71,16 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
         continue;
       }
     } else if (kind == "port") {
-      char* end = nullptr;
-      long port = std::strtol(v->c_str(), &end, 10);
-      if (!end || *end != '\0' || port < 1 || port > 65535) {
+      // security.go ValidatePorts: Go's ParseUint (decimal digits only, no
+      // sign or space), at most 65535; 0 passes.
+      const bool digits = !v->empty() && v->size() <= 10 &&
+                          std::all_of(v->begin(), v->end(), [](char ch) {
+                            return ch >= '0' && ch <= '9';
+                          });
+      if (!digits || std::stoll(*v) > 65535) {
         r.Error(x, f + " value '" + *v +
-                       "' is not a port number between 1 and 65535");
+                       "' is not a port number (decimal digits, at most "
+                       "65535; istiod refuses it)");
         continue;
       }
     } else {
@@ -123,8 +128,11 @@ bool KnownConditionKey(const std::string& k) {
     return k.size() > prefix.size() + 1 &&
            k.compare(0, prefix.size(), prefix) == 0 && k.back() == ']';
   };
+  // security.go validateMapKey: an experimental key is a[b] too.
+  const size_t open = k.find('[');
   return bracketed("request.headers[") || bracketed("request.auth.claims[") ||
-         k.rfind("experimental.envoy.filters.", 0) == 0;
+         (k.rfind("experimental.envoy.filters.", 0) == 0 && k.back() == ']' &&
+          open != std::string::npos && open + 2 < k.size());
 }
 
 // spec.selector.matchLabels, when spec.selector is given.
@@ -273,7 +281,8 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
                 "source.trustDomain, request.auth.principal, "
                 "request.auth.audiences, "
                 "request.auth.presenter, request.auth.claims[<name>], "
-                "destination.ip, destination.port, connection.sni");
+                "destination.ip, destination.port, connection.sni, "
+                "experimental.envoy.filters.<filter>[<key>]");
     when.MarkSubtreeRead();  // its values are not "unmodelled" on top
     return std::nullopt;
   }
@@ -286,7 +295,13 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
   c.values = ReadPolicyValues(r, when, "values", ww, kind);
   c.not_values = ReadPolicyValues(r, when, "notValues", ww, kind);
   if (c.values.empty() && c.not_values.empty()) {
-    r.Error(when, ww + ": one of values or notValues must be set");
+    // Values given but each refused have had their own error.
+    auto given = [&](const char* key) {
+      const yaml::Node n = r.Child(when, key);
+      return n.IsSequence() && n.size() > 0;
+    };
+    if (!given("values") && !given("notValues"))
+      r.Error(when, ww + ": one of values or notValues must be set");
     return std::nullopt;
   }
   if (c.key == "source.trustDomain")
