@@ -112,6 +112,7 @@ void WriteDiffJson(const std::string& old_name, const std::string& new_name,
   root["more"] = Json::object();
   for (const auto& [rule, n] : r.more) root["more"][rule] = n;
   root["notes"] = r.notes;
+  root["not_encoded"] = r.not_encoded;
   if (!warnings.empty()) root["warnings"] = WarningsJson(warnings);
   WriteJson(root, out);
 }

@@ -100,51 +100,6 @@ std::string SideText(const DiffSide& side) {
 
 }  // namespace
 
-std::vector<ObjectChange> ChangedObjects(const Scenario& old_sc,
-                                         const Scenario& new_sc) {
-  std::vector<ObjectChange> out;
-  std::set<std::string> clusters;
-  for (const Cluster& c : old_sc.mesh.clusters) clusters.insert(c.name);
-  for (const Cluster& c : new_sc.mesh.clusters) clusters.insert(c.name);
-  static const std::map<std::string, ObjectDigest> kNone;
-  for (const std::string& name : clusters) {
-    const int oi = ClusterIndex(old_sc, name), ni = ClusterIndex(new_sc, name);
-    const auto& a = oi >= 0 ? old_sc.mesh.clusters[oi].objects : kNone;
-    const auto& b = ni >= 0 ? new_sc.mesh.clusters[ni].objects : kNone;
-    auto split = [](const std::string& key, ObjectChange& ch) {
-      size_t sp = key.find(' ');
-      ch.kind = key.substr(0, sp);
-      ch.name = key.substr(sp + 1);
-    };
-    for (const auto& [key, d] : a) {
-      ObjectChange ch;
-      ch.cluster = name;
-      split(key, ch);
-      ch.old_location = d.location;
-      auto it = b.find(key);
-      if (it == b.end()) {
-        ch.change = "removed";
-      } else if (it->second.digest != d.digest) {
-        ch.change = "modified";
-        ch.new_location = it->second.location;
-      } else {
-        continue;
-      }
-      out.push_back(ch);
-    }
-    for (const auto& [key, d] : b) {
-      if (a.count(key)) continue;
-      ObjectChange ch;
-      ch.cluster = name;
-      split(key, ch);
-      ch.change = "added";
-      ch.new_location = d.location;
-      out.push_back(ch);
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // Sources listed with one finding before "and more".
@@ -792,6 +747,13 @@ DiffResult DiffCommon(const Scenario& old_sc, const Scenario& new_sc) {
   DiffResult out;
   out.changes = ChangedObjects(old_sc, new_sc);
   out.notes = PlanSlices({&old_sc, &new_sc}, DiffPlanOptions()).notes();
+  out.not_encoded = NotEncodedEntries(old_sc, new_sc, out.changes);
+  for (const std::string& e : out.not_encoded)
+    out.notes.push_back(e +
+                        " has no endpoint in the mesh: requests to it "
+                        "(egress) are not in the encoding and were not "
+                        "compared (docs/diff.md); `meshsim paths` on both "
+                        "versions shows them");
   return out;
 }
 
@@ -869,6 +831,17 @@ DiffResult CombineDiff(DiffResult common, const std::vector<DiffChunk>& chunks,
   if (!expired.empty()) {
     out.result = ProofResult::kUnknown;
     out.reason = expired;
+  }
+  // Equivalence is not claimed for requests the encoding does not state.
+  if (out.result == ProofResult::kProved && !out.not_encoded.empty()) {
+    out.result = ProofResult::kUnknown;
+    out.reason =
+        "the change may concern " + out.not_encoded.front() +
+        (out.not_encoded.size() > 1
+             ? " and " + std::to_string(out.not_encoded.size() - 1) + " more"
+             : "") +
+        ", which has no endpoint in the mesh: egress is not in the "
+        "encoding";
   }
   // Most relevant first, then a stable order.
   const std::vector<std::string>& rules = DiffRules();

@@ -73,6 +73,10 @@ struct DiffResult {
   std::map<std::string, size_t> more;  // rule -> classes not reported
   std::vector<ObjectChange> changes;   // every changed object
   std::vector<std::string> notes;      // sources/destinations only in one
+  // ServiceEntries without endpoints in the mesh (egress, not encoded) that
+  // a changed object may concern: the diff is then unknown unless it found
+  // differences (CombineDiff).
+  std::vector<std::string> not_encoded;
 };
 
 struct DiffOptions {
@@ -117,6 +121,11 @@ DiffResult CombineDiff(DiffResult common, const std::vector<DiffChunk>& chunks,
                        const DiffOptions& options);
 
 // The objects that differ between the versions, by content (docs/diff.md).
+// The ServiceEntries of either version with no endpoint in the mesh that
+// one of `changes` may concern, as "ServiceEntry ns/name (cluster)".
+std::vector<std::string> NotEncodedEntries(
+    const Scenario& old_sc, const Scenario& new_sc,
+    const std::vector<ObjectChange>& changes);
 std::vector<ObjectChange> ChangedObjects(const Scenario& old_sc,
                                          const Scenario& new_sc);
 

@@ -14,6 +14,7 @@
 
 #include "model/io/loader.h"
 #include "sim/dataplane.h"
+#include "tests/test_world.h"
 
 namespace meshsim {
 namespace {
@@ -169,6 +170,47 @@ TEST(DiffTest, IdenticalVersionsAreEquivalentWithNoChanges) {
   EXPECT_TRUE(r.findings.empty());
   EXPECT_TRUE(r.changes.empty());
   EXPECT_GT(r.destinations, 5u);
+}
+
+// A ServiceEntry with no endpoint in the mesh (egress) is not in the
+// encoding: a change that may concern it makes the diff unknown, naming it,
+// never "equivalent"; a change elsewhere (a Deployment of another
+// namespace) leaves the answer proved.
+TEST(DiffTest, AChangeNearAnEgressEntryIsNotCalledEquivalent) {
+  auto version = [](const std::string& method, int other_replicas) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{testing::Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("other", {{testing::Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("other", "app", other_replicas));
+    w.Add("east", testing::Ns("egress"));
+    w.Add("east", testing::Waypoint("egress", "waypoint"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata:\n  name: ext\n  namespace: egress\n  labels: "
+          "{istio.io/use-waypoint: waypoint}\nspec:\n  hosts: "
+          "[api.example.com]\n  ports: [{number: 80, name: http, protocol: "
+          "HTTP}]\n  resolution: DNS\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: allow\n  namespace: egress\nspec:\n"
+          "  targetRefs: [{kind: ServiceEntry, group: networking.istio.io, "
+          "name: ext}]\n  rules: [{to: [{operation: {methods: [" +
+              method + "]}}]}]\n");
+    return w.Load();
+  };
+  const Scenario a = version("GET", 1);
+  const DiffResult policy = Diff(a, version("POST", 1), DiffOptions{});
+  EXPECT_EQ(policy.result, ProofResult::kUnknown);
+  EXPECT_EQ(policy.not_encoded,
+            std::vector<std::string>{"ServiceEntry egress/ext (east)"});
+  EXPECT_NE(policy.reason.find("egress is not in the encoding"),
+            std::string::npos)
+      << policy.reason;
+  const DiffResult elsewhere = Diff(a, version("GET", 2), DiffOptions{});
+  EXPECT_EQ(elsewhere.result, ProofResult::kProved) << elsewhere.reason;
+  EXPECT_TRUE(elsewhere.not_encoded.empty());
 }
 
 TEST(DiffTest, MaxFindingsCountsTheRest) {
