@@ -493,6 +493,9 @@ class Builder {
                        const std::vector<const AuthorizationPolicy*>& policies,
                        const std::string& note = "",
                        const ServicePort* inbound = nullptr);
+  bool PassThroughToClusterIp(Vertex from, const State& base, const Service& s,
+                              int port, const std::string& why, double share,
+                              int route);
   bool SidecarPodRefusesTls(Vertex from, const State& base, const EpRef& ep,
                             int port, const std::string& why, double share,
                             int route);

@@ -51,51 +51,9 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
     return true;
   }
   if (total == 0 && !s.selector && s.resolution == "NONE" &&
-      base.act == Act::kWaypoint && !base.dst_ip.empty()) {
-    // §16.7: passing through to an in-cluster ClusterIP: the waypoint dials
-    // it in plain TCP, and kube-proxy on its node sends the connection to an
-    // endpoint of the Service that owns the address.
-    const Cluster& wc = mesh_.clusters[base.cluster];
-    auto vip = wc.service_by_vip.find(base.dst_ip);
-    if (vip != wc.service_by_vip.end()) {
-      for (size_t si : vip->second) {
-        if (wc.services[si].kind != "Service") continue;
-        State n = base;
-        n.peer.clear();  // plaintext: no identity
-        n.peer_ip = W(base.cluster, base.wl).ip;
-        n.svc_cluster = base.cluster;
-        n.svc = static_cast<int>(si);
-        ToServiceEndpoints(
-            from, n, base.cluster, base.wl, base.cluster, static_cast<int>(si),
-            port, false, "",
-            why + "; ServiceEntry " + s.Key() + " passes through to " +
-                base.dst_ip + ", the ClusterIP of " +
-                SvcName(base.cluster, static_cast<int>(si)) +
-                ": kube-proxy on the waypoint's node picks one of its "
-                "endpoints (§16.7)",
-            true, share, route);
-        return true;
-      }
-    }
-    // §16.9: the same for a Service istiod does not discover.
-    if (const Service* u = wc.UndiscoveredServiceForVip(base.dst_ip)) {
-      const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u, port);
-      State n = base;
-      n.peer.clear();
-      n.peer_ip = W(base.cluster, base.wl).ip;
-      for (size_t wi : eps) {
-        const EpRef e{base.cluster, static_cast<int>(wi)};
-        ToEndpoint(from, n, e, TargetPort(*u, port, e),
-                   why + "; ServiceEntry " + s.Key() + " passes through to " +
-                       base.dst_ip + ", the ClusterIP of service " + u->Key() +
-                       " (outside istio.meshConfig.discoverySelectors): "
-                       "kube-proxy on the waypoint's node picks one of its "
-                       "pods (§16.7, §16.9)",
-                   share / static_cast<double>(eps.size()), route);
-      }
-      if (!eps.empty()) return true;
-    }
-  }
+      base.act == Act::kWaypoint && !base.dst_ip.empty() &&
+      PassThroughToClusterIp(from, base, s, port, why, share, route))
+    return true;
   if (total == 0 && !s.selector && s.resolution == "STATIC") {
     // §3.4 (serviceEntryWorkloadBuilder): a STATIC entry has only the
     // endpoints it lists or selects.
@@ -151,13 +109,19 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
         !base.dst_ip.empty() && base.dst_ip.find('/') == std::string::npos;
     const std::string where =
         s.resolution == "NONE" && dialled_ip ? base.dst_ip : host;
-    const int to = s.resolution != "NONE" ? target : port;
+    // §3.4: NONE keeps the dialled port at ztunnel; an Envoy's ORIGINAL_DST
+    // cluster takes the targetPort (PassthroughTargetPorts).
+    const int to = s.resolution != "NONE" || base.act != Act::kClientZtunnel
+                       ? target
+                       : port;
+    std::string how = s.resolution == "NONE"
+                          ? "to the original destination (passthrough)"
+                          : "by DNS to " + host;
+    if (s.resolution == "NONE" && to != port)
+      how += ", on its targetPort " + std::to_string(to);
     ToExternal(from, where + ":" + std::to_string(to),
-               why + "; ServiceEntry " + s.Key() + " resolves " +
-                   (s.resolution == "NONE"
-                        ? "to the original destination (passthrough)"
-                        : "by DNS to " + host),
-               share, route);
+               why + "; ServiceEntry " + s.Key() + " resolves " + how, share,
+               route);
     return true;
   }
   return false;
@@ -221,6 +185,59 @@ std::string Builder::UndeclaredPortReason(const Workload& src,
   return undeclared +
          ": ztunnel has no upstream for it (NoHealthyUpstream, "
          "§3.1)";
+}
+
+// §16.7, §16.9: a waypoint passing a NONE entry's request through to an
+// in-cluster ClusterIP (a discovered Service's, or one istiod does not
+// discover): true when it sent it there.
+bool Builder::PassThroughToClusterIp(Vertex from, const State& base,
+                                     const Service& s, int port,
+                                     const std::string& why, double share,
+                                     int route) {
+  // §16.7: passing through to an in-cluster ClusterIP: the waypoint dials
+  // it in plain TCP, and kube-proxy on its node sends the connection to an
+  // endpoint of the Service that owns the address.
+  const Cluster& wc = mesh_.clusters[base.cluster];
+  auto vip = wc.service_by_vip.find(base.dst_ip);
+  if (vip != wc.service_by_vip.end()) {
+    for (size_t si : vip->second) {
+      if (wc.services[si].kind != "Service") continue;
+      State n = base;
+      n.peer.clear();  // plaintext: no identity
+      n.peer_ip = W(base.cluster, base.wl).ip;
+      n.svc_cluster = base.cluster;
+      n.svc = static_cast<int>(si);
+      ToServiceEndpoints(
+          from, n, base.cluster, base.wl, base.cluster, static_cast<int>(si),
+          port, false, "",
+          why + "; ServiceEntry " + s.Key() + " passes through to " +
+              base.dst_ip + ", the ClusterIP of " +
+              SvcName(base.cluster, static_cast<int>(si)) +
+              ": kube-proxy on the waypoint's node picks one of its "
+              "endpoints (§16.7)",
+          true, share, route);
+      return true;
+    }
+  }
+  // §16.9: the same for a Service istiod does not discover.
+  if (const Service* u = wc.UndiscoveredServiceForVip(base.dst_ip)) {
+    const std::vector<size_t> eps = wc.KubeProxyEndpoints(*u, port);
+    State n = base;
+    n.peer.clear();
+    n.peer_ip = W(base.cluster, base.wl).ip;
+    for (size_t wi : eps) {
+      const EpRef e{base.cluster, static_cast<int>(wi)};
+      ToEndpoint(from, n, e, TargetPort(*u, port, e),
+                 why + "; ServiceEntry " + s.Key() + " passes through to " +
+                     base.dst_ip + ", the ClusterIP of service " + u->Key() +
+                     " (outside istio.meshConfig.discoverySelectors): "
+                     "kube-proxy on the waypoint's node picks one of its "
+                     "pods (§16.7, §16.9)",
+                 share / static_cast<double>(eps.size()), route);
+    }
+    if (!eps.empty()) return true;
+  }
+  return false;
 }
 
 }  // namespace dataplane

@@ -69,6 +69,40 @@ TEST(ServiceEntryEndpointsTest, DnsEntriesResolveTheHostAsked) {
             std::set<std::string>{"b.example.com:80"});
 }
 
+// §3.4 (conversion.go PassthroughTargetPorts, cluster_builder.go
+// upstream_port_override): a passthrough (NONE) entry's targetPort is where
+// an Envoy's ORIGINAL_DST cluster sends, a waypoint's or a sidecar's;
+// ztunnel keeps the port dialled.
+TEST(ServiceEntryEndpointsTest, APassthroughTargetPortIsAnEnvoys) {
+  auto ends = [](bool sidecar, bool waypoint) {
+    testing::World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", sidecar
+                      ? testing::Ns("client", {{"istio-injection", "enabled"}})
+                      : testing::Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("egress"));
+    if (waypoint) w.Add("east", testing::Waypoint("egress", "waypoint"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata:\n  name: ext\n  namespace: egress\n" +
+              std::string(waypoint
+                              ? "  labels: {istio.io/use-waypoint: waypoint}\n"
+                              : "") +
+              "spec:\n  hosts: [api.example.com]\n"
+              "  addresses: [203.0.113.0/24]\n  ports: [{number: 80, name: "
+              "http, protocol: HTTP, targetPort: 8080}]\n"
+              "  resolution: NONE\n");
+    w.Traffic("t", testing::kFromCurl, "{ip: 203.0.113.5, port: 80}",
+              "{method: GET, path: /}");
+    return Ends(testing::PathsOf(w.Load(), "t"));
+  };
+  EXPECT_EQ(ends(false, false), std::set<std::string>{"203.0.113.5:80"});
+  EXPECT_EQ(ends(true, false), std::set<std::string>{"203.0.113.5:8080"});
+  EXPECT_EQ(ends(false, true), std::set<std::string>{"203.0.113.5:8080"});
+  EXPECT_EQ(ends(true, true), std::set<std::string>{"203.0.113.5:8080"});
+}
+
 TEST(ServiceEntryEndpointsTest, AStaticEntryWithoutEndpointsReachesNothing) {
   const std::vector<Path> paths = DialEntry(
       "  resolution: STATIC\n  addresses: [192.0.2.40]\n", "a.example.com");
