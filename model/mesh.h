@@ -116,6 +116,7 @@ struct IstioSettings {
   bool entry_visibility_sidecars = false;
   std::vector<EntryVisibilityPolicy> entry_visibility_policies;
   bool registry_only = false;  // outboundTrafficPolicy REGISTRY_ONLY (§6)
+  bool auto_mtls = true;       // enableAutoMtls (§16.1)
   SourceLocation location;
 
   // Value of a boolean istiod flag: the scenario's setting, else `def`.

@@ -159,6 +159,14 @@ void Builder::AutoMtlsOff(int cluster, const Backend& be,
                           const EndpointPolicy& pol, State& out,
                           std::string& why) const {
   const Service& svc = S(be.cluster, be.svc);
+  if (!mesh_.istio.auto_mtls) {  // buildUpstreamTLSSettings: no TLS at all
+    out.tls_disabled = true;
+    why +=
+        "; istio.meshConfig.enableAutoMtls is false: with no tls.mode "
+        "the sidecar sends plaintext to an endpoint without HBONE "
+        "(§16.1)";
+    return;
+  }
   // A mesh-external entry gets no auto mTLS (buildUpstreamTLSSettings).
   if (svc.kind == "ServiceEntry" && svc.location_kind == "MESH_EXTERNAL") {
     out.tls_disabled = true;

@@ -198,7 +198,9 @@ z3::expr Encoder::SidecarPlaintext(const SourceClass& cls, const Encoded& e,
   // A MESH_EXTERNAL entry gets no auto mTLS (buildUpstreamTLSSettings).
   const bool external =
       s && s->kind == "ServiceEntry" && s->location_kind == "MESH_EXTERNAL";
-  if (s && (external || NamespaceModeDisables(home, s->ns)))
+  // MeshConfig enableAutoMtls false: no TLS where the rule sets no mode.
+  if (!sc_.mesh.istio.auto_mtls ||
+      (s && (external || NamespaceModeDisables(home, s->ns))))
     return out || no_mode;
   return out || (no_mode && SidecarTlsMode(cls, e, i, "EDS:OFF"));
 }

@@ -179,10 +179,15 @@ void LoadEntryVisibility(Reader& r, const yaml::Node& n, Mesh& mesh) {
 // istio.meshConfig: the MeshConfig fields meshsim reads (§16.6, §16.9).
 void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   if (!r.IsMap(n, "istio.meshConfig")) return;
-  CheckKeys(r, n,
-            {"serviceScopeConfigs", "discoverySelectors",
-             "serviceEntryVisibility", "outboundTrafficPolicy"},
-            "istio.meshConfig");
+  CheckKeys(
+      r, n,
+      {"serviceScopeConfigs", "discoverySelectors", "serviceEntryVisibility",
+       "outboundTrafficPolicy", "enableAutoMtls"},
+      "istio.meshConfig");
+  // §16.1: enableAutoMtls (default true).
+  mesh.istio.auto_mtls =
+      r.Bool(r.Child(n, "enableAutoMtls"), "istio.meshConfig.enableAutoMtls")
+          .value_or(true);
   // §6: outboundTrafficPolicy.mode, ALLOW_ANY (the default) or
   // REGISTRY_ONLY.
   yaml::Node otp = r.Child(n, "outboundTrafficPolicy");

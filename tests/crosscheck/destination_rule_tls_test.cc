@@ -408,5 +408,50 @@ TEST(DestinationRuleTlsCrossCheck, ExplicitTlsMeetsTheSidecarPodsChains) {
   }
 }
 
+// §16.1 (cluster_tls.go buildUpstreamTLSSettings): MeshConfig
+// enableAutoMtls false leaves a sidecar client with no TLS where no
+// DestinationRule sets a mode: plaintext to a sidecar pod, which STRICT
+// refuses; an explicit ISTIO_MUTUAL still sends mTLS, and an ambient pod
+// still gets HBONE.
+TEST(DestinationRuleTlsCrossCheck, AutoMtlsOffInMeshConfigSendsPlaintext) {
+  const struct {
+    bool ambient_pod;
+    const char* tls;  // "" : no DestinationRule
+    Outcome want;
+  } cases[] = {
+      {false, "", Outcome::kDenied},
+      {false, "ISTIO_MUTUAL", Outcome::kDelivered},
+      {true, "", Outcome::kDelivered},
+  };
+  for (const auto& c : cases) {
+    testing::World w("{meshConfig: {enableAutoMtls: false}}");
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", c.ambient_pod
+                      ? testing::Ns("shop", {{Ambient(), "ambient"}})
+                      : testing::Ns("shop", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata:\n  name: strict\n  namespace: shop\nspec:\n"
+          "  mtls: {mode: STRICT}\n");
+    if (*c.tls)
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+            "metadata:\n  name: cart\n  namespace: client\nspec:\n"
+            "  host: cart.shop.svc.cluster.local\n  trafficPolicy:\n"
+            "    tls: {mode: " +
+                std::string(c.tls) + "}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    testing::ExpectBothEngines(
+        w.Load(), c.want,
+        std::string(c.ambient_pod ? "ambient pod" : "sidecar pod") + ", " +
+            (*c.tls ? c.tls : "no rule"));
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
