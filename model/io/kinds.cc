@@ -1,9 +1,12 @@
 // The table of modelled kinds: {API group, kind} -> handler. See kinds.h.
 #include "model/io/kinds.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace meshsim::io {
 
@@ -147,6 +150,43 @@ std::string CreationTimestamp(Reader& r, const yaml::Node& obj,
                  "such as 2024-01-02T03:04:05Z, got '" +
                  t + "'");
   return "";
+}
+
+// validation.go validateExportTo: each entry ".", "*" or a namespace name
+// (DNS-1123 label), none twice ("." counting as the object's namespace),
+// "*" alone; a DestinationRule with a workloadSelector exports only to its
+// own namespace.
+void CheckExportTo(Reader& r, const yaml::Node& n,
+                   const std::vector<std::string>& list, const std::string& ns,
+                   const std::string& what, bool dr_selector) {
+  auto label = [](const std::string& v) {
+    if (v.empty() || v.size() > 63 || v.front() == '-' || v.back() == '-')
+      return false;
+    return std::all_of(v.begin(), v.end(), [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+    });
+  };
+  std::set<std::string> seen;
+  for (const std::string& e : list) {
+    const std::string key = e == "." ? ns : e;
+    if (!seen.insert(key).second) {
+      r.Error(n, what + ": spec.exportTo lists " +
+                     (key != e ? ". and its own namespace " + ns : e) +
+                     " twice (istiod refuses it)");
+    } else if (e != "." && e != "*" && !label(e)) {
+      r.Error(n, what + ": spec.exportTo entry '" + e +
+                     "' is not '.', '*' or a namespace name (istiod refuses "
+                     "it)");
+    }
+  }
+  if (seen.count("*") && list.size() > 1)
+    r.Error(n, what +
+                   ": spec.exportTo cannot have both public (*) and "
+                   "non-public values (istiod refuses it)");
+  if (dr_selector && !list.empty() && (!seen.count(ns) || seen.size() > 1))
+    r.Error(n, what +
+                   ": a DestinationRule with a workloadSelector may export "
+                   "only to its own namespace (istiod refuses it)");
 }
 
 }  // namespace meshsim::io

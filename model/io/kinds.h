@@ -152,6 +152,12 @@ LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
 void CheckRe2(Reader& r, const yaml::Node& value, const std::string& what,
               const std::string& pattern);
 
+// validation.go validateExportTo, for the list read from `n`: errors for
+// what istiod refuses (`dr_selector`: a DestinationRule with a selector).
+void CheckExportTo(Reader& r, const yaml::Node& n,
+                   const std::vector<std::string>& list, const std::string& ns,
+                   const std::string& what, bool dr_selector);
+
 }  // namespace meshsim::io
 
 #endif  // MESHSIM_MODEL_IO_KINDS_H_

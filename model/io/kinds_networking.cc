@@ -692,6 +692,8 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   vs.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
+  CheckExportTo(r, r.Child(spec, "exportTo"), vs.export_to, h.ns, h.what,
+                false);
   // validation.go isGateway: gateways listed, "mesh" not among them.
   const bool gateway_vs =
       !vs.gateways.empty() &&
@@ -731,6 +733,8 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                     h.what + ": spec.workloadSelector.matchLabels", true,
                     nullptr)
             .value_or(Labels{});
+  CheckExportTo(r, r.Child(spec, "exportTo"), dr.export_to, h.ns, h.what,
+                dr.workload_selector.has_value());
   // A trafficPolicy's portLevelSettings, by port (the rule's or a
   // subset's).
   auto read_ports = [&](const yaml::Node& tp, const std::string& tw,

@@ -541,6 +541,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
                                 ": spec.portLevelMtls key must be a port "
                                 "number between 1 and 65535, got '" +
                                 key + "'");
+          kv.second.MarkSubtreeRead();  // refused whole: no "unmodelled"
           continue;
         }
         const std::string mode =
