@@ -12,9 +12,9 @@ namespace meshsim::io {
 
 namespace {
 
-// Istio's validation of AuthorizationPolicy values (pilot's
-// ValidateAuthorizationPolicy): '*' only as a whole value, a prefix or a
-// suffix; paths may use the {*} and {**} templates.
+// Whether '*' in an AuthorizationPolicy value is a wildcard: the whole
+// value, a prefix or a suffix (generator.go); elsewhere istiod accepts it
+// and Envoy reads it literally. Paths may use the {*} and {**} templates.
 bool ValidWildcard(const std::string& v) {
   size_t star = v.find('*');
   if (star == std::string::npos || v == "*") return true;
@@ -46,13 +46,12 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
                         "invalid-value");
         continue;
       }
-      if (!templ && !ValidWildcard(*v)) {
-        r.Error(x, f + " value '" + *v +
-                       "' has '*' in the middle; Istio matches only an exact "
-                       "path, 'prefix*', '*suffix' or '*' (or the path "
-                       "templates {*} and {**})");
-        continue;
-      }
+      if (!templ && !ValidWildcard(*v))
+        r.Warning(x, f + " value '" + *v +
+                         "' has '*' in the middle: istiod accepts it, and "
+                         "Envoy matches it as the literal string (a '*' is "
+                         "a wildcard only at the start or the end; or use "
+                         "the path templates {*} and {**}) (§8)");
     } else if (kind == "ip") {
       if (!IpInBlock(*v, v->substr(0, v->find('/')))) {
         r.Error(x, f + " value '" + *v +
@@ -84,12 +83,11 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
         continue;
       }
     } else {
-      if (!ValidWildcard(*v)) {
-        r.Error(x, f + " value '" + *v +
-                       "' has '*' in the middle; Istio matches only an exact "
-                       "value, 'prefix*', '*suffix' or '*'");
-        continue;
-      }
+      if (!ValidWildcard(*v))
+        r.Warning(x, f + " value '" + *v +
+                         "' has '*' in the middle: istiod accepts it, and it "
+                         "matches only the literal string ('*' is a wildcard "
+                         "only at the start or the end) (§8)");
       if (kind == "principal" && v->rfind("spiffe://", 0) == 0) {
         r.Warning(x, f + " value '" + *v +
                          "' starts with spiffe://; Istio principals are "

@@ -68,6 +68,35 @@ TEST(PolicyPathsTest, DotSegmentsAreRemovedBeforeTheWaypointMatchesPaths) {
   EXPECT_THAT(outcome("/ADMIN"), ElementsAre("shop/waypoint|delivered"));
 }
 
+// §8: a '*' inside a value is no wildcard: istiod accepts the value and
+// Envoy matches it as the literal string, which meshsim warns of. A DENY
+// on "/api/*/admin" stops that literal path, not /api/x/admin.
+TEST(PolicyPathsTest, AStarInsideAValueIsLiteral) {
+  auto outcome = [](const std::string& path, Diagnostics* diags = nullptr) {
+    World w = WaypointWorld();
+    w.Add("east",
+          Policy("shop", "deny-admin",
+                 "  targetRefs:\n  - {kind: Gateway, group: "
+                 "gateway.networking.k8s.io, name: waypoint}\n"
+                 "  action: DENY\n  rules:\n"
+                 "  - to: [{operation: {paths: [\"/api/*/admin\"]}}]\n"));
+    w.Traffic("t", kFromCurl, kToCart, "{method: GET, path: '" + path + "'}");
+    return Summary(PathsOf(w.Load(diags), "t"));
+  };
+  Diagnostics diags;
+  EXPECT_THAT(outcome("/api/x/admin", &diags),
+              ElementsAre("shop/waypoint|delivered"));
+  EXPECT_THAT(outcome("/api/*/admin"), ElementsAre("shop/waypoint|denied"));
+  bool warned = false;
+  for (const Diagnostic& d : diags.all())
+    warned |= d.severity == Severity::kWarning &&
+              d.message.find(
+                  "'/api/*/admin' has '*' in the middle: istiod "
+                  "accepts it") != std::string::npos;
+  EXPECT_TRUE(warned);
+  EXPECT_FALSE(diags.HasErrors());
+}
+
 // §8.2: ports in a policy are numbers (istiod parses them: "08080" is 8080),
 // at ztunnel (ports, destination.port) and at the waypoint.
 TEST(PolicyPathsTest, PolicyPortsCompareAsNumbers) {
