@@ -11,6 +11,7 @@
 #include "model/io/kinds.h"
 #include "model/io/scenario_sections.h"
 #include "model/labels.h"
+#include "model/policy.h"
 #include "model/text.h"
 
 namespace meshsim::io {
@@ -345,12 +346,27 @@ bool HostTellsApart(const std::string& p) {
 void CheckServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                        const Service& s, bool cidr, bool has_endpoints) {
   const yaml::Node hosts = r.Child(spec, "hosts");
-  for (const std::string& host : s.hosts)
+  for (const std::string& host : s.hosts) {
     if (host == "*")
       r.Error(hosts, h.what +
                          ": host '*' is refused: a ServiceEntry cannot "
                          "take every host; did you mean a wildcard such as "
                          "*.example.com? (istiod refuses the entry)");
+    // ValidateWildcardDomain: a '*' only at the start of the first label.
+    else if (host.find('*', 1) != std::string::npos ||
+             (host.find('*') == 0 && host.find('.') != std::string::npos &&
+              host.find('*', 1) < host.find('.')))
+      r.Error(hosts, h.what + ": host '" + host +
+                         "' has a '*' beyond the start of its first label "
+                         "(istiod refuses the entry)");
+  }
+  // ValidateIPSubnet: each address an IP or a CIDR block.
+  for (const std::string& a : s.vips)
+    if (!IpInBlock(a, a.substr(0, a.find('/'))))
+      r.Error(r.Child(spec, "addresses"),
+              h.what + ": address '" + a +
+                  "' is not an IP address or CIDR block (istiod refuses the "
+                  "entry)");
   if (cidr && s.resolution != "NONE" && s.resolution != "STATIC")
     r.Error(r.Child(spec, "addresses"),
             h.what +
