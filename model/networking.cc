@@ -861,8 +861,15 @@ const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
   // the most specific host, those exported to the proxy's namespace.
   for (const std::string& ns : {s.ns, root}) {
     std::vector<const DestinationRule*> out;
+    // getExportedDestinationRuleFromNamespace: empty, "*" or the proxy's
+    // namespace by name; "." is not read as the rule's own namespace here,
+    // so a root proxy does not take a root rule exported to [".", x].
     for (const DestinationRule* d : at_host(ns, DestinationRule::kExported))
-      if (ExportedTo(d->export_to, d->ns, proxy_ns)) out.push_back(d);
+      if (d->export_to.empty() ||
+          std::any_of(
+              d->export_to.begin(), d->export_to.end(),
+              [&](const std::string& e) { return e == "*" || e == proxy_ns; }))
+        out.push_back(d);
     if (!out.empty()) return pick(out);
   }
   return nullptr;

@@ -61,17 +61,20 @@ bool RequestPrincipalMatch(const std::string& p, const JwtToken& t) {
   return t.iss == iss && t.sub == sub;
 }
 
+// matcher/string.go StringMatcherWithPrefix: "*" any non-empty value; a
+// leading '*' first (so "*a*" is the suffix "a*", taken literally), then a
+// trailing one; any other '*' is literal.
 bool IstioStringMatch(const std::string& pattern, const std::string& value) {
   if (pattern == "*") return !value.empty();
-  if (pattern.size() > 1 && pattern.back() == '*') {
-    const std::string prefix = pattern.substr(0, pattern.size() - 1);
-    return value.compare(0, prefix.size(), prefix) == 0;
-  }
   if (pattern.size() > 1 && pattern.front() == '*') {
     const std::string suffix = pattern.substr(1);
     return value.size() >= suffix.size() &&
            value.compare(value.size() - suffix.size(), suffix.size(), suffix) ==
                0;
+  }
+  if (pattern.size() > 1 && pattern.back() == '*') {
+    const std::string prefix = pattern.substr(0, pattern.size() - 1);
+    return value.compare(0, prefix.size(), prefix) == 0;
   }
   return pattern == value;
 }

@@ -94,14 +94,16 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
   return false;
 }
 
-// §16.1 (filterchain_options.go): the inbound chains of a sidecar pod for
-// a sidecar client's explicit TLS. Istio mTLS (ISTIO_MUTUAL) meets only
-// plaintext chains under DISABLE: no chain matches. TLS of the client's
-// own (SIMPLE, MUTUAL: no Istio certificate or ALPN) is refused by STRICT
-// (it asks for the mesh's client certificate) and DISABLE (plaintext
-// chains only), and by PERMISSIVE on a port declared HTTP ("we do not need
-// to handle other simple TLS"); PERMISSIVE passes it on a TCP or sniffed
-// port to the application, plain TLS with no identity for the proxy.
+// §16.1 (filterchain_options.go, listener_inbound.go buildTLSInspector):
+// the inbound chains of a sidecar pod for a sidecar client's explicit TLS.
+// Under DISABLE the port has plaintext chains and no TLS inspector, so any
+// TLS reaches the application as it is: Istio mTLS (ISTIO_MUTUAL) no
+// plaintext application reads. TLS of the client's own (SIMPLE, MUTUAL: no
+// Istio certificate or ALPN) is refused by STRICT (it asks for the mesh's
+// client certificate) and on a port declared HTTP (its HTTP chain reads
+// none; "we do not need to handle other simple TLS"); PERMISSIVE and
+// DISABLE pass it on a TCP or sniffed port to the application, plain TLS
+// with no identity for the proxy.
 bool Builder::SidecarPodRefusesTls(Vertex from, const State& base,
                                    const EpRef& ep, int port,
                                    const std::string& why, double share,
@@ -115,16 +117,16 @@ bool Builder::SidecarPodRefusesTls(Vertex from, const State& base,
     if (mode != "DISABLE") return false;
     Fail(from,
          w.Subject() + " port " + std::to_string(port) + " is DISABLE" + by +
-             ": its sidecar has plaintext chains only, and the client "
-             "sidecar's DestinationRule (tls.mode ISTIO_MUTUAL) sends Istio "
-             "mTLS: no filter chain matches, the connection is reset (503, "
-             "§16.1)",
+             ": its sidecar has plaintext chains only and terminates no "
+             "TLS, so the Istio mTLS the client sidecar's DestinationRule "
+             "(tls.mode ISTIO_MUTUAL) sends reaches the application as it is, "
+             "which no plaintext application reads (503, §16.1)",
          why, share, route);
     return true;
   }
   const ServicePort* sp = InboundServicePort(ep.cluster, ep.wl, port, nullptr);
   const bool http = sp && PortDeclaresHttp(*sp);
-  if (mode == "STRICT" || mode == "DISABLE" || http) {
+  if (mode == "STRICT" || http) {
     Fail(from,
          w.Subject() + " port " + std::to_string(port) + " (" +
              (mode == "UNSET" ? "PERMISSIVE" : mode) + by +
@@ -140,7 +142,7 @@ bool Builder::SidecarPodRefusesTls(Vertex from, const State& base,
   plain.tls_user = false;
   ToEndpoint(from, plain, ep, port,
              why + "; " + w.Subject() + " port " + std::to_string(port) +
-                 " is PERMISSIVE" + by +
+                 " is " + (mode == "DISABLE" ? "DISABLE" : "PERMISSIVE") + by +
                  " and not declared HTTP: its sidecar passes the client's "
                  "own TLS (tls.mode SIMPLE or MUTUAL) to the application, "
                  "with no identity (§16.1)",

@@ -221,11 +221,10 @@ bool Encoder::ZtunnelPlaintext(const SourceClass& cls,
 // one with no proxy (an uncaptured pod, a WorkloadEntry not labelled
 // security.istio.io/tlsMode=istio) fails the handshake.
 //
-// A sidecar pod reached without HBONE (filterchain_options.go): Istio mTLS
-// meets plaintext chains only under DISABLE; TLS of the client's own
-// (SIMPLE, MUTUAL) is refused under STRICT and DISABLE, and under
-// PERMISSIVE on a port whose inbound chain is HTTP (SidecarUserTlsPasses
-// holds the rest).
+// A sidecar pod reached without HBONE (filterchain_options.go): under
+// DISABLE Istio mTLS reaches a plaintext application as it is; TLS of the
+// client's own (SIMPLE, MUTUAL) is refused under STRICT and on a port whose
+// inbound chain is HTTP (SidecarPlaintext holds the rest: no identity).
 z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
                                      size_t i) {
   if (cls.kind != ClientKind::kSidecar) return c_.bool_val(false);
@@ -240,7 +239,7 @@ z3::expr Encoder::SidecarMutualFails(const SourceClass& cls, const Encoded& e,
     const z3::expr user = SidecarTlsMode(cls, e, i, "SIMPLE") ||
                           SidecarTlsMode(cls, e, i, "MUTUAL");
     return (SidecarTlsMode(cls, e, i, "ISTIO_MUTUAL") && disable) ||
-           (user && (disable || RefusesPlaintext(c, w, port, false) ||
+           (user && (RefusesPlaintext(c, w, port, false) ||
                      InboundChainAt(ep.cluster, ep.wi, port).http));
   }
   const std::string* mode = FindLabel(w.labels, "security.istio.io/tlsMode");

@@ -14,10 +14,11 @@ namespace meshsim::verify {
 z3::expr PatternMatch(z3::context& c, const std::string& p, const z3::expr& v,
                       const z3::expr& present) {
   if (p == "*") return present;
-  if (p.size() > 1 && p.back() == '*')
-    return present && z3::prefixof(c.string_val(p.substr(0, p.size() - 1)), v);
+  // A leading '*' is read first ("*a*": the suffix "a*", literally).
   if (p.size() > 1 && p.front() == '*')
     return present && z3::suffixof(c.string_val(p.substr(1)), v);
+  if (p.size() > 1 && p.back() == '*')
+    return present && z3::prefixof(c.string_val(p.substr(0, p.size() - 1)), v);
   return present && v == c.string_val(p);
 }
 

@@ -48,10 +48,10 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
       }
       if (!templ && !ValidWildcard(*v))
         r.Warning(x, f + " value '" + *v +
-                         "' has '*' in the middle: istiod accepts it, and "
-                         "Envoy matches it as the literal string (a '*' is "
-                         "a wildcard only at the start or the end; or use "
-                         "the path templates {*} and {**}) (§8)");
+                         "' has '*' in the middle or twice: istiod accepts "
+                         "it, and Envoy reads only a leading '*' (else a "
+                         "trailing one) as a wildcard, the rest literally; "
+                         "or use the path templates {*} and {**} (§8)");
     } else if (kind == "ip") {
       if (!IpInBlock(*v, v->substr(0, v->find('/')))) {
         r.Error(x, f + " value '" + *v +
@@ -83,11 +83,19 @@ std::vector<std::string> ReadPolicyValues(Reader& r, const yaml::Node& parent,
         continue;
       }
     } else {
+      if (!ValidWildcard(*v) && kind == "trustDomain") {
+        // security.go CheckWildcardValues (trust domains): refused.
+        r.Error(x, f + " value '" + *v +
+                       "' has more than one '*' or one in the middle (istiod "
+                       "refuses it)");
+        continue;
+      }
       if (!ValidWildcard(*v))
         r.Warning(x, f + " value '" + *v +
-                         "' has '*' in the middle: istiod accepts it, and it "
-                         "matches only the literal string ('*' is a wildcard "
-                         "only at the start or the end) (§8)");
+                         "' has '*' in the middle or twice: istiod accepts "
+                         "it, and Envoy reads only a leading '*' (else a "
+                         "trailing one) as a wildcard, the rest literally "
+                         "(§8)");
       if (kind == "principal" && v->rfind("spiffe://", 0) == 0) {
         r.Warning(x, f + " value '" + *v +
                          "' starts with spiffe://; Istio principals are "
@@ -239,8 +247,8 @@ std::optional<PolicySource> ReadPolicySource(Reader& r, const yaml::Node& from,
       {&S::not_request_principals, "notRequestPrincipals", "string"},
       {&S::service_accounts, "serviceAccounts", "serviceAccount"},
       {&S::not_service_accounts, "notServiceAccounts", "serviceAccount"},
-      {&S::trust_domains, "trustDomains", "string"},
-      {&S::not_trust_domains, "notTrustDomains", "string"},
+      {&S::trust_domains, "trustDomains", "trustDomain"},
+      {&S::not_trust_domains, "notTrustDomains", "trustDomain"},
   };
   return ReadValueLists(r, from, "source", fw, kLists);
 }
@@ -285,6 +293,7 @@ std::optional<PolicyCondition> ReadPolicyCondition(Reader& r,
     return std::nullopt;
   }
   const std::string kind = c.key == "destination.port"        ? "port"
+                           : c.key == "source.trustDomain"    ? "trustDomain"
                            : c.key == "source.serviceAccount" ? "serviceAccount"
                            : (c.key == "source.ip" || c.key == "remote.ip" ||
                               c.key == "destination.ip")

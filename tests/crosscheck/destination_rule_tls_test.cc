@@ -348,11 +348,11 @@ TEST(DestinationRuleTlsCrossCheck, NamespaceDisableAndEdsModeTurnAutoMtlsOff) {
 
 // §16.1 (cluster_tls.go, filterchain_options.go): a sidecar client's
 // explicit TLS to a sidecar pod, which it reaches without HBONE. Istio mTLS
-// (ISTIO_MUTUAL) meets plaintext chains only under DISABLE and fails. TLS
-// of the client's own (SIMPLE, MUTUAL: no Istio certificate) fails under
-// STRICT (a client certificate of the mesh is asked) and DISABLE, and under
-// PERMISSIVE on a port declared HTTP; on a TCP port PERMISSIVE passes it to
-// the application.
+// (ISTIO_MUTUAL) reaches a DISABLE port's plaintext application as it is
+// and fails. TLS of the client's own (SIMPLE, MUTUAL: no Istio certificate)
+// fails under STRICT (a client certificate of the mesh is asked) and on a
+// port declared HTTP; on a TCP port PERMISSIVE and DISABLE pass it to the
+// application.
 TEST(DestinationRuleTlsCrossCheck, ExplicitTlsMeetsTheSidecarPodsChains) {
   const struct {
     const char* tls;
@@ -369,7 +369,9 @@ TEST(DestinationRuleTlsCrossCheck, ExplicitTlsMeetsTheSidecarPodsChains) {
       {"SIMPLE", "PERMISSIVE", 80, Outcome::kFailed},
       {"SIMPLE", "PERMISSIVE", 9000, Outcome::kDelivered},
       {"MUTUAL", "PERMISSIVE", 9000, Outcome::kDelivered},
-      {"SIMPLE", "DISABLE", 9000, Outcome::kFailed},
+      // DISABLE: plaintext chains, no TLS inspector: TLS reaches the app.
+      {"SIMPLE", "DISABLE", 9000, Outcome::kDelivered},
+      {"SIMPLE", "DISABLE", 80, Outcome::kFailed},
   };
   for (const auto& c : cases) {
     testing::World w;

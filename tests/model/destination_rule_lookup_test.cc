@@ -53,6 +53,20 @@ TEST(DestinationRuleLookupTest, RulesOfOneNamespaceAndHostMerge) {
   EXPECT_EQ(Lookup(w, "client", nullptr), "shop/a: v1 v2");
 }
 
+// push_context.go: a root-namespace rule exported to [".", client] is not
+// private-only, so a root proxy's own (private) index lacks it, and the
+// exported lookup reads "." as no namespace: the root proxy sees none,
+// a proxy of `client` sees it.
+TEST(DestinationRuleLookupTest, ARootRuleExportedToDotAndOthersSkipsRoot) {
+  testing::World w = testing::ShopWorld();
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", Dr("istio-system", "web", "cart.shop.svc.cluster.local",
+                   "  exportTo: [\".\", client]\n" +
+                       Subsets("{name: v1, labels: {v: \"1\"}}")));
+  EXPECT_EQ(Lookup(w, "istio-system", nullptr), "-");
+  EXPECT_EQ(Lookup(w, "client", nullptr), "istio-system/web: v1");
+}
+
 TEST(DestinationRuleLookupTest, ARootNamespaceProxyReadsTheServicesFirst) {
   testing::World w = testing::ShopWorld();
   w.Add("east", testing::Ns("istio-system"));

@@ -22,6 +22,18 @@ TEST(IstioMatchTest, StringForms) {
       IstioStringMatch("cluster.local/ns/a/*", "cluster.local/ns/ab/sa/b"));
 }
 
+// matcher/string.go StringMatcherWithPrefix: a leading '*' is read first,
+// the rest literally: "*admin*" is the suffix "admin*"; any other '*' is
+// literal.
+TEST(IstioMatchTest, ALeadingStarIsReadFirst) {
+  EXPECT_TRUE(IstioStringMatch("*admin*", "super-admin*"));
+  EXPECT_FALSE(IstioStringMatch("*admin*", "*admin-x"));
+  EXPECT_FALSE(IstioStringMatch("*admin*", "admin-x"));
+  EXPECT_TRUE(IstioStringMatch("a*b", "a*b"));
+  EXPECT_FALSE(IstioStringMatch("a*b", "axb"));
+  EXPECT_TRUE(IstioStringMatch("a*b*", "a*bc"));
+}
+
 TEST(IstioMatchTest, PathsAndTemplates) {
   EXPECT_TRUE(IstioPathMatch("/api/*", "/api/v1?x=1"));
   EXPECT_FALSE(IstioPathMatch("/api", "/api/v1"));
