@@ -70,7 +70,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffFinding, finding, old_side, new_side,
                                    changed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffResult, result, reason, classes_checked,
                                    destinations, seconds, findings, more,
-                                   changes, notes)
+                                   changes, notes, not_encoded)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExpectationResult, name, passed, expected,
                                    actual, location, path, findings, undecided)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ScenarioCheck, file, name, results, error,

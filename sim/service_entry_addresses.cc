@@ -14,6 +14,15 @@ namespace dataplane {
 // A ServiceEntry's own addresses: its inline endpoints and, with no endpoint
 // at all, the original destination or a DNS name (§3.4). Returns true when
 // that ends the choice (no "no healthy endpoints" failure follows).
+namespace {
+// §3.4: the port an Envoy's ORIGINAL_DST cluster dials for a passthrough
+// (NONE) entry's port: its targetPort, else the port itself.
+int PassthroughPort(const Service& s, int port) {
+  const ServicePort* sp = s.FindPort(port);
+  return sp && sp->target_port ? sp->target_port : port;
+}
+}  // namespace
+
 bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
                                       const Service& s, int svc_cluster,
                                       int svc, int port, double total,
@@ -52,7 +61,8 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
   }
   if (total == 0 && !s.selector && s.resolution == "NONE" &&
       base.act == Act::kWaypoint && !base.dst_ip.empty() &&
-      PassThroughToClusterIp(from, base, s, port, why, share, route))
+      PassThroughToClusterIp(from, base, s, PassthroughPort(s, port), why,
+                             share, route))
     return true;
   if (total == 0 && !s.selector && s.resolution == "STATIC") {
     // §3.4 (serviceEntryWorkloadBuilder): a STATIC entry has only the

@@ -348,9 +348,11 @@ z3::expr DiffRun::RouteSignature(const Scenario& sc, const Encoded& e,
         e.passes >= 1 || enc.SrcIs(e, [](const SourceClass& k) {
           return k.kind == ClientKind::kSidecar;
         });
+    // §8.6: plain TCP to a port declared HTTP meets no route.
     return z3::ite(routed,
                    z3::ite(e.http && !e.tcp_port, re.Signature(c, *s),
-                           re.TcpSignature(c, *s)),
+                           z3::ite(e.http_port, ctx.string_val(""),
+                                   re.TcpSignature(c, *s))),
                    ctx.string_val(""));
   }
   return ctx.string_val("");

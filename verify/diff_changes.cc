@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "model/binding.h"
+#include "model/networking.h"
 #include "verify/diff.h"
 #include "verify/slice_plan.h"
 
@@ -63,20 +65,46 @@ std::vector<ObjectChange> ChangedObjects(const Scenario& old_sc,
 // concern: the entry itself, an object of its namespace or the root
 // namespace, or a kind that reaches across namespaces (namespace labels,
 // gateways and waypoints, routes, DestinationRules, policies).
+namespace {
+
+// Whether changed object `ch` may concern egress entry `s` of cluster `c`
+// (in the version `sc` that holds `ch`, if either): the entry itself; an
+// object of its namespace or the root namespace; namespace labels and
+// gateways (which decide who is captured and which waypoint serves it);
+// a VirtualService or DestinationRule whose hosts cover it; a route naming
+// it; a route or policy in the namespace of the waypoint the entry uses.
+bool Concerns(const Scenario& sc, const Cluster& c, const Service& s,
+              const ObjectChange& ch) {
+  const std::string ns = ch.name.substr(0, ch.name.find('/'));
+  if ((ch.kind == "ServiceEntry" && ch.name == s.Key()) || ns == s.ns ||
+      ns == sc.mesh.istio.root_namespace || ch.kind == "Namespace" ||
+      ch.kind == "Gateway")
+    return true;
+  for (const HttpRoute& r : c.routes) {
+    if (r.Key() != ch.name || r.kind != ch.kind) continue;
+    for (const std::string& h : r.hostnames)
+      if (r.IsVirtualService() && HostCoversService(h, s)) return true;
+    for (const ParentRef& p : r.parents)
+      if (p.kind == s.kind && p.ns + "/" + p.name == s.Key()) return true;
+  }
+  if (ch.kind == "DestinationRule")
+    for (const DestinationRule& d : c.destination_rules)
+      if (d.Key() == ch.name && HostCoversService(d.host, s)) return true;
+  static const std::set<std::string> kAtWaypoint = {
+      "HTTPRoute", "GRPCRoute",           "TCPRoute",
+      "TLSRoute",  "AuthorizationPolicy", "RequestAuthentication"};
+  if (kAtWaypoint.count(ch.kind)) {
+    const Binding b = ServiceWaypoint(sc.mesh, c, s);
+    if (b.waypoint && b.waypoint->ns == ns) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<std::string> NotEncodedEntries(
     const Scenario& old_sc, const Scenario& new_sc,
     const std::vector<ObjectChange>& changes) {
-  static const std::set<std::string> kAcross = {"Namespace",
-                                                "Gateway",
-                                                "VirtualService",
-                                                "DestinationRule",
-                                                "HTTPRoute",
-                                                "GRPCRoute",
-                                                "TCPRoute",
-                                                "TLSRoute",
-                                                "AuthorizationPolicy",
-                                                "PeerAuthentication",
-                                                "RequestAuthentication"};
   std::set<std::string> out;
   for (const Scenario* sc : {&old_sc, &new_sc})
     for (const Cluster& c : sc->mesh.clusters)
@@ -84,15 +112,15 @@ std::vector<std::string> NotEncodedEntries(
         const Service& s = c.services[si];
         if (s.kind != "ServiceEntry" || !c.service_endpoints[si].empty())
           continue;
-        for (const ObjectChange& ch : changes) {
-          const std::string ns = ch.name.substr(0, ch.name.find('/'));
-          if ((ch.kind == "ServiceEntry" && ch.name == s.Key()) ||
-              kAcross.count(ch.kind) || ns == s.ns ||
-              ns == sc->mesh.istio.root_namespace) {
+        // The changed object is in either version: look in both.
+        const Scenario& other = sc == &old_sc ? new_sc : old_sc;
+        const int oi = ClusterIndex(other, c.name);
+        for (const ObjectChange& ch : changes)
+          if (Concerns(*sc, c, s, ch) ||
+              (oi >= 0 && Concerns(other, other.mesh.clusters[oi], s, ch))) {
             out.insert("ServiceEntry " + s.Key() + " (" + c.name + ")");
             break;
           }
-        }
       }
   return {out.begin(), out.end()};
 }

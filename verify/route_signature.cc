@@ -67,26 +67,47 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
   std::string proxy_ns;
   const std::vector<const HttpRoute*> vss =
       ProxyVirtualServices(cluster, svc, proxy_ns);
-  std::vector<std::pair<z3::expr, std::string>> chain;
-  for (const HttpRoute* vs : vss)
-    for (size_t i = 0; i < vs->tcp_rules.size(); ++i) {
-      const HttpRouteRule& rule = vs->tcp_rules[i];
-      z3::expr any = c_.bool_val(rule.matches.empty());
-      for (const HttpMatch& m : rule.matches) {
-        z3::expr ok =
-            m.port ? e_.port == c_.int_val(m.port) : c_.bool_val(true);
-        if (!m.headers.empty())  // sniHosts
-          ok = ok &&
-               c_.bool_const(
-                   ("vs-sni:" + vs->Key() + "#" + std::to_string(i)).c_str());
-        any = any || ok;
+  const bool waypoint =
+      ServiceWaypoint(mesh_, cluster, svc).status == BindingStatus::kAccepted;
+  // A match's sniHosts: at a waypoint (getTLSRouteMatch) it holds when it is
+  // the service's own hostname alone; at a sidecar it is the connection's
+  // server name, an opaque condition named by the hosts it lists.
+  auto sni = [&](const HttpMatch& m) {
+    std::string hosts;
+    int n = 0;
+    bool own = false;
+    for (const HttpMatch::Header& h : m.headers)
+      if (h.name == ":sni") {
+        hosts += h.value + ",";
+        ++n;
+        own = h.value == svc.Hostname();
       }
-      chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
-    }
-  // §9: the TCPRoutes attached to the Service (any port, or the one named).
+    if (waypoint) return c_.bool_val(n == 1 && own);
+    return c_.bool_const(("vs-sni:" + hosts).c_str());
+  };
+  std::vector<std::pair<z3::expr, std::string>> chain;
+  // A waypoint reads every VirtualService's tls rules before any tcp rule
+  // (getWaypointTCPRoutes); a sidecar each VirtualService in its order.
+  for (const int pass :
+       waypoint ? std::vector<int>{1, 0} : std::vector<int>{-1})
+    for (const HttpRoute* vs : vss)
+      for (const HttpRouteRule& rule : vs->tcp_rules) {
+        if (pass >= 0 && rule.tls != (pass == 1)) continue;
+        z3::expr any = c_.bool_val(rule.matches.empty());
+        for (const HttpMatch& m : rule.matches) {
+          z3::expr ok =
+              m.port ? e_.port == c_.int_val(m.port) : c_.bool_val(true);
+          if (!m.headers.empty()) ok = ok && sni(m);
+          any = any || ok;
+        }
+        chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
+      }
+  // §9: the producer TCPRoutes and TLSRoutes attached to the Service (any
+  // port, or the one named), oldest first; a TLSRoute by its hostnames.
   std::vector<const HttpRoute*> l4;
   for (const HttpRoute& r : cluster.routes)
-    if (r.kind == "TCPRoute") l4.push_back(&r);
+    if ((r.kind == "TCPRoute" || r.kind == "TLSRoute") && r.ns == svc.ns)
+      l4.push_back(&r);
   std::sort(l4.begin(), l4.end(), [](const HttpRoute* a, const HttpRoute* b) {
     return RouteOlder(*a, *b);
   });
@@ -95,9 +116,13 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
       if (p.kind != "Service" || p.ns != svc.ns || p.name != svc.name ||
           r->rules.empty())
         continue;
-      chain.emplace_back(
-          p.port ? e_.port == c_.int_val(p.port) : c_.bool_val(true),
-          Backends(r->rules.front()));
+      z3::expr on = p.port ? e_.port == c_.int_val(p.port) : c_.bool_val(true);
+      if (r->kind == "TLSRoute") {
+        std::string hosts;
+        for (const std::string& h : r->hostnames) hosts += h + ",";
+        on = on && c_.bool_const(("tlsroute-sni:" + hosts).c_str());
+      }
+      chain.emplace_back(on, Backends(r->rules.front()));
     }
   z3::expr sig = c_.string_val("");
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)

@@ -188,6 +188,11 @@ void LoadMeshConfig(Reader& r, const yaml::Node& n, Mesh& mesh) {
   mesh.istio.auto_mtls =
       r.Bool(r.Child(n, "enableAutoMtls"), "istio.meshConfig.enableAutoMtls")
           .value_or(true);
+  if (!mesh.istio.auto_mtls)
+    r.Warning(r.Child(n, "enableAutoMtls"),
+              "istio.meshConfig.enableAutoMtls false is modelled for sidecar "
+              "clients' service traffic only: meshsim keeps auto mTLS for "
+              "ingress gateways and a sidecar's pod-IP traffic (§16.1)");
   // §6: outboundTrafficPolicy.mode, ALLOW_ANY (the default) or
   // REGISTRY_ONLY.
   yaml::Node otp = r.Child(n, "outboundTrafficPolicy");

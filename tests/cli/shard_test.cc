@@ -251,6 +251,30 @@ TEST_F(ShardTest, DiffMergesToTheSingleRunAndJobsDoNotChangeIt) {
   EXPECT_EQ(NoTimes(Cli(one).out), NoTimes(Cli(two).out));
 }
 
+// A change near an egress ServiceEntry (not encoded) leaves the diff
+// unknown (exit 3) however it is sharded: the merge keeps `not_encoded`.
+TEST_F(ShardTest, AnEgressDiffStaysUnknownThroughMerge) {
+  const std::string mesh = WriteMesh(3);
+  fs::create_directories(dir_ / "new" / "manifests");
+  const std::string entry =
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n"
+      "  name: ext\n  namespace: shop\nspec:\n  hosts: [api.example.com]\n"
+      "  ports: [{number: 80, name: http, protocol: HTTP}]\n"
+      "  resolution: DNS\n";
+  std::ifstream in(dir_ / "mesh" / "manifests" / "shop.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::ofstream(dir_ / "mesh" / "manifests" / "entry.yaml") << entry;
+  std::ofstream(dir_ / "new" / "manifests" / "shop.yaml") << text.str();
+  std::ofstream(dir_ / "new" / "manifests" / "entry.yaml")
+      << entry << "  exportTo: [\".\"]\n";
+  const std::vector<std::string> args = {"diff", mesh, "--new-manifests",
+                                         (dir_ / "new").string()};
+  const Outcome single = Cli(args);
+  ASSERT_EQ(single.code, 3) << single.out << single.err;
+  ExpectSameAsSingleRun(args, true);
+}
+
 TEST_F(ShardTest, ReplicationsMergeToTheSingleRun) {
   const std::string mesh = WriteMesh(3);
   ExpectSameAsSingleRun({"run", mesh, "--replications", "5"});

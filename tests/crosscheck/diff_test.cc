@@ -213,6 +213,37 @@ TEST(DiffTest, AChangeNearAnEgressEntryIsNotCalledEquivalent) {
   EXPECT_TRUE(elsewhere.not_encoded.empty());
 }
 
+// §8.6, §16.2, §9: the TCP chain's routes as diff compares them (found by
+// the 2026-12-06 review, tests/data/diff-tcp/): a tls rule's changed
+// sniHosts at a sidecar; a waypoint reading every tls rule before any tcp
+// rule; a GAMMA TLSRoute; and no route change for a consumer TCPRoute of
+// another namespace, nor for plain TCP to a port declared HTTP (no route
+// there).
+TEST(DiffTest, TcpChainRoutesAreComparedAsTheProxyReadsThem) {
+  const std::string dir = "tests/data/diff-tcp/";
+  const struct {
+    const char* old_file;
+    const char* new_file;
+    bool route_changed;
+  } cases[] = {{"sni-a", "sni-b", true},
+               {"tcproute-c", "tcproute-d", true},
+               {"tcproute-e", "tcproute-f", true},
+               {"tcproute-g", "tcproute-h", false},
+               {"sniff-h1", "sniff-h2", false}};
+  for (const auto& c : cases) {
+    const DiffResult r =
+        Diff(MustLoad(dir + c.old_file + ".yaml"),
+             MustLoad(dir + c.new_file + ".yaml"), DiffOptions{});
+    bool changed = false;
+    for (const DiffFinding& f : r.findings)
+      changed |= f.finding.rule == "diff-route-changed";
+    EXPECT_EQ(changed, c.route_changed) << c.old_file;
+    EXPECT_EQ(r.result,
+              c.route_changed ? ProofResult::kViolated : ProofResult::kProved)
+        << c.old_file << ": " << r.reason;
+  }
+}
+
 TEST(DiffTest, MaxFindingsCountsTheRest) {
   Scenario a = MustLoad("scenarios/diff/waypoint-renamed/scenario.yaml");
   Scenario b = MustLoad("scenarios/diff/waypoint-renamed/new/scenario.yaml");
