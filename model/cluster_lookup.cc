@@ -167,6 +167,8 @@ std::vector<size_t> Cluster::KubeProxyEndpoints(const Service& s,
                                                 int port) const {
   std::vector<size_t> out;
   if (s.external_name) return out;
+  // kube-proxy has no rule for a port the Service does not have.
+  if (port && !s.FindPort(port)) return out;
   // §3.4: the EndpointSlice of `port` leaves out pods without its name.
   auto serves = [&](const Workload& w) {
     return EndpointReady(s, w) && (!port || ServesPort(s, port, w));

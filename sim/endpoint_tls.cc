@@ -66,8 +66,8 @@ bool Builder::SidecarTls(Vertex from, const State& base, const EpRef& ep,
                why + "; " + w.Subject() +
                    (w.capture == Capture::kSidecar
                         ? " gets Istio mTLS, not HBONE, from a sidecar, which "
-                          "tls.mode DISABLE turns off: the sidecar sends "
-                          "plaintext (§16.1)"
+                          "is off here (above): the sidecar sends plaintext "
+                          "(§16.1)"
                         : " does not speak HBONE: the sidecar sends plaintext "
                           "(§16.1)"),
                share, route);
