@@ -21,6 +21,19 @@ namespace meshsim::verify {
 // routes. Each backend carries what the DestinationRule says of it
 // (subset labels, traffic policy), so a change to either is a route
 // change.
+z3::expr RouteEncoder::Fold(
+    const std::vector<std::pair<z3::expr, std::string>>& chain,
+    z3::expr otherwise, const Cluster& cluster, const std::string& proxy_ns,
+    const Service& svc) {
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    otherwise = z3::ite(it->first, c_.string_val(it->second), otherwise);
+  // The DestinationRule of the addressed service itself.
+  if (const DestinationRule* dr =
+          DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
+    otherwise = z3::concat(otherwise, c_.string_val("; " + PolicyText(*dr)));
+  return otherwise;
+}
+
 std::vector<const HttpRoute*> RouteEncoder::ProxyVirtualServices(
     const Cluster& cluster, const Service& svc, std::string& proxy_ns) {
   Binding b = ServiceWaypoint(mesh_, cluster, svc);
@@ -53,13 +66,7 @@ z3::expr RouteEncoder::Signature(const Cluster& cluster, const Service& svc) {
       }
       chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
     }
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-    sig = z3::ite(it->first, c_.string_val(it->second), sig);
-  // The DestinationRule of the addressed service itself.
-  if (const DestinationRule* dr =
-          DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
-    sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));
-  return sig;
+  return Fold(chain, sig, cluster, proxy_ns, svc);
 }
 
 z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
@@ -124,13 +131,7 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
       }
       chain.emplace_back(on, Backends(r->rules.front()));
     }
-  z3::expr sig = c_.string_val("");
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-    sig = z3::ite(it->first, c_.string_val(it->second), sig);
-  if (const DestinationRule* dr =
-          DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
-    sig = z3::concat(sig, c_.string_val("; " + PolicyText(*dr)));
-  return sig;
+  return Fold(chain, c_.string_val(""), cluster, proxy_ns, svc);
 }
 
 // §9: every match of the Gateway API routes attached to `svc` (parentRef

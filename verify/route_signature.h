@@ -111,6 +111,11 @@ class RouteEncoder {
   // The VirtualServices the routing proxy of `svc` applies (its waypoint's
   // list, else the oldest a sidecar in its namespace sees) and the
   // namespace DestinationRules are looked up from.
+  // A first-match chain of (condition, backends) over `otherwise`, with the
+  // DestinationRule of `svc` the proxy in `proxy_ns` reads appended.
+  z3::expr Fold(const std::vector<std::pair<z3::expr, std::string>>& chain,
+                z3::expr otherwise, const Cluster& cluster,
+                const std::string& proxy_ns, const Service& svc);
   std::vector<const HttpRoute*> ProxyVirtualServices(const Cluster& cluster,
                                                      const Service& svc,
                                                      std::string& proxy_ns);
