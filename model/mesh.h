@@ -189,6 +189,9 @@ struct Workload {
   // makes a workload (kind WorkloadEntry): its own labels pick its waypoint,
   // and only this entry selects it (§3.4).
   std::string service_entry;
+  // §3.4: an inline endpoint's policies are chosen by its entry's labels
+  // (`entry_labels`), not its own; see SelectorLabels.
+  std::shared_ptr<const Labels> entry_labels;
   // Kind EndpointSlice (§3.4): an opaque endpoint of this Service (same
   // namespace) alone; `ports` are the slice's, `name` "<slice>@<address>";
   // `slice_mirrored`: from a v1 Endpoints (counts for a selectorless one).
@@ -212,6 +215,13 @@ struct Workload {
   std::string capture_why;
 
   std::string Key() const { return ns + "/" + name; }
+  // The labels an AuthorizationPolicy's, PeerAuthentication's or
+  // RequestAuthentication's selector reads: for a ServiceEntry's inline
+  // endpoint, the entry's (istiod's buildWorkloadPolicies gets se.Labels),
+  // for every other workload its own (§3.4, §8.1).
+  const Labels& SelectorLabels() const {
+    return entry_labels ? *entry_labels : labels;
+  }
   // For messages: "pod ns/name", "WorkloadEntry ns/name" or "ServiceEntry
   // ns/entry endpoint address".
   std::string Subject() const {

@@ -48,7 +48,8 @@ PeerAuthLevels PeerAuthLevelsOf(const Mesh& mesh, const Cluster& cluster,
       if (Older(p, l.root)) l.root = &p;
       if (!p.empty_selector && Older(p, l.conv_root)) l.conv_root = &p;
     } else if (p.ns == w.ns && p.selector) {
-      if (SelectorMatches(*p.selector, w.labels) && Older(p, l.workload))
+      if (SelectorMatches(*p.selector, w.SelectorLabels()) &&
+          Older(p, l.workload))
         l.workload = &p;
     } else if (p.ns == w.ns) {
       if (Older(p, l.ns)) l.ns = &p;

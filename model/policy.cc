@@ -26,7 +26,8 @@ void AddWorkloadPolicies(const Mesh& mesh, const std::vector<T>& all,
   for (const T& p : all) {
     if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != root) continue;
-    if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
+    if (p.selector && !SelectorMatches(*p.selector, w.SelectorLabels()))
+      continue;
     out.push_back(&p);
   }
 }

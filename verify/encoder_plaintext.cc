@@ -40,7 +40,9 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
     if (p.ns == root)
       l = p.selector || (zt && p.empty_selector && w.ns != root) ? -1 : 2;
     else if (p.ns == w.ns)
-      l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
+      l = p.selector
+              ? (SelectorMatches(*p.selector, w.SelectorLabels()) ? 0 : -1)
+              : 1;
     if (l < 0) continue;
     hold(level[l], p);
     if (l > 0 && !p.empty_selector) hold(parent_of[l], p);
@@ -130,7 +132,9 @@ z3::expr Encoder::SidecarModeDisables(const Cluster& c, const Workload& w,
     if (p.ns == root && !p.selector)
       l = 2;
     else if (p.ns == w.ns && p.ns != root)
-      l = p.selector ? (SelectorMatches(*p.selector, w.labels) ? 0 : -1) : 1;
+      l = p.selector
+              ? (SelectorMatches(*p.selector, w.SelectorLabels()) ? 0 : -1)
+              : 1;
     if (l < 0) continue;
     if (!level[l] ||
         std::make_pair(p.creation_timestamp, p.Key()) <

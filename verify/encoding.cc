@@ -633,7 +633,8 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
   for (const AuthorizationPolicy& p : c.authorization_policies) {
     if (!p.target_refs.empty()) continue;
     if (p.ns != w.ns && p.ns != sc_.mesh.istio.root_namespace) continue;
-    if (p.selector && !SelectorMatches(*p.selector, w.labels)) continue;
+    if (p.selector && !SelectorMatches(*p.selector, w.SelectorLabels()))
+      continue;
     // §8.1: ztunnel attaches no selector policy without matchLabels.
     if (ztunnel &&
         (p.action == PolicyAction::kCustom ||
@@ -725,7 +726,8 @@ std::vector<const RequestAuthentication*> PodAuthentications(
   for (const RequestAuthentication& ra : c.request_authentications) {
     if (!ra.target_refs.empty()) continue;
     if (ra.ns != w.ns && ra.ns != mesh.istio.root_namespace) continue;
-    if (ra.selector && !SelectorMatches(*ra.selector, w.labels)) continue;
+    if (ra.selector && !SelectorMatches(*ra.selector, w.SelectorLabels()))
+      continue;
     out.push_back(&ra);
   }
   return out;

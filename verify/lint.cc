@@ -533,7 +533,7 @@ bool SelectsAmbientPod(const Mesh& mesh, const Cluster& c,
   for (const Workload& w : c.workloads)
     if ((root || w.ns == p.ns) && w.capture == Capture::kAmbient &&
         w.role == WorkloadRole::kApplication &&
-        (!p.selector || SelectorMatches(*p.selector, w.labels)))
+        (!p.selector || SelectorMatches(*p.selector, w.SelectorLabels())))
       return true;
   return false;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -258,6 +259,7 @@ Workload EndpointWorkload(const ObjectHeader& h, const Service& s,
   // §1.1: the entry's own tunnel label or redirection annotation.
   w.hbone_tunnel = SpeaksHbone(s.labels, s.annotations);
   w.labels = ep.labels;
+  w.entry_labels = std::make_shared<const Labels>(s.labels);
   w.network = network;
   if (!ep.service_account.empty()) w.service_account = ep.service_account;
   w.ip = ep.address;

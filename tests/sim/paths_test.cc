@@ -435,6 +435,44 @@ TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   EXPECT_EQ(name[0].hops.back().name, "api.example.net:8443");
 }
 
+// §3.4, §8.1: the policies a ServiceEntry's inline endpoint's ztunnel
+// enforces are chosen by the entry's labels (istiod's buildWorkloadPolicies
+// gets se.Labels), not by the endpoint's own: a DENY selecting the entry's
+// labels denies, one selecting only the endpoint's labels does not apply.
+TEST(PathsTest, InlineEndpointPoliciesFollowTheEntryLabels) {
+  World w = Base();
+  for (const char* name : {"db", "cache"})
+    w.Add("east",
+          std::string("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+                      "metadata:\n  name: ") +
+              name + "\n  namespace: client\n  labels: {app: " + name +
+              ", networking.istio.io/tunnel: http}\nspec:\n  hosts: [" + name +
+              ".example.com]\n  addresses: [240.0.0." +
+              (std::string(name) == "db" ? "21" : "22") +
+              "]\n  resolution: STATIC\n  ports:\n"
+              "  - {number: 5432, name: tcp, protocol: TCP}\n"
+              "  endpoints:\n  - address: 192.0.2." +
+              (std::string(name) == "db" ? "21" : "22") +
+              "\n    labels: {tier: vm-" + name + "}\n");
+  for (const char* sel : {"app: db", "tier: vm-cache"})
+    w.Add("east",
+          std::string("apiVersion: security.istio.io/v1\nkind: "
+                      "AuthorizationPolicy\nmetadata:\n  name: deny-") +
+              (sel[0] == 'a' ? "db" : "cache") +
+              "\n  namespace: client\nspec:\n  selector:\n    matchLabels: {" +
+              sel + "}\n  action: DENY\n  rules: [{}]\n");
+  w.Traffic("db", kFromCurl, "{host: db.example.com, port: 5432}");
+  w.Traffic("cache", kFromCurl, "{host: cache.example.com, port: 5432}");
+  Scenario s = w.Load();
+  auto db = PathsOf(s, "db");
+  ASSERT_EQ(db.size(), 1u);
+  EXPECT_EQ(db[0].outcome, Outcome::kDenied);
+  auto cache = PathsOf(s, "cache");
+  ASSERT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache[0].outcome, Outcome::kDelivered);
+  EXPECT_EQ(cache[0].hops.back().name, "client/cache@192.0.2.22");
+}
+
 // §3.4: an endpoint naming a pod's address does not take the address over,
 // whichever comes first: dialling it reaches the pod (through its ztunnel); the
 // entry's traffic reaches the endpoint.
