@@ -189,4 +189,21 @@ void CheckExportTo(Reader& r, const yaml::Node& n,
                    "only to its own namespace (istiod refuses it)");
 }
 
+// §16.3: a VirtualService's reference to a Gateway as istiod resolves it
+// (config.go resolveGatewayName): `mesh` stays; `name` and `./name` are in
+// the VirtualService's namespace `ns`; `ns/name` stays; the legacy forms
+// `name.ns` and `name.ns.svc.cluster.local` are `ns/name`.
+std::string ResolveGatewayName(const std::string& g, const std::string& ns) {
+  if (g == "mesh") return g;
+  const size_t slash = g.find('/');
+  if (slash != std::string::npos)
+    return g.compare(0, slash, ".") == 0 ? ns + g.substr(slash) : g;
+  const size_t dot = g.find('.');
+  if (dot == std::string::npos) return ns + "/" + g;
+  const size_t end = g.find('.', dot + 1);
+  return g.substr(dot + 1, end == std::string::npos ? std::string::npos
+                                                    : end - dot - 1) +
+         "/" + g.substr(0, dot);
+}
+
 }  // namespace meshsim::io

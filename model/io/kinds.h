@@ -158,6 +158,10 @@ void CheckExportTo(Reader& r, const yaml::Node& n,
                    const std::vector<std::string>& list, const std::string& ns,
                    const std::string& what, bool dr_selector);
 
+// §16.3: a VirtualService's reference `g` to a Gateway, resolved in the
+// VirtualService's namespace `ns` as istiod resolves it (resolveGatewayName).
+std::string ResolveGatewayName(const std::string& g, const std::string& ns);
+
 }  // namespace meshsim::io
 
 #endif  // MESHSIM_MODEL_IO_KINDS_H_

@@ -190,11 +190,10 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   HttpMatch hm;
   // §16.2: a match's gateways (a name without namespace is in the
   // VirtualService's) and sourceNamespace.
-  for (std::string g : r.StringList(r.Child(m, "gateways"), mw + ".gateways")
-                           .value_or(std::vector<std::string>{})) {
-    if (g != "mesh" && g.find('/') == std::string::npos) g = ns + "/" + g;
-    hm.gateways.push_back(g);
-  }
+  for (const std::string& g :
+       r.StringList(r.Child(m, "gateways"), mw + ".gateways")
+           .value_or(std::vector<std::string>{}))
+    hm.gateways.push_back(ResolveGatewayName(g, ns));
   hm.source_namespace =
       r.String(r.Child(m, "sourceNamespace"), mw + ".sourceNamespace")
           .value_or("");
@@ -682,13 +681,10 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                         "delegate, which meshsim does not model: "
                         "skipped (§16.2)");
   }
-  for (std::string g :
+  for (const std::string& g :
        r.StringList(r.Child(spec, "gateways"), h.what + ": spec.gateways")
-           .value_or(std::vector<std::string>{})) {
-    // §16.3: a gateway name without a namespace is in the VS's namespace.
-    if (g != "mesh" && g.find('/') == std::string::npos) g = h.ns + "/" + g;
-    vs.gateways.push_back(g);
-  }
+           .value_or(std::vector<std::string>{}))
+    vs.gateways.push_back(ResolveGatewayName(g, h.ns));
   vs.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});

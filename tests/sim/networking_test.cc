@@ -779,6 +779,43 @@ TEST(NetworkingTest, IstioGatewayServerHostNamespaceRestrictsVirtualServices) {
   }
 }
 
+// §16.3 (config.go resolveGatewayName; virtualservice_test.go
+// gatewayNameTests): a VirtualService names its Gateway as `name` or `./name`
+// (its own namespace), `ns/name`, or in the legacy forms `name.ns` and
+// `name.ns.svc.cluster.local`; each binds, in spec.gateways and in a match's
+// gateways, and a name in another namespace does not.
+TEST(NetworkingTest, VirtualServiceGatewayNamesResolveAsIstiodResolvesThem) {
+  for (const auto& [gw, ok] : std::vector<std::pair<std::string, bool>>{
+           {"gw", true},
+           {"./gw", true},
+           {"shop/gw", true},
+           {"gw.shop", true},
+           {"gw.shop.svc.cluster.local", true},
+           {"gw.other", false},
+           {"other/gw", false}}) {
+    for (bool in_match : {false, true}) {
+      World w = TwoVersionWorld();
+      AddIngressGateway(w);
+      std::string vs =
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: public\n  namespace: shop\nspec:\n"
+          "  hosts: [shop.example.com]\n  gateways: [\"" +
+          (in_match ? std::string("shop/gw") : gw) + "\"]\n  http:\n";
+      if (in_match) vs += "  - match:\n    - gateways: [\"" + gw + "\"]\n";
+      vs += std::string(in_match ? "    " : "  - ") +
+            "route:\n    - destination: {host: cart, port: {number: 80}}\n";
+      w.Add("east", IstioGateway(80, "[\"*\"]")).Add("east", vs);
+      w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+                "{host: shop.example.com, port: 80}", "{method: GET, path: /}");
+      std::vector<Path> p = PathsOf(w.Load(), "in");
+      ASSERT_FALSE(p.empty()) << gw;
+      for (const Path& x : p)
+        EXPECT_EQ(x.outcome, ok ? Outcome::kDelivered : Outcome::kFailed)
+            << gw << (in_match ? " in a match: " : ": ") << x.reason;
+    }
+  }
+}
+
 TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
   // loadbalancer.go ApplyLocalityLoadBalancer: failoverPriority applies
   // only when the merged policy has outlierDetection; it ranks endpoints
