@@ -18,6 +18,9 @@ namespace meshsim {
 // model/endpoint_slices.cc: a Service's EndpointSlice endpoints (§3.4); the
 // warnings about slices only when `diags` is given (the first pass).
 void AddSliceEndpoints(Cluster& c, Diagnostics* diags);
+// model/routers.cc: the pods Istio Gateways make Routers (§16.3), with a
+// warning at a selector matching application pods.
+void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes);
 // model/network_gateways.cc: a warning at each east-west Gateway istiod does
 // not take as its network's gateway (§7.1).
 void WarnNetworkGateways(const IstioSettings& istio, const Cluster& c,
@@ -477,32 +480,6 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
   std::move(added.begin(), added.end(), std::back_inserter(c.workloads));
 }
 
-// §16.3: Router pods. An Istio Gateway (networking.istio.io) selects pods
-// by its selector in any namespace (no selector: every gateway pod); a pod
-// it selects runs the Router Envoy, named after its Deployment.
-void DeriveRouters(Cluster& c) {
-  c.istio_gateway_pods.clear();
-  for (const auto& [key, gw] : c.istio_gateways) {
-    std::vector<size_t>& pods = c.istio_gateway_pods[key];
-    for (size_t i = 0; i < c.workloads.size(); ++i) {
-      Workload& w = c.workloads[i];
-      if (w.role == WorkloadRole::kWaypoint ||
-          w.role == WorkloadRole::kEastWest)
-        continue;
-      const bool selected = gw.selector
-                                ? SelectorMatches(*gw.selector, w.labels)
-                                : w.role == WorkloadRole::kIngress;
-      if (!selected) continue;
-      pods.push_back(i);
-      if (w.gateway.empty()) {
-        w.role = WorkloadRole::kIngress;
-        w.router = true;
-        w.gateway = w.ns + "/" + w.owner;
-      }
-    }
-  }
-}
-
 // a.Key() < b.Key() ("ns/name" as one string) without building the keys.
 bool KeyLess(const std::string& a_ns, const std::string& a_name,
              const std::string& b_ns, const std::string& b_name) {
@@ -868,7 +845,7 @@ void Mesh::Finalize(Diagnostics& diags) {
       AddSoloAutoWaypoints(c, c_notes);
     }
     DeriveGateways(c, replica_overrides);
-    DeriveRouters(c);
+    DeriveRouters(c, c_notes);
     const std::vector<size_t> order = CanonicalOrder(c);
     const IstioVersion ver = c.VersionOr(istio.version);
     PlaceAndAddress(c, static_cast<int>(ci), order, given_ips, ver);

@@ -816,6 +816,46 @@ TEST(NetworkingTest, VirtualServiceGatewayNamesResolveAsIstiodResolvesThem) {
   }
 }
 
+// §16.3 (context.go SetGatewaysForProxy): a Gateway applies to gateway
+// proxies only. A selector matching ambient application pods (here
+// cart-v1/v2, svc: cart) leaves them as they are, with a warning, so mesh
+// traffic to cart still reaches them; an empty selector picks every plain
+// gateway proxy (a pod whose spec runs istio-proxy) and nothing else.
+TEST(NetworkingTest, AGatewaySelectorPicksGatewayProxiesOnly) {
+  for (const std::string& selector : {"{svc: cart}", "{}"}) {
+    World w = TwoVersionWorld();
+    w.Add("east", Ns("istio-system"));
+    w.Add("east",
+          "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gwpod\n"
+          "  namespace: istio-system\nspec:\n  selector:\n    matchLabels: "
+          "{app: gwpod}\n  template:\n    metadata:\n      labels: {app: "
+          "gwpod}\n    spec:\n      containers: [{name: istio-proxy, image: "
+          "proxy}]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+          "  name: gw\n  namespace: shop\nspec:\n  selector: " +
+              selector +
+              "\n  servers:\n  - port: {number: 80, name: http, protocol: "
+              "HTTP}\n    hosts: [\"*\"]\n");
+    w.Traffic("mesh", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop.svc.cluster.local, port: 80}",
+              "{method: GET, path: /}");
+    Scenario s = w.Load();
+    const Cluster& east = s.mesh.clusters[0];
+    for (const Workload& x : east.workloads)
+      EXPECT_EQ(x.router, x.owner == "gwpod" && selector == "{}")
+          << selector << ": " << x.Key();
+    for (const Path& x : PathsOf(s, "mesh")) {
+      EXPECT_EQ(x.outcome, Outcome::kDelivered) << selector << ": " << x.reason;
+      EXPECT_EQ(x.waypoints, std::vector<std::string>{"shop/waypoint"});
+    }
+    bool warned = false;
+    for (const Diagnostic& d : s.mesh.notes)
+      warned |= d.message.find("no gateway proxies") != std::string::npos;
+    EXPECT_EQ(warned, selector != "{}") << selector;
+  }
+}
+
 TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
   // loadbalancer.go ApplyLocalityLoadBalancer: failoverPriority applies
   // only when the merged policy has outlierDetection; it ranks endpoints

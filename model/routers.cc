@@ -1,0 +1,82 @@
+// §16.3: which pods an Istio Gateway (networking.istio.io) makes Routers.
+#include <string>
+#include <vector>
+
+#include "model/binding.h"
+#include "model/labels.h"
+#include "model/mesh.h"
+
+namespace meshsim {
+
+// §16.3: a pod that is plainly a gateway proxy: a Gateway API ingress pod,
+// a pod the injector renders with its gateway template, or one whose spec
+// holds istio-proxy (how istioctl writes the Deployment) without the
+// injector's record of a sidecar (a dumped sidecar pod's
+// sidecar.istio.io/status names the template "sidecar").
+namespace {
+
+bool GatewayProxyPod(const Workload& w) {
+  if (w.role == WorkloadRole::kIngress) return true;
+  if (const std::string* t =
+          FindLabel(w.annotations, "inject.istio.io/templates");
+      t && t->find("gateway") != std::string::npos)
+    return true;
+  const std::string* status =
+      FindLabel(w.annotations, "sidecar.istio.io/status");
+  return w.sidecar_injected &&
+         !(status && status->find("\"sidecar\"") != std::string::npos);
+}
+
+}  // namespace
+
+// §16.3: Router pods. An Istio Gateway (networking.istio.io) applies to
+// gateway proxies only (context.go SetGatewaysForProxy skips every other
+// proxy): its selector picks among pods that are plainly gateway proxies and
+// pods neither ambient nor sidecar (a Deployment written without its proxy
+// container), never an application pod of the mesh; an empty or absent
+// selector picks every plain gateway proxy. A pod it picks runs the Router
+// Envoy, named after its Deployment.
+void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes) {
+  c.istio_gateway_pods.clear();
+  for (const auto& [key, gw] : c.istio_gateways) {
+    std::vector<size_t>& pods = c.istio_gateway_pods[key];
+    const bool any = !gw.selector || gw.selector->empty();
+    std::vector<std::string> apps;
+    for (size_t i = 0; i < c.workloads.size(); ++i) {
+      Workload& w = c.workloads[i];
+      if (w.role == WorkloadRole::kWaypoint ||
+          w.role == WorkloadRole::kEastWest || w.kind != "Pod")
+        continue;
+      if (any ? !GatewayProxyPod(w) : !SelectorMatches(*gw.selector, w.labels))
+        continue;
+      if (!GatewayProxyPod(w)) {
+        Workload probe = w;
+        DeriveCapture(c, probe);
+        if (probe.capture != Capture::kUncaptured) {
+          apps.push_back(w.Key());
+          continue;
+        }
+      }
+      pods.push_back(i);
+      if (w.gateway.empty()) {
+        w.role = WorkloadRole::kIngress;
+        w.router = true;
+        w.gateway = w.ns + "/" + w.owner;
+      }
+    }
+    if (!apps.empty())
+      notes.push_back({Severity::kWarning,
+                       gw.location,
+                       "Gateway " + key + "'s selector matches " +
+                           std::to_string(apps.size()) +
+                           " application pod(s) of the mesh (" + apps[0] +
+                           (apps.size() > 1 ? ", ..." : "") +
+                           "), which are no gateway proxies: istiod applies "
+                           "a Gateway to gateway proxies only, so they stay "
+                           "as they are (§16.3)",
+                       "",
+                       {"Gateway", gw.ns, gw.name, c.name}});
+  }
+}
+
+}  // namespace meshsim
