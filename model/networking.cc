@@ -76,6 +76,12 @@ void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
 std::string RouteOrderKey(const HttpRoute& r) {
   // '\x01' sorts before any character of a name: "a" before "a-b".
   if (r.IsVirtualService()) return r.name + '\x01' + r.ns;
+  // §9: istiod makes each TCPRoute and TLSRoute a VirtualService of its own,
+  // "<name>~tcp~N~…" (route_collections.go), ordered by name, then
+  // namespace; HTTP and gRPC routes merge into one per hostname, ordered by
+  // namespace, then "<name>~…" (sortRoutesByCreationTime).
+  if (r.kind == "TCPRoute" || r.kind == "TLSRoute")
+    return r.name + "~\x01" + r.ns;
   return r.ns + '\x01' + r.name + '~';
 }
 

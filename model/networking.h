@@ -61,9 +61,11 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
 
 // §16.2, §9: how istiod orders routes of the same creation time, as a key
 // to compare after it: a VirtualService by name, then namespace
-// (sortConfigByCreationTime); a Gateway API route by namespace, then the
-// name of the VirtualService istiod generates from it, "<name>~..."
-// (sortRoutesByCreationTime), so `cart-extra` sorts before `cart`.
+// (sortConfigByCreationTime); an HTTPRoute or GRPCRoute by namespace, then
+// the name of the VirtualService istiod generates from it, "<name>~..."
+// (sortRoutesByCreationTime), so `cart-extra` sorts before `cart`; a
+// TCPRoute or TLSRoute, a VirtualService "<name>~tcp~..." of its own, by
+// that name, then namespace.
 std::string RouteOrderKey(const HttpRoute& r);
 // Oldest first, then by RouteOrderKey.
 bool RouteOlder(const HttpRoute& a, const HttpRoute& b);

@@ -269,6 +269,16 @@ TEST(NetworkingTest, RoutesOfOneAgeAreOrderedAsIstiodOrdersThem) {
       RouteOlder(route("HTTPRoute", "a", "r"), route("HTTPRoute", "a-b", "r")));
   EXPECT_TRUE(RouteOlder(route("HTTPRoute", "shop", "cart-extra"),
                          route("HTTPRoute", "shop", "cart")));
+  // TCPRoutes and TLSRoutes are VirtualServices "<name>~tcp~…" of their
+  // own: by name, then namespace.
+  EXPECT_TRUE(RouteOlder(route("TCPRoute", "zzz", "aaa"),
+                         route("TCPRoute", "aaa", "zzz")));
+  EXPECT_TRUE(RouteOlder(route("TLSRoute", "other", "aaa"),
+                         route("TLSRoute", "apps", "zzz")));
+  EXPECT_TRUE(
+      RouteOlder(route("TCPRoute", "b", "db-x"), route("TCPRoute", "a", "db")));
+  EXPECT_TRUE(
+      RouteOlder(route("TCPRoute", "a", "db"), route("TCPRoute", "b", "db")));
   // A sidecar's VirtualService for cart: alpha's route to v1 wins.
   auto vs = [](const std::string& name, const std::string& ns,
                const std::string& subset) {
