@@ -94,6 +94,10 @@ struct BackendRef {
   int weight = 1;
   std::string subset;  // VirtualService destination.subset (§16.1)
   SourceLocation location;
+  // Gateway API, as written: `namespace` given, and the types of the
+  // backendRef's own filters (§9: istiod rejects a route for some).
+  bool ns_given = false;
+  std::vector<std::string> filter_types;
 };
 
 struct ParentRef {

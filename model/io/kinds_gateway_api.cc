@@ -236,6 +236,17 @@ BackendRef ReadBackendRef(Reader& r, const yaml::Node& b, const std::string& bw,
   br.location = ref.location;
   br.weight = static_cast<int>(
       r.Int(r.Child(b, "weight"), bw + ".weight", 0, 1000000).value_or(1));
+  br.ns_given = r.Child(b, "namespace").IsDefined();
+  ForEachMap(r, b, "filters", bw,
+             [&](const yaml::Node& f, const std::string& fw) {
+               br.filter_types.push_back(
+                   r.String(r.Child(f, "type"), fw + ".type").value_or(""));
+               // Any but a header modifier rejects the route (RejectedWhole),
+               // which says so: no second word on its fields.
+               if (br.filter_types.back() != "RequestHeaderModifier" &&
+                   br.filter_types.back() != "ResponseHeaderModifier")
+                 f.MarkSubtreeRead();
+             });
   // The CRD's CEL rule: "Must have port for Service reference".
   if (br.kind == "Service" && br.port == 0)
     r.Error(b, bw + ": a Service backendRef needs a port (the API server "
@@ -517,13 +528,44 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
 
 namespace {
 
+// §9 (conversion.go buildDestination, buildTCPDestination): a backendRef
+// istiod refuses outright, failing the whole route: a Service named by a
+// host name, a Hostname with a namespace. A zero-weight one is skipped
+// before it is built. The reason, or "" when it is converted.
+std::string RefusedBackend(const BackendRef& b) {
+  if (b.weight == 0) return "";
+  if (b.kind == "Service" && b.name.find('.') != std::string::npos)
+    return "names Service '" + b.name +
+           "' by a host name; istiod wants the Service's name";
+  if (b.kind == "Hostname" && b.ns_given)
+    return "gives a namespace for Hostname '" + b.name +
+           "', which istiod refuses (\"namespace may not be set with "
+           "Hostname type\")";
+  return "";
+}
+
 // §9 (conversion.go convertHTTPRoute, convertGRPCRoute, buildDestination;
 // route_collections.go computeRoute): a rule istiod cannot convert is a
 // hard error, and the whole route then yields no configuration: a filter
-// type it does not support (ExtensionRef, or one the kind lacks), a Service
-// backendRef named by a host name. The CRD accepts both. True (with a
-// warning) when the route is dropped.
+// type it does not support (ExtensionRef, or one the kind lacks; on a
+// backendRef, any but the header modifiers), a refused backendRef
+// (RefusedBackend). The CRD accepts them. True (with a warning) when the
+// route is dropped.
 bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
+  const bool http = route.kind == "HTTPRoute" || route.kind == "GRPCRoute";
+  const std::string drop =
+      ": istiod rejects the whole route (Accepted=False), so none of its "
+      "rules apply and " +
+      std::string(http ? "requests it would match get 404"
+                       : "connections it would take are closed") +
+      " (§9)";
+  for (size_t i = 0; i < route.rules.size(); ++i)
+    for (const BackendRef& b : route.rules[i].backends)
+      if (const std::string why = RefusedBackend(b); !why.empty()) {
+        r.diags().Warning(b.location, h.what + ": rules[" + std::to_string(i) +
+                                          "] " + why + drop);
+        return true;
+      }
   std::vector<std::string> filters;
   if (route.kind == "HTTPRoute")
     filters = {"RequestHeaderModifier",
@@ -537,9 +579,6 @@ bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
                "RequestMirror"};
   else
     return false;
-  const std::string drop =
-      ": istiod rejects the whole route (Accepted=False), so none of its "
-      "rules apply and requests it would match get 404 (§9)";
   for (size_t i = 0; i < route.rules.size(); ++i) {
     const HttpRouteRule& rule = route.rules[i];
     for (const HttpFilter& f : rule.filters)
@@ -551,18 +590,18 @@ bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
                               " does not support" + drop);
         return true;
       }
-    // buildHTTPDestination skips a zero-weight backend before it is built.
+    // buildHTTPDestination skips a zero-weight backend before it is built;
+    // a backendRef's own filters may only modify headers.
     for (const BackendRef& b : rule.backends)
-      if (b.weight > 0 && b.kind == "Service" &&
-          b.name.find('.') != std::string::npos) {
-        r.diags().Warning(b.location,
-                          h.what + ": rules[" + std::to_string(i) +
-                              "] names Service '" + b.name +
-                              "' by a host name; istiod wants the Service's "
-                              "name" +
-                              drop);
-        return true;
-      }
+      for (const std::string& type : b.filter_types)
+        if (b.weight > 0 && type != "RequestHeaderModifier" &&
+            type != "ResponseHeaderModifier") {
+          r.diags().Warning(
+              b.location, h.what + ": rules[" + std::to_string(i) +
+                              "] has a backendRef filter of type '" + type +
+                              "', which istiod supports on a rule only" + drop);
+          return true;
+        }
   }
   return false;
 }

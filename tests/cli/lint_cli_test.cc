@@ -101,8 +101,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // label value (ignored, §5), a route to a missing Service.
       {"conformance/bogus-use-waypoint-with-waypoint/scenario.yaml",
        {{"reference-not-found", 1}}},
-      // An HTTPRoute istiod rejects whole (an ExtensionRef filter, §9).
-      {"gateway-api-route-errors/scenario.yaml", {{"scenario-warning", 1}}},
+      // Three HTTPRoutes istiod rejects whole (an ExtensionRef filter, a
+      // backendRef URLRewrite, a Hostname backendRef with a namespace; §9).
+      {"gateway-api-route-errors/scenario.yaml", {{"scenario-warning", 3}}},
       // The version without Service shop/cart: the ingress's route names it.
       {"diff/service-added/scenario.yaml", {{"reference-not-found", 1}}},
       {"diff/service-removed/new/scenario.yaml", {{"reference-not-found", 1}}},
