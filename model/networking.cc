@@ -1,6 +1,7 @@
 #include "model/networking.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -10,17 +11,19 @@
 
 namespace meshsim {
 
-namespace {
-
-// Host pattern matching as Istio's host.Name.Matches: "*" matches all,
-// "*.suffix" any name ending in ".suffix".
-bool HostMatches(const std::string& pattern, const std::string& host) {
+bool IstioHostMatches(const std::string& pattern, const std::string& host) {
   const std::string p = AsciiLower(pattern), h = AsciiLower(host);
   if (p == "*") return true;
   if (p.size() > 1 && p[0] == '*')
     return h.size() >= p.size() &&
            h.compare(h.size() - (p.size() - 1), p.size() - 1, p.substr(1)) == 0;
   return p == h;
+}
+
+namespace {
+
+bool HostMatches(const std::string& pattern, const std::string& host) {
+  return IstioHostMatches(pattern, host);
 }
 
 // How specific a host pattern is: an exact name over any wildcard, a
@@ -377,100 +380,6 @@ int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
     }
   }
   return number;
-}
-
-namespace {
-
-// §16.3: server host `pattern` for a VirtualService of namespace `vs_ns`:
-// its host part when its namespace part ("*", "./" for the gateway's, or a
-// name) admits that namespace (host.NamesForNamespace).
-std::optional<std::string> ServerHostFor(const std::string& pattern,
-                                         const std::string& gw_ns,
-                                         const std::string& vs_ns) {
-  const size_t slash = pattern.find('/');
-  if (slash == std::string::npos) return AsciiLower(pattern);
-  std::string ns = pattern.substr(0, slash);
-  if (ns == ".") ns = gw_ns;
-  if (ns != "*" && ns != vs_ns) return std::nullopt;
-  return AsciiLower(pattern.substr(slash + 1));
-}
-
-}  // namespace
-
-std::vector<IstioVirtualHost> IstioVirtualHosts(
-    const Cluster& c,
-    const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
-        servers,
-    const std::string& proxy_ns) {
-  std::vector<IstioVirtualHost> out;
-  auto add = [&](const std::string& domain, const HttpRoute* r,
-                 bool require_tls) {
-    auto it = std::find_if(out.begin(), out.end(),
-                           [&](const auto& v) { return v.domain == domain; });
-    if (it == out.end()) {
-      out.push_back({domain, {}, false});
-      it = out.end() - 1;
-    }
-    it->require_tls = it->require_tls || require_tls;
-    if (r &&
-        std::find(it->routes.begin(), it->routes.end(), r) == it->routes.end())
-      it->routes.push_back(r);
-  };
-  for (const auto& [gw, server] : servers)
-    for (const HttpRoute& r : c.routes) {
-      if (!r.IsVirtualService() ||
-          std::find(r.gateways.begin(), r.gateways.end(), gw->Key()) ==
-              r.gateways.end())
-        continue;
-      // push_context.go: a gateway proxy sees the VirtualServices exported
-      // to its own namespace (the pod's, not the Gateway object's).
-      if (!proxy_ns.empty() && !ExportedTo(r.export_to, r.ns, proxy_ns))
-        continue;
-      // host.Names.Intersection: of two hosts one of which covers the
-      // other, the narrower. virtualservice.go: a short host is a name in
-      // the VirtualService's namespace.
-      for (const std::string& written : r.hostnames) {
-        const std::string vh = AsciiLower(ExpandHost(written, r.ns));
-        for (const std::string& pattern : server->hosts) {
-          const std::optional<std::string> sh =
-              ServerHostFor(pattern, gw->ns, r.ns);
-          if (!sh) continue;
-          if (HostMatches(*sh, vh))
-            add(vh, &r, server->https_redirect);
-          else if (HostMatches(vh, *sh))
-            add(*sh, &r, server->https_redirect);
-        }
-      }
-    }
-  // gateway.go: a redirecting server's own hosts are virtual hosts that
-  // redirect, whether or not a VirtualService made them.
-  for (const auto& [gw, server] : servers)
-    if (server->https_redirect)
-      for (const std::string& h : server->hosts)
-        add(AsciiLower(h.substr(h.find('/') + 1)), nullptr, true);
-  for (IstioVirtualHost& v : out) {
-    SortByAge(v.routes);
-    if (!proxy_ns.empty())
-      std::stable_sort(v.routes.begin(), v.routes.end(),
-                       [&](const HttpRoute* a, const HttpRoute* b) {
-                         return ExportBucket(*a, proxy_ns) <
-                                ExportBucket(*b, proxy_ns);
-                       });
-  }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.domain < b.domain; });
-  return out;
-}
-
-const IstioVirtualHost* VirtualHostFor(
-    const std::vector<IstioVirtualHost>& vhosts, const std::string& host) {
-  const std::string name = AsciiLower(host.substr(0, host.find(':')));
-  const IstioVirtualHost* best = nullptr;
-  for (const IstioVirtualHost& v : vhosts)
-    if (HostMatches(v.domain, name) &&
-        (!best || Specificity(v.domain) > Specificity(best->domain)))
-      best = &v;
-  return best;
 }
 
 std::set<int> SidecarMtlsPodPorts(const Mesh& mesh, const Cluster& c,

@@ -30,6 +30,9 @@ bool ExportedTo(const std::vector<std::string>& export_to,
 // A host as an Istio object in `ns` writes it, made a full name: a short
 // name is a Service of `ns` ("reviews" -> reviews.<ns>.svc.cluster.local).
 std::string ExpandHost(const std::string& host, const std::string& ns);
+// Host pattern matching as Istio's host.Name.Matches, case-insensitive:
+// "*" matches all, "*.suffix" any name ending in ".suffix".
+bool IstioHostMatches(const std::string& pattern, const std::string& host);
 
 // Whether host pattern `pattern` (a full name or *.suffix) covers one of
 // the service's hostnames.
@@ -99,21 +102,28 @@ int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
 struct IstioVirtualHost {
   std::string domain;  // a name, "*.suffix" or "*"
   std::vector<const HttpRoute*> routes;
+  // Per routes[i]: the gateway ("ns/name") and the server port its routes
+  // were built for, against which a match's `gateways` and `port` are
+  // read (gateway.go builds a VirtualService's routes once per gateway, at
+  // the port of the first of its servers that takes the VirtualService).
+  std::vector<std::pair<std::string, int>> origins;
   // §16.3 (gateway.go RequireTls): a server with tls.httpsRedirect built
   // it or names its domain: it answers plain HTTP with a redirect.
   bool require_tls = false;
 };
 
 // §16.3: the virtual hosts `servers` (the Istio Gateway servers one
-// listener port serves, with their gateways) build, by domain: each
-// VirtualService bound to a server's gateway adds its routes to each domain
-// its hosts and the server's hosts intersect in (istiod's
-// buildGatewayHTTPRouteConfig). The domains only: which one a request
-// takes is VirtualHostFor (the simulator) or the encoding's own statement.
-// A VirtualService's short hosts are names in its namespace. With
-// `proxy_ns` (the gateway pod's namespace), only VirtualServices exported
-// there, in push_context.go's order: private to it, exported to it by name,
-// public, each oldest first; without, every one, oldest first.
+// listener port serves, with their gateways, in istiod's merged order)
+// build, by domain (istiod's buildGatewayHTTPRouteConfig): server by server,
+// each VirtualService bound to the server's gateway appends its routes to
+// each domain its hosts and the server's hosts intersect in, once per
+// gateway; nothing re-sorts them but the catch-alls (SortVHostRoutes, left
+// to the reader). The domains only: which one a request takes is
+// VirtualHostFor (the simulator) or the encoding's own statement. A
+// VirtualService's short hosts are names in its namespace. With `proxy_ns`
+// (the gateway pod's namespace), only VirtualServices exported there, per
+// gateway in push_context.go's order: private to it, exported to it by
+// name, public, each oldest first; without, every one, oldest first.
 std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,
     const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&

@@ -137,6 +137,7 @@ void Builder::RouterHop(Vertex v, const State& s) {
   // port Envoy listens on, which the gateway Service maps it to).
   ctx.port = first->port;
   ctx.gateway_vhost = true;
+  if (vhost) ctx.vhost_origins = &vhost->origins;
   // §16.2: a claim route reads the token the Router validated.
   if (attrs.request_principal) ctx.jwt_claims = &*attrs.jwt;
   if (!Route(v, s, routes, s.cluster, -1, ctx.port, where, &backends, &route,

@@ -321,16 +321,23 @@ RouteChoice SelectGatewayVirtualHost(const std::vector<const HttpRoute*>& vss,
   };
   std::vector<Entry> first, last;
   RouteChoice out;
-  for (const HttpRoute* vs : vss) {
+  for (size_t k = 0; k < vss.size(); ++k) {
+    const HttpRoute* vs = vss[k];
     if (vs->rules.empty()) continue;
     out.any_route = true;
+    // §16.3: the gateway and server port these routes were built for.
+    RouteContext built = ctx;
+    if (ctx.vhost_origins && k < ctx.vhost_origins->size()) {
+      built.gateway_names = {(*ctx.vhost_origins)[k].first};
+      built.port = (*ctx.vhost_origins)[k].second;
+    }
     bool done = false;
     for (size_t i = 0; i < vs->rules.size() && !done; ++i) {
       const HttpRouteRule& rule = vs->rules[i];
       std::vector<const HttpMatch*> ms;
       if (rule.matches.empty()) ms.push_back(nullptr);
       for (const HttpMatch& m : rule.matches)
-        if (Kept(m, ctx)) ms.push_back(&m);
+        if (Kept(m, built)) ms.push_back(&m);
       for (const HttpMatch* m : ms) {
         if (IsCatchAllMatch(m)) {
           last.push_back({vs, i, m});

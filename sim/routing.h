@@ -65,6 +65,11 @@ struct RouteContext {
   // §16.2: the token this proxy's RequestAuthentications validated, whose
   // claims a VirtualService's claim route matches; nullptr: none.
   const JwtToken* jwt_claims = nullptr;
+  // §16.3: with gateway_vhost, per VirtualService the gateway and server
+  // port its routes were built for (IstioVirtualHost::origins), which a
+  // match's `gateways` and `port` are read against; nullptr: gateway_names
+  // and port for all.
+  const std::vector<std::pair<std::string, int>>* vhost_origins = nullptr;
 };
 
 // §16.3: how specific sniHosts entry `sni` is as a match of `host` (an

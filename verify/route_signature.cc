@@ -464,7 +464,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
       }
       const z3::expr on_chain =
           chains[ci].sni.empty() ? c_.bool_val(true) : sni.Build();
-      RouterChainArms(pod, chains[ci].servers.front().second->port, on_chain,
+      RouterChainArms(pod, on_chain,
                       IstioVirtualHosts(cluster, chains[ci].servers, pod.ns),
                       arms);
     }
@@ -474,9 +474,9 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
 
 // The arms of one filter chain's virtual hosts `vhosts` (taken when
 // `on_chain`) at Router pod `pod`, appended to `arms`; a match's port is
-// compared with the chain's server port as written (route.go), not the
-// port the Router listens on.
-void RouteEncoder::RouterChainArms(const Workload& pod, int server_port,
+// compared with the server port its VirtualService's routes were built for
+// as written (route.go), not the port the Router listens on.
+void RouteEncoder::RouterChainArms(const Workload& pod,
                                    const z3::expr& on_chain,
                                    const std::vector<IstioVirtualHost>& vhosts,
                                    std::vector<RouteArm>& arms) {
@@ -498,14 +498,23 @@ void RouteEncoder::RouterChainArms(const Workload& pod, int server_port,
         const HttpMatch* m;  // nullptr: a rule without matches
       };
       std::vector<Entry> entries, catch_alls;
-      for (const HttpRoute* r : vh.routes) {
+      for (size_t k = 0; k < vh.routes.size(); ++k) {
+        const HttpRoute* r = vh.routes[k];
+        // gateway.go: each VirtualService's routes are built for one
+        // gateway and one server port; a match naming other gateways, or
+        // another port, is dropped.
+        const std::string& gateway = vh.origins[k].first;
+        const int built_port = vh.origins[k].second;
         bool done = false;
         for (size_t i = 0; i < r->rules.size() && !done; ++i) {
           const HttpRouteRule& rule = r->rules[i];
           std::vector<const HttpMatch*> kept;
           if (rule.matches.empty()) kept.push_back(nullptr);
           for (const HttpMatch& m : rule.matches) {
-            bool fixed = !m.port || m.port == server_port;
+            bool fixed = (!m.port || m.port == built_port) &&
+                         (m.gateways.empty() ||
+                          std::find(m.gateways.begin(), m.gateways.end(),
+                                    gateway) != m.gateways.end());
             if (m.source_labels)
               for (const auto& [k, v] : *m.source_labels) {
                 const auto it = pod.labels.find(k);

@@ -91,8 +91,7 @@ class RouteEncoder {
 
  private:
   z3::expr HostIs(const std::string& pattern);
-  void RouterChainArms(const Workload& pod, int server_port,
-                       const z3::expr& on_chain,
+  void RouterChainArms(const Workload& pod, const z3::expr& on_chain,
                        const std::vector<IstioVirtualHost>& vhosts,
                        std::vector<RouteArm>& arms);
   struct Candidate {

@@ -866,6 +866,79 @@ TEST(NetworkingTest, AGatewaySelectorPicksGatewayProxiesOnly) {
   }
 }
 
+// §16.3 (gateway.go buildGatewayHTTPRouteConfig): a VirtualService's
+// routes are built per gateway, at that gateway's server port, and appended
+// to a virtual host server by server, never re-sorted by age across
+// servers. So a match naming gateway `internal` is dropped from the routes
+// built for `public`, and the newer VirtualService of a first server's
+// domain comes before the older one a later server adds there.
+TEST(NetworkingTest, GatewayVirtualHostRoutesAreBuiltPerServer) {
+  auto gateway = [](const std::string& name, const std::string& hosts,
+                    const std::string& when) {
+    return "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+           "  name: " +
+           name + "\n  namespace: shop\n  creationTimestamp: \"" + when +
+           "\"\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n" +
+           hosts;
+  };
+  auto server = [](const std::string& host) {
+    return "  - port: {number: 80, name: http-" + host.substr(0, 1) +
+           ", protocol: HTTP}\n    hosts: [\"" + host + "\"]\n";
+  };
+  {
+    World w = TwoVersionWorld();
+    AddIngressGateway(w);
+    w.Add("east", kSubsets);
+    w.Add("east", gateway("public", server("public.example.com"),
+                          "2024-01-01T00:00:00Z"));
+    w.Add("east", gateway("internal", server("internal.example.com"),
+                          "2024-01-02T00:00:00Z"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: site, namespace: shop}\nspec:\n"
+          "  hosts: [public.example.com, internal.example.com]\n"
+          "  gateways: [public, internal]\n  http:\n"
+          "  - match: [{uri: {prefix: /admin}, gateways: [shop/internal]}]\n"
+          "    route: [{destination: {host: cart, subset: v2}}]\n"
+          "  - route: [{destination: {host: cart, subset: v1}}]\n");
+    for (const char* host : {"public", "internal"})
+      w.Traffic(host, "{cluster: east, ingress: shop/public}",
+                "{host: " + std::string(host) + ".example.com, port: 80}",
+                "{method: GET, path: /admin}");
+    Scenario sc = w.Load();
+    EXPECT_EQ(Landings(sc, "public"),
+              (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+    EXPECT_EQ(Landings(sc, "internal"),
+              (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+  }
+  {
+    World w = TwoVersionWorld();
+    AddIngressGateway(w);
+    w.Add("east", kSubsets);
+    w.Add("east",
+          gateway("gw", server("*.example.com") + server("x.example.com"),
+                  "2024-01-01T00:00:00Z"));
+    auto vs = [](const std::string& name, const std::string& host,
+                 const std::string& when, const std::string& subset) {
+      return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+             "metadata: {name: " +
+             name + ", namespace: shop, creationTimestamp: \"" + when +
+             "\"}\nspec:\n  hosts: [\"" + host +
+             "\"]\n  gateways: [gw]\n  http:\n"
+             "  - match: [{uri: {prefix: /api}}]\n"
+             "    route: [{destination: {host: cart.shop.svc.cluster.local, "
+             "subset: " +
+             subset + "}}]\n";
+    };
+    w.Add("east", vs("older", "*", "2024-01-01T00:00:00Z", "v1"));
+    w.Add("east", vs("newer", "x.example.com", "2024-01-02T00:00:00Z", "v2"));
+    w.Traffic("x", "{cluster: east, ingress: shop/gw}",
+              "{host: x.example.com, port: 80}", "{method: GET, path: /api}");
+    EXPECT_EQ(Landings(w.Load(), "x"),
+              (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
+  }
+}
+
 TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
   // loadbalancer.go ApplyLocalityLoadBalancer: failoverPriority applies
   // only when the merged policy has outlierDetection; it ranks endpoints
