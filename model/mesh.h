@@ -384,6 +384,9 @@ struct Listener {
   std::string protocol;
   std::string hostname;
   std::string tls_mode;  // tls.mode: Terminate | Passthrough | "" (none)
+  // tls.certificateRefs of kind Secret: (namespace as written, "" for the
+  // Gateway's; name). §9: one in another namespace needs a ReferenceGrant.
+  std::vector<std::pair<std::string, std::string>> secret_refs;
   std::string allowed_from = "Same";  // Same | All | Selector
   // §9: allowedRoutes.kinds as written (gateway.networking.k8s.io kinds);
   // empty: the protocol's (ListenerKinds).

@@ -1,4 +1,5 @@
-// §16.3: which pods an Istio Gateway (networking.istio.io) makes Routers.
+// §16.3: which pods an Istio Gateway (networking.istio.io) makes Routers;
+// §9: the Gateway API listeners istiod does not program.
 #include <string>
 #include <vector>
 
@@ -76,6 +77,41 @@ void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes) {
                            "as they are (§16.3)",
                        "",
                        {"Gateway", gw.ns, gw.name, c.name}});
+  }
+}
+
+// §9 (conversion.go buildSecretReference, buildListener): a listener whose
+// certificateRefs name a Secret in another namespace that no ReferenceGrant
+// there lets the Gateway read is not Programmed (InvalidCertificateRef):
+// istiod makes no server of it, so it serves nothing; it is left out, with
+// a warning. (A Secret missing from the manifests is not judged: they
+// seldom hold the certificates.)
+void DropUngrantedListeners(Cluster& c, std::vector<Diagnostic>& notes) {
+  for (auto& [key, gw] : c.gateways) {
+    std::vector<Listener> kept;
+    for (Listener& l : gw.listeners) {
+      std::string refused;
+      for (const auto& [ns, name] : l.secret_refs)
+        if (!ns.empty() && ns != gw.ns &&
+            !c.ReferenceGranted("Gateway", gw.ns, "Secret", ns, name) &&
+            refused.empty())
+          refused = ns + "/" + name;
+      if (refused.empty()) {
+        kept.push_back(std::move(l));
+        continue;
+      }
+      notes.push_back(
+          {Severity::kWarning,
+           l.location,
+           "Gateway " + key + " listener '" + l.name +
+               "': tls.certificateRefs names Secret " + refused +
+               ", in another namespace, and no ReferenceGrant there lets the "
+               "Gateway read it: istiod does not program the listener "
+               "(InvalidCertificateRef), so nothing is served on it (§9)",
+           "",
+           {"Gateway", gw.ns, gw.name, c.name}});
+    }
+    gw.listeners = std::move(kept);
   }
 }
 

@@ -29,6 +29,16 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
   const yaml::Node tls = l["tls"];
   if (tls.IsMap()) {
     tls.MarkRead();
+    // §9: a Secret (core group, the default) in another namespace.
+    if (tls["certificateRefs"].IsSequence())
+      for (const yaml::Node& ref : tls["certificateRefs"]) {
+        const std::string kind =
+            ref["kind"].IsDefined() ? ref["kind"].Scalar() : "Secret";
+        const std::string group = ref["group"].Scalar();
+        if (kind == "Secret" && group.empty())
+          li.secret_refs.emplace_back(ref["namespace"].Scalar(),
+                                      ref["name"].Scalar());
+      }
     tls["certificateRefs"].MarkSubtreeRead();
     tls["options"].MarkSubtreeRead();
     const std::string& mode = tls["mode"].Scalar();
@@ -454,7 +464,7 @@ void LoadReferenceGrant(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   ForEachMap(r, spec, "to", h.what + ": spec",
              [&](const yaml::Node& t, const std::string& tw) {
                const auto [group, kind, name] = entry(t, tw, "name");
-               if (group == "core" && kind == "Service")
+               if (group == "core" && (kind == "Service" || kind == "Secret"))
                  g.to.emplace_back(kind, name);
              });
   cluster.reference_grants.push_back(std::move(g));

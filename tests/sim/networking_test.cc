@@ -1427,6 +1427,51 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
       "failed;");
 }
 
+// §9 (conversion.go buildSecretReference): an HTTPS listener's certificate
+// in another namespace needs a ReferenceGrant there from the Gateway's
+// namespace to the Secret; without one istiod does not program the
+// listener and the request finds no listener. A Secret of the Gateway's own
+// namespace needs none.
+TEST(ReferenceGrantTest, AListenerCertificateInAnotherNamespaceNeedsAGrant) {
+  const std::string file = "scenarios/reference-grant/scenario.yaml";
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)),
+                         std::istreambuf_iterator<char>());
+  const std::string listener =
+      "listeners: [{name: http, port: 80, protocol: HTTP}]";
+  ASSERT_NE(text.find(listener), std::string::npos);
+  const std::string anchor = "traffic:\n";
+  auto outcome = [&](const std::string& secret_ns, bool grant) {
+    std::string t = text;
+    t.replace(t.find(listener), listener.size(),
+              "listeners: [{name: https, port: 80, protocol: HTTPS, tls: "
+              "{certificateRefs: [{name: cert, namespace: " +
+                  secret_ns + "}]}}]");
+    if (grant)
+      t.insert(t.find(anchor),
+               "      - apiVersion: gateway.networking.k8s.io/v1beta1\n"
+               "        kind: ReferenceGrant\n"
+               "        metadata: {name: certs, namespace: certs}\n"
+               "        spec:\n          from: [{group: "
+               "gateway.networking.k8s.io, kind: Gateway, namespace: "
+               "ingress}]\n          to: [{group: \"\", kind: Secret}]\n");
+    Diagnostics d;
+    auto sc = LoadScenarioText(t, file, "scenarios/reference-grant", d);
+    EXPECT_TRUE(sc && !d.HasErrors());
+    if (!sc) return std::string("bad input");
+    std::string out;
+    for (const Path& p : PathsOf(*sc, "ingress-cart"))
+      out += std::string(OutcomeName(p.outcome)) + ";";
+    bool warned = false;
+    for (const Diagnostic& x : sc->mesh.notes)
+      warned |= x.message.find("InvalidCertificateRef") != std::string::npos;
+    return out + (warned ? "warned" : "");
+  };
+  EXPECT_EQ(outcome("ingress", false), "delivered;");
+  EXPECT_EQ(outcome("certs", true), "delivered;");
+  EXPECT_EQ(outcome("certs", false), "failed;warned");
+}
+
 // §9 (conversion.go createGRPCURIMatch): a GRPCRoute's method match is the
 // path /<service>/<method>: Exact service and method an exact path, a
 // service alone a prefix, a method alone (or RegularExpression) a regular
