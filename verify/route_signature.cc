@@ -356,13 +356,30 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   // candidate for the request's Host when one of its domains there is the
   // one the Host takes: it matches the domain and no domain of a higher
   // rank on that port does. Rule by rule in the Gateway API's precedence.
-  std::set<int> ports;
-  for (const Listener& l : gw->listeners) ports.insert(l.port);
-  for (const int port : ports) {
+  // §9: on a port, each HTTPS listener is a filter chain of its own,
+  // taken when the server name (the Host) matches its hostname and no more
+  // specific HTTPS listener's there; the other listeners share one chain.
+  std::set<std::pair<int, const Listener*>> chains;
+  for (const Listener& l : gw->listeners)
+    chains.emplace(l.port, l.protocol == "HTTPS" ? &l : nullptr);
+  const auto chain_name = [](const Listener& l) {
+    return l.hostname.empty() ? std::string("*") : l.hostname;
+  };
+  for (const auto& [port, https] : chains) {
+    z3::expr on_chain = c_.bool_val(true);
+    if (https) {
+      on_chain = HostIs(chain_name(*https));
+      for (const Listener& o : gw->listeners)
+        if (o.port == port && o.protocol == "HTTPS" &&
+            DomainRank(chain_name(o)) > DomainRank(chain_name(*https)))
+          on_chain = on_chain && !HostIs(chain_name(o));
+    }
     std::map<const HttpRoute*, std::vector<std::string>> domains;
     std::set<std::string> all_domains;
     for (const Listener& l : gw->listeners) {
-      if (l.port != port) continue;
+      if (l.port != port || (l.protocol == "HTTPS") != (https != nullptr) ||
+          (https && &l != https))
+        continue;
       for (const HttpRoute& r : cluster.routes) {
         if (!ListenerTakesRoute(cluster, *gw, l, r)) continue;
         for (const std::string& d : GatewayRouteDomains(r, *gw, l)) {
@@ -386,7 +403,8 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
       if (it == domains.end()) continue;
       AnyOf host(c_);
       for (const std::string& d : it->second) host.Add(takes.at(d));
-      const z3::expr m = e_.http && Matches(*cand.m) && host.Build();
+      const z3::expr m =
+          e_.http && on_chain && Matches(*cand.m) && host.Build();
       arms.push_back(
           {m && !earlier, cand.route, &cand.route->rules[cand.rule]});
       earlier = earlier || m;
@@ -409,7 +427,7 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
       if (r->rules.empty()) continue;
       AnyOf host(c_);
       for (const std::string& d : domains.at(r)) host.Add(takes.at(d));
-      const z3::expr m = !e_.http && host.Build();
+      const z3::expr m = !e_.http && on_chain && host.Build();
       arms.push_back({m && !earlier_l4, r, &r->rules.front()});
       earlier_l4 = earlier_l4 || m;
     }

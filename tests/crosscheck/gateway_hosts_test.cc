@@ -55,8 +55,9 @@ testing::World HostsWorld(const std::string& listeners = "") {
 }
 
 Outcomes Simulated(const testing::World& w, const std::string& host,
-                   const std::string& path, std::set<std::string>* lands) {
-  return testing::SimulatedThrough(w, "shop/web", host, path, lands);
+                   const std::string& path, std::set<std::string>* lands,
+                   int port = 80) {
+  return testing::SimulatedThrough(w, "shop/web", host, path, lands, port);
 }
 
 Outcomes Encoded(const testing::World& w, const std::string& service,
@@ -144,6 +145,31 @@ TEST(GatewayHostsTest, ADomainOnAnotherPortOrARefusedRouteHidesNothing) {
   EXPECT_EQ(Simulated(w, "admin.example.com", "/", &lands), kDelivered);
   EXPECT_EQ(lands, std::set<std::string>{"shop/cart-0"});
   EXPECT_EQ(Encoded(w, "shop/cart", "admin.example.com", "/"), kDelivered);
+}
+
+TEST(GatewayHostsTest, HttpsListenersOnOnePortAreIsolatedByServerName) {
+  // Two HTTPS listeners on 443: `shop` for shop.example.com, which takes
+  // no HTTPRoute, and `all` for every host. Each terminates TLS on a filter
+  // chain of its own, matched by the server name (model/gateway.go: a route
+  // table per HTTPS server): shop.example.com takes `shop`'s chain, where
+  // no route is, and gets 404; it never reaches `all`'s routes. Another
+  // host takes `all`'s chain. Plain HTTP listeners would share the routes
+  // (ListenersOnOnePortShareTheVirtualHosts).
+  const std::string tls = "tls: {certificateRefs: [{name: cert}]}";
+  const testing::World w = HostsWorld(
+      "  - {name: shop, port: 443, protocol: HTTPS, hostname: "
+      "shop.example.com, " +
+      tls +
+      ", allowedRoutes: {kinds: [{kind: GRPCRoute}]}}\n"
+      "  - {name: all, port: 443, protocol: HTTPS, " +
+      tls + "}\n");
+  EXPECT_EQ(Simulated(w, "shop.example.com", "/", nullptr, 443),
+            (Outcomes{{0, Outcome::kFailed}}));
+  EXPECT_TRUE(Encoded(w, "shop/cart", "shop.example.com", "/").empty());
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "api.example.com", "/api/x", &lands, 443), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+  EXPECT_EQ(Encoded(w, "shop/orders", "api.example.com", "/api/x"), kDelivered);
 }
 
 TEST(GatewayHostsTest, AMoreExactListenerIsolatesItsHostnames) {
