@@ -27,6 +27,21 @@ std::optional<std::string> ServerHostFor(const std::string& pattern,
   return AsciiLower(pattern.substr(slash + 1));
 }
 
+// route.go BuildHTTPRoutesForVirtualService at `gateway` and server port
+// `port`: whether some rule keeps a route (no match, or a match whose
+// port and gateways admit them; sourceLabels are left to the reader).
+bool KeepsARoute(const HttpRoute& r, const std::string& gateway, int port) {
+  for (const HttpRouteRule& rule : r.rules) {
+    if (rule.matches.empty()) return true;
+    for (const HttpMatch& m : rule.matches)
+      if ((!m.port || m.port == port) &&
+          (m.gateways.empty() || std::find(m.gateways.begin(), m.gateways.end(),
+                                           gateway) != m.gateways.end()))
+        return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<IstioVirtualHost> IstioVirtualHosts(
@@ -87,9 +102,16 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
         }
       }
       if (domains.empty()) continue;
-      const int port =
-          built_at.emplace(std::make_pair(gw->Key(), r), server->port)
-              .first->second;
+      // route.go: a build that keeps no route is an error istiod skips
+      // (uncached): a later server of the gateway builds it again.
+      auto at = built_at.find({gw->Key(), r});
+      if (at == built_at.end()) {
+        // (HTTP servers only: a TCP server reads the tcp and tls sections.)
+        if (!server->ProxiesTcp() && !KeepsARoute(*r, gw->Key(), server->port))
+          continue;
+        at = built_at.emplace(std::make_pair(gw->Key(), r), server->port).first;
+      }
+      const int port = at->second;
       for (const std::string& d : domains) {
         IstioVirtualHost& v = vhost(d);
         v.require_tls = v.require_tls || server->https_redirect;

@@ -21,8 +21,9 @@ void AddSliceEndpoints(Cluster& c, Diagnostics* diags);
 // model/routers.cc: the pods Istio Gateways make Routers (§16.3), with a
 // warning at a selector matching application pods.
 void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes);
-// model/routers.cc: Gateway API listeners istiod does not program (§9).
-void DropUngrantedListeners(Cluster& c, std::vector<Diagnostic>& notes);
+// model/routers.cc: marks the Gateway API listeners istiod does not program
+// (§9), with a warning.
+void MarkUnprogrammedListeners(Cluster& c, std::vector<Diagnostic>& notes);
 // model/network_gateways.cc: a warning at each east-west Gateway istiod does
 // not take as its network's gateway (§7.1).
 void WarnNetworkGateways(const IstioSettings& istio, const Cluster& c,
@@ -393,7 +394,7 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
     gw.class_name = "istio-waypoint";
     gw.annotations["solo.io/auto-waypoint"] = "true";
     gw.listeners.push_back(
-        {"mesh", 15008, "HBONE", "", "", {}, "Same", {}, {}, loc});
+        {"mesh", 15008, "HBONE", "", "", {}, false, true, "Same", {}, {}, loc});
     gw.synthesized = true;
     gw.location = loc;
     c.gateways.emplace(key, gw);
@@ -846,7 +847,7 @@ void Mesh::Finalize(Diagnostics& diags) {
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {
       AddSoloAutoWaypoints(c, c_notes);
     }
-    DropUngrantedListeners(c, c_notes);
+    MarkUnprogrammedListeners(c, c_notes);
     DeriveGateways(c, replica_overrides);
     DeriveRouters(c, c_notes);
     const std::vector<size_t> order = CanonicalOrder(c);

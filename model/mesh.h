@@ -387,6 +387,12 @@ struct Listener {
   // tls.certificateRefs of kind Secret: (namespace as written, "" for the
   // Gateway's; name). §9: one in another namespace needs a ReferenceGrant.
   std::vector<std::pair<std::string, std::string>> secret_refs;
+  // tls.options gateway.istio.io/tls-terminate-mode ISTIO_SIMPLE or
+  // ISTIO_MUTUAL: istiod reads no certificateRefs then.
+  bool istio_tls_terminate = false;
+  // §9: false when istiod does not program it (every certificate refused):
+  // it stays a route parent but serves nothing.
+  bool programmed = true;
   std::string allowed_from = "Same";  // Same | All | Selector
   // §9: allowedRoutes.kinds as written (gateway.networking.k8s.io kinds);
   // empty: the protocol's (ListenerKinds).

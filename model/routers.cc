@@ -10,10 +10,11 @@
 namespace meshsim {
 
 // §16.3: a pod that is plainly a gateway proxy: a Gateway API ingress pod,
-// a pod the injector renders with its gateway template, or one whose spec
-// holds istio-proxy (how istioctl writes the Deployment) without the
-// injector's record of a sidecar (a dumped sidecar pod's
-// sidecar.istio.io/status names the template "sidecar").
+// a pod the injector renders with its gateway template
+// (inject.istio.io/templates), or one whose spec holds istio-proxy (how
+// istioctl writes the Deployment) that the injector did not add (a dumped
+// injected pod carries sidecar.istio.io/status; a gateway-template pod has
+// the templates annotation too).
 namespace {
 
 bool GatewayProxyPod(const Workload& w) {
@@ -22,10 +23,8 @@ bool GatewayProxyPod(const Workload& w) {
           FindLabel(w.annotations, "inject.istio.io/templates");
       t && t->find("gateway") != std::string::npos)
     return true;
-  const std::string* status =
-      FindLabel(w.annotations, "sidecar.istio.io/status");
   return w.sidecar_injected &&
-         !(status && status->find("\"sidecar\"") != std::string::npos);
+         !FindLabel(w.annotations, "sidecar.istio.io/status");
 }
 
 }  // namespace
@@ -80,39 +79,42 @@ void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes) {
   }
 }
 
-// §9 (conversion.go buildSecretReference, buildListener): a listener whose
-// certificateRefs name a Secret in another namespace that no ReferenceGrant
-// there lets the Gateway read is not Programmed (InvalidCertificateRef):
-// istiod makes no server of it, so it serves nothing; it is left out, with
-// a warning. (A Secret missing from the manifests is not judged: they
-// seldom hold the certificates.)
-void DropUngrantedListeners(Cluster& c, std::vector<Diagnostic>& notes) {
-  for (auto& [key, gw] : c.gateways) {
-    std::vector<Listener> kept;
+// §9 (conversion.go buildListener, buildSecretReference): a terminating
+// listener's certificateRefs naming a Secret in another namespace that no
+// ReferenceGrant there lets the Gateway read are skipped (ResolvedRefs
+// RefNotPermitted); with none left valid istiod does not program the
+// listener (Programmed=Invalid): it stays a parent routes attach to, and
+// serves nothing. Passthrough listeners and ISTIO_SIMPLE/ISTIO_MUTUAL ones
+// read no certificateRefs. A Secret missing from the manifests is not
+// judged: they seldom hold the certificates.
+void MarkUnprogrammedListeners(Cluster& c, std::vector<Diagnostic>& notes) {
+  for (auto& [key, gw] : c.gateways)
     for (Listener& l : gw.listeners) {
-      std::string refused;
-      for (const auto& [ns, name] : l.secret_refs)
-        if (!ns.empty() && ns != gw.ns &&
-            !c.ReferenceGranted("Gateway", gw.ns, "Secret", ns, name) &&
-            refused.empty())
-          refused = ns + "/" + name;
-      if (refused.empty()) {
-        kept.push_back(std::move(l));
+      if (l.secret_refs.empty() || l.tls_mode != "Terminate" ||
+          l.istio_tls_terminate)
         continue;
-      }
+      std::string refused;
+      size_t valid = 0;
+      for (const auto& [ns, name] : l.secret_refs)
+        if (ns.empty() || ns == gw.ns ||
+            c.ReferenceGranted("Gateway", gw.ns, "Secret", ns, name))
+          ++valid;
+        else if (refused.empty())
+          refused = ns + "/" + name;
+      if (valid > 0) continue;
+      l.programmed = false;
       notes.push_back(
           {Severity::kWarning,
            l.location,
            "Gateway " + key + " listener '" + l.name +
                "': tls.certificateRefs names Secret " + refused +
-               ", in another namespace, and no ReferenceGrant there lets the "
-               "Gateway read it: istiod does not program the listener "
-               "(InvalidCertificateRef), so nothing is served on it (§9)",
+               " in another namespace, and no ReferenceGrant there lets the "
+               "Gateway read it (RefNotPermitted); with no certificate left "
+               "istiod does not program the listener (Programmed=Invalid), "
+               "so nothing is served on it, though routes still attach (§9)",
            "",
            {"Gateway", gw.ns, gw.name, c.name}});
     }
-    gw.listeners = std::move(kept);
-  }
 }
 
 }  // namespace meshsim

@@ -221,7 +221,7 @@ bool Builder::IngressServes(const EpRef& pod, int port) const {
   const Workload& w = W(pod.cluster, pod.wl);
   if (const Gateway* gw = w.router ? nullptr : c.FindGateway(w.gateway)) {
     for (const Listener& l : gw->listeners)
-      if (l.port == port) return true;
+      if (l.port == port && l.programmed) return true;
     return false;
   }
   const int listen = IstioServerListenPort(c, w, port);

@@ -650,12 +650,19 @@ void Builder::IngressHop(Vertex v, const State& s) {
 std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
                                                        const Gateway& gw) {
   std::vector<const Listener*> on_port, serving;
+  bool unprogrammed = false;
   for (const Listener& l : gw.listeners)
-    if (l.port == s.port) on_port.push_back(&l);
+    if (l.port == s.port) {
+      if (l.programmed) on_port.push_back(&l);
+      unprogrammed = unprogrammed || !l.programmed;
+    }
   if (on_port.empty()) {
     Fail(v,
          "ingress gateway " + gw.Key() + " has no listener on port " +
-             std::to_string(s.port),
+             std::to_string(s.port) +
+             (unprogrammed ? " that istiod programs (a certificate it may "
+                             "not read, §9)"
+                           : ""),
          "");
     return {};
   }

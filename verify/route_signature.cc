@@ -361,7 +361,8 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   // specific HTTPS listener's there; the other listeners share one chain.
   std::set<std::pair<int, const Listener*>> chains;
   for (const Listener& l : gw->listeners)
-    chains.emplace(l.port, l.protocol == "HTTPS" ? &l : nullptr);
+    if (l.programmed)
+      chains.emplace(l.port, l.protocol == "HTTPS" ? &l : nullptr);
   const auto chain_name = [](const Listener& l) {
     return l.hostname.empty() ? std::string("*") : l.hostname;
   };
@@ -370,14 +371,15 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     if (https) {
       on_chain = HostIs(chain_name(*https));
       for (const Listener& o : gw->listeners)
-        if (o.port == port && o.protocol == "HTTPS" &&
+        if (o.port == port && o.protocol == "HTTPS" && o.programmed &&
             DomainRank(chain_name(o)) > DomainRank(chain_name(*https)))
           on_chain = on_chain && !HostIs(chain_name(o));
     }
     std::map<const HttpRoute*, std::vector<std::string>> domains;
     std::set<std::string> all_domains;
     for (const Listener& l : gw->listeners) {
-      if (l.port != port || (l.protocol == "HTTPS") != (https != nullptr) ||
+      if (l.port != port || !l.programmed ||
+          (l.protocol == "HTTPS") != (https != nullptr) ||
           (https && &l != https))
         continue;
       for (const HttpRoute& r : cluster.routes) {

@@ -98,7 +98,8 @@ int IngressListenerPort(const Cluster& c, const SourceClass& cls,
                         pattern, 1) == 0;
   };
   for (const Listener& l : gw->listeners)
-    if ((l.protocol == "HTTP" || l.protocol == "HTTPS") && takes(l.hostname))
+    if ((l.protocol == "HTTP" || l.protocol == "HTTPS") && l.programmed &&
+        takes(l.hostname))
       return l.port;
   return fallback;
 }

@@ -40,6 +40,9 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
                                       ref["name"].Scalar());
       }
     tls["certificateRefs"].MarkSubtreeRead();
+    const std::string& term =
+        tls["options"]["gateway.istio.io/tls-terminate-mode"].Scalar();
+    li.istio_tls_terminate = term == "ISTIO_SIMPLE" || term == "ISTIO_MUTUAL";
     tls["options"].MarkSubtreeRead();
     const std::string& mode = tls["mode"].Scalar();
     li.tls_mode = mode.empty() ? "Terminate" : mode;  // the API's default
@@ -541,9 +544,16 @@ namespace {
 // §9 (conversion.go buildDestination, buildTCPDestination): a backendRef
 // istiod refuses outright, failing the whole route: a Service named by a
 // host name, a Hostname with a namespace. A zero-weight one is skipped
-// before it is built. The reason, or "" when it is converted.
-std::string RefusedBackend(const BackendRef& b) {
+// before it is built. For a route with a Gateway parent, a backendRef into
+// another namespace meets the ReferenceGrant check first, which no grant
+// passes for a Hostname: that backend alone is dropped (500), as meshsim's
+// grant check does. The reason, or "" when it is converted.
+std::string RefusedBackend(const HttpRoute& route, const BackendRef& b) {
   if (b.weight == 0) return "";
+  const bool gateway_parent =
+      std::any_of(route.parents.begin(), route.parents.end(),
+                  [](const ParentRef& p) { return p.kind == "Gateway"; });
+  if (gateway_parent && b.ns_given && b.ns != route.ns) return "";
   if (b.kind == "Service" && b.name.find('.') != std::string::npos)
     return "names Service '" + b.name +
            "' by a host name; istiod wants the Service's name";
@@ -571,7 +581,7 @@ bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
       " (§9)";
   for (size_t i = 0; i < route.rules.size(); ++i)
     for (const BackendRef& b : route.rules[i].backends)
-      if (const std::string why = RefusedBackend(b); !why.empty()) {
+      if (const std::string why = RefusedBackend(route, b); !why.empty()) {
         r.diags().Warning(b.location, h.what + ": rules[" + std::to_string(i) +
                                           "] " + why + drop);
         return true;
@@ -606,10 +616,12 @@ bool RejectedWhole(Reader& r, const ObjectHeader& h, const HttpRoute& route) {
       for (const std::string& type : b.filter_types)
         if (b.weight > 0 && type != "RequestHeaderModifier" &&
             type != "ResponseHeaderModifier") {
-          r.diags().Warning(
-              b.location, h.what + ": rules[" + std::to_string(i) +
-                              "] has a backendRef filter of type '" + type +
-                              "', which istiod supports on a rule only" + drop);
+          r.diags().Warning(b.location,
+                            h.what + ": rules[" + std::to_string(i) +
+                                "] has a backendRef filter of type '" + type +
+                                "': a backendRef's filters may only modify "
+                                "headers" +
+                                drop);
           return true;
         }
   }

@@ -847,6 +847,16 @@ TEST(NetworkingTest, AGatewaySelectorPicksGatewayProxiesOnly) {
               selector +
               "\n  servers:\n  - port: {number: 80, name: http, protocol: "
               "HTTP}\n    hosts: [\"*\"]\n");
+    // A dumped sidecar pod: istio-proxy in its spec and the injector's
+    // sidecar.istio.io/status; no gateway proxy.
+    w.Add("east",
+          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dumped\n  "
+          "namespace: sc\n  labels: {app: dumped}\n  annotations:\n    "
+          "sidecar.istio.io/status: '{\"initContainers\":[\"istio-init\"],"
+          "\"containers\":[\"istio-proxy\"]}'\nspec:\n  containers:\n  - "
+          "{name: app, image: app}\n  - {name: istio-proxy, image: proxy}\n"
+          "status: {phase: Running, podIP: 10.9.0.9, conditions: [{type: "
+          "Ready, status: \"True\"}]}\n");
     w.Traffic("mesh", "{cluster: east, namespace: client, workload: curl}",
               "{host: cart.shop.svc.cluster.local, port: 80}",
               "{method: GET, path: /}");
@@ -1425,6 +1435,15 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
   EXPECT_EQ(
       outcome(to, "to: [{group: example.com, kind: Service, name: cart}]"),
       "failed;");
+  // A Hostname backendRef into another namespace meets the grant check
+  // first (conversion.go buildDestination), which no grant passes for a
+  // Hostname: that backend alone is dropped, and the route's /cart stays.
+  EXPECT_EQ(
+      outcome("backendRefs: [{name: orders, namespace: orders, port: 80}]",
+              "backendRefs: [{group: networking.istio.io, kind: "
+              "Hostname, name: orders.orders.svc.cluster.local, "
+              "namespace: orders, port: 80}]"),
+      "delivered;");
 }
 
 // §9 (conversion.go buildSecretReference): an HTTPS listener's certificate
@@ -1464,7 +1483,7 @@ TEST(ReferenceGrantTest, AListenerCertificateInAnotherNamespaceNeedsAGrant) {
       out += std::string(OutcomeName(p.outcome)) + ";";
     bool warned = false;
     for (const Diagnostic& x : sc->mesh.notes)
-      warned |= x.message.find("InvalidCertificateRef") != std::string::npos;
+      warned |= x.message.find("Programmed=Invalid") != std::string::npos;
     return out + (warned ? "warned" : "");
   };
   EXPECT_EQ(outcome("ingress", false), "delivered;");
