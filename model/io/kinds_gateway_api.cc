@@ -448,6 +448,9 @@ void LoadReferenceGrant(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                          const char* third) {
     std::string group =
         r.String(r.Child(n, "group"), w + ".group").value_or("");
+    // gatewaycommon NormalizeReference: the core group is written "";
+    // "core" written out names no group Istio knows, so it is left out.
+    if (group == "core") group = "core (as written)";
     return std::array<std::string, 3>{
         group.empty() ? "core" : group,
         r.String(r.Child(n, "kind"), w + ".kind").value_or(""),

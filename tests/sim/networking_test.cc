@@ -1431,10 +1431,13 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
                     "from: [{group: gateway.networking.k8s.io, kind: "
                     "GRPCRoute, namespace: ingress}]"),
             "failed;");
-  // A kind in a group Istio does not read is left out (another controller's).
+  // A kind in a group Istio does not read is left out (another controller's),
+  // as is the core group written "core" (NormalizeReference knows it as "").
   EXPECT_EQ(
       outcome(to, "to: [{group: example.com, kind: Service, name: cart}]"),
       "failed;");
+  EXPECT_EQ(outcome(to, "to: [{group: core, kind: Service, name: cart}]"),
+            "failed;");
   // A Hostname backendRef into another namespace meets the grant check
   // first (conversion.go buildDestination), which no grant passes for a
   // Hostname: that backend alone is dropped, and the route's /cart stays.
