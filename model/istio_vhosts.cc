@@ -28,16 +28,30 @@ std::optional<std::string> ServerHostFor(const std::string& pattern,
 }
 
 // route.go BuildHTTPRoutesForVirtualService at `gateway` and server port
-// `port`: whether some rule keeps a route (no match, or a match whose
-// port and gateways admit them; sourceLabels are left to the reader).
-bool KeepsARoute(const HttpRoute& r, const std::string& gateway, int port) {
+// `port`: whether some rule keeps a route (no match, or a match whose port
+// admits it and, sourceMatchHTTP, whose gateways name `gateway` or, naming
+// none, whose sourceLabels the gateway pod's `labels` (nullptr: not asked)
+// and sourceNamespace its namespace `ns` admit).
+bool KeepsARoute(const HttpRoute& r, const std::string& gateway, int port,
+                 const Labels* labels, const std::string& ns) {
   for (const HttpRouteRule& rule : r.rules) {
     if (rule.matches.empty()) return true;
-    for (const HttpMatch& m : rule.matches)
-      if ((!m.port || m.port == port) &&
-          (m.gateways.empty() || std::find(m.gateways.begin(), m.gateways.end(),
-                                           gateway) != m.gateways.end()))
-        return true;
+    for (const HttpMatch& m : rule.matches) {
+      if (m.port && m.port != port) continue;
+      if (!m.gateways.empty()) {
+        if (std::find(m.gateways.begin(), m.gateways.end(), gateway) !=
+            m.gateways.end())
+          return true;
+        continue;
+      }
+      if (m.source_labels && labels &&
+          !SelectorMatches(*m.source_labels, *labels))
+        continue;
+      if (!m.source_namespace.empty() && !ns.empty() &&
+          m.source_namespace != ns)
+        continue;
+      return true;
+    }
   }
   return false;
 }
@@ -48,7 +62,7 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,
     const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
         servers,
-    const std::string& proxy_ns) {
+    const std::string& proxy_ns, const Labels* proxy_labels) {
   std::vector<IstioVirtualHost> out;
   auto vhost = [&](const std::string& domain) -> IstioVirtualHost& {
     auto it = std::find_if(out.begin(), out.end(),
@@ -107,7 +121,8 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
       auto at = built_at.find({gw->Key(), r});
       if (at == built_at.end()) {
         // (HTTP servers only: a TCP server reads the tcp and tls sections.)
-        if (!server->ProxiesTcp() && !KeepsARoute(*r, gw->Key(), server->port))
+        if (!server->ProxiesTcp() &&
+            !KeepsARoute(*r, gw->Key(), server->port, proxy_labels, proxy_ns))
           continue;
         at = built_at.emplace(std::make_pair(gw->Key(), r), server->port).first;
       }

@@ -24,6 +24,9 @@ void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes);
 // model/routers.cc: marks the Gateway API listeners istiod does not program
 // (§9), with a warning.
 void MarkUnprogrammedListeners(Cluster& c, std::vector<Diagnostic>& notes);
+// model/routers.cc: Gateway API routes a granted host-name backendRef makes
+// istiod reject (§9), with a warning.
+void RejectGrantedHostNames(Cluster& c, std::vector<Diagnostic>& notes);
 // model/network_gateways.cc: a warning at each east-west Gateway istiod does
 // not take as its network's gateway (§7.1).
 void WarnNetworkGateways(const IstioSettings& istio, const Cluster& c,
@@ -848,6 +851,7 @@ void Mesh::Finalize(Diagnostics& diags) {
       AddSoloAutoWaypoints(c, c_notes);
     }
     MarkUnprogrammedListeners(c, c_notes);
+    RejectGrantedHostNames(c, c_notes);
     DeriveGateways(c, replica_overrides);
     DeriveRouters(c, c_notes);
     const std::vector<size_t> order = CanonicalOrder(c);

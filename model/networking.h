@@ -128,7 +128,7 @@ std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,
     const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
         servers,
-    const std::string& proxy_ns = "");
+    const std::string& proxy_ns = "", const Labels* proxy_labels = nullptr);
 
 // §16.3: the virtual host Envoy picks for Host `host` (port stripped): the
 // exact domain, else the longest suffix wildcard, else "*"; nullptr when

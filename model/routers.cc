@@ -117,4 +117,41 @@ void MarkUnprogrammedListeners(Cluster& c, std::vector<Diagnostic>& notes) {
     }
 }
 
+// §9 (conversion.go buildDestination): a Gateway-parented route's Service
+// backendRef into another namespace, named by a host name: when a
+// ReferenceGrant admits it, the grant check passes and "service name
+// invalid" is a hard error, so istiod rejects the whole route (without a
+// grant only that backend is dropped, 500). The loader cannot judge it
+// before the grants are read; the route is taken out here, with a warning.
+void RejectGrantedHostNames(Cluster& c, std::vector<Diagnostic>& notes) {
+  std::vector<HttpRoute> kept;
+  kept.reserve(c.routes.size());
+  for (HttpRoute& r : c.routes) {
+    const BackendRef* refused = nullptr;
+    if (!r.IsVirtualService())
+      for (const HttpRouteRule& rule : r.rules)
+        for (const BackendRef& b : rule.backends)
+          if (!refused && b.weight > 0 && b.kind == "Service" &&
+              b.name.find('.') != std::string::npos && b.ns_given &&
+              b.ns != r.ns &&
+              c.ReferenceGranted(r.kind, r.ns, "Service", b.ns, b.name))
+            refused = &b;
+    if (!refused) {
+      kept.push_back(std::move(r));
+      continue;
+    }
+    notes.push_back(
+        {Severity::kWarning,
+         refused->location,
+         r.kind + " " + r.ns + "/" + r.name + " names Service '" +
+             refused->name + "' of namespace " + refused->ns +
+             " by a host name; a ReferenceGrant admits the reference, and "
+             "then istiod wants the Service's name: it rejects the whole "
+             "route (Accepted=False), so none of its rules apply (§9)",
+         "",
+         {r.kind, r.ns, r.name, c.name}});
+  }
+  c.routes = std::move(kept);
+}
+
 }  // namespace meshsim

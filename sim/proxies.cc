@@ -670,17 +670,20 @@ std::vector<const Listener*> Builder::IngressListeners(Vertex v, const State& s,
   for (const Listener* l : on_port)
     if (l->hostname.empty() || HostnameMatches(l->hostname, host))
       serving.push_back(l);
-  // §9: each HTTPS listener terminates TLS on a filter chain of its own,
-  // matched by the server name (the Host): the connection takes the most
-  // specific listener's chain, and only that listener's routes.
+  // §9: each HTTPS or TLS listener is a filter chain of its own, matched by
+  // the server name (the Host): the connection takes the most specific
+  // listener's chain, and only that listener's routes.
+  const auto by_name = [](const Listener* l) {
+    return l->protocol == "HTTPS" || l->protocol == "TLS";
+  };
   size_t best = 0;
   for (const Listener* l : serving)
-    if (l->protocol == "HTTPS")
+    if (by_name(l))
       best = std::max(best,
                       HostSpecificity(l->hostname.empty() ? "*" : l->hostname));
   serving.erase(std::remove_if(serving.begin(), serving.end(),
                                [&](const Listener* l) {
-                                 return l->protocol == "HTTPS" &&
+                                 return by_name(l) &&
                                         HostSpecificity(l->hostname.empty()
                                                             ? "*"
                                                             : l->hostname) <

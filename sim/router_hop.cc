@@ -85,13 +85,13 @@ void Builder::RouterHop(Vertex v, const State& s) {
       return;
     }
     RouterTcp(v, s, chain->servers,
-              IstioVirtualHosts(c, chain->servers, pod.ns), where);
+              IstioVirtualHosts(c, chain->servers, pod.ns, &pod.labels), where);
     return;
   }
   // §16.3: the chain's virtual hosts; Envoy takes the most specific
   // domain that matches the Host, and only that one's routes.
   const std::vector<IstioVirtualHost> vhosts =
-      IstioVirtualHosts(c, chain->servers, pod.ns);
+      IstioVirtualHosts(c, chain->servers, pod.ns, &pod.labels);
   const IstioVirtualHost* vhost = VirtualHostFor(vhosts, host);
   std::vector<const HttpRoute*> routes;
   if (vhost) routes = vhost->routes;

@@ -356,13 +356,17 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
   // candidate for the request's Host when one of its domains there is the
   // one the Host takes: it matches the domain and no domain of a higher
   // rank on that port does. Rule by rule in the Gateway API's precedence.
-  // §9: on a port, each HTTPS listener is a filter chain of its own,
+  // §9: on a port, each HTTPS or TLS listener is a filter chain of its own,
   // taken when the server name (the Host) matches its hostname and no more
-  // specific HTTPS listener's there; the other listeners share one chain.
+  // specific such listener's there; the other listeners share one chain.
+  // A TLS chain reads no HTTP: a request is the bytes its TLSRoute or
+  // TCPRoute forwards.
   std::set<std::pair<int, const Listener*>> chains;
+  const auto by_name = [](const Listener& l) {
+    return l.protocol == "HTTPS" || l.protocol == "TLS";
+  };
   for (const Listener& l : gw->listeners)
-    if (l.programmed)
-      chains.emplace(l.port, l.protocol == "HTTPS" ? &l : nullptr);
+    if (l.programmed) chains.emplace(l.port, by_name(l) ? &l : nullptr);
   const auto chain_name = [](const Listener& l) {
     return l.hostname.empty() ? std::string("*") : l.hostname;
   };
@@ -371,15 +375,14 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
     if (https) {
       on_chain = HostIs(chain_name(*https));
       for (const Listener& o : gw->listeners)
-        if (o.port == port && o.protocol == "HTTPS" && o.programmed &&
+        if (o.port == port && by_name(o) && o.programmed &&
             DomainRank(chain_name(o)) > DomainRank(chain_name(*https)))
           on_chain = on_chain && !HostIs(chain_name(o));
     }
     std::map<const HttpRoute*, std::vector<std::string>> domains;
     std::set<std::string> all_domains;
     for (const Listener& l : gw->listeners) {
-      if (l.port != port || !l.programmed ||
-          (l.protocol == "HTTPS") != (https != nullptr) ||
+      if (l.port != port || !l.programmed || by_name(l) != (https != nullptr) ||
           (https && &l != https))
         continue;
       for (const HttpRoute& r : cluster.routes) {
@@ -429,7 +432,8 @@ std::optional<std::vector<RouteArm>> RouteEncoder::GatewayChain(
       if (r->rules.empty()) continue;
       AnyOf host(c_);
       for (const std::string& d : domains.at(r)) host.Add(takes.at(d));
-      const z3::expr m = !e_.http && on_chain && host.Build();
+      const z3::expr m = (!e_.http || (https && https->protocol == "TLS")) &&
+                         on_chain && host.Build();
       arms.push_back({m && !earlier_l4, r, &r->rules.front()});
       earlier_l4 = earlier_l4 || m;
     }
@@ -484,9 +488,10 @@ std::optional<std::vector<RouteArm>> RouteEncoder::RouterChain(
       }
       const z3::expr on_chain =
           chains[ci].sni.empty() ? c_.bool_val(true) : sni.Build();
-      RouterChainArms(pod, on_chain,
-                      IstioVirtualHosts(cluster, chains[ci].servers, pod.ns),
-                      arms);
+      RouterChainArms(
+          pod, on_chain,
+          IstioVirtualHosts(cluster, chains[ci].servers, pod.ns, &pod.labels),
+          arms);
     }
   }
   return arms;

@@ -38,7 +38,7 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
       // §16.3: each virtual host the server builds, asked with a Host of
       // its domain; one that redirects (RequireTls) routes nothing.
       for (const IstioVirtualHost& vh :
-           IstioVirtualHosts(c, {{g, &srv}}, pod->ns)) {
+           IstioVirtualHosts(c, {{g, &srv}}, pod->ns, &pod->labels)) {
         if (vh.require_tls) continue;
         const std::string host = ConcreteHost(vh.domain, s);
         for (const HttpRoute* vs : vh.routes)

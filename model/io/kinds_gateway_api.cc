@@ -547,16 +547,19 @@ namespace {
 // §9 (conversion.go buildDestination, buildTCPDestination): a backendRef
 // istiod refuses outright, failing the whole route: a Service named by a
 // host name, a Hostname with a namespace. A zero-weight one is skipped
-// before it is built. For a route with a Gateway parent, a backendRef into
-// another namespace meets the ReferenceGrant check first, which no grant
-// passes for a Hostname: that backend alone is dropped (500), as meshsim's
-// grant check does. The reason, or "" when it is converted.
+// before it is built. For a route with Gateway parents only, a backendRef
+// into another namespace meets the ReferenceGrant check first, which no
+// grant passes for a Hostname: that backend alone is dropped (500), as
+// meshsim's grant check does; a Service named by a host name there is
+// judged once the grants are known (RejectGrantedHostNames). The reason,
+// or "" when it is converted.
 std::string RefusedBackend(const HttpRoute& route, const BackendRef& b) {
   if (b.weight == 0) return "";
-  const bool gateway_parent =
-      std::any_of(route.parents.begin(), route.parents.end(),
-                  [](const ParentRef& p) { return p.kind == "Gateway"; });
-  if (gateway_parent && b.ns_given && b.ns != route.ns) return "";
+  bool gateway_parent = false, mesh_parent = false;
+  for (const ParentRef& p : route.parents)
+    (p.kind == "Gateway" ? gateway_parent : mesh_parent) = true;
+  if (gateway_parent && !mesh_parent && b.ns_given && b.ns != route.ns)
+    return "";
   if (b.kind == "Service" && b.name.find('.') != std::string::npos)
     return "names Service '" + b.name +
            "' by a host name; istiod wants the Service's name";

@@ -295,6 +295,47 @@ TEST(GatewayHostsTest, ATcpOrTlsListenerForwardsByTcpAndTlsRoutes) {
   }
 }
 
+TEST(GatewayHostsTest, ATlsListenerBesideHttpsListenersTakesItsServerName) {
+  // §9: on 443, HTTPS `*.example.com` (the HTTPRoutes) and TLS passthrough
+  // `shop.example.com` with a TLSRoute to orders. Every HTTPS or TLS listener
+  // is a filter chain matched on the server name, the exact one first: a
+  // connection for shop.example.com, or a request sent there (bytes the
+  // passthrough chain does not read), goes to orders; never to cart.
+  const std::string tls = "tls: {certificateRefs: [{name: cert}]}";
+  testing::World w = HostsWorld(
+      "  - {name: https, port: 443, protocol: HTTPS, hostname: "
+      "\"*.example.com\", " +
+      tls +
+      "}\n"
+      "  - {name: pass, port: 443, protocol: TLS, hostname: "
+      "shop.example.com, tls: {mode: Passthrough}}\n");
+  w.Add("east",
+        "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\n"
+        "metadata: {name: t, namespace: shop}\nspec:\n"
+        "  parentRefs: [{name: web, sectionName: pass}]\n"
+        "  hostnames: [shop.example.com]\n"
+        "  rules: [{backendRefs: [{name: orders, port: 80}]}]\n");
+  for (const std::string& path : {"", "/"}) {
+    const std::string method = path.empty() ? "" : "GET";
+    std::set<std::string> lands;
+    EXPECT_EQ(Simulated(w, "shop.example.com", path, &lands, 443), kDelivered)
+        << method;
+    EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"}) << method;
+    EXPECT_EQ(testing::EncodedThrough(w, "shop/web", "shop/orders",
+                                      "shop.example.com", path, method),
+              kDelivered)
+        << method;
+    EXPECT_TRUE(testing::EncodedThrough(w, "shop/web", "shop/cart",
+                                        "shop.example.com", path, method)
+                    .empty())
+        << method;
+  }
+  // Another name takes the HTTPS chain and its routes.
+  std::set<std::string> lands;
+  EXPECT_EQ(Simulated(w, "api.example.com", "/api/x", &lands, 443), kDelivered);
+  EXPECT_EQ(lands, std::set<std::string>{"shop/orders-0"});
+}
+
 // push_context.go VirtualServicesForGateway: a connection's routes of the
 // gateway's own namespace come before older ones from other namespaces.
 TEST(GatewayHostsTest, AConnectionTakesTheGatewaysNamespaceRoutesFirst) {

@@ -947,6 +947,31 @@ TEST(NetworkingTest, GatewayVirtualHostRoutesAreBuiltPerServer) {
     EXPECT_EQ(Landings(w.Load(), "x"),
               (std::map<std::string, double>{{"shop/cart-v2-0", 1.0}}));
   }
+  {
+    // A VirtualService whose only match names sourceLabels the gateway pod
+    // lacks keeps no route: istiod builds no virtual host of it, and the
+    // `*` VirtualService's serves the Host (route.go: "no routes matched").
+    World w = TwoVersionWorld();
+    AddIngressGateway(w);
+    w.Add("east", kSubsets);
+    w.Add("east", gateway("gw", server("*"), "2024-01-01T00:00:00Z"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: a, namespace: shop}\nspec:\n"
+          "  hosts: [a.example.com]\n  gateways: [gw]\n  http:\n"
+          "  - match: [{sourceLabels: {app: nope}}]\n"
+          "    route: [{destination: {host: cart, subset: v2}}]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: star, namespace: shop}\nspec:\n"
+          "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+          "  - route: [{destination: {host: cart.shop.svc.cluster.local, "
+          "subset: v1}}]\n");
+    w.Traffic("a", "{cluster: east, ingress: shop/gw}",
+              "{host: a.example.com, port: 80}", "{method: GET, path: /}");
+    EXPECT_EQ(Landings(w.Load(), "a"),
+              (std::map<std::string, double>{{"shop/cart-v1-0", 1.0}}));
+  }
 }
 
 TEST(NetworkingTest, FailoverPriorityNeedsOutlierDetection) {
@@ -1405,18 +1430,23 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
       "ingress}]";
   ASSERT_NE(text.find(to), std::string::npos);
   ASSERT_NE(text.find(from), std::string::npos);
+  auto outcomes =
+      [&](const std::vector<std::pair<std::string, std::string>>& edits) {
+        std::string t = text;
+        for (const auto& [old_text, new_text] : edits)
+          if (!old_text.empty())
+            t.replace(t.find(old_text), old_text.size(), new_text);
+        Diagnostics d;
+        auto sc = LoadScenarioText(t, file, "scenarios/reference-grant", d);
+        EXPECT_TRUE(sc && !d.HasErrors());
+        if (!sc) return std::string("bad input");
+        std::string out;
+        for (const Path& p : PathsOf(*sc, "ingress-cart"))
+          out += std::string(OutcomeName(p.outcome)) + ";";
+        return out;
+      };
   auto outcome = [&](const std::string& old_text, const std::string& new_text) {
-    std::string t = text;
-    if (!old_text.empty())
-      t.replace(t.find(old_text), old_text.size(), new_text);
-    Diagnostics d;
-    auto sc = LoadScenarioText(t, file, "scenarios/reference-grant", d);
-    EXPECT_TRUE(sc && !d.HasErrors());
-    if (!sc) return std::string("bad input");
-    std::string out;
-    for (const Path& p : PathsOf(*sc, "ingress-cart"))
-      out += std::string(OutcomeName(p.outcome)) + ";";
-    return out;
+    return outcomes({{old_text, new_text}});
   };
   EXPECT_EQ(outcome("", ""), "delivered;");
   // Every Service of shop: the name left out.
@@ -1447,6 +1477,18 @@ TEST(ReferenceGrantTest, GatewayRouteBackendNeedsAMatchingGrant) {
               "Hostname, name: orders.orders.svc.cluster.local, "
               "namespace: orders, port: 80}]"),
       "delivered;");
+  // A Service named by a host name: without a grant for it only that
+  // backend is dropped; once a grant admits it, "service name invalid" is
+  // a hard error and the whole route is rejected (/cart too).
+  const std::string dotted =
+      "backendRefs: [{name: cart.shop.svc.cluster.local, namespace: shop, "
+      "port: 80}]";
+  const std::string orders =
+      "backendRefs: [{name: orders, namespace: orders, port: 80}]";
+  EXPECT_EQ(outcomes({{orders, dotted}}), "delivered;");
+  EXPECT_EQ(
+      outcomes({{orders, dotted}, {to, "to: [{group: \"\", kind: Service}]"}}),
+      "failed;");
 }
 
 // §9 (conversion.go buildSecretReference): an HTTPS listener's certificate
