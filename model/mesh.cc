@@ -396,8 +396,19 @@ void AddSoloAutoWaypoints(Cluster& c, std::vector<Diagnostic>& notes) {
     gw.name = "auto";
     gw.class_name = "istio-waypoint";
     gw.annotations["solo.io/auto-waypoint"] = "true";
-    gw.listeners.push_back(
-        {"mesh", 15008, "HBONE", "", "", {}, false, true, "Same", {}, {}, loc});
+    gw.listeners.push_back({"mesh",
+                            15008,
+                            "HBONE",
+                            "",
+                            "",
+                            {},
+                            0,
+                            false,
+                            true,
+                            "Same",
+                            {},
+                            {},
+                            loc});
     gw.synthesized = true;
     gw.location = loc;
     c.gateways.emplace(key, gw);

@@ -387,6 +387,7 @@ struct Listener {
   // tls.certificateRefs of kind Secret: (namespace as written, "" for the
   // Gateway's; name). §9: one in another namespace needs a ReferenceGrant.
   std::vector<std::pair<std::string, std::string>> secret_refs;
+  int cert_refs = 0;  // tls.certificateRefs entries of any kind
   // tls.options gateway.istio.io/tls-terminate-mode ISTIO_SIMPLE or
   // ISTIO_MUTUAL: istiod reads no certificateRefs then.
   bool istio_tls_terminate = false;

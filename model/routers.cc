@@ -79,38 +79,45 @@ void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes) {
   }
 }
 
-// §9 (conversion.go buildListener, buildSecretReference): a terminating
-// listener's certificateRefs naming a Secret in another namespace that no
-// ReferenceGrant there lets the Gateway read are skipped (ResolvedRefs
-// RefNotPermitted); with none left valid istiod does not program the
-// listener (Programmed=Invalid): it stays a parent routes attach to, and
-// serves nothing. Passthrough listeners and ISTIO_SIMPLE/ISTIO_MUTUAL ones
-// read no certificateRefs. A Secret missing from the manifests is not
+// §9 (conversion.go buildListener, buildTLS, buildSecretReference): a
+// terminating listener's certificateRefs that name no Secret (InvalidTLS) or
+// a Secret in another namespace that no ReferenceGrant there lets the
+// Gateway read (RefNotPermitted) are skipped; with none left valid, or with
+// more than two ("up to 2 server certificates"), istiod does not program
+// the listener (Programmed=Invalid): it stays a parent routes attach to,
+// and serves nothing. Passthrough listeners and ISTIO_SIMPLE/ISTIO_MUTUAL
+// ones read no certificateRefs. A Secret missing from the manifests is not
 // judged: they seldom hold the certificates.
 void MarkUnprogrammedListeners(Cluster& c, std::vector<Diagnostic>& notes) {
   for (auto& [key, gw] : c.gateways)
     for (Listener& l : gw.listeners) {
-      if (l.secret_refs.empty() || l.tls_mode != "Terminate" ||
+      if (l.cert_refs == 0 || l.tls_mode != "Terminate" ||
           l.istio_tls_terminate)
         continue;
-      std::string refused;
+      std::string why;
       size_t valid = 0;
       for (const auto& [ns, name] : l.secret_refs)
         if (ns.empty() || ns == gw.ns ||
             c.ReferenceGranted("Gateway", gw.ns, "Secret", ns, name))
           ++valid;
-        else if (refused.empty())
-          refused = ns + "/" + name;
-      if (valid > 0) continue;
+        else if (why.empty())
+          why = "names Secret " + ns + "/" + name +
+                " in another namespace, and no ReferenceGrant there lets the "
+                "Gateway read it (RefNotPermitted)";
+      if (why.empty() && valid < static_cast<size_t>(l.cert_refs))
+        why = "names no Secret (InvalidTLS: only a Secret is allowed)";
+      if (l.cert_refs > 2)
+        why = "has " + std::to_string(l.cert_refs) +
+              " entries (InvalidTLS: up to 2 server certificates)";
+      else if (valid > 0)
+        continue;
       l.programmed = false;
       notes.push_back(
           {Severity::kWarning,
            l.location,
            "Gateway " + key + " listener '" + l.name +
-               "': tls.certificateRefs names Secret " + refused +
-               " in another namespace, and no ReferenceGrant there lets the "
-               "Gateway read it (RefNotPermitted); with no certificate left "
-               "istiod does not program the listener (Programmed=Invalid), "
+               "': tls.certificateRefs " + why +
+               "; istiod does not program the listener (Programmed=Invalid), "
                "so nothing is served on it, though routes still attach (§9)",
            "",
            {"Gateway", gw.ns, gw.name, c.name}});

@@ -29,9 +29,11 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
   const yaml::Node tls = l["tls"];
   if (tls.IsMap()) {
     tls.MarkRead();
-    // §9: a Secret (core group, the default) in another namespace.
+    // §9: the Secrets (core group, the default) among the certificateRefs;
+    // a ref of another kind is one istiod refuses.
     if (tls["certificateRefs"].IsSequence())
       for (const yaml::Node& ref : tls["certificateRefs"]) {
+        ++li.cert_refs;
         const std::string kind =
             ref["kind"].IsDefined() ? ref["kind"].Scalar() : "Secret";
         const std::string group = ref["group"].Scalar();

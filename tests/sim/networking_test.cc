@@ -1505,12 +1505,12 @@ TEST(ReferenceGrantTest, AListenerCertificateInAnotherNamespaceNeedsAGrant) {
       "listeners: [{name: http, port: 80, protocol: HTTP}]";
   ASSERT_NE(text.find(listener), std::string::npos);
   const std::string anchor = "traffic:\n";
-  auto outcome = [&](const std::string& secret_ns, bool grant) {
+  auto with_refs = [&](const std::string& refs, bool grant) {
     std::string t = text;
     t.replace(t.find(listener), listener.size(),
               "listeners: [{name: https, port: 80, protocol: HTTPS, tls: "
-              "{certificateRefs: [{name: cert, namespace: " +
-                  secret_ns + "}]}}]");
+              "{certificateRefs: " +
+                  refs + "}}]");
     if (grant)
       t.insert(t.find(anchor),
                "      - apiVersion: gateway.networking.k8s.io/v1beta1\n"
@@ -1531,9 +1531,20 @@ TEST(ReferenceGrantTest, AListenerCertificateInAnotherNamespaceNeedsAGrant) {
       warned |= x.message.find("Programmed=Invalid") != std::string::npos;
     return out + (warned ? "warned" : "");
   };
+  auto outcome = [&](const std::string& secret_ns, bool grant) {
+    return with_refs("[{name: cert, namespace: " + secret_ns + "}]", grant);
+  };
   EXPECT_EQ(outcome("ingress", false), "delivered;");
   EXPECT_EQ(outcome("certs", true), "delivered;");
   EXPECT_EQ(outcome("certs", false), "failed;warned");
+  // One readable certificate of two is enough (buildTLS skips the other);
+  // a ref that is no Secret is refused (InvalidTLS), and so are more than
+  // two refs.
+  EXPECT_EQ(with_refs("[{name: a}, {name: cert, namespace: certs}]", false),
+            "delivered;");
+  EXPECT_EQ(with_refs("[{kind: ConfigMap, name: a}]", false), "failed;warned");
+  EXPECT_EQ(with_refs("[{name: a}, {name: b}, {name: c}]", false),
+            "failed;warned");
 }
 
 // §9 (conversion.go createGRPCURIMatch): a GRPCRoute's method match is the
