@@ -225,6 +225,10 @@ std::vector<Builder::Dest> Builder::EndpointAnswers(int sci, int si) const {
     d.wl = static_cast<int>(wi);
     d.ip = W(sci, d.wl).ip;
     if (d.ip.empty()) continue;
+    // ztunnel keeps only healthy endpoints (service.rs insert_endpoint)
+    // unless istiod asks for all: resolution NONE, or a Service publishing
+    // not-ready addresses.
+    if (s.resolution != "NONE" && !EndpointReady(s, W(sci, d.wl))) continue;
     d.why = "ServiceEntry " + s.Key() + " has no address for " +
             MatchedHost(s) +
             ", a name under the cluster domain: ztunnel's DNS proxy answers "

@@ -617,7 +617,7 @@ void Builder::IngressHop(Vertex v, const State& s) {
         auto it = std::find_if(vhosts.begin(), vhosts.end(),
                                [&](const auto& vh) { return vh.domain == d; });
         if (it == vhosts.end()) {
-          vhosts.push_back({d, {}});
+          vhosts.push_back({d, {}, {}, false});
           it = vhosts.end() - 1;
         }
         if (std::find(it->routes.begin(), it->routes.end(), r) ==

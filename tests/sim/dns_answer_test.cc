@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,41 @@ TEST(DnsAnswerTest, AnAddresslessEntryUnderTheClusterDomainGetsEndpointIps) {
   // With an allocated address, the entry's own waypoint.
   paths = Dial(EntryWorld({entry}), "db.vm.svc.cluster.local");
   EXPECT_THAT(testing::Summary(paths), ElementsAre("egress/wp-a|delivered"));
+}
+
+// ztunnel keeps a service's unhealthy endpoints only when istiod asks for
+// all (resolution NONE): an address-less STATIC entry under the cluster
+// domain selecting a ready and a not-ready pod is answered with the ready
+// pod's address alone; a NONE entry with both (service.rs insert_endpoint).
+TEST(DnsAnswerTest, AnAddresslessEntryAnswersItsHealthyEndpointsUnlessNone) {
+  for (const std::string resolution : {"STATIC", "NONE"}) {
+    std::string entry = Entry("egress", "db", "[db.vm.svc.cluster.local]", "",
+                              "  resolution: " + resolution +
+                                  "\n  workloadSelector: {labels: {app: vm}}\n",
+                              "2024-01-01T00:00:00Z");
+    entry.replace(entry.find("spec:\n"), 6,
+                  "  labels:\n    networking.istio.io/"
+                  "enable-autoallocate-ip: \"false\"\nspec:\n");
+    testing::World w = EntryWorld({entry});
+    for (const char* ready : {"True", "False"})
+      w.Add("east", std::string("apiVersion: v1\nkind: Pod\nmetadata:\n"
+                                "  name: vm-") +
+                        (ready[0] == 'T' ? "up" : "down") +
+                        "\n  namespace: egress\n  labels: {app: vm}\nspec:\n"
+                        "  containers: [{name: c, image: c}]\nstatus: {phase: "
+                        "Running, podIP: 10.8.0." +
+                        (ready[0] == 'T' ? "1" : "2") +
+                        ", conditions: [{type: Ready, status: \"" + ready +
+                        "\"}]}\n");
+    std::set<std::string> ends;
+    for (const Path& p : Dial(w, "db.vm.svc.cluster.local"))
+      ends.insert(p.hops.back().name);
+    EXPECT_EQ(ends,
+              resolution == "NONE"
+                  ? (std::set<std::string>{"egress/vm-down", "egress/vm-up"})
+                  : (std::set<std::string>{"egress/vm-up"}))
+        << resolution;
+  }
 }
 
 // An ExternalName Service is resolved by kube-dns, which follows the CNAME
