@@ -92,7 +92,7 @@ struct Attrs {
   std::function<z3::expr(const std::vector<std::string>&)> td_in = nullptr;
   // §16.4: the validated token's issuer and subject, which a
   // requestPrincipals value matches apart (split at its last '/').
-  std::optional<z3::expr> req_iss, req_sub;
+  std::optional<z3::expr> req_iss = std::nullopt, req_sub = std::nullopt;
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,

@@ -78,10 +78,12 @@ TEST(EastWestViewCrossCheck, WithoutItsOwnCopyItServesTheNetworksRecord) {
   testing::ExpectBothEngines(wp, Outcome::kDelivered, "west's waypoint");
   EXPECT_EQ(Landings(wp), std::set<std::string>{"west via shop/waypoint"});
   OutcomeOracle oracle(wp);
-  for (const SourceClass& src : SourceClasses(wp))
-    if (src.workload.rfind("client/curl", 0) == 0)
+  for (const SourceClass& src : SourceClasses(wp)) {
+    if (src.workload.rfind("client/curl", 0) == 0) {
       EXPECT_EQ(oracle.Outcomes(src, "shop/cart", "", 80, "GET", "/").outcomes,
                 (std::set<std::pair<int, Outcome>>{{1, Outcome::kDelivered}}));
+    }
+  }
 }
 
 }  // namespace

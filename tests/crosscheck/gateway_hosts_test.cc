@@ -315,7 +315,7 @@ TEST(GatewayHostsTest, ATlsListenerBesideHttpsListenersTakesItsServerName) {
         "  parentRefs: [{name: web, sectionName: pass}]\n"
         "  hostnames: [shop.example.com]\n"
         "  rules: [{backendRefs: [{name: orders, port: 80}]}]\n");
-  for (const std::string& path : {"", "/"}) {
+  for (const std::string path : {"", "/"}) {
     const std::string method = path.empty() ? "" : "GET";
     std::set<std::string> lands;
     EXPECT_EQ(Simulated(w, "shop.example.com", path, &lands, 443), kDelivered)

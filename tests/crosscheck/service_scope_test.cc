@@ -18,7 +18,7 @@ namespace {
 using testing::Ambient;
 
 struct ScopeWorld {
-  std::string flags;          // the istio: key's flags, "" for none
+  std::string flags = "";     // the istio: key's flags, "" for none
   bool same_network = false;  // east and west on one network
   bool global = true;         // cart labelled istio.io/global=true
   bool east_service = true;   // east has the Service too

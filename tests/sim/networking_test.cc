@@ -832,7 +832,7 @@ TEST(NetworkingTest, VirtualServiceGatewayNamesResolveAsIstiodResolvesThem) {
 // traffic to cart still reaches them; an empty selector picks every plain
 // gateway proxy (a pod whose spec runs istio-proxy) and nothing else.
 TEST(NetworkingTest, AGatewaySelectorPicksGatewayProxiesOnly) {
-  for (const std::string& selector : {"{svc: cart}", "{}"}) {
+  for (const std::string selector : {"{svc: cart}", "{}"}) {
     World w = TwoVersionWorld();
     w.Add("east", Ns("istio-system"));
     w.Add("east",
@@ -1676,9 +1676,10 @@ TEST(NetworkingTest, RegistryOnlyBlocksSidecarsNotZtunnel) {
       EXPECT_EQ(p.outcome,
                 registry_only ? Outcome::kFailed : Outcome::kDelivered)
           << p.reason;
-      if (registry_only)
+      if (registry_only) {
         EXPECT_NE(p.reason.find("BlackHoleCluster"), std::string::npos)
             << p.reason;
+      }
     }
   }
 }

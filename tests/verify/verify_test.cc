@@ -203,8 +203,9 @@ TEST(VerifyCasesTest, ExposureAskedOfNoDestinationIsNotProved) {
   VerifyResult r = VerifyFile("scenarios/multicluster-waypoints/scenario.yaml");
   bool seen = false;
   for (const PropertyResult& p : r.properties) {
-    if (p.name == "waypoint-bypass")
+    if (p.name == "waypoint-bypass") {
       EXPECT_EQ(p.result, ProofResult::kViolated);
+    }
     if (p.name != "fail-open-exposure") continue;
     seen = true;
     EXPECT_EQ(p.classes_checked, 0u);
