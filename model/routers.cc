@@ -47,9 +47,9 @@ void DeriveRouters(Cluster& c, std::vector<Diagnostic>& notes) {
       if (w.role == WorkloadRole::kWaypoint ||
           w.role == WorkloadRole::kEastWest || w.kind != "Pod")
         continue;
-      if (any ? !GatewayProxyPod(w) : !SelectorMatches(*gw.selector, w.labels))
-        continue;
-      if (!GatewayProxyPod(w)) {
+      const bool proxy = GatewayProxyPod(w);
+      if (any ? !proxy : !SelectorMatches(*gw.selector, w.labels)) continue;
+      if (!proxy) {
         Workload probe = w;
         DeriveCapture(c, probe);
         if (probe.capture != Capture::kUncaptured) {

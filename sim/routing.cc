@@ -321,14 +321,15 @@ RouteChoice SelectGatewayVirtualHost(const std::vector<const HttpRoute*>& vss,
   };
   std::vector<Entry> first, last;
   RouteChoice out;
+  // §16.3: per VirtualService, the gateway and server port its routes were
+  // built for (one copy of the context, its two fields set per entry).
+  RouteContext built = ctx;
   for (size_t k = 0; k < vss.size(); ++k) {
     const HttpRoute* vs = vss[k];
     if (vs->rules.empty()) continue;
     out.any_route = true;
-    // §16.3: the gateway and server port these routes were built for.
-    RouteContext built = ctx;
     if (ctx.vhost_origins && k < ctx.vhost_origins->size()) {
-      built.gateway_names = {(*ctx.vhost_origins)[k].first};
+      built.gateway_names.assign(1, (*ctx.vhost_origins)[k].first);
       built.port = (*ctx.vhost_origins)[k].second;
     }
     bool done = false;
