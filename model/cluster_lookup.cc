@@ -114,8 +114,9 @@ const Service* Cluster::UndiscoveredServiceForHost(
   return nullptr;
 }
 
-std::optional<size_t> Cluster::PodForDnsName(
-    const std::string& host, const std::string& client_ns) const {
+std::optional<size_t> Cluster::PodForDnsName(const std::string& host,
+                                             const std::string& client_ns,
+                                             bool ready_only) const {
   if (pod_dns_names.empty()) return std::nullopt;
   static const std::string kSuffix = ".svc.cluster.local";
   // The names a pod's resolv.conf search path tries (ndots:5).
@@ -150,6 +151,15 @@ std::optional<size_t> Cluster::PodForDnsName(
       svc = &undiscovered_services[u->second];
     }
     if (!svc || !svc->headless) continue;
+    if (!ready_only) {
+      // The name's shape alone: the Service selects or lists the pod.
+      const std::vector<size_t> listed = SliceEndpoints(*svc);
+      if ((svc->selector && pod.kind == "Pod" &&
+           SelectorMatches(*svc->selector, pod.labels)) ||
+          std::find(listed.begin(), listed.end(), it->second) != listed.end())
+        return it->second;
+      continue;
+    }
     const std::vector<size_t> eps = KubeProxyEndpoints(*svc);
     if (std::find(eps.begin(), eps.end(), it->second) != eps.end())
       return it->second;

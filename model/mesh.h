@@ -799,9 +799,11 @@ struct Cluster {
   // `client_ns` (hostname.subdomain, with the namespace and
   // svc.cluster.local as a pod's search path adds them), when the subdomain
   // is a headless Service of the pod's namespace listing the pod as a ready
-  // endpoint; nullopt otherwise.
+  // endpoint; nullopt otherwise. `ready_only` false: whether ready or not
+  // (the name a pod would have; kube-dns answers only a ready one).
   std::optional<size_t> PodForDnsName(const std::string& host,
-                                      const std::string& client_ns) const;
+                                      const std::string& client_ns,
+                                      bool ready_only = true) const;
   // §16.9: the undiscovered Service whose ClusterIP is `ip`, or nullptr.
   const Service* UndiscoveredServiceForVip(const std::string& ip) const;
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:

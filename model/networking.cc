@@ -317,28 +317,64 @@ bool SidecarKeepsARoute(const HttpRoute& vs, int port,
 
 }  // namespace
 
-const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
-                                          const std::string& client_ns,
-                                          const Service& s, int port,
-                                          const Labels* client_labels) {
+std::vector<const HttpRoute*> VirtualServicesForSidecar(
+    const Cluster& c, const std::string& client_ns, const Service& s) {
   std::vector<const HttpRoute*> vss;
   for (const HttpRoute& r : c.routes)
     if (r.IsVirtualService() && r.ForMesh() &&
-        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s) &&
-        (!port || !client_labels ||
-         SidecarKeepsARoute(r, port, client_ns, *client_labels)))
+        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s))
       vss.push_back(&r);
   SortByAge(vss);
   // §16.2 (virtualservice.go SelectVirtualServices): those private to the
   // client's namespace (exportTo "."), then those exported to it by name,
-  // then public ones, each group oldest first; the first for the host wins.
+  // then public ones, each group oldest first.
   // (push_context.go: "*" or no exportTo is public; "." or the rule's own
   // namespace by name, private).
   std::stable_sort(
       vss.begin(), vss.end(), [&](const HttpRoute* a, const HttpRoute* b) {
         return ExportBucket(*a, client_ns) < ExportBucket(*b, client_ns);
       });
-  return vss.empty() ? nullptr : vss.front();
+  return vss;
+}
+
+const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
+                                          const std::string& client_ns,
+                                          const Service& s, int port,
+                                          const Labels* client_labels) {
+  const std::vector<const HttpRoute*> vss =
+      VirtualServicesForSidecar(c, client_ns, s);
+  // §16.2 (sidecar.go computeWildcardHostVirtualServiceIndex,
+  // route.go separateVSHostsAndServices): a VirtualService of an exact host
+  // of the service always serves it; one of a wildcard host only when no
+  // exact host names the service and its wildcard is the most specific one
+  // matching (the first VirtualService, in the order above, of that
+  // wildcard; config.go MostSpecificHostMatch).
+  std::vector<std::string> hosts = {s.Hostname()};
+  if (s.kind == "ServiceEntry") hosts = s.hosts;
+  std::set<const HttpRoute*> serves;
+  for (const std::string& h : hosts) {
+    bool exact = false;
+    const HttpRoute* wild = nullptr;
+    size_t wild_len = 0;
+    for (const HttpRoute* r : vss)
+      for (const std::string& raw : r->hostnames) {
+        const std::string vh = ExpandHost(raw, r->ns);
+        if (vh.rfind('*', 0) != 0) {
+          if (vh == h) exact = true, serves.insert(r);
+        } else if (HostMatches(vh, h) && vh.size() > wild_len) {
+          wild = r, wild_len = vh.size();
+        }
+      }
+    if (!exact && wild) serves.insert(wild);
+  }
+  // The first that keeps a route on `port` for the client (a duplicate
+  // virtual host is dropped, the earlier one kept).
+  for (const HttpRoute* r : vss)
+    if (serves.count(r) &&
+        (!port || !client_labels ||
+         SidecarKeepsARoute(*r, port, client_ns, *client_labels)))
+      return r;
+  return nullptr;
 }
 
 std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,

@@ -77,10 +77,18 @@ bool RouteOlder(const HttpRoute& a, const HttpRoute& b);
 // namespace `ns`: 0 private to it, 1 exported to it by name, 2 public.
 int VirtualServiceBucket(const HttpRoute& r, const std::string& ns);
 
-// §16.2, §6: the one VirtualService for `mesh` a sidecar in `client_ns`
-// applies to service `s` (the oldest visible one covering its host), or
-// nullptr. Given the service `port` and the client's labels, one that
-// keeps no HTTP route there for that client is skipped.
+// §16.2, §6: the VirtualServices for `mesh` a sidecar in `client_ns` sees
+// whose hosts match service `s`, in the order it reads them (private,
+// exported by name, public; each oldest first). Its TCP listener reads
+// them all, the first matching tcp rule winning (tls.go getConfigsForHost).
+std::vector<const HttpRoute*> VirtualServicesForSidecar(
+    const Cluster& c, const std::string& client_ns, const Service& s);
+
+// §16.2, §6: the one VirtualService whose HTTP routes a sidecar in
+// `client_ns` applies to service `s`: the first of those above that names
+// a host of `s` exactly, else the first of the most specific wildcard
+// matching it; nullptr if none. Given the service `port` and the client's
+// labels, one that keeps no HTTP route there for that client is skipped.
 const HttpRoute* VirtualServiceForSidecar(
     const Cluster& c, const std::string& client_ns, const Service& s,
     int port = 0, const Labels* client_labels = nullptr);

@@ -795,6 +795,12 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
       why += "; a peer's waypoint serves " + SvcName(s.svc_cluster, s.svc) +
              " (" + kLabelRemoteWaypoint +
              "), so the sidecar applies none of its own routes (§15.2)";
+    } else if (!requests_[s.req].http &&
+               !(routes = VirtualServicesForSidecar(mesh_.clusters[s.cluster],
+                                                    src.ns, svc))
+                    .empty()) {
+      // §16.2 (tls.go): the TCP listener reads the tcp rules of every
+      // VirtualService for the host, the first that matches winning.
     } else if (const HttpRoute* vs = VirtualServiceForSidecar(
                    mesh_.clusters[s.cluster], src.ns, svc,
                    requests_[s.req].http ? s.port : 0, &src.labels)) {

@@ -156,9 +156,25 @@ void Builder::NoDnsRecord(Vertex v, int ci, const Workload& src) {
         break;
       }
   }
+  // §3.3, §3.6: kube-dns (and ztunnel's proxy, from the same endpoints)
+  // publishes a headless Service's ready endpoints only, unless
+  // publishNotReadyAddresses: a name with none has no address.
+  std::string headless;
+  if (std::optional<size_t> pod = c.PodForDnsName(t_.to.host, src.ns, false))
+    headless = ": pod " + c.workloads[*pod].Key() +
+               ", whose DNS name it is, is not a ready endpoint of its "
+               "headless Service, and kube-dns publishes ready endpoints "
+               "only (§3.3, §3.6)";
+  for (size_t k :
+       c.ServicesForHost(t_.to.host, src.ns, src.capture == Capture::kSidecar))
+    if (headless.empty() && c.services[k].headless)
+      headless = ": headless Service " + c.services[k].Key() +
+                 " has no ready endpoint, and kube-dns publishes ready "
+                 "endpoints only (§3.3, §3.6)";
   Fail(v,
        "no DNS record for " + t_.to.host + " in cluster " + c.name +
-           (!where.empty()
+           (!headless.empty() ? headless
+            : !where.empty()
                 ? ": its global Service is in cluster(s) " + where +
                       " on other networks, and ztunnel's DNS proxy answers "
                       "with the VIPs on the client's network only (§3.4, §7.2)"

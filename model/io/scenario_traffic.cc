@@ -579,7 +579,8 @@ bool ResolveHost(const RawTrafficEntry& raw, const Mesh& mesh, const Cluster& c,
   // §16.9: kube-dns still resolves a Service istiod does not discover.
   found = found || c.UndiscoveredServiceForHost(t.to.host, t.from.ns);
   // §3.3: a pod's own name under a headless Service (kube-dns, own cluster).
-  found = found || c.PodForDnsName(t.to.host, t.from.ns);
+  // One that is not ready has no record: a request that fails, not bad input.
+  found = found || c.PodForDnsName(t.to.host, t.from.ns, false);
   // §2.4: a NAMESPACE ServiceEntry the client does not see is a request
   // whose name does not resolve, not bad input.
   for (const Cluster& other : mesh.clusters)

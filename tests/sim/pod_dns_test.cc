@@ -108,5 +108,43 @@ TEST(PodDnsTest, NoRecordWithoutHeadlessServiceListingThePod) {
   }
 }
 
+// §3.3, §3.6: kube-dns publishes a headless Service's ready endpoints only.
+// A not-ready pod's own name, and the Service's name with no ready pod,
+// have no record: requests that fail at DNS, not bad input. With
+// publishNotReadyAddresses the pod is published.
+TEST(PodDnsTest, NotReadyPodHasNoRecord) {
+  for (const bool publish : {false, true}) {
+    World w = Base("all");
+    w.Add("east",
+          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db-0\n  namespace: "
+          "shop\n  labels: {app: db}\nspec:\n  hostname: db-0\n  subdomain: "
+          "db\n  containers: [{name: c, image: c}]\nstatus:\n  phase: Running"
+          "\n  conditions: [{type: Ready, status: \"False\"}]\n");
+    w.Add("east",
+          Svc("shop", "db", 5432, {},
+              std::string("  clusterIP: None\n") +
+                  (publish ? "  publishNotReadyAddresses: true\n" : "")));
+    w.Traffic("pod", kFromCurl, "{host: db-0.db.shop, port: 5432}");
+    w.Traffic("svc", kFromCurl, "{host: db.shop, port: 5432}");
+    Scenario s = w.Load();
+    if (publish) {
+      EXPECT_THAT(Landings(s, "pod"), ElementsAre(Pair("shop/db-0", 1.0)));
+      EXPECT_THAT(Landings(s, "svc"), ElementsAre(Pair("shop/db-0", 1.0)));
+      continue;
+    }
+    const std::vector<Path> pod = PathsOf(s, "pod");
+    ASSERT_EQ(pod.size(), 1u);
+    EXPECT_EQ(pod[0].outcome, Outcome::kFailed);
+    EXPECT_THAT(pod[0].reason,
+                HasSubstr("pod shop/db-0, whose DNS name it is, is not a "
+                          "ready endpoint"));
+    const std::vector<Path> svc = PathsOf(s, "svc");
+    ASSERT_EQ(svc.size(), 1u);
+    EXPECT_EQ(svc[0].outcome, Outcome::kFailed);
+    EXPECT_THAT(svc[0].reason,
+                HasSubstr("headless Service shop/db has no ready endpoint"));
+  }
+}
+
 }  // namespace
 }  // namespace meshsim::testing

@@ -1,0 +1,121 @@
+// §16.2 (sidecar.go computeWildcardHostVirtualServiceIndex, route.go
+// separateVSHostsAndServices): a sidecar takes the HTTP routes of a
+// VirtualService naming the service's host exactly before any of a wildcard
+// host, whatever their ages; with none exact, those of the most specific
+// wildcard. A VirtualService of the exact host that keeps no route on the
+// port leaves the default route, not the wildcard's. TCP (tls.go
+// getConfigsForHost) reads the tcp rules of every VirtualService for the
+// host, the first matching one winning. A route to shop/locked, whose pod a
+// DENY policy guards, shows in the outcome which VirtualService applied.
+// HTTP asked of both engines; the encoding states no tcp routes.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// An HTTP VirtualService `name` of `host`, created at hour `hour`, sending
+// everything (or the `match`ed requests) to `to`.
+std::string Vs(const std::string& name, const std::string& host, int hour,
+               const std::string& to, const std::string& match = "") {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata: {name: " +
+         name + ", namespace: shop, creationTimestamp: \"2025-01-01T0" +
+         std::to_string(hour) + ":00:00Z\"}\nspec:\n  hosts: [\"" + host +
+         "\"]\n  http: [{" + match + "route: [{destination: {host: " + to +
+         ".shop.svc.cluster.local}}]}]\n";
+}
+
+// A TCP VirtualService of cart, sending connections on `port` (0: all)
+// to `to`.
+std::string TcpVs(const std::string& name, int hour, const std::string& to,
+                  int port) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata: {name: " +
+         name + ", namespace: shop, creationTimestamp: \"2025-01-01T0" +
+         std::to_string(hour) +
+         ":00:00Z\"}\nspec:\n  hosts: [cart.shop.svc."
+         "cluster.local]\n  tcp: [{" +
+         (port ? "match: [{port: " + std::to_string(port) + "}], " : "") +
+         "route: [{destination: {host: " + to +
+         ".shop.svc.cluster.local}}]}]\n";
+}
+
+Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false) {
+  testing::World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  for (const std::string app : {"cart", "locked"}) {
+    w.Add("east", testing::Deploy("shop", app));
+    // TCP: a port declared TCP (an HTTP one's chain reads no tcp rule).
+    w.Add("east",
+          tcp ? "apiVersion: v1\nkind: Service\nmetadata: {name: " + app +
+                    ", namespace: shop}\nspec:\n  selector: {app: " + app +
+                    "}\n  ports: [{name: tcp, port: 80}]\n"
+              : testing::Svc("shop", app, 80));
+  }
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: locked, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
+        "  rules: [{}]\n");
+  for (const std::string& r : routes) w.Add("east", r);
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            tcp ? "" : "{method: GET, path: /}");
+  return w.Load();
+}
+
+TEST(SidecarVsHostCrossCheck, ExactHostBeatsAnOlderWildcard) {
+  const std::string wild_locked =
+      Vs("wild", "*.shop.svc.cluster.local", 1, "locked");
+  testing::ExpectBothEngines(HostWorld({wild_locked}), Outcome::kDenied,
+                             "the wildcard alone applies");
+  testing::ExpectBothEngines(
+      HostWorld(
+          {wild_locked, Vs("exact", "cart.shop.svc.cluster.local", 2, "cart")}),
+      Outcome::kDelivered, "a younger exact host wins");
+  // The exact one keeps no route on port 80: the default route, not the
+  // wildcard's.
+  testing::ExpectBothEngines(
+      HostWorld({wild_locked, Vs("exact", "cart.shop.svc.cluster.local", 2,
+                                 "locked", "match: [{port: 9999}], ")}),
+      Outcome::kDelivered, "an exact host without a route here");
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wide", "*.svc.cluster.local", 1, "locked"),
+                 Vs("narrow", "*.shop.svc.cluster.local", 2, "cart")}),
+      Outcome::kDelivered, "the most specific wildcard wins");
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wide", "*.svc.cluster.local", 1, "cart"),
+                 Vs("narrow", "*.shop.svc.cluster.local", 2, "locked")}),
+      Outcome::kDenied, "the most specific wildcard wins, reversed");
+}
+
+TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
+  // The older one's tcp rule is for another port: the younger one's
+  // applies (meshsim read the first VirtualService alone).
+  EXPECT_EQ(
+      testing::Simulated(HostWorld(
+          {TcpVs("a", 1, "cart", 9999), TcpVs("b", 2, "locked", 0)}, true)),
+      std::set<Outcome>{Outcome::kDenied});
+  EXPECT_EQ(testing::Simulated(HostWorld(
+                {TcpVs("a", 1, "cart", 80), TcpVs("b", 2, "locked", 0)}, true)),
+            std::set<Outcome>{Outcome::kDelivered});
+  // One with http rules only adds no tcp rule.
+  EXPECT_EQ(testing::Simulated(
+                HostWorld({Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),
+                           TcpVs("b", 2, "locked", 0)},
+                          true)),
+            std::set<Outcome>{Outcome::kDenied});
+}
+
+}  // namespace
+}  // namespace meshsim
