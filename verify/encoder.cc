@@ -114,14 +114,15 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
                           "authorization") != r.from_headers.end();
       if (!sees) continue;
       seen = true;
-      z3::expr aud_ok = c_.bool_val(r.audiences.empty());
+      AnyOf aud_ok(c_);
+      aud_ok.Add(c_.bool_val(r.audiences.empty()));
       for (const std::string& x : r.audiences)
-        aud_ok = aud_ok || aud == c_.string_val(x);
+        aud_ok.Add(aud == c_.string_val(x));
       // A rule with a jwksUri and no issuer checks no issuer (§16.4).
       accepted =
           accepted || ((r.issuer.empty() ? c_.bool_val(true)
                                          : iss == c_.string_val(r.issuer)) &&
-                       aud_ok);
+                       aud_ok.Build());
     }
   }
   if (!seen) return;  // no validation here: no principal, no rejection

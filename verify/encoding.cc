@@ -431,30 +431,30 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
   const bool http_only = EnvoyTcpCannotRead(rule);
   z3::expr m = c_.bool_val(true);
   if (!rule.from.empty()) {
-    z3::expr any = c_.bool_val(false);
+    AnyOf any(c_);
     bool clause = false;
     for (const PolicySource& s : rule.from) {
       if (l4 && !SourceHasL4Fields(s)) continue;
       clause = true;
       z3::expr sm = SourceL4Terms(c_, s, a);
       if (!l4) sm = sm && SourceEnvoyTerms(c_, s, a, tcp_wide);
-      any = any || sm;
+      any.Add(sm);
     }
     if (!clause) return c_.bool_val(false);
-    m = m && any;
+    m = m && any.Build();
   }
   if (!rule.to.empty()) {
-    z3::expr any = c_.bool_val(false);
+    AnyOf any(c_);
     bool clause = false;
     for (const PolicyOperation& o : rule.to) {
       if (l4 && o.ports.empty() && o.not_ports.empty()) continue;
       clause = true;
       z3::expr om = c_.bool_val(true);
       auto port_in = [&](const std::vector<std::string>& ports) {
-        z3::expr e = c_.bool_val(false);
+        AnyOf e(c_);
         for (const std::string& pt : ports)
-          e = e || a.port == c_.int_val(std::atoi(pt.c_str()));
-        return e;
+          e.Add(a.port == c_.int_val(std::atoi(pt.c_str())));
+        return e.Build();
       };
       if (!o.ports.empty()) om = om && port_in(o.ports);
       if (!o.not_ports.empty()) om = om && !port_in(o.not_ports);
@@ -474,10 +474,10 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
         if (!o.not_hosts.empty())
           om = om && !(a.http && AnyHost(c_, o.not_hosts, a.host));
       }
-      any = any || om;
+      any.Add(om);
     }
     if (!clause) return c_.bool_val(false);
-    m = m && any;
+    m = m && any.Build();
   }
   bool when_clause = rule.when.empty();
   for (const PolicyCondition& w : rule.when) {
@@ -503,13 +503,13 @@ z3::expr Slice::RuleMatches(const AuthorizationPolicy& p,
       id_in = &a.ns_in;
     } else if (w.key == "destination.port") {
       when_clause = true;
-      z3::expr in = c_.bool_val(false), out = c_.bool_val(false);
+      AnyOf in(c_), out(c_);
       for (const std::string& v : w.values)
-        in = in || a.port == c_.int_val(std::atoi(v.c_str()));
+        in.Add(a.port == c_.int_val(std::atoi(v.c_str())));
       for (const std::string& v : w.not_values)
-        out = out || a.port == c_.int_val(std::atoi(v.c_str()));
-      if (!w.values.empty()) m = m && in;
-      if (!w.not_values.empty()) m = m && !out;
+        out.Add(a.port == c_.int_val(std::atoi(v.c_str())));
+      if (!w.values.empty()) m = m && in.Build();
+      if (!w.not_values.empty()) m = m && !out.Build();
       continue;
     } else if (w.key == "source.ip") {
       ip = true;
