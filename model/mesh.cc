@@ -616,6 +616,12 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags, const IstioVersion& ver) {
     // address, istiod makes no workload of the ended pod).
     auto [at, fresh] = c.workload_by_ip.emplace(w.ip, i);
     const Workload& held = c.workloads[at->second];
+    if (!fresh && w.kind == "Pod" && held.kind == "Pod" && !w.terminal &&
+        !held.terminal && !w.host_network && !held.host_network)
+      diags.Warning(w.location, "Pod " + w.Key() + " has address " + w.ip +
+                                    ", which running Pod " + held.Key() +
+                                    " also has; requests to it reach " +
+                                    held.Key() + " (check status.podIP)");
     if (!fresh && ((w.kind == "Pod" && held.kind != "Pod") ||
                    (held.terminal && !w.terminal)))
       at->second = i;

@@ -160,8 +160,9 @@ class World {
     s << "clusters:\n";
     for (const std::string& c : order_) {
       s << "- name: " << c << "\n  network: " << networks_.at(c)
-        << "\n  nodes: " << nodes_.at(c) << "\n  resources:\n";
+        << "\n  nodes: " << nodes_.at(c) << "\n  resources:";
       auto it = objects_.find(c);
+      s << (it == objects_.end() ? " []\n" : "\n");
       if (it == objects_.end()) continue;
       for (const std::string& obj : it->second) {
         // Indent the object as a list item under resources.

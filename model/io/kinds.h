@@ -162,6 +162,9 @@ void CheckExportTo(Reader& r, const yaml::Node& n,
 // VirtualService's namespace `ns` as istiod resolves it (resolveGatewayName).
 std::string ResolveGatewayName(const std::string& g, const std::string& ns);
 
+// An IPv4 or IPv6 address (no prefix length).
+bool IsIpAddress(const std::string& a);
+
 }  // namespace meshsim::io
 
 #endif  // MESHSIM_MODEL_IO_KINDS_H_

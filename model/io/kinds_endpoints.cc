@@ -21,12 +21,6 @@ constexpr char kLabelManagedBy[] = "endpointslice.kubernetes.io/managed-by";
 constexpr char kMirroringController[] =
     "endpointslicemirroring-controller.k8s.io";
 
-bool IsIp(const std::string& a) {
-  unsigned char buf[16];
-  return inet_pton(a.find(':') != std::string::npos ? AF_INET6 : AF_INET,
-                   a.c_str(), buf) == 1;
-}
-
 // What one object (a slice, or an Endpoints subset) gives every endpoint.
 struct SliceSource {
   std::string service;
@@ -83,7 +77,7 @@ void AddEndpoint(Reader& r, const ObjectHeader& h, const yaml::Node& at,
         {h.ns, src.service, *ns + "/" + name, src.mirrored, r.Loc(at)});
     return;
   }
-  if (!IsIp(address)) {
+  if (!IsIpAddress(address)) {
     r.Warning(at, what + ": '" + address +
                       "' is not an IP address: istiod skips the endpoint "
                       "(§3.4)");

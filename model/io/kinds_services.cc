@@ -130,6 +130,10 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
         r.String(r.Child(spec, "clusterIP"), h.what + ": spec.clusterIP");
     if (cip && *cip == "None") {
       s.headless = true;
+    } else if (cip && !cip->empty() && !IsIpAddress(*cip)) {
+      r.Error(r.Child(spec, "clusterIP"),
+              h.what + ": spec.clusterIP '" + *cip +
+                  "' is not an IP address or None (Kubernetes refuses it)");
     } else if (cip && !cip->empty()) {
       s.vips.push_back(*cip);
     }
@@ -183,13 +187,13 @@ void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
   }
 }
 
-namespace {
-
 bool IsIpAddress(const std::string& a) {
   unsigned char buf[sizeof(struct in6_addr)];
   return inet_pton(AF_INET, a.c_str(), buf) == 1 ||
          inet_pton(AF_INET6, a.c_str(), buf) == 1;
 }
+
+namespace {
 
 // istiod's validation of one inline endpoint (validateWorkloadEntry and
 // ValidateServiceEntry): an address (an IP for STATIC, an IP or a host name

@@ -155,6 +155,12 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (status.IsMap()) {
     w.ip = r.String(r.Child(status, "podIP"), h.what + ": status.podIP")
                .value_or("");
+    if (!w.ip.empty() && !IsIpAddress(w.ip)) {
+      r.Error(r.Child(status, "podIP"),
+              h.what + ": status.podIP '" + w.ip +
+                  "' is not an IP address (IPv4 or IPv6)");
+      w.ip.clear();
+    }
     auto phase = r.String(r.Child(status, "phase"), h.what + ": status.phase");
     if (phase && *phase != "Running") w.ready = false;
     // §3.6: an ended pod is no endpoint at all (istiod makes no workload

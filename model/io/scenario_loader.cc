@@ -299,19 +299,41 @@ void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
       c.version.value_or(mesh.istio.version).AtLeast(1, 25);
   sink.mesh_pods_left =
       io::kMaxPodsPerMesh - std::min(io::kMaxPodsPerMesh, mesh_pods);
-  auto entry = [&](const yaml::Node& m) {
+  // A null entry, or a key written with no value, reads nothing: an error,
+  // so a gate never passes on less than it was given (docs/security.md).
+  auto null = [&](const yaml::Node& m, const std::string& what) {
+    if (!m.IsDefined() || !m.IsNull()) return false;
+    r.Error(m, "cluster " + c.name + ": " + what +
+                   " is empty (null): expected " +
+                   (what.rfind("resources", 0) == 0
+                        ? "a Kubernetes object"
+                        : "a file or folder relative to the scenario's "
+                          "folder, such as manifests/") +
+                   "; leave it out if there is none");
+    return true;
+  };
+  auto entry = [&](const yaml::Node& m, const std::string& what) {
+    if (null(m, what)) return;
     if (auto rel = r.String(m, "cluster " + c.name + ": manifests[]"))
       body.manifests.push_back({*rel, r.Loc(m)});
   };
   yaml::Node manifests = r.Child(n, "manifests");
   if (manifests.IsScalar()) {
-    entry(manifests);
-  } else if (r.IsList(manifests, "cluster " + c.name + ": manifests")) {
-    for (const yaml::Node& m : manifests) entry(m);
+    entry(manifests, "manifests");
+  } else if (!null(manifests, "manifests") &&
+             r.IsList(manifests, "cluster " + c.name + ": manifests")) {
+    size_t i = 0;
+    for (const yaml::Node& m : manifests)
+      entry(m, "manifests[" + std::to_string(i++) + "]");
   }
   yaml::Node resources = r.Child(n, "resources");
-  if (r.IsList(resources, "cluster " + c.name + ": resources"))
+  if (!null(resources, "resources") &&
+      r.IsList(resources, "cluster " + c.name + ": resources")) {
     body.resources = resources;
+    size_t i = 0;
+    for (const yaml::Node& m : resources)
+      null(m, "resources[" + std::to_string(i++) + "]");
+  }
   mesh.clusters.push_back(std::move(c));
   sinks.push_back(std::move(sink));
 }
@@ -477,10 +499,12 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
     sc.mesh.replica_overrides = overrides->replicas;
   }
   yaml::Node clusters = r.Child(root, "clusters");
-  if (!clusters.IsDefined()) {
-    r.Error(root,
-            "scenario: 'clusters' is required (a list of clusters with their "
-            "manifests)");
+  if (!clusters.IsDefined() || clusters.IsNull() ||
+      (clusters.IsSequence() && clusters.size() == 0)) {
+    r.Error(clusters.IsDefined() ? clusters : root,
+            std::string("scenario: 'clusters' is ") +
+                (clusters.IsDefined() ? "empty" : "required") +
+                " (a list of clusters with their manifests)");
     return sc;
   }
   if (r.IsList(clusters, "clusters")) {
