@@ -1,8 +1,12 @@
 #include "cli/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "cli/options.h"
+#include "commands/commands.h"
 #include "model/io/loader.h"
 #include "reports/line_guard.h"
 
@@ -46,7 +50,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
       out << app.help();
       return 0;
     }
-    err << "meshsim: error: " << e.what() << "\n"
+    std::vector<std::string> names;
+    for (const cli::Command& c : commands) names.push_back(c.app->get_name());
+    std::string what = commands::UnknownCommand(args, names);
+    if (what.empty()) what = e.what();
+    err << "meshsim: error: " << what << "\n"
         << "run 'meshsim --help' for usage\n";
     return 2;
   }

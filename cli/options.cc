@@ -13,6 +13,11 @@ namespace {
 
 using namespace commands;  // NOLINT: the option structs and Run* calls
 
+const CLI::Validator kSeconds([](std::string& v) { return SecondsError(v); },
+                              "SECONDS");
+const CLI::Validator kCount(
+    [](std::string& v) { return CountError(v, 1000000); }, "N");
+
 // The options every scenario command has: the scenario file, and
 // `--format text|json` when `format` is given.
 void AddScenarioOptions(CLI::App* sub, std::string& scenario,
@@ -165,14 +170,15 @@ void AddVerifyCommand(CLI::App& app, std::vector<Command>& commands) {
       "prove with Z3 that no request bypasses or double-passes a waypoint");
   AddScenarioOptions(sub, o->scenario, &o->format);
   sub->add_option("--max-findings", o->verify.max_findings,
-                  "counterexamples reported per property (default 100)");
+                  "counterexamples reported per property (default 100)")
+      ->check(kCount);
   sub->add_option("--rlimit", o->verify.rlimit,
                   "Z3 resource limit per query (deterministic; default "
                   "50000000)");
   sub->add_option("--timeout", o->verify.timeout_s,
                   "wall-clock budget of the whole run in seconds; what is "
                   "not decided when it expires is unknown (exit 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(kSeconds);
   sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
   sub->add_option(
       "--property", o->verify.properties,
@@ -223,14 +229,15 @@ void AddDiffCommand(CLI::App& app, std::vector<Command>& commands) {
       ->delimiter(',');
   sub->add_option("--sarif", o->sarif, "also write SARIF 2.1.0 to FILE");
   sub->add_option("--max-findings", o->diff.max_findings,
-                  "classes reported per kind of change (default 50)");
+                  "classes reported per kind of change (default 50)")
+      ->check(kCount);
   sub->add_option("--rlimit", o->diff.rlimit,
                   "Z3 resource limit per query (deterministic; default "
                   "50000000)");
   sub->add_option("--timeout", o->diff.timeout_s,
                   "wall-clock budget of the whole run in seconds; when it "
                   "expires the diff is unknown (exit 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(kSeconds);
   AddJobs(sub, o->diff.jobs, "chunks of destinations compared");
   sub->add_option("--cache", o->cache,
                   "keep the comparison's chunks in folder DIR; a re-run of "
@@ -264,7 +271,7 @@ void AddCheckCommand(CLI::App& app, std::vector<Command>& commands) {
                   "give each file's verifier at most SECONDS of wall-clock "
                   "time; what it leaves undecided is unknown and its "
                   "expectations fail")
-      ->check(CLI::Range(0.001, 1e6));
+      ->check(kSeconds);
   sub->add_flag("--timings", o->timings,
                 "list each file's cost in seconds, slowest first, and put "
                 "the times in the JUnit file (the output then differs "

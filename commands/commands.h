@@ -75,6 +75,18 @@ std::vector<std::string> WorkArgs(const std::vector<std::string>& args,
 // `-j` given as 0: the number of cores.
 int DefaultJobs(int jobs);
 
+// The backstop of docs/security.md: runs `run` (the whole command line)
+// and returns its exit code. An exception that escapes every handler is a
+// bug, but it ends the process with exit 2 and one line naming it, never
+// with std::terminate's abort (exit 134) in a CI log; output that did not
+// reach its reader (a full disk, a closed pipe) is exit 2 too.
+int Backstop(const std::function<int()>& run);
+
+// "unknown command 'x' (did you mean 'y'?)" when the first argument that is
+// no option (nor a global option's value) names none of `names`; "" else.
+std::string UnknownCommand(const std::vector<std::string>& args,
+                           const std::vector<std::string>& names);
+
 // Loads a scenario and prints its diagnostics to `err`, then (unless
 // `quiet_mesh_warnings`) the warnings the mesh itself raised and the lint
 // catalogue's (ShowLintWarnings); nullopt (exit 2) on errors, after

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "commands/commands.h"
+#include "model/io/loader.h"
 #include "model/text.h"
 
 namespace meshsim::commands {
@@ -30,6 +31,22 @@ int RunInit(const InitOptions& o, const Streams& io) {
   std::optional<std::string> text = io::InitScenario(clusters, o.out, diags);
   diags.Print(io.err);
   if (!text) return 2;
+  // The scenario must load as written: a dump the loader refuses (not
+  // Kubernetes objects, a field out of range, a file outside the input
+  // root) is an error here, not in the next command.
+  {
+    Diagnostics load;
+    const std::filesystem::path dir =
+        std::filesystem::path(o.out).parent_path();
+    std::optional<Scenario> sc =
+        LoadScenarioText(*text, o.out, dir.empty() ? "." : dir.string(), load);
+    if (!sc || load.HasErrors()) {
+      load.Print(io.err);
+      io.err << "error: the dumps do not load as a scenario; " << o.out
+             << " was not written\n";
+      return 2;
+    }
+  }
   if (!WriteFile(
           o.out, [&](std::ostream& f) { f << *text; }, io.err))
     return 2;

@@ -1,12 +1,16 @@
 // What every subcommand shares: loading a scenario, writing an output file,
 // the shard options, -j.
 #include <algorithm>
+#include <exception>
+#include <iostream>
 #include <memory>
+#include <new>
 #include <set>
 #include <thread>
 
 #include "app/lint_scenario.h"
 #include "commands/commands.h"
+#include "model/diagnostics.h"
 #include "model/io/files.h"
 #include "model/io/loader.h"
 #include "model/text.h"
@@ -140,6 +144,45 @@ void WriteLoadFailureSarif(const std::string& sarif_file,
 void SetRoots(const std::string& input_root, const std::string& sarif_root) {
   io::SetInputRoot(input_root);
   SetSarifRoot(sarif_root);
+}
+
+std::string UnknownCommand(const std::vector<std::string>& args,
+                           const std::vector<std::string>& names) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--root" || a == "--sarif-root") ++i;  // and its value
+    if (!a.empty() && a[0] == '-') continue;
+    if (std::find(names.begin(), names.end(), a) != names.end()) return "";
+    const std::string near = ClosestMatch(a, names);
+    return "unknown command '" + TerminalText(a) + "'" +
+           (near.empty() ? "" : " (did you mean '" + near + "'?)");
+  }
+  return "";
+}
+
+int Backstop(const std::function<int()>& run) {
+  try {
+    const int code = run();
+    std::cout.flush();
+    if (!std::cout) {
+      std::cerr << "meshsim: error: cannot write standard output (disk full "
+                   "or pipe closed); the output is incomplete\n";
+      return 2;
+    }
+    return code;
+  } catch (const std::bad_alloc&) {
+    std::cout.flush();
+    std::cerr << "meshsim: error: out of memory; the input asks for more than "
+                 "this machine has (docs/robustness.md lists the limits)\n";
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "meshsim: internal error: " << e.what()
+              << " (please report it with the input that caused it)\n";
+  } catch (...) {
+    std::cerr << "meshsim: internal error: an unknown exception (please report "
+                 "it with the input that caused it)\n";
+  }
+  return 2;
 }
 
 }  // namespace meshsim::commands

@@ -79,11 +79,13 @@ const std::vector<Rule>& RuleCatalogue() {
        "An AuthorizationPolicy with L7 attributes is attached by selector to "
        "ambient pods, or to a whole namespace (no selector; in the root "
        "namespace, the mesh), whose ztunnel cannot read them (§8.2). The "
-       "finding "
-       "names them and the effect, as istiod's status does: an ALLOW's rules "
-       "with them never match (it allows less), a DENY is enforced without "
-       "them (it denies more) or, when no rule is left whole, has no effect. "
-       "Fix: attach it to the waypoint with targetRefs.",
+       "finding names them and the effect rule by rule (istiod's status says "
+       "\"deny more broadly\" of every DENY): an ALLOW's rules with them "
+       "never match (it allows less); a DENY rule whose clauses keep an L4 "
+       "field is enforced without them (it denies more), one left with an "
+       "empty clause never matches (it denies less), and a DENY with no rule "
+       "left whole has no effect. Fix: attach it to the waypoint with "
+       "targetRefs.",
        "docs/rules.md#l7-policy-without-waypoint"},
       {"auto-waypoint-collision", RuleKind::kLint, kW, kW,
        "Solo auto waypoint on namespace and service",

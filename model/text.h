@@ -5,7 +5,9 @@
 #ifndef MESHSIM_MODEL_TEXT_H_
 #define MESHSIM_MODEL_TEXT_H_
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 namespace meshsim {
@@ -41,6 +43,28 @@ inline std::string SeedError(const std::string& s) {
       (s.size() < max.size() || s <= max))
     return "";
   return "expected a whole number from 0 to " + max + ", found '" + s + "'";
+}
+
+// Seconds of a wall-clock budget as written (--timeout): a finite number
+// above 0, at most 1e6 (CLI11's range checks let NaN through, which set no
+// deadline at all); the error text, "" when it is one.
+inline std::string SecondsError(const std::string& v) {
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(d) || d <= 0 || d > 1e6)
+    return "expected a number of seconds above 0 and at most 1000000, got '" +
+           v + "'";
+  return "";
+}
+
+// A count as written (--max-findings): a whole number from 0 to `max`.
+inline std::string CountError(const std::string& v, uint64_t max) {
+  if (!v.empty() && v.size() <= 18 &&
+      v.find_first_not_of("0123456789") == std::string::npos &&
+      std::stoull(v) <= max)
+    return "";
+  return "expected a whole number from 0 to " + std::to_string(max) +
+         ", got '" + v + "'";
 }
 
 // "1 chunk", "3 chunks": a count and its noun, plural unless one; `plural`

@@ -552,9 +552,15 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
     // What istiod's status says of the policy's conversion for ztunnel.
     std::set<std::string> found;
     bool enforced = false;  // some rule is left that ztunnel evaluates
+    bool widened = false;   // a DENY rule matching more without them
+    bool emptied = false;   // a DENY rule left with an empty clause
     for (const PolicyRule& r : p.rules) {
-      found.merge(ZtunnelHttpAttributes(r));
-      enforced |= !ZtunnelDropsRule(r, p.action);
+      std::set<std::string> here = ZtunnelHttpAttributes(r);
+      const bool dropped = ZtunnelDropsRule(r, p.action);
+      enforced |= !dropped;
+      widened |= !here.empty() && !dropped;
+      emptied |= !here.empty() && dropped;
+      found.merge(here);
     }
     if (found.empty()) continue;
     std::string names;
@@ -563,10 +569,16 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
         p.action == PolicyAction::kAllow
             ? "its rules with them are left out and never match, so it "
               "allows less than written"
-        : enforced ? "ztunnel enforces it without them, which denies more than "
-                     "written"
-                   : "once they are left out no rule remains that ztunnel can "
-                     "enforce: the policy has no effect there";
+        : !enforced ? "once they are left out no rule remains that ztunnel can "
+                      "enforce: the policy has no effect there"
+        : widened && emptied
+            ? "ztunnel enforces some of its rules without them, which denies "
+              "more than written, and leaves others with an empty clause, "
+              "which deny nothing there"
+        : widened ? "ztunnel enforces it without them, which denies more than "
+                    "written"
+                  : "its rules with them are left with an empty clause and "
+                    "never match at ztunnel, so it denies less than written";
     out.push_back(MakeFinding(
         "l7-policy-without-waypoint",
         "AuthorizationPolicy " + p.Key() + " (" + PolicyActionName(p.action) +

@@ -307,6 +307,28 @@ TEST(ExitCodeTest, UsageErrorsAreTwoAndHelpIsZero) {
   EXPECT_NE(help.out.find("paths"), std::string::npos);
 }
 
+// An unknown command is named, with the nearest one; a budget or a count
+// that is no finite number in range is refused (NaN used to pass CLI11's
+// range check and set no deadline, -1 findings to wrap around).
+TEST(ExitCodeTest, UnknownCommandsAndBadBudgetsAreNamed) {
+  cli_test::Outcome typo = Cli({"--quiet", "verfy", "x.yaml"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_NE(typo.err.find("unknown command 'verfy' (did you mean 'verify'?)"),
+            std::string::npos)
+      << typo.err;
+  const std::string s = "scenarios/verify/k10-headless/flagged.yaml";
+  for (const std::vector<std::string>& a :
+       {std::vector<std::string>{"verify", s, "--timeout", "nan"},
+        {"verify", s, "--timeout", "inf"},
+        {"diff", s, s, "--timeout", "-1"},
+        {"check", s, "--timeout", "nan"},
+        {"verify", s, "--max-findings", "-1"}}) {
+    cli_test::Outcome r = Cli(a);
+    EXPECT_EQ(r.code, 2) << a[2] << " " << a.back();
+    EXPECT_NE(r.err.find("expected "), std::string::npos) << r.err;
+  }
+}
+
 TEST(ExitCodeTest, FailedPathsStillExitZero) {
   // A failed outcome is a result, not an error (issue contract).
   cli_test::Outcome r =

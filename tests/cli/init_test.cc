@@ -215,6 +215,21 @@ TEST(InitTest, BadArgumentsAndExistingFilesAreErrors) {
            "East=" + (dir / "dumps" / "east.yaml").string(), "-o", out});
   EXPECT_EQ(upper.code, 2);
   EXPECT_NE(upper.err.find("must be a DNS label"), std::string::npos);
+  // A dump the loader refuses: exit 2, the loader's error, nothing written
+  // (init used to write it and exit 0, leaving the error to the next
+  // command).
+  {
+    std::ofstream(dir / "garbage.yaml") << "hello world\n";
+    cli_test::Outcome garbage =
+        Cli({"init", "--cluster", "east=" + (dir / "garbage.yaml").string(),
+             "-o", out});
+    EXPECT_EQ(garbage.code, 2);
+    EXPECT_NE(garbage.err.find("garbage.yaml:1:1: error: expected a "
+                               "Kubernetes object"),
+              std::string::npos)
+        << garbage.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
   ASSERT_EQ(Cli({"init", "--cluster",
                  "east=" + (dir / "dumps" / "east.yaml").string(), "-o", out})
                 .code,
