@@ -115,6 +115,10 @@ struct PathBreaker {
   std::string dr;       // ns/name
   std::string service;  // ns/name
   int64_t limit = 0;
+  // §16.1: Envoy's cluster, whose breaker and detector these are: one per
+  // service port and subset (outbound|port|subset|host).
+  int port = 0;
+  std::string subset;
   struct Outlier {
     int64_t consecutive_5xx = 5;
     int64_t interval_ns = 10'000'000'000;

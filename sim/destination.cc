@@ -641,7 +641,8 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
     if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
     if (limit < kNoLimit || tp.outlier_detection) {
       PathBreaker b{0, policy->dr, S(svc_cluster, svc).Key(),
-                    limit < kNoLimit ? limit : 0, std::nullopt};
+                    limit < kNoLimit ? limit : 0};
+      b.port = port, b.subset = policy->subset;
       if (tp.outlier_detection)
         b.outlier = PathBreaker::Outlier{
             tp.consecutive_5xx, tp.interval_ns, tp.base_ejection_ns,

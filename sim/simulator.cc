@@ -470,8 +470,10 @@ class ModelBuilder {
       auto at = position.find(static_cast<size_t>(b.hop));
       if (at == position.end() || at->second + 1 >= r.stations.size()) continue;
       const uint32_t proxy = r.stations[at->second];
-      const std::string key =
-          std::to_string(proxy) + "|" + b.dr + "|" + b.service;
+      // §16.1: one breaker per Envoy cluster (service port and subset).
+      const std::string key = std::to_string(proxy) + "|" + b.dr + "|" +
+                              b.service + "|" + std::to_string(b.port) + "|" +
+                              b.subset;
       if (b.outlier) AddOutlier(p, b, proxy, key, position, r);
       if (b.limit <= 0) continue;
       auto it = breakers_.find(key);
@@ -479,7 +481,9 @@ class ModelBuilder {
         const int reason = m_.net.AddReason(
             "connection pool overflow at " + m_.net.stations()[proxy].name +
             ": DestinationRule " + b.dr + " admits " + std::to_string(b.limit) +
-            " request(s) to " + b.service + " at once (503 UO, §16.1)");
+            " request(s) to " + b.service +
+            (b.subset.empty() ? "" : " subset " + b.subset) +
+            " at once (503 UO, §16.1)");
         it = breakers_.emplace(key, m_.net.AddBreaker(b.limit, reason)).first;
       }
       r.breakers.push_back({it->second, at->second + 1});
@@ -511,6 +515,7 @@ class ModelBuilder {
                        o.max_ejection_percent,
                        o.min_health_percent,
                        m_.net.stations()[proxy].name + " -> " + b.service +
+                           (b.subset.empty() ? "" : " subset " + b.subset) +
                            " (DestinationRule " + b.dr + ")"};
       it = detectors_.emplace(key, m_.net.AddOutlierDetector(std::move(spec)))
                .first;

@@ -471,7 +471,11 @@ class Validator {
       for (auto& [k, v] : props->items()) known.push_back(k);
     std::string msg = what_ + ": unknown field '" + path + "'";
     const std::string near = ClosestMatch(name, known);
-    if (!near.empty()) {
+    if (name == "<<") {
+      msg +=
+          ": a YAML merge key, which meshsim does not expand (YAML 1.2 "
+          "has none); write the merged fields out";
+    } else if (!near.empty()) {
       msg += "; did you mean '" + near + "'?";
     } else if (!known.empty() && known.size() <= 16) {
       msg += "; the schema has " + JoinNames(known);

@@ -340,6 +340,10 @@ bool StrictJsonOrError(const std::string& text, const std::string& file,
   JsonSyntaxOnly sax;
   if (nlohmann::json::sax_parse(text, &sax)) return true;
   std::string what = sax.message_;
+  // The library's id ("[json.exception.out_of_range.406] ") is not ours.
+  if (what.rfind("[json.exception.", 0) == 0 &&
+      what.find("] ") != std::string::npos)
+    what = what.substr(what.find("] ") + 2);
   if (size_t at = what.find("syntax error"); at != std::string::npos)
     what = what.substr(at);
   else if (size_t colon = what.find(": "); colon != std::string::npos)

@@ -619,6 +619,68 @@ TEST(SimulatorTest, ConnectionPoolOverflowUnderClosedLoop) {
   EXPECT_EQ(run(3, 0, 1).failed, 0u);
 }
 
+// §16.1 (cluster_builder.go buildSubsetCluster): each subset is an Envoy
+// cluster of its own with its own circuit breaker, so a 50/50 split over
+// two subsets admits twice the limit; meshsim used one breaker for the
+// service until 2026-12-06.
+TEST(SimulatorTest, EachSubsetHasItsOwnConnectionPool) {
+  auto run = [](bool split) {
+    World w;
+    w.Cluster("east", "net-east", 2);
+    w.Add("east", Ns("client", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("client", "curl"));
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"},
+                              {"istio.io/use-waypoint", "waypoint"}}));
+    w.Add("east", Waypoint("shop", "waypoint"));
+    for (const std::string v : {"v1", "v2"})
+      w.Add("east",
+            Deploy("shop", "cart-" + v, 1, {{"svc", "cart"}, {"version", v}}));
+    w.Add("east",
+          "apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: "
+          "shop}\nspec: {selector: {svc: cart}, ports: [{name: http, port: "
+          "80}]}\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata: {name: cart, namespace: shop}\nspec:\n  host: cart\n"
+          "  trafficPolicy: {connectionPool: {http: {http2MaxRequests: 2}}}\n"
+          "  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: "
+          "{version: v2}}]\n");
+    if (split)
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+            "metadata: {name: cart, namespace: shop}\nspec:\n  hosts: "
+            "[cart]\n  http: [{route: [{destination: {host: cart, subset: "
+            "v1}, weight: 50}, {destination: {host: cart, subset: v2}, "
+            "weight: 50}]}]\n");
+    std::string text = w.Text();
+    text +=
+        "- name: load\n  from: {cluster: east, namespace: client, "
+        "workload: curl}\n  to: {host: cart.shop, port: 80}\n"
+        "  http: {method: GET, path: /}\n  concurrency: 4\n"
+        "  requests: 3000\n";
+    text +=
+        "performance:\n  workloads:\n    shop/cart-v1: {workers: 16, "
+        "service_time: {distribution: constant, mean_ms: 2}}\n"
+        "    shop/cart-v2: {workers: 16, service_time: {distribution: "
+        "constant, mean_ms: 2}}\n";
+    SimModel m = BuildSimModel(LoadText(text));
+    RunSimulation(m, Seeded(1));
+    std::set<std::string> reasons;
+    for (const auto& [reason, n] : m.net.source_stats()[0].failed_by_reason)
+      reasons.insert(m.net.reasons()[static_cast<size_t>(reason)]);
+    return std::make_pair(m.net.source_stats()[0].failed, reasons);
+  };
+  const auto [one_pool, one_reasons] = run(false);
+  const auto [two_pools, two_reasons] = run(true);
+  EXPECT_GT(one_pool, 0u);
+  EXPECT_LT(two_pools, one_pool);
+  ASSERT_EQ(two_reasons.size(), 2u);
+  EXPECT_NE(two_reasons.begin()->find("shop/cart subset v1 at once"),
+            std::string::npos);
+  EXPECT_NE(two_reasons.rbegin()->find("shop/cart subset v2 at once"),
+            std::string::npos);
+}
+
 // Requests served at the workload stations whose name contains `part`.
 uint64_t ServedAt(const SimModel& m, const std::string& part) {
   uint64_t n = 0;
