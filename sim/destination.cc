@@ -640,8 +640,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
                                     tp.http1_max_pending.value_or(kNoLimit));
     if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
     if (limit < kNoLimit || tp.outlier_detection) {
-      PathBreaker b{0, policy->dr, S(svc_cluster, svc).Key(),
-                    limit < kNoLimit ? limit : 0};
+      PathBreaker b;
+      b.dr = policy->dr, b.service = S(svc_cluster, svc).Key();
+      b.limit = limit < kNoLimit ? limit : 0;
       b.port = port, b.subset = policy->subset;
       if (tp.outlier_detection)
         b.outlier = PathBreaker::Outlier{
