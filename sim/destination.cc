@@ -640,10 +640,9 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
                                     tp.http1_max_pending.value_or(kNoLimit));
     if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
     if (limit < kNoLimit || tp.outlier_detection) {
-      PathBreaker b;
-      b.dr = policy->dr, b.service = S(svc_cluster, svc).Key();
-      b.limit = limit < kNoLimit ? limit : 0;
-      b.port = port, b.subset = policy->subset;
+      PathBreaker b;  // §16.1: one per Envoy cluster (port and subset)
+      b.dr = policy->dr, b.service = S(svc_cluster, svc).Key(), b.port = port;
+      b.limit = limit < kNoLimit ? limit : 0, b.subset = policy->subset;
       if (tp.outlier_detection)
         b.outlier = PathBreaker::Outlier{
             tp.consecutive_5xx, tp.interval_ns, tp.base_ejection_ns,
