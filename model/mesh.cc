@@ -617,9 +617,10 @@ void IndexWorkloads(Cluster& c, Diagnostics& diags, const IstioVersion& ver) {
     auto [at, fresh] = c.workload_by_ip.emplace(w.ip, i);
     const Workload& held = c.workloads[at->second];
     if (!fresh && w.kind == "Pod" && held.kind == "Pod" && !w.terminal &&
-        !held.terminal && !w.host_network && !held.host_network)
+        !held.terminal && !w.host_network && !held.host_network &&
+        w.Key() != held.Key())
       diags.Warning(w.location, "Pod " + w.Key() + " has address " + w.ip +
-                                    ", which running Pod " + held.Key() +
+                                    ", which Pod " + held.Key() +
                                     " also has; requests to it reach " +
                                     held.Key() + " (check status.podIP)");
     if (!fresh && ((w.kind == "Pod" && held.kind != "Pod") ||

@@ -318,11 +318,18 @@ bool SidecarKeepsARoute(const HttpRoute& vs, int port,
 }  // namespace
 
 std::vector<const HttpRoute*> VirtualServicesForSidecar(
-    const Cluster& c, const std::string& client_ns, const Service& s) {
+    const Cluster& c, const std::string& client_ns, const Service& s,
+    const std::string& host) {
+  auto covers = [&](const HttpRoute& r) {
+    if (host.empty()) return CoversAny(r, s);
+    for (const std::string& h : r.hostnames)
+      if (HostMatches(ExpandHost(h, r.ns), host)) return true;
+    return false;
+  };
   std::vector<const HttpRoute*> vss;
   for (const HttpRoute& r : c.routes)
     if (r.IsVirtualService() && r.ForMesh() &&
-        ExportedTo(r.export_to, r.ns, client_ns) && CoversAny(r, s))
+        ExportedTo(r.export_to, r.ns, client_ns) && covers(r))
       vss.push_back(&r);
   SortByAge(vss);
   // §16.2 (virtualservice.go SelectVirtualServices): those private to the
@@ -337,10 +344,9 @@ std::vector<const HttpRoute*> VirtualServicesForSidecar(
   return vss;
 }
 
-const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
-                                          const std::string& client_ns,
-                                          const Service& s, int port,
-                                          const Labels* client_labels) {
+const HttpRoute* VirtualServiceForSidecar(
+    const Cluster& c, const std::string& client_ns, const Service& s, int port,
+    const Labels* client_labels, const std::string& host, bool* by_wildcard) {
   const std::vector<const HttpRoute*> vss =
       VirtualServicesForSidecar(c, client_ns, s);
   // §16.2 (sidecar.go computeWildcardHostVirtualServiceIndex,
@@ -348,25 +354,31 @@ const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
   // of the service always serves it; one of a wildcard host only when no
   // exact host names the service and its wildcard is the most specific one
   // matching (the first VirtualService, in the order above, of that
-  // wildcard; config.go MostSpecificHostMatch).
+  // wildcard; config.go MostSpecificHostMatch). Hosts compare without case.
+  // A ServiceEntry's hosts are services of their own: the one asked for.
   std::vector<std::string> hosts = {s.Hostname()};
   if (s.kind == "ServiceEntry") hosts = s.hosts;
+  if (!host.empty()) hosts = {host};
   std::set<const HttpRoute*> serves;
-  for (const std::string& h : hosts) {
-    bool exact = false;
+  bool exact = false;
+  for (const std::string& raw_host : hosts) {
+    const std::string h = AsciiLower(raw_host);
+    bool exact_here = false;
     const HttpRoute* wild = nullptr;
     size_t wild_len = 0;
     for (const HttpRoute* r : vss)
       for (const std::string& raw : r->hostnames) {
-        const std::string vh = ExpandHost(raw, r->ns);
+        const std::string vh = AsciiLower(ExpandHost(raw, r->ns));
         if (vh.rfind('*', 0) != 0) {
-          if (vh == h) exact = true, serves.insert(r);
+          if (vh == h) exact_here = true, serves.insert(r);
         } else if (HostMatches(vh, h) && vh.size() > wild_len) {
           wild = r, wild_len = vh.size();
         }
       }
-    if (!exact && wild) serves.insert(wild);
+    if (!exact_here && wild) serves.insert(wild);
+    exact |= exact_here;
   }
+  if (by_wildcard) *by_wildcard = !exact;
   // The first that keeps a route on `port` for the client (a duplicate
   // virtual host is dropped, the earlier one kept).
   for (const HttpRoute* r : vss)

@@ -81,17 +81,26 @@ int VirtualServiceBucket(const HttpRoute& r, const std::string& ns);
 // whose hosts match service `s`, in the order it reads them (private,
 // exported by name, public; each oldest first). Its TCP listener reads
 // them all, the first matching tcp rule winning (tls.go getConfigsForHost).
+// `host`: the host asked for ("" any host of `s`).
 std::vector<const HttpRoute*> VirtualServicesForSidecar(
-    const Cluster& c, const std::string& client_ns, const Service& s);
+    const Cluster& c, const std::string& client_ns, const Service& s,
+    const std::string& host = "");
 
 // §16.2, §6: the one VirtualService whose HTTP routes a sidecar in
 // `client_ns` applies to service `s`: the first of those above that names
 // a host of `s` exactly, else the first of the most specific wildcard
 // matching it; nullptr if none. Given the service `port` and the client's
 // labels, one that keeps no HTTP route there for that client is skipped.
-const HttpRoute* VirtualServiceForSidecar(
-    const Cluster& c, const std::string& client_ns, const Service& s,
-    int port = 0, const Labels* client_labels = nullptr);
+// `host`: the host asked for (a ServiceEntry's hosts are services of their
+// own); "" every host of `s`. `by_wildcard`: set when no VirtualService
+// names the host exactly (a Gateway API route of the service, which istiod
+// turns into one that does, then comes first).
+const HttpRoute* VirtualServiceForSidecar(const Cluster& c,
+                                          const std::string& client_ns,
+                                          const Service& s, int port = 0,
+                                          const Labels* client_labels = nullptr,
+                                          const std::string& host = "",
+                                          bool* by_wildcard = nullptr);
 
 // §16.3: the Istio Gateways that select Router pod `pod` (any namespace,
 // PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false), by key.

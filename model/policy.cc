@@ -476,6 +476,16 @@ bool HasHttpAttribute(const PolicyRule& rule) {
 }
 }  // namespace
 
+DenyRuleChange ZtunnelDenyRuleChange(const PolicyRule& rule) {
+  DenyRuleChange out;
+  for (const PolicySource& x : rule.from)
+    if (SourceHasHttp(x)) (SourceHasL4(x) ? out.widened : out.narrowed) = true;
+  for (const PolicyOperation& x : rule.to)
+    if (OperationHasHttp(x))
+      (OperationHasL4(x) ? out.widened : out.narrowed) = true;
+  return out;
+}
+
 bool ZtunnelDropsRule(const PolicyRule& rule, PolicyAction action) {
   if (!HasHttpAttribute(rule)) return false;
   if (action == PolicyAction::kAllow) return true;

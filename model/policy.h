@@ -90,6 +90,14 @@ std::set<std::string> ZtunnelHttpAttributes(const PolicyRule& rule);
 // empty clause (from, to, or any one `when` condition) once they are
 // removed does nothing.
 bool ZtunnelDropsRule(const PolicyRule& rule, PolicyAction action);
+// §8.2: for a DENY rule ztunnel keeps, whether removing the HTTP fields
+// widens it (an entry of `from` or `to` keeps L4 fields without them: it
+// matches more) and whether it narrows it (an entry with HTTP fields only
+// is dropped from its clause: the rule matches less).
+struct DenyRuleChange {
+  bool widened = false, narrowed = false;
+};
+DenyRuleChange ZtunnelDenyRuleChange(const PolicyRule& rule);
 
 // "cluster.local/ns/<ns>/sa/<sa>".
 std::string SpiffePrincipal(const std::string& ns,

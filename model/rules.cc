@@ -81,11 +81,11 @@ const std::vector<Rule>& RuleCatalogue() {
        "namespace, the mesh), whose ztunnel cannot read them (§8.2). The "
        "finding names them and the effect rule by rule (istiod's status says "
        "\"deny more broadly\" of every DENY): an ALLOW's rules with them "
-       "never match (it allows less); a DENY rule whose clauses keep an L4 "
-       "field is enforced without them (it denies more), one left with an "
-       "empty clause never matches (it denies less), and a DENY with no rule "
-       "left whole has no effect. Fix: attach it to the waypoint with "
-       "targetRefs.",
+       "never match (it allows less); a DENY entry (a source or an "
+       "operation) that keeps an L4 field is enforced without them (it "
+       "denies more), an entry or rule left with HTTP fields only is left out "
+       "(it denies less), and a DENY with no rule left whole has no effect. "
+       "Fix: attach it to the waypoint with targetRefs.",
        "docs/rules.md#l7-policy-without-waypoint"},
       {"auto-waypoint-collision", RuleKind::kLint, kW, kW,
        "Solo auto waypoint on namespace and service",

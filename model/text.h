@@ -46,14 +46,14 @@ inline std::string SeedError(const std::string& s) {
 }
 
 // Seconds of a wall-clock budget as written (--timeout): a finite number
-// above 0, at most 1e6 (CLI11's range checks let NaN through, which set no
+// from 1e-9 to 1e6 (CLI11's range checks let NaN through, which set no
 // deadline at all); the error text, "" when it is one.
 inline std::string SecondsError(const std::string& v) {
   char* end = nullptr;
   const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !std::isfinite(d) || d <= 0 || d > 1e6)
-    return "expected a number of seconds above 0 and at most 1000000, got '" +
-           v + "'";
+  if (v.empty() || v[0] == ' ' || *end != '\0' || !std::isfinite(d) ||
+      d < 1e-9 || d > 1e6)
+    return "expected a number of seconds from 1e-9 to 1000000, got '" + v + "'";
   return "";
 }
 

@@ -795,23 +795,36 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
       why += "; a peer's waypoint serves " + SvcName(s.svc_cluster, s.svc) +
              " (" + kLabelRemoteWaypoint +
              "), so the sidecar applies none of its own routes (§15.2)";
-    } else if (!requests_[s.req].http &&
-               !(routes = VirtualServicesForSidecar(mesh_.clusters[s.cluster],
-                                                    src.ns, svc))
-                    .empty()) {
-      // §16.2 (tls.go): the TCP listener reads the tcp rules of every
-      // VirtualService for the host, the first that matches winning.
-    } else if (const HttpRoute* vs = VirtualServiceForSidecar(
-                   mesh_.clusters[s.cluster], src.ns, svc,
-                   requests_[s.req].http ? s.port : 0, &src.labels)) {
-      routes.push_back(vs);
     } else {
       // §9 (route.go): a sidecar takes a Gateway API route of its own or
       // the destination's namespace only (a consumer route elsewhere is
       // another client's).
+      std::vector<const HttpRoute*> gamma;
       for (const HttpRoute* r :
            MeshRoutes(s.svc_cluster, s.svc, s.port, nullptr))
-        if (r->ns == src.ns || r->ns == svc.ns) routes.push_back(r);
+        if (r->ns == src.ns || r->ns == svc.ns) gamma.push_back(r);
+      const std::string host =
+          svc.kind == "ServiceEntry" ? MatchedHost(svc) : "";
+      bool by_wildcard = false;
+      const HttpRoute* vs = nullptr;
+      if (!requests_[s.req].http) {
+        // §16.2 (tls.go): the TCP listener reads the tcp rules of every
+        // VirtualService for the host, the routes istiod makes of the
+        // Gateway API ones among them (after, here), the first that
+        // matches winning.
+        routes = VirtualServicesForSidecar(mesh_.clusters[s.cluster], src.ns,
+                                           svc, host);
+        routes.insert(routes.end(), gamma.begin(), gamma.end());
+      } else if ((vs = VirtualServiceForSidecar(
+                      mesh_.clusters[s.cluster], src.ns, svc, s.port,
+                      &src.labels, host, &by_wildcard)) &&
+                 !(by_wildcard && !gamma.empty())) {
+        // §16.2: a Gateway API route of the service names its host
+        // exactly, so it beats a wildcard VirtualService.
+        routes.push_back(vs);
+      } else {
+        routes = gamma;
+      }
     }
     RouteContext ctx;
     ctx.source_labels = &src.labels;

@@ -366,16 +366,17 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
       const Workload* pod = c.FindWorkload(cls.workload);
       Lists lists;
       for (const ServicePort& sp : s.ports) {
+        bool by_wildcard = false;
         const HttpRoute* vs = VirtualServiceForSidecar(
-            c, cls.ns, s, sp.port, pod ? &pod->labels : &kNoLabels);
+            c, cls.ns, s, sp.port, pod ? &pod->labels : &kNoLabels, "",
+            &by_wildcard);
         // §9 (route.go): a sidecar takes a Gateway API route of its own
-        // namespace or the service's only.
+        // namespace or the service's only; §16.2: one names the host
+        // exactly, so it beats a wildcard VirtualService.
         std::vector<const HttpRoute*> own;
-        if (vs)
-          own.push_back(vs);
-        else
-          for (const HttpRoute* r : GammaRoutes(c, s, sp.port))
-            if (r->ns == cls.ns || r->ns == s.ns) own.push_back(r);
+        for (const HttpRoute* r : GammaRoutes(c, s, sp.port))
+          if (r->ns == cls.ns || r->ns == s.ns) own.push_back(r);
+        if (vs && !(by_wildcard && !own.empty())) own = {vs};
         lists.push_back({sp.port, own});
       }
       rp.at_sidecar[cls.id] =

@@ -558,8 +558,11 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
       std::set<std::string> here = ZtunnelHttpAttributes(r);
       const bool dropped = ZtunnelDropsRule(r, p.action);
       enforced |= !dropped;
-      widened |= !here.empty() && !dropped;
-      emptied |= !here.empty() && dropped;
+      // An entry keeping L4 fields matches more; one of HTTP fields only
+      // is dropped from its clause, and the rule matches less.
+      const DenyRuleChange change = ZtunnelDenyRuleChange(r);
+      widened |= !here.empty() && !dropped && change.widened;
+      emptied |= !here.empty() && (dropped || change.narrowed);
       found.merge(here);
     }
     if (found.empty()) continue;
@@ -572,13 +575,13 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
         : !enforced ? "once they are left out no rule remains that ztunnel can "
                       "enforce: the policy has no effect there"
         : widened && emptied
-            ? "ztunnel enforces some of its rules without them, which denies "
-              "more than written, and leaves others with an empty clause, "
-              "which deny nothing there"
+            ? "ztunnel enforces it without them, which denies more than "
+              "written where an entry keeps L4 fields and less where an "
+              "entry or a whole rule is left out"
         : widened ? "ztunnel enforces it without them, which denies more than "
                     "written"
-                  : "its rules with them are left with an empty clause and "
-                    "never match at ztunnel, so it denies less than written";
+                  : "its entries or rules with them are left out and never "
+                    "match at ztunnel, so it denies less than written";
     out.push_back(MakeFinding(
         "l7-policy-without-waypoint",
         "AuthorizationPolicy " + p.Key() + " (" + PolicyActionName(p.action) +

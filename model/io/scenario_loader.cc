@@ -195,6 +195,10 @@ struct ClusterBody {
 void LoadHeader(Reader& r, const yaml::Node& n, size_t index, Mesh& mesh,
                 std::vector<io::ManifestSink>& sinks, ClusterBody& body) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
+  if (n.IsDefined() && n.IsNull())
+    return r.Error(n, where +
+                          " is empty (null): expected a cluster, a map "
+                          "with name and manifests or resources");
   if (!r.IsMap(n, where)) return;
   if (index == io::kMaxClusters) {
     r.Error(n, "clusters: more than " + std::to_string(io::kMaxClusters) +

@@ -99,6 +99,61 @@ TEST(SidecarVsHostCrossCheck, ExactHostBeatsAnOlderWildcard) {
       Outcome::kDenied, "the most specific wildcard wins, reversed");
 }
 
+// Hosts compare without case; a GAMMA route of the service (istiod makes
+// it a VirtualService of the exact host) beats a wildcard VirtualService.
+TEST(SidecarVsHostCrossCheck, CaseAndGammaRoutesCountAsExactHosts) {
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wild", "*.shop.svc.cluster.local", 1, "cart"),
+                 Vs("upper", "Cart.Shop.svc.cluster.local", 2, "locked")}),
+      Outcome::kDenied, "an exact host in capitals");
+  const std::string gamma =
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+      "metadata: {name: r, namespace: shop}\nspec:\n  parentRefs: "
+      "[{group: '', kind: Service, name: cart, port: 80}]\n  rules: "
+      "[{backendRefs: [{name: locked, port: 80}]}]\n";
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wild", "*.shop.svc.cluster.local", 1, "cart"), gamma}),
+      Outcome::kDenied, "a GAMMA route beats a wildcard VirtualService");
+}
+
+// A ServiceEntry's hosts are services of their own: the exact host asked
+// for wins there, the wildcard serves the other one (simulator: the
+// encoding states no ServiceEntry routes).
+TEST(SidecarVsHostCrossCheck, EachHostOfAServiceEntryIsItsOwn) {
+  const std::string entry =
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+      "metadata: {name: ext, namespace: shop}\nspec:\n  hosts: "
+      "[a.example.com, b.example.com]\n  addresses: [240.0.0.7]\n"
+      "  location: MESH_INTERNAL\n  resolution: STATIC\n  ports: [{number: "
+      "80, name: http, protocol: HTTP}]\n  endpoints: [{address: "
+      "192.0.2.7}]\n";
+  for (const std::string asked : {"a.example.com", "b.example.com"}) {
+    testing::World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+    for (const std::string app : {"cart", "locked"}) {
+      w.Add("east", testing::Deploy("shop", app));
+      w.Add("east", testing::Svc("shop", app, 80));
+    }
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: locked, namespace: shop}\nspec:\n"
+          "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
+          "  rules: [{}]\n");
+    w.Add("east", entry);
+    w.Add("east", Vs("wild", "*.example.com", 1, "cart"));
+    w.Add("east", Vs("exact", "a.example.com", 2, "locked"));
+    w.Traffic("t", testing::kFromCurl, "{host: " + asked + ", port: 80}",
+              "{method: GET, path: /}");
+    EXPECT_EQ(testing::Simulated(w.Load()),
+              std::set<Outcome>{asked == "a.example.com" ? Outcome::kDenied
+                                                         : Outcome::kDelivered})
+        << asked;
+  }
+}
+
 TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
   // The older one's tcp rule is for another port: the younger one's
   // applies (meshsim read the first VirtualService alone).
@@ -109,6 +164,16 @@ TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
   EXPECT_EQ(testing::Simulated(HostWorld(
                 {TcpVs("a", 1, "cart", 80), TcpVs("b", 2, "locked", 0)}, true)),
             std::set<Outcome>{Outcome::kDelivered});
+  // A GAMMA TCPRoute joins them (istiod makes it a VirtualService).
+  EXPECT_EQ(
+      testing::Simulated(HostWorld(
+          {Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),
+           "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n"
+           "metadata: {name: r, namespace: shop}\nspec:\n  parentRefs: "
+           "[{group: '', kind: Service, name: cart, port: 80}]\n  rules: "
+           "[{backendRefs: [{name: locked, port: 80}]}]\n"},
+          true)),
+      std::set<Outcome>{Outcome::kDenied});
   // One with http rules only adds no tcp rule.
   EXPECT_EQ(testing::Simulated(
                 HostWorld({Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),

@@ -510,8 +510,7 @@ TEST(VerifyLintTest, L7PolicyFindingNamesTheAttributesAndTheEffect) {
   const std::string more = "denies more than written";
   const std::string less = "allows less than written";
   const std::string never =
-      "left with an empty clause and never match at ztunnel, so it denies "
-      "less than written";
+      "left out and never match at ztunnel, so it denies less than written";
   const std::map<std::string, std::pair<std::string, std::string>> want = {
       {"shop/l7-only", {"(found: notRequestPrincipals)", none}},
       {"shop/mixed", {"(found: notRequestPrincipals)", more}},
@@ -532,6 +531,24 @@ TEST(VerifyLintTest, L7PolicyFindingNamesTheAttributesAndTheEffect) {
     EXPECT_NE(by_policy[policy].find(w.second), std::string::npos)
         << by_policy[policy];
   }
+}
+
+// §8.2 (rbac.rs: an empty entry is skipped): a DENY operation of HTTP
+// fields only is dropped from its clause, so the rule denies less, not
+// more (the finding said "denies more than written" until 2026-12-06).
+TEST(VerifyLintTest, ADenyEntryOfHttpFieldsOnlyDeniesLess) {
+  const VerifyResult r =
+      VerifyFile("tests/data/lint/deny-http-only-operation.yaml");
+  int seen = 0;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "l7-policy-without-waypoint") continue;
+    ++seen;
+    EXPECT_NE(f.message.find("so it denies less than written"),
+              std::string::npos)
+        << f.message;
+    EXPECT_EQ(f.message.find("denies more"), std::string::npos) << f.message;
+  }
+  EXPECT_EQ(seen, 1);
 }
 
 // §15.2: a peered entry bound to the peered copy of its global waypoint
