@@ -48,7 +48,9 @@ std::string TcpVs(const std::string& name, int hour, const std::string& to,
          ".shop.svc.cluster.local}}]}]\n";
 }
 
-Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false) {
+// `to`: the traffic entry's destination (default cart.shop:80).
+Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false,
+                   const std::string& to = testing::kToCart) {
   testing::World w;
   w.Cluster("east", "net-east", 1);
   w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
@@ -69,8 +71,7 @@ Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false) {
         "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
         "  rules: [{}]\n");
   for (const std::string& r : routes) w.Add("east", r);
-  w.Traffic("t", testing::kFromCurl, testing::kToCart,
-            tcp ? "" : "{method: GET, path: /}");
+  w.Traffic("t", testing::kFromCurl, to, tcp ? "" : "{method: GET, path: /}");
   return w.Load();
 }
 
@@ -128,26 +129,10 @@ TEST(SidecarVsHostCrossCheck, EachHostOfAServiceEntryIsItsOwn) {
       "80, name: http, protocol: HTTP}]\n  endpoints: [{address: "
       "192.0.2.7}]\n";
   for (const std::string asked : {"a.example.com", "b.example.com"}) {
-    testing::World w;
-    w.Cluster("east", "net-east", 1);
-    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
-    w.Add("east", testing::Deploy("client", "curl"));
-    w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-    for (const std::string app : {"cart", "locked"}) {
-      w.Add("east", testing::Deploy("shop", app));
-      w.Add("east", testing::Svc("shop", app, 80));
-    }
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-          "metadata: {name: locked, namespace: shop}\nspec:\n"
-          "  selector: {matchLabels: {app: locked}}\n  action: DENY\n"
-          "  rules: [{}]\n");
-    w.Add("east", entry);
-    w.Add("east", Vs("wild", "*.example.com", 1, "cart"));
-    w.Add("east", Vs("exact", "a.example.com", 2, "locked"));
-    w.Traffic("t", testing::kFromCurl, "{host: " + asked + ", port: 80}",
-              "{method: GET, path: /}");
-    EXPECT_EQ(testing::Simulated(w.Load()),
+    EXPECT_EQ(testing::Simulated(
+                  HostWorld({entry, Vs("wild", "*.example.com", 1, "cart"),
+                             Vs("exact", "a.example.com", 2, "locked")},
+                            false, "{host: " + asked + ", port: 80}")),
               std::set<Outcome>{asked == "a.example.com" ? Outcome::kDenied
                                                          : Outcome::kDelivered})
         << asked;
