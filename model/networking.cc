@@ -354,23 +354,27 @@ const HttpRoute* VirtualServiceForSidecar(
   // of the service always serves it; one of a wildcard host only when no
   // exact host names the service and its wildcard is the most specific one
   // matching (the first VirtualService, in the order above, of that
-  // wildcard; config.go MostSpecificHostMatch). Hosts compare without case.
-  // A ServiceEntry's hosts are services of their own: the one asked for.
+  // wildcard; config.go MostSpecificHostMatch). A ServiceEntry's hosts are
+  // services of their own: the one asked for.
   std::vector<std::string> hosts = {s.Hostname()};
   if (s.kind == "ServiceEntry") hosts = s.hosts;
   if (!host.empty()) hosts = {host};
   std::set<const HttpRoute*> serves;
   bool exact = false;
-  for (const std::string& raw_host : hosts) {
-    const std::string h = AsciiLower(raw_host);
+  for (const std::string& h : hosts) {
+    // The index is keyed by the hosts as written (an exact host in
+    // capitals is no exact match there), while separateVSHostsAndServices
+    // lowers them: such a VirtualService serves the host beside the
+    // index's choice, the earlier one winning.
     bool exact_here = false;
     const HttpRoute* wild = nullptr;
     size_t wild_len = 0;
     for (const HttpRoute* r : vss)
       for (const std::string& raw : r->hostnames) {
-        const std::string vh = AsciiLower(ExpandHost(raw, r->ns));
+        const std::string vh = ExpandHost(raw, r->ns);
         if (vh.rfind('*', 0) != 0) {
-          if (vh == h) exact_here = true, serves.insert(r);
+          if (AsciiLower(vh) == AsciiLower(h)) serves.insert(r);
+          exact_here |= vh == h;
         } else if (HostMatches(vh, h) && vh.size() > wild_len) {
           wild = r, wild_len = vh.size();
         }

@@ -113,7 +113,7 @@ struct PathRoute {
 struct PathBreaker {
   int hop = 0;
   std::string dr;       // ns/name
-  std::string service;  // ns/name
+  std::string service;  // ns/name, with its host and port when it has several
   int64_t limit = 0;
   // §16.1: Envoy's cluster, whose breaker and detector these are: one per
   // service port and subset (outbound|port|subset|host).

@@ -158,11 +158,18 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
       }
     }
   }
-  const size_t failed = FailureCount(checks);
+  // A file that did not load is no failed expectation: said apart.
+  size_t unloaded = 0;
+  for (const ScenarioCheck& c : checks) unloaded += !c.error.empty();
+  const size_t failed = FailureCount(checks) - unloaded;
+  std::string verdict = failed ? std::to_string(failed) + " failed" : "";
+  if (unloaded)
+    verdict += (verdict.empty() ? "" : "; ") + Counted(unloaded, "file") +
+               " did not load";
   out << "\n"
       << total << " expectation" << (total == 1 ? "" : "s") << " in "
       << checks.size() << " scenario file" << (checks.size() == 1 ? "" : "s")
-      << ": " << (failed ? std::to_string(failed) + " failed" : "all hold");
+      << ": " << (verdict.empty() ? "all hold" : verdict);
   const size_t warnings = WarningCount(checks);
   if (warnings)
     out << "; " << warnings << " warning" << (warnings == 1 ? "" : "s");

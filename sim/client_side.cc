@@ -762,6 +762,15 @@ void Builder::ClientSidecar(Vertex v, const State& s) {
              "the sidecar passes the unknown address through");
 }
 
+// §16.2: whether a Gateway API route has Service `svc` of cluster `ci` as
+// a parent, on any port, in any namespace.
+bool Builder::AnyGammaRoute(int ci, const Service& svc) const {
+  const std::vector<HttpRoute>& routes = mesh_.clusters[ci].routes;
+  return std::any_of(routes.begin(), routes.end(), [&](const HttpRoute& r) {
+    return !r.IsVirtualService() && GammaParentPort(r, svc, 0) >= 0;
+  });
+}
+
 // §6, §16.2: a sidecar client's routes for service `svc` and its own
 // DestinationRule lookup, then the service's endpoints.
 // `sent`: the request the client sent, when `s` carries the TCP proxy's
@@ -818,9 +827,10 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
       } else if ((vs = VirtualServiceForSidecar(
                       mesh_.clusters[s.cluster], src.ns, svc, s.port,
                       &src.labels, host, &by_wildcard)) &&
-                 !(by_wildcard && !gamma.empty())) {
-        // §16.2: a Gateway API route of the service names its host
-        // exactly, so it beats a wildcard VirtualService.
+                 !(by_wildcard && AnyGammaRoute(s.svc_cluster, svc))) {
+        // §16.2: a Gateway API route of the service (any namespace, any
+        // port) is a VirtualService of its exact host, so no wildcard one
+        // serves the host, even where that route keeps nothing.
         routes.push_back(vs);
       } else {
         routes = gamma;

@@ -228,6 +228,7 @@ class Builder {
   // The host of `s` that to.host names: an exact one, else a wildcard
   // that covers it (§3.4: addresses are per host).
   std::string MatchedHost(const Service& s) const;
+  bool AnyGammaRoute(int ci, const Service& svc) const;
   std::optional<Dest> WithoutDnsProxy(int ci, const std::vector<size_t>& idx,
                                       const Workload& src) const;
   std::string DnsCaptureSource(const Cluster& c, const Workload& w) const;

@@ -90,19 +90,6 @@ std::vector<EpRef> Builder::Endpoints(int ci, int si, bool local_only,
   return out;
 }
 
-// §16.1: a DestinationRule subset keeps the pods with its labels; its
-// name for the explanation ("" without one).
-std::string Builder::KeepSubset(std::vector<EpRef>& eps,
-                                const EndpointPolicy* policy) const {
-  if (!policy || policy->subset.empty()) return "";
-  std::vector<EpRef> kept;
-  for (const EpRef& e : eps)
-    if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
-      kept.push_back(e);
-  eps = kept;
-  return " subset " + policy->subset;
-}
-
 // §7.2 (services.go serviceServiceBuilder, multicluster.go
 // networkLocalWorkloads): the pods on cluster ci's network of other
 // clusters whose own Service si (by name) is global, appended to `eps`
@@ -624,7 +611,7 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
            (locality_weights.empty() ? 1.0 : locality_weights[i]);
   };
   // §16.1: connectionPool limits are circuit breakers of this proxy for
-  // the service; every edge it emits below crosses them.
+  // the Envoy cluster; every edge it emits below crosses them.
   struct BreakerScope {
     int& slot;
     int saved;
@@ -640,9 +627,11 @@ void Builder::ToServiceEndpoints(Vertex from, const State& base, int ci,
                                     tp.http1_max_pending.value_or(kNoLimit));
     if (tp.http2_max_requests) limit = std::min(limit, *tp.http2_max_requests);
     if (limit < kNoLimit || tp.outlier_detection) {
-      PathBreaker b;  // §16.1: one per Envoy cluster (port and subset)
-      b.dr = policy->dr, b.service = S(svc_cluster, svc).Key(), b.port = port;
-      b.limit = limit < kNoLimit ? limit : 0, b.subset = policy->subset;
+      PathBreaker b;  // §16.1: one per Envoy cluster (host, port, subset)
+      b.dr = policy->dr, b.service = s.Key(), b.port = port;
+      b.subset = policy->subset, b.limit = limit < kNoLimit ? limit : 0;
+      if (s.hosts.size() > 1) b.service += " host " + MatchedHost(s);
+      if (s.ports.size() > 1) b.service += " port " + std::to_string(port);
       if (tp.outlier_detection)
         b.outlier = PathBreaker::Outlier{
             tp.consecutive_5xx, tp.interval_ns, tp.base_ejection_ns,

@@ -89,6 +89,19 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   return true;
 }
 
+// §16.1: a DestinationRule subset keeps the pods with its labels; its
+// name for the explanation ("" without one).
+std::string Builder::KeepSubset(std::vector<EpRef>& eps,
+                                const EndpointPolicy* policy) const {
+  if (!policy || policy->subset.empty()) return "";
+  std::vector<EpRef> kept;
+  for (const EpRef& e : eps)
+    if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
+      kept.push_back(e);
+  eps = kept;
+  return " subset " + policy->subset;
+}
+
 // §3.4: why a waypoint has no filter chain or cluster for port `port` of
 // DYNAMIC_DNS ServiceEntry `se` in release `v` ("" when it serves it):
 // the resolution is new in 1.28, served through Envoy's dynamic forward

@@ -360,6 +360,12 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
                        c, *gw, s, GammaRoutes(c, s, sp.port), ver, sp.port)});
       rp.at_waypoint[gw] = chain(ci, s, lists, nullptr, gw->ns);
     }
+    // §16.2: a Gateway API route of the service, on any port and in any
+    // namespace, names its host exactly: no wildcard VirtualService then.
+    const bool any_gamma =
+        std::any_of(c.routes.begin(), c.routes.end(), [&](const HttpRoute& r) {
+          return !r.IsVirtualService() && GammaParentPort(r, s, 0) >= 0;
+        });
     for (const SourceClass& cls : classes()) {
       if (cls.kind != ClientKind::kSidecar || cls.cluster != ci) continue;
       // The class's pods share their owner's labels: its representative's.
@@ -376,7 +382,7 @@ std::optional<RoutePlan> Encoder::PlanRoutes(const ServicePlan& plan,
         std::vector<const HttpRoute*> own;
         for (const HttpRoute* r : GammaRoutes(c, s, sp.port))
           if (r->ns == cls.ns || r->ns == s.ns) own.push_back(r);
-        if (vs && !(by_wildcard && !own.empty())) own = {vs};
+        if (vs && !(by_wildcard && any_gamma)) own = {vs};
         lists.push_back({sp.port, own});
       }
       rp.at_sidecar[cls.id] =

@@ -100,13 +100,29 @@ TEST(SidecarVsHostCrossCheck, ExactHostBeatsAnOlderWildcard) {
       Outcome::kDenied, "the most specific wildcard wins, reversed");
 }
 
-// Hosts compare without case; a GAMMA route of the service (istiod makes
-// it a VirtualService of the exact host) beats a wildcard VirtualService.
+// An exact host in capitals is no exact host in the index (keyed as
+// written) but serves the host once lowered: beside the wildcard, the
+// older wins. A GAMMA route of the service (istiod makes it a
+// VirtualService of the exact host) shuts a wildcard VirtualService out,
+// even where it keeps no route for this client (another namespace's).
 TEST(SidecarVsHostCrossCheck, CaseAndGammaRoutesCountAsExactHosts) {
   testing::ExpectBothEngines(
       HostWorld({Vs("wild", "*.shop.svc.cluster.local", 1, "cart"),
                  Vs("upper", "Cart.Shop.svc.cluster.local", 2, "locked")}),
-      Outcome::kDenied, "an exact host in capitals");
+      Outcome::kDelivered, "capitals, younger than the wildcard");
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wild", "*.shop.svc.cluster.local", 2, "cart"),
+                 Vs("upper", "Cart.Shop.svc.cluster.local", 1, "locked")}),
+      Outcome::kDenied, "capitals, older than the wildcard");
+  testing::ExpectBothEngines(
+      HostWorld({testing::Ns("third"),
+                 Vs("wild", "*.shop.svc.cluster.local", 1, "locked"),
+                 "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                 "metadata: {name: r, namespace: third}\nspec:\n  "
+                 "parentRefs: [{group: '', kind: Service, name: cart, "
+                 "namespace: shop}]\n  rules: [{backendRefs: [{name: "
+                 "locked, namespace: shop, port: 80}]}]\n"}),
+      Outcome::kDelivered, "another namespace's GAMMA route");
   const std::string gamma =
       "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
       "metadata: {name: r, namespace: shop}\nspec:\n  parentRefs: "
