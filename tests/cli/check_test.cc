@@ -66,6 +66,17 @@ TEST(CheckTest, FailingExpectationsExitOneAndSayWhy) {
       << r.out;
 }
 
+// A file that does not load is counted apart from failed expectations in
+// the summary (it read "N failed" as if they were expectations).
+TEST(CheckTest, SummaryCountsFilesThatDidNotLoadApart) {
+  cli_test::Outcome r = Cli({"check", "tests/data/errors/clusters-empty.yaml",
+                             "scenarios/verify/k10-headless/fixed.yaml"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.out.find("in 2 scenario files: 1 file did not load"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(CheckTest, TightLatencyBoundFails) {
   // The same scenario with an impossible p99 bound.
   std::string text = Slurp("tests/data/check/failing.yaml");
