@@ -355,12 +355,12 @@ const HttpRoute* VirtualServiceForSidecar(
   // exact host names the service and its wildcard is the most specific one
   // matching (the first VirtualService, in the order above, of that
   // wildcard; config.go MostSpecificHostMatch). A ServiceEntry's hosts are
-  // services of their own: the one asked for.
+  // services of their own: the one asked for. `by_wildcard`: the one
+  // returned serves through the index's wildcard only.
   std::vector<std::string> hosts = {s.Hostname()};
   if (s.kind == "ServiceEntry") hosts = s.hosts;
   if (!host.empty()) hosts = {host};
-  std::set<const HttpRoute*> serves;
-  bool exact = false;
+  std::set<const HttpRoute*> serves, lowered, wild_picks;
   for (const std::string& h : hosts) {
     // The index is keyed by the hosts as written (an exact host in
     // capitals is no exact match there), while separateVSHostsAndServices
@@ -373,23 +373,27 @@ const HttpRoute* VirtualServiceForSidecar(
       for (const std::string& raw : r->hostnames) {
         const std::string vh = ExpandHost(raw, r->ns);
         if (vh.rfind('*', 0) != 0) {
-          if (AsciiLower(vh) == AsciiLower(h)) serves.insert(r);
+          if (AsciiLower(vh) == AsciiLower(h))
+            serves.insert(r), lowered.insert(r);
           exact_here |= vh == h;
-        } else if (HostMatches(vh, h) && vh.size() > wild_len) {
+        } else if ((vh == "*" ||
+                    (h.size() >= vh.size() && EndsWith(h, vh.substr(1)))) &&
+                   vh.size() > wild_len) {
+          // A suffix as written (mostSpecificHostWildcardMatch).
           wild = r, wild_len = vh.size();
         }
       }
-    if (!exact_here && wild) serves.insert(wild);
-    exact |= exact_here;
+    if (!exact_here && wild) serves.insert(wild), wild_picks.insert(wild);
   }
-  if (by_wildcard) *by_wildcard = !exact;
   // The first that keeps a route on `port` for the client (a duplicate
   // virtual host is dropped, the earlier one kept).
   for (const HttpRoute* r : vss)
     if (serves.count(r) &&
         (!port || !client_labels ||
-         SidecarKeepsARoute(*r, port, client_ns, *client_labels)))
+         SidecarKeepsARoute(*r, port, client_ns, *client_labels))) {
+      if (by_wildcard) *by_wildcard = wild_picks.count(r) && !lowered.count(r);
       return r;
+    }
   return nullptr;
 }
 

@@ -126,6 +126,19 @@ Json Result(const std::string& rule, Severity severity,
   return r;
 }
 
+// "2 failed; 1 file did not load", "" when all hold: a file that did not
+// load is no failed expectation, so it is counted apart.
+std::string Verdict(const std::vector<ScenarioCheck>& checks) {
+  size_t unloaded = 0;
+  for (const ScenarioCheck& c : checks) unloaded += !c.error.empty();
+  const size_t failed = FailureCount(checks) - unloaded;
+  std::string verdict = failed ? std::to_string(failed) + " failed" : "";
+  if (unloaded)
+    verdict += (verdict.empty() ? "" : "; ") + Counted(unloaded, "file") +
+               " did not load";
+  return verdict;
+}
+
 }  // namespace
 
 void SetSarifRoot(const std::string& dir) {
@@ -158,14 +171,7 @@ void WriteCheckText(const std::vector<ScenarioCheck>& checks,
       }
     }
   }
-  // A file that did not load is no failed expectation: said apart.
-  size_t unloaded = 0;
-  for (const ScenarioCheck& c : checks) unloaded += !c.error.empty();
-  const size_t failed = FailureCount(checks) - unloaded;
-  std::string verdict = failed ? std::to_string(failed) + " failed" : "";
-  if (unloaded)
-    verdict += (verdict.empty() ? "" : "; ") + Counted(unloaded, "file") +
-               " did not load";
+  const std::string verdict = Verdict(checks);
   out << "\n"
       << total << " expectation" << (total == 1 ? "" : "s") << " in "
       << checks.size() << " scenario file" << (checks.size() == 1 ? "" : "s")
@@ -482,9 +488,9 @@ void WriteGitHubAnnotations(const std::vector<ScenarioCheck>& checks,
 
 void WriteGitHubSummary(const std::vector<ScenarioCheck>& checks,
                         std::ostream& out) {
-  const size_t failed = FailureCount(checks);
+  const std::string verdict = Verdict(checks);
   out << "## meshsim check: "
-      << (failed ? std::to_string(failed) + " failed" : "all expectations hold")
+      << (verdict.empty() ? "all expectations hold" : verdict)
       << "\n\n| scenario | expectation | result | expected | actual |\n"
       << "|---|---|---|---|---|\n";
   // Input in cells as Markdown text (no HTML, links or line breaks); the

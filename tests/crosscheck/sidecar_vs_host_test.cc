@@ -114,6 +114,20 @@ TEST(SidecarVsHostCrossCheck, CaseAndGammaRoutesCountAsExactHosts) {
       HostWorld({Vs("wild", "*.shop.svc.cluster.local", 2, "cart"),
                  Vs("upper", "Cart.Shop.svc.cluster.local", 1, "locked")}),
       Outcome::kDenied, "capitals, older than the wildcard");
+  // A wildcard in capitals is no key of the index: it serves nothing.
+  testing::ExpectBothEngines(
+      HostWorld({Vs("wild", "*.Shop.svc.cluster.local", 1, "locked")}),
+      Outcome::kDelivered, "a wildcard in capitals");
+  // An exact host in capitals is no wildcard: a GAMMA route does not shut
+  // it out, the earlier of the two serves.
+  testing::ExpectBothEngines(
+      HostWorld({Vs("upper", "Cart.Shop.svc.cluster.local", 1, "locked"),
+                 "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                 "metadata: {name: r, namespace: shop, creationTimestamp: "
+                 "\"2025-01-01T02:00:00Z\"}\nspec:\n  parentRefs: [{group: "
+                 "'', kind: Service, name: cart}]\n  rules: [{backendRefs: "
+                 "[{name: cart, port: 80}]}]\n"}),
+      Outcome::kDenied, "capitals beside a GAMMA route");
   testing::ExpectBothEngines(
       HostWorld({testing::Ns("third"),
                  Vs("wild", "*.shop.svc.cluster.local", 1, "locked"),
