@@ -33,6 +33,22 @@ std::string Vs(const std::string& name, const std::string& host, int hour,
          ".shop.svc.cluster.local}}]}]\n";
 }
 
+// A GAMMA route of kind `kind` in namespace `ns`, created at hour `hour`,
+// whose parent is shop/cart (on port 80 when `port80`) and whose one
+// backend is shop/`to`.
+std::string Gamma(const std::string& kind, const std::string& ns, int hour,
+                  const std::string& to, bool port80 = false) {
+  return "apiVersion: gateway.networking.k8s.io/" +
+         std::string(kind == "HTTPRoute" ? "v1" : "v1alpha2") +
+         "\nkind: " + kind + "\nmetadata: {name: r, namespace: " + ns +
+         ", creationTimestamp: \"2025-01-01T0" + std::to_string(hour) +
+         ":00:00Z\"}\nspec:\n  parentRefs: [{group: '', kind: Service, "
+         "name: cart, namespace: shop" +
+         (port80 ? ", port: 80" : "") +
+         "}]\n  rules: [{backendRefs: [{name: " + to +
+         ", namespace: shop, port: 80}]}]\n";
+}
+
 // A TCP VirtualService of cart, sending connections on `port` (0: all)
 // to `to`.
 std::string TcpVs(const std::string& name, int hour, const std::string& to,
@@ -122,28 +138,16 @@ TEST(SidecarVsHostCrossCheck, CaseAndGammaRoutesCountAsExactHosts) {
   // it out, the earlier of the two serves.
   testing::ExpectBothEngines(
       HostWorld({Vs("upper", "Cart.Shop.svc.cluster.local", 1, "locked"),
-                 "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
-                 "metadata: {name: r, namespace: shop, creationTimestamp: "
-                 "\"2025-01-01T02:00:00Z\"}\nspec:\n  parentRefs: [{group: "
-                 "'', kind: Service, name: cart}]\n  rules: [{backendRefs: "
-                 "[{name: cart, port: 80}]}]\n"}),
+                 Gamma("HTTPRoute", "shop", 2, "cart")}),
       Outcome::kDenied, "capitals beside a GAMMA route");
   testing::ExpectBothEngines(
       HostWorld({testing::Ns("third"),
                  Vs("wild", "*.shop.svc.cluster.local", 1, "locked"),
-                 "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
-                 "metadata: {name: r, namespace: third}\nspec:\n  "
-                 "parentRefs: [{group: '', kind: Service, name: cart, "
-                 "namespace: shop}]\n  rules: [{backendRefs: [{name: "
-                 "locked, namespace: shop, port: 80}]}]\n"}),
+                 Gamma("HTTPRoute", "third", 1, "locked")}),
       Outcome::kDelivered, "another namespace's GAMMA route");
-  const std::string gamma =
-      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
-      "metadata: {name: r, namespace: shop}\nspec:\n  parentRefs: "
-      "[{group: '', kind: Service, name: cart, port: 80}]\n  rules: "
-      "[{backendRefs: [{name: locked, port: 80}]}]\n";
   testing::ExpectBothEngines(
-      HostWorld({Vs("wild", "*.shop.svc.cluster.local", 1, "cart"), gamma}),
+      HostWorld({Vs("wild", "*.shop.svc.cluster.local", 1, "cart"),
+                 Gamma("HTTPRoute", "shop", 2, "locked", true)}),
       Outcome::kDenied, "a GAMMA route beats a wildcard VirtualService");
 }
 
@@ -180,15 +184,11 @@ TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
                 {TcpVs("a", 1, "cart", 80), TcpVs("b", 2, "locked", 0)}, true)),
             std::set<Outcome>{Outcome::kDelivered});
   // A GAMMA TCPRoute joins them (istiod makes it a VirtualService).
-  EXPECT_EQ(
-      testing::Simulated(HostWorld(
-          {Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),
-           "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n"
-           "metadata: {name: r, namespace: shop}\nspec:\n  parentRefs: "
-           "[{group: '', kind: Service, name: cart, port: 80}]\n  rules: "
-           "[{backendRefs: [{name: locked, port: 80}]}]\n"},
-          true)),
-      std::set<Outcome>{Outcome::kDenied});
+  EXPECT_EQ(testing::Simulated(
+                HostWorld({Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),
+                           Gamma("TCPRoute", "shop", 2, "locked", true)},
+                          true)),
+            std::set<Outcome>{Outcome::kDenied});
   // One with http rules only adds no tcp rule.
   EXPECT_EQ(testing::Simulated(
                 HostWorld({Vs("a", "cart.shop.svc.cluster.local", 1, "cart"),
