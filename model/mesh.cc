@@ -50,39 +50,6 @@ const std::string& IstioSettings::EntryVisibility(
   return entry_visibility_default;
 }
 
-PortProtocol DeclaredProtocol(const ServicePort& p) {
-  auto parse = [](const std::string& raw) {
-    const std::string v = AsciiLower(raw);
-    if (v == "http" || v == "http2" || v == "http_proxy" || v == "grpc" ||
-        v == "grpc-web")
-      return PortProtocol::kHttp;
-    if (v == "tcp" || v == "tls" || v == "https" || v == "mongo" ||
-        v == "redis" || v == "mysql")
-      return PortProtocol::kTcp;
-    return v == "udp" ? PortProtocol::kUdp : PortProtocol::kSniffed;
-  };
-  if (p.entry) return parse(p.protocol);
-  if (p.protocol == "UDP") return PortProtocol::kUdp;
-  std::string name = p.name;
-  if (!p.app_protocol.empty()) {
-    name = p.app_protocol;
-    if (name == "kubernetes.io/h2c" || name == "kubernetes.io/ws")
-      return PortProtocol::kHttp;
-    if (name == "kubernetes.io/wss") return PortProtocol::kTcp;
-  }
-  if (AsciiLower(name.substr(0, 8)) == "grpc-web") return PortProtocol::kHttp;
-  const PortProtocol out = parse(name.substr(0, name.find('-')));
-  // Well-known ports are never sniffed (SMTP, DNS, MySQL, MongoDB).
-  if (out == PortProtocol::kSniffed &&
-      (p.port == 25 || p.port == 53 || p.port == 3306 || p.port == 27017))
-    return PortProtocol::kTcp;
-  return out;
-}
-
-bool PortDeclaresHttp(const ServicePort& p) {
-  return DeclaredProtocol(p) == PortProtocol::kHttp;
-}
-
 bool IstioSettings::Flag(const std::string& name, bool def) const {
   auto it = flags.find(name);
   if (it == flags.end()) return def;

@@ -64,6 +64,9 @@ enum class PortProtocol { kSniffed, kHttp, kTcp, kUdp };
 PortProtocol DeclaredProtocol(const ServicePort& p);
 // §8.6: DeclaredProtocol is HTTP.
 bool PortDeclaresHttp(const ServicePort& p);
+// §16.2: the port is TLS to istiod (TLS, HTTPS): a sidecar reads the tls
+// rules of VirtualServices there. model/port_protocol.cc.
+bool PortDeclaresTls(const ServicePort& p);
 // §3.4: whether istiod would allocate addresses to ServiceEntry `s` of
 // cluster `c` that has none (PILOT_ENABLE_IP_AUTOALLOCATE, default on from
 // 1.25; the entry's networking.istio.io/enable-autoallocate-ip=false opts

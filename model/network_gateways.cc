@@ -3,6 +3,7 @@
 // remoteK8sGatewayToNetworkGateways), and the warning for those it does not.
 #include <string>
 
+#include "model/labels.h"
 #include "model/mesh.h"
 #include "model/peering.h"
 

@@ -840,6 +840,8 @@ void Builder::SidecarRoutes(Vertex v, const State& s, const Service& svc,
     ctx.source_labels = &src.labels;
     ctx.mesh_service = &S(s.svc_cluster, s.svc);
     ctx.proxy_ns = src.ns;
+    if (!requests_[s.req].http)
+      ctx.sidecar_tcp = declared && PortDeclaresTls(*declared) ? 2 : 1;
     if (!Route(v, s, routes, s.svc_cluster, s.svc, s.port, "the client sidecar",
                &backends, &route, &req, &why, ctx))
       return;

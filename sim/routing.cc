@@ -279,7 +279,7 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
       continue;
     bool hit = rule.matches.empty();
     for (const HttpMatch& m : rule.matches) {
-      if (section == TcpSection::kTls) {
+      if (section == TcpSection::kTls && !ctx.waypoint_tcp_host.empty()) {
         if (!WaypointTlsMatch(m, ctx)) continue;
         hit = true;
         break;
@@ -377,7 +377,9 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
     return waypoint_tcp && r->kind == "TLSRoute" && ctx.mesh_service &&
            GammaParentPort(*r, *ctx.mesh_service, ctx.port) >= 0;
   };
-  if (waypoint_tcp)
+  // §16.2: so does a sidecar on a TLS port; on another, tcp rules only.
+  const bool sidecar_l4 = !req.http && ctx.sidecar_tcp;
+  if (waypoint_tcp || (sidecar_l4 && ctx.sidecar_tcp == 2))
     for (const HttpRoute* r : routes) {
       if (gamma_tls(r)) {
         if (r->rules.empty() || !GammaTlsMatches(*r, ctx)) continue;
@@ -399,7 +401,7 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
     if (routes[i]->IsVirtualService()) {
       rc = SelectVirtualService(
           *routes[i], req, ctx,
-          waypoint_tcp ? TcpSection::kTcp : TcpSection::kAll);
+          waypoint_tcp || sidecar_l4 ? TcpSection::kTcp : TcpSection::kAll);
       ++i;
     } else {
       std::vector<const HttpRoute*> group;

@@ -62,6 +62,11 @@ struct RouteContext {
   // waypoint, the hostname of the service a TCP connection is for; empty
   // elsewhere.
   std::string waypoint_tcp_host;
+  // §16.2 (listener.go buildSidecarOutboundTCPListenerOpts): at a sidecar,
+  // a TCP connection's port: 1 not TLS (the tcp rules only), 2 TLS or
+  // HTTPS (every VirtualService's tls rules before any tcp rule); 0
+  // elsewhere.
+  int sidecar_tcp = 0;
   // §16.2: the token this proxy's RequestAuthentications validated, whose
   // claims a VirtualService's claim route matches; nullptr: none.
   const JwtToken* jwt_claims = nullptr;

@@ -94,12 +94,16 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
   };
   std::vector<std::pair<z3::expr, std::string>> chain;
   // A waypoint reads every VirtualService's tls rules before any tcp rule
-  // (getWaypointTCPRoutes); a sidecar each VirtualService in its order.
-  for (const int pass :
-       waypoint ? std::vector<int>{1, 0} : std::vector<int>{-1})
+  // (getWaypointTCPRoutes); a sidecar too, but the tls rules only on a port
+  // declared TLS or HTTPS (buildSidecarOutboundTLSFilterChainOpts).
+  z3::expr tls_port = c_.bool_val(waypoint);
+  if (!waypoint)
+    for (const ServicePort& p : svc.ports)
+      if (PortDeclaresTls(p)) tls_port = tls_port || e_.port == p.port;
+  for (const int pass : {1, 0})
     for (const HttpRoute* vs : vss)
       for (const HttpRouteRule& rule : vs->tcp_rules) {
-        if (pass >= 0 && rule.tls != (pass == 1)) continue;
+        if (rule.tls != (pass == 1)) continue;
         z3::expr any = c_.bool_val(rule.matches.empty());
         for (const HttpMatch& m : rule.matches) {
           z3::expr ok =
@@ -107,6 +111,7 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
           if (!m.headers.empty()) ok = ok && sni(m);
           any = any || ok;
         }
+        if (pass == 1) any = any && tls_port;
         chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
       }
   // §9: the producer TCPRoutes and TLSRoutes attached to the Service (any

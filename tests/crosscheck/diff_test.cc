@@ -215,7 +215,8 @@ TEST(DiffTest, AChangeNearAnEgressEntryIsNotCalledEquivalent) {
 
 // §8.6, §16.2, §9: the TCP chain's routes as diff compares them (found by
 // the 2026-12-06 review, tests/data/diff-tcp/): a tls rule's changed
-// sniHosts at a sidecar; a waypoint reading every tls rule before any tcp
+// sniHosts at a sidecar on a TLS port (none on a TCP port: no tls filter
+// chain there); a waypoint reading every tls rule before any tcp
 // rule; a GAMMA TLSRoute; and no route change for a consumer TCPRoute of
 // another namespace, nor for plain TCP to a port declared HTTP (no route
 // there).
@@ -226,6 +227,7 @@ TEST(DiffTest, TcpChainRoutesAreComparedAsTheProxyReadsThem) {
     const char* new_file;
     bool route_changed;
   } cases[] = {{"sni-a", "sni-b", true},
+               {"sni-tcp-a", "sni-tcp-b", false},
                {"tcproute-c", "tcproute-d", true},
                {"tcproute-e", "tcproute-f", true},
                {"tcproute-g", "tcproute-h", false},

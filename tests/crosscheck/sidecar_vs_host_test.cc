@@ -64,9 +64,24 @@ std::string TcpVs(const std::string& name, int hour, const std::string& to,
          ".shop.svc.cluster.local}}]}]\n";
 }
 
-// `to`: the traffic entry's destination (default cart.shop:80).
+// A VirtualService of cart whose one tls rule sends connections whose
+// server name is cart's to `to`.
+std::string TlsVs(const std::string& name, int hour, const std::string& to) {
+  return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+         "metadata: {name: " +
+         name + ", namespace: shop, creationTimestamp: \"2025-01-01T0" +
+         std::to_string(hour) +
+         ":00:00Z\"}\nspec:\n  hosts: [cart.shop.svc.cluster.local]\n"
+         "  tls: [{match: [{sniHosts: [cart.shop.svc.cluster.local]}], "
+         "route: [{destination: {host: " +
+         to + ".shop.svc.cluster.local}}]}]\n";
+}
+
+// `to`: the traffic entry's destination (default cart.shop:80). With
+// `tcp`, the port is named `l4_port` (`tcp`, `tls`, `https-web`, ...).
 Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false,
-                   const std::string& to = testing::kToCart) {
+                   const std::string& to = testing::kToCart,
+                   const std::string& l4_port = "tcp") {
   testing::World w;
   w.Cluster("east", "net-east", 1);
   w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
@@ -78,7 +93,7 @@ Scenario HostWorld(const std::vector<std::string>& routes, bool tcp = false,
     w.Add("east",
           tcp ? "apiVersion: v1\nkind: Service\nmetadata: {name: " + app +
                     ", namespace: shop}\nspec:\n  selector: {app: " + app +
-                    "}\n  ports: [{name: tcp, port: 80}]\n"
+                    "}\n  ports: [{name: " + l4_port + ", port: 80}]\n"
               : testing::Svc("shop", app, 80));
   }
   w.Add("east",
@@ -195,6 +210,28 @@ TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
                            TcpVs("b", 2, "locked", 0)},
                           true)),
             std::set<Outcome>{Outcome::kDenied});
+}
+
+TEST(SidecarVsHostCrossCheck, TlsRulesOnlyOnATlsPort) {
+  // listener.go: the tls rules make filter chains only on a port declared
+  // TLS or HTTPS, and there every VirtualService's tls rules come before
+  // any tcp rule (meshsim read each VirtualService's tls and tcp rules in
+  // turn, on any port).
+  const std::vector<std::string> routes = {TcpVs("a", 1, "cart", 0),
+                                           TlsVs("b", 2, "locked")};
+  for (const std::string port : {"tls", "https-web", "TLS-x"})
+    EXPECT_EQ(
+        testing::Simulated(HostWorld(routes, true, testing::kToCart, port)),
+        std::set<Outcome>{Outcome::kDenied})
+        << port;
+  for (const std::string port : {"tcp", "mongo", "tlsx"})
+    EXPECT_EQ(
+        testing::Simulated(HostWorld(routes, true, testing::kToCart, port)),
+        std::set<Outcome>{Outcome::kDelivered})
+        << port;
+  // On a TCP port the tls rule alone leaves the default route.
+  EXPECT_EQ(testing::Simulated(HostWorld({TlsVs("b", 2, "locked")}, true)),
+            std::set<Outcome>{Outcome::kDelivered});
 }
 
 }  // namespace
