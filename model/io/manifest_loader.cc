@@ -1,5 +1,7 @@
 // Kubernetes manifests -> model objects: each object's header, then its
 // kind's handler from the table in kinds.cc. See loader.h.
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -13,6 +15,100 @@
 namespace meshsim::io {
 
 namespace {
+
+// What the API server accepts as a name (apimachinery validation): a DNS-1123
+// label (Namespace; Service, which must also start with a letter, DNS-1035)
+// or subdomain (every other kind); "" when `v` is one, else what it must
+// be.
+std::string NameSyntaxError(const std::string& kind, const std::string& v,
+                            bool label) {
+  static const RE2 kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  static const RE2 kService("[a-z]([-a-z0-9]*[a-z0-9])?");
+  static const RE2 kSubdomain(
+      "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  if (label) {
+    const bool service = kind == "Service";
+    if (v.size() <= 63 && RE2::FullMatch(v, service ? kService : kLabel))
+      return "";
+    return std::string(
+               "a DNS-1123 label (at most 63 characters: lowercase "
+               "letters, digits and '-', ") +
+           (service ? "starting with a letter and ending with a letter or "
+                      "digit)"
+                    : "starting and ending with a letter or digit)");
+  }
+  if (v.size() <= 253 && RE2::FullMatch(v, kSubdomain)) return "";
+  return "a DNS-1123 subdomain (at most 253 characters: lowercase letters, "
+         "digits, '-' and '.', each dot-separated part starting and ending "
+         "with a letter or digit)";
+}
+
+// The name the API server would take for `v`: lowercase, '_' as '-'.
+std::string NameSuggestion(std::string v) {
+  for (char& c : v) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c == '_') c = '-';
+  }
+  return v;
+}
+
+// metadata.name or .namespace `v` at `n`: an error unless the API server
+// would take it (kubectl apply refuses the object).
+bool CheckName(Reader& r, const yaml::Node& n, const std::string& kind,
+               const std::string& what, const std::string& v, bool label) {
+  const std::string want = NameSyntaxError(kind, v, label);
+  if (want.empty()) return true;
+  const std::string fix = NameSuggestion(v);
+  r.Error(n, what + " must be " + want + ", as the API server requires, got '" +
+                 TerminalText(Utf8Prefix(v, 80)) + "'" +
+                 (fix != v && NameSyntaxError(kind, fix, label).empty()
+                      ? " (did you mean '" + fix + "'?)"
+                      : ""));
+  return false;
+}
+
+// A label or annotation key (a qualified name): an optional DNS-1123
+// subdomain prefix and '/', then at most 63 characters of letters, digits,
+// '-', '_' and '.', starting and ending with a letter or digit.
+bool QualifiedName(const std::string& key) {
+  static const RE2 kName("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+  const size_t slash = key.find('/');
+  const std::string name =
+      slash == std::string::npos ? key : key.substr(slash + 1);
+  if (slash != std::string::npos &&
+      !NameSyntaxError("", key.substr(0, slash), false).empty())
+    return false;
+  return name.size() <= 63 && RE2::FullMatch(name, kName);
+}
+
+// Each key of metadata `field` (labels, annotations) must be a qualified
+// name; false after an error at the first that is not.
+bool CheckKeys(Reader& r, const yaml::Node& md, const char* field,
+               const std::string& what) {
+  const yaml::Node m = r.Child(md, field);
+  if (!m.IsDefined() || !m.IsMap()) return true;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    if (!it->first.IsScalar() || QualifiedName(it->first.Scalar())) continue;
+    const std::string& key = it->first.Scalar();
+    // A prefix in capitals: the same key in lower case.
+    const size_t slash = key.find('/');
+    std::string fix = key;
+    if (slash != std::string::npos)
+      fix = NameSuggestion(key.substr(0, slash)) + key.substr(slash);
+    r.Error(
+        it->first,
+        what + ": metadata." + std::string(field) + " key '" +
+            TerminalText(Utf8Prefix(key, 80)) +
+            "' must be a qualified name (an optional DNS-1123 subdomain "
+            "and '/', then at most 63 characters: letters, digits, '-', "
+            "'_' and '.', starting and ending with a letter or digit), "
+            "as the API server requires" +
+            (fix != key && QualifiedName(fix) ? " (did you mean '" + fix + "'?)"
+                                              : ""));
+    return false;
+  }
+  return true;
+}
 
 // The object's kind, apiVersion and metadata; nullopt (with an error, but for
 // a null kind) when it has no kind, no metadata or no name. Cluster-scoped
@@ -46,11 +142,23 @@ std::optional<ObjectHeader> ReadHeader(Reader& r, const yaml::Node& obj,
     return std::nullopt;
   }
   h.name = *name;
-  h.ns = r.String(r.Child(md, "namespace"),
-                  h.kind + " " + h.name + ": metadata.namespace")
+  const yaml::Node ns_node = r.Child(md, "namespace");
+  h.ns = r.String(ns_node, h.kind + " " + h.name + ": metadata.namespace")
              .value_or("default");
   if (cluster_scoped) h.ns = "";
   h.what = h.kind + " " + (h.ns.empty() ? h.name : h.ns + "/" + h.name);
+  // The API server's name rules; a List's items are checked one by one,
+  // and RBAC names are path segments ("system:auth-delegator").
+  const bool rbac = h.api_version.rfind("rbac.authorization.k8s.io/", 0) == 0;
+  if (h.kind != "List" && !rbac &&
+      (!CheckName(r, r.Child(md, "name"), h.kind, h.what + ": metadata.name",
+                  h.name, h.kind == "Namespace" || h.kind == "Service") ||
+       (!cluster_scoped && ns_node.IsDefined() &&
+        !CheckName(r, ns_node, "Namespace", h.what + ": metadata.namespace",
+                   h.ns, true)) ||
+       !CheckKeys(r, md, "labels", h.what) ||
+       !CheckKeys(r, md, "annotations", h.what)))
+    return std::nullopt;
   h.labels = r.StringMap(r.Child(md, "labels"), h.what + ": metadata.labels",
                          true, &h.label_locs)
                  .value_or(Labels{});
