@@ -200,6 +200,42 @@ void LoadPod(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   sink.pods.push_back(std::move(p));
 }
 
+namespace {
+
+// The API server's check of an apps/v1 controller: spec.selector is given,
+// not empty, and matches the pod template's labels (else its pods would not
+// be its own); an error otherwise, and the controller makes no pods.
+bool SelectorMatchesTemplate(Reader& r, const ObjectHeader& h,
+                             const yaml::Node& spec, const Labels& labels) {
+  const yaml::Node sel = r.Child(spec, "selector");
+  if (!sel.IsDefined() || sel.IsNull()) {
+    r.Error(spec, h.what +
+                      ": spec.selector is required (apps/v1): a label "
+                      "selector matching spec.template.metadata.labels, "
+                      "e.g. {matchLabels: {app: " +
+                      h.name + "}}");
+    return false;
+  }
+  if (!r.IsMap(sel, h.what + ": spec.selector")) return false;
+  const LabelSelector s = ReadLabelSelector(r, sel, h.what + ": spec.selector");
+  if (s.match_labels.empty() && s.expressions.empty()) {
+    r.Error(sel, h.what +
+                     ": spec.selector is empty; the API server refuses an "
+                     "empty selector for a " +
+                     h.kind);
+    return false;
+  }
+  if (s.Matches(labels)) return true;
+  r.Error(sel, h.what +
+                   ": spec.selector does not match "
+                   "spec.template.metadata.labels (the API server refuses "
+                   "the " +
+                   h.kind + ": its pods would not be its own)");
+  return false;
+}
+
+}  // namespace
+
 void LoadController(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                     Cluster& cluster, ManifestSink& sink) {
   PendingController c = Named<PendingController>(h);
@@ -238,6 +274,7 @@ void LoadController(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
       w.sidecar_injected = true;
     ReadPodSpec(r, r.Child(tmpl, "spec"), h.what + ": spec.template.spec", w);
   }
+  if (!SelectorMatchesTemplate(r, h, spec, w.labels)) return;
   // A Deployment's ReplicaSet does not add pods of its own.
   const bool owned = c.kind == "ReplicaSet" && c.owner_kind == "Deployment";
   const size_t pods = c.kind == "DaemonSet" ? sink.nodes

@@ -802,7 +802,8 @@ TEST(PathsTest, K17_WaypointWithoutPodsFailsClosed) {
         "    gateway.networking.k8s.io/gateway-name: waypoint\nspec:\n  "
         "replicas: 0\n  selector: {matchLabels: "
         "{gateway.networking.k8s.io/gateway-name: waypoint}}\n  template:\n    "
-        "spec:\n      containers: []\n");
+        "metadata: {labels: {gateway.networking.k8s.io/gateway-name: "
+        "waypoint}}\n    spec:\n      containers: []\n");
   w.Traffic("t", kFromCurl, kToCart);
   auto paths = PathsOf(w.Load(), "t");
   ASSERT_THAT(Summary(paths), ElementsAre("|failed"));
