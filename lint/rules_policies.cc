@@ -311,12 +311,38 @@ void PolicyTargetNotBound(const Scenario& sc, std::vector<LintFinding>& out) {
                    const std::string& name, const SourceLocation& where,
                    const std::vector<ParentRef>& refs) {
     for (const ParentRef& r : refs) {
+      const Gateway* gw =
+          r.kind == "Gateway" ? c.FindGateway(ns + "/" + r.name) : nullptr;
+      if (gw && gw->agentgateway)
+        out.push_back(Make(
+            "policy-at-agentgateway",
+            std::string(kind) + " " + ns + "/" + name + " targets Gateway " +
+                gw->Key() + ", an agentgateway proxy (class " + gw->class_name +
+                "): istiod gives it no Istio policy, so nothing enforces "
+                "this one (§16)",
+            r.location.Known() ? r.location : where, {kind, ns, name, c.name},
+            "use an Envoy gateway class for Istio policies, or "
+            "agentgateway's own policy"));
       if (r.kind != "Service" && r.kind != "ServiceEntry") continue;
       const Service* s =
           c.FindService((r.ns.empty() ? ns : r.ns) + "/" + r.name);
       // A target that does not exist is reference-not-found's.
       if (!s || s->kind != r.kind) continue;
       const Binding b = ServiceWaypoint(sc.mesh, c, *s);
+      if (b.status == BindingStatus::kAccepted && b.waypoint->agentgateway) {
+        out.push_back(Make(
+            "policy-at-agentgateway",
+            std::string(kind) + " " + ns + "/" + name + " targets " + r.kind +
+                " " + s->Key() + ", whose waypoint " + b.waypoint->Key() +
+                " is an agentgateway proxy (class " + b.waypoint->class_name +
+                "): istiod gives it no Istio policy, so nothing enforces "
+                "this one (§16)",
+            r.location.Known() ? r.location : where, {kind, ns, name, c.name},
+            "serve " + s->Key() +
+                " by an Envoy waypoint (istio-waypoint) for Istio policies, "
+                "or use agentgateway's own policy"));
+        continue;
+      }
       if (b.status == BindingStatus::kAccepted ||
           b.status == BindingStatus::kIsWaypoint)
         continue;

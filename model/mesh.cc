@@ -398,6 +398,16 @@ void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
     gw.role = RoleForClass(gw.class_name);
     gw.class_known = IsBuiltinGatewayClass(gw.class_name) ||
                      c.gateway_classes.count(gw.class_name) > 0;
+    // §16 (gatewaycommon/classinfo.go): agentgateway's classes and
+    // controllers.
+    auto gc = c.gateway_classes.find(gw.class_name);
+    gw.agentgateway =
+        gw.class_name == "istio-agentgateway" ||
+        gw.class_name == "istio-agentgateway-waypoint" ||
+        (gc != c.gateway_classes.end() &&
+         (gc->second.controller == "istio.io/agentgateway-controller" ||
+          gc->second.controller ==
+              "istio.io/agentgateway-waypoint-controller"));
     const std::string* net = FindLabel(gw.labels, kLabelNetwork);
     gw.network = net ? *net : c.network;
   }

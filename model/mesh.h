@@ -442,6 +442,12 @@ struct Gateway {
   // istio-eastwest, istio-remote, gloo-waypoint) or defined by a
   // GatewayClass of the cluster.
   bool class_known = true;
+  // §2.1, §16: an agentgateway proxy (class istio-agentgateway or
+  // istio-agentgateway-waypoint, or a GatewayClass whose controller is
+  // agentgateway's): istiod programs it from the Gateway API alone, so no
+  // VirtualService, DestinationRule, AuthorizationPolicy or
+  // RequestAuthentication applies at it.
+  bool agentgateway = false;
 
   std::string Key() const { return ns + "/" + name; }
   // §2.1: istiod builds a Waypoint only once status.addresses is non-empty. A

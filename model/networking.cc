@@ -254,7 +254,8 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     return true;
   };
   for (const HttpRoute& r : c.routes) {
-    if (!r.IsVirtualService() || !r.ForMesh()) continue;
+    // §16: an agentgateway waypoint takes the Gateway API routes alone.
+    if (!r.IsVirtualService() || !r.ForMesh() || wp.agentgateway) continue;
     if (no_route_here(r)) continue;
     if (!ExportedTo(r.export_to, r.ns, wp.ns)) continue;
     if (!in_scope(r.ns)) continue;

@@ -45,6 +45,8 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
                                          const Gateway& wp,
                                          const Service* svc) {
   std::vector<const T*> out;
+  // §16: istiod gives an agentgateway waypoint none of Istio's policies.
+  if (wp.agentgateway) return out;
   const std::string& root = mesh.istio.root_namespace;
   for (const T& p : all) {
     for (const ParentRef& t : p.target_refs) {
@@ -77,6 +79,8 @@ std::vector<const T*> AttachedToProxy(const Mesh& mesh,
                                       const Workload& w,
                                       const Gateway* gateway) {
   std::vector<const T*> out;
+  // §16: nor an agentgateway ingress, by selector or by targetRefs.
+  if (gateway && gateway->agentgateway) return out;
   AddWorkloadPolicies(mesh, all, w, out);
   if (gateway) {
     for (const T& p : all) {

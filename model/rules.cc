@@ -295,6 +295,14 @@ const std::vector<Rule>& RuleCatalogue() {
        "Service) (§8.1, §16.4). Fix: bind the Service to a waypoint "
        "(istio.io/use-waypoint), or, for L4 rules, select the pods.",
        "docs/rules.md#policy-target-not-bound"},
+      {"policy-at-agentgateway", RuleKind::kLint, kW, kW,
+       "A policy an agentgateway proxy does not read",
+       "An AuthorizationPolicy or RequestAuthentication whose targetRefs "
+       "name a Gateway of an agentgateway class, or a Service whose "
+       "waypoint is one: istiod programs agentgateway from the Gateway API "
+       "alone, so nothing enforces it (§16). Fix: use an Envoy waypoint "
+       "(istio-waypoint) for Istio policies, or agentgateway's own policy.",
+       "docs/rules.md#policy-at-agentgateway"},
       {"remote-ip-from-header", RuleKind::kLint, kW, kW,
        "A remote-address rule a waypoint or sidecar reads from a header",
        "An AuthorizationPolicy enforced by a waypoint (targetRefs) or a "

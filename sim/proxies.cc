@@ -550,9 +550,12 @@ void Builder::WaypointHop(Vertex v, const State& in) {
                 bb.waypoint->Key() +
                 ", which a waypoint never forwards to (§3.7, K11)";
     }
-    // §16.1: a waypoint's inbound lookup never uses a selector DR.
-    auto pol =
-        PolicyFor(v, s.cluster, wp ? wp->ns : "", nullptr, be, &bwhy, route);
+    // §16.1: a waypoint's inbound lookup never uses a selector DR; §16:
+    // an agentgateway waypoint none at all.
+    auto pol = wp && wp->agentgateway
+                   ? std::optional<EndpointPolicy>(EndpointPolicy{})
+                   : PolicyFor(v, s.cluster, wp ? wp->ns : "", nullptr, be,
+                               &bwhy, route);
     if (!pol) continue;
     ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
                        cross_network, "waypoint", bwhy, false, be.share, route,
@@ -781,7 +784,12 @@ void Builder::IngressBackend(Vertex v, const State& s, State out,
                       mesh_.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK_INGRESS",
                                        false));
   const Workload& pod = c.workloads[s.wl];
-  auto pol = PolicyFor(v, s.cluster, pod.ns, &pod.labels, be, &bwhy, route);
+  // §16: an agentgateway ingress reads no DestinationRule.
+  const Gateway* gw = c.FindGateway(pod.gateway);
+  auto pol =
+      gw && gw->agentgateway
+          ? std::optional<EndpointPolicy>(EndpointPolicy{})
+          : PolicyFor(v, s.cluster, pod.ns, &pod.labels, be, &bwhy, route);
   if (!pol) return;
   ToServiceEndpoints(v, out, s.cluster, s.wl, be.cluster, be.svc, be.port,
                      remote, header, bwhy, false, be.share, route, &*pol);

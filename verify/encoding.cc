@@ -681,6 +681,8 @@ std::vector<const AuthorizationPolicy*> Slice::PodPolicies(int ci,
 std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
     int ci, const Gateway& w, const Service* svc) {
   std::vector<const AuthorizationPolicy*> out;
+  // §16: an agentgateway waypoint applies no AuthorizationPolicy.
+  if (w.agentgateway) return out;
   ReadPolicies(w.ns);
   ReadPolicies(sc_.mesh.istio.root_namespace);
   if (svc) ReadPolicies(svc->ns);
@@ -705,6 +707,7 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
 std::vector<const RequestAuthentication*> WaypointAuthentications(
     const Mesh& mesh, const Cluster& c, const Gateway& w, const Service* svc) {
   std::vector<const RequestAuthentication*> out;
+  if (w.agentgateway) return out;  // §16: nor a RequestAuthentication
   for (const RequestAuthentication& ra : c.request_authentications) {
     const bool hit = std::any_of(
         ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {

@@ -27,7 +27,11 @@ z3::expr RouteEncoder::Fold(
     const Service& svc) {
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     otherwise = z3::ite(it->first, c_.string_val(it->second), otherwise);
-  // The DestinationRule of the addressed service itself.
+  // The DestinationRule of the addressed service itself (§16: none at an
+  // agentgateway waypoint).
+  const Binding b = ServiceWaypoint(mesh_, cluster, svc);
+  if (b.status == BindingStatus::kAccepted && b.waypoint->agentgateway)
+    return otherwise;
   if (const DestinationRule* dr =
           DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
     otherwise = z3::concat(otherwise, c_.string_val("; " + PolicyText(*dr)));

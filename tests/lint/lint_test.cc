@@ -200,6 +200,30 @@ TEST(LintTest, PolicyTargetingAServiceWithoutWaypoint) {
   bound.Add("east", Waypoint("shop", "waypoint"));
   bound.Add("east", policy);
   EXPECT_TRUE(Of(Lint(bound.Load()), "policy-target-not-bound").empty());
+  EXPECT_TRUE(Of(Lint(bound.Load()), "policy-at-agentgateway").empty());
+  // §16: bound to an agentgateway waypoint, the policy (and one on that
+  // Gateway) applies nowhere.
+  World agw = ShopWorld(
+      {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+  agw.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+          "metadata: {name: istio-agentgateway-waypoint}\nspec: "
+          "{controllerName: istio.io/agentgateway-waypoint-controller}\n");
+  agw.Add("east",
+          Waypoint("shop", "waypoint", "", "", "istio-agentgateway-waypoint"));
+  agw.Add("east", policy);
+  agw.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: g, namespace: shop}\nspec:\n  targetRefs: [{kind: "
+          "Gateway, group: gateway.networking.k8s.io, name: waypoint}]\n"
+          "  rules: [{}]\n");
+  const auto agw_found = Of(Lint(agw.Load()), "policy-at-agentgateway");
+  ASSERT_EQ(agw_found.size(), 2u);
+  EXPECT_NE(agw_found[0].find("whose waypoint shop/waypoint is an "
+                              "agentgateway proxy"),
+            std::string::npos)
+      << agw_found[0];
+  EXPECT_TRUE(Of(Lint(agw.Load()), "policy-target-not-bound").empty());
 }
 
 // §4.6: a rule admitting 15008 only from addresses no pod has (istio.io's
