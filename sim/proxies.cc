@@ -194,9 +194,10 @@ void Builder::ToWaypointReplicas(Vertex from, const State& base, int ci,
   }
   // §2.1 (ztunnel state.rs fetch_waypoint): a waypoint whose Gateway has
   // no listener on 15008 has no such port on its Service: ztunnel finds no
-  // waypoint endpoint (UnknownWaypoint) and the connection fails.
-  if (wp.role == GatewayRole::kWaypoint && !wp.ListensOn15008() &&
-      !hbone.empty()) {
+  // waypoint endpoint (UnknownWaypoint) and the connection fails. So too
+  // for a captured ingress Gateway used as a waypoint (Istio's sandwich
+  // test gives it a "fake-hbone-port" 15008 for this).
+  if (!wp.ListensOn15008() && !hbone.empty()) {
     Fail(from,
          "waypoint " + wp.Key() +
              " has no listener on port 15008, so its Service has no such "

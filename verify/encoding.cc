@@ -104,9 +104,10 @@ bool HasReadyPod(const Cluster& c, const std::string& key) {
   return false;
 }
 
-bool HasHbonePod(const Cluster& c, const Gateway& w) {
-  // §2.1: ztunnel reaches a waypoint on 15008 only (its Service's port).
-  if (w.role == GatewayRole::kWaypoint && !w.ListensOn15008()) return false;
+bool HasHbonePod(const Cluster& c, const Gateway& w, bool need_15008) {
+  // §2.1: ztunnel reaches a waypoint on 15008 only (its Service's port),
+  // an ingress Gateway used as one too.
+  if (need_15008 && !w.ListensOn15008()) return false;
   auto it = c.gateway_pods.find(w.Key());
   if (it == c.gateway_pods.end()) return false;
   for (size_t wi : it->second) {

@@ -137,11 +137,13 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
 // §2.1, stated for the encoding: whether gateway `w` of `c` has a ready pod
-// that takes HBONE as a waypoint: any, except that an ingress (no 15008
-// listener) takes it only when ambient captures it — its Gateway asks for
-// ambient, or its namespace is ambient and it does not opt out — so that
-// its ztunnel terminates HBONE in front of it (a sandwich).
-bool HasHbonePod(const Cluster& c, const Gateway& w);
+// that takes HBONE as a waypoint: any, except that an ingress takes it only
+// when ambient captures it — its Gateway asks for ambient, or its namespace
+// is ambient and it does not opt out — so that its ztunnel terminates HBONE
+// in front of it (a sandwich). With `need_15008`, the Gateway (ingress or
+// waypoint) must also list port 15008: ztunnel looks the waypoint up on
+// that Service port (state.rs fetch_waypoint).
+bool HasHbonePod(const Cluster& c, const Gateway& w, bool need_15008 = true);
 
 // §8.2: whether a rule uses an HTTP attribute (ztunnel drops such ALLOW
 // rules and strips them from DENY rules).

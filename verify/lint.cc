@@ -89,8 +89,11 @@ void WaypointUnavailable(const Mesh& mesh, const Cluster& c, const Service& s,
       ready = true;
       hbone = hbone || HasHbonePod(o, *g);
     }
-  if (b.waypoint->role == GatewayRole::kWaypoint &&
-      !b.waypoint->ListensOn15008()) {
+  // An ingress named as a waypoint whose pods are captured (a sandwich)
+  // needs the listener too.
+  if (!b.waypoint->ListensOn15008() &&
+      (b.waypoint->role == GatewayRole::kWaypoint ||
+       (ready && HasHbonePod(c, *b.waypoint, false)))) {
     // §2.1: no 15008 listener, no port ztunnel can reach it on.
     Finding f = BindingFinding(
         c, s, b, "waypoint-unavailable",
