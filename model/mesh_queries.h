@@ -64,6 +64,14 @@ enum class PortProtocol { kSniffed, kHttp, kTcp, kUdp };
 PortProtocol DeclaredProtocol(const ServicePort& p);
 // §8.6: DeclaredProtocol is HTTP.
 bool PortDeclaresHttp(const ServicePort& p);
+// §4.1 (ztunnel config.rs illegal_ports, inbound.rs
+// find_inbound_upstream, inbound_passthrough.rs): a connection to a pod
+// port that is its proxy's own is refused: ztunnel's 15001, 15006 and
+// 15008; a sidecar's 15000 (admin) too (Istio's TestDirect).
+inline bool ProxyOwnPort(int port, bool ztunnel) {
+  return port == 15001 || port == 15006 || port == 15008 ||
+         (!ztunnel && port == 15000);
+}
 // §16.2: the port is TLS to istiod (TLS, HTTPS): a sidecar reads the tls
 // rules of VirtualServices there. model/port_protocol.cc.
 bool PortDeclaresTls(const ServicePort& p);

@@ -504,6 +504,9 @@ class Builder {
                                         const Service** owner) const;
   void DstZtunnel(Vertex v, const State& s);
   void DstSidecar(Vertex v, const State& s);
+  // §4.1: a connection to one of the destination proxy's own ports (the
+  // pod port after the Service's targetPort) is refused; true when it was.
+  bool SelfCall(Vertex v, const State& s, const char* proxy);
   bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);
   bool Authenticate(Vertex v,
                     const std::vector<const RequestAuthentication*>& ras,

@@ -833,39 +833,14 @@ void Builder::AdmitAndDeliver(
 void Builder::DstZtunnel(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& w = c.workloads[s.wl];
-  if (RefusesPlaintext(v, s, "ztunnel")) return;
+  if (RefusesPlaintext(v, s, "ztunnel") || SelfCall(v, s, "ztunnel")) return;
   std::vector<AuthorizationPolicy> synthesized;
   auto policies = PoliciesAtZtunnel(mesh_, c, w, &synthesized);
   AdmitAndDeliver(v, s, EnforcementPoint::kZtunnel, policies);
 }
 
-// §4.4: plaintext (no peer identity) to a port whose PeerAuthentication
-// mode is STRICT is refused by the destination's proxy; true when it was.
-bool Builder::RefusesPlaintext(Vertex v, const State& s, const char* proxy) {
-  if (!s.peer.empty()) return false;
-  const Cluster& c = mesh_.clusters[s.cluster];
-  const Workload& w = c.workloads[s.wl];
-  std::string pa;
-  // §16.5: ztunnel reads istiod's conversion of the PeerAuthentications,
-  // a sidecar their merged modes.
-  const bool refused =
-      std::string_view(proxy) == "ztunnel"
-          ? ZtunnelRefusesPlaintext(mesh_, c, w, s.port, &pa)
-          : PeerAuthenticationMode(mesh_, c, w, s.port, &pa) == "STRICT";
-  if (!refused) return false;
-  PolicyDecision d;
-  d.allowed = false;
-  d.denied_by =
-      DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT", std::nullopt};
-  d.reason = "PeerAuthentication " + pa + " is STRICT for port " +
-             std::to_string(s.port) + ": the destination " + proxy +
-             " refuses plaintext from a client without an identity (§4.4)";
-  Enforce(v, d);
-  return true;
-}
-
 void Builder::DstSidecar(Vertex v, const State& s) {
-  if (RefusesPlaintext(v, s, "sidecar")) return;
+  if (RefusesPlaintext(v, s, "sidecar") || SelfCall(v, s, "sidecar")) return;
   const Cluster& c = mesh_.clusters[s.cluster];
   auto policies = PoliciesAtProxy(mesh_, c, c.workloads[s.wl], nullptr);
   // §8.6: the pod port's inbound chain is its oldest Service port's: a TCP

@@ -255,5 +255,46 @@ void Builder::SidecarToPod(Vertex v, const State& s) {
   ToEndpoint(v, out, {s.target_cluster, s.target_wl}, s.port, why);
 }
 
+// §4.4: plaintext (no peer identity) to a port whose PeerAuthentication
+// mode is STRICT is refused by the destination's proxy; true when it was.
+bool Builder::RefusesPlaintext(Vertex v, const State& s, const char* proxy) {
+  if (!s.peer.empty()) return false;
+  const Cluster& c = mesh_.clusters[s.cluster];
+  const Workload& w = c.workloads[s.wl];
+  std::string pa;
+  // §16.5: ztunnel reads istiod's conversion of the PeerAuthentications,
+  // a sidecar their merged modes.
+  const bool refused =
+      std::string_view(proxy) == "ztunnel"
+          ? ZtunnelRefusesPlaintext(mesh_, c, w, s.port, &pa)
+          : PeerAuthenticationMode(mesh_, c, w, s.port, &pa) == "STRICT";
+  if (!refused) return false;
+  PolicyDecision d;
+  d.allowed = false;
+  d.denied_by =
+      DeniedBy{pa, std::nullopt, "PeerAuthentication STRICT", std::nullopt};
+  d.reason = "PeerAuthentication " + pa + " is STRICT for port " +
+             std::to_string(s.port) + ": the destination " + proxy +
+             " refuses plaintext from a client without an identity (§4.4)";
+  Enforce(v, d);
+  return true;
+}
+
+bool Builder::SelfCall(Vertex v, const State& s, const char* proxy) {
+  const bool zt = std::string_view(proxy) == "ztunnel";
+  if (!ProxyOwnPort(s.port, zt)) return false;
+  PolicyDecision d;
+  d.allowed = false;
+  d.reason = "port " + std::to_string(s.port) + " of pod " +
+             W(s.cluster, s.wl).Key() + " is the destination " + proxy +
+             "'s own (" +
+             (zt ? "15001 outbound, 15006 inbound plaintext, 15008 HBONE"
+                 : "15000 admin, 15001 outbound, 15006 inbound, 15008 HBONE") +
+             "): it refuses the connection, so no client reaches it through "
+             "the mesh (§4.1)";
+  Enforce(v, d);
+  return true;
+}
+
 }  // namespace dataplane
 }  // namespace meshsim

@@ -229,19 +229,14 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
   if (a.jwt_rejected) denied = denied || (a.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
-  denied =
-      denied || (plaintext && RefusesPlaintext(c, w, PodPort(e, w, i), zt));
+  const z3::expr pod_port = PodPort(e, w, i);
+  denied = denied || (plaintext && RefusesPlaintext(c, w, pod_port, zt));
+  // §4.1: and any connection to their own ports.
+  for (const int own : {15000, 15001, 15006, 15008})
+    if (ProxyOwnPort(own, zt)) denied = denied || pod_port == own;
   // §4.4: with istio-cni's ingress mode plain TCP never meets ztunnel.
   if (zt && BypassesInboundCapture(w)) denied = !plaintext && denied;
   return denied;
-}
-
-z3::expr Encoder::HttpMethod(const z3::expr& method) {
-  AnyOf out(c_);
-  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
-                        "OPTIONS", "TRACE", "PATCH"})
-    out.Add(method == c_.string_val(m));
-  return out.Build();
 }
 
 z3::expr Encoder::Pid(const std::string& p) {

@@ -550,6 +550,14 @@ RouteChain Encoder::PlanChain(
 
 // The pod port a request to endpoint `i` arrives on: the targetPort of the
 // backend a route chose, else of the addressed service.
+z3::expr Encoder::HttpMethod(const z3::expr& method) {
+  AnyOf out(c_);
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                        "OPTIONS", "TRACE", "PATCH"})
+    out.Add(method == c_.string_val(m));
+  return out.Build();
+}
+
 z3::expr Encoder::PodPort(const Encoded& e, const Workload& w, size_t i) {
   // A route's backend (encoder_routes.cc): its port, or the request's.
   if (i < e.ep_svc.size() && e.ep_svc[i] && e.routed)
