@@ -263,19 +263,34 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
   // plain TCP; kube-proxy sends the connection to one of that Service's
   // pods, an ingress pod then routing it as its own (§5, §16.3).
+  // §16.7: so is one named by a host name that kube-dns resolves to a
+  // Service's ClusterIP (istiod sends it as the workload's hostname, which
+  // ztunnel resolves when it connects).
   if (w.node.empty()) {
     const Cluster& c = mesh_.clusters[ep.cluster];
-    if (auto e = c.service_by_external_address.find(w.ip);
-        e != c.service_by_external_address.end()) {
-      const Service& lb = c.services[e->second];
+    auto e = c.service_by_external_address.find(w.ip);
+    std::optional<size_t> named;
+    if (e == c.service_by_external_address.end())
+      for (size_t si : c.ServicesForHost(w.ip, w.ns))
+        if (c.services[si].kind == "Service" && !c.services[si].headless &&
+            !c.services[si].external_name && !named)
+          named = si;
+    if (e != c.service_by_external_address.end() || named) {
+      const Service& lb = c.services[named ? *named : e->second];
       const std::string kwhy =
-          why + "; " + w.ip + " is an external address of service " + lb.Key() +
-          ": kube-proxy sends the connection to one of its pods (§16.7)";
+          why + "; " + w.ip +
+          (named ? " resolves (kube-dns) to the ClusterIP of service "
+                 : " is an external address of service ") +
+          lb.Key() + ": kube-proxy sends the connection to one of its pods " +
+          "(§16.7)";
       const std::vector<size_t> pods = c.KubeProxyEndpoints(lb);
-      if (pods.empty()) {
+      if (pods.empty() || !lb.FindPort(port)) {
         Fail(from,
              "service " + lb.Key() +
-                 " has no ready pod: kube-proxy refuses the connection",
+                 (pods.empty() ? " has no ready pod: kube-proxy refuses the "
+                                 "connection"
+                               : " has no port " + std::to_string(port) +
+                                     ": kube-proxy forwards none there"),
              kwhy, share, route);
         return;
       }
