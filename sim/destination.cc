@@ -422,9 +422,14 @@ Builder::EndpointSplit Builder::SplitByNetwork(
       continue;
     }
     if (ztunnel && !peering_ && !W(e.cluster, e.wl).service_entry.empty()) {
-      // §3.4: istiod sends a ServiceEntry endpoint of another network
-      // without a gateway; ztunnel still picks it and then refuses the
-      // connection (NoValidDestination).
+      // §3.4, §7.2 (multicluster.go networkLocalWorkloads): with the
+      // multicluster view istiod sends a ztunnel its own network's
+      // workloads only, and split-horizon ones for global Services, which
+      // a ServiceEntry never is: the endpoint is not there at all.
+      if (multicluster_) continue;
+      // Without it, istiod sends a ServiceEntry endpoint of another
+      // network without a gateway; ztunnel still picks it and then
+      // refuses the connection (NoValidDestination).
       auto [it, fresh] = served.try_emplace(net, false);
       if (fresh)
         it->second = multi_network_ && !EastWestFor(net, -1, ci).empty();

@@ -386,15 +386,16 @@ TEST(PathsTest, Case20_K9_EgressWaypointViaServiceEntry) {
 TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   World w = Base();
   w.Add("east", Waypoint("client", "wl", "workload"));
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
-        "name: vms\n  namespace: client\nspec:\n  hosts: [vms.example.com]\n"
-        "  addresses: [240.0.0.9]\n  resolution: STATIC\n  ports:\n"
-        "  - {number: 80, name: http, protocol: HTTP, targetPort: 8080}\n"
-        "  endpoints:\n"
-        "  - address: 192.0.2.1\n    labels: {istio.io/use-waypoint: wl}\n"
-        "  - address: 192.0.2.2\n    ports: {http: 9090}\n"
-        "  - address: 192.0.2.3\n    network: net-elsewhere\n");
+  const std::string vms =
+      "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
+      "name: vms\n  namespace: client\nspec:\n  hosts: [vms.example.com]\n"
+      "  addresses: [240.0.0.9]\n  resolution: STATIC\n  ports:\n"
+      "  - {number: 80, name: http, protocol: HTTP, targetPort: 8080}\n"
+      "  endpoints:\n"
+      "  - address: 192.0.2.1\n    labels: {istio.io/use-waypoint: wl}\n"
+      "  - address: 192.0.2.2\n    ports: {http: 9090}\n"
+      "  - address: 192.0.2.3\n    network: net-elsewhere\n";
+  w.Add("east", vms);
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  "
         "name: api\n  namespace: client\nspec:\n  hosts: [api.example.com]\n"
@@ -433,6 +434,21 @@ TEST(PathsTest, ServiceEntryInlineEndpointsAreWorkloads) {
   ASSERT_EQ(name.size(), 1u);
   EXPECT_EQ(name[0].hops.back().kind, HopKind::kExternal);
   EXPECT_EQ(name[0].hops.back().name, "api.example.net:8443");
+  // §3.4, §7.2: with the multicluster view (AMBIENT_ENABLE_MULTI_NETWORK)
+  // istiod sends ztunnel its own network's workloads only: 192.0.2.3 is not
+  // there, so none fails (ztunnel test build_request_wrong_network's flag).
+  World mc = Base({{Ambient(), "ambient"}}, {}, {},
+                  "{version: \"1.31\", flags: {AMBIENT_ENABLE_MULTI_NETWORK: "
+                  "true}}");
+  mc.Add("east", vms);
+  mc.Traffic("entry", kFromCurl, "{host: vms.example.com, port: 80}");
+  std::set<std::string> mc_ends;
+  for (const Path& p : PathsOf(mc.Load(), "entry")) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    mc_ends.insert(p.hops.back().name);
+  }
+  EXPECT_EQ(mc_ends, (std::set<std::string>{"client/vms@192.0.2.1",
+                                            "client/vms@192.0.2.2"}));
 }
 
 // §3.4, §8.1: the policies a ServiceEntry's inline endpoint's ztunnel
