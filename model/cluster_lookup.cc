@@ -2,10 +2,12 @@
 // key, a controller's pods, the services a host name or address reaches.
 // They read the indexes Mesh::Finalize builds (mesh.cc).
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/policy.h"
 #include "model/text.h"
 
 namespace meshsim {
@@ -165,6 +167,39 @@ std::optional<size_t> Cluster::PodForDnsName(const std::string& host,
       return it->second;
   }
   return std::nullopt;
+}
+
+int Cluster::CidrServiceFor(const std::string& ip, const std::string& client_ns,
+                            bool sidecar) const {
+  auto canonical = [&](size_t a, size_t b) {
+    const Service &x = services[a], &y = services[b];
+    if ((x.kind == "Service") != (y.kind == "Service"))
+      return x.kind == "Service";
+    return x.creation_timestamp < y.creation_timestamp;
+  };
+  const bool by_ns = !sidecar;
+  int best = -1, best_len = -1;
+  for (size_t si = 0; si < services.size(); ++si) {
+    const Service& s = services[si];
+    if (s.Shadowed() ||                   // not in WDS (§3.4)
+        !Visible(s, client_ns, sidecar))  // §2.4
+      continue;
+    for (const std::string& a : s.vips) {
+      if (a.find('/') == std::string::npos || !IpInBlock(a, ip)) continue;
+      const int len = std::atoi(a.c_str() + a.find('/') + 1);
+      const bool ns = by_ns && s.ns == client_ns;
+      if (best >= 0) {
+        const bool best_ns = by_ns && services[best].ns == client_ns;
+        if (ns != best_ns     ? !ns
+            : len != best_len ? len < best_len
+                              : !canonical(si, static_cast<size_t>(best)))
+          continue;
+      }
+      best = static_cast<int>(si);
+      best_len = len;
+    }
+  }
+  return best;
 }
 
 const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {

@@ -810,6 +810,13 @@ struct Cluster {
   std::optional<size_t> PodForDnsName(const std::string& host,
                                       const std::string& client_ns,
                                       bool ready_only = true) const;
+  // §3.4 (ztunnel get_best_by_cidr_vip): of the services whose address
+  // blocks (CIDR `addresses`) hold `ip` and that a client of `client_ns`
+  // sees, the index of the one the client's proxy picks: its namespace's
+  // first (ztunnel's only, not a sidecar's), then the longest prefix, then
+  // a canonical one (a Kubernetes Service, else the oldest); -1 if none.
+  int CidrServiceFor(const std::string& ip, const std::string& client_ns,
+                     bool sidecar) const;
   // §16.9: the undiscovered Service whose ClusterIP is `ip`, or nullptr.
   const Service* UndiscoveredServiceForVip(const std::string& ip) const;
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:

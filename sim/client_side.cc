@@ -152,28 +152,8 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   // §3.4 (get_best_by_cidr_vip): of the blocks holding the address, the
   // client's namespace's, then the longest prefix, then a canonical one; a
   // sidecar's listener picks the longest prefix whatever the namespace.
-  const bool by_ns = src.capture != Capture::kSidecar;
-  int best = -1, best_len = -1;
-  for (size_t si = 0; si < c.services.size(); ++si) {
-    const Service& s = c.services[si];
-    if (s.Shadowed() ||  // not in WDS (§3.4)
-        !Cluster::Visible(s, src.ns, src.capture == Capture::kSidecar))  // §2.4
-      continue;
-    for (const std::string& a : s.vips) {
-      if (a.find('/') == std::string::npos || !IpInBlock(a, t_.to.ip)) continue;
-      const int len = std::atoi(a.c_str() + a.find('/') + 1);
-      const bool ns = by_ns && s.ns == src.ns;
-      if (best >= 0) {
-        const bool best_ns = by_ns && c.services[best].ns == src.ns;
-        if (ns != best_ns     ? !ns
-            : len != best_len ? len < best_len
-                              : !canonical(si, static_cast<size_t>(best)))
-          continue;
-      }
-      best = static_cast<int>(si);
-      best_len = len;
-    }
-  }
+  const int best =
+      c.CidrServiceFor(t_.to.ip, src.ns, src.capture == Capture::kSidecar);
   if (best >= 0) {
     d.svc_cluster = ci;
     d.svc = best;
@@ -557,6 +537,25 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
                    " uses the host network: ztunnel does not index its "
                    "address and passes the connection through, without a "
                    "workload waypoint (§3.2)");
+    return;
+  }
+  // §3.4 (ztunnel find_upstream looks the address up among services, CIDR
+  // blocks included, before workloads): a pod address inside the block of
+  // a resolution-NONE ServiceEntry is passed through there: plain TCP to
+  // the pod, without identity or workload waypoint.
+  const Cluster& own = mesh_.clusters[s.cluster];
+  if (const int cidr = own.CidrServiceFor(dst.ip, src.ns, false);
+      cidr >= 0 && own.services[cidr].kind == "ServiceEntry" &&
+      own.services[cidr].resolution == "NONE") {
+    State plain = s;
+    plain.peer.clear();
+    ToEndpoint(v, plain, {s.target_cluster, s.target_wl}, s.port,
+               dst.ip + " is inside an address block of ServiceEntry " +
+                   own.services[cidr].Key() +
+                   " (resolution NONE), which ztunnel looks up before "
+                   "workloads: it passes the connection through in plain "
+                   "TCP, without the client's identity or a workload "
+                   "waypoint (§3.4)");
     return;
   }
   // §3 (B) / §3.2: the workload waypoint, for workload-addressed traffic.

@@ -504,6 +504,11 @@ class Builder {
                                         const Service** owner) const;
   void DstZtunnel(Vertex v, const State& s);
   void DstSidecar(Vertex v, const State& s);
+  // §16.7: an endpoint reached through kube-proxy (an external address, a
+  // WorkloadEntry named by a Service's host name); false when it is not.
+  bool ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
+                        int port, const std::string& why, double share,
+                        int route);
   // §4.1: a connection to one of the destination proxy's own ports (the
   // pod port after the Service's targetPort) is refused; true when it was.
   bool SelfCall(Vertex v, const State& s, const char* proxy);

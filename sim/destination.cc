@@ -259,53 +259,11 @@ void Builder::ToEndpoint(Vertex from, const State& base, const EpRef& ep,
   if (SidecarTls(from, base, ep, port, why, share, route) ||
       ZtunnelPlaintext(from, base, ep, port, why, share, route))
     return;
-  // §16.7: an endpoint at a Service's external address (a WorkloadEntry or
-  // inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
-  // plain TCP; kube-proxy sends the connection to one of that Service's
-  // pods, an ingress pod then routing it as its own (§5, §16.3).
-  // §16.7: so is one named by a host name that kube-dns resolves to a
-  // Service's ClusterIP (istiod sends it as the workload's hostname, which
-  // ztunnel resolves when it connects).
-  if (w.node.empty()) {
-    const Cluster& c = mesh_.clusters[ep.cluster];
-    auto e = c.service_by_external_address.find(w.ip);
-    std::optional<size_t> named;
-    if (e == c.service_by_external_address.end())
-      for (size_t si : c.ServicesForHost(w.ip, w.ns))
-        if (c.services[si].kind == "Service" && !c.services[si].headless &&
-            !c.services[si].external_name && !named)
-          named = si;
-    if (e != c.service_by_external_address.end() || named) {
-      const Service& lb = c.services[named ? *named : e->second];
-      const std::string kwhy =
-          why + "; " + w.ip +
-          (named ? " resolves (kube-dns) to the ClusterIP of service "
-                 : " is an external address of service ") +
-          lb.Key() + ": kube-proxy sends the connection to one of its pods " +
-          "(§16.7)";
-      const std::vector<size_t> pods = c.KubeProxyEndpoints(lb);
-      if (pods.empty() || !lb.FindPort(port)) {
-        Fail(from,
-             "service " + lb.Key() +
-                 (pods.empty() ? " has no ready pod: kube-proxy refuses the "
-                                 "connection"
-                               : " has no port " + std::to_string(port) +
-                                     ": kube-proxy forwards none there"),
-             kwhy, share, route);
-        return;
-      }
-      State plain = base;
-      plain.peer.clear();  // plain TCP: no identity reaches the pod
-      for (size_t pi : pods) {
-        const EpRef to{ep.cluster, static_cast<int>(pi)};
-        // kube-proxy's DNAT: the pod's targetPort (an ingress pod's hop
-        // translates it back to its servers, IstioServerListenPort).
-        ToEndpoint(from, plain, to, TargetPort(lb, port, to), kwhy,
-                   share / pods.size(), route);
-      }
-      return;
-    }
-  }
+  // §16.7: an endpoint no proxy knows as a workload: a Service's external
+  // address, or a host name that kube-dns resolves.
+  if (w.node.empty() &&
+      ThroughKubeProxy(from, base, ep, port, why, share, route))
+    return;
   // §4.6: what the CNI sees: HBONE arrives on 15008 at a captured pod, and
   // at a sidecar from a ztunnel, waypoint or east-west gateway, and from a
   // sidecar or ingress with PILOT_PREFER_SENDING_HBONE when the pod has the

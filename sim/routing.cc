@@ -377,7 +377,8 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
     return waypoint_tcp && r->kind == "TLSRoute" && ctx.mesh_service &&
            GammaParentPort(*r, *ctx.mesh_service, ctx.port) >= 0;
   };
-  // §16.2: so does a sidecar on a TLS port; on another, tcp rules only.
+  // §16.2: a sidecar reads the tls rules alone on a TLS port (below: no tcp
+  // chain there), the tcp rules alone on another.
   const bool sidecar_l4 = !req.http && ctx.sidecar_tcp;
   if (waypoint_tcp || (sidecar_l4 && ctx.sidecar_tcp == 2))
     for (const HttpRoute* r : routes) {
@@ -399,9 +400,12 @@ RouteChoice SelectRoute(const std::vector<const HttpRoute*>& routes,
   while (i < routes.size()) {
     RouteChoice rc;
     if (routes[i]->IsVirtualService()) {
-      rc = SelectVirtualService(
-          *routes[i], req, ctx,
-          waypoint_tcp || sidecar_l4 ? TcpSection::kTcp : TcpSection::kAll);
+      // §16.2 (tls.go buildSidecarOutboundTCPFilterChainOpts): a sidecar
+      // builds no tcp chain on a TLS port.
+      if (!(sidecar_l4 && ctx.sidecar_tcp == 2))
+        rc = SelectVirtualService(
+            *routes[i], req, ctx,
+            waypoint_tcp || sidecar_l4 ? TcpSection::kTcp : TcpSection::kAll);
       ++i;
     } else {
       std::vector<const HttpRoute*> group;

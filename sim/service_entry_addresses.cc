@@ -266,5 +266,67 @@ bool Builder::PassThroughToClusterIp(Vertex from, const State& base,
   return false;
 }
 
+// §16.7: an endpoint at a Service's external address (a WorkloadEntry or
+// inline endpoint naming, say, an ingress's LoadBalancer IP) is reached in
+// plain TCP; kube-proxy sends the connection to one of that Service's pods,
+// an ingress pod then routing it as its own (§5, §16.3). So is a
+// WorkloadEntry named by a host name (istiod sends it as the workload's
+// hostname, which ztunnel resolves when it connects, with its own pod's
+// search path, istio-system's): a Service's name resolves (kube-dns) to its
+// ClusterIP, which kube-proxy forwards on its declared ports only, or, for a
+// headless Service, to its ready pods themselves. False when `ep` is neither.
+bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
+                               int port, const std::string& why, double share,
+                               int route) {
+  const Workload& w = W(ep.cluster, ep.wl);
+  const Cluster& c = mesh_.clusters[ep.cluster];
+  auto e = c.service_by_external_address.find(w.ip);
+  std::optional<size_t> named;
+  if (e == c.service_by_external_address.end() && w.kind == "WorkloadEntry") {
+    std::string host = AsciiLower(w.ip);
+    if (!host.empty() && host.back() == '.') host.pop_back();  // absolute
+    for (size_t si : c.ServicesForHost(host, "istio-system"))
+      if (c.services[si].kind == "Service" && !c.services[si].external_name &&
+          !named)
+        named = si;
+  }
+  if (e == c.service_by_external_address.end() && !named) return false;
+  const Service& lb = c.services[named ? *named : e->second];
+  const bool headless = named && lb.headless;
+  const std::string kwhy =
+      why + "; " + w.ip +
+      (!named ? " is an external address of service " + lb.Key() +
+                    ": kube-proxy sends the connection to one of its pods"
+       : headless
+           ? " resolves (kube-dns) to the ready pods of headless "
+             "service " +
+                 lb.Key()
+           : " resolves (kube-dns) to the ClusterIP of service " + lb.Key() +
+                 ": kube-proxy sends the connection to one of its "
+                 "pods") +
+      " (§16.7)";
+  const std::vector<size_t> pods = c.KubeProxyEndpoints(lb);
+  if (pods.empty() || (!headless && !lb.FindPort(port))) {
+    Fail(from,
+         "service " + lb.Key() +
+             (pods.empty() ? " has no ready pod: the connection is refused"
+                           : " has no port " + std::to_string(port) +
+                                 ": kube-proxy forwards none there"),
+         kwhy, share, route);
+    return true;
+  }
+  State plain = base;
+  plain.peer.clear();  // plain TCP: no identity reaches the pod
+  for (size_t pi : pods) {
+    const EpRef to{ep.cluster, static_cast<int>(pi)};
+    // kube-proxy's DNAT: the pod's targetPort (an ingress pod's hop
+    // translates it back to its servers, IstioServerListenPort); a headless
+    // Service's pod is dialled on the port itself.
+    ToEndpoint(from, plain, to, headless ? port : TargetPort(lb, port, to),
+               kwhy, share / pods.size(), route);
+  }
+  return true;
+}
+
 }  // namespace dataplane
 }  // namespace meshsim

@@ -447,8 +447,8 @@ void DiffRun::Constrain(const Slices& x, const z3::expr& same_pod) {
   // §4.1: Istio reserves its proxies' own ports (applications must not
   // listen there): a change that only moves who refuses a connection to
   // one (ztunnel, or no listener once the pod leaves ambient) changes no
-  // application request's fate.
-  for (const int own : {15000, 15001, 15006, 15008}) s.add(a.port != own);
+  // application request's fate. The pod port, after targetPort.
+  s.add(!session_->eo.ToReservedPort(a) && !session_->en.ToReservedPort(b));
   for (Encoder* enc : {&session_->eo, &session_->en}) {
     for (const auto& [k, v] : enc->slice().enabled()) s.add(v);
     for (const auto& [k, v] : enc->slice().deleted()) s.add(!v);

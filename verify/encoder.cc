@@ -163,14 +163,6 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
   };
 }
 
-std::string Encoder::NsOfPrincipal(const std::string& p) {
-  size_t i = p.find("/ns/");
-  if (i == std::string::npos) return "";
-  size_t j = p.find('/', i + 4);
-  return p.substr(i + 4,
-                  j == std::string::npos ? std::string::npos : j - i - 4);
-}
-
 std::string Encoder::ClassPrincipal(const SourceClass& k) const {
   if (k.kind == ClientKind::kUncaptured) return "";
   return SpiffePrincipal(k.ns, k.service_account);
@@ -718,7 +710,17 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     // on the ports a headless Service of sidecar endpoints gives it.
     if (cls.kind == ClientKind::kSidecar) has = sidecar_mtls;
     z3::expr via_k = c_.string_val("");
-    if (cls.kind == ClientKind::kAmbient) {
+    // §3.4: inside a resolution-NONE ServiceEntry's block, which ztunnel
+    // finds before the workload, plain TCP: no identity, no waypoint.
+    const Cluster& cc = sc_.mesh.clusters[cls.cluster];
+    const int cidr = cls.kind == ClientKind::kAmbient
+                         ? cc.CidrServiceFor(p.ip, cls.ns, false)
+                         : -1;
+    const bool passthrough = cidr >= 0 &&
+                             cc.services[cidr].kind == "ServiceEntry" &&
+                             cc.services[cidr].resolution == "NONE";
+    if (passthrough) has = c_.bool_val(false);
+    if (cls.kind == ClientKind::kAmbient && !passthrough) {
       for (const auto& [gw, b] : per) {
         // §3.5: a source that is an instance of the waypoint is not sent
         // back. A waypoint the pod cannot be bound to adds nothing.

@@ -135,6 +135,11 @@ class Encoder {
   // One of HTTP's standard methods (RFC 9110 and PATCH).
   z3::expr HttpMethod(const z3::expr& method);
 
+  // §4.1: the request reaches its endpoint on a port Istio reserves for
+  // its proxies (15000, 15001, 15006, 15008; the pod port, after the
+  // Service's targetPort).
+  z3::expr ToReservedPort(const Encoded& e);
+
  private:
   // A cluster's own view of the service (ServiceSlice): the binding formulas.
   struct ServiceView {

@@ -548,8 +548,14 @@ RouteChain Encoder::PlanChain(
   return ch;
 }
 
-// The pod port a request to endpoint `i` arrives on: the targetPort of the
-// backend a route chose, else of the addressed service.
+std::string Encoder::NsOfPrincipal(const std::string& p) {
+  size_t i = p.find("/ns/");
+  if (i == std::string::npos) return "";
+  size_t j = p.find('/', i + 4);
+  return p.substr(i + 4,
+                  j == std::string::npos ? std::string::npos : j - i - 4);
+}
+
 z3::expr Encoder::HttpMethod(const z3::expr& method) {
   AnyOf out(c_);
   for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
@@ -558,6 +564,19 @@ z3::expr Encoder::HttpMethod(const z3::expr& method) {
   return out.Build();
 }
 
+z3::expr Encoder::ToReservedPort(const Encoded& e) {
+  AnyOf out(c_);
+  for (size_t i = 0; i < e.eps.size(); ++i) {
+    const z3::expr port = PodPort(
+        e, sc_.mesh.clusters[e.eps[i].cluster].workloads[e.eps[i].wi], i);
+    for (const int own : {15000, 15001, 15006, 15008})
+      out.Add(e.ep == c_.int_val(static_cast<int>(i)) && port == own);
+  }
+  return out.Build();
+}
+
+// The pod port a request to endpoint `i` arrives on: the targetPort of the
+// backend a route chose, else of the addressed service.
 z3::expr Encoder::PodPort(const Encoded& e, const Workload& w, size_t i) {
   // A route's backend (encoder_routes.cc): its port, or the request's.
   if (i < e.ep_svc.size() && e.ep_svc[i] && e.routed)

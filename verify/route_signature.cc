@@ -27,11 +27,8 @@ z3::expr RouteEncoder::Fold(
     const Service& svc) {
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
     otherwise = z3::ite(it->first, c_.string_val(it->second), otherwise);
-  // The DestinationRule of the addressed service itself (§16: none at an
-  // agentgateway waypoint).
-  const Binding b = ServiceWaypoint(mesh_, cluster, svc);
-  if (b.status == BindingStatus::kAccepted && b.waypoint->agentgateway)
-    return otherwise;
+  // The DestinationRule of the addressed service itself (kept for an
+  // agentgateway waypoint too, which reads none: its sidecar clients do).
   if (const DestinationRule* dr =
           DestinationRuleFor(mesh_, cluster, proxy_ns, nullptr, svc))
     otherwise = z3::concat(otherwise, c_.string_val("; " + PolicyText(*dr)));
@@ -98,8 +95,9 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
   };
   std::vector<std::pair<z3::expr, std::string>> chain;
   // A waypoint reads every VirtualService's tls rules before any tcp rule
-  // (getWaypointTCPRoutes); a sidecar too, but the tls rules only on a port
-  // declared TLS or HTTPS (buildSidecarOutboundTLSFilterChainOpts).
+  // (getWaypointTCPRoutes); a sidecar the tls rules on a port declared TLS
+  // or HTTPS and the tcp rules on any other
+  // (buildSidecarOutboundTLSFilterChainOpts, ...TCPFilterChainOpts).
   z3::expr tls_port = c_.bool_val(waypoint);
   if (!waypoint)
     for (const ServicePort& p : svc.ports)
@@ -115,7 +113,10 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
           if (!m.headers.empty()) ok = ok && sni(m);
           any = any || ok;
         }
+        // A sidecar: tls rules on a TLS port only, tcp rules elsewhere only
+        // (no tcp chain on a TLS port).
         if (pass == 1) any = any && tls_port;
+        if (pass == 0 && !waypoint) any = any && !tls_port;
         chain.emplace_back(any, Backends(rule, cluster, proxy_ns));
       }
   // §9: the producer TCPRoutes and TLSRoutes attached to the Service (any

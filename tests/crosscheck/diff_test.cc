@@ -246,6 +246,29 @@ TEST(DiffTest, TcpChainRoutesAreComparedAsTheProxyReadsThem) {
   }
 }
 
+// §4.1: diff leaves out requests to Istio's reserved pod ports (a pod
+// leaving ambient only changes who refuses them), judged by the pod port:
+// a Service port 15001 in front of pod port 8080 is an application's
+// (tests/data/diff-own-port/; the review of 2026-12-07 found the filter on
+// the Service port), and a pod leaving ambient changes nothing on 15001.
+TEST(DiffTest, ReservedPortsAreJudgedByThePodPort) {
+  const DiffResult r =
+      Diff(MustLoad("tests/data/diff-own-port/old.yaml"),
+           MustLoad("tests/data/diff-own-port/new.yaml"), DiffOptions{});
+  ASSERT_EQ(r.result, ProofResult::kViolated) << r.reason;
+  bool denied = false;
+  for (const DiffFinding& f : r.findings)
+    denied |= f.finding.rule == "diff-newly-denied";
+  EXPECT_TRUE(denied);
+  const DiffResult leaves =
+      Diff(MustLoad("scenarios/diff/client-leaves-ambient/scenario.yaml"),
+           MustLoad("scenarios/diff/client-leaves-ambient/new/scenario.yaml"),
+           DiffOptions{});
+  for (const DiffFinding& f : leaves.findings)
+    EXPECT_EQ(f.finding.message.find(":15001"), std::string::npos)
+        << f.finding.message;
+}
+
 TEST(DiffTest, MaxFindingsCountsTheRest) {
   Scenario a = MustLoad("scenarios/diff/waypoint-renamed/scenario.yaml");
   Scenario b = MustLoad("scenarios/diff/waypoint-renamed/new/scenario.yaml");

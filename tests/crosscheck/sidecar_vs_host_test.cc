@@ -213,10 +213,9 @@ TEST(SidecarVsHostCrossCheck, TcpReadsEveryVirtualServiceInOrder) {
 }
 
 TEST(SidecarVsHostCrossCheck, TlsRulesOnlyOnATlsPort) {
-  // listener.go: the tls rules make filter chains only on a port declared
-  // TLS or HTTPS, and there every VirtualService's tls rules come before
-  // any tcp rule (meshsim read each VirtualService's tls and tcp rules in
-  // turn, on any port).
+  // listener.go, tls.go: the tls rules make filter chains only on a port
+  // declared TLS or HTTPS, the tcp rules only on any other (meshsim read
+  // each VirtualService's tls and tcp rules in turn, on any port).
   const std::vector<std::string> routes = {TcpVs("a", 1, "cart", 0),
                                            TlsVs("b", 2, "locked")};
   for (const std::string port : {"tls", "https-web", "TLS-x"})
@@ -229,9 +228,17 @@ TEST(SidecarVsHostCrossCheck, TlsRulesOnlyOnATlsPort) {
         testing::Simulated(HostWorld(routes, true, testing::kToCart, port)),
         std::set<Outcome>{Outcome::kDelivered})
         << port;
-  // On a TCP port the tls rule alone leaves the default route.
+  // On a TCP port the tls rule alone leaves the default route; on a TLS
+  // port a tcp rule alone does (tls.go builds no tcp chain there; the
+  // review of 2026-12-07 found meshsim still read it).
   EXPECT_EQ(testing::Simulated(HostWorld({TlsVs("b", 2, "locked")}, true)),
             std::set<Outcome>{Outcome::kDelivered});
+  EXPECT_EQ(testing::Simulated(HostWorld({TcpVs("a", 1, "locked", 0)}, true,
+                                         testing::kToCart, "tls")),
+            std::set<Outcome>{Outcome::kDelivered});
+  EXPECT_EQ(testing::Simulated(HostWorld({TcpVs("a", 1, "locked", 0)}, true,
+                                         testing::kToCart, "tcp")),
+            std::set<Outcome>{Outcome::kDenied});
 }
 
 }  // namespace

@@ -83,9 +83,17 @@ TEST(ExternalAddressTest, TheIngressLoadBalancerAddressRoutesLikeFromOutside) {
 TEST(ExternalAddressTest,
      AWorkloadEntryNamedByAServicesHostNameReachesItsPods) {
   testing::World w = ExternalWorld();
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: cart-headless, "
+        "namespace: shop}\nspec:\n  clusterIP: None\n  selector: {app: cart}"
+        "\n  ports: [{port: 9999, name: tcp}]\n");
+  // An absolute name ends in a dot; a headless Service resolves to its
+  // pods, dialled on the port itself.
   for (const std::string address :
        {"istio-ingressgateway.istio-system.svc.cluster.local",
-        "cart-public.shop.svc.cluster.local", "cart.shop.svc.cluster.local"}) {
+        "cart-public.shop.svc.cluster.local", "cart.shop.svc.cluster.local",
+        "CART.shop.svc.cluster.local.",
+        "cart-headless.shop.svc.cluster.local"}) {
     testing::World v = w;
     v.Add("east",
           "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n"
