@@ -270,13 +270,20 @@ void NetworkingReferences(const Mesh& mesh, const Cluster& c,
                "nowhere else"));
     }
     auto check = [&](const BackendRef& b, const SourceLocation& where) {
-      std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+      // §2.4: the Envoy proxies that apply it see what applyToSidecars
+      // leaves them.
+      std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns, true);
       if (idx.empty()) {
+        const std::string full = ExpandHost(b.name, b.ns);
+        const bool hidden = c.service_by_host.count(full) > 0;
         out.push_back(
             Make("reference-not-found",
                  "VirtualService " + r.Key() + ": destination host " + b.name +
-                     " is not a Service or ServiceEntry in cluster " + c.name +
-                     DidYouMean(ExpandHost(b.name, b.ns), hosts),
+                     (hidden ? " is a ServiceEntry that MeshConfig "
+                               "serviceEntryVisibility hides from namespace " +
+                                   b.ns + " in cluster " + c.name + " (§2.4)"
+                             : " is not a Service or ServiceEntry in cluster " +
+                                   c.name + DidYouMean(full, hosts)),
                  where, obj,
                  "name an existing host; requests routed there fail with 503"));
         return;

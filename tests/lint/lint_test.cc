@@ -114,6 +114,42 @@ TEST(LintTest, PeerAuthenticationPortEntriesZtunnelDoesNotEnforce) {
                   .empty());
 }
 
+// §2.4: a VirtualService's destination host that serviceEntryVisibility
+// hides from the Envoys applying it is named as such; with applyToSidecars
+// false they see it, and nothing is reported (the istio.io docs audit of
+// 2026-12-07 found "is not a Service or ServiceEntry (did you mean
+// '<the same host>'?)" in both cases).
+TEST(LintTest, VisibilityHiddenDestinationHost) {
+  for (const bool apply : {true, false}) {
+    World w = ShopWorld({{Ambient(), "ambient"}}, {}, {},
+                        std::string("{version: \"1.31\", meshConfig: "
+                                    "{serviceEntryVisibility: "
+                                    "{defaultVisibility: NAMESPACE, "
+                                    "applyToSidecars: ") +
+                            (apply ? "true" : "false") + "}}}");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata: {name: private, namespace: shop}\nspec:\n"
+          "  hosts: [private.example.com]\n  ports: [{number: 80, name: "
+          "http, protocol: HTTP}]\n  resolution: DNS\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: vs, namespace: client}\nspec:\n"
+          "  hosts: [cart.shop.svc.cluster.local]\n"
+          "  http: [{route: [{destination: {host: private.example.com}}]}]\n");
+    const auto found = Of(Lint(w.Load()), "reference-not-found");
+    if (!apply) {
+      EXPECT_TRUE(found.empty()) << found[0];
+      continue;
+    }
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_NE(found[0].find("serviceEntryVisibility hides from namespace "
+                            "client"),
+              std::string::npos)
+        << found[0];
+  }
+}
+
 TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   World w = ShopWorld();
   w.Add("east", Policy("crat", "cluster.local/ns/client/sa/defualt", "clinet"));
