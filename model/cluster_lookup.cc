@@ -179,7 +179,7 @@ int Cluster::CidrServiceFor(const std::string& ip, const std::string& client_ns,
   };
   const bool by_ns = !sidecar;
   int best = -1, best_len = -1;
-  for (size_t si = 0; si < services.size(); ++si) {
+  for (size_t si : cidr_services) {
     const Service& s = services[si];
     if (s.Shadowed() ||                   // not in WDS (§3.4)
         !Visible(s, client_ns, sidecar))  // §2.4
@@ -200,6 +200,33 @@ int Cluster::CidrServiceFor(const std::string& ip, const std::string& client_ns,
     }
   }
   return best;
+}
+
+int Cluster::PassthroughEntryFor(const std::string& ip,
+                                 const std::string& client_ns,
+                                 IstioVersion version) const {
+  int best = -1;
+  if (auto it = service_by_vip.find(ip); it != service_by_vip.end())
+    for (size_t si : it->second) {
+      const Service& s = services[si];
+      if (s.Shadowed() || !Visible(s, client_ns, false)) continue;
+      // find_best_match: the client's namespace, then the oldest.
+      if (best < 0 || (s.ns == client_ns) != (services[best].ns == client_ns)
+              ? s.ns == client_ns
+              : s.creation_timestamp < services[best].creation_timestamp)
+        best = static_cast<int>(si);
+    }
+  if (best < 0 && version.AtLeast(1, 30))
+    best = CidrServiceFor(ip, client_ns, false);
+  if (best < 0) return -1;
+  const Service& s = services[best];
+  if (s.kind != "ServiceEntry") return -1;
+  const bool none = s.resolution == "NONE";
+  const bool no_endpoint =
+      s.resolution == "STATIC" &&
+      service_endpoints.size() > static_cast<size_t>(best) &&
+      service_endpoints[best].empty() && s.inline_endpoints.empty();
+  return none || no_endpoint ? best : -1;
 }
 
 const Service* Cluster::UndiscoveredServiceForVip(const std::string& ip) const {

@@ -707,6 +707,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   ShadowDuplicateHosts(c);
   c.service_by_key.clear();
   c.service_by_vip.clear();
+  c.cidr_services.clear();
   c.service_by_external_address.clear();
   c.service_by_host.clear();
   c.service_endpoints.assign(c.services.size(), {});
@@ -763,6 +764,10 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     // §3.4: an entry whose every host another holds is not in WDS.
     if (s.Shadowed()) continue;
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);
+    if (std::any_of(s.vips.begin(), s.vips.end(), [](const std::string& v) {
+          return v.find('/') != std::string::npos;
+        }))
+      c.cidr_services.push_back(si);
     for (const std::string& a : s.external_addresses)
       c.service_by_external_address.emplace(a, si);
     if (s.kind == "Service") {

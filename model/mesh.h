@@ -752,6 +752,8 @@ struct Cluster {
   std::map<std::string, size_t>
       service_by_key;  // ns/name (Service wins over SE)
   std::map<std::string, std::vector<size_t>> service_by_vip;
+  // §3.4: the services with an address block (CIDR), in index order.
+  std::vector<size_t> cidr_services;
   // §16.7: a Service's external addresses (the first Service wins).
   std::map<std::string, size_t> service_by_external_address;
   std::map<std::string, std::vector<size_t>> service_by_host;
@@ -817,6 +819,14 @@ struct Cluster {
   // a canonical one (a Kubernetes Service, else the oldest); -1 if none.
   int CidrServiceFor(const std::string& ip, const std::string& client_ns,
                      bool sidecar) const;
+  // §3.4 (ztunnel find_upstream: services before workloads): the
+  // ServiceEntry an ambient client of `client_ns` finds for pod address
+  // `ip` (an exact address first, then a block, 1.30+: before, istiod sends
+  // no entry with a block wider than one address) when ztunnel then passes
+  // the connection through: resolution NONE, or STATIC without an endpoint
+  // (its load_balance finds none); -1 otherwise.
+  int PassthroughEntryFor(const std::string& ip, const std::string& client_ns,
+                          IstioVersion version) const;
   // §16.9: the undiscovered Service whose ClusterIP is `ip`, or nullptr.
   const Service* UndiscoveredServiceForVip(const std::string& ip) const;
   // The ready pods kube-proxy sends a connection to `s`'s ClusterIP to:

@@ -152,8 +152,11 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   // §3.4 (get_best_by_cidr_vip): of the blocks holding the address, the
   // client's namespace's, then the longest prefix, then a canonical one; a
   // sidecar's listener picks the longest prefix whatever the namespace.
+  // (ztunnel 1.30+: before, istiod sends no entry with a wider block.)
   const int best =
-      c.CidrServiceFor(t_.to.ip, src.ns, src.capture == Capture::kSidecar);
+      src.capture == Capture::kSidecar || Version(ci).AtLeast(1, 30)
+          ? c.CidrServiceFor(t_.to.ip, src.ns, src.capture == Capture::kSidecar)
+          : -1;
   if (best >= 0) {
     d.svc_cluster = ci;
     d.svc = best;
@@ -544,18 +547,18 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
   // a resolution-NONE ServiceEntry is passed through there: plain TCP to
   // the pod, without identity or workload waypoint.
   const Cluster& own = mesh_.clusters[s.cluster];
-  if (const int cidr = own.CidrServiceFor(dst.ip, src.ns, false);
-      cidr >= 0 && own.services[cidr].kind == "ServiceEntry" &&
-      own.services[cidr].resolution == "NONE") {
+  if (const int entry =
+          own.PassthroughEntryFor(dst.ip, src.ns, Version(s.cluster));
+      entry >= 0) {
     State plain = s;
     plain.peer.clear();
     ToEndpoint(v, plain, {s.target_cluster, s.target_wl}, s.port,
-               dst.ip + " is inside an address block of ServiceEntry " +
-                   own.services[cidr].Key() +
-                   " (resolution NONE), which ztunnel looks up before "
-                   "workloads: it passes the connection through in plain "
-                   "TCP, without the client's identity or a workload "
-                   "waypoint (§3.4)");
+               dst.ip + " is an address of ServiceEntry " +
+                   own.services[entry].Key() +
+                   " (resolution NONE or no endpoint), which ztunnel looks "
+                   "up before workloads: it passes the connection through "
+                   "in plain TCP, without the client's identity or a "
+                   "workload waypoint (§3.4)");
     return;
   }
   // §3 (B) / §3.2: the workload waypoint, for workload-addressed traffic.

@@ -272,7 +272,8 @@ bool Builder::PassThroughToClusterIp(Vertex from, const State& base,
 // an ingress pod then routing it as its own (§5, §16.3). So is a
 // WorkloadEntry named by a host name (istiod sends it as the workload's
 // hostname, which ztunnel resolves when it connects, with its own pod's
-// search path, istio-system's): a Service's name resolves (kube-dns) to its
+// search path, istio-system's; an Envoy with its pod's): a Service's name
+// resolves (kube-dns) to its
 // ClusterIP, which kube-proxy forwards on its declared ports only, or, for a
 // headless Service, to its ready pods themselves. False when `ep` is neither.
 bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
@@ -285,7 +286,14 @@ bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
   if (e == c.service_by_external_address.end() && w.kind == "WorkloadEntry") {
     std::string host = AsciiLower(w.ip);
     if (!host.empty() && host.back() == '.') host.pop_back();  // absolute
-    for (size_t si : c.ServicesForHost(host, "istio-system"))
+    // The resolving proxy's search path: ztunnel's pod's (istio-system),
+    // an Envoy's own pod's.
+    const Hop& by = g_[from].hop;
+    const std::string resolver_ns =
+        by.kind == HopKind::kZtunnel || by.name.find('/') == std::string::npos
+            ? "istio-system"
+            : by.name.substr(0, by.name.find('/'));
+    for (size_t si : c.ServicesForHost(host, resolver_ns))
       if (c.services[si].kind == "Service" && !c.services[si].external_name &&
           !named)
         named = si;

@@ -710,15 +710,13 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     // on the ports a headless Service of sidecar endpoints gives it.
     if (cls.kind == ClientKind::kSidecar) has = sidecar_mtls;
     z3::expr via_k = c_.string_val("");
-    // §3.4: inside a resolution-NONE ServiceEntry's block, which ztunnel
-    // finds before the workload, plain TCP: no identity, no waypoint.
+    // §3.4: an address of a ServiceEntry that ztunnel finds before the
+    // workload and passes through: plain TCP, no identity, no waypoint.
     const Cluster& cc = sc_.mesh.clusters[cls.cluster];
-    const int cidr = cls.kind == ClientKind::kAmbient
-                         ? cc.CidrServiceFor(p.ip, cls.ns, false)
-                         : -1;
-    const bool passthrough = cidr >= 0 &&
-                             cc.services[cidr].kind == "ServiceEntry" &&
-                             cc.services[cidr].resolution == "NONE";
+    const bool passthrough =
+        cls.kind == ClientKind::kAmbient &&
+        cc.PassthroughEntryFor(p.ip, cls.ns,
+                               cc.VersionOr(sc_.mesh.istio.version)) >= 0;
     if (passthrough) has = c_.bool_val(false);
     if (cls.kind == ClientKind::kAmbient && !passthrough) {
       for (const auto& [gw, b] : per) {

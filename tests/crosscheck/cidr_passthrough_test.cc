@@ -23,9 +23,11 @@ using testing::Ambient;
 // client/curl's identity and has workload waypoint shop/wp; with
 // `block`, a NONE ServiceEntry `corp` with that address block, in
 // `entry_ns`.
-Scenario CidrWorld(const std::string& block, const std::string& entry_ns) {
-  testing::World w = testing::ShopWorld({{Ambient(), "ambient"}}, {},
-                                        {{"istio.io/use-waypoint", "wp"}});
+Scenario CidrWorld(const std::string& block, const std::string& entry_ns,
+                   const std::string& resolution = "NONE",
+                   const std::string& istio = "") {
+  testing::World w = testing::ShopWorld(
+      {{Ambient(), "ambient"}}, {}, {{"istio.io/use-waypoint", "wp"}}, istio);
   w.Add("east", testing::Waypoint("shop", "wp", "workload"));
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
@@ -38,8 +40,8 @@ Scenario CidrWorld(const std::string& block, const std::string& entry_ns) {
           "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
           "metadata: {name: corp, namespace: " +
               entry_ns + "}\nspec:\n  hosts: [corp.internal]\n  addresses: [" +
-              block +
-              "]\n  resolution: NONE\n  location: MESH_EXTERNAL\n"
+              block + "]\n  resolution: " + resolution +
+              "\n  location: MESH_EXTERNAL\n"
               "  ports: [{number: 80, name: tcp, protocol: TCP}]\n");
   w.Traffic("t", testing::kFromCurl, "{pod: shop/cart-0, port: 80}");
   return w.Load();
@@ -60,6 +62,21 @@ TEST(CidrPassthroughCrossCheck, APodInsideANoneEntrysBlockIsPassedThrough) {
   const auto paths = testing::PathsOf(CidrWorld("10.10.0.0/16", "client"), "t");
   ASSERT_EQ(paths.size(), 1u);
   EXPECT_TRUE(paths[0].waypoints.empty());
+  // The second review of 2026-12-07: an exact address equal to the pod's
+  // (ztunnel's exact VIPs come first); a STATIC entry without endpoints
+  // (its load_balance finds none, so ztunnel passes through too); and no
+  // block before 1.30 (istiod sent no entry with a wider block).
+  const Scenario plain = CidrWorld("", "client");
+  const Cluster& east = plain.mesh.clusters[0];
+  const std::string ip =
+      east.workloads[east.workload_by_key.at("shop/cart-0")].ip;
+  testing::ExpectBothEngines(CidrWorld(ip, "client"), Outcome::kDenied,
+                             "the pod's own address", pod);
+  testing::ExpectBothEngines(CidrWorld("10.10.0.0/16", "client", "STATIC"),
+                             Outcome::kDenied, "STATIC without endpoints", pod);
+  testing::ExpectBothEngines(
+      CidrWorld("10.10.0.0/16", "client", "NONE", "{version: \"1.29\"}"),
+      Outcome::kDelivered, "a block before 1.30", pod);
 }
 
 }  // namespace
