@@ -211,10 +211,14 @@ int Cluster::PassthroughEntryFor(const std::string& ip,
       const Service& s = services[si];
       if (s.Shadowed() || !Visible(s, client_ns, false)) continue;
       // find_best_match: the client's namespace, then the oldest.
-      if (best < 0 || (s.ns == client_ns) != (services[best].ns == client_ns)
-              ? s.ns == client_ns
-              : s.creation_timestamp < services[best].creation_timestamp)
-        best = static_cast<int>(si);
+      bool better = best < 0;
+      if (!better) {
+        const Service& b = services[best];
+        better = (s.ns == client_ns) != (b.ns == client_ns)
+                     ? s.ns == client_ns
+                     : s.creation_timestamp < b.creation_timestamp;
+      }
+      if (better) best = static_cast<int>(si);
     }
   if (best < 0 && version.AtLeast(1, 30))
     best = CidrServiceFor(ip, client_ns, false);

@@ -70,8 +70,9 @@ TEST(CidrPassthroughCrossCheck, APodInsideANoneEntrysBlockIsPassedThrough) {
   const Cluster& east = plain.mesh.clusters[0];
   const std::string ip =
       east.workloads[east.workload_by_key.at("shop/cart-0")].ip;
-  testing::ExpectBothEngines(CidrWorld(ip, "client"), Outcome::kDenied,
-                             "the pod's own address", pod);
+  for (const std::string ns : {"client", "default"})
+    testing::ExpectBothEngines(CidrWorld(ip, ns), Outcome::kDenied,
+                               "the pod's own address, entry in " + ns, pod);
   testing::ExpectBothEngines(CidrWorld("10.10.0.0/16", "client", "STATIC"),
                              Outcome::kDenied, "STATIC without endpoints", pod);
   testing::ExpectBothEngines(
