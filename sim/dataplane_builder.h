@@ -509,6 +509,12 @@ class Builder {
   bool ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
                         int port, const std::string& why, double share,
                         int route);
+  // The same for an address of cluster `ci` (`may_be_name`: a host name
+  // is resolved too), as a ServiceEntry's inline endpoint gives it.
+  bool AddressThroughKubeProxy(Vertex from, const State& base, int ci,
+                               const std::string& address, bool may_be_name,
+                               int port, const std::string& why, double share,
+                               int route);
   // §4.1: a connection to one of the destination proxy's own ports (the
   // pod port after the Service's targetPort) is refused; true when it was.
   bool SelfCall(Vertex v, const State& s, const char* proxy);

@@ -33,9 +33,15 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
     const ServicePort* sp = s.FindPort(port);
     int to = sp && sp->target_port ? sp->target_port : port;
     if (sp && ep.ports.count(sp->name)) to = ep.ports.at(sp->name);
-    ToExternal(from, ep.address + ":" + std::to_string(to),
-               why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address,
-               share / total, route);
+    const std::string ewhy =
+        why + "; ServiceEntry " + s.Key() + " endpoint " + ep.address;
+    // §16.7: a name that resolves to a Service of the cluster (istiod
+    // gives it a hostname workload, the proxy resolves it) is no external.
+    if (AddressThroughKubeProxy(from, base, svc_cluster, ep.address, true, to,
+                                ewhy, share / total, route))
+      continue;
+    ToExternal(from, ep.address + ":" + std::to_string(to), ewhy, share / total,
+               route);
   }
   if (total == 0 && !s.selector && s.resolution == "NONE" &&
       base.act == Act::kWaypoint && !base.dst_ip.empty() &&
@@ -280,11 +286,21 @@ bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
                                int port, const std::string& why, double share,
                                int route) {
   const Workload& w = W(ep.cluster, ep.wl);
-  const Cluster& c = mesh_.clusters[ep.cluster];
-  auto e = c.service_by_external_address.find(w.ip);
+  return AddressThroughKubeProxy(from, base, ep.cluster, w.ip,
+                                 w.kind == "WorkloadEntry", port, why, share,
+                                 route);
+}
+
+bool Builder::AddressThroughKubeProxy(Vertex from, const State& base, int ci,
+                                      const std::string& address,
+                                      bool may_be_name, int port,
+                                      const std::string& why, double share,
+                                      int route) {
+  const Cluster& c = mesh_.clusters[ci];
+  auto e = c.service_by_external_address.find(address);
   std::optional<size_t> named;
-  if (e == c.service_by_external_address.end() && w.kind == "WorkloadEntry") {
-    std::string host = AsciiLower(w.ip);
+  if (e == c.service_by_external_address.end() && may_be_name) {
+    std::string host = AsciiLower(address);
     if (!host.empty() && host.back() == '.') host.pop_back();  // absolute
     // The resolving proxy's search path: ztunnel's pod's (istio-system),
     // an Envoy's own pod's.
@@ -302,7 +318,7 @@ bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
   const Service& lb = c.services[named ? *named : e->second];
   const bool headless = named && lb.headless;
   const std::string kwhy =
-      why + "; " + w.ip +
+      why + "; " + address +
       (!named ? " is an external address of service " + lb.Key() +
                     ": kube-proxy sends the connection to one of its pods"
        : headless
@@ -326,7 +342,7 @@ bool Builder::ThroughKubeProxy(Vertex from, const State& base, const EpRef& ep,
   State plain = base;
   plain.peer.clear();  // plain TCP: no identity reaches the pod
   for (size_t pi : pods) {
-    const EpRef to{ep.cluster, static_cast<int>(pi)};
+    const EpRef to{ci, static_cast<int>(pi)};
     // kube-proxy's DNAT: the pod's targetPort (an ingress pod's hop
     // translates it back to its servers, IstioServerListenPort); a headless
     // Service's pod is dialled on the port itself.

@@ -130,6 +130,29 @@ TEST(ExternalAddressTest,
   }
 }
 
+// A ServiceEntry's inline endpoint named by a Service's host name: istiod
+// gives it a hostname workload too, which the client's proxy resolves to
+// the ClusterIP; plain TCP reaches a pod of the Service (it was an external
+// hop, so a STRICT or principal policy on those pods went unseen).
+TEST(ExternalAddressTest,
+     AnEntrysEndpointNamedByAServicesHostNameReachesItsPods) {
+  testing::World w = ExternalWorld();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+        "metadata: {name: alias, namespace: shop}\nspec:\n"
+        "  hosts: [api.internal]\n  ports: [{number: 80, name: http, "
+        "protocol: HTTP}]\n  resolution: DNS\n  location: MESH_INTERNAL\n"
+        "  endpoints: [{address: cart.shop.svc.cluster.local}]\n");
+  const std::vector<Path> paths = Dial(w, "{host: api.internal, port: 80}");
+  ASSERT_FALSE(paths.empty());
+  for (const Path& p : paths) {
+    EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
+    EXPECT_NE(p.hops.back().kind, HopKind::kExternal) << PathText(p.hops);
+    EXPECT_EQ(p.hops.back().name.rfind("shop/cart-", 0), 0u)
+        << PathText(p.hops);
+  }
+}
+
 TEST(ExternalAddressTest, AnIngressPodsOwnPortIsThePodNotTheGateway) {
   // The status port (15021) is no server of the gateway: the pod answers.
   testing::World w = ExternalWorld();
