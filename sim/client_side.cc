@@ -554,11 +554,14 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
     plain.peer.clear();
     ToEndpoint(v, plain, {s.target_cluster, s.target_wl}, s.port,
                dst.ip + " is an address of ServiceEntry " +
-                   own.services[entry].Key() +
-                   " (resolution NONE or no endpoint), which ztunnel looks "
-                   "up before workloads: it passes the connection through "
-                   "in plain TCP, without the client's identity or a "
-                   "workload waypoint (§3.4)");
+                   own.services[entry].Key() + " (" +
+                   (own.services[entry].resolution == "NONE"
+                        ? "resolution NONE"
+                        : "STATIC, without endpoints") +
+                   "; exactly or in a block), which ztunnel looks up before "
+                   "workloads: it passes the connection through in plain "
+                   "TCP, without the client's identity or a workload "
+                   "waypoint (§3.4)");
     return;
   }
   // §3 (B) / §3.2: the workload waypoint, for workload-addressed traffic.

@@ -299,12 +299,12 @@ bool Builder::AddressThroughKubeProxy(Vertex from, const State& base, int ci,
   const Cluster& c = mesh_.clusters[ci];
   auto e = c.service_by_external_address.find(address);
   std::optional<size_t> named;
+  const Hop& by = g_[from].hop;
   if (e == c.service_by_external_address.end() && may_be_name) {
     std::string host = AsciiLower(address);
     if (!host.empty() && host.back() == '.') host.pop_back();  // absolute
     // The resolving proxy's search path: ztunnel's pod's (istio-system),
     // an Envoy's own pod's.
-    const Hop& by = g_[from].hop;
     const std::string resolver_ns =
         by.kind == HopKind::kZtunnel || by.name.find('/') == std::string::npos
             ? "istio-system"
@@ -339,8 +339,13 @@ bool Builder::AddressThroughKubeProxy(Vertex from, const State& base, int ci,
          kwhy, share, route);
     return true;
   }
+  // Plain TCP, no identity reaching the pod; but a sidecar or ingress told
+  // ISTIO_MUTUAL by a DestinationRule sends Istio mTLS to the address,
+  // which the pod's sidecar accepts (§16.1).
   State plain = base;
-  plain.peer.clear();  // plain TCP: no identity reaches the pod
+  if (!(base.tls_mutual &&
+        (by.kind == HopKind::kSidecar || by.kind == HopKind::kIngress)))
+    plain.peer.clear();
   for (size_t pi : pods) {
     const EpRef to{ci, static_cast<int>(pi)};
     // kube-proxy's DNAT: the pod's targetPort (an ingress pod's hop

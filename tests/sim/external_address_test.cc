@@ -153,6 +153,43 @@ TEST(ExternalAddressTest,
   }
 }
 
+// A sidecar client told ISTIO_MUTUAL for such an entry sends Istio mTLS to
+// the address, which a STRICT sidecar pod behind it accepts; without the
+// DestinationRule it sends plaintext, which STRICT refuses (the third
+// review of 2026-12-07 found the identity always dropped).
+TEST(ExternalAddressTest, ASidecarsMutualTlsToANamedEndpointKeepsItsIdentity) {
+  for (const bool mutual : {true, false}) {
+    testing::World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("client", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("client", "curl"));
+    w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+          "metadata: {name: strict, namespace: shop}\nspec: {mtls: {mode: "
+          "STRICT}}\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+          "metadata: {name: alias, namespace: client}\nspec:\n"
+          "  hosts: [api.internal]\n  ports: [{number: 80, name: http, "
+          "protocol: HTTP}]\n  resolution: DNS\n  location: MESH_INTERNAL\n"
+          "  endpoints: [{address: cart.shop.svc.cluster.local}]\n");
+    if (mutual)
+      w.Add("east",
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+            "metadata: {name: alias, namespace: client}\nspec:\n"
+            "  host: api.internal\n  trafficPolicy: {tls: {mode: "
+            "ISTIO_MUTUAL}}\n");
+    const std::vector<Path> paths = Dial(w, "{host: api.internal, port: 80}");
+    ASSERT_FALSE(paths.empty());
+    for (const Path& p : paths)
+      EXPECT_EQ(p.outcome, mutual ? Outcome::kDelivered : Outcome::kDenied)
+          << (mutual ? "ISTIO_MUTUAL: " : "plaintext: ") << p.reason;
+  }
+}
+
 TEST(ExternalAddressTest, AnIngressPodsOwnPortIsThePodNotTheGateway) {
   // The status port (15021) is no server of the gateway: the pod answers.
   testing::World w = ExternalWorld();
