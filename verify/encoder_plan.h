@@ -40,9 +40,10 @@ struct Encoder::ServicePlan {
   // §9 (encoder_routes.cc): the service's routes, when encoded.
   std::optional<RoutePlan> routes;
 
-  const Service* In(int ci) const {
-    return sc->mesh.clusters[ci].FindService(key);
-  }
+  // Per cluster: its object of the service, if any (looked up once: the
+  // per-pair terms ask for it per class and endpoint).
+  std::vector<const Service*> in;
+  const Service* In(int ci) const { return in[static_cast<size_t>(ci)]; }
   bool GlobalIn(int ci) const { return global[static_cast<size_t>(ci)] != 0; }
 };
 

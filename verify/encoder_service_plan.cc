@@ -39,6 +39,7 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
   plan.key = key;
   for (size_t ci = 0; ci < sc_.mesh.clusters.size(); ++ci) {
     const Service* s = sc_.mesh.clusters[ci].FindService(key);
+    plan.in.push_back(s);
     // §3.4: an entry whose hosts an older one holds is not in WDS.
     if (s && !s->vips.empty() && !s->external_name && !s->Shadowed())
       plan.clusters.push_back(static_cast<int>(ci));

@@ -1,11 +1,10 @@
 // Kubernetes manifests -> model objects: each object's header, then its
 // kind's handler from the table in kinds.cc. See loader.h.
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "model/io/kinds.h"
 #include "model/io/loader.h"
@@ -20,16 +19,37 @@ namespace {
 // label (Namespace; Service, which must also start with a letter, DNS-1035)
 // or subdomain (every other kind); "" when `v` is one, else what it must
 // be.
+bool LowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// [a-z0-9]([-a-z0-9]*[a-z0-9])?, its first character a letter when
+// `letter_first` (DNS-1035); written out rather than a regular expression:
+// every object's name and label keys pass here.
+bool Dns1123Label(std::string_view v, bool letter_first) {
+  if (v.empty() || !LowerAlnum(v.front()) || !LowerAlnum(v.back()))
+    return false;
+  if (letter_first && !(v.front() >= 'a' && v.front() <= 'z')) return false;
+  for (char c : v)
+    if (!LowerAlnum(c) && c != '-') return false;
+  return true;
+}
+
+// Labels joined by '.'.
+bool Dns1123Subdomain(std::string_view v) {
+  while (true) {
+    const size_t dot = v.find('.');
+    if (!Dns1123Label(v.substr(0, dot), false)) return false;
+    if (dot == std::string_view::npos) return true;
+    v.remove_prefix(dot + 1);
+  }
+}
+
 std::string NameSyntaxError(const std::string& kind, const std::string& v,
                             bool label) {
-  static const RE2 kLabel("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  static const RE2 kService("[a-z]([-a-z0-9]*[a-z0-9])?");
-  static const RE2 kSubdomain(
-      "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   if (label) {
     const bool service = kind == "Service";
-    if (v.size() <= 63 && RE2::FullMatch(v, service ? kService : kLabel))
-      return "";
+    if (v.size() <= 63 && Dns1123Label(v, service)) return "";
     return std::string(
                "a DNS-1123 label (at most 63 characters: lowercase "
                "letters, digits and '-', ") +
@@ -37,7 +57,7 @@ std::string NameSyntaxError(const std::string& kind, const std::string& v,
                       "digit)"
                     : "starting and ending with a letter or digit)");
   }
-  if (v.size() <= 253 && RE2::FullMatch(v, kSubdomain)) return "";
+  if (v.size() <= 253 && Dns1123Subdomain(v)) return "";
   return "a DNS-1123 subdomain (at most 253 characters: lowercase letters, "
          "digits, '-' and '.', each dot-separated part starting and ending "
          "with a letter or digit)";
@@ -71,14 +91,21 @@ bool CheckName(Reader& r, const yaml::Node& n, const std::string& kind,
 // subdomain prefix and '/', then at most 63 characters of letters, digits,
 // '-', '_' and '.', starting and ending with a letter or digit.
 bool QualifiedName(const std::string& key) {
-  static const RE2 kName("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
   const size_t slash = key.find('/');
-  const std::string name =
-      slash == std::string::npos ? key : key.substr(slash + 1);
+  const std::string_view name = slash == std::string::npos
+                                    ? std::string_view(key)
+                                    : std::string_view(key).substr(slash + 1);
   if (slash != std::string::npos &&
       !NameSyntaxError("", key.substr(0, slash), false).empty())
     return false;
-  return name.size() <= 63 && RE2::FullMatch(name, kName);
+  // ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]
+  auto alnum = [](char c) { return LowerAlnum(c) || (c >= 'A' && c <= 'Z'); };
+  if (name.empty() || name.size() > 63 || !alnum(name.front()) ||
+      !alnum(name.back()))
+    return false;
+  for (char c : name)
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return true;
 }
 
 // Each key of metadata `field` (labels, annotations) must be a qualified
