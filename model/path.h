@@ -92,6 +92,7 @@ struct PathRoute {
   std::string kind = "HTTPRoute";  // HTTPRoute, GRPCRoute, ..., VirtualService
   std::string name;                // ns/name of the HTTPRoute or VirtualService
   int rule = 0;
+  int hop = -1;  // index into the path's hops: the proxy that applied it
   std::string timeout;
   std::optional<int> retries;
   std::vector<int> retry_codes;  // HttpRouteRule::retry_codes

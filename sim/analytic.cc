@@ -125,10 +125,13 @@ AnalyticResult Analyze(const SimModel& model) {
       // Links both ways, but a fault delay (held_ns) one way only.
       int64_t fixed_ns = -route.held_ns;
       for (int64_t link : route.link_ns) fixed_ns += 2 * link;
-      // §16.2: a route whose links alone outlast its timeout times out (a
-      // fault delay comes before the router's timer starts; other timeouts
-      // need the latency's distribution: `run`).
-      if (route.timeout_ns && fixed_ns - route.held_ns > *route.timeout_ns)
+      // §16.2: a route whose links alone outlast one of its timeouts times
+      // out (a proxy's own fault delay comes before its timer starts; other
+      // timeouts need the latency's distribution: `run`).
+      if (std::any_of(route.timers.begin(), route.timers.end(),
+                      [](const RouteSpec::Timer& t) {
+                        return t.fixed_ns > t.timeout_ns;
+                      }))
         continue;
       double l = -static_cast<double>(route.held_ns) * 1e-9;
       for (size_t i = 0; i < route.stations.size(); ++i) {

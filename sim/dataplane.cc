@@ -473,14 +473,18 @@ struct Walker {
       b.hop = std::max(0, hop_of[k]);
       p.breakers.push_back(b);
     }
-    for (const auto& e : edges) {
+    for (size_t k = 0; k < edges.size(); ++k) {
+      const auto& e = edges[k];
       p.weight *= g[e].share;
       const std::string& w = g[e].why;
       if (!w.empty() && std::find(p.why.begin(), p.why.end(), w) == p.why.end())
         p.why.push_back(w);
       if (g[e].route >= 0) {
-        p.routes.push_back(impl.routes[g[e].route]);
-        p.route = impl.routes[g[e].route];
+        // The route leaves the proxy that applied it (stack[k]).
+        PathRoute r = impl.routes[g[e].route];
+        r.hop = std::max(0, hop_of[k]);
+        p.routes.push_back(r);
+        p.route = std::move(r);
       }
     }
     return p;
@@ -543,7 +547,11 @@ std::string PathKey(const Path& p) {
            "|" + h.node + ";";
   key +=
       std::string(OutcomeName(p.outcome)) + "|" + p.reason + "|" + p.redirect;
-  if (p.route) key += "|" + p.route->name + "#" + std::to_string(p.route->rule);
+  // Every route applied (an ingress's and a waypoint's on one path are
+  // two paths when the ingress's rule differs: its timeout, retries and
+  // faults differ).
+  for (const PathRoute& r : p.routes)
+    key += "|" + r.kind + " " + r.name + "#" + std::to_string(r.rule);
   return key;
 }
 

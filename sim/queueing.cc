@@ -345,6 +345,7 @@ uint32_t QueueingNetwork::StartRequest(uint32_t source, int attempt,
   r.overflow = -1;
   r.shadow = false;
   r.network_ns = 0;
+  r.deadline = INT64_MAX;
   if (failed_route == UINT32_MAX)
     PickRoute(r);
   else
@@ -619,6 +620,12 @@ void QueueingNetwork::ServiceDone(uint32_t sid, uint32_t id) {
     h.wait.Add(wait);
     h.service.Add(service);
   }
+  // §16.2: a proxy whose route has a timeout starts its timer as it
+  // forwards the request.
+  for (const RouteSpec::Timer& t : routes_[r.route].timers)
+    if (t.at == r.hop)
+      r.deadline = std::min(
+          r.deadline, now_.nanos() + t.start_ns + t.timeout_ns + t.back_ns);
   ++r.hop;
   Advance(id);
 }
@@ -718,10 +725,8 @@ void QueueingNetwork::Finish(uint32_t id) {
   SourceStats& ss = source_stats_[r.source];
   const int64_t latency = now_.nanos() - r.start;
   const bool overflow = r.overflow >= 0;
-  // §16.2: the router's timeout starts after the fault filter's delay
-  // (Envoy runs the fault filter first), so the delay does not count.
-  const bool timed_out = !overflow && route.timeout_ns &&
-                         latency - route.held_ns > *route.timeout_ns;
+  // §16.2: a proxy's timer ran out before the answer was back at it.
+  const bool timed_out = !overflow && now_.nanos() > r.deadline;
   const bool failed =
       overflow || route.outcome == Outcome::kFailed || timed_out;
   if (trace_) {
@@ -747,6 +752,7 @@ void QueueingNetwork::Finish(uint32_t id) {
     if (r.recorded) ++ss.retries;
     uint32_t again =
         StartRequest(r.source, r.attempt + 1, r.start, r.recorded, r.route);
+    requests_[again].deadline = r.deadline;
     Enter(again);
     return;
   }

@@ -68,7 +68,20 @@ struct RouteSpec {
   Outcome outcome = Outcome::kDelivered;
   int reason = -1;  // index into the network's reasons, for failures
   double weight = 1.0;
-  std::optional<int64_t> timeout_ns;
+  // §16.2: the route timeouts of the proxies on the route (an ingress's
+  // and a waypoint's). Each timer starts as its proxy, stations[at],
+  // forwards the request (after the proxy's own fault delay, `start_ns`)
+  // and ends when the answer is back at that proxy; the client sees that
+  // moment `back_ns` later (the links between them). `fixed_ns`: the links
+  // and inner fault delays the timer covers at the least (`analyze`).
+  struct Timer {
+    uint32_t at = 0;
+    int64_t timeout_ns = 0;
+    int64_t start_ns = 0;
+    int64_t back_ns = 0;
+    int64_t fixed_ns = 0;
+  };
+  std::vector<Timer> timers;
   int retries = 0;
   // Its failure is one the route's retry policy retries (an upstream 503
   // its codes name, §16.2); other failures are not retried.
@@ -238,6 +251,10 @@ class QueueingNetwork {
     bool shadow = false;        // a mirrored copy (RouteSpec::Mirror)
     int64_t service_start = 0;  // at the current station
     int64_t network_ns = 0;     // paid to reach the current station
+    // When the client sees the earliest of the route's timers expire
+    // (RouteSpec::Timer); a retry keeps it (a route's timeout covers its
+    // retries).
+    int64_t deadline = INT64_MAX;
   };
   struct Station {
     int workers;

@@ -14,6 +14,11 @@ namespace meshsim {
 
 namespace {
 
+// §16.2: the proxies on one path whose fault delays are split into held and
+// not-held shares (2^n routes per path); a path crosses at most an ingress,
+// a sidecar and a waypoint, so further ones cannot occur in practice.
+constexpr size_t kMaxDelayedRoutes = 6;
+
 // Defaults from Istio's published figures (docs/semantics.md §11), see
 // docs/latency-model.md for the derivation of each.
 StationPerf DefaultProxy(const std::string& kind) {
@@ -97,20 +102,35 @@ class ModelBuilder {
             m_.entry_paths.back().push_back(
                 {p.waypoints, p.outcome, Describe(p), std::move(hops), {}, {}});
           }
-          if (p.route && p.route->delay_ns > 0 && p.route->delay_percent > 0) {
-            // §16.2 fault.delay: the held share waits at the proxy.
-            const double held = std::min(1.0, p.route->delay_percent / 100.0);
-            Path slow = p;
-            slow.weight = p.weight * held;
-            epoch.routes.push_back(
-                AddRoute(mesh, t, slow, it->second, p.route->delay_ns));
-            if (held >= 1.0) continue;
-            Path rest = p;
-            rest.weight = p.weight * (1.0 - held);
-            epoch.routes.push_back(AddRoute(mesh, t, rest, it->second));
+          // §16.2 fault.delay: each proxy on the path holds its share of
+          // the requests, independently of the others (an ingress's and a
+          // waypoint's delay add up for the requests both hold).
+          std::vector<const PathRoute*> delayed;
+          for (const PathRoute& r : p.routes)
+            if (r.delay_ns > 0 && r.delay_percent > 0 &&
+                delayed.size() < kMaxDelayedRoutes)
+              delayed.push_back(&r);
+          if (delayed.empty()) {
+            epoch.routes.push_back(AddRoute(mesh, t, p, it->second));
             continue;
           }
-          epoch.routes.push_back(AddRoute(mesh, t, p, it->second));
+          for (uint32_t mask = 0; mask < (1u << delayed.size()); ++mask) {
+            double share = 1.0;
+            std::vector<std::pair<int, int64_t>> holds;
+            for (size_t k = 0; k < delayed.size(); ++k) {
+              const double held =
+                  std::min(1.0, delayed[k]->delay_percent / 100.0);
+              const bool holds_it = (mask >> k) & 1u;
+              share *= holds_it ? held : 1.0 - held;
+              if (holds_it)
+                holds.emplace_back(delayed[k]->hop, delayed[k]->delay_ns);
+            }
+            if (share <= 0) continue;
+            Path variant = p;
+            variant.weight = p.weight * share;
+            epoch.routes.push_back(
+                AddRoute(mesh, t, variant, it->second, holds));
+          }
         }
         if (epoch.routes.empty()) {
           Path none;
@@ -407,24 +427,30 @@ class ModelBuilder {
     }
   }
 
+  // `holds`: (hop, ns) of the fault delays this share of the path's
+  // requests is held (§16.2).
   uint32_t AddRoute(const Mesh& mesh, const TrafficEntry& t, const Path& p,
-                    int path_index, int64_t held_ns = 0) {
+                    int path_index,
+                    const std::vector<std::pair<int, int64_t>>& holds = {}) {
     RouteSpec r;
     r.outcome = p.outcome;
     r.weight = p.weight;
     r.path_index = path_index;
     if (p.outcome == Outcome::kFailed) r.reason = m_.net.AddReason(p.reason);
-    if (p.route) {
-      if (!p.route->timeout.empty())
-        r.timeout_ns = ParseGatewayDuration(p.route->timeout);
-      r.retries = p.route->retries.value_or(0);
-      // §16.2, §9: only an upstream answer the policy names is retried;
-      // the proxies' own answers (no route, no endpoint, 500s) are not.
-      const std::vector<int>& codes = p.route->retry_codes;
-      r.backend = m_.net.AddBackend(p.backend);
-      r.retriable = p.upstream_status &&
-                    std::find(codes.begin(), codes.end(), p.upstream_status) !=
-                        codes.end();
+    if (p.route) r.backend = m_.net.AddBackend(p.backend);
+    // §16.2, §9: only an upstream answer a retry policy names is retried;
+    // the proxies' own answers (no route, no endpoint, 500s) are not. The
+    // proxy nearest the upstream whose policy names it retries (an outer
+    // one would retry the inner one's answer: not modelled, one layer).
+    for (auto it = p.routes.rbegin(); it != p.routes.rend(); ++it) {
+      const std::vector<int>& codes = it->retry_codes;
+      if (it->retries.value_or(0) > 0 && p.upstream_status &&
+          std::find(codes.begin(), codes.end(), p.upstream_status) !=
+              codes.end()) {
+        r.retries = *it->retries;
+        r.retriable = true;
+        break;
+      }
     }
     // The client workload is not a station; every later hop is, including the
     // destination application. External destinations cost network time only.
@@ -459,10 +485,7 @@ class ModelBuilder {
       }
       r.pool.push_back(pool);
     }
-    if (held_ns > 0 && !r.link_ns.empty()) {
-      r.link_ns.back() += held_ns;
-      r.held_ns = held_ns;
-    }
+    AddTimersAndHolds(p, holds, position, r);
     AddMirror(mesh, p, position, r);
     // §16.1: each proxy replica's breaker for the service, checked as the
     // request enters the station after the proxy.
@@ -489,6 +512,53 @@ class ModelBuilder {
       r.breakers.push_back({it->second, at->second + 1});
     }
     return Added(std::move(r));
+  }
+
+  // §16.2: each fault delay held on the link leaving its proxy (the last
+  // link when the request ends there), and each route timeout as a timer
+  // of its proxy's (RouteSpec::Timer).
+  static void AddTimersAndHolds(
+      const Path& p, const std::vector<std::pair<int, int64_t>>& holds,
+      const std::map<size_t, uint32_t>& position, RouteSpec& r) {
+    if (r.link_ns.empty()) return;
+    auto station_of = [&](int hop) -> std::optional<size_t> {
+      auto at = position.find(static_cast<size_t>(std::max(0, hop)));
+      if (at == position.end()) return std::nullopt;
+      return at->second;
+    };
+    std::vector<int64_t> hold_at(r.link_ns.size(), 0);
+    std::map<int, std::pair<size_t, int64_t>> own;  // hop -> (link, ns)
+    for (const auto& [hop, ns] : holds) {
+      const std::optional<size_t> at = station_of(hop);
+      const size_t link =
+          at && *at + 1 < r.link_ns.size() ? *at + 1 : r.link_ns.size() - 1;
+      hold_at[link] += ns;
+      own[hop] = {link, own[hop].second + ns};
+    }
+    for (const PathRoute& route : p.routes) {
+      if (route.timeout.empty()) continue;
+      const std::optional<int64_t> timeout =
+          ParseGatewayDuration(route.timeout);
+      const std::optional<size_t> at = station_of(route.hop);
+      if (!timeout || !at) continue;
+      RouteSpec::Timer tm;
+      tm.at = static_cast<uint32_t>(*at);
+      tm.timeout_ns = *timeout;
+      for (size_t i = 0; i < r.link_ns.size(); ++i) {
+        if (i <= *at) tm.back_ns += r.link_ns[i];
+        if (i > *at) tm.fixed_ns += 2 * r.link_ns[i] + hold_at[i];
+      }
+      auto mine = own.find(route.hop);
+      if (mine != own.end() && mine->second.first > *at) {
+        tm.start_ns = mine->second.second;
+        tm.fixed_ns -= mine->second.second;
+      }
+      r.timers.push_back(tm);
+    }
+    for (size_t i = 0; i < hold_at.size(); ++i) {
+      r.link_ns[i] += hold_at[i];
+      r.held_ns += hold_at[i];
+    }
   }
 
   // §16.1 outlierDetection: the proxy replica's detector for the service,
@@ -532,24 +602,26 @@ class ModelBuilder {
   // sidecar to the workload, started as the request leaves the proxy.
   void AddMirror(const Mesh& mesh, const Path& p,
                  const std::map<size_t, uint32_t>& position, RouteSpec& r) {
-    if (!p.route || p.route->mirror_host.empty() ||
-        p.route->mirror_percent <= 0)
-      return;
-    std::optional<size_t> proxy;
-    for (size_t i = 0; i < p.hops.size(); ++i) {
-      const HopKind k = p.hops[i].kind;
-      if (k == HopKind::kWaypoint || k == HopKind::kIngress) proxy = i;
-      if (k == HopKind::kSidecar && !proxy) proxy = i;
-    }
-    if (!proxy || !position.count(*proxy)) return;
+    // The first route on the path that mirrors (one mirror per request in
+    // the model: an ingress's and a waypoint's both mirroring is rare).
+    const PathRoute* route = nullptr;
+    for (const PathRoute& pr : p.routes)
+      if (!pr.mirror_host.empty() && pr.mirror_percent > 0) {
+        route = &pr;
+        break;
+      }
+    if (!route) return;
+    const std::optional<size_t> proxy =
+        static_cast<size_t>(std::max(0, route->hop));
+    if (*proxy >= p.hops.size() || !position.count(*proxy)) return;
     const Hop& from = p.hops[*proxy];
     const Cluster* c = mesh.FindCluster(from.cluster);
     if (!c) return;
     std::vector<size_t> idx =
-        c->ServicesForHost(p.route->mirror_host, p.route->mirror_ns);
+        c->ServicesForHost(route->mirror_host, route->mirror_ns);
     if (idx.empty()) return;
     const Labels* subset = nullptr;
-    if (!p.route->mirror_subset.empty()) {
+    if (!route->mirror_subset.empty()) {
       // The proxy's namespace (and a sidecar's pod labels) pick the rule.
       const std::string proxy_ns = from.name.substr(0, from.name.find('/'));
       const Workload* pod =
@@ -558,13 +630,13 @@ class ModelBuilder {
           DestinationRuleFor(mesh, *c, proxy_ns, pod ? &pod->labels : nullptr,
                              c->services[idx.front()]);
       const DestinationRuleSubset* sub =
-          dr ? dr->FindSubset(p.route->mirror_subset) : nullptr;
+          dr ? dr->FindSubset(route->mirror_subset) : nullptr;
       if (!sub) return;
       subset = &sub->labels;
     }
     RouteSpec::Mirror m;
     m.at = position.at(*proxy) + 1;
-    m.share = std::min(1.0, p.route->mirror_percent / 100.0);
+    m.share = std::min(1.0, route->mirror_percent / 100.0);
     for (size_t wi : c->service_endpoints[idx.front()]) {
       const Workload& w = c->workloads[wi];
       if (!EndpointReady(c->services[idx.front()], w) || w.node.empty())

@@ -190,6 +190,56 @@ TEST(AnalyticAgreementTest, FaultDelayTimeoutAndMirror) {
     }
 }
 
+// §16.2, §5: an ingress's route and a waypoint's on one path both act
+// (until 2026-12-07 only the last route did, so the ingress's timeout,
+// delay and mirror were dropped), and a route's timeout is its proxy's
+// timer: the client's own links before the proxy do not count.
+TEST(SimulatorTest, IngressAndWaypointRoutesBothActAndTimersRunAtTheirProxy) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile("tests/data/sim/l7-two-proxies/scenario.yaml", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  SimModel m = BuildSimModel(*sc);
+  const AnalyticResult a = Analyze(m);
+  const SimResult r = RunSimulation(m, Seeded(5));
+  auto entry = [&](const std::string& name) -> const SourceStats& {
+    for (const auto& e : r.entries)
+      if (e.name == name) return e.stats;
+    ADD_FAILURE() << name;
+    return r.entries.front().stats;
+  };
+  // The ingress's 0.5 s timeout over a 250 ms exponential backend (the
+  // waypoint's VirtualService has none): e^-2 of the requests time out.
+  const SourceStats& to = entry("ing-timeout+wp-vs");
+  EXPECT_NEAR(static_cast<double>(to.timeouts) / to.requests, std::exp(-2.0),
+              0.02);
+  // A 1 s ingress delay and a 2 s waypoint delay, both on every request.
+  const SourceStats& dl = entry("ing-delay+wp-delay");
+  EXPECT_NEAR(dl.latency_sum_ns / static_cast<double>(dl.delivered) * 1e-9, 3.0,
+              0.02);
+  // The ingress mirrors half of its 5,000 requests to md.
+  int mirrors = 0;
+  for (size_t i = 0; i < m.net.stations().size(); ++i) {
+    if (m.net.stations()[i].name.find("shop/md-0") == std::string::npos)
+      continue;
+    ++mirrors;
+    EXPECT_NEAR(static_cast<double>(m.net.station_stats()[i].served), 2500,
+                150);
+  }
+  EXPECT_EQ(mirrors, 1);
+  // A waypoint's 10 ms timeout, a client 20 ms away from the waypoint:
+  // its links before the waypoint are not the waypoint's to time.
+  const SourceStats& far = entry("far-client-wp-timeout");
+  EXPECT_GT(static_cast<double>(far.delivered) / far.requests, 0.99);
+  EXPECT_GT(far.latency_sum_ns / static_cast<double>(far.delivered), 40e6);
+  int analysed = 0;
+  for (const auto& e : a.entries) {
+    if (e.name != "far-client-wp-timeout") continue;
+    ++analysed;
+    EXPECT_EQ(e.delivered_share, 1.0);
+  }
+  EXPECT_EQ(analysed, 1);
+}
+
 // §9: an HTTPRoute's RequestMirror filter mirrors as a VirtualService's
 // mirror does: `fraction` (over `percent`) of the requests load the mirror
 // backend's pods.
