@@ -540,7 +540,7 @@ class ModelBuilder {
       const std::optional<int64_t> timeout =
           ParseGatewayDuration(route.timeout);
       const std::optional<size_t> at = station_of(route.hop);
-      if (!timeout || !at) continue;
+      if (!timeout || *timeout <= 0 || !at) continue;  // 0s: none (Envoy)
       RouteSpec::Timer tm;
       tm.at = static_cast<uint32_t>(*at);
       tm.timeout_ns = *timeout;

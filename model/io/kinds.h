@@ -162,6 +162,22 @@ void CheckExportTo(Reader& r, const yaml::Node& n,
 // VirtualService's namespace `ns` as istiod resolves it (resolveGatewayName).
 std::string ResolveGatewayName(const std::string& g, const std::string& ns);
 
+// §16.2 (retry.go parseRetryOn): the HTTP statuses a retryOn list retries:
+// its integers, 5xx (every 5xx), gateway-error (502, 503, 504) and
+// retriable-4xx (409); Envoy's other conditions are connection failures
+// (kinds_vs_rules.cc).
+std::vector<int> RetriedStatuses(const std::string& retry_on);
+
+// A VirtualService http rule's `retries` into `rule`, with what istiod's
+// validation refuses (validateHTTPRetry) as errors (kinds_vs_rules.cc).
+void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
+                   HttpRouteRule& rule);
+
+// An http rule needs one of route, redirect and directResponse, and no two
+// of them (validateHTTPRoute), else an error at the rule.
+void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
+                          const std::string& hw);
+
 // An IPv4 or IPv6 address (no prefix length).
 bool IsIpAddress(const std::string& a);
 

@@ -336,6 +336,23 @@ HttpRouteRule ReadRouteRule(Reader& r, const yaml::Node& rule,
     out.timeout.clear();
   }
   const yaml::Node retry = r.Child(rule, "retry");
+  // §9 (conversion.go): a backendRequest timeout is the route's timeout
+  // when the rule has no retry (it replaces `request`), else each try's
+  // timeout (not modelled: left unread, so warned). 0s disables it.
+  if (!retry.IsDefined() && rule["timeouts"]["backendRequest"].IsDefined()) {
+    const yaml::Node backend =
+        r.Child(r.Child(rule, "timeouts"), "backendRequest");
+    const std::string v =
+        r.String(backend, rw + ".timeouts.backendRequest").value_or("");
+    const std::optional<int64_t> ns = ParseGatewayDuration(v);
+    if (!v.empty() && !ns)
+      r.Error(backend, rw +
+                           ".timeouts.backendRequest must be a Gateway API "
+                           "duration such as 10s, 500ms or 1m30s, got '" +
+                           v + "'");
+    else if (ns && *ns > 0)
+      out.timeout = v;
+  }
   // conversion.go: without attempts Istio retries twice.
   if (retry.IsDefined()) out.retry_attempts = 2;
   if (auto a =

@@ -428,36 +428,6 @@ void ReadRouteDestinations(Reader& r, const yaml::Node& section,
   if (rule.backends.size() == 1) rule.backends[0].weight = 1;
 }
 
-// §16.2 (retry.go parseRetryOn): the HTTP statuses a retryOn list retries:
-// its integers, 5xx (every 5xx), gateway-error (502, 503, 504) and
-// retriable-4xx (409); Envoy's other conditions are connection failures.
-std::vector<int> RetriedStatuses(const std::string& retry_on) {
-  std::vector<int> out;
-  size_t start = 0;
-  while (start <= retry_on.size()) {
-    size_t end = retry_on.find(',', start);
-    if (end == std::string::npos) end = retry_on.size();
-    std::string t = retry_on.substr(start, end - start);
-    t.erase(0, t.find_first_not_of(' '));
-    t.erase(t.find_last_not_of(' ') + 1);
-    if (t == "5xx") {
-      for (int c = 500; c < 600; ++c) out.push_back(c);
-    } else if (t == "gateway-error") {
-      out.insert(out.end(), {502, 503, 504});
-    } else if (t == "retriable-4xx") {
-      out.push_back(409);
-    } else if (!t.empty() &&
-               t.find_first_not_of("0123456789") == std::string::npos &&
-               t.size() <= 3) {
-      out.push_back(std::stoi(t));
-    }
-    start = end + 1;
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
                               const std::string& hw, const std::string& ns,
                               bool gateway_vs) {
@@ -472,6 +442,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
              [&](const yaml::Node& m, const std::string& mw) {
                rule.matches.push_back(ReadVsMatch(r, m, mw, ns, gateway_vs));
              });
+  CheckVsHttpRuleShape(r, h, hw);
   ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);
   yaml::Node redirect = r.Child(h, "redirect");
@@ -514,12 +485,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
   }
   if (auto t = Duration(r, r.Child(h, "timeout"), hw + ".timeout"))
     rule.timeout = GatewayDuration(*t);
-  if (auto a = r.Int(r.Child(r.Child(h, "retries"), "attempts"),
-                     hw + ".retries.attempts", 0, 1000))
-    rule.retry_attempts = static_cast<int>(*a);
-  if (auto on = r.String(r.Child(r.Child(h, "retries"), "retryOn"),
-                         hw + ".retries.retryOn"))
-    rule.retry_codes = RetriedStatuses(*on);
+  ReadVsRetries(r, h, hw, rule);
   ReadFault(r, r.Child(h, "fault"), hw + ".fault", rule);
   // §16.2: directResponse {status, body}: the body changes nothing meshsim
   // reports.

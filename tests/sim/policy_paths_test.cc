@@ -482,6 +482,35 @@ TEST(PolicyPathsTest, WeightedRouteAndFilters) {
   EXPECT_EQ(paths[0].route->retries, 3);
 }
 
+// §9 (conversion.go): an HTTPRoute's timeouts.backendRequest is the route's
+// timeout when the rule has no retry (it replaces request); with a retry it
+// is each try's (not modelled) and request stays; 0s sets none.
+TEST(PolicyPathsTest, BackendRequestTimeoutIsTheRouteTimeoutWithoutRetry) {
+  auto timeout_of = [](const std::string& rule_extra) {
+    World w = WaypointWorld();
+    w.Add("east",
+          "apiVersion: gateway.networking.k8s.io/v1\nkind: "
+          "HTTPRoute\nmetadata:\n  name: r\n  namespace: shop\n"
+          "spec:\n  parentRefs:\n  - {group: \"\", kind: Service, name: cart, "
+          "port: 80}\n  rules:\n"
+          "  - backendRefs:\n    - {name: cart, port: 80}\n" +
+              rule_extra);
+    w.Traffic("t", kFromCurl, kToCart, kGet);
+    auto paths = PathsOf(w.Load(), "t");
+    EXPECT_EQ(paths.size(), 1u);
+    return paths.empty() || !paths[0].route ? std::string("?")
+                                            : paths[0].route->timeout;
+  };
+  EXPECT_EQ(timeout_of("    timeouts: {request: 1s, backendRequest: 500ms}\n"),
+            "500ms");
+  EXPECT_EQ(timeout_of("    timeouts: {backendRequest: 2s}\n"), "2s");
+  EXPECT_EQ(timeout_of("    timeouts: {request: 1s, backendRequest: 500ms}\n"
+                       "    retry: {attempts: 2}\n"),
+            "1s");
+  EXPECT_EQ(timeout_of("    timeouts: {request: 1s, backendRequest: 0s}\n"),
+            "1s");
+}
+
 // §9 + §5: ingress route adds a header that the waypoint's route matches on
 // (both tiers apply); a redirect ends at the ingress.
 TEST(PolicyPathsTest, TwoTierRoutingWithHeaderModifierAndRedirect) {
