@@ -81,6 +81,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::UnknownGatewayClass(sc, r.findings);
   lint::UnknownLabelValue(sc, r.findings);
   lint::InjectAnnotationIgnored(sc, r.findings);
+  lint::AmbientNamespaceInjected(sc, r.findings);
   lint::RequestAuthenticationWithoutWaypoint(sc, r.findings);
   lint::PolicyTargetNotBound(sc, r.findings);
   lint::RemoteIpFromHeader(sc, r.findings);

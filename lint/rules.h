@@ -35,6 +35,8 @@ void NetworkPolicyBlocksHbone(const Scenario& sc,
 void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
 void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
+void AmbientNamespaceInjected(const Scenario& sc,
+                              std::vector<LintFinding>& out);
 // rules_policies.cc, §16.4: selector or namespace RequestAuthentications
 // whose only ambient pods ztunnel serves.
 void RequestAuthenticationWithoutWaypoint(const Scenario& sc,

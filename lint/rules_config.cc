@@ -158,6 +158,41 @@ void InjectAnnotationIgnored(const Scenario& sc,
   }
 }
 
+// §1.1: a namespace enrolled in ambient that also asks for sidecar
+// injection (istio-injection=enabled, or istio.io/rev without
+// istio-injection): its pods get sidecars, which ztunnel never captures, so
+// no waypoint or ztunnel policy applies to them (istioctl analyze IST0123).
+void AmbientNamespaceInjected(const Scenario& sc,
+                              std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const auto& [name, ns] : c.namespaces) {
+      const std::string* mode = FindLabel(ns.labels, kLabelDataplaneMode);
+      const std::string* inject = FindLabel(ns.labels, kLabelIstioInjection);
+      const std::string* rev = FindLabel(ns.labels, kLabelIstioRev);
+      if (!mode || *mode != "ambient" || name == "kube-system" ||
+          name == "kube-public")
+        continue;
+      std::string why;
+      if (inject && *inject == "enabled")
+        why = "istio-injection=enabled";
+      else if (!inject && rev)
+        why = "istio.io/rev=" + *rev;
+      if (why.empty()) continue;
+      out.push_back(
+          Make("ambient-namespace-injected",
+               "Namespace " + name +
+                   " has labels istio.io/dataplane-mode=ambient "
+                   "and " +
+                   why +
+                   ": its pods get sidecars, which ztunnel does not capture "
+                   "(§1.1), so no waypoint or ztunnel policy applies to them",
+               ns.location, {"Namespace", "", name, c.name},
+               "remove " + why.substr(0, why.find('=')) +
+                   " to run the namespace in ambient, or the dataplane-mode "
+                   "label to keep sidecars"));
+    }
+}
+
 // A traffic entry addressed to a Service by host, on a port the Service
 // does not declare: nothing listens there (the request fails).
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {

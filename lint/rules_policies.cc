@@ -124,29 +124,51 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
           return s.labels;
     return w.labels;
   };
+  // §8.1 (policyattachment.go ShouldAttachPolicy): a waypoint takes no
+  // selector policy (AuthorizationPolicy, RequestAuthentication), so its
+  // pods are no match for one; `waypoint_blind`.
   auto check = [&](const Cluster& c, const char* kind, const auto& p,
-                   const char* what) {
+                   const char* what, bool waypoint_blind) {
     if (!p.selector || p.selector->empty()) return;
-    for (const Workload& w : c.workloads)
-      if ((p.ns == root || w.ns == p.ns) &&
-          SelectorMatches(*p.selector, labels_of(c, w)))
-        return;
+    std::string waypoint;  // a waypoint whose pods alone it selects
+    for (const Workload& w : c.workloads) {
+      if ((p.ns != root && w.ns != p.ns) ||
+          !SelectorMatches(*p.selector, labels_of(c, w)))
+        continue;
+      if (!waypoint_blind || w.role != WorkloadRole::kWaypoint) return;
+      if (waypoint.empty()) waypoint = w.gateway;
+    }
     std::string sel;
     for (const auto& [k, v] : *p.selector)
       sel += (sel.empty() ? "" : ",") + k + "=" + v;
+    const std::string where = p.ns == root ? "the mesh" : "namespace " + p.ns;
+    if (!waypoint.empty()) {
+      out.push_back(Make(
+          "selector-matches-nothing",
+          std::string(kind) + " " + p.Key() + ": selector " + sel +
+              " selects only pods of waypoint " + waypoint +
+              ", and a waypoint takes no selector policy (§8.1)",
+          p.location, {kind, p.ns, p.name, c.name},
+          "attach it to the waypoint with targetRefs (kind Gateway, name " +
+              waypoint.substr(waypoint.find('/') + 1) +
+              ") or to the Services it serves; as written the " + what +
+              " applies nowhere"));
+      return;
+    }
     out.push_back(Make("selector-matches-nothing",
                        std::string(kind) + " " + p.Key() + ": selector " + sel +
-                           " selects no pod in " +
-                           (p.ns == root ? "the mesh" : "namespace " + p.ns),
+                           " selects no pod in " + where,
                        p.location, {kind, p.ns, p.name, c.name},
                        std::string("match the pods' labels; as written the ") +
                            what + " applies nowhere"));
   };
   for (const Cluster& c : sc.mesh.clusters) {
     for (const AuthorizationPolicy& p : c.authorization_policies)
-      check(c, "AuthorizationPolicy", p, "policy");
+      check(c, "AuthorizationPolicy", p, "policy", true);
+    for (const RequestAuthentication& p : c.request_authentications)
+      check(c, "RequestAuthentication", p, "policy", true);
     for (const PeerAuthentication& p : c.peer_authentications)
-      check(c, "PeerAuthentication", p, "mode");
+      check(c, "PeerAuthentication", p, "mode", false);
   }
 }
 

@@ -286,6 +286,16 @@ const std::vector<Rule>& RuleCatalogue() {
        "Deployment left over from a sidecar setup. Fix: use the label, or "
        "remove the annotation.",
        "docs/rules.md#inject-annotation-ignored"},
+      {"ambient-namespace-injected", RuleKind::kLint, kW, kW,
+       "An ambient namespace that also injects sidecars",
+       "A namespace labelled istio.io/dataplane-mode=ambient that also asks "
+       "for sidecar injection (istio-injection=enabled, or istio.io/rev "
+       "without istio-injection): its pods get sidecars, which ztunnel never "
+       "captures, so no waypoint or ztunnel policy applies to them (§1.1; "
+       "istioctl analyze IST0123). Example: a namespace moved to ambient "
+       "with its injection label left on. Fix: remove the injection label, "
+       "or the dataplane-mode label to keep sidecars.",
+       "docs/rules.md#ambient-namespace-injected"},
       {"policy-target-not-bound", RuleKind::kLint, kW, kW,
        "A policy targeting a Service that no waypoint serves",
        "An AuthorizationPolicy or RequestAuthentication whose targetRefs "

@@ -51,6 +51,10 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
        {{"service-entry-shadowed", 1}}},
       {"conformance/service-entry-overlap-after-delete-original/scenario.yaml",
        {{"service-entry-shadowed", 1}}},
+      // TestJWT's "ignored" RequestAuthentication selects the waypoint's
+      // pods, and a waypoint takes no selector policy (§8.1): the case's
+      // point.
+      {"conformance/l7-jwt/scenario.yaml", {{"selector-matches-nothing", 1}}},
       // TestAuthorizationPolicyRevisionFiltering: the policy of another
       // revision is ignored with a warning (§16.11), as the test asserts.
       {"conformance/authz-revision-filtering/scenario.yaml",

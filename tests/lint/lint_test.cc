@@ -180,6 +180,35 @@ TEST(LintTest, PrincipalNamespaceAndSelectorThatMatchNothing) {
   EXPECT_TRUE(ok.findings.empty()) << ok.findings.front().message;
 }
 
+// §8.1 (ShouldAttachPolicy): a waypoint takes no selector policy, so a
+// selector that picks only a waypoint's pods applies nowhere; found by an
+// audit against istioctl analyze (2026-12-07), until then lint was silent.
+TEST(LintTest, SelectorPickingOnlyWaypointPodsMatchesNothing) {
+  for (const std::string kind :
+       {"AuthorizationPolicy", "RequestAuthentication"}) {
+    World w = ShopWorld();
+    w.Add("east", Waypoint("shop", "waypoint"));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: " + kind +
+              "\nmetadata: {name: at-waypoint, namespace: shop}\nspec:\n"
+              "  selector: {matchLabels: "
+              "{gateway.networking.k8s.io/gateway-name: waypoint}}\n" +
+              (kind == "AuthorizationPolicy"
+                   ? "  action: DENY\n  rules: [{to: [{operation: {methods: "
+                     "[GET]}}]}]\n"
+                   : "  jwtRules: [{issuer: iss.example}]\n"));
+    const auto found = Of(Lint(w.Load()), "selector-matches-nothing");
+    ASSERT_EQ(found.size(), 1u) << kind;
+    EXPECT_NE(
+        found[0].find(kind + " shop/at-waypoint: selector "
+                             "gateway.networking.k8s.io/gateway-name=waypoint "
+                             "selects only pods of waypoint shop/waypoint, and "
+                             "a waypoint takes no selector policy"),
+        std::string::npos)
+        << found[0];
+  }
+}
+
 // §16.4: a RequestAuthentication by selector or namespace does nothing for
 // ambient pods (ztunnel validates no token; a waypoint reads targetRefs
 // only); on sidecar pods, and with targetRefs, it is read.
@@ -558,6 +587,31 @@ TEST(LintTest, InjectAnnotationIgnored) {
             std::string::npos)
       << found[0];
   EXPECT_NE(found[0].find("captured by ambient instead"), std::string::npos);
+}
+
+// §1.1 (istioctl analyze IST0123): an ambient namespace that also injects
+// sidecars; istio-injection=disabled beside istio.io/rev injects nothing.
+TEST(LintTest, AmbientNamespaceThatInjectsSidecars) {
+  World w;
+  w.Add("east",
+        Ns("both", {{Ambient(), "ambient"}, {"istio-injection", "enabled"}}));
+  w.Add("east",
+        Ns("rev", {{Ambient(), "ambient"}, {"istio.io/rev", "canary"}}));
+  w.Add("east", Ns("disabled", {{Ambient(), "ambient"},
+                                {"istio-injection", "disabled"},
+                                {"istio.io/rev", "canary"}}));
+  w.Add("east", Ns("plain", {{Ambient(), "ambient"}}));
+  const auto found = Of(Lint(w.Load()), "ambient-namespace-injected");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_NE(found[0].find("Namespace both has labels istio.io/dataplane-mode="
+                          "ambient and istio-injection=enabled: its pods get "
+                          "sidecars"),
+            std::string::npos)
+      << found[0];
+  EXPECT_NE(found[1].find("Namespace rev has labels istio.io/dataplane-mode="
+                          "ambient and istio.io/rev=canary"),
+            std::string::npos)
+      << found[1];
 }
 
 TEST(LintTest, LabelValuesIstioIgnores) {
