@@ -181,12 +181,14 @@ Service PeeredEntry(const Mesh& mesh, int ai, const Group& g,
   const Cluster& a = mesh.clusters[ai];
   const Service* local = a.FindService(g.ns + "/" + g.name);
   if (local && local->kind != "Service") local = nullptr;
-  const bool own_segment = g.segment == a.segment;
   Service se;
   se.kind = "ServiceEntry";
   se.ns = g.ns;  // istiod treats it as living in the service's namespace
-  se.name = own_segment ? "autogen." + g.ns + "." + g.name
-                        : "autogen." + g.segment + "." + g.ns + "." + g.name;
+  // controller.go ServiceEntryName: the segment is in the name whenever it
+  // is not the default one (in its own segment's clusters too).
+  se.name = g.segment == kDefaultSegment
+                ? "autogen." + g.ns + "." + g.name
+                : "autogen." + g.segment + "." + g.ns + "." + g.name;
   se.hosts = {g.name + "." + g.ns + "." + g.domain};
   se.resolution = "STATIC";
   se.location_kind = "MESH_INTERNAL";
@@ -198,6 +200,18 @@ Service PeeredEntry(const Mesh& mesh, int ai, const Group& g,
     se.annotations = local->annotations;
     se.label_locations = local->label_locations;
   }
+  // §15.2 (controller.go, "no local service, aggregate from remotes"):
+  // without a local Service the entry takes istio.io/ingress-use-waypoint
+  // from an exporter's Service that sets it (a safeguard for an ingress
+  // cluster that does not run the service).
+  if (!local)
+    for (const Export& e : g.exporters) {
+      const std::string* v = FindLabel(e.svc->labels, kLabelIngressUseWaypoint);
+      if (v && ParseGoBool(*v).value_or(false)) {
+        se.labels[kLabelIngressUseWaypoint] = "true";
+        break;
+      }
+    }
   PeeredService p;
   p.service = g.ns + "/" + g.name;
   p.segment = g.segment;
