@@ -288,8 +288,24 @@ void NetworkingReferences(const Mesh& mesh, const Cluster& c,
                  "name an existing host; requests routed there fail with 503"));
         return;
       }
-      if (b.subset.empty()) return;
       const Service& s = c.services[idx.front()];
+      // §16.2: Envoy has no cluster for a port the service lacks.
+      if (b.port > 0 && !s.ports.empty() && !s.FindPort(b.port)) {
+        std::string ports;
+        for (const ServicePort& p : s.ports)
+          ports += (ports.empty() ? "" : ", ") + std::to_string(p.port);
+        out.push_back(
+            Make("reference-not-found",
+                 "VirtualService " + r.Key() + ": destination port " +
+                     std::to_string(b.port) + " of " + b.name +
+                     " is not a port of " + s.kind + " " + s.Key() +
+                     " (its ports: " + ports + ")",
+                 where, obj,
+                 "name a port the service declares; requests routed there fail "
+                 "with 503 (no cluster)"));
+        return;
+      }
+      if (b.subset.empty()) return;
       const DestinationRule* dr = DestinationRuleFor(mesh, c, r.ns, nullptr, s);
       if (dr && dr->FindSubset(b.subset)) return;
       std::vector<std::string> names;

@@ -501,6 +501,28 @@ TEST(LintTest, VirtualServiceAndDestinationRuleReferences) {
       << refs[3];
 }
 
+// §16.2 (istioctl analyze's destination-port check): a destination port
+// the Service does not declare has no Envoy cluster; the declared port is
+// fine.
+TEST(LintTest, VirtualServiceDestinationPortTheServiceLacks) {
+  World w = ShopWorld();
+  w.Add(
+      "east",
+      "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+      "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+      "  http:\n  - route:\n"
+      "    - destination: {host: cart, port: {number: 999}}\n      weight: 50\n"
+      "    - destination: {host: cart, port: {number: 80}}\n      weight: "
+      "50\n");
+  const auto refs = Of(Lint(w.Load()), "reference-not-found");
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_NE(refs[0].find("VirtualService shop/cart: destination port 999 of "
+                         "cart is not a port of Service shop/cart (its ports: "
+                         "80)"),
+            std::string::npos)
+      << refs[0];
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
