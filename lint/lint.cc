@@ -90,6 +90,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::HeadlessServiceWaypoint(sc, r.findings);
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);
+  lint::SubsetSelectsNothing(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);
 }
 

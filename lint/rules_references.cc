@@ -346,6 +346,66 @@ void NetworkingReferences(const Mesh& mesh, const Cluster& c,
 
 }  // namespace
 
+// §16.1: a DestinationRule subset that a VirtualService routes to and whose
+// labels pick none of the endpoints of the services its host covers, in any
+// cluster (istioctl analyze IST0173, which also names subsets nothing routes
+// to): those requests find no healthy upstream (503).
+void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
+  // (service, subset) pairs some route sends to.
+  std::set<std::pair<const Service*, std::string>> routed;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const HttpRoute& r : c.routes)
+      for (const auto* rules : {&r.rules, &r.tcp_rules})
+        for (const HttpRouteRule& rule : *rules) {
+          auto note = [&](const BackendRef& b) {
+            if (b.subset.empty()) return;
+            for (size_t si : c.ServicesForHost(b.name, b.ns, true))
+              routed.insert({&c.services[si], b.subset});
+          };
+          for (const BackendRef& b : rule.backends) note(b);
+          if (rule.mirror) note(*rule.mirror);
+        }
+  if (routed.empty()) return;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const DestinationRule& d : c.destination_rules) {
+      if (d.subsets.empty()) continue;
+      const std::string host = ExpandHost(d.host, d.ns);
+      std::vector<const Workload*> endpoints;
+      bool covers = false;
+      for (const Cluster& cc : sc.mesh.clusters)
+        for (size_t si = 0; si < cc.services.size(); ++si) {
+          if (!HostCoversService(host, cc.services[si])) continue;
+          covers = true;
+          for (size_t wi : cc.service_endpoints[si])
+            endpoints.push_back(&cc.workloads[wi]);
+        }
+      if (!covers) continue;  // reference-not-found says so
+      for (const DestinationRuleSubset& sub : d.subsets) {
+        bool used = false;
+        for (const auto& [svc, name] : routed)
+          used = used || (name == sub.name && HostCoversService(host, *svc));
+        if (sub.labels.empty() || !used) continue;
+        bool any = false;
+        for (const Workload* w : endpoints)
+          any = any || SelectorMatches(sub.labels, w->labels);
+        if (any) continue;
+        std::string sel;
+        for (const auto& [k, v] : sub.labels)
+          sel += (sel.empty() ? "" : ",") + k + "=" + v;
+        out.push_back(Make(
+            "subset-selects-nothing",
+            "DestinationRule " + d.Key() + ": subset '" + sub.name +
+                "' (labels " + sel + ") selects none of the " +
+                std::to_string(endpoints.size()) + " endpoint(s) of host " +
+                d.host,
+            sub.location.Known() ? sub.location : d.location,
+            {"DestinationRule", d.ns, d.name, c.name},
+            "match the endpoints' labels; requests routed to the subset fail "
+            "with 503 (no healthy upstream)"));
+      }
+    }
+}
+
 // §16.2: a VirtualService for mesh and a GAMMA HTTPRoute for one service.
 void MixedRouteApis(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters)

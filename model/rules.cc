@@ -296,6 +296,16 @@ const std::vector<Rule>& RuleCatalogue() {
        "with its injection label left on. Fix: remove the injection label, "
        "or the dataplane-mode label to keep sidecars.",
        "docs/rules.md#ambient-namespace-injected"},
+      {"subset-selects-nothing", RuleKind::kLint, kW, kW,
+       "A DestinationRule subset that selects no endpoint",
+       "A DestinationRule subset that a VirtualService routes to, whose "
+       "labels match none of the endpoints of the services its host covers, in "
+       "any cluster: requests a route "
+       "sends to the subset find no healthy upstream and fail with 503 "
+       "(§16.1; istioctl analyze IST0173). Example: subset v2 with labels "
+       "version: v2 before any v2 pod exists. Fix: match the endpoints' "
+       "labels.",
+       "docs/rules.md#subset-selects-nothing"},
       {"policy-target-not-bound", RuleKind::kLint, kW, kW,
        "A policy targeting a Service that no waypoint serves",
        "An AuthorizationPolicy or RequestAuthentication whose targetRefs "

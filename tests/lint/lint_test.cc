@@ -523,6 +523,31 @@ TEST(LintTest, VirtualServiceDestinationPortTheServiceLacks) {
       << refs[0];
 }
 
+// §16.1 (istioctl analyze IST0173): a subset a route sends to whose labels
+// match no endpoint of the host; a subset nothing routes to is left alone.
+TEST(LintTest, RoutedSubsetThatSelectsNoEndpoint) {
+  World w = ShopWorld();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
+        "  subsets:\n  - {name: main, labels: {app: cart}}\n"
+        "  - {name: typo, labels: {app: crat}}\n"
+        "  - {name: unused, labels: {app: none}}\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - route:\n"
+        "    - destination: {host: cart, subset: main}\n      weight: 50\n"
+        "    - destination: {host: cart, subset: typo}\n      weight: 50\n");
+  const auto found = Of(Lint(w.Load()), "subset-selects-nothing");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("DestinationRule shop/cart: subset 'typo' (labels "
+                          "app=crat) selects none of the 1 endpoint(s) of "
+                          "host cart"),
+            std::string::npos)
+      << found[0];
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
