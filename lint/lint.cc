@@ -91,6 +91,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::TargetPortUndeclared(sc, r.findings);
   lint::ServiceEntryShadowed(sc, r.findings);
   lint::SubsetSelectsNothing(sc, r.findings);
+  lint::ConflictingVirtualServices(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);
 }
 

@@ -36,6 +36,8 @@ void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
 void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out);
+void ConflictingVirtualServices(const Scenario& sc,
+                                std::vector<LintFinding>& out);
 void AmbientNamespaceInjected(const Scenario& sc,
                               std::vector<LintFinding>& out);
 // rules_policies.cc, §16.4: selector or namespace RequestAuthentications

@@ -3,6 +3,8 @@
 // workloadSelector, and `denied_by`/`via` in `expect:`. AuthorizationPolicy
 // targetRefs are checked while loading (model/policy.h
 // ValidatePolicyReferences) and surface here with the same rule id.
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "lint/rules.h"
@@ -404,6 +406,43 @@ void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
             "with 503 (no healthy upstream)"));
       }
     }
+}
+
+// §16.2 (istioctl analyze IST0109): two VirtualServices of one namespace
+// for mesh naming the same host. A sidecar applies only the older one's
+// routes; a waypoint too before 1.28, and from 1.28 both, the older one's
+// rules first. Reported at the newer one.
+void ConflictingVirtualServices(const Scenario& sc,
+                                std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    std::map<std::pair<std::string, std::string>, const HttpRoute*> first;
+    std::vector<const HttpRoute*> vss;
+    for (const HttpRoute& r : c.routes)
+      if (r.IsVirtualService() && r.ForMesh()) vss.push_back(&r);
+    std::stable_sort(vss.begin(), vss.end(),
+                     [](const HttpRoute* a, const HttpRoute* b) {
+                       return RouteOlder(*a, *b);
+                     });
+    const bool merges = c.VersionOr(sc.mesh.istio.version).AtLeast(1, 28);
+    for (const HttpRoute* r : vss)
+      for (const std::string& h : r->hostnames) {
+        const std::string host = ExpandHost(h, r->ns);
+        auto [it, fresh] = first.try_emplace({r->ns, host}, r);
+        if (fresh || it->second == r) continue;
+        const std::string older = it->second->Key();
+        out.push_back(Make(
+            "conflicting-virtual-services",
+            "VirtualService " + r->Key() + " names host " + h +
+                " for mesh, as the older VirtualService " + older +
+                " does: a sidecar applies only " + older +
+                "'s routes (§16.2); " +
+                (merges ? "a waypoint applies both, " + older + "'s rules first"
+                        : "so does a waypoint before 1.28"),
+            r->location, {r->kind, r->ns, r->name, c.name},
+            "route the host from one VirtualService (merge the rules into " +
+                older + ")"));
+      }
+  }
 }
 
 // §16.2: a VirtualService for mesh and a GAMMA HTTPRoute for one service.

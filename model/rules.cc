@@ -306,6 +306,15 @@ const std::vector<Rule>& RuleCatalogue() {
        "version: v2 before any v2 pod exists. Fix: match the endpoints' "
        "labels.",
        "docs/rules.md#subset-selects-nothing"},
+      {"conflicting-virtual-services", RuleKind::kLint, kW, kW,
+       "Two VirtualServices for one host",
+       "Two VirtualServices of one namespace for mesh name the same host: a "
+       "sidecar applies only the older one's routes, a waypoint too before "
+       "1.28 and from 1.28 both, the older one's rules first (§16.2; "
+       "istioctl analyze IST0109). Example: a canary VirtualService added "
+       "beside the service's existing one. Fix: route the host from one "
+       "VirtualService.",
+       "docs/rules.md#conflicting-virtual-services"},
       {"policy-target-not-bound", RuleKind::kLint, kW, kW,
        "A policy targeting a Service that no waypoint serves",
        "An AuthorizationPolicy or RequestAuthentication whose targetRefs "

@@ -548,6 +548,31 @@ TEST(LintTest, RoutedSubsetThatSelectsNoEndpoint) {
       << found[0];
 }
 
+// §16.2 (istioctl analyze IST0109): two VirtualServices of one namespace
+// for mesh naming one host; reported once, at the newer.
+TEST(LintTest, TwoVirtualServicesForOneHost) {
+  World w = ShopWorld();
+  auto vs = [](const std::string& name, const std::string& created,
+               const std::string& host) {
+    return "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+           "metadata:\n  name: " +
+           name + "\n  namespace: shop\n  creationTimestamp: \"" + created +
+           "\"\nspec:\n  hosts: [" + host +
+           "]\n  http:\n  - route:\n    - destination: {host: cart}\n";
+  };
+  w.Add("east", vs("newer", "2026-02-01T00:00:00Z", "cart"));
+  w.Add("east",
+        vs("older", "2026-01-01T00:00:00Z", "cart.shop.svc.cluster.local"));
+  w.Add("east", vs("other", "2026-03-01T00:00:00Z", "pay"));
+  const auto found = Of(Lint(w.Load()), "conflicting-virtual-services");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("VirtualService shop/newer names host cart for "
+                          "mesh, as the older VirtualService shop/older "
+                          "does: a sidecar applies only shop/older's routes"),
+            std::string::npos)
+      << found[0];
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
