@@ -9,6 +9,7 @@
 
 #include "lint/rules.h"
 #include "model/labels.h"
+#include "model/mesh_queries.h"
 #include "model/networking.h"
 #include "model/peering.h"
 
@@ -292,7 +293,16 @@ void NetworkingReferences(const Mesh& mesh, const Cluster& c,
       }
       const Service& s = c.services[idx.front()];
       // §16.2: Envoy has no cluster for a port the service lacks.
-      if (b.port > 0 && !s.ports.empty() && !s.FindPort(b.port)) {
+      // (Entries of one host and namespace merge their ports at a
+      // sidecar, sidecar.go canMergeServices: any of them declaring it
+      // will do, a shadowed one too.)
+      bool declared = false;
+      for (const Service& o : c.services)
+        if (o.ns == s.ns &&
+            (&o == &s || std::find(o.hosts.begin(), o.hosts.end(),
+                                   s.Hostname()) != o.hosts.end()))
+          declared = declared || o.ports.empty() || o.FindPort(b.port);
+      if (b.port > 0 && !declared) {
         std::string ports;
         for (const ServicePort& p : s.ports)
           ports += (ports.empty() ? "" : ", ") + std::to_string(p.port);
@@ -372,14 +382,14 @@ void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
     for (const DestinationRule& d : c.destination_rules) {
       if (d.subsets.empty()) continue;
       const std::string host = ExpandHost(d.host, d.ns);
-      std::vector<const Workload*> endpoints;
+      std::vector<std::pair<const Cluster*, const Workload*>> endpoints;
       bool covers = false;
       for (const Cluster& cc : sc.mesh.clusters)
         for (size_t si = 0; si < cc.services.size(); ++si) {
           if (!HostCoversService(host, cc.services[si])) continue;
           covers = true;
           for (size_t wi : cc.service_endpoints[si])
-            endpoints.push_back(&cc.workloads[wi]);
+            endpoints.push_back({&cc, &cc.workloads[wi]});
         }
       if (!covers) continue;  // reference-not-found says so
       for (const DestinationRuleSubset& sub : d.subsets) {
@@ -388,8 +398,8 @@ void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
           used = used || (name == sub.name && HostCoversService(host, *svc));
         if (sub.labels.empty() || !used) continue;
         bool any = false;
-        for (const Workload* w : endpoints)
-          any = any || SelectorMatches(sub.labels, w->labels);
+        for (const auto& [ec, w] : endpoints)
+          any = any || SubsetMatches(sub.labels, *ec, *w);
         if (any) continue;
         std::string sel;
         for (const auto& [k, v] : sub.labels)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/mesh.h"
+#include "model/mesh_queries.h"
 #include "model/policy.h"
 #include "model/text.h"
 
@@ -331,6 +332,29 @@ const Cluster* Mesh::FindCluster(const std::string& cluster_name) const {
   for (const Cluster& c : clusters)
     if (c.name == cluster_name) return &c;
   return nullptr;
+}
+
+bool SubsetMatches(const Labels& subset, const Cluster& c, const Workload& w) {
+  const Node* node = w.node.empty() ? nullptr : c.FindNode(w.node);
+  for (const auto& [k, v] : subset) {
+    const std::string* have = FindLabel(w.labels, k);
+    std::string topo;
+    bool set = false;
+    if (k == "topology.kubernetes.io/region" && node && !node->region.empty())
+      topo = node->region, set = true;
+    else if (k == "topology.kubernetes.io/zone" && node && !node->zone.empty())
+      topo = node->zone, set = true;
+    else if (k == "topology.istio.io/subzone" && node && !node->subzone.empty())
+      topo = node->subzone, set = true;
+    else if (k == "topology.istio.io/cluster")
+      topo = c.name, set = true;
+    else if (k == "kubernetes.io/hostname" && !w.node.empty())
+      topo = w.node, set = true;
+    else if (k == "topology.istio.io/network" && !have && !w.network.empty())
+      topo = w.network, set = true;
+    if (set ? topo != v : (!have || *have != v)) return false;
+  }
+  return true;
 }
 
 }  // namespace meshsim

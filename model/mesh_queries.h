@@ -37,6 +37,13 @@ std::optional<int64_t> ParseGatewayDuration(const std::string& s);
 
 // Matches a Kubernetes equality label selector (every key equal).
 bool SelectorMatches(const Labels& selector, const Labels& labels);
+// §16.1 (label.go AugmentLabels): a DestinationRule subset's labels against
+// endpoint `w` of cluster `c` as istiod labels it: its own labels, with the
+// topology ones set from where it runs (topology.kubernetes.io/region and
+// /zone, topology.istio.io/subzone from its node; topology.istio.io/cluster;
+// kubernetes.io/hostname, its node; topology.istio.io/network when its own
+// labels do not set it) (cluster_lookup.cc).
+bool SubsetMatches(const Labels& subset, const Cluster& c, const Workload& w);
 
 // §16.6: whether MeshConfig's serviceScopeConfigs make a Service with
 // `labels` in a namespace with `ns_labels` global. Only Kubernetes Services

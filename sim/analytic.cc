@@ -122,9 +122,6 @@ AnalyticResult Analyze(const SimModel& model) {
     for (uint32_t r : src.epochs.front().routes) {
       const RouteSpec& route = net.routes()[r];
       if (route.outcome != Outcome::kDelivered) continue;
-      // Links both ways, but a fault delay (held_ns) one way only.
-      int64_t fixed_ns = -route.held_ns;
-      for (int64_t link : route.link_ns) fixed_ns += 2 * link;
       // §16.2: a route whose links alone outlast one of its timeouts times
       // out (a proxy's own fault delay comes before its timer starts; other
       // timeouts need the latency's distribution: `run`).

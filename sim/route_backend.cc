@@ -89,14 +89,16 @@ bool Builder::ResolveBackend(Vertex from, const RouteChoice& rc,
   return true;
 }
 
-// §16.1: a DestinationRule subset keeps the pods with its labels; its
+// §16.1: a DestinationRule subset keeps the pods with its labels (with
+// istiod's topology labels, SubsetMatches); its
 // name for the explanation ("" without one).
 std::string Builder::KeepSubset(std::vector<EpRef>& eps,
                                 const EndpointPolicy* policy) const {
   if (!policy || policy->subset.empty()) return "";
   std::vector<EpRef> kept;
   for (const EpRef& e : eps)
-    if (SelectorMatches(policy->subset_labels, W(e.cluster, e.wl).labels))
+    if (SubsetMatches(policy->subset_labels, mesh_.clusters[e.cluster],
+                      W(e.cluster, e.wl)))
       kept.push_back(e);
   eps = kept;
   return " subset " + policy->subset;

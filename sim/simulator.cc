@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "model/mesh_queries.h"
 #include "model/networking.h"
 #include "model/parallel.h"
 #include "sim/dataplane.h"
@@ -459,16 +460,23 @@ class ModelBuilder {
                        ? 1
                        : 0;
     std::map<size_t, uint32_t> position;  // hop -> index into r.stations
+    int64_t tail_ns = 0;  // of link_ns.back(): the links past the last station
     for (size_t i = first; i < p.hops.size(); ++i) {
       const Hop& h = p.hops[i];
       for (const PolicyEvaluation& hp : h.policies)
         r.hits.push_back(Counter(hp.policy, hp.matched_rule, hp.effect));
       if (h.kind == HopKind::kExternal) {
-        // Charge the link to the outside as the last network delay.
-        if (!r.link_ns.empty())
-          r.link_ns.back() += LinkNs(mesh, p.hops[i - 1], h);
+        // Charge the link to the outside as the last network delay (its
+        // time is the same there; a timer knows it comes after the last
+        // station, `tail_ns`).
+        if (!r.link_ns.empty()) {
+          const int64_t out = LinkNs(mesh, p.hops[i - 1], h);
+          r.link_ns.back() += out;
+          tail_ns += out;
+        }
         continue;
       }
+      tail_ns = 0;
       position[i] = static_cast<uint32_t>(r.stations.size());
       r.stations.push_back(StationFor(mesh, h));
       r.link_ns.push_back(i > 0 ? LinkNs(mesh, p.hops[i - 1], h) : 0);
@@ -485,7 +493,7 @@ class ModelBuilder {
       }
       r.pool.push_back(pool);
     }
-    AddTimersAndHolds(p, holds, position, r);
+    AddTimersAndHolds(p, holds, position, tail_ns, r);
     AddMirror(mesh, p, position, r);
     // §16.1: each proxy replica's breaker for the service, checked as the
     // request enters the station after the proxy.
@@ -517,9 +525,12 @@ class ModelBuilder {
   // §16.2: each fault delay held on the link leaving its proxy (the last
   // link when the request ends there), and each route timeout as a timer
   // of its proxy's (RouteSpec::Timer).
+  // `tail_ns`: the part of the last link that lies past the last station
+  // (an external destination's link, charged there).
   static void AddTimersAndHolds(
       const Path& p, const std::vector<std::pair<int, int64_t>>& holds,
-      const std::map<size_t, uint32_t>& position, RouteSpec& r) {
+      const std::map<size_t, uint32_t>& position, int64_t tail_ns,
+      RouteSpec& r) {
     if (r.link_ns.empty()) return;
     auto station_of = [&](int hop) -> std::optional<size_t> {
       auto at = position.find(static_cast<size_t>(std::max(0, hop)));
@@ -552,6 +563,13 @@ class ModelBuilder {
       if (mine != own.end() && mine->second.first > *at) {
         tm.start_ns = mine->second.second;
         tm.fixed_ns -= mine->second.second;
+      }
+      if (*at + 1 == r.stations.size() && tail_ns > 0) {
+        // The proxy is the last station and sends outside: the link out
+        // (charged before the proxy) is the timer's, both ways.
+        tm.start_ns -= tail_ns;
+        tm.back_ns -= tail_ns;
+        tm.fixed_ns += 2 * tail_ns;
       }
       r.timers.push_back(tm);
     }
@@ -641,7 +659,7 @@ class ModelBuilder {
       const Workload& w = c->workloads[wi];
       if (!EndpointReady(c->services[idx.front()], w) || w.node.empty())
         continue;
-      if (subset && !SelectorMatches(*subset, w.labels)) continue;
+      if (subset && !SubsetMatches(*subset, *c, w)) continue;
       std::vector<Hop> hops;
       if (w.capture == Capture::kAmbient)
         hops.push_back({HopKind::kZtunnel, w.node, c->name, "", {}, {}});

@@ -71,10 +71,27 @@ int BackendPort(const BackendRef& b, const Service& t) {
 }
 
 // §16.1: whether every pod label of `subset` is on `w`.
-bool InSubset(const Labels& subset, const Workload& w) {
+// §16.1, stated for the encoding: istiod labels an endpoint with where it
+// runs (AugmentLabels), over its own labels but for the network, which its
+// own label keeps (docs/verification.md: independent of the simulator's
+// SubsetMatches).
+bool InSubset(const Labels& subset, const Cluster& c, const Workload& w) {
+  const Node* node = c.FindNode(w.node);
   for (const auto& [k, v] : subset) {
     const std::string* have = FindLabel(w.labels, k);
-    if (!have || *have != v) return false;
+    std::optional<std::string> where;
+    if (node && k == "topology.kubernetes.io/region" && !node->region.empty())
+      where = node->region;
+    if (node && k == "topology.kubernetes.io/zone" && !node->zone.empty())
+      where = node->zone;
+    if (node && k == "topology.istio.io/subzone" && !node->subzone.empty())
+      where = node->subzone;
+    if (k == "topology.istio.io/cluster") where = c.name;
+    if (k == "kubernetes.io/hostname" && !w.node.empty()) where = w.node;
+    if (k == "topology.istio.io/network" && !have && !w.network.empty())
+      where = w.network;
+    const std::string* value = where ? &*where : have;
+    if (!value || *value != v) return false;
   }
   return true;
 }
@@ -499,7 +516,7 @@ RouteChain Encoder::PlanChain(
       }
       for (size_t wi : c.service_endpoints[c.service_by_key.at(tg.t->Key())])
         if (Serves(*tg.t, b.port, c.workloads[wi]) &&
-            (!subset || InSubset(*subset, c.workloads[wi])))
+            (!subset || InSubset(*subset, c, c.workloads[wi])))
           tg.pods.push_back(wi);
       targets.push_back(std::move(tg));
     }

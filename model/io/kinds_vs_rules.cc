@@ -2,6 +2,7 @@
 // (pkg/config/validation: validateHTTPRoute, validateHTTPRetry), so
 // `kubectl apply` fails, and the rule's retry policy (§16.2). See kinds.h.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,13 +37,24 @@ const std::vector<std::string>& RetryConditions() {
   return kConditions;
 }
 
+// A retryOn entry as Go's strconv.Atoi reads it (an optional sign, then
+// decimal digits: "0503" and "+503" are 503), as istiod's validation and
+// its retry conversion (retry.go parseRetryOn) both do.
+std::optional<int> Atoi(const std::string& t) {
+  size_t i = !t.empty() && (t[0] == '+' || t[0] == '-') ? 1 : 0;
+  if (i == t.size() || t.size() - i > 9 ||
+      t.find_first_not_of("0123456789", i) != std::string::npos)
+    return std::nullopt;
+  const int n = std::stoi(t.substr(i));
+  return t[0] == '-' ? -n : n;
+}
+
 // An HTTP status Go's net/http names (http.StatusText non-empty): a
 // retryOn entry may be one.
 bool KnownHttpStatus(const std::string& t) {
-  if (t.empty() || t.size() > 3 ||
-      t.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  const int c = std::stoi(t);
+  const std::optional<int> n = Atoi(t);
+  if (!n) return false;
+  const int c = *n;
   static const std::set<int> kKnown = {
       100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208,
       226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403,
@@ -69,10 +81,8 @@ std::vector<int> RetriedStatuses(const std::string& retry_on) {
       out.insert(out.end(), {502, 503, 504});
     } else if (t == "retriable-4xx") {
       out.push_back(409);
-    } else if (!t.empty() &&
-               t.find_first_not_of("0123456789") == std::string::npos &&
-               t.size() <= 3) {
-      out.push_back(std::stoi(t));
+    } else if (const std::optional<int> code = Atoi(t)) {
+      out.push_back(*code);
     }
     start = end + 1;
   }
@@ -93,10 +103,14 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
   // validateHTTPRetry: attempts 0 (or none: the field's zero) disables
   // retries, and a policy given with it is refused.
   // (Looked up without marking them read: perTryTimeout and
-  // retryRemoteLocalities stay warned as not modelled.)
+  // retryRemoteLocalities stay warned as not modelled.) A null field is
+  // absent, as the API server drops it, and an empty retryOn is none
+  // (istiod: RetryOn != "").
   for (const char* field :
        {"retryOn", "perTryTimeout", "retryRemoteLocalities"})
-    if (attempts.value_or(0) == 0 && retries[field].IsDefined()) {
+    if (attempts.value_or(0) == 0 && retries[field].IsDefined() &&
+        !retries[field].IsNull() &&
+        !(retries[field].IsScalar() && retries[field].Scalar().empty())) {
       r.Error(retries[field],
               rw + "." + field + " is set while attempts is " +
                   (attempts ? "0" : "not set (0)") +
@@ -106,7 +120,7 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
                   "(§16.2)");
       break;
     }
-  if (!on) return;
+  if (!on || on->empty()) return;
   // Each comma-separated entry as written (istiod does not trim spaces): a
   // condition or an HTTP status.
   size_t start = 0;
@@ -142,10 +156,14 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
 
 void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
                           const std::string& hw) {
+  // A null field is absent (the API server drops it).
+  auto given = [&](const char* f) {
+    return h[f].IsDefined() && !h[f].IsNull();
+  };
   const bool route = h["route"].IsSequence() && h["route"].size() > 0;
-  const bool redirect = h["redirect"].IsDefined();
-  const bool direct = h["directResponse"].IsDefined();
-  if (h["delegate"].IsDefined()) return;  // refused elsewhere
+  const bool redirect = given("redirect");
+  const bool direct = given("directResponse");
+  if (given("delegate")) return;  // refused elsewhere
   auto refuse = [&](const std::string& what, const std::string& istio) {
     r.Error(h, hw + ": " + what + "; istiod's validation refuses it (\"" +
                    istio + "\"), so kubectl apply fails (§16.2)");

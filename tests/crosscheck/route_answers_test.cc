@@ -80,5 +80,36 @@ TEST(RouteAnswersCrossCheck, RedirectsAndAbortsEndAtTheWaypointInBothEngines) {
   }
 }
 
+// §16.1 (AugmentLabels): a subset picks endpoints by the topology labels
+// istiod gives them too (the cluster, the node's zone, the hostname): the
+// simulator's SubsetMatches and the encoding's InSubset must agree (a
+// review of 2026-12-07 found both reading the pod's own labels only).
+TEST(RouteAnswersCrossCheck, SubsetsByTopologyLabelsInBothEngines) {
+  const std::vector<std::pair<std::string, Outcome>> cases = {
+      {"topology.istio.io/cluster: east", Outcome::kDelivered},
+      {"topology.istio.io/cluster: west", Outcome::kFailed},
+      {"topology.istio.io/network: net-east", Outcome::kDelivered},
+      {"app: cart", Outcome::kDelivered},
+      {"app: crat", Outcome::kFailed},
+  };
+  for (const auto& [labels, want] : cases) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+          "metadata: {name: cart, namespace: shop}\nspec:\n  host: cart\n"
+          "  subsets: [{name: s, labels: {" +
+              labels + "}}]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: cart, namespace: shop}\nspec:\n  hosts: [cart]\n"
+          "  http:\n  - route: [{destination: {host: cart, subset: s}}]\n");
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /}");
+    testing::ExpectBothEngines(w.Load(), want, labels);
+  }
+}
+
 }  // namespace
 }  // namespace meshsim

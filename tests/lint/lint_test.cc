@@ -532,13 +532,17 @@ TEST(LintTest, RoutedSubsetThatSelectsNoEndpoint) {
         "metadata:\n  name: cart\n  namespace: shop\nspec:\n  host: cart\n"
         "  subsets:\n  - {name: main, labels: {app: cart}}\n"
         "  - {name: typo, labels: {app: crat}}\n"
+        "  - {name: local, labels: {topology.istio.io/cluster: east}}\n"
         "  - {name: unused, labels: {app: none}}\n");
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: cart\n  namespace: shop\nspec:\n  hosts: [cart]\n"
         "  http:\n  - route:\n"
-        "    - destination: {host: cart, subset: main}\n      weight: 50\n"
-        "    - destination: {host: cart, subset: typo}\n      weight: 50\n");
+        "    - destination: {host: cart, subset: main}\n      weight: 40\n"
+        "    - destination: {host: cart, subset: local}\n      weight: 30\n"
+        "    - destination: {host: cart, subset: typo}\n      weight: 30\n");
+  // `local` selects by istiod's topology label (AugmentLabels): the pod
+  // runs in cluster east.
   const auto found = Of(Lint(w.Load()), "subset-selects-nothing");
   ASSERT_EQ(found.size(), 1u);
   EXPECT_NE(found[0].find("DestinationRule shop/cart: subset 'typo' (labels "

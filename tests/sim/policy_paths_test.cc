@@ -511,6 +511,27 @@ TEST(PolicyPathsTest, BackendRequestTimeoutIsTheRouteTimeoutWithoutRetry) {
             "1s");
 }
 
+// §16.2 (validateHTTPRoute, validateHTTPRetry): what istiod accepts loads:
+// a null redirect beside a route (the API server drops null fields), an
+// empty retryOn with no attempts, and retryOn statuses as Go's Atoi reads
+// them ("0503", "+503" are 503, retried).
+TEST(PolicyPathsTest, VirtualServiceRulesIstiodAcceptsLoad) {
+  World w = WaypointWorld();
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: cart, namespace: shop}\nspec:\n  hosts: [cart]\n"
+        "  http:\n  - match: [{uri: {prefix: /a}}]\n    redirect: null\n"
+        "    retries: {retryOn: \"\"}\n"
+        "    route: [{destination: {host: cart}}]\n"
+        "  - retries: {attempts: 2, retryOn: \"0503,+502\"}\n"
+        "    route: [{destination: {host: cart}}]\n");
+  w.Traffic("t", kFromCurl, kToCart, kGet);
+  auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  ASSERT_TRUE(paths[0].route);
+  EXPECT_EQ(paths[0].route->retry_codes, (std::vector<int>{502, 503}));
+}
+
 // §9 + §5: ingress route adds a header that the waypoint's route matches on
 // (both tiers apply); a redirect ends at the ingress.
 TEST(PolicyPathsTest, TwoTierRoutingWithHeaderModifierAndRedirect) {

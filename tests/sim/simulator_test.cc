@@ -240,6 +240,33 @@ TEST(SimulatorTest, IngressAndWaypointRoutesBothActAndTimersRunAtTheirProxy) {
   EXPECT_EQ(analysed, 1);
 }
 
+// §16.2: a route timeout at the last proxy before a host outside the mesh
+// (an egress waypoint, a sidecar) covers the link out and back: with 200 ms
+// each way and a 100 ms timeout every request times out (a review of
+// 2026-12-07 found the first version of the proxy timers delivering them).
+TEST(SimulatorTest, TimeoutAtTheLastProxyCoversTheLinkOutside) {
+  for (const std::string file : {"waypoint", "sidecar"}) {
+    Diagnostics d;
+    auto sc =
+        LoadScenarioFile("tests/data/sim/egress-timeout/" + file + ".yaml", d);
+    ASSERT_TRUE(sc && !d.HasErrors()) << file;
+    SimModel m = BuildSimModel(*sc);
+    const AnalyticResult a = Analyze(m);
+    const SimResult r = RunSimulation(m, Seeded(3));
+    bool external = false;
+    for (size_t i = 0; i < r.entries.size(); ++i) {
+      if (r.entries[i].name != "out" && r.entries[i].name != "external")
+        continue;
+      external = true;
+      const SourceStats& st = r.entries[i].stats;
+      EXPECT_GT(st.requests, 0u) << file;
+      EXPECT_EQ(st.timeouts, st.requests) << file;
+      EXPECT_EQ(a.entries[i].delivered_share, 0.0) << file;
+    }
+    EXPECT_TRUE(external) << file;
+  }
+}
+
 // §9: an HTTPRoute's RequestMirror filter mirrors as a VirtualService's
 // mirror does: `fraction` (over `percent`) of the requests load the mirror
 // backend's pods.
