@@ -92,6 +92,8 @@ void LintInto(const Scenario& sc, LintResult& r) {
   lint::ServiceEntryShadowed(sc, r.findings);
   lint::SubsetSelectsNothing(sc, r.findings);
   lint::ConflictingVirtualServices(sc, r.findings);
+  lint::VirtualServiceHostNotInGateway(sc, r.findings);
+  lint::JwtClaimRouteWithoutAuthentication(sc, r.findings);
   lint::MixedRouteApis(sc, r.findings);
 }
 

@@ -36,6 +36,10 @@ void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out);
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out);
 void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out);
+void JwtClaimRouteWithoutAuthentication(const Scenario& sc,
+                                        std::vector<LintFinding>& out);
+void VirtualServiceHostNotInGateway(const Scenario& sc,
+                                    std::vector<LintFinding>& out);
 void ConflictingVirtualServices(const Scenario& sc,
                                 std::vector<LintFinding>& out);
 void AmbientNamespaceInjected(const Scenario& sc,

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "lint/rules.h"
 #include "model/labels.h"
 #include "model/mesh_queries.h"
 #include "model/networking.h"
 #include "model/peering.h"
+#include "model/text.h"
 
 namespace meshsim::lint {
 
@@ -425,7 +427,11 @@ void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
 void ConflictingVirtualServices(const Scenario& sc,
                                 std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
-    std::map<std::pair<std::string, std::string>, const HttpRoute*> first;
+    // By namespace, host and exportTo (a sidecar reads private, exported by
+    // name and public VirtualServices in that order before age).
+    std::map<std::tuple<std::string, std::string, std::string>,
+             const HttpRoute*>
+        first;
     std::vector<const HttpRoute*> vss;
     for (const HttpRoute& r : c.routes)
       if (r.IsVirtualService() && r.ForMesh()) vss.push_back(&r);
@@ -437,7 +443,9 @@ void ConflictingVirtualServices(const Scenario& sc,
     for (const HttpRoute* r : vss)
       for (const std::string& h : r->hostnames) {
         const std::string host = ExpandHost(h, r->ns);
-        auto [it, fresh] = first.try_emplace({r->ns, host}, r);
+        std::string scope;
+        for (const std::string& e : r->export_to) scope += e + ",";
+        auto [it, fresh] = first.try_emplace({r->ns, host, scope}, r);
         if (fresh || it->second == r) continue;
         const std::string older = it->second->Key();
         out.push_back(Make(
@@ -453,6 +461,108 @@ void ConflictingVirtualServices(const Scenario& sc,
                 older + ")"));
       }
   }
+}
+
+// §16.3 (istioctl analyze IST0132): a VirtualService bound to an Istio
+// Gateway none of whose servers takes any of its hosts (a server host's
+// namespace part, "*", "." for the Gateway's or a name, must admit the
+// VirtualService's namespace): that gateway serves none of its routes, and
+// a request for the hosts finds no virtual host (404).
+void VirtualServiceHostNotInGateway(const Scenario& sc,
+                                    std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const HttpRoute& r : c.routes) {
+      if (!r.IsVirtualService() || r.hostnames.empty()) continue;
+      for (const std::string& g : r.gateways) {
+        auto gw = c.istio_gateways.find(g);
+        if (gw == c.istio_gateways.end()) continue;  // reference-not-found
+        bool taken = false;
+        std::string server_hosts;
+        for (const IstioServer& server : gw->second.servers)
+          for (const std::string& pattern : server.hosts) {
+            server_hosts += (server_hosts.empty() ? "" : ", ") + pattern;
+            const size_t slash = pattern.find('/');
+            std::string ns =
+                slash == std::string::npos ? "*" : pattern.substr(0, slash);
+            if (ns == ".") ns = gw->second.ns;
+            if (ns != "*" && ns != r.ns) continue;
+            const std::string sh = AsciiLower(slash == std::string::npos
+                                                  ? pattern
+                                                  : pattern.substr(slash + 1));
+            for (const std::string& written : r.hostnames) {
+              const std::string vh = AsciiLower(ExpandHost(written, r.ns));
+              taken =
+                  taken || IstioHostMatches(sh, vh) || IstioHostMatches(vh, sh);
+            }
+          }
+        if (taken) continue;
+        std::string hosts;
+        for (const std::string& h : r.hostnames)
+          hosts += (hosts.empty() ? "" : ", ") + h;
+        out.push_back(
+            Make("virtual-service-host-not-in-gateway",
+                 "VirtualService " + r.Key() + " is bound to Istio Gateway " +
+                     g + ", but none of its hosts (" + hosts +
+                     ") is a host of that Gateway's servers for namespace " +
+                     r.ns + " (" + server_hosts +
+                     "): the gateway serves none of its routes "
+                     "(404, §16.3)",
+                 r.location, {r.kind, r.ns, r.name, c.name},
+                 "add the host to a server of the Gateway (as " + r.ns +
+                     "/<host> or */<host>), or bind the VirtualService to the "
+                     "Gateway that serves it"));
+      }
+    }
+}
+
+// §16.4, §16.2 (istioctl analyze IST0149): a VirtualService bound to an
+// Istio Gateway that routes on a JWT claim (@request.auth.claims...) where
+// no RequestAuthentication applies to a pod of that gateway (one in the
+// root namespace or the pod's, without targetRefs, whose selector is
+// absent or matches the pod): no token is validated there, so no claim is
+// ever set and the rule never matches.
+void JwtClaimRouteWithoutAuthentication(const Scenario& sc,
+                                        std::vector<LintFinding>& out) {
+  const std::string& root = sc.mesh.istio.root_namespace;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const HttpRoute& r : c.routes) {
+      if (!r.IsVirtualService()) continue;
+      std::string claim;
+      for (const HttpRouteRule& rule : r.rules)
+        for (const HttpMatch& m : rule.matches)
+          for (const HttpMatch::Header& h : m.headers)
+            if (claim.empty() && JwtClaimRoute(h.name)) claim = h.name;
+      if (claim.empty()) continue;
+      for (const std::string& g : r.gateways) {
+        auto gw = c.istio_gateways.find(g);
+        if (gw == c.istio_gateways.end()) continue;
+        for (const Workload& pod : c.workloads) {
+          if (pod.kind != "Pod" || !gw->second.selector ||
+              !SelectorMatches(*gw->second.selector, pod.labels))
+            continue;
+          bool authenticated = false;
+          for (const RequestAuthentication& ra : c.request_authentications)
+            authenticated =
+                authenticated ||
+                ((ra.ns == root || ra.ns == pod.ns) && ra.target_refs.empty() &&
+                 (!ra.selector || SelectorMatches(*ra.selector, pod.labels)));
+          if (authenticated) continue;
+          out.push_back(Make(
+              "jwt-claim-route-without-authentication",
+              "VirtualService " + r.Key() + " routes on " + claim +
+                  " at Istio Gateway " + g +
+                  ", but no RequestAuthentication "
+                  "applies to its pod " +
+                  pod.Key() +
+                  ": no token is validated there, so the claim is never set "
+                  "and the rule never matches (§16.4)",
+              r.location, {r.kind, r.ns, r.name, c.name},
+              "add a RequestAuthentication selecting the gateway's pods (in "
+              "their namespace or the root namespace)"));
+          break;  // one finding per gateway
+        }
+      }
+    }
 }
 
 // §16.2: a VirtualService for mesh and a GAMMA HTTPRoute for one service.

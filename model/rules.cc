@@ -315,6 +315,26 @@ const std::vector<Rule>& RuleCatalogue() {
        "beside the service's existing one. Fix: route the host from one "
        "VirtualService.",
        "docs/rules.md#conflicting-virtual-services"},
+      {"virtual-service-host-not-in-gateway", RuleKind::kLint, kW, kW,
+       "A VirtualService whose hosts its Istio Gateway does not serve",
+       "A VirtualService bound to an Istio Gateway none of whose servers "
+       "takes any of its hosts for the VirtualService's namespace: the "
+       "gateway serves none of its routes, and requests for those hosts "
+       "answer 404 (§16.3; istioctl analyze IST0132). Example: a server "
+       "host restricted to another namespace (other/*.example.com). Fix: add "
+       "the host to a server of the Gateway, or bind the VirtualService to "
+       "the Gateway that serves it.",
+       "docs/rules.md#virtual-service-host-not-in-gateway"},
+      {"jwt-claim-route-without-authentication", RuleKind::kLint, kW, kW,
+       "A JWT-claim route where no token is validated",
+       "A VirtualService bound to an Istio Gateway matches a header "
+       "@request.auth.claims..., but no RequestAuthentication applies to "
+       "the gateway's pods: no token is validated there, so the claim is "
+       "never set and the rule never matches (§16.4; istioctl analyze "
+       "IST0149). Example: claim-based canary routing at the ingress with "
+       "the RequestAuthentication in the application's namespace. Fix: add "
+       "a RequestAuthentication selecting the gateway's pods.",
+       "docs/rules.md#jwt-claim-route-without-authentication"},
       {"policy-target-not-bound", RuleKind::kLint, kW, kW,
        "A policy targeting a Service that no waypoint serves",
        "An AuthorizationPolicy or RequestAuthentication whose targetRefs "

@@ -577,6 +577,77 @@ TEST(LintTest, TwoVirtualServicesForOneHost) {
       << found[0];
 }
 
+// §16.3 (istioctl analyze IST0132): a VirtualService bound to an Istio
+// Gateway whose servers take none of its hosts for its namespace; a
+// server host of its own namespace, or a wildcard one, takes it.
+TEST(LintTest, VirtualServiceHostTheGatewayDoesNotServe) {
+  auto world = [](const std::string& server_host) {
+    World w = ShopWorld();
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+          "metadata: {name: gw, namespace: shop}\nspec:\n"
+          "  selector: {istio: ingressgateway}\n"
+          "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n"
+          "    hosts: [\"" +
+              server_host + "\"]\n");
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: public, namespace: shop}\nspec:\n"
+          "  hosts: [shop.example.com]\n  gateways: [gw]\n"
+          "  http:\n  - route: [{destination: {host: cart}}]\n");
+    return Of(Lint(w.Load()), "virtual-service-host-not-in-gateway");
+  };
+  const auto other_ns = world("other/shop.example.com");
+  ASSERT_EQ(other_ns.size(), 1u);
+  EXPECT_NE(other_ns[0].find("VirtualService shop/public is bound to Istio "
+                             "Gateway shop/gw, but none of its hosts "
+                             "(shop.example.com) is a host of that Gateway's "
+                             "servers for namespace shop"),
+            std::string::npos)
+      << other_ns[0];
+  EXPECT_EQ(world("bookinfo.example.com").size(), 1u);
+  EXPECT_TRUE(world("./shop.example.com").empty());
+  EXPECT_TRUE(world("*/*.example.com").empty());
+  EXPECT_TRUE(world("*").empty());
+}
+
+// §16.4 (istioctl analyze IST0149): claim routing at an Istio Gateway
+// needs a RequestAuthentication on the gateway's pods; one in the
+// application's namespace does not count, one selecting the pods in their
+// namespace does.
+TEST(LintTest, JwtClaimRouteWithoutAuthenticationAtTheGateway) {
+  auto found = [](const std::string& ra_ns, const std::string& ra_selector) {
+    World w = ShopWorld();
+    testing::AddIngressGateway(w);
+    w.Add("east", testing::IstioGatewayShopGw());
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: public, namespace: shop}\nspec:\n"
+          "  hosts: [\"*\"]\n  gateways: [gw]\n  http:\n"
+          "  - match: [{headers: {\"@request.auth.claims.group\": "
+          "{exact: beta}}}]\n"
+          "    route: [{destination: {host: cart}}]\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: jwt, namespace: " +
+              ra_ns + "}\nspec:\n" + ra_selector +
+              "  jwtRules: [{issuer: iss.example}]\n");
+    return Of(Lint(w.Load()), "jwt-claim-route-without-authentication");
+  };
+  const auto missing = found("shop", "");
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_NE(missing[0].find("VirtualService shop/public routes on "
+                            "@request.auth.claims.group at Istio Gateway "
+                            "shop/gw, but no RequestAuthentication applies to "
+                            "its pod istio-system/istio-ingressgateway-"),
+            std::string::npos)
+      << missing[0];
+  EXPECT_TRUE(found("istio-system",
+                    "  selector: {matchLabels: {istio: ingressgateway}}\n")
+                  .empty());
+  EXPECT_TRUE(found("istio-system", "").empty());
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
