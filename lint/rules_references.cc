@@ -421,9 +421,10 @@ void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out) {
 }
 
 // §16.2 (istioctl analyze IST0109): two VirtualServices of one namespace
-// for mesh naming the same host. A sidecar applies only the older one's
-// routes; a waypoint too before 1.28, and from 1.28 both, the older one's
-// rules first. Reported at the newer one.
+// for mesh, both with http rules, of one exportTo, naming the same host. A
+// sidecar applies only the older one's HTTP routes; a waypoint too before
+// 1.28, and from 1.28 both, the older one's rules first. Reported at the
+// newer one.
 void ConflictingVirtualServices(const Scenario& sc,
                                 std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
@@ -432,9 +433,12 @@ void ConflictingVirtualServices(const Scenario& sc,
     std::map<std::tuple<std::string, std::string, std::string>,
              const HttpRoute*>
         first;
+    // Those with http rules: a tcp- or tls-only one builds no HTTP route
+    // (§16.2), and its tcp and tls rules are all read, in order.
     std::vector<const HttpRoute*> vss;
     for (const HttpRoute& r : c.routes)
-      if (r.IsVirtualService() && r.ForMesh()) vss.push_back(&r);
+      if (r.IsVirtualService() && r.ForMesh() && !r.rules.empty())
+        vss.push_back(&r);
     std::stable_sort(vss.begin(), vss.end(),
                      [](const HttpRoute* a, const HttpRoute* b) {
                        return RouteOlder(*a, *b);
@@ -443,8 +447,19 @@ void ConflictingVirtualServices(const Scenario& sc,
     for (const HttpRoute* r : vss)
       for (const std::string& h : r->hostnames) {
         const std::string host = ExpandHost(h, r->ns);
-        std::string scope;
-        for (const std::string& e : r->export_to) scope += e + ",";
+        // exportTo by meaning: public ("*" or none), else the namespaces
+        // ("." is its own), sorted.
+        std::set<std::string> to;
+        bool everyone = r->export_to.empty();
+        for (const std::string& e : r->export_to) {
+          everyone = everyone || e == "*";
+          to.insert(e == "." ? r->ns : e);
+        }
+        std::string scope = "*";
+        if (!everyone) {
+          scope.clear();
+          for (const std::string& e : to) scope += e + ",";
+        }
         auto [it, fresh] = first.try_emplace({r->ns, host, scope}, r);
         if (fresh || it->second == r) continue;
         const std::string older = it->second->Key();
@@ -453,7 +468,7 @@ void ConflictingVirtualServices(const Scenario& sc,
             "VirtualService " + r->Key() + " names host " + h +
                 " for mesh, as the older VirtualService " + older +
                 " does: a sidecar applies only " + older +
-                "'s routes (§16.2); " +
+                "'s HTTP routes (§16.2); " +
                 (merges ? "a waypoint applies both, " + older + "'s rules first"
                         : "so does a waypoint before 1.28"),
             r->location, {r->kind, r->ns, r->name, c.name},
@@ -530,8 +545,9 @@ void JwtClaimRouteWithoutAuthentication(const Scenario& sc,
       std::string claim;
       for (const HttpRouteRule& rule : r.rules)
         for (const HttpMatch& m : rule.matches)
-          for (const HttpMatch::Header& h : m.headers)
-            if (claim.empty() && JwtClaimRoute(h.name)) claim = h.name;
+          for (const auto* hs : {&m.headers, &m.without_headers})
+            for (const HttpMatch::Header& h : *hs)
+              if (claim.empty() && JwtClaimRoute(h.name)) claim = h.name;
       if (claim.empty()) continue;
       for (const std::string& g : r.gateways) {
         auto gw = c.istio_gateways.find(g);

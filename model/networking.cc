@@ -293,7 +293,9 @@ namespace {
 // route (buildSidecarVirtualHostsForVirtualService).
 bool SidecarKeepsARoute(const HttpRoute& vs, int port,
                         const std::string& client_ns, const Labels& labels) {
-  if (vs.rules.empty()) return true;
+  // One without http rules (tcp or tls only) keeps none (until 2026-12-07
+  // meshsim let it take the host from a newer one with http rules).
+  if (vs.rules.empty()) return false;
   for (const HttpRouteRule& rule : vs.rules) {
     if (rule.matches.empty()) return true;
     for (const HttpMatch& m : rule.matches) {

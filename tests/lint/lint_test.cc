@@ -568,12 +568,18 @@ TEST(LintTest, TwoVirtualServicesForOneHost) {
   w.Add("east",
         vs("older", "2026-01-01T00:00:00Z", "cart.shop.svc.cluster.local"));
   w.Add("east", vs("other", "2026-03-01T00:00:00Z", "pay"));
+  // Only tcp rules: no HTTP route to conflict with.
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: tcp-only, namespace: shop}\nspec:\n"
+        "  hosts: [cart]\n  tcp: [{route: [{destination: {host: cart}}]}]\n");
   const auto found = Of(Lint(w.Load()), "conflicting-virtual-services");
   ASSERT_EQ(found.size(), 1u);
-  EXPECT_NE(found[0].find("VirtualService shop/newer names host cart for "
-                          "mesh, as the older VirtualService shop/older "
-                          "does: a sidecar applies only shop/older's routes"),
-            std::string::npos)
+  EXPECT_NE(
+      found[0].find("VirtualService shop/newer names host cart for "
+                    "mesh, as the older VirtualService shop/older "
+                    "does: a sidecar applies only shop/older's HTTP routes"),
+      std::string::npos)
       << found[0];
 }
 

@@ -151,6 +151,32 @@ TEST(PolicyPathsTest, Case11_SidecarBypassesWaypointDenyAll) {
   EXPECT_THAT(Summary(PathsOf(w.Load(), "t")), ElementsAre("|delivered"));
 }
 
+// §16.2 (route.go buildSidecarVirtualHostsForVirtualService): a sidecar's
+// HTTP routes for a host come from the oldest VirtualService with http
+// rules; an older one with only tcp rules builds no virtual host (found by
+// a review of 2026-12-07: meshsim let it take the host).
+TEST(PolicyPathsTest, SidecarSkipsATcpOnlyVirtualServiceForHttp) {
+  World w = WaypointWorld();
+  w.Add("east", Ns("mesh", {{"istio-injection", "enabled"}}));
+  w.Add("east", Deploy("mesh", "curl"));
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: a-tcp, namespace: shop, creationTimestamp: "
+        "\"2024-01-01T00:00:00Z\"}\nspec:\n  hosts: [cart]\n"
+        "  tcp: [{route: [{destination: {host: cart}}]}]\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+        "metadata: {name: b-http, namespace: shop, creationTimestamp: "
+        "\"2024-01-02T00:00:00Z\"}\nspec:\n  hosts: [cart]\n"
+        "  http: [{route: [{destination: {host: cart}}]}]\n");
+  w.Traffic("t", "{cluster: east, namespace: mesh, workload: curl}", kToCart,
+            kGet);
+  const auto paths = PathsOf(w.Load(), "t");
+  ASSERT_EQ(paths.size(), 1u);
+  ASSERT_TRUE(paths[0].route);
+  EXPECT_EQ(paths[0].route->name, "shop/b-http");
+}
+
 // §13 cases 12-14: ingress bypasses the deny-all unless ingress-use-waypoint.
 TEST(PolicyPathsTest, Case12to14_IngressAndWaypointDenyAll) {
   for (bool opt_in : {false, true}) {
