@@ -496,18 +496,13 @@ void VirtualServiceHostNotInGateway(const Scenario& sc,
         for (const IstioServer& server : gw->second.servers)
           for (const std::string& pattern : server.hosts) {
             server_hosts += (server_hosts.empty() ? "" : ", ") + pattern;
-            const size_t slash = pattern.find('/');
-            std::string ns =
-                slash == std::string::npos ? "*" : pattern.substr(0, slash);
-            if (ns == ".") ns = gw->second.ns;
-            if (ns != "*" && ns != r.ns) continue;
-            const std::string sh = AsciiLower(slash == std::string::npos
-                                                  ? pattern
-                                                  : pattern.substr(slash + 1));
+            const std::optional<std::string> sh =
+                ServerHostFor(pattern, gw->second.ns, r.ns);
+            if (!sh) continue;
             for (const std::string& written : r.hostnames) {
               const std::string vh = AsciiLower(ExpandHost(written, r.ns));
-              taken =
-                  taken || IstioHostMatches(sh, vh) || IstioHostMatches(vh, sh);
+              taken = taken || IstioHostMatches(*sh, vh) ||
+                      IstioHostMatches(vh, *sh);
             }
           }
         if (taken) continue;

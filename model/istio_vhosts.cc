@@ -13,20 +13,6 @@ namespace meshsim {
 
 namespace {
 
-// §16.3: server host `pattern` for a VirtualService of namespace `vs_ns`:
-// its host part when its namespace part ("*", "./" for the gateway's, or a
-// name) admits that namespace (host.NamesForNamespace).
-std::optional<std::string> ServerHostFor(const std::string& pattern,
-                                         const std::string& gw_ns,
-                                         const std::string& vs_ns) {
-  const size_t slash = pattern.find('/');
-  if (slash == std::string::npos) return AsciiLower(pattern);
-  std::string ns = pattern.substr(0, slash);
-  if (ns == ".") ns = gw_ns;
-  if (ns != "*" && ns != vs_ns) return std::nullopt;
-  return AsciiLower(pattern.substr(slash + 1));
-}
-
 // route.go BuildHTTPRoutesForVirtualService at `gateway` and server port
 // `port`: whether some rule keeps a route (no match, or a match whose port
 // admits it and, sourceMatchHTTP, whose gateways name `gateway` or, naming
@@ -57,6 +43,17 @@ bool KeepsARoute(const HttpRoute& r, const std::string& gateway, int port,
 }
 
 }  // namespace
+
+std::optional<std::string> ServerHostFor(const std::string& pattern,
+                                         const std::string& gw_ns,
+                                         const std::string& vs_ns) {
+  const size_t slash = pattern.find('/');
+  if (slash == std::string::npos) return AsciiLower(pattern);
+  std::string ns = pattern.substr(0, slash);
+  if (ns == ".") ns = gw_ns;
+  if (ns != "*" && ns != vs_ns) return std::nullopt;
+  return AsciiLower(pattern.substr(slash + 1));
+}
 
 std::vector<IstioVirtualHost> IstioVirtualHosts(
     const Cluster& c,

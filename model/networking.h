@@ -12,6 +12,7 @@
 #ifndef MESHSIM_MODEL_NETWORKING_H_
 #define MESHSIM_MODEL_NETWORKING_H_
 
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -111,6 +112,14 @@ std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
 // targetPort of a Service port `number` of a Service selecting the pod,
 // else the number itself.
 int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
+
+// §16.3: server host `pattern` ("[ns/]host") of a Gateway in `gw_ns` for a
+// VirtualService of namespace `vs_ns`: its host part, lower-case, when its
+// namespace part ("*", "." for the Gateway's, or a name) admits that
+// namespace (host.NamesForNamespace); nullopt otherwise.
+std::optional<std::string> ServerHostFor(const std::string& pattern,
+                                         const std::string& gw_ns,
+                                         const std::string& vs_ns);
 
 // §16.3: one virtual host of a Router's listener: a domain (a host of a
 // bound VirtualService intersected with a server host: the narrower of the
