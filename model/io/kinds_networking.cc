@@ -281,6 +281,9 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
                            .value_or(Labels{});
   hm.port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
+  // A match's name only labels it in Envoy's stats and access logs: read,
+  // so it is not reported as a field meshsim leaves out.
+  r.String(r.Child(m, "name"), mw + ".name");
   return hm;
 }
 

@@ -557,6 +557,7 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
   // Without an entry the kind is not a string, and ReadHeader says so.
   auto h = ReadHeader(r, obj, entry && entry->cluster_scoped);
   if (!h || !entry) return;
+  ObjectScope scope(r, {h->kind, h->ns, h->name, cluster.name});
   if (record_objects && IsSecurityPolicy(*entry)) {
     cluster.records[record].policy = true;
     cluster.records[record].policy_ns = h->ns;

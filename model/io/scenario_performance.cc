@@ -1,7 +1,10 @@
 // `performance:`: the service time of proxies and workloads, and network
 // latencies, for the simulator. See scenario_sections.h.
 #include <algorithm>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "model/io/scenario_sections.h"
 
@@ -95,6 +98,26 @@ void ReadStationPerfs(Reader& r, const yaml::Node& m, const std::string& what,
   }
 }
 
+// A performance.workloads key is a workload's namespace/name (a pod's
+// controller, as the simulator looks it up); one naming no workload of any
+// cluster is a typo or a stale entry, and its figures would silently not
+// apply.
+void WarnUnknownWorkloads(Reader& r, const yaml::Node& m, const Scenario& sc) {
+  if (!m.IsMap() || m.size() == 0) return;
+  std::set<std::string> known;
+  for (const Cluster& c : sc.mesh.clusters)
+    for (const Workload& w : c.workloads) known.insert(w.ns + "/" + w.owner);
+  const std::vector<std::string> names(known.begin(), known.end());
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (key.find('/') == std::string::npos || known.count(key)) continue;
+    r.Warning(it->first, "performance.workloads: '" + key +
+                             "' names no workload with pods in any cluster; "
+                             "its figures apply to nothing" +
+                             DidYouMean(key, names));
+  }
+}
+
 }  // namespace
 
 void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc) {
@@ -121,6 +144,7 @@ void LoadPerformance(Reader& r, const yaml::Node& n, Scenario& sc) {
                "bookinfo/productpage";
       },
       sc.performance.workloads);
+  WarnUnknownWorkloads(r, r.Child(n, "workloads"), sc);
   if (auto p = ParseStationPerf(r, r.Child(n, "default_workload"),
                                 "performance.default_workload"))
     sc.performance.default_workload = *p;

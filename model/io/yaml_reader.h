@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/diagnostics.h"
@@ -53,16 +54,35 @@ class Reader {
   bool IsMap(const yaml::Node& n, const std::string& what);
   bool IsList(const yaml::Node& n, const std::string& what);
 
+  // Reported with the object being read (ObjectScope), when there is one:
+  // lint's JSON names it.
   void Error(const yaml::Node& n, const std::string& msg) {
-    diags_.Error(Loc(n), msg);
+    diags_.Error(Loc(n), msg, "", object_);
   }
   void Warning(const yaml::Node& n, const std::string& msg) {
-    diags_.Warning(Loc(n), msg);
+    diags_.Warning(Loc(n), msg, "", object_);
   }
 
  private:
+  friend class ObjectScope;
   std::string file_;
   Diagnostics& diags_;
+  DiagnosticObject object_;
+};
+
+// While alive, the Reader's errors and warnings name `object`; the object
+// read before (a List's) is restored after.
+class ObjectScope {
+ public:
+  ObjectScope(Reader& r, DiagnosticObject object)
+      : r_(r), saved_(std::exchange(r.object_, std::move(object))) {}
+  ~ObjectScope() { r_.object_ = std::move(saved_); }
+  ObjectScope(const ObjectScope&) = delete;
+  ObjectScope& operator=(const ObjectScope&) = delete;
+
+ private:
+  Reader& r_;
+  DiagnosticObject saved_;
 };
 
 // Limits on input (docs/robustness.md): the largest file read, and how far

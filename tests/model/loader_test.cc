@@ -751,5 +751,28 @@ TEST(LoaderTest, TheSystemNamespacesNetworkLabelIsTheClustersNetwork) {
   EXPECT_EQ(sc->mesh.clusters[0].network, "east");
 }
 
+// A loader's warning about an object's field names the object, as lint's
+// catalogue findings do: lint --format json fills `object` from it.
+TEST(LoaderTest, AnObjectsLoaderWarningNamesTheObject) {
+  Diagnostics d;
+  ASSERT_TRUE(
+      LoadScenarioFile("tests/data/warnings/unmodelled-fields.yaml", d));
+  int named = 0;
+  for (const Diagnostic& x : d.all()) {
+    if (x.message.rfind("DestinationRule shop/cart: meshsim does not model",
+                        0) != 0)
+      continue;
+    EXPECT_EQ(x.object.kind, "DestinationRule");
+    EXPECT_EQ(x.object.ns, "shop");
+    EXPECT_EQ(x.object.name, "cart");
+    EXPECT_EQ(x.object.cluster, "east");
+    ++named;
+  }
+  EXPECT_EQ(named, 1);
+  // A VirtualService match's name only labels it in Envoy's stats.
+  for (const Diagnostic& x : d.all())
+    EXPECT_EQ(x.message.find("match[0].name"), std::string::npos) << x.message;
+}
+
 }  // namespace
 }  // namespace meshsim
