@@ -325,6 +325,24 @@ const std::vector<Rule>& RuleCatalogue() {
        "the host to a server of the Gateway, or bind the VirtualService to "
        "the Gateway that serves it.",
        "docs/rules.md#virtual-service-host-not-in-gateway"},
+      {"virtual-service-unreachable-rule", RuleKind::kLint, kW, kW,
+       "A VirtualService rule no request reaches",
+       "A rule of a VirtualService's http, tcp or tls list after a rule "
+       "without matches (which takes every request), or every one of whose "
+       "matches an earlier rule already has: istiod warns on apply and never "
+       "uses it (§16.2; istioctl analyze IST0130). Example: two http rules "
+       "without match, one with a fault, one with a mirror. Fix: merge them "
+       "into one rule, or move the catch-all rule last.",
+       "docs/rules.md#virtual-service-unreachable-rule"},
+      {"virtual-service-ineffective-match", RuleKind::kLint, kW, kW,
+       "A VirtualService match an earlier one shadows",
+       "A match of a VirtualService rule equal to an earlier match (its name "
+       "aside), or, for uri prefixes, one istiod's overlap check finds "
+       "covered by an earlier prefix: the request it names goes to the "
+       "earlier rule (§16.2; istioctl analyze IST0131). Example: prefix "
+       "/api/v1/products after prefix /api/v1/product with the same method. "
+       "Fix: put the more specific match first.",
+       "docs/rules.md#virtual-service-ineffective-match"},
       {"jwt-claim-route-without-authentication", RuleKind::kLint, kW, kW,
        "A JWT-claim route where no token is validated",
        "A VirtualService bound to an Istio Gateway matches a header "

@@ -178,6 +178,12 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
 void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
                           const std::string& hw);
 
+// istiod's warnings about a VirtualService's unreachable rules and
+// ineffective matches (IST0130, IST0131), §16.2 (vs_unreachable.cc).
+void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
+                               const yaml::Node& spec,
+                               const std::string& cluster);
+
 // An IPv4 or IPv6 address (no prefix length).
 bool IsIpAddress(const std::string& a);
 

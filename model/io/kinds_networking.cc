@@ -674,6 +674,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
                  vs.tcp_rules.back().tls = std::string(key) == "tls";
                });
+  AnalyzeUnreachableVsRules(r, h, spec, cluster.name);
   if (vs.hostnames.empty()) return;  // a delegate, read and skipped
   cluster.routes.push_back(std::move(vs));
 }
