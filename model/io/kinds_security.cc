@@ -1,6 +1,7 @@
 // Security: AuthorizationPolicy, PeerAuthentication and RequestAuthentication.
 // See kinds.h.
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "model/binding.h"
@@ -418,6 +419,29 @@ void CheckActionRules(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
   }
 }
 
+// §8.5 (validation.go checkDryRunAnnotation): istiod's webhook takes
+// istio.io/dry-run only on an ALLOW or DENY policy, with a value Go's
+// ParseBool reads. meshsim still models what istiod does with such a policy
+// (where validation is off), and says the apply would fail.
+void CheckDryRunAnnotation(Reader& r, const ObjectHeader& h,
+                           const yaml::Node& obj, const std::string& action) {
+  const std::string* dr = FindLabel(h.annotations, "istio.io/dry-run");
+  if (!dr) return;
+  const yaml::Node at = r.Child(r.Child(obj, "metadata"), "annotations");
+  if (action != "ALLOW" && action != "DENY")
+    r.Warning(at, h.what +
+                      ": istiod's validating webhook refuses "
+                      "istio.io/dry-run on a " +
+                      action +
+                      " policy (kubectl apply fails); meshsim models it as "
+                      "istiod would with validation off (§8.5)");
+  else if (!ParseGoBool(*dr))
+    r.Warning(at, h.what + ": istio.io/dry-run '" + *dr +
+                      "' is not a boolean Go's ParseBool reads; istiod's "
+                      "validating webhook refuses it (kubectl apply fails), "
+                      "and meshsim enforces the policy as istiod would (§8.5)");
+}
+
 }  // namespace
 
 void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
@@ -435,6 +459,7 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
                     action, {"ALLOW", "DENY", "AUDIT", "CUSTOM"}))
       return;
     p.action = ParsePolicyAction(action).value_or(PolicyAction::kAllow);
+    CheckDryRunAnnotation(r, h, obj, action);
     p.provider = r.String(r.Child(r.Child(spec, "provider"), "name"),
                           h.what + ": spec.provider.name")
                      .value_or("");
@@ -467,7 +492,15 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
         const yaml::Node rule = rules[i];
         const std::string rw =
             h.what + ": spec.rules[" + std::to_string(i) + "]";
-        if (!rule.IsNull() && !r.IsMap(rule, rw)) continue;
+        if (rule.IsNull()) {
+          // The CRD's items are objects: the API server refuses a null
+          // rule (and istiod's validation: "`rule` must not be nil"); {}
+          // is the rule that matches every request.
+          r.Error(rule, rw + " is null; write {} for a rule that matches "
+                             "every request, or remove the item");
+          continue;
+        }
+        if (!r.IsMap(rule, rw)) continue;
         p.rules.push_back(ReadPolicyRule(r, rule, rw));
         // §8.7: the trust-domain fields are in the API from 1.30.
         for (const PolicySource& s : p.rules.back().from)
@@ -573,6 +606,35 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
   cluster.peer_authentications.push_back(std::move(p));
 }
 
+namespace {
+
+// What istiod's validation (validateJwtRule, security.ParseJwksURI) and
+// the CRD refuse of a rule's keys: jwks and jwksUri together, a jwksUri
+// that is not http(s), and inline jwks that is not JSON.
+void CheckJwksSource(Reader& r, const yaml::Node& rule, const std::string& w) {
+  const yaml::Node uri = rule["jwksUri"] ? rule["jwksUri"] : rule["jwks_uri"];
+  const yaml::Node jwks = rule["jwks"];
+  if (uri.IsScalar() && !uri.Scalar().empty() && jwks.IsScalar() &&
+      !jwks.Scalar().empty())
+    r.Error(rule, w + ": set one of jwks and jwksUri, not both (the CRD "
+                      "refuses both)");
+  if (uri.IsScalar() && !uri.Scalar().empty()) {
+    const std::string& u = uri.Scalar();
+    const size_t colon = u.find(':');
+    std::string scheme = colon == std::string::npos ? "" : u.substr(0, colon);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    if (scheme != "http" && scheme != "https")
+      r.Error(uri, w + ".jwksUri '" + u + "': URI scheme '" + scheme +
+                       "' is not supported; istiod takes http or https");
+  }
+  if (jwks.IsScalar() && !jwks.Scalar().empty() &&
+      !nlohmann::json::accept(jwks.Scalar()))
+    r.Error(jwks, w + ".jwks is not JSON (a JSON Web Key Set); istiod's "
+                      "validation refuses it");
+}
+
+}  // namespace
+
 // §16.4: spec.selector or spec.targetRefs, and spec.jwtRules.
 void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
                                const yaml::Node& obj, Cluster& cluster,
@@ -582,6 +644,10 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, ra.selector);
     ReadTargetRefs(r, h, spec, ra.target_refs);
+    // validation.go validateOneOfSelectorType, as for AuthorizationPolicy.
+    if (ra.selector && !ra.target_refs.empty())
+      r.Error(spec,
+              h.what + ": only one of selector and targetRef(s) may be set");
     yaml::Node rules = r.Child(spec, "jwtRules");
     if (r.IsList(rules, h.what + ": spec.jwtRules")) {
       for (size_t i = 0; i < rules.size(); ++i) {
@@ -605,6 +671,7 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         if (r.Child(rules[i], "jwksUri") && r.Child(rules[i], "jwks_uri"))
           r.Error(rules[i], w + ": set jwksUri or jwks_uri, not both (the "
                                 "CRD refuses both)");
+        CheckJwksSource(r, rules[i], w);
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.
         rules[i]["jwks"].MarkRead();

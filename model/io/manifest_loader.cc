@@ -558,6 +558,19 @@ void LoadObject(Reader& r, const yaml::Node& obj, Cluster& cluster,
   auto h = ReadHeader(r, obj, entry && entry->cluster_scoped);
   if (!h || !entry) return;
   ObjectScope scope(r, {h->kind, h->ns, h->name, cluster.name});
+  // §8.5 (validation.go validateMetadata): of Istio's kinds only an
+  // AuthorizationPolicy may carry istio.io/dry-run.
+  if (entry->group.size() > 9 &&
+      entry->group.compare(entry->group.size() - 9, 9, ".istio.io") == 0 &&
+      entry->kind != "AuthorizationPolicy" &&
+      FindLabel(h->annotations, "istio.io/dry-run"))
+    r.Warning(r.Child(r.Child(obj, "metadata"), "annotations"),
+              h->what +
+                  ": istiod's validating webhook refuses the "
+                  "istio.io/dry-run annotation on a " +
+                  h->kind +
+                  " (only an AuthorizationPolicy takes it; kubectl apply "
+                  "fails); meshsim applies the object as written");
   if (record_objects && IsSecurityPolicy(*entry)) {
     cluster.records[record].policy = true;
     cluster.records[record].policy_ns = h->ns;
