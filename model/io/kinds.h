@@ -184,6 +184,13 @@ void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
                                const yaml::Node& spec,
                                const std::string& cluster);
 
+// What istiod's validation refuses in a VirtualService or DestinationRule
+// beyond the CRD schema, as errors (§16.1, §16.2; istiod_validation.cc).
+void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
+                                const yaml::Node& spec);
+void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
+                                 const yaml::Node& spec);
+
 // An IPv4 or IPv6 address (no prefix length).
 bool IsIpAddress(const std::string& a);
 

@@ -674,6 +674,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  vs.tcp_rules.push_back(ReadVsTcpRoute(r, x, xw, h.ns));
                  vs.tcp_rules.back().tls = std::string(key) == "tls";
                });
+  CheckVirtualServiceWebhook(r, h, spec);
   AnalyzeUnreachableVsRules(r, h, spec, cluster.name);
   if (vs.hostnames.empty()) return;  // a delegate, read and skipped
   cluster.routes.push_back(std::move(vs));
@@ -686,6 +687,7 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   dr.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
+  CheckDestinationRuleWebhook(r, h, spec);
   dr.host =
       r.String(r.Child(spec, "host"), h.what + ": spec.host").value_or("");
   if (dr.host.empty()) r.Error(spec, h.what + ": spec.host is required");

@@ -1,0 +1,179 @@
+// What istiod's validating webhook refuses in a VirtualService and a
+// DestinationRule beyond what their CRD schemas say
+// (pkg/config/validation/validation.go ValidateVirtualService,
+// validateTCPRoute, validateTLSRoute, validateHTTPRedirect,
+// validateTrafficPolicy, validateConnectionPool, validatePortTrafficPolicies,
+// validateSubsetName; virtualservice.go for sourceNamespace), §16.1, §16.2:
+// `kubectl apply` fails, so meshsim refuses them too. The checks read the
+// YAML without marking any field read. See kinds.h.
+#include <string>
+
+#include "model/io/kinds.h"
+#include "model/networking.h"
+
+namespace meshsim::io {
+
+namespace {
+
+bool Empty(const yaml::Node& n) {
+  return !n.IsDefined() || n.IsNull() ||
+         ((n.IsSequence() || n.IsMap()) && n.size() == 0) ||
+         (n.IsScalar() && n.Scalar().empty());
+}
+
+// [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
+bool DnsLabel(const std::string& v) {
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (v.empty() || v.size() > 63 || !alnum(v.front()) || !alnum(v.back()))
+    return false;
+  for (char c : v)
+    if (!alnum(c) && c != '-') return false;
+  return true;
+}
+
+void CheckHttpRule(Reader& r, const yaml::Node& rule, const std::string& w) {
+  const yaml::Node redirect = rule["redirect"];
+  if (redirect.IsMap()) {
+    bool target = false;
+    for (const char* k :
+         {"uri", "authority", "scheme", "port", "derivePort", "prefixRewrite"})
+      target = target || !Empty(redirect[k]);
+    if (!target)
+      r.Error(redirect, w + ".redirect must set uri, authority, scheme or "
+                            "port (istiod's validation refuses a redirect "
+                            "that changes nothing)");
+    const yaml::Node scheme = redirect["scheme"];
+    if (scheme.IsScalar() && !scheme.Scalar().empty() &&
+        scheme.Scalar() != "http" && scheme.Scalar() != "https")
+      r.Error(scheme, w + ".redirect.scheme must be http or https, got '" +
+                          scheme.Scalar() + "'");
+  }
+  const yaml::Node matches = rule["match"];
+  if (!matches.IsSequence()) return;
+  for (size_t j = 0; j < matches.size(); ++j) {
+    const yaml::Node ns = matches[j]["sourceNamespace"];
+    if (ns.IsScalar() && !ns.Scalar().empty() && !DnsLabel(ns.Scalar()))
+      r.Error(ns, w + ".match[" + std::to_string(j) + "].sourceNamespace '" +
+                      ns.Scalar() +
+                      "' is not a namespace name (a DNS-1123 label); istiod's "
+                      "validation refuses it");
+  }
+}
+
+// validateTrafficPolicy and what it calls: a traffic policy, a connection
+// pool and a port-level entry must each set something.
+void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
+  if (!tp.IsMap()) return;
+  auto absent = [](const yaml::Node& n) {
+    return !n.IsDefined() || n.IsNull();
+  };
+  bool any = false;
+  for (const char* k :
+       {"outlierDetection", "connectionPool", "loadBalancer", "tls",
+        "portLevelSettings", "tunnel", "proxyProtocol", "retryBudget"})
+    any = any || !(absent(tp[k]) || (tp[k].IsSequence() && tp[k].size() == 0));
+  if (!any) {
+    r.Error(tp, w + " must set at least one field (istiod's validation "
+                    "refuses an empty traffic policy); remove it");
+    return;
+  }
+  auto pool = [&](const yaml::Node& cp, const std::string& cw) {
+    if (cp.IsMap() && absent(cp["http"]) && absent(cp["tcp"]))
+      r.Error(cp, cw + " must set http or tcp (istiod's validation refuses "
+                       "an empty connection pool)");
+  };
+  pool(tp["connectionPool"], w + ".connectionPool");
+  const yaml::Node ports = tp["portLevelSettings"];
+  if (!ports.IsSequence()) return;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const yaml::Node p = ports[i];
+    const std::string pw = w + ".portLevelSettings[" + std::to_string(i) + "]";
+    if (!p.IsMap()) continue;
+    if (!p["port"].IsMap())
+      r.Error(p, pw + ": port is required (istiod's validation refuses a "
+                      "port-level setting without one)");
+    bool set = false;
+    for (const char* k :
+         {"outlierDetection", "connectionPool", "loadBalancer", "tls"})
+      set = set || !absent(p[k]);
+    if (!set)
+      r.Error(p, pw + " must set outlierDetection, connectionPool, "
+                      "loadBalancer or tls (istiod's validation refuses a "
+                      "port-level setting with nothing but its port)");
+    pool(p["connectionPool"], pw + ".connectionPool");
+  }
+}
+
+}  // namespace
+
+void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
+                                const yaml::Node& spec) {
+  if (!spec.IsMap()) return;
+  const yaml::Node gateways = spec["gateways"];
+  bool mesh = !gateways.IsSequence() || gateways.size() == 0;
+  if (gateways.IsSequence())
+    for (const auto& g : gateways) mesh = mesh || g.Scalar() == "mesh";
+  const yaml::Node hosts = spec["hosts"];
+  if (hosts.IsSequence()) {
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      const std::string& hi = hosts[i].Scalar();
+      if (mesh && hi == "*")
+        r.Error(hosts[i],
+                h.what +
+                    ": spec.hosts: '*' is not allowed for a "
+                    "VirtualService bound to the mesh (no gateways, or "
+                    "'mesh' among them); istiod's validation refuses it");
+      for (size_t j = i + 1; j < hosts.size(); ++j) {
+        const std::string& hj = hosts[j].Scalar();
+        if (hi.empty() || hj.empty()) continue;
+        if (IstioHostMatches(hi, hj) || IstioHostMatches(hj, hi))
+          r.Error(hosts[j], h.what + ": spec.hosts: " + hi + " and " + hj +
+                                " overlap (istiod's validation refuses "
+                                "duplicate hosts in a VirtualService)");
+      }
+    }
+  }
+  if (Empty(spec["http"]) && Empty(spec["tcp"]) && Empty(spec["tls"]))
+    r.Error(spec, h.what +
+                      ": spec must have http, tcp or tls rules "
+                      "(istiod's validation refuses a VirtualService "
+                      "with none)");
+  const yaml::Node http = spec["http"];
+  if (http.IsSequence())
+    for (size_t i = 0; i < http.size(); ++i)
+      if (http[i].IsMap())
+        CheckHttpRule(r, http[i],
+                      h.what + ": spec.http[" + std::to_string(i) + "]");
+  for (const char* kind : {"tcp", "tls"}) {
+    const yaml::Node rules = spec[kind];
+    if (!rules.IsSequence()) continue;
+    for (size_t i = 0; i < rules.size(); ++i)
+      if (rules[i].IsMap() && Empty(rules[i]["route"]))
+        r.Error(rules[i], h.what + ": spec." + kind + "[" + std::to_string(i) +
+                              "].route is required (istiod's validation "
+                              "refuses a " +
+                              (std::string(kind) == "tcp" ? "TCP" : "TLS") +
+                              " rule without destinations)");
+  }
+}
+
+void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
+                                 const yaml::Node& spec) {
+  if (!spec.IsMap()) return;
+  CheckTrafficPolicy(r, spec["trafficPolicy"], h.what + ": spec.trafficPolicy");
+  const yaml::Node subsets = spec["subsets"];
+  if (!subsets.IsSequence()) return;
+  for (size_t i = 0; i < subsets.size(); ++i) {
+    const std::string sw = h.what + ": spec.subsets[" + std::to_string(i) + "]";
+    const yaml::Node name = subsets[i]["name"];
+    if (name.IsScalar() && !name.Scalar().empty() && !DnsLabel(name.Scalar()))
+      r.Error(name, sw + ".name '" + name.Scalar() +
+                        "' is not a DNS-1123 label (lowercase letters, "
+                        "digits and '-'); istiod's validation refuses it");
+    CheckTrafficPolicy(r, subsets[i]["trafficPolicy"], sw + ".trafficPolicy");
+  }
+}
+
+}  // namespace meshsim::io
