@@ -486,8 +486,14 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
     }
     rule.filters.push_back(f);
   }
-  if (auto t = Duration(r, r.Child(h, "timeout"), hw + ".timeout"))
+  if (auto t = Duration(r, r.Child(h, "timeout"), hw + ".timeout")) {
+    // agent.ValidateDuration: at least 1ms, in whole milliseconds.
+    if (*t < 1'000'000 || *t % 1'000'000 != 0)
+      r.Error(r.Child(h, "timeout"),
+              hw + ".timeout must be whole milliseconds, at least 1ms "
+                   "(istiod's validation refuses it; leave it out for none)");
     rule.timeout = GatewayDuration(*t);
+  }
   ReadVsRetries(r, h, hw, rule);
   ReadFault(r, r.Child(h, "fault"), hw + ".fault", rule);
   // §16.2: directResponse {status, body}: the body changes nothing meshsim
