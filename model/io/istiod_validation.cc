@@ -21,10 +21,13 @@ bool Empty(const yaml::Node& n) {
          (n.IsScalar() && n.Scalar().empty());
 }
 
-// [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.
+// Istio's DNS-1123 label (pkg/config/labels IsDNS1123Label), which unlike
+// Kubernetes' takes capitals: [a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?, at
+// most 63 characters.
 bool DnsLabel(const std::string& v) {
   auto alnum = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9');
   };
   if (v.empty() || v.size() > 63 || !alnum(v.front()) || !alnum(v.back()))
     return false;
@@ -106,7 +109,40 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
   }
 }
 
+// agent.ValidateFQDN: at most 255 characters, DNS-1123 labels (a trailing
+// dot allowed), the last not all digits.
+bool Fqdn(const std::string& v) {
+  if (v.empty() || v.size() > 255) return false;
+  std::string s = v;
+  if (s.back() == '.') s.pop_back();
+  size_t start = 0;
+  std::string last;
+  while (true) {
+    const size_t dot = s.find('.', start);
+    last = s.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (!DnsLabel(last)) return false;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return last.find_first_not_of("0123456789") != std::string::npos;
+}
+
 }  // namespace
+
+std::string EndpointAddressError(const std::string& address, bool has_ports) {
+  if (address.rfind("unix://", 0) == 0) {
+    const std::string path = address.substr(7);
+    if (path.empty() ||
+        (path[0] != '@' && (path[0] != '/' || path.back() == '/')))
+      return "a unix:// address must name an absolute path to a file (or an "
+             "abstract socket @name)";
+    if (has_ports) return "a unix:// address takes no ports";
+    return "";
+  }
+  if (address.empty() || IsIpAddress(address) || Fqdn(address)) return "";
+  return "neither an IP address nor a host name (a DNS name of letters, "
+         "digits, '-' and '.')";
+}
 
 void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
                                 const yaml::Node& spec) {
@@ -170,8 +206,8 @@ void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
     const yaml::Node name = subsets[i]["name"];
     if (name.IsScalar() && !name.Scalar().empty() && !DnsLabel(name.Scalar()))
       r.Error(name, sw + ".name '" + name.Scalar() +
-                        "' is not a DNS-1123 label (lowercase letters, "
-                        "digits and '-'); istiod's validation refuses it");
+                        "' is not a DNS-1123 label (letters, digits and "
+                        "'-'); istiod's validation refuses it");
     CheckTrafficPolicy(r, subsets[i]["trafficPolicy"], sw + ".trafficPolicy");
   }
 }

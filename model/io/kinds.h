@@ -191,6 +191,11 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
 void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
                                  const yaml::Node& spec);
 
+// What istiod's validateWorkloadEntry says of an endpoint's address ("" when
+// it takes it): an IP, a host name, or unix:// with an absolute path and no
+// ports (istiod_validation.cc).
+std::string EndpointAddressError(const std::string& address, bool has_ports);
+
 // An IPv4 or IPv6 address (no prefix length).
 bool IsIpAddress(const std::string& a);
 

@@ -227,6 +227,13 @@ bool ValidEndpoint(Reader& r, const ObjectHeader& h, const Service& s,
                      "gateway; meshsim leaves it out (§3.4)");
     return false;
   }
+  if (const std::string bad =
+          EndpointAddressError(ep.address, !ep.ports.empty());
+      !bad.empty()) {
+    r.Error(r.Child(e, "address"), w + ".address '" + ep.address + "': " + bad +
+                                       " (istiod's validation refuses it)");
+    return false;
+  }
   if (ep.address.rfind("unix://", 0) == 0) {
     r.Warning(r.Child(e, "address"),
               w + ".address '" + ep.address +

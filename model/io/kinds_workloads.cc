@@ -309,6 +309,13 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     ReadEndpointPorts(r, r.Child(spec, "ports"), h.what + ": spec.ports",
                       ports);
     for (const auto& [name, port] : ports) w.ports.push_back({name, port});
+    if (const std::string bad = EndpointAddressError(w.ip, !ports.empty());
+        !bad.empty()) {
+      r.Error(r.Child(spec, "address"),
+              h.what + ": spec.address '" + w.ip + "': " + bad +
+                  " (istiod's validation refuses it)");
+      return;
+    }
   }
   // §3.4: without an address (TestAmbientIndex_EmptyAddrWorkloadEntries)
   // ztunnel uses it only from another network, through that network's
