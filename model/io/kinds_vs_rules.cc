@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/io/kinds.h"
@@ -180,6 +181,25 @@ void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
   else if (redirect && direct)
     refuse("a rule has both redirect and directResponse",
            "HTTP route rule cannot contain both direct_response and redirect");
+  // validateHTTPRouteConflict: a redirect or direct response is the answer,
+  // so nothing may change the request on the way.
+  for (const auto& [answer, field, name] :
+       {std::tuple{redirect, "fault", "redirect"},
+        std::tuple{redirect, "rewrite", "redirect"},
+        std::tuple{direct && !redirect, "fault", "directResponse"},
+        std::tuple{direct && !redirect, "rewrite", "directResponse"}}) {
+    if (!answer || !given(field)) continue;
+    const std::string istio_name =
+        std::string(name) == "redirect" ? "redirect" : "direct_response";
+    refuse(
+        std::string("a rule has both ") + field + " and " + name,
+        std::string(std::string(field) == "fault" ? "HTTP route cannot"
+                                                  : "HTTP route rule cannot") +
+            " contain both " + field + " and " + istio_name);
+  }
+  if (given("mirror") && h["mirrors"].IsSequence() && h["mirrors"].size() > 0)
+    refuse("a rule has both mirror and mirrors",
+           "HTTP route cannot contain both mirror and mirrors");
 }
 
 }  // namespace meshsim::io
