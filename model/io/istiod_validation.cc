@@ -6,6 +6,7 @@
 // validateSubsetName; virtualservice.go for sourceNamespace), §16.1, §16.2:
 // `kubectl apply` fails, so meshsim refuses them too. The checks read the
 // YAML without marking any field read. See kinds.h.
+#include <map>
 #include <string>
 
 #include "model/io/kinds.h"
@@ -192,6 +193,65 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
                               "refuses a " +
                               (std::string(kind) == "tcp" ? "TCP" : "TLS") +
                               " rule without destinations)");
+  }
+}
+
+void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
+                              const yaml::Node& obj, const yaml::Node& spec) {
+  // Gateway names are DNS labels: no dots (ValidateGateway).
+  if (!DnsLabel(h.name))
+    r.Error(obj["metadata"]["name"],
+            h.what +
+                ": an Istio Gateway's name must be a DNS label (no "
+                "dots); istiod's validation refuses '" +
+                h.name + "'");
+  const yaml::Node servers = spec["servers"];
+  if (!servers.IsSequence()) return;
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < servers.size(); ++i) {
+    const std::string sw = h.what + ": spec.servers[" + std::to_string(i) + "]";
+    const yaml::Node name = servers[i]["port"]["name"];
+    if (name.IsScalar()) {
+      auto [it, fresh] = names.emplace(name.Scalar(), i);
+      if (!fresh)
+        r.Error(name, sw + ".port.name '" + name.Scalar() +
+                          "' is also servers[" + std::to_string(it->second) +
+                          "]'s; istiod's validation wants unique port names");
+    }
+    const yaml::Node tls = servers[i]["tls"];
+    if (!tls.IsMap()) continue;
+    const std::string mode = tls["mode"].Scalar();
+    auto set = [&](const char* k) { return !Empty(tls[k]); };
+    const bool credential = set("credentialName") || set("credentialNames");
+    // validateTLSOptions.
+    if (mode == "ISTIO_MUTUAL") {
+      for (const char* k :
+           {"serverCertificate", "privateKey", "caCertificates",
+            "tlsCertificates", "credentialName", "credentialNames"})
+        if (set(k))
+          r.Error(tls[k], sw + ".tls: ISTIO_MUTUAL takes no " + std::string(k) +
+                              " (the mesh's certificates are used); istiod's "
+                              "validation refuses it");
+    } else if ((mode == "SIMPLE" || mode == "MUTUAL" ||
+                mode == "OPTIONAL_MUTUAL") &&
+               !credential) {
+      const yaml::Node certs = tls["tlsCertificates"];
+      bool complete = set("serverCertificate") && set("privateKey");
+      if (certs.IsSequence() && certs.size() > 0) {
+        complete = true;
+        for (const auto& c : certs)
+          complete = complete && !Empty(c["serverCertificate"]) &&
+                     !Empty(c["privateKey"]);
+      }
+      if (!complete)
+        r.Error(tls, sw + ".tls: mode " + mode +
+                         " needs a credentialName, or a serverCertificate and "
+                         "privateKey; istiod's validation refuses it");
+      if (mode != "SIMPLE" && !set("caCertificates"))
+        r.Error(tls, sw + ".tls: mode " + mode +
+                         " without a credentialName needs caCertificates (the "
+                         "client CA bundle); istiod's validation refuses it");
+    }
   }
 }
 

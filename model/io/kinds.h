@@ -190,6 +190,8 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
                                 const yaml::Node& spec);
 void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
                                  const yaml::Node& spec);
+void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
+                              const yaml::Node& obj, const yaml::Node& spec);
 
 // What istiod's validateWorkloadEntry says of an endpoint's address ("" when
 // it takes it): an IP, a host name, or unix:// with an absolute path and no

@@ -818,6 +818,7 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   g.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
+  CheckIstioGatewayWebhook(r, h, obj, spec);
   if (r.Child(spec, "selector").IsDefined())
     g.selector = r.StringMap(r.Child(spec, "selector"),
                              h.what + ": spec.selector", true, nullptr)
