@@ -37,6 +37,34 @@ bool DnsLabel(const std::string& v) {
   return true;
 }
 
+// host.Name.Matches, case-sensitive as istiod compares a VirtualService's
+// hosts: equal names, or a wildcard ("*" or "*suffix") covering the other
+// (both wildcards: the longer suffix ends with the shorter).
+bool HostsOverlap(const std::string& a, const std::string& b) {
+  auto ends = [](const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const bool wa = !a.empty() && a[0] == '*', wb = !b.empty() && b[0] == '*';
+  if (wa && wb)
+    return a.size() < b.size() ? ends(b.substr(1), a.substr(1))
+                               : ends(a.substr(1), b.substr(1));
+  if (wa) return ends(b, a.substr(1));
+  if (wb) return ends(a, b.substr(1));
+  return a == b;
+}
+
+// strconv.Atoi succeeds: optional sign, digits, within int64.
+bool GoAtoiParses(const std::string& v) {
+  size_t i = !v.empty() && (v[0] == '+' || v[0] == '-') ? 1 : 0;
+  if (i == v.size()) return false;
+  if (v.find_first_not_of("0123456789", i) != std::string::npos) return false;
+  const std::string digits = v.substr(i);
+  const std::string max = "9223372036854775807";
+  return digits.size() < max.size() ||
+         (digits.size() == max.size() && digits <= max);
+}
+
 void CheckHttpRule(Reader& r, const yaml::Node& rule, const std::string& w) {
   const yaml::Node redirect = rule["redirect"];
   if (redirect.IsMap()) {
@@ -110,25 +138,59 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
   }
 }
 
+// agent.ValidateDNS1123Labels: labels split at '.', the last as written
+// not a number strconv.Atoi reads, each a DNS label but an empty last one
+// (a trailing dot). "" when it takes `domain`.
+std::string Dns1123LabelsError(const std::string& domain) {
+  const size_t last_dot = domain.rfind('.');
+  const std::string tld =
+      last_dot == std::string::npos ? domain : domain.substr(last_dot + 1);
+  if (GoAtoiParses(tld)) return "ends in an all-numeric label '" + tld + "'";
+  size_t start = 0;
+  while (true) {
+    const size_t dot = domain.find('.', start);
+    const std::string label =
+        domain.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (dot == std::string::npos && label.empty()) return "";
+    if (label.find('*') != std::string::npos)
+      return "has a '*' beyond the start of its first label";
+    if (!DnsLabel(label))
+      return "has an invalid label '" + label +
+             "' (letters, digits and '-', starting and ending with a letter "
+             "or digit)";
+    if (dot == std::string::npos) return "";
+    start = dot + 1;
+  }
+}
+
 // agent.ValidateFQDN: at most 255 characters, DNS-1123 labels (a trailing
 // dot allowed), the last not all digits.
 bool Fqdn(const std::string& v) {
-  if (v.empty() || v.size() > 255) return false;
-  std::string s = v;
-  if (s.back() == '.') s.pop_back();
-  size_t start = 0;
-  std::string last;
-  while (true) {
-    const size_t dot = s.find('.', start);
-    last = s.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!DnsLabel(last)) return false;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return last.find_first_not_of("0123456789") != std::string::npos;
+  return !v.empty() && v.size() <= 255 && Dns1123LabelsError(v).empty();
 }
 
 }  // namespace
+
+std::string WildcardDomainError(const std::string& domain) {
+  if (domain.empty() || domain.size() > 255)
+    return "must be a host name of 1 to 255 characters";
+  const size_t dot = domain.find('.');
+  // labels.IsWildcardDNS1123Label: "*", or a label after "*" or "*-".
+  std::string first = domain.substr(0, dot);
+  if (first != "*") {
+    if (first.rfind("*-", 0) == 0)
+      first.erase(0, 2);
+    else if (first.rfind('*', 0) == 0)
+      first.erase(0, 1);
+    if (first.find('*') != std::string::npos)
+      return "has a '*' beyond the start of its first label";
+    if (!DnsLabel(first))
+      return "has an invalid first label '" + domain.substr(0, dot) +
+             "' (letters, digits and '-', a '*' only at its start)";
+  }
+  if (dot == std::string::npos) return "";
+  return Dns1123LabelsError(domain.substr(dot + 1));
+}
 
 std::string EndpointAddressError(const std::string& address, bool has_ports) {
   if (address.rfind("unix://", 0) == 0) {
@@ -140,7 +202,13 @@ std::string EndpointAddressError(const std::string& address, bool has_ports) {
     if (has_ports) return "a unix:// address takes no ports";
     return "";
   }
-  if (address.empty() || IsIpAddress(address) || Fqdn(address)) return "";
+  // netip.ParseAddr takes an IPv6 zone ("fe80::1%eth0").
+  const size_t zone = address.find('%');
+  const bool ip =
+      IsIpAddress(address) ||
+      (zone != std::string::npos && zone + 1 < address.size() &&
+       address.find(':') < zone && IsIpAddress(address.substr(0, zone)));
+  if (address.empty() || ip || Fqdn(address)) return "";
   return "neither an IP address nor a host name (a DNS name of letters, "
          "digits, '-' and '.')";
 }
@@ -156,6 +224,11 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
   if (hosts.IsSequence()) {
     for (size_t i = 0; i < hosts.size(); ++i) {
       const std::string& hi = hosts[i].Scalar();
+      const bool sni_name = !mesh && hi.rfind("outbound_", 0) == 0;
+      if (const std::string bad = WildcardDomainError(hi);
+          !bad.empty() && !IsIpAddress(hi) && !sni_name && !hi.empty())
+        r.Error(hosts[i], h.what + ": spec.hosts: '" + hi + "' " + bad +
+                              "; istiod's validation refuses it");
       if (mesh && hi == "*")
         r.Error(hosts[i],
                 h.what +
@@ -165,7 +238,7 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
       for (size_t j = i + 1; j < hosts.size(); ++j) {
         const std::string& hj = hosts[j].Scalar();
         if (hi.empty() || hj.empty()) continue;
-        if (IstioHostMatches(hi, hj) || IstioHostMatches(hj, hi))
+        if (HostsOverlap(hi, hj))
           r.Error(hosts[j], h.what + ": spec.hosts: " + hi + " and " + hj +
                                 " overlap (istiod's validation refuses "
                                 "duplicate hosts in a VirtualService)");

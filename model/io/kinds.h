@@ -182,7 +182,8 @@ void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
 // ineffective matches (IST0130, IST0131), §16.2 (vs_unreachable.cc).
 void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
                                const yaml::Node& spec,
-                               const std::string& cluster);
+                               const std::string& cluster,
+                               const IstioVersion& version);
 
 // What istiod's validation refuses in a VirtualService or DestinationRule
 // beyond the CRD schema, as errors (§16.1, §16.2; istiod_validation.cc).
@@ -192,6 +193,11 @@ void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
                                  const yaml::Node& spec);
 void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
                               const yaml::Node& obj, const yaml::Node& spec);
+
+// What agent.ValidateWildcardDomain says of a host ("" when it takes it):
+// DNS labels, a '*' only at the start of the first, the last label not all
+// digits (istiod_validation.cc).
+std::string WildcardDomainError(const std::string& domain);
 
 // What istiod's validateWorkloadEntry says of an endpoint's address ("" when
 // it takes it): an IP, a host name, or unix:// with an absolute path and no

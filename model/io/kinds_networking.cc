@@ -459,7 +459,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
         r.String(r.Child(redirect, "scheme"), hw + ".redirect.scheme")
             .value_or("");
     f.redirect_port = static_cast<int>(
-        r.Int(r.Child(redirect, "port"), hw + ".redirect.port", 1, 65535)
+        r.Int(r.Child(redirect, "port"), hw + ".redirect.port", 0, 65535)
             .value_or(0));
     f.redirect_status = static_cast<int>(
         r.Int(r.Child(redirect, "redirectCode"), hw + ".redirect.redirectCode",
@@ -490,8 +490,9 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
     // agent.ValidateDuration: at least 1ms, in whole milliseconds.
     if (*t < 1'000'000 || *t % 1'000'000 != 0)
       r.Error(r.Child(h, "timeout"),
-              hw + ".timeout must be whole milliseconds, at least 1ms "
-                   "(istiod's validation refuses it; leave it out for none)");
+              hw + ".timeout must be whole milliseconds, at least 1ms, got '" +
+                  r.Child(h, "timeout").Scalar() +
+                  "' (istiod's validation refuses it; leave it out for none)");
     rule.timeout = GatewayDuration(*t);
   }
   ReadVsRetries(r, h, hw, rule);
@@ -681,7 +682,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                  vs.tcp_rules.back().tls = std::string(key) == "tls";
                });
   CheckVirtualServiceWebhook(r, h, spec);
-  AnalyzeUnreachableVsRules(r, h, spec, cluster.name);
+  AnalyzeUnreachableVsRules(r, h, spec, cluster.name, sink.version);
   if (vs.hostnames.empty()) return;  // a delegate, read and skipped
   cluster.routes.push_back(std::move(vs));
 }

@@ -611,13 +611,15 @@ namespace {
 // What istiod's validation (validateJwtRule, security.ParseJwksURI) and
 // the CRD refuse of a rule's keys: jwks and jwksUri together, a jwksUri
 // that is not http(s), and inline jwks that is not JSON.
-void CheckJwksSource(Reader& r, const yaml::Node& rule, const std::string& w) {
+void CheckJwksSource(Reader& r, const yaml::Node& rule, const std::string& w,
+                     const IstioVersion& version) {
   const yaml::Node uri = rule["jwksUri"] ? rule["jwksUri"] : rule["jwks_uri"];
   const yaml::Node jwks = rule["jwks"];
-  if (uri.IsScalar() && !uri.Scalar().empty() && jwks.IsScalar() &&
-      !jwks.Scalar().empty())
+  // The CRD's rule "only one of jwks or jwksUri can be set", from 1.24.
+  if (version.AtLeast(1, 24) && uri.IsScalar() && !uri.Scalar().empty() &&
+      jwks.IsScalar() && !jwks.Scalar().empty())
     r.Error(rule, w + ": set one of jwks and jwksUri, not both (the CRD "
-                      "refuses both)");
+                      "refuses both from Istio 1.24)");
   if (uri.IsScalar() && !uri.Scalar().empty()) {
     const std::string& u = uri.Scalar();
     const size_t colon = u.find(':');
@@ -671,7 +673,7 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         if (r.Child(rules[i], "jwksUri") && r.Child(rules[i], "jwks_uri"))
           r.Error(rules[i], w + ": set jwksUri or jwks_uri, not both (the "
                                 "CRD refuses both)");
-        CheckJwksSource(r, rules[i], w);
+        CheckJwksSource(r, rules[i], w, sink.version);
         // §16.4: a token is what the scenario says it is; the keys that
         // would check its signature are read as given.
         rules[i]["jwks"].MarkRead();

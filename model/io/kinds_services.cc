@@ -365,13 +365,11 @@ void CheckServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                          ": host '*' is refused: a ServiceEntry cannot "
                          "take every host; did you mean a wildcard such as "
                          "*.example.com? (istiod refuses the entry)");
-    // ValidateWildcardDomain: a '*' only at the start of the first label.
-    else if (host.find('*', 1) != std::string::npos ||
-             (host.find('*') == 0 && host.find('.') != std::string::npos &&
-              host.find('*', 1) < host.find('.')))
-      r.Error(hosts, h.what + ": host '" + host +
-                         "' has a '*' beyond the start of its first label "
-                         "(istiod refuses the entry)");
+    // ValidateWildcardDomain: DNS labels, a '*' only at the start of the
+    // first.
+    else if (const std::string bad = WildcardDomainError(host); !bad.empty())
+      r.Error(hosts, h.what + ": host '" + host + "' " + bad +
+                         " (istiod refuses the entry)");
   }
   // ValidateIPSubnet: each address an IP or a CIDR block.
   for (const std::string& a : s.vips)

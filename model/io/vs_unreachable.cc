@@ -19,7 +19,9 @@ namespace {
 // cleared): map keys in order, and what JSON leaves out of a message left
 // out here too (null, false, 0, "", empty lists and maps), except the one
 // value of a string match (exact: "" is a match of its own).
-std::string MatchKey(const yaml::Node& n, bool top) {
+// `map`: `n` is a map field (headers, sourceLabels, ...), whose entries
+// JSON keeps whatever their values.
+std::string MatchKey(const yaml::Node& n, bool top, bool map = false) {
   if (n.IsScalar()) return "'" + n.Scalar() + "'";
   if (n.IsSequence()) {
     std::string out = "[";
@@ -31,6 +33,10 @@ std::string MatchKey(const yaml::Node& n, bool top) {
   for (const auto& kv : n) {
     const std::string& key = kv.first.Scalar();
     const yaml::Node v = kv.second;
+    if (map) {
+      fields.emplace_back(key, MatchKey(v, false));
+      continue;
+    }
     if (top && key == "name") continue;
     if (!v.IsDefined() || v.IsNull()) continue;
     const bool string_value =
@@ -39,11 +45,10 @@ std::string MatchKey(const yaml::Node& n, bool top) {
         (v.Scalar().empty() || v.Scalar() == "false" || v.Scalar() == "0"))
       continue;
     if (v.IsSequence() && v.size() == 0) continue;
-    if (v.IsMap() && v.size() == 0 &&
-        (key == "headers" || key == "queryParams" || key == "withoutHeaders" ||
-         key == "sourceLabels"))
-      continue;
-    fields.emplace_back(key, MatchKey(v, false));
+    const bool map_field = key == "headers" || key == "queryParams" ||
+                           key == "withoutHeaders" || key == "sourceLabels";
+    if (v.IsMap() && v.size() == 0 && map_field) continue;
+    fields.emplace_back(key, MatchKey(v, false, map_field));
   }
   std::sort(fields.begin(), fields.end());
   std::string out = "{";
@@ -111,7 +116,11 @@ bool Covers(const PrefixMatch& a, const PrefixMatch& b) {
 
 void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
                                const yaml::Node& spec,
-                               const std::string& cluster) {
+                               const std::string& cluster,
+                               const IstioVersion& version) {
+  // Matches after a rule without any are reported from 1.27 (istio commit
+  // d15a52c7674); before, the analysis went on as if there were none.
+  const bool after_catch_all = version.AtLeast(1, 27);
   const DiagnosticObject object{h.kind, h.ns, h.name, cluster};
   auto unused = [&](const yaml::Node& at, const std::string& rule,
                     const std::string& reason) {
@@ -149,7 +158,7 @@ void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
       size_t duplicates = 0;
       for (size_t j = 0; j < matches.size(); ++j) {
         const yaml::Node m = matches[j];
-        if (empty_before) {
+        if (empty_before && after_catch_all) {
           unused(rule, name, "route without matches defined before");
           continue;
         }

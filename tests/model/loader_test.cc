@@ -422,6 +422,24 @@ TEST(LoaderTest, AcceptsWhatIstiodAccepts) {
   EXPECT_EQ(sc->mesh.clusters[0].routes.size(), 1u) << got;
 }
 
+// The neighbours of tests/data/errors/istiod-refuses-*.yaml that istiod's
+// webhook accepts (hosts differing in case, jwks beside jwksUri before
+// 1.24, an IPv6 zone, a trailing dot, redirect port 0, a 1ms timeout, a
+// capitalised subset name) load without an error.
+TEST(LoaderTest, AcceptsTheEdgeCasesIstiodAccepts) {
+  Diagnostics d;
+  auto sc =
+      LoadScenarioFile("tests/data/loader/istiod-admits-edge-cases.yaml", d);
+  ASSERT_TRUE(sc);
+  std::string got;
+  for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+  EXPECT_FALSE(d.HasErrors()) << got;
+  int entries = 0;
+  for (const Workload& w : sc->mesh.clusters[0].workloads)
+    entries += w.kind == "WorkloadEntry";
+  EXPECT_EQ(entries, 3) << got;
+}
+
 // §3.4: the neighbours of tests/data/errors/se-invalid.yaml that
 // validateServiceEntry accepts: several hosts with a TCP port under
 // resolution NONE, a CIDR under STATIC, a wildcard DNS host with endpoints,

@@ -14,8 +14,9 @@ namespace {
 
 // The messages of `rule` the loader reports for a VirtualService of `spec`.
 std::vector<std::string> Findings(const std::string& spec,
-                                  const std::string& rule) {
-  testing::World w;
+                                  const std::string& rule,
+                                  const std::string& version = "") {
+  testing::World w(version.empty() ? "" : "{version: \"" + version + "\"}");
   w.Cluster("east", "net-east", 1);
   w.Add("east", testing::Ns("shop", {}));
   w.Add("east", testing::Svc("shop", "cart", 80));
@@ -108,6 +109,29 @@ TEST(VsUnreachableTest, AMatchEqualToAnEarlierOneButForItsNameIsShadowed) {
                        "    route: [{destination: {host: cart}}]\n",
                        kIneffective)
                   .empty());
+}
+
+// asJSON keeps a map's entries whatever their values: a label "false" is a
+// label of its own, not an absent field.
+TEST(VsUnreachableTest, AMapEntryWithAFalseValueMakesADifferentMatch) {
+  EXPECT_TRUE(Findings("  http:\n  - match: [{sourceLabels: {app: web}}]\n"
+                       "    route: [{destination: {host: cart}}]\n"
+                       "  - match: [{sourceLabels: {app: web, canary: "
+                       "\"false\"}}]\n"
+                       "    route: [{destination: {host: cart}}]\n",
+                       kIneffective)
+                  .empty());
+}
+
+// Before 1.27 istiod did not report the matches of a rule after a rule
+// without matches (istio commit d15a52c7674).
+TEST(VsUnreachableTest, MatchesAfterACatchAllAreReportedFrom127) {
+  const std::string spec =
+      "  http:\n  - route: [{destination: {host: cart}}]\n"
+      "  - match: [{uri: {prefix: /a}}]\n"
+      "    route: [{destination: {host: cart}}]\n";
+  EXPECT_EQ(Findings(spec, kUnreachable).size(), 1u);
+  EXPECT_TRUE(Findings(spec, kUnreachable, "1.26").empty());
 }
 
 // validation.go coveredValidation: a longer uri prefix after a shorter one
