@@ -94,6 +94,30 @@ void CheckHttpRule(Reader& r, const yaml::Node& rule, const std::string& w) {
   }
 }
 
+// agent.ValidateTLS on a client TLS block: MUTUAL needs a client
+// certificate and key unless a credentialName fetches them, and a
+// credentialName leaves no room for files.
+void CheckClientTls(Reader& r, const yaml::Node& tls, const std::string& w) {
+  if (!tls.IsMap()) return;
+  const std::string mode = tls["mode"].Scalar();
+  if (mode != "SIMPLE" && mode != "MUTUAL") return;
+  if (!Empty(tls["credentialName"])) {
+    for (const char* k :
+         {"clientCertificate", "privateKey", "caCertificates", "caCrl"})
+      if (!Empty(tls[k]))
+        r.Error(tls[k], w + ".tls: " + std::string(k) +
+                            " beside a credentialName (the credential holds "
+                            "the certificates); istiod's validation refuses "
+                            "it");
+    return;
+  }
+  if (mode == "MUTUAL" &&
+      (Empty(tls["clientCertificate"]) || Empty(tls["privateKey"])))
+    r.Error(tls, w + ".tls: mode MUTUAL needs a credentialName, or a "
+                     "clientCertificate and privateKey; istiod's validation "
+                     "refuses it");
+}
+
 // validateTrafficPolicy and what it calls: a traffic policy, a connection
 // pool and a port-level entry must each set something.
 void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
@@ -117,6 +141,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
                        "an empty connection pool)");
   };
   pool(tp["connectionPool"], w + ".connectionPool");
+  CheckClientTls(r, tp["tls"], w);
   const yaml::Node ports = tp["portLevelSettings"];
   if (!ports.IsSequence()) return;
   for (size_t i = 0; i < ports.size(); ++i) {
@@ -135,6 +160,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
                       "loadBalancer or tls (istiod's validation refuses a "
                       "port-level setting with nothing but its port)");
     pool(p["connectionPool"], pw + ".connectionPool");
+    CheckClientTls(r, p["tls"], pw);
   }
 }
 

@@ -368,7 +368,8 @@ TEST(DestinationRuleTlsCrossCheck, ExplicitTlsMeetsTheSidecarPodsChains) {
       {"SIMPLE", "STRICT", 9000, Outcome::kFailed},
       {"SIMPLE", "PERMISSIVE", 80, Outcome::kFailed},
       {"SIMPLE", "PERMISSIVE", 9000, Outcome::kDelivered},
-      {"MUTUAL", "PERMISSIVE", 9000, Outcome::kDelivered},
+      {"MUTUAL, credentialName: client-cert", "PERMISSIVE", 9000,
+       Outcome::kDelivered},
       // DISABLE: plaintext chains, no TLS inspector: TLS reaches the app.
       {"SIMPLE", "DISABLE", 9000, Outcome::kDelivered},
       {"SIMPLE", "DISABLE", 80, Outcome::kFailed},
