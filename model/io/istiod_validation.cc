@@ -54,6 +54,15 @@ bool HostsOverlap(const std::string& a, const std::string& b) {
   return a == b;
 }
 
+// netutil.IsValidIPAddress (netip.ParseAddr), which takes an IPv6 zone
+// ("fe80::1%eth0").
+bool GoIpAddress(const std::string& a) {
+  const size_t zone = a.find('%');
+  return IsIpAddress(a) ||
+         (zone != std::string::npos && zone + 1 < a.size() &&
+          a.find(':') < zone && IsIpAddress(a.substr(0, zone)));
+}
+
 // strconv.Atoi succeeds: optional sign, digits, within int64.
 bool GoAtoiParses(const std::string& v) {
   size_t i = !v.empty() && (v[0] == '+' || v[0] == '-') ? 1 : 0;
@@ -228,13 +237,7 @@ std::string EndpointAddressError(const std::string& address, bool has_ports) {
     if (has_ports) return "a unix:// address takes no ports";
     return "";
   }
-  // netip.ParseAddr takes an IPv6 zone ("fe80::1%eth0").
-  const size_t zone = address.find('%');
-  const bool ip =
-      IsIpAddress(address) ||
-      (zone != std::string::npos && zone + 1 < address.size() &&
-       address.find(':') < zone && IsIpAddress(address.substr(0, zone)));
-  if (address.empty() || ip || Fqdn(address)) return "";
+  if (address.empty() || GoIpAddress(address) || Fqdn(address)) return "";
   return "neither an IP address nor a host name (a DNS name of letters, "
          "digits, '-' and '.')";
 }
@@ -252,7 +255,7 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
       const std::string& hi = hosts[i].Scalar();
       const bool sni_name = !mesh && hi.rfind("outbound_", 0) == 0;
       if (const std::string bad = WildcardDomainError(hi);
-          !bad.empty() && !IsIpAddress(hi) && !sni_name && !hi.empty())
+          !bad.empty() && !GoIpAddress(hi) && !sni_name && !hi.empty())
         r.Error(hosts[i], h.what + ": spec.hosts: '" + hi + "' " + bad +
                               "; istiod's validation refuses it");
       if (mesh && hi == "*")
@@ -296,7 +299,8 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
 }
 
 void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
-                              const yaml::Node& obj, const yaml::Node& spec) {
+                              const yaml::Node& obj, const yaml::Node& spec,
+                              const IstioVersion& version) {
   // Gateway names are DNS labels: no dots (ValidateGateway).
   if (!DnsLabel(h.name))
     r.Error(obj["metadata"]["name"],
@@ -326,11 +330,15 @@ void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
     if (mode == "ISTIO_MUTUAL") {
       for (const char* k :
            {"serverCertificate", "privateKey", "caCertificates",
-            "tlsCertificates", "credentialName", "credentialNames"})
-        if (set(k))
+            "tlsCertificates", "credentialName", "credentialNames"}) {
+        // The two list fields are checked from 1.27.
+        const bool list = std::string(k) == "tlsCertificates" ||
+                          std::string(k) == "credentialNames";
+        if (set(k) && (!list || version.AtLeast(1, 27)))
           r.Error(tls[k], sw + ".tls: ISTIO_MUTUAL takes no " + std::string(k) +
                               " (the mesh's certificates are used); istiod's "
                               "validation refuses it");
+      }
     } else if ((mode == "SIMPLE" || mode == "MUTUAL" ||
                 mode == "OPTIONAL_MUTUAL") &&
                !credential) {

@@ -192,7 +192,8 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
 void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
                                  const yaml::Node& spec);
 void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
-                              const yaml::Node& obj, const yaml::Node& spec);
+                              const yaml::Node& obj, const yaml::Node& spec,
+                              const IstioVersion& version);
 
 // What agent.ValidateWildcardDomain says of a host ("" when it takes it):
 // DNS labels, a '*' only at the start of the first, the last label not all

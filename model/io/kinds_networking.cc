@@ -342,7 +342,7 @@ double Percentage(Reader& r, const yaml::Node& n, const std::string& what) {
 
 void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
                HttpRouteRule& rule) {
-  if (!f.IsDefined()) return;
+  if (!f.IsDefined() || f.IsNull()) return;  // null: absent (API server)
   if (!r.Child(f, "abort").IsDefined() && !r.Child(f, "delay").IsDefined()) {
     r.Error(f, fw + ": a fault needs an abort and/or a delay (istiod refuses "
                     "an empty one)");
@@ -506,7 +506,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
     r.Child(dr, "body").MarkSubtreeRead();
   }
   yaml::Node mirror = r.Child(h, "mirror");
-  if (mirror.IsDefined()) {
+  if (mirror.IsDefined() && !mirror.IsNull()) {
     rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);
     if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
                         hw + ".mirrorPercentage.value", 0, 100))
@@ -819,7 +819,7 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   g.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
-  CheckIstioGatewayWebhook(r, h, obj, spec);
+  CheckIstioGatewayWebhook(r, h, obj, spec, sink.version);
   if (r.Child(spec, "selector").IsDefined())
     g.selector = r.StringMap(r.Child(spec, "selector"),
                              h.what + ": spec.selector", true, nullptr)

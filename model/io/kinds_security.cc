@@ -615,11 +615,11 @@ void CheckJwksSource(Reader& r, const yaml::Node& rule, const std::string& w,
                      const IstioVersion& version) {
   const yaml::Node uri = rule["jwksUri"] ? rule["jwksUri"] : rule["jwks_uri"];
   const yaml::Node jwks = rule["jwks"];
-  // The CRD's rule "only one of jwks or jwksUri can be set", from 1.24.
-  if (version.AtLeast(1, 24) && uri.IsScalar() && !uri.Scalar().empty() &&
+  // The CRD's rule "only one of jwks or jwksUri can be set", from 1.23.
+  if (version.AtLeast(1, 23) && uri.IsScalar() && !uri.Scalar().empty() &&
       jwks.IsScalar() && !jwks.Scalar().empty())
     r.Error(rule, w + ": set one of jwks and jwksUri, not both (the CRD "
-                      "refuses both from Istio 1.24)");
+                      "refuses both from Istio 1.23)");
   if (uri.IsScalar() && !uri.Scalar().empty()) {
     const std::string& u = uri.Scalar();
     const size_t colon = u.find(':');

@@ -424,7 +424,7 @@ TEST(LoaderTest, AcceptsWhatIstiodAccepts) {
 
 // The neighbours of tests/data/errors/istiod-refuses-*.yaml that istiod's
 // webhook accepts (hosts differing in case, jwks beside jwksUri before
-// 1.24, an IPv6 zone, a trailing dot, redirect port 0, a 1ms timeout, a
+// 1.23, an IPv6 zone, a trailing dot, redirect port 0, a 1ms timeout, a
 // capitalised subset name) load without an error.
 TEST(LoaderTest, AcceptsTheEdgeCasesIstiodAccepts) {
   Diagnostics d;
