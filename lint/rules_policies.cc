@@ -142,13 +142,15 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
     for (const auto& [k, v] : *p.selector)
       sel += (sel.empty() ? "" : ",") + k + "=" + v;
     const std::string where = p.ns == root ? "the mesh" : "namespace " + p.ns;
+    const SourceLocation& at =
+        p.selector_location.Known() ? p.selector_location : p.location;
     if (!waypoint.empty()) {
       out.push_back(Make(
           "selector-matches-nothing",
           std::string(kind) + " " + p.Key() + ": selector " + sel +
               " selects only pods of waypoint " + waypoint +
               ", and a waypoint takes no selector policy (§8.1)",
-          p.location, {kind, p.ns, p.name, c.name},
+          at, {kind, p.ns, p.name, c.name},
           "attach it to the waypoint with targetRefs (kind Gateway, name " +
               waypoint.substr(waypoint.find('/') + 1) +
               ") or to the Services it serves; as written the " + what +
@@ -158,7 +160,7 @@ void SelectorMatchesNothing(const Scenario& sc, std::vector<LintFinding>& out) {
     out.push_back(Make("selector-matches-nothing",
                        std::string(kind) + " " + p.Key() + ": selector " + sel +
                            " selects no pod in " + where,
-                       p.location, {kind, p.ns, p.name, c.name},
+                       at, {kind, p.ns, p.name, c.name},
                        std::string("match the pods' labels; as written the ") +
                            what + " applies nowhere"));
   };

@@ -555,6 +555,7 @@ struct AuthorizationPolicy {
   // every pod of the namespace, ztunnel for none.
   bool selector_without_labels = false;
   SourceLocation location;
+  SourceLocation selector_location;  // spec.selector, when given
   std::string Key() const { return ns + "/" + name; }
 };
 
@@ -601,6 +602,7 @@ struct RequestAuthentication {
   std::vector<ParentRef> target_refs;
   std::vector<JwtRule> rules;
   SourceLocation location;
+  SourceLocation selector_location;  // spec.selector, when given
   std::string Key() const { return ns + "/" + name; }
 };
 
@@ -616,6 +618,7 @@ struct PeerAuthentication {
   // `selector: {}`: selector-less for sidecars, not quite at ztunnel (§16.5).
   bool empty_selector = false;
   SourceLocation location;
+  SourceLocation selector_location;  // spec.selector, when given
   std::string Key() const { return ns + "/" + name; }
 };
 

@@ -144,9 +144,10 @@ bool KnownConditionKey(const std::string& k) {
 
 // spec.selector.matchLabels, when spec.selector is given.
 void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
-                  std::optional<Labels>& selector) {
+                  std::optional<Labels>& selector, SourceLocation& where) {
   yaml::Node sel = r.Child(spec, "selector");
   if (r.IsMap(sel, h.what + ": spec.selector")) {
+    where = r.Loc(sel);
     selector =
         r.StringMap(r.Child(sel, "matchLabels"),
                     h.what + ": spec.selector.matchLabels", false, nullptr)
@@ -469,7 +470,7 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
           h.what +
               ": spec.provider.name is required when spec.action is CUSTOM");
     }
-    ReadSelector(r, h, spec, p.selector);
+    ReadSelector(r, h, spec, p.selector, p.selector_location);
     // §8.1: istiod's ambient index attaches a selector policy to the
     // workloads its matchLabels select, and with none to no workload
     // (buildWorkloadPolicies), while its scope is no longer the namespace.
@@ -545,7 +546,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
   p.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
-    ReadSelector(r, h, spec, p.selector);
+    ReadSelector(r, h, spec, p.selector, p.selector_location);
     // §4.4: istiod takes a selector without matchLabels for none: the
     // policy is namespace-wide (mesh-wide in the root namespace), in its
     // validation, ComposePeerAuthentication and the conversion for ztunnel.
@@ -644,7 +645,7 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
   RequestAuthentication ra = Named<RequestAuthentication>(h);
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
-    ReadSelector(r, h, spec, ra.selector);
+    ReadSelector(r, h, spec, ra.selector, ra.selector_location);
     ReadTargetRefs(r, h, spec, ra.target_refs);
     // validation.go validateOneOfSelectorType, as for AuthorizationPolicy.
     if (ra.selector && !ra.target_refs.empty())
