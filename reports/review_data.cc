@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <sstream>
 #include <system_error>
 #include <tuple>
 
@@ -93,14 +95,48 @@ std::string VerdictText(const ReviewData& d, const std::string& violated) {
         (violated.empty() ? "" : " (" + violated + ")");
   else if (d.unknown)
     s = "no property violated";
-  else
+  else if (d.proved)
     s = "all " + std::to_string(total) + " properties proved";
+  else
+    s = "no property proved";
   if (d.unknown)
     s += ", " + std::to_string(d.unknown) + " unknown (solver gave up)";
   if (d.not_applicable)
     s += ", " + std::to_string(d.not_applicable) +
-         " not applicable (no request concerns them)";
+         " not applicable (see each property's reason)";
   return s;
+}
+
+std::string LoadText(const TrafficEntry& t) {
+  if (t.concurrency)
+    return "closed loop, " + std::to_string(t.concurrency) + " client" +
+           (t.concurrency == 1 ? "" : "s") +
+           (t.requests ? ", " + Thousands(t.requests) + " requests" : "");
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << t.rate << " req/s";
+  if (t.requests) s << ", " << Thousands(t.requests) << " requests";
+  return s.str();
+}
+
+const char* VerdictWord(const ReviewData& d) {
+  if (d.unknown) return "unknown";
+  if (d.violated) return "violated";
+  return d.proved ? "proved" : "not-applicable";
+}
+
+std::string NoFindingsText(const VerifyResult& v) {
+  int proved = 0, not_applicable = 0;
+  for (const PropertyResult& p : v.properties) {
+    proved += p.result == ProofResult::kProved;
+    not_applicable += p.result == ProofResult::kNotApplicable;
+  }
+  if (!proved)
+    return "None, and nothing proved: no property concerns a request of this "
+           "configuration (each is not applicable; its reason is under "
+           "Verification).";
+  return std::string("None: every property ") +
+         (not_applicable ? "that concerns a request " : "") +
+         "was proved over every request the configuration admits.";
 }
 
 namespace {
@@ -322,6 +358,10 @@ ReviewData BuildReviewData(const ReviewInput& in) {
   }
   for (const Finding& f : in.verify.findings)
     (f.severity == Severity::kError ? d.errors : d.warnings) += 1;
+  // The scenario's own warnings (loader and lint: a kind not modelled, a
+  // reference to nothing) count too: the summary must not say "0 warnings"
+  // above a Warnings section.
+  d.warnings += static_cast<int>(in.warnings.size());
   return d;
 }
 

@@ -113,6 +113,15 @@ std::string FileLine(const SourceLocation& loc);
 // The verdict line: "1 of 4 properties violated" etc.
 // `violated`, when given, names the violated properties after their count.
 std::string VerdictText(const ReviewData& d, const std::string& violated = "");
+// How an entry loads the mesh: "2.0 req/s", or "closed loop, 3 clients,
+// 2,000 requests" for `concurrency:` (which has no rate).
+std::string LoadText(const TrafficEntry& t);
+// "violated", "unknown", "proved", or "not-applicable" when no property
+// concerns a request (never "proved" then: verify proved nothing).
+const char* VerdictWord(const ReviewData& d);
+// The Findings section's text when verify found nothing: what was proved,
+// and that the rest concern no request.
+std::string NoFindingsText(const VerifyResult& v);
 
 }  // namespace meshsim::review
 

@@ -258,13 +258,12 @@ void WriteHead(const ReviewInput& in, const review::ReviewData& d,
 void WriteSummaryCards(const review::ReviewData& d, std::ostream& out) {
   // ---- summary cards ----
   out << "<section id=\"summary\" class=\"cards\">";
-  const char* vcls = d.unknown ? "warn" : (d.violated ? "bad" : "good");
+  const char* vcls =
+      d.unknown ? "warn" : (d.violated ? "bad" : (d.proved ? "good" : ""));
   out << "<div class=\"card\"><div class=\"k\">Verification</div><div "
          "class=\"v "
-      << vcls << "\">"
-      << (d.unknown ? "unknown" : (d.violated ? "violated" : "proved"))
-      << "</div><div class=\"s\">" << Esc(review::VerdictText(d))
-      << "</div></div>";
+      << vcls << "\">" << review::VerdictWord(d) << "</div><div class=\"s\">"
+      << Esc(review::VerdictText(d)) << "</div></div>";
   out << "<div class=\"card\"><div class=\"k\">Findings</div><div class=\"v "
       << (d.errors ? "bad" : (d.warnings ? "warn" : "good")) << "\">"
       << d.errors + d.warnings << "</div><div class=\"s\">" << d.errors
@@ -477,8 +476,8 @@ void WriteHtmlRootCauses(const VerifyResult& v, std::ostream& out) {
 void WriteHtmlFindings(const ReviewInput& in, std::ostream& out) {
   out << "<h2>Findings</h2>\n";
   if (in.verify.findings.empty()) {
-    out << "<p class=\"note\">None: every property was proved over every "
-           "request the configuration admits.</p>\n";
+    out << "<p class=\"note\">" << Esc(review::NoFindingsText(in.verify))
+        << "</p>\n";
   } else {
     WriteHtmlRootCauses(in.verify, out);
     out << "<table id=\"findings\"><tr><th>#</th><th>severity</th><th>rule"

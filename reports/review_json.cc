@@ -175,6 +175,22 @@ Json SweepJson(const SweepResult& r) {
   return sw;
 }
 
+// An entry's destination, request and load.
+void AddRequestJson(const TrafficEntry& t, Json& jt) {
+  Json to;
+  if (!t.to.host.empty()) to["host"] = t.to.host;
+  if (!t.to.pod.empty()) to["pod"] = t.to.pod;
+  if (!t.to.ip.empty()) to["ip"] = t.to.ip;
+  to["port"] = t.to.port;
+  jt["to"] = to;
+  jt["http"] = t.http ? Json{{"method", t.http->method}, {"path", t.http->path}}
+                      : Json(nullptr);
+  // A closed loop has no rate: its clients send as answers come back.
+  jt["rate"] = t.concurrency ? Json(nullptr) : Json(t.rate);
+  jt["concurrency"] = t.concurrency ? Json(t.concurrency) : Json(nullptr);
+  jt["requests"] = t.requests ? Json(t.requests) : Json(nullptr);
+}
+
 }  // namespace
 
 void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
@@ -195,7 +211,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
   root["scenario"] = js;
 
   Json sum;
-  sum["verdict"] = d.unknown ? "unknown" : (d.violated ? "violated" : "proved");
+  sum["verdict"] = review::VerdictWord(d);
   sum["exit_code"] = in.exit_code;
   sum["properties"] = {{"proved", d.proved},
                        {"violated", d.violated},
@@ -238,16 +254,7 @@ void WriteReviewJson(const ReviewInput& in, std::ostream& out) {
       from["workload"] = t.from.workload;
     }
     jt["from"] = from;
-    Json to;
-    if (!t.to.host.empty()) to["host"] = t.to.host;
-    if (!t.to.pod.empty()) to["pod"] = t.to.pod;
-    if (!t.to.ip.empty()) to["ip"] = t.to.ip;
-    to["port"] = t.to.port;
-    jt["to"] = to;
-    jt["http"] = t.http
-                     ? Json{{"method", t.http->method}, {"path", t.http->path}}
-                     : Json(nullptr);
-    jt["rate"] = t.rate;
+    AddRequestJson(t, jt);
     jt["paths"] = Json::array();
     for (const review::PathView& v : e.paths)
       jt["paths"].push_back(PathJson(v));

@@ -272,7 +272,8 @@ void WriteSummary(const ReviewInput& in, const review::ReviewData& d,
                   std::ostream& out) {
   // ---- summary ----
   out << "## Summary\n\n";
-  const char* mark = d.unknown ? "⚠️" : (d.violated ? "❌" : "✅");
+  const char* mark =
+      d.unknown ? "⚠️" : (d.violated ? "❌" : (d.proved ? "✅" : "➖"));
   std::string violated;
   for (const PropertyResult& p : in.verify.properties)
     if (p.result == ProofResult::kViolated)
@@ -340,7 +341,7 @@ void WriteTraffic(const review::ReviewData& d, const std::string& prefix,
   for (const review::EntryView& e : d.entries) {
     const TrafficEntry& t = *e.entry;
     out << "\n### " << Md(t.name) << "\n\n"
-        << Request(t) << ", " << Fixed(t.rate, 1) << " req/s";
+        << Request(t) << ", " << review::LoadText(t);
     const std::string at = SourceLink(prefix, t.location);
     if (!at.empty()) out << " · " << at;
     out << "\n\n";
@@ -551,8 +552,7 @@ void WriteMarkdownFindings(const ReviewInput& in, std::ostream& out) {
   // ---- findings ----
   out << "\n## Findings\n\n";
   if (in.verify.findings.empty()) {
-    out << "None: every property was proved over every request the "
-           "configuration admits.\n";
+    out << review::NoFindingsText(in.verify) << "\n";
   } else {
     std::map<std::pair<std::string, std::string>, int> by_rule;
     for (const Finding& f : in.verify.findings)

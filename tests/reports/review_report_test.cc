@@ -540,5 +540,40 @@ TEST(ReviewReportCardTest, DeniedEntryShowsItsDenial) {
   EXPECT_EQ(html.find("<svg class=\"cdf shared\""), std::string::npos);
 }
 
+// A property no request concerns is not applicable, never proved: a
+// scenario whose properties are all not applicable gets that verdict, not
+// "proved" and not the "every property was proved" line; a closed-loop
+// entry has no rate; the scenario's own warnings are counted in the summary.
+TEST(ReviewReportCardTest, NotApplicableIsNotProvedAndClosedLoopsHaveNoRate) {
+  auto ingress = ReportOf("scenarios/ingress-jwt/scenario.yaml");
+  const auto summary =
+      nlohmann::json::parse(ingress["results.json"])["summary"];
+  EXPECT_EQ(summary["verdict"], "not-applicable");
+  EXPECT_EQ(summary["properties"]["proved"], 0);
+  EXPECT_GT(summary["properties"]["not_applicable"], 0);
+  for (const char* name : {"report.md", "report.html"}) {
+    EXPECT_EQ(ingress[name].find("every property was proved"),
+              std::string::npos)
+        << name;
+    EXPECT_NE(ingress[name].find("nothing proved"), std::string::npos) << name;
+  }
+  EXPECT_EQ(ingress["report.md"].find("✅ **Verification"), std::string::npos);
+
+  auto loop = ReportOf("scenarios/circuit-breaking/scenario.yaml");
+  const auto json = nlohmann::json::parse(loop["results.json"]);
+  int closed = 0;
+  for (const auto& t : json["traffic"])
+    if (!t["concurrency"].is_null()) {
+      ++closed;
+      EXPECT_TRUE(t["rate"].is_null()) << t["name"];
+    }
+  EXPECT_GT(closed, 0);
+  EXPECT_NE(loop["report.md"].find("closed loop, 3 clients, 2,000 requests"),
+            std::string::npos);
+  // circuit-breaking's loader warnings are counted in the summary.
+  EXPECT_GT(json["summary"]["findings"]["warning"].get<int>(), 0);
+  EXPECT_GT(json["warnings"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace meshsim
