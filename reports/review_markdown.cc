@@ -365,16 +365,23 @@ void WriteTraffic(const review::ReviewData& d, const std::string& prefix,
           << (route.empty() ? "–" : Cell(route)) << " | " << Cell(v.summary)
           << " |\n";
     }
-    for (const review::PathView& v : e.paths) {
+    // Numbered as in the path table; the path function's reason after
+    // the deciding policy (a 401's missing issuer, say).
+    for (size_t pi = 0; pi < e.paths.size(); ++pi) {
+      const review::PathView& v = e.paths[pi];
       if (!v.path) continue;
+      const std::string reason =
+          v.path->reason.empty() ? "" : ": " + Md(v.path->reason);
       if (v.path->denied_by) {
         const PathDenial& dn = *v.path->denied_by;
-        out << "\nDenied at hop " << dn.hop + 1 << " by " << Code(dn.policy)
+        out << "\nPath " << pi + 1 << " denied at hop " << dn.hop + 1 << " by "
+            << Code(dn.policy)
             << (dn.rule ? " rule " + std::to_string(*dn.rule) : "") << " ("
             << Md(dn.action) << "), seeing principal "
-            << Code(dn.principal.value_or("none: plaintext")) << ".\n";
-      } else if (v.outcome == Outcome::kFailed && !v.path->reason.empty()) {
-        out << "\nFailed: " << Md(v.path->reason) << ".\n";
+            << Code(dn.principal.value_or("none: plaintext")) << reason
+            << ".\n";
+      } else if (v.outcome == Outcome::kFailed && !reason.empty()) {
+        out << "\nPath " << pi + 1 << " failed" << reason << ".\n";
       }
     }
     // Every path's reasons; paths with the same reasons share one list.
