@@ -608,10 +608,14 @@ void L7PolicyWithoutWaypoint(const Mesh& mesh, const Cluster& c,
 void AutoWaypointCollision(const Scenario& sc, std::vector<Finding>& out) {
   for (const Diagnostic& d : sc.mesh.notes) {
     if (d.message.find("use-waypoint=auto") == std::string::npos) continue;
-    out.push_back(MakeFinding("auto-waypoint-collision", d.message, "",
-                              {{"Service", "", d.location}},
-                              "label either the namespace or its services "
-                              "with istio.io/use-waypoint=auto, not both"));
+    // The note names its Service or ServiceEntry and cluster.
+    const DiagnosticObject& o = d.object;
+    out.push_back(
+        MakeFinding("auto-waypoint-collision", d.message, o.cluster,
+                    {{o.kind.empty() ? "Service" : o.kind,
+                      o.name.empty() ? "" : o.ns + "/" + o.name, d.location}},
+                    "label either the namespace or its services "
+                    "with istio.io/use-waypoint=auto, not both"));
   }
 }
 

@@ -1,11 +1,14 @@
-// What istiod's validating webhook refuses in a VirtualService and a
-// DestinationRule beyond what their CRD schemas say
-// (pkg/config/validation/validation.go ValidateVirtualService,
-// validateTCPRoute, validateTLSRoute, validateHTTPRedirect,
-// validateTrafficPolicy, validateConnectionPool, validatePortTrafficPolicies,
-// validateSubsetName; virtualservice.go for sourceNamespace), §16.1, §16.2:
-// `kubectl apply` fails, so meshsim refuses them too. The checks read the
-// YAML without marking any field read. See kinds.h.
+// What istiod's validating webhook refuses in a VirtualService, a
+// DestinationRule, an Istio Gateway and an endpoint address beyond what
+// their CRD schemas say (pkg/config/validation/validation.go
+// ValidateVirtualService, validateTCPRoute, validateTLSRoute,
+// validateHTTPRedirect, validateTrafficPolicy, validateConnectionPool,
+// validatePortTrafficPolicies, validateSubsetName, ValidateGateway,
+// validateTLSOptions, validateWorkloadEntry; agent/validation.go
+// ValidateWildcardDomain, ValidateFQDN, ValidateTLS; virtualservice.go for
+// sourceNamespace), §16.1–§16.3, §16.10: `kubectl apply` fails, so meshsim
+// refuses them too. The checks read the YAML without marking any field
+// read. See kinds.h.
 #include <map>
 #include <string>
 

@@ -214,6 +214,22 @@ TEST(VerifyCasesTest, ExposureAskedOfNoDestinationIsNotProved) {
   EXPECT_TRUE(seen);
 }
 
+// §15: the auto-waypoint collision names its Service (namespace/name) and
+// cluster; it named an empty one before (the report audit's F13).
+TEST(VerifyCasesTest, AutoWaypointCollisionNamesItsService) {
+  VerifyResult r = VerifyFile("scenarios/solo-auto-waypoint/scenario.yaml");
+  int seen = 0;
+  for (const Finding& f : r.findings) {
+    if (f.rule != "auto-waypoint-collision") continue;
+    ++seen;
+    ASSERT_EQ(f.objects.size(), 1u);
+    EXPECT_EQ(f.objects[0].kind, "Service");
+    EXPECT_EQ(f.objects[0].name, "catalog/catalog");
+    EXPECT_FALSE(f.cluster.empty());
+  }
+  EXPECT_EQ(seen, 1);
+}
+
 // K11 in a two-cluster mesh (§9, §7): the same services and waypoints in
 // east and west, all local, the route in one cluster or the other. The
 // waypoint of the route's cluster applies it to that cluster's pods, so
