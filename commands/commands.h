@@ -82,6 +82,12 @@ int DefaultJobs(int jobs);
 // reach its reader (a full disk, a closed pipe) is exit 2 too.
 int Backstop(const std::function<int()>& run);
 
+// When the process runs on mimalloc (the meshsim executable links it), new
+// memory is backed by 2 MB pages while a scenario loads (heap.cc says why);
+// nothing otherwise, for the commands that run the solver, or when the user
+// set MIMALLOC_LARGE_OS_PAGES. `args`: the command line, without argv[0].
+void PreferLargePagesWhileLoading(const std::vector<std::string>& args);
+
 // "unknown command 'x' (did you mean 'y'?)" when the first argument that is
 // no option (nor a global option's value) names none of `names`; "" else.
 std::string UnknownCommand(const std::vector<std::string>& args,

@@ -620,10 +620,22 @@ void SortServices(std::vector<Service>& v, Less less) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return less(v[a], v[b]); });
-  std::vector<Service> sorted;
-  sorted.reserve(v.size());
-  for (size_t i : order) sorted.push_back(std::move(v[i]));
-  v = std::move(sorted);
+  // Applied in place, one cycle of the permutation at a time: each Service
+  // moves once, into memory already touched (a sorted copy allocated and
+  // first-touched 113 MB at 10x).
+  for (size_t start = 0; start < order.size(); ++start) {
+    if (order[start] == start) continue;
+    Service held = std::move(v[start]);
+    size_t at = start;
+    while (order[at] != start) {
+      const size_t from = order[at];
+      v[at] = std::move(v[from]);
+      order[at] = at;
+      at = from;
+    }
+    v[at] = std::move(held);
+    order[at] = at;
+  }
 }
 
 // Services in namespace/name order (a Service before a ServiceEntry of the

@@ -167,7 +167,7 @@ void LoadService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     if (ip.IsScalar() && !ip.Scalar().empty())
       s.external_addresses.push_back(ip.Scalar());
   }
-  cluster.services.push_back(std::move(s));
+  sink.services.push_back(std::move(s));
 }
 
 // spec.endpoints[].ports (and a WorkloadEntry's spec.ports): port name to
@@ -558,7 +558,7 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
       s.inline_endpoints.push_back(ep);
     }
   }
-  cluster.services.push_back(std::move(s));
+  sink.services.push_back(std::move(s));
 }
 
 // admin.solo.io Segment (§15.2): a peering segment and its domain, which

@@ -1,6 +1,7 @@
 // Workloads: Namespace, Pod, the controllers (Deployment, StatefulSet,
 // DaemonSet, ReplicaSet) and WorkloadEntry; FinishCluster turns what was read
 // into the cluster's pods. See kinds.h.
+#include <iterator>
 #include <set>
 
 #include "model/binding.h"
@@ -369,11 +370,18 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
   // At most this many pods (the sink's budget bounds it): one allocation
   // instead of a doubling vector, which at 200,000 pods left a third of its
   // 190 MB unused.
-  size_t most = cluster.workloads.size() + sink.pods.size();
+  // Room too for the pod Finalize makes for each Gateway without one
+  // (§2.1), so that adding them moves no pod.
+  size_t most =
+      cluster.workloads.size() + sink.pods.size() + cluster.gateways.size();
   for (const PendingController& c : sink.controllers)
     most += c.kind == "DaemonSet" ? cluster.nodes.size()
                                   : static_cast<size_t>(c.replicas);
   cluster.workloads.reserve(most);
+  cluster.services.reserve(cluster.services.size() + sink.services.size());
+  std::move(sink.services.begin(), sink.services.end(),
+            std::back_inserter(cluster.services));
+  sink.services.clear();
   for (PendingPod& p : sink.pods) {
     Workload& w = p.workload;
     if (!p.owner_kind.empty()) {
@@ -405,7 +413,9 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
     const int n = c.kind == "DaemonSet" ? static_cast<int>(cluster.nodes.size())
                                         : c.replicas;
     for (int i = 0; i < n; ++i) {
-      Workload w = c.pod_template;
+      // Made in place from the template: no copy moved in after.
+      const size_t index = cluster.workloads.size();
+      Workload& w = cluster.workloads.emplace_back(c.pod_template);
       w.ns = c.ns;
       w.owner = c.name;
       w.owner_kind = c.kind;
@@ -416,11 +426,9 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
       // name and its subdomain to spec.serviceName.
       if (!c.service_name.empty())
         cluster.pod_dns_names.emplace(
-            w.name + "." + c.service_name + "." + c.ns,
-            cluster.workloads.size());
+            w.name + "." + c.service_name + "." + c.ns, index);
       if (const std::string* gw = FindLabel(c.labels, kLabelGatewayName))
         w.labels.emplace(kLabelGatewayName, *gw);
-      cluster.workloads.push_back(std::move(w));
     }
   }
   sink.pods.clear();

@@ -33,6 +33,12 @@ std::optional<Scenario> LoadScenarioFile(
     const std::string& manifest_dir = "",
     const ScenarioOverrides* overrides = nullptr);
 
+// The executable's say in how the heap backs a scenario being loaded
+// (cli/main.cc): `hook(true)` as LoadScenarioFile starts and `hook(false)`
+// as it returns, nested calls counted as one. Unset in the libraries and
+// their tests.
+void SetLoadingHeapHook(void (*hook)(bool loading));
+
 // Parses scenario text as if read from `file_label` (relative manifest paths
 // resolve against `base_dir`). Used by tests and by LoadScenarioFile.
 std::optional<Scenario> LoadScenarioText(

@@ -2,6 +2,7 @@
 // the other sections have a file each (scenario_sections.h). See loader.h
 // and docs/scenario-format.md.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -13,6 +14,7 @@
 #include "model/io/manifest_sink.h"
 #include "model/io/scenario_sections.h"
 #include "model/io/yaml_reader.h"
+#include "model/labels.h"
 #include "model/parallel.h"
 #include "model/peering.h"
 #include "model/policy.h"
@@ -571,10 +573,38 @@ std::optional<Scenario> LoadScenarioText(const std::string& text,
   return sc;
 }
 
+namespace {
+std::atomic<void (*)(bool)> loading_heap_hook{nullptr};
+std::atomic<int> loading_depth{0};
+
+// While alive, the scenario loading is the heap's (SetLoadingHeapHook).
+class LoadingHeapPhase {
+ public:
+  LoadingHeapPhase() {
+    if (loading_depth.fetch_add(1) == 0) Call(true);
+  }
+  ~LoadingHeapPhase() {
+    if (loading_depth.fetch_sub(1) == 1) Call(false);
+  }
+  LoadingHeapPhase(const LoadingHeapPhase&) = delete;
+  LoadingHeapPhase& operator=(const LoadingHeapPhase&) = delete;
+
+ private:
+  static void Call(bool on) {
+    if (auto* hook = loading_heap_hook.load()) hook(on);
+  }
+};
+}  // namespace
+
+void SetLoadingHeapHook(void (*hook)(bool loading)) {
+  loading_heap_hook.store(hook);
+}
+
 std::optional<Scenario> LoadScenarioFile(const std::string& path,
                                          Diagnostics& diags,
                                          const std::string& manifest_dir,
                                          const ScenarioOverrides* overrides) {
+  const LoadingHeapPhase loading;
   // The file named may itself be a link planted in the checkout
   // (docs/security.md): read it only below the input root.
   {

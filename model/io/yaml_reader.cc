@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "model/io/files.h"
+#include "model/io/yaml_block.h"
 #include "model/text.h"
 
 namespace meshsim::io {
@@ -495,20 +496,24 @@ class DocumentBuilder {
 
   void Scalar(const yaml_event_t& e) {
     const auto& s = e.data.scalar;
-    yaml::NodeData& n = New(e.start_mark);
-    const std::string_view v(reinterpret_cast<const char*>(s.value), s.length);
-    const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+    Scalar(MarkOf(e.start_mark),
+           std::string_view(reinterpret_cast<const char*>(s.value), s.length),
+           s.style == YAML_PLAIN_SCALAR_STYLE, s.tag, s.anchor);
+  }
+  void Scalar(const yaml::Mark& mark, std::string_view v, bool plain,
+              const yaml_char_t* tag, const yaml_char_t* anchor) {
+    yaml::NodeData& n = New(mark);
     // An untagged plain null is null, as YAML's core schema (and
     // sigs.k8s.io/yaml) read it; everything else keeps its text.
-    if (plain && !s.tag &&
+    if (plain && !tag &&
         (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL")) {
       n.type = yaml::NodeType::Null;
     } else {
       n.type = yaml::NodeType::Scalar;
       n.scalar.assign(v);
-      n.tag = s.tag ? Text(s.tag) : plain ? "?" : "!";
+      n.tag = tag ? Text(tag) : plain ? "?" : "!";
     }
-    Done(n, s.anchor);
+    Done(n, anchor);
   }
   void Alias(const yaml_event_t& e) {
     const std::string name = Text(e.data.alias.anchor);
@@ -521,21 +526,24 @@ class DocumentBuilder {
   }
   void Start(const yaml_event_t& e, yaml::NodeType type) {
     const bool seq = type == yaml::NodeType::Sequence;
-    const yaml_char_t* tag =
-        seq ? e.data.sequence_start.tag : e.data.mapping_start.tag;
-    const yaml_char_t* anchor =
-        seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor;
+    Start(MarkOf(e.start_mark), type,
+          seq ? e.data.sequence_start.tag : e.data.mapping_start.tag,
+          seq ? e.data.sequence_start.anchor : e.data.mapping_start.anchor);
+  }
+  void Start(const yaml::Mark& mark, yaml::NodeType type,
+             const yaml_char_t* tag, const yaml_char_t* anchor) {
+    const bool seq = type == yaml::NodeType::Sequence;
     if (open_.size() >= kMaxDepth)
-      throw SyntaxError{MarkOf(e.start_mark),
-                        "nested deeper than " + std::to_string(kMaxDepth) +
-                            " levels; meshsim reads at most that depth"};
+      throw SyntaxError{mark, "nested deeper than " +
+                                  std::to_string(kMaxDepth) +
+                                  " levels; meshsim reads at most that depth"};
     // The top-level map's children so far end with the key "items".
     const bool items = on_item_ && seq && open_.size() == 1 &&
                        open_[0].node->type == yaml::NodeType::Map &&
                        (pending_.size() - open_[0].first) % 2 == 1 &&
                        pending_.back()->type == yaml::NodeType::Scalar &&
                        pending_.back()->scalar == "items";
-    yaml::NodeData& n = New(e.start_mark);
+    yaml::NodeData& n = New(mark);
     n.type = type;
     n.tag = tag ? Text(tag) : "?";
     open_.push_back(
@@ -565,13 +573,13 @@ class DocumentBuilder {
   static std::string Text(const yaml_char_t* s) {
     return reinterpret_cast<const char*>(s);
   }
-  yaml::NodeData& New(const yaml_mark_t& mark) {
+  yaml::NodeData& New(const yaml::Mark& mark) {
     if (items_ && !open_.empty() && open_.back().node == items_ && !item_) {
       item_ = std::make_unique<yaml::Arena>();  // a List item starts
       item_anchors_ = anchors_.size();
     }
     yaml::NodeData& n = (item_ ? *item_ : arena_).New();
-    n.mark = MarkOf(mark);
+    n.mark = mark;
     return n;
   }
   void Done(yaml::NodeData& n, const yaml_char_t* anchor) {
@@ -609,6 +617,39 @@ class DocumentBuilder {
   std::vector<std::unique_ptr<yaml::Arena>> kept_;
 };
 
+// Hands the block parser's events (yaml_block.h) to a DocumentBuilder, as
+// ForEachDocument hands libyaml's.
+class BlockToBuilder : public yaml::BlockEvents {
+ public:
+  BlockToBuilder(const NodeFn& on_item, const NodeFn& on_doc,
+                 yaml::Arena* shared)
+      : on_item_(on_item), on_doc_(on_doc), shared_(shared) {}
+  void DocumentStart() override {
+    if (!shared_) own_ = std::make_unique<yaml::Arena>();
+    doc_.emplace(shared_ ? *shared_ : *own_, on_item_);
+  }
+  void DocumentEnd() override {
+    on_doc_(yaml::Node(doc_->root()));
+    doc_.reset();
+    own_.reset();
+  }
+  void Scalar(const yaml::Mark& mark, std::string_view text,
+              bool plain) override {
+    doc_->Scalar(mark, text, plain, nullptr, nullptr);
+  }
+  void Start(const yaml::Mark& mark, yaml::NodeType type) override {
+    doc_->Start(mark, type, nullptr, nullptr);
+  }
+  void End() override { doc_->End(); }
+
+ private:
+  const NodeFn& on_item_;
+  const NodeFn& on_doc_;
+  yaml::Arena* shared_;
+  std::unique_ptr<yaml::Arena> own_;
+  std::optional<DocumentBuilder> doc_;
+};
+
 // libyaml's own words for a syntax error, with the construct it was in.
 SyntaxError ParserError(const yaml_parser_t& p, const std::string& text) {
   if (p.error == YAML_MEMORY_ERROR) return {{}, "out of memory"};
@@ -634,7 +675,15 @@ SyntaxError ParserError(const yaml_parser_t& p, const std::string& text) {
 // it were handed over already.
 bool ForEachDocument(const std::string& text, const std::string& file,
                      Diagnostics& diags, const NodeFn& on_item,
-                     const NodeFn& on_doc, yaml::Arena* shared) {
+                     const NodeFn& on_doc, yaml::Arena* shared,
+                     bool block_first = true) {
+  // Plain block YAML, nearly every manifest, is read by yaml_block.cc,
+  // several times faster; it checks the whole text before handing anything
+  // over, so that a text it does not take goes to libyaml untouched.
+  if (block_first && yaml::ParseBlockYaml(text, nullptr)) {
+    BlockToBuilder events(on_item, on_doc, shared);
+    if (yaml::ParseBlockYaml(text, &events)) return true;
+  }
   yaml_parser_t parser;
   if (!yaml_parser_initialize(&parser)) {
     diags.Error({file, 0, 0}, "malformed YAML/JSON: out of memory");
@@ -713,7 +762,8 @@ bool StreamDocuments(const std::string& text, const std::string& file,
 
 std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
                                                     const std::string& file,
-                                                    Diagnostics& diags) {
+                                                    Diagnostics& diags,
+                                                    bool block_first) {
   if (!Utf8OrError(text, file, diags)) return std::nullopt;
   if (!StrictJsonOrError(text, file, diags)) return std::nullopt;
   auto arena = std::make_shared<yaml::Arena>();
@@ -721,7 +771,7 @@ std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
   if (!ForEachDocument(
           text, file, diags, NodeFn(),
           [&](const yaml::Node& n) { docs.documents.push_back(n); },
-          arena.get()))
+          arena.get(), block_first))
     return std::nullopt;
   docs.arena = std::move(arena);
   const bool may_alias = text.find('&') != std::string::npos;

@@ -105,9 +105,14 @@ std::optional<std::string> ReadTextFile(const std::string& path,
 // aliases expand it beyond the limit above is replaced by an empty one, and a
 // key set twice in a map is an error; both are reported at their line and
 // column.
+//
+// Plain block YAML is read by yaml_block.cc, the rest by libyaml;
+// `block_first` false reads all with libyaml (what tests hold yaml_block.cc
+// to).
 std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
                                                     const std::string& file,
-                                                    Diagnostics& diags);
+                                                    Diagnostics& diags,
+                                                    bool block_first = true);
 
 // As ParseDocuments, but hands each document to `on_object` as soon as it is
 // parsed, and (in a text without anchors) each item of a top-level `items`

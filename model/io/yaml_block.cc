@@ -1,0 +1,391 @@
+#include "model/io/yaml_block.h"
+
+#include <cstring>
+
+namespace meshsim::yaml {
+
+namespace {
+
+// Below DocumentBuilder's limit (yaml_reader.cc), so that libyaml reports
+// what is too deep.
+constexpr int kMaxDepth = 400;
+// libyaml refuses a key over 1024 characters (a "simple key").
+constexpr size_t kMaxKey = 1000;
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+struct NotInSubset {};
+
+class Parser {
+ public:
+  Parser(std::string_view text, BlockEvents* events)
+      : s_(text.data()), n_(text.size()), ev_(events) {}
+
+  void Run() {
+    for (size_t i = 0; i < n_; ++i) {
+      const unsigned char c = static_cast<unsigned char>(s_[i]);
+      // Tabs, carriage returns, other controls and every byte past ASCII
+      // (libyaml counts marks in characters, not bytes).
+      if ((c < 0x20 && c != '\n') || c >= 0x7f) No();
+    }
+    while (true) {
+      SkipToContent();
+      if (p_ >= n_) return;
+      if (Marker(p_, '.') || s_[p_] == '%') No();
+      if (Marker(p_, '-')) {
+        FinishLine(p_ + 3);
+        if (ev_) ev_->DocumentStart();
+        const int ind = NextIndent();
+        if (ind < 0) {
+          // An empty document: null, at what ends it.
+          if (p_ < n_ && Marker(p_, '.')) No();
+          Scalar(p_ >= n_ ? EndMark() : MarkAt(p_), p_, 0, true);
+        } else {
+          Node(ind, -1);
+        }
+      } else {
+        if (ev_) ev_->DocumentStart();
+        Node(NextIndent(), -1);
+      }
+      if (NextIndent() >= 0) No();
+      if (ev_) ev_->DocumentEnd();
+    }
+  }
+
+ private:
+  [[noreturn]] static void No() { throw NotInSubset{}; }
+
+  // The byte at i; '\0' past the end (the text has none: Run checks).
+  char At(size_t i) const { return i < n_ ? s_[i] : '\0'; }
+  static bool BlankOrEnd(char c) { return c == ' ' || c == '\n' || c == '\0'; }
+  Mark MarkAt(size_t i) const {
+    return {static_cast<int>(i), line_, static_cast<int>(i - line_start_)};
+  }
+  // libyaml's mark for the end of the stream: past the last byte, at the
+  // start of a line.
+  Mark EndMark() const {
+    return {static_cast<int>(n_), line_ + (n_ > line_start_ ? 1 : 0), 0};
+  }
+  // "---" or "..." at the start of a line, then a blank or the end.
+  bool Marker(size_t i, char c) const {
+    return i == line_start_ && At(i) == c && At(i + 1) == c && At(i + 2) == c &&
+           BlankOrEnd(At(i + 3));
+  }
+  bool DashItem(size_t i) const {
+    return At(i) == '-' && BlankOrEnd(At(i + 1));
+  }
+  size_t SkipSpaces(size_t i) const {
+    while (At(i) == ' ') ++i;
+    return i;
+  }
+
+  void NextLineFrom(size_t i) {
+    const void* nl = i < n_ ? std::memchr(s_ + i, '\n', n_ - i) : nullptr;
+    if (!nl) {
+      p_ = n_;
+      return;
+    }
+    p_ = static_cast<size_t>(static_cast<const char*>(nl) - s_) + 1;
+    ++line_;
+    line_start_ = p_;
+  }
+  // Past blank and comment lines, to the start of a line with content (or
+  // the end).
+  void SkipToContent() {
+    while (p_ < n_) {
+      const size_t j = SkipSpaces(p_);
+      const char c = At(j);
+      if (c == '\n' || c == '#') {
+        NextLineFrom(j);
+      } else if (c == '\0') {
+        p_ = n_;
+      } else {
+        return;
+      }
+    }
+  }
+  // The indentation of the next line with content; -1 at the end of the
+  // text or at a document marker.
+  int NextIndent() {
+    SkipToContent();
+    if (p_ >= n_ || Marker(p_, '-') || Marker(p_, '.')) return -1;
+    return static_cast<int>(SkipSpaces(p_) - p_);
+  }
+  // After a node that ends at `i`: spaces, then the end of the line, maybe
+  // through a comment.
+  void FinishLine(size_t i) {
+    const size_t j = SkipSpaces(i);
+    const char c = At(j);
+    if (c == '\n' || c == '\0' || (c == '#' && j > i)) {
+      NextLineFrom(j);
+      return;
+    }
+    No();
+  }
+  bool LineEnd(size_t i) const {
+    const char c = At(i);
+    return c == '\n' || c == '\0' || (c == '#' && At(i - 1) == ' ');
+  }
+
+  void Scalar(const Mark& m, size_t from, size_t len, bool plain) {
+    if (ev_) ev_->Scalar(m, std::string_view(s_ + from, len), plain);
+  }
+  void Open(size_t at, NodeType type) {
+    if (++depth_ > kMaxDepth) No();
+    if (ev_) ev_->Start(MarkAt(at), type);
+  }
+  void Close() {
+    --depth_;
+    if (ev_) ev_->End();
+  }
+
+  // Whether a plain scalar may start at i: not at an indicator, but '-'
+  // before a letter or digit ("-1").
+  bool PlainStart(size_t i) const {
+    const char c = At(i);
+    if (c == '-') {
+      const char d = At(i + 1);
+      return (d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') ||
+             (d >= 'A' && d <= 'Z');
+    }
+    return c != '\0' && c != '\n' && c != ' ' &&
+           !std::strchr("?:,[]{}#&*!|>'\"%@`", c);
+  }
+  // Where the ": " that ends a plain key starting at i is, on its line;
+  // kNone when the line holds no such key.
+  size_t KeyEnd(size_t i) const {
+    if (!PlainStart(i)) return kNone;
+    for (size_t j = i; j < n_; ++j) {
+      const char c = s_[j];
+      if (c == '\n') return kNone;
+      if (c == ':' && BlankOrEnd(At(j + 1))) return j;
+      if (c == '#' && s_[j - 1] == ' ') return kNone;
+    }
+    return kNone;
+  }
+
+  // A node whose first line is the next line with content, indented `ind`
+  // (more than its parent's `parent`).
+  void Node(int ind, int parent) {
+    if (ind <= parent) No();
+    const size_t q = p_ + static_cast<size_t>(ind);
+    if (DashItem(q)) {
+      BlockSequence(ind, false);
+    } else if (KeyEnd(q) != kNone) {
+      BlockMap(q);
+    } else {
+      InlineValue(q, parent);
+    }
+  }
+
+  void BlockMap(size_t q) {
+    const int ind = static_cast<int>(q - line_start_);
+    Open(q, NodeType::Map);
+    while (true) {
+      const size_t colon = KeyEnd(q);
+      if (colon == kNone) No();
+      size_t key_end = colon;
+      while (key_end > q && s_[key_end - 1] == ' ') --key_end;
+      if (key_end - q > kMaxKey) No();
+      Scalar(MarkAt(q), q, key_end - q, true);
+      const size_t v = SkipSpaces(colon + 1);
+      if (LineEnd(v)) {
+        const Mark empty = MarkAt(colon + 1);
+        NextLineFrom(v);
+        const int i = NextIndent();
+        if (i > ind) {
+          Node(i, ind);
+        } else if (i == ind && DashItem(p_ + static_cast<size_t>(i))) {
+          BlockSequence(i, true);  // "key:" then "- item" at its column
+        } else {
+          Scalar(empty, colon + 1, 0, true);
+        }
+      } else {
+        InlineValue(v, ind);
+      }
+      const int i = NextIndent();
+      if (i > ind) No();
+      if (i < ind) break;
+      q = p_ + static_cast<size_t>(i);
+      if (DashItem(q)) No();
+    }
+    Close();
+  }
+
+  // `indentless`: the value of a map key at the same column, which the
+  // map's next key ends.
+  void BlockSequence(int ind, bool indentless) {
+    size_t q = p_ + static_cast<size_t>(ind);
+    Open(q, NodeType::Sequence);
+    while (true) {
+      const size_t v = SkipSpaces(q + 1);
+      if (LineEnd(v)) {
+        const Mark empty = MarkAt(q + 1);
+        NextLineFrom(v);
+        const int i = NextIndent();
+        if (i > ind)
+          Node(i, ind);
+        else
+          Scalar(empty, q + 1, 0, true);
+      } else if (DashItem(v)) {
+        No();  // "- - x"
+      } else if (KeyEnd(v) != kNone) {
+        BlockMap(v);  // "- key: value", its next keys at that column
+      } else {
+        InlineValue(v, ind);
+      }
+      const int i = NextIndent();
+      if (i > ind) No();
+      if (i < ind) break;
+      q = p_ + static_cast<size_t>(i);
+      if (!DashItem(q)) {
+        if (!indentless) No();
+        break;
+      }
+    }
+    Close();
+  }
+
+  // A scalar or a flow collection that ends on its line, in block context;
+  // the next line with content must not be deeper than `parent` (that
+  // would continue a plain scalar over lines).
+  void InlineValue(size_t v, int parent) {
+    const char c = s_[v];
+    size_t end;
+    if (c == '"' || c == '\'')
+      end = Quoted(v);
+    else if (c == '{' || c == '[')
+      end = Flow(v);
+    else
+      end = PlainBlock(v);
+    FinishLine(end);
+    if (NextIndent() > parent) No();
+  }
+
+  size_t PlainBlock(size_t v) {
+    if (!PlainStart(v)) No();
+    size_t last = v;
+    for (size_t j = v;; ++j) {
+      const char c = At(j);
+      if (c == '\n' || c == '\0') break;
+      if (c == ':' && BlankOrEnd(At(j + 1))) No();  // a map in a value
+      if (c == '#' && s_[j - 1] == ' ') break;
+      if (c != ' ') last = j + 1;
+    }
+    Scalar(MarkAt(v), v, last - v, true);
+    return last;
+  }
+
+  // One line, no escapes: "..." without '\', '...' without ''.
+  size_t Quoted(size_t v) {
+    const char q = s_[v];
+    size_t j = v + 1;
+    while (true) {
+      const char c = At(j);
+      if (c == '\n' || c == '\0') No();
+      if (q == '"' && c == '\\') No();
+      if (c == q) {
+        if (q == '\'' && At(j + 1) == '\'') No();
+        break;
+      }
+      ++j;
+    }
+    Scalar(MarkAt(v), v + 1, j - v - 1, false);
+    return j + 1;
+  }
+
+  size_t Flow(size_t v) {
+    const char c = At(v);
+    if (c == '{') return FlowMap(v);
+    if (c == '[') return FlowSequence(v);
+    if (c == '"' || c == '\'') return Quoted(v);
+    return PlainFlow(v);
+  }
+
+  size_t FlowMap(size_t v) {
+    Open(v, NodeType::Map);
+    size_t j = SkipSpaces(v + 1);
+    if (At(j) != '}') {
+      while (true) {
+        const char k = At(j);
+        if (k == '{' || k == '[') No();  // a collection as a key
+        j = SkipSpaces(k == '"' || k == '\'' ? Quoted(j) : PlainFlow(j));
+        if (At(j) != ':' || At(j + 1) != ' ') No();
+        j = SkipSpaces(j + 1);
+        const char val = At(j);
+        if (val == ',' || val == '}' || LineEnd(j)) No();  // empty value
+        j = SkipSpaces(Flow(j));
+        if (At(j) == '}') break;
+        if (At(j) != ',') No();
+        j = SkipSpaces(j + 1);
+        if (At(j) == '}') No();  // a trailing comma
+      }
+    }
+    Close();
+    return j + 1;
+  }
+
+  size_t FlowSequence(size_t v) {
+    Open(v, NodeType::Sequence);
+    size_t j = SkipSpaces(v + 1);
+    if (At(j) != ']') {
+      while (true) {
+        const char c = At(j);
+        if (c == ',' || c == ']' || LineEnd(j)) No();
+        j = SkipSpaces(Flow(j));
+        if (At(j) == ']') break;
+        if (At(j) != ',') No();  // also "a: b", a map in a list
+        j = SkipSpaces(j + 1);
+        if (At(j) == ']') No();
+      }
+    }
+    Close();
+    return j + 1;
+  }
+
+  // A plain scalar in a flow collection: it ends at ',', a bracket, ": " or
+  // " #"; a ':' inside only before a letter, digit or '/' ("a:1", "http://").
+  size_t PlainFlow(size_t v) {
+    if (!PlainStart(v)) No();
+    size_t last = v;
+    for (size_t j = v;; ++j) {
+      const char c = At(j);
+      if (c == '\n' || c == '\0' || c == ',' || c == '[' || c == ']' ||
+          c == '{' || c == '}')
+        break;
+      if (c == ':') {
+        const char d = At(j + 1);
+        if (d == ' ') break;
+        if (!((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') ||
+              (d >= 'A' && d <= 'Z') || d == '/'))
+          No();
+      }
+      if (c == '#' && s_[j - 1] == ' ') break;
+      if (c != ' ') last = j + 1;
+    }
+    Scalar(MarkAt(v), v, last - v, true);
+    return last;
+  }
+
+  const char* s_;
+  size_t n_;
+  BlockEvents* ev_;
+  size_t p_ = 0;  // the start of the line being read, or n_
+  size_t line_start_ = 0;
+  int line_ = 0;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+bool ParseBlockYaml(std::string_view text, BlockEvents* events) {
+  // Marks are ints, as libyaml's are read (yaml_reader.cc MarkOf).
+  if (text.size() >= (size_t{1} << 31)) return false;
+  try {
+    Parser(text, events).Run();
+    return true;
+  } catch (const NotInSubset&) {
+    return false;
+  }
+}
+
+}  // namespace meshsim::yaml

@@ -1,0 +1,246 @@
+// The block YAML parser (model/io/yaml_block.cc) against libyaml: wherever
+// it takes a text, the tree must be libyaml's to the last mark, and what it
+// does not take goes to libyaml. Checked on every YAML and JSON file of the
+// repository, on each construct written several ways, and on mutations of
+// them that libyaml must reject or read the same.
+#include "model/io/yaml_block.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model/io/yaml_reader.h"
+
+namespace meshsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The first difference between two trees, "" when equal.
+std::string Differ(const yaml::Node& a, const yaml::Node& b,
+                   const std::string& at) {
+  if (a.Type() != b.Type()) return at + ": type";
+  if (!a.IsDefined()) return "";
+  const yaml::Mark ma = a.Mark(), mb = b.Mark();
+  if (ma.pos != mb.pos || ma.line != mb.line || ma.column != mb.column)
+    return at + ": mark " + std::to_string(ma.line) + ":" +
+           std::to_string(ma.column) + "@" + std::to_string(ma.pos) + " vs " +
+           std::to_string(mb.line) + ":" + std::to_string(mb.column) + "@" +
+           std::to_string(mb.pos);
+  if (a.Scalar() != b.Scalar()) return at + ": text '" + a.Scalar() + "'";
+  if (a.Tag() != b.Tag()) return at + ": tag " + a.Tag() + " vs " + b.Tag();
+  const auto& ca = a.data()->children;
+  const auto& cb = b.data()->children;
+  if (ca.size() != cb.size()) return at + ": children";
+  for (size_t i = 0; i < ca.size(); ++i) {
+    const std::string d = Differ(yaml::Node(ca[i]), yaml::Node(cb[i]),
+                                 at + "/" + std::to_string(i));
+    if (!d.empty()) return d;
+  }
+  return "";
+}
+
+struct Outcome {
+  bool block_took = false;
+  std::string difference;  // block parser against libyaml, when it took
+};
+
+// Reads `text` both ways. When the block parser takes it, libyaml must
+// read it without error and to the same documents.
+Outcome Compare(const std::string& text) {
+  Outcome o;
+  o.block_took = yaml::ParseBlockYaml(text, nullptr);
+  if (!o.block_took) return o;
+  Diagnostics d1, d2;
+  auto fast = io::ParseDocuments(text, "t.yaml", d1, true);
+  auto slow = io::ParseDocuments(text, "t.yaml", d2, false);
+  if (!slow) {
+    o.difference = "libyaml refuses what the block parser took";
+    return o;
+  }
+  if (!fast) {
+    o.difference = "the block path refused";
+    return o;
+  }
+  if (fast->size() != slow->size()) {
+    o.difference = "documents " + std::to_string(fast->size()) + " vs " +
+                   std::to_string(slow->size());
+    return o;
+  }
+  for (size_t i = 0; i < fast->size(); ++i) {
+    o.difference = Differ((*fast)[i], (*slow)[i], "doc" + std::to_string(i));
+    if (!o.difference.empty()) return o;
+  }
+  if (d1.all().size() != d2.all().size()) o.difference = "diagnostics";
+  return o;
+}
+
+std::vector<fs::path> RepositoryYaml() {
+  std::vector<fs::path> files;
+  for (const char* dir : {"scenarios", "tests/data", "examples", "bench"}) {
+    if (!fs::exists(dir)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() &&
+          (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+        files.push_back(e.path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(YamlBlockTest, EveryRepositoryFileReadsAsLibyamlReadsIt) {
+  size_t taken = 0, files = 0;
+  for (const fs::path& p : RepositoryYaml()) {
+    ++files;
+    const Outcome o = Compare(Read(p));
+    taken += o.block_took;
+    EXPECT_EQ(o.difference, "") << p;
+  }
+  // Most of the repository's YAML is plain block YAML: a parser that took
+  // nothing would pass the loop above.
+  EXPECT_GT(files, 300u);
+  EXPECT_GT(taken * 2, files) << taken << " of " << files;
+}
+
+// Each construct the block parser reads, as manifests write it: all must
+// be taken (the fast path is for them) and read as libyaml reads them.
+TEST(YamlBlockTest, TakesTheConstructsManifestsUse) {
+  const std::vector<std::string> taken = {
+      "a: 1\n",
+      "a: 1",
+      "a: 1\n\n\n",
+      "a:\n  b: c\n  d: e\nf: g\n",
+      "a:\n- x\n- y\nb: z\n",
+      "a:\n  - x\n  -   y\n",
+      "- a\n- b: c\n  d: e\n-\n- f\n",
+      "- a: 1\n  b:\n  - 2\n  c: 3\n- d\n",
+      "-\n  a: b\n",
+      "a:\nb:   \nc: # note\nd: ~\ne: null\n",
+      "a: \"x y\"\nb: 'z'\nc: \"\"\nd: ''\ne: \"#not a comment\"\n",
+      "a: b # comment\n# whole line\n  # indented comment\nc: d\n",
+      "a: {x: 1, y: [2, 3], z: {}}\nb: []\nc: {}\n",
+      "a: [{n: 1, p: \"v\"}, {n: 2}]\n",
+      "a: {k: \"v\", 'q': w}\n",
+      "---\na: 1\n---\nb: 2\n",
+      "---\n---\na: 1\n---\n",
+      "--- # first\na: 1\n...x: 2\n",
+      "# only a comment\n",
+      "",
+      "\n\n",
+      "---",
+      "a: 1\n---",
+      "a: http://x:80/y\nb: image:1.2\nc: a#b\nd: -1\ne: a,b[c]{d}\n",
+      "a: {u: http://x/y, i: nginx:1.2}\n",
+      "  a: 1\n  b: 2\n",
+      "a: x  y   \n",
+      "key with spaces: v\n\"q\": 1\n",
+      "scalar\n",
+      "a:\n  scalar on its own line\nb: 1\n",
+      "a: true\nb: 1.5\nc: 0x1F\nd: Null\ne: NULL\n",
+  };
+  for (const std::string& t : taken) {
+    const Outcome o = Compare(t);
+    EXPECT_EQ(o.difference, "") << t;
+  }
+  // The ones the fast path exists for.
+  for (const char* t :
+       {"a: 1\n", "a:\n  b: c\n", "a:\n- x\n", "- a: 1\n  b: 2\n",
+        "a: {x: 1, y: [2, 3]}\n", "a: \"x\"\n", "---\na: 1\n---\nb: 2\n",
+        "a:\nb: ~\n", "a: b # c\n", ""})
+    EXPECT_TRUE(yaml::ParseBlockYaml(t, nullptr)) << t;
+}
+
+// What it leaves to libyaml, which reads it or says what is wrong.
+TEST(YamlBlockTest, LeavesTheRestToLibyaml) {
+  for (const char* t : {"a: &x 1\nb: *x\n",
+                        "a: !!str 1\n",
+                        "a: |\n  text\n",
+                        "a: >\n  text\n",
+                        "a: \"x\\ny\"\n",
+                        "a: 'it''s'\n",
+                        "a: two\n  lines\n",
+                        "a: {x: 1,\n  y: 2}\n",
+                        "a:\tb\n",
+                        "a: b\r\n",
+                        "a: caf\xc3\xa9\n",
+                        "%YAML 1.1\n---\na: 1\n",
+                        "a: 1\n...\n",
+                        "? a\n: b\n",
+                        "a: b: c\n",
+                        "- - a\n",
+                        "a: {x}\n",
+                        "a: {x: 1,}\n",
+                        "a: [1,]\n",
+                        "a: {\"x\":1}\n",
+                        "a:\n  b: 1\n c: 2\n",
+                        "a: 1\n  b: 2\n",
+                        "[a]: b\n",
+                        "a: @x\n",
+                        "a: `x\n",
+                        "a: {x: a:}\n"}) {
+    EXPECT_FALSE(yaml::ParseBlockYaml(t, nullptr)) << t;
+    // Whatever libyaml makes of it is what meshsim reads.
+    Diagnostics d1, d2;
+    auto fast = io::ParseDocuments(t, "t.yaml", d1, true);
+    auto slow = io::ParseDocuments(t, "t.yaml", d2, false);
+    ASSERT_EQ(fast.has_value(), slow.has_value()) << t;
+    EXPECT_EQ(d1.all().size(), d2.all().size()) << t;
+  }
+}
+
+// Single-byte edits of taken texts: the block parser must either decline
+// or agree with libyaml, which must then accept; an edit it took that
+// libyaml rejects would be a wrong tree meshsim acts on.
+TEST(YamlBlockTest, MutationsNeverTakeWhatLibyamlReadsOtherwise) {
+  const std::vector<std::string> seeds = {
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels:\n"
+      "    app: a\n    x: \"y\"\nspec:\n  selector: {app: a}\n"
+      "  ports: [{port: 80, name: http}]\n---\n",
+      "a:\n- b: 1\n  c:\n  - d\n  - e: f\n- g\nh: {i: [j, k], l: 'm'}\n",
+      "# c\n---\na: 1 # x\nb:\n  c: \"d\"\n\n---\n- 1\n-\n  - 2\n",
+  };
+  const std::string alphabet = " :-#{}[],'\"\n\tab1?&*!|>%.~";
+  std::mt19937 rng(2026);
+  size_t took = 0;
+  for (const std::string& seed : seeds) {
+    for (int k = 0; k < 1500; ++k) {
+      std::string t = seed;
+      const size_t at = rng() % (t.size() + 1);
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          t.insert(at, 1, c);
+          break;
+        case 1:
+          if (at < t.size()) t.erase(at, 1);
+          break;
+        default:
+          if (at < t.size()) t[at] = c;
+      }
+      const Outcome o = Compare(t);
+      took += o.block_took;
+      ASSERT_EQ(o.difference, "") << t;
+    }
+  }
+  // Many edits keep the text in the subset (a letter for a letter, a
+  // space at a line's end): the comparison above had work to do.
+  EXPECT_GT(took, 1000u);
+}
+
+}  // namespace
+}  // namespace meshsim
