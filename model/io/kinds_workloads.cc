@@ -379,9 +379,9 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
                                   : static_cast<size_t>(c.replicas);
   cluster.workloads.reserve(most);
   cluster.services.reserve(cluster.services.size() + sink.services.size());
-  std::move(sink.services.begin(), sink.services.end(),
-            std::back_inserter(cluster.services));
-  sink.services.clear();
+  // Each freed as it moves: the deque and the vector never both hold all.
+  for (; !sink.services.empty(); sink.services.pop_front())
+    cluster.services.push_back(std::move(sink.services.front()));
   for (PendingPod& p : sink.pods) {
     Workload& w = p.workload;
     if (!p.owner_kind.empty()) {
@@ -400,7 +400,11 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
   std::set<std::string> deployments;
   for (const PendingController& c : sink.controllers)
     if (c.kind == "Deployment") deployments.insert(c.ns + "/" + c.name);
-  for (const PendingController& c : sink.controllers) {
+  // Each controller freed once its pods are made, its template moved into
+  // the last: the controllers (a pod template each) and the pods are never
+  // all in memory at once.
+  for (; !sink.controllers.empty(); sink.controllers.pop_front()) {
+    PendingController& c = sink.controllers.front();
     if (materialized.count(c.kind + " " + c.ns + "/" + c.name)) continue;
     if (c.kind == "ReplicaSet" && c.owner_kind == "Deployment" &&
         deployments.count(c.ns + "/" + c.owner_name))
@@ -415,7 +419,9 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
     for (int i = 0; i < n; ++i) {
       // Made in place from the template: no copy moved in after.
       const size_t index = cluster.workloads.size();
-      Workload& w = cluster.workloads.emplace_back(c.pod_template);
+      Workload& w =
+          i + 1 < n ? cluster.workloads.emplace_back(c.pod_template)
+                    : cluster.workloads.emplace_back(std::move(c.pod_template));
       w.ns = c.ns;
       w.owner = c.name;
       w.owner_kind = c.kind;

@@ -105,10 +105,18 @@ class Parser {
   }
   // The indentation of the next line with content; -1 at the end of the
   // text or at a document marker.
+  // Every open collection asks on its way out: the answer for a line is
+  // kept, so a deep one over a long indentation is not counted again each
+  // time.
   int NextIndent() {
+    if (p_ == indent_line_) return indent_;  // p_ moves only to a new line
     SkipToContent();
-    if (p_ >= n_ || Marker(p_, '-') || Marker(p_, '.')) return -1;
-    return static_cast<int>(SkipSpaces(p_) - p_);
+    indent_line_ = p_;
+    if (p_ >= n_ || Marker(p_, '-') || Marker(p_, '.'))
+      indent_ = -1;
+    else
+      indent_ = static_cast<int>(SkipSpaces(p_) - p_);
+    return indent_;
   }
   // After a node that ends at `i`: spaces, then the end of the line, maybe
   // through a comment.
@@ -373,6 +381,8 @@ class Parser {
   size_t line_start_ = 0;
   int line_ = 0;
   int depth_ = 0;
+  size_t indent_line_ = kNone;  // where NextIndent last looked
+  int indent_ = -1;
 };
 
 }  // namespace
