@@ -13,7 +13,7 @@ build=${1:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: fuzz/run.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(manifest scenario policy route verify shard writers)
+[ ${#targets[@]} -eq 0 ] && targets=(manifest scenario policy route verify shard writers yaml_block)
 fuzz/seeds.sh "$build/fuzz-seeds" >/dev/null
 mkdir -p "$build/fuzz-artifacts"
 for t in "${targets[@]}"; do

@@ -15,6 +15,8 @@
 #   shard     the shard files of tests/data/fuzz-seeds/shard/
 #   writers   hostile names (workflow commands, escapes, markup, bad UTF-8)
 #             as NUL-separated fields (fuzz_writers.cc)
+#   yaml_block  the manifest seeds: YAML the block parser takes, to be
+#             mutated into what it must decline or read as libyaml does
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: fuzz/seeds.sh OUT_DIR}
@@ -125,6 +127,7 @@ printf '::warning::x.yaml\0name\n::error file=a::pwned\0  ::add-mask::s\0<img sr
   >"$out/writers/commands"
 printf 'scenarios/a.yaml\0caf\xc3\xa9\0\t::stop-commands::t\0&amp;\0`code`|cell|\0\r\n::notice::n\0%%0A::error::x' \
   >"$out/writers/mixed"
-for t in manifest scenario policy route verify shard writers; do
+cp -r "$out/manifest" "$out/yaml_block"
+for t in manifest scenario policy route verify shard writers yaml_block; do
   echo "$t: $(ls "$out/$t" | wc -l) seeds"
 done

@@ -745,7 +745,8 @@ bool ForEachDocument(const std::string& text, const std::string& file,
 }  // namespace
 
 bool StreamDocuments(const std::string& text, const std::string& file,
-                     Diagnostics& diags, const NodeFn& on_object) {
+                     Diagnostics& diags, const NodeFn& on_object,
+                     bool block_first) {
   if (!Utf8OrError(text, file, diags)) return false;
   if (!StrictJsonOrError(text, file, diags)) return false;
   const bool may_alias = text.find('&') != std::string::npos;
@@ -757,7 +758,8 @@ bool StreamDocuments(const std::string& text, const std::string& file,
   // items, and the alias budget is per document (kubectl never writes
   // anchors).
   const NodeFn items = may_alias ? NodeFn() : NodeFn(checked);
-  return ForEachDocument(text, file, diags, items, checked, nullptr);
+  return ForEachDocument(text, file, diags, items, checked, nullptr,
+                         block_first);
 }
 
 std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
@@ -780,6 +782,25 @@ std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
     if (!checker.Check(doc)) doc = yaml::Node();  // loaded as empty
   }
   return docs;
+}
+
+std::string BlockParserDisagreement(const std::string& text) {
+  if (!yaml::ParseBlockYaml(text, nullptr)) return "";
+  Diagnostics d_block, d_libyaml;
+  const auto block = ParseDocuments(text, "t.yaml", d_block, true);
+  const auto libyaml = ParseDocuments(text, "t.yaml", d_libyaml, false);
+  if (!libyaml) return "libyaml refuses what the block parser took";
+  if (!block) return "the block path refused";
+  if (block->size() != libyaml->size())
+    return "documents " + std::to_string(block->size()) + " vs " +
+           std::to_string(libyaml->size());
+  for (size_t i = 0; i < block->size(); ++i) {
+    std::string d = yaml::FirstDifference((*block)[i], (*libyaml)[i],
+                                          "doc" + std::to_string(i));
+    if (!d.empty()) return d;
+  }
+  if (d_block.all().size() != d_libyaml.all().size()) return "diagnostics";
+  return "";
 }
 
 std::optional<double> DecimalNumber(const std::string& s, size_t* used) {

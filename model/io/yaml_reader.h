@@ -114,6 +114,12 @@ std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
                                                     Diagnostics& diags,
                                                     bool block_first = true);
 
+// What holds the block parser to libyaml (tests, fuzz_yaml_block): "" when
+// yaml_block.cc does not take `text`, or reads it to libyaml's documents,
+// node for node, mark for mark, with the same diagnostics; else the first
+// difference.
+std::string BlockParserDisagreement(const std::string& text);
+
 // As ParseDocuments, but hands each document to `on_object` as soon as it is
 // parsed, and (in a text without anchors) each item of a top-level `items`
 // list (a kubectl List) as soon as that item is, so memory holds one object
@@ -122,9 +128,11 @@ std::optional<yaml::ParsedDocuments> ParseDocuments(const std::string& text,
 // document the checks reject is handed over as an empty node. Returns false
 // (with a located error) on a syntax error; objects before it were handed
 // over already.
+// `block_first` as for ParseDocuments.
 bool StreamDocuments(const std::string& text, const std::string& file,
                      Diagnostics& diags,
-                     const std::function<void(const yaml::Node&)>& on_object);
+                     const std::function<void(const yaml::Node&)>& on_object,
+                     bool block_first = true);
 
 // Names a scenario gives that reach logs, reports and diagrams
 // (docs/security.md): false, with an error at `n`, when `v` holds a control

@@ -1,6 +1,7 @@
 #include "model/io/yaml_tree.h"
 
 #include <cstdio>
+#include <string>
 
 namespace meshsim::yaml {
 
@@ -90,6 +91,30 @@ std::string FlowText(const Node& n) {
   std::string out;
   Flow(n, out, 0);
   return out;
+}
+
+std::string FirstDifference(const Node& a, const Node& b,
+                            const std::string& at) {
+  if (a.Type() != b.Type()) return at + ": type";
+  if (!a.IsDefined()) return "";
+  const yaml::Mark ma = a.Mark(), mb = b.Mark();
+  auto mark = [](const yaml::Mark& m) {
+    return std::to_string(m.line) + ":" + std::to_string(m.column) + "@" +
+           std::to_string(m.pos);
+  };
+  if (ma.pos != mb.pos || ma.line != mb.line || ma.column != mb.column)
+    return at + ": mark " + mark(ma) + " vs " + mark(mb);
+  if (a.Scalar() != b.Scalar()) return at + ": text '" + a.Scalar() + "'";
+  if (a.Tag() != b.Tag()) return at + ": tag " + a.Tag() + " vs " + b.Tag();
+  const auto& ca = a.data()->children;
+  const auto& cb = b.data()->children;
+  if (ca.size() != cb.size()) return at + ": children";
+  for (size_t i = 0; i < ca.size(); ++i) {
+    std::string d =
+        FirstDifference(Node(ca[i]), Node(cb[i]), at + "/" + std::to_string(i));
+    if (!d.empty()) return d;
+  }
+  return "";
 }
 
 void Node::MarkSubtreeRead() const {

@@ -188,6 +188,12 @@ struct ParsedDocuments {
   const Node& operator[](size_t i) const { return documents[i]; }
 };
 
+// Where two trees first differ (type, mark, text, tag or children), as
+// "doc/2/0: mark 3:4@20 vs 3:5@21"; "" when they are the same. For holding
+// the block parser to libyaml (yaml_block.h).
+std::string FirstDifference(const Node& a, const Node& b,
+                            const std::string& at = "");
+
 // A node on one line in YAML's flow style ({a: b, c: [d, e]}), scalars
 // double-quoted where a plain one would read differently.
 std::string FlowText(const Node& n);

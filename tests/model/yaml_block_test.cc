@@ -22,63 +22,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The first difference between two trees, "" when equal.
-std::string Differ(const yaml::Node& a, const yaml::Node& b,
-                   const std::string& at) {
-  if (a.Type() != b.Type()) return at + ": type";
-  if (!a.IsDefined()) return "";
-  const yaml::Mark ma = a.Mark(), mb = b.Mark();
-  if (ma.pos != mb.pos || ma.line != mb.line || ma.column != mb.column)
-    return at + ": mark " + std::to_string(ma.line) + ":" +
-           std::to_string(ma.column) + "@" + std::to_string(ma.pos) + " vs " +
-           std::to_string(mb.line) + ":" + std::to_string(mb.column) + "@" +
-           std::to_string(mb.pos);
-  if (a.Scalar() != b.Scalar()) return at + ": text '" + a.Scalar() + "'";
-  if (a.Tag() != b.Tag()) return at + ": tag " + a.Tag() + " vs " + b.Tag();
-  const auto& ca = a.data()->children;
-  const auto& cb = b.data()->children;
-  if (ca.size() != cb.size()) return at + ": children";
-  for (size_t i = 0; i < ca.size(); ++i) {
-    const std::string d = Differ(yaml::Node(ca[i]), yaml::Node(cb[i]),
-                                 at + "/" + std::to_string(i));
-    if (!d.empty()) return d;
-  }
-  return "";
-}
-
 struct Outcome {
   bool block_took = false;
   std::string difference;  // block parser against libyaml, when it took
 };
 
-// Reads `text` both ways. When the block parser takes it, libyaml must
-// read it without error and to the same documents.
 Outcome Compare(const std::string& text) {
-  Outcome o;
-  o.block_took = yaml::ParseBlockYaml(text, nullptr);
-  if (!o.block_took) return o;
-  Diagnostics d1, d2;
-  auto fast = io::ParseDocuments(text, "t.yaml", d1, true);
-  auto slow = io::ParseDocuments(text, "t.yaml", d2, false);
-  if (!slow) {
-    o.difference = "libyaml refuses what the block parser took";
-    return o;
-  }
-  if (!fast) {
-    o.difference = "the block path refused";
-    return o;
-  }
-  if (fast->size() != slow->size()) {
-    o.difference = "documents " + std::to_string(fast->size()) + " vs " +
-                   std::to_string(slow->size());
-    return o;
-  }
-  for (size_t i = 0; i < fast->size(); ++i) {
-    o.difference = Differ((*fast)[i], (*slow)[i], "doc" + std::to_string(i));
-    if (!o.difference.empty()) return o;
-  }
-  if (d1.all().size() != d2.all().size()) o.difference = "diagnostics";
-  return o;
+  return {yaml::ParseBlockYaml(text, nullptr),
+          io::BlockParserDisagreement(text)};
 }
 
 std::vector<fs::path> RepositoryYaml() {
