@@ -5,12 +5,16 @@
 // validateHTTPRedirect, validateTrafficPolicy, validateConnectionPool,
 // validatePortTrafficPolicies, validateSubsetName, ValidateGateway,
 // validateTLSOptions, validateWorkloadEntry; agent/validation.go
-// ValidateWildcardDomain, ValidateFQDN, ValidateTLS; virtualservice.go for
+// ValidateWildcardDomain, ValidateFQDN, ValidateTLS,
+// ValidateLocalityLbSetting, validateLocalities; virtualservice.go for
 // sourceNamespace), §16.1–§16.3, §16.10: `kubectl apply` fails, so meshsim
 // refuses them too. The checks read the YAML without marking any field
 // read. See kinds.h.
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "model/io/kinds.h"
 #include "model/networking.h"
@@ -130,6 +134,129 @@ void CheckClientTls(Reader& r, const yaml::Node& tls, const std::string& w) {
                      "refuses it");
 }
 
+// agent.validateLocalities: each locality "region[/zone[/subzone]]" with no
+// empty part and at most one '*', at its end, none covering one before it.
+// "" when all are taken, else istiod's reason for the first that is not.
+std::string LocalitiesError(const std::vector<std::string>& localities) {
+  // region -> zone -> subzones; "*" for all.
+  std::map<std::string, std::map<std::string, std::set<std::string>>> seen;
+  for (const std::string& l : localities) {
+    const size_t stars =
+        static_cast<size_t>(std::count(l.begin(), l.end(), '*'));
+    if (stars > 1 || (stars == 1 && l.back() != '*'))
+      return "locality '" + l + "': a '*' may appear once, at its end";
+    const std::string overlap =
+        "locality '" + l + "' overlaps one given before it";
+    if (seen.count("*")) return overlap;
+    // strings.SplitN(l, "/", 3): a subzone keeps any further '/'.
+    std::vector<std::string> part;
+    size_t at = 0;
+    while (part.size() < 2) {
+      const size_t slash = l.find('/', at);
+      if (slash == std::string::npos) break;
+      part.push_back(l.substr(at, slash - at));
+      at = slash + 1;
+    }
+    part.push_back(l.substr(at));
+    for (const std::string& p : part)
+      if (p.empty())
+        return "locality '" + l + "' has an empty region, zone or subzone";
+    auto region = seen.find(part[0]);
+    if (part.size() == 1) {
+      if (region != seen.end()) return overlap;
+      seen[part[0]]["*"].insert("*");
+      continue;
+    }
+    if (region != seen.end() && region->second.count("*")) return overlap;
+    auto& zones = seen[part[0]];
+    auto zone = zones.find(part[1]);
+    if (part.size() == 2) {
+      if (zone != zones.end()) return overlap;
+      zones[part[1]].insert("*");
+      continue;
+    }
+    if (zone != zones.end() &&
+        (zone->second.count("*") || zone->second.count(part[2])))
+      return overlap;
+    zones[part[1]].insert(part[2]);
+  }
+  return "";
+}
+
+// agent.ValidateLocalityLbSetting on a loadBalancer's localityLbSetting
+// (§16.1): distribute and failover exclusive, each distribute's weights in
+// [1, 100] summing to 100, localities well formed and not overlapping,
+// failover between two different whole regions; a failover without outlier
+// detection is admitted with a warning.
+void CheckLocalityLbSetting(Reader& r, const yaml::Node& lb,
+                            const yaml::Node& outlier, const std::string& w) {
+  const yaml::Node loc = lb.IsMap() ? lb["localityLbSetting"] : yaml::Node();
+  if (!loc.IsMap()) return;
+  const std::string lw = w + ".loadBalancer.localityLbSetting";
+  const yaml::Node distribute = loc["distribute"];
+  const yaml::Node failover = loc["failover"];
+  const yaml::Node priority = loc["failoverPriority"];
+  auto refuse = [&](const yaml::Node& at, const std::string& why) {
+    r.Error(at, lw + ": " + why + "; istiod's validation refuses it");
+  };
+  if (distribute.size() > 0 && failover.size() > 0)
+    return refuse(loc, "distribute and failover cannot both be set");
+  if (failover.size() > 0)
+    for (const auto& p : priority)
+      if (p.Scalar() == "topology.kubernetes.io/region" ||
+          p.Scalar() == "topology.kubernetes.io/zone" ||
+          p.Scalar() == "topology.istio.io/subzone")
+        return refuse(p, "failover cannot be set with the topology label '" +
+                             p.Scalar() + "' in failoverPriority");
+  std::vector<std::string> from;
+  for (const auto& d : distribute) {
+    from.push_back(d["from"].Scalar());
+    const yaml::Node to = d["to"];
+    long long total = 0;
+    std::vector<std::string> targets;
+    bool numbers = true;  // else the loader reports the type
+    for (const auto& kv : to) {
+      targets.push_back(kv.first.Scalar());
+      const std::string& v = kv.second.Scalar();
+      if (!GoAtoiParses(v) || v[0] == '-' || v.size() > 12) {
+        numbers = false;
+        continue;
+      }
+      const long long weight = std::stoll(v);
+      if (weight <= 0 || weight > 100)
+        return refuse(kv.second, "a locality weight must be from 1 to 100");
+      total += weight;
+    }
+    if (!numbers) continue;
+    if (total != 100)
+      return refuse(to.IsDefined() ? to : d,
+                    "the weights of distribute.to add up to " +
+                        std::to_string(total) + ", not 100");
+    if (std::string e = LocalitiesError(targets); !e.empty())
+      r.Error(to, lw + ".distribute[].to: " + e +
+                      "; istiod's validation refuses it");
+  }
+  if (std::string e = LocalitiesError(from); !e.empty())
+    r.Error(distribute, lw + ".distribute[].from: " + e +
+                            "; istiod's validation refuses it");
+  if ((failover.size() > 0 || priority.size() > 0) && !outlier.IsMap())
+    r.Warning(loc, lw + ": failover without outlierDetection in the same "
+                        "traffic policy: istiod admits it with a warning "
+                        "('outlier detection policy must be provided for "
+                        "failover'); locality failover acts only where the "
+                        "policy that applies has outlierDetection (§16.1)");
+  for (const auto& f : failover) {
+    const std::string a = f["from"].Scalar(), b = f["to"].Scalar();
+    if (a == b)
+      refuse(f, "a failover must name two different regions ('" + a + "')");
+    if (a.find('/') != std::string::npos || b.find('/') != std::string::npos)
+      refuse(f, "a failover names regions only, no zone ('" + a + "' to '" + b +
+                    "')");
+    if (a.find('*') != std::string::npos || b.find('*') != std::string::npos)
+      refuse(f, "a failover region cannot hold '*'");
+  }
+}
+
 // validateTrafficPolicy and what it calls: a traffic policy, a connection
 // pool and a port-level entry must each set something.
 void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
@@ -154,6 +281,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
   };
   pool(tp["connectionPool"], w + ".connectionPool");
   CheckClientTls(r, tp["tls"], w);
+  CheckLocalityLbSetting(r, tp["loadBalancer"], tp["outlierDetection"], w);
   const yaml::Node ports = tp["portLevelSettings"];
   if (!ports.IsSequence()) return;
   for (size_t i = 0; i < ports.size(); ++i) {
@@ -173,6 +301,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
                       "port-level setting with nothing but its port)");
     pool(p["connectionPool"], pw + ".connectionPool");
     CheckClientTls(r, p["tls"], pw);
+    CheckLocalityLbSetting(r, p["loadBalancer"], p["outlierDetection"], pw);
   }
 }
 
