@@ -80,6 +80,17 @@ std::optional<int64_t> Duration(Reader& r, const yaml::Node& n,
   return static_cast<int64_t>(total);
 }
 
+// agent.ValidateDuration (§16.1, §16.2): istiod refuses a duration under
+// 1ms or not in whole milliseconds (a VirtualService's timeout, a
+// DestinationRule's outlierDetection interval and baseEjectionTime).
+void WholeMilliseconds(Reader& r, const yaml::Node& n, const std::string& what,
+                       int64_t ns, const char* advice) {
+  if (ns >= 1'000'000 && ns % 1'000'000 == 0) return;
+  r.Error(n, what + " must be whole milliseconds, at least 1ms, got '" +
+                 n.Scalar() + "' (istiod's validation refuses it" + advice +
+                 ")");
+}
+
 // Nanoseconds as a Gateway API duration (what the simulator reads a
 // route's timeout as): hours, minutes, seconds and milliseconds.
 std::string GatewayDuration(int64_t ns) {
@@ -487,12 +498,8 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
     rule.filters.push_back(f);
   }
   if (auto t = Duration(r, r.Child(h, "timeout"), hw + ".timeout")) {
-    // agent.ValidateDuration: at least 1ms, in whole milliseconds.
-    if (*t < 1'000'000 || *t % 1'000'000 != 0)
-      r.Error(r.Child(h, "timeout"),
-              hw + ".timeout must be whole milliseconds, at least 1ms, got '" +
-                  r.Child(h, "timeout").Scalar() +
-                  "' (istiod's validation refuses it; leave it out for none)");
+    WholeMilliseconds(r, r.Child(h, "timeout"), hw + ".timeout", *t,
+                      "; leave it out for none");
     rule.timeout = GatewayDuration(*t);
   }
   ReadVsRetries(r, h, hw, rule);
@@ -609,11 +616,16 @@ TrafficPolicy ReadTrafficPolicy(Reader& r, const yaml::Node& p,
                 ow + ".consecutiveErrors is deprecated and istiod ignores it "
                      "(Envoy's default of 5 consecutive 5xx applies); use "
                      "consecutive5xxErrors (§16.1)");
-    if (auto d = Duration(r, r.Child(od, "interval"), ow + ".interval"))
+    if (auto d = Duration(r, r.Child(od, "interval"), ow + ".interval")) {
+      WholeMilliseconds(r, r.Child(od, "interval"), ow + ".interval", *d, "");
       tp.interval_ns = *d;
+    }
     if (auto d = Duration(r, r.Child(od, "baseEjectionTime"),
-                          ow + ".baseEjectionTime"))
+                          ow + ".baseEjectionTime")) {
+      WholeMilliseconds(r, r.Child(od, "baseEjectionTime"),
+                        ow + ".baseEjectionTime", *d, "");
       tp.base_ejection_ns = *d;
+    }
     if (auto v = r.Int(r.Child(od, "maxEjectionPercent"),
                        ow + ".maxEjectionPercent", 0, 100);
         v && *v > 0)  // 0 is unset: Envoy's 10
