@@ -125,7 +125,8 @@ LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
                                 const std::string& what) {
   LabelSelector sel;
   sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
-                                 what + ".matchLabels", true, nullptr)
+                                 what + ".matchLabels", true, nullptr,
+                                 /*label_keys=*/true)
                          .value_or(Labels{});
   ForEachMap(
       r, n, "matchExpressions", what,

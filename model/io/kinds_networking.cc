@@ -288,7 +288,8 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   }
   if (r.Child(m, "sourceLabels").IsDefined())
     hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
-                                   mw + ".sourceLabels", true, nullptr)
+                                   mw + ".sourceLabels", true, nullptr,
+                                   /*label_keys=*/true)
                            .value_or(Labels{});
   hm.port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
@@ -749,7 +750,7 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                sub.name =
                    r.String(r.Child(s, "name"), sw + ".name").value_or("");
                sub.labels = r.StringMap(r.Child(s, "labels"), sw + ".labels",
-                                        true, nullptr)
+                                        true, nullptr, /*label_keys=*/true)
                                 .value_or(Labels{});
                if (r.Child(s, "trafficPolicy").IsDefined()) {
                  sub.policy = ReadTrafficPolicy(r, r.Child(s, "trafficPolicy"),

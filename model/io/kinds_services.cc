@@ -1,5 +1,6 @@
 // Services: Service and ServiceEntry. See kinds.h.
 #include <arpa/inet.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cctype>
@@ -182,8 +183,19 @@ void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
       r.Error(k, what + " keys must be port names, got " + Reader::Describe(k));
       continue;
     }
-    if (auto port = r.Int(v, what + "['" + k.Scalar() + "']", 1, 65535))
-      out[k.Scalar()] = static_cast<int>(*port);
+    // validateWorkloadEntry: ValidatePortName, Istio's DNS-1123 label
+    // (capitals allowed), at most 63 characters (§3.4).
+    const std::string& name = k.Scalar();
+    static const RE2 kPortName("[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?");
+    if (name.size() > 63 || !RE2::FullMatch(name, kPortName)) {
+      r.Error(k, what + ": port name '" + name +
+                     "' is not a DNS-1123 label (letters, digits and '-', at "
+                     "most 63); istiod's validation refuses it");
+      v.MarkSubtreeRead();  // reported here, not again as unmodelled
+      continue;
+    }
+    if (auto port = r.Int(v, what + "['" + name + "']", 1, 65535))
+      out[name] = static_cast<int>(*port);
   }
 }
 
@@ -536,7 +548,8 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
       std::map<std::string, SourceLocation> label_locs;
       ep.labels =
           r.StringMap(r.Child(e, "labels"),
-                      h.what + ": spec.endpoints[].labels", true, &label_locs)
+                      h.what + ": spec.endpoints[].labels", true, &label_locs,
+                      /*label_keys=*/true)
               .value_or(Labels{});
       ep.network =
           r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")

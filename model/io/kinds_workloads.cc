@@ -264,7 +264,8 @@ void LoadController(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     std::map<std::string, SourceLocation> locs;
     w.labels =
         r.StringMap(r.Child(tmd, "labels"),
-                    h.what + ": spec.template.metadata.labels", true, &locs)
+                    h.what + ": spec.template.metadata.labels", true, &locs,
+                    /*label_keys=*/true)
             .value_or(Labels{});
     w.label_locations = locs;
     w.annotations = r.StringMap(r.Child(tmd, "annotations"),
@@ -298,7 +299,7 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
     w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address")
                .value_or("");
     auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels",
-                          true, &w.label_locations);
+                          true, &w.label_locations, /*label_keys=*/true);
     if (sl)
       for (const auto& [k, v] : *sl) w.labels.emplace(k, v);
     w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network")

@@ -136,11 +136,31 @@ const RE2& LabelValueSyntax() {
   static const RE2 kLabelValue("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
   return kLabelValue;
 }
+
+// A label key as Istio's labels.Instance.Validate checks it (validateTagKey,
+// also what the API server asks of metadata.labels, but that it wants the
+// prefix in lower case): an optional prefix of DNS labels joined by '.',
+// at most 253 characters, and '/'; then a name of at most 63 characters,
+// letters, digits, '-', '_' and '.', starting and ending with a letter or
+// digit. "" when `key` is one, else why not.
+std::string LabelKeyError(const std::string& key) {
+  static const RE2 kKey(
+      "(?:((?:[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)"
+      "(?:\\.[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)*)/)?"
+      "((?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])");
+  std::string prefix, name;
+  if (!RE2::FullMatch(key, kKey, &prefix, &name))
+    return "an optional DNS prefix and '/', then letters, digits, '-', '_' "
+           "and '.', starting and ending with a letter or digit";
+  if (prefix.size() > 253) return "its prefix is over 253 characters";
+  if (name.size() > 63) return "its name is over 63 characters";
+  return "";
+}
 }  // namespace
 
 std::optional<Labels> Reader::StringMap(
     const yaml::Node& n, const std::string& what, bool label_syntax,
-    std::map<std::string, SourceLocation>* locs) {
+    std::map<std::string, SourceLocation>* locs, bool label_keys) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
   n.MarkSubtreeRead();
@@ -154,6 +174,15 @@ std::optional<Labels> Reader::StringMap(
       continue;
     }
     const std::string key = it->first.Scalar();
+    if (label_keys) {
+      if (const std::string why = LabelKeyError(key); !why.empty()) {
+        Error(it->first, what + ": '" + key + "' is not a label key (" + why +
+                             "); the API server and istiod's validation "
+                             "refuse it");
+        ok = false;
+        continue;
+      }
+    }
     // A copy: `it->second` lives in a proxy that dies with this statement.
     const yaml::Node v = it->second;
     if (v.IsNull()) {

@@ -42,10 +42,15 @@ class Reader {
                                long long min, long long max);
   std::optional<bool> Bool(const yaml::Node& n, const std::string& what);
   // A map of string to string (labels, annotations, selectors). Label values
-  // are checked against Kubernetes' syntax when `label_syntax` is set.
+  // are checked against Kubernetes' syntax when `label_syntax` is set, and
+  // keys too with `label_keys`, for the maps the API server or istiod's
+  // validation checks so (labels.Instance.Validate: a WorkloadEntry's, a
+  // subset's, sourceLabels; not a workload selector's, which istiod checks
+  // only for '*' and "").
   std::optional<Labels> StringMap(const yaml::Node& n, const std::string& what,
                                   bool label_syntax,
-                                  std::map<std::string, SourceLocation>* locs);
+                                  std::map<std::string, SourceLocation>* locs,
+                                  bool label_keys = false);
   // A list of strings: nullopt when `n` is not a list (an error when it is
   // present); items that are not strings are reported ("<what>[]") and left
   // out.
