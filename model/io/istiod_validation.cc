@@ -216,6 +216,8 @@ void CheckLocalityLbSetting(Reader& r, const yaml::Node& lb,
     std::vector<std::string> targets;
     bool numbers = true;  // else the loader reports the type
     for (const auto& kv : to) {
+      // The API server prunes a null from a CRD's map before istiod sees it.
+      if (kv.second.IsNull()) continue;
       targets.push_back(kv.first.Scalar());
       const std::string& v = kv.second.Scalar();
       if (!GoAtoiParses(v) || v[0] == '-' || v.size() > 12) {

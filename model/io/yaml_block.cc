@@ -191,9 +191,11 @@ class Parser {
     while (true) {
       const size_t colon = KeyEnd(q);
       if (colon == kNone) No();
+      // libyaml forgets a key whose ':' is over 1024 characters on,
+      // trailing spaces counted.
+      if (colon - q > kMaxKey) No();
       size_t key_end = colon;
       while (key_end > q && s_[key_end - 1] == ' ') --key_end;
-      if (key_end - q > kMaxKey) No();
       Scalar(MarkAt(q), q, key_end - q, true);
       const size_t v = SkipSpaces(colon + 1);
       if (LineEnd(v)) {
@@ -316,8 +318,10 @@ class Parser {
       while (true) {
         const char k = At(j);
         if (k == '{' || k == '[') No();  // a collection as a key
+        const size_t key = j;
         j = SkipSpaces(k == '"' || k == '\'' ? Quoted(j) : PlainFlow(j));
         if (At(j) != ':' || At(j + 1) != ' ') No();
+        if (j - key > kMaxKey) No();  // libyaml's simple-key limit
         j = SkipSpaces(j + 1);
         const char val = At(j);
         if (val == ',' || val == '}' || LineEnd(j)) No();  // empty value

@@ -154,6 +154,38 @@ TEST(YamlBlockTest, LeavesTheRestToLibyaml) {
   }
 }
 
+// libyaml forgets a possible key once its ':' is over 1024 characters on
+// (a block key's trailing spaces count), then refuses the text: the block
+// parser must leave such keys to it, block or flow (found by review).
+TEST(YamlBlockTest, KeysPastLibyamlsLimitGoToLibyaml) {
+  const std::vector<std::string> long_keys = {
+      "a" + std::string(1024, ' ') + ": b\n",
+      std::string(1000, 'a') + std::string(30, ' ') + ": b\n",
+      "{" + std::string(1025, 'k') + ": b}\n",
+      "x: {\"" + std::string(1025, 'k') + "\": b}\n",
+      "x: {k" + std::string(1100, ' ') + ": b}\n",
+  };
+  for (const std::string& t : long_keys) {
+    EXPECT_FALSE(yaml::ParseBlockYaml(t, nullptr)) << t.size();
+    EXPECT_EQ(io::BlockParserDisagreement(t), "") << t.size();
+  }
+  for (const std::string& t : {std::string(900, 'a') + ": b\n",
+                               "{" + std::string(900, 'k') + ": b}\n"}) {
+    EXPECT_TRUE(yaml::ParseBlockYaml(t, nullptr)) << t.size();
+    EXPECT_EQ(io::BlockParserDisagreement(t), "") << t.size();
+  }
+}
+
+// What fuzz_yaml_block once found (tests/data/fuzz/README.md).
+TEST(YamlBlockTest, FuzzFindingsReadAsLibyamlReadsThem) {
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator("tests/data/fuzz/yaml_block")) {
+    EXPECT_EQ(io::BlockParserDisagreement(Read(e.path())), "") << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 2u);
+}
+
 // Single-byte edits of taken texts: the block parser must either decline
 // or agree with libyaml, which must then accept; an edit it took that
 // libyaml rejects would be a wrong tree meshsim acts on.
