@@ -171,6 +171,15 @@ class Parser {
     return kNone;
   }
 
+  // After an entry of a collection indented `ind`: where its next entry
+  // starts, or kNone at the collection's end (a deeper line cannot follow
+  // a finished entry).
+  size_t NextEntry(int ind) {
+    const int i = NextIndent();
+    if (i > ind) No();
+    return i < ind ? kNone : p_ + static_cast<size_t>(i);
+  }
+
   // A node whose first line is the next line with content, indented `ind`
   // (more than its parent's `parent`).
   void Node(int ind, int parent) {
@@ -212,10 +221,8 @@ class Parser {
       } else {
         InlineValue(v, ind);
       }
-      const int i = NextIndent();
-      if (i > ind) No();
-      if (i < ind) break;
-      q = p_ + static_cast<size_t>(i);
+      q = NextEntry(ind);
+      if (q == kNone) break;
       if (DashItem(q)) No();
     }
     Close();
@@ -243,10 +250,8 @@ class Parser {
       } else {
         InlineValue(v, ind);
       }
-      const int i = NextIndent();
-      if (i > ind) No();
-      if (i < ind) break;
-      q = p_ + static_cast<size_t>(i);
+      q = NextEntry(ind);
+      if (q == kNone) break;
       if (!DashItem(q)) {
         if (!indentless) No();
         break;
