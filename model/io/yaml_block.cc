@@ -1,5 +1,6 @@
 #include "model/io/yaml_block.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace meshsim::yaml {
@@ -21,12 +22,7 @@ class Parser {
       : s_(text.data()), n_(text.size()), ev_(events) {}
 
   void Run() {
-    for (size_t i = 0; i < n_; ++i) {
-      const unsigned char c = static_cast<unsigned char>(s_[i]);
-      // Tabs, carriage returns, other controls and every byte past ASCII
-      // (libyaml counts marks in characters, not bytes).
-      if ((c < 0x20 && c != '\n') || c >= 0x7f) No();
-    }
+    CheckCharacters();
     while (true) {
       SkipToContent();
       if (p_ >= n_) return;
@@ -57,13 +53,73 @@ class Parser {
   // The byte at i; '\0' past the end (the text has none: Run checks).
   char At(size_t i) const { return i < n_ ? s_[i] : '\0'; }
   static bool BlankOrEnd(char c) { return c == ' ' || c == '\n' || c == '\0'; }
+  // libyaml's marks count characters: in an ASCII text a byte offset, else
+  // the characters before the line and those on it up to `i`.
   Mark MarkAt(size_t i) const {
-    return {static_cast<int>(i), line_, static_cast<int>(i - line_start_)};
+    if (ascii_)
+      return {static_cast<int>(i), line_, static_cast<int>(i - line_start_)};
+    const int column = Characters(line_start_, i);
+    return {line_characters_ + column, line_, column};
   }
-  // libyaml's mark for the end of the stream: past the last byte, at the
-  // start of a line.
+  // libyaml's mark for the end of the stream: past the last character, at
+  // the start of a line.
   Mark EndMark() const {
-    return {static_cast<int>(n_), line_ + (n_ > line_start_ ? 1 : 0), 0};
+    return {characters_, line_ + (n_ > line_start_ ? 1 : 0), 0};
+  }
+  int Characters(size_t from, size_t to) const {
+    int count = 0;
+    for (size_t k = from; k < to; ++k)
+      count += (static_cast<unsigned char>(s_[k]) & 0xC0) != 0x80;
+    return count;
+  }
+
+  // What libyaml reads as printable (its IS_PRINTABLE), in UTF-8, and
+  // nothing it reads as a line break but '\n': tabs, CR, other C0 and C1
+  // controls, DEL, NEL (U+0085), the line and paragraph separators
+  // (U+2028, U+2029), a byte order mark anywhere (U+FEFF), U+FFFE and
+  // U+FFFF, and bytes that are no UTF-8 all send the text to libyaml. So
+  // does a line over 4096 bytes in a text that is not ASCII, where marks
+  // are counted character by character.
+  void CheckCharacters() {
+    int characters = 0;
+    size_t line = 0;
+    for (size_t i = 0; i < n_;) {
+      const unsigned char c = static_cast<unsigned char>(s_[i]);
+      ++characters;
+      if (c < 0x80) {
+        if ((c < 0x20 && c != '\n') || c == 0x7f) No();
+        if (c == '\n') line = i + 1;
+        ++i;
+        continue;
+      }
+      ascii_ = false;
+      const int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+      if (len == 0 || c > 0xF4 || i + static_cast<size_t>(len) > n_) No();
+      uint32_t cp = c & (0x7F >> len);
+      for (int k = 1; k < len; ++k) {
+        const unsigned char d = static_cast<unsigned char>(s_[i + k]);
+        if ((d & 0xC0) != 0x80) No();
+        cp = (cp << 6) | (d & 0x3F);
+      }
+      const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+      if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        No();
+      if (cp <= 0x9F || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+          cp == 0xFFFE || cp == 0xFFFF)
+        No();
+      i += static_cast<size_t>(len);
+      if (i - line > 4096) No();
+    }
+    if (!ascii_) {
+      // Lines were checked only up to their last non-ASCII character.
+      line = 0;
+      for (size_t i = 0; i <= n_; ++i)
+        if (i == n_ || s_[i] == '\n') {
+          if (i - line > 4096) No();
+          line = i + 1;
+        }
+    }
+    characters_ = characters;
   }
   // "---" or "..." at the start of a line, then a blank or the end.
   bool Marker(size_t i, char c) const {
@@ -85,6 +141,7 @@ class Parser {
       return;
     }
     p_ = static_cast<size_t>(static_cast<const char*>(nl) - s_) + 1;
+    if (!ascii_) line_characters_ += Characters(line_start_, p_);
     ++line_;
     line_start_ = p_;
   }
@@ -392,6 +449,9 @@ class Parser {
   int depth_ = 0;
   size_t indent_line_ = kNone;  // where NextIndent last looked
   int indent_ = -1;
+  bool ascii_ = true;
+  int characters_ = 0;       // in the whole text
+  int line_characters_ = 0;  // before line_start_
 };
 
 }  // namespace

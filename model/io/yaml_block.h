@@ -1,13 +1,14 @@
 // Internal: a parser for the plain block YAML that kubectl, Helm and
 // generators write, several times faster than libyaml on it, which
 // yaml_reader.cc tries first. It takes only what it can read exactly as
-// libyaml does: the same nodes, texts, styles and marks, and it says no to
-// everything else (anchors, tags, block scalars, escapes, scalars over
-// several lines, flow collections over several lines, tabs, non-ASCII
-// bytes, directives, `...`), whereupon libyaml reads the text and reports
-// what is wrong in its own words. yaml_block_test.cc holds the two to the
-// same trees on every YAML file in the repository and on variations of
-// each construct.
+// libyaml does: the same nodes, texts, styles and marks (counted in
+// characters, as libyaml counts them), and it says no to everything else
+// (anchors, tags, block scalars, escapes, scalars over several lines, flow
+// collections over several lines, tabs, characters libyaml does not print
+// or reads as line breaks, directives, `...`), whereupon libyaml reads the
+// text and reports what is wrong in its own words. yaml_block_test.cc holds
+// the two to the same trees on every YAML file in the repository and on
+// variations of each construct.
 #ifndef MESHSIM_MODEL_IO_YAML_BLOCK_H_
 #define MESHSIM_MODEL_IO_YAML_BLOCK_H_
 

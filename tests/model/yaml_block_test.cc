@@ -103,6 +103,13 @@ TEST(YamlBlockTest, TakesTheConstructsManifestsUse) {
       "scalar\n",
       "a:\n  scalar on its own line\nb: 1\n",
       "a: true\nb: 1.5\nc: 0x1F\nd: Null\ne: NULL\n",
+      // Characters past ASCII: marks count characters, as libyaml's do.
+      "a: caf\xc3\xa9\nb: \xe6\x97\xa5\xe6\x9c\xac\nc:\n",
+      "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87: v\nn\xc3\xa4me:\n- "
+      "\xf0\x9f\x98\x80\n-\n",
+      "a: {\xc3\xa4: \xc3\xb6, k: \"\xc3\xa9\"}\nb: [x\xc3\xa9, y]\n",
+      "# comment \xc3\xa9\n---\na: \xc3\xa9\n---\n",
+      "a: x\xc2\xa0\n",
   };
   for (const std::string& t : taken) {
     const Outcome o = Compare(t);
@@ -112,7 +119,7 @@ TEST(YamlBlockTest, TakesTheConstructsManifestsUse) {
   for (const char* t :
        {"a: 1\n", "a:\n  b: c\n", "a:\n- x\n", "- a: 1\n  b: 2\n",
         "a: {x: 1, y: [2, 3]}\n", "a: \"x\"\n", "---\na: 1\n---\nb: 2\n",
-        "a:\nb: ~\n", "a: b # c\n", ""})
+        "a:\nb: ~\n", "a: b # c\n", "", "a: caf\xc3\xa9\n"})
     EXPECT_TRUE(yaml::ParseBlockYaml(t, nullptr)) << t;
 }
 
@@ -128,7 +135,12 @@ TEST(YamlBlockTest, LeavesTheRestToLibyaml) {
                         "a: {x: 1,\n  y: 2}\n",
                         "a:\tb\n",
                         "a: b\r\n",
-                        "a: caf\xc3\xa9\n",
+                        "a: x\xc2\x85y\n",  // NEL, a line break to libyaml
+                        "a: \xe2\x80\xa8\n",
+                        "\xef\xbb\xbf"
+                        "a: 1\n",
+                        "a: \xc3\n",      // no UTF-8
+                        "a: \xc2\x9f\n",  // a C1 control
                         "%YAML 1.1\n---\na: 1\n",
                         "a: 1\n...\n",
                         "? a\n: b\n",
@@ -196,6 +208,7 @@ TEST(YamlBlockTest, MutationsNeverTakeWhatLibyamlReadsOtherwise) {
       "  ports: [{port: 80, name: http}]\n---\n",
       "a:\n- b: 1\n  c:\n  - d\n  - e: f\n- g\nh: {i: [j, k], l: 'm'}\n",
       "# c\n---\na: 1 # x\nb:\n  c: \"d\"\n\n---\n- 1\n-\n  - 2\n",
+      "n\xc3\xa4me: caf\xc3\xa9 # \xe2\x82\xac\nl:\n- {\xc3\xa9: 1}\n-\n---\n",
   };
   const std::string alphabet = " :-#{}[],'\"\n\tab1?&*!|>%.~";
   std::mt19937 rng(2026);
