@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(cmake g++ make ccache clang-format
       libyaml-dev nlohmann-json3-dev libboost-graph-dev libeigen3-dev libz3-dev
       libcli11-dev libgtest-dev libgmock-dev libxml2-utils libre2-dev libssl-dev libmimalloc-dev pkg-config
-      clang libclang-rt-14-dev chromium)
+      clang libclang-rt-14-dev lld chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
