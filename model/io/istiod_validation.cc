@@ -11,6 +11,8 @@
 // refuses them too. The checks read the YAML without marking any field
 // read. See kinds.h.
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -81,7 +83,173 @@ bool GoAtoiParses(const std::string& v) {
          (digits.size() == max.size() && digits <= max);
 }
 
+// What istiod's validateHeaderValue (a port of Envoy's header_parser.cc)
+// says of a header value: "" when Envoy's formatter takes it. A '%' starts a
+// %VAR% or %VAR(args)% expression; "%%" is a literal '%'.
+std::string HeaderValueError(const std::string& v) {
+  for (const unsigned char c : v)
+    if (c <= 0x08 || (c >= 0x0a && c <= 0x1f) || c == 0x7f)
+      return "holds a control character";
+  enum {
+    kLiteral,
+    kName,
+    kArray,
+    kExpectString,
+    kString,
+    kDelimiter,
+    kArgsEnd,
+    kVariableEnd
+  } state = kLiteral;
+  for (size_t pos = 0; pos < v.size(); ++pos) {
+    const char ch = v[pos];
+    const bool more = pos + 1 < v.size();
+    switch (state) {
+      case kLiteral:
+        if (ch != '%') break;
+        if (!more)
+          return "ends in a '%' that starts nothing (write %% for '%')";
+        if (v[pos + 1] == '%')
+          ++pos;
+        else
+          state = kName;
+        break;
+      case kName:
+        if (ch == '%') state = kLiteral;
+        if (ch == '(') state = kArray;
+        break;
+      case kArray:
+        if (ch == '[')
+          state = kExpectString;
+        else if (ch != ' ')
+          state = kString;
+        break;
+      case kDelimiter:
+        if (ch == ',')
+          state = kExpectString;
+        else if (ch == ']')
+          state = kArgsEnd;
+        else if (ch != ' ')
+          return "expects ',' or ']' between arguments";
+        break;
+      case kExpectString:
+        if (ch == '"')
+          state = kString;
+        else if (ch != ' ')
+          return "expects '\"' to start an argument";
+        break;
+      case kString:
+        if (ch == '\\') {
+          if (!more) return "ends in a backslash inside an argument";
+          ++pos;
+        } else if (ch == ')') {
+          state = kVariableEnd;
+        } else if (ch == '"') {
+          state = kDelimiter;
+        }
+        break;
+      case kArgsEnd:
+        if (ch == ')')
+          state = kVariableEnd;
+        else if (ch != ' ')
+          return "expects ')' after the arguments";
+        break;
+      case kVariableEnd:
+        if (ch == '%')
+          state = kLiteral;
+        else if (ch != ' ')
+          return "expects '%' to close a %VAR(...)% expression";
+        break;
+    }
+  }
+  if (state != kLiteral)
+    return "ends inside a %VAR% expression (write %% for '%')";
+  return "";
+}
+
+bool EqualFold(const std::string& a, const char* b) {
+  return a.size() == std::strlen(b) &&
+         std::equal(a.begin(), a.end(), b, [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == y;
+         });
+}
+
+// ValidateHTTPHeaderWithAuthorityOperationName (request add and set: Host
+// and :authority may be set) and ValidateHTTPHeaderOperationName (the rest).
+std::string HeaderNameError(const std::string& k, bool request_add_or_set) {
+  if (k.empty()) return "a header name cannot be empty";
+  const bool internal = (k[0] == ':') || EqualFold(k, "host");
+  const bool authority = EqualFold(k, ":authority") || EqualFold(k, "host");
+  if (request_add_or_set)
+    return internal && !authority
+               ? "'" + k + "' cannot be changed (a name starting with ':')"
+               : "";
+  if (EqualFold(k, "host"))
+    return "'" + k + "': the Host header cannot be changed here";
+  return internal ? "'" + k + "' cannot be changed (a name starting with ':')"
+                  : "";
+}
+
+// §16.2 (virtualservice.go validateHTTPRoute, validateHTTPRouteDestinations,
+// validateAuthorityRewrite): the names and values of `headers` operations;
+// at rule level (`rewrite` given) the authority set in one place only.
+void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
+                           const std::string& w, const yaml::Node* rewrite) {
+  if (!headers.IsMap()) return;
+  const std::string refuses = "; istiod's validation refuses it";
+  int authority_entries = 0, authority_values = 0;
+  for (const char* dir : {"request", "response"}) {
+    const yaml::Node d = headers[dir];
+    if (!d.IsMap()) continue;
+    const bool request = std::string(dir) == "request";
+    for (const char* op : {"set", "add"}) {
+      const yaml::Node m = d[op];
+      if (!m.IsMap()) continue;
+      const std::string where = w + ".headers." + dir + "." + op;
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        const std::string& key = it->first.Scalar();
+        if (const std::string bad = HeaderNameError(key, request); !bad.empty())
+          r.Error(it->first, where + ": " + bad + refuses);
+        const yaml::Node v = it->second;
+        const std::string value = v.IsScalar() ? v.Scalar() : "";
+        if (const std::string bad = HeaderValueError(value); !bad.empty())
+          r.Error(v, where + "['" + key + "']: the value " + bad + refuses);
+        if (request &&
+            (EqualFold(key, ":authority") || EqualFold(key, "host"))) {
+          ++authority_entries;
+          authority_values += value.empty() ? 0 : 1;
+        }
+      }
+    }
+    const yaml::Node remove = d["remove"];
+    if (!remove.IsSequence()) continue;
+    for (const auto& n : remove)
+      if (n.IsScalar())
+        if (const std::string bad = HeaderNameError(n.Scalar(), false);
+            !bad.empty())
+          r.Error(n, w + ".headers." + dir + ".remove: " + bad + refuses);
+  }
+  if (!rewrite) return;
+  const yaml::Node rw = (*rewrite)["authority"];
+  const bool rewritten = rw.IsScalar() && !rw.Scalar().empty();
+  // Istio walks the maps in Go's random order; these cases fail in every
+  // order (one value set and one empty depends on the order).
+  if ((rewritten && authority_entries > 0) || authority_values > 1)
+    r.Error(headers["request"],
+            w +
+                ": the authority is set in more than one place (rewrite."
+                "authority, a Host or :authority header)" +
+                refuses);
+}
+
 void CheckHttpRule(Reader& r, const yaml::Node& rule, const std::string& w) {
+  const yaml::Node rewrite = rule["rewrite"];
+  CheckHeaderOperations(r, rule["headers"], w, &rewrite);
+  if (const yaml::Node route = rule["route"]; route.IsSequence())
+    for (size_t i = 0; i < route.size(); ++i)
+      if (route[i].IsMap())
+        CheckHeaderOperations(r, route[i]["headers"],
+                              w + ".route[" + std::to_string(i) + "]", nullptr);
   const yaml::Node redirect = rule["redirect"];
   if (redirect.IsMap()) {
     bool target = false;
@@ -510,6 +678,31 @@ void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
                         "' is not a DNS-1123 label (letters, digits and "
                         "'-'); istiod's validation refuses it");
     CheckTrafficPolicy(r, subsets[i]["trafficPolicy"], sw + ".trafficPolicy");
+  }
+}
+
+void CheckWorkloadSelector(Reader& r, const yaml::Node& match_labels,
+                           const std::string& what) {
+  if (!match_labels.IsMap()) return;
+  // §16.10 (validation.go validateWorkloadSelector): istiod checks a
+  // workload selector for an empty key and a '*' alone, not for label syntax.
+  for (auto it = match_labels.begin(); it != match_labels.end(); ++it) {
+    if (!it->first.IsScalar()) continue;  // StringMap reports it
+    const std::string& key = it->first.Scalar();
+    const yaml::Node v = it->second;
+    const std::string value = v.IsScalar() ? v.Scalar() : "";
+    if (key.empty())
+      r.Error(it->first, what +
+                             ": an empty key; istiod's validation refuses "
+                             "it (empty key is not supported in selector)");
+    else if (key.find('*') != std::string::npos ||
+             value.find('*') != std::string::npos)
+      r.Error(key.find('*') != std::string::npos ? it->first : v,
+              what + "['" + key +
+                  "']: '*' in a workload selector; istiod's "
+                  "validation refuses it (wildcard is not supported in "
+                  "selector): list the labels to match, or leave the "
+                  "selector out to select every workload of the namespace");
   }
 }
 

@@ -195,6 +195,11 @@ void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
                               const yaml::Node& obj, const yaml::Node& spec,
                               const IstioVersion& version);
 
+// What istiod's validation refuses in a workload selector's matchLabels: an
+// empty key, a '*' in a key or value (§16.10; istiod_validation.cc).
+void CheckWorkloadSelector(Reader& r, const yaml::Node& match_labels,
+                           const std::string& what);
+
 // What agent.ValidateWildcardDomain says of a host ("" when it takes it):
 // DNS labels, a '*' only at the start of the first, the last label not all
 // digits (istiod_validation.cc).

@@ -715,12 +715,16 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});
   yaml::Node sel = r.Child(spec, "workloadSelector");
-  if (sel.IsDefined())
+  if (sel.IsDefined()) {
+    // §16.10: not label syntax, which istiod does not check here.
     dr.workload_selector =
         r.StringMap(r.Child(sel, "matchLabels"),
-                    h.what + ": spec.workloadSelector.matchLabels", true,
+                    h.what + ": spec.workloadSelector.matchLabels", false,
                     nullptr)
             .value_or(Labels{});
+    CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
+                          h.what + ": spec.workloadSelector.matchLabels");
+  }
   CheckExportTo(r, r.Child(spec, "exportTo"), dr.export_to, h.ns, h.what,
                 dr.workload_selector.has_value());
   // A trafficPolicy's portLevelSettings, by port (the rule's or a
@@ -834,8 +838,9 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (!RequireSpec(r, h, obj, spec)) return;
   CheckIstioGatewayWebhook(r, h, obj, spec, sink.version);
   if (r.Child(spec, "selector").IsDefined())
+    // §16.3: istiod's validation does not check the selector (ValidateGateway).
     g.selector = r.StringMap(r.Child(spec, "selector"),
-                             h.what + ": spec.selector", true, nullptr)
+                             h.what + ": spec.selector", false, nullptr)
                      .value_or(Labels{});
   ForEachMap(
       r, spec, "servers", h.what + ": spec",

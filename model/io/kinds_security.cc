@@ -152,6 +152,8 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
         r.StringMap(r.Child(sel, "matchLabels"),
                     h.what + ": spec.selector.matchLabels", false, nullptr)
             .value_or(Labels{});
+    CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
+                          h.what + ": spec.selector.matchLabels");
   }
 }
 
