@@ -166,11 +166,21 @@ std::string HeaderValueError(const std::string& v) {
   return "";
 }
 
+// Go's strings.EqualFold against an ASCII lower-case `b`: Unicode simple
+// folding, in which U+017F (long s) is an 's' (U+212A, the Kelvin sign, a
+// 'k', appears in no name compared here).
 bool EqualFold(const std::string& a, const char* b) {
-  return a.size() == std::strlen(b) &&
-         std::equal(a.begin(), a.end(), b, [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == y;
-         });
+  std::string folded;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a.compare(i, 2, "\xC5\xBF") == 0) {
+      folded += 's';
+      ++i;
+    } else {
+      folded +=
+          static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
+    }
+  }
+  return folded == b;
 }
 
 // ValidateHTTPHeaderWithAuthorityOperationName (request add and set: Host
@@ -196,7 +206,9 @@ void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
                            const std::string& w, const yaml::Node* rewrite) {
   if (!headers.IsMap()) return;
   const std::string refuses = "; istiod's validation refuses it";
-  int authority_entries = 0, authority_values = 0;
+  // Authority headers set on the request, `set` then `add` as Istio walks
+  // them: how many, and how many with a value.
+  int set_entries = 0, set_values = 0, add_entries = 0, add_values = 0;
   for (const char* dir : {"request", "response"}) {
     const yaml::Node d = headers[dir];
     if (!d.IsMap()) continue;
@@ -206,7 +218,8 @@ void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
       if (!m.IsMap()) continue;
       const std::string where = w + ".headers." + dir + "." + op;
       for (auto it = m.begin(); it != m.end(); ++it) {
-        if (!it->first.IsScalar()) continue;
+        // The API server prunes a null from a CRD's map before istiod sees it.
+        if (!it->first.IsScalar() || it->second.IsNull()) continue;
         const std::string& key = it->first.Scalar();
         if (const std::string bad = HeaderNameError(key, request); !bad.empty())
           r.Error(it->first, where + ": " + bad + refuses);
@@ -216,8 +229,9 @@ void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
           r.Error(v, where + "['" + key + "']: the value " + bad + refuses);
         if (request &&
             (EqualFold(key, ":authority") || EqualFold(key, "host"))) {
-          ++authority_entries;
-          authority_values += value.empty() ? 0 : 1;
+          const bool set = std::string(op) == "set";
+          ++(set ? set_entries : add_entries);
+          (set ? set_values : add_values) += value.empty() ? 0 : 1;
         }
       }
     }
@@ -232,14 +246,27 @@ void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
   if (!rewrite) return;
   const yaml::Node rw = (*rewrite)["authority"];
   const bool rewritten = rw.IsScalar() && !rw.Scalar().empty();
-  // Istio walks the maps in Go's random order; these cases fail in every
-  // order (one value set and one empty depends on the order).
-  if ((rewritten && authority_entries > 0) || authority_values > 1)
-    r.Error(headers["request"],
-            w +
-                ": the authority is set in more than one place (rewrite."
-                "authority, a Host or :authority header)" +
-                refuses);
+  // validateAuthorityRewrite walks rewrite.authority, then `set`, then `add`
+  // (each map in Go's random order) and refuses an authority header that
+  // follows one with a value. That holds in every order when the rewrite
+  // has a value and a header follows, when two headers have values, or when
+  // a `set` header has one and an `add` header follows; with one value in a
+  // map of several it depends on the order.
+  const int entries = set_entries + add_entries;
+  const int values = set_values + add_values;
+  const yaml::Node at = headers["request"];
+  if ((rewritten && entries > 0) || values > 1 ||
+      (set_values == 1 && add_entries > 0))
+    r.Error(at, w +
+                    ": the authority is set in more than one place (rewrite."
+                    "authority, a Host or :authority header)" +
+                    refuses);
+  else if ((set_values == 1 && set_entries > 1) ||
+           (add_values == 1 && add_entries > 1))
+    r.Warning(at, w + ": Host and :authority headers are set together, one "
+                      "of them empty: istiod's validation refuses it or not "
+                      "by the order Go walks the map in, so kubectl apply "
+                      "fails at random; set one");
 }
 
 void CheckHttpRule(Reader& r, const yaml::Node& rule, const std::string& w) {
@@ -687,7 +714,9 @@ void CheckWorkloadSelector(Reader& r, const yaml::Node& match_labels,
   // §16.10 (validation.go validateWorkloadSelector): istiod checks a
   // workload selector for an empty key and a '*' alone, not for label syntax.
   for (auto it = match_labels.begin(); it != match_labels.end(); ++it) {
-    if (!it->first.IsScalar()) continue;  // StringMap reports it
+    // StringMap reports a key that is no string; the API server prunes a
+    // null value before istiod sees it.
+    if (!it->first.IsScalar() || it->second.IsNull()) continue;
     const std::string& key = it->first.Scalar();
     const yaml::Node v = it->second;
     const std::string value = v.IsScalar() ? v.Scalar() : "";
@@ -695,8 +724,8 @@ void CheckWorkloadSelector(Reader& r, const yaml::Node& match_labels,
       r.Error(it->first, what +
                              ": an empty key; istiod's validation refuses "
                              "it (empty key is not supported in selector)");
-    else if (key.find('*') != std::string::npos ||
-             value.find('*') != std::string::npos)
+    if (key.find('*') != std::string::npos ||
+        value.find('*') != std::string::npos)
       r.Error(key.find('*') != std::string::npos ? it->first : v,
               what + "['" + key +
                   "']: '*' in a workload selector; istiod's "

@@ -403,8 +403,8 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   yaml::Node infra = r.Child(spec, "infrastructure");
   if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
     g.infrastructure_labels =
-        r.StringMap(r.Child(infra, "labels"),
-                    h.what + ": spec.infrastructure.labels", true, nullptr)
+        r.CrdStringMap(r.Child(infra, "labels"),
+                       h.what + ": spec.infrastructure.labels", true, nullptr)
             .value_or(Labels{});
   }
   ForEachMap(r, spec, "listeners", h.what + ": spec",

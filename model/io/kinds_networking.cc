@@ -287,9 +287,9 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
     }
   }
   if (r.Child(m, "sourceLabels").IsDefined())
-    hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
-                                   mw + ".sourceLabels", true, nullptr,
-                                   /*label_keys=*/true)
+    hm.source_labels = r.CrdStringMap(r.Child(m, "sourceLabels"),
+                                      mw + ".sourceLabels", true, nullptr,
+                                      /*label_keys=*/true)
                            .value_or(Labels{});
   hm.port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
@@ -322,8 +322,8 @@ void ReadHeaderOperations(Reader& r, const yaml::Node& parent,
   HttpFilter f;
   f.type = "RequestHeaderModifier";
   for (const char* key : {"set", "add"}) {
-    auto m = r.StringMap(r.Child(req, key), what + ".headers.request." + key,
-                         false, nullptr);
+    auto m = r.CrdStringMap(r.Child(req, key), what + ".headers.request." + key,
+                            false, nullptr);
     if (!m) continue;
     for (const auto& [name, v] : *m) {
       std::string k = name;
@@ -718,9 +718,9 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   if (sel.IsDefined()) {
     // §16.10: not label syntax, which istiod does not check here.
     dr.workload_selector =
-        r.StringMap(r.Child(sel, "matchLabels"),
-                    h.what + ": spec.workloadSelector.matchLabels", false,
-                    nullptr)
+        r.CrdStringMap(r.Child(sel, "matchLabels"),
+                       h.what + ": spec.workloadSelector.matchLabels", false,
+                       nullptr)
             .value_or(Labels{});
     CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
                           h.what + ": spec.workloadSelector.matchLabels");
@@ -753,8 +753,8 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                sub.location = r.Loc(s);
                sub.name =
                    r.String(r.Child(s, "name"), sw + ".name").value_or("");
-               sub.labels = r.StringMap(r.Child(s, "labels"), sw + ".labels",
-                                        true, nullptr, /*label_keys=*/true)
+               sub.labels = r.CrdStringMap(r.Child(s, "labels"), sw + ".labels",
+                                           true, nullptr, /*label_keys=*/true)
                                 .value_or(Labels{});
                if (r.Child(s, "trafficPolicy").IsDefined()) {
                  sub.policy = ReadTrafficPolicy(r, r.Child(s, "trafficPolicy"),
@@ -839,8 +839,8 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   CheckIstioGatewayWebhook(r, h, obj, spec, sink.version);
   if (r.Child(spec, "selector").IsDefined())
     // §16.3: istiod's validation does not check the selector (ValidateGateway).
-    g.selector = r.StringMap(r.Child(spec, "selector"),
-                             h.what + ": spec.selector", false, nullptr)
+    g.selector = r.CrdStringMap(r.Child(spec, "selector"),
+                                h.what + ": spec.selector", false, nullptr)
                      .value_or(Labels{});
   ForEachMap(
       r, spec, "servers", h.what + ": spec",

@@ -149,8 +149,8 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
   if (r.IsMap(sel, h.what + ": spec.selector")) {
     where = r.Loc(sel);
     selector =
-        r.StringMap(r.Child(sel, "matchLabels"),
-                    h.what + ": spec.selector.matchLabels", false, nullptr)
+        r.CrdStringMap(r.Child(sel, "matchLabels"),
+                       h.what + ": spec.selector.matchLabels", false, nullptr)
             .value_or(Labels{});
     CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
                           h.what + ": spec.selector.matchLabels");

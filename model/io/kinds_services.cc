@@ -496,10 +496,12 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   CheckServiceEntry(r, h, spec, s, cidr, eps.IsSequence() && eps.size() > 0);
   yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
-    auto m =
-        r.StringMap(r.Child(ws, "labels"),
-                    h.what + ": spec.workloadSelector.labels", false, nullptr);
+    auto m = r.CrdStringMap(r.Child(ws, "labels"),
+                            h.what + ": spec.workloadSelector.labels", false,
+                            nullptr);
     if (m) s.selector = *m;
+    CheckWorkloadSelector(r, r.Child(ws, "labels"),
+                          h.what + ": spec.workloadSelector.labels");
   }
   // istiod's validation (ValidateServiceEntry) refuses these.
   if (eps.IsSequence() && eps.size() > 0 && s.selector)
@@ -546,11 +548,11 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
           r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
               .value_or("");
       std::map<std::string, SourceLocation> label_locs;
-      ep.labels =
-          r.StringMap(r.Child(e, "labels"),
-                      h.what + ": spec.endpoints[].labels", true, &label_locs,
-                      /*label_keys=*/true)
-              .value_or(Labels{});
+      ep.labels = r.CrdStringMap(r.Child(e, "labels"),
+                                 h.what + ": spec.endpoints[].labels", true,
+                                 &label_locs,
+                                 /*label_keys=*/true)
+                      .value_or(Labels{});
       ep.network =
           r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
               .value_or("");

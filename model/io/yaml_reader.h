@@ -51,6 +51,23 @@ class Reader {
                                   bool label_syntax,
                                   std::map<std::string, SourceLocation>* locs,
                                   bool label_keys = false);
+  // As StringMap, for a map in a custom resource (Istio's, the Gateway
+  // API's): the API server prunes an entry whose value is null before any
+  // controller sees it (its structural schema's PruneNonNullableNulls;
+  // §16.10), where a built-in kind's decoder keeps it as "".
+  std::optional<Labels> CrdStringMap(
+      const yaml::Node& n, const std::string& what, bool label_syntax,
+      std::map<std::string, SourceLocation>* locs, bool label_keys = false) {
+    std::optional<Labels> out =
+        StringMap(n, what, label_syntax, locs, label_keys);
+    if (!out || !n.IsMap()) return out;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->first.IsScalar() || !it->second.IsNull()) continue;
+      out->erase(it->first.Scalar());
+      if (locs) locs->erase(it->first.Scalar());
+    }
+    return out;
+  }
   // A list of strings: nullopt when `n` is not a list (an error when it is
   // present); items that are not strings are reported ("<what>[]") and left
   // out.

@@ -440,6 +440,42 @@ TEST(LoaderTest, AcceptsTheEdgeCasesIstiodAccepts) {
   EXPECT_EQ(entries, 3) << got;
 }
 
+// §16.10: a null value in a custom resource's map is pruned by the API
+// server, so the AuthorizationPolicy selects app=cart alone and the
+// VirtualService sets no header x-null; a built-in kind's decoder keeps a
+// null label as "".
+TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
+  Diagnostics d;
+  auto sc = LoadScenarioText(
+      "clusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: v1, kind: Pod, metadata: {name: p, namespace: "
+      "shop, labels: {app: cart, x: ~}}, spec: {containers: [{name: a, "
+      "image: x}]}}\n"
+      "      - {apiVersion: security.istio.io/v1, kind: AuthorizationPolicy, "
+      "metadata: {name: ap, namespace: shop}, spec: {selector: {matchLabels: "
+      "{app: cart, x: ~}}}}\n"
+      "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+      "metadata: {name: vs, namespace: shop}, spec: {hosts: [cart], http: "
+      "[{headers: {request: {set: {x-null: ~, x-set: v}}}, route: "
+      "[{destination: {host: cart}}]}]}}\n"
+      "traffic: []\n",
+      "s.yaml", ".", d);
+  ASSERT_TRUE(sc && !d.HasErrors());
+  const Cluster& c = sc->mesh.clusters[0];
+  ASSERT_EQ(c.authorization_policies.size(), 1u);
+  EXPECT_EQ(c.authorization_policies[0].selector, (Labels{{"app", "cart"}}));
+  const Workload* pod = nullptr;
+  for (const Workload& w : c.workloads)
+    if (w.name == "p") pod = &w;
+  ASSERT_NE(pod, nullptr);
+  EXPECT_EQ(pod->labels, (Labels{{"app", "cart"}, {"x", ""}}));
+  ASSERT_EQ(c.routes.size(), 1u);
+  ASSERT_FALSE(c.routes[0].rules.empty());
+  const auto& filters = c.routes[0].rules[0].filters;
+  ASSERT_FALSE(filters.empty());
+  EXPECT_EQ(filters[0].set_headers, (Labels{{"x-set", "v"}}));
+}
+
 // §3.4: the neighbours of tests/data/errors/se-invalid.yaml that
 // validateServiceEntry accepts: several hosts with a TCP port under
 // resolution NONE, a CIDR under STATIC, a wildcard DNS host with endpoints,
