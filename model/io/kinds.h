@@ -144,8 +144,9 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
 // A Kubernetes LabelSelector (matchLabels with label syntax checked,
 // matchExpressions with their operators and values checked), as the API
 // server validates it (kinds_network_policy.cc).
+// `crd`: in a custom resource, whose nulls the API server prunes (§16.10).
 LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
-                                const std::string& what);
+                                const std::string& what, bool crd = false);
 
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value (kinds_gateway_api.cc).

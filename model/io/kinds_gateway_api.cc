@@ -74,7 +74,8 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
       li.allowed_from = "Same";
     yaml::Node sel = r.Child(ns, "selector");
     const std::string sw = lw + ".allowedRoutes.namespaces.selector";
-    if (r.IsMap(sel, sw)) li.allowed_selector = ReadLabelSelector(r, sel, sw);
+    if (r.IsMap(sel, sw))
+      li.allowed_selector = ReadLabelSelector(r, sel, sw, /*crd=*/true);
   }
   return li;
 }

@@ -159,15 +159,19 @@ bool ValidVsHeaderName(const std::string& name) {
 }
 
 // §16.2 (route.go TranslateRouteMatch): withoutHeaders, each an inverted
-// header match. An empty one, null, or regex "*" (canBeConvertedToPresentMatch)
-// asks that the header be absent; any other matches an absent header as ""
-// (treat_missing_header_as_empty). A claim route there is left unread (and
-// so warned as not modelled).
+// header match. An empty one or regex "*" (canBeConvertedToPresentMatch)
+// asks that the header be absent (a null one the API server prunes, §16.10);
+// any other matches an absent header as "" (treat_missing_header_as_empty). A
+// claim route there is left unread (and so warned as not modelled).
 void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
                         const std::string& mw, HttpMatch& hm) {
   if (!without.IsDefined() || !r.IsMap(without, mw + ".withoutHeaders")) return;
   for (const auto& kv : without) {
     const std::string name = kv.first.Scalar();
+    if (kv.second.IsNull()) {
+      kv.second.MarkRead();
+      continue;
+    }
     if (JwtClaimRoute(name)) continue;
     const std::string w = mw + ".withoutHeaders." + name;
     if (!ValidVsHeaderName(name)) {
@@ -179,7 +183,7 @@ void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
     kv.second.MarkRead();
     HttpMatch::Header h;
     const yaml::Node re = r.Child(kv.second, "regex");
-    if (kv.second.IsNull() || (kv.second.IsMap() && kv.second.size() == 0) ||
+    if ((kv.second.IsMap() && kv.second.size() == 0) ||
         (re.IsScalar() && re.Scalar() == "*")) {
       if (re.IsDefined()) re.MarkRead();
       h.type = "Present";
@@ -237,7 +241,7 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   yaml::Node without = r.Child(m, "withoutHeaders");
   if (!gateway_vs && without.IsMap())
     for (const auto& kv : without)
-      if (JwtClaimRoute(kv.first.Scalar()))
+      if (JwtClaimRoute(kv.first.Scalar()) && !kv.second.IsNull())
         r.Error(kv.first, mw +
                               ".withoutHeaders: JWT claim based routing "
                               "(key: " +
@@ -252,9 +256,11 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
       kv.second.MarkRead();
       const std::string name = kv.first.Scalar();
       if (std::string(key) == "headers" && kv.second.IsNull()) {
-        r.Error(kv.second, mw + ".headers: header match " + name +
-                               " cannot be null (istiod refuses it; {} "
-                               "asks that it be present)");
+        // §16.10: the API server prunes it before istiod sees it.
+        r.Warning(kv.second, mw + ".headers: header match " + name +
+                                 " is null: the API server drops it, so this "
+                                 "match does not test " +
+                                 name + " ({} asks that it be present)");
         continue;
       }
       auto h = ReadStringMatch(r, kv.second, mw + "." + key + "." + name);

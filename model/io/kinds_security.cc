@@ -574,8 +574,11 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     // shapes, the keys are checked here.
     yaml::Node ports = r.Child(spec, "portLevelMtls");
     if (ports.IsMap()) {
+      size_t given = 0;  // §16.10: a null entry is pruned by the API server
       for (const auto& kv : ports) {
         kv.second.MarkRead();
+        if (kv.second.IsNull()) continue;
+        ++given;
         const std::string key = kv.first.Scalar();
         char* end = nullptr;
         const long port = std::strtol(key.c_str(), &end, 10);
@@ -594,7 +597,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
         p.port_modes[static_cast<int>(port)] = mode;
       }
       // istiod's validation (ValidatePeerAuthentication) refuses both.
-      if (ports.size() == 0)
+      if (given == 0)
         r.Error(ports, h.what +
                            ": spec.portLevelMtls, if given, must list at "
                            "least one port");

@@ -183,6 +183,7 @@ void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
       r.Error(k, what + " keys must be port names, got " + Reader::Describe(k));
       continue;
     }
+    if (v.IsNull()) continue;  // §16.10: the API server prunes it
     // validateWorkloadEntry: ValidatePortName, Istio's DNS-1123 label
     // (capitals allowed), at most 63 characters (§3.4).
     const std::string& name = k.Scalar();

@@ -50,7 +50,8 @@ class Reader {
   std::optional<Labels> StringMap(const yaml::Node& n, const std::string& what,
                                   bool label_syntax,
                                   std::map<std::string, SourceLocation>* locs,
-                                  bool label_keys = false);
+                                  bool label_keys = false,
+                                  bool prune_nulls = false);
   // As StringMap, for a map in a custom resource (Istio's, the Gateway
   // API's): the API server prunes an entry whose value is null before any
   // controller sees it (its structural schema's PruneNonNullableNulls;
@@ -58,15 +59,7 @@ class Reader {
   std::optional<Labels> CrdStringMap(
       const yaml::Node& n, const std::string& what, bool label_syntax,
       std::map<std::string, SourceLocation>* locs, bool label_keys = false) {
-    std::optional<Labels> out =
-        StringMap(n, what, label_syntax, locs, label_keys);
-    if (!out || !n.IsMap()) return out;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      if (!it->first.IsScalar() || !it->second.IsNull()) continue;
-      out->erase(it->first.Scalar());
-      if (locs) locs->erase(it->first.Scalar());
-    }
-    return out;
+    return StringMap(n, what, label_syntax, locs, label_keys, true);
   }
   // A list of strings: nullopt when `n` is not a list (an error when it is
   // present); items that are not strings are reported ("<what>[]") and left

@@ -437,13 +437,14 @@ TEST(LoaderTest, AcceptsTheEdgeCasesIstiodAccepts) {
   int entries = 0;
   for (const Workload& w : sc->mesh.clusters[0].workloads)
     entries += w.kind == "WorkloadEntry";
-  EXPECT_EQ(entries, 3) << got;
+  EXPECT_EQ(entries, 4) << got;
 }
 
 // §16.10: a null value in a custom resource's map is pruned by the API
-// server, so the AuthorizationPolicy selects app=cart alone and the
-// VirtualService sets no header x-null; a built-in kind's decoder keeps a
-// null label as "".
+// server, so the AuthorizationPolicy selects app=cart alone, the
+// VirtualService sets no header x-null and its match tests x-a alone, and the
+// listener's selector is empty; a built-in kind's decoder keeps a null label
+// as "".
 TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
   Diagnostics d;
   auto sc = LoadScenarioText(
@@ -456,8 +457,13 @@ TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
       "{app: cart, x: ~}}}}\n"
       "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
       "metadata: {name: vs, namespace: shop}, spec: {hosts: [cart], http: "
-      "[{headers: {request: {set: {x-null: ~, x-set: v}}}, route: "
-      "[{destination: {host: cart}}]}]}}\n"
+      "[{match: [{headers: {x-a: {exact: a}, x-null: ~}, withoutHeaders: "
+      "{x-gone: ~}}], headers: {request: {set: {x-null: ~, x-set: v}}}, "
+      "route: [{destination: {host: cart}}]}]}}\n"
+      "      - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, "
+      "metadata: {name: gw, namespace: shop}, spec: {gatewayClassName: istio, "
+      "listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: "
+      "{namespaces: {from: Selector, selector: {matchLabels: {team: ~}}}}}]}}\n"
       "traffic: []\n",
       "s.yaml", ".", d);
   ASSERT_TRUE(sc && !d.HasErrors());
@@ -474,6 +480,16 @@ TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
   const auto& filters = c.routes[0].rules[0].filters;
   ASSERT_FALSE(filters.empty());
   EXPECT_EQ(filters[0].set_headers, (Labels{{"x-set", "v"}}));
+  // The match tests x-a alone; the null withoutHeaders entry asks nothing.
+  const HttpMatch& m = c.routes[0].rules[0].matches.at(0);
+  ASSERT_EQ(m.headers.size(), 1u);
+  EXPECT_EQ(m.headers[0].name, "x-a");
+  EXPECT_TRUE(m.without_headers.empty());
+  // A listener selector of nothing but a null admits every namespace.
+  ASSERT_EQ(c.gateways.count("shop/gw"), 1u);
+  const auto& sel = c.gateways.at("shop/gw").listeners.at(0).allowed_selector;
+  ASSERT_TRUE(sel);
+  EXPECT_TRUE(sel->match_labels.empty());
 }
 
 // §3.4: the neighbours of tests/data/errors/se-invalid.yaml that
