@@ -25,6 +25,8 @@ namespace meshsim::io {
 
 namespace {
 
+bool Absent(const yaml::Node& n) { return !n.IsDefined() || n.IsNull(); }
+
 bool Empty(const yaml::Node& n) {
   return !n.IsDefined() || n.IsNull() ||
          ((n.IsSequence() || n.IsMap()) && n.size() == 0) ||
@@ -218,8 +220,7 @@ void CheckHeaderOperations(Reader& r, const yaml::Node& headers,
       if (!m.IsMap()) continue;
       const std::string where = w + ".headers." + dir + "." + op;
       for (auto it = m.begin(); it != m.end(); ++it) {
-        // The API server prunes a null from a CRD's map before istiod sees it.
-        if (!it->first.IsScalar() || it->second.IsNull()) continue;
+        if (!it->first.IsScalar()) continue;
         const std::string& key = it->first.Scalar();
         if (const std::string bad = HeaderNameError(key, request); !bad.empty())
           r.Error(it->first, where + ": " + bad + refuses);
@@ -411,8 +412,6 @@ void CheckLocalityLbSetting(Reader& r, const yaml::Node& lb,
     std::vector<std::string> targets;
     bool numbers = true;  // else the loader reports the type
     for (const auto& kv : to) {
-      // The API server prunes a null from a CRD's map before istiod sees it.
-      if (kv.second.IsNull()) continue;
       targets.push_back(kv.first.Scalar());
       const std::string& v = kv.second.Scalar();
       if (!GoAtoiParses(v) || v[0] == '-' || v.size() > 12) {
@@ -454,6 +453,42 @@ void CheckLocalityLbSetting(Reader& r, const yaml::Node& lb,
   }
 }
 
+// agent.ValidateDuration: at least 1ms and in whole milliseconds.
+bool ValidIstioDuration(int64_t ns) {
+  return ns >= 1'000'000 && ns % 1'000'000 == 0;
+}
+
+// validateConnectionPool (§16.10): the pool sets http or tcp, and each
+// duration it gives passes agent.ValidateDuration, but a tcp idleTimeout
+// under 1ms, which Go's Milliseconds() makes 0 ("disabled"), is not checked.
+// A duration the CRD's own rule (1ms or more) refuses is refused by the
+// schema's rule too; istiod adds whole milliseconds.
+void CheckConnectionPool(Reader& r, const yaml::Node& cp,
+                         const std::string& cw) {
+  if (!cp.IsMap()) return;
+  const yaml::Node http = cp["http"], tcp = cp["tcp"];
+  if (Absent(http) && Absent(tcp))
+    r.Error(cp, cw + " must set http or tcp (istiod's validation refuses "
+                     "an empty connection pool)");
+  auto check = [&](const yaml::Node& v, const std::string& what,
+                   bool zero_disables) {
+    if (!v.IsScalar()) return;
+    const std::optional<int64_t> ns = ParseIstioDuration(v.Scalar());
+    if (!ns || (zero_disables && *ns < 1'000'000) || ValidIstioDuration(*ns))
+      return;  // a malformed one is the schema's error
+    r.Error(v, cw + "." + what +
+                   " must be whole milliseconds, at least 1ms, "
+                   "got '" +
+                   v.Scalar() + "' (istiod's validation refuses it)");
+  };
+  check(http["idleTimeout"], "http.idleTimeout", false);
+  check(tcp["connectTimeout"], "tcp.connectTimeout", false);
+  check(tcp["maxConnectionDuration"], "tcp.maxConnectionDuration", false);
+  check(tcp["idleTimeout"], "tcp.idleTimeout", true);
+  check(tcp["tcpKeepalive"]["time"], "tcp.tcpKeepalive.time", false);
+  check(tcp["tcpKeepalive"]["interval"], "tcp.tcpKeepalive.interval", false);
+}
+
 // validateTrafficPolicy and what it calls: a traffic policy, a connection
 // pool and a port-level entry must each set something.
 void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
@@ -471,12 +506,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
                     "refuses an empty traffic policy); remove it");
     return;
   }
-  auto pool = [&](const yaml::Node& cp, const std::string& cw) {
-    if (cp.IsMap() && absent(cp["http"]) && absent(cp["tcp"]))
-      r.Error(cp, cw + " must set http or tcp (istiod's validation refuses "
-                       "an empty connection pool)");
-  };
-  pool(tp["connectionPool"], w + ".connectionPool");
+  CheckConnectionPool(r, tp["connectionPool"], w + ".connectionPool");
   CheckClientTls(r, tp["tls"], w);
   CheckLocalityLbSetting(r, tp["loadBalancer"], tp["outlierDetection"], w);
   const yaml::Node ports = tp["portLevelSettings"];
@@ -496,7 +526,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
       r.Error(p, pw + " must set outlierDetection, connectionPool, "
                       "loadBalancer or tls (istiod's validation refuses a "
                       "port-level setting with nothing but its port)");
-    pool(p["connectionPool"], pw + ".connectionPool");
+    CheckConnectionPool(r, p["connectionPool"], pw + ".connectionPool");
     CheckClientTls(r, p["tls"], pw);
     CheckLocalityLbSetting(r, p["loadBalancer"], p["outlierDetection"], pw);
   }
@@ -534,6 +564,55 @@ bool Fqdn(const std::string& v) {
 }
 
 }  // namespace
+
+std::optional<int64_t> ParseIstioDuration(const std::string& s) {
+  // As Go's time.ParseDuration: each number's whole part times its unit in
+  // integers, its fraction as float64(f) * (unit / 10^digits), truncated,
+  // so "1.001s" is exactly 1,001,000,000ns (a product of doubles was
+  // 1,000,999,999, which failed the whole-milliseconds check).
+  if (s.empty()) return std::nullopt;
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    int64_t whole = 0, frac = 0;
+    double scale = 1;
+    size_t digits = 0;
+    bool dot = false;
+    for (; i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) ||
+                            (s[i] == '.' && !dot));
+         ++i) {
+      if (s[i] == '.') {
+        dot = true;
+        continue;
+      }
+      if (++digits > 12) return std::nullopt;
+      if (dot) {
+        frac = frac * 10 + (s[i] - '0');
+        scale *= 10;
+      } else {
+        whole = whole * 10 + (s[i] - '0');
+      }
+    }
+    if (digits == 0) return std::nullopt;
+    size_t k = i;
+    while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    const std::string unit = s.substr(i, k - i);
+    const int64_t ns = unit == "h"    ? 3'600'000'000'000
+                       : unit == "m"  ? 60'000'000'000
+                       : unit == "s"  ? 1'000'000'000
+                       : unit == "ms" ? 1'000'000
+                       : unit == "us" ? 1'000
+                       : unit == "ns" ? 1
+                                      : 0;
+    if (ns == 0 || whole > 1'000'000'000'000'000'000 / ns) return std::nullopt;
+    total +=
+        whole * ns + static_cast<int64_t>(static_cast<double>(frac) *
+                                          (static_cast<double>(ns) / scale));
+    if (total > 1'000'000'000'000'000'000) return std::nullopt;
+    i = k;
+  }
+  return total;
+}
 
 std::string WildcardDomainError(const std::string& domain) {
   if (domain.empty() || domain.size() > 255)
@@ -627,6 +706,50 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
   }
 }
 
+// validateTLSOptions past ISTIO_MUTUAL (§16.3): from 1.27 one source of
+// certificates; a CRL needs a client CA of its own, so not with SIMPLE nor
+// with a credentialName (which holds its CRL), checked where istiod has not
+// returned early (SIMPLE or MUTUAL with a credential); PASSTHROUGH, the
+// default mode, warned of certificates it ignores.
+void CheckServerTlsSources(Reader& r, const yaml::Node& tls,
+                           const std::string& sw, const IstioVersion& version) {
+  auto set = [&](const char* k) { return !Empty(tls[k]); };
+  const std::string mode = tls["mode"].Scalar();
+  const bool from_127 = version.AtLeast(1, 27);
+  const bool passthrough =
+      mode.empty() || mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH";
+  if (passthrough &&
+      (set("caCrl") || set("serverCertificate") || set("privateKey") ||
+       set("caCertificates") || set("credentialName") ||
+       (from_127 && (set("tlsCertificates") || set("credentialNames")))))
+    r.Warning(tls, sw + ".tls: mode " + (mode.empty() ? "PASSTHROUGH" : mode) +
+                       " uses no certificates; istiod ignores them (and "
+                       "warns)");
+  if (from_127) {
+    const int sources = (set("serverCertificate") && set("privateKey")) +
+                        set("credentialName") + set("credentialNames") +
+                        set("tlsCertificates");
+    if (sources > 1)
+      r.Error(tls, sw + ".tls: only one of credentialName, credentialNames, "
+                        "serverCertificate and privateKey, tlsCertificates "
+                        "may be set; istiod's validation refuses more");
+  }
+  const bool credential =
+      set("credentialName") || (from_127 && set("credentialNames"));
+  if (!set("caCrl") ||
+      ((mode == "SIMPLE" || mode == "MUTUAL" || mode == "OPTIONAL_MUTUAL") &&
+       credential))
+    return;
+  if (set("credentialName"))
+    r.Error(tls["caCrl"], sw + ".tls: caCrl beside a credentialName (the "
+                               "credential holds the CRL); istiod's "
+                               "validation refuses it");
+  if (mode == "SIMPLE")
+    r.Error(tls["caCrl"], sw + ".tls: caCrl with mode SIMPLE (a CRL checks "
+                               "client certificates, which SIMPLE does not "
+                               "ask for); istiod's validation refuses it");
+}
+
 void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
                               const yaml::Node& obj, const yaml::Node& spec,
                               const IstioVersion& version) {
@@ -688,6 +811,7 @@ void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
                          " without a credentialName needs caCertificates (the "
                          "client CA bundle); istiod's validation refuses it");
     }
+    if (mode != "ISTIO_MUTUAL") CheckServerTlsSources(r, tls, sw, version);
   }
 }
 
@@ -714,9 +838,8 @@ void CheckWorkloadSelector(Reader& r, const yaml::Node& match_labels,
   // §16.10 (validation.go validateWorkloadSelector): istiod checks a
   // workload selector for an empty key and a '*' alone, not for label syntax.
   for (auto it = match_labels.begin(); it != match_labels.end(); ++it) {
-    // StringMap reports a key that is no string; the API server prunes a
-    // null value before istiod sees it.
-    if (!it->first.IsScalar() || it->second.IsNull()) continue;
+    // StringMap reports a key that is no string.
+    if (!it->first.IsScalar()) continue;
     const std::string& key = it->first.Scalar();
     const yaml::Node v = it->second;
     const std::string value = v.IsScalar() ? v.Scalar() : "";

@@ -144,9 +144,8 @@ ParentRef ReadRef(Reader& r, const yaml::Node& n, const std::string& what,
 // A Kubernetes LabelSelector (matchLabels with label syntax checked,
 // matchExpressions with their operators and values checked), as the API
 // server validates it (kinds_network_policy.cc).
-// `crd`: in a custom resource, whose nulls the API server prunes (§16.10).
 LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
-                                const std::string& what, bool crd = false);
+                                const std::string& what);
 
 // A RegularExpression match is RE2 syntax, as Envoy runs it (§9): an
 // expression RE2 refuses is an error at its value (kinds_gateway_api.cc).
@@ -178,6 +177,11 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
 // of them (validateHTTPRoute), else an error at the rule.
 void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
                           const std::string& hw);
+
+// A protobuf Duration as Istio's API writes it, Go style: one or more
+// decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s", "0.5s",
+// "1m30s". Nanoseconds, or nullopt when malformed (istiod_validation.cc).
+std::optional<int64_t> ParseIstioDuration(const std::string& s);
 
 // istiod's warnings about a VirtualService's unreachable rules and
 // ineffective matches (IST0130, IST0131), §16.2 (vs_unreachable.cc).

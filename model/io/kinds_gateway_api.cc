@@ -74,8 +74,7 @@ Listener ReadListener(Reader& r, const yaml::Node& l, const std::string& lw) {
       li.allowed_from = "Same";
     yaml::Node sel = r.Child(ns, "selector");
     const std::string sw = lw + ".allowedRoutes.namespaces.selector";
-    if (r.IsMap(sel, sw))
-      li.allowed_selector = ReadLabelSelector(r, sel, sw, /*crd=*/true);
+    if (r.IsMap(sel, sw)) li.allowed_selector = ReadLabelSelector(r, sel, sw);
   }
   return li;
 }
@@ -404,8 +403,8 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   yaml::Node infra = r.Child(spec, "infrastructure");
   if (r.IsMap(infra, h.what + ": spec.infrastructure")) {
     g.infrastructure_labels =
-        r.CrdStringMap(r.Child(infra, "labels"),
-                       h.what + ": spec.infrastructure.labels", true, nullptr)
+        r.StringMap(r.Child(infra, "labels"),
+                    h.what + ": spec.infrastructure.labels", true, nullptr)
             .value_or(Labels{});
   }
   ForEachMap(r, spec, "listeners", h.what + ": spec",

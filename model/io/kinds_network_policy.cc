@@ -122,11 +122,11 @@ void ReadRules(Reader& r, const yaml::Node& spec, const char* key,
 
 // A Kubernetes LabelSelector (matchLabels, matchExpressions).
 LabelSelector ReadLabelSelector(Reader& r, const yaml::Node& n,
-                                const std::string& what, bool crd) {
+                                const std::string& what) {
   LabelSelector sel;
   sel.match_labels = r.StringMap(r.Child(n, "matchLabels"),
                                  what + ".matchLabels", true, nullptr,
-                                 /*label_keys=*/true, /*prune_nulls=*/crd)
+                                 /*label_keys=*/true)
                          .value_or(Labels{});
   ForEachMap(
       r, n, "matchExpressions", what,

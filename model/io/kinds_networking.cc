@@ -34,50 +34,15 @@ std::optional<double> Number(Reader& r, const yaml::Node& n,
   return v;
 }
 
-// A protobuf Duration as Istio's API writes it, Go style: one or more
-// decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s",
-// "0.5s", "1m30s". Nanoseconds, or nullopt (with an error) when malformed.
 std::optional<int64_t> Duration(Reader& r, const yaml::Node& n,
                                 const std::string& what) {
   auto text = r.String(n, what);
   if (!text) return std::nullopt;
-  const std::string& s = *text;
-  double total = 0;
-  size_t i = 0;
-  bool ok = !s.empty();
-  while (ok && i < s.size()) {
-    size_t j = i;
-    while (j < s.size() &&
-           (isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.'))
-      ++j;
-    if (j == i || j - i > 12) {
-      ok = false;
-      break;
-    }
-    const double value = std::strtod(s.substr(i, j - i).c_str(), nullptr);
-    size_t k = j;
-    while (k < s.size() && isalpha(static_cast<unsigned char>(s[k]))) ++k;
-    const std::string unit = s.substr(j, k - j);
-    const double scale = unit == "h"    ? 3600e9
-                         : unit == "m"  ? 60e9
-                         : unit == "s"  ? 1e9
-                         : unit == "ms" ? 1e6
-                         : unit == "us" ? 1e3
-                         : unit == "ns" ? 1
-                                        : -1;
-    if (scale < 0) {
-      ok = false;
-      break;
-    }
-    total += value * scale;
-    i = k;
-  }
-  if (!ok || total > 1e18) {
+  auto ns = ParseIstioDuration(*text);
+  if (!ns)
     r.Error(n, what + " must be a duration such as 10s, 0.5s or 1m30s, got '" +
-                   s + "'");
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(total);
+                   *text + "'");
+  return ns;
 }
 
 // agent.ValidateDuration (§16.1, §16.2): istiod refuses a duration under
@@ -160,7 +125,8 @@ bool ValidVsHeaderName(const std::string& name) {
 
 // §16.2 (route.go TranslateRouteMatch): withoutHeaders, each an inverted
 // header match. An empty one or regex "*" (canBeConvertedToPresentMatch)
-// asks that the header be absent (a null one the API server prunes, §16.10);
+// asks that the header be absent (a null one the API server has pruned,
+// §16.10);
 // any other matches an absent header as "" (treat_missing_header_as_empty). A
 // claim route there is left unread (and so warned as not modelled).
 void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
@@ -168,10 +134,6 @@ void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
   if (!without.IsDefined() || !r.IsMap(without, mw + ".withoutHeaders")) return;
   for (const auto& kv : without) {
     const std::string name = kv.first.Scalar();
-    if (kv.second.IsNull()) {
-      kv.second.MarkRead();
-      continue;
-    }
     if (JwtClaimRoute(name)) continue;
     const std::string w = mw + ".withoutHeaders." + name;
     if (!ValidVsHeaderName(name)) {
@@ -241,7 +203,7 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   yaml::Node without = r.Child(m, "withoutHeaders");
   if (!gateway_vs && without.IsMap())
     for (const auto& kv : without)
-      if (JwtClaimRoute(kv.first.Scalar()) && !kv.second.IsNull())
+      if (JwtClaimRoute(kv.first.Scalar()))
         r.Error(kv.first, mw +
                               ".withoutHeaders: JWT claim based routing "
                               "(key: " +
@@ -255,14 +217,6 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
     for (const auto& kv : map) {
       kv.second.MarkRead();
       const std::string name = kv.first.Scalar();
-      if (std::string(key) == "headers" && kv.second.IsNull()) {
-        // §16.10: the API server prunes it before istiod sees it.
-        r.Warning(kv.second, mw + ".headers: header match " + name +
-                                 " is null: the API server drops it, so this "
-                                 "match does not test " +
-                                 name + " ({} asks that it be present)");
-        continue;
-      }
       auto h = ReadStringMatch(r, kv.second, mw + "." + key + "." + name);
       if (!h) continue;
       h->name = name;
@@ -293,9 +247,9 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
     }
   }
   if (r.Child(m, "sourceLabels").IsDefined())
-    hm.source_labels = r.CrdStringMap(r.Child(m, "sourceLabels"),
-                                      mw + ".sourceLabels", true, nullptr,
-                                      /*label_keys=*/true)
+    hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
+                                   mw + ".sourceLabels", true, nullptr,
+                                   /*label_keys=*/true)
                            .value_or(Labels{});
   hm.port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
@@ -328,8 +282,8 @@ void ReadHeaderOperations(Reader& r, const yaml::Node& parent,
   HttpFilter f;
   f.type = "RequestHeaderModifier";
   for (const char* key : {"set", "add"}) {
-    auto m = r.CrdStringMap(r.Child(req, key), what + ".headers.request." + key,
-                            false, nullptr);
+    auto m = r.StringMap(r.Child(req, key), what + ".headers.request." + key,
+                         false, nullptr);
     if (!m) continue;
     for (const auto& [name, v] : *m) {
       std::string k = name;
@@ -724,9 +678,9 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   if (sel.IsDefined()) {
     // §16.10: not label syntax, which istiod does not check here.
     dr.workload_selector =
-        r.CrdStringMap(r.Child(sel, "matchLabels"),
-                       h.what + ": spec.workloadSelector.matchLabels", false,
-                       nullptr)
+        r.StringMap(r.Child(sel, "matchLabels"),
+                    h.what + ": spec.workloadSelector.matchLabels", false,
+                    nullptr)
             .value_or(Labels{});
     CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
                           h.what + ": spec.workloadSelector.matchLabels");
@@ -759,8 +713,8 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
                sub.location = r.Loc(s);
                sub.name =
                    r.String(r.Child(s, "name"), sw + ".name").value_or("");
-               sub.labels = r.CrdStringMap(r.Child(s, "labels"), sw + ".labels",
-                                           true, nullptr, /*label_keys=*/true)
+               sub.labels = r.StringMap(r.Child(s, "labels"), sw + ".labels",
+                                        true, nullptr, /*label_keys=*/true)
                                 .value_or(Labels{});
                if (r.Child(s, "trafficPolicy").IsDefined()) {
                  sub.policy = ReadTrafficPolicy(r, r.Child(s, "trafficPolicy"),
@@ -845,8 +799,8 @@ void LoadIstioGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   CheckIstioGatewayWebhook(r, h, obj, spec, sink.version);
   if (r.Child(spec, "selector").IsDefined())
     // §16.3: istiod's validation does not check the selector (ValidateGateway).
-    g.selector = r.CrdStringMap(r.Child(spec, "selector"),
-                                h.what + ": spec.selector", false, nullptr)
+    g.selector = r.StringMap(r.Child(spec, "selector"),
+                             h.what + ": spec.selector", false, nullptr)
                      .value_or(Labels{});
   ForEachMap(
       r, spec, "servers", h.what + ": spec",

@@ -149,8 +149,8 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
   if (r.IsMap(sel, h.what + ": spec.selector")) {
     where = r.Loc(sel);
     selector =
-        r.CrdStringMap(r.Child(sel, "matchLabels"),
-                       h.what + ": spec.selector.matchLabels", false, nullptr)
+        r.StringMap(r.Child(sel, "matchLabels"),
+                    h.what + ": spec.selector.matchLabels", false, nullptr)
             .value_or(Labels{});
     CheckWorkloadSelector(r, r.Child(sel, "matchLabels"),
                           h.what + ": spec.selector.matchLabels");
@@ -574,11 +574,8 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
     // shapes, the keys are checked here.
     yaml::Node ports = r.Child(spec, "portLevelMtls");
     if (ports.IsMap()) {
-      size_t given = 0;  // §16.10: a null entry is pruned by the API server
       for (const auto& kv : ports) {
         kv.second.MarkRead();
-        if (kv.second.IsNull()) continue;
-        ++given;
         const std::string key = kv.first.Scalar();
         char* end = nullptr;
         const long port = std::strtol(key.c_str(), &end, 10);
@@ -597,7 +594,7 @@ void LoadPeerAuthentication(Reader& r, const ObjectHeader& h,
         p.port_modes[static_cast<int>(port)] = mode;
       }
       // istiod's validation (ValidatePeerAuthentication) refuses both.
-      if (given == 0)
+      if (ports.size() == 0)
         r.Error(ports, h.what +
                            ": spec.portLevelMtls, if given, must list at "
                            "least one port");

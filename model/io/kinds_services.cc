@@ -183,7 +183,6 @@ void ReadEndpointPorts(Reader& r, const yaml::Node& n, const std::string& what,
       r.Error(k, what + " keys must be port names, got " + Reader::Describe(k));
       continue;
     }
-    if (v.IsNull()) continue;  // §16.10: the API server prunes it
     // validateWorkloadEntry: ValidatePortName, Istio's DNS-1123 label
     // (capitals allowed), at most 63 characters (§3.4).
     const std::string& name = k.Scalar();
@@ -497,9 +496,9 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   CheckServiceEntry(r, h, spec, s, cidr, eps.IsSequence() && eps.size() > 0);
   yaml::Node ws = r.Child(spec, "workloadSelector");
   if (r.IsMap(ws, h.what + ": spec.workloadSelector")) {
-    auto m = r.CrdStringMap(r.Child(ws, "labels"),
-                            h.what + ": spec.workloadSelector.labels", false,
-                            nullptr);
+    auto m =
+        r.StringMap(r.Child(ws, "labels"),
+                    h.what + ": spec.workloadSelector.labels", false, nullptr);
     if (m) s.selector = *m;
     CheckWorkloadSelector(r, r.Child(ws, "labels"),
                           h.what + ": spec.workloadSelector.labels");
@@ -549,11 +548,11 @@ void LoadServiceEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
           r.String(r.Child(e, "address"), h.what + ": spec.endpoints[].address")
               .value_or("");
       std::map<std::string, SourceLocation> label_locs;
-      ep.labels = r.CrdStringMap(r.Child(e, "labels"),
-                                 h.what + ": spec.endpoints[].labels", true,
-                                 &label_locs,
-                                 /*label_keys=*/true)
-                      .value_or(Labels{});
+      ep.labels =
+          r.StringMap(r.Child(e, "labels"),
+                      h.what + ": spec.endpoints[].labels", true, &label_locs,
+                      /*label_keys=*/true)
+              .value_or(Labels{});
       ep.network =
           r.String(r.Child(e, "network"), h.what + ": spec.endpoints[].network")
               .value_or("");

@@ -298,8 +298,8 @@ void LoadWorkloadEntry(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (r.IsMap(spec, h.what + ": spec")) {
     w.ip = r.String(r.Child(spec, "address"), h.what + ": spec.address")
                .value_or("");
-    auto sl = r.CrdStringMap(r.Child(spec, "labels"), h.what + ": spec.labels",
-                             true, &w.label_locations, /*label_keys=*/true);
+    auto sl = r.StringMap(r.Child(spec, "labels"), h.what + ": spec.labels",
+                          true, &w.label_locations, /*label_keys=*/true);
     if (sl)
       for (const auto& [k, v] : *sl) w.labels.emplace(k, v);
     w.network = r.String(r.Child(spec, "network"), h.what + ": spec.network")

@@ -242,6 +242,7 @@ struct Compiled {
   bool extra_true = false;          // additionalProperties: true
   bool open = false;
   bool key_constraints = false;     // required, oneOf, anyOf or allOf
+  bool nullable = false;            // nullable: true (a null is kept)
   const Compiled* items = nullptr;  // kArray
   bool string_checks = false;       // enum, maxLength, minLength or pattern
   // kScalar: `type` as a value, and what the checks of each value read from
@@ -272,6 +273,7 @@ class CompiledSchemas {
     by_json_[&s] = &c;
     c.json = &s;
     if (!s.is_object()) return &c;  // any value
+    c.nullable = s.value("nullable", false);
     const std::string type = s.value("type", std::string());
     if (s.value("x-kubernetes-int-or-string", false)) {
       c.kind = Compiled::Kind::kIntOrString;
@@ -348,12 +350,15 @@ CompiledSchemas& TheCompiledSchemas() {
 // One walk over an object and its schema.
 class Validator {
  public:
+  // `prune_nulls`: the object is a custom resource (Istio's, the Gateway
+  // API's), whose nulls the API server prunes.
   Validator(Reader& r, const DiagnosticObject& object,
-            const Compiled* object_meta)
+            const Compiled* object_meta, bool prune_nulls)
       : r_(r),
         object_(object),
         what_(ObjectName(object)),
-        object_meta_(object_meta) {}
+        object_meta_(object_meta),
+        prune_nulls_(prune_nulls) {}
 
   int errors() const { return errors_; }
 
@@ -408,8 +413,19 @@ class Validator {
           "invalid-value");
   }
 
+  // §16.10: the API server drops a custom resource's map entry whose value
+  // is null unless its schema says `nullable` (the structural schema's
+  // PruneNonNullableNulls), after strict decoding has refused unknown
+  // fields and before it checks required fields and oneOf. The entry is
+  // dropped from the tree here, so no reader sees it. Only under `spec`:
+  // the ObjectMeta of any kind keeps a null label as "", as a built-in
+  // kind's maps do.
   void CheckMap(const Compiled& c, const yaml::Node& n, std::string& path) {
-    for (const auto& kv : n) {
+    const bool prune = prune_nulls_ && path.compare(0, 8, "metadata") != 0;
+    std::vector<size_t> pruned;  // entry indexes
+    size_t index = 0;
+    for (auto it = n.begin(); it != n.end(); ++it, ++index) {
+      const auto& kv = *it;
       const yaml::Node& key = kv.first;
       if (!key.IsScalar()) {
         Error(key, Where(path) + " has a key that is not a string",
@@ -442,7 +458,18 @@ class Validator {
         if (!path.empty()) path += '.';
         path += name;
       }
-      if (child) {
+      if (child && prune && mark != 0 && kv.second.IsNull() &&
+          !child->nullable) {
+        pruned.push_back(index);
+        // A field left null reads as absent anyway; a map's entry (a label,
+        // a header) is easily taken for one that is there.
+        if (map_key)
+          r_.diags().Warning(r_.Loc(key),
+                             Where(path) +
+                                 " is null: the API server drops the entry, "
+                                 "so the object is applied without it",
+                             "", object_);
+      } else if (child) {
         Check(*child, kv.second, path);
       } else if (!c.open && !c.extra_true) {
         auto props = c.json->find("properties");
@@ -451,6 +478,7 @@ class Validator {
       }
       path.resize(mark);
     }
+    if (!pruned.empty()) yaml::EraseMapEntries(n, pruned);
     if (!c.key_constraints) return;
     const Json& s = *c.json;
     CheckRequired(s, n, path);
@@ -703,6 +731,7 @@ class Validator {
   const DiagnosticObject& object_;
   std::string what_;
   const Compiled* object_meta_;
+  const bool prune_nulls_;
   int errors_ = 0;
 };
 
@@ -740,7 +769,11 @@ int ValidateObject(Reader& r, const yaml::Node& obj, const KindSchema& schema,
   if (auto it = schema.by_version.find(version); it != schema.by_version.end())
     s = it->second;
   CompiledSchemas& compiled = TheCompiledSchemas();
-  Validator v(r, object, compiled.Of(TheCatalog().object_meta));
+  const std::string& g = schema.group;
+  const bool custom =
+      g == kGatewayApi ||
+      (g.size() > 9 && g.compare(g.size() - 9, 9, ".istio.io") == 0);
+  Validator v(r, object, compiled.Of(TheCatalog().object_meta), custom);
   std::string path;
   v.Check(*compiled.Of(s), obj, path);
   return v.errors();

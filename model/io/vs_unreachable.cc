@@ -34,8 +34,7 @@ std::string MatchKey(const yaml::Node& n, bool top, bool map = false) {
     const std::string& key = kv.first.Scalar();
     const yaml::Node v = kv.second;
     if (map) {
-      // §16.10: a null entry is pruned by the API server.
-      if (!v.IsNull()) fields.emplace_back(key, MatchKey(v, false));
+      fields.emplace_back(key, MatchKey(v, false));
       continue;
     }
     if (top && key == "name") continue;
@@ -48,10 +47,7 @@ std::string MatchKey(const yaml::Node& n, bool top, bool map = false) {
     if (v.IsSequence() && v.size() == 0) continue;
     const bool map_field = key == "headers" || key == "queryParams" ||
                            key == "withoutHeaders" || key == "sourceLabels";
-    size_t entries = 0;  // those not null
-    if (v.IsMap())
-      for (const auto& e : v) entries += !e.second.IsNull();
-    if (v.IsMap() && entries == 0 && map_field) continue;
+    if (v.IsMap() && v.size() == 0 && map_field) continue;
     fields.emplace_back(key, MatchKey(v, false, map_field));
   }
   std::sort(fields.begin(), fields.end());
@@ -89,8 +85,7 @@ struct PrefixMatch {
 std::map<std::string, std::string> ExactOrPrefixMap(const yaml::Node& m) {
   std::map<std::string, std::string> out;
   for (const auto& kv : m)
-    if (kv.first.IsScalar() && !kv.second.IsNull())  // §16.10: pruned
-      out[kv.first.Scalar()] = ExactOrPrefix(kv.second);
+    if (kv.first.IsScalar()) out[kv.first.Scalar()] = ExactOrPrefix(kv.second);
   return out;
 }
 

@@ -160,8 +160,7 @@ std::string LabelKeyError(const std::string& key) {
 
 std::optional<Labels> Reader::StringMap(
     const yaml::Node& n, const std::string& what, bool label_syntax,
-    std::map<std::string, SourceLocation>* locs, bool label_keys,
-    bool prune_nulls) {
+    std::map<std::string, SourceLocation>* locs, bool label_keys) {
   if (!n.IsDefined() || n.IsNull()) return Labels{};
   if (!IsMap(n, what)) return std::nullopt;
   n.MarkSubtreeRead();
@@ -174,7 +173,6 @@ std::optional<Labels> Reader::StringMap(
       ok = false;
       continue;
     }
-    if (prune_nulls && it->second.IsNull()) continue;  // §16.10: pruned
     const std::string key = it->first.Scalar();
     if (label_keys) {
       if (const std::string why = LabelKeyError(key); !why.empty()) {

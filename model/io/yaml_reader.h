@@ -50,17 +50,7 @@ class Reader {
   std::optional<Labels> StringMap(const yaml::Node& n, const std::string& what,
                                   bool label_syntax,
                                   std::map<std::string, SourceLocation>* locs,
-                                  bool label_keys = false,
-                                  bool prune_nulls = false);
-  // As StringMap, for a map in a custom resource (Istio's, the Gateway
-  // API's): the API server prunes an entry whose value is null before any
-  // controller sees it (its structural schema's PruneNonNullableNulls;
-  // §16.10), where a built-in kind's decoder keeps it as "".
-  std::optional<Labels> CrdStringMap(
-      const yaml::Node& n, const std::string& what, bool label_syntax,
-      std::map<std::string, SourceLocation>* locs, bool label_keys = false) {
-    return StringMap(n, what, label_syntax, locs, label_keys, true);
-  }
+                                  bool label_keys = false);
   // A list of strings: nullopt when `n` is not a list (an error when it is
   // present); items that are not strings are reported ("<what>[]") and left
   // out.

@@ -117,6 +117,21 @@ std::string FirstDifference(const Node& a, const Node& b,
   return "";
 }
 
+void EraseMapEntries(const Node& map, const std::vector<size_t>& entries) {
+  if (!map.IsMap() || entries.empty()) return;
+  auto& c = const_cast<NodeData*>(map.data())->children;
+  size_t out = 0, next = 0;
+  for (size_t i = 0; i + 1 < c.size(); i += 2) {
+    if (next < entries.size() && entries[next] == i / 2) {
+      ++next;
+      continue;
+    }
+    c[out++] = c[i];
+    c[out++] = c[i + 1];
+  }
+  c.resize(out);
+}
+
 void Node::MarkSubtreeRead() const {
   if (!d_) return;
   // Aliases make a DAG, never a cycle, and the alias budget bounds how far

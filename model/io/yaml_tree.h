@@ -198,6 +198,11 @@ std::string FirstDifference(const Node& a, const Node& b,
 // double-quoted where a plain one would read differently.
 std::string FlowText(const Node& n);
 
+// Drops the entries of `map` at `entries` (indexes, ascending): what the API
+// server prunes before anyone reads the object (schema.cc). The nodes live in
+// their Arena as non-const objects, so a loader may edit the tree it owns.
+void EraseMapEntries(const Node& map, const std::vector<size_t>& entries);
+
 }  // namespace meshsim::yaml
 
 #endif  // MESHSIM_MODEL_IO_YAML_TREE_H_

@@ -425,7 +425,8 @@ TEST(LoaderTest, AcceptsWhatIstiodAccepts) {
 // The neighbours of tests/data/errors/istiod-refuses-*.yaml that istiod's
 // webhook accepts (hosts differing in case, jwks beside jwksUri before
 // 1.23, an IPv6 zone, a trailing dot, redirect port 0, a 1ms timeout, a
-// capitalised subset name) load without an error.
+// capitalised subset name, durations of whole milliseconds written with a
+// fraction, such as 1.001s) load without an error.
 TEST(LoaderTest, AcceptsTheEdgeCasesIstiodAccepts) {
   Diagnostics d;
   auto sc =
@@ -457,16 +458,42 @@ TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
       "{app: cart, x: ~}}}}\n"
       "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
       "metadata: {name: vs, namespace: shop}, spec: {hosts: [cart], http: "
-      "[{match: [{headers: {x-a: {exact: a}, x-null: ~}, withoutHeaders: "
-      "{x-gone: ~}}], headers: {request: {set: {x-null: ~, x-set: v}}}, "
-      "route: [{destination: {host: cart}}]}]}}\n"
+      "[{match: [{headers: {x-a: {exact: a}, x-null: ~, x-b: {exact: b, "
+      "prefix: ~}}, withoutHeaders: {x-gone: ~}}], headers: {request: {set: "
+      "{x-null: ~, x-set: v}}}, timeout: ~, route: [{destination: {host: "
+      "cart}}]}]}}\n"
+      "      - {apiVersion: networking.istio.io/v1, kind: DestinationRule, "
+      "metadata: {name: dr, namespace: shop}, spec: {host: cart, "
+      "trafficPolicy: {tls: {mode: SIMPLE, insecureSkipVerify: ~}}}}\n"
       "      - {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, "
       "metadata: {name: gw, namespace: shop}, spec: {gatewayClassName: istio, "
       "listeners: [{name: http, port: 80, protocol: HTTP, allowedRoutes: "
       "{namespaces: {from: Selector, selector: {matchLabels: {team: ~}}}}}]}}\n"
       "traffic: []\n",
       "s.yaml", ".", d);
-  ASSERT_TRUE(sc && !d.HasErrors());
+  std::string got;
+  for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+  ASSERT_TRUE(sc && !d.HasErrors()) << got;
+  // Each pruned entry of a map is warned at its key; a null field (timeout),
+  // a nullable one (insecureSkipVerify) and a pod's label are not; nor is
+  // the match {exact: b, prefix: ~}, whose oneOf holds once it is pruned.
+  std::vector<std::string> nulls;
+  for (const Diagnostic& x : d.all())
+    if (x.message.find("is null: the API server drops the entry") !=
+        std::string::npos)
+      nulls.push_back(x.message.substr(0, x.message.find(" is null")));
+  EXPECT_EQ(nulls, (std::vector<std::string>{
+                       "AuthorizationPolicy shop/ap: "
+                       "spec.selector.matchLabels['x']",
+                       "VirtualService shop/vs: "
+                       "spec.http[0].match[0].headers['x-null']",
+                       "VirtualService shop/vs: "
+                       "spec.http[0].match[0].withoutHeaders['x-gone']",
+                       "VirtualService shop/vs: "
+                       "spec.http[0].headers.request.set['x-null']",
+                       "Gateway shop/gw: spec.listeners[0].allowedRoutes."
+                       "namespaces.selector.matchLabels['team']"}))
+      << got;
   const Cluster& c = sc->mesh.clusters[0];
   ASSERT_EQ(c.authorization_policies.size(), 1u);
   EXPECT_EQ(c.authorization_policies[0].selector, (Labels{{"app", "cart"}}));
@@ -482,14 +509,34 @@ TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
   EXPECT_EQ(filters[0].set_headers, (Labels{{"x-set", "v"}}));
   // The match tests x-a alone; the null withoutHeaders entry asks nothing.
   const HttpMatch& m = c.routes[0].rules[0].matches.at(0);
-  ASSERT_EQ(m.headers.size(), 1u);
+  ASSERT_EQ(m.headers.size(), 2u);
   EXPECT_EQ(m.headers[0].name, "x-a");
+  EXPECT_EQ(m.headers[1].name, "x-b");
   EXPECT_TRUE(m.without_headers.empty());
   // A listener selector of nothing but a null admits every namespace.
   ASSERT_EQ(c.gateways.count("shop/gw"), 1u);
   const auto& sel = c.gateways.at("shop/gw").listeners.at(0).allowed_selector;
   ASSERT_TRUE(sel);
   EXPECT_TRUE(sel->match_labels.empty());
+}
+
+// §16.10: the API server prunes a null before it checks required fields, so
+// a required field written null is missing.
+TEST(LoaderTest, ARequiredFieldWrittenNullIsMissing) {
+  Diagnostics d;
+  auto sc = LoadScenarioText(
+      "clusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute, "
+      "metadata: {name: r, namespace: shop}, spec: {rules: [{backendRefs: "
+      "[{name: ~, port: 80}]}]}}\n"
+      "traffic: []\n",
+      "s.yaml", ".", d);
+  std::string got;
+  for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+  EXPECT_NE(got.find("error: HTTPRoute shop/r: "
+                     "spec.rules[0].backendRefs[0].name is required"),
+            std::string::npos)
+      << got;
 }
 
 // §3.4: the neighbours of tests/data/errors/se-invalid.yaml that

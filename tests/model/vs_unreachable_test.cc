@@ -123,6 +123,21 @@ TEST(VsUnreachableTest, AMapEntryWithAFalseValueMakesADifferentMatch) {
                   .empty());
 }
 
+// §16.10: a null entry is pruned before istiod sees the match, so a match
+// that differs from an earlier one only by it is that match.
+TEST(VsUnreachableTest, AMapEntryWithANullValueIsPrunedSoTheMatchIsShadowed) {
+  const auto found = Findings(
+      "  http:\n  - match: [{sourceLabels: {app: web}}]\n"
+      "    route: [{destination: {host: cart}}]\n"
+      "  - match: [{sourceLabels: {app: web, canary: ~}}]\n"
+      "    route: [{destination: {host: cart}}]\n",
+      kUnreachable);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("rule #1 not used (all matches used by prior rules"),
+            std::string::npos)
+      << found[0];
+}
+
 // Before 1.27 istiod did not report the matches of a rule after a rule
 // without matches (istio commit d15a52c7674).
 TEST(VsUnreachableTest, MatchesAfterACatchAllAreReportedFrom127) {
