@@ -239,6 +239,9 @@ void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
   erase_if(c.routes, [&](const HttpRoute& r) {
     return drop(r.ns, r.kind + " " + r.name, r.location);
   });
+  erase_if(c.delegate_virtual_services, [&](const HttpRoute& r) {
+    return drop(r.ns, r.kind + " " + r.name, r.location);
+  });
   erase_if(c.destination_rules, [&](const DestinationRule& d) {
     return drop(d.ns, "DestinationRule " + d.name, d.location);
   });
@@ -857,6 +860,7 @@ void Mesh::Finalize(Diagnostics& diags) {
     if (c.nodes.empty()) c.nodes.push_back({c.name + "-node-0", "", "", ""});
     DropDuplicateServices(c, cluster_diags[ci]);
     ApplyDiscoverySelectors(istio, c, c_notes);
+    MergeDelegateVirtualServices(c, cluster_diags[ci]);
     ConsolidateDestinationRules(c, istio.root_namespace);
     if (istio.distribution == Distribution::kSolo &&
         istio.Flag("PILOT_SOLO_ENABLE_AUTO_WAYPOINT", true)) {

@@ -720,6 +720,9 @@ struct Cluster {
   std::map<std::string, GatewayClass> gateway_classes;
   std::vector<ReferenceGrant> reference_grants;
   std::vector<HttpRoute> routes;  // Gateway API routes and VirtualServices
+  // §16.2: VirtualServices without hosts, which act only through a root's
+  // `delegate` (merged into the root's rules by Mesh::Finalize).
+  std::vector<HttpRoute> delegate_virtual_services;
   std::vector<DestinationRule> destination_rules;
   // §16.1: destination_rules as istiod consolidates them (Finalize,
   // ConsolidateDestinationRules): rules of one namespace for one host

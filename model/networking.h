@@ -256,6 +256,12 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
 // `c.consolidated_destination_rules`; `root` is the root namespace.
 void ConsolidateDestinationRules(Cluster& c, const std::string& root);
 
+// §16.2: each root VirtualService route with `delegate` replaced by the
+// delegate's routes merged with it, as istiod merges them; warns of a
+// delegate not found, not exported, a route dropped for conflicting
+// matches, and a delegate nothing delegates to (vs_delegation.cc).
+void MergeDelegateVirtualServices(Cluster& c, Diagnostics& diags);
+
 // §16.1 (push_context.go destinationRule): the DestinationRule a proxy in
 // `proxy_ns` applies to service `s`. Steps, each at its most specific
 // host, the first step with a rule for the host deciding: the proxy's

@@ -138,6 +138,14 @@ struct FaultInjection {
   int64_t delay_ns = 0;
 };
 
+// §16.2: a root VirtualService route's `delegate`, the VirtualService
+// without hosts whose routes Mesh::Finalize puts in its place.
+struct DelegateRef {
+  std::string ns;
+  std::string name;
+  SourceLocation location;
+};
+
 struct HttpRouteRule {
   std::string name;                // a VirtualService route's name
   std::vector<HttpMatch> matches;  // empty: matches everything ("/" prefix)
@@ -157,6 +165,11 @@ struct HttpRouteRule {
   std::optional<int> direct_status;
   std::optional<BackendRef> mirror;  // VirtualService only
   double mirror_percent = 100;
+  // VirtualService only: retries and mirrorPercentage written (a delegate's
+  // route takes the root's when it writes none, §16.2), and the delegate
+  // this route stands for until Finalize merges it.
+  bool retries_given = false, mirror_percent_given = false;
+  std::optional<DelegateRef> delegate;
   // A VirtualService's `tls` rule (in `tcp_rules`, before its `tcp` ones).
   bool tls = false;
   SourceLocation location;

@@ -12,10 +12,12 @@
 // read. See kinds.h.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/io/kinds.h"
@@ -458,40 +460,72 @@ bool ValidIstioDuration(int64_t ns) {
   return ns >= 1'000'000 && ns % 1'000'000 == 0;
 }
 
-// validateConnectionPool (§16.10): the pool sets http or tcp, and each
-// duration it gives passes agent.ValidateDuration, but a tcp idleTimeout
-// under 1ms, which Go's Milliseconds() makes 0 ("disabled"), is not checked.
-// A duration the CRD's own rule (1ms or more) refuses is refused by the
-// schema's rule too; istiod adds whole milliseconds.
-void CheckConnectionPool(Reader& r, const yaml::Node& cp,
-                         const std::string& cw) {
+// validateConnectionPool (§16.10): the pool sets http or tcp; counts are
+// not negative, UPGRADE goes without useClientProtocol; each duration is one
+// Go reads (the CRD's rule, and istiod's decoding, parse it with
+// time.ParseDuration) and passes agent.ValidateDuration (at least 1ms, whole
+// milliseconds). 1.22 checks http.idleTimeout, tcp.connectTimeout and
+// maxConnectionDuration; 1.23 adds tcp.idleTimeout and tcpKeepalive, and
+// 1.23.6, 1.24.4 and 1.25.1 skip a tcp idleTimeout whose Go Milliseconds()
+// is 0 ("disabled").
+void CheckConnectionPool(Reader& r, const yaml::Node& cp, const std::string& cw,
+                         const IstioVersion& version) {
   if (!cp.IsMap()) return;
   const yaml::Node http = cp["http"], tcp = cp["tcp"];
   if (Absent(http) && Absent(tcp))
     r.Error(cp, cw + " must set http or tcp (istiod's validation refuses "
                      "an empty connection pool)");
-  auto check = [&](const yaml::Node& v, const std::string& what,
+  // (The counts meshsim models are read with their range: kinds_networking.)
+  for (const char* key : {"maxRequestsPerConnection", "maxConcurrentStreams"}) {
+    const yaml::Node v = http[key];
+    if (v.IsScalar() && !v.Scalar().empty() && v.Scalar()[0] == '-')
+      r.Error(v, cw + ".http." + key + " must not be negative, got '" +
+                     v.Scalar() + "' (istiod's validation refuses it)");
+  }
+  if (http["h2UpgradePolicy"].Scalar() == "UPGRADE" &&
+      http["useClientProtocol"].Scalar() == "true")
+    r.Error(http["useClientProtocol"],
+            cw + ".http: useClientProtocol must not be true when "
+                 "h2UpgradePolicy is UPGRADE (istiod's validation refuses it)");
+  const bool from_123 = version.AtLeast(1, 23);
+  const bool idle_skip = version.AtLeastPatch(1, 25, 1) ||
+                         (version.major == 1 && version.minor == 24 &&
+                          version.AtLeastPatch(1, 24, 4)) ||
+                         (version.major == 1 && version.minor == 23 &&
+                          version.AtLeastPatch(1, 23, 6));
+  auto check = [&](const yaml::Node& v, const std::string& what, bool checked,
                    bool zero_disables) {
     if (!v.IsScalar()) return;
     const std::optional<int64_t> ns = ParseIstioDuration(v.Scalar());
-    if (!ns || (zero_disables && *ns < 1'000'000) || ValidIstioDuration(*ns))
-      return;  // a malformed one is the schema's error
+    if (!ns) {
+      r.Error(v, cw + "." + what +
+                     " must be a duration such as 10s, 0.5s "
+                     "or 1m30s, got '" +
+                     v.Scalar() + "'");
+      return;
+    }
+    // Go's Milliseconds() truncates toward zero.
+    if (!checked || (zero_disables && *ns > -1'000'000 && *ns < 1'000'000) ||
+        ValidIstioDuration(*ns))
+      return;
     r.Error(v, cw + "." + what +
                    " must be whole milliseconds, at least 1ms, "
                    "got '" +
                    v.Scalar() + "' (istiod's validation refuses it)");
   };
-  check(http["idleTimeout"], "http.idleTimeout", false);
-  check(tcp["connectTimeout"], "tcp.connectTimeout", false);
-  check(tcp["maxConnectionDuration"], "tcp.maxConnectionDuration", false);
-  check(tcp["idleTimeout"], "tcp.idleTimeout", true);
-  check(tcp["tcpKeepalive"]["time"], "tcp.tcpKeepalive.time", false);
-  check(tcp["tcpKeepalive"]["interval"], "tcp.tcpKeepalive.interval", false);
+  check(http["idleTimeout"], "http.idleTimeout", true, false);
+  check(tcp["connectTimeout"], "tcp.connectTimeout", true, false);
+  check(tcp["maxConnectionDuration"], "tcp.maxConnectionDuration", true, false);
+  check(tcp["idleTimeout"], "tcp.idleTimeout", from_123, idle_skip);
+  check(tcp["tcpKeepalive"]["time"], "tcp.tcpKeepalive.time", from_123, false);
+  check(tcp["tcpKeepalive"]["interval"], "tcp.tcpKeepalive.interval", from_123,
+        false);
 }
 
 // validateTrafficPolicy and what it calls: a traffic policy, a connection
 // pool and a port-level entry must each set something.
-void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
+void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w,
+                        const IstioVersion& version) {
   if (!tp.IsMap()) return;
   auto absent = [](const yaml::Node& n) {
     return !n.IsDefined() || n.IsNull();
@@ -506,7 +540,7 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
                     "refuses an empty traffic policy); remove it");
     return;
   }
-  CheckConnectionPool(r, tp["connectionPool"], w + ".connectionPool");
+  CheckConnectionPool(r, tp["connectionPool"], w + ".connectionPool", version);
   CheckClientTls(r, tp["tls"], w);
   CheckLocalityLbSetting(r, tp["loadBalancer"], tp["outlierDetection"], w);
   const yaml::Node ports = tp["portLevelSettings"];
@@ -526,7 +560,8 @@ void CheckTrafficPolicy(Reader& r, const yaml::Node& tp, const std::string& w) {
       r.Error(p, pw + " must set outlierDetection, connectionPool, "
                       "loadBalancer or tls (istiod's validation refuses a "
                       "port-level setting with nothing but its port)");
-    CheckConnectionPool(r, p["connectionPool"], pw + ".connectionPool");
+    CheckConnectionPool(r, p["connectionPool"], pw + ".connectionPool",
+                        version);
     CheckClientTls(r, p["tls"], pw);
     CheckLocalityLbSetting(r, p["loadBalancer"], p["outlierDetection"], pw);
   }
@@ -564,55 +599,6 @@ bool Fqdn(const std::string& v) {
 }
 
 }  // namespace
-
-std::optional<int64_t> ParseIstioDuration(const std::string& s) {
-  // As Go's time.ParseDuration: each number's whole part times its unit in
-  // integers, its fraction as float64(f) * (unit / 10^digits), truncated,
-  // so "1.001s" is exactly 1,001,000,000ns (a product of doubles was
-  // 1,000,999,999, which failed the whole-milliseconds check).
-  if (s.empty()) return std::nullopt;
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    int64_t whole = 0, frac = 0;
-    double scale = 1;
-    size_t digits = 0;
-    bool dot = false;
-    for (; i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) ||
-                            (s[i] == '.' && !dot));
-         ++i) {
-      if (s[i] == '.') {
-        dot = true;
-        continue;
-      }
-      if (++digits > 12) return std::nullopt;
-      if (dot) {
-        frac = frac * 10 + (s[i] - '0');
-        scale *= 10;
-      } else {
-        whole = whole * 10 + (s[i] - '0');
-      }
-    }
-    if (digits == 0) return std::nullopt;
-    size_t k = i;
-    while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
-    const std::string unit = s.substr(i, k - i);
-    const int64_t ns = unit == "h"    ? 3'600'000'000'000
-                       : unit == "m"  ? 60'000'000'000
-                       : unit == "s"  ? 1'000'000'000
-                       : unit == "ms" ? 1'000'000
-                       : unit == "us" ? 1'000
-                       : unit == "ns" ? 1
-                                      : 0;
-    if (ns == 0 || whole > 1'000'000'000'000'000'000 / ns) return std::nullopt;
-    total +=
-        whole * ns + static_cast<int64_t>(static_cast<double>(frac) *
-                                          (static_cast<double>(ns) / scale));
-    if (total > 1'000'000'000'000'000'000) return std::nullopt;
-    i = k;
-  }
-  return total;
-}
 
 std::string WildcardDomainError(const std::string& domain) {
   if (domain.empty() || domain.size() > 255)
@@ -816,9 +802,11 @@ void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
 }
 
 void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
-                                 const yaml::Node& spec) {
+                                 const yaml::Node& spec,
+                                 const IstioVersion& version) {
   if (!spec.IsMap()) return;
-  CheckTrafficPolicy(r, spec["trafficPolicy"], h.what + ": spec.trafficPolicy");
+  CheckTrafficPolicy(r, spec["trafficPolicy"], h.what + ": spec.trafficPolicy",
+                     version);
   const yaml::Node subsets = spec["subsets"];
   if (!subsets.IsSequence()) return;
   for (size_t i = 0; i < subsets.size(); ++i) {
@@ -828,7 +816,8 @@ void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
       r.Error(name, sw + ".name '" + name.Scalar() +
                         "' is not a DNS-1123 label (letters, digits and "
                         "'-'); istiod's validation refuses it");
-    CheckTrafficPolicy(r, subsets[i]["trafficPolicy"], sw + ".trafficPolicy");
+    CheckTrafficPolicy(r, subsets[i]["trafficPolicy"], sw + ".trafficPolicy",
+                       version);
   }
 }
 

@@ -180,7 +180,7 @@ void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
 
 // A protobuf Duration as Istio's API writes it, Go style: one or more
 // decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s", "0.5s",
-// "1m30s". Nanoseconds, or nullopt when malformed (istiod_validation.cc).
+// "1m30s". Nanoseconds, or nullopt when malformed (durations.cc).
 std::optional<int64_t> ParseIstioDuration(const std::string& s);
 
 // istiod's warnings about a VirtualService's unreachable rules and
@@ -195,7 +195,8 @@ void AnalyzeUnreachableVsRules(Reader& r, const ObjectHeader& h,
 void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
                                 const yaml::Node& spec);
 void CheckDestinationRuleWebhook(Reader& r, const ObjectHeader& h,
-                                 const yaml::Node& spec);
+                                 const yaml::Node& spec,
+                                 const IstioVersion& version);
 void CheckIstioGatewayWebhook(Reader& r, const ObjectHeader& h,
                               const yaml::Node& obj, const yaml::Node& spec,
                               const IstioVersion& version);

@@ -358,7 +358,8 @@ void ReadFault(Reader& r, const yaml::Node& f, const std::string& fw,
       r.Warning(delay, fw + ".delay has no fixedDelay: istiod drops the "
                             "delay, so no request is delayed (§16.2)");
     } else if (auto d = Duration(r, fixed, fw + ".delay.fixedDelay")) {
-      fi.delay_ns = *d;
+      WholeMilliseconds(r, fixed, fw + ".delay.fixedDelay", *d, "");
+      fi.delay_ns = std::max<int64_t>(*d, 0);
       fi.delay_percent = Percentage(r, delay, fw + ".delay");
     }
   }
@@ -409,10 +410,17 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
   HttpRouteRule rule;
   rule.location = r.Loc(h);
   rule.name = r.String(r.Child(h, "name"), hw + ".name").value_or("");
-  if (r.Child(h, "delegate").IsDefined())
-    r.Error(r.Child(h, "delegate"),
-            hw + ".delegate: VirtualService delegation is not modelled; write "
-                 "the delegate's routes into this VirtualService");
+  // §16.2: merged with the delegate's routes by Mesh::Finalize.
+  if (yaml::Node d = r.Child(h, "delegate");
+      d.IsDefined() && r.IsMap(d, hw + ".delegate")) {
+    DelegateRef ref;
+    ref.name = r.String(r.Child(d, "name"), hw + ".delegate.name").value_or("");
+    ref.ns = r.String(r.Child(d, "namespace"), hw + ".delegate.namespace")
+                 .value_or("");
+    if (ref.ns.empty()) ref.ns = ns;
+    ref.location = r.Loc(d);
+    rule.delegate = ref;
+  }
   ForEachMap(r, h, "match", hw,
              [&](const yaml::Node& m, const std::string& mw) {
                rule.matches.push_back(ReadVsMatch(r, m, mw, ns, gateway_vs));
@@ -477,8 +485,10 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
   if (mirror.IsDefined() && !mirror.IsNull()) {
     rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);
     if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
-                        hw + ".mirrorPercentage.value", 0, 100))
+                        hw + ".mirrorPercentage.value", 0, 100)) {
       rule.mirror_percent = *p;
+      rule.mirror_percent_given = true;
+    }
   }
   return rule;
 }
@@ -616,7 +626,7 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (vs.hostnames.empty()) {
     // §16.2 (validation.go validateVirtualService): no hosts makes a
     // delegate, which may not bind gateways or route tcp or tls. It acts
-    // only through a root's `delegate`, which meshsim refuses: skipped.
+    // only through a root's `delegate` (Mesh::Finalize).
     for (const char* key : {"gateways", "tcp", "tls"})
       if (r.Child(spec, key).IsSequence() && r.Child(spec, key).size() > 0)
         r.Error(r.Child(spec, key),
@@ -624,11 +634,6 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                     ": a delegate VirtualService (no spec.hosts) takes "
                     "no " +
                     key + " (istiod refuses it)");
-    r.Warning(spec, h.what +
-                        ": a delegate VirtualService (no spec.hosts) "
-                        "acts only through a root VirtualService's "
-                        "delegate, which meshsim does not model: "
-                        "skipped (§16.2)");
   }
   for (const std::string& g :
        r.StringList(r.Child(spec, "gateways"), h.what + ": spec.gateways")
@@ -656,7 +661,22 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
                });
   CheckVirtualServiceWebhook(r, h, spec);
   AnalyzeUnreachableVsRules(r, h, spec, cluster.name, sink.version);
-  if (vs.hostnames.empty()) return;  // a delegate, read and skipped
+  if (vs.hostnames.empty()) {
+    // §16.2: Istio merges one level of delegation; a delegate's own
+    // `delegate` leaves a route without destinations.
+    for (const HttpRouteRule& rule : vs.rules)
+      if (rule.delegate)
+        r.diags().Error(rule.delegate->location,
+                        h.what +
+                            ": a delegate VirtualService (no spec.hosts) "
+                            "delegates again; Istio merges one level of "
+                            "delegation, and meshsim does not model the "
+                            "route it leaves (§16.2)",
+                        "",
+                        DiagnosticObject{h.kind, h.ns, h.name, cluster.name});
+    cluster.delegate_virtual_services.push_back(std::move(vs));
+    return;
+  }
   cluster.routes.push_back(std::move(vs));
 }
 
@@ -667,7 +687,7 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   dr.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec;
   if (!RequireSpec(r, h, obj, spec)) return;
-  CheckDestinationRuleWebhook(r, h, spec);
+  CheckDestinationRuleWebhook(r, h, spec, sink.version);
   dr.host =
       r.String(r.Child(spec, "host"), h.what + ": spec.host").value_or("");
   if (dr.host.empty()) r.Error(spec, h.what + ": spec.host is required");

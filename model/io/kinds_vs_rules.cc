@@ -96,6 +96,7 @@ void ReadVsRetries(Reader& r, const yaml::Node& h, const std::string& hw,
                    HttpRouteRule& rule) {
   const yaml::Node retries = r.Child(h, "retries");
   if (!retries.IsDefined()) return;
+  rule.retries_given = true;
   const std::string rw = hw + ".retries";
   const auto attempts =
       r.Int(r.Child(retries, "attempts"), rw + ".attempts", 0, 1000);

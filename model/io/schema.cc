@@ -364,6 +364,13 @@ class Validator {
 
   void Check(const Compiled& c, const yaml::Node& n, std::string& path) {
     if (!n.IsDefined() || n.IsNull()) return;  // null reads as absent
+    // Everything under a node an alias shares is shared too.
+    struct Shared {
+      bool& flag;
+      const bool saved;
+      ~Shared() { flag = saved; }
+    } shared{in_shared_, in_shared_};
+    in_shared_ = in_shared_ || n.data()->shared;
     switch (c.kind) {
       case Compiled::Kind::kAny:
         return;
@@ -459,7 +466,19 @@ class Validator {
         path += name;
       }
       if (child && prune && mark != 0 && kv.second.IsNull() &&
-          !child->nullable) {
+          !child->nullable && in_shared_) {
+        // The API server prunes its copy in this object alone; another
+        // object reading the same anchor (metadata, a built-in kind) keeps
+        // the entry, and one tree cannot hold both.
+        Error(key,
+              Where(path) +
+                  " is null in a map shared through a YAML alias; the "
+                  "API server drops the entry from this object's copy "
+                  "alone, which meshsim does not model: write the map "
+                  "out here, or leave the entry out",
+              "invalid-value");
+      } else if (child && prune && mark != 0 && kv.second.IsNull() &&
+                 !child->nullable) {
         pruned.push_back(index);
         // A field left null reads as absent anyway; a map's entry (a label,
         // a header) is easily taken for one that is there.
@@ -732,6 +751,7 @@ class Validator {
   std::string what_;
   const Compiled* object_meta_;
   const bool prune_nulls_;
+  bool in_shared_ = false;  // under a node an alias shares
   int errors_ = 0;
 };
 

@@ -444,7 +444,10 @@ class DocumentChecker {
     }
     if (may_alias_) {
       auto [it, fresh] = expanded_.emplace(n, 1);
-      if (!fresh) return it->second;  // an alias of a node already walked
+      if (!fresh) {  // an alias of a node already walked
+        n->shared = true;
+        return it->second;
+      }
     }
     ++written_;
     uint64_t total = 1;

@@ -46,6 +46,10 @@ struct NodeData {
   // (manifest_loader.cc ReportUnreadFields). One document is read by one
   // thread.
   mutable bool read = false;
+  // Reached through more than one parent (an alias of its anchor), set by
+  // the document check (yaml_reader.cc DocumentChecker): what is under it
+  // belongs to every parent, so no one object's reading may edit it.
+  mutable bool shared = false;
 };
 
 // Owns the nodes of one or more documents; addresses stay put.

@@ -520,6 +520,29 @@ TEST(LoaderTest, ANullInACustomResourcesMapIsPrunedAndInAPodsIsEmpty) {
   EXPECT_TRUE(sel->match_labels.empty());
 }
 
+// §16.10: the API server prunes a null from its copy of one object; an
+// alias that shares the map with a pod's labels (which keep the entry as "")
+// cannot be both in one tree, so meshsim refuses it as not modelled.
+TEST(LoaderTest, ANullInAMapSharedThroughAnAliasIsRefused) {
+  Diagnostics d;
+  LoadScenarioText(
+      "clusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: security.istio.io/v1, kind: AuthorizationPolicy, "
+      "metadata: {name: ap, namespace: shop}, spec: {selector: {matchLabels: "
+      "&l {app: api, tier: ~}}}}\n"
+      "      - {apiVersion: v1, kind: Pod, metadata: {name: p, namespace: "
+      "shop, labels: *l}, spec: {containers: [{name: a, image: x}]}}\n"
+      "traffic: []\n",
+      "s.yaml", ".", d);
+  std::string got;
+  for (const Diagnostic& x : d.all()) got += x.ToString() + "\n";
+  EXPECT_NE(got.find("error: AuthorizationPolicy shop/ap: "
+                     "spec.selector.matchLabels['tier'] is null in a map "
+                     "shared through a YAML alias"),
+            std::string::npos)
+      << got;
+}
+
 // §16.10: the API server prunes a null before it checks required fields, so
 // a required field written null is missing.
 TEST(LoaderTest, ARequiredFieldWrittenNullIsMissing) {
