@@ -169,6 +169,8 @@ struct HttpRouteRule {
   // route takes the root's when it writes none, §16.2), and the delegate
   // this route stands for until Finalize merges it.
   bool retries_given = false, mirror_percent_given = false;
+  bool headers_given =
+      false;  // the route's own `headers` (not a destination's)
   std::optional<DelegateRef> delegate;
   // A VirtualService's `tls` rule (in `tcp_rules`, before its `tcp` ones).
   bool tls = false;

@@ -460,8 +460,8 @@ void RouteAcrossWaypoints(const Scenario& sc, const Cluster& c,
     for (const BackendRef& be : rule.backends) {
       const Service* bs = nullptr;
       if (be.kind == "Hostname") {
-        const std::vector<size_t> idx =
-            c.ServicesForHost(ExpandHost(be.name, r.ns), be.ns, true);
+        const std::vector<size_t> idx = c.ServicesForHost(
+            ExpandHost(be.name, be.ns.empty() ? r.ns : be.ns), be.ns, true);
         if (!idx.empty()) bs = &c.services[idx.front()];
       } else {
         bs = c.FindService(be.ns + "/" + be.name);

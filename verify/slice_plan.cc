@@ -393,19 +393,23 @@ std::map<std::string, std::set<std::string>> RouteNamespaces(
     for (const Cluster& c : sc->mesh.clusters)
       for (const HttpRoute& r : c.routes) {
         std::set<std::string> from, to;
-        auto host_ns = [&](const std::string& host, std::set<std::string>& s) {
-          for (size_t i : c.ServicesForHost(host, r.ns))
+        // A host written short is in the namespace of the object that
+        // wrote it: a delegate's routes merged into a root keep the
+        // delegate's (BackendRef::ns, §16.2).
+        auto host_ns = [&](const std::string& host, const std::string& ns,
+                           std::set<std::string>& s) {
+          for (size_t i : c.ServicesForHost(host, ns))
             s.insert(c.services[i].ns);
         };
         for (const ParentRef& p : r.parents)
           if (p.kind == "Service" || p.kind == "ServiceEntry")
             from.insert(p.ns.empty() ? r.ns : p.ns);
         if (r.IsVirtualService())
-          for (const std::string& h : r.hostnames) host_ns(h, from);
+          for (const std::string& h : r.hostnames) host_ns(h, r.ns, from);
         for (const HttpRouteRule& rule : r.rules)
           for (const BackendRef& b : rule.backends) {
             if (b.kind == "Hostname") {
-              host_ns(b.name, to);
+              host_ns(b.name, b.ns.empty() ? r.ns : b.ns, to);
             } else {
               to.insert(b.ns.empty() ? r.ns : b.ns);
             }

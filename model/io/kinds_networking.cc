@@ -428,6 +428,7 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
   CheckVsHttpRuleShape(r, h, hw);
   ReadRouteDestinations(r, h, hw, ns, rule, /*http=*/true);
   ReadHeaderOperations(r, h, hw, rule);
+  rule.headers_given = h["headers"].IsDefined() && !h["headers"].IsNull();
   yaml::Node redirect = r.Child(h, "redirect");
   if (redirect.IsDefined()) {
     HttpFilter f;
@@ -669,9 +670,9 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
         r.diags().Error(rule.delegate->location,
                         h.what +
                             ": a delegate VirtualService (no spec.hosts) "
-                            "delegates again; Istio merges one level of "
-                            "delegation, and meshsim does not model the "
-                            "route it leaves (§16.2)",
+                            "delegates again; istiod's validation refuses it "
+                            "(\"delegate HTTP route cannot contain "
+                            "delegate\"), so kubectl apply fails (§16.2)",
                         "",
                         DiagnosticObject{h.kind, h.ns, h.name, cluster.name});
     cluster.delegate_virtual_services.push_back(std::move(vs));

@@ -165,11 +165,22 @@ void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
   const bool route = h["route"].IsSequence() && h["route"].size() > 0;
   const bool redirect = given("redirect");
   const bool direct = given("directResponse");
-  if (given("delegate")) return;  // refused elsewhere
   auto refuse = [&](const std::string& what, const std::string& istio) {
     r.Error(h, hw + ": " + what + "; istiod's validation refuses it (\"" +
                    istio + "\"), so kubectl apply fails (§16.2)");
   };
+  if (given("delegate")) {
+    // validateHTTPRouteConflict: a root route names its delegate, and
+    // neither destinations nor a redirect.
+    const std::string name = "root HTTP route " + h["name"].Scalar();
+    if (redirect)
+      refuse("a route with delegate has a redirect",
+             name + " must not specify redirect");
+    if (route)
+      refuse("a route with delegate has a route",
+             name + " must not specify route");
+    return;
+  }
   if (!route && !redirect && !direct)
     refuse("a rule needs route, redirect or directResponse",
            "HTTP route, redirect or direct_response is required");

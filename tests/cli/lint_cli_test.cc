@@ -105,6 +105,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // label value (ignored, §5), a route to a missing Service.
       {"conformance/bogus-use-waypoint-with-waypoint/scenario.yaml",
        {{"reference-not-found", 1}}},
+      // The delegate's route whose match conflicts with the root's: istiod
+      // drops it (§16.2), the scenario's point.
+      {"vs-delegation/scenario.yaml", {{"scenario-warning", 1}}},
       // Three HTTPRoutes istiod rejects whole (an ExtensionRef filter, a
       // backendRef URLRewrite, a Hostname backendRef with a namespace; §9).
       {"gateway-api-route-errors/scenario.yaml", {{"scenario-warning", 3}}},

@@ -172,8 +172,71 @@ TEST(VsDelegationTest, MissingUnexportedAndUnusedDelegatesAreWarned) {
       << hidden.diags;
 }
 
-// Istio merges one level: a delegate that delegates again is refused as not
-// modelled, never read as a route that goes nowhere.
+// mergeHTTPRoute: the root's `headers` where the delegate route writes no
+// `headers` of its own; a destination's header operations are not the
+// route's, and response headers are.
+TEST(VsDelegationTest, TheRootsHeaderOperationsJoinOnlyWhereTheRouteHasNone) {
+  auto set_headers = [&](const std::string& leaf) {
+    const Loaded l = Load(
+        "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+        "metadata: {name: root, namespace: shop}, spec: {hosts: [cart], "
+        "http: [{headers: {request: {set: {x-ver: v2}}}, delegate: {name: d, "
+        "namespace: team}}]}}\n"
+        "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+        "metadata: {name: d, namespace: team}, spec: {http: [" +
+        leaf + "]}}\n");
+    EXPECT_FALSE(l.errors) << l.diags;
+    std::vector<std::string> out;
+    for (const HttpFilter& f : Root(l)->rules.at(0).filters)
+      for (const auto& [k, v] : f.set_headers) out.push_back(k + "=" + v);
+    return out;
+  };
+  EXPECT_EQ(set_headers("{route: [{destination: {host: v1}, headers: "
+                        "{request: {set: {x-dest: a}}}}]}"),
+            (std::vector<std::string>{"x-dest=a", "x-ver=v2"}));
+  EXPECT_EQ(set_headers("{headers: {request: {set: {x-own: b}}}, route: "
+                        "[{destination: {host: v1}}]}"),
+            (std::vector<std::string>{"x-own=b"}));
+  EXPECT_EQ(set_headers("{headers: {response: {set: {x-out: c}}}, route: "
+                        "[{destination: {host: v1}}]}"),
+            (std::vector<std::string>{}));
+}
+
+// validateHTTPRouteConflict: a root route names its delegate alone.
+TEST(VsDelegationTest, ARootRouteWithDestinationsOrARedirectIsRefused) {
+  const Loaded l = Load(
+      "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+      "metadata: {name: root, namespace: shop}, spec: {hosts: [cart], http: "
+      "[{name: r, delegate: {name: d, namespace: team}, route: "
+      "[{destination: {host: cart}}]}]}}\n");
+  EXPECT_TRUE(l.errors);
+  EXPECT_NE(l.diags.find("spec.http[0]: a route with delegate has a route; "
+                         "istiod's validation refuses it (\"root HTTP route "
+                         "r must not specify route\")"),
+            std::string::npos)
+      << l.diags;
+}
+
+// A fault inherited beside the delegate's redirect: Envoy injects it first;
+// meshsim refuses it as not modelled rather than answer with the redirect.
+TEST(VsDelegationTest, AnInheritedFaultBesideARedirectIsNotModelled) {
+  const Loaded l = Load(
+      "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+      "metadata: {name: root, namespace: shop}, spec: {hosts: [cart], http: "
+      "[{fault: {abort: {httpStatus: 503, percentage: {value: 100}}}, "
+      "delegate: {name: d, namespace: team}}]}}\n"
+      "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+      "metadata: {name: d, namespace: team}, spec: {http: [{redirect: {uri: "
+      "/new}}]}}\n");
+  EXPECT_TRUE(l.errors);
+  EXPECT_NE(l.diags.find("takes the fault of the route of VirtualService "
+                         "shop/root"),
+            std::string::npos)
+      << l.diags;
+}
+
+// istiod refuses a delegate that delegates again
+// (validateHTTPRouteConflict), so it is an error.
 TEST(VsDelegationTest, ADelegateThatDelegatesAgainIsAnError) {
   const Loaded l = Load(
       std::string(kRoot) +
