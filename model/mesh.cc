@@ -68,36 +68,6 @@ const ServicePort* Service::FindPort(int port) const {
   return nullptr;
 }
 
-std::optional<int64_t> ParseGatewayDuration(const std::string& s) {
-  int64_t total = 0;
-  size_t i = 0, parts = 0;
-  while (i < s.size()) {
-    size_t digits = 0;
-    int64_t v = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      v = v * 10 + (s[i++] - '0');
-      if (++digits > 5) return std::nullopt;
-    }
-    if (digits == 0 || i == s.size()) return std::nullopt;
-    int64_t unit;
-    if (s.compare(i, 2, "ms") == 0) {
-      unit = 1'000'000;
-      i += 2;
-    } else if (s[i] == 'h' || s[i] == 'm' || s[i] == 's') {
-      unit = s[i] == 'h'   ? 3'600'000'000'000
-             : s[i] == 'm' ? 60'000'000'000
-                           : 1'000'000'000;
-      ++i;
-    } else {
-      return std::nullopt;
-    }
-    total += v * unit;
-    if (++parts > 4) return std::nullopt;
-  }
-  if (parts == 0) return std::nullopt;
-  return total;
-}
-
 bool SelectorMatches(const Labels& selector, const Labels& labels) {
   for (const auto& [k, v] : selector) {
     auto it = labels.find(k);
@@ -216,8 +186,17 @@ void ApplyDiscoverySelectors(const IstioSettings& istio, Cluster& c,
   if (istio.discovery_selectors.empty()) return;
   std::set<std::string> names;
   for (const auto& [n, ns] : c.namespaces) names.insert(n);
-  for (const Workload& w : c.workloads) names.insert(w.ns);
-  for (const Service& sv : c.services) names.insert(sv.ns);
+  // A namespace that holds only configuration (delegate VirtualServices,
+  // policies) is judged like any other by its labels.
+  auto add = [&](const auto& objects) {
+    for (const auto& o : objects) names.insert(o.ns);
+  };
+  add(c.workloads), add(c.services), add(c.routes);
+  add(c.delegate_virtual_services), add(c.destination_rules);
+  add(c.authorization_policies), add(c.peer_authentications);
+  add(c.request_authentications);
+  for (const auto& [key, g] : c.gateways) names.insert(g.ns);
+  for (const auto& [key, g] : c.istio_gateways) names.insert(g.ns);
   std::set<std::string> out;
   for (const std::string& n : names)
     if (!istio.Discovers(c.SelectorLabels(n))) out.insert(n);

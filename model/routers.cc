@@ -1,5 +1,9 @@
 // §16.3: which pods an Istio Gateway (networking.istio.io) makes Routers;
-// §9: the Gateway API listeners istiod does not program.
+// §9: the Gateway API listeners istiod does not program, and Gateway API
+// durations.
+#include <cctype>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -159,6 +163,36 @@ void RejectGrantedHostNames(Cluster& c, std::vector<Diagnostic>& notes) {
          {r.kind, r.ns, r.name, c.name}});
   }
   c.routes = std::move(kept);
+}
+
+std::optional<int64_t> ParseGatewayDuration(const std::string& s) {
+  int64_t total = 0;
+  size_t i = 0, parts = 0;
+  while (i < s.size()) {
+    size_t digits = 0;
+    int64_t v = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      v = v * 10 + (s[i++] - '0');
+      if (++digits > 5) return std::nullopt;
+    }
+    if (digits == 0 || i == s.size()) return std::nullopt;
+    int64_t unit;
+    if (s.compare(i, 2, "ms") == 0) {
+      unit = 1'000'000;
+      i += 2;
+    } else if (s[i] == 'h' || s[i] == 'm' || s[i] == 's') {
+      unit = s[i] == 'h'   ? 3'600'000'000'000
+             : s[i] == 'm' ? 60'000'000'000
+                           : 1'000'000'000;
+      ++i;
+    } else {
+      return std::nullopt;
+    }
+    total += v * unit;
+    if (++parts > 4) return std::nullopt;
+  }
+  if (parts == 0) return std::nullopt;
+  return total;
 }
 
 }  // namespace meshsim

@@ -55,6 +55,19 @@ World WebWorld(bool selectors, int web_replicas = 1) {
   return w;
 }
 
+// A namespace that holds only configuration, with no Namespace object,
+// workload or Service (often where delegate VirtualServices live), is judged
+// by its labels like any other: left out, its objects are dropped.
+TEST(DiscoverySelectorsTest, ANamespaceOfConfigurationAloneIsJudgedToo) {
+  World w = WebWorld(true);
+  w.Add("c1", DenyAll("config-only"));
+  const Scenario sc = w.Load();
+  const Cluster& c = sc.mesh.clusters[0];
+  EXPECT_EQ(c.undiscovered_namespaces,
+            (std::vector<std::string>{"config-only", "web"}));
+  EXPECT_TRUE(c.authorization_policies.empty());
+}
+
 TEST(DiscoverySelectorsTest, ALeftOutNamespaceLosesItsIstioObjects) {
   const Scenario sc = WebWorld(true).Load();
   ASSERT_EQ(sc.mesh.clusters.size(), 1u);
