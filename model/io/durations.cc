@@ -88,4 +88,8 @@ std::optional<int64_t> ParseIstioDuration(const std::string& text) {
   return neg ? static_cast<int64_t>(0 - total) : static_cast<int64_t>(total);
 }
 
+bool ValidIstioDuration(int64_t ns) {
+  return ns >= 1'000'000 && ns % 1'000'000 == 0;
+}
+
 }  // namespace meshsim::io

@@ -455,11 +455,6 @@ void CheckLocalityLbSetting(Reader& r, const yaml::Node& lb,
   }
 }
 
-// agent.ValidateDuration: at least 1ms and in whole milliseconds.
-bool ValidIstioDuration(int64_t ns) {
-  return ns >= 1'000'000 && ns % 1'000'000 == 0;
-}
-
 // validateConnectionPool (§16.10): the pool sets http or tcp; counts are
 // not negative, UPGRADE goes without useClientProtocol; each duration is one
 // Go reads (the CRD's rule, and istiod's decoding, parse it with

@@ -182,6 +182,8 @@ void CheckVsHttpRuleShape(Reader& r, const yaml::Node& h,
 // decimal numbers each with a unit (h, m, s, ms, us, ns), e.g. "5s", "0.5s",
 // "1m30s". Nanoseconds, or nullopt when malformed (durations.cc).
 std::optional<int64_t> ParseIstioDuration(const std::string& s);
+// agent.ValidateDuration: at least 1ms and in whole milliseconds.
+bool ValidIstioDuration(int64_t ns);
 
 // istiod's warnings about a VirtualService's unreachable rules and
 // ineffective matches (IST0130, IST0131), §16.2 (vs_unreachable.cc).

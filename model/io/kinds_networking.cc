@@ -50,7 +50,7 @@ std::optional<int64_t> Duration(Reader& r, const yaml::Node& n,
 // DestinationRule's outlierDetection interval and baseEjectionTime).
 void WholeMilliseconds(Reader& r, const yaml::Node& n, const std::string& what,
                        int64_t ns, const char* advice) {
-  if (ns >= 1'000'000 && ns % 1'000'000 == 0) return;
+  if (ValidIstioDuration(ns)) return;
   r.Error(n, what + " must be whole milliseconds, at least 1ms, got '" +
                  n.Scalar() + "' (istiod's validation refuses it" + advice +
                  ")");
