@@ -642,14 +642,39 @@ class Validator {
                 std::to_string(n.size()),
             "invalid-value");
     if (!c.items) return;
+    // §16.10: the API server prunes null map entries, never list items: a
+    // custom resource's null item meets the item's type and is refused.
+    const bool refuse_null = prune_nulls_ && !c.items->nullable &&
+                             c.items->kind != Compiled::Kind::kAny &&
+                             path.compare(0, 8, "metadata") != 0;
     size_t i = 0;
     for (const yaml::Node& item : n) {
       const size_t mark = path.size();
       path += '[';
       path += std::to_string(i++);
       path += ']';
-      Check(*c.items, item, path);
+      if (refuse_null && item.IsDefined() && item.IsNull())
+        Error(item,
+              Where(path) + " must be " + ItemExpected(*c.items) +
+                  ", got null: the API server refuses a null list item "
+                  "(it prunes only a map's null entries); leave it out",
+              "invalid-value");
+      else
+        Check(*c.items, item, path);
       path.resize(mark);
+    }
+  }
+
+  static std::string ItemExpected(const Compiled& c) {
+    switch (c.kind) {
+      case Compiled::Kind::kObject:
+        return "a map";
+      case Compiled::Kind::kArray:
+        return "a list";
+      case Compiled::Kind::kIntOrString:
+        return "an integer or a string";
+      default:
+        return Expected(c.type);
     }
   }
 

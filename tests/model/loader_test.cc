@@ -562,6 +562,32 @@ TEST(LoaderTest, ARequiredFieldWrittenNullIsMissing) {
       << got;
 }
 
+// §16.10: the API server prunes a custom resource's null map entries but
+// never its null list items, which fail the item's type; a built-in kind's
+// null item is the zero value, and a null label in metadata stays "".
+TEST(LoaderTest, ANullListItemOfACustomResourceIsRefused) {
+  Diagnostics d;
+  auto sc = LoadScenarioText(
+      "clusters:\n  - name: east\n    resources:\n"
+      "      - {apiVersion: networking.istio.io/v1, kind: VirtualService, "
+      "metadata: {name: r, namespace: shop}, spec: {hosts: [api, null], "
+      "http: [{route: [~, {destination: {host: api}}]}]}}\n"
+      "      - {apiVersion: v1, kind: Service, metadata: {name: api, "
+      "namespace: shop}, spec: {selector: {app: api}, ports: [{port: 80}]}}\n"
+      "traffic: []\n",
+      "s.yaml", ".", d);
+  std::vector<std::string> errors;
+  for (const Diagnostic& x : d.all())
+    if (x.severity == Severity::kError) errors.push_back(x.ToString());
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("spec.hosts[1] must be a string, got null"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("spec.http[0].route[0] must be a map, got null"),
+            std::string::npos)
+      << errors[1];
+}
+
 // §3.4: the neighbours of tests/data/errors/se-invalid.yaml that
 // validateServiceEntry accepts: several hosts with a TCP port under
 // resolution NONE, a CIDR under STATIC, a wildcard DNS host with endpoints,
