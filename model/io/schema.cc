@@ -657,7 +657,10 @@ class Validator {
         Error(item,
               Where(path) + " must be " + ItemExpected(*c.items) +
                   ", got null: the API server refuses a null list item "
-                  "(it prunes only a map's null entries); leave it out",
+                  "(it prunes only a map's null entries); " +
+                  (c.items->kind == Compiled::Kind::kObject
+                       ? "write {} for an empty one, or leave the item out"
+                       : "leave the item out"),
               "invalid-value");
       else
         Check(*c.items, item, path);
