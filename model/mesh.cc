@@ -162,7 +162,8 @@ void DropDuplicateServices(Cluster& c, Diagnostics& diags) {
   });
 }
 
-GatewayRole RoleForClass(const std::string& class_name) {
+GatewayRole RoleForClass(const std::string& class_name,
+                         const GatewayClass* defined) {
   // §2.1 (istio-waypoint, istio-agentgateway-waypoint), §15 (gloo-waypoint,
   // Solo's istio-eastwest and
   // istio-remote), §7.1 (istio-east-west). Any other class is an ingress.
@@ -172,6 +173,17 @@ GatewayRole RoleForClass(const std::string& class_name) {
   if (class_name == "istio-east-west" || class_name == "istio-eastwest")
     return GatewayRole::kEastWest;
   if (class_name == "istio-remote") return GatewayRole::kRemote;
+  // §2.1: istiod deploys a Gateway of a GatewayClass of its own by the
+  // class's controller (deploymentcontroller.go getClassInfos): the mesh
+  // controller's is a waypoint whatever the class's name.
+  if (defined) {
+    const std::string& c = defined->controller;
+    if (c == "istio.io/mesh-controller" ||
+        c == "istio.io/agentgateway-waypoint-controller")
+      return GatewayRole::kWaypoint;
+    if (c == "istio.io/eastwest-controller") return GatewayRole::kEastWest;
+    if (c == "istio.io/unmanaged-gateway") return GatewayRole::kRemote;
+  }
   return GatewayRole::kIngress;
 }
 
@@ -377,12 +389,13 @@ namespace {
 // manifests, and the pods Istio would deploy for gateways that have none.
 void DeriveGateways(Cluster& c, const std::map<std::string, int>& replicas) {
   for (auto& [key, gw] : c.gateways) {
-    gw.role = RoleForClass(gw.class_name);
-    gw.class_known = IsBuiltinGatewayClass(gw.class_name) ||
-                     c.gateway_classes.count(gw.class_name) > 0;
+    auto gc = c.gateway_classes.find(gw.class_name);
+    gw.role = RoleForClass(
+        gw.class_name, gc != c.gateway_classes.end() ? &gc->second : nullptr);
+    gw.class_known =
+        IsBuiltinGatewayClass(gw.class_name) || gc != c.gateway_classes.end();
     // §16 (gatewaycommon/classinfo.go): agentgateway's classes and
     // controllers.
-    auto gc = c.gateway_classes.find(gw.class_name);
     gw.agentgateway =
         gw.class_name == "istio-agentgateway" ||
         gw.class_name == "istio-agentgateway-waypoint" ||

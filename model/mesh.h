@@ -58,6 +58,16 @@ inline bool GatewaySourceHeader(const IstioVersion& v) {
   if (v.major == 1 && v.minor == 30) return v.AtLeastPatch(1, 30, 1);
   return v.AtLeast(1, 31);
 }
+// §16.5: whether release `v` has #54073, the PeerAuthentication merge fix
+// (1.22.8, 1.23.5, 1.24.3, 1.25.0): an UNSET workload policy's PERMISSIVE
+// port entry lifts istiod's static STRICT ztunnel policy. A release fact
+// both engines read.
+inline bool PeerAuthMergeFix(const IstioVersion& v) {
+  if (v.major == 1 && v.minor == 22) return v.AtLeastPatch(1, 22, 8);
+  if (v.major == 1 && v.minor == 23) return v.AtLeastPatch(1, 23, 5);
+  if (v.major == 1 && v.minor == 24) return v.AtLeastPatch(1, 24, 3);
+  return v.AtLeast(1, 25);
+}
 // The releases whose rules are modelled: ambient with explicit
 // istio.io/use-waypoint binding starts at 1.22 (§2.5).
 inline constexpr IstioVersion kOldestModelledVersion{1, 22};

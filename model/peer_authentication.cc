@@ -139,8 +139,12 @@ bool ZtunnelRefusesPlaintext(const Mesh& mesh, const Cluster& cluster,
     static_strict = false;
     converted = has_strict_port;
   } else if (wp && !wp->port_modes.empty()) {
-    if (inherited) {  // only a PERMISSIVE entry lifts the static policy
-      static_strict = !has_permissive_port;
+    if (inherited) {
+      // Only a PERMISSIVE entry lifts the static policy, and only since the
+      // fix of 1.22.8, 1.23.5 and 1.24.3 (authorization.go: before, the
+      // Unset branch never cleared isEffectiveStrictPolicy).
+      static_strict = !has_permissive_port ||
+                      !PeerAuthMergeFix(cluster.VersionOr(mesh.istio.version));
       converted = has_permissive_port;
     } else {
       converted = has_strict_port;

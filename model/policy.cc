@@ -55,10 +55,12 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
         hit = t.name == wp.name && p.ns == wp.ns;
       } else if (t.kind == "GatewayClass") {
         // §8.1: only the class name istio-waypoint attaches, in the root
-        // namespace, to every waypoint istiod programs as Envoy (not Gloo's
-        // or agentgateway's proxies).
+        // namespace, to every waypoint istiod programs as Envoy, whatever
+        // its own class (policyattachment.go reads IsWaypoint, not the
+        // class); not to Gloo's or agentgateway's proxies.
         hit = t.name == "istio-waypoint" && p.ns == root &&
-              wp.class_name == "istio-waypoint";
+              wp.role == GatewayRole::kWaypoint &&
+              wp.class_name != "gloo-waypoint";
       } else if (svc && (t.kind == "Service" || t.kind == "ServiceEntry")) {
         hit = t.kind == svc->kind && t.name == svc->name && p.ns == svc->ns;
       }
@@ -681,12 +683,12 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
                         const RequestAttributes& req) {
   PolicyDecision d;
   const bool zt = point == EnforcementPoint::kZtunnel;
-  // §8.5 dry-run: Envoy evaluates and only logs. ztunnel: from 1.25 istiod
+  // §8.5 dry-run: Envoy evaluates and only logs. ztunnel: from 1.25.2 istiod
   // does not send the policy (from 1.29, with
   // AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY, it sends it marked dry-run
   // and ztunnel only logs); before, it sent it as an ordinary policy.
   auto dry = [&](const AuthorizationPolicy& p) {
-    return p.dry_run && (!zt || mesh.istio.version.AtLeast(1, 25));
+    return p.dry_run && (!zt || mesh.istio.version.AtLeastPatch(1, 25, 2));
   };
   auto dry_note = [&]() -> std::string {
     if (!zt) return "dry-run: logged only";
@@ -729,7 +731,7 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
       e.effect = "no-op";
       if (p->dry_run && zt && !dry(*p))
         e.note =
-            "istio.io/dry-run is not read by ztunnel before 1.25: "
+            "istio.io/dry-run is not read by ztunnel before 1.25.2: "
             "enforced (§8.5)" +
             (e.note.empty() ? "" : "; " + e.note);
       if (dry(*p) && DryRunCustomDenies(mesh, *p, zt, custom_denies)) {

@@ -87,7 +87,9 @@ z3::expr Encoder::RefusesPlaintext(const Cluster& c, const Workload& w,
   } else if (!own_mode.empty()) {  // PERMISSIVE or DISABLE
     converted = !strict_ports.empty();
   } else if (parent == "STRICT") {  // only a PERMISSIVE entry lifts it
-    static_strict = !any_permissive;
+    // ... from 1.22.8, 1.23.5 and 1.24.3; before, the static policy stayed.
+    static_strict = !any_permissive ||
+                    !PeerAuthMergeFix(c.VersionOr(sc_.mesh.istio.version));
     converted = any_permissive;
   } else {
     converted = !strict_ports.empty();

@@ -594,7 +594,7 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     const bool dry_custom_denies =
         p->dry_run && !l4 && p->action == PolicyAction::kCustom &&
         !custom_denies && sc_.mesh.istio.version.AtLeast(1, 30);
-    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeast(1, 25)) &&
+    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeastPatch(1, 25, 2)) &&
         !dry_custom_denies)
       continue;
     z3::expr en = Enabled(*p);
@@ -692,7 +692,8 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
     for (const ParentRef& t : p.target_refs) {
       bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
-                  w.class_name == "istio-waypoint" &&
+                  w.role == GatewayRole::kWaypoint &&
+                  w.class_name != "gloo-waypoint" &&
                   p.ns == sc_.mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   p.ns == svc->ns);

@@ -159,6 +159,7 @@ void ReadSelector(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
 
 // spec.targetRef and spec.targetRefs, each checked for kind and namespace.
 void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
+                    const IstioVersion& version,
                     std::vector<ParentRef>& target_refs) {
   yaml::Node tr = r.Child(spec, "targetRef");
   if (r.IsMap(tr, h.what + ": spec.targetRef"))
@@ -195,15 +196,27 @@ void ReadTargetRefs(Reader& r, const ObjectHeader& h, const yaml::Node& spec,
                                     h.ns + "'), found '" + n.Scalar() +
                                     "'; remove it");
   }
+  // §8.1 (validation.go allowedTargetRefs): Service and Gateway; from 1.24
+  // ServiceEntry too, from 1.25 GatewayClass.
+  const bool entries = version.AtLeast(1, 24), classes = version.AtLeast(1, 25);
   for (const ParentRef& t : target_refs) {
-    if (t.kind != "Gateway" && t.kind != "GatewayClass" &&
-        t.kind != "Service" && t.kind != "ServiceEntry") {
-      r.diags().Error(t.location,
-                      h.what +
-                          ": targetRef kind must be Gateway, GatewayClass, "
-                          "Service or ServiceEntry, got '" +
-                          t.kind + "'");
-    }
+    if (t.kind == "Gateway" || t.kind == "Service" ||
+        (entries && t.kind == "ServiceEntry") ||
+        (classes && t.kind == "GatewayClass"))
+      continue;
+    const bool later = t.kind == "ServiceEntry" || t.kind == "GatewayClass";
+    const char* kinds = classes   ? "Gateway, GatewayClass, Service or "
+                                    "ServiceEntry"
+                        : entries ? "Gateway, Service or ServiceEntry"
+                                  : "Gateway or Service";
+    r.diags().Error(
+        t.location,
+        h.what + ": targetRef kind must be " + kinds + ", got '" + t.kind +
+            "'" +
+            (later ? std::string("; istiod takes ") + t.kind + " from " +
+                         (t.kind == "ServiceEntry" ? "1.24" : "1.25") +
+                         " (this mesh runs " + version.ToString() + ")"
+                   : std::string()));
   }
 }
 
@@ -484,7 +497,7 @@ void LoadAuthorizationPolicy(Reader& r, const ObjectHeader& h,
                     ": a selector without matchLabels: sidecars apply the "
                     "policy to every pod of the namespace, ztunnel to none "
                     "(§8.1); remove the selector to make it namespace-wide");
-    ReadTargetRefs(r, h, spec, p.target_refs);
+    ReadTargetRefs(r, h, spec, sink.version, p.target_refs);
     if (p.selector && !p.target_refs.empty()) {
       r.Error(spec,
               h.what + ": only one of selector and targetRef(s) may be set");
@@ -643,7 +656,7 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, ra.selector, ra.selector_location);
-    ReadTargetRefs(r, h, spec, ra.target_refs);
+    ReadTargetRefs(r, h, spec, sink.version, ra.target_refs);
     // validation.go validateOneOfSelectorType, as for AuthorizationPolicy.
     if (ra.selector && !ra.target_refs.empty())
       r.Error(spec,

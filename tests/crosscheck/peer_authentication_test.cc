@@ -65,6 +65,58 @@ struct PeerAuthCase {
   Refused sidecar;  // the sidecar enforces (the merged modes)
 };
 
+// One case at the destination enrolled in ambient (ztunnel enforces) or
+// with a sidecar (its Envoy enforces), on Istio `version` ("": the
+// default): both engines give the case's outcome on each port.
+void ExpectPlaintext(const PeerAuthCase& c, bool sidecar,
+                     const std::string& version) {
+  testing::World w(version.empty() ? "" : "{version: \"" + version + "\"}");
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", testing::Ns("legacy"));
+  w.Add("east", testing::Deploy("legacy", "curl"));
+  w.Add("east", sidecar ? testing::Ns("shop", {{"istio-injection", "enabled"}})
+                        : testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
+        "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
+        "  - {name: http, port: 80, targetPort: 18080}\n"
+        "  - {name: grpc, port: 9090, targetPort: 19090}\n");
+  for (const std::string& p : c.policies) w.Add("east", p);
+  for (int port : {80, 9090})
+    w.Traffic("plain-" + std::to_string(port),
+              "{cluster: east, namespace: legacy, workload: curl}",
+              "{host: cart.shop, port: " + std::to_string(port) + "}");
+  Scenario sc = w.Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+  const Refused& refused = sidecar ? c.sidecar : c.ambient;
+  OutcomeOracle oracle(sc);
+  const SourceClass* outside = nullptr;
+  std::vector<SourceClass> classes = SourceClasses(sc);
+  for (const SourceClass& k : classes)
+    if (k.kind == ClientKind::kUncaptured) outside = &k;
+  ASSERT_NE(outside, nullptr) << c.name;
+  for (int port : {80, 9090}) {
+    const bool r = port == 80 ? refused.port80 : refused.port9090;
+    const Outcome want = r ? Outcome::kDenied : Outcome::kDelivered;
+    std::set<Outcome> simulated;
+    for (const Path& p : testing::PathsOf(sc, "plain-" + std::to_string(port)))
+      simulated.insert(p.outcome);
+    EXPECT_EQ(simulated, std::set<Outcome>{want})
+        << "simulator: " << c.name << ", port " << port
+        << (sidecar ? ", sidecar" : ", ambient");
+    EncodedOutcomes got =
+        oracle.Outcomes(*outside, "shop/cart", "", port, "", "");
+    ASSERT_FALSE(got.unknown);
+    std::set<Outcome> encoded;
+    for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+    EXPECT_EQ(encoded, std::set<Outcome>{want})
+        << "encoding: " << c.name << ", port " << port
+        << (sidecar ? ", sidecar" : ", ambient");
+  }
+}
+
 TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
   const Refused both{true, true}, none{false, false};
   const std::vector<PeerAuthCase> cases = {
@@ -168,55 +220,26 @@ TEST(PeerAuthenticationCrossCheck, PortLevelMtlsFollowsIstiosTests) {
   // The destination is enrolled in ambient (ztunnel enforces) or has a
   // sidecar (its Envoy enforces): the same rule at both.
   for (const bool sidecar : {false, true})
-    for (const PeerAuthCase& c : cases) {
-      testing::World w;
-      w.Cluster("east", "net-east", 2);
-      w.Add("east", testing::Ns("istio-system"));
-      w.Add("east", testing::Ns("legacy"));
-      w.Add("east", testing::Deploy("legacy", "curl"));
-      w.Add("east", sidecar
-                        ? testing::Ns("shop", {{"istio-injection", "enabled"}})
-                        : testing::Ns("shop", {{Ambient(), "ambient"}}));
-      w.Add("east", testing::Deploy("shop", "cart"));
-      w.Add("east",
-            "apiVersion: v1\nkind: Service\nmetadata:\n  name: cart\n"
-            "  namespace: shop\nspec:\n  selector:\n    app: cart\n  ports:\n"
-            "  - {name: http, port: 80, targetPort: 18080}\n"
-            "  - {name: grpc, port: 9090, targetPort: 19090}\n");
-      for (const std::string& p : c.policies) w.Add("east", p);
-      for (int port : {80, 9090})
-        w.Traffic("plain-" + std::to_string(port),
-                  "{cluster: east, namespace: legacy, workload: curl}",
-                  "{host: cart.shop, port: " + std::to_string(port) + "}");
-      Scenario sc = w.Load();
-      ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-      const Refused& refused = sidecar ? c.sidecar : c.ambient;
-      OutcomeOracle oracle(sc);
-      const SourceClass* outside = nullptr;
-      std::vector<SourceClass> classes = SourceClasses(sc);
-      for (const SourceClass& k : classes)
-        if (k.kind == ClientKind::kUncaptured) outside = &k;
-      ASSERT_NE(outside, nullptr) << c.name;
-      for (int port : {80, 9090}) {
-        const bool r = port == 80 ? refused.port80 : refused.port9090;
-        const Outcome want = r ? Outcome::kDenied : Outcome::kDelivered;
-        std::set<Outcome> simulated;
-        for (const Path& p :
-             testing::PathsOf(sc, "plain-" + std::to_string(port)))
-          simulated.insert(p.outcome);
-        EXPECT_EQ(simulated, std::set<Outcome>{want})
-            << "simulator: " << c.name << ", port " << port
-            << (sidecar ? ", sidecar" : ", ambient");
-        EncodedOutcomes got =
-            oracle.Outcomes(*outside, "shop/cart", "", port, "", "");
-        ASSERT_FALSE(got.unknown);
-        std::set<Outcome> encoded;
-        for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
-        EXPECT_EQ(encoded, std::set<Outcome>{want})
-            << "encoding: " << c.name << ", port " << port
-            << (sidecar ? ", sidecar" : ", ambient");
-      }
-    }
+    for (const PeerAuthCase& c : cases) ExpectPlaintext(c, sidecar, "");
+}
+
+// §16.5: before the merge fix (1.22.8, 1.23.5, 1.24.3) an UNSET workload
+// policy's PERMISSIVE entry under an inherited STRICT left istiod's static
+// STRICT policy in place, so ztunnel refused plaintext on every port
+// (authorization.go: the Unset branch never cleared
+// isEffectiveStrictPolicy); a sidecar composed the modes as ever.
+TEST(PeerAuthenticationCrossCheck,
+     BeforeTheMergeFixThePermissivePortStayedStrict) {
+  const Refused both{true, true}, none{false, false};
+  const std::vector<std::string> policies = {
+      Pa("root", "istio-system", "STRICT", false),
+      Pa("pa", "shop", "", true, Ports("PERMISSIVE"))};
+  for (const char* v : {"1.24.2", "1.23.4", "1.22.7"}) {
+    ExpectPlaintext({v, policies, both, none}, false, v);
+    ExpectPlaintext({v, policies, both, none}, true, v);
+  }
+  for (const char* v : {"1.24.3", "1.24", "1.23.5", "1.22.8"})
+    ExpectPlaintext({v, policies, none, none}, false, v);
 }
 
 }  // namespace

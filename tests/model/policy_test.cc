@@ -307,8 +307,9 @@ TEST(EvaluateTest, ConnectionSniIsNotTheHost) {
 }
 
 // §8.5: a dry-run DENY (annotation read as Go's ParseBool: "True")
-// decides nothing at a waypoint, nor at ztunnel from 1.25 (istiod withholds
-// it); before 1.25 ztunnel enforces it; with the flag from 1.29 ztunnel logs.
+// decides nothing at a waypoint, nor at ztunnel from 1.25.2 (istiod
+// withholds it); before, ztunnel enforces it; with the flag from 1.29 ztunnel
+// logs.
 TEST(EvaluateTest, DryRunByEnforcementPointAndRelease) {
   const std::string p =
       "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
@@ -325,8 +326,18 @@ TEST(EvaluateTest, DryRunByEnforcementPointAndRelease) {
   const PolicyDecision old =
       Decide({p}, EnforcementPoint::kZtunnel, r, "{version: \"1.24\"}");
   EXPECT_FALSE(old.allowed);
-  EXPECT_NE(old.evaluated[0].note.find("not read by ztunnel before 1.25"),
+  EXPECT_NE(old.evaluated[0].note.find("not read by ztunnel before 1.25.2"),
             std::string::npos);
+  // The check came in 1.25.2 (policies.go): an explicit 1.25.1 enforces, a
+  // 1.25 without its patch is its latest patch.
+  EXPECT_FALSE(
+      Decide({p}, EnforcementPoint::kZtunnel, r, "{version: \"1.25.1\"}")
+          .allowed);
+  EXPECT_TRUE(
+      Decide({p}, EnforcementPoint::kZtunnel, r, "{version: \"1.25.2\"}")
+          .allowed);
+  EXPECT_TRUE(Decide({p}, EnforcementPoint::kZtunnel, r, "{version: \"1.25\"}")
+                  .allowed);
   EXPECT_TRUE(Decide({p}, EnforcementPoint::kWaypoint, r, "{version: \"1.24\"}")
                   .allowed);
   const PolicyDecision flag = Decide(
