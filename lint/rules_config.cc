@@ -17,14 +17,30 @@ namespace {
 struct KnownLabel {
   const char* key;
   std::vector<std::string> values;
-  const char* effect;  // what Istio does with any other value
+  const char* effect;     // what Istio does with any other value
+  bool any_case = false;  // the values are compared ignoring letter case
 };
 
-const std::vector<KnownLabel>& KnownLabels() {
-  // Go's strconv.ParseBool for the boolean ones (§5).
+// Go's strconv.ParseBool for the boolean ones (§5).
+const std::vector<std::string>& GoBool() {
   static const std::vector<std::string> kGoBool = {
       "1", "t", "T", "TRUE",  "true",  "True",
       "0", "f", "F", "FALSE", "false", "False"};
+  return kGoBool;
+}
+
+// §5: istio.io/ingress-use-waypoint as release `v` reads it: "true" as
+// written before 1.25, in any letter case from 1.25, Go's ParseBool from
+// 1.30; any other value is false.
+KnownLabel IngressUseWaypoint(const IstioVersion& v) {
+  const char* effect = "read as false: ingress does not use the waypoint (§5)";
+  if (v.AtLeast(1, 30)) return {kLabelIngressUseWaypoint, GoBool(), effect};
+  return {
+      kLabelIngressUseWaypoint, {"true", "false"}, effect, v.AtLeast(1, 25)};
+}
+
+const std::vector<KnownLabel>& KnownLabels() {
+  static const std::vector<std::string>& kGoBool = GoBool();
   static const std::vector<KnownLabel> kLabels = {
       {kLabelDataplaneMode,
        {"ambient", "none"},
@@ -34,8 +50,6 @@ const std::vector<KnownLabel>& KnownLabels() {
        "no traffic type Istio knows: the waypoint serves neither service "
        "nor workload traffic, as with none, and whatever names it binds "
        "nothing (§2.2)"},
-      {kLabelIngressUseWaypoint, kGoBool,
-       "ignored: ingress does not use the waypoint (§5)"},
       {kLabelIstioInjection,
        {"enabled", "disabled"},
        "ignored by the sidecar injector (§1.1)"},
@@ -55,17 +69,19 @@ const std::vector<KnownLabel>& KnownLabels() {
   return kLabels;
 }
 
-void CheckLabels(const Cluster& c, const std::string& kind,
-                 const std::string& ns, const std::string& name,
-                 const Labels& labels,
+void CheckLabels(const Cluster& c, const KnownLabel& ingress,
+                 const std::string& kind, const std::string& ns,
+                 const std::string& name, const Labels& labels,
                  const std::map<std::string, SourceLocation>* locations,
                  const SourceLocation& fallback,
                  std::vector<LintFinding>& out) {
-  for (const KnownLabel& k : KnownLabels()) {
+  for (size_t i = 0; i <= KnownLabels().size(); ++i) {
+    const KnownLabel& k = i < KnownLabels().size() ? KnownLabels()[i] : ingress;
     const std::string* v = FindLabel(labels, k.key);
     if (!v) continue;
     bool known = false;
-    for (const std::string& value : k.values) known |= value == *v;
+    for (const std::string& value : k.values)
+      known |= value == *v || (k.any_case && AsciiLower(*v) == value);
     if (known) continue;
     const SourceLocation* at = nullptr;
     if (locations) {
@@ -75,6 +91,7 @@ void CheckLabels(const Cluster& c, const std::string& kind,
     std::string allowed;
     for (const std::string& value : k.values)
       allowed += (allowed.empty() ? "" : ", ") + value;
+    if (k.any_case) allowed += " (in any letter case)";
     out.push_back(Make("unknown-label-value",
                        kind + " " + ns + (name.empty() ? "" : "/" + name) +
                            ": label " + k.key + "=" + *v + " is " + k.effect +
@@ -106,25 +123,27 @@ void UnknownGatewayClass(const Scenario& sc, std::vector<LintFinding>& out) {
 
 void UnknownLabelValue(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
+    const KnownLabel ingress =
+        IngressUseWaypoint(c.VersionOr(sc.mesh.istio.version));
     for (const auto& [name, ns] : c.namespaces)
-      CheckLabels(c, "Namespace", name, "", ns.labels, nullptr, ns.location,
-                  out);
+      CheckLabels(c, ingress, "Namespace", name, "", ns.labels, nullptr,
+                  ns.location, out);
     for (const Service& s : c.services)
       if (!s.peered)  // a generated entry copies its Service's labels
-        CheckLabels(c, s.kind, s.ns, s.name, s.labels, &s.label_locations,
-                    s.location, out);
+        CheckLabels(c, ingress, s.kind, s.ns, s.name, s.labels,
+                    &s.label_locations, s.location, out);
     std::set<std::string> seen;  // one finding per controller, not per pod
     for (const Workload& w : c.workloads)
       if (w.role == WorkloadRole::kApplication &&
           seen.insert(w.ns + "/" + w.owner).second) {
         const bool entry = !w.service_entry.empty();  // §3.4
-        CheckLabels(c, entry ? "ServiceEntry" : w.kind, w.ns,
+        CheckLabels(c, ingress, entry ? "ServiceEntry" : w.kind, w.ns,
                     entry ? w.service_entry : w.owner, w.labels,
                     &w.label_locations, w.location, out);
       }
     for (const auto& [key, gw] : c.gateways)
-      CheckLabels(c, "Gateway", gw.ns, gw.name, gw.labels, nullptr, gw.location,
-                  out);
+      CheckLabels(c, ingress, "Gateway", gw.ns, gw.name, gw.labels, nullptr,
+                  gw.location, out);
   }
 }
 

@@ -500,9 +500,10 @@ bool IngressUsesWaypoint(const Mesh& mesh, const Cluster& cluster,
     say(where + " has istio.io/ingress-use-waypoint=" + *value +
         (parsed ? "" : " (not a boolean, read as false)") +
         ": the ingress goes direct to endpoints (§5" +
-        (ParseGoBool(*value).value_or(false)
-             ? "; before 1.30 only 'true' opts in"
-             : "") +
+        (!ParseGoBool(*value).value_or(false) ? ""
+         : version.AtLeast(1, 25)
+             ? "; before 1.30 only 'true', in any letter case, opts in"
+             : "; before 1.25 only 'true', as written, opts in") +
         ")");
     return false;
   }

@@ -354,9 +354,10 @@ void PlanPods(const std::vector<const Scenario*>& versions,
 }
 
 // §8.1: the namespaces whose policies can apply to any destination besides
-// its own: the root namespace, those a use-waypoint-namespace label names
-// (where a waypoint of another namespace lives), and the ingress pods'
-// (their own policies decide before they route, §16.3).
+// its own: the root namespace, those a use-waypoint-namespace or
+// use-waypoint-canary-namespace label names (where a waypoint of another
+// namespace lives, §2.6), and the ingress pods' (their own policies decide
+// before they route, §16.3).
 std::set<std::string> WaypointNamespaces(
     const std::vector<const Scenario*>& versions) {
   std::set<std::string> out;
@@ -364,8 +365,9 @@ std::set<std::string> WaypointNamespaces(
   for (const Scenario* sc : versions)
     for (const Cluster& c : sc->mesh.clusters) {
       auto note = [&](const Labels& l) {
-        if (const std::string* v = FindLabel(l, kLabelUseWaypointNamespace))
-          out.insert(*v);
+        for (const char* key :
+             {kLabelUseWaypointNamespace, kLabelUseWaypointCanaryNamespace})
+          if (const std::string* v = FindLabel(l, key)) out.insert(*v);
       };
       for (const auto& [n, ns] : c.namespaces) note(ns.labels);
       for (const Service& sv : c.services) {

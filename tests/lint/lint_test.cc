@@ -781,10 +781,36 @@ TEST(LintTest, LabelValuesIstioIgnores) {
                            "mean 'ambient'?)"),
             std::string::npos)
       << labels[0];
-  EXPECT_NE(labels[1].find("Service shop/cart: label "
-                           "istio.io/ingress-use-waypoint=yes is ignored"),
-            std::string::npos)
+  EXPECT_NE(
+      labels[1].find("Service shop/cart: label "
+                     "istio.io/ingress-use-waypoint=yes is read as false"),
+      std::string::npos)
       << labels[1];
+}
+
+// §5: istio.io/ingress-use-waypoint as each release reads it: "true" as
+// written before 1.25, in any letter case to 1.29, Go's ParseBool from
+// 1.30. A value the release reads as false is flagged.
+TEST(LintTest, IngressUseWaypointValuesByRelease) {
+  const std::vector<std::string> values = {"true", "True", "1", "false"};
+  auto flagged = [&](const std::string& version) {
+    World w("{version: \"" + version + "\"}");
+    w.Add("east", Ns("shop", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("shop", "cart"));
+    for (size_t i = 0; i < values.size(); ++i)
+      w.Add("east", Svc("shop", "s" + std::to_string(i), 80,
+                        {{"istio.io/ingress-use-waypoint", values[i]}}));
+    std::set<std::string> out;
+    for (const std::string& f : Of(Lint(w.Load()), "unknown-label-value"))
+      for (size_t i = 0; i < values.size(); ++i)
+        if (f.find("Service shop/s" + std::to_string(i) + ":") !=
+            std::string::npos)
+          out.insert(values[i]);
+    return out;
+  };
+  EXPECT_EQ(flagged("1.24"), (std::set<std::string>{"True", "1"}));
+  EXPECT_EQ(flagged("1.28"), (std::set<std::string>{"1"}));
+  EXPECT_EQ(flagged("1.30"), (std::set<std::string>{}));
 }
 
 TEST(LintTest, PortNotOnService) {

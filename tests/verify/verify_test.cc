@@ -508,6 +508,21 @@ TEST(VerifyCasesTest, GuardProofNamesTheGuardPolicy) {
   EXPECT_EQ(kinds.size(), 4u);
 }
 
+// §2.6, §8.1: the sources of a Service whose canary waypoint lives in
+// another namespace are keyed by that namespace's policies too: every
+// property is decided (it had been unknown, "the slice plan did not key").
+TEST(VerifyCasesTest, ACanaryWaypointInAnotherNamespaceIsDecided) {
+  VerifyResult r =
+      VerifyFile("tests/data/verify/canary-other-namespace/scenario.yaml");
+  std::map<std::string, ProofResult> by_name;
+  for (const PropertyResult& p : r.properties) by_name[p.name] = p.result;
+  EXPECT_EQ(by_name["waypoint-double-pass"], ProofResult::kProved);
+  // Pod app/a is reachable by IP without a waypoint (no guard).
+  EXPECT_EQ(by_name["waypoint-bypass"], ProofResult::kViolated);
+  for (const PropertyResult& p : r.properties)
+    EXPECT_NE(p.result, ProofResult::kUnknown) << p.name << ": " << p.reason;
+}
+
 // §8.2, K19: the l7-policy-without-waypoint finding says, as istiod's status
 // does (authorization_test.go TestConvertAuthorizationPolicyStatus), which
 // HTTP attributes ztunnel cannot read and what is left of the policy there:
