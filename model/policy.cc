@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 #include <string_view>
+#include <type_traits>
 
 #include "model/binding.h"
 
@@ -38,12 +39,34 @@ void SortByKey(std::vector<const T*>& v) {
                    [](const T* a, const T* b) { return a->Key() < b->Key(); });
 }
 
-// §8.1, §16.4: targetRef policies at waypoint `wp` for a request to `svc`.
+// §8.1: an AuthorizationPolicy's targetRef at waypoint `wp` for a request
+// to `svc` (none: to a pod) before 1.25, when istiod looked policies up in
+// other namespaces and matched targets by name (authorization.go
+// ListAuthorizationPolicies, policyattachment.go ShouldAttachPolicy):
+// 1.22-1.23 searched the root and the waypoint's namespaces for a Gateway
+// or a Service of that name; 1.24 searched a service chain's Service's
+// namespace alone (the Gateway by name) and a pod's chain the root and
+// the waypoint's namespaces.
+bool AttachedBefore125(const IstioVersion& v, const std::string& root,
+                       const AuthorizationPolicy& p, const ParentRef& t,
+                       const Gateway& wp, const Service* svc) {
+  const bool gateway = t.kind == "Gateway" && t.name == wp.name;
+  if (v.AtLeast(1, 24) && svc)
+    return p.ns == svc->ns &&
+           (gateway || (t.kind == svc->kind && t.name == svc->name));
+  if (p.ns != root && p.ns != wp.ns) return false;
+  if (v.AtLeast(1, 24)) return gateway;
+  return gateway || (svc && svc->kind == "Service" && t.kind == "Service" &&
+                     t.name == svc->name);
+}
+
+// §8.1, §16.4: targetRef policies at waypoint `wp` for a request to `svc`;
+// `version`, for an AuthorizationPolicy before 1.25 (AttachedBefore125).
 template <typename T>
 std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
                                          const std::vector<T>& all,
-                                         const Gateway& wp,
-                                         const Service* svc) {
+                                         const Gateway& wp, const Service* svc,
+                                         const IstioVersion* version) {
   std::vector<const T*> out;
   // §16: istiod gives an agentgateway waypoint none of Istio's policies.
   if (wp.agentgateway) return out;
@@ -51,6 +74,15 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
   for (const T& p : all) {
     for (const ParentRef& t : p.target_refs) {
       bool hit = false;
+      if constexpr (std::is_same_v<T, AuthorizationPolicy>) {
+        if (version && !version->AtLeast(1, 25)) {
+          if (AttachedBefore125(*version, root, p, t, wp, svc)) {
+            out.push_back(&p);
+            break;
+          }
+          continue;
+        }
+      }
       if (t.kind == "Gateway") {
         hit = t.name == wp.name && p.ns == wp.ns;
       } else if (t.kind == "GatewayClass") {
@@ -164,7 +196,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtZtunnel(
 std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(
     const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
     const Service* svc) {
-  return AttachedToWaypoint(mesh, cluster.authorization_policies, wp, svc);
+  const IstioVersion v = cluster.VersionOr(mesh.istio.version);
+  return AttachedToWaypoint(mesh, cluster.authorization_policies, wp, svc, &v);
 }
 
 std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
@@ -176,7 +209,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
     const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
     const Service* svc) {
-  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc);
+  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc,
+                            nullptr);
 }
 
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
@@ -810,48 +844,6 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
                          "ALLOW (no rule matched)", req.principal};
   ExplainNoAllowMatched(zt, who, http_only_allows, d);
   return d;
-}
-
-void ValidatePolicyReferences(const Mesh& mesh, Diagnostics& diags) {
-  for (const Cluster& c : mesh.clusters) {
-    for (const AuthorizationPolicy& p : c.authorization_policies) {
-      for (const ParentRef& t : p.target_refs) {
-        const std::string what = "AuthorizationPolicy " + p.Key() +
-                                 ": targetRef " + t.kind + " " + t.name;
-        bool found = true;
-        if (t.kind == "Gateway") {
-          found = c.FindGateway(p.ns + "/" + t.name) != nullptr;
-        } else if (t.kind == "GatewayClass") {
-          if (p.ns != mesh.istio.root_namespace) {
-            diags.Warning(t.location,
-                          what + " is only honoured in the root namespace " +
-                              mesh.istio.root_namespace +
-                              "; this policy applies nowhere (§8.1)");
-            continue;
-          }
-          if (t.name != "istio-waypoint") {
-            diags.Warning(t.location,
-                          what +
-                              ": Istio attaches a GatewayClass targetRef only "
-                              "when it names istio-waypoint (then to every "
-                              "waypoint); this policy applies nowhere (§8.1)",
-                          "reference-not-found");
-            continue;
-          }
-        } else if (t.kind == "Service" || t.kind == "ServiceEntry") {
-          const Service* s = c.FindService(p.ns + "/" + t.name);
-          found = s && s->kind == t.kind;
-        }
-        if (!found) {
-          diags.Warning(t.location,
-                        what + " names no such object in namespace " + p.ns +
-                            " of cluster " + c.name +
-                            ": the policy applies nowhere",
-                        "reference-not-found");
-        }
-      }
-    }
-  }
 }
 
 }  // namespace meshsim

@@ -687,9 +687,33 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
   ReadPolicies(w.ns);
   ReadPolicies(sc_.mesh.istio.root_namespace);
   if (svc) ReadPolicies(svc->ns);
+  const IstioVersion v =
+      sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version);
+  const std::string& root = sc_.mesh.istio.root_namespace;
   for (const AuthorizationPolicy& p :
        sc_.mesh.clusters[ci].authorization_policies) {
     for (const ParentRef& t : p.target_refs) {
+      if (!v.AtLeast(1, 25)) {
+        // §8.1 before 1.25: istiod's lookup namespaces and matches by name.
+        // 1.24: a service's chain reads its namespace alone, a Gateway or
+        // the service named there; otherwise (1.22-1.23, and a pod's chain
+        // in 1.24) the root's and the waypoint's, a Gateway named so, or
+        // (before 1.24) a Service.
+        const bool by_svc = v.AtLeast(1, 24) && svc;
+        const bool looked_up =
+            by_svc ? p.ns == svc->ns : (p.ns == root || p.ns == w.ns);
+        const bool named =
+            (t.kind == "Gateway" && t.name == w.name) ||
+            (svc && t.name == svc->name &&
+             (by_svc ? t.kind == svc->kind
+                     : !v.AtLeast(1, 24) && t.kind == "Service" &&
+                           svc->kind == "Service"));
+        if (looked_up && named) {
+          out.push_back(&p);
+          break;
+        }
+        continue;
+      }
       bool hit = (t.kind == "Gateway" && t.name == w.name && p.ns == w.ns) ||
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
                   w.role == GatewayRole::kWaypoint &&

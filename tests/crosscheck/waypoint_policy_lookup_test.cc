@@ -1,0 +1,72 @@
+// §8.1: which AuthorizationPolicies a waypoint applies to a service it
+// serves from another namespace changed twice before 1.25
+// (authorization.go ListAuthorizationPolicies, policyattachment.go
+// ShouldAttachPolicy): 1.22-1.23 looked in the root and the waypoint's
+// namespaces and matched a Gateway or Service targetRef by name; 1.24 looked
+// in the Service's namespace alone; from 1.25 in all three, each target in
+// its own namespace. Found by a review of 2026-12-07: meshsim applied the
+// 1.25 rule to every release.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// shop/cart bound to waypoint wpns/shared (namespace labels), one DENY-all
+// policy in `ns` on `kind` `name`, and client/curl's GET / to cart.
+Scenario LookupWorld(const std::string& version, const std::string& ns,
+                     const std::string& kind, const std::string& name) {
+  testing::World w =
+      testing::ShopWorld({{Ambient(), "ambient"},
+                          {"istio.io/use-waypoint", "shared"},
+                          {"istio.io/use-waypoint-namespace", "wpns"}},
+                         {}, {}, "{version: \"" + version + "\"}");
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", testing::Ns("wpns", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Waypoint("wpns", "shared", "service",
+                                  "    allowedRoutes: {namespaces: {from: "
+                                  "All}}\n"));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: "
+        "AuthorizationPolicy\nmetadata: {name: deny, namespace: " +
+            ns + "}\nspec:\n  targetRefs: [{kind: " + kind + ", group: " +
+            (kind == "Service" ? "\"\"" : "gateway.networking.k8s.io") +
+            ", name: " + name + "}]\n  action: DENY\n  rules: [{}]\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /}");
+  return w.Load();
+}
+
+struct LookupCase {
+  const char* ns;
+  const char* kind;
+  const char* name;
+  bool denied_123, denied_124, denied_125;
+};
+
+TEST(WaypointPolicyLookupCrossCheck, EachReleaseLooksWhereIstiodLooked) {
+  const std::vector<LookupCase> cases = {
+      {"wpns", "Gateway", "shared", true, false, true},
+      {"shop", "Gateway", "shared", false, true, false},
+      {"shop", "Service", "cart", false, true, true},
+      {"istio-system", "Service", "cart", true, false, false},
+  };
+  for (const LookupCase& c : cases)
+    for (const auto& [version, denied] :
+         {std::pair<std::string, bool>{"1.23", c.denied_123},
+          {"1.24", c.denied_124},
+          {"1.25", c.denied_125}})
+      testing::ExpectBothEngines(
+          LookupWorld(version, c.ns, c.kind, c.name),
+          denied ? Outcome::kDenied : Outcome::kDelivered,
+          version + ": " + c.ns + " on " + c.kind + " " + c.name);
+}
+
+}  // namespace
+}  // namespace meshsim
