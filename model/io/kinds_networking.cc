@@ -483,13 +483,14 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
     r.Child(dr, "body").MarkSubtreeRead();
   }
   yaml::Node mirror = r.Child(h, "mirror");
-  if (mirror.IsDefined() && !mirror.IsNull()) {
+  if (mirror.IsDefined() && !mirror.IsNull())
     rule.mirror = ReadDestination(r, mirror, hw + ".mirror", ns);
-    if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
-                        hw + ".mirrorPercentage.value", 0, 100)) {
-      rule.mirror_percent = *p;
-      rule.mirror_percent_given = true;
-    }
+  // Read without a mirror too: a delegate's mirror takes its root's
+  // percentage (§16.2, mergeHTTPRoute).
+  if (auto p = Number(r, r.Child(r.Child(h, "mirrorPercentage"), "value"),
+                      hw + ".mirrorPercentage.value", 0, 100)) {
+    rule.mirror_percent = *p;
+    rule.mirror_percent_given = true;
   }
   return rule;
 }

@@ -111,6 +111,34 @@ TEST(VsDelegationTest, DelegateRoutesReplaceTheRootRouteWithMergedMatches) {
   EXPECT_EQ(root->rules[2].backends.at(0).name, "cart");
 }
 
+// mergeHTTPRoute: a delegate route's mirror takes the root's
+// mirrorPercentage when it sets none, even where the root has no mirror
+// of its own (the field is read without one).
+TEST(VsDelegationTest, ADelegatesMirrorTakesTheRootsPercentage) {
+  const Loaded l = Load(
+      "      - apiVersion: networking.istio.io/v1\n"
+      "        kind: VirtualService\n"
+      "        metadata: {name: root, namespace: shop}\n"
+      "        spec:\n"
+      "          hosts: [cart]\n"
+      "          http:\n"
+      "            - mirrorPercentage: {value: 10}\n"
+      "              delegate: {name: d, namespace: team}\n"
+      "      - apiVersion: networking.istio.io/v1\n"
+      "        kind: VirtualService\n"
+      "        metadata: {name: d, namespace: team}\n"
+      "        spec:\n"
+      "          http:\n"
+      "            - route: [{destination: {host: v1}}]\n"
+      "              mirror: {host: cart.shop.svc.cluster.local}\n");
+  ASSERT_TRUE(l.scenario && !l.errors) << l.diags;
+  const HttpRoute* root = Root(l);
+  ASSERT_NE(root, nullptr);
+  ASSERT_EQ(root->rules.size(), 1u);
+  ASSERT_TRUE(root->rules[0].mirror.has_value());
+  EXPECT_EQ(root->rules[0].mirror_percent, 10);
+}
+
 // stringMatchConflict: an exact root takes only the same exact; a prefix
 // root takes what starts with it; a regex on either side takes nothing.
 TEST(VsDelegationTest, ConflictingMatchesDropTheRoute) {
