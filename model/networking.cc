@@ -45,6 +45,31 @@ bool CoversAny(const HttpRoute& vs, const Service& s) {
   return false;
 }
 
+// §16.2: Istio's host.Name.Matches, as a waypoint compares a
+// VirtualService's host with the service's (listener_waypoint.go
+// getVirtualServiceForWaypoint): as written (case counts), and a wildcard
+// on either side covers the other, so `api.example.com` is a host of the
+// ServiceEntry `*.example.com` there.
+bool NameMatches(const std::string& n, const std::string& o) {
+  const bool nw = !n.empty() && n[0] == '*', ow = !o.empty() && o[0] == '*';
+  if (nw && ow)
+    return n.size() < o.size() ? EndsWith(o.substr(1), n.substr(1))
+                               : EndsWith(n.substr(1), o.substr(1));
+  if (nw) return EndsWith(o, n.substr(1));
+  if (ow) return EndsWith(n, o.substr(1));
+  return n == o;
+}
+
+bool WaypointVsCovers(const HttpRoute& vs, const Service& s) {
+  const std::vector<std::string> hosts =
+      s.kind == "ServiceEntry" ? s.hosts
+                               : std::vector<std::string>{s.Hostname()};
+  for (const std::string& h : vs.hostnames)
+    for (const std::string& sh : hosts)
+      if (NameMatches(ExpandHost(h, vs.ns), sh)) return true;
+  return false;
+}
+
 // Field groups of a TrafficPolicy: a subset's policy replaces each group it
 // sets (Istio's mergeTrafficPolicy).
 void Overlay(TrafficPolicy& base, const TrafficPolicy& o) {
@@ -158,6 +183,23 @@ std::string ExpandHost(const std::string& host, const std::string& ns) {
   return host + "." + ns + ".svc.cluster.local";
 }
 
+// §16.1: as istiod looks a DestinationRule's host up (config.go
+// MostSpecificHostMatch: a map of the hosts as written, then suffixes of
+// the wildcards), case counts: `Cart.shop.svc.cluster.local` names no
+// service.
+bool HostCoversServiceAsWritten(const std::string& pattern, const Service& s) {
+  auto covers = [&](const std::string& h) {
+    if (pattern == "*") return true;
+    if (pattern.size() > 1 && pattern[0] == '*')
+      return h.size() >= pattern.size() && EndsWith(h, pattern.substr(1));
+    return pattern == h;
+  };
+  if (s.kind != "ServiceEntry") return covers(s.Hostname());
+  for (const std::string& h : s.hosts)
+    if (covers(h)) return true;
+  return false;
+}
+
 bool HostCoversService(const std::string& pattern, const Service& s) {
   if (s.kind == "ServiceEntry") {
     for (const std::string& h : s.hosts)
@@ -199,7 +241,7 @@ int VirtualServiceBucket(const HttpRoute& r, const std::string& ns) {
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& attached, IstioVersion version,
-    int port) {
+    int port, bool tcp) {
   // listener_waypoint.go getVirtualServiceForWaypoint: those of the
   // waypoint's or the service's namespace (1.24+); before, of the
   // waypoint's only (tls.go getConfigsForHost).
@@ -253,13 +295,17 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     }
     return true;
   };
+  const bool merges = tcp || WaypointMergesVirtualServices(version);
   for (const HttpRoute& r : c.routes) {
     // §16: an agentgateway waypoint takes the Gateway API routes alone.
     if (!r.IsVirtualService() || !r.ForMesh() || wp.agentgateway) continue;
-    if (no_route_here(r)) continue;
+    // Merging, one that keeps no route here adds none; from 1.26 one
+    // without HTTP rules is passed over (FindFunc ... Http != nil).
+    if (!tcp && merges && no_route_here(r)) continue;
+    if (!tcp && version.AtLeast(1, 26) && r.rules.empty()) continue;
     if (!ExportedTo(r.export_to, r.ns, wp.ns)) continue;
     if (!in_scope(r.ns)) continue;
-    if (!CoversAny(r, s)) continue;
+    if (!WaypointVsCovers(r, s)) continue;
     all.push_back({{&r},
                    ExportBucket(r, wp.ns),
                    false,
@@ -274,9 +320,14 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     if (a.name != b.name) return a.name < b.name;
     return a.ns < b.ns;
   });
-  // Before 1.28 (1.28.6, 1.29.2; #59484) only the first VirtualService
-  // applies.
-  if (!version.AtLeast(1, 28) && all.size() > 1) all.resize(1);
+  // Before the merge (WaypointMergesVirtualServices) only the first
+  // VirtualService applies, and when it keeps no route on the port the
+  // waypoint routes to the service itself (waypointInboundRoute's error),
+  // whatever the later ones say.
+  if (!merges && all.size() > 1) all.resize(1);
+  if (!merges && !all.empty() && all[0].routes.size() == 1 &&
+      all[0].routes[0]->IsVirtualService() && no_route_here(*all[0].routes[0]))
+    all.clear();
   std::vector<const HttpRoute*> out;
   for (const Vs& v : all)
     out.insert(out.end(), v.routes.begin(), v.routes.end());
@@ -703,150 +754,6 @@ std::vector<const HttpRoute*> VirtualServicesAtIstioGateway(
       IstioVirtualHosts(c, {{&gw, &server}});
   const IstioVirtualHost* v = VirtualHostFor(vhosts, host);
   return v ? v->routes : std::vector<const HttpRoute*>{};
-}
-
-namespace {
-
-// §16.1 (push_context.go setDestinationRules): a rule's exportTo as istiod
-// indexes it; a workloadSelector rule is private to its namespace.
-std::set<std::string> ExportSet(const DestinationRule& d) {
-  if (d.workload_selector) return {"."};
-  return {d.export_to.begin(), d.export_to.end()};
-}
-
-// destination_rule.go mergeDestinationRule into one index's rules (`index`
-// tags them): the incoming rule merges into each earlier rule of its host
-// it may join, and is kept as a rule of its own unless the last such
-// comparison says it merged.
-void MergeInto(std::vector<DestinationRule>& out, const DestinationRule& d,
-               char index) {
-  const std::string host = ExpandHost(d.host, d.ns);
-  const std::set<std::string> exp = ExportSet(d);
-  bool separate = true;
-  for (DestinationRule& m : out) {
-    if (m.index != index || m.ns != d.ns || ExpandHost(m.host, m.ns) != host)
-      continue;
-    // ENABLE_ENHANCED_DESTINATIONRULE_MERGE (default on).
-    const std::set<std::string> mexp = ExportSet(m);
-    if (exp == mexp) {
-      separate = false;
-    } else if (!mexp.empty() && std::includes(exp.begin(), exp.end(),
-                                              mexp.begin(), mexp.end())) {
-      separate = true;
-    } else {
-      separate = true;
-      continue;
-    }
-    const bool both_without = !d.workload_selector && !m.workload_selector;
-    const bool both_with = d.workload_selector && m.workload_selector;
-    if (both_with && *d.workload_selector != *m.workload_selector) {
-      separate = true;
-      continue;
-    }
-    if (both_without || both_with) separate = false;
-    for (const DestinationRuleSubset& sub : d.subsets)
-      if (!m.FindSubset(sub.name)) m.subsets.push_back(sub);
-    if (!m.policy && m.port_policies.empty()) {
-      m.policy = d.policy;
-      m.port_policies = d.port_policies;
-    }
-    m.merged.push_back(d.Key());
-  }
-  if (separate) {
-    out.push_back(d);
-    out.back().index = index;
-  }
-}
-
-}  // namespace
-
-void ConsolidateDestinationRules(Cluster& c, const std::string& root) {
-  std::vector<const DestinationRule*> order;
-  for (const DestinationRule& d : c.destination_rules) order.push_back(&d);
-  // sortConfigBySelectorAndCreationTime: selector rules first, then by
-  // creation time, name and namespace.
-  std::stable_sort(order.begin(), order.end(),
-                   [](const DestinationRule* a, const DestinationRule* b) {
-                     if (a->workload_selector.has_value() !=
-                         b->workload_selector.has_value())
-                       return a->workload_selector.has_value();
-                     if (a->creation_timestamp != b->creation_timestamp)
-                       return a->creation_timestamp < b->creation_timestamp;
-                     if (a->name != b->name) return a->name < b->name;
-                     return a->ns < b->ns;
-                   });
-  std::vector<DestinationRule>& out = c.consolidated_destination_rules;
-  out.clear();
-  for (const DestinationRule* d : order) {
-    const std::set<std::string> exp = ExportSet(*d);
-    if (exp.empty() || exp.count("*") || exp.count(".") || exp.count(d->ns))
-      MergeInto(out, *d, DestinationRule::kLocal);
-    const bool private_only =
-        exp.size() == 1 && (exp.count(".") || exp.count(d->ns));
-    if (!private_only)
-      MergeInto(out, *d, DestinationRule::kExported);
-    else if (d->ns == root)
-      MergeInto(out, *d, DestinationRule::kRootPrivate);
-  }
-}
-
-const DestinationRule* DestinationRuleFor(const Mesh& mesh, const Cluster& c,
-                                          const std::string& proxy_ns,
-                                          const Labels* proxy_labels,
-                                          const Service& s) {
-  const std::string& root = mesh.istio.root_namespace;
-  // MostSpecificHostMatch over one index of namespace `ns`: the rules at
-  // the most specific host covering the service, in index order.
-  auto at_host = [&](const std::string& ns, char index) {
-    std::vector<const DestinationRule*> at;
-    int best = -1;
-    for (const DestinationRule& d : c.consolidated_destination_rules) {
-      if (d.index != index || d.ns != ns) continue;
-      const std::string host = ExpandHost(d.host, d.ns);
-      if (!HostCoversService(host, s)) continue;
-      const int spec = Specificity(host);
-      if (spec > best) {
-        best = spec;
-        at.clear();
-      }
-      if (spec == best) at.push_back(&d);
-    }
-    return at;
-  };
-  // sidecar.go DestinationRule: a selector rule of the proxy's namespace
-  // that selects it, else the last rule without a selector.
-  auto pick = [&](const std::vector<const DestinationRule*>& drs) {
-    const DestinationRule* catch_all = nullptr;
-    for (const DestinationRule* d : drs) {
-      if (!d->workload_selector) catch_all = d;
-      if (d->ns == proxy_ns && d->workload_selector && proxy_labels &&
-          SelectorMatches(*d->workload_selector, *proxy_labels))
-        return d;
-    }
-    return catch_all;
-  };
-  // 1. The proxy's namespace; a proxy of the root namespace its private
-  // rules only. Rules for the host there decide.
-  std::vector<const DestinationRule*> drs =
-      proxy_ns != root ? at_host(proxy_ns, DestinationRule::kLocal)
-                       : at_host(root, DestinationRule::kRootPrivate);
-  if (!drs.empty()) return pick(drs);
-  // 2. The service's namespace, then 3. the root's: the exported rules at
-  // the most specific host, those exported to the proxy's namespace.
-  for (const std::string& ns : {s.ns, root}) {
-    std::vector<const DestinationRule*> out;
-    // getExportedDestinationRuleFromNamespace: empty, "*" or the proxy's
-    // namespace by name; "." is not read as the rule's own namespace here,
-    // so a root proxy does not take a root rule exported to [".", x].
-    for (const DestinationRule* d : at_host(ns, DestinationRule::kExported))
-      if (d->export_to.empty() ||
-          std::any_of(
-              d->export_to.begin(), d->export_to.end(),
-              [&](const std::string& e) { return e == "*" || e == proxy_ns; }))
-        out.push_back(d);
-    if (!out.empty()) return pick(out);
-  }
-  return nullptr;
 }
 
 }  // namespace meshsim

@@ -38,6 +38,8 @@ bool IstioHostMatches(const std::string& pattern, const std::string& host);
 // Whether host pattern `pattern` (a full name or *.suffix) covers one of
 // the service's hostnames.
 bool HostCoversService(const std::string& pattern, const Service& s);
+// §16.1: the same, as istiod looks a DestinationRule's host up: case counts.
+bool HostCoversServiceAsWritten(const std::string& pattern, const Service& s);
 
 // §9, §16.2: the port of the parentRef by which GAMMA route `r` attaches to
 // service `s` on service port `port` (0: a parentRef without a port), or -1
@@ -57,11 +59,13 @@ int GammaParentPort(const HttpRoute& r, const Service& s, int port);
 // (a service port), a VirtualService none of whose HTTP rules keeps a match
 // there (every match has sourceLabels, which a waypoint drops, or another
 // port) is left out: istiod omits it ("no routes matched"), and with
-// nothing left the waypoint routes to the service itself.
+// nothing left the waypoint routes to the service itself. `tcp`: for the
+// waypoint's TCP chain, which reads every VirtualService's tls, then tcp,
+// rules in this order (getWaypointTCPRoutes).
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,
-    int port = 0);
+    int port = 0, bool tcp = false);
 
 // §16.2, §9: how istiod orders routes of the same creation time, as a key
 // to compare after it: a VirtualService by name, then namespace

@@ -335,7 +335,8 @@ class Builder {
                       const Cluster& c, int ci, int port, double share,
                       const std::string& why, std::vector<Backend>* backends);
   std::vector<const HttpRoute*> WaypointRoutes(int ci, int si, int port,
-                                               const Gateway* wp) const;
+                                               const Gateway* wp,
+                                               bool tcp = false) const;
   std::optional<EndpointPolicy> PolicyFor(Vertex from, int proxy_cluster,
                                           const std::string& proxy_ns,
                                           const Labels* proxy_labels,

@@ -252,11 +252,12 @@ std::vector<const HttpRoute*> Builder::MeshRoutes(
 // The routes a waypoint applies to service (ci, si): its VirtualServices
 // and GAMMA HTTPRoutes, in the order of §16.2.
 std::vector<const HttpRoute*> Builder::WaypointRoutes(int ci, int si, int port,
-                                                      const Gateway* wp) const {
+                                                      const Gateway* wp,
+                                                      bool tcp) const {
   std::vector<const HttpRoute*> gamma = MeshRoutes(ci, si, port, wp);
   if (!wp) return gamma;
   return VirtualServicesAtWaypoint(mesh_.clusters[ci], *wp, S(ci, si), gamma,
-                                   Version(ci), port);
+                                   Version(ci), port, tcp);
 }
 
 namespace {
@@ -524,7 +525,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
              tcp && (!Version(s.cluster).AtLeast(1, 26) ||
                      DeclaresHttp(S(sci, si), s.port))
                  ? std::vector<const HttpRoute*>{}
-                 : WaypointRoutes(sci, si, s.port, wp),
+                 : WaypointRoutes(sci, si, s.port, wp, tcp),
              sci, si, s.port, "waypoint " + s.waypoint, &backends, &route, &req,
              &why, ctx))
     return;

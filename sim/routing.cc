@@ -202,6 +202,34 @@ bool Kept(const HttpMatch& m, const RouteContext& ctx) {
   return port_ok;
 }
 
+// §16.2 (tls.go matchTCP, matchTLS): a tcp or tls match holds when its
+// gateways name one of the proxy's ("mesh" at a sidecar or waypoint), its
+// sourceLabels are the client's, its port is the one asked and its
+// sourceNamespace the proxy's, all at once; a waypoint passes no labels and
+// no namespace (getTCPRouteMatch), so there a match with either never
+// holds.
+bool TcpKept(const HttpMatch& m, const RouteContext& ctx) {
+  const bool waypoint = !ctx.waypoint_tcp_host.empty();
+  if (!m.gateways.empty()) {
+    const std::vector<std::string> mesh = {"mesh"};
+    const std::vector<std::string>& names =
+        ctx.gateway_names.empty() || waypoint ? mesh : ctx.gateway_names;
+    if (std::none_of(
+            m.gateways.begin(), m.gateways.end(), [&](const std::string& g) {
+              return std::find(names.begin(), names.end(), g) != names.end();
+            }))
+      return false;
+  }
+  if (m.source_labels && !m.source_labels->empty() &&
+      (waypoint || !ctx.source_labels ||
+       !SelectorMatches(*m.source_labels, *ctx.source_labels)))
+    return false;
+  if (!m.source_namespace.empty() &&
+      (waypoint || m.source_namespace != ctx.proxy_ns))
+    return false;
+  return !m.port || !ctx.port || m.port == ctx.port;
+}
+
 // §16.2: a tcp/tls match's sniHosts (read as ":sni" entries).
 bool SniMatch(const HttpMatch& m) {
   return std::any_of(
@@ -227,8 +255,7 @@ bool SniCovers(const HttpMatch& m, const std::string& host, int rank) {
 // waypoint reads no SNI; a wildcard, a short name or a second entry never
 // match), on the port asked.
 bool WaypointTlsMatch(const HttpMatch& m, const RouteContext& ctx) {
-  if (m.source_labels || !m.gateways.empty()) return false;
-  if (m.port && ctx.port && m.port != ctx.port) return false;
+  if (!TcpKept(m, ctx)) return false;
   int n = 0;
   bool own = false;
   for (const HttpMatch::Header& h : m.headers)
@@ -284,7 +311,7 @@ RouteChoice SelectVirtualService(const HttpRoute& vs, const RoutedRequest& req,
         hit = true;
         break;
       }
-      if (!Kept(m, ctx)) continue;
+      if (req.http ? !Kept(m, ctx) : !TcpKept(m, ctx)) continue;
       if (req.http && !MatchApplies(m, *req.http, req.host, ctx.jwt_claims))
         continue;
       if (!req.http && !SniCovers(m, req.host, ctx.sni_rank)) continue;

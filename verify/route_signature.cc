@@ -36,14 +36,15 @@ z3::expr RouteEncoder::Fold(
 }
 
 std::vector<const HttpRoute*> RouteEncoder::ProxyVirtualServices(
-    const Cluster& cluster, const Service& svc, std::string& proxy_ns) {
+    const Cluster& cluster, const Service& svc, std::string& proxy_ns,
+    bool tcp) {
   Binding b = ServiceWaypoint(mesh_, cluster, svc);
   proxy_ns = svc.ns;
   if (b.status == BindingStatus::kAccepted) {
     proxy_ns = b.waypoint->ns;
     return VirtualServicesAtWaypoint(
         cluster, *b.waypoint, svc, {},
-        cluster.version.value_or(mesh_.istio.version));
+        cluster.version.value_or(mesh_.istio.version), 0, tcp);
   }
   if (const HttpRoute* vs = VirtualServiceForSidecar(cluster, svc.ns, svc))
     return {vs};
@@ -74,7 +75,7 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
                                     const Service& svc) {
   std::string proxy_ns;
   const std::vector<const HttpRoute*> vss =
-      ProxyVirtualServices(cluster, svc, proxy_ns);
+      ProxyVirtualServices(cluster, svc, proxy_ns, /*tcp=*/true);
   const bool waypoint =
       ServiceWaypoint(mesh_, cluster, svc).status == BindingStatus::kAccepted;
   // A match's sniHosts: at a waypoint (getTLSRouteMatch) it holds when it is
@@ -111,6 +112,17 @@ z3::expr RouteEncoder::TcpSignature(const Cluster& cluster,
           z3::expr ok =
               m.port ? e_.port == c_.int_val(m.port) : c_.bool_val(true);
           if (!m.headers.empty()) ok = ok && sni(m);
+          // tls.go matchTCP: every condition at once; a waypoint passes no
+          // labels or namespace, and is a "mesh" proxy; at a sidecar the
+          // client's labels and namespace are an opaque condition.
+          const bool source = (m.source_labels && !m.source_labels->empty()) ||
+                              !m.source_namespace.empty();
+          const bool mesh = m.gateways.empty() ||
+                            std::find(m.gateways.begin(), m.gateways.end(),
+                                      "mesh") != m.gateways.end();
+          if (!mesh || (waypoint && source)) ok = c_.bool_val(false);
+          if (!waypoint && source)
+            ok = ok && c_.bool_const(("vs-tcp-source:" + vs->Key()).c_str());
           any = any || ok;
         }
         // A sidecar: tls rules on a TLS port only, tcp rules elsewhere only

@@ -117,7 +117,8 @@ class RouteEncoder {
                 const std::string& proxy_ns, const Service& svc);
   std::vector<const HttpRoute*> ProxyVirtualServices(const Cluster& cluster,
                                                      const Service& svc,
-                                                     std::string& proxy_ns);
+                                                     std::string& proxy_ns,
+                                                     bool tcp = false);
   static std::string PolicyText(const DestinationRule& dr);
   std::string Backends(const HttpRouteRule& rule, const Cluster& c,
                        const std::string& proxy_ns) const;

@@ -160,13 +160,11 @@ void ReadWithoutHeaders(Reader& r, const yaml::Node& without,
   }
 }
 
-// `gateway_vs`: the VirtualService binds gateways and not "mesh"
-// (validation.go isGateway), where alone a claim route is admitted.
-HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
-                      const std::string& ns, bool gateway_vs) {
-  HttpMatch hm;
-  // §16.2: a match's gateways (a name without namespace is in the
-  // VirtualService's) and sourceNamespace.
+// §16.2: a match's gateways (a name without namespace is in the
+// VirtualService's), sourceNamespace and sourceLabels, in http, tcp and tls
+// matches alike.
+void ReadMatchSource(Reader& r, const yaml::Node& m, const std::string& mw,
+                     const std::string& ns, HttpMatch& hm) {
   for (const std::string& g :
        r.StringList(r.Child(m, "gateways"), mw + ".gateways")
            .value_or(std::vector<std::string>{}))
@@ -174,6 +172,19 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
   hm.source_namespace =
       r.String(r.Child(m, "sourceNamespace"), mw + ".sourceNamespace")
           .value_or("");
+  if (r.Child(m, "sourceLabels").IsDefined())
+    hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
+                                   mw + ".sourceLabels", true, nullptr,
+                                   /*label_keys=*/true)
+                           .value_or(Labels{});
+}
+
+// `gateway_vs`: the VirtualService binds gateways and not "mesh"
+// (validation.go isGateway), where alone a claim route is admitted.
+HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
+                      const std::string& ns, bool gateway_vs) {
+  HttpMatch hm;
+  ReadMatchSource(r, m, mw, ns, hm);
   if (auto uri = ReadStringMatch(r, r.Child(m, "uri"), mw + ".uri", true);
       uri && r.Child(m, "uri").IsDefined()) {
     hm.path_type = uri->type == "Prefix" ? "Prefix" : uri->type;
@@ -246,11 +257,6 @@ HttpMatch ReadVsMatch(Reader& r, const yaml::Node& m, const std::string& mw,
       }
     }
   }
-  if (r.Child(m, "sourceLabels").IsDefined())
-    hm.source_labels = r.StringMap(r.Child(m, "sourceLabels"),
-                                   mw + ".sourceLabels", true, nullptr,
-                                   /*label_keys=*/true)
-                           .value_or(Labels{});
   hm.port = static_cast<int>(
       r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
   // A match's name only labels it in Envoy's stats and access logs: read,
@@ -503,6 +509,7 @@ HttpRouteRule ReadVsTcpRoute(Reader& r, const yaml::Node& t,
   ForEachMap(
       r, t, "match", tw, [&](const yaml::Node& m, const std::string& mw) {
         HttpMatch hm;
+        ReadMatchSource(r, m, mw, ns, hm);
         hm.port = static_cast<int>(
             r.Int(r.Child(m, "port"), mw + ".port", 0, 65535).value_or(0));
         for (const std::string& sni :

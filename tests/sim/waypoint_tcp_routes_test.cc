@@ -155,6 +155,23 @@ TEST(WaypointTcpRoutesTest, AnHttpPortHasNoTcpRoutes) {
   }
 }
 
+// tls.go matchTCP: a waypoint passes no source labels or namespace
+// (getTCPRouteMatch), so a tcp match on either never holds there; gateways
+// naming `mesh` do.
+TEST(WaypointTcpRoutesTest, ATcpMatchOnTheSourceNeverHoldsAtAWaypoint) {
+  auto first_if = [](const std::string& match) {
+    return Vs("db", "2024-01-01T00:00:00Z",
+              "  tcp:\n  - match: [" + match +
+                  "]\n    route: [{destination: {host: db-v2}}]\n"
+                  "  - route: [{destination: {host: db-v1}}]\n");
+  };
+  const std::set<std::string> v1 = {"shop/db-v1-0"}, v2 = {"shop/db-v2-0"};
+  EXPECT_EQ(Lands({first_if("{sourceNamespace: client}")}), v1);
+  EXPECT_EQ(Lands({first_if("{sourceLabels: {app: curl}}")}), v1);
+  EXPECT_EQ(Lands({first_if("{gateways: [mesh]}")}), v2);
+  EXPECT_EQ(Lands({first_if("{gateways: [shop/ingress]}")}), v1);
+}
+
 TEST(WaypointTcpRoutesTest, BeforeOneTwentySixAWaypointRoutesNoTcp) {
   const std::vector<std::string> vss = {
       Vs("a-tcp", "2020-01-01T00:00:00Z", kTcpToV1)};
