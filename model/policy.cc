@@ -106,21 +106,25 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
   return out;
 }
 
-// Policies an Envoy gateway or sidecar uses for its pod `w`.
+// Policies an Envoy gateway or sidecar uses for its pod `w`; `version`, for
+// an AuthorizationPolicy before 1.25, whose Gateway targetRef istiod also
+// took from the root namespace (§8.1, AttachedBefore125).
 template <typename T>
 std::vector<const T*> AttachedToProxy(const Mesh& mesh,
                                       const std::vector<T>& all,
-                                      const Workload& w,
-                                      const Gateway* gateway) {
+                                      const Workload& w, const Gateway* gateway,
+                                      const IstioVersion* version) {
   std::vector<const T*> out;
   // §16: nor an agentgateway ingress, by selector or by targetRefs.
   if (gateway && gateway->agentgateway) return out;
   AddWorkloadPolicies(mesh, all, w, out);
+  const bool root_too = version && !version->AtLeast(1, 25);
   if (gateway) {
     for (const T& p : all) {
       for (const ParentRef& t : p.target_refs) {
         if (t.kind == "Gateway" && t.name == gateway->name &&
-            p.ns == gateway->ns) {
+            (p.ns == gateway->ns ||
+             (root_too && p.ns == mesh.istio.root_namespace))) {
           out.push_back(&p);
           break;
         }
@@ -203,7 +207,8 @@ std::vector<const AuthorizationPolicy*> PoliciesAtWaypoint(
 std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     const Gateway* gateway) {
-  return AttachedToProxy(mesh, cluster.authorization_policies, w, gateway);
+  const IstioVersion v = cluster.VersionOr(mesh.istio.version);
+  return AttachedToProxy(mesh, cluster.authorization_policies, w, gateway, &v);
 }
 
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
@@ -216,7 +221,8 @@ std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     const Gateway* gateway) {
-  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway);
+  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway,
+                         nullptr);
 }
 
 namespace {

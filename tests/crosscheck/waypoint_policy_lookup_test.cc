@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/crosscheck/both_engines.h"
+#include "tests/crosscheck/ingress_hosts.h"
 #include "tests/test_world.h"
 
 namespace meshsim {
@@ -66,6 +67,36 @@ TEST(WaypointPolicyLookupCrossCheck, EachReleaseLooksWhereIstiodLooked) {
           LookupWorld(version, c.ns, c.kind, c.name),
           denied ? Outcome::kDenied : Outcome::kDelivered,
           version + ": " + c.ns + " on " + c.kind + " " + c.name);
+}
+
+// The same lookup at an ingress Gateway (no service chain): before 1.25 a
+// root-namespace policy naming the Gateway attaches too.
+TEST(WaypointPolicyLookupCrossCheck, AnIngressTakesARootPolicyByNameBefore125) {
+  for (const auto& [version, denied] :
+       {std::pair<std::string, bool>{"1.24", true}, {"1.25", false}}) {
+    testing::World w = testing::ShopWorld({{Ambient(), "ambient"}}, {}, {},
+                                          "{version: \"" + version + "\"}");
+    w.Add("east", testing::Ns("istio-system"));
+    w.Add("east", testing::Ingress("shop", "web"));
+    w.Add("east",
+          testing::IngressRoute("shop", "to-cart", "shop", "web", "cart", 80));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: deny, namespace: istio-system}\nspec:\n"
+          "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+          "name: web}]\n  action: DENY\n  rules: [{}]\n");
+    const testing::Outcomes want = {
+        {0, denied ? Outcome::kDenied : Outcome::kDelivered}};
+    std::set<std::string> lands;
+    EXPECT_EQ(testing::SimulatedThrough(w, "shop/web", "shop.example.com", "/",
+                                        &lands),
+              want)
+        << version;
+    EXPECT_EQ(testing::EncodedThrough(w, "shop/web", "shop/cart",
+                                      "shop.example.com", "/"),
+              want)
+        << version;
+  }
 }
 
 }  // namespace
