@@ -738,8 +738,10 @@ std::vector<const RequestAuthentication*> WaypointAuthentications(
     const bool hit = std::any_of(
         ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {
           return (t.kind == "Gateway" && t.name == w.name && ra.ns == w.ns) ||
+                 // §8.1: at every Envoy waypoint, whatever its class.
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&
-                  w.class_name == "istio-waypoint" &&
+                  w.role == GatewayRole::kWaypoint &&
+                  w.class_name != "gloo-waypoint" &&
                   ra.ns == mesh.istio.root_namespace) ||
                  (svc && t.kind == svc->kind && t.name == svc->name &&
                   ra.ns == svc->ns);
