@@ -20,6 +20,16 @@ bool IstioHostMatches(const std::string& pattern, const std::string& host) {
   return p == h;
 }
 
+bool HostNameMatches(const std::string& n, const std::string& o) {
+  const bool nw = !n.empty() && n[0] == '*', ow = !o.empty() && o[0] == '*';
+  if (nw && ow)
+    return n.size() < o.size() ? EndsWith(o.substr(1), n.substr(1))
+                               : EndsWith(n.substr(1), o.substr(1));
+  if (nw) return EndsWith(o, n.substr(1));
+  if (ow) return EndsWith(n, o.substr(1));
+  return n == o;
+}
+
 namespace {
 
 bool HostMatches(const std::string& pattern, const std::string& host) {
@@ -45,28 +55,17 @@ bool CoversAny(const HttpRoute& vs, const Service& s) {
   return false;
 }
 
-// §16.2: Istio's host.Name.Matches, as a waypoint compares a
-// VirtualService's host with the service's (listener_waypoint.go
-// getVirtualServiceForWaypoint): as written (case counts), and a wildcard
-// on either side covers the other, so `api.example.com` is a host of the
-// ServiceEntry `*.example.com` there.
-bool NameMatches(const std::string& n, const std::string& o) {
-  const bool nw = !n.empty() && n[0] == '*', ow = !o.empty() && o[0] == '*';
-  if (nw && ow)
-    return n.size() < o.size() ? EndsWith(o.substr(1), n.substr(1))
-                               : EndsWith(n.substr(1), o.substr(1));
-  if (nw) return EndsWith(o, n.substr(1));
-  if (ow) return EndsWith(n, o.substr(1));
-  return n == o;
-}
-
+// §16.2: whether a waypoint takes VirtualService `vs` for `s`
+// (listener_waypoint.go getVirtualServiceForWaypoint): a host of it
+// HostNameMatches one of the service's, as written, so `api.example.com`
+// is a host of the ServiceEntry `*.example.com` there.
 bool WaypointVsCovers(const HttpRoute& vs, const Service& s) {
   const std::vector<std::string> hosts =
       s.kind == "ServiceEntry" ? s.hosts
                                : std::vector<std::string>{s.Hostname()};
   for (const std::string& h : vs.hostnames)
     for (const std::string& sh : hosts)
-      if (NameMatches(ExpandHost(h, vs.ns), sh)) return true;
+      if (HostNameMatches(ExpandHost(h, vs.ns), sh)) return true;
   return false;
 }
 

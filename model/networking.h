@@ -38,6 +38,12 @@ bool IstioHostMatches(const std::string& pattern, const std::string& host);
 // Whether host pattern `pattern` (a full name or *.suffix) covers one of
 // the service's hostnames.
 bool HostCoversService(const std::string& pattern, const Service& s);
+// Istio's host.Name.Matches: as written (case counts); equal names, or a
+// wildcard ("*" or "*suffix") on either side covering the other (both
+// wildcards: the longer suffix ends with the shorter). A waypoint compares
+// a VirtualService's hosts with the service's so (§16.2), and istiod's
+// validation two VirtualServices' hosts.
+bool HostNameMatches(const std::string& n, const std::string& o);
 // §16.1: the same, as istiod looks a DestinationRule's host up: case counts.
 bool HostCoversServiceAsWritten(const std::string& pattern, const Service& s);
 

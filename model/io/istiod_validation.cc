@@ -50,23 +50,6 @@ bool DnsLabel(const std::string& v) {
   return true;
 }
 
-// host.Name.Matches, case-sensitive as istiod compares a VirtualService's
-// hosts: equal names, or a wildcard ("*" or "*suffix") covering the other
-// (both wildcards: the longer suffix ends with the shorter).
-bool HostsOverlap(const std::string& a, const std::string& b) {
-  auto ends = [](const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  const bool wa = !a.empty() && a[0] == '*', wb = !b.empty() && b[0] == '*';
-  if (wa && wb)
-    return a.size() < b.size() ? ends(b.substr(1), a.substr(1))
-                               : ends(a.substr(1), b.substr(1));
-  if (wa) return ends(b, a.substr(1));
-  if (wb) return ends(a, b.substr(1));
-  return a == b;
-}
-
 // netutil.IsValidIPAddress (netip.ParseAddr), which takes an IPv6 zone
 // ("fe80::1%eth0").
 bool GoIpAddress(const std::string& a) {
@@ -656,7 +639,7 @@ void CheckVirtualServiceWebhook(Reader& r, const ObjectHeader& h,
       for (size_t j = i + 1; j < hosts.size(); ++j) {
         const std::string& hj = hosts[j].Scalar();
         if (hi.empty() || hj.empty()) continue;
-        if (HostsOverlap(hi, hj))
+        if (HostNameMatches(hi, hj))
           r.Error(hosts[j], h.what + ": spec.hosts: " + hi + " and " + hj +
                                 " overlap (istiod's validation refuses "
                                 "duplicate hosts in a VirtualService)");
