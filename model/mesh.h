@@ -405,6 +405,10 @@ struct Gateway {
   std::vector<Listener> listeners;
   bool has_status = false;
   std::vector<std::string> status_addresses;
+  // Of them, those of type IPAddress or Hostname (or none: the API's
+  // default is IPAddress); istiod skips the others for a network gateway
+  // (§7.1, networks.go).
+  int status_ip_or_hostname = 0;
   bool synthesized = false;  // created by the Solo auto-waypoint controller
   SourceLocation location;
   // Filled by Finalize().

@@ -43,6 +43,9 @@ std::string NetworkGatewayRefusal(const IstioSettings& istio, const Gateway& gw,
            "expose` writes it)";
   if (gw.has_status && gw.status_addresses.empty())
     return "its status lists no address";
+  if (gw.has_status && gw.status_ip_or_hostname == 0)
+    return "its status lists no address of type IPAddress or Hostname "
+           "(istiod skips the others)";
   return "";
 }
 

@@ -428,6 +428,11 @@ void LoadGateway(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
           if (auto v = r.String(r.Child(a, "value"),
                                 h.what + ": status.addresses[].value"))
             g.status_addresses.push_back(*v);
+          const std::string type =
+              r.String(r.Child(a, "type"), h.what + ": status.addresses[].type")
+                  .value_or("IPAddress");
+          if (type == "IPAddress" || type == "Hostname")
+            ++g.status_ip_or_hostname;
         }
       }
     }

@@ -11,6 +11,7 @@
 
 #include "model/io/kinds.h"
 #include "model/io/scenario_sections.h"
+#include "model/text.h"
 
 namespace meshsim::io {
 
@@ -501,6 +502,19 @@ HttpRouteRule ReadVsHttpRoute(Reader& r, const yaml::Node& h,
   return rule;
 }
 
+// §16.1, §16.2: a host of a Kubernetes Service (short, or under .svc.) in
+// capitals: istiod compares it as written where `where` says, and Service
+// names are lower case, so it names none there.
+void WarnCapitals(Reader& r, const yaml::Node& at, const std::string& what,
+                  const std::string& host, const char* where) {
+  const bool service = host.find('.') == std::string::npos ||
+                       host.find(".svc.") != std::string::npos;
+  if (service && AsciiLower(host) != host)
+    r.Warning(at, what + ": host '" + host + "' has capital letters; " + where +
+                      " compares hosts as written, so it names no "
+                      "Service there");
+}
+
 // tcp[] and tls[]: port (and for tls, SNI) matches, then destinations.
 HttpRouteRule ReadVsTcpRoute(Reader& r, const yaml::Node& t,
                              const std::string& tw, const std::string& ns) {
@@ -632,6 +646,9 @@ void LoadVirtualService(Reader& r, const ObjectHeader& h, const yaml::Node& obj,
   if (!RequireSpec(r, h, obj, spec)) return;
   vs.hostnames = r.StringList(r.Child(spec, "hosts"), h.what + ": spec.hosts")
                      .value_or(std::vector<std::string>{});
+  for (const std::string& host : vs.hostnames)
+    WarnCapitals(r, r.Child(spec, "hosts"), h.what, host,
+                 "a waypoint (a sidecar lowers it)");
   if (vs.hostnames.empty()) {
     // §16.2 (validation.go validateVirtualService): no hosts makes a
     // delegate, which may not bind gateways or route tcp or tls. It acts
@@ -700,6 +717,8 @@ void LoadDestinationRule(Reader& r, const ObjectHeader& h,
   dr.host =
       r.String(r.Child(spec, "host"), h.what + ": spec.host").value_or("");
   if (dr.host.empty()) r.Error(spec, h.what + ": spec.host is required");
+  WarnCapitals(r, r.Child(spec, "host"), h.what, dr.host,
+               "istiod's DestinationRule lookup");
   dr.export_to =
       r.StringList(r.Child(spec, "exportTo"), h.what + ": spec.exportTo")
           .value_or(std::vector<std::string>{});

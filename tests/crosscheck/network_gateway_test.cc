@@ -66,6 +66,9 @@ TEST(NetworkGatewayCrossCheck, OnlyATerminatingLabelledEastWestGatewayServes) {
       {WestGateway("istio-east-west", "istio-eastwest"),
        "did you mean 'istio-east-west'"},
       {WestGateway() + "status:\n  addresses: []\n", "lists no address"},
+      {WestGateway() +
+           "status:\n  addresses: [{type: NamedAddress, value: west-gw}]\n",
+       "no address of type IPAddress or Hostname"},
       {WestGateway("port: 15008", "port: 15443"),
        "ztunnel dials another network's gateway on 15008"},
   };
@@ -84,6 +87,11 @@ TEST(NetworkGatewayCrossCheck, OnlyATerminatingLabelledEastWestGatewayServes) {
       warned = warned || x.message.find(why) != std::string::npos;
     EXPECT_TRUE(warned) << why;
   }
+  // An address without a type is an IPAddress, the API's default.
+  testing::ExpectBothEngines(
+      TwoNetworks(WestGateway() +
+                  "status:\n  addresses: [{value: 172.18.0.9}]\n"),
+      Outcome::kDelivered, "an address without a type");
   // A tls block without a mode is Terminate, the API's default.
   testing::ExpectBothEngines(
       TwoNetworks(WestGateway(tls,
