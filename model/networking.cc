@@ -11,13 +11,22 @@
 
 namespace meshsim {
 
-bool IstioHostMatches(const std::string& pattern, const std::string& host) {
-  const std::string p = AsciiLower(pattern), h = AsciiLower(host);
+namespace {
+
+// A host pattern (a full name, "*" or "*suffix") covering a host, as
+// written.
+bool PatternCovers(const std::string& p, const std::string& h) {
   if (p == "*") return true;
   if (p.size() > 1 && p[0] == '*')
     return h.size() >= p.size() &&
-           h.compare(h.size() - (p.size() - 1), p.size() - 1, p.substr(1)) == 0;
+           h.compare(h.size() - (p.size() - 1), p.size() - 1, p, 1) == 0;
   return p == h;
+}
+
+}  // namespace
+
+bool IstioHostMatches(const std::string& pattern, const std::string& host) {
+  return PatternCovers(AsciiLower(pattern), AsciiLower(host));
 }
 
 bool HostNameMatches(const std::string& n, const std::string& o) {
@@ -60,12 +69,17 @@ bool CoversAny(const HttpRoute& vs, const Service& s) {
 // HostNameMatches one of the service's, as written, so `api.example.com`
 // is a host of the ServiceEntry `*.example.com` there.
 bool WaypointVsCovers(const HttpRoute& vs, const Service& s) {
-  const std::vector<std::string> hosts =
-      s.kind == "ServiceEntry" ? s.hosts
-                               : std::vector<std::string>{s.Hostname()};
-  for (const std::string& h : vs.hostnames)
-    for (const std::string& sh : hosts)
-      if (HostNameMatches(ExpandHost(h, vs.ns), sh)) return true;
+  const std::string own = s.kind == "ServiceEntry" ? "" : s.Hostname();
+  for (const std::string& h : vs.hostnames) {
+    const std::string host = ExpandHost(h, vs.ns);
+    if (s.kind != "ServiceEntry"
+            ? HostNameMatches(host, own)
+            : std::any_of(s.hosts.begin(), s.hosts.end(),
+                          [&](const std::string& sh) {
+                            return HostNameMatches(host, sh);
+                          }))
+      return true;
+  }
   return false;
 }
 
@@ -187,15 +201,9 @@ std::string ExpandHost(const std::string& host, const std::string& ns) {
 // the wildcards), case counts: `Cart.shop.svc.cluster.local` names no
 // service.
 bool HostCoversServiceAsWritten(const std::string& pattern, const Service& s) {
-  auto covers = [&](const std::string& h) {
-    if (pattern == "*") return true;
-    if (pattern.size() > 1 && pattern[0] == '*')
-      return h.size() >= pattern.size() && EndsWith(h, pattern.substr(1));
-    return pattern == h;
-  };
-  if (s.kind != "ServiceEntry") return covers(s.Hostname());
+  if (s.kind != "ServiceEntry") return PatternCovers(pattern, s.Hostname());
   for (const std::string& h : s.hosts)
-    if (covers(h)) return true;
+    if (PatternCovers(pattern, h)) return true;
   return false;
 }
 
