@@ -7,6 +7,7 @@
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   meshsim::commands::PreferLargePagesWhileLoading(args);
+  meshsim::commands::PrepareHeapForManifests();
   return meshsim::commands::Backstop([&] {
     return meshsim::RunCli(args, std::cout, std::cerr,
                            /*process_exits_after=*/true);

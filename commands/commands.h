@@ -88,6 +88,10 @@ int Backstop(const std::function<int()>& run);
 // set MIMALLOC_LARGE_OS_PAGES. `args`: the command line, without argv[0].
 void PreferLargePagesWhileLoading(const std::vector<std::string>& args);
 
+// When the process runs on mimalloc, manifests load into memory the kernel
+// populated beforehand (heap.cc says why and how much); nothing otherwise.
+void PrepareHeapForManifests();
+
 // "unknown command 'x' (did you mean 'y'?)" when the first argument that is
 // no option (nor a global option's value) names none of `names`; "" else.
 std::string UnknownCommand(const std::vector<std::string>& args,

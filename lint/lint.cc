@@ -1,6 +1,10 @@
 #include "lint/lint.h"
 
+#include <iterator>
+#include <vector>
+
 #include "lint/rules.h"
+#include "model/parallel.h"
 #include "model/rules.h"
 
 namespace meshsim {
@@ -73,28 +77,39 @@ LintResult Lint(const Scenario& sc) {
 }
 
 void LintInto(const Scenario& sc, LintResult& r) {
-  lint::ReferenceNotFound(sc, r.findings);
-  lint::PatternsMatchNothing(sc, r.findings);
-  lint::SelectorMatchesNothing(sc, r.findings);
-  lint::PeerAuthenticationPortNotEnforced(sc, r.findings);
-  lint::NetworkPolicyBlocksHbone(sc, r.findings);
-  lint::UnknownGatewayClass(sc, r.findings);
-  lint::UnknownLabelValue(sc, r.findings);
-  lint::InjectAnnotationIgnored(sc, r.findings);
-  lint::AmbientNamespaceInjected(sc, r.findings);
-  lint::RequestAuthenticationWithoutWaypoint(sc, r.findings);
-  lint::PolicyTargetNotBound(sc, r.findings);
-  lint::RemoteIpFromHeader(sc, r.findings);
-  lint::PortNotOnService(sc, r.findings);
-  lint::TcpToHttpPort(sc, r.findings);
-  lint::HeadlessServiceWaypoint(sc, r.findings);
-  lint::TargetPortUndeclared(sc, r.findings);
-  lint::ServiceEntryShadowed(sc, r.findings);
-  lint::SubsetSelectsNothing(sc, r.findings);
-  lint::ConflictingVirtualServices(sc, r.findings);
-  lint::VirtualServiceHostNotInGateway(sc, r.findings);
-  lint::JwtClaimRouteWithoutAuthentication(sc, r.findings);
-  lint::MixedRouteApis(sc, r.findings);
+  // The catalogue's rules in this order, each reading the scenario only:
+  // on every core, each into its own list, joined in this order whatever
+  // the timing (a 10x mesh: 0.5 s on one thread).
+  using RuleFn = void (*)(const Scenario&, std::vector<LintFinding>&);
+  static constexpr RuleFn kRules[] = {
+      lint::ReferenceNotFound,
+      lint::PatternsMatchNothing,
+      lint::SelectorMatchesNothing,
+      lint::PeerAuthenticationPortNotEnforced,
+      lint::NetworkPolicyBlocksHbone,
+      lint::UnknownGatewayClass,
+      lint::UnknownLabelValue,
+      lint::InjectAnnotationIgnored,
+      lint::AmbientNamespaceInjected,
+      lint::RequestAuthenticationWithoutWaypoint,
+      lint::PolicyTargetNotBound,
+      lint::RemoteIpFromHeader,
+      lint::PortNotOnService,
+      lint::TcpToHttpPort,
+      lint::HeadlessServiceWaypoint,
+      lint::TargetPortUndeclared,
+      lint::ServiceEntryShadowed,
+      lint::SubsetSelectsNothing,
+      lint::ConflictingVirtualServices,
+      lint::VirtualServiceHostNotInGateway,
+      lint::JwtClaimRouteWithoutAuthentication,
+      lint::MixedRouteApis,
+  };
+  constexpr size_t n = std::size(kRules);
+  std::vector<std::vector<LintFinding>> found(n);
+  ParallelFor(n, HardwareJobs(n), [&](size_t i) { kRules[i](sc, found[i]); });
+  for (std::vector<LintFinding>& f : found)
+    for (LintFinding& x : f) r.findings.push_back(std::move(x));
 }
 
 }  // namespace meshsim

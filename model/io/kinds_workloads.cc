@@ -440,6 +440,7 @@ void FinishCluster(Cluster& cluster, ManifestSink& sink) {
   }
   sink.pods.clear();
   sink.controllers.clear();
+  sink.finished = true;
 }
 
 }  // namespace meshsim::io

@@ -67,6 +67,7 @@ struct ManifestSink {
   // kMaxPodsPerMesh (what the clusters before it left).
   size_t mesh_pods_left = kMaxPodsPerMesh;
   bool over_mesh_limit = false;  // an object was refused by kMaxPodsPerMesh
+  bool finished = false;         // FinishCluster made its pods
   // §16.11: the revision of the istiod serving the cluster (nullopt: read
   // every object), and whether its release filters ztunnel's policies and
   // entries by revision too (1.25 and later).
