@@ -216,15 +216,14 @@ void AmbientNamespaceInjected(const Scenario& sc,
 // does not declare: nothing listens there (the request fails).
 void PortNotOnService(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const TrafficEntry& t : sc.traffic) {
-    if (t.to.host.empty() || t.to.port <= 0) continue;
+    // From an ingress, `to` is the Host header and the gateway's port: the
+    // gateway's routes choose the Service and its port (§16.3).
+    if (t.to.host.empty() || t.to.port <= 0 || !t.from.ingress.empty())
+      continue;
     const Cluster* c = sc.mesh.FindCluster(t.from.cluster);
     if (!c && !sc.mesh.clusters.empty()) c = &sc.mesh.clusters.front();
     if (!c) continue;
-    const std::string client_ns =
-        t.from.ns.empty() && !t.from.ingress.empty()
-            ? t.from.ingress.substr(0, t.from.ingress.find('/'))
-            : t.from.ns;
-    for (size_t si : c->ServicesForHost(t.to.host, client_ns)) {
+    for (size_t si : c->ServicesForHost(t.to.host, t.from.ns)) {
       const Service& s = c->services[si];
       if (s.kind != "Service" || s.ports.empty() || s.FindPort(t.to.port))
         continue;

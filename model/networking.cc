@@ -476,17 +476,23 @@ std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
   return out;
 }
 
-int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
+namespace {
+// The targetPort of Service port `number` of the first Service of the
+// pod's namespace selecting Router pod `pod`, else `number`; `servers`:
+// for a server's port, where a Service labelled
+// experimental.istio.io/disable-gateway-port-translation (any value: istiod
+// tests the key, gateway.go resolvePorts) opted out (§16.3).
+int RouterTargetPort(const Cluster& c, const Workload& pod, int number,
+                     bool servers) {
   for (size_t si = 0; si < c.services.size(); ++si) {
     const Service& s = c.services[si];
     if (s.kind != "Service" || s.ns != pod.ns || !s.selector ||
         s.selector->empty() || !SelectorMatches(*s.selector, pod.labels))
       continue;
-    const std::string* off =
-        FindLabel(s.labels,
-                  "experimental.istio.io/disable-gateway-port-"
-                  "translation");
-    if (off && *off == "true") continue;
+    if (servers && FindLabel(s.labels,
+                             "experimental.istio.io/disable-gateway-port-"
+                             "translation"))
+      continue;
     for (const ServicePort& p : s.ports) {
       if (p.port != number) continue;
       if (p.target_port) return p.target_port;
@@ -497,6 +503,15 @@ int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
     }
   }
   return number;
+}
+}  // namespace
+
+int IstioServerListenPort(const Cluster& c, const Workload& pod, int number) {
+  return RouterTargetPort(c, pod, number, /*servers=*/true);
+}
+
+int RouterPodPort(const Cluster& c, const Workload& pod, int number) {
+  return RouterTargetPort(c, pod, number, /*servers=*/false);
 }
 
 std::set<int> SidecarMtlsPodPorts(const Mesh& mesh, const Cluster& c,

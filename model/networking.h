@@ -120,8 +120,13 @@ std::vector<const IstioGateway*> IstioGatewaysForPod(const Cluster& c,
 
 // §16.3: the port a server's `number` binds on Router pod `pod`: the
 // targetPort of a Service port `number` of a Service selecting the pod,
-// else the number itself.
+// else the number itself; a Service labelled
+// experimental.istio.io/disable-gateway-port-translation is skipped.
 int IstioServerListenPort(const Cluster& c, const Workload& pod, int number);
+// §16.3: the pod port a client's connection to Service port `number` of
+// Router pod `pod` reaches (kube-proxy's targetPort, whatever the label
+// above says), else the number itself.
+int RouterPodPort(const Cluster& c, const Workload& pod, int number);
 
 // §16.3: server host `pattern` ("[ns/]host") of a Gateway in `gw_ns` for a
 // VirtualService of namespace `vs_ns`: its host part, lower-case, when its

@@ -211,7 +211,7 @@ bool Builder::IngressServes(const EpRef& pod, int port) const {
       if (l.port == port && l.programmed) return true;
     return false;
   }
-  const int listen = IstioServerListenPort(c, w, port);
+  const int listen = RouterPodPort(c, w, port);
   for (const IstioGateway* g : IstioGatewaysForPod(c, w))
     for (const IstioServer& srv : g->servers)
       if (IstioServerListenPort(c, w, srv.port) == listen) return true;

@@ -575,7 +575,7 @@ void Builder::IngressHop(Vertex v, const State& s) {
   // port the pod listens on; one from inside was checked on its way in.
   if (s.peer_ip.empty() && !c.network_policies.empty()) {
     const int pod_port =
-        pod.router || !gwp ? IstioServerListenPort(c, pod, s.port) : s.port;
+        pod.router || !gwp ? RouterPodPort(c, pod, s.port) : s.port;
     const NetworkPolicyVerdict nv =
         NetworkPolicyAllows(c, nullptr, "", pod, pod_port);
     if (!nv.allowed) {

@@ -22,7 +22,7 @@ namespace dataplane {
 void Builder::RouterHop(Vertex v, const State& s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
-  const int listen = IstioServerListenPort(c, pod, s.port);
+  const int listen = RouterPodPort(c, pod, s.port);
   // §8.1: the Router's policies see the port its Envoy listens on (the
   // gateway Service's targetPort), not the Service port the client dialled.
   RequestAttributes attrs = Attributes(s, "", "");

@@ -35,6 +35,14 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
   if (!pod || !pod->router) return std::nullopt;
   for (const IstioGateway* g : IstioGatewaysForPod(c, *pod))
     for (const IstioServer& srv : g->servers) {
+      // §16.3: the port an outside client dials to reach the server's
+      // listener: its own number, else the listener's, when kube-proxy
+      // takes that to the listener; none (a Service opted out of the
+      // server's translation): the server is out of reach.
+      const int listen = IstioServerListenPort(c, *pod, srv.port);
+      int dial = srv.port;
+      if (RouterPodPort(c, *pod, dial) != listen) dial = listen;
+      if (RouterPodPort(c, *pod, dial) != listen) continue;
       // §16.3: each virtual host the server builds, asked with a Host of
       // its domain; one that redirects (RequireTls) routes nothing.
       for (const IstioVirtualHost& vh :
@@ -45,7 +53,7 @@ std::optional<RouterEntry> RouterEntryTo(const Cluster& c,
           for (const HttpRouteRule& rule : vs->rules)
             for (const BackendRef& b : rule.backends)
               if (NamesService(b, s)) {
-                RouterEntry in{g->Key(), host, srv.port, "", false};
+                RouterEntry in{g->Key(), host, dial, "", false};
                 if (!rule.matches.empty()) {
                   const HttpMatch& m = rule.matches.front();
                   if (m.path_type == "Exact" || m.path_type == "Prefix" ||

@@ -819,6 +819,23 @@ TEST(LintTest, PortNotOnService) {
             "{host: cart.shop.svc.cluster.local, port: 8080}");
   w.Traffic("ok", "{cluster: east, namespace: client, workload: curl}",
             "{host: cart.shop.svc.cluster.local, port: 80}");
+  // From an ingress, the port is the gateway's (8080 here, the server's):
+  // the VirtualService picks the Service's port, so nothing to say.
+  const std::string dir = "scenarios/istio-gateway-port-translation/manifests";
+  for (const std::string file :
+       {"/ingressgateway-opt-out-true.yaml", "/gateway-server-8080.yaml"}) {
+    const std::string text = testing::ReadFile(dir + file);
+    ASSERT_FALSE(text.empty()) << file;
+    for (size_t at = 0; at < text.size();) {  // one object at a time
+      size_t end = text.find("\n---\n", at);
+      if (end == std::string::npos) end = text.size();
+      const std::string doc = text.substr(at, end - at);
+      if (doc.find("kind:") != std::string::npos) w.Add("east", doc);
+      at = end + 5;
+    }
+  }
+  w.Traffic("ingress", "{cluster: east, ingress: shop/gw}",
+            "{host: cart.shop.svc.cluster.local, port: 8080}");
   const auto ports = Of(Lint(w.Load()), "port-not-on-service");
   ASSERT_EQ(ports.size(), 1u);
   EXPECT_NE(ports[0].find("traffic 't': Service shop/cart has no port 8080 "
