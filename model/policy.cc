@@ -60,8 +60,28 @@ bool AttachedBefore125(const IstioVersion& v, const std::string& root,
                      t.name == svc->name);
 }
 
+// §16.4: a RequestAuthentication's targetRef at waypoint `wp` for a
+// request to `svc` before 1.25 (authentication.go getConfigsForWorkload,
+// policyattachment.go ShouldAttachPolicy): looked up in the waypoint's and
+// the root namespaces, from 1.24.2 in the service's too; a Gateway matched
+// by name; a service by kind and name, from 1.24 only from its own
+// namespace.
+bool AuthenticationAttachedBefore125(const IstioVersion& v,
+                                     const std::string& root,
+                                     const RequestAuthentication& p,
+                                     const ParentRef& t, const Gateway& wp,
+                                     const Service* svc) {
+  const bool looked_up = p.ns == root || p.ns == wp.ns ||
+                         (svc && p.ns == svc->ns && v.AtLeastPatch(1, 24, 2));
+  if (!looked_up) return false;
+  if (t.kind == "Gateway" && t.name == wp.name) return true;
+  if (!svc || t.kind != svc->kind || t.name != svc->name) return false;
+  return v.AtLeast(1, 24) ? p.ns == svc->ns : svc->kind == "Service";
+}
+
 // §8.1, §16.4: targetRef policies at waypoint `wp` for a request to `svc`;
-// `version`, for an AuthorizationPolicy before 1.25 (AttachedBefore125).
+// `version`, for a policy before 1.25 (AttachedBefore125,
+// AuthenticationAttachedBefore125).
 template <typename T>
 std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
                                          const std::vector<T>& all,
@@ -74,14 +94,18 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
   for (const T& p : all) {
     for (const ParentRef& t : p.target_refs) {
       bool hit = false;
-      if constexpr (std::is_same_v<T, AuthorizationPolicy>) {
-        if (version && !version->AtLeast(1, 25)) {
-          if (AttachedBefore125(*version, root, p, t, wp, svc)) {
-            out.push_back(&p);
-            break;
-          }
-          continue;
+      if (version && !version->AtLeast(1, 25)) {
+        bool before = false;
+        if constexpr (std::is_same_v<T, AuthorizationPolicy>)
+          before = AttachedBefore125(*version, root, p, t, wp, svc);
+        else
+          before =
+              AuthenticationAttachedBefore125(*version, root, p, t, wp, svc);
+        if (before) {
+          out.push_back(&p);
+          break;
         }
+        continue;
       }
       if (t.kind == "Gateway") {
         hit = t.name == wp.name && p.ns == wp.ns;
@@ -107,8 +131,8 @@ std::vector<const T*> AttachedToWaypoint(const Mesh& mesh,
 }
 
 // Policies an Envoy gateway or sidecar uses for its pod `w`; `version`, for
-// an AuthorizationPolicy before 1.25, whose Gateway targetRef istiod also
-// took from the root namespace (§8.1, AttachedBefore125).
+// a policy before 1.25, whose Gateway targetRef istiod also took from the
+// root namespace (§8.1, §16.4; AttachedBefore125).
 template <typename T>
 std::vector<const T*> AttachedToProxy(const Mesh& mesh,
                                       const std::vector<T>& all,
@@ -214,15 +238,15 @@ std::vector<const AuthorizationPolicy*> PoliciesAtProxy(
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
     const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
     const Service* svc) {
-  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc,
-                            nullptr);
+  const IstioVersion v = cluster.VersionOr(mesh.istio.version);
+  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc, &v);
 }
 
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     const Gateway* gateway) {
-  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway,
-                         nullptr);
+  const IstioVersion v = cluster.VersionOr(mesh.istio.version);
+  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway, &v);
 }
 
 namespace {

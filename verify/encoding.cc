@@ -734,9 +734,24 @@ std::vector<const RequestAuthentication*> WaypointAuthentications(
     const Mesh& mesh, const Cluster& c, const Gateway& w, const Service* svc) {
   std::vector<const RequestAuthentication*> out;
   if (w.agentgateway) return out;  // §16: nor a RequestAuthentication
+  const IstioVersion v = c.VersionOr(mesh.istio.version);
+  const std::string& root = mesh.istio.root_namespace;
   for (const RequestAuthentication& ra : c.request_authentications) {
     const bool hit = std::any_of(
         ra.target_refs.begin(), ra.target_refs.end(), [&](const ParentRef& t) {
+          if (!v.AtLeast(1, 25)) {
+            // §16.4 before 1.25: the root's and the waypoint's namespaces
+            // (and from 1.24.2 the service's) hold the policies; a Gateway
+            // is named, or the service (from 1.24 in its namespace).
+            const bool in_ns =
+                ra.ns == root || ra.ns == w.ns ||
+                (svc && ra.ns == svc->ns && v.AtLeastPatch(1, 24, 2));
+            const bool names_service =
+                svc && t.kind == svc->kind && t.name == svc->name &&
+                (v.AtLeast(1, 24) ? ra.ns == svc->ns : svc->kind == "Service");
+            return in_ns &&
+                   ((t.kind == "Gateway" && t.name == w.name) || names_service);
+          }
           return (t.kind == "Gateway" && t.name == w.name && ra.ns == w.ns) ||
                  // §8.1: at every Envoy waypoint, whatever its class.
                  (t.kind == "GatewayClass" && t.name == "istio-waypoint" &&

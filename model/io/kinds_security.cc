@@ -677,8 +677,13 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
         auto jwks_uri = [&](const char* name) {
           return r.String(r.Child(rules[i], name), w + "." + name).value_or("");
         };
-        if (rule.issuer.empty() && jwks_uri("jwksUri").empty() &&
-            jwks_uri("jwks_uri").empty())
+        // Before 1.27 validateJwtRule wants the issuer itself.
+        if (rule.issuer.empty() && !sink.version.AtLeast(1, 27))
+          r.Error(rules[i], w + ": issuer must be set (istiod's validation "
+                                "before Istio 1.27 refuses a rule without "
+                                "one; 1.27 takes a jwksUri instead)");
+        else if (rule.issuer.empty() && jwks_uri("jwksUri").empty() &&
+                 jwks_uri("jwks_uri").empty())
           r.Error(rules[i], w + ": one of issuer or jwksUri is required");
         // The CRD's validation rule: one spelling, not both.
         if (r.Child(rules[i], "jwksUri") && r.Child(rules[i], "jwks_uri"))

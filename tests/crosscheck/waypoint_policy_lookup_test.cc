@@ -69,6 +69,61 @@ TEST(WaypointPolicyLookupCrossCheck, EachReleaseLooksWhereIstiodLooked) {
           version + ": " + c.ns + " on " + c.kind + " " + c.name);
 }
 
+// §16.4: RequestAuthentications had a lookup of their own before 1.25
+// (authentication.go getConfigsForWorkload): the waypoint's and the root
+// namespaces, from 1.24.2 the Service's too; a Gateway by name, a Service
+// by name and, from 1.24, from its own namespace. A rule for another
+// issuer than the request's token: 401 where it attaches.
+Scenario AuthenticationWorld(const std::string& version, const std::string& ns,
+                             const std::string& kind, const std::string& name) {
+  testing::World w =
+      testing::ShopWorld({{Ambient(), "ambient"},
+                          {"istio.io/use-waypoint", "shared"},
+                          {"istio.io/use-waypoint-namespace", "wpns"}},
+                         {}, {}, "{version: \"" + version + "\"}");
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", testing::Ns("wpns", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Waypoint("wpns", "shared", "service",
+                                  "    allowedRoutes: {namespaces: {from: "
+                                  "All}}\n"));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: "
+        "RequestAuthentication\nmetadata: {name: jwt, namespace: " +
+            ns + "}\nspec:\n  targetRefs: [{kind: " + kind + ", group: " +
+            (kind == "Service" ? "\"\"" : "gateway.networking.k8s.io") +
+            ", name: " + name +
+            "}]\n  jwtRules: [{issuer: good.example.org}]\n");
+  w.Traffic("t", testing::kFromCurl, testing::kToCart,
+            "{method: GET, path: /, jwt: {iss: other.example.org, sub: s}}");
+  return w.Load();
+}
+
+TEST(WaypointPolicyLookupCrossCheck, AuthenticationsLookedUpByRelease) {
+  struct Case {
+    const char* ns;
+    const char* kind;
+    const char* name;
+    bool at_123, at_1241, at_1242, at_125;
+  };
+  const std::vector<Case> cases = {
+      {"wpns", "Gateway", "shared", true, true, true, true},
+      {"istio-system", "Gateway", "shared", true, true, true, false},
+      {"shop", "Gateway", "shared", false, false, true, false},
+      {"shop", "Service", "cart", false, false, true, true},
+      {"wpns", "Service", "cart", true, false, false, false},
+  };
+  for (const Case& c : cases)
+    for (const auto& [version, rejected] :
+         {std::pair<std::string, bool>{"1.23", c.at_123},
+          {"1.24.1", c.at_1241},
+          {"1.24.2", c.at_1242},
+          {"1.25", c.at_125}})
+      testing::ExpectBothEngines(
+          AuthenticationWorld(version, c.ns, c.kind, c.name),
+          rejected ? Outcome::kDenied : Outcome::kDelivered,
+          version + ": " + c.ns + " on " + c.kind + " " + c.name);
+}
+
 // The same lookup at an ingress Gateway (no service chain): before 1.25 a
 // root-namespace policy naming the Gateway attaches too.
 TEST(WaypointPolicyLookupCrossCheck, AnIngressTakesARootPolicyByNameBefore125) {
