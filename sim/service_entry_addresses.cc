@@ -2,6 +2,7 @@
 // own addresses, its inline endpoints named by a hostname and, with no
 // endpoint at all, the original destination or the name DNS resolves
 // (§3.4).
+#include <algorithm>
 #include <string>
 
 #include "model/binding.h"
@@ -79,6 +80,24 @@ bool Builder::ToServiceEntryAddresses(Vertex from, const State& base,
              "no address to send to (NoHealthyUpstream, §3.4)",
          why, share, route);
     return true;
+  }
+  if (total == 0 && !s.selector && s.resolution == "NONE" &&
+      base.act == Act::kClientZtunnel &&
+      std::find(s.vips.begin(), s.vips.end(), base.dst_ip) != s.vips.end()) {
+    // §3.4: ztunnel 1.23-1.27 has no upstream for a service address with
+    // no endpoints (outbound.rs build_request: NoHealthyUpstream); 1.22
+    // passed it through, 1.28 gives a NONE entry a passthrough balancer.
+    const IstioVersion v = Version(base.cluster);
+    if (v.AtLeast(1, 23) && !v.AtLeast(1, 28)) {
+      Fail(from,
+           "ServiceEntry " + s.Key() +
+               " resolves NONE with no endpoints: " + "ztunnel " +
+               std::to_string(v.major) + "." + std::to_string(v.minor) +
+               " has no upstream for its address " + base.dst_ip +
+               " (NoHealthyUpstream; the passthrough came in 1.28, §3.4)",
+           why, share, route);
+      return true;
+    }
   }
   if (total == 0 && !s.selector) {
     // §3.4: no endpoints: passthrough to the original destination, or (DNS

@@ -224,5 +224,28 @@ TEST(ServiceEntryEndpointsTest, AnUndeclaredPortFails) {
       << bound[0].reason;
 }
 
+// §3.4: a NONE entry with an address and no endpoints, on its declared
+// port: ztunnel 1.23-1.27 finds no upstream for a service address
+// (outbound.rs build_request: NoHealthyUpstream); 1.22 passed it through,
+// and 1.28 gave NONE entries a passthrough load balancer.
+TEST(ServiceEntryEndpointsTest, ANoneEntryPassesThroughFrom128) {
+  const std::string none = "  resolution: NONE\n  addresses: [203.0.113.7]\n";
+  for (const auto& [version, want] :
+       {std::pair<std::string, std::string>{"1.22", "203.0.113.7:80"},
+        {"1.23", "failed"},
+        {"1.27", "failed"},
+        {"1.28", "203.0.113.7:80"}}) {
+    const std::vector<Path> paths = DialEntry(none, "a.example.com", 80, "",
+                                              "{version: \"" + version + "\"}");
+    EXPECT_EQ(Ends(paths), std::set<std::string>{want}) << version;
+    for (const Path& p : paths) {
+      if (p.outcome == Outcome::kFailed) {
+        EXPECT_NE(p.reason.find("NoHealthyUpstream"), std::string::npos)
+            << p.reason;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace meshsim
