@@ -601,15 +601,23 @@ std::vector<IstioChain> IstioChains(
     out.push_back(std::move(plain));
     return out;
   }
-  // A TLS port: each server with tls settings a chain of its own; the
-  // first plaintext non-HTTP server after them takes any other connection
-  // (a later one conflicts with it; an HTTP one is not modelled there).
+  // A TLS port: each server with tls settings a chain of its own; a
+  // plaintext non-HTTP server takes any other connection only when it is
+  // the first after the port's first server to reach mergeGateways' bind
+  // set (nonPlainTextGatewayPortsBindMap: a new bind); any later one is
+  // skipped ("TLS server without TLS options"). An HTTP one is not
+  // modelled there, but reaches the bind set all the same.
   IstioChain tcp;
-  for (const auto& gs : at_port) {
+  bool bound = false;
+  for (size_t i = 0; i < at_port.size(); ++i) {
+    const auto& gs = at_port[i];
     const IstioServer& srv = *gs.second;
-    if (srv.PlainHttp() || duplicate(srv)) continue;
+    if (duplicate(srv)) continue;
+    const bool new_bind = i > 0 && !bound;
+    bound = bound || i > 0;
+    if (srv.PlainHttp()) continue;
     if (!srv.tls) {
-      if (tcp.servers.empty()) tcp.servers.push_back(gs);
+      if (new_bind) tcp.servers.push_back(gs);
       continue;
     }
     IstioChain c;

@@ -121,5 +121,42 @@ TEST(IstioGatewayL4Test, ATerminatingTlsServerForwardsByTcpRoutes) {
     EXPECT_EQ(p.outcome, Outcome::kDelivered) << p.reason;
 }
 
+// gateway.go mergeGateways on a TLS port: a server without tls settings
+// is kept only as the first after the port's first server to reach the
+// bind set (a new bind); a later one is skipped ("TLS server without TLS
+// options"), so no chain takes a server name the TLS servers do not.
+TEST(IstioGatewayL4Test, ATcpServerOnATlsPortCountsOnlyAsTheSecond) {
+  auto lands = [](const std::string& servers) {
+    World w = testing::ShopWorld({{Ambient(), "ambient"}});
+    testing::AddIngressGateway(w);
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
+          "  name: gw\n  namespace: shop\nspec:\n  selector: {istio: "
+          "ingressgateway}\n  servers:\n" +
+              servers);
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata:\n  name: l4\n  namespace: shop\nspec:\n"
+          "  hosts: [\"*\"]\n  gateways: [gw]\n  tcp:\n"
+          "  - route: [{destination: {host: cart}}]\n");
+    w.Traffic("in", "{cluster: east, ingress: shop/gw}",
+              "{host: other.example.org, port: 80}");
+    std::set<Outcome> out;
+    for (const Path& p : testing::PathsOf(w.Load(), "in"))
+      out.insert(p.outcome);
+    return out;
+  };
+  const std::string tls_a =
+      "  - port: {number: 80, name: tls-a, protocol: TLS}\n"
+      "    hosts: [a.example.com]\n    tls: {mode: PASSTHROUGH}\n";
+  const std::string tls_b =
+      "  - port: {number: 80, name: tls-b, protocol: TLS}\n"
+      "    hosts: [b.example.com]\n    tls: {mode: PASSTHROUGH}\n";
+  const std::string tcp =
+      "  - port: {number: 80, name: tcp, protocol: TCP}\n    hosts: [\"*\"]\n";
+  EXPECT_EQ(lands(tls_a + tcp + tls_b), std::set<Outcome>{Outcome::kDelivered});
+  EXPECT_EQ(lands(tls_a + tls_b + tcp), std::set<Outcome>{Outcome::kFailed});
+}
+
 }  // namespace
 }  // namespace meshsim
