@@ -26,11 +26,9 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   JwtVerdict v;
   if (!token) return v;
   // meshsim sends the token as "Authorization: Bearer"; a rule with its own
-  // locations (fromHeaders, fromParams) looks only there.
+  // locations (fromHeaders, fromParams, fromCookies) looks only there.
   auto sees = [](const JwtRule& r) {
-    if (r.from_headers.empty()) return !r.from_params;
-    return std::find(r.from_headers.begin(), r.from_headers.end(),
-                     "authorization") != r.from_headers.end();
+    return r.reads != JwtRule::Reads::kNothing;
   };
   const RequestAuthentication* seen_by = nullptr;
   // Envoy's jwt_authn checks the issuer, then the expiry, then the
@@ -43,6 +41,13 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
     for (const JwtRule& r : ra->rules) {
       if (!sees(r)) continue;
       if (!seen_by) seen_by = ra;
+      if (r.reads == JwtRule::Reads::kMalformed) {
+        if (!expired && status != 403)
+          why =
+              "it reads the Authorization header without its \"Bearer \" "
+              "prefix, which is no JWT";
+        continue;
+      }
       // A rule with a jwksUri and no issuer checks no issuer (§16.4).
       if (!r.issuer.empty() && r.issuer != token->iss) continue;
       if (token->expired) {

@@ -566,9 +566,15 @@ struct JwtToken {
 // RequestAuthentication (§16.4): the JWT issuers an Envoy proxy accepts.
 struct JwtRule {
   std::string issuer;
-  std::vector<std::string> audiences;     // empty: any
-  std::vector<std::string> from_headers;  // lowercase names; empty: defaults
-  bool from_params = false;               // spec.jwtRules[].fromParams given
+  std::vector<std::string> audiences;  // empty: any
+  // §16.4: what the rule takes from the token meshsim sends
+  // ("Authorization: Bearer <jwt>"): the token (by default, or a fromHeaders
+  // entry for Authorization with prefix "Bearer "), something that is no
+  // JWT (that header with no prefix, or one that cuts into "Bearer": Envoy
+  // takes what follows, and answers 401), or nothing (other locations only:
+  // fromHeaders, fromParams or fromCookies without it).
+  enum class Reads { kToken, kMalformed, kNothing };
+  Reads reads = Reads::kToken;
 };
 
 struct RequestAuthentication {

@@ -107,13 +107,10 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
   bool seen = false;
   for (const RequestAuthentication* ra : ras) {
     for (const JwtRule& r : ra->rules) {
-      const bool sees =
-          r.from_headers.empty()
-              ? !r.from_params
-              : std::find(r.from_headers.begin(), r.from_headers.end(),
-                          "authorization") != r.from_headers.end();
-      if (!sees) continue;
+      if (r.reads == JwtRule::Reads::kNothing) continue;
       seen = true;
+      // Something that is no JWT: accepted by no issuer.
+      if (r.reads == JwtRule::Reads::kMalformed) continue;
       AnyOf aud_ok(c_);
       aud_ok.Add(c_.bool_val(r.audiences.empty()));
       for (const std::string& x : r.audiences)

@@ -702,7 +702,15 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
           if (a.empty())
             r.Error(r.Child(rules[i], "audiences"),
                     w + ".audiences must not contain an empty string");
+        // §16.4: Envoy's default locations only when the rule names none
+        // (fromHeaders, fromParams, fromCookies); an Authorization entry
+        // reads the token after its prefix.
         yaml::Node headers = r.Child(rules[i], "fromHeaders");
+        const bool own_locations =
+            r.Child(rules[i], "fromParams").IsDefined() ||
+            r.Child(rules[i], "fromCookies").IsDefined();
+        if (headers.IsDefined() || own_locations)
+          rule.reads = JwtRule::Reads::kNothing;
         if (r.IsList(headers, w + ".fromHeaders")) {
           for (const yaml::Node& fh : headers) {
             if (!fh.IsMap()) continue;
@@ -710,10 +718,18 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
                 r.String(r.Child(fh, "name"), w + ".fromHeaders[].name")
                     .value_or("");
             std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-            if (!name.empty()) rule.from_headers.push_back(name);
+            const std::string prefix =
+                r.String(r.Child(fh, "prefix"), w + ".fromHeaders[].prefix")
+                    .value_or("");
+            if (name != "authorization") continue;
+            if (prefix == "Bearer " || prefix == "Bearer")
+              rule.reads = JwtRule::Reads::kToken;
+            else if (rule.reads == JwtRule::Reads::kNothing &&
+                     std::string("Bearer ").find(prefix) != std::string::npos)
+              rule.reads = JwtRule::Reads::kMalformed;
           }
         }
-        rule.from_params = r.Child(rules[i], "fromParams").IsDefined();
+        r.Child(rules[i], "fromCookies").MarkRead();
         ra.rules.push_back(std::move(rule));
       }
     }

@@ -135,6 +135,51 @@ TEST(JwtCrossCheck, RuleWithoutIssuerAcceptsAnyIssuer) {
     }
 }
 
+// §16.4: what a rule reads of "Authorization: Bearer <jwt>": an
+// Authorization entry with prefix "Bearer " the token; with no prefix the
+// whole value, no JWT (401); with a prefix the header lacks, nothing; a
+// rule with only fromCookies names a location of its own, so not the
+// default one either. No policy: only a rejected token denies.
+TEST(JwtCrossCheck, RuleLocationsDecideWhatIsRead) {
+  struct Case {
+    const char* name;
+    const char* rule;  // after "- issuer: iss-1"
+    const char* jwt;
+    Outcome want;
+  };
+  const Case cases[] = {
+      {"Bearer prefix",
+       "    fromHeaders: [{name: Authorization, prefix: "
+       "\"Bearer \"}]\n",
+       "{iss: iss-1, sub: alice}", Outcome::kDelivered},
+      {"no prefix", "    fromHeaders: [{name: authorization}]\n",
+       "{iss: iss-1, sub: alice}", Outcome::kDenied},
+      {"another prefix",
+       "    fromHeaders: [{name: Authorization, prefix: "
+       "\"Token \"}]\n",
+       "{iss: iss-2, sub: alice}", Outcome::kDelivered},
+      {"cookies only", "    fromCookies: [session]\n",
+       "{iss: iss-2, sub: alice}", Outcome::kDelivered},
+      {"default locations", "", "{iss: iss-2, sub: alice}", Outcome::kDenied},
+  };
+  for (const Case& c : cases) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east",
+          std::string("apiVersion: security.istio.io/v1\nkind: "
+                      "RequestAuthentication\nmetadata:\n  name: jwt\n"
+                      "  namespace: shop\nspec:\n  targetRefs:\n  - kind: "
+                      "Gateway\n    group: gateway.networking.k8s.io\n"
+                      "    name: waypoint\n  jwtRules:\n  - issuer: iss-1\n") +
+              c.rule);
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}",
+              std::string("{method: GET, path: /, jwt: ") + c.jwt + "}");
+    testing::ExpectBothEngines(w.Load(), c.want, c.name);
+  }
+}
+
 // §16.4 (generator.go requestPrincipalGenerator): a requestPrincipals
 // value, and a request.auth.principal condition's, is split at its last
 // '/' and its issuer and subject matched apart against the token's claims.
