@@ -308,12 +308,16 @@ std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
   // §3.4 (selectWorkloadServices, ztunnel's lookup): the client's own
   // namespace's first, then the canonical one: a Kubernetes Service, else
   // the oldest entry (creationTimestamp; the index's order breaks ties).
+  // §6: an Envoy's view (sidecar.go appendSidecarServices, for a sidecar
+  // and a waypoint's routes alike) has no namespace preference: a
+  // Kubernetes Service, else the oldest.
   std::stable_sort(out.begin(), out.end(), [&](size_t a, size_t b) {
     const Service& x = services[a];
     const Service& y = services[b];
     // An ExternalName Service is in no proxy's view: only kube-dns's.
     if (x.external_name != y.external_name) return y.external_name;
-    if ((x.ns == client_ns) != (y.ns == client_ns)) return x.ns == client_ns;
+    if (!sidecar && (x.ns == client_ns) != (y.ns == client_ns))
+      return x.ns == client_ns;
     const bool xk = x.kind == "Service" && !x.external_name;
     const bool yk = y.kind == "Service" && !y.external_name;
     if (xk != yk) return xk;

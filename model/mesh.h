@@ -771,7 +771,9 @@ struct Cluster {
   // Services and ServiceEntries a client in `client_ns` reaches by `host`:
   // full name, "name.ns", "name.ns.svc", a short name in the client's
   // namespace, or a ServiceEntry host (wildcards match suffixes). A shared
-  // host prefers the client's namespace (§3.4).
+  // host prefers the client's namespace, then a Kubernetes Service, then the
+  // oldest (§3.4); in an Envoy's view (`sidecar`: a sidecar, or a waypoint's
+  // route backends) a Kubernetes Service, then the oldest (§6).
   // A ServiceEntry of NAMESPACE visibility is left out for clients of other
   // namespaces (ztunnel's; a sidecar's with applyToSidecars: `sidecar`).
   // `ztunnel_dns`: only what ztunnel's DNS proxy answers with (§3.4), empty

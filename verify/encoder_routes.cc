@@ -56,7 +56,8 @@ const char* const kNoRouteAttached = "no route is attached";
 
 const Service* BackendService(const Cluster& c, const BackendRef& b) {
   if (b.kind == "Hostname") {
-    const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    const std::vector<size_t> idx =
+        c.ServicesForHost(b.name, b.ns, /*sidecar=*/true);
     return idx.empty() ? nullptr : &c.services[idx.front()];
   }
   if (b.kind != "Service") return nullptr;
@@ -715,7 +716,8 @@ void Encoder::IngressTerms(const std::string& key, bool refused_fallback,
         // A VirtualService destination: a host, short names in the route's
         // namespace (§16.2); an HTTPRoute's Hostname backend as written.
         if (r.IsVirtualService()) {
-          const std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+          const std::vector<size_t> idx =
+              c.ServicesForHost(b.name, b.ns, /*sidecar=*/true);
           named = !idx.empty() && &c.services[idx.front()] == s;
         } else {
           named = std::find(s->hosts.begin(), s->hosts.end(), b.name) !=

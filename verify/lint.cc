@@ -722,7 +722,8 @@ void IngressRoutes(const Scenario& sc, const Cluster& c, size_t& concerned,
     if (gateway.empty()) continue;
     for (const HttpRouteRule& rule : r.rules)
       for (const BackendRef& be : rule.backends) {
-        const std::vector<size_t> idx = c.ServicesForHost(be.name, be.ns);
+        const std::vector<size_t> idx =
+            c.ServicesForHost(be.name, be.ns, /*sidecar=*/true);
         if (!idx.empty())
           DoubleL7(sc, c, "Istio Gateway " + gateway, r, rule,
                    c.services[idx.front()], concerned, out);

@@ -649,7 +649,7 @@ std::string RouteEncoder::Backends(const HttpRouteRule& rule, const Cluster& c,
   std::string out = Backends(rule);
   for (const BackendRef& b : rule.backends) {
     if (b.subset.empty()) continue;
-    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns);
+    std::vector<size_t> idx = c.ServicesForHost(b.name, b.ns, /*sidecar=*/true);
     const DestinationRule* dr =
         idx.empty() ? nullptr
                     : DestinationRuleFor(mesh_, c, proxy_ns, nullptr,

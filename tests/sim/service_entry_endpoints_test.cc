@@ -247,5 +247,61 @@ TEST(ServiceEntryEndpointsTest, ANoneEntryPassesThroughFrom128) {
   }
 }
 
+// §6 (sidecar.go appendSidecarServices): a sidecar's view keeps one
+// service per host, a Kubernetes Service over any ServiceEntry and else
+// the oldest, whatever the client's namespace; ztunnel (an ambient
+// client) prefers the client's own namespace's (§3.4).
+TEST(ServiceEntryEndpointsTest,
+     ASidecarPrefersTheKubernetesServiceThenTheOldest) {
+  auto entry = [](const std::string& ns, const std::string& name,
+                  const std::string& host, const std::string& vip,
+                  const std::string& ep, const std::string& created) {
+    return "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+           "metadata: {name: " +
+           name + ", namespace: " + ns + ", creationTimestamp: \"" + created +
+           "\"}\nspec:\n  hosts: [" + host + "]\n  addresses: [" + vip +
+           "]\n  ports: [{name: tcp, number: 80, protocol: TCP}]\n"
+           "  location: MESH_INTERNAL\n  resolution: STATIC\n"
+           "  endpoints: [{address: " +
+           ep + "}]\n";
+  };
+  testing::World w;
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Ns("amb", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("amb", "curl"));
+  w.Add("east", testing::Ns("sc", {{"istio-injection", "enabled"}}));
+  w.Add("east", testing::Deploy("sc", "curl"));
+  const std::string cart = "cart.shop.svc.cluster.local";
+  w.Add("east", entry("sc", "squat", cart, "240.2.2.2", "192.0.2.50",
+                      "2020-01-01T00:00:00Z"));
+  w.Add("east", entry("amb", "squat", cart, "240.2.2.3", "192.0.2.51",
+                      "2020-01-01T00:00:00Z"));
+  w.Add("east", entry("other", "old", "db.example.com", "240.3.3.3",
+                      "192.0.2.60", "2024-01-01T00:00:00Z"));
+  w.Add("east", entry("sc", "new", "db.example.com", "240.3.3.4", "192.0.2.61",
+                      "2025-01-01T00:00:00Z"));
+  w.Traffic("sc-cart", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: " + cart + ", port: 80}");
+  w.Traffic("amb-cart", "{cluster: east, namespace: amb, workload: curl}",
+            "{host: " + cart + ", port: 80}");
+  w.Traffic("sc-db", "{cluster: east, namespace: sc, workload: curl}",
+            "{host: db.example.com, port: 80}");
+  const Scenario sc = w.Load();
+  auto ends = [&](const std::string& traffic) {
+    std::set<std::string> out;
+    for (const Path& p : testing::PathsOf(sc, traffic))
+      out.insert(p.hops.empty() ? "?" : p.hops.back().name);
+    return out;
+  };
+  const std::set<std::string> sc_cart = ends("sc-cart");
+  ASSERT_EQ(sc_cart.size(), 1u);
+  EXPECT_EQ(sc_cart.begin()->rfind("shop/cart", 0), 0u) << *sc_cart.begin();
+  EXPECT_EQ(ends("amb-cart"), std::set<std::string>{"amb/squat@192.0.2.51"});
+  EXPECT_EQ(ends("sc-db"), std::set<std::string>{"other/old@192.0.2.60"});
+}
+
 }  // namespace
 }  // namespace meshsim
