@@ -19,10 +19,8 @@ namespace {
 
 using testing::Ambient;
 
-// shop/cart bound to waypoint wpns/shared (namespace labels), one DENY-all
-// policy in `ns` on `kind` `name`, and client/curl's GET / to cart.
-Scenario LookupWorld(const std::string& version, const std::string& ns,
-                     const std::string& kind, const std::string& name) {
+// shop/cart bound to waypoint wpns/shared (namespace labels), at `version`.
+testing::World SharedWaypointWorld(const std::string& version) {
   testing::World w =
       testing::ShopWorld({{Ambient(), "ambient"},
                           {"istio.io/use-waypoint", "shared"},
@@ -33,12 +31,26 @@ Scenario LookupWorld(const std::string& version, const std::string& ns,
   w.Add("east", testing::Waypoint("wpns", "shared", "service",
                                   "    allowedRoutes: {namespaces: {from: "
                                   "All}}\n"));
+  return w;
+}
+
+// A targetRefs list naming `kind` `name`.
+std::string TargetRef(const std::string& kind, const std::string& name) {
+  return "  targetRefs: [{kind: " + kind + ", group: " +
+         (kind == "Service" ? "\"\"" : "gateway.networking.k8s.io") +
+         ", name: " + name + "}]\n";
+}
+
+// The shared waypoint, one DENY-all policy in `ns` on `kind` `name`, and
+// client/curl's GET / to cart.
+Scenario LookupWorld(const std::string& version, const std::string& ns,
+                     const std::string& kind, const std::string& name) {
+  testing::World w = SharedWaypointWorld(version);
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: "
         "AuthorizationPolicy\nmetadata: {name: deny, namespace: " +
-            ns + "}\nspec:\n  targetRefs: [{kind: " + kind + ", group: " +
-            (kind == "Service" ? "\"\"" : "gateway.networking.k8s.io") +
-            ", name: " + name + "}]\n  action: DENY\n  rules: [{}]\n");
+            ns + "}\nspec:\n" + TargetRef(kind, name) +
+            "  action: DENY\n  rules: [{}]\n");
   w.Traffic("t", testing::kFromCurl, testing::kToCart,
             "{method: GET, path: /}");
   return w.Load();
@@ -76,23 +88,12 @@ TEST(WaypointPolicyLookupCrossCheck, EachReleaseLooksWhereIstiodLooked) {
 // issuer than the request's token: 401 where it attaches.
 Scenario AuthenticationWorld(const std::string& version, const std::string& ns,
                              const std::string& kind, const std::string& name) {
-  testing::World w =
-      testing::ShopWorld({{Ambient(), "ambient"},
-                          {"istio.io/use-waypoint", "shared"},
-                          {"istio.io/use-waypoint-namespace", "wpns"}},
-                         {}, {}, "{version: \"" + version + "\"}");
-  w.Add("east", testing::Ns("istio-system"));
-  w.Add("east", testing::Ns("wpns", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Waypoint("wpns", "shared", "service",
-                                  "    allowedRoutes: {namespaces: {from: "
-                                  "All}}\n"));
+  testing::World w = SharedWaypointWorld(version);
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: "
         "RequestAuthentication\nmetadata: {name: jwt, namespace: " +
-            ns + "}\nspec:\n  targetRefs: [{kind: " + kind + ", group: " +
-            (kind == "Service" ? "\"\"" : "gateway.networking.k8s.io") +
-            ", name: " + name +
-            "}]\n  jwtRules: [{issuer: good.example.org}]\n");
+            ns + "}\nspec:\n" + TargetRef(kind, name) +
+            "  jwtRules: [{issuer: good.example.org}]\n");
   w.Traffic("t", testing::kFromCurl, testing::kToCart,
             "{method: GET, path: /, jwt: {iss: other.example.org, sub: s}}");
   return w.Load();

@@ -97,22 +97,30 @@ TEST(IstioGatewayL4Test, TheMostSpecificServerNameWins) {
         << p.hops.back().name;
 }
 
-// createGatewayTCPFilterChainOpts: a TLS server that terminates forwards
-// what it decrypts by the tcp sections.
-TEST(IstioGatewayL4Test, ATerminatingTlsServerForwardsByTcpRoutes) {
+// The classic ingress gateway, Gateway shop/gw with `servers` (YAML list
+// items), and a VirtualService bound to it sending tcp to cart.
+World TcpRoutedWorld(const std::string& servers) {
   World w = testing::ShopWorld({{Ambient(), "ambient"}});
   testing::AddIngressGateway(w);
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
         "  name: gw\n  namespace: shop\nspec:\n  selector: {istio: "
-        "ingressgateway}\n  servers:\n"
-        "  - port: {number: 80, name: tls, protocol: TLS}\n"
-        "    hosts: [\"*\"]\n    tls: {mode: SIMPLE, credentialName: c}\n");
+        "ingressgateway}\n  servers:\n" +
+            servers);
   w.Add("east",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
         "metadata:\n  name: l4\n  namespace: shop\nspec:\n"
         "  hosts: [\"*\"]\n  gateways: [gw]\n  tcp:\n"
         "  - route: [{destination: {host: cart}}]\n");
+  return w;
+}
+
+// createGatewayTCPFilterChainOpts: a TLS server that terminates forwards
+// what it decrypts by the tcp sections.
+TEST(IstioGatewayL4Test, ATerminatingTlsServerForwardsByTcpRoutes) {
+  World w = TcpRoutedWorld(
+      "  - port: {number: 80, name: tls, protocol: TLS}\n"
+      "    hosts: [\"*\"]\n    tls: {mode: SIMPLE, credentialName: c}\n");
   w.Traffic("in", "{cluster: east, ingress: shop/gw}",
             "{host: shop.example.com, port: 80}");
   const std::vector<Path> paths = testing::PathsOf(w.Load(), "in");
@@ -127,18 +135,7 @@ TEST(IstioGatewayL4Test, ATerminatingTlsServerForwardsByTcpRoutes) {
 // options"), so no chain takes a server name the TLS servers do not.
 TEST(IstioGatewayL4Test, ATcpServerOnATlsPortCountsOnlyAsTheSecond) {
   auto lands = [](const std::string& servers) {
-    World w = testing::ShopWorld({{Ambient(), "ambient"}});
-    testing::AddIngressGateway(w);
-    w.Add("east",
-          "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n"
-          "  name: gw\n  namespace: shop\nspec:\n  selector: {istio: "
-          "ingressgateway}\n  servers:\n" +
-              servers);
-    w.Add("east",
-          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-          "metadata:\n  name: l4\n  namespace: shop\nspec:\n"
-          "  hosts: [\"*\"]\n  gateways: [gw]\n  tcp:\n"
-          "  - route: [{destination: {host: cart}}]\n");
+    World w = TcpRoutedWorld(servers);
     w.Traffic("in", "{cluster: east, ingress: shop/gw}",
               "{host: other.example.org, port: 80}");
     std::set<Outcome> out;
