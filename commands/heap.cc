@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,13 @@ void LargePagesWhileLoading(bool loading) {
 // touching 800 MB page by page took 2.2 s, mapping it populated 0.1 s).
 // So, as each manifest file is about to load, the heap is handed arenas
 // the kernel has populated in one call, enough for eight times the bytes
-// read so far, at most kArenaCap in all and an eighth of the machine's
-// memory. mimalloc places its segments in them before asking the system;
-// an arena is the process's until it exits, but what is freed in it is
-// used again, so a run that needs the memory anyway costs nothing more.
-// The cap keeps the 10x `verify --cache` filling the cache under 1 GiB
-// (1,006 MiB at 640 MiB of arenas, 1,041 MiB at 768; its warm run 5.2-5.7
+// of the distinct files read so far (a file loaded again, as a sweep's
+// points do, reuses what its first load freed), at most kArenaCap in all
+// and an eighth of the machine's memory. mimalloc places its segments in them
+// before asking the system; an arena is the process's until it exits, but what
+// is freed in it is used again, so a run that needs the memory anyway costs
+// nothing more. The cap keeps the 10x `verify --cache` filling the cache under
+// 1 GiB (1,006 MiB at 640 MiB of arenas, 1,041 MiB at 768; its warm run 5.2-5.7
 // s against 5.8 s at 512 MiB and 6.6-7.5 s with none).
 constexpr size_t kArenaBytes = size_t{64} << 20;  // two mimalloc segments
 constexpr size_t kArenaAlign = size_t{32} << 20;  // its segment alignment
@@ -60,8 +62,9 @@ using ManageFn = bool (*)(void*, size_t, bool, bool, bool, int, bool,
                           mi_arena_id_t*);
 ManageFn manage_os_memory = nullptr;
 std::mutex arena_mutex;
-size_t manifest_bytes = 0;  // under arena_mutex
-size_t arena_bytes = 0;     // under arena_mutex
+std::set<std::string> manifests_seen;  // under arena_mutex
+size_t manifest_bytes = 0;             // under arena_mutex
+size_t arena_bytes = 0;                // under arena_mutex
 
 // One populated arena of kArenaBytes, aligned as mimalloc's segments are;
 // false when the system refuses it (the heap then asks the system itself).
@@ -88,7 +91,7 @@ bool AddPopulatedArena() {
   return false;
 }
 
-void ArenasForManifest(size_t bytes) {
+void ArenasForManifest(const std::string& path, size_t bytes) {
   static const size_t cap = [] {
     const long pages = sysconf(_SC_PHYS_PAGES);
     const long page = sysconf(_SC_PAGESIZE);
@@ -97,6 +100,7 @@ void ArenasForManifest(size_t bytes) {
                     static_cast<size_t>(pages) * static_cast<size_t>(page) / 8);
   }();
   const std::lock_guard<std::mutex> lock(arena_mutex);
+  if (!manifests_seen.insert(path).second) return;
   manifest_bytes += bytes;
   const size_t want = std::min(cap, manifest_bytes * kBytesPerManifestByte);
   while (arena_bytes + kArenaBytes <= want) {

@@ -38,10 +38,12 @@ std::optional<Scenario> LoadScenarioFile(
 // as it returns, nested calls counted as one. Unset in the libraries and
 // their tests.
 void SetLoadingHeapHook(void (*hook)(bool loading));
-// The executable's other say: `hook(bytes)` as each manifest file of
-// `bytes` is about to be loaded, from the thread loading it (so the hook
-// must be thread-safe). Unset in the libraries and their tests.
-void SetManifestHeapHook(void (*hook)(size_t bytes));
+// The executable's other say: `hook(path, bytes)` as each manifest file
+// `path` of `bytes` is about to be loaded, from the thread loading it (so
+// the hook must be thread-safe); a file loaded again (a sweep's points,
+// `check` over scenarios sharing manifests) is named again. Unset in the
+// libraries and their tests.
+void SetManifestHeapHook(void (*hook)(const std::string& path, size_t bytes));
 
 // Parses scenario text as if read from `file_label` (relative manifest paths
 // resolve against `base_dir`). Used by tests and by LoadScenarioFile.

@@ -104,7 +104,7 @@ namespace fs = std::filesystem;
 using io::Reader;
 
 namespace {
-std::atomic<void (*)(size_t)> manifest_heap_hook{nullptr};
+std::atomic<void (*)(const std::string&, size_t)> manifest_heap_hook{nullptr};
 
 // Keys of later stages (simulator, checks) that `paths` accepts and ignores.
 const std::set<std::string> kTopKeys = {
@@ -180,7 +180,7 @@ void LoadManifestPath(Reader& r, const ManifestEntry& m,
     std::string label = f.lexically_normal().string();
     auto text = io::ReadTextFile(f.string(), entry, "manifest", r.diags());
     if (!text) continue;
-    if (auto* hook = manifest_heap_hook.load()) hook(text->size());
+    if (auto* hook = manifest_heap_hook.load()) hook(f.string(), text->size());
     cluster.manifest_files.push_back(f.string());
     io::LoadManifestInto(*text, label, cluster, sink, r.diags());
   }
@@ -611,7 +611,7 @@ void SetLoadingHeapHook(void (*hook)(bool loading)) {
   loading_heap_hook.store(hook);
 }
 
-void SetManifestHeapHook(void (*hook)(size_t bytes)) {
+void SetManifestHeapHook(void (*hook)(const std::string& path, size_t bytes)) {
   manifest_heap_hook.store(hook);
 }
 
