@@ -70,6 +70,7 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
       }
       v.principal = token->iss + "/" + token->sub;
       v.policy = ra->Key();
+      v.removed = !r.forward;
       return v;
     }
   }

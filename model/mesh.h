@@ -575,6 +575,9 @@ struct JwtRule {
   // fromHeaders, fromParams or fromCookies without it).
   enum class Reads { kToken, kMalformed, kNothing };
   Reads reads = Reads::kToken;
+  // §16.4: forwardOriginalToken. Unset (false), the proxy that verifies the
+  // token removes it from the request before the next hop.
+  bool forward = false;
 };
 
 struct RequestAuthentication {

@@ -150,6 +150,9 @@ struct JwtVerdict {
   // 401, or 403 when the last failure is the audience (Envoy's jwt_authn:
   // JwtAudienceNotAllowed is Forbidden, every other failure Unauthorized).
   int status = 401;
+  // §16.4: accepted by a rule without forwardOriginalToken: the proxy
+  // removes the token, and the next hop sees none.
+  bool removed = false;
 };
 JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                            const std::optional<JwtToken>& token);

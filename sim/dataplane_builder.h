@@ -97,6 +97,10 @@ struct State {
   // address of a Service that no proxy knows; kube-proxy sends it to
   // target_wl on this port (its targetPort).
   int kube_port = -1;
+  // §16.4: a proxy before this one verified the request's token with a rule
+  // that does not forward it (forwardOriginalToken unset): the token is
+  // gone from the request.
+  bool token_removed = false;
 };
 
 struct VertexData {
@@ -342,7 +346,7 @@ class Builder {
                                           const Labels* proxy_labels,
                                           const Backend& be, std::string* why,
                                           int route);
-  void RouterHop(Vertex v, const State& s);
+  void RouterHop(Vertex v, State s);
   void RouterTcp(
       Vertex v, const State& s,
       const std::vector<std::pair<const IstioGateway*, const IstioServer*>>&
@@ -358,7 +362,7 @@ class Builder {
                      const std::vector<Backend>& backends,
                      const std::string& why, int route);
   void WaypointHop(Vertex v, const State& s);
-  void IngressHop(Vertex v, const State& s);
+  void IngressHop(Vertex v, State s);
   std::vector<const Listener*> IngressListeners(Vertex v, const State& s,
                                                 const Gateway& gw);
   std::vector<const HttpRoute*> IngressRoutes(const Cluster& c,
@@ -520,9 +524,11 @@ class Builder {
   // pod port after the Service's targetPort) is refused; true when it was.
   bool SelfCall(Vertex v, const State& s, const char* proxy);
   bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);
+  // `removed`, when given, is set when the accepting rule removes the token
+  // from the request (§16.4).
   bool Authenticate(Vertex v,
                     const std::vector<const RequestAuthentication*>& ras,
-                    RequestAttributes& a);
+                    RequestAttributes& a, bool* removed = nullptr);
 
   const Mesh& mesh_;
   const TrafficEntry& t_;

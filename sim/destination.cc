@@ -693,8 +693,9 @@ RequestAttributes Builder::Attributes(const State& s,
     a.method = r.http->method;
     a.path = r.http->path;
     a.headers = r.http->headers;
-    // The token as sent; only Authenticate turns it into a principal.
-    a.jwt = r.http->jwt;
+    // The token as sent, unless a proxy before removed it (§16.4); only
+    // Authenticate turns it into a principal.
+    if (!s.token_removed) a.jwt = r.http->jwt;
   }
   a.host = r.host;
   return a;
@@ -705,7 +706,7 @@ RequestAttributes Builder::Attributes(const State& s,
 // it, else `a` carries the request principal they accepted, if any.
 bool Builder::Authenticate(Vertex v,
                            const std::vector<const RequestAuthentication*>& ras,
-                           RequestAttributes& a) {
+                           RequestAttributes& a, bool* removed) {
   if (ras.empty()) return true;
   std::optional<JwtToken> token;
   // §16.4: a CORS preflight passes without its token being checked
@@ -737,6 +738,15 @@ bool Builder::Authenticate(Vertex v,
   e.effect = j.principal ? "allow" : "no-op";
   e.note = j.principal ? "request principal " + *j.principal
                        : "no JWT: no request principal";
+  if (!j.principal && removed && *removed && a.http)
+    e.note =
+        "no JWT: a proxy before this one verified the token and removed it "
+        "(its rule does not set forwardOriginalToken), so no request "
+        "principal";
+  // §16.4: Envoy's jwt_authn removes a token it verified unless the rule
+  // sets forwardOriginalToken.
+  if (j.removed) e.note += "; the token is removed before the next hop";
+  if (removed) *removed = *removed || j.removed;
   g_[v].hop.policies.push_back(e);
   if (j.principal) {
     a.request_principal = j.principal;
@@ -792,10 +802,11 @@ void Builder::AdmitAndDeliver(
     // §16.4: a sidecar authenticates JWTs with its pod's
     // RequestAuthentications; ztunnel never does.
     const Cluster& c = mesh_.clusters[s.cluster];
+    bool removed = s.token_removed;
     if (!Authenticate(
             v,
             RequestAuthenticationsAtProxy(mesh_, c, c.workloads[s.wl], nullptr),
-            attrs))
+            attrs, &removed))
       return;
   } else {
     attrs.jwt.reset();

@@ -474,7 +474,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
   // §16.4: only targetRef RequestAuthentications apply at a waypoint.
   if (wp && !Authenticate(
                 v, RequestAuthenticationsAtWaypoint(mesh_, c, *wp, target_svc),
-                attrs))
+                attrs, &s.token_removed))
     return;
   PolicyDecision d =
       Evaluate(mesh_, EnforcementPoint::kWaypoint, policies, attrs);
@@ -566,7 +566,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
 }
 
 // ---- ingress gateway --------------------------------------------------------
-void Builder::IngressHop(Vertex v, const State& s) {
+void Builder::IngressHop(Vertex v, State s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
   const Gateway* gwp = c.FindGateway(pod.gateway);
@@ -588,8 +588,8 @@ void Builder::IngressHop(Vertex v, const State& s) {
   // Envoy gateway policies: selector/namespace/global and targetRef (§8.1),
   // after its RequestAuthentications (§16.4).
   RequestAttributes attrs = Attributes(s, "", "");
-  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, &gw),
-                    attrs))
+  if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, &gw), attrs,
+                    &s.token_removed))
     return;
   PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
                               PoliciesAtProxy(mesh_, c, pod, &gw), attrs);

@@ -19,7 +19,7 @@ namespace dataplane {
 // A pod that Istio Gateways select: its servers on the port the outside
 // client's Service port maps to, the VirtualServices bound to them for the
 // Host, then each backend as for any ingress.
-void Builder::RouterHop(Vertex v, const State& s) {
+void Builder::RouterHop(Vertex v, State s) {
   const Cluster& c = mesh_.clusters[s.cluster];
   const Workload& pod = c.workloads[s.wl];
   const int listen = RouterPodPort(c, pod, s.port);
@@ -28,7 +28,7 @@ void Builder::RouterHop(Vertex v, const State& s) {
   RequestAttributes attrs = Attributes(s, "", "");
   attrs.destination_port = listen;
   if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
-                    attrs))
+                    attrs, &s.token_removed))
     return;
   PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
                               PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);

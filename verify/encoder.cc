@@ -94,72 +94,6 @@ Attrs Encoder::MakeAttrs(
   return out;
 }
 
-void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
-                           Attrs& a) {
-  // Only an HTTP request carries a token: plain TCP has no Authorization
-  // header to validate, so no principal and no 401 (§16.4).
-  const z3::expr present = a.http && c_.bool_const("jwt:present");
-  const z3::expr iss = c_.string_const("jwt:iss");
-  const z3::expr aud = c_.string_const("jwt:aud");
-  // The token travels as "Authorization: Bearer"; a rule with locations of
-  // its own looks only there.
-  z3::expr accepted = c_.bool_val(false);
-  bool seen = false;
-  for (const RequestAuthentication* ra : ras) {
-    for (const JwtRule& r : ra->rules) {
-      if (r.reads == JwtRule::Reads::kNothing) continue;
-      seen = true;
-      // Something that is no JWT: accepted by no issuer.
-      if (r.reads == JwtRule::Reads::kMalformed) continue;
-      AnyOf aud_ok(c_);
-      aud_ok.Add(c_.bool_val(r.audiences.empty()));
-      for (const std::string& x : r.audiences)
-        aud_ok.Add(aud == c_.string_val(x));
-      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
-      accepted =
-          accepted || ((r.issuer.empty() ? c_.bool_val(true)
-                                         : iss == c_.string_val(r.issuer)) &&
-                       aud_ok.Build());
-    }
-  }
-  if (!seen) return;  // no validation here: no principal, no rejection
-  // §16.4: a CORS preflight (OPTIONS with Origin and
-  // Access-Control-Request-Method) passes without its token being checked
-  // (policy_applier.go BypassCorsPreflight): no principal, no rejection.
-  auto given = [&](const char* h) {
-    return a.has_header(h) && a.header(h) != c_.string_val("");
-  };
-  const z3::expr preflight = a.method == c_.string_val("OPTIONS") &&
-                             given("origin") &&
-                             given("access-control-request-method");
-  accepted = present && !preflight && !c_.bool_const("jwt:expired") && accepted;
-  a.has_req_principal = accepted;
-  a.req_principal = z3::concat(
-      iss, z3::concat(c_.string_val("/"), c_.string_const("jwt:sub")));
-  a.req_iss = iss;
-  a.req_sub = c_.string_const("jwt:sub");
-  a.jwt_rejected = present && !preflight && !accepted;
-  a.auth = [this, accepted, iss, aud](const std::string& key) {
-    const std::string claims = "request.auth.claims[";
-    if (key == "request.auth.audiences") return std::make_pair(aud, accepted);
-    if (key == "request.auth.presenter")
-      return std::make_pair(c_.string_const("jwt:azp"), accepted);
-    if (key.rfind(claims, 0) == 0 && key.back() == ']') {
-      const std::string name =
-          key.substr(claims.size(), key.size() - claims.size() - 1);
-      if (name == "iss") return std::make_pair(iss, accepted);
-      if (name == "aud") return std::make_pair(aud, accepted);
-      if (name == "sub")
-        return std::make_pair(c_.string_const("jwt:sub"), accepted);
-      claim_names_.insert(name);
-      return std::make_pair(
-          c_.string_const(("jwt-claim:" + name).c_str()),
-          accepted && c_.bool_const(("jwt-has-claim:" + name).c_str()));
-    }
-    return std::make_pair(c_.string_val(""), c_.bool_val(false));
-  };
-}
-
 std::string Encoder::ClassPrincipal(const SourceClass& k) const {
   if (k.kind == ClientKind::kUncaptured) return "";
   return SpiffePrincipal(k.ns, k.service_account);
@@ -173,7 +107,8 @@ std::string Encoder::ClassIp(const SourceClass& k) const {
 
 z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
                                       z3::expr principal, z3::expr has_id,
-                                      z3::expr plaintext) {
+                                      z3::expr plaintext,
+                                      const z3::expr& gone) {
   const Endpoint& ep = e.eps[i];
   const Cluster& c = sc_.mesh.clusters[ep.cluster];
   const Workload& w = c.workloads[ep.wi];
@@ -214,7 +149,14 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
   // when they reject it); ztunnel never does.
   slice_.ReadPolicies(w.ns);  // RequestAuthentications, PeerAuthentications
   slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
-  if (!zt) Authenticate(PodAuthentications(sc_.mesh, c, w), a);
+  // A waypoint or an ingress before it may have removed the token.
+  if (!zt) {
+    const auto ras = PodAuthentications(sc_.mesh, c, w);
+    if (!ras.empty()) {
+      const z3::expr removed = gone || IngressRemovedToken(e);
+      Authenticate(ras, a, &removed);
+    }
+  }
   z3::expr denied = slice_.Denied(slice_.PodPolicies(ep.cluster, w, zt), a, zt);
   if (a.jwt_rejected) denied = denied || (a.http && *a.jwt_rejected);
   // §4.4: both ztunnel and a sidecar refuse plaintext to a STRICT port.
@@ -282,6 +224,7 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
   if (plan.clusters.empty()) return std::nullopt;
   Encoded e = Fresh();
   waypoint_denies_.clear();
+  ingress_removed_.reset();
   e.svc = plan.base;
   // §8.6: a port declared HTTP meets the proxies' HTTP filter chain, one
   // declared TCP their TCP chain.
@@ -389,7 +332,9 @@ void Encoder::BuildClassTerms(const ServicePlan& plan, size_t k,
             : !unknown && slice_.Healthy(vc, *gw);
     ct.first.push_back({gw, b, Pid(slice_.WaypointPrincipal(vc, *gw)),
                         c_.string_val(slice_.Local(gw->Key())),
-                        WaypointDenies(e, vc, *gw, plan.In(vc)), healthy});
+                        WaypointDenies(e, vc, *gw, plan.In(vc)),
+                        WaypointRemovesToken(e, vc, *gw, plan.In(vc)),
+                        healthy});
   }
   ct.no_waypoint_left = no_waypoint_left;
   ct.principal = Pid(ClassPrincipal(cls));
@@ -516,12 +461,18 @@ void Encoder::ServiceEndpointTerms(const ServicePlan& plan, size_t k,
     }
   }
   z3::expr via = c_.string_val("");
-  for (const ClassTerms::Hop& h : ct.first)
+  z3::expr gone = c_.bool_val(false);  // §16.4: the last waypoint's removal
+  for (const ClassTerms::Hop& h : ct.first) {
     via = z3::ite(local && h.bound, h.via, via);
+    gone = z3::ite(local && h.bound, h.removes, gone);
+  }
   if (behind_gateway)
-    for (const auto& [gw, b] : plan.views.at(gc).per)
+    for (const auto& [gw, b] : plan.views.at(gc).per) {
       via = z3::ite(ew && b, c_.string_val(slice_.Local(gw->Key())), via);
-  t.seen.Add(here, {p, has, via});
+      gone =
+          z3::ite(ew && b, WaypointRemovesToken(e, gc, *gw, plan.In(gc)), gone);
+    }
+  t.seen.Add(here, {p, has, via, gone});
   // K11, §3.7: a waypoint's route sent the request to a backend whose own
   // configuration asks for another waypoint, which it never passes.
   if (plan.routes && i < e.ep_intended.size() && !e.ep_intended[i].empty())
@@ -581,9 +532,10 @@ void Encoder::FinishServiceSlice(const ServicePlan& plan, ServiceTerms& t,
   }
   AnyOf denied_dst(c_);
   for (size_t i = 0; i < e.eps.size(); ++i)
-    denied_dst.Add(
-        e.ep == c_.int_val(static_cast<int>(i)) &&
-        DeniedAtDestination(e, i, dst_principal, dst_has_id, plaintext));
+    denied_dst.Add(e.ep == c_.int_val(static_cast<int>(i)) &&
+                   DeniedAtDestination(
+                       e, i, dst_principal, dst_has_id, plaintext,
+                       t.seen.Build(ServiceTerms::kGone, c_.bool_val(false))));
   // A request that fails closed never passes the waypoint it was sent to.
   e.passes = z3::ite(failed_local, c_.int_val(0),
                      passes_local + z3::ite(t.ew_pass.Build() && !failed_ew,
@@ -661,6 +613,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
       return std::nullopt;
   Encoded e = Fresh();
   waypoint_denies_.clear();
+  ingress_removed_.reset();
   e.pod = &p;
   e.dest = p.Subject();
   e.eps.push_back({cp, pwi});
@@ -686,7 +639,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   z3::expr_vector passes(c_);
   // Per class: the identity the pod sees, whether it has one, the
   // waypoint passed (ExclusiveCases columns).
-  enum { kPrincipal, kHasId, kVia };
+  enum { kPrincipal, kHasId, kVia, kGone };
   ExclusiveCases seen;
   for (size_t k = 0; k < classes().size(); ++k) {
     const SourceClass& cls = classes()[k];
@@ -707,6 +660,7 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     // on the ports a headless Service of sidecar endpoints gives it.
     if (cls.kind == ClientKind::kSidecar) has = sidecar_mtls;
     z3::expr via_k = c_.string_val("");
+    z3::expr gone = c_.bool_val(false);  // §16.4
     // §3.4: an address of a ServiceEntry that ztunnel finds before the
     // workload and passes through: plain TCP, no identity, no waypoint.
     const Cluster& cc = sc_.mesh.clusters[cls.cluster];
@@ -727,12 +681,13 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
                                          !slice_.KnownTo(cls.cluster, *gw)))
           failed.Add(is_k && b);
         denied_wp.Add(is_k && b && WaypointDenies(e, cp, *gw, nullptr));
+        gone = z3::ite(b, WaypointRemovesToken(e, cp, *gw, nullptr), gone);
         pr = z3::ite(b, Pid(slice_.WaypointPrincipal(cp, *gw)), pr);
         via_k = z3::ite(b, c_.string_val(slice_.Local(gw->Key())), via_k);
         has = has || b;
       }
     }
-    seen.Add(is_k, {pr, has, via_k});
+    seen.Add(is_k, {pr, has, via_k, gone});
   }
   e.valid = valid.Build() && e.ep == c_.int_val(0);
   e.self = self.Build();
@@ -760,8 +715,9 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   e.via = z3::ite(any_failed, c_.string_val(""),
                   seen.Build(kVia, c_.string_val("")));
   const z3::expr has_any = seen.Build(kHasId, c_.bool_val(false));
-  z3::expr denied_dst = DeniedAtDestination(
-      e, 0, seen.Build(kPrincipal, c_.int_val(-1)), has_any, !has_any);
+  z3::expr denied_dst =
+      DeniedAtDestination(e, 0, seen.Build(kPrincipal, c_.int_val(-1)), has_any,
+                          !has_any, seen.Build(kGone, c_.bool_val(false)));
   e.outcome = z3::ite(e.self, c_.int_val(0),
                       z3::ite(any_failed, c_.int_val(2),
                               z3::ite(denied_wp.Build() || denied_dst,
@@ -808,13 +764,13 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
   // recorded the policies it read when it first asked.
   const auto key = std::make_tuple(ci, &gw, svc);
   auto it = waypoint_denies_.find(key);
-  if (it != waypoint_denies_.end()) return it->second;
+  if (it != waypoint_denies_.end()) return it->second.denies;
   slice_.ReadPolicies(gw.ns);
   slice_.ReadPolicies(sc_.mesh.istio.root_namespace);
   if (svc) slice_.ReadPolicies(svc->ns);
   auto policies = slice_.WaypointPolicies(ci, gw, svc);
   auto ras = WaypointAuthentications(sc_.mesh, sc_.mesh.clusters[ci], gw, svc);
-  z3::expr denied = c_.bool_val(false);
+  z3::expr denied = c_.bool_val(false), removes = c_.bool_val(false);
   if (!policies.empty() || !ras.empty()) {
     z3::expr p = c_.int_val(-1);
     for (size_t k = 0; k < classes().size(); ++k)
@@ -830,45 +786,16 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
       a.tcp_chain = (!e.http || e.tcp_port) && !e.http_port;
     }
     // §16.4: a token the waypoint's RequestAuthentications reject is 401
-    // before any policy.
-    Authenticate(ras, a);
+    // before any policy; an ingress before may have removed it.
+    if (!ras.empty()) {
+      const z3::expr gone = IngressRemovedToken(e);
+      Authenticate(ras, a, &gone);
+    }
     denied = slice_.Denied(policies, a, false);
     if (a.jwt_rejected) denied = denied || (a.http && *a.jwt_rejected);
+    if (a.token_removed) removes = *a.token_removed;
   }
-  waypoint_denies_.emplace(key, denied);
-  return denied;
-}
-
-z3::expr Encoder::IngressDenies(const Encoded& e, size_t k) {
-  const SourceClass& cls = classes()[k];
-  const Cluster& c = sc_.mesh.clusters[cls.cluster];
-  const Workload* pod = c.FindWorkload(cls.workload);
-  if (!pod) return c_.bool_val(false);
-  std::vector<const AuthorizationPolicy*> policies =
-      slice_.PodPolicies(cls.cluster, *pod, false);
-  std::vector<const RequestAuthentication*> ras =
-      PodAuthentications(sc_.mesh, c, *pod);
-  // A Gateway API ingress also takes what targets its Gateway.
-  if (const Gateway* gw = pod->router ? nullptr : c.FindGateway(pod->gateway)) {
-    for (const AuthorizationPolicy* p :
-         slice_.WaypointPolicies(cls.cluster, *gw, nullptr))
-      if (std::find(policies.begin(), policies.end(), p) == policies.end())
-        policies.push_back(p);
-    for (const RequestAuthentication* ra :
-         WaypointAuthentications(sc_.mesh, c, *gw, nullptr))
-      if (std::find(ras.begin(), ras.end(), ra) == ras.end()) ras.push_back(ra);
-  }
-  if (policies.empty() && ras.empty()) return c_.bool_val(false);
-  Attrs a = MakeAttrs(
-      e, c_.int_val(-1), c_.bool_val(false),
-      [this](const std::vector<std::string>&) { return c_.bool_val(false); });
-  // The port the ingress received the request on is not a request
-  // variable here: a `ports` condition at the ingress may hold or not
-  // (docs/verification.md#ingress-policies).
-  a.port = c_.int_const(("ingress-port:" + cls.id).c_str());
-  Authenticate(ras, a);
-  z3::expr denied = slice_.Denied(policies, a, false);
-  if (a.jwt_rejected) denied = denied || (e.http && *a.jwt_rejected);
+  waypoint_denies_.emplace(key, WaypointVerdict{denied, removes});
   return denied;
 }
 

@@ -161,8 +161,10 @@ class Encoder {
   // (the constants "jwt:*": present, iss, sub, aud, azp, expired; claims
   // "jwt-claim:<name>" with "jwt-has-claim:<name>"), set on `a`. A token
   // has one audience in the encoding.
+  // `gone`, when given: a proxy before removed the token (§16.4), so none
+  // arrives here.
   void Authenticate(const std::vector<const RequestAuthentication*>& ras,
-                    Attrs& a);
+                    Attrs& a, const z3::expr* gone = nullptr);
   static std::string NsOfPrincipal(const std::string& p);
   std::string ClassPrincipal(const SourceClass& k) const;
   std::string ClassIp(const SourceClass& k) const;
@@ -208,8 +210,10 @@ class Encoder {
   // `svc`'s targetPort on `w` for service port `asked`.
   z3::expr TargetOf(const Service& svc, const Workload& w,
                     const z3::expr& asked);
+  // `gone`: a waypoint on the way removed the token (§16.4).
   z3::expr DeniedAtDestination(const Encoded& e, size_t i, z3::expr principal,
-                               z3::expr has_id, z3::expr plaintext);
+                               z3::expr has_id, z3::expr plaintext,
+                               const z3::expr& gone);
   // The id of an identity (-1 for none) as a Z3 constant; records it as one
   // the current slice can produce.
   z3::expr Pid(const std::string& p);
@@ -281,12 +285,21 @@ class Encoder {
   // the source classes; built once per slice and waypoint.
   z3::expr WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
                           const Service* svc);
+  // §16.4: whether that waypoint verifies the request's token with a rule
+  // that does not forward it, so that the next hop sees none.
+  z3::expr WaypointRemovesToken(const Encoded& e, int ci, const Gateway& gw,
+                                const Service* svc);
+  // §16.4: whether the ingress the request came from (an ingress source
+  // class) verified its token with a rule that does not forward it; false
+  // for every other class. Built once per slice.
+  z3::expr IngressRemovedToken(const Encoded& e);
 
   // §8.1, §16.4: whether the ingress pod of class `k` refuses the request
   // itself, before it routes: its RequestAuthentications reject the token
   // (401) or its policies (selector, namespace and root ones, and those
   // that target its Gateway) deny. The outside client has no identity.
-  z3::expr IngressDenies(const Encoded& e, size_t k);
+  z3::expr IngressDenies(const Encoded& e, size_t k,
+                         z3::expr* removes = nullptr);
 
   bool MultiNetwork() const;
   // Whether source class `cls`, using cluster `vc`'s view of the service,
@@ -350,8 +363,14 @@ class Encoder {
   bool peering_ = false, flat_networks_ = true, envoy_multi_ = true;
   std::set<int> slice_ids_;  // the ids the current slice can produce
   // Per slice: WaypointDenies by (cluster, waypoint, service).
-  std::map<std::tuple<int, const Gateway*, const Service*>, z3::expr>
+  // Per slice: WaypointDenies and WaypointRemovesToken by (cluster,
+  // waypoint, service); IngressRemovedToken.
+  struct WaypointVerdict {
+    z3::expr denies, removes;
+  };
+  std::map<std::tuple<int, const Gateway*, const Service*>, WaypointVerdict>
       waypoint_denies_;
+  std::optional<z3::expr> ingress_removed_;
 };
 
 // §16.4: the token a counterexample's request carries (Authenticate's

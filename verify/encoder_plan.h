@@ -66,9 +66,10 @@ struct Encoder::ServiceTerms {
         deny_terms(c),
         deny_ew_terms(c) {}
   AnyOf valid, pass_terms, ew_pass, remote_no_gw;
-  // Per pair: the identity the destination sees, whether it has one, and
-  // the last waypoint passed (ExclusiveCases columns).
-  enum { kPrincipal, kHasId, kVia };
+  // Per pair: the identity the destination sees, whether it has one, the
+  // last waypoint passed, and whether that waypoint removed the token
+  // (§16.4) (ExclusiveCases columns).
+  enum { kPrincipal, kHasId, kVia, kGone };
   ExclusiveCases seen;
   // §9: a routing proxy found no rule for the request (404), or sent it to
   // a backend its rule picks.
@@ -96,6 +97,7 @@ struct Encoder::ClassTerms {
     z3::expr principal;  // Pid of the waypoint's principal
     z3::expr via;        // its key as a string term
     z3::expr denies;     // WaypointDenies
+    z3::expr removes;    // WaypointRemovesToken
     bool healthy;
   };
   std::vector<Hop> first;  // FirstHopWaypoints, with the above

@@ -93,6 +93,10 @@ struct Attrs {
   // §16.4: the validated token's issuer and subject, which a
   // requestPrincipals value matches apart (split at its last '/').
   std::optional<z3::expr> req_iss = std::nullopt, req_sub = std::nullopt;
+  // §16.4: the token is verified here by a rule that does not forward it
+  // (forwardOriginalToken unset): the next hop sees none. Unset: no JWT is
+  // validated here.
+  std::optional<z3::expr> token_removed = std::nullopt;
 };
 
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,

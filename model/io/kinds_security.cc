@@ -730,6 +730,9 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
           }
         }
         r.Child(rules[i], "fromCookies").MarkRead();
+        rule.forward = r.Bool(r.Child(rules[i], "forwardOriginalToken"),
+                              w + ".forwardOriginalToken")
+                           .value_or(false);
         ra.rules.push_back(std::move(rule));
       }
     }

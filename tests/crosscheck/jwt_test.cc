@@ -291,7 +291,9 @@ TEST(JwtPathsTest, RejectionNamesTheRequestAuthentication) {
   for (const Hop& h : alice[0].hops)
     for (const PolicyEvaluation& e : h.policies)
       noted |= e.action == "RequestAuthentication" &&
-               e.note == "request principal iss-1/alice";
+               e.note ==
+                   "request principal iss-1/alice; the token is removed "
+                   "before the next hop";  // no forwardOriginalToken
   EXPECT_TRUE(noted);
   auto iss4 = testing::PathsOf(sc, "iss-4");
   ASSERT_EQ(iss4.size(), 1u);

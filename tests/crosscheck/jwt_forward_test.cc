@@ -1,0 +1,135 @@
+// §16.4: a proxy that verifies a token removes it from the request unless
+// the rule that accepted it sets forwardOriginalToken (Istio's
+// policy_applier.go passes the field as Envoy's JwtProvider.forward, false
+// by default). So a waypoint or a sidecar behind an ingress that validates
+// the token sees none, and a requestPrincipals policy there answers 403 to
+// a request the ingress accepted. Each case is asked of the simulator's path
+// function and of the verifier's encoding for the ingress source class.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "model/io/loader.h"
+#include "tests/sim/path_helpers.h"
+#include "tests/test_world.h"
+#include "verify/source_class.h"
+#include "verify/verifier.h"
+
+namespace meshsim {
+namespace {
+
+// The outcomes of traffic entry `name` (from an ingress), in the simulator
+// and in the encoding for the ingress's source class.
+std::pair<std::set<Outcome>, std::set<Outcome>> IngressOutcomes(
+    const Scenario& sc, const std::string& name, const std::string& service) {
+  std::set<Outcome> simulated, encoded;
+  for (const Path& p : testing::PathsOf(sc, name)) simulated.insert(p.outcome);
+  const TrafficEntry* t = nullptr;
+  for (const TrafficEntry& e : sc.traffic)
+    if (e.name == name) t = &e;
+  if (!t || !t->http) return {simulated, encoded};
+  const JwtToken* jwt = t->http->jwt ? &*t->http->jwt : nullptr;
+  OutcomeOracle oracle(sc);
+  for (const SourceClass& src : SourceClasses(sc)) {
+    if (src.kind != ClientKind::kIngress) continue;
+    const EncodedOutcomes got =
+        oracle.Outcomes(src, service, "", t->to.port, t->http->method,
+                        t->http->path, jwt, t->to.host);
+    EXPECT_FALSE(got.unknown) << name;
+    for (const auto& [passes, o] : got.outcomes) encoded.insert(o);
+  }
+  return {simulated, encoded};
+}
+
+Scenario Load(const std::string& file) {
+  Diagnostics d;
+  auto sc = LoadScenarioFile(file, d);
+  EXPECT_TRUE(sc && !d.HasErrors()) << file;
+  return sc ? *sc : Scenario{};
+}
+
+// The scenario folders: the ingress and the waypoint behind it validate the
+// same issuer; the waypoint admits only the test user.
+TEST(JwtForwardCrossCheck, AnIngressRemovesTheTokenItVerified) {
+  struct Case {
+    const char* folder;
+    const char* entry;
+    Outcome want;
+  };
+  const Case cases[] = {
+      {"removed", "test-user", Outcome::kDenied},  // 403 at the waypoint
+      {"removed", "no-token", Outcome::kDenied},
+      {"forwarded", "test-user", Outcome::kDelivered},
+      {"forwarded", "no-token", Outcome::kDenied},
+  };
+  for (const Case& c : cases) {
+    const Scenario sc =
+        Load(std::string("scenarios/jwt-forward-original-token/") + c.folder +
+             "/scenario.yaml");
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.folder;
+    const auto [simulated, encoded] = IngressOutcomes(sc, c.entry, "shop/cart");
+    const std::string what = std::string(c.folder) + ": " + c.entry;
+    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << what;
+    EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << what;
+  }
+}
+
+// An ingress straight to a sidecar pod (no waypoint). The ingress has two
+// rules for issuer iss-1: the first, for audience aud-a, forwards the token;
+// the second, for any audience, does not. The rule that accepts a token
+// first decides: aud-a reaches the sidecar, whose own RequestAuthentication
+// and policy admit iss-1/alice; aud-b is accepted at the ingress and
+// removed, so the sidecar sees no token and denies (403).
+TEST(JwtForwardCrossCheck, TheFirstAcceptingRuleDecidesAndASidecarSeesNone) {
+  testing::World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Ingress("shop", "public"));
+  w.Add("east",
+        testing::IngressRoute("shop", "cart", "shop", "public", "cart", 80));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata:\n  name: edge\n  namespace: shop\nspec:\n"
+        "  targetRefs:\n  - kind: Gateway\n"
+        "    group: gateway.networking.k8s.io\n    name: public\n"
+        "  jwtRules:\n"
+        "  - issuer: iss-1\n    audiences: [aud-a]\n"
+        "    forwardOriginalToken: true\n"
+        "  - issuer: iss-1\n");
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
+        "  selector:\n    matchLabels:\n      app: cart\n"
+        "  jwtRules:\n  - issuer: iss-1\n");
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata:\n  name: alice\n  namespace: shop\nspec:\n"
+        "  selector:\n    matchLabels:\n      app: cart\n"
+        "  rules:\n  - from:\n    - source:\n"
+        "        requestPrincipals: [\"iss-1/alice\"]\n");
+  struct Case {
+    const char* jwt;
+    Outcome want;
+  };
+  const Case cases[] = {
+      {"{iss: iss-1, sub: alice, aud: [aud-a]}", Outcome::kDelivered},
+      {"{iss: iss-1, sub: alice, aud: [aud-b]}", Outcome::kDenied},
+  };
+  for (const Case& c : cases) {
+    testing::World with = w;
+    with.Traffic("t", "{cluster: east, ingress: shop/public}",
+                 "{host: cart.example.com, port: 80}",
+                 std::string("{method: GET, path: /, jwt: ") + c.jwt + "}");
+    const Scenario sc = with.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.jwt;
+    const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
+    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.jwt;
+    EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.jwt;
+  }
+}
+
+}  // namespace
+}  // namespace meshsim
