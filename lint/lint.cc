@@ -103,6 +103,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
       lint::ConflictingVirtualServices,
       lint::VirtualServiceHostNotInGateway,
       lint::JwtClaimRouteWithoutAuthentication,
+      lint::JwtNotForwarded,
       lint::MixedRouteApis,
   };
   constexpr size_t n = std::size(kRules);

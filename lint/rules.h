@@ -38,6 +38,7 @@ void InjectAnnotationIgnored(const Scenario& sc, std::vector<LintFinding>& out);
 void SubsetSelectsNothing(const Scenario& sc, std::vector<LintFinding>& out);
 void JwtClaimRouteWithoutAuthentication(const Scenario& sc,
                                         std::vector<LintFinding>& out);
+void JwtNotForwarded(const Scenario& sc, std::vector<LintFinding>& out);
 void VirtualServiceHostNotInGateway(const Scenario& sc,
                                     std::vector<LintFinding>& out);
 void ConflictingVirtualServices(const Scenario& sc,

@@ -441,3 +441,117 @@ void RemoteIpFromHeader(const Scenario& sc, std::vector<LintFinding>& out) {
 }
 
 }  // namespace meshsim::lint
+
+namespace meshsim::lint {
+namespace {
+
+// §16.4: the issuers whose tokens `ras` verify and remove (a rule without
+// forwardOriginalToken that reads the default location); "" for a rule
+// that checks no issuer. Each with the RequestAuthentication naming it.
+std::map<std::string, const RequestAuthentication*> RemovedIssuers(
+    const std::vector<const RequestAuthentication*>& ras) {
+  std::map<std::string, const RequestAuthentication*> out;
+  for (const RequestAuthentication* ra : ras)
+    for (const JwtRule& r : ra->rules)
+      if (!r.forward && r.reads == JwtRule::Reads::kToken)
+        out.emplace(r.issuer, ra);
+  return out;
+}
+
+// The first rule of `ras` that verifies tokens `issuer` issues ("": any).
+const RequestAuthentication* Verifies(
+    const std::vector<const RequestAuthentication*>& ras,
+    const std::string& issuer) {
+  for (const RequestAuthentication* ra : ras)
+    for (const JwtRule& r : ra->rules)
+      if (r.reads != JwtRule::Reads::kNothing &&
+          (r.issuer.empty() || issuer.empty() || r.issuer == issuer))
+        return ra;
+  return nullptr;
+}
+
+}  // namespace
+
+// §16.4, §5: a Gateway API ingress verifies tokens of an issuer without
+// forwardOriginalToken, so Envoy removes them, and sends a service's
+// requests (its HTTPRoutes' backends) to a proxy that verifies the same
+// issuer again: the service's waypoint (ingress-use-waypoint), or its
+// sidecar pods. That proxy never sees the tokens: no request principal,
+// and a requestPrincipals policy there denies what the ingress accepted.
+void JwtNotForwarded(const Scenario& sc, std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    std::set<std::string> done;  // ingress Gateway, proxy, issuer
+    for (const Workload& pod : c.workloads) {
+      if (pod.kind != "Pod" || pod.role != WorkloadRole::kIngress || pod.router)
+        continue;
+      const Gateway* gw = c.FindGateway(pod.gateway);
+      if (!gw) continue;
+      const auto removed =
+          RemovedIssuers(RequestAuthenticationsAtProxy(sc.mesh, c, pod, gw));
+      if (removed.empty()) continue;
+      for (const HttpRoute& route : c.routes) {
+        if (route.IsVirtualService()) continue;
+        bool attached = false;
+        for (const ParentRef& p : route.parents)
+          attached = attached || (p.kind == "Gateway" && p.name == gw->name &&
+                                  (p.ns.empty() ? route.ns : p.ns) == gw->ns);
+        if (!attached) continue;
+        for (const HttpRouteRule& rule : route.rules)
+          for (const BackendRef& b : rule.backends) {
+            if (b.kind != "Service") continue;
+            const Service* svc =
+                c.FindService((b.ns.empty() ? route.ns : b.ns) + "/" + b.name);
+            if (!svc) continue;
+            // The proxy behind: the waypoint the ingress uses, else the
+            // first sidecar pod the Service selects.
+            std::vector<const RequestAuthentication*> behind;
+            std::string proxy;
+            const Binding bind = ServiceWaypoint(sc.mesh, c, *svc);
+            std::string why;
+            if (bind.status == BindingStatus::kAccepted &&
+                IngressUsesWaypoint(sc.mesh, c, *svc, bind, &why)) {
+              behind = RequestAuthenticationsAtWaypoint(sc.mesh, c,
+                                                        *bind.waypoint, svc);
+              proxy = "waypoint " + bind.waypoint->Key();
+            } else {
+              for (const Workload& w : c.workloads)
+                if (proxy.empty() && w.kind == "Pod" &&
+                    w.capture == Capture::kSidecar && w.ns == svc->ns &&
+                    svc->selector &&
+                    SelectorMatches(*svc->selector, w.labels)) {
+                  behind =
+                      RequestAuthenticationsAtProxy(sc.mesh, c, w, nullptr);
+                  proxy = "the sidecar of pod " + w.Key();
+                }
+            }
+            for (const auto& [issuer, at_ingress] : removed) {
+              const RequestAuthentication* again = Verifies(behind, issuer);
+              if (!again ||
+                  !done.insert(gw->Key() + "|" + proxy + "|" + issuer).second)
+                continue;
+              const std::string tokens =
+                  issuer.empty() ? "every token" : "tokens of issuer " + issuer;
+              out.push_back(Make(
+                  "jwt-not-forwarded",
+                  "RequestAuthentication " + at_ingress->Key() +
+                      " at ingress " + gw->Key() + " verifies " + tokens +
+                      " without forwardOriginalToken, so Envoy removes them "
+                      "from the request; the ingress sends service " +
+                      svc->Key() + " to " + proxy + ", whose " +
+                      "RequestAuthentication " + again->Key() +
+                      " verifies them again and never sees them: no request "
+                      "principal there, and a requestPrincipals policy "
+                      "denies what the ingress accepted (§16.4)",
+                  at_ingress->location,
+                  {"RequestAuthentication", at_ingress->ns, at_ingress->name,
+                   c.name},
+                  "set forwardOriginalToken: true on the ingress's jwtRule "
+                  "for that issuer, or validate the token in one place"));
+            }
+          }
+      }
+    }
+  }
+}
+
+}  // namespace meshsim::lint

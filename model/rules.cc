@@ -353,6 +353,19 @@ const std::vector<Rule>& RuleCatalogue() {
        "the RequestAuthentication in the application's namespace. Fix: add "
        "a RequestAuthentication selecting the gateway's pods.",
        "docs/rules.md#jwt-claim-route-without-authentication"},
+      {"jwt-not-forwarded", RuleKind::kLint, kW, kW,
+       "A token the ingress removes before a proxy that checks it again",
+       "A Gateway API ingress verifies tokens of an issuer by a jwtRule "
+       "without forwardOriginalToken, so Envoy removes them from the "
+       "request, and sends a service's requests to a proxy that verifies "
+       "the same issuer again (the service's waypoint with "
+       "ingress-use-waypoint, or its sidecar pods): that proxy never sees "
+       "the token, so it has no request principal and a requestPrincipals "
+       "policy there denies what the ingress accepted (§16.4). Example: the "
+       "edge validates end-user JWTs and the waypoint admits only "
+       "requestPrincipals. Fix: set forwardOriginalToken: true on the "
+       "ingress's rule, or validate the token in one place.",
+       "docs/rules.md#jwt-not-forwarded"},
       {"policy-target-not-bound", RuleKind::kLint, kW, kW,
        "A policy targeting a Service that no waypoint serves",
        "An AuthorizationPolicy or RequestAuthentication whose targetRefs "

@@ -215,6 +215,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       {"reference-grant/scenario.yaml", {{"reference-not-permitted", 1}}},
       // K10's point: a headless Service bound to a service waypoint.
       {"verify/k10-headless/flagged.yaml", {{"headless-service-waypoint", 1}}},
+      // The ingress removes the token the waypoint checks again: its point.
+      {"jwt-forward-original-token/removed/scenario.yaml",
+       {{"jwt-not-forwarded", 1}}},
       {"diff/reference-grant-added/scenario.yaml",
        {{"reference-not-permitted", 2}}},
       {"diff/reference-grant-added/new/scenario.yaml",

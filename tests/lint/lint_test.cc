@@ -654,6 +654,71 @@ TEST(LintTest, JwtClaimRouteWithoutAuthenticationAtTheGateway) {
   EXPECT_TRUE(found("istio-system", "").empty());
 }
 
+// §16.4: an ingress that verifies an issuer's tokens without
+// forwardOriginalToken removes them before the proxy it sends the service
+// to; one that verifies the same issuer again there never sees them. The
+// proxy behind is the service's waypoint (ingress-use-waypoint) or, without
+// one, its sidecar pods. Quiet when the ingress's rule forwards the token,
+// when the proxy behind checks another issuer, or when no route sends there.
+TEST(LintTest, JwtNotForwardedToTheProxyBehindTheIngress) {
+  auto found = [](bool waypoint, const std::string& forward,
+                  const std::string& behind_issuer, bool routed) {
+    World w;
+    w.Cluster("east", "net-east", 1);
+    if (waypoint) {
+      w.Add("east", Ns("shop", {{Ambient(), "ambient"},
+                                {"istio.io/use-waypoint", "waypoint"}}));
+      w.Add("east", Waypoint("shop", "waypoint"));
+    } else {
+      w.Add("east", Ns("shop", {{"istio-injection", "enabled"}}));
+    }
+    w.Add("east", Deploy("shop", "cart"));
+    w.Add("east",
+          Svc("shop", "cart", 80, {{"istio.io/ingress-use-waypoint", "true"}}));
+    w.Add("east", testing::Ingress("shop", "public"));
+    if (routed)
+      w.Add("east", testing::IngressRoute("shop", "cart", "shop", "public",
+                                          "cart", 80));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: edge, namespace: shop}\nspec:\n"
+          "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+          "name: public}]\n"
+          "  jwtRules:\n  - issuer: iss.example\n" +
+              forward);
+    const std::string target =
+        waypoint ? "  targetRefs: [{kind: Gateway, group: "
+                   "gateway.networking.k8s.io, name: waypoint}]\n"
+                 : "  selector: {matchLabels: {app: cart}}\n";
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: again, namespace: shop}\nspec:\n" +
+              target + "  jwtRules: [{issuer: " + behind_issuer + "}]\n");
+    return Of(Lint(w.Load()), "jwt-not-forwarded");
+  };
+  const auto at_waypoint = found(true, "", "iss.example", true);
+  ASSERT_EQ(at_waypoint.size(), 1u);
+  EXPECT_NE(at_waypoint[0].find(
+                "RequestAuthentication shop/edge at ingress shop/public "
+                "verifies tokens of issuer iss.example without "
+                "forwardOriginalToken, so Envoy removes them from the "
+                "request; the ingress sends service shop/cart to waypoint "
+                "shop/waypoint, whose RequestAuthentication shop/again "
+                "verifies them again"),
+            std::string::npos)
+      << at_waypoint[0];
+  const auto at_sidecar = found(false, "", "iss.example", true);
+  ASSERT_EQ(at_sidecar.size(), 1u);
+  EXPECT_NE(at_sidecar[0].find("to the sidecar of pod shop/cart-"),
+            std::string::npos)
+      << at_sidecar[0];
+  EXPECT_TRUE(
+      found(true, "    forwardOriginalToken: true\n", "iss.example", true)
+          .empty());
+  EXPECT_TRUE(found(true, "", "other.example", true).empty());
+  EXPECT_TRUE(found(true, "", "iss.example", false).empty());
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
