@@ -470,75 +470,106 @@ const RequestAuthentication* Verifies(
   return nullptr;
 }
 
+// The routes ingress pod `wi` serves: a Gateway API ingress's HTTPRoutes
+// (a parent naming its Gateway), a Router's VirtualServices (bound to an
+// Istio Gateway that selects it).
+std::vector<const HttpRoute*> IngressPodRoutes(const Cluster& c, size_t wi) {
+  const Workload& pod = c.workloads[wi];
+  std::vector<const HttpRoute*> out;
+  const Gateway* gw = pod.router ? nullptr : c.FindGateway(pod.gateway);
+  for (const HttpRoute& route : c.routes) {
+    bool attached = false;
+    if (gw && !route.IsVirtualService())
+      for (const ParentRef& p : route.parents)
+        attached = attached || (p.kind == "Gateway" && p.name == gw->name &&
+                                (p.ns.empty() ? route.ns : p.ns) == gw->ns);
+    if (pod.router && route.IsVirtualService())
+      for (const std::string& g : route.gateways) {
+        auto pods = c.istio_gateway_pods.find(g);
+        attached = attached ||
+                   (pods != c.istio_gateway_pods.end() &&
+                    std::find(pods->second.begin(), pods->second.end(), wi) !=
+                        pods->second.end());
+      }
+    if (attached) out.push_back(&route);
+  }
+  return out;
+}
+
+// The Kubernetes Service a route backend names (a VirtualService's host
+// as an Envoy resolves it, §6), or nullptr.
+const Service* BackendService(const Cluster& c, const HttpRoute& route,
+                              const BackendRef& b) {
+  const Service* s = nullptr;
+  if (b.kind == "Service")
+    s = c.FindService((b.ns.empty() ? route.ns : b.ns) + "/" + b.name);
+  if (b.kind == "Hostname") {
+    const std::vector<size_t> hits = c.ServicesForHost(b.name, route.ns, true);
+    if (!hits.empty()) s = &c.services[hits.front()];
+  }
+  return s && s->kind == "Service" ? s : nullptr;
+}
+
+// The proxy an ingress hands service `svc` to that reads JWTs: its waypoint
+// when the ingress uses it (§5), else its first sidecar pod; with that
+// proxy's RequestAuthentications. Empty `name` when neither.
+std::pair<std::string, std::vector<const RequestAuthentication*>> ProxyBehind(
+    const Mesh& mesh, const Cluster& c, const Service& svc) {
+  const Binding bind = ServiceWaypoint(mesh, c, svc);
+  std::string why;
+  if (bind.status == BindingStatus::kAccepted &&
+      IngressUsesWaypoint(mesh, c, svc, bind, &why))
+    return {"waypoint " + bind.waypoint->Key(),
+            RequestAuthenticationsAtWaypoint(mesh, c, *bind.waypoint, &svc)};
+  for (const Workload& w : c.workloads)
+    if (w.kind == "Pod" && w.capture == Capture::kSidecar && w.ns == svc.ns &&
+        svc.selector && SelectorMatches(*svc.selector, w.labels))
+      return {"the sidecar of pod " + w.Key(),
+              RequestAuthenticationsAtProxy(mesh, c, w, nullptr)};
+  return {};
+}
+
 }  // namespace
 
-// §16.4, §5: a Gateway API ingress verifies tokens of an issuer without
-// forwardOriginalToken, so Envoy removes them, and sends a service's
-// requests (its HTTPRoutes' backends) to a proxy that verifies the same
+// §16.4, §5: an ingress (a Gateway API one, or a Router of Istio Gateways)
+// verifies tokens of an issuer without forwardOriginalToken, so Envoy
+// removes them, and routes a service to a proxy that verifies the same
 // issuer again: the service's waypoint (ingress-use-waypoint), or its
 // sidecar pods. That proxy never sees the tokens: no request principal,
 // and a requestPrincipals policy there denies what the ingress accepted.
 void JwtNotForwarded(const Scenario& sc, std::vector<LintFinding>& out) {
   for (const Cluster& c : sc.mesh.clusters) {
-    std::set<std::string> done;  // ingress Gateway, proxy, issuer
-    for (const Workload& pod : c.workloads) {
-      if (pod.kind != "Pod" || pod.role != WorkloadRole::kIngress || pod.router)
-        continue;
-      const Gateway* gw = c.FindGateway(pod.gateway);
-      if (!gw) continue;
+    std::set<std::string> done;  // ingress, proxy, issuer
+    for (size_t wi = 0; wi < c.workloads.size(); ++wi) {
+      const Workload& pod = c.workloads[wi];
+      if (pod.kind != "Pod" || pod.role != WorkloadRole::kIngress) continue;
+      const Gateway* gw = pod.router ? nullptr : c.FindGateway(pod.gateway);
+      if (!pod.router && !gw) continue;
       const auto removed =
           RemovedIssuers(RequestAuthenticationsAtProxy(sc.mesh, c, pod, gw));
       if (removed.empty()) continue;
-      for (const HttpRoute& route : c.routes) {
-        if (route.IsVirtualService()) continue;
-        bool attached = false;
-        for (const ParentRef& p : route.parents)
-          attached = attached || (p.kind == "Gateway" && p.name == gw->name &&
-                                  (p.ns.empty() ? route.ns : p.ns) == gw->ns);
-        if (!attached) continue;
-        for (const HttpRouteRule& rule : route.rules)
+      const std::string ingress = gw ? gw->Key() : pod.gateway;
+      for (const HttpRoute* route : IngressPodRoutes(c, wi))
+        for (const HttpRouteRule& rule : route->rules)
           for (const BackendRef& b : rule.backends) {
-            if (b.kind != "Service") continue;
-            const Service* svc =
-                c.FindService((b.ns.empty() ? route.ns : b.ns) + "/" + b.name);
+            const Service* svc = BackendService(c, *route, b);
             if (!svc) continue;
-            // The proxy behind: the waypoint the ingress uses, else the
-            // first sidecar pod the Service selects.
-            std::vector<const RequestAuthentication*> behind;
-            std::string proxy;
-            const Binding bind = ServiceWaypoint(sc.mesh, c, *svc);
-            std::string why;
-            if (bind.status == BindingStatus::kAccepted &&
-                IngressUsesWaypoint(sc.mesh, c, *svc, bind, &why)) {
-              behind = RequestAuthenticationsAtWaypoint(sc.mesh, c,
-                                                        *bind.waypoint, svc);
-              proxy = "waypoint " + bind.waypoint->Key();
-            } else {
-              for (const Workload& w : c.workloads)
-                if (proxy.empty() && w.kind == "Pod" &&
-                    w.capture == Capture::kSidecar && w.ns == svc->ns &&
-                    svc->selector &&
-                    SelectorMatches(*svc->selector, w.labels)) {
-                  behind =
-                      RequestAuthenticationsAtProxy(sc.mesh, c, w, nullptr);
-                  proxy = "the sidecar of pod " + w.Key();
-                }
-            }
+            const auto [proxy, behind] = ProxyBehind(sc.mesh, c, *svc);
             for (const auto& [issuer, at_ingress] : removed) {
               const RequestAuthentication* again = Verifies(behind, issuer);
               if (!again ||
-                  !done.insert(gw->Key() + "|" + proxy + "|" + issuer).second)
+                  !done.insert(ingress + "|" + proxy + "|" + issuer).second)
                 continue;
               const std::string tokens =
                   issuer.empty() ? "every token" : "tokens of issuer " + issuer;
               out.push_back(Make(
                   "jwt-not-forwarded",
                   "RequestAuthentication " + at_ingress->Key() +
-                      " at ingress " + gw->Key() + " verifies " + tokens +
+                      " at ingress " + ingress + " verifies " + tokens +
                       " without forwardOriginalToken, so Envoy removes them "
                       "from the request; the ingress sends service " +
-                      svc->Key() + " to " + proxy + ", whose " +
-                      "RequestAuthentication " + again->Key() +
+                      svc->Key() + " to " + proxy +
+                      ", whose RequestAuthentication " + again->Key() +
                       " verifies them again and never sees them: no request "
                       "principal there, and a requestPrincipals policy "
                       "denies what the ingress accepted (§16.4)",
@@ -549,7 +580,6 @@ void JwtNotForwarded(const Scenario& sc, std::vector<LintFinding>& out) {
                   "for that issuer, or validate the token in one place"));
             }
           }
-      }
     }
   }
 }

@@ -131,5 +131,51 @@ TEST(JwtForwardCrossCheck, TheFirstAcceptingRuleDecidesAndASidecarSeesNone) {
   }
 }
 
+// The classic ingress gateway (a Router of Istio Gateways) as Istio's
+// authentication task sets it up: a RequestAuthentication selecting the
+// gateway's pods, a VirtualService to cart, whose waypoint (used by ingress)
+// admits only iss-1/alice after verifying iss-1 itself.
+TEST(JwtForwardCrossCheck, AnIstioGatewayRemovesTheTokenToo) {
+  for (const bool forward : {false, true}) {
+    testing::World w =
+        testing::ShopWorld({{testing::Ambient(), "ambient"},
+                            {"istio.io/use-waypoint", "waypoint"}},
+                           {{"istio.io/ingress-use-waypoint", "true"}});
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    testing::AddIngressGateway(w);
+    w.Add("east", testing::IstioGatewayShopGw());
+    w.Add("east", testing::VirtualServiceToCart("public", "[\"*\"]"));
+    w.Add("east",
+          std::string(
+              "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+              "metadata: {name: edge, namespace: istio-system}\nspec:\n"
+              "  selector: {matchLabels: {istio: ingressgateway}}\n"
+              "  jwtRules:\n  - issuer: iss-1\n") +
+              (forward ? "    forwardOriginalToken: true\n" : ""));
+    const std::string at_waypoint =
+        "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+        "name: waypoint}]\n";
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: again, namespace: shop}\nspec:\n" +
+              at_waypoint + "  jwtRules: [{issuer: iss-1}]\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: alice, namespace: shop}\nspec:\n" +
+              at_waypoint +
+              "  rules:\n  - from:\n    - source:\n"
+              "        requestPrincipals: [\"iss-1/alice\"]\n");
+    w.Traffic("t", "{cluster: east, ingress: shop/gw}",
+              "{host: shop.example.com, port: 80}",
+              "{method: GET, path: /, jwt: {iss: iss-1, sub: alice}}");
+    const Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty());
+    const Outcome want = forward ? Outcome::kDelivered : Outcome::kDenied;
+    const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
+    EXPECT_EQ(simulated, std::set<Outcome>{want}) << "simulator: " << forward;
+    EXPECT_EQ(encoded, std::set<Outcome>{want}) << "encoding: " << forward;
+  }
+}
+
 }  // namespace
 }  // namespace meshsim

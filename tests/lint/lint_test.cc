@@ -719,6 +719,46 @@ TEST(LintTest, JwtNotForwardedToTheProxyBehindTheIngress) {
   EXPECT_TRUE(found(true, "", "iss.example", false).empty());
 }
 
+// The same through the classic ingress gateway (a Router of Istio
+// Gateways), as Istio's authentication task configures it: the
+// RequestAuthentication selects the gateway's pods; the VirtualService
+// bound to the Gateway sends cart's host to the service.
+TEST(LintTest, JwtNotForwardedThroughAnIstioGateway) {
+  auto found = [](const std::string& forward) {
+    World w = ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}},
+        {{"istio.io/ingress-use-waypoint", "true"}});
+    w.Add("east", Waypoint("shop", "waypoint"));
+    testing::AddIngressGateway(w);
+    w.Add("east", testing::IstioGatewayShopGw());
+    w.Add("east", testing::VirtualServiceToCart("public", "[\"*\"]"));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: edge, namespace: istio-system}\nspec:\n"
+          "  selector: {matchLabels: {istio: ingressgateway}}\n"
+          "  jwtRules:\n  - issuer: iss.example\n" +
+              forward);
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: again, namespace: shop}\nspec:\n"
+          "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+          "name: waypoint}]\n  jwtRules: [{issuer: iss.example}]\n");
+    return Of(Lint(w.Load()), "jwt-not-forwarded");
+  };
+  const auto removed = found("");
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_NE(removed[0].find("RequestAuthentication istio-system/edge at "
+                            "ingress istio-system/istio-ingressgateway "
+                            "verifies tokens of issuer iss.example"),
+            std::string::npos)
+      << removed[0];
+  EXPECT_NE(removed[0].find("sends service shop/cart to waypoint "
+                            "shop/waypoint"),
+            std::string::npos)
+      << removed[0];
+  EXPECT_TRUE(found("    forwardOriginalToken: true\n").empty());
+}
+
 TEST(LintTest, VirtualServiceAndHttpRouteForOneServiceAreMixed) {
   // istio.io docs/ambient/migrate: mixing VirtualService and HTTPRoute for
   // one workload is unsupported, with undefined behaviour (§16.2).
