@@ -3,12 +3,14 @@
 // turns an ALLOW into deny-all and a DENY into nothing), and a selector that
 // selects no pod; and PeerAuthentication port entries ztunnel does not
 // enforce as written (§16.5).
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "lint/rules.h"
 #include "model/binding.h"
 #include "model/network_policy.h"
+#include "model/networking.h"
 #include "model/policy.h"
 
 namespace meshsim::lint {
@@ -445,16 +447,28 @@ void RemoteIpFromHeader(const Scenario& sc, std::vector<LintFinding>& out) {
 namespace meshsim::lint {
 namespace {
 
-// §16.4: the issuers whose tokens `ras` verify and remove (a rule without
-// forwardOriginalToken that reads the default location); "" for a rule
-// that checks no issuer. Each with the RequestAuthentication naming it.
+// §16.4: the issuers whose tokens `ras` (in istiod's order) verify and
+// remove: the rule that takes a token first (the rules sorted by issuer,
+// stable, one without an issuer first) reads the default location and does
+// not set forwardOriginalToken; "" when such a rule checks no issuer (it
+// takes every token first). Each with the RequestAuthentication naming it.
+// Audiences aside.
 std::map<std::string, const RequestAuthentication*> RemovedIssuers(
     const std::vector<const RequestAuthentication*>& ras) {
-  std::map<std::string, const RequestAuthentication*> out;
+  std::vector<std::pair<const RequestAuthentication*, const JwtRule*>> rules;
   for (const RequestAuthentication* ra : ras)
     for (const JwtRule& r : ra->rules)
-      if (!r.forward && r.reads == JwtRule::Reads::kToken)
-        out.emplace(r.issuer, ra);
+      if (r.reads == JwtRule::Reads::kToken) rules.emplace_back(ra, &r);
+  std::stable_sort(rules.begin(), rules.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second->issuer < b.second->issuer;
+                   });
+  std::map<std::string, const RequestAuthentication*> out;
+  std::set<std::string> decided;
+  for (const auto& [ra, r] : rules) {
+    if (decided.count("") || !decided.insert(r->issuer).second) continue;
+    if (!r->forward) out.emplace(r->issuer, ra);
+  }
   return out;
 }
 
@@ -479,10 +493,11 @@ std::vector<const HttpRoute*> IngressPodRoutes(const Cluster& c, size_t wi) {
   const Gateway* gw = pod.router ? nullptr : c.FindGateway(pod.gateway);
   for (const HttpRoute& route : c.routes) {
     bool attached = false;
+    // §9: a listener takes it (parentRef, sectionName or port,
+    // allowedRoutes).
     if (gw && !route.IsVirtualService())
-      for (const ParentRef& p : route.parents)
-        attached = attached || (p.kind == "Gateway" && p.name == gw->name &&
-                                (p.ns.empty() ? route.ns : p.ns) == gw->ns);
+      for (const Listener& l : gw->listeners)
+        attached = attached || ListenerTakesRoute(c, *gw, l, route);
     if (pod.router && route.IsVirtualService())
       for (const std::string& g : route.gateways) {
         auto pods = c.istio_gateway_pods.find(g);

@@ -37,42 +37,51 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   std::string why = "no rule names issuer " + token->iss;
   int status = 401;
   bool expired = false;
-  for (const RequestAuthentication* ra : ras) {
-    for (const JwtRule& r : ra->rules) {
-      if (!sees(r)) continue;
-      if (!seen_by) seen_by = ra;
-      if (r.reads == JwtRule::Reads::kMalformed) {
-        if (!expired && status != 403)
-          why =
-              "it reads the Authorization header without its \"Bearer \" "
-              "prefix, which is no JWT";
-        continue;
-      }
-      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
-      if (!r.issuer.empty() && r.issuer != token->iss) continue;
-      if (token->expired) {
-        why = "it has expired";
-        status = 401;
-        expired = true;
-        continue;
-      }
-      bool aud = r.audiences.empty();
-      for (const std::string& a : token->aud)
-        aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=
-                         r.audiences.end();
-      if (!aud) {
-        if (!expired) {
-          why = "its audiences are not among those of issuer " + r.issuer +
-                " in " + ra->Key();
-          status = 403;
-        }
-        continue;
-      }
-      v.principal = token->iss + "/" + token->sub;
-      v.policy = ra->Key();
-      v.removed = !r.forward;
-      return v;
+  // §16.4 (policy_applier.go newPolicyApplier): the rules of `ras`, in their
+  // order, sorted by issuer (stable; a rule without one first). Envoy's
+  // any-of requirement takes the first provider that verifies the token.
+  std::vector<std::pair<const RequestAuthentication*, const JwtRule*>> rules;
+  for (const RequestAuthentication* ra : ras)
+    for (const JwtRule& r : ra->rules) rules.emplace_back(ra, &r);
+  std::stable_sort(rules.begin(), rules.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second->issuer < b.second->issuer;
+                   });
+  for (const auto& [ra, rule] : rules) {
+    const JwtRule& r = *rule;
+    if (!sees(r)) continue;
+    if (!seen_by) seen_by = ra;
+    if (r.reads == JwtRule::Reads::kMalformed) {
+      if (!expired && status != 403)
+        why =
+            "it reads the Authorization header without its \"Bearer \" "
+            "prefix, which is no JWT";
+      continue;
     }
+    // A rule with a jwksUri and no issuer checks no issuer (§16.4).
+    if (!r.issuer.empty() && r.issuer != token->iss) continue;
+    if (token->expired) {
+      why = "it has expired";
+      status = 401;
+      expired = true;
+      continue;
+    }
+    bool aud = r.audiences.empty();
+    for (const std::string& a : token->aud)
+      aud = aud || std::find(r.audiences.begin(), r.audiences.end(), a) !=
+                       r.audiences.end();
+    if (!aud) {
+      if (!expired) {
+        why = "its audiences are not among those of issuer " + r.issuer +
+              " in " + ra->Key();
+        status = 403;
+      }
+      continue;
+    }
+    v.principal = token->iss + "/" + token->sub;
+    v.policy = ra->Key();
+    v.removed = !r.forward;
+    return v;
   }
   if (!seen_by) return v;  // no rule looks where the token is: no token
   v.rejected = true;
@@ -81,6 +90,26 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   v.reason = "RequestAuthentication " + seen_by->Key() +
              " rejects the request's JWT with " + std::to_string(status) +
              ": " + why + " (§16.4)";
+  return v;
+}
+
+// §16.4 (authentication.go getConfigsForWorkload): the order istiod lists a
+// proxy's RequestAuthentications in, which decides the order of their rules
+// (AuthenticateJwt): the proxy's own namespace, the root namespace, then
+// any other (a waypoint's service's); in each, the oldest first, then by
+// name (sortConfigByCreationTime).
+std::vector<const RequestAuthentication*> OrderRequestAuthentications(
+    std::vector<const RequestAuthentication*> v, const std::string& proxy_ns,
+    const std::string& root) {
+  auto rank = [&](const RequestAuthentication* p) {
+    return p->ns == proxy_ns ? 0 : p->ns == root ? 1 : 2;
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const auto* a, const auto* b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    if (a->creation_timestamp != b->creation_timestamp)
+      return a->creation_timestamp < b->creation_timestamp;
+    return a->name < b->name;
+  });
   return v;
 }
 

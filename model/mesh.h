@@ -586,6 +586,9 @@ struct RequestAuthentication {
   std::optional<Labels> selector;
   std::vector<ParentRef> target_refs;
   std::vector<JwtRule> rules;
+  // §16.4: istiod lists a proxy's RequestAuthentications by namespace, then
+  // creation time, then name.
+  std::string creation_timestamp;
   SourceLocation location;
   SourceLocation selector_location;  // spec.selector, when given
   std::string Key() const { return ns + "/" + name; }

@@ -239,14 +239,18 @@ std::vector<const RequestAuthentication*> RequestAuthenticationsAtWaypoint(
     const Mesh& mesh, const Cluster& cluster, const Gateway& wp,
     const Service* svc) {
   const IstioVersion v = cluster.VersionOr(mesh.istio.version);
-  return AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc, &v);
+  return OrderRequestAuthentications(
+      AttachedToWaypoint(mesh, cluster.request_authentications, wp, svc, &v),
+      wp.ns, mesh.istio.root_namespace);
 }
 
 std::vector<const RequestAuthentication*> RequestAuthenticationsAtProxy(
     const Mesh& mesh, const Cluster& cluster, const Workload& w,
     const Gateway* gateway) {
   const IstioVersion v = cluster.VersionOr(mesh.istio.version);
-  return AttachedToProxy(mesh, cluster.request_authentications, w, gateway, &v);
+  return OrderRequestAuthentications(
+      AttachedToProxy(mesh, cluster.request_authentications, w, gateway, &v),
+      w.ns, mesh.istio.root_namespace);
 }
 
 namespace {

@@ -154,6 +154,11 @@ struct JwtVerdict {
   // removes the token, and the next hop sees none.
   bool removed = false;
 };
+// §16.4: `v` in the order istiod lists a proxy's RequestAuthentications
+// (its namespace `proxy_ns`, the root, the rest; oldest, then by name).
+std::vector<const RequestAuthentication*> OrderRequestAuthentications(
+    std::vector<const RequestAuthentication*> v, const std::string& proxy_ns,
+    const std::string& root);
 JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                            const std::optional<JwtToken>& token);
 

@@ -26,24 +26,32 @@ void Encoder::Authenticate(const std::vector<const RequestAuthentication*>& ras,
   // on: Envoy's jwt_authn removes it unless that rule forwards it.
   z3::expr removes = c_.bool_val(false);
   bool seen = false;
-  for (const RequestAuthentication* ra : ras) {
-    for (const JwtRule& r : ra->rules) {
-      if (r.reads == JwtRule::Reads::kNothing) continue;
-      seen = true;
-      // Something that is no JWT: accepted by no issuer.
-      if (r.reads == JwtRule::Reads::kMalformed) continue;
-      AnyOf aud_ok(c_);
-      aud_ok.Add(c_.bool_val(r.audiences.empty()));
-      for (const std::string& x : r.audiences)
-        aud_ok.Add(aud == c_.string_val(x));
-      // A rule with a jwksUri and no issuer checks no issuer (§16.4).
-      const z3::expr takes =
-          (r.issuer.empty() ? c_.bool_val(true)
-                            : iss == c_.string_val(r.issuer)) &&
-          aud_ok.Build();
-      if (!r.forward) removes = removes || (!accepted && takes);
-      accepted = accepted || takes;
-    }
+  // §16.4: the rules in the proxy's order of `ras`, sorted by issuer (stable;
+  // a rule without one first): Envoy takes the first provider that
+  // verifies the token.
+  std::vector<const JwtRule*> rules;
+  for (const RequestAuthentication* ra : ras)
+    for (const JwtRule& r : ra->rules) rules.push_back(&r);
+  std::stable_sort(
+      rules.begin(), rules.end(),
+      [](const JwtRule* a, const JwtRule* b) { return a->issuer < b->issuer; });
+  for (const JwtRule* rule : rules) {
+    const JwtRule& r = *rule;
+    if (r.reads == JwtRule::Reads::kNothing) continue;
+    seen = true;
+    // Something that is no JWT: accepted by no issuer.
+    if (r.reads == JwtRule::Reads::kMalformed) continue;
+    AnyOf aud_ok(c_);
+    aud_ok.Add(c_.bool_val(r.audiences.empty()));
+    for (const std::string& x : r.audiences)
+      aud_ok.Add(aud == c_.string_val(x));
+    // A rule with a jwksUri and no issuer checks no issuer (§16.4).
+    const z3::expr takes =
+        (r.issuer.empty() ? c_.bool_val(true)
+                          : iss == c_.string_val(r.issuer)) &&
+        aud_ok.Build();
+    if (!r.forward) removes = removes || (!accepted && takes);
+    accepted = accepted || takes;
   }
   if (!seen) return;  // no validation here: no principal, no rejection
   // §16.4: a CORS preflight (OPTIONS with Origin and
@@ -124,6 +132,7 @@ z3::expr Encoder::IngressDenies(const Encoded& e, size_t k, z3::expr* removes) {
     for (const RequestAuthentication* ra :
          WaypointAuthentications(sc_.mesh, c, *gw, nullptr))
       if (std::find(ras.begin(), ras.end(), ra) == ras.end()) ras.push_back(ra);
+    OrderAuthentications(ras, pod->ns, sc_.mesh.istio.root_namespace);
   }
   if (policies.empty() && ras.empty()) return c_.bool_val(false);
   Attrs a = MakeAttrs(

@@ -730,6 +730,22 @@ std::vector<const AuthorizationPolicy*> Slice::WaypointPolicies(
   return out;
 }
 
+void OrderAuthentications(std::vector<const RequestAuthentication*>& ras,
+                          const std::string& proxy_ns,
+                          const std::string& root) {
+  // §16.4: istiod's order: the proxy's namespace, the root namespace, the
+  // rest; the oldest first in each, then by name.
+  auto key = [&](const RequestAuthentication* p) {
+    return std::make_tuple(p->ns == proxy_ns ? 0
+                           : p->ns == root   ? 1
+                                             : 2,
+                           p->creation_timestamp, p->name);
+  };
+  std::stable_sort(ras.begin(), ras.end(), [&](const auto* a, const auto* b) {
+    return key(a) < key(b);
+  });
+}
+
 std::vector<const RequestAuthentication*> WaypointAuthentications(
     const Mesh& mesh, const Cluster& c, const Gateway& w, const Service* svc) {
   std::vector<const RequestAuthentication*> out;
@@ -763,6 +779,7 @@ std::vector<const RequestAuthentication*> WaypointAuthentications(
         });
     if (hit) out.push_back(&ra);
   }
+  OrderAuthentications(out, w.ns, root);
   return out;
 }
 
@@ -776,6 +793,7 @@ std::vector<const RequestAuthentication*> PodAuthentications(
       continue;
     out.push_back(&ra);
   }
+  OrderAuthentications(out, w.ns, mesh.istio.root_namespace);
   return out;
 }
 

@@ -99,6 +99,11 @@ struct Attrs {
   std::optional<z3::expr> token_removed = std::nullopt;
 };
 
+// §16.4: `ras` in the order istiod lists a proxy's RequestAuthentications:
+// its namespace `proxy_ns`, the root namespace, the rest; each oldest first,
+// then by name.
+void OrderAuthentications(std::vector<const RequestAuthentication*>& ras,
+                          const std::string& proxy_ns, const std::string& root);
 // §16.4: the RequestAuthentications of a waypoint (targetRefs: Gateway,
 // GatewayClass in the root namespace, Service/ServiceEntry `svc`) and of a
 // sidecar's pod (selector, namespace, root namespace), stated for the

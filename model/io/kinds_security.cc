@@ -653,6 +653,7 @@ void LoadRequestAuthentication(Reader& r, const ObjectHeader& h,
                                const yaml::Node& obj, Cluster& cluster,
                                ManifestSink& sink) {
   RequestAuthentication ra = Named<RequestAuthentication>(h);
+  ra.creation_timestamp = CreationTimestamp(r, obj, h.what);
   yaml::Node spec = r.Child(obj, "spec");
   if (spec.IsMap()) {
     ReadSelector(r, h, spec, ra.selector, ra.selector_location);

@@ -131,6 +131,79 @@ TEST(JwtForwardCrossCheck, TheFirstAcceptingRuleDecidesAndASidecarSeesNone) {
   }
 }
 
+// §16.4: which rule accepts first is istiod's order: the proxy's namespace,
+// then the root namespace; in each the oldest RequestAuthentication, then
+// by name; the rules then sorted by issuer (stable). Two RequestAuthentications
+// at the ingress verify iss-1, one forwarding the token, one not; the
+// sidecar behind admits only iss-1/alice.
+TEST(JwtForwardCrossCheck, IstiodsOrderDecidesWhichRuleAcceptsFirst) {
+  struct Case {
+    const char* name;
+    const char* removing_ns;  // the RequestAuthentication without forward
+    const char* removing_name;
+    const char* removing_created;
+    const char* forwarding_created;
+    Outcome want;
+  };
+  const Case cases[] = {
+      // Same namespace, same age: by name, "a-edge" first.
+      {"by name", "shop", "a-edge", "", "", Outcome::kDenied},
+      {"by name, the forwarding one first", "shop", "c-edge", "", "",
+       Outcome::kDelivered},
+      // The older one first, whatever the name.
+      {"older first", "shop", "a-edge", "2025-01-01T00:00:00Z",
+       "2024-01-01T00:00:00Z", Outcome::kDelivered},
+      // The proxy's namespace before the root namespace.
+      {"own namespace first", "istio-system", "a-edge", "", "",
+       Outcome::kDelivered},
+  };
+  for (const Case& c : cases) {
+    testing::World w;
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", testing::Ns("istio-system"));
+    w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+    w.Add("east", testing::Deploy("shop", "cart"));
+    w.Add("east", testing::Svc("shop", "cart", 80));
+    w.Add("east", testing::Ingress("shop", "public"));
+    w.Add("east",
+          testing::IngressRoute("shop", "cart", "shop", "public", "cart", 80));
+    auto ra = [](const std::string& ns, const std::string& name,
+                 const std::string& created, const std::string& forward) {
+      return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+             "metadata:\n  name: " +
+             name + "\n  namespace: " + ns + "\n" +
+             (created.empty() ? ""
+                              : "  creationTimestamp: \"" + created + "\"\n") +
+             "spec:\n  selector:\n    matchLabels:\n"
+             "      gateway.networking.k8s.io/gateway-name: public\n"
+             "  jwtRules:\n  - issuer: iss-1\n" +
+             forward;
+    };
+    w.Add("east", ra(c.removing_ns, c.removing_name, c.removing_created, ""));
+    w.Add("east", ra("shop", "b-edge", c.forwarding_created,
+                     "    forwardOriginalToken: true\n"));
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+          "metadata: {name: cart, namespace: shop}\nspec:\n"
+          "  selector: {matchLabels: {app: cart}}\n"
+          "  jwtRules: [{issuer: iss-1}]\n");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata: {name: alice, namespace: shop}\nspec:\n"
+          "  selector: {matchLabels: {app: cart}}\n"
+          "  rules:\n  - from:\n    - source:\n"
+          "        requestPrincipals: [\"iss-1/alice\"]\n");
+    w.Traffic("t", "{cluster: east, ingress: shop/public}",
+              "{host: cart.example.com, port: 80}",
+              "{method: GET, path: /, jwt: {iss: iss-1, sub: alice}}");
+    const Scenario sc = w.Load();
+    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
+    const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
+    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
+    EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
+  }
+}
+
 // The classic ingress gateway (a Router of Istio Gateways) as Istio's
 // authentication task sets it up: a RequestAuthentication selecting the
 // gateway's pods, a VirtualService to cart, whose waypoint (used by ingress)

@@ -717,6 +717,11 @@ TEST(LintTest, JwtNotForwardedToTheProxyBehindTheIngress) {
           .empty());
   EXPECT_TRUE(found(true, "", "other.example", true).empty());
   EXPECT_TRUE(found(true, "", "iss.example", false).empty());
+  // Two rules for the issuer: the first, which forwards, takes the token.
+  EXPECT_TRUE(found(true,
+                    "    forwardOriginalToken: true\n  - issuer: iss.example\n",
+                    "iss.example", true)
+                  .empty());
 }
 
 // The same through the classic ingress gateway (a Router of Istio
