@@ -245,6 +245,17 @@ int VirtualServiceBucket(const HttpRoute& r, const std::string& ns) {
   return ExportBucket(r, ns);
 }
 
+bool WaypointKeepsMatch(const HttpMatch& m, int port, const std::string& wp_ns,
+                        const IstioVersion& v) {
+  if (port && m.port && m.port != port) return false;
+  if (v.AtLeast(1, 25) && m.source_labels) return false;
+  if (!v.AtLeast(1, 26)) return true;
+  if (!m.gateways.empty())
+    return std::find(m.gateways.begin(), m.gateways.end(), "mesh") !=
+           m.gateways.end();
+  return m.source_namespace.empty() || m.source_namespace == wp_ns;
+}
+
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& attached, IstioVersion version,
@@ -286,7 +297,7 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
       g->name = name;
       g->ns = r->ns;
       g->created = r->creation_timestamp;
-      g->gw_exact = r->ns == wp.ns && version.AtLeast(1, 24);
+      g->gw_exact = r->ns == wp.ns;
     }
     g->routes.push_back(r);
   }
@@ -297,8 +308,7 @@ std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     for (const HttpRouteRule& rule : r.rules) {
       if (rule.matches.empty()) return false;
       for (const HttpMatch& m : rule.matches)
-        if (!m.source_labels && !(port && m.port && m.port != port))
-          return false;
+        if (WaypointKeepsMatch(m, port, wp.ns, version)) return false;
     }
     return true;
   };

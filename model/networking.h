@@ -64,10 +64,20 @@ int GammaParentPort(const HttpRoute& r, const Service& s, int port);
 // the first (VirtualService or run) applies. With `port`
 // (a service port), a VirtualService none of whose HTTP rules keeps a match
 // there (every match has sourceLabels, which a waypoint drops, or another
-// port) is left out: istiod omits it ("no routes matched"), and with
-// nothing left the waypoint routes to the service itself. `tcp`: for the
-// waypoint's TCP chain, which reads every VirtualService's tls, then tcp,
+// port, WaypointKeepsMatch) is left out: istiod omits it ("no routes matched"),
+// and with nothing left the waypoint routes to the service itself. `tcp`: for
+// the waypoint's TCP chain, which reads every VirtualService's tls, then tcp,
 // rules in this order (getWaypointTCPRoutes).
+// §16.2 (listener_waypoint.go waypointInboundRoute, route.go
+// sourceMatchHTTP): whether a waypoint of namespace `wp_ns` at release `v`
+// keeps VirtualService match `m` on service port `port` (0: any). Never one
+// for another port; from 1.25 none with sourceLabels (dropped); from 1.26
+// one with gateways only when they name "mesh", and one with a
+// sourceNamespace only when it is the waypoint's. Before, those conditions
+// were not read: the match held on its other fields alone.
+bool WaypointKeepsMatch(const HttpMatch& m, int port, const std::string& wp_ns,
+                        const IstioVersion& v);
+
 std::vector<const HttpRoute*> VirtualServicesAtWaypoint(
     const Cluster& c, const Gateway& wp, const Service& s,
     const std::vector<const HttpRoute*>& gamma_routes, IstioVersion version,

@@ -513,7 +513,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
   int route = -1, req = s.req;
   RouteContext ctx;
   ctx.mesh_service = &S(sci, si);
-  ctx.gamma_runs = true, ctx.version = Version(sci);
+  ctx.gamma_runs = true, ctx.version = Version(sci), ctx.waypoint = true;
   ctx.proxy_ns = wp ? wp->ns : "";
   if (attrs.request_principal) ctx.jwt_claims = &*attrs.jwt;  // §16.2
   // §16.2: TCP routes at a waypoint from 1.26 (#55198); before, its TCP

@@ -183,6 +183,8 @@ namespace {
 // are the client's and its sourceNamespace the proxy's namespace. Its port
 // is the one asked.
 bool Kept(const HttpMatch& m, const RouteContext& ctx) {
+  if (ctx.waypoint)
+    return WaypointKeepsMatch(m, ctx.port, ctx.proxy_ns, ctx.version);
   if (m.source_labels && !ctx.source_labels) return false;
   const bool port_ok = !m.port || !ctx.port || m.port == ctx.port;
   if (!m.gateways.empty()) {

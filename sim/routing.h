@@ -46,6 +46,8 @@ struct RouteContext {
   // waypoint's), for a match's `gateways` and `sourceNamespace`.
   std::vector<std::string> gateway_names;
   std::string proxy_ns;
+  // §16.2: the proxy is a waypoint: its matches as WaypointKeepsMatch says.
+  bool waypoint = false;
   // §16.2: at a waypoint, each run of GAMMA routes of one namespace, kind
   // and parentRef port (GammaParentPort) is a VirtualService of its own.
   bool gamma_runs = false;

@@ -264,7 +264,11 @@ void RouteEncoder::AppendChain(const Cluster& cluster, const Service& svc,
         for (const HttpMatch& m : rule.matches) {
           z3::expr ok = Matches(m);
           if (m.port) ok = ok && e_.port == c_.int_val(m.port);
-          if (m.source_labels) {
+          if (m.source_labels && !client_labels) {
+            // §16.2 at a waypoint: from 1.25 a match with sourceLabels is
+            // dropped; before, its labels were not read (only its port).
+            ok = ok && c_.bool_val(!version.AtLeast(1, 25));
+          } else if (m.source_labels) {
             // The client pod carries every label of the match.
             bool carries = client_labels != nullptr;
             for (const auto& [k, v] : *m.source_labels) {

@@ -399,8 +399,12 @@ TEST(NetworkingTest, IgnoreUriCaseFoldsExactAndPrefixPaths) {
 // and with none left the waypoint routes to the service itself (both
 // versions), not 404.
 TEST(NetworkingTest, AVirtualServiceWithNoMatchLeftAtTheWaypointIsSkipped) {
+  // From 1.26 (sourceMatchHTTP) a match for gateways without `mesh`, or for
+  // another sourceNamespace than the waypoint's, is dropped too.
   for (const std::string match :
-       {"    - sourceLabels: {role: tester}\n", "    - port: 9999\n"}) {
+       {"    - sourceLabels: {role: tester}\n", "    - port: 9999\n",
+        "    - gateways: [istio-system/gw]\n",
+        "    - sourceNamespace: client\n"}) {
     World w = TwoVersionWorld();
     w.Add("east", kSubsets);
     w.Add("east",
@@ -425,6 +429,47 @@ TEST(NetworkingTest, AVirtualServiceWithNoMatchLeftAtTheWaypointIsSkipped) {
                 (std::map<std::string, double>{{"shop/cart-v1-0", 0.5},
                                                {"shop/cart-v2-0", 0.5}}))
           << match << " " << t;
+  }
+}
+
+// §16.2 (listener_waypoint.go by release): a waypoint reads a match's port
+// in every release; from 1.25 it drops one with sourceLabels; from 1.26 it
+// also drops one for gateways without `mesh` or for another sourceNamespace
+// than its own. Before, those conditions were not read and the match took
+// every request. Rule 0 carries the condition (to v2); rule 1 takes the
+// rest (to v1).
+TEST(NetworkingTest, AWaypointReadsMatchConditionsByRelease) {
+  struct Case {
+    const char* match;
+    const char* release;
+    const char* lands;
+  };
+  const Case cases[] = {
+      {"sourceLabels: {role: tester}", "1.24", "shop/cart-v2-0"},
+      {"sourceLabels: {role: tester}", "1.25", "shop/cart-v1-0"},
+      {"gateways: [istio-system/gw]", "1.25", "shop/cart-v2-0"},
+      {"gateways: [istio-system/gw]", "1.26", "shop/cart-v1-0"},
+      {"gateways: [mesh]", "1.26", "shop/cart-v2-0"},
+      {"sourceNamespace: client", "1.25", "shop/cart-v2-0"},
+      {"sourceNamespace: client", "1.26", "shop/cart-v1-0"},
+      {"sourceNamespace: shop", "1.26", "shop/cart-v2-0"},
+  };
+  for (const Case& c : cases) {
+    World w = TwoVersionWorld(std::string("{version: \"") + c.release + "\"}");
+    w.Add("east", kSubsets);
+    w.Add("east",
+          std::string("apiVersion: networking.istio.io/v1\nkind: "
+                      "VirtualService\nmetadata:\n  name: cart\n  "
+                      "namespace: shop\nspec:\n  hosts: [cart]\n  http:\n"
+                      "  - match:\n    - ") +
+              c.match +
+              "\n    route:\n    - destination: {host: cart, subset: v2}\n"
+              "  - route:\n    - destination: {host: cart, subset: v1}\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /}");
+    EXPECT_EQ(Landings(w.Load(), "t"),
+              (std::map<std::string, double>{{c.lands, 1.0}}))
+        << c.match << " at " << c.release;
   }
 }
 
