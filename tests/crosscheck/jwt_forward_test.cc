@@ -49,6 +49,46 @@ Scenario Load(const std::string& file) {
   return sc ? *sc : Scenario{};
 }
 
+// A Gateway API ingress shop/public routing cart.example.com to cart, whose
+// pod has a sidecar that verifies iss-1 and admits only iss-1/alice.
+testing::World SidecarBehindIngress() {
+  testing::World w;
+  w.Cluster("east", "net-east", 1);
+  w.Add("east", testing::Ns("istio-system"));
+  w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Svc("shop", "cart", 80));
+  w.Add("east", testing::Ingress("shop", "public"));
+  w.Add("east",
+        testing::IngressRoute("shop", "cart", "shop", "public", "cart", 80));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata: {name: cart, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: cart}}\n"
+        "  jwtRules: [{issuer: iss-1}]\n");
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: alice, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: cart}}\n"
+        "  rules:\n  - from:\n    - source:\n"
+        "        requestPrincipals: [\"iss-1/alice\"]\n");
+  return w;
+}
+
+// Both engines end traffic entry "t" of `w` (from shop/public, with `jwt`)
+// as `want`.
+void ExpectFromIngress(testing::World w, const std::string& jwt, Outcome want,
+                       const std::string& name) {
+  w.Traffic("t", "{cluster: east, ingress: shop/public}",
+            "{host: cart.example.com, port: 80}",
+            "{method: GET, path: /, jwt: " + jwt + "}");
+  const Scenario sc = w.Load();
+  ASSERT_FALSE(sc.mesh.clusters.empty()) << name;
+  const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
+  EXPECT_EQ(simulated, std::set<Outcome>{want}) << "simulator: " << name;
+  EXPECT_EQ(encoded, std::set<Outcome>{want}) << "encoding: " << name;
+}
+
 // The scenario folders: the ingress and the waypoint behind it validate the
 // same issuer; the waypoint admits only the test user.
 TEST(JwtForwardCrossCheck, AnIngressRemovesTheTokenItVerified) {
@@ -82,14 +122,7 @@ TEST(JwtForwardCrossCheck, AnIngressRemovesTheTokenItVerified) {
 // and policy admit iss-1/alice; aud-b is accepted at the ingress and
 // removed, so the sidecar sees no token and denies (403).
 TEST(JwtForwardCrossCheck, TheFirstAcceptingRuleDecidesAndASidecarSeesNone) {
-  testing::World w;
-  w.Cluster("east", "net-east", 1);
-  w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
-  w.Add("east", testing::Deploy("shop", "cart"));
-  w.Add("east", testing::Svc("shop", "cart", 80));
-  w.Add("east", testing::Ingress("shop", "public"));
-  w.Add("east",
-        testing::IngressRoute("shop", "cart", "shop", "public", "cart", 80));
+  testing::World w = SidecarBehindIngress();
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
         "metadata:\n  name: edge\n  namespace: shop\nspec:\n"
@@ -99,36 +132,10 @@ TEST(JwtForwardCrossCheck, TheFirstAcceptingRuleDecidesAndASidecarSeesNone) {
         "  - issuer: iss-1\n    audiences: [aud-a]\n"
         "    forwardOriginalToken: true\n"
         "  - issuer: iss-1\n");
-  w.Add("east",
-        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
-        "metadata:\n  name: cart\n  namespace: shop\nspec:\n"
-        "  selector:\n    matchLabels:\n      app: cart\n"
-        "  jwtRules:\n  - issuer: iss-1\n");
-  w.Add("east",
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-        "metadata:\n  name: alice\n  namespace: shop\nspec:\n"
-        "  selector:\n    matchLabels:\n      app: cart\n"
-        "  rules:\n  - from:\n    - source:\n"
-        "        requestPrincipals: [\"iss-1/alice\"]\n");
-  struct Case {
-    const char* jwt;
-    Outcome want;
-  };
-  const Case cases[] = {
-      {"{iss: iss-1, sub: alice, aud: [aud-a]}", Outcome::kDelivered},
-      {"{iss: iss-1, sub: alice, aud: [aud-b]}", Outcome::kDenied},
-  };
-  for (const Case& c : cases) {
-    testing::World with = w;
-    with.Traffic("t", "{cluster: east, ingress: shop/public}",
-                 "{host: cart.example.com, port: 80}",
-                 std::string("{method: GET, path: /, jwt: ") + c.jwt + "}");
-    const Scenario sc = with.Load();
-    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.jwt;
-    const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
-    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.jwt;
-    EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.jwt;
-  }
+  ExpectFromIngress(w, "{iss: iss-1, sub: alice, aud: [aud-a]}",
+                    Outcome::kDelivered, "aud-a");
+  ExpectFromIngress(w, "{iss: iss-1, sub: alice, aud: [aud-b]}",
+                    Outcome::kDenied, "aud-b");
 }
 
 // §16.4: which rule accepts first is istiod's order: the proxy's namespace,
@@ -158,15 +165,7 @@ TEST(JwtForwardCrossCheck, IstiodsOrderDecidesWhichRuleAcceptsFirst) {
        Outcome::kDelivered},
   };
   for (const Case& c : cases) {
-    testing::World w;
-    w.Cluster("east", "net-east", 1);
-    w.Add("east", testing::Ns("istio-system"));
-    w.Add("east", testing::Ns("shop", {{"istio-injection", "enabled"}}));
-    w.Add("east", testing::Deploy("shop", "cart"));
-    w.Add("east", testing::Svc("shop", "cart", 80));
-    w.Add("east", testing::Ingress("shop", "public"));
-    w.Add("east",
-          testing::IngressRoute("shop", "cart", "shop", "public", "cart", 80));
+    testing::World w = SidecarBehindIngress();
     auto ra = [](const std::string& ns, const std::string& name,
                  const std::string& created, const std::string& forward) {
       return "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
@@ -182,25 +181,7 @@ TEST(JwtForwardCrossCheck, IstiodsOrderDecidesWhichRuleAcceptsFirst) {
     w.Add("east", ra(c.removing_ns, c.removing_name, c.removing_created, ""));
     w.Add("east", ra("shop", "b-edge", c.forwarding_created,
                      "    forwardOriginalToken: true\n"));
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
-          "metadata: {name: cart, namespace: shop}\nspec:\n"
-          "  selector: {matchLabels: {app: cart}}\n"
-          "  jwtRules: [{issuer: iss-1}]\n");
-    w.Add("east",
-          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-          "metadata: {name: alice, namespace: shop}\nspec:\n"
-          "  selector: {matchLabels: {app: cart}}\n"
-          "  rules:\n  - from:\n    - source:\n"
-          "        requestPrincipals: [\"iss-1/alice\"]\n");
-    w.Traffic("t", "{cluster: east, ingress: shop/public}",
-              "{host: cart.example.com, port: 80}",
-              "{method: GET, path: /, jwt: {iss: iss-1, sub: alice}}");
-    const Scenario sc = w.Load();
-    ASSERT_FALSE(sc.mesh.clusters.empty()) << c.name;
-    const auto [simulated, encoded] = IngressOutcomes(sc, "t", "shop/cart");
-    EXPECT_EQ(simulated, std::set<Outcome>{c.want}) << "simulator: " << c.name;
-    EXPECT_EQ(encoded, std::set<Outcome>{c.want}) << "encoding: " << c.name;
+    ExpectFromIngress(w, "{iss: iss-1, sub: alice}", c.want, c.name);
   }
 }
 
