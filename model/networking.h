@@ -68,6 +68,15 @@ int GammaParentPort(const HttpRoute& r, const Service& s, int port);
 // and with nothing left the waypoint routes to the service itself. `tcp`: for
 // the waypoint's TCP chain, which reads every VirtualService's tls, then tcp,
 // rules in this order (getWaypointTCPRoutes).
+// §16.2 (waypoint_clusters.cc): whether waypoint `wp` of cluster `c` has a
+// cluster for service `dest`: its inbound one when it serves `dest`, else an
+// outbound one, which istiod builds only when a mesh VirtualService whose
+// hosts, as written (short names expanded), include the exact hostname of
+// a service `wp` serves names `dest` as a destination or mirror. A route to
+// a destination without one answers 503.
+bool WaypointHasClusterFor(const Mesh& mesh, const Cluster& c,
+                           const Gateway& wp, const Service& dest);
+
 // §16.2 (listener_waypoint.go waypointInboundRoute, route.go
 // sourceMatchHTTP): whether a waypoint of namespace `wp_ns` at release `v`
 // keeps VirtualService match `m` on service port `port` (0: any). Never one

@@ -526,6 +526,11 @@ class Builder {
   bool RefusesPlaintext(Vertex v, const State& s, const char* proxy);
   // `removed`, when given, is set when the accepting rule removes the token
   // from the request (§16.4).
+  // §16.2: true (the path ends failed, 503) when waypoint `wp` has no
+  // cluster for backend `be` of VirtualService route `route`
+  // (WaypointHasClusterFor).
+  bool WaypointLacksCluster(Vertex v, const State& s, const Gateway* wp,
+                            int route, const Backend& be);
   bool Authenticate(Vertex v,
                     const std::vector<const RequestAuthentication*>& ras,
                     RequestAttributes& a, bool* removed = nullptr);

@@ -543,6 +543,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
         "; it was reached with x-forwarded-network, so it sends only to "
         "endpoints on its own network (§15.2)";
   for (const Backend& be : backends) {
+    if (WaypointLacksCluster(v, s, wp, route, be)) continue;
     std::string bwhy = why;
     if (be.svc != si || be.cluster != sci) {
       Binding bb = ServiceWaypoint(mesh_, mesh_.clusters[be.cluster],

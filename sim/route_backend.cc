@@ -147,6 +147,25 @@ bool DeclaresTarget(const Workload& w, const ServicePort& sp) {
 
 }  // namespace
 
+bool Builder::WaypointLacksCluster(Vertex v, const State& s, const Gateway* wp,
+                                   int route, const Backend& be) {
+  if (!wp || wp->agentgateway || route < 0 ||
+      impl_.routes[static_cast<size_t>(route)].kind != "VirtualService")
+    return false;
+  const Service& dest = S(be.cluster, be.svc);
+  if (WaypointHasClusterFor(mesh_, mesh_.clusters[s.cluster], *wp, dest))
+    return false;
+  Fail(v,
+       "waypoint " + wp->Key() + " has no cluster for " +
+           SvcName(be.cluster, be.svc) +
+           ": istiod builds one only for a destination a VirtualService "
+           "names from a service the waypoint serves, by that service's "
+           "exact hostname among its hosts (a wildcard host names none), so "
+           "the route's cluster does not exist (503, §16.2)",
+       "", be.share, route);
+  return true;
+}
+
 // §3.4, §8.6: the filter chain waypoint s.waypoint has for port s.port of
 // service `svc` (listener_waypoint.go): a DYNAMIC_DNS entry's only where
 // its forward proxy serves the port; else by the port's declared protocol

@@ -160,6 +160,12 @@ std::string RuleNotEncodable(const Mesh& mesh, const Cluster& c,
         t->vips.empty())
       return "a backend that is not a Service with a VIP";
     if (b.port && !HasPort(*t, b.port)) return "a backend port";
+    // §16.2: a backend the service's waypoint has no cluster for (503 there;
+    // WaypointHasClusterFor, shared with the simulator) is not stated.
+    if (const Binding wb = ServiceWaypoint(mesh, c, s);
+        r.IsVirtualService() && wb.status == BindingStatus::kAccepted &&
+        wb.waypoint && !WaypointHasClusterFor(mesh, c, *wb.waypoint, *t))
+      return "a backend its waypoint has no cluster for";
     // route.go: without a port, the route's port unless the host has one
     // port; whether the host has it depends on the request's port.
     if (!b.port && t->ports.size() > 1)

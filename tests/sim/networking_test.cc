@@ -473,6 +473,51 @@ TEST(NetworkingTest, AWaypointReadsMatchConditionsByRelease) {
   }
 }
 
+// §16.2 (push_context.go referencedDestinations, waypoint.go
+// filterWaypointOutboundServices): a waypoint has an outbound cluster for a
+// service it does not serve only when a VirtualService whose hosts list
+// the exact hostname of a service it serves names that destination. A
+// wildcard host lists none: the route's cluster does not exist (503). With
+// an exact-host VirtualService naming it too, the cluster exists.
+TEST(NetworkingTest, AWaypointHasNoClusterForAWildcardVirtualServicesBackend) {
+  for (const bool exact : {false, true}) {
+    World w = TwoVersionWorld("{version: \"1.30\"}");
+    w.Add("east", Ns("other", {{Ambient(), "ambient"}}));
+    w.Add("east", Deploy("other", "ext"));
+    w.Add("east", testing::Svc("other", "ext", 80));
+    w.Add("east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: wild, namespace: shop}\nspec:\n"
+          "  hosts: [\"*.shop.svc.cluster.local\"]\n  http:\n"
+          "  - match: [{uri: {prefix: /ext}}]\n"
+          "    route: [{destination: {host: ext.other.svc.cluster.local}}]\n"
+          "  - route: [{destination: {host: cart}}]\n");
+    if (exact)
+      w.Add(
+          "east",
+          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+          "metadata: {name: named, namespace: shop}\nspec:\n"
+          "  hosts: [cart]\n  http:\n"
+          "  - match: [{headers: {x-never: {exact: \"1\"}}}]\n"
+          "    route: [{destination: {host: ext.other.svc.cluster.local}}]\n");
+    w.Traffic("t", "{cluster: east, namespace: client, workload: curl}",
+              "{host: cart.shop, port: 80}", "{method: GET, path: /ext}");
+    const Scenario sc = w.Load();
+    const auto paths = PathsOf(sc, "t");
+    ASSERT_EQ(paths.size(), 1u) << exact;
+    if (exact) {
+      EXPECT_EQ(Landings(sc, "t"),
+                (std::map<std::string, double>{{"other/ext-0", 1.0}}));
+    } else {
+      EXPECT_EQ(paths[0].outcome, Outcome::kFailed);
+      EXPECT_NE(paths[0].reason.find("waypoint shop/waypoint has no cluster "
+                                     "for service other/ext"),
+                std::string::npos)
+          << paths[0].reason;
+    }
+  }
+}
+
 // route.go sourceMatchHTTP: a match naming gateways is kept for `mesh`
 // whatever its sourceLabels say, so the sidecar applies the VirtualService.
 TEST(NetworkingTest, ASidecarKeepsAMatchForMeshWhateverItsSourceLabels) {
