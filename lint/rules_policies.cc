@@ -455,17 +455,11 @@ namespace {
 // Audiences aside.
 std::map<std::string, const RequestAuthentication*> RemovedIssuers(
     const std::vector<const RequestAuthentication*>& ras) {
-  std::vector<std::pair<const RequestAuthentication*, const JwtRule*>> rules;
-  for (const RequestAuthentication* ra : ras)
-    for (const JwtRule& r : ra->rules)
-      if (r.reads == JwtRule::Reads::kToken) rules.emplace_back(ra, &r);
-  std::stable_sort(rules.begin(), rules.end(),
-                   [](const auto& a, const auto& b) {
-                     return a.second->issuer < b.second->issuer;
-                   });
+  const auto rules = JwtRulesInOrder(ras);
   std::map<std::string, const RequestAuthentication*> out;
   std::set<std::string> decided;
   for (const auto& [ra, r] : rules) {
+    if (r->reads != JwtRule::Reads::kToken) continue;
     if (decided.count("") || !decided.insert(r->issuer).second) continue;
     if (!r->forward) out.emplace(r->issuer, ra);
   }

@@ -21,6 +21,18 @@ std::vector<std::string> JwtToken::Claim(const std::string& name) const {
   return it == claims.end() ? std::vector<std::string>{} : it->second;
 }
 
+std::vector<std::pair<const RequestAuthentication*, const JwtRule*>>
+JwtRulesInOrder(const std::vector<const RequestAuthentication*>& ras) {
+  std::vector<std::pair<const RequestAuthentication*, const JwtRule*>> rules;
+  for (const RequestAuthentication* ra : ras)
+    for (const JwtRule& r : ra->rules) rules.emplace_back(ra, &r);
+  std::stable_sort(rules.begin(), rules.end(),
+                   [](const auto& a, const auto& b) {
+                     return a.second->issuer < b.second->issuer;
+                   });
+  return rules;
+}
+
 JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                            const std::optional<JwtToken>& token) {
   JwtVerdict v;
@@ -37,16 +49,7 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
   std::string why = "no rule names issuer " + token->iss;
   int status = 401;
   bool expired = false;
-  // §16.4 (policy_applier.go newPolicyApplier): the rules of `ras`, in their
-  // order, sorted by issuer (stable; a rule without one first). Envoy's
-  // any-of requirement takes the first provider that verifies the token.
-  std::vector<std::pair<const RequestAuthentication*, const JwtRule*>> rules;
-  for (const RequestAuthentication* ra : ras)
-    for (const JwtRule& r : ra->rules) rules.emplace_back(ra, &r);
-  std::stable_sort(rules.begin(), rules.end(),
-                   [](const auto& a, const auto& b) {
-                     return a.second->issuer < b.second->issuer;
-                   });
+  const auto rules = JwtRulesInOrder(ras);
   for (const auto& [ra, rule] : rules) {
     const JwtRule& r = *rule;
     if (!sees(r)) continue;

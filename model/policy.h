@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/mesh.h"
@@ -159,6 +160,11 @@ struct JwtVerdict {
 std::vector<const RequestAuthentication*> OrderRequestAuthentications(
     std::vector<const RequestAuthentication*> v, const std::string& proxy_ns,
     const std::string& root);
+// §16.4 (policy_applier.go newPolicyApplier): the rules of `ras` (in
+// istiod's order) sorted by issuer, stable, a rule without one first: the
+// order Envoy tries them in, the first that verifies a token deciding.
+std::vector<std::pair<const RequestAuthentication*, const JwtRule*>>
+JwtRulesInOrder(const std::vector<const RequestAuthentication*>& ras);
 JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
                            const std::optional<JwtToken>& token);
 
