@@ -301,6 +301,9 @@ std::vector<SliceDestination> PlanClusterPods(
     const SlicePlanOptions& options, size_t ci) {
   std::vector<SliceDestination> out;
   const Cluster& c = versions.back()->mesh.clusters[ci];
+  // At most a destination per pod: reserved (untouched memory costs
+  // nothing), so that none is moved as the vector grows.
+  out.reserve(c.workloads.size());
   std::vector<const Cluster*> in;  // the cluster in each earlier version
   std::vector<int> at;
   for (size_t v = 0; v + 1 < versions.size(); ++v) {
@@ -349,6 +352,9 @@ void PlanPods(const std::vector<const Scenario*>& versions,
   ParallelFor(n, HardwareJobs(n), [&](size_t ci) {
     per[ci] = PlanClusterPods(versions, options, ci);
   });
+  size_t total = out.size();
+  for (const std::vector<SliceDestination>& pods : per) total += pods.size();
+  out.reserve(total);
   for (std::vector<SliceDestination>& pods : per)
     std::move(pods.begin(), pods.end(), std::back_inserter(out));
 }
