@@ -99,6 +99,7 @@ void LintInto(const Scenario& sc, LintResult& r) {
       lint::HeadlessServiceWaypoint,
       lint::TargetPortUndeclared,
       lint::ServiceEntryShadowed,
+      lint::ServiceEntryAddressBlock,
       lint::SubsetSelectsNothing,
       lint::ConflictingVirtualServices,
       lint::VirtualServiceHostNotInGateway,

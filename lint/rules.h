@@ -61,6 +61,9 @@ void HeadlessServiceWaypoint(const Scenario& sc, std::vector<LintFinding>& out);
 void TargetPortUndeclared(const Scenario& sc, std::vector<LintFinding>& out);
 // §3.4: ServiceEntry hosts another service of the namespace holds.
 void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out);
+// §3.4: before 1.30, a ServiceEntry with an address block ambient ignores.
+void ServiceEntryAddressBlock(const Scenario& sc,
+                              std::vector<LintFinding>& out);
 
 }  // namespace meshsim::lint
 

@@ -377,4 +377,47 @@ void ServiceEntryShadowed(const Scenario& sc, std::vector<LintFinding>& out) {
             "Service always wins, else the oldest entry)"));
 }
 
+// §3.4 (before 1.30): an entry with an address block is no ambient
+// service: in a cluster that runs ambient, or when it asks for a waypoint,
+// that is rarely what its author meant.
+void ServiceEntryAddressBlock(const Scenario& sc,
+                              std::vector<LintFinding>& out) {
+  for (const Cluster& c : sc.mesh.clusters) {
+    const bool ambient = std::any_of(
+        c.workloads.begin(), c.workloads.end(),
+        [](const Workload& w) { return w.capture == Capture::kAmbient; });
+    for (const Service& s : c.services) {
+      if (!s.out_of_ambient_index) continue;
+      // The label that names the waypoint: the entry's, else its
+      // namespace's (§2.3), with its use-waypoint-namespace beside it.
+      const Labels* holder = &s.labels;
+      if (!FindLabel(*holder, kLabelUseWaypoint))
+        holder = &c.NamespaceLabels(s.ns);
+      const std::string* wp = FindLabel(*holder, kLabelUseWaypoint);
+      const std::string* wns = FindLabel(*holder, kLabelUseWaypointNamespace);
+      const bool asks = wp && *wp != "none";
+      if (!ambient && !asks) continue;
+      std::string block;
+      for (const std::string& a : s.vips)
+        if (block.empty() && a.find('/') != std::string::npos) block = a;
+      out.push_back(Make(
+          "service-entry-address-block",
+          "ServiceEntry " + s.Key() + " lists the address block " + block +
+              ": before 1.30 istiod converts only single addresses for "
+              "ztunnel and leaves the whole entry out of the ambient index, "
+              "so no ztunnel knows its hosts or addresses (ambient clients' "
+              "requests pass through)" +
+              (asks ? " and it binds no waypoint: requests to it never pass "
+                      "waypoint " +
+                          (wns ? *wns : s.ns) + "/" + *wp +
+                          " and its policies never run"
+                    : "") +
+              " (§3.4)",
+          s.location, {"ServiceEntry", s.ns, s.name, c.name},
+          "list single addresses (a block of one, /32 or /128, is one), or "
+          "upgrade to Istio 1.30, which takes address blocks"));
+    }
+  }
+}
+
 }  // namespace meshsim::lint

@@ -231,6 +231,18 @@ Binding ServiceWaypoint(const Mesh& mesh, const Cluster& cluster,
     out.why = subject + " is a gateway's own Service and never gets a waypoint";
     return out;
   }
+  // §3.4 (before 1.30): an entry with an address block is no ambient
+  // service, so nothing binds it to a waypoint.
+  if (svc.out_of_ambient_index) {
+    std::string block;
+    for (const std::string& a : svc.vips)
+      if (block.empty() && a.find('/') != std::string::npos) block = a;
+    out.why = subject + " lists the address block " + block +
+              ": before 1.30 istiod leaves the whole entry out of the "
+              "ambient index (only single addresses convert), so it binds "
+              "no waypoint and no ztunnel knows its hosts or addresses (§3.4)";
+    return out;
+  }
   // §15.2: a peered ServiceEntry with solo.io/use-global-waypoint binds
   // the peered copy of that waypoint: its replicas on this network.
   if (svc.peered && !svc.peered->global_waypoint.empty()) {

@@ -210,7 +210,9 @@ int Cluster::PassthroughEntryFor(const std::string& ip,
   if (auto it = service_by_vip.find(ip); it != service_by_vip.end())
     for (size_t si : it->second) {
       const Service& s = services[si];
-      if (s.Shadowed() || !Visible(s, client_ns, false)) continue;
+      if (s.Shadowed() || s.out_of_ambient_index ||  // not in WDS (§3.4)
+          !Visible(s, client_ns, false))
+        continue;
       // find_best_match: the client's namespace, then the oldest.
       bool better = best < 0;
       if (!better) {
@@ -299,8 +301,11 @@ std::vector<size_t> Cluster::ServicesForHost(const std::string& host,
       if (it == service_by_host.end()) continue;
       for (size_t i : it->second)
         if (Visible(services[i], client_ns, sidecar) &&
-            (!ztunnel_dns || services[i].HostHasAddress(pattern) ||
-             EndsWith(pattern, ".svc.cluster.local")))
+            (!ztunnel_dns ||
+             // §3.4: not an entry the ambient index leaves out.
+             (!services[i].out_of_ambient_index &&
+              (services[i].HostHasAddress(pattern) ||
+               EndsWith(pattern, ".svc.cluster.local")))))
           out.push_back(i);
     }
     if (!out.empty()) break;

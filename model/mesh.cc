@@ -689,6 +689,16 @@ void ShadowDuplicateHosts(Cluster& c) {
   }
 }
 
+// §3.4: before 1.30 an entry with an address block is no ambient service
+// at all (parseCidrOrIP refuses the block, and constructServiceEntries
+// drops the whole entry).
+bool OutOfAmbientIndex(const Service& s, IstioVersion version) {
+  return s.kind == "ServiceEntry" && !version.AtLeast(1, 30) &&
+         std::any_of(s.vips.begin(), s.vips.end(), [](const std::string& v) {
+           return v.find('/') != std::string::npos;
+         });
+}
+
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
@@ -768,6 +778,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     s.visibility_none = visibility == "NONE";
     s.namespace_only_sidecars =
         s.namespace_only && istio.entry_visibility_sidecars;
+    s.out_of_ambient_index = OutOfAmbientIndex(s, c.VersionOr(istio.version));
     // §3.4: an entry whose every host another holds is not in WDS.
     if (s.Shadowed()) continue;
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);

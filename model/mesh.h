@@ -300,6 +300,12 @@ struct Service {
       if (host == h) return true;
     return false;
   }
+  // §3.4 (before 1.30): istiod converts only single addresses for ztunnel
+  // and leaves an entry with a wider address block out of the ambient
+  // index entirely: no ztunnel knows its hosts or addresses, and it binds
+  // no waypoint. Envoys (sidecars, waypoints, gateways) still have it.
+  // Set by Finalize from the cluster's release.
+  bool out_of_ambient_index = false;
   bool Shadowed() const {
     if (shadowed_hosts.empty()) return false;
     for (const std::string& h : hosts)  // a host listed twice counts once

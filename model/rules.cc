@@ -456,6 +456,17 @@ const std::vector<Rule>& RuleCatalogue() {
        "waypoint and endpoints take no traffic for that host (§3.4). Fix: "
        "merge the entries, or delete the one that loses.",
        "docs/rules.md#service-entry-shadowed"},
+      {"service-entry-address-block", RuleKind::kLint, kW, kW,
+       "A ServiceEntry address block ambient ignores before 1.30",
+       "Before 1.30 istiod converts only single addresses (and blocks of "
+       "one) for the ambient index; a ServiceEntry that lists a wider block "
+       "in spec.addresses is left out whole: no ztunnel knows its hosts or "
+       "addresses, ambient clients' requests to it pass through, and it "
+       "binds no waypoint, so an egress waypoint's policies never run for "
+       "it (§3.4). Sidecars and gateways still have the entry. Fires in a "
+       "cluster that runs ambient, or when the entry asks for a waypoint. "
+       "Fix: list single addresses, or upgrade to 1.30.",
+       "docs/rules.md#service-entry-address-block"},
       {"mixed-route-apis", RuleKind::kLint, kW, kW,
        "A VirtualService and an HTTPRoute for the same service",
        "A VirtualService for mesh and a GAMMA HTTPRoute both route one "

@@ -129,7 +129,10 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   if (vit != c.service_by_vip.end())
     for (size_t si : vit->second)  // §2.4: the ones the client sees
       if (Cluster::Visible(c.services[si], src.ns,
-                           src.capture == Capture::kSidecar))
+                           src.capture == Capture::kSidecar) &&
+          // §3.4: ztunnel has no entry the ambient index leaves out.
+          !(src.capture == Capture::kAmbient &&
+            c.services[si].out_of_ambient_index))
         idx.push_back(si);
   // §3.4 (ztunnel find_best_match): the client's namespace, then a
   // canonical service (a Kubernetes Service, else the oldest entry).
@@ -176,21 +179,18 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
                               ": no proxy knows it, so the connection "
                               "passes through and kube-proxy sends it to "
                               "one of the service's pods (§16.7)");
+  // §3.4: an address of an entry the ambient index leaves out.
+  if (vit != c.service_by_vip.end() && src.capture == Capture::kAmbient)
+    for (size_t si : vit->second)
+      if (c.services[si].out_of_ambient_index) {
+        d.why = t_.to.ip + " is an address of ServiceEntry " +
+                c.services[si].Key() +
+                ", which lists an address block: before 1.30 istiod leaves "
+                "the whole entry out of the ambient index, so ztunnel does "
+                "not know the address (§3.4)";
+        break;
+      }
   return {d};
-}
-
-// §2.4: the NAMESPACE- or NONE-visibility ServiceEntry that `src` does not
-// see whose host `host` is (exactly, or under a wildcard host), if any.
-const Service* Builder::HiddenEntryHost(const Workload& src,
-                                        const std::string& host) const {
-  const bool sidecar = src.capture == Capture::kSidecar;
-  for (const Cluster& c : mesh_.clusters)
-    for (const Service& e : c.services) {
-      if (!e.namespace_only || Cluster::Visible(e, src.ns, sidecar)) continue;
-      for (const std::string& h : e.hosts)
-        if (EntryHostMatches(h, host)) return &e;
-    }
-  return nullptr;
 }
 
 // §2.4: a request to the host of an entry `src` does not see: the entry is

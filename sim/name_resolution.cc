@@ -56,8 +56,12 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
         c.ServicesForHost(t_.to.host, src.ns, sidecar, /*ztunnel_dns=*/true);
     if (!answered.empty() && !idx.empty() && answered[0] != idx[0])
       dns_note = "ztunnel's DNS proxy skips ServiceEntry " +
-                 c.services[idx[0]].Key() + ", which has no address for " +
-                 t_.to.host + ", and answers with the address of " +
+                 c.services[idx[0]].Key() +
+                 (c.services[idx[0]].out_of_ambient_index
+                      ? ", which the ambient index leaves out (an address "
+                        "block before 1.30)"
+                      : ", which has no address for " + t_.to.host) +
+                 ", and answers with the address of " +
                  c.services[answered[0]].Key() + " (§3.4)";
     if (!answered.empty()) idx = std::move(answered);
   }
@@ -129,7 +133,15 @@ std::vector<Builder::Dest> Builder::ResolveHost(int ci,
       EndsWith(MatchedHost(s), ".svc.cluster.local"))
     return EndpointAnswers(sci, static_cast<int>(idx[0]));
   Dest d;
-  if (s.external_name) {
+  if (src.capture == Capture::kAmbient && s.out_of_ambient_index) {
+    // §3.4: neither ztunnel's DNS proxy nor kube-dns knows the entry.
+    d.ip = t_.to.host;
+    d.why = "ServiceEntry " + s.Key() +
+            " lists an address block: before 1.30 istiod leaves the whole "
+            "entry out of the ambient index, so the client dials the real "
+            "address of " +
+            t_.to.host + ", which ztunnel does not know (§3.4)";
+  } else if (s.external_name) {
     d = ExternalNameDest(ci, s, sidecar);
   } else if (s.vips.empty() || !s.HostHasAddress(MatchedHost(s))) {
     d.ip = s.kind == "ServiceEntry" ? t_.to.host : s.Hostname();

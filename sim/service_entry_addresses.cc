@@ -376,5 +376,20 @@ bool Builder::AddressThroughKubeProxy(Vertex from, const State& base, int ci,
   return true;
 }
 
+// §2.4: the NAMESPACE- or NONE-visibility ServiceEntry that `src` does not
+// see whose host `host` is (exactly, or under a wildcard host), if any.
+const Service* Builder::HiddenEntryHost(const Workload& src,
+                                        const std::string& host) const {
+  const bool sidecar = src.capture == Capture::kSidecar;
+  for (const Cluster& c : mesh_.clusters)
+    for (const Service& e : c.services) {
+      if (!e.namespace_only || Cluster::Visible(e, src.ns, sidecar)) continue;
+      for (const std::string& h : e.hosts)
+        if (EntryHostMatches(h, host)) return &e;
+    }
+  return nullptr;
+}
+
 }  // namespace dataplane
+
 }  // namespace meshsim

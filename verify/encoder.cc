@@ -241,8 +241,12 @@ std::optional<Encoded> Encoder::ServiceSlice(const std::string& key) {
     const Service& s = *plan.In(ci);
     std::vector<std::pair<const Gateway*, z3::expr>> per;
     // §15.2: a peered entry naming a global waypoint binds its copy.
+    // §3.4: an entry the ambient index leaves out binds nothing.
+    const bool indexed = !OutsideAmbientIndex(
+        s, sc_.mesh.clusters[ci].VersionOr(sc_.mesh.istio.version));
     z3::expr bound =
-        plan.peered && !GlobalWaypointLabel(s).empty()
+        !indexed ? c_.bool_val(false)
+        : plan.peered && !GlobalWaypointLabel(s).empty()
             ? slice_.PeeredCopy(s, &per)
             : slice_.AnyBound(ci, s.labels, s.ns, true, IsGatewayService(ci, s),
                               &per, s.namespace_only);

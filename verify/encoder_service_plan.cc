@@ -129,6 +129,12 @@ Encoder::ServicePlan Encoder::PlanService(const std::string& key) const {
                 (cls.kind == ClientKind::kSidecar &&
                  !Cluster::Visible(*own, cls.ns, true))))
       plan.view[k] = -1;
+    // §3.4: ztunnel knows no entry the ambient index leaves out.
+    if (cls.kind == ClientKind::kAmbient && plan.view[k] >= 0 &&
+        OutsideAmbientIndex(
+            *plan.In(plan.view[k]),
+            sc_.mesh.clusters[plan.view[k]].VersionOr(sc_.mesh.istio.version)))
+      plan.view[k] = -1;
     // §3.4: kube-dns (no DNS proxy) knows only its cluster's Services: no
     // allocated entry address, peering name or other cluster's Service, and
     // a Service's own name gives its ClusterIP, not an entry's address.

@@ -143,6 +143,12 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
                              const std::string& ns,
                              const IstioVersion& version);
 
+// §3.4 stated for the encoding: whether istiod of `version` leaves service
+// `s` out of the ambient index for an address block (before 1.30 only
+// single addresses, and blocks of one, convert; the whole entry is
+// dropped): then it binds no waypoint.
+bool OutsideAmbientIndex(const Service& s, const IstioVersion& version);
+
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
 // §2.1, stated for the encoding: whether gateway `w` of `c` has a ready pod

@@ -2,7 +2,8 @@
 // their own (not model/binding.cc's WaypointTrafficType and
 // WaypointAdmits): Istio's pilot/pkg/serviceregistry/ambient/waypoints.go
 // gatewayToWaypointTransform (traffic type), makeInboundBinding,
-// makeAllowedRoutes, findBoundListener and AllowsAttachmentFromNamespace.
+// makeAllowedRoutes, findBoundListener and AllowsAttachmentFromNamespace;
+// and which entries the ambient index holds (helpers.go parseCidrOrIP).
 #include <string>
 
 #include "model/labels.h"
@@ -93,6 +94,21 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
       return false;
   }
   return true;
+}
+
+bool OutsideAmbientIndex(const Service& s, const IstioVersion& version) {
+  if (s.kind != "ServiceEntry" || version.AtLeast(1, 30)) return false;
+  // pilot/pkg/serviceregistry/kube/controller/ambient/helpers.go
+  // parseCidrOrIP (1.22-1.29): a prefix is accepted only if it is a single
+  // IP; constructServiceEntries returns nothing when any address fails.
+  for (const std::string& a : s.vips) {
+    const size_t slash = a.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string bits = a.substr(slash + 1);
+    const bool v6 = a.find(':') != std::string::npos;
+    if (bits != (v6 ? "128" : "32")) return true;
+  }
+  return false;
 }
 
 }  // namespace meshsim::verify

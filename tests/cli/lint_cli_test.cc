@@ -218,6 +218,9 @@ TEST(LintCliTest, BundledScenariosLintAsChecked) {
       // The ingress removes the token the waypoint checks again: its point.
       {"jwt-forward-original-token/removed/scenario.yaml",
        {{"jwt-not-forwarded", 1}}},
+      // The entry's address block before 1.30 is that scenario's point.
+      {"egress-waypoint-address-block/before-1-30/scenario.yaml",
+       {{"service-entry-address-block", 1}}},
       {"diff/reference-grant-added/scenario.yaml",
        {{"reference-not-permitted", 2}}},
       {"diff/reference-grant-added/new/scenario.yaml",

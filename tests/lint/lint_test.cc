@@ -1159,3 +1159,56 @@ TEST(LintTest, IstioSampleManifestsLintAsChecked) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// §3.4: before 1.30 an entry with an address block is left out of the
+// ambient index whole. Fires in a cluster that runs ambient, or when the
+// entry asks for a waypoint; quiet from 1.30, for single addresses and
+// blocks of one, and in a sidecar-only cluster whose entry asks for none.
+TEST(LintTest, ServiceEntryAddressBlockBefore130) {
+  auto found = [](const std::string& version, const std::string& addresses,
+                  bool ambient, bool waypoint) {
+    World w("{version: \"" + version + "\"}");
+    w.Cluster("east", "net-east", 1);
+    w.Add("east", Ns("shop", {{ambient ? Ambient() : "istio-injection",
+                               ambient ? "ambient" : "enabled"}}));
+    w.Add("east", Deploy("shop", "cart"));
+    w.Add("east", Waypoint("shop", "egress"));
+    w.Add(
+        "east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+        "metadata:\n  name: corp\n  namespace: shop\n" +
+            std::string(waypoint ? "  labels: {istio.io/use-waypoint: egress}\n"
+                                 : "") +
+            "spec:\n  hosts: [corp.example.com]\n  addresses: [" + addresses +
+            "]\n  resolution: NONE\n  location: MESH_EXTERNAL\n"
+            "  ports: [{number: 443, name: tls, protocol: TLS}]\n");
+    return Of(Lint(w.Load()), "service-entry-address-block");
+  };
+  const auto both = found("1.29", "10.0.0.0/8, 192.168.1.1", true, true);
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_NE(both[0].find("ServiceEntry shop/corp lists the address block "
+                         "10.0.0.0/8: before 1.30 istiod converts only single "
+                         "addresses for ztunnel and leaves the whole entry out "
+                         "of the ambient index"),
+            std::string::npos)
+      << both[0];
+  EXPECT_NE(both[0].find("it binds no waypoint: requests to it never pass "
+                         "waypoint shop/egress and its policies never run"),
+            std::string::npos)
+      << both[0];
+  // Ambient without a waypoint: said, without the waypoint's part.
+  const auto plain = found("1.28", "10.0.0.0/8", true, false);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].find("binds no waypoint"), std::string::npos);
+  // A sidecar-only cluster: only when the entry asks for a waypoint.
+  EXPECT_EQ(found("1.29", "10.0.0.0/8", false, true).size(), 1u);
+  EXPECT_TRUE(found("1.29", "10.0.0.0/8", false, false).empty());
+  EXPECT_TRUE(found("1.30", "10.0.0.0/8", true, true).empty());
+  EXPECT_TRUE(found("1.29", "10.0.0.1/32, 192.168.1.1", true, true).empty());
+}
+
+}  // namespace
+}  // namespace meshsim

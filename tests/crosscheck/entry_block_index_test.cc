@@ -1,0 +1,119 @@
+// §3.4 (before 1.30): istiod converts a ServiceEntry's addresses for the
+// ambient index with parseCidrOrIP, which takes single addresses and
+// blocks of one only; an entry with a wider block fails it and
+// constructServiceEntries drops the whole entry. So on 1.22-1.29 no
+// ztunnel knows any of its hosts or addresses and it binds no waypoint: an
+// egress waypoint bound to a corporate-network entry such as 10.0.0.0/8 is
+// never used, and its policies never run. Read at 1.22.0, 1.24.0, 1.28.0
+// and 1.29.0 (pilot/pkg/serviceregistry/kube/controller/ambient); 1.30
+// (pilot/pkg/serviceregistry/ambient/helpers.go) converts blocks. Asked of
+// both engines.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "model/binding.h"
+#include "tests/crosscheck/both_engines.h"
+#include "tests/test_world.h"
+
+namespace meshsim {
+namespace {
+
+using testing::Ambient;
+
+// client/curl (ambient, or with `sidecar` a sidecar) to 10.99.0.5:80, an
+// address of STATIC ServiceEntry shop/corp (its `addresses`: 10.99.0.5 and
+// `more`; its endpoints the cart pods), which uses waypoint shop/wp; a
+// DENY policy on the waypoint refuses every request it sees.
+Scenario EntryWorld(const std::string& more, const std::string& version,
+                    bool sidecar = false) {
+  testing::World w("{version: \"" + version + "\"}");
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{sidecar ? "istio-injection" : Ambient(),
+                                        sidecar ? "enabled" : "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Waypoint("shop", "wp"));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: deny-all, namespace: shop}\nspec:\n"
+        "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+        "name: wp}]\n  action: DENY\n  rules: [{}]\n");
+  w.Add("east",
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+        "metadata:\n  name: corp\n  namespace: shop\n"
+        "  labels: {istio.io/use-waypoint: wp}\nspec:\n"
+        "  hosts: [corp.example.com]\n  addresses: [10.99.0.5" +
+            (more.empty() ? "" : ", " + more) +
+            "]\n  resolution: STATIC\n  location: MESH_INTERNAL\n"
+            "  workloadSelector: {labels: {app: cart}}\n"
+            "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
+  w.Traffic("t", testing::kFromCurl, "{ip: 10.99.0.5, port: 80}");
+  return w.Load();
+}
+
+const testing::EngineDest kCorp{.service = "shop/corp", .pod = "", .port = 80};
+
+TEST(EntryBlockIndexCrossCheck, ABlockBefore130LeavesTheEntryOutOfAmbient) {
+  for (const std::string version : {"1.24", "1.29"}) {
+    // The block drops the whole entry, its single address too: ztunnel
+    // passes the request through, and the waypoint's DENY never runs.
+    const Scenario sc = EntryWorld("10.98.0.0/16", version);
+    EXPECT_EQ(testing::Simulated(sc), std::set<Outcome>{Outcome::kDelivered})
+        << version;
+    // The encoding holds no ambient request to the entry (ztunnel does
+    // not know it); it says nothing rather than something wrong.
+    OutcomeOracle oracle(sc);
+    for (const SourceClass& src : SourceClasses(sc))
+      if (src.workload.rfind("client/curl", 0) == 0) {
+        EXPECT_TRUE(oracle.Outcomes(src, "shop/corp", "", 80, "GET", "/")
+                        .outcomes.empty())
+            << version;
+      }
+    // A sidecar has the entry (Envoy reads blocks).
+    testing::ExpectBothEngines(EntryWorld("10.98.0.0/16", version, true),
+                               Outcome::kDelivered, "sidecar, " + version,
+                               kCorp);
+  }
+  // 1.30 converts blocks: the entry binds its waypoint, which denies.
+  // (A community sidecar never sends to a waypoint, §6: delivered there
+  // in every release.)
+  testing::ExpectBothEngines(EntryWorld("10.98.0.0/16", "1.30"),
+                             Outcome::kDenied, "ambient, 1.30", kCorp);
+  testing::ExpectBothEngines(EntryWorld("10.98.0.0/16", "1.30", true),
+                             Outcome::kDelivered, "sidecar, 1.30", kCorp);
+  // Single addresses, and a block of one address, convert in every
+  // release.
+  testing::ExpectBothEngines(EntryWorld("", "1.29"), Outcome::kDenied,
+                             "single address, 1.29", kCorp);
+  testing::ExpectBothEngines(EntryWorld("10.98.0.7/32", "1.29"),
+                             Outcome::kDenied, "a block of one, 1.29", kCorp);
+}
+
+TEST(EntryBlockIndexCrossCheck, TheSimulatorSaysWhyTheWaypointIsSkipped) {
+  const Scenario sc = EntryWorld("10.98.0.0/16", "1.29");
+  const auto paths = testing::PathsOf(sc, "t");
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_TRUE(paths[0].waypoints.empty());
+  bool said = false;
+  for (const std::string& why : paths[0].why)
+    said |= why.find(
+                "10.99.0.5 is an address of ServiceEntry shop/corp, "
+                "which lists an address block: before 1.30 istiod "
+                "leaves the whole entry out of the ambient index") !=
+            std::string::npos;
+  EXPECT_TRUE(said);
+  const Cluster& east = sc.mesh.clusters[0];
+  const Binding b =
+      ServiceWaypoint(sc.mesh, east, *east.FindService("shop/corp"));
+  EXPECT_EQ(b.status, BindingStatus::kNone);
+  EXPECT_EQ(b.waypoint, nullptr);
+  EXPECT_NE(b.why.find("lists the address block 10.98.0.0/16"),
+            std::string::npos)
+      << b.why;
+}
+
+}  // namespace
+}  // namespace meshsim
