@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (EnforcementPoint point :
          {EnforcementPoint::kZtunnel, EnforcementPoint::kWaypoint,
           EnforcementPoint::kGateway, EnforcementPoint::kSidecar})
-      Evaluate(mesh, point, policies, req);
+      Evaluate(mesh, mesh.istio.version, point, policies, req);
   }
   // The policies each enforcement point would pick up for each workload.
   for (const Workload& w : c.workloads) {

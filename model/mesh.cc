@@ -8,6 +8,7 @@
 
 #include "model/binding.h"
 #include "model/labels.h"
+#include "model/mesh_queries.h"
 #include "model/networking.h"
 #include "model/parallel.h"
 #include "model/peering.h"
@@ -664,7 +665,9 @@ void ShadowDuplicateHosts(Cluster& c) {
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
     s.shadowed_hosts.clear();
-    if (s.kind != "ServiceEntry" || s.peered) continue;
+    // §3.4: an entry left out of the ambient index takes no part.
+    if (s.kind != "ServiceEntry" || s.peered || s.out_of_ambient_index)
+      continue;
     for (const std::string& h : s.hosts) {
       auto [it, fresh] = holder.try_emplace({s.ns, h}, si);
       if (!fresh && older(s, c.services[it->second])) it->second = si;
@@ -680,23 +683,14 @@ void ShadowDuplicateHosts(Cluster& c) {
   }
   for (size_t si = 0; si < c.services.size(); ++si) {
     Service& s = c.services[si];
-    if (s.peered || s.kind != "ServiceEntry") continue;
+    if (s.peered || s.kind != "ServiceEntry" || s.out_of_ambient_index)
+      continue;
     for (const std::string& h : s.hosts) {
       const size_t w = holder.at({s.ns, h});
       if (w != si && !s.ShadowedHost(h))
         s.shadowed_hosts.emplace_back(h, c.services[w].Key());
     }
   }
-}
-
-// §3.4: before 1.30 an entry with an address block is no ambient service
-// at all (parseCidrOrIP refuses the block, and constructServiceEntries
-// drops the whole entry).
-bool OutOfAmbientIndex(const Service& s, IstioVersion version) {
-  return s.kind == "ServiceEntry" && !version.AtLeast(1, 30) &&
-         std::any_of(s.vips.begin(), s.vips.end(), [](const std::string& v) {
-           return v.find('/') != std::string::npos;
-         });
 }
 
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
@@ -721,6 +715,10 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     while (taken.count(ip));
     return ip;
   };
+  // Before the de-duplication below: an entry the ambient index leaves out
+  // holds no host there.
+  for (Service& s : c.services)
+    s.out_of_ambient_index = OutOfAmbientIndex(s, c.VersionOr(istio.version));
   ShadowDuplicateHosts(c);
   c.service_by_key.clear();
   c.service_by_vip.clear();
@@ -778,7 +776,6 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
     s.visibility_none = visibility == "NONE";
     s.namespace_only_sidecars =
         s.namespace_only && istio.entry_visibility_sidecars;
-    s.out_of_ambient_index = OutOfAmbientIndex(s, c.VersionOr(istio.version));
     // §3.4: an entry whose every host another holds is not in WDS.
     if (s.Shadowed()) continue;
     for (const std::string& vip : s.vips) c.service_by_vip[vip].push_back(si);

@@ -57,6 +57,9 @@ bool WaypointServiceGlobal(const Mesh& mesh, const Cluster& cluster,
                            const Gateway& gw);
 // Returns the label value or nullptr.
 const std::string* FindLabel(const Labels& labels, const std::string& key);
+// §3.4: before 1.30, whether istiod leaves entry `s` out of the ambient
+// index for an address block (Finalize sets Service::out_of_ambient_index).
+bool OutOfAmbientIndex(const Service& s, IstioVersion version);
 // §3.4: ServiceEntry host `pattern` names `host` (equal, or "*.a" "b.a").
 bool EntryHostMatches(const std::string& pattern, const std::string& host);
 // §8.6: the protocol istiod gives a port (kube/conversion.go

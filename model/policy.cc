@@ -738,15 +738,17 @@ void ExplainNoAllowMatched(bool zt, const std::string& who,
 // provider become the RBAC filter's `rules` (action DENY), which Envoy
 // enforces: a matching request is denied. Not where istiod turns the
 // enforced CUSTOM rules into DENYs instead (several providers, §8.2).
-bool DryRunCustomDenies(const Mesh& mesh, const AuthorizationPolicy& p, bool zt,
+bool DryRunCustomDenies(const IstioVersion& version,
+                        const AuthorizationPolicy& p, bool zt,
                         bool custom_denies) {
   return !zt && p.dry_run && p.action == PolicyAction::kCustom &&
-         !custom_denies && mesh.istio.version.AtLeast(1, 30);
+         !custom_denies && version.AtLeast(1, 30);
 }
 
 }  // namespace
 
-PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
+PolicyDecision Evaluate(const Mesh& mesh, const IstioVersion& version,
+                        EnforcementPoint point,
                         const std::vector<const AuthorizationPolicy*>& policies,
                         const RequestAttributes& req) {
   PolicyDecision d;
@@ -756,11 +758,11 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   // AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY, it sends it marked dry-run
   // and ztunnel only logs); before, it sent it as an ordinary policy.
   auto dry = [&](const AuthorizationPolicy& p) {
-    return p.dry_run && (!zt || mesh.istio.version.AtLeastPatch(1, 25, 2));
+    return p.dry_run && (!zt || version.AtLeastPatch(1, 25, 2));
   };
   auto dry_note = [&]() -> std::string {
     if (!zt) return "dry-run: logged only";
-    if (mesh.istio.version.AtLeast(1, 29) &&
+    if (version.AtLeast(1, 29) &&
         mesh.istio.Flag("AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY", false))
       return "dry-run: logged only by ztunnel";
     return "dry-run: not sent to ztunnel (§8.5)";
@@ -777,11 +779,11 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
   // The flag exists from 1.30; before, one provider per workload only.
   const bool custom_denies =
       !zt && providers.size() > 1 &&
-      !(mesh.istio.version.AtLeast(1, 30) &&
+      !(version.AtLeast(1, 30) &&
         mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS", false));
   // §8.7: Envoys read source trust domains from 1.30.
   RequestAttributes with_td = req;
-  with_td.trust_domains = !zt && mesh.istio.version.AtLeast(1, 30);
+  with_td.trust_domains = !zt && version.AtLeast(1, 30);
   std::vector<PolicyEvaluation> evals;
   bool denied = false, any_allow_policy = false, allow_matched = false;
   std::optional<DeniedBy> deny;
@@ -802,7 +804,7 @@ PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
             "istio.io/dry-run is not read by ztunnel before 1.25.2: "
             "enforced (§8.5)" +
             (e.note.empty() ? "" : "; " + e.note);
-      if (dry(*p) && DryRunCustomDenies(mesh, *p, zt, custom_denies)) {
+      if (dry(*p) && DryRunCustomDenies(version, *p, zt, custom_denies)) {
         // §8.5: from 1.30 istiod makes a dry-run CUSTOM policy's rules the
         // RBAC filter's enforced rules, of action DENY (builder.go).
         e.note =

@@ -171,7 +171,10 @@ JwtVerdict AuthenticateJwt(const std::vector<const RequestAuthentication*>& ras,
 // §8.3: ztunnel: DENY, then "no ALLOW => allow", then any ALLOW => allow,
 // else deny, with §8.2's treatment of HTTP attributes. Envoy (waypoint,
 // gateway, sidecar): CUSTOM, DENY, then ALLOW; AUDIT never decides.
-PolicyDecision Evaluate(const Mesh& mesh, EnforcementPoint point,
+// `version`: the Istio release of the enforcing proxy's cluster (what its
+// istiod sends decides dry-run, trust domains and CUSTOM providers).
+PolicyDecision Evaluate(const Mesh& mesh, const IstioVersion& version,
+                        EnforcementPoint point,
                         const std::vector<const AuthorizationPolicy*>& policies,
                         const RequestAttributes& req);
 

@@ -811,7 +811,8 @@ void Builder::AdmitAndDeliver(
   } else {
     attrs.jwt.reset();
   }
-  PolicyDecision d = Evaluate(mesh_, point, policies, attrs);
+  PolicyDecision d =
+      Evaluate(mesh_, Version(s.cluster), point, policies, attrs);
   if (!note.empty() && !d.allowed) d.reason += "; " + note;
   if (!Enforce(v, d)) return;
   Deliver(v, s, note);

@@ -476,8 +476,8 @@ void Builder::WaypointHop(Vertex v, const State& in) {
                 v, RequestAuthenticationsAtWaypoint(mesh_, c, *wp, target_svc),
                 attrs, &s.token_removed))
     return;
-  PolicyDecision d =
-      Evaluate(mesh_, EnforcementPoint::kWaypoint, policies, attrs);
+  PolicyDecision d = Evaluate(mesh_, Version(s.cluster),
+                              EnforcementPoint::kWaypoint, policies, attrs);
   if (!Enforce(v, d)) return;
   if (dynamic_dns && requests_[s.req].http) {
     // §3.4: the entry's virtual host takes only its own hosts, so that no
@@ -516,8 +516,7 @@ void Builder::WaypointHop(Vertex v, const State& in) {
   ctx.gamma_runs = true, ctx.version = Version(sci), ctx.waypoint = true;
   ctx.proxy_ns = wp ? wp->ns : "";
   if (attrs.request_principal) ctx.jwt_claims = &*attrs.jwt;  // §16.2
-  // §16.2: TCP routes at a waypoint from 1.26 (#55198); before, its TCP
-  // chain sends to the service itself.
+  // §16.2: TCP routes at a waypoint from 1.26 (#55198; before, to the service).
   const bool tcp = !requests_[s.req].http;
   if (tcp) ctx.waypoint_tcp_host = MatchedHost(S(sci, si));
   // §8.6: an HTTP port has only the HTTP chain: no TCP route there.
@@ -592,9 +591,10 @@ void Builder::IngressHop(Vertex v, State s) {
   if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, &gw), attrs,
                     &s.token_removed))
     return;
-  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
-                              PoliciesAtProxy(mesh_, c, pod, &gw), attrs);
-  if (!Enforce(v, d)) return;
+  if (!Enforce(v,
+               Evaluate(mesh_, Version(s.cluster), EnforcementPoint::kGateway,
+                        PoliciesAtProxy(mesh_, c, pod, &gw), attrs)))
+    return;
   const std::vector<const Listener*> listeners = IngressListeners(v, s, gw);
   if (listeners.empty()) return;
   // §9: on a port whose listeners are all TCP or TLS the ingress proxies

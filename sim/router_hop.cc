@@ -30,8 +30,9 @@ void Builder::RouterHop(Vertex v, State s) {
   if (!Authenticate(v, RequestAuthenticationsAtProxy(mesh_, c, pod, nullptr),
                     attrs, &s.token_removed))
     return;
-  PolicyDecision d = Evaluate(mesh_, EnforcementPoint::kGateway,
-                              PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
+  PolicyDecision d =
+      Evaluate(mesh_, Version(s.cluster), EnforcementPoint::kGateway,
+               PoliciesAtProxy(mesh_, c, pod, nullptr), attrs);
   if (!Enforce(v, d)) return;
   const std::string host =
       requests_[s.req].host.substr(0, requests_[s.req].host.find(':'));

@@ -140,6 +140,11 @@ class World {
     nodes_[name] = nodes;
     return *this;
   }
+  // The cluster's own `istio` settings (e.g. "{version: \"1.29\"}").
+  World& ClusterIstio(const std::string& cluster, const std::string& istio) {
+    cluster_istio_[cluster] = istio;
+    return *this;
+  }
   World& Add(const std::string& cluster, const std::string& object_yaml) {
     if (!networks_.count(cluster)) Cluster(cluster, cluster);
     objects_[cluster].push_back(object_yaml);
@@ -160,7 +165,10 @@ class World {
     s << "clusters:\n";
     for (const std::string& c : order_) {
       s << "- name: " << c << "\n  network: " << networks_.at(c)
-        << "\n  nodes: " << nodes_.at(c) << "\n  resources:";
+        << "\n  nodes: " << nodes_.at(c) << "\n";
+      if (auto ci = cluster_istio_.find(c); ci != cluster_istio_.end())
+        s << "  istio: " << ci->second << "\n";
+      s << "  resources:";
       auto it = objects_.find(c);
       s << (it == objects_.end() ? " []\n" : "\n");
       if (it == objects_.end()) continue;
@@ -197,6 +205,7 @@ class World {
   std::string istio_;
   std::vector<std::string> order_;
   std::map<std::string, std::string> networks_;
+  std::map<std::string, std::string> cluster_istio_;
   std::map<std::string, int> nodes_;
   std::map<std::string, std::vector<std::string>> objects_;
   std::string traffic_;

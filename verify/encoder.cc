@@ -59,7 +59,7 @@ z3::expr Encoder::SrcIs(const Encoded& e,
 
 // `principal`: an identity id (Pid), -1 without one.
 Attrs Encoder::MakeAttrs(
-    const Encoded& e, z3::expr principal, z3::expr has_id,
+    const Encoded& e, int cluster, z3::expr principal, z3::expr has_id,
     std::function<z3::expr(const std::vector<std::string>&)> ip_in) {
   Attrs out{[this, principal, has_id](const std::vector<std::string>& ps) {
               return IdIn(principal, has_id, ps, false);
@@ -85,9 +85,11 @@ Attrs Encoder::MakeAttrs(
             std::nullopt,
             {},
             !e.http && !e.http_port};
+  out.version = sc_.mesh.clusters[static_cast<size_t>(cluster)].VersionOr(
+      sc_.mesh.istio.version);
   // §8.7: Envoys read source trust domains from 1.30 (ztunnel never:
   // Slice::RuleMatches uses this only away from ztunnel).
-  if (sc_.mesh.istio.version.AtLeast(1, 30))
+  if (out.version.AtLeast(1, 30))
     out.td_in = [this, principal, has_id](const std::vector<std::string>& ps) {
       return IdIn(principal, has_id, ps, false, true);
     };
@@ -117,7 +119,7 @@ z3::expr Encoder::DeniedAtDestination(const Encoded& e, size_t i,
       (w.kind == "WorkloadEntry" && w.capture != Capture::kAmbient))
     return c_.bool_val(false);
   const bool zt = w.capture == Capture::kAmbient;
-  Attrs a = MakeAttrs(e, principal, has_id,
+  Attrs a = MakeAttrs(e, ep.cluster, principal, has_id,
                       [&](const std::vector<std::string>& blocks) {
                         // Source address: the peer's; only classes with a pod
                         // have one.
@@ -780,9 +782,9 @@ z3::expr Encoder::WaypointDenies(const Encoded& e, int ci, const Gateway& gw,
     for (size_t k = 0; k < classes().size(); ++k)
       p = z3::ite(e.src == c_.int_val(static_cast<int>(k)),
                   Pid(ClassPrincipal(classes()[k])), p);
-    Attrs a = MakeAttrs(e, p, p >= 0, [this](const std::vector<std::string>&) {
-      return c_.bool_val(false);
-    });
+    Attrs a = MakeAttrs(
+        e, ci, p, p >= 0,
+        [this](const std::vector<std::string>&) { return c_.bool_val(false); });
     // §8.6: a service port declared TCP meets the waypoint's TCP chain: the
     // request is plain TCP there, whatever the client sent.
     if (svc) {

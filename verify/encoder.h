@@ -154,8 +154,9 @@ class Encoder {
 
   // ---- shared pieces --------------------------------------------------------
   // `principal`: an identity id (Pid), -1 without one.
+  // `cluster`: the enforcing proxy's (its release, Attrs::version).
   Attrs MakeAttrs(
-      const Encoded& e, z3::expr principal, z3::expr has_id,
+      const Encoded& e, int cluster, z3::expr principal, z3::expr has_id,
       std::function<z3::expr(const std::vector<std::string>&)> ip_in);
   // §16.4: what RequestAuthentications `ras` make of the request's token
   // (the constants "jwt:*": present, iss, sub, aud, azp, expired; claims

@@ -136,7 +136,7 @@ z3::expr Encoder::IngressDenies(const Encoded& e, size_t k, z3::expr* removes) {
   }
   if (policies.empty() && ras.empty()) return c_.bool_val(false);
   Attrs a = MakeAttrs(
-      e, c_.int_val(-1), c_.bool_val(false),
+      e, cls.cluster, c_.int_val(-1), c_.bool_val(false),
       [this](const std::vector<std::string>&) { return c_.bool_val(false); });
   // The port the ingress received the request on is not a request
   // variable here: a `ports` condition at the ingress may hold or not

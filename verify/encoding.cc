@@ -580,7 +580,7 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     if (p->action == PolicyAction::kCustom) providers.insert(p->provider);
   const bool custom_denies =
       !l4 && providers.size() > 1 &&
-      !(sc_.mesh.istio.version.AtLeast(1, 30) &&
+      !(a.version.AtLeast(1, 30) &&
         sc_.mesh.istio.Flag("PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS",
                             false));
   for (const AuthorizationPolicy* p : policies) {
@@ -591,10 +591,10 @@ z3::expr Slice::Denied(const std::vector<const AuthorizationPolicy*>& policies,
     // From 1.30 a dry-run CUSTOM policy at an Envoy is the exception: its
     // rules are the RBAC filter's enforced ones, of action DENY (builder.go),
     // unless several providers turn the enforced CUSTOM rules into DENYs.
-    const bool dry_custom_denies =
-        p->dry_run && !l4 && p->action == PolicyAction::kCustom &&
-        !custom_denies && sc_.mesh.istio.version.AtLeast(1, 30);
-    if (p->dry_run && (!l4 || sc_.mesh.istio.version.AtLeastPatch(1, 25, 2)) &&
+    const bool dry_custom_denies = p->dry_run && !l4 &&
+                                   p->action == PolicyAction::kCustom &&
+                                   !custom_denies && a.version.AtLeast(1, 30);
+    if (p->dry_run && (!l4 || a.version.AtLeastPatch(1, 25, 2)) &&
         !dry_custom_denies)
       continue;
     z3::expr en = Enabled(*p);

@@ -97,6 +97,9 @@ struct Attrs {
   // (forwardOriginalToken unset): the next hop sees none. Unset: no JWT is
   // validated here.
   std::optional<z3::expr> token_removed = std::nullopt;
+  // The Istio release of the enforcing proxy's cluster: what its istiod
+  // sends decides dry-run policies and CUSTOM providers (§8.2, §8.5).
+  IstioVersion version = {};
 };
 
 // §16.4: `ras` in the order istiod lists a proxy's RequestAuthentications:

@@ -99,3 +99,56 @@ TEST(CustomProvidersCrossCheck, ADryRunCustomPolicyDeniesFrom130) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// K14 (mixed releases): the enforcing proxy's cluster decides, not the
+// scenario's default release. A waypoint in a 1.29 cluster of a 1.30 mesh
+// has no PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS (its istiod is 1.29);
+// one in a 1.30 cluster of a 1.29 mesh has it. And ztunnel of a 1.24
+// cluster still enforces a dry-run DENY (istiod withholds dry-run policies
+// from ztunnel from 1.25.2 only, §8.5).
+TEST(CustomProvidersCrossCheck, TheEnforcingClustersReleaseDecides) {
+  const std::string flag =
+      "flags: {PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS: true}";
+  auto world = [&](const std::string& mesh, const std::string& cluster) {
+    testing::World w = testing::ShopWorld(
+        {{Ambient(), "ambient"}, {"istio.io/use-waypoint", "waypoint"}}, {}, {},
+        "{version: \"" + mesh + "\", " + flag + "}");
+    w.ClusterIstio("east", "{version: \"" + cluster + "\"}");
+    w.Add("east", testing::Waypoint("shop", "waypoint"));
+    w.Add("east", Custom("ext-a", "ext-a", "/admin"));
+    w.Add("east", Custom("ext-b", "ext-b", "/other"));
+    w.Traffic("t", testing::kFromCurl, testing::kToCart,
+              "{method: GET, path: /admin}");
+    return w.Load();
+  };
+  testing::ExpectBothEngines(world("1.30", "1.29"), Outcome::kDenied,
+                             "mesh 1.30, waypoint's cluster 1.29");
+  testing::ExpectBothEngines(world("1.29", "1.30"), Outcome::kDelivered,
+                             "mesh 1.29, waypoint's cluster 1.30");
+
+  auto dry = [](const std::string& mesh, const std::string& cluster) {
+    testing::World w = testing::ShopWorld({{Ambient(), "ambient"}}, {}, {},
+                                          "{version: \"" + mesh + "\"}");
+    w.ClusterIstio("east", "{version: \"" + cluster + "\"}");
+    w.Add("east",
+          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+          "metadata:\n  name: deny-curl\n  namespace: shop\n"
+          "  annotations: {istio.io/dry-run: \"true\"}\nspec:\n"
+          "  action: DENY\n  rules:\n  - from:\n    - source: {namespaces: "
+          "[client]}\n");
+    w.Traffic("t", testing::kFromCurl, testing::kToCart);
+    return w.Load();
+  };
+  const testing::EngineDest tcp{
+      .service = "shop/cart", .pod = "", .port = 80, .tcp = true};
+  testing::ExpectBothEngines(dry("1.30", "1.24"), Outcome::kDenied,
+                             "dry-run at ztunnel, cluster 1.24", tcp);
+  testing::ExpectBothEngines(dry("1.24", "1.30"), Outcome::kDelivered,
+                             "dry-run at ztunnel, cluster 1.30", tcp);
+}
+
+}  // namespace
+}  // namespace meshsim

@@ -12,6 +12,7 @@
 
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "model/binding.h"
 #include "tests/crosscheck/both_engines.h"
@@ -90,6 +91,48 @@ TEST(EntryBlockIndexCrossCheck, ABlockBefore130LeavesTheEntryOutOfAmbient) {
                              "single address, 1.29", kCorp);
   testing::ExpectBothEngines(EntryWorld("10.98.0.7/32", "1.29"),
                              Outcome::kDenied, "a block of one, 1.29", kCorp);
+}
+
+// Found by review: istiod de-duplicates hosts among the entries it
+// converted, so an older entry with a block (dropped) does not hold its
+// host against a newer one with single addresses, which stays in the
+// index and binds its waypoint.
+TEST(EntryBlockIndexCrossCheck, ADroppedEntryHoldsNoHost) {
+  testing::World w("{version: \"1.29\"}");
+  w.Cluster("east", "net-east", 2);
+  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("client", "curl"));
+  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
+  w.Add("east", testing::Deploy("shop", "cart"));
+  w.Add("east", testing::Waypoint("shop", "wp"));
+  w.Add("east",
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: deny-all, namespace: shop}\nspec:\n"
+        "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
+        "name: wp}]\n  action: DENY\n  rules: [{}]\n");
+  for (const auto& [name, at, address] :
+       {std::tuple{"a-old", "2026-01-01T00:00:00Z", "10.98.0.0/16"},
+        std::tuple{"b-new", "2026-02-01T00:00:00Z", "10.99.0.5"}})
+    w.Add("east", std::string("apiVersion: networking.istio.io/v1\n"
+                              "kind: ServiceEntry\nmetadata:\n  name: ") +
+                      name + "\n  namespace: shop\n  creationTimestamp: \"" +
+                      at +
+                      "\"\n  labels: {istio.io/use-waypoint: wp}\nspec:\n"
+                      "  hosts: [corp.example.com]\n  addresses: [" +
+                      address +
+                      "]\n  resolution: STATIC\n  location: MESH_INTERNAL\n"
+                      "  workloadSelector: {labels: {app: cart}}\n"
+                      "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
+  w.Traffic("t", testing::kFromCurl, "{ip: 10.99.0.5, port: 80}");
+  const Scenario sc = w.Load();
+  const Cluster& east = sc.mesh.clusters[0];
+  const Service& fresh = *east.FindService("shop/b-new");
+  EXPECT_FALSE(fresh.Shadowed());
+  EXPECT_EQ(ServiceWaypoint(sc.mesh, east, fresh).status,
+            BindingStatus::kAccepted);
+  testing::ExpectBothEngines(
+      sc, Outcome::kDenied, "the newer entry keeps its host",
+      testing::EngineDest{.service = "shop/b-new", .pod = "", .port = 80});
 }
 
 TEST(EntryBlockIndexCrossCheck, TheSimulatorSaysWhyTheWaypointIsSkipped) {

@@ -117,7 +117,7 @@ PolicyDecision Decide(const std::vector<std::string>& policies,
   for (const AuthorizationPolicy& p : s.mesh.clusters[0].authorization_policies)
     ptrs.push_back(&p);
   // The decision refers to policies by name only, so the scenario may go.
-  return Evaluate(s.mesh, point, ptrs, req);
+  return Evaluate(s.mesh, s.mesh.istio.version, point, ptrs, req);
 }
 
 std::string Policy(const std::string& name, const std::string& action,
