@@ -12,7 +12,6 @@
 
 #include <set>
 #include <string>
-#include <tuple>
 
 #include "model/binding.h"
 #include "tests/crosscheck/both_engines.h"
@@ -23,12 +22,10 @@ namespace {
 
 using testing::Ambient;
 
-// client/curl (ambient, or with `sidecar` a sidecar) to 10.99.0.5:80, an
-// address of STATIC ServiceEntry shop/corp (its `addresses`: 10.99.0.5 and
-// `more`; its endpoints the cart pods), which uses waypoint shop/wp; a
-// DENY policy on the waypoint refuses every request it sees.
-Scenario EntryWorld(const std::string& more, const std::string& version,
-                    bool sidecar = false) {
+// Istio `version`: client/curl (ambient, or with `sidecar` a sidecar), the
+// cart pods in ambient namespace shop, and waypoint shop/wp, whose DENY
+// policy refuses every request it sees; curl calls 10.99.0.5:80.
+testing::World BaseWorld(const std::string& version, bool sidecar) {
   testing::World w("{version: \"" + version + "\"}");
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{sidecar ? "istio-injection" : Ambient(),
@@ -42,16 +39,30 @@ Scenario EntryWorld(const std::string& more, const std::string& version,
         "metadata: {name: deny-all, namespace: shop}\nspec:\n"
         "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
         "name: wp}]\n  action: DENY\n  rules: [{}]\n");
-  w.Add("east",
-        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
-        "metadata:\n  name: corp\n  namespace: shop\n"
-        "  labels: {istio.io/use-waypoint: wp}\nspec:\n"
-        "  hosts: [corp.example.com]\n  addresses: [10.99.0.5" +
-            (more.empty() ? "" : ", " + more) +
-            "]\n  resolution: STATIC\n  location: MESH_INTERNAL\n"
-            "  workloadSelector: {labels: {app: cart}}\n"
-            "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
   w.Traffic("t", testing::kFromCurl, "{ip: 10.99.0.5, port: 80}");
+  return w;
+}
+
+// STATIC ServiceEntry shop/`name` for corp.example.com on `addresses`,
+// created `at`, whose endpoints are the cart pods; it uses waypoint wp.
+std::string Entry(const std::string& name, const std::string& addresses,
+                  const std::string& at = "2026-01-01T00:00:00Z") {
+  return "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+         "metadata:\n  name: " +
+         name + "\n  namespace: shop\n  creationTimestamp: \"" + at +
+         "\"\n  labels: {istio.io/use-waypoint: wp}\nspec:\n"
+         "  hosts: [corp.example.com]\n  addresses: [" +
+         addresses +
+         "]\n  resolution: STATIC\n  location: MESH_INTERNAL\n"
+         "  workloadSelector: {labels: {app: cart}}\n"
+         "  ports: [{number: 80, name: http, protocol: HTTP}]\n";
+}
+
+// The base world with shop/corp on 10.99.0.5 and `more`.
+Scenario EntryWorld(const std::string& more, const std::string& version,
+                    bool sidecar = false) {
+  testing::World w = BaseWorld(version, sidecar);
+  w.Add("east", Entry("corp", "10.99.0.5" + (more.empty() ? "" : ", " + more)));
   return w.Load();
 }
 
@@ -98,32 +109,9 @@ TEST(EntryBlockIndexCrossCheck, ABlockBefore130LeavesTheEntryOutOfAmbient) {
 // host against a newer one with single addresses, which stays in the
 // index and binds its waypoint.
 TEST(EntryBlockIndexCrossCheck, ADroppedEntryHoldsNoHost) {
-  testing::World w("{version: \"1.29\"}");
-  w.Cluster("east", "net-east", 2);
-  w.Add("east", testing::Ns("client", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("client", "curl"));
-  w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
-  w.Add("east", testing::Deploy("shop", "cart"));
-  w.Add("east", testing::Waypoint("shop", "wp"));
-  w.Add("east",
-        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-        "metadata: {name: deny-all, namespace: shop}\nspec:\n"
-        "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
-        "name: wp}]\n  action: DENY\n  rules: [{}]\n");
-  for (const auto& [name, at, address] :
-       {std::tuple{"a-old", "2026-01-01T00:00:00Z", "10.98.0.0/16"},
-        std::tuple{"b-new", "2026-02-01T00:00:00Z", "10.99.0.5"}})
-    w.Add("east", std::string("apiVersion: networking.istio.io/v1\n"
-                              "kind: ServiceEntry\nmetadata:\n  name: ") +
-                      name + "\n  namespace: shop\n  creationTimestamp: \"" +
-                      at +
-                      "\"\n  labels: {istio.io/use-waypoint: wp}\nspec:\n"
-                      "  hosts: [corp.example.com]\n  addresses: [" +
-                      address +
-                      "]\n  resolution: STATIC\n  location: MESH_INTERNAL\n"
-                      "  workloadSelector: {labels: {app: cart}}\n"
-                      "  ports: [{number: 80, name: http, protocol: HTTP}]\n");
-  w.Traffic("t", testing::kFromCurl, "{ip: 10.99.0.5, port: 80}");
+  testing::World w = BaseWorld("1.29", false);
+  w.Add("east", Entry("a-old", "10.98.0.0/16", "2026-01-01T00:00:00Z"));
+  w.Add("east", Entry("b-new", "10.99.0.5", "2026-02-01T00:00:00Z"));
   const Scenario sc = w.Load();
   const Cluster& east = sc.mesh.clusters[0];
   const Service& fresh = *east.FindService("shop/b-new");
