@@ -170,16 +170,6 @@ std::optional<size_t> Cluster::PodForDnsName(const std::string& host,
   return std::nullopt;
 }
 
-// §3.4: before 1.30 an entry with an address block is no ambient service
-// at all (parseCidrOrIP refuses the block, and constructServiceEntries
-// drops the whole entry).
-bool OutOfAmbientIndex(const Service& s, IstioVersion version) {
-  return s.kind == "ServiceEntry" && !version.AtLeast(1, 30) &&
-         std::any_of(s.vips.begin(), s.vips.end(), [](const std::string& v) {
-           return v.find('/') != std::string::npos;
-         });
-}
-
 int Cluster::CidrServiceFor(const std::string& ip, const std::string& client_ns,
                             bool sidecar) const {
   auto canonical = [&](size_t a, size_t b) {

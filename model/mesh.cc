@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "model/ambient_index.h"
 #include "model/binding.h"
 #include "model/labels.h"
 #include "model/mesh_queries.h"
@@ -649,50 +650,6 @@ bool AutoAllocatesAddress(const IstioSettings& istio, const Cluster& c,
 
 namespace {
 
-// §3.4 (selectWorkloadServices): per namespace and host, one service is in
-// WDS: a Kubernetes Service of that name, else the oldest ServiceEntry
-// (creationTimestamp, then name); the others' hosts are shadowed. Peering's
-// generated entries take no part (§15.2).
-void ShadowDuplicateHosts(Cluster& c) {
-  // Only a ServiceEntry's host can be held by another service: the
-  // entries' hosts first (few), then the Kubernetes Services named so.
-  std::map<std::pair<std::string, std::string>, size_t> holder;
-  auto older = [&](const Service& a, const Service& b) {
-    if (a.creation_timestamp != b.creation_timestamp)
-      return a.creation_timestamp < b.creation_timestamp;
-    return a.name < b.name;
-  };
-  for (size_t si = 0; si < c.services.size(); ++si) {
-    Service& s = c.services[si];
-    s.shadowed_hosts.clear();
-    // §3.4: an entry left out of the ambient index takes no part.
-    if (s.kind != "ServiceEntry" || s.peered || s.out_of_ambient_index)
-      continue;
-    for (const std::string& h : s.hosts) {
-      auto [it, fresh] = holder.try_emplace({s.ns, h}, si);
-      if (!fresh && older(s, c.services[it->second])) it->second = si;
-    }
-  }
-  if (holder.empty()) return;
-  // An ExternalName Service is no WDS service (serviceServiceBuilder).
-  for (size_t si = 0; si < c.services.size(); ++si) {
-    const Service& s = c.services[si];
-    if (s.kind != "Service" || s.external_name || s.peered) continue;
-    auto it = holder.find({s.ns, s.Hostname()});
-    if (it != holder.end()) it->second = si;  // a Service always holds
-  }
-  for (size_t si = 0; si < c.services.size(); ++si) {
-    Service& s = c.services[si];
-    if (s.peered || s.kind != "ServiceEntry" || s.out_of_ambient_index)
-      continue;
-    for (const std::string& h : s.hosts) {
-      const size_t w = holder.at({s.ns, h});
-      if (w != si && !s.ShadowedHost(h))
-        s.shadowed_hosts.emplace_back(h, c.services[w].Key());
-    }
-  }
-}
-
 void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
                    const std::vector<size_t>& order, Diagnostics& diags,
                    bool again = false) {
@@ -814,6 +771,7 @@ void IndexServices(const IstioSettings& istio, Cluster& c, int cluster_index,
   }
   // §3.4: a ServiceEntry's inline endpoints with an IP address are
   // workloads of its namespace that it alone selects.
+  MarkPrunedEndpoints(c, c.VersionOr(istio.version));
   for (size_t si = 0; si < c.services.size(); ++si) {
     const Service& s = c.services[si];
     if (s.kind != "ServiceEntry" || s.inline_endpoints.empty() || s.Shadowed())

@@ -180,6 +180,9 @@ struct Workload {
   // `gateway` is then ns/<its Deployment> (§16.3).
   bool router = false;
   bool scaled = false;  // a replica `sweep` or `plan` added (placed last)
+  // §3.4: an inline endpoint of a ServiceEntry istiod keeps no service of
+  // (PrunesEntryEndpoints): not sent to ztunnel. Set by Finalize.
+  bool out_of_ambient_index = false;
   SourceLocation location;
   std::map<std::string, SourceLocation> label_locations;
   // Filled by Finalize().

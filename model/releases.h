@@ -57,6 +57,19 @@ inline bool PeerAuthMergeFix(const IstioVersion& v) {
   return v.AtLeast(1, 25);
 }
 
+// §3.4: whether istiod of release `v` leaves out of the ambient index the
+// inline endpoints of a ServiceEntry it keeps no service of: one whose
+// every host another holds (`block` false; "pruned by deduplication",
+// workloads.go, from 1.28.1), or one dropped for an address block (`block`
+// true; 1.22, which built an endpoint only with its entry's service, and
+// 1.28.1-1.29; 1.23-1.28.0 sent them without a service). A release fact
+// both engines read.
+inline bool PrunesEntryEndpoints(const IstioVersion& v, bool block) {
+  const bool dedup = v.AtLeastPatch(1, 28, 1);
+  if (!block) return dedup;
+  return v.major == 1 && (v.minor == 22 || (dedup && !v.AtLeast(1, 30)));
+}
+
 }  // namespace meshsim
 
 #endif  // MESHSIM_MODEL_RELEASES_H_

@@ -193,36 +193,6 @@ std::vector<Builder::Dest> Builder::ResolveIp(int ci,
   return {d};
 }
 
-// §2.4: a request to the host of an entry `src` does not see: the entry is
-// absent for it, not blocked, so the name goes to the cluster's upstream
-// DNS. That has an external host (MESH_EXTERNAL), whose real address the
-// client's proxy passes through; an internal one (MESH_INTERNAL) it does
-// not know.
-std::optional<Builder::Dest> Builder::HiddenEntryDest(Vertex v,
-                                                      const Workload& src,
-                                                      const Service& hidden) {
-  const std::string what =
-      "ServiceEntry " + hidden.Key() + " of " +
-      (hidden.visibility_none ? "NONE visibility shows to no namespace"
-                              : "NAMESPACE visibility shows only to its "
-                                "own namespace") +
-      ", so for " + src.Key() + " it is absent";
-  if (hidden.location_kind == "MESH_EXTERNAL") {
-    Dest d;
-    d.ip = t_.to.host;  // the real address, which no proxy knows
-    d.why = what +
-            ": the name resolves through the upstream DNS to the external "
-            "host's own address (§2.4)";
-    return d;
-  }
-  Fail(v,
-       what +
-           ", and the upstream DNS has no MESH_INTERNAL host: the "
-           "name does not resolve (§2.4)",
-       "");
-  return std::nullopt;
-}
-
 // ---- the source pod ---------------------------------------------------------
 void Builder::SourcePod(Vertex v, const State& s) {
   const Workload& src = W(s.cluster, s.wl);
@@ -540,6 +510,19 @@ void Builder::ClientZtunnelToPod(Vertex v, const State& s) {
                    " uses the host network: ztunnel does not index its "
                    "address and passes the connection through, without a "
                    "workload waypoint (§3.2)");
+    return;
+  }
+  // §3.4: an endpoint istiod prunes with its ServiceEntry is unknown to
+  // ztunnel, which passes the connection through in plain TCP.
+  if (dst.out_of_ambient_index) {
+    State plain = s;
+    plain.peer.clear();
+    ToEndpoint(v, plain, {s.target_cluster, s.target_wl}, s.port,
+               dst.Subject() +
+                   ": istiod leaves this endpoint out of the ambient index "
+                   "with its ServiceEntry (§3.4), so ztunnel does not know "
+                   "the address and passes the connection through in plain "
+                   "TCP, without the client's identity or a waypoint");
     return;
   }
   // §3.4 (ztunnel find_upstream looks the address up among services, CIDR

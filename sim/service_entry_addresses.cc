@@ -390,6 +390,36 @@ const Service* Builder::HiddenEntryHost(const Workload& src,
   return nullptr;
 }
 
+// §2.4: a request to the host of an entry `src` does not see: the entry is
+// absent for it, not blocked, so the name goes to the cluster's upstream
+// DNS. That has an external host (MESH_EXTERNAL), whose real address the
+// client's proxy passes through; an internal one (MESH_INTERNAL) it does
+// not know.
+std::optional<Builder::Dest> Builder::HiddenEntryDest(Vertex v,
+                                                      const Workload& src,
+                                                      const Service& hidden) {
+  const std::string what =
+      "ServiceEntry " + hidden.Key() + " of " +
+      (hidden.visibility_none ? "NONE visibility shows to no namespace"
+                              : "NAMESPACE visibility shows only to its "
+                                "own namespace") +
+      ", so for " + src.Key() + " it is absent";
+  if (hidden.location_kind == "MESH_EXTERNAL") {
+    Dest d;
+    d.ip = t_.to.host;  // the real address, which no proxy knows
+    d.why = what +
+            ": the name resolves through the upstream DNS to the external "
+            "host's own address (§2.4)";
+    return d;
+  }
+  Fail(v,
+       what +
+           ", and the upstream DNS has no MESH_INTERNAL host: the "
+           "name does not resolve (§2.4)",
+       "");
+  return std::nullopt;
+}
+
 }  // namespace dataplane
 
 }  // namespace meshsim

@@ -640,6 +640,8 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
   const bool multicluster =
       !peering_ &&
       sc_.mesh.istio.Flag("AMBIENT_ENABLE_MULTI_NETWORK", nets.size() > 1);
+  // §3.4: an endpoint istiod prunes with its entry is unknown to ztunnel.
+  const bool pruned = PrunedEndpoint(c, p, sc_.mesh.istio.version);
   // Per source class, which is exclusive (AnyOf, ExclusiveCases).
   AnyOf valid(c_), failed(c_), denied_wp(c_), self(c_);
   z3::expr_vector passes(c_);
@@ -672,8 +674,9 @@ std::optional<Encoded> Encoder::PodSlice(int cp, size_t pwi) {
     const Cluster& cc = sc_.mesh.clusters[cls.cluster];
     const bool passthrough =
         cls.kind == ClientKind::kAmbient &&
-        cc.PassthroughEntryFor(p.ip, cls.ns,
-                               cc.VersionOr(sc_.mesh.istio.version)) >= 0;
+        (pruned ||
+         cc.PassthroughEntryFor(p.ip, cls.ns,
+                                cc.VersionOr(sc_.mesh.istio.version)) >= 0);
     if (passthrough) has = c_.bool_val(false);
     if (cls.kind == ClientKind::kAmbient && !passthrough) {
       for (const auto& [gw, b] : per) {

@@ -152,6 +152,13 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
 // dropped): then it binds no waypoint.
 bool OutsideAmbientIndex(const Service& s, const IstioVersion& version);
 
+// §3.4 stated for the encoding: whether `w` is an inline endpoint of a
+// ServiceEntry that istiod of `c`'s release (else `mesh_version`) prunes,
+// endpoints and all
+// (wholly shadowed, or outside the index for an address block).
+bool PrunedEndpoint(const Cluster& c, const Workload& w,
+                    const IstioVersion& mesh_version);
+
 // Whether gateway `key` (ns/name) has a ready pod in cluster `c`.
 bool HasReadyPod(const Cluster& c, const std::string& key);
 // §2.1, stated for the encoding: whether gateway `w` of `c` has a ready pod

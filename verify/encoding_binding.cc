@@ -111,4 +111,17 @@ bool OutsideAmbientIndex(const Service& s, const IstioVersion& version) {
   return false;
 }
 
+bool PrunedEndpoint(const Cluster& c, const Workload& w,
+                    const IstioVersion& mesh_version) {
+  if (w.service_entry.empty()) return false;
+  const Service* s = c.FindService(w.ns + "/" + w.service_entry);
+  if (!s || s->kind != "ServiceEntry") return false;
+  // The release facts (workloads.go: "pruned by deduplication" from
+  // 1.28.1; no service to build with in 1.22) are shared; which entries
+  // are out is this file's own statement, and Shadowed() the model's.
+  const IstioVersion v = c.VersionOr(mesh_version);
+  return (s->Shadowed() && PrunesEntryEndpoints(v, false)) ||
+         (OutsideAmbientIndex(*s, v) && PrunesEntryEndpoints(v, true));
+}
+
 }  // namespace meshsim::verify

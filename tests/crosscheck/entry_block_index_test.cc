@@ -24,8 +24,10 @@ using testing::Ambient;
 
 // Istio `version`: client/curl (ambient, or with `sidecar` a sidecar), the
 // cart pods in ambient namespace shop, and waypoint shop/wp, whose DENY
-// policy refuses every request it sees; curl calls 10.99.0.5:80.
-testing::World BaseWorld(const std::string& version, bool sidecar) {
+// policy refuses every request it sees; curl calls `to` (10.99.0.5:80).
+testing::World BaseWorld(const std::string& version, bool sidecar,
+                         const std::string& to = "{ip: 10.99.0.5, port: 80}",
+                         const std::string& waypoint_for = "") {
   testing::World w("{version: \"" + version + "\"}");
   w.Cluster("east", "net-east", 2);
   w.Add("east", testing::Ns("client", {{sidecar ? "istio-injection" : Ambient(),
@@ -33,13 +35,13 @@ testing::World BaseWorld(const std::string& version, bool sidecar) {
   w.Add("east", testing::Deploy("client", "curl"));
   w.Add("east", testing::Ns("shop", {{Ambient(), "ambient"}}));
   w.Add("east", testing::Deploy("shop", "cart"));
-  w.Add("east", testing::Waypoint("shop", "wp"));
+  w.Add("east", testing::Waypoint("shop", "wp", waypoint_for));
   w.Add("east",
         "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
         "metadata: {name: deny-all, namespace: shop}\nspec:\n"
         "  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, "
         "name: wp}]\n  action: DENY\n  rules: [{}]\n");
-  w.Traffic("t", testing::kFromCurl, "{ip: 10.99.0.5, port: 80}");
+  w.Traffic("t", testing::kFromCurl, to);
   return w;
 }
 
@@ -121,6 +123,41 @@ TEST(EntryBlockIndexCrossCheck, ADroppedEntryHoldsNoHost) {
   testing::ExpectBothEngines(
       sc, Outcome::kDenied, "the newer entry keeps its host",
       testing::EngineDest{.service = "shop/b-new", .pod = "", .port = 80});
+}
+
+// Found by review: istiod builds no workload for the inline endpoints of
+// an entry it keeps no service of, in 1.22 (an endpoint needed its entry's
+// service) and from 1.28.1 ("pruned by deduplication", workloads.go), so
+// ztunnel passes a request to such an endpoint's address through, past
+// the waypoint its own label names; 1.23-1.28.0 sent them (without a
+// service). Both a block's entry and a wholly shadowed one.
+TEST(EntryBlockIndexCrossCheck, APrunedEntrysEndpointsAreUnknownToZtunnel) {
+  const std::string endpoint =
+      "  endpoints:\n  - address: 192.168.5.5\n"
+      "    labels: {istio.io/use-waypoint: wp}\n";
+  auto world = [&](const std::string& version, bool shadowed) {
+    testing::World w =
+        BaseWorld(version, false, "{ip: 192.168.5.5, port: 80}", "all");
+    std::string entry = Entry("corp", shadowed ? "10.99.0.5" : "10.98.0.0/16",
+                              "2026-02-01T00:00:00Z");
+    entry = entry.substr(0, entry.find("  workloadSelector")) +
+            entry.substr(entry.find("  ports:")) + endpoint;
+    w.Add("east", entry);
+    if (shadowed) w.Add("east", Entry("a-old", "10.99.0.6"));
+    return w.Load();
+  };
+  const testing::EngineDest ep{
+      .service = "", .pod = "shop/corp@192.168.5.5", .port = 80, .tcp = true};
+  for (const std::string v : {"1.22", "1.28.1", "1.29"})
+    testing::ExpectBothEngines(world(v, false), Outcome::kDelivered,
+                               "block, pruned, " + v, ep);
+  for (const std::string v : {"1.27", "1.28.0", "1.30"})
+    testing::ExpectBothEngines(world(v, false), Outcome::kDenied,
+                               "block, sent, " + v, ep);
+  testing::ExpectBothEngines(world("1.29", true), Outcome::kDelivered,
+                             "shadowed, pruned, 1.29", ep);
+  testing::ExpectBothEngines(world("1.28.0", true), Outcome::kDenied,
+                             "shadowed, sent, 1.28.0", ep);
 }
 
 TEST(EntryBlockIndexCrossCheck, TheSimulatorSaysWhyTheWaypointIsSkipped) {
