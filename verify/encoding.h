@@ -153,9 +153,9 @@ bool WaypointAdmitsNamespace(const Cluster& c, const Gateway& w,
 bool OutsideAmbientIndex(const Service& s, const IstioVersion& version);
 
 // §3.4 stated for the encoding: whether `w` is an inline endpoint of a
-// ServiceEntry that istiod of `c`'s release (else `mesh_version`) prunes,
-// endpoints and all
-// (wholly shadowed, or outside the index for an address block).
+// ServiceEntry that istiod of `c`'s release (else `mesh_version`) prunes
+// with its endpoints (wholly shadowed, or outside the index for an address
+// block).
 bool PrunedEndpoint(const Cluster& c, const Workload& w,
                     const IstioVersion& mesh_version);
 
