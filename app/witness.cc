@@ -35,7 +35,14 @@ void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
     // An ingress routes by the Host (§9, §16.3): the verifier chose one
     // its routes and listeners admit.
     const TrafficEntry t = WitnessRequest(f, f.req_to_host, {});
-    for (const Path& p : EnumeratePaths(BuildForwardingGraph(sc.mesh, t))) {
+    // The first path that shows the finding, one that lands on the
+    // counterexample's pod first (a service's request may take any of its
+    // endpoints, and the message names that pod).
+    const std::vector<Path> paths =
+        EnumeratePaths(BuildForwardingGraph(sc.mesh, t));
+    const Path* chosen = nullptr;
+    bool on_pod = false;
+    for (const Path& p : paths) {
       const bool landed = p.outcome == Outcome::kDelivered && !p.hops.empty() &&
                           p.hops.back().name == f.landing_pod;
       const bool bypass =
@@ -43,13 +50,18 @@ void AttachWitnessPaths(const Scenario& sc, VerifyResult& r) {
               ? landed && !p.waypoints.empty()
               : p.waypoints.empty() && p.outcome == Outcome::kDelivered;
       const bool twice = p.waypoints.size() >= 2;
-      if ((f.rule == "waypoint-bypass" && bypass) ||
-          (f.rule == "fail-open-exposure" && bypass) ||
-          (f.rule == "waypoint-double-pass" && twice)) {
-        f.path = p.hops;
-        break;
+      if (!((f.rule == "waypoint-bypass" && bypass) ||
+            (f.rule == "fail-open-exposure" && bypass) ||
+            (f.rule == "waypoint-double-pass" && twice)))
+        continue;
+      const bool here = !p.hops.empty() && p.hops.back().name == f.landing_pod;
+      if (!chosen || (here && !on_pod)) {
+        chosen = &p;
+        on_pod = here;
       }
+      if (on_pod) break;
     }
+    if (chosen) f.path = chosen->hops;
   }
 }
 

@@ -48,8 +48,10 @@ struct Finding {
   std::string req_method, req_path;
   // K11: the request passes a waypoint, but a route sends it past the one
   // its backend asks for; the replay looks for that path (landing on
-  // `landing_pod`, ns/name), not for one without waypoints.
+  // `landing_pod`), not for one without waypoints.
   bool past_backend_waypoint = false;
+  // The pod (ns/name) the counterexample's request ends at: the replay
+  // shows a path that lands there when one does.
   std::string landing_pod;
   std::vector<FindingObject> objects;
   std::string fix;

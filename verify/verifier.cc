@@ -451,6 +451,8 @@ Finding Prover::Decode(const Encoded& e, const z3::model& m,
               (intended.empty()
                    ? ""
                    : ", whose configuration asks for waypoint " + intended);
+  // The replay's path should end where this counterexample does.
+  f.landing_pod = pod.Key();
   const size_t ei =
       static_cast<size_t>(std::clamp<int>(i, 0, e.eps.size() - 1));
   if (e.route_bypass && m.eval(*e.route_bypass, true).is_true() &&

@@ -167,3 +167,62 @@ TEST(VerifyCliTest, CounterexampleHasRequestPathAndObjects) {
 
 }  // namespace
 }  // namespace meshsim
+
+namespace meshsim {
+namespace {
+
+// A counterexample's path ends at the pod its message names: a request to
+// a service may land on any endpoint, and the replay picks a path that
+// lands where the solver's model does when one exists (found by review:
+// an ingress finding named pod app-c and showed a path to app-a). The
+// TestIngressUseWaypoint objects on 1.29 with an address block, so that
+// the ingress skips the entry's waypoint and reaches all three endpoints.
+TEST(VerifyCliTest, ACounterexamplesPathEndsAtThePodItNames) {
+  namespace fs = std::filesystem;
+  const fs::path from =
+      "scenarios/conformance/xds-ingress-use-waypoint-service-entry";
+  const fs::path dir = fs::temp_directory_path() / "meshsim-witness-pod";
+  fs::remove_all(dir);
+  fs::copy(from, dir, fs::copy_options::recursive);
+  auto rewrite = [](const fs::path& p, const std::string& a,
+                    const std::string& b) {
+    std::ifstream in(p);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    const size_t at = s.find(a);
+    ASSERT_NE(at, std::string::npos) << p << ": " << a;
+    s.replace(at, a.size(), b);
+    std::ofstream(p) << s;
+  };
+  rewrite(dir / "scenario.yaml", "version: \"1.31\"", "version: \"1.29\"");
+  rewrite(dir / "manifests/10-objects.yaml", "addresses: [1.2.3.4]",
+          "addresses: [1.2.3.4, 10.200.0.0/16]");
+  std::ostringstream out, err;
+  EXPECT_EQ(
+      RunCli({"verify", (dir / "scenario.yaml").string(), "--format", "json"},
+             out, err),
+      1)
+      << err.str();
+  const nlohmann::json r = nlohmann::json::parse(out.str());
+  int checked = 0;
+  bool ingress = false;
+  for (const nlohmann::json& f : r["findings"]) {
+    const std::string msg = f["message"];
+    const size_t at = msg.find("(pod ");
+    if (at == std::string::npos || !f.contains("path")) continue;
+    const std::string pod =
+        msg.substr(at + 5, msg.find(' ', at + 5) - (at + 5));
+    const nlohmann::json& hops = f["path"]["hops"];
+    ASSERT_FALSE(hops.empty()) << msg;
+    EXPECT_EQ(hops.back()["name"], pod) << msg;
+    ++checked;
+    ingress |= msg.rfind("ingress ", 0) == 0;
+  }
+  EXPECT_GT(checked, 0);
+  EXPECT_TRUE(ingress);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace meshsim
